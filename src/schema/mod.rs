@@ -1,0 +1,3 @@
+//! The SoftLayer types and services, loaded from `schema/softlayer.json`.
+
+pub mod mask;

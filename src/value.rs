@@ -1,0 +1,124 @@
+//! The transport-neutral value model.
+//!
+//! Every codec turns its wire format into [`Value`] and back; handlers never see anything
+//! else. The model is XML-RPC's (the richest of the three transports): SOAP and JSON map
+//! onto it without loss.
+
+use indexmap::IndexMap;
+
+/// A struct's members, in the order they were received or built.
+pub type Struct = IndexMap<String, Value>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    /// A date as text: ISO 8601 with offset on the way out; on the way in whatever the
+    /// client sent (`dateTime.iso8601` or a string), parsed where a handler needs it.
+    DateTime(String),
+    Base64(Vec<u8>),
+    Array(Vec<Value>),
+    Struct(Struct),
+}
+
+impl Value {
+    pub fn as_struct(&self) -> Option<&Struct> {
+        match self {
+            Value::Struct(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) | Value::DateTime(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// An integer, also from a numeric string: clients send ids either way.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::String(s) => s.trim().parse().ok(),
+            Value::Float(f) if f.fract() == 0.0 => Some(*f as i64),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// Looks a member up in a struct; `None` for anything else.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_struct().and_then(|s| s.get(key))
+    }
+}
+
+impl From<&Value> for serde_json::Value {
+    fn from(v: &Value) -> Self {
+        use base64::Engine;
+        match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => (*b).into(),
+            Value::Int(i) => (*i).into(),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::String(s) | Value::DateTime(s) => s.clone().into(),
+            Value::Base64(b) => base64::engine::general_purpose::STANDARD.encode(b).into(),
+            Value::Array(a) => serde_json::Value::Array(a.iter().map(Into::into).collect()),
+            Value::Struct(s) => serde_json::Value::Object(
+                s.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
+            ),
+        }
+    }
+}
+
+impl From<&serde_json::Value> for Value {
+    fn from(v: &serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(a) => Value::Array(a.iter().map(Into::into).collect()),
+            serde_json::Value::Object(o) => {
+                Value::Struct(o.iter().map(|(k, v)| (k.clone(), v.into())).collect())
+            }
+        }
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::String(s.to_string())
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl From<Struct> for Value {
+    fn from(s: Struct) -> Self {
+        Value::Struct(s)
+    }
+}
