@@ -68,6 +68,14 @@ def main(ref):
                 else:
                     kind = "local"
             props[p["name"]] = {"type": p["type"], "kind": kind}
+        # A scalar "relational" named like a count of a relational list is a count
+        # (SLDN files attachedHardwareCount under Relational).
+        names = {p["name"] for p in t["properties"]}
+        for name, prop in props.items():
+            stem = name[:-len("Count")] if name.endswith("Count") else None
+            if stem and prop["type"] in ("unsignedInt", "int") and prop["kind"] == "relational" and (
+                    {stem, stem + "s", stem + "es"} & names):
+                prop["kind"] = "count"
         types[name] = {"parent": t.get("parent"), "properties": props}
     services = {}
     for name, s in surface["services"].items():

@@ -1,0 +1,1386 @@
+//! The XML-RPC transport: softlayer-python's default, so most traffic, and the
+//! benchmark, goes through this module.
+//!
+//! The grammar is small, so it is written out by hand over quick-xml's pull reader and
+//! not left to a DOM or serde. That keeps whitespace inside strings exactly as sent,
+//! turns every departure from the grammar into the `-32700` fault clients expect, and
+//! keeps the checks a server needs against hostile XML in one place. DTDs are refused
+//! outright, because entity expansion is the classic XML attack and no client sends a
+//! DTD. Nesting is capped, so the parser's recursion is bounded too.
+//!
+//! Bytes are decoded as UTF-8 whenever they are valid UTF-8, whatever the prolog says:
+//! softlayer-python declares `iso-8859-1` but sends UTF-8. Trusting the declaration
+//! would garble every accented ticket it sends. Latin-1 is only the fallback for bodies
+//! that cannot be UTF-8.
+//!
+//! Replies are written straight into a byte buffer as the value is walked. Text is
+//! escaped so that any client parser reads back what the handler produced: `\r` goes
+//! out as a character reference because XML parsers normalise a literal one away, and
+//! characters XML 1.0 forbids become U+FFFD. Otherwise one stray control character in
+//! ticket text would make the whole response unreadable.
+
+// Nothing calls the codec until the HTTP layer lands.
+#![allow(dead_code)]
+
+use std::borrow::Cow;
+use std::io::Write as _;
+
+use base64::Engine as _;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+use crate::call::{Call, CallHeaders, Fault, Reply};
+use crate::value::{Struct, Value};
+
+/// Deepest element nesting accepted in a request.
+const MAX_DEPTH: usize = 64;
+
+const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+/// Base64 as clients send it: padding is optional (some encoders drop it).
+const BASE64_IN: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Parses a `methodCall` body sent to `/xmlrpc/v3[.1]/{service}`.
+pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
+    let text = decode_body(body);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (method, mut params) = Parser::new(text).document()?;
+
+    // The header struct is `{headers: {...}}` in the first param; take it out in place.
+    let header_struct = match params.first_mut() {
+        Some(Value::Struct(first)) => match first.get_mut("headers") {
+            Some(Value::Struct(headers)) => Some(std::mem::take(headers)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let headers = match header_struct {
+        Some(headers) => {
+            params.remove(0);
+            CallHeaders::from_struct(service, &headers)?
+        }
+        None => CallHeaders::default(),
+    };
+
+    Ok(Call {
+        service: service.to_string(),
+        method,
+        headers,
+        args: params,
+    })
+}
+
+/// Serialises a successful reply as a `methodResponse`.
+pub fn write_reply(reply: &Reply) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(PROLOG);
+    out.extend_from_slice(b"<methodResponse><params><param><value>");
+    write_value(&mut out, &reply.value);
+    out.extend_from_slice(b"</value></param></params></methodResponse>");
+    out
+}
+
+/// Serialises a fault as a `methodResponse` with a `<fault>`.
+pub fn write_fault(fault: &Fault) -> Vec<u8> {
+    let mut out = Vec::with_capacity(384);
+    out.extend_from_slice(PROLOG);
+    out.extend_from_slice(
+        b"<methodResponse><fault><value><struct>\
+          <member><name>faultCode</name><value>",
+    );
+    let message: &str = match fault {
+        Fault::NotWellFormed { .. } => {
+            out.extend_from_slice(b"<int>-32700</int>");
+            "parse error. not well formed"
+        }
+        Fault::MethodNotFound { .. } => {
+            out.extend_from_slice(b"<int>-32601</int>");
+            "server error. requested method not found"
+        }
+        Fault::InvalidInitParameters => {
+            out.extend_from_slice(b"<int>-32602</int>");
+            "server error. invalid method init parameters"
+        }
+        Fault::Exception { class, message } => {
+            out.extend_from_slice(b"<string>");
+            write_text(&mut out, class.name());
+            out.extend_from_slice(b"</string>");
+            message
+        }
+    };
+    out.extend_from_slice(
+        b"</value></member>\
+          <member><name>faultString</name><value><string>",
+    );
+    write_text(&mut out, message);
+    out.extend_from_slice(
+        b"</string></value></member>\
+          </struct></value></fault></methodResponse>",
+    );
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Request
+
+/// UTF-8 when the bytes are UTF-8; otherwise each byte is its Latin-1 code point.
+fn decode_body(body: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+fn malformed(detail: impl Into<String>) -> Fault {
+    Fault::not_well_formed(detail)
+}
+
+fn unexpected_element(e: &BytesStart<'_>) -> Fault {
+    malformed(format!(
+        "unexpected element <{}>",
+        String::from_utf8_lossy(e.name().as_ref())
+    ))
+}
+
+fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn is_blank(text: &str) -> bool {
+    text.bytes().all(is_xml_space)
+}
+
+/// Text between elements must be whitespace.
+fn expect_blank(text: &str) -> Result<(), Fault> {
+    if is_blank(text) {
+        Ok(())
+    } else {
+        Err(malformed(format!("unexpected text {:?}", truncate(text))))
+    }
+}
+
+/// At most 40 characters of `text`, for error details.
+fn truncate(text: &str) -> &str {
+    match text.char_indices().nth(40) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
+/// Adds a piece of character data to what a text node has collected so far; allocates
+/// only when a node arrives in more than one piece (around a comment or CDATA section).
+fn append<'a>(acc: &mut Option<Cow<'a, str>>, piece: Cow<'a, str>) {
+    match acc {
+        None => *acc = Some(piece),
+        Some(text) => text.to_mut().push_str(&piece),
+    }
+}
+
+/// What the grammar sees of the event stream: comments and processing instructions are
+/// gone, entity references are decoded, CDATA is plain text.
+enum Token<'a> {
+    Open(BytesStart<'a>),
+    Close,
+    Text(Cow<'a, str>),
+    Eof,
+}
+
+struct Parser<'a> {
+    reader: Reader<&'a [u8]>,
+    depth: usize,
+    at_start: bool,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut reader = Reader::from_str(text);
+        let config = reader.config_mut();
+        config.expand_empty_elements = true;
+        config.check_end_names = true;
+        config.check_comments = true;
+        config.allow_unmatched_ends = false;
+        config.trim_text(false);
+        Parser {
+            reader,
+            depth: 0,
+            at_start: true,
+        }
+    }
+
+    fn next(&mut self) -> Result<Token<'a>, Fault> {
+        loop {
+            let event = match self.reader.read_event() {
+                Ok(event) => event,
+                Err(e) => {
+                    return Err(malformed(format!(
+                        "at byte {}: {e}",
+                        self.reader.error_position()
+                    )));
+                }
+            };
+            let at_start = std::mem::replace(&mut self.at_start, false);
+            match event {
+                Event::Start(e) => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(malformed(format!(
+                            "elements nested deeper than {MAX_DEPTH}"
+                        )));
+                    }
+                    for attribute in e.attributes() {
+                        if let Err(err) = attribute {
+                            return Err(malformed(format!("bad attribute: {err}")));
+                        }
+                    }
+                    return Ok(Token::Open(e));
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    return Ok(Token::Close);
+                }
+                // Not produced: empty elements are expanded into Start and End.
+                Event::Empty(e) => return Err(unexpected_element(&e)),
+                Event::Text(t) => {
+                    return t
+                        .unescape()
+                        .map(Token::Text)
+                        .map_err(|e| malformed(format!("bad reference: {e}")));
+                }
+                Event::CData(c) => {
+                    let text = match c.into_inner() {
+                        Cow::Borrowed(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
+                        Cow::Owned(v) => String::from_utf8(v).ok().map(Cow::Owned),
+                    };
+                    return text
+                        .map(Token::Text)
+                        .ok_or_else(|| malformed("CDATA section is not UTF-8"));
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Decl(_) if at_start => {}
+                Event::Decl(_) => return Err(malformed("XML declaration not at the start")),
+                Event::DocType(_) => {
+                    return Err(malformed("DOCTYPE and entity declarations are refused"));
+                }
+                Event::Eof => return Ok(Token::Eof),
+            }
+        }
+    }
+
+    /// `methodCall` with its `methodName` and optional `params`, and nothing after it.
+    fn document(mut self) -> Result<(String, Vec<Value>), Fault> {
+        let root = loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) => break e,
+                Token::Close => return Err(malformed("unexpected end tag")),
+                Token::Eof => return Err(malformed("no methodCall element")),
+            }
+        };
+        if root.name().as_ref() != b"methodCall" {
+            return Err(unexpected_element(&root));
+        }
+
+        let mut method = None;
+        let mut params = None;
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) => match e.name().as_ref() {
+                    b"methodName" if method.is_none() => method = Some(self.text()?),
+                    b"params" if params.is_none() => params = Some(self.params()?),
+                    _ => return Err(unexpected_element(&e)),
+                },
+                Token::Close => break,
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Eof => break,
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Close => return Err(malformed("unexpected end tag")),
+            }
+        }
+
+        let method = match method {
+            Some(name) if !name.trim().is_empty() => name.trim().to_string(),
+            _ => return Err(malformed("missing methodName")),
+        };
+        Ok((method, params.unwrap_or_default()))
+    }
+
+    /// The character data of an element that may hold nothing else, up to its end tag.
+    fn text(&mut self) -> Result<Cow<'a, str>, Fault> {
+        let mut acc = None;
+        loop {
+            match self.next()? {
+                Token::Text(t) => append(&mut acc, t),
+                Token::Close => return Ok(acc.unwrap_or(Cow::Borrowed(""))),
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    /// Whitespace up to the end tag of the current element.
+    fn close(&mut self) -> Result<(), Fault> {
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Close => return Ok(()),
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    fn params(&mut self) -> Result<Vec<Value>, Fault> {
+        let mut params = Vec::new();
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) if e.name().as_ref() == b"param" => params.push(self.param()?),
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Close => return Ok(params),
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    fn param(&mut self) -> Result<Value, Fault> {
+        let mut value = None;
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) if e.name().as_ref() == b"value" && value.is_none() => {
+                    value = Some(self.value()?)
+                }
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Close => return value.ok_or_else(|| malformed("param without a value")),
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    /// The content of a `<value>` whose start tag has been read: bare text (a string) or
+    /// one type element surrounded by whitespace.
+    fn value(&mut self) -> Result<Value, Fault> {
+        let mut acc: Option<Cow<'a, str>> = None;
+        loop {
+            match self.next()? {
+                Token::Text(t) => append(&mut acc, t),
+                Token::Close => {
+                    return Ok(Value::String(acc.map(Cow::into_owned).unwrap_or_default()));
+                }
+                Token::Open(e) => {
+                    if let Some(text) = &acc {
+                        expect_blank(text)?;
+                    }
+                    let value = self.typed(&e)?;
+                    self.close()?;
+                    return Ok(value);
+                }
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    /// A type element whose start tag has been read, through its end tag. Namespace
+    /// prefixes are ignored, so Apache's `ex:i8` and `ex:nil` read as `i8` and `nil`.
+    fn typed(&mut self, e: &BytesStart<'_>) -> Result<Value, Fault> {
+        match e.local_name().as_ref() {
+            b"string" => Ok(Value::String(self.text()?.into_owned())),
+            b"int" | b"i4" | b"i8" | b"i2" | b"i1" => {
+                let text = self.text()?;
+                match text.trim().parse::<i64>() {
+                    Ok(i) => Ok(Value::Int(i)),
+                    Err(_) => Err(malformed(format!("bad integer {:?}", truncate(&text)))),
+                }
+            }
+            b"boolean" => {
+                let text = self.text()?;
+                match text.trim() {
+                    "1" => Ok(Value::Bool(true)),
+                    "0" => Ok(Value::Bool(false)),
+                    t if t.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
+                    t if t.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
+                    _ => Err(malformed(format!("bad boolean {:?}", truncate(&text)))),
+                }
+            }
+            b"double" | b"float" => {
+                let text = self.text()?;
+                match text.trim().parse::<f64>() {
+                    Ok(f) if f.is_finite() => Ok(Value::Float(f)),
+                    _ => Err(malformed(format!("bad double {:?}", truncate(&text)))),
+                }
+            }
+            b"dateTime.iso8601" | b"dateTime" => {
+                let text = self.text()?;
+                Ok(Value::DateTime(text.trim().to_string()))
+            }
+            b"base64" => {
+                let text = self.text()?;
+                decode_base64(&text).map(Value::Base64)
+            }
+            b"nil" => {
+                let text = self.text()?;
+                expect_blank(&text)?;
+                Ok(Value::Null)
+            }
+            b"struct" => self.structure().map(Value::Struct),
+            b"array" => self.array().map(Value::Array),
+            _ => Err(malformed(format!(
+                "unknown type <{}>",
+                String::from_utf8_lossy(e.name().as_ref())
+            ))),
+        }
+    }
+
+    fn structure(&mut self) -> Result<Struct, Fault> {
+        let mut members = Struct::new();
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) if e.name().as_ref() == b"member" => {
+                    let (name, value) = self.member()?;
+                    members.insert(name, value);
+                }
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Close => return Ok(members),
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    /// A struct member: a `name` and a `value` (Null when absent), in either order.
+    fn member(&mut self) -> Result<(String, Value), Fault> {
+        let mut name = None;
+        let mut value = None;
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) => match e.name().as_ref() {
+                    b"name" if name.is_none() => name = Some(self.text()?.trim().to_string()),
+                    b"value" if value.is_none() => value = Some(self.value()?),
+                    _ => return Err(unexpected_element(&e)),
+                },
+                Token::Close => {
+                    let name = name.ok_or_else(|| malformed("struct member without a name"))?;
+                    return Ok((name, value.unwrap_or(Value::Null)));
+                }
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    /// `<array><data>values</data></array>`; a bare `<array/>` is empty too.
+    fn array(&mut self) -> Result<Vec<Value>, Fault> {
+        let mut items = None;
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) if e.name().as_ref() == b"data" && items.is_none() => {
+                    items = Some(self.data()?)
+                }
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Close => return Ok(items.unwrap_or_default()),
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+
+    fn data(&mut self) -> Result<Vec<Value>, Fault> {
+        let mut items = Vec::new();
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) if e.name().as_ref() == b"value" => items.push(self.value()?),
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Close => return Ok(items),
+                Token::Eof => return Err(malformed("unexpected end of document")),
+            }
+        }
+    }
+}
+
+/// Base64 with line breaks and other whitespace (MIME-style encoders wrap lines) removed.
+fn decode_base64(text: &str) -> Result<Vec<u8>, Fault> {
+    let compact: Cow<'_, [u8]> = if text.bytes().any(is_xml_space) {
+        Cow::Owned(text.bytes().filter(|&b| !is_xml_space(b)).collect())
+    } else {
+        Cow::Borrowed(text.as_bytes())
+    };
+    BASE64_IN
+        .decode(&compact)
+        .map_err(|e| malformed(format!("bad base64: {e}")))
+}
+
+// ---------------------------------------------------------------------------------------
+// Response
+
+/// The type element for `value`; the caller writes the surrounding `<value>` tags.
+fn write_value(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.extend_from_slice(b"<nil/>"),
+        Value::Bool(true) => out.extend_from_slice(b"<boolean>1</boolean>"),
+        Value::Bool(false) => out.extend_from_slice(b"<boolean>0</boolean>"),
+        Value::Int(i) => {
+            out.extend_from_slice(b"<int>");
+            write_int(out, *i);
+            out.extend_from_slice(b"</int>");
+        }
+        Value::Float(f) if f.is_finite() => {
+            // Display never uses exponents (XML-RPC allows only decimal notation) and
+            // prints the shortest digits that read back as the same double.
+            out.extend_from_slice(b"<double>");
+            let _ = write!(out, "{f}");
+            out.extend_from_slice(b"</double>");
+        }
+        // XML-RPC has no NaN or infinity; JSON turns them into null too.
+        Value::Float(_) => out.extend_from_slice(b"<nil/>"),
+        Value::String(s) | Value::DateTime(s) => {
+            out.extend_from_slice(b"<string>");
+            write_text(out, s);
+            out.extend_from_slice(b"</string>");
+        }
+        Value::Base64(bytes) => {
+            out.extend_from_slice(b"<base64>");
+            write_base64(out, bytes);
+            out.extend_from_slice(b"</base64>");
+        }
+        Value::Array(items) => {
+            out.extend_from_slice(b"<array><data>");
+            for item in items {
+                out.extend_from_slice(b"<value>");
+                write_value(out, item);
+                out.extend_from_slice(b"</value>");
+            }
+            out.extend_from_slice(b"</data></array>");
+        }
+        Value::Struct(members) => {
+            out.extend_from_slice(b"<struct>");
+            for (name, member) in members {
+                out.extend_from_slice(b"<member><name>");
+                write_text(out, name);
+                out.extend_from_slice(b"</name><value>");
+                write_value(out, member);
+                out.extend_from_slice(b"</value></member>");
+            }
+            out.extend_from_slice(b"</struct>");
+        }
+    }
+}
+
+fn write_int(out: &mut Vec<u8>, i: i64) {
+    let mut digits = [0u8; 20];
+    let mut pos = digits.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        digits[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[pos..]);
+}
+
+fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    let len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
+    out.resize(start + len, 0);
+    match STANDARD.encode_slice(bytes, &mut out[start..]) {
+        Ok(written) => out.truncate(start + written),
+        // Unreachable (the buffer is sized by encoded_len); fall back to allocating.
+        Err(_) => {
+            out.truncate(start);
+            out.extend_from_slice(STANDARD.encode(bytes).as_bytes());
+        }
+    }
+}
+
+const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
+
+/// Character data, escaped so that an XML 1.0 parser reads back exactly `text`, except
+/// characters XML 1.0 cannot carry at all, which become U+FFFD.
+fn write_text(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (replacement, len): (&[u8], usize) = match bytes[i] {
+            b'&' => (b"&amp;", 1),
+            b'<' => (b"&lt;", 1),
+            b'>' => (b"&gt;", 1),
+            b'\r' => (b"&#13;", 1),
+            b'\t' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            0x00..=0x1f => (REPLACEMENT_CHARACTER, 1),
+            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
+            0xef if bytes.get(i + 1) == Some(&0xbf)
+                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
+            {
+                (REPLACEMENT_CHARACTER, 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[copied..i]);
+        out.extend_from_slice(replacement);
+        i += len;
+        copied = i;
+    }
+    out.extend_from_slice(&bytes[copied..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::{Credentials, ExceptionClass, MaskSource, ResultLimit};
+
+    fn call_with(params: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\"?>\n<methodCall><methodName>getObject</methodName>\
+             <params>{params}</params></methodCall>"
+        )
+    }
+
+    /// The single argument of a call whose one param is `<value>{inner}</value>`.
+    fn parse_value(inner: &str) -> Result<Value, Fault> {
+        let body = call_with(&format!("<param><value>{inner}</value></param>"));
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes())?;
+        assert_eq!(call.args.len(), 1);
+        Ok(call.args.into_iter().next().unwrap())
+    }
+
+    fn value(inner: &str) -> Value {
+        parse_value(inner).unwrap_or_else(|f| panic!("{inner}: {f:?}"))
+    }
+
+    fn assert_malformed(body: &[u8]) {
+        match parse_call("SoftLayer_Ticket", body) {
+            Err(Fault::NotWellFormed { .. }) => {}
+            other => panic!("{:?} parsed as {other:?}", String::from_utf8_lossy(body)),
+        }
+    }
+
+    fn reply_text(value: Value) -> String {
+        let reply = Reply {
+            value,
+            type_name: "void".into(),
+            total: None,
+        };
+        String::from_utf8(write_reply(&reply)).unwrap()
+    }
+
+    /// The body of the reply's single `<value>`.
+    fn written(value: Value) -> String {
+        let text = reply_text(value);
+        let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+                    <methodResponse><params><param><value>";
+        let tail = "</value></param></params></methodResponse>";
+        assert!(text.starts_with(head), "{text}");
+        assert!(text.ends_with(tail), "{text}");
+        text[head.len()..text.len() - tail.len()].to_string()
+    }
+
+    /// Writes `value` as a reply, then reads it back through the request parser.
+    fn round_trip(value: Value) -> Value {
+        parse_value(&written(value)).unwrap()
+    }
+
+    fn members(pairs: Vec<(&str, Value)>) -> Struct {
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    // ---- request: the envelope
+
+    #[test]
+    fn parses_method_and_no_params() {
+        let call = parse_call(
+            "SoftLayer_Ticket",
+            b"<methodCall><methodName> getObject\n</methodName></methodCall>",
+        )
+        .unwrap();
+        assert_eq!(call.service, "SoftLayer_Ticket");
+        assert_eq!(call.method, "getObject");
+        assert!(call.args.is_empty());
+        assert_eq!(call.headers, CallHeaders::default());
+
+        let call = parse_call(
+            "SoftLayer_Ticket",
+            b"<methodCall><methodName>x</methodName><params/></methodCall>",
+        )
+        .unwrap();
+        assert!(call.args.is_empty());
+    }
+
+    #[test]
+    fn whitespace_comments_and_pis_between_elements_are_ignored() {
+        let body = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<!-- hi -->\n\
+                    <methodCall>\n  <methodName>getObject</methodName>\n  <params>\n    \
+                    <param>\n      <value>\n        <int>5</int>\n      </value>\n    </param>\n  \
+                    <?pi data?></params>\n</methodCall>\n<!-- bye -->\n";
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        assert_eq!(call.args, vec![Value::Int(5)]);
+    }
+
+    #[test]
+    fn a_utf8_bom_is_skipped() {
+        let body = "\u{feff}<methodCall><methodName>m</methodName></methodCall>";
+        assert_eq!(
+            parse_call("S", body.as_bytes()).unwrap().method,
+            "m".to_string()
+        );
+    }
+
+    // ---- request: values
+
+    #[test]
+    fn strings_bare_typed_and_empty() {
+        assert_eq!(value("plain"), Value::String("plain".into()));
+        assert_eq!(
+            value("<string>typed</string>"),
+            Value::String("typed".into())
+        );
+        assert_eq!(value("<string/>"), Value::String(String::new()));
+        assert_eq!(value("<string></string>"), Value::String(String::new()));
+        assert_eq!(value(""), Value::String(String::new()));
+        let call = parse_call(
+            "S",
+            b"<methodCall><methodName>m</methodName><params><param><value/></param></params></methodCall>",
+        )
+        .unwrap();
+        assert_eq!(call.args, vec![Value::String(String::new())]);
+    }
+
+    #[test]
+    fn whitespace_inside_strings_is_kept_exactly() {
+        assert_eq!(
+            value("  two  words \n"),
+            Value::String("  two  words \n".into())
+        );
+        assert_eq!(
+            value("<string>\r\n\t x \r\n</string>"),
+            Value::String("\r\n\t x \r\n".into())
+        );
+        assert_eq!(value("<string>   </string>"), Value::String("   ".into()));
+    }
+
+    #[test]
+    fn entity_and_character_references_are_decoded() {
+        assert_eq!(
+            value("<string>a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos;</string>"),
+            Value::String("a & b <c> \"d\" 'e'".into())
+        );
+        assert_eq!(
+            value("<string>line&#13;&#10;next &#x10FFFF; &#233;</string>"),
+            Value::String("line\r\nnext \u{10FFFF} é".into())
+        );
+        assert_eq!(
+            value("<string>a<![CDATA[<b>&amp;]]>c<!-- x -->d</string>"),
+            Value::String("a<b>&amp;cd".into())
+        );
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(value("<int>42</int>"), Value::Int(42));
+        assert_eq!(value("<i4>-7</i4>"), Value::Int(-7));
+        assert_eq!(value("<int> +3 </int>"), Value::Int(3));
+        assert_eq!(value("<i8>9223372036854775807</i8>"), Value::Int(i64::MAX));
+        assert_eq!(
+            value(
+                "<ex:i8 xmlns:ex=\"http://ws.apache.org/xmlrpc/namespaces/extensions\">-5</ex:i8>"
+            ),
+            Value::Int(-5)
+        );
+        for bad in [
+            "<int></int>",
+            "<int>1.5</int>",
+            "<int>x</int>",
+            "<i8>99999999999999999999</i8>",
+        ] {
+            assert!(
+                matches!(parse_value(bad), Err(Fault::NotWellFormed { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn booleans() {
+        assert_eq!(value("<boolean>1</boolean>"), Value::Bool(true));
+        assert_eq!(value("<boolean>0</boolean>"), Value::Bool(false));
+        assert_eq!(value("<boolean>true</boolean>"), Value::Bool(true));
+        assert_eq!(value("<boolean> false </boolean>"), Value::Bool(false));
+        for bad in [
+            "<boolean>2</boolean>",
+            "<boolean/>",
+            "<boolean>yes</boolean>",
+        ] {
+            assert!(
+                matches!(parse_value(bad), Err(Fault::NotWellFormed { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn doubles() {
+        assert_eq!(value("<double>1.5</double>"), Value::Float(1.5));
+        assert_eq!(value("<double>-0.25</double>"), Value::Float(-0.25));
+        assert_eq!(value("<double>1e+20</double>"), Value::Float(1e20));
+        assert_eq!(value("<double>3</double>"), Value::Float(3.0));
+        for bad in [
+            "<double>abc</double>",
+            "<double></double>",
+            "<double>nan</double>",
+            "<double>inf</double>",
+            "<double>1e999</double>",
+        ] {
+            assert!(
+                matches!(parse_value(bad), Err(Fault::NotWellFormed { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn date_times() {
+        assert_eq!(
+            value("<dateTime.iso8601>20130801T14:14:04</dateTime.iso8601>"),
+            Value::DateTime("20130801T14:14:04".into())
+        );
+        assert_eq!(
+            value("<dateTime.iso8601> 2013-08-01T14:14:04-07:00 </dateTime.iso8601>"),
+            Value::DateTime("2013-08-01T14:14:04-07:00".into())
+        );
+    }
+
+    #[test]
+    fn base64_with_whitespace_and_without_padding() {
+        assert_eq!(
+            value("<base64>aGVsbG8gd29ybGQ=</base64>"),
+            Value::Base64(b"hello world".to_vec())
+        );
+        assert_eq!(
+            value("<base64>\n  aGVsbG8g\r\n  d29ybGQ=\n</base64>"),
+            Value::Base64(b"hello world".to_vec())
+        );
+        assert_eq!(
+            value("<base64>aGVsbG8gd29ybGQ</base64>"),
+            Value::Base64(b"hello world".to_vec())
+        );
+        assert_eq!(value("<base64/>"), Value::Base64(Vec::new()));
+        assert!(matches!(
+            parse_value("<base64>!!not base64!!</base64>"),
+            Err(Fault::NotWellFormed { .. })
+        ));
+    }
+
+    #[test]
+    fn nil_plain_and_namespaced() {
+        assert_eq!(value("<nil/>"), Value::Null);
+        assert_eq!(value("<nil></nil>"), Value::Null);
+        assert_eq!(value("<ex:nil/>"), Value::Null);
+        assert!(matches!(
+            parse_value("<nil>x</nil>"),
+            Err(Fault::NotWellFormed { .. })
+        ));
+    }
+
+    #[test]
+    fn structs_keep_order_and_missing_values_are_null() {
+        let v = value(
+            "<struct>\n<member><name>z</name><value><int>1</int></value></member>\n\
+             <member><name>a</name><value>text</value></member>\
+             <member><name>m</name></member>\
+             <member><value><boolean>1</boolean></value><name>late</name></member>\
+             </struct>",
+        );
+        let s = v.as_struct().unwrap();
+        assert_eq!(s.keys().collect::<Vec<_>>(), vec!["z", "a", "m", "late"]);
+        assert_eq!(s["z"], Value::Int(1));
+        assert_eq!(s["a"], Value::String("text".into()));
+        assert_eq!(s["m"], Value::Null);
+        assert_eq!(s["late"], Value::Bool(true));
+        assert_eq!(value("<struct/>"), Value::Struct(Struct::new()));
+        assert!(matches!(
+            parse_value("<struct><member><value>x</value></member></struct>"),
+            Err(Fault::NotWellFormed { .. })
+        ));
+    }
+
+    #[test]
+    fn arrays_nested_and_empty() {
+        assert_eq!(
+            value(
+                "<array><data><value><int>1</int></value><value>two</value>\
+                 <value><array><data/></array></value></data></array>"
+            ),
+            Value::Array(vec![
+                Value::Int(1),
+                Value::String("two".into()),
+                Value::Array(vec![])
+            ])
+        );
+        assert_eq!(value("<array><data></data></array>"), Value::Array(vec![]));
+        assert_eq!(value("<array/>"), Value::Array(vec![]));
+        assert!(matches!(
+            parse_value("<array><value>x</value></array>"),
+            Err(Fault::NotWellFormed { .. })
+        ));
+    }
+
+    #[test]
+    fn several_params_without_headers_are_all_args() {
+        let body = call_with(
+            "<param><value><int>1</int></value></param>\
+             <param><value><struct><member><name>id</name><value><int>2</int></value></member></struct></value></param>",
+        );
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        assert_eq!(call.headers, CallHeaders::default());
+        assert_eq!(call.args.len(), 2);
+        assert_eq!(call.args[0], Value::Int(1));
+    }
+
+    // ---- request: headers
+
+    #[test]
+    fn headers_are_extracted_from_the_first_param() {
+        let body = call_with(
+            "<param><value><struct><member><name>headers</name><value><struct>\
+               <member><name>authenticate</name><value><struct>\
+                 <member><name>username</name><value><string>SL1234</string></value></member>\
+                 <member><name>apiKey</name><value><string>abc123</string></value></member>\
+               </struct></value></member>\
+               <member><name>SoftLayer_TicketInitParameters</name><value><struct>\
+                 <member><name>id</name><value><int>77</int></value></member>\
+               </struct></value></member>\
+               <member><name>SoftLayer_ObjectMask</name><value><struct>\
+                 <member><name>mask</name><value><string>mask[id,title]</string></value></member>\
+               </struct></value></member>\
+               <member><name>resultLimit</name><value><struct>\
+                 <member><name>limit</name><value><int>10</int></value></member>\
+                 <member><name>offset</name><value><int>20</int></value></member>\
+               </struct></value></member>\
+               <member><name>User-Agent</name><value><string>softlayer-go</string></value></member>\
+               <member><name>SoftLayer_AccountInitParameters</name><value><struct>\
+                 <member><name>id</name><value><int>1</int></value></member>\
+               </struct></value></member>\
+             </struct></value></member></struct></value></param>\
+             <param><value><string>first arg</string></value></param>\
+             <param><value><int>2</int></value></param>",
+        );
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        assert_eq!(call.method, "getObject");
+        assert_eq!(
+            call.headers.credentials,
+            Some(Credentials::ApiKey {
+                username: "SL1234".into(),
+                api_key: "abc123".into()
+            })
+        );
+        assert_eq!(call.headers.init_id, Some(Value::Int(77)));
+        assert_eq!(
+            call.headers.mask,
+            Some(MaskSource::Text("mask[id,title]".into()))
+        );
+        assert_eq!(
+            call.headers.limit,
+            Some(ResultLimit {
+                offset: 20,
+                limit: Some(10)
+            })
+        );
+        assert_eq!(call.headers.filter, None);
+        assert_eq!(
+            call.args,
+            vec![Value::String("first arg".into()), Value::Int(2)]
+        );
+    }
+
+    #[test]
+    fn portal_token_and_string_init_id() {
+        let body = call_with(
+            "<param><value><struct><member><name>headers</name><value><struct>\
+               <member><name>authenticate</name><value><struct>\
+                 <member><name>userId</name><value><int>5</int></value></member>\
+                 <member><name>authToken</name><value><string>tok</string></value></member>\
+                 <member><name>complexType</name><value><string>PortalLoginToken</string></value></member>\
+               </struct></value></member>\
+               <member><name>SoftLayer_TicketInitParameters</name><value><struct>\
+                 <member><name>id</name><value><string>1234</string></value></member>\
+               </struct></value></member>\
+             </struct></value></member></struct></value></param>",
+        );
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        assert_eq!(
+            call.headers.credentials,
+            Some(Credentials::PortalToken {
+                user_id: 5,
+                token: "tok".into()
+            })
+        );
+        assert_eq!(call.headers.init_id, Some(Value::String("1234".into())));
+        assert!(call.args.is_empty());
+    }
+
+    #[test]
+    fn a_first_param_whose_headers_member_is_not_a_struct_is_an_argument() {
+        let body = call_with(
+            "<param><value><struct><member><name>headers</name><value>x</value></member>\
+             </struct></value></param>",
+        );
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        assert_eq!(call.headers, CallHeaders::default());
+        assert_eq!(call.args.len(), 1);
+
+        // An empty header struct is still the header struct.
+        let body = call_with(
+            "<param><value><struct><member><name>headers</name><value><struct/></value>\
+             </member></struct></value></param>",
+        );
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        assert_eq!(call.headers, CallHeaders::default());
+        assert!(call.args.is_empty());
+    }
+
+    // ---- request: encodings
+
+    #[test]
+    fn utf8_body_declared_latin1_is_read_as_utf8() {
+        let text = "é ü 日本語 🎫 \"quoted\"";
+        let body = format!(
+            "<?xml version='1.0' encoding='iso-8859-1'?>\n<methodCall>\n\
+             <methodName>addUpdate</methodName>\n<params>\n<param>\n\
+             <value><string>{text}</string></value>\n</param>\n</params>\n</methodCall>\n"
+        );
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        assert_eq!(call.args, vec![Value::String(text.into())]);
+    }
+
+    #[test]
+    fn a_true_latin1_body_is_decoded_as_latin1() {
+        let mut body = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\
+            <methodCall><methodName>m</methodName><params><param><value><string>caf"
+            .to_vec();
+        body.extend_from_slice(&[0xe9, b' ', 0xfc, b' ', 0xa9]);
+        body.extend_from_slice(b"</string></value></param></params></methodCall>");
+        let call = parse_call("S", &body).unwrap();
+        assert_eq!(call.args, vec![Value::String("café ü ©".into())]);
+    }
+
+    // ---- request: malformed input
+
+    #[test]
+    fn malformed_documents_are_refused() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"   ",
+            b"not xml at all",
+            b"<methodCall>",
+            b"<methodCall><methodName>m</methodName>",
+            b"<methodCall><methodName>m</methodName></methodcall>",
+            b"<methodCall></methodCall>",
+            b"<methodCall><methodName>  </methodName></methodCall>",
+            b"<methodCall><methodName>m<b/></methodName></methodCall>",
+            b"<methodCall><methodName>m</methodName><methodName>n</methodName></methodCall>",
+            b"<methodCall><methodName>m</methodName></methodCall>trailing",
+            b"<methodCall><methodName>m</methodName></methodCall><methodCall/>",
+            b"<methodResponse><params/></methodResponse>",
+            b"<methodCall><methodName>m</methodName><bogus/></methodCall>",
+            b"<methodCall>text<methodName>m</methodName></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><value>x</value></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value>a</value><value>b</value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value>a<int>1</int></value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><int>1</int>b</value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><int>1</int><int>2</int></value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><float32>1</float32></value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><string>&bogus;</string></value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><string>&amp</string></value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><string>&#0;</string></value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><string>&#xD800;</string></value></param></params></methodCall>",
+            b"<methodCall><methodName>m</methodName><params><param><value><string>a < b</string></value></param></params></methodCall>",
+            b"<methodCall a=><methodName>m</methodName></methodCall>",
+            b"<methodCall a=\"1\" a=\"2\"><methodName>m</methodName></methodCall>",
+            b"<methodCall><methodName>m</methodName></methodCall><?xml version=\"1.0\"?>",
+            b" <?xml version=\"1.0\"?><methodCall><methodName>m</methodName></methodCall>",
+            b"<methodCall><methodName>m</methodName><!-- a -- b --></methodCall>",
+            b"\xff\xfe<\x00m\x00",
+        ];
+        for body in cases {
+            assert_malformed(body);
+        }
+    }
+
+    #[test]
+    fn doctype_and_entity_declarations_are_refused() {
+        assert_malformed(
+            b"<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">\
+              <!ENTITY lol2 \"&lol;&lol;&lol;&lol;\">]>\
+              <methodCall><methodName>&lol2;</methodName></methodCall>",
+        );
+        assert_malformed(
+            b"<!DOCTYPE methodCall SYSTEM \"file:///etc/passwd\">\
+              <methodCall><methodName>m</methodName></methodCall>",
+        );
+        assert_malformed(b"<methodCall><!ENTITY x \"y\"><methodName>m</methodName></methodCall>");
+        assert_malformed(b"<methodCall><methodName>m</methodName><!DOCTYPE x></methodCall>");
+    }
+
+    #[test]
+    fn nesting_is_limited_to_64_elements() {
+        // methodCall, params, param and value are 4 elements; each array adds 3 more.
+        let nested = |levels: usize, innermost: &str| {
+            let mut v = innermost.to_string();
+            for _ in 0..levels {
+                v = format!("<array><data><value>{v}</value></data></array>");
+            }
+            call_with(&format!("<param><value>{v}</value></param>"))
+        };
+        // 4 + 3*19 = 61, then struct, member, name: exactly 64 open elements.
+        let at_limit = nested(19, "<struct><member><name>k</name></member></struct>");
+        assert!(parse_call("S", at_limit.as_bytes()).is_ok());
+        // struct, member, value, int: 65.
+        let past_limit = nested(
+            19,
+            "<struct><member><name>k</name><value><int>1</int></value></member></struct>",
+        );
+        assert_malformed(past_limit.as_bytes());
+        assert_malformed(nested(100, "<int>1</int>").as_bytes());
+        // Unclosed nesting far beyond the limit must not overflow anything either.
+        assert_malformed(format!("<methodCall>{}", "<a>".repeat(100_000)).as_bytes());
+        let arrays = "<value><array><data>".repeat(100_000);
+        assert_malformed(call_with(&format!("<param>{arrays}</param>")).as_bytes());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let valid = call_with(
+            "<param><value><struct><member><name>headers</name><value><struct/></value>\
+             </member></struct></value></param><param><value><base64>aGk=</base64></value></param>",
+        );
+        let bytes = valid.as_bytes();
+        // Every truncation, and every single-byte corruption with a few nasty bytes.
+        for end in 0..bytes.len() {
+            let _ = parse_call("S", &bytes[..end]);
+        }
+        for i in 0..bytes.len() {
+            for b in [b'<', b'>', b'&', b'/', 0x00, 0xff, b'"', b']'] {
+                let mut copy = bytes.to_vec();
+                copy[i] = b;
+                let _ = parse_call("S", &copy);
+            }
+        }
+    }
+
+    // ---- response: values
+
+    #[test]
+    fn writes_every_value_type() {
+        assert_eq!(written(Value::Null), "<nil/>");
+        assert_eq!(written(Value::Bool(true)), "<boolean>1</boolean>");
+        assert_eq!(written(Value::Bool(false)), "<boolean>0</boolean>");
+        assert_eq!(written(Value::Int(0)), "<int>0</int>");
+        assert_eq!(written(Value::Int(-42)), "<int>-42</int>");
+        assert_eq!(
+            written(Value::Int(i64::MIN)),
+            "<int>-9223372036854775808</int>"
+        );
+        assert_eq!(
+            written(Value::Int(i64::MAX)),
+            "<int>9223372036854775807</int>"
+        );
+        assert_eq!(written(Value::Float(1.5)), "<double>1.5</double>");
+        assert_eq!(written(Value::Float(-0.1)), "<double>-0.1</double>");
+        assert_eq!(written(Value::Float(3.0)), "<double>3</double>");
+        assert_eq!(written(Value::Float(f64::NAN)), "<nil/>");
+        assert_eq!(written(Value::Float(f64::INFINITY)), "<nil/>");
+        assert_eq!(written(Value::String("hi".into())), "<string>hi</string>");
+        assert_eq!(written(Value::String(String::new())), "<string></string>");
+        assert_eq!(
+            written(Value::DateTime("2013-08-01T14:14:04-07:00".into())),
+            "<string>2013-08-01T14:14:04-07:00</string>"
+        );
+        assert_eq!(
+            written(Value::Base64(b"hello world".to_vec())),
+            "<base64>aGVsbG8gd29ybGQ=</base64>"
+        );
+        assert_eq!(written(Value::Base64(Vec::new())), "<base64></base64>");
+        assert_eq!(
+            written(Value::Array(vec![Value::Int(1), Value::String("a".into())])),
+            "<array><data><value><int>1</int></value><value><string>a</string></value>\
+             </data></array>"
+        );
+        assert_eq!(
+            written(Value::Array(vec![])),
+            "<array><data></data></array>"
+        );
+        assert_eq!(
+            written(Value::Struct(members(vec![
+                ("id", Value::Int(7)),
+                ("a<b", Value::Bool(true))
+            ]))),
+            "<struct><member><name>id</name><value><int>7</int></value></member>\
+             <member><name>a&lt;b</name><value><boolean>1</boolean></value></member></struct>"
+        );
+    }
+
+    #[test]
+    fn every_value_type_round_trips() {
+        let nested = Value::Struct(members(vec![
+            ("id", Value::Int(123)),
+            ("title", Value::String("Ünïcødé 日本語 🎫 <&>".into())),
+            ("none", Value::Null),
+            ("flag", Value::Bool(false)),
+            ("ratio", Value::Float(0.1 + 0.2)),
+            ("big", Value::Float(1e300)),
+            ("tiny", Value::Float(-5e-324)),
+            ("blob", Value::Base64((0..=255).collect())),
+            (
+                "list",
+                Value::Array(vec![
+                    Value::Int(-1),
+                    Value::Array(vec![]),
+                    Value::Struct(Struct::new()),
+                ]),
+            ),
+        ]));
+        assert_eq!(round_trip(nested.clone()), nested);
+        assert_eq!(
+            round_trip(Value::DateTime("2013-08-01T14:14:04-07:00".into())),
+            Value::String("2013-08-01T14:14:04-07:00".into())
+        );
+    }
+
+    #[test]
+    fn text_escaping() {
+        assert_eq!(
+            written(Value::String("a & b < c > d \"e\" 'f'".into())),
+            "<string>a &amp; b &lt; c &gt; d \"e\" 'f'</string>"
+        );
+        assert_eq!(
+            written(Value::String("one\r\ntwo\rthree\n\tfour".into())),
+            "<string>one&#13;\ntwo&#13;three\n\tfour</string>"
+        );
+        // Characters XML 1.0 cannot carry become U+FFFD.
+        assert_eq!(
+            written(Value::String(
+                "a\u{0}b\u{1b}c\u{fffe}d\u{ffff}e\u{fffd}f\u{7f}".into()
+            )),
+            "<string>a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}e\u{fffd}f\u{7f}</string>"
+        );
+        // Characters just around U+FFFE/U+FFFF are left alone.
+        assert_eq!(
+            written(Value::String("\u{fffd}\u{ffef}\u{10000}".into())),
+            "<string>\u{fffd}\u{ffef}\u{10000}</string>"
+        );
+    }
+
+    #[test]
+    fn crlf_round_trips() {
+        let text = "line one\r\nline two\r\n\r\nend\r";
+        assert_eq!(
+            round_trip(Value::String(text.into())),
+            Value::String(text.into())
+        );
+    }
+
+    #[test]
+    fn reply_envelope() {
+        assert_eq!(
+            reply_text(Value::Bool(true)),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse><params><param>\
+             <value><boolean>1</boolean></value></param></params></methodResponse>"
+        );
+    }
+
+    // ---- response: faults
+
+    fn fault_text(fault: &Fault) -> String {
+        String::from_utf8(write_fault(fault)).unwrap()
+    }
+
+    fn expected_fault(code: &str, message: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse><fault><value><struct>\
+             <member><name>faultCode</name><value>{code}</value></member>\
+             <member><name>faultString</name><value><string>{message}</string></value></member>\
+             </struct></value></fault></methodResponse>"
+        )
+    }
+
+    #[test]
+    fn protocol_faults() {
+        assert_eq!(
+            fault_text(&Fault::not_well_formed("at byte 3: junk")),
+            expected_fault("<int>-32700</int>", "parse error. not well formed")
+        );
+        assert_eq!(
+            fault_text(&Fault::MethodNotFound {
+                service: "SoftLayer_Ticket".into(),
+                method: "nope".into()
+            }),
+            expected_fault(
+                "<int>-32601</int>",
+                "server error. requested method not found"
+            )
+        );
+        assert_eq!(
+            fault_text(&Fault::InvalidInitParameters),
+            expected_fault(
+                "<int>-32602</int>",
+                "server error. invalid method init parameters"
+            )
+        );
+    }
+
+    #[test]
+    fn exception_faults_carry_the_class_as_a_string() {
+        assert_eq!(
+            fault_text(&Fault::not_found(1)),
+            expected_fault(
+                "<string>SoftLayer_Exception_ObjectNotFound</string>",
+                "Unable to find object with id of '1'."
+            )
+        );
+        assert_eq!(
+            fault_text(&Fault::new(
+                ExceptionClass::Public,
+                "Property 'x' not valid for <SoftLayer_Ticket> & co.\r\n"
+            )),
+            expected_fault(
+                "<string>SoftLayer_Exception_Public</string>",
+                "Property 'x' not valid for &lt;SoftLayer_Ticket&gt; &amp; co.&#13;\n"
+            )
+        );
+        assert_eq!(
+            fault_text(&Fault::new(
+                ExceptionClass::WebServiceBadRequest,
+                "No valid authentication headers found."
+            )),
+            expected_fault(
+                "<string>SoftLayer_Exception_WebService_BadRequest</string>",
+                "No valid authentication headers found."
+            )
+        );
+    }
+}

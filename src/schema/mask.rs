@@ -1,0 +1,1160 @@
+//! Object masks, parsed into a tree.
+//!
+//! A SoftLayer call says which properties it wants back with an object mask: either the
+//! string language (`mask[id, updates[entry]]`, `mask.status`, `filteredMask[...]`) or the
+//! legacy nested struct (`{updates: {entry: ""}}`). This module turns both into the same
+//! [`ObjectMask`] tree so that the rest of the server never looks at mask text.
+//!
+//! The tree is independent of the type schema: whether `updates` exists on
+//! `SoftLayer_Ticket`, or whether a cast names a real type, is checked elsewhere. This module
+//! only knows the grammar, and it rejects malformed text with a [`MaskError`] whose message
+//! is shown to the API user, so it never panics and bounds its nesting depth.
+//!
+//! Grammar accepted (whitespace and newlines are allowed between any two tokens):
+//!
+//! ```text
+//! input   := ε | top ((';' | ',') top)*
+//! top     := ('mask' | 'filteredMask') cast? tail   -- the root object
+//!          | '[' set ']' ('.' item)?                -- a bare set: the root object
+//!          | item                                   -- a bare property of the root
+//! item    := ident cast? tail
+//! tail    := '[' set ']' ('.' item)? | '.' item | ε
+//! set     := ε | item (',' item)*
+//! cast    := '(' ident ')'
+//! ident   := [A-Za-z_][A-Za-z0-9_]*
+//! ```
+//!
+//! `mask` and `filteredMask` are keywords only at the top level and only when followed by
+//! `[`, `.` or `(`; elsewhere they are ordinary property names. A `.item` after a set adds
+//! to the same object: `mask[id].updates.entry` is `mask[id, updates[entry]]`.
+
+// Nothing calls the parser yet; remove once the dispatcher does.
+#![allow(dead_code)]
+
+use crate::value::{Struct, Value};
+
+/// How many property levels a mask may nest; deeper input is refused (text) or cut off
+/// (legacy struct) so hostile input cannot exhaust the stack.
+const MAX_DEPTH: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ObjectMask {
+    /// The properties the mask names at this level, in first-seen order, merged by name.
+    pub properties: Vec<MaskProperty>,
+    /// True when the mask was written `filteredMask[...]`.
+    pub filtered: bool,
+    /// A type cast on the root object: `mask(SoftLayer_Hardware_Server)[...]`.
+    pub cast: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaskProperty {
+    pub name: String,
+    /// `hardware(SoftLayer_Hardware_Server)[...]` or `mask(Type).prop` style casts.
+    pub cast: Option<String>,
+    /// What the mask asks of this property's own properties (empty: its defaults).
+    pub children: ObjectMask,
+}
+
+/// Why a mask string could not be parsed. Positions count characters from 0.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MaskError {
+    #[error(
+        "Unable to parse object mask: unexpected {found:?} at position {position}, expected {expected}"
+    )]
+    Unexpected {
+        found: char,
+        position: usize,
+        expected: &'static str,
+    },
+    #[error(
+        "Unable to parse object mask: the mask ends at position {position}, expected {expected}"
+    )]
+    UnexpectedEnd {
+        position: usize,
+        expected: &'static str,
+    },
+    #[error(
+        "Unable to parse object mask: properties are nested more than {limit} levels deep at position {position}"
+    )]
+    TooDeep { position: usize, limit: usize },
+    #[error(
+        "Unable to parse object mask: the root object is cast to both {first} and {second} at position {position}"
+    )]
+    ConflictingRootCast {
+        first: String,
+        second: String,
+        position: usize,
+    },
+}
+
+impl ObjectMask {
+    /// Parses the string mask language. Empty or all-whitespace text is the empty mask
+    /// (defaults), like `mask[]`.
+    pub fn parse(text: &str) -> Result<ObjectMask, MaskError> {
+        let mut parser = Parser {
+            chars: text.chars().collect(),
+            pos: 0,
+        };
+        let mut root = ObjectMask::default();
+        parser.skip_ws();
+        if parser.peek().is_none() {
+            return Ok(root);
+        }
+        loop {
+            parser.top(&mut root)?;
+            parser.skip_ws();
+            match parser.peek() {
+                None => return Ok(root),
+                Some(';' | ',') => parser.pos += 1,
+                Some(c) => return Err(parser.unexpected(c, "',', ';' or the end of the mask")),
+            }
+        }
+    }
+
+    /// The legacy mask: a nested struct of empty values, e.g. {updates: {entry: ""}, status: {}}.
+    pub fn from_legacy(mask: &Struct) -> ObjectMask {
+        legacy_level(mask, 1)
+    }
+
+    /// The first property of that name at this level.
+    pub fn get(&self, name: &str) -> Option<&MaskProperty> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
+    /// True when the mask names no properties (`mask[]`): the object's defaults. A cast or
+    /// the `filteredMask` flag alone does not change what is returned, so they are ignored.
+    pub fn is_empty(&self) -> bool {
+        self.properties.is_empty()
+    }
+
+    /// Adds a property, merging it into an existing one of the same name. Two entries
+    /// stay apart only when both carry different casts (`resource(A)[..], resource(B)[..]`,
+    /// as SoftLayer_Search masks do); an uncast entry merges with a cast one and takes its
+    /// cast.
+    fn add(&mut self, prop: MaskProperty) {
+        let existing = self.properties.iter_mut().find(|p| {
+            p.name == prop.name && (p.cast.is_none() || prop.cast.is_none() || p.cast == prop.cast)
+        });
+        match existing {
+            Some(p) => {
+                if p.cast.is_none() {
+                    p.cast = prop.cast;
+                }
+                p.children.merge(prop.children);
+            }
+            None => self.properties.push(prop),
+        }
+    }
+
+    fn merge(&mut self, other: ObjectMask) {
+        self.filtered |= other.filtered;
+        if self.cast.is_none() {
+            self.cast = other.cast;
+        }
+        for prop in other.properties {
+            self.add(prop);
+        }
+    }
+}
+
+/// One level of a legacy mask; `depth` is the level of `mask`'s own members.
+fn legacy_level(mask: &Struct, depth: usize) -> ObjectMask {
+    let mut out = ObjectMask::default();
+    for (name, value) in mask {
+        let children = match value {
+            Value::Struct(inner) if !inner.is_empty() && depth < MAX_DEPTH => {
+                legacy_level(inner, depth + 1)
+            }
+            _ => ObjectMask::default(),
+        };
+        out.add(MaskProperty {
+            name: name.clone(),
+            cast: None,
+            children,
+        });
+    }
+    out
+}
+
+struct Parser {
+    chars: Vec<char>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.pos += 1;
+        }
+    }
+
+    /// The next character after any whitespace, without consuming anything.
+    fn peek_past_ws(&self) -> Option<char> {
+        self.chars[self.pos.min(self.chars.len())..]
+            .iter()
+            .copied()
+            .find(|c| !c.is_whitespace())
+    }
+
+    fn unexpected(&self, found: char, expected: &'static str) -> MaskError {
+        MaskError::Unexpected {
+            found,
+            position: self.pos,
+            expected,
+        }
+    }
+
+    /// An error for whatever is at the current position (a character or the end).
+    fn error_here(&self, expected: &'static str) -> MaskError {
+        match self.peek() {
+            Some(c) => self.unexpected(c, expected),
+            None => MaskError::UnexpectedEnd {
+                position: self.pos,
+                expected,
+            },
+        }
+    }
+
+    fn expect(&mut self, want: char, expected: &'static str) -> Result<(), MaskError> {
+        self.skip_ws();
+        if self.peek() == Some(want) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error_here(expected))
+        }
+    }
+
+    fn ident(&mut self, expected: &'static str) -> Result<String, MaskError> {
+        self.skip_ws();
+        match self.peek() {
+            Some(c) if c.is_ascii_alphabetic() || c == '_' => {}
+            _ => return Err(self.error_here(expected)),
+        }
+        let start = self.pos;
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            self.pos += 1;
+        }
+        Ok(self.chars[start..self.pos].iter().collect())
+    }
+
+    /// `(Type)` if one follows.
+    fn cast(&mut self) -> Result<Option<String>, MaskError> {
+        self.skip_ws();
+        if self.peek() != Some('(') {
+            return Ok(None);
+        }
+        self.pos += 1;
+        let name = self.ident("a type name")?;
+        self.expect(')', "')'")?;
+        Ok(Some(name))
+    }
+
+    /// One top-level mask, merged into `root`.
+    fn top(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
+        self.skip_ws();
+        if self.peek() == Some('[') {
+            return self.tail(root, 0);
+        }
+        let start = self.pos;
+        let name = self.ident("a property name or 'mask['")?;
+        let keyword = (name == "mask" || name == "filteredMask")
+            && matches!(self.peek_past_ws(), Some('[' | '.' | '('));
+        if !keyword {
+            self.pos = start;
+            let prop = self.item(1)?;
+            root.add(prop);
+            return Ok(());
+        }
+        root.filtered |= name == "filteredMask";
+        let cast_at = self.pos;
+        if let Some(cast) = self.cast()? {
+            match &root.cast {
+                Some(first) if *first != cast => {
+                    return Err(MaskError::ConflictingRootCast {
+                        first: first.clone(),
+                        second: cast,
+                        position: cast_at,
+                    });
+                }
+                _ => root.cast = Some(cast),
+            }
+        }
+        self.tail(root, 0)
+    }
+
+    /// A property at nesting level `depth` (the root's own properties are level 1).
+    fn item(&mut self, depth: usize) -> Result<MaskProperty, MaskError> {
+        self.skip_ws();
+        if depth > MAX_DEPTH {
+            return Err(MaskError::TooDeep {
+                position: self.pos,
+                limit: MAX_DEPTH,
+            });
+        }
+        let name = self.ident("a property name")?;
+        let cast = self.cast()?;
+        let mut children = ObjectMask::default();
+        self.tail(&mut children, depth)?;
+        Ok(MaskProperty {
+            name,
+            cast,
+            children,
+        })
+    }
+
+    /// What follows a property (or the root) at level `depth`: a set, a dotted path, both
+    /// (set first), or nothing. Everything found is added to `node`.
+    fn tail(&mut self, node: &mut ObjectMask, depth: usize) -> Result<(), MaskError> {
+        self.skip_ws();
+        if self.peek() == Some('[') {
+            self.pos += 1;
+            self.set(node, depth)?;
+            self.skip_ws();
+        }
+        if self.peek() == Some('.') {
+            self.pos += 1;
+            let prop = self.item(depth + 1)?;
+            node.add(prop);
+        }
+        Ok(())
+    }
+
+    /// The inside of `[...]`, after the `[`, through the closing `]`.
+    fn set(&mut self, node: &mut ObjectMask, depth: usize) -> Result<(), MaskError> {
+        self.skip_ws();
+        if self.peek() == Some(']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            let prop = self.item(depth + 1)?;
+            node.add(prop);
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some(']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error_here("',' or ']'")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compact rendering for assertions: `id,updates[entry,editor],hardware(T)[x]`.
+    fn render(mask: &ObjectMask) -> String {
+        mask.properties
+            .iter()
+            .map(|p| {
+                let mut s = p.name.clone();
+                if let Some(cast) = &p.cast {
+                    s.push_str(&format!("({cast})"));
+                }
+                if !p.children.properties.is_empty() {
+                    s.push_str(&format!("[{}]", render(&p.children)));
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    fn parsed(text: &str) -> String {
+        render(&ObjectMask::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}")))
+    }
+
+    fn err(text: &str) -> MaskError {
+        match ObjectMask::parse(text) {
+            Ok(m) => panic!("{text:?} parsed as {:?}", render(&m)),
+            Err(e) => e,
+        }
+    }
+
+    fn position(e: &MaskError) -> usize {
+        match e {
+            MaskError::Unexpected { position, .. }
+            | MaskError::UnexpectedEnd { position, .. }
+            | MaskError::TooDeep { position, .. }
+            | MaskError::ConflictingRootCast { position, .. } => *position,
+        }
+    }
+
+    #[test]
+    fn softlayer_python_ticket_list_mask() {
+        let text = "mask[id, serviceProviderResourceId, title, assignedUser[firstName, lastName], priority,
+                  createDate, lastEditDate, accountId, status, updateCount]";
+        let mask = ObjectMask::parse(text).unwrap();
+        assert_eq!(
+            render(&mask),
+            "id,serviceProviderResourceId,title,assignedUser[firstName,lastName],priority,\
+             createDate,lastEditDate,accountId,status,updateCount"
+        );
+        assert!(!mask.filtered);
+        assert_eq!(mask.cast, None);
+        let user = mask.get("assignedUser").unwrap();
+        assert_eq!(user.children.properties.len(), 2);
+        assert!(user.children.get("lastName").unwrap().children.is_empty());
+        assert!(mask.get("status").unwrap().children.is_empty());
+    }
+
+    #[test]
+    fn softlayer_python_ticket_detail_mask() {
+        let text = "mask[id, serviceProviderResourceId, title, assignedUser[firstName, lastName],status,\n createDate,lastEditDate,updates[entry,editor],updateCount, priority]";
+        assert_eq!(
+            parsed(text),
+            "id,serviceProviderResourceId,title,assignedUser[firstName,lastName],status,\
+             createDate,lastEditDate,updates[entry,editor],updateCount,priority"
+        );
+    }
+
+    #[test]
+    fn softlayer_python_summary_mask_without_prefix() {
+        let text = "openTicketCount, closedTicketCount, openBillingTicketCount";
+        assert_eq!(
+            parsed(text),
+            "openTicketCount,closedTicketCount,openBillingTicketCount"
+        );
+        // What softlayer-python actually sends after wrapping it.
+        assert_eq!(parsed(&format!("mask[{text}]")), parsed(text));
+    }
+
+    #[test]
+    fn bare_lists() {
+        assert_eq!(
+            parsed("id, title, updates[entry]"),
+            "id,title,updates[entry]"
+        );
+        assert_eq!(parsed("id,title"), "id,title");
+        assert_eq!(parsed("id"), "id");
+        assert_eq!(parsed("  id  "), "id");
+        assert_eq!(parsed("[id, title]"), "id,title");
+        assert_eq!(parsed("updates.entry"), "updates[entry]");
+        assert_eq!(
+            parsed("hardware(SoftLayer_Hardware_Server)[x]"),
+            "hardware(SoftLayer_Hardware_Server)[x]"
+        );
+    }
+
+    #[test]
+    fn nested_sets() {
+        assert_eq!(
+            parsed("mask[id, title, updates[entry, editor], status]"),
+            "id,title,updates[entry,editor],status"
+        );
+        assert_eq!(parsed("mask[a[b[c[d[e]]]]]"), "a[b[c[d[e]]]]");
+        assert_eq!(
+            parsed(
+                "mask [\n    id, fullyQualifiedDomainName,\n    networkComponents[networkHardware, uplinkComponent]\n]"
+            ),
+            "id,fullyQualifiedDomainName,networkComponents[networkHardware,uplinkComponent]"
+        );
+        assert_eq!(parsed("\tmask\n[\n id \n, \r\n title\n]\n"), "id,title");
+    }
+
+    #[test]
+    fn dotted_form() {
+        assert_eq!(parsed("mask.updates.entry"), "updates[entry]");
+        assert_eq!(parsed("mask.status"), "status");
+        assert_eq!(
+            parsed("mask.updates.entry;mask.status"),
+            "updates[entry],status"
+        );
+        assert_eq!(
+            parsed("mask.updates.entry, mask.status"),
+            "updates[entry],status"
+        );
+        assert_eq!(parsed("mask.a[b,c]"), "a[b,c]");
+        assert_eq!(parsed("mask . a . b"), "a[b]");
+        assert_eq!(
+            parsed("mask.networkComponents.networkVlans.primarySubnet"),
+            "networkComponents[networkVlans[primarySubnet]]"
+        );
+        assert_eq!(
+            parsed(
+                "mask.id,mask.fullyQualifiedDomainName,mask.networkComponents.networkHardware,mask.networkComponents.uplinkComponent"
+            ),
+            "id,fullyQualifiedDomainName,networkComponents[networkHardware,uplinkComponent]"
+        );
+    }
+
+    #[test]
+    fn dotted_paths_inside_sets_merge() {
+        assert_eq!(
+            parsed("mask[id, updates.entry, updates.editor]"),
+            "id,updates[entry,editor]"
+        );
+        let mask = ObjectMask::parse("mask[id, updates.entry, updates.editor]").unwrap();
+        assert_eq!(mask.properties.len(), 2);
+        assert_eq!(parsed("mask[a.b[c], a.b.d, a[e]]"), "a[b[c,d],e]");
+    }
+
+    #[test]
+    fn dotted_path_after_a_set() {
+        assert_eq!(parsed("mask[id].updates.entry"), "id,updates[entry]");
+        assert_eq!(
+            parsed("mask[updates[entry].editor]"),
+            "updates[entry,editor]"
+        );
+    }
+
+    #[test]
+    fn empty_sets() {
+        let mask = ObjectMask::parse("mask[]").unwrap();
+        assert!(mask.is_empty());
+        assert_eq!(mask, ObjectMask::default());
+        assert!(ObjectMask::parse("mask[ \n ]").unwrap().is_empty());
+        assert!(ObjectMask::parse("[]").unwrap().is_empty());
+        assert!(ObjectMask::parse("").unwrap().is_empty());
+        assert!(ObjectMask::parse("  \n").unwrap().is_empty());
+        let mask = ObjectMask::parse("mask[id, updates[]]").unwrap();
+        assert!(!mask.is_empty());
+        assert!(mask.get("updates").unwrap().children.is_empty());
+        assert_eq!(render(&mask), "id,updates");
+    }
+
+    #[test]
+    fn root_casts() {
+        let mask = ObjectMask::parse("mask(SoftLayer_Hardware_Server)[controlPanel]").unwrap();
+        assert_eq!(mask.cast.as_deref(), Some("SoftLayer_Hardware_Server"));
+        assert_eq!(render(&mask), "controlPanel");
+        let mask = ObjectMask::parse("mask ( SoftLayer_Hardware_Server ) . controlPanel").unwrap();
+        assert_eq!(mask.cast.as_deref(), Some("SoftLayer_Hardware_Server"));
+        assert_eq!(render(&mask), "controlPanel");
+        let mask =
+            ObjectMask::parse("mask(SoftLayer_Ticket)[id];mask(SoftLayer_Ticket).status").unwrap();
+        assert_eq!(mask.cast.as_deref(), Some("SoftLayer_Ticket"));
+        assert_eq!(render(&mask), "id,status");
+        let mask = ObjectMask::parse("mask[id];mask(SoftLayer_Ticket).status").unwrap();
+        assert_eq!(mask.cast.as_deref(), Some("SoftLayer_Ticket"));
+        let mask = ObjectMask::parse("mask(SoftLayer_Ticket)").unwrap();
+        assert_eq!(mask.cast.as_deref(), Some("SoftLayer_Ticket"));
+        assert!(mask.is_empty());
+    }
+
+    #[test]
+    fn property_casts() {
+        let mask = ObjectMask::parse("mask[hardware(SoftLayer_Hardware_Server)[x, y]]").unwrap();
+        let hw = mask.get("hardware").unwrap();
+        assert_eq!(hw.cast.as_deref(), Some("SoftLayer_Hardware_Server"));
+        assert_eq!(render(&hw.children), "x,y");
+        assert_eq!(mask.cast, None);
+
+        let mask = ObjectMask::parse("mask.hardware(SoftLayer_Hardware_Server).x").unwrap();
+        let hw = mask.get("hardware").unwrap();
+        assert_eq!(hw.cast.as_deref(), Some("SoftLayer_Hardware_Server"));
+        assert_eq!(render(&hw.children), "x");
+
+        // An uncast mention merges with a cast one, in either order.
+        assert_eq!(
+            parsed("mask[hardware(T)[x], hardware[y]]"),
+            "hardware(T)[x,y]"
+        );
+        assert_eq!(
+            parsed("mask[hardware[y], hardware(T).x]"),
+            "hardware(T)[y,x]"
+        );
+    }
+
+    #[test]
+    fn same_property_with_different_casts_stays_apart() {
+        let text = "mask[
+            resource(SoftLayer_Hardware)
+            [
+                id,
+                fullyQualifiedDomainName,
+                datacenter[longName],
+                networkComponents[primaryIpAddress]
+            ],
+            resource(SoftLayer_Virtual_Guest)
+            [
+                id,
+                fullyQualifiedDomainName,
+                datacenter[longName],
+                networkComponents[primaryIpAddress]
+            ]
+        ]";
+        let mask = ObjectMask::parse(text).unwrap();
+        assert_eq!(mask.properties.len(), 2);
+        assert_eq!(
+            mask.get("resource").unwrap().cast.as_deref(),
+            Some("SoftLayer_Hardware")
+        );
+        assert_eq!(
+            mask.properties[1].cast.as_deref(),
+            Some("SoftLayer_Virtual_Guest")
+        );
+        assert_eq!(
+            render(&mask.properties[1].children),
+            "id,fullyQualifiedDomainName,datacenter[longName],networkComponents[primaryIpAddress]"
+        );
+    }
+
+    #[test]
+    fn filtered_mask() {
+        let mask = ObjectMask::parse(
+            "filteredMask[id,hostname,components[id,serialNumber,hardwareComponentModel[description]]]",
+        )
+        .unwrap();
+        assert!(mask.filtered);
+        assert_eq!(
+            render(&mask),
+            "id,hostname,components[id,serialNumber,hardwareComponentModel[description]]"
+        );
+        assert!(ObjectMask::parse("filteredMask[]").unwrap().filtered);
+        assert!(
+            ObjectMask::parse("filteredMask.updates.entry")
+                .unwrap()
+                .filtered
+        );
+        assert!(
+            ObjectMask::parse("mask[id];filteredMask[status]")
+                .unwrap()
+                .filtered
+        );
+        assert!(!ObjectMask::parse("mask[filteredMask]").unwrap().filtered);
+    }
+
+    #[test]
+    fn keywords_are_property_names_elsewhere() {
+        assert_eq!(parsed("mask[mask, filteredMask]"), "mask,filteredMask");
+        assert_eq!(parsed("id, mask"), "id,mask");
+        assert_eq!(parsed("maskedThing[id]"), "maskedThing[id]");
+    }
+
+    #[test]
+    fn top_level_masks_concatenate_and_merge() {
+        assert_eq!(parsed("mask[id];mask.status"), "id,status");
+        assert_eq!(parsed("mask[id], mask[title]"), "id,title");
+        assert_eq!(
+            parsed("mask[updates[entry]] ; mask.updates.editor"),
+            "updates[entry,editor]"
+        );
+        assert_eq!(parsed("id; mask.status"), "id,status");
+    }
+
+    #[test]
+    fn repeated_properties_merge() {
+        let mask = ObjectMask::parse("mask[updates[entry], updates[editor]]").unwrap();
+        assert_eq!(mask.properties.len(), 1);
+        assert_eq!(render(&mask), "updates[entry,editor]");
+        assert_eq!(parsed("mask[id, title, id]"), "id,title");
+        assert_eq!(parsed("mask[a[x, y], b, a[y[z], w]]"), "a[x,y[z],w],b");
+    }
+
+    #[test]
+    fn get_and_is_empty() {
+        let mask = ObjectMask::parse("mask[id, updates[entry]]").unwrap();
+        assert_eq!(mask.get("id").unwrap().name, "id");
+        assert!(mask.get("title").is_none());
+        assert!(mask.get("entry").is_none());
+        assert!(!mask.is_empty());
+        assert!(ObjectMask::default().is_empty());
+        // Flags alone ask for nothing beyond the defaults.
+        assert!(ObjectMask::parse("filteredMask[]").unwrap().is_empty());
+    }
+
+    #[test]
+    fn identifiers() {
+        assert_eq!(parsed("mask[_private, a1_b2, ID]"), "_private,a1_b2,ID");
+        assert!(matches!(
+            err("mask[1abc]"),
+            MaskError::Unexpected {
+                found: '1',
+                position: 5,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[ab-c]"),
+            MaskError::Unexpected {
+                found: '-',
+                position: 7,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[tïtle]"),
+            MaskError::Unexpected {
+                found: 'ï',
+                position: 6,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[assigned User]"),
+            MaskError::Unexpected {
+                found: 'U',
+                position: 14,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn unbalanced_brackets() {
+        let e = err("mask[id, title]]");
+        assert!(matches!(
+            e,
+            MaskError::Unexpected {
+                found: ']',
+                position: 15,
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "Unable to parse object mask: unexpected ']' at position 15, expected ',', ';' or the end of the mask"
+        );
+        let e = err("mask[id, updates[entry]");
+        assert_eq!(
+            e,
+            MaskError::UnexpectedEnd {
+                position: 23,
+                expected: "',' or ']'"
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "Unable to parse object mask: the mask ends at position 23, expected ',' or ']'"
+        );
+        assert!(matches!(
+            err("mask["),
+            MaskError::UnexpectedEnd { position: 5, .. }
+        ));
+        assert!(matches!(
+            err("]"),
+            MaskError::Unexpected {
+                found: ']',
+                position: 0,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask]"),
+            MaskError::Unexpected {
+                found: ']',
+                position: 4,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[id]["),
+            MaskError::Unexpected {
+                found: '[',
+                position: 8,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn empty_items_are_errors() {
+        let e = err("mask[id,,title]");
+        assert!(matches!(
+            e,
+            MaskError::Unexpected {
+                found: ',',
+                position: 8,
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "Unable to parse object mask: unexpected ',' at position 8, expected a property name"
+        );
+        assert!(matches!(
+            err("mask[,id]"),
+            MaskError::Unexpected {
+                found: ',',
+                position: 5,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[id,]"),
+            MaskError::Unexpected {
+                found: ']',
+                position: 8,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[id];"),
+            MaskError::UnexpectedEnd { position: 9, .. }
+        ));
+        assert!(matches!(
+            err(";mask[id]"),
+            MaskError::Unexpected {
+                found: ';',
+                position: 0,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("id,,title"),
+            MaskError::Unexpected {
+                found: ',',
+                position: 3,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask."),
+            MaskError::UnexpectedEnd { position: 5, .. }
+        ));
+        assert!(matches!(
+            err("mask.a..b"),
+            MaskError::Unexpected {
+                found: '.',
+                position: 7,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask.[id]"),
+            MaskError::Unexpected {
+                found: '[',
+                position: 5,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn stray_characters() {
+        assert!(matches!(
+            err("mask[id; title]"),
+            MaskError::Unexpected {
+                found: ';',
+                position: 7,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[id title]"),
+            MaskError::Unexpected {
+                found: 't',
+                position: 8,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[id] x"),
+            MaskError::Unexpected {
+                found: 'x',
+                position: 9,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask{id}"),
+            MaskError::Unexpected {
+                found: '{',
+                position: 4,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[\"id\"]"),
+            MaskError::Unexpected {
+                found: '"',
+                position: 5,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[id]\0"),
+            MaskError::Unexpected {
+                found: '\0',
+                position: 8,
+                ..
+            }
+        ));
+        assert_eq!(
+            err("mask[id]\0").to_string(),
+            "Unable to parse object mask: unexpected '\\0' at position 8, expected ',', ';' or the end of the mask"
+        );
+    }
+
+    #[test]
+    fn bad_casts() {
+        let e = err("mask(SoftLayer_Hardware_Server[controlPanel]");
+        assert!(matches!(
+            e,
+            MaskError::Unexpected {
+                found: '[',
+                position: 30,
+                expected: "')'"
+            }
+        ));
+        assert!(matches!(
+            err("mask(SoftLayer_Hardware"),
+            MaskError::UnexpectedEnd {
+                position: 23,
+                expected: "')'"
+            }
+        ));
+        assert!(matches!(
+            err("mask()[id]"),
+            MaskError::Unexpected {
+                found: ')',
+                position: 5,
+                expected: "a type name"
+            }
+        ));
+        assert!(matches!(
+            err("mask[hardware(]"),
+            MaskError::Unexpected {
+                found: ']',
+                position: 14,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[hardware(A B)]"),
+            MaskError::Unexpected {
+                found: 'B',
+                position: 16,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("mask[hardware(A)(B)]"),
+            MaskError::Unexpected {
+                found: '(',
+                position: 16,
+                ..
+            }
+        ));
+        let e = err("mask(A)[id];mask(B)[title]");
+        assert_eq!(
+            e,
+            MaskError::ConflictingRootCast {
+                first: "A".into(),
+                second: "B".into(),
+                position: 16
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "Unable to parse object mask: the root object is cast to both A and B at position 16"
+        );
+    }
+
+    #[test]
+    fn depth_limit() {
+        let nested = |levels: usize| {
+            let mut s = "mask".to_string();
+            for _ in 0..levels {
+                s.push_str("[a");
+            }
+            s.push_str(&"]".repeat(levels));
+            s
+        };
+        let mask = ObjectMask::parse(&nested(MAX_DEPTH)).unwrap();
+        let mut node = &mask;
+        let mut levels = 0;
+        while let Some(p) = node.get("a") {
+            levels += 1;
+            node = &p.children;
+        }
+        assert_eq!(levels, MAX_DEPTH);
+        let e = err(&nested(MAX_DEPTH + 1));
+        assert_eq!(
+            e,
+            MaskError::TooDeep {
+                position: 5 + 2 * MAX_DEPTH,
+                limit: MAX_DEPTH
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "Unable to parse object mask: properties are nested more than 32 levels deep at position 69"
+        );
+
+        let dotted = |levels: usize| format!("mask{}", ".a".repeat(levels));
+        assert!(ObjectMask::parse(&dotted(MAX_DEPTH)).is_ok());
+        assert!(matches!(
+            err(&dotted(MAX_DEPTH + 1)),
+            MaskError::TooDeep { .. }
+        ));
+        // Dotted paths inside sets count from where the set is.
+        let mixed = format!("mask[{}]", vec!["a"; MAX_DEPTH].join("."));
+        assert!(ObjectMask::parse(&mixed).is_ok());
+        let mixed = format!("mask[b[{}]]", vec!["a"; MAX_DEPTH].join("."));
+        assert!(matches!(err(&mixed), MaskError::TooDeep { .. }));
+
+        // Hostile input is refused without exhausting the stack.
+        assert!(matches!(err(&nested(200_000)), MaskError::TooDeep { .. }));
+        assert!(matches!(err(&dotted(200_000)), MaskError::TooDeep { .. }));
+        assert!(matches!(
+            err(&"[".repeat(200_000)),
+            MaskError::Unexpected {
+                found: '[',
+                position: 1,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn legacy_masks() {
+        let mut updates = Struct::new();
+        updates.insert("entry".into(), Value::String(String::new()));
+        updates.insert("editor".into(), Value::Struct(Struct::new()));
+        let mut legacy = Struct::new();
+        legacy.insert("updates".into(), Value::Struct(updates));
+        legacy.insert("status".into(), Value::Struct(Struct::new()));
+        legacy.insert("assignedUser".into(), Value::Null);
+        legacy.insert("attachedHardware".into(), Value::Array(vec![]));
+        legacy.insert("updateCount".into(), Value::String(String::new()));
+        let mask = ObjectMask::from_legacy(&legacy);
+        assert_eq!(
+            render(&mask),
+            "updates[entry,editor],status,assignedUser,attachedHardware,updateCount"
+        );
+        assert!(!mask.filtered);
+        assert_eq!(mask.cast, None);
+        assert!(mask.get("status").unwrap().children.is_empty());
+        assert_eq!(
+            mask,
+            ObjectMask::parse(
+                "mask[updates[entry,editor],status,assignedUser,attachedHardware,updateCount]"
+            )
+            .unwrap()
+        );
+        assert!(ObjectMask::from_legacy(&Struct::new()).is_empty());
+    }
+
+    #[test]
+    fn legacy_masks_stop_at_the_depth_limit() {
+        let mut inner = Struct::new();
+        inner.insert("leaf".into(), Value::String(String::new()));
+        for _ in 0..100 {
+            let mut outer = Struct::new();
+            outer.insert("a".into(), Value::Struct(inner));
+            inner = outer;
+        }
+        let mask = ObjectMask::from_legacy(&inner);
+        let mut node = &mask;
+        let mut levels = 0;
+        while let Some(p) = node.properties.first() {
+            levels += 1;
+            node = &p.children;
+        }
+        assert_eq!(levels, MAX_DEPTH);
+    }
+
+    /// A small deterministic generator, so the fuzz tests need no extra crates.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0 >> 33
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    const VALID: &[&str] = &[
+        "mask[id, serviceProviderResourceId, title, assignedUser[firstName, lastName], priority,\n                  createDate, lastEditDate, accountId, status, updateCount]",
+        "mask[id, updates.entry, updates.editor]",
+        "mask(SoftLayer_Hardware_Server)[controlPanel];mask.hardware(SoftLayer_Hardware_Server).x",
+        "filteredMask[id,components[hardwareComponentModel[description]]]",
+        "mask[id].updates.entry, openTicketCount",
+    ];
+
+    #[test]
+    fn truncations_never_panic() {
+        for text in VALID {
+            let chars: Vec<char> = text.chars().collect();
+            for end in 0..=chars.len() {
+                let prefix: String = chars[..end].iter().collect();
+                let _ = ObjectMask::parse(&prefix);
+                let suffix: String = chars[end..].iter().collect();
+                let _ = ObjectMask::parse(&suffix);
+            }
+        }
+    }
+
+    #[test]
+    fn random_input_never_panics() {
+        let mut rng = Lcg(0x5eed);
+        // Raw bytes, made into text the way a codec would.
+        for _ in 0..2000 {
+            let len = rng.below(64);
+            let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            let text = String::from_utf8_lossy(&bytes);
+            if let Err(e) = ObjectMask::parse(&text) {
+                assert!(position(&e) <= text.chars().count());
+                assert!(e.to_string().starts_with("Unable to parse object mask: "));
+            }
+        }
+        // Tokens of the language in random order, to reach deep into the parser.
+        const PIECES: &[&str] = &[
+            "mask",
+            "filteredMask",
+            "id",
+            "a",
+            "_b",
+            "[",
+            "]",
+            "(",
+            ")",
+            ".",
+            ",",
+            ";",
+            " ",
+            "\n",
+            "T",
+            "é",
+            "1",
+            "",
+        ];
+        for _ in 0..20_000 {
+            let len = rng.below(40);
+            let text: String = (0..len).map(|_| PIECES[rng.below(PIECES.len())]).collect();
+            match ObjectMask::parse(&text) {
+                Ok(mask) => {
+                    // Whatever parses renders back into something that parses the same.
+                    let again = ObjectMask::parse(&format!("mask[{}]", render(&mask))).unwrap();
+                    assert_eq!(render(&again), render(&mask), "{text:?}");
+                }
+                Err(e) => assert!(position(&e) <= text.chars().count(), "{text:?}: {e}"),
+            }
+        }
+        // Mutations of valid masks: one character replaced, dropped or doubled.
+        for _ in 0..5000 {
+            let chars: Vec<char> = VALID[rng.below(VALID.len())].chars().collect();
+            let at = rng.below(chars.len());
+            let mut mutated = chars.clone();
+            match rng.below(3) {
+                0 => mutated[at] = "[](),.; a\0".chars().nth(rng.below(10)).unwrap(),
+                1 => {
+                    mutated.remove(at);
+                }
+                _ => mutated.insert(at, chars[at]),
+            }
+            let text: String = mutated.into_iter().collect();
+            let _ = ObjectMask::parse(&text);
+        }
+    }
+}

@@ -1,3 +1,252 @@
-//! The SoftLayer types and services, loaded from `schema/softlayer.json`.
+//! The SoftLayer types and services this server speaks, loaded once from
+//! `schema/softlayer.json` (generated from the SLDN reference by `scripts/gen-schema.py`).
+//!
+//! This one description drives dispatch (which methods exist, which need an init
+//! parameter), object masks (which properties are local, relational or counts), object
+//! filters, the WSDL and the method-coverage table, so none of those keep a list of their own.
 
+pub mod filter;
 pub mod mask;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PropertyKind {
+    /// Stored on the object itself; returned by default.
+    Local,
+    /// Another object (or list of them), returned only when a mask asks for it.
+    Relational,
+    /// The size of a relational list, computed on request.
+    Count,
+}
+
+#[derive(Debug, Clone)]
+pub struct PropertyDef {
+    pub name: String,
+    /// The property's type without the `[]` suffix.
+    pub type_name: String,
+    pub many: bool,
+    pub kind: PropertyKind,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    pub name: String,
+    pub parent: Option<String>,
+    /// Own and inherited properties.
+    pub properties: IndexMap<String, PropertyDef>,
+}
+
+impl TypeDef {
+    pub fn property(&self, name: &str) -> Option<&PropertyDef> {
+        self.properties.get(name)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParameterDef {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ExceptionDoc {
+    pub class: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodDef {
+    pub parameters: Vec<ParameterDef>,
+    pub returns: String,
+    pub required_headers: Vec<String>,
+    pub optional_headers: Vec<String>,
+    pub exceptions: Vec<ExceptionDoc>,
+}
+
+impl MethodDef {
+    /// Whether the method acts on one object named by `{Service}InitParameters`.
+    pub fn requires_init(&self, service: &str) -> bool {
+        let header = format!("{service}InitParameters");
+        self.required_headers.iter().any(|h| *h == header)
+    }
+
+    pub fn returns_list(&self) -> bool {
+        self.returns.ends_with("[]")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceDef {
+    pub methods: IndexMap<String, MethodDef>,
+}
+
+#[derive(Debug)]
+pub struct Schema {
+    pub types: HashMap<String, TypeDef>,
+    pub services: IndexMap<String, ServiceDef>,
+}
+
+impl Schema {
+    pub fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        self.types.get(name)
+    }
+
+    pub fn method(&self, service: &str, method: &str) -> Option<&MethodDef> {
+        self.services.get(service)?.methods.get(method)
+    }
+}
+
+#[derive(Deserialize)]
+struct RawProperty {
+    #[serde(rename = "type")]
+    type_name: String,
+    kind: PropertyKind,
+}
+
+#[derive(Deserialize)]
+struct RawType {
+    parent: Option<String>,
+    properties: IndexMap<String, RawProperty>,
+}
+
+#[derive(Deserialize)]
+struct RawSchema {
+    types: HashMap<String, RawType>,
+    services: IndexMap<String, ServiceDef>,
+}
+
+const SCHEMA_JSON: &str = include_str!("../../schema/softlayer.json");
+
+/// The schema, parsed on first use.
+pub fn schema() -> &'static Schema {
+    static SCHEMA: OnceLock<Schema> = OnceLock::new();
+    SCHEMA.get_or_init(|| load(SCHEMA_JSON).expect("schema/softlayer.json is valid"))
+}
+
+fn load(json: &str) -> Result<Schema, serde_json::Error> {
+    let raw: RawSchema = serde_json::from_str(json)?;
+    let mut types = HashMap::new();
+    for name in raw.types.keys() {
+        let mut properties = IndexMap::new();
+        // Walk up the inheritance chain; a subtype's own definition wins.
+        let mut current = Some(name.as_str());
+        while let Some(type_name) = current {
+            let Some(t) = raw.types.get(type_name) else {
+                break;
+            };
+            for (prop, def) in &t.properties {
+                if properties.contains_key(prop) {
+                    continue;
+                }
+                let (base, many) = match def.type_name.strip_suffix("[]") {
+                    Some(base) => (base.to_string(), true),
+                    None => (def.type_name.clone(), false),
+                };
+                properties.insert(
+                    prop.clone(),
+                    PropertyDef {
+                        name: prop.clone(),
+                        type_name: base,
+                        many,
+                        kind: def.kind,
+                    },
+                );
+            }
+            current = t.parent.as_deref();
+        }
+        let parent = raw.types[name].parent.clone();
+        types.insert(
+            name.clone(),
+            TypeDef {
+                name: name.clone(),
+                parent,
+                properties,
+            },
+        );
+    }
+    Ok(Schema {
+        types,
+        services: raw.services,
+    })
+}
+
+/// The relational list a count property counts: `updateCount` → `updates`,
+/// `attachedHardwareCount` → `attachedHardware`, `childrenCount` → `children`.
+pub fn counted_relation<'a>(type_def: &'a TypeDef, count: &str) -> Option<&'a PropertyDef> {
+    let stem = count.strip_suffix("Count")?;
+    let candidates = [
+        stem.to_string(),
+        format!("{stem}s"),
+        format!("{stem}es"),
+        stem.strip_suffix('y')
+            .map(|s| format!("{s}ies"))
+            .unwrap_or_default(),
+    ];
+    candidates.iter().find_map(|c| {
+        type_def
+            .property(c)
+            .filter(|p| p.kind == PropertyKind::Relational && p.many)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_properties_are_classified() {
+        let t = schema().type_def("SoftLayer_Ticket").unwrap();
+        assert_eq!(t.property("title").unwrap().kind, PropertyKind::Local);
+        assert_eq!(t.property("updates").unwrap().kind, PropertyKind::Relational);
+        assert!(t.property("updates").unwrap().many);
+        assert_eq!(t.property("updateCount").unwrap().kind, PropertyKind::Count);
+        assert_eq!(counted_relation(t, "updateCount").unwrap().name, "updates");
+        assert_eq!(
+            counted_relation(t, "attachedHardwareCount").unwrap().name,
+            "attachedHardware"
+        );
+    }
+
+    #[test]
+    fn inherited_properties_are_present() {
+        let t = schema()
+            .type_def("SoftLayer_Ticket_Attachment_Hardware")
+            .unwrap();
+        assert!(t.property("ticketId").is_some());
+        assert!(t.property("hardwareId").is_some());
+    }
+
+    #[test]
+    fn account_counts_resolve() {
+        let t = schema().type_def("SoftLayer_Account").unwrap();
+        for (count, rel) in [
+            ("openTicketCount", "openTickets"),
+            ("ticketsClosedTodayCount", "ticketsClosedToday"),
+            ("lastFiveClosedAbuseTicketCount", "lastFiveClosedAbuseTickets"),
+        ] {
+            assert_eq!(counted_relation(t, count).unwrap().name, rel);
+        }
+    }
+
+    #[test]
+    fn init_parameters_come_from_the_method_pages() {
+        let s = schema();
+        assert!(
+            s.method("SoftLayer_Ticket", "getObject")
+                .unwrap()
+                .requires_init("SoftLayer_Ticket")
+        );
+        assert!(
+            !s.method("SoftLayer_Ticket", "createStandardTicket")
+                .unwrap()
+                .requires_init("SoftLayer_Ticket")
+        );
+    }
+}

@@ -1,0 +1,28 @@
+//! Who is calling: the `authenticate` header (API key or portal login token) or HTTP
+//! Basic credentials, checked against the store.
+
+use crate::call::{Credentials, ExceptionClass, Fault};
+use crate::store::{self, Principal};
+use rusqlite::Connection;
+
+pub fn authenticate(conn: &Connection, credentials: Option<&Credentials>) -> Result<Principal, Fault> {
+    let found = match credentials {
+        None => {
+            return Err(Fault::new(
+                ExceptionClass::Public,
+                "No valid authentication headers found.",
+            ));
+        }
+        // IBM Cloud API keys arrive as username `apikey` (HTTP Basic from softlayer-python).
+        Some(Credentials::ApiKey { username, api_key }) if username == "apikey" => {
+            store::principal_by_key_alone(conn, api_key)?
+        }
+        Some(Credentials::ApiKey { username, api_key }) => {
+            store::principal_by_api_key(conn, username, api_key)?
+        }
+        Some(Credentials::PortalToken { user_id, token }) => {
+            store::principal_by_token(conn, *user_id, token)?
+        }
+    };
+    found.ok_or_else(|| Fault::new(ExceptionClass::InvalidLegacyToken, "Invalid API token."))
+}

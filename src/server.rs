@@ -1,0 +1,129 @@
+//! The HTTP side: routing by path prefix, request limits, and handing each call to the
+//! services on a blocking thread so SQLite work never stalls the accept loop.
+
+use crate::call::{Credentials, Fault};
+use crate::protocol::xmlrpc;
+use crate::services;
+use crate::store::Store;
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Requests larger than this are refused before they are read whole.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+type Body = Full<Bytes>;
+
+pub async fn serve(listener: TcpListener, store: Arc<Store>) -> std::io::Result<()> {
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            _ = &mut shutdown => {
+                tracing::info!("shutting down");
+                return Ok(());
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let store = store.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, store.clone(), peer));
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+        });
+    }
+}
+
+async fn handle(req: Request<Incoming>, store: Arc<Store>, _peer: SocketAddr) -> Result<Response<Body>, hyper::Error> {
+    let path = req.uri().path().to_string();
+    if path == "/health" {
+        return Ok(plain(StatusCode::OK, "ok\n"));
+    }
+    let Some(service) = xmlrpc_service(&path) else {
+        return Ok(plain(StatusCode::NOT_FOUND, "Not found. XML-RPC lives at /xmlrpc/v3.1/{Service}.\n"));
+    };
+    if req.method() != Method::POST {
+        return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "XML-RPC calls are POSTed.\n"));
+    }
+    let basic = basic_credentials(req.headers().get(AUTHORIZATION));
+    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            let fault = Fault::not_well_formed("request body too large or interrupted");
+            return Ok(xml(StatusCode::PAYLOAD_TOO_LARGE, xmlrpc::write_fault(&fault), None));
+        }
+    };
+    let service = service.to_string();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut call = xmlrpc::parse_call(&service, &body)?;
+        if call.headers.credentials.is_none() {
+            call.headers.credentials = basic;
+        }
+        services::dispatch(&store, &call)
+    })
+    .await;
+    Ok(match answer {
+        Ok(Ok(reply)) => xml(StatusCode::OK, xmlrpc::write_reply(&reply), reply.total),
+        // XML-RPC reports faults in a 200 response: clients raise HTTP errors before
+        // they read a body, and would lose the fault.
+        Ok(Err(fault)) => xml(StatusCode::OK, xmlrpc::write_fault(&fault), None),
+        Err(e) => {
+            tracing::error!("handler panicked: {e}");
+            let fault = Fault::new(crate::call::ExceptionClass::Exception, "An internal error occurred.");
+            xml(StatusCode::OK, xmlrpc::write_fault(&fault), None)
+        }
+    })
+}
+
+/// `/xmlrpc/v3/{Service}` or `/xmlrpc/v3.1/{Service}` → the service name.
+fn xmlrpc_service(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/xmlrpc/v3.1/")
+        .or_else(|| path.strip_prefix("/xmlrpc/v3/"))?;
+    let service = rest.trim_end_matches('/');
+    (!service.is_empty() && !service.contains('/')).then_some(service)
+}
+
+fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
+    let text = header?.to_str().ok()?.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(text.trim()).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (username, api_key) = decoded.split_once(':')?;
+    Some(Credentials::ApiKey {
+        username: username.to_string(),
+        api_key: api_key.to_string(),
+    })
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+fn xml(status: StatusCode, body: Vec<u8>, total: Option<u64>) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+    if let Some(total) = total {
+        r.headers_mut().insert("SoftLayer-Total-Items", HeaderValue::from(total));
+    }
+    r
+}

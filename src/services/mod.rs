@@ -1,0 +1,331 @@
+//! The SoftLayer services: typed handlers, one file per service, that never see the wire.
+//!
+//! [`dispatch`] is the one road every call takes whatever its transport: find the
+//! method in the schema, authenticate, resolve the init parameter, run the handler in a
+//! read or write transaction, and shape the result by the object mask.
+
+mod account;
+pub mod projection;
+mod ticket;
+mod ticket_priority;
+mod ticket_subject;
+
+use crate::call::{Call, ExceptionClass, Fault, MaskSource, Reply};
+use crate::schema::filter::ObjectFilter;
+use crate::schema::mask::ObjectMask;
+use crate::schema::{MethodDef, PropertyKind, schema};
+use crate::store::{self, ListQuery, Page, Principal, Related, Row, Store};
+use crate::value::Value;
+use projection::{internal, project, query_fault};
+use rusqlite::Connection;
+use serde::de::DeserializeOwned;
+
+/// What a handler produces, before the mask shapes it.
+pub enum Output {
+    Object(Row),
+    /// A single relation that may be empty (`getAssignedUser` on an unassigned ticket).
+    MaybeObject(Option<Row>),
+    List(Page),
+    Value(Value),
+}
+
+/// Everything a handler may use.
+pub struct Ctx<'a> {
+    pub conn: &'a Connection,
+    pub call: &'a Call,
+    pub principal: &'a Principal,
+    pub method: &'a MethodDef,
+    /// The init parameter as an id, when the method takes one.
+    pub init_id: Option<i64>,
+    pub filter: Option<&'a Value>,
+}
+
+impl Ctx<'_> {
+    /// The method's argument at `index`, deserialised into the handler's type; `None` when
+    /// absent or nil.
+    pub fn arg<T: DeserializeOwned>(&self, index: usize) -> Result<Option<T>, Fault> {
+        let Some(v) = self.call.args.get(index).filter(|v| !v.is_null()) else {
+            return Ok(None);
+        };
+        let name = self
+            .method
+            .parameters
+            .get(index)
+            .map(|p| p.name.as_str())
+            .unwrap_or("parameter");
+        serde_json::from_value(serde_json::Value::from(v))
+            .map(Some)
+            .map_err(|e| {
+                Fault::new(
+                    ExceptionClass::InvalidValue,
+                    format!("Invalid value for parameter '{name}': {e}."),
+                )
+            })
+    }
+
+    /// The init id, which [`dispatch`] guarantees for methods that require one.
+    pub fn id(&self) -> i64 {
+        self.init_id.unwrap_or_default()
+    }
+
+    /// The list query for a collection of `type_name` found under `branch` of the filter.
+    pub fn list_query<'f>(&self, filter: &'f mut Option<ObjectFilter>, type_name: &str, branch: Option<&str>) -> Result<ListQuery<'f>, Fault> {
+        *filter = match self.filter {
+            Some(root) => {
+                let node = match branch {
+                    Some(b) => root.get(b),
+                    None => Some(root),
+                };
+                match node {
+                    Some(n) => Some(ObjectFilter::parse(type_name, n)?),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        Ok(ListQuery {
+            filter: filter.as_ref(),
+            limit: self.call.headers.limit,
+        })
+    }
+}
+
+pub type Handler = fn(&Ctx) -> Result<Output, Fault>;
+
+/// A handler and whether it writes (and so runs in the write transaction).
+pub struct Entry {
+    pub handler: Handler,
+    pub writes: bool,
+}
+
+const fn read(handler: Handler) -> Entry {
+    Entry { handler, writes: false }
+}
+
+const fn write(handler: Handler) -> Entry {
+    Entry { handler, writes: true }
+}
+
+/// The hand-written handlers; any other `get{Property}` of a relation the store knows is
+/// answered by [`relational_getter`].
+fn handler(service: &str, method: &str) -> Option<Entry> {
+    match service {
+        "SoftLayer_Ticket" => ticket::handler(method),
+        "SoftLayer_Account" => account::handler(method),
+        "SoftLayer_Ticket_Subject" => ticket_subject::handler(method),
+        "SoftLayer_Ticket_Priority" => ticket_priority::handler(method),
+        _ => None,
+    }
+}
+
+/// Whether a method of the schema has a handler here (for the coverage table and its test).
+pub fn is_dispatched(service: &str, method: &str) -> bool {
+    handler(service, method).is_some() || getter_property(service, method).is_some()
+}
+
+/// `getUpdates` → `updates`, when the service's type has such a relational or count
+/// property and the store knows the relation.
+fn getter_property(service: &str, method: &str) -> Option<String> {
+    let rest = method.strip_prefix("get")?;
+    let mut chars = rest.chars();
+    let first = chars.next()?;
+    let name: String = first.to_lowercase().chain(chars).collect();
+    let t = schema().type_def(service)?;
+    let def = t.property(&name)?;
+    let relation = match def.kind {
+        PropertyKind::Local => return None,
+        PropertyKind::Relational => name.clone(),
+        PropertyKind::Count => crate::schema::counted_relation(t, &name)?.name.clone(),
+    };
+    store::has_relation(service, &relation).then_some(name)
+}
+
+pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
+    let not_found = || Fault::MethodNotFound {
+        service: call.service.clone(),
+        method: call.method.clone(),
+    };
+    let method = schema().method(&call.service, &call.method).ok_or_else(not_found)?;
+    let entry = match handler(&call.service, &call.method) {
+        Some(e) => e,
+        None if getter_property(&call.service, &call.method).is_some() => read(relational_getter),
+        None => return Err(not_found()),
+    };
+    let init_id = init_id(call, method)?;
+    let mask = match &call.headers.mask {
+        None => ObjectMask::default(),
+        Some(MaskSource::Text(text)) => ObjectMask::parse(text).map_err(|e| Fault::public(e.to_string()))?,
+        Some(MaskSource::Legacy(s)) => ObjectMask::from_legacy(s),
+    };
+    let returns = method.returns.trim_end_matches("[]");
+    projection::validate(returns, &mask)?;
+
+    let run = |conn: &Connection| -> Result<Reply, Fault> {
+        let principal = crate::auth::authenticate(conn, call.headers.credentials.as_ref())?;
+        let ctx = Ctx {
+            conn,
+            call,
+            principal: &principal,
+            method,
+            init_id,
+            filter: call.headers.filter.as_ref(),
+        };
+        let output = (entry.handler)(&ctx)?;
+        let (value, total) = match output {
+            Output::Object(row) => (project(conn, &row, &mask)?, None),
+            Output::MaybeObject(None) => (Value::Null, None),
+            Output::MaybeObject(Some(row)) => (project(conn, &row, &mask)?, None),
+            Output::List(page) => {
+                let mut items = Vec::with_capacity(page.rows.len());
+                for row in &page.rows {
+                    items.push(project(conn, row, &mask)?);
+                }
+                (Value::Array(items), Some(page.total))
+            }
+            Output::Value(v) => {
+                let total = match &v {
+                    Value::Array(a) => Some(a.len() as u64),
+                    _ => None,
+                };
+                (v, total)
+            }
+        };
+        Ok(Reply {
+            value,
+            type_name: method.returns.clone(),
+            total,
+        })
+    };
+    if entry.writes {
+        store.write(run)
+    } else {
+        store.read(run)
+    }
+}
+
+impl From<store::StoreError> for Fault {
+    fn from(e: store::StoreError) -> Self {
+        internal(e)
+    }
+}
+
+/// The init parameter: required ones must be there (-32602) and name an object
+/// (an id that is not a number names none, as slcli 6.2.9's `false` does).
+fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
+    let raw = call.headers.init_id.as_ref().filter(|v| !v.is_null());
+    if !method.requires_init(&call.service) {
+        return Ok(raw.and_then(Value::as_i64));
+    }
+    let raw = raw.ok_or(Fault::InvalidInitParameters)?;
+    match raw.as_i64() {
+        Some(id) => Ok(Some(id)),
+        None => Err(Fault::not_found(match raw {
+            Value::Bool(b) => b.to_string(),
+            Value::String(s) => s.clone(),
+            _ => String::new(),
+        })),
+    }
+}
+
+/// The object a method's init parameter names, if the caller's account may see it. Objects
+/// of another account are "not found", exactly like ids that do not exist.
+pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
+    let service = ctx.call.service.as_str();
+    if service == "SoftLayer_Account" {
+        return store::get(ctx.conn, service, ctx.principal.account_id)?
+            .ok_or_else(|| Fault::not_found(ctx.principal.account_id));
+    }
+    let id = ctx.init_id.ok_or(Fault::InvalidInitParameters)?;
+    let owned = schema()
+        .type_def(service)
+        .and_then(|t| t.property("accountId"))
+        .is_some();
+    let row = if owned {
+        store::get_owned(ctx.conn, service, id, ctx.principal.account_id)?
+    } else {
+        store::get(ctx.conn, service, id)?
+    };
+    row.ok_or_else(|| Fault::not_found(id))
+}
+
+/// `get{Property}` for any relational or count property the store can load.
+fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
+    let property = getter_property(&ctx.call.service, &ctx.call.method)
+        .ok_or_else(|| Fault::MethodNotFound {
+            service: ctx.call.service.clone(),
+            method: ctx.call.method.clone(),
+        })?;
+    let parent = init_object(ctx)?;
+    let t = schema().type_def(&parent.type_name).expect("service types are in the schema");
+    let def = t.property(&property).expect("getter_property checked it");
+    if def.kind == PropertyKind::Count {
+        let counted = crate::schema::counted_relation(t, &property).expect("checked");
+        let n = store::count_related(ctx.conn, &parent, &counted.name)?.unwrap_or(0);
+        return Ok(Output::Value(Value::Int(n as i64)));
+    }
+    let mut filter = None;
+    let query = ctx.list_query(&mut filter, &def.type_name, Some(&property))?;
+    match store::related(ctx.conn, &parent, &property, &query).map_err(query_fault)? {
+        Some((Related::Many(rows), total)) => Ok(Output::List(Page { rows, total })),
+        Some((Related::One(row), _)) => Ok(Output::MaybeObject(row)),
+        None => Ok(Output::MaybeObject(None)),
+    }
+}
+
+/// Every object of the service's type (`getAllObjects`, `getAllTicketStatuses`, …).
+pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> {
+    let mut filter = None;
+    let query = ctx.list_query(&mut filter, type_name, None)?;
+    let page = store::all(ctx.conn, type_name, &query, order).map_err(query_fault)?;
+    Ok(Output::List(page))
+}
+
+/// The current time as SoftLayer writes dates.
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+}
+
+/// Lenient readers for template fields: clients send ids as ints or numeric strings.
+pub mod lenient {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum IntOrText {
+            Int(i64),
+            Float(f64),
+            Text(String),
+        }
+        Ok(match Option::<IntOrText>::deserialize(d)? {
+            None => None,
+            Some(IntOrText::Int(i)) => Some(i),
+            Some(IntOrText::Float(f)) if f.fract() == 0.0 => Some(f as i64),
+            Some(IntOrText::Float(f)) => {
+                return Err(serde::de::Error::custom(format!("{f} is not an integer")));
+            }
+            Some(IntOrText::Text(s)) if s.trim().is_empty() => None,
+            Some(IntOrText::Text(s)) => Some(
+                s.trim()
+                    .parse()
+                    .map_err(|_| serde::de::Error::custom(format!("'{s}' is not an integer")))?,
+            ),
+        })
+    }
+
+    pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Flag {
+            Bool(bool),
+            Int(i64),
+            Text(String),
+        }
+        Ok(match Option::<Flag>::deserialize(d)? {
+            None => None,
+            Some(Flag::Bool(b)) => Some(b),
+            Some(Flag::Int(i)) => Some(i != 0),
+            Some(Flag::Text(s)) => Some(matches!(s.trim(), "1" | "true" | "TRUE" | "True")),
+        })
+    }
+}

@@ -1,0 +1,590 @@
+//! The only place with SQL: connections, migrations, transactions, and the generic
+//! reading and writing of SoftLayer objects as rows of the table named after their type.
+
+pub mod relations;
+pub mod seed;
+
+use crate::call::ResultLimit;
+use crate::schema::filter::{Condition, ObjectFilter, Operation};
+use crate::schema::{PropertyKind, schema};
+use crate::value::{Struct, Value};
+use relations::Relation;
+use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params_from_iter};
+use std::path::Path;
+use std::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("seed data: {0}")]
+    Seed(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+/// One SoftLayer object as stored: its concrete type and its columns, including
+/// columns that are not local properties (they serve relations).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub type_name: String,
+    pub values: Struct,
+}
+
+impl Row {
+    pub fn id(&self) -> Option<i64> {
+        self.get_i64("id")
+    }
+
+    pub fn get_i64(&self, column: &str) -> Option<i64> {
+        match self.values.get(column)? {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(*b as i64),
+            _ => None,
+        }
+    }
+
+    pub fn get_str(&self, column: &str) -> Option<&str> {
+        self.values.get(column).and_then(Value::as_str)
+    }
+}
+
+/// What a relational property holds for one parent.
+#[derive(Debug)]
+pub enum Related {
+    One(Option<Row>),
+    Many(Vec<Row>),
+}
+
+/// The part of a list the caller asked for, and how many there are in all.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub rows: Vec<Row>,
+    pub total: u64,
+}
+
+/// The caller of an API method, once authenticated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub user_id: i64,
+    pub account_id: i64,
+    pub username: String,
+}
+
+/// SQLite behind a pool of readers and one writer (SQLite allows a single writer; WAL
+/// lets readers go on while it writes).
+pub struct Store {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    path: Option<String>,
+}
+
+impl Store {
+    /// Opens (creating and seeding when new) the database at `path`; `:memory:` keeps it
+    /// in memory with one connection.
+    pub fn open(path: &str) -> Result<Store> {
+        let in_memory = path == ":memory:";
+        let writer = if in_memory {
+            Connection::open_in_memory()?
+        } else {
+            Connection::open(Path::new(path))?
+        };
+        configure(&writer)?;
+        let store = Store {
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            path: (!in_memory).then(|| path.to_string()),
+        };
+        let fresh = store.write(|tx| migrate(tx))?;
+        if fresh {
+            store.write(|tx| seed::load_default(tx))?;
+        }
+        Ok(store)
+    }
+
+    /// Runs `f` in one write transaction: all of it is committed or none of it.
+    pub fn write<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Runs `f` on a reader connection (the writer itself for an in-memory database).
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let Some(path) = &self.path else {
+            let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            return f(&conn);
+        };
+        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(StoreError::from)?;
+                configure(&c)?;
+                c
+            }
+        };
+        let out = f(&conn);
+        self.readers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(conn);
+        out
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(256);
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+    )?;
+    // WAL only applies to files; read-only readers cannot change it and need not.
+    let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()));
+    Ok(())
+}
+
+/// Applies pending migrations; true when the database was new.
+fn migrate(conn: &Connection) -> Result<bool> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for sql in &MIGRATIONS[version.min(MIGRATIONS.len())..] {
+        conn.execute_batch(sql)?;
+    }
+    conn.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))?;
+    Ok(version == 0)
+}
+
+/// A SoftLayer type name used as a table name. Only names the schema knows reach SQL,
+/// so nothing a client sends can become an identifier.
+fn table(type_name: &str) -> Result<&str> {
+    if schema().type_def(type_name).is_some() && type_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(type_name)
+    } else {
+        Err(StoreError::Seed(format!("unknown type {type_name}")))
+    }
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+struct Param<'a>(&'a Value);
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self.0 {
+            Value::Null => ToSqlOutput::Owned(SqlValue::Null),
+            Value::Bool(b) => ToSqlOutput::Owned(SqlValue::Integer(*b as i64)),
+            Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
+            Value::Float(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
+            Value::String(s) | Value::DateTime(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Base64(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Value::Array(_) | Value::Struct(_) => {
+                ToSqlOutput::Owned(SqlValue::Text(serde_json::Value::from(self.0).to_string()))
+            }
+        })
+    }
+}
+
+/// Reads rows of `type_name`, typing each column by the schema's property type.
+fn query_rows(conn: &Connection, type_name: &str, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let t = schema().type_def(type_name);
+    let columns: Vec<(String, Option<String>)> = stmt
+        .column_names()
+        .iter()
+        .map(|c| {
+            let ty = t.and_then(|t| t.property(c)).map(|p| p.type_name.clone());
+            (c.to_string(), ty)
+        })
+        .collect();
+    let mut rows = stmt.query(params_from_iter(params.iter().map(Param)))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut values = Struct::with_capacity(columns.len());
+        for (i, (name, ty)) in columns.iter().enumerate() {
+            let v = match r.get_ref(i)? {
+                ValueRef::Null => continue,
+                ValueRef::Integer(n) => match ty.as_deref() {
+                    Some("boolean") => Value::Bool(n != 0),
+                    _ => Value::Int(n),
+                },
+                ValueRef::Real(f) => Value::Float(f),
+                ValueRef::Text(s) => {
+                    let s = String::from_utf8_lossy(s).into_owned();
+                    match ty.as_deref() {
+                        Some("dateTime") => Value::DateTime(s),
+                        _ => Value::String(s),
+                    }
+                }
+                ValueRef::Blob(b) => Value::Base64(b.to_vec()),
+            };
+            values.insert(name.clone(), v);
+        }
+        out.push(Row {
+            type_name: type_name.to_string(),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// One object by id.
+pub fn get(conn: &Connection, type_name: &str, id: i64) -> Result<Option<Row>> {
+    let sql = format!("SELECT * FROM {} WHERE id = ?1", table(type_name)?);
+    Ok(query_rows(conn, type_name, &sql, &[Value::Int(id)])?.pop())
+}
+
+/// One object by id, only if it belongs to `account_id` (its `accountId` column).
+pub fn get_owned(conn: &Connection, type_name: &str, id: i64, account_id: i64) -> Result<Option<Row>> {
+    let sql = format!("SELECT * FROM {} WHERE id = ?1 AND accountId = ?2", table(type_name)?);
+    Ok(query_rows(conn, type_name, &sql, &[Value::Int(id), Value::Int(account_id)])?.pop())
+}
+
+/// Inserts an object; unknown columns are an error, so seed files cannot drift silently.
+pub fn insert(conn: &Connection, type_name: &str, values: &Struct) -> Result<i64> {
+    let table = table(type_name)?;
+    let columns: Vec<String> = values.keys().map(|k| quote_ident(k)).collect();
+    let marks: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({})",
+        columns.join(", "),
+        marks.join(", ")
+    );
+    conn.prepare_cached(&sql)?
+        .execute(params_from_iter(values.values().map(Param)))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Sets some columns of one object.
+pub fn update(conn: &Connection, type_name: &str, id: i64, values: &Struct) -> Result<()> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let table = table(type_name)?;
+    let sets: Vec<String> = values
+        .keys()
+        .enumerate()
+        .map(|(i, k)| format!("{} = ?{}", quote_ident(k), i + 2))
+        .collect();
+    let sql = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
+    let id = Value::Int(id);
+    let params = std::iter::once(&id).chain(values.values()).map(Param);
+    conn.prepare_cached(&sql)?.execute(params_from_iter(params))?;
+    Ok(())
+}
+
+/// Deletes link rows such as a hardware attachment: returns how many went.
+pub fn delete_where(conn: &Connection, type_name: &str, matching: &Struct) -> Result<usize> {
+    let table = table(type_name)?;
+    let conds: Vec<String> = matching
+        .keys()
+        .enumerate()
+        .map(|(i, k)| format!("{} = ?{}", quote_ident(k), i + 1))
+        .collect();
+    let sql = format!("DELETE FROM {table} WHERE {}", conds.join(" AND "));
+    Ok(conn
+        .prepare_cached(&sql)?
+        .execute(params_from_iter(matching.values().map(Param)))?)
+}
+
+/// Rows of a type matching all of `matching` (equality), ordered by id.
+pub fn find(conn: &Connection, type_name: &str, matching: &Struct) -> Result<Vec<Row>> {
+    let table = table(type_name)?;
+    let mut sql = format!("SELECT * FROM {table}");
+    for (i, k) in matching.keys().enumerate() {
+        sql.push_str(if i == 0 { " WHERE " } else { " AND " });
+        sql.push_str(&format!("{} = ?{}", quote_ident(k), i + 1));
+    }
+    sql.push_str(" ORDER BY 1");
+    let params: Vec<Value> = matching.values().cloned().collect();
+    query_rows(conn, type_name, &sql, &params)
+}
+
+/// The next free id for a type whose ids the emulator assigns.
+pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
+    let sql = format!("SELECT coalesce(max(id), 0) + 1 FROM {}", table(type_name)?);
+    let next: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+    Ok(next.max(floor))
+}
+
+pub fn principal_by_api_key(conn: &Connection, username: &str, api_key: &str) -> Result<Option<Principal>> {
+    principal(
+        conn,
+        "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
+         JOIN emulator_credential c ON c.userId = u.id WHERE u.username = ?1 AND c.apiKey = ?2",
+        &[Value::from(username), Value::from(api_key)],
+    )
+}
+
+/// The IBM Cloud form: username `apikey` and the key alone identifies the user.
+pub fn principal_by_key_alone(conn: &Connection, api_key: &str) -> Result<Option<Principal>> {
+    principal(
+        conn,
+        "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
+         JOIN emulator_credential c ON c.userId = u.id WHERE c.apiKey = ?1",
+        &[Value::from(api_key)],
+    )
+}
+
+pub fn principal_by_token(conn: &Connection, user_id: i64, token: &str) -> Result<Option<Principal>> {
+    principal(
+        conn,
+        "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
+         JOIN emulator_credential c ON c.userId = u.id WHERE u.id = ?1 AND c.portalLoginToken = ?2",
+        &[Value::Int(user_id), Value::from(token)],
+    )
+}
+
+fn principal(conn: &Connection, sql: &str, params: &[Value]) -> Result<Option<Principal>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row(params_from_iter(params.iter().map(Param)), |r| {
+            Ok(Principal {
+                user_id: r.get(0)?,
+                account_id: r.get(1)?,
+                username: r.get(2)?,
+            })
+        })
+        .optional()?)
+}
+
+/// Records that a user has seen a ticket as it is now.
+pub fn mark_viewed(conn: &Connection, ticket_id: i64, user_id: i64, when: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO emulator_ticket_view (ticketId, userId, lastViewedDate) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (ticketId, userId) DO UPDATE SET lastViewedDate = excluded.lastViewedDate",
+    )?
+    .execute(rusqlite::params![ticket_id, user_id, when])?;
+    Ok(())
+}
+
+/// The relation standing behind `parent.property` for this parent row, if any.
+fn relation_for(parent: &Row, property: &str) -> Option<&'static Relation> {
+    relations::relations_for(&parent.type_name, property).find(|r| match r.guard {
+        Some((column, value)) => parent.get_str(column) == Some(value),
+        None => true,
+    })
+}
+
+/// Whether the emulator knows how to load `type_name.property`.
+pub fn has_relation(type_name: &str, property: &str) -> bool {
+    relations::relations_for(type_name, property).next().is_some()
+}
+
+/// A SQL text builder that numbers its bound parameters and its aliases.
+struct SqlBuilder {
+    params: Vec<Value>,
+    aliases: usize,
+}
+
+impl SqlBuilder {
+    fn bind(&mut self, v: Value) -> String {
+        self.params.push(v);
+        format!("?{}", self.params.len())
+    }
+
+    fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("r{}", self.aliases)
+    }
+
+    /// `rel`'s FROM and ON with `{r}` named `alias` and `{parent}` as given.
+    fn relation_sql(rel: &Relation, alias: &str, parent: &str) -> (String, String, String) {
+        let sub = |s: &str| s.replace("{r}", alias).replace("{parent}", parent);
+        (sub(rel.from), sub(rel.on), sub(rel.order))
+    }
+
+    fn condition(&mut self, type_name: &str, alias: &str, cond: &Condition, depth: usize) -> std::result::Result<String, String> {
+        let (first, rest) = cond.path.split_first().ok_or("empty path")?;
+        let t = schema().type_def(type_name).ok_or("unknown type")?;
+        let prop = t.property(first).ok_or_else(|| format!("unknown property {first}"))?;
+        if rest.is_empty() {
+            let column = format!("{alias}.{}", quote_ident(first));
+            return match prop.kind {
+                PropertyKind::Local => Ok(self.operation(&column, &cond.operation)),
+                _ => Err(format!("'{first}' cannot be filtered on")),
+            };
+        }
+        let rel = relations::relations_for(type_name, first)
+            .next()
+            .ok_or_else(|| format!("'{first}' cannot be filtered on"))?;
+        let inner = self.alias();
+        let parent = format!("{alias}.{}", quote_ident(rel.key));
+        let (from, on, _) = Self::relation_sql(rel, &inner, &parent);
+        let sub = Condition {
+            path: rest.to_vec(),
+            operation: cond.operation.clone(),
+        };
+        let nested = self.condition(rel.target, &inner, &sub, depth + 1)?;
+        Ok(format!("EXISTS (SELECT 1 FROM {from} WHERE {on} AND {nested})"))
+    }
+
+    fn operation(&mut self, column: &str, op: &Operation) -> String {
+        let like = |s: &str| s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        match op {
+            Operation::Equal(v) => format!("{column} = {}", self.bind(v.clone())),
+            Operation::NotEqual(v) => format!("({column} IS NULL OR {column} <> {})", self.bind(v.clone())),
+            Operation::Greater(v) => format!("{column} > {}", self.bind(v.clone())),
+            Operation::GreaterOrEqual(v) => format!("{column} >= {}", self.bind(v.clone())),
+            Operation::Less(v) => format!("{column} < {}", self.bind(v.clone())),
+            Operation::LessOrEqual(v) => format!("{column} <= {}", self.bind(v.clone())),
+            Operation::StartsWith(s, yes) => self.like(column, format!("{}%", like(s)), *yes),
+            Operation::EndsWith(s, yes) => self.like(column, format!("%{}", like(s)), *yes),
+            Operation::Contains(s, yes) => self.like(column, format!("%{}%", like(s)), *yes),
+            Operation::EqualIgnoringCase(s) => format!("lower({column}) = lower({})", self.bind(Value::from(s.as_str()))),
+            Operation::IsNull => format!("{column} IS NULL"),
+            Operation::NotNull => format!("{column} IS NOT NULL"),
+            Operation::In(values, yes) => {
+                let marks: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
+                let list = if marks.is_empty() { "NULL".to_string() } else { marks.join(", ") };
+                format!("{column} {}IN ({list})", if *yes { "" } else { "NOT " })
+            }
+        }
+    }
+
+    fn like(&mut self, column: &str, pattern: String, yes: bool) -> String {
+        let mark = self.bind(Value::String(pattern));
+        if yes {
+            format!("{column} LIKE {mark} ESCAPE '\\'")
+        } else {
+            format!("({column} IS NULL OR {column} NOT LIKE {mark} ESCAPE '\\')")
+        }
+    }
+
+    fn order_column(&self, type_name: &str, alias: &str, path: &[String]) -> Option<String> {
+        // Ordering follows local properties of the collection itself.
+        let [name] = path else { return None };
+        let prop = schema().type_def(type_name)?.property(name)?;
+        (prop.kind == PropertyKind::Local).then(|| format!("{alias}.{}", quote_ident(name)))
+    }
+}
+
+/// A list query over a relation (or a whole type when `parent` is `None`).
+pub struct ListQuery<'a> {
+    pub filter: Option<&'a ObjectFilter>,
+    pub limit: Option<ResultLimit>,
+}
+
+/// Loads a relational list or single for `parent`, with filter, order and limit.
+pub fn related(conn: &Connection, parent: &Row, property: &str, query: &ListQuery) -> std::result::Result<Option<(Related, u64)>, QueryError> {
+    let Some(rel) = relation_for(parent, property) else {
+        return Ok(None);
+    };
+    let Some(key) = parent.values.get(rel.key).cloned() else {
+        return Ok(Some((Related::One(None), 0)));
+    };
+    let many = schema()
+        .type_def(&parent.type_name)
+        .and_then(|t| t.property(property))
+        .map(|p| p.many)
+        .unwrap_or(true);
+    let mut b = SqlBuilder { params: vec![key], aliases: 0 };
+    let (from, on, order) = SqlBuilder::relation_sql(rel, "r0", "?1");
+    let page = list(conn, &mut b, (rel.target, rel.cap), &from, &on, &order, query)?;
+    if many {
+        Ok(Some((Related::Many(page.rows), page.total)))
+    } else {
+        Ok(Some((Related::One(page.rows.into_iter().next()), page.total)))
+    }
+}
+
+/// Counts a relational list for `parent` (a count property).
+pub fn count_related(conn: &Connection, parent: &Row, property: &str) -> Result<Option<u64>> {
+    let Some(rel) = relation_for(parent, property) else {
+        return Ok(None);
+    };
+    let Some(key) = parent.values.get(rel.key).cloned() else {
+        return Ok(Some(0));
+    };
+    let (from, on, order) = SqlBuilder::relation_sql(rel, "r0", "?1");
+    let sql = match rel.cap {
+        Some(cap) => format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap})"),
+        None => format!("SELECT count(*) FROM {from} WHERE {on}"),
+    };
+    let n: i64 = conn.prepare_cached(&sql)?.query_row([Param(&key)], |r| r.get(0))?;
+    Ok(Some(n as u64))
+}
+
+/// Every object of a type (the `getAllObjects` lists), with filter, order and limit.
+pub fn all(conn: &Connection, type_name: &str, query: &ListQuery, default_order: &str) -> std::result::Result<Page, QueryError> {
+    let table = table(type_name)?;
+    let mut b = SqlBuilder { params: vec![], aliases: 0 };
+    let from = format!("{table} r0");
+    let order = default_order.replace("{r}", "r0");
+    list(conn, &mut b, (type_name, None), &from, "1 = 1", &order, query)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Filter(String),
+}
+
+impl From<rusqlite::Error> for QueryError {
+    fn from(e: rusqlite::Error) -> Self {
+        QueryError::Store(e.into())
+    }
+}
+
+fn list(
+    conn: &Connection,
+    b: &mut SqlBuilder,
+    (target, cap): (&str, Option<u64>),
+    from: &str,
+    on: &str,
+    default_order: &str,
+    query: &ListQuery,
+) -> std::result::Result<Page, QueryError> {
+    let mut conditions = vec![on.to_string()];
+    let mut order = Vec::new();
+    if let Some(filter) = query.filter {
+        for c in &filter.conditions {
+            conditions.push(b.condition(target, "r0", c, 0).map_err(QueryError::Filter)?);
+        }
+        for o in &filter.order {
+            if let Some(col) = b.order_column(target, "r0", &o.path) {
+                order.push(format!("{col} {}", if o.descending { "DESC" } else { "ASC" }));
+            }
+        }
+    }
+    order.push(default_order.to_string());
+    let where_sql = conditions.join(" AND ");
+    let order_sql = order.join(", ");
+    // A capped relation (the last five) is capped before the caller's limit applies.
+    let base = match cap {
+        Some(cap) => format!("SELECT * FROM (SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql} LIMIT {cap}) AS r0"),
+        None => format!("SELECT r0.* FROM {from} WHERE {where_sql}"),
+    };
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM ({base})"))?
+        .query_row(params_from_iter(b.params.iter().map(Param)), |r| r.get(0))?;
+    let limit = query.limit.unwrap_or_default();
+    let order_outer = if cap.is_some() { String::new() } else { format!(" ORDER BY {order_sql}") };
+    let sql = format!(
+        "{base}{order_outer} LIMIT {} OFFSET {}",
+        limit.limit.map(|l| l as i64).unwrap_or(-1),
+        limit.offset
+    );
+    let rows = query_rows(conn, target, &sql, &b.params)?;
+    Ok(Page { rows, total: total as u64 })
+}

@@ -1,0 +1,673 @@
+//! softlayer-python's `slcli ticket …` commands against the real server.
+//!
+//! Each test starts its own server on an in-memory database seeded from
+//! fixtures/seed, so the tests are independent and run in parallel. The
+//! client comes from the virtual environment made by ./scripts/test.sh
+//! (SoftLayer==6.2.9); without it these tests fail, they are never skipped.
+//!
+//! What the client does is read from softlayer-python 6.2.9 itself
+//! (SoftLayer/CLI/ticket/*.py, SoftLayer/managers/ticket.py); what the server
+//! must answer is from the SLDN pages in shared/reference.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/// slcli 6.2.9's `ticket create` (CLI/ticket/create.py) creates the ticket,
+/// attaches the hardware and virtual server it was given, and only then shows
+/// the ticket with `get_ticket_results(ticket_mgr, False, created_ticket['id'])`:
+/// its arguments are swapped, so it calls `SoftLayer_Ticket::getObject` with
+/// the init parameter `{id: false}`, which names no ticket. The API answers
+/// with a fault, which slcli prints on stdout before exiting with status 1.
+/// A Python traceback, an HTTP error or a success would each be wrong here.
+fn assert_create_ended_with_lookup_fault(out: &CmdOutput) {
+    assert_eq!(
+        out.code,
+        Some(1),
+        "slcli ticket create should exit 1 after its getObject(id=False) lookup faults\n{}",
+        out.describe()
+    );
+    let fault_line = out.stdout.lines().find(|line| {
+        line.starts_with("SoftLayerAPIError(SoftLayer_Exception")
+            || line.starts_with("InvalidMethodParameters(-32602)")
+    });
+    assert!(
+        fault_line.is_some(),
+        "expected slcli to print the API fault of getObject with init id false \
+         (SoftLayerAPIError(SoftLayer_Exception_…) or InvalidMethodParameters(-32602))\n{}",
+        out.describe()
+    );
+    let all = out.combined();
+    assert!(
+        !all.contains("unexpected error") && !all.contains("Traceback"),
+        "slcli crashed instead of reporting an API fault\n{}",
+        out.describe()
+    );
+}
+
+/// Asserts that slcli failed because the API answered with a fault (not a
+/// crash, an HTTP error or a connection problem).
+fn assert_api_fault(out: &CmdOutput) {
+    out.assert_failed();
+    let all = out.combined();
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("SoftLayerAPIError(SoftLayer_Exception")),
+        "expected slcli to report a SoftLayer_Exception fault\n{}",
+        out.describe()
+    );
+    assert!(
+        !all.contains("unexpected error") && !all.contains("Traceback"),
+        "slcli crashed instead of reporting an API fault\n{}",
+        out.describe()
+    );
+}
+
+/// The rows of `slcli --format json ticket list`.
+fn rows(list: &Value) -> &Vec<Value> {
+    list.as_array().unwrap_or_else(|| panic!("ticket list output is not a JSON array: {list}"))
+}
+
+fn row_ids(list: &Value) -> Vec<i64> {
+    rows(list)
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap_or_else(|| panic!("row without integer id: {r}")))
+        .collect()
+}
+
+fn row<'a>(list: &'a Value, id: i64) -> &'a Value {
+    rows(list)
+        .iter()
+        .find(|r| r["id"].as_i64() == Some(id))
+        .unwrap_or_else(|| panic!("ticket {id} is not in the list: {list:#}"))
+}
+
+/// An `update N` entry of `slcli --format json ticket detail`, whitespace-squashed.
+fn detail_update(detail: &Value, n: usize) -> String {
+    let key = format!("update {n}");
+    let text = detail[&key]
+        .as_str()
+        .unwrap_or_else(|| panic!("ticket detail has no {key:?}: {detail:#}"));
+    squash_ws(text)
+}
+
+/// The seed updates of a demo ticket, oldest first.
+fn seed_entries(ticket: i64) -> Vec<String> {
+    let demo = seed("demo");
+    let mut updates: Vec<(i64, String)> = demo["SoftLayer_Ticket_Update"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["ticketId"].as_i64() == Some(ticket))
+        .map(|u| (u["id"].as_i64().unwrap(), u["entry"].as_str().unwrap().to_string()))
+        .collect();
+    updates.sort_by_key(|(id, _)| *id);
+    updates.into_iter().map(|(_, e)| e).collect()
+}
+
+/// `slcli ticket summary` as {"Accounting": n, …, "Total": n, "Closed": n}.
+fn summary(cli: &Slcli) -> BTreeMap<String, i64> {
+    let out = cli.run(&["ticket", "summary"]);
+    let value = out.json();
+    let mut counts = BTreeMap::new();
+    for status_row in value.as_array().unwrap_or_else(|| panic!("summary is not an array\n{}", out.describe())) {
+        match status_row["Status"].as_str() {
+            Some("Open") => {
+                for type_row in status_row["count"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("Open row has no nested table\n{}", out.describe()))
+                {
+                    let name = type_row["Type"].as_str().unwrap().to_string();
+                    let count = type_row["count"]
+                        .as_i64()
+                        .unwrap_or_else(|| panic!("count of {name} is not an integer\n{}", out.describe()));
+                    counts.insert(name, count);
+                }
+            }
+            Some("Closed") => {
+                let count = status_row["count"]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("Closed count is not an integer\n{}", out.describe()));
+                counts.insert("Closed".to_string(), count);
+            }
+            _ => panic!("unexpected summary row {status_row}\n{}", out.describe()),
+        }
+    }
+    for key in ["Accounting", "Billing", "Sales", "Support", "Other", "Total", "Closed"] {
+        assert!(counts.contains_key(key), "summary lacks {key}\n{}", out.describe());
+    }
+    counts
+}
+
+fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+const SEV2: &str = "Severity 2 - Significant Business Impact";
+
+// ---------------------------------------------------------------------------
+// ticket subjects
+// ---------------------------------------------------------------------------
+
+#[test]
+fn subjects_lists_every_subject_of_the_catalog() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let out = cli.run(&["ticket", "subjects"]);
+    let listed: BTreeMap<i64, String> = out
+        .json()
+        .as_array()
+        .unwrap_or_else(|| panic!("not a JSON array\n{}", out.describe()))
+        .iter()
+        .map(|r| (r["id"].as_i64().unwrap(), r["subject"].as_str().unwrap().to_string()))
+        .collect();
+
+    assert_eq!(listed.get(&1001).map(String::as_str), Some("Accounting Request"), "{}", out.describe());
+    assert_eq!(listed.get(&1005).map(String::as_str), Some("Hardware Issue"), "{}", out.describe());
+    assert_eq!(listed.get(&1202).map(String::as_str), Some("Billing Question"), "{}", out.describe());
+
+    let catalog: BTreeMap<i64, String> = seed("catalog")["SoftLayer_Ticket_Subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["id"].as_i64().unwrap(), s["name"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(listed, catalog, "slcli ticket subjects should list exactly the seeded subjects");
+}
+
+// ---------------------------------------------------------------------------
+// ticket create
+// ---------------------------------------------------------------------------
+
+#[test]
+fn create_ticket_is_listed_and_detailed_with_its_body() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let before = account_ticket_ids(&server, &DEMO);
+    let body = "db01 stops answering on its private interface every night at 02:00 UTC; \
+                please check the switch port and the cabling.";
+    let out = cli.run(&[
+        "ticket", "create", "--title", "db01 network drops", "--subject-id", "1005", "--body", body,
+        "--priority", "2",
+    ]);
+    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    assert_create_ended_with_lookup_fault(&out);
+
+    // The body is the ticket's first update.
+    assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
+
+    // ticket list (open tickets): the new ticket with the seeded open ones.
+    let list_out = cli.run(&["ticket", "list"]);
+    let list = list_out.json();
+    let ids: BTreeSet<i64> = row_ids(&list).into_iter().collect();
+    assert_eq!(ids, BTreeSet::from([160000001, 160000002, id]), "{}", list_out.describe());
+    let r = row(&list, id);
+    // SLDN SoftLayer_Ticket.subjectId: "A standard support ticket's title is
+    // the name of its associated subject" (1005 = Hardware Issue).
+    assert_eq!(r["title"], "Hardware Issue", "{r}");
+    assert_eq!(r["status"], "Open", "{r}");
+    assert_eq!(r["assigned_user"], "Dana Demo", "{r}");
+    assert_eq!(r["updates"], 1, "{r}");
+    assert_eq!(r["priority"], 2, "{r}");
+    let case = r["Case_Number"].as_str().unwrap_or("");
+    assert!(!case.is_empty(), "a new ticket has a case number (serviceProviderResourceId): {r}");
+
+    // ticket detail
+    let detail_out = cli.run(&["ticket", "detail", &id.to_string()]);
+    let d = detail_out.json();
+    assert_eq!(d["id"], id, "{}", detail_out.describe());
+    assert_eq!(d["title"], "Hardware Issue", "{d:#}");
+    assert_eq!(d["status"], "Open", "{d:#}");
+    assert_eq!(d["priority"], SEV2, "{d:#}");
+    assert_eq!(d["user"], "Dana Demo", "{d:#}");
+    assert_eq!(d["Case_Number"].as_str(), Some(case), "{d:#}");
+    let created = epoch_seconds(d["created"].as_str().unwrap_or(""));
+    assert!((created - now_epoch()).abs() < 3600, "createDate of a new ticket is now: {d:#}");
+    let update = detail_update(&d, 1);
+    assert!(update.ends_with(&squash_ws(body)), "update 1 should hold the body: {update:?}");
+    assert!(update.contains("By Dana"), "update 1 should name its editor, Dana Demo: {update:?}");
+    assert!(d.get("update 2").is_none(), "a new ticket has one update: {d:#}");
+}
+
+#[test]
+fn create_ticket_with_hardware_attaches_it() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let before = account_ticket_ids(&server, &DEMO);
+    let body = "db01 has a failing power supply (PSU 2 amber).";
+    let out = cli.run(&[
+        "ticket", "create", "--title", "db01 PSU", "--subject-id", "1005", "--body", body, "--priority", "2",
+        "--hardware", "8002",
+    ]);
+    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    assert_create_ended_with_lookup_fault(&out);
+
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::from([8002]), "{}", out.describe());
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
+    assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
+
+    let list = cli.run(&["ticket", "list"]).json();
+    assert_eq!(row(&list, id)["status"], "Open");
+    let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
+    assert!(detail_update(&d, 1).ends_with(&squash_ws(body)), "{d:#}");
+}
+
+#[test]
+fn create_ticket_with_virtual_guest_attaches_it() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let before = account_ticket_ids(&server, &DEMO);
+    let body = "vs-app01 is unreachable after a reboot from the portal.";
+    let out = cli.run(&[
+        "ticket", "create", "--title", "vs-app01 down", "--subject-id", "1201", "--body", body, "--priority", "2",
+        "--virtual", "9001",
+    ]);
+    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    assert_create_ended_with_lookup_fault(&out);
+
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::from([9001]), "{}", out.describe());
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
+
+    let list = cli.run(&["ticket", "list"]).json();
+    assert_eq!(row(&list, id)["title"], "Virtual Server Question");
+    let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
+    assert_eq!(d["title"], "Virtual Server Question", "{d:#}");
+    assert!(detail_update(&d, 1).ends_with(&squash_ws(body)), "{d:#}");
+}
+
+// ---------------------------------------------------------------------------
+// ticket list
+// ---------------------------------------------------------------------------
+
+#[test]
+fn list_shows_open_and_closed_tickets() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+
+    // Default and --open: SoftLayer_Account::getOpenTickets (Open and Assigned).
+    for args in [&["ticket", "list"][..], &["ticket", "list", "--open"][..]] {
+        let out = cli.run(args);
+        let list = out.json();
+        let ids = row_ids(&list);
+        assert_eq!(
+            ids.iter().copied().collect::<BTreeSet<_>>(),
+            BTreeSet::from([160000001, 160000002]),
+            "{}",
+            out.describe()
+        );
+        assert_eq!(ids.len(), 2, "{}", out.describe());
+
+        let t1 = row(&list, 160000001);
+        assert_eq!(t1["Case_Number"], "CS0160001", "{t1}");
+        assert_eq!(t1["assigned_user"], "Dana Demo", "{t1}");
+        assert_eq!(t1["title"], "Hardware Issue", "{t1}");
+        assert_eq!(t1["last_edited"], "2026-10-02", "{t1}");
+        assert_eq!(t1["status"], "Open", "{t1}");
+        assert_eq!(t1["updates"], 3, "{t1}");
+        assert_eq!(t1["priority"], 2, "{t1}");
+
+        let t2 = row(&list, 160000002);
+        assert_eq!(t2["Case_Number"], "CS0160002", "{t2}");
+        assert_eq!(t2["assigned_user"], "Omar Ops", "{t2}");
+        assert_eq!(t2["title"], "DNS Request", "{t2}");
+        assert_eq!(t2["status"], "Assigned", "{t2}");
+        assert_eq!(t2["updates"], 2, "{t2}");
+        assert_eq!(t2["priority"], 3, "{t2}");
+    }
+
+    // --closed: SoftLayer_Account::getClosedTickets.
+    let out = cli.run(&["ticket", "list", "--closed"]);
+    let list = out.json();
+    assert_eq!(row_ids(&list), vec![160000003], "{}", out.describe());
+    let t3 = row(&list, 160000003);
+    assert_eq!(t3["Case_Number"], "CS0160003", "{t3}");
+    assert_eq!(t3["assigned_user"], "Björn Bÿlling", "{t3}");
+    assert_eq!(t3["title"], "Billing Question", "{t3}");
+    assert_eq!(t3["last_edited"], "2026-06-05", "{t3}");
+    assert_eq!(t3["status"], "Closed", "{t3}");
+    assert_eq!(t3["updates"], 2, "{t3}");
+    assert_eq!(t3["priority"], 4, "{t3}");
+}
+
+#[test]
+fn list_all_pages_past_the_first_hundred() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+
+    let mut created = BTreeSet::new();
+    for i in 0..105 {
+        let id = create_standard_ticket(
+            &server,
+            &DEMO,
+            1003,
+            "Reboot please",
+            &format!("Please reboot web01, request number {i}."),
+        );
+        assert!(created.insert(id), "createStandardTicket returned id {id} twice");
+    }
+    let mut expected = created.clone();
+    expected.extend([160000001, 160000002]);
+
+    // The raw call slcli pages with reports the total before the limit.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getOpenTickets").auth(&DEMO).mask("mask[id]").limit(10, 0),
+    );
+    assert_eq!(reply.ok().array().len(), 10, "{}", reply.exchange());
+    assert_eq!(reply.total_items(), Some(107), "SoftLayer-Total-Items\n{}", reply.exchange());
+
+    // --all pages through with limit 100 until SoftLayer-Total-Items is reached.
+    let out = cli.run(&["ticket", "list", "--all"]);
+    let ids = row_ids(&out.json());
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "the pages overlap: {ids:?}");
+    assert_eq!(ids.len(), 107, "{}", out.describe());
+    assert_eq!(unique, expected);
+
+    // Without --all, one page of the default limit, 100.
+    let out = cli.run(&["ticket", "list"]);
+    let ids = row_ids(&out.json());
+    assert_eq!(ids.len(), 100, "{}", out.describe());
+    assert!(ids.iter().all(|id| expected.contains(id)), "{}", out.describe());
+
+    // The closed list is unaffected.
+    let out = cli.run(&["ticket", "list", "--closed", "--all"]);
+    assert_eq!(row_ids(&out.json()), vec![160000003], "{}", out.describe());
+}
+
+// ---------------------------------------------------------------------------
+// ticket detail
+// ---------------------------------------------------------------------------
+
+#[test]
+fn detail_shows_title_status_updates_and_editors() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let out = cli.run(&["ticket", "detail", "160000001"]);
+    let d = out.json();
+    assert_eq!(d["id"], 160000001, "{}", out.describe());
+    assert_eq!(d["Case_Number"], "CS0160001", "{d:#}");
+    assert_eq!(d["title"], "Hardware Issue", "{d:#}");
+    assert_eq!(d["priority"], SEV2, "{d:#}");
+    assert_eq!(d["user"], "Dana Demo", "{d:#}");
+    assert_eq!(d["status"], "Open", "{d:#}");
+    assert_eq!(
+        epoch_seconds(d["created"].as_str().unwrap_or("")),
+        epoch_seconds("2026-10-01T09:15:00-05:00"),
+        "{d:#}"
+    );
+    assert_eq!(
+        epoch_seconds(d["edited"].as_str().unwrap_or("")),
+        epoch_seconds("2026-10-02T16:40:00-05:00"),
+        "{d:#}"
+    );
+
+    let entries = seed_entries(160000001);
+    assert_eq!(entries.len(), 3);
+    // Updates oldest first; the editor is the customer user or the employee.
+    let editors = ["By Dana", "By Jordan", "By Dana"];
+    for (i, (entry, editor)) in entries.iter().zip(editors).enumerate() {
+        let update = detail_update(&d, i + 1);
+        assert!(update.ends_with(&squash_ws(entry)), "update {} should be {entry:?}: {update:?}", i + 1);
+        assert!(update.contains(editor), "update {} should name its editor ({editor}…): {update:?}", i + 1);
+    }
+    assert!(d.get("update 4").is_none(), "{d:#}");
+
+    // --count 2 shows the last two updates, numbered 2 and 3.
+    let d = cli.run(&["ticket", "detail", "160000001", "--count", "2"]).json();
+    assert!(d.get("update 1").is_none(), "{d:#}");
+    assert!(detail_update(&d, 2).ends_with(&squash_ws(&entries[1])), "{d:#}");
+    assert!(detail_update(&d, 3).ends_with(&squash_ws(&entries[2])), "{d:#}");
+
+    // An Assigned ticket assigned to another user of the account.
+    let d = cli.run(&["ticket", "detail", "160000002"]).json();
+    assert_eq!(d["status"], "Assigned", "{d:#}");
+    assert_eq!(d["user"], "Omar Ops", "{d:#}");
+    assert_eq!(d["title"], "DNS Request", "{d:#}");
+
+    // A ticket that does not exist.
+    let out = cli.run(&["ticket", "detail", "169999999"]);
+    assert_api_fault(&out);
+    assert!(out.stdout.contains("SoftLayer_Exception_ObjectNotFound"), "{}", out.describe());
+}
+
+// ---------------------------------------------------------------------------
+// ticket update
+// ---------------------------------------------------------------------------
+
+#[test]
+fn update_adds_an_entry_that_detail_shows() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let body = "The replacement drive is in; smartctl reports no reallocated sectors now. Thanks!";
+    let out = cli.run(&["ticket", "update", "160000001", "--body", body]);
+    out.assert_ok();
+    assert!(out.stdout.contains("Ticket Updated!"), "{}", out.describe());
+
+    let d = cli.run(&["ticket", "detail", "160000001"]).json();
+    let update = detail_update(&d, 4);
+    assert!(update.ends_with(&squash_ws(body)), "update 4 should be the new entry: {update:?}");
+    assert!(update.contains("By Dana"), "the new update's editor is Dana Demo: {update:?}");
+
+    let mut expected = seed_entries(160000001);
+    expected.push(body.to_string());
+    assert_eq!(ticket_entries(&server, &DEMO, 160000001), expected);
+
+    let list = cli.run(&["ticket", "list"]).json();
+    assert_eq!(row(&list, 160000001)["updates"], 4, "{list:#}");
+
+    // Closed tickets accept no updates.
+    let out = cli.run(&["ticket", "update", "160000003", "--body", "One more question about invoice 4021."]);
+    assert_api_fault(&out);
+    assert_eq!(ticket_entries(&server, &DEMO, 160000003), seed_entries(160000003));
+}
+
+// ---------------------------------------------------------------------------
+// ticket attach / detach
+// ---------------------------------------------------------------------------
+
+#[test]
+fn attach_and_detach_hardware_and_virtual_guest() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let t = "160000002";
+    let id = 160000002;
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
+
+    cli.run(&["ticket", "attach", t, "--hardware", "8002"]).assert_ok();
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::from([8002]));
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
+
+    cli.run(&["ticket", "attach", t, "--virtual", "9002"]).assert_ok();
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::from([9002]));
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::from([8002]));
+
+    cli.run(&["ticket", "detach", t, "--hardware", "8002"]).assert_ok();
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::from([9002]));
+
+    cli.run(&["ticket", "detach", t, "--virtual", "9002"]).assert_ok();
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
+
+    // Ticket 160000001 comes with web01 (8001) attached; other attachments
+    // come and go beside it.
+    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001]));
+    cli.run(&["ticket", "attach", "160000001", "--hardware", "8002"]).assert_ok();
+    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001, 8002]));
+    cli.run(&["ticket", "detach", "160000001", "--hardware", "8002"]).assert_ok();
+    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001]));
+
+    // Hardware and guests of another account cannot be attached.
+    assert_api_fault(&cli.run(&["ticket", "attach", t, "--hardware", "8101"]));
+    assert_api_fault(&cli.run(&["ticket", "attach", t, "--virtual", "9101"]));
+    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
+    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
+
+    // Detaching what is not attached is a fault (SLDN removeAttachedHardware).
+    assert_api_fault(&cli.run(&["ticket", "detach", t, "--hardware", "8003"]));
+}
+
+// ---------------------------------------------------------------------------
+// ticket summary
+// ---------------------------------------------------------------------------
+
+/// `openOtherTicketCount` is "open tickets that do not belong to the abuse,
+/// accounting, sales, or support groups": billing tickets may be counted
+/// there as well as in `openBillingTicketCount`. Either reading is accepted;
+/// every open ticket of the demo account is in exactly one of accounting,
+/// sales, billing, support, other otherwise.
+fn assert_support_plus_other(counts: &BTreeMap<String, i64>) {
+    let rest = counts["Total"] - counts["Accounting"] - counts["Sales"];
+    let support_other = counts["Support"] + counts["Other"];
+    assert!(
+        support_other == rest - counts["Billing"] || support_other == rest,
+        "Support + Other should cover the open tickets that are not accounting, sales \
+         (or billing) tickets: {counts:?}"
+    );
+}
+
+#[test]
+fn summary_counts_open_and_closed_tickets() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+
+    // Seed: 160000001 (Open, Support group) and 160000002 (Assigned, Network
+    // Operations group) are open; 160000003 (Billing group) is closed.
+    let c = summary(&cli);
+    assert_eq!(c["Total"], 2, "{c:?}");
+    assert_eq!(c["Closed"], 1, "{c:?}");
+    assert_eq!(c["Accounting"], 0, "{c:?}");
+    assert_eq!(c["Billing"], 0, "{c:?}");
+    assert_eq!(c["Sales"], 0, "{c:?}");
+    assert!(c["Support"] >= 1, "160000001 is a support ticket: {c:?}");
+    assert_support_plus_other(&c);
+
+    // One ticket per group: Accounting Request (1001) through slcli, Billing
+    // Question (1202), Sales Request (1002), Hardware Issue (1005) raw.
+    let before = account_ticket_ids(&server, &DEMO);
+    let out = cli.run(&[
+        "ticket", "create", "--title", "Invoice address", "--subject-id", "1001", "--body",
+        "Please change the invoice address to 2 Example Way.",
+    ]);
+    the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    assert_create_ended_with_lookup_fault(&out);
+    create_standard_ticket(&server, &DEMO, 1202, "Billing Question", "Why was I charged twice?");
+    create_standard_ticket(&server, &DEMO, 1002, "Sales Request", "Quote for 10 more servers, please.");
+    create_standard_ticket(&server, &DEMO, 1005, "Hardware Issue", "gpu01 fan noise.");
+
+    let c = summary(&cli);
+    assert_eq!(c["Total"], 6, "{c:?}");
+    assert_eq!(c["Closed"], 1, "{c:?}");
+    assert_eq!(c["Accounting"], 1, "{c:?}");
+    assert_eq!(c["Billing"], 1, "{c:?}");
+    assert_eq!(c["Sales"], 1, "{c:?}");
+    assert!(c["Support"] >= 2, "160000001 and the new hardware ticket are support tickets: {c:?}");
+    assert_support_plus_other(&c);
+
+    // The other account's tickets are not counted.
+    let other = summary(&Slcli::new(&server, &OTHER));
+    assert_eq!(other["Total"], 1, "{other:?}");
+    assert_eq!(other["Closed"], 0, "{other:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Non-ASCII text
+// ---------------------------------------------------------------------------
+
+#[test]
+fn non_ascii_body_round_trips_between_clients() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let body = "Grüße — 日本語 ✓";
+
+    // slcli → server → raw XML-RPC and slcli.
+    let before = account_ticket_ids(&server, &DEMO);
+    let out = cli.run(&["ticket", "create", "--title", "Unicode ✓", "--subject-id", "1005", "--body", body]);
+    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    assert_create_ended_with_lookup_fault(&out);
+    assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
+    let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
+    let update = d["update 1"].as_str().unwrap_or_else(|| panic!("{d:#}"));
+    assert!(update.ends_with(body), "update 1 should end with {body:?}: {update:?}");
+
+    // raw XML-RPC → server → slcli.
+    let second = "Ça marche — ありがとう ✓✓ «quotes» & <angles>";
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .id(id)
+            .arg(xstruct(&[("entry", xstr(second))])),
+    );
+    assert_eq!(reply.ok().member("entry").str(), second, "{}", reply.exchange());
+    let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
+    let update = d["update 2"].as_str().unwrap_or_else(|| panic!("{d:#}"));
+    assert!(update.ends_with(second), "update 2 should end with {second:?}: {update:?}");
+
+    // slcli update → raw XML-RPC.
+    let third = "Zürich → 東京 ✓";
+    cli.run(&["ticket", "update", &id.to_string(), "--body", third]).assert_ok();
+    assert_eq!(
+        ticket_entries(&server, &DEMO, id),
+        vec![body.to_string(), second.to_string(), third.to_string()]
+    );
+
+    // Seeded non-ASCII text reads back as seeded, too.
+    let entries = ticket_entries(&server, &DEMO, 160000001);
+    assert_eq!(entries, seed_entries(160000001));
+    assert!(entries[2].contains("Merci — Dana."));
+}
+
+// ---------------------------------------------------------------------------
+// Accounts and authentication
+// ---------------------------------------------------------------------------
+
+#[test]
+fn another_account_cannot_see_or_touch_demo_tickets() {
+    let server = Server::start();
+    let other = Slcli::new(&server, &OTHER);
+    let demo = Slcli::new(&server, &DEMO);
+
+    let out = other.run(&["ticket", "detail", "160000001"]);
+    assert_api_fault(&out);
+    assert!(out.combined().contains("SoftLayer_Exception_ObjectNotFound"), "{}", out.describe());
+    assert!(!out.combined().contains("bay 2"), "the fault must not leak the ticket: {}", out.describe());
+
+    let list = other.run(&["ticket", "list"]).json();
+    assert_eq!(row_ids(&list), vec![160000101], "{list:#}");
+    let closed = other.run(&["ticket", "list", "--closed"]).json();
+    assert_eq!(row_ids(&closed), Vec::<i64>::new(), "{closed:#}");
+
+    assert_api_fault(&other.run(&["ticket", "update", "160000001", "--body", "not my ticket"]));
+    assert_eq!(ticket_entries(&server, &DEMO, 160000001), seed_entries(160000001));
+
+    assert_api_fault(&other.run(&["ticket", "attach", "160000001", "--hardware", "8101"]));
+    assert_api_fault(&other.run(&["ticket", "detach", "160000001", "--hardware", "8001"]));
+    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001]));
+
+    // And the other way round.
+    let out = demo.run(&["ticket", "detail", "160000101"]);
+    assert_api_fault(&out);
+    assert!(out.combined().contains("SoftLayer_Exception_ObjectNotFound"), "{}", out.describe());
+    let d = other.run(&["ticket", "detail", "160000101"]).json();
+    assert_eq!(d["title"], "Private Network Question", "{d:#}");
+}
+
+#[test]
+fn a_wrong_api_key_is_refused() {
+    let server = Server::start();
+    let bad = Slcli::with_key(&server, "demo", &"0".repeat(64));
+    let out = bad.run(&["ticket", "list"]);
+    out.assert_failed();
+    // slcli prints this when the fault string says "Invalid API token."
+    assert!(out.stdout.contains("Authentication Failed"), "{}", out.describe());
+}
