@@ -71,8 +71,8 @@ def main(ref):
         # A scalar "relational" named like a count of a relational list is a count
         # (SLDN files attachedHardwareCount under Relational).
         names = {p["name"] for p in t["properties"]}
-        for name, prop in props.items():
-            stem = name[:-len("Count")] if name.endswith("Count") else None
+        for pname, prop in props.items():
+            stem = pname[:-len("Count")] if pname.endswith("Count") else None
             if stem and prop["type"] in ("unsignedInt", "int") and prop["kind"] == "relational" and (
                     {stem, stem + "s", stem + "es"} & names):
                 prop["kind"] = "count"
