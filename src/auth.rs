@@ -5,7 +5,10 @@ use crate::call::{Credentials, ExceptionClass, Fault};
 use crate::store::{self, Principal};
 use rusqlite::Connection;
 
-pub fn authenticate(conn: &Connection, credentials: Option<&Credentials>) -> Result<Principal, Fault> {
+pub fn authenticate(
+    conn: &Connection,
+    credentials: Option<&Credentials>,
+) -> Result<Principal, Fault> {
     let found = match credentials {
         None => {
             return Err(Fault::new(

@@ -24,7 +24,11 @@ struct Cli {
 enum Command {
     /// Run the server (creating and seeding the database on first start).
     Serve {
-        #[arg(long, default_value = "127.0.0.1:8080", env = "SOFTLAYER_EMULATOR_LISTEN")]
+        #[arg(
+            long,
+            default_value = "127.0.0.1:8080",
+            env = "SOFTLAYER_EMULATOR_LISTEN"
+        )]
         listen: String,
         /// SQLite file, or `:memory:`.
         #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
@@ -41,8 +45,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -61,12 +64,16 @@ fn main() -> std::process::ExitCode {
 
 fn serve(listen: &str, db: &str) -> Result<(), Box<dyn std::error::Error>> {
     let store = Arc::new(store::Store::open(db)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         tracing::info!("database: {db}");
-        tracing::info!("XML-RPC endpoint: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)");
+        tracing::info!(
+            "XML-RPC endpoint: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)"
+        );
         tracing::info!("health: http://{addr}/health");
         eprintln!(
             "\nslcli configuration (save as ~/.softlayer or pass with --config):\n\n\

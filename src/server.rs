@@ -50,23 +50,40 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>) -> std::io::Result<
     }
 }
 
-async fn handle(req: Request<Incoming>, store: Arc<Store>, _peer: SocketAddr) -> Result<Response<Body>, hyper::Error> {
+async fn handle(
+    req: Request<Incoming>,
+    store: Arc<Store>,
+    _peer: SocketAddr,
+) -> Result<Response<Body>, hyper::Error> {
     let path = req.uri().path().to_string();
     if path == "/health" {
         return Ok(plain(StatusCode::OK, "ok\n"));
     }
     let Some(service) = xmlrpc_service(&path) else {
-        return Ok(plain(StatusCode::NOT_FOUND, "Not found. XML-RPC lives at /xmlrpc/v3.1/{Service}.\n"));
+        return Ok(plain(
+            StatusCode::NOT_FOUND,
+            "Not found. XML-RPC lives at /xmlrpc/v3.1/{Service}.\n",
+        ));
     };
     if req.method() != Method::POST {
-        return Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "XML-RPC calls are POSTed.\n"));
+        return Ok(plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "XML-RPC calls are POSTed.\n",
+        ));
     }
     let basic = basic_credentials(req.headers().get(AUTHORIZATION));
-    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES).collect().await {
+    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES)
+        .collect()
+        .await
+    {
         Ok(b) => b.to_bytes(),
         Err(_) => {
             let fault = Fault::not_well_formed("request body too large or interrupted");
-            return Ok(xml(StatusCode::PAYLOAD_TOO_LARGE, xmlrpc::write_fault(&fault), None));
+            return Ok(xml(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                xmlrpc::write_fault(&fault),
+                None,
+            ));
         }
     };
     let service = service.to_string();
@@ -85,7 +102,10 @@ async fn handle(req: Request<Incoming>, store: Arc<Store>, _peer: SocketAddr) ->
         Ok(Err(fault)) => xml(StatusCode::OK, xmlrpc::write_fault(&fault), None),
         Err(e) => {
             tracing::error!("handler panicked: {e}");
-            let fault = Fault::new(crate::call::ExceptionClass::Exception, "An internal error occurred.");
+            let fault = Fault::new(
+                crate::call::ExceptionClass::Exception,
+                "An internal error occurred.",
+            );
             xml(StatusCode::OK, xmlrpc::write_fault(&fault), None)
         }
     })
@@ -102,7 +122,9 @@ fn xmlrpc_service(path: &str) -> Option<&str> {
 
 fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
     let text = header?.to_str().ok()?.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(text.trim()).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (username, api_key) = decoded.split_once(':')?;
     Some(Credentials::ApiKey {
@@ -114,16 +136,21 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
 fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     r
 }
 
 fn xml(status: StatusCode, body: Vec<u8>, total: Option<u64>) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/xml; charset=utf-8"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/xml; charset=utf-8"),
+    );
     if let Some(total) = total {
-        r.headers_mut().insert("SoftLayer-Total-Items", HeaderValue::from(total));
+        r.headers_mut()
+            .insert("SoftLayer-Total-Items", HeaderValue::from(total));
     }
     r
 }

@@ -72,9 +72,9 @@ impl From<&Value> for serde_json::Value {
             Value::String(s) | Value::DateTime(s) => s.clone().into(),
             Value::Base64(b) => base64::engine::general_purpose::STANDARD.encode(b).into(),
             Value::Array(a) => serde_json::Value::Array(a.iter().map(Into::into).collect()),
-            Value::Struct(s) => serde_json::Value::Object(
-                s.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
-            ),
+            Value::Struct(s) => {
+                serde_json::Value::Object(s.iter().map(|(k, v)| (k.clone(), v.into())).collect())
+            }
         }
     }
 }

@@ -58,7 +58,9 @@ fn assert_api_fault(out: &CmdOutput) {
     out.assert_failed();
     let all = out.combined();
     assert!(
-        out.stdout.lines().any(|l| l.starts_with("SoftLayerAPIError(SoftLayer_Exception")),
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("SoftLayerAPIError(SoftLayer_Exception")),
         "expected slcli to report a SoftLayer_Exception fault\n{}",
         out.describe()
     );
@@ -71,13 +73,18 @@ fn assert_api_fault(out: &CmdOutput) {
 
 /// The rows of `slcli --format json ticket list`.
 fn rows(list: &Value) -> &Vec<Value> {
-    list.as_array().unwrap_or_else(|| panic!("ticket list output is not a JSON array: {list}"))
+    list.as_array()
+        .unwrap_or_else(|| panic!("ticket list output is not a JSON array: {list}"))
 }
 
 fn row_ids(list: &Value) -> Vec<i64> {
     rows(list)
         .iter()
-        .map(|r| r["id"].as_i64().unwrap_or_else(|| panic!("row without integer id: {r}")))
+        .map(|r| {
+            r["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("row without integer id: {r}"))
+        })
         .collect()
 }
 
@@ -105,7 +112,12 @@ fn seed_entries(ticket: i64) -> Vec<String> {
         .unwrap()
         .iter()
         .filter(|u| u["ticketId"].as_i64() == Some(ticket))
-        .map(|u| (u["id"].as_i64().unwrap(), u["entry"].as_str().unwrap().to_string()))
+        .map(|u| {
+            (
+                u["id"].as_i64().unwrap(),
+                u["entry"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     updates.sort_by_key(|(id, _)| *id);
     updates.into_iter().map(|(_, e)| e).collect()
@@ -116,7 +128,10 @@ fn summary(cli: &Slcli) -> BTreeMap<String, i64> {
     let out = cli.run(&["ticket", "summary"]);
     let value = out.json();
     let mut counts = BTreeMap::new();
-    for status_row in value.as_array().unwrap_or_else(|| panic!("summary is not an array\n{}", out.describe())) {
+    for status_row in value
+        .as_array()
+        .unwrap_or_else(|| panic!("summary is not an array\n{}", out.describe()))
+    {
         match status_row["Status"].as_str() {
             Some("Open") => {
                 for type_row in status_row["count"]
@@ -124,23 +139,35 @@ fn summary(cli: &Slcli) -> BTreeMap<String, i64> {
                     .unwrap_or_else(|| panic!("Open row has no nested table\n{}", out.describe()))
                 {
                     let name = type_row["Type"].as_str().unwrap().to_string();
-                    let count = type_row["count"]
-                        .as_i64()
-                        .unwrap_or_else(|| panic!("count of {name} is not an integer\n{}", out.describe()));
+                    let count = type_row["count"].as_i64().unwrap_or_else(|| {
+                        panic!("count of {name} is not an integer\n{}", out.describe())
+                    });
                     counts.insert(name, count);
                 }
             }
             Some("Closed") => {
-                let count = status_row["count"]
-                    .as_i64()
-                    .unwrap_or_else(|| panic!("Closed count is not an integer\n{}", out.describe()));
+                let count = status_row["count"].as_i64().unwrap_or_else(|| {
+                    panic!("Closed count is not an integer\n{}", out.describe())
+                });
                 counts.insert("Closed".to_string(), count);
             }
             _ => panic!("unexpected summary row {status_row}\n{}", out.describe()),
         }
     }
-    for key in ["Accounting", "Billing", "Sales", "Support", "Other", "Total", "Closed"] {
-        assert!(counts.contains_key(key), "summary lacks {key}\n{}", out.describe());
+    for key in [
+        "Accounting",
+        "Billing",
+        "Sales",
+        "Support",
+        "Other",
+        "Total",
+        "Closed",
+    ] {
+        assert!(
+            counts.contains_key(key),
+            "summary lacks {key}\n{}",
+            out.describe()
+        );
     }
     counts
 }
@@ -168,20 +195,48 @@ fn subjects_lists_every_subject_of_the_catalog() {
         .as_array()
         .unwrap_or_else(|| panic!("not a JSON array\n{}", out.describe()))
         .iter()
-        .map(|r| (r["id"].as_i64().unwrap(), r["subject"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["id"].as_i64().unwrap(),
+                r["subject"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
 
-    assert_eq!(listed.get(&1001).map(String::as_str), Some("Accounting Request"), "{}", out.describe());
-    assert_eq!(listed.get(&1005).map(String::as_str), Some("Hardware Issue"), "{}", out.describe());
-    assert_eq!(listed.get(&1202).map(String::as_str), Some("Billing Question"), "{}", out.describe());
+    assert_eq!(
+        listed.get(&1001).map(String::as_str),
+        Some("Accounting Request"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        listed.get(&1005).map(String::as_str),
+        Some("Hardware Issue"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        listed.get(&1202).map(String::as_str),
+        Some("Billing Question"),
+        "{}",
+        out.describe()
+    );
 
     let catalog: BTreeMap<i64, String> = seed("catalog")["SoftLayer_Ticket_Subject"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["id"].as_i64().unwrap(), s["name"].as_str().unwrap().to_string()))
+        .map(|s| {
+            (
+                s["id"].as_i64().unwrap(),
+                s["name"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    assert_eq!(listed, catalog, "slcli ticket subjects should list exactly the seeded subjects");
+    assert_eq!(
+        listed, catalog,
+        "slcli ticket subjects should list exactly the seeded subjects"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -196,10 +251,22 @@ fn create_ticket_is_listed_and_detailed_with_its_body() {
     let body = "db01 stops answering on its private interface every night at 02:00 UTC; \
                 please check the switch port and the cabling.";
     let out = cli.run(&[
-        "ticket", "create", "--title", "db01 network drops", "--subject-id", "1005", "--body", body,
-        "--priority", "2",
+        "ticket",
+        "create",
+        "--title",
+        "db01 network drops",
+        "--subject-id",
+        "1005",
+        "--body",
+        body,
+        "--priority",
+        "2",
     ]);
-    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    let id = the_new_ticket(
+        &before,
+        &account_ticket_ids(&server, &DEMO),
+        &out.describe(),
+    );
     assert_create_ended_with_lookup_fault(&out);
 
     // The body is the ticket's first update.
@@ -209,7 +276,12 @@ fn create_ticket_is_listed_and_detailed_with_its_body() {
     let list_out = cli.run(&["ticket", "list"]);
     let list = list_out.json();
     let ids: BTreeSet<i64> = row_ids(&list).into_iter().collect();
-    assert_eq!(ids, BTreeSet::from([160000001, 160000002, id]), "{}", list_out.describe());
+    assert_eq!(
+        ids,
+        BTreeSet::from([160000001, 160000002, id]),
+        "{}",
+        list_out.describe()
+    );
     let r = row(&list, id);
     // SLDN SoftLayer_Ticket.subjectId: "A standard support ticket's title is
     // the name of its associated subject" (1005 = Hardware Issue).
@@ -219,7 +291,10 @@ fn create_ticket_is_listed_and_detailed_with_its_body() {
     assert_eq!(r["updates"], 1, "{r}");
     assert_eq!(r["priority"], 2, "{r}");
     let case = r["Case_Number"].as_str().unwrap_or("");
-    assert!(!case.is_empty(), "a new ticket has a case number (serviceProviderResourceId): {r}");
+    assert!(
+        !case.is_empty(),
+        "a new ticket has a case number (serviceProviderResourceId): {r}"
+    );
 
     // ticket detail
     let detail_out = cli.run(&["ticket", "detail", &id.to_string()]);
@@ -231,11 +306,23 @@ fn create_ticket_is_listed_and_detailed_with_its_body() {
     assert_eq!(d["user"], "Dana Demo", "{d:#}");
     assert_eq!(d["Case_Number"].as_str(), Some(case), "{d:#}");
     let created = epoch_seconds(d["created"].as_str().unwrap_or(""));
-    assert!((created - now_epoch()).abs() < 3600, "createDate of a new ticket is now: {d:#}");
+    assert!(
+        (created - now_epoch()).abs() < 3600,
+        "createDate of a new ticket is now: {d:#}"
+    );
     let update = detail_update(&d, 1);
-    assert!(update.ends_with(&squash_ws(body)), "update 1 should hold the body: {update:?}");
-    assert!(update.contains("By Dana"), "update 1 should name its editor, Dana Demo: {update:?}");
-    assert!(d.get("update 2").is_none(), "a new ticket has one update: {d:#}");
+    assert!(
+        update.ends_with(&squash_ws(body)),
+        "update 1 should hold the body: {update:?}"
+    );
+    assert!(
+        update.contains("By Dana"),
+        "update 1 should name its editor, Dana Demo: {update:?}"
+    );
+    assert!(
+        d.get("update 2").is_none(),
+        "a new ticket has one update: {d:#}"
+    );
 }
 
 #[test]
@@ -245,13 +332,32 @@ fn create_ticket_with_hardware_attaches_it() {
     let before = account_ticket_ids(&server, &DEMO);
     let body = "db01 has a failing power supply (PSU 2 amber).";
     let out = cli.run(&[
-        "ticket", "create", "--title", "db01 PSU", "--subject-id", "1005", "--body", body, "--priority", "2",
-        "--hardware", "8002",
+        "ticket",
+        "create",
+        "--title",
+        "db01 PSU",
+        "--subject-id",
+        "1005",
+        "--body",
+        body,
+        "--priority",
+        "2",
+        "--hardware",
+        "8002",
     ]);
-    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    let id = the_new_ticket(
+        &before,
+        &account_ticket_ids(&server, &DEMO),
+        &out.describe(),
+    );
     assert_create_ended_with_lookup_fault(&out);
 
-    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::from([8002]), "{}", out.describe());
+    assert_eq!(
+        attached_hardware(&server, &DEMO, id),
+        BTreeSet::from([8002]),
+        "{}",
+        out.describe()
+    );
     assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
     assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
 
@@ -268,13 +374,32 @@ fn create_ticket_with_virtual_guest_attaches_it() {
     let before = account_ticket_ids(&server, &DEMO);
     let body = "vs-app01 is unreachable after a reboot from the portal.";
     let out = cli.run(&[
-        "ticket", "create", "--title", "vs-app01 down", "--subject-id", "1201", "--body", body, "--priority", "2",
-        "--virtual", "9001",
+        "ticket",
+        "create",
+        "--title",
+        "vs-app01 down",
+        "--subject-id",
+        "1201",
+        "--body",
+        body,
+        "--priority",
+        "2",
+        "--virtual",
+        "9001",
     ]);
-    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    let id = the_new_ticket(
+        &before,
+        &account_ticket_ids(&server, &DEMO),
+        &out.describe(),
+    );
     assert_create_ended_with_lookup_fault(&out);
 
-    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::from([9001]), "{}", out.describe());
+    assert_eq!(
+        attached_virtual_guests(&server, &DEMO, id),
+        BTreeSet::from([9001]),
+        "{}",
+        out.describe()
+    );
     assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
 
     let list = cli.run(&["ticket", "list"]).json();
@@ -352,17 +477,28 @@ fn list_all_pages_past_the_first_hundred() {
             "Reboot please",
             &format!("Please reboot web01, request number {i}."),
         );
-        assert!(created.insert(id), "createStandardTicket returned id {id} twice");
+        assert!(
+            created.insert(id),
+            "createStandardTicket returned id {id} twice"
+        );
     }
     let mut expected = created.clone();
     expected.extend([160000001, 160000002]);
 
     // The raw call slcli pages with reports the total before the limit.
     let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Account", "getOpenTickets").auth(&DEMO).mask("mask[id]").limit(10, 0),
+        &XmlRpcCall::new("SoftLayer_Account", "getOpenTickets")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .limit(10, 0),
     );
     assert_eq!(reply.ok().array().len(), 10, "{}", reply.exchange());
-    assert_eq!(reply.total_items(), Some(107), "SoftLayer-Total-Items\n{}", reply.exchange());
+    assert_eq!(
+        reply.total_items(),
+        Some(107),
+        "SoftLayer-Total-Items\n{}",
+        reply.exchange()
+    );
 
     // --all pages through with limit 100 until SoftLayer-Total-Items is reached.
     let out = cli.run(&["ticket", "list", "--all"]);
@@ -376,7 +512,11 @@ fn list_all_pages_past_the_first_hundred() {
     let out = cli.run(&["ticket", "list"]);
     let ids = row_ids(&out.json());
     assert_eq!(ids.len(), 100, "{}", out.describe());
-    assert!(ids.iter().all(|id| expected.contains(id)), "{}", out.describe());
+    assert!(
+        ids.iter().all(|id| expected.contains(id)),
+        "{}",
+        out.describe()
+    );
 
     // The closed list is unaffected.
     let out = cli.run(&["ticket", "list", "--closed", "--all"]);
@@ -416,16 +556,32 @@ fn detail_shows_title_status_updates_and_editors() {
     let editors = ["By Dana", "By Jordan", "By Dana"];
     for (i, (entry, editor)) in entries.iter().zip(editors).enumerate() {
         let update = detail_update(&d, i + 1);
-        assert!(update.ends_with(&squash_ws(entry)), "update {} should be {entry:?}: {update:?}", i + 1);
-        assert!(update.contains(editor), "update {} should name its editor ({editor}…): {update:?}", i + 1);
+        assert!(
+            update.ends_with(&squash_ws(entry)),
+            "update {} should be {entry:?}: {update:?}",
+            i + 1
+        );
+        assert!(
+            update.contains(editor),
+            "update {} should name its editor ({editor}…): {update:?}",
+            i + 1
+        );
     }
     assert!(d.get("update 4").is_none(), "{d:#}");
 
     // --count 2 shows the last two updates, numbered 2 and 3.
-    let d = cli.run(&["ticket", "detail", "160000001", "--count", "2"]).json();
+    let d = cli
+        .run(&["ticket", "detail", "160000001", "--count", "2"])
+        .json();
     assert!(d.get("update 1").is_none(), "{d:#}");
-    assert!(detail_update(&d, 2).ends_with(&squash_ws(&entries[1])), "{d:#}");
-    assert!(detail_update(&d, 3).ends_with(&squash_ws(&entries[2])), "{d:#}");
+    assert!(
+        detail_update(&d, 2).ends_with(&squash_ws(&entries[1])),
+        "{d:#}"
+    );
+    assert!(
+        detail_update(&d, 3).ends_with(&squash_ws(&entries[2])),
+        "{d:#}"
+    );
 
     // An Assigned ticket assigned to another user of the account.
     let d = cli.run(&["ticket", "detail", "160000002"]).json();
@@ -436,7 +592,11 @@ fn detail_shows_title_status_updates_and_editors() {
     // A ticket that does not exist.
     let out = cli.run(&["ticket", "detail", "169999999"]);
     assert_api_fault(&out);
-    assert!(out.stdout.contains("SoftLayer_Exception_ObjectNotFound"), "{}", out.describe());
+    assert!(
+        out.stdout.contains("SoftLayer_Exception_ObjectNotFound"),
+        "{}",
+        out.describe()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -454,8 +614,14 @@ fn update_adds_an_entry_that_detail_shows() {
 
     let d = cli.run(&["ticket", "detail", "160000001"]).json();
     let update = detail_update(&d, 4);
-    assert!(update.ends_with(&squash_ws(body)), "update 4 should be the new entry: {update:?}");
-    assert!(update.contains("By Dana"), "the new update's editor is Dana Demo: {update:?}");
+    assert!(
+        update.ends_with(&squash_ws(body)),
+        "update 4 should be the new entry: {update:?}"
+    );
+    assert!(
+        update.contains("By Dana"),
+        "the new update's editor is Dana Demo: {update:?}"
+    );
 
     let mut expected = seed_entries(160000001);
     expected.push(body.to_string());
@@ -465,9 +631,18 @@ fn update_adds_an_entry_that_detail_shows() {
     assert_eq!(row(&list, 160000001)["updates"], 4, "{list:#}");
 
     // Closed tickets accept no updates.
-    let out = cli.run(&["ticket", "update", "160000003", "--body", "One more question about invoice 4021."]);
+    let out = cli.run(&[
+        "ticket",
+        "update",
+        "160000003",
+        "--body",
+        "One more question about invoice 4021.",
+    ]);
     assert_api_fault(&out);
-    assert_eq!(ticket_entries(&server, &DEMO, 160000003), seed_entries(160000003));
+    assert_eq!(
+        ticket_entries(&server, &DEMO, 160000003),
+        seed_entries(160000003)
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -483,29 +658,56 @@ fn attach_and_detach_hardware_and_virtual_guest() {
     assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
     assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
 
-    cli.run(&["ticket", "attach", t, "--hardware", "8002"]).assert_ok();
-    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::from([8002]));
+    cli.run(&["ticket", "attach", t, "--hardware", "8002"])
+        .assert_ok();
+    assert_eq!(
+        attached_hardware(&server, &DEMO, id),
+        BTreeSet::from([8002])
+    );
     assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
 
-    cli.run(&["ticket", "attach", t, "--virtual", "9002"]).assert_ok();
-    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::from([9002]));
-    assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::from([8002]));
+    cli.run(&["ticket", "attach", t, "--virtual", "9002"])
+        .assert_ok();
+    assert_eq!(
+        attached_virtual_guests(&server, &DEMO, id),
+        BTreeSet::from([9002])
+    );
+    assert_eq!(
+        attached_hardware(&server, &DEMO, id),
+        BTreeSet::from([8002])
+    );
 
-    cli.run(&["ticket", "detach", t, "--hardware", "8002"]).assert_ok();
+    cli.run(&["ticket", "detach", t, "--hardware", "8002"])
+        .assert_ok();
     assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
-    assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::from([9002]));
+    assert_eq!(
+        attached_virtual_guests(&server, &DEMO, id),
+        BTreeSet::from([9002])
+    );
 
-    cli.run(&["ticket", "detach", t, "--virtual", "9002"]).assert_ok();
+    cli.run(&["ticket", "detach", t, "--virtual", "9002"])
+        .assert_ok();
     assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
     assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
 
     // Ticket 160000001 comes with web01 (8001) attached; other attachments
     // come and go beside it.
-    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001]));
-    cli.run(&["ticket", "attach", "160000001", "--hardware", "8002"]).assert_ok();
-    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001, 8002]));
-    cli.run(&["ticket", "detach", "160000001", "--hardware", "8002"]).assert_ok();
-    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001]));
+    assert_eq!(
+        attached_hardware(&server, &DEMO, 160000001),
+        BTreeSet::from([8001])
+    );
+    cli.run(&["ticket", "attach", "160000001", "--hardware", "8002"])
+        .assert_ok();
+    assert_eq!(
+        attached_hardware(&server, &DEMO, 160000001),
+        BTreeSet::from([8001, 8002])
+    );
+    cli.run(&["ticket", "detach", "160000001", "--hardware", "8002"])
+        .assert_ok();
+    assert_eq!(
+        attached_hardware(&server, &DEMO, 160000001),
+        BTreeSet::from([8001])
+    );
 
     // Hardware and guests of another account cannot be attached.
     assert_api_fault(&cli.run(&["ticket", "attach", t, "--hardware", "8101"]));
@@ -556,13 +758,35 @@ fn summary_counts_open_and_closed_tickets() {
     // Question (1202), Sales Request (1002), Hardware Issue (1005) raw.
     let before = account_ticket_ids(&server, &DEMO);
     let out = cli.run(&[
-        "ticket", "create", "--title", "Invoice address", "--subject-id", "1001", "--body",
+        "ticket",
+        "create",
+        "--title",
+        "Invoice address",
+        "--subject-id",
+        "1001",
+        "--body",
         "Please change the invoice address to 2 Example Way.",
     ]);
-    the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    the_new_ticket(
+        &before,
+        &account_ticket_ids(&server, &DEMO),
+        &out.describe(),
+    );
     assert_create_ended_with_lookup_fault(&out);
-    create_standard_ticket(&server, &DEMO, 1202, "Billing Question", "Why was I charged twice?");
-    create_standard_ticket(&server, &DEMO, 1002, "Sales Request", "Quote for 10 more servers, please.");
+    create_standard_ticket(
+        &server,
+        &DEMO,
+        1202,
+        "Billing Question",
+        "Why was I charged twice?",
+    );
+    create_standard_ticket(
+        &server,
+        &DEMO,
+        1002,
+        "Sales Request",
+        "Quote for 10 more servers, please.",
+    );
     create_standard_ticket(&server, &DEMO, 1005, "Hardware Issue", "gpu01 fan noise.");
 
     let c = summary(&cli);
@@ -571,7 +795,10 @@ fn summary_counts_open_and_closed_tickets() {
     assert_eq!(c["Accounting"], 1, "{c:?}");
     assert_eq!(c["Billing"], 1, "{c:?}");
     assert_eq!(c["Sales"], 1, "{c:?}");
-    assert!(c["Support"] >= 2, "160000001 and the new hardware ticket are support tickets: {c:?}");
+    assert!(
+        c["Support"] >= 2,
+        "160000001 and the new hardware ticket are support tickets: {c:?}"
+    );
     assert_support_plus_other(&c);
 
     // The other account's tickets are not counted.
@@ -592,13 +819,29 @@ fn non_ascii_body_round_trips_between_clients() {
 
     // slcli → server → raw XML-RPC and slcli.
     let before = account_ticket_ids(&server, &DEMO);
-    let out = cli.run(&["ticket", "create", "--title", "Unicode ✓", "--subject-id", "1005", "--body", body]);
-    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), &out.describe());
+    let out = cli.run(&[
+        "ticket",
+        "create",
+        "--title",
+        "Unicode ✓",
+        "--subject-id",
+        "1005",
+        "--body",
+        body,
+    ]);
+    let id = the_new_ticket(
+        &before,
+        &account_ticket_ids(&server, &DEMO),
+        &out.describe(),
+    );
     assert_create_ended_with_lookup_fault(&out);
     assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
     let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
     let update = d["update 1"].as_str().unwrap_or_else(|| panic!("{d:#}"));
-    assert!(update.ends_with(body), "update 1 should end with {body:?}: {update:?}");
+    assert!(
+        update.ends_with(body),
+        "update 1 should end with {body:?}: {update:?}"
+    );
 
     // raw XML-RPC → server → slcli.
     let second = "Ça marche — ありがとう ✓✓ «quotes» & <angles>";
@@ -608,14 +851,23 @@ fn non_ascii_body_round_trips_between_clients() {
             .id(id)
             .arg(xstruct(&[("entry", xstr(second))])),
     );
-    assert_eq!(reply.ok().member("entry").str(), second, "{}", reply.exchange());
+    assert_eq!(
+        reply.ok().member("entry").str(),
+        second,
+        "{}",
+        reply.exchange()
+    );
     let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
     let update = d["update 2"].as_str().unwrap_or_else(|| panic!("{d:#}"));
-    assert!(update.ends_with(second), "update 2 should end with {second:?}: {update:?}");
+    assert!(
+        update.ends_with(second),
+        "update 2 should end with {second:?}: {update:?}"
+    );
 
     // slcli update → raw XML-RPC.
     let third = "Zürich → 東京 ✓";
-    cli.run(&["ticket", "update", &id.to_string(), "--body", third]).assert_ok();
+    cli.run(&["ticket", "update", &id.to_string(), "--body", third])
+        .assert_ok();
     assert_eq!(
         ticket_entries(&server, &DEMO, id),
         vec![body.to_string(), second.to_string(), third.to_string()]
@@ -639,8 +891,17 @@ fn another_account_cannot_see_or_touch_demo_tickets() {
 
     let out = other.run(&["ticket", "detail", "160000001"]);
     assert_api_fault(&out);
-    assert!(out.combined().contains("SoftLayer_Exception_ObjectNotFound"), "{}", out.describe());
-    assert!(!out.combined().contains("bay 2"), "the fault must not leak the ticket: {}", out.describe());
+    assert!(
+        out.combined()
+            .contains("SoftLayer_Exception_ObjectNotFound"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        !out.combined().contains("bay 2"),
+        "the fault must not leak the ticket: {}",
+        out.describe()
+    );
 
     let list = other.run(&["ticket", "list"]).json();
     assert_eq!(row_ids(&list), vec![160000101], "{list:#}");
@@ -648,16 +909,27 @@ fn another_account_cannot_see_or_touch_demo_tickets() {
     assert_eq!(row_ids(&closed), Vec::<i64>::new(), "{closed:#}");
 
     assert_api_fault(&other.run(&["ticket", "update", "160000001", "--body", "not my ticket"]));
-    assert_eq!(ticket_entries(&server, &DEMO, 160000001), seed_entries(160000001));
+    assert_eq!(
+        ticket_entries(&server, &DEMO, 160000001),
+        seed_entries(160000001)
+    );
 
     assert_api_fault(&other.run(&["ticket", "attach", "160000001", "--hardware", "8101"]));
     assert_api_fault(&other.run(&["ticket", "detach", "160000001", "--hardware", "8001"]));
-    assert_eq!(attached_hardware(&server, &DEMO, 160000001), BTreeSet::from([8001]));
+    assert_eq!(
+        attached_hardware(&server, &DEMO, 160000001),
+        BTreeSet::from([8001])
+    );
 
     // And the other way round.
     let out = demo.run(&["ticket", "detail", "160000101"]);
     assert_api_fault(&out);
-    assert!(out.combined().contains("SoftLayer_Exception_ObjectNotFound"), "{}", out.describe());
+    assert!(
+        out.combined()
+            .contains("SoftLayer_Exception_ObjectNotFound"),
+        "{}",
+        out.describe()
+    );
     let d = other.run(&["ticket", "detail", "160000101"]).json();
     assert_eq!(d["title"], "Private Network Question", "{d:#}");
 }
@@ -669,5 +941,9 @@ fn a_wrong_api_key_is_refused() {
     let out = bad.run(&["ticket", "list"]);
     out.assert_failed();
     // slcli prints this when the fault string says "Invalid API token."
-    assert!(out.stdout.contains("Authentication Failed"), "{}", out.describe());
+    assert!(
+        out.stdout.contains("Authentication Failed"),
+        "{}",
+        out.describe()
+    );
 }

@@ -229,7 +229,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.conditions.len(), 2);
-        assert_eq!(f.conditions[0].operation, Operation::Equal(Value::Int(1001)));
+        assert_eq!(
+            f.conditions[0].operation,
+            Operation::Equal(Value::Int(1001))
+        );
         assert_eq!(
             f.conditions[1].operation,
             Operation::EqualIgnoringCase("hardware issue".into())

@@ -204,7 +204,10 @@ mod tests {
     fn ticket_properties_are_classified() {
         let t = schema().type_def("SoftLayer_Ticket").unwrap();
         assert_eq!(t.property("title").unwrap().kind, PropertyKind::Local);
-        assert_eq!(t.property("updates").unwrap().kind, PropertyKind::Relational);
+        assert_eq!(
+            t.property("updates").unwrap().kind,
+            PropertyKind::Relational
+        );
         assert!(t.property("updates").unwrap().many);
         assert_eq!(t.property("updateCount").unwrap().kind, PropertyKind::Count);
         assert_eq!(counted_relation(t, "updateCount").unwrap().name, "updates");
@@ -229,7 +232,10 @@ mod tests {
         for (count, rel) in [
             ("openTicketCount", "openTickets"),
             ("ticketsClosedTodayCount", "ticketsClosedToday"),
-            ("lastFiveClosedAbuseTicketCount", "lastFiveClosedAbuseTickets"),
+            (
+                "lastFiveClosedAbuseTicketCount",
+                "lastFiveClosedAbuseTickets",
+            ),
         ] {
             assert_eq!(counted_relation(t, count).unwrap().name, rel);
         }

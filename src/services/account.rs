@@ -15,6 +15,7 @@ pub fn handler(method: &str) -> Option<Entry> {
 
 fn current_user(ctx: &Ctx) -> Result<Output, Fault> {
     let id = ctx.principal.user_id;
-    let user = store::get(ctx.conn, "SoftLayer_User_Customer", id)?.ok_or_else(|| Fault::not_found(id))?;
+    let user =
+        store::get(ctx.conn, "SoftLayer_User_Customer", id)?.ok_or_else(|| Fault::not_found(id))?;
     Ok(Output::Object(user))
 }

@@ -69,7 +69,12 @@ impl Ctx<'_> {
     }
 
     /// The list query for a collection of `type_name` found under `branch` of the filter.
-    pub fn list_query<'f>(&self, filter: &'f mut Option<ObjectFilter>, type_name: &str, branch: Option<&str>) -> Result<ListQuery<'f>, Fault> {
+    pub fn list_query<'f>(
+        &self,
+        filter: &'f mut Option<ObjectFilter>,
+        type_name: &str,
+        branch: Option<&str>,
+    ) -> Result<ListQuery<'f>, Fault> {
         *filter = match self.filter {
             Some(root) => {
                 let node = match branch {
@@ -99,11 +104,17 @@ pub struct Entry {
 }
 
 const fn read(handler: Handler) -> Entry {
-    Entry { handler, writes: false }
+    Entry {
+        handler,
+        writes: false,
+    }
 }
 
 const fn write(handler: Handler) -> Entry {
-    Entry { handler, writes: true }
+    Entry {
+        handler,
+        writes: true,
+    }
 }
 
 /// The hand-written handlers; any other `get{Property}` of a relation the store knows is
@@ -145,7 +156,9 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
         service: call.service.clone(),
         method: call.method.clone(),
     };
-    let method = schema().method(&call.service, &call.method).ok_or_else(not_found)?;
+    let method = schema()
+        .method(&call.service, &call.method)
+        .ok_or_else(not_found)?;
     let entry = match handler(&call.service, &call.method) {
         Some(e) => e,
         None if getter_property(&call.service, &call.method).is_some() => read(relational_getter),
@@ -154,7 +167,9 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
     let init_id = init_id(call, method)?;
     let mask = match &call.headers.mask {
         None => ObjectMask::default(),
-        Some(MaskSource::Text(text)) => ObjectMask::parse(text).map_err(|e| Fault::public(e.to_string()))?,
+        Some(MaskSource::Text(text)) => {
+            ObjectMask::parse(text).map_err(|e| Fault::public(e.to_string()))?
+        }
         Some(MaskSource::Legacy(s)) => ObjectMask::from_legacy(s),
     };
     let returns = method.returns.trim_end_matches("[]");
@@ -250,13 +265,16 @@ pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
 
 /// `get{Property}` for any relational or count property the store can load.
 fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
-    let property = getter_property(&ctx.call.service, &ctx.call.method)
-        .ok_or_else(|| Fault::MethodNotFound {
+    let property = getter_property(&ctx.call.service, &ctx.call.method).ok_or_else(|| {
+        Fault::MethodNotFound {
             service: ctx.call.service.clone(),
             method: ctx.call.method.clone(),
-        })?;
+        }
+    })?;
     let parent = init_object(ctx)?;
-    let t = schema().type_def(&parent.type_name).expect("service types are in the schema");
+    let t = schema()
+        .type_def(&parent.type_name)
+        .expect("service types are in the schema");
     let def = t.property(&property).expect("getter_property checked it");
     if def.kind == PropertyKind::Count {
         let counted = crate::schema::counted_relation(t, &property).expect("checked");
@@ -282,7 +300,9 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
 
 /// The current time as SoftLayer writes dates.
 pub fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S+00:00")
+        .to_string()
 }
 
 /// Lenient readers for template fields: clients send ids as ints or numeric strings.

@@ -16,7 +16,9 @@ pub fn validate(type_name: &str, mask: &ObjectMask) -> Result<(), Fault> {
         return Ok(());
     };
     for p in &mask.properties {
-        let def = t.property(&p.name).ok_or_else(|| unknown(&p.name, type_name))?;
+        let def = t
+            .property(&p.name)
+            .ok_or_else(|| unknown(&p.name, type_name))?;
         if def.kind == PropertyKind::Relational && !p.children.is_empty() {
             let target = p.cast.as_deref().unwrap_or(&def.type_name);
             validate_abstract(target, &p.children)?;
@@ -45,7 +47,12 @@ pub fn project(conn: &Connection, row: &Row, mask: &ObjectMask) -> Result<Value,
     project_depth(conn, row, mask, 0)
 }
 
-fn project_depth(conn: &Connection, row: &Row, mask: &ObjectMask, depth: usize) -> Result<Value, Fault> {
+fn project_depth(
+    conn: &Connection,
+    row: &Row,
+    mask: &ObjectMask,
+    depth: usize,
+) -> Result<Value, Fault> {
     let t = schema()
         .type_def(&row.type_name)
         .ok_or_else(|| Fault::public(format!("Unknown type {}", row.type_name)))?;
@@ -55,7 +62,9 @@ fn project_depth(conn: &Connection, row: &Row, mask: &ObjectMask, depth: usize) 
         .iter()
         .any(|p| t.property(&p.name).map(|d| d.kind) == Some(PropertyKind::Local));
     for (column, value) in &row.values {
-        let Some(def) = t.property(column) else { continue };
+        let Some(def) = t.property(column) else {
+            continue;
+        };
         if def.kind != PropertyKind::Local {
             continue;
         }
@@ -71,7 +80,9 @@ fn project_depth(conn: &Connection, row: &Row, mask: &ObjectMask, depth: usize) 
         match def.kind {
             PropertyKind::Local => {}
             PropertyKind::Count => {
-                let counted = counted_relation(t, &p.name).map(|r| r.name.as_str()).unwrap_or("");
+                let counted = counted_relation(t, &p.name)
+                    .map(|r| r.name.as_str())
+                    .unwrap_or("");
                 if let Some(n) = store::count_related(conn, row, counted).map_err(internal)? {
                     out.insert(p.name.clone(), Value::Int(n as i64));
                 }
@@ -80,7 +91,10 @@ fn project_depth(conn: &Connection, row: &Row, mask: &ObjectMask, depth: usize) 
                 if depth > 16 {
                     return Err(Fault::public("Object mask is nested too deeply."));
                 }
-                let query = ListQuery { filter: None, limit: None };
+                let query = ListQuery {
+                    filter: None,
+                    limit: None,
+                };
                 let loaded = store::related(conn, row, &p.name, &query).map_err(query_fault)?;
                 match loaded {
                     Some((Related::One(Some(r)), _)) => {

@@ -72,7 +72,12 @@ fn assignee(ctx: &Ctx, requested: Option<i64>) -> Result<i64, Fault> {
     let Some(id) = requested else {
         return Ok(ctx.principal.user_id);
     };
-    match store::get_owned(ctx.conn, "SoftLayer_User_Customer", id, ctx.principal.account_id)? {
+    match store::get_owned(
+        ctx.conn,
+        "SoftLayer_User_Customer",
+        id,
+        ctx.principal.account_id,
+    )? {
         Some(_) => Ok(id),
         None => Err(exception(
             "You may not assign a ticket to a user that your API user does not have access to.",
@@ -84,7 +89,9 @@ fn priority(value: Option<i64>) -> Result<Option<i64>, Fault> {
     match value {
         Some(p) if !(0..=4).contains(&p) => Err(Fault::new(
             ExceptionClass::InvalidValue,
-            format!("Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."),
+            format!(
+                "Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."
+            ),
         )),
         other => Ok(other),
     }
@@ -116,13 +123,20 @@ fn create_standard_ticket(ctx: &Ctx) -> Result<Output, Fault> {
         .template
         .subject_id
         .filter(|id| *id != 0)
-        .ok_or_else(|| exception("Please provide a subject when creating a standard support ticket."))?;
+        .ok_or_else(|| {
+            exception("Please provide a subject when creating a standard support ticket.")
+        })?;
     create(ctx, args, Some(subject_id), false)
 }
 
 fn create_administrative_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     let args = create_args(ctx)?;
-    if args.template.title.as_deref().is_none_or(|t| t.trim().is_empty()) {
+    if args
+        .template
+        .title
+        .as_deref()
+        .is_none_or(|t| t.trim().is_empty())
+    {
         return Err(exception(
             "Please provide a title when creating an administrative support ticket.",
         ));
@@ -131,26 +145,39 @@ fn create_administrative_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     create(ctx, args, subject, true)
 }
 
-fn create(ctx: &Ctx, args: CreateArgs, subject_id: Option<i64>, administrative: bool) -> Result<Output, Fault> {
+fn create(
+    ctx: &Ctx,
+    args: CreateArgs,
+    subject_id: Option<i64>,
+    administrative: bool,
+) -> Result<Output, Fault> {
     let contents = args
         .contents
         .filter(|c| !c.trim().is_empty())
         .ok_or_else(|| exception("Please provide ticket contents."))?;
     let subject = match subject_id {
         Some(id) => Some(
-            store::get(ctx.conn, "SoftLayer_Ticket_Subject", id)?.ok_or_else(|| Fault::not_found(id))?,
+            store::get(ctx.conn, "SoftLayer_Ticket_Subject", id)?
+                .ok_or_else(|| Fault::not_found(id))?,
         ),
         None => None,
     };
     let attachment = match args.attachment_id {
         Some(id) => {
-            let kind = match args.attachment_type.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            let kind = match args
+                .attachment_type
+                .as_deref()
+                .map(str::to_ascii_uppercase)
+                .as_deref()
+            {
                 None | Some("") | Some("HARDWARE") => &HARDWARE,
                 Some("VIRTUAL_GUEST") => &VIRTUAL_GUEST,
                 Some(other) => {
                     return Err(Fault::new(
                         ExceptionClass::InvalidValue,
-                        format!("Invalid attachment type '{other}': use HARDWARE or VIRTUAL_GUEST."),
+                        format!(
+                            "Invalid attachment type '{other}': use HARDWARE or VIRTUAL_GUEST."
+                        ),
                     ));
                 }
             };
@@ -165,7 +192,11 @@ fn create(ctx: &Ctx, args: CreateArgs, subject_id: Option<i64>, administrative: 
     let title = template
         .title
         .filter(|t| !t.trim().is_empty())
-        .or_else(|| subject.as_ref().and_then(|s| s.get_str("name").map(str::to_string)))
+        .or_else(|| {
+            subject
+                .as_ref()
+                .and_then(|s| s.get_str("name").map(str::to_string))
+        })
         .unwrap_or_default();
     let assigned = assignee(ctx, template.assigned_user_id)?;
     let priority = priority(template.priority)?;
@@ -198,13 +229,25 @@ fn create(ctx: &Ctx, args: CreateArgs, subject_id: Option<i64>, administrative: 
     set("lastEditDate", Value::DateTime(when.clone()));
     set("lastEditType", Value::from("USER"));
     set("serviceProviderId", Value::Int(1));
-    set("serviceProviderResourceId", Value::String(format!("CS{:07}", id % 10_000_000)));
+    set(
+        "serviceProviderResourceId",
+        Value::String(format!("CS{:07}", id % 10_000_000)),
+    );
     set("userEditableFlag", Value::Bool(true));
-    set("notifyUserOnUpdateFlag", Value::Bool(template.notify_user_on_update_flag.unwrap_or(true)));
+    set(
+        "notifyUserOnUpdateFlag",
+        Value::Bool(template.notify_user_on_update_flag.unwrap_or(true)),
+    );
     set("billableFlag", Value::Bool(administrative));
-    set("serverAdministrationFlag", Value::Int(administrative as i64));
+    set(
+        "serverAdministrationFlag",
+        Value::Int(administrative as i64),
+    );
     if administrative {
-        set("serverAdministrationBillingAmount", Value::Int(ADMINISTRATIVE_CHARGE));
+        set(
+            "serverAdministrationBillingAmount",
+            Value::Int(ADMINISTRATIVE_CHARGE),
+        );
     }
     if let Some(brand) = account.as_ref().and_then(|a| a.get_i64("brandId")) {
         set("responsibleBrandId", Value::Int(brand));
@@ -222,7 +265,10 @@ fn create(ctx: &Ctx, args: CreateArgs, subject_id: Option<i64>, administrative: 
 /// Splits an entry into blocks of at most [`ENTRY_BLOCK`] characters.
 fn blocks(entry: &str) -> Vec<String> {
     let chars: Vec<char> = entry.chars().collect();
-    chars.chunks(ENTRY_BLOCK).map(|c| c.iter().collect()).collect()
+    chars
+        .chunks(ENTRY_BLOCK)
+        .map(|c| c.iter().collect())
+        .collect()
 }
 
 /// Adds a customer's entry to a ticket as one or more updates; returns them.
@@ -238,7 +284,8 @@ fn append_updates(ctx: &Ctx, ticket_id: i64, entry: &str, when: &str) -> Result<
         let id = store::insert(ctx.conn, UPDATE, &update)?;
         rows.push(store::get(ctx.conn, UPDATE, id)?.ok_or_else(|| Fault::not_found(id))?);
     }
-    let ticket = store::get(ctx.conn, TICKET, ticket_id)?.ok_or_else(|| Fault::not_found(ticket_id))?;
+    let ticket =
+        store::get(ctx.conn, TICKET, ticket_id)?.ok_or_else(|| Fault::not_found(ticket_id))?;
     let mut changes = Struct::new();
     changes.insert("lastEditDate".into(), Value::DateTime(when.to_string()));
     changes.insert("modifyDate".into(), Value::DateTime(when.to_string()));
@@ -265,15 +312,22 @@ fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
     let template: UpdateTemplate = ctx.arg(0)?.unwrap_or_default();
     let files: Option<Vec<serde_json::Value>> = ctx.arg(1)?;
     if files.as_ref().is_some_and(|f| f.len() > 2) {
-        return Err(exception("You may not attach more than two files when updating a ticket."));
+        return Err(exception(
+            "You may not attach more than two files when updating a ticket.",
+        ));
     }
     let entry = template
         .entry
         .filter(|e| !e.trim().is_empty())
-        .ok_or_else(|| Fault::public("Unable to add ticket update. Please provide ticket update contents."))?;
+        .ok_or_else(|| {
+            Fault::public("Unable to add ticket update. Please provide ticket update contents.")
+        })?;
     refuse_if_closed(&ticket)?;
     let rows = append_updates(ctx, ticket.id().unwrap_or_default(), &entry, &now())?;
-    Ok(Output::List(store::Page { total: rows.len() as u64, rows }))
+    Ok(Output::List(store::Page {
+        total: rows.len() as u64,
+        rows,
+    }))
 }
 
 fn edit(ctx: &Ctx) -> Result<Output, Fault> {
@@ -284,16 +338,19 @@ fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let contents: Option<String> = ctx.arg(1)?;
     let files: Option<Vec<serde_json::Value>> = ctx.arg(2)?;
     if files.as_ref().is_some_and(|f| f.len() > 2) {
-        return Err(exception("You may not attach more than two files when updating a ticket."));
+        return Err(exception(
+            "You may not attach more than two files when updating a ticket.",
+        ));
     }
     let administrative = ticket.get_i64("serverAdministrationFlag").unwrap_or(0) != 0;
-    let names_subject = raw_template.as_ref().is_some_and(|t| t.get("subjectId").is_some());
+    let names_subject = raw_template
+        .as_ref()
+        .is_some_and(|t| t.get("subjectId").is_some());
     let mut changes = Struct::new();
     if !administrative && names_subject {
-        let subject_id = template
-            .subject_id
-            .filter(|s| *s != 0)
-            .ok_or_else(|| exception("Please provide a subject when creating a standard support ticket."))?;
+        let subject_id = template.subject_id.filter(|s| *s != 0).ok_or_else(|| {
+            exception("Please provide a subject when creating a standard support ticket.")
+        })?;
         let subject = store::get(ctx.conn, "SoftLayer_Ticket_Subject", subject_id)?
             .ok_or_else(|| Fault::not_found(subject_id))?;
         changes.insert("subjectId".into(), Value::Int(subject_id));
@@ -311,7 +368,10 @@ fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         }
     }
     if template.assigned_user_id.is_some() {
-        changes.insert("assignedUserId".into(), Value::Int(assignee(ctx, template.assigned_user_id)?));
+        changes.insert(
+            "assignedUserId".into(),
+            Value::Int(assignee(ctx, template.assigned_user_id)?),
+        );
     }
     if let Some(p) = priority(template.priority)? {
         changes.insert("priority".into(), Value::Int(p));
@@ -337,7 +397,12 @@ fn edit(ctx: &Ctx) -> Result<Output, Fault> {
 
 fn mark_as_viewed(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    store::mark_viewed(ctx.conn, ticket.id().unwrap_or_default(), ctx.principal.user_id, &now())?;
+    store::mark_viewed(
+        ctx.conn,
+        ticket.id().unwrap_or_default(),
+        ctx.principal.user_id,
+        &now(),
+    )?;
     Ok(Output::Value(Value::Null))
 }
 
@@ -399,7 +464,12 @@ fn link_key(ticket_id: i64, kind: &DeviceKind, device: i64) -> Struct {
     key
 }
 
-fn attach_device(ctx: &Ctx, ticket_id: i64, kind: &DeviceKind, device: Option<i64>) -> Result<Row, Fault> {
+fn attach_device(
+    ctx: &Ctx,
+    ticket_id: i64,
+    kind: &DeviceKind,
+    device: Option<i64>,
+) -> Result<Row, Fault> {
     let device = device.ok_or_else(|| exception(kind.attach_null))?;
     if store::get_owned(ctx.conn, kind.device_type, device, ctx.principal.account_id)?.is_none() {
         return Err(exception(kind.not_yours_attach));
@@ -412,7 +482,8 @@ fn attach_device(ctx: &Ctx, ticket_id: i64, kind: &DeviceKind, device: Option<i6
     link.insert("attachmentId".into(), Value::Int(device));
     link.insert("createDate".into(), Value::DateTime(now()));
     let id = store::insert(ctx.conn, kind.link_type, &link)?;
-    store::get(ctx.conn, kind.link_type, id)?.ok_or_else(|| exception("Unable to attach this device to this ticket."))
+    store::get(ctx.conn, kind.link_type, id)?
+        .ok_or_else(|| exception("Unable to attach this device to this ticket."))
 }
 
 fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {
@@ -421,7 +492,11 @@ fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {
     if store::get_owned(ctx.conn, kind.device_type, device, ctx.principal.account_id)?.is_none() {
         return Err(exception(kind.not_yours_detach));
     }
-    let removed = store::delete_where(ctx.conn, kind.link_type, &link_key(ticket.id().unwrap_or_default(), kind, device))?;
+    let removed = store::delete_where(
+        ctx.conn,
+        kind.link_type,
+        &link_key(ticket.id().unwrap_or_default(), kind, device),
+    )?;
     if removed == 0 {
         return Err(exception(kind.not_attached));
     }

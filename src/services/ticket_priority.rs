@@ -4,7 +4,9 @@ use super::{Entry, all_of, read};
 
 pub fn handler(method: &str) -> Option<Entry> {
     Some(match method {
-        "getPriorities" => read(|ctx| all_of(ctx, "SoftLayer_Container_Ticket_Priority", "{r}.value")),
+        "getPriorities" => {
+            read(|ctx| all_of(ctx, "SoftLayer_Container_Ticket_Priority", "{r}.value"))
+        }
         _ => return None,
     })
 }

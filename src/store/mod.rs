@@ -1,12 +1,13 @@
 //! The only place with SQL: connections, migrations, transactions, and the generic
 //! reading and writing of SoftLayer objects as rows of the table named after their type.
 
+mod query;
 pub mod relations;
 pub mod seed;
 
 use crate::call::ResultLimit;
-use crate::schema::filter::{Condition, ObjectFilter, Operation};
-use crate::schema::{PropertyKind, schema};
+use crate::schema::filter::ObjectFilter;
+use crate::schema::schema;
 use crate::value::{Struct, Value};
 use relations::Relation;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
@@ -174,18 +175,22 @@ fn migrate(conn: &Connection) -> Result<bool> {
 /// A SoftLayer type name used as a table name. Only names the schema knows reach SQL,
 /// so nothing a client sends can become an identifier.
 fn table(type_name: &str) -> Result<&str> {
-    if schema().type_def(type_name).is_some() && type_name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if schema().type_def(type_name).is_some()
+        && type_name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         Ok(type_name)
     } else {
         Err(StoreError::Seed(format!("unknown type {type_name}")))
     }
 }
 
-fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-struct Param<'a>(&'a Value);
+pub(crate) struct Param<'a>(&'a Value);
 
 impl ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -194,7 +199,9 @@ impl ToSql for Param<'_> {
             Value::Bool(b) => ToSqlOutput::Owned(SqlValue::Integer(*b as i64)),
             Value::Int(i) => ToSqlOutput::Owned(SqlValue::Integer(*i)),
             Value::Float(f) => ToSqlOutput::Owned(SqlValue::Real(*f)),
-            Value::String(s) | Value::DateTime(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::String(s) | Value::DateTime(s) => {
+                ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes()))
+            }
             Value::Base64(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
             Value::Array(_) | Value::Struct(_) => {
                 ToSqlOutput::Owned(SqlValue::Text(serde_json::Value::from(self.0).to_string()))
@@ -204,7 +211,12 @@ impl ToSql for Param<'_> {
 }
 
 /// Reads rows of `type_name`, typing each column by the schema's property type.
-fn query_rows(conn: &Connection, type_name: &str, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+pub(crate) fn query_rows(
+    conn: &Connection,
+    type_name: &str,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let t = schema().type_def(type_name);
     let columns: Vec<(String, Option<String>)> = stmt
@@ -253,9 +265,23 @@ pub fn get(conn: &Connection, type_name: &str, id: i64) -> Result<Option<Row>> {
 }
 
 /// One object by id, only if it belongs to `account_id` (its `accountId` column).
-pub fn get_owned(conn: &Connection, type_name: &str, id: i64, account_id: i64) -> Result<Option<Row>> {
-    let sql = format!("SELECT * FROM {} WHERE id = ?1 AND accountId = ?2", table(type_name)?);
-    Ok(query_rows(conn, type_name, &sql, &[Value::Int(id), Value::Int(account_id)])?.pop())
+pub fn get_owned(
+    conn: &Connection,
+    type_name: &str,
+    id: i64,
+    account_id: i64,
+) -> Result<Option<Row>> {
+    let sql = format!(
+        "SELECT * FROM {} WHERE id = ?1 AND accountId = ?2",
+        table(type_name)?
+    );
+    Ok(query_rows(
+        conn,
+        type_name,
+        &sql,
+        &[Value::Int(id), Value::Int(account_id)],
+    )?
+    .pop())
 }
 
 /// Inserts an object; unknown columns are an error, so seed files cannot drift silently.
@@ -287,7 +313,8 @@ pub fn update(conn: &Connection, type_name: &str, id: i64, values: &Struct) -> R
     let sql = format!("UPDATE {table} SET {} WHERE id = ?1", sets.join(", "));
     let id = Value::Int(id);
     let params = std::iter::once(&id).chain(values.values()).map(Param);
-    conn.prepare_cached(&sql)?.execute(params_from_iter(params))?;
+    conn.prepare_cached(&sql)?
+        .execute(params_from_iter(params))?;
     Ok(())
 }
 
@@ -325,7 +352,11 @@ pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
     Ok(next.max(floor))
 }
 
-pub fn principal_by_api_key(conn: &Connection, username: &str, api_key: &str) -> Result<Option<Principal>> {
+pub fn principal_by_api_key(
+    conn: &Connection,
+    username: &str,
+    api_key: &str,
+) -> Result<Option<Principal>> {
     principal(
         conn,
         "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
@@ -344,7 +375,11 @@ pub fn principal_by_key_alone(conn: &Connection, api_key: &str) -> Result<Option
     )
 }
 
-pub fn principal_by_token(conn: &Connection, user_id: i64, token: &str) -> Result<Option<Principal>> {
+pub fn principal_by_token(
+    conn: &Connection,
+    user_id: i64,
+    token: &str,
+) -> Result<Option<Principal>> {
     principal(
         conn,
         "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
@@ -386,95 +421,9 @@ fn relation_for(parent: &Row, property: &str) -> Option<&'static Relation> {
 
 /// Whether the emulator knows how to load `type_name.property`.
 pub fn has_relation(type_name: &str, property: &str) -> bool {
-    relations::relations_for(type_name, property).next().is_some()
-}
-
-/// A SQL text builder that numbers its bound parameters and its aliases.
-struct SqlBuilder {
-    params: Vec<Value>,
-    aliases: usize,
-}
-
-impl SqlBuilder {
-    fn bind(&mut self, v: Value) -> String {
-        self.params.push(v);
-        format!("?{}", self.params.len())
-    }
-
-    fn alias(&mut self) -> String {
-        self.aliases += 1;
-        format!("r{}", self.aliases)
-    }
-
-    /// `rel`'s FROM and ON with `{r}` named `alias` and `{parent}` as given.
-    fn relation_sql(rel: &Relation, alias: &str, parent: &str) -> (String, String, String) {
-        let sub = |s: &str| s.replace("{r}", alias).replace("{parent}", parent);
-        (sub(rel.from), sub(rel.on), sub(rel.order))
-    }
-
-    fn condition(&mut self, type_name: &str, alias: &str, cond: &Condition, depth: usize) -> std::result::Result<String, String> {
-        let (first, rest) = cond.path.split_first().ok_or("empty path")?;
-        let t = schema().type_def(type_name).ok_or("unknown type")?;
-        let prop = t.property(first).ok_or_else(|| format!("unknown property {first}"))?;
-        if rest.is_empty() {
-            let column = format!("{alias}.{}", quote_ident(first));
-            return match prop.kind {
-                PropertyKind::Local => Ok(self.operation(&column, &cond.operation)),
-                _ => Err(format!("'{first}' cannot be filtered on")),
-            };
-        }
-        let rel = relations::relations_for(type_name, first)
-            .next()
-            .ok_or_else(|| format!("'{first}' cannot be filtered on"))?;
-        let inner = self.alias();
-        let parent = format!("{alias}.{}", quote_ident(rel.key));
-        let (from, on, _) = Self::relation_sql(rel, &inner, &parent);
-        let sub = Condition {
-            path: rest.to_vec(),
-            operation: cond.operation.clone(),
-        };
-        let nested = self.condition(rel.target, &inner, &sub, depth + 1)?;
-        Ok(format!("EXISTS (SELECT 1 FROM {from} WHERE {on} AND {nested})"))
-    }
-
-    fn operation(&mut self, column: &str, op: &Operation) -> String {
-        let like = |s: &str| s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        match op {
-            Operation::Equal(v) => format!("{column} = {}", self.bind(v.clone())),
-            Operation::NotEqual(v) => format!("({column} IS NULL OR {column} <> {})", self.bind(v.clone())),
-            Operation::Greater(v) => format!("{column} > {}", self.bind(v.clone())),
-            Operation::GreaterOrEqual(v) => format!("{column} >= {}", self.bind(v.clone())),
-            Operation::Less(v) => format!("{column} < {}", self.bind(v.clone())),
-            Operation::LessOrEqual(v) => format!("{column} <= {}", self.bind(v.clone())),
-            Operation::StartsWith(s, yes) => self.like(column, format!("{}%", like(s)), *yes),
-            Operation::EndsWith(s, yes) => self.like(column, format!("%{}", like(s)), *yes),
-            Operation::Contains(s, yes) => self.like(column, format!("%{}%", like(s)), *yes),
-            Operation::EqualIgnoringCase(s) => format!("lower({column}) = lower({})", self.bind(Value::from(s.as_str()))),
-            Operation::IsNull => format!("{column} IS NULL"),
-            Operation::NotNull => format!("{column} IS NOT NULL"),
-            Operation::In(values, yes) => {
-                let marks: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
-                let list = if marks.is_empty() { "NULL".to_string() } else { marks.join(", ") };
-                format!("{column} {}IN ({list})", if *yes { "" } else { "NOT " })
-            }
-        }
-    }
-
-    fn like(&mut self, column: &str, pattern: String, yes: bool) -> String {
-        let mark = self.bind(Value::String(pattern));
-        if yes {
-            format!("{column} LIKE {mark} ESCAPE '\\'")
-        } else {
-            format!("({column} IS NULL OR {column} NOT LIKE {mark} ESCAPE '\\')")
-        }
-    }
-
-    fn order_column(&self, type_name: &str, alias: &str, path: &[String]) -> Option<String> {
-        // Ordering follows local properties of the collection itself.
-        let [name] = path else { return None };
-        let prop = schema().type_def(type_name)?.property(name)?;
-        (prop.kind == PropertyKind::Local).then(|| format!("{alias}.{}", quote_ident(name)))
-    }
+    relations::relations_for(type_name, property)
+        .next()
+        .is_some()
 }
 
 /// A list query over a relation (or a whole type when `parent` is `None`).
@@ -484,7 +433,12 @@ pub struct ListQuery<'a> {
 }
 
 /// Loads a relational list or single for `parent`, with filter, order and limit.
-pub fn related(conn: &Connection, parent: &Row, property: &str, query: &ListQuery) -> std::result::Result<Option<(Related, u64)>, QueryError> {
+pub fn related(
+    conn: &Connection,
+    parent: &Row,
+    property: &str,
+    query: &ListQuery,
+) -> std::result::Result<Option<(Related, u64)>, QueryError> {
     let Some(rel) = relation_for(parent, property) else {
         return Ok(None);
     };
@@ -496,13 +450,27 @@ pub fn related(conn: &Connection, parent: &Row, property: &str, query: &ListQuer
         .and_then(|t| t.property(property))
         .map(|p| p.many)
         .unwrap_or(true);
-    let mut b = SqlBuilder { params: vec![key], aliases: 0 };
-    let (from, on, order) = SqlBuilder::relation_sql(rel, "r0", "?1");
-    let page = list(conn, &mut b, (rel.target, rel.cap), &from, &on, &order, query)?;
+    let mut b = query::SqlBuilder {
+        params: vec![key],
+        aliases: 0,
+    };
+    let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
+    let page = query::list(
+        conn,
+        &mut b,
+        (rel.target, rel.cap),
+        &from,
+        &on,
+        &order,
+        query,
+    )?;
     if many {
         Ok(Some((Related::Many(page.rows), page.total)))
     } else {
-        Ok(Some((Related::One(page.rows.into_iter().next()), page.total)))
+        Ok(Some((
+            Related::One(page.rows.into_iter().next()),
+            page.total,
+        )))
     }
 }
 
@@ -514,22 +482,42 @@ pub fn count_related(conn: &Connection, parent: &Row, property: &str) -> Result<
     let Some(key) = parent.values.get(rel.key).cloned() else {
         return Ok(Some(0));
     };
-    let (from, on, order) = SqlBuilder::relation_sql(rel, "r0", "?1");
+    let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
     let sql = match rel.cap {
-        Some(cap) => format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap})"),
+        Some(cap) => format!(
+            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap})"
+        ),
         None => format!("SELECT count(*) FROM {from} WHERE {on}"),
     };
-    let n: i64 = conn.prepare_cached(&sql)?.query_row([Param(&key)], |r| r.get(0))?;
+    let n: i64 = conn
+        .prepare_cached(&sql)?
+        .query_row([Param(&key)], |r| r.get(0))?;
     Ok(Some(n as u64))
 }
 
 /// Every object of a type (the `getAllObjects` lists), with filter, order and limit.
-pub fn all(conn: &Connection, type_name: &str, query: &ListQuery, default_order: &str) -> std::result::Result<Page, QueryError> {
+pub fn all(
+    conn: &Connection,
+    type_name: &str,
+    query: &ListQuery,
+    default_order: &str,
+) -> std::result::Result<Page, QueryError> {
     let table = table(type_name)?;
-    let mut b = SqlBuilder { params: vec![], aliases: 0 };
+    let mut b = query::SqlBuilder {
+        params: vec![],
+        aliases: 0,
+    };
     let from = format!("{table} r0");
     let order = default_order.replace("{r}", "r0");
-    list(conn, &mut b, (type_name, None), &from, "1 = 1", &order, query)
+    query::list(
+        conn,
+        &mut b,
+        (type_name, None),
+        &from,
+        "1 = 1",
+        &order,
+        query,
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -544,47 +532,4 @@ impl From<rusqlite::Error> for QueryError {
     fn from(e: rusqlite::Error) -> Self {
         QueryError::Store(e.into())
     }
-}
-
-fn list(
-    conn: &Connection,
-    b: &mut SqlBuilder,
-    (target, cap): (&str, Option<u64>),
-    from: &str,
-    on: &str,
-    default_order: &str,
-    query: &ListQuery,
-) -> std::result::Result<Page, QueryError> {
-    let mut conditions = vec![on.to_string()];
-    let mut order = Vec::new();
-    if let Some(filter) = query.filter {
-        for c in &filter.conditions {
-            conditions.push(b.condition(target, "r0", c, 0).map_err(QueryError::Filter)?);
-        }
-        for o in &filter.order {
-            if let Some(col) = b.order_column(target, "r0", &o.path) {
-                order.push(format!("{col} {}", if o.descending { "DESC" } else { "ASC" }));
-            }
-        }
-    }
-    order.push(default_order.to_string());
-    let where_sql = conditions.join(" AND ");
-    let order_sql = order.join(", ");
-    // A capped relation (the last five) is capped before the caller's limit applies.
-    let base = match cap {
-        Some(cap) => format!("SELECT * FROM (SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql} LIMIT {cap}) AS r0"),
-        None => format!("SELECT r0.* FROM {from} WHERE {where_sql}"),
-    };
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM ({base})"))?
-        .query_row(params_from_iter(b.params.iter().map(Param)), |r| r.get(0))?;
-    let limit = query.limit.unwrap_or_default();
-    let order_outer = if cap.is_some() { String::new() } else { format!(" ORDER BY {order_sql}") };
-    let sql = format!(
-        "{base}{order_outer} LIMIT {} OFFSET {}",
-        limit.limit.map(|l| l as i64).unwrap_or(-1),
-        limit.offset
-    );
-    let rows = query_rows(conn, target, &sql, &b.params)?;
-    Ok(Page { rows, total: total as u64 })
 }

@@ -80,7 +80,6 @@ macro_rules! account_tickets {
     };
 }
 
-
 macro_rules! in_group_category {
     ($category:literal) => {
         concat!(
@@ -107,77 +106,447 @@ const CLOSED_NEWEST_FIRST: &str = "{r}.closeDate DESC, {r}.id DESC";
 
 pub static RELATIONS: &[Relation] = &[
     // SoftLayer_Ticket
-    rel(TICKET, "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
-    rel(TICKET, "assignedUser", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}", "{r}.id = {parent}", "assignedUserId"),
-    rel(TICKET, "status", "SoftLayer_Ticket_Status", "SoftLayer_Ticket_Status {r}", "{r}.id = {parent}", "statusId"),
-    rel(TICKET, "subject", SUBJECT, "SoftLayer_Ticket_Subject {r}", "{r}.id = {parent}", "subjectId"),
-    rel(TICKET, "group", "SoftLayer_Ticket_Group", "SoftLayer_Ticket_Group {r}", "{r}.id = {parent}", "groupId"),
-    rel(TICKET, "updates", UPDATE, "SoftLayer_Ticket_Update {r}", "{r}.ticketId = {parent}", "id"),
-    capped(rel(TICKET, "firstUpdate", UPDATE, "SoftLayer_Ticket_Update {r}", "{r}.ticketId = {parent}", "id"), 1),
-    capped(ordered(rel(TICKET, "lastUpdate", UPDATE, "SoftLayer_Ticket_Update {r}", "{r}.ticketId = {parent}", "id"), "{r}.id DESC"), 1),
+    rel(
+        TICKET,
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
+    rel(
+        TICKET,
+        "assignedUser",
+        "SoftLayer_User_Customer",
+        "SoftLayer_User_Customer {r}",
+        "{r}.id = {parent}",
+        "assignedUserId",
+    ),
+    rel(
+        TICKET,
+        "status",
+        "SoftLayer_Ticket_Status",
+        "SoftLayer_Ticket_Status {r}",
+        "{r}.id = {parent}",
+        "statusId",
+    ),
+    rel(
+        TICKET,
+        "subject",
+        SUBJECT,
+        "SoftLayer_Ticket_Subject {r}",
+        "{r}.id = {parent}",
+        "subjectId",
+    ),
+    rel(
+        TICKET,
+        "group",
+        "SoftLayer_Ticket_Group",
+        "SoftLayer_Ticket_Group {r}",
+        "{r}.id = {parent}",
+        "groupId",
+    ),
+    rel(
+        TICKET,
+        "updates",
+        UPDATE,
+        "SoftLayer_Ticket_Update {r}",
+        "{r}.ticketId = {parent}",
+        "id",
+    ),
+    capped(
+        rel(
+            TICKET,
+            "firstUpdate",
+            UPDATE,
+            "SoftLayer_Ticket_Update {r}",
+            "{r}.ticketId = {parent}",
+            "id",
+        ),
+        1,
+    ),
+    capped(
+        ordered(
+            rel(
+                TICKET,
+                "lastUpdate",
+                UPDATE,
+                "SoftLayer_Ticket_Update {r}",
+                "{r}.ticketId = {parent}",
+                "id",
+            ),
+            "{r}.id DESC",
+        ),
+        1,
+    ),
     ordered(
-        rel(TICKET, "attachedHardware", "SoftLayer_Hardware",
+        rel(
+            TICKET,
+            "attachedHardware",
+            "SoftLayer_Hardware",
             "SoftLayer_Hardware {r} JOIN SoftLayer_Ticket_Attachment_Hardware {r}_a ON {r}_a.hardwareId = {r}.id",
-            "{r}_a.ticketId = {parent}", "id"),
+            "{r}_a.ticketId = {parent}",
+            "id",
+        ),
         "{r}_a.id",
     ),
     ordered(
-        rel(TICKET, "attachedVirtualGuests", "SoftLayer_Virtual_Guest",
+        rel(
+            TICKET,
+            "attachedVirtualGuests",
+            "SoftLayer_Virtual_Guest",
             "SoftLayer_Virtual_Guest {r} JOIN SoftLayer_Ticket_Attachment_Virtual_Guest {r}_a ON {r}_a.virtualGuestId = {r}.id",
-            "{r}_a.ticketId = {parent}", "id"),
+            "{r}_a.ticketId = {parent}",
+            "id",
+        ),
         "{r}_a.id",
     ),
     // SoftLayer_Ticket_Update: the editor is a customer user or an employee.
-    guarded(rel(UPDATE, "editor", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}", "{r}.id = {parent}", "editorId"), "editorType", "USER"),
-    guarded(rel(UPDATE, "editor", "SoftLayer_User_Employee", "SoftLayer_User_Employee {r}", "{r}.id = {parent}", "editorId"), "editorType", "EMPLOYEE"),
-    rel(UPDATE, "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
+    guarded(
+        rel(
+            UPDATE,
+            "editor",
+            "SoftLayer_User_Customer",
+            "SoftLayer_User_Customer {r}",
+            "{r}.id = {parent}",
+            "editorId",
+        ),
+        "editorType",
+        "USER",
+    ),
+    guarded(
+        rel(
+            UPDATE,
+            "editor",
+            "SoftLayer_User_Employee",
+            "SoftLayer_User_Employee {r}",
+            "{r}.id = {parent}",
+            "editorId",
+        ),
+        "editorType",
+        "EMPLOYEE",
+    ),
+    rel(
+        UPDATE,
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
     // Attachments
-    rel("SoftLayer_Ticket_Attachment_Hardware", "hardware", "SoftLayer_Hardware", "SoftLayer_Hardware {r}", "{r}.id = {parent}", "hardwareId"),
-    rel("SoftLayer_Ticket_Attachment_Hardware", "resource", "SoftLayer_Hardware", "SoftLayer_Hardware {r}", "{r}.id = {parent}", "hardwareId"),
-    rel("SoftLayer_Ticket_Attachment_Hardware", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
-    rel("SoftLayer_Ticket_Attachment_Virtual_Guest", "virtualGuest", "SoftLayer_Virtual_Guest", "SoftLayer_Virtual_Guest {r}", "{r}.id = {parent}", "virtualGuestId"),
-    rel("SoftLayer_Ticket_Attachment_Virtual_Guest", "resource", "SoftLayer_Virtual_Guest", "SoftLayer_Virtual_Guest {r}", "{r}.id = {parent}", "virtualGuestId"),
-    rel("SoftLayer_Ticket_Attachment_Virtual_Guest", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
+    rel(
+        "SoftLayer_Ticket_Attachment_Hardware",
+        "hardware",
+        "SoftLayer_Hardware",
+        "SoftLayer_Hardware {r}",
+        "{r}.id = {parent}",
+        "hardwareId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Hardware",
+        "resource",
+        "SoftLayer_Hardware",
+        "SoftLayer_Hardware {r}",
+        "{r}.id = {parent}",
+        "hardwareId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Hardware",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Virtual_Guest",
+        "virtualGuest",
+        "SoftLayer_Virtual_Guest",
+        "SoftLayer_Virtual_Guest {r}",
+        "{r}.id = {parent}",
+        "virtualGuestId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Virtual_Guest",
+        "resource",
+        "SoftLayer_Virtual_Guest",
+        "SoftLayer_Virtual_Guest {r}",
+        "{r}.id = {parent}",
+        "virtualGuestId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Virtual_Guest",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
     // Subjects, groups
-    rel(SUBJECT, "category", "SoftLayer_Ticket_Subject_Category", "SoftLayer_Ticket_Subject_Category {r}", "{r}.id = {parent}", "categoryId"),
-    rel(SUBJECT, "group", "SoftLayer_Ticket_Group", "SoftLayer_Ticket_Group {r}", "{r}.id = {parent}", "groupId"),
-    rel(SUBJECT, "parent", SUBJECT, "SoftLayer_Ticket_Subject {r}", "{r}.id = {parent}", "parentId"),
-    rel(SUBJECT, "children", SUBJECT, "SoftLayer_Ticket_Subject {r}", "{r}.parentId = {parent}", "id"),
-    rel("SoftLayer_Ticket_Subject_Category", "subjects", SUBJECT, "SoftLayer_Ticket_Subject {r}", "{r}.categoryId = {parent}", "id"),
-    rel("SoftLayer_Ticket_Group", "category", "SoftLayer_Ticket_Group_Category", "SoftLayer_Ticket_Group_Category {r}", "{r}.id = {parent}", "ticketGroupCategoryId"),
+    rel(
+        SUBJECT,
+        "category",
+        "SoftLayer_Ticket_Subject_Category",
+        "SoftLayer_Ticket_Subject_Category {r}",
+        "{r}.id = {parent}",
+        "categoryId",
+    ),
+    rel(
+        SUBJECT,
+        "group",
+        "SoftLayer_Ticket_Group",
+        "SoftLayer_Ticket_Group {r}",
+        "{r}.id = {parent}",
+        "groupId",
+    ),
+    rel(
+        SUBJECT,
+        "parent",
+        SUBJECT,
+        "SoftLayer_Ticket_Subject {r}",
+        "{r}.id = {parent}",
+        "parentId",
+    ),
+    rel(
+        SUBJECT,
+        "children",
+        SUBJECT,
+        "SoftLayer_Ticket_Subject {r}",
+        "{r}.parentId = {parent}",
+        "id",
+    ),
+    rel(
+        "SoftLayer_Ticket_Subject_Category",
+        "subjects",
+        SUBJECT,
+        "SoftLayer_Ticket_Subject {r}",
+        "{r}.categoryId = {parent}",
+        "id",
+    ),
+    rel(
+        "SoftLayer_Ticket_Group",
+        "category",
+        "SoftLayer_Ticket_Group_Category",
+        "SoftLayer_Ticket_Group_Category {r}",
+        "{r}.id = {parent}",
+        "ticketGroupCategoryId",
+    ),
     // Users and devices
-    rel("SoftLayer_User_Customer", "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
-    rel("SoftLayer_User_Customer", "parent", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}", "{r}.id = {parent}", "parentId"),
-    rel("SoftLayer_User_Customer", "tickets", TICKET, "SoftLayer_Ticket {r}", "{r}.assignedUserId = {parent}", "id"),
-    rel("SoftLayer_User_Customer", "openTickets", TICKET, "SoftLayer_Ticket {r}", "{r}.assignedUserId = {parent} AND {r}.statusId <> 1002", "id"),
-    rel("SoftLayer_User_Customer", "closedTickets", TICKET, "SoftLayer_Ticket {r}", "{r}.assignedUserId = {parent} AND {r}.statusId = 1002", "id"),
-    rel("SoftLayer_Hardware", "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
-    rel("SoftLayer_Virtual_Guest", "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
-    rel("SoftLayer_Virtual_DedicatedHost", "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
+    rel(
+        "SoftLayer_User_Customer",
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
+    rel(
+        "SoftLayer_User_Customer",
+        "parent",
+        "SoftLayer_User_Customer",
+        "SoftLayer_User_Customer {r}",
+        "{r}.id = {parent}",
+        "parentId",
+    ),
+    rel(
+        "SoftLayer_User_Customer",
+        "tickets",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.assignedUserId = {parent}",
+        "id",
+    ),
+    rel(
+        "SoftLayer_User_Customer",
+        "openTickets",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.assignedUserId = {parent} AND {r}.statusId <> 1002",
+        "id",
+    ),
+    rel(
+        "SoftLayer_User_Customer",
+        "closedTickets",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.assignedUserId = {parent} AND {r}.statusId = 1002",
+        "id",
+    ),
+    rel(
+        "SoftLayer_Hardware",
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
+    rel(
+        "SoftLayer_Virtual_Guest",
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
+    rel(
+        "SoftLayer_Virtual_DedicatedHost",
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
     // SoftLayer_Account
-    rel(ACCOUNT, "users", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}", "{r}.accountId = {parent}", "id"),
-    rel(ACCOUNT, "hardware", "SoftLayer_Hardware", "SoftLayer_Hardware {r}", "{r}.accountId = {parent}", "id"),
-    rel(ACCOUNT, "virtualGuests", "SoftLayer_Virtual_Guest", "SoftLayer_Virtual_Guest {r}", "{r}.accountId = {parent}", "id"),
-    rel(ACCOUNT, "dedicatedHosts", "SoftLayer_Virtual_DedicatedHost", "SoftLayer_Virtual_DedicatedHost {r}", "{r}.accountId = {parent}", "id"),
+    rel(
+        ACCOUNT,
+        "users",
+        "SoftLayer_User_Customer",
+        "SoftLayer_User_Customer {r}",
+        "{r}.accountId = {parent}",
+        "id",
+    ),
+    rel(
+        ACCOUNT,
+        "hardware",
+        "SoftLayer_Hardware",
+        "SoftLayer_Hardware {r}",
+        "{r}.accountId = {parent}",
+        "id",
+    ),
+    rel(
+        ACCOUNT,
+        "virtualGuests",
+        "SoftLayer_Virtual_Guest",
+        "SoftLayer_Virtual_Guest {r}",
+        "{r}.accountId = {parent}",
+        "id",
+    ),
+    rel(
+        ACCOUNT,
+        "dedicatedHosts",
+        "SoftLayer_Virtual_DedicatedHost",
+        "SoftLayer_Virtual_DedicatedHost {r}",
+        "{r}.accountId = {parent}",
+        "id",
+    ),
     account_tickets!("tickets", "1 = 1"),
     account_tickets!("openTickets", "{r}.statusId <> 1002"),
     account_tickets!("closedTickets", "{r}.statusId = 1002"),
-    account_tickets!("priorityOneTickets", "{r}.statusId <> 1002 AND {r}.priority = 1"),
-    account_tickets!("openAbuseTickets", "{r}.statusId <> 1002 AND ", in_group_category!("Abuse")),
-    account_tickets!("openAccountingTickets", "{r}.statusId <> 1002 AND ", in_group_category!("Accounting")),
-    account_tickets!("openBillingTickets", "{r}.statusId <> 1002 AND ", in_group_category!("Billing")),
-    account_tickets!("openSalesTickets", "{r}.statusId <> 1002 AND ", in_group_category!("Sales")),
-    account_tickets!("openSupportTickets", "{r}.statusId <> 1002 AND ", in_group_category!("Support")),
-    account_tickets!("openOtherTickets", "{r}.statusId <> 1002 AND ", not_in_main_categories!()),
-    account_tickets!("openTicketsWaitingOnCustomer", "{r}.statusId <> 1002 AND {r}.lastEditType = 'EMPLOYEE'"),
-    ordered(account_tickets!("ticketsClosedToday", "{r}.statusId = 1002 AND date({r}.closeDate) = date('now')"), CLOSED_NEWEST_FIRST),
-    ordered(account_tickets!("ticketsClosedInTheLastThreeDays", "{r}.statusId = 1002 AND julianday({r}.closeDate) >= julianday('now') - 3"), CLOSED_NEWEST_FIRST),
-    capped(ordered(account_tickets!("lastFiveClosedTickets", "{r}.statusId = 1002"), CLOSED_NEWEST_FIRST), 5),
-    capped(ordered(account_tickets!("lastFiveClosedAbuseTickets", "{r}.statusId = 1002 AND ", in_group_category!("Abuse")), CLOSED_NEWEST_FIRST), 5),
-    capped(ordered(account_tickets!("lastFiveClosedAccountingTickets", "{r}.statusId = 1002 AND ", in_group_category!("Accounting")), CLOSED_NEWEST_FIRST), 5),
-    capped(ordered(account_tickets!("lastFiveClosedSalesTickets", "{r}.statusId = 1002 AND ", in_group_category!("Sales")), CLOSED_NEWEST_FIRST), 5),
-    capped(ordered(account_tickets!("lastFiveClosedSupportTickets", "{r}.statusId = 1002 AND ", in_group_category!("Support")), CLOSED_NEWEST_FIRST), 5),
-    capped(ordered(account_tickets!("lastFiveClosedOtherTickets", "{r}.statusId = 1002 AND ", not_in_main_categories!()), CLOSED_NEWEST_FIRST), 5),
+    account_tickets!(
+        "priorityOneTickets",
+        "{r}.statusId <> 1002 AND {r}.priority = 1"
+    ),
+    account_tickets!(
+        "openAbuseTickets",
+        "{r}.statusId <> 1002 AND ",
+        in_group_category!("Abuse")
+    ),
+    account_tickets!(
+        "openAccountingTickets",
+        "{r}.statusId <> 1002 AND ",
+        in_group_category!("Accounting")
+    ),
+    account_tickets!(
+        "openBillingTickets",
+        "{r}.statusId <> 1002 AND ",
+        in_group_category!("Billing")
+    ),
+    account_tickets!(
+        "openSalesTickets",
+        "{r}.statusId <> 1002 AND ",
+        in_group_category!("Sales")
+    ),
+    account_tickets!(
+        "openSupportTickets",
+        "{r}.statusId <> 1002 AND ",
+        in_group_category!("Support")
+    ),
+    account_tickets!(
+        "openOtherTickets",
+        "{r}.statusId <> 1002 AND ",
+        not_in_main_categories!()
+    ),
+    account_tickets!(
+        "openTicketsWaitingOnCustomer",
+        "{r}.statusId <> 1002 AND {r}.lastEditType = 'EMPLOYEE'"
+    ),
+    ordered(
+        account_tickets!(
+            "ticketsClosedToday",
+            "{r}.statusId = 1002 AND date({r}.closeDate) = date('now')"
+        ),
+        CLOSED_NEWEST_FIRST,
+    ),
+    ordered(
+        account_tickets!(
+            "ticketsClosedInTheLastThreeDays",
+            "{r}.statusId = 1002 AND julianday({r}.closeDate) >= julianday('now') - 3"
+        ),
+        CLOSED_NEWEST_FIRST,
+    ),
+    capped(
+        ordered(
+            account_tickets!("lastFiveClosedTickets", "{r}.statusId = 1002"),
+            CLOSED_NEWEST_FIRST,
+        ),
+        5,
+    ),
+    capped(
+        ordered(
+            account_tickets!(
+                "lastFiveClosedAbuseTickets",
+                "{r}.statusId = 1002 AND ",
+                in_group_category!("Abuse")
+            ),
+            CLOSED_NEWEST_FIRST,
+        ),
+        5,
+    ),
+    capped(
+        ordered(
+            account_tickets!(
+                "lastFiveClosedAccountingTickets",
+                "{r}.statusId = 1002 AND ",
+                in_group_category!("Accounting")
+            ),
+            CLOSED_NEWEST_FIRST,
+        ),
+        5,
+    ),
+    capped(
+        ordered(
+            account_tickets!(
+                "lastFiveClosedSalesTickets",
+                "{r}.statusId = 1002 AND ",
+                in_group_category!("Sales")
+            ),
+            CLOSED_NEWEST_FIRST,
+        ),
+        5,
+    ),
+    capped(
+        ordered(
+            account_tickets!(
+                "lastFiveClosedSupportTickets",
+                "{r}.statusId = 1002 AND ",
+                in_group_category!("Support")
+            ),
+            CLOSED_NEWEST_FIRST,
+        ),
+        5,
+    ),
+    capped(
+        ordered(
+            account_tickets!(
+                "lastFiveClosedOtherTickets",
+                "{r}.statusId = 1002 AND ",
+                not_in_main_categories!()
+            ),
+            CLOSED_NEWEST_FIRST,
+        ),
+        5,
+    ),
 ];
 
 /// The relations that may stand behind `owner.property`, most specific first.

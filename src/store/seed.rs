@@ -11,7 +11,10 @@ use crate::value::Value;
 use rusqlite::Connection;
 
 const DEFAULT_SEED: &[(&str, &str)] = &[
-    ("catalog.json", include_str!("../../fixtures/seed/catalog.json")),
+    (
+        "catalog.json",
+        include_str!("../../fixtures/seed/catalog.json"),
+    ),
     ("demo.json", include_str!("../../fixtures/seed/demo.json")),
     ("other.json", include_str!("../../fixtures/seed/other.json")),
 ];

@@ -226,7 +226,13 @@ impl Server {
             let probe = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2));
             if let Ok(resp) = probe {
                 if resp.status == 200 {
-                    let server = Server { child, addr, db: db.to_string(), log, _dir: dir };
+                    let server = Server {
+                        child,
+                        addr,
+                        db: db.to_string(),
+                        log,
+                        _dir: dir,
+                    };
                     return (Launch::Ready(server), None);
                 }
             }
@@ -269,13 +275,21 @@ impl Server {
     }
 
     pub fn get(&self, path: &str) -> HttpResponse {
-        http_request(self.addr, "GET", path, &[], b"", HTTP_TIMEOUT)
-            .unwrap_or_else(|e| panic!("GET {path} failed: {e}\n--- server output ---\n{}", self.log_tail()))
+        http_request(self.addr, "GET", path, &[], b"", HTTP_TIMEOUT).unwrap_or_else(|e| {
+            panic!(
+                "GET {path} failed: {e}\n--- server output ---\n{}",
+                self.log_tail()
+            )
+        })
     }
 
     pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
-        http_request(self.addr, "POST", path, headers, body, HTTP_TIMEOUT)
-            .unwrap_or_else(|e| panic!("POST {path} failed: {e}\n--- server output ---\n{}", self.log_tail()))
+        http_request(self.addr, "POST", path, headers, body, HTTP_TIMEOUT).unwrap_or_else(|e| {
+            panic!(
+                "POST {path} failed: {e}\n--- server output ---\n{}",
+                self.log_tail()
+            )
+        })
     }
 
     /// Sends one XML-RPC call and parses the answer (a result or a fault).
@@ -285,7 +299,12 @@ impl Server {
         let path = call.path();
         let http = self.post(&path, &[("Content-Type", "text/xml")], body.as_bytes());
         match parse_method_response(&http.body) {
-            Ok(outcome) => XmlRpcReply { request: body, path, http, outcome },
+            Ok(outcome) => XmlRpcReply {
+                request: body,
+                path,
+                http,
+                outcome,
+            },
             Err(why) => panic!(
                 "POST {path}: the answer is not an XML-RPC methodResponse ({why}).\n\
                  --- request ---\n{body}\n--- response ---\n{}",
@@ -409,7 +428,12 @@ pub fn http_request(
             continue;
         }
         let body = read_body(&mut reader, method, status, &headers)?;
-        return Ok(HttpResponse { status, reason, headers, body });
+        return Ok(HttpResponse {
+            status,
+            reason,
+            headers,
+            body,
+        });
     }
 }
 
@@ -421,7 +445,10 @@ fn read_line_crlf<R: BufRead>(reader: &mut R) -> io::Result<String> {
     let mut raw = Vec::new();
     let n = reader.read_until(b'\n', &mut raw)?;
     if n == 0 {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "connection closed mid-response"));
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "connection closed mid-response",
+        ));
     }
     while raw.last() == Some(&b'\n') || raw.last() == Some(&b'\r') {
         raw.pop();
@@ -473,7 +500,11 @@ fn read_body<R: BufRead>(
         return Ok(Vec::new());
     }
     let chunked = find("transfer-encoding")
-        .map(|v| v.to_ascii_lowercase().split(',').any(|t| t.trim() == "chunked"))
+        .map(|v| {
+            v.to_ascii_lowercase()
+                .split(',')
+                .any(|t| t.trim() == "chunked")
+        })
         .unwrap_or(false);
     if chunked {
         let mut body = Vec::new();
@@ -544,7 +575,12 @@ pub fn xbool(b: bool) -> XVal {
 }
 
 pub fn xstruct(members: &[(&str, XVal)]) -> XVal {
-    XVal::Struct(members.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    XVal::Struct(
+        members
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
 }
 
 pub fn xarray(items: &[XVal]) -> XVal {
@@ -575,7 +611,8 @@ impl XVal {
 
     /// An `<int>` that must be there.
     pub fn int(&self) -> i64 {
-        self.as_i64().unwrap_or_else(|| panic!("expected an <int>, got {self:?}"))
+        self.as_i64()
+            .unwrap_or_else(|| panic!("expected an <int>, got {self:?}"))
     }
 
     pub fn as_str(&self) -> Option<&str> {
@@ -609,7 +646,8 @@ impl XVal {
 
     /// An `<array>` that must be there.
     pub fn array(&self) -> &[XVal] {
-        self.as_array().unwrap_or_else(|| panic!("expected an <array>, got {self:?}"))
+        self.as_array()
+            .unwrap_or_else(|| panic!("expected an <array>, got {self:?}"))
     }
 
     pub fn write_xml(&self, out: &mut String) {
@@ -786,7 +824,10 @@ impl XmlRpcCall {
             ));
         }
         if let Some(mask) = &self.mask {
-            headers.push(("SoftLayer_ObjectMask".to_string(), xstruct(&[("mask", xstr(mask))])));
+            headers.push((
+                "SoftLayer_ObjectMask".to_string(),
+                xstruct(&[("mask", xstr(mask))]),
+            ));
         }
         if let Some(filter) = &self.filter {
             headers.push((format!("{}ObjectFilter", self.service), filter.clone()));
@@ -802,7 +843,8 @@ impl XmlRpcCall {
     }
 
     pub fn body(&self) -> String {
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodCall><methodName>");
+        let mut out =
+            String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodCall><methodName>");
         escape_into(&self.method, &mut out);
         out.push_str("</methodName><params>");
         let first = XVal::Struct(vec![("headers".to_string(), self.headers())]);
@@ -872,9 +914,11 @@ impl XmlRpcReply {
 
     /// The `SoftLayer-Total-Items` header, if sent.
     pub fn total_items(&self) -> Option<u64> {
-        self.http
-            .header("SoftLayer-Total-Items")
-            .map(|v| v.trim().parse().unwrap_or_else(|_| panic!("bad SoftLayer-Total-Items {v:?}")))
+        self.http.header("SoftLayer-Total-Items").map(|v| {
+            v.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("bad SoftLayer-Total-Items {v:?}"))
+        })
     }
 
     /// Request and response, for failure messages.
@@ -952,11 +996,17 @@ fn parse_tree(doc: &str) -> Result<Elem, String> {
         match event {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                stack.push(Elem { name, children: Vec::new() });
+                stack.push(Elem {
+                    name,
+                    children: Vec::new(),
+                });
             }
             Event::Empty(e) => {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let elem = Elem { name, children: Vec::new() };
+                let elem = Elem {
+                    name,
+                    children: Vec::new(),
+                };
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(Node::Elem(elem)),
                     None => {
@@ -978,7 +1028,10 @@ fn parse_tree(doc: &str) -> Result<Elem, String> {
                 }
             }
             Event::Text(t) => {
-                let text = t.unescape().map_err(|e| format!("bad text: {e}"))?.into_owned();
+                let text = t
+                    .unescape()
+                    .map_err(|e| format!("bad text: {e}"))?
+                    .into_owned();
                 if let Some(parent) = stack.last_mut() {
                     parent.children.push(Node::Text(text));
                 } else if !text.trim().is_empty() {
@@ -996,7 +1049,10 @@ fn parse_tree(doc: &str) -> Result<Elem, String> {
         }
     }
     if !stack.is_empty() {
-        return Err(format!("document ends inside <{}>", stack.last().unwrap().name));
+        return Err(format!(
+            "document ends inside <{}>",
+            stack.last().unwrap().name
+        ));
     }
     root.ok_or_else(|| "no root element".to_string())
 }
@@ -1014,7 +1070,9 @@ fn parse_value(value: &Elem) -> Result<XVal, String> {
     }
     let text = typed.text();
     let number = |t: &str| -> Result<i64, String> {
-        t.trim().parse::<i64>().map_err(|_| format!("bad <{}> {:?}", typed.name, t))
+        t.trim()
+            .parse::<i64>()
+            .map_err(|_| format!("bad <{}> {:?}", typed.name, t))
     };
     Ok(match typed.name.as_str() {
         "int" | "i4" | "i8" => XVal::Int(number(&text)?),
@@ -1025,7 +1083,9 @@ fn parse_value(value: &Elem) -> Result<XVal, String> {
         },
         "string" => XVal::Str(text),
         "double" => XVal::Double(
-            text.trim().parse().map_err(|_| format!("bad <double> {text:?}"))?,
+            text.trim()
+                .parse()
+                .map_err(|_| format!("bad <double> {text:?}"))?,
         ),
         "dateTime.iso8601" => XVal::DateTime(text.trim().to_string()),
         "base64" => XVal::Base64(text.split_whitespace().collect()),
@@ -1040,7 +1100,10 @@ fn parse_value(value: &Elem) -> Result<XVal, String> {
                 if member.name != "member" {
                     return Err(format!("<struct> holds <{}>", member.name));
                 }
-                let name = member.child("name").ok_or("<member> without <name>")?.text();
+                let name = member
+                    .child("name")
+                    .ok_or("<member> without <name>")?
+                    .text();
                 let value = member.child("value").ok_or("<member> without <value>")?;
                 members.push((name, parse_value(value)?));
             }
@@ -1061,7 +1124,10 @@ pub fn parse_method_response(body: &[u8]) -> Result<Result<XVal, Fault>, String>
     if let Some(fault) = root.child("fault") {
         let value = fault.child("value").ok_or("<fault> without <value>")?;
         let value = parse_value(value)?;
-        let code = value.get("faultCode").cloned().ok_or("fault without faultCode")?;
+        let code = value
+            .get("faultCode")
+            .cloned()
+            .ok_or("fault without faultCode")?;
         let string = value
             .get("faultString")
             .and_then(|s| s.as_str())
@@ -1069,10 +1135,15 @@ pub fn parse_method_response(body: &[u8]) -> Result<Result<XVal, Fault>, String>
             .to_string();
         return Ok(Err(Fault { code, string }));
     }
-    let params = root.child("params").ok_or("methodResponse without <params> or <fault>")?;
+    let params = root
+        .child("params")
+        .ok_or("methodResponse without <params> or <fault>")?;
     let params: Vec<&Elem> = params.elems().collect();
     if params.len() != 1 {
-        return Err(format!("methodResponse has {} params, expected 1", params.len()));
+        return Err(format!(
+            "methodResponse has {} params, expected 1",
+            params.len()
+        ));
     }
     let value = params[0].child("value").ok_or("<param> without <value>")?;
     Ok(Ok(parse_value(value)?))
@@ -1084,13 +1155,18 @@ pub fn parse_method_response(body: &[u8]) -> Result<Result<XVal, Fault>, String>
 
 /// Ids of an array of structs.
 pub fn ids_of(list: &XVal) -> BTreeSet<i64> {
-    list.array().iter().map(|item| item.member("id").int()).collect()
+    list.array()
+        .iter()
+        .map(|item| item.member("id").int())
+        .collect()
 }
 
 /// Ids of all the tickets of the user's account (`SoftLayer_Account::getTickets`).
 pub fn account_ticket_ids(server: &Server, user: &User) -> BTreeSet<i64> {
     let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(user).mask("mask[id]"),
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(user)
+            .mask("mask[id]"),
     );
     ids_of(reply.ok())
 }
@@ -1109,7 +1185,13 @@ pub fn the_new_ticket(before: &BTreeSet<i64>, after: &BTreeSet<i64>, context: &s
 /// Creates a standard ticket with `SoftLayer_Ticket::createStandardTicket`
 /// (as softlayer-python does: subjectId, assignedUserId, title; body) and
 /// returns its id.
-pub fn create_standard_ticket(server: &Server, user: &User, subject_id: i64, title: &str, body: &str) -> i64 {
+pub fn create_standard_ticket(
+    server: &Server,
+    user: &User,
+    subject_id: i64,
+    title: &str,
+    body: &str,
+) -> i64 {
     let template = xstruct(&[
         ("subjectId", xint(subject_id)),
         ("assignedUserId", xint(user.id)),
@@ -1127,7 +1209,9 @@ pub fn create_standard_ticket(server: &Server, user: &User, subject_id: i64, tit
 /// Ids of the hardware attached to a ticket (`SoftLayer_Ticket::getAttachedHardware`).
 pub fn attached_hardware(server: &Server, user: &User, ticket: i64) -> BTreeSet<i64> {
     let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedHardware").auth(user).id(ticket),
+        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedHardware")
+            .auth(user)
+            .id(ticket),
     );
     ids_of(reply.ok())
 }
@@ -1135,7 +1219,9 @@ pub fn attached_hardware(server: &Server, user: &User, ticket: i64) -> BTreeSet<
 /// Ids of the virtual guests attached to a ticket (`SoftLayer_Ticket::getAttachedVirtualGuests`).
 pub fn attached_virtual_guests(server: &Server, user: &User, ticket: i64) -> BTreeSet<i64> {
     let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedVirtualGuests").auth(user).id(ticket),
+        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedVirtualGuests")
+            .auth(user)
+            .id(ticket),
     );
     ids_of(reply.ok())
 }
@@ -1150,7 +1236,12 @@ pub fn ticket_entries(server: &Server, user: &User, ticket: i64) -> Vec<String> 
             .mask("mask[id,updates[id,entry]]"),
     );
     let ticket_value = reply.ok();
-    assert_eq!(ticket_value.member("id").int(), ticket, "{}", reply.exchange());
+    assert_eq!(
+        ticket_value.member("id").int(),
+        ticket,
+        "{}",
+        reply.exchange()
+    );
     let mut updates: Vec<(i64, String)> = ticket_value
         .member("updates")
         .array()
@@ -1170,11 +1261,19 @@ pub fn ticket_entries(server: &Server, user: &User, ticket: i64) -> Vec<String> 
 pub fn epoch_seconds(date: &str) -> i64 {
     let bad = || -> ! { panic!("not an ISO 8601 date with offset: {date:?}") };
     let b = date.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         bad();
     }
     let num = |r: std::ops::Range<usize>| -> i64 {
-        date.get(r).and_then(|s| s.parse::<i64>().ok()).unwrap_or_else(|| bad())
+        date.get(r)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or_else(|| bad())
     };
     let (year, month, day) = (num(0..4), num(5..7), num(8..10));
     let (hour, minute, second) = (num(11..13), num(14..16), num(17..19));
@@ -1306,7 +1405,12 @@ impl Slcli {
         );
         std::fs::write(&config, text).expect("write slcli config");
         std::fs::create_dir_all(dir.path().join("home")).expect("create HOME for slcli");
-        Slcli { bin, dir, config, endpoint }
+        Slcli {
+            bin,
+            dir,
+            config,
+            endpoint,
+        }
     }
 
     pub fn endpoint(&self) -> &str {
@@ -1381,7 +1485,12 @@ impl Slcli {
         };
         let _ = t_out.join();
         let _ = t_err.join();
-        CmdOutput { cmdline, code: status.code(), stdout: buf_text(&out), stderr: buf_text(&err) }
+        CmdOutput {
+            cmdline,
+            code: status.code(),
+            stdout: buf_text(&out),
+            stderr: buf_text(&err),
+        }
     }
 }
 
@@ -1404,7 +1513,10 @@ pub fn squash_ws(text: &str) -> String {
 
 /// The seed file `fixtures/seed/NAME.json`, parsed.
 pub fn seed(name: &str) -> serde_json::Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/seed").join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/seed")
+        .join(format!("{name}.json"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
 }
