@@ -1,4 +1,41 @@
 //! Wire codecs: each turns its transport's request into a [`crate::call::Call`] and a
 //! reply or fault back into bytes. Nothing here knows what a ticket is.
 
+pub mod rest;
+pub mod soap;
+pub mod wsdl;
 pub mod xmlrpc;
+
+/// The two API versions every transport serves; they differ only in SOAP namespaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    V3,
+    V3_1,
+}
+
+impl ApiVersion {
+    /// `v3` or `v3.1`, as in the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiVersion::V3 => "v3",
+            ApiVersion::V3_1 => "v3.1",
+        }
+    }
+
+    pub fn from_segment(segment: &str) -> Option<ApiVersion> {
+        match segment {
+            "v3" => Some(ApiVersion::V3),
+            "v3.1" => Some(ApiVersion::V3_1),
+            _ => None,
+        }
+    }
+}
+
+/// An HTTP response as a codec shapes it; the server only copies it onto the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
