@@ -47,7 +47,7 @@ fi
 
 if ! client_ok; then
     say "installing SoftLayer==$SOFTLAYER_VERSION into $VENV"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    PIP_ROOT_USER_ACTION=ignore "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
         --no-input "SoftLayer==$SOFTLAYER_VERSION"
     if ! client_ok; then
         say "error: SoftLayer==$SOFTLAYER_VERSION did not install a working slcli in $VENV"

@@ -187,13 +187,13 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
         };
         let output = (entry.handler)(&ctx)?;
         let (value, total) = match output {
-            Output::Object(row) => (project(conn, &row, &mask)?, None),
+            Output::Object(row) => (project(conn, &row, &mask, principal.user_id)?, None),
             Output::MaybeObject(None) => (Value::Null, None),
-            Output::MaybeObject(Some(row)) => (project(conn, &row, &mask)?, None),
+            Output::MaybeObject(Some(row)) => (project(conn, &row, &mask, principal.user_id)?, None),
             Output::List(page) => {
                 let mut items = Vec::with_capacity(page.rows.len());
                 for row in &page.rows {
-                    items.push(project(conn, row, &mask)?);
+                    items.push(project(conn, row, &mask, principal.user_id)?);
                 }
                 (Value::Array(items), Some(page.total))
             }
@@ -276,6 +276,10 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         .type_def(&parent.type_name)
         .expect("service types are in the schema");
     let def = t.property(&property).expect("getter_property checked it");
+    if def.kind == PropertyKind::Relational && !def.type_name.starts_with("SoftLayer_") {
+        let v = store::computed(ctx.conn, &parent, &property, ctx.principal.user_id)?;
+        return Ok(Output::Value(v.unwrap_or(Value::Null)));
+    }
     if def.kind == PropertyKind::Count {
         let counted = crate::schema::counted_relation(t, &property).expect("checked");
         let n = store::count_related(ctx.conn, &parent, &counted.name)?.unwrap_or(0);

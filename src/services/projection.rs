@@ -43,14 +43,16 @@ fn unknown(property: &str, type_name: &str) -> Fault {
     )
 }
 
-pub fn project(conn: &Connection, row: &Row, mask: &ObjectMask) -> Result<Value, Fault> {
-    project_depth(conn, row, mask, 0)
+/// Shapes `row` by `mask` as the user `viewer` sees it (some flags are per user).
+pub fn project(conn: &Connection, row: &Row, mask: &ObjectMask, viewer: i64) -> Result<Value, Fault> {
+    project_depth(conn, row, mask, viewer, 0)
 }
 
 fn project_depth(
     conn: &Connection,
     row: &Row,
     mask: &ObjectMask,
+    viewer: i64,
     depth: usize,
 ) -> Result<Value, Fault> {
     let t = schema()
@@ -87,6 +89,11 @@ fn project_depth(
                     out.insert(p.name.clone(), Value::Int(n as i64));
                 }
             }
+            PropertyKind::Relational if !def.type_name.starts_with("SoftLayer_") => {
+                if let Some(v) = store::computed(conn, row, &p.name, viewer).map_err(internal)? {
+                    out.insert(p.name.clone(), v);
+                }
+            }
             PropertyKind::Relational => {
                 if depth > 16 {
                     return Err(Fault::public("Object mask is nested too deeply."));
@@ -98,13 +105,13 @@ fn project_depth(
                 let loaded = store::related(conn, row, &p.name, &query).map_err(query_fault)?;
                 match loaded {
                     Some((Related::One(Some(r)), _)) => {
-                        let v = project_depth(conn, &r, &p.children, depth + 1)?;
+                        let v = project_depth(conn, &r, &p.children, viewer, depth + 1)?;
                         out.insert(p.name.clone(), v);
                     }
                     Some((Related::Many(rows), _)) => {
                         let mut items = Vec::with_capacity(rows.len());
                         for r in &rows {
-                            items.push(project_depth(conn, r, &p.children, depth + 1)?);
+                            items.push(project_depth(conn, r, &p.children, viewer, depth + 1)?);
                         }
                         out.insert(p.name.clone(), Value::Array(items));
                     }

@@ -25,7 +25,10 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0003_ticket_surface.sql"),
+];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
 /// columns that are not local properties (they serve relations).
@@ -421,9 +424,34 @@ fn relation_for(parent: &Row, property: &str) -> Option<&'static Relation> {
 
 /// Whether the emulator knows how to load `type_name.property`.
 pub fn has_relation(type_name: &str, property: &str) -> bool {
-    relations::relations_for(type_name, property)
-        .next()
-        .is_some()
+    relations::relations_for(type_name, property).next().is_some()
+        || relations::computed_for(type_name, property).is_some()
+}
+
+/// A computed scalar property of `row` as `viewer` sees it, typed by the schema.
+pub fn computed(conn: &Connection, row: &Row, property: &str, viewer: i64) -> Result<Option<Value>> {
+    let Some(c) = relations::computed_for(&row.type_name, property) else {
+        return Ok(None);
+    };
+    let Some(id) = row.id() else { return Ok(None) };
+    let mut stmt = conn.prepare_cached(c.sql)?;
+    let params = [id, viewer];
+    let used = &params[..stmt.parameter_count().min(2)];
+    let value: Option<SqlValue> = stmt
+        .query_row(params_from_iter(used), |r| r.get(0))
+        .optional()?;
+    let is_bool = schema()
+        .type_def(&row.type_name)
+        .and_then(|t| t.property(property))
+        .is_some_and(|p| p.type_name == "boolean");
+    Ok(value.map(|v| match v {
+        SqlValue::Integer(i) if is_bool => Value::Bool(i != 0),
+        SqlValue::Integer(i) => Value::Int(i),
+        SqlValue::Real(f) => Value::Float(f),
+        SqlValue::Text(s) => Value::String(s),
+        SqlValue::Blob(b) => Value::Base64(b),
+        SqlValue::Null => Value::Null,
+    }))
 }
 
 /// A list query over a relation (or a whole type when `parent` is `None`).
