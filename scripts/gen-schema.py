@@ -76,6 +76,13 @@ def main(ref):
             if stem and prop["type"] in ("unsignedInt", "int") and prop["kind"] == "relational" and (
                     {stem, stem + "s", stem + "es"} & names):
                 prop["kind"] = "count"
+        # SoftLayer has get{Property} methods only for relational properties: a property
+        # the pages do not classify but the type's service has a getter for is relational.
+        getters = surface["services"].get(name, {})
+        for pname, prop in props.items():
+            getter = "get" + pname[0].upper() + pname[1:]
+            if pname not in kinds and prop["kind"] == "local" and getter in getters:
+                prop["kind"] = "relational"
         types[name] = {"parent": t.get("parent"), "properties": props}
     services = {}
     for name, s in surface["services"].items():

@@ -37,11 +37,22 @@ if ! venv_ok; then
     say "creating Python virtual environment in $VENV"
     rm -rf "$VENV"
     mkdir -p target
-    if ! "$PYTHON" -m venv "$VENV" >/dev/null; then
+    if ! "$PYTHON" -m venv "$VENV" >/dev/null 2>&1; then
         rm -rf "$VENV"
-        say "error: '$PYTHON -m venv' failed. On Debian, install the venv module"
-        say "       (apt-get install python3-venv) and run ./scripts/test.sh again."
-        exit 1
+        # Debian's python3 comes without ensurepip; its python3-venv package
+        # brings it. Install it when we may (root with apt-get), else say so.
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            say "'$PYTHON -m venv' failed; installing python3-venv with apt-get"
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq >/dev/null || true
+            apt-get install -y -qq python3-venv >/dev/null || true
+        fi
+        if ! "$PYTHON" -m venv "$VENV" >/dev/null; then
+            rm -rf "$VENV"
+            say "error: '$PYTHON -m venv' failed. On Debian, install the venv module"
+            say "       (apt-get install python3-venv) and run ./scripts/test.sh again."
+            exit 1
+        fi
     fi
 fi
 

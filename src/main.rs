@@ -3,6 +3,8 @@
 
 mod auth;
 mod call;
+mod coverage;
+mod emulator;
 mod protocol;
 mod schema;
 mod server;
@@ -11,6 +13,7 @@ mod store;
 mod value;
 
 use clap::{Parser, Subcommand};
+use emulator::support::{EmployeeRef, SupportAction};
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -33,12 +36,63 @@ enum Command {
         /// SQLite file, or `:memory:`.
         #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
         db: String,
+        /// The token of the /_emulator/ control API (random when not given).
+        #[arg(long, env = "SOFTLAYER_EMULATOR_ADMIN_TOKEN")]
+        admin_token: Option<String>,
     },
     /// Load SoftLayer objects from JSON documents (the format of fixtures/seed/) into a database.
     Load {
         #[arg(long, default_value = "./softlayer.db")]
         db: String,
         files: Vec<std::path::PathBuf>,
+    },
+    /// Act as SoftLayer's support desk on a ticket (works on the database directly).
+    Support {
+        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
+        db: String,
+        #[command(subcommand)]
+        action: SupportCommand,
+    },
+    /// Print the method-coverage table (Markdown) generated from the schema.
+    Coverage,
+}
+
+#[derive(Subcommand)]
+enum SupportCommand {
+    /// Reply as an employee.
+    Reply {
+        ticket: i64,
+        #[arg(long)]
+        employee: String,
+        #[arg(long)]
+        entry: String,
+        /// Then wait on the customer's response.
+        #[arg(long)]
+        awaiting_response: bool,
+    },
+    /// Assign to an employee (status Assigned).
+    Assign {
+        ticket: i64,
+        #[arg(long)]
+        employee: String,
+    },
+    /// Move to a ticket group (id or name).
+    Group {
+        ticket: i64,
+        #[arg(long)]
+        group: String,
+    },
+    Close {
+        ticket: i64,
+    },
+    Reopen {
+        ticket: i64,
+    },
+    /// Set (or with --clear, clear) the awaiting-customer-response flag.
+    AwaitingResponse {
+        ticket: i64,
+        #[arg(long)]
+        clear: bool,
     },
 }
 
@@ -50,8 +104,17 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
-        Command::Serve { listen, db } => serve(&listen, &db),
+        Command::Serve {
+            listen,
+            db,
+            admin_token,
+        } => serve(&listen, &db, admin_token),
         Command::Load { db, files } => load(&db, &files),
+        Command::Support { db, action } => support(&db, action),
+        Command::Coverage => {
+            print!("{}", coverage::markdown());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -62,8 +125,27 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn serve(listen: &str, db: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let store = Arc::new(store::Store::open(db)?);
+fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    (0..2)
+        .map(|i| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(i);
+            format!("{:016x}", h.finish())
+        })
+        .collect()
+}
+
+fn serve(
+    listen: &str,
+    db: &str,
+    admin_token: Option<String>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let store = store::Store::open(db)?;
+    let admin_token = admin_token
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(random_token);
+    let shared = Arc::new(server::Shared { store, admin_token });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -71,8 +153,10 @@ fn serve(listen: &str, db: &str) -> Result<(), Box<dyn std::error::Error>> {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         tracing::info!("database: {db}");
+        tracing::info!("XML-RPC: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)");
         tracing::info!(
-            "XML-RPC endpoint: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)"
+            "support-desk control API: http://{addr}/_emulator/ (admin token: {})",
+            shared.admin_token
         );
         tracing::info!("health: http://{addr}/health");
         eprintln!(
@@ -81,7 +165,7 @@ fn serve(listen: &str, db: &str) -> Result<(), Box<dyn std::error::Error>> {
              api_key = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
              endpoint_url = http://{addr}/xmlrpc/v3.1/\ntimeout = 30\n"
         );
-        server::serve(listener, store).await?;
+        server::serve(listener, shared).await?;
         Ok(())
     })
 }
@@ -93,5 +177,44 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
         let n = store.write(|conn| store::seed::load_document(conn, &text))?;
         eprintln!("{}: {n} objects loaded", file.display());
     }
+    Ok(())
+}
+
+fn support(db: &str, command: SupportCommand) -> Result<(), Box<dyn std::error::Error>> {
+    if db == ":memory:" {
+        return Err("the support commands act on a database file; for a server on :memory: use the /_emulator/ API".into());
+    }
+    let (ticket, action) = match command {
+        SupportCommand::Reply {
+            ticket,
+            employee,
+            entry,
+            awaiting_response,
+        } => (
+            ticket,
+            SupportAction::Reply {
+                employee: EmployeeRef::parse(&employee),
+                entry,
+                awaiting_user_response: awaiting_response,
+            },
+        ),
+        SupportCommand::Assign { ticket, employee } => (
+            ticket,
+            SupportAction::Assign {
+                employee: EmployeeRef::parse(&employee),
+            },
+        ),
+        SupportCommand::Group { ticket, group } => (ticket, SupportAction::MoveToGroup { group }),
+        SupportCommand::Close { ticket } => (ticket, SupportAction::Close),
+        SupportCommand::Reopen { ticket } => (ticket, SupportAction::Reopen),
+        SupportCommand::AwaitingResponse { ticket, clear } => (
+            ticket,
+            SupportAction::SetAwaitingUserResponse { value: !clear },
+        ),
+    };
+    let store = store::Store::open(db)?;
+    let row = store.write(|conn| emulator::support::apply(conn, ticket, &action))?;
+    let json = serde_json::Value::from(&value::Value::Struct(row.values));
+    println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! services on a blocking thread so SQLite work never stalls the accept loop.
 
 use crate::call::{Credentials, Fault};
-use crate::protocol::xmlrpc;
+use crate::protocol::{HttpAnswer, xmlrpc};
 use crate::services;
 use crate::store::Store;
 use base64::Engine;
@@ -14,7 +14,6 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -24,7 +23,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 type Body = Full<Bytes>;
 
-pub async fn serve(listener: TcpListener, store: Arc<Store>) -> std::io::Result<()> {
+/// What the server shares with every request.
+pub struct Shared {
+    pub store: Store,
+    /// Guards the `/_emulator/` control API.
+    pub admin_token: String,
+}
+
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
     loop {
@@ -36,9 +42,9 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>) -> std::io::Result<
             }
         };
         let _ = stream.set_nodelay(true);
-        let store = store.clone();
+        let shared = shared.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, store.clone(), peer));
+            let service = service_fn(move |req| handle(req, shared.clone()));
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
@@ -52,12 +58,14 @@ pub async fn serve(listener: TcpListener, store: Arc<Store>) -> std::io::Result<
 
 async fn handle(
     req: Request<Incoming>,
-    store: Arc<Store>,
-    _peer: SocketAddr,
+    shared: Arc<Shared>,
 ) -> Result<Response<Body>, hyper::Error> {
     let path = req.uri().path().to_string();
     if path == "/health" {
         return Ok(plain(StatusCode::OK, "ok\n"));
+    }
+    if let Some(rest) = path.strip_prefix("/_emulator/") {
+        return Ok(control(req, shared, rest.to_string()).await);
     }
     let Some(service) = xmlrpc_service(&path) else {
         return Ok(plain(
@@ -92,7 +100,7 @@ async fn handle(
         if call.headers.credentials.is_none() {
             call.headers.credentials = basic;
         }
-        services::dispatch(&store, &call)
+        services::dispatch(&shared.store, &call)
     })
     .await;
     Ok(match answer {
@@ -109,6 +117,66 @@ async fn handle(
             xml(StatusCode::OK, xmlrpc::write_fault(&fault), None)
         }
     })
+}
+
+async fn read_body(body: Incoming) -> Option<Bytes> {
+    Some(
+        Limited::new(body, MAX_BODY_BYTES)
+            .collect()
+            .await
+            .ok()?
+            .to_bytes(),
+    )
+}
+
+fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> Response<Body> {
+    let method = req.method().as_str().to_string();
+    let authorization = header_text(&req, "authorization");
+    let token_header = header_text(&req, "x-emulator-token");
+    let Some(body) = read_body(req.into_body()).await else {
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n");
+    };
+    let answer = tokio::task::spawn_blocking(move || {
+        let request = crate::emulator::http::ControlRequest {
+            method: &method,
+            path: &path,
+            authorization: authorization.as_deref(),
+            token_header: token_header.as_deref(),
+            body: &body,
+        };
+        crate::emulator::http::handle(&shared.store, &shared.admin_token, &request)
+    })
+    .await;
+    match answer {
+        Ok(a) => http_answer(a),
+        Err(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The control request failed.\n",
+        ),
+    }
+}
+
+fn http_answer(a: HttpAnswer) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from(a.body)));
+    *r.status_mut() = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(a.content_type));
+    for (k, v) in a.headers {
+        if let (Ok(k), Ok(v)) = (
+            hyper::header::HeaderName::try_from(k),
+            HeaderValue::try_from(v),
+        ) {
+            r.headers_mut().insert(k, v);
+        }
+    }
+    r
 }
 
 /// `/xmlrpc/v3/{Service}` or `/xmlrpc/v3.1/{Service}` → the service name.

@@ -1,0 +1,1360 @@
+//! The REST transport: `/rest/v3/…` and `/rest/v3.1/…`, as softlayer-python's REST
+//! transport, softlayer-go, terraform and the SLDN curl examples use it
+//! (`shared/reference/sldn/articles/rest.md`). Like the other codecs it only turns HTTP
+//! into [`Call`]s and answers back into HTTP; the handlers, masks, filters and limits are
+//! the ones every transport shares.
+//!
+//! # Requests
+//!
+//! The path after the version is `{Service}[/{id}][/{method}[/{arg}…]][.json|.xml|.txt]`:
+//!
+//! * The extension picks the output format; without one the answer is JSON.
+//! * A segment of digits right after the service is the init parameter (`{Service}InitParameters.id`).
+//!   So is any other segment that is not a method but is followed by one
+//!   (`SoftLayer_Ticket/False/getObject`, which slcli 6.2.9 sends after `ticket create`):
+//!   the dispatcher then reports that no such object exists.
+//! * A method is named as in the schema, or by its relational property
+//!   (`Updates` or `updates` for `getUpdates`, only when the service has that method).
+//!   Names match case-insensitively, as they do on the real API.
+//! * Without a method, `GET` calls `getObject`, `POST` `createObject`, `PUT` `editObject`
+//!   and `DELETE` `deleteObject`; on the ticket services most of these do not exist and
+//!   answer 404 like any unknown method.
+//! * Segments after a method that takes parameters are its first arguments, typed by the
+//!   schema (`…/addAttachedHardware/8002` passes the int 8002).
+//! * `POST` and `PUT` bodies are `{"parameters": [...]}` in JSON, or the same shape in
+//!   XML: `<root><parameters><item>…</item></parameters></root>` (any element names;
+//!   `<parameters>` may be the root), values written as this module writes them, and
+//!   typed by the method's parameter types and the schema's property types. Their
+//!   arguments follow those of the path. `GET` and `DELETE` bodies are ignored.
+//! * Segments after a method that takes no parameters walk its result, as the article's
+//!   "REST URL tricks" do: `SoftLayer_Account/getTickets/5` is the ticket with id 5 of that
+//!   list, `SoftLayer_Account/Tickets/5/Updates` its updates, `…/Updates/77` one of them.
+//!   The walk is one call to the first method with the relational properties folded into
+//!   the object mask, then picked apart here ([`Request::run`]); `objectFilter` still
+//!   starts at the service's type, and `resultLimit` pages the final list. When an item
+//!   picked from a list has a service of its own and the next segment is one of that
+//!   service's methods (or the request is a `POST`, `PUT` or `DELETE` ending at the item),
+//!   the call moves to that service (`SoftLayer_Account/Tickets/5/addUpdate` is
+//!   `SoftLayer_Ticket/5/addUpdate`), after a first call has shown the item is in the list.
+//! * Query parameters: `objectMask` (with or without `mask[...]`), `objectFilter` (JSON) and
+//!   `resultLimit` (`offset,limit` or `limit`; a limit of 0, which softlayer-python sends
+//!   when it only has an offset, means no limit). Others are ignored.
+//! * Credentials come from HTTP Basic (the server decodes them; `apikey:KEY` is handled by
+//!   authentication like any other username).
+//!
+//! # Answers
+//!
+//! JSON is the value as JSON. XML is `<root>` holding the value: struct members as
+//! elements named after them, list items as `<item>` elements, `true`/`false`, null as an
+//! empty element. Text (`.txt`) is a scalar as plain text (null as an empty body) and
+//! anything else as JSON. List results carry `SoftLayer-Total-Items`.
+//!
+//! Faults are `{"error": message, "code": class}` (`<root><error/><code/></root>` for
+//! `.xml`, JSON for `.txt`), with a status that says whose fault it is: 401 without valid
+//! credentials, 403 when access is denied, 404 for an unknown service, method or object,
+//! 405 for an HTTP method REST does not use, 500 only for the server's own failures, and
+//! 400 for every other mistake of the client, so that nothing a client sends yields a 5xx.
+//! softlayer-python raises `SoftLayerAPIError(status, error)` for any of them, and slcli
+//! prints it.
+
+// Nothing calls the codec until the router does.
+#![allow(dead_code)]
+
+use std::borrow::Cow;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use quick_xml::Reader;
+use quick_xml::events::Event;
+
+use crate::call::{
+    Call, CallHeaders, Credentials, ExceptionClass, Fault, MaskSource, Reply, ResultLimit,
+};
+use crate::protocol::HttpAnswer;
+use crate::schema::mask::{MaskProperty, ObjectMask};
+use crate::schema::{MethodDef, ParameterDef, PropertyDef, PropertyKind, ServiceDef, schema};
+use crate::value::{Struct, Value};
+
+/// The output format a request asks for with its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Xml,
+    Text,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Xml => "application/xml; charset=utf-8",
+            Format::Text => "text/plain; charset=utf-8",
+        }
+    }
+}
+
+/// The message of the fault for a service this server does not have (rest.md's wording).
+pub const NO_SERVICE: &str = "Service does not exist";
+
+/// What authentication says when a call carries no credentials at all.
+const NO_CREDENTIALS: &str = "No valid authentication headers found.";
+
+/// What the dispatcher says when the server itself failed.
+const INTERNAL_ERROR: &str = "An internal error occurred.";
+
+const ACCESS_DENIED: &str = "Access Denied.";
+
+/// The start of the message for an HTTP method REST does not use (answered 405).
+const UNSUPPORTED_VERB: &str = "Unsupported HTTP method ";
+
+/// Deepest element nesting accepted in an XML body.
+const MAX_XML_DEPTH: usize = 64;
+
+const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+// ---------------------------------------------------------------------------------------
+// The public entry points
+
+/// One REST request, parsed: the call to dispatch and what to make of its answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub call: Call,
+    pub format: Format,
+    /// How to find the answer inside the call's result (nested resource paths).
+    nav: Navigation,
+    /// A call that must succeed first: it shows that a nested item the call acts on is
+    /// in the list the path took it from.
+    guard: Option<Box<Request>>,
+}
+
+impl Request {
+    /// Dispatches the call (after its guard, if any) and walks the result down to what the
+    /// path names.
+    pub fn run(
+        &self,
+        dispatch: &mut dyn FnMut(&Call) -> Result<Reply, Fault>,
+    ) -> Result<Reply, Fault> {
+        if let Some(guard) = &self.guard {
+            guard.run(dispatch)?;
+        }
+        let reply = dispatch(&self.call)?;
+        self.nav.apply(reply)
+    }
+
+    /// Whether the reply of [`Request::call`] is the answer as it stands, so that
+    /// `dispatch` then [`write_reply`] is all the request needs.
+    pub fn is_direct(&self) -> bool {
+        self.guard.is_none() && self.nav.steps.is_empty()
+    }
+}
+
+/// Answers one REST request: parse, dispatch (through `dispatch`, which is
+/// `services::dispatch` on the server), and write the reply or fault.
+pub fn handle(
+    http_method: &str,
+    rest_path: &str,
+    query: Option<&str>,
+    basic: Option<Credentials>,
+    body: &[u8],
+    mut dispatch: impl FnMut(&Call) -> Result<Reply, Fault>,
+) -> HttpAnswer {
+    match parse(http_method, rest_path, query, basic, body) {
+        Err((fault, format)) => write_fault(&fault, format),
+        Ok(request) => match request.run(&mut dispatch) {
+            Ok(reply) => write_reply(&reply, request.format),
+            Err(fault) => write_fault(&fault, request.format),
+        },
+    }
+}
+
+/// Parses a request under `/rest/{version}/`: `rest_path` is what follows the version
+/// segment, still percent-encoded (e.g. "SoftLayer_Ticket/5/getUpdates.json"), `query`
+/// the raw query string.
+pub fn parse(
+    http_method: &str,
+    rest_path: &str,
+    query: Option<&str>,
+    basic: Option<Credentials>,
+    body: &[u8],
+) -> Result<Request, (Fault, Format)> {
+    let (segments, format) = split_path(rest_path);
+    let fail = |fault: Fault| (fault, format);
+    let verb = Verb::parse(http_method).ok_or_else(|| {
+        fail(Fault::new(
+            ExceptionClass::WebServiceBadRequest,
+            format!("{UNSUPPORTED_VERB}{http_method}: use GET, POST, PUT or DELETE."),
+        ))
+    })?;
+    let query = parse_query(query).map_err(fail)?;
+    let Some((service, rest)) = segments.split_first() else {
+        return Err(fail(Fault::public(NO_SERVICE)));
+    };
+    let ctx = Ctx {
+        verb,
+        format,
+        query: &query,
+        credentials: &basic,
+        body,
+    };
+    route(&ctx, service, rest, None).map_err(fail)
+}
+
+/// [`parse`] for the callers that dispatch themselves. The call is the whole request
+/// when [`Request::is_direct`]; a nested resource path (`…/getTickets/5/Updates`) also
+/// needs [`Request::run`], so [`handle`] is the entry point that serves every form.
+pub fn parse_request(
+    http_method: &str,
+    rest_path: &str,
+    query: Option<&str>,
+    basic: Option<Credentials>,
+    body: &[u8],
+) -> Result<(Call, Format), (Fault, Format)> {
+    parse(http_method, rest_path, query, basic, body).map(|r| (r.call, r.format))
+}
+
+/// The format a path asks for, for faults the server raises before parsing (a body too
+/// large to read, a handler that panicked).
+pub fn format_of(rest_path: &str) -> Format {
+    split_path(rest_path).1
+}
+
+/// 200 with the value in the format asked for, and `SoftLayer-Total-Items` for lists.
+pub fn write_reply(reply: &Reply, format: Format) -> HttpAnswer {
+    let body = match format {
+        Format::Json => json_bytes(&serde_json::Value::from(&reply.value)),
+        Format::Xml => xml_document(&reply.value),
+        Format::Text => text_body(&reply.value),
+    };
+    let headers = reply
+        .total
+        .map(|total| vec![("SoftLayer-Total-Items".to_string(), total.to_string())])
+        .unwrap_or_default();
+    HttpAnswer {
+        status: 200,
+        content_type: format.content_type(),
+        headers,
+        body,
+    }
+}
+
+/// The fault as `{"error", "code"}` (or its XML form) with the status that fits it.
+pub fn write_fault(fault: &Fault, format: Format) -> HttpAnswer {
+    let status = status_of(fault);
+    let message = message_of(fault);
+    let code = fault.class_name();
+    let (content_type, body) = match format {
+        Format::Xml => {
+            let mut out = Vec::with_capacity(160 + message.len());
+            out.extend_from_slice(PROLOG);
+            out.extend_from_slice(b"<root><error>");
+            write_text(&mut out, &message);
+            out.extend_from_slice(b"</error><code>");
+            write_text(&mut out, code);
+            out.extend_from_slice(b"</code></root>");
+            (Format::Xml.content_type(), out)
+        }
+        Format::Json | Format::Text => {
+            let mut object = serde_json::Map::new();
+            object.insert("error".into(), message.into_owned().into());
+            object.insert("code".into(), code.into());
+            (
+                Format::Json.content_type(),
+                json_bytes(&serde_json::Value::Object(object)),
+            )
+        }
+    };
+    let mut headers = Vec::new();
+    match status {
+        401 => headers.push((
+            "WWW-Authenticate".to_string(),
+            "Basic realm=\"SoftLayer API\"".to_string(),
+        )),
+        405 => headers.push((
+            "Allow".to_string(),
+            "GET, HEAD, POST, PUT, DELETE".to_string(),
+        )),
+        _ => {}
+    }
+    HttpAnswer {
+        status,
+        content_type,
+        headers,
+        body,
+    }
+}
+
+/// The HTTP status of a fault.
+pub fn status_of(fault: &Fault) -> u16 {
+    match fault {
+        Fault::NotWellFormed { .. } | Fault::InvalidInitParameters => 400,
+        Fault::MethodNotFound { .. } => 404,
+        Fault::Exception { class, message } => match class {
+            ExceptionClass::InvalidLegacyToken => 401,
+            ExceptionClass::Public if message == NO_CREDENTIALS => 401,
+            ExceptionClass::AccessDenied => 403,
+            ExceptionClass::Public if message == ACCESS_DENIED => 403,
+            ExceptionClass::ObjectNotFound => 404,
+            ExceptionClass::Public if message == NO_SERVICE => 404,
+            ExceptionClass::WebServiceBadRequest if message.starts_with(UNSUPPORTED_VERB) => 405,
+            ExceptionClass::Exception if message == INTERNAL_ERROR => 500,
+            ExceptionClass::NotImplemented => 501,
+            _ => 400,
+        },
+    }
+}
+
+fn message_of(fault: &Fault) -> Cow<'_, str> {
+    match fault {
+        Fault::NotWellFormed { detail } => {
+            Cow::Owned(format!("Unable to parse the request body: {detail}"))
+        }
+        Fault::MethodNotFound { method, .. } => Cow::Owned(format!(
+            "Function (\"{method}\") is not a valid method for this service."
+        )),
+        Fault::InvalidInitParameters => Cow::Borrowed(
+            "This method acts on one object: put its id after the service name in the URL \
+             ({Service}/{id}/{method}).",
+        ),
+        Fault::Exception { message, .. } => Cow::Borrowed(message),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Paths and verbs
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verb {
+    Get,
+    Post,
+    Put,
+    Delete,
+}
+
+impl Verb {
+    fn parse(method: &str) -> Option<Verb> {
+        let is = |name: &str| method.eq_ignore_ascii_case(name);
+        if is("GET") || is("HEAD") {
+            Some(Verb::Get)
+        } else if is("POST") {
+            Some(Verb::Post)
+        } else if is("PUT") {
+            Some(Verb::Put)
+        } else if is("DELETE") {
+            Some(Verb::Delete)
+        } else {
+            None
+        }
+    }
+
+    /// The method a path without one calls.
+    fn implicit_method(self) -> &'static str {
+        match self {
+            Verb::Get => "getObject",
+            Verb::Post => "createObject",
+            Verb::Put => "editObject",
+            Verb::Delete => "deleteObject",
+        }
+    }
+
+    /// Whether the body carries parameters ("The SoftLayer API will ignore data sent in as
+    /// a GET request").
+    fn reads_body(self) -> bool {
+        matches!(self, Verb::Post | Verb::Put)
+    }
+}
+
+/// The decoded, non-empty path segments and the format named by the last one's extension.
+fn split_path(rest_path: &str) -> (Vec<String>, Format) {
+    let mut segments: Vec<String> = rest_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| percent_decode(s, false))
+        .collect();
+    let mut format = Format::Json;
+    if let Some(last) = segments.last_mut() {
+        if let Some((stem, ext)) = last.rsplit_once('.') {
+            let named = if ext.eq_ignore_ascii_case("json") {
+                Some(Format::Json)
+            } else if ext.eq_ignore_ascii_case("xml") {
+                Some(Format::Xml)
+            } else if ext.eq_ignore_ascii_case("txt") {
+                Some(Format::Text)
+            } else {
+                None
+            };
+            if let Some(named) = named {
+                format = named;
+                let stem_len = stem.len();
+                last.truncate(stem_len);
+            }
+        }
+        if last.is_empty() {
+            segments.pop();
+        }
+    }
+    (segments, format)
+}
+
+/// `%XX` escapes decoded (and `+` as a space in query strings); a `%` not followed by two
+/// hex digits stays as it is, and bytes that are not UTF-8 become U+FFFD.
+fn percent_decode(text: &str, plus_is_space: bool) -> String {
+    if !text.contains(['%', '+']) {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).and_then(|h| {
+                    std::str::from_utf8(h)
+                        .ok()
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                });
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    None => {
+                        out.push(b'%');
+                        i += 1;
+                    }
+                }
+            }
+            b'+' if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn is_id(segment: &str) -> bool {
+    !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An init parameter from the path: an int when it is one, the text otherwise.
+fn id_value(segment: &str) -> Value {
+    segment
+        .parse::<i64>()
+        .map(Value::Int)
+        .unwrap_or_else(|_| Value::String(segment.to_string()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Query parameters
+
+#[derive(Debug, Default)]
+struct Query {
+    mask: Option<String>,
+    filter: Option<Value>,
+    limit: Option<ResultLimit>,
+}
+
+fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
+    let mut out = Query::default();
+    for pair in query.unwrap_or("").split('&') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = percent_decode(name, true);
+        let value = percent_decode(value, true);
+        let text = value.trim();
+        if name.eq_ignore_ascii_case("objectMask") {
+            out.mask = (!text.is_empty()).then(|| text.to_string());
+        } else if name.eq_ignore_ascii_case("objectFilter") {
+            out.filter = parse_filter(text)?;
+        } else if name.eq_ignore_ascii_case("resultLimit") {
+            out.limit = parse_limit(text)?;
+        }
+    }
+    Ok(out)
+}
+
+fn parse_filter(text: &str) -> Result<Option<Value>, Fault> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let json: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Fault::public(format!("Unable to parse object filter: {e}.")))?;
+    match json {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Object(_) => Ok(Some(Value::from(&json))),
+        _ => Err(Fault::public(
+            "Unable to parse object filter: it must be a JSON object.",
+        )),
+    }
+}
+
+/// `offset,limit` or `limit`.
+fn parse_limit(text: &str) -> Result<Option<ResultLimit>, Fault> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let bad = || {
+        Fault::public(format!(
+            "Invalid resultLimit \"{text}\": use resultLimit=offset,limit or resultLimit=limit."
+        ))
+    };
+    let number = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
+    let (offset, limit) = match text.split_once(',') {
+        Some((offset, limit)) => (number(offset)?, number(limit)?),
+        None => (0, number(text)?),
+    };
+    Ok(Some(ResultLimit {
+        offset,
+        limit: (limit > 0).then_some(limit),
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// Routing: from path segments to a call
+
+/// What every step of routing needs from the request.
+struct Ctx<'a> {
+    verb: Verb,
+    format: Format,
+    query: &'a Query,
+    credentials: &'a Option<Credentials>,
+    body: &'a [u8],
+}
+
+fn method_not_found(service: &str, method: &str) -> Fault {
+    Fault::MethodNotFound {
+        service: service.to_string(),
+        method: method.to_string(),
+    }
+}
+
+/// The service of that name, matched exactly or else case-insensitively.
+fn find_service(name: &str) -> Option<(&'static str, &'static ServiceDef)> {
+    let services = &schema().services;
+    services
+        .get_key_value(name)
+        .or_else(|| services.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+        .map(|(k, v)| (k.as_str(), v))
+}
+
+/// The method a segment names: itself, or the getter of the property it names
+/// (`Updates` → `getUpdates`) when the service has one.
+fn find_method(def: &'static ServiceDef, segment: &str) -> Option<&'static str> {
+    let lookup = |name: &str| {
+        def.methods
+            .get_key_value(name)
+            .or_else(|| {
+                def.methods
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            })
+            .map(|(k, _)| k.as_str())
+    };
+    if segment.is_empty() {
+        return None;
+    }
+    lookup(segment).or_else(|| lookup(&format!("get{segment}")))
+}
+
+/// The relational (or count) property of `type_name` a nested segment names: `Updates`,
+/// `updates` or `getUpdates`.
+fn find_property(type_name: &str, segment: &str) -> Option<&'static PropertyDef> {
+    let t = schema().type_def(type_name)?;
+    let name = segment
+        .strip_prefix("get")
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+        .unwrap_or(segment);
+    let property = t.property(name).or_else(|| {
+        t.properties
+            .values()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+    })?;
+    matches!(
+        property.kind,
+        PropertyKind::Relational | PropertyKind::Count
+    )
+    .then_some(property)
+}
+
+/// `{Service}[/{id}][/{method}[/…]]` with `segs` the segments after the service.
+fn route(
+    ctx: &Ctx,
+    service_segment: &str,
+    segs: &[String],
+    guard: Option<Box<Request>>,
+) -> Result<Request, Fault> {
+    let (service, def) = find_service(service_segment).ok_or_else(|| Fault::public(NO_SERVICE))?;
+    let mut rest = segs;
+
+    let mut init_id = None;
+    if let Some(first) = rest.first() {
+        let next_is_method = rest.get(1).is_some_and(|s| find_method(def, s).is_some());
+        if is_id(first) || (next_is_method && find_method(def, first).is_none()) {
+            init_id = Some(id_value(first));
+            rest = &rest[1..];
+        }
+    }
+
+    let method = match rest.first() {
+        Some(segment) => {
+            let method =
+                find_method(def, segment).ok_or_else(|| method_not_found(service, segment))?;
+            rest = &rest[1..];
+            method.to_string()
+        }
+        None => ctx.verb.implicit_method().to_string(),
+    };
+    let method_def = def.methods.get(&method);
+    let params: &[ParameterDef] = method_def.map(|m| m.parameters.as_slice()).unwrap_or(&[]);
+
+    let headers = CallHeaders {
+        credentials: ctx.credentials.clone(),
+        init_id,
+        mask: None,
+        filter: ctx.query.filter.clone(),
+        limit: ctx.query.limit,
+    };
+
+    match method_def {
+        Some(method_def) if !rest.is_empty() && params.is_empty() => {
+            navigate(ctx, service, method, headers, method_def, rest, guard)
+        }
+        _ => {
+            if rest.len() > params.len() {
+                return Err(Fault::public(format!(
+                    "Too many parameters in the URL: {method} takes {}, the URL gives {}.",
+                    params.len(),
+                    rest.len()
+                )));
+            }
+            let mut args: Vec<Value> = rest
+                .iter()
+                .zip(params)
+                .map(|(raw, p)| scalar_from_text(raw, &p.type_name))
+                .collect();
+            // An unknown implicit method (createObject…) answers 404 whatever the body.
+            if ctx.verb.reads_body() && method_def.is_some() {
+                let remaining = &params[args.len()..];
+                args.extend(body_args(ctx.body, remaining)?);
+            }
+            let mut headers = headers;
+            headers.mask = ctx.query.mask.clone().map(MaskSource::Text);
+            Ok(Request {
+                call: Call {
+                    service: service.to_string(),
+                    method,
+                    headers,
+                    args,
+                },
+                format: ctx.format,
+                nav: Navigation::default(),
+                guard,
+            })
+        }
+    }
+}
+
+/// One step down a nested resource path.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    /// The item with this id, from a list (or the single object, if it has that id).
+    Pick(String),
+    /// A relational property of the current object.
+    Property(String),
+}
+
+/// What to do with a call's result to answer a nested resource path.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Navigation {
+    steps: Vec<Step>,
+    /// The caller's result limit, for the final list.
+    limit: Option<ResultLimit>,
+    /// Drop the `id` added to the caller's mask only to pick the final item by it.
+    strip_id: bool,
+    /// The type of the final value, as [`Reply::type_name`] gives it.
+    type_name: String,
+}
+
+/// The walk after a method without parameters: `rest` alternates ids and relational
+/// properties.
+fn navigate(
+    ctx: &Ctx,
+    service: &str,
+    method: String,
+    headers: CallHeaders,
+    method_def: &MethodDef,
+    rest: &[String],
+    guard: Option<Box<Request>>,
+) -> Result<Request, Fault> {
+    let mut walk = Walk {
+        service,
+        method,
+        headers,
+        type_name: method_def.returns.trim_end_matches("[]").to_string(),
+        many: method_def.returns_list(),
+        steps: Vec::new(),
+        properties: Vec::new(),
+        picked: false,
+    };
+    for (i, segment) in rest.iter().enumerate() {
+        if is_id(segment) && !walk.picked {
+            walk.steps.push(Step::Pick(segment.clone()));
+            walk.picked = true;
+            walk.many = false;
+            continue;
+        }
+        if let Some(property) = find_property(&walk.type_name, segment) {
+            if walk.many {
+                return Err(Fault::public(format!(
+                    "{segment} is a property of one {}: put the id of one before it \
+                     (…/{{id}}/{segment}).",
+                    walk.type_name
+                )));
+            }
+            walk.steps.push(Step::Property(property.name.clone()));
+            walk.properties.push(property.name.clone());
+            walk.type_name = property.type_name.clone();
+            walk.many = property.many;
+            walk.picked = false;
+            continue;
+        }
+        if walk.picked && schema().services.contains_key(&walk.type_name) {
+            // A method of the picked item's own service: call it there.
+            let item_service = walk.type_name.clone();
+            let guard = Box::new(walk.request(ctx, true, guard)?);
+            return route(ctx, &item_service, &rest[i - 1..], Some(guard));
+        }
+        return Err(method_not_found(&walk.type_name, segment));
+    }
+    if walk.picked && ctx.verb != Verb::Get {
+        // POST, PUT or DELETE on a nested item: createObject, editObject or deleteObject
+        // of the item's own service.
+        if schema().services.contains_key(&walk.type_name) {
+            let item_service = walk.type_name.clone();
+            let guard = Box::new(walk.request(ctx, true, guard)?);
+            return route(ctx, &item_service, &rest[rest.len() - 1..], Some(guard));
+        }
+        return Err(method_not_found(
+            &walk.type_name,
+            ctx.verb.implicit_method(),
+        ));
+    }
+    walk.request(ctx, false, guard)
+}
+
+/// A nested resource path walked so far.
+struct Walk<'a> {
+    service: &'a str,
+    method: String,
+    headers: CallHeaders,
+    type_name: String,
+    many: bool,
+    steps: Vec<Step>,
+    properties: Vec<String>,
+    picked: bool,
+}
+
+impl Walk<'_> {
+    /// The call that fetches the walk's end in one go, with the properties on the way folded
+    /// into the object mask. A guard asks for ids only and ignores the caller's mask, filter
+    /// and limit.
+    fn request(
+        &self,
+        ctx: &Ctx,
+        guard_only: bool,
+        guard: Option<Box<Request>>,
+    ) -> Result<Request, Fault> {
+        let mut mask = ObjectMask::default();
+        let mut strip_id = false;
+        if guard_only {
+            mask.properties.push(id_property());
+        } else if let Some(text) = &ctx.query.mask {
+            mask = ObjectMask::parse(text).map_err(|e| Fault::public(e.to_string()))?;
+            if self.picked && !mask.is_empty() && mask.get("id").is_none() {
+                strip_id = names_local_property(&self.type_name, &mask);
+                mask.properties.push(id_property());
+            }
+        }
+        let mut headers = self.headers.clone();
+        headers.mask = Some(MaskSource::Text(mask_text(&self.properties, &mask)));
+        headers.limit = None;
+        if guard_only {
+            headers.filter = None;
+        }
+        let type_name = if self.many {
+            format!("{}[]", self.type_name)
+        } else {
+            self.type_name.clone()
+        };
+        Ok(Request {
+            call: Call {
+                service: self.service.to_string(),
+                method: self.method.clone(),
+                headers,
+                args: Vec::new(),
+            },
+            format: ctx.format,
+            nav: Navigation {
+                steps: self.steps.clone(),
+                limit: if guard_only { None } else { ctx.query.limit },
+                strip_id,
+                type_name,
+            },
+            guard,
+        })
+    }
+}
+
+fn id_property() -> MaskProperty {
+    MaskProperty {
+        name: "id".to_string(),
+        cast: None,
+        children: ObjectMask::default(),
+    }
+}
+
+/// Whether the mask names a local property of the type, so that it restricts the type's
+/// local properties to the ones it names.
+fn names_local_property(type_name: &str, mask: &ObjectMask) -> bool {
+    let Some(t) = schema().type_def(type_name) else {
+        return false;
+    };
+    mask.properties.iter().any(|p| {
+        t.property(&p.name)
+            .is_some_and(|def| def.kind == PropertyKind::Local)
+    })
+}
+
+/// `mask[p1[p2[…user mask…]]]`: the caller's mask moved under the properties of the walk.
+fn mask_text(properties: &[String], mask: &ObjectMask) -> String {
+    let mut out = String::from(if mask.filtered {
+        "filteredMask"
+    } else {
+        "mask"
+    });
+    let write_cast = |out: &mut String| {
+        if let Some(cast) = &mask.cast {
+            out.push('(');
+            out.push_str(cast);
+            out.push(')');
+        }
+    };
+    if properties.is_empty() {
+        write_cast(&mut out);
+    }
+    out.push('[');
+    for (i, name) in properties.iter().enumerate() {
+        out.push_str(name);
+        if i + 1 == properties.len() {
+            write_cast(&mut out);
+        }
+        out.push('[');
+    }
+    write_mask_set(&mut out, &mask.properties);
+    for _ in properties {
+        out.push(']');
+    }
+    out.push(']');
+    out
+}
+
+fn write_mask_set(out: &mut String, properties: &[MaskProperty]) {
+    for (i, p) in properties.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&p.name);
+        if let Some(cast) = &p.cast {
+            out.push('(');
+            out.push_str(cast);
+            out.push(')');
+        }
+        if !p.children.is_empty() {
+            out.push('[');
+            write_mask_set(out, &p.children.properties);
+            out.push(']');
+        }
+    }
+}
+
+impl Navigation {
+    fn apply(&self, reply: Reply) -> Result<Reply, Fault> {
+        if self.steps.is_empty() {
+            return Ok(reply);
+        }
+        let mut value = reply.value;
+        for step in &self.steps {
+            value = match step {
+                Step::Pick(id) => pick(value, id)?,
+                Step::Property(name) => match value {
+                    Value::Struct(mut members) => members.shift_remove(name).unwrap_or(Value::Null),
+                    _ => Value::Null,
+                },
+            };
+        }
+        if self.strip_id {
+            if let Value::Struct(members) = &mut value {
+                members.shift_remove("id");
+            }
+        }
+        let mut total = None;
+        if let Value::Array(items) = &mut value {
+            total = Some(items.len() as u64);
+            if let Some(limit) = self.limit {
+                let offset = usize::try_from(limit.offset).unwrap_or(usize::MAX);
+                items.drain(..offset.min(items.len()));
+                if let Some(n) = limit.limit {
+                    items.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+                }
+            }
+        }
+        Ok(Reply {
+            value,
+            type_name: self.type_name.clone(),
+            total,
+        })
+    }
+}
+
+/// The item with that id: from a list, or the object itself when it has it.
+fn pick(value: Value, id: &str) -> Result<Value, Fault> {
+    let has_id = |v: &Value| match v.get("id") {
+        Some(Value::Int(i)) => id.parse::<i64>() == Ok(*i),
+        Some(Value::String(s)) => s == id,
+        _ => false,
+    };
+    match value {
+        Value::Array(items) => items.into_iter().find(has_id),
+        v @ Value::Struct(_) if has_id(&v) => Some(v),
+        _ => None,
+    }
+    .ok_or_else(|| Fault::not_found(id))
+}
+
+// ---------------------------------------------------------------------------------------
+// Arguments: path segments and bodies
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scalar {
+    Int,
+    Bool,
+    Float,
+    Text,
+}
+
+fn scalar_kind(type_name: &str) -> Option<Scalar> {
+    match type_name {
+        "int" | "integer" | "unsignedInt" | "long" | "unsignedLong" | "short" | "byte" => {
+            Some(Scalar::Int)
+        }
+        "boolean" => Some(Scalar::Bool),
+        "float" | "double" | "decimal" => Some(Scalar::Float),
+        "string" | "dateTime" | "base64Binary" => Some(Scalar::Text),
+        _ => None,
+    }
+}
+
+/// A value written as text (a path segment, an XML element), typed by the schema type it
+/// is for: numbers and booleans when the text is one, the text itself otherwise (the
+/// handler then says what is wrong with it).
+fn scalar_from_text(text: &str, type_name: &str) -> Value {
+    let trimmed = text.trim();
+    match scalar_kind(type_name) {
+        Some(Scalar::Int) => trimmed
+            .parse::<i64>()
+            .map(Value::Int)
+            .unwrap_or_else(|_| Value::String(text.to_string())),
+        Some(Scalar::Bool) => match trimmed {
+            "1" => Value::Bool(true),
+            "0" => Value::Bool(false),
+            t if t.eq_ignore_ascii_case("true") => Value::Bool(true),
+            t if t.eq_ignore_ascii_case("false") => Value::Bool(false),
+            _ => Value::String(text.to_string()),
+        },
+        Some(Scalar::Float) => match trimmed.parse::<f64>() {
+            Ok(f) if f.is_finite() => Value::Float(f),
+            _ => Value::String(text.to_string()),
+        },
+        Some(Scalar::Text) | None => Value::String(text.to_string()),
+    }
+}
+
+/// The `parameters` of a POST or PUT body, JSON or XML; an empty body has none.
+fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
+    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Ok(Vec::new()),
+        Some(b'{' | b'[') => json_args(body, params),
+        Some(b'<') => xml_args(body, params),
+        Some(_) => Err(Fault::not_well_formed(
+            "the body is neither JSON nor XML; send {\"parameters\": [...]}",
+        )),
+    }
+}
+
+const PARAMETERS_SHAPE: &str = "the body must be {\"parameters\": [...]}";
+
+fn json_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
+    let doc: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Fault::not_well_formed(format!("the body is not valid JSON: {e}")))?;
+    let serde_json::Value::Object(object) = doc else {
+        return Err(Fault::not_well_formed(PARAMETERS_SHAPE));
+    };
+    let args: Vec<Value> = match object.get("parameters") {
+        Some(serde_json::Value::Array(items)) => items.iter().map(Value::from).collect(),
+        Some(serde_json::Value::Null) => Vec::new(),
+        Some(single) => vec![Value::from(single)],
+        None if object.is_empty() => Vec::new(),
+        None => return Err(Fault::not_well_formed(PARAMETERS_SHAPE)),
+    };
+    // SLDN's examples send scalars as strings (`{"parameters": ["1"]}` for a boolean).
+    Ok(args
+        .into_iter()
+        .enumerate()
+        .map(|(i, arg)| match (&arg, params.get(i)) {
+            (Value::String(s), Some(p)) => scalar_from_text(s, &p.type_name),
+            _ => arg,
+        })
+        .collect())
+}
+
+fn xml_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
+    let root = parse_xml(body)?;
+    let parameters = if root.name == "parameters" {
+        &root
+    } else {
+        match root.children.iter().find(|c| c.name == "parameters") {
+            Some(p) => p,
+            None if root.children.is_empty() && is_blank(&root.text) => return Ok(Vec::new()),
+            None => {
+                return Err(Fault::not_well_formed(
+                    "the XML body must hold a <parameters> element",
+                ));
+            }
+        }
+    };
+    if parameters.children.is_empty() && !is_blank(&parameters.text) {
+        return Err(Fault::not_well_formed(
+            "<parameters> must hold one element per parameter",
+        ));
+    }
+    expect_no_text(parameters)?;
+    parameters
+        .children
+        .iter()
+        .enumerate()
+        .map(|(i, el)| xml_value(el, params.get(i).map(|p| p.type_name.as_str())))
+        .collect()
+}
+
+/// An element of an XML body as a value of the schema type `type_name` (`None`: unknown).
+fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
+    if el.nil {
+        return Ok(Value::Null);
+    }
+    let (base, many) = match type_name {
+        Some(t) => match t.strip_suffix("[]") {
+            Some(base) => (Some(base), true),
+            None => (Some(t), false),
+        },
+        None => (None, false),
+    };
+    if many {
+        if el.children.is_empty() {
+            return Ok(if is_blank(&el.text) {
+                Value::Array(Vec::new())
+            } else {
+                Value::Array(vec![scalar_from_text(&el.text, base.unwrap_or(""))])
+            });
+        }
+        expect_no_text(el)?;
+        return el
+            .children
+            .iter()
+            .map(|c| xml_value(c, base))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
+    }
+    let type_def = base.and_then(|b| schema().type_def(b));
+    if !el.children.is_empty() {
+        expect_no_text(el)?;
+        let scalar = base.and_then(scalar_kind).is_some();
+        if type_def.is_none() && (scalar || el.children.iter().all(|c| c.name == "item")) {
+            return el
+                .children
+                .iter()
+                .map(|c| xml_value(c, None))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array);
+        }
+        let mut members = Struct::new();
+        for child in &el.children {
+            let member_type = type_def.and_then(|t| t.property(&child.name)).map(|p| {
+                if p.many {
+                    format!("{}[]", p.type_name)
+                } else {
+                    p.type_name.clone()
+                }
+            });
+            members.insert(
+                child.name.clone(),
+                xml_value(child, member_type.as_deref())?,
+            );
+        }
+        return Ok(Value::Struct(members));
+    }
+    Ok(match base.and_then(scalar_kind) {
+        Some(Scalar::Text) => Value::String(el.text.clone()),
+        Some(_) if is_blank(&el.text) => Value::Null,
+        Some(_) => scalar_from_text(&el.text, base.unwrap_or("")),
+        None if type_def.is_some() && is_blank(&el.text) => Value::Struct(Struct::new()),
+        None => Value::String(el.text.clone()),
+    })
+}
+
+fn is_blank(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// An element with child elements may hold whitespace between them, nothing else.
+fn expect_no_text(el: &Element) -> Result<(), Fault> {
+    if is_blank(&el.text) {
+        Ok(())
+    } else {
+        Err(Fault::not_well_formed(format!(
+            "<{}> holds both text and elements",
+            el.name
+        )))
+    }
+}
+
+/// An XML element of a request body: its local name, child elements and text.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    children: Vec<Element>,
+    text: String,
+    /// `nil="true"` (any namespace prefix): the value is null.
+    nil: bool,
+}
+
+/// The body as a tree, refusing DTDs (entity expansion) and nesting deeper than
+/// [`MAX_XML_DEPTH`].
+fn parse_xml(body: &[u8]) -> Result<Element, Fault> {
+    let text: Cow<'_, str> = match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        // Not UTF-8: each byte is its Latin-1 code point.
+        Err(_) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let malformed = |detail: String| Fault::not_well_formed(detail);
+
+    let mut reader = Reader::from_str(text);
+    let config = reader.config_mut();
+    config.expand_empty_elements = true;
+    config.check_end_names = true;
+    config.check_comments = true;
+    config.allow_unmatched_ends = false;
+    config.trim_text(false);
+
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            malformed(format!(
+                "the body is not well-formed XML (at byte {}): {e}",
+                reader.error_position()
+            ))
+        })?;
+        match event {
+            Event::Start(e) => {
+                if root.is_some() {
+                    return Err(malformed("more than one root element".into()));
+                }
+                if stack.len() >= MAX_XML_DEPTH {
+                    return Err(malformed(format!(
+                        "elements nested deeper than {MAX_XML_DEPTH}"
+                    )));
+                }
+                let mut el = Element {
+                    name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    ..Element::default()
+                };
+                for attribute in e.attributes() {
+                    let attribute =
+                        attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
+                    if attribute.key.local_name().as_ref() == b"nil" {
+                        let value = attribute
+                            .unescape_value()
+                            .map_err(|err| malformed(format!("bad attribute: {err}")))?;
+                        el.nil = matches!(value.trim(), "true" | "1");
+                    }
+                }
+                stack.push(el);
+            }
+            Event::End(_) => {
+                let el = stack
+                    .pop()
+                    .ok_or_else(|| malformed("unexpected end tag".into()))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(el),
+                    None => root = Some(el),
+                }
+            }
+            Event::Empty(_) => return Err(malformed("unexpected empty element".into())),
+            Event::Text(t) => {
+                let piece = t
+                    .unescape()
+                    .map_err(|e| malformed(format!("bad reference: {e}")))?;
+                match stack.last_mut() {
+                    Some(el) => el.text.push_str(&piece),
+                    None if is_blank(&piece) => {}
+                    None => return Err(malformed("text outside the root element".into())),
+                }
+            }
+            Event::CData(c) => {
+                let piece = std::str::from_utf8(&c)
+                    .map_err(|_| malformed("CDATA section is not UTF-8".into()))?
+                    .to_string();
+                match stack.last_mut() {
+                    Some(el) => el.text.push_str(&piece),
+                    None => return Err(malformed("CDATA outside the root element".into())),
+                }
+            }
+            Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
+            Event::DocType(_) => {
+                return Err(malformed(
+                    "DOCTYPE and entity declarations are refused".into(),
+                ));
+            }
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err(malformed("unexpected end of document".into()));
+    }
+    root.ok_or_else(|| malformed("no root element".into()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Output
+
+fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec())
+}
+
+fn text_body(value: &Value) -> Vec<u8> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::Bool(b) => b.to_string().into_bytes(),
+        Value::Int(i) => i.to_string().into_bytes(),
+        Value::Float(f) if f.is_finite() => f.to_string().into_bytes(),
+        Value::Float(_) => Vec::new(),
+        Value::String(s) | Value::DateTime(s) => s.clone().into_bytes(),
+        Value::Base64(bytes) => STANDARD.encode(bytes).into_bytes(),
+        Value::Array(_) | Value::Struct(_) => json_bytes(&serde_json::Value::from(value)),
+    }
+}
+
+fn xml_document(value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
+    out.extend_from_slice(PROLOG);
+    write_element(&mut out, "root", value);
+    out
+}
+
+fn write_element(out: &mut Vec<u8>, name: &str, value: &Value) {
+    let name = element_name(name);
+    out.push(b'<');
+    out.extend_from_slice(name.as_bytes());
+    let scalar: Cow<'_, str> = match value {
+        Value::Null => {
+            out.extend_from_slice(b"/>");
+            return;
+        }
+        Value::Struct(members) => {
+            out.push(b'>');
+            for (member, v) in members {
+                write_element(out, member, v);
+            }
+            return close_element(out, &name);
+        }
+        Value::Array(items) => {
+            out.push(b'>');
+            for item in items {
+                write_element(out, "item", item);
+            }
+            return close_element(out, &name);
+        }
+        Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        Value::Int(i) => Cow::Owned(i.to_string()),
+        Value::Float(f) if f.is_finite() => Cow::Owned(f.to_string()),
+        Value::Float(_) => Cow::Borrowed(""),
+        Value::String(s) | Value::DateTime(s) => Cow::Borrowed(s),
+        Value::Base64(bytes) => Cow::Owned(STANDARD.encode(bytes)),
+    };
+    out.push(b'>');
+    write_text(out, &scalar);
+    close_element(out, &name);
+}
+
+fn close_element(out: &mut Vec<u8>, name: &str) {
+    out.extend_from_slice(b"</");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
+}
+
+/// A struct member name as an XML element name; characters a name cannot hold become `_`.
+fn element_name(name: &str) -> Cow<'_, str> {
+    let ok = |i: usize, c: char| {
+        c.is_ascii_alphabetic()
+            || c == '_'
+            || (i > 0 && (c.is_ascii_digit() || c == '-' || c == '.'))
+    };
+    if !name.is_empty() && name.chars().enumerate().all(|(i, c)| ok(i, c)) {
+        return Cow::Borrowed(name);
+    }
+    let mut fixed: String = name
+        .chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if ok(i, c) || (i == 0 && c.is_ascii_digit()) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !fixed.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+        fixed.insert(0, '_');
+    }
+    Cow::Owned(fixed)
+}
+
+/// Character data escaped so an XML 1.0 parser reads back `text`; characters XML 1.0
+/// cannot carry become U+FFFD, and `\r` goes out as a reference (parsers drop a literal one).
+fn write_text(out: &mut Vec<u8>, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.extend_from_slice(b"&amp;"),
+            '<' => out.extend_from_slice(b"&lt;"),
+            '>' => out.extend_from_slice(b"&gt;"),
+            '\r' => out.extend_from_slice(b"&#13;"),
+            '\t' | '\n' => out.push(c as u8),
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
+                out.extend_from_slice("\u{fffd}".as_bytes())
+            }
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+}

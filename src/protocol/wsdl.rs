@@ -1,0 +1,948 @@
+//! WSDL 1.1 documents for the SOAP transport, generated from the schema.
+//!
+//! One document per served service and API version, in the shape of the real API's:
+//! rpc/encoded operations (one per method that dispatches here), message parts named as the
+//! SLDN method pages name the parameters, SOAP-ENC arrays named `{Type}Array`, and literal
+//! SOAP headers (`authenticate`, `{Service}InitParameters`, `SoftLayer_ObjectMask`,
+//! `{Service}ObjectMask`, `{Service}ObjectFilter`, `resultLimit`, and `totalItems` on list
+//! results). Everything comes from [`crate::schema::schema`] and
+//! [`crate::services::is_dispatched`], so a method or service added there appears here with
+//! no list to update; the generated files in `wsdl/` are checked against the schema by the
+//! `committed_wsdl_matches_the_schema` test.
+//!
+//! Each document is self-contained, so strict stacks (zeep resolves every reference) load
+//! it with no network:
+//!
+//! - every complex type reachable from the operations is declared: parameter and return
+//!   types, the types their properties reach, their base types (as `complexContent`
+//!   extensions, so an `xsi:type` naming a subtype is valid where the base is declared) and
+//!   their subtypes (the reply names the concrete type of a polymorphic relation);
+//! - properties whose type the schema does not describe are left out: no handler can
+//!   return one (the store holds only schema types), and a declaration without properties
+//!   would be a guess;
+//! - a parameter or return type the schema does not describe gets an empty complex type;
+//! - the few SOAP-ENC declarations the arrays use are declared inline in a second schema,
+//!   because zeep would otherwise fetch the encoding schema from the Internet;
+//! - `{Service}ObjectFilter` is a typed tree, `{Type}ObjectFilter` for the types the
+//!   service type reaches through relational properties, each local and count property an
+//!   operation (`operation`, `options[name, value]`), so softlayer-python's
+//!   `ObjectFilterType(**filter)` and PHP's nested objects serialise into it.
+
+use crate::protocol::ApiVersion;
+use crate::schema::{MethodDef, PropertyDef, PropertyKind, schema};
+use crate::value::Struct;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub(crate) const SOAP_ENV: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+pub(crate) const SOAP_ENC: &str = "http://schemas.xmlsoap.org/soap/encoding/";
+pub(crate) const XSD: &str = "http://www.w3.org/2001/XMLSchema";
+pub(crate) const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// The operation filter leaf and its option, shared by every `…ObjectFilter` type.
+pub(crate) const FILTER_OPERATION: &str = "SoftLayer_ObjectFilter_Operation";
+pub(crate) const FILTER_OPTION: &str = "SoftLayer_ObjectFilter_Option";
+
+/// The address written into the files under `wsdl/`.
+pub const PLACEHOLDER_BASE: &str = "http://127.0.0.1:8080";
+
+/// The command that rewrites `wsdl/`.
+pub const REGENERATE_COMMAND: &str = "softlayer-ticket-server wsdl --out wsdl";
+
+/// The target namespace of a version's WSDL and of its SOAP messages.
+pub(crate) fn namespace(version: ApiVersion) -> &'static str {
+    match version {
+        ApiVersion::V3 => "http://api.service.softlayer.com/soap/v3/",
+        ApiVersion::V3_1 => "http://api.service.softlayer.com/soap/v3.1/",
+    }
+}
+
+/// The XML Schema built-in for a scalar type name of the schema; `None` for complex types
+/// and `void`.
+pub(crate) fn xsd_type(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "int" => "int",
+        "integer" => "integer",
+        "long" => "long",
+        "short" => "short",
+        "byte" => "byte",
+        "unsignedInt" => "unsignedInt",
+        "unsignedLong" => "unsignedLong",
+        "unsignedShort" => "unsignedShort",
+        "unsignedByte" => "unsignedByte",
+        "nonNegativeInteger" => "nonNegativeInteger",
+        "positiveInteger" => "positiveInteger",
+        "string" => "string",
+        "boolean" => "boolean",
+        "dateTime" => "dateTime",
+        "date" => "date",
+        "time" => "time",
+        "decimal" => "decimal",
+        "float" => "float",
+        "double" => "double",
+        "base64Binary" => "base64Binary",
+        "hexBinary" => "hexBinary",
+        "anyURI" => "anyURI",
+        "anyType" => "anyType",
+        _ => return None,
+    })
+}
+
+/// Whether a property appears in the WSDL: its type is a built-in or a schema type.
+fn declared(p: &PropertyDef) -> bool {
+    xsd_type(&p.type_name).is_some() || schema().type_def(&p.type_name).is_some()
+}
+
+/// The services that get a WSDL: those of the schema with at least one method that
+/// dispatches, in schema order.
+pub fn served_services() -> Vec<&'static str> {
+    schema()
+        .services
+        .iter()
+        .filter(|(name, service)| {
+            service
+                .methods
+                .keys()
+                .any(|m| crate::services::is_dispatched(name, m))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
+/// The operations of a served service: its dispatched methods, in schema order.
+fn operations(service: &str) -> Vec<(&'static str, &'static MethodDef)> {
+    let Some(def) = schema().services.get(service) else {
+        return Vec::new();
+    };
+    def.methods
+        .iter()
+        .filter(|(m, _)| crate::services::is_dispatched(service, m))
+        .map(|(m, d)| (m.as_str(), d))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+// The type model shared with the SOAP codec
+
+/// How a schema type is laid out in the WSDL: its base, its own elements, and the
+/// position of every element (inherited ones first) in its `xsd:sequence`.
+pub(crate) struct Layout {
+    pub parent: Option<&'static str>,
+    pub own: Vec<&'static PropertyDef>,
+    pub position: HashMap<&'static str, usize>,
+}
+
+fn layouts() -> &'static HashMap<&'static str, Layout> {
+    static LAYOUTS: OnceLock<HashMap<&'static str, Layout>> = OnceLock::new();
+    LAYOUTS.get_or_init(|| {
+        let mut out = HashMap::new();
+        for name in schema().types.keys() {
+            build_layout(name, &mut out, 0);
+        }
+        out
+    })
+}
+
+fn build_layout(name: &'static str, out: &mut HashMap<&'static str, Layout>, depth: usize) {
+    if out.contains_key(name) {
+        return;
+    }
+    let Some(t) = schema().type_def(name) else {
+        return;
+    };
+    let parent = t
+        .parent
+        .as_deref()
+        .filter(|p| *p != name && depth < 32 && schema().type_def(p).is_some());
+    let mut position: HashMap<&'static str, usize> = HashMap::new();
+    if let Some(p) = parent {
+        build_layout(p, out, depth + 1);
+        if let Some(base) = out.get(p) {
+            position = base.position.clone();
+        }
+    }
+    let own: Vec<&'static PropertyDef> = t
+        .properties
+        .values()
+        .filter(|p| declared(p) && !position.contains_key(p.name.as_str()))
+        .collect();
+    for p in &own {
+        let next = position.len();
+        position.insert(p.name.as_str(), next);
+    }
+    out.insert(
+        name,
+        Layout {
+            parent: parent.filter(|p| out.contains_key(p)),
+            own,
+            position,
+        },
+    );
+}
+
+pub(crate) fn layout(name: &str) -> Option<&'static Layout> {
+    layouts().get(name)
+}
+
+/// Direct subtypes of each schema type, sorted by name.
+fn subtypes() -> &'static HashMap<&'static str, Vec<&'static str>> {
+    static SUBTYPES: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    SUBTYPES.get_or_init(|| {
+        let mut out: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for (name, layout) in layouts() {
+            if let Some(parent) = layout.parent {
+                out.entry(parent).or_default().push(name);
+            }
+        }
+        for children in out.values_mut() {
+            children.sort_unstable();
+        }
+        out
+    })
+}
+
+/// Every subtype of `name`, nearest first.
+fn descendants(name: &str) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    let mut queue: Vec<&'static str> = subtypes().get(name).cloned().unwrap_or_default();
+    let mut i = 0;
+    while i < queue.len() {
+        let t = queue[i];
+        i += 1;
+        if out.contains(&t) {
+            continue;
+        }
+        out.push(t);
+        if let Some(more) = subtypes().get(t) {
+            queue.extend(more.iter().copied());
+        }
+    }
+    out
+}
+
+/// The type a struct is written as where `declared` is expected: `declared` itself when it
+/// has every member, otherwise the smallest subtype that has them all (a relation typed
+/// `SoftLayer_User_Interface` holds a `SoftLayer_User_Customer`).
+pub(crate) fn concrete_type<'a>(declared: &'a str, members: &Struct) -> &'a str {
+    let fits = |t: &str| {
+        layout(t).is_some_and(|l| members.keys().all(|k| l.position.contains_key(k.as_str())))
+    };
+    if layout(declared).is_none() || fits(declared) {
+        return declared;
+    }
+    descendants(declared)
+        .into_iter()
+        .filter(|t| fits(t))
+        .min_by_key(|t| layout(t).map(|l| l.position.len()).unwrap_or(usize::MAX))
+        .unwrap_or(declared)
+}
+
+// ---------------------------------------------------------------------------------------
+// Documents
+
+/// The WSDL for a service, with `soap:address` = `address`; `None` for services this
+/// server does not serve.
+pub fn document(service: &str, version: ApiVersion, address: &str) -> Option<String> {
+    let (head, tail) = cached(service, version)?;
+    let mut out = String::with_capacity(head.len() + tail.len() + address.len() + 16);
+    out.push_str(head);
+    escape_into(&mut out, address);
+    out.push_str(tail);
+    Some(out)
+}
+
+/// A generated document split around its address, built once per service and version.
+fn cached(service: &str, version: ApiVersion) -> Option<(&'static str, &'static str)> {
+    type Split = (String, String);
+    static CACHE: OnceLock<HashMap<(String, &'static str), Split>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        let mut out = HashMap::new();
+        for s in served_services() {
+            for v in [ApiVersion::V3, ApiVersion::V3_1] {
+                let doc = generate(s, v, ADDRESS_MARK);
+                if let Some((head, tail)) = doc.split_once(ADDRESS_MARK) {
+                    out.insert((s.to_string(), v.as_str()), (head.into(), tail.into()));
+                }
+            }
+        }
+        out
+    });
+    cache
+        .get(&(service.to_string(), version.as_str()))
+        .map(|(h, t)| (h.as_str(), t.as_str()))
+}
+
+/// Stands for the address while a document is cached; no schema name contains it.
+const ADDRESS_MARK: &str = "\u{1}ADDRESS\u{1}";
+
+/// Writes `{dir}/{version}/{Service}.wsdl` for every served service and both versions,
+/// with the address `http://127.0.0.1:8080/soap/{version}/{Service}`; returns the files
+/// written.
+pub fn generate_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for version in [ApiVersion::V3, ApiVersion::V3_1] {
+        let sub = dir.join(version.as_str());
+        std::fs::create_dir_all(&sub)?;
+        for service in served_services() {
+            let address = format!("{PLACEHOLDER_BASE}/soap/{}/{service}", version.as_str());
+            let text = document(service, version, &address).unwrap_or_default();
+            let path = sub.join(format!("{service}.wsdl"));
+            std::fs::write(&path, text)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// A type reference as the WSDL writes it.
+fn qname(type_name: &str, many: bool) -> String {
+    match (xsd_type(type_name), many) {
+        (Some(x), false) => format!("xsd:{x}"),
+        (Some(x), true) => format!("tns:{x}Array"),
+        (None, false) => format!("tns:{type_name}"),
+        (None, true) => format!("tns:{type_name}Array"),
+    }
+}
+
+fn split_many(type_name: &str) -> (&str, bool) {
+    match type_name.strip_suffix("[]") {
+        Some(base) => (base, true),
+        None => (type_name, false),
+    }
+}
+
+/// What one service's document declares.
+#[derive(Default)]
+struct Plan {
+    /// Schema types.
+    complex: BTreeSet<&'static str>,
+    /// Types operations use that the schema does not describe.
+    empty: BTreeSet<String>,
+    /// Item types of `{Type}Array`s, by array name.
+    arrays: BTreeMap<String, String>,
+    /// Types that get a `{Type}ObjectFilter`.
+    filters: BTreeSet<&'static str>,
+}
+
+impl Plan {
+    fn new(service: &str, ops: &[(&'static str, &'static MethodDef)]) -> Plan {
+        let mut plan = Plan::default();
+        let mut queue: Vec<String> = vec![service.to_string()];
+        let mut use_type = |plan: &mut Plan, queue: &mut Vec<String>, t: &str| {
+            let (base, many) = split_many(t);
+            if base == "void" {
+                return;
+            }
+            if many {
+                plan.add_array(base);
+            }
+            queue.push(base.to_string());
+        };
+        for (_, m) in ops {
+            for p in &m.parameters {
+                use_type(&mut plan, &mut queue, &p.type_name);
+            }
+            use_type(&mut plan, &mut queue, &m.returns);
+        }
+        let mut seen: HashSet<String> = HashSet::new();
+        while let Some(name) = queue.pop() {
+            if !seen.insert(name.clone()) || xsd_type(&name).is_some() {
+                continue;
+            }
+            let Some((key, _)) = schema().types.get_key_value(name.as_str()) else {
+                plan.empty.insert(name);
+                continue;
+            };
+            let key: &'static str = key.as_str();
+            plan.complex.insert(key);
+            let Some(l) = layout(key) else { continue };
+            if let Some(p) = l.parent {
+                queue.push(p.to_string());
+            }
+            queue.extend(descendants(key).into_iter().map(str::to_string));
+            for p in &l.own {
+                if p.many {
+                    plan.add_array(&p.type_name);
+                }
+                queue.push(p.type_name.clone());
+            }
+        }
+        // Filters follow relational properties from the service's type.
+        let mut queue: Vec<&'static str> = schema()
+            .types
+            .get_key_value(service)
+            .map(|(k, _)| vec![k.as_str()])
+            .unwrap_or_default();
+        while let Some(t) = queue.pop() {
+            if !plan.filters.insert(t) {
+                continue;
+            }
+            for p in filter_properties(t) {
+                if p.kind == PropertyKind::Relational {
+                    if let Some((k, _)) = schema().types.get_key_value(p.type_name.as_str()) {
+                        queue.push(k.as_str());
+                    }
+                }
+            }
+        }
+        plan
+    }
+
+    fn add_array(&mut self, item: &str) {
+        let name = match xsd_type(item) {
+            Some(x) => format!("{x}Array"),
+            None => format!("{item}Array"),
+        };
+        self.arrays.insert(name, qname(item, false));
+    }
+}
+
+/// The properties of a type an object filter may name: every declared one.
+pub(crate) fn filter_properties(type_name: &str) -> impl Iterator<Item = &'static PropertyDef> {
+    schema()
+        .type_def(type_name)
+        .into_iter()
+        .flat_map(|t| t.properties.values())
+        .filter(|p| declared(p))
+}
+
+/// The headers an operation's input binds: those its method page lists, plus
+/// `authenticate` everywhere, and result limits and filters on list results.
+fn input_headers(service: &str, method: &MethodDef) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |h: String| {
+        if !names.contains(&h) {
+            names.push(h);
+        }
+    };
+    add("authenticate".into());
+    for h in method
+        .required_headers
+        .iter()
+        .chain(&method.optional_headers)
+    {
+        add(h.clone());
+    }
+    if method.returns_list() {
+        add("resultLimit".into());
+        add(format!("{service}ObjectFilter"));
+    }
+    // Only the headers this document declares (a page may name another service's).
+    let known = header_names(service);
+    names.retain(|h| known.contains(h));
+    names
+}
+
+/// Every header element a service's document declares.
+fn header_names(service: &str) -> Vec<String> {
+    vec![
+        "authenticate".into(),
+        format!("{service}InitParameters"),
+        "SoftLayer_ObjectMask".into(),
+        format!("{service}ObjectMask"),
+        format!("{service}ObjectFilter"),
+        "resultLimit".into(),
+        "totalItems".into(),
+    ]
+}
+
+/// Builds a document; `address` is written as given (the cache passes a marker).
+fn generate(service: &str, version: ApiVersion, address: &str) -> String {
+    let ns = namespace(version);
+    let ops = operations(service);
+    let plan = Plan::new(service, &ops);
+    let mut w = String::with_capacity(256 * 1024);
+
+    w.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        w,
+        "<!-- {service} (API {}): generated from schema/softlayer.json by softlayer-ticket-server; \
+         regenerate the copies in wsdl/ with `{REGENERATE_COMMAND}`. -->",
+        version.as_str()
+    );
+    let _ = writeln!(
+        w,
+        "<definitions name=\"{service}\" targetNamespace=\"{ns}\" \
+         xmlns=\"http://schemas.xmlsoap.org/wsdl/\" xmlns:tns=\"{ns}\" \
+         xmlns:soap=\"http://schemas.xmlsoap.org/wsdl/soap/\" xmlns:soapenc=\"{SOAP_ENC}\" \
+         xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\" xmlns:xsd=\"{XSD}\">"
+    );
+
+    // Types.
+    w.push_str("  <types>\n");
+    let _ = writeln!(
+        w,
+        "    <xsd:schema targetNamespace=\"{SOAP_ENC}\">\n\
+         \x20     <xsd:attribute name=\"arrayType\" type=\"xsd:string\"/>\n\
+         \x20     <xsd:complexType name=\"Array\">\n\
+         \x20       <xsd:sequence>\n\
+         \x20         <xsd:any namespace=\"##any\" processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n\
+         \x20       </xsd:sequence>\n\
+         \x20       <xsd:attribute ref=\"soapenc:arrayType\"/>\n\
+         \x20       <xsd:anyAttribute namespace=\"##other\" processContents=\"lax\"/>\n\
+         \x20     </xsd:complexType>\n\
+         \x20   </xsd:schema>"
+    );
+    let _ = writeln!(w, "    <xsd:schema targetNamespace=\"{ns}\">");
+    let _ = writeln!(w, "      <xsd:import namespace=\"{SOAP_ENC}\"/>");
+
+    for name in &plan.complex {
+        let Some(l) = layout(name) else { continue };
+        let _ = writeln!(w, "      <xsd:complexType name=\"{name}\">");
+        let indent = match l.parent {
+            Some(parent) => {
+                let _ = writeln!(
+                    w,
+                    "        <xsd:complexContent>\n          <xsd:extension base=\"tns:{parent}\">"
+                );
+                "            "
+            }
+            None => "        ",
+        };
+        if l.own.is_empty() {
+            let _ = writeln!(w, "{indent}<xsd:sequence/>");
+        } else {
+            let _ = writeln!(w, "{indent}<xsd:sequence>");
+            for p in &l.own {
+                let _ = writeln!(
+                    w,
+                    "{indent}  <xsd:element name=\"{}\" type=\"{}\" minOccurs=\"0\"/>",
+                    p.name,
+                    qname(&p.type_name, p.many)
+                );
+            }
+            let _ = writeln!(w, "{indent}</xsd:sequence>");
+        }
+        if l.parent.is_some() {
+            w.push_str("          </xsd:extension>\n        </xsd:complexContent>\n");
+        }
+        w.push_str("      </xsd:complexType>\n");
+    }
+    for name in &plan.empty {
+        let _ = writeln!(
+            w,
+            "      <xsd:complexType name=\"{name}\">\n        <xsd:sequence/>\n      </xsd:complexType>"
+        );
+    }
+    for (name, item) in &plan.arrays {
+        let _ = writeln!(
+            w,
+            "      <xsd:complexType name=\"{name}\">\n\
+             \x20       <xsd:complexContent>\n\
+             \x20         <xsd:restriction base=\"soapenc:Array\">\n\
+             \x20           <xsd:attribute ref=\"soapenc:arrayType\" wsdl:arrayType=\"{item}[]\"/>\n\
+             \x20         </xsd:restriction>\n\
+             \x20       </xsd:complexContent>\n\
+             \x20     </xsd:complexType>"
+        );
+    }
+
+    // Header types.
+    let record = |w: &mut String, name: &str, fields: &[(&str, &str)]| {
+        let _ = writeln!(
+            w,
+            "      <xsd:complexType name=\"{name}\">\n        <xsd:sequence>"
+        );
+        for (field, ty) in fields {
+            let _ = writeln!(
+                w,
+                "          <xsd:element name=\"{field}\" type=\"{ty}\" minOccurs=\"0\"/>"
+            );
+        }
+        w.push_str("        </xsd:sequence>\n      </xsd:complexType>\n");
+    };
+    record(
+        &mut w,
+        "authenticate",
+        &[
+            ("username", "xsd:string"),
+            ("apiKey", "xsd:string"),
+            ("userId", "xsd:int"),
+            ("authToken", "xsd:string"),
+        ],
+    );
+    record(
+        &mut w,
+        &format!("{service}InitParameters"),
+        &[("id", "xsd:int")],
+    );
+    record(&mut w, "SoftLayer_ObjectMask", &[("mask", "xsd:string")]);
+    let service_type = format!("tns:{service}");
+    record(
+        &mut w,
+        &format!("{service}ObjectMask"),
+        &[("mask", service_type.as_str())],
+    );
+    record(
+        &mut w,
+        "resultLimit",
+        &[("limit", "xsd:int"), ("offset", "xsd:int")],
+    );
+    record(&mut w, "totalItems", &[("amount", "xsd:int")]);
+
+    // Object filters.
+    let _ = writeln!(
+        w,
+        "      <xsd:complexType name=\"{FILTER_OPERATION}\">\n\
+         \x20       <xsd:sequence>\n\
+         \x20         <xsd:element name=\"operation\" type=\"xsd:anyType\" minOccurs=\"0\"/>\n\
+         \x20         <xsd:element name=\"options\" type=\"tns:{FILTER_OPTION}\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n\
+         \x20       </xsd:sequence>\n\
+         \x20     </xsd:complexType>\n\
+         \x20     <xsd:complexType name=\"{FILTER_OPTION}\">\n\
+         \x20       <xsd:sequence>\n\
+         \x20         <xsd:element name=\"name\" type=\"xsd:string\" minOccurs=\"0\"/>\n\
+         \x20         <xsd:element name=\"value\" type=\"xsd:anyType\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n\
+         \x20       </xsd:sequence>\n\
+         \x20     </xsd:complexType>"
+    );
+    if !plan.filters.contains(service) {
+        // A service whose type the schema does not describe filters nothing.
+        let _ = writeln!(
+            w,
+            "      <xsd:complexType name=\"{service}ObjectFilter\">\n        <xsd:sequence/>\n      </xsd:complexType>"
+        );
+    }
+    for t in &plan.filters {
+        let _ = writeln!(
+            w,
+            "      <xsd:complexType name=\"{t}ObjectFilter\">\n        <xsd:sequence>"
+        );
+        for p in filter_properties(t) {
+            let ty = match p.kind {
+                PropertyKind::Relational if schema().type_def(&p.type_name).is_some() => {
+                    format!("tns:{}ObjectFilter", p.type_name)
+                }
+                _ => format!("tns:{FILTER_OPERATION}"),
+            };
+            let _ = writeln!(
+                w,
+                "          <xsd:element name=\"{}\" type=\"{ty}\" minOccurs=\"0\"/>",
+                p.name
+            );
+        }
+        w.push_str("        </xsd:sequence>\n      </xsd:complexType>\n");
+    }
+    for h in header_names(service) {
+        let _ = writeln!(w, "      <xsd:element name=\"{h}\" type=\"tns:{h}\"/>");
+    }
+    w.push_str("    </xsd:schema>\n  </types>\n");
+
+    // Messages.
+    for h in header_names(service) {
+        let _ = writeln!(
+            w,
+            "  <message name=\"{h}Header\">\n    <part name=\"{h}\" element=\"tns:{h}\"/>\n  </message>"
+        );
+    }
+    for (name, m) in &ops {
+        let _ = writeln!(w, "  <message name=\"{name}Request\">");
+        for p in &m.parameters {
+            let (base, many) = split_many(&p.type_name);
+            let _ = writeln!(
+                w,
+                "    <part name=\"{}\" type=\"{}\"/>",
+                p.name,
+                qname(base, many)
+            );
+        }
+        w.push_str("  </message>\n");
+        let (base, many) = split_many(&m.returns);
+        if base == "void" {
+            let _ = writeln!(w, "  <message name=\"{name}Response\"/>");
+        } else {
+            let _ = writeln!(
+                w,
+                "  <message name=\"{name}Response\">\n    <part name=\"{name}Return\" type=\"{}\"/>\n  </message>",
+                qname(base, many)
+            );
+        }
+    }
+
+    // Port type.
+    let _ = writeln!(w, "  <portType name=\"{service}PortType\">");
+    for (name, _) in &ops {
+        let _ = writeln!(
+            w,
+            "    <operation name=\"{name}\">\n\
+             \x20     <input message=\"tns:{name}Request\"/>\n\
+             \x20     <output message=\"tns:{name}Response\"/>\n\
+             \x20   </operation>"
+        );
+    }
+    w.push_str("  </portType>\n");
+
+    // Binding.
+    let body =
+        format!("<soap:body use=\"encoded\" namespace=\"{ns}\" encodingStyle=\"{SOAP_ENC}\"/>");
+    let _ = writeln!(
+        w,
+        "  <binding name=\"{service}Binding\" type=\"tns:{service}PortType\">\n\
+         \x20   <soap:binding style=\"rpc\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>"
+    );
+    for (name, m) in &ops {
+        let _ = writeln!(
+            w,
+            "    <operation name=\"{name}\">\n\
+             \x20     <soap:operation soapAction=\"{ns}{service}Action\" style=\"rpc\"/>\n\
+             \x20     <input>"
+        );
+        for h in input_headers(service, m) {
+            let _ = writeln!(
+                w,
+                "        <soap:header message=\"tns:{h}Header\" part=\"{h}\" use=\"literal\"/>"
+            );
+        }
+        let _ = writeln!(w, "        {body}\n      </input>\n      <output>");
+        if m.returns_list() {
+            w.push_str(
+                "        <soap:header message=\"tns:totalItemsHeader\" part=\"totalItems\" use=\"literal\"/>\n",
+            );
+        }
+        let _ = writeln!(w, "        {body}\n      </output>\n    </operation>");
+    }
+    w.push_str("  </binding>\n");
+
+    // Service.
+    let _ = writeln!(
+        w,
+        "  <service name=\"{service}Service\">\n\
+         \x20   <port name=\"{service}Port\" binding=\"tns:{service}Binding\">\n\
+         \x20     <soap:address location=\"{address}\"/>\n\
+         \x20   </port>\n\
+         \x20 </service>\n\
+         </definitions>"
+    );
+    w
+}
+
+/// Escapes text for an attribute value.
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if (c as u32) < 0x20 => out.push(' '),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn committed_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("wsdl")
+    }
+
+    /// The files under `wsdl/` are what the schema generates today. With
+    /// `REGENERATE_WSDL=1` the test rewrites them instead.
+    #[test]
+    fn committed_wsdl_matches_the_schema() {
+        let committed = committed_dir();
+        if std::env::var_os("REGENERATE_WSDL").is_some_and(|v| v == "1") {
+            let _ = std::fs::remove_dir_all(&committed);
+            generate_all(&committed).expect("write wsdl/");
+            return;
+        }
+        let tmp = std::env::temp_dir().join(format!(
+            "wsdl-drift-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        let _ = std::fs::remove_dir_all(&tmp);
+        let written = generate_all(&tmp).expect("generate into a temp dir");
+        let mut problems = Vec::new();
+        let mut expected = BTreeSet::new();
+        for path in &written {
+            let rel = path.strip_prefix(&tmp).unwrap().to_path_buf();
+            expected.insert(rel.clone());
+            let fresh = std::fs::read(path).unwrap();
+            match std::fs::read(committed.join(&rel)) {
+                Ok(old) if old == fresh => {}
+                Ok(_) => problems.push(format!("wsdl/{} differs", rel.display())),
+                Err(_) => problems.push(format!("wsdl/{} is missing", rel.display())),
+            }
+        }
+        for version in ["v3", "v3.1"] {
+            if let Ok(entries) = std::fs::read_dir(committed.join(version)) {
+                for e in entries.flatten() {
+                    let rel = Path::new(version).join(e.file_name());
+                    if !expected.contains(&rel) {
+                        problems.push(format!("wsdl/{} is not generated any more", rel.display()));
+                    }
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        assert!(
+            problems.is_empty(),
+            "the WSDL files in wsdl/ have drifted from the schema:\n  {}\n\
+             regenerate them with `{REGENERATE_COMMAND}` (or `REGENERATE_WSDL=1 cargo test \
+             --bin softlayer-ticket-server committed_wsdl`) and commit the result",
+            problems.join("\n  ")
+        );
+    }
+
+    #[test]
+    fn served_services_are_those_with_handlers() {
+        let served = served_services();
+        for s in [
+            "SoftLayer_Account",
+            "SoftLayer_Ticket",
+            "SoftLayer_Ticket_Subject",
+            "SoftLayer_Ticket_Priority",
+        ] {
+            assert!(served.contains(&s), "{s} missing from {served:?}");
+        }
+        for s in &served {
+            assert!(document(s, ApiVersion::V3_1, "http://x/").is_some());
+        }
+        assert!(document("SoftLayer_Nope", ApiVersion::V3_1, "http://x/").is_none());
+    }
+
+    #[test]
+    fn address_and_namespace() {
+        let doc = document(
+            "SoftLayer_Ticket",
+            ApiVersion::V3,
+            "http://h:1/soap/v3/SoftLayer_Ticket?a=1&b=2",
+        )
+        .unwrap();
+        assert!(doc.contains(
+            "<soap:address location=\"http://h:1/soap/v3/SoftLayer_Ticket?a=1&amp;b=2\"/>"
+        ));
+        assert!(doc.contains("targetNamespace=\"http://api.service.softlayer.com/soap/v3/\""));
+        let doc = document("SoftLayer_Ticket", ApiVersion::V3_1, "http://h/").unwrap();
+        assert!(doc.contains("targetNamespace=\"http://api.service.softlayer.com/soap/v3.1/\""));
+    }
+
+    /// Every dispatched method is an operation, with its parameters as parts.
+    #[test]
+    fn operations_and_parts() {
+        let doc = document("SoftLayer_Ticket", ApiVersion::V3_1, "http://h/").unwrap();
+        for (name, m) in operations("SoftLayer_Ticket") {
+            assert!(
+                doc.contains(&format!("<operation name=\"{name}\">")),
+                "{name}"
+            );
+            for p in &m.parameters {
+                assert!(
+                    doc.contains(&format!("<part name=\"{}\" ", p.name)),
+                    "{name}"
+                );
+            }
+        }
+        assert!(doc.contains(
+            "<message name=\"createStandardTicketRequest\">\n    \
+             <part name=\"templateObject\" type=\"tns:SoftLayer_Ticket\"/>\n    \
+             <part name=\"contents\" type=\"xsd:string\"/>"
+        ));
+        assert!(doc.contains("<part name=\"getObjectReturn\" type=\"tns:SoftLayer_Ticket\"/>"));
+        assert!(
+            !doc.contains("<operation name=\"getBnppSupportedFlag\">")
+                || crate::services::is_dispatched("SoftLayer_Ticket", "getBnppSupportedFlag")
+        );
+    }
+
+    /// Every `tns:` reference resolves to a declaration in the same document.
+    #[test]
+    fn references_resolve() {
+        for service in served_services() {
+            for version in [ApiVersion::V3, ApiVersion::V3_1] {
+                let doc = document(service, version, "http://h/").unwrap();
+                let declared: HashSet<&str> = doc
+                    .split("<xsd:complexType name=\"")
+                    .skip(1)
+                    .chain(doc.split("<xsd:element name=\"").skip(1))
+                    .chain(doc.split("<message name=\"").skip(1))
+                    .chain(doc.split("<portType name=\"").skip(1))
+                    .chain(doc.split("<binding name=\"").skip(1))
+                    .filter_map(|s| s.split('"').next())
+                    .collect();
+                for piece in doc.split("\"tns:").skip(1) {
+                    let name = piece.split(['"', '[']).next().unwrap();
+                    assert!(
+                        declared.contains(name),
+                        "{service} {}: tns:{name} is not declared",
+                        version.as_str()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn header_types_and_arrays() {
+        let doc = document("SoftLayer_Account", ApiVersion::V3_1, "http://h/").unwrap();
+        for h in [
+            "authenticate",
+            "SoftLayer_AccountInitParameters",
+            "SoftLayer_ObjectMask",
+            "SoftLayer_AccountObjectMask",
+            "SoftLayer_AccountObjectFilter",
+            "resultLimit",
+            "totalItems",
+        ] {
+            assert!(
+                doc.contains(&format!("<xsd:complexType name=\"{h}\">")),
+                "{h}"
+            );
+            assert!(doc.contains(&format!("<xsd:element name=\"{h}\" type=\"tns:{h}\"/>")));
+        }
+        assert!(doc.contains("<xsd:complexType name=\"SoftLayer_TicketArray\">"));
+        assert!(doc.contains("wsdl:arrayType=\"tns:SoftLayer_Ticket[]\""));
+        // getTickets is a list: it binds resultLimit and reports totalItems.
+        let op = doc.split("<operation name=\"getTickets\">").nth(2).unwrap();
+        let op = op.split("</operation>").next().unwrap();
+        assert!(op.contains("part=\"resultLimit\""), "{op}");
+        assert!(op.contains("part=\"totalItems\""), "{op}");
+    }
+
+    #[test]
+    fn subtypes_extend_their_base() {
+        let doc = document("SoftLayer_Ticket", ApiVersion::V3_1, "http://h/").unwrap();
+        assert!(doc.contains(
+            "<xsd:complexType name=\"SoftLayer_Ticket_Attachment_Hardware\">\n        \
+             <xsd:complexContent>\n          <xsd:extension base=\"tns:SoftLayer_Ticket_Attachment\">"
+        ));
+        // The customer user behind a SoftLayer_User_Interface relation is declared.
+        assert!(doc.contains("<xsd:complexType name=\"SoftLayer_User_Customer\">"));
+    }
+
+    #[test]
+    fn concrete_types() {
+        let mut members = Struct::new();
+        members.insert("id".into(), crate::value::Value::Int(1));
+        assert_eq!(
+            concrete_type("SoftLayer_Ticket", &members),
+            "SoftLayer_Ticket"
+        );
+        members.insert("username".into(), "x".into());
+        assert_eq!(
+            concrete_type("SoftLayer_User_Interface", &members),
+            "SoftLayer_User_Customer"
+        );
+        members.insert("nope".into(), "x".into());
+        assert_eq!(
+            concrete_type("SoftLayer_User_Interface", &members),
+            "SoftLayer_User_Interface"
+        );
+    }
+
+    #[test]
+    fn sequence_positions_put_inherited_elements_first() {
+        let l = layout("SoftLayer_Ticket_Attachment_Hardware").unwrap();
+        let base = layout("SoftLayer_Ticket_Attachment").unwrap();
+        for (name, pos) in &base.position {
+            assert_eq!(l.position[name], *pos);
+        }
+        assert!(l.position["hardwareId"] >= base.position.len());
+    }
+}

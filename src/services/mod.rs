@@ -6,9 +6,14 @@
 
 mod account;
 pub mod projection;
-mod ticket;
+pub mod ticket;
+mod ticket_attachment_file;
 mod ticket_priority;
 mod ticket_subject;
+mod ticket_subject_category;
+mod ticket_survey;
+mod ticket_update_employee;
+mod user_customer;
 
 use crate::call::{Call, ExceptionClass, Fault, MaskSource, Reply};
 use crate::schema::filter::ObjectFilter;
@@ -97,16 +102,19 @@ impl Ctx<'_> {
 
 pub type Handler = fn(&Ctx) -> Result<Output, Fault>;
 
-/// A handler and whether it writes (and so runs in the write transaction).
+/// A handler, whether it writes (and so runs in the write transaction), and whether it
+/// is called before authentication (logging in).
 pub struct Entry {
     pub handler: Handler,
     pub writes: bool,
+    pub anonymous: bool,
 }
 
 const fn read(handler: Handler) -> Entry {
     Entry {
         handler,
         writes: false,
+        anonymous: false,
     }
 }
 
@@ -114,6 +122,15 @@ const fn write(handler: Handler) -> Entry {
     Entry {
         handler,
         writes: true,
+        anonymous: false,
+    }
+}
+
+const fn anonymous(handler: Handler) -> Entry {
+    Entry {
+        handler,
+        writes: true,
+        anonymous: true,
     }
 }
 
@@ -125,6 +142,13 @@ fn handler(service: &str, method: &str) -> Option<Entry> {
         "SoftLayer_Account" => account::handler(method),
         "SoftLayer_Ticket_Subject" => ticket_subject::handler(method),
         "SoftLayer_Ticket_Priority" => ticket_priority::handler(method),
+        "SoftLayer_Ticket_Subject_Category" => ticket_subject_category::handler(method),
+        "SoftLayer_Ticket_Attachment_File" | "SoftLayer_Ticket_Attachment_File_ServiceNow" => {
+            ticket_attachment_file::handler(method)
+        }
+        "SoftLayer_Ticket_Survey" => ticket_survey::handler(method),
+        "SoftLayer_Ticket_Update_Employee" => ticket_update_employee::handler(method),
+        "SoftLayer_User_Customer" => user_customer::handler(method),
         _ => None,
     }
 }
@@ -176,7 +200,15 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
     projection::validate(returns, &mask)?;
 
     let run = |conn: &Connection| -> Result<Reply, Fault> {
-        let principal = crate::auth::authenticate(conn, call.headers.credentials.as_ref())?;
+        let principal = if entry.anonymous {
+            Principal {
+                user_id: 0,
+                account_id: 0,
+                username: String::new(),
+            }
+        } else {
+            crate::auth::authenticate(conn, call.headers.credentials.as_ref())?
+        };
         let ctx = Ctx {
             conn,
             call,
@@ -189,7 +221,9 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
         let (value, total) = match output {
             Output::Object(row) => (project(conn, &row, &mask, principal.user_id)?, None),
             Output::MaybeObject(None) => (Value::Null, None),
-            Output::MaybeObject(Some(row)) => (project(conn, &row, &mask, principal.user_id)?, None),
+            Output::MaybeObject(Some(row)) => {
+                (project(conn, &row, &mask, principal.user_id)?, None)
+            }
             Output::List(page) => {
                 let mut items = Vec::with_capacity(page.rows.len());
                 for row in &page.rows {
@@ -246,23 +280,36 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
 /// of another account are "not found", exactly like ids that do not exist.
 pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
     let service = ctx.call.service.as_str();
+    let caller = ctx.principal;
     if service == "SoftLayer_Account" {
-        return store::get(ctx.conn, service, ctx.principal.account_id)?
-            .ok_or_else(|| Fault::not_found(ctx.principal.account_id));
+        return store::get(ctx.conn, service, caller.account_id)?
+            .ok_or_else(|| Fault::not_found(caller.account_id));
+    }
+    if service == "SoftLayer_User_Customer" && ctx.init_id.is_none() {
+        return store::get(ctx.conn, service, caller.user_id)?
+            .ok_or_else(|| Fault::not_found(caller.user_id));
     }
     let id = ctx.init_id.ok_or(Fault::InvalidInitParameters)?;
-    let owned = schema()
-        .type_def(service)
-        .and_then(|t| t.property("accountId"))
-        .is_some();
-    let row = if owned {
-        store::get_owned(ctx.conn, service, id, ctx.principal.account_id)?
+    let t = schema().type_def(service);
+    let has = |p: &str| t.and_then(|t| t.property(p)).is_some();
+    let row = if has("accountId") {
+        store::get_owned(ctx.conn, service, id, caller.account_id)?
+    } else if has("ticketId") {
+        // Things on a ticket (files, updates) belong to the ticket's account.
+        store::get(ctx.conn, service, id)?.filter(|r| {
+            r.get_i64("ticketId")
+                .and_then(|t| {
+                    store::get_owned(ctx.conn, "SoftLayer_Ticket", t, caller.account_id)
+                        .ok()
+                        .flatten()
+                })
+                .is_some()
+        })
     } else {
         store::get(ctx.conn, service, id)?
     };
     row.ok_or_else(|| Fault::not_found(id))
 }
-
 /// `get{Property}` for any relational or count property the store can load.
 fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
     let property = getter_property(&ctx.call.service, &ctx.call.method).ok_or_else(|| {

@@ -44,7 +44,12 @@ fn unknown(property: &str, type_name: &str) -> Fault {
 }
 
 /// Shapes `row` by `mask` as the user `viewer` sees it (some flags are per user).
-pub fn project(conn: &Connection, row: &Row, mask: &ObjectMask, viewer: i64) -> Result<Value, Fault> {
+pub fn project(
+    conn: &Connection,
+    row: &Row,
+    mask: &ObjectMask,
+    viewer: i64,
+) -> Result<Value, Fault> {
     project_depth(conn, row, mask, viewer, 0)
 }
 

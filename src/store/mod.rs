@@ -178,7 +178,7 @@ fn migrate(conn: &Connection) -> Result<bool> {
 /// A SoftLayer type name used as a table name. Only names the schema knows reach SQL,
 /// so nothing a client sends can become an identifier.
 fn table(type_name: &str) -> Result<&str> {
-    if schema().type_def(type_name).is_some()
+    if (schema().type_def(type_name).is_some() || type_name.starts_with("emulator_"))
         && type_name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -424,12 +424,19 @@ fn relation_for(parent: &Row, property: &str) -> Option<&'static Relation> {
 
 /// Whether the emulator knows how to load `type_name.property`.
 pub fn has_relation(type_name: &str, property: &str) -> bool {
-    relations::relations_for(type_name, property).next().is_some()
+    relations::relations_for(type_name, property)
+        .next()
+        .is_some()
         || relations::computed_for(type_name, property).is_some()
 }
 
 /// A computed scalar property of `row` as `viewer` sees it, typed by the schema.
-pub fn computed(conn: &Connection, row: &Row, property: &str, viewer: i64) -> Result<Option<Value>> {
+pub fn computed(
+    conn: &Connection,
+    row: &Row,
+    property: &str,
+    viewer: i64,
+) -> Result<Option<Value>> {
     let Some(c) = relations::computed_for(&row.type_name, property) else {
         return Ok(None);
     };
@@ -560,4 +567,101 @@ impl From<rusqlite::Error> for QueryError {
     fn from(e: rusqlite::Error) -> Self {
         QueryError::Store(e.into())
     }
+}
+
+/// Adds or removes one state (such as "awaiting customer response") of a ticket.
+pub fn set_ticket_state(
+    conn: &Connection,
+    ticket_id: i64,
+    state_type: i64,
+    on: bool,
+) -> Result<()> {
+    let sql = if on {
+        "INSERT OR IGNORE INTO SoftLayer_Ticket_State (ticketId, stateTypeId) VALUES (?1, ?2)"
+    } else {
+        "DELETE FROM SoftLayer_Ticket_State WHERE ticketId = ?1 AND stateTypeId = ?2"
+    };
+    conn.prepare_cached(sql)?
+        .execute(rusqlite::params![ticket_id, state_type])?;
+    Ok(())
+}
+
+/// The account's tickets closed at or after `since` (ISO 8601), newest first.
+pub fn tickets_closed_since(conn: &Connection, account_id: i64, since: &str) -> Result<Page> {
+    let rows = query_rows(
+        conn,
+        "SoftLayer_Ticket",
+        "SELECT * FROM SoftLayer_Ticket WHERE accountId = ?1 AND statusId = 1002 \
+         AND julianday(closeDate) >= julianday(?2) ORDER BY julianday(closeDate) DESC, id DESC",
+        &[Value::Int(account_id), Value::from(since)],
+    )?;
+    Ok(Page {
+        total: rows.len() as u64,
+        rows,
+    })
+}
+
+/// The additional emails a ticket notifies, as (id, address).
+pub fn ticket_additional_emails(conn: &Connection, ticket_id: i64) -> Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.id, e.email FROM SoftLayer_User_Customer_AdditionalEmail e \
+         JOIN emulator_ticket_additional_email l ON l.additionalEmailId = e.id WHERE l.ticketId = ?1",
+    )?;
+    let rows = stmt.query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn link_additional_email(conn: &Connection, ticket_id: i64, email_id: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO emulator_ticket_additional_email (ticketId, additionalEmailId) VALUES (?1, ?2)",
+    )?
+    .execute(rusqlite::params![ticket_id, email_id])?;
+    Ok(())
+}
+
+/// A user's survey choice: (opted out, when).
+pub fn survey_preference(
+    conn: &Connection,
+    user_id: i64,
+) -> Result<Option<(bool, Option<String>)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT optedOut, optedOutDate FROM emulator_survey_preference WHERE userId = ?1",
+        )?
+        .query_row([user_id], |r| Ok((r.get::<_, i64>(0)? != 0, r.get(1)?)))
+        .optional()?)
+}
+
+pub fn set_survey_preference(
+    conn: &Connection,
+    user_id: i64,
+    opted_out: bool,
+    when: &str,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO emulator_survey_preference (userId, optedOut, optedOutDate) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (userId) DO UPDATE SET optedOut = excluded.optedOut, optedOutDate = excluded.optedOutDate",
+    )?
+    .execute(rusqlite::params![user_id, opted_out, opted_out.then_some(when)])?;
+    Ok(())
+}
+
+/// A fresh portal login token for a user (replacing any earlier one).
+pub fn issue_portal_token(conn: &Connection, user_id: i64) -> Result<String> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut token = String::new();
+    for round in 0..4u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(round);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        token.push_str(&format!("{:016x}", h.finish()));
+    }
+    conn.prepare_cached("UPDATE emulator_credential SET portalLoginToken = ?2 WHERE userId = ?1")?
+        .execute(rusqlite::params![user_id, token])?;
+    Ok(token)
 }

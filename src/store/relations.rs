@@ -201,46 +201,195 @@ pub static RELATIONS: &[Relation] = &[
         ),
         "{r}_a.id",
     ),
-    rel(TICKET, "attachedFiles", "SoftLayer_Ticket_Attachment_File", "SoftLayer_Ticket_Attachment_File {r}", "{r}.ticketId = {parent}", "id"),
+    rel(
+        TICKET,
+        "attachedFiles",
+        "SoftLayer_Ticket_Attachment_File",
+        "SoftLayer_Ticket_Attachment_File {r}",
+        "{r}.ticketId = {parent}",
+        "id",
+    ),
     ordered(
-        rel(TICKET, "attachedDedicatedHosts", "SoftLayer_Virtual_DedicatedHost",
+        rel(
+            TICKET,
+            "attachedDedicatedHosts",
+            "SoftLayer_Virtual_DedicatedHost",
             "SoftLayer_Virtual_DedicatedHost {r} JOIN SoftLayer_Ticket_Attachment_Dedicated_Host {r}_a ON {r}_a.dedicatedHostId = {r}.id",
-            "{r}_a.ticketId = {parent}", "id"),
+            "{r}_a.ticketId = {parent}",
+            "id",
+        ),
         "{r}_a.id",
     ),
     ordered(
-        rel(TICKET, "assignedAgents", "SoftLayer_User_Customer",
+        rel(
+            TICKET,
+            "assignedAgents",
+            "SoftLayer_User_Customer",
             "SoftLayer_User_Customer {r} JOIN SoftLayer_Ticket_Attachment_Assigned_Agent {r}_a ON {r}_a.assignedAgentId = {r}.id",
-            "{r}_a.ticketId = {parent}", "id"),
+            "{r}_a.ticketId = {parent}",
+            "id",
+        ),
         "{r}_a.id",
     ),
     ordered(
-        rel(TICKET, "attachedAdditionalEmails", "SoftLayer_User_Customer_AdditionalEmail",
+        rel(
+            TICKET,
+            "attachedAdditionalEmails",
+            "SoftLayer_User_Customer_AdditionalEmail",
             "SoftLayer_User_Customer_AdditionalEmail {r} JOIN emulator_ticket_additional_email {r}_a ON {r}_a.additionalEmailId = {r}.id",
-            "{r}_a.ticketId = {parent}", "id"),
+            "{r}_a.ticketId = {parent}",
+            "id",
+        ),
         "{r}.email",
     ),
-    ordered(rel(TICKET, "attachedResources", "SoftLayer_Ticket_Attachment", "SoftLayer_Ticket_Attachment {r}", "{r}.ticketId = {parent}", "id"), "{r}.createDate, {r}.id"),
-    capped(ordered(rel(TICKET, "firstAttachedResource", "SoftLayer_Ticket_Attachment", "SoftLayer_Ticket_Attachment {r}", "{r}.ticketId = {parent}", "id"), "{r}.createDate, {r}.id"), 1),
-    rel(TICKET, "employeeAttachments", "SoftLayer_User_Employee", "SoftLayer_User_Employee {r}",
-        "{r}.id IN (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'EMPLOYEE')", "id"),
-    capped(ordered(rel(TICKET, "lastActivity", "SoftLayer_Ticket_Activity", "SoftLayer_Ticket_Activity {r}", "{r}.ticketId = {parent}", "id"), "{r}.id DESC"), 1),
-    guarded(rel(TICKET, "lastEditor", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}",
-        "{r}.id = (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'USER' ORDER BY id DESC LIMIT 1)", "id"), "lastEditType", "USER"),
-    guarded(rel(TICKET, "lastEditor", "SoftLayer_User_Employee", "SoftLayer_User_Employee {r}",
-        "{r}.id = (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'EMPLOYEE' ORDER BY id DESC LIMIT 1)", "id"), "lastEditType", "EMPLOYEE"),
-    rel(TICKET, "location", "SoftLayer_Location", "SoftLayer_Location {r}", "{r}.id = {parent}", "locationId"),
-    rel(TICKET, "serviceProvider", "SoftLayer_Service_Provider", "SoftLayer_Service_Provider {r}", "{r}.id = {parent}", "serviceProviderId"),
-    rel(TICKET, "state", "SoftLayer_Ticket_State", "SoftLayer_Ticket_State {r}", "{r}.ticketId = {parent}", "id"),
-    rel(TICKET, "tagReferences", "SoftLayer_Tag_Reference", "SoftLayer_Tag_Reference {r}", "{r}.tagTypeId = 9 AND {r}.resourceTableId = {parent}", "id"),
-    rel(TICKET, "invoiceItems", "SoftLayer_Billing_Invoice_Item", "SoftLayer_Billing_Invoice_Item {r}", "{r}.ticketId = {parent}", "id"),
-    rel(TICKET, "serverAdministrationBillingInvoice", "SoftLayer_Billing_Invoice", "SoftLayer_Billing_Invoice {r}", "{r}.id = {parent}", "serverAdministrationBillingInvoiceId"),
-    rel(TICKET, "serverAdministrationRefundInvoice", "SoftLayer_Billing_Invoice", "SoftLayer_Billing_Invoice {r}", "{r}.id = {parent}", "serverAdministrationRefundInvoiceId"),
-    capped(rel(TICKET, "cancellationRequest", "SoftLayer_Billing_Item_Cancellation_Request", "SoftLayer_Billing_Item_Cancellation_Request {r}", "{r}.ticketId = {parent}", "id"), 1),
     ordered(
-        rel(TICKET, "scheduledActions", "SoftLayer_Provisioning_Version1_Transaction",
+        rel(
+            TICKET,
+            "attachedResources",
+            "SoftLayer_Ticket_Attachment",
+            "SoftLayer_Ticket_Attachment {r}",
+            "{r}.ticketId = {parent}",
+            "id",
+        ),
+        "{r}.createDate, {r}.id",
+    ),
+    capped(
+        ordered(
+            rel(
+                TICKET,
+                "firstAttachedResource",
+                "SoftLayer_Ticket_Attachment",
+                "SoftLayer_Ticket_Attachment {r}",
+                "{r}.ticketId = {parent}",
+                "id",
+            ),
+            "{r}.createDate, {r}.id",
+        ),
+        1,
+    ),
+    rel(
+        TICKET,
+        "employeeAttachments",
+        "SoftLayer_User_Employee",
+        "SoftLayer_User_Employee {r}",
+        "({r}.id IN (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'EMPLOYEE') \
+          OR {r}.id = (SELECT assignedEmployeeId FROM SoftLayer_Ticket WHERE id = {parent}))",
+        "id",
+    ),
+    capped(
+        ordered(
+            rel(
+                TICKET,
+                "lastActivity",
+                "SoftLayer_Ticket_Activity",
+                "SoftLayer_Ticket_Activity {r}",
+                "{r}.ticketId = {parent}",
+                "id",
+            ),
+            "{r}.id DESC",
+        ),
+        1,
+    ),
+    guarded(
+        rel(
+            TICKET,
+            "lastEditor",
+            "SoftLayer_User_Customer",
+            "SoftLayer_User_Customer {r}",
+            "{r}.id = (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'USER' ORDER BY id DESC LIMIT 1)",
+            "id",
+        ),
+        "lastEditType",
+        "USER",
+    ),
+    guarded(
+        rel(
+            TICKET,
+            "lastEditor",
+            "SoftLayer_User_Employee",
+            "SoftLayer_User_Employee {r}",
+            "{r}.id = (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'EMPLOYEE' ORDER BY id DESC LIMIT 1)",
+            "id",
+        ),
+        "lastEditType",
+        "EMPLOYEE",
+    ),
+    rel(
+        TICKET,
+        "location",
+        "SoftLayer_Location",
+        "SoftLayer_Location {r}",
+        "{r}.id = {parent}",
+        "locationId",
+    ),
+    rel(
+        TICKET,
+        "serviceProvider",
+        "SoftLayer_Service_Provider",
+        "SoftLayer_Service_Provider {r}",
+        "{r}.id = {parent}",
+        "serviceProviderId",
+    ),
+    rel(
+        TICKET,
+        "state",
+        "SoftLayer_Ticket_State",
+        "SoftLayer_Ticket_State {r}",
+        "{r}.ticketId = {parent}",
+        "id",
+    ),
+    rel(
+        TICKET,
+        "tagReferences",
+        "SoftLayer_Tag_Reference",
+        "SoftLayer_Tag_Reference {r}",
+        "{r}.tagTypeId = 9 AND {r}.resourceTableId = {parent}",
+        "id",
+    ),
+    rel(
+        TICKET,
+        "invoiceItems",
+        "SoftLayer_Billing_Invoice_Item",
+        "SoftLayer_Billing_Invoice_Item {r}",
+        "{r}.ticketId = {parent}",
+        "id",
+    ),
+    rel(
+        TICKET,
+        "serverAdministrationBillingInvoice",
+        "SoftLayer_Billing_Invoice",
+        "SoftLayer_Billing_Invoice {r}",
+        "{r}.id = {parent}",
+        "serverAdministrationBillingInvoiceId",
+    ),
+    rel(
+        TICKET,
+        "serverAdministrationRefundInvoice",
+        "SoftLayer_Billing_Invoice",
+        "SoftLayer_Billing_Invoice {r}",
+        "{r}.id = {parent}",
+        "serverAdministrationRefundInvoiceId",
+    ),
+    capped(
+        rel(
+            TICKET,
+            "cancellationRequest",
+            "SoftLayer_Billing_Item_Cancellation_Request",
+            "SoftLayer_Billing_Item_Cancellation_Request {r}",
+            "{r}.ticketId = {parent}",
+            "id",
+        ),
+        1,
+    ),
+    ordered(
+        rel(
+            TICKET,
+            "scheduledActions",
+            "SoftLayer_Provisioning_Version1_Transaction",
             "SoftLayer_Provisioning_Version1_Transaction {r} JOIN SoftLayer_Ticket_Attachment_Scheduled_Action {r}_a ON {r}_a.transactionId = {r}.id",
-            "{r}_a.ticketId = {parent}", "id"),
+            "{r}_a.ticketId = {parent}",
+            "id",
+        ),
         "{r}_a.id",
     ),
     // SoftLayer_Ticket_Update: the editor is a customer user or an employee.
@@ -276,32 +425,215 @@ pub static RELATIONS: &[Relation] = &[
         "{r}.id = {parent}",
         "ticketId",
     ),
-    rel(UPDATE, "fileAttachment", "SoftLayer_Ticket_Attachment_File", "SoftLayer_Ticket_Attachment_File {r}", "{r}.updateId = {parent}", "id"),
+    rel(
+        UPDATE,
+        "fileAttachment",
+        "SoftLayer_Ticket_Attachment_File",
+        "SoftLayer_Ticket_Attachment_File {r}",
+        "{r}.updateId = {parent}",
+        "id",
+    ),
     // Attachments
-    rel("SoftLayer_Ticket_Attachment", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
-    rel("SoftLayer_Ticket_Attachment_File", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
-    rel("SoftLayer_Ticket_Attachment_File", "update", UPDATE, "SoftLayer_Ticket_Update {r}", "{r}.id = {parent}", "updateId"),
-    rel("SoftLayer_Ticket_Attachment_Dedicated_Host", "dedicatedHost", "SoftLayer_Virtual_DedicatedHost", "SoftLayer_Virtual_DedicatedHost {r}", "{r}.id = {parent}", "dedicatedHostId"),
-    rel("SoftLayer_Ticket_Attachment_Dedicated_Host", "resource", "SoftLayer_Virtual_DedicatedHost", "SoftLayer_Virtual_DedicatedHost {r}", "{r}.id = {parent}", "dedicatedHostId"),
-    rel("SoftLayer_Ticket_Attachment_Dedicated_Host", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
-    rel("SoftLayer_Ticket_Activity", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
-    rel("SoftLayer_Ticket_Activity", "ticketUpdate", UPDATE, "SoftLayer_Ticket_Update {r}", "{r}.id = {parent}", "ticketUpdateId"),
-    guarded(rel("SoftLayer_Ticket_Activity", "editor", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}", "{r}.id = {parent}", "editorId"), "editorType", "USER"),
-    guarded(rel("SoftLayer_Ticket_Activity", "editor", "SoftLayer_User_Employee", "SoftLayer_User_Employee {r}", "{r}.id = {parent}", "editorId"), "editorType", "EMPLOYEE"),
-    rel("SoftLayer_Ticket_State", "stateType", "SoftLayer_Ticket_State_Type", "SoftLayer_Ticket_State_Type {r}", "{r}.id = {parent}", "stateTypeId"),
-    rel("SoftLayer_Ticket_State", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
-    rel("SoftLayer_Tag_Reference", "tag", "SoftLayer_Tag", "SoftLayer_Tag {r}", "{r}.id = {parent}", "tagId"),
-    rel("SoftLayer_Tag_Reference", "customer", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}", "{r}.id = {parent}", "usrRecordId"),
-    rel("SoftLayer_Tag_Reference", "employee", "SoftLayer_User_Employee", "SoftLayer_User_Employee {r}", "{r}.id = {parent}", "empRecordId"),
-    rel("SoftLayer_Tag", "references", "SoftLayer_Tag_Reference", "SoftLayer_Tag_Reference {r}", "{r}.tagId = {parent}", "id"),
-    rel("SoftLayer_Tag", "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
-    rel("SoftLayer_User_Customer_AdditionalEmail", "user", "SoftLayer_User_Customer", "SoftLayer_User_Customer {r}", "{r}.id = {parent}", "userId"),
-    rel("SoftLayer_Billing_Invoice", "items", "SoftLayer_Billing_Invoice_Item", "SoftLayer_Billing_Invoice_Item {r}", "{r}.invoiceId = {parent}", "id"),
-    rel("SoftLayer_Billing_Invoice", "invoiceTopLevelItems", "SoftLayer_Billing_Invoice_Item", "SoftLayer_Billing_Invoice_Item {r}", "{r}.invoiceId = {parent}", "id"),
-    rel("SoftLayer_Billing_Invoice", "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
-    rel("SoftLayer_Billing_Invoice_Item", "invoice", "SoftLayer_Billing_Invoice", "SoftLayer_Billing_Invoice {r}", "{r}.id = {parent}", "invoiceId"),
-    rel("SoftLayer_Billing_Item_Cancellation_Request", "ticket", TICKET, "SoftLayer_Ticket {r}", "{r}.id = {parent}", "ticketId"),
-    rel("SoftLayer_Billing_Item_Cancellation_Request", "account", ACCOUNT, "SoftLayer_Account {r}", "{r}.id = {parent}", "accountId"),
+    rel(
+        "SoftLayer_Ticket_Attachment",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_File",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_File",
+        "update",
+        UPDATE,
+        "SoftLayer_Ticket_Update {r}",
+        "{r}.id = {parent}",
+        "updateId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Dedicated_Host",
+        "dedicatedHost",
+        "SoftLayer_Virtual_DedicatedHost",
+        "SoftLayer_Virtual_DedicatedHost {r}",
+        "{r}.id = {parent}",
+        "dedicatedHostId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Dedicated_Host",
+        "resource",
+        "SoftLayer_Virtual_DedicatedHost",
+        "SoftLayer_Virtual_DedicatedHost {r}",
+        "{r}.id = {parent}",
+        "dedicatedHostId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Attachment_Dedicated_Host",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Activity",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
+    rel(
+        "SoftLayer_Ticket_Activity",
+        "ticketUpdate",
+        UPDATE,
+        "SoftLayer_Ticket_Update {r}",
+        "{r}.id = {parent}",
+        "ticketUpdateId",
+    ),
+    guarded(
+        rel(
+            "SoftLayer_Ticket_Activity",
+            "editor",
+            "SoftLayer_User_Customer",
+            "SoftLayer_User_Customer {r}",
+            "{r}.id = {parent}",
+            "editorId",
+        ),
+        "editorType",
+        "USER",
+    ),
+    guarded(
+        rel(
+            "SoftLayer_Ticket_Activity",
+            "editor",
+            "SoftLayer_User_Employee",
+            "SoftLayer_User_Employee {r}",
+            "{r}.id = {parent}",
+            "editorId",
+        ),
+        "editorType",
+        "EMPLOYEE",
+    ),
+    rel(
+        "SoftLayer_Ticket_State",
+        "stateType",
+        "SoftLayer_Ticket_State_Type",
+        "SoftLayer_Ticket_State_Type {r}",
+        "{r}.id = {parent}",
+        "stateTypeId",
+    ),
+    rel(
+        "SoftLayer_Ticket_State",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
+    rel(
+        "SoftLayer_Tag_Reference",
+        "tag",
+        "SoftLayer_Tag",
+        "SoftLayer_Tag {r}",
+        "{r}.id = {parent}",
+        "tagId",
+    ),
+    rel(
+        "SoftLayer_Tag_Reference",
+        "customer",
+        "SoftLayer_User_Customer",
+        "SoftLayer_User_Customer {r}",
+        "{r}.id = {parent}",
+        "usrRecordId",
+    ),
+    rel(
+        "SoftLayer_Tag_Reference",
+        "employee",
+        "SoftLayer_User_Employee",
+        "SoftLayer_User_Employee {r}",
+        "{r}.id = {parent}",
+        "empRecordId",
+    ),
+    rel(
+        "SoftLayer_Tag",
+        "references",
+        "SoftLayer_Tag_Reference",
+        "SoftLayer_Tag_Reference {r}",
+        "{r}.tagId = {parent}",
+        "id",
+    ),
+    rel(
+        "SoftLayer_Tag",
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
+    rel(
+        "SoftLayer_User_Customer_AdditionalEmail",
+        "user",
+        "SoftLayer_User_Customer",
+        "SoftLayer_User_Customer {r}",
+        "{r}.id = {parent}",
+        "userId",
+    ),
+    rel(
+        "SoftLayer_Billing_Invoice",
+        "items",
+        "SoftLayer_Billing_Invoice_Item",
+        "SoftLayer_Billing_Invoice_Item {r}",
+        "{r}.invoiceId = {parent}",
+        "id",
+    ),
+    rel(
+        "SoftLayer_Billing_Invoice",
+        "invoiceTopLevelItems",
+        "SoftLayer_Billing_Invoice_Item",
+        "SoftLayer_Billing_Invoice_Item {r}",
+        "{r}.invoiceId = {parent}",
+        "id",
+    ),
+    rel(
+        "SoftLayer_Billing_Invoice",
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
+    rel(
+        "SoftLayer_Billing_Invoice_Item",
+        "invoice",
+        "SoftLayer_Billing_Invoice",
+        "SoftLayer_Billing_Invoice {r}",
+        "{r}.id = {parent}",
+        "invoiceId",
+    ),
+    rel(
+        "SoftLayer_Billing_Item_Cancellation_Request",
+        "ticket",
+        TICKET,
+        "SoftLayer_Ticket {r}",
+        "{r}.id = {parent}",
+        "ticketId",
+    ),
+    rel(
+        "SoftLayer_Billing_Item_Cancellation_Request",
+        "account",
+        ACCOUNT,
+        "SoftLayer_Account {r}",
+        "{r}.id = {parent}",
+        "accountId",
+    ),
     rel(
         "SoftLayer_Ticket_Attachment_Hardware",
         "hardware",
@@ -464,10 +796,38 @@ pub static RELATIONS: &[Relation] = &[
         "{r}.id = {parent}",
         "accountId",
     ),
-    rel("SoftLayer_User_Customer", "additionalEmails", "SoftLayer_User_Customer_AdditionalEmail", "SoftLayer_User_Customer_AdditionalEmail {r}", "{r}.userId = {parent}", "id"),
-    rel("SoftLayer_User_Customer", "hardware", "SoftLayer_Hardware", "SoftLayer_Hardware {r}", "{r}.accountId = {parent}", "accountId"),
-    rel("SoftLayer_User_Customer", "virtualGuests", "SoftLayer_Virtual_Guest", "SoftLayer_Virtual_Guest {r}", "{r}.accountId = {parent}", "accountId"),
-    rel("SoftLayer_User_Customer", "dedicatedHosts", "SoftLayer_Virtual_DedicatedHost", "SoftLayer_Virtual_DedicatedHost {r}", "{r}.accountId = {parent}", "accountId"),
+    rel(
+        "SoftLayer_User_Customer",
+        "additionalEmails",
+        "SoftLayer_User_Customer_AdditionalEmail",
+        "SoftLayer_User_Customer_AdditionalEmail {r}",
+        "{r}.userId = {parent}",
+        "id",
+    ),
+    rel(
+        "SoftLayer_User_Customer",
+        "hardware",
+        "SoftLayer_Hardware",
+        "SoftLayer_Hardware {r}",
+        "{r}.accountId = {parent}",
+        "accountId",
+    ),
+    rel(
+        "SoftLayer_User_Customer",
+        "virtualGuests",
+        "SoftLayer_Virtual_Guest",
+        "SoftLayer_Virtual_Guest {r}",
+        "{r}.accountId = {parent}",
+        "accountId",
+    ),
+    rel(
+        "SoftLayer_User_Customer",
+        "dedicatedHosts",
+        "SoftLayer_Virtual_DedicatedHost",
+        "SoftLayer_Virtual_DedicatedHost {r}",
+        "{r}.accountId = {parent}",
+        "accountId",
+    ),
     // SoftLayer_Account
     rel(
         ACCOUNT,
@@ -621,10 +981,27 @@ pub static RELATIONS: &[Relation] = &[
 ];
 
 /// The relations that may stand behind `owner.property`, most specific first.
+/// A subtype without relations of its own uses its parent type's.
 pub fn relations_for<'a>(
     owner: &'a str,
     property: &'a str,
 ) -> impl Iterator<Item = &'static Relation> + 'a {
+    let mut chain = Vec::new();
+    let mut current = Some(owner);
+    while let Some(t) = current {
+        chain.push(t);
+        current = crate::schema::schema()
+            .type_def(t)
+            .and_then(|d| d.parent.as_deref());
+    }
+    let owner = chain
+        .into_iter()
+        .find(|t| {
+            RELATIONS
+                .iter()
+                .any(|r| r.owner == *t && r.property == property)
+        })
+        .unwrap_or(owner);
     RELATIONS
         .iter()
         .filter(move |r| r.owner == owner && r.property == property)
@@ -639,7 +1016,11 @@ pub struct Computed {
 }
 
 const fn computed(owner: &'static str, property: &'static str, sql: &'static str) -> Computed {
-    Computed { owner, property, sql }
+    Computed {
+        owner,
+        property,
+        sql,
+    }
 }
 
 /// EU data centres, where tickets are handled under EU support rules.
@@ -651,7 +1032,11 @@ macro_rules! eu_location {
 }
 
 pub static COMPUTED: &[Computed] = &[
-    computed(TICKET, "awaitingUserResponseFlag", "SELECT t.awaitingUserResponse <> 0 FROM SoftLayer_Ticket t WHERE t.id = ?1"),
+    computed(
+        TICKET,
+        "awaitingUserResponseFlag",
+        "SELECT t.awaitingUserResponse <> 0 FROM SoftLayer_Ticket t WHERE t.id = ?1",
+    ),
     // New to this viewer: updates by anyone else after the viewer last marked it viewed.
     computed(
         TICKET,
@@ -668,7 +1053,15 @@ pub static COMPUTED: &[Computed] = &[
         "SELECT t.statusId <> 1002 AND EXISTS (SELECT 1 FROM SoftLayer_Ticket_Update u \
            WHERE u.ticketId = t.id AND u.editorType = 'EMPLOYEE') FROM SoftLayer_Ticket t WHERE t.id = ?1",
     ),
-    computed(TICKET, "euSupportedFlag", concat!("SELECT coalesce(", eu_location!(), ", 0) FROM SoftLayer_Ticket t WHERE t.id = ?1")),
+    computed(
+        TICKET,
+        "euSupportedFlag",
+        concat!(
+            "SELECT coalesce(",
+            eu_location!(),
+            ", 0) FROM SoftLayer_Ticket t WHERE t.id = ?1"
+        ),
+    ),
     computed(
         TICKET,
         "bnppSupportedFlag",
@@ -676,9 +1069,15 @@ pub static COMPUTED: &[Computed] = &[
          FROM SoftLayer_Ticket t WHERE t.id = ?1",
     ),
     // No emulated data centre is FSBOA-supported.
-    computed(TICKET, "fsboaSupportedFlag", "SELECT 0 FROM SoftLayer_Ticket t WHERE t.id = ?1"),
+    computed(
+        TICKET,
+        "fsboaSupportedFlag",
+        "SELECT 0 FROM SoftLayer_Ticket t WHERE t.id = ?1",
+    ),
 ];
 
 pub fn computed_for(owner: &str, property: &str) -> Option<&'static Computed> {
-    COMPUTED.iter().find(|c| c.owner == owner && c.property == property)
+    COMPUTED
+        .iter()
+        .find(|c| c.owner == owner && c.property == property)
 }

@@ -4,6 +4,8 @@
 
 -- Not a local property (SoftLayer computes the flag); set by the support desk.
 ALTER TABLE SoftLayer_Ticket ADD COLUMN awaitingUserResponse INTEGER NOT NULL DEFAULT 0;
+-- The employee holding an Assigned ticket (SoftLayer shows them in employeeAttachments).
+ALTER TABLE SoftLayer_Ticket ADD COLUMN assignedEmployeeId INTEGER REFERENCES SoftLayer_User_Employee(id);
 ALTER TABLE SoftLayer_Ticket_Update ADD COLUMN responseRating INTEGER;
 
 CREATE TABLE SoftLayer_Ticket_Attachment_File (
@@ -181,3 +183,9 @@ CREATE TABLE emulator_survey_preference (
     optedOut INTEGER NOT NULL,
     optedOutDate TEXT
 );
+
+-- Subtypes served by their own services, over the same rows.
+CREATE VIEW SoftLayer_Ticket_Update_Employee AS
+    SELECT * FROM SoftLayer_Ticket_Update WHERE editorType = 'EMPLOYEE';
+CREATE VIEW SoftLayer_Ticket_Attachment_File_ServiceNow AS
+    SELECT * FROM SoftLayer_Ticket_Attachment_File;

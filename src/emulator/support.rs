@@ -1,0 +1,201 @@
+//! The support desk's actions on a ticket, each one write transaction.
+
+use crate::services::now;
+use crate::services::ticket::updates::{Editor, append};
+use crate::services::ticket::{STATE_AWAITING_CUSTOMER, STATUS_CLOSED, STATUS_OPEN};
+use crate::store::{self, Row, StoreError};
+use crate::value::{Struct, Value};
+use rusqlite::Connection;
+
+/// SoftLayer_Ticket_Status "Assigned": a support employee holds the ticket.
+pub const STATUS_ASSIGNED: i64 = 1004;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SupportError {
+    #[error("ticket {0} does not exist")]
+    NoTicket(i64),
+    #[error("no employee '{0}'; list them with GET /_emulator/employees")]
+    NoEmployee(String),
+    #[error("no ticket group '{0}'")]
+    NoGroup(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An employee by id or username.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EmployeeRef {
+    Id(i64),
+    Username(String),
+}
+
+impl EmployeeRef {
+    pub fn parse(text: &str) -> EmployeeRef {
+        match text.trim().parse() {
+            Ok(id) => EmployeeRef::Id(id),
+            Err(_) => EmployeeRef::Username(text.trim().to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SupportAction {
+    /// An update written by an employee; optionally the ticket then waits on the customer.
+    Reply {
+        employee: EmployeeRef,
+        entry: String,
+        awaiting_user_response: bool,
+    },
+    /// An employee takes the ticket: status Assigned.
+    Assign {
+        employee: EmployeeRef,
+    },
+    /// The ticket moves to another department (group id or name).
+    MoveToGroup {
+        group: String,
+    },
+    Close,
+    Reopen,
+    SetAwaitingUserResponse {
+        value: bool,
+    },
+}
+
+fn columns<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn employee(conn: &Connection, who: &EmployeeRef) -> Result<Row, SupportError> {
+    let found = match who {
+        EmployeeRef::Id(id) => store::get(conn, "SoftLayer_User_Employee", *id)?,
+        EmployeeRef::Username(name) => store::find(
+            conn,
+            "SoftLayer_User_Employee",
+            &columns([("username", Value::from(name.as_str()))]),
+        )?
+        .into_iter()
+        .next(),
+    };
+    found.ok_or_else(|| {
+        SupportError::NoEmployee(match who {
+            EmployeeRef::Id(id) => id.to_string(),
+            EmployeeRef::Username(n) => n.clone(),
+        })
+    })
+}
+
+fn set_awaiting(conn: &Connection, ticket: i64, value: bool) -> Result<(), SupportError> {
+    store::update(
+        conn,
+        "SoftLayer_Ticket",
+        ticket,
+        &columns([("awaitingUserResponse", Value::Int(value as i64))]),
+    )?;
+    store::set_ticket_state(conn, ticket, STATE_AWAITING_CUSTOMER, value)?;
+    Ok(())
+}
+
+/// Applies one action and returns the ticket as it is afterwards.
+pub fn apply(
+    conn: &Connection,
+    ticket_id: i64,
+    action: &SupportAction,
+) -> Result<Row, SupportError> {
+    let ticket = store::get(conn, "SoftLayer_Ticket", ticket_id)?
+        .ok_or(SupportError::NoTicket(ticket_id))?;
+    let when = now();
+    match action {
+        SupportAction::Reply {
+            employee: who,
+            entry,
+            awaiting_user_response,
+        } => {
+            if entry.trim().is_empty() {
+                return Err(SupportError::Invalid("a reply needs an entry".into()));
+            }
+            if ticket.get_i64("statusId") == Some(STATUS_CLOSED) {
+                return Err(SupportError::Invalid(format!(
+                    "ticket {ticket_id} is closed; reopen it first"
+                )));
+            }
+            let e = employee(conn, who)?;
+            append(
+                conn,
+                ticket_id,
+                entry,
+                &when,
+                Editor::Employee(e.id().unwrap_or_default()),
+            )?;
+            if *awaiting_user_response {
+                set_awaiting(conn, ticket_id, true)?;
+            }
+        }
+        SupportAction::Assign { employee: who } => {
+            let e = employee(conn, who)?;
+            let mut changes = columns([
+                ("assignedEmployeeId", Value::Int(e.id().unwrap_or_default())),
+                ("modifyDate", Value::DateTime(when)),
+            ]);
+            if ticket.get_i64("statusId") != Some(STATUS_CLOSED) {
+                changes.insert("statusId".into(), Value::Int(STATUS_ASSIGNED));
+            }
+            store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
+        }
+        SupportAction::MoveToGroup { group } => {
+            let found = match group.trim().parse::<i64>() {
+                Ok(id) => store::get(conn, "SoftLayer_Ticket_Group", id)?,
+                Err(_) => store::find(
+                    conn,
+                    "SoftLayer_Ticket_Group",
+                    &columns([("name", Value::from(group.trim()))]),
+                )?
+                .into_iter()
+                .next(),
+            };
+            let g = found.ok_or_else(|| SupportError::NoGroup(group.clone()))?;
+            let changes = columns([
+                ("groupId", Value::Int(g.id().unwrap_or_default())),
+                ("modifyDate", Value::DateTime(when)),
+            ]);
+            store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
+        }
+        SupportAction::Close => {
+            let changes = columns([
+                ("statusId", Value::Int(STATUS_CLOSED)),
+                ("closeDate", Value::DateTime(when.clone())),
+                ("modifyDate", Value::DateTime(when)),
+            ]);
+            store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
+            set_awaiting(conn, ticket_id, false)?;
+        }
+        SupportAction::Reopen => {
+            let status = if ticket.get_i64("assignedEmployeeId").is_some() {
+                STATUS_ASSIGNED
+            } else {
+                STATUS_OPEN
+            };
+            let changes = columns([
+                ("statusId", Value::Int(status)),
+                ("closeDate", Value::Null),
+                ("modifyDate", Value::DateTime(when)),
+            ]);
+            store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
+        }
+        SupportAction::SetAwaitingUserResponse { value } => set_awaiting(conn, ticket_id, *value)?,
+    }
+    Ok(
+        store::get(conn, "SoftLayer_Ticket", ticket_id)?
+            .ok_or(SupportError::NoTicket(ticket_id))?,
+    )
+}
+
+/// The seeded employees, for the control API's listing.
+pub fn employees(conn: &Connection) -> Result<Vec<Row>, SupportError> {
+    Ok(store::find(
+        conn,
+        "SoftLayer_User_Employee",
+        &Struct::new(),
+    )?)
+}

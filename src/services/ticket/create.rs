@@ -1,0 +1,492 @@
+//! Opening tickets: standard and administrative (with the one-time charge), and the
+//! cancellation and upgrade requests that are tickets too. Every one of them goes
+//! through [`open`], so they all look alike once created.
+
+use super::devices::{self, DeviceKind};
+use super::*;
+
+/// What a new ticket is made of, whichever method opens it.
+struct NewTicket {
+    title: String,
+    subject: Option<Row>,
+    /// The department, when no subject names one.
+    group_name: Option<&'static str>,
+    assigned_user_id: i64,
+    priority: Option<i64>,
+    location_id: Option<i64>,
+    notify: bool,
+    administrative: bool,
+    contents: String,
+    files: Vec<files::NewFile>,
+    device: Option<(&'static DeviceKind, i64)>,
+}
+
+/// The arguments the standard and administrative create methods share, in SLDN order.
+struct CreateArgs {
+    template: TicketTemplate,
+    contents: Option<String>,
+    attachment_id: Option<i64>,
+    root_password: Option<String>,
+    files: Vec<files::NewFile>,
+    attachment_type: Option<String>,
+}
+
+fn create_args(ctx: &Ctx) -> Result<CreateArgs, Fault> {
+    Ok(CreateArgs {
+        template: ctx.arg(0)?.unwrap_or_default(),
+        contents: ctx.arg(1)?,
+        attachment_id: int_arg(ctx, 2)?,
+        root_password: ctx.arg::<String>(3)?.filter(|p| !p.is_empty()),
+        files: files::files_arg(ctx, 6)?,
+        attachment_type: ctx.arg(7)?,
+    })
+}
+
+/// An integer argument that clients may send as a number or numeric text; 0 is none.
+pub(super) fn int_arg(ctx: &Ctx, index: usize) -> Result<Option<i64>, Fault> {
+    Ok(ctx
+        .call
+        .args
+        .get(index)
+        .and_then(Value::as_i64)
+        .filter(|id| *id != 0))
+}
+
+fn text_arg(ctx: &Ctx, index: usize) -> Result<Option<String>, Fault> {
+    Ok(ctx.arg::<String>(index)?.filter(|s| !s.trim().is_empty()))
+}
+
+pub(super) fn create_standard_ticket(ctx: &Ctx) -> Result<Output, Fault> {
+    let args = create_args(ctx)?;
+    let subject_id = args
+        .template
+        .subject_id
+        .filter(|id| *id != 0)
+        .ok_or_else(|| {
+            exception("Please provide a subject when creating a standard support ticket.")
+        })?;
+    create(ctx, args, Some(subject_id), false)
+}
+
+pub(super) fn create_administrative_ticket(ctx: &Ctx) -> Result<Output, Fault> {
+    let args = create_args(ctx)?;
+    if args
+        .template
+        .title
+        .as_deref()
+        .is_none_or(|t| t.trim().is_empty())
+    {
+        return Err(exception(
+            "Please provide a title when creating an administrative support ticket.",
+        ));
+    }
+    let subject = args.template.subject_id.filter(|id| *id != 0);
+    create(ctx, args, subject, true)
+}
+
+fn device_kind(
+    attachment_type: Option<&str>,
+    allowed: &[&'static DeviceKind],
+) -> Result<&'static DeviceKind, Fault> {
+    let wanted = attachment_type
+        .map(str::to_ascii_uppercase)
+        .unwrap_or_default();
+    let wanted = if wanted.is_empty() {
+        "HARDWARE".to_string()
+    } else {
+        wanted
+    };
+    allowed
+        .iter()
+        .copied()
+        .find(|k| k.attachment_type == wanted)
+        .ok_or_else(|| {
+            let names: Vec<&str> = allowed.iter().map(|k| k.attachment_type).collect();
+            Fault::new(
+                ExceptionClass::InvalidValue,
+                format!(
+                    "Invalid attachment type '{wanted}': use {}.",
+                    names.join(" or ")
+                ),
+            )
+        })
+}
+
+fn create(
+    ctx: &Ctx,
+    args: CreateArgs,
+    subject_id: Option<i64>,
+    administrative: bool,
+) -> Result<Output, Fault> {
+    let contents = args
+        .contents
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| exception("Please provide ticket contents."))?;
+    let subject = match subject_id {
+        Some(id) => Some(subject_row(ctx, id)?),
+        None => None,
+    };
+    let device = match args.attachment_id {
+        Some(id) => {
+            let kind = device_kind(
+                args.attachment_type.as_deref(),
+                &[&devices::HARDWARE, &devices::VIRTUAL_GUEST],
+            )?;
+            if std::ptr::eq(kind, &devices::HARDWARE) && args.root_password.is_none() {
+                return Err(exception("Please provide a root/admin password."));
+            }
+            Some((kind, id))
+        }
+        None => None,
+    };
+    let template = args.template;
+    let title = template
+        .title
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| {
+            subject
+                .as_ref()
+                .and_then(|s| s.get_str("name").map(str::to_string))
+        })
+        .unwrap_or_default();
+    let ticket = NewTicket {
+        title,
+        subject,
+        group_name: None,
+        assigned_user_id: assignee(ctx, template.assigned_user_id)?,
+        priority: priority(template.priority)?,
+        location_id: template.location_id,
+        notify: template.notify_user_on_update_flag.unwrap_or(true),
+        administrative,
+        contents,
+        files: args.files,
+        device,
+    };
+    open(ctx, ticket)
+}
+
+fn subject_row(ctx: &Ctx, id: i64) -> Result<Row, Fault> {
+    store::get(ctx.conn, "SoftLayer_Ticket_Subject", id)?.ok_or_else(|| Fault::not_found(id))
+}
+
+/// Inserts the ticket, its first update, files and device, and the charge of an
+/// administrative ticket.
+fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
+    files::check_count(&new.files, usize::MAX)?;
+    let account = store::get(ctx.conn, "SoftLayer_Account", ctx.principal.account_id)?
+        .ok_or_else(|| Fault::not_found(ctx.principal.account_id))?;
+    let group_id = match (&new.subject, new.group_name) {
+        (Some(s), _) => s.get_i64("groupId"),
+        (None, Some(name)) => store::find(
+            ctx.conn,
+            "SoftLayer_Ticket_Group",
+            &fields([("name", Value::from(name))]),
+        )?
+        .first()
+        .and_then(Row::id),
+        (None, None) => None,
+    };
+    let id = store::next_id(ctx.conn, TICKET, 160_000_001)?;
+    let when = now();
+    let mut ticket = fields([
+        ("id", Value::Int(id)),
+        ("accountId", Value::Int(ctx.principal.account_id)),
+        ("assignedUserId", Value::Int(new.assigned_user_id)),
+        ("title", Value::String(new.title)),
+        ("statusId", Value::Int(STATUS_OPEN)),
+        ("createDate", Value::DateTime(when.clone())),
+        ("modifyDate", Value::DateTime(when.clone())),
+        ("lastEditDate", Value::DateTime(when.clone())),
+        ("lastEditType", Value::from("USER")),
+        ("serviceProviderId", Value::Int(1)),
+        (
+            "serviceProviderResourceId",
+            Value::String(format!("CS{:07}", id % 10_000_000)),
+        ),
+        ("userEditableFlag", Value::Bool(true)),
+        ("notifyUserOnUpdateFlag", Value::Bool(new.notify)),
+        ("billableFlag", Value::Bool(new.administrative)),
+        (
+            "serverAdministrationFlag",
+            Value::Int(new.administrative as i64),
+        ),
+        ("totalUpdateCount", Value::Int(0)),
+    ]);
+    let optional = [
+        ("subjectId", new.subject.as_ref().and_then(Row::id)),
+        ("groupId", group_id),
+        ("priority", new.priority),
+        ("locationId", new.location_id),
+        ("responsibleBrandId", account.get_i64("brandId")),
+    ];
+    for (k, v) in optional {
+        if let Some(v) = v {
+            ticket.insert(k.into(), Value::Int(v));
+        }
+    }
+    store::insert(ctx.conn, TICKET, &ticket)?;
+    let first = updates::append_updates(ctx, id, &new.contents, &when)?;
+    let update_id = first.first().and_then(Row::id);
+    for file in &new.files {
+        files::store_file(ctx, id, update_id, file)?;
+    }
+    if let Some((kind, device)) = new.device {
+        devices::attach_device(ctx, id, kind, Some(device))?;
+    }
+    if new.administrative {
+        charge(ctx, &account, id, &when)?;
+    }
+    let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
+    Ok(Output::Object(row))
+}
+
+/// The one-time charge of an administrative ticket: an invoice with one item, linked
+/// from the ticket.
+fn charge(ctx: &Ctx, account: &Row, ticket_id: i64, when: &str) -> Result<(), Fault> {
+    let amount = format!("{ADMINISTRATIVE_CHARGE}.00");
+    let mut invoice = fields([
+        ("accountId", Value::Int(ctx.principal.account_id)),
+        ("createDate", Value::DateTime(when.to_string())),
+        ("modifyDate", Value::DateTime(when.to_string())),
+        ("statusCode", Value::from("OPEN")),
+        ("typeCode", Value::from("ONE-TIME-CHARGE")),
+        ("startingBalance", Value::from("0.00")),
+        ("endingBalance", Value::String(amount.clone())),
+    ]);
+    for k in [
+        "companyName",
+        "firstName",
+        "lastName",
+        "email",
+        "address1",
+        "city",
+        "state",
+        "country",
+        "postalCode",
+    ] {
+        if let Some(v) = account.values.get(k) {
+            invoice.insert(k.into(), v.clone());
+        }
+    }
+    let invoice_id = store::insert(ctx.conn, "SoftLayer_Billing_Invoice", &invoice)?;
+    let item = fields([
+        ("invoiceId", Value::Int(invoice_id)),
+        ("ticketId", Value::Int(ticket_id)),
+        ("resourceTableId", Value::Int(ticket_id)),
+        (
+            "description",
+            Value::String(format!("Administrative support ticket {ticket_id}")),
+        ),
+        ("categoryCode", Value::from("administrative_ticket")),
+        ("createDate", Value::DateTime(when.to_string())),
+        ("oneTimeFee", Value::String(amount.clone())),
+        ("oneTimeAfterTaxAmount", Value::String(amount)),
+        ("oneTimeTaxAmount", Value::from("0.00")),
+        ("recurringFee", Value::from("0.00")),
+        ("setupFee", Value::from("0.00")),
+        ("laborFee", Value::from("0.00")),
+    ]);
+    store::insert(ctx.conn, "SoftLayer_Billing_Invoice_Item", &item)?;
+    let changes = fields([
+        (
+            "serverAdministrationBillingInvoiceId",
+            Value::Int(invoice_id),
+        ),
+        (
+            "serverAdministrationBillingAmount",
+            Value::Int(ADMINISTRATIVE_CHARGE),
+        ),
+    ]);
+    store::update(ctx.conn, TICKET, ticket_id, &changes)?;
+    Ok(())
+}
+
+/// The cancellation reasons SLDN lists for createCancelServerTicket.
+pub const CANCELLATION_REASONS: &[&str] = &[
+    "No longer needed",
+    "Business closing down",
+    "Server / Upgrade Costs",
+    "Migrating to larger server",
+    "Migrating to smaller server",
+    "Migrating to a different SoftLayer datacenter",
+    "Network performance / latency",
+    "Support response / timing",
+    "Sales process / upgrades",
+    "Moving to competitor",
+];
+
+struct Cancellation {
+    resource_id: i64,
+    reason: String,
+    content: String,
+}
+
+fn cancellation_args(ctx: &Ctx, content_index: usize) -> Result<Cancellation, Fault> {
+    let resource_id =
+        int_arg(ctx, 0)?.ok_or_else(|| exception("Attachment id must be provided."))?;
+    let reason =
+        text_arg(ctx, 1)?.ok_or_else(|| exception("Cancellation reason must be provided."))?;
+    let content = text_arg(ctx, content_index)?
+        .ok_or_else(|| exception("Cancellation content description must be provided."))?;
+    Ok(Cancellation {
+        resource_id,
+        reason,
+        content,
+    })
+}
+
+pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
+    let c = cancellation_args(ctx, 2)?;
+    let kind = device_kind(
+        ctx.arg::<String>(4)?.as_deref(),
+        &[&devices::HARDWARE, &devices::VIRTUAL_GUEST],
+    )?;
+    if store::get_owned(
+        ctx.conn,
+        kind.device_type,
+        c.resource_id,
+        ctx.principal.account_id,
+    )?
+    .is_none()
+    {
+        return Err(exception("You do not have permission to this service."));
+    }
+    let existing = store::find(
+        ctx.conn,
+        "SoftLayer_Billing_Item_Cancellation_Request",
+        &fields([
+            ("resourceType", Value::from(kind.attachment_type)),
+            ("resourceId", Value::Int(c.resource_id)),
+        ]),
+    )?;
+    if let Some(ticket) = existing.first().and_then(|r| r.get_i64("ticketId")) {
+        return Err(exception(&format!(
+            "A cancellation ticket already exists for this server. Please refer to ticket {ticket}."
+        )));
+    }
+    cancel(ctx, c, kind.attachment_type, Some(kind))
+}
+
+pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
+    let c = cancellation_args(ctx, 2)?;
+    let resource_type = ctx
+        .arg::<String>(3)?
+        .unwrap_or_else(|| "SERVICE".into())
+        .to_ascii_uppercase();
+    // A service the emulator models (a device) must be the caller's.
+    let kind = devices::KINDS
+        .iter()
+        .copied()
+        .find(|k| k.attachment_type == resource_type);
+    if let Some(kind) = kind {
+        if store::get_owned(
+            ctx.conn,
+            kind.device_type,
+            c.resource_id,
+            ctx.principal.account_id,
+        )?
+        .is_none()
+        {
+            return Err(exception("You do not have permission to this service."));
+        }
+    }
+    cancel(ctx, c, &resource_type, kind)
+}
+
+fn cancel(
+    ctx: &Ctx,
+    c: Cancellation,
+    resource_type: &str,
+    device: Option<&'static DeviceKind>,
+) -> Result<Output, Fault> {
+    let contents = format!("Cancellation reason: {}\n\n{}", c.reason, c.content);
+    let ticket = NewTicket {
+        title: "Cancellation Request".into(),
+        subject: None,
+        group_name: Some("Accounting"),
+        assigned_user_id: ctx.principal.user_id,
+        priority: None,
+        location_id: None,
+        notify: true,
+        administrative: false,
+        contents,
+        files: Vec::new(),
+        device: device.map(|k| (k, c.resource_id)),
+    };
+    let Output::Object(row) = open(ctx, ticket)? else {
+        unreachable!("open returns the ticket")
+    };
+    let ticket_id = row.id().unwrap_or_default();
+    let reason_id = CANCELLATION_REASONS
+        .iter()
+        .position(|r| r.eq_ignore_ascii_case(&c.reason));
+    let mut request = fields([
+        ("accountId", Value::Int(ctx.principal.account_id)),
+        ("ticketId", Value::Int(ticket_id)),
+        ("statusId", Value::Int(1)),
+        ("notes", Value::String(c.content)),
+        ("createDate", Value::DateTime(now())),
+        ("resourceType", Value::from(resource_type)),
+        ("resourceId", Value::Int(c.resource_id)),
+    ]);
+    if let Some(i) = reason_id {
+        request.insert("billingCancelReasonId".into(), Value::Int(i as i64 + 1));
+    }
+    store::insert(
+        ctx.conn,
+        "SoftLayer_Billing_Item_Cancellation_Request",
+        &request,
+    )?;
+    Ok(Output::Object(row))
+}
+
+pub(super) fn create_upgrade_ticket(ctx: &Ctx) -> Result<Output, Fault> {
+    let attachment_id = int_arg(ctx, 0)?;
+    let generic = text_arg(ctx, 1)?;
+    let window = text_arg(ctx, 2)?;
+    let details = text_arg(ctx, 3)?.ok_or_else(|| exception("Please provide upgrade details."))?;
+    let attachment_type = ctx.arg::<String>(4)?.map(|t| t.to_ascii_uppercase());
+    let title = text_arg(ctx, 5)?;
+    let device = match (attachment_id, attachment_type.as_deref()) {
+        (None, _) | (_, Some("NONE")) => None,
+        (Some(id), kind) => {
+            let kind = device_kind(kind, &devices::KINDS)?;
+            if store::get_owned(ctx.conn, kind.device_type, id, ctx.principal.account_id)?.is_none()
+            {
+                return Err(exception(&format!(
+                    "Unable to open an upgrade ticket on hardware id <{id}>"
+                )));
+            }
+            Some((kind, id))
+        }
+    };
+    // Upgrades of a server are service affecting and need a maintenance window.
+    if device.is_some() && window.is_none() {
+        return Err(exception("Please provide an upgrade maintenance window."));
+    }
+    let mut contents = String::new();
+    if let Some(g) = &generic {
+        contents.push_str(&format!("Upgrade: {g}\n"));
+    }
+    if let Some(w) = &window {
+        contents.push_str(&format!("Maintenance window: {w}\n"));
+    }
+    contents.push('\n');
+    contents.push_str(&details);
+    let ticket = NewTicket {
+        title: title
+            .or_else(|| generic.map(|g| format!("Upgrade Request: {g}")))
+            .unwrap_or_else(|| "Upgrade Request".into()),
+        subject: None,
+        group_name: Some("Sales"),
+        assigned_user_id: ctx.principal.user_id,
+        priority: None,
+        location_id: None,
+        notify: true,
+        administrative: false,
+        contents,
+        files: Vec::new(),
+        device,
+    };
+    open(ctx, ticket)
+}

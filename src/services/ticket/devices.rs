@@ -1,0 +1,157 @@
+//! Devices attached to a ticket (hardware, virtual guests, dedicated hosts) and the
+//! account users assigned to it as agents. Each device kind keeps the SLDN messages of
+//! its own rules; the rules themselves are one set of functions.
+
+use super::create::int_arg;
+use super::*;
+
+/// A kind of device that can be attached to a ticket, and the messages of its rules.
+pub struct DeviceKind {
+    /// The `attachmentType` argument naming this kind.
+    pub attachment_type: &'static str,
+    pub device_type: &'static str,
+    link_type: &'static str,
+    link_column: &'static str,
+    attach_null: &'static str,
+    already: &'static str,
+    not_yours_attach: &'static str,
+    detach_null: &'static str,
+    not_attached: &'static str,
+    not_yours_detach: &'static str,
+}
+
+pub static HARDWARE: DeviceKind = DeviceKind {
+    attachment_type: "HARDWARE",
+    device_type: "SoftLayer_Hardware",
+    link_type: "SoftLayer_Ticket_Attachment_Hardware",
+    link_column: "hardwareId",
+    attach_null: "Unable to attach null hardware to this ticket.",
+    already: "This hardware is already attached to this ticket.",
+    not_yours_attach: "You may not attach this hardware to this ticket.",
+    detach_null: "Unable to detach null hardware from this ticket.",
+    not_attached: "This hardware is not attached to this ticket.",
+    not_yours_detach: "You may not detach this hardware from this ticket.",
+};
+
+pub static VIRTUAL_GUEST: DeviceKind = DeviceKind {
+    attachment_type: "VIRTUAL_GUEST",
+    device_type: "SoftLayer_Virtual_Guest",
+    link_type: "SoftLayer_Ticket_Attachment_Virtual_Guest",
+    link_column: "virtualGuestId",
+    attach_null: "Unable to attach a null virtual guest to this ticket.",
+    already: "This virtual guest is already attached to this ticket.",
+    not_yours_attach: "You may not attach this virtual guest to this ticket.",
+    detach_null: "Unable to detach null virtual guest from this ticket.",
+    not_attached: "This virtual guest is not attached to this ticket.",
+    not_yours_detach: "You may not detach this virtual guest from this ticket.",
+};
+
+pub static DEDICATED_HOST: DeviceKind = DeviceKind {
+    attachment_type: "DEDICATED_HOST",
+    device_type: "SoftLayer_Virtual_DedicatedHost",
+    link_type: "SoftLayer_Ticket_Attachment_Dedicated_Host",
+    link_column: "dedicatedHostId",
+    attach_null: "Unable to attach a null dedicated host to this ticket.",
+    already: "This dedicated host is already attached to this ticket.",
+    not_yours_attach: "You may not attach this dedicated host to this ticket.",
+    // SoftLayer has no detach method for dedicated hosts; these serve the support desk.
+    detach_null: "Unable to detach a null dedicated host from this ticket.",
+    not_attached: "This dedicated host is not attached to this ticket.",
+    not_yours_detach: "You may not detach this dedicated host from this ticket.",
+};
+
+pub static KINDS: [&DeviceKind; 3] = [&HARDWARE, &VIRTUAL_GUEST, &DEDICATED_HOST];
+
+pub(super) fn attach(ctx: &Ctx, kind: &'static DeviceKind) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    let device = int_arg(ctx, 0)?;
+    let link = attach_device(ctx, ticket.id().unwrap_or_default(), kind, device)?;
+    Ok(Output::Object(link))
+}
+
+fn link_key(ticket_id: i64, kind: &DeviceKind, device: i64) -> Struct {
+    fields([
+        ("ticketId", Value::Int(ticket_id)),
+        (kind.link_column, Value::Int(device)),
+    ])
+}
+
+pub(super) fn attach_device(
+    ctx: &Ctx,
+    ticket_id: i64,
+    kind: &DeviceKind,
+    device: Option<i64>,
+) -> Result<Row, Fault> {
+    let device = device.ok_or_else(|| exception(kind.attach_null))?;
+    if store::get_owned(ctx.conn, kind.device_type, device, ctx.principal.account_id)?.is_none() {
+        return Err(exception(kind.not_yours_attach));
+    }
+    let key = link_key(ticket_id, kind, device);
+    if !store::find(ctx.conn, kind.link_type, &key)?.is_empty() {
+        return Err(exception(kind.already));
+    }
+    let mut link = key;
+    link.insert("attachmentId".into(), Value::Int(device));
+    link.insert("createDate".into(), Value::DateTime(now()));
+    let id = store::insert(ctx.conn, kind.link_type, &link)?;
+    store::get(ctx.conn, kind.link_type, id)?
+        .ok_or_else(|| exception("Unable to attach this device to this ticket."))
+}
+
+pub(super) fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    let device = int_arg(ctx, 0)?.ok_or_else(|| exception(kind.detach_null))?;
+    if store::get_owned(ctx.conn, kind.device_type, device, ctx.principal.account_id)?.is_none() {
+        return Err(exception(kind.not_yours_detach));
+    }
+    let key = link_key(ticket.id().unwrap_or_default(), kind, device);
+    if store::delete_where(ctx.conn, kind.link_type, &key)? == 0 {
+        return Err(exception(kind.not_attached));
+    }
+    Ok(Output::Value(Value::Bool(true)))
+}
+
+/// The agent named by the first argument: a user of the caller's account.
+fn agent(ctx: &Ctx) -> Result<i64, Fault> {
+    let id = int_arg(ctx, 0)?.ok_or_else(|| exception("Please provide an agent id."))?;
+    match store::get_owned(
+        ctx.conn,
+        "SoftLayer_User_Customer",
+        id,
+        ctx.principal.account_id,
+    )? {
+        Some(_) => Ok(id),
+        None => Err(Fault::not_found(id)),
+    }
+}
+
+const AGENT_LINK: &str = "SoftLayer_Ticket_Attachment_Assigned_Agent";
+
+pub(super) fn add_assigned_agent(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?.id().unwrap_or_default();
+    let agent = agent(ctx)?;
+    let key = fields([
+        ("ticketId", Value::Int(ticket)),
+        ("assignedAgentId", Value::Int(agent)),
+    ]);
+    if store::find(ctx.conn, AGENT_LINK, &key)?.is_empty() {
+        let mut link = key;
+        link.insert("attachmentId".into(), Value::Int(agent));
+        link.insert("createDate".into(), Value::DateTime(now()));
+        store::insert(ctx.conn, AGENT_LINK, &link)?;
+    }
+    Ok(Output::Value(Value::Null))
+}
+
+pub(super) fn remove_assigned_agent(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?.id().unwrap_or_default();
+    let agent = agent(ctx)?;
+    let key = fields([
+        ("ticketId", Value::Int(ticket)),
+        ("assignedAgentId", Value::Int(agent)),
+    ]);
+    if store::delete_where(ctx.conn, AGENT_LINK, &key)? == 0 {
+        return Err(exception("This agent is not assigned to this ticket."));
+    }
+    Ok(Output::Value(Value::Null))
+}

@@ -1,0 +1,176 @@
+//! Files attached to tickets: kept in SQLite (base64 on the wire, bytes at rest), with
+//! unique names per ticket, an extension whitelist and a size limit.
+
+use super::*;
+use base64::Engine;
+
+/// What `SoftLayer_Ticket_Attachment_File::getExtensionWhitelist` answers and
+/// `addAttachedFile` enforces.
+pub const EXTENSION_WHITELIST: &[&str] = &[
+    "7z", "bmp", "cap", "csv", "doc", "docx", "eml", "gif", "gz", "htm", "html", "jpeg", "jpg",
+    "json", "log", "msg", "odt", "ods", "pcap", "pdf", "png", "ppt", "pptx", "rar", "rtf", "tar",
+    "tgz", "tif", "tiff", "txt", "xls", "xlsx", "xml", "yaml", "yml", "zip",
+];
+
+/// The largest file a ticket takes.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+const FILE: &str = "SoftLayer_Ticket_Attachment_File";
+
+/// A `SoftLayer_Container_Utility_File_Attachment` as received.
+pub struct NewFile {
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+/// The file bytes: XML-RPC and SOAP send base64 binaries, JSON sends base64 text.
+fn file_bytes(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::Base64(b) => Some(b.clone()),
+        Value::String(s) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(s.trim())
+                .unwrap_or_else(|_| s.as_bytes().to_vec()),
+        ),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_i64().and_then(|b| u8::try_from(b).ok()))
+            .collect(),
+        _ => None,
+    }
+}
+
+/// Checks one file container and reads it, with the SLDN messages of addAttachedFile.
+fn read_file(value: Option<&Value>) -> Result<NewFile, Fault> {
+    let container = value
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| exception("Unable to attach a null file to this ticket."))?;
+    let name = container
+        .get("filename")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| exception("Unable to attach a file with no file name to this ticket."))?
+        .to_string();
+    let data = container
+        .get("data")
+        .and_then(file_bytes)
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| exception("Unable to attach a file with no contents to this ticket."))?;
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if !EXTENSION_WHITELIST.contains(&extension.as_str()) {
+        return Err(exception(&format!(
+            "The file {name} has an extension that may not be attached to tickets. Allowed extensions: {}.",
+            EXTENSION_WHITELIST.join(", ")
+        )));
+    }
+    if data.len() > MAX_FILE_BYTES {
+        return Err(exception(&format!(
+            "The file {name} is {} bytes; ticket attachments may not exceed {MAX_FILE_BYTES} bytes.",
+            data.len()
+        )));
+    }
+    Ok(NewFile { name, data })
+}
+
+/// The optional file array at `index`.
+pub(super) fn files_arg(ctx: &Ctx, index: usize) -> Result<Vec<NewFile>, Fault> {
+    match ctx.call.args.get(index) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items.iter().map(|i| read_file(Some(i))).collect(),
+        Some(single @ Value::Struct(_)) => Ok(vec![read_file(Some(single))?]),
+        Some(_) => Err(Fault::new(
+            ExceptionClass::InvalidValue,
+            "attachedFiles must be an array of files.",
+        )),
+    }
+}
+
+pub(super) fn check_count(files: &[NewFile], max: usize) -> Result<(), Fault> {
+    if files.len() > max {
+        return Err(exception(
+            "You may not attach more than two files when updating a ticket.",
+        ));
+    }
+    let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(exception(&format!(
+            "A file named {} is already attached to this ticket.",
+            w[0]
+        )));
+    }
+    Ok(())
+}
+
+/// Stores a file on a ticket (and the update it came with, if any).
+pub(super) fn store_file(
+    ctx: &Ctx,
+    ticket_id: i64,
+    update_id: Option<i64>,
+    file: &NewFile,
+) -> Result<Row, Fault> {
+    let taken = fields([
+        ("ticketId", Value::Int(ticket_id)),
+        ("fileName", Value::String(file.name.clone())),
+    ]);
+    if !store::find(ctx.conn, FILE, &taken)?.is_empty() {
+        return Err(exception(&format!(
+            "A file named {} is already attached to this ticket.",
+            file.name
+        )));
+    }
+    let when = now();
+    let mut row = fields([
+        ("ticketId", Value::Int(ticket_id)),
+        ("fileName", Value::String(file.name.clone())),
+        ("fileSize", Value::String(file.data.len().to_string())),
+        (
+            "uploaderId",
+            Value::String(ctx.principal.user_id.to_string()),
+        ),
+        ("uploaderType", Value::from("USER")),
+        ("createDate", Value::DateTime(when.clone())),
+        ("modifyDate", Value::DateTime(when)),
+        ("content", Value::Base64(file.data.clone())),
+    ]);
+    if let Some(u) = update_id {
+        row.insert("updateId".into(), Value::Int(u));
+    }
+    let id = store::insert(ctx.conn, FILE, &row)?;
+    store::get(ctx.conn, FILE, id)?
+        .ok_or_else(|| exception("Unable to attach file to this ticket."))
+}
+
+pub(super) fn add_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    let file = read_file(ctx.call.args.first())?;
+    let row = store_file(ctx, ticket.id().unwrap_or_default(), None, &file)?;
+    Ok(Output::Object(row))
+}
+
+pub(super) fn get_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?.id().unwrap_or_default();
+    let file_id = super::create::int_arg(ctx, 0)?
+        .ok_or_else(|| exception("Unable to load a valid ticket file attachment."))?;
+    let found = store::find(
+        ctx.conn,
+        FILE,
+        &fields([
+            ("id", Value::Int(file_id)),
+            ("ticketId", Value::Int(ticket)),
+        ]),
+    )?;
+    let file = found.into_iter().next().ok_or_else(|| {
+        exception(&format!(
+            "File {file_id} is not attached to ticket {ticket}."
+        ))
+    })?;
+    match file.values.get("content") {
+        Some(Value::Base64(bytes)) => Ok(Output::Value(Value::Base64(bytes.clone()))),
+        _ => Err(exception("File does not exist: file not found.")),
+    }
+}

@@ -1,0 +1,200 @@
+//! SoftLayer_Ticket: creating tickets, adding updates, editing, attaching devices and
+//! files. Relational getters (`getUpdates`, `getStatus`, `getNewUpdatesFlag`, …) are
+//! answered generically from the store's relations; what is here has rules of its own
+//! from the SLDN method pages, one concern per file.
+
+mod create;
+mod devices;
+mod files;
+mod notify;
+pub mod updates;
+
+pub use files::EXTENSION_WHITELIST;
+
+use super::{Ctx, Entry, Output, all_of, init_object, lenient, now, read, write};
+use crate::call::{ExceptionClass, Fault};
+use crate::store::{self, Row};
+use crate::value::{Struct, Value};
+use serde::Deserialize;
+
+pub const TICKET: &str = "SoftLayer_Ticket";
+pub(super) const UPDATE: &str = "SoftLayer_Ticket_Update";
+pub const STATUS_OPEN: i64 = 1001;
+pub const STATUS_CLOSED: i64 = 1002;
+/// The ticket state type of a ticket waiting on the customer.
+pub const STATE_AWAITING_CUSTOMER: i64 = 1;
+/// A ticket update holds at most 4000 characters; addUpdate splits entries into blocks
+/// of this many.
+pub(super) const ENTRY_BLOCK: usize = 3900;
+/// The one-time charge of an administrative ticket, in USD.
+pub(super) const ADMINISTRATIVE_CHARGE: i64 = 3;
+
+pub fn handler(method: &str) -> Option<Entry> {
+    Some(match method {
+        "createStandardTicket" => write(create::create_standard_ticket),
+        "createAdministrativeTicket" => write(create::create_administrative_ticket),
+        "createCancelServerTicket" => write(create::create_cancel_server_ticket),
+        "createCancelServiceTicket" => write(create::create_cancel_service_ticket),
+        "createUpgradeTicket" => write(create::create_upgrade_ticket),
+        "getObject" => read(get_object),
+        "getTicketsClosedSinceDate" => read(tickets_closed_since_date),
+        "edit" => write(updates::edit),
+        "addUpdate" => write(updates::add_update),
+        "addFinalComments" => write(updates::add_final_comments),
+        "getAllTicketStatuses" => read(|ctx| all_of(ctx, "SoftLayer_Ticket_Status", "{r}.id")),
+        "getAllTicketGroups" => read(|ctx| all_of(ctx, "SoftLayer_Ticket_Group", "{r}.id")),
+        "markAsViewed" => write(mark_as_viewed),
+        "addAttachedHardware" => write(|ctx| devices::attach(ctx, &devices::HARDWARE)),
+        "removeAttachedHardware" => write(|ctx| devices::detach(ctx, &devices::HARDWARE)),
+        "addAttachedVirtualGuest" => write(|ctx| devices::attach(ctx, &devices::VIRTUAL_GUEST)),
+        "removeAttachedVirtualGuest" => write(|ctx| devices::detach(ctx, &devices::VIRTUAL_GUEST)),
+        "addAttachedDedicatedHost" => write(|ctx| devices::attach(ctx, &devices::DEDICATED_HOST)),
+        "addAssignedAgent" => write(devices::add_assigned_agent),
+        "removeAssignedAgent" => write(devices::remove_assigned_agent),
+        "addAttachedFile" => write(files::add_attached_file),
+        "getAttachedFile" => read(files::get_attached_file),
+        "addAttachedAdditionalEmails" => {
+            write(|ctx| notify::change_emails(ctx, notify::EmailChange::Add))
+        }
+        "removeAttachedAdditionalEmails" => {
+            write(|ctx| notify::change_emails(ctx, notify::EmailChange::Remove))
+        }
+        "updateAttachedAdditionalEmails" => {
+            write(|ctx| notify::change_emails(ctx, notify::EmailChange::Replace))
+        }
+        "addScheduledAlert" => write(|ctx| notify::schedule(ctx, notify::ScheduleKind::Alert)),
+        "addScheduledAutoClose" => {
+            write(|ctx| notify::schedule(ctx, notify::ScheduleKind::AutoClose))
+        }
+        "removeScheduledAlert" => write(|ctx| notify::unschedule(ctx, notify::ScheduleKind::Alert)),
+        "removeScheduledAutoClose" => {
+            write(|ctx| notify::unschedule(ctx, notify::ScheduleKind::AutoClose))
+        }
+        "setTags" => write(notify::set_tags),
+        "surveyEligible" => read(notify::survey_eligible),
+        _ => return None,
+    })
+}
+
+/// The parts of a `SoftLayer_Ticket` skeleton a customer may set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct TicketTemplate {
+    #[serde(default, deserialize_with = "lenient::int")]
+    subject_id: Option<i64>,
+    title: Option<String>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    assigned_user_id: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    priority: Option<i64>,
+    #[serde(default, deserialize_with = "lenient::flag")]
+    notify_user_on_update_flag: Option<bool>,
+    #[serde(default, deserialize_with = "lenient::int")]
+    location_id: Option<i64>,
+}
+
+/// `SoftLayer_Ticket_Update` as addUpdate takes it.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct UpdateTemplate {
+    entry: Option<String>,
+}
+
+/// A struct of columns from name/value pairs.
+pub(super) fn fields<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+pub(super) fn exception(message: &str) -> Fault {
+    Fault::new(ExceptionClass::Exception, message)
+}
+
+pub(super) fn get_object(ctx: &Ctx) -> Result<Output, Fault> {
+    Ok(Output::Object(init_object(ctx)?))
+}
+
+/// Who a ticket is for: a user of the caller's own account (the caller by default).
+pub(super) fn assignee(ctx: &Ctx, requested: Option<i64>) -> Result<i64, Fault> {
+    let Some(id) = requested else {
+        return Ok(ctx.principal.user_id);
+    };
+    match store::get_owned(
+        ctx.conn,
+        "SoftLayer_User_Customer",
+        id,
+        ctx.principal.account_id,
+    )? {
+        Some(_) => Ok(id),
+        None => Err(exception(
+            "You may not assign a ticket to a user that your API user does not have access to.",
+        )),
+    }
+}
+
+pub(super) fn priority(value: Option<i64>) -> Result<Option<i64>, Fault> {
+    match value {
+        Some(p) if !(0..=4).contains(&p) => Err(Fault::new(
+            ExceptionClass::InvalidValue,
+            format!(
+                "Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."
+            ),
+        )),
+        other => Ok(other),
+    }
+}
+
+pub(super) fn mark_as_viewed(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    store::mark_viewed(
+        ctx.conn,
+        ticket.id().unwrap_or_default(),
+        ctx.principal.user_id,
+        &now(),
+    )?;
+    Ok(Output::Value(Value::Null))
+}
+
+/// Tickets of the caller's account closed since a date (ISO 8601 or `MM/DD/YYYY`).
+fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
+    let raw: Option<serde_json::Value> = ctx.arg(0)?;
+    let text = raw
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| Fault::new(ExceptionClass::InvalidValue, "Please provide a close date."))?;
+    let since = parse_date(text).ok_or_else(|| {
+        Fault::new(
+            ExceptionClass::InvalidValue,
+            format!(
+                "Invalid date '{text}': use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY."
+            ),
+        )
+    })?;
+    let page = store::tickets_closed_since(ctx.conn, ctx.principal.account_id, &since)?;
+    Ok(Output::List(page))
+}
+
+/// A date as clients send it, normalised to ISO 8601 with offset.
+pub(super) fn parse_date(text: &str) -> Option<String> {
+    let text = text.trim();
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(d.to_rfc3339());
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z") {
+        return Some(d.to_rfc3339());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y%m%dT%H:%M:%S",
+        "%m/%d/%Y %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Some(d.and_utc().to_rfc3339());
+        }
+    }
+    for format in ["%m/%d/%Y", "%Y-%m-%d"] {
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(text, format) {
+            return Some(d.and_hms_opt(0, 0, 0)?.and_utc().to_rfc3339());
+        }
+    }
+    None
+}

@@ -1,0 +1,236 @@
+//! Who hears about a ticket and when: additional notification emails, scheduled alerts
+//! and auto-close, tags, and the survey.
+
+use super::*;
+
+const EMAIL: &str = "SoftLayer_User_Customer_AdditionalEmail";
+const SCHEDULED: &str = "SoftLayer_Ticket_Attachment_Scheduled_Action";
+/// The tag type the emulator files ticket tags under.
+const TICKET_TAG_TYPE: i64 = 9;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailChange {
+    Add,
+    Remove,
+    Replace,
+}
+
+fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';')
+        && !domain.contains('@')
+}
+
+pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    let ticket_id = ticket.id().unwrap_or_default();
+    let emails: Vec<String> = ctx
+        .arg::<Vec<String>>(0)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let current = store::ticket_additional_emails(ctx.conn, ticket_id)?;
+    let remove: Vec<i64> = current
+        .iter()
+        .filter(|(_, email)| match change {
+            EmailChange::Add => false,
+            EmailChange::Remove => emails.iter().any(|e| e.eq_ignore_ascii_case(email)),
+            EmailChange::Replace => !emails.iter().any(|e| e.eq_ignore_ascii_case(email)),
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    for id in remove {
+        store::delete_where(
+            ctx.conn,
+            "emulator_ticket_additional_email",
+            &fields([
+                ("ticketId", Value::Int(ticket_id)),
+                ("additionalEmailId", Value::Int(id)),
+            ]),
+        )?;
+    }
+    if change == EmailChange::Remove {
+        return Ok(Output::Value(Value::Bool(true)));
+    }
+    // New addresses belong to the ticket's assigned user.
+    let user = ticket.get_i64("assignedUserId").ok_or_else(|| {
+        exception("This ticket does not have an assigned user. Could not add additional emails.")
+    })?;
+    let invalid: Vec<&str> = emails
+        .iter()
+        .map(String::as_str)
+        .filter(|e| !valid_email(e))
+        .collect();
+    if !invalid.is_empty() {
+        return Err(exception(&format!(
+            "Invalid email address(es) found: {}",
+            invalid.join(", ")
+        )));
+    }
+    for email in &emails {
+        let key = fields([
+            ("userId", Value::Int(user)),
+            ("email", Value::String(email.clone())),
+        ]);
+        let id = match store::find(ctx.conn, EMAIL, &key)?
+            .first()
+            .and_then(Row::id)
+        {
+            Some(id) => id,
+            None => store::insert(ctx.conn, EMAIL, &key)?,
+        };
+        store::link_additional_email(ctx.conn, ticket_id, id)?;
+    }
+    Ok(Output::Value(Value::Bool(true)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScheduleKind {
+    Alert,
+    AutoClose,
+}
+
+impl ScheduleKind {
+    fn name(self) -> &'static str {
+        match self {
+            ScheduleKind::Alert => "ALERT",
+            ScheduleKind::AutoClose => "AUTO_CLOSE",
+        }
+    }
+}
+
+pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?.id().unwrap_or_default();
+    let text: Option<String> = ctx.arg(0)?;
+    let text = text.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+        Fault::new(
+            ExceptionClass::InvalidValue,
+            "Please provide an activation time.",
+        )
+    })?;
+    let run = parse_date(&text).ok_or_else(|| {
+        Fault::new(
+            ExceptionClass::InvalidValue,
+            format!("Invalid activation time '{text}': use ISO 8601 or MM/DD/YYYY HH:MM:SS."),
+        )
+    })?;
+    // One scheduled action of each kind per ticket: a new one replaces the old.
+    unschedule_kind(ctx, ticket, kind)?;
+    let when = now();
+    let transaction = store::insert(
+        ctx.conn,
+        "SoftLayer_Provisioning_Version1_Transaction",
+        &fields([
+            ("createDate", Value::DateTime(when.clone())),
+            ("modifyDate", Value::DateTime(when.clone())),
+        ]),
+    )?;
+    store::insert(
+        ctx.conn,
+        SCHEDULED,
+        &fields([
+            ("ticketId", Value::Int(ticket)),
+            ("attachmentId", Value::Int(transaction)),
+            ("transactionId", Value::Int(transaction)),
+            ("runDate", Value::DateTime(run)),
+            ("createDate", Value::DateTime(when)),
+            ("kind", Value::from(kind.name())),
+        ]),
+    )?;
+    Ok(Output::Value(Value::Null))
+}
+
+fn unschedule_kind(ctx: &Ctx, ticket: i64, kind: ScheduleKind) -> Result<usize, Fault> {
+    let key = fields([
+        ("ticketId", Value::Int(ticket)),
+        ("kind", Value::from(kind.name())),
+    ]);
+    let existing = store::find(ctx.conn, SCHEDULED, &key)?;
+    for action in &existing {
+        if let Some(id) = action.id() {
+            store::delete_where(ctx.conn, SCHEDULED, &fields([("id", Value::Int(id))]))?;
+        }
+        if let Some(t) = action.get_i64("transactionId") {
+            store::delete_where(
+                ctx.conn,
+                "SoftLayer_Provisioning_Version1_Transaction",
+                &fields([("id", Value::Int(t))]),
+            )?;
+        }
+    }
+    Ok(existing.len())
+}
+
+pub(super) fn unschedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?.id().unwrap_or_default();
+    unschedule_kind(ctx, ticket, kind)?;
+    Ok(Output::Value(Value::Null))
+}
+
+/// Replaces the ticket's tags with the comma-separated list given.
+pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?.id().unwrap_or_default();
+    let text: String = ctx.arg(0)?.unwrap_or_default();
+    let mut names: Vec<String> = text
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    if let Some(bad) = names.iter().find(|n| n.chars().count() > 255) {
+        return Err(Fault::new(
+            ExceptionClass::InvalidValue,
+            format!("Tag '{bad}' is longer than 255 characters."),
+        ));
+    }
+    store::delete_where(
+        ctx.conn,
+        "SoftLayer_Tag_Reference",
+        &fields([
+            ("tagTypeId", Value::Int(TICKET_TAG_TYPE)),
+            ("resourceTableId", Value::Int(ticket)),
+        ]),
+    )?;
+    for name in names {
+        let key = fields([
+            ("accountId", Value::Int(ctx.principal.account_id)),
+            ("name", Value::String(name)),
+        ]);
+        let tag = match store::find(ctx.conn, "SoftLayer_Tag", &key)?
+            .first()
+            .and_then(Row::id)
+        {
+            Some(id) => id,
+            None => store::insert(ctx.conn, "SoftLayer_Tag", &key)?,
+        };
+        store::insert(
+            ctx.conn,
+            "SoftLayer_Tag_Reference",
+            &fields([
+                ("tagId", Value::Int(tag)),
+                ("tagTypeId", Value::Int(TICKET_TAG_TYPE)),
+                ("resourceTableId", Value::Int(ticket)),
+                ("usrRecordId", Value::Int(ctx.principal.user_id)),
+            ]),
+        )?;
+    }
+    Ok(Output::Value(Value::Bool(true)))
+}
+
+/// Deprecated in favour of SoftLayer_Ticket_Survey::getPreference, and answered from it.
+pub(super) fn survey_eligible(ctx: &Ctx) -> Result<Output, Fault> {
+    let opted_out =
+        store::survey_preference(ctx.conn, ctx.principal.user_id)?.is_some_and(|(out, _)| out);
+    Ok(Output::Value(Value::Bool(!opted_out)))
+}

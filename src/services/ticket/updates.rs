@@ -1,0 +1,246 @@
+//! Updates: append-only entries split into 3900-character blocks, edits that never
+//! close a ticket, and final comments on closed tickets.
+
+use super::*;
+
+/// At most this many files come with one update.
+const MAX_UPDATE_FILES: usize = 2;
+/// Final comments hold at most this many characters.
+const MAX_FINAL_COMMENTS: usize = 4000;
+
+/// Who writes an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Editor {
+    User(i64),
+    Employee(i64),
+}
+
+impl Editor {
+    fn kind(self) -> &'static str {
+        match self {
+            Editor::User(_) => "USER",
+            Editor::Employee(_) => "EMPLOYEE",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Editor::User(id) | Editor::Employee(id) => id,
+        }
+    }
+}
+
+/// Splits an entry into blocks of at most [`ENTRY_BLOCK`] characters.
+fn blocks(entry: &str) -> Vec<String> {
+    let chars: Vec<char> = entry.chars().collect();
+    chars
+        .chunks(ENTRY_BLOCK)
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// Adds the caller's entry to a ticket as one or more updates; returns them.
+pub(super) fn append_updates(
+    ctx: &Ctx,
+    ticket_id: i64,
+    entry: &str,
+    when: &str,
+) -> Result<Vec<Row>, Fault> {
+    Ok(append(
+        ctx.conn,
+        ticket_id,
+        entry,
+        when,
+        Editor::User(ctx.principal.user_id),
+    )?)
+}
+
+/// Adds an entry by `editor`. A customer's update answers any question support asked,
+/// so the ticket no longer waits on the customer; an employee's is a response.
+pub fn append(
+    conn: &rusqlite::Connection,
+    ticket_id: i64,
+    entry: &str,
+    when: &str,
+    editor: Editor,
+) -> Result<Vec<Row>, store::StoreError> {
+    let mut rows = Vec::new();
+    for block in blocks(entry) {
+        let update = fields([
+            ("ticketId", Value::Int(ticket_id)),
+            ("entry", Value::String(block)),
+            ("createDate", Value::DateTime(when.to_string())),
+            ("editorId", Value::Int(editor.id())),
+            ("editorType", Value::from(editor.kind())),
+        ]);
+        let id = store::insert(conn, UPDATE, &update)?;
+        rows.extend(store::get(conn, UPDATE, id)?);
+    }
+    let total = store::get(conn, TICKET, ticket_id)?
+        .and_then(|t| t.get_i64("totalUpdateCount"))
+        .unwrap_or(0);
+    let mut changes = fields([
+        ("lastEditDate", Value::DateTime(when.to_string())),
+        ("modifyDate", Value::DateTime(when.to_string())),
+        ("lastEditType", Value::from(editor.kind())),
+        ("totalUpdateCount", Value::Int(total + rows.len() as i64)),
+    ]);
+    match editor {
+        Editor::User(_) => {
+            changes.insert("awaitingUserResponse".into(), Value::Int(0));
+            store::set_ticket_state(conn, ticket_id, STATE_AWAITING_CUSTOMER, false)?;
+        }
+        Editor::Employee(_) => {
+            changes.insert("lastResponseDate".into(), Value::DateTime(when.to_string()));
+        }
+    }
+    store::update(conn, TICKET, ticket_id, &changes)?;
+    Ok(rows)
+}
+
+pub(super) fn refuse_if_closed(ticket: &Row) -> Result<(), Fault> {
+    if ticket.get_i64("statusId") == Some(STATUS_CLOSED) {
+        return Err(Fault::public(
+            "Unable to add ticket update. The ticket is closed; please contact SoftLayer to re-open it.",
+        ));
+    }
+    Ok(())
+}
+
+pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    let template: UpdateTemplate = ctx.arg(0)?.unwrap_or_default();
+    let files = files::files_arg(ctx, 1)?;
+    files::check_count(&files, MAX_UPDATE_FILES)?;
+    let entry = template
+        .entry
+        .filter(|e| !e.trim().is_empty())
+        .ok_or_else(|| {
+            Fault::public("Unable to add ticket update. Please provide ticket update contents.")
+        })?;
+    refuse_if_closed(&ticket)?;
+    let id = ticket.id().unwrap_or_default();
+    let rows = append_updates(ctx, id, &entry, &now())?;
+    let first = rows.first().and_then(Row::id);
+    for file in &files {
+        files::store_file(ctx, id, first, file)?;
+    }
+    Ok(Output::List(store::Page {
+        total: rows.len() as u64,
+        rows,
+    }))
+}
+
+pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    let id = ticket.id().unwrap_or_default();
+    let raw_template: Option<serde_json::Value> = ctx.arg(0)?;
+    let template: TicketTemplate = ctx.arg(0)?.unwrap_or_default();
+    let contents: Option<String> = ctx.arg(1)?;
+    let files = files::files_arg(ctx, 2)?;
+    files::check_count(&files, MAX_UPDATE_FILES)?;
+    let administrative = ticket.get_i64("serverAdministrationFlag").unwrap_or(0) != 0;
+    let names_subject = raw_template
+        .as_ref()
+        .is_some_and(|t| t.get("subjectId").is_some());
+    let mut changes = Struct::new();
+    if !administrative && names_subject {
+        let subject_id = template.subject_id.filter(|s| *s != 0).ok_or_else(|| {
+            exception("Please provide a subject when creating a standard support ticket.")
+        })?;
+        let subject = store::get(ctx.conn, "SoftLayer_Ticket_Subject", subject_id)?
+            .ok_or_else(|| Fault::not_found(subject_id))?;
+        changes.insert("subjectId".into(), Value::Int(subject_id));
+        if let Some(name) = subject.get_str("name") {
+            // A standard ticket's title is its subject's name; custom titles are refused.
+            changes.insert("title".into(), Value::from(name));
+        }
+        if let Some(g) = subject.get_i64("groupId") {
+            changes.insert("groupId".into(), Value::Int(g));
+        }
+    }
+    if administrative {
+        if let Some(title) = template.title.filter(|t| !t.trim().is_empty()) {
+            changes.insert("title".into(), Value::String(title));
+        }
+    }
+    if template.assigned_user_id.is_some() {
+        changes.insert(
+            "assignedUserId".into(),
+            Value::Int(assignee(ctx, template.assigned_user_id)?),
+        );
+    }
+    if let Some(p) = priority(template.priority)? {
+        changes.insert("priority".into(), Value::Int(p));
+    }
+    if let Some(flag) = template.notify_user_on_update_flag {
+        changes.insert("notifyUserOnUpdateFlag".into(), Value::Bool(flag));
+    }
+    let contents = contents.filter(|c| !c.trim().is_empty());
+    if changes.is_empty() && contents.is_none() && files.is_empty() {
+        return Err(exception("Please provide ticket update contents."));
+    }
+    if contents.is_some() || !files.is_empty() {
+        refuse_if_closed(&ticket)?;
+    }
+    // statusId is never taken from the template: edit cannot close (or reopen) a ticket.
+    if !changes.is_empty() {
+        changes.insert("modifyDate".into(), Value::DateTime(now()));
+        store::update(ctx.conn, TICKET, id, &changes)?;
+    }
+    let mut first = None;
+    if let Some(entry) = contents {
+        first = append_updates(ctx, id, &entry, &now())?
+            .first()
+            .and_then(Row::id);
+    }
+    for file in &files {
+        files::store_file(ctx, id, first, file)?;
+    }
+    let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
+    Ok(Output::Object(row))
+}
+
+pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
+    let ticket = init_object(ctx)?;
+    let comments: Option<String> = ctx.arg(0)?;
+    if ticket.get_i64("statusId") != Some(STATUS_CLOSED) {
+        return Err(exception(
+            "You can only add final comments to a closed ticket.",
+        ));
+    }
+    if ticket
+        .get_str("finalComments")
+        .is_some_and(|c| !c.is_empty())
+    {
+        return Err(exception("This ticket already has final comments set."));
+    }
+    let comments = comments
+        .filter(|c| !c.trim().is_empty())
+        .ok_or_else(|| exception("Please provide final comments."))?;
+    if comments.chars().count() > MAX_FINAL_COMMENTS {
+        return Err(exception(
+            "Your final comments may not exceed 4000 characters in length.",
+        ));
+    }
+    let changes = fields([
+        ("finalComments", Value::String(comments)),
+        ("modifyDate", Value::DateTime(now())),
+    ]);
+    store::update(ctx.conn, TICKET, ticket.id().unwrap_or_default(), &changes)?;
+    Ok(Output::Value(Value::Bool(true)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_split_on_characters_not_bytes() {
+        let long: String = "é".repeat(ENTRY_BLOCK * 2 + 5);
+        let parts = blocks(&long);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts[0].chars().count(), ENTRY_BLOCK);
+        assert_eq!(parts[2].chars().count(), 5);
+    }
+}

@@ -1,0 +1,44 @@
+//! SoftLayer_Ticket_Update_Employee: support's answers, which customers may rate.
+
+use super::{Ctx, Entry, Output, init_object, read, write};
+use crate::call::{ExceptionClass, Fault};
+use crate::store;
+use crate::value::{Struct, Value};
+
+pub fn handler(method: &str) -> Option<Entry> {
+    Some(match method {
+        "getObject" => read(|ctx| Ok(Output::Object(init_object(ctx)?))),
+        "addResponseRating" => write(add_response_rating),
+        _ => return None,
+    })
+}
+
+fn add_response_rating(ctx: &Ctx) -> Result<Output, Fault> {
+    let update = init_object(ctx)?;
+    let rating = ctx.call.args.first().and_then(Value::as_i64);
+    let Some(rating @ 1..=5) = rating else {
+        return Err(Fault::new(
+            ExceptionClass::Exception,
+            "Please set a response rating between 1 and 5.",
+        ));
+    };
+    let ticket = update.get_i64("ticketId").unwrap_or_default();
+    let closed = store::get(ctx.conn, "SoftLayer_Ticket", ticket)?
+        .and_then(|t| t.get_i64("statusId"))
+        == Some(super::ticket::STATUS_CLOSED);
+    if closed {
+        return Err(Fault::new(
+            ExceptionClass::Exception,
+            "Ratings cannot be edited on a closed ticket.",
+        ));
+    }
+    let mut changes = Struct::new();
+    changes.insert("responseRating".into(), Value::Int(rating));
+    store::update(
+        ctx.conn,
+        "SoftLayer_Ticket_Update",
+        update.id().unwrap_or_default(),
+        &changes,
+    )?;
+    Ok(Output::Value(Value::Bool(true)))
+}
