@@ -274,6 +274,8 @@ print(f"{rps:.0f} {p99:.3f} {non2xx.group(1) if non2xx else 0} {'yes' if errors 
 PY
 }
 
+LOAD_BEFORE="$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo unknown)"
+say "load average (1 min) before the runs: $LOAD_BEFORE (other work on the machine skews the numbers)"
 say "wrk against softlayer-ticket-server"
 run_wrk server "http://127.0.0.1:$SERVER_PORT$ENDPOINT_PATH" > "$WORK/result-server.txt"
 read -r s_rps s_p99 s_bad s_err < "$WORK/result-server.txt"
@@ -288,14 +290,16 @@ read -r n_rps n_p99 n_bad n_err < "$WORK/result-nginx.txt"
 
 # --- 6. report ---------------------------------------------------------------------
 python3 - "$s_rps" "$s_p99" "$n_rps" "$n_p99" "$REPLY_BYTES" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS" \
-    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///')" <<'PY'
+    "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///')" \
+    "$LOAD_BEFORE" <<'PY'
 import sys, datetime, os
 s_rps, s_p99, n_rps, n_p99 = map(float, sys.argv[1:5])
-size, threads, conns, dur, workers, commit, nginx_v = sys.argv[5:12]
+size, threads, conns, dur, workers, commit, nginx_v, load = sys.argv[5:13]
 print()
 print(f"XML-RPC SoftLayer_Ticket::getObject, ticket 160000001 (3 updates), reply {size} bytes; "
       f"wrk -t{threads} -c{conns} -d{dur} --latency, loopback, {os.cpu_count()} cores, "
-      f"nginx {nginx_v} with {workers} workers; commit {commit}, {datetime.date.today()}")
+      f"nginx {nginx_v} with {workers} workers; load average before {load}; "
+      f"commit {commit}, {datetime.date.today()}")
 print()
 print("| target | requests/s | p99 latency |")
 print("|---|---:|---:|")

@@ -69,4 +69,5 @@ fi
 SL_TEST_VENV="$(cd "$VENV" && pwd)"
 export SL_TEST_VENV
 
-cargo test --release "$@"
+# --no-fail-fast: every test binary runs and reports, the exit status still fails.
+cargo test --release --no-fail-fast "$@"

@@ -290,6 +290,15 @@ fn check_body(
         Err(_) => return Ok(None),
     };
     let before = out.len();
+    if expected.is_empty() && case.compare != Compare::Ignore {
+        if !actual.is_empty() {
+            out.push(format!(
+                "body: expected an empty body, got {} bytes",
+                response.body.len()
+            ));
+        }
+        return Ok(None);
+    }
     let (exp_canon, act_canon) = match case.compare {
         Compare::Ignore => return Ok(None),
         Compare::Text => {

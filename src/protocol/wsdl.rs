@@ -10,8 +10,8 @@
 //! no list to update; the generated files in `wsdl/` are checked against the schema by the
 //! `committed_wsdl_matches_the_schema` test.
 //!
-//! Each document is self-contained, so strict stacks (zeep resolves every reference) load
-//! it with no network:
+//! Each document is complete, so strict stacks (zeep resolves every reference) load it
+//! with nothing but this server:
 //!
 //! - every complex type reachable from the operations is declared: parameter and return
 //!   types, the types their properties reach, their base types (as `complexContent`
@@ -21,12 +21,16 @@
 //!   return one (the store holds only schema types), and a declaration without properties
 //!   would be a guess;
 //! - a parameter or return type the schema does not describe gets an empty complex type;
-//! - the few SOAP-ENC declarations the arrays use are declared inline in a second schema,
-//!   because zeep would otherwise fetch the encoding schema from the Internet;
+//! - the SOAP-ENC declarations the arrays use are imported from `soap-encoding.xsd`
+//!   beside the WSDL (see [`encoding_schema`]): zeep would otherwise fetch the encoding
+//!   schema from the Internet on every load, and fail where there is none;
 //! - `{Service}ObjectFilter` is a typed tree, `{Type}ObjectFilter` for the types the
 //!   service type reaches through relational properties, each local and count property an
 //!   operation (`operation`, `options[name, value]`), so softlayer-python's
 //!   `ObjectFilterType(**filter)` and PHP's nested objects serialise into it.
+
+// Nothing calls the codec until the HTTP layer routes /soap to it.
+#![allow(dead_code)]
 
 use crate::protocol::ApiVersion;
 use crate::schema::{MethodDef, PropertyDef, PropertyKind, schema};
@@ -44,6 +48,38 @@ pub(crate) const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// The operation filter leaf and its option, shared by every `…ObjectFilter` type.
 pub(crate) const FILTER_OPERATION: &str = "SoftLayer_ObjectFilter_Operation";
 pub(crate) const FILTER_OPTION: &str = "SoftLayer_ObjectFilter_Option";
+
+/// The SOAP-ENC declarations the WSDLs import, by a location relative to the WSDL
+/// (`/soap/{version}/soap-encoding.xsd` on the server, a sibling file under `wsdl/`).
+pub const ENCODING_SCHEMA_FILE: &str = "soap-encoding.xsd";
+
+/// The part of the SOAP 1.1 encoding schema the WSDLs use: `Array` and the `arrayType`
+/// attribute. Served by this server so that no client has to fetch the real one from
+/// the Internet (zeep would, on every load); it names nothing in its own namespace, so
+/// zeep does not try to import it a second time either.
+pub fn encoding_schema() -> &'static str {
+    concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<!-- The SOAP 1.1 encoding declarations that the WSDLs of softlayer-ticket-server use. -->\n",
+        "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" ",
+        "targetNamespace=\"http://schemas.xmlsoap.org/soap/encoding/\">\n",
+        "  <xsd:attribute name=\"arrayType\" type=\"xsd:string\"/>\n",
+        "  <xsd:attribute name=\"offset\" type=\"xsd:string\"/>\n",
+        "  <xsd:complexType name=\"Array\">\n",
+        "    <xsd:sequence>\n",
+        "      <xsd:any namespace=\"##any\" processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n",
+        "    </xsd:sequence>\n",
+        "    <xsd:anyAttribute namespace=\"##any\" processContents=\"lax\"/>\n",
+        "  </xsd:complexType>\n",
+        "  <xsd:complexType name=\"Struct\">\n",
+        "    <xsd:sequence>\n",
+        "      <xsd:any namespace=\"##any\" processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n",
+        "    </xsd:sequence>\n",
+        "    <xsd:anyAttribute namespace=\"##any\" processContents=\"lax\"/>\n",
+        "  </xsd:complexType>\n",
+        "</xsd:schema>\n",
+    )
+}
 
 /// The address written into the files under `wsdl/`.
 pub const PLACEHOLDER_BASE: &str = "http://127.0.0.1:8080";
@@ -278,13 +314,16 @@ fn cached(service: &str, version: ApiVersion) -> Option<(&'static str, &'static 
 const ADDRESS_MARK: &str = "\u{1}ADDRESS\u{1}";
 
 /// Writes `{dir}/{version}/{Service}.wsdl` for every served service and both versions,
-/// with the address `http://127.0.0.1:8080/soap/{version}/{Service}`; returns the files
-/// written.
+/// with the address `http://127.0.0.1:8080/soap/{version}/{Service}`, and the
+/// `soap-encoding.xsd` they import beside them; returns the files written.
 pub fn generate_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for version in [ApiVersion::V3, ApiVersion::V3_1] {
         let sub = dir.join(version.as_str());
         std::fs::create_dir_all(&sub)?;
+        let path = sub.join(ENCODING_SCHEMA_FILE);
+        std::fs::write(&path, encoding_schema())?;
+        written.push(path);
         for service in served_services() {
             let address = format!("{PLACEHOLDER_BASE}/soap/{}/{service}", version.as_str());
             let text = document(service, version, &address).unwrap_or_default();
@@ -330,7 +369,7 @@ impl Plan {
     fn new(service: &str, ops: &[(&'static str, &'static MethodDef)]) -> Plan {
         let mut plan = Plan::default();
         let mut queue: Vec<String> = vec![service.to_string()];
-        let mut use_type = |plan: &mut Plan, queue: &mut Vec<String>, t: &str| {
+        let use_type = |plan: &mut Plan, queue: &mut Vec<String>, t: &str| {
             let (base, many) = split_many(t);
             if base == "void" {
                 return;
@@ -458,8 +497,8 @@ fn generate(service: &str, version: ApiVersion, address: &str) -> String {
     w.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         w,
-        "<!-- {service} (API {}): generated from schema/softlayer.json by softlayer-ticket-server; \
-         regenerate the copies in wsdl/ with `{REGENERATE_COMMAND}`. -->",
+        "<!-- {service} (API {}): generated from schema/softlayer.json by the wsdl \
+         subcommand of softlayer-ticket-server. -->",
         version.as_str()
     );
     let _ = writeln!(
@@ -472,21 +511,11 @@ fn generate(service: &str, version: ApiVersion, address: &str) -> String {
 
     // Types.
     w.push_str("  <types>\n");
+    let _ = writeln!(w, "    <xsd:schema targetNamespace=\"{ns}\">");
     let _ = writeln!(
         w,
-        "    <xsd:schema targetNamespace=\"{SOAP_ENC}\">\n\
-         \x20     <xsd:attribute name=\"arrayType\" type=\"xsd:string\"/>\n\
-         \x20     <xsd:complexType name=\"Array\">\n\
-         \x20       <xsd:sequence>\n\
-         \x20         <xsd:any namespace=\"##any\" processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n\
-         \x20       </xsd:sequence>\n\
-         \x20       <xsd:attribute ref=\"soapenc:arrayType\"/>\n\
-         \x20       <xsd:anyAttribute namespace=\"##other\" processContents=\"lax\"/>\n\
-         \x20     </xsd:complexType>\n\
-         \x20   </xsd:schema>"
+        "      <xsd:import namespace=\"{SOAP_ENC}\" schemaLocation=\"{ENCODING_SCHEMA_FILE}\"/>"
     );
-    let _ = writeln!(w, "    <xsd:schema targetNamespace=\"{ns}\">");
-    let _ = writeln!(w, "      <xsd:import namespace=\"{SOAP_ENC}\"/>");
 
     for name in &plan.complex {
         let Some(l) = layout(name) else { continue };
@@ -788,6 +817,30 @@ mod tests {
              --bin softlayer-ticket-server committed_wsdl`) and commit the result",
             problems.join("\n  ")
         );
+    }
+
+    /// Every document is well-formed XML.
+    #[test]
+    fn documents_are_well_formed() {
+        for service in served_services() {
+            for version in [ApiVersion::V3, ApiVersion::V3_1] {
+                let doc = document(service, version, "http://h/?a&b").unwrap();
+                let mut reader = quick_xml::Reader::from_str(&doc);
+                reader.config_mut().check_comments = true;
+                reader.config_mut().check_end_names = true;
+                let mut depth = 0i64;
+                loop {
+                    match reader.read_event() {
+                        Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+                        Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+                        Ok(quick_xml::events::Event::Eof) => break,
+                        Ok(_) => {}
+                        Err(e) => panic!("{service} {}: {e}", version.as_str()),
+                    }
+                }
+                assert_eq!(depth, 0, "{service}");
+            }
+        }
     }
 
     #[test]

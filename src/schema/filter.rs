@@ -250,9 +250,7 @@ impl Walker<'_> {
             return Ok(());
         };
         for (name, child) in members {
-            let Some((owner, prop)) = types
-                .iter()
-                .find_map(|t| t.property(name).map(|p| (*t, p)))
+            let Some((owner, prop)) = types.iter().find_map(|t| t.property(name).map(|p| (*t, p)))
             else {
                 continue;
             };
@@ -590,25 +588,34 @@ impl Prop<'_> {
         if lower == "not null" {
             return Ok(Operation::NotNull);
         }
-        let Some(operator) = OPERATORS.iter().find(|o| text.starts_with(**o)) else {
-            let run: String = text.chars().take_while(|c| is_operator_char(*c)).collect();
-            if !run.is_empty() {
-                return Err(Fault::public(format!(
-                    "Unknown object filter operation '{run}' in '{text}' on '{}'. Operations are a bare value \
-                     (equality), !=, >, >=, <, <=, ^=, !^=, $=, !$=, *=, !*=, _=, ~, !~, is null, not null, \
-                     in, not in, or, and, isDate, lessThanDate, greaterThanDate, betweenDate and orderBy.",
-                    self.name
-                )));
-            }
+        let run: String = text.chars().take_while(|c| is_operator_char(*c)).collect();
+        let operator = OPERATORS.iter().find(|o| text.starts_with(**o));
+        let known = OPERATORS.contains(&run.as_str());
+        // `<>`, `==`, `=~`, `!==`: a run of operator characters that is no operator (what
+        // follows an operator directly may start with `*`, `^`, `$`, as in `^=*x`).
+        let unknown = !run.is_empty()
+            && !known
+            && match operator {
+                None => true,
+                Some(o) => run[o.len()..].starts_with(['=', '<', '>', '~', '!']),
+            };
+        if unknown {
+            return Err(Fault::public(format!(
+                "Unknown object filter operation '{run}' in '{text}' on '{}'. Operations are a bare value \
+                 (equality), !=, >, >=, <, <=, ^=, !^=, $=, !$=, *=, !*=, _=, ~, !~, is null, not null, \
+                 in, not in, or, and, isDate, lessThanDate, greaterThanDate, betweenDate and orderBy.",
+                self.name
+            )));
+        }
+        let Some(operator) = operator else {
             return Ok(Operation::Compare(
                 Comparison::Equal,
                 self.text_operand(text)?,
             ));
         };
         let arg = text[operator.len()..].trim();
-        let compare = |c| -> Result<Operation, Fault> {
-            Ok(Operation::Compare(c, self.text_operand(arg)?))
-        };
+        let compare =
+            |c| -> Result<Operation, Fault> { Ok(Operation::Compare(c, self.text_operand(arg)?)) };
         let text_match = |how, matches| Operation::Text {
             how,
             text: arg.to_string(),
@@ -740,7 +747,9 @@ fn relative_date(text: &str, now_ms: i64) -> Option<DateSpan> {
         return None;
     }
     if base == "sysdate" {
-        return Some(DateSpan::instant(now_ms + (days * MS_PER_DAY as f64) as i64));
+        return Some(DateSpan::instant(
+            now_ms + (days * MS_PER_DAY as f64) as i64,
+        ));
     }
     if days.fract() != 0.0 {
         return None;
@@ -1016,7 +1025,10 @@ mod tests {
             ("!= x", Operation::Compare(Comparison::NotEqual, v("x"))),
             ("!=x", Operation::Compare(Comparison::NotEqual, v("x"))),
             ("> b", Operation::Compare(Comparison::Greater, v("b"))),
-            (">= b", Operation::Compare(Comparison::GreaterOrEqual, v("b"))),
+            (
+                ">= b",
+                Operation::Compare(Comparison::GreaterOrEqual, v("b")),
+            ),
             ("< b", Operation::Compare(Comparison::Less, v("b"))),
             ("<= b", Operation::Compare(Comparison::LessOrEqual, v("b"))),
             (
@@ -1110,15 +1122,14 @@ mod tests {
                 r#"{"priority": {"operation": "in", "options": [{"name": "data", "value": [1, "2"]}]}}"#
             ),
             Operation::In(
-                vec![
-                    Operand::Value(Value::Int(1)),
-                    Operand::Value(Value::Int(2))
-                ],
+                vec![Operand::Value(Value::Int(1)), Operand::Value(Value::Int(2))],
                 true
             )
         );
         assert!(matches!(
-            one(r#"{"title": {"operation": "NOT IN", "options": [{"name": "data", "value": ["a"]}]}}"#),
+            one(
+                r#"{"title": {"operation": "NOT IN", "options": [{"name": "data", "value": ["a"]}]}}"#
+            ),
             Operation::In(_, false)
         ));
         assert_eq!(
@@ -1173,10 +1184,7 @@ mod tests {
                 end: ms("2025-07-04T18:05:10Z")
             }
         );
-        assert_eq!(
-            day("2025-07-04T13:05:09-05:00"),
-            day("07/04/2025 13:05:09")
-        );
+        assert_eq!(day("2025-07-04T13:05:09-05:00"), day("07/04/2025 13:05:09"));
         assert_eq!(day("2025-07-04T18:05:09Z"), day("07/04/2025 13:05:09"));
         assert_eq!(
             day("2025-07-04T18:05:09.000000+00:00"),
@@ -1189,10 +1197,8 @@ mod tests {
         let dst = day("03/09/2025");
         assert_eq!(dst.end - dst.start, 23 * 3_600_000);
         // between: start of the first to the end of the last.
-        let f = one(
-            r#"{"createDate": {"operation": "betweenDate", "options": [
-                {"name": "startDate", "value": ["01/01/2015"]}, {"name": "endDate", "value": ["01/31/2015"]}]}}"#,
-        );
+        let f = one(r#"{"createDate": {"operation": "betweenDate", "options": [
+                {"name": "startDate", "value": ["01/01/2015"]}, {"name": "endDate", "value": ["01/31/2015"]}]}}"#);
         assert_eq!(
             f,
             Operation::Compare(
@@ -1204,7 +1210,9 @@ mod tests {
             )
         );
         assert!(matches!(
-            one(r#"{"createDate": {"operation": "lessThanDate", "options": [{"name": "date", "value": ["01/01/2020"]}]}}"#),
+            one(
+                r#"{"createDate": {"operation": "lessThanDate", "options": [{"name": "date", "value": ["01/01/2020"]}]}}"#
+            ),
             Operation::Compare(Comparison::Less, Operand::Date(_))
         ));
         assert!(matches!(
@@ -1245,10 +1253,19 @@ mod tests {
 
     #[test]
     fn faults_say_what_is_wrong() {
-        assert!(fault(r#"{"title": {"operation": "=~ x"}}"#).contains("Unknown object filter operation '=~'"));
+        assert!(
+            fault(r#"{"title": {"operation": "=~ x"}}"#)
+                .contains("Unknown object filter operation '=~'")
+        );
         assert!(fault(r#"{"title": {"operation": "<> x"}}"#).contains("'<>'"));
-        assert!(fault(r#"{"title": {"operation": "~ a(b"}}"#).contains("Invalid regular expression 'a(b'"));
-        assert!(fault(r#"{"createDate": {"operation": "> 13/45/2020"}}"#).contains("Invalid date '13/45/2020'"));
+        assert!(
+            fault(r#"{"title": {"operation": "~ a(b"}}"#)
+                .contains("Invalid regular expression 'a(b'")
+        );
+        assert!(
+            fault(r#"{"createDate": {"operation": "> 13/45/2020"}}"#)
+                .contains("Invalid date '13/45/2020'")
+        );
         assert!(
             fault(r#"{"createDate": {"operation": "isDate", "options": [{"name": "date", "value": ["yesterday"]}]}}"#)
                 .contains("Invalid date 'yesterday'")
@@ -1258,8 +1275,12 @@ mod tests {
         assert!(fault(r#"{"title": {"operation": "isDate", "options": [{"name": "date", "value": ["01/01/2020"]}]}}"#)
             .contains("needs a date property"));
         assert!(fault(r#"{"title": {"operation": "in"}}"#).contains("needs the option 'data'"));
-        assert!(fault(r#"{"title": {"operation": "or", "options": [{"name": "data", "value": ["in"]}]}}"#)
-            .contains("only literal operations"));
+        assert!(
+            fault(
+                r#"{"title": {"operation": "or", "options": [{"name": "data", "value": ["in"]}]}}"#
+            )
+            .contains("only literal operations")
+        );
         assert!(fault(r#"{"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UP"]}]}}"#)
             .contains("use ASC or DESC"));
     }
@@ -1319,7 +1340,13 @@ mod tests {
             .unwrap();
         assert_eq!(central_to_utc_ms(local), ms("2025-11-02T06:30:00Z"));
         // Before 2007: DST began the first Sunday of April.
-        assert_eq!(central_offset_seconds(ms("2006-03-20T12:00:00Z") / 1000), -21600);
-        assert_eq!(central_offset_seconds(ms("2006-04-03T12:00:00Z") / 1000), -18000);
+        assert_eq!(
+            central_offset_seconds(ms("2006-03-20T12:00:00Z") / 1000),
+            -21600
+        );
+        assert_eq!(
+            central_offset_seconds(ms("2006-04-03T12:00:00Z") / 1000),
+            -18000
+        );
     }
 }

@@ -52,20 +52,42 @@ impl Ctx<'_> {
         let Some(v) = self.call.args.get(index).filter(|v| !v.is_null()) else {
             return Ok(None);
         };
-        let name = self
+        let (name, type_name) = self
             .method
             .parameters
             .get(index)
-            .map(|p| p.name.as_str())
-            .unwrap_or("parameter");
+            .map(|p| (p.name.as_str(), p.type_name.as_str()))
+            .unwrap_or(("parameter", "value"));
+        let invalid = || {
+            Fault::new(
+                ExceptionClass::InvalidValue,
+                format!(
+                    "Invalid value for parameter '{name}': expected {}.",
+                    describe(type_name)
+                ),
+            )
+        };
+        // The shape comes from the schema: a complex type is a struct, `T[]` an array.
+        let shape_ok = match v {
+            Value::Struct(_) => type_name.starts_with("SoftLayer_") && !type_name.ends_with("[]"),
+            Value::Array(_) => type_name.ends_with("[]"),
+            _ => !type_name.starts_with("SoftLayer_") && !type_name.ends_with("[]"),
+        };
+        if !shape_ok {
+            return Err(invalid());
+        }
+        // PHP-backed SoftLayer coerces numbers where it wants text (an access port of 22).
+        let coerced;
+        let v = match (v, type_name) {
+            (Value::Int(i), "string") => {
+                coerced = Value::String(i.to_string());
+                &coerced
+            }
+            _ => v,
+        };
         serde_json::from_value(serde_json::Value::from(v))
             .map(Some)
-            .map_err(|e| {
-                Fault::new(
-                    ExceptionClass::InvalidValue,
-                    format!("Invalid value for parameter '{name}': {e}."),
-                )
-            })
+            .map_err(|_| invalid())
     }
 
     /// The init id, which [`dispatch`] guarantees for methods that require one.
@@ -97,6 +119,16 @@ impl Ctx<'_> {
             filter: filter.as_ref(),
             limit: self.call.headers.limit,
         })
+    }
+}
+
+/// A parameter type as users read it: `a SoftLayer_Ticket_Update struct`, `an array of string`.
+fn describe(type_name: &str) -> String {
+    match type_name.strip_suffix("[]") {
+        Some(item) => format!("an array of {item}"),
+        None if type_name.starts_with("SoftLayer_") => format!("a {type_name} struct"),
+        None if type_name == "int" || type_name == "unsignedInt" => "an integer".into(),
+        None => format!("a {type_name}"),
     }
 }
 

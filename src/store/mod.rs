@@ -27,6 +27,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_filter_indexes.sql"),
     include_str!("migrations/0003_ticket_surface.sql"),
 ];
 
@@ -156,6 +157,7 @@ impl Store {
 
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    query::register_functions(conn)?;
     conn.set_prepared_statement_cache_capacity(256);
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",

@@ -1,13 +1,184 @@
 //! Object filters and result limits as SQL: conditions become bound `WHERE` clauses
-//! (nested paths become `EXISTS` over the store's relations), `orderBy` becomes
-//! `ORDER BY`, and totals are counted before the limit.
+//! (paths through relations become `IN` / `EXISTS` subqueries over the store's
+//! relations), `orderBy` becomes `ORDER BY`, and totals are counted before the limit.
+//! Everything runs inside SQLite; nothing is filtered in memory.
+//!
+//! The semantics are documented in `schema/filter.rs`. In SQL:
+//!
+//! * dates are compared as instants through `julianday()` (expression indexes in
+//!   `migrations/0002_filter_indexes.sql` serve them), with the filter's dates bound as
+//!   Julian day numbers computed exactly as SQLite computes them;
+//! * the case-insensitive text operations use `LIKE` for ASCII patterns (SQLite folds
+//!   ASCII case) and `sl_fold()` (Unicode lower case) for others; `~` uses `REGEXP`,
+//!   backed by [`register_functions`];
+//! * conditions under one relation are evaluated together on each related object;
+//!   a relation to one object is an `IN` over an uncorrelated subquery (evaluated once),
+//!   a relation to many an `EXISTS` (stops at the first match).
 
 use super::relations::{self, Relation};
 use super::{ListQuery, Page, Param, QueryError, query_rows, quote_ident};
-use crate::schema::filter::{Condition, Operation};
-use crate::schema::{PropertyKind, schema};
+use crate::schema::filter::{
+    Comparison, Condition, DateSpan, Operand, Operation, TextMatch, build_regex,
+};
+use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::value::Value;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params_from_iter};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Registers the SQL functions filters use, on every connection: `regexp(pattern, text)`
+/// (so `text REGEXP pattern` works; the compiled expression is cached per statement) and
+/// `sl_fold(text)` (Unicode lower case).
+pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("regexp", 2, flags, |ctx| {
+        let re: Arc<regex::Regex> = ctx.get_or_create_aux(0, |pattern| -> Result<_, BoxError> {
+            Ok(build_regex(pattern.as_str()?)?)
+        })?;
+        Ok(match ctx.get_raw(1) {
+            ValueRef::Null => None,
+            ValueRef::Text(t) => Some(re.is_match(&String::from_utf8_lossy(t))),
+            ValueRef::Integer(i) => Some(re.is_match(&i.to_string())),
+            ValueRef::Real(f) => Some(re.is_match(&f.to_string())),
+            ValueRef::Blob(b) => Some(re.is_match(&String::from_utf8_lossy(b))),
+        })
+    })?;
+    conn.create_scalar_function("sl_fold", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => Some(String::from_utf8_lossy(t).to_lowercase()),
+            ValueRef::Null => None,
+            ValueRef::Integer(i) => Some(i.to_string()),
+            ValueRef::Real(f) => Some(f.to_string()),
+            ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).to_lowercase()),
+        })
+    })?;
+    Ok(())
+}
+
+/// A predicate: SQL text, or a constant known while building.
+#[derive(Debug, Clone, PartialEq)]
+enum Pred {
+    Const(bool),
+    Sql(String),
+}
+
+impl Pred {
+    fn sql(&self) -> String {
+        match self {
+            Pred::Const(true) => "1".to_string(),
+            Pred::Const(false) => "0".to_string(),
+            Pred::Sql(s) => s.clone(),
+        }
+    }
+
+    fn and(self, other: Pred) -> Pred {
+        match (self, other) {
+            (Pred::Const(false), _) | (_, Pred::Const(false)) => Pred::Const(false),
+            (Pred::Const(true), p) | (p, Pred::Const(true)) => p,
+            (Pred::Sql(a), Pred::Sql(b)) => Pred::Sql(format!("{a} AND {b}")),
+        }
+    }
+
+    fn or(self, other: Pred) -> Pred {
+        match (self, other) {
+            (Pred::Const(true), _) | (_, Pred::Const(true)) => Pred::Const(true),
+            (Pred::Const(false), p) | (p, Pred::Const(false)) => p,
+            (Pred::Sql(a), Pred::Sql(b)) => Pred::Sql(format!("({a} OR {b})")),
+        }
+    }
+
+    fn not(self) -> Pred {
+        match self {
+            Pred::Const(b) => Pred::Const(!b),
+            Pred::Sql(s) => Pred::Sql(format!("NOT ({s})")),
+        }
+    }
+}
+
+/// The conditions of a filter grouped by relation: the leaves on the type itself and,
+/// for each relational property, the conditions below it.
+#[derive(Debug, Default)]
+struct Node<'a> {
+    leaves: Vec<(&'a str, &'a Operation)>,
+    children: Vec<(&'a str, Node<'a>)>,
+}
+
+impl<'a> Node<'a> {
+    fn build(conditions: &'a [Condition]) -> Node<'a> {
+        let mut root = Node::default();
+        for c in conditions {
+            root.insert(&c.path, &c.operation);
+        }
+        root
+    }
+
+    fn insert(&mut self, path: &'a [String], op: &'a Operation) {
+        match path {
+            [] => {}
+            [leaf] => self.leaves.push((leaf, op)),
+            [first, rest @ ..] => {
+                let i = match self.children.iter().position(|(n, _)| *n == first) {
+                    Some(i) => i,
+                    None => {
+                        self.children.push((first, Node::default()));
+                        self.children.len() - 1
+                    }
+                };
+                self.children[i].1.insert(rest, op);
+            }
+        }
+    }
+}
+
+/// Columns of each table, read once: properties the schema has but the table does not
+/// are never set in the emulator.
+fn has_column(conn: &Connection, table: &str, column: &str) -> bool {
+    static COLUMNS: OnceLock<Mutex<HashMap<String, HashSet<String>>>> = OnceLock::new();
+    let mut cache = COLUMNS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if !cache.contains_key(table) {
+        let mut columns = HashSet::new();
+        if let Ok(mut stmt) = conn.prepare(&format!("PRAGMA table_info({})", quote_ident(table))) {
+            if let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(1)) {
+                columns.extend(rows.flatten());
+            }
+        }
+        if columns.is_empty() {
+            // A table that does not exist (yet): do not remember it.
+            return false;
+        }
+        cache.insert(table.to_string(), columns);
+    }
+    cache[table].contains(column)
+}
+
+/// The Julian day number SQLite's `julianday()` gives for an instant, computed the way
+/// SQLite computes it (integer milliseconds, then one division), so equal instants
+/// compare equal.
+fn julian_day(unix_ms: i64) -> f64 {
+    const UNIX_EPOCH_JD_MS: i64 = 210_866_760_000_000;
+    (unix_ms + UNIX_EPOCH_JD_MS) as f64 / 86_400_000.0
+}
+
+/// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// The relational property of `type_name` called `name`, with whether it is a list.
+fn relational(type_name: &str, name: &str) -> Option<(&'static TypeDef, bool)> {
+    let t = schema().type_def(type_name)?;
+    let p = t.property(name)?;
+    (p.kind == PropertyKind::Relational).then_some((t, p.many))
+}
 
 /// A SQL text builder that numbers its bound parameters and its aliases.
 pub(super) struct SqlBuilder {
@@ -36,91 +207,436 @@ impl SqlBuilder {
         (sub(rel.from), sub(rel.on), sub(rel.order))
     }
 
-    fn condition(
+    /// The predicate for all `conditions` on rows of `type_name` named `alias`.
+    fn filter(
         &mut self,
+        conn: &Connection,
         type_name: &str,
         alias: &str,
-        cond: &Condition,
+        conditions: &[Condition],
+    ) -> Result<Pred, String> {
+        self.node(conn, type_name, alias, &Node::build(conditions), 0)
+    }
+
+    fn node(
+        &mut self,
+        conn: &Connection,
+        type_name: &str,
+        alias: &str,
+        node: &Node,
         depth: usize,
-    ) -> std::result::Result<String, String> {
-        let (first, rest) = cond.path.split_first().ok_or("empty path")?;
-        let t = schema().type_def(type_name).ok_or("unknown type")?;
-        let prop = t
-            .property(first)
-            .ok_or_else(|| format!("unknown property {first}"))?;
-        if rest.is_empty() {
-            let column = format!("{alias}.{}", quote_ident(first));
-            return match prop.kind {
-                PropertyKind::Local => Ok(self.operation(&column, &cond.operation)),
-                _ => Err(format!("'{first}' cannot be filtered on")),
-            };
+    ) -> Result<Pred, String> {
+        if depth > 16 {
+            return Err("the filter is nested too deeply".into());
         }
-        let rel = relations::relations_for(type_name, first)
-            .next()
-            .ok_or_else(|| format!("'{first}' cannot be filtered on"))?;
-        let inner = self.alias();
-        let parent = format!("{alias}.{}", quote_ident(rel.key));
-        let (from, on, _) = Self::relation_sql(rel, &inner, &parent);
-        let sub = Condition {
-            path: rest.to_vec(),
-            operation: cond.operation.clone(),
+        let Some(t) = schema().type_def(type_name) else {
+            return Ok(Pred::Const(null_holds(type_name, node)));
         };
-        let nested = self.condition(rel.target, &inner, &sub, depth + 1)?;
-        Ok(format!(
-            "EXISTS (SELECT 1 FROM {from} WHERE {on} AND {nested})"
+        let mut pred = Pred::Const(true);
+        for (name, op) in &node.leaves {
+            let p = match t.property(name) {
+                None => Pred::Const(op.holds_for_null()),
+                Some(def) => match def.kind {
+                    PropertyKind::Local => {
+                        if has_column(conn, type_name, name) {
+                            let column = format!("{alias}.{}", quote_ident(name));
+                            self.operation(&column, def.type_name == "dateTime", op)
+                        } else {
+                            Pred::Const(op.holds_for_null())
+                        }
+                    }
+                    PropertyKind::Count => {
+                        let count = self.count_expr(t, alias, name);
+                        self.operation(&count, false, op)
+                    }
+                    PropertyKind::Relational => Pred::Const(true),
+                },
+            };
+            pred = pred.and(p);
+            if pred == Pred::Const(false) {
+                return Ok(pred);
+            }
+        }
+        for (name, sub) in &node.children {
+            let p = match relational(type_name, name) {
+                None => Pred::Const(null_holds_missing(type_name, name, sub)),
+                Some((_, many)) => self.hop(conn, type_name, alias, name, many, sub, depth)?,
+            };
+            pred = pred.and(p);
+            if pred == Pred::Const(false) {
+                return Ok(pred);
+            }
+        }
+        Ok(pred)
+    }
+
+    /// Conditions `sub` through relational property `name` of a `type_name` row `alias`.
+    #[allow(clippy::too_many_arguments)]
+    fn hop(
+        &mut self,
+        conn: &Connection,
+        type_name: &str,
+        alias: &str,
+        name: &str,
+        many: bool,
+        sub: &Node,
+        depth: usize,
+    ) -> Result<Pred, String> {
+        let rels: Vec<&'static Relation> = relations::relations_for(type_name, name).collect();
+        if rels.is_empty() {
+            // A relation the emulator holds no data for: an absent object, an empty list.
+            return Ok(Pred::Const(null_holds_missing(type_name, name, sub)));
+        }
+        let to_one = !many;
+        let when_absent = to_one && null_holds(rels[0].target, sub);
+        let mut matched = Pred::Const(false);
+        let mut present = Pred::Const(false);
+        for rel in rels {
+            let guard = match rel.guard {
+                Some((column, value)) => {
+                    let mark = self.bind(Value::from(value));
+                    Pred::Sql(format!("{alias}.{} = {mark}", quote_ident(column)))
+                }
+                None => Pred::Const(true),
+            };
+            let inner = self.alias();
+            let nested = self.node(conn, rel.target, &inner, sub, depth + 1)?;
+            let m = self.through(rel, alias, &inner, nested, to_one);
+            matched = matched.or(guard.clone().and(m));
+            if when_absent {
+                let inner = self.alias();
+                let any = self.through(rel, alias, &inner, Pred::Const(true), to_one);
+                present = present.or(guard.and(any));
+            }
+        }
+        if when_absent {
+            matched = matched.or(present.not());
+        }
+        Ok(matched)
+    }
+
+    /// "Some row of `rel` for parent `parent_alias` satisfies `nested`".
+    fn through(
+        &mut self,
+        rel: &Relation,
+        parent_alias: &str,
+        inner: &str,
+        nested: Pred,
+        to_one: bool,
+    ) -> Pred {
+        if nested == Pred::Const(false) {
+            return nested;
+        }
+        let key = format!("{parent_alias}.{}", quote_ident(rel.key));
+        let (from, on, order) = Self::relation_sql(rel, inner, &key);
+        let nested_sql = nested.sql();
+        if let Some(cap) = rel.cap {
+            return Pred::Sql(format!(
+                "EXISTS (SELECT 1 FROM (SELECT {inner}.* FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}) AS {inner} WHERE {nested_sql})"
+            ));
+        }
+        if to_one {
+            // `{r}.x = {parent} AND rest` → `key IN (SELECT {r}.x FROM … WHERE rest AND …)`:
+            // uncorrelated, so SQLite evaluates it once and may use an index on the key.
+            let (_, rel_on, _) = Self::relation_sql(rel, inner, "\u{1}");
+            let marker = " = \u{1}";
+            if let Some(pos) = rel_on.find(marker) {
+                let lhs = &rel_on[..pos];
+                let rest = rel_on[pos + marker.len()..].trim();
+                let simple = !lhs.contains(' ') && !rel_on[pos + marker.len()..].contains('\u{1}');
+                let rest = match rest.strip_prefix("AND ") {
+                    Some(r) => Some(r),
+                    None if rest.is_empty() => Some("1"),
+                    None => None,
+                };
+                if let (true, Some(rest)) = (simple, rest) {
+                    return Pred::Sql(format!(
+                        "{key} IN (SELECT {lhs} FROM {from} WHERE {rest} AND {nested_sql})"
+                    ));
+                }
+            }
+        }
+        Pred::Sql(format!(
+            "EXISTS (SELECT 1 FROM {from} WHERE {on} AND {nested_sql})"
         ))
     }
 
-    fn operation(&mut self, column: &str, op: &Operation) -> String {
-        let like = |s: &str| {
-            s.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
+    /// The value of count property `name` of a `t` row `alias`.
+    fn count_expr(&mut self, t: &TypeDef, alias: &str, name: &str) -> String {
+        let Some(counted) = counted_relation(t, name) else {
+            return "0".into();
+        };
+        let mut terms = Vec::new();
+        for rel in relations::relations_for(&t.name, &counted.name) {
+            let inner = self.alias();
+            let key = format!("{alias}.{}", quote_ident(rel.key));
+            let (from, on, order) = Self::relation_sql(rel, &inner, &key);
+            let count = match rel.cap {
+                Some(cap) => format!(
+                    "(SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}))"
+                ),
+                None => format!("(SELECT count(*) FROM {from} WHERE {on})"),
+            };
+            terms.push(match rel.guard {
+                Some((column, value)) => {
+                    let mark = self.bind(Value::from(value));
+                    format!(
+                        "(CASE WHEN {alias}.{} = {mark} THEN {count} ELSE 0 END)",
+                        quote_ident(column)
+                    )
+                }
+                None => count,
+            });
+        }
+        if terms.is_empty() {
+            "0".into()
+        } else {
+            format!("({})", terms.join(" + "))
+        }
+    }
+
+    fn date_bound(&mut self, ms: i64) -> String {
+        self.bind(Value::Float(julian_day(ms)))
+    }
+
+    /// The predicate of one operation on a column (or expression).
+    fn operation(&mut self, column: &str, date: bool, op: &Operation) -> Pred {
+        let jd = format!("julianday({column})");
+        let negate = |p: Pred| match p {
+            Pred::Const(b) => Pred::Const(!b),
+            Pred::Sql(s) => Pred::Sql(format!("({column} IS NULL OR NOT ({s}))")),
         };
         match op {
-            Operation::Equal(v) => format!("{column} = {}", self.bind(v.clone())),
-            Operation::NotEqual(v) => {
-                format!("({column} IS NULL OR {column} <> {})", self.bind(v.clone()))
+            Operation::Compare(c, Operand::Date(span)) => {
+                let lhs = if date { jd.as_str() } else { column };
+                self.date_compare(lhs, column, *c, *span)
             }
-            Operation::Greater(v) => format!("{column} > {}", self.bind(v.clone())),
-            Operation::GreaterOrEqual(v) => format!("{column} >= {}", self.bind(v.clone())),
-            Operation::Less(v) => format!("{column} < {}", self.bind(v.clone())),
-            Operation::LessOrEqual(v) => format!("{column} <= {}", self.bind(v.clone())),
-            Operation::StartsWith(s, yes) => self.like(column, format!("{}%", like(s)), *yes),
-            Operation::EndsWith(s, yes) => self.like(column, format!("%{}", like(s)), *yes),
-            Operation::Contains(s, yes) => self.like(column, format!("%{}%", like(s)), *yes),
-            Operation::EqualIgnoringCase(s) => format!(
-                "lower({column}) = lower({})",
-                self.bind(Value::from(s.as_str()))
-            ),
-            Operation::IsNull => format!("{column} IS NULL"),
-            Operation::NotNull => format!("{column} IS NOT NULL"),
-            Operation::In(values, yes) => {
-                let marks: Vec<String> = values.iter().map(|v| self.bind(v.clone())).collect();
-                let list = if marks.is_empty() {
-                    "NULL".to_string()
-                } else {
-                    marks.join(", ")
+            Operation::Compare(c, Operand::Value(v)) => {
+                let mark = self.bind(v.clone());
+                let sql = match c {
+                    Comparison::Equal => format!("{column} = {mark}"),
+                    Comparison::NotEqual => {
+                        return Pred::Sql(format!("({column} IS NULL OR {column} <> {mark})"));
+                    }
+                    Comparison::Greater => format!("{column} > {mark}"),
+                    Comparison::GreaterOrEqual => format!("{column} >= {mark}"),
+                    Comparison::Less => format!("{column} < {mark}"),
+                    Comparison::LessOrEqual => format!("{column} <= {mark}"),
                 };
-                format!("{column} {}IN ({list})", if *yes { "" } else { "NOT " })
+                Pred::Sql(sql)
+            }
+            Operation::Text { how, text, matches } => {
+                let escaped = like_escape(text);
+                let pattern = match how {
+                    TextMatch::StartsWith => format!("{escaped}%"),
+                    TextMatch::EndsWith => format!("%{escaped}"),
+                    TextMatch::Contains => format!("%{escaped}%"),
+                };
+                let p = if text.is_ascii() {
+                    let mark = self.bind(Value::String(pattern));
+                    Pred::Sql(format!("{column} LIKE {mark} ESCAPE '\\'"))
+                } else {
+                    let mark = self.bind(Value::String(pattern.to_lowercase()));
+                    Pred::Sql(format!("sl_fold({column}) LIKE {mark} ESCAPE '\\'"))
+                };
+                if *matches { p } else { negate(p) }
+            }
+            Operation::EqualIgnoringCase(text) => {
+                if text.is_ascii() {
+                    let mark = self.bind(Value::String(text.clone()));
+                    Pred::Sql(format!("{column} = {mark} COLLATE NOCASE"))
+                } else {
+                    let mark = self.bind(Value::String(text.to_lowercase()));
+                    Pred::Sql(format!("sl_fold({column}) = {mark}"))
+                }
+            }
+            Operation::Regex { pattern, matches } => {
+                let mark = self.bind(Value::String(pattern.clone()));
+                let p = Pred::Sql(format!("{column} REGEXP {mark}"));
+                if *matches { p } else { negate(p) }
+            }
+            Operation::IsNull => Pred::Sql(format!("{column} IS NULL")),
+            Operation::NotNull => Pred::Sql(format!("{column} IS NOT NULL")),
+            Operation::In(items, yes) => {
+                let mut values = Vec::new();
+                let mut any = Pred::Const(false);
+                for item in items {
+                    match item {
+                        Operand::Value(v) => values.push(self.bind(v.clone())),
+                        Operand::Date(span) => {
+                            let lhs = if date { jd.clone() } else { column.to_string() };
+                            let p = self.date_compare(&lhs, column, Comparison::Equal, *span);
+                            any = any.or(p);
+                        }
+                    }
+                }
+                if !values.is_empty() {
+                    any = any.or(Pred::Sql(format!("{column} IN ({})", values.join(", "))));
+                }
+                if *yes { any } else { negate(any) }
+            }
+            Operation::Any(ops) => {
+                let mut p = Pred::Const(false);
+                for op in ops {
+                    p = p.or(self.operation(column, date, op));
+                }
+                p
+            }
+            Operation::All(ops) => {
+                let mut p = Pred::Const(true);
+                for op in ops {
+                    p = p.and(self.operation(column, date, op));
+                }
+                match p {
+                    Pred::Sql(s) => Pred::Sql(format!("({s})")),
+                    other => other,
+                }
             }
         }
     }
 
-    fn like(&mut self, column: &str, pattern: String, yes: bool) -> String {
-        let mark = self.bind(Value::String(pattern));
-        if yes {
-            format!("{column} LIKE {mark} ESCAPE '\\'")
-        } else {
-            format!("({column} IS NULL OR {column} NOT LIKE {mark} ESCAPE '\\')")
+    /// A comparison of `lhs` (a Julian day) with a date span.
+    fn date_compare(&mut self, lhs: &str, column: &str, c: Comparison, span: DateSpan) -> Pred {
+        if span.is_instant() {
+            let t = self.date_bound(span.start);
+            return Pred::Sql(match c {
+                Comparison::Equal => format!("{lhs} = {t}"),
+                Comparison::NotEqual => format!("({column} IS NULL OR {lhs} <> {t})"),
+                Comparison::Greater => format!("{lhs} > {t}"),
+                Comparison::GreaterOrEqual => format!("{lhs} >= {t}"),
+                Comparison::Less => format!("{lhs} < {t}"),
+                Comparison::LessOrEqual => format!("{lhs} <= {t}"),
+            });
         }
+        Pred::Sql(match c {
+            Comparison::Equal => {
+                let s = self.date_bound(span.start);
+                let e = self.date_bound(span.end);
+                format!("({lhs} >= {s} AND {lhs} < {e})")
+            }
+            Comparison::NotEqual => {
+                let s = self.date_bound(span.start);
+                let e = self.date_bound(span.end);
+                format!("({column} IS NULL OR {lhs} < {s} OR {lhs} >= {e})")
+            }
+            Comparison::Greater => format!("{lhs} >= {}", self.date_bound(span.end)),
+            Comparison::GreaterOrEqual => format!("{lhs} >= {}", self.date_bound(span.start)),
+            Comparison::Less => format!("{lhs} < {}", self.date_bound(span.start)),
+            Comparison::LessOrEqual => format!("{lhs} < {}", self.date_bound(span.end)),
+        })
     }
 
-    fn order_column(&self, type_name: &str, alias: &str, path: &[String]) -> Option<String> {
-        // Ordering follows local properties of the collection itself.
-        let [name] = path else { return None };
-        let prop = schema().type_def(type_name)?.property(name)?;
-        (prop.kind == PropertyKind::Local).then(|| format!("{alias}.{}", quote_ident(name)))
+    /// The expression a `type_name` row `alias` is ordered by for `path`.
+    fn order_expr(
+        &mut self,
+        conn: &Connection,
+        type_name: &str,
+        alias: &str,
+        path: &[String],
+        descending: bool,
+        depth: usize,
+    ) -> Option<String> {
+        let (name, rest) = path.split_first()?;
+        let t = schema().type_def(type_name)?;
+        let def = t.property(name)?;
+        if rest.is_empty() {
+            return match def.kind {
+                PropertyKind::Local if has_column(conn, type_name, name) => {
+                    let column = format!("{alias}.{}", quote_ident(name));
+                    Some(if def.type_name == "dateTime" {
+                        format!("julianday({column})")
+                    } else {
+                        column
+                    })
+                }
+                PropertyKind::Count => Some(self.count_expr(t, alias, name)),
+                _ => None,
+            };
+        }
+        if def.kind != PropertyKind::Relational || depth > 16 {
+            return None;
+        }
+        let rel = relations::relations_for(type_name, name).find(|r| r.guard.is_none())?;
+        let inner = self.alias();
+        let expr = self.order_expr(conn, rel.target, &inner, rest, descending, depth + 1)?;
+        let key = format!("{alias}.{}", quote_ident(rel.key));
+        let (from, on, order) = Self::relation_sql(rel, &inner, &key);
+        let source = match rel.cap {
+            Some(cap) => format!(
+                "(SELECT {inner}.* FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}) AS {inner}"
+            ),
+            None => format!("{from} WHERE {on}"),
+        };
+        Some(if def.many {
+            let agg = if descending { "max" } else { "min" };
+            format!("(SELECT {agg}({expr}) FROM {source})")
+        } else {
+            format!("(SELECT {expr} FROM {source} LIMIT 1)")
+        })
+    }
+}
+
+/// Whether conditions `node` hold for an absent object of `type_name` (every value
+/// missing, every list empty).
+fn null_holds(type_name: &str, node: &Node) -> bool {
+    node.leaves.iter().all(|(name, op)| {
+        let count = schema()
+            .type_def(type_name)
+            .and_then(|t| t.property(name))
+            .is_some_and(|p| p.kind == PropertyKind::Count);
+        if count {
+            count_holds_for_zero(op)
+        } else {
+            op.holds_for_null()
+        }
+    }) && node
+        .children
+        .iter()
+        .all(|(name, sub)| null_holds_missing(type_name, name, sub))
+}
+
+/// Whether conditions `sub` through relation `name` of `type_name` hold when that
+/// relation is absent (an empty list never does; an absent object may).
+fn null_holds_missing(type_name: &str, name: &str, sub: &Node) -> bool {
+    match schema().type_def(type_name).and_then(|t| t.property(name)) {
+        Some(p) if p.many => false,
+        Some(p) => null_holds(&p.type_name, sub),
+        None => null_holds("", sub),
+    }
+}
+
+/// Whether an operation holds for a count of zero (a count property of an absent object).
+fn count_holds_for_zero(op: &Operation) -> bool {
+    let zero = |v: &Value| -> Option<std::cmp::Ordering> {
+        match v {
+            Value::Int(i) => Some(0.cmp(i)),
+            Value::Float(f) => 0.0f64.partial_cmp(f),
+            _ => None,
+        }
+    };
+    match op {
+        Operation::Compare(c, Operand::Value(v)) => match zero(v) {
+            Some(o) => match c {
+                Comparison::Equal => o.is_eq(),
+                Comparison::NotEqual => o.is_ne(),
+                Comparison::Greater => o.is_gt(),
+                Comparison::GreaterOrEqual => o.is_ge(),
+                Comparison::Less => o.is_lt(),
+                Comparison::LessOrEqual => o.is_le(),
+            },
+            None => *c == Comparison::NotEqual,
+        },
+        Operation::NotNull => true,
+        Operation::IsNull => false,
+        Operation::In(items, yes) => {
+            let has = items.iter().any(
+                |i| matches!(i, Operand::Value(v) if zero(v) == Some(std::cmp::Ordering::Equal)),
+            );
+            has == *yes
+        }
+        Operation::Any(ops) => ops.iter().any(count_holds_for_zero),
+        Operation::All(ops) => ops.iter().all(count_holds_for_zero),
+        other => other.holds_for_null(),
     }
 }
 
@@ -133,51 +649,219 @@ pub(super) fn list(
     default_order: &str,
     query: &ListQuery,
 ) -> std::result::Result<Page, QueryError> {
-    let mut conditions = vec![on.to_string()];
+    let mut where_pred = Pred::Sql(on.to_string());
     let mut order = Vec::new();
     if let Some(filter) = query.filter {
-        for c in &filter.conditions {
-            conditions.push(
-                b.condition(target, "r0", c, 0)
-                    .map_err(QueryError::Filter)?,
-            );
-        }
+        let p = b
+            .filter(conn, target, "r0", &filter.conditions)
+            .map_err(QueryError::Filter)?;
+        where_pred = where_pred.and(p);
         for o in &filter.order {
-            if let Some(col) = b.order_column(target, "r0", &o.path) {
+            if let Some(expr) = b.order_expr(conn, target, "r0", &o.path, o.descending, 0) {
                 order.push(format!(
-                    "{col} {}",
+                    "{expr} {}",
                     if o.descending { "DESC" } else { "ASC" }
                 ));
             }
         }
     }
     order.push(default_order.to_string());
-    let where_sql = conditions.join(" AND ");
+    let where_sql = where_pred.sql();
     let order_sql = order.join(", ");
-    // A capped relation (the last five) is capped before the caller's limit applies.
-    let base = match cap {
-        Some(cap) => format!(
-            "SELECT * FROM (SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql} LIMIT {cap}) AS r0"
-        ),
-        None => format!("SELECT r0.* FROM {from} WHERE {where_sql}"),
-    };
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM ({base})"))?
-        .query_row(params_from_iter(b.params.iter().map(Param)), |r| r.get(0))?;
     let limit = query.limit.unwrap_or_default();
-    let order_outer = if cap.is_some() {
-        String::new()
-    } else {
-        format!(" ORDER BY {order_sql}")
+    let params = || params_from_iter(b.params.iter().map(Param));
+    // A capped relation (the last five) keeps the first `cap` of the filtered rows in its
+    // own order; the caller's order and limit apply to those.
+    let (page_sql, count_sql) = match cap {
+        Some(cap) => {
+            let capped = format!(
+                "SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {default_order} LIMIT {cap}"
+            );
+            (
+                format!("SELECT * FROM ({capped}) AS r0 ORDER BY {order_sql}"),
+                format!("SELECT count(*) FROM ({capped})"),
+            )
+        }
+        None => (
+            format!("SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql}"),
+            format!("SELECT count(*) FROM {from} WHERE {where_sql}"),
+        ),
     };
     let sql = format!(
-        "{base}{order_outer} LIMIT {} OFFSET {}",
-        limit.limit.map(|l| l as i64).unwrap_or(-1),
-        limit.offset
+        "{page_sql} LIMIT {} OFFSET {}",
+        limit
+            .limit
+            .map(|l| l.min(i64::MAX as u64) as i64)
+            .unwrap_or(-1),
+        limit.offset.min(i64::MAX as u64)
     );
     let rows = query_rows(conn, target, &sql, &b.params)?;
-    Ok(Page {
-        rows,
-        total: total as u64,
-    })
+    // The total is the page itself when the page is not cut short by the limit.
+    let cut = limit.limit.is_some_and(|l| rows.len() as u64 >= l);
+    let total = if !cut && (!rows.is_empty() || limit.offset == 0) {
+        limit.offset + rows.len() as u64
+    } else {
+        let n: i64 = conn
+            .prepare_cached(&count_sql)?
+            .query_row(params(), |r| r.get(0))?;
+        n as u64
+    };
+    Ok(Page { rows, total })
+}
+
+/// The SQL `WHERE` predicate and `ORDER BY` terms a filter gives for rows of `type_name`
+/// named `r0`, with its parameters (for tests and benchmarks).
+#[cfg(test)]
+fn explain(
+    conn: &Connection,
+    type_name: &str,
+    filter: &crate::schema::filter::ObjectFilter,
+) -> (String, Vec<Value>) {
+    let mut b = SqlBuilder {
+        params: vec![],
+        aliases: 0,
+    };
+    let p = b.filter(conn, type_name, "r0", &filter.conditions).unwrap();
+    (p.sql(), b.params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::filter::ObjectFilter;
+
+    fn with_conn(f: impl FnOnce(&Connection)) {
+        let store = super::super::Store::open(":memory:").unwrap();
+        store
+            .read(|conn| -> Result<(), super::super::StoreError> {
+                f(conn);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    fn ids(conn: &Connection, filter: &str) -> Vec<i64> {
+        let f = ObjectFilter::parse(
+            "SoftLayer_Ticket",
+            &(&serde_json::from_str::<serde_json::Value>(filter).unwrap()).into(),
+        )
+        .unwrap();
+        let mut b = SqlBuilder {
+            params: vec![],
+            aliases: 0,
+        };
+        let q = ListQuery {
+            filter: Some(&f),
+            limit: None,
+        };
+        list(
+            conn,
+            &mut b,
+            ("SoftLayer_Ticket", None),
+            "SoftLayer_Ticket r0",
+            "r0.accountId = 1001",
+            "r0.id",
+            &q,
+        )
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.id().unwrap())
+        .collect()
+    }
+
+    #[test]
+    fn functions_work_in_sql() {
+        with_conn(|conn| {
+            let yes: bool = conn
+                .query_row("SELECT 'Hello' REGEXP '^h.l+o$'", [], |r| r.get(0))
+                .unwrap();
+            assert!(yes);
+            let folded: String = conn
+                .query_row("SELECT sl_fold('ÉCOLE')", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(folded, "école");
+        });
+    }
+
+    #[test]
+    fn filters_run_in_sql() {
+        with_conn(|conn| {
+            let all = ids(conn, "{}");
+            assert_eq!(all.len(), 3);
+            assert_eq!(
+                ids(conn, r#"{"title": {"operation": "Hardware Issue"}}"#),
+                vec![160000001]
+            );
+            assert_eq!(
+                ids(conn, r#"{"status": {"name": {"operation": "Open"}}}"#).len(),
+                ids(conn, r#"{"statusId": {"operation": 1001}}"#).len()
+            );
+            assert_eq!(
+                ids(
+                    conn,
+                    r#"{"attachedHardware": {"hostname": {"operation": "web01"}}}"#
+                ),
+                vec![160000001]
+            );
+            assert_eq!(
+                ids(
+                    conn,
+                    r#"{"updates": {"entry": {"operation": "*= SMARTCTL"}}}"#
+                ),
+                vec![160000001]
+            );
+            assert_eq!(
+                ids(
+                    conn,
+                    r#"{"updates": {"editor": {"username": {"operation": "demo"}}}}"#
+                )
+                .contains(&160000001),
+                true
+            );
+            let created = ids(
+                conn,
+                r#"{"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["DESC"]}]}}"#,
+            );
+            let mut sorted = all.clone();
+            sorted.reverse();
+            assert_eq!(created, sorted);
+        });
+    }
+
+    #[test]
+    fn to_one_conditions_use_uncorrelated_subqueries() {
+        with_conn(|conn| {
+            let f = ObjectFilter::parse(
+                "SoftLayer_Ticket",
+                &(&serde_json::json!({"status": {"name": {"operation": "Open"}}})).into(),
+            )
+            .unwrap();
+            let (sql, params) = explain(conn, "SoftLayer_Ticket", &f);
+            assert_eq!(
+                sql,
+                "r0.\"statusId\" IN (SELECT r1.id FROM SoftLayer_Ticket_Status r1 WHERE 1 AND r1.\"name\" = ?1)"
+            );
+            assert_eq!(params, vec![Value::from("Open")]);
+        });
+    }
+
+    #[test]
+    fn julian_days_match_sqlite() {
+        with_conn(|conn| {
+            for text in [
+                "2026-10-01T09:15:00-05:00",
+                "1999-12-31T23:59:59+00:00",
+                "2024-02-29T12:00:00.123Z",
+            ] {
+                let jd: f64 = conn
+                    .query_row("SELECT julianday(?1)", [text], |r| r.get(0))
+                    .unwrap();
+                let ms = chrono::DateTime::parse_from_rfc3339(text)
+                    .unwrap()
+                    .timestamp_millis();
+                assert_eq!(jd, julian_day(ms), "{text}");
+            }
+        });
+    }
 }

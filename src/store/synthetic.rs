@@ -1,0 +1,505 @@
+//! Synthetic tickets for load tests and benchmarks
+//! (`softlayer-ticket-server seed --db PATH --synthetic-tickets N`).
+//!
+//! [`generate`] adds N realistic tickets to an account: titles from the subject catalogue
+//! and from varied custom titles (host names, data centres, invoice numbers, some
+//! non-ASCII), priorities 1–4 or none (critical ones rare), statuses by age (old tickets
+//! mostly closed, recent ones mostly open or assigned), creation dates spread over the six
+//! years before the day of generation (ids ascending with the dates), two to eight
+//! updates each (about five) alternating between the customer's users and support
+//! employees, and hardware or virtual-guest attachments on some. Dates are written as
+//! the API writes them, in US Central time with their offset.
+//!
+//! The output depends only on `seed`, the account's users and devices, and the day it
+//! runs (the dates end on that day, so relative filters such as `> sysdate - 7` find the
+//! newest tickets). Rows go in with prepared statements in one transaction; a million
+//! tickets and five million updates take well under five minutes on two cores.
+
+use super::{Result, StoreError};
+use crate::schema::filter::central_iso;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A small, fast, deterministic generator (SplitMix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    fn below(&mut self, n: u64) -> u64 {
+        ((self.next() >> 32) * n) >> 32
+    }
+
+    /// True with probability `percent`/100.
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize].clone()
+    }
+}
+
+const STATUS_OPEN: i64 = 1001;
+const STATUS_CLOSED: i64 = 1002;
+const STATUS_ASSIGNED: i64 = 1004;
+const YEARS: i64 = 6;
+const DAY: i64 = 86_400;
+
+const HOST_PREFIXES: &[&str] = &[
+    "web", "db", "app", "cache", "lb", "gpu", "vs-app", "mq", "es", "k8s-node", "backup", "mail",
+];
+const DATACENTERS: &[&str] = &[
+    "dal10", "dal13", "wdc07", "ams03", "fra02", "lon06", "tok02", "syd04", "par01", "mex01",
+];
+const TEAMS: &[&str] = &["network", "storage", "hardware", "security", "billing"];
+
+/// Custom titles; `{h}`, `{h2}` hosts, `{d}` a data centre, `{n}` a number.
+const TITLES: &[&str] = &[
+    "{h} is not responding to ping",
+    "Disk failure on {h} bay {n}",
+    "Reboot request for {h}",
+    "High latency between {h} and {h2}",
+    "Cannot SSH to {h} after OS reload",
+    "Question about invoice {n}",
+    "Increase bandwidth allotment for {h}",
+    "Firewall rule change on {h}",
+    "Private network down in {d}",
+    "Request PTR record for 203.0.113.{n}",
+    "Backup job failed on {h}",
+    "Memory errors reported on {h}",
+    "Kernel panic on {h}",
+    "SSL certificate renewal for {h}.example.com",
+    "Storage volume {n} is read-only",
+    "Upgrade RAM on {h} to {n} GB",
+    "Suspicious traffic from 198.51.100.{n}",
+    "Migrate {h} to {d}",
+    "Cancel server {h}",
+    "Latency to the Zürich office from {h}",
+    "Réinstallation du système sur {h}",
+    "Packet loss on the public VLAN in {d}",
+];
+
+const FIRST_ENTRIES: &[&str] = &[
+    "{h} has been unreachable since this morning. Console shows nothing. Please investigate.",
+    "We see {n} I/O errors per minute in the kernel log of {h}; smartctl reports reallocated sectors.",
+    "Please schedule the change on {h} during our maintenance window (Sunday 02:00-04:00).",
+    "Traffic between {h} and {h2} in {d} shows {n} ms latency since yesterday.",
+    "Our invoice lists {n} items we do not recognise. Can you explain them?",
+    "After the OS reload {h} does not accept our SSH key any more.",
+    "The backup agent on {h} fails with error code {n} every night.",
+];
+const USER_ENTRIES: &[&str] = &[
+    "Any update on this? It is affecting production.",
+    "Confirmed, the window works for us.",
+    "Attached the output of dmesg from {h}.",
+    "Can you escalate this to the {t} team?",
+    "Thanks, the issue is resolved on our side.",
+    "It happened again at {n}:00 UTC on {h}.",
+    "Merci — the problem is gone.",
+];
+const EMPLOYEE_ENTRIES: &[&str] = &[
+    "Thank you for contacting support. We are looking into {h} now.",
+    "A technician has been dispatched to replace the failed component in {h}.",
+    "The maintenance is scheduled; please confirm the window for {h}.",
+    "We have rebooted {h}; it is responding to ping again.",
+    "This ticket has been escalated to the {t} team.",
+    "We have not heard back from you, so we are closing this ticket. Reply to reopen it.",
+    "The change has been applied in {d}. Please verify.",
+];
+
+fn host(rng: &mut Rng) -> String {
+    format!("{}{:02}", rng.pick(HOST_PREFIXES), 1 + rng.below(40))
+}
+
+/// Fills a template's placeholders.
+fn fill(template: &str, rng: &mut Rng) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let Some(j) = rest[i..].find('}') else {
+            break;
+        };
+        match &rest[i + 1..i + j] {
+            "h" | "h2" => out.push_str(&host(rng)),
+            "d" => out.push_str(rng.pick(DATACENTERS)),
+            "t" => out.push_str(rng.pick(TEAMS)),
+            "n" => out.push_str(&(1 + rng.below(250)).to_string()),
+            other => out.push_str(other),
+        }
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn ids(conn: &Connection, sql: &str, account_id: Option<i64>) -> Result<Vec<i64>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows: rusqlite::Result<Vec<i64>> = match account_id {
+        Some(a) => stmt.query_map([a], |r| r.get(0))?.collect(),
+        None => stmt.query_map([], |r| r.get(0))?.collect(),
+    };
+    Ok(rows?)
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(1))?
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(names.iter().any(|n| n == column))
+}
+
+fn next_id(conn: &Connection, table: &str, floor: i64) -> Result<i64> {
+    let max: i64 = conn.query_row(
+        &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok((max + 1).max(floor))
+}
+
+/// Adds `n` synthetic tickets (with their updates and attachments) to account
+/// `account_id`; returns how many tickets were added. Runs in the caller's transaction
+/// when there is one, in its own otherwise.
+pub fn generate(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u64> {
+    let own_transaction = conn.is_autocommit();
+    if own_transaction {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+    }
+    let result = insert_all(conn, account_id, n, seed);
+    if own_transaction {
+        match &result {
+            Ok(_) => conn.execute_batch("COMMIT")?,
+            Err(_) => {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+        }
+    }
+    result
+}
+
+struct Catalogue {
+    subjects: Vec<(i64, String, Option<i64>)>,
+    users: Vec<i64>,
+    employees: Vec<i64>,
+    hardware: Vec<i64>,
+    guests: Vec<i64>,
+    brand: Option<i64>,
+}
+
+fn catalogue(conn: &Connection, account_id: i64) -> Result<Catalogue> {
+    let brand: Option<Option<i64>> = conn
+        .query_row(
+            "SELECT brandId FROM SoftLayer_Account WHERE id = ?1",
+            [account_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(brand) = brand else {
+        return Err(StoreError::Seed(format!(
+            "synthetic tickets: there is no account {account_id}"
+        )));
+    };
+    let subjects = {
+        let mut stmt =
+            conn.prepare("SELECT id, name, groupId FROM SoftLayer_Ticket_Subject ORDER BY id")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<std::result::Result<Vec<_>, _>>()?
+    };
+    let users = ids(
+        conn,
+        "SELECT id FROM SoftLayer_User_Customer WHERE accountId = ?1 ORDER BY id",
+        Some(account_id),
+    )?;
+    if users.is_empty() || subjects.is_empty() {
+        return Err(StoreError::Seed(format!(
+            "synthetic tickets: account {account_id} needs users and the subject catalogue"
+        )));
+    }
+    let mut employees = ids(conn, "SELECT id FROM SoftLayer_User_Employee ORDER BY id", None)?;
+    if employees.is_empty() {
+        employees.push(0);
+    }
+    Ok(Catalogue {
+        subjects,
+        users,
+        employees,
+        hardware: ids(
+            conn,
+            "SELECT id FROM SoftLayer_Hardware WHERE accountId = ?1 ORDER BY id",
+            Some(account_id),
+        )?,
+        guests: ids(
+            conn,
+            "SELECT id FROM SoftLayer_Virtual_Guest WHERE accountId = ?1 ORDER BY id",
+            Some(account_id),
+        )?,
+        brand,
+    })
+}
+
+fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u64> {
+    let cat = catalogue(conn, account_id)?;
+    let mut rng = Rng(seed ^ 0x5EED_0F_71C4E7);
+    let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA cache_size = -262144")?;
+
+    let employee_column = has_column(conn, "SoftLayer_Ticket", "assignedEmployeeId")?;
+    let awaiting_column = has_column(conn, "SoftLayer_Ticket", "awaitingUserResponse")?;
+    let mut ticket_sql = String::from(
+        "INSERT INTO SoftLayer_Ticket (id, accountId, assignedUserId, billableFlag, changeOwnerFlag, \
+         createDate, groupId, lastEditDate, lastEditType, lastResponseDate, modifyDate, \
+         notifyUserOnUpdateFlag, priority, responsibleBrandId, serverAdministrationFlag, \
+         serviceProviderId, serviceProviderResourceId, statusId, subjectId, title, \
+         totalUpdateCount, userEditableFlag, closeDate, assignedEmployeeId, awaitingUserResponse) \
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?7, 1, ?10, ?11, ?12, 1, ?13, ?14, ?15, \
+         ?16, ?17, 1, ?18, ?19, ?20)",
+    );
+    if !employee_column {
+        ticket_sql = ticket_sql
+            .replace(", assignedEmployeeId", "")
+            .replace(", ?19", "");
+    }
+    if !awaiting_column {
+        ticket_sql = ticket_sql
+            .replace(", awaitingUserResponse", "")
+            .replace(", ?20", "");
+    }
+    let mut insert_ticket = conn.prepare(&ticket_sql)?;
+    let mut insert_update = conn.prepare(
+        "INSERT INTO SoftLayer_Ticket_Update (id, ticketId, entry, createDate, editorId, editorType) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    let mut attach_hardware = conn.prepare(
+        "INSERT INTO SoftLayer_Ticket_Attachment_Hardware (id, ticketId, attachmentId, hardwareId, createDate) \
+         VALUES (?1, ?2, ?3, ?3, ?4)",
+    )?;
+    let mut attach_guest = conn.prepare(
+        "INSERT INTO SoftLayer_Ticket_Attachment_Virtual_Guest (id, ticketId, attachmentId, virtualGuestId, createDate) \
+         VALUES (?1, ?2, ?3, ?3, ?4)",
+    )?;
+
+    let mut ticket_id = next_id(conn, "SoftLayer_Ticket", 160_000_001)?;
+    let mut update_id = next_id(conn, "SoftLayer_Ticket_Update", 500_000_001)?;
+    let mut hardware_link = next_id(conn, "SoftLayer_Ticket_Attachment_Hardware", 700_000_001)?;
+    let mut guest_link = next_id(conn, "SoftLayer_Ticket_Attachment_Virtual_Guest", 710_000_001)?;
+
+    let now = chrono::Utc::now().timestamp();
+    let end = now - now.rem_euclid(DAY);
+    let span = YEARS * 365 * DAY;
+    let start = end - span;
+    let step = (span / n.max(1) as i64).max(1);
+    let mut entries: Vec<(String, i64, i64, &str)> = Vec::with_capacity(8);
+
+    for i in 0..n as i64 {
+        let created = (start + i * step + rng.below(step as u64) as i64).min(end - 60);
+        let age = end - created;
+        let status = if age > 45 * DAY {
+            match rng.below(100) {
+                0..=96 => STATUS_CLOSED,
+                97..=98 => STATUS_OPEN,
+                _ => STATUS_ASSIGNED,
+            }
+        } else {
+            match rng.below(100) {
+                0..=39 => STATUS_OPEN,
+                40..=64 => STATUS_ASSIGNED,
+                _ => STATUS_CLOSED,
+            }
+        };
+        let priority: Option<i64> = match rng.below(100) {
+            0..=5 => Some(1),
+            6..=24 => Some(2),
+            25..=64 => Some(3),
+            65..=89 => Some(4),
+            _ => None,
+        };
+        let (subject_id, subject_name, group_id) = rng.pick(&cat.subjects);
+        let administrative = rng.chance(45);
+        let title = if administrative {
+            fill(rng.pick(TITLES), &mut rng)
+        } else {
+            subject_name
+        };
+        let assigned_user = rng.pick(&cat.users);
+        let customer = rng.pick(&cat.users);
+        let employee = rng.pick(&cat.employees);
+
+        // Updates: the customer's first entry, then support and customer in turn.
+        let updates = 2 + rng.below(7) as i64;
+        entries.clear();
+        let mut when = created;
+        let mut last_employee = None;
+        for k in 0..updates {
+            if k > 0 {
+                let gap = match rng.below(10) {
+                    0..=5 => 600 + rng.below(6 * 3600) as i64,
+                    6..=8 => 6 * 3600 + rng.below(2 * DAY as u64) as i64,
+                    _ => 2 * DAY + rng.below(10 * DAY as u64) as i64,
+                };
+                when = (when + gap).min(end - 1);
+            }
+            let employee_turn = k % 2 == 1;
+            let (entry, editor, editor_type) = if k == 0 {
+                (fill(rng.pick(FIRST_ENTRIES), &mut rng), customer, "USER")
+            } else if employee_turn {
+                (fill(rng.pick(EMPLOYEE_ENTRIES), &mut rng), employee, "EMPLOYEE")
+            } else {
+                (fill(rng.pick(USER_ENTRIES), &mut rng), customer, "USER")
+            };
+            if employee_turn {
+                last_employee = Some(when);
+            }
+            entries.push((entry, when, editor, editor_type));
+        }
+        let last = entries.last().map(|e| e.1).unwrap_or(created);
+        let last_type = if updates % 2 == 0 {
+            "EMPLOYEE"
+        } else {
+            "USER"
+        };
+        let created_text = central_iso(created);
+        let last_text = central_iso(last);
+        let close = (status == STATUS_CLOSED).then(|| last_text.clone());
+        let assigned_employee = (status == STATUS_ASSIGNED).then_some(employee);
+        let awaiting = (status != STATUS_CLOSED && last_type == "EMPLOYEE") as i64;
+        let mut values: Vec<rusqlite::types::Value> = vec![
+            ticket_id.into(),
+            account_id.into(),
+            assigned_user.into(),
+            (administrative as i64).into(),
+            created_text.into(),
+            group_id.into(),
+            last_text.into(),
+            last_type.to_string().into(),
+            last_employee.map(central_iso).into(),
+            priority.into(),
+            cat.brand.into(),
+            (administrative as i64).into(),
+            format!("CS{:07}", ticket_id % 10_000_000).into(),
+            status.into(),
+            subject_id.into(),
+            title.into(),
+            updates.into(),
+            close.into(),
+        ];
+        if employee_column {
+            values.push(assigned_employee.into());
+        }
+        if awaiting_column {
+            values.push(awaiting.into());
+        }
+        insert_ticket.execute(rusqlite::params_from_iter(values))?;
+        for (entry, when, editor, editor_type) in entries.drain(..) {
+            insert_update.execute(params![
+                update_id,
+                ticket_id,
+                entry,
+                central_iso(when),
+                editor,
+                editor_type
+            ])?;
+            update_id += 1;
+        }
+
+        if !cat.hardware.is_empty() && rng.chance(12) {
+            let device = rng.pick(&cat.hardware);
+            attach_hardware.execute(params![
+                hardware_link,
+                ticket_id,
+                device,
+                central_iso(created)
+            ])?;
+            hardware_link += 1;
+        }
+        if !cat.guests.is_empty() && rng.chance(6) {
+            let device = rng.pick(&cat.guests);
+            attach_guest.execute(params![guest_link, ticket_id, device, central_iso(created)])?;
+            guest_link += 1;
+        }
+        ticket_id += 1;
+    }
+    drop((insert_ticket, insert_update, attach_hardware, attach_guest));
+    // Statistics for the query planner: with an account holding most rows, the planner
+    // needs them to tell selective indexes from the others.
+    conn.execute_batch("ANALYZE")?;
+    conn.execute_batch(&format!("PRAGMA cache_size = {cache}"))?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generates_realistic_deterministic_tickets() {
+        let store = super::super::Store::open(":memory:").unwrap();
+        let run = |seed| {
+            store
+                .write(|conn| -> Result<Vec<(i64, String, Option<i64>, i64)>> {
+                    let before: i64 =
+                        conn.query_row("SELECT count(*) FROM SoftLayer_Ticket", [], |r| r.get(0))?;
+                    assert_eq!(generate(conn, 1001, 2000, seed)?, 2000);
+                    let mut stmt = conn.prepare(
+                        "SELECT id, title, priority, statusId FROM SoftLayer_Ticket ORDER BY id LIMIT 2000 OFFSET ?1",
+                    )?;
+                    let rows = stmt
+                        .query_map([before], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                        .collect::<std::result::Result<Vec<_>, _>>()?;
+                    Ok(rows)
+                })
+                .unwrap()
+        };
+        let first = run(7);
+        assert_eq!(first.len(), 2000);
+        let titles: std::collections::HashSet<&str> =
+            first.iter().map(|t| t.1.as_str()).collect();
+        assert!(titles.len() > 500, "varied titles: {}", titles.len());
+        assert!(first.iter().any(|t| t.2.is_none()));
+        for p in 1..=4 {
+            assert!(first.iter().any(|t| t.2 == Some(p)));
+        }
+        for s in [STATUS_OPEN, STATUS_CLOSED, STATUS_ASSIGNED] {
+            assert!(first.iter().any(|t| t.3 == s), "status {s}");
+        }
+        store
+            .read(|conn| -> Result<()> {
+                let updates: f64 = conn.query_row(
+                    "SELECT count(*) * 1.0 / (SELECT count(*) FROM SoftLayer_Ticket WHERE id >= 160000004) \
+                     FROM SoftLayer_Ticket_Update WHERE ticketId >= 160000004",
+                    [],
+                    |r| r.get(0),
+                )?;
+                assert!((4.5..5.5).contains(&updates), "about five updates: {updates}");
+                let bad: i64 = conn.query_row(
+                    "SELECT count(*) FROM SoftLayer_Ticket WHERE julianday(createDate) IS NULL \
+                     OR julianday(modifyDate) < julianday(createDate)",
+                    [],
+                    |r| r.get(0),
+                )?;
+                assert_eq!(bad, 0);
+                let attached: i64 = conn.query_row(
+                    "SELECT count(*) FROM SoftLayer_Ticket_Attachment_Hardware",
+                    [],
+                    |r| r.get(0),
+                )?;
+                assert!(attached > 100);
+                Ok(())
+            })
+            .unwrap();
+        // The same seed gives the same tickets (after the first batch, ids move on).
+        let second = run(7);
+        let strip = |v: &[(i64, String, Option<i64>, i64)]| -> Vec<(String, Option<i64>, i64)> {
+            v.iter().map(|t| (t.1.clone(), t.2, t.3)).collect()
+        };
+        assert_eq!(strip(&first), strip(&second));
+    }
+}

@@ -1,0 +1,1268 @@
+//! The REST transport (`/rest/v3/…`, `/rest/v3.1/…`) against the real server.
+//!
+//! Every URL form of `shared/reference/sldn/articles/rest.md` and PROTOCOL.md §1, both
+//! output formats (and `.txt`), the query parameters, bodies in JSON and XML, and every
+//! error row: what status, `code` and `error` a client gets. Writes made over REST are
+//! checked over XML-RPC, so the two transports are seen to share one store and one set of
+//! handlers. Each test starts its own server on an in-memory database seeded from
+//! fixtures/seed.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use common::*;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+const TICKET: i64 = 160000001;
+/// Updates of ticket 160000001 in the seed, oldest first.
+const TICKET_UPDATES: [i64; 3] = [500000001, 500000002, 500000003];
+/// A ticket of the other account.
+const OTHER_TICKET: i64 = 160000101;
+
+fn basic(username: &str, api_key: &str) -> String {
+    let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{api_key}"));
+    format!("Basic {token}")
+}
+
+/// One REST exchange: `path` is what follows `/rest/v3.1/` (query included).
+fn rest(
+    server: &Server,
+    method: &str,
+    path: &str,
+    user: Option<&User>,
+    body: &[u8],
+) -> HttpResponse {
+    let auth = user.map(|u| basic(u.username, u.api_key));
+    rest_with(
+        server,
+        method,
+        &format!("/rest/v3.1/{path}"),
+        auth.as_deref(),
+        body,
+    )
+}
+
+/// One exchange on a full path with an optional Authorization header.
+fn rest_with(
+    server: &Server,
+    method: &str,
+    full_path: &str,
+    authorization: Option<&str>,
+    body: &[u8],
+) -> HttpResponse {
+    let mut headers: Vec<(&str, &str)> = Vec::new();
+    if let Some(a) = authorization {
+        headers.push(("Authorization", a));
+    }
+    if !body.is_empty() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    http_request(
+        server.addr(),
+        method,
+        full_path,
+        &headers,
+        body,
+        HTTP_TIMEOUT,
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "{method} {full_path} failed: {e}\n--- server output ---\n{}",
+            server.log()
+        )
+    })
+}
+
+fn get(server: &Server, path: &str) -> HttpResponse {
+    rest(server, "GET", path, Some(&DEMO), b"")
+}
+
+fn post(server: &Server, path: &str, body: &str) -> HttpResponse {
+    rest(server, "POST", path, Some(&DEMO), body.as_bytes())
+}
+
+/// The JSON body of a 200 answer with `Content-Type: application/json`.
+fn ok_json(resp: &HttpResponse) -> Value {
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(
+        resp.header("Content-Type"),
+        Some("application/json"),
+        "{}",
+        resp.describe()
+    );
+    json_body(resp)
+}
+
+fn json_body(resp: &HttpResponse) -> Value {
+    serde_json::from_slice(&resp.body)
+        .unwrap_or_else(|e| panic!("body is not JSON ({e})\n{}", resp.describe()))
+}
+
+/// Asserts a JSON fault: status, `code`, and `error` (exactly, when given).
+fn assert_fault(resp: &HttpResponse, status: u16, code: &str, error: Option<&str>) {
+    assert_eq!(resp.status, status, "{}", resp.describe());
+    assert_eq!(
+        resp.header("Content-Type"),
+        Some("application/json"),
+        "{}",
+        resp.describe()
+    );
+    let body = json_body(resp);
+    assert_eq!(body["code"], code, "{}", resp.describe());
+    let message = body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error message\n{}", resp.describe()));
+    assert!(!message.is_empty(), "{}", resp.describe());
+    if let Some(error) = error {
+        assert_eq!(message, error, "{}", resp.describe());
+    }
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["error", "code"], "{}", resp.describe());
+}
+
+/// Asserts an XML fault: `<root><error>…</error><code>…</code></root>`.
+fn assert_xml_fault(resp: &HttpResponse, status: u16, code: &str, error: Option<&str>) {
+    assert_eq!(resp.status, status, "{}", resp.describe());
+    assert!(
+        resp.header("Content-Type")
+            .is_some_and(|c| c.starts_with("application/xml")),
+        "{}",
+        resp.describe()
+    );
+    let root = xml_tree(resp);
+    assert_eq!(root.name, "root", "{}", resp.describe());
+    let names: Vec<&str> = root.children.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["error", "code"], "{}", resp.describe());
+    assert_eq!(root.child("code").text, code, "{}", resp.describe());
+    if let Some(error) = error {
+        assert_eq!(root.child("error").text, error, "{}", resp.describe());
+    }
+}
+
+fn ids(list: &Value) -> Vec<i64> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a JSON array: {list}"))
+        .iter()
+        .map(|item| {
+            item["id"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("item without an integer id: {item}"))
+        })
+        .collect()
+}
+
+fn total(resp: &HttpResponse) -> Option<u64> {
+    resp.header("SoftLayer-Total-Items").map(|t| {
+        t.parse()
+            .unwrap_or_else(|_| panic!("bad SoftLayer-Total-Items\n{}", resp.describe()))
+    })
+}
+
+/// A `?objectMask=` / `objectFilter=` value, percent-encoded.
+fn enc(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An element of an XML answer.
+#[derive(Debug, Default)]
+struct Node {
+    name: String,
+    text: String,
+    children: Vec<Node>,
+    empty: bool,
+}
+
+impl Node {
+    fn child(&self, name: &str) -> &Node {
+        self.children
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("<{}> has no <{name}>: {self:#?}", self.name))
+    }
+
+    fn names(&self) -> Vec<&str> {
+        self.children.iter().map(|c| c.name.as_str()).collect()
+    }
+}
+
+fn xml_tree(resp: &HttpResponse) -> Node {
+    use quick_xml::events::Event;
+    let text = String::from_utf8(resp.body.clone())
+        .unwrap_or_else(|_| panic!("XML answer is not UTF-8\n{}", resp.describe()));
+    assert!(
+        text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{}",
+        resp.describe()
+    );
+    let mut reader = quick_xml::Reader::from_str(&text);
+    reader.config_mut().trim_text(false);
+    let mut stack: Vec<Node> = Vec::new();
+    let mut root = None;
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("answer is not well-formed XML ({e})\n{}", resp.describe()));
+        match event {
+            Event::Start(e) => stack.push(Node {
+                name: String::from_utf8(e.name().as_ref().to_vec()).unwrap(),
+                ..Node::default()
+            }),
+            Event::Empty(e) => {
+                let node = Node {
+                    name: String::from_utf8(e.name().as_ref().to_vec()).unwrap(),
+                    empty: true,
+                    ..Node::default()
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::End(_) => {
+                let node = stack.pop().unwrap();
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(node),
+                    None => root = Some(node),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(node) = stack.last_mut() {
+                    node.text.push_str(&t.unescape().unwrap());
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    root.unwrap_or_else(|| panic!("no root element\n{}", resp.describe()))
+}
+
+fn create_ticket_over_rest(server: &Server, title: &str, body: &str) -> i64 {
+    let request = json!({"parameters": [
+        {"subjectId": 1005, "assignedUserId": DEMO.id, "title": title},
+        body,
+    ]});
+    let resp = post(
+        server,
+        "SoftLayer_Ticket/createStandardTicket.json",
+        &request.to_string(),
+    );
+    let ticket = ok_json(&resp);
+    ticket["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("created ticket without id\n{}", resp.describe()))
+}
+
+// ---------------------------------------------------------------------------
+// URL forms
+// ---------------------------------------------------------------------------
+
+#[test]
+fn get_with_an_id_and_no_method_is_get_object() {
+    let server = Server::start();
+    for path in [
+        format!("SoftLayer_Ticket/{TICKET}.json"),
+        format!("SoftLayer_Ticket/{TICKET}"),
+        format!("SoftLayer_Ticket/{TICKET}/"),
+        format!("SoftLayer_Ticket/{TICKET}/getObject.json"),
+        format!("SoftLayer_Ticket/{TICKET}/getObject"),
+    ] {
+        let resp = get(&server, &path);
+        let ticket = ok_json(&resp);
+        assert_eq!(ticket["id"], TICKET, "{path}");
+        assert_eq!(ticket["title"], "Hardware Issue", "{path}");
+        assert_eq!(ticket["accountId"], DEMO.account_id, "{path}");
+        // Relational properties only come with a mask.
+        assert!(ticket.get("updates").is_none(), "{path}: {ticket}");
+        assert_eq!(total(&resp), None, "a single object has no total");
+    }
+}
+
+#[test]
+fn get_without_an_id_is_get_object_of_a_service_that_needs_none() {
+    let server = Server::start();
+    for path in [
+        "SoftLayer_Account.json",
+        "SoftLayer_Account",
+        "SoftLayer_Account/getObject.json",
+    ] {
+        let account = ok_json(&get(&server, path));
+        assert_eq!(account["id"], DEMO.account_id, "{path}");
+        assert_eq!(account["companyName"], "Demo Company", "{path}");
+    }
+}
+
+#[test]
+fn v3_and_v3_1_answer_alike() {
+    let server = Server::start();
+    let auth = basic(DEMO.username, DEMO.api_key);
+    let path = format!("SoftLayer_Ticket/{TICKET}/getUpdates.json?objectMask=mask%5Bid%5D");
+    let v3 = rest_with(
+        &server,
+        "GET",
+        &format!("/rest/v3/{path}"),
+        Some(&auth),
+        b"",
+    );
+    let v31 = rest_with(
+        &server,
+        "GET",
+        &format!("/rest/v3.1/{path}"),
+        Some(&auth),
+        b"",
+    );
+    assert_eq!(ok_json(&v3), ok_json(&v31));
+    assert_eq!(total(&v3), Some(3));
+    assert_eq!(total(&v31), Some(3));
+}
+
+#[test]
+fn a_method_is_named_directly_or_by_its_relational_property() {
+    let server = Server::start();
+    let expected: Vec<i64> = TICKET_UPDATES.to_vec();
+    for method in ["getUpdates", "Updates", "updates"] {
+        let resp = get(&server, &format!("SoftLayer_Ticket/{TICKET}/{method}.json"));
+        let updates = ok_json(&resp);
+        let mut got = ids(&updates);
+        got.sort();
+        assert_eq!(got, expected, "{method}\n{}", resp.describe());
+        assert_eq!(total(&resp), Some(3), "{method}");
+        assert!(updates[0]["entry"].is_string(), "{updates}");
+    }
+    // Methods of a service without an init parameter, and count getters.
+    let subjects = ok_json(&get(&server, "SoftLayer_Ticket_Subject/getAllObjects.json"));
+    assert!(ids(&subjects).contains(&1005), "{subjects}");
+    let count = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/AttachedHardwareCount.json"),
+    ));
+    assert_eq!(count, json!(1));
+}
+
+#[test]
+fn simple_arguments_follow_the_method_in_the_path() {
+    let server = Server::start();
+    // GET, as SLDN's curl examples do: hardware 8002 goes on, then comes off.
+    let attached = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addAttachedHardware/8002.json"),
+    ));
+    assert_eq!(attached["hardwareId"], 8002, "{attached}");
+    assert_eq!(
+        attached_hardware(&server, &DEMO, TICKET),
+        BTreeSet::from([8001, 8002])
+    );
+    let removed = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/removeAttachedHardware/8002.json"),
+    ));
+    assert_eq!(removed, json!(true));
+    assert_eq!(
+        attached_hardware(&server, &DEMO, TICKET),
+        BTreeSet::from([8001])
+    );
+
+    // POST with the argument in the path and none in the body works the same.
+    let resp = rest(
+        &server,
+        "POST",
+        &format!("SoftLayer_Ticket/{TICKET}/addAttachedVirtualGuest/9001.json"),
+        Some(&DEMO),
+        b"",
+    );
+    assert_eq!(
+        ok_json(&resp)["virtualGuestId"],
+        9001,
+        "{}",
+        resp.describe()
+    );
+    assert_eq!(
+        attached_virtual_guests(&server, &DEMO, TICKET),
+        BTreeSet::from([9001])
+    );
+}
+
+#[test]
+fn post_bodies_carry_parameters_in_json() {
+    let server = Server::start();
+    let before = account_ticket_ids(&server, &DEMO);
+    let body = "Disk in bay 3 is clicking; please check.";
+    let id = create_ticket_over_rest(&server, "disk noise", body);
+    let after = account_ticket_ids(&server, &DEMO);
+    assert_eq!(the_new_ticket(&before, &after, ""), id);
+    // Seen over XML-RPC: same store, same handlers.
+    assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
+
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{id}/addUpdate.json"),
+        r#"{"parameters": [{"entry": "Second entry."}]}"#,
+    );
+    let updates = ok_json(&resp);
+    assert_eq!(updates[0]["entry"], "Second entry.", "{updates}");
+    assert_eq!(total(&resp), Some(1), "addUpdate returns a list");
+    assert_eq!(
+        ticket_entries(&server, &DEMO, id),
+        vec![body.to_string(), "Second entry.".to_string()]
+    );
+
+    // SLDN sends simple parameters as strings; they are typed by the method.
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{id}/addAttachedHardware.json"),
+        r#"{"parameters": ["8003"]}"#,
+    );
+    assert_eq!(ok_json(&resp)["hardwareId"], 8003, "{}", resp.describe());
+}
+
+#[test]
+fn post_bodies_carry_parameters_in_xml() {
+    let server = Server::start();
+    let entry = "Kernel log: <err> & \"quotes\"\nline two";
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<root>\n  <parameters>\n    <item>\n      \
+         <entry>{}</entry>\n    </item>\n  </parameters>\n</root>\n",
+        entry
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    );
+    let resp = rest(
+        &server,
+        "POST",
+        &format!("SoftLayer_Ticket/{TICKET}/addUpdate.xml"),
+        Some(&DEMO),
+        body.as_bytes(),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let root = xml_tree(&resp);
+    assert_eq!(root.names(), ["item"], "{}", resp.describe());
+    assert_eq!(root.child("item").child("entry").text, entry);
+    assert_eq!(total(&resp), Some(1));
+    assert_eq!(
+        ticket_entries(&server, &DEMO, TICKET).last().unwrap(),
+        entry
+    );
+
+    // An XML template typed by the schema: subjectId and assignedUserId are ints.
+    let before = account_ticket_ids(&server, &DEMO);
+    let body = format!(
+        "<root><parameters><item><subjectId>1004</subjectId><assignedUserId>{}</assignedUserId>\
+         <title>dns</title></item><item>Please add a CNAME.</item></parameters></root>",
+        DEMO.id
+    );
+    let resp = rest(
+        &server,
+        "POST",
+        "SoftLayer_Ticket/createStandardTicket.json",
+        Some(&DEMO),
+        body.as_bytes(),
+    );
+    let ticket = ok_json(&resp);
+    assert_eq!(ticket["subjectId"], 1004, "{ticket}");
+    let id = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), "");
+    assert_eq!(ticket["id"], id);
+    assert_eq!(
+        ticket_entries(&server, &DEMO, id),
+        vec!["Please add a CNAME.".to_string()]
+    );
+}
+
+#[test]
+fn post_put_and_delete_without_a_method_are_create_edit_and_delete_object() {
+    let server = Server::start();
+    // None of them exists on SoftLayer_Ticket: each is an unknown method, not a crash.
+    for (verb, path, method) in [
+        ("POST", "SoftLayer_Ticket.json".to_string(), "createObject"),
+        (
+            "PUT",
+            format!("SoftLayer_Ticket/{TICKET}.json"),
+            "editObject",
+        ),
+        (
+            "DELETE",
+            format!("SoftLayer_Ticket/{TICKET}.json"),
+            "deleteObject",
+        ),
+        (
+            "DELETE",
+            format!("SoftLayer_Ticket/{TICKET}"),
+            "deleteObject",
+        ),
+    ] {
+        let resp = rest(
+            &server,
+            verb,
+            &path,
+            Some(&DEMO),
+            br#"{"parameters": [{"title": "x"}]}"#,
+        );
+        assert_fault(
+            &resp,
+            404,
+            "SoftLayer_Exception_Public",
+            Some(&format!(
+                "Function (\"{method}\") is not a valid method for this service."
+            )),
+        );
+    }
+    let resp = rest(
+        &server,
+        "PUT",
+        &format!("SoftLayer_Ticket/{TICKET}.xml"),
+        Some(&DEMO),
+        b"",
+    );
+    assert_xml_fault(
+        &resp,
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Function (\"editObject\") is not a valid method for this service."),
+    );
+    // The ticket is untouched.
+    assert_eq!(
+        ok_json(&get(&server, &format!("SoftLayer_Ticket/{TICKET}.json")))["title"],
+        "Hardware Issue"
+    );
+}
+
+#[test]
+fn nested_resources_walk_relational_properties() {
+    let server = Server::start();
+    // A specific item of a list method.
+    let ticket = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Account/getTickets/{TICKET}.json"),
+    ));
+    assert_eq!(ticket["id"], TICKET);
+    assert_eq!(ticket["title"], "Hardware Issue");
+    let ticket = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Account/Tickets/{TICKET}/"),
+    ));
+    assert_eq!(ticket["id"], TICKET);
+
+    // Its relational properties, as lists with totals and limits.
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Account/getTickets/{TICKET}/getUpdates.json"),
+    );
+    let mut got = ids(&ok_json(&resp));
+    got.sort();
+    assert_eq!(got, TICKET_UPDATES.to_vec());
+    assert_eq!(total(&resp), Some(3));
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Account/Tickets/{TICKET}/Updates.json?resultLimit=1,1&objectMask=mask%5Bid%5D"
+        ),
+    );
+    assert_eq!(
+        ok_json(&resp).as_array().unwrap().len(),
+        1,
+        "{}",
+        resp.describe()
+    );
+    assert_eq!(total(&resp), Some(3));
+
+    // One update, with a mask of its own.
+    let update = TICKET_UPDATES[1];
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Account/Tickets/{TICKET}/Updates/{update}.json?objectMask=mask%5Bentry%5D"
+        ),
+    );
+    let value = ok_json(&resp);
+    assert_eq!(
+        value.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["entry"],
+        "{}",
+        resp.describe()
+    );
+    assert!(value["entry"].as_str().unwrap().contains("technician"));
+    let value = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/Updates/{update}"),
+    ));
+    assert_eq!(value["id"], update);
+    assert_eq!(value["ticketId"], TICKET);
+
+    // …and deeper: the update's ticket.
+    let value = ok_json(&get(
+        &server,
+        &format!(
+            "SoftLayer_Ticket/{TICKET}/Updates/{update}/Ticket.json?objectMask=mask%5Bid,title%5D"
+        ),
+    ));
+    assert_eq!(value, json!({"id": TICKET, "title": "Hardware Issue"}));
+
+    // XML works the same.
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Account/Tickets/{TICKET}/Updates/{update}.xml"),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(xml_tree(&resp).child("id").text, update.to_string());
+}
+
+#[test]
+fn nested_items_must_be_in_their_list() {
+    let server = Server::start();
+    for path in [
+        // Another ticket's update, another account's ticket, a ticket that does not exist.
+        format!("SoftLayer_Ticket/{TICKET}/Updates/500000004.json"),
+        format!("SoftLayer_Account/getTickets/{OTHER_TICKET}.json"),
+        "SoftLayer_Account/Tickets/999.json".to_string(),
+    ] {
+        assert_fault(
+            &get(&server, &path),
+            404,
+            "SoftLayer_Exception_ObjectNotFound",
+            None,
+        );
+    }
+    // Closed tickets are not open tickets.
+    assert_fault(
+        &get(&server, "SoftLayer_Account/OpenTickets/160000003.json"),
+        404,
+        "SoftLayer_Exception_ObjectNotFound",
+        Some("Unable to find object with id of '160000003'."),
+    );
+    // A property of a list needs an id before it.
+    assert_fault(
+        &get(&server, "SoftLayer_Account/Tickets/Updates.json"),
+        400,
+        "SoftLayer_Exception_Public",
+        None,
+    );
+}
+
+#[test]
+fn methods_of_a_nested_item_run_on_its_own_service() {
+    let server = Server::start();
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Account/Tickets/{TICKET}/addUpdate.json"),
+        r#"{"parameters": [{"entry": "Nested update."}]}"#,
+    );
+    assert_eq!(ok_json(&resp)[0]["entry"], "Nested update.");
+    assert_eq!(
+        ticket_entries(&server, &DEMO, TICKET).last().unwrap(),
+        "Nested update."
+    );
+    // Only on items of the list: a closed ticket is not among the open ones.
+    let resp = post(
+        &server,
+        "SoftLayer_Account/OpenTickets/160000003/addUpdate.json",
+        r#"{"parameters": [{"entry": "Nope."}]}"#,
+    );
+    assert_fault(&resp, 404, "SoftLayer_Exception_ObjectNotFound", None);
+    // PUT on a nested item is its service's editObject: not one of SoftLayer_Ticket's.
+    let resp = rest(
+        &server,
+        "PUT",
+        &format!("SoftLayer_Account/Tickets/{TICKET}.json"),
+        Some(&DEMO),
+        br#"{"parameters": [{"title": "x"}]}"#,
+    );
+    assert_fault(
+        &resp,
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Function (\"editObject\") is not a valid method for this service."),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Query parameters
+// ---------------------------------------------------------------------------
+
+#[test]
+fn object_masks_with_or_without_the_mask_prefix() {
+    let server = Server::start();
+    for mask in [
+        "mask[id,title,status[name]]",
+        "id,title,status[name]",
+        "mask.id;mask.title;mask.status.name",
+    ] {
+        let resp = get(
+            &server,
+            &format!("SoftLayer_Ticket/{TICKET}.json?objectMask={}", enc(mask)),
+        );
+        let ticket = ok_json(&resp);
+        let mut keys: Vec<&String> = ticket.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["id", "status", "title"],
+            "{mask}\n{}",
+            resp.describe()
+        );
+        assert_eq!(ticket["status"], json!({"name": "Open"}), "{mask}");
+    }
+    // As softlayer-python sends it: spaces and newlines, encoded with `+`.
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Ticket/{TICKET}.json?objectMask=mask%5Bid,+updates%5Bid,%0A++entry%5D%5D"
+        ),
+    );
+    let ticket = ok_json(&resp);
+    assert_eq!(ticket["updates"].as_array().unwrap().len(), 3, "{ticket}");
+    // `mask[]` is the default properties.
+    let ticket = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}.json?objectMask=mask%5B%5D"),
+    ));
+    assert_eq!(ticket["title"], "Hardware Issue");
+}
+
+#[test]
+fn object_filters_and_result_limits() {
+    let server = Server::start();
+    let filter = json!({"tickets": {"status": {"name": {"operation": "Closed"}}}});
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
+            enc(&filter.to_string())
+        ),
+    );
+    assert_eq!(ids(&ok_json(&resp)), vec![160000003], "{}", resp.describe());
+    assert_eq!(total(&resp), Some(1));
+
+    let order = json!({"tickets": {"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["ASC"]}]}}});
+    let base = format!(
+        "SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
+        enc(&order.to_string())
+    );
+    let all = ok_json(&get(&server, &base));
+    assert_eq!(ids(&all), vec![160000001, 160000002, 160000003]);
+    for (limit, expected) in [
+        ("0,2", vec![160000001, 160000002]),
+        ("2", vec![160000001, 160000002]),
+        ("1,1", vec![160000002]),
+        ("2,5", vec![160000003]),
+        ("5,5", vec![]),
+    ] {
+        let resp = get(&server, &format!("{base}&resultLimit={limit}"));
+        assert_eq!(ids(&ok_json(&resp)), expected, "resultLimit={limit}");
+        assert_eq!(
+            total(&resp),
+            Some(3),
+            "the total is before the limit: {limit}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Output formats
+// ---------------------------------------------------------------------------
+
+#[test]
+fn xml_output() {
+    let server = Server::start();
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Ticket/{TICKET}.xml?objectMask={}",
+            enc("mask[id,title,status[name],updates[id],assignedUser[firstName]]")
+        ),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(
+        resp.header("Content-Type"),
+        Some("application/xml; charset=utf-8")
+    );
+    let root = xml_tree(&resp);
+    assert_eq!(root.name, "root");
+    assert_eq!(root.child("id").text, TICKET.to_string());
+    assert_eq!(root.child("title").text, "Hardware Issue");
+    assert_eq!(root.child("status").child("name").text, "Open");
+    assert_eq!(root.child("assignedUser").child("firstName").text, "Dana");
+    let updates = root.child("updates");
+    assert_eq!(updates.names(), ["item", "item", "item"]);
+
+    // Lists: <root><item>…</item>…</root>, with the total header.
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getUpdates.xml"),
+    );
+    assert_eq!(total(&resp), Some(3));
+    let root = xml_tree(&resp);
+    assert_eq!(root.names(), ["item", "item", "item"]);
+    let mut got: Vec<i64> = root
+        .children
+        .iter()
+        .map(|i| i.child("id").text.parse().unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(got, TICKET_UPDATES.to_vec());
+
+    // Scalars and booleans.
+    let root = xml_tree(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getAttachedHardwareCount.xml"),
+    ));
+    assert_eq!(root.text, "1");
+    let root = xml_tree(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/removeAttachedHardware/8001.xml"),
+    ));
+    assert_eq!(root.text, "true");
+    // An empty relation: <root/>.
+    let root = xml_tree(&get(
+        &server,
+        "SoftLayer_Ticket/160000002/getAttachedHardware.xml",
+    ));
+    assert!(root.children.is_empty() && root.text.is_empty(), "{root:?}");
+}
+
+#[test]
+fn text_output() {
+    let server = Server::start();
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getAttachedHardwareCount.txt"),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(
+        resp.header("Content-Type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(resp.text(), "1");
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Ticket/{TICKET}/Updates/{}/getEntry.txt",
+            TICKET_UPDATES[0]
+        ),
+    );
+    // `entry` is a local property: not a getter, so an unknown method.
+    assert_eq!(resp.status, 404, "{}", resp.describe());
+    // Objects come as JSON text.
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}.txt?objectMask=mask%5Bid%5D"),
+    );
+    assert_eq!(resp.text(), format!("{{\"id\":{TICKET}}}"));
+    // Faults of a .txt request are JSON.
+    assert_fault(
+        &get(&server, "SoftLayer_Ticket/999.txt"),
+        404,
+        "SoftLayer_Exception_ObjectNotFound",
+        Some("Unable to find object with id of '999'."),
+    );
+}
+
+#[test]
+fn non_ascii_text_round_trips() {
+    let server = Server::start();
+    let entry = "Grüße aus Köln — 東京 🚀\r\nZeile 2";
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addUpdate.json"),
+        &json!({"parameters": [{"entry": entry}]}).to_string(),
+    );
+    assert_eq!(ok_json(&resp)[0]["entry"], entry);
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getLastUpdate.json"),
+    );
+    assert_eq!(ok_json(&resp)["entry"], entry);
+    let root = xml_tree(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getLastUpdate.xml"),
+    ));
+    assert_eq!(root.child("entry").text, entry);
+    assert_eq!(
+        ticket_entries(&server, &DEMO, TICKET).last().unwrap(),
+        entry
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Authentication
+// ---------------------------------------------------------------------------
+
+#[test]
+fn without_credentials_the_answer_is_401() {
+    let server = Server::start();
+    let path = format!("SoftLayer_Ticket/{TICKET}");
+    let resp = rest(&server, "GET", &format!("{path}.json"), None, b"");
+    assert_fault(
+        &resp,
+        401,
+        "SoftLayer_Exception_Public",
+        Some("No valid authentication headers found."),
+    );
+    assert!(
+        resp.header("WWW-Authenticate").is_some(),
+        "{}",
+        resp.describe()
+    );
+    let resp = rest(&server, "GET", &format!("{path}.xml"), None, b"");
+    assert_xml_fault(
+        &resp,
+        401,
+        "SoftLayer_Exception_Public",
+        Some("No valid authentication headers found."),
+    );
+    // A header that is not Basic is no credentials either.
+    let resp = rest_with(
+        &server,
+        "GET",
+        &format!("/rest/v3.1/{path}.json"),
+        Some("Bearer abc"),
+        b"",
+    );
+    assert_eq!(resp.status, 401, "{}", resp.describe());
+}
+
+#[test]
+fn a_wrong_key_or_user_is_401() {
+    let server = Server::start();
+    let path = format!("/rest/v3.1/SoftLayer_Ticket/{TICKET}.json");
+    for auth in [
+        basic(DEMO.username, "not-the-key"),
+        basic("nobody", DEMO.api_key),
+        basic(DEMO.username, OTHER.api_key),
+        "Basic !!!not-base64".to_string(),
+    ] {
+        let resp = rest_with(&server, "GET", &path, Some(&auth), b"");
+        assert_eq!(resp.status, 401, "{auth}\n{}", resp.describe());
+    }
+    let resp = rest_with(
+        &server,
+        "GET",
+        &path,
+        Some(&basic(DEMO.username, "wrong")),
+        b"",
+    );
+    assert_fault(
+        &resp,
+        401,
+        "SoftLayer_Exception_InvalidLegacyToken",
+        Some("Invalid API token."),
+    );
+}
+
+#[test]
+fn the_apikey_username_form_authenticates() {
+    let server = Server::start();
+    let auth = basic("apikey", DEMO.api_key);
+    let resp = rest_with(
+        &server,
+        "GET",
+        "/rest/v3.1/SoftLayer_Account.json",
+        Some(&auth),
+        b"",
+    );
+    assert_eq!(ok_json(&resp)["id"], DEMO.account_id);
+    let auth = basic("apikey", OTHER.api_key);
+    let resp = rest_with(
+        &server,
+        "GET",
+        "/rest/v3.1/SoftLayer_Account.json",
+        Some(&auth),
+        b"",
+    );
+    assert_eq!(ok_json(&resp)["id"], OTHER.account_id);
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_missing_object_is_404() {
+    let server = Server::start();
+    assert_fault(
+        &get(&server, "SoftLayer_Ticket/999.json"),
+        404,
+        "SoftLayer_Exception_ObjectNotFound",
+        Some("Unable to find object with id of '999'."),
+    );
+    assert_xml_fault(
+        &get(&server, "SoftLayer_Ticket/999/getUpdates.xml"),
+        404,
+        "SoftLayer_Exception_ObjectNotFound",
+        Some("Unable to find object with id of '999'."),
+    );
+    // Another account's ticket is not found, for reading or writing.
+    assert_fault(
+        &get(&server, &format!("SoftLayer_Ticket/{OTHER_TICKET}.json")),
+        404,
+        "SoftLayer_Exception_ObjectNotFound",
+        None,
+    );
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{OTHER_TICKET}/addUpdate.json"),
+        r#"{"parameters": [{"entry": "intrusion"}]}"#,
+    );
+    assert_fault(&resp, 404, "SoftLayer_Exception_ObjectNotFound", None);
+    // slcli 6.2.9 asks for SoftLayer_Ticket/False/getObject after `ticket create`.
+    assert_fault(
+        &get(&server, "SoftLayer_Ticket/False/getObject.json"),
+        404,
+        "SoftLayer_Exception_ObjectNotFound",
+        Some("Unable to find object with id of 'False'."),
+    );
+}
+
+#[test]
+fn an_unknown_method_is_404_with_the_sldn_message() {
+    let server = Server::start();
+    assert_fault(
+        &get(&server, "SoftLayer_Account/BlockDeviceTemplateGroups1.json"),
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Function (\"BlockDeviceTemplateGroups1\") is not a valid method for this service."),
+    );
+    assert_xml_fault(
+        &get(&server, "SoftLayer_Account/BlockDeviceTemplateGroups1.xml"),
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Function (\"BlockDeviceTemplateGroups1\") is not a valid method for this service."),
+    );
+    assert_fault(
+        &get(
+            &server,
+            &format!("SoftLayer_Ticket/{TICKET}/getNothing.json"),
+        ),
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Function (\"getNothing\") is not a valid method for this service."),
+    );
+    // Unknown methods are 404 before credentials are looked at.
+    let resp = rest(
+        &server,
+        "GET",
+        "SoftLayer_Ticket/1/frobnicate.json",
+        None,
+        b"",
+    );
+    assert_fault(
+        &resp,
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Function (\"frobnicate\") is not a valid method for this service."),
+    );
+}
+
+#[test]
+fn an_unknown_service_is_404() {
+    let server = Server::start();
+    for path in ["Nonexistent.json", "Nonexistent/5/getObject.json", ""] {
+        assert_fault(
+            &get(&server, path),
+            404,
+            "SoftLayer_Exception_Public",
+            Some("Service does not exist"),
+        );
+    }
+    assert_xml_fault(
+        &get(&server, "Nonexistent.xml"),
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Service does not exist"),
+    );
+}
+
+#[test]
+fn a_missing_init_parameter_is_400() {
+    let server = Server::start();
+    let resp = get(&server, "SoftLayer_Ticket/getObject.json");
+    assert_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception_WebService_BadRequest",
+        None,
+    );
+    let resp = get(&server, "SoftLayer_Ticket/getUpdates.xml");
+    assert_xml_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception_WebService_BadRequest",
+        None,
+    );
+}
+
+#[test]
+fn bad_bodies_are_400() {
+    let server = Server::start();
+    let path = format!("SoftLayer_Ticket/{TICKET}/addUpdate.json");
+    for body in [
+        &b"{\"parameters\": [{\"entry\": \"x\"}"[..],
+        b"{\"params\": [1]}",
+        b"[1]",
+        b"entry=hello",
+        b"<root><parameters><item><entry>x</entry></item></parameters>",
+        b"<!DOCTYPE root [<!ENTITY x \"boom\">]><root><parameters><item>&x;</item></parameters></root>",
+    ] {
+        let resp = rest(&server, "POST", &path, Some(&DEMO), body);
+        assert_fault(&resp, 400, "SoftLayer_Exception_WebService_BadRequest", None);
+    }
+    let resp = rest(
+        &server,
+        "POST",
+        &format!("SoftLayer_Ticket/{TICKET}/addUpdate.xml"),
+        Some(&DEMO),
+        b"<root><parameters>",
+    );
+    assert_xml_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception_WebService_BadRequest",
+        None,
+    );
+    // Nothing was added.
+    assert_eq!(ticket_entries(&server, &DEMO, TICKET).len(), 3);
+}
+
+#[test]
+fn bad_query_parameters_are_400() {
+    let server = Server::start();
+    let base = "SoftLayer_Account/getTickets.json";
+    for query in [
+        "objectFilter=%7Bnot-json",
+        "objectFilter=%5B1%5D",
+        "resultLimit=a,b",
+        "resultLimit=-1",
+        "objectMask=mask%5Bid",
+        "objectMask=mask%5BnoSuchProperty%5D",
+        "objectFilter=%7B%22tickets%22%3A%7B%22id%22%3A%7B%22operation%22%3A%5B1%5D%7D%7D%7D",
+    ] {
+        let resp = get(&server, &format!("{base}?{query}"));
+        assert_eq!(resp.status, 400, "{query}\n{}", resp.describe());
+        assert!(
+            json_body(&resp)["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("SoftLayer_Exception")),
+            "{query}\n{}",
+            resp.describe()
+        );
+    }
+}
+
+#[test]
+fn validation_faults_are_400() {
+    let server = Server::start();
+    // Documented SoftLayer_Exception faults of the method pages.
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addAttachedHardware/8001.json"),
+    );
+    assert_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception",
+        Some("This hardware is already attached to this ticket."),
+    );
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addUpdate.json"),
+        r#"{"parameters": [{"entry": ""}]}"#,
+    );
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    // Closed tickets take no updates.
+    let resp = post(
+        &server,
+        "SoftLayer_Ticket/160000003/addUpdate.xml",
+        r#"{"parameters": [{"entry": "reopen?"}]}"#,
+    );
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    xml_tree(&resp).child("error");
+    // Too many arguments in the path.
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addAttachedHardware/8002/8003.json"),
+    );
+    assert_fault(&resp, 400, "SoftLayer_Exception_Public", None);
+}
+
+#[test]
+fn an_http_method_rest_does_not_use_is_405() {
+    let server = Server::start();
+    let resp = rest(
+        &server,
+        "PATCH",
+        &format!("SoftLayer_Ticket/{TICKET}.json"),
+        Some(&DEMO),
+        b"{}",
+    );
+    assert_fault(
+        &resp,
+        405,
+        "SoftLayer_Exception_WebService_BadRequest",
+        None,
+    );
+    assert!(resp.header("Allow").is_some(), "{}", resp.describe());
+}
+
+#[test]
+fn no_client_mistake_is_a_5xx() {
+    let server = Server::start();
+    let paths = [
+        "",
+        ".json",
+        "%",
+        "SoftLayer_Ticket/%ZZ",
+        "SoftLayer_Ticket/%FF%FE.json",
+        "SoftLayer_Ticket//160000001//getObject",
+        "SoftLayer_Ticket/-1.json",
+        "SoftLayer_Ticket/99999999999999999999999.json",
+        "SoftLayer_Ticket/160000001/addAttachedHardware/x.json",
+        "SoftLayer_Ticket/160000001/addAttachedVirtualGuest/9001/maybe.json",
+        "SoftLayer_Account/Tickets/160000001/Updates/500000001/Ticket/160000001/Updates.json",
+        "SoftLayer_Account/Tickets/160000001/AssignedUser/5001/Account.xml",
+        "SoftLayer_Ticket/160000001/getAttachedFile/1.json",
+        "SoftLayer_User_Customer/5001/getObject.json",
+        "SoftLayer_Ticket/160000001.json?objectMask=mask%5B%5B%5B&resultLimit=1,2,3",
+        "SoftLayer_Ticket/160000001.json?objectFilter=%7B%7D&resultLimit=18446744073709551615,18446744073709551615",
+        "SoftLayer_Account/getTickets.json?resultLimit=18446744073709551615,18446744073709551615",
+    ];
+    let bodies: [&[u8]; 4] = [
+        b"",
+        b"{\"parameters\": [null, null, null, null, null, null, null, null, null]}",
+        b"{\"parameters\": [[[[[[[[[]]]]]]]]]}",
+        b"<root><parameters><item><a><b>1</b></a></item><item/></parameters></root>",
+    ];
+    for verb in ["GET", "POST", "PUT", "DELETE", "OPTIONS"] {
+        for path in paths {
+            for body in bodies {
+                let resp = rest(&server, verb, path, Some(&DEMO), body);
+                assert!(
+                    resp.status < 500,
+                    "{verb} {path} {}\n{}",
+                    String::from_utf8_lossy(body),
+                    resp.describe()
+                );
+                if resp.status != 200 && !resp.body.starts_with(b"<?xml") {
+                    assert!(json_body(&resp)["error"].is_string(), "{}", resp.describe());
+                }
+            }
+        }
+    }
+    // The server is still answering.
+    assert_eq!(
+        ok_json(&get(&server, "SoftLayer_Account.json"))["id"],
+        DEMO.account_id
+    );
+}

@@ -1,0 +1,550 @@
+//! Object masks over raw XML-RPC (PROTOCOL.md section 4, SLDN object-masks
+//! and legacy-object-masks articles): the string language with nesting, the
+//! dotted form, `mask[]`, masks without the `mask` prefix, the legacy nested
+//! struct, count properties, type casts, the local-restriction rule, and
+//! unknown properties.
+//!
+//! Expected objects are computed from fixtures/seed/*.json and the type
+//! reference (schema/softlayer.json says which properties are local).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+use serde_json::Value as J;
+
+const TICKET: &str = "SoftLayer_Ticket";
+/// Seed: demo's open ticket with three updates and hardware 8001 attached.
+const OPEN_TICKET: i64 = 160000001;
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn seed_rows(type_name: &str) -> Vec<J> {
+    ["catalog", "demo", "other"]
+        .iter()
+        .flat_map(|f| {
+            seed(f)
+                .get(type_name)
+                .and_then(J::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn seed_row(type_name: &str, id: i64) -> J {
+    seed_rows(type_name)
+        .into_iter()
+        .find(|r| r["id"].as_i64() == Some(id))
+        .unwrap_or_else(|| panic!("no {type_name} {id} in the seed"))
+}
+
+/// Local properties of a type and their SLDN types, from schema/softlayer.json.
+fn local_properties(type_name: &str) -> BTreeMap<String, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/softlayer.json");
+    let schema: J = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut out = BTreeMap::new();
+    let mut current = Some(type_name.to_string());
+    while let Some(t) = current {
+        let Some(def) = schema["types"].get(&t) else {
+            break;
+        };
+        if let Some(props) = def["properties"].as_object() {
+            for (name, p) in props {
+                if p["kind"] == "local" {
+                    out.entry(name.clone())
+                        .or_insert_with(|| p["type"].as_str().unwrap_or("").to_string());
+                }
+            }
+        }
+        current = def["parent"].as_str().map(str::to_string);
+    }
+    out
+}
+
+fn xval_of(sldn_type: &str, j: &J) -> XVal {
+    match (sldn_type, j) {
+        ("boolean", J::Number(n)) => XVal::Bool(n.as_i64() != Some(0)),
+        ("int", J::Bool(b)) => XVal::Int(i64::from(*b)),
+        (_, J::Bool(b)) => XVal::Bool(*b),
+        (_, J::Number(n)) => XVal::Int(n.as_i64().expect("integer in seed")),
+        (_, J::String(s)) => XVal::Str(s.clone()),
+        (_, other) => panic!("unexpected seed value {other}"),
+    }
+}
+
+/// The seed row's local properties (all of them, or only `only`).
+fn locals(type_name: &str, row: &J, only: Option<&[&str]>) -> BTreeMap<String, XVal> {
+    let props = local_properties(type_name);
+    row.as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| only.is_none_or(|o| o.contains(&k.as_str())))
+        .filter_map(|(k, v)| Some((k.clone(), xval_of(props.get(k)?, v))))
+        .collect()
+}
+
+fn members(v: &XVal) -> BTreeMap<String, XVal> {
+    match v {
+        XVal::Struct(m) => m.iter().cloned().collect(),
+        other => panic!("expected a struct, got {other:?}"),
+    }
+}
+
+fn names(v: &XVal) -> BTreeSet<String> {
+    members(v).into_keys().collect()
+}
+
+fn ticket_updates() -> Vec<J> {
+    let mut u: Vec<J> = seed_rows("SoftLayer_Ticket_Update")
+        .into_iter()
+        .filter(|u| u["ticketId"].as_i64() == Some(OPEN_TICKET))
+        .collect();
+    u.sort_by_key(|u| u["id"].as_i64());
+    u
+}
+
+fn get_ticket(server: &Server, mask: &str) -> XmlRpcReply {
+    server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .mask(mask),
+    )
+}
+
+fn legacy(mask: XVal) -> XmlRpcCall {
+    XmlRpcCall::new(TICKET, "getObject")
+        .auth(&DEMO)
+        .id(OPEN_TICKET)
+        .header("SoftLayer_TicketObjectMask", xstruct(&[("mask", mask)]))
+}
+
+/// Updates sorted by id, as member maps.
+fn sorted_updates(v: &XVal) -> Vec<BTreeMap<String, XVal>> {
+    let mut list: Vec<BTreeMap<String, XVal>> = v.array().iter().map(members).collect();
+    list.sort_by_key(|m| m.get("id").map(XVal::int).unwrap_or_default());
+    list
+}
+
+fn assert_public_fault_naming(reply: &XmlRpcReply, property: &str, type_name: &str) {
+    let f = reply.fault();
+    assert_eq!(
+        f.code,
+        xstr("SoftLayer_Exception_Public"),
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        f.string.contains(property) && f.string.contains(type_name),
+        "the message must name {property:?} and {type_name:?}\n{}",
+        reply.exchange()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+#[test]
+fn nested_string_mask_restricts_each_level() {
+    let server = Server::start();
+    let ticket = seed_row(TICKET, OPEN_TICKET);
+    let reply = get_ticket(
+        &server,
+        "mask[id,title,status[name],assignedUser[username,firstName],updates[id,entry,editorType]]",
+    );
+    let t = reply.ok();
+    assert_eq!(
+        names(t),
+        ["assignedUser", "id", "status", "title", "updates"]
+            .map(String::from)
+            .into(),
+        "local properties named in a mask restrict the object to them\n{}",
+        reply.exchange()
+    );
+    assert_eq!(t.member("id").int(), OPEN_TICKET);
+    assert_eq!(t.member("title").str(), ticket["title"].as_str().unwrap());
+    let status = seed_row(
+        "SoftLayer_Ticket_Status",
+        ticket["statusId"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        members(t.member("status")),
+        locals("SoftLayer_Ticket_Status", &status, Some(&["name"]))
+    );
+    let user = seed_row(
+        "SoftLayer_User_Customer",
+        ticket["assignedUserId"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        members(t.member("assignedUser")),
+        locals(
+            "SoftLayer_User_Customer",
+            &user,
+            Some(&["username", "firstName"])
+        )
+    );
+    let want: Vec<BTreeMap<String, XVal>> = ticket_updates()
+        .iter()
+        .map(|u| {
+            locals(
+                "SoftLayer_Ticket_Update",
+                u,
+                Some(&["id", "entry", "editorType"]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sorted_updates(t.member("updates")),
+        want,
+        "{}",
+        reply.exchange()
+    );
+}
+
+#[test]
+fn dotted_masks_add_relations_to_the_default_properties() {
+    let server = Server::start();
+    let ticket = seed_row(TICKET, OPEN_TICKET);
+    let defaults = locals(TICKET, &ticket, None);
+    let entries: Vec<BTreeMap<String, XVal>> = ticket_updates()
+        .iter()
+        .map(|u| locals("SoftLayer_Ticket_Update", u, Some(&["entry"])))
+        .collect();
+
+    let reply = get_ticket(&server, "mask.updates.entry");
+    let mut t = members(reply.ok());
+    let updates = t.remove("updates").expect("updates");
+    assert_eq!(t, defaults, "{}", reply.exchange());
+    let mut got: Vec<BTreeMap<String, XVal>> = updates.array().iter().map(members).collect();
+    got.sort_by_key(|m| format!("{:?}", m));
+    let mut want = entries.clone();
+    want.sort_by_key(|m| format!("{:?}", m));
+    assert_eq!(got, want, "{}", reply.exchange());
+
+    // Two dotted paths, the second a whole relation (its default properties).
+    let reply = get_ticket(&server, "mask.updates.entry, mask.status");
+    let mut t = members(reply.ok());
+    let status = t.remove("status").expect("status");
+    let updates = t.remove("updates").expect("updates");
+    assert_eq!(t, defaults, "{}", reply.exchange());
+    assert_eq!(updates.array().len(), entries.len());
+    let status_row = seed_row(
+        "SoftLayer_Ticket_Status",
+        ticket["statusId"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        members(&status),
+        locals("SoftLayer_Ticket_Status", &status_row, None)
+    );
+}
+
+#[test]
+fn empty_and_unprefixed_masks() {
+    let server = Server::start();
+    let ticket = seed_row(TICKET, OPEN_TICKET);
+    let defaults = locals(TICKET, &ticket, None);
+    for mask in ["mask[]", "", "  "] {
+        let reply = get_ticket(&server, mask);
+        assert_eq!(
+            members(reply.ok()),
+            defaults,
+            "mask {mask:?}\n{}",
+            reply.exchange()
+        );
+    }
+    // Without the `mask` prefix (clients wrap it, the API accepts both).
+    let reply = get_ticket(&server, "id,title");
+    assert_eq!(
+        members(reply.ok()),
+        locals(TICKET, &ticket, Some(&["id", "title"])),
+        "{}",
+        reply.exchange()
+    );
+    let reply = get_ticket(&server, "id,updates[entry]");
+    assert_eq!(
+        names(reply.ok()),
+        ["id", "updates"].map(String::from).into(),
+        "{}",
+        reply.exchange()
+    );
+    // Whitespace and line breaks between tokens.
+    let reply = get_ticket(&server, "mask[\n  id,\n  title ,\n  status[ name ]\n]");
+    assert_eq!(
+        names(reply.ok()),
+        ["id", "status", "title"].map(String::from).into(),
+        "{}",
+        reply.exchange()
+    );
+}
+
+#[test]
+fn legacy_struct_masks() {
+    let server = Server::start();
+    let ticket = seed_row(TICKET, OPEN_TICKET);
+    let defaults = locals(TICKET, &ticket, None);
+    // {updates: {entry: ""}} as the brief's clients send it, and the SLDN
+    // article's form with an empty array as the leaf value.
+    for leaf in [xstr(""), xarray(&[]), xstruct(&[])] {
+        let reply = server.xmlrpc(&legacy(xstruct(&[(
+            "updates",
+            xstruct(&[("entry", leaf.clone())]),
+        )])));
+        let mut t = members(reply.ok());
+        let updates = t.remove("updates").expect("updates");
+        assert_eq!(t, defaults, "{}", reply.exchange());
+        let got: BTreeSet<BTreeSet<String>> = updates.array().iter().map(names).collect();
+        assert_eq!(
+            got,
+            BTreeSet::from([BTreeSet::from(["entry".to_string()])]),
+            "{}",
+            reply.exchange()
+        );
+        assert_eq!(updates.array().len(), ticket_updates().len());
+    }
+    // A legacy count property and a whole relation.
+    let reply = server.xmlrpc(&legacy(xstruct(&[
+        ("updateCount", xstr("")),
+        ("status", xstruct(&[])),
+    ])));
+    let t = reply.ok();
+    assert_eq!(
+        t.member("updateCount").int(),
+        ticket_updates().len() as i64,
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        t.member("status").member("id").int(),
+        ticket["statusId"].as_i64().unwrap()
+    );
+    // Unknown property in a legacy mask.
+    let reply = server.xmlrpc(&legacy(xstruct(&[("notAProperty", xstr(""))])));
+    assert_public_fault_naming(&reply, "notAProperty", TICKET);
+}
+
+#[test]
+fn count_properties_are_computed() {
+    let server = Server::start();
+    let ticket = seed_row(TICKET, OPEN_TICKET);
+    let hardware = seed_rows("SoftLayer_Ticket_Attachment_Hardware")
+        .iter()
+        .filter(|a| a["ticketId"].as_i64() == Some(OPEN_TICKET))
+        .count() as i64;
+    let reply = get_ticket(
+        &server,
+        "mask[id,updateCount,attachedHardwareCount,attachedVirtualGuestCount]",
+    );
+    let t = reply.ok();
+    assert_eq!(
+        names(t),
+        [
+            "attachedHardwareCount",
+            "attachedVirtualGuestCount",
+            "id",
+            "updateCount"
+        ]
+        .map(String::from)
+        .into(),
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(t.member("updateCount").int(), ticket_updates().len() as i64);
+    assert_eq!(t.member("attachedHardwareCount").int(), hardware);
+    assert_eq!(t.member("attachedVirtualGuestCount").int(), 0);
+
+    // A count alone is relational: the default locals stay.
+    let reply = get_ticket(&server, "mask[updateCount]");
+    let mut t = members(reply.ok());
+    assert_eq!(
+        t.remove("updateCount"),
+        Some(xint(ticket_updates().len() as i64))
+    );
+    assert_eq!(t, locals(TICKET, &ticket, None), "{}", reply.exchange());
+
+    // Counts follow new updates.
+    server
+        .xmlrpc(
+            &XmlRpcCall::new(TICKET, "addUpdate")
+                .auth(&DEMO)
+                .id(OPEN_TICKET)
+                .arg(xstruct(&[("entry", xstr("one more"))])),
+        )
+        .ok();
+    let reply = get_ticket(&server, "mask[updateCount]");
+    assert_eq!(
+        reply.ok().member("updateCount").int(),
+        ticket_updates().len() as i64 + 1
+    );
+}
+
+#[test]
+fn relational_only_masks_keep_the_default_locals() {
+    let server = Server::start();
+    let ticket = seed_row(TICKET, OPEN_TICKET);
+    let reply = get_ticket(&server, "mask[status,subject[name]]");
+    let mut t = members(reply.ok());
+    let status = t.remove("status").expect("status");
+    let subject = t.remove("subject").expect("subject");
+    assert_eq!(t, locals(TICKET, &ticket, None), "{}", reply.exchange());
+    assert_eq!(
+        members(&status),
+        locals(
+            "SoftLayer_Ticket_Status",
+            &seed_row(
+                "SoftLayer_Ticket_Status",
+                ticket["statusId"].as_i64().unwrap()
+            ),
+            None
+        )
+    );
+    assert_eq!(names(&subject), BTreeSet::from(["name".to_string()]));
+
+    // One local next to them restricts the locals.
+    let reply = get_ticket(&server, "mask[id,status,subject[name]]");
+    assert_eq!(
+        names(reply.ok()),
+        ["id", "status", "subject"].map(String::from).into(),
+        "{}",
+        reply.exchange()
+    );
+}
+
+#[test]
+fn unknown_properties_are_a_public_exception_naming_them() {
+    let server = Server::start();
+    for (mask, property, type_name) in [
+        ("mask[id,nope]", "nope", TICKET),
+        (
+            "mask[updates[bogusField]]",
+            "bogusField",
+            "SoftLayer_Ticket_Update",
+        ),
+        (
+            "mask.status.nothingHere",
+            "nothingHere",
+            "SoftLayer_Ticket_Status",
+        ),
+        ("notAProperty", "notAProperty", TICKET),
+    ] {
+        let reply = get_ticket(&server, mask);
+        assert_public_fault_naming(&reply, property, type_name);
+    }
+    // On a list method: the item type.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id,titel]"),
+    );
+    assert_public_fault_naming(&reply, "titel", TICKET);
+    // On a write: refused before anything is written.
+    let before = account_ticket_ids(&server, &DEMO);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth(&DEMO)
+            .mask("mask[id,colour]")
+            .arg(xstruct(&[("subjectId", xint(1005))]))
+            .arg(xstr("contents")),
+    );
+    assert_public_fault_naming(&reply, "colour", TICKET);
+    assert_eq!(account_ticket_ids(&server, &DEMO), before);
+}
+
+#[test]
+fn type_casts_in_masks() {
+    let server = Server::start();
+    let ticket = seed_row(TICKET, OPEN_TICKET);
+    let reply = get_ticket(&server, "mask(SoftLayer_Ticket)[id,title]");
+    assert_eq!(
+        members(reply.ok()),
+        locals(TICKET, &ticket, Some(&["id", "title"])),
+        "{}",
+        reply.exchange()
+    );
+    let reply = get_ticket(
+        &server,
+        "mask[id,assignedUser(SoftLayer_User_Customer)[username]]",
+    );
+    let user = seed_row(
+        "SoftLayer_User_Customer",
+        ticket["assignedUserId"].as_i64().unwrap(),
+    );
+    assert_eq!(
+        members(reply.ok().member("assignedUser")),
+        locals("SoftLayer_User_Customer", &user, Some(&["username"])),
+        "{}",
+        reply.exchange()
+    );
+}
+
+#[test]
+fn masks_reach_through_several_relations_and_apply_to_lists_and_writes() {
+    let server = Server::start();
+    // update → ticket → account.
+    let reply = get_ticket(
+        &server,
+        "mask[id,updates[id,ticket[id,account[companyName]]]]",
+    );
+    let account = seed_row("SoftLayer_Account", DEMO.account_id);
+    for u in reply.ok().member("updates").array() {
+        let t = u.member("ticket");
+        assert_eq!(t.member("id").int(), OPEN_TICKET, "{}", reply.exchange());
+        assert_eq!(
+            members(t.member("account")),
+            locals("SoftLayer_Account", &account, Some(&["companyName"]))
+        );
+    }
+
+    // A list result: every item shaped.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id,updateCount]"),
+    );
+    let updates = seed_rows("SoftLayer_Ticket_Update");
+    for t in reply.ok().array() {
+        let id = t.member("id").int();
+        assert_eq!(names(t), ["id", "updateCount"].map(String::from).into());
+        let n = updates
+            .iter()
+            .filter(|u| u["ticketId"].as_i64() == Some(id))
+            .count() as i64;
+        assert_eq!(t.member("updateCount").int(), n, "{}", reply.exchange());
+    }
+
+    // A write's result.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth(&DEMO)
+            .mask("mask[id,status[name],updates[entry]]")
+            .arg(xstruct(&[("subjectId", xint(1005))]))
+            .arg(xstr("masked create")),
+    );
+    let t = reply.ok();
+    assert_eq!(
+        names(t),
+        ["id", "status", "updates"].map(String::from).into()
+    );
+    assert_eq!(t.member("status").member("name").str(), "Open");
+    assert_eq!(
+        t.member("updates").array(),
+        &[xstruct(&[("entry", xstr("masked create"))])][..]
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "addUpdate")
+            .auth(&DEMO)
+            .id(t.member("id").int())
+            .mask("mask[entry]")
+            .arg(xstruct(&[("entry", xstr("masked update"))])),
+    );
+    assert_eq!(
+        reply.ok().array(),
+        &[xstruct(&[("entry", xstr("masked update"))])][..],
+        "{}",
+        reply.exchange()
+    );
+}

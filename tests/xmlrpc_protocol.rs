@@ -1,0 +1,762 @@
+//! The XML-RPC protocol surface: every call-header form of PROTOCOL.md
+//! section 2, every XML-RPC fault row of section 6, and account isolation,
+//! over raw requests on a real socket.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use common::*;
+use serde_json::Value as J;
+
+const TICKET: &str = "SoftLayer_Ticket";
+/// Seed: demo's open ticket (three updates, hardware 8001 attached).
+const DEMO_TICKET: i64 = 160000001;
+/// Seed: other's ticket.
+const OTHER_TICKET: i64 = 160000101;
+const NOT_WELL_FORMED: &str = "parse error. not well formed";
+const METHOD_NOT_FOUND: &str = "server error. requested method not found";
+const INVALID_INIT: &str = "server error. invalid method init parameters";
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn current_user(server: &Server, call: XmlRpcCall) -> i64 {
+    let reply = server.xmlrpc(&call.mask("mask[id,username]"));
+    reply.ok().member("id").int()
+}
+
+/// Posts a raw body (with extra HTTP headers) and parses the XML-RPC answer.
+fn raw(server: &Server, path: &str, headers: &[(&str, &str)], body: &[u8]) -> XmlRpcReply {
+    let mut all = vec![("Content-Type", "text/xml")];
+    all.extend_from_slice(headers);
+    let http = server.post(path, &all, body);
+    let request = String::from_utf8_lossy(body).into_owned();
+    match parse_method_response(&http.body) {
+        Ok(outcome) => XmlRpcReply {
+            request,
+            path: path.to_string(),
+            http,
+            outcome,
+        },
+        Err(why) => panic!(
+            "POST {path}: not an XML-RPC methodResponse ({why})\n--- request ---\n{request}\n--- response ---\n{}",
+            http.describe()
+        ),
+    }
+}
+
+fn basic(user: &str, key: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{key}"))
+    )
+}
+
+fn assert_protocol_fault(reply: &XmlRpcReply, code: i64, message: &str) {
+    let f = reply.fault();
+    assert_eq!(
+        f.code,
+        xint(code),
+        "faultCode is an <int>\n{}",
+        reply.exchange()
+    );
+    assert_eq!(f.string, message, "{}", reply.exchange());
+}
+
+fn assert_fault(reply: &XmlRpcReply, class: &str, message: &str) {
+    let f = reply.fault();
+    assert_eq!(
+        f.code,
+        xstr(class),
+        "faultCode is the class as a <string>\n{}",
+        reply.exchange()
+    );
+    assert_eq!(f.string, message, "{}", reply.exchange());
+}
+
+fn assert_not_found(reply: &XmlRpcReply, id: &str) {
+    assert_fault(
+        reply,
+        "SoftLayer_Exception_ObjectNotFound",
+        &format!("Unable to find object with id of '{id}'."),
+    );
+}
+
+fn health(server: &Server) {
+    let r = server.get("/health");
+    assert_eq!(r.status, 200, "{}", r.describe());
+}
+
+// ---------------------------------------------------------------------------
+// Authentication forms
+// ---------------------------------------------------------------------------
+
+#[test]
+fn authenticate_with_username_and_api_key() {
+    let server = Server::start();
+    for user in [&DEMO, &OTHER] {
+        let id = current_user(
+            &server,
+            XmlRpcCall::new("SoftLayer_Account", "getCurrentUser").auth(user),
+        );
+        assert_eq!(id, user.id);
+    }
+    // The other seed users have keys of their own.
+    for cred in seed("demo")["credentials"].as_array().unwrap() {
+        let user_id = cred["userId"].as_i64().unwrap();
+        let username = seed("demo")["SoftLayer_User_Customer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["id"].as_i64() == Some(user_id))
+            .unwrap()["username"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let call = XmlRpcCall::new("SoftLayer_Account", "getCurrentUser")
+            .auth_key(&username, cred["apiKey"].as_str().unwrap());
+        assert_eq!(current_user(&server, call), user_id);
+    }
+}
+
+#[test]
+fn authenticate_with_a_portal_login_token() {
+    let server = Server::start();
+    let token = |user_id: i64, token: &str| {
+        XmlRpcCall::new("SoftLayer_Account", "getCurrentUser").header(
+            "authenticate",
+            xstruct(&[
+                ("userId", xint(user_id)),
+                ("authToken", xstr(token)),
+                ("complexType", xstr("PortalLoginToken")),
+            ]),
+        )
+    };
+    assert_eq!(
+        current_user(&server, token(5001, "demo-portal-token-5001")),
+        5001
+    );
+    assert_eq!(
+        current_user(&server, token(6001, "other-portal-token-6001")),
+        6001
+    );
+    // A token is bound to its user.
+    for (user_id, t) in [
+        (5001, "other-portal-token-6001"),
+        (5001, "wrong"),
+        (5002, "demo-portal-token-5001"),
+    ] {
+        let reply = server.xmlrpc(&token(user_id, t));
+        assert_eq!(
+            reply.fault().string,
+            "Invalid API token.",
+            "{}",
+            reply.exchange()
+        );
+    }
+}
+
+#[test]
+fn authenticate_with_http_basic_only() {
+    let server = Server::start();
+    let body = XmlRpcCall::new("SoftLayer_Account", "getCurrentUser")
+        .mask("mask[id,username]")
+        .body();
+    for (user, key, want) in [
+        ("demo", DEMO.api_key, DEMO.id),
+        ("other", OTHER.api_key, OTHER.id),
+        // IBM Cloud API keys: username `apikey`, the key alone says who.
+        ("apikey", DEMO.api_key, DEMO.id),
+        ("apikey", OTHER.api_key, OTHER.id),
+    ] {
+        for path in [
+            "/xmlrpc/v3.1/SoftLayer_Account",
+            "/xmlrpc/v3/SoftLayer_Account",
+        ] {
+            let auth = basic(user, key);
+            let reply = raw(&server, path, &[("Authorization", &auth)], body.as_bytes());
+            assert_eq!(
+                reply.ok().member("id").int(),
+                want,
+                "Basic {user}\n{}",
+                reply.exchange()
+            );
+        }
+    }
+    for (user, key) in [
+        ("demo", OTHER.api_key),
+        ("apikey", "nope"),
+        ("nobody", DEMO.api_key),
+    ] {
+        let auth = basic(user, key);
+        let reply = raw(
+            &server,
+            "/xmlrpc/v3.1/SoftLayer_Account",
+            &[("Authorization", &auth)],
+            body.as_bytes(),
+        );
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception_InvalidLegacyToken",
+            "Invalid API token.",
+        );
+    }
+}
+
+#[test]
+fn missing_or_wrong_credentials() {
+    let server = Server::start();
+    // No authenticate header (the header struct is there, empty).
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject"));
+    let f = reply.fault();
+    assert!(
+        matches!(&f.code, XVal::Str(c) if c.starts_with("SoftLayer_Exception")),
+        "application faults carry the class as a string\n{}",
+        reply.exchange()
+    );
+    assert_eq!(f.string, "No valid authentication headers found.");
+    // No params at all.
+    let reply = raw(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Account",
+        &[],
+        b"<?xml version=\"1.0\"?><methodCall><methodName>getObject</methodName></methodCall>",
+    );
+    assert_eq!(
+        reply.fault().string,
+        "No valid authentication headers found.",
+        "{}",
+        reply.exchange()
+    );
+    // An authenticate struct without the fields.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getObject").header("authenticate", xstruct(&[])),
+    );
+    assert_eq!(
+        reply.fault().string,
+        "No valid authentication headers found.",
+        "{}",
+        reply.exchange()
+    );
+    // Wrong key, unknown user, another user's key, empty key.
+    for (user, key) in [
+        (
+            "demo",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+        ),
+        ("nobody", DEMO.api_key),
+        ("demo", OTHER.api_key),
+        ("demo", ""),
+    ] {
+        let reply =
+            server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth_key(user, key));
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception_InvalidLegacyToken",
+            "Invalid API token.",
+        );
+    }
+    // Credentials are checked for writes too, and nothing is written.
+    let before = account_ticket_ids(&server, &DEMO);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth_key("demo", "wrong")
+            .arg(xstruct(&[("subjectId", xint(1005))]))
+            .arg(xstr("contents")),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidLegacyToken",
+        "Invalid API token.",
+    );
+    assert_eq!(account_ticket_ids(&server, &DEMO), before);
+}
+
+// ---------------------------------------------------------------------------
+// Init parameters, masks, limits, unknown headers, endpoints
+// ---------------------------------------------------------------------------
+
+#[test]
+fn init_parameter_forms() {
+    let server = Server::start();
+    let get = |id: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "getObject")
+                .auth(&DEMO)
+                .init(id)
+                .mask("mask[id,title]"),
+        )
+    };
+    let by_int = get(xint(DEMO_TICKET));
+    let by_string = get(xstr(&DEMO_TICKET.to_string()));
+    assert_eq!(by_int.ok().member("id").int(), DEMO_TICKET);
+    assert_eq!(by_int.ok(), by_string.ok(), "{}", by_string.exchange());
+    // slcli 6.2.9 sends `false`: it names no object.
+    let reply = get(xbool(false));
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_ObjectNotFound"),
+        "{}",
+        reply.exchange()
+    );
+    // A string that is no number names no object either.
+    let reply = get(xstr("abc"));
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_ObjectNotFound"),
+        "{}",
+        reply.exchange()
+    );
+    // No init parameter, an empty one, a nil id: -32602.
+    let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, "getObject").auth(&DEMO));
+    assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .header("SoftLayer_TicketInitParameters", xstruct(&[])),
+    );
+    assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    let reply = get(XVal::Nil);
+    assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    // Another service's init parameters do not count.
+    let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, "getObject").auth(&DEMO).header(
+        "SoftLayer_AccountInitParameters",
+        xstruct(&[("id", xint(DEMO_TICKET))]),
+    ));
+    assert_protocol_fault(&reply, -32602, INVALID_INIT);
+}
+
+#[test]
+fn missing_init_parameters_on_every_method_that_requires_them() {
+    let server = Server::start();
+    for method in [
+        "getObject",
+        "edit",
+        "addUpdate",
+        "getUpdates",
+        "getFirstUpdate",
+        "getLastUpdate",
+        "getStatus",
+        "getSubject",
+        "getGroup",
+        "getAssignedUser",
+        "getAccount",
+        "markAsViewed",
+        "addAttachedHardware",
+        "removeAttachedHardware",
+        "getAttachedHardware",
+        "getAttachedHardwareCount",
+        "addAttachedVirtualGuest",
+        "removeAttachedVirtualGuest",
+        "getAttachedVirtualGuests",
+    ] {
+        let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, method).auth(&DEMO).arg(xint(8001)));
+        assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    }
+}
+
+#[test]
+fn both_object_mask_headers() {
+    let server = Server::start();
+    let plain = XmlRpcCall::new(TICKET, "getObject")
+        .auth(&DEMO)
+        .id(DEMO_TICKET);
+    let generic = server.xmlrpc(&plain.clone().mask("mask[id,title]"));
+    let per_service = server.xmlrpc(&plain.clone().header(
+        "SoftLayer_TicketObjectMask",
+        xstruct(&[("mask", xstr("mask[id,title]"))]),
+    ));
+    let legacy = server.xmlrpc(&plain.clone().header(
+        "SoftLayer_TicketObjectMask",
+        xstruct(&[("mask", xstruct(&[("id", xstr("")), ("title", xstr(""))]))]),
+    ));
+    let want = xstruct(&[("id", xint(DEMO_TICKET)), ("title", xstr("Hardware Issue"))]);
+    for reply in [&generic, &per_service, &legacy] {
+        let mut got = reply.ok().clone();
+        if let XVal::Struct(m) = &mut got {
+            m.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        assert_eq!(got, want, "{}", reply.exchange());
+    }
+    // Another service's mask header is not this call's.
+    let reply = server.xmlrpc(&plain.header(
+        "SoftLayer_AccountObjectMask",
+        xstruct(&[("mask", xstr("mask[id]"))]),
+    ));
+    assert!(
+        reply.ok().get("title").is_some(),
+        "SoftLayer_AccountObjectMask must not shape a SoftLayer_Ticket call\n{}",
+        reply.exchange()
+    );
+}
+
+#[test]
+fn result_limit_header() {
+    let server = Server::start();
+    let updates: Vec<i64> = seed("demo")["SoftLayer_Ticket_Update"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["ticketId"].as_i64() == Some(DEMO_TICKET))
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getUpdates")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .mask("mask[id]")
+            .limit(1, 2),
+    );
+    let got: Vec<i64> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|u| u.member("id").int())
+        .collect();
+    assert_eq!(got, vec![updates[2]], "{}", reply.exchange());
+    assert_eq!(reply.total_items(), Some(updates.len() as u64));
+    // Without resultLimit, everything, with the same total.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getUpdates")
+            .auth(&DEMO)
+            .id(DEMO_TICKET),
+    );
+    assert_eq!(reply.ok().array().len(), updates.len());
+    assert_eq!(reply.total_items(), Some(updates.len() as u64));
+}
+
+#[test]
+fn unknown_headers_are_ignored() {
+    let server = Server::start();
+    let base = XmlRpcCall::new(TICKET, "getObject")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .mask("mask[id,title]");
+    let want = server.xmlrpc(&base).ok().clone();
+    for (name, value) in [
+        (
+            "User-Agent",
+            xstr("softlayer-go/v1.1.3 (go1.22; linux/amd64)"),
+        ),
+        ("User-Agent", xstruct(&[("product", xstr("slcli"))])),
+        (
+            "SoftLayer_HardwareInitParameters",
+            xstruct(&[("id", xint(8001))]),
+        ),
+        ("someFutureHeader", xarray(&[xint(1), XVal::Nil])),
+        ("SoftLayer_TicketSomethingElse", xstr("x")),
+    ] {
+        let reply = server.xmlrpc(&base.clone().header(name, value));
+        assert_eq!(reply.ok(), &want, "header {name}\n{}", reply.exchange());
+    }
+    // The header struct's member order does not matter.
+    let body = format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>getObject</methodName><params><param><value><struct><member><name>headers</name><value><struct>\
+         <member><name>SoftLayer_ObjectMask</name><value><struct><member><name>mask</name><value>mask[id,title]</value></member></struct></value></member>\
+         <member><name>SoftLayer_TicketInitParameters</name><value><struct><member><name>id</name><value><i4>{DEMO_TICKET}</i4></value></member></struct></value></member>\
+         <member><name>authenticate</name><value><struct><member><name>apiKey</name><value>{}</value></member><member><name>username</name><value>demo</value></member></struct></value></member>\
+         </struct></value></member></struct></value></param></params></methodCall>",
+        DEMO.api_key
+    );
+    let reply = raw(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[],
+        body.as_bytes(),
+    );
+    assert_eq!(reply.ok(), &want, "{}", reply.exchange());
+}
+
+#[test]
+fn both_endpoint_versions_answer_alike() {
+    let server = Server::start();
+    for (service, method, id) in [
+        (TICKET, "getObject", Some(DEMO_TICKET)),
+        ("SoftLayer_Account", "getTickets", None),
+        ("SoftLayer_Ticket_Subject", "getAllObjects", None),
+        ("SoftLayer_Ticket_Priority", "getPriorities", None),
+    ] {
+        let mut call = XmlRpcCall::new(service, method).auth(&DEMO);
+        if let Some(id) = id {
+            call = call.id(id);
+        }
+        let v31 = server.xmlrpc(&call.clone().version("v3.1"));
+        let v3 = server.xmlrpc(&call.version("v3"));
+        assert_eq!(v31.ok(), v3.ok(), "{}\n{}", v31.exchange(), v3.exchange());
+        assert_eq!(v31.total_items(), v3.total_items());
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Fault rows (PROTOCOL.md section 6)
+// ---------------------------------------------------------------------------
+
+#[test]
+fn not_well_formed_bodies_are_fault_32700() {
+    let server = Server::start();
+    let call = XmlRpcCall::new(TICKET, "getObject")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .body();
+    let bodies: Vec<Vec<u8>> = vec![
+        call.as_bytes()[..call.len() / 2].to_vec(),
+        b"".to_vec(),
+        b"hello, world".to_vec(),
+        b"<methodCall><methodName>getObject</methodName><params></methodCall>".to_vec(),
+        b"<methodCall><methodName>getObject</methodName></methodCall><extra/>".to_vec(),
+        b"<methodCall><params/></methodCall>".to_vec(),
+        b"<methodCall><methodName>getObject</methodName><params><param><value><int>12x</int></value></param></params></methodCall>".to_vec(),
+        b"<methodCall><methodName>getObject</methodName><params><param><value><quaternion>1</quaternion></value></param></params></methodCall>".to_vec(),
+        b"<methodCall><methodName>getObject</methodName><params><param><value><string>&bogus;</string></value></param></params></methodCall>".to_vec(),
+        b"{\"json\": \"is not xml\"}".to_vec(),
+    ];
+    for body in &bodies {
+        let reply = raw(&server, "/xmlrpc/v3.1/SoftLayer_Ticket", &[], body);
+        assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+    }
+    health(&server);
+}
+
+#[test]
+fn unknown_methods_and_services_are_fault_32601() {
+    let server = Server::start();
+    for (service, method) in [
+        (TICKET, "getNothingAtAll"),
+        (TICKET, "deleteObject"),
+        ("SoftLayer_Account", "createStandardTicket"),
+        ("SoftLayer_Nonexistent", "getObject"),
+        ("SoftLayer_Virtual_Guest_But_Not_Really", "getObject"),
+    ] {
+        let reply = server.xmlrpc(&XmlRpcCall::new(service, method).auth(&DEMO).id(DEMO_TICKET));
+        assert_protocol_fault(&reply, -32601, METHOD_NOT_FOUND);
+    }
+}
+
+#[test]
+fn application_faults_carry_the_class_as_a_string() {
+    let server = Server::start();
+    let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, "getObject").auth(&DEMO).id(42));
+    assert_not_found(&reply, "42");
+    assert!(
+        reply
+            .http
+            .text()
+            .contains("<string>SoftLayer_Exception_ObjectNotFound</string>"),
+        "{}",
+        reply.exchange()
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[]))
+            .arg(xstr("x")),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "Please provide a subject when creating a standard support ticket.",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Isolation
+// ---------------------------------------------------------------------------
+
+#[test]
+fn another_accounts_ticket_is_exactly_as_absent_as_a_missing_one() {
+    let server = Server::start();
+    let missing: i64 = 160_000_999;
+    let methods: &[(&str, Option<XVal>)] = &[
+        ("getObject", None),
+        ("edit", Some(xstruct(&[("title", xstr("mine now"))]))),
+        (
+            "addUpdate",
+            Some(xstruct(&[("entry", xstr("hello from Other Corp"))])),
+        ),
+        ("getUpdates", None),
+        ("getFirstUpdate", None),
+        ("getLastUpdate", None),
+        ("getStatus", None),
+        ("getSubject", None),
+        ("getGroup", None),
+        ("getAssignedUser", None),
+        ("getAccount", None),
+        ("markAsViewed", None),
+        ("addAttachedHardware", Some(xint(8101))),
+        ("removeAttachedHardware", Some(xint(8001))),
+        ("getAttachedHardware", None),
+        ("getAttachedHardwareCount", None),
+        ("addAttachedVirtualGuest", Some(xint(9101))),
+        ("removeAttachedVirtualGuest", Some(xint(9001))),
+        ("getAttachedVirtualGuests", None),
+    ];
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    for (method, arg) in methods {
+        let ask = |id: i64| {
+            let mut call = XmlRpcCall::new(TICKET, method).auth(&OTHER).id(id);
+            if method == &"edit" {
+                call = call.arg(arg.clone().unwrap()).arg(xstr("contents"));
+            } else if let Some(a) = arg {
+                call = call.arg(a.clone());
+            }
+            server.xmlrpc(&call)
+        };
+        let theirs = ask(DEMO_TICKET);
+        let absent = ask(missing);
+        assert_not_found(&theirs, &DEMO_TICKET.to_string());
+        assert_not_found(&absent, &missing.to_string());
+        assert_eq!(
+            theirs.fault().string.replace(&DEMO_TICKET.to_string(), "N"),
+            absent.fault().string.replace(&missing.to_string(), "N"),
+            "{method}: another account's ticket must look exactly like a missing one"
+        );
+        assert_eq!(theirs.http.status, absent.http.status);
+        assert_eq!(theirs.total_items(), absent.total_items());
+    }
+    // Nothing of demo's ticket changed.
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), before);
+    assert_eq!(
+        attached_hardware(&server, &DEMO, DEMO_TICKET),
+        BTreeSet::from([8001])
+    );
+    assert!(attached_virtual_guests(&server, &DEMO, DEMO_TICKET).is_empty());
+}
+
+#[test]
+fn lists_never_show_another_accounts_tickets() {
+    let server = Server::start();
+    let own = |account: i64| -> BTreeSet<i64> {
+        ["demo", "other"]
+            .iter()
+            .flat_map(|f| seed(f)["SoftLayer_Ticket"].as_array().unwrap().clone())
+            .filter(|t| t["accountId"].as_i64() == Some(account))
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    };
+    let mut demo = own(DEMO.account_id);
+    let mut other = own(OTHER.account_id);
+    // Both create a ticket; each sees only its own.
+    demo.insert(create_standard_ticket(
+        &server,
+        &DEMO,
+        1005,
+        "",
+        "demo's new ticket",
+    ));
+    other.insert(create_standard_ticket(
+        &server,
+        &OTHER,
+        1022,
+        "",
+        "other's new ticket",
+    ));
+    for (user, mine, theirs) in [(&DEMO, &demo, &other), (&OTHER, &other, &demo)] {
+        for method in ["getTickets", "getOpenTickets", "getClosedTickets"] {
+            let reply = server.xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Account", method)
+                    .auth(user)
+                    .mask("mask[id,accountId]"),
+            );
+            for t in reply.ok().array() {
+                assert_eq!(
+                    t.member("accountId").int(),
+                    user.account_id,
+                    "{}",
+                    reply.exchange()
+                );
+                assert!(
+                    !theirs.contains(&t.member("id").int()),
+                    "{}",
+                    reply.exchange()
+                );
+            }
+        }
+        assert_eq!(&account_ticket_ids(&server, user), mine);
+        // Filtering for the other account's ticket finds nothing.
+        let foreign = *theirs.iter().next().unwrap();
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(user)
+                .mask("mask[id]")
+                .filter(xstruct(&[(
+                    "tickets",
+                    xstruct(&[("id", xstruct(&[("operation", xint(foreign))]))]),
+                )])),
+        );
+        assert!(reply.ok().array().is_empty(), "{}", reply.exchange());
+        assert_eq!(reply.total_items(), Some(0));
+        // Reaching the account through a ticket's mask gives one's own.
+        let own_ticket = *mine.iter().next().unwrap();
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "getObject")
+                .auth(user)
+                .id(own_ticket)
+                .mask("mask[id,account[id,openTicketCount]]"),
+        );
+        assert_eq!(
+            reply.ok().member("account").member("id").int(),
+            user.account_id,
+            "{}",
+            reply.exchange()
+        );
+    }
+}
+
+#[test]
+fn devices_of_another_account_cannot_be_attached() {
+    let server = Server::start();
+    // other → demo's hardware and guest onto its own ticket.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "addAttachedHardware")
+            .auth(&OTHER)
+            .id(OTHER_TICKET)
+            .arg(xint(8001)),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "You may not attach this hardware to this ticket.",
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "addAttachedVirtualGuest")
+            .auth(&OTHER)
+            .id(OTHER_TICKET)
+            .arg(xint(9001)),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "You may not attach this virtual guest to this ticket.",
+    );
+    // demo creating a ticket with other's hardware attached: refused, and no
+    // ticket is left behind.
+    let before = account_ticket_ids(&server, &DEMO);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[("subjectId", xint(1005))]))
+            .arg(xstr("attach theirs"))
+            .arg(xint(8101))
+            .arg(xstr("rootpw")),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "You may not attach this hardware to this ticket.",
+    );
+    assert_eq!(account_ticket_ids(&server, &DEMO), before);
+    assert!(attached_hardware(&server, &OTHER, OTHER_TICKET).is_empty());
+    // The devices lists themselves are per account.
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getHardware").auth(&OTHER));
+    let hw: BTreeSet<i64> = ids_of(reply.ok());
+    let want: BTreeSet<i64> = seed("other")["SoftLayer_Hardware"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h: &J| h["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(hw, want, "{}", reply.exchange());
+}

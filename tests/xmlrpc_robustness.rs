@@ -1,0 +1,861 @@
+//! Hostile and unusual input over raw XML-RPC: DTDs and entities, deep
+//! nesting, oversized, garbage and truncated bodies, values of the wrong type,
+//! abrupt disconnects (after each, the server still answers /health and real
+//! calls); text encoding (softlayer-python declares ISO-8859-1 and sends
+//! UTF-8); and concurrent writers on a file database.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
+
+use common::*;
+
+const TICKET: &str = "SoftLayer_Ticket";
+const PATH: &str = "/xmlrpc/v3.1/SoftLayer_Ticket";
+/// Seed: demo's open ticket with three updates.
+const DEMO_TICKET: i64 = 160000001;
+const NOT_WELL_FORMED: &str = "parse error. not well formed";
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn raw(server: &Server, body: &[u8]) -> XmlRpcReply {
+    let http = server.post(PATH, &[("Content-Type", "text/xml")], body);
+    let request = String::from_utf8_lossy(&body[..body.len().min(2000)]).into_owned();
+    match parse_method_response(&http.body) {
+        Ok(outcome) => XmlRpcReply {
+            request,
+            path: PATH.to_string(),
+            http,
+            outcome,
+        },
+        Err(why) => panic!(
+            "not an XML-RPC methodResponse ({why})\n--- request (start) ---\n{request}\n--- response ---\n{}",
+            http.describe()
+        ),
+    }
+}
+
+/// The server is still there: /health, then a real call.
+fn still_serving(server: &Server, after: &str) {
+    let health = http_request(
+        server.addr(),
+        "GET",
+        "/health",
+        &[],
+        b"",
+        Duration::from_secs(10),
+    )
+    .unwrap_or_else(|e| panic!("GET /health failed after {after}: {e}\n{}", server.log()));
+    assert_eq!(health.status, 200, "after {after}: {}", health.describe());
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .mask("mask[id]"),
+    );
+    assert_eq!(reply.ok().member("id").int(), DEMO_TICKET, "after {after}");
+}
+
+fn assert_not_well_formed(reply: &XmlRpcReply) {
+    let f = reply.fault();
+    assert_eq!(f.code, xint(-32700), "{}", reply.exchange());
+    assert_eq!(f.string, NOT_WELL_FORMED, "{}", reply.exchange());
+}
+
+/// A fault, and a deliberate one: not the catch-all of a failed handler.
+fn assert_clean_fault(reply: &XmlRpcReply, what: &str) {
+    let f = reply.fault();
+    assert!(
+        !f.string.to_lowercase().contains("internal error"),
+        "{what}: wrong input must be refused with a proper fault, not an internal error\n{}",
+        reply.exchange()
+    );
+}
+
+/// A methodCall for SoftLayer_Ticket with a raw header struct body and raw params.
+fn call_xml(method: &str, headers: &str, params: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>{method}</methodName><params>\
+         <param><value><struct><member><name>headers</name><value><struct>{headers}</struct></value></member></struct></value></param>\
+         {params}</params></methodCall>"
+    )
+}
+
+fn auth_xml() -> String {
+    format!(
+        "<member><name>authenticate</name><value><struct>\
+         <member><name>username</name><value><string>demo</string></value></member>\
+         <member><name>apiKey</name><value><string>{}</string></value></member>\
+         </struct></value></member>",
+        DEMO.api_key
+    )
+}
+
+fn init_xml(id_value: &str) -> String {
+    format!(
+        "<member><name>SoftLayer_TicketInitParameters</name><value><struct>\
+         <member><name>id</name><value>{id_value}</value></member></struct></value></member>"
+    )
+}
+
+// ---------------------------------------------------------------------------
+// DTDs, entities, nesting
+// ---------------------------------------------------------------------------
+
+#[test]
+fn doctypes_and_entities_are_refused() {
+    let server = Server::start();
+    let tail = "<methodCall><methodName>getObject</methodName><params><param><value><string>&x;</string></value></param></params></methodCall>";
+    let mut lol = String::from("<!ENTITY x0 \"lol\">");
+    for i in 1..10 {
+        lol.push_str(&format!(
+            "<!ENTITY x{i} \"{}\">",
+            format!("&x{};", i - 1).repeat(10)
+        ));
+    }
+    lol.push_str("<!ENTITY x \"&x9;\">");
+    for doctype in [
+        format!("<!DOCTYPE bomb [{lol}]>"),
+        "<!DOCTYPE m [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>".to_string(),
+        "<!DOCTYPE m [<!ENTITY % p SYSTEM \"http://127.0.0.1:1/evil.dtd\"> %p;]>".to_string(),
+        "<!DOCTYPE methodCall SYSTEM \"http://127.0.0.1:1/x.dtd\">".to_string(),
+        "<!DOCTYPE methodCall>".to_string(),
+    ] {
+        let body = format!("<?xml version=\"1.0\"?>\n{doctype}\n{tail}");
+        let reply = raw(&server, body.as_bytes());
+        assert_not_well_formed(&reply);
+        let text = reply.http.text();
+        assert!(
+            !text.contains("root:") && !text.contains("lollol"),
+            "{}",
+            reply.exchange()
+        );
+    }
+    still_serving(&server, "DOCTYPEs");
+}
+
+fn nested_arrays(depth: usize) -> String {
+    let mut v = String::from("<value><int>1</int></value>");
+    for _ in 0..depth {
+        v = format!("<value><array><data>{v}</data></array></value>");
+    }
+    v
+}
+
+fn nested_structs(depth: usize) -> String {
+    let mut v = String::from("<value><string>x</string></value>");
+    for _ in 0..depth {
+        v = format!("<value><struct><member><name>a</name>{v}</member></struct></value>");
+    }
+    v
+}
+
+#[test]
+fn deep_nesting_is_a_fault_not_a_crash() {
+    let server = Server::start();
+    let headers = format!("{}{}", auth_xml(), init_xml("<int>160000001</int>"));
+    for depth in [100, 1000, 20_000] {
+        for (what, nested) in [
+            ("arrays", nested_arrays(depth)),
+            ("structs", nested_structs(depth)),
+        ] {
+            // As an argument, as a header, and as the filter.
+            for body in [
+                call_xml("addUpdate", &headers, &format!("<param>{nested}</param>")),
+                call_xml(
+                    "getObject",
+                    &format!("{headers}<member><name>deep</name>{nested}</member>"),
+                    "",
+                ),
+                call_xml(
+                    "getUpdates",
+                    &format!(
+                        "{headers}<member><name>SoftLayer_TicketObjectFilter</name>{nested}</member>"
+                    ),
+                    "",
+                ),
+            ] {
+                let reply = raw(&server, body.as_bytes());
+                assert!(
+                    reply.outcome.is_err(),
+                    "{depth} nested {what} must be refused\n{}",
+                    reply.exchange()
+                );
+                assert_clean_fault(&reply, what);
+            }
+        }
+        still_serving(&server, &format!("{depth}-deep nesting"));
+    }
+    // Deep object masks and filters that stay within the XML limits.
+    let deep_mask = format!(
+        "mask[{}id{}]",
+        "updates[ticket[".repeat(50),
+        "]]".repeat(50)
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .mask(&deep_mask),
+    );
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_Public"),
+        "{}",
+        reply.exchange()
+    );
+    let mut filter = xstruct(&[("operation", xstr("x"))]);
+    for _ in 0..18 {
+        filter = xstruct(&[("ticket", xstruct(&[("updates", filter)]))]);
+    }
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getUpdates")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .filter(filter),
+    );
+    if reply.outcome.is_err() {
+        assert_clean_fault(&reply, "deep filter");
+    }
+    still_serving(&server, "deep masks and filters");
+}
+
+// ---------------------------------------------------------------------------
+// Oversized, garbage, truncated
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_20_megabyte_body_is_refused_without_crashing() {
+    let server = Server::start();
+    let head = call_xml(
+        "addUpdate",
+        &format!("{}{}", auth_xml(), init_xml("<int>160000001</int>")),
+        "<param><value><struct><member><name>entry</name><value><string>",
+    );
+    let mut body = head.into_bytes();
+    body.resize(body.len() + 20 * 1024 * 1024, b'A');
+    body.extend_from_slice(
+        b"</string></value></member></struct></value></param></params></methodCall>",
+    );
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    match http_request(
+        server.addr(),
+        "POST",
+        PATH,
+        &[("Content-Type", "text/xml")],
+        &body,
+        Duration::from_secs(60),
+    ) {
+        Ok(resp) => {
+            assert_ne!(resp.status, 500, "{}", resp.describe());
+            if resp.status == 200 {
+                // Then it must be a fault, not an accepted update.
+                let outcome = parse_method_response(&resp.body)
+                    .unwrap_or_else(|e| panic!("{e}\n{}", resp.describe()));
+                assert!(outcome.is_err(), "20 MB accepted\n{}", resp.describe());
+            } else {
+                assert!(
+                    (400..500).contains(&resp.status),
+                    "refused with a client error\n{}",
+                    resp.describe()
+                );
+            }
+        }
+        // Refusing early may close the connection while the body is sent.
+        Err(e) => assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+            ),
+            "unexpected error sending 20 MB: {e}"
+        ),
+    }
+    still_serving(&server, "a 20 MB body");
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), before);
+
+    // A Content-Length that promises 10 GB, then a hang-up.
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = stream.write_all(
+        format!(
+            "POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 10000000000\r\n\r\n<methodCall>"
+        )
+        .as_bytes(),
+    );
+    let _ = stream.shutdown(Shutdown::Write);
+    let mut sink = Vec::new();
+    let _ = stream.read_to_end(&mut sink);
+    let answer = String::from_utf8_lossy(&sink);
+    assert!(
+        answer.is_empty() || !answer.starts_with("HTTP/1.1 200") || answer.contains("<fault>"),
+        "a 10 GB promise must not be answered as a success:\n{answer}"
+    );
+    still_serving(&server, "a 10 GB Content-Length");
+}
+
+/// Deterministic pseudo-random bytes.
+fn garbage(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn garbage_bytes_are_fault_32700() {
+    let server = Server::start();
+    for (n, len) in [1usize, 7, 512, 65_536].iter().enumerate() {
+        let reply = raw(&server, &garbage(*len, 0x9e37_79b9_7f4a_7c15 + n as u64));
+        assert_not_well_formed(&reply);
+    }
+    for body in [
+        vec![0u8; 1024],
+        b"\xff\xfe<\x00m\x00".to_vec(),
+        b"<?xml version=\"1.0\"?>\x00<methodCall/>".to_vec(),
+        b"<methodCall><methodName>getObject\x01</methodName></methodCall>\x00".to_vec(),
+    ] {
+        let reply = raw(&server, &body);
+        assert!(reply.outcome.is_err(), "{}", reply.exchange());
+    }
+    still_serving(&server, "garbage");
+}
+
+#[test]
+fn truncated_bodies_are_fault_32700() {
+    let server = Server::start();
+    let body = XmlRpcCall::new(TICKET, "addUpdate")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .arg(xstruct(&[("entry", xstr("truncated?"))]))
+        .body();
+    let body = body.trim_end();
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    // Every cut that leaves the document unfinished (the last tag incomplete).
+    let cuts: BTreeSet<usize> = (1..20)
+        .map(|k| body.len() * k / 20)
+        .chain([body.len() - 1, body.len() - "</methodCall>".len()])
+        .collect();
+    for cut in cuts {
+        let reply = raw(&server, &body.as_bytes()[..cut]);
+        assert_not_well_formed(&reply);
+    }
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), before);
+
+    // An HTTP body shorter than its Content-Length, then a hang-up.
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body.as_bytes()[..body.len() / 2]);
+    let _ = stream.shutdown(Shutdown::Write);
+    let mut sink = Vec::new();
+    let _ = stream.read_to_end(&mut sink);
+    let answer = String::from_utf8_lossy(&sink);
+    assert!(
+        !answer.contains("<params>"),
+        "half a body must not be executed:\n{answer}"
+    );
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), before);
+    still_serving(&server, "truncated bodies");
+}
+
+#[test]
+fn abrupt_disconnects_do_not_hurt() {
+    let server = Server::start();
+    for bytes in [
+        &b""[..],
+        b"POST",
+        b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost",
+        b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nContent-Length: 50\r\n\r\n<meth",
+        b"GARBAGE\r\n\r\n",
+    ] {
+        let mut s = TcpStream::connect(server.addr()).unwrap();
+        let _ = s.write_all(bytes);
+        drop(s);
+    }
+    still_serving(&server, "abrupt disconnects");
+}
+
+// ---------------------------------------------------------------------------
+// Values of the wrong type
+// ---------------------------------------------------------------------------
+
+#[test]
+fn values_of_the_wrong_type_are_faults_not_crashes() {
+    let server = Server::start();
+    let auth = auth_xml();
+    let init = init_xml("<int>160000001</int>");
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    let template = |inner: &str| format!("<param><value>{inner}</value></param>");
+    // (what, body, must it be a fault?)
+    let cases: Vec<(&str, String, bool)> = vec![
+        (
+            "struct as the init id",
+            call_xml("getObject", &format!("{auth}{}", init_xml("<struct><member><name>id</name><value><int>1</int></value></member></struct>")), ""),
+            true,
+        ),
+        (
+            "array as the init id",
+            call_xml("getObject", &format!("{auth}{}", init_xml("<array><data><value><int>160000001</int></value></data></array>")), ""),
+            true,
+        ),
+        (
+            "double as the init id",
+            call_xml("getObject", &format!("{auth}{}", init_xml("<double>1.6e8</double>")), ""),
+            true,
+        ),
+        (
+            "base64 as the init id",
+            call_xml("getObject", &format!("{auth}{}", init_xml("<base64>MTYwMDAwMDAx</base64>")), ""),
+            true,
+        ),
+        (
+            "init parameters as a string",
+            call_xml("getObject", &format!("{auth}<member><name>SoftLayer_TicketInitParameters</name><value><string>160000001</string></value></member>"), ""),
+            true,
+        ),
+        (
+            "an integer too large for 64 bits",
+            call_xml("getObject", &format!("{auth}{}", init_xml("<int>99999999999999999999999</int>")), ""),
+            true,
+        ),
+        (
+            "headers as a string",
+            "<?xml version=\"1.0\"?><methodCall><methodName>getObject</methodName><params><param><value><struct><member><name>headers</name><value><string>x</string></value></member></struct></value></param></params></methodCall>".to_string(),
+            true,
+        ),
+        (
+            "first param an array",
+            "<?xml version=\"1.0\"?><methodCall><methodName>getObject</methodName><params><param><value><array><data><value><int>1</int></value></data></array></value></param></params></methodCall>".to_string(),
+            true,
+        ),
+        (
+            "authenticate as a string",
+            call_xml("getObject", &format!("<member><name>authenticate</name><value><string>demo</string></value></member>{init}"), ""),
+            true,
+        ),
+        (
+            "authenticate with an int apiKey",
+            call_xml("getObject", &format!("<member><name>authenticate</name><value><struct><member><name>username</name><value>demo</value></member><member><name>apiKey</name><value><int>5</int></value></member></struct></value></member>{init}"), ""),
+            true,
+        ),
+        (
+            "createStandardTicket template as a string",
+            call_xml("createStandardTicket", &auth, &format!("{}{}", template("<string>subject 1005</string>"), template("<string>x</string>"))),
+            true,
+        ),
+        (
+            "createStandardTicket subjectId as a struct",
+            call_xml("createStandardTicket", &auth, &format!("{}{}", template("<struct><member><name>subjectId</name><value><struct></struct></value></member></struct>"), template("<string>x</string>"))),
+            true,
+        ),
+        (
+            "createStandardTicket contents as a struct",
+            call_xml("createStandardTicket", &auth, &format!("{}{}", template("<struct><member><name>subjectId</name><value><int>1005</int></value></member></struct>"), template("<struct></struct>"))),
+            true,
+        ),
+        (
+            "addUpdate entry as an array",
+            call_xml("addUpdate", &format!("{auth}{init}"), &template("<struct><member><name>entry</name><value><array><data></data></array></value></member></struct>")),
+            true,
+        ),
+        (
+            "addUpdate files as a string",
+            call_xml("addUpdate", &format!("{auth}{init}"), &format!("{}{}", template("<struct><member><name>entry</name><value>x</value></member></struct>"), template("<string>file</string>"))),
+            true,
+        ),
+        (
+            "edit template as an int",
+            call_xml("edit", &format!("{auth}{init}"), &format!("{}{}", template("<int>5</int>"), template("<string>x</string>"))),
+            true,
+        ),
+        (
+            "addAttachedHardware id as a struct",
+            call_xml("addAttachedHardware", &format!("{auth}{init}"), &template("<struct><member><name>id</name><value><int>8002</int></value></member></struct>")),
+            true,
+        ),
+        (
+            "removeAttachedVirtualGuest id as an array",
+            call_xml("removeAttachedVirtualGuest", &format!("{auth}{init}"), &template("<array><data><value><int>9001</int></value></data></array>")),
+            true,
+        ),
+        (
+            "resultLimit with strings",
+            call_xml("getUpdates", &format!("{auth}{init}<member><name>resultLimit</name><value><struct><member><name>limit</name><value>a</value></member><member><name>offset</name><value>b</value></member></struct></value></member>"), ""),
+            false,
+        ),
+        (
+            "resultLimit as an int",
+            call_xml("getUpdates", &format!("{auth}{init}<member><name>resultLimit</name><value><int>2</int></value></member>"), ""),
+            false,
+        ),
+        (
+            "a negative resultLimit",
+            call_xml("getUpdates", &format!("{auth}{init}<member><name>resultLimit</name><value><struct><member><name>limit</name><value><int>-5</int></value></member><member><name>offset</name><value><int>-7</int></value></member></struct></value></member>"), ""),
+            false,
+        ),
+        (
+            "object mask as an int",
+            call_xml("getObject", &format!("{auth}{init}<member><name>SoftLayer_ObjectMask</name><value><struct><member><name>mask</name><value><int>7</int></value></member></struct></value></member>"), ""),
+            false,
+        ),
+        (
+            "object filter as a string",
+            call_xml("getUpdates", &format!("{auth}{init}<member><name>SoftLayer_TicketObjectFilter</name><value><string>{{\"id\":1}}</string></value></member>"), ""),
+            false,
+        ),
+        (
+            "object filter operation as a struct",
+            call_xml("getUpdates", &format!("{auth}{init}<member><name>SoftLayer_TicketObjectFilter</name><value><struct><member><name>updates</name><value><struct><member><name>id</name><value><struct><member><name>operation</name><value><struct></struct></value></member></struct></value></member></struct></value></member></struct></value></member>"), ""),
+            false,
+        ),
+    ];
+    for (what, body, must_fault) in cases {
+        let reply = raw(&server, body.as_bytes());
+        if must_fault {
+            assert!(
+                reply.outcome.is_err(),
+                "{what}: expected a fault\n{}",
+                reply.exchange()
+            );
+        }
+        if reply.outcome.is_err() {
+            assert_clean_fault(&reply, what);
+        }
+        still_serving(&server, what);
+    }
+    assert_eq!(
+        ticket_entries(&server, &DEMO, DEMO_TICKET),
+        before,
+        "no wrong-typed call may have written an update"
+    );
+}
+
+/// SLDN types these parameters as SoftLayer_Ticket / SoftLayer_Ticket_Update
+/// (structs): an array in their place is a wrong value, however its items
+/// line up with the struct's fields.
+#[test]
+fn templates_must_be_structs_not_arrays() {
+    let server = Server::start();
+    let tickets = account_ticket_ids(&server, &DEMO);
+    let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "addUpdate")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .arg(xarray(&[xstr("an entry in an array")])),
+    );
+    assert!(
+        reply.outcome.is_err(),
+        "addUpdate with an array as templateObject must be refused\n{}",
+        reply.exchange()
+    );
+    assert_clean_fault(&reply, "addUpdate template as an array");
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xarray(&[xint(1005)]))
+            .arg(xstr("a template in an array")),
+    );
+    assert!(
+        reply.outcome.is_err(),
+        "createStandardTicket with an array as templateObject must be refused\n{}",
+        reply.exchange()
+    );
+    assert_clean_fault(&reply, "createStandardTicket template as an array");
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), entries);
+    assert_eq!(account_ticket_ids(&server, &DEMO), tickets);
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
+
+/// What softlayer-python sends: an ISO-8859-1 declaration on UTF-8 bytes.
+fn latin1_declared(call: &XmlRpcCall) -> Vec<u8> {
+    call.body()
+        .replacen(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            "<?xml version='1.0' encoding='iso-8859-1'?>",
+            1,
+        )
+        .into_bytes()
+}
+
+#[test]
+fn utf8_text_declared_iso_8859_1_round_trips_unchanged() {
+    let server = Server::start();
+    let text =
+        "Café crème, Grüße aus München — 日本語のテキスト 🎉🚀\r\nsecond line\r\n\tthird\r\n";
+    let title = "Überprüfung 日本 ✓";
+
+    let create = XmlRpcCall::new(TICKET, "createAdministrativeTicket")
+        .auth(&DEMO)
+        .arg(xstruct(&[("title", xstr(title))]))
+        .arg(xstr(text));
+    let body = latin1_declared(&create);
+    assert!(String::from_utf8_lossy(&body).contains("encoding='iso-8859-1'"));
+    let reply = raw(&server, &body);
+    let created = reply.ok();
+    let id = created.member("id").int();
+    assert_eq!(created.member("title").str(), title, "{}", reply.exchange());
+
+    let add = XmlRpcCall::new(TICKET, "addUpdate")
+        .auth(&DEMO)
+        .id(id)
+        .arg(xstruct(&[("entry", xstr(text))]));
+    let reply = raw(&server, &latin1_declared(&add));
+    assert_eq!(
+        reply.ok().array()[0].member("entry").str(),
+        text,
+        "{}",
+        reply.exchange()
+    );
+
+    // Read back in a plain UTF-8 request: identical, \r\n included.
+    assert_eq!(
+        ticket_entries(&server, &DEMO, id),
+        vec![text.to_string(), text.to_string()]
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(id)
+            .mask("mask[title]"),
+    );
+    assert_eq!(reply.ok().member("title").str(), title);
+    // The answer is UTF-8 and says so.
+    let raw_bytes = &reply.http.body;
+    assert!(
+        std::str::from_utf8(raw_bytes).is_ok(),
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        raw_bytes
+            .windows("日本".len())
+            .any(|w| w == "日本".as_bytes()),
+        "{}",
+        reply.exchange()
+    );
+    let head = String::from_utf8_lossy(&raw_bytes[..raw_bytes.len().min(60)]).to_lowercase();
+    assert!(
+        !head.contains("iso-8859-1"),
+        "a UTF-8 answer must not declare ISO-8859-1\n{}",
+        reply.exchange()
+    );
+
+    // The same through a title search: the stored text is the text.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(xstruct(&[(
+                "tickets",
+                xstruct(&[("title", xstruct(&[("operation", xstr(title))]))]),
+            )])),
+    );
+    assert_eq!(
+        ids_of(reply.ok()),
+        BTreeSet::from([id]),
+        "{}",
+        reply.exchange()
+    );
+}
+
+#[test]
+fn carriage_returns_survive_as_literals_and_as_references() {
+    let server = Server::start();
+    // Literal CR LF in the bytes (what Python's xmlrpc.client sends) and the
+    // &#13; reference: both are a carriage return.
+    let literal = XmlRpcCall::new(TICKET, "addUpdate")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .arg(xstruct(&[("entry", xstr("a\r\nb"))]))
+        .body();
+    assert!(literal.contains("a\r\nb"));
+    raw(&server, literal.as_bytes()).ok();
+    let referenced = literal.replace("a\r\nb", "c&#13;\nd");
+    raw(&server, referenced.as_bytes()).ok();
+    let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    assert_eq!(
+        &entries[entries.len() - 2..],
+        &["a\r\nb".to_string(), "c\r\nd".to_string()]
+    );
+}
+
+#[test]
+fn real_latin1_bytes_are_read_as_latin1() {
+    let server = Server::start();
+    // "Café Müller" in ISO-8859-1 bytes: not UTF-8, and declared as Latin-1.
+    let call = XmlRpcCall::new(TICKET, "addUpdate")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .arg(xstruct(&[("entry", xstr("CAFE_MUELLER"))]));
+    let mut body = latin1_declared(&call);
+    let at = body.windows(12).position(|w| w == b"CAFE_MUELLER").unwrap();
+    body.splice(at..at + 12, b"Caf\xe9 M\xfcller".iter().copied());
+    let reply = raw(&server, &body);
+    assert_eq!(
+        reply.ok().array()[0].member("entry").str(),
+        "Café Müller",
+        "{}",
+        reply.exchange()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Concurrency
+// ---------------------------------------------------------------------------
+
+const THREADS: usize = 8;
+const PER_THREAD: usize = 25;
+
+#[test]
+fn concurrent_creates_and_updates_lose_nothing() {
+    let server = Server::start_with_temp_db();
+    let before = account_ticket_ids(&server, &DEMO);
+    let created: Vec<Vec<(i64, String, String)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let server = &server;
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    for i in 0..PER_THREAD {
+                        let first = format!("thread {t} ticket {i}: first words ü");
+                        let second = format!("thread {t} ticket {i}: follow-up 日本");
+                        let id = create_standard_ticket(server, &DEMO, 1005, "", &first);
+                        let reply = server.xmlrpc(
+                            &XmlRpcCall::new(TICKET, "addUpdate")
+                                .auth(&DEMO)
+                                .id(id)
+                                .arg(xstruct(&[("entry", xstr(&second))])),
+                        );
+                        assert_eq!(reply.ok().array().len(), 1, "{}", reply.exchange());
+                        mine.push((id, first, second));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let all: Vec<&(i64, String, String)> = created.iter().flatten().collect();
+    let ids: BTreeSet<i64> = all.iter().map(|(id, _, _)| *id).collect();
+    assert_eq!(
+        ids.len(),
+        THREADS * PER_THREAD,
+        "every ticket has its own id"
+    );
+    assert!(ids.is_disjoint(&before));
+    let after = account_ticket_ids(&server, &DEMO);
+    assert_eq!(after, before.union(&ids).copied().collect::<BTreeSet<_>>());
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .limit(1, 0),
+    );
+    assert_eq!(reply.total_items(), Some(after.len() as u64));
+    for (id, first, second) in all {
+        assert_eq!(
+            ticket_entries(&server, &DEMO, *id),
+            vec![first.clone(), second.clone()],
+            "ticket {id} must have exactly its two updates"
+        );
+    }
+}
+
+#[test]
+fn concurrent_updates_to_one_ticket_are_all_kept() {
+    let server = Server::start_with_temp_db();
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let server = &server;
+            scope.spawn(move || {
+                for i in 0..PER_THREAD {
+                    // Readers run alongside the writers.
+                    if i % 5 == 0 {
+                        server
+                            .xmlrpc(
+                                &XmlRpcCall::new(TICKET, "getObject")
+                                    .auth(&OTHER)
+                                    .id(160000101)
+                                    .mask("mask[id,updates[entry]]"),
+                            )
+                            .ok();
+                    }
+                    let reply = server.xmlrpc(
+                        &XmlRpcCall::new(TICKET, "addUpdate")
+                            .auth(&DEMO)
+                            .id(DEMO_TICKET)
+                            .arg(xstruct(&[("entry", xstr(&format!("t{t} u{i}")))])),
+                    );
+                    reply.ok();
+                }
+            });
+        }
+    });
+    let after = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    assert_eq!(after[..before.len()], before[..]);
+    let added: Vec<&String> = after[before.len()..].iter().collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for e in &added {
+        *counts.entry(e.as_str()).or_default() += 1;
+    }
+    assert_eq!(
+        added.len(),
+        THREADS * PER_THREAD,
+        "no update lost or doubled"
+    );
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    for t in 0..THREADS {
+        // Each thread's updates keep their order.
+        let mine: Vec<&str> = added
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|s| s.starts_with(&format!("t{t} ")))
+            .collect();
+        let want: Vec<String> = (0..PER_THREAD).map(|i| format!("t{t} u{i}")).collect();
+        assert_eq!(mine, want.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .mask("mask[updateCount,totalUpdateCount]"),
+    );
+    let t = reply.ok();
+    assert_eq!(
+        t.member("updateCount").int() as usize,
+        after.len(),
+        "{}",
+        reply.exchange()
+    );
+    // The seed keeps totalUpdateCount equal to the number of updates; a lost
+    // read-modify-write would leave it behind.
+    assert_eq!(
+        t.member("totalUpdateCount").int() as usize,
+        after.len(),
+        "{}",
+        reply.exchange()
+    );
+}
