@@ -67,6 +67,9 @@ async fn handle(
     if let Some(rest) = path.strip_prefix("/_emulator/") {
         return Ok(control(req, shared, rest.to_string()).await);
     }
+    if let Some(rest_path) = rest_path(&path) {
+        return Ok(rest(req, shared, rest_path).await);
+    }
     let Some(service) = xmlrpc_service(&path) else {
         return Ok(plain(
             StatusCode::NOT_FOUND,
@@ -221,4 +224,46 @@ fn xml(status: StatusCode, body: Vec<u8>, total: Option<u64>) -> Response<Body> 
             .insert("SoftLayer-Total-Items", HeaderValue::from(total));
     }
     r
+}
+
+/// `/rest/v3/…` or `/rest/v3.1/…` → what follows the version, still percent-encoded.
+fn rest_path(path: &str) -> Option<String> {
+    let after = path.strip_prefix("/rest/")?;
+    let (version, tail) = after.split_once('/').unwrap_or((after, ""));
+    crate::protocol::ApiVersion::from_segment(version)?;
+    Some(tail.to_string())
+}
+
+/// A REST call: any HTTP method; the codec answers with the status that fits.
+async fn rest(req: Request<Incoming>, shared: Arc<Shared>, rest_path: String) -> Response<Body> {
+    use crate::protocol::rest;
+    let method = req.method().as_str().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let basic = basic_credentials(req.headers().get(AUTHORIZATION));
+    let format = rest::format_of(&rest_path);
+    let Some(body) = read_body(req.into_body()).await else {
+        let fault = Fault::not_well_formed("request body too large or interrupted");
+        let mut answer = rest::write_fault(&fault, format);
+        answer.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
+        return http_answer(answer);
+    };
+    let answer = tokio::task::spawn_blocking(move || {
+        rest::handle(
+            &method,
+            &rest_path,
+            query.as_deref(),
+            basic,
+            &body,
+            |call| services::dispatch(&shared.store, call),
+        )
+    })
+    .await;
+    http_answer(answer.unwrap_or_else(|e| {
+        tracing::error!("handler panicked: {e}");
+        let fault = Fault::new(
+            crate::call::ExceptionClass::Exception,
+            "An internal error occurred.",
+        );
+        rest::write_fault(&fault, format)
+    }))
 }

@@ -183,7 +183,6 @@ struct Node {
     name: String,
     text: String,
     children: Vec<Node>,
-    empty: bool,
 }
 
 impl Node {
@@ -224,7 +223,6 @@ fn xml_tree(resp: &HttpResponse) -> Node {
             Event::Empty(e) => {
                 let node = Node {
                     name: String::from_utf8(e.name().as_ref().to_vec()).unwrap(),
-                    empty: true,
                     ..Node::default()
                 };
                 match stack.last_mut() {

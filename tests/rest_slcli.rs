@@ -60,7 +60,7 @@ fn rows(list: &Value) -> &Vec<Value> {
         .unwrap_or_else(|| panic!("not a JSON array: {list}"))
 }
 
-fn row<'a>(list: &'a Value, id: i64) -> &'a Value {
+fn row(list: &Value, id: i64) -> &Value {
     rows(list)
         .iter()
         .find(|r| r["id"].as_i64() == Some(id))

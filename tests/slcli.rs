@@ -320,11 +320,10 @@ fn create_ticket_is_listed_and_detailed_with_its_body() {
         "a new ticket has one update: {d:#}"
     );
 
-    // SLDN SoftLayer_Ticket.subjectId: "A standard support ticket's title is
-    // the name of it's associated subject" (1005 = Hardware Issue), whatever
-    // --title said; PROTOCOL.md §7 says the same.
-    assert_eq!(r["title"], "Hardware Issue", "ticket list: {r}");
-    assert_eq!(d["title"], "Hardware Issue", "ticket detail: {d:#}");
+    // The issue's rule for createStandardTicket: the given title is kept (the
+    // subject's name is used only when none is given).
+    assert_eq!(r["title"], "db01 network drops", "ticket list: {r}");
+    assert_eq!(d["title"], "db01 network drops", "ticket detail: {d:#}");
 }
 
 #[test]
@@ -409,12 +408,9 @@ fn create_ticket_with_virtual_guest_attaches_it() {
     assert_eq!(r["status"], "Open", "{r}");
     let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
     assert!(detail_update(&d, 1).ends_with(&squash_ws(body)), "{d:#}");
-    // A standard ticket's title is its subject's name (SLDN), 1201 here.
-    assert_eq!(r["title"], "Virtual Server Question", "ticket list: {r}");
-    assert_eq!(
-        d["title"], "Virtual Server Question",
-        "ticket detail: {d:#}"
-    );
+    // The given title is kept.
+    assert_eq!(r["title"], "vs-app01 down", "ticket list: {r}");
+    assert_eq!(d["title"], "vs-app01 down", "ticket detail: {d:#}");
 }
 
 // ---------------------------------------------------------------------------

@@ -184,7 +184,13 @@ pub fn write_fault(version: ApiVersion, fault: &Fault) -> Vec<u8> {
                 "Function (\"{method}\") is not a valid method for this service."
             )),
         ),
-        Fault::InvalidInitParameters => (fault.class_name(), Cow::Owned(fault.to_string())),
+        Fault::InvalidInitParameters => (
+            fault.class_name(),
+            Cow::Borrowed(
+                "This method acts on one object: send its id in the {Service}InitParameters \
+                 header (SoftLayer_TicketInitParameters for SoftLayer_Ticket).",
+            ),
+        ),
         Fault::Exception { class, message } => (class.name(), Cow::Borrowed(message.as_str())),
     };
     out.extend_from_slice(b"<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>");
@@ -1107,4 +1113,773 @@ fn write_text(out: &mut Vec<u8>, text: &str) {
         copied = i;
     }
     out.extend_from_slice(&bytes[copied..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::{Credentials, ExceptionClass, MaskSource, ResultLimit};
+    use std::fmt::Write as _;
+
+    const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// An envelope in the shape PHP's SoapClient sends.
+    fn envelope(header: &str, body: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope \
+             xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+             xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\" \
+             xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
+             xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+             xmlns:SOAP-ENC=\"http://schemas.xmlsoap.org/soap/encoding/\" \
+             SOAP-ENV:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\">\
+             <SOAP-ENV:Header>{header}</SOAP-ENV:Header><SOAP-ENV:Body>{body}</SOAP-ENV:Body>\
+             </SOAP-ENV:Envelope>"
+        )
+    }
+
+    fn auth() -> String {
+        format!(
+            "<ns1:authenticate><username>demo</username><apiKey>{KEY}</apiKey></ns1:authenticate>"
+        )
+    }
+
+    fn parse(service: &str, text: &str) -> Call {
+        parse_call(service, text.as_bytes()).unwrap_or_else(|f| panic!("{f:?}\n{text}"))
+    }
+
+    fn ticket(header: &str, body: &str) -> Call {
+        parse("SoftLayer_Ticket", &envelope(header, body))
+    }
+
+    fn assert_malformed(text: &[u8]) -> String {
+        match parse_call("SoftLayer_Ticket", text) {
+            Err(Fault::NotWellFormed { detail }) => detail,
+            other => panic!("{:?} parsed as {other:?}", String::from_utf8_lossy(text)),
+        }
+    }
+
+    fn demo() -> Option<Credentials> {
+        Some(Credentials::ApiKey {
+            username: "demo".into(),
+            api_key: KEY.into(),
+        })
+    }
+
+    fn strings(items: &[&str]) -> Value {
+        Value::Array(items.iter().map(|s| Value::from(*s)).collect())
+    }
+
+    // --- requests --------------------------------------------------------------------
+
+    /// The raw example of SLDN's SOAP article, with its `https://api.softlayer.com/soap/v3/`
+    /// namespace.
+    #[test]
+    fn sldn_article_example() {
+        let text = format!(
+            r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns1="https://api.softlayer.com/soap/v3/" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:SOAP-ENC="http://schemas.xmlsoap.org/soap/encoding/" SOAP-ENV:encodingStyle="http://schemas.xmlsoap.org/soap/encoding/">
+    <SOAP-ENV:Header>
+        <ns1:authenticate>
+            <username>demo</username>
+            <apiKey>{KEY}</apiKey>
+        </ns1:authenticate>
+    </SOAP-ENV:Header>
+    <SOAP-ENV:Body>
+        <ns1:getObject/>
+    </SOAP-ENV:Body>
+</SOAP-ENV:Envelope>"#
+        );
+        let call = parse("SoftLayer_Account", &text);
+        assert_eq!(call.service, "SoftLayer_Account");
+        assert_eq!(call.method, "getObject");
+        assert_eq!(call.headers.credentials, demo());
+        assert!(call.args.is_empty());
+    }
+
+    /// PHP's SoapClient: every value annotated, SOAP-ENC arrays, base64Binary.
+    #[test]
+    fn php_encoded_request() {
+        let call = ticket(
+            &format!(
+                "{}<ns1:SoftLayer_TicketInitParameters><id>160000001</id></ns1:SoftLayer_TicketInitParameters>",
+                auth()
+            ),
+            "<ns1:addUpdate><templateObject xsi:type=\"ns1:SoftLayer_Ticket_Update\">\
+             <entry xsi:type=\"xsd:string\">hi</entry></templateObject>\
+             <attachedFiles SOAP-ENC:arrayType=\"ns1:SoftLayer_Container_Utility_File_Attachment[1]\" \
+             xsi:type=\"ns1:SoftLayer_Container_Utility_File_AttachmentArray\">\
+             <item xsi:type=\"ns1:SoftLayer_Container_Utility_File_Attachment\">\
+             <data xsi:type=\"xsd:base64Binary\">aGVsbG8=</data>\
+             <filename xsi:type=\"xsd:string\">a.txt</filename></item></attachedFiles></ns1:addUpdate>",
+        );
+        assert_eq!(call.method, "addUpdate");
+        assert_eq!(call.headers.credentials, demo());
+        assert_eq!(call.headers.init_id, Some(Value::Int(160000001)));
+        assert_eq!(call.args.len(), 2);
+        assert_eq!(call.args[0].get("entry"), Some(&Value::from("hi")));
+        let Value::Array(files) = &call.args[1] else {
+            panic!("{:?}", call.args[1])
+        };
+        assert_eq!(files.len(), 1);
+        assert_eq!(
+            files[0].get("data"),
+            Some(&Value::Base64(b"hello".to_vec()))
+        );
+        assert_eq!(files[0].get("filename"), Some(&Value::from("a.txt")));
+    }
+
+    /// zeep and node-soap send no `xsi:type`: the WSDL types the values.
+    #[test]
+    fn untyped_values_are_typed_by_the_schema() {
+        let call = ticket(
+            &auth(),
+            "<ns0:createStandardTicket xmlns:ns0=\"http://api.service.softlayer.com/soap/v3.1/\">\
+             <templateObject><subjectId>1001</subjectId><title>t</title><priority>2</priority>\
+             <billableFlag>false</billableFlag></templateObject>\
+             <contents>body</contents><attachmentId>7</attachmentId></ns0:createStandardTicket>",
+        );
+        assert_eq!(call.method, "createStandardTicket");
+        let t = &call.args[0];
+        assert_eq!(t.get("subjectId"), Some(&Value::Int(1001)));
+        assert_eq!(t.get("title"), Some(&Value::from("t")));
+        assert_eq!(t.get("priority"), Some(&Value::Int(2)));
+        assert_eq!(t.get("billableFlag"), Some(&Value::Bool(false)));
+        assert_eq!(call.args[1], Value::from("body"));
+        assert_eq!(call.args[2], Value::Int(7));
+        assert_eq!(call.args.len(), 3);
+    }
+
+    /// Headers and the operation without any namespace, and in a default namespace.
+    #[test]
+    fn unnamespaced_and_default_namespace() {
+        let text = format!(
+            "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Header>\
+             <authenticate><username>demo</username><apiKey>{KEY}</apiKey></authenticate>\
+             <SoftLayer_TicketInitParameters><id>5</id></SoftLayer_TicketInitParameters>\
+             </e:Header><e:Body><getObject/></e:Body></e:Envelope>"
+        );
+        let call = parse("SoftLayer_Ticket", &text);
+        assert_eq!(call.headers.credentials, demo());
+        assert_eq!(call.headers.init_id, Some(Value::Int(5)));
+        assert_eq!(call.method, "getObject");
+
+        let text = format!(
+            "<Envelope xmlns=\"http://schemas.xmlsoap.org/soap/envelope/\"><Header>\
+             <authenticate xmlns=\"urn:whatever\"><username>demo</username><apiKey>{KEY}</apiKey></authenticate>\
+             </Header><Body><getObject xmlns=\"http://api.service.softlayer.com/soap/v3/\"/></Body></Envelope>"
+        );
+        let call = parse("SoftLayer_Account", &text);
+        assert_eq!(call.headers.credentials, demo());
+        assert_eq!(call.method, "getObject");
+    }
+
+    /// `string[]` arguments: a SOAP-ENC array, a wrapper of `item`s, node-soap's wrapper
+    /// of same-named elements, repeated elements, a single element, an empty element.
+    #[test]
+    fn arrays_both_ways() {
+        let cases = [
+            (
+                "<emails SOAP-ENC:arrayType=\"xsd:string[2]\" xsi:type=\"ns1:stringArray\">\
+                 <item xsi:type=\"xsd:string\">a@x.com</item><item xsi:type=\"xsd:string\">b@x.com</item></emails>",
+                vec!["a@x.com", "b@x.com"],
+            ),
+            (
+                "<emails><item>a@x.com</item><item>b@x.com</item></emails>",
+                vec!["a@x.com", "b@x.com"],
+            ),
+            (
+                "<emails><emails>a@x.com</emails><emails>b@x.com</emails></emails>",
+                vec!["a@x.com", "b@x.com"],
+            ),
+            (
+                "<emails>a@x.com</emails><emails>b@x.com</emails>",
+                vec!["a@x.com", "b@x.com"],
+            ),
+            ("<emails>a@x.com</emails>", vec!["a@x.com"]),
+            ("<emails/>", vec![]),
+            ("<emails xsi:type=\"SOAP-ENC:Array\"/>", vec![]),
+        ];
+        for (xml, expected) in cases {
+            let call = ticket(
+                &auth(),
+                &format!(
+                    "<ns1:addAttachedAdditionalEmails>{xml}</ns1:addAttachedAdditionalEmails>"
+                ),
+            );
+            assert_eq!(call.args, vec![strings(&expected)], "{xml}");
+        }
+    }
+
+    /// Arrays of structs: node-soap's same-named wrapper, zeep's bare struct, repeated.
+    #[test]
+    fn arrays_of_structs() {
+        let one = "<filename>a.txt</filename><data>aGVsbG8=</data>";
+        for xml in [
+            format!("<attachedFiles><attachedFiles>{one}</attachedFiles></attachedFiles>"),
+            format!("<attachedFiles>{one}</attachedFiles>"),
+            format!("<attachedFiles><item>{one}</item></attachedFiles>"),
+        ] {
+            let call = ticket(
+                &auth(),
+                &format!(
+                    "<ns1:addUpdate><templateObject><entry>x</entry></templateObject>{xml}</ns1:addUpdate>"
+                ),
+            );
+            let Value::Array(files) = &call.args[1] else {
+                panic!("{xml}: {:?}", call.args)
+            };
+            assert_eq!(files.len(), 1, "{xml}");
+            assert_eq!(
+                files[0].get("data"),
+                Some(&Value::Base64(b"hello".to_vec()))
+            );
+        }
+        let call = ticket(
+            &auth(),
+            &format!(
+                "<ns1:addUpdate><templateObject/><attachedFiles>{one}</attachedFiles>\
+                 <attachedFiles>{one}</attachedFiles></ns1:addUpdate>"
+            ),
+        );
+        let Value::Array(files) = &call.args[1] else {
+            panic!("{:?}", call.args)
+        };
+        assert_eq!(files.len(), 2);
+        assert!(
+            files
+                .iter()
+                .all(|f| f.get("filename") == Some(&Value::from("a.txt")))
+        );
+    }
+
+    /// Every header of section 2 of PROTOCOL.md, typed and untyped.
+    #[test]
+    fn call_headers() {
+        let header = format!(
+            "{}<ns1:SoftLayer_TicketInitParameters xsi:type=\"ns1:SoftLayer_TicketInitParameters\">\
+             <id xsi:type=\"xsd:int\">160000001</id></ns1:SoftLayer_TicketInitParameters>\
+             <ns1:SoftLayer_ObjectMask><mask>mask[id,updates[entry]]</mask></ns1:SoftLayer_ObjectMask>\
+             <ns1:resultLimit><limit>2</limit><offset>4</offset></ns1:resultLimit>\
+             <ns1:User-Agent>tests</ns1:User-Agent>",
+            auth()
+        );
+        let call = ticket(&header, "<ns1:getUpdates/>");
+        assert_eq!(call.headers.credentials, demo());
+        assert_eq!(call.headers.init_id, Some(Value::Int(160000001)));
+        assert_eq!(
+            call.headers.mask,
+            Some(MaskSource::Text("mask[id,updates[entry]]".into()))
+        );
+        assert_eq!(
+            call.headers.limit,
+            Some(ResultLimit {
+                offset: 4,
+                limit: Some(2)
+            })
+        );
+
+        // The portal token form, and a string init id.
+        let call = ticket(
+            "<ns1:authenticate><userId>5001</userId><authToken>tok</authToken></ns1:authenticate>\
+             <ns1:SoftLayer_TicketInitParameters><id>abc</id></ns1:SoftLayer_TicketInitParameters>",
+            "<ns1:getObject/>",
+        );
+        assert_eq!(
+            call.headers.credentials,
+            Some(Credentials::PortalToken {
+                user_id: 5001,
+                token: "tok".into()
+            })
+        );
+        assert_eq!(call.headers.init_id, Some(Value::from("abc")));
+    }
+
+    /// SLDN's SOAP article writes the limit as bare text before `<offset>`.
+    #[test]
+    fn result_limit_as_in_the_sldn_article() {
+        let call = ticket(
+            "<resultLimit xsi:type=\"slt:resultLimit\" xmlns:slt=\"http://api.service.softlayer.com/soap/v3/SLTypes/\">\n    2\n    <offset xsi:type=\"xsd:int\">0</offset>\n</resultLimit>",
+            "<ns1:getUpdates/>",
+        );
+        assert_eq!(
+            call.headers.limit,
+            Some(ResultLimit {
+                offset: 0,
+                limit: Some(2)
+            })
+        );
+    }
+
+    /// `{Service}ObjectMask` carries a legacy mask: a tree of empty elements.
+    #[test]
+    fn legacy_object_mask() {
+        let call = ticket(
+            "<ns1:SoftLayer_TicketObjectMask xsi:type=\"ns1:SoftLayer_TicketObjectMask\">\
+             <mask xsi:type=\"ns1:SoftLayer_Ticket\"><updates><editor/></updates><status/></mask>\
+             </ns1:SoftLayer_TicketObjectMask>",
+            "<ns1:getObject/>",
+        );
+        let Some(MaskSource::Legacy(mask)) = &call.headers.mask else {
+            panic!("{:?}", call.headers.mask)
+        };
+        assert_eq!(mask.keys().collect::<Vec<_>>(), ["updates", "status"]);
+        assert_eq!(
+            mask["updates"].get("editor"),
+            Some(&Value::Struct(Struct::new()))
+        );
+    }
+
+    /// The filter tree is typed by `{Service}ObjectFilter`: `options` and `value` are
+    /// arrays however many there are, `operation` keeps an `xsi:type`.
+    #[test]
+    fn object_filter() {
+        let call = parse(
+            "SoftLayer_Account",
+            &envelope(
+                "<ns1:SoftLayer_AccountObjectFilter><tickets>\
+                 <id><operation>orderBy</operation><options><name>sort</name><value>DESC</value></options></id>\
+                 <statusId><operation xsi:type=\"xsd:int\">1001</operation></statusId>\
+                 <status><name><operation>in</operation><options><name>data</name>\
+                 <value>Open</value><value>Assigned</value></options></name></status>\
+                 </tickets></ns1:SoftLayer_AccountObjectFilter>",
+                "<ns1:getTickets/>",
+            ),
+        );
+        let filter = call.headers.filter.expect("filter");
+        let tickets = filter.get("tickets").unwrap();
+        let options = tickets.get("id").unwrap().get("options").unwrap();
+        let Value::Array(options) = options else {
+            panic!("{options:?}")
+        };
+        assert_eq!(options[0].get("name"), Some(&Value::from("sort")));
+        assert_eq!(options[0].get("value"), Some(&strings(&["DESC"])));
+        assert_eq!(
+            tickets.get("statusId").unwrap().get("operation"),
+            Some(&Value::Int(1001))
+        );
+        let name = tickets.get("status").unwrap().get("name").unwrap();
+        let Some(Value::Array(options)) = name.get("options") else {
+            panic!("{name:?}")
+        };
+        assert_eq!(
+            options[0].get("value"),
+            Some(&strings(&["Open", "Assigned"]))
+        );
+    }
+
+    /// Multi-reference values (Axis, .NET): `href="#id"` to an element elsewhere.
+    #[test]
+    fn multi_reference_values() {
+        let call = ticket(
+            &auth(),
+            "<ns1:createStandardTicket><templateObject href=\"#id0\"/><contents href=\"#id1\"/>\
+             </ns1:createStandardTicket>\
+             <multiRef id=\"id0\" xsi:type=\"ns1:SoftLayer_Ticket\"><subjectId xsi:type=\"xsd:int\">1001</subjectId></multiRef>\
+             <multiRef id=\"id1\" xsi:type=\"xsd:string\">body</multiRef>",
+        );
+        assert_eq!(call.args[0].get("subjectId"), Some(&Value::Int(1001)));
+        assert_eq!(call.args[1], Value::from("body"));
+    }
+
+    #[test]
+    fn nil_and_positional_arguments() {
+        let call = ticket(
+            &auth(),
+            "<ns1:createStandardTicket><param0><subjectId>1001</subjectId></param0>\
+             <param1>body</param1><param2 xsi:nil=\"true\"/><param3>pw</param3></ns1:createStandardTicket>",
+        );
+        assert_eq!(call.args[0].get("subjectId"), Some(&Value::Int(1001)));
+        assert_eq!(call.args[1], Value::from("body"));
+        assert_eq!(call.args[2], Value::Null);
+        assert_eq!(call.args[3], Value::from("pw"));
+        // Named arguments in any order; the gap before the last is nil.
+        let call = ticket(
+            &auth(),
+            "<ns1:createStandardTicket><contents>c</contents><templateObject/>\
+             <rootPassword>r</rootPassword></ns1:createStandardTicket>",
+        );
+        assert_eq!(call.args.len(), 4);
+        assert_eq!(call.args[0], Value::Struct(Struct::new()));
+        assert_eq!(call.args[1], Value::from("c"));
+        assert_eq!(call.args[2], Value::Null);
+        assert_eq!(call.args[3], Value::from("r"));
+    }
+
+    #[test]
+    fn non_ascii_text_and_encodings() {
+        let body = "Grüße — 日本語 🎫 <&> \"q\"\r\nend";
+        let escaped = body
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\r', "&#13;");
+        let text = envelope(
+            &auth(),
+            &format!(
+                "<ns1:createStandardTicket><templateObject/><contents>{escaped}</contents></ns1:createStandardTicket>"
+            ),
+        );
+        let call = parse("SoftLayer_Ticket", &text);
+        assert_eq!(call.args[1], Value::from(body));
+        // A CDATA section.
+        let call = ticket(
+            &auth(),
+            "<ns1:createStandardTicket><templateObject/><contents><![CDATA[a <b> & c]]></contents></ns1:createStandardTicket>",
+        );
+        assert_eq!(call.args[1], Value::from("a <b> & c"));
+        // Latin-1 bytes (not UTF-8) read as Latin-1.
+        let latin1 = envelope(
+            &auth(),
+            "<ns1:createStandardTicket><templateObject/><contents>caf\u{e9}</contents></ns1:createStandardTicket>",
+        );
+        let bytes: Vec<u8> = latin1.chars().map(|c| c as u32 as u8).collect();
+        let call = parse_call("SoftLayer_Ticket", &bytes).unwrap();
+        assert_eq!(call.args[1], Value::from("café"));
+        // UTF-16 with a byte order mark (.NET).
+        let mut utf16 = vec![0xff, 0xfe];
+        for unit in latin1.encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let call = parse_call("SoftLayer_Ticket", &utf16).unwrap();
+        assert_eq!(call.args[1], Value::from("café"));
+    }
+
+    #[test]
+    fn malformed_requests() {
+        let ok = envelope(&auth(), "<ns1:getObject/>");
+        assert!(assert_malformed(b"").contains("no Envelope"));
+        assert!(assert_malformed(b"<a/>").contains("not a SOAP Envelope"));
+        assert!(assert_malformed(&ok.as_bytes()[..ok.len() - 5]).contains("end"));
+        assert!(
+            assert_malformed(b"<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"aaaa\">]><x/>")
+                .contains("DOCTYPE")
+        );
+        let v12 = ok.replace(
+            "http://schemas.xmlsoap.org/soap/envelope/",
+            "http://www.w3.org/2003/05/soap-envelope",
+        );
+        assert!(assert_malformed(v12.as_bytes()).contains("SOAP 1.2"));
+        let no_body = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Header/></e:Envelope>";
+        assert!(assert_malformed(no_body.as_bytes()).contains("no Body"));
+        let empty_body = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Body/></e:Envelope>";
+        assert!(assert_malformed(empty_body.as_bytes()).contains("no operation"));
+        let trailing = format!("{ok}<x/>");
+        assert!(assert_malformed(trailing.as_bytes()).contains("after"));
+        let text_after = format!("{ok}junk");
+        assert!(assert_malformed(text_after.as_bytes()).contains("text outside"));
+        let deep = envelope(
+            "",
+            &format!(
+                "<ns1:getObject>{}{}</ns1:getObject>",
+                "<a>".repeat(80),
+                "</a>".repeat(80)
+            ),
+        );
+        assert!(assert_malformed(deep.as_bytes()).contains("nested"));
+        let bad_href = envelope(
+            "",
+            "<ns1:createStandardTicket><templateObject href=\"#nope\"/></ns1:createStandardTicket>",
+        );
+        assert!(assert_malformed(bad_href.as_bytes()).contains("names no element"));
+        let bad_b64 = envelope(
+            "",
+            "<ns1:addUpdate><templateObject/><attachedFiles><item><data>@@@</data></item></attachedFiles></ns1:addUpdate>",
+        );
+        assert!(assert_malformed(bad_b64.as_bytes()).contains("base64"));
+        let mismatched = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Body><a></b></e:Body></e:Envelope>";
+        assert_malformed(mismatched.as_bytes());
+    }
+
+    /// A multi-reference graph that doubles at every level may not expand without bound.
+    #[test]
+    fn reference_expansion_is_bounded() {
+        let mut refs = String::new();
+        for i in 0..40 {
+            let _ = write!(
+                refs,
+                "<multiRef id=\"r{i}\"><a href=\"#r{n}\"/><b href=\"#r{n}\"/></multiRef>",
+                n = i + 1
+            );
+        }
+        refs.push_str("<multiRef id=\"r40\">x</multiRef>");
+        let text = envelope(
+            "",
+            &format!(
+                "<ns1:createStandardTicket><templateObject href=\"#r0\"/></ns1:createStandardTicket>{refs}"
+            ),
+        );
+        let detail = assert_malformed(text.as_bytes());
+        assert!(detail.contains("more than 250000 values"), "{detail}");
+        // A reference cycle ends at the depth limit.
+        let cycle = envelope(
+            "",
+            "<ns1:createStandardTicket><templateObject href=\"#c\"/></ns1:createStandardTicket>\
+             <multiRef id=\"c\"><account href=\"#c\"/></multiRef>",
+        );
+        assert_malformed(cycle.as_bytes());
+    }
+
+    /// Whatever the bytes, the parser answers without panicking.
+    #[test]
+    fn never_panics_on_truncated_or_mangled_input() {
+        let text = envelope(
+            &format!(
+                "{}<ns1:SoftLayer_TicketObjectMask><mask><updates/></mask></ns1:SoftLayer_TicketObjectMask>",
+                auth()
+            ),
+            "<ns1:addUpdate><templateObject href=\"#a\"/><attachedFiles SOAP-ENC:arrayType=\"x[1]\">\
+             <item><data>aGk=</data></item></attachedFiles></ns1:addUpdate>\
+             <multiRef id=\"a\"><entry>é</entry></multiRef>",
+        );
+        let bytes = text.as_bytes();
+        for end in 0..bytes.len() {
+            let _ = parse_call("SoftLayer_Ticket", &bytes[..end]);
+        }
+        let mut mangled = bytes.to_vec();
+        for i in (0..mangled.len()).step_by(7) {
+            mangled[i] = mangled[i].wrapping_add(13);
+            let _ = parse_call("SoftLayer_Ticket", &mangled);
+        }
+        assert!(parse_call("SoftLayer_Ticket", bytes).is_ok());
+    }
+
+    // --- replies ---------------------------------------------------------------------
+
+    const HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope \
+        SOAP-ENV:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\" \
+        xmlns:SOAP-ENC=\"http://schemas.xmlsoap.org/soap/encoding/\" \
+        xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+        xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\" \
+        xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
+        xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">";
+
+    fn reply(method: &str, type_name: &str, value: Value, total: Option<u64>) -> String {
+        let r = Reply {
+            value,
+            type_name: type_name.into(),
+            total,
+        };
+        let bytes = write_reply("SoftLayer_Account", method, ApiVersion::V3_1, &r);
+        let text = String::from_utf8(bytes).unwrap();
+        well_formed(&text);
+        text
+    }
+
+    fn well_formed(text: &str) {
+        let mut reader = quick_xml::Reader::from_str(text);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{e}\n{text}"),
+            }
+        }
+    }
+
+    fn object(members: &[(&str, Value)]) -> Value {
+        Value::Struct(
+            members
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// The shape of captures/soap-response-SoftLayer_Account_getObject.xml.
+    #[test]
+    fn object_reply_like_the_capture() {
+        let text = reply(
+            "getObject",
+            "SoftLayer_Account",
+            object(&[
+                ("id", Value::Int(307608)),
+                (
+                    "companyName",
+                    Value::from("SoftLayer Internal - Development Community"),
+                ),
+            ]),
+            None,
+        );
+        assert_eq!(
+            text,
+            format!(
+                "{HEAD}<SOAP-ENV:Body><ns1:getObjectResponse><getObjectReturn xsi:type=\"ns1:SoftLayer_Account\">\
+                 <companyName xsi:type=\"xsd:string\">SoftLayer Internal - Development Community</companyName>\
+                 <id xsi:type=\"xsd:int\">307608</id></getObjectReturn></ns1:getObjectResponse>\
+                 </SOAP-ENV:Body></SOAP-ENV:Envelope>"
+            )
+        );
+        let v3 = write_reply(
+            "SoftLayer_Account",
+            "getObject",
+            ApiVersion::V3,
+            &Reply {
+                value: Value::Null,
+                type_name: "SoftLayer_Account".into(),
+                total: None,
+            },
+        );
+        let v3 = String::from_utf8(v3).unwrap();
+        assert!(v3.contains("xmlns:ns1=\"http://api.service.softlayer.com/soap/v3/\""));
+        assert!(v3.contains("<getObjectReturn xsi:nil=\"true\"/>"));
+    }
+
+    /// The shape of captures/soap-response-SoftLayer_Account_getVirtualGuests.xml.
+    #[test]
+    fn list_reply_with_total_items() {
+        let text = reply(
+            "getTickets",
+            "SoftLayer_Ticket[]",
+            Value::Array(vec![object(&[
+                ("title", Value::from("t")),
+                ("id", Value::Int(5)),
+                (
+                    "updates",
+                    Value::Array(vec![object(&[("entry", Value::from("e"))])]),
+                ),
+            ])]),
+            Some(9),
+        );
+        assert_eq!(
+            text,
+            format!(
+                "{HEAD}<SOAP-ENV:Header><ns1:totalItems><amount>9</amount></ns1:totalItems></SOAP-ENV:Header>\
+                 <SOAP-ENV:Body><ns1:getTicketsResponse>\
+                 <getTicketsReturn SOAP-ENC:arrayType=\"ns1:SoftLayer_Ticket[1]\" xsi:type=\"ns1:SoftLayer_TicketArray\">\
+                 <item xsi:type=\"ns1:SoftLayer_Ticket\"><id xsi:type=\"xsd:int\">5</id>\
+                 <title xsi:type=\"xsd:string\">t</title>\
+                 <updates SOAP-ENC:arrayType=\"ns1:SoftLayer_Ticket_Update[1]\" xsi:type=\"ns1:SoftLayer_Ticket_UpdateArray\">\
+                 <item xsi:type=\"ns1:SoftLayer_Ticket_Update\"><entry xsi:type=\"xsd:string\">e</entry></item>\
+                 </updates></item></getTicketsReturn></ns1:getTicketsResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+            )
+        );
+    }
+
+    /// Members follow the WSDL's sequence, inherited ones first.
+    #[test]
+    fn members_in_sequence_order() {
+        let layout = wsdl::layout("SoftLayer_Ticket").unwrap();
+        let names = ["updates", "title", "id", "statusId", "createDate"];
+        let value = object(&names.map(|n| {
+            (
+                n,
+                if n == "updates" {
+                    Value::Array(vec![])
+                } else {
+                    Value::Int(1)
+                },
+            )
+        }));
+        let text = reply("getObject", "SoftLayer_Ticket", value, None);
+        let mut positions: Vec<(usize, usize)> = names
+            .iter()
+            .map(|n| (text.find(&format!("<{n} ")).unwrap(), layout.position[n]))
+            .collect();
+        positions.sort();
+        assert!(positions.windows(2).all(|w| w[0].1 < w[1].1), "{text}");
+    }
+
+    /// A relation typed by an abstract type is written as the subtype that has the members.
+    #[test]
+    fn concrete_subtypes() {
+        let text = reply(
+            "getObject",
+            "SoftLayer_Ticket",
+            object(&[(
+                "lastEditor",
+                object(&[("id", Value::Int(1)), ("username", Value::from("demo"))]),
+            )]),
+            None,
+        );
+        assert!(
+            text.contains("<lastEditor xsi:type=\"ns1:SoftLayer_User_Customer\">"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn scalars_are_typed_by_the_schema_and_the_value() {
+        let value = object(&[
+            ("id", Value::Int(1)),
+            ("createDate", Value::from("2013-08-01T14:14:04-07:00")),
+            ("modifyDate", Value::from("not a date")),
+            ("billableFlag", Value::Bool(true)),
+            ("userEditableFlag", Value::Int(0)),
+            ("priority", Value::from("high")),
+            ("title", Value::from("a\r\n<b> & \u{1} \u{fffe}")),
+            ("totalUpdateCount", Value::Int(3)),
+            ("extra", Value::Float(1.5)),
+            ("nan", Value::Float(f64::NAN)),
+            ("blob", Value::Base64(b"hi".to_vec())),
+        ]);
+        let text = reply("getObject", "SoftLayer_Ticket", value, None);
+        for expected in [
+            "<id xsi:type=\"xsd:int\">1</id>",
+            "<createDate xsi:type=\"xsd:dateTime\">2013-08-01T14:14:04-07:00</createDate>",
+            "<modifyDate xsi:type=\"xsd:string\">not a date</modifyDate>",
+            "<billableFlag xsi:type=\"xsd:boolean\">true</billableFlag>",
+            "<userEditableFlag xsi:type=\"xsd:boolean\">false</userEditableFlag>",
+            "<priority xsi:type=\"xsd:string\">high</priority>",
+            "<title xsi:type=\"xsd:string\">a&#13;\n&lt;b&gt; &amp; \u{fffd} \u{fffd}</title>",
+            "<extra xsi:type=\"xsd:double\">1.5</extra>",
+            "<nan xsi:nil=\"true\"/>",
+            "<blob xsi:type=\"xsd:base64Binary\">aGk=</blob>",
+        ] {
+            assert!(text.contains(expected), "{expected}\n{text}");
+        }
+        // Members the WSDL does not declare come last.
+        assert!(text.find("<extra").unwrap() > text.find("<totalUpdateCount").unwrap());
+    }
+
+    #[test]
+    fn scalar_and_void_replies() {
+        let text = reply(
+            "getAttachedHardwareCount",
+            "unsignedInt",
+            Value::Int(2),
+            None,
+        );
+        assert!(text.contains(
+            "<ns1:getAttachedHardwareCountResponse><getAttachedHardwareCountReturn xsi:type=\"xsd:unsignedInt\">2</getAttachedHardwareCountReturn>"
+        ));
+        let text = reply("markAsViewed", "void", Value::Null, None);
+        assert!(text.contains("<ns1:markAsViewedResponse></ns1:markAsViewedResponse>"));
+        let text = reply(
+            "addAttachedAdditionalEmails",
+            "string[]",
+            strings(&["a"]),
+            Some(1),
+        );
+        assert!(text.contains(
+            "SOAP-ENC:arrayType=\"xsd:string[1]\" xsi:type=\"ns1:stringArray\"><item xsi:type=\"xsd:string\">a</item>"
+        ));
+    }
+
+    #[test]
+    fn faults() {
+        let text = |f: &Fault| String::from_utf8(write_fault(ApiVersion::V3_1, f)).unwrap();
+        let t = text(&Fault::not_found(5));
+        well_formed(&t);
+        assert_eq!(
+            t,
+            format!(
+                "{HEAD}<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>SoftLayer_Exception_ObjectNotFound</faultcode>\
+                 <faultstring>Unable to find object with id of '5'.</faultstring></SOAP-ENV:Fault>\
+                 </SOAP-ENV:Body></SOAP-ENV:Envelope>"
+            )
+        );
+        let t = text(&Fault::not_well_formed("at byte 3: <oops> & more"));
+        assert!(t.contains("<faultcode>SOAP-ENV:Client</faultcode>"));
+        assert!(t.contains("&lt;oops&gt; &amp; more</faultstring>"));
+        let t = text(&Fault::MethodNotFound {
+            service: "SoftLayer_Ticket".into(),
+            method: "nope".into(),
+        });
+        assert!(t.contains("<faultcode>SoftLayer_Exception_Public</faultcode>"));
+        assert!(t.contains("Function (\"nope\") is not a valid method for this service."));
+        let t = text(&Fault::InvalidInitParameters);
+        assert!(t.contains("<faultcode>SoftLayer_Exception_WebService_BadRequest</faultcode>"));
+        let t = text(&Fault::new(ExceptionClass::InvalidValue, "x"));
+        assert!(t.contains("<faultcode>SoftLayer_Exception_InvalidValue</faultcode>"));
+    }
 }

@@ -16,7 +16,7 @@
 //!   a relation to many an `EXISTS` (stops at the first match).
 
 use super::relations::{self, Relation};
-use super::{ListQuery, Page, Param, QueryError, query_rows, quote_ident};
+use super::{ListQuery, Page, Param, QueryError, StoreError, query_rows, quote_ident};
 use crate::schema::filter::{
     Comparison, Condition, DateSpan, Operand, Operation, TextMatch, build_regex,
 };
@@ -27,6 +27,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params_from_iter};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -180,6 +181,16 @@ fn relational(type_name: &str, name: &str) -> Option<(&'static TypeDef, bool)> {
     (p.kind == PropertyKind::Relational).then_some((t, p.many))
 }
 
+/// How a filter is written: the connection (to see which columns exist), and whether
+/// conditions through relations to many objects are uncorrelated `IN` subqueries
+/// (evaluated once: best when most rows are tested) rather than `EXISTS` (stops at the
+/// first match: best when few rows are tested, or a page ends early).
+#[derive(Clone, Copy)]
+struct Mode<'c> {
+    conn: &'c Connection,
+    in_many: bool,
+}
+
 /// A SQL text builder that numbers its bound parameters and its aliases.
 pub(super) struct SqlBuilder {
     pub(super) params: Vec<Value>,
@@ -214,13 +225,15 @@ impl SqlBuilder {
         type_name: &str,
         alias: &str,
         conditions: &[Condition],
+        in_many: bool,
     ) -> Result<Pred, String> {
-        self.node(conn, type_name, alias, &Node::build(conditions), 0)
+        let mode = Mode { conn, in_many };
+        self.node(mode, type_name, alias, &Node::build(conditions), 0)
     }
 
     fn node(
         &mut self,
-        conn: &Connection,
+        mode: Mode,
         type_name: &str,
         alias: &str,
         node: &Node,
@@ -238,7 +251,7 @@ impl SqlBuilder {
                 None => Pred::Const(op.holds_for_null()),
                 Some(def) => match def.kind {
                     PropertyKind::Local => {
-                        if has_column(conn, type_name, name) {
+                        if has_column(mode.conn, type_name, name) {
                             let column = format!("{alias}.{}", quote_ident(name));
                             self.operation(&column, def.type_name == "dateTime", op)
                         } else {
@@ -260,7 +273,7 @@ impl SqlBuilder {
         for (name, sub) in &node.children {
             let p = match relational(type_name, name) {
                 None => Pred::Const(null_holds_missing(type_name, name, sub)),
-                Some((_, many)) => self.hop(conn, type_name, alias, name, many, sub, depth)?,
+                Some((_, many)) => self.hop(mode, type_name, alias, name, many, sub, depth)?,
             };
             pred = pred.and(p);
             if pred == Pred::Const(false) {
@@ -274,7 +287,7 @@ impl SqlBuilder {
     #[allow(clippy::too_many_arguments)]
     fn hop(
         &mut self,
-        conn: &Connection,
+        mode: Mode,
         type_name: &str,
         alias: &str,
         name: &str,
@@ -300,12 +313,13 @@ impl SqlBuilder {
                 None => Pred::Const(true),
             };
             let inner = self.alias();
-            let nested = self.node(conn, rel.target, &inner, sub, depth + 1)?;
-            let m = self.through(rel, alias, &inner, nested, to_one);
+            let nested = self.node(mode, rel.target, &inner, sub, depth + 1)?;
+            let m = self.through(rel, alias, &inner, nested, to_one || mode.in_many);
             matched = matched.or(guard.clone().and(m));
             if when_absent {
                 let inner = self.alias();
-                let any = self.through(rel, alias, &inner, Pred::Const(true), to_one);
+                // `EXISTS`, not `IN`: a missing key (NULL) is no related object.
+                let any = self.through(rel, alias, &inner, Pred::Const(true), false);
                 present = present.or(guard.and(any));
             }
         }
@@ -315,14 +329,16 @@ impl SqlBuilder {
         Ok(matched)
     }
 
-    /// "Some row of `rel` for parent `parent_alias` satisfies `nested`".
+    /// "Some row of `rel` for parent `parent_alias` satisfies `nested`": an `IN` over an
+    /// uncorrelated subquery when `uncorrelated` (and the relation's join allows it), an
+    /// `EXISTS` otherwise.
     fn through(
         &mut self,
         rel: &Relation,
         parent_alias: &str,
         inner: &str,
         nested: Pred,
-        to_one: bool,
+        uncorrelated: bool,
     ) -> Pred {
         if nested == Pred::Const(false) {
             return nested;
@@ -335,7 +351,7 @@ impl SqlBuilder {
                 "EXISTS (SELECT 1 FROM (SELECT {inner}.* FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}) AS {inner} WHERE {nested_sql})"
             ));
         }
-        if to_one {
+        if uncorrelated {
             // `{r}.x = {parent} AND rest` → `key IN (SELECT {r}.x FROM … WHERE rest AND …)`:
             // uncorrelated, so SQLite evaluates it once and may use an index on the key.
             let (_, rel_on, _) = Self::relation_sql(rel, inner, "\u{1}");
@@ -640,6 +656,63 @@ fn count_holds_for_zero(op: &Operation) -> bool {
     }
 }
 
+/// One way of writing a list query: the page and count statements and their parameters.
+struct Plan {
+    page: String,
+    count: String,
+    params: Vec<Value>,
+}
+
+/// How long a first plan may run before the other one is tried: 25 ms, or
+/// `SOFTLAYER_EMULATOR_PLAN_BUDGET_MS` (0 always tries the second plan, as the tests do
+/// to check that both give the same answers).
+fn plan_budget() -> Duration {
+    static BUDGET: OnceLock<Duration> = OnceLock::new();
+    *BUDGET.get_or_init(|| {
+        let ms = std::env::var("SOFTLAYER_EMULATOR_PLAN_BUDGET_MS")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(25);
+        Duration::from_millis(ms)
+    })
+}
+
+/// Runs `f` with a time budget; `None` when the budget ran out (the statement was
+/// interrupted), the result otherwise.
+fn within<T>(
+    conn: &Connection,
+    budget: Option<Duration>,
+    f: impl FnOnce() -> std::result::Result<T, QueryError>,
+) -> std::result::Result<Option<T>, QueryError> {
+    let Some(budget) = budget else {
+        return f().map(Some);
+    };
+    let deadline = Instant::now() + budget;
+    let every = if budget.is_zero() { 1 } else { 1000 };
+    conn.progress_handler(every, Some(move || Instant::now() >= deadline));
+    let out = f();
+    conn.progress_handler(0, None::<fn() -> bool>);
+    match out {
+        Err(QueryError::Store(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))))
+            if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+        {
+            Ok(None)
+        }
+        other => other.map(Some),
+    }
+}
+
+/// Lists `target` rows of `from` matching `on` and the query's filter, in the filter's
+/// order then `default_order`, limited as asked, with the total before the limit.
+///
+/// SQLite's planner assumes a filter's matches are spread evenly over any order, so for
+/// a page it may walk an index in the requested order and stop after the limit, which is
+/// slow when the matches are all at the far end (`createDate > sysdate - 7` in id order).
+/// And for conditions through lists (`updates.entry`) an `EXISTS` per row is best when
+/// few rows are tested and an uncorrelated `IN` when most are. So each statement is
+/// written two ways: the planner's free choice with `EXISTS` first, within
+/// [`plan_budget`]; if that runs out, the other (`IN`, and for a limited page a sort of
+/// all matches, so that the most selective index finds them).
 pub(super) fn list(
     conn: &Connection,
     b: &mut SqlBuilder,
@@ -649,62 +722,93 @@ pub(super) fn list(
     default_order: &str,
     query: &ListQuery,
 ) -> std::result::Result<Page, QueryError> {
-    let mut where_pred = Pred::Sql(on.to_string());
-    let mut order = Vec::new();
-    if let Some(filter) = query.filter {
-        let p = b
-            .filter(conn, target, "r0", &filter.conditions)
-            .map_err(QueryError::Filter)?;
-        where_pred = where_pred.and(p);
-        for o in &filter.order {
-            if let Some(expr) = b.order_expr(conn, target, "r0", &o.path, o.descending, 0) {
-                order.push(format!(
-                    "{expr} {}",
-                    if o.descending { "DESC" } else { "ASC" }
-                ));
+    let limit = query.limit.unwrap_or_default();
+    let plan = |b: &mut SqlBuilder, alternative: bool| -> std::result::Result<Plan, QueryError> {
+        let mut where_pred = Pred::Sql(on.to_string());
+        let mut order = Vec::new();
+        if let Some(filter) = query.filter {
+            let p = b
+                .filter(conn, target, "r0", &filter.conditions, alternative)
+                .map_err(QueryError::Filter)?;
+            where_pred = where_pred.and(p);
+            for o in &filter.order {
+                if let Some(expr) = b.order_expr(conn, target, "r0", &o.path, o.descending, 0) {
+                    let direction = if o.descending { "DESC" } else { "ASC" };
+                    order.push(format!("{expr} {direction}"));
+                }
             }
         }
-    }
-    order.push(default_order.to_string());
-    let where_sql = where_pred.sql();
-    let order_sql = order.join(", ");
-    let limit = query.limit.unwrap_or_default();
-    let params = || params_from_iter(b.params.iter().map(Param));
-    // A capped relation (the last five) keeps the first `cap` of the filtered rows in its
-    // own order; the caller's order and limit apply to those.
-    let (page_sql, count_sql) = match cap {
-        Some(cap) => {
-            let capped = format!(
-                "SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {default_order} LIMIT {cap}"
-            );
-            (
-                format!("SELECT * FROM ({capped}) AS r0 ORDER BY {order_sql}"),
-                format!("SELECT count(*) FROM ({capped})"),
-            )
+        order.extend(default_order.split(", ").map(str::to_string));
+        if alternative && limit.limit.is_some() {
+            // `+term` is no column: no index delivers the order, so all matches are found
+            // by the best index for the conditions, then sorted.
+            for term in &mut order {
+                *term = format!("+{term}");
+            }
         }
-        None => (
-            format!("SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql}"),
-            format!("SELECT count(*) FROM {from} WHERE {where_sql}"),
-        ),
+        let where_sql = where_pred.sql();
+        let order_sql = order.join(", ");
+        // A capped relation (the last five) keeps the first `cap` of the filtered rows in
+        // its own order; the caller's order and limit apply to those.
+        let (page, count) = match cap {
+            Some(cap) => {
+                let capped = format!(
+                    "SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {default_order} LIMIT {cap}"
+                );
+                (
+                    format!("SELECT * FROM ({capped}) AS r0 ORDER BY {order_sql}"),
+                    format!("SELECT count(*) FROM ({capped})"),
+                )
+            }
+            None => (
+                format!("SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql}"),
+                format!("SELECT count(*) FROM {from} WHERE {where_sql}"),
+            ),
+        };
+        let page = format!(
+            "{page} LIMIT {} OFFSET {}",
+            limit
+                .limit
+                .map(|l| l.min(i64::MAX as u64) as i64)
+                .unwrap_or(-1),
+            limit.offset.min(i64::MAX as u64)
+        );
+        Ok(Plan {
+            page,
+            count,
+            params: std::mem::take(&mut b.params),
+        })
     };
-    let sql = format!(
-        "{page_sql} LIMIT {} OFFSET {}",
-        limit
-            .limit
-            .map(|l| l.min(i64::MAX as u64) as i64)
-            .unwrap_or(-1),
-        limit.offset.min(i64::MAX as u64)
-    );
-    let rows = query_rows(conn, target, &sql, &b.params)?;
+    let start = (b.params.clone(), b.aliases);
+    let first = plan(b, false)?;
+    *b = SqlBuilder {
+        params: start.0,
+        aliases: start.1,
+    };
+    let second = plan(b, true)?;
+    let run_page =
+        |p: &Plan| query_rows(conn, target, &p.page, &p.params).map_err(QueryError::from);
+    let run_count = |p: &Plan| -> std::result::Result<u64, QueryError> {
+        let n: i64 = conn
+            .prepare_cached(&p.count)?
+            .query_row(params_from_iter(p.params.iter().map(Param)), |r| r.get(0))?;
+        Ok(n as u64)
+    };
+    let page_differs = first.page != second.page;
+    let rows = match within(conn, page_differs.then(plan_budget), || run_page(&first))? {
+        Some(rows) => rows,
+        None => run_page(&second)?,
+    };
     // The total is the page itself when the page is not cut short by the limit.
     let cut = limit.limit.is_some_and(|l| rows.len() as u64 >= l);
     let total = if !cut && (!rows.is_empty() || limit.offset == 0) {
         limit.offset + rows.len() as u64
     } else {
-        let n: i64 = conn
-            .prepare_cached(&count_sql)?
-            .query_row(params(), |r| r.get(0))?;
-        n as u64
+        let count_differs = first.count != second.count;
+        match within(conn, count_differs.then(plan_budget), || run_count(&first))? {
+            Some(n) => n,
+            None => run_count(&second)?,
+        }
     };
     Ok(Page { rows, total })
 }
@@ -721,7 +825,9 @@ fn explain(
         params: vec![],
         aliases: 0,
     };
-    let p = b.filter(conn, type_name, "r0", &filter.conditions).unwrap();
+    let p = b
+        .filter(conn, type_name, "r0", &filter.conditions, false)
+        .unwrap();
     (p.sql(), b.params)
 }
 

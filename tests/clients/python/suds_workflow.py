@@ -2,9 +2,10 @@
 
 Usage: python suds_workflow.py BASE_URL USERNAME API_KEY BODY_FILE
 
-Loads {BASE_URL}/soap/v3.1/{Service}?wsdl for each service, creates every header and
-the ticket template with the client's type factory (so suds writes them with xsi:type
-annotations, as rpc/encoded asks), and runs the same steps as zeep_workflow.py. suds
+Loads {BASE_URL}/soap/v3.1/{Service}?wsdl for each service, creates every header with
+the client's type factory and passes the ticket template as a dict (suds writes both
+with xsi:type annotations, as rpc/encoded asks), and runs the same steps as
+zeep_workflow.py. suds
 does not hand SOAP response headers to the caller, so the totalItems header is read
 from the last received envelope. Prints one JSON object on stdout.
 """
@@ -63,7 +64,9 @@ def main():
     out["subjects"] = len(subjects)
     subject = subjects[0]
 
-    template = make("SoftLayer_Ticket", "SoftLayer_Ticket", subjectId=subject.id, title="suds ticket")
+    # A dict, not factory.create("SoftLayer_Ticket"): suds' factory builds the whole
+    # graph of types a SoftLayer_Ticket reaches, and that graph is the API's.
+    template = {"subjectId": subject.id, "title": "suds ticket"}
     created = call("SoftLayer_Ticket", "createStandardTicket", template, body)
     out["created"] = {"id": created.id, "subjectId": created.subjectId, "title": created.title}
 

@@ -1,0 +1,1659 @@
+//! Object filters, orderings, result limits and totals, table-driven.
+//!
+//! Each test loads a known set of tickets (with updates and device attachments, dates
+//! chosen around daylight-saving changes and relative to now, titles with mixed case,
+//! non-ASCII letters and LIKE wildcards) into a fresh database with
+//! `softlayer-ticket-server load`, starts the server on it, sends each filter over
+//! XML-RPC, and compares the answer with what the test computes itself from the same
+//! tickets (plus the seed's own), following the semantics documented in
+//! `src/schema/filter.rs`.
+
+mod common;
+
+use common::*;
+use serde_json::{Value as Json, json};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const DAY: i64 = 86_400;
+
+// ---------------------------------------------------------------------------------------
+// The model: tickets as the test knows them
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+struct Upd {
+    id: i64,
+    editor_type: String,
+    editor: i64,
+    entry: String,
+}
+
+#[derive(Clone, Debug)]
+struct Tk {
+    id: i64,
+    title: Option<String>,
+    priority: Option<i64>,
+    status: i64,
+    subject: Option<i64>,
+    assigned: Option<i64>,
+    /// Epoch seconds.
+    created: i64,
+    created_text: String,
+    modified: i64,
+    updates: Vec<Upd>,
+    hardware: Vec<i64>,
+    guests: Vec<i64>,
+}
+
+/// Names the nested paths lead to, from the seed files.
+struct Names {
+    status: HashMap<i64, String>,
+    subject_category: HashMap<i64, String>,
+    users: HashMap<i64, String>,
+    employees: HashMap<i64, String>,
+    hardware: HashMap<i64, String>,
+    guests: HashMap<i64, String>,
+}
+
+fn names() -> Names {
+    let catalog = seed("catalog");
+    let demo = seed("demo");
+    let map = |doc: &Json, section: &str, key: &str| -> HashMap<i64, String> {
+        doc[section]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["id"].as_i64().unwrap(),
+                    o[key].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let categories = map(&catalog, "SoftLayer_Ticket_Subject_Category", "name");
+    let subject_category = catalog["SoftLayer_Ticket_Subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let c = s["categoryId"].as_i64().unwrap();
+            (s["id"].as_i64().unwrap(), categories[&c].clone())
+        })
+        .collect();
+    Names {
+        status: map(&catalog, "SoftLayer_Ticket_Status", "name"),
+        subject_category,
+        users: map(&demo, "SoftLayer_User_Customer", "username"),
+        employees: map(&catalog, "SoftLayer_User_Employee", "username"),
+        hardware: map(&demo, "SoftLayer_Hardware", "hostname"),
+        guests: map(&demo, "SoftLayer_Virtual_Guest", "hostname"),
+    }
+}
+
+impl Upd {
+    fn editor_name<'a>(&self, n: &'a Names) -> Option<&'a str> {
+        match self.editor_type.as_str() {
+            "USER" => n.users.get(&self.editor).map(String::as_str),
+            "EMPLOYEE" => n.employees.get(&self.editor).map(String::as_str),
+            _ => None,
+        }
+    }
+}
+
+/// The demo account's tickets from the seed.
+fn seed_tickets() -> Vec<Tk> {
+    let demo = seed("demo");
+    let mut out: Vec<Tk> = Vec::new();
+    for t in demo["SoftLayer_Ticket"].as_array().unwrap() {
+        if t["accountId"].as_i64() != Some(DEMO.account_id) {
+            continue;
+        }
+        let id = t["id"].as_i64().unwrap();
+        let updates = demo["SoftLayer_Ticket_Update"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["ticketId"].as_i64() == Some(id))
+            .map(|u| Upd {
+                id: u["id"].as_i64().unwrap(),
+                editor_type: u["editorType"].as_str().unwrap().to_string(),
+                editor: u["editorId"].as_i64().unwrap(),
+                entry: u["entry"].as_str().unwrap().to_string(),
+            })
+            .collect();
+        let devices = |section: &str, column: &str| -> Vec<i64> {
+            demo.get(section)
+                .and_then(Json::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter(|l| l["ticketId"].as_i64() == Some(id))
+                        .map(|l| l[column].as_i64().unwrap())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let created_text = t["createDate"].as_str().unwrap().to_string();
+        out.push(Tk {
+            id,
+            title: t["title"].as_str().map(str::to_string),
+            priority: t["priority"].as_i64(),
+            status: t["statusId"].as_i64().unwrap(),
+            subject: t["subjectId"].as_i64(),
+            assigned: t["assignedUserId"].as_i64(),
+            created: epoch_seconds(&created_text),
+            created_text,
+            modified: epoch_seconds(t["modifyDate"].as_str().unwrap()),
+            updates,
+            hardware: devices("SoftLayer_Ticket_Attachment_Hardware", "hardwareId"),
+            guests: devices(
+                "SoftLayer_Ticket_Attachment_Virtual_Guest",
+                "virtualGuestId",
+            ),
+        });
+    }
+    out
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// An instant written with a UTC offset (seconds east), as the API writes dates.
+fn iso(epoch: i64, offset: i64) -> String {
+    let local = epoch + offset;
+    let (y, m, d) = civil_from_days(local.div_euclid(DAY));
+    let s = local.rem_euclid(DAY);
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60,
+        offset.abs() / 3600,
+        offset.abs() / 60 % 60
+    )
+}
+
+/// US Central daylight time, 2024–2026, by the calendar: (first day, last day) on which
+/// local midnight is in CDT (DST starts at 2:00 on the second Sunday of March and ends
+/// at 2:00 on the first Sunday of November).
+fn midnight_is_daylight(y: i64, m: i64, d: i64) -> bool {
+    let (start, end) = match y {
+        2024 => ((3, 10), (11, 3)),
+        2025 => ((3, 9), (11, 2)),
+        2026 => ((3, 8), (11, 1)),
+        _ => panic!("the test's time-zone table covers 2024-2026, not {y}"),
+    };
+    (m, d) > start && (m, d) <= end
+}
+
+/// The UTC span of a whole day in US Central time.
+fn central_day(y: i64, m: i64, d: i64) -> (i64, i64) {
+    let at = |y, m, d| {
+        let offset = if midnight_is_daylight(y, m, d) { 5 } else { 6 };
+        days_from_civil(y, m, d) * DAY + offset * 3600
+    };
+    let (ny, nm, nd) = civil_from_days(days_from_civil(y, m, d) + 1);
+    (at(y, m, d), at(ny, nm, nd))
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Builder for the test's own tickets.
+struct Set {
+    tickets: Vec<Tk>,
+    next_update: i64,
+}
+
+impl Set {
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        title: Option<&str>,
+        priority: Option<i64>,
+        status: i64,
+        subject: Option<i64>,
+        assigned: Option<i64>,
+        created_text: &str,
+        updates: &[(&str, i64, &str)],
+        hardware: &[i64],
+        guests: &[i64],
+    ) {
+        let id = 170_000_001 + self.tickets.len() as i64;
+        let created = epoch_seconds(created_text);
+        let updates = updates
+            .iter()
+            .map(|(t, e, entry)| {
+                self.next_update += 1;
+                Upd {
+                    id: self.next_update,
+                    editor_type: t.to_string(),
+                    editor: *e,
+                    entry: entry.to_string(),
+                }
+            })
+            .collect();
+        self.tickets.push(Tk {
+            id,
+            title: title.map(str::to_string),
+            priority,
+            status,
+            subject,
+            assigned,
+            created,
+            created_text: created_text.to_string(),
+            modified: created + 3600 * (1 + self.tickets.len() as i64 % 5),
+            updates,
+            hardware: hardware.to_vec(),
+            guests: guests.to_vec(),
+        });
+    }
+}
+
+const OPEN: i64 = 1001;
+const CLOSED: i64 = 1002;
+const ASSIGNED: i64 = 1004;
+
+/// The tickets the tests add to the demo account.
+fn own_tickets(now: i64) -> Vec<Tk> {
+    let mut s = Set {
+        tickets: Vec::new(),
+        next_update: 570_000_000,
+    };
+    let ago = |days: f64, offset: i64| iso(now - (days * DAY as f64) as i64, offset);
+    let u = |e: i64| ("USER", e);
+    let _ = u;
+    // title, priority, status, subject, assigned, created, updates, hardware, guests
+    s.add(
+        Some("Disk failure on web01"),
+        Some(1),
+        OPEN,
+        Some(1005),
+        Some(5001),
+        &ago(0.25, -6 * 3600),
+        &[
+            ("USER", 5001, "web01 reports a failed disk in bay 3"),
+            ("EMPLOYEE", 301, "A technician is on the way."),
+        ],
+        &[8001],
+        &[],
+    );
+    s.add(
+        Some("disk FAILURE on db01"),
+        Some(2),
+        ASSIGNED,
+        Some(1005),
+        Some(5002),
+        &ago(3.0, 0),
+        &[
+            ("USER", 5002, "db01: RAID degraded, disk 2 missing"),
+            ("EMPLOYEE", 302, "Replacing the disk tonight."),
+            ("USER", 5002, "Thanks."),
+        ],
+        &[8002],
+        &[9001],
+    );
+    s.add(
+        Some("Kernel panic on web02"),
+        Some(1),
+        CLOSED,
+        Some(1003),
+        Some(5001),
+        &ago(10.0, -5 * 3600),
+        &[
+            ("USER", 5001, "web02 crashed with a kernel panic"),
+            ("EMPLOYEE", 303, "Rebooted; closing."),
+        ],
+        &[],
+        &[],
+    );
+    s.add(
+        Some("Reboot request for gpu01"),
+        Some(3),
+        OPEN,
+        Some(1003),
+        None,
+        &ago(45.0, 2 * 3600),
+        &[("USER", 5003, "Please reboot gpu01 at 02:00.")],
+        &[8003],
+        &[],
+    );
+    s.add(
+        Some("Latency to the Zürich office"),
+        Some(4),
+        CLOSED,
+        Some(1021),
+        Some(5003),
+        "2025-01-15T12:00:00-06:00",
+        &[
+            ("USER", 5003, "Pings to Zürich take 300 ms"),
+            ("EMPLOYEE", 301, "Routed around the congested link."),
+        ],
+        &[],
+        &[9002],
+    );
+    s.add(
+        Some("ZÜRICH backup job failed"),
+        Some(2),
+        OPEN,
+        Some(1141),
+        Some(5002),
+        "2025-07-04T13:05:09-05:00",
+        &[("USER", 5002, "The backup to ZÜRICH failed again")],
+        &[],
+        &[],
+    );
+    s.add(
+        Some("100% CPU on app_01"),
+        Some(3),
+        CLOSED,
+        Some(1201),
+        Some(5001),
+        // 2025-03-09 is the day DST starts: 01:30 CST.
+        "2025-03-09T07:30:00+00:00",
+        &[("USER", 5001, "app_01 is at 100% CPU")],
+        &[],
+        &[9001],
+    );
+    s.add(
+        Some("Question about invoice 4021"),
+        None,
+        CLOSED,
+        Some(1202),
+        Some(5003),
+        // 2025-03-09 03:30 CDT, the same day after the change.
+        "2025-03-09T03:30:00-05:00",
+        &[
+            ("USER", 5003, "Invoice 4021 has two bandwidth items"),
+            ("EMPLOYEE", 303, "One was a duplicate; credited."),
+        ],
+        &[],
+        &[],
+    );
+    s.add(
+        None,
+        Some(4),
+        OPEN,
+        None,
+        Some(5001),
+        // 2025-11-02 01:30 CDT (the first of the two 01:30s).
+        "2025-11-02T01:30:00-05:00",
+        &[("USER", 5001, "untitled ticket body")],
+        &[],
+        &[],
+    );
+    s.add(
+        Some("Reboot"),
+        Some(2),
+        CLOSED,
+        Some(1003),
+        None,
+        // 2025-11-02 01:30 CST (the second 01:30).
+        "2025-11-02T01:30:00-06:00",
+        &[
+            ("USER", 5002, "reboot please"),
+            ("EMPLOYEE", 302, "done"),
+            ("USER", 5002, "confirmed"),
+            ("EMPLOYEE", 302, "closing"),
+        ],
+        &[8001, 8003],
+        &[],
+    );
+    s.add(
+        Some("reboot"),
+        Some(3),
+        ASSIGNED,
+        Some(1061),
+        Some(5002),
+        "2024-12-31T23:59:59-06:00",
+        &[("USER", 5002, "lower-case reboot")],
+        &[],
+        &[],
+    );
+    s.add(
+        Some("back\\slash and under_score"),
+        Some(1),
+        OPEN,
+        Some(1101),
+        Some(5003),
+        "2025-01-31T18:00:00-06:00",
+        &[("USER", 5003, "path C:\\temp\\x")],
+        &[],
+        &[],
+    );
+    s.add(
+        Some("Cancel server web01"),
+        Some(4),
+        CLOSED,
+        Some(1002),
+        Some(5001),
+        "2025-02-01T00:30:00-06:00",
+        &[
+            ("USER", 5001, "Cancel web01 please"),
+            ("EMPLOYEE", 303, "Cancelled"),
+        ],
+        &[8001],
+        &[],
+    );
+    s.add(
+        Some("web01 is down"),
+        Some(1),
+        OPEN,
+        Some(1005),
+        Some(5001),
+        &ago(1.5, -6 * 3600),
+        &[
+            ("EMPLOYEE", 301, "Our monitoring shows web01 down"),
+            ("USER", 5001, "Yes, web01 is down for us too"),
+        ],
+        &[8001],
+        &[9002],
+    );
+    s.add(
+        Some("Ordre de réinstallation"),
+        Some(3),
+        OPEN,
+        Some(1061),
+        Some(5003),
+        &ago(60.0, -5 * 3600),
+        &[("USER", 5003, "Réinstallez le système, s'il vous plaît")],
+        &[],
+        &[],
+    );
+    s.tickets
+}
+
+/// The load document for the test's tickets.
+fn document(tickets: &[Tk]) -> Json {
+    let mut rows = Vec::new();
+    let mut updates = Vec::new();
+    let mut hardware = Vec::new();
+    let mut guests = Vec::new();
+    for t in tickets {
+        let mut row = json!({
+            "id": t.id,
+            "accountId": DEMO.account_id,
+            "statusId": t.status,
+            "createDate": t.created_text,
+            "modifyDate": iso(t.modified, 0),
+            "lastEditDate": iso(t.modified, 0),
+            "totalUpdateCount": t.updates.len(),
+            "userEditableFlag": true,
+        });
+        let r = row.as_object_mut().unwrap();
+        if let Some(title) = &t.title {
+            r.insert("title".into(), json!(title));
+        }
+        if let Some(p) = t.priority {
+            r.insert("priority".into(), json!(p));
+        }
+        if let Some(s) = t.subject {
+            r.insert("subjectId".into(), json!(s));
+        }
+        if let Some(a) = t.assigned {
+            r.insert("assignedUserId".into(), json!(a));
+        }
+        rows.push(row);
+        for u in &t.updates {
+            updates.push(json!({
+                "id": u.id, "ticketId": t.id, "entry": u.entry, "createDate": t.created_text,
+                "editorId": u.editor, "editorType": u.editor_type,
+            }));
+        }
+        for (i, h) in t.hardware.iter().enumerate() {
+            hardware.push(json!({
+                "id": 770_000_000 + t.id % 1000 * 10 + i as i64, "ticketId": t.id,
+                "attachmentId": h, "hardwareId": h, "createDate": t.created_text,
+            }));
+        }
+        for (i, g) in t.guests.iter().enumerate() {
+            guests.push(json!({
+                "id": 780_000_000 + t.id % 1000 * 10 + i as i64, "ticketId": t.id,
+                "attachmentId": g, "virtualGuestId": g, "createDate": t.created_text,
+            }));
+        }
+    }
+    json!({
+        "SoftLayer_Ticket": rows,
+        "SoftLayer_Ticket_Update": updates,
+        "SoftLayer_Ticket_Attachment_Hardware": hardware,
+        "SoftLayer_Ticket_Attachment_Virtual_Guest": guests,
+    })
+}
+
+/// A server started with `SOFTLAYER_EMULATOR_PLAN_BUDGET_MS=0`: every query that has a
+/// second way of being written (see `store/query.rs`) is answered that second way.
+struct SecondPlanServer {
+    child: std::process::Child,
+    addr: std::net::SocketAddr,
+    _dir: TempDir,
+}
+
+impl SecondPlanServer {
+    fn start(db: &str, dir: TempDir) -> SecondPlanServer {
+        let port = free_port();
+        let child = std::process::Command::new(SERVER_BIN)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--db",
+                db,
+            ])
+            .env("SOFTLAYER_EMULATOR_PLAN_BUDGET_MS", "0")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start softlayer-ticket-server");
+        let server = SecondPlanServer {
+            child,
+            addr: ([127, 0, 0, 1], port).into(),
+            _dir: dir,
+        };
+        let started = std::time::Instant::now();
+        loop {
+            let health = http_request(server.addr, "GET", "/health", &[], b"", HTTP_TIMEOUT);
+            if health.is_ok_and(|r| r.status == 200) {
+                return server;
+            }
+            assert!(
+                started.elapsed() < STARTUP_TIMEOUT,
+                "the server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SecondPlanServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+enum Backend {
+    Usual(Server),
+    SecondPlan(SecondPlanServer),
+}
+
+impl Backend {
+    fn xmlrpc(&self, call: &XmlRpcCall) -> XmlRpcReply {
+        match self {
+            Backend::Usual(s) => s.xmlrpc(call),
+            Backend::SecondPlan(s) => {
+                let request = call.body();
+                let path = call.path();
+                let http = http_request(
+                    s.addr,
+                    "POST",
+                    &path,
+                    &[("Content-Type", "text/xml")],
+                    request.as_bytes(),
+                    HTTP_TIMEOUT,
+                )
+                .expect("XML-RPC exchange");
+                let outcome = parse_method_response(&http.body).expect("an XML-RPC answer");
+                XmlRpcReply {
+                    request,
+                    path,
+                    http,
+                    outcome,
+                }
+            }
+        }
+    }
+}
+
+struct Fixture {
+    server: Backend,
+    tickets: Vec<Tk>,
+    names: Names,
+    now: i64,
+}
+
+/// A server on a fresh database holding the seed and the test's tickets.
+fn fixture() -> Fixture {
+    fixture_with(false)
+}
+
+fn fixture_with(second_plan: bool) -> Fixture {
+    let now = now();
+    let own = own_tickets(now);
+    let dir = TempDir::new("filters");
+    let db = dir.path().join("tickets.sqlite3");
+    let doc = dir.path().join("tickets.json");
+    std::fs::write(&doc, serde_json::to_string_pretty(&document(&own)).unwrap()).unwrap();
+    let out = std::process::Command::new(SERVER_BIN)
+        .arg("load")
+        .arg("--db")
+        .arg(&db)
+        .arg(&doc)
+        .output()
+        .expect("run softlayer-ticket-server load");
+    assert!(
+        out.status.success(),
+        "load failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = db.to_str().unwrap().to_string();
+    let server = if second_plan {
+        Backend::SecondPlan(SecondPlanServer::start(&db, dir))
+    } else {
+        Backend::Usual(Server::start_with_db(&db, Some(dir)))
+    };
+    let mut tickets = seed_tickets();
+    tickets.extend(own);
+    Fixture {
+        server,
+        tickets,
+        names: names(),
+        now,
+    }
+}
+
+fn to_xval(v: &Json) -> XVal {
+    match v {
+        Json::Null => XVal::Nil,
+        Json::Bool(b) => xbool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => xint(i),
+            None => XVal::Double(n.as_f64().unwrap()),
+        },
+        Json::String(s) => xstr(s),
+        Json::Array(a) => XVal::Array(a.iter().map(to_xval).collect()),
+        Json::Object(o) => XVal::Struct(o.iter().map(|(k, v)| (k.clone(), to_xval(v))).collect()),
+    }
+}
+
+fn ids_in_order(list: &XVal) -> Vec<i64> {
+    list.array().iter().map(|t| t.member("id").int()).collect()
+}
+
+fn order_by(direction: &str, sort_order: i64) -> Json {
+    json!({"operation": "orderBy", "options": [
+        {"name": "sort", "value": [direction]}, {"name": "sortOrder", "value": [sort_order]}]})
+}
+
+fn opts(name: &str, values: Json) -> Json {
+    json!([{"name": name, "value": values}])
+}
+
+// ---------------------------------------------------------------------------------------
+// The semantics, written independently of the server
+// ---------------------------------------------------------------------------------------
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn contains_ci(v: &Option<String>, needle: &str) -> bool {
+    v.as_deref()
+        .is_some_and(|v| lower(v).contains(&lower(needle)))
+}
+
+fn starts_ci(v: &Option<String>, needle: &str) -> bool {
+    v.as_deref()
+        .is_some_and(|v| lower(v).starts_with(&lower(needle)))
+}
+
+fn ends_ci(v: &Option<String>, needle: &str) -> bool {
+    v.as_deref()
+        .is_some_and(|v| lower(v).ends_with(&lower(needle)))
+}
+
+type Pred = Box<dyn Fn(&Tk, &Names) -> bool>;
+type Order = Box<dyn Fn(&Tk, &Tk, &Names) -> Ordering>;
+
+struct Case {
+    name: &'static str,
+    filter: Json,
+    expect: Pred,
+    order: Option<Order>,
+}
+
+fn case(name: &'static str, filter: Json, expect: impl Fn(&Tk, &Names) -> bool + 'static) -> Case {
+    Case {
+        name,
+        filter,
+        expect: Box::new(expect),
+        order: None,
+    }
+}
+
+fn ordered(
+    name: &'static str,
+    filter: Json,
+    expect: impl Fn(&Tk, &Names) -> bool + 'static,
+    order: impl Fn(&Tk, &Tk, &Names) -> Ordering + 'static,
+) -> Case {
+    Case {
+        name,
+        filter,
+        expect: Box::new(expect),
+        order: Some(Box::new(order)),
+    }
+}
+
+/// NULLs first ascending (SQLite), last descending.
+fn cmp_opt<T: Ord>(a: &Option<T>, b: &Option<T>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(a), Some(b)) => a.cmp(b),
+    }
+}
+
+fn cases(now: i64) -> Vec<Case> {
+    let regex = |p: &str| {
+        let p = p.to_string();
+        move |t: &Tk, _: &Names| {
+            t.title.as_deref().is_some_and(|v| {
+                // The patterns below are simple enough to check by hand.
+                match p.as_str() {
+                    "^(disk|kernel)" => {
+                        let l = lower(v);
+                        l.starts_with("disk") || l.starts_with("kernel")
+                    }
+                    "web0[12]$" => v.ends_with("web01") || v.ends_with("web02"),
+                    _ => unreachable!(),
+                }
+            })
+        }
+    };
+    let (jan15_start, jan15_end) = central_day(2025, 1, 15);
+    let (mar9_start, mar9_end) = central_day(2025, 3, 9);
+    let (nov2_start, nov2_end) = central_day(2025, 11, 2);
+    let (jan1_start, _) = central_day(2025, 1, 1);
+    let (_, jan31_end) = central_day(2025, 1, 31);
+    let (feb1_start, _) = central_day(2025, 2, 1);
+    let july4 = epoch_seconds("2025-07-04T13:05:09-05:00");
+    let week = now - 7 * DAY;
+    let month = now - 30 * DAY;
+    vec![
+        // --- literal operations on a string ---
+        case(
+            "bare value equality",
+            json!({"title": {"operation": "Reboot"}}),
+            |t, _| t.title.as_deref() == Some("Reboot"),
+        ),
+        case(
+            "!= includes missing titles",
+            json!({"title": {"operation": "!= Reboot"}}),
+            |t, _| t.title.as_deref() != Some("Reboot"),
+        ),
+        case(
+            "_= ignores case",
+            json!({"title": {"operation": "_= REBOOT"}}),
+            |t, _| t.title.as_deref().is_some_and(|v| lower(v) == "reboot"),
+        ),
+        case(
+            "_= non-ASCII",
+            json!({"title": {"operation": "_= zürich backup job FAILED"}}),
+            |t, _| {
+                t.title
+                    .as_deref()
+                    .is_some_and(|v| lower(v) == "zürich backup job failed")
+            },
+        ),
+        case(
+            "^= starts with",
+            json!({"title": {"operation": "^= disk"}}),
+            |t, _| starts_ci(&t.title, "disk"),
+        ),
+        case(
+            "!^= does not start with",
+            json!({"title": {"operation": "!^= disk"}}),
+            |t, _| !starts_ci(&t.title, "disk"),
+        ),
+        case(
+            "$= ends with",
+            json!({"title": {"operation": "$= WEB01"}}),
+            |t, _| ends_ci(&t.title, "web01"),
+        ),
+        case(
+            "!$= does not end with",
+            json!({"title": {"operation": "!$= web01"}}),
+            |t, _| !ends_ci(&t.title, "web01"),
+        ),
+        case(
+            "*= contains",
+            json!({"title": {"operation": "*= failure"}}),
+            |t, _| contains_ci(&t.title, "failure"),
+        ),
+        case(
+            "*= non-ASCII ignores case",
+            json!({"title": {"operation": "*= zürich"}}),
+            |t, _| contains_ci(&t.title, "zürich"),
+        ),
+        case(
+            "*= wildcards are literal (%)",
+            json!({"title": {"operation": "*= 100%"}}),
+            |t, _| contains_ci(&t.title, "100%"),
+        ),
+        case(
+            "*= wildcards are literal (_)",
+            json!({"title": {"operation": "*= p_0"}}),
+            |t, _| contains_ci(&t.title, "p_0"),
+        ),
+        case(
+            "*= backslash",
+            json!({"title": {"operation": "*= k\\s"}}),
+            |t, _| contains_ci(&t.title, "k\\s"),
+        ),
+        case(
+            "!*= does not contain",
+            json!({"title": {"operation": "!*= web"}}),
+            |t, _| !contains_ci(&t.title, "web"),
+        ),
+        case(
+            "~ regular expression",
+            json!({"title": {"operation": "~ ^(disk|kernel)"}}),
+            regex("^(disk|kernel)"),
+        ),
+        case(
+            "!~ regular expression",
+            json!({"title": {"operation": "!~ web0[12]$"}}),
+            {
+                let r = regex("web0[12]$");
+                move |t, n| !r(t, n)
+            },
+        ),
+        case(
+            "is null",
+            json!({"title": {"operation": "is null"}}),
+            |t, _| t.title.is_none(),
+        ),
+        case(
+            "not null",
+            json!({"title": {"operation": "not null"}}),
+            |t, _| t.title.is_some(),
+        ),
+        case(
+            "> on text",
+            json!({"title": {"operation": "> R"}}),
+            |t, _| t.title.as_deref().is_some_and(|v| v > "R"),
+        ),
+        case(
+            "in (strings)",
+            json!({"title": {"operation": "in", "options": opts("data", json!(["Reboot", "reboot", "nope"]))}}),
+            |t, _| matches!(t.title.as_deref(), Some("Reboot" | "reboot")),
+        ),
+        case(
+            "not in (strings) includes missing",
+            json!({"title": {"operation": "not in", "options": opts("data", json!(["Reboot", "reboot"]))}}),
+            |t, _| !matches!(t.title.as_deref(), Some("Reboot" | "reboot")),
+        ),
+        case(
+            "or of literal operations",
+            json!({"title": {"operation": "or", "options": opts("data", json!(["^= Kernel", "$= db01", "_= reboot"]))}}),
+            |t, _| {
+                starts_ci(&t.title, "kernel")
+                    || ends_ci(&t.title, "db01")
+                    || t.title.as_deref().is_some_and(|v| lower(v) == "reboot")
+            },
+        ),
+        case(
+            "and of literal operations",
+            json!({"title": {"operation": "and", "options": opts("data", json!(["*= web", "!^= Cancel"]))}}),
+            |t, _| contains_ci(&t.title, "web") && !starts_ci(&t.title, "cancel"),
+        ),
+        // --- integers ---
+        case(
+            "int equality (value)",
+            json!({"priority": {"operation": 1}}),
+            |t, _| t.priority == Some(1),
+        ),
+        case(
+            "int equality (text)",
+            json!({"priority": {"operation": "1"}}),
+            |t, _| t.priority == Some(1),
+        ),
+        case(
+            "int !=",
+            json!({"priority": {"operation": "!= 1"}}),
+            |t, _| t.priority != Some(1),
+        ),
+        case(
+            "int >",
+            json!({"priority": {"operation": "> 2"}}),
+            |t, _| t.priority.is_some_and(|p| p > 2),
+        ),
+        case(
+            "int >=",
+            json!({"priority": {"operation": ">= 2"}}),
+            |t, _| t.priority.is_some_and(|p| p >= 2),
+        ),
+        case(
+            "int <",
+            json!({"priority": {"operation": "< 2"}}),
+            |t, _| t.priority.is_some_and(|p| p < 2),
+        ),
+        case(
+            "int <=",
+            json!({"priority": {"operation": "<= 2"}}),
+            |t, _| t.priority.is_some_and(|p| p <= 2),
+        ),
+        case(
+            "int in",
+            json!({"priority": {"operation": "in", "options": opts("data", json!([1, "4"]))}}),
+            |t, _| matches!(t.priority, Some(1 | 4)),
+        ),
+        case(
+            "int not in",
+            json!({"priority": {"operation": "not in", "options": opts("data", json!([1, 4]))}}),
+            |t, _| !matches!(t.priority, Some(1 | 4)),
+        ),
+        case(
+            "int and (range)",
+            json!({"priority": {"operation": "and", "options": opts("data", json!([">= 2", "<= 3"]))}}),
+            |t, _| t.priority.is_some_and(|p| (2..=3).contains(&p)),
+        ),
+        case(
+            "int is null",
+            json!({"priority": {"operation": "is null"}}),
+            |t, _| t.priority.is_none(),
+        ),
+        case(
+            "id >= (own tickets)",
+            json!({"id": {"operation": ">= 170000001"}}),
+            |t, _| t.id >= 170_000_001,
+        ),
+        // --- dates ---
+        case(
+            "isDate (a whole Central day)",
+            json!({"createDate": {"operation": "isDate", "options": opts("date", json!(["01/15/2025"]))}}),
+            move |t, _| (jan15_start..jan15_end).contains(&t.created),
+        ),
+        case(
+            "isDate on the day DST starts (23 hours)",
+            json!({"createDate": {"operation": "isDate", "options": opts("date", json!(["3/9/2025"]))}}),
+            move |t, _| (mar9_start..mar9_end).contains(&t.created),
+        ),
+        case(
+            "isDate on the day DST ends (25 hours)",
+            json!({"createDate": {"operation": "isDate", "options": opts("date", json!(["11/02/2025"]))}}),
+            move |t, _| (nov2_start..nov2_end).contains(&t.created),
+        ),
+        case(
+            "isDate with a time (that second)",
+            json!({"createDate": {"operation": "isDate", "options": opts("date", json!(["07/04/2025 13:05:09"]))}}),
+            move |t, _| t.created == july4,
+        ),
+        case(
+            "isDate ISO with offset",
+            json!({"createDate": {"operation": "isDate", "options": opts("date", json!(["2025-07-04T18:05:09Z"]))}}),
+            move |t, _| t.created == july4,
+        ),
+        case(
+            "lessThanDate (before the day starts)",
+            json!({"createDate": {"operation": "lessThanDate", "options": opts("date", json!(["01/15/2025"]))}}),
+            move |t, _| t.created < jan15_start,
+        ),
+        case(
+            "greaterThanDate (after the day ends)",
+            json!({"createDate": {"operation": "greaterThanDate", "options": opts("date", json!(["01/15/2025"]))}}),
+            move |t, _| t.created >= jan15_end,
+        ),
+        case(
+            "betweenDate (whole days, both included)",
+            json!({"createDate": {"operation": "betweenDate", "options": [
+            {"name": "startDate", "value": ["01/01/2025"]}, {"name": "endDate", "value": ["01/31/2025"]}]}}),
+            move |t, _| (jan1_start..jan31_end).contains(&t.created),
+        ),
+        case(
+            "betweenDate with times",
+            json!({"createDate": {"operation": "betweenDate", "options": [
+            {"name": "startDate", "value": ["01/31/2025 18:00:00"]}, {"name": "endDate", "value": ["02/01/2025 00:30:00"]}]}}),
+            move |t, _| (feb1_start - 6 * 3600..=feb1_start + 1800).contains(&t.created),
+        ),
+        case(
+            "> a date (after that day)",
+            json!({"createDate": {"operation": "> 03/09/2025"}}),
+            move |t, _| t.created >= mar9_end,
+        ),
+        case(
+            ">= a date (from its start)",
+            json!({"createDate": {"operation": ">= 03/09/2025"}}),
+            move |t, _| t.created >= mar9_start,
+        ),
+        case(
+            "<= an ISO instant",
+            json!({"createDate": {"operation": "<= 2025-11-02T06:30:00Z"}}),
+            |t, _| t.created <= epoch_seconds("2025-11-02T06:30:00Z"),
+        ),
+        case(
+            "= an instant given in another offset",
+            json!({"createDate": {"operation": "2025-11-02T08:30:00+01:00"}}),
+            |t, _| t.created == epoch_seconds("2025-11-02T07:30:00Z"),
+        ),
+        case(
+            "> sysdate - 7",
+            json!({"createDate": {"operation": "> sysdate - 7"}}),
+            move |t, _| t.created > week,
+        ),
+        case(
+            ">= currentDate - 7",
+            json!({"createDate": {"operation": ">= currentDate - 7"}}),
+            move |t, _| {
+                // No ticket is within a day of the boundary (between 7 and 8 days ago).
+                t.created > now - 8 * DAY && {
+                    assert!(t.created > week, "a test ticket sits on the boundary");
+                    true
+                }
+            },
+        ),
+        case(
+            "< sysdate - 30",
+            json!({"createDate": {"operation": "<sysdate-30"}}),
+            move |t, _| t.created < month,
+        ),
+        case(
+            "modifyDate not null and createDate in 2025",
+            json!({
+            "modifyDate": {"operation": "not null"},
+            "createDate": {"operation": "betweenDate", "options": [
+                {"name": "startDate", "value": ["2025-01-01"]}, {"name": "endDate", "value": ["2025-12-31"]}]}}),
+            |t, _| {
+                let (s, _) = central_day(2025, 1, 1);
+                let (_, e) = central_day(2025, 12, 31);
+                (s..e).contains(&t.created)
+            },
+        ),
+        // --- several conditions ---
+        case(
+            "several conditions all apply",
+            json!({
+            "priority": {"operation": 1}, "statusId": {"operation": "!= 1002"}, "title": {"operation": "*= web"}}),
+            |t, _| t.priority == Some(1) && t.status != CLOSED && contains_ci(&t.title, "web"),
+        ),
+        // --- paths through relations ---
+        case(
+            "status.name (to one)",
+            json!({"status": {"name": {"operation": "Open"}}}),
+            |t, n| n.status[&t.status] == "Open",
+        ),
+        case(
+            "status.name in",
+            json!({"status": {"name": {"operation": "in", "options": opts("data", json!(["Open", "Assigned"]))}}}),
+            |t, n| n.status[&t.status] != "Closed",
+        ),
+        case(
+            "subject.category.name (two levels)",
+            json!({"subject": {"category": {"name": {"operation": "Support"}}}}),
+            |t, n| {
+                t.subject
+                    .is_some_and(|s| n.subject_category[&s] == "Support")
+            },
+        ),
+        case(
+            "subject.category.name != (absent subject counts)",
+            json!({"subject": {"category": {"name": {"operation": "!= Support"}}}}),
+            |t, n| {
+                t.subject
+                    .is_none_or(|s| n.subject_category[&s] != "Support")
+            },
+        ),
+        case(
+            "assignedUser.username",
+            json!({"assignedUser": {"username": {"operation": "demo-ops"}}}),
+            |t, n| t.assigned.is_some_and(|a| n.users[&a] == "demo-ops"),
+        ),
+        case(
+            "assignedUser.id is null (unassigned)",
+            json!({"assignedUser": {"id": {"operation": "is null"}}}),
+            |t, _| t.assigned.is_none(),
+        ),
+        case(
+            "assignedUser.id not null",
+            json!({"assignedUser": {"id": {"operation": "not null"}}}),
+            |t, _| t.assigned.is_some(),
+        ),
+        case(
+            "updates.entry (to many: some update)",
+            json!({"updates": {"entry": {"operation": "*= disk"}}}),
+            |t, _| t.updates.iter().any(|u| lower(&u.entry).contains("disk")),
+        ),
+        case(
+            "updates: two conditions on the same update",
+            json!({"updates": {
+            "entry": {"operation": "*= web01"}, "editorType": {"operation": "EMPLOYEE"}}}),
+            |t, _| {
+                t.updates
+                    .iter()
+                    .any(|u| lower(&u.entry).contains("web01") && u.editor_type == "EMPLOYEE")
+            },
+        ),
+        case(
+            "updates.entry !*= (some update without)",
+            json!({"updates": {"entry": {"operation": "!*= reboot"}}}),
+            |t, _| {
+                t.updates
+                    .iter()
+                    .any(|u| !lower(&u.entry).contains("reboot"))
+            },
+        ),
+        case(
+            "updates.editor.username (customer or employee)",
+            json!({"updates": {"editor": {"username": {"operation": "sl-billing-kchen"}}}}),
+            |t, n| {
+                t.updates
+                    .iter()
+                    .any(|u| u.editor_name(n) == Some("sl-billing-kchen"))
+            },
+        ),
+        case(
+            "updates.editor.username ^= (customers)",
+            json!({"updates": {"editor": {"username": {"operation": "^= demo-"}}}}),
+            |t, n| {
+                t.updates
+                    .iter()
+                    .any(|u| u.editor_name(n).is_some_and(|x| x.starts_with("demo-")))
+            },
+        ),
+        case(
+            "attachedHardware.hostname",
+            json!({"attachedHardware": {"hostname": {"operation": "web01"}}}),
+            |t, n| t.hardware.iter().any(|h| n.hardware[h] == "web01"),
+        ),
+        case(
+            "attachedHardware.hostname in",
+            json!({"attachedHardware": {"hostname": {"operation": "in", "options": opts("data", json!(["db01", "gpu01"]))}}}),
+            |t, n| {
+                t.hardware
+                    .iter()
+                    .any(|h| matches!(n.hardware[h].as_str(), "db01" | "gpu01"))
+            },
+        ),
+        case(
+            "attachedVirtualGuests.hostname",
+            json!({"attachedVirtualGuests": {"hostname": {"operation": "$= 02"}}}),
+            |t, n| t.guests.iter().any(|g| n.guests[g].ends_with("02")),
+        ),
+        case(
+            "updateCount (a count property)",
+            json!({"updateCount": {"operation": ">= 3"}}),
+            |t, _| t.updates.len() >= 3,
+        ),
+        case(
+            "attachedHardwareCount = 0",
+            json!({"attachedHardwareCount": {"operation": 0}}),
+            |t, _| t.hardware.is_empty(),
+        ),
+        case(
+            "firstUpdate.editorType (capped to one)",
+            json!({"firstUpdate": {"editorType": {"operation": "EMPLOYEE"}}}),
+            |t, _| {
+                t.updates
+                    .iter()
+                    .min_by_key(|u| u.id)
+                    .is_some_and(|u| u.editor_type == "EMPLOYEE")
+            },
+        ),
+        case(
+            "lastUpdate.entry (capped to one)",
+            json!({"lastUpdate": {"entry": {"operation": "*= clos"}}}),
+            |t, _| {
+                t.updates
+                    .iter()
+                    .max_by_key(|u| u.id)
+                    .is_some_and(|u| lower(&u.entry).contains("clos"))
+            },
+        ),
+        case(
+            "relation and local together",
+            json!({
+            "status": {"name": {"operation": "!= Closed"}},
+            "updates": {"editor": {"username": {"operation": "^= sl-support"}}},
+            "priority": {"operation": "<= 2"}}),
+            |t, n| {
+                n.status[&t.status] != "Closed"
+                    && t.updates.iter().any(|u| {
+                        u.editor_name(n)
+                            .is_some_and(|x| x.starts_with("sl-support"))
+                    })
+                    && t.priority.is_some_and(|p| p <= 2)
+            },
+        ),
+        case(
+            "unknown properties are ignored",
+            json!({"nope": {"operation": 1}, "status": {"nothing": {"operation": "x"}}}),
+            |_, _| true,
+        ),
+        // --- ordering ---
+        ordered(
+            "orderBy createDate DESC",
+            json!({"createDate": order_by("DESC", 0)}),
+            |_, _| true,
+            |a, b, _| b.created.cmp(&a.created),
+        ),
+        ordered(
+            "orderBy priority ASC then createDate DESC (sortOrder)",
+            json!({
+            "createDate": order_by("DESC", 1), "priority": order_by("ASC", 0)}),
+            |_, _| true,
+            |a, b, _| cmp_opt(&a.priority, &b.priority).then(b.created.cmp(&a.created)),
+        ),
+        ordered(
+            "orderBy title ASC with a filter",
+            json!({"title": order_by("ASC", 0), "priority": {"operation": ">= 2"}}),
+            |t, _| t.priority.is_some_and(|p| p >= 2),
+            |a, b, _| cmp_opt(&a.title, &b.title),
+        ),
+        ordered(
+            "orderBy a related property (status.name DESC)",
+            json!({"status": {"name": order_by("DESC", 0)}}),
+            |_, _| true,
+            |a, b, n| n.status[&b.status].cmp(&n.status[&a.status]),
+        ),
+        ordered(
+            "orderBy a count (updateCount DESC)",
+            json!({"updateCount": order_by("DESC", 0)}),
+            |_, _| true,
+            |a, b, _| b.updates.len().cmp(&a.updates.len()),
+        ),
+        ordered(
+            "filter on a relation, newest first",
+            json!({
+            "updates": {"entry": {"operation": "*= web01"}}, "createDate": order_by("DESC", 0)}),
+            |t, _| t.updates.iter().any(|u| lower(&u.entry).contains("web01")),
+            |a, b, _| b.created.cmp(&a.created),
+        ),
+    ]
+}
+
+/// The ids `expect` selects, in the order the server must return them.
+fn expected(f: &Fixture, c: &Case, only: impl Fn(&Tk) -> bool) -> Vec<i64> {
+    let mut picked: Vec<&Tk> = f
+        .tickets
+        .iter()
+        .filter(|t| only(t) && (c.expect)(t, &f.names))
+        .collect();
+    picked.sort_by(|a, b| match &c.order {
+        Some(o) => o(a, b, &f.names).then(a.id.cmp(&b.id)),
+        None => a.id.cmp(&b.id),
+    });
+    picked.iter().map(|t| t.id).collect()
+}
+
+fn get_tickets(
+    f: &Fixture,
+    method: &str,
+    branch: &str,
+    filter: &Json,
+    limit: Option<(i64, i64)>,
+) -> XmlRpcReply {
+    let mut call = XmlRpcCall::new("SoftLayer_Account", method)
+        .auth(&DEMO)
+        .mask("mask[id]")
+        .filter(to_xval(&json!({ branch: filter })));
+    if let Some((l, o)) = limit {
+        call = call.limit(l, o);
+    }
+    f.server.xmlrpc(&call)
+}
+
+#[test]
+fn every_operation_and_path_kind() {
+    check_every_case(&fixture());
+}
+
+/// The same table, with every query written its second way (`IN` subqueries for lists,
+/// pages sorted after finding every match).
+#[test]
+fn every_operation_and_path_kind_second_plan() {
+    check_every_case(&fixture_with(true));
+}
+
+fn check_every_case(f: &Fixture) {
+    let mut failures = Vec::new();
+    let all = cases(f.now);
+    for c in &all {
+        let want = expected(f, c, |_| true);
+        let reply = get_tickets(f, "getTickets", "tickets", &c.filter, None);
+        let got = match &reply.outcome {
+            Ok(v) => ids_in_order(v),
+            Err(fault) => {
+                failures.push(format!(
+                    "{}: fault {} {}",
+                    c.name,
+                    fault.code_text(),
+                    fault.string
+                ));
+                continue;
+            }
+        };
+        let ok = if c.order.is_some() {
+            got == want
+        } else {
+            got.iter().copied().collect::<BTreeSet<_>>() == want.iter().copied().collect()
+        };
+        if !ok {
+            failures.push(format!(
+                "{}: filter {}\n  expected {want:?}\n  got      {got:?}",
+                c.name, c.filter
+            ));
+        }
+        if reply.total_items() != Some(want.len() as u64) {
+            failures.push(format!(
+                "{}: SoftLayer-Total-Items {:?}, expected {}",
+                c.name,
+                reply.total_items(),
+                want.len()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+    // Every case selects something and leaves something out, except the ones that
+    // select all (orderings, ignored branches): the table is not vacuous.
+    for c in &all {
+        let n = expected(f, c, |_| true).len();
+        assert!(n > 0, "{} selects nothing", c.name);
+        if c.order.is_none() && !c.name.contains("ignored") {
+            assert!(n < f.tickets.len(), "{} selects everything", c.name);
+        }
+    }
+}
+
+#[test]
+fn other_list_methods_filter_the_same_way() {
+    let f = fixture();
+    let open = |t: &Tk| t.status != CLOSED;
+    let closed = |t: &Tk| t.status == CLOSED;
+    let mut checked = 0;
+    for c in cases(f.now).iter().filter(|c| c.order.is_none()).step_by(3) {
+        for (method, branch, only) in [
+            (
+                "getOpenTickets",
+                "openTickets",
+                &open as &dyn Fn(&Tk) -> bool,
+            ),
+            ("getClosedTickets", "closedTickets", &closed),
+        ] {
+            let want: BTreeSet<i64> = expected(&f, c, only).into_iter().collect();
+            let reply = get_tickets(&f, method, branch, &c.filter, None);
+            let got: BTreeSet<i64> = ids_in_order(reply.ok()).into_iter().collect();
+            assert_eq!(got, want, "{method} {}: {}", c.name, c.filter);
+            assert_eq!(
+                reply.total_items(),
+                Some(want.len() as u64),
+                "{method} {}",
+                c.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20);
+    // The filter of another method's branch does not apply.
+    let reply = get_tickets(
+        &f,
+        "getOpenTickets",
+        "tickets",
+        &json!({"priority": {"operation": 1}}),
+        None,
+    );
+    let want: BTreeSet<i64> = f.tickets.iter().filter(|t| open(t)).map(|t| t.id).collect();
+    assert_eq!(ids_of(reply.ok()), want);
+}
+
+#[test]
+fn limits_page_through_the_filtered_ordered_set_with_its_total() {
+    let f = fixture();
+    let filter = json!({
+        "priority": {"operation": "not null"},
+        "createDate": order_by("DESC", 1),
+        "priority_order": {"operation": "ignored"},
+        "status": {"name": order_by("ASC", 0)},
+    });
+    let c = ordered(
+        "paging",
+        filter.clone(),
+        |t, _| t.priority.is_some(),
+        |a, b, n| {
+            n.status[&a.status]
+                .cmp(&n.status[&b.status])
+                .then(b.created.cmp(&a.created))
+        },
+    );
+    let want = expected(&f, &c, |_| true);
+    assert!(want.len() > 10);
+    for (limit, offset) in [
+        (5, 0),
+        (5, 5),
+        (4, 9),
+        (100, 0),
+        (3, want.len() as i64 - 1),
+        (5, want.len() as i64 + 3),
+    ] {
+        let reply = get_tickets(&f, "getTickets", "tickets", &filter, Some((limit, offset)));
+        let got = ids_in_order(reply.ok());
+        let from = (offset as usize).min(want.len());
+        let to = (from + limit as usize).min(want.len());
+        assert_eq!(
+            got,
+            want[from..to].to_vec(),
+            "limit {limit} offset {offset}"
+        );
+        assert_eq!(
+            reply.total_items(),
+            Some(want.len() as u64),
+            "the total counts the filtered set before the limit (limit {limit} offset {offset})"
+        );
+    }
+    // softlayer-python's paging adds an orderBy on id at the top of the filter, outside
+    // the returned collection's branch: ignored.
+    let call = XmlRpcCall::new("SoftLayer_Account", "getTickets")
+        .auth(&DEMO)
+        .mask("mask[id]")
+        .limit(3, 0)
+        .filter(to_xval(&json!({
+            "tickets": {"priority": {"operation": 1}},
+            "id": order_by("DESC", 0),
+        })));
+    let reply = f.server.xmlrpc(&call);
+    let p1 = expected(
+        &f,
+        &case("p1", json!({}), |t, _| t.priority == Some(1)),
+        |_| true,
+    );
+    assert_eq!(ids_in_order(reply.ok()), p1[..3].to_vec());
+    assert_eq!(reply.total_items(), Some(p1.len() as u64));
+}
+
+#[test]
+fn filters_start_at_the_service_type_for_other_getters() {
+    let f = fixture();
+    // SoftLayer_Ticket::getUpdates: the branch is `updates`.
+    let t = f.tickets.iter().find(|t| t.updates.len() == 4).unwrap();
+    let reply = f.server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getUpdates")
+            .auth(&DEMO)
+            .id(t.id)
+            .mask("mask[id]")
+            .filter(to_xval(&json!({"updates": {
+                "editorType": {"operation": "USER"},
+                "id": order_by("DESC", 0)}}))),
+    );
+    let mut want: Vec<i64> = t
+        .updates
+        .iter()
+        .filter(|u| u.editor_type == "USER")
+        .map(|u| u.id)
+        .collect();
+    want.sort_by(|a, b| b.cmp(a));
+    assert_eq!(ids_in_order(reply.ok()), want);
+    assert_eq!(reply.total_items(), Some(want.len() as u64));
+    // SoftLayer_Ticket_Subject::getAllObjects: the filter is on the type itself.
+    let catalog = seed("catalog");
+    let mut want: Vec<(String, i64)> = catalog["SoftLayer_Ticket_Subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"].as_str().unwrap().contains("Question"))
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["id"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    want.sort();
+    let reply = f.server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket_Subject", "getAllObjects")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(to_xval(&json!({
+                "name": {"operation": "*= question"},
+                "category": {"name": {"operation": "not null"}}}))),
+    );
+    let by_name: Vec<i64> = want.iter().map(|w| w.1).collect();
+    let mut got = ids_in_order(reply.ok());
+    got.sort();
+    let mut expect_ids = by_name.clone();
+    expect_ids.sort();
+    assert_eq!(got, expect_ids);
+    let reply = f.server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket_Subject", "getAllObjects")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(to_xval(&json!({
+                "name": {"operation": "*= question"},
+                "id": {"operation": "orderBy", "options": []},
+                "category": {"name": order_by("ASC", 0)}}))),
+    );
+    assert_eq!(reply.total_items(), Some(want.len() as u64));
+}
+
+#[test]
+fn bad_filters_are_public_faults_that_say_what_is_wrong() {
+    let f = fixture();
+    for (filter, says) in [
+        (
+            json!({"title": {"operation": "=~ disk"}}),
+            "Unknown object filter operation '=~'",
+        ),
+        (
+            json!({"title": {"operation": "<> disk"}}),
+            "Unknown object filter operation '<>'",
+        ),
+        (
+            json!({"title": {"operation": "~ disk(["}}),
+            "Invalid regular expression 'disk(['",
+        ),
+        (
+            json!({"createDate": {"operation": "> 13/45/2025"}}),
+            "Invalid date '13/45/2025'",
+        ),
+        (
+            json!({"createDate": {"operation": "isDate", "options": opts("date", json!(["2025-02-30"]))}}),
+            "Invalid date '2025-02-30'",
+        ),
+        (
+            json!({"createDate": {"operation": "betweenDate", "options": opts("startDate", json!(["01/01/2025"]))}}),
+            "needs the option 'endDate'",
+        ),
+        (
+            json!({"title": {"operation": "in"}}),
+            "needs the option 'data'",
+        ),
+        (
+            json!({"title": {"operation": "isDate", "options": opts("date", json!(["01/01/2025"]))}}),
+            "needs a date property",
+        ),
+        (
+            json!({"updates": {"entry": {"operation": "!~ ("}}}),
+            "Invalid regular expression '('",
+        ),
+        (
+            json!({"id": {"operation": "orderBy", "options": opts("sort", json!(["UPWARDS"]))}}),
+            "use ASC or DESC",
+        ),
+    ] {
+        let reply = get_tickets(&f, "getTickets", "tickets", &filter, None);
+        let fault = reply.fault();
+        assert_eq!(fault.code_text(), "SoftLayer_Exception_Public", "{filter}");
+        assert!(
+            fault.string.contains(says),
+            "{filter}: {:?} should say {says:?}",
+            fault.string
+        );
+    }
+}
+
+/// `filteredMask`: the filter also restricts the nested collections it names. Needs the
+/// projection to pass `ObjectFilter::sub_filter` down (see the report to the lead).
+#[test]
+#[ignore = "needs the projection to apply ObjectFilter::sub_filter to nested collections"]
+fn filtered_mask_restricts_nested_collections() {
+    let f = fixture();
+    let filter = json!({"tickets": {"updates": {"entry": {"operation": "*= web01"}}}});
+    for (mask, restricted) in [
+        ("filteredMask[id,updates[id,entry]]", true),
+        ("mask[id,updates[id,entry]]", false),
+    ] {
+        let reply = f.server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask(mask)
+                .filter(to_xval(&filter)),
+        );
+        let list = reply.ok();
+        let want: BTreeSet<i64> = f
+            .tickets
+            .iter()
+            .filter(|t| t.updates.iter().any(|u| lower(&u.entry).contains("web01")))
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids_of(list), want, "{mask}");
+        for item in list.array() {
+            let t = f
+                .tickets
+                .iter()
+                .find(|t| t.id == item.member("id").int())
+                .unwrap();
+            let got: BTreeSet<i64> = ids_of(item.member("updates"));
+            let want: BTreeSet<i64> = t
+                .updates
+                .iter()
+                .filter(|u| !restricted || lower(&u.entry).contains("web01"))
+                .map(|u| u.id)
+                .collect();
+            assert_eq!(got, want, "{mask}: updates of {}", t.id);
+        }
+    }
+}
