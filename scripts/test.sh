@@ -66,6 +66,68 @@ if ! client_ok; then
     fi
 fi
 
+# SOAP client stacks (tests/soap_clients.rs): PHP's SoapClient (php-cli and
+# php-soap from Debian), zeep and suds in the same virtual environment, and
+# node-soap in a project-local folder whose node_modules reaches the tests
+# through SL_TEST_NODE_MODULES.
+ZEEP_VERSION="4.3.3"
+SUDS_VERSION="1.2.0"
+NODE_SOAP_VERSION="1.13.0"
+NODE_CLIENTS="target/node-clients"
+
+apt_install() {
+    if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        say "error: $* missing; install them (apt-get install $*) and run ./scripts/test.sh again."
+        exit 1
+    fi
+    say "installing $* with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null || true
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qix soap; then
+    apt_install php-cli php-soap
+fi
+
+soap_clients_ok() {
+    "$VENV/bin/python" - "$ZEEP_VERSION" "$SUDS_VERSION" >/dev/null 2>&1 <<'PY'
+import sys
+from importlib.metadata import version
+sys.exit(0 if (version("zeep"), version("suds")) == (sys.argv[1], sys.argv[2]) else 1)
+PY
+}
+
+if ! soap_clients_ok; then
+    say "installing zeep==$ZEEP_VERSION and suds==$SUDS_VERSION into $VENV"
+    PIP_ROOT_USER_ACTION=ignore "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-input "zeep==$ZEEP_VERSION" "suds==$SUDS_VERSION"
+fi
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+fi
+
+node_soap_ok() {
+    [ "$(node -p "require('./$NODE_CLIENTS/node_modules/soap/package.json').version" 2>/dev/null)" \
+        = "$NODE_SOAP_VERSION" ]
+}
+
+if ! node_soap_ok; then
+    say "installing soap@$NODE_SOAP_VERSION (node-soap) into $NODE_CLIENTS"
+    mkdir -p "$NODE_CLIENTS"
+    [ -f "$NODE_CLIENTS/package.json" ] || printf '{"private": true}\n' >"$NODE_CLIENTS/package.json"
+    npm install --prefix "$NODE_CLIENTS" --silent --no-audit --no-fund \
+        "soap@$NODE_SOAP_VERSION" >/dev/null
+    if ! node_soap_ok; then
+        say "error: soap@$NODE_SOAP_VERSION did not install into $NODE_CLIENTS"
+        exit 1
+    fi
+fi
+
+SL_TEST_NODE_MODULES="$(cd "$NODE_CLIENTS/node_modules" && pwd)"
+export SL_TEST_NODE_MODULES
+
 SL_TEST_VENV="$(cd "$VENV" && pwd)"
 export SL_TEST_VENV
 

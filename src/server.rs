@@ -1,7 +1,7 @@
 //! The HTTP side: routing by path prefix, request limits, and handing each call to the
 //! services on a blocking thread so SQLite work never stalls the accept loop.
 
-use crate::call::{Credentials, Fault};
+use crate::call::{Call, Credentials, Fault, Reply};
 use crate::protocol::{HttpAnswer, xmlrpc};
 use crate::services;
 use crate::store::Store;
@@ -70,6 +70,10 @@ async fn handle(
     if let Some(rest_path) = rest_path(&path) {
         return Ok(rest(req, shared, rest_path).await);
     }
+    if let Some((version, service)) = soap_route(&path) {
+        let service = service.to_string();
+        return Ok(soap(req, shared, version, service).await);
+    }
     let Some(service) = xmlrpc_service(&path) else {
         return Ok(plain(
             StatusCode::NOT_FOUND,
@@ -97,29 +101,45 @@ async fn handle(
             ));
         }
     };
-    let service = service.to_string();
-    let answer = tokio::task::spawn_blocking(move || {
-        let mut call = xmlrpc::parse_call(&service, &body)?;
+    let answer = xmlrpc::parse_call(service, &body).map(|mut call| {
         if call.headers.credentials.is_none() {
             call.headers.credentials = basic;
         }
-        services::dispatch(&shared.store, &call)
-    })
-    .await;
+        call
+    });
+    let answer = match answer {
+        Ok(call) => run(shared, call).await,
+        Err(fault) => Err(fault),
+    };
     Ok(match answer {
-        Ok(Ok(reply)) => xml(StatusCode::OK, xmlrpc::write_reply(&reply), reply.total),
+        Ok(reply) => xml(StatusCode::OK, xmlrpc::write_reply(&reply), reply.total),
         // XML-RPC reports faults in a 200 response: clients raise HTTP errors before
         // they read a body, and would lose the fault.
-        Ok(Err(fault)) => xml(StatusCode::OK, xmlrpc::write_fault(&fault), None),
-        Err(e) => {
-            tracing::error!("handler panicked: {e}");
-            let fault = Fault::new(
-                crate::call::ExceptionClass::Exception,
-                "An internal error occurred.",
-            );
-            xml(StatusCode::OK, xmlrpc::write_fault(&fault), None)
-        }
+        Err(fault) => xml(StatusCode::OK, xmlrpc::write_fault(&fault), None),
     })
+}
+
+fn internal_fault() -> Fault {
+    Fault::new(crate::call::ExceptionClass::Exception, "An internal error occurred.")
+}
+
+/// Runs one call. Reads run on this thread: they take microseconds, less than the hop
+/// to the blocking pool would. Writes may queue for SQLite's single writer, so they run
+/// on the blocking pool and never hold up the connections this thread serves.
+async fn run(shared: Arc<Shared>, call: Call) -> Result<Reply, Fault> {
+    if services::writes(&call) {
+        return tokio::task::spawn_blocking(move || services::dispatch(&shared.store, &call))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("handler panicked: {e}");
+                Err(internal_fault())
+            });
+    }
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| services::dispatch(&shared.store, &call)))
+        .unwrap_or_else(|_| {
+            tracing::error!("handler panicked on {}::{}", call.service, call.method);
+            Err(internal_fault())
+        })
 }
 
 async fn read_body(body: Incoming) -> Option<Bytes> {
@@ -266,4 +286,100 @@ async fn rest(req: Request<Incoming>, shared: Arc<Shared>, rest_path: String) ->
         );
         rest::write_fault(&fault, format)
     }))
+}
+
+/// `/soap/v3/{Service}` or `/soap/v3.1/{Service}` → the version and the service name.
+fn soap_route(path: &str) -> Option<(crate::protocol::ApiVersion, &str)> {
+    let (version, service) = path.strip_prefix("/soap/")?.split_once('/')?;
+    let version = crate::protocol::ApiVersion::from_segment(version)?;
+    let service = service.trim_end_matches('/');
+    (!service.is_empty() && !service.contains('/')).then_some((version, service))
+}
+
+/// SOAP: `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd`
+/// the schema it imports); `POST …/{Service}` is a call.
+async fn soap(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    version: crate::protocol::ApiVersion,
+    service: String,
+) -> Response<Body> {
+    use crate::protocol::{soap, wsdl};
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        if service == wsdl::ENCODING_SCHEMA_FILE {
+            return xml(StatusCode::OK, wsdl::encoding_schema().as_bytes().to_vec(), None);
+        }
+        let wants_wsdl = req.uri().query().is_some_and(|q| {
+            q.split('&').any(|p| {
+                let key = p.split('=').next().unwrap_or(p);
+                key.eq_ignore_ascii_case("wsdl")
+            })
+        });
+        if !wants_wsdl {
+            return plain(
+                StatusCode::NOT_FOUND,
+                "Not found. The WSDL is at /soap/{version}/{Service}?wsdl; calls are POSTed.\n",
+            );
+        }
+        // soap:address is the URL the WSDL was fetched from.
+        let host = req
+            .headers()
+            .get(hyper::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let address = format!("http://{host}{}", req.uri().path());
+        return match wsdl::document(&service, version, &address) {
+            Some(doc) => xml(StatusCode::OK, doc.into_bytes(), None),
+            None => plain(StatusCode::NOT_FOUND, "No such service.\n"),
+        };
+    }
+    if req.method() != Method::POST {
+        return plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "SOAP calls are POSTed; GET ?wsdl for the WSDL.\n",
+        );
+    }
+    let basic = basic_credentials(req.headers().get(AUTHORIZATION));
+    let Some(body) = read_body(req.into_body()).await else {
+        let fault = Fault::not_well_formed("request body too large or interrupted");
+        return xml(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            soap::write_fault(version, &fault),
+            None,
+        );
+    };
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut call = soap::parse_call(&service, &body)?;
+        if call.headers.credentials.is_none() {
+            call.headers.credentials = basic;
+        }
+        let reply = services::dispatch(&shared.store, &call)?;
+        Ok::<_, Fault>((call, reply))
+    })
+    .await;
+    match answer {
+        Ok(Ok((call, reply))) => xml(
+            StatusCode::OK,
+            soap::write_reply(&call.service, &call.method, version, &reply),
+            reply.total,
+        ),
+        // SOAP 1.1 sends faults with HTTP 500.
+        Ok(Err(fault)) => xml(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            soap::write_fault(version, &fault),
+            None,
+        ),
+        Err(e) => {
+            tracing::error!("handler panicked: {e}");
+            let fault = Fault::new(
+                crate::call::ExceptionClass::Exception,
+                "An internal error occurred.",
+            );
+            xml(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                soap::write_fault(version, &fault),
+                None,
+            )
+        }
+    }
 }

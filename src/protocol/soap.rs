@@ -152,6 +152,12 @@ pub fn write_reply(_service: &str, method: &str, version: ApiVersion, reply: &Re
             "<SOAP-ENV:Header><ns1:totalItems><amount>{total}</amount></ns1:totalItems></SOAP-ENV:Header>"
         );
     }
+    // Only a method of the schema dispatches, so this is an XML name already; keep the
+    // writer total anyway.
+    let method: String = method
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     let _ = write!(out, "<SOAP-ENV:Body><ns1:{method}Response>");
     let (base, many) = split_many(&reply.type_name);
     if base != "void" || !reply.value.is_null() {
@@ -822,10 +828,10 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Node) -> Expect<'d> {
         if t == "Array" || (t.ends_with("Array") && node.array_type().is_some()) {
             return Expect::Many(node.array_type().map(array_item).unwrap_or(""));
         }
-        if let Some(base) = t.strip_suffix("Array") {
-            if xsd_type(base).is_some() || schema().type_def(base).is_some() {
-                return Expect::Many(base);
-            }
+        if let Some(base) = t.strip_suffix("Array")
+            && (xsd_type(base).is_some() || schema().type_def(base).is_some())
+        {
+            return Expect::Many(base);
         }
         if xsd_type(t).is_some() {
             return match expect {
