@@ -1656,4 +1656,23 @@ fn filtered_mask_restricts_nested_collections() {
             assert_eq!(got, want, "{mask}: updates of {}", t.id);
         }
     }
+    // getObject: the filter starts at the type itself; it orders the nested list too.
+    let t = f.tickets.iter().find(|t| t.updates.len() == 4).unwrap();
+    let reply = f.server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(t.id)
+            .mask("filteredMask[id,updates[id]]")
+            .filter(to_xval(&json!({"updates": {
+                "editorType": {"operation": "USER"},
+                "id": order_by("DESC", 0)}}))),
+    );
+    let mut want: Vec<i64> = t
+        .updates
+        .iter()
+        .filter(|u| u.editor_type == "USER")
+        .map(|u| u.id)
+        .collect();
+    want.sort_by(|a, b| b.cmp(a));
+    assert_eq!(ids_in_order(reply.ok().member("updates")), want);
 }

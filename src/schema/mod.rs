@@ -8,9 +8,32 @@
 pub mod filter;
 pub mod mask;
 
-use indexmap::IndexMap;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: schema lookups hash short, trusted names on every row of every reply, where
+/// the default SipHash showed up in profiles.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastHash = BuildHasherDefault<Fnv>;
+pub type IndexMap<K, V> = indexmap::IndexMap<K, V, FastHash>;
+type HashMap<K, V> = std::collections::HashMap<K, V, FastHash>;
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -132,9 +155,9 @@ pub fn schema() -> &'static Schema {
 
 fn load(json: &str) -> Result<Schema, serde_json::Error> {
     let raw: RawSchema = serde_json::from_str(json)?;
-    let mut types = HashMap::new();
+    let mut types = HashMap::default();
     for name in raw.types.keys() {
-        let mut properties = IndexMap::new();
+        let mut properties = IndexMap::default();
         // Walk up the inheritance chain; a subtype's own definition wins.
         let mut current = Some(name.as_str());
         while let Some(type_name) = current {

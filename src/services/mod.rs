@@ -185,6 +185,11 @@ fn handler(service: &str, method: &str) -> Option<Entry> {
     }
 }
 
+/// Whether a call may change data (and so must run in the write transaction).
+pub fn writes(call: &Call) -> bool {
+    handler(&call.service, &call.method).is_some_and(|e| e.writes)
+}
+
 /// Whether a method of the schema has a handler here (for the coverage table and its test).
 pub fn is_dispatched(service: &str, method: &str) -> bool {
     handler(service, method).is_some() || getter_property(service, method).is_some()

@@ -146,7 +146,16 @@ impl Store {
                 c
             }
         };
-        let out = f(&conn);
+        // One read transaction per call: one snapshot for every query of the reply, and
+        // one lock instead of one per statement.
+        let out = match conn.unchecked_transaction() {
+            Ok(tx) => {
+                let out = f(&tx);
+                let _ = tx.finish();
+                out
+            }
+            Err(e) => Err(StoreError::from(e).into()),
+        };
         self.readers
             .lock()
             .unwrap_or_else(|p| p.into_inner())

@@ -145,10 +145,10 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> bool {
         .unwrap_or_else(|p| p.into_inner());
     if !cache.contains_key(table) {
         let mut columns = HashSet::new();
-        if let Ok(mut stmt) = conn.prepare(&format!("PRAGMA table_info({})", quote_ident(table))) {
-            if let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(1)) {
-                columns.extend(rows.flatten());
-            }
+        if let Ok(mut stmt) = conn.prepare(&format!("PRAGMA table_info({})", quote_ident(table)))
+            && let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(1))
+        {
+            columns.extend(rows.flatten());
         }
         if columns.is_empty() {
             // A table that does not exist (yet): do not remember it.
@@ -360,20 +360,22 @@ impl SqlBuilder {
                 let lhs = &rel_on[..pos];
                 let rest = rel_on[pos + marker.len()..].trim();
                 let simple = !lhs.contains(' ') && !rel_on[pos + marker.len()..].contains('\u{1}');
+                // Only `x = {parent} AND …` without an `OR` beside it is `x = {parent}` and
+                // the rest.
                 let rest = match rest.strip_prefix("AND ") {
-                    Some(r) => Some(r),
+                    Some(r) if !r.to_ascii_uppercase().contains(" OR ") => Some(r),
                     None if rest.is_empty() => Some("1"),
-                    None => None,
+                    _ => None,
                 };
                 if let (true, Some(rest)) = (simple, rest) {
                     return Pred::Sql(format!(
-                        "{key} IN (SELECT {lhs} FROM {from} WHERE {rest} AND {nested_sql})"
+                        "{key} IN (SELECT {lhs} FROM {from} WHERE ({rest}) AND {nested_sql})"
                     ));
                 }
             }
         }
         Pred::Sql(format!(
-            "EXISTS (SELECT 1 FROM {from} WHERE {on} AND {nested_sql})"
+            "EXISTS (SELECT 1 FROM {from} WHERE ({on}) AND {nested_sql})"
         ))
     }
 
@@ -391,7 +393,7 @@ impl SqlBuilder {
                 Some(cap) => format!(
                     "(SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}))"
                 ),
-                None => format!("(SELECT count(*) FROM {from} WHERE {on})"),
+                None => format!("(SELECT count(*) FROM {from} WHERE ({on}))"),
             };
             terms.push(match rel.guard {
                 Some((column, value)) => {
@@ -581,7 +583,7 @@ impl SqlBuilder {
             Some(cap) => format!(
                 "(SELECT {inner}.* FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}) AS {inner}"
             ),
-            None => format!("{from} WHERE {on}"),
+            None => format!("{from} WHERE ({on})"),
         };
         Some(if def.many {
             let agg = if descending { "max" } else { "min" };
@@ -677,6 +679,12 @@ fn plan_budget() -> Duration {
     })
 }
 
+/// Pages of at most this many rows are tried two ways (see [`list`]).
+const SHORT_PAGE: u64 = 1000;
+
+/// Up to this many matches, a long page sorts them rather than walk an index in order.
+const FEW: u64 = 5000;
+
 /// Runs `f` with a time budget; `None` when the budget ran out (the statement was
 /// interrupted), the result otherwise.
 fn within<T>(
@@ -702,33 +710,36 @@ fn within<T>(
     }
 }
 
-/// Lists `target` rows of `from` matching `on` and the query's filter, in the filter's
-/// order then `default_order`, limited as asked, with the total before the limit.
-///
-/// SQLite's planner assumes a filter's matches are spread evenly over any order, so for
-/// a page it may walk an index in the requested order and stop after the limit, which is
-/// slow when the matches are all at the far end (`createDate > sysdate - 7` in id order).
-/// And for conditions through lists (`updates.entry`) an `EXISTS` per row is best when
-/// few rows are tested and an uncorrelated `IN` when most are. So each statement is
-/// written two ways: the planner's free choice with `EXISTS` first, within
-/// [`plan_budget`]; if that runs out, the other (`IN`, and for a limited page a sort of
-/// all matches, so that the most selective index finds them).
-pub(super) fn list(
-    conn: &Connection,
-    b: &mut SqlBuilder,
-    (target, cap): (&str, Option<u64>),
-    from: &str,
-    on: &str,
-    default_order: &str,
-    query: &ListQuery,
-) -> std::result::Result<Page, QueryError> {
-    let limit = query.limit.unwrap_or_default();
-    let plan = |b: &mut SqlBuilder, alternative: bool| -> std::result::Result<Plan, QueryError> {
-        let mut where_pred = Pred::Sql(on.to_string());
+/// What a list query is over: rows of `target` in `from` matching `on` (SQL from a
+/// relation or a whole table), `cap` for the capped relations, the default order.
+struct Listing<'a> {
+    conn: &'a Connection,
+    target: &'a str,
+    cap: Option<u64>,
+    from: &'a str,
+    on: &'a str,
+    default_order: &'a str,
+    query: &'a ListQuery<'a>,
+}
+
+impl Listing<'_> {
+    /// The statements, with conditions through lists as `IN` (`in_many`) or `EXISTS`,
+    /// and for a limited page the order forced to a sort (`force_sort`) or left to the
+    /// planner.
+    fn plan(
+        &self,
+        b: &mut SqlBuilder,
+        in_many: bool,
+        force_sort: bool,
+    ) -> std::result::Result<Plan, QueryError> {
+        let (conn, target, from, default_order) =
+            (self.conn, self.target, self.from, self.default_order);
+        let limit = self.query.limit.unwrap_or_default();
+        let mut where_pred = Pred::Sql(format!("({})", self.on));
         let mut order = Vec::new();
-        if let Some(filter) = query.filter {
+        if let Some(filter) = self.query.filter {
             let p = b
-                .filter(conn, target, "r0", &filter.conditions, alternative)
+                .filter(conn, target, "r0", &filter.conditions, in_many)
                 .map_err(QueryError::Filter)?;
             where_pred = where_pred.and(p);
             for o in &filter.order {
@@ -739,7 +750,7 @@ pub(super) fn list(
             }
         }
         order.extend(default_order.split(", ").map(str::to_string));
-        if alternative && limit.limit.is_some() {
+        if force_sort {
             // `+term` is no column: no index delivers the order, so all matches are found
             // by the best index for the conditions, then sorted.
             for term in &mut order {
@@ -750,7 +761,7 @@ pub(super) fn list(
         let order_sql = order.join(", ");
         // A capped relation (the last five) keeps the first `cap` of the filtered rows in
         // its own order; the caller's order and limit apply to those.
-        let (page, count) = match cap {
+        let (page, count) = match self.cap {
             Some(cap) => {
                 let capped = format!(
                     "SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {default_order} LIMIT {cap}"
@@ -778,39 +789,217 @@ pub(super) fn list(
             count,
             params: std::mem::take(&mut b.params),
         })
-    };
-    let start = (b.params.clone(), b.aliases);
-    let first = plan(b, false)?;
-    *b = SqlBuilder {
-        params: start.0,
-        aliases: start.1,
-    };
-    let second = plan(b, true)?;
-    let run_page =
-        |p: &Plan| query_rows(conn, target, &p.page, &p.params).map_err(QueryError::from);
-    let run_count = |p: &Plan| -> std::result::Result<u64, QueryError> {
-        let n: i64 = conn
+    }
+
+    /// The plans `(in_many, force_sort)` each from the builder's starting state.
+    fn plans(
+        &self,
+        b: &mut SqlBuilder,
+        ways: &[(bool, bool)],
+    ) -> std::result::Result<Vec<Plan>, QueryError> {
+        let start = (b.params.clone(), b.aliases);
+        let mut out = Vec::with_capacity(ways.len());
+        for (in_many, force_sort) in ways {
+            *b = SqlBuilder {
+                params: start.0.clone(),
+                aliases: start.1,
+            };
+            out.push(self.plan(b, *in_many, *force_sort)?);
+        }
+        *b = SqlBuilder {
+            params: start.0,
+            aliases: start.1,
+        };
+        Ok(out)
+    }
+
+    fn count(&self, p: &Plan) -> std::result::Result<u64, QueryError> {
+        let n: i64 = self
+            .conn
             .prepare_cached(&p.count)?
             .query_row(params_from_iter(p.params.iter().map(Param)), |r| r.get(0))?;
         Ok(n as u64)
+    }
+
+    /// The total, from the first plan within the budget, else from the second.
+    fn total(&self, first: &Plan, second: &Plan) -> std::result::Result<u64, QueryError> {
+        let differs = first.count != second.count;
+        match within(self.conn, differs.then(plan_budget), || self.count(first))? {
+            Some(n) => Ok(n),
+            None => self.count(second),
+        }
+    }
+}
+
+/// Lists `target` rows of `from` matching `on` and the query's filter, in the filter's
+/// order then `default_order`, limited as asked, with the total before the limit.
+///
+/// SQLite's planner assumes a filter's matches are spread evenly over any order, so for
+/// a page it may walk an index in the requested order and stop after the limit, which is
+/// slow when the matches are all at the far end (`createDate > sysdate - 7` in id order).
+/// And for conditions through lists (`updates.entry`) an `EXISTS` per row is best when
+/// few rows are tested and an uncorrelated `IN` when most are. So each statement is
+/// written two ways: the planner's free choice with `EXISTS` first, within
+/// [`plan_budget`]; if that runs out, the other (`IN`, and for a page a sort of all
+/// matches, so that the most selective index finds them). Long pages are one statement.
+pub(super) fn list(
+    conn: &Connection,
+    b: &mut SqlBuilder,
+    (target, cap): (&str, Option<u64>),
+    from: &str,
+    on: &str,
+    default_order: &str,
+    query: &ListQuery,
+) -> std::result::Result<Page, QueryError> {
+    let l = Listing {
+        conn,
+        target,
+        cap,
+        from,
+        on,
+        default_order,
+        query,
     };
-    let page_differs = first.page != second.page;
-    let rows = match within(conn, page_differs.then(plan_budget), || run_page(&first))? {
-        Some(rows) => rows,
-        None => run_page(&second)?,
+    let limit = query.limit.unwrap_or_default();
+    let plans = l.plans(b, &[(false, false), (true, true), (true, false)])?;
+    let (first, second) = (&plans[0], &plans[1]);
+    let run_page =
+        |p: &Plan| query_rows(conn, target, &p.page, &p.params).map_err(QueryError::from);
+    // A long page takes its time producing rows, and every row is needed: no second
+    // guess there; conditions through lists as `IN`, as a whole listing tests every
+    // row. The total comes first: when the matches are few, they are found by the most
+    // selective index and sorted, rather than looked for along the order.
+    let short = limit.limit.is_some_and(|l| l <= SHORT_PAGE);
+    let mut counted = None;
+    let rows = if short {
+        let differs = first.page != second.page;
+        // Rows skipped for the offset are work any plan does: they extend the budget.
+        let budget = plan_budget() + Duration::from_micros(limit.offset.min(10_000_000));
+        match within(conn, differs.then_some(budget), || run_page(first))? {
+            Some(rows) => rows,
+            None => run_page(second)?,
+        }
+    } else if query.filter.is_some_and(|f| !f.conditions.is_empty()) {
+        let n = l.total(first, second)?;
+        counted = Some(n);
+        run_page(if n <= FEW { second } else { &plans[2] })?
+    } else {
+        // Nothing narrows the rows down (a mask's nested list, a whole collection).
+        run_page(&plans[2])?
     };
     // The total is the page itself when the page is not cut short by the limit.
     let cut = limit.limit.is_some_and(|l| rows.len() as u64 >= l);
-    let total = if !cut && (!rows.is_empty() || limit.offset == 0) {
+    let total = if let Some(n) = counted {
+        n
+    } else if !cut && (!rows.is_empty() || limit.offset == 0) {
         limit.offset + rows.len() as u64
     } else {
-        let count_differs = first.count != second.count;
-        match within(conn, count_differs.then(plan_budget), || run_count(&first))? {
-            Some(n) => n,
-            None => run_count(&second)?,
-        }
+        l.total(first, second)?
     };
     Ok(Page { rows, total })
+}
+
+/// [`list`] for a reply that is streamed rather than built whole: `total` gets the total
+/// (before the limit) first, then `each` gets the page's rows one at a time, in order,
+/// as SQLite produces them; nothing else holds them. The page is one statement, without
+/// a time budget (rows handed out cannot be taken back): conditions through lists as
+/// `IN` (a whole listing tests every row) and the order left to the planner. Nothing may
+/// interrupt the connection while `each` runs; `each` may run other queries on it
+/// (nested relations of a mask).
+#[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(test), allow(dead_code))] // for the streamed reply (the store's callers)
+pub(super) fn list_each(
+    conn: &Connection,
+    b: &mut SqlBuilder,
+    (target, cap): (&str, Option<u64>),
+    from: &str,
+    on: &str,
+    default_order: &str,
+    query: &ListQuery,
+    total: &mut dyn FnMut(u64) -> std::result::Result<(), QueryError>,
+    each: &mut dyn FnMut(super::Row) -> std::result::Result<(), QueryError>,
+) -> std::result::Result<(), QueryError> {
+    let l = Listing {
+        conn,
+        target,
+        cap,
+        from,
+        on,
+        default_order,
+        query,
+    };
+    // Short pages are better found as `list` finds them, and are small to hold.
+    if query
+        .limit
+        .unwrap_or_default()
+        .limit
+        .is_some_and(|l| l <= SHORT_PAGE)
+    {
+        let page = list(conn, b, (target, cap), from, on, default_order, query)?;
+        total(page.total)?;
+        for row in page.rows {
+            each(row)?;
+        }
+        return Ok(());
+    }
+    let plans = l.plans(b, &[(false, false), (true, true), (true, false)])?;
+    let n = l.total(&plans[0], &plans[1])?;
+    total(n)?;
+    let stream = if n <= FEW { &plans[1] } else { &plans[2] };
+    let mut stmt = conn.prepare_cached(&stream.page)?;
+    let typed = column_types(target, &stmt);
+    let mut rows = stmt.query(params_from_iter(stream.params.iter().map(Param)))?;
+    while let Some(r) = rows.next()? {
+        each(read_row(target, &typed, r)?)?;
+    }
+    Ok(())
+}
+
+/// Each column's name and SoftLayer type (for booleans and dates).
+#[cfg_attr(not(test), allow(dead_code))]
+fn column_types(type_name: &str, stmt: &rusqlite::Statement) -> Vec<(String, Option<String>)> {
+    let t = schema().type_def(type_name);
+    stmt.column_names()
+        .iter()
+        .map(|c| {
+            let ty = t.and_then(|t| t.property(c)).map(|p| p.type_name.clone());
+            (c.to_string(), ty)
+        })
+        .collect()
+}
+
+/// One row as [`super::query_rows`] reads rows: NULL columns left out, booleans and
+/// dates typed by the schema.
+#[cfg_attr(not(test), allow(dead_code))]
+fn read_row(
+    type_name: &str,
+    columns: &[(String, Option<String>)],
+    r: &rusqlite::Row,
+) -> rusqlite::Result<super::Row> {
+    let mut values = crate::value::Struct::with_capacity(columns.len());
+    for (i, (name, ty)) in columns.iter().enumerate() {
+        let v = match r.get_ref(i)? {
+            ValueRef::Null => continue,
+            ValueRef::Integer(n) => match ty.as_deref() {
+                Some("boolean") => Value::Bool(n != 0),
+                _ => Value::Int(n),
+            },
+            ValueRef::Real(f) => Value::Float(f),
+            ValueRef::Text(s) => {
+                let s = String::from_utf8_lossy(s).into_owned();
+                match ty.as_deref() {
+                    Some("dateTime") => Value::DateTime(s),
+                    _ => Value::String(s),
+                }
+            }
+            ValueRef::Blob(b) => Value::Base64(b.to_vec()),
+        };
+        values.insert(name.clone(), v);
+    }
+    Ok(super::Row {
+        type_name: type_name.to_string(),
+        values,
+    })
 }
 
 /// The SQL `WHERE` predicate and `ORDER BY` terms a filter gives for rows of `type_name`
@@ -877,6 +1066,70 @@ mod tests {
     }
 
     #[test]
+    fn streaming_gives_the_same_page_and_total() {
+        with_conn(|conn| {
+            for (filter, limit) in [
+                ("{}", None),
+                (
+                    r#"{"updates": {"entry": {"operation": "*= e"}}}"#,
+                    Some((1, 1)),
+                ),
+                (
+                    r#"{"createDate": {"operation": "orderBy", "options": [{"name": "sort", "value": ["DESC"]}]},
+                        "status": {"name": {"operation": "!= Closed"}}}"#,
+                    Some((5, 0)),
+                ),
+            ] {
+                let f = ObjectFilter::parse(
+                    "SoftLayer_Ticket",
+                    &(&serde_json::from_str::<serde_json::Value>(filter).unwrap()).into(),
+                )
+                .unwrap();
+                let q = ListQuery {
+                    filter: Some(&f),
+                    limit: limit.map(|(limit, offset)| crate::call::ResultLimit {
+                        offset,
+                        limit: Some(limit),
+                    }),
+                };
+                let args = (
+                    ("SoftLayer_Ticket", None),
+                    "SoftLayer_Ticket r0",
+                    "r0.accountId = 1001",
+                    "r0.id",
+                );
+                let new = || SqlBuilder {
+                    params: vec![],
+                    aliases: 0,
+                };
+                let page = list(conn, &mut new(), args.0, args.1, args.2, args.3, &q).unwrap();
+                let mut total = None;
+                let mut rows = Vec::new();
+                list_each(
+                    conn,
+                    &mut new(),
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    &q,
+                    &mut |n| {
+                        total = Some(n);
+                        Ok(())
+                    },
+                    &mut |r| {
+                        rows.push(r);
+                        Ok(())
+                    },
+                )
+                .unwrap();
+                assert_eq!(total, Some(page.total), "{filter}");
+                assert_eq!(rows, page.rows, "{filter}");
+            }
+        });
+    }
+
+    #[test]
     fn functions_work_in_sql() {
         with_conn(|conn| {
             let yes: bool = conn
@@ -917,13 +1170,20 @@ mod tests {
                 ),
                 vec![160000001]
             );
-            assert_eq!(
+            assert!(
                 ids(
                     conn,
                     r#"{"updates": {"editor": {"username": {"operation": "demo"}}}}"#
                 )
-                .contains(&160000001),
-                true
+                .contains(&160000001)
+            );
+            // A polymorphic relation whose join is a subquery (the last editor).
+            assert_eq!(
+                ids(
+                    conn,
+                    r#"{"lastEditor": {"username": {"operation": "demo"}}, "id": {"operation": 160000001}}"#
+                ),
+                vec![160000001]
             );
             let created = ids(
                 conn,
@@ -946,7 +1206,7 @@ mod tests {
             let (sql, params) = explain(conn, "SoftLayer_Ticket", &f);
             assert_eq!(
                 sql,
-                "r0.\"statusId\" IN (SELECT r1.id FROM SoftLayer_Ticket_Status r1 WHERE 1 AND r1.\"name\" = ?1)"
+                "r0.\"statusId\" IN (SELECT r1.id FROM SoftLayer_Ticket_Status r1 WHERE (1) AND r1.\"name\" = ?1)"
             );
             assert_eq!(params, vec![Value::from("Open")]);
         });

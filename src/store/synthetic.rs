@@ -224,7 +224,11 @@ fn catalogue(conn: &Connection, account_id: i64) -> Result<Catalogue> {
             "synthetic tickets: account {account_id} needs users and the subject catalogue"
         )));
     }
-    let mut employees = ids(conn, "SELECT id FROM SoftLayer_User_Employee ORDER BY id", None)?;
+    let mut employees = ids(
+        conn,
+        "SELECT id FROM SoftLayer_User_Employee ORDER BY id",
+        None,
+    )?;
     if employees.is_empty() {
         employees.push(0);
     }
@@ -248,7 +252,7 @@ fn catalogue(conn: &Connection, account_id: i64) -> Result<Catalogue> {
 
 fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u64> {
     let cat = catalogue(conn, account_id)?;
-    let mut rng = Rng(seed ^ 0x5EED_0F_71C4E7);
+    let mut rng = Rng(seed ^ 0x5EED_0F71_C4E7);
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
     conn.execute_batch("PRAGMA cache_size = -262144")?;
 
@@ -287,10 +291,14 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
          VALUES (?1, ?2, ?3, ?3, ?4)",
     )?;
 
-    let mut ticket_id = next_id(conn, "SoftLayer_Ticket", 160_000_001)?;
+    let first_ticket = next_id(conn, "SoftLayer_Ticket", 160_000_001)?;
     let mut update_id = next_id(conn, "SoftLayer_Ticket_Update", 500_000_001)?;
     let mut hardware_link = next_id(conn, "SoftLayer_Ticket_Attachment_Hardware", 700_000_001)?;
-    let mut guest_link = next_id(conn, "SoftLayer_Ticket_Attachment_Virtual_Guest", 710_000_001)?;
+    let mut guest_link = next_id(
+        conn,
+        "SoftLayer_Ticket_Attachment_Virtual_Guest",
+        710_000_001,
+    )?;
 
     let now = chrono::Utc::now().timestamp();
     let end = now - now.rem_euclid(DAY);
@@ -300,6 +308,7 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
     let mut entries: Vec<(String, i64, i64, &str)> = Vec::with_capacity(8);
 
     for i in 0..n as i64 {
+        let ticket_id = first_ticket + i;
         let created = (start + i * step + rng.below(step as u64) as i64).min(end - 60);
         let age = end - created;
         let status = if age > 45 * DAY {
@@ -351,7 +360,11 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
             let (entry, editor, editor_type) = if k == 0 {
                 (fill(rng.pick(FIRST_ENTRIES), &mut rng), customer, "USER")
             } else if employee_turn {
-                (fill(rng.pick(EMPLOYEE_ENTRIES), &mut rng), employee, "EMPLOYEE")
+                (
+                    fill(rng.pick(EMPLOYEE_ENTRIES), &mut rng),
+                    employee,
+                    "EMPLOYEE",
+                )
             } else {
                 (fill(rng.pick(USER_ENTRIES), &mut rng), customer, "USER")
             };
@@ -361,11 +374,7 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
             entries.push((entry, when, editor, editor_type));
         }
         let last = entries.last().map(|e| e.1).unwrap_or(created);
-        let last_type = if updates % 2 == 0 {
-            "EMPLOYEE"
-        } else {
-            "USER"
-        };
+        let last_type = if updates % 2 == 0 { "EMPLOYEE" } else { "USER" };
         let created_text = central_iso(created);
         let last_text = central_iso(last);
         let close = (status == STATUS_CLOSED).then(|| last_text.clone());
@@ -425,7 +434,6 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
             attach_guest.execute(params![guest_link, ticket_id, device, central_iso(created)])?;
             guest_link += 1;
         }
-        ticket_id += 1;
     }
     drop((insert_ticket, insert_update, attach_hardware, attach_guest));
     // Statistics for the query planner: with an account holding most rows, the planner
@@ -439,12 +447,14 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
 mod tests {
     use super::*;
 
+    type Summary = Vec<(i64, String, Option<i64>, i64)>;
+
     #[test]
     fn generates_realistic_deterministic_tickets() {
         let store = super::super::Store::open(":memory:").unwrap();
         let run = |seed| {
             store
-                .write(|conn| -> Result<Vec<(i64, String, Option<i64>, i64)>> {
+                .write(|conn| -> Result<Summary> {
                     let before: i64 =
                         conn.query_row("SELECT count(*) FROM SoftLayer_Ticket", [], |r| r.get(0))?;
                     assert_eq!(generate(conn, 1001, 2000, seed)?, 2000);
@@ -460,8 +470,7 @@ mod tests {
         };
         let first = run(7);
         assert_eq!(first.len(), 2000);
-        let titles: std::collections::HashSet<&str> =
-            first.iter().map(|t| t.1.as_str()).collect();
+        let titles: std::collections::HashSet<&str> = first.iter().map(|t| t.1.as_str()).collect();
         assert!(titles.len() > 500, "varied titles: {}", titles.len());
         assert!(first.iter().any(|t| t.2.is_none()));
         for p in 1..=4 {
