@@ -218,3 +218,30 @@ impl Fault {
         }
     }
 }
+
+/// Takes a list reply item by item, so that a long list is written out as it is read
+/// and never sits in memory whole.
+pub trait ItemSink {
+    /// Before the first item: the total before the result limit.
+    fn start(&mut self, total: u64) -> Result<(), Fault>;
+    fn item(&mut self, item: Value) -> Result<(), Fault>;
+}
+
+/// A sink that keeps the items: the reply of transports that write whole documents.
+#[derive(Default)]
+pub struct Collect {
+    pub total: u64,
+    pub items: Vec<Value>,
+}
+
+impl ItemSink for Collect {
+    fn start(&mut self, total: u64) -> Result<(), Fault> {
+        self.total = total;
+        Ok(())
+    }
+
+    fn item(&mut self, item: Value) -> Result<(), Fault> {
+        self.items.push(item);
+        Ok(())
+    }
+}

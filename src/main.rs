@@ -51,6 +51,17 @@ enum Command {
         db: String,
         files: Vec<std::path::PathBuf>,
     },
+    /// Add synthetic tickets to the `demo` account (load tests and benchmarks).
+    Seed {
+        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
+        db: String,
+        /// How many tickets to add to account 1001.
+        #[arg(long)]
+        synthetic_tickets: u64,
+        /// The generator's seed: the same seed gives the same tickets.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Act as SoftLayer's support desk on a ticket (works on the database directly).
     Support {
         #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
@@ -122,6 +133,7 @@ fn main() -> std::process::ExitCode {
         } => serve(&listen, &db, admin_token),
         Command::Load { db, files } => load(&db, &files),
         Command::Support { db, action } => support(&db, action),
+        Command::Seed { db, synthetic_tickets, seed } => seed_synthetic(&db, synthetic_tickets, seed),
         Command::Coverage => {
             print!("{}", coverage::markdown());
             Ok(())
@@ -191,6 +203,14 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
         let n = store.write(|conn| store::seed::load_document(conn, &text))?;
         eprintln!("{}: {n} objects loaded", file.display());
     }
+    Ok(())
+}
+
+fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
+    let store = store::Store::open(db)?;
+    let started = std::time::Instant::now();
+    let added = store.write(|conn| store::synthetic::generate(conn, 1001, n, seed))?;
+    eprintln!("{added} synthetic tickets added to account 1001 in {:.1?}", started.elapsed());
     Ok(())
 }
 

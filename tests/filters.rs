@@ -1618,7 +1618,6 @@ fn bad_filters_are_public_faults_that_say_what_is_wrong() {
 /// `filteredMask`: the filter also restricts the nested collections it names. Needs the
 /// projection to pass `ObjectFilter::sub_filter` down (see the report to the lead).
 #[test]
-#[ignore = "needs the projection to apply ObjectFilter::sub_filter to nested collections"]
 fn filtered_mask_restricts_nested_collections() {
     let f = fixture();
     let filter = json!({"tickets": {"updates": {"entry": {"operation": "*= web01"}}}});

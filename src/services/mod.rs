@@ -15,13 +15,13 @@ mod ticket_survey;
 mod ticket_update_employee;
 mod user_customer;
 
-use crate::call::{Call, ExceptionClass, Fault, MaskSource, Reply};
+use crate::call::{Call, Collect, ExceptionClass, Fault, ItemSink, MaskSource, Reply};
 use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
 use crate::schema::{MethodDef, PropertyKind, schema};
 use crate::store::{self, ListQuery, Page, Principal, Related, Row, Store};
 use crate::value::Value;
-use projection::{internal, project, query_fault};
+use projection::{Projector, internal, query_fault};
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 
@@ -31,6 +31,11 @@ pub enum Output {
     /// A single relation that may be empty (`getAssignedUser` on an unassigned ticket).
     MaybeObject(Option<Row>),
     List(Page),
+    /// A list read row by row as it is written out (relational lists, whole types).
+    Rows {
+        source: store::ListSource,
+        filter: Option<ObjectFilter>,
+    },
     Value(Value),
 }
 
@@ -90,35 +95,15 @@ impl Ctx<'_> {
             .map_err(|_| invalid())
     }
 
-    /// The init id, which [`dispatch`] guarantees for methods that require one.
-    pub fn id(&self) -> i64 {
-        self.init_id.unwrap_or_default()
-    }
-
-    /// The list query for a collection of `type_name` found under `branch` of the filter.
-    pub fn list_query<'f>(
-        &self,
-        filter: &'f mut Option<ObjectFilter>,
-        type_name: &str,
-        branch: Option<&str>,
-    ) -> Result<ListQuery<'f>, Fault> {
-        *filter = match self.filter {
-            Some(root) => {
-                let node = match branch {
-                    Some(b) => root.get(b),
-                    None => Some(root),
-                };
-                match node {
-                    Some(n) => Some(ObjectFilter::parse(type_name, n)?),
-                    None => None,
-                }
-            }
-            None => None,
+    /// The filter for a collection of `type_name` found under `branch` of the call's
+    /// object filter (the root for `getAllObjects`-style lists).
+    pub fn list_filter(&self, type_name: &str, branch: Option<&str>) -> Result<Option<ObjectFilter>, Fault> {
+        let node = match (self.filter, branch) {
+            (Some(root), Some(b)) => root.get(b),
+            (root, None) => root,
+            (None, _) => None,
         };
-        Ok(ListQuery {
-            filter: filter.as_ref(),
-            limit: self.call.headers.limit,
-        })
+        node.map(|n| ObjectFilter::parse(type_name, n)).transpose()
     }
 }
 
@@ -212,7 +197,25 @@ fn getter_property(service: &str, method: &str) -> Option<String> {
     store::has_relation(service, &relation).then_some(name)
 }
 
+/// Answers a call whole (lists collected in memory).
 pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
+    let mut collected = Collect::default();
+    match dispatch_into(store, call, &mut collected)? {
+        Some(reply) => Ok(reply),
+        None => Ok(Reply {
+            value: Value::Array(collected.items),
+            type_name: schema()
+                .method(&call.service, &call.method)
+                .map(|m| m.returns.clone())
+                .unwrap_or_default(),
+            total: Some(collected.total),
+        }),
+    }
+}
+
+/// Answers a call: a whole reply, or `None` when the answer was a list streamed into
+/// `sink` (with its total first).
+pub fn dispatch_into(store: &Store, call: &Call, sink: &mut dyn ItemSink) -> Result<Option<Reply>, Fault> {
     let not_found = || Fault::MethodNotFound {
         service: call.service.clone(),
         method: call.method.clone(),
@@ -236,7 +239,7 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
     let returns = method.returns.trim_end_matches("[]");
     projection::validate(returns, &mask)?;
 
-    let run = |conn: &Connection| -> Result<Reply, Fault> {
+    let run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
         let principal = if entry.anonymous {
             Principal {
                 user_id: 0,
@@ -254,19 +257,59 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
             init_id,
             filter: call.headers.filter.as_ref(),
         };
-        let output = (entry.handler)(&ctx)?;
-        let (value, total) = match output {
-            Output::Object(row) => (project(conn, &row, &mask, principal.user_id)?, None),
+        // filteredMask: the list's own filter also narrows the nested lists it names.
+        let items_filter = if mask.filtered {
+            let branch = getter_property(&call.service, &call.method);
+            ctx.list_filter(returns, branch.as_deref())?
+        } else {
+            None
+        };
+        let projector = Projector {
+            conn,
+            mask: &mask,
+            viewer: principal.user_id,
+            filter: items_filter.as_ref(),
+        };
+        let (value, total) = match (entry.handler)(&ctx)? {
+            Output::Object(row) => (projector.project(&row)?, None),
             Output::MaybeObject(None) => (Value::Null, None),
-            Output::MaybeObject(Some(row)) => {
-                (project(conn, &row, &mask, principal.user_id)?, None)
-            }
+            Output::MaybeObject(Some(row)) => (projector.project(&row)?, None),
             Output::List(page) => {
                 let mut items = Vec::with_capacity(page.rows.len());
                 for row in &page.rows {
-                    items.push(project(conn, row, &mask, principal.user_id)?);
+                    items.push(projector.project(row)?);
                 }
                 (Value::Array(items), Some(page.total))
+            }
+            Output::Rows { source, filter } => {
+                let query = ListQuery {
+                    filter: filter.as_ref(),
+                    limit: call.headers.limit,
+                };
+                // The sink's and the projection's faults travel around the store.
+                let sink = std::cell::RefCell::new(&mut *sink);
+                let failed = std::cell::RefCell::new(None);
+                let stop = |f: Fault| {
+                    *failed.borrow_mut() = Some(f);
+                    store::QueryError::Delivery
+                };
+                let streamed = store::list_each(
+                    conn,
+                    &source,
+                    &query,
+                    &mut |total| sink.borrow_mut().start(total).map_err(stop),
+                    &mut |row| {
+                        projector
+                            .project(&row)
+                            .and_then(|item| sink.borrow_mut().item(item))
+                            .map_err(stop)
+                    },
+                );
+                if let Some(fault) = failed.into_inner() {
+                    return Err(fault);
+                }
+                streamed.map_err(query_fault)?;
+                return Ok(None);
             }
             Output::Value(v) => {
                 let total = match &v {
@@ -276,11 +319,11 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
                 (v, total)
             }
         };
-        Ok(Reply {
+        Ok(Some(Reply {
             value,
             type_name: method.returns.clone(),
             total,
-        })
+        }))
     };
     if entry.writes {
         store.write(run)
@@ -369,21 +412,26 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         let n = store::count_related(ctx.conn, &parent, &counted.name)?.unwrap_or(0);
         return Ok(Output::Value(Value::Int(n as i64)));
     }
-    let mut filter = None;
-    let query = ctx.list_query(&mut filter, &def.type_name, Some(&property))?;
+    if def.many {
+        let filter = ctx.list_filter(&def.type_name, Some(&property))?;
+        let source = store::ListSource::Related { parent, property };
+        return Ok(Output::Rows { source, filter });
+    }
+    let query = ListQuery { filter: None, limit: None };
     match store::related(ctx.conn, &parent, &property, &query).map_err(query_fault)? {
-        Some((Related::Many(rows), total)) => Ok(Output::List(Page { rows, total })),
         Some((Related::One(row), _)) => Ok(Output::MaybeObject(row)),
-        None => Ok(Output::MaybeObject(None)),
+        Some((Related::Many(_), _)) | None => Ok(Output::MaybeObject(None)),
     }
 }
 
 /// Every object of the service's type (`getAllObjects`, `getAllTicketStatuses`, …).
 pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> {
-    let mut filter = None;
-    let query = ctx.list_query(&mut filter, type_name, None)?;
-    let page = store::all(ctx.conn, type_name, &query, order).map_err(query_fault)?;
-    Ok(Output::List(page))
+    let filter = ctx.list_filter(type_name, None)?;
+    let source = store::ListSource::All {
+        type_name: type_name.to_string(),
+        order: order.to_string(),
+    };
+    Ok(Output::Rows { source, filter })
 }
 
 /// The current time as SoftLayer writes dates.

@@ -4,6 +4,7 @@
 mod query;
 pub mod relations;
 pub mod seed;
+pub mod synthetic;
 
 use crate::call::ResultLimit;
 use crate::schema::filter::ObjectFilter;
@@ -541,29 +542,70 @@ pub fn count_related(conn: &Connection, parent: &Row, property: &str) -> Result<
     Ok(Some(n as u64))
 }
 
-/// Every object of a type (the `getAllObjects` lists), with filter, order and limit.
-pub fn all(
+/// Where a list comes from: a relational list of one parent, or every object of a type
+/// (the `getAllObjects` lists, ordered by `order`, written against `{r}`).
+#[derive(Debug, Clone)]
+pub enum ListSource {
+    Related { parent: Row, property: String },
+    All { type_name: String, order: String },
+}
+
+/// A list's SQL, ready for `query::list` or `query::list_each`.
+struct ListSql {
+    b: query::SqlBuilder,
+    target: String,
+    cap: Option<u64>,
+    from: String,
+    on: String,
+    order: String,
+}
+
+impl ListSource {
+    /// `None` when there is nothing to list (no such relation, or no key to follow).
+    fn sql(&self) -> Result<Option<ListSql>> {
+        match self {
+            ListSource::Related { parent, property } => {
+                let Some(rel) = relation_for(parent, property) else {
+                    return Ok(None);
+                };
+                let Some(key) = parent.values.get(rel.key).cloned() else {
+                    return Ok(None);
+                };
+                let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
+                Ok(Some(ListSql {
+                    b: query::SqlBuilder { params: vec![key], aliases: 0 },
+                    target: rel.target.to_string(),
+                    cap: rel.cap,
+                    from,
+                    on,
+                    order,
+                }))
+            }
+            ListSource::All { type_name, order } => Ok(Some(ListSql {
+                b: query::SqlBuilder { params: vec![], aliases: 0 },
+                target: type_name.clone(),
+                cap: None,
+                from: format!("{} r0", table(type_name)?),
+                on: "1 = 1".to_string(),
+                order: order.replace("{r}", "r0"),
+            })),
+        }
+    }
+}
+
+
+/// A list row by row: `total` first, then `each` for every row, never all in memory.
+pub fn list_each(
     conn: &Connection,
-    type_name: &str,
+    source: &ListSource,
     query: &ListQuery,
-    default_order: &str,
-) -> std::result::Result<Page, QueryError> {
-    let table = table(type_name)?;
-    let mut b = query::SqlBuilder {
-        params: vec![],
-        aliases: 0,
+    total: &mut dyn FnMut(u64) -> std::result::Result<(), QueryError>,
+    each: &mut dyn FnMut(Row) -> std::result::Result<(), QueryError>,
+) -> std::result::Result<(), QueryError> {
+    let Some(mut l) = source.sql()? else {
+        return total(0);
     };
-    let from = format!("{table} r0");
-    let order = default_order.replace("{r}", "r0");
-    query::list(
-        conn,
-        &mut b,
-        (type_name, None),
-        &from,
-        "1 = 1",
-        &order,
-        query,
-    )
+    query::list_each(conn, &mut l.b, (&l.target, l.cap), &l.from, &l.on, &l.order, query, total, each)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -572,6 +614,9 @@ pub enum QueryError {
     Store(#[from] StoreError),
     #[error("{0}")]
     Filter(String),
+    /// The consumer of a streamed list stopped (the client went away).
+    #[error("the reply could not be delivered")]
+    Delivery,
 }
 
 impl From<rusqlite::Error> for QueryError {
