@@ -2,6 +2,7 @@
 //! SoftLayer API's transports and keeps its state in SQLite.
 
 mod auth;
+mod body;
 mod call;
 mod coverage;
 mod emulator;
@@ -133,7 +134,11 @@ fn main() -> std::process::ExitCode {
         } => serve(&listen, &db, admin_token),
         Command::Load { db, files } => load(&db, &files),
         Command::Support { db, action } => support(&db, action),
-        Command::Seed { db, synthetic_tickets, seed } => seed_synthetic(&db, synthetic_tickets, seed),
+        Command::Seed {
+            db,
+            synthetic_tickets,
+            seed,
+        } => seed_synthetic(&db, synthetic_tickets, seed),
         Command::Coverage => {
             print!("{}", coverage::markdown());
             Ok(())
@@ -210,7 +215,10 @@ fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error:
     let store = store::Store::open(db)?;
     let started = std::time::Instant::now();
     let added = store.write(|conn| store::synthetic::generate(conn, 1001, n, seed))?;
-    eprintln!("{added} synthetic tickets added to account 1001 in {:.1?}", started.elapsed());
+    eprintln!(
+        "{added} synthetic tickets added to account 1001 in {:.1?}",
+        started.elapsed()
+    );
     Ok(())
 }
 

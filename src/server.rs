@@ -1,13 +1,14 @@
 //! The HTTP side: routing by path prefix, request limits, and handing each call to the
 //! services on a blocking thread so SQLite work never stalls the accept loop.
 
+use crate::body::{Chunk, ReplyBody};
 use crate::call::{Call, Credentials, Fault, Reply};
 use crate::protocol::{HttpAnswer, xmlrpc};
 use crate::services;
 use crate::store::Store;
 use base64::Engine;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
@@ -21,7 +22,7 @@ use tokio::net::TcpListener;
 /// Requests larger than this are refused before they are read whole.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-type Body = Full<Bytes>;
+type Body = ReplyBody;
 
 /// What the server shares with every request.
 pub struct Shared {
@@ -107,10 +108,14 @@ async fn handle(
         }
         call
     });
-    let answer = match answer {
-        Ok(call) => run(shared, call).await,
-        Err(fault) => Err(fault),
+    let call = match answer {
+        Ok(call) => call,
+        Err(fault) => return Ok(xml(StatusCode::OK, xmlrpc::write_fault(&fault), None)),
     };
+    if !services::writes(&call) && services::returns_list(&call) {
+        return Ok(xmlrpc_list(shared, call).await);
+    }
+    let answer = run(shared, call).await;
     Ok(match answer {
         Ok(reply) => xml(StatusCode::OK, xmlrpc::write_reply(&reply), reply.total),
         // XML-RPC reports faults in a 200 response: clients raise HTTP errors before
@@ -119,8 +124,119 @@ async fn handle(
     })
 }
 
+/// How a streamed XML-RPC list begins: streaming (with its total), or a whole body
+/// after all (a fault, or a method that answered with something else).
+enum Head {
+    Streaming(u64),
+    Whole(Vec<u8>, Option<u64>),
+}
+
+/// Writes list items into chunks for the response body as they come.
+struct XmlRpcListWriter {
+    head: Option<tokio::sync::oneshot::Sender<Head>>,
+    chunks: tokio::sync::mpsc::Sender<Chunk>,
+    buffer: Vec<u8>,
+}
+
+/// Chunks of about this size go to the socket.
+const CHUNK_BYTES: usize = 64 * 1024;
+
+impl XmlRpcListWriter {
+    fn send(&mut self) -> Result<(), Fault> {
+        let bytes = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            Vec::with_capacity(CHUNK_BYTES + 4096),
+        ));
+        self.chunks.blocking_send(Ok(bytes)).map_err(|_| {
+            Fault::new(
+                crate::call::ExceptionClass::Exception,
+                "The client went away.",
+            )
+        })
+    }
+
+    fn answer_whole(&mut self, body: Vec<u8>, total: Option<u64>) {
+        if let Some(head) = self.head.take() {
+            let _ = head.send(Head::Whole(body, total));
+        }
+    }
+}
+
+impl crate::call::ItemSink for XmlRpcListWriter {
+    fn start(&mut self, total: u64) -> Result<(), Fault> {
+        if let Some(head) = self.head.take() {
+            let _ = head.send(Head::Streaming(total));
+        }
+        xmlrpc::write_list_start(&mut self.buffer);
+        Ok(())
+    }
+
+    fn item(&mut self, item: crate::value::Value) -> Result<(), Fault> {
+        xmlrpc::write_list_item(&mut self.buffer, &item);
+        if self.buffer.len() >= CHUNK_BYTES {
+            self.send()?;
+        }
+        Ok(())
+    }
+}
+
+/// A list read: run on the blocking pool, streamed to the client as rows are read, so a
+/// 100,000-ticket reply never sits in memory whole.
+async fn xmlrpc_list(shared: Arc<Shared>, call: Call) -> Response<Body> {
+    let name = format!("{}::{}", call.service, call.method);
+    let (head_tx, head_rx) = tokio::sync::oneshot::channel();
+    let (chunk_tx, chunk_rx) = tokio::sync::mpsc::channel(4);
+    tokio::task::spawn_blocking(move || {
+        let mut writer = XmlRpcListWriter {
+            head: Some(head_tx),
+            chunks: chunk_tx,
+            buffer: Vec::with_capacity(CHUNK_BYTES + 4096),
+        };
+        match services::dispatch_into(&shared.store, &call, &mut writer) {
+            Ok(None) => {
+                xmlrpc::write_list_end(&mut writer.buffer);
+                let _ = writer.send();
+            }
+            Ok(Some(reply)) => writer.answer_whole(xmlrpc::write_reply(&reply), reply.total),
+            Err(fault) if writer.head.is_some() => {
+                writer.answer_whole(xmlrpc::write_fault(&fault), None)
+            }
+            Err(fault) => {
+                tracing::warn!(
+                    "{}::{} stopped mid-reply: {fault}",
+                    call.service,
+                    call.method
+                );
+                let _ = writer
+                    .chunks
+                    .blocking_send(Err(std::io::Error::other(fault.to_string())));
+            }
+        }
+    });
+    match head_rx.await {
+        Ok(Head::Streaming(total)) => {
+            let mut r = Response::new(ReplyBody::Streamed(chunk_rx));
+            r.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("text/xml; charset=utf-8"),
+            );
+            r.headers_mut()
+                .insert("SoftLayer-Total-Items", HeaderValue::from(total));
+            r
+        }
+        Ok(Head::Whole(body, total)) => xml(StatusCode::OK, body, total),
+        Err(_) => {
+            tracing::error!("handler panicked on {name}");
+            xml(StatusCode::OK, xmlrpc::write_fault(&internal_fault()), None)
+        }
+    }
+}
+
 fn internal_fault() -> Fault {
-    Fault::new(crate::call::ExceptionClass::Exception, "An internal error occurred.")
+    Fault::new(
+        crate::call::ExceptionClass::Exception,
+        "An internal error occurred.",
+    )
 }
 
 /// Runs one call. Reads run on this thread: they take microseconds, less than the hop
@@ -135,11 +251,13 @@ async fn run(shared: Arc<Shared>, call: Call) -> Result<Reply, Fault> {
                 Err(internal_fault())
             });
     }
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| services::dispatch(&shared.store, &call)))
-        .unwrap_or_else(|_| {
-            tracing::error!("handler panicked on {}::{}", call.service, call.method);
-            Err(internal_fault())
-        })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        services::dispatch(&shared.store, &call)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::error!("handler panicked on {}::{}", call.service, call.method);
+        Err(internal_fault())
+    })
 }
 
 async fn read_body(body: Incoming) -> Option<Bytes> {
@@ -187,7 +305,7 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
 }
 
 fn http_answer(a: HttpAnswer) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(a.body)));
+    let mut r = Response::new(ReplyBody::whole(a.body));
     *r.status_mut() = StatusCode::from_u16(a.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(a.content_type));
@@ -225,7 +343,7 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    let mut r = Response::new(ReplyBody::whole(Bytes::from_static(text.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
@@ -233,7 +351,7 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
 }
 
 fn xml(status: StatusCode, body: Vec<u8>, total: Option<u64>) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(body)));
+    let mut r = Response::new(ReplyBody::whole(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         CONTENT_TYPE,
@@ -307,7 +425,11 @@ async fn soap(
     use crate::protocol::{soap, wsdl};
     if req.method() == Method::GET || req.method() == Method::HEAD {
         if service == wsdl::ENCODING_SCHEMA_FILE {
-            return xml(StatusCode::OK, wsdl::encoding_schema().as_bytes().to_vec(), None);
+            return xml(
+                StatusCode::OK,
+                wsdl::encoding_schema().as_bytes().to_vec(),
+                None,
+            );
         }
         let wants_wsdl = req.uri().query().is_some_and(|q| {
             q.split('&').any(|p| {

@@ -19,9 +19,6 @@
 //! characters XML 1.0 forbids become U+FFFD. Otherwise one stray control character in
 //! ticket text would make the whole response unreadable.
 
-// Nothing calls the codec until the HTTP layer lands.
-#![allow(dead_code)]
-
 use std::borrow::Cow;
 use std::io::Write as _;
 
@@ -83,6 +80,23 @@ pub fn write_reply(reply: &Reply) -> Vec<u8> {
     write_value(&mut out, &reply.value);
     out.extend_from_slice(b"</value></param></params></methodResponse>");
     out
+}
+
+/// The start of a list reply written item by item (with [`write_list_item`] and
+/// [`write_list_end`]) as the items are read.
+pub fn write_list_start(out: &mut Vec<u8>) {
+    out.extend_from_slice(PROLOG);
+    out.extend_from_slice(b"<methodResponse><params><param><value><array><data>");
+}
+
+pub fn write_list_item(out: &mut Vec<u8>, item: &Value) {
+    out.extend_from_slice(b"<value>");
+    write_value(out, item);
+    out.extend_from_slice(b"</value>");
+}
+
+pub fn write_list_end(out: &mut Vec<u8>) {
+    out.extend_from_slice(b"</data></array></value></param></params></methodResponse>");
 }
 
 /// Serialises a fault as a `methodResponse` with a `<fault>`.

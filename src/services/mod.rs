@@ -97,7 +97,11 @@ impl Ctx<'_> {
 
     /// The filter for a collection of `type_name` found under `branch` of the call's
     /// object filter (the root for `getAllObjects`-style lists).
-    pub fn list_filter(&self, type_name: &str, branch: Option<&str>) -> Result<Option<ObjectFilter>, Fault> {
+    pub fn list_filter(
+        &self,
+        type_name: &str,
+        branch: Option<&str>,
+    ) -> Result<Option<ObjectFilter>, Fault> {
         let node = match (self.filter, branch) {
             (Some(root), Some(b)) => root.get(b),
             (root, None) => root,
@@ -175,6 +179,13 @@ pub fn writes(call: &Call) -> bool {
     handler(&call.service, &call.method).is_some_and(|e| e.writes)
 }
 
+/// Whether a call's method answers with a list (which transports may stream).
+pub fn returns_list(call: &Call) -> bool {
+    schema()
+        .method(&call.service, &call.method)
+        .is_some_and(|m| m.returns_list())
+}
+
 /// Whether a method of the schema has a handler here (for the coverage table and its test).
 pub fn is_dispatched(service: &str, method: &str) -> bool {
     handler(service, method).is_some() || getter_property(service, method).is_some()
@@ -215,7 +226,11 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
 
 /// Answers a call: a whole reply, or `None` when the answer was a list streamed into
 /// `sink` (with its total first).
-pub fn dispatch_into(store: &Store, call: &Call, sink: &mut dyn ItemSink) -> Result<Option<Reply>, Fault> {
+pub fn dispatch_into(
+    store: &Store,
+    call: &Call,
+    sink: &mut dyn ItemSink,
+) -> Result<Option<Reply>, Fault> {
     let not_found = || Fault::MethodNotFound {
         service: call.service.clone(),
         method: call.method.clone(),
@@ -417,7 +432,10 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         let source = store::ListSource::Related { parent, property };
         return Ok(Output::Rows { source, filter });
     }
-    let query = ListQuery { filter: None, limit: None };
+    let query = ListQuery {
+        filter: None,
+        limit: None,
+    };
     match store::related(ctx.conn, &parent, &property, &query).map_err(query_fault)? {
         Some((Related::One(row), _)) => Ok(Output::MaybeObject(row)),
         Some((Related::Many(_), _)) | None => Ok(Output::MaybeObject(None)),

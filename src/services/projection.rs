@@ -59,7 +59,13 @@ impl Projector<'_> {
         self.project_at(row, self.mask, self.filter, 0)
     }
 
-    fn project_at(&self, row: &Row, mask: &ObjectMask, filter: Option<&ObjectFilter>, depth: usize) -> Result<Value, Fault> {
+    fn project_at(
+        &self,
+        row: &Row,
+        mask: &ObjectMask,
+        filter: Option<&ObjectFilter>,
+        depth: usize,
+    ) -> Result<Value, Fault> {
         let conn = self.conn;
         let t = schema()
             .type_def(&row.type_name)
@@ -79,17 +85,23 @@ impl Projector<'_> {
             out.insert(column.clone(), value.clone());
         }
         for p in &mask.properties {
-            let def = t.property(&p.name).ok_or_else(|| unknown(&p.name, &row.type_name))?;
+            let def = t
+                .property(&p.name)
+                .ok_or_else(|| unknown(&p.name, &row.type_name))?;
             match def.kind {
                 PropertyKind::Local => {}
                 PropertyKind::Count => {
-                    let counted = counted_relation(t, &p.name).map(|r| r.name.as_str()).unwrap_or("");
+                    let counted = counted_relation(t, &p.name)
+                        .map(|r| r.name.as_str())
+                        .unwrap_or("");
                     if let Some(n) = store::count_related(conn, row, counted).map_err(internal)? {
                         out.insert(p.name.clone(), Value::Int(n as i64));
                     }
                 }
                 PropertyKind::Relational if !def.type_name.starts_with("SoftLayer_") => {
-                    if let Some(v) = store::computed(conn, row, &p.name, self.viewer).map_err(internal)? {
+                    if let Some(v) =
+                        store::computed(conn, row, &p.name, self.viewer).map_err(internal)?
+                    {
                         out.insert(p.name.clone(), v);
                     }
                 }
@@ -110,7 +122,12 @@ impl Projector<'_> {
                         Some((Related::Many(rows), _)) => {
                             let mut items = Vec::with_capacity(rows.len());
                             for r in &rows {
-                                items.push(self.project_at(r, &p.children, sub.as_ref(), depth + 1)?);
+                                items.push(self.project_at(
+                                    r,
+                                    &p.children,
+                                    sub.as_ref(),
+                                    depth + 1,
+                                )?);
                             }
                             out.insert(p.name.clone(), Value::Array(items));
                         }
@@ -134,6 +151,9 @@ pub fn query_fault(e: store::QueryError) -> Fault {
     match e {
         store::QueryError::Store(e) => internal(e),
         store::QueryError::Filter(msg) => Fault::public(format!("Invalid object filter: {msg}")),
-        store::QueryError::Delivery => Fault::new(ExceptionClass::Exception, "The reply could not be delivered."),
+        store::QueryError::Delivery => Fault::new(
+            ExceptionClass::Exception,
+            "The reply could not be delivered.",
+        ),
     }
 }

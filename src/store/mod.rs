@@ -573,7 +573,10 @@ impl ListSource {
                 };
                 let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
                 Ok(Some(ListSql {
-                    b: query::SqlBuilder { params: vec![key], aliases: 0 },
+                    b: query::SqlBuilder {
+                        params: vec![key],
+                        aliases: 0,
+                    },
                     target: rel.target.to_string(),
                     cap: rel.cap,
                     from,
@@ -582,7 +585,10 @@ impl ListSource {
                 }))
             }
             ListSource::All { type_name, order } => Ok(Some(ListSql {
-                b: query::SqlBuilder { params: vec![], aliases: 0 },
+                b: query::SqlBuilder {
+                    params: vec![],
+                    aliases: 0,
+                },
                 target: type_name.clone(),
                 cap: None,
                 from: format!("{} r0", table(type_name)?),
@@ -592,7 +598,6 @@ impl ListSource {
         }
     }
 }
-
 
 /// A list row by row: `total` first, then `each` for every row, never all in memory.
 pub fn list_each(
@@ -605,7 +610,17 @@ pub fn list_each(
     let Some(mut l) = source.sql()? else {
         return total(0);
     };
-    query::list_each(conn, &mut l.b, (&l.target, l.cap), &l.from, &l.on, &l.order, query, total, each)
+    query::list_each(
+        conn,
+        &mut l.b,
+        (&l.target, l.cap),
+        &l.from,
+        &l.on,
+        &l.order,
+        query,
+        total,
+        each,
+    )
 }
 
 #[derive(Debug, thiserror::Error)]
