@@ -78,8 +78,10 @@ WORK="$(mktemp -d /tmp/sl-bench.XXXXXX)"
 chmod 755 "$WORK"            # nginx workers (user nobody) read the reply file
 SERVER_PID=""
 NGINX_PID=""
+UNCACHED_PID=""
 cleanup() {
     if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+    if [ -n "$UNCACHED_PID" ]; then kill "$UNCACHED_PID" 2>/dev/null || true; wait "$UNCACHED_PID" 2>/dev/null || true; fi
     if [ -n "$NGINX_PID" ]; then kill -QUIT "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
 }
@@ -134,6 +136,13 @@ if ! wait_http "http://127.0.0.1:$SERVER_PORT/health" 20; then
     cat "$WORK/server.log" >&2
     die "the server did not answer /health within 20 s"
 fi
+
+# The same server with its reply cache off: every request read from SQLite.
+UNCACHED_PORT="$(free_port)"
+"$SERVER_BIN" serve --no-reply-cache --listen "127.0.0.1:$UNCACHED_PORT" --db "$WORK/bench-uncached.sqlite3" \
+    >"$WORK/server-uncached.log" 2>&1 &
+UNCACHED_PID=$!
+wait_http "http://127.0.0.1:$UNCACHED_PORT/health" 20 || die "the uncached server did not answer /health"
 
 # --- 3. the request and its reply ---------------------------------------------
 cat > "$WORK/request.xml" <<EOF
@@ -279,6 +288,11 @@ say "load average (1 min) before the runs: $LOAD_BEFORE (other work on the machi
 say "wrk against softlayer-ticket-server"
 run_wrk server "http://127.0.0.1:$SERVER_PORT$ENDPOINT_PATH" > "$WORK/result-server.txt"
 read -r s_rps s_p99 s_bad s_err < "$WORK/result-server.txt"
+say "wrk against softlayer-ticket-server --no-reply-cache"
+post "http://127.0.0.1:$UNCACHED_PORT$ENDPOINT_PATH" "$WORK/request.xml" "$WORK/uncached-reply.xml" >/dev/null
+cmp -s "$WORK/reply.xml" "$WORK/uncached-reply.xml" || die "the uncached server answers different bytes"
+run_wrk uncached "http://127.0.0.1:$UNCACHED_PORT$ENDPOINT_PATH" > "$WORK/result-uncached.txt"
+read -r u_rps u_p99 u_bad u_err < "$WORK/result-uncached.txt"
 say "wrk against nginx"
 run_wrk nginx "http://127.0.0.1:$NGINX_PORT$ENDPOINT_PATH" > "$WORK/result-nginx.txt"
 read -r n_rps n_p99 n_bad n_err < "$WORK/result-nginx.txt"
@@ -289,12 +303,12 @@ read -r n_rps n_p99 n_bad n_err < "$WORK/result-nginx.txt"
 [ "$n_err" = no ] || say "warning: socket errors against nginx (see wrk output above)"
 
 # --- 6. report ---------------------------------------------------------------------
-python3 - "$s_rps" "$s_p99" "$n_rps" "$n_p99" "$REPLY_BYTES" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS" \
+python3 - "$s_rps" "$s_p99" "$n_rps" "$n_p99" "$u_rps" "$u_p99" "$REPLY_BYTES" "$THREADS" "$CONNECTIONS" "$DURATION" "$WORKERS" \
     "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" "$("$NGINX_BIN" -v 2>&1 | sed 's/.*nginx\///')" \
     "$LOAD_BEFORE" <<'PY'
 import sys, datetime, os
-s_rps, s_p99, n_rps, n_p99 = map(float, sys.argv[1:5])
-size, threads, conns, dur, workers, commit, nginx_v, load = sys.argv[5:13]
+s_rps, s_p99, n_rps, n_p99, u_rps, u_p99 = map(float, sys.argv[1:7])
+size, threads, conns, dur, workers, commit, nginx_v, load = sys.argv[7:15]
 print()
 print(f"XML-RPC SoftLayer_Ticket::getObject, ticket 160000001 (3 updates), reply {size} bytes; "
       f"wrk -t{threads} -c{conns} -d{dur} --latency, loopback, {os.cpu_count()} cores, "
@@ -304,6 +318,8 @@ print()
 print("| target | requests/s | p99 latency |")
 print("|---|---:|---:|")
 print(f"| softlayer-ticket-server | {s_rps:.0f} | {s_p99:.2f} ms |")
+print(f"| softlayer-ticket-server --no-reply-cache | {u_rps:.0f} | {u_p99:.2f} ms |")
 print(f"| nginx, same reply bytes (static file) | {n_rps:.0f} | {n_p99:.2f} ms |")
 print(f"| ratio server/nginx | {s_rps / n_rps:.2f} | {s_p99 / n_p99:.2f} |")
+print(f"| ratio uncached server/nginx | {u_rps / n_rps:.2f} | {u_p99 / n_p99:.2f} |")
 PY

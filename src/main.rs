@@ -7,6 +7,7 @@ mod call;
 mod coverage;
 mod emulator;
 mod protocol;
+mod reply_cache;
 mod schema;
 mod server;
 mod services;
@@ -45,6 +46,9 @@ enum Command {
         /// The token of the /_emulator/ control API (random when not given).
         #[arg(long, env = "SOFTLAYER_EMULATOR_ADMIN_TOKEN")]
         admin_token: Option<String>,
+        /// Answer every read from the database, never from the reply cache.
+        #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE")]
+        no_reply_cache: bool,
     },
     /// Load SoftLayer objects from JSON documents (the format of fixtures/seed/) into a database.
     Load {
@@ -131,7 +135,8 @@ fn main() -> std::process::ExitCode {
             listen,
             db,
             admin_token,
-        } => serve(&listen, &db, admin_token),
+            no_reply_cache,
+        } => serve(&listen, &db, admin_token, !no_reply_cache),
         Command::Load { db, files } => load(&db, &files),
         Command::Support { db, action } => support(&db, action),
         Command::Seed {
@@ -171,12 +176,17 @@ fn serve(
     listen: &str,
     db: &str,
     admin_token: Option<String>,
+    reply_cache: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let store = store::Store::open(db)?;
     let admin_token = admin_token
         .filter(|t| !t.is_empty())
         .unwrap_or_else(random_token);
-    let shared = Arc::new(server::Shared { store, admin_token });
+    let shared = Arc::new(server::Shared {
+        store,
+        replies: reply_cache::ReplyCache::new(reply_cache),
+        admin_token,
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -188,6 +198,9 @@ fn serve(
         tracing::info!(
             "support-desk control API: http://{addr}/_emulator/ (admin token: {})",
             shared.admin_token
+        );
+        tracing::info!(
+            "SOAP: http://{addr}/soap/v3.1/{{Service}}?wsdl; REST: http://{addr}/rest/v3.1/"
         );
         tracing::info!("health: http://{addr}/health");
         eprintln!(

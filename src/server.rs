@@ -27,6 +27,8 @@ type Body = ReplyBody;
 /// What the server shares with every request.
 pub struct Shared {
     pub store: Store,
+    /// Replies to repeated reads, while the data is unchanged.
+    pub replies: crate::reply_cache::ReplyCache,
     /// Guards the `/_emulator/` control API.
     pub admin_token: String,
 }
@@ -87,7 +89,8 @@ async fn handle(
             "XML-RPC calls are POSTed.\n",
         ));
     }
-    let basic = basic_credentials(req.headers().get(AUTHORIZATION));
+    let authorization = req.headers().get(AUTHORIZATION).cloned();
+    let basic = basic_credentials(authorization.as_ref());
     let body = match Limited::new(req.into_body(), MAX_BODY_BYTES)
         .collect()
         .await
@@ -102,6 +105,19 @@ async fn handle(
             ));
         }
     };
+    let cache_key = shared.replies.enabled().then(|| {
+        let auth = authorization
+            .as_ref()
+            .map(|a| a.as_bytes())
+            .unwrap_or_default();
+        crate::reply_cache::key(&[path.as_bytes(), auth, &body])
+    });
+    if let Some(hit) = cache_key
+        .as_ref()
+        .and_then(|k| shared.replies.get(&shared.store, k))
+    {
+        return Ok(xml_bytes(StatusCode::OK, hit.0, hit.1));
+    }
     let answer = xmlrpc::parse_call(service, &body).map(|mut call| {
         if call.headers.credentials.is_none() {
             call.headers.credentials = basic;
@@ -115,9 +131,17 @@ async fn handle(
     if !services::writes(&call) && services::returns_list(&call) {
         return Ok(xmlrpc_list(shared, call).await);
     }
-    let answer = run(shared, call).await;
+    let cacheable = !services::writes(&call);
+    let version = shared.store.version();
+    let answer = run(shared.clone(), call).await;
     Ok(match answer {
-        Ok(reply) => xml(StatusCode::OK, xmlrpc::write_reply(&reply), reply.total),
+        Ok(reply) => {
+            let body = Bytes::from(xmlrpc::write_reply(&reply));
+            if let (Some(key), true) = (cache_key, cacheable) {
+                shared.replies.put(key, version, body.clone(), reply.total);
+            }
+            xml_bytes(StatusCode::OK, body, reply.total)
+        }
         // XML-RPC reports faults in a 200 response: clients raise HTTP errors before
         // they read a body, and would lose the fault.
         Err(fault) => xml(StatusCode::OK, xmlrpc::write_fault(&fault), None),
@@ -351,6 +375,10 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
 }
 
 fn xml(status: StatusCode, body: Vec<u8>, total: Option<u64>) -> Response<Body> {
+    xml_bytes(status, Bytes::from(body), total)
+}
+
+fn xml_bytes(status: StatusCode, body: Bytes, total: Option<u64>) -> Response<Body> {
     let mut r = Response::new(ReplyBody::whole(body));
     *r.status_mut() = status;
     r.headers_mut().insert(

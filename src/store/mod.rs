@@ -86,6 +86,8 @@ pub struct Store {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     path: Option<String>,
+    /// Bumped as every write transaction begins and ends.
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -103,6 +105,7 @@ impl Store {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             path: (!in_memory).then(|| path.to_string()),
+            writes: Default::default(),
         };
         let fresh = store.write(|tx| migrate(tx))?;
         if fresh {
@@ -117,12 +120,37 @@ impl Store {
         f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(StoreError::from)?;
-        Ok(out)
+        let out = f(&tx);
+        let out = match out {
+            Ok(out) => tx
+                .commit()
+                .map_err(StoreError::from)
+                .map(|_| out)
+                .map_err(E::from),
+            Err(e) => Err(e),
+        };
+        // Bumped before and after: a read between the two sees a version that the
+        // commit has already left behind.
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        out
+    }
+
+    /// A value that changes whenever the data may have changed: with every write
+    /// transaction of this process, and (for files) with every commit of another process,
+    /// which moves the write-ahead log's size or time.
+    pub fn version(&self) -> (u64, Option<(u64, std::time::SystemTime)>) {
+        let writes = self.writes.load(std::sync::atomic::Ordering::SeqCst);
+        let outside = self.path.as_ref().and_then(|p| {
+            let wal = std::fs::metadata(format!("{p}-wal")).ok()?;
+            Some((wal.len(), wal.modified().ok()?))
+        });
+        (writes, outside)
     }
 
     /// Runs `f` on a reader connection (the writer itself for an in-memory database).
@@ -225,6 +253,64 @@ impl ToSql for Param<'_> {
     }
 }
 
+/// How a column's SQLite value becomes an API value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ColumnKind {
+    Boolean,
+    Date,
+    Plain,
+}
+
+/// The columns of a statement's result, typed by the schema's property types.
+pub(crate) fn column_kinds(
+    type_name: &str,
+    stmt: &rusqlite::Statement,
+) -> Vec<(String, ColumnKind)> {
+    let t = schema().type_def(type_name);
+    stmt.column_names()
+        .iter()
+        .map(|c| {
+            let kind = match t.and_then(|t| t.property(c)).map(|p| p.type_name.as_str()) {
+                Some("boolean") => ColumnKind::Boolean,
+                Some("dateTime") => ColumnKind::Date,
+                _ => ColumnKind::Plain,
+            };
+            (c.to_string(), kind)
+        })
+        .collect()
+}
+
+/// One row: NULL columns left out, booleans and dates typed by the schema.
+pub(crate) fn read_row(
+    type_name: &str,
+    columns: &[(String, ColumnKind)],
+    r: &rusqlite::Row,
+) -> rusqlite::Result<Row> {
+    let mut values = Struct::with_capacity(columns.len());
+    for (i, (name, kind)) in columns.iter().enumerate() {
+        let v = match (r.get_ref(i)?, kind) {
+            (ValueRef::Null, _) => continue,
+            (ValueRef::Integer(n), ColumnKind::Boolean) => Value::Bool(n != 0),
+            (ValueRef::Integer(n), _) => Value::Int(n),
+            (ValueRef::Real(f), _) => Value::Float(f),
+            (ValueRef::Text(s), kind) => {
+                let s = String::from_utf8_lossy(s).into_owned();
+                if *kind == ColumnKind::Date {
+                    Value::DateTime(s)
+                } else {
+                    Value::String(s)
+                }
+            }
+            (ValueRef::Blob(b), _) => Value::Base64(b.to_vec()),
+        };
+        values.insert(name.clone(), v);
+    }
+    Ok(Row {
+        type_name: type_name.to_string(),
+        values,
+    })
+}
+
 /// Reads rows of `type_name`, typing each column by the schema's property type.
 pub(crate) fn query_rows(
     conn: &Connection,
@@ -233,42 +319,11 @@ pub(crate) fn query_rows(
     params: &[Value],
 ) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let t = schema().type_def(type_name);
-    let columns: Vec<(String, Option<String>)> = stmt
-        .column_names()
-        .iter()
-        .map(|c| {
-            let ty = t.and_then(|t| t.property(c)).map(|p| p.type_name.clone());
-            (c.to_string(), ty)
-        })
-        .collect();
+    let columns = column_kinds(type_name, &stmt);
     let mut rows = stmt.query(params_from_iter(params.iter().map(Param)))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let mut values = Struct::with_capacity(columns.len());
-        for (i, (name, ty)) in columns.iter().enumerate() {
-            let v = match r.get_ref(i)? {
-                ValueRef::Null => continue,
-                ValueRef::Integer(n) => match ty.as_deref() {
-                    Some("boolean") => Value::Bool(n != 0),
-                    _ => Value::Int(n),
-                },
-                ValueRef::Real(f) => Value::Float(f),
-                ValueRef::Text(s) => {
-                    let s = String::from_utf8_lossy(s).into_owned();
-                    match ty.as_deref() {
-                        Some("dateTime") => Value::DateTime(s),
-                        _ => Value::String(s),
-                    }
-                }
-                ValueRef::Blob(b) => Value::Base64(b.to_vec()),
-            };
-            values.insert(name.clone(), v);
-        }
-        out.push(Row {
-            type_name: type_name.to_string(),
-            values,
-        });
+        out.push(read_row(type_name, &columns, r)?);
     }
     Ok(out)
 }
@@ -497,6 +552,19 @@ pub fn related(
         .and_then(|t| t.property(property))
         .map(|p| p.many)
         .unwrap_or(true);
+    if query.filter.is_none() && query.limit.is_none() {
+        // The mask's everyday case: the whole relation, by SQL built once.
+        let rows = query_rows(conn, rel.target, &plain_sql(rel).rows, &[key])?;
+        let total = rows.len() as u64;
+        return Ok(Some((
+            if many {
+                Related::Many(rows)
+            } else {
+                Related::One(rows.into_iter().next())
+            },
+            total,
+        )));
+    }
     let mut b = query::SqlBuilder {
         params: vec![key],
         aliases: 0,
@@ -529,17 +597,43 @@ pub fn count_related(conn: &Connection, parent: &Row, property: &str) -> Result<
     let Some(key) = parent.values.get(rel.key).cloned() else {
         return Ok(Some(0));
     };
-    let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
-    let sql = match rel.cap {
-        Some(cap) => format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap})"
-        ),
-        None => format!("SELECT count(*) FROM {from} WHERE {on}"),
-    };
     let n: i64 = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(&plain_sql(rel).count)?
         .query_row([Param(&key)], |r| r.get(0))?;
     Ok(Some(n as u64))
+}
+
+/// A relation's whole rows and its count, for a parent key bound to `?1`.
+struct PlainSql {
+    rows: String,
+    count: String,
+}
+
+/// The plain SQL of every relation, built on first use (masks load relations on
+/// every reply; building their SQL text each time showed in profiles).
+fn plain_sql(rel: &'static Relation) -> &'static PlainSql {
+    static PLAIN: std::sync::OnceLock<Vec<PlainSql>> = std::sync::OnceLock::new();
+    let all = PLAIN.get_or_init(|| {
+        relations::RELATIONS
+            .iter()
+            .map(|r| {
+                let (from, on, order) = query::SqlBuilder::relation_sql(r, "r0", "?1");
+                let cap = r.cap.map(|c| format!(" LIMIT {c}")).unwrap_or_default();
+                PlainSql {
+                    rows: format!("SELECT r0.* FROM {from} WHERE {on} ORDER BY {order}{cap}"),
+                    count: match r.cap {
+                        Some(_) => format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order}{cap})"),
+                        None => format!("SELECT count(*) FROM {from} WHERE {on}"),
+                    },
+                }
+            })
+            .collect()
+    });
+    let index = relations::RELATIONS
+        .iter()
+        .position(|r| std::ptr::eq(r, rel))
+        .expect("relations come from RELATIONS");
+    &all[index]
 }
 
 /// Where a list comes from: a relational list of one parent, or every object of a type

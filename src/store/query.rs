@@ -947,60 +947,16 @@ pub(super) fn list_each(
     total(n)?;
     let stream = if n <= FEW { &plans[1] } else { &plans[2] };
     let mut stmt = conn.prepare_cached(&stream.page)?;
-    let typed = column_types(target, &stmt);
+    let typed = super::column_kinds(target, &stmt);
     let mut rows = stmt.query(params_from_iter(stream.params.iter().map(Param)))?;
     while let Some(r) = rows.next()? {
-        each(read_row(target, &typed, r)?)?;
+        each(super::read_row(target, &typed, r)?)?;
     }
     Ok(())
 }
 
 /// Each column's name and SoftLayer type (for booleans and dates).
 #[cfg_attr(not(test), allow(dead_code))]
-fn column_types(type_name: &str, stmt: &rusqlite::Statement) -> Vec<(String, Option<String>)> {
-    let t = schema().type_def(type_name);
-    stmt.column_names()
-        .iter()
-        .map(|c| {
-            let ty = t.and_then(|t| t.property(c)).map(|p| p.type_name.clone());
-            (c.to_string(), ty)
-        })
-        .collect()
-}
-
-/// One row as [`super::query_rows`] reads rows: NULL columns left out, booleans and
-/// dates typed by the schema.
-#[cfg_attr(not(test), allow(dead_code))]
-fn read_row(
-    type_name: &str,
-    columns: &[(String, Option<String>)],
-    r: &rusqlite::Row,
-) -> rusqlite::Result<super::Row> {
-    let mut values = crate::value::Struct::with_capacity(columns.len());
-    for (i, (name, ty)) in columns.iter().enumerate() {
-        let v = match r.get_ref(i)? {
-            ValueRef::Null => continue,
-            ValueRef::Integer(n) => match ty.as_deref() {
-                Some("boolean") => Value::Bool(n != 0),
-                _ => Value::Int(n),
-            },
-            ValueRef::Real(f) => Value::Float(f),
-            ValueRef::Text(s) => {
-                let s = String::from_utf8_lossy(s).into_owned();
-                match ty.as_deref() {
-                    Some("dateTime") => Value::DateTime(s),
-                    _ => Value::String(s),
-                }
-            }
-            ValueRef::Blob(b) => Value::Base64(b.to_vec()),
-        };
-        values.insert(name.clone(), v);
-    }
-    Ok(super::Row {
-        type_name: type_name.to_string(),
-        values,
-    })
-}
 
 /// The SQL `WHERE` predicate and `ORDER BY` terms a filter gives for rows of `type_name`
 /// named `r0`, with its parameters (for tests and benchmarks).

@@ -1,0 +1,92 @@
+//! Replies to read calls, kept while the data they were read from is unchanged: client
+//! automation polls the same tickets with the same request again and again, and the
+//! answer only changes when something is written.
+//!
+//! An entry is keyed by everything the reply depends on: the endpoint path, the
+//! credentials and the request body (headers, mask, filter and arguments are all in
+//! it). It is valid while [`Store::version`] is what it was when the reply was read, and
+//! for at most [`MAX_AGE`], so that results that move with the clock ("closed today",
+//! `sysdate - 1`) are at most that stale.
+
+use crate::store::Store;
+use bytes::Bytes;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const MAX_AGE: Duration = Duration::from_secs(1);
+/// Replies larger than this are not kept.
+const MAX_REPLY_BYTES: usize = 256 * 1024;
+/// The cache is emptied when it holds more than this.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+
+type Version = (u64, Option<(u64, std::time::SystemTime)>);
+
+struct Entry {
+    version: Version,
+    at: Instant,
+    body: Bytes,
+    total: Option<u64>,
+}
+
+pub struct ReplyCache {
+    enabled: bool,
+    entries: Mutex<(HashMap<Vec<u8>, Entry>, usize)>,
+}
+
+/// A cache key: the parts, each length-prefixed so that no two requests share one.
+pub fn key(parts: &[&[u8]]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(parts.iter().map(|p| p.len() + 8).sum());
+    for p in parts {
+        k.extend_from_slice(&(p.len() as u64).to_le_bytes());
+        k.extend_from_slice(p);
+    }
+    k
+}
+
+impl ReplyCache {
+    pub fn new(enabled: bool) -> ReplyCache {
+        ReplyCache {
+            enabled,
+            entries: Mutex::new((HashMap::new(), 0)),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// The stored reply (body and total) for `key`, if still valid.
+    pub fn get(&self, store: &Store, key: &[u8]) -> Option<(Bytes, Option<u64>)> {
+        if !self.enabled {
+            return None;
+        }
+        let version = store.version();
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let e = entries.0.get(key)?;
+        (e.version == version && e.at.elapsed() < MAX_AGE).then(|| (e.body.clone(), e.total))
+    }
+
+    /// Keeps a reply read at `version` (taken before the read began, so a write that
+    /// raced the read makes the entry stale at once).
+    pub fn put(&self, key: Vec<u8>, version: Version, body: Bytes, total: Option<u64>) {
+        if !self.enabled || body.len() > MAX_REPLY_BYTES {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.1 + body.len() + key.len() > MAX_BYTES {
+            entries.0.clear();
+            entries.1 = 0;
+        }
+        entries.1 += body.len() + key.len();
+        let entry = Entry {
+            version,
+            at: Instant::now(),
+            body,
+            total,
+        };
+        if let Some(old) = entries.0.insert(key, entry) {
+            entries.1 = entries.1.saturating_sub(old.body.len());
+        }
+    }
+}
