@@ -74,11 +74,10 @@ impl CallHeaders {
                         Some(Value::String(s)) => out.mask = Some(MaskSource::Text(s.clone())),
                         _ => {}
                     },
-                    "ObjectFilter" => {
-                        if !value.is_null() {
+                    "ObjectFilter"
+                        if !value.is_null() => {
                             out.filter = Some(value.clone())
                         }
-                    }
                     _ => {}
                 }
             }
@@ -123,9 +122,7 @@ pub enum ExceptionClass {
     Exception,
     Public,
     ObjectNotFound,
-    AccessDenied,
     InvalidValue,
-    NotImplemented,
     InvalidLegacyToken,
     WebServiceBadRequest,
 }
@@ -136,29 +133,10 @@ impl ExceptionClass {
             ExceptionClass::Exception => "SoftLayer_Exception",
             ExceptionClass::Public => "SoftLayer_Exception_Public",
             ExceptionClass::ObjectNotFound => "SoftLayer_Exception_ObjectNotFound",
-            ExceptionClass::AccessDenied => "SoftLayer_Exception_AccessDenied",
             ExceptionClass::InvalidValue => "SoftLayer_Exception_InvalidValue",
-            ExceptionClass::NotImplemented => "SoftLayer_Exception_NotImplemented",
             ExceptionClass::InvalidLegacyToken => "SoftLayer_Exception_InvalidLegacyToken",
             ExceptionClass::WebServiceBadRequest => "SoftLayer_Exception_WebService_BadRequest",
         }
-    }
-
-    /// The class named in an SLDN page (`SoftLayer_Exception_Public`, …).
-    pub fn from_name(name: &str) -> Option<ExceptionClass> {
-        use ExceptionClass::*;
-        [
-            Exception,
-            Public,
-            ObjectNotFound,
-            AccessDenied,
-            InvalidValue,
-            NotImplemented,
-            InvalidLegacyToken,
-            WebServiceBadRequest,
-        ]
-        .into_iter()
-        .find(|c| c.name() == name)
     }
 }
 

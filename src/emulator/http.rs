@@ -66,7 +66,7 @@ pub fn handle(store: &Store, admin_token: &str, req: &ControlRequest) -> HttpAns
         }
     };
     match (req.method, segments.as_slice()) {
-        ("GET", ["employees"]) => match store.read(|conn| support::employees(conn)) {
+        ("GET", ["employees"]) => match store.read(support::employees) {
             Ok(rows) => answer(
                 200,
                 json!({ "employees": rows.iter().map(row_json).collect::<Vec<_>>() }),

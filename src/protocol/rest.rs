@@ -291,13 +291,11 @@ pub fn status_of(fault: &Fault) -> u16 {
         Fault::Exception { class, message } => match class {
             ExceptionClass::InvalidLegacyToken => 401,
             ExceptionClass::Public if message == NO_CREDENTIALS => 401,
-            ExceptionClass::AccessDenied => 403,
             ExceptionClass::Public if message == ACCESS_DENIED => 403,
             ExceptionClass::ObjectNotFound => 404,
             ExceptionClass::Public if message == NO_SERVICE => 404,
             ExceptionClass::WebServiceBadRequest if message.starts_with(UNSUPPORTED_VERB) => 405,
             ExceptionClass::Exception if message == INTERNAL_ERROR => 500,
-            ExceptionClass::NotImplemented => 501,
             _ => 400,
         },
     }
@@ -2509,11 +2507,6 @@ mod tests {
                 "SoftLayer_Exception_Public",
             ),
             (
-                Fault::new(AccessDenied, "Access Denied."),
-                403,
-                "SoftLayer_Exception_AccessDenied",
-            ),
-            (
                 Fault::public(ACCESS_DENIED),
                 403,
                 "SoftLayer_Exception_Public",
@@ -2569,11 +2562,6 @@ mod tests {
                 Fault::new(Exception, INTERNAL_ERROR),
                 500,
                 "SoftLayer_Exception",
-            ),
-            (
-                Fault::new(NotImplemented, "Not implemented."),
-                501,
-                "SoftLayer_Exception_NotImplemented",
             ),
         ] {
             for format in [Format::Json, Format::Text] {

@@ -101,7 +101,7 @@ impl MethodDef {
     /// Whether the method acts on one object named by `{Service}InitParameters`.
     pub fn requires_init(&self, service: &str) -> bool {
         let header = format!("{service}InitParameters");
-        self.required_headers.iter().any(|h| *h == header)
+        self.required_headers.contains(&header)
     }
 
     pub fn returns_list(&self) -> bool {

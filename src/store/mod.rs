@@ -107,9 +107,9 @@ impl Store {
             path: (!in_memory).then(|| path.to_string()),
             writes: Default::default(),
         };
-        let fresh = store.write(|tx| migrate(tx))?;
+        let fresh = store.write(migrate)?;
         if fresh {
-            store.write(|tx| seed::load_default(tx))?;
+            store.write(seed::load_default)?;
         }
         Ok(store)
     }

@@ -955,9 +955,6 @@ pub(super) fn list_each(
     Ok(())
 }
 
-/// Each column's name and SoftLayer type (for booleans and dates).
-#[cfg_attr(not(test), allow(dead_code))]
-
 /// The SQL `WHERE` predicate and `ORDER BY` terms a filter gives for rows of `type_name`
 /// named `r0`, with its parameters (for tests and benchmarks).
 #[cfg(test)]

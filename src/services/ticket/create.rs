@@ -378,8 +378,8 @@ pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
         .iter()
         .copied()
         .find(|k| k.attachment_type == resource_type);
-    if let Some(kind) = kind {
-        if store::get_owned(
+    if let Some(kind) = kind
+        && store::get_owned(
             ctx.conn,
             kind.device_type,
             c.resource_id,
@@ -389,7 +389,6 @@ pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
         {
             return Err(exception("You do not have permission to this service."));
         }
-    }
     cancel(ctx, c, &resource_type, kind)
 }
 
