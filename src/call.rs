@@ -74,10 +74,7 @@ impl CallHeaders {
                         Some(Value::String(s)) => out.mask = Some(MaskSource::Text(s.clone())),
                         _ => {}
                     },
-                    "ObjectFilter"
-                        if !value.is_null() => {
-                            out.filter = Some(value.clone())
-                        }
+                    "ObjectFilter" if !value.is_null() => out.filter = Some(value.clone()),
                     _ => {}
                 }
             }

@@ -185,8 +185,7 @@ pub fn apply(
         }
         SupportAction::SetAwaitingUserResponse { value } => set_awaiting(conn, ticket_id, *value)?,
     }
-    store::get(conn, "SoftLayer_Ticket", ticket_id)?
-            .ok_or(SupportError::NoTicket(ticket_id))
+    store::get(conn, "SoftLayer_Ticket", ticket_id)?.ok_or(SupportError::NoTicket(ticket_id))
 }
 
 /// The seeded employees, for the control API's listing.

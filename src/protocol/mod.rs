@@ -4,6 +4,7 @@
 pub mod rest;
 pub mod soap;
 pub mod wsdl;
+pub mod xml;
 pub mod xmlrpc;
 
 /// The two API versions every transport serves; they differ only in SOAP namespaces.

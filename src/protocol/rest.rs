@@ -57,14 +57,11 @@
 //! softlayer-python raises `SoftLayerAPIError(status, error)` for any of them, and slcli
 //! prints it.
 
-// Nothing calls the codec until the router does.
-#![allow(dead_code)]
-
 use std::borrow::Cow;
 
+use super::xml::write_text;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use quick_xml::Reader;
 use quick_xml::events::Event;
 
 use crate::call::{
@@ -143,6 +140,7 @@ impl Request {
 
     /// Whether the reply of [`Request::call`] is the answer as it stands, so that
     /// `dispatch` then [`write_reply`] is all the request needs.
+    #[cfg(test)]
     pub fn is_direct(&self) -> bool {
         self.guard.is_none() && self.nav.steps.is_empty()
     }
@@ -202,6 +200,7 @@ pub fn parse(
 /// [`parse`] for the callers that dispatch themselves. The call is the whole request
 /// when [`Request::is_direct`]; a nested resource path (`…/getTickets/5/Updates`) also
 /// needs [`Request::run`], so [`handle`] is the entry point that serves every form.
+#[cfg(test)]
 pub fn parse_request(
     http_method: &str,
     rest_path: &str,
@@ -1146,21 +1145,11 @@ struct Element {
 /// The body as a tree, refusing DTDs (entity expansion) and nesting deeper than
 /// [`MAX_XML_DEPTH`].
 fn parse_xml(body: &[u8]) -> Result<Element, Fault> {
-    let text: Cow<'_, str> = match std::str::from_utf8(body) {
-        Ok(text) => Cow::Borrowed(text),
-        // Not UTF-8: each byte is its Latin-1 code point.
-        Err(_) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
-    };
+    let text = super::xml::decode_body(body);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let malformed = |detail: String| Fault::not_well_formed(detail);
 
-    let mut reader = Reader::from_str(text);
-    let config = reader.config_mut();
-    config.expand_empty_elements = true;
-    config.check_end_names = true;
-    config.check_comments = true;
-    config.allow_unmatched_ends = false;
-    config.trim_text(false);
+    let mut reader = super::xml::strict_reader(text);
 
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -1334,27 +1323,6 @@ fn element_name(name: &str) -> Cow<'_, str> {
         fixed.insert(0, '_');
     }
     Cow::Owned(fixed)
-}
-
-/// Character data escaped so an XML 1.0 parser reads back `text`; characters XML 1.0
-/// cannot carry become U+FFFD, and `\r` goes out as a reference (parsers drop a literal one).
-fn write_text(out: &mut Vec<u8>, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.extend_from_slice(b"&amp;"),
-            '<' => out.extend_from_slice(b"&lt;"),
-            '>' => out.extend_from_slice(b"&gt;"),
-            '\r' => out.extend_from_slice(b"&#13;"),
-            '\t' | '\n' => out.push(c as u8),
-            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => {
-                out.extend_from_slice("\u{fffd}".as_bytes())
-            }
-            c => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -27,9 +27,7 @@
 //! written as that subtype. Faults carry the SoftLayer exception class as `faultcode`
 //! (`SOAP-ENV:Client` for a request that is not a well-formed SOAP envelope).
 
-// Nothing calls the codec until the HTTP layer routes /soap to it.
-#![allow(dead_code)]
-
+use super::xml::write_text;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -333,12 +331,7 @@ fn truncate(text: &str) -> &str {
 
 fn read_tree(text: &str) -> Result<Node, Fault> {
     let mut reader = NsReader::from_str(text);
-    let config = reader.config_mut();
-    config.expand_empty_elements = true;
-    config.check_end_names = true;
-    config.check_comments = true;
-    config.allow_unmatched_ends = false;
-    config.trim_text(false);
+    super::xml::configure(reader.config_mut());
 
     let mut stack: Vec<Node> = Vec::new();
     let mut root: Option<Node> = None;
@@ -1081,44 +1074,6 @@ fn write_scalar(out: &mut Vec<u8>, name: &str, value: &Value, declared: Option<&
     let _ = write!(out, "<{name} xsi:type=\"xsd:{t}\">");
     write_text(out, &text);
     let _ = write!(out, "</{name}>");
-}
-
-const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
-
-/// Character data, escaped so that an XML 1.0 parser reads back exactly `text`, except
-/// characters XML 1.0 cannot carry at all, which become U+FFFD.
-fn write_text(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (replacement, len): (&[u8], usize) = match bytes[i] {
-            b'&' => (b"&amp;", 1),
-            b'<' => (b"&lt;", 1),
-            b'>' => (b"&gt;", 1),
-            b'\r' => (b"&#13;", 1),
-            b'\t' | b'\n' => {
-                i += 1;
-                continue;
-            }
-            0x00..=0x1f => (REPLACEMENT_CHARACTER, 1),
-            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
-            0xef if bytes.get(i + 1) == Some(&0xbf)
-                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
-            {
-                (REPLACEMENT_CHARACTER, 3)
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.extend_from_slice(&bytes[copied..i]);
-        out.extend_from_slice(replacement);
-        i += len;
-        copied = i;
-    }
-    out.extend_from_slice(&bytes[copied..]);
 }
 
 #[cfg(test)]

@@ -29,9 +29,6 @@
 //!   operation (`operation`, `options[name, value]`), so softlayer-python's
 //!   `ObjectFilterType(**filter)` and PHP's nested objects serialise into it.
 
-// Nothing calls the codec until the HTTP layer routes /soap to it.
-#![allow(dead_code)]
-
 use crate::protocol::ApiVersion;
 use crate::schema::{MethodDef, PropertyDef, PropertyKind, schema};
 use crate::value::Struct;
@@ -85,6 +82,7 @@ pub fn encoding_schema() -> &'static str {
 pub const PLACEHOLDER_BASE: &str = "http://127.0.0.1:8080";
 
 /// The command that rewrites `wsdl/`.
+#[cfg(test)]
 pub const REGENERATE_COMMAND: &str = "softlayer-ticket-server wsdl --out wsdl";
 
 /// The target namespace of a version's WSDL and of its SOAP messages.

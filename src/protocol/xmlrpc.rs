@@ -19,6 +19,7 @@
 //! characters XML 1.0 forbids become U+FFFD. Otherwise one stray control character in
 //! ticket text would make the whole response unreadable.
 
+use super::xml::{decode_body, write_text};
 use std::borrow::Cow;
 use std::io::Write as _;
 
@@ -142,14 +143,6 @@ pub fn write_fault(fault: &Fault) -> Vec<u8> {
 // ---------------------------------------------------------------------------------------
 // Request
 
-/// UTF-8 when the bytes are UTF-8; otherwise each byte is its Latin-1 code point.
-fn decode_body(body: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(body) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
-    }
-}
-
 fn malformed(detail: impl Into<String>) -> Fault {
     Fault::not_well_formed(detail)
 }
@@ -212,13 +205,7 @@ struct Parser<'a> {
 
 impl<'a> Parser<'a> {
     fn new(text: &'a str) -> Self {
-        let mut reader = Reader::from_str(text);
-        let config = reader.config_mut();
-        config.expand_empty_elements = true;
-        config.check_end_names = true;
-        config.check_comments = true;
-        config.allow_unmatched_ends = false;
-        config.trim_text(false);
+        let reader = super::xml::strict_reader(text);
         Parser {
             reader,
             depth: 0,
@@ -622,44 +609,6 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
             out.extend_from_slice(STANDARD.encode(bytes).as_bytes());
         }
     }
-}
-
-const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
-
-/// Character data, escaped so that an XML 1.0 parser reads back exactly `text`, except
-/// characters XML 1.0 cannot carry at all, which become U+FFFD.
-fn write_text(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        let (replacement, len): (&[u8], usize) = match bytes[i] {
-            b'&' => (b"&amp;", 1),
-            b'<' => (b"&lt;", 1),
-            b'>' => (b"&gt;", 1),
-            b'\r' => (b"&#13;", 1),
-            b'\t' | b'\n' => {
-                i += 1;
-                continue;
-            }
-            0x00..=0x1f => (REPLACEMENT_CHARACTER, 1),
-            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
-            0xef if bytes.get(i + 1) == Some(&0xbf)
-                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
-            {
-                (REPLACEMENT_CHARACTER, 3)
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        out.extend_from_slice(&bytes[copied..i]);
-        out.extend_from_slice(replacement);
-        i += len;
-        copied = i;
-    }
-    out.extend_from_slice(&bytes[copied..]);
 }
 
 #[cfg(test)]

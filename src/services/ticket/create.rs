@@ -386,9 +386,9 @@ pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
             ctx.principal.account_id,
         )?
         .is_none()
-        {
-            return Err(exception("You do not have permission to this service."));
-        }
+    {
+        return Err(exception("You do not have permission to this service."));
+    }
     cancel(ctx, c, &resource_type, kind)
 }
 

@@ -159,10 +159,9 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
             changes.insert("groupId".into(), Value::Int(g));
         }
     }
-    if administrative
-        && let Some(title) = template.title.filter(|t| !t.trim().is_empty()) {
-            changes.insert("title".into(), Value::String(title));
-        }
+    if administrative && let Some(title) = template.title.filter(|t| !t.trim().is_empty()) {
+        changes.insert("title".into(), Value::String(title));
+    }
     if template.assigned_user_id.is_some() {
         changes.insert(
             "assignedUserId".into(),

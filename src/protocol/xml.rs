@@ -1,0 +1,91 @@
+//! What the three XML-speaking codecs (XML-RPC, SOAP, REST's `.xml`) share: reading a
+//! request body as text whatever its declared encoding, a strict pull reader, and
+//! writing character data that every XML 1.0 parser reads back exactly.
+
+use quick_xml::Reader;
+use std::borrow::Cow;
+
+/// UTF-8 when the bytes are UTF-8 (softlayer-python declares ISO-8859-1 and sends
+/// UTF-8); otherwise each byte is its Latin-1 code point.
+pub fn decode_body(body: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(body) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+/// Applies the strict settings every codec reads with: end names checked, comments
+/// checked, text kept exactly as sent.
+pub fn configure(config: &mut quick_xml::reader::Config) {
+    config.expand_empty_elements = true;
+    config.check_end_names = true;
+    config.check_comments = true;
+    config.allow_unmatched_ends = false;
+    config.trim_text(false);
+}
+
+pub fn strict_reader(text: &str) -> Reader<&[u8]> {
+    let mut reader = Reader::from_str(text);
+    configure(reader.config_mut());
+    reader
+}
+
+const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
+
+/// Character data, escaped so that an XML 1.0 parser reads back exactly `text`: `\r` goes
+/// out as a reference (parsers normalise a literal one away), and characters XML 1.0
+/// cannot carry at all become U+FFFD.
+pub fn write_text(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (replacement, len): (&[u8], usize) = match bytes[i] {
+            b'&' => (b"&amp;", 1),
+            b'<' => (b"&lt;", 1),
+            b'>' => (b"&gt;", 1),
+            b'\r' => (b"&#13;", 1),
+            b'\t' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            0x00..=0x1f => (REPLACEMENT_CHARACTER, 1),
+            // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
+            0xef if bytes.get(i + 1) == Some(&0xbf)
+                && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) =>
+            {
+                (REPLACEMENT_CHARACTER, 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[copied..i]);
+        out.extend_from_slice(replacement);
+        i += len;
+        copied = i;
+    }
+    out.extend_from_slice(&bytes[copied..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_and_forbidden_characters_are_replaced() {
+        let mut out = Vec::new();
+        write_text(&mut out, "a&b<c>d\r\ne\u{1}f\u{fffe}é");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a&amp;b&lt;c&gt;d&#13;\ne\u{fffd}f\u{fffd}é"
+        );
+    }
+
+    #[test]
+    fn latin1_bodies_are_decoded() {
+        assert_eq!(decode_body(b"caf\xe9"), "café");
+        assert_eq!(decode_body("café".as_bytes()), "café");
+    }
+}
