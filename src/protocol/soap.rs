@@ -33,8 +33,7 @@ use std::collections::HashMap;
 use std::io::Write as _;
 
 use base64::Engine as _;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::general_purpose::STANDARD;
 use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
@@ -53,12 +52,6 @@ const MAX_ELEMENTS: usize = 250_000;
 const MAX_VALUES: usize = 250_000;
 
 const SOAP_12_ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
-
-/// Base64 as clients send it: padding is optional.
-const BASE64_IN: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// Parses a SOAP 1.1 envelope POSTed to /soap/{version}/{service}.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
@@ -869,7 +862,7 @@ fn scalar(type_name: &str, text: &str) -> Result<Value, Fault> {
         "base64Binary" => {
             let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
             Value::Base64(
-                BASE64_IN
+                super::xml::BASE64_IN
                     .decode(compact.as_bytes())
                     .map_err(|e| malformed(format!("bad base64Binary: {e}")))?,
             )

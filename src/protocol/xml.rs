@@ -2,6 +2,8 @@
 //! request body as text whatever its declared encoding, a strict pull reader, and
 //! writing character data that every XML 1.0 parser reads back exactly.
 
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use quick_xml::Reader;
 use std::borrow::Cow;
 
@@ -29,6 +31,12 @@ pub fn strict_reader(text: &str) -> Reader<&[u8]> {
     configure(reader.config_mut());
     reader
 }
+
+/// Base64 as clients send it: padding is optional (some encoders drop it).
+pub const BASE64_IN: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
 

@@ -24,8 +24,7 @@ use std::borrow::Cow;
 use std::io::Write as _;
 
 use base64::Engine as _;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::general_purpose::STANDARD;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
@@ -36,12 +35,6 @@ use crate::value::{Struct, Value};
 const MAX_DEPTH: usize = 64;
 
 const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-
-/// Base64 as clients send it: padding is optional (some encoders drop it).
-const BASE64_IN: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// Parses a `methodCall` body sent to `/xmlrpc/v3[.1]/{service}`.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
@@ -518,7 +511,7 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, Fault> {
     } else {
         Cow::Borrowed(text.as_bytes())
     };
-    BASE64_IN
+    super::xml::BASE64_IN
         .decode(&compact)
         .map_err(|e| malformed(format!("bad base64: {e}")))
 }

@@ -114,15 +114,7 @@ pub(super) fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {
 /// The agent named by the first argument: a user of the caller's account.
 fn agent(ctx: &Ctx) -> Result<i64, Fault> {
     let id = int_arg(ctx, 0)?.ok_or_else(|| exception("Please provide an agent id."))?;
-    match store::get_owned(
-        ctx.conn,
-        "SoftLayer_User_Customer",
-        id,
-        ctx.principal.account_id,
-    )? {
-        Some(_) => Ok(id),
-        None => Err(Fault::not_found(id)),
-    }
+    account_user(ctx, id, || Fault::not_found(id))
 }
 
 const AGENT_LINK: &str = "SoftLayer_Ticket_Attachment_Assigned_Agent";

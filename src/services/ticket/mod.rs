@@ -117,6 +117,19 @@ pub(super) fn assignee(ctx: &Ctx, requested: Option<i64>) -> Result<i64, Fault> 
     let Some(id) = requested else {
         return Ok(ctx.principal.user_id);
     };
+    account_user(ctx, id, || {
+        exception(
+            "You may not assign a ticket to a user that your API user does not have access to.",
+        )
+    })
+}
+
+/// `id` when it is a user of the caller's account, else the fault `refused` makes.
+pub(super) fn account_user(
+    ctx: &Ctx,
+    id: i64,
+    refused: impl FnOnce() -> Fault,
+) -> Result<i64, Fault> {
     match store::get_owned(
         ctx.conn,
         "SoftLayer_User_Customer",
@@ -124,9 +137,7 @@ pub(super) fn assignee(ctx: &Ctx, requested: Option<i64>) -> Result<i64, Fault> 
         ctx.principal.account_id,
     )? {
         Some(_) => Ok(id),
-        None => Err(exception(
-            "You may not assign a ticket to a user that your API user does not have access to.",
-        )),
+        None => Err(refused()),
     }
 }
 
