@@ -640,8 +640,19 @@ fn plain_sql(rel: &'static Relation) -> &'static PlainSql {
 /// (the `getAllObjects` lists, ordered by `order`, written against `{r}`).
 #[derive(Debug, Clone)]
 pub enum ListSource {
-    Related { parent: Row, property: String },
-    All { type_name: String, order: String },
+    Related {
+        parent: Row,
+        property: String,
+    },
+    All {
+        type_name: String,
+        order: String,
+    },
+    /// An account's tickets closed at or after `since` (ISO 8601), newest first.
+    TicketsClosedSince {
+        account_id: i64,
+        since: String,
+    },
 }
 
 /// A list's SQL, ready for `query::list` or `query::list_each`.
@@ -678,6 +689,17 @@ impl ListSource {
                     order,
                 }))
             }
+            ListSource::TicketsClosedSince { account_id, since } => Ok(Some(ListSql {
+                b: query::SqlBuilder {
+                    params: vec![Value::Int(*account_id), Value::String(since.clone())],
+                    aliases: 0,
+                },
+                target: "SoftLayer_Ticket".to_string(),
+                cap: None,
+                from: "SoftLayer_Ticket r0".to_string(),
+                on: "r0.accountId = ?1 AND r0.statusId = 1002 AND julianday(r0.closeDate) >= julianday(?2)".to_string(),
+                order: "julianday(r0.closeDate) DESC, r0.id DESC".to_string(),
+            })),
             ListSource::All { type_name, order } => Ok(Some(ListSql {
                 b: query::SqlBuilder {
                     params: vec![],
@@ -749,21 +771,6 @@ pub fn set_ticket_state(
     conn.prepare_cached(sql)?
         .execute(rusqlite::params![ticket_id, state_type])?;
     Ok(())
-}
-
-/// The account's tickets closed at or after `since` (ISO 8601), newest first.
-pub fn tickets_closed_since(conn: &Connection, account_id: i64, since: &str) -> Result<Page> {
-    let rows = query_rows(
-        conn,
-        "SoftLayer_Ticket",
-        "SELECT * FROM SoftLayer_Ticket WHERE accountId = ?1 AND statusId = 1002 \
-         AND julianday(closeDate) >= julianday(?2) ORDER BY julianday(closeDate) DESC, id DESC",
-        &[Value::Int(account_id), Value::from(since)],
-    )?;
-    Ok(Page {
-        total: rows.len() as u64,
-        rows,
-    })
 }
 
 /// The additional emails a ticket notifies, as (id, address).

@@ -179,8 +179,12 @@ fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
             ),
         )
     })?;
-    let page = store::tickets_closed_since(ctx.conn, ctx.principal.account_id, &since)?;
-    Ok(Output::List(page))
+    let source = store::ListSource::TicketsClosedSince {
+        account_id: ctx.principal.account_id,
+        since,
+    };
+    let filter = ctx.list_filter(TICKET, None)?;
+    Ok(Output::Rows { source, filter })
 }
 
 /// A date as clients send it, normalised to ISO 8601 with offset.
