@@ -135,6 +135,21 @@ impl ExceptionClass {
             ExceptionClass::WebServiceBadRequest => "SoftLayer_Exception_WebService_BadRequest",
         }
     }
+
+    /// The class named in an SLDN page (`SoftLayer_Exception_Public`, …).
+    pub fn from_name(name: &str) -> Option<ExceptionClass> {
+        use ExceptionClass::*;
+        [
+            Exception,
+            Public,
+            ObjectNotFound,
+            InvalidValue,
+            InvalidLegacyToken,
+            WebServiceBadRequest,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name.trim())
+    }
 }
 
 /// Everything that can go wrong with a call, in the terms the transports report.

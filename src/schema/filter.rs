@@ -942,7 +942,6 @@ pub fn utc_ms_to_central(utc_ms: i64) -> NaiveDateTime {
 
 /// A UTC instant (seconds) written as SoftLayer writes dates, in Central time with its
 /// offset: `2026-10-01T09:15:00-05:00`.
-#[allow(dead_code)] // used by store/synthetic.rs
 pub fn central_iso(utc_seconds: i64) -> String {
     let offset = central_offset_seconds(utc_seconds);
     let local = utc_ms_to_central(utc_seconds * 1000);

@@ -340,11 +340,62 @@ pub fn dispatch_into(
             total,
         }))
     };
-    if entry.writes {
+    let answer = if entry.writes {
         store.write(run)
     } else {
         store.read(run)
+    };
+    answer.map_err(|fault| documented_class(method, fault))
+}
+
+/// A handler raises its rules' messages as `SoftLayer_Exception`; the class the method's
+/// SLDN page documents for a message is the one the caller sees.
+fn documented_class(method: &MethodDef, fault: Fault) -> Fault {
+    let Fault::Exception {
+        class: ExceptionClass::Exception,
+        message,
+    } = &fault
+    else {
+        return fault;
+    };
+    let documented = method
+        .exceptions
+        .iter()
+        .filter(|e| matches_template(&e.message, message))
+        .find_map(|e| ExceptionClass::from_name(&e.class));
+    match documented {
+        Some(class) => Fault::new(class, message.clone()),
+        None => fault,
     }
+}
+
+/// Whether `message` is an SLDN message template filled in: the template's text between
+/// its placeholders (`{filename}`, `<id>`) appears in order, the first part at the start.
+fn matches_template(template: &str, message: &str) -> bool {
+    let mut literals = Vec::new();
+    let mut rest = template.trim_end_matches('.');
+    while let Some(open) = rest.find(['{', '<']) {
+        let close = if rest[open..].starts_with('{') {
+            '}'
+        } else {
+            '>'
+        };
+        literals.push(&rest[..open]);
+        rest = rest[open..]
+            .find(close)
+            .map(|c| &rest[open + c + 1..])
+            .unwrap_or("");
+    }
+    literals.push(rest);
+    let mut at = 0;
+    for (i, literal) in literals.iter().enumerate() {
+        match message[at..].find(literal) {
+            Some(0) => at += literal.len(),
+            Some(p) if i > 0 => at += p + literal.len(),
+            _ => return false,
+        }
+    }
+    true
 }
 
 impl From<store::StoreError> for Fault {
@@ -452,11 +503,9 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
     Ok(Output::Rows { source, filter })
 }
 
-/// The current time as SoftLayer writes dates.
+/// The current time as SoftLayer writes dates: US Central time with its offset.
 pub fn now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S+00:00")
-        .to_string()
+    crate::schema::filter::central_iso(chrono::Utc::now().timestamp())
 }
 
 /// Lenient readers for template fields: clients send ids as ints or numeric strings.
@@ -501,5 +550,30 @@ pub mod lenient {
             Some(Flag::Int(i)) => Some(i != 0),
             Some(Flag::Text(s)) => Some(matches!(s.trim(), "1" | "true" | "TRUE" | "True")),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sldn_templates_match_filled_in_messages() {
+        assert!(matches_template(
+            "A file named {filename} is already attached to this ticket.",
+            "A file named log.txt is already attached to this ticket."
+        ));
+        assert!(matches_template(
+            "Invalid email address(es) found: {list of invalid email addresses}",
+            "Invalid email address(es) found: a, b"
+        ));
+        assert!(matches_template(
+            "You can only add final comments to a closed ticket.",
+            "You can only add final comments to a closed ticket."
+        ));
+        assert!(!matches_template(
+            "Please provide final comments.",
+            "Please provide ticket contents."
+        ));
     }
 }

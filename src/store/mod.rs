@@ -415,6 +415,16 @@ pub fn find(conn: &Connection, type_name: &str, matching: &Struct) -> Result<Vec
     query_rows(conn, type_name, &sql, &params)
 }
 
+/// The next id free in all of `types`, which share one id space (SoftLayer keeps its
+/// ticket attachments of every kind in one table).
+pub fn next_id_among(conn: &Connection, types: &[&str], floor: i64) -> Result<i64> {
+    let mut next = floor;
+    for t in types {
+        next = next.max(next_id(conn, t, floor)?);
+    }
+    Ok(next)
+}
+
 /// The next free id for a type whose ids the emulator assigns.
 pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
     let sql = format!("SELECT coalesce(max(id), 0) + 1 FROM {}", table(type_name)?);
@@ -471,11 +481,13 @@ fn principal(conn: &Connection, sql: &str, params: &[Value]) -> Result<Option<Pr
         .optional()?)
 }
 
-/// Records that a user has seen a ticket as it is now.
+/// Records that a user has seen a ticket as it is now: every update posted so far.
 pub fn mark_viewed(conn: &Connection, ticket_id: i64, user_id: i64, when: &str) -> Result<()> {
     conn.prepare_cached(
-        "INSERT INTO emulator_ticket_view (ticketId, userId, lastViewedDate) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (ticketId, userId) DO UPDATE SET lastViewedDate = excluded.lastViewedDate",
+        "INSERT INTO emulator_ticket_view (ticketId, userId, lastViewedDate, lastViewedUpdateId) \
+         VALUES (?1, ?2, ?3, (SELECT max(id) FROM SoftLayer_Ticket_Update WHERE ticketId = ?1)) \
+         ON CONFLICT (ticketId, userId) DO UPDATE SET lastViewedDate = excluded.lastViewedDate, \
+         lastViewedUpdateId = excluded.lastViewedUpdateId",
     )?
     .execute(rusqlite::params![ticket_id, user_id, when])?;
     Ok(())

@@ -864,10 +864,7 @@ pub static RELATIONS: &[Relation] = &[
     account_tickets!("tickets", "1 = 1"),
     account_tickets!("openTickets", "{r}.statusId <> 1002"),
     account_tickets!("closedTickets", "{r}.statusId = 1002"),
-    account_tickets!(
-        "priorityOneTickets",
-        "{r}.statusId <> 1002 AND {r}.priority = 1"
-    ),
+    account_tickets!("priorityOneTickets", "{r}.priority = 1"),
     account_tickets!(
         "openAbuseTickets",
         "{r}.statusId <> 1002 AND ",
@@ -909,12 +906,16 @@ pub static RELATIONS: &[Relation] = &[
         ),
         CLOSED_NEWEST_FIRST,
     ),
-    ordered(
-        account_tickets!(
-            "ticketsClosedInTheLastThreeDays",
-            "{r}.statusId = 1002 AND julianday({r}.closeDate) >= julianday('now') - 3"
+    // SLDN: the last 72 hours or the last 10 tickets, whichever is less.
+    capped(
+        ordered(
+            account_tickets!(
+                "ticketsClosedInTheLastThreeDays",
+                "{r}.statusId = 1002 AND julianday({r}.closeDate) >= julianday('now') - 3"
+            ),
+            CLOSED_NEWEST_FIRST,
         ),
-        CLOSED_NEWEST_FIRST,
+        10,
     ),
     capped(
         ordered(
@@ -1043,8 +1044,8 @@ pub static COMPUTED: &[Computed] = &[
         "newUpdatesFlag",
         "SELECT EXISTS (SELECT 1 FROM SoftLayer_Ticket_Update u WHERE u.ticketId = ?1 \
            AND NOT (u.editorType = 'USER' AND u.editorId = ?2) \
-           AND julianday(u.createDate) > coalesce((SELECT julianday(v.lastViewedDate) FROM emulator_ticket_view v \
-                                                   WHERE v.ticketId = ?1 AND v.userId = ?2), 0))",
+           AND u.id > coalesce((SELECT v.lastViewedUpdateId FROM emulator_ticket_view v \
+                                WHERE v.ticketId = ?1 AND v.userId = ?2), 0))",
     ),
     // Employee updates can be rated while the ticket is open.
     computed(

@@ -402,7 +402,8 @@ fn cancel(
     let ticket = NewTicket {
         title: "Cancellation Request".into(),
         subject: None,
-        group_name: Some("Accounting"),
+        // SLDN: "a sales cancel server ticket".
+        group_name: Some("Sales"),
         assigned_user_id: ctx.principal.user_id,
         priority: None,
         location_id: None,

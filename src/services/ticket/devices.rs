@@ -91,9 +91,12 @@ pub(super) fn attach_device(
         return Err(exception(kind.already));
     }
     let mut link = key;
+    let link_types: Vec<&str> = KINDS.iter().map(|k| k.link_type).collect();
+    let id = store::next_id_among(ctx.conn, &link_types, 700_000_001)?;
+    link.insert("id".into(), Value::Int(id));
     link.insert("attachmentId".into(), Value::Int(device));
     link.insert("createDate".into(), Value::DateTime(now()));
-    let id = store::insert(ctx.conn, kind.link_type, &link)?;
+    store::insert(ctx.conn, kind.link_type, &link)?;
     store::get(ctx.conn, kind.link_type, id)?
         .ok_or_else(|| exception("Unable to attach this device to this ticket."))
 }

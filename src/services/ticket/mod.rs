@@ -187,8 +187,10 @@ fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
     Ok(Output::Rows { source, filter })
 }
 
-/// A date as clients send it, normalised to ISO 8601 with offset.
+/// A date as clients send it, normalised to ISO 8601 with offset. Without an offset it
+/// is US Central time, as SLDN's date handling article says the API assumes.
 pub(super) fn parse_date(text: &str) -> Option<String> {
+    use crate::schema::filter::{central_iso, central_to_utc_ms};
     let text = text.trim();
     if let Ok(d) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(d.to_rfc3339());
@@ -196,6 +198,8 @@ pub(super) fn parse_date(text: &str) -> Option<String> {
     if let Ok(d) = chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z") {
         return Some(d.to_rfc3339());
     }
+    let central =
+        |local: chrono::NaiveDateTime| central_iso(central_to_utc_ms(local).div_euclid(1000));
     for format in [
         "%Y-%m-%dT%H:%M:%S",
         "%Y%m%dT%H:%M:%S",
@@ -203,12 +207,12 @@ pub(super) fn parse_date(text: &str) -> Option<String> {
         "%Y-%m-%d %H:%M:%S",
     ] {
         if let Ok(d) = chrono::NaiveDateTime::parse_from_str(text, format) {
-            return Some(d.and_utc().to_rfc3339());
+            return Some(central(d));
         }
     }
     for format in ["%m/%d/%Y", "%Y-%m-%d"] {
         if let Ok(d) = chrono::NaiveDate::parse_from_str(text, format) {
-            return Some(d.and_hms_opt(0, 0, 0)?.and_utc().to_rfc3339());
+            return Some(central(d.and_hms_opt(0, 0, 0)?));
         }
     }
     None

@@ -7,6 +7,9 @@ ALTER TABLE SoftLayer_Ticket ADD COLUMN awaitingUserResponse INTEGER NOT NULL DE
 -- The employee holding an Assigned ticket (SoftLayer shows them in employeeAttachments).
 ALTER TABLE SoftLayer_Ticket ADD COLUMN assignedEmployeeId INTEGER REFERENCES SoftLayer_User_Employee(id);
 ALTER TABLE SoftLayer_Ticket_Update ADD COLUMN responseRating INTEGER;
+-- markAsViewed marks the updates posted so far: the newest of them, not a time that
+-- an update in the same second could fall on either side of.
+ALTER TABLE emulator_ticket_view ADD COLUMN lastViewedUpdateId INTEGER;
 
 CREATE TABLE SoftLayer_Ticket_Attachment_File (
     id INTEGER PRIMARY KEY,

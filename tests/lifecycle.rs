@@ -1,0 +1,291 @@
+//! The ticket lifecycle of the issue's "Done means", end to end: a customer opens a
+//! ticket with a file, the support side assigns and answers, the customer replies,
+//! support closes, the customer adds final comments and sees the ticket in the closed
+//! getters; the closed ticket refuses updates with the documented fault.
+//!
+//! The customer is `demo` speaking raw XML-RPC; the support side is the `/_emulator/`
+//! control API with the admin token the server prints at start.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use common::*;
+
+const TICKET: &str = "SoftLayer_Ticket";
+const STATUS_CLOSED: i64 = 1002;
+const STATUS_ASSIGNED: i64 = 1004;
+
+fn call(method: &str) -> XmlRpcCall {
+    XmlRpcCall::new(TICKET, method).auth(&DEMO)
+}
+
+fn admin_token(server: &Server) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = server.log();
+        if let Some(at) = log.find("admin token: ") {
+            let rest = &log[at + "admin token: ".len()..];
+            let end = rest
+                .find(|c: char| c == ')' || c.is_whitespace())
+                .unwrap_or(rest.len());
+            if end > 0 {
+                return rest[..end].to_string();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not print its admin token\n{log}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn support(server: &Server, token: &str, ticket: i64, action: &str, body: &str) {
+    let auth = format!("Bearer {token}");
+    let path = format!("/_emulator/tickets/{ticket}/{action}");
+    let resp = server.post(
+        &path,
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+    );
+    assert_eq!(resp.status, 200, "POST {path} {body}\n{}", resp.describe());
+}
+
+fn flag(server: &Server, method: &str, ticket: i64) -> bool {
+    let reply = server.xmlrpc(&call(method).id(ticket));
+    reply
+        .ok()
+        .as_bool()
+        .unwrap_or_else(|| panic!("{method} answers a boolean\n{}", reply.exchange()))
+}
+
+fn account_list(server: &Server, method: &str) -> Vec<i64> {
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", method)
+            .auth(&DEMO)
+            .mask("mask[id]"),
+    );
+    reply
+        .ok()
+        .array()
+        .iter()
+        .map(|t| t.member("id").int())
+        .collect()
+}
+
+/// `(entry, editorType, editor username)` of each update, oldest first.
+fn conversation(server: &Server, ticket: i64) -> Vec<(String, String, String)> {
+    let reply = server.xmlrpc(
+        &call("getObject")
+            .id(ticket)
+            .mask("mask[id,updates[id,entry,editorType,editor[username]]]"),
+    );
+    let mut updates: Vec<(i64, (String, String, String))> = reply
+        .ok()
+        .member("updates")
+        .array()
+        .iter()
+        .map(|u| {
+            (
+                u.member("id").int(),
+                (
+                    u.member("entry").str().to_string(),
+                    u.member("editorType").str().to_string(),
+                    u.member("editor").member("username").str().to_string(),
+                ),
+            )
+        })
+        .collect();
+    updates.sort_by_key(|(id, _)| *id);
+    updates.into_iter().map(|(_, u)| u).collect()
+}
+
+#[test]
+fn a_ticket_from_opening_to_final_comments() {
+    let server = Server::start();
+    let token = admin_token(&server);
+    let log_file: Vec<u8> = (0..4096u32).map(|i| (i % 251) as u8).collect();
+    let log_b64 = base64::engine::general_purpose::STANDARD.encode(&log_file);
+
+    // 1. The customer opens a ticket with a file.
+    let reply = server.xmlrpc(
+        &call("createStandardTicket")
+            .arg(xstruct(&[
+                ("subjectId", xint(1005)),
+                ("assignedUserId", xint(DEMO.id)),
+            ]))
+            .arg(xstr("db01 keeps rebooting; kernel log attached."))
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(xarray(&[xstruct(&[
+                ("filename", xstr("kern.log")),
+                ("data", XVal::Base64(log_b64.clone())),
+            ])])),
+    );
+    let ticket = reply.ok().member("id").int();
+    assert_eq!(reply.ok().member("title").str(), "Hardware Issue");
+    let reply = server.xmlrpc(&call("getAttachedFiles").id(ticket));
+    let files = reply.ok().array();
+    assert_eq!(files.len(), 1, "{}", reply.exchange());
+    assert_eq!(files[0].member("fileName").str(), "kern.log");
+    assert_eq!(files[0].member("fileSize").str(), "4096");
+    let first_update = server
+        .xmlrpc(&call("getFirstUpdate").id(ticket))
+        .ok()
+        .member("id")
+        .int();
+    assert_eq!(files[0].member("updateId").int(), first_update);
+    let file_id = files[0].member("id").int();
+    let reply = server.xmlrpc(&call("getAttachedFile").id(ticket).arg(xint(file_id)));
+    assert_eq!(
+        reply.ok(),
+        &XVal::Base64(log_b64),
+        "the file comes back as sent"
+    );
+    assert!(account_list(&server, "getOpenTickets").contains(&ticket));
+
+    // 2. Support assigns it and answers, waiting on the customer.
+    support(
+        &server,
+        &token,
+        ticket,
+        "assign",
+        r#"{"employee":"sl-support-jdoe"}"#,
+    );
+    let reply = server.xmlrpc(&call("getStatus").id(ticket));
+    assert_eq!(reply.ok().member("id").int(), STATUS_ASSIGNED);
+    assert_eq!(reply.ok().member("name").str(), "Assigned");
+    support(
+        &server,
+        &token,
+        ticket,
+        "reply",
+        r#"{"employee":"sl-support-jdoe","entry":"The log shows a failing PSU. May we replace it tonight?","awaitingUserResponse":true}"#,
+    );
+
+    // The customer sees the answer, from the employee, as news, awaiting a response.
+    assert_eq!(
+        conversation(&server, ticket),
+        vec![
+            (
+                "db01 keeps rebooting; kernel log attached.".to_string(),
+                "USER".to_string(),
+                "demo".to_string()
+            ),
+            (
+                "The log shows a failing PSU. May we replace it tonight?".to_string(),
+                "EMPLOYEE".to_string(),
+                "sl-support-jdoe".to_string()
+            ),
+        ]
+    );
+    assert!(flag(&server, "getNewUpdatesFlag", ticket));
+    assert!(flag(&server, "getAwaitingUserResponseFlag", ticket));
+    assert!(account_list(&server, "getOpenTicketsWaitingOnCustomer").contains(&ticket));
+    server.xmlrpc(&call("markAsViewed").id(ticket)).ok();
+    assert!(!flag(&server, "getNewUpdatesFlag", ticket));
+
+    // 3. The customer replies.
+    let reply = server.xmlrpc(
+        &call("addUpdate")
+            .id(ticket)
+            .arg(xstruct(&[("entry", xstr("Yes, tonight is fine."))])),
+    );
+    assert_eq!(reply.ok().array().len(), 1, "{}", reply.exchange());
+    assert!(!flag(&server, "getAwaitingUserResponseFlag", ticket));
+    assert!(!account_list(&server, "getOpenTicketsWaitingOnCustomer").contains(&ticket));
+    assert_eq!(conversation(&server, ticket).len(), 3);
+    assert_eq!(
+        conversation(&server, ticket)[2],
+        (
+            "Yes, tonight is fine.".to_string(),
+            "USER".to_string(),
+            "demo".to_string()
+        )
+    );
+
+    // 4. Support closes it.
+    support(&server, &token, ticket, "close", "");
+    let reply = server.xmlrpc(&call("getStatus").id(ticket));
+    assert_eq!(reply.ok().member("id").int(), STATUS_CLOSED);
+
+    // 5. The customer adds final comments.
+    let reply = server.xmlrpc(
+        &call("addFinalComments")
+            .id(ticket)
+            .arg(xstr("Quick and clear, thank you.")),
+    );
+    assert_eq!(reply.ok(), &xbool(true), "{}", reply.exchange());
+    let reply = server.xmlrpc(&call("getObject").id(ticket).mask("mask[finalComments]"));
+    assert_eq!(
+        reply.ok().member("finalComments").str(),
+        "Quick and clear, thank you."
+    );
+
+    // 6. …and sees the ticket in the closed getters, newest first where ordered.
+    assert!(account_list(&server, "getClosedTickets").contains(&ticket));
+    assert!(!account_list(&server, "getOpenTickets").contains(&ticket));
+    for method in [
+        "getTicketsClosedToday",
+        "getTicketsClosedInTheLastThreeDays",
+        "getLastFiveClosedTickets",
+        "getLastFiveClosedSupportTickets",
+    ] {
+        let list = account_list(&server, method);
+        assert_eq!(list.first(), Some(&ticket), "{method}: {list:?}");
+    }
+    let reply = server.xmlrpc(
+        &call("getTicketsClosedSinceDate")
+            .arg(xstr("2026-06-06T00:00:00-05:00"))
+            .mask("mask[id]"),
+    );
+    assert_eq!(
+        ids_of(reply.ok()),
+        [ticket].into(),
+        "closed since 2026-06-06 (the seed's closed ticket is older)\n{}",
+        reply.exchange()
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getObject")
+            .auth(&DEMO)
+            .mask("mask[closedTicketCount,ticketsClosedTodayCount]"),
+    );
+    assert_eq!(reply.ok().member("closedTicketCount").int(), 2);
+    assert_eq!(reply.ok().member("ticketsClosedTodayCount").int(), 1);
+
+    // 7. The closed ticket refuses updates with the documented fault (SLDN addUpdate:
+    //    SoftLayer_Exception_Public "Unable to add ticket update.").
+    let reply = server.xmlrpc(
+        &call("addUpdate")
+            .id(ticket)
+            .arg(xstruct(&[("entry", xstr("One more thing…"))])),
+    );
+    let f = reply.fault();
+    assert_eq!(
+        f.code,
+        xstr("SoftLayer_Exception_Public"),
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        f.string.starts_with("Unable to add ticket update."),
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(conversation(&server, ticket).len(), 3);
+    // Final comments are set once.
+    let reply = server.xmlrpc(&call("addFinalComments").id(ticket).arg(xstr("Again.")));
+    assert_eq!(
+        reply.fault().string,
+        "This ticket already has final comments set.",
+        "{}",
+        reply.exchange()
+    );
+}

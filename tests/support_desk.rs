@@ -1,0 +1,1048 @@
+//! The support desk's side (README "The support desk"): the `/_emulator/` control API
+//! and the `softlayer-ticket-server support …` subcommands. Every action is checked by
+//! its effect as SoftLayer clients see it, through raw XML-RPC: employee replies in
+//! `updates[editor]`, status Assigned, the ticket group, the closed-ticket getters,
+//! the awaiting-user-response flag; and the refusals (401 without the admin token, 404
+//! for what does not exist, 409 for replying to a closed ticket).
+
+mod common;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use common::*;
+use serde_json::Value as J;
+
+const TICKET: &str = "SoftLayer_Ticket";
+const STATUS_OPEN: i64 = 1001;
+const STATUS_CLOSED: i64 = 1002;
+const STATUS_ASSIGNED: i64 = 1004;
+const OPEN_TICKET: i64 = 160000001;
+const CLOSED_TICKET: i64 = 160000003;
+const OTHER_TICKET: i64 = 160000101;
+const TOKEN_ENV: &str = "SOFTLAYER_EMULATOR_ADMIN_TOKEN";
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+fn call(method: &str, user: &User) -> XmlRpcCall {
+    XmlRpcCall::new(TICKET, method).auth(user)
+}
+
+/// The token in a server log line "… (admin token: TOKEN)".
+fn token_in(log: &str) -> Option<String> {
+    let at = log.find("admin token: ")?;
+    let rest = &log[at + "admin token: ".len()..];
+    let end = rest
+        .find(|c: char| c == ')' || c.is_whitespace())
+        .unwrap_or(rest.len());
+    (end > 0).then(|| rest[..end].to_string())
+}
+
+fn admin_token(server: &Server) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(t) = token_in(&server.log()) {
+            return t;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not print its admin token\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+struct Control {
+    addr: SocketAddr,
+    token: String,
+}
+
+impl Control {
+    fn of(server: &Server) -> Control {
+        Control {
+            addr: server.addr(),
+            token: admin_token(server),
+        }
+    }
+
+    /// A request with `headers` as given (no token unless they carry one).
+    fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> HttpResponse {
+        http_request(
+            self.addr,
+            method,
+            path,
+            headers,
+            body.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    fn request(&self, method: &str, path: &str, body: &str) -> HttpResponse {
+        let auth = format!("Bearer {}", self.token);
+        self.raw(
+            method,
+            path,
+            &[
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            body,
+        )
+    }
+
+    fn action(&self, ticket: i64, action: &str, body: &str) -> HttpResponse {
+        self.request(
+            "POST",
+            &format!("/_emulator/tickets/{ticket}/{action}"),
+            body,
+        )
+    }
+
+    /// An action that must succeed; the ticket it answers.
+    fn ok(&self, ticket: i64, action: &str, body: &str) -> J {
+        let resp = self.action(ticket, action, body);
+        assert_eq!(
+            resp.status,
+            200,
+            "POST /_emulator/tickets/{ticket}/{action} {body}\n{}",
+            resp.describe()
+        );
+        let json = json_of(&resp);
+        assert_eq!(json["ticket"]["id"].as_i64(), Some(ticket), "{json}");
+        json
+    }
+}
+
+fn json_of(resp: &HttpResponse) -> J {
+    serde_json::from_slice(&resp.body)
+        .unwrap_or_else(|e| panic!("not JSON ({e})\n{}", resp.describe()))
+}
+
+/// A refused control request: the status, a JSON body with an "error" message.
+fn assert_refused(resp: &HttpResponse, status: u16, context: &str) -> String {
+    assert_eq!(resp.status, status, "{context}\n{}", resp.describe());
+    let body = json_of(resp);
+    let msg = body["error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{context}: an \"error\" message\n{}", resp.describe()));
+    assert!(!msg.is_empty());
+    msg.to_string()
+}
+
+fn status_of(server: &Server, user: &User, ticket: i64) -> i64 {
+    server
+        .xmlrpc(&call("getStatus", user).id(ticket))
+        .ok()
+        .member("id")
+        .int()
+}
+
+fn updates(server: &Server, user: &User, ticket: i64) -> Vec<XVal> {
+    let reply = server.xmlrpc(
+        &call("getUpdates", user)
+            .id(ticket)
+            .mask("mask[id,entry,editorType,editorId,editor]"),
+    );
+    let mut list = reply.ok().array().to_vec();
+    list.sort_by_key(|u| u.member("id").int());
+    list
+}
+
+fn flag(server: &Server, user: &User, method: &str, ticket: i64) -> bool {
+    server
+        .xmlrpc(&call(method, user).id(ticket))
+        .ok()
+        .as_bool()
+        .unwrap_or_else(|| panic!("{method} answers a boolean"))
+}
+
+fn group_name(server: &Server, user: &User, ticket: i64) -> String {
+    server
+        .xmlrpc(&call("getGroup", user).id(ticket))
+        .ok()
+        .member("name")
+        .str()
+        .to_string()
+}
+
+fn account_ids(server: &Server, user: &User, method: &str) -> Vec<i64> {
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", method)
+            .auth(user)
+            .mask("mask[id]"),
+    );
+    reply
+        .ok()
+        .array()
+        .iter()
+        .map(|t| t.member("id").int())
+        .collect()
+}
+
+fn add_update(server: &Server, user: &User, ticket: i64, entry: &str) -> XmlRpcReply {
+    server.xmlrpc(
+        &call("addUpdate", user)
+            .id(ticket)
+            .arg(xstruct(&[("entry", xstr(entry))])),
+    )
+}
+
+fn assert_update_refused(reply: &XmlRpcReply) {
+    let f = reply.fault();
+    assert_eq!(
+        f.code,
+        xstr("SoftLayer_Exception_Public"),
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        f.string.starts_with("Unable to add ticket update."),
+        "{}",
+        reply.exchange()
+    );
+}
+
+/// Yesterday's date (UTC) as MM/DD/YYYY, for getTicketsClosedSinceDate: whether the
+/// server reads it as UTC or Central time, a ticket closed now was closed since.
+fn yesterday_us() -> String {
+    let days = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        / 86_400) as i64
+        - 1;
+    // Civil from days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{m:02}/{d:02}/{y}")
+}
+
+// --- a server process of our own, for the token flag and variable ---
+
+struct OwnServer {
+    child: Child,
+    addr: SocketAddr,
+    log: PathBuf,
+    _dir: TempDir,
+}
+
+impl OwnServer {
+    fn start(extra: &[&str], env: &[(&str, &str)]) -> OwnServer {
+        let dir = TempDir::new("own-server");
+        let log = dir.path().join("server.log");
+        for _attempt in 0..5 {
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+            let file = std::fs::File::create(&log).unwrap();
+            let mut cmd = Command::new(SERVER_BIN);
+            cmd.arg("serve")
+                .arg("--listen")
+                .arg(addr.to_string())
+                .arg("--db")
+                .arg(":memory:")
+                .args(extra)
+                .env_remove(TOKEN_ENV)
+                .stdin(Stdio::null())
+                .stdout(Stdio::from(file.try_clone().unwrap()))
+                .stderr(Stdio::from(file));
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let mut child = cmd.spawn().expect("run the server");
+            let deadline = Instant::now() + STARTUP_TIMEOUT;
+            loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    let text = std::fs::read_to_string(&log).unwrap_or_default();
+                    if text.to_lowercase().contains("address already in use") {
+                        break;
+                    }
+                    panic!("server exited ({status}):\n{text}");
+                }
+                let probe = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2));
+                if probe.is_ok_and(|r| r.status == 200) {
+                    return OwnServer {
+                        child,
+                        addr,
+                        log,
+                        _dir: dir,
+                    };
+                }
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!(
+                        "server did not start\n{}",
+                        std::fs::read_to_string(&log).unwrap_or_default()
+                    );
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!("no free port");
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn employees(&self, headers: &[(&str, &str)]) -> u16 {
+        http_request(
+            self.addr,
+            "GET",
+            "/_emulator/employees",
+            headers,
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap()
+        .status
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The admin token
+// ---------------------------------------------------------------------------
+
+#[test]
+fn the_control_api_takes_the_admin_token_only() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let good = format!("Bearer {}", control.token);
+    let basic_demo = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("demo:{}", DEMO.api_key))
+    );
+    let api_key_bearer = format!("Bearer {}", DEMO.api_key);
+    let refused: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("no token", vec![]),
+        (
+            "a wrong token",
+            vec![("Authorization", "Bearer not-the-token")],
+        ),
+        ("an empty bearer", vec![("Authorization", "Bearer ")]),
+        (
+            "a SoftLayer API key as the token",
+            vec![("Authorization", api_key_bearer.as_str())],
+        ),
+        (
+            "a SoftLayer API key in X-Emulator-Token",
+            vec![("X-Emulator-Token", DEMO.api_key)],
+        ),
+        (
+            "SoftLayer HTTP Basic credentials",
+            vec![("Authorization", basic_demo.as_str())],
+        ),
+        (
+            "the token without the Bearer scheme",
+            vec![("Authorization", control.token.as_str())],
+        ),
+    ];
+    for (what, headers) in &refused {
+        let resp = control.raw("GET", "/_emulator/employees", headers, "");
+        assert_refused(&resp, 401, what);
+        // Actions too, and they do nothing.
+        let resp = control.raw(
+            "POST",
+            &format!("/_emulator/tickets/{OPEN_TICKET}/close"),
+            headers,
+            "",
+        );
+        assert_refused(&resp, 401, what);
+        let resp = control.raw(
+            "POST",
+            &format!("/_emulator/tickets/{OPEN_TICKET}/reply"),
+            headers,
+            r#"{"employee":"sl-support-jdoe","entry":"sneaky"}"#,
+        );
+        assert_refused(&resp, 401, what);
+    }
+    assert_eq!(status_of(&server, &DEMO, OPEN_TICKET), STATUS_OPEN);
+    assert_eq!(updates(&server, &DEMO, OPEN_TICKET).len(), 3);
+
+    // The admin token, as a bearer token or in X-Emulator-Token.
+    let resp = control.raw(
+        "GET",
+        "/_emulator/employees",
+        &[("Authorization", good.as_str())],
+        "",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let resp = control.raw(
+        "GET",
+        "/_emulator/employees",
+        &[("X-Emulator-Token", control.token.as_str())],
+        "",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+
+    // And the admin token is no SoftLayer credential.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getObject").auth_key("demo", &control.token),
+    );
+    reply.fault();
+}
+
+#[test]
+fn the_admin_token_comes_from_the_flag_the_variable_or_chance() {
+    // --admin-token.
+    let flagged = OwnServer::start(&["--admin-token", "flag-token-1234"], &[]);
+    assert_eq!(
+        flagged.employees(&[("Authorization", "Bearer flag-token-1234")]),
+        200
+    );
+    assert_eq!(
+        flagged.employees(&[("Authorization", "Bearer env-token-5678")]),
+        401
+    );
+    assert_eq!(token_in(&flagged.log()).as_deref(), Some("flag-token-1234"));
+
+    // SOFTLAYER_EMULATOR_ADMIN_TOKEN.
+    let from_env = OwnServer::start(&[], &[(TOKEN_ENV, "env-token-5678")]);
+    assert_eq!(
+        from_env.employees(&[("Authorization", "Bearer env-token-5678")]),
+        200
+    );
+    assert_eq!(
+        from_env.employees(&[("Authorization", "Bearer flag-token-1234")]),
+        401
+    );
+    assert_eq!(token_in(&from_env.log()).as_deref(), Some("env-token-5678"));
+
+    // Neither: a random token, printed at start, different each time.
+    let a = OwnServer::start(&[], &[]);
+    let b = OwnServer::start(&[], &[]);
+    let ta = token_in(&a.log()).expect("printed at start");
+    let tb = token_in(&b.log()).expect("printed at start");
+    assert!(ta.len() >= 16, "a token worth the name: {ta:?}");
+    assert_ne!(ta, tb);
+    assert_eq!(
+        a.employees(&[("Authorization", format!("Bearer {ta}").as_str())]),
+        200
+    );
+    assert_eq!(
+        a.employees(&[("Authorization", format!("Bearer {tb}").as_str())]),
+        401
+    );
+    assert_eq!(
+        b.employees(&[("Authorization", format!("Bearer {tb}").as_str())]),
+        200
+    );
+    assert_eq!(a.employees(&[]), 401);
+}
+
+// ---------------------------------------------------------------------------
+// The actions and their effects
+// ---------------------------------------------------------------------------
+
+#[test]
+fn employees_are_the_seeded_support_staff() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let resp = control.request("GET", "/_emulator/employees", "");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let body = json_of(&resp);
+    let mut got: Vec<(i64, String)> = body["employees"]
+        .as_array()
+        .expect("employees")
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                e["username"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<(i64, String)> = seed("catalog")["SoftLayer_User_Employee"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                e["username"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn reply_is_an_employee_update_clients_see() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "disk noise");
+    let before = updates(&server, &DEMO, ticket).len();
+
+    // By username.
+    let json = control.ok(
+        ticket,
+        "reply",
+        r#"{"employee":"sl-support-jdoe","entry":"A technician is on the way."}"#,
+    );
+    assert_eq!(json["ticket"]["lastEditType"], "EMPLOYEE", "{json}");
+    let list = updates(&server, &DEMO, ticket);
+    assert_eq!(list.len(), before + 1);
+    let last = list.last().unwrap();
+    assert_eq!(last.member("entry").str(), "A technician is on the way.");
+    assert_eq!(last.member("editorType").str(), "EMPLOYEE");
+    assert_eq!(last.member("editorId").int(), 301);
+    let editor = last.member("editor");
+    assert_eq!(
+        editor.member("username").str(),
+        "sl-support-jdoe",
+        "{last:?}"
+    );
+    assert_eq!(editor.member("displayName").str(), "Jordan D.");
+    // The ticket says so too.
+    let reply = server.xmlrpc(
+        &call("getObject", &DEMO)
+            .id(ticket)
+            .mask("mask[lastEditType,lastResponseDate,updateCount]"),
+    );
+    assert_eq!(
+        reply.ok().member("lastEditType").str(),
+        "EMPLOYEE",
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(reply.ok().member("updateCount").int(), (before + 1) as i64);
+    assert!(!flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+
+    // By id, waiting on the customer.
+    control.ok(
+        ticket,
+        "reply",
+        r#"{"employee":302,"entry":"Which bay exactly?","awaitingUserResponse":true}"#,
+    );
+    let list = updates(&server, &DEMO, ticket);
+    let last = list.last().unwrap();
+    assert_eq!(last.member("editorId").int(), 302);
+    assert_eq!(
+        last.member("editor").member("username").str(),
+        "sl-support-amartin"
+    );
+    assert!(flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+    assert!(account_ids(&server, &DEMO, "getOpenTicketsWaitingOnCustomer").contains(&ticket));
+    // Through Update_Employee as well.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket_Update_Employee", "getObject")
+            .auth(&DEMO)
+            .id(last.member("id").int()),
+    );
+    assert_eq!(
+        reply.ok().member("entry").str(),
+        "Which bay exactly?",
+        "{}",
+        reply.exchange()
+    );
+
+    // The customer's answer ends the wait.
+    add_update(&server, &DEMO, ticket, "Bay 2.").ok();
+    assert!(!flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+
+    // Support answers any account's ticket; only that account sees it.
+    control.ok(
+        OTHER_TICKET,
+        "reply",
+        r#"{"employee":"sl-support-amartin","entry":"Yes, one VLAN."}"#,
+    );
+    let theirs = updates(&server, &OTHER, OTHER_TICKET);
+    assert_eq!(
+        theirs.last().unwrap().member("entry").str(),
+        "Yes, one VLAN."
+    );
+    let reply = server.xmlrpc(&call("getUpdates", &DEMO).id(OTHER_TICKET));
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_ObjectNotFound"),
+        "{}",
+        reply.exchange()
+    );
+}
+
+#[test]
+fn assign_sets_status_assigned() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "assign me");
+    assert_eq!(status_of(&server, &DEMO, ticket), STATUS_OPEN);
+    let json = control.ok(ticket, "assign", r#"{"employee":"sl-support-amartin"}"#);
+    assert_eq!(
+        json["ticket"]["statusId"].as_i64(),
+        Some(STATUS_ASSIGNED),
+        "{json}"
+    );
+    let reply = server.xmlrpc(&call("getStatus", &DEMO).id(ticket));
+    assert_eq!(reply.ok().member("id").int(), STATUS_ASSIGNED);
+    assert_eq!(reply.ok().member("name").str(), "Assigned");
+    let reply = server.xmlrpc(&call("getEmployeeAttachments", &DEMO).id(ticket));
+    let names: Vec<&str> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|e| e.member("username").str())
+        .collect();
+    assert_eq!(names, vec!["sl-support-amartin"], "{}", reply.exchange());
+    // Assigned tickets are open, and take updates.
+    assert!(account_ids(&server, &DEMO, "getOpenTickets").contains(&ticket));
+    add_update(&server, &DEMO, ticket, "thanks").ok();
+    // By id.
+    control.ok(OPEN_TICKET, "assign", r#"{"employee":303}"#);
+    assert_eq!(status_of(&server, &DEMO, OPEN_TICKET), STATUS_ASSIGNED);
+}
+
+#[test]
+fn group_moves_the_ticket() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "move me");
+    assert_eq!(group_name(&server, &DEMO, ticket), "Support");
+    control.ok(ticket, "group", r#"{"group":"Storage"}"#);
+    assert_eq!(group_name(&server, &DEMO, ticket), "Storage");
+    // By id (catalog: 4 Billing).
+    control.ok(ticket, "group", r#"{"group":4}"#);
+    assert_eq!(group_name(&server, &DEMO, ticket), "Billing");
+    assert!(account_ids(&server, &DEMO, "getOpenBillingTickets").contains(&ticket));
+    assert!(!account_ids(&server, &DEMO, "getOpenSupportTickets").contains(&ticket));
+    control.ok(ticket, "group", r#"{"group":"Abuse"}"#);
+    assert!(account_ids(&server, &DEMO, "getOpenAbuseTickets").contains(&ticket));
+    assert!(!account_ids(&server, &DEMO, "getOpenBillingTickets").contains(&ticket));
+}
+
+#[test]
+fn close_and_reopen() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "close me");
+    let json = control.ok(ticket, "close", "");
+    assert_eq!(
+        json["ticket"]["statusId"].as_i64(),
+        Some(STATUS_CLOSED),
+        "{json}"
+    );
+    assert_eq!(status_of(&server, &DEMO, ticket), STATUS_CLOSED);
+    // The close date is what the closed-ticket getters use.
+    assert!(account_ids(&server, &DEMO, "getClosedTickets").contains(&ticket));
+    // The lists ordered by close date, newest first, start with it.
+    for method in [
+        "getTicketsClosedToday",
+        "getTicketsClosedInTheLastThreeDays",
+        "getLastFiveClosedTickets",
+        "getLastFiveClosedSupportTickets",
+    ] {
+        let ids = account_ids(&server, &DEMO, method);
+        assert_eq!(
+            ids.first(),
+            Some(&ticket),
+            "{method} lists it first: {ids:?}"
+        );
+    }
+    assert!(!account_ids(&server, &DEMO, "getOpenTickets").contains(&ticket));
+    let reply = server.xmlrpc(
+        &call("getTicketsClosedSinceDate", &DEMO)
+            .arg(xstr(&yesterday_us()))
+            .mask("mask[id]"),
+    );
+    assert_eq!(ids_of(reply.ok()), [ticket].into(), "{}", reply.exchange());
+    // A closed ticket refuses updates (SLDN addUpdate).
+    assert_update_refused(&add_update(&server, &DEMO, ticket, "one more thing"));
+
+    // Reopen: open again, out of the closed lists, taking updates.
+    let json = control.ok(ticket, "reopen", "");
+    assert_eq!(
+        json["ticket"]["statusId"].as_i64(),
+        Some(STATUS_OPEN),
+        "{json}"
+    );
+    assert_eq!(status_of(&server, &DEMO, ticket), STATUS_OPEN);
+    for method in [
+        "getClosedTickets",
+        "getTicketsClosedToday",
+        "getLastFiveClosedTickets",
+    ] {
+        assert!(
+            !account_ids(&server, &DEMO, method).contains(&ticket),
+            "{method}"
+        );
+    }
+    let reply = server.xmlrpc(
+        &call("getTicketsClosedSinceDate", &DEMO)
+            .arg(xstr(&yesterday_us()))
+            .mask("mask[id]"),
+    );
+    assert!(reply.ok().array().is_empty(), "{}", reply.exchange());
+    add_update(&server, &DEMO, ticket, "one more thing").ok();
+
+    // Reopening an assigned ticket that was closed keeps it open.
+    control.ok(ticket, "assign", r#"{"employee":301}"#);
+    control.ok(ticket, "close", "");
+    control.ok(ticket, "reopen", "");
+    assert_ne!(status_of(&server, &DEMO, ticket), STATUS_CLOSED);
+    add_update(&server, &DEMO, ticket, "still here").ok();
+
+    // Seed 160000003 is closed; reopen it.
+    control.ok(CLOSED_TICKET, "reopen", "");
+    assert_eq!(status_of(&server, &DEMO, CLOSED_TICKET), STATUS_OPEN);
+}
+
+#[test]
+fn awaiting_response_sets_and_clears_the_flag() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "wait for me");
+    control.ok(ticket, "awaiting-response", r#"{"value":true}"#);
+    assert!(flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+    let reply = server.xmlrpc(
+        &call("getState", &DEMO)
+            .id(ticket)
+            .mask("mask[stateType[keyName]]"),
+    );
+    let keys: Vec<&str> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|s| s.member("stateType").member("keyName").str())
+        .collect();
+    assert_eq!(
+        keys,
+        vec!["AWAITING_CUSTOMER_RESPONSE"],
+        "{}",
+        reply.exchange()
+    );
+    control.ok(ticket, "awaiting-response", r#"{"value":false}"#);
+    assert!(!flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+    let reply = server.xmlrpc(&call("getState", &DEMO).id(ticket));
+    assert!(reply.ok().array().is_empty(), "{}", reply.exchange());
+}
+
+// ---------------------------------------------------------------------------
+// Refusals
+// ---------------------------------------------------------------------------
+
+#[test]
+fn unknown_things_are_404_and_closed_tickets_refuse_replies_with_409() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "refusals");
+    let before = updates(&server, &DEMO, ticket);
+
+    // Unknown ticket, for every action.
+    for (action, body) in [
+        ("reply", r#"{"employee":"sl-support-jdoe","entry":"hi"}"#),
+        ("assign", r#"{"employee":"sl-support-jdoe"}"#),
+        ("group", r#"{"group":"Storage"}"#),
+        ("close", ""),
+        ("reopen", ""),
+        ("awaiting-response", r#"{"value":true}"#),
+    ] {
+        let resp = control.action(999_999_999, action, body);
+        assert_refused(&resp, 404, &format!("{action} on an unknown ticket"));
+    }
+    // Unknown employee, by name and by id.
+    for body in [
+        r#"{"employee":"sl-support-nobody","entry":"hi"}"#,
+        r#"{"employee":999,"entry":"hi"}"#,
+    ] {
+        assert_refused(&control.action(ticket, "reply", body), 404, body);
+    }
+    assert_refused(
+        &control.action(ticket, "assign", r#"{"employee":"sl-support-nobody"}"#),
+        404,
+        "assign to nobody",
+    );
+    // Unknown group, by name and by id.
+    for body in [r#"{"group":"Nowhere"}"#, r#"{"group":99}"#] {
+        assert_refused(&control.action(ticket, "group", body), 404, body);
+    }
+    // Unknown action and endpoints.
+    assert_refused(
+        &control.action(ticket, "escalate", ""),
+        404,
+        "unknown action",
+    );
+    assert_refused(
+        &control.request("GET", "/_emulator/nothing", ""),
+        404,
+        "unknown endpoint",
+    );
+    assert_refused(
+        &control.request("GET", &format!("/_emulator/tickets/{ticket}/close"), ""),
+        404,
+        "GET on an action",
+    );
+    // Malformed requests.
+    assert_refused(
+        &control.action(ticket, "reply", "{not json"),
+        400,
+        "bad JSON",
+    );
+    assert_refused(
+        &control.action(ticket, "reply", r#"{"employee":"sl-support-jdoe"}"#),
+        400,
+        "a reply without an entry",
+    );
+    assert_refused(
+        &control.action(ticket, "reply", r#"{"entry":"who am I?"}"#),
+        400,
+        "a reply without an employee",
+    );
+    assert_refused(
+        &control.request("POST", "/_emulator/tickets/abc/close", ""),
+        400,
+        "a ticket id that is no number",
+    );
+    // None of it changed the ticket.
+    assert_eq!(updates(&server, &DEMO, ticket), before);
+    assert_eq!(status_of(&server, &DEMO, ticket), STATUS_OPEN);
+    assert_eq!(group_name(&server, &DEMO, ticket), "Support");
+
+    // Replying to a closed ticket: 409, nothing added.
+    control.ok(ticket, "close", "");
+    let resp = control.action(
+        ticket,
+        "reply",
+        r#"{"employee":"sl-support-jdoe","entry":"too late"}"#,
+    );
+    assert_refused(&resp, 409, "reply to a closed ticket");
+    let resp = control.action(
+        CLOSED_TICKET,
+        "reply",
+        r#"{"employee":"sl-billing-kchen","entry":"too late"}"#,
+    );
+    assert_refused(&resp, 409, "reply to seed's closed ticket");
+    assert_eq!(updates(&server, &DEMO, ticket), before);
+    assert_eq!(updates(&server, &DEMO, CLOSED_TICKET).len(), 2);
+}
+
+// ---------------------------------------------------------------------------
+// The subcommands, on a database file
+// ---------------------------------------------------------------------------
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn support_cmd(db: &str, args: &[&str]) -> Run {
+    let out = Command::new(SERVER_BIN)
+        .arg("support")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("SOFTLAYER_EMULATOR_DB")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run softlayer-ticket-server support");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn support_ok(db: &str, args: &[&str]) -> J {
+    let run = support_cmd(db, args);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "support {args:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        run.stdout,
+        run.stderr
+    );
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+        panic!(
+            "support {args:?} prints the ticket as JSON ({e}):\n{}",
+            run.stdout
+        )
+    })
+}
+
+fn support_fails(db: &str, args: &[&str]) -> String {
+    let run = support_cmd(db, args);
+    assert!(
+        run.code.is_some_and(|c| c != 0),
+        "support {args:?} must fail\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        run.stdout,
+        run.stderr
+    );
+    run.stderr
+}
+
+#[test]
+fn support_subcommands_act_on_the_database_of_a_running_server() {
+    let server = Server::start_with_temp_db();
+    let db = server.db().to_string();
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "via the command line");
+    let t = ticket.to_string();
+    // Read once before each change: a change made outside the server must show at once.
+    assert_eq!(updates(&server, &DEMO, ticket).len(), 1);
+
+    let json = support_ok(
+        &db,
+        &[
+            "reply",
+            &t,
+            "--employee",
+            "sl-support-jdoe",
+            "--entry",
+            "Replaced the drive.",
+            "--awaiting-response",
+        ],
+    );
+    assert_eq!(json["id"].as_i64(), Some(ticket), "{json}");
+    let list = updates(&server, &DEMO, ticket);
+    assert_eq!(list.len(), 2);
+    let last = list.last().unwrap();
+    assert_eq!(last.member("entry").str(), "Replaced the drive.");
+    assert_eq!(last.member("editorType").str(), "EMPLOYEE");
+    assert_eq!(
+        last.member("editor").member("username").str(),
+        "sl-support-jdoe"
+    );
+    assert!(flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+
+    support_ok(&db, &["awaiting-response", &t, "--clear"]);
+    assert!(!flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+    support_ok(&db, &["awaiting-response", &t]);
+    assert!(flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+
+    assert_eq!(status_of(&server, &DEMO, ticket), STATUS_OPEN);
+    support_ok(&db, &["assign", &t, "--employee", "302"]);
+    assert_eq!(status_of(&server, &DEMO, ticket), STATUS_ASSIGNED);
+
+    assert_eq!(group_name(&server, &DEMO, ticket), "Support");
+    support_ok(&db, &["group", &t, "--group", "Storage"]);
+    assert_eq!(group_name(&server, &DEMO, ticket), "Storage");
+
+    assert!(!account_ids(&server, &DEMO, "getClosedTickets").contains(&ticket));
+    support_ok(&db, &["close", &t]);
+    assert_eq!(status_of(&server, &DEMO, ticket), STATUS_CLOSED);
+    assert_eq!(
+        account_ids(&server, &DEMO, "getTicketsClosedToday").first(),
+        Some(&ticket)
+    );
+    assert_update_refused(&add_update(&server, &DEMO, ticket, "after close"));
+    // A reply to the closed ticket fails and adds nothing.
+    let err = support_fails(
+        &db,
+        &[
+            "reply",
+            &t,
+            "--employee",
+            "sl-support-jdoe",
+            "--entry",
+            "late",
+        ],
+    );
+    assert!(err.contains("closed"), "{err}");
+    assert_eq!(updates(&server, &DEMO, ticket).len(), 2);
+
+    support_ok(&db, &["reopen", &t]);
+    assert_ne!(status_of(&server, &DEMO, ticket), STATUS_CLOSED);
+    add_update(&server, &DEMO, ticket, "works again").ok();
+
+    // What does not exist.
+    support_fails(&db, &["close", "999999999"]);
+    support_fails(
+        &db,
+        &[
+            "reply",
+            &t,
+            "--employee",
+            "sl-support-nobody",
+            "--entry",
+            "x",
+        ],
+    );
+    support_fails(&db, &["assign", &t, "--employee", "999"]);
+    support_fails(&db, &["group", &t, "--group", "Nowhere"]);
+    assert_ne!(status_of(&server, &DEMO, ticket), STATUS_CLOSED);
+    assert_eq!(group_name(&server, &DEMO, ticket), "Storage");
+}
+
+#[test]
+fn support_subcommands_work_without_a_server_and_refuse_memory_databases() {
+    let dir = TempDir::new("support-offline");
+    let db = dir.path().join("offline.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    // A new file: created and seeded, then changed.
+    support_ok(
+        &db,
+        &[
+            "reply",
+            &OPEN_TICKET.to_string(),
+            "--employee",
+            "sl-support-amartin",
+            "--entry",
+            "Offline answer.",
+        ],
+    );
+    support_ok(&db, &["close", &OPEN_TICKET.to_string()]);
+    let server = Server::start_with_db(&db, Some(dir));
+    assert_eq!(status_of(&server, &DEMO, OPEN_TICKET), STATUS_CLOSED);
+    let list = updates(&server, &DEMO, OPEN_TICKET);
+    assert_eq!(
+        list.last().unwrap().member("entry").str(),
+        "Offline answer."
+    );
+    assert_eq!(
+        list.last()
+            .unwrap()
+            .member("editor")
+            .member("username")
+            .str(),
+        "sl-support-amartin"
+    );
+
+    let err = support_fails(":memory:", &["close", &OPEN_TICKET.to_string()]);
+    assert!(
+        err.contains("_emulator"),
+        "points to the control API: {err}"
+    );
+}
+
+#[test]
+fn control_api_changes_show_at_once_in_repeated_reads() {
+    // Repeated identical reads (which the server may answer from its reply cache)
+    // see each support action at once.
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "cache");
+    for round in 0..3 {
+        assert_eq!(
+            status_of(&server, &DEMO, ticket),
+            STATUS_OPEN,
+            "round {round}"
+        );
+        control.ok(ticket, "close", "");
+        assert_eq!(
+            status_of(&server, &DEMO, ticket),
+            STATUS_CLOSED,
+            "round {round}"
+        );
+        control.ok(ticket, "reopen", "");
+    }
+}
