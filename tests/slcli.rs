@@ -14,7 +14,6 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use serde_json::Value;
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -44,19 +43,13 @@ fn assert_create_ended_with_lookup_fault(out: &CmdOutput) {
          (SoftLayerAPIError(SoftLayer_Exception_…) or InvalidMethodParameters(-32602))\n{}",
         out.describe()
     );
-    let all = out.combined();
-    assert!(
-        !all.contains("unexpected error") && !all.contains("Traceback"),
-        "slcli crashed instead of reporting an API fault\n{}",
-        out.describe()
-    );
+    assert_not_crashed(out);
 }
 
 /// Asserts that slcli failed because the API answered with a fault (not a
 /// crash, an HTTP error or a connection problem).
 fn assert_api_fault(out: &CmdOutput) {
     out.assert_failed();
-    let all = out.combined();
     assert!(
         out.stdout
             .lines()
@@ -64,44 +57,7 @@ fn assert_api_fault(out: &CmdOutput) {
         "expected slcli to report a SoftLayer_Exception fault\n{}",
         out.describe()
     );
-    assert!(
-        !all.contains("unexpected error") && !all.contains("Traceback"),
-        "slcli crashed instead of reporting an API fault\n{}",
-        out.describe()
-    );
-}
-
-/// The rows of `slcli --format json ticket list`.
-fn rows(list: &Value) -> &Vec<Value> {
-    list.as_array()
-        .unwrap_or_else(|| panic!("ticket list output is not a JSON array: {list}"))
-}
-
-fn row_ids(list: &Value) -> Vec<i64> {
-    rows(list)
-        .iter()
-        .map(|r| {
-            r["id"]
-                .as_i64()
-                .unwrap_or_else(|| panic!("row without integer id: {r}"))
-        })
-        .collect()
-}
-
-fn row<'a>(list: &'a Value, id: i64) -> &'a Value {
-    rows(list)
-        .iter()
-        .find(|r| r["id"].as_i64() == Some(id))
-        .unwrap_or_else(|| panic!("ticket {id} is not in the list: {list:#}"))
-}
-
-/// An `update N` entry of `slcli --format json ticket detail`, whitespace-squashed.
-fn detail_update(detail: &Value, n: usize) -> String {
-    let key = format!("update {n}");
-    let text = detail[&key]
-        .as_str()
-        .unwrap_or_else(|| panic!("ticket detail has no {key:?}: {detail:#}"));
-    squash_ws(text)
+    assert_not_crashed(out);
 }
 
 /// The seed updates of a demo ticket, oldest first.
@@ -170,13 +126,6 @@ fn summary(cli: &Slcli) -> BTreeMap<String, i64> {
         );
     }
     counts
-}
-
-fn now_epoch() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 const SEV2: &str = "Severity 2 - Significant Business Impact";

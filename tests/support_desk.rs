@@ -33,31 +33,6 @@ fn call(method: &str, user: &User) -> XmlRpcCall {
     XmlRpcCall::new(TICKET, method).auth(user)
 }
 
-/// The token in a server log line "… (admin token: TOKEN)".
-fn token_in(log: &str) -> Option<String> {
-    let at = log.find("admin token: ")?;
-    let rest = &log[at + "admin token: ".len()..];
-    let end = rest
-        .find(|c: char| c == ')' || c.is_whitespace())
-        .unwrap_or(rest.len());
-    (end > 0).then(|| rest[..end].to_string())
-}
-
-fn admin_token(server: &Server) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(t) = token_in(&server.log()) {
-            return t;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not print its admin token\n{}",
-            server.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 struct Control {
     addr: SocketAddr,
     token: String,
@@ -136,14 +111,6 @@ fn assert_refused(resp: &HttpResponse, status: u16, context: &str) -> String {
     msg.to_string()
 }
 
-fn status_of(server: &Server, user: &User, ticket: i64) -> i64 {
-    server
-        .xmlrpc(&call("getStatus", user).id(ticket))
-        .ok()
-        .member("id")
-        .int()
-}
-
 fn updates(server: &Server, user: &User, ticket: i64) -> Vec<XVal> {
     let reply = server.xmlrpc(
         &call("getUpdates", user)
@@ -155,14 +122,6 @@ fn updates(server: &Server, user: &User, ticket: i64) -> Vec<XVal> {
     list
 }
 
-fn flag(server: &Server, user: &User, method: &str, ticket: i64) -> bool {
-    server
-        .xmlrpc(&call(method, user).id(ticket))
-        .ok()
-        .as_bool()
-        .unwrap_or_else(|| panic!("{method} answers a boolean"))
-}
-
 fn group_name(server: &Server, user: &User, ticket: i64) -> String {
     server
         .xmlrpc(&call("getGroup", user).id(ticket))
@@ -170,43 +129,6 @@ fn group_name(server: &Server, user: &User, ticket: i64) -> String {
         .member("name")
         .str()
         .to_string()
-}
-
-fn account_ids(server: &Server, user: &User, method: &str) -> Vec<i64> {
-    let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Account", method)
-            .auth(user)
-            .mask("mask[id]"),
-    );
-    reply
-        .ok()
-        .array()
-        .iter()
-        .map(|t| t.member("id").int())
-        .collect()
-}
-
-fn add_update(server: &Server, user: &User, ticket: i64, entry: &str) -> XmlRpcReply {
-    server.xmlrpc(
-        &call("addUpdate", user)
-            .id(ticket)
-            .arg(xstruct(&[("entry", xstr(entry))])),
-    )
-}
-
-fn assert_update_refused(reply: &XmlRpcReply) {
-    let f = reply.fault();
-    assert_eq!(
-        f.code,
-        xstr("SoftLayer_Exception_Public"),
-        "{}",
-        reply.exchange()
-    );
-    assert!(
-        f.string.starts_with("Unable to add ticket update."),
-        "{}",
-        reply.exchange()
-    );
 }
 
 /// Yesterday's date (UTC) as MM/DD/YYYY, for getTicketsClosedSinceDate: whether the

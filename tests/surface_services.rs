@@ -17,7 +17,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::*;
 use serde_json::Value as J;
@@ -28,119 +27,19 @@ const STATUS_CLOSED: i64 = 1002;
 /// Seed: demo's closed ticket (Billing Question), closed 2026-06-05.
 const CLOSED_TICKET: i64 = 160000003;
 const OTHER_TICKET: i64 = 160000101;
-const DEMO_OPS: User = User {
-    username: "demo-ops",
-    api_key: "1111111111111111111111111111111111111111111111111111111111111111",
-    id: 5002,
-    account_id: 1001,
-};
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
 
-fn assert_fault(reply: &XmlRpcReply, class: &str, message: &str) {
-    let f = reply.fault();
-    assert_eq!(
-        f.code,
-        xstr(class),
-        "fault code (the exception class)\n{}",
-        reply.exchange()
-    );
-    assert_eq!(f.string, message, "fault string\n{}", reply.exchange());
-}
-
-fn assert_not_found(reply: &XmlRpcReply, id: i64) {
-    assert_fault(
-        reply,
-        "SoftLayer_Exception_ObjectNotFound",
-        &format!("Unable to find object with id of '{id}'."),
-    );
-}
-
-fn assert_void(reply: &XmlRpcReply) {
-    let v = reply.ok();
-    assert!(
-        matches!(v, XVal::Nil | XVal::Bool(true)) || v == &xstr(""),
-        "a void method answers nil\n{}",
-        reply.exchange()
-    );
-}
-
-fn seed_rows(type_name: &str) -> Vec<J> {
-    ["catalog", "demo", "other"]
-        .iter()
-        .flat_map(|f| {
-            seed(f)
-                .get(type_name)
-                .and_then(J::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-fn seed_row(type_name: &str, id: i64) -> J {
-    seed_rows(type_name)
-        .into_iter()
-        .find(|r| r["id"].as_i64() == Some(id))
-        .unwrap_or_else(|| panic!("no {type_name} {id} in the seed"))
-}
-
-fn now_epoch() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn admin_token(server: &Server) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log = server.log();
-        if let Some(at) = log.find("admin token: ") {
-            let rest = &log[at + "admin token: ".len()..];
-            let end = rest
-                .find(|c: char| c == ')' || c.is_whitespace())
-                .unwrap_or(rest.len());
-            if end > 0 {
-                return rest[..end].to_string();
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not print its admin token\n{log}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn support(server: &Server, ticket: i64, action: &str, body: &str) -> J {
-    let auth = format!("Bearer {}", admin_token(server));
-    let path = format!("/_emulator/tickets/{ticket}/{action}");
-    let resp = server.post(
-        &path,
-        &[
-            ("Authorization", auth.as_str()),
-            ("Content-Type", "application/json"),
-        ],
-        body.as_bytes(),
-    );
-    assert_eq!(resp.status, 200, "POST {path} {body}\n{}", resp.describe());
-    serde_json::from_slice(&resp.body).expect("JSON")
-}
-
 fn employee_reply(server: &Server, ticket: i64, awaiting: bool) {
-    let body = serde_json::json!({
-        "employee": "sl-support-jdoe",
-        "entry": "An answer from support.",
-        "awaitingUserResponse": awaiting,
-    });
-    support(server, ticket, "reply", &body.to_string());
-}
-
-fn tick() {
-    std::thread::sleep(Duration::from_millis(1100));
+    reply_as(
+        server,
+        ticket,
+        "sl-support-jdoe",
+        "An answer from support.",
+        awaiting,
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use common::*;
@@ -30,13 +30,6 @@ const STATUS_CLOSED: i64 = 1002;
 const CLOSED_TICKET: i64 = 160000003;
 /// Seed: other's ticket.
 const OTHER_TICKET: i64 = 160000101;
-/// Seed: demo-ops, a second user of demo's account 1001.
-const DEMO_OPS: User = User {
-    username: "demo-ops",
-    api_key: "1111111111111111111111111111111111111111111111111111111111111111",
-    id: 5002,
-    account_id: 1001,
-};
 /// `SoftLayer_Ticket_Attachment_File` limit (README "Limits"): 10 MiB per file.
 const MAX_FILE: usize = 10 * 1024 * 1024;
 
@@ -48,40 +41,11 @@ fn call(method: &str, user: &User) -> XmlRpcCall {
     XmlRpcCall::new(TICKET, method).auth(user)
 }
 
-fn assert_fault(reply: &XmlRpcReply, class: &str, message: &str) {
-    let f = reply.fault();
-    assert_eq!(
-        f.code,
-        XVal::Str(class.to_string()),
-        "fault code (the exception class)\n{}",
-        reply.exchange()
-    );
-    assert_eq!(f.string, message, "fault string\n{}", reply.exchange());
-}
-
 /// The message only; the class is checked by
 /// `documented_public_exceptions_carry_their_class`.
 fn assert_fault_message(reply: &XmlRpcReply, message: &str) {
     let f = reply.fault();
     assert_eq!(f.string, message, "fault string\n{}", reply.exchange());
-}
-
-fn assert_not_found(reply: &XmlRpcReply, id: i64) {
-    assert_fault(
-        reply,
-        "SoftLayer_Exception_ObjectNotFound",
-        &format!("Unable to find object with id of '{id}'."),
-    );
-}
-
-/// A void method answers nothing meaningful, and no fault.
-fn assert_void(reply: &XmlRpcReply) {
-    let v = reply.ok();
-    assert!(
-        matches!(v, XVal::Nil | XVal::Bool(true)) || v == &xstr(""),
-        "a void method answers nil\n{}",
-        reply.exchange()
-    );
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -108,14 +72,6 @@ fn new_ticket(server: &Server, user: &User, body: &str) -> i64 {
     create_standard_ticket(server, user, 1005, "", body)
 }
 
-fn status_of(server: &Server, user: &User, ticket: i64) -> i64 {
-    server
-        .xmlrpc(&call("getStatus", user).id(ticket))
-        .ok()
-        .member("id")
-        .int()
-}
-
 /// Entries of a ticket's updates, oldest first.
 fn entries(server: &Server, user: &User, ticket: i64) -> Vec<String> {
     ticket_entries(server, user, ticket)
@@ -140,24 +96,6 @@ fn files_of(server: &Server, user: &User, ticket: i64) -> Vec<(i64, String, Opti
     out
 }
 
-fn now_epoch() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn assert_recent(date: &XVal, what: &str) {
-    let text = date
-        .as_str()
-        .unwrap_or_else(|| panic!("{what}: not a date: {date:?}"));
-    let when = epoch_seconds(text);
-    assert!(
-        (now_epoch() - when).abs() < 300,
-        "{what} {text} is not the time of the call"
-    );
-}
-
 /// A decimal as the API sends it (a string, e.g. "3.00"; a double is accepted).
 fn decimal(v: &XVal) -> f64 {
     match v {
@@ -172,45 +110,6 @@ fn decimal(v: &XVal) -> f64 {
 }
 
 // --- the support desk (control API) ---
-
-/// The admin token the server printed at start ("… (admin token: TOKEN)").
-fn admin_token(server: &Server) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log = server.log();
-        if let Some(at) = log.find("admin token: ") {
-            let rest = &log[at + "admin token: ".len()..];
-            let end = rest
-                .find(|c: char| c == ')' || c.is_whitespace())
-                .unwrap_or(rest.len());
-            if end > 0 {
-                return rest[..end].to_string();
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not print its admin token\n{log}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// POST /_emulator/tickets/{ticket}/{action}; panics unless 200.
-fn support(server: &Server, ticket: i64, action: &str, body: &str) -> serde_json::Value {
-    let token = admin_token(server);
-    let auth = format!("Bearer {token}");
-    let path = format!("/_emulator/tickets/{ticket}/{action}");
-    let resp = server.post(
-        &path,
-        &[
-            ("Authorization", auth.as_str()),
-            ("Content-Type", "application/json"),
-        ],
-        body.as_bytes(),
-    );
-    assert_eq!(resp.status, 200, "POST {path} {body}\n{}", resp.describe());
-    serde_json::from_slice(&resp.body).expect("control API answers JSON")
-}
 
 fn close(server: &Server, ticket: i64) {
     support(server, ticket, "close", "");
@@ -887,36 +786,14 @@ fn edit_and_add_update_refuse_a_closed_ticket() {
             .arg(xstr("Please reopen"))
             .arg(xarray(&[file("late.txt", b"late")])),
     );
-    let f = reply.fault();
-    assert_eq!(
-        f.code,
-        xstr("SoftLayer_Exception_Public"),
-        "{}",
-        reply.exchange()
-    );
-    assert!(
-        f.string.starts_with("Unable to add ticket update."),
-        "{}",
-        reply.exchange()
-    );
+    assert_update_refused(&reply);
     let reply = server.xmlrpc(
         &call("addUpdate", &DEMO)
             .id(CLOSED_TICKET)
             .arg(xstruct(&[("entry", xstr("with a file"))]))
             .arg(xarray(&[file("late.txt", b"late")])),
     );
-    let f = reply.fault();
-    assert_eq!(
-        f.code,
-        xstr("SoftLayer_Exception_Public"),
-        "{}",
-        reply.exchange()
-    );
-    assert!(
-        f.string.starts_with("Unable to add ticket update."),
-        "{}",
-        reply.exchange()
-    );
+    assert_update_refused(&reply);
     assert_eq!(entries(&server, &DEMO, CLOSED_TICKET), before);
     assert!(files_of(&server, &DEMO, CLOSED_TICKET).is_empty());
     assert_eq!(status_of(&server, &DEMO, CLOSED_TICKET), STATUS_CLOSED);

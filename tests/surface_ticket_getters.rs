@@ -24,12 +24,6 @@ const OPEN_TICKET: i64 = 160000001;
 const ASSIGNED_TICKET: i64 = 160000002;
 /// Seed: other's ticket.
 const OTHER_TICKET: i64 = 160000101;
-const DEMO_OPS: User = User {
-    username: "demo-ops",
-    api_key: "1111111111111111111111111111111111111111111111111111111111111111",
-    id: 5002,
-    account_id: 1001,
-};
 /// SoftLayer_Ticket_State_Type 1 (catalog seed).
 const AWAITING_CUSTOMER_RESPONSE: &str = "AWAITING_CUSTOMER_RESPONSE";
 
@@ -41,14 +35,6 @@ fn getter(server: &Server, user: &User, method: &str, ticket: i64) -> XVal {
     server.xmlrpc(&call(method, user).id(ticket)).ok().clone()
 }
 
-fn flag(server: &Server, user: &User, method: &str, ticket: i64) -> bool {
-    let reply = server.xmlrpc(&call(method, user).id(ticket));
-    reply
-        .ok()
-        .as_bool()
-        .unwrap_or_else(|| panic!("{method} answers a boolean\n{}", reply.exchange()))
-}
-
 fn new_updates(server: &Server, user: &User, ticket: i64) -> bool {
     flag(server, user, "getNewUpdatesFlag", ticket)
 }
@@ -57,63 +43,11 @@ fn mark_viewed(server: &Server, user: &User, ticket: i64) {
     server.xmlrpc(&call("markAsViewed", user).id(ticket)).ok();
 }
 
-/// A little over the one-second resolution of the stored dates.
-fn tick() {
-    std::thread::sleep(Duration::from_millis(1100));
-}
-
+/// addUpdate; the id of the new update.
 fn add_update(server: &Server, user: &User, ticket: i64, entry: &str) -> i64 {
-    let reply = server.xmlrpc(
-        &call("addUpdate", user)
-            .id(ticket)
-            .arg(xstruct(&[("entry", xstr(entry))])),
-    );
-    reply.ok().array()[0].member("id").int()
-}
-
-fn admin_token(server: &Server) -> String {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log = server.log();
-        if let Some(at) = log.find("admin token: ") {
-            let rest = &log[at + "admin token: ".len()..];
-            let end = rest
-                .find(|c: char| c == ')' || c.is_whitespace())
-                .unwrap_or(rest.len());
-            if end > 0 {
-                return rest[..end].to_string();
-            }
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server did not print its admin token\n{log}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn support(server: &Server, ticket: i64, action: &str, body: &str) -> serde_json::Value {
-    let auth = format!("Bearer {}", admin_token(server));
-    let path = format!("/_emulator/tickets/{ticket}/{action}");
-    let resp = server.post(
-        &path,
-        &[
-            ("Authorization", auth.as_str()),
-            ("Content-Type", "application/json"),
-        ],
-        body.as_bytes(),
-    );
-    assert_eq!(resp.status, 200, "POST {path} {body}\n{}", resp.describe());
-    serde_json::from_slice(&resp.body).expect("JSON")
-}
-
-fn reply_as(server: &Server, ticket: i64, employee: &str, entry: &str, awaiting: bool) {
-    let body = serde_json::json!({
-        "employee": employee,
-        "entry": entry,
-        "awaitingUserResponse": awaiting,
-    });
-    support(server, ticket, "reply", &body.to_string());
+    common::add_update(server, user, ticket, entry).ok().array()[0]
+        .member("id")
+        .int()
 }
 
 fn last_update_id(server: &Server, user: &User, ticket: i64) -> i64 {

@@ -22,60 +22,6 @@ const OPEN_TICKET: i64 = 160000001;
 // Helpers
 // ---------------------------------------------------------------------------
 
-fn seed_rows(type_name: &str) -> Vec<J> {
-    ["catalog", "demo", "other"]
-        .iter()
-        .flat_map(|f| {
-            seed(f)
-                .get(type_name)
-                .and_then(J::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
-fn seed_row(type_name: &str, id: i64) -> J {
-    seed_rows(type_name)
-        .into_iter()
-        .find(|r| r["id"].as_i64() == Some(id))
-        .unwrap_or_else(|| panic!("no {type_name} {id} in the seed"))
-}
-
-/// Local properties of a type and their SLDN types, from schema/softlayer.json.
-fn local_properties(type_name: &str) -> BTreeMap<String, String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/softlayer.json");
-    let schema: J = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut out = BTreeMap::new();
-    let mut current = Some(type_name.to_string());
-    while let Some(t) = current {
-        let Some(def) = schema["types"].get(&t) else {
-            break;
-        };
-        if let Some(props) = def["properties"].as_object() {
-            for (name, p) in props {
-                if p["kind"] == "local" {
-                    out.entry(name.clone())
-                        .or_insert_with(|| p["type"].as_str().unwrap_or("").to_string());
-                }
-            }
-        }
-        current = def["parent"].as_str().map(str::to_string);
-    }
-    out
-}
-
-fn xval_of(sldn_type: &str, j: &J) -> XVal {
-    match (sldn_type, j) {
-        ("boolean", J::Number(n)) => XVal::Bool(n.as_i64() != Some(0)),
-        ("int", J::Bool(b)) => XVal::Int(i64::from(*b)),
-        (_, J::Bool(b)) => XVal::Bool(*b),
-        (_, J::Number(n)) => XVal::Int(n.as_i64().expect("integer in seed")),
-        (_, J::String(s)) => XVal::Str(s.clone()),
-        (_, other) => panic!("unexpected seed value {other}"),
-    }
-}
-
 /// The seed row's local properties (all of them, or only `only`).
 fn locals(type_name: &str, row: &J, only: Option<&[&str]>) -> BTreeMap<String, XVal> {
     let props = local_properties(type_name);
@@ -83,15 +29,8 @@ fn locals(type_name: &str, row: &J, only: Option<&[&str]>) -> BTreeMap<String, X
         .unwrap()
         .iter()
         .filter(|(k, _)| only.is_none_or(|o| o.contains(&k.as_str())))
-        .filter_map(|(k, v)| Some((k.clone(), xval_of(props.get(k)?, v))))
+        .filter_map(|(k, v)| Some((k.clone(), typed(props.get(k)?, v))))
         .collect()
-}
-
-fn members(v: &XVal) -> BTreeMap<String, XVal> {
-    match v {
-        XVal::Struct(m) => m.iter().cloned().collect(),
-        other => panic!("expected a struct, got {other:?}"),
-    }
 }
 
 fn names(v: &XVal) -> BTreeSet<String> {

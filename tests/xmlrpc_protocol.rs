@@ -66,25 +66,6 @@ fn assert_protocol_fault(reply: &XmlRpcReply, code: i64, message: &str) {
     assert_eq!(f.string, message, "{}", reply.exchange());
 }
 
-fn assert_fault(reply: &XmlRpcReply, class: &str, message: &str) {
-    let f = reply.fault();
-    assert_eq!(
-        f.code,
-        xstr(class),
-        "faultCode is the class as a <string>\n{}",
-        reply.exchange()
-    );
-    assert_eq!(f.string, message, "{}", reply.exchange());
-}
-
-fn assert_not_found(reply: &XmlRpcReply, id: &str) {
-    assert_fault(
-        reply,
-        "SoftLayer_Exception_ObjectNotFound",
-        &format!("Unable to find object with id of '{id}'."),
-    );
-}
-
 fn health(server: &Server) {
     let r = server.get("/health");
     assert_eq!(r.status, 200, "{}", r.describe());

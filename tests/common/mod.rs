@@ -13,9 +13,32 @@
 //! * [`Slcli`] runs softlayer-python's `slcli` from the virtual environment
 //!   named by `SL_TEST_VENV` (made by `./scripts/test.sh`) against the server.
 //!
+//! * Submodules hold helpers several test files share: [`faults`] (fault
+//!   assertions), [`support`] (the `/_emulator/` control API and its admin
+//!   token), [`seed_data`] (expected values from the seed and the schema),
+//!   [`tickets`] (common SoftLayer_Ticket/SoftLayer_Account reads) and [`cli`]
+//!   (reading `slcli --format json` output).
+//!
 //! Each integration test file includes this module (`mod common;`) and uses a
 //! part of it, hence the `dead_code` allowance.
 #![allow(dead_code)]
+
+mod cli;
+mod faults;
+mod seed_data;
+mod support;
+mod tickets;
+
+#[allow(unused_imports)]
+pub use cli::*;
+#[allow(unused_imports)]
+pub use faults::*;
+#[allow(unused_imports)]
+pub use seed_data::*;
+#[allow(unused_imports)]
+pub use support::*;
+#[allow(unused_imports)]
+pub use tickets::*;
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
