@@ -60,6 +60,34 @@ const fn guarded(mut r: Relation, column: &'static str, value: &'static str) -> 
     r
 }
 
+/// A relation to one object by the parent's foreign key: `one!(owner, prop, "Target", "targetId")`.
+macro_rules! one {
+    ($owner:expr, $prop:literal, $target:literal, $key:literal) => {
+        rel(
+            $owner,
+            $prop,
+            $target,
+            concat!($target, " {r}"),
+            "{r}.id = {parent}",
+            $key,
+        )
+    };
+}
+
+/// A relation to the objects whose foreign key names the parent: `many!(owner, prop, "Target", "parentId")`.
+macro_rules! many {
+    ($owner:expr, $prop:literal, $target:literal, $fk:literal) => {
+        rel(
+            $owner,
+            $prop,
+            $target,
+            concat!($target, " {r}"),
+            concat!("{r}.", $fk, " = {parent}"),
+            "id",
+        )
+    };
+}
+
 const ACCOUNT: &str = "SoftLayer_Account";
 const TICKET: &str = "SoftLayer_Ticket";
 const UPDATE: &str = "SoftLayer_Ticket_Update";
@@ -106,75 +134,24 @@ const CLOSED_NEWEST_FIRST: &str = "{r}.closeDate DESC, {r}.id DESC";
 
 pub static RELATIONS: &[Relation] = &[
     // SoftLayer_Ticket
-    rel(
-        TICKET,
-        "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
-    ),
-    rel(
+    one!(TICKET, "account", "SoftLayer_Account", "accountId"),
+    one!(
         TICKET,
         "assignedUser",
         "SoftLayer_User_Customer",
-        "SoftLayer_User_Customer {r}",
-        "{r}.id = {parent}",
-        "assignedUserId",
+        "assignedUserId"
     ),
-    rel(
-        TICKET,
-        "status",
-        "SoftLayer_Ticket_Status",
-        "SoftLayer_Ticket_Status {r}",
-        "{r}.id = {parent}",
-        "statusId",
-    ),
-    rel(
-        TICKET,
-        "subject",
-        SUBJECT,
-        "SoftLayer_Ticket_Subject {r}",
-        "{r}.id = {parent}",
-        "subjectId",
-    ),
-    rel(
-        TICKET,
-        "group",
-        "SoftLayer_Ticket_Group",
-        "SoftLayer_Ticket_Group {r}",
-        "{r}.id = {parent}",
-        "groupId",
-    ),
-    rel(
-        TICKET,
-        "updates",
-        UPDATE,
-        "SoftLayer_Ticket_Update {r}",
-        "{r}.ticketId = {parent}",
-        "id",
-    ),
+    one!(TICKET, "status", "SoftLayer_Ticket_Status", "statusId"),
+    one!(TICKET, "subject", "SoftLayer_Ticket_Subject", "subjectId"),
+    one!(TICKET, "group", "SoftLayer_Ticket_Group", "groupId"),
+    many!(TICKET, "updates", "SoftLayer_Ticket_Update", "ticketId"),
     capped(
-        rel(
-            TICKET,
-            "firstUpdate",
-            UPDATE,
-            "SoftLayer_Ticket_Update {r}",
-            "{r}.ticketId = {parent}",
-            "id",
-        ),
+        many!(TICKET, "firstUpdate", "SoftLayer_Ticket_Update", "ticketId"),
         1,
     ),
     capped(
         ordered(
-            rel(
-                TICKET,
-                "lastUpdate",
-                UPDATE,
-                "SoftLayer_Ticket_Update {r}",
-                "{r}.ticketId = {parent}",
-                "id",
-            ),
+            many!(TICKET, "lastUpdate", "SoftLayer_Ticket_Update", "ticketId"),
             "{r}.id DESC",
         ),
         1,
@@ -201,13 +178,11 @@ pub static RELATIONS: &[Relation] = &[
         ),
         "{r}_a.id",
     ),
-    rel(
+    many!(
         TICKET,
         "attachedFiles",
         "SoftLayer_Ticket_Attachment_File",
-        "SoftLayer_Ticket_Attachment_File {r}",
-        "{r}.ticketId = {parent}",
-        "id",
+        "ticketId"
     ),
     ordered(
         rel(
@@ -243,25 +218,21 @@ pub static RELATIONS: &[Relation] = &[
         "{r}.email",
     ),
     ordered(
-        rel(
+        many!(
             TICKET,
             "attachedResources",
             "SoftLayer_Ticket_Attachment",
-            "SoftLayer_Ticket_Attachment {r}",
-            "{r}.ticketId = {parent}",
-            "id",
+            "ticketId"
         ),
         "{r}.createDate, {r}.id",
     ),
     capped(
         ordered(
-            rel(
+            many!(
                 TICKET,
                 "firstAttachedResource",
                 "SoftLayer_Ticket_Attachment",
-                "SoftLayer_Ticket_Attachment {r}",
-                "{r}.ticketId = {parent}",
-                "id",
+                "ticketId"
             ),
             "{r}.createDate, {r}.id",
         ),
@@ -278,13 +249,11 @@ pub static RELATIONS: &[Relation] = &[
     ),
     capped(
         ordered(
-            rel(
+            many!(
                 TICKET,
                 "lastActivity",
                 "SoftLayer_Ticket_Activity",
-                "SoftLayer_Ticket_Activity {r}",
-                "{r}.ticketId = {parent}",
-                "id",
+                "ticketId"
             ),
             "{r}.id DESC",
         ),
@@ -314,30 +283,14 @@ pub static RELATIONS: &[Relation] = &[
         "lastEditType",
         "EMPLOYEE",
     ),
-    rel(
-        TICKET,
-        "location",
-        "SoftLayer_Location",
-        "SoftLayer_Location {r}",
-        "{r}.id = {parent}",
-        "locationId",
-    ),
-    rel(
+    one!(TICKET, "location", "SoftLayer_Location", "locationId"),
+    one!(
         TICKET,
         "serviceProvider",
         "SoftLayer_Service_Provider",
-        "SoftLayer_Service_Provider {r}",
-        "{r}.id = {parent}",
-        "serviceProviderId",
+        "serviceProviderId"
     ),
-    rel(
-        TICKET,
-        "state",
-        "SoftLayer_Ticket_State",
-        "SoftLayer_Ticket_State {r}",
-        "{r}.ticketId = {parent}",
-        "id",
-    ),
+    many!(TICKET, "state", "SoftLayer_Ticket_State", "ticketId"),
     rel(
         TICKET,
         "tagReferences",
@@ -346,38 +299,30 @@ pub static RELATIONS: &[Relation] = &[
         "{r}.tagTypeId = 9 AND {r}.resourceTableId = {parent}",
         "id",
     ),
-    rel(
+    many!(
         TICKET,
         "invoiceItems",
         "SoftLayer_Billing_Invoice_Item",
-        "SoftLayer_Billing_Invoice_Item {r}",
-        "{r}.ticketId = {parent}",
-        "id",
+        "ticketId"
     ),
-    rel(
+    one!(
         TICKET,
         "serverAdministrationBillingInvoice",
         "SoftLayer_Billing_Invoice",
-        "SoftLayer_Billing_Invoice {r}",
-        "{r}.id = {parent}",
-        "serverAdministrationBillingInvoiceId",
+        "serverAdministrationBillingInvoiceId"
     ),
-    rel(
+    one!(
         TICKET,
         "serverAdministrationRefundInvoice",
         "SoftLayer_Billing_Invoice",
-        "SoftLayer_Billing_Invoice {r}",
-        "{r}.id = {parent}",
-        "serverAdministrationRefundInvoiceId",
+        "serverAdministrationRefundInvoiceId"
     ),
     capped(
-        rel(
+        many!(
             TICKET,
             "cancellationRequest",
             "SoftLayer_Billing_Item_Cancellation_Request",
-            "SoftLayer_Billing_Item_Cancellation_Request {r}",
-            "{r}.ticketId = {parent}",
-            "id",
+            "ticketId"
         ),
         1,
     ),
@@ -394,367 +339,241 @@ pub static RELATIONS: &[Relation] = &[
     ),
     // SoftLayer_Ticket_Update: the editor is a customer user or an employee.
     guarded(
-        rel(
-            UPDATE,
-            "editor",
-            "SoftLayer_User_Customer",
-            "SoftLayer_User_Customer {r}",
-            "{r}.id = {parent}",
-            "editorId",
-        ),
+        one!(UPDATE, "editor", "SoftLayer_User_Customer", "editorId"),
         "editorType",
         "USER",
     ),
     guarded(
-        rel(
-            UPDATE,
-            "editor",
-            "SoftLayer_User_Employee",
-            "SoftLayer_User_Employee {r}",
-            "{r}.id = {parent}",
-            "editorId",
-        ),
+        one!(UPDATE, "editor", "SoftLayer_User_Employee", "editorId"),
         "editorType",
         "EMPLOYEE",
     ),
-    rel(
-        UPDATE,
-        "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
-    ),
-    rel(
+    one!(UPDATE, "ticket", "SoftLayer_Ticket", "ticketId"),
+    many!(
         UPDATE,
         "fileAttachment",
         "SoftLayer_Ticket_Attachment_File",
-        "SoftLayer_Ticket_Attachment_File {r}",
-        "{r}.updateId = {parent}",
-        "id",
+        "updateId"
     ),
     // Attachments
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_File",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_File",
         "update",
-        UPDATE,
-        "SoftLayer_Ticket_Update {r}",
-        "{r}.id = {parent}",
-        "updateId",
+        "SoftLayer_Ticket_Update",
+        "updateId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Dedicated_Host",
         "dedicatedHost",
         "SoftLayer_Virtual_DedicatedHost",
-        "SoftLayer_Virtual_DedicatedHost {r}",
-        "{r}.id = {parent}",
-        "dedicatedHostId",
+        "dedicatedHostId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Dedicated_Host",
         "resource",
         "SoftLayer_Virtual_DedicatedHost",
-        "SoftLayer_Virtual_DedicatedHost {r}",
-        "{r}.id = {parent}",
-        "dedicatedHostId",
+        "dedicatedHostId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Dedicated_Host",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Activity",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Activity",
         "ticketUpdate",
-        UPDATE,
-        "SoftLayer_Ticket_Update {r}",
-        "{r}.id = {parent}",
-        "ticketUpdateId",
+        "SoftLayer_Ticket_Update",
+        "ticketUpdateId"
     ),
     guarded(
-        rel(
+        one!(
             "SoftLayer_Ticket_Activity",
             "editor",
             "SoftLayer_User_Customer",
-            "SoftLayer_User_Customer {r}",
-            "{r}.id = {parent}",
-            "editorId",
+            "editorId"
         ),
         "editorType",
         "USER",
     ),
     guarded(
-        rel(
+        one!(
             "SoftLayer_Ticket_Activity",
             "editor",
             "SoftLayer_User_Employee",
-            "SoftLayer_User_Employee {r}",
-            "{r}.id = {parent}",
-            "editorId",
+            "editorId"
         ),
         "editorType",
         "EMPLOYEE",
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_State",
         "stateType",
         "SoftLayer_Ticket_State_Type",
-        "SoftLayer_Ticket_State_Type {r}",
-        "{r}.id = {parent}",
-        "stateTypeId",
+        "stateTypeId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_State",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
-    rel(
-        "SoftLayer_Tag_Reference",
-        "tag",
-        "SoftLayer_Tag",
-        "SoftLayer_Tag {r}",
-        "{r}.id = {parent}",
-        "tagId",
-    ),
-    rel(
+    one!("SoftLayer_Tag_Reference", "tag", "SoftLayer_Tag", "tagId"),
+    one!(
         "SoftLayer_Tag_Reference",
         "customer",
         "SoftLayer_User_Customer",
-        "SoftLayer_User_Customer {r}",
-        "{r}.id = {parent}",
-        "usrRecordId",
+        "usrRecordId"
     ),
-    rel(
+    one!(
         "SoftLayer_Tag_Reference",
         "employee",
         "SoftLayer_User_Employee",
-        "SoftLayer_User_Employee {r}",
-        "{r}.id = {parent}",
-        "empRecordId",
+        "empRecordId"
     ),
-    rel(
+    many!(
         "SoftLayer_Tag",
         "references",
         "SoftLayer_Tag_Reference",
-        "SoftLayer_Tag_Reference {r}",
-        "{r}.tagId = {parent}",
-        "id",
+        "tagId"
     ),
-    rel(
-        "SoftLayer_Tag",
-        "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
-    ),
-    rel(
+    one!("SoftLayer_Tag", "account", "SoftLayer_Account", "accountId"),
+    one!(
         "SoftLayer_User_Customer_AdditionalEmail",
         "user",
         "SoftLayer_User_Customer",
-        "SoftLayer_User_Customer {r}",
-        "{r}.id = {parent}",
-        "userId",
+        "userId"
     ),
-    rel(
+    many!(
         "SoftLayer_Billing_Invoice",
         "items",
         "SoftLayer_Billing_Invoice_Item",
-        "SoftLayer_Billing_Invoice_Item {r}",
-        "{r}.invoiceId = {parent}",
-        "id",
+        "invoiceId"
     ),
-    rel(
+    many!(
         "SoftLayer_Billing_Invoice",
         "invoiceTopLevelItems",
         "SoftLayer_Billing_Invoice_Item",
-        "SoftLayer_Billing_Invoice_Item {r}",
-        "{r}.invoiceId = {parent}",
-        "id",
+        "invoiceId"
     ),
-    rel(
+    one!(
         "SoftLayer_Billing_Invoice",
         "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
+        "SoftLayer_Account",
+        "accountId"
     ),
-    rel(
+    one!(
         "SoftLayer_Billing_Invoice_Item",
         "invoice",
         "SoftLayer_Billing_Invoice",
-        "SoftLayer_Billing_Invoice {r}",
-        "{r}.id = {parent}",
-        "invoiceId",
+        "invoiceId"
     ),
-    rel(
+    one!(
         "SoftLayer_Billing_Item_Cancellation_Request",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
-    rel(
+    one!(
         "SoftLayer_Billing_Item_Cancellation_Request",
         "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
+        "SoftLayer_Account",
+        "accountId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Hardware",
         "hardware",
         "SoftLayer_Hardware",
-        "SoftLayer_Hardware {r}",
-        "{r}.id = {parent}",
-        "hardwareId",
+        "hardwareId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Hardware",
         "resource",
         "SoftLayer_Hardware",
-        "SoftLayer_Hardware {r}",
-        "{r}.id = {parent}",
-        "hardwareId",
+        "hardwareId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Hardware",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Virtual_Guest",
         "virtualGuest",
         "SoftLayer_Virtual_Guest",
-        "SoftLayer_Virtual_Guest {r}",
-        "{r}.id = {parent}",
-        "virtualGuestId",
+        "virtualGuestId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Virtual_Guest",
         "resource",
         "SoftLayer_Virtual_Guest",
-        "SoftLayer_Virtual_Guest {r}",
-        "{r}.id = {parent}",
-        "virtualGuestId",
+        "virtualGuestId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Attachment_Virtual_Guest",
         "ticket",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.id = {parent}",
-        "ticketId",
+        "SoftLayer_Ticket",
+        "ticketId"
     ),
     // Subjects, groups
-    rel(
+    one!(
         SUBJECT,
         "category",
         "SoftLayer_Ticket_Subject_Category",
-        "SoftLayer_Ticket_Subject_Category {r}",
-        "{r}.id = {parent}",
-        "categoryId",
+        "categoryId"
     ),
-    rel(
-        SUBJECT,
-        "group",
-        "SoftLayer_Ticket_Group",
-        "SoftLayer_Ticket_Group {r}",
-        "{r}.id = {parent}",
-        "groupId",
-    ),
-    rel(
-        SUBJECT,
-        "parent",
-        SUBJECT,
-        "SoftLayer_Ticket_Subject {r}",
-        "{r}.id = {parent}",
-        "parentId",
-    ),
-    rel(
-        SUBJECT,
-        "children",
-        SUBJECT,
-        "SoftLayer_Ticket_Subject {r}",
-        "{r}.parentId = {parent}",
-        "id",
-    ),
-    rel(
+    one!(SUBJECT, "group", "SoftLayer_Ticket_Group", "groupId"),
+    one!(SUBJECT, "parent", "SoftLayer_Ticket_Subject", "parentId"),
+    many!(SUBJECT, "children", "SoftLayer_Ticket_Subject", "parentId"),
+    many!(
         "SoftLayer_Ticket_Subject_Category",
         "subjects",
-        SUBJECT,
-        "SoftLayer_Ticket_Subject {r}",
-        "{r}.categoryId = {parent}",
-        "id",
+        "SoftLayer_Ticket_Subject",
+        "categoryId"
     ),
-    rel(
+    one!(
         "SoftLayer_Ticket_Group",
         "category",
         "SoftLayer_Ticket_Group_Category",
-        "SoftLayer_Ticket_Group_Category {r}",
-        "{r}.id = {parent}",
-        "ticketGroupCategoryId",
+        "ticketGroupCategoryId"
     ),
     // Users and devices
-    rel(
+    one!(
         "SoftLayer_User_Customer",
         "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
+        "SoftLayer_Account",
+        "accountId"
     ),
-    rel(
+    one!(
         "SoftLayer_User_Customer",
         "parent",
         "SoftLayer_User_Customer",
-        "SoftLayer_User_Customer {r}",
-        "{r}.id = {parent}",
-        "parentId",
+        "parentId"
     ),
-    rel(
+    many!(
         "SoftLayer_User_Customer",
         "tickets",
-        TICKET,
-        "SoftLayer_Ticket {r}",
-        "{r}.assignedUserId = {parent}",
-        "id",
+        "SoftLayer_Ticket",
+        "assignedUserId"
     ),
     rel(
         "SoftLayer_User_Customer",
@@ -772,37 +591,29 @@ pub static RELATIONS: &[Relation] = &[
         "{r}.assignedUserId = {parent} AND {r}.statusId = 1002",
         "id",
     ),
-    rel(
+    one!(
         "SoftLayer_Hardware",
         "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
+        "SoftLayer_Account",
+        "accountId"
     ),
-    rel(
+    one!(
         "SoftLayer_Virtual_Guest",
         "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
+        "SoftLayer_Account",
+        "accountId"
     ),
-    rel(
+    one!(
         "SoftLayer_Virtual_DedicatedHost",
         "account",
-        ACCOUNT,
-        "SoftLayer_Account {r}",
-        "{r}.id = {parent}",
-        "accountId",
+        "SoftLayer_Account",
+        "accountId"
     ),
-    rel(
+    many!(
         "SoftLayer_User_Customer",
         "additionalEmails",
         "SoftLayer_User_Customer_AdditionalEmail",
-        "SoftLayer_User_Customer_AdditionalEmail {r}",
-        "{r}.userId = {parent}",
-        "id",
+        "userId"
     ),
     rel(
         "SoftLayer_User_Customer",
@@ -829,37 +640,19 @@ pub static RELATIONS: &[Relation] = &[
         "accountId",
     ),
     // SoftLayer_Account
-    rel(
-        ACCOUNT,
-        "users",
-        "SoftLayer_User_Customer",
-        "SoftLayer_User_Customer {r}",
-        "{r}.accountId = {parent}",
-        "id",
-    ),
-    rel(
-        ACCOUNT,
-        "hardware",
-        "SoftLayer_Hardware",
-        "SoftLayer_Hardware {r}",
-        "{r}.accountId = {parent}",
-        "id",
-    ),
-    rel(
+    many!(ACCOUNT, "users", "SoftLayer_User_Customer", "accountId"),
+    many!(ACCOUNT, "hardware", "SoftLayer_Hardware", "accountId"),
+    many!(
         ACCOUNT,
         "virtualGuests",
         "SoftLayer_Virtual_Guest",
-        "SoftLayer_Virtual_Guest {r}",
-        "{r}.accountId = {parent}",
-        "id",
+        "accountId"
     ),
-    rel(
+    many!(
         ACCOUNT,
         "dedicatedHosts",
         "SoftLayer_Virtual_DedicatedHost",
-        "SoftLayer_Virtual_DedicatedHost {r}",
-        "{r}.accountId = {parent}",
-        "id",
+        "accountId"
     ),
     account_tickets!("tickets", "1 = 1"),
     account_tickets!("openTickets", "{r}.statusId <> 1002"),
