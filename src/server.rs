@@ -131,13 +131,13 @@ async fn handle(
     if !services::writes(&call) && services::returns_list(&call) {
         return Ok(xmlrpc_list(shared, call).await);
     }
-    let cacheable = !services::writes(&call);
-    let version = shared.store.version();
+    let cacheable = cache_key.is_some() && !services::writes(&call);
+    let version = cacheable.then(|| shared.store.version());
     let answer = run(shared.clone(), call).await;
     Ok(match answer {
         Ok(reply) => {
             let body = Bytes::from(xmlrpc::write_reply(&reply));
-            if let (Some(key), true) = (cache_key, cacheable) {
+            if let (Some(key), Some(version)) = (cache_key, version) {
                 shared.replies.put(key, version, body.clone(), reply.total);
             }
             xml_bytes(StatusCode::OK, body, reply.total)

@@ -177,10 +177,14 @@ impl Store {
         };
         // One read transaction per call: one snapshot for every query of the reply, and
         // one lock instead of one per statement.
-        let out = match conn.unchecked_transaction() {
-            Ok(tx) => {
-                let out = f(&tx);
-                let _ = tx.finish();
+        // BEGIN and its end as cached statements: this runs on every read.
+        let begin = conn.prepare_cached("BEGIN").and_then(|mut s| s.execute([]));
+        let out = match begin {
+            Ok(_) => {
+                let out = f(&conn);
+                let _ = conn
+                    .prepare_cached("ROLLBACK")
+                    .and_then(|mut s| s.execute([]));
                 out
             }
             Err(e) => Err(StoreError::from(e).into()),
