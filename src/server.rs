@@ -1,5 +1,7 @@
-//! The HTTP side: routing by path prefix, request limits, and handing each call to the
-//! services on a blocking thread so SQLite work never stalls the accept loop.
+//! The HTTP side: routing by path prefix (`/xmlrpc`, `/soap`, `/rest`, `/_emulator`,
+//! `/health`), request limits, and where each call runs: short reads on the connection's
+//! own thread, writes and long lists on the blocking pool, so that waiting for SQLite's
+//! writer or streaming 100,000 tickets never holds up other connections.
 
 use crate::body::{Chunk, ReplyBody};
 use crate::call::{Call, Credentials, Fault, Reply};
@@ -37,11 +39,20 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
     let shutdown = tokio::signal::ctrl_c();
     tokio::pin!(shutdown);
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => accepted?,
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             _ = &mut shutdown => {
                 tracing::info!("shutting down");
                 return Ok(());
+            }
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            // Out of file descriptors and the like: keep serving the connections we have.
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
             }
         };
         let _ = stream.set_nodelay(true);
@@ -91,19 +102,13 @@ async fn handle(
     }
     let authorization = req.headers().get(AUTHORIZATION).cloned();
     let basic = basic_credentials(authorization.as_ref());
-    let body = match Limited::new(req.into_body(), MAX_BODY_BYTES)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            let fault = Fault::not_well_formed("request body too large or interrupted");
-            return Ok(xml(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                xmlrpc::write_fault(&fault),
-                None,
-            ));
-        }
+    let Some(body) = read_body(req.into_body()).await else {
+        let fault = Fault::not_well_formed("request body too large or interrupted");
+        return Ok(xml(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            xmlrpc::write_fault(&fault),
+            None,
+        ));
     };
     let cache_key = shared.replies.enabled().then(|| {
         let auth = authorization
