@@ -53,10 +53,10 @@ fn replay_conformance_cases() {
                 .unwrap_or(entry)
                 .display()
                 .to_string();
-            if let Some(only) = &only {
-                if !shown.contains(only.as_str()) {
-                    continue;
-                }
+            if let Some(only) = &only
+                && !shown.contains(only.as_str())
+            {
+                continue;
             }
             ran += 1;
             let outcome = if entry.extension().and_then(|e| e.to_str()) == Some("case") {
@@ -636,10 +636,11 @@ fn placeholder(inner: &str) -> Option<Placeholder> {
     }
     if let Some((name, kind)) = inner.split_once('=') {
         let (name, kind) = (name.trim(), kind.trim());
-        if is_ident(name) && kind_of(name).is_none() {
-            if let Some(k) = kind_of(kind) {
-                return Some(Placeholder::Hole(k, Some(name.to_string())));
-            }
+        if is_ident(name)
+            && kind_of(name).is_none()
+            && let Some(k) = kind_of(kind)
+        {
+            return Some(Placeholder::Hole(k, Some(name.to_string())));
         }
         return None;
     }
@@ -976,12 +977,11 @@ fn compare_xml(exp: &Elem, act: &Elem, path: &str, vars: &mut Vars, out: &mut Ve
     let exp_kids: Vec<&Elem> = exp.elems().collect();
     let act_kids: Vec<&Elem> = act.elems().collect();
     let exp_text = exp.text();
-    if exp_kids.is_empty() {
-        if let Ok(p) = compile(exp_text.trim(), vars) {
-            if p.whole_hole() == Some((Kind::Any, None)) {
-                return;
-            }
-        }
+    if exp_kids.is_empty()
+        && let Ok(p) = compile(exp_text.trim(), vars)
+        && p.whole_hole() == Some((Kind::Any, None))
+    {
+        return;
     }
     let act_text = act.text();
     if !(exp_text.trim().is_empty() && act_text.trim().is_empty()) {
@@ -1127,12 +1127,11 @@ fn xv(value: &Elem, expected: bool, path: &str) -> Result<XV, String> {
     let typed = match kids.as_slice() {
         [] => {
             let text = value.text();
-            if expected {
-                if let Ok(p) = compile(text.trim(), &Vars::new()) {
-                    if let Some((Kind::Any, capture)) = p.whole_hole() {
-                        return Ok(XV::Any(capture.map(str::to_string)));
-                    }
-                }
+            if expected
+                && let Ok(p) = compile(text.trim(), &Vars::new())
+                && let Some((Kind::Any, capture)) = p.whole_hole()
+            {
+                return Ok(XV::Any(capture.map(str::to_string)));
             }
             return Ok(XV::Scalar("string".into(), text));
         }
@@ -1717,10 +1716,10 @@ fn every_case_file_is_well_formed() {
             match parse_case(&text) {
                 Err(e) => problems.push(format!("{}: {e}", entry.display())),
                 Ok(case) => {
-                    if case.compare == Compare::XmlRpc {
-                        if let Err(e) = parse_xmlrpc_doc(&case.response.body, true) {
-                            problems.push(format!("{}: expected body: {e}", entry.display()));
-                        }
+                    if case.compare == Compare::XmlRpc
+                        && let Err(e) = parse_xmlrpc_doc(&case.response.body, true)
+                    {
+                        problems.push(format!("{}: expected body: {e}", entry.display()));
                     }
                 }
             }

@@ -790,7 +790,7 @@ fn ticket_subject_category_methods() {
             .unwrap()
             .clone(),
     );
-    for (id, _) in &want {
+    for id in want.keys() {
         let expected: BTreeSet<i64> = all
             .iter()
             .filter(|s| s["categoryId"].as_i64() == Some(*id))

@@ -587,8 +587,8 @@ fn another_accounts_ticket_is_exactly_as_absent_as_a_missing_one() {
         };
         let theirs = ask(DEMO_TICKET);
         let absent = ask(missing);
-        assert_not_found(&theirs, &DEMO_TICKET.to_string());
-        assert_not_found(&absent, &missing.to_string());
+        assert_not_found(&theirs, DEMO_TICKET.to_string());
+        assert_not_found(&absent, missing.to_string());
         assert_eq!(
             theirs.fault().string.replace(&DEMO_TICKET.to_string(), "N"),
             absent.fault().string.replace(&missing.to_string(), "N"),

@@ -247,17 +247,17 @@ impl Server {
                 return (Launch::Exited(status, buf_text(&log)), dir);
             }
             let probe = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2));
-            if let Ok(resp) = probe {
-                if resp.status == 200 {
-                    let server = Server {
-                        child,
-                        addr,
-                        db: db.to_string(),
-                        log,
-                        _dir: dir,
-                    };
-                    return (Launch::Ready(server), None);
-                }
+            if let Ok(resp) = probe
+                && resp.status == 200
+            {
+                let server = Server {
+                    child,
+                    addr,
+                    db: db.to_string(),
+                    log,
+                    _dir: dir,
+                };
+                return (Launch::Ready(server), None);
             }
             if Instant::now() >= deadline {
                 let _ = child.kill();
