@@ -488,8 +488,8 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         limit: None,
     };
     match store::related(ctx.conn, &parent, &property, &query).map_err(query_fault)? {
-        Some((Related::One(row), _)) => Ok(Output::MaybeObject(row)),
-        Some((Related::Many(_), _)) | None => Ok(Output::MaybeObject(None)),
+        Some(Related::One(row)) => Ok(Output::MaybeObject(row)),
+        Some(Related::Many(_)) | None => Ok(Output::MaybeObject(None)),
     }
 }
 

@@ -115,11 +115,11 @@ impl Projector<'_> {
                         limit: None,
                     };
                     match store::related(conn, row, &p.name, &query).map_err(query_fault)? {
-                        Some((Related::One(Some(r)), _)) => {
+                        Some(Related::One(Some(r))) => {
                             let v = self.project_at(&r, &p.children, sub.as_ref(), depth + 1)?;
                             out.insert(p.name.clone(), v);
                         }
-                        Some((Related::Many(rows), _)) => {
+                        Some(Related::Many(rows)) => {
                             let mut items = Vec::with_capacity(rows.len());
                             for r in &rows {
                                 items.push(self.project_at(
@@ -133,7 +133,7 @@ impl Projector<'_> {
                         }
                         // Nothing there, or a relation the emulator holds no data for:
                         // left out, as the real API leaves out an empty relation.
-                        Some((Related::One(None), _)) | None => {}
+                        Some(Related::One(None)) | None => {}
                     }
                 }
             }

@@ -550,59 +550,53 @@ pub struct ListQuery<'a> {
     pub limit: Option<ResultLimit>,
 }
 
-/// Loads a relational list or single for `parent`, with filter, order and limit.
+/// Loads a relational list or single for `parent`, with filter, order and limit; `None`
+/// when the store holds no such relation.
 pub fn related(
     conn: &Connection,
     parent: &Row,
     property: &str,
     query: &ListQuery,
-) -> std::result::Result<Option<(Related, u64)>, QueryError> {
+) -> std::result::Result<Option<Related>, QueryError> {
     let Some(rel) = relation_for(parent, property) else {
         return Ok(None);
-    };
-    let Some(key) = parent.values.get(rel.key).cloned() else {
-        return Ok(Some((Related::One(None), 0)));
     };
     let many = schema()
         .type_def(&parent.type_name)
         .and_then(|t| t.property(property))
-        .map(|p| p.many)
-        .unwrap_or(true);
-    if query.filter.is_none() && query.limit.is_none() {
-        // The mask's everyday case: the whole relation, by SQL built once.
-        let rows = query_rows(conn, rel.target, &plain_sql(rel).rows, &[key])?;
-        let total = rows.len() as u64;
-        return Ok(Some((
-            if many {
-                Related::Many(rows)
-            } else {
-                Related::One(rows.into_iter().next())
-            },
-            total,
-        )));
-    }
-    let mut b = query::SqlBuilder {
-        params: vec![key],
-        aliases: 0,
+        .is_none_or(|p| p.many);
+    let rows = match (query.filter, query.limit) {
+        (None, None) => match parent.values.get(rel.key) {
+            // The mask's everyday case: the whole relation, by SQL built once.
+            Some(key) => query_rows(
+                conn,
+                rel.target,
+                &plain_sql(rel).rows,
+                std::slice::from_ref(key),
+            )?,
+            None => Vec::new(),
+        },
+        _ => match relation_list_sql(parent, rel) {
+            Some(mut l) => {
+                query::list(
+                    conn,
+                    &mut l.b,
+                    (&l.target, l.cap),
+                    &l.from,
+                    &l.on,
+                    &l.order,
+                    query,
+                )?
+                .rows
+            }
+            None => Vec::new(),
+        },
     };
-    let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
-    let page = query::list(
-        conn,
-        &mut b,
-        (rel.target, rel.cap),
-        &from,
-        &on,
-        &order,
-        query,
-    )?;
-    if many {
-        Ok(Some((Related::Many(page.rows), page.total)))
+    Ok(Some(if many {
+        Related::Many(rows)
     } else {
-        Ok(Some((
-            Related::One(page.rows.into_iter().next()),
-            page.total,
-        )))
-    }
+        Related::One(rows.into_iter().next())
+    }))
 }
 
 /// Counts a relational list for `parent` (a count property).
@@ -681,29 +675,29 @@ struct ListSql {
     order: String,
 }
 
+/// The SQL of one parent's relation; `None` when the parent has no key to follow.
+fn relation_list_sql(parent: &Row, rel: &'static Relation) -> Option<ListSql> {
+    let key = parent.values.get(rel.key)?.clone();
+    let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
+    Some(ListSql {
+        b: query::SqlBuilder {
+            params: vec![key],
+            aliases: 0,
+        },
+        target: rel.target.to_string(),
+        cap: rel.cap,
+        from,
+        on,
+        order,
+    })
+}
+
 impl ListSource {
     /// `None` when there is nothing to list (no such relation, or no key to follow).
     fn sql(&self) -> Result<Option<ListSql>> {
         match self {
             ListSource::Related { parent, property } => {
-                let Some(rel) = relation_for(parent, property) else {
-                    return Ok(None);
-                };
-                let Some(key) = parent.values.get(rel.key).cloned() else {
-                    return Ok(None);
-                };
-                let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
-                Ok(Some(ListSql {
-                    b: query::SqlBuilder {
-                        params: vec![key],
-                        aliases: 0,
-                    },
-                    target: rel.target.to_string(),
-                    cap: rel.cap,
-                    from,
-                    on,
-                    order,
-                }))
+                Ok(relation_for(parent, property).and_then(|rel| relation_list_sql(parent, rel)))
             }
             ListSource::TicketsClosedSince { account_id, since } => Ok(Some(ListSql {
                 b: query::SqlBuilder {
