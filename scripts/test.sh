@@ -66,7 +66,7 @@ if ! client_ok; then
     fi
 fi
 
-# SOAP client stacks (tests/soap_clients.rs): PHP's SoapClient (php-cli and
+# SOAP client stacks (tests/it/soap_clients.rs): PHP's SoapClient (php-cli and
 # php-soap from Debian), zeep and suds in the same virtual environment, and
 # node-soap in a project-local folder whose node_modules reaches the tests
 # through SL_TEST_NODE_MODULES.

@@ -8,7 +8,7 @@
 //! updates; subject 1001 "Accounting Request"), PROTOCOL.md sections 1–3 and 6, and
 //! SLDN's SOAP article.
 
-mod common;
+use crate::common;
 
 use common::*;
 use std::collections::BTreeSet;

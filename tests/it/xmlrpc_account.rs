@@ -8,7 +8,7 @@
 //! type page (e.g. `openOtherTickets`: "open tickets that do not belong to the
 //! abuse, accounting, sales, or support groups").
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The SoftLayer_Ticket methods that tests/xmlrpc_tickets.rs does not cover, over raw
+//! The SoftLayer_Ticket methods that tests/it/xmlrpc_tickets.rs does not cover, over raw
 //! XML-RPC: files, updates with files, edit, additional emails, dedicated hosts,
 //! assigned agents, scheduled actions, tags, final comments, the cancellation and
 //! upgrade tickets, getTicketsClosedSinceDate, the administrative charge and
@@ -15,7 +15,7 @@
 //! `documented_public_exceptions_carry_their_class`, so that a wrong class does not
 //! hide the rules the other tests check.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! in shared/reference/sldn/services/SoftLayer_Ticket/. Each test starts its
 //! own server on an in-memory database, so tests are independent.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

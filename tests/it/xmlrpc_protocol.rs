@@ -2,7 +2,7 @@
 //! section 2, every XML-RPC fault row of section 6, and account isolation,
 //! over raw requests on a real socket.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -9,7 +9,7 @@
 //! (SoftLayer/CLI/ticket/*.py, SoftLayer/managers/ticket.py); what the server
 //! must answer is from the SLDN pages in shared/reference.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -5,7 +5,7 @@
 //! the awaiting-user-response flag; and the refusals (401 without the admin token, 404
 //! for what does not exist, 409 for replying to a closed ticket).
 
-mod common;
+use crate::common;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

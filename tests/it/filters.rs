@@ -8,7 +8,7 @@
 //! tickets (plus the seed's own), following the semantics documented in
 //! `src/schema/filter.rs`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::{Value as Json, json};

@@ -7,7 +7,7 @@
 //! handlers. Each test starts its own server on an in-memory database seeded from
 //! fixtures/seed.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -13,7 +13,7 @@
 //! `CONFORMANCE_ONLY=text` runs only the cases whose path contains `text`
 //! (cases that use a variable set by a skipped case then fail on it).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;

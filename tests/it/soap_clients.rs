@@ -17,7 +17,7 @@
 //! the folder named by SL_TEST_NODE_MODULES). A missing runtime fails the test; it is
 //! never skipped.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

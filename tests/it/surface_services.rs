@@ -13,7 +13,7 @@
 //! Descriptions of the account lists are those of the SoftLayer_Account data type
 //! page (../shared/reference/sldn/datatypes/SoftLayer_Account.md).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;

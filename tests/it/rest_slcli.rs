@@ -12,7 +12,7 @@
 //! The client comes from the virtual environment made by ./scripts/test.sh
 //! (SoftLayer==6.2.9, `SL_TEST_VENV`); without it these tests fail, never skip.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

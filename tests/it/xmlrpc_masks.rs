@@ -7,7 +7,7 @@
 //! Expected objects are computed from fixtures/seed/*.json and the type
 //! reference (schema/softlayer.json says which properties are local).
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -4,7 +4,7 @@
 //! calls); text encoding (softlayer-python declares ISO-8859-1 and sends
 //! UTF-8); and concurrent writers on a file database.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{ErrorKind, Read, Write};

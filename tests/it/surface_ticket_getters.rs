@@ -1,4 +1,4 @@
-//! SoftLayer_Ticket's flags and relational getters that tests/xmlrpc_tickets.rs does
+//! SoftLayer_Ticket's flags and relational getters that tests/it/xmlrpc_tickets.rs does
 //! not cover, with data that makes each of them non-trivial: newUpdatesFlag (per
 //! viewing user, with markAsViewed), awaitingUserResponseFlag, updateRatingFlag,
 //! lastActivity, lastEditor, state, attachedResources, firstAttachedResource,
@@ -9,7 +9,7 @@
 //! start. Dates have a resolution of one second, so where the order of a view and a
 //! later update matters, the test waits a little over a second between them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

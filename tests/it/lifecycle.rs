@@ -6,7 +6,7 @@
 //! The customer is `demo` speaking raw XML-RPC; the support side is the `/_emulator/`
 //! control API with the admin token the server prints at start.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use common::*;

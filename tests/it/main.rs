@@ -1,0 +1,22 @@
+//! One integration-test crate: every module drives the real server binary over real
+//! sockets with real clients (see `common`). One crate links once, so the test build is
+//! one binary instead of one per file.
+
+mod common;
+mod conformance;
+mod filters;
+mod lifecycle;
+mod rest;
+mod rest_slcli;
+mod slcli;
+mod soap;
+mod soap_clients;
+mod support_desk;
+mod surface_services;
+mod surface_ticket;
+mod surface_ticket_getters;
+mod xmlrpc_account;
+mod xmlrpc_masks;
+mod xmlrpc_protocol;
+mod xmlrpc_robustness;
+mod xmlrpc_tickets;
