@@ -4,6 +4,7 @@
 mod auth;
 mod body;
 mod call;
+mod clock;
 mod coverage;
 mod emulator;
 mod protocol;
@@ -73,6 +74,37 @@ enum Command {
         db: String,
         #[command(subcommand)]
         action: SupportCommand,
+    },
+    /// Save the whole database as a named snapshot (`{db}.snapshots/{name}.db`, where a
+    /// server on the same file keeps its snapshots too).
+    Snapshot {
+        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
+        db: String,
+        name: String,
+    },
+    /// Replace the whole database with a named snapshot.
+    Restore {
+        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
+        db: String,
+        name: String,
+    },
+    /// Print the database (or one account) as JSON in the seed format (`load` reads it back).
+    Export {
+        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
+        db: String,
+        /// Only this account and what it owns.
+        #[arg(long)]
+        account: Option<i64>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Put the database back to the seed (or, with --empty, to the catalogue alone).
+    Reset {
+        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
+        db: String,
+        #[arg(long)]
+        empty: bool,
     },
     /// Print the method-coverage table (Markdown) generated from the schema.
     Coverage,
@@ -144,6 +176,37 @@ fn main() -> std::process::ExitCode {
             synthetic_tickets,
             seed,
         } => seed_synthetic(&db, synthetic_tickets, seed),
+        Command::Snapshot { db, name } => offline_db(&db).and_then(|store| {
+            let info = emulator::snapshots::Snapshots::for_database(&db).save(&store, &name)?;
+            eprintln!("snapshot '{}' saved ({} bytes)", info.name, info.size_bytes);
+            Ok(())
+        }),
+        Command::Restore { db, name } => offline_db(&db).and_then(|store| {
+            emulator::snapshots::Snapshots::for_database(&db).restore(&store, &name)?;
+            eprintln!("{db} restored from snapshot '{name}'");
+            Ok(())
+        }),
+        Command::Export { db, account, out } => offline_db(&db).and_then(|store| {
+            let doc = store.write(|conn| store::dump::export(conn, account))?;
+            let text = serde_json::to_string_pretty(&doc)? + "\n";
+            match out {
+                Some(path) => std::fs::write(path, text)?,
+                None => print!("{text}"),
+            }
+            Ok(())
+        }),
+        Command::Reset { db, empty } => offline_db(&db).and_then(|store| {
+            emulator::snapshots::reset(&store, empty)?;
+            eprintln!(
+                "{db} reset to {}",
+                if empty {
+                    "the catalogue alone"
+                } else {
+                    "the seed"
+                }
+            );
+            Ok(())
+        }),
         Command::Coverage => {
             print!("{}", coverage::markdown());
             Ok(())
@@ -186,6 +249,7 @@ fn serve(
         store,
         replies: reply_cache::ReplyCache::new(reply_cache),
         admin_token,
+        harness: emulator::Harness::new(db),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -209,9 +273,36 @@ fn serve(
              api_key = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
              endpoint_url = http://{addr}/xmlrpc/v3.1/\ntimeout = 30\n"
         );
+        // Scheduled alerts and auto-closes run when the clock reaches them.
+        let scheduled = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let shared = scheduled.clone();
+                let ran = tokio::task::spawn_blocking(move || {
+                    emulator::scheduler::run_due(&shared.store)
+                })
+                .await;
+                match ran {
+                    Ok(Ok(fired)) if !fired.is_empty() => {
+                        tracing::info!("scheduled actions ran: {fired:?}")
+                    }
+                    Ok(Err(e)) => tracing::warn!("scheduled actions: {e}"),
+                    _ => {}
+                }
+            }
+        });
         server::serve(listener, shared).await?;
         Ok(())
     })
+}
+
+/// Opens a database file for an offline subcommand (an in-memory one would vanish).
+fn offline_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
+    if db == ":memory:" {
+        return Err("this subcommand works on a database file; for a server on :memory: use the /_emulator/ API".into());
+    }
+    Ok(store::Store::open(db)?)
 }
 
 fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error::Error>> {

@@ -5,14 +5,15 @@
 //! An entry is keyed by everything the reply depends on: the endpoint path, the
 //! credentials and the request body (headers, mask, filter and arguments are all in
 //! it). It is valid while [`Store::version`] is what it was when the reply was read, and
-//! for at most [`MAX_AGE`], so that results that move with the clock ("closed today",
-//! `sysdate - 1`) are at most that stale.
+//! for at most [`MAX_AGE`] on the emulator's clock ([`crate::clock`]), so that results that
+//! move with the clock ("closed today", `sysdate - 1`) are at most that stale, and setting
+//! or advancing the clock makes every entry stale at once.
 
 use crate::store::Store;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const MAX_AGE: Duration = Duration::from_secs(1);
 /// Replies larger than this are not kept.
@@ -24,7 +25,8 @@ type Version = (u64, Option<(u64, std::time::SystemTime)>);
 
 struct Entry {
     version: Version,
-    at: Instant,
+    /// When it was read, on the emulator's clock (milliseconds).
+    at: i64,
     body: Bytes,
     total: Option<u64>,
 }
@@ -64,7 +66,9 @@ impl ReplyCache {
         let version = store.version();
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let e = entries.0.get(key)?;
-        (e.version == version && e.at.elapsed() < MAX_AGE).then(|| (e.body.clone(), e.total))
+        let age = crate::clock::now_millis() - e.at;
+        (e.version == version && (0..MAX_AGE.as_millis() as i64).contains(&age))
+            .then(|| (e.body.clone(), e.total))
     }
 
     /// Keeps a reply read at `version` (taken before the read began, so a write that
@@ -81,7 +85,7 @@ impl ReplyCache {
         entries.1 += body.len() + key.len();
         let entry = Entry {
             version,
-            at: Instant::now(),
+            at: crate::clock::now_millis(),
             body,
             total,
         };

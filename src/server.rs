@@ -33,6 +33,8 @@ pub struct Shared {
     pub replies: crate::reply_cache::ReplyCache,
     /// Guards the `/_emulator/` control API.
     pub admin_token: String,
+    /// The test harness's state beside the database (snapshots, …).
+    pub harness: crate::emulator::Harness,
 }
 
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
@@ -308,6 +310,7 @@ fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
 
 async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> Response<Body> {
     let method = req.method().as_str().to_string();
+    let query = req.uri().query().map(str::to_string);
     let authorization = header_text(&req, "authorization");
     let token_header = header_text(&req, "x-emulator-token");
     let Some(body) = read_body(req.into_body()).await else {
@@ -317,11 +320,17 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
         let request = crate::emulator::http::ControlRequest {
             method: &method,
             path: &path,
+            query: query.as_deref(),
             authorization: authorization.as_deref(),
             token_header: token_header.as_deref(),
             body: &body,
         };
-        crate::emulator::http::handle(&shared.store, &shared.admin_token, &request)
+        crate::emulator::http::handle(
+            &shared.store,
+            &shared.admin_token,
+            &shared.harness,
+            &request,
+        )
     })
     .await;
     match answer {

@@ -8,14 +8,27 @@
 //! - `POST /_emulator/tickets/{id}/group` `{"group": "Storage" | 7}`
 //! - `POST /_emulator/tickets/{id}/close`, `…/reopen`
 //! - `POST /_emulator/tickets/{id}/awaiting-response` `{"value": true}`
+//!
+//! The test harness (README "Using it in tests"):
+//!
+//! - `GET|POST /_emulator/accounts`, `DELETE /_emulator/accounts/{id}`
+//! - `POST /_emulator/reset[?empty=true]`
+//! - `GET /_emulator/snapshots`, `POST|DELETE /_emulator/snapshots/{name}`,
+//!   `POST /_emulator/snapshots/{name}/restore`
+//! - `GET /_emulator/export[?account=ID]`, `POST /_emulator/import`
+//! - `GET|POST /_emulator/clock` (`{"set": "…"}`, `{"advance": "72h"}`, `{"real": true}`)
+//! - `GET|DELETE /_emulator/outbox?ticket=&to=&account=&event=`
 
+use super::accounts::{self, AccountError};
+use super::snapshots::{self, ImportError, SnapshotError};
 use super::support::{self, EmployeeRef, SupportAction, SupportError};
+use super::{Harness, outbox, scheduler};
 use crate::protocol::HttpAnswer;
 use crate::store::{Row, Store};
 use crate::value::Value;
 use serde_json::json;
 
-fn answer(status: u16, body: serde_json::Value) -> HttpAnswer {
+pub(crate) fn answer(status: u16, body: serde_json::Value) -> HttpAnswer {
     HttpAnswer {
         status,
         content_type: "application/json",
@@ -24,7 +37,7 @@ fn answer(status: u16, body: serde_json::Value) -> HttpAnswer {
     }
 }
 
-fn error(status: u16, message: impl std::fmt::Display) -> HttpAnswer {
+pub(crate) fn error(status: u16, message: impl std::fmt::Display) -> HttpAnswer {
     answer(status, json!({ "error": message.to_string() }))
 }
 
@@ -44,12 +57,252 @@ pub struct ControlRequest<'a> {
     pub method: &'a str,
     /// The path after `/_emulator/`.
     pub path: &'a str,
+    /// The query string, still percent-encoded.
+    pub query: Option<&'a str>,
     pub authorization: Option<&'a str>,
     pub token_header: Option<&'a str>,
     pub body: &'a [u8],
 }
 
-pub fn handle(store: &Store, admin_token: &str, req: &ControlRequest) -> HttpAnswer {
+/// The value of `name` in a query string, percent-decoded.
+pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (percent_decode(k) == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |j: usize| (bytes.get(j)).and_then(|b| (*b as char).to_digit(16));
+        match (bytes[i], hex(i + 1), hex(i + 2)) {
+            (b'+', _, _) => out.push(b' '),
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 2;
+            }
+            (b, _, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A query parameter that must be an integer when present.
+fn int_param(query: Option<&str>, name: &str) -> Result<Option<i64>, HttpAnswer> {
+    match query_param(query, name).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .parse()
+            .map(Some)
+            .map_err(|_| error(400, format!("{name}={v} is not an integer"))),
+    }
+}
+
+fn truthy(query: Option<&str>, name: &str) -> bool {
+    query_param(query, name).is_some_and(|v| matches!(v.as_str(), "" | "1" | "true" | "yes"))
+}
+
+fn account_error(e: AccountError) -> HttpAnswer {
+    match e {
+        AccountError::Invalid(_) => error(400, e),
+        AccountError::Conflict(_) => error(409, e),
+        AccountError::NoAccount(_) => error(404, e),
+        AccountError::Store(_) => error(500, e),
+    }
+}
+
+fn snapshot_error(e: SnapshotError) -> HttpAnswer {
+    match e {
+        SnapshotError::BadName(_) => error(400, e),
+        SnapshotError::Missing(_) => error(404, e),
+        _ => error(500, e),
+    }
+}
+
+fn import_error(e: ImportError) -> HttpAnswer {
+    match e {
+        ImportError::Invalid(_) => error(400, e),
+        ImportError::Conflict(_) => error(409, e),
+        ImportError::Store(crate::store::StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+            f,
+            m,
+        ))) if f.code == rusqlite::ErrorCode::ConstraintViolation => error(
+            409,
+            format!(
+                "the document refers to objects it does not hold and the database lacks ({})",
+                m.unwrap_or_default()
+            ),
+        ),
+        ImportError::Store(_) => error(500, e),
+    }
+}
+
+/// The harness's endpoints; `None` when the path is not one of them.
+fn harness(
+    store: &Store,
+    harness: &Harness,
+    req: &ControlRequest,
+    segments: &[&str],
+    body: &serde_json::Value,
+) -> Option<HttpAnswer> {
+    let query = req.query;
+    Some(match (req.method, segments) {
+        ("GET", ["accounts"]) => match store.read(accounts::list) {
+            Ok(v) => answer(200, v),
+            Err(e) => account_error(e),
+        },
+        ("POST", ["accounts"]) => match store.write(|conn| accounts::create(conn, body)) {
+            Ok(v) => answer(201, v),
+            Err(e) => account_error(e),
+        },
+        ("DELETE", ["accounts", id]) => {
+            let Ok(id) = id.parse::<i64>() else {
+                return Some(error(400, format!("'{id}' is not an account id")));
+            };
+            match store.write(|conn| accounts::delete(conn, id)) {
+                Ok(v) => answer(200, v),
+                Err(e) => account_error(e),
+            }
+        }
+        ("POST", ["reset"]) => {
+            let empty = truthy(query, "empty");
+            match snapshots::reset(store, empty) {
+                Ok(()) => answer(
+                    200,
+                    json!({ "reset": if empty { "empty" } else { "seed" } }),
+                ),
+                Err(e) => snapshot_error(e),
+            }
+        }
+        ("GET", ["snapshots"]) => match harness.snapshots.list() {
+            Ok(list) => answer(200, json!({ "snapshots": list })),
+            Err(e) => snapshot_error(e),
+        },
+        ("POST", ["snapshots", name]) => match harness.snapshots.save(store, name) {
+            Ok(info) => answer(201, json!(info)),
+            Err(e) => snapshot_error(e),
+        },
+        ("POST", ["snapshots", name, "restore"]) => match harness.snapshots.restore(store, name) {
+            Ok(()) => answer(200, json!({ "restored": name })),
+            Err(e) => snapshot_error(e),
+        },
+        ("DELETE", ["snapshots", name]) => match harness.snapshots.delete(name) {
+            Ok(()) => answer(200, json!({ "deleted": name })),
+            Err(e) => snapshot_error(e),
+        },
+        ("GET", ["export"]) => {
+            let account = match int_param(query, "account") {
+                Ok(a) => a,
+                Err(e) => return Some(e),
+            };
+            if let Some(id) = account {
+                match store.read(|conn| crate::store::dump::account_exists(conn, id)) {
+                    Ok(true) => {}
+                    Ok(false) => return Some(error(404, format!("account {id} does not exist"))),
+                    Err(e) => return Some(error(500, e)),
+                }
+            }
+            // The writer: the export marks owned rows in a temporary table.
+            match store.write(|conn| crate::store::dump::export(conn, account)) {
+                Ok(doc) => answer(200, doc),
+                Err(e) => error(500, e),
+            }
+        }
+        ("POST", ["import"]) => match store.write(|conn| snapshots::import(conn, body)) {
+            Ok(n) => answer(200, json!({ "imported": n })),
+            Err(e) => import_error(e),
+        },
+        ("GET", ["clock"]) => answer(200, crate::clock::describe()),
+        ("POST", ["clock"]) => {
+            if let Err(msg) = change_clock(body) {
+                return Some(error(400, msg));
+            }
+            let fired = match scheduler::run_due(store) {
+                Ok(f) => f,
+                Err(e) => return Some(error(500, e)),
+            };
+            let mut reply = crate::clock::describe();
+            reply["fired"] = json!(
+                fired
+                    .iter()
+                    .map(|(ticket, kind)| json!({ "ticketId": ticket, "kind": kind }))
+                    .collect::<Vec<_>>()
+            );
+            answer(200, reply)
+        }
+        ("GET", ["outbox"]) => {
+            let q = match outbox_query(query) {
+                Ok(q) => q,
+                Err(e) => return Some(e),
+            };
+            match store.read(|conn| outbox::list(conn, &q)) {
+                Ok(v) => answer(200, v),
+                Err(e) => error(500, e),
+            }
+        }
+        ("DELETE", ["outbox"]) => {
+            let ticket = match int_param(query, "ticket") {
+                Ok(t) => t,
+                Err(e) => return Some(e),
+            };
+            match store.write(|conn| crate::store::harness::outbox_clear(conn, ticket)) {
+                Ok(n) => answer(200, json!({ "deleted": n })),
+                Err(e) => error(500, e),
+            }
+        }
+        _ => return None,
+    })
+}
+
+fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuery, HttpAnswer> {
+    Ok(crate::store::harness::OutboxQuery {
+        ticket_id: int_param(query, "ticket")?,
+        account_id: int_param(query, "account")?,
+        to: query_param(query, "to").filter(|t| !t.is_empty()),
+        event: query_param(query, "event").filter(|t| !t.is_empty()),
+    })
+}
+
+/// Applies `{"set": DATE}`, `{"advance": DURATION}` or `{"real": true}`.
+fn change_clock(body: &serde_json::Value) -> Result<(), String> {
+    if body.get("real").and_then(serde_json::Value::as_bool) == Some(true) {
+        crate::clock::real();
+        return Ok(());
+    }
+    if let Some(set) = body.get("set") {
+        let text = set
+            .as_str()
+            .ok_or("\"set\" takes an ISO 8601 date with offset")?;
+        let at = chrono::DateTime::parse_from_rfc3339(text.trim())
+            .map_err(|e| format!("'{text}' is not an ISO 8601 date with offset ({e})"))?;
+        crate::clock::set(at.with_timezone(&chrono::Utc));
+        return Ok(());
+    }
+    if let Some(advance) = body.get("advance") {
+        let ms = match advance {
+            serde_json::Value::String(s) => {
+                crate::clock::parse_duration(s).map_err(|e| e.to_string())?
+            }
+            serde_json::Value::Number(n) => n
+                .as_f64()
+                .map(|s| (s * 1000.0).round() as i64)
+                .ok_or("\"advance\" is a duration such as \"72h\", or seconds")?,
+            _ => return Err("\"advance\" is a duration such as \"72h\", or seconds".into()),
+        };
+        crate::clock::advance(ms);
+        return Ok(());
+    }
+    Err(
+        "POST /_emulator/clock takes {\"set\": DATE}, {\"advance\": \"72h\"} or {\"real\": true}"
+            .into(),
+    )
+}
+
+pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlRequest) -> HttpAnswer {
     if !authorised(admin_token, req.authorization, req.token_header) {
         return error(
             401,
@@ -65,6 +318,9 @@ pub fn handle(store: &Store, admin_token: &str, req: &ControlRequest) -> HttpAns
             Err(e) => return error(400, format!("The request body is not JSON: {e}")),
         }
     };
+    if let Some(answer) = harness(store, hx, req, &segments, &body) {
+        return answer;
+    }
     match (req.method, segments.as_slice()) {
         ("GET", ["employees"]) => match store.read(support::employees) {
             Ok(rows) => answer(

@@ -1,5 +1,6 @@
 //! The support desk's actions on a ticket, each one write transaction.
 
+use super::outbox::{self, Event};
 use crate::services::now;
 use crate::services::ticket::updates::{Editor, append};
 use crate::services::ticket::{STATE_AWAITING_CUSTOMER, STATUS_CLOSED, STATUS_OPEN};
@@ -131,6 +132,7 @@ pub fn apply(
             if *awaiting_user_response {
                 set_awaiting(conn, ticket_id, true)?;
             }
+            outbox::ticket_event(conn, ticket_id, Event::EmployeeUpdate, Some(entry))?;
         }
         SupportAction::Assign { employee: who } => {
             let e = employee(conn, who)?;
@@ -169,6 +171,10 @@ pub fn apply(
             ]);
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
             set_awaiting(conn, ticket_id, false)?;
+            // Closing a closed ticket again tells nobody anything new.
+            if ticket.get_i64("statusId") != Some(STATUS_CLOSED) {
+                outbox::ticket_event(conn, ticket_id, Event::TicketClosed, None)?;
+            }
         }
         SupportAction::Reopen => {
             let status = if ticket.get_i64("assignedEmployeeId").is_some() {

@@ -157,7 +157,7 @@ impl ObjectFilter {
     /// not have are ignored, as the real API ignores branches that do not lead into the
     /// returned collection.
     pub fn parse(type_name: &str, branch: &Value) -> Result<ObjectFilter, Fault> {
-        Self::parse_at(type_name, branch, chrono::Utc::now().timestamp_millis())
+        Self::parse_at(type_name, branch, crate::clock::now_millis())
     }
 
     /// [`parse`](Self::parse) with "now" (for `sysdate`, `currentDate`) given, in

@@ -505,7 +505,7 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
 
 /// The current time as SoftLayer writes dates: US Central time with its offset.
 pub fn now() -> String {
-    crate::schema::filter::central_iso(chrono::Utc::now().timestamp())
+    crate::schema::filter::central_iso(crate::clock::now().timestamp())
 }
 
 /// Lenient readers for template fields: clients send ids as ints or numeric strings.

@@ -1,9 +1,12 @@
 //! The only place with SQL: connections, migrations, transactions, and the generic
 //! reading and writing of SoftLayer objects as rows of the table named after their type.
 
+pub mod dump;
+pub mod harness;
 mod query;
 pub mod relations;
 pub mod seed;
+pub mod snapshot;
 pub mod synthetic;
 
 use crate::call::ResultLimit;
@@ -30,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_filter_indexes.sql"),
     include_str!("migrations/0003_ticket_surface.sql"),
+    include_str!("migrations/0004_emulator_outbox.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -200,6 +204,14 @@ impl Store {
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     query::register_functions(conn)?;
+    // The current time as the emulator's clock has it, for SQL that compares with "now"
+    // (SQLite's own 'now' is the system clock). Not deterministic: it moves.
+    conn.create_scalar_function(
+        "emulator_now",
+        0,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+        |_| Ok(crate::clock::now_sql()),
+    )?;
     conn.set_prepared_statement_cache_capacity(256);
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",

@@ -695,7 +695,7 @@ pub static RELATIONS: &[Relation] = &[
     ordered(
         account_tickets!(
             "ticketsClosedToday",
-            "{r}.statusId = 1002 AND date({r}.closeDate) = date('now')"
+            "{r}.statusId = 1002 AND date({r}.closeDate) = date(emulator_now())"
         ),
         CLOSED_NEWEST_FIRST,
     ),
@@ -704,7 +704,7 @@ pub static RELATIONS: &[Relation] = &[
         ordered(
             account_tickets!(
                 "ticketsClosedInTheLastThreeDays",
-                "{r}.statusId = 1002 AND julianday({r}.closeDate) >= julianday('now') - 3"
+                "{r}.statusId = 1002 AND julianday({r}.closeDate) >= julianday(emulator_now()) - 3"
             ),
             CLOSED_NEWEST_FIRST,
         ),

@@ -26,6 +26,14 @@ pub fn load_default(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The catalogue alone (statuses, groups, subjects, priorities, employees, locations):
+/// what an empty database holds.
+pub fn load_catalog(conn: &Connection) -> Result<()> {
+    let (name, text) = DEFAULT_SEED[0];
+    load_document(conn, text).map_err(|e| StoreError::Seed(format!("{name}: {e}")))?;
+    Ok(())
+}
+
 /// Loads one document; returns how many objects it inserted.
 pub fn load_document(conn: &Connection, text: &str) -> Result<usize> {
     let doc: serde_json::Value =

@@ -300,7 +300,7 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
         710_000_001,
     )?;
 
-    let now = chrono::Utc::now().timestamp();
+    let now = crate::clock::now().timestamp();
     let end = now - now.rem_euclid(DAY);
     let span = YEARS * 365 * DAY;
     let start = end - span;

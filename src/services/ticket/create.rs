@@ -236,6 +236,12 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
     if new.administrative {
         charge(ctx, &account, id, &when)?;
     }
+    crate::emulator::outbox::ticket_event(
+        ctx.conn,
+        id,
+        crate::emulator::outbox::Event::TicketCreated,
+        None,
+    )?;
     let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
     Ok(Output::Object(row))
 }

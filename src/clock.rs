@@ -1,0 +1,158 @@
+//! The emulator's clock: "now" for everything the server stamps or compares.
+//!
+//! Tests of ticket automation need time to pass on demand (auto-close in 72 hours, "closed
+//! in the last three days", `sysdate - 7` filters), so no code reads the system clock for
+//! a date directly: it asks [`now`]. The clock runs in real time until the control API
+//! (`POST /_emulator/clock`) sets it, which freezes it at that instant (as freezegun does:
+//! a test that sets the time sees exactly that time until it advances it), or advances
+//! it, which moves a frozen clock forward or puts a running one ahead by that much.
+//! `{"real": true}` goes back to the system clock.
+//!
+//! The clock is one per process: a server serves one timeline.
+
+use chrono::{DateTime, Utc};
+use std::sync::Mutex;
+
+/// How the clock relates to the system clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The system clock.
+    Real,
+    /// The system clock plus this many milliseconds (after an advance in real mode).
+    Offset(i64),
+    /// Standing still at this instant (milliseconds since the Unix epoch).
+    Fixed(i64),
+}
+
+static MODE: Mutex<Mode> = Mutex::new(Mode::Real);
+
+fn system_millis() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+fn mode() -> Mode {
+    *MODE.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Now, in milliseconds since the Unix epoch.
+pub fn now_millis() -> i64 {
+    match mode() {
+        Mode::Real => system_millis(),
+        Mode::Offset(ms) => system_millis() + ms,
+        Mode::Fixed(ms) => ms,
+    }
+}
+
+/// Now, as a UTC instant.
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(now_millis()).unwrap_or_else(Utc::now)
+}
+
+/// Now as SQLite's own `'now'` reads (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), for SQL that
+/// compares against the current time through the `emulator_now()` function.
+pub fn now_sql() -> String {
+    now().format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+}
+
+fn change(f: impl FnOnce(Mode) -> Mode) -> Mode {
+    let mut m = MODE.lock().unwrap_or_else(|p| p.into_inner());
+    *m = f(*m);
+    *m
+}
+
+/// Freezes the clock at `at`.
+pub fn set(at: DateTime<Utc>) -> Mode {
+    change(|_| Mode::Fixed(at.timestamp_millis()))
+}
+
+/// Moves the clock forward (or back, for a negative amount) by `millis`.
+pub fn advance(millis: i64) -> Mode {
+    change(|m| match m {
+        Mode::Real => Mode::Offset(millis),
+        Mode::Offset(o) => Mode::Offset(o.saturating_add(millis)),
+        Mode::Fixed(t) => Mode::Fixed(t.saturating_add(millis)),
+    })
+}
+
+/// Back to the system clock.
+pub fn real() -> Mode {
+    change(|_| Mode::Real)
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error(
+    "'{0}' is not a duration: use a number with a unit, several in a row if you like \
+     (\"72h\", \"1d12h\", \"90m\", \"30s\", \"1500ms\"; \"-1h\" goes back)"
+)]
+pub struct BadDuration(pub String);
+
+/// A duration such as `72h`, `1d12h`, `90m`, `30s`, `1500ms`, `-2h`, in milliseconds.
+pub fn parse_duration(text: &str) -> Result<i64, BadDuration> {
+    let bad = || BadDuration(text.to_string());
+    let trimmed = text.trim();
+    let (sign, mut rest) = match trimmed.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, trimmed.strip_prefix('+').unwrap_or(trimmed)),
+    };
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total: i64 = 0;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .ok_or_else(bad)?;
+        let number: f64 = rest[..digits].parse().map_err(|_| bad())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit_ms: f64 = match rest[..unit_len].trim() {
+            "ms" => 1.0,
+            "s" | "sec" | "secs" | "second" | "seconds" => 1_000.0,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
+            "d" | "day" | "days" => 86_400_000.0,
+            "w" | "week" | "weeks" => 604_800_000.0,
+            _ => return Err(bad()),
+        };
+        rest = &rest[unit_len..];
+        total = total.saturating_add((number * unit_ms).round() as i64);
+    }
+    Ok(sign * total)
+}
+
+/// The clock as the control API reports it.
+pub fn describe() -> serde_json::Value {
+    let now = now();
+    let (mode, offset) = match mode() {
+        Mode::Real => ("real", 0),
+        Mode::Offset(o) => ("offset", o),
+        Mode::Fixed(t) => ("fixed", t - system_millis()),
+    };
+    serde_json::json!({
+        "now": crate::schema::filter::central_iso(now.timestamp()),
+        "utc": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "mode": mode,
+        "offsetMs": offset,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("72h"), Ok(72 * 3_600_000));
+        assert_eq!(parse_duration("1d12h"), Ok(36 * 3_600_000));
+        assert_eq!(parse_duration("90m"), Ok(90 * 60_000));
+        assert_eq!(parse_duration("1500ms"), Ok(1500));
+        assert_eq!(parse_duration("-2h"), Ok(-2 * 3_600_000));
+        assert_eq!(parse_duration("1.5h"), Ok(90 * 60_000));
+        assert!(parse_duration("72").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("3 fortnights").is_err());
+        assert!(parse_duration("").is_err());
+    }
+}

@@ -1,0 +1,536 @@
+//! Accounts on demand: each test creates its own isolated account from a document in
+//! the seed format, and deletes it (with everything it owns) when done.
+//!
+//! Ids in the document are the document's own: every object gets a fresh id, allocated
+//! in the one write transaction that creates the account, and references inside the
+//! document (a ticket's `accountId` and `assignedUserId`, an update's `ticketId`, an
+//! attachment's device) follow. So any number of tests may create accounts from the same
+//! document, in any order, at the same time, and no id ever collides. References outside
+//! the document are left as they are: they name the catalogue (subjects, groups,
+//! statuses, employees). Usernames must be free; left out, they are generated.
+
+use crate::store::{self, Row, StoreError, dump};
+use crate::value::{Struct, Value};
+use rusqlite::Connection;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("account {0} does not exist")]
+    NoAccount(i64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+const ACCOUNT: &str = "SoftLayer_Account";
+const USER: &str = "SoftLayer_User_Customer";
+const HARDWARE: &str = "SoftLayer_Hardware";
+const GUEST: &str = "SoftLayer_Virtual_Guest";
+const HOST: &str = "SoftLayer_Virtual_DedicatedHost";
+const TICKET: &str = "SoftLayer_Ticket";
+const UPDATE: &str = "SoftLayer_Ticket_Update";
+const EMAIL: &str = "SoftLayer_User_Customer_AdditionalEmail";
+const LINK_HARDWARE: &str = "SoftLayer_Ticket_Attachment_Hardware";
+const LINK_GUEST: &str = "SoftLayer_Ticket_Attachment_Virtual_Guest";
+const LINK_HOST: &str = "SoftLayer_Ticket_Attachment_Dedicated_Host";
+const DEVICE_LINKS: [&str; 3] = [LINK_HARDWARE, LINK_GUEST, LINK_HOST];
+
+/// The sections a new account's document may have, in the order they are created, with
+/// the floor of each type's ids.
+const SECTIONS: &[(&str, i64)] = &[
+    (ACCOUNT, 3001),
+    (USER, 7001),
+    ("credentials", 0),
+    (EMAIL, 1),
+    (HARDWARE, 8201),
+    (GUEST, 9201),
+    (HOST, 7201),
+    (TICKET, 160_000_001),
+    (UPDATE, 500_000_001),
+    (LINK_HARDWARE, 700_000_001),
+    (LINK_GUEST, 700_000_001),
+    (LINK_HOST, 700_000_001),
+];
+
+/// Columns that refer to another object of the document: (section, column, type).
+const REFERENCES: &[(&str, &str, &str)] = &[
+    (USER, "parentId", USER),
+    ("credentials", "userId", USER),
+    (EMAIL, "userId", USER),
+    (TICKET, "assignedUserId", USER),
+    (UPDATE, "ticketId", TICKET),
+    (LINK_HARDWARE, "ticketId", TICKET),
+    (LINK_HARDWARE, "hardwareId", HARDWARE),
+    (LINK_HARDWARE, "attachmentId", HARDWARE),
+    (LINK_GUEST, "ticketId", TICKET),
+    (LINK_GUEST, "virtualGuestId", GUEST),
+    (LINK_GUEST, "attachmentId", GUEST),
+    (LINK_HOST, "ticketId", TICKET),
+    (LINK_HOST, "dedicatedHostId", HOST),
+    (LINK_HOST, "attachmentId", HOST),
+];
+
+/// A new API key: 64 hexadecimal digits, as SoftLayer's are.
+pub fn new_api_key() -> String {
+    super::random_hex(64)
+}
+
+fn columns<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Sets `key` unless the document gave it.
+fn default(row: &mut Struct, key: &str, value: Value) {
+    if row.get(key).is_none_or(Value::is_null) {
+        row.insert(key.to_string(), value);
+    }
+}
+
+/// Creates an account from `doc`; the reply lists its ids, usernames and API keys.
+pub fn create(
+    conn: &Connection,
+    doc: &serde_json::Value,
+) -> Result<serde_json::Value, AccountError> {
+    let empty = serde_json::Map::new();
+    let sections = match doc {
+        serde_json::Value::Object(o) => o,
+        serde_json::Value::Null => &empty,
+        _ => {
+            return Err(AccountError::Invalid(
+                "an account document is a JSON object".into(),
+            ));
+        }
+    };
+    for key in sections.keys() {
+        if !SECTIONS.iter().any(|(s, _)| s == key) {
+            return Err(AccountError::Invalid(format!(
+                "a new account's document cannot hold '{key}'; it may hold {}",
+                SECTIONS
+                    .iter()
+                    .map(|(s, _)| *s)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let mut rows: BTreeMap<&str, Vec<Struct>> = BTreeMap::new();
+    for (section, _) in SECTIONS {
+        let list = match sections.get(*section) {
+            None | Some(serde_json::Value::Null) => Vec::new(),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .map(|item| match Value::from(item) {
+                    Value::Struct(s) => Ok(s),
+                    _ => Err(AccountError::Invalid(format!("{section} holds objects"))),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(AccountError::Invalid(format!("{section} must be an array"))),
+        };
+        rows.insert(section, list);
+    }
+    if rows[ACCOUNT].len() > 1 {
+        return Err(AccountError::Invalid(
+            "a document creates one account: SoftLayer_Account holds at most one object".into(),
+        ));
+    }
+    if rows[USER].is_empty() {
+        rows.get_mut(USER).expect("listed").push(Struct::new());
+    }
+    let when = crate::services::now();
+
+    // New ids for every object that names one, type by type.
+    let mut ids: HashMap<&str, HashMap<i64, i64>> = HashMap::new();
+    for (section, floor) in SECTIONS {
+        if *section == "credentials" {
+            continue;
+        }
+        let mut next = if DEVICE_LINKS.contains(section) {
+            store::next_id_among(conn, &DEVICE_LINKS, *floor)?
+        } else {
+            store::next_id(conn, section, *floor)?
+        };
+        // The three device-link types share one id space: later ones start after.
+        if DEVICE_LINKS.contains(section) {
+            for other in DEVICE_LINKS {
+                if let Some(m) = ids.get(other) {
+                    next = next.max(m.values().max().map_or(next, |m| m + 1));
+                }
+            }
+        }
+        let map = ids.entry(section).or_default();
+        for (i, row) in rows
+            .get_mut(section)
+            .expect("listed")
+            .iter_mut()
+            .enumerate()
+        {
+            let new_id = next + i as i64;
+            if let Some(old) = row.get("id").and_then(Value::as_i64)
+                && map.insert(old, new_id).is_some()
+            {
+                return Err(AccountError::Invalid(format!(
+                    "{section}: id {old} appears twice"
+                )));
+            }
+            row.insert("id".into(), Value::Int(new_id));
+        }
+    }
+    let account_id = match rows[ACCOUNT]
+        .first()
+        .and_then(|r| r.get("id"))
+        .and_then(Value::as_i64)
+    {
+        Some(id) => id,
+        None => store::next_id(conn, ACCOUNT, SECTIONS[0].1)?,
+    };
+
+    // References inside the document follow the new ids.
+    for (section, column, target) in REFERENCES {
+        let map = &ids[target];
+        for row in rows.get_mut(section).expect("listed") {
+            let Some(old) = row.get(*column).and_then(Value::as_i64) else {
+                continue;
+            };
+            let new = map.get(&old).copied().ok_or_else(|| {
+                AccountError::Invalid(format!(
+                    "{section}.{column} {old} names no {target} of this document"
+                ))
+            })?;
+            row.insert(column.to_string(), Value::Int(new));
+        }
+    }
+    for row in rows.get_mut(UPDATE).expect("listed") {
+        if row
+            .get("editorType")
+            .and_then(Value::as_str)
+            .unwrap_or("USER")
+            == "USER"
+            && let Some(old) = row.get("editorId").and_then(Value::as_i64)
+        {
+            let new = ids[USER].get(&old).copied().ok_or_else(|| {
+                AccountError::Invalid(format!(
+                    "SoftLayer_Ticket_Update.editorId {old} names no user of this document"
+                ))
+            })?;
+            row.insert("editorId".into(), Value::Int(new));
+        }
+    }
+
+    // The account.
+    let mut account = rows[ACCOUNT].first().cloned().unwrap_or_default();
+    account.insert("id".into(), Value::Int(account_id));
+    default(
+        &mut account,
+        "companyName",
+        Value::String(format!("Test Account {account_id}")),
+    );
+    default(&mut account, "accountStatusId", Value::Int(1001));
+    default(&mut account, "brandId", Value::Int(2));
+    default(&mut account, "isReseller", Value::Bool(false));
+    default(&mut account, "createDate", Value::DateTime(when.clone()));
+    let company = account.get("companyName").cloned().unwrap_or(Value::Null);
+    store::insert(conn, ACCOUNT, &account)?;
+
+    // Users, each with an API key: the document's, or a new one.
+    let mut keys: HashMap<i64, String> = HashMap::new();
+    let mut portal_tokens: HashMap<i64, Value> = HashMap::new();
+    for c in &rows["credentials"] {
+        let Some(user) = c.get("userId").and_then(Value::as_i64) else {
+            return Err(AccountError::Invalid(
+                "every credentials entry needs a userId".into(),
+            ));
+        };
+        if let Some(key) = c.get("apiKey").and_then(Value::as_str) {
+            keys.insert(user, key.to_string());
+        }
+        if let Some(token) = c.get("portalLoginToken") {
+            portal_tokens.insert(user, token.clone());
+        }
+    }
+    let mut users_out = Vec::new();
+    let master = rows[USER][0]
+        .get("id")
+        .and_then(Value::as_i64)
+        .unwrap_or_default();
+    for (i, user) in rows.get_mut(USER).expect("listed").iter_mut().enumerate() {
+        let id = user.get("id").and_then(Value::as_i64).unwrap_or_default();
+        // `apiKey` on the user itself is accepted as a shorthand for a credentials entry.
+        if let Some(key) = user
+            .shift_remove("apiKey")
+            .and_then(|k| k.as_str().map(str::to_string))
+        {
+            keys.insert(id, key);
+        }
+        user.insert("accountId".into(), Value::Int(account_id));
+        default(user, "username", Value::String(format!("user{id}")));
+        let username = user
+            .get("username")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if username.trim().is_empty() {
+            return Err(AccountError::Invalid("a username cannot be empty".into()));
+        }
+        let taken = !store::find(
+            conn,
+            USER,
+            &columns([("username", Value::from(username.as_str()))]),
+        )?
+        .is_empty();
+        if taken {
+            return Err(AccountError::Conflict(format!(
+                "the username '{username}' is taken; leave it out to have one generated"
+            )));
+        }
+        if i > 0 {
+            default(user, "parentId", Value::Int(master));
+        }
+        default(user, "isMasterUserFlag", Value::Bool(i == 0));
+        default(user, "userStatusId", Value::Int(1001));
+        default(
+            user,
+            "email",
+            Value::String(format!("{username}@example.test")),
+        );
+        default(user, "companyName", company.clone());
+        default(user, "createDate", Value::DateTime(when.clone()));
+        store::insert(conn, USER, user)?;
+        let key = keys.remove(&id).unwrap_or_else(new_api_key);
+        let key_taken = !store::find(
+            conn,
+            "emulator_credential",
+            &columns([("apiKey", Value::from(key.as_str()))]),
+        )?
+        .is_empty();
+        if key_taken {
+            return Err(AccountError::Conflict(format!(
+                "the API key given for '{username}' belongs to another user"
+            )));
+        }
+        let portal = portal_tokens.remove(&id).unwrap_or(Value::Null);
+        store::insert(
+            conn,
+            "emulator_credential",
+            &columns([
+                ("userId", Value::Int(id)),
+                ("apiKey", Value::from(key.as_str())),
+                ("portalLoginToken", portal),
+            ]),
+        )?;
+        users_out.push(json!({"id": id, "username": username, "apiKey": key, "email": user.get("email").and_then(Value::as_str)}));
+    }
+    if !keys.is_empty() {
+        return Err(AccountError::Invalid(
+            "credentials name a userId that is not in SoftLayer_User_Customer".into(),
+        ));
+    }
+
+    for row in rows.get_mut(EMAIL).expect("listed") {
+        default(row, "userId", Value::Int(master));
+        store::insert(conn, EMAIL, row)?;
+    }
+
+    // Devices.
+    let mut devices = BTreeMap::new();
+    for (section, label) in [
+        (HARDWARE, "hardware"),
+        (GUEST, "virtualGuests"),
+        (HOST, "dedicatedHosts"),
+    ] {
+        let mut made = Vec::new();
+        for row in rows.get_mut(section).expect("listed") {
+            row.insert("accountId".into(), Value::Int(account_id));
+            let id = row.get("id").and_then(Value::as_i64).unwrap_or_default();
+            match section {
+                HOST => default(row, "name", Value::String(format!("dh{id}"))),
+                _ => {
+                    default(row, "hostname", Value::String(format!("host{id}")));
+                    default(row, "domain", Value::from("example.test"));
+                    let fqdn = format!(
+                        "{}.{}",
+                        row.get("hostname")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                        row.get("domain")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                    );
+                    default(row, "fullyQualifiedDomainName", Value::String(fqdn));
+                }
+            }
+            if section == GUEST || section == HOST {
+                default(row, "createDate", Value::DateTime(when.clone()));
+            }
+            store::insert(conn, section, row)?;
+            made.push(id);
+        }
+        devices.insert(label, made);
+    }
+
+    // Tickets, their updates and device attachments.
+    let update_counts: HashMap<i64, i64> = rows[UPDATE].iter().fold(HashMap::new(), |mut m, u| {
+        if let Some(t) = u.get("ticketId").and_then(Value::as_i64) {
+            *m.entry(t).or_default() += 1;
+        }
+        m
+    });
+    let mut tickets = Vec::new();
+    let mut ticket_dates = HashMap::new();
+    for row in rows.get_mut(TICKET).expect("listed") {
+        let id = row.get("id").and_then(Value::as_i64).unwrap_or_default();
+        row.insert("accountId".into(), Value::Int(account_id));
+        default(row, "assignedUserId", Value::Int(master));
+        default(row, "title", Value::from("Test ticket"));
+        default(row, "statusId", Value::Int(1001));
+        default(row, "createDate", Value::DateTime(when.clone()));
+        let created = row.get("createDate").cloned().unwrap_or(Value::Null);
+        for k in ["modifyDate", "lastEditDate"] {
+            default(row, k, created.clone());
+        }
+        default(row, "lastEditType", Value::from("USER"));
+        default(row, "serviceProviderId", Value::Int(1));
+        default(
+            row,
+            "serviceProviderResourceId",
+            Value::String(format!("CS{:07}", id % 10_000_000)),
+        );
+        default(row, "userEditableFlag", Value::Bool(true));
+        default(row, "notifyUserOnUpdateFlag", Value::Bool(true));
+        default(row, "billableFlag", Value::Bool(false));
+        default(row, "serverAdministrationFlag", Value::Int(0));
+        default(
+            row,
+            "totalUpdateCount",
+            Value::Int(update_counts.get(&id).copied().unwrap_or(0)),
+        );
+        if let Some(subject) = row.get("subjectId").and_then(Value::as_i64)
+            && let Some(group) = store::get(conn, "SoftLayer_Ticket_Subject", subject)?
+                .and_then(|s| s.get_i64("groupId"))
+        {
+            default(row, "groupId", Value::Int(group));
+        }
+        if row.get("statusId").and_then(Value::as_i64) == Some(1002) {
+            default(row, "closeDate", created.clone());
+        }
+        store::insert(conn, TICKET, row).map_err(|e| invalid_reference(TICKET, e))?;
+        ticket_dates.insert(id, created);
+        tickets.push(id);
+    }
+    for row in rows.get_mut(UPDATE).expect("listed") {
+        let Some(ticket) = row.get("ticketId").and_then(Value::as_i64) else {
+            return Err(AccountError::Invalid(
+                "every SoftLayer_Ticket_Update needs a ticketId".into(),
+            ));
+        };
+        default(row, "editorType", Value::from("USER"));
+        if row.get("editorType").and_then(Value::as_str) == Some("USER") {
+            default(row, "editorId", Value::Int(master));
+        }
+        default(row, "entry", Value::from(""));
+        default(
+            row,
+            "createDate",
+            ticket_dates
+                .get(&ticket)
+                .cloned()
+                .unwrap_or(Value::DateTime(when.clone())),
+        );
+        store::insert(conn, UPDATE, row).map_err(|e| invalid_reference(UPDATE, e))?;
+    }
+    for (section, device) in [
+        (LINK_HARDWARE, "hardwareId"),
+        (LINK_GUEST, "virtualGuestId"),
+        (LINK_HOST, "dedicatedHostId"),
+    ] {
+        for row in rows.get_mut(section).expect("listed") {
+            if let Some(d) = row.get(device).cloned() {
+                default(row, "attachmentId", d);
+            }
+            default(row, "createDate", Value::DateTime(when.clone()));
+            store::insert(conn, section, row).map_err(|e| invalid_reference(section, e))?;
+        }
+    }
+
+    let ids_out: serde_json::Map<String, serde_json::Value> = ids
+        .iter()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(t, m)| {
+            let pairs: serde_json::Map<String, serde_json::Value> = m
+                .iter()
+                .map(|(old, new)| (old.to_string(), json!(new)))
+                .collect();
+            (t.to_string(), serde_json::Value::Object(pairs))
+        })
+        .collect();
+    Ok(json!({
+        "id": account_id,
+        "companyName": serde_json::Value::from(&company),
+        "users": users_out,
+        "hardware": devices["hardware"],
+        "virtualGuests": devices["virtualGuests"],
+        "dedicatedHosts": devices["dedicatedHosts"],
+        "tickets": tickets,
+        "ids": ids_out,
+    }))
+}
+
+/// A row the database refused (a missing required column, a catalogue id that does not
+/// exist) is the document's fault.
+fn invalid_reference(section: &str, e: StoreError) -> AccountError {
+    match e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            AccountError::Invalid(format!(
+                "{section}: {}",
+                msg.unwrap_or_else(|| "a constraint failed".into())
+            ))
+        }
+        other => AccountError::Store(other),
+    }
+}
+
+fn row_json(row: &Row) -> serde_json::Value {
+    serde_json::Value::from(&Value::Struct(row.values.clone()))
+}
+
+/// Every account with its users and their API keys.
+pub fn list(conn: &Connection) -> Result<serde_json::Value, AccountError> {
+    let mut out = Vec::new();
+    for account in store::find(conn, ACCOUNT, &Struct::new())? {
+        let id = account.id().unwrap_or_default();
+        let mut users = Vec::new();
+        for u in store::find(conn, USER, &columns([("accountId", Value::Int(id))]))? {
+            let uid = u.id().unwrap_or_default();
+            let key = store::find(
+                conn,
+                "emulator_credential",
+                &columns([("userId", Value::Int(uid))]),
+            )?
+            .first()
+            .and_then(|c| c.get_str("apiKey").map(str::to_string));
+            users.push(json!({"id": uid, "username": u.get_str("username"), "apiKey": key, "email": u.get_str("email")}));
+        }
+        out.push(json!({
+            "id": id,
+            "companyName": account.get_str("companyName"),
+            "createDate": row_json(&account).get("createDate"),
+            "users": users,
+        }));
+    }
+    Ok(json!({ "accounts": out }))
+}
+
+/// Deletes an account and everything it owns; what went, per table.
+pub fn delete(conn: &Connection, account_id: i64) -> Result<serde_json::Value, AccountError> {
+    if !dump::account_exists(conn, account_id)? {
+        return Err(AccountError::NoAccount(account_id));
+    }
+    let deleted = dump::delete_account(conn, account_id)?;
+    Ok(json!({ "id": account_id, "deleted": deleted }))
+}

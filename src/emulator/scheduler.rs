@@ -1,0 +1,44 @@
+//! Scheduled alerts and auto-closes (`SoftLayer_Ticket::addScheduledAlert`,
+//! `addScheduledAutoClose`) run when the emulator's clock reaches their time: an
+//! auto-close closes the ticket as the support desk would, an alert sends its reminder
+//! to the outbox, and either is then removed from the ticket.
+//!
+//! The server checks once a second (a read; it writes only when something is due), and
+//! at once whenever the control API sets or advances the clock, so a test that advances
+//! the clock past an auto-close sees the ticket closed in the clock call's reply.
+
+use super::outbox::{self, Event};
+use super::support::{self, SupportAction, SupportError};
+use crate::store::{Store, harness};
+
+/// What ran: (ticket id, "AUTO_CLOSE" | "ALERT").
+pub type Fired = Vec<(i64, String)>;
+
+/// Runs every scheduled action that is due, in one write transaction.
+pub fn run_due(store: &Store) -> Result<Fired, SupportError> {
+    // Most seconds nothing is due: find out with a read, and leave the writer (and the
+    // reply cache, which any write invalidates) alone.
+    if store.read(harness::due_scheduled_actions)?.is_empty() {
+        return Ok(Vec::new());
+    }
+    store.write(|conn| {
+        let mut fired = Vec::new();
+        for action in harness::due_scheduled_actions(conn)? {
+            let Some(ticket) = action.get_i64("ticketId") else {
+                continue;
+            };
+            let kind = action.get_str("kind").unwrap_or("ALERT").to_string();
+            harness::remove_scheduled_action(conn, &action)?;
+            if kind == "AUTO_CLOSE" {
+                match support::apply(conn, ticket, &SupportAction::Close) {
+                    Ok(_) | Err(SupportError::NoTicket(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            } else {
+                outbox::ticket_event(conn, ticket, Event::ScheduledAlert, None)?;
+            }
+            fired.push((ticket, kind));
+        }
+        Ok(fired)
+    })
+}

@@ -1,0 +1,284 @@
+//! Named snapshots of the whole database, and going back to the seed.
+//!
+//! A snapshot is an online backup (`store::snapshot`): of a database file, a file
+//! `{db}.snapshots/{name}.db` next to it (so the `snapshot` and `restore` subcommands and
+//! a running server share them); of an in-memory database, an in-memory copy that lives
+//! as long as the server. Restoring one, and resetting, replace the live database in one
+//! step that every call sees either before or after.
+
+use crate::store::snapshot::{Baseline, baseline_database};
+use crate::store::{Store, StoreError};
+use rusqlite::Connection;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(
+        "'{0}' is not a snapshot name: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"
+    )]
+    BadName(String),
+    #[error("no snapshot named '{0}'")]
+    Missing(String),
+    #[error("snapshot files: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Where snapshots are kept.
+enum Place {
+    Folder(PathBuf),
+    Memory(Mutex<BTreeMap<String, (Connection, String)>>),
+}
+
+pub struct Snapshots {
+    place: Place,
+}
+
+fn check_name(name: &str) -> Result<(), SnapshotError> {
+    let ok = (1..=64).contains(&name.len())
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(SnapshotError::BadName(name.to_string()))
+    }
+}
+
+/// One snapshot as the control API lists it.
+#[derive(Debug, serde::Serialize)]
+pub struct SnapshotInfo {
+    pub name: String,
+    /// When it was taken, on the emulator's clock.
+    #[serde(rename = "createDate")]
+    pub create_date: String,
+    #[serde(rename = "sizeBytes")]
+    pub size_bytes: u64,
+}
+
+fn database_size(conn: &Connection) -> u64 {
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap_or(0);
+    let size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap_or(0);
+    (pages * size) as u64
+}
+
+impl Snapshots {
+    /// The snapshots of the database at `db` (`:memory:` keeps them in memory).
+    pub fn for_database(db: &str) -> Snapshots {
+        if db == ":memory:" {
+            Snapshots {
+                place: Place::Memory(Mutex::new(BTreeMap::new())),
+            }
+        } else {
+            Snapshots {
+                place: Place::Folder(PathBuf::from(format!("{db}.snapshots"))),
+            }
+        }
+    }
+
+    fn file(folder: &Path, name: &str) -> PathBuf {
+        folder.join(format!("{name}.db"))
+    }
+
+    /// Saves the whole database as `name`, replacing a snapshot of that name.
+    pub fn save(&self, store: &Store, name: &str) -> Result<SnapshotInfo, SnapshotError> {
+        check_name(name)?;
+        let when = crate::services::now();
+        match &self.place {
+            Place::Folder(folder) => {
+                std::fs::create_dir_all(folder)?;
+                // Written aside and renamed: a reader never finds half a snapshot.
+                let partial = folder.join(format!(".{name}.partial"));
+                let _ = std::fs::remove_file(&partial);
+                {
+                    let mut dst = Connection::open(&partial)?;
+                    store.backup_into(&mut dst)?;
+                    dst.execute_batch("PRAGMA journal_mode = DELETE")?;
+                }
+                std::fs::rename(&partial, Self::file(folder, name))?;
+                Ok(SnapshotInfo {
+                    name: name.to_string(),
+                    create_date: when,
+                    size_bytes: std::fs::metadata(Self::file(folder, name))?.len(),
+                })
+            }
+            Place::Memory(map) => {
+                let mut dst = Connection::open_in_memory()?;
+                store.backup_into(&mut dst)?;
+                let size = database_size(&dst);
+                map.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(name.to_string(), (dst, when.clone()));
+                Ok(SnapshotInfo {
+                    name: name.to_string(),
+                    create_date: when,
+                    size_bytes: size,
+                })
+            }
+        }
+    }
+
+    /// Replaces the live database with the snapshot `name`.
+    pub fn restore(&self, store: &Store, name: &str) -> Result<(), SnapshotError> {
+        check_name(name)?;
+        match &self.place {
+            Place::Folder(folder) => {
+                let path = Self::file(folder, name);
+                if !path.exists() {
+                    return Err(SnapshotError::Missing(name.to_string()));
+                }
+                let src =
+                    Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                store.restore_from(&src)?;
+            }
+            Place::Memory(map) => {
+                let map = map.lock().unwrap_or_else(|p| p.into_inner());
+                let (src, _) = map
+                    .get(name)
+                    .ok_or_else(|| SnapshotError::Missing(name.to_string()))?;
+                store.restore_from(src)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn delete(&self, name: &str) -> Result<(), SnapshotError> {
+        check_name(name)?;
+        let found = match &self.place {
+            Place::Folder(folder) => match std::fs::remove_file(Self::file(folder, name)) {
+                Ok(()) => true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(e.into()),
+            },
+            Place::Memory(map) => map
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(name)
+                .is_some(),
+        };
+        if found {
+            Ok(())
+        } else {
+            Err(SnapshotError::Missing(name.to_string()))
+        }
+    }
+
+    pub fn list(&self) -> Result<Vec<SnapshotInfo>, SnapshotError> {
+        match &self.place {
+            Place::Folder(folder) => {
+                let mut out = Vec::new();
+                let entries = match std::fs::read_dir(folder) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+                    Err(e) => return Err(e.into()),
+                };
+                for entry in entries {
+                    let entry = entry?;
+                    let file_name = entry.file_name().to_string_lossy().into_owned();
+                    let Some(name) = file_name.strip_suffix(".db") else {
+                        continue;
+                    };
+                    if check_name(name).is_err() {
+                        continue;
+                    }
+                    let meta = entry.metadata()?;
+                    let modified = meta
+                        .modified()
+                        .ok()
+                        .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map(|d| crate::schema::filter::central_iso(d.as_secs() as i64))
+                        .unwrap_or_default();
+                    out.push(SnapshotInfo {
+                        name: name.to_string(),
+                        create_date: modified,
+                        size_bytes: meta.len(),
+                    });
+                }
+                out.sort_by(|a, b| a.name.cmp(&b.name));
+                Ok(out)
+            }
+            Place::Memory(map) => Ok(map
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .map(|(name, (conn, when))| SnapshotInfo {
+                    name: name.clone(),
+                    create_date: when.clone(),
+                    size_bytes: database_size(conn),
+                })
+                .collect()),
+        }
+    }
+}
+
+/// Back to the seed (or, with `empty`, to the catalogue alone), in one step.
+pub fn reset(store: &Store, empty: bool) -> Result<(), SnapshotError> {
+    let baseline = if empty {
+        Baseline::Empty
+    } else {
+        Baseline::Seed
+    };
+    let src = baseline_database(baseline)?;
+    store.restore_from(&src)?;
+    Ok(())
+}
+
+/// Loads a document in the seed format (an export) into the live database, in the
+/// caller's transaction; how many objects it inserted. Ids are kept as they are, so a
+/// document whose ids are taken is refused whole.
+pub fn import(conn: &Connection, doc: &serde_json::Value) -> Result<usize, ImportError> {
+    let Some(sections) = doc.as_object() else {
+        return Err(ImportError::Invalid(
+            "an import is a JSON object in the seed format".into(),
+        ));
+    };
+    // Parents and children may come in any order; the keys are checked at commit.
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")
+        .map_err(StoreError::from)?;
+    let mut count = 0;
+    for (key, rows) in sections {
+        let Some(rows) = rows.as_array() else {
+            return Err(ImportError::Invalid(format!("{key} must be an array")));
+        };
+        for row in rows {
+            let crate::value::Value::Struct(values) = crate::value::Value::from(row) else {
+                return Err(ImportError::Invalid(format!("{key} holds objects")));
+            };
+            crate::store::dump::insert_document_row(conn, key, values).map_err(|e| match e {
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    ImportError::Conflict(format!(
+                        "{key}: {} (is an object with this id already there?)",
+                        msg.unwrap_or_else(|| "a constraint failed".into())
+                    ))
+                }
+                StoreError::Seed(m) => ImportError::Invalid(m),
+                other => ImportError::Store(other),
+            })?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,258 @@
+//! The database as documents in the seed format, and accounts as the rows they own:
+//! the SQL behind the control API's export, import, account deletion and reset.
+//!
+//! Which rows an account owns is read from the schema itself: its `SoftLayer_Account`
+//! row, then, until nothing new turns up, every row whose foreign key points at an owned
+//! row. So a table added later (with its `REFERENCES`) is exported and deleted with its
+//! account without anyone remembering to list it here.
+
+use super::{Result, StoreError, insert, query_rows, quote_ident, table};
+use crate::value::{Struct, Value};
+use rusqlite::Connection;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Rows that belong to whoever points at them although they point at nothing owned:
+/// the transaction behind a scheduled action is the action's own.
+const OWNED_BY_REFERRER: &[&str] = &["SoftLayer_Provisioning_Version1_Transaction"];
+
+/// The key a table has in a seed document (`credentials` for the API keys).
+pub fn document_key(table: &str) -> &str {
+    if table == "emulator_credential" {
+        "credentials"
+    } else {
+        table
+    }
+}
+
+/// A foreign key: `column` of the referring table holds `target_column` of `target`.
+#[derive(Debug, Clone)]
+struct ForeignKey {
+    column: String,
+    target: String,
+    target_column: String,
+}
+
+/// The data tables (SoftLayer types and the emulator's own), parents before children,
+/// each with its foreign keys. Views, virtual tables and their shadow tables (full-text
+/// indexes keep themselves up to date through triggers) are left out.
+fn data_tables(conn: &Connection) -> Result<Vec<(String, Vec<ForeignKey>)>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    )?;
+    let all: Vec<(String, String)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let virtual_tables: Vec<&str> = all
+        .iter()
+        .filter(|(_, sql)| {
+            sql.trim_start()
+                .to_ascii_uppercase()
+                .starts_with("CREATE VIRTUAL")
+        })
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let mut tables = BTreeMap::new();
+    for (name, _) in &all {
+        let shadow = virtual_tables
+            .iter()
+            .any(|v| name == v || name.starts_with(&format!("{v}_")));
+        if shadow || !(name.starts_with("SoftLayer_") || name.starts_with("emulator_")) {
+            continue;
+        }
+        let mut fk = conn.prepare(&format!("PRAGMA foreign_key_list({})", quote_ident(name)))?;
+        let keys = fk
+            .query_map([], |r| {
+                Ok(ForeignKey {
+                    target: r.get(2)?,
+                    column: r.get(3)?,
+                    target_column: r
+                        .get::<_, Option<String>>(4)?
+                        .unwrap_or_else(|| "id".into()),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        tables.insert(name.clone(), keys);
+    }
+    // Parents first: a table comes after every table it refers to.
+    let mut ordered: Vec<(String, Vec<ForeignKey>)> = Vec::new();
+    let mut placed = BTreeSet::new();
+    while !tables.is_empty() {
+        let ready: Vec<String> = tables
+            .iter()
+            .filter(|(name, keys)| {
+                keys.iter().all(|k| {
+                    &k.target == *name
+                        || placed.contains(&k.target)
+                        || !tables.contains_key(&k.target)
+                })
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        // A cycle would leave nothing ready: take the rest in name order.
+        let ready = if ready.is_empty() {
+            tables.keys().cloned().collect()
+        } else {
+            ready
+        };
+        for name in ready {
+            let keys = tables.remove(&name).unwrap_or_default();
+            placed.insert(name.clone());
+            ordered.push((name, keys));
+        }
+    }
+    Ok(ordered)
+}
+
+/// Every row `account_id` owns, as rowids per table, in a temporary table `doomed`.
+fn mark_owned(
+    conn: &Connection,
+    account_id: i64,
+    tables: &[(String, Vec<ForeignKey>)],
+) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS doomed (tbl TEXT NOT NULL, rid INTEGER NOT NULL, \
+         PRIMARY KEY (tbl, rid)) WITHOUT ROWID; DELETE FROM temp.doomed;",
+    )?;
+    conn.execute(
+        "INSERT INTO temp.doomed SELECT 'SoftLayer_Account', rowid FROM SoftLayer_Account WHERE id = ?1",
+        [account_id],
+    )?;
+    loop {
+        let mut added = 0;
+        for (name, keys) in tables {
+            for k in keys {
+                let sql = format!(
+                    "INSERT OR IGNORE INTO temp.doomed SELECT ?1, c.rowid FROM {child} c \
+                     WHERE c.{col} IN (SELECT p.{pcol} FROM {parent} p JOIN temp.doomed d \
+                     ON d.tbl = ?2 AND d.rid = p.rowid)",
+                    child = quote_ident(name),
+                    col = quote_ident(&k.column),
+                    pcol = quote_ident(&k.target_column),
+                    parent = quote_ident(&k.target),
+                );
+                added += conn.execute(&sql, rusqlite::params![name, k.target])?;
+                if OWNED_BY_REFERRER.contains(&k.target.as_str()) {
+                    let sql = format!(
+                        "INSERT OR IGNORE INTO temp.doomed SELECT ?1, p.rowid FROM {parent} p \
+                         WHERE p.{pcol} IN (SELECT c.{col} FROM {child} c JOIN temp.doomed d \
+                         ON d.tbl = ?2 AND d.rid = c.rowid)",
+                        child = quote_ident(name),
+                        col = quote_ident(&k.column),
+                        pcol = quote_ident(&k.target_column),
+                        parent = quote_ident(&k.target),
+                    );
+                    added += conn.execute(&sql, rusqlite::params![k.target, name])?;
+                }
+            }
+        }
+        if added == 0 {
+            return Ok(());
+        }
+    }
+}
+
+/// Whether an account exists.
+pub fn account_exists(conn: &Connection, account_id: i64) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM SoftLayer_Account WHERE id = ?1")?
+        .exists([account_id])?)
+}
+
+/// Deletes an account and every row it owns; how many rows went, per table.
+pub fn delete_account(conn: &Connection, account_id: i64) -> Result<BTreeMap<String, usize>> {
+    let tables = data_tables(conn)?;
+    mark_owned(conn, account_id, &tables)?;
+    // Children are deleted before their parents, so foreign keys hold at every step.
+    let mut deleted = BTreeMap::new();
+    for (name, _) in tables.iter().rev() {
+        let n = conn.execute(
+            &format!(
+                "DELETE FROM {} WHERE rowid IN (SELECT rid FROM temp.doomed WHERE tbl = ?1)",
+                quote_ident(name)
+            ),
+            [name],
+        )?;
+        if n > 0 {
+            deleted.insert(name.clone(), n);
+        }
+    }
+    conn.execute_batch("DELETE FROM temp.doomed")?;
+    Ok(deleted)
+}
+
+/// The database (or one account's rows) as one seed document: table name to rows,
+/// parents first, so loading it back inserts every row after the rows it refers to.
+/// Blobs (attached files) are base64 text.
+pub fn export(conn: &Connection, account_id: Option<i64>) -> Result<serde_json::Value> {
+    let tables = data_tables(conn)?;
+    if let Some(id) = account_id {
+        mark_owned(conn, id, &tables)?;
+    }
+    let mut doc = serde_json::Map::new();
+    for (name, _) in &tables {
+        let where_clause = if account_id.is_some() {
+            " WHERE rowid IN (SELECT rid FROM temp.doomed WHERE tbl = ?1)"
+        } else {
+            " WHERE ?1 IS NOT NULL"
+        };
+        let sql = format!(
+            "SELECT * FROM {}{where_clause} ORDER BY rowid",
+            quote_ident(name)
+        );
+        let rows = query_rows(conn, name, &sql, &[Value::from(name.as_str())])?;
+        if rows.is_empty() {
+            continue;
+        }
+        let rows: Vec<serde_json::Value> = rows
+            .into_iter()
+            .map(|r| serde_json::Value::from(&Value::Struct(r.values)))
+            .collect();
+        doc.insert(
+            document_key(name).to_string(),
+            serde_json::Value::Array(rows),
+        );
+    }
+    if account_id.is_some() {
+        conn.execute_batch("DELETE FROM temp.doomed")?;
+    }
+    Ok(serde_json::Value::Object(doc))
+}
+
+/// The BLOB columns of a table (their values travel as base64 text in documents).
+fn blob_columns(conn: &Connection, table_name: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({})", quote_ident(table_name)))?;
+    let cols = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(cols
+        .into_iter()
+        .filter(|(_, t)| t.eq_ignore_ascii_case("BLOB"))
+        .map(|(n, _)| n)
+        .collect())
+}
+
+/// Inserts one row of a document's section (`credentials` or a table name); base64 text
+/// in a BLOB column becomes the bytes it stands for.
+pub fn insert_document_row(conn: &Connection, key: &str, mut values: Struct) -> Result<i64> {
+    let table_name = if key == "credentials" {
+        "emulator_credential"
+    } else {
+        key
+    };
+    let table_name = table(table_name)?;
+    for column in blob_columns(conn, table_name)? {
+        if let Some(Value::String(text)) = values.get(&column) {
+            use base64::Engine;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text.as_bytes())
+                .map_err(|e| StoreError::Seed(format!("{table_name}.{column}: not base64: {e}")))?;
+            values.insert(column, Value::Base64(bytes));
+        }
+    }
+    insert(conn, table_name, &values)
+}

@@ -1,0 +1,121 @@
+//! The SQL of the test-harness features that are not SoftLayer's: the notification
+//! outbox, and the scheduled actions whose time has come on the emulator's clock.
+
+use super::{Result, Row, query_rows};
+use crate::value::Value;
+use rusqlite::Connection;
+
+/// One e-mail for the outbox.
+#[derive(Debug, Clone)]
+pub struct OutboxMessage {
+    pub account_id: Option<i64>,
+    pub ticket_id: Option<i64>,
+    pub event: String,
+    pub create_date: String,
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+pub fn outbox_insert(conn: &Connection, m: &OutboxMessage) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO emulator_outbox (accountId, ticketId, event, createDate, sender, recipients, subject, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(rusqlite::params![
+        m.account_id,
+        m.ticket_id,
+        m.event,
+        m.create_date,
+        m.sender,
+        serde_json::Value::from(m.recipients.clone()).to_string(),
+        m.subject,
+        m.body,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// What an outbox read selects; every part optional.
+#[derive(Debug, Default, Clone)]
+pub struct OutboxQuery {
+    pub ticket_id: Option<i64>,
+    pub account_id: Option<i64>,
+    /// A recipient address (case-insensitive, exact).
+    pub to: Option<String>,
+    pub event: Option<String>,
+}
+
+/// The messages matching `q`, in the order they were sent.
+pub fn outbox_list(conn: &Connection, q: &OutboxQuery) -> Result<Vec<Row>> {
+    let mut sql = String::from("SELECT * FROM emulator_outbox o WHERE 1 = 1");
+    let mut params = Vec::new();
+    if let Some(t) = q.ticket_id {
+        params.push(Value::Int(t));
+        sql.push_str(&format!(" AND o.ticketId = ?{}", params.len()));
+    }
+    if let Some(a) = q.account_id {
+        params.push(Value::Int(a));
+        sql.push_str(&format!(" AND o.accountId = ?{}", params.len()));
+    }
+    if let Some(e) = &q.event {
+        params.push(Value::String(e.clone()));
+        sql.push_str(&format!(" AND o.event = ?{} COLLATE NOCASE", params.len()));
+    }
+    if let Some(to) = &q.to {
+        params.push(Value::String(to.clone()));
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM json_each(o.recipients) r WHERE r.value = ?{} COLLATE NOCASE)",
+            params.len()
+        ));
+    }
+    sql.push_str(" ORDER BY o.id");
+    query_rows(conn, "emulator_outbox", &sql, &params)
+}
+
+/// Empties the outbox (or one ticket's part of it); how many messages went.
+pub fn outbox_clear(conn: &Connection, ticket_id: Option<i64>) -> Result<usize> {
+    Ok(match ticket_id {
+        Some(t) => conn.execute("DELETE FROM emulator_outbox WHERE ticketId = ?1", [t])?,
+        None => conn.execute("DELETE FROM emulator_outbox", [])?,
+    })
+}
+
+/// The e-mail addresses of an account's active users.
+pub fn account_user_emails(conn: &Connection, account_id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT email FROM SoftLayer_User_Customer WHERE accountId = ?1 AND email IS NOT NULL \
+         AND email <> '' AND coalesce(userStatusId, 1001) = 1001 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([account_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Scheduled actions (alerts, auto-closes) whose run date the emulator's clock has
+/// reached, oldest first.
+pub fn due_scheduled_actions(conn: &Connection) -> Result<Vec<Row>> {
+    query_rows(
+        conn,
+        "SoftLayer_Ticket_Attachment_Scheduled_Action",
+        "SELECT * FROM SoftLayer_Ticket_Attachment_Scheduled_Action \
+         WHERE julianday(runDate) <= julianday(emulator_now()) ORDER BY julianday(runDate), id",
+        &[],
+    )
+}
+
+/// Removes a scheduled action once it has run, with its transaction.
+pub fn remove_scheduled_action(conn: &Connection, action: &Row) -> Result<()> {
+    if let Some(id) = action.id() {
+        conn.execute(
+            "DELETE FROM SoftLayer_Ticket_Attachment_Scheduled_Action WHERE id = ?1",
+            [id],
+        )?;
+    }
+    if let Some(t) = action.get_i64("transactionId") {
+        conn.execute(
+            "DELETE FROM SoftLayer_Provisioning_Version1_Transaction WHERE id = ?1",
+            [t],
+        )?;
+    }
+    Ok(())
+}
