@@ -125,6 +125,33 @@ if ! node_soap_ok; then
     fi
 fi
 
+# The pytest plugin (clients/python) and what its tests and the Rust tests of the
+# harness use: pytest, and prometheus_client's parser of the Prometheus text format.
+PYTEST_VERSION="8.3.4"
+PROMETHEUS_CLIENT_VERSION="0.21.1"
+
+harness_tools_ok() {
+    "$VENV/bin/python" - "$PYTEST_VERSION" "$PROMETHEUS_CLIENT_VERSION" >/dev/null 2>&1 <<'PY'
+import sys
+from importlib.metadata import version
+sys.exit(0 if (version("pytest"), version("prometheus_client")) == (sys.argv[1], sys.argv[2]) else 1)
+PY
+}
+
+if ! harness_tools_ok; then
+    say "installing pytest==$PYTEST_VERSION and prometheus-client==$PROMETHEUS_CLIENT_VERSION into $VENV"
+    PIP_ROOT_USER_ACTION=ignore "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-input "pytest==$PYTEST_VERSION" "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
+fi
+
+# Reinstalled every run, so the venv always holds this checkout's plugin. The venv's own
+# setuptools builds it (no download); a venv without one falls back to pip's isolated build.
+say "installing the pytest plugin (clients/python) into $VENV"
+PIP_ROOT_USER_ACTION=ignore "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --no-input --no-deps --force-reinstall --no-build-isolation ./clients/python 2>/dev/null \
+    || PIP_ROOT_USER_ACTION=ignore "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        --no-input --no-deps --force-reinstall ./clients/python
+
 SL_TEST_NODE_MODULES="$(cd "$NODE_CLIENTS/node_modules" && pwd)"
 export SL_TEST_NODE_MODULES
 
@@ -132,4 +159,22 @@ SL_TEST_VENV="$(cd "$VENV" && pwd)"
 export SL_TEST_VENV
 
 # --no-fail-fast: every test binary runs and reports, the exit status still fails.
-cargo test --release --no-fail-fast "$@"
+cargo_status=0
+cargo test --release --no-fail-fast "$@" || cargo_status=$?
+
+# The pytest plugin's own tests and the README's example ("Using it in tests"), against
+# the binary cargo just built. Exit status 5 means pytest collected no tests: the tests
+# went missing, which must not pass as success.
+pytest_status=0
+SOFTLAYER_EMULATOR_BIN="$(pwd)/target/release/softlayer-ticket-server" \
+    "$VENV/bin/python" -m pytest -q -p no:cacheprovider clients/python/tests clients/python/examples \
+    || pytest_status=$?
+if [ "$pytest_status" = 5 ]; then
+    say "error: pytest collected no tests under clients/python"
+elif [ "$pytest_status" != 0 ]; then
+    say "error: the pytest plugin's tests failed (status $pytest_status)"
+fi
+
+if [ "$cargo_status" != 0 ] || [ "$pytest_status" != 0 ]; then
+    exit 1
+fi

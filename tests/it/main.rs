@@ -5,6 +5,7 @@
 mod common;
 mod conformance;
 mod filters;
+mod harness;
 mod lifecycle;
 mod rest;
 mod rest_slcli;

@@ -1,0 +1,300 @@
+"""The emulator's control API (``/_emulator/``) from Python, and starting the server.
+
+Only the standard library is used here; ``SoftLayer`` is imported when a client is made.
+"""
+
+import datetime
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+
+class EmulatorError(Exception):
+    """A control API request answered with an error status."""
+
+    def __init__(self, status, message):
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+def _iso(when):
+    if isinstance(when, datetime.datetime):
+        if when.tzinfo is None:
+            raise ValueError("give the clock an aware datetime (with a time zone)")
+        return when.isoformat()
+    return str(when)
+
+
+def _duration(amount):
+    if isinstance(amount, datetime.timedelta):
+        return amount.total_seconds()
+    return amount
+
+
+class Account:
+    """An account made for one test: its id, users (each with ``username`` and
+    ``apiKey``) and the ids of what its document created."""
+
+    def __init__(self, emulator, reply):
+        self.emulator = emulator
+        self.reply = reply
+        self.id = reply["id"]
+        self.users = reply["users"]
+        self.username = self.users[0]["username"]
+        self.api_key = self.users[0]["apiKey"]
+        self.tickets = reply.get("tickets", [])
+        self.hardware = reply.get("hardware", [])
+        self.virtual_guests = reply.get("virtualGuests", [])
+        self.dedicated_hosts = reply.get("dedicatedHosts", [])
+        self.ids = reply.get("ids", {})
+
+    def client(self, transport="xmlrpc", user=0, timeout=30):
+        """A ``SoftLayer.Client`` for one of the account's users (index or username),
+        speaking XML-RPC (``"xmlrpc"``) or REST (``"rest"``)."""
+        import SoftLayer
+
+        if isinstance(user, int):
+            who = self.users[user]
+        else:
+            who = next(u for u in self.users if u["username"] == user)
+        endpoint = {
+            "xmlrpc": self.emulator.xmlrpc_url,
+            "rest": self.emulator.rest_url,
+        }[transport]
+        return SoftLayer.create_client_from_env(
+            username=who["username"],
+            api_key=who["apiKey"],
+            endpoint_url=endpoint,
+            timeout=timeout,
+            config_file=os.devnull,
+        )
+
+    def delete(self):
+        self.emulator.delete_account(self.id)
+
+    def __repr__(self):
+        return f"Account(id={self.id}, username={self.username!r})"
+
+
+class Emulator:
+    """A running softlayer-ticket-server: its URLs and its control API."""
+
+    def __init__(self, url, admin_token, process=None):
+        self.url = url.rstrip("/")
+        self.admin_token = admin_token
+        self.process = process
+        self.xmlrpc_url = self.url + "/xmlrpc/v3.1/"
+        self.rest_url = self.url + "/rest/v3.1/"
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def request(self, method, path, body=None, **params):
+        """One control request; the JSON answer. ``params`` become the query string
+        (``None`` values are left out)."""
+        query = {k: v for k, v in params.items() if v is not None}
+        url = f"{self.url}/_emulator/{path.lstrip('/')}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method=method)
+        req.add_header("Authorization", f"Bearer {self.admin_token}")
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                text = resp.read()
+        except urllib.error.HTTPError as e:
+            text = e.read()
+            try:
+                message = json.loads(text).get("error", text)
+            except ValueError:
+                message = text.decode(errors="replace")
+            raise EmulatorError(e.code, message) from None
+        return json.loads(text) if text else None
+
+    def healthy(self):
+        try:
+            with urllib.request.urlopen(self.url + "/health", timeout=2) as resp:
+                return resp.status == 200
+        except OSError:
+            return False
+
+    # -- accounts ---------------------------------------------------------------------
+
+    def create_account(self, document=None):
+        """A new isolated account from a document in the seed format (all optional)."""
+        return Account(self, self.request("POST", "accounts", document or {}))
+
+    def accounts(self):
+        return self.request("GET", "accounts")["accounts"]
+
+    def delete_account(self, account_id):
+        return self.request("DELETE", f"accounts/{account_id}")
+
+    # -- the support desk -------------------------------------------------------------
+
+    def reply(self, ticket, entry, employee="sl-support-jdoe", awaiting_response=False):
+        """An employee's update on a ticket."""
+        body = {"employee": employee, "entry": entry, "awaitingUserResponse": awaiting_response}
+        return self.request("POST", f"tickets/{ticket}/reply", body)["ticket"]
+
+    def assign(self, ticket, employee="sl-support-jdoe"):
+        return self.request("POST", f"tickets/{ticket}/assign", {"employee": employee})["ticket"]
+
+    def move_to_group(self, ticket, group):
+        return self.request("POST", f"tickets/{ticket}/group", {"group": group})["ticket"]
+
+    def close(self, ticket):
+        return self.request("POST", f"tickets/{ticket}/close")["ticket"]
+
+    def reopen(self, ticket):
+        return self.request("POST", f"tickets/{ticket}/reopen")["ticket"]
+
+    def set_awaiting_response(self, ticket, value=True):
+        return self.request("POST", f"tickets/{ticket}/awaiting-response", {"value": value})["ticket"]
+
+    # -- state ------------------------------------------------------------------------
+
+    def reset(self, empty=False):
+        return self.request("POST", "reset", empty="true" if empty else None)
+
+    def snapshot(self, name):
+        return self.request("POST", f"snapshots/{name}")
+
+    def restore(self, name):
+        return self.request("POST", f"snapshots/{name}/restore")
+
+    def delete_snapshot(self, name):
+        return self.request("DELETE", f"snapshots/{name}")
+
+    def snapshots(self):
+        return self.request("GET", "snapshots")["snapshots"]
+
+    def export(self, account=None):
+        return self.request("GET", "export", account=account)
+
+    def import_document(self, document):
+        return self.request("POST", "import", document)
+
+    # -- the clock --------------------------------------------------------------------
+
+    def clock(self):
+        return self.request("GET", "clock")
+
+    def set_clock(self, when):
+        """Freezes the clock at ``when`` (ISO 8601 with offset, or an aware datetime)."""
+        return self.request("POST", "clock", {"set": _iso(when)})
+
+    def advance_clock(self, amount):
+        """Moves the clock on by ``"72h"``, ``"1d12h"``, seconds, or a timedelta; the reply's
+        ``fired`` lists the scheduled actions that ran."""
+        return self.request("POST", "clock", {"advance": _duration(amount)})
+
+    def real_clock(self):
+        return self.request("POST", "clock", {"real": True})
+
+    # -- faults -----------------------------------------------------------------------
+
+    def add_fault(self, **rule):
+        """Adds a fault rule (see the README's "Fault injection"); returns it with its id."""
+        return self.request("POST", "faults", rule)
+
+    def faults(self):
+        return self.request("GET", "faults")["rules"]
+
+    def clear_faults(self):
+        return self.request("DELETE", "faults")
+
+    # -- the journal ------------------------------------------------------------------
+
+    def journal(self, **filters):
+        """Recorded calls, newest first (filters: service, method, user, account, fault,
+        since, limit, offset)."""
+        return self.request("GET", "journal", **filters)["calls"]
+
+    def clear_journal(self):
+        return self.request("DELETE", "journal")
+
+    # -- the outbox -------------------------------------------------------------------
+
+    def outbox(self, ticket=None, to=None, event=None, account=None):
+        return self.request("GET", "outbox", ticket=ticket, to=to, event=event, account=account)["messages"]
+
+    def clear_outbox(self):
+        return self.request("DELETE", "outbox")
+
+    # -- metrics ----------------------------------------------------------------------
+
+    def metrics(self):
+        with urllib.request.urlopen(self.url + "/metrics", timeout=30) as resp:
+            return resp.read().decode()
+
+    # -- lifetime ---------------------------------------------------------------------
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def find_binary(explicit=None):
+    """The server binary: ``explicit``, ``$SOFTLAYER_EMULATOR_BIN``, or
+    ``softlayer-ticket-server`` on the PATH."""
+    for candidate in (explicit, os.environ.get("SOFTLAYER_EMULATOR_BIN")):
+        if candidate:
+            return candidate
+    found = shutil.which("softlayer-ticket-server")
+    if found:
+        return found
+    raise RuntimeError(
+        "softlayer-ticket-server not found: build it (cargo build --release) and set "
+        "SOFTLAYER_EMULATOR_BIN to target/release/softlayer-ticket-server, pass "
+        "--softlayer-emulator-bin, or set SOFTLAYER_EMULATOR_URL to a running server"
+    )
+
+
+def start_emulator(binary=None, db=":memory:", extra_args=(), startup_timeout=30):
+    """Starts the server on a free loopback port; returns an :class:`Emulator` whose
+    ``stop()`` ends it."""
+    token = secrets.token_hex(16)
+    args = [find_binary(binary), "serve", "--listen", "127.0.0.1:0", "--db", str(db),
+            "--admin-token", token, *extra_args]
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, errors="replace")
+    found = {}
+    log = []
+    ready = threading.Event()
+
+    def drain():
+        # The server logs its address once bound; keep reading so it never blocks.
+        for line in process.stderr:
+            log.append(line)
+            if "url" not in found and "XML-RPC: http://" in line:
+                found["url"] = line.split("XML-RPC: ", 1)[1].split("/xmlrpc/", 1)[0]
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    deadline = time.monotonic() + startup_timeout
+    ready.wait(startup_timeout)
+    if "url" not in found:
+        process.kill()
+        raise RuntimeError("softlayer-ticket-server did not start:\n" + "".join(log[-40:]))
+    emulator = Emulator(found["url"], token, process)
+    while not emulator.healthy():
+        if time.monotonic() > deadline or process.poll() is not None:
+            emulator.stop()
+            raise RuntimeError("softlayer-ticket-server did not answer /health:\n" + "".join(log[-40:]))
+        time.sleep(0.05)
+    return emulator

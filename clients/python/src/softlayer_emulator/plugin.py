@@ -1,0 +1,84 @@
+"""The pytest plugin: fixtures that give each test its own SoftLayer account.
+
+- ``softlayer_emulator`` (session): a server started from the built binary on a free
+  port with a temporary database, or the one at ``$SOFTLAYER_EMULATOR_URL`` (with
+  ``$SOFTLAYER_EMULATOR_ADMIN_TOKEN``).
+- ``emulator`` (per test): the same :class:`Emulator`; after the test the clock is real
+  again and fault rules are gone, so one test's time travel never leaks into the next.
+- ``softlayer_account`` (per test): a fresh account, deleted afterwards; its document
+  comes from ``@pytest.mark.softlayer_account({...})`` when the test has that marker.
+- ``softlayer_client`` / ``softlayer_rest_client`` (per test): ``SoftLayer.Client`` for
+  the account's first user over XML-RPC / REST.
+"""
+
+import os
+
+import pytest
+
+from .control import Emulator, EmulatorError, start_emulator
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("softlayer-emulator")
+    group.addoption("--softlayer-emulator-bin", default=None,
+                    help="path to softlayer-ticket-server (default: $SOFTLAYER_EMULATOR_BIN or PATH)")
+    group.addoption("--softlayer-emulator-url", default=None,
+                    help="use this running server instead of starting one")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "softlayer_account(document): the seed-format document softlayer_account creates the account from",
+    )
+
+
+@pytest.fixture(scope="session")
+def softlayer_emulator(request, tmp_path_factory):
+    url = request.config.getoption("--softlayer-emulator-url") or os.environ.get("SOFTLAYER_EMULATOR_URL")
+    if url:
+        token = os.environ.get("SOFTLAYER_EMULATOR_ADMIN_TOKEN")
+        if not token:
+            raise pytest.UsageError("SOFTLAYER_EMULATOR_URL needs SOFTLAYER_EMULATOR_ADMIN_TOKEN")
+        yield Emulator(url, token)
+        return
+    db = tmp_path_factory.mktemp("softlayer-emulator") / "softlayer.db"
+    emulator = start_emulator(request.config.getoption("--softlayer-emulator-bin"), db=db)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def emulator(softlayer_emulator):
+    yield softlayer_emulator
+    softlayer_emulator.real_clock()
+    try:
+        softlayer_emulator.clear_faults()
+    except EmulatorError as e:
+        if e.status != 404:  # a server without fault injection
+            raise
+
+
+@pytest.fixture
+def softlayer_account(request, emulator):
+    marker = request.node.get_closest_marker("softlayer_account")
+    document = marker.args[0] if marker and marker.args else {}
+    account = emulator.create_account(document)
+    yield account
+    try:
+        account.delete()
+    except EmulatorError as e:
+        if e.status != 404:  # the test deleted it, or reset the emulator
+            raise
+
+
+@pytest.fixture
+def softlayer_client(softlayer_account):
+    return softlayer_account.client("xmlrpc")
+
+
+@pytest.fixture
+def softlayer_rest_client(softlayer_account):
+    return softlayer_account.client("rest")

@@ -1,0 +1,81 @@
+"""The plugin's own tests: its fixtures against a real softlayer-ticket-server."""
+
+import pathlib
+import re
+
+import pytest
+import SoftLayer
+
+from softlayer_emulator import EmulatorError
+
+HERE = pathlib.Path(__file__).resolve().parent
+PROJECT = HERE.parents[2]
+
+
+def test_each_test_gets_a_fresh_account_with_a_working_client(softlayer_client, softlayer_account):
+    me = softlayer_client["Account"].getObject()
+    assert me["id"] == softlayer_account.id
+    assert softlayer_client["Account"].getTickets() == []
+    user = softlayer_client["Account"].getCurrentUser()
+    assert user["username"] == softlayer_account.username
+
+
+def test_accounts_do_not_see_each_other(emulator, softlayer_client, softlayer_account):
+    other = emulator.create_account({"SoftLayer_Ticket": [{"id": 1, "title": "theirs", "subjectId": 1001}]})
+    try:
+        theirs = other.tickets[0]
+        with pytest.raises(SoftLayer.SoftLayerAPIError) as e:
+            softlayer_client["Ticket"].getObject(id=theirs)
+        assert e.value.faultCode == "SoftLayer_Exception_ObjectNotFound"
+        assert other.client()["Ticket"].getObject(id=theirs)["title"] == "theirs"
+    finally:
+        other.delete()
+    assert other.id not in [a["id"] for a in emulator.accounts()]
+
+
+@pytest.mark.softlayer_account({
+    "SoftLayer_User_Customer": [{"id": 1}, {"id": 2, "firstName": "Second"}],
+    "SoftLayer_Hardware": [{"id": 1, "hostname": "web01"}],
+})
+def test_the_marker_gives_the_account_document(softlayer_account, softlayer_rest_client):
+    assert len(softlayer_account.users) == 2
+    hardware = softlayer_rest_client["Account"].getHardware(mask="mask[id,hostname]")
+    assert [(h["id"], h["hostname"]) for h in hardware] == [(softlayer_account.hardware[0], "web01")]
+    second = softlayer_account.client(user=1)
+    assert second["Account"].getCurrentUser()["firstName"] == "Second"
+
+
+def test_the_clock_is_real_again_after_a_test_that_set_it(emulator):
+    emulator.set_clock("2030-06-01T00:00:00+00:00")
+    assert emulator.clock()["mode"] == "fixed"
+
+
+def test_the_clock_was_put_back(emulator):
+    # Runs after the test above (pytest keeps file order): the fixture undid its clock.
+    assert emulator.clock()["mode"] == "real"
+
+
+def test_snapshots_and_restore(emulator, softlayer_client):
+    tickets = SoftLayer.TicketManager(softlayer_client)
+    emulator.snapshot("plugin-before")
+    made = tickets.create_ticket(title="ephemeral", body="x", subject=1001)
+    emulator.restore("plugin-before")
+    with pytest.raises(SoftLayer.SoftLayerAPIError):
+        softlayer_client["Ticket"].getObject(id=made["id"])
+    assert "plugin-before" in [s["name"] for s in emulator.snapshots()]
+    emulator.delete_snapshot("plugin-before")
+
+
+def test_control_errors_raise_with_the_status(emulator):
+    with pytest.raises(EmulatorError) as e:
+        emulator.restore("no-such-snapshot")
+    assert e.value.status == 404
+
+
+def test_the_readme_example_is_the_one_ci_runs():
+    """README "Using it in tests" shows examples/test_ticket_automation.py verbatim."""
+    readme = (PROJECT / "README.md").read_text()
+    section = readme.split("## Using it in tests", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    example = (HERE.parent / "examples" / "test_ticket_automation.py").read_text()
+    assert example in blocks

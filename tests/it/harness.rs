@@ -1,0 +1,805 @@
+//! The emulator as a test harness (issue 12; README "Using it in tests"): accounts on
+//! demand, reset, snapshots, export and import, the controllable clock with scheduled
+//! auto-close and alerts, and the notification outbox, all through `/_emulator/` over a
+//! real socket, checked with slcli and XML-RPC calls.
+
+use crate::common::*;
+use serde_json::{Value as J, json};
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+/// The control API of one server, with its admin token.
+struct Control<'a> {
+    server: &'a Server,
+    token: String,
+}
+
+impl<'a> Control<'a> {
+    fn new(server: &'a Server) -> Control<'a> {
+        Control {
+            server,
+            token: admin_token(server),
+        }
+    }
+
+    /// Any request; the status and the JSON answer.
+    fn call(&self, method: &str, path: &str, body: Option<&J>) -> (u16, J) {
+        let auth = format!("Bearer {}", self.token);
+        let text = body.map(J::to_string).unwrap_or_default();
+        let resp = http_request(
+            self.server.addr(),
+            method,
+            path,
+            &[
+                ("Authorization", auth.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            text.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let json = serde_json::from_slice(&resp.body)
+            .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e})\n{}", resp.describe()));
+        (resp.status, json)
+    }
+
+    /// A request that must answer 200 or 201.
+    fn ok(&self, method: &str, path: &str, body: Option<&J>) -> J {
+        let (status, json) = self.call(method, path, body);
+        assert!(
+            status == 200 || status == 201,
+            "{method} {path} {body:?} answered {status}: {json:#}"
+        );
+        json
+    }
+}
+
+/// A created account's first user, as (username, API key).
+fn first_user(account: &J) -> (String, String) {
+    let u = &account["users"][0];
+    (
+        u["username"].as_str().expect("username").to_string(),
+        u["apiKey"].as_str().expect("apiKey").to_string(),
+    )
+}
+
+fn ticket_ids_of(server: &Server, username: &str, key: &str) -> BTreeSet<i64> {
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth_key(username, key)
+            .mask("mask[id]"),
+    );
+    ids_of(reply.ok())
+}
+
+#[test]
+fn accounts_created_at_once_are_isolated_under_parallel_slcli() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let doc = json!({
+        "SoftLayer_Hardware": [{"id": 1, "hostname": "web01"}],
+        "SoftLayer_Ticket": [{"id": 1, "title": "Seeded in the document", "subjectId": 1005}],
+        "SoftLayer_Ticket_Update": [{"ticketId": 1, "entry": "first words"}],
+        "SoftLayer_Ticket_Attachment_Hardware": [{"ticketId": 1, "hardwareId": 1}],
+    });
+    // Two accounts from the same document, created at the same time.
+    let accounts: Vec<J> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| control.ok("POST", "/_emulator/accounts", Some(&doc))))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let (a, b) = (&accounts[0], &accounts[1]);
+    assert_ne!(a["id"], b["id"], "{a:#}\n{b:#}");
+    assert_ne!(a["tickets"][0], b["tickets"][0]);
+    assert_ne!(a["hardware"][0], b["hardware"][0]);
+    assert_ne!(a["users"][0]["username"], b["users"][0]["username"]);
+    let key = a["users"][0]["apiKey"].as_str().unwrap();
+    assert_eq!(key.len(), 64, "a generated API key is 64 hex digits: {key}");
+
+    // Each account, used by slcli in parallel, creates tickets and sees only its own.
+    let results: Vec<(BTreeSet<i64>, BTreeSet<i64>, i64)> = std::thread::scope(|s| {
+        let handles: Vec<_> = [a, b]
+            .into_iter()
+            .map(|acct| {
+                let server = &server;
+                s.spawn(move || {
+                    let (user, key) = first_user(acct);
+                    let cli = Slcli::with_key(server, &user, &key);
+                    for n in 0..2 {
+                        // slcli's create ends with its own getObject(id=False) fault
+                        // (see slcli.rs); the ticket is made all the same.
+                        let out = cli.run(&[
+                            "ticket",
+                            "create",
+                            "--title",
+                            &format!("parallel {n}"),
+                            "--subject-id",
+                            "1001",
+                            "--body",
+                            "made in parallel",
+                        ]);
+                        assert_not_crashed(&out);
+                    }
+                    let listed = cli.run(&["ticket", "list", "--all"]);
+                    let ids: BTreeSet<i64> = row_ids(&listed.json()).into_iter().collect();
+                    let api = ticket_ids_of(server, &user, &key);
+                    (ids, api, acct["tickets"][0].as_i64().unwrap())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (listed, api, seeded) in &results {
+        assert_eq!(listed, api, "slcli lists what the API holds");
+        assert_eq!(
+            listed.len(),
+            3,
+            "the document's ticket and two new ones: {listed:?}"
+        );
+        assert!(listed.contains(seeded));
+    }
+    assert!(
+        results[0].0.is_disjoint(&results[1].0),
+        "the accounts share tickets: {:?} / {:?}",
+        results[0].0,
+        results[1].0
+    );
+
+    // One account's key does not reach the other's ticket or hardware.
+    let (user_a, key_a) = first_user(a);
+    let foreign = b["tickets"][0].as_i64().unwrap();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth_key(&user_a, &key_a)
+            .id(foreign),
+    );
+    assert_not_found(&reply, foreign);
+
+    // The document's update and hardware attachment came with the ticket.
+    let own = a["tickets"][0].as_i64().unwrap();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth_key(&user_a, &key_a)
+            .id(own)
+            .mask("mask[id,title,updates[entry],attachedHardware[id]]"),
+    );
+    let t = reply.ok();
+    assert_eq!(t.member("title").str(), "Seeded in the document");
+    assert_eq!(
+        t.member("updates").array()[0].member("entry").str(),
+        "first words"
+    );
+    assert_eq!(
+        t.member("attachedHardware").array()[0].member("id").int(),
+        a["hardware"][0].as_i64().unwrap()
+    );
+
+    // The listing has both.
+    let list = control.ok("GET", "/_emulator/accounts", None);
+    let ids: BTreeSet<i64> = list["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.contains(&a["id"].as_i64().unwrap()) && ids.contains(&b["id"].as_i64().unwrap()));
+}
+
+#[test]
+fn deleting_an_account_removes_everything_it_owns() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let acct = control.ok(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({
+            "SoftLayer_User_Customer": [{"id": 1, "username": "doomed-admin", "apiKey": "ab".repeat(32)}, {"id": 2}],
+            "SoftLayer_Virtual_Guest": [{"id": 1}],
+            "SoftLayer_Ticket": [{"id": 1, "subjectId": 1001}],
+        })),
+    );
+    let id = acct["id"].as_i64().unwrap();
+    let (user, key) = first_user(&acct);
+    assert_eq!(user, "doomed-admin");
+    assert_eq!(key, "ab".repeat(32), "a given API key is kept");
+    // Give it more to own: a ticket with a scheduled action, tags and an e-mail.
+    let ticket = acct["tickets"][0].as_i64().unwrap();
+    let call = |m: &str, arg: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", m)
+                .auth_key(&user, &key)
+                .id(ticket)
+                .arg(arg),
+        )
+    };
+    call("addScheduledAlert", xstr("2099-01-01T00:00:00-06:00")).ok();
+    call("setTags", xstr("a,b")).ok();
+    call(
+        "addAttachedAdditionalEmails",
+        xarray(&[xstr("ops@example.test")]),
+    )
+    .ok();
+    let (status, _) = control.call(
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/reply"),
+        Some(&json!({"employee": 301, "entry": "hi"})),
+    );
+    assert_eq!(status, 200);
+
+    let before = control.ok("GET", &format!("/_emulator/export?account={id}"), None);
+    assert!(
+        before["SoftLayer_Ticket_Attachment_Scheduled_Action"].is_array(),
+        "{before:#}"
+    );
+    let deleted = control.ok("DELETE", &format!("/_emulator/accounts/{id}"), None);
+    assert_eq!(
+        deleted["deleted"]["SoftLayer_User_Customer"], 2,
+        "{deleted:#}"
+    );
+
+    // Nothing of it is left anywhere in the database.
+    let all = control.ok("GET", "/_emulator/export", None);
+    let text = all.to_string();
+    for needle in ["doomed-admin", &key, "ops@example.test"] {
+        assert!(
+            !text.contains(needle),
+            "{needle} survived the account's deletion"
+        );
+    }
+    for (table, rows) in all.as_object().unwrap() {
+        for row in rows.as_array().unwrap() {
+            assert_ne!(
+                row.get("accountId").and_then(J::as_i64),
+                Some(id),
+                "{table}: {row}"
+            );
+            assert_ne!(
+                row.get("ticketId").and_then(J::as_i64),
+                Some(ticket),
+                "{table}: {row}"
+            );
+        }
+    }
+    let reply =
+        server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth_key(&user, &key));
+    assert_eq!(
+        reply.fault().code_text(),
+        "SoftLayer_Exception_InvalidLegacyToken",
+        "{}",
+        reply.exchange()
+    );
+    let (status, _) = control.call("DELETE", &format!("/_emulator/accounts/{id}"), None);
+    assert_eq!(status, 404);
+    // The seed accounts are untouched.
+    assert_eq!(account_ticket_ids(&server, &DEMO).len(), 3);
+}
+
+#[test]
+fn account_documents_are_checked() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Bogus": []})),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket_Update": [{"ticketId": 42, "entry": "x"}]})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("42"), "{body}");
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_User_Customer": [{"username": "demo"}]})),
+    );
+    assert_eq!(status, 409, "a taken username: {body}");
+    // An empty document makes an account with one user.
+    let acct = control.ok("POST", "/_emulator/accounts", Some(&json!({})));
+    let (user, key) = first_user(&acct);
+    let reply =
+        server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth_key(&user, &key));
+    assert_eq!(reply.ok().member("id").int(), acct["id"].as_i64().unwrap());
+}
+
+#[test]
+fn reset_goes_back_to_the_seed_or_to_an_empty_catalogue() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let id = create_standard_ticket(&server, &DEMO, 1001, "to be forgotten", "body");
+    control.ok("POST", "/_emulator/accounts", Some(&json!({})));
+    control.ok("POST", "/_emulator/reset", None);
+    assert!(!account_ticket_ids(&server, &DEMO).contains(&id));
+    assert_eq!(account_ticket_ids(&server, &DEMO).len(), 3);
+    assert_eq!(
+        control.ok("GET", "/_emulator/accounts", None)["accounts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    control.ok("POST", "/_emulator/reset?empty=true", None);
+    assert_eq!(
+        control.ok("GET", "/_emulator/accounts", None)["accounts"],
+        json!([])
+    );
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO));
+    assert_eq!(
+        reply.fault().code_text(),
+        "SoftLayer_Exception_InvalidLegacyToken"
+    );
+    // The catalogue is there: a new account can open a ticket on a subject.
+    let acct = control.ok("POST", "/_emulator/accounts", Some(&json!({})));
+    let (user, key) = first_user(&acct);
+    let subjects = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket_Subject", "getAllObjects").auth_key(&user, &key),
+    );
+    assert!(subjects.ok().array().len() > 5);
+}
+
+#[test]
+fn a_snapshot_restored_while_calls_are_in_flight_is_seen_whole_or_not_at_all() {
+    let server = Server::start_with_temp_db();
+    let control = Control::new(&server);
+    // State A: the seed (3 demo tickets). State B: 40 more.
+    control.ok("POST", "/_emulator/snapshots/a", None);
+    for n in 0..40 {
+        create_standard_ticket(&server, &DEMO, 1001, &format!("bulk {n}"), "x");
+    }
+    control.ok("POST", "/_emulator/snapshots/b", None);
+    let names: Vec<String> = control.ok("GET", "/_emulator/snapshots", None)["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let seen: Vec<Vec<(u64, usize)>> = std::thread::scope(|s| {
+        let readers: Vec<_> = (0..3)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut seen = Vec::new();
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        let reply = server.xmlrpc(
+                            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                                .auth(&DEMO)
+                                .mask("mask[id,updates[id]]"),
+                        );
+                        let n = reply.ok().array().len();
+                        seen.push((reply.total_items().unwrap_or(n as u64), n));
+                    }
+                    seen
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(4);
+        let mut restores = 0;
+        while Instant::now() < deadline {
+            let name = if restores % 2 == 0 { "a" } else { "b" };
+            control.ok(
+                "POST",
+                &format!("/_emulator/snapshots/{name}/restore"),
+                None,
+            );
+            restores += 1;
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(restores >= 4, "only {restores} restores in 4 s");
+        readers.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let all: Vec<(u64, usize)> = seen.into_iter().flatten().collect();
+    assert!(all.len() >= 10, "too few calls in flight: {}", all.len());
+    for (total, n) in &all {
+        assert!(
+            (*total, *n) == (3, 3) || (*total, *n) == (43, 43),
+            "a call saw a state that is neither snapshot: total {total}, {n} rows"
+        );
+    }
+    assert!(
+        all.iter().any(|s| s.1 == 3) && all.iter().any(|s| s.1 == 43),
+        "both states were seen"
+    );
+
+    control.ok("DELETE", "/_emulator/snapshots/a", None);
+    let (status, _) = control.call("POST", "/_emulator/snapshots/a/restore", None);
+    assert_eq!(status, 404);
+    let (status, _) = control.call("POST", "/_emulator/snapshots/..%2Fx", None);
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn an_exported_account_imports_back_after_deletion() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let export = control.ok("GET", "/_emulator/export?account=2001", None);
+    assert_eq!(export["SoftLayer_Account"][0]["id"], 2001);
+    assert!(
+        export.get("SoftLayer_Ticket_Status").is_none(),
+        "an account's export leaves the catalogue out"
+    );
+    assert_eq!(export["credentials"].as_array().unwrap().len(), 2);
+    control.ok("DELETE", "/_emulator/accounts/2001", None);
+    let gone = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&OTHER));
+    assert_eq!(
+        gone.fault().code_text(),
+        "SoftLayer_Exception_InvalidLegacyToken"
+    );
+    let imported = control.ok("POST", "/_emulator/import", Some(&export));
+    assert!(imported["imported"].as_u64().unwrap() >= 10, "{imported}");
+    assert_eq!(
+        account_ticket_ids(&server, &OTHER),
+        BTreeSet::from([160000101])
+    );
+    // Importing again collides with itself, and is refused whole.
+    let (status, body) = control.call("POST", "/_emulator/import", Some(&export));
+    assert_eq!(status, 409, "{body}");
+    // A whole export is in the seed format, catalogue included.
+    let whole = control.ok("GET", "/_emulator/export", None);
+    assert_eq!(
+        whole["SoftLayer_Ticket_Status"].as_array().unwrap().len(),
+        3
+    );
+    let again = control.ok("GET", "/_emulator/export", None);
+    assert_eq!(whole, again, "an export is stable");
+}
+
+#[test]
+fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
+    let dir = TempDir::new("harness-cli");
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(SERVER_BIN)
+            .args(args)
+            .output()
+            .expect("run the server binary");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["snapshot", "--db", db, "fresh"]);
+    run(&["support", "--db", db, "close", "160000001"]);
+    let export: J =
+        serde_json::from_str(&run(&["export", "--db", db, "--account", "1001"])).unwrap();
+    let t = export["SoftLayer_Ticket"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == 160000001)
+        .unwrap()
+        .clone();
+    assert_eq!(t["statusId"], 1002);
+    run(&["restore", "--db", db, "fresh"]);
+    let export: J = serde_json::from_str(&run(&["export", "--db", db])).unwrap();
+    let t = export["SoftLayer_Ticket"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == 160000001)
+        .unwrap()
+        .clone();
+    assert_eq!(t["statusId"], 1001);
+    run(&["reset", "--db", db, "--empty"]);
+    let export: J = serde_json::from_str(&run(&["export", "--db", db])).unwrap();
+    assert!(export.get("SoftLayer_Account").is_none(), "{export:#}");
+    assert!(export.get("SoftLayer_Ticket_Subject").is_some());
+    // A server on the file finds the snapshot the CLI made.
+    let server = Server::start_with_db(db, None);
+    let control = Control::new(&server);
+    let list = control.ok("GET", "/_emulator/snapshots", None);
+    assert_eq!(list["snapshots"][0]["name"], "fresh");
+    control.ok("POST", "/_emulator/snapshots/fresh/restore", None);
+    assert_eq!(account_ticket_ids(&server, &DEMO).len(), 3);
+}
+
+#[test]
+fn the_clock_stamps_new_objects_and_moves_date_filters() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let clock = control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2027-01-01T00:00:00-06:00"})),
+    );
+    assert_eq!(clock["now"], "2027-01-01T00:00:00-06:00", "{clock}");
+    assert_eq!(clock["mode"], "fixed");
+    let id = create_standard_ticket(&server, &DEMO, 1001, "new year", "body");
+    let t = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(id),
+    );
+    assert_eq!(
+        epoch_seconds(t.ok().member("createDate").as_str().unwrap()),
+        epoch_seconds("2027-01-01T00:00:00-06:00")
+    );
+
+    // sysdate - 1 follows the clock: the ticket is within a day now, not after 72 hours.
+    let recent = |server: &Server| {
+        let f = xstruct(&[(
+            "tickets",
+            xstruct(&[(
+                "createDate",
+                xstruct(&[("operation", xstr("> sysdate - 1"))]),
+            )]),
+        )]);
+        ids_of(
+            server
+                .xmlrpc(
+                    &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                        .auth(&DEMO)
+                        .mask("mask[id]")
+                        .filter(f),
+                )
+                .ok(),
+        )
+    };
+    assert_eq!(recent(&server), BTreeSet::from([id]));
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "72h"})));
+    assert_eq!(clock["now"], "2027-01-04T00:00:00-06:00", "{clock}");
+    assert_eq!(recent(&server), BTreeSet::new());
+    assert_eq!(
+        control.ok("GET", "/_emulator/clock", None)["now"],
+        "2027-01-04T00:00:00-06:00"
+    );
+
+    // Bad input is refused.
+    let (status, _) = control.call(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"advance": "soon"})),
+    );
+    assert_eq!(status, 400);
+    let (status, _) = control.call(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "tomorrow"})),
+    );
+    assert_eq!(status, 400);
+
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"real": true})));
+    assert_eq!(clock["mode"], "real");
+    assert!(
+        (epoch_seconds(clock["now"].as_str().unwrap()) - now_epoch()).abs() < 60,
+        "{clock}"
+    );
+}
+
+#[test]
+fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2027-03-01T09:00:00-06:00"})),
+    );
+    let t = 160000001;
+    let call = |m: &str, arg: &str| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", m)
+                    .auth(&DEMO)
+                    .id(t)
+                    .arg(xstr(arg)),
+            )
+            .ok()
+            .clone()
+    };
+    call("addScheduledAutoClose", "2027-03-04T09:00:00-06:00");
+    call("addScheduledAlert", "2027-03-02T09:00:00-06:00");
+    control.ok("DELETE", "/_emulator/outbox", None);
+
+    // A day later: the alert, not the close.
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "24h"})));
+    assert_eq!(
+        clock["fired"],
+        json!([{"ticketId": t, "kind": "ALERT"}]),
+        "{clock:#}"
+    );
+    assert_eq!(status_of(&server, &DEMO, t), 1001);
+    let mail = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={t}&event=SCHEDULED_ALERT"),
+        None,
+    );
+    assert_eq!(mail["messages"].as_array().unwrap().len(), 1, "{mail:#}");
+
+    // Past the auto-close: closed, in the close getters, and the customers are told.
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "48h"})));
+    assert_eq!(
+        clock["fired"],
+        json!([{"ticketId": t, "kind": "AUTO_CLOSE"}]),
+        "{clock:#}"
+    );
+    assert_eq!(status_of(&server, &DEMO, t), 1002);
+    assert!(account_ids(&server, &DEMO, "getTicketsClosedInTheLastThreeDays").contains(&t));
+    let closed = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={t}&event=TICKET_CLOSED"),
+        None,
+    );
+    assert_eq!(
+        closed["messages"].as_array().unwrap().len(),
+        1,
+        "{closed:#}"
+    );
+    // The scheduled actions are gone from the ticket.
+    let actions = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getScheduledActions")
+            .auth(&DEMO)
+            .id(t),
+    );
+    assert_eq!(actions.ok().array().len(), 0);
+    // Three days on, it has left "the last three days".
+    control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "73h"})));
+    assert!(!account_ids(&server, &DEMO, "getTicketsClosedInTheLastThreeDays").contains(&t));
+}
+
+#[test]
+fn an_auto_close_fires_when_real_time_reaches_it() {
+    let server = Server::start();
+    let t = 160000002;
+    // Scheduled two seconds ahead on the real clock; the server checks every second.
+    let at = now_epoch() + 2;
+    let when = chrono_like_iso(at);
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addScheduledAutoClose")
+                .auth(&DEMO)
+                .id(t)
+                .arg(xstr(&when)),
+        )
+        .ok();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while status_of(&server, &DEMO, t) != 1002 {
+        assert!(
+            Instant::now() < deadline,
+            "the auto-close at {when} did not run"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// An epoch second as ISO 8601 in UTC.
+fn chrono_like_iso(epoch: i64) -> String {
+    let days = epoch.div_euclid(86_400);
+    let secs = epoch.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+00:00",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[test]
+fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let t = 160000001;
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedAdditionalEmails")
+                .auth(&DEMO)
+                .id(t)
+                .arg(xarray(&[xstr("noc@demo.example.com")])),
+        )
+        .ok();
+    reply_as(
+        &server,
+        t,
+        "sl-support-jdoe",
+        "The disk in bay 2 was replaced.",
+        true,
+    );
+    let out = control.ok("GET", &format!("/_emulator/outbox?ticket={t}"), None);
+    let messages = out["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 1, "{out:#}");
+    let m = &messages[0];
+    assert_eq!(m["event"], "EMPLOYEE_UPDATE");
+    assert!(
+        m["subject"].as_str().unwrap().contains("160000001"),
+        "{m:#}"
+    );
+    assert!(
+        m["body"]
+            .as_str()
+            .unwrap()
+            .contains("The disk in bay 2 was replaced."),
+        "{m:#}"
+    );
+    let to: BTreeSet<&str> = m["to"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    // Demo's three users and the ticket's additional e-mail.
+    assert_eq!(
+        to,
+        BTreeSet::from([
+            "dana@demo.example.com",
+            "omar@demo.example.com",
+            "bjorn@demo.example.com",
+            "noc@demo.example.com"
+        ]),
+        "{m:#}"
+    );
+    // Filtered by recipient (percent-encoded), and not for another account's users.
+    let by_to = control.ok("GET", "/_emulator/outbox?to=noc%40demo.example.com", None);
+    assert_eq!(by_to["messages"].as_array().unwrap().len(), 1);
+    let other = control.ok("GET", "/_emulator/outbox?to=olivia@other.example.net", None);
+    assert_eq!(other["messages"], json!([]));
+
+    // A customer's ticket from slcli: the account hears of it.
+    let cli = Slcli::new(&server, &DEMO);
+    let out = cli.run(&[
+        "ticket",
+        "create",
+        "--title",
+        "mail me",
+        "--subject-id",
+        "1001",
+        "--body",
+        "b",
+    ]);
+    assert_not_crashed(&out);
+    let created = control.ok("GET", "/_emulator/outbox?event=TICKET_CREATED", None);
+    let created = created["messages"].as_array().unwrap();
+    assert_eq!(created.len(), 1, "{created:#?}");
+    assert!(created[0]["subject"].as_str().unwrap().contains("mail me"));
+
+    // A customer's own update mails nobody; DELETE empties the outbox.
+    add_update(&server, &DEMO, t, "thanks").ok();
+    assert_eq!(
+        control.ok("GET", "/_emulator/outbox", None)["messages"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        control.ok("DELETE", "/_emulator/outbox", None)["deleted"],
+        2
+    );
+    assert_eq!(
+        control.ok("GET", "/_emulator/outbox", None)["messages"],
+        json!([])
+    );
+}
+
+#[test]
+fn the_harness_endpoints_need_the_admin_token() {
+    let server = Server::start();
+    for (method, path) in [
+        ("GET", "/_emulator/accounts"),
+        ("POST", "/_emulator/reset"),
+        ("GET", "/_emulator/clock"),
+        ("GET", "/_emulator/outbox"),
+    ] {
+        let resp = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
+        assert_eq!(resp.status, 401, "{method} {path}");
+    }
+}
