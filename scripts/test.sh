@@ -152,6 +152,33 @@ PIP_ROOT_USER_ACTION=ignore "$VENV/bin/python" -m pip install --quiet --disable-
     || PIP_ROOT_USER_ACTION=ignore "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
         --no-input --no-deps --force-reinstall ./clients/python
 
+# The support console's browser tests (tests/it/console.rs): Debian's chromium, driven
+# by playwright-core from npm (no browser download of its own) in the same folder.
+PLAYWRIGHT_CORE_VERSION="1.65.1"
+
+if ! command -v chromium >/dev/null 2>&1; then
+    apt_install chromium
+fi
+CHROMIUM="$(command -v chromium)"
+export CHROMIUM
+
+playwright_ok() {
+    [ "$(node -p "require('./$NODE_CLIENTS/node_modules/playwright-core/package.json').version" 2>/dev/null)" \
+        = "$PLAYWRIGHT_CORE_VERSION" ]
+}
+
+if ! playwright_ok; then
+    say "installing playwright-core@$PLAYWRIGHT_CORE_VERSION into $NODE_CLIENTS"
+    mkdir -p "$NODE_CLIENTS"
+    [ -f "$NODE_CLIENTS/package.json" ] || printf '{"private": true}\n' >"$NODE_CLIENTS/package.json"
+    npm install --prefix "$NODE_CLIENTS" --silent --no-audit --no-fund \
+        "playwright-core@$PLAYWRIGHT_CORE_VERSION" >/dev/null
+    if ! playwright_ok; then
+        say "error: playwright-core@$PLAYWRIGHT_CORE_VERSION did not install into $NODE_CLIENTS"
+        exit 1
+    fi
+fi
+
 SL_TEST_NODE_MODULES="$(cd "$NODE_CLIENTS/node_modules" && pwd)"
 export SL_TEST_NODE_MODULES
 

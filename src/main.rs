@@ -250,6 +250,7 @@ fn serve(
         replies: reply_cache::ReplyCache::new(reply_cache),
         admin_token,
         harness: emulator::Harness::new(db),
+        console_sessions: Default::default(),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -35,6 +35,8 @@ pub struct Shared {
     pub admin_token: String,
     /// The test harness's state beside the database (snapshots, …).
     pub harness: crate::emulator::Harness,
+    /// Sessions of the support console's event stream.
+    pub console_sessions: crate::emulator::console::Sessions,
 }
 
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
@@ -81,6 +83,10 @@ async fn handle(
         return Ok(plain(StatusCode::OK, "ok\n"));
     }
     if let Some(rest) = path.strip_prefix("/_emulator/") {
+        if crate::emulator::console::owns(req.method(), rest) {
+            let rest = rest.to_string();
+            return Ok(crate::emulator::console::serve(req, shared, rest).await);
+        }
         return Ok(control(req, shared, rest.to_string()).await);
     }
     if let Some(rest_path) = rest_path(&path) {

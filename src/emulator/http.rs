@@ -46,7 +46,11 @@ fn row_json(row: &Row) -> serde_json::Value {
 }
 
 /// Whether the request carries the admin token.
-fn authorised(token: &str, authorization: Option<&str>, header_token: Option<&str>) -> bool {
+pub(super) fn authorised(
+    token: &str,
+    authorization: Option<&str>,
+    header_token: Option<&str>,
+) -> bool {
     let bearer = authorization
         .and_then(|a| a.strip_prefix("Bearer "))
         .map(str::trim);

@@ -2,9 +2,12 @@
 //! employees reply, assign, move, close and reopen; customers cannot), and what makes the
 //! emulator a test harness (accounts on demand, reset and snapshots, a controllable
 //! clock, scheduled actions, the notification outbox), offered as an HTTP JSON API under
-//! `/_emulator/` guarded by an admin token, and as subcommands.
+//! `/_emulator/` guarded by an admin token, and as subcommands; and the support console
+//! in the browser at `/_emulator/ui/` that drives it.
 
 pub mod accounts;
+pub mod console;
+pub mod events;
 pub mod http;
 pub mod outbox;
 pub mod scheduler;

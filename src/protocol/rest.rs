@@ -394,7 +394,7 @@ fn split_path(rest_path: &str) -> (Vec<String>, Format) {
 
 /// `%XX` escapes decoded (and `+` as a space in query strings); a `%` not followed by two
 /// hex digits stays as it is, and bytes that are not UTF-8 become U+FFFD.
-fn percent_decode(text: &str, plus_is_space: bool) -> String {
+pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     if !text.contains(['%', '+']) {
         return text.to_string();
     }

@@ -1,6 +1,7 @@
 //! The only place with SQL: connections, migrations, transactions, and the generic
 //! reading and writing of SoftLayer objects as rows of the table named after their type.
 
+pub mod console;
 pub mod dump;
 pub mod harness;
 mod query;
@@ -92,6 +93,9 @@ pub struct Store {
     path: Option<String>,
     /// Bumped as every write transaction begins and ends.
     writes: std::sync::atomic::AtomicU64,
+    /// Counts committed write transactions, for whoever watches the data change (the
+    /// console's live updates).
+    commits: tokio::sync::watch::Sender<u64>,
 }
 
 impl Store {
@@ -110,6 +114,7 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             path: (!in_memory).then(|| path.to_string()),
             writes: Default::default(),
+            commits: tokio::sync::watch::Sender::new(0),
         };
         let fresh = store.write(migrate)?;
         if fresh {
@@ -142,7 +147,15 @@ impl Store {
         // commit has already left behind.
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if out.is_ok() {
+            self.commits.send_modify(|n| *n += 1);
+        }
         out
+    }
+
+    /// Changes with every committed write transaction of this process.
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// A value that changes whenever the data may have changed: with every write

@@ -4,6 +4,7 @@
 
 mod common;
 mod conformance;
+mod console;
 mod filters;
 mod harness;
 mod lifecycle;

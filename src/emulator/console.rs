@@ -1,0 +1,461 @@
+//! The support console: its pages at `/_emulator/ui/` (plain HTML, CSS and JavaScript
+//! compiled into the binary) and the reads it makes, all behind the admin token:
+//!
+//! - `GET  /_emulator/queue?account=&status=&group=&employee=&awaiting=&q=&sort=&order=&page=&pageSize=`
+//!   tickets across all accounts with the total and the counts per status;
+//!   `employee=none` is the unassigned tickets, `sort` is `created`, `lastEdited` or
+//!   `priority`, `order` is `asc` or `desc`.
+//! - `GET  /_emulator/choices` the accounts, statuses, groups, employees and priorities.
+//! - `GET  /_emulator/tickets/{id}` the whole ticket: thread, files, devices, flags.
+//! - `GET  /_emulator/tickets/{id}/files/{fileId}` the file's bytes.
+//! - `POST /_emulator/session` (with the token) answers with a short-lived cookie that
+//!   opens `GET /_emulator/events` (see `events.rs`): `EventSource` cannot send an
+//!   `Authorization` header, and the token must never travel in a URL.
+//!
+//! Why pages get a strict Content-Security-Policy and why every reply says `no-store`:
+//! ticket text is written by whoever can open a ticket, and the console shows it to
+//! someone holding the admin token. The scripts insert values as text only; the policy
+//! is the second wall (no inline script, no inline style, nothing from elsewhere).
+
+use super::http::authorised;
+use crate::body::ReplyBody;
+use crate::server::Shared;
+use crate::store::console::{self, EmployeeFilter, QueueFilter, QueueOrder, QueueSort};
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The console's pages, as served from `/_emulator/ui/{name}`.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "",
+        "text/html; charset=utf-8",
+        include_str!("ui/index.html"),
+    ),
+    (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_str!("ui/console.css"),
+    ),
+    (
+        "api.js",
+        "text/javascript; charset=utf-8",
+        include_str!("ui/api.js"),
+    ),
+    (
+        "dom.js",
+        "text/javascript; charset=utf-8",
+        include_str!("ui/dom.js"),
+    ),
+    (
+        "queue.js",
+        "text/javascript; charset=utf-8",
+        include_str!("ui/queue.js"),
+    ),
+    (
+        "ticket.js",
+        "text/javascript; charset=utf-8",
+        include_str!("ui/ticket.js"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("ui/app.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_str!("ui/favicon.svg"),
+    ),
+];
+
+/// Scripts and styles from this origin only; images also from `blob:` (previews of
+/// attached files, fetched with the token); no frames, no plugins, no inline anything.
+pub const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' blob:; connect-src 'self'; form-action 'none'; base-uri 'none'; \
+     frame-ancestors 'none'";
+
+/// The cookie that opens the event stream, and how long a new one lasts.
+pub const SESSION_COOKIE: &str = "sl_console_events";
+const SESSION_TTL: Duration = Duration::from_secs(600);
+
+/// Event-stream sessions handed out by `POST /_emulator/session`.
+#[derive(Default)]
+pub struct Sessions {
+    open: Mutex<HashMap<String, Instant>>,
+}
+
+impl Sessions {
+    /// A new session id, valid for [`SESSION_TTL`].
+    fn open(&self) -> String {
+        let id = super::random_hex(32);
+        let now = Instant::now();
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|_, until| *until > now);
+        open.insert(id.clone(), now + SESSION_TTL);
+        id
+    }
+
+    /// Whether a `Cookie` header carries a session that has not expired.
+    pub fn admits(&self, cookie_header: Option<&str>) -> bool {
+        let Some(id) = cookie_header.and_then(session_in) else {
+            return false;
+        };
+        let open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.get(id).is_some_and(|until| *until > Instant::now())
+    }
+}
+
+fn session_in(cookie_header: &str) -> Option<&str> {
+    cookie_header.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == SESSION_COOKIE).then_some(value)
+    })
+}
+
+/// Whether a path under `/_emulator/` is the console's.
+pub fn owns(method: &Method, path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["ui", ..] => true,
+        ["session"] | ["events"] => true,
+        ["queue"] | ["choices"] | ["tickets", _] | ["tickets", _, "files", _] => {
+            method == Method::GET || method == Method::HEAD
+        }
+        _ => false,
+    }
+}
+
+/// Answers a console path under `/_emulator/`.
+pub async fn serve(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    path: String,
+) -> Response<ReplyBody> {
+    let bearer = header(&req, "authorization");
+    let token_header = header(&req, "x-emulator-token");
+    let with_token = authorised(
+        &shared.admin_token,
+        bearer.as_deref(),
+        token_header.as_deref(),
+    );
+    if let Some(asset) = path.strip_prefix("ui") {
+        return page(asset);
+    }
+    if path == "events" {
+        let cookie = header(&req, "cookie");
+        if !with_token && !shared.console_sessions.admits(cookie.as_deref()) {
+            return unauthorised();
+        }
+        return super::events::stream(shared);
+    }
+    if !with_token {
+        return unauthorised();
+    }
+    if path == "session" {
+        if req.method() != Method::POST {
+            return json_reply(
+                StatusCode::METHOD_NOT_ALLOWED,
+                json!({"error": "POST the token to open a session"}),
+            );
+        }
+        let id = shared.console_sessions.open();
+        let mut r = json_reply(StatusCode::OK, json!({"expiresIn": SESSION_TTL.as_secs()}));
+        let cookie = format!(
+            "{SESSION_COOKIE}={id}; Path=/_emulator/events; HttpOnly; SameSite=Strict; Max-Age={}",
+            SESSION_TTL.as_secs()
+        );
+        if let Ok(v) = HeaderValue::try_from(cookie) {
+            r.headers_mut().insert(hyper::header::SET_COOKIE, v);
+        }
+        return r;
+    }
+    let query = req.uri().query().unwrap_or_default().to_string();
+    let answer = tokio::task::spawn_blocking(move || read(&shared, &path, &query)).await;
+    answer.unwrap_or_else(|e| {
+        tracing::error!("console read panicked: {e}");
+        json_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": "internal error"}),
+        )
+    })
+}
+
+fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The JSON reads, on the blocking pool.
+fn read(shared: &Shared, path: &str, query: &str) -> Response<ReplyBody> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let store_error = |e: crate::store::StoreError| {
+        json_reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"error": e.to_string()}),
+        )
+    };
+    match segments.as_slice() {
+        ["queue"] => {
+            let (filter, order) = match queue_request(query) {
+                Ok(q) => q,
+                Err(message) => {
+                    return json_reply(StatusCode::BAD_REQUEST, json!({"error": message}));
+                }
+            };
+            match shared
+                .store
+                .read(|conn| console::queue(conn, &filter, &order))
+            {
+                Ok(page) => json_reply(StatusCode::OK, json!(page)),
+                Err(e) => store_error(e),
+            }
+        }
+        ["choices"] => match shared.store.read(console::filter_choices) {
+            Ok(choices) => json_reply(StatusCode::OK, json!(choices)),
+            Err(e) => store_error(e),
+        },
+        ["tickets", id] => {
+            let Ok(id) = id.parse::<i64>() else {
+                return not_found(format!("'{id}' is not a ticket id"));
+            };
+            match shared.store.read(|conn| console::ticket_detail(conn, id)) {
+                Ok(Some(detail)) => json_reply(StatusCode::OK, json!(detail)),
+                Ok(None) => not_found(format!("ticket {id} does not exist")),
+                Err(e) => store_error(e),
+            }
+        }
+        ["tickets", ticket, "files", file] => {
+            let (Ok(ticket), Ok(file)) = (ticket.parse::<i64>(), file.parse::<i64>()) else {
+                return not_found("no such file".to_string());
+            };
+            match shared
+                .store
+                .read(|conn| console::attached_file(conn, ticket, file))
+            {
+                Ok(Some((name, content))) => file_reply(&name, content),
+                Ok(None) => not_found(format!("ticket {ticket} has no file {file}")),
+                Err(e) => store_error(e),
+            }
+        }
+        _ => not_found(format!("unknown console endpoint /_emulator/{path}")),
+    }
+}
+
+/// The queue's filter and order from a query string.
+pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
+    let mut filter = QueueFilter::default();
+    let mut order = QueueOrder::default();
+    let number = |key: &str, value: &str| {
+        value
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{key} must be a number, not '{value}'"))
+    };
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = crate::protocol::rest::percent_decode(value, true);
+        if value.trim().is_empty() {
+            continue;
+        }
+        match key {
+            "account" => filter.account = Some(number(key, &value)?),
+            "status" => filter.status = Some(number(key, &value)?),
+            "group" => filter.group = Some(number(key, &value)?),
+            "employee" if value == "none" => filter.employee = Some(EmployeeFilter::Unassigned),
+            "employee" => filter.employee = Some(EmployeeFilter::Id(number(key, &value)?)),
+            "awaiting" => {
+                filter.awaiting_customer = Some(match value.as_str() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" => false,
+                    other => return Err(format!("awaiting must be true or false, not '{other}'")),
+                })
+            }
+            "q" => filter.text = Some(value),
+            "sort" => {
+                order.sort = match value.as_str() {
+                    "created" => QueueSort::Created,
+                    "lastEdited" => QueueSort::LastEdited,
+                    "priority" => QueueSort::Priority,
+                    other => {
+                        return Err(format!(
+                            "sort must be created, lastEdited or priority, not '{other}'"
+                        ));
+                    }
+                }
+            }
+            "order" => {
+                order.descending = match value.as_str() {
+                    "desc" => true,
+                    "asc" => false,
+                    other => return Err(format!("order must be asc or desc, not '{other}'")),
+                }
+            }
+            "page" => order.page = number(key, &value)?.clamp(0, u32::MAX as i64) as u32,
+            "pageSize" => {
+                order.page_size =
+                    number(key, &value)?.clamp(1, console::MAX_PAGE_SIZE as i64) as u32
+            }
+            other => return Err(format!("unknown queue parameter '{other}'")),
+        }
+    }
+    Ok((filter, order))
+}
+
+/// A console page or script; `asset` is what follows `/_emulator/ui`.
+fn page(asset: &str) -> Response<ReplyBody> {
+    // `/_emulator/ui` without the slash: the pages' relative links need it.
+    if asset.is_empty() {
+        let mut r = Response::new(ReplyBody::whole(Bytes::new()));
+        *r.status_mut() = StatusCode::PERMANENT_REDIRECT;
+        r.headers_mut().insert(
+            hyper::header::LOCATION,
+            HeaderValue::from_static("/_emulator/ui/"),
+        );
+        return r;
+    }
+    let name = asset.trim_start_matches('/');
+    let Some((_, content_type, text)) = ASSETS.iter().find(|(n, _, _)| *n == name) else {
+        return not_found(format!("no console file '{name}'"));
+    };
+    let mut r = Response::new(ReplyBody::whole(Bytes::from_static(text.as_bytes())));
+    let headers = r.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+    protective_headers(headers);
+    r
+}
+
+fn protective_headers(headers: &mut hyper::HeaderMap) {
+    headers.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert(
+        hyper::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+}
+
+/// The content type a file is served with, by its extension. Only types a browser shows
+/// without running anything are named; everything else is a download.
+fn file_type(name: &str) -> &'static str {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match extension.as_deref() {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("bmp") => "image/bmp",
+        Some("txt" | "log" | "csv" | "conf" | "cfg" | "ini" | "json" | "xml" | "yaml" | "yml") => {
+            "text/plain; charset=utf-8"
+        }
+        Some("pdf") => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+fn file_reply(name: &str, content: Vec<u8>) -> Response<ReplyBody> {
+    let mut r = Response::new(ReplyBody::whole(content));
+    let headers = r.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(file_type(name)));
+    // A file opened directly must not run as a page of this origin.
+    headers.insert(
+        "content-security-policy",
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::try_from(format!("attachment; filename=\"{ascii}\"")) {
+        headers.insert(hyper::header::CONTENT_DISPOSITION, v);
+    }
+    protective_headers(headers);
+    r
+}
+
+pub(super) fn json_reply(status: StatusCode, body: serde_json::Value) -> Response<ReplyBody> {
+    let mut r = Response::new(ReplyBody::whole(body.to_string().into_bytes()));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    protective_headers(r.headers_mut());
+    r
+}
+
+fn not_found(message: String) -> Response<ReplyBody> {
+    json_reply(StatusCode::NOT_FOUND, json!({ "error": message }))
+}
+
+fn unauthorised() -> Response<ReplyBody> {
+    json_reply(
+        StatusCode::UNAUTHORIZED,
+        json!({"error": "The console needs the admin token printed at start (Authorization: Bearer TOKEN)."}),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_parameters_become_a_filter() {
+        let (filter, order) =
+            queue_request("account=1001&status=1002&employee=none&awaiting=true&q=disk+bay%202&sort=priority&order=asc&page=2&pageSize=500")
+                .unwrap();
+        assert_eq!(filter.account, Some(1001));
+        assert_eq!(filter.status, Some(1002));
+        assert_eq!(filter.employee, Some(EmployeeFilter::Unassigned));
+        assert_eq!(filter.awaiting_customer, Some(true));
+        assert_eq!(filter.text.as_deref(), Some("disk bay 2"));
+        assert_eq!(order.sort, QueueSort::Priority);
+        assert!(!order.descending);
+        assert_eq!(order.page, 2);
+        assert_eq!(order.page_size, console::MAX_PAGE_SIZE);
+        assert!(queue_request("status=open").is_err());
+        assert!(queue_request("sort=title").is_err());
+        assert!(queue_request("bogus=1").is_err());
+        // Empty values are no filter (an unset <select>).
+        assert_eq!(
+            queue_request("account=&q=").unwrap().0,
+            QueueFilter::default()
+        );
+    }
+
+    #[test]
+    fn session_cookie_is_found_among_others() {
+        assert_eq!(session_in("a=1; sl_console_events=abc; b=2"), Some("abc"));
+        assert_eq!(session_in("a=1"), None);
+        let sessions = Sessions::default();
+        let id = sessions.open();
+        assert!(sessions.admits(Some(&format!("{SESSION_COOKIE}={id}"))));
+        assert!(!sessions.admits(Some(&format!("{SESSION_COOKIE}=x{id}"))));
+        assert!(!sessions.admits(None));
+    }
+
+    #[test]
+    fn files_that_could_run_are_downloads() {
+        assert_eq!(file_type("shot.PNG"), "image/png");
+        assert_eq!(file_type("notes.txt"), "text/plain; charset=utf-8");
+        assert_eq!(file_type("page.html"), "application/octet-stream");
+        assert_eq!(file_type("image.svg"), "application/octet-stream");
+    }
+}

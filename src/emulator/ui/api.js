@@ -1,0 +1,89 @@
+// The control API under /_emulator/, with the admin token from this tab's sessionStorage
+// in an Authorization header: never in a URL, never written to the console log.
+
+const TOKEN_KEY = 'softlayerEmulatorAdminToken';
+
+/** The server refused the token (or there is none). */
+export class Unauthorised extends Error {}
+
+/** The server answered with an error; `message` is its explanation. */
+export class ApiError extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export const token = () => sessionStorage.getItem(TOKEN_KEY);
+export const keepToken = (value) => sessionStorage.setItem(TOKEN_KEY, value);
+export const forgetToken = () => sessionStorage.removeItem(TOKEN_KEY);
+
+async function request(method, path, body) {
+  const current = token();
+  if (!current) throw new Unauthorised('No token');
+  const headers = { Authorization: `Bearer ${current}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(`/_emulator/${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    cache: 'no-store',
+    credentials: 'same-origin',
+  });
+  if (response.status === 401) throw new Unauthorised('The token was not accepted');
+  if (!response.ok) {
+    const text = await response.text();
+    let message = text || response.statusText;
+    try {
+      message = JSON.parse(text).error || message;
+    } catch {
+      // not JSON: the text itself explains
+    }
+    throw new ApiError(message, response.status);
+  }
+  return response;
+}
+
+export const get = async (path) => (await request('GET', path)).json();
+export const post = async (path, body = {}) => (await request('POST', path, body)).json();
+export const getBlob = async (path) => (await request('GET', path)).blob();
+
+/**
+ * Calls `onChange` whenever the server says the data changed, from its event stream.
+ * The stream opens with a short-lived cookie that a POST with the token hands out,
+ * since EventSource cannot send headers. `onState` hears 'live', 'reconnecting' and
+ * 'unauthorised'. Returns a function that stops listening.
+ */
+export function listen(onChange, onState) {
+  let source = null;
+  let retry = null;
+  let stopped = false;
+  async function open() {
+    retry = null;
+    try {
+      await request('POST', 'session');
+    } catch (e) {
+      if (e instanceof Unauthorised) return onState('unauthorised');
+      onState('reconnecting');
+      retry = setTimeout(open, 3000);
+      return;
+    }
+    if (stopped) return;
+    source = new EventSource('/_emulator/events');
+    source.addEventListener('ready', () => onState('live'));
+    source.addEventListener('change', () => onChange());
+    source.addEventListener('error', () => {
+      // Reopen through a new session: the cookie may have expired, or the token changed.
+      source.close();
+      if (stopped) return;
+      onState('reconnecting');
+      retry = setTimeout(open, 2000);
+    });
+  }
+  open();
+  return () => {
+    stopped = true;
+    if (source) source.close();
+    if (retry) clearTimeout(retry);
+  };
+}

@@ -1,0 +1,124 @@
+// The console's shell: sign-in, the two views (#/ queue, #/ticket/ID), and live updates.
+// Without a token the server answers 401 and the console shows only the sign-in form.
+
+import { get, listen, token, keepToken, forgetToken, Unauthorised } from './api.js';
+import { $ } from './dom.js';
+import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
+import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
+
+const VIEWS = ['sign-in', 'queue', 'ticket'];
+let view = null;
+let stopListening = null;
+let wasLive = false;
+
+function show(name) {
+  view = name;
+  $('loading').hidden = true;
+  for (const v of VIEWS) $(v).hidden = v !== name;
+  $('sign-out').hidden = name === 'sign-in';
+}
+
+/** Leaves every view with data behind and asks for the token. */
+function signIn(message = '') {
+  if (stopListening) stopListening();
+  stopListening = null;
+  forgetToken();
+  // Nothing read with the old token stays on the page.
+  for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview']) {
+    $(id).replaceChildren();
+  }
+  $('live').textContent = '';
+  show('sign-in');
+  $('sign-in-error').textContent = message;
+  $('token').focus();
+}
+
+/** Anything that failed: a refused token goes back to sign-in; the rest shows inline. */
+function failed(error) {
+  if (error instanceof Unauthorised) return signIn('The token was not accepted. Enter the admin token the server printed at start.');
+  const target = view === 'ticket' ? 'ticket-error' : 'queue-error';
+  $(target).textContent = `Could not load: ${error.message}`;
+}
+
+async function route() {
+  const hash = location.hash || '#/';
+  // In-page links ("Skip to content") keep the view; on a fresh load they mean the queue.
+  if (!hash.startsWith('#/') && view !== null && view !== 'sign-in') return;
+  const ticket = hash.match(/^#\/ticket\/(\d+)$/);
+  try {
+    if (ticket) {
+      show('ticket');
+      await showTicket(Number(ticket[1]));
+    } else {
+      show('queue');
+      document.title = 'Queue · Support console';
+      await showQueue(hash.slice(hash.indexOf('?') + 1 || hash.length));
+    }
+  } catch (e) {
+    failed(e);
+  }
+}
+
+/** Reloads what is shown; change events come in bursts, so at most every 250 ms. */
+let pending = null;
+function changed() {
+  if (pending) return;
+  pending = setTimeout(() => {
+    pending = null;
+    const refresh = view === 'ticket' ? refreshTicket : view === 'queue' ? refreshQueue : null;
+    if (refresh) refresh().catch(failed);
+  }, 250);
+}
+
+function liveState(state) {
+  const live = $('live');
+  if (state === 'unauthorised') return signIn('The token was not accepted.');
+  if (state === 'live') {
+    live.textContent = 'Live';
+    // Whatever changed while the stream was down.
+    if (wasLive) changed();
+    wasLive = true;
+  } else {
+    live.textContent = 'Reconnecting…';
+  }
+  live.dataset.state = state;
+}
+
+/** With a token: check it, fill the choices, start listening, show the address's view. */
+async function start() {
+  let choices;
+  try {
+    choices = await get('choices');
+  } catch (e) {
+    if (e instanceof Unauthorised) return signIn(token() ? 'The token was not accepted.' : '');
+    throw e;
+  }
+  setQueueChoices(choices);
+  setTicketChoices(choices);
+  wasLive = false;
+  stopListening = listen(changed, liveState);
+  await route();
+}
+
+function init() {
+  initQueue();
+  initTicket(failed);
+  $('sign-in-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = $('token').value.trim();
+    if (!value) {
+      $('sign-in-error').textContent = 'Enter the admin token.';
+      return;
+    }
+    keepToken(value);
+    $('token').value = '';
+    start().catch(failed);
+  });
+  $('sign-out').addEventListener('click', () => signIn());
+  window.addEventListener('hashchange', () => {
+    if (view !== 'sign-in') route();
+  });
+  start().catch(failed);
+}
+
+init();

@@ -1,0 +1,56 @@
+// Building the page from data. Ticket text is written by whoever opened the ticket, so
+// values only ever become text nodes or attribute values: nothing here parses HTML.
+
+/** An element with attributes, event handlers and children (strings become text). */
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'text') node.textContent = String(value);
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(node, children);
+  return node;
+}
+
+function append(node, children) {
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replaces every child of `node`. */
+export function fill(node, ...children) {
+  node.replaceChildren();
+  append(node, children);
+  return node;
+}
+
+export const $ = (id) => document.getElementById(id);
+
+/** A date as the person reads it, with the exact value in `datetime`. */
+export function when(iso) {
+  if (!iso) return el('span', { class: 'muted', text: '—' });
+  const date = new Date(iso);
+  const shown = Number.isNaN(date.getTime())
+    ? iso
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return el('time', { datetime: iso, title: iso, text: shown });
+}
+
+/** Fills a <select> with choices, keeping its first `keep` options and its value. */
+export function choose(select, choices, keep = 0) {
+  const value = select.value;
+  while (select.options.length > keep) select.remove(keep);
+  for (const c of choices) select.append(el('option', { value: c.id, text: c.name }));
+  if ([...select.options].some((o) => o.value === value)) select.value = value;
+}
+
+/** Shows what an action did, or why it failed, next to it. */
+export function outcome(node, text, failed = false) {
+  node.textContent = text;
+  node.classList.toggle('error', failed);
+  node.setAttribute('role', failed ? 'alert' : 'status');
+}

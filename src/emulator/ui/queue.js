@@ -1,0 +1,138 @@
+// The queue: tickets across every account, filtered, sorted and paged by the server.
+// The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
+
+import { get } from './api.js';
+import { $, el, fill, when, choose } from './dom.js';
+
+const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
+const PAGE_SIZE = 25;
+
+let params = new URLSearchParams();
+
+/** The queue's filters as the address holds them. */
+export function showQueue(query) {
+  params = new URLSearchParams(query);
+  const form = $('filters');
+  for (const name of FILTERS) {
+    const field = form.elements[name];
+    field.value = params.get(name) ?? (name === 'sort' ? 'created' : name === 'order' ? 'desc' : '');
+  }
+  return refreshQueue();
+}
+
+/** Fills the filter choices (accounts, groups, employees). */
+export function setQueueChoices(choices) {
+  choose($('f-account'), choices.accounts, 1);
+  choose($('f-group'), choices.groups, 1);
+  choose($('f-employee'), choices.employees, 2);
+}
+
+/** The address of the queue with `next` as its filters (empty ones left out). */
+const hashOf = (next) => `#/?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`;
+
+function go(next) {
+  location.hash = hashOf(next);
+}
+
+/** Wires the filter form, the status tabs and the pager once. */
+export function initQueue() {
+  const form = $('filters');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const name of FILTERS) next.set(name, form.elements[name].value.trim());
+    if (params.get('status')) next.set('status', params.get('status'));
+    go(next);
+  });
+  form.addEventListener('reset', (event) => {
+    event.preventDefault();
+    go(new URLSearchParams());
+  });
+  // Choosing from a list applies at once; the search box applies on Enter or Search.
+  for (const select of form.querySelectorAll('select')) {
+    select.addEventListener('change', () => form.requestSubmit());
+  }
+  $('page-prev').addEventListener('click', () => turn(-1));
+  $('page-next').addEventListener('click', () => turn(1));
+}
+
+function turn(by) {
+  const next = new URLSearchParams(params);
+  next.set('page', String(Math.max(0, Number(params.get('page') || 0) + by)));
+  go(next);
+}
+
+/** Reloads the rows and counts for the current filters (also on every change event). */
+export async function refreshQueue() {
+  const query = new URLSearchParams(params);
+  query.set('pageSize', String(PAGE_SIZE));
+  const page = await get(`queue?${query}`);
+  renderTabs(page.counts);
+  renderRows(page.tickets);
+  renderPager(page);
+  $('queue-error').textContent = '';
+}
+
+function renderTabs(counts) {
+  const current = params.get('status') || '';
+  const all = counts.reduce((sum, c) => sum + c.count, 0);
+  const tab = (status, label, count) => {
+    const next = new URLSearchParams(params);
+    next.set('status', status);
+    next.delete('page');
+    return el(
+      'a',
+      {
+        href: hashOf(next),
+        class: 'tab',
+        'aria-current': status === current ? 'page' : null,
+        'data-status': status || 'all',
+      },
+      `${label} `,
+      el('span', { class: 'count', text: count }),
+    );
+  };
+  fill(
+    $('status-tabs'),
+    tab('', 'All', all),
+    counts.map((c) => tab(String(c.statusId), c.statusName, c.count)),
+  );
+}
+
+function priorityLabel(ticket) {
+  if (!ticket.priority) return '—';
+  return (ticket.priorityName || `Severity ${ticket.priority}`).split(' - ')[0];
+}
+
+function renderRows(tickets) {
+  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
+  const rows = tickets.map((t) =>
+    el(
+      'tr',
+      { 'data-ticket': t.id },
+      cell('Ticket', el('a', { href: `#/ticket/${t.id}`, text: `#${t.id}` })),
+      cell('Title', el('a', { href: `#/ticket/${t.id}`, class: 'title', text: t.title || '(no title)' })),
+      cell('Account', t.accountName || `Account ${t.accountId}`),
+      cell('Status', el('span', { class: `badge status-${t.statusId}`, text: t.statusName || t.statusId })),
+      cell('Priority', el('span', { title: t.priorityName || null, text: priorityLabel(t) })),
+      cell('Group', t.groupName || '—'),
+      cell('Assigned', t.assignedEmployeeName || 'Unassigned'),
+      cell('Waiting on customer', t.awaitingUserResponse ? 'Yes' : 'No'),
+      cell('Last edited', when(t.lastEditDate || t.createDate)),
+    ),
+  );
+  if (rows.length === 0) {
+    rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty', text: 'No tickets match these filters.' })));
+  }
+  fill($('queue-rows'), rows);
+}
+
+function renderPager(page) {
+  const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+  const first = page.total === 0 ? 0 : page.page * page.pageSize + 1;
+  const last = Math.min(page.total, (page.page + 1) * page.pageSize);
+  $('page-info').textContent = `Page ${page.page + 1} of ${pages} · tickets ${first}–${last} of ${page.total}`;
+  $('queue-caption').textContent = `${page.total} ticket${page.total === 1 ? '' : 's'}`;
+  $('page-prev').disabled = page.page === 0;
+  $('page-next').disabled = page.page + 1 >= pages;
+}

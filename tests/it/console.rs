@@ -1,0 +1,694 @@
+//! The support console (README "The support console", issue 13): its API under
+//! `/_emulator/` over plain HTTP, and the pages in a real browser — Debian's chromium
+//! driven by playwright-core (tests/clients/browser/console.js), with slcli acting as
+//! the customer in between:
+//!
+//! 1. slcli creates a ticket and uploads a file to it;
+//! 2. the console finds it by a word of its body;
+//! 3. it replies as an employee, awaiting the customer;
+//! 4. `slcli ticket detail` shows the reply;
+//! 5. a customer update from slcli appears in the open page without a reload;
+//! 6. the console closes the ticket and `slcli ticket list --closed` shows it closed.
+//!
+//! Also: a ticket whose body is markup renders as that text and opens no dialog; without
+//! the token the API answers 401 and the page shows only the sign-in form. Screenshots go
+//! to `target/console-screenshots/` on every run.
+//!
+//! The browser and playwright-core come from ./scripts/test.sh (apt-get chromium; npm
+//! playwright-core into the folder named by SL_TEST_NODE_MODULES). Missing, the test
+//! fails; it is never skipped.
+
+use crate::common;
+
+use base64::Engine as _;
+use common::*;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const HINT: &str = "run the tests with ./scripts/test.sh, which installs Debian's chromium \
+                    and playwright-core (into SL_TEST_NODE_MODULES)";
+/// One browser step (a page load, a search, an action) takes well under this.
+const STEP_TIMEOUT: Duration = Duration::from_secs(90);
+const SCREENSHOTS: [&str; 4] = [
+    "queue.png",
+    "ticket.png",
+    "ticket-phone.png",
+    "queue-phone.png",
+];
+const XSS_BODY: &str = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+
+fn bearer(server: &Server) -> String {
+    format!("Bearer {}", admin_token(server))
+}
+
+fn get(server: &Server, path: &str, headers: &[(&str, &str)]) -> HttpResponse {
+    http_request(server.addr(), "GET", path, headers, b"", HTTP_TIMEOUT)
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+fn get_json(server: &Server, path: &str) -> Value {
+    let auth = bearer(server);
+    let resp = get(server, path, &[("Authorization", &auth)]);
+    assert_eq!(resp.status, 200, "GET {path}\n{}", resp.describe());
+    serde_json::from_slice(&resp.body).expect("console API answers JSON")
+}
+
+fn queue_ids(page: &Value) -> Vec<i64> {
+    page["tickets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tickets in {page}"))
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn count_of(page: &Value, status: &str) -> u64 {
+    page["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["statusName"] == status)
+        .and_then(|c| c["count"].as_u64())
+        .unwrap_or_else(|| panic!("no count for {status} in {page}"))
+}
+
+#[test]
+fn console_api_answers_only_with_the_token() {
+    let server = Server::start();
+    for path in [
+        "/_emulator/queue",
+        "/_emulator/choices",
+        "/_emulator/tickets/160000001",
+        "/_emulator/tickets/160000001/files/1",
+        "/_emulator/events",
+    ] {
+        for headers in [
+            &[][..],
+            &[("Authorization", "Bearer wrong")][..],
+            &[("Cookie", "sl_console_events=guess")][..],
+        ] {
+            let resp = get(&server, path, headers);
+            assert_eq!(
+                resp.status,
+                401,
+                "GET {path} {headers:?}\n{}",
+                resp.describe()
+            );
+            assert!(
+                !resp.text().contains("Hardware Issue"),
+                "{}",
+                resp.describe()
+            );
+        }
+    }
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/session",
+        &[],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 401, "{}", resp.describe());
+    assert!(resp.header("set-cookie").is_none(), "{}", resp.describe());
+
+    // The pages themselves hold no data and load without the token, under a strict policy.
+    for path in [
+        "/_emulator/ui/",
+        "/_emulator/ui/app.js",
+        "/_emulator/ui/console.css",
+    ] {
+        let resp = get(&server, path, &[]);
+        assert_eq!(resp.status, 200, "{path}\n{}", resp.describe());
+        let csp = resp.header("content-security-policy").unwrap_or_default();
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{csp}"
+        );
+        assert_eq!(resp.header("x-content-type-options"), Some("nosniff"));
+    }
+    let html = get(&server, "/_emulator/ui/", &[]).text();
+    assert!(
+        !html.contains("<script>") && !html.contains("style=") && !html.contains("<style"),
+        "the page must have no inline script or style:\n{html}"
+    );
+    let resp = get(&server, "/_emulator/ui", &[]);
+    assert_eq!(resp.status, 308);
+    assert_eq!(resp.header("location"), Some("/_emulator/ui/"));
+    assert_eq!(get(&server, "/_emulator/ui/nothing.js", &[]).status, 404);
+}
+
+#[test]
+fn queue_filters_sorts_pages_and_counts() {
+    let server = Server::start();
+    // Seed: 160000001 Open (Demo, priority 2, Support), 160000002 Assigned (Demo, 3),
+    // 160000003 Closed (Demo, 4, Billing), 160000101 Open (Other, 3).
+    let all = get_json(&server, "/_emulator/queue");
+    assert_eq!(all["total"], 4, "{all}");
+    assert_eq!(count_of(&all, "Open"), 2);
+    assert_eq!(count_of(&all, "Closed"), 1);
+    assert_eq!(count_of(&all, "Assigned"), 1);
+
+    let demo_open = get_json(&server, "/_emulator/queue?account=1001&status=1001");
+    assert_eq!(queue_ids(&demo_open), vec![160000001], "{demo_open}");
+    // The counts ignore the status filter: they are the tabs to pick one from.
+    assert_eq!(count_of(&demo_open, "Closed"), 1, "{demo_open}");
+    assert_eq!(count_of(&demo_open, "Open"), 1, "{demo_open}");
+
+    // Free text matches titles and every update, ignoring case.
+    let by_update = get_json(&server, "/_emulator/queue?q=SMARTCTL");
+    assert_eq!(queue_ids(&by_update), vec![160000001], "{by_update}");
+    let by_title = get_json(&server, "/_emulator/queue?q=billing+question");
+    assert_eq!(queue_ids(&by_title), vec![160000003], "{by_title}");
+    let literal = get_json(&server, "/_emulator/queue?q=%25");
+    assert_eq!(literal["total"], 0, "'%' is matched literally: {literal}");
+
+    // Severity 1 first when sorting by priority; ties by id.
+    let by_priority = get_json(&server, "/_emulator/queue?sort=priority&order=desc");
+    assert_eq!(
+        queue_ids(&by_priority),
+        vec![160000001, 160000101, 160000002, 160000003],
+        "{by_priority}"
+    );
+    let page = get_json(
+        &server,
+        "/_emulator/queue?sort=priority&order=desc&page=1&pageSize=3",
+    );
+    assert_eq!(queue_ids(&page), vec![160000003], "{page}");
+    assert_eq!(page["total"], 4);
+
+    // The support desk's state: assigned employee, waiting on the customer, group.
+    support(
+        &server,
+        160000101,
+        "assign",
+        r#"{"employee":"sl-support-amartin"}"#,
+    );
+    reply_as(&server, 160000001, "sl-support-jdoe", "Which bay?", true);
+    support(&server, 160000001, "group", r#"{"group":"Storage"}"#);
+    let held = get_json(&server, "/_emulator/queue?employee=302");
+    assert_eq!(queue_ids(&held), vec![160000101], "{held}");
+    assert_eq!(held["tickets"][0]["assignedEmployeeName"], "Ana M.");
+    let nobody = get_json(
+        &server,
+        "/_emulator/queue?employee=none&sort=created&order=asc",
+    );
+    assert_eq!(
+        queue_ids(&nobody),
+        vec![160000003, 160000002, 160000001],
+        "{nobody}"
+    );
+    let waiting = get_json(&server, "/_emulator/queue?awaiting=true");
+    assert_eq!(queue_ids(&waiting), vec![160000001], "{waiting}");
+    let storage = get_json(&server, "/_emulator/queue?group=7");
+    assert_eq!(queue_ids(&storage), vec![160000001], "{storage}");
+    // Last edited: the employee's reply makes 160000001 the most recent.
+    let edited = get_json(&server, "/_emulator/queue?sort=lastEdited");
+    assert_eq!(queue_ids(&edited)[0], 160000001, "{edited}");
+
+    let auth = bearer(&server);
+    for bad in [
+        "status=open",
+        "sort=title",
+        "order=up",
+        "awaiting=maybe",
+        "colour=red",
+    ] {
+        let resp = get(
+            &server,
+            &format!("/_emulator/queue?{bad}"),
+            &[("Authorization", &auth)],
+        );
+        assert_eq!(resp.status, 400, "{bad}\n{}", resp.describe());
+        assert!(resp.text().contains("error"), "{}", resp.describe());
+    }
+}
+
+#[test]
+fn ticket_detail_has_thread_files_devices_and_flags() {
+    let server = Server::start();
+    reply_as(&server, 160000001, "sl-support-amartin", "On it.", false);
+    let content = b"\x89PNG\r\n\x1a\nnot really a png";
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+            .auth(&DEMO)
+            .id(160000001)
+            .arg(xstruct(&[
+                ("filename", xstr("shot.png")),
+                (
+                    "data",
+                    XVal::Base64(base64::engine::general_purpose::STANDARD.encode(content)),
+                ),
+            ])),
+    );
+    let file_id = reply.ok().member("id").int();
+    let t = get_json(&server, "/_emulator/tickets/160000001");
+    assert_eq!(t["title"], "Hardware Issue");
+    assert_eq!(t["accountName"], "Demo Company");
+    assert_eq!(t["statusName"], "Open");
+    assert_eq!(t["administrative"], false);
+    let updates = t["updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 4, "{t:#}");
+    assert_eq!(updates[0]["editorType"], "USER");
+    assert_eq!(updates[0]["editorName"], "Dana Demo");
+    assert_eq!(updates[3]["editorType"], "EMPLOYEE");
+    assert_eq!(updates[3]["editorName"], "Ana M.");
+    assert_eq!(updates[3]["entry"], "On it.");
+    assert_eq!(t["hardware"][0]["id"], 8001, "{t:#}");
+    assert_eq!(t["files"][0]["fileName"], "shot.png", "{t:#}");
+
+    let auth = bearer(&server);
+    let path = format!("/_emulator/tickets/160000001/files/{file_id}");
+    let file = get(&server, &path, &[("Authorization", &auth)]);
+    assert_eq!(file.status, 200, "{}", file.describe());
+    assert_eq!(file.body, content);
+    assert_eq!(file.header("content-type"), Some("image/png"));
+    assert!(
+        file.header("content-security-policy")
+            .unwrap_or_default()
+            .contains("sandbox")
+    );
+    // A file is reached only through its own ticket.
+    let wrong = get(
+        &server,
+        &format!("/_emulator/tickets/160000002/files/{file_id}"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(wrong.status, 404, "{}", wrong.describe());
+    let missing = get(
+        &server,
+        "/_emulator/tickets/42",
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(missing.status, 404, "{}", missing.describe());
+}
+
+/// Reads a server-sent event stream until `want` appears (bounded).
+fn read_until(stream: &mut TcpStream, seen: &mut String, want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut buf = [0u8; 4096];
+    while !seen.contains(want) {
+        assert!(
+            Instant::now() < deadline,
+            "no {want:?} in the stream:\n{seen}"
+        );
+        match stream.read(&mut buf) {
+            Ok(0) => panic!("the event stream ended:\n{seen}"),
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(e) => panic!("reading the event stream: {e}"),
+        }
+    }
+}
+
+#[test]
+fn event_stream_opens_with_the_session_cookie_and_tells_of_every_write() {
+    let server = Server::start();
+    let auth = bearer(&server);
+    let session = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/session",
+        &[("Authorization", &auth)],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(session.status, 200, "{}", session.describe());
+    let cookie = session
+        .header("set-cookie")
+        .expect("a session cookie")
+        .to_string();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/_emulator/events"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(
+        !cookie.contains(&admin_token(&server)),
+        "the cookie is not the token: {cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap();
+
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /_emulator/events HTTP/1.1\r\nHost: localhost\r\nCookie: {pair}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "event: ready");
+    assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
+    assert!(
+        seen.to_ascii_lowercase()
+            .contains("content-type: text/event-stream"),
+        "{seen}"
+    );
+
+    // A customer's write through the SoftLayer API…
+    seen.clear();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .id(160000001)
+            .arg(xstruct(&[("entry", xstr("Any news?"))])),
+    );
+    reply.ok();
+    read_until(&mut stream, &mut seen, "event: change");
+    // …and a support-desk action.
+    seen.clear();
+    support(&server, 160000001, "close", "{}");
+    read_until(&mut stream, &mut seen, "event: change");
+    // The events say only that something changed.
+    assert!(
+        !seen.contains("Any news") && !seen.contains("Hardware"),
+        "{seen}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The browser
+// ---------------------------------------------------------------------------
+
+/// The console script running in chromium, reporting one JSON line per step.
+struct Browser {
+    child: Child,
+    stdin: ChildStdin,
+    steps: mpsc::Receiver<String>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    seen: Vec<String>,
+}
+
+impl Browser {
+    fn start(server: &Server, env: &[(&str, String)]) -> Browser {
+        let modules = match std::env::var_os("SL_TEST_NODE_MODULES") {
+            Some(m) if !m.is_empty() => PathBuf::from(m),
+            _ => panic!("SL_TEST_NODE_MODULES is not set: {HINT}"),
+        };
+        assert!(
+            modules.join("playwright-core/package.json").is_file(),
+            "SL_TEST_NODE_MODULES={} has no playwright-core: {HINT}",
+            modules.display()
+        );
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        assert!(
+            Path::new(&chromium).is_file(),
+            "no browser at {chromium}: {HINT}"
+        );
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/browser/console.js");
+        let mut cmd = Command::new("node");
+        cmd.arg(script)
+            .env("NODE_PATH", modules)
+            .env("BASE_URL", server.base_url())
+            .env("ADMIN_TOKEN", admin_token(server))
+            .env("CHROMIUM", chromium)
+            .env("SCREENSHOTS", screenshots())
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("node is not installed ({e}): {HINT}"));
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut stderr_pipe = child.stderr.take().unwrap();
+        let (tx, steps) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text);
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_str(&text);
+        });
+        Browser {
+            child,
+            stdin,
+            steps,
+            stderr,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The report of the next step, which must be `name`.
+    fn step(&mut self, name: &str) -> Value {
+        let line = self.steps.recv_timeout(STEP_TIMEOUT).unwrap_or_else(|_| {
+            panic!(
+                "the browser script gave no {name:?} step within {STEP_TIMEOUT:?}\nsteps so far:\n{}\nstderr:\n{}",
+                self.seen.join("\n"),
+                self.stderr_text()
+            )
+        });
+        self.seen.push(line.clone());
+        let report: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("not a JSON step ({e}): {line}"));
+        if report["step"] != name {
+            let stderr = self.stderr_text();
+            panic!(
+                "expected step {name:?}\nsteps so far:\n{}\nstderr:\n{stderr}",
+                self.seen.join("\n"),
+            );
+        }
+        report
+    }
+
+    fn stderr_text(&self) -> String {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn tell(&mut self, instruction: Value) {
+        writeln!(self.stdin, "{instruction}").expect("write to the browser script");
+        self.stdin.flush().unwrap();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `target/console-screenshots`, made anew by every run.
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target directory")
+        .join("console-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(v: &Value) -> &str {
+    v.as_str().unwrap_or_else(|| panic!("not text: {v}"))
+}
+
+#[test]
+fn browser_end_to_end_with_slcli() {
+    let server = Server::start();
+    let cli = Slcli::new(&server, &DEMO);
+    let search = "flux-capacitor-7731";
+    let reply_text = "Replaced the capacitor; please confirm it holds.";
+    let customer_text = "Confirmed: it holds at 88 mph.";
+
+    // 1. slcli creates a ticket and uploads a file to it.
+    let before = account_ticket_ids(&server, &DEMO);
+    let out = cli.run(&[
+        "ticket",
+        "create",
+        "--title",
+        "Capacitor drift",
+        "--subject-id",
+        "1005",
+        "--body",
+        &format!("The {search} drifts after an hour."),
+        "--priority",
+        "2",
+    ]);
+    let ticket = the_new_ticket(
+        &before,
+        &account_ticket_ids(&server, &DEMO),
+        &out.describe(),
+    );
+    let dir = TempDir::new("console-upload");
+    let file = dir.path().join("drift.log");
+    let file_text = "t=3600s drift=+0.04 (limit 0.02)\n";
+    std::fs::write(&file, file_text).unwrap();
+    cli.run(&[
+        "ticket",
+        "upload",
+        &ticket.to_string(),
+        "--path",
+        file.to_str().unwrap(),
+        "--name",
+        "drift.log",
+    ])
+    .assert_ok();
+    let xss = create_standard_ticket(&server, &OTHER, 1001, XSS_BODY, XSS_BODY);
+    for shot in SCREENSHOTS {
+        let _ = std::fs::remove_file(screenshots().join(shot));
+    }
+
+    let mut browser = Browser::start(
+        &server,
+        &[
+            ("SEARCH_TEXT", search.to_string()),
+            ("ATTACHMENT_NAME", "drift.log".to_string()),
+            ("REPLY_TEXT", reply_text.to_string()),
+            ("XSS_TICKET", xss.to_string()),
+        ],
+    );
+
+    // Without the token: the sign-in form, no rows, 401 from every call.
+    let s = browser.step("signed-out");
+    assert_eq!(s["signInVisible"], true, "{s}");
+    assert_eq!(s["queueVisible"], false, "{s}");
+    assert_eq!(s["rows"], 0, "{s}");
+    for call in [
+        "queue",
+        "ticket",
+        "choices",
+        "events",
+        "session",
+        "wrongToken",
+    ] {
+        assert_eq!(s["statuses"][call], 401, "{call}: {s}");
+    }
+    assert_eq!(s["statuses"]["rightToken"], 200, "{s}");
+    let s = browser.step("wrong-token");
+    assert_eq!(s["signInVisible"], true, "{s}");
+    assert_eq!(s["queueVisible"], false, "{s}");
+    assert_eq!(s["rows"], 0, "{s}");
+    assert_eq!(s["stored"], 0, "a refused token is not kept: {s}");
+
+    // 2. Found by free text.
+    let s = browser.step("found");
+    assert_eq!(s["ticket"], ticket, "{s}");
+    assert!(text(&s["row"]).contains("Capacitor drift"), "{s}");
+    assert!(text(&s["row"]).contains("Demo Company"), "{s}");
+    assert!(text(&s["caption"]).starts_with("1 ticket"), "{s}");
+
+    // 3. The reply, awaiting the customer; the attachment was listed and previewed.
+    let s = browser.step("replied");
+    assert_eq!(text(&s["preview"]).trim(), file_text.trim(), "{s}");
+    assert!(text(&s["files"]).contains("drift.log"), "{s}");
+    assert!(text(&s["lastUpdate"]).contains(reply_text), "{s}");
+    assert!(text(&s["lastUpdate"]).contains("Jordan D."), "{s}");
+    assert!(text(&s["lastUpdate"]).contains("Employee"), "{s}");
+    assert!(text(&s["flags"]).contains("Awaiting customer: yes"), "{s}");
+    assert!(!text(&s["url"]).contains(&admin_token(&server)), "{s}");
+
+    // 4. slcli sees the employee's reply.
+    let detail = cli.run(&["ticket", "detail", &ticket.to_string()]);
+    detail.assert_ok();
+    assert!(
+        squash_ws(&detail.stdout).contains(reply_text),
+        "slcli ticket detail lacks the reply\n{}",
+        detail.describe()
+    );
+
+    // 5. The customer answers with slcli; the open page shows it without a reload.
+    cli.run(&[
+        "ticket",
+        "update",
+        &ticket.to_string(),
+        "--body",
+        customer_text,
+    ])
+    .assert_ok();
+    browser.tell(json!({ "customerUpdate": customer_text }));
+    let s = browser.step("live-update");
+    assert_eq!(s["notReloaded"], true, "{s}");
+    assert!(text(&s["lastUpdate"]).contains(customer_text), "{s}");
+    assert!(text(&s["lastUpdate"]).contains("Customer"), "{s}");
+    assert!(text(&s["flags"]).contains("Awaiting customer: no"), "{s}");
+
+    // 6. Closed in the console; slcli lists it closed.
+    let s = browser.step("closed");
+    assert_eq!(s["status"], "Closed", "{s}");
+    assert_eq!(s["reopenEnabled"], true, "{s}");
+    let closed = cli.run(&["ticket", "list", "--closed"]);
+    let list = closed.json();
+    assert_eq!(
+        row(&list, ticket)["status"],
+        "Closed",
+        "{}",
+        closed.describe()
+    );
+    let open = cli.run(&["ticket", "list"]).json();
+    assert!(!row_ids(&open).contains(&ticket), "{open:#}");
+    let s = browser.step("inline-error");
+    assert!(text(&s["outcome"]).contains("closed"), "{s}");
+
+    // Markup in a ticket is text; nothing runs.
+    for step in ["xss", "xss-queue"] {
+        let s = browser.step(step);
+        assert_eq!(s["injected"], 0, "{s}");
+        assert_eq!(s["dialogs"], json!([]), "{s}");
+        assert!(text(&s["title"]).contains(XSS_BODY), "{s}");
+        if step == "xss" {
+            assert_eq!(s["entry"], XSS_BODY, "{s}");
+        }
+    }
+
+    let s = browser.step("keyboard");
+    assert_eq!(s["reached"], true, "Tab does not reach the search box: {s}");
+    assert_ne!(s["outline"], "none", "focus is not drawn: {s}");
+    assert!(
+        text(&s["url"]).contains("#/ticket/"),
+        "Enter on a ticket link: {s}"
+    );
+
+    let s = browser.step("phone");
+    assert!(
+        s["ticketWidth"].as_u64().unwrap() <= 390,
+        "the ticket page scrolls sideways: {s}"
+    );
+    assert!(
+        s["queueWidth"].as_u64().unwrap() <= 390,
+        "the queue scrolls sideways: {s}"
+    );
+
+    let s = browser.step("signed-out-again");
+    assert_eq!(s["stored"], 0, "{s}");
+    assert_eq!(s["rows"], 0, "{s}");
+    assert_eq!(s["tokenInUrls"], json!([]), "{s}");
+    assert_eq!(s["dialogs"], json!([]), "{s}");
+    assert_eq!(s["pageErrors"], json!([]), "{s}");
+    for shot in SCREENSHOTS {
+        let path = screenshots().join(shot);
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 1000, "no screenshot at {}", path.display());
+    }
+}
