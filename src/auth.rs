@@ -11,7 +11,7 @@ pub fn authenticate(
 ) -> Result<Principal, Fault> {
     let found = match credentials {
         None => {
-            return Err(Fault::new(
+            return Err(Fault::unauthenticated(
                 ExceptionClass::Public,
                 "No valid authentication headers found.",
             ));
@@ -27,5 +27,7 @@ pub fn authenticate(
             store::principal_by_token(conn, *user_id, token)?
         }
     };
-    found.ok_or_else(|| Fault::new(ExceptionClass::InvalidLegacyToken, "Invalid API token."))
+    found.ok_or_else(|| {
+        Fault::unauthenticated(ExceptionClass::InvalidLegacyToken, "Invalid API token.")
+    })
 }

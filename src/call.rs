@@ -3,6 +3,7 @@
 //! Codecs build a [`Call`] from the wire; the dispatcher answers with a [`Reply`] or a
 //! [`Fault`]; codecs turn either back into bytes.
 
+pub use crate::fault::{ExceptionClass, Fault, INTERNAL_ERROR};
 use crate::value::{Struct, Value};
 
 /// Who the caller says it is.
@@ -21,11 +22,13 @@ pub struct ResultLimit {
     pub limit: Option<u64>,
 }
 
-/// Where an object mask came from: the string language or the legacy nested struct.
+/// An object mask as the call carries it: the string language or the legacy nested
+/// struct as sent, or already parsed (REST builds the mask of a nested path itself).
 #[derive(Debug, Clone, PartialEq)]
 pub enum MaskSource {
     Text(String),
     Legacy(Struct),
+    Parsed(crate::schema::mask::ObjectMask),
 }
 
 /// The call headers every transport carries (section 2 of PROTOCOL.md).
@@ -38,6 +41,10 @@ pub struct CallHeaders {
     pub mask: Option<MaskSource>,
     pub filter: Option<Value>,
     pub limit: Option<ResultLimit>,
+    /// The one item of a list method's result the call asks for (REST's
+    /// `SoftLayer_Account/getTickets/{id}`): an id condition the list's SQL applies, so
+    /// that picking one ticket out of 200,000 reads one row. No wire header sets it.
+    pub item_id: Option<i64>,
 }
 
 impl CallHeaders {
@@ -113,102 +120,6 @@ pub struct Reply {
     pub total: Option<u64>,
 }
 
-/// The SoftLayer exception classes this server raises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExceptionClass {
-    Exception,
-    Public,
-    ObjectNotFound,
-    InvalidValue,
-    InvalidLegacyToken,
-    WebServiceBadRequest,
-}
-
-impl ExceptionClass {
-    pub fn name(self) -> &'static str {
-        match self {
-            ExceptionClass::Exception => "SoftLayer_Exception",
-            ExceptionClass::Public => "SoftLayer_Exception_Public",
-            ExceptionClass::ObjectNotFound => "SoftLayer_Exception_ObjectNotFound",
-            ExceptionClass::InvalidValue => "SoftLayer_Exception_InvalidValue",
-            ExceptionClass::InvalidLegacyToken => "SoftLayer_Exception_InvalidLegacyToken",
-            ExceptionClass::WebServiceBadRequest => "SoftLayer_Exception_WebService_BadRequest",
-        }
-    }
-
-    /// The class named in an SLDN page (`SoftLayer_Exception_Public`, …).
-    pub fn from_name(name: &str) -> Option<ExceptionClass> {
-        use ExceptionClass::*;
-        [
-            Exception,
-            Public,
-            ObjectNotFound,
-            InvalidValue,
-            InvalidLegacyToken,
-            WebServiceBadRequest,
-        ]
-        .into_iter()
-        .find(|c| c.name() == name.trim())
-    }
-}
-
-/// Everything that can go wrong with a call, in the terms the transports report.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Fault {
-    /// XML-RPC -32700: the request body is not well-formed (or is refused as unsafe).
-    #[error("parse error. not well formed")]
-    NotWellFormed { detail: String },
-    /// XML-RPC -32601.
-    #[error("server error. requested method not found")]
-    MethodNotFound { service: String, method: String },
-    /// XML-RPC -32602: a required init parameter is missing.
-    #[error("server error. invalid method init parameters")]
-    InvalidInitParameters,
-    /// A SoftLayer exception: its class is the fault code.
-    #[error("{message}")]
-    Exception {
-        class: ExceptionClass,
-        message: String,
-    },
-}
-
-impl Fault {
-    pub fn new(class: ExceptionClass, message: impl Into<String>) -> Fault {
-        Fault::Exception {
-            class,
-            message: message.into(),
-        }
-    }
-
-    pub fn public(message: impl Into<String>) -> Fault {
-        Fault::new(ExceptionClass::Public, message)
-    }
-
-    pub fn not_found(id: impl std::fmt::Display) -> Fault {
-        Fault::new(
-            ExceptionClass::ObjectNotFound,
-            format!("Unable to find object with id of '{id}'."),
-        )
-    }
-
-    pub fn not_well_formed(detail: impl Into<String>) -> Fault {
-        Fault::NotWellFormed {
-            detail: detail.into(),
-        }
-    }
-
-    /// The SoftLayer exception class as REST and SOAP report it.
-    pub fn class_name(&self) -> &'static str {
-        match self {
-            Fault::Exception { class, .. } => class.name(),
-            Fault::MethodNotFound { .. } => ExceptionClass::Public.name(),
-            Fault::NotWellFormed { .. } | Fault::InvalidInitParameters => {
-                ExceptionClass::WebServiceBadRequest.name()
-            }
-        }
-    }
-}
-
 /// Takes a list reply item by item, so that a long list is written out as it is read
 /// and never sits in memory whole.
 pub trait ItemSink {
@@ -235,3 +146,40 @@ impl ItemSink for Collect {
         Ok(())
     }
 }
+
+/// What the pipeline tells an observer about a call (the call journal, fault
+/// injection). Every method has a default that does nothing.
+pub trait Observer: Send + Sync {
+    /// The call is parsed and its caller authenticated, and the handler has not run:
+    /// a fault returned here is the call's answer.
+    fn admitted(&self, _call: &Call, _principal: &crate::store::Principal) -> Result<(), Fault> {
+        Ok(())
+    }
+
+    /// The call is answered (or was refused before it could be parsed: `call` is then
+    /// `None`).
+    fn finished(&self, _outcome: &Outcome<'_>) {}
+}
+
+/// How one call ended, as the pipeline saw it.
+#[derive(Debug)]
+pub struct Outcome<'a> {
+    /// `xmlrpc`, `soap` or `rest`.
+    pub transport: &'static str,
+    pub call: Option<&'a Call>,
+    /// `None` for a reply.
+    pub fault: Option<&'a Fault>,
+    pub status: u16,
+    /// From the start of the pipeline's work on the call (after the body was read) to
+    /// its last byte handed to the connection.
+    pub duration: std::time::Duration,
+    /// Bytes of the response body.
+    pub bytes: u64,
+    /// Served from the reply cache.
+    pub cached: bool,
+}
+
+/// The observer that observes nothing.
+pub struct NoObserver;
+
+impl Observer for NoObserver {}

@@ -1,19 +1,5 @@
-//! softlayer-ticket-server: a local SoftLayer_Ticket-compatible endpoint that speaks the
-//! SoftLayer API's transports and keeps its state in SQLite.
-
-mod auth;
-mod body;
-mod call;
-mod clock;
-mod coverage;
-mod emulator;
-mod protocol;
-mod reply_cache;
-mod schema;
-mod server;
-mod services;
-mod store;
-mod value;
+//! The command line of softlayer-ticket-server; everything it runs lives in the library
+//! (`src/lib.rs`).
 
 use clap::{Parser, Subcommand};
 
@@ -21,8 +7,8 @@ use clap::{Parser, Subcommand};
 /// serves them markedly faster than glibc's allocator under concurrent load.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use emulator::support::{EmployeeRef, SupportAction};
-use std::sync::Arc;
+use softlayer_ticket_server::emulator::support::{EmployeeRef, SupportAction};
+use softlayer_ticket_server::{coverage, emulator, protocol, server, store, value};
 
 #[derive(Parser)]
 #[command(version, about = "A local SoftLayer_Ticket-compatible API endpoint")]
@@ -168,7 +154,12 @@ fn main() -> std::process::ExitCode {
             db,
             admin_token,
             no_reply_cache,
-        } => serve(&listen, &db, admin_token, !no_reply_cache),
+        } => server::run(&server::Options {
+            listen,
+            db,
+            admin_token,
+            reply_cache: !no_reply_cache,
+        }),
         Command::Load { db, files } => load(&db, &files),
         Command::Support { db, action } => support(&db, action),
         Command::Seed {
@@ -222,80 +213,6 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-fn random_token() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    (0..2)
-        .map(|i| {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write_u32(i);
-            format!("{:016x}", h.finish())
-        })
-        .collect()
-}
-
-fn serve(
-    listen: &str,
-    db: &str,
-    admin_token: Option<String>,
-    reply_cache: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
-    let store = store::Store::open(db)?;
-    let admin_token = admin_token
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(random_token);
-    let shared = Arc::new(server::Shared {
-        store,
-        replies: reply_cache::ReplyCache::new(reply_cache),
-        admin_token,
-        harness: emulator::Harness::new(db),
-        console_sessions: Default::default(),
-    });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
-        let addr = listener.local_addr()?;
-        tracing::info!("database: {db}");
-        tracing::info!("XML-RPC: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)");
-        tracing::info!(
-            "support-desk control API: http://{addr}/_emulator/ (admin token: {})",
-            shared.admin_token
-        );
-        tracing::info!(
-            "SOAP: http://{addr}/soap/v3.1/{{Service}}?wsdl; REST: http://{addr}/rest/v3.1/"
-        );
-        tracing::info!("health: http://{addr}/health");
-        eprintln!(
-            "\nslcli configuration (save as ~/.softlayer or pass with --config):\n\n\
-             [softlayer]\nusername = demo\n\
-             api_key = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
-             endpoint_url = http://{addr}/xmlrpc/v3.1/\ntimeout = 30\n"
-        );
-        // Scheduled alerts and auto-closes run when the clock reaches them.
-        let scheduled = shared.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                let shared = scheduled.clone();
-                let ran = tokio::task::spawn_blocking(move || {
-                    emulator::scheduler::run_due(&shared.store)
-                })
-                .await;
-                match ran {
-                    Ok(Ok(fired)) if !fired.is_empty() => {
-                        tracing::info!("scheduled actions ran: {fired:?}")
-                    }
-                    Ok(Err(e)) => tracing::warn!("scheduled actions: {e}"),
-                    _ => {}
-                }
-            }
-        });
-        server::serve(listener, shared).await?;
-        Ok(())
-    })
 }
 
 /// Opens a database file for an offline subcommand (an in-memory one would vanish).

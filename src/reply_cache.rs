@@ -21,7 +21,7 @@ const MAX_REPLY_BYTES: usize = 256 * 1024;
 /// The cache is emptied when it holds more than this.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
-type Version = (u64, Option<(u64, std::time::SystemTime)>);
+pub type Version = (u64, Option<(u64, std::time::SystemTime)>);
 
 struct Entry {
     version: Version,

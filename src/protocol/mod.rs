@@ -1,6 +1,8 @@
 //! Wire codecs: each turns its transport's request into a [`crate::call::Call`] and a
-//! reply or fault back into bytes. Nothing here knows what a ticket is.
+//! reply or fault back into bytes, behind the one [`codec::Codec`] trait. Nothing here
+//! knows what a ticket is.
 
+pub mod codec;
 pub mod rest;
 pub mod soap;
 pub mod wsdl;

@@ -39,8 +39,10 @@ use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
 
 use super::ApiVersion;
+use super::HttpAnswer;
+use super::codec::Codec;
 use super::wsdl::{self, SOAP_ENC, SOAP_ENV, XSD, XSI, xsd_type};
-use crate::call::{Call, CallHeaders, Fault, Reply};
+use crate::call::{Call, CallHeaders, Credentials, Fault, Reply};
 use crate::schema::{PropertyKind, schema};
 use crate::value::{Struct, Value};
 
@@ -172,7 +174,7 @@ pub fn write_fault(version: ApiVersion, fault: &Fault) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
     open_envelope(&mut out, version);
     let (code, message): (&str, Cow<'_, str>) = match fault {
-        Fault::NotWellFormed { detail } => {
+        Fault::Malformed { detail } => {
             ("SOAP-ENV:Client", Cow::Owned(format!("{fault}: {detail}")))
         }
         Fault::MethodNotFound { method, .. } => (
@@ -181,14 +183,14 @@ pub fn write_fault(version: ApiVersion, fault: &Fault) -> Vec<u8> {
                 "Function (\"{method}\") is not a valid method for this service."
             )),
         ),
-        Fault::InvalidInitParameters => (
+        Fault::MissingInitParameter => (
             fault.class_name(),
             Cow::Borrowed(
                 "This method acts on one object: send its id in the {Service}InitParameters \
                  header (SoftLayer_TicketInitParameters for SoftLayer_Ticket).",
             ),
         ),
-        Fault::Exception { class, message } => (class.name(), Cow::Borrowed(message.as_str())),
+        _ => (fault.class_name(), fault.message()),
     };
     out.extend_from_slice(b"<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>");
     write_text(&mut out, code);
@@ -196,6 +198,56 @@ pub fn write_fault(version: ApiVersion, fault: &Fault) -> Vec<u8> {
     write_text(&mut out, &message);
     out.extend_from_slice(b"</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>");
     out
+}
+
+/// SOAP 1.1 at `/soap/v3[.1]/{service}`.
+pub struct SoapCodec {
+    pub version: ApiVersion,
+    pub service: String,
+    pub basic: Option<Credentials>,
+}
+
+const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+impl Codec for SoapCodec {
+    fn transport(&self) -> &'static str {
+        "soap"
+    }
+
+    fn parse(&mut self, body: &[u8]) -> Result<Call, Fault> {
+        parse_call(&self.service, body)
+    }
+
+    fn fallback_credentials(&self) -> Option<&Credentials> {
+        self.basic.as_ref()
+    }
+
+    fn write_reply(&self, call: &Call, reply: &Reply) -> HttpAnswer {
+        HttpAnswer {
+            status: 200,
+            content_type: CONTENT_TYPE,
+            headers: Vec::new(),
+            body: write_reply(&call.service, &call.method, self.version, reply),
+        }
+    }
+
+    fn write_fault(&self, fault: &Fault) -> HttpAnswer {
+        HttpAnswer {
+            status: self.status_of(fault),
+            content_type: CONTENT_TYPE,
+            headers: Vec::new(),
+            body: write_fault(self.version, fault),
+        }
+    }
+
+    /// SOAP 1.1 sends every fault with HTTP 500.
+    fn status_of(&self, _fault: &Fault) -> u16 {
+        500
+    }
+
+    fn reply_content_type(&self) -> &'static str {
+        CONTENT_TYPE
+    }
 }
 
 fn open_envelope(out: &mut Vec<u8>, version: ApiVersion) {
@@ -219,7 +271,7 @@ fn split_many(type_name: &str) -> (&str, bool) {
 // Reading the document
 
 fn malformed(detail: impl Into<String>) -> Fault {
-    Fault::not_well_formed(detail)
+    Fault::malformed(detail)
 }
 
 /// UTF-8 when the bytes are UTF-8 (whatever the prolog says), UTF-16 with a byte order
@@ -1072,7 +1124,7 @@ fn write_scalar(out: &mut Vec<u8>, name: &str, value: &Value, declared: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::call::{Credentials, ExceptionClass, MaskSource, ResultLimit};
+    use crate::call::{Credentials, MaskSource, ResultLimit};
     use std::fmt::Write as _;
 
     const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -1108,7 +1160,7 @@ mod tests {
 
     fn assert_malformed(text: &[u8]) -> String {
         match parse_call("SoftLayer_Ticket", text) {
-            Err(Fault::NotWellFormed { detail }) => detail,
+            Err(Fault::Malformed { detail }) => detail,
             other => panic!("{:?} parsed as {other:?}", String::from_utf8_lossy(text)),
         }
     }
@@ -1822,7 +1874,7 @@ mod tests {
                  </SOAP-ENV:Body></SOAP-ENV:Envelope>"
             )
         );
-        let t = text(&Fault::not_well_formed("at byte 3: <oops> & more"));
+        let t = text(&Fault::malformed("at byte 3: <oops> & more"));
         assert!(t.contains("<faultcode>SOAP-ENV:Client</faultcode>"));
         assert!(t.contains("&lt;oops&gt; &amp; more</faultstring>"));
         let t = text(&Fault::MethodNotFound {
@@ -1831,9 +1883,9 @@ mod tests {
         });
         assert!(t.contains("<faultcode>SoftLayer_Exception_Public</faultcode>"));
         assert!(t.contains("Function (\"nope\") is not a valid method for this service."));
-        let t = text(&Fault::InvalidInitParameters);
+        let t = text(&Fault::MissingInitParameter);
         assert!(t.contains("<faultcode>SoftLayer_Exception_WebService_BadRequest</faultcode>"));
-        let t = text(&Fault::new(ExceptionClass::InvalidValue, "x"));
+        let t = text(&Fault::invalid_value("x"));
         assert!(t.contains("<faultcode>SoftLayer_Exception_InvalidValue</faultcode>"));
     }
 }

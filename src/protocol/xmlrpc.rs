@@ -28,7 +28,9 @@ use base64::engine::general_purpose::STANDARD;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use crate::call::{Call, CallHeaders, Fault, Reply};
+use super::HttpAnswer;
+use super::codec::{Codec, ListWriter};
+use crate::call::{Call, CallHeaders, Credentials, Fault, Reply};
 use crate::value::{Struct, Value};
 
 /// Deepest element nesting accepted in a request.
@@ -101,31 +103,31 @@ pub fn write_fault(fault: &Fault) -> Vec<u8> {
         b"<methodResponse><fault><value><struct>\
           <member><name>faultCode</name><value>",
     );
-    let message: &str = match fault {
-        Fault::NotWellFormed { .. } => {
+    let message = match fault {
+        Fault::Malformed { .. } => {
             out.extend_from_slice(b"<int>-32700</int>");
-            "parse error. not well formed"
+            fault.message()
         }
         Fault::MethodNotFound { .. } => {
             out.extend_from_slice(b"<int>-32601</int>");
-            "server error. requested method not found"
+            fault.message()
         }
-        Fault::InvalidInitParameters => {
+        Fault::MissingInitParameter => {
             out.extend_from_slice(b"<int>-32602</int>");
-            "server error. invalid method init parameters"
+            fault.message()
         }
-        Fault::Exception { class, message } => {
+        _ => {
             out.extend_from_slice(b"<string>");
-            write_text(&mut out, class.name());
+            write_text(&mut out, fault.class_name());
             out.extend_from_slice(b"</string>");
-            message
+            fault.message()
         }
     };
     out.extend_from_slice(
         b"</value></member>\
           <member><name>faultString</name><value><string>",
     );
-    write_text(&mut out, message);
+    write_text(&mut out, &message);
     out.extend_from_slice(
         b"</string></value></member>\
           </struct></value></fault></methodResponse>",
@@ -134,10 +136,84 @@ pub fn write_fault(fault: &Fault) -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------
+// The codec
+
+/// XML-RPC at `/xmlrpc/v3[.1]/{service}`.
+pub struct XmlRpcCodec {
+    pub service: String,
+    pub basic: Option<Credentials>,
+}
+
+const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+impl Codec for XmlRpcCodec {
+    fn transport(&self) -> &'static str {
+        "xmlrpc"
+    }
+
+    fn parse(&mut self, body: &[u8]) -> Result<Call, Fault> {
+        parse_call(&self.service, body)
+    }
+
+    fn fallback_credentials(&self) -> Option<&Credentials> {
+        self.basic.as_ref()
+    }
+
+    fn write_reply(&self, _call: &Call, reply: &Reply) -> HttpAnswer {
+        HttpAnswer {
+            status: 200,
+            content_type: CONTENT_TYPE,
+            headers: Vec::new(),
+            body: write_reply(reply),
+        }
+    }
+
+    fn write_fault(&self, fault: &Fault) -> HttpAnswer {
+        HttpAnswer {
+            status: self.status_of(fault),
+            content_type: CONTENT_TYPE,
+            headers: Vec::new(),
+            body: write_fault(fault),
+        }
+    }
+
+    /// XML-RPC reports every fault in a 200 response: clients raise HTTP errors before
+    /// they read a body, and would lose the fault.
+    fn status_of(&self, _fault: &Fault) -> u16 {
+        200
+    }
+
+    fn reply_content_type(&self) -> &'static str {
+        CONTENT_TYPE
+    }
+
+    fn list_writer(&self, _call: &Call) -> Option<Box<dyn ListWriter>> {
+        Some(Box::new(XmlRpcList))
+    }
+}
+
+/// An XML-RPC list reply, item by item.
+struct XmlRpcList;
+
+impl ListWriter for XmlRpcList {
+    fn start(&mut self, out: &mut Vec<u8>, _total: u64) {
+        write_list_start(out);
+    }
+
+    fn item(&mut self, out: &mut Vec<u8>, item: &Value) {
+        write_list_item(out, item);
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) {
+        write_list_end(out);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Request
 
 fn malformed(detail: impl Into<String>) -> Fault {
-    Fault::not_well_formed(detail)
+    Fault::malformed(detail)
 }
 
 fn unexpected_element(e: &BytesStart<'_>) -> Fault {
@@ -630,7 +706,7 @@ mod tests {
 
     fn assert_malformed(body: &[u8]) {
         match parse_call("SoftLayer_Ticket", body) {
-            Err(Fault::NotWellFormed { .. }) => {}
+            Err(Fault::Malformed { .. }) => {}
             other => panic!("{:?} parsed as {other:?}", String::from_utf8_lossy(body)),
         }
     }
@@ -773,7 +849,7 @@ mod tests {
             "<i8>99999999999999999999</i8>",
         ] {
             assert!(
-                matches!(parse_value(bad), Err(Fault::NotWellFormed { .. })),
+                matches!(parse_value(bad), Err(Fault::Malformed { .. })),
                 "{bad}"
             );
         }
@@ -791,7 +867,7 @@ mod tests {
             "<boolean>yes</boolean>",
         ] {
             assert!(
-                matches!(parse_value(bad), Err(Fault::NotWellFormed { .. })),
+                matches!(parse_value(bad), Err(Fault::Malformed { .. })),
                 "{bad}"
             );
         }
@@ -811,7 +887,7 @@ mod tests {
             "<double>1e999</double>",
         ] {
             assert!(
-                matches!(parse_value(bad), Err(Fault::NotWellFormed { .. })),
+                matches!(parse_value(bad), Err(Fault::Malformed { .. })),
                 "{bad}"
             );
         }
@@ -846,7 +922,7 @@ mod tests {
         assert_eq!(value("<base64/>"), Value::Base64(Vec::new()));
         assert!(matches!(
             parse_value("<base64>!!not base64!!</base64>"),
-            Err(Fault::NotWellFormed { .. })
+            Err(Fault::Malformed { .. })
         ));
     }
 
@@ -857,7 +933,7 @@ mod tests {
         assert_eq!(value("<ex:nil/>"), Value::Null);
         assert!(matches!(
             parse_value("<nil>x</nil>"),
-            Err(Fault::NotWellFormed { .. })
+            Err(Fault::Malformed { .. })
         ));
     }
 
@@ -879,7 +955,7 @@ mod tests {
         assert_eq!(value("<struct/>"), Value::Struct(Struct::new()));
         assert!(matches!(
             parse_value("<struct><member><value>x</value></member></struct>"),
-            Err(Fault::NotWellFormed { .. })
+            Err(Fault::Malformed { .. })
         ));
     }
 
@@ -900,7 +976,7 @@ mod tests {
         assert_eq!(value("<array/>"), Value::Array(vec![]));
         assert!(matches!(
             parse_value("<array><value>x</value></array>"),
-            Err(Fault::NotWellFormed { .. })
+            Err(Fault::Malformed { .. })
         ));
     }
 
@@ -1287,7 +1363,7 @@ mod tests {
     #[test]
     fn protocol_faults() {
         assert_eq!(
-            fault_text(&Fault::not_well_formed("at byte 3: junk")),
+            fault_text(&Fault::malformed("at byte 3: junk")),
             expected_fault("<int>-32700</int>", "parse error. not well formed")
         );
         assert_eq!(
@@ -1301,7 +1377,7 @@ mod tests {
             )
         );
         assert_eq!(
-            fault_text(&Fault::InvalidInitParameters),
+            fault_text(&Fault::MissingInitParameter),
             expected_fault(
                 "<int>-32602</int>",
                 "server error. invalid method init parameters"
@@ -1319,8 +1395,7 @@ mod tests {
             )
         );
         assert_eq!(
-            fault_text(&Fault::new(
-                ExceptionClass::Public,
+            fault_text(&Fault::bad_argument(
                 "Property 'x' not valid for <SoftLayer_Ticket> & co.\r\n"
             )),
             expected_fault(
@@ -1329,7 +1404,7 @@ mod tests {
             )
         );
         assert_eq!(
-            fault_text(&Fault::new(
+            fault_text(&Fault::unauthenticated(
                 ExceptionClass::WebServiceBadRequest,
                 "No valid authentication headers found."
             )),

@@ -246,7 +246,7 @@ struct Walker<'a> {
 impl Walker<'_> {
     fn walk(&mut self, types: &[&TypeDef], node: &Value, depth: usize) -> Result<(), Fault> {
         if depth > MAX_DEPTH {
-            return Err(Fault::public("Object filter is nested too deeply."));
+            return Err(Fault::bad_argument("Object filter is nested too deeply."));
         }
         let Some(members) = node.as_struct() else {
             return Ok(());
@@ -290,7 +290,7 @@ impl Walker<'_> {
             Value::String(s) => s.trim(),
             Value::Null => return Ok(()),
             Value::Array(_) | Value::Struct(_) | Value::Base64(_) => {
-                return Err(Fault::public(format!(
+                return Err(Fault::bad_argument(format!(
                     "Invalid object filter operation on '{}': the operation must be a string or a value.",
                     prop.name
                 )));
@@ -313,7 +313,7 @@ impl Walker<'_> {
                         Some(s) if s == "ASC" => false,
                         Some(s) if s == "DESC" => true,
                         _ => {
-                            return Err(Fault::public(format!(
+                            return Err(Fault::bad_argument(format!(
                                 "Invalid sort {} for orderBy on '{}': use ASC or DESC.",
                                 describe(&v),
                                 prop.name
@@ -324,7 +324,7 @@ impl Walker<'_> {
                 let sort_order = match option_first(options, "sortOrder") {
                     None => 0,
                     Some(v) => v.as_i64().ok_or_else(|| {
-                        Fault::public(format!(
+                        Fault::bad_argument(format!(
                             "Invalid sortOrder {} for orderBy on '{}': use an integer.",
                             describe(&v),
                             prop.name
@@ -354,7 +354,7 @@ impl Walker<'_> {
                         Value::String(s) => {
                             let s = s.trim();
                             if is_named_operation(s) {
-                                return Err(Fault::public(format!(
+                                return Err(Fault::bad_argument(format!(
                                     "Invalid object filter operation '{s}' inside '{text}' on '{}': only literal operations may be combined.",
                                     prop.name
                                 )));
@@ -362,7 +362,7 @@ impl Walker<'_> {
                             p.literal_operation(s)?
                         }
                         Value::Null | Value::Array(_) | Value::Struct(_) => {
-                            return Err(Fault::public(format!(
+                            return Err(Fault::bad_argument(format!(
                                 "Invalid value {} inside '{text}' on '{}': give literal operations as strings.",
                                 describe(item),
                                 prop.name
@@ -494,7 +494,7 @@ impl Prop<'_> {
     }
 
     fn needs(&self, operation: &str, option: &str) -> Fault {
-        Fault::public(format!(
+        Fault::bad_argument(format!(
             "The object filter operation '{operation}' on '{}' needs the option '{option}'.",
             self.name
         ))
@@ -504,7 +504,7 @@ impl Prop<'_> {
         if self.is_date() {
             Ok(())
         } else {
-            Err(Fault::public(format!(
+            Err(Fault::bad_argument(format!(
                 "The object filter operation '{operation}' needs a date property; '{}' is of type {}.",
                 self.name, self.type_name
             )))
@@ -563,7 +563,7 @@ impl Prop<'_> {
     fn date_value(&self, v: &Value, operation: &str) -> Result<DateSpan, Fault> {
         match v.as_str() {
             Some(s) => self.date(s),
-            None => Err(Fault::public(format!(
+            None => Err(Fault::bad_argument(format!(
                 "Invalid date {} for '{operation}' on '{}': {DATE_FORMATS}",
                 describe(v),
                 self.name
@@ -573,7 +573,7 @@ impl Prop<'_> {
 
     fn date(&self, text: &str) -> Result<DateSpan, Fault> {
         parse_date(text, self.now_ms).ok_or_else(|| {
-            Fault::public(format!(
+            Fault::bad_argument(format!(
                 "Invalid date '{}' in the object filter on '{}': {DATE_FORMATS}",
                 text.trim(),
                 self.name
@@ -602,7 +602,7 @@ impl Prop<'_> {
                 Some(o) => run[o.len()..].starts_with(['=', '<', '>', '~', '!']),
             };
         if unknown {
-            return Err(Fault::public(format!(
+            return Err(Fault::bad_argument(format!(
                 "Unknown object filter operation '{run}' in '{text}' on '{}'. Operations are a bare value \
                  (equality), !=, >, >=, <, <=, ^=, !^=, $=, !$=, *=, !*=, _=, ~, !~, is null, not null, \
                  in, not in, or, and, isDate, lessThanDate, greaterThanDate, betweenDate and orderBy.",
@@ -669,7 +669,7 @@ fn check_regex(pattern: &str, property: &str) -> Result<(), Fault> {
             regex::Error::CompiledTooBig(_) => "the expression is too big".to_string(),
             other => other.to_string(),
         };
-        Fault::public(format!(
+        Fault::bad_argument(format!(
             "Invalid regular expression '{pattern}' in the object filter on '{property}': {detail}."
         ))
     })

@@ -28,9 +28,6 @@
 //! `[`, `.` or `(`; elsewhere they are ordinary property names. A `.item` after a set adds
 //! to the same object: `mask[id].updates.entry` is `mask[id, updates[entry]]`.
 
-// Nothing calls the parser yet; remove once the dispatcher does.
-#![allow(dead_code)]
-
 use crate::value::{Struct, Value};
 
 /// How many property levels a mask may nest; deeper input is refused (text) or cut off
@@ -54,6 +51,42 @@ pub struct MaskProperty {
     pub cast: Option<String>,
     /// What the mask asks of this property's own properties (empty: its defaults).
     pub children: ObjectMask,
+}
+
+/// The mask in the string language, as [`ObjectMask::parse`] reads it back:
+/// `mask(Cast)[id,updates[entry],assignedUser(SoftLayer_User_Customer)[username]]`.
+impl std::fmt::Display for ObjectMask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.filtered {
+            "filteredMask"
+        } else {
+            "mask"
+        })?;
+        if let Some(cast) = &self.cast {
+            write!(f, "({cast})")?;
+        }
+        f.write_str("[")?;
+        write_set(f, &self.properties)?;
+        f.write_str("]")
+    }
+}
+
+fn write_set(f: &mut std::fmt::Formatter<'_>, properties: &[MaskProperty]) -> std::fmt::Result {
+    for (i, p) in properties.iter().enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        f.write_str(&p.name)?;
+        if let Some(cast) = &p.cast {
+            write!(f, "({cast})")?;
+        }
+        if !p.children.is_empty() || p.children.cast.is_some() {
+            f.write_str("[")?;
+            write_set(f, &p.children.properties)?;
+            f.write_str("]")?;
+        }
+    }
+    Ok(())
 }
 
 /// Why a mask string could not be parsed. Positions count characters from 0.

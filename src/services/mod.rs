@@ -15,7 +15,7 @@ mod ticket_survey;
 mod ticket_update_employee;
 mod user_customer;
 
-use crate::call::{Call, Collect, ExceptionClass, Fault, ItemSink, MaskSource, Reply};
+use crate::call::{Call, Collect, Fault, ItemSink, MaskSource, NoObserver, Observer, Reply};
 use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
 use crate::schema::{MethodDef, PropertyKind, schema};
@@ -24,6 +24,7 @@ use crate::value::Value;
 use projection::{Projector, internal, query_fault};
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 
 /// What a handler produces, before the mask shapes it.
 pub enum Output {
@@ -64,13 +65,10 @@ impl Ctx<'_> {
             .map(|p| (p.name.as_str(), p.type_name.as_str()))
             .unwrap_or(("parameter", "value"));
         let invalid = || {
-            Fault::new(
-                ExceptionClass::InvalidValue,
-                format!(
-                    "Invalid value for parameter '{name}': expected {}.",
-                    describe(type_name)
-                ),
-            )
+            Fault::invalid_value(format!(
+                "Invalid value for parameter '{name}': expected {}.",
+                describe(type_name)
+            ))
         };
         // The shape comes from the schema: a complex type is a struct, `T[]` an array.
         let shape_ok = match v {
@@ -107,7 +105,19 @@ impl Ctx<'_> {
             (root, None) => root,
             (None, _) => None,
         };
-        node.map(|n| ObjectFilter::parse(type_name, n)).transpose()
+        let Some(id) = self.call.headers.item_id else {
+            return node.map(|n| ObjectFilter::parse(type_name, n)).transpose();
+        };
+        // The item the call asks for, as one more condition of the list's filter (a
+        // condition the caller's filter already puts on `id` stays as it is; the
+        // transport still picks the item from what that leaves).
+        let mut members = node.and_then(Value::as_struct).cloned().unwrap_or_default();
+        if !members.contains_key("id") {
+            let mut condition = crate::value::Struct::new();
+            condition.insert("operation".into(), Value::Int(id));
+            members.insert("id".into(), Value::Struct(condition));
+        }
+        ObjectFilter::parse(type_name, &Value::Struct(members)).map(Some)
     }
 }
 
@@ -210,8 +220,13 @@ fn getter_property(service: &str, method: &str) -> Option<String> {
 
 /// Answers a call whole (lists collected in memory).
 pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
+    dispatch_whole(store, call, &NoObserver)
+}
+
+/// [`dispatch`], telling `observer` when the call is admitted.
+pub fn dispatch_whole(store: &Store, call: &Call, observer: &dyn Observer) -> Result<Reply, Fault> {
     let mut collected = Collect::default();
-    match dispatch_into(store, call, &mut collected)? {
+    match dispatch_observed(store, call, &mut collected, observer)? {
         Some(reply) => Ok(reply),
         None => Ok(Reply {
             value: Value::Array(collected.items),
@@ -231,6 +246,17 @@ pub fn dispatch_into(
     call: &Call,
     sink: &mut dyn ItemSink,
 ) -> Result<Option<Reply>, Fault> {
+    dispatch_observed(store, call, sink, &NoObserver)
+}
+
+/// [`dispatch_into`], telling `observer` when the call is admitted (its caller known,
+/// its handler not yet run).
+pub fn dispatch_observed(
+    store: &Store,
+    call: &Call,
+    sink: &mut dyn ItemSink,
+    observer: &dyn Observer,
+) -> Result<Option<Reply>, Fault> {
     let not_found = || Fault::MethodNotFound {
         service: call.service.clone(),
         method: call.method.clone(),
@@ -245,11 +271,12 @@ pub fn dispatch_into(
     };
     let init_id = init_id(call, method)?;
     let mask = match &call.headers.mask {
-        None => ObjectMask::default(),
+        None => Cow::Owned(ObjectMask::default()),
         Some(MaskSource::Text(text)) => {
-            ObjectMask::parse(text).map_err(|e| Fault::public(e.to_string()))?
+            Cow::Owned(ObjectMask::parse(text).map_err(|e| Fault::bad_argument(e.to_string()))?)
         }
-        Some(MaskSource::Legacy(s)) => ObjectMask::from_legacy(s),
+        Some(MaskSource::Legacy(s)) => Cow::Owned(ObjectMask::from_legacy(s)),
+        Some(MaskSource::Parsed(mask)) => Cow::Borrowed(mask),
     };
     let returns = method.returns.trim_end_matches("[]");
     projection::validate(returns, &mask)?;
@@ -264,6 +291,7 @@ pub fn dispatch_into(
         } else {
             crate::auth::authenticate(conn, call.headers.credentials.as_ref())?
         };
+        observer.admitted(call, &principal)?;
         let ctx = Ctx {
             conn,
             call,
@@ -340,62 +368,11 @@ pub fn dispatch_into(
             total,
         }))
     };
-    let answer = if entry.writes {
+    if entry.writes {
         store.write(run)
     } else {
         store.read(run)
-    };
-    answer.map_err(|fault| documented_class(method, fault))
-}
-
-/// A handler raises its rules' messages as `SoftLayer_Exception`; the class the method's
-/// SLDN page documents for a message is the one the caller sees.
-fn documented_class(method: &MethodDef, fault: Fault) -> Fault {
-    let Fault::Exception {
-        class: ExceptionClass::Exception,
-        message,
-    } = &fault
-    else {
-        return fault;
-    };
-    let documented = method
-        .exceptions
-        .iter()
-        .filter(|e| matches_template(&e.message, message))
-        .find_map(|e| ExceptionClass::from_name(&e.class));
-    match documented {
-        Some(class) => Fault::new(class, message.clone()),
-        None => fault,
     }
-}
-
-/// Whether `message` is an SLDN message template filled in: the template's text between
-/// its placeholders (`{filename}`, `<id>`) appears in order, the first part at the start.
-fn matches_template(template: &str, message: &str) -> bool {
-    let mut literals = Vec::new();
-    let mut rest = template.trim_end_matches('.');
-    while let Some(open) = rest.find(['{', '<']) {
-        let close = if rest[open..].starts_with('{') {
-            '}'
-        } else {
-            '>'
-        };
-        literals.push(&rest[..open]);
-        rest = rest[open..]
-            .find(close)
-            .map(|c| &rest[open + c + 1..])
-            .unwrap_or("");
-    }
-    literals.push(rest);
-    let mut at = 0;
-    for (i, literal) in literals.iter().enumerate() {
-        match message[at..].find(literal) {
-            Some(0) => at += literal.len(),
-            Some(p) if i > 0 => at += p + literal.len(),
-            _ => return false,
-        }
-    }
-    true
 }
 
 impl From<store::StoreError> for Fault {
@@ -411,7 +388,7 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
     if !method.requires_init(&call.service) {
         return Ok(raw.and_then(Value::as_i64));
     }
-    let raw = raw.ok_or(Fault::InvalidInitParameters)?;
+    let raw = raw.ok_or(Fault::MissingInitParameter)?;
     match raw.as_i64() {
         Some(id) => Ok(Some(id)),
         None => Err(Fault::not_found(match raw {
@@ -435,7 +412,7 @@ pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
         return store::get(ctx.conn, service, caller.user_id)?
             .ok_or_else(|| Fault::not_found(caller.user_id));
     }
-    let id = ctx.init_id.ok_or(Fault::InvalidInitParameters)?;
+    let id = ctx.init_id.ok_or(Fault::MissingInitParameter)?;
     let t = schema().type_def(service);
     let has = |p: &str| t.and_then(|t| t.property(p)).is_some();
     let row = if has("accountId") {
@@ -556,6 +533,36 @@ pub mod lenient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call::ExceptionClass;
+
+    /// Whether `message` is an SLDN message template filled in: the template's text between
+    /// its placeholders (`{filename}`, `<id>`) appears in order, the first part at the start.
+    fn matches_template(template: &str, message: &str) -> bool {
+        let mut literals = Vec::new();
+        let mut rest = template.trim_end_matches('.');
+        while let Some(open) = rest.find(['{', '<']) {
+            let close = if rest[open..].starts_with('{') {
+                '}'
+            } else {
+                '>'
+            };
+            literals.push(&rest[..open]);
+            rest = rest[open..]
+                .find(close)
+                .map(|c| &rest[open + c + 1..])
+                .unwrap_or("");
+        }
+        literals.push(rest);
+        let mut at = 0;
+        for (i, literal) in literals.iter().enumerate() {
+            match message[at..].find(literal) {
+                Some(0) => at += literal.len(),
+                Some(p) if i > 0 => at += p + literal.len(),
+                _ => return false,
+            }
+        }
+        true
+    }
 
     #[test]
     fn sldn_templates_match_filled_in_messages() {
@@ -575,5 +582,77 @@ mod tests {
             "Please provide final comments.",
             "Please provide ticket contents."
         ));
+    }
+
+    /// Handlers name the class of each rule they raise; this checks every message a
+    /// handler raises (the literal text of `exception(…)`, `public(…)` and
+    /// `Fault::documented(ExceptionClass::…, …)` in the service sources) against the
+    /// SLDN pages: where a page documents that message, the class is the page's.
+    #[test]
+    fn documented_faults_carry_the_class_sldn_gives_their_message() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/services");
+        let mut files = vec![];
+        let mut dirs = vec![dir];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        let raise = regex::Regex::new(
+            r#"(?s)\b(exception|public|Fault::documented\(\s*ExceptionClass::(\w+),)\s*\(?\s*(?:&format!\(\s*)?"((?:[^"\\]|\\.)*)""#,
+        )
+        .unwrap();
+        let templates: Vec<(&str, &str)> = schema()
+            .services
+            .values()
+            .flat_map(|s| s.methods.values())
+            .flat_map(|m| &m.exceptions)
+            .filter(|e| !e.message.trim().is_empty())
+            .map(|e| (e.class.as_str(), e.message.as_str()))
+            .collect();
+        let (mut checked, mut wrong) = (0, vec![]);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for c in raise.captures_iter(&text) {
+                let class = match (&c[1], c.get(2)) {
+                    ("exception", _) => "SoftLayer_Exception".to_string(),
+                    ("public", _) => "SoftLayer_Exception_Public".to_string(),
+                    (_, Some(class)) => ExceptionClass::from_name(&format!(
+                        "SoftLayer_Exception_{}",
+                        class.as_str()
+                    ))
+                    .or(ExceptionClass::from_name(&format!(
+                        "SoftLayer_{}",
+                        class.as_str()
+                    )))
+                    .map(|c| c.name().to_string())
+                    .unwrap_or_default(),
+                    _ => continue,
+                };
+                // The literal with its format! placeholders, as a filled-in message.
+                let message = c[3].replace("{}", "x");
+                for (documented, template) in &templates {
+                    if matches_template(template, &message) {
+                        checked += 1;
+                        if *documented != class {
+                            wrong.push(format!(
+                                "{}: {message:?} is {class}, SLDN says {documented} ({template:?})",
+                                file.display()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        assert!(
+            checked > 30,
+            "only {checked} messages matched an SLDN template"
+        );
     }
 }

@@ -2,46 +2,110 @@
 //! default (or only those the mask names), relational and count properties only when
 //! asked for, to any depth the relations allow.
 
-use crate::call::{ExceptionClass, Fault};
+use crate::call::Fault;
 use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
-use crate::schema::{PropertyKind, counted_relation, schema};
+use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::store::{self, ListQuery, Related, Row};
 use crate::value::{Struct, Value};
 use rusqlite::Connection;
 
-/// Checks a mask against a type before any work is done, so a write with a bad mask
-/// fails before it happens.
+/// How deep relational properties may nest in a mask.
+pub const MAX_MASK_DEPTH: usize = 17;
+
+/// Checks a mask against a type before any work is done, so that every fault a mask can
+/// cause comes before the first byte of a reply (a streamed list cannot turn into a
+/// fault once it has begun) and before a write happens: unknown properties, casts to
+/// types that are not the property's type or one of its subtypes, and nesting deeper
+/// than [`MAX_MASK_DEPTH`]. What passes here projects without a fault.
 pub fn validate(type_name: &str, mask: &ObjectMask) -> Result<(), Fault> {
-    let Some(t) = schema().type_def(type_name) else {
+    if let Some(cast) = &mask.cast {
+        check_cast(cast, type_name, "mask")?;
+    }
+    validate_at(mask.cast.as_deref().unwrap_or(type_name), mask, 0)
+}
+
+fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), Fault> {
+    // An abstract type (`SoftLayer_User_Interface`) has its properties in its subtypes:
+    // a property is valid when one of them has it, and rows of the others leave it out.
+    let candidates = concrete_types(type_name);
+    if candidates.is_empty() {
         return Ok(());
-    };
+    }
     for p in &mask.properties {
-        let def = t
-            .property(&p.name)
-            .ok_or_else(|| unknown(&p.name, type_name))?;
-        if def.kind == PropertyKind::Relational && !p.children.is_empty() {
+        let Some(def) = candidates.iter().find_map(|t| t.property(&p.name)) else {
+            return Err(unknown(&p.name, type_name));
+        };
+        if def.kind != PropertyKind::Relational {
+            continue;
+        }
+        if let Some(cast) = &p.cast {
+            check_cast(cast, &def.type_name, &p.name)?;
+        }
+        if !def.type_name.starts_with("SoftLayer_") {
+            continue;
+        }
+        if depth + 1 > MAX_MASK_DEPTH {
+            return Err(too_deep());
+        }
+        if !p.children.is_empty() {
             let target = p.cast.as_deref().unwrap_or(&def.type_name);
-            validate_abstract(target, &p.children)?;
+            validate_at(target, &p.children, depth + 1)?;
         }
     }
     Ok(())
 }
 
-/// Abstract targets (`SoftLayer_User_Interface`) are checked against the concrete row
-/// when it is loaded instead.
-fn validate_abstract(type_name: &str, mask: &ObjectMask) -> Result<(), Fault> {
+/// The type itself when it has properties, else its subtypes that have some.
+fn concrete_types(type_name: &str) -> Vec<&'static TypeDef> {
     match schema().type_def(type_name) {
-        Some(t) if !t.properties.is_empty() => validate(type_name, mask),
-        _ => Ok(()),
+        Some(t) if !t.properties.is_empty() => vec![t],
+        Some(_) => schema()
+            .types
+            .values()
+            .filter(|t| !t.properties.is_empty() && is_subtype(&t.name, type_name))
+            .collect(),
+        None => Vec::new(),
     }
 }
 
+/// Whether `type_name` is `ancestor` or inherits from it.
+fn is_subtype(type_name: &str, ancestor: &str) -> bool {
+    let mut at = Some(type_name);
+    let mut steps = 0;
+    while let Some(name) = at {
+        if name == ancestor {
+            return true;
+        }
+        steps += 1;
+        if steps > 32 {
+            return false;
+        }
+        at = schema().type_def(name).and_then(|t| t.parent.as_deref());
+    }
+    false
+}
+
+/// A cast must name the declared type, one of its subtypes, or one of its ancestors.
+fn check_cast(cast: &str, declared: &str, property: &str) -> Result<(), Fault> {
+    if schema().type_def(cast).is_some()
+        && (is_subtype(cast, declared) || is_subtype(declared, cast))
+    {
+        return Ok(());
+    }
+    Err(Fault::bad_argument(format!(
+        "Invalid type cast '{cast}' on '{property}': it is not a type of {declared}."
+    )))
+}
+
+fn too_deep() -> Fault {
+    Fault::bad_argument("Object mask is nested too deeply.")
+}
+
 fn unknown(property: &str, type_name: &str) -> Fault {
-    Fault::new(
-        ExceptionClass::Public,
-        format!("Property '{property}' not valid for '{type_name}'."),
-    )
+    Fault::bad_argument(format!(
+        "Property '{property}' not valid for '{type_name}'."
+    ))
 }
 
 /// Shapes rows into results: by the object mask, as the user `viewer` sees them (some
@@ -69,7 +133,7 @@ impl Projector<'_> {
         let conn = self.conn;
         let t = schema()
             .type_def(&row.type_name)
-            .ok_or_else(|| Fault::public(format!("Unknown type {}", row.type_name)))?;
+            .ok_or_else(|| Fault::bad_argument(format!("Unknown type {}", row.type_name)))?;
         let mut out = Struct::with_capacity(row.values.len());
         let named_locals = mask
             .properties
@@ -85,9 +149,12 @@ impl Projector<'_> {
             out.insert(column.clone(), value.clone());
         }
         for p in &mask.properties {
-            let def = t
-                .property(&p.name)
-                .ok_or_else(|| unknown(&p.name, &row.type_name))?;
+            // `validate` checked the mask against the declared type; a property this
+            // row's own type lacks was asked of a subtype (through a cast or an
+            // abstract type), and rows of other types leave it out.
+            let Some(def) = t.property(&p.name) else {
+                continue;
+            };
             match def.kind {
                 PropertyKind::Local => {}
                 PropertyKind::Count => {
@@ -106,8 +173,8 @@ impl Projector<'_> {
                     }
                 }
                 PropertyKind::Relational => {
-                    if depth > 16 {
-                        return Err(Fault::public("Object mask is nested too deeply."));
+                    if depth >= MAX_MASK_DEPTH {
+                        return Err(too_deep());
                     }
                     let sub = filter.map(|f| f.sub_filter(&p.name));
                     let query = ListQuery {
@@ -143,17 +210,15 @@ impl Projector<'_> {
 }
 
 pub fn internal(e: store::StoreError) -> Fault {
-    tracing::error!("store error: {e}");
-    Fault::new(ExceptionClass::Exception, "An internal error occurred.")
+    Fault::internal(format!("store error: {e}"))
 }
 
 pub fn query_fault(e: store::QueryError) -> Fault {
     match e {
         store::QueryError::Store(e) => internal(e),
-        store::QueryError::Filter(msg) => Fault::public(format!("Invalid object filter: {msg}")),
-        store::QueryError::Delivery => Fault::new(
-            ExceptionClass::Exception,
-            "The reply could not be delivered.",
-        ),
+        store::QueryError::Filter(msg) => {
+            Fault::bad_argument(format!("Invalid object filter: {msg}"))
+        }
+        store::QueryError::Delivery => Fault::internal("the reply could not be delivered"),
     }
 }

@@ -17,8 +17,8 @@ fn add_response_rating(ctx: &Ctx) -> Result<Output, Fault> {
     let update = init_object(ctx)?;
     let rating = ctx.call.args.first().and_then(Value::as_i64);
     let Some(rating @ 1..=5) = rating else {
-        return Err(Fault::new(
-            ExceptionClass::Exception,
+        return Err(Fault::documented(
+            ExceptionClass::Public,
             "Please set a response rating between 1 and 5.",
         ));
     };
@@ -27,8 +27,8 @@ fn add_response_rating(ctx: &Ctx) -> Result<Output, Fault> {
         .and_then(|t| t.get_i64("statusId"))
         == Some(super::ticket::STATUS_CLOSED);
     if closed {
-        return Err(Fault::new(
-            ExceptionClass::Exception,
+        return Err(Fault::documented(
+            ExceptionClass::Public,
             "Ratings cannot be edited on a closed ticket.",
         ));
     }

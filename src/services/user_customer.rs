@@ -30,7 +30,7 @@ fn portal_login_token(ctx: &Ctx) -> Result<Output, Fault> {
     let password: String = ctx.arg(1)?.unwrap_or_default();
     let principal =
         store::principal_by_api_key(ctx.conn, &username, &password)?.ok_or_else(|| {
-            Fault::new(
+            Fault::documented(
                 ExceptionClass::Public,
                 "Invalid username/password combination.",
             )

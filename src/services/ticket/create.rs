@@ -102,13 +102,10 @@ fn device_kind(
         .find(|k| k.attachment_type == wanted)
         .ok_or_else(|| {
             let names: Vec<&str> = allowed.iter().map(|k| k.attachment_type).collect();
-            Fault::new(
-                ExceptionClass::InvalidValue,
-                format!(
-                    "Invalid attachment type '{wanted}': use {}.",
-                    names.join(" or ")
-                ),
-            )
+            Fault::invalid_value(format!(
+                "Invalid attachment type '{wanted}': use {}.",
+                names.join(" or ")
+            ))
         })
 }
 

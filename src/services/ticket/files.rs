@@ -82,8 +82,7 @@ pub(super) fn files_arg(ctx: &Ctx, index: usize) -> Result<Vec<NewFile>, Fault> 
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items.iter().map(|i| read_file(Some(i))).collect(),
         Some(single @ Value::Struct(_)) => Ok(vec![read_file(Some(single))?]),
-        Some(_) => Err(Fault::new(
-            ExceptionClass::InvalidValue,
+        Some(_) => Err(Fault::invalid_value(
             "attachedFiles must be an array of files.",
         )),
     }

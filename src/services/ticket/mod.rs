@@ -104,8 +104,14 @@ pub(super) fn fields<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// A rule of the ticket service that SLDN documents as `SoftLayer_Exception`.
 pub(super) fn exception(message: &str) -> Fault {
-    Fault::new(ExceptionClass::Exception, message)
+    Fault::documented(ExceptionClass::Exception, message)
+}
+
+/// A rule of the ticket service that SLDN documents as `SoftLayer_Exception_Public`.
+pub(super) fn public(message: &str) -> Fault {
+    Fault::documented(ExceptionClass::Public, message)
 }
 
 pub(super) fn get_object(ctx: &Ctx) -> Result<Output, Fault> {
@@ -143,12 +149,9 @@ pub(super) fn account_user(
 
 pub(super) fn priority(value: Option<i64>) -> Result<Option<i64>, Fault> {
     match value {
-        Some(p) if !(0..=4).contains(&p) => Err(Fault::new(
-            ExceptionClass::InvalidValue,
-            format!(
-                "Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."
-            ),
-        )),
+        Some(p) if !(0..=4).contains(&p) => Err(Fault::invalid_value(format!(
+            "Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."
+        ))),
         other => Ok(other),
     }
 }
@@ -170,14 +173,11 @@ fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
     let text = raw
         .as_ref()
         .and_then(|v| v.as_str())
-        .ok_or_else(|| Fault::new(ExceptionClass::InvalidValue, "Please provide a close date."))?;
+        .ok_or_else(|| Fault::invalid_value("Please provide a close date."))?;
     let since = parse_date(text).ok_or_else(|| {
-        Fault::new(
-            ExceptionClass::InvalidValue,
-            format!(
-                "Invalid date '{text}': use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY."
-            ),
-        )
+        Fault::invalid_value(format!(
+            "Invalid date '{text}': use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY."
+        ))
     })?;
     let source = store::ListSource::TicketsClosedSince {
         account_id: ctx.principal.account_id,

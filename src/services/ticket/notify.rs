@@ -64,7 +64,7 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
     }
     // New addresses belong to the ticket's assigned user.
     let user = ticket.get_i64("assignedUserId").ok_or_else(|| {
-        exception("This ticket does not have an assigned user. Could not add additional emails.")
+        public("This ticket does not have an assigned user. Could not add additional emails.")
     })?;
     let invalid: Vec<&str> = emails
         .iter()
@@ -72,7 +72,7 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
         .filter(|e| !valid_email(e))
         .collect();
     if !invalid.is_empty() {
-        return Err(exception(&format!(
+        return Err(public(&format!(
             "Invalid email address(es) found: {}",
             invalid.join(", ")
         )));
@@ -112,17 +112,13 @@ impl ScheduleKind {
 pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?.id().unwrap_or_default();
     let text: Option<String> = ctx.arg(0)?;
-    let text = text.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
-        Fault::new(
-            ExceptionClass::InvalidValue,
-            "Please provide an activation time.",
-        )
-    })?;
+    let text = text
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| Fault::invalid_value("Please provide an activation time."))?;
     let run = parse_date(&text).ok_or_else(|| {
-        Fault::new(
-            ExceptionClass::InvalidValue,
-            format!("Invalid activation time '{text}': use ISO 8601 or MM/DD/YYYY HH:MM:SS."),
-        )
+        Fault::invalid_value(format!(
+            "Invalid activation time '{text}': use ISO 8601 or MM/DD/YYYY HH:MM:SS."
+        ))
     })?;
     // One scheduled action of each kind per ticket: a new one replaces the old.
     unschedule_kind(ctx, ticket, kind)?;
@@ -189,10 +185,9 @@ pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
     names.sort();
     names.dedup();
     if let Some(bad) = names.iter().find(|n| n.chars().count() > 255) {
-        return Err(Fault::new(
-            ExceptionClass::InvalidValue,
-            format!("Tag '{bad}' is longer than 255 characters."),
-        ));
+        return Err(Fault::invalid_value(format!(
+            "Tag '{bad}' is longer than 255 characters."
+        )));
     }
     store::delete_where(
         ctx.conn,

@@ -100,7 +100,8 @@ pub fn append(
 
 pub(super) fn refuse_if_closed(ticket: &Row) -> Result<(), Fault> {
     if ticket.get_i64("statusId") == Some(STATUS_CLOSED) {
-        return Err(Fault::public(
+        return Err(Fault::documented(
+            ExceptionClass::Public,
             "Unable to add ticket update. The ticket is closed; please contact SoftLayer to re-open it.",
         ));
     }
@@ -116,7 +117,10 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
         .entry
         .filter(|e| !e.trim().is_empty())
         .ok_or_else(|| {
-            Fault::public("Unable to add ticket update. Please provide ticket update contents.")
+            Fault::documented(
+                ExceptionClass::Public,
+                "Unable to add ticket update. Please provide ticket update contents.",
+            )
         })?;
     refuse_if_closed(&ticket)?;
     let id = ticket.id().unwrap_or_default();
@@ -203,7 +207,7 @@ pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     let comments: Option<String> = ctx.arg(0)?;
     if ticket.get_i64("statusId") != Some(STATUS_CLOSED) {
-        return Err(exception(
+        return Err(public(
             "You can only add final comments to a closed ticket.",
         ));
     }
@@ -211,13 +215,13 @@ pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
         .get_str("finalComments")
         .is_some_and(|c| !c.is_empty())
     {
-        return Err(exception("This ticket already has final comments set."));
+        return Err(public("This ticket already has final comments set."));
     }
     let comments = comments
         .filter(|c| !c.trim().is_empty())
-        .ok_or_else(|| exception("Please provide final comments."))?;
+        .ok_or_else(|| public("Please provide final comments."))?;
     if comments.chars().count() > MAX_FINAL_COMMENTS {
-        return Err(exception(
+        return Err(public(
             "Your final comments may not exceed 4000 characters in length.",
         ));
     }

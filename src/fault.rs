@@ -1,0 +1,182 @@
+//! What can go wrong with a call, said by its kind.
+//!
+//! A [`Fault`] says *what kind* of failure it is; each codec maps the kind to its own
+//! wire form (XML-RPC fault code, SOAP `faultcode`, REST status) without reading the
+//! message. The message is only ever shown to the client.
+
+/// The SoftLayer exception classes this server raises (the `faultCode` of XML-RPC,
+/// the `faultcode` of SOAP, the `code` of REST).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExceptionClass {
+    Exception,
+    Public,
+    ObjectNotFound,
+    InvalidValue,
+    InvalidLegacyToken,
+    WebServiceBadRequest,
+}
+
+impl ExceptionClass {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExceptionClass::Exception => "SoftLayer_Exception",
+            ExceptionClass::Public => "SoftLayer_Exception_Public",
+            ExceptionClass::ObjectNotFound => "SoftLayer_Exception_ObjectNotFound",
+            ExceptionClass::InvalidValue => "SoftLayer_Exception_InvalidValue",
+            ExceptionClass::InvalidLegacyToken => "SoftLayer_Exception_InvalidLegacyToken",
+            ExceptionClass::WebServiceBadRequest => "SoftLayer_Exception_WebService_BadRequest",
+        }
+    }
+
+    /// The class named in an SLDN page (`SoftLayer_Exception_Public`, …).
+    pub fn from_name(name: &str) -> Option<ExceptionClass> {
+        use ExceptionClass::*;
+        [
+            Exception,
+            Public,
+            ObjectNotFound,
+            InvalidValue,
+            InvalidLegacyToken,
+            WebServiceBadRequest,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name.trim())
+    }
+}
+
+/// The client-facing text of every internal failure: what went wrong inside is logged,
+/// never sent.
+pub const INTERNAL_ERROR: &str = "An internal error occurred.";
+
+/// Everything that can go wrong with a call, by kind.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Fault {
+    /// The request is not a well-formed request of its transport, or is refused as
+    /// unsafe or too large (XML-RPC -32700, SOAP `Client`, REST 400).
+    #[error("parse error. not well formed")]
+    Malformed { detail: String },
+    /// An HTTP method the transport does not use (REST 405).
+    #[error("Unsupported HTTP method {verb}: use GET, POST, PUT or DELETE.")]
+    UnsupportedVerb { verb: String },
+    /// No such method on the service (XML-RPC -32601, REST 404).
+    #[error("server error. requested method not found")]
+    MethodNotFound { service: String, method: String },
+    /// The method acts on one object and the call names none (XML-RPC -32602).
+    #[error("server error. invalid method init parameters")]
+    MissingInitParameter,
+    /// A value the client sent that the method cannot take: an argument of the wrong
+    /// type, a bad object mask or filter (REST 400).
+    #[error("{message}")]
+    BadArgument {
+        class: ExceptionClass,
+        message: String,
+    },
+    /// No valid credentials (REST 401).
+    #[error("{message}")]
+    Unauthenticated {
+        class: ExceptionClass,
+        message: String,
+    },
+    /// The service or object named does not exist, or not for this caller (REST 404).
+    #[error("{message}")]
+    NotFound {
+        class: ExceptionClass,
+        message: String,
+    },
+    /// A rule of the API, raised with the exception class its SLDN page documents
+    /// (REST 400).
+    #[error("{message}")]
+    Documented {
+        class: ExceptionClass,
+        message: String,
+    },
+    /// The server's own failure (REST 500). `detail` is for the log only; clients see
+    /// [`INTERNAL_ERROR`].
+    #[error("An internal error occurred.")]
+    Internal { detail: String },
+}
+
+impl Fault {
+    pub fn malformed(detail: impl Into<String>) -> Fault {
+        Fault::Malformed {
+            detail: detail.into(),
+        }
+    }
+
+    /// A bad argument, mask or filter, as `SoftLayer_Exception_Public`.
+    pub fn bad_argument(message: impl Into<String>) -> Fault {
+        Fault::BadArgument {
+            class: ExceptionClass::Public,
+            message: message.into(),
+        }
+    }
+
+    /// A value of the wrong type or range, as `SoftLayer_Exception_InvalidValue`.
+    pub fn invalid_value(message: impl Into<String>) -> Fault {
+        Fault::BadArgument {
+            class: ExceptionClass::InvalidValue,
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthenticated(class: ExceptionClass, message: impl Into<String>) -> Fault {
+        Fault::Unauthenticated {
+            class,
+            message: message.into(),
+        }
+    }
+
+    /// "Unable to find object with id of '…'." (`SoftLayer_Exception_ObjectNotFound`).
+    pub fn not_found(id: impl std::fmt::Display) -> Fault {
+        Fault::NotFound {
+            class: ExceptionClass::ObjectNotFound,
+            message: format!("Unable to find object with id of '{id}'."),
+        }
+    }
+
+    /// A rule of the API with the class its SLDN page documents for it.
+    pub fn documented(class: ExceptionClass, message: impl Into<String>) -> Fault {
+        Fault::Documented {
+            class,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Fault {
+        Fault::Internal {
+            detail: detail.to_string(),
+        }
+    }
+
+    /// The SoftLayer exception class as the transports report it.
+    pub fn class(&self) -> ExceptionClass {
+        match self {
+            Fault::BadArgument { class, .. }
+            | Fault::Unauthenticated { class, .. }
+            | Fault::NotFound { class, .. }
+            | Fault::Documented { class, .. } => *class,
+            Fault::MethodNotFound { .. } => ExceptionClass::Public,
+            Fault::Malformed { .. }
+            | Fault::UnsupportedVerb { .. }
+            | Fault::MissingInitParameter => ExceptionClass::WebServiceBadRequest,
+            Fault::Internal { .. } => ExceptionClass::Exception,
+        }
+    }
+
+    /// The text a client sees for the faults that carry their own message (the
+    /// others' wire text is the codec's to write); the internal error never shows its
+    /// detail.
+    pub fn message(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Fault::BadArgument { message, .. }
+            | Fault::Unauthenticated { message, .. }
+            | Fault::NotFound { message, .. }
+            | Fault::Documented { message, .. } => std::borrow::Cow::Borrowed(message),
+            _ => std::borrow::Cow::Owned(self.to_string()),
+        }
+    }
+
+    pub fn class_name(&self) -> &'static str {
+        self.class().name()
+    }
+}

@@ -1,0 +1,33 @@
+//! softlayer-ticket-server: a local SoftLayer_Ticket-compatible endpoint that speaks the
+//! SoftLayer API's transports (XML-RPC, SOAP, REST) and keeps its state in SQLite.
+//!
+//! Every call takes the same road, whatever its transport (see [`server::pipeline`]):
+//!
+//! ```text
+//! HTTP request → server: route by path prefix
+//!   → read the body (one place, with its limits)
+//!   → Codec::parse → Call → credentials (call headers, else HTTP Basic)
+//!   → on the blocking pool: services::dispatch (schema lookup, authentication,
+//!     handler, store, projection by the object mask)
+//!   → Codec::write_reply | Codec::write_fault, streamed for long lists
+//! ```
+//!
+//! The layers: [`protocol`] (codecs: bytes ↔ [`call::Call`] / [`call::Reply`] /
+//! [`call::Fault`]), [`services`] (typed handlers that never see the wire) and [`store`]
+//! (the only place with SQL). [`schema`] (generated from SLDN) drives masks, filters,
+//! the WSDL and the coverage table.
+
+pub mod auth;
+pub mod body;
+pub mod call;
+pub mod clock;
+pub mod coverage;
+pub mod emulator;
+pub mod fault;
+pub mod protocol;
+pub mod reply_cache;
+pub mod schema;
+pub mod server;
+pub mod services;
+pub mod store;
+pub mod value;

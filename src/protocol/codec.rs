@@ -1,0 +1,64 @@
+//! The one interface between a transport's bytes and the request pipeline
+//! ([`crate::server::pipeline`]).
+//!
+//! A codec is made per request by the router, from what the URL says (the service, the
+//! API version, REST's output format), so that it can write a fault in the right shape
+//! even before the body is read. It knows bytes and its wire types; it knows nothing
+//! about tickets. Everything between [`Codec::parse`] and the writers (credentials,
+//! dispatch, masks, filters, the blocking pool, the reply cache, streaming) is the
+//! pipeline's and is the same for every transport.
+
+use super::HttpAnswer;
+use crate::call::{Call, Credentials, Fault, Reply};
+use crate::value::Value;
+
+/// A transport's reading and writing of calls.
+pub trait Codec: Send + 'static {
+    /// The transport's name, for logs and the call journal.
+    fn transport(&self) -> &'static str;
+
+    /// Reads the call from the request body. A codec may keep what it needs to write
+    /// the answer (REST keeps how to walk a nested path's result).
+    fn parse(&mut self, body: &[u8]) -> Result<Call, Fault>;
+
+    /// Credentials the transport carries outside the call (HTTP Basic), for a call whose
+    /// headers carry none.
+    fn fallback_credentials(&self) -> Option<&Credentials>;
+
+    /// Answers the parsed call through `dispatch`. One call is one dispatch; a REST
+    /// nested path overrides this while it still needs more than one.
+    fn run(
+        &self,
+        call: &Call,
+        dispatch: &mut dyn FnMut(&Call) -> Result<Reply, Fault>,
+    ) -> Result<Reply, Fault> {
+        dispatch(call)
+    }
+
+    /// The reply (status 200). `SoftLayer-Total-Items` is the pipeline's to add.
+    fn write_reply(&self, call: &Call, reply: &Reply) -> HttpAnswer;
+
+    /// The fault, with the status [`Codec::status_of`] gives it.
+    fn write_fault(&self, fault: &Fault) -> HttpAnswer;
+
+    /// The HTTP status of a fault, from its kind alone.
+    fn status_of(&self, fault: &Fault) -> u16;
+
+    /// The content type of a reply (for replies served from the cache).
+    fn reply_content_type(&self) -> &'static str;
+
+    /// How to write `call`'s list reply item by item, when this transport can stream
+    /// it; `None` writes it whole.
+    fn list_writer(&self, _call: &Call) -> Option<Box<dyn ListWriter>> {
+        None
+    }
+}
+
+/// Writes a list reply in pieces: the pipeline calls `start` once (with the total
+/// before the result limit), `item` per item, then `end`, flushing `out` to the socket
+/// between calls as it fills.
+pub trait ListWriter: Send {
+    fn start(&mut self, out: &mut Vec<u8>, total: u64);
+    fn item(&mut self, out: &mut Vec<u8>, item: &Value);
+    fn end(&mut self, out: &mut Vec<u8>);
+}

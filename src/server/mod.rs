@@ -1,0 +1,367 @@
+//! The HTTP side: routing by path prefix (`/xmlrpc`, `/soap`, `/rest`, `/_emulator`,
+//! `/health`) and the accept loop. Every API call, whatever its transport, then goes
+//! through the one [`pipeline`]: the router only picks the codec from the URL.
+
+pub mod pipeline;
+
+use crate::body::ReplyBody;
+use crate::call::{Credentials, NoObserver, Observer};
+use crate::protocol::rest::RestCodec;
+use crate::protocol::soap::SoapCodec;
+use crate::protocol::xmlrpc::XmlRpcCodec;
+use crate::protocol::{ApiVersion, HttpAnswer};
+use crate::store::Store;
+use base64::Engine;
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use pipeline::{read_body, response};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub use pipeline::MAX_BODY_BYTES;
+
+type Body = ReplyBody;
+
+/// What the server shares with every request.
+pub struct Shared {
+    pub store: Store,
+    /// Replies to repeated reads, while the data is unchanged.
+    pub replies: crate::reply_cache::ReplyCache,
+    /// Guards the `/_emulator/` control API.
+    pub admin_token: String,
+    /// The test harness's state beside the database (snapshots, …).
+    pub harness: crate::emulator::Harness,
+    /// Sessions of the support console's event stream.
+    pub console_sessions: crate::emulator::console::Sessions,
+    /// Told about every call the pipeline answers.
+    pub observer: Box<dyn Observer>,
+}
+
+impl Shared {
+    /// `db` is the database's path, beside which the harness keeps its snapshots.
+    pub fn new(store: Store, db: &str, reply_cache: bool, admin_token: String) -> Shared {
+        Shared {
+            store,
+            replies: crate::reply_cache::ReplyCache::new(reply_cache),
+            admin_token,
+            harness: crate::emulator::Harness::new(db),
+            console_sessions: Default::default(),
+            observer: Box::new(NoObserver),
+        }
+    }
+}
+
+/// How `serve` runs.
+pub struct Options {
+    pub listen: String,
+    /// SQLite file, or `:memory:`.
+    pub db: String,
+    /// The token of the `/_emulator/` control API (random when not given).
+    pub admin_token: Option<String>,
+    pub reply_cache: bool,
+}
+
+fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    (0..2)
+        .map(|i| {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u32(i);
+            format!("{:016x}", h.finish())
+        })
+        .collect()
+}
+
+/// Opens the store and serves until Ctrl-C.
+pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    let store = Store::open(&options.db)?;
+    let admin_token = options
+        .admin_token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(random_token);
+    let shared = Arc::new(Shared::new(
+        store,
+        &options.db,
+        options.reply_cache,
+        admin_token,
+    ));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let db = &options.db;
+    runtime.block_on(async {
+        let listener = TcpListener::bind(&options.listen).await?;
+        let addr = listener.local_addr()?;
+        tracing::info!("database: {db}");
+        tracing::info!("XML-RPC: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)");
+        tracing::info!(
+            "support-desk control API: http://{addr}/_emulator/ (admin token: {})",
+            shared.admin_token
+        );
+        tracing::info!(
+            "SOAP: http://{addr}/soap/v3.1/{{Service}}?wsdl; REST: http://{addr}/rest/v3.1/"
+        );
+        tracing::info!("health: http://{addr}/health");
+        eprintln!(
+            "\nslcli configuration (save as ~/.softlayer or pass with --config):\n\n\
+             [softlayer]\nusername = demo\n\
+             api_key = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
+             endpoint_url = http://{addr}/xmlrpc/v3.1/\ntimeout = 30\n"
+        );
+        // Scheduled alerts and auto-closes run when the clock reaches them.
+        let scheduled = shared.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                let shared = scheduled.clone();
+                let ran = tokio::task::spawn_blocking(move || {
+                    crate::emulator::scheduler::run_due(&shared.store)
+                })
+                .await;
+                match ran {
+                    Ok(Ok(fired)) if !fired.is_empty() => {
+                        tracing::info!("scheduled actions ran: {fired:?}")
+                    }
+                    Ok(Err(e)) => tracing::warn!("scheduled actions: {e}"),
+                    _ => {}
+                }
+            }
+        });
+        serve(listener, shared).await?;
+        Ok(())
+    })
+}
+
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
+    let shutdown = tokio::signal::ctrl_c();
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut shutdown => {
+                tracing::info!("shutting down");
+                return Ok(());
+            }
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            // Out of file descriptors and the like: keep serving the connections we have.
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(req, shared.clone()));
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(30))
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(e) = conn.await {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+        });
+    }
+}
+
+async fn handle(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+) -> Result<Response<Body>, hyper::Error> {
+    let path = req.uri().path().to_string();
+    if path == "/health" {
+        return Ok(plain(StatusCode::OK, "ok\n"));
+    }
+    if let Some(rest) = path.strip_prefix("/_emulator/") {
+        if crate::emulator::console::owns(req.method(), rest) {
+            let rest = rest.to_string();
+            return Ok(crate::emulator::console::serve(req, shared, rest).await);
+        }
+        return Ok(control(req, shared, rest.to_string()).await);
+    }
+    let basic = basic_credentials(req.headers().get(AUTHORIZATION));
+    if let Some(rest_path) = rest_path(&path) {
+        let codec = RestCodec::new(
+            req.method().as_str().to_string(),
+            rest_path,
+            req.uri().query().map(str::to_string),
+            basic,
+        );
+        return Ok(pipeline::answer(shared, codec, req).await);
+    }
+    if let Some((version, service)) = soap_route(&path) {
+        if req.method() == Method::GET || req.method() == Method::HEAD {
+            return Ok(wsdl(&req, version, service));
+        }
+        if req.method() != Method::POST {
+            return Ok(plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "SOAP calls are POSTed; GET ?wsdl for the WSDL.\n",
+            ));
+        }
+        let codec = SoapCodec {
+            version,
+            service: service.to_string(),
+            basic,
+        };
+        return Ok(pipeline::answer(shared, codec, req).await);
+    }
+    let Some(service) = xmlrpc_service(&path) else {
+        return Ok(plain(
+            StatusCode::NOT_FOUND,
+            "Not found. XML-RPC lives at /xmlrpc/v3.1/{Service}.\n",
+        ));
+    };
+    if req.method() != Method::POST {
+        return Ok(plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "XML-RPC calls are POSTed.\n",
+        ));
+    }
+    let codec = XmlRpcCodec {
+        service: service.to_string(),
+        basic,
+    };
+    Ok(pipeline::answer(shared, codec, req).await)
+}
+
+fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> Response<Body> {
+    let method = req.method().as_str().to_string();
+    let query = req.uri().query().map(str::to_string);
+    let authorization = header_text(&req, "authorization");
+    let token_header = header_text(&req, "x-emulator-token");
+    let Ok(body) = read_body(req.into_body()).await else {
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n");
+    };
+    let answer = tokio::task::spawn_blocking(move || {
+        let request = crate::emulator::http::ControlRequest {
+            method: &method,
+            path: &path,
+            query: query.as_deref(),
+            authorization: authorization.as_deref(),
+            token_header: token_header.as_deref(),
+            body: &body,
+        };
+        crate::emulator::http::handle(
+            &shared.store,
+            &shared.admin_token,
+            &shared.harness,
+            &request,
+        )
+    })
+    .await;
+    match answer {
+        Ok(a) => response(a, None),
+        Err(_) => plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The control request failed.\n",
+        ),
+    }
+}
+
+/// `/xmlrpc/v3/{Service}` or `/xmlrpc/v3.1/{Service}` → the service name.
+fn xmlrpc_service(path: &str) -> Option<&str> {
+    let rest = path
+        .strip_prefix("/xmlrpc/v3.1/")
+        .or_else(|| path.strip_prefix("/xmlrpc/v3/"))?;
+    let service = rest.trim_end_matches('/');
+    (!service.is_empty() && !service.contains('/')).then_some(service)
+}
+
+fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
+    let text = header?.to_str().ok()?.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (username, api_key) = decoded.split_once(':')?;
+    Some(Credentials::ApiKey {
+        username: username.to_string(),
+        api_key: api_key.to_string(),
+    })
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut r = Response::new(ReplyBody::whole(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+fn xml(body: Vec<u8>) -> Response<Body> {
+    response(
+        HttpAnswer {
+            status: 200,
+            content_type: "text/xml; charset=utf-8",
+            headers: Vec::new(),
+            body,
+        },
+        None,
+    )
+}
+
+/// `/rest/v3/…` or `/rest/v3.1/…` → what follows the version, still percent-encoded.
+fn rest_path(path: &str) -> Option<String> {
+    let after = path.strip_prefix("/rest/")?;
+    let (version, tail) = after.split_once('/').unwrap_or((after, ""));
+    crate::protocol::ApiVersion::from_segment(version)?;
+    Some(tail.to_string())
+}
+
+/// `/soap/v3/{Service}` or `/soap/v3.1/{Service}` → the version and the service name.
+fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
+    let (version, service) = path.strip_prefix("/soap/")?.split_once('/')?;
+    let version = crate::protocol::ApiVersion::from_segment(version)?;
+    let service = service.trim_end_matches('/');
+    (!service.is_empty() && !service.contains('/')).then_some((version, service))
+}
+
+/// `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd` the
+/// schema it imports).
+fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response<Body> {
+    use crate::protocol::wsdl;
+    if service == wsdl::ENCODING_SCHEMA_FILE {
+        return xml(wsdl::encoding_schema().as_bytes().to_vec());
+    }
+    let wants_wsdl = req.uri().query().is_some_and(|q| {
+        q.split('&').any(|p| {
+            let key = p.split('=').next().unwrap_or(p);
+            key.eq_ignore_ascii_case("wsdl")
+        })
+    });
+    if !wants_wsdl {
+        return plain(
+            StatusCode::NOT_FOUND,
+            "Not found. The WSDL is at /soap/{version}/{Service}?wsdl; calls are POSTed.\n",
+        );
+    }
+    // soap:address is the URL the WSDL was fetched from.
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let address = format!("http://{host}{}", req.uri().path());
+    match wsdl::document(service, version, &address) {
+        Some(doc) => xml(doc.into_bytes()),
+        None => plain(StatusCode::NOT_FOUND, "No such service.\n"),
+    }
+}
