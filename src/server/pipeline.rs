@@ -247,10 +247,11 @@ impl<C: Codec> Exchange<C> {
             call.headers.credentials = self.codec.fallback_credentials().cloned();
         }
         let writes = services::writes(&call);
-        if !writes && services::returns_list(&call) {
-            if let Some(list) = self.codec.list_writer(&call) {
-                return self.stream(&call, list);
-            }
+        if !writes
+            && services::returns_list(&call)
+            && let Some(list) = self.codec.list_writer(&call)
+        {
+            return self.stream(&call, list);
         }
         // Taken before the read, so that a write racing it makes the entry stale at once.
         let version = (self.cache_key.is_some() && !writes).then(|| self.shared.store.version());
