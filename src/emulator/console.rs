@@ -30,43 +30,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
 /// The console's pages, as served from `/_emulator/ui/{name}`.
 const ASSETS: &[(&str, &str, &str)] = &[
-    (
-        "",
-        "text/html; charset=utf-8",
-        include_str!("ui/index.html"),
-    ),
-    (
-        "console.css",
-        "text/css; charset=utf-8",
-        include_str!("ui/console.css"),
-    ),
-    (
-        "api.js",
-        "text/javascript; charset=utf-8",
-        include_str!("ui/api.js"),
-    ),
-    (
-        "dom.js",
-        "text/javascript; charset=utf-8",
-        include_str!("ui/dom.js"),
-    ),
-    (
-        "queue.js",
-        "text/javascript; charset=utf-8",
-        include_str!("ui/queue.js"),
-    ),
-    (
-        "ticket.js",
-        "text/javascript; charset=utf-8",
-        include_str!("ui/ticket.js"),
-    ),
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_str!("ui/app.js"),
-    ),
+    ("", HTML, include_str!("ui/index.html")),
+    ("console.css", CSS, include_str!("ui/console.css")),
+    ("api.js", JS, include_str!("ui/api.js")),
+    ("dom.js", JS, include_str!("ui/dom.js")),
+    ("queue.js", JS, include_str!("ui/queue.js")),
+    ("ticket.js", JS, include_str!("ui/ticket.js")),
+    ("harness.js", JS, include_str!("ui/harness.js")),
+    ("app.js", JS, include_str!("ui/app.js")),
     (
         "favicon.svg",
         "image/svg+xml",

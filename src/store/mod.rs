@@ -148,9 +148,14 @@ impl Store {
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if out.is_ok() {
-            self.commits.send_modify(|n| *n += 1);
+            self.committed();
         }
         out
+    }
+
+    /// Tells the watchers of [`Store::commits`] that the data changed.
+    fn committed(&self) {
+        self.commits.send_modify(|n| *n += 1);
     }
 
     /// Changes with every committed write transaction of this process.

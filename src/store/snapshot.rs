@@ -76,6 +76,9 @@ impl Store {
             }
         });
         self.writes.fetch_add(1, Ordering::SeqCst);
+        if out.is_ok() {
+            self.committed();
+        }
         out
     }
 }

@@ -651,6 +651,17 @@ fn browser_end_to_end_with_slcli() {
     let s = browser.step("inline-error");
     assert!(text(&s["outcome"]).contains("closed"), "{s}");
 
+    // Issue 12's views: the outbox and the clock.
+    let s = browser.step("harness");
+    let events = s["events"].to_string();
+    assert!(
+        events.contains("EMPLOYEE_UPDATE") && events.contains("TICKET_CLOSED"),
+        "{s}"
+    );
+    assert_ne!(s["before"], s["after"], "advancing the clock moves it: {s}");
+    assert!(text(&s["clockError"]).starts_with("Failed"), "{s}");
+    assert!(text(&s["facts"]).contains("Real time"), "{s}");
+
     // Markup in a ticket is text; nothing runs.
     for step in ["xss", "xss-queue"] {
         let s = browser.step(step);

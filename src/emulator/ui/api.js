@@ -46,6 +46,7 @@ async function request(method, path, body) {
 
 export const get = async (path) => (await request('GET', path)).json();
 export const post = async (path, body = {}) => (await request('POST', path, body)).json();
+export const del = async (path) => (await request('DELETE', path)).json();
 export const getBlob = async (path) => (await request('GET', path)).blob();
 
 /**

@@ -5,8 +5,11 @@ import { get, listen, token, keepToken, forgetToken, Unauthorised } from './api.
 import { $ } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
+import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
 
-const VIEWS = ['sign-in', 'queue', 'ticket'];
+const VIEWS = ['sign-in', 'queue', 'ticket', 'clock', 'outbox'];
+/** What each view reloads when the data changes. */
+const REFRESH = { queue: refreshQueue, ticket: refreshTicket, clock: refreshClock, outbox: refreshOutbox };
 let view = null;
 let stopListening = null;
 let wasLive = false;
@@ -16,6 +19,12 @@ function show(name) {
   $('loading').hidden = true;
   for (const v of VIEWS) $(v).hidden = v !== name;
   $('sign-out').hidden = name === 'sign-in';
+  $('views').hidden = name === 'sign-in';
+  for (const link of $('views').querySelectorAll('a')) {
+    const current = link.dataset.view === name || (name === 'ticket' && link.dataset.view === 'queue');
+    if (current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
 }
 
 /** Leaves every view with data behind and asks for the token. */
@@ -24,7 +33,7 @@ function signIn(message = '') {
   stopListening = null;
   forgetToken();
   // Nothing read with the old token stays on the page.
-  for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview']) {
+  for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages']) {
     $(id).replaceChildren();
   }
   $('live').textContent = '';
@@ -36,7 +45,7 @@ function signIn(message = '') {
 /** Anything that failed: a refused token goes back to sign-in; the rest shows inline. */
 function failed(error) {
   if (error instanceof Unauthorised) return signIn('The token was not accepted. Enter the admin token the server printed at start.');
-  const target = view === 'ticket' ? 'ticket-error' : 'queue-error';
+  const target = { ticket: 'ticket-error', clock: 'clock-error', outbox: 'outbox-error' }[view] || 'queue-error';
   $(target).textContent = `Could not load: ${error.message}`;
 }
 
@@ -49,6 +58,14 @@ async function route() {
     if (ticket) {
       show('ticket');
       await showTicket(Number(ticket[1]));
+    } else if (hash === '#/clock') {
+      show('clock');
+      document.title = 'Clock · Support console';
+      await refreshClock();
+    } else if (hash.startsWith('#/outbox')) {
+      show('outbox');
+      document.title = 'Outbox · Support console';
+      await showOutbox(hash.slice(hash.indexOf('?') + 1 || hash.length));
     } else {
       show('queue');
       document.title = 'Queue · Support console';
@@ -65,7 +82,7 @@ function changed() {
   if (pending) return;
   pending = setTimeout(() => {
     pending = null;
-    const refresh = view === 'ticket' ? refreshTicket : view === 'queue' ? refreshQueue : null;
+    const refresh = REFRESH[view];
     if (refresh) refresh().catch(failed);
   }, 250);
 }
@@ -95,6 +112,7 @@ async function start() {
   }
   setQueueChoices(choices);
   setTicketChoices(choices);
+  setOutboxChoices(choices);
   wasLive = false;
   stopListening = listen(changed, liveState);
   await route();
@@ -103,6 +121,7 @@ async function start() {
 function init() {
   initQueue();
   initTicket(failed);
+  initHarness(failed);
   $('sign-in-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const value = $('token').value.trim();

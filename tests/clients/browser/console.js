@@ -163,6 +163,25 @@ async function main() {
     await page.locator('#reply-form .outcome.error').waitFor();
     report('inline-error', { outcome: await text(page, '#reply-form .outcome') });
 
+    // The harness's views: the outbox holds the reply and the closing; the clock moves.
+    await page.goto(`${UI}#/outbox?ticket=${ticket}`);
+    await page.locator('#outbox-messages li.message').first().waitFor();
+    const events = await page.locator('#outbox-messages li.message .meta span').allInnerTexts();
+    await page.click('a[data-view=clock]');
+    await page.locator('#clock-now').waitFor();
+    const before = await text(page, '#clock-now');
+    await page.fill('#clock-advance-by', '48h');
+    await page.click('#clock-advance button');
+    await page.locator('#clock-advance .outcome').filter({ hasText: 'Clock now' }).waitFor();
+    const after = await text(page, '#clock-now');
+    await page.fill('#clock-advance-by', 'soon');
+    await page.click('#clock-advance button');
+    await page.locator('#clock-advance .outcome.error').waitFor();
+    const clockError = await text(page, '#clock-advance .outcome');
+    await page.click('#clock-real button');
+    await page.locator('#clock-real .outcome').filter({ hasText: 'Clock now' }).waitFor();
+    report('harness', { events, before, after, clockError, facts: await text(page, '#clock-facts') });
+
     // 8. Hostile ticket text renders as text; nothing runs.
     const xss = env('XSS_TICKET');
     await page.goto(`${UI}#/ticket/${xss}`);

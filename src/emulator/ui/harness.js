@@ -1,0 +1,102 @@
+// The test harness's views (README "Using it in tests"): the emulator's clock, which
+// can be moved, and the outbox of e-mails SoftLayer would have sent.
+
+import { get, post, del, ApiError } from './api.js';
+import { $, el, fill, when, choose, outcome } from './dom.js';
+
+export async function refreshClock() {
+  const clock = await get('clock');
+  const mode = { real: 'Real time', offset: 'Shifted from real time', fixed: 'Stopped' }[clock.mode] || clock.mode;
+  const fact = (term, ...value) => [el('dt', { text: term }), el('dd', {}, ...value)];
+  fill(
+    $('clock-facts'),
+    fact('Now (US Central)', el('span', { id: 'clock-now', text: clock.now })),
+    fact('Now (UTC)', clock.utc),
+    fact('Mode', mode),
+    clock.mode === 'offset' ? fact('Offset', `${(clock.offsetMs / 3600000).toFixed(2)} h`) : [],
+  );
+  $('clock-error').textContent = '';
+}
+
+/** POSTs a clock change and says what it did, and which scheduled actions it ran. */
+async function changeClock(form, body) {
+  const out = form.querySelector('.outcome');
+  try {
+    const answer = await post('clock', body);
+    const fired = (answer.fired || []).map((f) => `${f.kind} on #${f.ticketId}`);
+    outcome(out, `Clock now ${answer.now}.${fired.length ? ` Ran: ${fired.join(', ')}.` : ''}`);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    outcome(out, `Failed: ${e.message}`, true);
+  }
+  await refreshClock();
+}
+
+let outboxParams = new URLSearchParams();
+
+export function setOutboxChoices(choices) {
+  choose($('o-account'), choices.accounts, 1);
+}
+
+export function showOutbox(query) {
+  outboxParams = new URLSearchParams(query);
+  const form = $('outbox-filters');
+  for (const name of ['ticket', 'account', 'to', 'event']) form.elements[name].value = outboxParams.get(name) ?? '';
+  return refreshOutbox();
+}
+
+export async function refreshOutbox() {
+  const { messages } = await get(`outbox?${outboxParams}`);
+  const items = messages
+    .slice()
+    .reverse()
+    .map((m) =>
+      el(
+        'li',
+        { class: 'message', 'data-message': m.id },
+        el('p', { class: 'meta' }, when(m.createDate), ' · ', el('span', { text: m.event }), ' · ',
+          m.ticketId ? el('a', { href: `#/ticket/${m.ticketId}`, text: `ticket #${m.ticketId}` }) : 'no ticket'),
+        el('h3', { text: m.subject || '(no subject)' }),
+        el('p', { class: 'meta', text: `To: ${(m.to || []).join(', ')}` }),
+        el('details', {}, el('summary', { text: 'Message' }), el('pre', { text: m.body || '' })),
+      ),
+    );
+  if (items.length === 0) items.push(el('li', { class: 'muted', text: 'No messages.' }));
+  fill($('outbox-messages'), items);
+  $('outbox-error').textContent = '';
+}
+
+export function initHarness(failed) {
+  const guard = (fn) => (event) => {
+    event.preventDefault();
+    fn().catch(failed);
+  };
+  $('clock-advance').addEventListener('submit', guard(() =>
+    changeClock($('clock-advance'), { advance: $('clock-advance-by').value.trim() })));
+  $('clock-set').addEventListener('submit', guard(() =>
+    changeClock($('clock-set'), { set: $('clock-set-to').value.trim() })));
+  $('clock-real').addEventListener('submit', guard(() => changeClock($('clock-real'), { real: true })));
+
+  const form = $('outbox-filters');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const name of ['ticket', 'account', 'to', 'event']) {
+      const value = form.elements[name].value.trim();
+      if (value) next.set(name, value);
+    }
+    location.hash = `#/outbox?${next}`;
+  });
+  for (const select of form.querySelectorAll('select')) select.addEventListener('change', () => form.requestSubmit());
+  $('outbox-clear').addEventListener('click', guard(async () => {
+    const ticket = outboxParams.get('ticket');
+    try {
+      const answer = await del(`outbox${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ''}`);
+      outcome($('outbox-outcome'), `Deleted ${answer.deleted} message${answer.deleted === 1 ? '' : 's'}.`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      outcome($('outbox-outcome'), `Failed: ${e.message}`, true);
+    }
+    await refreshOutbox();
+  }));
+}
