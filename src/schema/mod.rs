@@ -5,8 +5,12 @@
 //! parameter), object masks (which properties are local, relational or counts), object
 //! filters, the WSDL and the method-coverage table, so none of those keep a list of their own.
 
+pub mod coerce;
 pub mod filter;
 pub mod mask;
+pub mod types;
+
+use types::TypeRef;
 
 use serde::Deserialize;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -58,6 +62,8 @@ pub struct PropertyDef {
     pub type_name: String,
     pub many: bool,
     pub kind: PropertyKind,
+    /// The type, parsed once (a list when `many`).
+    pub type_ref: TypeRef,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +85,9 @@ pub struct ParameterDef {
     pub name: String,
     #[serde(rename = "type")]
     pub type_name: String,
+    /// `type_name`, parsed once when the schema loads.
+    #[serde(skip)]
+    pub type_ref: TypeRef,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,6 +192,7 @@ fn load(json: &str) -> Result<Schema, serde_json::Error> {
                         type_name: base,
                         many,
                         kind: def.kind,
+                        type_ref: TypeRef::parse(&def.type_name),
                     },
                 );
             }
@@ -198,10 +208,15 @@ fn load(json: &str) -> Result<Schema, serde_json::Error> {
             },
         );
     }
-    Ok(Schema {
-        types,
-        services: raw.services,
-    })
+    let mut services = raw.services;
+    for service in services.values_mut() {
+        for method in service.methods.values_mut() {
+            for p in &mut method.parameters {
+                p.type_ref = TypeRef::parse(&p.type_name);
+            }
+        }
+    }
+    Ok(Schema { types, services })
 }
 
 /// The relational list a count property counts: `updateCount` → `updates`,

@@ -224,8 +224,32 @@ struct Exchange<C> {
     responder: Responder,
 }
 
+/// How much less CPU priority calls get than the async threads (`nice` steps).
+const BLOCKING_NICENESS: i32 = 10;
+
+/// Lowers this blocking-pool thread's CPU priority, once per thread: on a busy machine
+/// the async threads (`/health`, cache hits, accepting connections) then get the CPU
+/// first, so that a few heavy reads cannot stall them. The pool's threads only ever run
+/// blocking work, so the async threads keep their priority.
+fn yield_to_async_threads() {
+    thread_local! {
+        static DONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    DONE.with(|done| {
+        if !done.replace(true) {
+            // SAFETY: setpriority with PRIO_PROCESS and id 0 changes only the calling
+            // thread on Linux; it reads no memory of ours. A failure leaves the priority.
+            #[cfg(target_os = "linux")]
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, 0, BLOCKING_NICENESS);
+            }
+        }
+    });
+}
+
 /// Runs on the blocking pool: everything from parsing to the last byte of the reply.
 fn work<C: Codec>(mut x: Exchange<C>) {
+    yield_to_async_threads();
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| x.answer()));
     if ran.is_err() {
         let fault = Fault::internal("a handler panicked");

@@ -16,6 +16,7 @@ mod ticket_update_employee;
 mod user_customer;
 
 use crate::call::{Call, Collect, Fault, ItemSink, MaskSource, NoObserver, Observer, Reply};
+use crate::schema::coerce::{CoerceError, coerce};
 use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
 use crate::schema::{MethodDef, PropertyKind, schema};
@@ -44,6 +45,9 @@ pub enum Output {
 pub struct Ctx<'a> {
     pub conn: &'a Connection,
     pub call: &'a Call,
+    /// The call's arguments converted to the types the method declares
+    /// ([`crate::schema::coerce`]): what handlers read instead of `call.args`.
+    pub args: &'a [Value],
     pub principal: &'a Principal,
     pub method: &'a MethodDef,
     /// The init parameter as an id, when the method takes one.
@@ -55,42 +59,26 @@ impl Ctx<'_> {
     /// The method's argument at `index`, deserialised into the handler's type; `None` when
     /// absent or nil.
     pub fn arg<T: DeserializeOwned>(&self, index: usize) -> Result<Option<T>, Fault> {
-        let Some(v) = self.call.args.get(index).filter(|v| !v.is_null()) else {
+        let Some(v) = self.args.get(index).filter(|v| !v.is_null()) else {
             return Ok(None);
-        };
-        let (name, type_name) = self
-            .method
-            .parameters
-            .get(index)
-            .map(|p| (p.name.as_str(), p.type_name.as_str()))
-            .unwrap_or(("parameter", "value"));
-        let invalid = || {
-            Fault::invalid_value(format!(
-                "Invalid value for parameter '{name}': expected {}.",
-                describe(type_name)
-            ))
-        };
-        // The shape comes from the schema: a complex type is a struct, `T[]` an array.
-        let shape_ok = match v {
-            Value::Struct(_) => type_name.starts_with("SoftLayer_") && !type_name.ends_with("[]"),
-            Value::Array(_) => type_name.ends_with("[]"),
-            _ => !type_name.starts_with("SoftLayer_") && !type_name.ends_with("[]"),
-        };
-        if !shape_ok {
-            return Err(invalid());
-        }
-        // PHP-backed SoftLayer coerces numbers where it wants text (an access port of 22).
-        let coerced;
-        let v = match (v, type_name) {
-            (Value::Int(i), "string") => {
-                coerced = Value::String(i.to_string());
-                &coerced
-            }
-            _ => v,
         };
         serde_json::from_value(serde_json::Value::from(v))
             .map(Some)
-            .map_err(|_| invalid())
+            .map_err(|_| invalid_argument(self.method, index, None))
+    }
+
+    /// An id argument; nil and 0 are no id.
+    pub fn int_arg(&self, index: usize) -> Result<Option<i64>, Fault> {
+        Ok(self
+            .args
+            .get(index)
+            .and_then(Value::as_i64)
+            .filter(|id| *id != 0))
+    }
+
+    /// A text argument; nil and blank text are none.
+    pub fn text_arg(&self, index: usize) -> Result<Option<String>, Fault> {
+        Ok(self.arg::<String>(index)?.filter(|s| !s.trim().is_empty()))
     }
 
     /// The filter for a collection of `type_name` found under `branch` of the call's
@@ -121,14 +109,35 @@ impl Ctx<'_> {
     }
 }
 
-/// A parameter type as users read it: `a SoftLayer_Ticket_Update struct`, `an array of string`.
-fn describe(type_name: &str) -> String {
-    match type_name.strip_suffix("[]") {
-        Some(item) => format!("an array of {item}"),
-        None if type_name.starts_with("SoftLayer_") => format!("a {type_name} struct"),
-        None if type_name == "int" || type_name == "unsignedInt" => "an integer".into(),
-        None => format!("a {type_name}"),
+/// "Invalid value for parameter 'name': expected an integer." (with what is wrong inside
+/// a struct, when that is more than its type).
+fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceError>) -> Fault {
+    let (name, expected) = method
+        .parameters
+        .get(index)
+        .map(|p| (p.name.as_str(), p.type_ref.describe(&p.type_name)))
+        .unwrap_or(("parameter", "a value".into()));
+    match detail {
+        Some(e @ CoerceError::NotBase64 { .. }) => {
+            Fault::invalid_value(format!("Invalid value for parameter '{name}': {e}."))
+        }
+        _ => Fault::invalid_value(format!(
+            "Invalid value for parameter '{name}': expected {expected}."
+        )),
     }
+}
+
+/// The call's arguments as the method's parameter types: the one conversion every
+/// transport's arguments go through. Arguments past the declared ones pass as they are.
+fn coerce_args(call: &Call, method: &MethodDef) -> Result<Vec<Value>, Fault> {
+    call.args
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match method.parameters.get(i) {
+            Some(p) => coerce(v, &p.type_ref).map_err(|e| invalid_argument(method, i, Some(&e))),
+            None => Ok(v.clone()),
+        })
+        .collect()
 }
 
 pub type Handler = fn(&Ctx) -> Result<Output, Fault>;
@@ -292,9 +301,11 @@ pub fn dispatch_observed(
             crate::auth::authenticate(conn, call.headers.credentials.as_ref())?
         };
         observer.admitted(call, &principal)?;
+        let args = coerce_args(call, method)?;
         let ctx = Ctx {
             conn,
             call,
+            args: &args,
             principal: &principal,
             method,
             init_id,
@@ -483,51 +494,6 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
 /// The current time as SoftLayer writes dates: US Central time with its offset.
 pub fn now() -> String {
     crate::schema::filter::central_iso(crate::clock::now().timestamp())
-}
-
-/// Lenient readers for template fields: clients send ids as ints or numeric strings.
-pub mod lenient {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum IntOrText {
-            Int(i64),
-            Float(f64),
-            Text(String),
-        }
-        Ok(match Option::<IntOrText>::deserialize(d)? {
-            None => None,
-            Some(IntOrText::Int(i)) => Some(i),
-            Some(IntOrText::Float(f)) if f.fract() == 0.0 => Some(f as i64),
-            Some(IntOrText::Float(f)) => {
-                return Err(serde::de::Error::custom(format!("{f} is not an integer")));
-            }
-            Some(IntOrText::Text(s)) if s.trim().is_empty() => None,
-            Some(IntOrText::Text(s)) => Some(
-                s.trim()
-                    .parse()
-                    .map_err(|_| serde::de::Error::custom(format!("'{s}' is not an integer")))?,
-            ),
-        })
-    }
-
-    pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Flag {
-            Bool(bool),
-            Int(i64),
-            Text(String),
-        }
-        Ok(match Option::<Flag>::deserialize(d)? {
-            None => None,
-            Some(Flag::Bool(b)) => Some(b),
-            Some(Flag::Int(i)) => Some(i != 0),
-            Some(Flag::Text(s)) => Some(matches!(s.trim(), "1" | "true" | "TRUE" | "True")),
-        })
-    }
 }
 
 #[cfg(test)]

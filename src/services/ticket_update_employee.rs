@@ -15,7 +15,7 @@ pub fn handler(method: &str) -> Option<Entry> {
 
 fn add_response_rating(ctx: &Ctx) -> Result<Output, Fault> {
     let update = init_object(ctx)?;
-    let rating = ctx.call.args.first().and_then(Value::as_i64);
+    let rating = ctx.args.first().and_then(Value::as_i64);
     let Some(rating @ 1..=5) = rating else {
         return Err(Fault::documented(
             ExceptionClass::Public,

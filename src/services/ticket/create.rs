@@ -35,7 +35,7 @@ fn create_args(ctx: &Ctx) -> Result<CreateArgs, Fault> {
     Ok(CreateArgs {
         template: ctx.arg(0)?.unwrap_or_default(),
         contents: ctx.arg(1)?,
-        attachment_id: int_arg(ctx, 2)?,
+        attachment_id: ctx.int_arg(2)?,
         root_password: ctx.arg::<String>(3)?.filter(|p| !p.is_empty()),
         files: files::files_arg(ctx, 6)?,
         attachment_type: ctx.arg(7)?,
@@ -43,19 +43,6 @@ fn create_args(ctx: &Ctx) -> Result<CreateArgs, Fault> {
 }
 
 /// An integer argument that clients may send as a number or numeric text; 0 is none.
-pub(super) fn int_arg(ctx: &Ctx, index: usize) -> Result<Option<i64>, Fault> {
-    Ok(ctx
-        .call
-        .args
-        .get(index)
-        .and_then(Value::as_i64)
-        .filter(|id| *id != 0))
-}
-
-fn text_arg(ctx: &Ctx, index: usize) -> Result<Option<String>, Fault> {
-    Ok(ctx.arg::<String>(index)?.filter(|s| !s.trim().is_empty()))
-}
-
 pub(super) fn create_standard_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     let args = create_args(ctx)?;
     let subject_id = args
@@ -325,11 +312,14 @@ struct Cancellation {
 }
 
 fn cancellation_args(ctx: &Ctx, content_index: usize) -> Result<Cancellation, Fault> {
-    let resource_id =
-        int_arg(ctx, 0)?.ok_or_else(|| exception("Attachment id must be provided."))?;
-    let reason =
-        text_arg(ctx, 1)?.ok_or_else(|| exception("Cancellation reason must be provided."))?;
-    let content = text_arg(ctx, content_index)?
+    let resource_id = ctx
+        .int_arg(0)?
+        .ok_or_else(|| exception("Attachment id must be provided."))?;
+    let reason = ctx
+        .text_arg(1)?
+        .ok_or_else(|| exception("Cancellation reason must be provided."))?;
+    let content = ctx
+        .text_arg(content_index)?
         .ok_or_else(|| exception("Cancellation content description must be provided."))?;
     Ok(Cancellation {
         resource_id,
@@ -444,12 +434,14 @@ fn cancel(
 }
 
 pub(super) fn create_upgrade_ticket(ctx: &Ctx) -> Result<Output, Fault> {
-    let attachment_id = int_arg(ctx, 0)?;
-    let generic = text_arg(ctx, 1)?;
-    let window = text_arg(ctx, 2)?;
-    let details = text_arg(ctx, 3)?.ok_or_else(|| exception("Please provide upgrade details."))?;
+    let attachment_id = ctx.int_arg(0)?;
+    let generic = ctx.text_arg(1)?;
+    let window = ctx.text_arg(2)?;
+    let details = ctx
+        .text_arg(3)?
+        .ok_or_else(|| exception("Please provide upgrade details."))?;
     let attachment_type = ctx.arg::<String>(4)?.map(|t| t.to_ascii_uppercase());
-    let title = text_arg(ctx, 5)?;
+    let title = ctx.text_arg(5)?;
     let device = match (attachment_id, attachment_type.as_deref()) {
         (None, _) | (_, Some("NONE")) => None,
         (Some(id), kind) => {

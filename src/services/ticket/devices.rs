@@ -2,7 +2,6 @@
 //! account users assigned to it as agents. Each device kind keeps the SLDN messages of
 //! its own rules; the rules themselves are one set of functions.
 
-use super::create::int_arg;
 use super::*;
 
 /// A kind of device that can be attached to a ticket, and the messages of its rules.
@@ -64,7 +63,7 @@ pub static KINDS: [&DeviceKind; 3] = [&HARDWARE, &VIRTUAL_GUEST, &DEDICATED_HOST
 
 pub(super) fn attach(ctx: &Ctx, kind: &'static DeviceKind) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    let device = int_arg(ctx, 0)?;
+    let device = ctx.int_arg(0)?;
     let link = attach_device(ctx, ticket.id().unwrap_or_default(), kind, device)?;
     Ok(Output::Object(link))
 }
@@ -103,7 +102,7 @@ pub(super) fn attach_device(
 
 pub(super) fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    let device = int_arg(ctx, 0)?.ok_or_else(|| exception(kind.detach_null))?;
+    let device = ctx.int_arg(0)?.ok_or_else(|| exception(kind.detach_null))?;
     if store::get_owned(ctx.conn, kind.device_type, device, ctx.principal.account_id)?.is_none() {
         return Err(exception(kind.not_yours_detach));
     }
@@ -116,7 +115,9 @@ pub(super) fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {
 
 /// The agent named by the first argument: a user of the caller's account.
 fn agent(ctx: &Ctx) -> Result<i64, Fault> {
-    let id = int_arg(ctx, 0)?.ok_or_else(|| exception("Please provide an agent id."))?;
+    let id = ctx
+        .int_arg(0)?
+        .ok_or_else(|| exception("Please provide an agent id."))?;
     account_user(ctx, id, || Fault::not_found(id))
 }
 

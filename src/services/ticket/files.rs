@@ -2,7 +2,6 @@
 //! unique names per ticket, an extension whitelist and a size limit.
 
 use super::*;
-use base64::Engine;
 
 /// What `SoftLayer_Ticket_Attachment_File::getExtensionWhitelist` answers and
 /// `addAttachedFile` enforces.
@@ -23,19 +22,11 @@ pub struct NewFile {
     pub data: Vec<u8>,
 }
 
-/// The file bytes: XML-RPC and SOAP send base64 binaries, JSON sends base64 text.
+/// The file bytes: dispatch has already turned the data of every transport (base64
+/// binaries, base64 text, byte arrays) into bytes, or refused it.
 fn file_bytes(value: &Value) -> Option<Vec<u8>> {
     match value {
         Value::Base64(b) => Some(b.clone()),
-        Value::String(s) => Some(
-            base64::engine::general_purpose::STANDARD
-                .decode(s.trim())
-                .unwrap_or_else(|_| s.as_bytes().to_vec()),
-        ),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_i64().and_then(|b| u8::try_from(b).ok()))
-            .collect(),
         _ => None,
     }
 }
@@ -78,7 +69,7 @@ fn read_file(value: Option<&Value>) -> Result<NewFile, Fault> {
 
 /// The optional file array at `index`.
 pub(super) fn files_arg(ctx: &Ctx, index: usize) -> Result<Vec<NewFile>, Fault> {
-    match ctx.call.args.get(index) {
+    match ctx.args.get(index) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items.iter().map(|i| read_file(Some(i))).collect(),
         Some(single @ Value::Struct(_)) => Ok(vec![read_file(Some(single))?]),
@@ -146,14 +137,15 @@ pub(super) fn store_file(
 
 pub(super) fn add_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    let file = read_file(ctx.call.args.first())?;
+    let file = read_file(ctx.args.first())?;
     let row = store_file(ctx, ticket.id().unwrap_or_default(), None, &file)?;
     Ok(Output::Object(row))
 }
 
 pub(super) fn get_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?.id().unwrap_or_default();
-    let file_id = super::create::int_arg(ctx, 0)?
+    let file_id = ctx
+        .int_arg(0)?
         .ok_or_else(|| exception("Unable to load a valid ticket file attachment."))?;
     let found = store::find(
         ctx.conn,

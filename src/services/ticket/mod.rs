@@ -11,7 +11,7 @@ pub mod updates;
 
 pub use files::EXTENSION_WHITELIST;
 
-use super::{Ctx, Entry, Output, all_of, init_object, lenient, now, read, write};
+use super::{Ctx, Entry, Output, all_of, init_object, now, read, write};
 use crate::call::{ExceptionClass, Fault};
 use crate::store::{self, Row};
 use crate::value::{Struct, Value};
@@ -80,16 +80,16 @@ pub fn handler(method: &str) -> Option<Entry> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct TicketTemplate {
-    #[serde(default, deserialize_with = "lenient::int")]
+    #[serde(default)]
     subject_id: Option<i64>,
     title: Option<String>,
-    #[serde(default, deserialize_with = "lenient::int")]
+    #[serde(default)]
     assigned_user_id: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::int")]
+    #[serde(default)]
     priority: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::flag")]
+    #[serde(default)]
     notify_user_on_update_flag: Option<bool>,
-    #[serde(default, deserialize_with = "lenient::int")]
+    #[serde(default)]
     location_id: Option<i64>,
 }
 

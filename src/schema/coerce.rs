@@ -1,0 +1,200 @@
+//! One conversion of call arguments to the types their method declares, whatever the
+//! transport produced.
+//!
+//! XML-RPC arguments arrive untyped (`<string>5</string>` where an int is meant), SOAP
+//! ones typed by the WSDL, REST ones by the schema or as JSON. Dispatch runs every
+//! argument through [`coerce`] once, against the parameter's [`TypeRef`], so handlers
+//! receive the declared types and never patch transport differences: ids as ints (also
+//! from numeric text), flags as booleans (also from `1`/`0`/`"true"`), numbers where text
+//! is declared as text (PHP-backed SoftLayer accepts an access port of 22 for a string),
+//! and file data as bytes, or a fault when text that should be base64 is not.
+//! Members of a struct are converted by the property types of its SoftLayer type;
+//! members the type does not have pass through for the handler to ignore.
+
+use super::schema;
+use super::types::{Scalar, TypeRef};
+use crate::value::{Struct, Value};
+use base64::Engine as _;
+
+/// Why a value does not convert.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CoerceError {
+    /// Not a value of the declared type.
+    #[error("not a value of the declared type")]
+    Invalid,
+    /// Text declared as base64 that is not base64 (`member` names where it was).
+    #[error("'{member}' is not valid base64")]
+    NotBase64 { member: String },
+}
+
+/// `value` as a value of type `t` (nil stays nil).
+pub fn coerce(value: &Value, t: &TypeRef) -> Result<Value, CoerceError> {
+    coerce_at(value, t, "value", 0)
+}
+
+/// Struct nesting beyond this is left as it is (the codecs cap nesting anyway).
+const MAX_DEPTH: usize = 32;
+
+fn coerce_at(value: &Value, t: &TypeRef, member: &str, depth: usize) -> Result<Value, CoerceError> {
+    if value.is_null() || depth > MAX_DEPTH {
+        return Ok(value.clone());
+    }
+    match t {
+        TypeRef::List(item) => match value {
+            Value::Array(items) => items
+                .iter()
+                .map(|v| coerce_at(v, item, member, depth + 1))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+            _ => Err(CoerceError::Invalid),
+        },
+        TypeRef::Object(type_name) => match value {
+            Value::Struct(members) => Ok(Value::Struct(coerce_members(members, type_name, depth)?)),
+            _ => Err(CoerceError::Invalid),
+        },
+        TypeRef::Scalar(kind) => scalar(value, *kind, member),
+    }
+}
+
+fn coerce_members(members: &Struct, type_name: &str, depth: usize) -> Result<Struct, CoerceError> {
+    let t = schema().type_def(type_name);
+    members
+        .iter()
+        .map(|(name, v)| {
+            let converted = match t.and_then(|t| t.property(name)) {
+                Some(def) => coerce_at(v, &def.type_ref, name, depth + 1)?,
+                None => v.clone(),
+            };
+            Ok((name.clone(), converted))
+        })
+        .collect()
+}
+
+fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceError> {
+    if matches!(value, Value::Struct(_) | Value::Array(_)) && kind != Scalar::Base64 {
+        return Err(CoerceError::Invalid);
+    }
+    Ok(match kind {
+        Scalar::Int => match value {
+            Value::Int(_) => value.clone(),
+            Value::Float(f) if f.fract() == 0.0 && f.is_finite() => Value::Int(*f as i64),
+            // Clients send ids as numeric text; empty text is no id at all.
+            Value::String(s) if s.trim().is_empty() => Value::Null,
+            Value::String(s) => Value::Int(s.trim().parse().map_err(|_| CoerceError::Invalid)?),
+            _ => return Err(CoerceError::Invalid),
+        },
+        Scalar::Float => match value {
+            Value::Int(_) | Value::Float(_) => value.clone(),
+            Value::String(s) => match s.trim().parse::<f64>() {
+                Ok(f) if f.is_finite() => Value::Float(f),
+                _ => return Err(CoerceError::Invalid),
+            },
+            _ => return Err(CoerceError::Invalid),
+        },
+        Scalar::Bool => match value {
+            Value::Bool(_) => value.clone(),
+            Value::Int(i) => Value::Bool(*i != 0),
+            // PHP's truthiness of form values, as the real API reads flags.
+            Value::String(s) => Value::Bool(matches!(s.trim(), "1" | "true" | "TRUE" | "True")),
+            _ => return Err(CoerceError::Invalid),
+        },
+        Scalar::String => match value {
+            Value::String(_) => value.clone(),
+            Value::DateTime(s) => Value::String(s.clone()),
+            Value::Int(i) => Value::String(i.to_string()),
+            Value::Float(f) => Value::String(f.to_string()),
+            _ => return Err(CoerceError::Invalid),
+        },
+        Scalar::DateTime => match value {
+            Value::String(_) | Value::DateTime(_) => value.clone(),
+            _ => return Err(CoerceError::Invalid),
+        },
+        Scalar::Base64 => match value {
+            Value::Base64(_) => value.clone(),
+            Value::String(s) => Value::Base64(
+                base64::engine::general_purpose::STANDARD
+                    .decode(s.trim())
+                    .map_err(|_| CoerceError::NotBase64 {
+                        member: member.to_string(),
+                    })?,
+            ),
+            // A byte array, as JSON clients sometimes send one.
+            Value::Array(items) => Value::Base64(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        Value::Int(b) => u8::try_from(*b).ok(),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<u8>>>()
+                    .ok_or(CoerceError::Invalid)?,
+            ),
+            _ => return Err(CoerceError::Invalid),
+        },
+        Scalar::Void => value.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int() -> TypeRef {
+        TypeRef::Scalar(Scalar::Int)
+    }
+
+    #[test]
+    fn scalars_convert_from_what_clients_send() {
+        assert_eq!(coerce(&Value::from("42"), &int()), Ok(Value::Int(42)));
+        assert_eq!(coerce(&Value::from(" "), &int()), Ok(Value::Null));
+        assert_eq!(coerce(&Value::from("x"), &int()), Err(CoerceError::Invalid));
+        assert_eq!(
+            coerce(&Value::Int(22), &TypeRef::Scalar(Scalar::String)),
+            Ok(Value::from("22"))
+        );
+        assert_eq!(
+            coerce(&Value::from("1"), &TypeRef::Scalar(Scalar::Bool)),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            coerce(&Value::Struct(Struct::new()), &int()),
+            Err(CoerceError::Invalid)
+        );
+    }
+
+    #[test]
+    fn file_data_is_bytes_or_a_fault() {
+        let file = TypeRef::parse("SoftLayer_Container_Utility_File_Attachment");
+        let with = |data: &str| {
+            let mut s = Struct::new();
+            s.insert("filename".into(), Value::from("a.txt"));
+            s.insert("data".into(), Value::from(data));
+            Value::Struct(s)
+        };
+        let Ok(Value::Struct(ok)) = coerce(&with("YWxs"), &file) else {
+            panic!("valid base64 converts");
+        };
+        assert_eq!(ok["data"], Value::Base64(b"all".to_vec()));
+        assert_eq!(
+            coerce(&with("not base64!"), &file),
+            Err(CoerceError::NotBase64 {
+                member: "data".into()
+            })
+        );
+    }
+
+    #[test]
+    fn template_members_follow_their_property_types() {
+        let mut s = Struct::new();
+        s.insert("subjectId".into(), Value::from("1005"));
+        s.insert("notifyUserOnUpdateFlag".into(), Value::Int(1));
+        s.insert("somethingElse".into(), Value::from("kept"));
+        let Ok(Value::Struct(out)) = coerce(&Value::Struct(s), &TypeRef::parse("SoftLayer_Ticket"))
+        else {
+            panic!("converts");
+        };
+        assert_eq!(out["subjectId"], Value::Int(1005));
+        assert_eq!(out["notifyUserOnUpdateFlag"], Value::Bool(true));
+        assert_eq!(out["somethingElse"], Value::from("kept"));
+    }
+}
