@@ -2,6 +2,7 @@
 //! (`src/lib.rs`).
 
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
 
 /// Replies are built from many small allocations (rows, values, strings); mimalloc
 /// serves them markedly faster than glibc's allocator under concurrent load.
@@ -236,7 +237,30 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
 fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
     let store = store::Store::open(db)?;
     let started = std::time::Instant::now();
-    let added = store.write(|conn| store::synthetic::generate(conn, 1001, n, seed))?;
+    // A bar only on a terminal: a million tickets take the better part of a minute, and
+    // logs and pipes get the one summary line below.
+    let bar = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(n)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {human_pos}/{human_len} tickets, {per_sec}, {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message("seeding");
+    let added = store.write(|conn| {
+        store::synthetic::generate(conn, 1001, n, seed, &mut |done| {
+            bar.set_position(done);
+            if done == n {
+                bar.set_message("indexing");
+            }
+        })
+    })?;
+    bar.finish_and_clear();
     eprintln!(
         "{added} synthetic tickets added to account 1001 in {:.1?}",
         started.elapsed()

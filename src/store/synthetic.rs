@@ -168,13 +168,20 @@ fn next_id(conn: &Connection, table: &str, floor: i64) -> Result<i64> {
 
 /// Adds `n` synthetic tickets (with their updates and attachments) to account
 /// `account_id`; returns how many tickets were added. Runs in the caller's transaction
-/// when there is one, in its own otherwise.
-pub fn generate(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u64> {
+/// when there is one, in its own otherwise. `progress` hears how many tickets are in so
+/// far, every [`PROGRESS_EVERY`] tickets and at the end.
+pub fn generate(
+    conn: &Connection,
+    account_id: i64,
+    n: u64,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
     let own_transaction = conn.is_autocommit();
     if own_transaction {
         conn.execute_batch("BEGIN IMMEDIATE")?;
     }
-    let result = insert_all(conn, account_id, n, seed);
+    let result = insert_all(conn, account_id, n, seed, progress);
     if own_transaction {
         match &result {
             Ok(_) => conn.execute_batch("COMMIT")?,
@@ -250,7 +257,16 @@ fn catalogue(conn: &Connection, account_id: i64) -> Result<Catalogue> {
     })
 }
 
-fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u64> {
+/// How often [`generate`] reports progress (in tickets).
+pub const PROGRESS_EVERY: u64 = 1000;
+
+fn insert_all(
+    conn: &Connection,
+    account_id: i64,
+    n: u64,
+    seed: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
     let cat = catalogue(conn, account_id)?;
     let mut rng = Rng(seed ^ 0x5EED_0F71_C4E7);
     let cache: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
@@ -434,7 +450,11 @@ fn insert_all(conn: &Connection, account_id: i64, n: u64, seed: u64) -> Result<u
             attach_guest.execute(params![guest_link, ticket_id, device, central_iso(created)])?;
             guest_link += 1;
         }
+        if (i as u64 + 1).is_multiple_of(PROGRESS_EVERY) {
+            progress(i as u64 + 1);
+        }
     }
+    progress(n);
     drop((insert_ticket, insert_update, attach_hardware, attach_guest));
     // Statistics for the query planner: with an account holding most rows, the planner
     // needs them to tell selective indexes from the others.
@@ -457,7 +477,7 @@ mod tests {
                 .write(|conn| -> Result<Summary> {
                     let before: i64 =
                         conn.query_row("SELECT count(*) FROM SoftLayer_Ticket", [], |r| r.get(0))?;
-                    assert_eq!(generate(conn, 1001, 2000, seed)?, 2000);
+                    assert_eq!(generate(conn, 1001, 2000, seed, &mut |_| {})?, 2000);
                     let mut stmt = conn.prepare(
                         "SELECT id, title, priority, statusId FROM SoftLayer_Ticket ORDER BY id LIMIT 2000 OFFSET ?1",
                     )?;
