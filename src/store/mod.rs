@@ -35,6 +35,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_filter_indexes.sql"),
     include_str!("migrations/0003_ticket_surface.sql"),
     include_str!("migrations/0004_emulator_outbox.sql"),
+    include_str!("migrations/0005_ticket_list_indexes.sql"),
+    include_str!("migrations/0006_text_search.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -710,10 +712,7 @@ fn relation_list_sql(parent: &Row, rel: &'static Relation) -> Option<ListSql> {
     let key = parent.values.get(rel.key)?.clone();
     let (from, on, order) = query::SqlBuilder::relation_sql(rel, "r0", "?1");
     Some(ListSql {
-        b: query::SqlBuilder {
-            params: vec![key],
-            aliases: 0,
-        },
+        b: query::SqlBuilder::new(vec![key]),
         target: rel.target.to_string(),
         cap: rel.cap,
         from,
@@ -730,10 +729,7 @@ impl ListSource {
                 Ok(relation_for(parent, property).and_then(|rel| relation_list_sql(parent, rel)))
             }
             ListSource::TicketsClosedSince { account_id, since } => Ok(Some(ListSql {
-                b: query::SqlBuilder {
-                    params: vec![Value::Int(*account_id), Value::String(since.clone())],
-                    aliases: 0,
-                },
+                b: query::SqlBuilder::new(vec![Value::Int(*account_id), Value::String(since.clone())]),
                 target: "SoftLayer_Ticket".to_string(),
                 cap: None,
                 from: "SoftLayer_Ticket r0".to_string(),
@@ -741,10 +737,7 @@ impl ListSource {
                 order: "julianday(r0.closeDate) DESC, r0.id DESC".to_string(),
             })),
             ListSource::All { type_name, order } => Ok(Some(ListSql {
-                b: query::SqlBuilder {
-                    params: vec![],
-                    aliases: 0,
-                },
+                b: query::SqlBuilder::new(vec![]),
                 target: type_name.clone(),
                 cap: None,
                 from: format!("{} r0", table(type_name)?),

@@ -35,7 +35,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// (so `text REGEXP pattern` works; the compiled expression is cached per statement) and
 /// `sl_fold(text)` (Unicode lower case).
 pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
-    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    // Innocuous: `sl_fold` runs in the trigram indexes' triggers.
+    let flags = FunctionFlags::SQLITE_UTF8
+        | FunctionFlags::SQLITE_DETERMINISTIC
+        | FunctionFlags::SQLITE_INNOCUOUS;
     conn.create_scalar_function("regexp", 2, flags, |ctx| {
         let re: Arc<regex::Regex> = ctx.get_or_create_aux(0, |pattern| -> Result<_, BoxError> {
             Ok(build_regex(pattern.as_str()?)?)
@@ -167,6 +170,54 @@ fn julian_day(unix_ms: i64) -> f64 {
     (unix_ms + UNIX_EPOCH_JD_MS) as f64 / 86_400_000.0
 }
 
+/// A text property with a trigram index (migrations/0006_text_search.sql): FTS5 tables
+/// holding `sl_fold(text)` under the row's id, kept in step by triggers.
+pub(super) struct TextIndex {
+    pub(super) type_name: &'static str,
+    pub(super) property: &'static str,
+    pub(super) table: &'static str,
+}
+
+pub(super) const TEXT_INDEXES: &[TextIndex] = &[
+    TextIndex {
+        type_name: "SoftLayer_Ticket",
+        property: "title",
+        table: "emulator_ticket_title_search",
+    },
+    TextIndex {
+        type_name: "SoftLayer_Ticket_Update",
+        property: "entry",
+        table: "emulator_ticket_update_entry_search",
+    },
+];
+
+/// Whether text searches use the trigram indexes: yes unless
+/// `SOFTLAYER_EMULATOR_TEXT_INDEX=off` (for measuring the plain scan beside them).
+fn text_index_enabled() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var("SOFTLAYER_EMULATOR_TEXT_INDEX").map_or(true, |v| v.trim() != "off")
+    })
+}
+
+/// The FTS5 query for the rows whose folded text contains the folded `needle`: the
+/// folded needle as one phrase (the trigram tokenizer makes it its trigrams, and a
+/// phrase wants them consecutive); `None` for needles under three characters.
+///
+/// The folding is the exact predicate's: the needle is lowered with the `%` wildcards
+/// around it, as in [`SqlBuilder::operation`], so where lowering depends on context
+/// (a final sigma) the phrase is the text the `LIKE` compares. Lowering is otherwise
+/// character by character, so a text containing the needle (ignoring case) has a
+/// folded text containing the folded needle: the rows found include every match.
+fn trigram_query(needle: &str) -> Option<String> {
+    let folded: Vec<char> = format!("%{needle}%").to_lowercase().chars().collect();
+    let folded: String = folded[1..folded.len() - 1].iter().collect();
+    if folded.chars().count() < 3 {
+        return None;
+    }
+    Some(format!("\"{}\"", folded.replace('"', "\"\"")))
+}
+
 /// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
@@ -195,9 +246,20 @@ struct Mode<'c> {
 pub(super) struct SqlBuilder {
     pub(super) params: Vec<Value>,
     pub(super) aliases: usize,
+    /// Whether text searches may narrow their candidates through the trigram indexes
+    /// (off only to measure or check against the plain scan).
+    pub(super) text_index: bool,
 }
 
 impl SqlBuilder {
+    pub(super) fn new(params: Vec<Value>) -> SqlBuilder {
+        SqlBuilder {
+            params,
+            aliases: 0,
+            text_index: text_index_enabled(),
+        }
+    }
+
     fn bind(&mut self, v: Value) -> String {
         self.params.push(v);
         format!("?{}", self.params.len())
@@ -253,7 +315,11 @@ impl SqlBuilder {
                     PropertyKind::Local => {
                         if has_column(mode.conn, type_name, name) {
                             let column = format!("{alias}.{}", quote_ident(name));
-                            self.operation(&column, def.type_name == "dateTime", op)
+                            let exact = self.operation(&column, def.type_name == "dateTime", op);
+                            match self.text_candidates(type_name, name, alias, op) {
+                                Some(candidates) => candidates.and(exact),
+                                None => exact,
+                            }
                         } else {
                             Pred::Const(op.holds_for_null())
                         }
@@ -304,7 +370,7 @@ impl SqlBuilder {
         let when_absent = to_one && null_holds(rels[0].target, sub);
         let mut matched = Pred::Const(false);
         let mut present = Pred::Const(false);
-        for rel in rels {
+        for &rel in &rels {
             let guard = match rel.guard {
                 Some((column, value)) => {
                     let mark = self.bind(Value::from(value));
@@ -325,6 +391,24 @@ impl SqlBuilder {
         }
         if when_absent {
             matched = matched.or(present.not());
+        }
+        // `subject.id = 5` is `subjectId = 5` as well: said outright, the planner can walk
+        // an index on (…, subjectId, order) and stop after a page, which it cannot do
+        // through the `IN` (it cannot know the subquery yields one id).
+        if let ([rel], false) = (rels.as_slice(), many)
+            && rel.guard.is_none()
+            && rel.on == "{r}.id = {parent}"
+            && sub.children.is_empty()
+            && let Some(id) = sub.leaves.iter().find_map(|(name, op)| match op {
+                Operation::Compare(Comparison::Equal, Operand::Value(v)) if *name == "id" => {
+                    Some(v)
+                }
+                _ => None,
+            })
+        {
+            let mark = self.bind(id.clone());
+            let key = Pred::Sql(format!("{alias}.{} = {mark}", quote_ident(rel.key)));
+            matched = key.and(matched);
         }
         Ok(matched)
     }
@@ -377,6 +461,40 @@ impl SqlBuilder {
         Pred::Sql(format!(
             "EXISTS (SELECT 1 FROM {from} WHERE ({on}) AND {nested_sql})"
         ))
+    }
+
+    /// For a text search (`*=`, `^=`, `$=`) on a property with a trigram index: the rows
+    /// whose folded text contains the folded needle, a superset of the matches that the
+    /// exact predicate (ANDed by the caller) then narrows. `None` when
+    /// the index cannot help: no index, a negated search, or a needle under three
+    /// characters (a trigram index knows no shorter strings; those scan).
+    fn text_candidates(
+        &mut self,
+        type_name: &str,
+        property: &str,
+        alias: &str,
+        op: &Operation,
+    ) -> Option<Pred> {
+        if !self.text_index {
+            return None;
+        }
+        let Operation::Text {
+            text,
+            matches: true,
+            ..
+        } = op
+        else {
+            return None;
+        };
+        let index = TEXT_INDEXES
+            .iter()
+            .find(|i| i.type_name == type_name && i.property == property)?;
+        let query = trigram_query(text)?;
+        let mark = self.bind(Value::String(query));
+        Some(Pred::Sql(format!(
+            "{alias}.id IN (SELECT rowid FROM {table} WHERE {table} MATCH {mark})",
+            table = index.table
+        )))
     }
 
     /// The value of count property `name` of a `t` row `alias`.
@@ -658,6 +776,44 @@ fn count_holds_for_zero(op: &Operation) -> bool {
     }
 }
 
+/// The ticket columns `emulator_ticket_tally` counts by (migrations/0005).
+const TALLY_COLUMNS: &[&str] = &[
+    "accountId",
+    "statusId",
+    "priority",
+    "subjectId",
+    "groupId",
+    "assignedUserId",
+];
+
+/// Whether a ticket predicate on `r0` reads no column of `r0` but the tally's, so that
+/// summing the tally rows it holds for counts the tickets it holds for: each tally row
+/// stands for tickets that agree on every column the predicate can see. (Subqueries
+/// use other aliases; values are bound parameters, never text in the SQL.)
+fn reads_only_tally_columns(predicate: &str) -> bool {
+    let bytes = predicate.as_bytes();
+    let mut at = 0;
+    while let Some(pos) = predicate[at..].find("r0.") {
+        let start = at + pos;
+        at = start + 3;
+        if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_') {
+            continue;
+        }
+        let rest = &predicate[at..];
+        let column = match rest.strip_prefix('"') {
+            Some(quoted) => quoted.split('"').next().unwrap_or(""),
+            None => rest
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or(""),
+        };
+        if !TALLY_COLUMNS.contains(&column) {
+            return false;
+        }
+    }
+    true
+}
+
 /// One way of writing a list query: the page and count statements and their parameters.
 struct Plan {
     page: String,
@@ -773,7 +929,13 @@ impl Listing<'_> {
             }
             None => (
                 format!("SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql}"),
-                format!("SELECT count(*) FROM {from} WHERE {where_sql}"),
+                if from == "SoftLayer_Ticket r0" && reads_only_tally_columns(&where_sql) {
+                    format!(
+                        "SELECT coalesce(sum(r0.n), 0) FROM emulator_ticket_tally r0 WHERE {where_sql}"
+                    )
+                } else {
+                    format!("SELECT count(*) FROM {from} WHERE {where_sql}")
+                },
             ),
         };
         let page = format!(
@@ -800,16 +962,12 @@ impl Listing<'_> {
         let start = (b.params.clone(), b.aliases);
         let mut out = Vec::with_capacity(ways.len());
         for (in_many, force_sort) in ways {
-            *b = SqlBuilder {
-                params: start.0.clone(),
-                aliases: start.1,
-            };
+            b.params = start.0.clone();
+            b.aliases = start.1;
             out.push(self.plan(b, *in_many, *force_sort)?);
         }
-        *b = SqlBuilder {
-            params: start.0,
-            aliases: start.1,
-        };
+        b.params = start.0;
+        b.aliases = start.1;
         Ok(out)
     }
 
@@ -963,10 +1121,7 @@ fn explain(
     type_name: &str,
     filter: &crate::schema::filter::ObjectFilter,
 ) -> (String, Vec<Value>) {
-    let mut b = SqlBuilder {
-        params: vec![],
-        aliases: 0,
-    };
+    let mut b = SqlBuilder::new(vec![]);
     let p = b
         .filter(conn, type_name, "r0", &filter.conditions, false)
         .unwrap();
@@ -994,10 +1149,7 @@ mod tests {
             &(&serde_json::from_str::<serde_json::Value>(filter).unwrap()).into(),
         )
         .unwrap();
-        let mut b = SqlBuilder {
-            params: vec![],
-            aliases: 0,
-        };
+        let mut b = SqlBuilder::new(vec![]);
         let q = ListQuery {
             filter: Some(&f),
             limit: None,
@@ -1051,10 +1203,7 @@ mod tests {
                     "r0.accountId = 1001",
                     "r0.id",
                 );
-                let new = || SqlBuilder {
-                    params: vec![],
-                    aliases: 0,
-                };
+                let new = || SqlBuilder::new(vec![]);
                 let page = list(conn, &mut new(), args.0, args.1, args.2, args.3, &q).unwrap();
                 let mut total = None;
                 let mut rows = Vec::new();
@@ -1163,6 +1312,203 @@ mod tests {
             );
             assert_eq!(params, vec![Value::from("Open")]);
         });
+    }
+
+    /// Issue 14: the trigram indexes answer text searches exactly as the plain scan does,
+    /// on random titles and entries (non-ASCII, case variants, LIKE wildcards, context-
+    /// dependent lowering such as the final sigma and the dotted capital I), after
+    /// inserts, updates and deletes.
+    #[test]
+    fn trigram_search_answers_as_the_plain_scan() {
+        const PIECES: &[&str] = &[
+            "a",
+            "B",
+            "c",
+            "D",
+            "e",
+            "é",
+            "É",
+            "ß",
+            "ẞ",
+            "İ",
+            "ı",
+            "i",
+            "I",
+            "Σ",
+            "σ",
+            "ς",
+            "K",
+            "\u{212A}",
+            "ǅ",
+            "ﬀ",
+            "%",
+            "_",
+            "\\",
+            " ",
+            "x",
+            "Y",
+            "ö",
+            "Ö",
+            "日",
+            "本",
+            "\"",
+            "'",
+            "disk",
+            "DISK",
+            "Ünïcode",
+        ];
+        let mut state = 0x5EED_u64;
+        let mut next = move |n: usize| -> usize {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) % n as u64) as usize
+        };
+        let text = |next: &mut dyn FnMut(usize) -> usize, max: usize| -> String {
+            (0..next(max)).map(|_| PIECES[next(PIECES.len())]).collect()
+        };
+        let store = super::super::Store::open(":memory:").unwrap();
+        let mut titles = Vec::new();
+        let mut entries = Vec::new();
+        store
+            .write(|conn| -> Result<(), StoreError> {
+                for i in 0..240i64 {
+                    let id = 170_000_000 + i;
+                    let title = text(&mut next, 14);
+                    let mut row = crate::value::Struct::new();
+                    row.insert("id".into(), Value::Int(id));
+                    row.insert("accountId".into(), Value::Int(1001));
+                    row.insert("statusId".into(), Value::Int(1001));
+                    row.insert(
+                        "createDate".into(),
+                        Value::from("2026-01-01T00:00:00-06:00"),
+                    );
+                    row.insert("title".into(), Value::String(title.clone()));
+                    super::super::insert(conn, "SoftLayer_Ticket", &row)?;
+                    titles.push(title);
+                    for k in 0..2 {
+                        let mut update = crate::value::Struct::new();
+                        update.insert("id".into(), Value::Int(id * 10 + k));
+                        update.insert("ticketId".into(), Value::Int(id));
+                        let entry = text(&mut next, 20);
+                        entries.push(entry.clone());
+                        update.insert("entry".into(), Value::String(entry));
+                        update.insert(
+                            "createDate".into(),
+                            Value::from("2026-01-01T00:00:00-06:00"),
+                        );
+                        update.insert("editorType".into(), Value::from("USER"));
+                        super::super::insert(conn, "SoftLayer_Ticket_Update", &update)?;
+                    }
+                }
+                // Writes after the fact: the triggers follow them.
+                for i in (0..240i64).step_by(7) {
+                    let title = text(&mut next, 14);
+                    let mut set = crate::value::Struct::new();
+                    set.insert("title".into(), Value::String(title.clone()));
+                    super::super::update(conn, "SoftLayer_Ticket", 170_000_000 + i, &set)?;
+                    titles[i as usize] = title;
+                    conn.execute(
+                        "DELETE FROM SoftLayer_Ticket_Update WHERE id = ?1",
+                        [(170_000_000 + i) * 10],
+                    )?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        let mut checked = 0;
+        let mut indexed = 0;
+        store
+            .read(|conn| -> Result<(), StoreError> {
+                for round in 0..600 {
+                    let how = next(3);
+                    // A piece of a stored text in another case, or random text.
+                    let needle: String = if round % 5 == 0 {
+                        text(&mut next, 6)
+                    } else {
+                        let texts = if round % 2 == 0 { &titles } else { &entries };
+                        let chars: Vec<char> = texts[next(texts.len())].chars().collect();
+                        let start = if how == 1 { 0 } else { next(chars.len() + 1) };
+                        let end = if how == 2 {
+                            chars.len()
+                        } else {
+                            start + next(chars.len() - start + 1)
+                        };
+                        chars[start..end]
+                            .iter()
+                            .map(|c| match next(3) {
+                                0 => c.to_uppercase().collect::<String>(),
+                                1 => c.to_lowercase().collect(),
+                                _ => c.to_string(),
+                            })
+                            .collect()
+                    };
+                    let op = ["*=", "^=", "$="][how];
+                    let leaf = serde_json::json!({"operation": format!("{op} {needle}")});
+                    let filter = if round % 2 == 0 {
+                        serde_json::json!({"title": leaf})
+                    } else {
+                        serde_json::json!({"updates": {"entry": leaf}})
+                    };
+                    let Ok(f) = ObjectFilter::parse("SoftLayer_Ticket", &(&filter).into()) else {
+                        continue;
+                    };
+                    let q = ListQuery {
+                        filter: Some(&f),
+                        limit: None,
+                    };
+                    let answer = |text_index: bool| {
+                        let mut b = SqlBuilder::new(vec![]);
+                        b.text_index = text_index;
+                        list(
+                            conn,
+                            &mut b,
+                            ("SoftLayer_Ticket", None),
+                            "SoftLayer_Ticket r0",
+                            "r0.accountId = 1001",
+                            "r0.id",
+                            &q,
+                        )
+                        .unwrap()
+                        .rows
+                        .iter()
+                        .map(|r| r.id().unwrap())
+                        .collect::<Vec<_>>()
+                    };
+                    let scan = answer(false);
+                    assert_eq!(answer(true), scan, "{filter}");
+                    checked += 1;
+                    indexed += (needle.trim().chars().count() >= 3 && !scan.is_empty()) as usize;
+                }
+                Ok(())
+            })
+            .unwrap();
+        // The comparison must have exercised the index, with matches to find.
+        assert!(checked > 500 && indexed > 150, "{checked} {indexed}");
+    }
+
+    #[test]
+    fn trigram_queries_fold_and_quote() {
+        assert_eq!(trigram_query("ab"), None);
+        assert_eq!(trigram_query("DiSk"), Some("\"disk\"".into()));
+        assert_eq!(trigram_query("a\"bc"), Some("\"a\"\"bc\"".into()));
+        // Σ at the end of a word lowers to ς, as in the LIKE pattern.
+        assert_eq!(trigram_query("ΑΣ Β"), Some("\"ας β\"".into()));
+    }
+
+    #[test]
+    fn tally_columns_are_recognised() {
+        assert!(reads_only_tally_columns(
+            "(r0.accountId = ?1 AND r0.statusId <> 1002) AND r0.\"priority\" = ?2"
+        ));
+        assert!(reads_only_tally_columns(
+            "r0.\"statusId\" IN (SELECT r1.id FROM SoftLayer_Ticket_Status r1 WHERE r1.\"name\" = ?1)"
+        ));
+        assert!(!reads_only_tally_columns(
+            "r0.accountId = ?1 AND r0.\"title\" LIKE ?2"
+        ));
+        assert!(!reads_only_tally_columns("r0.id IN (SELECT 1)"));
     }
 
     #[test]
