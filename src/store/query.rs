@@ -776,7 +776,7 @@ fn count_holds_for_zero(op: &Operation) -> bool {
     }
 }
 
-/// The ticket columns `emulator_ticket_tally` counts by (migrations/0005).
+/// The ticket columns `derived_ticket_tally` counts by (migrations/0005).
 const TALLY_COLUMNS: &[&str] = &[
     "accountId",
     "statusId",
@@ -931,7 +931,7 @@ impl Listing<'_> {
                 format!("SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql}"),
                 if from == "SoftLayer_Ticket r0" && reads_only_tally_columns(&where_sql) {
                     format!(
-                        "SELECT coalesce(sum(r0.n), 0) FROM emulator_ticket_tally r0 WHERE {where_sql}"
+                        "SELECT coalesce(sum(r0.n), 0) FROM derived_ticket_tally r0 WHERE {where_sql}"
                     )
                 } else {
                     format!("SELECT count(*) FROM {from} WHERE {where_sql}")

@@ -41,7 +41,10 @@ DROP INDEX IF EXISTS ticket_subject;
 -- lists are narrowed by (a few hundred rows for a million tickets); a count whose
 -- conditions read no other ticket column sums the tally instead (store/query.rs).
 -- Triggers keep it in step with every write; `IS` because the columns may be NULL.
-CREATE TABLE emulator_ticket_tally (
+-- Named `derived_…`, not `emulator_…`: it is no data of its own, so export, import and
+-- account deletion (store/dump.rs takes SoftLayer_ and emulator_ tables) leave it to
+-- the triggers.
+CREATE TABLE derived_ticket_tally (
     accountId INTEGER,
     statusId INTEGER,
     priority INTEGER,
@@ -50,28 +53,28 @@ CREATE TABLE emulator_ticket_tally (
     assignedUserId INTEGER,
     n INTEGER NOT NULL
 );
-CREATE INDEX emulator_ticket_tally_key
-    ON emulator_ticket_tally(accountId, statusId, priority, subjectId, groupId, assignedUserId);
-INSERT INTO emulator_ticket_tally
+CREATE INDEX derived_ticket_tally_key
+    ON derived_ticket_tally(accountId, statusId, priority, subjectId, groupId, assignedUserId);
+INSERT INTO derived_ticket_tally
     SELECT accountId, statusId, priority, subjectId, groupId, assignedUserId, count(*)
     FROM SoftLayer_Ticket GROUP BY 1, 2, 3, 4, 5, 6;
 
 CREATE TRIGGER ticket_tally_insert AFTER INSERT ON SoftLayer_Ticket BEGIN
-    INSERT INTO emulator_ticket_tally
+    INSERT INTO derived_ticket_tally
         SELECT new.accountId, new.statusId, new.priority, new.subjectId, new.groupId,
                new.assignedUserId, 0
-        WHERE NOT EXISTS (SELECT 1 FROM emulator_ticket_tally
+        WHERE NOT EXISTS (SELECT 1 FROM derived_ticket_tally
             WHERE accountId IS new.accountId AND statusId IS new.statusId
               AND priority IS new.priority AND subjectId IS new.subjectId
               AND groupId IS new.groupId AND assignedUserId IS new.assignedUserId);
-    UPDATE emulator_ticket_tally SET n = n + 1
+    UPDATE derived_ticket_tally SET n = n + 1
         WHERE accountId IS new.accountId AND statusId IS new.statusId
           AND priority IS new.priority AND subjectId IS new.subjectId
           AND groupId IS new.groupId AND assignedUserId IS new.assignedUserId;
 END;
 
 CREATE TRIGGER ticket_tally_delete AFTER DELETE ON SoftLayer_Ticket BEGIN
-    UPDATE emulator_ticket_tally SET n = n - 1
+    UPDATE derived_ticket_tally SET n = n - 1
         WHERE accountId IS old.accountId AND statusId IS old.statusId
           AND priority IS old.priority AND subjectId IS old.subjectId
           AND groupId IS old.groupId AND assignedUserId IS old.assignedUserId;
@@ -80,18 +83,18 @@ END;
 CREATE TRIGGER ticket_tally_update
     AFTER UPDATE OF accountId, statusId, priority, subjectId, groupId, assignedUserId
     ON SoftLayer_Ticket BEGIN
-    UPDATE emulator_ticket_tally SET n = n - 1
+    UPDATE derived_ticket_tally SET n = n - 1
         WHERE accountId IS old.accountId AND statusId IS old.statusId
           AND priority IS old.priority AND subjectId IS old.subjectId
           AND groupId IS old.groupId AND assignedUserId IS old.assignedUserId;
-    INSERT INTO emulator_ticket_tally
+    INSERT INTO derived_ticket_tally
         SELECT new.accountId, new.statusId, new.priority, new.subjectId, new.groupId,
                new.assignedUserId, 0
-        WHERE NOT EXISTS (SELECT 1 FROM emulator_ticket_tally
+        WHERE NOT EXISTS (SELECT 1 FROM derived_ticket_tally
             WHERE accountId IS new.accountId AND statusId IS new.statusId
               AND priority IS new.priority AND subjectId IS new.subjectId
               AND groupId IS new.groupId AND assignedUserId IS new.assignedUserId);
-    UPDATE emulator_ticket_tally SET n = n + 1
+    UPDATE derived_ticket_tally SET n = n + 1
         WHERE accountId IS new.accountId AND statusId IS new.statusId
           AND priority IS new.priority AND subjectId IS new.subjectId
           AND groupId IS new.groupId AND assignedUserId IS new.assignedUserId;
