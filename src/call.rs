@@ -31,7 +31,7 @@ pub enum MaskSource {
     Parsed(crate::schema::mask::ObjectMask),
 }
 
-/// The call headers every transport carries (section 2 of PROTOCOL.md).
+/// The call headers every transport carries (SLDN articles on authentication, init parameters and result limits).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallHeaders {
     pub credentials: Option<Credentials>,

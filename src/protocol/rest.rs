@@ -30,7 +30,9 @@
 //!   "REST URL tricks" do: `SoftLayer_Account/getTickets/5` is the ticket with id 5 of that
 //!   list, `SoftLayer_Account/Tickets/5/Updates` its updates, `…/Updates/77` one of them.
 //!   The walk is one call to the first method with the relational properties folded into
-//!   the object mask, then picked apart here ([`Request::run`]); `objectFilter` still
+//!   the object mask (which travels parsed), and the first id an id condition the list's
+//!   SQL applies ([`crate::call::CallHeaders::item_id`]), so `getTickets/5` reads one row
+//!   of 200,000; the result is then picked apart here ([`Request::run`]); `objectFilter` still
 //!   starts at the service's type, and `resultLimit` pages the final list. When an item
 //!   picked from a list has a service of its own and the next segment is one of that
 //!   service's methods (or the request is a `POST`, `PUT` or `DELETE` ending at the item),
@@ -47,11 +49,12 @@
 //! JSON is the value as JSON. XML is `<root>` holding the value: struct members as
 //! elements named after them, list items as `<item>` elements, `true`/`false`, null as an
 //! empty element. Text (`.txt`) is a scalar as plain text (null as an empty body) and
-//! anything else as JSON. List results carry `SoftLayer-Total-Items`.
+//! anything else as JSON. List results carry `SoftLayer-Total-Items`; JSON and XML lists
+//! of a direct call stream item by item.
 //!
 //! Faults are `{"error": message, "code": class}` (`<root><error/><code/></root>` for
-//! `.xml`, JSON for `.txt`), with a status that says whose fault it is: 401 without valid
-//! credentials, 403 when access is denied, 404 for an unknown service, method or object,
+//! `.xml`, JSON for `.txt`), with a status its kind gives ([`status_of`]): 401 without valid
+//! credentials, 404 for an unknown service, method or object,
 //! 405 for an HTTP method REST does not use, 500 only for the server's own failures, and
 //! 400 for every other mistake of the client, so that nothing a client sends yields a 5xx.
 //! softlayer-python raises `SoftLayerAPIError(status, error)` for any of them, and slcli
@@ -59,7 +62,7 @@
 
 use std::borrow::Cow;
 
-use super::xml::write_text;
+use super::xml::{is_blank, write_text};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use quick_xml::events::Event;
@@ -68,7 +71,7 @@ use crate::call::{
     Call, CallHeaders, Credentials, ExceptionClass, Fault, MaskSource, Reply, ResultLimit,
 };
 use crate::protocol::HttpAnswer;
-use crate::protocol::codec::Codec;
+use crate::protocol::codec::{Codec, ListWriter};
 use crate::schema::mask::{MaskProperty, ObjectMask};
 use crate::schema::{MethodDef, ParameterDef, PropertyDef, PropertyKind, ServiceDef, schema};
 use crate::value::{Struct, Value};
@@ -395,6 +398,60 @@ impl Codec for RestCodec {
 
     fn reply_content_type(&self) -> &'static str {
         self.format.content_type()
+    }
+
+    /// A list read straight from its method (no nested path to walk) streams as JSON
+    /// or XML, byte for byte what the whole reply would be.
+    fn list_writer(&self, _call: &Call) -> Option<Box<dyn ListWriter>> {
+        let request = self.request.as_ref()?;
+        if request.guard.is_some() || !request.nav.steps.is_empty() {
+            return None;
+        }
+        match self.format {
+            Format::Json => Some(Box::new(JsonList { first: true })),
+            Format::Xml => Some(Box::new(XmlList)),
+            Format::Text => None,
+        }
+    }
+}
+
+/// A JSON array, item by item.
+struct JsonList {
+    first: bool,
+}
+
+impl ListWriter for JsonList {
+    fn start(&mut self, out: &mut Vec<u8>, _total: u64) {
+        out.push(b'[');
+    }
+
+    fn item(&mut self, out: &mut Vec<u8>, item: &Value) {
+        if !std::mem::replace(&mut self.first, false) {
+            out.push(b',');
+        }
+        out.extend_from_slice(&json_bytes(&serde_json::Value::from(item)));
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) {
+        out.push(b']');
+    }
+}
+
+/// `<root><item>…</item>…</root>`, item by item.
+struct XmlList;
+
+impl ListWriter for XmlList {
+    fn start(&mut self, out: &mut Vec<u8>, _total: u64) {
+        out.extend_from_slice(PROLOG);
+        out.extend_from_slice(b"<root>");
+    }
+
+    fn item(&mut self, out: &mut Vec<u8>, item: &Value) {
+        write_element(out, "item", item);
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) {
+        close_element(out, "root");
     }
 }
 
@@ -1019,14 +1076,13 @@ enum Scalar {
 }
 
 fn scalar_kind(type_name: &str) -> Option<Scalar> {
-    match type_name {
-        "int" | "integer" | "unsignedInt" | "long" | "unsignedLong" | "short" | "byte" => {
-            Some(Scalar::Int)
-        }
-        "boolean" => Some(Scalar::Bool),
-        "float" | "double" | "decimal" => Some(Scalar::Float),
-        "string" | "dateTime" | "base64Binary" => Some(Scalar::Text),
-        _ => None,
+    use crate::schema::types::{Scalar as Kind, TypeRef};
+    match TypeRef::parse(type_name) {
+        TypeRef::Scalar(Kind::Int) => Some(Scalar::Int),
+        TypeRef::Scalar(Kind::Bool) => Some(Scalar::Bool),
+        TypeRef::Scalar(Kind::Float) => Some(Scalar::Float),
+        TypeRef::Scalar(Kind::Void) | TypeRef::Object(_) | TypeRef::List(_) => None,
+        TypeRef::Scalar(_) => Some(Scalar::Text),
     }
 }
 
@@ -1186,11 +1242,6 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
         None if type_def.is_some() && is_blank(&el.text) => Value::Struct(Struct::new()),
         None => Value::String(el.text.clone()),
     })
-}
-
-fn is_blank(text: &str) -> bool {
-    text.bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// An element with child elements may hold whitespace between them, nothing else.

@@ -27,7 +27,7 @@
 //! written as that subtype. Faults carry the SoftLayer exception class as `faultcode`
 //! (`SOAP-ENV:Client` for a request that is not a well-formed SOAP envelope).
 
-use super::xml::write_text;
+use super::xml::{decode_body, is_blank, truncate, write_text};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -274,33 +274,6 @@ fn malformed(detail: impl Into<String>) -> Fault {
     Fault::malformed(detail)
 }
 
-/// UTF-8 when the bytes are UTF-8 (whatever the prolog says), UTF-16 with a byte order
-/// mark, otherwise each byte is its Latin-1 code point.
-fn decode_body(body: &[u8]) -> Cow<'_, str> {
-    if let Ok(text) = std::str::from_utf8(body) {
-        return Cow::Borrowed(text);
-    }
-    let utf16 = |le: bool| -> Option<String> {
-        let units: Vec<u16> = body[2..]
-            .chunks_exact(2)
-            .map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            })
-            .collect();
-        String::from_utf16(&units).ok()
-    };
-    let decoded = match body {
-        [0xff, 0xfe, ..] => utf16(true),
-        [0xfe, 0xff, ..] => utf16(false),
-        _ => None,
-    };
-    Cow::Owned(decoded.unwrap_or_else(|| body.iter().map(|&b| char::from(b)).collect()))
-}
-
 struct Attr {
     ns: Option<String>,
     prefix: String,
@@ -358,19 +331,6 @@ impl Node {
 
     fn is_nil(&self) -> bool {
         matches!(self.xsi("nil").or_else(|| self.xsi("null")), Some(v) if matches!(v.trim(), "true" | "1"))
-    }
-}
-
-fn is_blank(text: &str) -> bool {
-    text.bytes()
-        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-}
-
-/// At most 40 characters of `text`, for error details.
-fn truncate(text: &str) -> &str {
-    match text.char_indices().nth(40) {
-        Some((i, _)) => &text[..i],
-        None => text,
     }
 }
 
@@ -1032,20 +992,7 @@ fn write_members(out: &mut Vec<u8>, type_name: &str, members: &Struct, depth: us
 }
 
 fn is_int_type(t: &str) -> bool {
-    matches!(
-        t,
-        "int"
-            | "integer"
-            | "long"
-            | "short"
-            | "byte"
-            | "unsignedInt"
-            | "unsignedLong"
-            | "unsignedShort"
-            | "unsignedByte"
-            | "nonNegativeInteger"
-            | "positiveInteger"
-    )
+    crate::schema::types::XSD_INTEGER_TYPES.contains(&t)
 }
 
 /// Whether an integer is in the value space of an integer type.
@@ -1358,7 +1305,7 @@ mod tests {
         );
     }
 
-    /// Every header of section 2 of PROTOCOL.md, typed and untyped.
+    /// Every header of SLDN articles on authentication, init parameters and result limits, typed and untyped.
     #[test]
     fn call_headers() {
         let header = format!(

@@ -7,12 +7,48 @@ use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use quick_xml::Reader;
 use std::borrow::Cow;
 
-/// UTF-8 when the bytes are UTF-8 (softlayer-python declares ISO-8859-1 and sends
-/// UTF-8); otherwise each byte is its Latin-1 code point.
+/// UTF-8 when the bytes are UTF-8, whatever the prolog says (softlayer-python declares
+/// ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark; otherwise each byte is its
+/// Latin-1 code point.
 pub fn decode_body(body: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(body) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+    if let Ok(text) = std::str::from_utf8(body) {
+        return Cow::Borrowed(text);
+    }
+    let utf16 = |le: bool| -> Option<String> {
+        let units: Vec<u16> = body[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if le {
+                    u16::from_le_bytes([c[0], c[1]])
+                } else {
+                    u16::from_be_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        String::from_utf16(&units).ok()
+    };
+    let decoded = match body {
+        [0xff, 0xfe, ..] => utf16(true),
+        [0xfe, 0xff, ..] => utf16(false),
+        _ => None,
+    };
+    match decoded {
+        Some(text) => Cow::Owned(text),
+        None => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+    }
+}
+
+/// Whether text is only XML whitespace.
+pub fn is_blank(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// At most 40 characters of `text`, for error details.
+pub fn truncate(text: &str) -> &str {
+    match text.char_indices().nth(40) {
+        Some((i, _)) => &text[..i],
+        None => text,
     }
 }
 

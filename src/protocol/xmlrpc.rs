@@ -19,7 +19,7 @@
 //! characters XML 1.0 forbids become U+FFFD. Otherwise one stray control character in
 //! ticket text would make the whole response unreadable.
 
-use super::xml::{decode_body, write_text};
+use super::xml::{decode_body, is_blank, truncate, write_text};
 use std::borrow::Cow;
 use std::io::Write as _;
 
@@ -227,24 +227,12 @@ fn is_xml_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn is_blank(text: &str) -> bool {
-    text.bytes().all(is_xml_space)
-}
-
 /// Text between elements must be whitespace.
 fn expect_blank(text: &str) -> Result<(), Fault> {
     if is_blank(text) {
         Ok(())
     } else {
         Err(malformed(format!("unexpected text {:?}", truncate(text))))
-    }
-}
-
-/// At most 40 characters of `text`, for error details.
-fn truncate(text: &str) -> &str {
-    match text.char_indices().nth(40) {
-        Some((i, _)) => &text[..i],
-        None => text,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The object-filter language (PROTOCOL.md section 5, SLDN "Object Filters") parsed into
+//! The object-filter language (SLDN article object-filters, SLDN "Object Filters") parsed into
 //! typed conditions and an ordering, checked against the schema. Turning them into SQL is
 //! the store's job (`store/query.rs`).
 //!
@@ -176,7 +176,6 @@ impl ObjectFilter {
         Ok(filter)
     }
 
-    #[allow(dead_code)]
     pub fn is_empty(&self) -> bool {
         self.conditions.is_empty() && self.order.is_empty()
     }
@@ -184,7 +183,6 @@ impl ObjectFilter {
     /// The part of the filter that applies to the objects of relational property
     /// `property` (conditions and orderings below it, relative to its type): how a
     /// `filteredMask` restricts and orders a nested collection.
-    #[allow(dead_code)] // until the projection passes it down (filteredMask)
     pub fn sub_filter(&self, property: &str) -> ObjectFilter {
         let below = |path: &[String]| match path.split_first() {
             Some((first, rest)) if first == property && !rest.is_empty() => Some(rest.to_vec()),

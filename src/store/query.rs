@@ -1065,7 +1065,6 @@ pub(super) fn list(
 /// interrupt the connection while `each` runs; `each` may run other queries on it
 /// (nested relations of a mask).
 #[allow(clippy::too_many_arguments)]
-#[cfg_attr(not(test), allow(dead_code))] // for the streamed reply (the store's callers)
 pub(super) fn list_each(
     conn: &Connection,
     b: &mut SqlBuilder,

@@ -785,7 +785,7 @@ fn match_segs(segs: &[Seg], text: &str, caps: &mut Vec<(String, String)>) -> boo
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SS±HH:MM`, the form PROTOCOL.md section 3 prescribes.
+/// `YYYY-MM-DDTHH:MM:SS±HH:MM`, the form SLDN articles on result limits and date handling prescribes.
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 25

@@ -1,6 +1,6 @@
 //! The REST transport (`/rest/v3/…`, `/rest/v3.1/…`) against the real server.
 //!
-//! Every URL form of `shared/reference/sldn/articles/rest.md` and PROTOCOL.md §1, both
+//! Every URL form of `shared/reference/sldn/articles/rest.md` and SLDN articles rest, xml-rpc and soap, both
 //! output formats (and `.txt`), the query parameters, bodies in JSON and XML, and every
 //! error row: what status, `code` and `error` a client gets. Writes made over REST are
 //! checked over XML-RPC, so the two transports are seen to share one store and one set of

@@ -5,7 +5,7 @@
 //!
 //! Each test starts its own server on an in-memory database seeded from fixtures/seed.
 //! The expected values come from the seed (ticket 160000001 "Hardware Issue", Open, three
-//! updates; subject 1001 "Accounting Request"), PROTOCOL.md sections 1–3 and 6, and
+//! updates; subject 1001 "Accounting Request"), SLDN articles xml-rpc, soap, result limits and exception-handling, and
 //! SLDN's SOAP article.
 
 use crate::common;

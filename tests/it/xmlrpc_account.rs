@@ -437,7 +437,7 @@ fn equality_filters_and_order_by_on_account_tickets() {
         reply.exchange()
     );
 
-    // Through a relational property (PROTOCOL.md section 5's example).
+    // Through a relational property (SLDN article object-filters's example).
     let closed_id = seed_rows("SoftLayer_Ticket_Status")
         .iter()
         .find(|s| s["name"] == "Closed")

@@ -1,4 +1,4 @@
-//! Object masks over raw XML-RPC (PROTOCOL.md section 4, SLDN object-masks
+//! Object masks over raw XML-RPC (SLDN article object-masks, SLDN object-masks
 //! and legacy-object-masks articles): the string language with nesting, the
 //! dotted form, `mask[]`, masks without the `mask` prefix, the legacy nested
 //! struct, count properties, type casts, the local-restriction rule, and

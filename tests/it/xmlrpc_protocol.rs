@@ -1,5 +1,5 @@
-//! The XML-RPC protocol surface: every call-header form of PROTOCOL.md
-//! section 2, every XML-RPC fault row of section 6, and account isolation,
+//! The XML-RPC protocol surface: every call-header form of SLDN
+//! articles on authentication, init parameters and result limits, every XML-RPC fault row of section 6, and account isolation,
 //! over raw requests on a real socket.
 
 use crate::common;
@@ -472,7 +472,7 @@ fn both_endpoint_versions_answer_alike() {
 }
 
 // ---------------------------------------------------------------------------
-// Fault rows (PROTOCOL.md section 6)
+// Fault rows (SLDN article exception-handling)
 // ---------------------------------------------------------------------------
 
 #[test]

@@ -34,12 +34,12 @@ fn call(method: &str, user: &User) -> XmlRpcCall {
     XmlRpcCall::new(TICKET, method).auth(user)
 }
 
-/// A date of the PROTOCOL.md shape within five minutes of now.
+/// A date of the shape SLDN date-handling gives within five minutes of now.
 fn assert_recent(date: &XVal, what: &str) {
     let text = date
         .as_str()
         .unwrap_or_else(|| panic!("{what}: not a date string: {date:?}"));
-    // PROTOCOL.md section 3: `2013-08-01T14:14:04-07:00`.
+    // SLDN articles on result limits and date handling: `2013-08-01T14:14:04-07:00`.
     let b = text.as_bytes();
     let shape_ok = b.len() == 25
         && b.iter().enumerate().all(|(i, &c)| match i {
@@ -482,7 +482,7 @@ fn all_ticket_statuses_and_groups_are_the_catalogue() {
         assert_eq!(got, want, "{method}\n{}", reply.exchange());
         assert_eq!(reply.total_items(), Some(want.len() as u64));
     }
-    // Statuses named in PROTOCOL.md section 7.
+    // Statuses named in SLDN SoftLayer_Ticket reference.
     let reply = server.xmlrpc(&call("getAllTicketStatuses", &DEMO));
     let names: BTreeMap<i64, String> = reply
         .ok()
