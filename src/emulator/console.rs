@@ -43,6 +43,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("queue.js", JS, include_str!("ui/queue.js")),
     ("ticket.js", JS, include_str!("ui/ticket.js")),
     ("harness.js", JS, include_str!("ui/harness.js")),
+    ("journal.js", JS, include_str!("ui/journal.js")),
     ("app.js", JS, include_str!("ui/app.js")),
     (
         "favicon.svg",

@@ -40,6 +40,7 @@ const SCREENSHOTS: [&str; 4] = [
     "ticket-phone.png",
     "queue-phone.png",
 ];
+const FAULT_MESSAGE: &str = "Injected by the console test.";
 const XSS_BODY: &str = "<img src=x onerror=alert(1)><script>alert(2)</script>";
 
 fn bearer(server: &Server) -> String {
@@ -567,6 +568,7 @@ fn browser_end_to_end_with_slcli() {
             ("ATTACHMENT_NAME", "drift.log".to_string()),
             ("REPLY_TEXT", reply_text.to_string()),
             ("XSS_TICKET", xss.to_string()),
+            ("FAULT_MESSAGE", FAULT_MESSAGE.to_string()),
         ],
     );
 
@@ -661,6 +663,28 @@ fn browser_end_to_end_with_slcli() {
     assert_ne!(s["before"], s["after"], "advancing the clock moves it: {s}");
     assert!(text(&s["clockError"]).starts_with("Failed"), "{s}");
     assert!(text(&s["facts"]).contains("Real time"), "{s}");
+
+    // The fault rules and the journal: slcli meets the rule added in the page.
+    let s = browser.step("fault-added");
+    assert!(
+        text(&s["rules"]).contains("SoftLayer_Ticket getObject"),
+        "{s}"
+    );
+    assert!(text(&s["ruleError"]).starts_with("Failed"), "{s}");
+    let failed = cli.run(&["ticket", "detail", &ticket.to_string()]);
+    assert!(
+        !failed.success() && failed.combined().contains(FAULT_MESSAGE),
+        "the injected fault did not reach slcli\n{}",
+        failed.describe()
+    );
+    browser.tell(json!({ "go": true }));
+    let s = browser.step("journal");
+    let rows = s["faultRows"].to_string();
+    assert!(rows.contains("SoftLayer_Ticket::getObject"), "{s}");
+    assert!(rows.contains("SoftLayer_Exception_Public"), "{s}");
+    assert!(rows.contains("injected by rule"), "{s}");
+    assert!(text(&s["presetRule"]).contains("RateLimitExceeded"), "{s}");
+    assert!(text(&s["rulesLeft"]).contains("No fault rules"), "{s}");
 
     // Markup in a ticket is text; nothing runs.
     for step in ["xss", "xss-queue"] {

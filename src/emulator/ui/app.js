@@ -6,10 +6,18 @@ import { $ } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
+import { initJournal, showJournal, refreshJournal, refreshFaults, setJournalChoices } from './journal.js';
 
-const VIEWS = ['sign-in', 'queue', 'ticket', 'clock', 'outbox'];
+const VIEWS = ['sign-in', 'queue', 'ticket', 'clock', 'outbox', 'journal', 'faults'];
 /** What each view reloads when the data changes. */
-const REFRESH = { queue: refreshQueue, ticket: refreshTicket, clock: refreshClock, outbox: refreshOutbox };
+const REFRESH = {
+  queue: refreshQueue,
+  ticket: refreshTicket,
+  clock: refreshClock,
+  outbox: refreshOutbox,
+  journal: refreshJournal,
+  faults: refreshFaults,
+};
 let view = null;
 let stopListening = null;
 let wasLive = false;
@@ -33,7 +41,7 @@ function signIn(message = '') {
   stopListening = null;
   forgetToken();
   // Nothing read with the old token stays on the page.
-  for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages']) {
+  for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
     $(id).replaceChildren();
   }
   $('live').textContent = '';
@@ -45,7 +53,13 @@ function signIn(message = '') {
 /** Anything that failed: a refused token goes back to sign-in; the rest shows inline. */
 function failed(error) {
   if (error instanceof Unauthorised) return signIn('The token was not accepted. Enter the admin token the server printed at start.');
-  const target = { ticket: 'ticket-error', clock: 'clock-error', outbox: 'outbox-error' }[view] || 'queue-error';
+  const target = {
+    ticket: 'ticket-error',
+    clock: 'clock-error',
+    outbox: 'outbox-error',
+    journal: 'journal-error',
+    faults: 'faults-error',
+  }[view] || 'queue-error';
   $(target).textContent = `Could not load: ${error.message}`;
 }
 
@@ -62,6 +76,14 @@ async function route() {
       show('clock');
       document.title = 'Clock · Support console';
       await refreshClock();
+    } else if (hash.startsWith('#/journal')) {
+      show('journal');
+      document.title = 'Journal · Support console';
+      await showJournal(hash.slice(hash.indexOf('?') + 1 || hash.length));
+    } else if (hash === '#/faults') {
+      show('faults');
+      document.title = 'Fault rules · Support console';
+      await refreshFaults();
     } else if (hash.startsWith('#/outbox')) {
       show('outbox');
       document.title = 'Outbox · Support console';
@@ -113,6 +135,7 @@ async function start() {
   setQueueChoices(choices);
   setTicketChoices(choices);
   setOutboxChoices(choices);
+  setJournalChoices(choices);
   wasLive = false;
   stopListening = listen(changed, liveState);
   await route();
@@ -122,6 +145,7 @@ function init() {
   initQueue();
   initTicket(failed);
   initHarness(failed);
+  initJournal(failed);
   $('sign-in-form').addEventListener('submit', (event) => {
     event.preventDefault();
     const value = $('token').value.trim();

@@ -182,6 +182,37 @@ async function main() {
     await page.locator('#clock-real .outcome').filter({ hasText: 'Clock now' }).waitFor();
     report('harness', { events, before, after, clockError, facts: await text(page, '#clock-facts') });
 
+    // The fault rules and the journal: a rule added here fails slcli's next getObject once,
+    // and the journal shows the injected fault.
+    await page.click('a[data-view=faults]');
+    await page.locator('#fault-rows tr').first().waitFor();
+    await page.fill('#r-service', 'SoftLayer_Ticket');
+    await page.fill('#r-method', 'getObject');
+    await page.fill('#r-class', 'SoftLayer_Exception_Public');
+    await page.fill('#r-message', env('FAULT_MESSAGE'));
+    await page.fill('#r-times', '1');
+    await page.click('#fault-form button[type=submit]');
+    await page.locator('#fault-form .outcome').filter({ hasText: 'Added rule' }).waitFor();
+    const rules = await text(page, '#fault-rows');
+    await page.fill('#r-class', 'NotAnExceptionClass');
+    await page.click('#fault-form button[type=submit]');
+    await page.locator('#fault-form .outcome.error').waitFor();
+    report('fault-added', { rules, ruleError: await text(page, '#fault-form .outcome') });
+    await instruction();
+    await page.goto(`${UI}#/journal?fault=true`);
+    await page.locator('#journal-rows tr[data-call]').first().waitFor();
+    const faultRows = await page.locator('#journal-rows tr[data-call]').allInnerTexts();
+    await page.click('a[data-view=faults]');
+    await page.locator('#fault-rows td.empty').waitFor();
+    await page.selectOption('#r-preset', 'rate_limit');
+    await page.fill('#r-class', '');
+    await page.click('#fault-form button[type=submit]');
+    await page.locator('#fault-rows tr[data-rule]').waitFor();
+    const presetRule = await text(page, '#fault-rows');
+    await page.click('#fault-rows tr[data-rule] button');
+    await page.locator('#fault-rows td.empty').waitFor();
+    report('journal', { faultRows, presetRule, rulesLeft: await text(page, '#fault-rows') });
+
     // 8. Hostile ticket text renders as text; nothing runs.
     const xss = env('XSS_TICKET');
     await page.goto(`${UI}#/ticket/${xss}`);

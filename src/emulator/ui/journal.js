@@ -1,0 +1,179 @@
+// The request journal (every API call, newest first) and the fault rules that make
+// chosen calls fail on purpose: the test harness's view of the traffic.
+
+import { get, post, del, ApiError } from './api.js';
+import { $, el, fill, when, choose, outcome } from './dom.js';
+
+const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
+const JOURNAL_PAGE = 50;
+
+let journalParams = new URLSearchParams();
+
+export function setJournalChoices(choices) {
+  choose($('j-account'), choices.accounts, 1);
+}
+
+export function showJournal(query) {
+  journalParams = new URLSearchParams(query);
+  const form = $('journal-filters');
+  for (const name of JOURNAL_FILTERS) form.elements[name].value = journalParams.get(name) ?? '';
+  return refreshJournal();
+}
+
+const pretty = (value) => JSON.stringify(value, null, 2);
+
+export async function refreshJournal() {
+  const query = new URLSearchParams(journalParams);
+  query.set('limit', String(JOURNAL_PAGE));
+  const page = await get(`journal?${query}`);
+  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
+  const rows = page.calls.map((c) => {
+    const failed = c.outcome === 'fault';
+    const details = { user: c.user, account: c.account, initId: c.initId, mask: c.mask, filter: c.filter, resultLimit: c.resultLimit, args: c.args, total: c.total, replyBytes: c.replyBytes, cached: c.cached };
+    return el(
+      'tr',
+      { 'data-call': c.id, class: failed ? 'failed' : null },
+      cell('#', String(c.id)),
+      cell('Time', when(c.time)),
+      cell('Transport', c.transport),
+      cell('Call', el('code', { text: `${c.service ?? '?'}::${c.method ?? '?'}` })),
+      cell('User', c.user || '—'),
+      cell(
+        'Outcome',
+        failed
+          ? el('span', { class: 'error', title: c.fault?.message || null, text: c.fault?.class || 'fault' })
+          : 'ok',
+        c.injected ? el('span', { class: 'badge', text: ` injected by rule ${c.injected}` }) : null,
+      ),
+      cell('Status', String(c.status ?? '')),
+      cell('Duration', c.durationMs === undefined ? '—' : `${Number(c.durationMs).toFixed(1)} ms`),
+      cell('Details', el('details', {}, el('summary', { text: 'Call' }),
+        failed ? el('p', { class: 'error', text: c.fault?.message || '' }) : null,
+        el('pre', { class: 'json', text: pretty(details) }))),
+    );
+  });
+  if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty', text: 'No calls match.' })));
+  fill($('journal-rows'), rows);
+  const offset = Number(journalParams.get('offset') || 0);
+  $('journal-caption').textContent = `${page.total} call${page.total === 1 ? '' : 's'}`;
+  $('journal-page').textContent = page.total
+    ? `calls ${offset + 1}–${Math.min(page.total, offset + JOURNAL_PAGE)} of ${page.total}`
+    : '';
+  $('journal-prev').disabled = offset === 0;
+  $('journal-next').disabled = offset + JOURNAL_PAGE >= page.total;
+  $('journal-error').textContent = '';
+}
+
+function journalAt(next) {
+  location.hash = `#/journal?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`;
+}
+
+function describeMatch(rule) {
+  const parts = [rule.transport, rule.service, rule.method].filter(Boolean);
+  const call = parts.length ? parts.join(' ') : 'every call';
+  return rule.user ? `${call} by ${rule.user}` : call;
+}
+
+function describeEffect(rule) {
+  const effects = [];
+  if (rule.preset) effects.push(`preset ${rule.preset}`);
+  if (rule.fault) effects.push(`${rule.fault.class}: ${rule.fault.message}`);
+  if (rule.http) effects.push(`HTTP ${rule.http.status}`);
+  if (rule.drop_connection) effects.push('drops the connection');
+  if (rule.latency_ms) effects.push(`after ${rule.latency_ms} ms`);
+  return effects.join(', ');
+}
+
+export async function refreshFaults() {
+  const { rules } = await get('faults');
+  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
+  const rows = rules.map((r) =>
+    el(
+      'tr',
+      { 'data-rule': r.id },
+      cell('Rule', String(r.id)),
+      cell('Matches', describeMatch(r)),
+      cell('Effect', describeEffect(r)),
+      cell('How often', [r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time', r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : ''].join('')),
+      cell('Fired', String(r.fired)),
+      cell('Remove', el('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove rule ${r.id}`, onclick: () => removeRule(r.id), text: 'Remove' })),
+    ),
+  );
+  if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No fault rules: every call runs as usual.' })));
+  fill($('fault-rows'), rows);
+  $('faults-error').textContent = '';
+}
+
+async function removeRule(id) {
+  const out = $('fault-form').querySelector('.outcome');
+  try {
+    await del(`faults/${id}`);
+    outcome(out, `Removed rule ${id}.`);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    outcome(out, `Failed: ${e.message}`, true);
+  }
+  await refreshFaults();
+}
+
+/** The rule the form describes, with only the fields that were filled in. */
+function ruleFromForm(form) {
+  const value = (name) => form.elements[name].value.trim();
+  const number = (name) => (value(name) === '' ? undefined : Number(value(name)));
+  const rule = {};
+  for (const key of ['preset', 'service', 'method', 'user', 'transport']) if (value(key)) rule[key] = value(key);
+  if (value('class')) rule.fault = { class: value('class'), ...(value('message') ? { message: value('message') } : {}) };
+  if (value('http')) rule.http = { status: number('http') };
+  if (form.elements.drop.checked) rule.drop_connection = true;
+  if (value('latency')) rule.latency_ms = number('latency');
+  if (value('times')) rule.times = number('times');
+  if (value('probability')) rule.probability = number('probability');
+  return rule;
+}
+
+export function initJournal(failed) {
+  const guard = (fn) => (event) => {
+    event.preventDefault();
+    fn().catch(failed);
+  };
+  const form = $('journal-filters');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const name of JOURNAL_FILTERS) next.set(name, form.elements[name].value.trim());
+    journalAt(next);
+  });
+  for (const select of form.querySelectorAll('select')) select.addEventListener('change', () => form.requestSubmit());
+  const turn = (by) => {
+    const next = new URLSearchParams(journalParams);
+    next.set('offset', String(Math.max(0, Number(journalParams.get('offset') || 0) + by * JOURNAL_PAGE)));
+    journalAt(next);
+  };
+  $('journal-prev').addEventListener('click', () => turn(-1));
+  $('journal-next').addEventListener('click', () => turn(1));
+  $('journal-refresh').addEventListener('click', guard(refreshJournal));
+  $('journal-clear').addEventListener('click', guard(async () => {
+    const answer = await del('journal');
+    outcome($('journal-outcome'), `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`);
+    await refreshJournal();
+  }));
+
+  const rules = $('fault-form');
+  rules.addEventListener('submit', guard(async () => {
+    const out = rules.querySelector('.outcome');
+    try {
+      const rule = await post('faults', ruleFromForm(rules));
+      outcome(out, `Added rule ${rule.id}: ${describeMatch(rule)} → ${describeEffect(rule)}.`);
+      rules.reset();
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      outcome(out, `Failed: ${e.message}`, true);
+    }
+    await refreshFaults();
+  }));
+  $('faults-clear').addEventListener('click', guard(async () => {
+    const answer = await del('faults');
+    outcome(rules.querySelector('.outcome'), `Removed ${answer.deleted} rule${answer.deleted === 1 ? '' : 's'}.`);
+    await refreshFaults();
+  }));
+}
