@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use softlayer_ticket_server::emulator::support::{EmployeeRef, SupportAction};
-use softlayer_ticket_server::{coverage, emulator, protocol, server, store, value};
+use softlayer_ticket_server::{coverage, emulator, limits, protocol, server, store, value};
 
 #[derive(Parser)]
 #[command(version, about = "A local SoftLayer_Ticket-compatible API endpoint")]
@@ -37,6 +37,9 @@ enum Command {
         /// Answer every read from the database, never from the reply cache.
         #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE")]
         no_reply_cache: bool,
+        /// Work budgets, timeouts and caps (see README "Limits").
+        #[command(flatten)]
+        limits: limits::Limits,
     },
     /// Load SoftLayer objects from JSON documents (the format of fixtures/seed/) into a database.
     Load {
@@ -155,7 +158,9 @@ fn main() -> std::process::ExitCode {
             db,
             admin_token,
             no_reply_cache,
+            limits,
         } => server::run(&server::Options {
+            limits,
             listen,
             db,
             admin_token,

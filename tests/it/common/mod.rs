@@ -197,12 +197,18 @@ impl Server {
     /// A server on the given database path (`:memory:` or a file). `dir`, if
     /// any, is kept alive as long as the server.
     pub fn start_with_db(db: &str, dir: Option<TempDir>) -> Server {
+        Server::start_with_env(db, dir, &[])
+    }
+
+    /// [`start_with_db`](Self::start_with_db) with extra environment variables (the
+    /// `SOFTLAYER_EMULATOR_*` limits, for instance).
+    pub fn start_with_env(db: &str, dir: Option<TempDir>, env: &[(&str, &str)]) -> Server {
         let mut dir = dir;
         // A free port found by binding port 0 can be taken by someone else
         // before the server binds it; retry a few times on that race only.
         for _attempt in 0..5 {
             let port = free_port();
-            match Server::launch(db, port, dir.take()) {
+            match Server::launch(db, port, dir.take(), env) {
                 (Launch::Ready(server), _) => return server,
                 (Launch::Exited(status, log), back) => {
                     dir = back;
@@ -222,9 +228,15 @@ impl Server {
         panic!("could not start softlayer-ticket-server: every port tried was in use");
     }
 
-    fn launch(db: &str, port: u16, dir: Option<TempDir>) -> (Launch, Option<TempDir>) {
+    fn launch(
+        db: &str,
+        port: u16,
+        dir: Option<TempDir>,
+        env: &[(&str, &str)],
+    ) -> (Launch, Option<TempDir>) {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut child = Command::new(SERVER_BIN)
+            .envs(env.iter().copied())
             .arg("serve")
             .arg("--listen")
             .arg(addr.to_string())
@@ -277,6 +289,25 @@ impl Server {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The server's process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the server to exit by itself.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait on the server") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -442,7 +473,13 @@ pub fn http_request(
     writer.write_all(&request)?;
     writer.flush()?;
 
-    let mut reader = BufReader::new(&stream);
+    read_response(&stream, method)
+}
+
+/// Reads one HTTP/1.1 response (after any interim ones) from a stream the request was
+/// written to.
+pub fn read_response(stream: &TcpStream, method: &str) -> io::Result<HttpResponse> {
+    let mut reader = BufReader::new(stream);
     loop {
         let response = read_response_head(&mut reader)?;
         let (status, reason, headers) = response;
