@@ -126,6 +126,11 @@ pub trait ItemSink {
     /// Before the first item: the total before the result limit.
     fn start(&mut self, total: u64) -> Result<(), Fault>;
     fn item(&mut self, item: Value) -> Result<(), Fault>;
+    /// Whether items stay in memory once given (a collected reply) rather than being
+    /// written out: kept items go on counting against the call's work budget.
+    fn keeps_items(&self) -> bool {
+        true
+    }
 }
 
 /// A sink that keeps the items: the reply of transports that write whole documents.

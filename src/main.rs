@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use softlayer_ticket_server::emulator::support::{EmployeeRef, SupportAction};
-use softlayer_ticket_server::{coverage, emulator, protocol, server, store, value};
+use softlayer_ticket_server::{coverage, emulator, limits, protocol, server, store, value};
 
 #[derive(Parser)]
 #[command(version, about = "A local SoftLayer_Ticket-compatible API endpoint")]
@@ -37,6 +37,9 @@ enum Command {
         /// Answer every read from the database, never from the reply cache.
         #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE")]
         no_reply_cache: bool,
+        /// Work budgets, timeouts and caps (see README "Limits").
+        #[command(flatten)]
+        limits: limits::Limits,
         /// Also append every call to this file, as JSON lines (what `replay` reads).
         #[arg(long, env = "SOFTLAYER_EMULATOR_JOURNAL")]
         journal: Option<std::path::PathBuf>,
@@ -182,7 +185,9 @@ fn main() -> std::process::ExitCode {
             no_reply_cache,
             journal,
             journal_size,
+            limits,
         } => server::run(&server::Options {
+            limits,
             listen,
             db,
             admin_token,

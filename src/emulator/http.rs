@@ -56,7 +56,21 @@ pub(super) fn authorised(
     let bearer = authorization
         .and_then(|a| a.strip_prefix("Bearer "))
         .map(str::trim);
-    !token.is_empty() && (bearer == Some(token) || header_token.map(str::trim) == Some(token))
+    let matches = |given: Option<&str>| given.is_some_and(|g| same_secret(g, token));
+    // Both compared, always: which header carried the token must not show in the timing.
+    let (by_bearer, by_header) = (matches(bearer), matches(header_token.map(str::trim)));
+    !token.is_empty() && (by_bearer | by_header)
+}
+
+/// Compares a secret in time that depends only on the lengths, not on where the first
+/// difference is, so the token cannot be guessed byte by byte from response times.
+fn same_secret(given: &str, secret: &str) -> bool {
+    let (given, secret) = (given.as_bytes(), secret.as_bytes());
+    let mut diff = (given.len() != secret.len()) as u8;
+    for (i, s) in secret.iter().enumerate() {
+        diff |= s ^ given.get(i).copied().unwrap_or(!s);
+    }
+    std::hint::black_box(diff) == 0
 }
 
 pub struct ControlRequest<'a> {
@@ -467,4 +481,22 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
         },
         other => return Err(format!("unknown action '{other}'")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_token_comparison() {
+        assert!(same_secret("abc123", "abc123"));
+        assert!(!same_secret("abc124", "abc123"));
+        assert!(!same_secret("abc12", "abc123"));
+        assert!(!same_secret("abc1234", "abc123"));
+        assert!(!same_secret("", "abc123"));
+        assert!(authorised("t0k", Some("Bearer t0k"), None));
+        assert!(authorised("t0k", None, Some(" t0k ")));
+        assert!(!authorised("t0k", Some("Bearer t0x"), Some("t0y")));
+        assert!(!authorised("", Some("Bearer "), Some("")));
+    }
 }

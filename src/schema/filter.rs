@@ -38,6 +38,11 @@
 //!
 //! An operation the language does not have, options it needs but lacks, a bad regular
 //! expression or a malformed date is a `SoftLayer_Exception_Public` fault saying so.
+//!
+//! So is a filter too big to run: more than [`MAX_FILTER_VALUES`] values in all (each is
+//! a bound SQL parameter, and SQLite refuses statements with more than 32,766), or more
+//! than [`MAX_FILTER_TERMS`] conditions and alternatives (`or`/`and` entries, dates in an
+//! `in`), each of which nests the SQL expression one level deeper (SQLite stops at 1,000).
 
 use crate::call::Fault;
 use crate::schema::{PropertyDef, PropertyKind, TypeDef, schema};
@@ -80,6 +85,14 @@ impl DateSpan {
         self.start == self.end
     }
 }
+
+/// Values one filter may carry (`in` lists included): well under SQLite's 32,766 bound
+/// parameters per statement, and far above any real client's filter.
+pub const MAX_FILTER_VALUES: usize = 10_000;
+
+/// Conditions and alternatives one filter may combine: each nests the SQL expression one
+/// level deeper (or two, for a date), and SQLite refuses expressions over 1,000 deep.
+pub const MAX_FILTER_TERMS: usize = 200;
 
 /// What a property is compared with: a value typed by the property, or a date.
 #[derive(Debug, Clone, PartialEq)]
@@ -173,7 +186,45 @@ impl ObjectFilter {
             walker.walk(&[t], branch, 0)?;
         }
         filter.order.sort_by_key(|o| o.sort_order);
+        filter.check_size()?;
         Ok(filter)
+    }
+
+    /// Refuses a filter over [`MAX_FILTER_VALUES`] values or [`MAX_FILTER_TERMS`] terms.
+    fn check_size(&self) -> Result<(), Fault> {
+        fn count(op: &Operation, values: &mut usize, terms: &mut usize) {
+            *terms += 1;
+            match op {
+                Operation::In(items, _) => {
+                    *values += items.len();
+                    *terms += items
+                        .iter()
+                        .filter(|o| matches!(o, Operand::Date(_)))
+                        .count();
+                }
+                Operation::Any(ops) | Operation::All(ops) => {
+                    for op in ops {
+                        count(op, values, terms);
+                    }
+                }
+                _ => *values += 1,
+            }
+        }
+        let (mut values, mut terms) = (0, 0);
+        for c in &self.conditions {
+            count(&c.operation, &mut values, &mut terms);
+        }
+        if values > MAX_FILTER_VALUES {
+            return Err(Fault::bad_argument(format!(
+                "Invalid object filter: it has {values} values; at most {MAX_FILTER_VALUES} are allowed in one filter."
+            )));
+        }
+        if terms > MAX_FILTER_TERMS {
+            return Err(Fault::bad_argument(format!(
+                "Invalid object filter: it has {terms} conditions and alternatives; at most {MAX_FILTER_TERMS} are allowed in one filter."
+            )));
+        }
+        Ok(())
     }
 
     pub fn is_empty(&self) -> bool {

@@ -74,6 +74,8 @@ pub struct Options {
     pub reply_cache: bool,
     /// The request journal's size and file.
     pub journal: crate::emulator::JournalOptions,
+    /// Work budgets, timeouts and caps; installed for the whole process by [`run`].
+    pub limits: crate::limits::Limits,
 }
 
 fn random_token() -> String {
@@ -87,8 +89,9 @@ fn random_token() -> String {
         .collect()
 }
 
-/// Opens the store and serves until Ctrl-C.
+/// Opens the store and serves until SIGTERM or Ctrl-C (see [`crate::shutdown`]).
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    crate::limits::install(options.limits.clone());
     let store = Store::open(&options.db)?;
     let admin_token = options
         .admin_token
@@ -144,19 +147,42 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         });
-        serve(listener, shared).await?;
-        Ok(())
-    })
+        serve(listener, shared.clone(), crate::shutdown::signal()).await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
+    // Whatever is still running after the grace period is cut here; its clients never
+    // got an answer, and a write among it rolls back.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    shared.store.checkpoint()?;
+    tracing::info!("stopped");
+    Ok(())
 }
 
-pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<()> {
-    let shutdown = tokio::signal::ctrl_c();
+/// Serves until `shutdown` completes, then lets the calls in flight finish (see
+/// [`crate::shutdown`]).
+pub async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = &'static str>,
+) -> std::io::Result<()> {
     tokio::pin!(shutdown);
+    let connections = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
-            _ = &mut shutdown => {
-                tracing::info!("shutting down");
+            signal = &mut shutdown => {
+                drop(listener);
+                let grace = crate::limits::get().shutdown_grace();
+                tracing::info!(
+                    "{signal}: shutting down; {} connections get {grace:?} to finish",
+                    connections.count()
+                );
+                tokio::select! {
+                    _ = connections.shutdown() => tracing::info!("every call in flight finished"),
+                    _ = tokio::time::sleep(grace) => {
+                        tracing::warn!("calls still running after {grace:?} are cut")
+                    }
+                }
                 return Ok(());
             }
         };
@@ -174,6 +200,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
         let open = crate::emulator::metrics::ConnectionGuard::new(
             &shared.harness.metrics.open_connections,
         );
+        let watcher = connections.watcher();
         tokio::spawn(async move {
             let _open = open;
             let service = service_fn(move |req| handle(req, shared.clone()));
@@ -181,7 +208,7 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(TokioIo::new(stream), service);
-            if let Err(e) = conn.await {
+            if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!("connection from {peer}: {e}");
             }
         });

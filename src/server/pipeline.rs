@@ -478,6 +478,10 @@ impl ItemSink for StreamSink<'_> {
         }
         Ok(())
     }
+
+    fn keeps_items(&self) -> bool {
+        false
+    }
 }
 
 fn finished<C: Codec>(

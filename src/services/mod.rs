@@ -323,6 +323,7 @@ pub fn dispatch_observed(
             mask: &mask,
             viewer: principal.user_id,
             filter: items_filter.as_ref(),
+            budget: Default::default(),
         };
         let (value, total) = match (entry.handler)(&ctx)? {
             Output::Object(row) => (projector.project(&row)?, None),
@@ -354,8 +355,7 @@ pub fn dispatch_observed(
                     &mut |total| sink.borrow_mut().start(total).map_err(stop),
                     &mut |row| {
                         projector
-                            .project(&row)
-                            .and_then(|item| sink.borrow_mut().item(item))
+                            .project_into(&row, &mut **sink.borrow_mut())
                             .map_err(stop)
                     },
                 );

@@ -1,6 +1,12 @@
 //! Shapes stored objects into API results by the object mask: local properties by
 //! default (or only those the mask names), relational and count properties only when
 //! asked for, to any depth the relations allow.
+//!
+//! Every projection spends from one [`WorkBudget`] per call: objects projected, and bytes
+//! held (projected values and the related rows loaded to make them). A mask such as
+//! `updates.ticket.updates.ticket.updates` multiplies the reply by the number of updates
+//! at every step; the budget stops it with a `SoftLayer_Exception_Public` fault naming
+//! the limit while the reply is still small, instead of after the memory is gone.
 
 use crate::call::Fault;
 use crate::schema::filter::ObjectFilter;
@@ -9,6 +15,104 @@ use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::store::{self, ListQuery, Related, Row};
 use crate::value::{Struct, Value};
 use rusqlite::Connection;
+use std::cell::Cell;
+
+/// What one call may still spend on projection (the limits of `crate::limits`).
+pub struct WorkBudget {
+    objects: Cell<u64>,
+    held: Cell<u64>,
+    max_objects: u64,
+    max_bytes: u64,
+}
+
+/// The estimated memory of one struct member or list item beyond its text: the map's
+/// entry (hash, key `String`, an 80-byte `Value`), its index slot, and the allocations
+/// of the key and the text (sizes from `size_of`, allocations rounded up).
+const MEMBER_OVERHEAD: u64 = 160;
+
+impl Default for WorkBudget {
+    fn default() -> WorkBudget {
+        let limits = crate::limits::get();
+        WorkBudget::new(limits.max_objects_per_call, limits.max_reply_bytes)
+    }
+}
+
+impl WorkBudget {
+    pub fn new(max_objects: u64, max_bytes: u64) -> WorkBudget {
+        WorkBudget {
+            objects: Cell::new(0),
+            held: Cell::new(0),
+            max_objects,
+            max_bytes,
+        }
+    }
+
+    /// One more object projected.
+    fn object(&self) -> Result<(), Fault> {
+        let n = self.objects.get() + 1;
+        self.objects.set(n);
+        if n > self.max_objects {
+            return Err(Fault::bad_argument(format!(
+                "The reply is over the work budget of {} objects per call \
+                 (max-objects-per-call); ask for less with a narrower object mask or a resultLimit.",
+                self.max_objects
+            )));
+        }
+        Ok(())
+    }
+
+    /// `bytes` more held in memory for the reply.
+    fn hold(&self, bytes: u64) -> Result<(), Fault> {
+        let n = self.held.get() + bytes;
+        self.held.set(n);
+        if n > self.max_bytes {
+            return Err(Fault::bad_argument(format!(
+                "The reply is over the work budget of {} bytes per call \
+                 (max-reply-bytes); ask for less with a narrower object mask or a resultLimit.",
+                self.max_bytes
+            )));
+        }
+        Ok(())
+    }
+
+    /// `bytes` no longer held (written out, or dropped).
+    fn release(&self, bytes: u64) {
+        self.held.set(self.held.get().saturating_sub(bytes));
+    }
+
+    /// Bytes held now.
+    pub fn held(&self) -> u64 {
+        self.held.get()
+    }
+}
+
+/// The estimated memory of a value.
+fn value_bytes(v: &Value) -> u64 {
+    MEMBER_OVERHEAD
+        + match v {
+            Value::String(s) | Value::DateTime(s) => s.len() as u64,
+            Value::Base64(b) => b.len() as u64,
+            Value::Array(items) => items.iter().map(value_bytes).sum(),
+            Value::Struct(members) => members
+                .iter()
+                .map(|(k, v)| k.len() as u64 + value_bytes(v))
+                .sum(),
+            _ => 0,
+        }
+}
+
+/// The estimated memory of loaded rows.
+fn rows_bytes(rows: &[Row]) -> u64 {
+    rows.iter()
+        .map(|r| {
+            MEMBER_OVERHEAD
+                + r.values
+                    .iter()
+                    .map(|(k, v)| k.len() as u64 + value_bytes(v))
+                    .sum::<u64>()
+        })
+        .sum()
+}
 
 /// How deep relational properties may nest in a mask.
 pub const MAX_MASK_DEPTH: usize = 17;
@@ -116,11 +220,31 @@ pub struct Projector<'a> {
     pub viewer: i64,
     /// The filter of the list being projected, when the mask is a `filteredMask`.
     pub filter: Option<&'a ObjectFilter>,
+    /// What the call may still spend.
+    pub budget: WorkBudget,
 }
 
 impl Projector<'_> {
     pub fn project(&self, row: &Row) -> Result<Value, Fault> {
         self.project_at(row, self.mask, self.filter, 0)
+    }
+
+    /// Projects one item of a list into `sink`. When the sink writes items out rather
+    /// than keeping them, the item stops counting against the budget once it is out.
+    pub fn project_into(
+        &self,
+        row: &Row,
+        sink: &mut dyn crate::call::ItemSink,
+    ) -> Result<(), Fault> {
+        let before = self.budget.held();
+        let item = self.project(row)?;
+        let spent = self.budget.held().saturating_sub(before);
+        let keeps = sink.keeps_items();
+        sink.item(item)?;
+        if !keeps {
+            self.budget.release(spent);
+        }
+        Ok(())
     }
 
     fn project_at(
@@ -131,6 +255,8 @@ impl Projector<'_> {
         depth: usize,
     ) -> Result<Value, Fault> {
         let conn = self.conn;
+        self.budget.object()?;
+        self.budget.hold(MEMBER_OVERHEAD)?;
         let t = schema()
             .type_def(&row.type_name)
             .ok_or_else(|| Fault::bad_argument(format!("Unknown type {}", row.type_name)))?;
@@ -146,6 +272,7 @@ impl Projector<'_> {
             if def.kind != PropertyKind::Local || (named_locals && mask.get(column).is_none()) {
                 continue;
             }
+            self.budget.hold(column.len() as u64 + value_bytes(value))?;
             out.insert(column.clone(), value.clone());
         }
         for p in &mask.properties {
@@ -187,6 +314,10 @@ impl Projector<'_> {
                             out.insert(p.name.clone(), v);
                         }
                         Some(Related::Many(rows)) => {
+                            // The loaded rows count while they are alive: at every level
+                            // of a fan-out a whole relation is in memory at once.
+                            let loaded = rows_bytes(&rows);
+                            self.budget.hold(loaded)?;
                             let mut items = Vec::with_capacity(rows.len());
                             for r in &rows {
                                 items.push(self.project_at(
@@ -196,6 +327,7 @@ impl Projector<'_> {
                                     depth + 1,
                                 )?);
                             }
+                            self.budget.release(loaded);
                             out.insert(p.name.clone(), Value::Array(items));
                         }
                         // Nothing there, or a relation the emulator holds no data for:
@@ -209,7 +341,16 @@ impl Projector<'_> {
     }
 }
 
+/// A store error as the caller sees it: an internal error, except the SQL time budget's
+/// interruption, which is the caller's request costing too much and says so.
 pub fn internal(e: store::StoreError) -> Fault {
+    if store::sql_clock::interrupted(&e) {
+        let budget = crate::limits::get().sql_time_budget_ms;
+        return Fault::bad_argument(format!(
+            "The request is over the SQL time budget of {budget} ms per call \
+             (sql-time-budget-ms); narrow the object filter or ask for less."
+        ));
+    }
     Fault::internal(format!("store error: {e}"))
 }
 

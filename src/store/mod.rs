@@ -136,7 +136,9 @@ impl Store {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
+        sql_clock::start();
         let out = f(&tx);
+        sql_clock::stop();
         let out = match out {
             Ok(out) => tx
                 .commit()
@@ -177,6 +179,24 @@ impl Store {
         (writes, outside)
     }
 
+    /// Copies the write-ahead log into the database file and empties it (on shutdown, so
+    /// the file alone is the whole database). Nothing to do in memory.
+    pub fn checkpoint(&self) -> Result<()> {
+        if self.path.is_none() {
+            return Ok(());
+        }
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // A reader still streaming would make TRUNCATE wait; its reply is being cut
+        // anyway, so wait briefly and let the log be truncated by the next start if not.
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        let (busy, log, done): (i64, i64, i64) =
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        tracing::info!("write-ahead log checkpointed ({done} of {log} pages; busy: {busy})");
+        Ok(())
+    }
+
     /// Runs `f` on a reader connection (the writer itself for an in-memory database).
     pub fn read<T, E: From<StoreError>>(
         &self,
@@ -184,7 +204,10 @@ impl Store {
     ) -> std::result::Result<T, E> {
         let Some(path) = &self.path else {
             let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-            return f(&conn);
+            sql_clock::start();
+            let out = f(&conn);
+            sql_clock::stop();
+            return out;
         };
         let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
@@ -205,7 +228,9 @@ impl Store {
         let begin = conn.prepare_cached("BEGIN").and_then(|mut s| s.execute([]));
         let out = match begin {
             Ok(_) => {
+                sql_clock::start();
                 let out = f(&conn);
+                sql_clock::stop();
                 let _ = conn
                     .prepare_cached("ROLLBACK")
                     .and_then(|mut s| s.execute([]));
@@ -221,8 +246,70 @@ impl Store {
     }
 }
 
+/// The SQL time budget: how long one call may keep SQLite working without handing a row
+/// to its reply. The clock starts with the call's transaction and starts again whenever
+/// a streamed list hands a row out (the time the row then spends being projected and
+/// written to a slow client is not SQLite's). A progress handler, called every
+/// [`CHECK_EVERY`](sql_clock::CHECK_EVERY) virtual-machine instructions, interrupts the
+/// statement running past the budget; the call then fails with a fault naming the limit.
+///
+/// The clock is per thread: a connection is used by one thread at a time, and the
+/// progress handler runs on the thread that steps the statement.
+pub mod sql_clock {
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+
+    /// About 10–50 µs of work between checks: the check is a clock read.
+    pub const CHECK_EVERY: i32 = 1000;
+
+    thread_local! {
+        static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+
+    /// A call's SQL work begins (or a streamed row was handed out).
+    pub fn start() {
+        STARTED.with(|s| s.set(Some(Instant::now())));
+    }
+
+    pub(super) fn stop() {
+        STARTED.with(|s| s.set(None));
+    }
+
+    /// Whether the work running on this thread is past `budget`.
+    fn over(budget: Duration) -> bool {
+        STARTED.with(|s| s.get().is_some_and(|t| t.elapsed() > budget))
+    }
+
+    /// Whether the call running on this thread has spent its SQL time budget (only a
+    /// serving process has one).
+    pub fn spent() -> bool {
+        crate::limits::serving() && over(crate::limits::get().sql_time_budget())
+    }
+
+    /// Whether a store error is the progress handler's interruption.
+    pub fn interrupted(e: &super::StoreError) -> bool {
+        matches!(
+            e,
+            super::StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::OperationInterrupted
+        )
+    }
+}
+
+/// Puts the SQL time budget's progress handler on `conn` (SQLite has one handler per
+/// connection: code that borrows it for a shorter deadline gives it back with this, and
+/// checks [`sql_clock::spent`] in its own).
+pub(crate) fn watch_sql_budget(conn: &Connection) {
+    if crate::limits::serving() {
+        conn.progress_handler(sql_clock::CHECK_EVERY, Some(sql_clock::spent));
+    } else {
+        conn.progress_handler(0, None::<fn() -> bool>);
+    }
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    watch_sql_budget(conn);
     query::register_functions(conn)?;
     // The current time as the emulator's clock has it, for SQL that compares with "now"
     // (SQLite's own 'now' is the system clock). Not deterministic: it moves.
@@ -768,7 +855,12 @@ pub fn list_each(
         &l.order,
         query,
         total,
-        each,
+        &mut |row| {
+            let handed = each(row);
+            // Handing the row to the reply took the client's time, not SQLite's.
+            sql_clock::start();
+            handed
+        },
     )
 }
 

@@ -853,12 +853,17 @@ fn within<T>(
     };
     let deadline = Instant::now() + budget;
     let every = if budget.is_zero() { 1 } else { 1000 };
-    conn.progress_handler(every, Some(move || Instant::now() >= deadline));
+    // The call's own SQL time budget still applies while the plan's shorter one runs.
+    conn.progress_handler(
+        every,
+        Some(move || Instant::now() >= deadline || super::sql_clock::spent()),
+    );
     let out = f();
-    conn.progress_handler(0, None::<fn() -> bool>);
+    super::watch_sql_budget(conn);
     match out {
         Err(QueryError::Store(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))))
-            if e.code == rusqlite::ErrorCode::OperationInterrupted =>
+            if e.code == rusqlite::ErrorCode::OperationInterrupted
+                && !super::sql_clock::spent() =>
         {
             Ok(None)
         }

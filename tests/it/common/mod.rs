@@ -197,17 +197,32 @@ impl Server {
     /// A server on the given database path (`:memory:` or a file). `dir`, if
     /// any, is kept alive as long as the server.
     pub fn start_with_db(db: &str, dir: Option<TempDir>) -> Server {
-        Server::start_with_args(db, dir, &[])
+        Server::start_with(db, dir, &[], &[])
     }
 
     /// A server on `db` with more `serve` arguments (`--journal FILE`, …).
     pub fn start_with_args(db: &str, dir: Option<TempDir>, extra: &[&str]) -> Server {
+        Server::start_with(db, dir, extra, &[])
+    }
+
+    /// [`start_with_db`](Self::start_with_db) with extra environment variables (the
+    /// `SOFTLAYER_EMULATOR_*` limits, for instance).
+    pub fn start_with_env(db: &str, dir: Option<TempDir>, env: &[(&str, &str)]) -> Server {
+        Server::start_with(db, dir, &[], env)
+    }
+
+    fn start_with(
+        db: &str,
+        dir: Option<TempDir>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut dir = dir;
         // A free port found by binding port 0 can be taken by someone else
         // before the server binds it; retry a few times on that race only.
         for _attempt in 0..5 {
             let port = free_port();
-            match Server::launch(db, port, dir.take(), extra) {
+            match Server::launch(db, port, dir.take(), extra, env) {
                 (Launch::Ready(server), _) => return server,
                 (Launch::Exited(status, log), back) => {
                     dir = back;
@@ -232,9 +247,11 @@ impl Server {
         port: u16,
         dir: Option<TempDir>,
         extra: &[&str],
+        env: &[(&str, &str)],
     ) -> (Launch, Option<TempDir>) {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut child = Command::new(SERVER_BIN)
+            .envs(env.iter().copied())
             .arg("serve")
             .arg("--listen")
             .arg(addr.to_string())
@@ -288,6 +305,25 @@ impl Server {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The server's process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to `timeout` for the server to exit by itself.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait on the server") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub fn port(&self) -> u16 {
@@ -453,7 +489,13 @@ pub fn http_request(
     writer.write_all(&request)?;
     writer.flush()?;
 
-    let mut reader = BufReader::new(&stream);
+    read_response(&stream, method)
+}
+
+/// Reads one HTTP/1.1 response (after any interim ones) from a stream the request was
+/// written to.
+pub fn read_response(stream: &TcpStream, method: &str) -> io::Result<HttpResponse> {
+    let mut reader = BufReader::new(stream);
     loop {
         let response = read_response_head(&mut reader)?;
         let (status, reason, headers) = response;

@@ -1,0 +1,146 @@
+//! The bounds on what one caller may make the server do: work budgets per call, timeouts
+//! and caps. One place, so that the README, the `serve` flags and the code agree.
+//!
+//! The values are process-wide and set once when `serve` starts ([`install`]); everything
+//! else reads them with [`get`]. A global rather than a parameter: the budgets are read
+//! deep inside projection and the store, where threading a configuration through every
+//! handler's signature would buy nothing (there is one server per process), and code that
+//! runs outside `serve` (the `load`/`support` commands, unit tests) gets the defaults.
+//!
+//! Every default is chosen so that it never binds for a real client's workload (a whole
+//! 100,000-ticket `getTickets` with a normal mask, a ticket with thousands of updates) but
+//! stops a hostile one long before memory or time runs out on a small machine.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The bounds, as `serve` was started with them.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Limits {
+    /// Objects one call may project by its object mask (all its nesting levels together).
+    #[arg(
+        long,
+        default_value_t = 5_000_000,
+        env = "SOFTLAYER_EMULATOR_MAX_OBJECTS_PER_CALL"
+    )]
+    pub max_objects_per_call: u64,
+    /// Bytes of reply one call may hold in memory at once (estimated while projecting;
+    /// items of a streamed list stop counting once they are written out).
+    #[arg(
+        long,
+        default_value_t = 64 * 1024 * 1024,
+        env = "SOFTLAYER_EMULATOR_MAX_REPLY_BYTES"
+    )]
+    pub max_reply_bytes: u64,
+    /// Milliseconds one call may keep SQLite working without handing a row to its reply
+    /// (a progress handler interrupts the statement past it).
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        env = "SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS"
+    )]
+    pub sql_time_budget_ms: u64,
+    /// Largest request body accepted, in bytes.
+    #[arg(
+        long,
+        default_value_t = 16 * 1024 * 1024,
+        env = "SOFTLAYER_EMULATOR_MAX_BODY_BYTES"
+    )]
+    pub max_body_bytes: usize,
+    /// Bytes of request bodies all requests together may hold while they are read and
+    /// parsed; past it new bodies are answered 503 with Retry-After.
+    #[arg(
+        long,
+        default_value_t = 64 * 1024 * 1024,
+        env = "SOFTLAYER_EMULATOR_MAX_BODY_BYTES_IN_FLIGHT"
+    )]
+    pub max_body_bytes_in_flight: usize,
+    /// Seconds a request body or a streamed reply may go without progress before the
+    /// server gives up on it (408 for a body; a reply is cut and its resources freed).
+    #[arg(
+        long,
+        default_value_t = 30,
+        env = "SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS"
+    )]
+    pub stall_timeout_secs: u64,
+    /// Streamed list replies that may be in progress at once; more are answered whole
+    /// after one of them ends, never by taking the writers' threads.
+    #[arg(long, default_value_t = 32, env = "SOFTLAYER_EMULATOR_MAX_STREAMS")]
+    pub max_streams: usize,
+    /// Seconds the calls in flight get to finish on SIGTERM or Ctrl-C.
+    #[arg(
+        long,
+        default_value_t = 10,
+        env = "SOFTLAYER_EMULATOR_SHUTDOWN_GRACE_SECS"
+    )]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_objects_per_call: 5_000_000,
+            max_reply_bytes: 64 * 1024 * 1024,
+            sql_time_budget_ms: 10_000,
+            max_body_bytes: 16 * 1024 * 1024,
+            max_body_bytes_in_flight: 64 * 1024 * 1024,
+            stall_timeout_secs: 30,
+            max_streams: 32,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+impl Limits {
+    pub fn sql_time_budget(&self) -> Duration {
+        Duration::from_millis(self.sql_time_budget_ms)
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
+    }
+}
+
+static LIMITS: OnceLock<Limits> = OnceLock::new();
+
+/// Sets the limits for this process (once, as `serve` starts; later calls are ignored).
+pub fn install(limits: Limits) {
+    let _ = LIMITS.set(limits);
+}
+
+/// The limits in force: those `serve` installed, else the defaults.
+pub fn get() -> &'static Limits {
+    LIMITS.get_or_init(Limits::default)
+}
+
+/// Whether this process serves API calls (the budgets then apply to its SQL; the `load`,
+/// `seed` and `support` commands run their bulk work unbounded).
+pub fn serving() -> bool {
+    LIMITS.get().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        limits: Limits,
+    }
+
+    #[test]
+    fn flag_defaults_are_the_documented_defaults() {
+        let parsed = Cli::parse_from(["serve"]).limits;
+        let d = Limits::default();
+        assert_eq!(parsed.max_objects_per_call, d.max_objects_per_call);
+        assert_eq!(parsed.max_reply_bytes, d.max_reply_bytes);
+        assert_eq!(parsed.sql_time_budget_ms, d.sql_time_budget_ms);
+        assert_eq!(parsed.max_body_bytes, d.max_body_bytes);
+        assert_eq!(parsed.max_body_bytes_in_flight, d.max_body_bytes_in_flight);
+        assert_eq!(parsed.stall_timeout_secs, d.stall_timeout_secs);
+        assert_eq!(parsed.max_streams, d.max_streams);
+        assert_eq!(parsed.shutdown_grace_secs, d.shutdown_grace_secs);
+    }
+}
