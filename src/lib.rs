@@ -30,4 +30,5 @@ pub mod schema;
 pub mod server;
 pub mod services;
 pub mod store;
+pub mod time;
 pub mod value;

@@ -988,6 +988,7 @@ impl Navigation {
             value,
             type_name: self.type_name.clone(),
             total,
+            warnings: reply.warnings,
         })
     }
 }
