@@ -680,7 +680,7 @@ fn fixture_with(second_plan: bool) -> Fixture {
     }
 }
 
-fn to_xval(v: &Json) -> XVal {
+pub(crate) fn to_xval(v: &Json) -> XVal {
     match v {
         Json::Null => XVal::Nil,
         Json::Bool(b) => xbool(*b),

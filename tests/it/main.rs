@@ -5,6 +5,7 @@
 mod common;
 mod conformance;
 mod console;
+mod fidelity;
 mod filters;
 mod harness;
 mod lifecycle;
