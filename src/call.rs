@@ -118,11 +118,38 @@ pub struct Reply {
     /// `boolean`, `void`…), for codecs that annotate types (SOAP).
     pub type_name: String,
     pub total: Option<u64>,
+    /// What the emulator tells the developer about the call without failing it (an
+    /// object-filter operation it ignored): the `X-SoftLayer-Emulator-Warning` header.
+    pub warnings: Vec<String>,
+}
+
+/// The response header that carries [`Reply::warnings`].
+pub const WARNING_HEADER: &str = "X-SoftLayer-Emulator-Warning";
+
+/// The warnings as one header value: visible ASCII only, joined by "; ".
+pub fn warning_header_value(warnings: &[String]) -> Option<String> {
+    if warnings.is_empty() {
+        return None;
+    }
+    let text = warnings.join("; ");
+    Some(
+        text.chars()
+            .map(|c| {
+                if c == ' ' || c.is_ascii_graphic() {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Takes a list reply item by item, so that a long list is written out as it is read
 /// and never sits in memory whole.
 pub trait ItemSink {
+    /// Before [`start`](Self::start): the reply's warnings, if it has any.
+    fn warn(&mut self, _warnings: &[String]) {}
     /// Before the first item: the total before the result limit.
     fn start(&mut self, total: u64) -> Result<(), Fault>;
     fn item(&mut self, item: Value) -> Result<(), Fault>;
@@ -138,9 +165,14 @@ pub trait ItemSink {
 pub struct Collect {
     pub total: u64,
     pub items: Vec<Value>,
+    pub warnings: Vec<String>,
 }
 
 impl ItemSink for Collect {
+    fn warn(&mut self, warnings: &[String]) {
+        self.warnings.extend_from_slice(warnings);
+    }
+
     fn start(&mut self, total: u64) -> Result<(), Fault> {
         self.total = total;
         Ok(())

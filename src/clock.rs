@@ -131,7 +131,7 @@ pub fn describe() -> serde_json::Value {
         Mode::Fixed(t) => ("fixed", t - system_millis()),
     };
     serde_json::json!({
-        "now": crate::schema::filter::central_iso(now.timestamp()),
+        "now": crate::time::Zone::CENTRAL.render(now.timestamp_millis()),
         "utc": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "mode": mode,
         "offsetMs": offset,

@@ -32,4 +32,5 @@ pub mod server;
 pub mod services;
 pub mod shutdown;
 pub mod store;
+pub mod time;
 pub mod value;

@@ -197,7 +197,7 @@ impl Snapshots {
                         .modified()
                         .ok()
                         .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
-                        .map(|d| crate::schema::filter::central_iso(d.as_secs() as i64))
+                        .map(|d| crate::time::Zone::CENTRAL.render(d.as_millis() as i64))
                         .unwrap_or_default();
                     out.push(SnapshotInfo {
                         name: name.to_string(),

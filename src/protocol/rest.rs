@@ -1049,6 +1049,7 @@ impl Navigation {
             value,
             type_name: self.type_name.clone(),
             total,
+            warnings: reply.warnings,
         })
     }
 }
@@ -1499,6 +1500,7 @@ mod tests {
             value,
             type_name: "void".into(),
             total,
+            warnings: Vec::new(),
         }
     }
 

@@ -1611,6 +1611,7 @@ mod tests {
             value,
             type_name: type_name.into(),
             total,
+            warnings: Vec::new(),
         };
         let bytes = write_reply("SoftLayer_Account", method, ApiVersion::V3_1, &r);
         let text = String::from_utf8(bytes).unwrap();
@@ -1670,6 +1671,7 @@ mod tests {
                 value: Value::Null,
                 type_name: "SoftLayer_Account".into(),
                 total: None,
+                warnings: Vec::new(),
             },
         );
         let v3 = String::from_utf8(v3).unwrap();

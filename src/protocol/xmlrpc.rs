@@ -704,6 +704,7 @@ mod tests {
             value,
             type_name: "void".into(),
             total: None,
+            warnings: Vec::new(),
         };
         String::from_utf8(write_reply(&reply)).unwrap()
     }

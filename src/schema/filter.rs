@@ -9,17 +9,18 @@
 //! Semantics this emulator settles where the SLDN pages are silent:
 //!
 //! * Equality (a bare value), `!=`, `>`, `>=`, `<`, `<=` compare exactly; `_=` is equality
-//!   ignoring case. `^=`, `!^=`, `$=`, `!$=`, `*=`, `!*=` (prefix, suffix, substring) and the
-//!   regular expressions `~`, `!~` ignore case (as softlayer-python documents for them; a
-//!   pattern may turn that off with `(?-i)`). Regular expressions use Rust's `regex` syntax
-//!   and match anywhere in the value unless anchored.
+//!   ignoring case. `^=`, `!^=`, `$=`, `!$=`, `*=`, `!*=` (prefix, suffix, substring) ignore
+//!   case; the regular expressions `~`, `!~` are case-sensitive, as softlayer-python's
+//!   `utils.query_filter` documents (a pattern may ignore case with `(?i)`). Regular
+//!   expressions use Rust's `regex` syntax and match anywhere in the value unless anchored.
 //! * A missing value (`null`) satisfies the negative operations (`!=`, `!^=`, `!$=`, `!*=`,
 //!   `!~`, `not in`) and `is null`, and nothing else.
 //! * Dates. Values are `MM/DD/YYYY` or `MM/DD/YYYY HH:MM[:SS]` (also `M/D/YY`), ISO 8601
 //!   (`YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`), or relative: `sysdate ± N`
 //!   (now, N days — fractions allowed) and `currentDate ± N` (the day N whole days from
-//!   today). A date without an offset is in US Central time (CST/CDT), which the SLDN
-//!   date-handling article says the API assumes. A date stands for the whole of its
+//!   today). A date without an offset is in the caller's time zone (`timezoneId`), US
+//!   Central time (CST/CDT) for a user without one, as SLDN's date-handling article says;
+//!   "today" is the caller's today. The parser is `crate::time::parse`. A date stands for the whole of its
 //!   granule: a date without a time is that whole day, a time to the second is that
 //!   second, `sysdate` is an instant. So `isDate` (and equality) matches within the
 //!   granule; `greaterThanDate` (`>`) is after it ends, `>=` from its start, `lessThanDate`
@@ -36,10 +37,15 @@
 //!   collection's own order. Ordering by a property of a to-many relation uses its lowest
 //!   value ascending and its highest descending.
 //!
-//! An operation the language does not have, options it needs but lacks, a bad regular
-//! expression or a malformed date is a `SoftLayer_Exception_Public` fault saying so.
+//! An operation the language does not have, a bad regular expression, or a date operation
+//! on a property that is not a date is a `SoftLayer_Exception_Public` fault saying so. An
+//! advanced operation that is not properly defined (`in`/`or`/`and` without `data`,
+//! `betweenDate` without `endDate`, a date that does not parse, a `sort` other than
+//! ASC/DESC) is ignored, as SLDN's filter article warns the API does ("the API tends to just
+//! ignore the filter and return the normal results"); [`ObjectFilter::ignored`] says which,
+//! so that the server can log it and tell the developer in a response header.
 //!
-//! So is a filter too big to run: more than [`MAX_FILTER_VALUES`] values in all (each is
+//! A filter too big to run is a fault as well: more than [`MAX_FILTER_VALUES`] values in all (each is
 //! a bound SQL parameter, and SQLite refuses statements with more than 32,766), or more
 //! than [`MAX_FILTER_TERMS`] conditions and alternatives (`or`/`and` entries, dates in an
 //! `in`), each of which nests the SQL expression one level deeper (SQLite stops at 1,000).
@@ -47,7 +53,6 @@
 use crate::call::Fault;
 use crate::schema::{PropertyDef, PropertyKind, TypeDef, schema};
 use crate::value::Value;
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 /// How a value is compared with the operand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,23 +73,7 @@ pub enum TextMatch {
     Contains,
 }
 
-/// A span of time in milliseconds since the Unix epoch, `start` included and `end`
-/// excluded; `start == end` is an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DateSpan {
-    pub start: i64,
-    pub end: i64,
-}
-
-impl DateSpan {
-    pub fn instant(ms: i64) -> DateSpan {
-        DateSpan { start: ms, end: ms }
-    }
-
-    pub fn is_instant(&self) -> bool {
-        self.start == self.end
-    }
-}
+pub use crate::time::{DATE_FORMATS, DateSpan, Zone};
 
 /// Values one filter may carry (`in` lists included): well under SQLite's 32,766 bound
 /// parameters per statement, and far above any real client's filter.
@@ -163,22 +152,39 @@ pub struct OrderBy {
 pub struct ObjectFilter {
     pub conditions: Vec<Condition>,
     pub order: Vec<OrderBy>,
+    /// Operations left out because they were not properly defined (an `in` without
+    /// `data`, a `betweenDate` without `endDate`, a date that does not parse, a bad
+    /// `sort`), each described for the developer: the real API ignores them silently.
+    pub ignored: Vec<String>,
 }
 
 impl ObjectFilter {
     /// Parses the filter branch for a collection of `type_name`. Properties the type does
     /// not have are ignored, as the real API ignores branches that do not lead into the
     /// returned collection.
+    /// Dates without an offset are read in US Central time.
+    #[allow(dead_code)] // the store's tests parse filters this way
     pub fn parse(type_name: &str, branch: &Value) -> Result<ObjectFilter, Fault> {
-        Self::parse_at(type_name, branch, crate::clock::now_millis())
+        Self::parse_in(type_name, branch, Zone::CENTRAL)
+    }
+
+    /// [`parse`](Self::parse) with dates without an offset read in `zone`, the caller's.
+    pub fn parse_in(type_name: &str, branch: &Value, zone: Zone) -> Result<ObjectFilter, Fault> {
+        Self::parse_at(type_name, branch, zone, crate::time::now_ms())
     }
 
     /// [`parse`](Self::parse) with "now" (for `sysdate`, `currentDate`) given, in
     /// milliseconds since the Unix epoch.
-    pub fn parse_at(type_name: &str, branch: &Value, now_ms: i64) -> Result<ObjectFilter, Fault> {
+    pub fn parse_at(
+        type_name: &str,
+        branch: &Value,
+        zone: Zone,
+        now_ms: i64,
+    ) -> Result<ObjectFilter, Fault> {
         let mut filter = ObjectFilter::default();
         if let (Some(t), Some(_)) = (schema().type_def(type_name), branch.as_struct()) {
             let mut walker = Walker {
+                zone,
                 now_ms,
                 out: &mut filter,
                 path: Vec::new(),
@@ -261,6 +267,7 @@ impl ObjectFilter {
                     })
                 })
                 .collect(),
+            ignored: Vec::new(),
         }
     }
 }
@@ -287,6 +294,7 @@ pub fn relation_targets(owner: &TypeDef, property: &PropertyDef) -> Vec<&'static
 }
 
 struct Walker<'a> {
+    zone: Zone,
     now_ms: i64,
     out: &'a mut ObjectFilter,
     path: Vec<String>,
@@ -309,7 +317,14 @@ impl Walker<'_> {
             match prop.kind {
                 PropertyKind::Local | PropertyKind::Count => {
                     if let Some(op) = child.get("operation") {
-                        self.leaf(prop, op, child.get("options"))?;
+                        match self.leaf(prop, op, child.get("options")) {
+                            Ok(()) => {}
+                            Err(Bad::Fault(f)) => return Err(f),
+                            Err(Bad::Ignored(why)) => {
+                                let at = self.path.join(".");
+                                self.out.ignored.push(format!("{at}: {why}"));
+                            }
+                        }
                     }
                 }
                 PropertyKind::Relational => {
@@ -324,33 +339,29 @@ impl Walker<'_> {
         Ok(())
     }
 
-    fn leaf(
-        &mut self,
-        prop: &PropertyDef,
-        op: &Value,
-        options: Option<&Value>,
-    ) -> Result<(), Fault> {
+    fn leaf(&mut self, prop: &PropertyDef, op: &Value, options: Option<&Value>) -> Result<(), Bad> {
         let p = Prop {
             name: &prop.name,
             type_name: &prop.type_name,
+            zone: self.zone,
             now_ms: self.now_ms,
         };
         let text = match op {
             Value::String(s) => s.trim(),
             Value::Null => return Ok(()),
             Value::Array(_) | Value::Struct(_) | Value::Base64(_) => {
-                return Err(Fault::bad_argument(format!(
+                return Err(Bad::Fault(Fault::bad_argument(format!(
                     "Invalid object filter operation on '{}': the operation must be a string or a value.",
                     prop.name
-                )));
+                ))));
             }
             Value::DateTime(s) if p.is_date() => {
                 let span = p.date(s)?;
-                return self.push(Operation::Compare(Comparison::Equal, Operand::Date(span)));
+                return Ok(self.push(Operation::Compare(Comparison::Equal, Operand::Date(span)))?);
             }
             other => {
                 let v = p.typed_value(other);
-                return self.push(Operation::Compare(Comparison::Equal, Operand::Value(v)));
+                return Ok(self.push(Operation::Compare(Comparison::Equal, Operand::Value(v)))?);
             }
         };
         let keyword = text.to_ascii_lowercase();
@@ -362,10 +373,9 @@ impl Walker<'_> {
                         Some(s) if s == "ASC" => false,
                         Some(s) if s == "DESC" => true,
                         _ => {
-                            return Err(Fault::bad_argument(format!(
-                                "Invalid sort {} for orderBy on '{}': use ASC or DESC.",
-                                describe(&v),
-                                prop.name
+                            return Err(Bad::Ignored(format!(
+                                "orderBy ignored: sort {} is neither ASC nor DESC",
+                                describe(&v)
                             )));
                         }
                     },
@@ -373,10 +383,9 @@ impl Walker<'_> {
                 let sort_order = match option_first(options, "sortOrder") {
                     None => 0,
                     Some(v) => v.as_i64().ok_or_else(|| {
-                        Fault::bad_argument(format!(
-                            "Invalid sortOrder {} for orderBy on '{}': use an integer.",
-                            describe(&v),
-                            prop.name
+                        Bad::Ignored(format!(
+                            "orderBy ignored: sortOrder {} is not an integer",
+                            describe(&v)
                         ))
                     })?,
                 };
@@ -403,19 +412,19 @@ impl Walker<'_> {
                         Value::String(s) => {
                             let s = s.trim();
                             if is_named_operation(s) {
-                                return Err(Fault::bad_argument(format!(
+                                return Err(Bad::Fault(Fault::bad_argument(format!(
                                     "Invalid object filter operation '{s}' inside '{text}' on '{}': only literal operations may be combined.",
                                     prop.name
-                                )));
+                                ))));
                             }
                             p.literal_operation(s)?
                         }
                         Value::Null | Value::Array(_) | Value::Struct(_) => {
-                            return Err(Fault::bad_argument(format!(
+                            return Err(Bad::Fault(Fault::bad_argument(format!(
                                 "Invalid value {} inside '{text}' on '{}': give literal operations as strings.",
                                 describe(item),
                                 prop.name
-                            )));
+                            ))));
                         }
                         other => Operation::Compare(Comparison::Equal, p.operand(other)?),
                     });
@@ -455,7 +464,7 @@ impl Walker<'_> {
             }
             _ => p.literal_operation(text)?,
         };
-        self.push(operation)
+        Ok(self.push(operation)?)
     }
 
     fn push(&mut self, operation: Operation) -> Result<(), Fault> {
@@ -522,7 +531,22 @@ fn describe(v: &Value) -> String {
 struct Prop<'a> {
     name: &'a str,
     type_name: &'a str,
+    zone: Zone,
     now_ms: i64,
+}
+
+/// Why a leaf of the filter was not used: a fault for what the language does not have,
+/// or an operation SLDN's filter article says the API "tends to just ignore" when it is
+/// not properly defined (missing options, dates that do not parse, a bad sort).
+enum Bad {
+    Fault(Fault),
+    Ignored(String),
+}
+
+impl From<Fault> for Bad {
+    fn from(f: Fault) -> Bad {
+        Bad::Fault(f)
+    }
 }
 
 /// The operators of the literal operations, longest first so that `!=` is not read as
@@ -542,10 +566,9 @@ impl Prop<'_> {
         self.type_name == "dateTime"
     }
 
-    fn needs(&self, operation: &str, option: &str) -> Fault {
-        Fault::bad_argument(format!(
-            "The object filter operation '{operation}' on '{}' needs the option '{option}'.",
-            self.name
+    fn needs(&self, operation: &str, option: &str) -> Bad {
+        Bad::Ignored(format!(
+            "'{operation}' ignored: it needs the option '{option}'"
         ))
     }
 
@@ -595,7 +618,7 @@ impl Prop<'_> {
     }
 
     /// An operand for equality-like operations: a date for date properties.
-    fn operand(&self, v: &Value) -> Result<Operand, Fault> {
+    fn operand(&self, v: &Value) -> Result<Operand, Bad> {
         if self.is_date()
             && let Some(s) = v.as_str()
         {
@@ -604,34 +627,32 @@ impl Prop<'_> {
         Ok(Operand::Value(self.typed_value(v)))
     }
 
-    fn text_operand(&self, text: &str) -> Result<Operand, Fault> {
+    fn text_operand(&self, text: &str) -> Result<Operand, Bad> {
         self.operand(&Value::String(text.to_string()))
     }
 
     /// A date option's value.
-    fn date_value(&self, v: &Value, operation: &str) -> Result<DateSpan, Fault> {
+    fn date_value(&self, v: &Value, operation: &str) -> Result<DateSpan, Bad> {
         match v.as_str() {
             Some(s) => self.date(s),
-            None => Err(Fault::bad_argument(format!(
-                "Invalid date {} for '{operation}' on '{}': {DATE_FORMATS}",
-                describe(v),
-                self.name
+            None => Err(Bad::Ignored(format!(
+                "'{operation}' ignored: {} is not a date ({DATE_FORMATS})",
+                describe(v)
             ))),
         }
     }
 
-    fn date(&self, text: &str) -> Result<DateSpan, Fault> {
-        parse_date(text, self.now_ms).ok_or_else(|| {
-            Fault::bad_argument(format!(
-                "Invalid date '{}' in the object filter on '{}': {DATE_FORMATS}",
-                text.trim(),
-                self.name
+    fn date(&self, text: &str) -> Result<DateSpan, Bad> {
+        crate::time::parse(text, self.zone, self.now_ms).ok_or_else(|| {
+            Bad::Ignored(format!(
+                "ignored: '{}' is not a date ({DATE_FORMATS})",
+                text.trim()
             ))
         })
     }
 
     /// A literal operation: a bare value, an operator and its argument, `is null`, `not null`.
-    fn literal_operation(&self, text: &str) -> Result<Operation, Fault> {
+    fn literal_operation(&self, text: &str) -> Result<Operation, Bad> {
         let lower = text.to_ascii_lowercase();
         if lower == "is null" {
             return Ok(Operation::IsNull);
@@ -651,12 +672,12 @@ impl Prop<'_> {
                 Some(o) => run[o.len()..].starts_with(['=', '<', '>', '~', '!']),
             };
         if unknown {
-            return Err(Fault::bad_argument(format!(
+            return Err(Bad::Fault(Fault::bad_argument(format!(
                 "Unknown object filter operation '{run}' in '{text}' on '{}'. Operations are a bare value \
                  (equality), !=, >, >=, <, <=, ^=, !^=, $=, !$=, *=, !*=, _=, ~, !~, is null, not null, \
                  in, not in, or, and, isDate, lessThanDate, greaterThanDate, betweenDate and orderBy.",
                 self.name
-            )));
+            ))));
         }
         let Some(operator) = operator else {
             return Ok(Operation::Compare(
@@ -666,7 +687,7 @@ impl Prop<'_> {
         };
         let arg = text[operator.len()..].trim();
         let compare =
-            |c| -> Result<Operation, Fault> { Ok(Operation::Compare(c, self.text_operand(arg)?)) };
+            |c| -> Result<Operation, Bad> { Ok(Operation::Compare(c, self.text_operand(arg)?)) };
         let text_match = |how, matches| Operation::Text {
             how,
             text: arg.to_string(),
@@ -697,10 +718,11 @@ impl Prop<'_> {
     }
 }
 
-/// Builds a filter regular expression as the store runs it: ignoring case, bounded in size.
+/// Builds a filter regular expression as the store runs it: case-sensitive (softlayer-python's
+/// `utils.query_filter` documents `~` as the one case-sensitive match), bounded in size.
 pub fn build_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::RegexBuilder::new(pattern)
-        .case_insensitive(true)
+        .case_insensitive(false)
         .size_limit(1 << 20)
         .dfa_size_limit(1 << 20)
         .build()
@@ -724,288 +746,6 @@ fn check_regex(pattern: &str, property: &str) -> Result<(), Fault> {
     })
 }
 
-const DATE_FORMATS: &str = "dates are MM/DD/YYYY, MM/DD/YYYY HH:MM:SS, ISO 8601 \
-    (YYYY-MM-DDTHH:MM:SS-06:00), or sysdate/currentDate minus a number of days.";
-
-// ---------------------------------------------------------------------------------------
-// Dates
-// ---------------------------------------------------------------------------------------
-
-const MS_PER_DAY: i64 = 86_400_000;
-
-/// Parses a filter date (see the module documentation) into the span it stands for.
-pub fn parse_date(text: &str, now_ms: i64) -> Option<DateSpan> {
-    let text = text.trim();
-    if let Some(span) = relative_date(text, now_ms) {
-        return Some(span);
-    }
-    let (date_part, rest) = match text.find([' ', 'T', 't']) {
-        Some(i) => (&text[..i], text[i + 1..].trim()),
-        None => (text, ""),
-    };
-    let date = if date_part.contains('/') {
-        us_date(date_part)?
-    } else {
-        iso_date(date_part)?
-    };
-    if rest.is_empty() {
-        let start = central_to_utc_ms(date.and_time(NaiveTime::MIN));
-        let next = date.succ_opt()?;
-        let end = central_to_utc_ms(next.and_time(NaiveTime::MIN));
-        return Some(DateSpan { start, end });
-    }
-    let (time_text, offset) = split_offset(rest)?;
-    let (time, granule_ms) = time_of_day(time_text.trim())?;
-    let local = date.and_time(time);
-    let start = match offset {
-        Some(seconds) => local.and_utc().timestamp_millis() - seconds * 1000,
-        None => central_to_utc_ms(local),
-    };
-    Some(DateSpan {
-        start,
-        end: start + granule_ms,
-    })
-}
-
-/// `sysdate`, `sysdate - 30`, `currentDate - 7`, `currentDate + 1` (any case, spaces optional).
-fn relative_date(text: &str, now_ms: i64) -> Option<DateSpan> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let (base, rest) = if let Some(rest) = compact.strip_prefix("sysdate") {
-        ("sysdate", rest)
-    } else if let Some(rest) = compact.strip_prefix("currentdate") {
-        ("currentdate", rest)
-    } else {
-        return None;
-    };
-    let days: f64 = if rest.is_empty() {
-        0.0
-    } else {
-        let (sign, number) = match rest.as_bytes()[0] {
-            b'-' => (-1.0, &rest[1..]),
-            b'+' => (1.0, &rest[1..]),
-            _ => return None,
-        };
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            return None;
-        }
-        sign * number.parse::<f64>().ok()?
-    };
-    if !days.is_finite() || days.abs() > 1_000_000.0 {
-        return None;
-    }
-    if base == "sysdate" {
-        return Some(DateSpan::instant(
-            now_ms + (days * MS_PER_DAY as f64) as i64,
-        ));
-    }
-    if days.fract() != 0.0 {
-        return None;
-    }
-    let today = utc_ms_to_central(now_ms).date();
-    let day = today.checked_add_signed(chrono::Duration::days(days as i64))?;
-    let start = central_to_utc_ms(day.and_time(NaiveTime::MIN));
-    let end = central_to_utc_ms(day.succ_opt()?.and_time(NaiveTime::MIN));
-    Some(DateSpan { start, end })
-}
-
-/// `MM/DD/YYYY`, `M/D/YYYY`, `MM/DD/YY` (20YY).
-fn us_date(text: &str) -> Option<NaiveDate> {
-    let mut parts = text.split('/');
-    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let num = |s: &str, max_len: usize| -> Option<u32> {
-        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    let (month, day) = (num(m, 2)?, num(d, 2)?);
-    let year = match y.len() {
-        2 => 2000 + num(y, 2)? as i32,
-        4 => num(y, 4)? as i32,
-        _ => return None,
-    };
-    NaiveDate::from_ymd_opt(year, month, day)
-}
-
-/// `YYYY-MM-DD` or the compact `YYYYMMDD` (XML-RPC's dateTime.iso8601).
-fn iso_date(text: &str) -> Option<NaiveDate> {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let (y, m, d) = if text.len() == 8 && digits(text) {
-        (&text[..4], &text[4..6], &text[6..])
-    } else {
-        let mut parts = text.split('-');
-        let parts = (parts.next()?, parts.next()?, parts.next()?, parts.next());
-        if parts.3.is_some() {
-            return None;
-        }
-        (parts.0, parts.1, parts.2)
-    };
-    if y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
-        return None;
-    }
-    if !(digits(y) && digits(m) && digits(d)) {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
-}
-
-/// Splits a trailing UTC offset (`Z`, `+HH:MM`, `-HHMM`, `-HH`) from a time; the offset in
-/// seconds east of UTC.
-fn split_offset(text: &str) -> Option<(&str, Option<i64>)> {
-    if let Some(time) = text.strip_suffix(['Z', 'z']) {
-        return Some((time, Some(0)));
-    }
-    let Some(i) = text.rfind(['+', '-']) else {
-        return Some((text, None));
-    };
-    let sign = if text.as_bytes()[i] == b'-' { -1 } else { 1 };
-    let digits: String = text[i + 1..].trim().chars().filter(|c| *c != ':').collect();
-    if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m): (i64, i64) = match digits.len() {
-        2 => (digits.parse().ok()?, 0),
-        4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
-        _ => return None,
-    };
-    if h > 14 || m > 59 {
-        return None;
-    }
-    Some((&text[..i], Some(sign * (h * 3600 + m * 60))))
-}
-
-/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff` (one or two digit fields); the time and the length
-/// of the granule it names in milliseconds.
-fn time_of_day(text: &str) -> Option<(NaiveTime, i64)> {
-    let (main, fraction) = match text.split_once('.') {
-        Some((m, f)) => (m, Some(f)),
-        None => (text, None),
-    };
-    let fields: Vec<&str> = main.split(':').collect();
-    if !(2..=3).contains(&fields.len()) {
-        return None;
-    }
-    let mut nums = [0u32; 3];
-    for (i, f) in fields.iter().enumerate() {
-        if f.is_empty() || f.len() > 2 || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        nums[i] = f.parse().ok()?;
-    }
-    let mut granule = if fields.len() == 2 { 60_000 } else { 1000 };
-    let mut millis = 0;
-    if let Some(f) = fraction {
-        if fields.len() != 3 || f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let padded: String = f.chars().chain(std::iter::repeat('0')).take(3).collect();
-        millis = padded.parse().ok()?;
-        granule = 1;
-    }
-    let time = NaiveTime::from_hms_milli_opt(nums[0], nums[1], nums[2], millis)?;
-    Some((time, granule))
-}
-
-// ---------------------------------------------------------------------------------------
-// US Central time (America/Chicago), the API's zone for dates given without an offset
-// ---------------------------------------------------------------------------------------
-
-/// Day of month of the `n`th Sunday (1-based) of a month.
-fn nth_sunday(year: i32, month: u32, n: u32) -> u32 {
-    let first = NaiveDate::from_ymd_opt(year, month, 1).expect("valid month");
-    let to_sunday = (7 - first.weekday().num_days_from_sunday()) % 7;
-    1 + to_sunday + 7 * (n - 1)
-}
-
-/// Day of month of the last Sunday of a month.
-fn last_sunday(year: i32, month: u32) -> u32 {
-    let next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)
-    }
-    .expect("valid month");
-    let last = next.pred_opt().expect("a day before");
-    last.day() - last.weekday().num_days_from_sunday()
-}
-
-/// The UTC instants (seconds) daylight saving time starts and ends in a year, by the US
-/// rules (2007 on: second Sunday of March to first Sunday of November; before: first
-/// Sunday of April to last Sunday of October), both at 2:00 local time.
-fn dst_bounds(year: i32) -> (i64, i64) {
-    let (start_month, start_day, end_month, end_day) = if year >= 2007 {
-        (3, nth_sunday(year, 3, 2), 11, nth_sunday(year, 11, 1))
-    } else {
-        (4, nth_sunday(year, 4, 1), 10, last_sunday(year, 10))
-    };
-    let at = |m, d, utc_hour| {
-        NaiveDate::from_ymd_opt(year, m, d)
-            .expect("valid day")
-            .and_hms_opt(utc_hour, 0, 0)
-            .expect("valid time")
-            .and_utc()
-            .timestamp()
-    };
-    // 2:00 CST is 08:00 UTC; 2:00 CDT is 07:00 UTC.
-    (at(start_month, start_day, 8), at(end_month, end_day, 7))
-}
-
-/// US Central's offset from UTC in seconds (-18000 in CDT, -21600 in CST) at a UTC instant.
-pub fn central_offset_seconds(utc_seconds: i64) -> i64 {
-    let year = chrono::DateTime::from_timestamp(utc_seconds - 6 * 3600, 0)
-        .map(|d| d.year())
-        .unwrap_or(1970);
-    let (start, end) = dst_bounds(year);
-    if (start..end).contains(&utc_seconds) {
-        -5 * 3600
-    } else {
-        -6 * 3600
-    }
-}
-
-/// A Central local time as a UTC instant in milliseconds. In the autumn's repeated hour
-/// the earlier (daylight) instant is taken; a time in the spring's skipped hour is read
-/// as standard time.
-pub fn central_to_utc_ms(local: NaiveDateTime) -> i64 {
-    let naive_ms = local.and_utc().timestamp_millis();
-    let daylight = naive_ms + 5 * 3_600_000;
-    if central_offset_seconds(daylight.div_euclid(1000)) == -5 * 3600 {
-        return daylight;
-    }
-    naive_ms + 6 * 3_600_000
-}
-
-/// A UTC instant in milliseconds as Central local time.
-pub fn utc_ms_to_central(utc_ms: i64) -> NaiveDateTime {
-    let offset = central_offset_seconds(utc_ms.div_euclid(1000));
-    chrono::DateTime::from_timestamp_millis(utc_ms + offset * 1000)
-        .unwrap_or_default()
-        .naive_utc()
-}
-
-/// A UTC instant (seconds) written as SoftLayer writes dates, in Central time with its
-/// offset: `2026-10-01T09:15:00-05:00`.
-pub fn central_iso(utc_seconds: i64) -> String {
-    let offset = central_offset_seconds(utc_seconds);
-    let local = utc_ms_to_central(utc_seconds * 1000);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}-{:02}:00",
-        local.year(),
-        local.month(),
-        local.day(),
-        local.hour(),
-        local.minute(),
-        local.second(),
-        -offset / 3600
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1015,7 +755,7 @@ mod tests {
     }
 
     fn parse(text: &str) -> Result<ObjectFilter, Fault> {
-        ObjectFilter::parse_at("SoftLayer_Ticket", &json(text), NOW)
+        ObjectFilter::parse_at("SoftLayer_Ticket", &json(text), Zone::CENTRAL, NOW)
     }
 
     fn one(text: &str) -> Operation {
@@ -1278,7 +1018,7 @@ mod tests {
             one(r#"{"createDate": {"operation": "> sysdate - 30"}}"#),
             Operation::Compare(
                 Comparison::Greater,
-                Operand::Date(DateSpan::instant(NOW - 30 * MS_PER_DAY))
+                Operand::Date(DateSpan::instant(NOW - 30 * 86_400_000))
             )
         );
         assert_eq!(
@@ -1313,27 +1053,59 @@ mod tests {
             fault(r#"{"title": {"operation": "~ a(b"}}"#)
                 .contains("Invalid regular expression 'a(b'")
         );
-        assert!(
-            fault(r#"{"createDate": {"operation": "> 13/45/2020"}}"#)
-                .contains("Invalid date '13/45/2020'")
-        );
-        assert!(
-            fault(r#"{"createDate": {"operation": "isDate", "options": [{"name": "date", "value": ["yesterday"]}]}}"#)
-                .contains("Invalid date 'yesterday'")
-        );
-        assert!(fault(r#"{"createDate": {"operation": "betweenDate", "options": [{"name": "startDate", "value": ["01/01/2020"]}]}}"#)
-            .contains("needs the option 'endDate'"));
         assert!(fault(r#"{"title": {"operation": "isDate", "options": [{"name": "date", "value": ["01/01/2020"]}]}}"#)
             .contains("needs a date property"));
-        assert!(fault(r#"{"title": {"operation": "in"}}"#).contains("needs the option 'data'"));
         assert!(
             fault(
                 r#"{"title": {"operation": "or", "options": [{"name": "data", "value": ["in"]}]}}"#
             )
             .contains("only literal operations")
         );
-        assert!(fault(r#"{"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UP"]}]}}"#)
-            .contains("use ASC or DESC"));
+    }
+
+    /// SLDN's object-filter article: "If you don't properly define these operators, the
+    /// API tends to just ignore the filter and return the normal results."
+    #[test]
+    fn improperly_defined_operations_are_ignored_and_named() {
+        for (text, says) in [
+            (
+                r#"{"createDate": {"operation": "> 13/45/2020"}}"#,
+                "'13/45/2020' is not a date",
+            ),
+            (
+                r#"{"createDate": {"operation": "isDate", "options": [{"name": "date", "value": ["yesterday"]}]}}"#,
+                "'yesterday' is not a date",
+            ),
+            (
+                r#"{"createDate": {"operation": "betweenDate", "options": [{"name": "startDate", "value": ["01/01/2020"]}]}}"#,
+                "'betweenDate' ignored: it needs the option 'endDate'",
+            ),
+            (
+                r#"{"title": {"operation": "in"}}"#,
+                "'in' ignored: it needs the option 'data'",
+            ),
+            (
+                r#"{"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UP"]}]}}"#,
+                "sort 'UP' is neither ASC nor DESC",
+            ),
+        ] {
+            let f = parse(text).unwrap();
+            assert!(f.conditions.is_empty() && f.order.is_empty(), "{text}");
+            assert_eq!(f.ignored.len(), 1, "{text}");
+            assert!(f.ignored[0].contains(says), "{text}: {:?}", f.ignored);
+        }
+        // The other operations of the same filter still apply.
+        let f = parse(r#"{"id": {"operation": 5}, "title": {"operation": "in"}}"#).unwrap();
+        assert_eq!(f.conditions.len(), 1);
+        assert!(f.ignored[0].starts_with("title: "));
+    }
+
+    /// softlayer-python `utils.query_filter`: `~` is a case-sensitive regular expression.
+    #[test]
+    fn regular_expressions_are_case_sensitive() {
+        assert!(build_regex("^Disk").unwrap().is_match("Disk failing"));
+        assert!(!build_regex("^Disk").unwrap().is_match("disk failing"));
+        assert!(build_regex("(?i)^Disk").unwrap().is_match("disk failing"));
     }
 
     #[test]
@@ -1345,6 +1117,7 @@ mod tests {
                     "subject": {"category": {"name": {"operation": "^= Hard"}}},
                     "updateCount": {"operation": "> 2"}}}"#,
             ),
+            Zone::CENTRAL,
             NOW,
         )
         .unwrap();
@@ -1372,32 +1145,5 @@ mod tests {
         assert!(!f.order[0].descending);
         assert_eq!(f.order[1].path, vec!["createDate"]);
         assert!(f.order[1].descending);
-    }
-
-    #[test]
-    fn central_time() {
-        assert_eq!(
-            central_iso(ms("2026-10-01T14:15:00Z") / 1000),
-            "2026-10-01T09:15:00-05:00"
-        );
-        assert_eq!(
-            central_iso(ms("2026-12-01T14:15:00Z") / 1000),
-            "2026-12-01T08:15:00-06:00"
-        );
-        // 2025-11-02 01:30 happens twice; the daylight one is taken.
-        let local = NaiveDate::from_ymd_opt(2025, 11, 2)
-            .unwrap()
-            .and_hms_opt(1, 30, 0)
-            .unwrap();
-        assert_eq!(central_to_utc_ms(local), ms("2025-11-02T06:30:00Z"));
-        // Before 2007: DST began the first Sunday of April.
-        assert_eq!(
-            central_offset_seconds(ms("2006-03-20T12:00:00Z") / 1000),
-            -21600
-        );
-        assert_eq!(
-            central_offset_seconds(ms("2006-04-03T12:00:00Z") / 1000),
-            -18000
-        );
     }
 }

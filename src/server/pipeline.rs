@@ -19,7 +19,7 @@
 
 use super::Shared;
 use crate::body::{Chunk, ReplyBody};
-use crate::call::{Call, Fault, ItemSink, Outcome, Reply};
+use crate::call::{Call, Fault, ItemSink, Outcome, Reply, WARNING_HEADER, warning_header_value};
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
 use crate::services;
@@ -160,12 +160,16 @@ async fn answer_or_drop<C: Codec>(
         Ok(Head::Streaming {
             content_type,
             total,
+            warning,
         }) => {
             let mut r = Response::new(ReplyBody::Streamed(chunk_rx));
             r.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             r.headers_mut()
                 .insert("SoftLayer-Total-Items", HeaderValue::from(total));
+            if let Some(v) = warning.and_then(|w| HeaderValue::try_from(w).ok()) {
+                r.headers_mut().insert(WARNING_HEADER, v);
+            }
             r
         }
         // `work` answers even when a handler panics; this is the runtime shutting down.
@@ -186,6 +190,8 @@ enum Head {
     Streaming {
         content_type: &'static str,
         total: u64,
+        /// [`WARNING_HEADER`]'s value.
+        warning: Option<String>,
     },
     /// Close the connection without an answer.
     Drop,
@@ -218,11 +224,12 @@ impl Responder {
         }
     }
 
-    fn start_stream(&mut self, content_type: &'static str, total: u64) {
+    fn start_stream(&mut self, content_type: &'static str, total: u64, warning: Option<String>) {
         if let Some(head) = self.head.take() {
             let _ = head.send(Head::Streaming {
                 content_type,
                 total,
+                warning,
             });
         }
     }
@@ -332,7 +339,12 @@ impl<C: Codec> Exchange<C> {
         reply: &Reply,
         version: Option<crate::reply_cache::Version>,
     ) {
-        let answer = self.codec.write_reply(call, reply);
+        let mut answer = self.codec.write_reply(call, reply);
+        if let Some(warning) = warning_header_value(&reply.warnings) {
+            answer.headers.push((WARNING_HEADER.to_string(), warning));
+            // The reply cache keeps bodies, not headers: a warned reply is not cached.
+            self.cache_key = None;
+        }
         if let (Some(key), Some(version)) = (self.cache_key.as_ref(), version) {
             let body = Bytes::copy_from_slice(&answer.body);
             self.shared
@@ -400,6 +412,7 @@ impl<C: Codec> Exchange<C> {
             list,
             content_type: self.codec.reply_content_type(),
             buffer: Vec::with_capacity(CHUNK_BYTES + 4096),
+            warnings: Vec::new(),
         };
         let result = services::dispatch_observed(
             &self.shared.store,
@@ -461,11 +474,18 @@ struct StreamSink<'a> {
     list: Box<dyn ListWriter>,
     content_type: &'static str,
     buffer: Vec<u8>,
+    warnings: Vec<String>,
 }
 
 impl ItemSink for StreamSink<'_> {
+    fn warn(&mut self, warnings: &[String]) {
+        self.warnings.extend_from_slice(warnings);
+    }
+
     fn start(&mut self, total: u64) -> Result<(), Fault> {
-        self.responder.start_stream(self.content_type, total);
+        let warning = warning_header_value(&self.warnings);
+        self.responder
+            .start_stream(self.content_type, total, warning);
         self.list.start(&mut self.buffer, total);
         Ok(())
     }

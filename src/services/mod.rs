@@ -53,6 +53,10 @@ pub struct Ctx<'a> {
     /// The init parameter as an id, when the method takes one.
     pub init_id: Option<i64>,
     pub filter: Option<&'a Value>,
+    /// The caller's time zone: dates in and out are in it (SLDN's date article).
+    pub zone: crate::time::Zone,
+    /// Object-filter operations ignored so far, for the reply's warning header.
+    pub warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -94,7 +98,7 @@ impl Ctx<'_> {
             (None, _) => None,
         };
         let Some(id) = self.call.headers.item_id else {
-            return node.map(|n| ObjectFilter::parse(type_name, n)).transpose();
+            return node.map(|n| self.parse_filter(type_name, n)).transpose();
         };
         // The item the call asks for, as one more condition of the list's filter (a
         // condition the caller's filter already puts on `id` stays as it is; the
@@ -105,7 +109,28 @@ impl Ctx<'_> {
             condition.insert("operation".into(), Value::Int(id));
             members.insert("id".into(), Value::Struct(condition));
         }
-        ObjectFilter::parse(type_name, &Value::Struct(members)).map(Some)
+        self.parse_filter(type_name, &Value::Struct(members))
+            .map(Some)
+    }
+
+    /// Parses a filter branch with dates in the caller's zone. The operations it ignores
+    /// (SLDN: "the API tends to just ignore the filter") go to the server log and the
+    /// reply's warning header, so that the developer sees the mistake.
+    fn parse_filter(&self, type_name: &str, node: &Value) -> Result<ObjectFilter, Fault> {
+        let filter = ObjectFilter::parse_in(type_name, node, self.zone)?;
+        for why in &filter.ignored {
+            tracing::warn!(
+                "{}::{}: object filter operation {why}",
+                self.call.service,
+                self.call.method
+            );
+            let mut warnings = self.warnings.borrow_mut();
+            let text = format!("object filter: {why}");
+            if !warnings.contains(&text) {
+                warnings.push(text);
+            }
+        }
+        Ok(filter)
     }
 }
 
@@ -244,6 +269,7 @@ pub fn dispatch_whole(store: &Store, call: &Call, observer: &dyn Observer) -> Re
                 .map(|m| m.returns.clone())
                 .unwrap_or_default(),
             total: Some(collected.total),
+            warnings: collected.warnings,
         }),
     }
 }
@@ -302,6 +328,7 @@ pub fn dispatch_observed(
         };
         observer.admitted(call, &principal)?;
         let args = coerce_args(call, method)?;
+        let zone = store::user_zone(conn, principal.user_id)?;
         let ctx = Ctx {
             conn,
             call,
@@ -310,6 +337,8 @@ pub fn dispatch_observed(
             method,
             init_id,
             filter: call.headers.filter.as_ref(),
+            zone,
+            warnings: Default::default(),
         };
         // filteredMask: the list's own filter also narrows the nested lists it names.
         let items_filter = if mask.filtered {
@@ -322,6 +351,8 @@ pub fn dispatch_observed(
             conn,
             mask: &mask,
             viewer: principal.user_id,
+            account: principal.account_id,
+            zone,
             filter: items_filter.as_ref(),
             budget: Default::default(),
         };
@@ -337,6 +368,7 @@ pub fn dispatch_observed(
                 (Value::Array(items), Some(page.total))
             }
             Output::Rows { source, filter } => {
+                sink.warn(&ctx.warnings.borrow());
                 let query = ListQuery {
                     filter: filter.as_ref(),
                     limit: call.headers.limit,
@@ -365,7 +397,8 @@ pub fn dispatch_observed(
                 streamed.map_err(query_fault)?;
                 return Ok(None);
             }
-            Output::Value(v) => {
+            Output::Value(mut v) => {
+                projection::render_dates(&mut v, zone);
                 let total = match &v {
                     Value::Array(a) => Some(a.len() as u64),
                     _ => None,
@@ -377,6 +410,7 @@ pub fn dispatch_observed(
             value,
             type_name: method.returns.clone(),
             total,
+            warnings: ctx.warnings.take(),
         }))
     };
     if entry.writes {
@@ -491,9 +525,9 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
     Ok(Output::Rows { source, filter })
 }
 
-/// The current time as SoftLayer writes dates: US Central time with its offset.
+/// The current time as the emulator stores dates (see `crate::time`).
 pub fn now() -> String {
-    crate::schema::filter::central_iso(crate::clock::now().timestamp())
+    crate::time::stamp()
 }
 
 #[cfg(test)]

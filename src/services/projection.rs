@@ -218,6 +218,10 @@ pub struct Projector<'a> {
     pub conn: &'a Connection,
     pub mask: &'a ObjectMask,
     pub viewer: i64,
+    /// The viewer's account (employees assigned to it show their names).
+    pub account: i64,
+    /// The viewer's time zone: every date is rendered in it.
+    pub zone: crate::time::Zone,
     /// The filter of the list being projected, when the mask is a `filteredMask`.
     pub filter: Option<&'a ObjectFilter>,
     /// What the call may still spend.
@@ -226,7 +230,7 @@ pub struct Projector<'a> {
 
 impl Projector<'_> {
     pub fn project(&self, row: &Row) -> Result<Value, Fault> {
-        self.project_at(row, self.mask, self.filter, 0)
+        self.project_at(row, self.mask, self.mask.cast.as_deref(), self.filter, 0)
     }
 
     /// Projects one item of a list into `sink`. When the sink writes items out rather
@@ -247,24 +251,41 @@ impl Projector<'_> {
         Ok(())
     }
 
+    /// One object by `mask`; `cast` is the type the mask's properties were written for
+    /// (a cast in the mask), which the object may not be.
     fn project_at(
         &self,
         row: &Row,
         mask: &ObjectMask,
+        cast: Option<&str>,
         filter: Option<&ObjectFilter>,
         depth: usize,
     ) -> Result<Value, Fault> {
         let conn = self.conn;
         self.budget.object()?;
         self.budget.hold(MEMBER_OVERHEAD)?;
+        // A polymorphic relation answers each item as its concrete type.
+        let concrete = store::concrete(conn, row).map_err(internal)?;
+        let mut row = concrete.as_ref().unwrap_or(row);
+        let anonymous;
+        if row.type_name == EMPLOYEE {
+            anonymous = self.employee_as_seen(row)?;
+            row = &anonymous;
+        }
         let t = schema()
             .type_def(&row.type_name)
             .ok_or_else(|| Fault::bad_argument(format!("Unknown type {}", row.type_name)))?;
         let mut out = Struct::with_capacity(row.values.len());
-        let named_locals = mask
-            .properties
-            .iter()
-            .any(|p| t.property(&p.name).map(|d| d.kind) == Some(PropertyKind::Local));
+        // Naming a local property (of this type or of the type the mask casts to) asks for
+        // the named ones only.
+        let cast_def = cast.and_then(|c| schema().type_def(c));
+        let is_local = |name: &str| {
+            [Some(t), cast_def]
+                .into_iter()
+                .flatten()
+                .any(|d| d.property(name).map(|p| p.kind) == Some(PropertyKind::Local))
+        };
+        let named_locals = mask.properties.iter().any(|p| is_local(&p.name));
         for (column, value) in &row.values {
             let Some(def) = t.property(column) else {
                 continue;
@@ -272,8 +293,20 @@ impl Projector<'_> {
             if def.kind != PropertyKind::Local || (named_locals && mask.get(column).is_none()) {
                 continue;
             }
-            self.budget.hold(column.len() as u64 + value_bytes(value))?;
-            out.insert(column.clone(), value.clone());
+            // An employee's username is the constant "Employee": shown when asked for.
+            if row.type_name == EMPLOYEE && column == "username" && mask.get(column).is_none() {
+                continue;
+            }
+            let value = match value {
+                Value::DateTime(stored) => match self.zone.render_stored(stored) {
+                    Some(local) => Value::DateTime(local),
+                    None => value.clone(),
+                },
+                _ => value.clone(),
+            };
+            self.budget
+                .hold(column.len() as u64 + value_bytes(&value))?;
+            out.insert(column.clone(), value);
         }
         for p in &mask.properties {
             // `validate` checked the mask against the declared type; a property this
@@ -293,9 +326,10 @@ impl Projector<'_> {
                     }
                 }
                 PropertyKind::Relational if !def.type_name.starts_with("SoftLayer_") => {
-                    if let Some(v) =
+                    if let Some(mut v) =
                         store::computed(conn, row, &p.name, self.viewer).map_err(internal)?
                     {
+                        render_dates(&mut v, self.zone);
                         out.insert(p.name.clone(), v);
                     }
                 }
@@ -310,7 +344,13 @@ impl Projector<'_> {
                     };
                     match store::related(conn, row, &p.name, &query).map_err(query_fault)? {
                         Some(Related::One(Some(r))) => {
-                            let v = self.project_at(&r, &p.children, sub.as_ref(), depth + 1)?;
+                            let v = self.project_at(
+                                &r,
+                                &p.children,
+                                p.cast.as_deref(),
+                                sub.as_ref(),
+                                depth + 1,
+                            )?;
                             out.insert(p.name.clone(), v);
                         }
                         Some(Related::Many(rows)) => {
@@ -323,6 +363,7 @@ impl Projector<'_> {
                                 items.push(self.project_at(
                                     r,
                                     &p.children,
+                                    p.cast.as_deref(),
                                     sub.as_ref(),
                                     depth + 1,
                                 )?);
@@ -338,6 +379,51 @@ impl Projector<'_> {
             }
         }
         Ok(Value::Struct(out))
+    }
+
+    /// An employee as a customer sees one (SLDN `SoftLayer_User_Employee`: customers
+    /// "cannot see individual employee names in ticket responses"; names and email are
+    /// available when the employee is assigned to the account; `username` "should simply
+    /// state 'Employee'"). Otherwise only the id and display name remain, as in
+    /// softlayer-python's ticket fixture.
+    fn employee_as_seen(&self, row: &Row) -> Result<Row, Fault> {
+        let id = row.id().unwrap_or_default();
+        let assigned =
+            store::is_support_representative(self.conn, self.account, id).map_err(internal)?;
+        let mut values = Struct::new();
+        for (k, v) in &row.values {
+            match k.as_str() {
+                "id" | "displayName" => {}
+                "firstName" | "lastName" | "email" if assigned => {}
+                "username" => {
+                    values.insert(k.clone(), Value::from("Employee"));
+                    continue;
+                }
+                _ => continue,
+            }
+            values.insert(k.clone(), v.clone());
+        }
+        Ok(Row {
+            type_name: row.type_name.clone(),
+            values,
+        })
+    }
+}
+
+const EMPLOYEE: &str = "SoftLayer_User_Employee";
+
+/// Renders every date inside a handler's own value (containers such as the survey
+/// preference) in the caller's zone.
+pub fn render_dates(value: &mut Value, zone: crate::time::Zone) {
+    match value {
+        Value::DateTime(stored) => {
+            if let Some(local) = zone.render_stored(stored) {
+                *stored = local;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| render_dates(v, zone)),
+        Value::Struct(members) => members.values_mut().for_each(|v| render_dates(v, zone)),
+        _ => {}
     }
 }
 

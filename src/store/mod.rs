@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_emulator_outbox.sql"),
     include_str!("migrations/0005_ticket_list_indexes.sql"),
     include_str!("migrations/0006_text_search.sql"),
+    include_str!("migrations/0007_fidelity.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -914,6 +915,62 @@ pub fn link_additional_email(conn: &Connection, ticket_id: i64, email_id: i64) -
     )?
     .execute(rusqlite::params![ticket_id, email_id])?;
     Ok(())
+}
+
+/// Types read through a view over the tables of their subtypes, which share one id
+/// space: `SoftLayer_Ticket_Attachment` is hardware, guest or dedicated-host attachments.
+const POLYMORPHIC: &[(&str, &[&str])] = &[(
+    "SoftLayer_Ticket_Attachment",
+    &[
+        "SoftLayer_Ticket_Attachment_Hardware",
+        "SoftLayer_Ticket_Attachment_Virtual_Guest",
+        "SoftLayer_Ticket_Attachment_Dedicated_Host",
+    ],
+)];
+
+/// A row read as a polymorphic base type, re-read as its concrete type; `None` when the
+/// row's type is already concrete.
+pub fn concrete(conn: &Connection, row: &Row) -> Result<Option<Row>> {
+    let Some((_, subtypes)) = POLYMORPHIC.iter().find(|(t, _)| *t == row.type_name) else {
+        return Ok(None);
+    };
+    let Some(id) = row.id() else {
+        return Ok(None);
+    };
+    for subtype in *subtypes {
+        if let Some(found) = get(conn, subtype, id)? {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether an employee is assigned to an account as its support representative.
+pub fn is_support_representative(
+    conn: &Connection,
+    account_id: i64,
+    employee_id: i64,
+) -> Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM emulator_support_representative WHERE accountId = ?1 AND employeeId = ?2",
+        )?
+        .query_row([account_id, employee_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// A customer user's time-zone setting (`timezoneId`, `daylightSavingsTimeFlag`), Central
+/// time for anyone else (the anonymous caller of a login method).
+pub fn user_zone(conn: &Connection, user_id: i64) -> Result<crate::time::Zone> {
+    let setting: Option<(Option<i64>, Option<bool>)> = conn
+        .prepare_cached(
+            "SELECT timezoneId, daylightSavingsTimeFlag FROM SoftLayer_User_Customer WHERE id = ?1",
+        )?
+        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (id, daylight) = setting.unwrap_or((None, None));
+    Ok(crate::time::Zone::of_user(id, daylight))
 }
 
 /// A user's survey choice: (opted out, when).

@@ -337,6 +337,14 @@ pub static RELATIONS: &[Relation] = &[
         ),
         "{r}_a.id",
     ),
+    rel(
+        ACCOUNT,
+        "supportRepresentatives",
+        "SoftLayer_User_Employee",
+        "SoftLayer_User_Employee {r} JOIN emulator_support_representative {r}_a ON {r}_a.employeeId = {r}.id",
+        "{r}_a.accountId = {parent}",
+        "id",
+    ),
     // SoftLayer_Ticket_Update: the editor is a customer user or an employee.
     guarded(
         one!(UPDATE, "editor", "SoftLayer_User_Customer", "editorId"),

@@ -16,7 +16,12 @@
 //! tickets and five million updates take well under five minutes on two cores.
 
 use super::{Result, StoreError};
-use crate::schema::filter::central_iso;
+use crate::time::Zone;
+
+/// A UTC instant (seconds) as the emulator stores dates: Central time with its offset.
+fn central_iso(utc_seconds: i64) -> String {
+    Zone::CENTRAL.render(utc_seconds * 1000)
+}
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A small, fast, deterministic generator (SplitMix64).

@@ -24,7 +24,7 @@ fn conversation(server: &Server, ticket: i64) -> Vec<(String, String, String)> {
     let reply = server.xmlrpc(
         &call("getObject")
             .id(ticket)
-            .mask("mask[id,updates[id,entry,editorType,editor[username]]]"),
+            .mask("mask[id,updates[id,entry,editorType,editor[username,displayName]]]"),
     );
     let mut updates: Vec<(i64, (String, String, String))> = reply
         .ok()
@@ -37,7 +37,7 @@ fn conversation(server: &Server, ticket: i64) -> Vec<(String, String, String)> {
                 (
                     u.member("entry").str().to_string(),
                     u.member("editorType").str().to_string(),
-                    u.member("editor").member("username").str().to_string(),
+                    editor_name(u.member("editor")),
                 ),
             )
         })

@@ -6,6 +6,7 @@ mod bounded;
 mod common;
 mod conformance;
 mod console;
+mod fidelity;
 mod filters;
 mod harness;
 mod harness_calls;

@@ -74,7 +74,7 @@ fn state_keys(server: &Server, user: &User, ticket: i64) -> Vec<String> {
 }
 
 fn username(v: &XVal) -> String {
-    v.member("username").str().to_string()
+    editor_name(v)
 }
 
 // ---------------------------------------------------------------------------

@@ -174,7 +174,7 @@ fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
         .as_ref()
         .and_then(|v| v.as_str())
         .ok_or_else(|| Fault::invalid_value("Please provide a close date."))?;
-    let since = parse_date(text).ok_or_else(|| {
+    let since = parse_date(ctx, text).ok_or_else(|| {
         Fault::invalid_value(format!(
             "Invalid date '{text}': use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY."
         ))
@@ -187,33 +187,8 @@ fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
     Ok(Output::Rows { source, filter })
 }
 
-/// A date as clients send it, normalised to ISO 8601 with offset. Without an offset it
-/// is US Central time, as SLDN's date handling article says the API assumes.
-pub(super) fn parse_date(text: &str) -> Option<String> {
-    use crate::schema::filter::{central_iso, central_to_utc_ms};
-    let text = text.trim();
-    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(d.to_rfc3339());
-    }
-    if let Ok(d) = chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z") {
-        return Some(d.to_rfc3339());
-    }
-    let central =
-        |local: chrono::NaiveDateTime| central_iso(central_to_utc_ms(local).div_euclid(1000));
-    for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y%m%dT%H:%M:%S",
-        "%m/%d/%Y %H:%M:%S",
-        "%Y-%m-%d %H:%M:%S",
-    ] {
-        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(text, format) {
-            return Some(central(d));
-        }
-    }
-    for format in ["%m/%d/%Y", "%Y-%m-%d"] {
-        if let Ok(d) = chrono::NaiveDate::parse_from_str(text, format) {
-            return Some(central(d.and_hms_opt(0, 0, 0)?));
-        }
-    }
-    None
+/// A date as a caller sends it, as stored text; without an offset it is in the caller's
+/// time zone (SLDN's date article).
+pub(super) fn parse_date(ctx: &Ctx, text: &str) -> Option<String> {
+    crate::time::parse_to_stored(text, ctx.zone)
 }

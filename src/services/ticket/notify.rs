@@ -115,7 +115,7 @@ pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
     let text = text
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| Fault::invalid_value("Please provide an activation time."))?;
-    let run = parse_date(&text).ok_or_else(|| {
+    let run = parse_date(ctx, &text).ok_or_else(|| {
         Fault::invalid_value(format!(
             "Invalid activation time '{text}': use ISO 8601 or MM/DD/YYYY HH:MM:SS."
         ))

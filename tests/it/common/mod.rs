@@ -211,12 +211,7 @@ impl Server {
         Server::start_with(db, dir, &[], env)
     }
 
-    fn start_with(
-        db: &str,
-        dir: Option<TempDir>,
-        extra: &[&str],
-        env: &[(&str, &str)],
-    ) -> Server {
+    fn start_with(db: &str, dir: Option<TempDir>, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut dir = dir;
         // A free port found by binding port 0 can be taken by someone else
         // before the server binds it; retry a few times on that race only.

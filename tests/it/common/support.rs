@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{HttpResponse, Server};
+use super::{HttpResponse, Server, XVal};
 
 /// The token in a server log line "… (admin token: TOKEN)".
 pub fn token_in(log: &str) -> Option<String> {
@@ -73,4 +73,23 @@ pub fn reply_as(server: &Server, ticket: i64, employee: &str, entry: &str, await
 /// A little over the one-second resolution of the stored dates.
 pub fn tick() {
     std::thread::sleep(Duration::from_millis(1100));
+}
+
+/// Who an update's editor is: a customer's username, or, for an employee (whom customers
+/// see by display name only, SLDN SoftLayer_User_Employee), the seed employee's username.
+pub fn editor_name(editor: &XVal) -> String {
+    match editor.get("username").and_then(XVal::as_str) {
+        Some(name) if name != "Employee" => name.to_string(),
+        _ => {
+            let shown = editor.member("displayName").str();
+            crate::common::seed("catalog")["SoftLayer_User_Employee"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["displayName"] == shown)
+                .and_then(|e| e["username"].as_str())
+                .unwrap_or_else(|| panic!("no seed employee shows as {shown:?}"))
+                .to_string()
+        }
+    }
 }

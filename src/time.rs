@@ -1,0 +1,438 @@
+//! Time: the one place that reads the clock, knows time zones and SoftLayer's date formats.
+//!
+//! SLDN's date article: "Data in the API is centric to the Central time zone (CST/CDT).
+//! Which means that unless you specify a timezone in your request, CST/CDT will be
+//! assumed", and dates are shown in the calling user's time-zone setting (`timezoneId`,
+//! with `daylightSavingsTimeFlag`; daylight saving is on unless the flag says 0). So:
+//!
+//! * stored dates are ISO 8601 with their offset (the emulator stamps new ones in Central
+//!   time, as the real API's own records are);
+//! * a reply renders every date in the caller's [`Zone`] ([`Zone::render_stored`]);
+//! * a date a caller sends without an offset is read in the caller's zone ([`parse`]).
+//!
+//! Zone rules come from the IANA database (`chrono-tz`), never from hand-written rules.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
+use chrono_tz::{OffsetComponents, Tz};
+
+/// The `SoftLayer_Locale_Timezone` catalogue entries the emulator knows: id → IANA name.
+///
+/// 113 is America/Chicago in softlayer-python's `SoftLayer_User_Customer` fixture
+/// (`'timezone': {'id': 113, 'name': 'America/Chicago', 'offset': '-0600', …}`). The
+/// references at hand publish no other id, so the others are the emulator's own choice,
+/// kept apart from 113 and stable so that seed files can name them.
+pub const TIMEZONES: &[(i64, &str)] = &[
+    (113, "America/Chicago"),
+    (114, "America/New_York"),
+    (115, "America/Denver"),
+    (116, "America/Los_Angeles"),
+    (117, "UTC"),
+    (118, "Europe/London"),
+    (119, "Europe/Berlin"),
+    (120, "Europe/Stockholm"),
+    (121, "Asia/Tokyo"),
+    (122, "Asia/Kolkata"),
+    (123, "Australia/Sydney"),
+    (124, "Europe/Amsterdam"),
+];
+
+/// The current instant in milliseconds since the Unix epoch, from the emulator's clock
+/// (`crate::clock`, which tests can set).
+pub fn now_ms() -> i64 {
+    crate::clock::now_millis()
+}
+
+/// Now, as the emulator stamps dates it stores: Central time with its offset.
+pub fn stamp() -> String {
+    Zone::CENTRAL.render(now_ms())
+}
+
+/// A time zone as a SoftLayer user sets it: a zone, and whether daylight saving applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone {
+    pub tz: Tz,
+    pub daylight_saving: bool,
+}
+
+impl Default for Zone {
+    fn default() -> Zone {
+        Zone::CENTRAL
+    }
+}
+
+impl Zone {
+    /// US Central time with daylight saving: the API's zone where the user has none.
+    pub const CENTRAL: Zone = Zone {
+        tz: chrono_tz::America::Chicago,
+        daylight_saving: true,
+    };
+
+    /// A user's zone from `timezoneId` and `daylightSavingsTimeFlag` (Central time when
+    /// the id is unset or unknown; daylight saving unless the flag is false).
+    pub fn of_user(timezone_id: Option<i64>, daylight_saving: Option<bool>) -> Zone {
+        let tz = timezone_id
+            .and_then(|id| TIMEZONES.iter().find(|(i, _)| *i == id))
+            .and_then(|(_, name)| name.parse::<Tz>().ok())
+            .unwrap_or(chrono_tz::America::Chicago);
+        Zone {
+            tz,
+            daylight_saving: daylight_saving.unwrap_or(true),
+        }
+    }
+
+    /// The offset east of UTC in seconds at a UTC instant.
+    pub fn offset_seconds(&self, utc_ms: i64) -> i64 {
+        let utc = DateTime::from_timestamp_millis(utc_ms)
+            .unwrap_or_default()
+            .naive_utc();
+        let offset = self.tz.offset_from_utc_datetime(&utc);
+        let seconds = if self.daylight_saving {
+            offset.fix().local_minus_utc()
+        } else {
+            offset.base_utc_offset().num_seconds() as i32
+        };
+        i64::from(seconds)
+    }
+
+    /// A UTC instant as this zone's local time.
+    pub fn local(&self, utc_ms: i64) -> NaiveDateTime {
+        DateTime::from_timestamp_millis(utc_ms + self.offset_seconds(utc_ms) * 1000)
+            .unwrap_or_default()
+            .naive_utc()
+    }
+
+    /// A local time of this zone as a UTC instant. In the autumn's repeated hour the
+    /// earlier (daylight) instant is taken; a time in the spring's skipped hour is read
+    /// with the offset in force before it (standard time).
+    pub fn utc_ms_of(&self, local: NaiveDateTime) -> i64 {
+        let naive_ms = local.and_utc().timestamp_millis();
+        if !self.daylight_saving {
+            return naive_ms - self.offset_seconds(naive_ms) * 1000;
+        }
+        match self.tz.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) => t.timestamp_millis(),
+            chrono::LocalResult::Ambiguous(early, _) => early.timestamp_millis(),
+            chrono::LocalResult::None => {
+                let before = naive_ms - 86_400_000;
+                naive_ms - self.offset_seconds(before) * 1000
+            }
+        }
+    }
+
+    /// An instant as SoftLayer writes dates: `2007-07-19T15:21:48-05:00`.
+    pub fn render(&self, utc_ms: i64) -> String {
+        let local = self.local(utc_ms);
+        let offset = self.offset_seconds(utc_ms);
+        let sign = if offset < 0 { '-' } else { '+' };
+        let offset = offset.abs();
+        format!(
+            "{}{sign}{:02}:{:02}",
+            local.format("%Y-%m-%dT%H:%M:%S"),
+            offset / 3600,
+            offset % 3600 / 60
+        )
+    }
+
+    /// A stored date (ISO 8601 with offset) rendered in this zone; text that is not such
+    /// a date is returned as it is.
+    pub fn render_stored(&self, stored: &str) -> Option<String> {
+        let instant = DateTime::parse_from_rfc3339(stored.trim()).ok()?;
+        Some(self.render(instant.timestamp_millis()))
+    }
+}
+
+/// A span of time in milliseconds since the Unix epoch, `start` included and `end`
+/// excluded; `start == end` is an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateSpan {
+    pub start: i64,
+    pub end: i64,
+}
+
+impl DateSpan {
+    pub fn instant(ms: i64) -> DateSpan {
+        DateSpan { start: ms, end: ms }
+    }
+
+    pub fn is_instant(&self) -> bool {
+        self.start == self.end
+    }
+}
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// The date formats [`parse`] reads, for fault messages.
+pub const DATE_FORMATS: &str = "dates are MM/DD/YYYY, MM/DD/YYYY HH:MM:SS, ISO 8601 \
+    (YYYY-MM-DDTHH:MM:SS-06:00), or sysdate/currentDate minus a number of days.";
+
+/// The one date parser: what callers send (filters, date arguments) into the span it
+/// stands for. `MM/DD/YYYY[ HH:MM[:SS]]` (also `M/D/YY`), ISO 8601 (`YYYY-MM-DD`,
+/// `YYYYMMDD`, `…THH:MM:SS[.fff][Z|±HH:MM]`), or relative (`sysdate ± N` days,
+/// `currentDate ± N` whole days). Without an offset a date is in `zone`. A date without a
+/// time is its whole day; a time to the minute or second is that minute or second.
+pub fn parse(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
+    let text = text.trim();
+    if let Some(span) = relative_date(text, zone, now_ms) {
+        return Some(span);
+    }
+    let (date_part, rest) = match text.find([' ', 'T', 't']) {
+        Some(i) => (&text[..i], text[i + 1..].trim()),
+        None => (text, ""),
+    };
+    let date = if date_part.contains('/') {
+        us_date(date_part)?
+    } else {
+        iso_date(date_part)?
+    };
+    if rest.is_empty() {
+        return day_span(date, zone);
+    }
+    let (time_text, offset) = split_offset(rest)?;
+    let (time, granule_ms) = time_of_day(time_text.trim())?;
+    let local = date.and_time(time);
+    let start = match offset {
+        Some(seconds) => local.and_utc().timestamp_millis() - seconds * 1000,
+        None => zone.utc_ms_of(local),
+    };
+    Some(DateSpan {
+        start,
+        end: start + granule_ms,
+    })
+}
+
+/// A date a caller sends, as stored text (Central time, ISO 8601 with offset): its start.
+pub fn parse_to_stored(text: &str, zone: Zone) -> Option<String> {
+    let span = parse(text, zone, now_ms())?;
+    Some(Zone::CENTRAL.render(span.start))
+}
+
+fn day_span(day: NaiveDate, zone: Zone) -> Option<DateSpan> {
+    let start = zone.utc_ms_of(day.and_time(NaiveTime::MIN));
+    let end = zone.utc_ms_of(day.succ_opt()?.and_time(NaiveTime::MIN));
+    Some(DateSpan { start, end })
+}
+
+/// `sysdate`, `sysdate - 30`, `currentDate - 7`, `currentDate + 1` (any case, spaces optional).
+fn relative_date(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let (base, rest) = if let Some(rest) = compact.strip_prefix("sysdate") {
+        ("sysdate", rest)
+    } else if let Some(rest) = compact.strip_prefix("currentdate") {
+        ("currentdate", rest)
+    } else {
+        return None;
+    };
+    let days: f64 = if rest.is_empty() {
+        0.0
+    } else {
+        let (sign, number) = match rest.as_bytes()[0] {
+            b'-' => (-1.0, &rest[1..]),
+            b'+' => (1.0, &rest[1..]),
+            _ => return None,
+        };
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return None;
+        }
+        sign * number.parse::<f64>().ok()?
+    };
+    if !days.is_finite() || days.abs() > 1_000_000.0 {
+        return None;
+    }
+    if base == "sysdate" {
+        return Some(DateSpan::instant(
+            now_ms + (days * MS_PER_DAY as f64) as i64,
+        ));
+    }
+    if days.fract() != 0.0 {
+        return None;
+    }
+    let today = zone.local(now_ms).date();
+    let day = today.checked_add_signed(Duration::days(days as i64))?;
+    day_span(day, zone)
+}
+
+/// `MM/DD/YYYY`, `M/D/YYYY`, `MM/DD/YY` (20YY).
+fn us_date(text: &str) -> Option<NaiveDate> {
+    let mut parts = text.split('/');
+    let (m, d, y) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let num = |s: &str, max_len: usize| -> Option<u32> {
+        (!s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (month, day) = (num(m, 2)?, num(d, 2)?);
+    let year = match y.len() {
+        2 => 2000 + num(y, 2)? as i32,
+        4 => num(y, 4)? as i32,
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// `YYYY-MM-DD` or the compact `YYYYMMDD` (XML-RPC's dateTime.iso8601).
+fn iso_date(text: &str) -> Option<NaiveDate> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (y, m, d) = if text.len() == 8 && digits(text) {
+        (&text[..4], &text[4..6], &text[6..])
+    } else {
+        let mut parts = text.split('-');
+        let parts = (parts.next()?, parts.next()?, parts.next()?, parts.next());
+        if parts.3.is_some() {
+            return None;
+        }
+        (parts.0, parts.1, parts.2)
+    };
+    if y.len() != 4 || m.is_empty() || m.len() > 2 || d.is_empty() || d.len() > 2 {
+        return None;
+    }
+    if !(digits(y) && digits(m) && digits(d)) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// Splits a trailing UTC offset (`Z`, `+HH:MM`, `-HHMM`, `-HH`) from a time; the offset in
+/// seconds east of UTC.
+fn split_offset(text: &str) -> Option<(&str, Option<i64>)> {
+    if let Some(time) = text.strip_suffix(['Z', 'z']) {
+        return Some((time, Some(0)));
+    }
+    let Some(i) = text.rfind(['+', '-']) else {
+        return Some((text, None));
+    };
+    let sign = if text.as_bytes()[i] == b'-' { -1 } else { 1 };
+    let digits: String = text[i + 1..].trim().chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (i64, i64) = match digits.len() {
+        2 => (digits.parse().ok()?, 0),
+        4 => (digits[..2].parse().ok()?, digits[2..].parse().ok()?),
+        _ => return None,
+    };
+    if h > 14 || m > 59 {
+        return None;
+    }
+    Some((&text[..i], Some(sign * (h * 3600 + m * 60))))
+}
+
+/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff` (one or two digit fields); the time and the length
+/// of the granule it names in milliseconds.
+fn time_of_day(text: &str) -> Option<(NaiveTime, i64)> {
+    let (main, fraction) = match text.split_once('.') {
+        Some((m, f)) => (m, Some(f)),
+        None => (text, None),
+    };
+    let fields: Vec<&str> = main.split(':').collect();
+    if !(2..=3).contains(&fields.len()) {
+        return None;
+    }
+    let mut nums = [0u32; 3];
+    for (i, f) in fields.iter().enumerate() {
+        if f.is_empty() || f.len() > 2 || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        nums[i] = f.parse().ok()?;
+    }
+    let mut granule = if fields.len() == 2 { 60_000 } else { 1000 };
+    let mut millis = 0;
+    if let Some(f) = fraction {
+        if fields.len() != 3 || f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let padded: String = f.chars().chain(std::iter::repeat('0')).take(3).collect();
+        millis = padded.parse().ok()?;
+        granule = 1;
+    }
+    let time = NaiveTime::from_hms_milli_opt(nums[0], nums[1], nums[2], millis)?;
+    Some((time, granule))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(text: &str) -> i64 {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    #[test]
+    fn central_time_follows_us_daylight_saving() {
+        let c = Zone::CENTRAL;
+        assert_eq!(
+            c.render(ms("2026-10-01T14:15:00Z")),
+            "2026-10-01T09:15:00-05:00"
+        );
+        assert_eq!(
+            c.render(ms("2026-12-01T14:15:00Z")),
+            "2026-12-01T08:15:00-06:00"
+        );
+        // The repeated autumn hour reads as the earlier (daylight) instant.
+        let local = NaiveDate::from_ymd_opt(2025, 11, 2)
+            .unwrap()
+            .and_hms_opt(1, 30, 0)
+            .unwrap();
+        assert_eq!(c.utc_ms_of(local), ms("2025-11-02T06:30:00Z"));
+        // Before 2007, US daylight saving began on the first Sunday of April.
+        assert_eq!(c.offset_seconds(ms("2006-03-20T12:00:00Z")), -6 * 3600);
+        assert_eq!(c.offset_seconds(ms("2006-04-03T12:00:00Z")), -5 * 3600);
+        // The skipped spring hour reads as standard time.
+        let skipped = NaiveDate::from_ymd_opt(2026, 3, 8)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        assert_eq!(c.utc_ms_of(skipped), ms("2026-03-08T08:30:00Z"));
+    }
+
+    #[test]
+    fn user_zones_and_the_daylight_saving_flag() {
+        assert_eq!(Zone::of_user(Some(113), None), Zone::CENTRAL);
+        assert_eq!(Zone::of_user(None, None), Zone::CENTRAL);
+        let berlin = Zone::of_user(Some(119), Some(true));
+        assert_eq!(
+            berlin.render_stored("2026-07-01T09:00:00-05:00").unwrap(),
+            "2026-07-01T16:00:00+02:00"
+        );
+        // Daylight saving off: the zone's standard offset all year.
+        let no_dst = Zone::of_user(Some(113), Some(false));
+        assert_eq!(
+            no_dst.render_stored("2026-07-01T09:00:00-05:00").unwrap(),
+            "2026-07-01T08:00:00-06:00"
+        );
+        let kolkata = Zone::of_user(Some(122), None);
+        assert_eq!(
+            kolkata.render(ms("2026-01-01T00:00:00Z")),
+            "2026-01-01T05:30:00+05:30"
+        );
+    }
+
+    #[test]
+    fn dates_without_offset_are_in_the_zone() {
+        let now = ms("2026-07-15T12:00:00Z");
+        let day = parse("07/01/2026", Zone::CENTRAL, now).unwrap();
+        assert_eq!(day.start, ms("2026-07-01T00:00:00-05:00"));
+        assert_eq!(day.end, ms("2026-07-02T00:00:00-05:00"));
+        let tokyo = Zone::of_user(Some(121), None);
+        let day = parse("2026-07-01", tokyo, now).unwrap();
+        assert_eq!(day.start, ms("2026-07-01T00:00:00+09:00"));
+        let explicit = parse("2026-07-01T10:00:00Z", tokyo, now).unwrap();
+        assert_eq!(explicit.start, ms("2026-07-01T10:00:00Z"));
+        // "Today" is the caller's today: at 12:00 UTC it is already the 15th in Tokyo.
+        let today = parse("currentDate", tokyo, now).unwrap();
+        assert_eq!(today.start, ms("2026-07-15T00:00:00+09:00"));
+        assert_eq!(
+            parse("sysdate - 1", tokyo, now).unwrap().start,
+            now - MS_PER_DAY
+        );
+        assert!(parse("yesterday", tokyo, now).is_none());
+    }
+}
