@@ -1,0 +1,370 @@
+//! Fault injection: rules that make chosen calls misbehave on purpose, so that a client's
+//! retry and error paths run against the failures SoftLayer clients are known to meet.
+//!
+//! `POST /_emulator/faults` adds a rule:
+//! `{service?, method?, user?, transport?, probability? | times?, latency_ms?,
+//!   fault?: {class, message}, http?: {status}, drop_connection?, preset?}`.
+//! A call matches when every field given matches (names without case); then, after
+//! `latency_ms`, it is answered with the fault in the transport's own format (as the
+//! server's own faults are), or with a bare HTTP error status, or its connection is
+//! closed without an answer. `times` limits how often a rule fires (it is removed
+//! afterwards); `probability` (0–1) fires it at random. `GET` lists the rules with how
+//! often each fired; `DELETE /_emulator/faults[/{id}]` removes them. Every injection is
+//! marked in the journal (`injected`: the rule's id) and counted in `/metrics`.
+//!
+//! Presets, as far as public clients and their issues show the real API's failures:
+//! - `rate_limit`: `SoftLayer_Exception_WebService_RateLimitExceeded`, "Rate limit of 50
+//!   requests for every 1 second(s) exceeded." (the fault softlayer-python issue #884
+//!   quotes; an XML-RPC fault, REST 429);
+//! - `unavailable`: HTTP 503 from the front end, a body that is no API reply (softlayer-
+//!   python raises `TransportError(503)`);
+//! - `timeout`: no answer for `latency_ms` (30 s unless given), then the connection is
+//!   closed (the client's read timeout fires first if it is shorter).
+
+use serde_json::{Value as J, json};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// A fault as the rule gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InjectedFault {
+    pub class: String,
+    pub message: String,
+}
+
+/// What an injection does to the call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Answer with this fault in the transport's format; `status` overrides the
+    /// transport's status for a fault.
+    Fault {
+        fault: InjectedFault,
+        status: Option<u16>,
+    },
+    /// Answer with a bare HTTP status (a front end's error page, not an API reply).
+    Http { status: u16 },
+    /// Close the connection without an answer.
+    Drop,
+    /// Only the latency: the call then runs as usual.
+    Delay,
+}
+
+/// One rule firing on one call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Injection {
+    pub rule: u64,
+    pub latency_ms: u64,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    id: u64,
+    service: Option<String>,
+    method: Option<String>,
+    user: Option<String>,
+    transport: Option<String>,
+    probability: Option<f64>,
+    times: Option<u64>,
+    latency_ms: u64,
+    preset: Option<String>,
+    action: Action,
+    fired: u64,
+}
+
+impl Rule {
+    fn to_json(&self) -> J {
+        let (fault, http, drop) = match &self.action {
+            Action::Fault { fault, status } => (
+                json!({"class": fault.class, "message": fault.message}),
+                status.map(|s| json!({"status": s})).unwrap_or(J::Null),
+                false,
+            ),
+            Action::Http { status } => (J::Null, json!({"status": status}), false),
+            Action::Drop => (J::Null, J::Null, true),
+            Action::Delay => (J::Null, J::Null, false),
+        };
+        json!({
+            "id": self.id,
+            "service": self.service,
+            "method": self.method,
+            "user": self.user,
+            "transport": self.transport,
+            "probability": self.probability,
+            "times": self.times,
+            "latency_ms": self.latency_ms,
+            "preset": self.preset,
+            "fault": fault,
+            "http": http,
+            "drop_connection": drop,
+            "fired": self.fired,
+        })
+    }
+
+    fn matches(&self, transport: &str, service: &str, method: &str, user: Option<&str>) -> bool {
+        let eq = |want: &Option<String>, got: Option<&str>| {
+            want.as_ref()
+                .is_none_or(|w| got.is_some_and(|g| g.eq_ignore_ascii_case(w)))
+        };
+        eq(&self.transport, Some(transport))
+            && eq(&self.service, Some(service))
+            && eq(&self.method, Some(method))
+            && eq(&self.user, user)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleError(pub String);
+
+/// The rules of one server.
+#[derive(Default)]
+pub struct Faults {
+    rules: Mutex<Vec<Rule>>,
+    next_id: AtomicU64,
+    /// Whether any rule exists: the common case (none) costs one load per call.
+    any: AtomicBool,
+    /// Injections so far.
+    pub injected: AtomicU64,
+}
+
+/// A number in [0, 1) from the standard library's randomly keyed hasher.
+fn random_unit() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn text(body: &J, key: &str) -> Result<Option<String>, RuleError> {
+    match body.get(key) {
+        None | Some(J::Null) => Ok(None),
+        Some(J::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_string())),
+        Some(_) => Err(RuleError(format!("\"{key}\" is a non-empty string"))),
+    }
+}
+
+impl Faults {
+    pub fn any(&self) -> bool {
+        self.any.load(Ordering::Relaxed)
+    }
+
+    /// Adds a rule from its JSON; the rule as stored.
+    pub fn add(&self, body: &J) -> Result<J, RuleError> {
+        if !body.is_object() {
+            return Err(RuleError("a fault rule is a JSON object".into()));
+        }
+        const KEYS: &[&str] = &[
+            "service", "method", "user", "transport", "probability", "times", "latency_ms",
+            "fault", "http", "drop_connection", "preset",
+        ];
+        if let Some(k) = body
+            .as_object()
+            .and_then(|o| o.keys().find(|k| !KEYS.contains(&k.as_str())))
+        {
+            return Err(RuleError(format!(
+                "unknown field \"{k}\"; a rule takes {}",
+                KEYS.join(", ")
+            )));
+        }
+        let preset = text(body, "preset")?;
+        let (mut action, mut latency_ms) = match preset.as_deref() {
+            None => (Action::Delay, 0),
+            Some("rate_limit") => (
+                Action::Fault {
+                    fault: InjectedFault {
+                        class: "SoftLayer_Exception_WebService_RateLimitExceeded".into(),
+                        message: "Rate limit of 50 requests for every 1 second(s) exceeded."
+                            .into(),
+                    },
+                    status: None,
+                },
+                0,
+            ),
+            Some("unavailable") => (Action::Http { status: 503 }, 0),
+            Some("timeout") => (Action::Drop, 30_000),
+            Some(other) => {
+                return Err(RuleError(format!(
+                    "unknown preset '{other}': rate_limit, unavailable or timeout"
+                )));
+            }
+        };
+        if let Some(f) = body.get("fault").filter(|f| !f.is_null()) {
+            let class = text(f, "class")?
+                .ok_or_else(|| RuleError("\"fault\" needs \"class\"".into()))?;
+            if !class.starts_with("SoftLayer_") {
+                return Err(RuleError(format!(
+                    "'{class}' is not a SoftLayer exception class (SoftLayer_Exception_…)"
+                )));
+            }
+            let message = text(f, "message")?.unwrap_or_else(|| class.clone());
+            action = Action::Fault {
+                fault: InjectedFault { class, message },
+                status: None,
+            };
+        }
+        if let Some(h) = body.get("http").filter(|h| !h.is_null()) {
+            let status = h
+                .get("status")
+                .and_then(J::as_u64)
+                .filter(|s| (400..=599).contains(s))
+                .ok_or_else(|| RuleError("\"http\": {\"status\": 400…599}".into()))?
+                as u16;
+            action = match action {
+                Action::Fault { fault, .. } => Action::Fault {
+                    fault,
+                    status: Some(status),
+                },
+                _ => Action::Http { status },
+            };
+        }
+        match body.get("drop_connection") {
+            Some(J::Bool(true)) => action = Action::Drop,
+            None | Some(J::Bool(false)) | Some(J::Null) => {}
+            Some(_) => return Err(RuleError("\"drop_connection\" is true or false".into())),
+        }
+        if let Some(l) = body.get("latency_ms").filter(|l| !l.is_null()) {
+            latency_ms = l
+                .as_u64()
+                .filter(|l| *l <= 600_000)
+                .ok_or_else(|| RuleError("\"latency_ms\" is 0…600000".into()))?;
+        }
+        if action == Action::Delay && latency_ms == 0 {
+            return Err(RuleError(
+                "a rule needs an effect: fault, http, drop_connection, latency_ms or preset"
+                    .into(),
+            ));
+        }
+        let probability = match body.get("probability").filter(|p| !p.is_null()) {
+            None => None,
+            Some(p) => Some(
+                p.as_f64()
+                    .filter(|p| (0.0..=1.0).contains(p))
+                    .ok_or_else(|| RuleError("\"probability\" is 0…1".into()))?,
+            ),
+        };
+        let times = match body.get("times").filter(|t| !t.is_null()) {
+            None => None,
+            Some(t) => Some(
+                t.as_u64()
+                    .filter(|t| *t > 0)
+                    .ok_or_else(|| RuleError("\"times\" is a positive integer".into()))?,
+            ),
+        };
+        let rule = Rule {
+            id: self.next_id.fetch_add(1, Ordering::SeqCst) + 1,
+            service: text(body, "service")?,
+            method: text(body, "method")?,
+            user: text(body, "user")?,
+            transport: text(body, "transport")?,
+            probability,
+            times,
+            latency_ms,
+            preset,
+            action,
+            fired: 0,
+        };
+        let out = rule.to_json();
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        rules.push(rule);
+        self.any.store(true, Ordering::Relaxed);
+        Ok(out)
+    }
+
+    pub fn list(&self) -> J {
+        let rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        json!({ "rules": rules.iter().map(Rule::to_json).collect::<Vec<_>>() })
+    }
+
+    /// Removes one rule (or all, with `None`); how many went.
+    pub fn remove(&self, id: Option<u64>) -> usize {
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        let before = rules.len();
+        match id {
+            Some(id) => rules.retain(|r| r.id != id),
+            None => rules.clear(),
+        }
+        self.any.store(!rules.is_empty(), Ordering::Relaxed);
+        before - rules.len()
+    }
+
+    /// The injection for this call, if a rule fires (the first matching rule that does).
+    pub fn check(
+        &self,
+        transport: &str,
+        service: &str,
+        method: &str,
+        user: Option<&str>,
+    ) -> Option<Injection> {
+        if !self.any() {
+            return None;
+        }
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        let index = rules.iter().position(|r| {
+            r.matches(transport, service, method, user)
+                && r.probability.is_none_or(|p| random_unit() < p)
+        })?;
+        let rule = &mut rules[index];
+        rule.fired += 1;
+        let injection = Injection {
+            rule: rule.id,
+            latency_ms: rule.latency_ms,
+            action: rule.action.clone(),
+        };
+        if let Some(t) = rule.times.as_mut() {
+            *t -= 1;
+            if *t == 0 {
+                rules.remove(index);
+            }
+        }
+        self.any.store(!rules.is_empty(), Ordering::Relaxed);
+        if injection.action != Action::Delay {
+            self.injected.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(injection)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_fire_and_run_out() {
+        let f = Faults::default();
+        f.add(&json!({"service": "SoftLayer_Ticket", "method": "getObject", "preset": "rate_limit", "times": 2}))
+            .unwrap();
+        assert!(f.check("xmlrpc", "SoftLayer_Account", "getObject", None).is_none());
+        let i = f
+            .check("rest", "softlayer_ticket", "GETOBJECT", Some("demo"))
+            .unwrap();
+        assert!(matches!(i.action, Action::Fault { ref fault, .. } if fault.class.ends_with("RateLimitExceeded")));
+        assert!(f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None).is_some());
+        assert!(f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None).is_none());
+        assert!(!f.any());
+        assert_eq!(f.injected.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn bad_rules_are_refused() {
+        let f = Faults::default();
+        for bad in [
+            json!({}),
+            json!({"preset": "meteor"}),
+            json!({"fault": {"message": "x"}}),
+            json!({"fault": {"class": "Oops"}}),
+            json!({"http": {"status": 200}}),
+            json!({"probability": 2, "drop_connection": true}),
+            json!({"times": 0, "drop_connection": true}),
+            json!({"colour": "red", "drop_connection": true}),
+        ] {
+            assert!(f.add(&bad).is_err(), "{bad}");
+        }
+        assert!(!f.any());
+    }
+}

@@ -1,0 +1,352 @@
+//! The request journal: every API call on every transport, newest first, kept in a
+//! bounded ring in memory (the last 10,000 by default, `serve --journal-size N`) and, with
+//! `serve --journal FILE`, appended to a file as JSON lines (the input of `replay`).
+//!
+//! An entry: `id`, `time` (the emulator's clock), `transport`, `service`, `method`,
+//! `user`, `account`, `initId`, `mask`, `filter`, `resultLimit`, `args` (file data elided
+//! to name and size, API keys, passwords and tokens redacted), `outcome` (`ok` or
+//! `fault`), `fault` (`{class, message}`), `injected` (the fault rule that answered, if
+//! any), `status`, `durationMs`, `replyBytes`, `cached` (answered from the reply cache),
+//! `total` (items in a list reply) and `reply` (the result, when it was written whole and
+//! is at most 64 KiB as JSON: what `replay` compares).
+//!
+//! `GET /_emulator/journal?service=&method=&user=&account=&fault=&since=&limit=&offset=`
+//! returns `{"calls": [...], "total": N}`; `DELETE /_emulator/journal` clears it.
+
+use serde_json::{Value as J, json};
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// How many calls the journal keeps unless told otherwise.
+pub const DEFAULT_CAPACITY: usize = 10_000;
+/// Replies larger than this (as JSON) are recorded by their size only.
+pub const MAX_RECORDED_REPLY: usize = 64 * 1024;
+
+/// What a call asked, shared by the entries of repeated calls answered from the cache.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    pub service: String,
+    pub method: String,
+    pub user: Option<String>,
+    pub account: Option<i64>,
+    pub init_id: Option<J>,
+    pub mask: Option<String>,
+    pub filter: Option<J>,
+    pub result_limit: Option<J>,
+    pub args: J,
+}
+
+/// One journal entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: u64,
+    /// The emulator's clock, milliseconds since the epoch.
+    pub at_ms: i64,
+    pub transport: &'static str,
+    pub call: Option<Arc<CallRecord>>,
+    /// `(class, message)` for a fault.
+    pub fault: Option<(String, String)>,
+    pub injected: Option<u64>,
+    pub status: u16,
+    pub duration_ms: f64,
+    pub reply_bytes: u64,
+    pub cached: bool,
+    pub total: Option<u64>,
+    pub reply: Option<Arc<J>>,
+}
+
+impl Entry {
+    pub fn to_json(&self) -> J {
+        let mut out = json!({
+            "id": self.id,
+            "time": chrono::DateTime::from_timestamp_millis(self.at_ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            "transport": self.transport,
+        });
+        let o = out.as_object_mut().expect("an object");
+        match &self.call {
+            Some(call) => {
+                if let J::Object(fields) = serde_json::to_value(&**call).unwrap_or(J::Null) {
+                    o.extend(fields);
+                }
+            }
+            None => {
+                o.insert("service".into(), J::Null);
+                o.insert("method".into(), J::Null);
+            }
+        }
+        o.insert(
+            "outcome".into(),
+            json!(if self.fault.is_some() { "fault" } else { "ok" }),
+        );
+        o.insert(
+            "fault".into(),
+            match &self.fault {
+                Some((class, message)) => json!({"class": class, "message": message}),
+                None => J::Null,
+            },
+        );
+        o.insert("injected".into(), json!(self.injected));
+        o.insert("status".into(), json!(self.status));
+        o.insert("durationMs".into(), json!(self.duration_ms));
+        o.insert("replyBytes".into(), json!(self.reply_bytes));
+        o.insert("cached".into(), json!(self.cached));
+        o.insert("total".into(), json!(self.total));
+        o.insert(
+            "reply".into(),
+            self.reply.as_deref().cloned().unwrap_or(J::Null),
+        );
+        out
+    }
+
+    fn user(&self) -> Option<&str> {
+        self.call.as_ref()?.user.as_deref()
+    }
+}
+
+/// What a journal read selects.
+#[derive(Debug, Default, Clone)]
+pub struct Query {
+    pub service: Option<String>,
+    pub method: Option<String>,
+    pub user: Option<String>,
+    pub account: Option<i64>,
+    /// `true`: faults only; `false`: successes only; a class name: faults of that class.
+    pub fault: Option<String>,
+    /// Entries after this id, or at or after this time (ISO 8601).
+    pub since_id: Option<u64>,
+    pub since_ms: Option<i64>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Query {
+    fn matches(&self, e: &Entry) -> bool {
+        let call = e.call.as_deref();
+        let eq = |want: &Option<String>, got: Option<&str>| {
+            want.as_ref()
+                .is_none_or(|w| got.is_some_and(|g| g.eq_ignore_ascii_case(w)))
+        };
+        eq(&self.service, call.map(|c| c.service.as_str()))
+            && eq(&self.method, call.map(|c| c.method.as_str()))
+            && eq(&self.user, e.user())
+            && self
+                .account
+                .is_none_or(|a| call.and_then(|c| c.account) == Some(a))
+            && match self.fault.as_deref() {
+                None => true,
+                Some("true" | "1" | "yes") => e.fault.is_some(),
+                Some("false" | "0" | "no") => e.fault.is_none(),
+                Some(class) => e
+                    .fault
+                    .as_ref()
+                    .is_some_and(|(c, _)| c.eq_ignore_ascii_case(class)),
+            }
+            && self.since_id.is_none_or(|id| e.id > id)
+            && self.since_ms.is_none_or(|t| e.at_ms >= t)
+    }
+}
+
+pub struct Journal {
+    capacity: usize,
+    entries: Mutex<VecDeque<Arc<Entry>>>,
+    next_id: AtomicU64,
+    file: Option<Mutex<std::io::BufWriter<std::fs::File>>>,
+}
+
+impl Journal {
+    /// A journal keeping `capacity` calls, also appending them to `file` when given.
+    pub fn new(capacity: usize, file: Option<&std::path::Path>) -> std::io::Result<Journal> {
+        let file = match file {
+            Some(path) => Some(Mutex::new(std::io::BufWriter::new(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)?,
+            ))),
+            None => None,
+        };
+        Ok(Journal {
+            capacity,
+            entries: Mutex::new(VecDeque::with_capacity(capacity.min(DEFAULT_CAPACITY))),
+            next_id: AtomicU64::new(1),
+            file,
+        })
+    }
+
+    pub fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn record(&self, entry: Entry) {
+        let entry = Arc::new(entry);
+        if let Some(file) = &self.file {
+            let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+            // A line per call, flushed at once: a crashed server still leaves its journal.
+            let written = writeln!(file, "{}", entry.to_json()).and_then(|_| file.flush());
+            if let Err(e) = written {
+                tracing::warn!("journal file: {e}");
+            }
+        }
+        if self.capacity == 0 {
+            return;
+        }
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    pub fn clear(&self) -> usize {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let n = entries.len();
+        entries.clear();
+        n
+    }
+
+    /// The entries matching `q`, newest first, paged; and how many match in all.
+    pub fn query(&self, q: &Query) -> (Vec<Arc<Entry>>, usize) {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let matching: Vec<&Arc<Entry>> = entries.iter().rev().filter(|e| q.matches(e)).collect();
+        let total = matching.len();
+        let page = matching
+            .into_iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .cloned()
+            .collect();
+        (page, total)
+    }
+}
+
+/// Parameter names whose values never enter the journal.
+fn secret(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["password", "apikey", "api_key", "authtoken", "secret", "token"]
+        .iter()
+        .any(|s| n.contains(s))
+}
+
+/// A value for the journal: secrets redacted, file contents elided to their size.
+/// `name` is the parameter or member name the value sits under.
+pub fn redact(name: &str, value: &crate::value::Value) -> J {
+    use crate::value::Value;
+    if secret(name) && !value.is_null() {
+        return json!("[redacted]");
+    }
+    match value {
+        Value::Base64(bytes) => json!({"elided": "file data", "bytes": bytes.len()}),
+        Value::Struct(members) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in members {
+                // A file attachment's `data` travels as base64 text over REST.
+                let file_data = k == "data"
+                    && matches!(v, Value::String(s) if s.len() > 64)
+                    && (members.contains_key("filename") || members.contains_key("fileName"));
+                let j = if file_data {
+                    let len = v.as_str().map(|s| s.len() * 3 / 4).unwrap_or(0);
+                    json!({"elided": "file data", "bytes": len})
+                } else {
+                    redact(k, v)
+                };
+                out.insert(k.clone(), j);
+            }
+            J::Object(out)
+        }
+        Value::Array(items) => J::Array(items.iter().map(|v| redact(name, v)).collect()),
+        other => J::from(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+
+    #[test]
+    fn secrets_and_file_data_stay_out_of_the_journal() {
+        let file: crate::value::Struct = [
+            ("filename".to_string(), Value::from("log.txt")),
+            ("data".to_string(), Value::Base64(vec![0; 300])),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            redact("attachedFiles", &Value::Array(vec![Value::Struct(file)])),
+            json!([{"filename": "log.txt", "data": {"elided": "file data", "bytes": 300}}])
+        );
+        assert_eq!(redact("password", &Value::from("hunter2")), json!("[redacted]"));
+        let auth: crate::value::Struct = [("apiKey".to_string(), Value::from("k"))]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            redact("x", &Value::Struct(auth)),
+            json!({"apiKey": "[redacted]"})
+        );
+    }
+
+    fn entry(j: &Journal, service: &str, fault: Option<&str>) -> Entry {
+        Entry {
+            id: j.next_id(),
+            at_ms: 0,
+            transport: "xmlrpc",
+            call: Some(Arc::new(CallRecord {
+                service: service.into(),
+                method: "getObject".into(),
+                user: Some("demo".into()),
+                account: Some(1001),
+                init_id: None,
+                mask: None,
+                filter: None,
+                result_limit: None,
+                args: json!([]),
+            })),
+            fault: fault.map(|c| (c.to_string(), "m".to_string())),
+            injected: None,
+            status: 200,
+            duration_ms: 0.1,
+            reply_bytes: 10,
+            cached: false,
+            total: None,
+            reply: None,
+        }
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_and_filters() {
+        let j = Journal::new(3, None).unwrap();
+        for s in ["A", "B", "C", "D"] {
+            let f = (s == "C").then_some("SoftLayer_Exception_Public");
+            j.record(entry(&j, s, f));
+        }
+        let all = Query {
+            limit: 10,
+            ..Query::default()
+        };
+        let (page, total) = j.query(&all);
+        assert_eq!(total, 3);
+        let services: Vec<_> = page
+            .iter()
+            .map(|e| e.call.as_ref().unwrap().service.clone())
+            .collect();
+        assert_eq!(services, ["D", "C", "B"]);
+        let faults = Query {
+            fault: Some("true".into()),
+            ..all.clone()
+        };
+        assert_eq!(j.query(&faults).1, 1);
+        let since = Query {
+            since_id: Some(3),
+            ..all
+        };
+        assert_eq!(j.query(&since).1, 1);
+    }
+}

@@ -1,0 +1,185 @@
+//! `GET /metrics` in the Prometheus text format (OpenMetrics 1.0, which Prometheus reads),
+//! written by the `prometheus-client` crate:
+//!
+//! - `softlayer_emulator_calls_total{transport,service,method,outcome}`: answered API
+//!   calls; `outcome` is `ok` or the fault's exception class;
+//! - `softlayer_emulator_call_duration_seconds{transport,service,method}`: a latency
+//!   histogram, from the request body read to the last byte of the reply;
+//! - `softlayer_emulator_reply_cache_hits_total`, `…_reply_cache_misses_total`: reads
+//!   answered from the reply cache, and reads answered from the database;
+//! - `softlayer_emulator_journal_entries`: calls the journal holds;
+//! - `softlayer_emulator_database_bytes`: the database's size;
+//! - `softlayer_emulator_open_connections`: client connections open now;
+//! - `softlayer_emulator_injected_faults_total{kind}`: injections by fault rules
+//!   (`fault`, `http`, `drop`).
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// The content type of the exposition.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CallLabels {
+    pub transport: String,
+    pub service: String,
+    pub method: String,
+    pub outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LatencyLabels {
+    pub transport: String,
+    pub service: String,
+    pub method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct InjectionLabels {
+    pub kind: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 50 µs … about 13 s.
+    Histogram::new(exponential_buckets(0.000_05, 2.0, 19))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub calls: Family<CallLabels, Counter>,
+    pub latency: Family<LatencyLabels, Histogram, fn() -> Histogram>,
+    pub cache_hits: Counter,
+    pub cache_misses: Counter,
+    pub journal_entries: Gauge,
+    pub database_bytes: Gauge,
+    pub open_connections: Gauge,
+    pub injected: Family<InjectionLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("softlayer_emulator");
+        let calls = Family::<CallLabels, Counter>::default();
+        let latency =
+            Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        let cache_hits = Counter::default();
+        let cache_misses = Counter::default();
+        let journal_entries = Gauge::default();
+        let database_bytes = Gauge::default();
+        let open_connections = Gauge::default();
+        let injected = Family::<InjectionLabels, Counter>::default();
+        registry.register(
+            "calls",
+            "API calls answered, by transport, service, method and outcome (ok or the fault class)",
+            calls.clone(),
+        );
+        registry.register(
+            "call_duration_seconds",
+            "Time from the request body read to the last byte of the reply",
+            latency.clone(),
+        );
+        registry.register(
+            "reply_cache_hits",
+            "Reads answered from the reply cache",
+            cache_hits.clone(),
+        );
+        registry.register(
+            "reply_cache_misses",
+            "Reads answered from the database",
+            cache_misses.clone(),
+        );
+        registry.register(
+            "journal_entries",
+            "Calls the request journal holds",
+            journal_entries.clone(),
+        );
+        registry.register(
+            "database_bytes",
+            "Size of the SQLite database",
+            database_bytes.clone(),
+        );
+        registry.register(
+            "open_connections",
+            "Client connections open now",
+            open_connections.clone(),
+        );
+        registry.register(
+            "injected_faults",
+            "Calls answered by a fault rule, by what it did",
+            injected.clone(),
+        );
+        Metrics {
+            registry,
+            calls,
+            latency,
+            cache_hits,
+            cache_misses,
+            journal_entries,
+            database_bytes,
+            open_connections,
+            injected,
+        }
+    }
+
+    /// Counts one answered call.
+    pub fn call(
+        &self,
+        transport: &str,
+        service: &str,
+        method: &str,
+        outcome: &str,
+        seconds: f64,
+    ) {
+        self.calls
+            .get_or_create(&CallLabels {
+                transport: transport.to_string(),
+                service: service.to_string(),
+                method: method.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&LatencyLabels {
+                transport: transport.to_string(),
+                service: service.to_string(),
+                method: method.to_string(),
+            })
+            .observe(seconds);
+    }
+
+    /// The exposition text.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Counts a connection as open until dropped.
+pub struct ConnectionGuard(Gauge);
+
+impl ConnectionGuard {
+    pub fn new(gauge: &Gauge) -> ConnectionGuard {
+        gauge.inc();
+        ConnectionGuard(gauge.clone())
+    }
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}

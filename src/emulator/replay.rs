@@ -1,0 +1,354 @@
+//! `softlayer-ticket-server replay FILE --against URL`: re-sends the calls of a recorded
+//! journal to any endpoint (another emulator, or the real API with the user's own
+//! credentials) and reports where the replies differ: the conformance check a user can
+//! run against their own account.
+//!
+//! FILE is a journal written by `serve --journal FILE` (JSON lines) or saved from
+//! `GET /_emulator/journal` (`{"calls": [...]}`). Calls go out over REST (JSON in and out,
+//! so replies compare as values), oldest first, as the user given by `--username` and
+//! `--api-key` (or `SL_USERNAME` and `SL_API_KEY`, as softlayer-python reads them): the
+//! journal never holds keys. Compared: the outcome (a reply, or a fault and its class),
+//! the total of a list, and the reply itself where the journal recorded it, leaving out
+//! dates (two servers stamp different times) unless `--strict`. Calls whose arguments
+//! the journal redacted or elided (passwords, file contents) are skipped and counted.
+//!
+//! Against any host other than loopback only read calls are sent unless
+//! `--allow-writes` is given: real tickets cost money.
+
+use serde_json::{Value as J, json};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error("the journal file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the journal file: {0}")]
+    Format(String),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// What `replay` was asked to do.
+pub struct ReplayOptions {
+    pub against: String,
+    pub username: String,
+    pub api_key: String,
+    pub allow_writes: bool,
+    pub strict: bool,
+}
+
+/// What came of it.
+#[derive(Debug, Default)]
+pub struct ReplayReport {
+    pub replayed: usize,
+    pub skipped_writes: usize,
+    pub skipped_redacted: usize,
+    pub skipped_other: usize,
+    /// (journal id, `Service::method`, what differed)
+    pub differences: Vec<(u64, String, String)>,
+}
+
+impl ReplayReport {
+    pub fn print(&self) {
+        for (id, call, what) in &self.differences {
+            println!("DIFF #{id} {call}: {what}");
+        }
+        println!(
+            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted arguments, {} not replayable",
+            self.replayed,
+            self.differences.len(),
+            self.skipped_writes,
+            self.skipped_redacted,
+            self.skipped_other
+        );
+    }
+}
+
+/// The recorded calls of a journal file, oldest first.
+pub fn read_journal(path: &std::path::Path) -> Result<Vec<J>, ReplayError> {
+    let text = std::fs::read_to_string(path)?;
+    let mut calls = if text.trim_start().starts_with("{\"calls\"")
+        || text.trim_start().starts_with("{ \"calls\"")
+    {
+        let doc: J = serde_json::from_str(&text).map_err(|e| ReplayError::Format(e.to_string()))?;
+        doc["calls"]
+            .as_array()
+            .cloned()
+            .ok_or_else(|| ReplayError::Format("\"calls\" is not an array".into()))?
+    } else {
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(n, l)| {
+                serde_json::from_str(l)
+                    .map_err(|e| ReplayError::Format(format!("line {}: {e}", n + 1)))
+            })
+            .collect::<Result<Vec<J>, _>>()?
+    };
+    calls.sort_by_key(|c| c["id"].as_u64().unwrap_or(0));
+    Ok(calls)
+}
+
+/// Whether the URL's host is this machine.
+pub fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(authority)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether a recorded value still holds something the journal took out.
+fn redacted(v: &J) -> bool {
+    match v {
+        J::String(s) => s == "[redacted]",
+        J::Object(o) => o.get("elided").is_some() || o.values().any(redacted),
+        J::Array(a) => a.iter().any(redacted),
+        _ => false,
+    }
+}
+
+fn looks_like_date(s: &str) -> bool {
+    s.len() >= 19
+        && s.as_bytes()[4] == b'-'
+        && s.as_bytes()[10] == b'T'
+        && chrono::DateTime::parse_from_rfc3339(s).is_ok()
+}
+
+/// The first place where two replies differ, as a JSON path and the two values.
+fn first_difference(path: &str, want: &J, got: &J, strict: bool) -> Option<String> {
+    match (want, got) {
+        (J::String(a), J::String(b)) if !strict && looks_like_date(a) && looks_like_date(b) => {
+            None
+        }
+        (J::Object(a), J::Object(b)) => {
+            for (k, v) in a {
+                let p = format!("{path}.{k}");
+                match b.get(k) {
+                    Some(w) => {
+                        if let Some(d) = first_difference(&p, v, w, strict) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some(format!("{p}: recorded {v}, now missing")),
+                }
+            }
+            b.keys()
+                .find(|k| !a.contains_key(*k))
+                .map(|k| format!("{path}.{k}: not recorded, now {}", b[k]))
+        }
+        (J::Array(a), J::Array(b)) => {
+            if a.len() != b.len() {
+                return Some(format!("{path}: recorded {} items, now {}", a.len(), b.len()));
+            }
+            a.iter()
+                .zip(b)
+                .enumerate()
+                .find_map(|(i, (v, w))| first_difference(&format!("{path}[{i}]"), v, w, strict))
+        }
+        // 1 and 1.0, "5" and 5: the transports write numbers their own way.
+        (J::Number(a), J::Number(b)) if a.as_f64() == b.as_f64() => None,
+        _ if want == got => None,
+        _ => Some(format!("{path}: recorded {want}, now {got}")),
+    }
+}
+
+/// What the endpoint answered.
+struct Answer {
+    status: u16,
+    body: J,
+    total: Option<u64>,
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Result<Answer, String> {
+    let service = call["service"].as_str().unwrap_or_default();
+    let method = call["method"].as_str().unwrap_or_default();
+    let mut url = format!("{}/rest/v3.1/{}", base.trim_end_matches('/'), encode(service));
+    match &call["initId"] {
+        J::Number(n) => url.push_str(&format!("/{n}")),
+        J::String(s) if !s.is_empty() => url.push_str(&format!("/{}", encode(s))),
+        J::Null => {}
+        other => return Err(format!("an init parameter REST cannot carry ({other})")),
+    }
+    url.push_str(&format!("/{}.json", encode(method)));
+    let mut query = Vec::new();
+    if let Some(mask) = call["mask"].as_str() {
+        query.push(format!("objectMask={}", encode(mask)));
+    }
+    if !call["filter"].is_null() {
+        query.push(format!("objectFilter={}", encode(&call["filter"].to_string())));
+    }
+    if let Some(limit) = call["resultLimit"].as_object() {
+        let offset = limit.get("offset").and_then(J::as_u64).unwrap_or(0);
+        if let Some(l) = limit.get("limit").and_then(J::as_u64) {
+            query.push(format!("resultLimit={offset},{l}"));
+        }
+    }
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query.join("&"));
+    }
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", opts.username, opts.api_key));
+    let args = call["args"].as_array().cloned().unwrap_or_default();
+    let request = if args.is_empty() {
+        agent.get(&url)
+    } else {
+        agent.post(&url)
+    }
+    .set("Authorization", &format!("Basic {basic}"))
+    .set("Accept", "application/json");
+    let result = if args.is_empty() {
+        request.call()
+    } else {
+        request
+            .set("Content-Type", "application/json")
+            .send_string(&json!({ "parameters": args }).to_string())
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => return Err(format!("no answer: {e}")),
+    };
+    let status = response.status();
+    let total = response
+        .header("SoftLayer-Total-Items")
+        .and_then(|t| t.trim().parse().ok());
+    let text = response
+        .into_string()
+        .map_err(|e| format!("reading the answer: {e}"))?;
+    let body = serde_json::from_str(&text).unwrap_or(J::String(text));
+    Ok(Answer {
+        status,
+        body,
+        total,
+    })
+}
+
+/// Whether a recorded call writes, by the schema's knowledge of its method.
+fn writes(service: &str, method: &str) -> bool {
+    let call = crate::call::Call {
+        service: service.to_string(),
+        method: method.to_string(),
+        headers: Default::default(),
+        args: Vec::new(),
+    };
+    crate::services::writes(&call)
+}
+
+/// Replays `calls` (oldest first) against `opts.against`.
+pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
+    if opts.username.is_empty() || opts.api_key.is_empty() {
+        return Err(ReplayError::Usage(
+            "replay needs --username and --api-key (or SL_USERNAME and SL_API_KEY): the journal holds no keys".into(),
+        ));
+    }
+    let loopback = is_loopback(&opts.against);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(120))
+        .build();
+    let mut report = ReplayReport::default();
+    for call in calls {
+        let id = call["id"].as_u64().unwrap_or(0);
+        let (Some(service), Some(method)) = (call["service"].as_str(), call["method"].as_str())
+        else {
+            report.skipped_other += 1;
+            continue;
+        };
+        let name = format!("{service}::{method}");
+        if !loopback && !opts.allow_writes && writes(service, method) {
+            report.skipped_writes += 1;
+            continue;
+        }
+        if redacted(&call["args"]) {
+            report.skipped_redacted += 1;
+            continue;
+        }
+        let answer = match send(&agent, &opts.against, opts, call) {
+            Ok(a) => a,
+            Err(why) => {
+                report.differences.push((id, name, why));
+                continue;
+            }
+        };
+        report.replayed += 1;
+        let recorded_fault = call["fault"]["class"].as_str();
+        let got_fault = (answer.status >= 400).then(|| {
+            answer.body["code"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("HTTP {}", answer.status))
+        });
+        let what = match (recorded_fault, got_fault.as_deref()) {
+            (None, Some(got)) => Some(format!(
+                "recorded a reply, now the fault {got}: {}",
+                answer.body["error"].as_str().unwrap_or_default()
+            )),
+            (Some(want), None) => Some(format!("recorded the fault {want}, now a reply")),
+            (Some(want), Some(got)) if want != got => {
+                Some(format!("recorded the fault {want}, now {got}"))
+            }
+            (Some(_), Some(_)) => None,
+            (None, None) => {
+                let total = call["total"].as_u64();
+                match (total, answer.total) {
+                    (Some(want), Some(got)) if want != got => {
+                        Some(format!("recorded {want} items in all, now {got}"))
+                    }
+                    _ if call["reply"].is_null() => None,
+                    _ => first_difference("reply", &call["reply"], &answer.body, opts.strict),
+                }
+            }
+        };
+        if let Some(what) = what {
+            report.differences.push((id, name, what));
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_told_apart() {
+        assert!(is_loopback("http://127.0.0.1:8080"));
+        assert!(is_loopback("http://localhost/"));
+        assert!(is_loopback("http://[::1]:80/x"));
+        assert!(!is_loopback("https://api.softlayer.com"));
+        assert!(!is_loopback("http://10.0.0.1:8080"));
+    }
+
+    #[test]
+    fn replies_differ_where_they_differ_and_not_by_their_dates() {
+        let a = json!({"id": 1, "createDate": "2026-01-01T00:00:00-06:00", "updates": [{"entry": "x"}]});
+        let b = json!({"id": 1, "createDate": "2026-03-01T10:00:00-06:00", "updates": [{"entry": "x"}]});
+        assert_eq!(first_difference("reply", &a, &b, false), None);
+        assert!(first_difference("reply", &a, &b, true).is_some());
+        let c = json!({"id": 1, "createDate": "2026-01-01T00:00:00-06:00", "updates": [{"entry": "y"}]});
+        assert_eq!(
+            first_difference("reply", &a, &c, false).unwrap(),
+            "reply.updates[0].entry: recorded \"x\", now \"y\""
+        );
+    }
+}
