@@ -156,6 +156,18 @@ pub trait Observer: Send + Sync {
         Ok(())
     }
 
+    /// The call is parsed and not yet dispatched (no transaction is open): a fault
+    /// returned here is the call's answer. The harness injects faults and latency here.
+    fn intercept(&self, _transport: &'static str, _call: &Call) -> Result<(), Fault> {
+        Ok(())
+    }
+
+    /// Whether repeated reads may be answered from the reply cache now (a fault rule
+    /// must see every call).
+    fn cache_allowed(&self) -> bool {
+        true
+    }
+
     /// The call is answered (or was refused before it could be parsed: `call` is then
     /// `None`).
     fn finished(&self, _outcome: &Outcome<'_>) {}
@@ -177,6 +189,10 @@ pub struct Outcome<'a> {
     pub bytes: u64,
     /// Served from the reply cache.
     pub cached: bool,
+    /// The reply, when it was written whole.
+    pub reply: Option<&'a Reply>,
+    /// The reply cache's key of the request (the same for every repeat of it).
+    pub cache_key: Option<&'a [u8]>,
 }
 
 /// The observer that observes nothing.

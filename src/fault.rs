@@ -94,6 +94,20 @@ pub enum Fault {
     /// [`INTERNAL_ERROR`].
     #[error("An internal error occurred.")]
     Internal { detail: String },
+    /// A fault the test harness's rule `rule` injected (README "Fault injection"): any
+    /// exception class, written like every other fault; `status` overrides the
+    /// transport's HTTP status for faults.
+    #[error("{message}")]
+    Injected {
+        class: String,
+        message: String,
+        status: Option<u16>,
+        rule: u64,
+    },
+    /// The harness's rule `rule` cut the exchange short: a bare HTTP error from the front
+    /// end (`Some(status)`), not an API reply, or a connection closed unanswered (`None`).
+    #[error("the exchange was interrupted on purpose")]
+    Interrupted { status: Option<u16>, rule: u64 },
 }
 
 impl Fault {
@@ -159,7 +173,9 @@ impl Fault {
             Fault::Malformed { .. }
             | Fault::UnsupportedVerb { .. }
             | Fault::MissingInitParameter => ExceptionClass::WebServiceBadRequest,
-            Fault::Internal { .. } => ExceptionClass::Exception,
+            Fault::Internal { .. } | Fault::Injected { .. } | Fault::Interrupted { .. } => {
+                ExceptionClass::Exception
+            }
         }
     }
 
@@ -171,12 +187,24 @@ impl Fault {
             Fault::BadArgument { message, .. }
             | Fault::Unauthenticated { message, .. }
             | Fault::NotFound { message, .. }
-            | Fault::Documented { message, .. } => std::borrow::Cow::Borrowed(message),
+            | Fault::Documented { message, .. }
+            | Fault::Injected { message, .. } => std::borrow::Cow::Borrowed(message),
             _ => std::borrow::Cow::Owned(self.to_string()),
         }
     }
 
-    pub fn class_name(&self) -> &'static str {
-        self.class().name()
+    pub fn class_name(&self) -> &str {
+        match self {
+            Fault::Injected { class, .. } => class,
+            _ => self.class().name(),
+        }
+    }
+
+    /// The status an injected fault asks for, over the transport's own.
+    pub fn status_override(&self) -> Option<u16> {
+        match self {
+            Fault::Injected { status, .. } => *status,
+            _ => None,
+        }
     }
 }

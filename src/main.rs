@@ -37,6 +37,31 @@ enum Command {
         /// Answer every read from the database, never from the reply cache.
         #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE")]
         no_reply_cache: bool,
+        /// Also append every call to this file, as JSON lines (what `replay` reads).
+        #[arg(long, env = "SOFTLAYER_EMULATOR_JOURNAL")]
+        journal: Option<std::path::PathBuf>,
+        /// How many calls the in-memory journal keeps (0 keeps none).
+        #[arg(long, default_value_t = emulator::journal::DEFAULT_CAPACITY)]
+        journal_size: usize,
+    },
+    /// Re-send a recorded journal to an endpoint (another emulator, or the real API with
+    /// your own credentials) and report where its replies differ.
+    Replay {
+        /// A journal: JSON lines from `serve --journal`, or a saved GET /_emulator/journal.
+        file: std::path::PathBuf,
+        /// The endpoint's base URL (`http://127.0.0.1:8080`, `https://api.softlayer.com`).
+        #[arg(long)]
+        against: String,
+        #[arg(long, env = "SL_USERNAME")]
+        username: Option<String>,
+        #[arg(long, env = "SL_API_KEY")]
+        api_key: Option<String>,
+        /// Send write calls to a host other than this machine too (real tickets cost money).
+        #[arg(long)]
+        allow_writes: bool,
+        /// Compare dates too.
+        #[arg(long)]
+        strict: bool,
     },
     /// Load SoftLayer objects from JSON documents (the format of fixtures/seed/) into a database.
     Load {
@@ -155,12 +180,28 @@ fn main() -> std::process::ExitCode {
             db,
             admin_token,
             no_reply_cache,
+            journal,
+            journal_size,
         } => server::run(&server::Options {
             listen,
             db,
             admin_token,
             reply_cache: !no_reply_cache,
+            journal: emulator::JournalOptions {
+                capacity: journal_size,
+                file: journal,
+            },
         }),
+        Command::Replay {
+            file,
+            against,
+            username,
+            api_key,
+            allow_writes,
+            strict,
+        } => {
+            return replay(file, against, username, api_key, allow_writes, strict);
+        }
         Command::Load { db, files } => load(&db, &files),
         Command::Support { db, action } => support(&db, action),
         Command::Seed {
@@ -305,4 +346,44 @@ fn support(db: &str, command: SupportCommand) -> Result<(), Box<dyn std::error::
     let json = serde_json::Value::from(&value::Value::Struct(row.values));
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
+}
+
+/// `replay`: exit status 0 when the endpoint answered as recorded, 1 when it differed,
+/// 2 when the replay could not run.
+fn replay(
+    file: std::path::PathBuf,
+    against: String,
+    username: Option<String>,
+    api_key: Option<String>,
+    allow_writes: bool,
+    strict: bool,
+) -> std::process::ExitCode {
+    use emulator::replay;
+    let run = || -> Result<replay::ReplayReport, replay::ReplayError> {
+        let calls = replay::read_journal(&file)?;
+        replay::replay(
+            &calls,
+            &replay::ReplayOptions {
+                against,
+                username: username.unwrap_or_default(),
+                api_key: api_key.unwrap_or_default(),
+                allow_writes,
+                strict,
+            },
+        )
+    };
+    match run() {
+        Ok(report) => {
+            report.print();
+            if report.differences.is_empty() {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
 }

@@ -160,8 +160,17 @@ impl Faults {
             return Err(RuleError("a fault rule is a JSON object".into()));
         }
         const KEYS: &[&str] = &[
-            "service", "method", "user", "transport", "probability", "times", "latency_ms",
-            "fault", "http", "drop_connection", "preset",
+            "service",
+            "method",
+            "user",
+            "transport",
+            "probability",
+            "times",
+            "latency_ms",
+            "fault",
+            "http",
+            "drop_connection",
+            "preset",
         ];
         if let Some(k) = body
             .as_object()
@@ -179,8 +188,7 @@ impl Faults {
                 Action::Fault {
                     fault: InjectedFault {
                         class: "SoftLayer_Exception_WebService_RateLimitExceeded".into(),
-                        message: "Rate limit of 50 requests for every 1 second(s) exceeded."
-                            .into(),
+                        message: "Rate limit of 50 requests for every 1 second(s) exceeded.".into(),
                     },
                     status: None,
                 },
@@ -195,8 +203,8 @@ impl Faults {
             }
         };
         if let Some(f) = body.get("fault").filter(|f| !f.is_null()) {
-            let class = text(f, "class")?
-                .ok_or_else(|| RuleError("\"fault\" needs \"class\"".into()))?;
+            let class =
+                text(f, "class")?.ok_or_else(|| RuleError("\"fault\" needs \"class\"".into()))?;
             if !class.starts_with("SoftLayer_") {
                 return Err(RuleError(format!(
                     "'{class}' is not a SoftLayer exception class (SoftLayer_Exception_…)"
@@ -236,8 +244,7 @@ impl Faults {
         }
         if action == Action::Delay && latency_ms == 0 {
             return Err(RuleError(
-                "a rule needs an effect: fault, http, drop_connection, latency_ms or preset"
-                    .into(),
+                "a rule needs an effect: fault, http, drop_connection, latency_ms or preset".into(),
             ));
         }
         let probability = match body.get("probability").filter(|p| !p.is_null()) {
@@ -339,13 +346,24 @@ mod tests {
         let f = Faults::default();
         f.add(&json!({"service": "SoftLayer_Ticket", "method": "getObject", "preset": "rate_limit", "times": 2}))
             .unwrap();
-        assert!(f.check("xmlrpc", "SoftLayer_Account", "getObject", None).is_none());
+        assert!(
+            f.check("xmlrpc", "SoftLayer_Account", "getObject", None)
+                .is_none()
+        );
         let i = f
             .check("rest", "softlayer_ticket", "GETOBJECT", Some("demo"))
             .unwrap();
-        assert!(matches!(i.action, Action::Fault { ref fault, .. } if fault.class.ends_with("RateLimitExceeded")));
-        assert!(f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None).is_some());
-        assert!(f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None).is_none());
+        assert!(
+            matches!(i.action, Action::Fault { ref fault, .. } if fault.class.ends_with("RateLimitExceeded"))
+        );
+        assert!(
+            f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None)
+                .is_some()
+        );
+        assert!(
+            f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None)
+                .is_none()
+        );
         assert!(!f.any());
         assert_eq!(f.injected.load(Ordering::Relaxed), 2);
     }

@@ -18,6 +18,8 @@
 //! - `GET /_emulator/export[?account=ID]`, `POST /_emulator/import`
 //! - `GET|POST /_emulator/clock` (`{"set": "…"}`, `{"advance": "72h"}`, `{"real": true}`)
 //! - `GET|DELETE /_emulator/outbox?ticket=&to=&account=&event=`
+//! - `GET|DELETE /_emulator/journal?service=&method=&user=&account=&fault=&since=&transport=&limit=&offset=`
+//! - `GET|POST|DELETE /_emulator/faults`, `DELETE /_emulator/faults/{id}`
 
 use super::accounts::{self, AccountError};
 use super::snapshots::{self, ImportError, SnapshotError};
@@ -220,6 +222,38 @@ fn harness(
             Ok(n) => answer(200, json!({ "imported": n })),
             Err(e) => import_error(e),
         },
+        ("GET", ["journal"]) => {
+            let q = match journal_query(query) {
+                Ok(q) => q,
+                Err(e) => return Some(e),
+            };
+            let (page, total) = harness.journal.query(&q);
+            answer(
+                200,
+                json!({
+                    "calls": page.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
+                    "total": total,
+                    "offset": q.offset,
+                    "limit": q.limit,
+                }),
+            )
+        }
+        ("DELETE", ["journal"]) => answer(200, json!({ "deleted": harness.journal.clear() })),
+        ("GET", ["faults"]) => answer(200, harness.faults.list()),
+        ("POST", ["faults"]) => match harness.faults.add(body) {
+            Ok(rule) => answer(201, rule),
+            Err(e) => error(400, e),
+        },
+        ("DELETE", ["faults"]) => answer(200, json!({ "deleted": harness.faults.remove(None) })),
+        ("DELETE", ["faults", id]) => {
+            let Ok(id) = id.parse::<u64>() else {
+                return Some(error(400, format!("'{id}' is not a rule id")));
+            };
+            match harness.faults.remove(Some(id)) {
+                0 => error(404, format!("no fault rule {id}")),
+                n => answer(200, json!({ "deleted": n })),
+            }
+        }
         ("GET", ["clock"]) => answer(200, crate::clock::describe()),
         ("POST", ["clock"]) => {
             if let Err(msg) = change_clock(body) {
@@ -259,6 +293,37 @@ fn harness(
             }
         }
         _ => return None,
+    })
+}
+
+fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswer> {
+    let text = |k: &str| query_param(query, k).filter(|v| !v.is_empty());
+    let (since_id, since_ms) = match text("since") {
+        None => (None, None),
+        Some(s) => match s.parse::<u64>() {
+            Ok(id) => (Some(id), None),
+            Err(_) => match chrono::DateTime::parse_from_rfc3339(&s) {
+                Ok(t) => (None, Some(t.timestamp_millis())),
+                Err(_) => {
+                    return Err(error(
+                        400,
+                        format!("since={s}: give an entry id or an ISO 8601 date with offset"),
+                    ));
+                }
+            },
+        },
+    };
+    Ok(super::journal::Query {
+        transport: text("transport"),
+        service: text("service"),
+        method: text("method"),
+        user: text("user"),
+        account: int_param(query, "account")?,
+        fault: text("fault"),
+        since_id,
+        since_ms,
+        offset: int_param(query, "offset")?.unwrap_or(0).max(0) as usize,
+        limit: int_param(query, "limit")?.unwrap_or(100).clamp(1, 10_000) as usize,
     })
 }
 

@@ -110,6 +110,7 @@ impl Entry {
 /// What a journal read selects.
 #[derive(Debug, Default, Clone)]
 pub struct Query {
+    pub transport: Option<String>,
     pub service: Option<String>,
     pub method: Option<String>,
     pub user: Option<String>,
@@ -130,7 +131,8 @@ impl Query {
             want.as_ref()
                 .is_none_or(|w| got.is_some_and(|g| g.eq_ignore_ascii_case(w)))
         };
-        eq(&self.service, call.map(|c| c.service.as_str()))
+        eq(&self.transport, Some(e.transport))
+            && eq(&self.service, call.map(|c| c.service.as_str()))
             && eq(&self.method, call.map(|c| c.method.as_str()))
             && eq(&self.user, e.user())
             && self
@@ -230,9 +232,16 @@ impl Journal {
 /// Parameter names whose values never enter the journal.
 fn secret(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    ["password", "apikey", "api_key", "authtoken", "secret", "token"]
-        .iter()
-        .any(|s| n.contains(s))
+    [
+        "password",
+        "apikey",
+        "api_key",
+        "authtoken",
+        "secret",
+        "token",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
 }
 
 /// A value for the journal: secrets redacted, file contents elided to their size.
@@ -283,7 +292,10 @@ mod tests {
             redact("attachedFiles", &Value::Array(vec![Value::Struct(file)])),
             json!([{"filename": "log.txt", "data": {"elided": "file data", "bytes": 300}}])
         );
-        assert_eq!(redact("password", &Value::from("hunter2")), json!("[redacted]"));
+        assert_eq!(
+            redact("password", &Value::from("hunter2")),
+            json!("[redacted]")
+        );
         let auth: crate::value::Struct = [("apiKey".to_string(), Value::from("k"))]
             .into_iter()
             .collect();

@@ -70,10 +70,9 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("softlayer_emulator");
         let calls = Family::<CallLabels, Counter>::default();
-        let latency =
-            Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(
-                latency_histogram,
-            );
+        let latency = Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
         let cache_hits = Counter::default();
         let cache_misses = Counter::default();
         let journal_entries = Gauge::default();
@@ -134,14 +133,7 @@ impl Metrics {
     }
 
     /// Counts one answered call.
-    pub fn call(
-        &self,
-        transport: &str,
-        service: &str,
-        method: &str,
-        outcome: &str,
-        seconds: f64,
-    ) {
+    pub fn call(&self, transport: &str, service: &str, method: &str, outcome: &str, seconds: f64) {
         self.calls
             .get_or_create(&CallLabels {
                 transport: transport.to_string(),

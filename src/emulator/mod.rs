@@ -8,22 +8,63 @@
 pub mod accounts;
 pub mod console;
 pub mod events;
+pub mod faults;
 pub mod http;
+pub mod journal;
+pub mod metrics;
+pub mod observer;
 pub mod outbox;
+pub mod replay;
 pub mod scheduler;
 pub mod snapshots;
 pub mod support;
 
+use std::sync::Arc;
+
+/// How the journal is kept (`serve --journal-size N --journal FILE`).
+#[derive(Debug, Clone)]
+pub struct JournalOptions {
+    pub capacity: usize,
+    pub file: Option<std::path::PathBuf>,
+}
+
+impl Default for JournalOptions {
+    fn default() -> Self {
+        JournalOptions {
+            capacity: journal::DEFAULT_CAPACITY,
+            file: None,
+        }
+    }
+}
+
 /// The harness's state that lives beside the database, one per server.
 pub struct Harness {
     pub snapshots: snapshots::Snapshots,
+    pub journal: Arc<journal::Journal>,
+    pub faults: Arc<faults::Faults>,
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl Harness {
-    pub fn new(db: &str) -> Harness {
-        Harness {
+    pub fn new(db: &str, journal: &JournalOptions) -> std::io::Result<Harness> {
+        Ok(Harness {
             snapshots: snapshots::Snapshots::for_database(db),
-        }
+            journal: Arc::new(journal::Journal::new(
+                journal.capacity,
+                journal.file.as_deref(),
+            )?),
+            faults: Arc::default(),
+            metrics: Arc::default(),
+        })
+    }
+
+    /// What the request pipeline tells about every call.
+    pub fn recorder(&self) -> observer::Recorder {
+        observer::Recorder::new(
+            self.journal.clone(),
+            self.faults.clone(),
+            self.metrics.clone(),
+        )
     }
 }
 

@@ -96,7 +96,10 @@ pub fn is_loopback(url: &str) -> bool {
     let host = if let Some(v6) = authority.strip_prefix('[') {
         v6.split(']').next().unwrap_or("")
     } else {
-        authority.rsplit_once(':').map(|(h, _)| h).unwrap_or(authority)
+        authority
+            .rsplit_once(':')
+            .map(|(h, _)| h)
+            .unwrap_or(authority)
     };
     host.eq_ignore_ascii_case("localhost")
         || host
@@ -124,9 +127,7 @@ fn looks_like_date(s: &str) -> bool {
 /// The first place where two replies differ, as a JSON path and the two values.
 fn first_difference(path: &str, want: &J, got: &J, strict: bool) -> Option<String> {
     match (want, got) {
-        (J::String(a), J::String(b)) if !strict && looks_like_date(a) && looks_like_date(b) => {
-            None
-        }
+        (J::String(a), J::String(b)) if !strict && looks_like_date(a) && looks_like_date(b) => None,
         (J::Object(a), J::Object(b)) => {
             for (k, v) in a {
                 let p = format!("{path}.{k}");
@@ -145,7 +146,11 @@ fn first_difference(path: &str, want: &J, got: &J, strict: bool) -> Option<Strin
         }
         (J::Array(a), J::Array(b)) => {
             if a.len() != b.len() {
-                return Some(format!("{path}: recorded {} items, now {}", a.len(), b.len()));
+                return Some(format!(
+                    "{path}: recorded {} items, now {}",
+                    a.len(),
+                    b.len()
+                ));
             }
             a.iter()
                 .zip(b)
@@ -181,7 +186,11 @@ fn encode(text: &str) -> String {
 fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Result<Answer, String> {
     let service = call["service"].as_str().unwrap_or_default();
     let method = call["method"].as_str().unwrap_or_default();
-    let mut url = format!("{}/rest/v3.1/{}", base.trim_end_matches('/'), encode(service));
+    let mut url = format!(
+        "{}/rest/v3.1/{}",
+        base.trim_end_matches('/'),
+        encode(service)
+    );
     match &call["initId"] {
         J::Number(n) => url.push_str(&format!("/{n}")),
         J::String(s) if !s.is_empty() => url.push_str(&format!("/{}", encode(s))),
@@ -194,7 +203,10 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
         query.push(format!("objectMask={}", encode(mask)));
     }
     if !call["filter"].is_null() {
-        query.push(format!("objectFilter={}", encode(&call["filter"].to_string())));
+        query.push(format!(
+            "objectFilter={}",
+            encode(&call["filter"].to_string())
+        ));
     }
     if let Some(limit) = call["resultLimit"].as_object() {
         let offset = limit.get("offset").and_then(J::as_u64).unwrap_or(0);

@@ -284,7 +284,8 @@ pub fn status_of(fault: &Fault) -> u16 {
         Fault::Unauthenticated { .. } => 401,
         Fault::MethodNotFound { .. } | Fault::NotFound { .. } => 404,
         Fault::UnsupportedVerb { .. } => 405,
-        Fault::Internal { .. } => 500,
+        Fault::Internal { .. } | Fault::Interrupted { .. } => 500,
+        Fault::Injected { status, .. } => status.unwrap_or(500),
     }
 }
 
@@ -311,8 +312,11 @@ fn message_of(fault: &Fault) -> Cow<'_, str> {
         Fault::BadArgument { message, .. }
         | Fault::Unauthenticated { message, .. }
         | Fault::NotFound { message, .. }
-        | Fault::Documented { message, .. } => Cow::Borrowed(message),
-        Fault::UnsupportedVerb { .. } | Fault::Internal { .. } => Cow::Owned(fault.to_string()),
+        | Fault::Documented { message, .. }
+        | Fault::Injected { message, .. } => Cow::Borrowed(message),
+        Fault::UnsupportedVerb { .. } | Fault::Internal { .. } | Fault::Interrupted { .. } => {
+            Cow::Owned(fault.to_string())
+        }
     }
 }
 

@@ -241,8 +241,8 @@ impl Codec for SoapCodec {
     }
 
     /// SOAP 1.1 sends every fault with HTTP 500.
-    fn status_of(&self, _fault: &Fault) -> u16 {
-        500
+    fn status_of(&self, fault: &Fault) -> u16 {
+        fault.status_override().unwrap_or(500)
     }
 
     fn reply_content_type(&self) -> &'static str {

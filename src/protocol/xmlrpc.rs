@@ -179,8 +179,8 @@ impl Codec for XmlRpcCodec {
 
     /// XML-RPC reports every fault in a 200 response: clients raise HTTP errors before
     /// they read a body, and would lose the fault.
-    fn status_of(&self, _fault: &Fault) -> u16 {
-        200
+    fn status_of(&self, fault: &Fault) -> u16 {
+        fault.status_override().unwrap_or(200)
     }
 
     fn reply_content_type(&self) -> &'static str {

@@ -5,7 +5,7 @@
 pub mod pipeline;
 
 use crate::body::ReplyBody;
-use crate::call::{Credentials, NoObserver, Observer};
+use crate::call::{Credentials, Observer};
 use crate::protocol::rest::RestCodec;
 use crate::protocol::soap::SoapCodec;
 use crate::protocol::xmlrpc::XmlRpcCodec;
@@ -45,15 +45,22 @@ pub struct Shared {
 
 impl Shared {
     /// `db` is the database's path, beside which the harness keeps its snapshots.
-    pub fn new(store: Store, db: &str, reply_cache: bool, admin_token: String) -> Shared {
-        Shared {
+    pub fn new(
+        store: Store,
+        db: &str,
+        reply_cache: bool,
+        admin_token: String,
+        journal: &crate::emulator::JournalOptions,
+    ) -> std::io::Result<Shared> {
+        let harness = crate::emulator::Harness::new(db, journal)?;
+        Ok(Shared {
             store,
             replies: crate::reply_cache::ReplyCache::new(reply_cache),
             admin_token,
-            harness: crate::emulator::Harness::new(db),
             console_sessions: Default::default(),
-            observer: Box::new(NoObserver),
-        }
+            observer: Box::new(harness.recorder()),
+            harness,
+        })
     }
 }
 
@@ -65,6 +72,8 @@ pub struct Options {
     /// The token of the `/_emulator/` control API (random when not given).
     pub admin_token: Option<String>,
     pub reply_cache: bool,
+    /// The request journal's size and file.
+    pub journal: crate::emulator::JournalOptions,
 }
 
 fn random_token() -> String {
@@ -91,7 +100,8 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         &options.db,
         options.reply_cache,
         admin_token,
-    ));
+        &options.journal,
+    )?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -161,7 +171,11 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
+        let open = crate::emulator::metrics::ConnectionGuard::new(
+            &shared.harness.metrics.open_connections,
+        );
         tokio::spawn(async move {
+            let _open = open;
             let service = service_fn(move |req| handle(req, shared.clone()));
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -174,13 +188,18 @@ pub async fn serve(listener: TcpListener, shared: Arc<Shared>) -> std::io::Resul
     }
 }
 
+/// Answers a request; an `Err` closes the connection unanswered (a fault rule's
+/// `drop_connection`).
 async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
-) -> Result<Response<Body>, hyper::Error> {
+) -> Result<Response<Body>, pipeline::Dropped> {
     let path = req.uri().path().to_string();
     if path == "/health" {
         return Ok(plain(StatusCode::OK, "ok\n"));
+    }
+    if path == "/metrics" {
+        return Ok(metrics(shared).await);
     }
     if let Some(rest) = path.strip_prefix("/_emulator/") {
         if crate::emulator::console::owns(req.method(), rest) {
@@ -197,7 +216,7 @@ async fn handle(
             req.uri().query().map(str::to_string),
             basic,
         );
-        return Ok(pipeline::answer(shared, codec, req).await);
+        return pipeline::answer(shared, codec, req).await;
     }
     if let Some((version, service)) = soap_route(&path) {
         if req.method() == Method::GET || req.method() == Method::HEAD {
@@ -214,7 +233,7 @@ async fn handle(
             service: service.to_string(),
             basic,
         };
-        return Ok(pipeline::answer(shared, codec, req).await);
+        return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
         return Ok(plain(
@@ -232,7 +251,28 @@ async fn handle(
         service: service.to_string(),
         basic,
     };
-    Ok(pipeline::answer(shared, codec, req).await)
+    pipeline::answer(shared, codec, req).await
+}
+
+/// `GET /metrics`: the Prometheus exposition (README "Metrics"). Not guarded: it holds
+/// counts, never data.
+async fn metrics(shared: Arc<Shared>) -> Response<Body> {
+    let text = tokio::task::spawn_blocking(move || {
+        let h = &shared.harness;
+        h.metrics.journal_entries.set(h.journal.len() as i64);
+        if let Ok(size) = shared.store.size_bytes() {
+            h.metrics.database_bytes.set(size as i64);
+        }
+        h.metrics.encode()
+    })
+    .await
+    .unwrap_or_default();
+    let mut r = Response::new(ReplyBody::whole(Bytes::from(text)));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(crate::emulator::metrics::CONTENT_TYPE),
+    );
+    r
 }
 
 fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {

@@ -56,12 +56,29 @@ pub async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
         .map_err(|_| BodyError::TooLargeOrInterrupted)
 }
 
+/// A call whose connection a fault rule closes without an answer (README "Fault
+/// injection"): the server drops the connection when its service returns this.
+#[derive(Debug, thiserror::Error)]
+#[error("connection closed by a fault rule")]
+pub struct Dropped;
+
 /// Answers one API call of any transport: `codec` was made by the router from the URL.
 pub async fn answer<C: Codec>(
     shared: Arc<Shared>,
     codec: C,
     req: Request<Incoming>,
-) -> Response<ReplyBody> {
+) -> Result<Response<ReplyBody>, Dropped> {
+    Ok(match answer_or_drop(shared, codec, req).await {
+        Some(r) => r,
+        None => return Err(Dropped),
+    })
+}
+
+async fn answer_or_drop<C: Codec>(
+    shared: Arc<Shared>,
+    codec: C,
+    req: Request<Incoming>,
+) -> Option<Response<ReplyBody>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let body = match read_body(body).await {
@@ -70,8 +87,8 @@ pub async fn answer<C: Codec>(
             let fault = Fault::malformed(e.to_string());
             let mut answer = codec.write_fault(&fault);
             answer.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
-            finished(&shared, &codec, None, Some(&fault), &answer, started, false);
-            return response(answer, None);
+            finished(&shared, &codec, None, Some(&fault), &answer, started, None);
+            return Some(response(answer, None));
         }
     };
 
@@ -95,8 +112,10 @@ pub async fn answer<C: Codec>(
             &body,
         ])
     });
+    let cache_now = shared.observer.cache_allowed();
     if let Some((bytes, total)) = cache_key
         .as_ref()
+        .filter(|_| cache_now)
         .and_then(|k| shared.replies.get(&shared.store, k))
     {
         let answer = HttpAnswer {
@@ -113,9 +132,11 @@ pub async fn answer<C: Codec>(
             duration: started.elapsed(),
             bytes: bytes.len() as u64,
             cached: true,
+            reply: None,
+            cache_key: cache_key.as_deref(),
         };
         shared.observer.finished(&outcome);
-        return response_bytes(answer, bytes, total);
+        return Some(response_bytes(answer, bytes, total));
     }
 
     let (head_tx, head_rx) = oneshot::channel();
@@ -133,8 +154,9 @@ pub async fn answer<C: Codec>(
         },
     };
     tokio::task::spawn_blocking(move || work(exchange));
-    match head_rx.await {
+    Some(match head_rx.await {
         Ok(Head::Whole { answer, total }) => response(answer, total),
+        Ok(Head::Drop) => return None,
         Ok(Head::Streaming {
             content_type,
             total,
@@ -152,7 +174,7 @@ pub async fn answer<C: Codec>(
             *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             r
         }
-    }
+    })
 }
 
 /// How a reply begins: whole, or streaming (its items follow on the chunk channel).
@@ -165,6 +187,8 @@ enum Head {
         content_type: &'static str,
         total: u64,
     },
+    /// Close the connection without an answer.
+    Drop,
 }
 
 /// Sends the reply to the connection's task: the one place reply bytes leave the
@@ -185,6 +209,12 @@ impl Responder {
         self.bytes = answer.body.len() as u64;
         if let Some(head) = self.head.take() {
             let _ = head.send(Head::Whole { answer, total });
+        }
+    }
+
+    fn drop_connection(&mut self) {
+        if let Some(head) = self.head.take() {
+            let _ = head.send(Head::Drop);
         }
     }
 
@@ -270,6 +300,13 @@ impl<C: Codec> Exchange<C> {
         if call.headers.credentials.is_none() {
             call.headers.credentials = self.codec.fallback_credentials().cloned();
         }
+        if let Err(fault) = self
+            .shared
+            .observer
+            .intercept(self.codec.transport(), &call)
+        {
+            return self.whole_fault(Some(&call), &fault);
+        }
         let writes = services::writes(&call);
         if !writes
             && services::returns_list(&call)
@@ -296,19 +333,23 @@ impl<C: Codec> Exchange<C> {
         version: Option<crate::reply_cache::Version>,
     ) {
         let answer = self.codec.write_reply(call, reply);
-        if let (Some(key), Some(version)) = (self.cache_key.take(), version) {
+        if let (Some(key), Some(version)) = (self.cache_key.as_ref(), version) {
             let body = Bytes::copy_from_slice(&answer.body);
-            self.shared.replies.put(key, version, body, reply.total);
+            self.shared
+                .replies
+                .put(key.clone(), version, body, reply.total);
         }
-        finished(
-            &self.shared,
-            &self.codec,
-            Some(call),
-            None,
-            &answer,
-            self.started,
-            false,
-        );
+        self.shared.observer.finished(&Outcome {
+            transport: self.codec.transport(),
+            call: Some(call),
+            fault: None,
+            status: answer.status,
+            duration: self.started.elapsed(),
+            bytes: answer.body.len() as u64,
+            cached: false,
+            reply: Some(reply),
+            cache_key: self.cache_key.as_deref(),
+        });
         self.responder.whole(answer, reply.total);
     }
 
@@ -319,7 +360,23 @@ impl<C: Codec> Exchange<C> {
                 .unwrap_or_default();
             tracing::error!("{service}::{method}: {detail}");
         }
-        let answer = self.codec.write_fault(fault);
+        let answer = match fault {
+            // A front end's error page, not an API reply.
+            Fault::Interrupted {
+                status: Some(status),
+                ..
+            } => HttpAnswer {
+                status: *status,
+                content_type: "text/html",
+                headers: Vec::new(),
+                body: format!(
+                    "<html><head><title>{status} Service Unavailable</title></head>\
+                     <body><h1>{status} Service Unavailable</h1></body></html>\n"
+                )
+                .into_bytes(),
+            },
+            _ => self.codec.write_fault(fault),
+        };
         finished(
             &self.shared,
             &self.codec,
@@ -327,8 +384,11 @@ impl<C: Codec> Exchange<C> {
             Some(fault),
             &answer,
             self.started,
-            false,
+            self.cache_key.as_deref(),
         );
+        if let Fault::Interrupted { status: None, .. } = fault {
+            return self.responder.drop_connection();
+        }
         self.responder.whole(answer, None);
     }
 
@@ -364,6 +424,8 @@ impl<C: Codec> Exchange<C> {
                     duration: self.started.elapsed(),
                     bytes: self.responder.bytes,
                     cached: false,
+                    reply: None,
+                    cache_key: self.cache_key.as_deref(),
                 };
                 self.shared.observer.finished(&outcome);
             }
@@ -384,6 +446,8 @@ impl<C: Codec> Exchange<C> {
                     duration: self.started.elapsed(),
                     bytes: self.responder.bytes,
                     cached: false,
+                    reply: None,
+                    cache_key: self.cache_key.as_deref(),
                 };
                 self.shared.observer.finished(&outcome);
             }
@@ -423,7 +487,7 @@ fn finished<C: Codec>(
     fault: Option<&Fault>,
     answer: &HttpAnswer,
     started: Instant,
-    cached: bool,
+    cache_key: Option<&[u8]>,
 ) {
     shared.observer.finished(&Outcome {
         transport: codec.transport(),
@@ -432,7 +496,9 @@ fn finished<C: Codec>(
         status: answer.status,
         duration: started.elapsed(),
         bytes: answer.body.len() as u64,
-        cached,
+        cached: false,
+        reply: None,
+        cache_key,
     });
 }
 

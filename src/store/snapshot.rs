@@ -81,4 +81,13 @@ impl Store {
         }
         out
     }
+
+    /// The database's size in bytes (pages in use times the page size).
+    pub fn size_bytes(&self) -> Result<u64> {
+        self.read(|conn| {
+            let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            Ok::<_, super::StoreError>((pages * size) as u64)
+        })
+    }
 }

@@ -7,6 +7,7 @@ mod conformance;
 mod console;
 mod filters;
 mod harness;
+mod harness_calls;
 mod lifecycle;
 mod rest;
 mod rest_slcli;

@@ -197,12 +197,17 @@ impl Server {
     /// A server on the given database path (`:memory:` or a file). `dir`, if
     /// any, is kept alive as long as the server.
     pub fn start_with_db(db: &str, dir: Option<TempDir>) -> Server {
+        Server::start_with_args(db, dir, &[])
+    }
+
+    /// A server on `db` with more `serve` arguments (`--journal FILE`, …).
+    pub fn start_with_args(db: &str, dir: Option<TempDir>, extra: &[&str]) -> Server {
         let mut dir = dir;
         // A free port found by binding port 0 can be taken by someone else
         // before the server binds it; retry a few times on that race only.
         for _attempt in 0..5 {
             let port = free_port();
-            match Server::launch(db, port, dir.take()) {
+            match Server::launch(db, port, dir.take(), extra) {
                 (Launch::Ready(server), _) => return server,
                 (Launch::Exited(status, log), back) => {
                     dir = back;
@@ -222,7 +227,12 @@ impl Server {
         panic!("could not start softlayer-ticket-server: every port tried was in use");
     }
 
-    fn launch(db: &str, port: u16, dir: Option<TempDir>) -> (Launch, Option<TempDir>) {
+    fn launch(
+        db: &str,
+        port: u16,
+        dir: Option<TempDir>,
+        extra: &[&str],
+    ) -> (Launch, Option<TempDir>) {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut child = Command::new(SERVER_BIN)
             .arg("serve")
@@ -230,6 +240,7 @@ impl Server {
             .arg(addr.to_string())
             .arg("--db")
             .arg(db)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

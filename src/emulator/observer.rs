@@ -1,0 +1,233 @@
+//! The harness's view of every API call, as the request pipeline reports it
+//! ([`crate::call::Observer`]): fault rules are checked before the call is dispatched,
+//! and each answered call goes to the journal and the metrics.
+//!
+//! The caller's account is known only once the call is authenticated, inside dispatch;
+//! `admitted` leaves it in a thread-local that `finished` takes, which works because the
+//! pipeline runs a call from parse to last byte on one blocking-pool thread. A call
+//! answered from the reply cache is not parsed again: its journal record is the one
+//! made when the reply was first read, found by the cache key.
+
+use super::faults::{Action, Faults};
+use super::journal::{self, CallRecord, Entry, Journal};
+use super::metrics::{InjectionLabels, Metrics};
+use crate::call::{Call, Credentials, Fault, MaskSource, Observer, Outcome};
+use crate::store::Principal;
+use serde_json::{Value as J, json};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Records kept for calls answered from the reply cache; emptied when full.
+const MAX_CACHED_RECORDS: usize = 4096;
+
+thread_local! {
+    /// The caller of the call this thread is answering: (username, account).
+    static CALLER: RefCell<Option<(String, i64)>> = const { RefCell::new(None) };
+    /// The fault rule that fired on the call this thread is answering.
+    static INJECTED: RefCell<Option<u64>> = const { RefCell::new(None) };
+}
+
+pub struct Recorder {
+    pub journal: Arc<Journal>,
+    pub faults: Arc<Faults>,
+    pub metrics: Arc<Metrics>,
+    by_cache_key: Mutex<HashMap<Vec<u8>, Arc<CallRecord>>>,
+}
+
+impl Recorder {
+    pub fn new(journal: Arc<Journal>, faults: Arc<Faults>, metrics: Arc<Metrics>) -> Recorder {
+        Recorder {
+            journal,
+            faults,
+            metrics,
+            by_cache_key: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+fn username_of(call: &Call) -> Option<&str> {
+    match &call.headers.credentials {
+        Some(Credentials::ApiKey { username, .. }) => Some(username),
+        _ => None,
+    }
+}
+
+fn record_of(call: &Call, caller: Option<(String, i64)>) -> CallRecord {
+    let method = crate::schema::schema().method(&call.service, &call.method);
+    let args = call
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let name = method
+                .and_then(|m| m.parameters.get(i))
+                .map(|p| p.name.as_str())
+                .unwrap_or("");
+            journal::redact(name, v)
+        })
+        .collect();
+    let (user, account) = match caller {
+        Some((user, account)) if !user.is_empty() => (Some(user), Some(account)),
+        _ => (username_of(call).map(str::to_string), None),
+    };
+    CallRecord {
+        service: call.service.clone(),
+        method: call.method.clone(),
+        user,
+        account,
+        init_id: call.headers.init_id.as_ref().map(J::from),
+        mask: call.headers.mask.as_ref().and_then(|m| match m {
+            MaskSource::Text(t) => Some(t.clone()),
+            MaskSource::Legacy(s) => {
+                Some(J::from(&crate::value::Value::Struct(s.clone())).to_string())
+            }
+            MaskSource::Parsed(_) => None,
+        }),
+        filter: call.headers.filter.as_ref().map(J::from),
+        result_limit: call
+            .headers
+            .limit
+            .map(|l| json!({"offset": l.offset, "limit": l.limit})),
+        args: J::Array(args),
+    }
+}
+
+impl Observer for Recorder {
+    fn admitted(&self, _call: &Call, principal: &Principal) -> Result<(), Fault> {
+        CALLER.with(|c| *c.borrow_mut() = Some((principal.username.clone(), principal.account_id)));
+        Ok(())
+    }
+
+    fn intercept(&self, transport: &'static str, call: &Call) -> Result<(), Fault> {
+        let Some(injection) =
+            self.faults
+                .check(transport, &call.service, &call.method, username_of(call))
+        else {
+            return Ok(());
+        };
+        INJECTED.with(|i| *i.borrow_mut() = Some(injection.rule));
+        if injection.latency_ms > 0 {
+            // On the blocking pool, before any transaction: only this call waits.
+            std::thread::sleep(std::time::Duration::from_millis(injection.latency_ms));
+        }
+        let rule = injection.rule;
+        let (kind, fault) = match injection.action {
+            Action::Delay => return Ok(()),
+            Action::Fault { fault, status } => {
+                // REST answers a rate limit as HTTP does.
+                let status = status.or_else(|| {
+                    (transport == "rest" && fault.class.ends_with("RateLimitExceeded"))
+                        .then_some(429)
+                });
+                (
+                    "fault",
+                    Fault::Injected {
+                        class: fault.class,
+                        message: fault.message,
+                        status,
+                        rule,
+                    },
+                )
+            }
+            Action::Http { status } => (
+                "http",
+                Fault::Interrupted {
+                    status: Some(status),
+                    rule,
+                },
+            ),
+            Action::Drop => ("drop", Fault::Interrupted { status: None, rule }),
+        };
+        self.metrics
+            .injected
+            .get_or_create(&InjectionLabels {
+                kind: kind.to_string(),
+            })
+            .inc();
+        Err(fault)
+    }
+
+    fn cache_allowed(&self) -> bool {
+        !self.faults.any()
+    }
+
+    fn finished(&self, o: &Outcome<'_>) {
+        let caller = CALLER.with(|c| c.borrow_mut().take());
+        let injected = INJECTED.with(|i| i.borrow_mut().take());
+        let record = match (o.call, o.cache_key) {
+            (Some(call), key) => {
+                let record = Arc::new(record_of(call, caller));
+                if let (Some(key), None) = (key, o.fault) {
+                    let mut map = self.by_cache_key.lock().unwrap_or_else(|p| p.into_inner());
+                    if map.len() >= MAX_CACHED_RECORDS {
+                        map.clear();
+                    }
+                    map.insert(key.to_vec(), record.clone());
+                }
+                Some(record)
+            }
+            (None, Some(key)) => self
+                .by_cache_key
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(key)
+                .cloned(),
+            (None, None) => None,
+        };
+        let fault = o.fault.map(|f| match f {
+            Fault::Interrupted {
+                status: Some(s), ..
+            } => (
+                format!("HTTP {s}"),
+                "the front end answered with an error".to_string(),
+            ),
+            Fault::Interrupted { status: None, .. } => (
+                "connection closed".to_string(),
+                "closed without an answer".to_string(),
+            ),
+            _ => (f.class_name().to_string(), f.message().into_owned()),
+        });
+        let injected = injected.or(match o.fault {
+            Some(Fault::Injected { rule, .. } | Fault::Interrupted { rule, .. }) => Some(*rule),
+            _ => None,
+        });
+        let (service, method) = record
+            .as_deref()
+            .map(|r| (r.service.as_str(), r.method.as_str()))
+            .unwrap_or(("", ""));
+        let seconds = o.duration.as_secs_f64();
+        let outcome = fault.as_ref().map(|(c, _)| c.as_str()).unwrap_or("ok");
+        self.metrics
+            .call(o.transport, service, method, outcome, seconds);
+        if o.cached {
+            self.metrics.cache_hits.inc();
+        } else if let Some(call) = o.call
+            && !crate::services::writes(call)
+        {
+            self.metrics.cache_misses.inc();
+        }
+        let reply = o
+            .reply
+            .filter(|_| o.bytes as usize <= 4 * journal::MAX_RECORDED_REPLY)
+            .and_then(|r| {
+                let j = J::from(&r.value);
+                // Measured as written, not guessed: a reply is recorded when it is small.
+                (j.to_string().len() <= journal::MAX_RECORDED_REPLY).then(|| Arc::new(j))
+            });
+        self.journal.record(Entry {
+            id: self.journal.next_id(),
+            at_ms: crate::clock::now_millis(),
+            transport: o.transport,
+            call: record,
+            fault,
+            injected,
+            status: o.status,
+            duration_ms: seconds * 1000.0,
+            reply_bytes: o.bytes,
+            cached: o.cached,
+            total: o.reply.and_then(|r| r.total),
+            reply,
+        });
+    }
+}

@@ -1,0 +1,715 @@
+//! The harness's view of API calls (issue 12, parts 3, 4 and 7; README "Using it in
+//! tests"): the request journal on every transport, `replay` against a second server,
+//! fault injection seen by softlayer-python, and `/metrics` read by a Prometheus
+//! text-format parser.
+
+use crate::common::*;
+use serde_json::{Value as J, json};
+use std::process::Command;
+use std::time::Duration;
+
+const TOKEN: &str = "harness-test-token";
+
+fn control(server: &Server, method: &str, path: &str, body: Option<&J>) -> (u16, J) {
+    let auth = format!("Bearer {TOKEN}");
+    let text = body.map(J::to_string).unwrap_or_default();
+    let resp = http_request(
+        server.addr(),
+        method,
+        path,
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        text.as_bytes(),
+        HTTP_TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let json = serde_json::from_slice(&resp.body)
+        .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e})\n{}", resp.describe()));
+    (resp.status, json)
+}
+
+fn ok(server: &Server, method: &str, path: &str, body: Option<&J>) -> J {
+    let (status, json) = control(server, method, path, body);
+    assert!(
+        status == 200 || status == 201,
+        "{method} {path}: {status} {json:#}"
+    );
+    json
+}
+
+fn start(extra: &[&str]) -> Server {
+    let mut args = vec!["--admin-token", TOKEN];
+    args.extend_from_slice(extra);
+    Server::start_with_args(":memory:", None, &args)
+}
+
+fn basic(user: &User) -> String {
+    use std::fmt::Write;
+    // base64 of "user:key", by hand: the tests need no crate for it.
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let raw = format!("{}:{}", user.username, user.api_key);
+    let mut out = String::new();
+    for chunk in raw.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                let _ = write!(
+                    out,
+                    "{}",
+                    ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
+                );
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("Basic {out}")
+}
+
+fn rest_get(server: &Server, path: &str) -> HttpResponse {
+    let auth = basic(&DEMO);
+    http_request(
+        server.addr(),
+        "GET",
+        path,
+        &[("Authorization", auth.as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+fn soap_get_object(server: &Server, ticket: i64) -> HttpResponse {
+    let envelope = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope \
+         xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\">\
+         <SOAP-ENV:Header><ns1:authenticate><username>{}</username><apiKey>{}</apiKey></ns1:authenticate>\
+         <ns1:SoftLayer_TicketInitParameters><id>{ticket}</id></ns1:SoftLayer_TicketInitParameters>\
+         </SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObject/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+        DEMO.username, DEMO.api_key
+    );
+    server.post(
+        "/soap/v3.1/SoftLayer_Ticket",
+        &[
+            ("Content-Type", "text/xml; charset=utf-8"),
+            ("SOAPAction", "getObject"),
+        ],
+        envelope.as_bytes(),
+    )
+}
+
+fn journal(server: &Server, query: &str) -> Vec<J> {
+    ok(server, "GET", &format!("/_emulator/journal?{query}"), None)["calls"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
+    let dir = TempDir::new("journal");
+    let file = dir.path().join("calls.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    // XML-RPC, with mask, filter and result limit.
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id,title]")
+                .filter(xstruct(&[(
+                    "tickets",
+                    xstruct(&[("statusId", xstruct(&[("operation", xint(1001))]))]),
+                )]))
+                .limit(1, 0),
+        )
+        .ok();
+    // A file attachment: its bytes stay out of the journal.
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstruct(&[
+                    ("filename", xstr("dmesg.txt")),
+                    ("data", XVal::Base64("c2VjcmV0IGJ5dGVz".into())),
+                ])),
+        )
+        .ok();
+    // A portal login token's password: redacted.
+    server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getPortalLoginToken")
+            .arg(xstr("demo"))
+            .arg(xstr(DEMO.api_key)),
+    );
+    assert_eq!(
+        rest_get(&server, "/rest/v3.1/SoftLayer_Ticket/160000002.json").status,
+        200
+    );
+    assert_eq!(soap_get_object(&server, 160000003).status, 200);
+    // A fault: another account's ticket.
+    server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(160000101),
+    );
+
+    let calls = journal(&server, "limit=50");
+    assert_eq!(calls.len(), 6, "{calls:#?}");
+    let transports: Vec<&str> = calls
+        .iter()
+        .map(|c| c["transport"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        transports,
+        ["xmlrpc", "soap", "rest", "xmlrpc", "xmlrpc", "xmlrpc"],
+        "newest first"
+    );
+    let list = &calls[5];
+    assert_eq!(list["service"], "SoftLayer_Account");
+    assert_eq!(list["method"], "getTickets");
+    assert_eq!(list["user"], "demo");
+    assert_eq!(list["account"], 1001);
+    assert_eq!(list["mask"], "mask[id,title]");
+    assert_eq!(list["filter"]["tickets"]["statusId"]["operation"], 1001);
+    assert_eq!(list["resultLimit"], json!({"offset": 0, "limit": 1}));
+    assert_eq!(list["outcome"], "ok");
+    assert!(list["replyBytes"].as_u64().unwrap() > 100);
+    assert!(list["durationMs"].as_f64().unwrap() > 0.0);
+    let file_call = &calls[4];
+    assert_eq!(file_call["initId"], 160000001);
+    assert_eq!(file_call["args"][0]["filename"], "dmesg.txt");
+    assert_eq!(
+        file_call["args"][0]["data"],
+        json!({"elided": "file data", "bytes": 12})
+    );
+    let token_call = &calls[3];
+    assert_eq!(token_call["args"][1], "[redacted]", "{token_call:#}");
+    let text = J::Array(calls.clone()).to_string();
+    assert!(
+        !text.contains(DEMO.api_key),
+        "an API key reached the journal"
+    );
+    assert!(
+        !text.contains("c2VjcmV0IGJ5dGVz"),
+        "file data reached the journal"
+    );
+    let fault = &calls[0];
+    assert_eq!(fault["outcome"], "fault");
+    assert_eq!(
+        fault["fault"]["class"],
+        "SoftLayer_Exception_ObjectNotFound"
+    );
+
+    // Filters.
+    assert_eq!(journal(&server, "fault=true").len(), 1);
+    assert_eq!(
+        journal(&server, "service=SoftLayer_Ticket&method=getObject").len(),
+        3
+    );
+    assert_eq!(
+        journal(&server, "transport=soap&service=softlayer_ticket").len(),
+        1
+    );
+    assert_eq!(journal(&server, "user=demo&account=1001").len(), 5);
+    let newest = calls[0]["id"].as_u64().unwrap();
+    assert_eq!(journal(&server, &format!("since={}", newest - 1)).len(), 1);
+    let page = ok(&server, "GET", "/_emulator/journal?limit=2&offset=1", None);
+    assert_eq!(page["total"], 6);
+    assert_eq!(page["calls"][0]["id"], calls[1]["id"]);
+    // The file has every call as a JSON line.
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), 6);
+    assert!(!lines.contains(DEMO.api_key));
+    // DELETE clears.
+    assert_eq!(
+        ok(&server, "DELETE", "/_emulator/journal", None)["deleted"],
+        6
+    );
+    assert_eq!(journal(&server, "").len(), 0);
+}
+
+#[test]
+fn the_journal_is_bounded() {
+    let server = start(&["--journal-size", "5"]);
+    for _ in 0..8 {
+        server
+            .xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO))
+            .ok();
+    }
+    let page = ok(&server, "GET", "/_emulator/journal", None);
+    assert_eq!(page["total"], 5);
+    // Repeats answered from the reply cache are recorded as the calls they are.
+    assert!(
+        page["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["method"] == "getObject")
+    );
+    assert!(
+        page["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["cached"] == true)
+    );
+}
+
+fn replay(file: &std::path::Path, server: &Server) -> (i32, String) {
+    let out = Command::new(SERVER_BIN)
+        .arg("replay")
+        .arg(file)
+        .args([
+            "--against",
+            &server.base_url(),
+            "--username",
+            DEMO.username,
+            "--api-key",
+            DEMO.api_key,
+        ])
+        .output()
+        .expect("run replay");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn a_replayed_session_matches_a_second_server_until_it_has_a_fault_rule() {
+    let dir = TempDir::new("replay");
+    let file = dir.path().join("session.jsonl");
+    let recorded = start(&["--journal", file.to_str().unwrap()]);
+    // A session: reads with masks, a filtered list, a write, and a fault.
+    let slcli = Slcli::new(&recorded, &DEMO);
+    slcli.run(&["ticket", "detail", "160000001"]).assert_ok();
+    recorded
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getOpenTickets")
+                .auth(&DEMO)
+                .mask("mask[id,title,status[name]]"),
+        )
+        .ok();
+    add_update(&recorded, &DEMO, 160000002, "Any news?").ok();
+    recorded.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(160000101),
+    );
+    assert_eq!(
+        rest_get(
+            &recorded,
+            "/rest/v3.1/SoftLayer_Ticket/160000002/getUpdates.json"
+        )
+        .status,
+        200
+    );
+    let recorded_calls = std::fs::read_to_string(&file).unwrap().lines().count();
+    assert!(recorded_calls >= 5, "{recorded_calls} calls recorded");
+
+    let second = start(&[]);
+    let (code, report) = replay(&file, &second);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains(" 0 differences"), "{report}");
+    assert!(
+        report.contains(&format!("{recorded_calls} calls replayed")),
+        "{report}"
+    );
+
+    // The same session against a server told to rate-limit getObject: reported.
+    let third = start(&[]);
+    ok(
+        &third,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            &json!({"service": "SoftLayer_Ticket", "method": "getObject", "preset": "rate_limit"}),
+        ),
+    );
+    let (code, report) = replay(&file, &third);
+    assert_eq!(code, 1, "{report}");
+    assert!(report.contains("DIFF"), "{report}");
+    assert!(
+        report.contains("SoftLayer_Exception_WebService_RateLimitExceeded"),
+        "{report}"
+    );
+}
+
+/// Runs a Python script in the test venv (softlayer-python installed) and returns its
+/// standard output.
+fn python(script: &str, args: &[&str]) -> String {
+    let py = test_venv().join("bin").join("python");
+    let out = Command::new(&py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", py.display()));
+    assert!(
+        out.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// softlayer-python's exception for one call: "Class faultCode".
+const CALL_AND_REPORT: &str = r#"
+import sys, SoftLayer
+url, transport, user, key = sys.argv[1:5]
+client = SoftLayer.create_client_from_env(username=user, api_key=key, endpoint_url=url + ("/rest/v3.1/" if transport == "rest" else "/xmlrpc/v3.1/"), timeout=5, config_file="/dev/null")
+try:
+    client["Ticket"].getObject(id=160000001)
+    print("OK")
+except SoftLayer.SoftLayerAPIError as e:
+    print(type(e).__name__, e.faultCode)
+"#;
+
+#[test]
+fn injected_faults_reach_softlayer_python_as_the_real_ones_would() {
+    let server = start(&[]);
+    let url = server.base_url();
+    let run = |transport: &str| {
+        python(
+            CALL_AND_REPORT,
+            &[&url, transport, DEMO.username, DEMO.api_key],
+        )
+    };
+    assert_eq!(run("xmlrpc").trim(), "OK");
+
+    // Rate limiting: an API fault of its own class over XML-RPC (softlayer-python issue
+    // #884 quotes it); softlayer-python's REST transport reports the HTTP status (429)
+    // as the fault code, as it does for every REST error.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "getObject", "preset": "rate_limit", "times": 2})),
+    );
+    assert_eq!(
+        run("xmlrpc").trim(),
+        "SoftLayerAPIError SoftLayer_Exception_WebService_RateLimitExceeded"
+    );
+    assert_eq!(run("rest").trim(), "SoftLayerAPIError 429");
+    assert_eq!(
+        run("xmlrpc").trim(),
+        "OK",
+        "the rule ran out after two calls"
+    );
+
+    // A custom fault.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            &json!({"service": "SoftLayer_Ticket", "user": "demo", "times": 1, "fault": {"class": "SoftLayer_Exception_Public", "message": "Try later."}}),
+        ),
+    );
+    assert_eq!(
+        run("xmlrpc").trim(),
+        "SoftLayerAPIError SoftLayer_Exception_Public"
+    );
+
+    // Temporary unavailability: an HTTP 503 from the front end.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"preset": "unavailable", "times": 1})),
+    );
+    assert_eq!(run("xmlrpc").trim(), "TransportError 503");
+
+    // A timeout: the client's read timeout (5 s) fires before the 8 s latency ends.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"preset": "timeout", "latency_ms": 8000, "times": 1})),
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(run("xmlrpc").trim(), "TransportError 0");
+    assert!(started.elapsed() < Duration::from_secs(8));
+    // A connection closed unanswered, over either transport.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"drop_connection": true, "times": 1})),
+    );
+    assert_eq!(run("xmlrpc").trim(), "TransportError 0");
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"transport": "rest", "drop_connection": true, "times": 1})),
+    );
+    assert_eq!(run("rest").trim(), "TransportError 0");
+
+    // SOAP writes it as a SOAP fault.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"transport": "soap", "preset": "rate_limit", "times": 1})),
+    );
+    let resp = soap_get_object(&server, 160000001);
+    assert_eq!(resp.status, 500);
+    assert!(
+        resp.text()
+            .contains("<faultcode>SoftLayer_Exception_WebService_RateLimitExceeded</faultcode>"),
+        "{}",
+        resp.describe()
+    );
+
+    // Every injection is marked in the journal, with its rule. The timed-out call is
+    // recorded when the server gives up on it, 8 s after it began.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let injected = loop {
+        let injected: Vec<J> = journal(&server, "limit=100")
+            .into_iter()
+            .filter(|c| !c["injected"].is_null())
+            .collect();
+        if injected.len() >= 8 || std::time::Instant::now() > deadline {
+            break injected;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(injected.len(), 8, "{injected:#?}");
+    let rules = ok(&server, "GET", "/_emulator/faults", None);
+    assert_eq!(
+        rules["rules"],
+        json!([]),
+        "rules with `times` are gone once spent"
+    );
+    let (status, body) = control(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"preset": "meteor"})),
+    );
+    assert_eq!(status, 400, "{body}");
+}
+
+#[test]
+fn a_probability_rule_fires_sometimes_and_delete_removes_it() {
+    let server = start(&[]);
+    let rule = ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            &json!({"method": "getObject", "probability": 0.5, "fault": {"class": "SoftLayer_Exception_Public", "message": "coin"}}),
+        ),
+    );
+    let mut faults = 0;
+    for _ in 0..60 {
+        if server
+            .xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO))
+            .outcome
+            .is_err()
+        {
+            faults += 1;
+        }
+    }
+    // Binomial(60, 0.5): outside 10..=50 with probability below 1e-7.
+    assert!((10..=50).contains(&faults), "{faults} of 60 faulted");
+    ok(
+        &server,
+        "DELETE",
+        &format!("/_emulator/faults/{}", rule["id"]),
+        None,
+    );
+    assert!(
+        server
+            .xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO))
+            .outcome
+            .is_ok()
+    );
+}
+
+/// The Prometheus project's Python parser of the text format the endpoint declares
+/// (OpenMetrics 1.0, `application/openmetrics-text`), which rejects malformed input.
+const PARSE_METRICS: &str = r#"
+import sys, json
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
+text = sys.stdin.read()
+out = {}
+for parse in (openmetrics,):
+    families = {}
+    for family in parse(text):
+        families[family.name] = {"type": family.type, "samples": [[s.name, s.labels, s.value] for s in family.samples]}
+    out[parse.__module__] = families
+print(json.dumps(out))
+"#;
+
+#[test]
+fn metrics_are_in_the_prometheus_text_format() {
+    let server = start(&[]);
+    for _ in 0..3 {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(&DEMO)
+                    .id(160000001),
+            )
+            .ok();
+    }
+    assert_eq!(
+        rest_get(&server, "/rest/v3.1/SoftLayer_Account.json").status,
+        200
+    );
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "getTickets", "preset": "rate_limit", "times": 1})),
+    );
+    server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO));
+
+    let resp = server.get("/metrics");
+    assert_eq!(resp.status, 200);
+    assert!(
+        resp.header("content-type")
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let py = test_venv().join("bin").join("python");
+    let mut child = Command::new(&py)
+        .arg("-c")
+        .arg(PARSE_METRICS)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&resp.body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        resp.text()
+    );
+    let parsed: J = serde_json::from_slice(&out.stdout).unwrap();
+    for (parser, families) in parsed.as_object().unwrap() {
+        let family = |name: &str| -> &J {
+            families
+                .get(name)
+                .unwrap_or_else(|| panic!("{parser}: no family {name}: {families:#}"))
+        };
+        let value = |name: &str, sample: &str, labels: J| -> f64 {
+            family(name)["samples"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| {
+                    s[0] == sample
+                        && labels
+                            .as_object()
+                            .unwrap()
+                            .iter()
+                            .all(|(k, v)| &s[1][k] == v)
+                })
+                .unwrap_or_else(|| panic!("{parser}: no {sample} {labels}"))[2]
+                .as_f64()
+                .unwrap()
+        };
+        let get_object = json!({"transport": "xmlrpc", "service": "SoftLayer_Ticket", "method": "getObject", "outcome": "ok"});
+        assert_eq!(family("softlayer_emulator_calls")["type"], "counter");
+        assert_eq!(
+            value(
+                "softlayer_emulator_calls",
+                "softlayer_emulator_calls_total",
+                get_object
+            ),
+            3.0
+        );
+        assert_eq!(
+            value(
+                "softlayer_emulator_calls",
+                "softlayer_emulator_calls_total",
+                json!({"transport": "rest", "service": "SoftLayer_Account"})
+            ),
+            1.0
+        );
+        assert_eq!(
+            value(
+                "softlayer_emulator_calls",
+                "softlayer_emulator_calls_total",
+                json!({"method": "getTickets", "outcome": "SoftLayer_Exception_WebService_RateLimitExceeded"})
+            ),
+            1.0
+        );
+        assert_eq!(
+            family("softlayer_emulator_call_duration_seconds")["type"],
+            "histogram"
+        );
+        assert_eq!(
+            value(
+                "softlayer_emulator_call_duration_seconds",
+                "softlayer_emulator_call_duration_seconds_count",
+                json!({"transport": "xmlrpc", "method": "getObject"})
+            ),
+            3.0
+        );
+        // The second and third getObject were answered from the reply cache.
+        assert!(
+            value(
+                "softlayer_emulator_reply_cache_hits",
+                "softlayer_emulator_reply_cache_hits_total",
+                json!({})
+            ) >= 2.0
+        );
+        assert!(
+            value(
+                "softlayer_emulator_reply_cache_misses",
+                "softlayer_emulator_reply_cache_misses_total",
+                json!({})
+            ) >= 1.0
+        );
+        assert_eq!(
+            value(
+                "softlayer_emulator_journal_entries",
+                "softlayer_emulator_journal_entries",
+                json!({})
+            ),
+            5.0
+        );
+        assert!(
+            value(
+                "softlayer_emulator_database_bytes",
+                "softlayer_emulator_database_bytes",
+                json!({})
+            ) > 100_000.0
+        );
+        assert!(
+            value(
+                "softlayer_emulator_open_connections",
+                "softlayer_emulator_open_connections",
+                json!({})
+            ) >= 1.0
+        );
+        assert_eq!(
+            value(
+                "softlayer_emulator_injected_faults",
+                "softlayer_emulator_injected_faults_total",
+                json!({"kind": "fault"})
+            ),
+            1.0
+        );
+    }
+}
