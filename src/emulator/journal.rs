@@ -207,6 +207,10 @@ impl Journal {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn clear(&self) -> usize {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let n = entries.len();

@@ -1,3 +1,4 @@
+import pytest
 import SoftLayer
 
 
@@ -23,3 +24,14 @@ def test_a_scheduled_auto_close_closes_the_ticket(softlayer_client, emulator):
     emulator.advance_clock("72h")
 
     assert tickets.get_ticket(ticket["id"])["status"]["name"] == "Closed"
+
+
+def test_a_rate_limited_call_raises_and_is_journaled(softlayer_client, emulator):
+    emulator.add_fault(method="getObject", preset="rate_limit", times=1)
+
+    with pytest.raises(SoftLayer.SoftLayerAPIError) as error:
+        softlayer_client["Account"].getObject()
+
+    assert error.value.faultCode == "SoftLayer_Exception_WebService_RateLimitExceeded"
+    assert emulator.journal(fault="true")[0]["injected"] is not None
+    assert softlayer_client["Account"].getObject()["id"]  # the rule was used up

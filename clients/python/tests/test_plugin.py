@@ -66,6 +66,32 @@ def test_snapshots_and_restore(emulator, softlayer_client):
     emulator.delete_snapshot("plugin-before")
 
 
+def test_faults_and_the_journal(emulator, softlayer_client, softlayer_account):
+    emulator.add_fault(service="SoftLayer_Account", method="getObject",
+                       fault={"class": "SoftLayer_Exception_Public", "message": "Not now."}, times=1)
+    with pytest.raises(SoftLayer.SoftLayerAPIError) as e:
+        softlayer_client["Account"].getObject()
+    assert (e.value.faultCode, e.value.faultString) == ("SoftLayer_Exception_Public", "Not now.")
+    assert softlayer_client["Account"].getObject()["id"] == softlayer_account.id
+    calls = emulator.journal(service="SoftLayer_Account", method="getObject", user=softlayer_account.username)
+    assert [c["outcome"] for c in calls[:2]] == ["ok", "fault"]
+    assert calls[1]["injected"] is not None
+
+
+def test_fault_rules_left_behind(emulator):
+    emulator.add_fault(method="getObject", drop_connection=True)
+
+
+def test_are_removed_after_the_test(emulator):
+    # Runs after the test above: the fixture removed its rule.
+    assert emulator.faults() == []
+
+
+def test_metrics_count_the_calls(emulator, softlayer_client):
+    softlayer_client["Account"].getObject()
+    assert 'softlayer_emulator_calls_total{transport="xmlrpc",service="SoftLayer_Account",method="getObject",outcome="ok"}' in emulator.metrics()
+
+
 def test_control_errors_raise_with_the_status(emulator):
     with pytest.raises(EmulatorError) as e:
         emulator.restore("no-such-snapshot")

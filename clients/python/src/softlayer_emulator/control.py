@@ -96,7 +96,7 @@ class Emulator:
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def request(self, method, path, body=None, **params):
+    def request(self, http_method, path, body=None, **params):
         """One control request; the JSON answer. ``params`` become the query string
         (``None`` values are left out)."""
         query = {k: v for k, v in params.items() if v is not None}
@@ -104,7 +104,7 @@ class Emulator:
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(url, data=data, method=method)
+        req = urllib.request.Request(url, data=data, method=http_method)
         req.add_header("Authorization", f"Bearer {self.admin_token}")
         req.add_header("Content-Type", "application/json")
         try:
