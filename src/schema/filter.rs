@@ -322,7 +322,13 @@ impl Walker<'_> {
                             Err(Bad::Fault(f)) => return Err(f),
                             Err(Bad::Ignored(why)) => {
                                 let at = self.path.join(".");
-                                self.out.ignored.push(format!("{at}: {why}"));
+                                let operation = match op {
+                                    Value::String(s) => s.trim().to_string(),
+                                    other => describe(other),
+                                };
+                                self.out
+                                    .ignored
+                                    .push(format!("'{operation}' on {at} ignored: {why}"));
                             }
                         }
                     }
@@ -374,7 +380,7 @@ impl Walker<'_> {
                         Some(s) if s == "DESC" => true,
                         _ => {
                             return Err(Bad::Ignored(format!(
-                                "orderBy ignored: sort {} is neither ASC nor DESC",
+                                "sort {} is neither ASC nor DESC",
                                 describe(&v)
                             )));
                         }
@@ -383,10 +389,7 @@ impl Walker<'_> {
                 let sort_order = match option_first(options, "sortOrder") {
                     None => 0,
                     Some(v) => v.as_i64().ok_or_else(|| {
-                        Bad::Ignored(format!(
-                            "orderBy ignored: sortOrder {} is not an integer",
-                            describe(&v)
-                        ))
+                        Bad::Ignored(format!("sortOrder {} is not an integer", describe(&v)))
                     })?,
                 };
                 self.out.order.push(OrderBy {
@@ -397,7 +400,7 @@ impl Walker<'_> {
                 return Ok(());
             }
             "in" | "not in" => {
-                let data = option_list(options, "data").ok_or_else(|| p.needs(text, "data"))?;
+                let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
                 let items = data
                     .iter()
                     .map(|v| p.operand(v))
@@ -405,7 +408,7 @@ impl Walker<'_> {
                 Operation::In(items, keyword == "in")
             }
             "or" | "and" => {
-                let data = option_list(options, "data").ok_or_else(|| p.needs(text, "data"))?;
+                let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
                 let mut ops = Vec::with_capacity(data.len());
                 for item in &data {
                     ops.push(match item {
@@ -437,7 +440,7 @@ impl Walker<'_> {
             }
             "isdate" | "lessthandate" | "greaterthandate" => {
                 p.require_date(text)?;
-                let date = option_first(options, "date").ok_or_else(|| p.needs(text, "date"))?;
+                let date = option_first(options, "date").ok_or_else(|| p.needs("date"))?;
                 let span = p.date_value(&date, text)?;
                 let cmp = match keyword.as_str() {
                     "isdate" => Comparison::Equal,
@@ -449,9 +452,8 @@ impl Walker<'_> {
             "betweendate" => {
                 p.require_date(text)?;
                 let start =
-                    option_first(options, "startDate").ok_or_else(|| p.needs(text, "startDate"))?;
-                let end =
-                    option_first(options, "endDate").ok_or_else(|| p.needs(text, "endDate"))?;
+                    option_first(options, "startDate").ok_or_else(|| p.needs("startDate"))?;
+                let end = option_first(options, "endDate").ok_or_else(|| p.needs("endDate"))?;
                 let start = p.date_value(&start, text)?;
                 let end = p.date_value(&end, text)?;
                 Operation::Compare(
@@ -566,10 +568,8 @@ impl Prop<'_> {
         self.type_name == "dateTime"
     }
 
-    fn needs(&self, operation: &str, option: &str) -> Bad {
-        Bad::Ignored(format!(
-            "'{operation}' ignored: it needs the option '{option}'"
-        ))
+    fn needs(&self, option: &str) -> Bad {
+        Bad::Ignored(format!("it needs the option '{option}'"))
     }
 
     fn require_date(&self, operation: &str) -> Result<(), Fault> {
@@ -636,7 +636,7 @@ impl Prop<'_> {
         match v.as_str() {
             Some(s) => self.date(s),
             None => Err(Bad::Ignored(format!(
-                "'{operation}' ignored: {} is not a date ({DATE_FORMATS})",
+                "{} is not a date for '{operation}' ({DATE_FORMATS})",
                 describe(v)
             ))),
         }
@@ -644,10 +644,7 @@ impl Prop<'_> {
 
     fn date(&self, text: &str) -> Result<DateSpan, Bad> {
         crate::time::parse(text, self.zone, self.now_ms).ok_or_else(|| {
-            Bad::Ignored(format!(
-                "ignored: '{}' is not a date ({DATE_FORMATS})",
-                text.trim()
-            ))
+            Bad::Ignored(format!("'{}' is not a date ({DATE_FORMATS})", text.trim()))
         })
     }
 
@@ -1078,11 +1075,11 @@ mod tests {
             ),
             (
                 r#"{"createDate": {"operation": "betweenDate", "options": [{"name": "startDate", "value": ["01/01/2020"]}]}}"#,
-                "'betweenDate' ignored: it needs the option 'endDate'",
+                "'betweenDate' on createDate ignored: it needs the option 'endDate'",
             ),
             (
                 r#"{"title": {"operation": "in"}}"#,
-                "'in' ignored: it needs the option 'data'",
+                "'in' on title ignored: it needs the option 'data'",
             ),
             (
                 r#"{"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UP"]}]}}"#,
@@ -1097,7 +1094,7 @@ mod tests {
         // The other operations of the same filter still apply.
         let f = parse(r#"{"id": {"operation": 5}, "title": {"operation": "in"}}"#).unwrap();
         assert_eq!(f.conditions.len(), 1);
-        assert!(f.ignored[0].starts_with("title: "));
+        assert!(f.ignored[0].starts_with("'in' on title ignored"));
     }
 
     /// softlayer-python `utils.query_filter`: `~` is a case-sensitive regular expression.

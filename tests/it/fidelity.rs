@@ -560,3 +560,104 @@ fn regular_expression_filters_are_case_sensitive() {
         vec![OPEN_TICKET]
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 11. Improperly defined advanced filter operations are ignored, and said so
+// ---------------------------------------------------------------------------------------
+
+/// SLDN "Object Filters": "If you don't properly define these operators, the API tends
+/// to just ignore the filter and return the normal results." The emulator answers the
+/// same, logs a warning and names the operation in `X-SoftLayer-Emulator-Warning`.
+#[test]
+fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
+    let server = Server::start();
+    let all = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]"),
+    );
+    let all_ids: Vec<i64> = all
+        .ok()
+        .array()
+        .iter()
+        .map(|t| t.member("id").int())
+        .collect();
+    assert!(all.http.header("X-SoftLayer-Emulator-Warning").is_none());
+    for (filter, says) in [
+        (
+            json!({"id": {"operation": "in"}}),
+            "'in' on id ignored: it needs the option 'data'",
+        ),
+        (
+            json!({"createDate": {"operation": "betweenDate", "options": [{"name": "startDate", "value": ["01/01/2020"]}]}}),
+            "'betweenDate' on createDate ignored: it needs the option 'endDate'",
+        ),
+        (
+            json!({"createDate": {"operation": "> 13/45/2020"}}),
+            "'> 13/45/2020' on createDate ignored: '13/45/2020' is not a date",
+        ),
+        (
+            json!({"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UPWARDS"]}]}}),
+            "'orderBy' on id ignored: sort 'UPWARDS' is neither ASC nor DESC",
+        ),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(to_xval(&json!({ "tickets": filter }))),
+        );
+        let ids: Vec<i64> = reply
+            .ok()
+            .array()
+            .iter()
+            .map(|t| t.member("id").int())
+            .collect();
+        assert_eq!(ids, all_ids, "the normal results for {filter}");
+        let warning = reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_else(|| panic!("no warning header\n{}", reply.exchange()));
+        assert!(warning.contains(says), "{warning:?} should say {says:?}");
+    }
+    // The same over REST (JSON) and SOAP, for a whole (non-streamed) reply as well.
+    let filter = r#"{"tickets":{"id":{"operation":"in"}}}"#;
+    let path = format!(
+        "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
+        filter
+            .bytes()
+            .map(|b| format!("%{b:02X}"))
+            .collect::<String>()
+    );
+    let resp = rest_get(&server, &DEMO, &path);
+    assert_eq!(
+        json_of(&resp).as_array().map(Vec::len),
+        Some(all_ids.len()),
+        "{}",
+        resp.describe()
+    );
+    assert!(
+        resp.header("X-SoftLayer-Emulator-Warning")
+            .is_some_and(|w| w.contains("'in' on id ignored")),
+        "{}",
+        resp.describe()
+    );
+    let headers = format!(
+        "{}<ns1:SoftLayer_AccountObjectFilter><tickets><id><operation>in</operation></id></tickets></ns1:SoftLayer_AccountObjectFilter>",
+        soap_auth(&DEMO)
+    );
+    let resp = soap(&server, "SoftLayer_Account", &headers, "<ns1:getTickets/>");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert!(
+        resp.header("X-SoftLayer-Emulator-Warning")
+            .is_some_and(|w| w.contains("'in' on id ignored")),
+        "{}",
+        resp.describe()
+    );
+    // The server log says so too.
+    assert!(
+        server.log().contains("'in' on id ignored"),
+        "{}",
+        server.log()
+    );
+}
