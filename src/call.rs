@@ -37,6 +37,8 @@ pub struct CallHeaders {
     pub credentials: Option<Credentials>,
     /// The raw `{Service}InitParameters.id`: an int, a numeric string, or whatever a
     /// client sent (slcli 6.2.9 sends `false`); the dispatcher decides what it means.
+    /// `Some(Value::Null)` when the header is there but carries no id (malformed);
+    /// `None` when there is no such header.
     pub init_id: Option<Value>,
     pub mask: Option<MaskSource>,
     pub filter: Option<Value>,
@@ -75,7 +77,10 @@ impl CallHeaders {
                 }
             } else if let Some(rest) = name.strip_prefix(service) {
                 match rest {
-                    "InitParameters" => out.init_id = value.get("id").cloned(),
+                    // A header without a usable `id` is kept as nil: malformed, not absent.
+                    "InitParameters" => {
+                        out.init_id = Some(value.get("id").cloned().unwrap_or(Value::Null))
+                    }
                     "ObjectMask" => match value.get("mask") {
                         Some(Value::Struct(s)) => out.mask = Some(MaskSource::Legacy(s.clone())),
                         Some(Value::String(s)) => out.mask = Some(MaskSource::Text(s.clone())),

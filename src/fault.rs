@@ -58,12 +58,19 @@ pub enum Fault {
     /// An HTTP method the transport does not use (REST 405).
     #[error("Unsupported HTTP method {verb}: use GET, POST, PUT or DELETE.")]
     UnsupportedVerb { verb: String },
-    /// No such method on the service (XML-RPC -32601, REST 404).
+    /// No such service (XML-RPC `'-32601'` "Service does not exist", as softlayer-python's
+    /// functional test against the live API asserts; REST 404).
+    #[error("Service does not exist")]
+    ServiceNotFound { service: String },
+    /// No such method on the service (XML-RPC `'-32601'` with the SLDN XML-RPC article's
+    /// text, REST 404).
     #[error("server error. requested method not found")]
     MethodNotFound { service: String, method: String },
-    /// The method acts on one object and the call names none (XML-RPC -32602).
+    /// The `{Service}InitParameters` header is there but names no object: not a struct,
+    /// no `id`, a nil `id` (XML-RPC `'-32602'`, the SLDN XML-RPC article's "missing
+    /// headers" row). A header that is simply absent is [`Fault::no_init_object`].
     #[error("server error. invalid method init parameters")]
-    MissingInitParameter,
+    MalformedInitParameter,
     /// A value the client sent that the method cannot take: an argument of the wrong
     /// type, a bad object mask or filter (REST 400).
     #[error("{message}")]
@@ -156,6 +163,16 @@ impl Fault {
         }
     }
 
+    /// A method that acts on one object, called without naming one: `SoftLayer_Exception`
+    /// "Object does not exist to execute method on. (SoftLayer_Ticket::getObject)", the
+    /// real API's answer quoted in softlayer-python issue 564.
+    pub fn no_init_object(service: &str, method: &str) -> Fault {
+        Fault::documented(
+            ExceptionClass::Exception,
+            format!("Object does not exist to execute method on. ({service}::{method})"),
+        )
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Fault {
         Fault::Internal {
             detail: detail.to_string(),
@@ -169,10 +186,10 @@ impl Fault {
             | Fault::Unauthenticated { class, .. }
             | Fault::NotFound { class, .. }
             | Fault::Documented { class, .. } => *class,
-            Fault::MethodNotFound { .. } => ExceptionClass::Public,
+            Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } => ExceptionClass::Public,
             Fault::Malformed { .. }
             | Fault::UnsupportedVerb { .. }
-            | Fault::MissingInitParameter => ExceptionClass::WebServiceBadRequest,
+            | Fault::MalformedInitParameter => ExceptionClass::WebServiceBadRequest,
             Fault::Internal { .. } | Fault::Injected { .. } | Fault::Interrupted { .. } => {
                 ExceptionClass::Exception
             }

@@ -67,9 +67,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use quick_xml::events::Event;
 
-use crate::call::{
-    Call, CallHeaders, Credentials, ExceptionClass, Fault, MaskSource, Reply, ResultLimit,
-};
+use crate::call::{Call, CallHeaders, Credentials, Fault, MaskSource, Reply, ResultLimit};
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
 use crate::schema::mask::{MaskProperty, ObjectMask};
@@ -177,7 +175,7 @@ pub fn parse(
     })?;
     let query = parse_query(query).map_err(fail)?;
     let Some((service, rest)) = segments.split_first() else {
-        return Err(fail(no_service()));
+        return Err(fail(no_service("")));
     };
     let ctx = Ctx {
         verb,
@@ -278,11 +276,13 @@ pub fn write_fault(fault: &Fault, format: Format) -> HttpAnswer {
 pub fn status_of(fault: &Fault) -> u16 {
     match fault {
         Fault::Malformed { .. }
-        | Fault::MissingInitParameter
+        | Fault::MalformedInitParameter
         | Fault::BadArgument { .. }
         | Fault::Documented { .. } => 400,
         Fault::Unauthenticated { .. } => 401,
-        Fault::MethodNotFound { .. } | Fault::NotFound { .. } => 404,
+        Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } | Fault::NotFound { .. } => {
+            404
+        }
         Fault::UnsupportedVerb { .. } => 405,
         Fault::Internal { .. } | Fault::Interrupted { .. } => 500,
         Fault::Injected { status, .. } => status.unwrap_or(500),
@@ -290,10 +290,9 @@ pub fn status_of(fault: &Fault) -> u16 {
 }
 
 /// The fault for a service this server does not have.
-pub fn no_service() -> Fault {
-    Fault::NotFound {
-        class: ExceptionClass::Public,
-        message: NO_SERVICE.to_string(),
+pub fn no_service(service: &str) -> Fault {
+    Fault::ServiceNotFound {
+        service: service.to_string(),
     }
 }
 
@@ -305,10 +304,9 @@ fn message_of(fault: &Fault) -> Cow<'_, str> {
         Fault::MethodNotFound { method, .. } => Cow::Owned(format!(
             "Function (\"{method}\") is not a valid method for this service."
         )),
-        Fault::MissingInitParameter => Cow::Borrowed(
-            "This method acts on one object: put its id after the service name in the URL \
-             ({Service}/{id}/{method}).",
-        ),
+        Fault::ServiceNotFound { .. } => Cow::Borrowed(NO_SERVICE),
+        // No REST request makes this one (the id is a path segment); said for completeness.
+        Fault::MalformedInitParameter => Cow::Owned(fault.to_string()),
         Fault::BadArgument { message, .. }
         | Fault::Unauthenticated { message, .. }
         | Fault::NotFound { message, .. }
@@ -741,7 +739,8 @@ fn route(
     segs: &[String],
     guard: Option<Box<Request>>,
 ) -> Result<Request, Fault> {
-    let (service, def) = find_service(service_segment).ok_or_else(no_service)?;
+    let (service, def) =
+        find_service(service_segment).ok_or_else(|| no_service(service_segment))?;
     let mut rest = segs;
 
     let mut init_id = None;
@@ -1457,6 +1456,7 @@ fn element_name(name: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::call::ExceptionClass;
 
     const KEY: &str = "0123456789abcdef";
 
@@ -1637,7 +1637,7 @@ mod tests {
     #[test]
     fn unknown_services_and_methods_are_404() {
         let (f, format) = fault("GET", "Nonexistent.xml", None, b"");
-        assert_eq!(f, no_service());
+        assert_eq!(f, no_service("Nonexistent"));
         assert_eq!(format, Format::Xml);
         assert_eq!(status_of(&f), 404);
         assert_eq!(status("GET", "", None, b""), 404);
@@ -2618,7 +2618,7 @@ mod tests {
                 404,
                 "SoftLayer_Exception_ObjectNotFound",
             ),
-            (no_service(), 404, "SoftLayer_Exception_Public"),
+            (no_service("S"), 404, "SoftLayer_Exception_Public"),
             (
                 Fault::MethodNotFound {
                     service: "S".into(),
@@ -2628,7 +2628,7 @@ mod tests {
                 "SoftLayer_Exception_Public",
             ),
             (
-                Fault::MissingInitParameter,
+                Fault::MalformedInitParameter,
                 400,
                 "SoftLayer_Exception_WebService_BadRequest",
             ),

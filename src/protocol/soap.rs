@@ -183,11 +183,11 @@ pub fn write_fault(version: ApiVersion, fault: &Fault) -> Vec<u8> {
                 "Function (\"{method}\") is not a valid method for this service."
             )),
         ),
-        Fault::MissingInitParameter => (
+        Fault::MalformedInitParameter => (
             fault.class_name(),
             Cow::Borrowed(
-                "This method acts on one object: send its id in the {Service}InitParameters \
-                 header (SoftLayer_TicketInitParameters for SoftLayer_Ticket).",
+                "The {Service}InitParameters header names no object: send its id as <id> \
+                 (SoftLayer_TicketInitParameters for SoftLayer_Ticket).",
             ),
         ),
         _ => (fault.class_name(), fault.message()),
@@ -1832,7 +1832,7 @@ mod tests {
         });
         assert!(t.contains("<faultcode>SoftLayer_Exception_Public</faultcode>"));
         assert!(t.contains("Function (\"nope\") is not a valid method for this service."));
-        let t = text(&Fault::MissingInitParameter);
+        let t = text(&Fault::MalformedInitParameter);
         assert!(t.contains("<faultcode>SoftLayer_Exception_WebService_BadRequest</faultcode>"));
         let t = text(&Fault::invalid_value("x"));
         assert!(t.contains("<faultcode>SoftLayer_Exception_InvalidValue</faultcode>"));

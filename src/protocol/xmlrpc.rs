@@ -103,26 +103,18 @@ pub fn write_fault(fault: &Fault) -> Vec<u8> {
         b"<methodResponse><fault><value><struct>\
           <member><name>faultCode</name><value>",
     );
-    let message = match fault {
-        Fault::Malformed { .. } => {
-            out.extend_from_slice(b"<int>-32700</int>");
-            fault.message()
-        }
-        Fault::MethodNotFound { .. } => {
-            out.extend_from_slice(b"<int>-32601</int>");
-            fault.message()
-        }
-        Fault::MissingInitParameter => {
-            out.extend_from_slice(b"<int>-32602</int>");
-            fault.message()
-        }
-        _ => {
-            out.extend_from_slice(b"<string>");
-            write_text(&mut out, fault.class_name());
-            out.extend_from_slice(b"</string>");
-            fault.message()
-        }
+    // The real API's protocol fault codes are strings, like its exception classes:
+    // softlayer-python maps them with a string-keyed table ('-32601' → MethodNotFound).
+    let code = match fault {
+        Fault::Malformed { .. } => "-32700",
+        Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } => "-32601",
+        Fault::MalformedInitParameter => "-32602",
+        _ => fault.class_name(),
     };
+    out.extend_from_slice(b"<string>");
+    write_text(&mut out, code);
+    out.extend_from_slice(b"</string>");
+    let message = fault.message();
     out.extend_from_slice(
         b"</value></member>\
           <member><name>faultString</name><value><string>",
@@ -1349,11 +1341,13 @@ mod tests {
         )
     }
 
+    /// softlayer-python's `transports/xmlrpc.py` maps protocol faults with a table keyed
+    /// by strings ('-32601' → `MethodNotFound`): the codes are strings on the real API.
     #[test]
-    fn protocol_faults() {
+    fn protocol_faults_carry_string_codes() {
         assert_eq!(
             fault_text(&Fault::malformed("at byte 3: junk")),
-            expected_fault("<int>-32700</int>", "parse error. not well formed")
+            expected_fault("<string>-32700</string>", "parse error. not well formed")
         );
         assert_eq!(
             fault_text(&Fault::MethodNotFound {
@@ -1361,15 +1355,28 @@ mod tests {
                 method: "nope".into()
             }),
             expected_fault(
-                "<int>-32601</int>",
+                "<string>-32601</string>",
                 "server error. requested method not found"
             )
         );
         assert_eq!(
-            fault_text(&Fault::MissingInitParameter),
+            fault_text(&Fault::ServiceNotFound {
+                service: "SoftLayer_Nope".into()
+            }),
+            expected_fault("<string>-32601</string>", "Service does not exist")
+        );
+        assert_eq!(
+            fault_text(&Fault::MalformedInitParameter),
             expected_fault(
-                "<int>-32602</int>",
+                "<string>-32602</string>",
                 "server error. invalid method init parameters"
+            )
+        );
+        assert_eq!(
+            fault_text(&Fault::no_init_object("SoftLayer_Ticket", "getObject")),
+            expected_fault(
+                "<string>SoftLayer_Exception</string>",
+                "Object does not exist to execute method on. (SoftLayer_Ticket::getObject)"
             )
         );
     }

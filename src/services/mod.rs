@@ -292,6 +292,11 @@ pub fn dispatch_observed(
     sink: &mut dyn ItemSink,
     observer: &dyn Observer,
 ) -> Result<Option<Reply>, Fault> {
+    if !schema().services.contains_key(&call.service) {
+        return Err(Fault::ServiceNotFound {
+            service: call.service.clone(),
+        });
+    }
     let not_found = || Fault::MethodNotFound {
         service: call.service.clone(),
         method: call.method.clone(),
@@ -426,14 +431,19 @@ impl From<store::StoreError> for Fault {
     }
 }
 
-/// The init parameter: required ones must be there (-32602) and name an object
-/// (an id that is not a number names none, as slcli 6.2.9's `false` does).
+/// The init parameter: required ones must be there (absent: SoftLayer_Exception "Object
+/// does not exist to execute method on."; present without an id: -32602) and name an
+/// object (an id that is not a number names none, as slcli 6.2.9's `false` does).
 fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
-    let raw = call.headers.init_id.as_ref().filter(|v| !v.is_null());
+    let given = call.headers.init_id.as_ref();
     if !method.requires_init(&call.service) {
-        return Ok(raw.and_then(Value::as_i64));
+        return Ok(given.and_then(Value::as_i64));
     }
-    let raw = raw.ok_or(Fault::MissingInitParameter)?;
+    let raw = match given {
+        None => return Err(Fault::no_init_object(&call.service, &call.method)),
+        Some(Value::Null) => return Err(Fault::MalformedInitParameter),
+        Some(raw) => raw,
+    };
     match raw.as_i64() {
         Some(id) => Ok(Some(id)),
         None => Err(Fault::not_found(match raw {
@@ -457,7 +467,9 @@ pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
         return store::get(ctx.conn, service, caller.user_id)?
             .ok_or_else(|| Fault::not_found(caller.user_id));
     }
-    let id = ctx.init_id.ok_or(Fault::MissingInitParameter)?;
+    let id = ctx
+        .init_id
+        .ok_or_else(|| Fault::no_init_object(service, &ctx.call.method))?;
     let t = schema().type_def(service);
     let has = |p: &str| t.and_then(|t| t.property(p)).is_some();
     let row = if has("accountId") {

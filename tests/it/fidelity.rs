@@ -661,3 +661,180 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
         server.log()
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 1. XML-RPC protocol faults carry a string faultCode
+// ---------------------------------------------------------------------------------------
+
+/// Runs a Python script in the test venv (softlayer-python 6.2.9) with `args`; its stdout.
+fn python(script: &str, args: &[&str]) -> String {
+    let py = test_venv().join("bin").join("python");
+    let out = std::process::Command::new(&py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", py.display()));
+    assert!(
+        out.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// softlayer-python's own exception classes for the calls: its XML-RPC transport maps
+/// fault codes with a string-keyed table (`transports/xmlrpc.py`: '-32601' →
+/// `MethodNotFound`), so `except SoftLayer.MethodNotFound` fires only with a string code.
+const EXCEPTIONS_OF_CALLS: &str = r#"
+import sys, SoftLayer
+url, user, key = sys.argv[1:4]
+client = SoftLayer.create_client_from_env(username=user, api_key=key,
+    endpoint_url=url + "/xmlrpc/v3.1/", timeout=10, config_file="/dev/null")
+def attempt(label, call):
+    try:
+        call()
+        print(label, "OK")
+    except SoftLayer.MethodNotFound as e:
+        print(label, "MethodNotFound", repr(e.faultCode), e.faultString)
+    except SoftLayer.InvalidMethodParameters as e:
+        print(label, "InvalidMethodParameters", repr(e.faultCode), e.faultString)
+    except SoftLayer.SoftLayerAPIError as e:
+        print(label, "SoftLayerAPIError", repr(e.faultCode), e.faultString)
+attempt("method", lambda: client.call("SoftLayer_Ticket", "getNothingAtAll", id=160000001))
+attempt("service", lambda: client.call("SoftLayer_Nonexistent_Service", "getObject", id=1))
+attempt("init", lambda: client.call("SoftLayer_Ticket", "getObject"))
+"#;
+
+/// Item 1 (string codes; "Service does not exist" as softlayer-python's functional test
+/// against the live API asserts; the SLDN XML-RPC article's text for an unknown method)
+/// and item 3 (no init parameter: softlayer-python issue 564's real fault) through the
+/// real client.
+#[test]
+fn softlayer_python_raises_its_own_exceptions_for_protocol_faults() {
+    let server = Server::start();
+    let out = python(
+        EXCEPTIONS_OF_CALLS,
+        &[&server.base_url(), DEMO.username, DEMO.api_key],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "method MethodNotFound '-32601' server error. requested method not found",
+            "service MethodNotFound '-32601' Service does not exist",
+            "init SoftLayerAPIError 'SoftLayer_Exception' Object does not exist to execute \
+             method on. (SoftLayer_Ticket::getObject)",
+        ],
+        "{out}"
+    );
+}
+
+/// The codes are `<string>` on the wire, for every protocol fault; a malformed init
+/// header (a struct without `id`) keeps the SLDN XML-RPC article's '-32602'.
+#[test]
+fn protocol_fault_codes_are_strings_on_the_wire() {
+    let server = Server::start();
+    let code_of = |reply: &XmlRpcReply| {
+        assert!(
+            reply
+                .http
+                .text()
+                .contains("<name>faultCode</name><value><string>"),
+            "{}",
+            reply.exchange()
+        );
+        reply.fault().code.clone()
+    };
+    let reply = server.post(
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
+        b"<methodCall><methodName>getObject</methodName><params>",
+    );
+    let parsed = parse_method_response(reply.body.as_slice()).expect("an XML-RPC answer");
+    let fault = parsed.expect_err("a fault");
+    assert_eq!(fault.code, xstr("-32700"), "{}", reply.describe());
+    assert!(
+        reply
+            .text()
+            .contains("<value><string>-32700</string></value>")
+    );
+
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .header("SoftLayer_TicketInitParameters", xstruct(&[])),
+    );
+    assert_eq!(code_of(&reply), xstr("-32602"));
+    assert_eq!(
+        reply.fault().string,
+        "server error. invalid method init parameters"
+    );
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Nope", "getObject").auth(&DEMO));
+    assert_eq!(code_of(&reply), xstr("-32601"));
+    assert_eq!(reply.fault().string, "Service does not exist");
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. A missing init parameter is "Object does not exist to execute method on."
+// ---------------------------------------------------------------------------------------
+
+/// softlayer-python issue 564 quotes the real reply: `SoftLayer_Exception` "Object does not
+/// exist to execute method on. (SoftLayer_Scale_Group::getObject)". Same class and text
+/// over REST (no id in the path) and SOAP (no init-parameters header), with the method
+/// called filled in.
+#[test]
+fn a_missing_init_parameter_is_the_same_exception_on_every_transport() {
+    let server = Server::start();
+    let expected = |method: &str| {
+        format!("Object does not exist to execute method on. (SoftLayer_Ticket::{method})")
+    };
+    for method in ["getObject", "getUpdates", "addUpdate"] {
+        let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", method).auth(&DEMO));
+        assert_fault(&reply, "SoftLayer_Exception", &expected(method));
+
+        let resp = rest_get(
+            &server,
+            &DEMO,
+            &format!("/rest/v3.1/SoftLayer_Ticket/{method}.json"),
+        );
+        assert_eq!(resp.status, 400, "{}", resp.describe());
+        assert_eq!(
+            json_of(&resp),
+            json!({"error": expected(method), "code": "SoftLayer_Exception"}),
+            "{}",
+            resp.describe()
+        );
+
+        let resp = soap(
+            &server,
+            "SoftLayer_Ticket",
+            &soap_auth(&DEMO),
+            &format!("<ns1:{method}/>"),
+        );
+        assert_eq!(resp.status, 500, "{}", resp.describe());
+        let text = resp.text();
+        assert!(
+            text.contains("<faultcode>SoftLayer_Exception</faultcode>")
+                && text.contains(&format!("<faultstring>{}</faultstring>", expected(method))),
+            "{}",
+            resp.describe()
+        );
+    }
+    // A malformed header over SOAP (no id): the article's "missing headers" fault.
+    let resp = soap(
+        &server,
+        "SoftLayer_Ticket",
+        &format!("{}<ns1:SoftLayer_TicketInitParameters/>", soap_auth(&DEMO)),
+        "<ns1:getObject/>",
+    );
+    assert!(
+        resp.text()
+            .contains("<faultcode>SoftLayer_Exception_WebService_BadRequest</faultcode>"),
+        "{}",
+        resp.describe()
+    );
+}

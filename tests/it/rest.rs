@@ -1083,6 +1083,8 @@ fn an_unknown_service_is_404() {
     );
 }
 
+/// No id in the path: the real API's `SoftLayer_Exception` "Object does not exist to
+/// execute method on. (Service::method)" (softlayer-python issue 564).
 #[test]
 fn a_missing_init_parameter_is_400() {
     let server = Server::start();
@@ -1090,15 +1092,15 @@ fn a_missing_init_parameter_is_400() {
     assert_fault(
         &resp,
         400,
-        "SoftLayer_Exception_WebService_BadRequest",
-        None,
+        "SoftLayer_Exception",
+        Some("Object does not exist to execute method on. (SoftLayer_Ticket::getObject)"),
     );
     let resp = get(&server, "SoftLayer_Ticket/getUpdates.xml");
     assert_xml_fault(
         &resp,
         400,
-        "SoftLayer_Exception_WebService_BadRequest",
-        None,
+        "SoftLayer_Exception",
+        Some("Object does not exist to execute method on. (SoftLayer_Ticket::getUpdates)"),
     );
 }
 

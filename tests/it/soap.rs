@@ -1014,8 +1014,21 @@ fn application_faults() {
         "SoftLayer_Exception_Public",
         "Function (\"noSuchMethod\") is not a valid method for this service.",
     );
+    // No init parameters header: softlayer-python issue 564's real reply.
     assert_fault(
         &ticket(auth(&DEMO), "<ns1:getObject/>"),
+        "SoftLayer_Exception",
+        "Object does not exist to execute method on. (SoftLayer_Ticket::getObject)",
+    );
+    // A header without an id is malformed (the SLDN XML-RPC article's -32602 row).
+    assert_fault(
+        &ticket(
+            format!(
+                "{}<ns1:SoftLayer_TicketInitParameters></ns1:SoftLayer_TicketInitParameters>",
+                auth(&DEMO)
+            ),
+            "<ns1:getObject/>",
+        ),
         "SoftLayer_Exception_WebService_BadRequest",
         "InitParameters",
     );

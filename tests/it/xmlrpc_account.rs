@@ -601,7 +601,11 @@ fn ticket_subjects_are_the_catalogue() {
     );
     let reply =
         server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket_Subject", "getObject").auth(&DEMO));
-    assert_eq!(reply.fault().code, xint(-32602), "{}", reply.exchange());
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "Object does not exist to execute method on. (SoftLayer_Ticket_Subject::getObject)",
+    );
 }
 
 #[test]

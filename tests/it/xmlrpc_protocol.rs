@@ -18,6 +18,8 @@ const OTHER_TICKET: i64 = 160000101;
 const NOT_WELL_FORMED: &str = "parse error. not well formed";
 const METHOD_NOT_FOUND: &str = "server error. requested method not found";
 const INVALID_INIT: &str = "server error. invalid method init parameters";
+const NO_OBJECT_GET: &str =
+    "Object does not exist to execute method on. (SoftLayer_Ticket::getObject)";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -55,12 +57,14 @@ fn basic(user: &str, key: &str) -> String {
     )
 }
 
+/// A protocol fault: its code is a string, as softlayer-python's string-keyed table in
+/// `transports/xmlrpc.py` requires ('-32601' → `MethodNotFound`).
 fn assert_protocol_fault(reply: &XmlRpcReply, code: i64, message: &str) {
     let f = reply.fault();
     assert_eq!(
         f.code,
-        xint(code),
-        "faultCode is an <int>\n{}",
+        xstr(&code.to_string()),
+        "faultCode is a <string>\n{}",
         reply.exchange()
     );
     assert_eq!(f.string, message, "{}", reply.exchange());
@@ -291,9 +295,10 @@ fn init_parameter_forms() {
         "{}",
         reply.exchange()
     );
-    // No init parameter, an empty one, a nil id: -32602.
+    // No init parameter: the real API's SoftLayer_Exception (softlayer-python issue 564).
     let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, "getObject").auth(&DEMO));
-    assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    assert_fault(&reply, "SoftLayer_Exception", NO_OBJECT_GET);
+    // An empty one, a nil id: a malformed header, -32602.
     let reply = server.xmlrpc(
         &XmlRpcCall::new(TICKET, "getObject")
             .auth(&DEMO)
@@ -302,12 +307,12 @@ fn init_parameter_forms() {
     assert_protocol_fault(&reply, -32602, INVALID_INIT);
     let reply = get(XVal::Nil);
     assert_protocol_fault(&reply, -32602, INVALID_INIT);
-    // Another service's init parameters do not count.
+    // Another service's init parameters do not count: none was sent.
     let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, "getObject").auth(&DEMO).header(
         "SoftLayer_AccountInitParameters",
         xstruct(&[("id", xint(DEMO_TICKET))]),
     ));
-    assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    assert_fault(&reply, "SoftLayer_Exception", NO_OBJECT_GET);
 }
 
 #[test]
@@ -335,7 +340,11 @@ fn missing_init_parameters_on_every_method_that_requires_them() {
         "getAttachedVirtualGuests",
     ] {
         let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, method).auth(&DEMO).arg(xint(8001)));
-        assert_protocol_fault(&reply, -32602, INVALID_INIT);
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception",
+            &format!("Object does not exist to execute method on. (SoftLayer_Ticket::{method})"),
+        );
     }
 }
 
@@ -501,6 +510,9 @@ fn not_well_formed_bodies_are_fault_32700() {
     health(&server);
 }
 
+/// An unknown method keeps the SLDN XML-RPC article's text; an unknown service answers
+/// "Service does not exist", as softlayer-python's functional test against the live API
+/// (`tests/functional_tests.py`) asserts.
 #[test]
 fn unknown_methods_and_services_are_fault_32601() {
     let server = Server::start();
@@ -508,11 +520,20 @@ fn unknown_methods_and_services_are_fault_32601() {
         (TICKET, "getNothingAtAll"),
         (TICKET, "deleteObject"),
         ("SoftLayer_Account", "createStandardTicket"),
-        ("SoftLayer_Nonexistent", "getObject"),
-        ("SoftLayer_Virtual_Guest_But_Not_Really", "getObject"),
     ] {
         let reply = server.xmlrpc(&XmlRpcCall::new(service, method).auth(&DEMO).id(DEMO_TICKET));
         assert_protocol_fault(&reply, -32601, METHOD_NOT_FOUND);
+    }
+    for service in [
+        "SoftLayer_Nonexistent",
+        "SoftLayer_Virtual_Guest_But_Not_Really",
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(service, "getObject")
+                .auth(&DEMO)
+                .id(DEMO_TICKET),
+        );
+        assert_protocol_fault(&reply, -32601, "Service does not exist");
     }
 }
 

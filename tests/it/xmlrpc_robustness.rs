@@ -63,7 +63,7 @@ fn still_serving(server: &Server, after: &str) {
 
 fn assert_not_well_formed(reply: &XmlRpcReply) {
     let f = reply.fault();
-    assert_eq!(f.code, xint(-32700), "{}", reply.exchange());
+    assert_eq!(f.code, xstr("-32700"), "{}", reply.exchange());
     assert_eq!(f.string, NOT_WELL_FORMED, "{}", reply.exchange());
 }
 

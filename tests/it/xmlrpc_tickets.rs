@@ -791,7 +791,11 @@ fn mark_as_viewed_succeeds_on_own_tickets_only() {
         OTHER_TICKET,
     );
     let reply = server.xmlrpc(&call("markAsViewed", &DEMO));
-    assert_eq!(reply.fault().code, xint(-32602), "{}", reply.exchange());
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "Object does not exist to execute method on. (SoftLayer_Ticket::markAsViewed)",
+    );
 }
 
 // ---------------------------------------------------------------------------

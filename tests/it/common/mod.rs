@@ -935,8 +935,7 @@ impl XmlRpcCall {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
-    /// An `<int>` for protocol faults (-32602 …), a `<string>` holding the
-    /// exception class for application faults.
+    /// A `<string>`: the protocol fault's number ('-32602' …) or the exception class.
     pub code: XVal,
     pub string: String,
 }
