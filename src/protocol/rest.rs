@@ -62,10 +62,10 @@
 
 use std::borrow::Cow;
 
-use super::xml::{is_blank, write_text};
+use super::xml::{Element, is_blank, read_tree, write_text};
+use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use quick_xml::events::Event;
 
 use crate::call::{Call, CallHeaders, Credentials, Fault, MaskSource, Reply, ResultLimit};
 use crate::protocol::HttpAnswer;
@@ -94,9 +94,6 @@ impl Format {
 
 /// The message of the fault for a service this server does not have (rest.md's wording).
 pub const NO_SERVICE: &str = "Service does not exist";
-
-/// Deepest element nesting accepted in an XML body.
-const MAX_XML_DEPTH: usize = 64;
 
 const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
@@ -1071,22 +1068,11 @@ fn pick(value: Value, id: &str) -> Result<Value, Fault> {
 // ---------------------------------------------------------------------------------------
 // Arguments: path segments and bodies
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scalar {
-    Int,
-    Bool,
-    Float,
-    Text,
-}
-
-fn scalar_kind(type_name: &str) -> Option<Scalar> {
-    use crate::schema::types::{Scalar as Kind, TypeRef};
+/// The scalar kind of a schema type name; `None` for objects, lists and `void`.
+fn scalar_kind(type_name: &str) -> Option<ScalarKind> {
     match TypeRef::parse(type_name) {
-        TypeRef::Scalar(Kind::Int) => Some(Scalar::Int),
-        TypeRef::Scalar(Kind::Bool) => Some(Scalar::Bool),
-        TypeRef::Scalar(Kind::Float) => Some(Scalar::Float),
-        TypeRef::Scalar(Kind::Void) | TypeRef::Object(_) | TypeRef::List(_) => None,
-        TypeRef::Scalar(_) => Some(Scalar::Text),
+        TypeRef::Scalar(ScalarKind::Void) | TypeRef::Object(_) | TypeRef::List(_) => None,
+        TypeRef::Scalar(kind) => Some(kind),
     }
 }
 
@@ -1094,24 +1080,9 @@ fn scalar_kind(type_name: &str) -> Option<Scalar> {
 /// is for: numbers and booleans when the text is one, the text itself otherwise (the
 /// handler then says what is wrong with it).
 fn scalar_from_text(text: &str, type_name: &str) -> Value {
-    let trimmed = text.trim();
     match scalar_kind(type_name) {
-        Some(Scalar::Int) => trimmed
-            .parse::<i64>()
-            .map(Value::Int)
-            .unwrap_or_else(|_| Value::String(text.to_string())),
-        Some(Scalar::Bool) => match trimmed {
-            "1" => Value::Bool(true),
-            "0" => Value::Bool(false),
-            t if t.eq_ignore_ascii_case("true") => Value::Bool(true),
-            t if t.eq_ignore_ascii_case("false") => Value::Bool(false),
-            _ => Value::String(text.to_string()),
-        },
-        Some(Scalar::Float) => match trimmed.parse::<f64>() {
-            Ok(f) if f.is_finite() => Value::Float(f),
-            _ => Value::String(text.to_string()),
-        },
-        Some(Scalar::Text) | None => Value::String(text.to_string()),
+        Some(kind) => kind.from_text(text),
+        None => Value::String(text.to_string()),
     }
 }
 
@@ -1155,11 +1126,11 @@ fn json_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
 }
 
 fn xml_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
-    let root = parse_xml(body)?;
-    let parameters = if root.name == "parameters" {
+    let root = read_tree(body, "root element")?;
+    let parameters = if root.local == "parameters" {
         &root
     } else {
-        match root.children.iter().find(|c| c.name == "parameters") {
+        match root.children.iter().find(|c| c.local == "parameters") {
             Some(p) => p,
             None if root.children.is_empty() && is_blank(&root.text) => return Ok(Vec::new()),
             None => {
@@ -1174,7 +1145,7 @@ fn xml_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
             "<parameters> must hold one element per parameter",
         ));
     }
-    expect_no_text(parameters)?;
+    parameters.expect_no_text()?;
     parameters
         .children
         .iter()
@@ -1185,7 +1156,7 @@ fn xml_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
 
 /// An element of an XML body as a value of the schema type `type_name` (`None`: unknown).
 fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
-    if el.nil {
+    if is_nil(el) {
         return Ok(Value::Null);
     }
     let (base, many) = match type_name {
@@ -1203,7 +1174,7 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
                 Value::Array(vec![scalar_from_text(&el.text, base.unwrap_or(""))])
             });
         }
-        expect_no_text(el)?;
+        el.expect_no_text()?;
         return el
             .children
             .iter()
@@ -1213,9 +1184,9 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
     }
     let type_def = base.and_then(|b| schema().type_def(b));
     if !el.children.is_empty() {
-        expect_no_text(el)?;
+        el.expect_no_text()?;
         let scalar = base.and_then(scalar_kind).is_some();
-        if type_def.is_none() && (scalar || el.children.iter().all(|c| c.name == "item")) {
+        if type_def.is_none() && (scalar || el.children.iter().all(|c| c.local == "item")) {
             return el
                 .children
                 .iter()
@@ -1225,7 +1196,7 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
         }
         let mut members = Struct::new();
         for child in &el.children {
-            let member_type = type_def.and_then(|t| t.property(&child.name)).map(|p| {
+            let member_type = type_def.and_then(|t| t.property(&child.local)).map(|p| {
                 if p.many {
                     format!("{}[]", p.type_name)
                 } else {
@@ -1233,14 +1204,16 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
                 }
             });
             members.insert(
-                child.name.clone(),
+                child.local.clone(),
                 xml_value(child, member_type.as_deref())?,
             );
         }
         return Ok(Value::Struct(members));
     }
     Ok(match base.and_then(scalar_kind) {
-        Some(Scalar::Text) => Value::String(el.text.clone()),
+        Some(ScalarKind::String | ScalarKind::DateTime | ScalarKind::Base64) => {
+            Value::String(el.text.clone())
+        }
         Some(_) if is_blank(&el.text) => Value::Null,
         Some(_) => scalar_from_text(&el.text, base.unwrap_or("")),
         None if type_def.is_some() && is_blank(&el.text) => Value::Struct(Struct::new()),
@@ -1248,114 +1221,9 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
     })
 }
 
-/// An element with child elements may hold whitespace between them, nothing else.
-fn expect_no_text(el: &Element) -> Result<(), Fault> {
-    if is_blank(&el.text) {
-        Ok(())
-    } else {
-        Err(Fault::malformed(format!(
-            "<{}> holds both text and elements",
-            el.name
-        )))
-    }
-}
-
-/// An XML element of a request body: its local name, child elements and text.
-#[derive(Debug, Default)]
-struct Element {
-    name: String,
-    children: Vec<Element>,
-    text: String,
-    /// `nil="true"` (any namespace prefix): the value is null.
-    nil: bool,
-}
-
-/// The body as a tree, refusing DTDs (entity expansion) and nesting deeper than
-/// [`MAX_XML_DEPTH`].
-fn parse_xml(body: &[u8]) -> Result<Element, Fault> {
-    let text = super::xml::decode_body(body);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let malformed = |detail: String| Fault::malformed(detail);
-
-    let mut reader = super::xml::strict_reader(text);
-
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    loop {
-        let event = reader.read_event().map_err(|e| {
-            malformed(format!(
-                "the body is not well-formed XML (at byte {}): {e}",
-                reader.error_position()
-            ))
-        })?;
-        match event {
-            Event::Start(e) => {
-                if root.is_some() {
-                    return Err(malformed("more than one root element".into()));
-                }
-                if stack.len() >= MAX_XML_DEPTH {
-                    return Err(malformed(format!(
-                        "elements nested deeper than {MAX_XML_DEPTH}"
-                    )));
-                }
-                let mut el = Element {
-                    name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
-                    ..Element::default()
-                };
-                for attribute in e.attributes() {
-                    let attribute =
-                        attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
-                    if attribute.key.local_name().as_ref() == b"nil" {
-                        let value = attribute
-                            .unescape_value()
-                            .map_err(|err| malformed(format!("bad attribute: {err}")))?;
-                        el.nil = matches!(value.trim(), "true" | "1");
-                    }
-                }
-                stack.push(el);
-            }
-            Event::End(_) => {
-                let el = stack
-                    .pop()
-                    .ok_or_else(|| malformed("unexpected end tag".into()))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(el),
-                    None => root = Some(el),
-                }
-            }
-            Event::Empty(_) => return Err(malformed("unexpected empty element".into())),
-            Event::Text(t) => {
-                let piece = t
-                    .unescape()
-                    .map_err(|e| malformed(format!("bad reference: {e}")))?;
-                match stack.last_mut() {
-                    Some(el) => el.text.push_str(&piece),
-                    None if is_blank(&piece) => {}
-                    None => return Err(malformed("text outside the root element".into())),
-                }
-            }
-            Event::CData(c) => {
-                let piece = std::str::from_utf8(&c)
-                    .map_err(|_| malformed("CDATA section is not UTF-8".into()))?
-                    .to_string();
-                match stack.last_mut() {
-                    Some(el) => el.text.push_str(&piece),
-                    None => return Err(malformed("CDATA outside the root element".into())),
-                }
-            }
-            Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
-            Event::DocType(_) => {
-                return Err(malformed(
-                    "DOCTYPE and entity declarations are refused".into(),
-                ));
-            }
-            Event::Eof => break,
-        }
-    }
-    if !stack.is_empty() {
-        return Err(malformed("unexpected end of document".into()));
-    }
-    root.ok_or_else(|| malformed("no root element".into()))
+/// `nil="true"`, whatever the attribute's prefix: REST clients rarely declare `xsi`.
+fn is_nil(el: &Element) -> bool {
+    matches!(el.any_prefix("nil"), Some(v) if matches!(v.trim(), "true" | "1"))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -27,29 +27,25 @@
 //! written as that subtype. Faults carry the SoftLayer exception class as `faultcode`
 //! (`SOAP-ENV:Client` for a request that is not a well-formed SOAP envelope).
 
-use super::xml::{decode_body, is_blank, truncate, write_text};
+use super::xml::{Element, is_blank, read_tree, truncate, write_text};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use quick_xml::NsReader;
-use quick_xml::events::Event;
-use quick_xml::name::{Namespace, ResolveResult};
 
 use super::ApiVersion;
 use super::HttpAnswer;
 use super::codec::Codec;
 use super::wsdl::{self, SOAP_ENC, SOAP_ENV, XSD, XSI, xsd_type};
 use crate::call::{Call, CallHeaders, Credentials, Fault, Reply};
+use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
 use crate::value::{Struct, Value};
 
-/// Deepest element nesting accepted in a request, and deepest `href` expansion.
-const MAX_DEPTH: usize = 64;
-/// Most elements a request may hold.
-const MAX_ELEMENTS: usize = 250_000;
+/// Deepest `href` expansion (the tree itself is bounded by [`super::xml::MAX_DEPTH`]).
+const MAX_DEPTH: usize = super::xml::MAX_DEPTH;
 /// Most values a request may expand to (shared `href` targets count each time).
 const MAX_VALUES: usize = 250_000;
 
@@ -57,9 +53,7 @@ const SOAP_12_ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
 
 /// Parses a SOAP 1.1 envelope POSTed to /soap/{version}/{service}.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
-    let text = decode_body(body);
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let root = read_tree(text)?;
+    let root = read_tree(body, "Envelope")?;
 
     if root.local != "Envelope" {
         return Err(malformed(format!(
@@ -274,191 +268,8 @@ fn malformed(detail: impl Into<String>) -> Fault {
     Fault::malformed(detail)
 }
 
-struct Attr {
-    ns: Option<String>,
-    prefix: String,
-    local: String,
-    value: String,
-}
-
-/// An element of the request: its namespace and local name, its attributes (namespace
-/// declarations left out), its element children, and its character data.
-struct Node {
-    ns: Option<String>,
-    local: String,
-    attrs: Vec<Attr>,
-    children: Vec<Node>,
-    text: String,
-}
-
-impl Node {
-    /// An `xsi:` attribute (also with the 1999/2000 schema-instance namespaces, or an
-    /// `xsi` prefix nobody declared).
-    fn xsi(&self, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| {
-                a.local == local
-                    && match &a.ns {
-                        Some(ns) => ns.ends_with("XMLSchema-instance"),
-                        None => a.prefix == "xsi",
-                    }
-            })
-            .map(|a| a.value.as_str())
-    }
-
-    /// An attribute without a namespace (`href`, `id`).
-    fn plain(&self, local: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.ns.is_none() && a.prefix.is_empty() && a.local == local)
-            .map(|a| a.value.as_str())
-    }
-
-    /// `SOAP-ENC:arrayType`, whatever its prefix.
-    fn array_type(&self) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|a| a.local == "arrayType")
-            .map(|a| a.value.as_str())
-    }
-
-    /// The local part of `xsi:type`.
-    fn xsi_type(&self) -> Option<&str> {
-        self.xsi("type")
-            .map(|t| t.rsplit(':').next().unwrap_or(t).trim())
-    }
-
-    fn is_nil(&self) -> bool {
-        matches!(self.xsi("nil").or_else(|| self.xsi("null")), Some(v) if matches!(v.trim(), "true" | "1"))
-    }
-}
-
-fn read_tree(text: &str) -> Result<Node, Fault> {
-    let mut reader = NsReader::from_str(text);
-    super::xml::configure(reader.config_mut());
-
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
-    let mut at_start = true;
-    let mut elements = 0usize;
-    let text_fault = |e: quick_xml::Error| malformed(format!("bad text: {e}"));
-    loop {
-        let (resolved, event) = match reader.read_resolved_event() {
-            Ok(pair) => pair,
-            Err(e) => {
-                return Err(malformed(format!(
-                    "at byte {}: {e}",
-                    reader.error_position()
-                )));
-            }
-        };
-        let first = std::mem::replace(&mut at_start, false);
-        match event {
-            Event::Start(e) => {
-                if root.is_some() {
-                    return Err(malformed("content after the Envelope"));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(malformed(format!(
-                        "elements nested deeper than {MAX_DEPTH}"
-                    )));
-                }
-                elements += 1;
-                if elements > MAX_ELEMENTS {
-                    return Err(malformed(format!("more than {MAX_ELEMENTS} elements")));
-                }
-                let ns = match resolved {
-                    ResolveResult::Bound(Namespace(n)) => {
-                        Some(String::from_utf8_lossy(n).into_owned())
-                    }
-                    _ => None,
-                };
-                let local = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                let mut attrs = Vec::new();
-                for attribute in e.attributes() {
-                    let a = attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
-                    if a.key.as_namespace_binding().is_some() {
-                        continue;
-                    }
-                    let (ans, alocal) = reader.resolve_attribute(a.key);
-                    let ns = match ans {
-                        ResolveResult::Bound(Namespace(n)) => {
-                            Some(String::from_utf8_lossy(n).into_owned())
-                        }
-                        _ => None,
-                    };
-                    let prefix = a
-                        .key
-                        .prefix()
-                        .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
-                        .unwrap_or_default();
-                    let value = a
-                        .unescape_value()
-                        .map_err(|err| malformed(format!("bad attribute value: {err}")))?
-                        .into_owned();
-                    attrs.push(Attr {
-                        ns,
-                        prefix,
-                        local: String::from_utf8_lossy(alocal.as_ref()).into_owned(),
-                        value,
-                    });
-                }
-                stack.push(Node {
-                    ns,
-                    local,
-                    attrs,
-                    children: Vec::new(),
-                    text: String::new(),
-                });
-            }
-            Event::End(_) => {
-                let node = stack.pop().ok_or_else(|| malformed("unexpected end tag"))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(node),
-                    None => root = Some(node),
-                }
-            }
-            Event::Empty(_) => return Err(malformed("unexpected empty element")),
-            Event::Text(t) => {
-                let piece = t.unescape().map_err(text_fault)?;
-                match stack.last_mut() {
-                    Some(node) => node.text.push_str(&piece),
-                    None if is_blank(&piece) => {}
-                    None => {
-                        return Err(malformed(format!(
-                            "text outside the Envelope: {:?}",
-                            truncate(&piece)
-                        )));
-                    }
-                }
-            }
-            Event::CData(c) => {
-                let bytes = c.into_inner();
-                let piece = std::str::from_utf8(&bytes)
-                    .map_err(|_| malformed("CDATA section is not UTF-8"))?;
-                match stack.last_mut() {
-                    Some(node) => node.text.push_str(piece),
-                    None => return Err(malformed("CDATA outside the Envelope")),
-                }
-            }
-            Event::Comment(_) | Event::PI(_) => {}
-            Event::Decl(_) if first => {}
-            Event::Decl(_) => return Err(malformed("XML declaration not at the start")),
-            Event::DocType(_) => {
-                return Err(malformed("DOCTYPE and entity declarations are refused"));
-            }
-            Event::Eof => break,
-        }
-    }
-    if !stack.is_empty() {
-        return Err(malformed("unexpected end of document"));
-    }
-    root.ok_or_else(|| malformed("no Envelope element"))
-}
-
 /// Every element with an `id` attribute, for `href="#id"` references.
-fn collect_ids<'d>(node: &'d Node, ids: &mut HashMap<&'d str, &'d Node>) {
+fn collect_ids<'d>(node: &'d Element, ids: &mut HashMap<&'d str, &'d Element>) {
     if let Some(id) = node.plain("id") {
         ids.entry(id).or_insert(node);
     }
@@ -554,7 +365,7 @@ fn array_item(array_type: &str) -> &str {
 }
 
 struct Interp<'d> {
-    ids: HashMap<&'d str, &'d Node>,
+    ids: HashMap<&'d str, &'d Element>,
     budget: usize,
 }
 
@@ -564,7 +375,7 @@ impl<'d> Interp<'d> {
         &mut self,
         service: &str,
         method: &str,
-        operation: &'d Node,
+        operation: &'d Element,
     ) -> Result<Vec<Value>, Fault> {
         let params: &'static [crate::schema::ParameterDef] = schema()
             .method(service, method)
@@ -616,7 +427,7 @@ impl<'d> Interp<'d> {
     }
 
     /// Follows `href="#id"` to the element it names.
-    fn deref(&self, mut node: &'d Node) -> Result<&'d Node, Fault> {
+    fn deref(&self, mut node: &'d Element) -> Result<&'d Element, Fault> {
         for _ in 0..8 {
             let Some(href) = node.plain("href") else {
                 return Ok(node);
@@ -630,7 +441,12 @@ impl<'d> Interp<'d> {
         Err(malformed("href chain too long"))
     }
 
-    fn value(&mut self, node: &'d Node, expect: Expect<'d>, depth: usize) -> Result<Value, Fault> {
+    fn value(
+        &mut self,
+        node: &'d Element,
+        expect: Expect<'d>,
+        depth: usize,
+    ) -> Result<Value, Fault> {
         if depth > MAX_DEPTH {
             return Err(malformed(format!("values nested deeper than {MAX_DEPTH}")));
         }
@@ -713,7 +529,7 @@ impl<'d> Interp<'d> {
     /// declared, where they become an array.
     fn members(
         &mut self,
-        node: &'d Node,
+        node: &'d Element,
         depth: usize,
         field: impl Fn(&str) -> Expect<'d>,
     ) -> Result<Value, Fault> {
@@ -748,10 +564,18 @@ impl<'d> Interp<'d> {
 
     /// An array: a SOAP-ENC array (or any wrapper of `item`s), or one element of a
     /// repeated sequence.
-    fn array(&mut self, node: &'d Node, expect: Expect<'d>, depth: usize) -> Result<Value, Fault> {
+    fn array(
+        &mut self,
+        node: &'d Element,
+        expect: Expect<'d>,
+        depth: usize,
+    ) -> Result<Value, Fault> {
         let item = match expect {
             Expect::FilterOptions => Expect::FilterOption,
-            Expect::Many(name) => match (node.array_type().map(array_item), item_expect(name)) {
+            Expect::Many(name) => match (
+                node.any_prefix("arrayType").map(array_item),
+                item_expect(name),
+            ) {
                 (Some(t), Expect::Any | Expect::Complex(_)) if !t.is_empty() => item_expect(t),
                 (_, e) => e,
             },
@@ -769,7 +593,7 @@ impl<'d> Interp<'d> {
     }
 
     /// A value nothing declares: typed by the element's shape.
-    fn any(&mut self, node: &'d Node, depth: usize) -> Result<Value, Fault> {
+    fn any(&mut self, node: &'d Element, depth: usize) -> Result<Value, Fault> {
         if node.children.is_empty() {
             return Ok(Value::String(node.text.clone()));
         }
@@ -786,8 +610,8 @@ impl<'d> Interp<'d> {
 
 /// Whether an element holding an array is a wrapper of items, rather than one item of a
 /// repeated sequence.
-fn is_wrapper(node: &Node, item: Expect<'_>) -> bool {
-    if node.array_type().is_some()
+fn is_wrapper(node: &Element, item: Expect<'_>) -> bool {
+    if node.any_prefix("arrayType").is_some()
         || node
             .xsi_type()
             .is_some_and(|t| t == "Array" || t.ends_with("Array"))
@@ -817,14 +641,14 @@ fn is_wrapper(node: &Node, item: Expect<'_>) -> bool {
 
 /// The expectation after the element's own annotations: `xsi:type` or
 /// `SOAP-ENC:arrayType` refine what nothing or a complex type declares.
-fn refine<'d>(expect: Expect<'d>, node: &'d Node) -> Expect<'d> {
+fn refine<'d>(expect: Expect<'d>, node: &'d Element) -> Expect<'d> {
     match expect {
         Expect::Any | Expect::Complex(_) => {}
         other => return other,
     }
     if let Some(t) = node.xsi_type() {
-        if t == "Array" || (t.ends_with("Array") && node.array_type().is_some()) {
-            return Expect::Many(node.array_type().map(array_item).unwrap_or(""));
+        if t == "Array" || (t.ends_with("Array") && node.any_prefix("arrayType").is_some()) {
+            return Expect::Many(node.any_prefix("arrayType").map(array_item).unwrap_or(""));
         }
         if let Some(base) = t.strip_suffix("Array")
             && (xsd_type(base).is_some() || schema().type_def(base).is_some())
@@ -842,7 +666,7 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Node) -> Expect<'d> {
         }
         return expect;
     }
-    if let Some(array_type) = node.array_type() {
+    if let Some(array_type) = node.any_prefix("arrayType") {
         return Expect::Many(array_item(array_type));
     }
     expect
@@ -850,37 +674,18 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Node) -> Expect<'d> {
 
 /// Text as the scalar type declares it; text that does not convert stays text.
 fn scalar(type_name: &str, text: &str) -> Result<Value, Fault> {
-    let trimmed = text.trim();
-    Ok(match type_name {
-        "int" | "integer" | "long" | "short" | "byte" | "unsignedInt" | "unsignedLong"
-        | "unsignedShort" | "unsignedByte" | "nonNegativeInteger" | "positiveInteger" => {
-            match trimmed.parse::<i64>() {
-                Ok(i) => Value::Int(i),
-                Err(_) => Value::String(text.to_string()),
-            }
-        }
-        "boolean" => match trimmed {
-            "true" | "1" => Value::Bool(true),
-            "false" | "0" => Value::Bool(false),
-            t if t.eq_ignore_ascii_case("true") => Value::Bool(true),
-            t if t.eq_ignore_ascii_case("false") => Value::Bool(false),
-            _ => Value::String(text.to_string()),
-        },
-        "decimal" | "float" | "double" => match trimmed.parse::<f64>() {
-            Ok(f) if f.is_finite() => Value::Float(f),
-            _ => Value::String(text.to_string()),
-        },
-        "dateTime" | "date" | "time" => Value::DateTime(trimmed.to_string()),
-        "base64Binary" => {
+    match TypeRef::parse(type_name) {
+        TypeRef::Scalar(ScalarKind::Base64) => {
             let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            Value::Base64(
+            Ok(Value::Base64(
                 super::xml::BASE64_IN
                     .decode(compact.as_bytes())
                     .map_err(|e| malformed(format!("bad base64Binary: {e}")))?,
-            )
+            ))
         }
-        _ => Value::String(text.to_string()),
-    })
+        TypeRef::Scalar(kind) => Ok(kind.from_text(text)),
+        _ => Ok(Value::String(text.to_string())),
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1623,7 +1428,7 @@ mod tests {
         let mut reader = quick_xml::Reader::from_str(text);
         loop {
             match reader.read_event() {
-                Ok(Event::Eof) => break,
+                Ok(quick_xml::events::Event::Eof) => break,
                 Ok(_) => {}
                 Err(e) => panic!("{e}\n{text}"),
             }

@@ -1,11 +1,23 @@
 //! What the three XML-speaking codecs (XML-RPC, SOAP, REST's `.xml`) share: reading a
-//! request body as text whatever its declared encoding, a strict pull reader, and
-//! writing character data that every XML 1.0 parser reads back exactly.
+//! request body as text whatever its declared encoding, a strict pull reader, the one
+//! element tree (with its limits) that SOAP and REST type afterwards, and writing
+//! character data that every XML 1.0 parser reads back exactly.
+//!
+//! XML-RPC reads its values straight off the pull reader instead of building a tree: its
+//! grammar is fixed, so it needs no second pass.
 
+use crate::call::Fault;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use quick_xml::Reader;
+use quick_xml::events::Event;
+use quick_xml::name::{Namespace, ResolveResult};
 use std::borrow::Cow;
+
+/// Deepest element nesting accepted in a request body.
+pub const MAX_DEPTH: usize = 64;
+/// Most elements a request body may hold.
+pub const MAX_ELEMENTS: usize = 250_000;
 
 /// UTF-8 when the bytes are UTF-8, whatever the prolog says (softlayer-python declares
 /// ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark; otherwise each byte is its
@@ -68,6 +80,210 @@ pub fn strict_reader(text: &str) -> Reader<&[u8]> {
     reader
 }
 
+/// An attribute of an [`Element`] (namespace declarations are left out).
+#[derive(Debug)]
+pub struct Attribute {
+    /// The namespace the prefix is bound to, if any.
+    pub ns: Option<String>,
+    pub prefix: String,
+    pub local: String,
+    pub value: String,
+}
+
+/// An element of a request body: its namespace and local name, its attributes, its child
+/// elements and its character data.
+#[derive(Debug, Default)]
+pub struct Element {
+    pub ns: Option<String>,
+    pub local: String,
+    pub attrs: Vec<Attribute>,
+    pub children: Vec<Element>,
+    pub text: String,
+}
+
+impl Element {
+    /// An `xsi:` attribute (also with the 1999/2000 schema-instance namespaces, or an
+    /// `xsi` prefix nobody declared).
+    pub fn xsi(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| {
+                a.local == local
+                    && match &a.ns {
+                        Some(ns) => ns.ends_with("XMLSchema-instance"),
+                        None => a.prefix == "xsi",
+                    }
+            })
+            .map(|a| a.value.as_str())
+    }
+
+    /// An attribute without a namespace (`href`, `id`).
+    pub fn plain(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.ns.is_none() && a.prefix.is_empty() && a.local == local)
+            .map(|a| a.value.as_str())
+    }
+
+    /// An attribute by local name, whatever its prefix (`SOAP-ENC:arrayType`).
+    pub fn any_prefix(&self, local: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.local == local)
+            .map(|a| a.value.as_str())
+    }
+
+    /// The local part of `xsi:type`.
+    pub fn xsi_type(&self) -> Option<&str> {
+        self.xsi("type")
+            .map(|t| t.rsplit(':').next().unwrap_or(t).trim())
+    }
+
+    /// `xsi:nil="true"` (or SOAP-ENC's older `xsi:null`).
+    pub fn is_nil(&self) -> bool {
+        matches!(self.xsi("nil").or_else(|| self.xsi("null")), Some(v) if matches!(v.trim(), "true" | "1"))
+    }
+
+    /// Element children with whitespace between them is fine; other text beside child
+    /// elements is a malformed request.
+    pub fn expect_no_text(&self) -> Result<(), Fault> {
+        if self.children.is_empty() || is_blank(&self.text) {
+            Ok(())
+        } else {
+            Err(Fault::malformed(format!(
+                "<{}> holds both text and elements",
+                self.local
+            )))
+        }
+    }
+}
+
+/// Reads a whole request body into one [`Element`] tree: strict (end names, comments),
+/// namespace-aware, refusing DTDs (so no entity expansion), nesting deeper than
+/// [`MAX_DEPTH`] and more than [`MAX_ELEMENTS`] elements. `root_label` names the expected
+/// root element in messages ("Envelope", "root element").
+pub fn read_tree(body: &[u8], root_label: &str) -> Result<Element, Fault> {
+    let text = decode_body(body);
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let malformed = |detail: String| Fault::malformed(detail);
+    let namespace = |resolved: ResolveResult<'_>| match resolved {
+        ResolveResult::Bound(Namespace(n)) => Some(String::from_utf8_lossy(n).into_owned()),
+        _ => None,
+    };
+
+    let mut reader = quick_xml::NsReader::from_str(text);
+    configure(reader.config_mut());
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut at_start = true;
+    let mut elements = 0usize;
+    loop {
+        let (resolved, event) = match reader.read_resolved_event() {
+            Ok(pair) => pair,
+            Err(e) => {
+                return Err(malformed(format!(
+                    "the body is not well-formed XML (at byte {}): {e}",
+                    reader.error_position()
+                )));
+            }
+        };
+        let first = std::mem::replace(&mut at_start, false);
+        match event {
+            Event::Start(e) => {
+                if root.is_some() {
+                    return Err(malformed(format!("content after the {root_label}")));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(malformed(format!(
+                        "elements nested deeper than {MAX_DEPTH}"
+                    )));
+                }
+                elements += 1;
+                if elements > MAX_ELEMENTS {
+                    return Err(malformed(format!("more than {MAX_ELEMENTS} elements")));
+                }
+                let ns = namespace(resolved);
+                let mut attrs = Vec::new();
+                for attribute in e.attributes() {
+                    let a = attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
+                    if a.key.as_namespace_binding().is_some() {
+                        continue;
+                    }
+                    let (ans, alocal) = reader.resolve_attribute(a.key);
+                    attrs.push(Attribute {
+                        ns: namespace(ans),
+                        prefix: a
+                            .key
+                            .prefix()
+                            .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
+                            .unwrap_or_default(),
+                        local: String::from_utf8_lossy(alocal.as_ref()).into_owned(),
+                        value: a
+                            .unescape_value()
+                            .map_err(|err| malformed(format!("bad attribute value: {err}")))?
+                            .into_owned(),
+                    });
+                }
+                stack.push(Element {
+                    ns,
+                    local: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    attrs,
+                    ..Element::default()
+                });
+            }
+            Event::End(_) => {
+                let element = stack
+                    .pop()
+                    .ok_or_else(|| malformed("unexpected end tag".into()))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            Event::Empty(_) => return Err(malformed("unexpected empty element".into())),
+            Event::Text(t) => {
+                let piece = t
+                    .unescape()
+                    .map_err(|e| malformed(format!("bad text: {e}")))?;
+                match stack.last_mut() {
+                    Some(element) => element.text.push_str(&piece),
+                    None if is_blank(&piece) => {}
+                    None => {
+                        return Err(malformed(format!(
+                            "text outside the {root_label}: {:?}",
+                            truncate(&piece)
+                        )));
+                    }
+                }
+            }
+            Event::CData(c) => {
+                let bytes = c.into_inner();
+                let piece = std::str::from_utf8(&bytes)
+                    .map_err(|_| malformed("CDATA section is not UTF-8".into()))?;
+                match stack.last_mut() {
+                    Some(element) => element.text.push_str(piece),
+                    None => return Err(malformed(format!("CDATA outside the {root_label}"))),
+                }
+            }
+            Event::Comment(_) | Event::PI(_) => {}
+            Event::Decl(_) if first => {}
+            Event::Decl(_) => {
+                return Err(malformed("XML declaration not at the start".into()));
+            }
+            Event::DocType(_) => {
+                return Err(malformed(
+                    "DOCTYPE and entity declarations are refused".into(),
+                ));
+            }
+            Event::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err(malformed("unexpected end of document".into()));
+    }
+    root.ok_or_else(|| malformed(format!("no {root_label}")))
+}
+
 /// Base64 as clients send it: padding is optional (some encoders drop it).
 pub const BASE64_IN: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
@@ -125,6 +341,47 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "a&amp;b&lt;c&gt;d&#13;\ne\u{fffd}f\u{fffd}é"
         );
+    }
+
+    #[test]
+    fn the_tree_keeps_namespaces_attributes_and_text() {
+        let tree = read_tree(
+            b"<?xml version=\"1.0\"?><a xmlns:x=\"urn:x\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><x:b xsi:type=\"x:int\" href=\"#1\">7</x:b><c xsi:nil=\"true\"/></a>",
+            "root element",
+        )
+        .unwrap();
+        assert_eq!(tree.local, "a");
+        let b = &tree.children[0];
+        assert_eq!((b.ns.as_deref(), b.local.as_str()), (Some("urn:x"), "b"));
+        assert_eq!(
+            (b.xsi_type(), b.plain("href"), b.text.as_str()),
+            (Some("int"), Some("#1"), "7")
+        );
+        assert!(tree.children[1].is_nil());
+    }
+
+    #[test]
+    fn the_tree_refuses_what_could_exhaust_the_server() {
+        let deep = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
+        let wide = format!("<a>{}</a>", "<b/>".repeat(MAX_ELEMENTS));
+        for (body, expected) in [
+            (deep.as_str(), "nested deeper"),
+            (wide.as_str(), "more than"),
+            ("<!DOCTYPE a [<!ENTITY e \"x\">]><a>&e;</a>", "DOCTYPE"),
+            ("<a></a><b/>", "content after"),
+            ("<a>", "end of document"),
+            ("<a><b></a>", "not well-formed"),
+        ] {
+            let Err(Fault::Malformed { detail }) = read_tree(body.as_bytes(), "root element")
+            else {
+                panic!("{body:.40} was not refused as malformed");
+            };
+            assert!(detail.contains(expected), "{body:.40}: {detail}");
+        }
     }
 
     #[test]

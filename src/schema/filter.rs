@@ -585,33 +585,25 @@ impl Prop<'_> {
 
     /// A value as the property's type stores it (booleans as 0/1, numbers as numbers).
     fn typed_value(&self, v: &Value) -> Value {
-        match (self.type_name, v) {
-            (_, Value::Bool(b)) => Value::Int(*b as i64),
-            ("boolean", Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" => Value::Int(1),
-                "false" | "0" => Value::Int(0),
+        use super::types::{Scalar, TypeRef};
+        let number = |s: &String| match s.trim().parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => match s.trim().parse::<f64>() {
+                Ok(f) if f.is_finite() => Value::Float(f),
                 _ => Value::String(s.clone()),
             },
-            (
-                "int" | "unsignedInt" | "integer" | "long" | "unsignedLong" | "short"
-                | "unsignedShort" | "byte",
-                Value::String(s),
-            ) => match s.trim().parse::<i64>() {
-                Ok(i) => Value::Int(i),
-                Err(_) => match s.trim().parse::<f64>() {
-                    Ok(f) if f.is_finite() => Value::Float(f),
-                    _ => Value::String(s.clone()),
-                },
+        };
+        match (TypeRef::parse(self.type_name), v) {
+            (_, Value::Bool(b)) => Value::Int(*b as i64),
+            (TypeRef::Scalar(Scalar::Bool), Value::String(s)) => match Scalar::Bool.from_text(s) {
+                Value::Bool(b) => Value::Int(b as i64),
+                other => other,
             },
-            ("decimal" | "float" | "double", Value::String(s)) => match s.trim().parse::<i64>() {
-                Ok(i) => Value::Int(i),
-                Err(_) => match s.trim().parse::<f64>() {
-                    Ok(f) if f.is_finite() => Value::Float(f),
-                    _ => Value::String(s.clone()),
-                },
-            },
-            ("string" | "base64Binary", Value::Int(i)) => Value::String(i.to_string()),
-            ("string", Value::Float(f)) => Value::String(f.to_string()),
+            (TypeRef::Scalar(Scalar::Int | Scalar::Float), Value::String(s)) => number(s),
+            (TypeRef::Scalar(Scalar::String | Scalar::Base64), Value::Int(i)) => {
+                Value::String(i.to_string())
+            }
+            (TypeRef::Scalar(Scalar::String), Value::Float(f)) => Value::String(f.to_string()),
             (_, Value::DateTime(s)) => Value::String(s.clone()),
             (_, other) => other.clone(),
         }

@@ -24,6 +24,35 @@ pub enum Scalar {
     Void,
 }
 
+impl Scalar {
+    /// Text (an XML element's content, a REST path segment) as a value of this kind.
+    /// Text that does not convert stays text, so that coercion names what is wrong with
+    /// it rather than the codec guessing.
+    pub fn from_text(self, text: &str) -> crate::value::Value {
+        use crate::value::Value;
+        let trimmed = text.trim();
+        match self {
+            Scalar::Int => trimmed
+                .parse::<i64>()
+                .map(Value::Int)
+                .unwrap_or_else(|_| Value::String(text.to_string())),
+            Scalar::Bool => match trimmed {
+                "1" => Value::Bool(true),
+                "0" => Value::Bool(false),
+                t if t.eq_ignore_ascii_case("true") => Value::Bool(true),
+                t if t.eq_ignore_ascii_case("false") => Value::Bool(false),
+                _ => Value::String(text.to_string()),
+            },
+            Scalar::Float => match trimmed.parse::<f64>() {
+                Ok(f) if f.is_finite() => Value::Float(f),
+                _ => Value::String(text.to_string()),
+            },
+            Scalar::DateTime => Value::DateTime(trimmed.to_string()),
+            Scalar::String | Scalar::Base64 | Scalar::Void => Value::String(text.to_string()),
+        }
+    }
+}
+
 /// A property's or parameter's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeRef {
@@ -71,7 +100,7 @@ impl TypeRef {
             t if XSD_INTEGER_TYPES.contains(&t) => Scalar::Int,
             "decimal" | "float" | "double" => Scalar::Float,
             "boolean" => Scalar::Bool,
-            "dateTime" => Scalar::DateTime,
+            "dateTime" | "date" | "time" => Scalar::DateTime,
             "base64Binary" => Scalar::Base64,
             "void" => Scalar::Void,
             _ => Scalar::String,
