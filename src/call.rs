@@ -22,6 +22,15 @@ pub struct ResultLimit {
     pub limit: Option<u64>,
 }
 
+impl ResultLimit {
+    /// How many items of a list of `total` the page holds.
+    pub fn page_len(&self, total: u64) -> u64 {
+        total
+            .saturating_sub(self.offset)
+            .min(self.limit.unwrap_or(u64::MAX))
+    }
+}
+
 /// An object mask as the call carries it: the string language or the legacy nested
 /// struct as sent, or already parsed (REST builds the mask of a nested path itself).
 #[derive(Debug, Clone, PartialEq)]

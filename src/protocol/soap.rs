@@ -37,9 +37,9 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::ApiVersion;
 use super::HttpAnswer;
-use super::codec::Codec;
+use super::codec::{Codec, ListWriter};
 use super::wsdl::{self, SOAP_ENC, SOAP_ENV, XSD, XSI, xsd_type};
-use crate::call::{Call, CallHeaders, Credentials, Fault, Reply};
+use crate::call::{Call, CallHeaders, Credentials, Fault, Reply, ResultLimit};
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
 use crate::value::{Struct, Value};
@@ -132,8 +132,26 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
 /// `reply.type_name`.
 pub fn write_reply(_service: &str, method: &str, version: ApiVersion, reply: &Reply) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
-    open_envelope(&mut out, version);
-    if let Some(total) = reply.total {
+    let method = open_reply(&mut out, version, method, reply.total);
+    let (base, many) = split_many(&reply.type_name);
+    if base != "void" || !reply.value.is_null() {
+        let decl = match (base, many) {
+            ("void", _) => Out::Any,
+            (b, true) => Out::Many(b),
+            (b, false) => out_decl(b),
+        };
+        let name = format!("{method}Return");
+        write_element(&mut out, &name, &reply.value, decl, 0);
+    }
+    close_reply(&mut out, &method);
+    out
+}
+
+/// The envelope up to the operation's response element, with the `totalItems` header
+/// of a list; gives back the method name as written.
+fn open_reply(out: &mut Vec<u8>, version: ApiVersion, method: &str, total: Option<u64>) -> String {
+    open_envelope(out, version);
+    if let Some(total) = total {
         let _ = write!(
             out,
             "<SOAP-ENV:Header><ns1:totalItems><amount>{total}</amount></ns1:totalItems></SOAP-ENV:Header>"
@@ -146,21 +164,59 @@ pub fn write_reply(_service: &str, method: &str, version: ApiVersion, reply: &Re
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
     let _ = write!(out, "<SOAP-ENV:Body><ns1:{method}Response>");
-    let (base, many) = split_many(&reply.type_name);
-    if base != "void" || !reply.value.is_null() {
-        let decl = match (base, many) {
-            ("void", _) => Out::Any,
-            (b, true) => Out::Many(b),
-            (b, false) => out_decl(b),
-        };
-        let name = format!("{method}Return");
-        write_element(&mut out, &name, &reply.value, decl, 0);
-    }
+    method
+}
+
+fn close_reply(out: &mut Vec<u8>, method: &str) {
     let _ = write!(
         out,
         "</ns1:{method}Response></SOAP-ENV:Body></SOAP-ENV:Envelope>"
     );
-    out
+}
+
+/// The start tag of an encoded array of `count` items of type `item`.
+fn open_array(out: &mut Vec<u8>, name: &str, item: Out<'_>, count: usize) {
+    let (item_q, array_q): (Cow<'_, str>, Cow<'_, str>) = match item {
+        Out::Scalar(x) => (format!("xsd:{x}").into(), format!("ns1:{x}Array").into()),
+        Out::Complex(t) => (format!("ns1:{t}").into(), format!("ns1:{t}Array").into()),
+        _ => ("xsd:anyType".into(), "SOAP-ENC:Array".into()),
+    };
+    let _ = write!(
+        out,
+        "<{name} SOAP-ENC:arrayType=\"{item_q}[{count}]\" xsi:type=\"{array_q}\">"
+    );
+}
+
+/// A list reply item by item, byte for byte what [`write_reply`] writes whole. The
+/// array's start tag states its length, so the writer takes it from the total and the
+/// result limit, as the store pages the list.
+struct SoapList {
+    version: ApiVersion,
+    method: String,
+    item_type: String,
+    limit: ResultLimit,
+}
+
+impl ListWriter for SoapList {
+    fn start(&mut self, out: &mut Vec<u8>, total: u64) {
+        self.method = open_reply(out, self.version, &self.method, Some(total));
+        let count = self.limit.page_len(total) as usize;
+        open_array(
+            out,
+            &format!("{}Return", self.method),
+            out_decl(&self.item_type),
+            count,
+        );
+    }
+
+    fn item(&mut self, out: &mut Vec<u8>, item: &Value) {
+        write_element(out, "item", item, out_decl(&self.item_type), 1);
+    }
+
+    fn end(&mut self, out: &mut Vec<u8>) {
+        let _ = write!(out, "</{}Return>", self.method);
+        close_reply(out, &self.method);
+    }
 }
 
 /// A SOAP fault (sent with HTTP 500 as SOAP 1.1 requires).
@@ -241,6 +297,19 @@ impl Codec for SoapCodec {
 
     fn reply_content_type(&self) -> &'static str {
         CONTENT_TYPE
+    }
+
+    fn list_writer(&self, call: &Call) -> Option<Box<dyn ListWriter>> {
+        let returns = &schema().method(&call.service, &call.method)?.returns;
+        let (item_type, true) = split_many(returns) else {
+            return None;
+        };
+        Some(Box::new(SoapList {
+            version: self.version,
+            method: call.method.clone(),
+            item_type: item_type.to_string(),
+            limit: call.headers.limit.unwrap_or_default(),
+        }))
     }
 }
 
@@ -722,16 +791,7 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, de
             let _ = write!(out, "<{name} xsi:nil=\"true\"/>");
         }
         (Value::Array(items), Out::Many(item) | Out::Complex(item)) => {
-            let (item_q, array_q) = match out_decl(item) {
-                Out::Scalar(x) => (format!("xsd:{x}"), format!("ns1:{x}Array")),
-                Out::Complex(t) => (format!("ns1:{t}"), format!("ns1:{t}Array")),
-                _ => ("xsd:anyType".to_string(), "SOAP-ENC:Array".to_string()),
-            };
-            let _ = write!(
-                out,
-                "<{name} SOAP-ENC:arrayType=\"{item_q}[{}]\" xsi:type=\"{array_q}\">",
-                items.len()
-            );
+            open_array(out, name, out_decl(item), items.len());
             for v in items {
                 write_element(out, "item", v, out_decl(item), depth + 1);
             }
@@ -1422,6 +1482,48 @@ mod tests {
         let text = String::from_utf8(bytes).unwrap();
         well_formed(&text);
         text
+    }
+
+    #[test]
+    fn a_streamed_list_is_byte_for_byte_the_whole_reply() {
+        let ticket = |id: i64| {
+            let mut m = Struct::new();
+            m.insert("id".into(), Value::Int(id));
+            m.insert("title".into(), Value::from(format!("t{id}")));
+            Value::Struct(m)
+        };
+        let all: Vec<Value> = (1..=5).map(ticket).collect();
+        for (offset, limit) in [(0, None), (1, Some(2)), (4, Some(3)), (9, Some(3))] {
+            let page: Vec<Value> = all
+                .iter()
+                .skip(offset as usize)
+                .take(limit.unwrap_or(usize::MAX as u64) as usize)
+                .cloned()
+                .collect();
+            let whole = reply(
+                "getTickets",
+                "SoftLayer_Ticket[]",
+                Value::Array(page.clone()),
+                Some(5),
+            );
+            let mut list = SoapList {
+                version: ApiVersion::V3_1,
+                method: "getTickets".into(),
+                item_type: "SoftLayer_Ticket".into(),
+                limit: ResultLimit { offset, limit },
+            };
+            let mut out = Vec::new();
+            list.start(&mut out, 5);
+            for item in &page {
+                list.item(&mut out, item);
+            }
+            list.end(&mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                whole,
+                "offset {offset}, limit {limit:?}"
+            );
+        }
     }
 
     fn well_formed(text: &str) {

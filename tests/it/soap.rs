@@ -1145,3 +1145,55 @@ fn client_faults_for_bad_envelopes() {
     );
     assert_eq!(reply.ret("getObject").at("id").int(), 160000001);
 }
+
+/// List replies stream (issue 9): chunked, with no `Content-Length`, and the array's
+/// `SOAP-ENC:arrayType` length is the length of the page the result limit cuts, whatever
+/// the offset (SLDN's result-limit article).
+#[test]
+fn list_replies_stream_with_the_length_of_their_page() {
+    let server = Server::start();
+    let whole = call(
+        &server,
+        "SoftLayer_Account",
+        &envelope(
+            &format!("{}{}", auth(&DEMO), mask("mask[id]")),
+            "<ns1:getTickets/>",
+        ),
+    );
+    let total = whole.ret("getTickets").kids.len();
+    assert!(total >= 3, "{}", whole.describe());
+    for (lim, offset) in [
+        (None, 0),
+        (Some(2), 0),
+        (Some(2), 1),
+        (Some(50), total - 1),
+        (Some(5), total + 3),
+    ] {
+        let header = match lim {
+            Some(l) => format!("{}{}", auth(&DEMO), limit(l as i64, offset as i64)),
+            None => auth(&DEMO),
+        };
+        let reply = call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(&header, "<ns1:getTickets/>"),
+        );
+        assert_eq!(
+            reply.http.header("transfer-encoding"),
+            Some("chunked"),
+            "a list streams\n{}",
+            reply.describe()
+        );
+        assert_eq!(reply.http.header("content-length"), None);
+        let ret = reply.ret("getTickets");
+        let expected = total.saturating_sub(offset).min(lim.unwrap_or(usize::MAX));
+        assert_eq!(ret.kids.len(), expected, "{}", reply.describe());
+        assert_eq!(
+            ret.attr(ENC, "arrayType"),
+            Some(format!("ns1:SoftLayer_Ticket[{expected}]").as_str()),
+            "{}",
+            reply.describe()
+        );
+        assert_eq!(reply.total_items(), Some(total as i64));
+    }
+}
