@@ -16,6 +16,13 @@ pub enum Credentials {
 }
 
 /// `resultLimit {limit, offset}`.
+///
+/// One meaning on every transport: `limit` and `offset` are whole numbers of 0 or more
+/// (an integer, or its digits as text); anything else is a `SoftLayer_Exception_Public`
+/// fault. A `limit` of 0 means no limit: SLDN's result-limit article defines the limit
+/// as SQL's LIMIT without saying what 0 does, softlayer-python sends `0` as the limit
+/// when it only has an offset (REST `resultLimit=OFFSET,0`), and an empty page is never
+/// what a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ResultLimit {
     pub offset: u64,
@@ -38,6 +45,34 @@ pub enum MaskSource {
     Text(String),
     Legacy(Struct),
     Parsed(crate::schema::mask::ObjectMask),
+}
+
+impl ResultLimit {
+    /// From `offset` and `limit` as numbers: a limit of 0 is no limit.
+    pub fn new(offset: u64, limit: u64) -> ResultLimit {
+        ResultLimit {
+            offset,
+            limit: (limit > 0).then_some(limit),
+        }
+    }
+
+    /// The `resultLimit` header struct of XML-RPC and SOAP.
+    fn from_header(value: &Value) -> Result<ResultLimit, Fault> {
+        let count = |key: &str| -> Result<u64, Fault> {
+            let invalid = |v: &Value| {
+                Fault::bad_argument(format!(
+                    "Invalid resultLimit {key} {v:?}: use a whole number of 0 or more (a limit of 0 means no limit)."
+                ))
+            };
+            match value.get(key) {
+                None | Some(Value::Null) => Ok(0),
+                Some(Value::Int(i)) if *i >= 0 => Ok(*i as u64),
+                Some(v @ Value::String(s)) => s.trim().parse().map_err(|_| invalid(v)),
+                Some(v) => Err(invalid(v)),
+            }
+        };
+        Ok(ResultLimit::new(count("offset")?, count("limit")?))
+    }
 }
 
 /// The call headers every transport carries (SLDN articles on authentication, init parameters and result limits).
@@ -67,17 +102,7 @@ impl CallHeaders {
             if name == "authenticate" {
                 out.credentials = credentials_from(value);
             } else if name == "resultLimit" {
-                out.limit = Some(ResultLimit {
-                    offset: value
-                        .get("offset")
-                        .and_then(Value::as_i64)
-                        .unwrap_or(0)
-                        .max(0) as u64,
-                    limit: value
-                        .get("limit")
-                        .and_then(Value::as_i64)
-                        .map(|l| l.max(0) as u64),
-                });
+                out.limit = Some(ResultLimit::from_header(value)?);
             } else if name == "SoftLayer_ObjectMask" {
                 match value.get("mask") {
                     Some(Value::String(s)) => out.mask = Some(MaskSource::Text(s.clone())),

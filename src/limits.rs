@@ -96,6 +96,10 @@ impl Limits {
         Duration::from_millis(self.sql_time_budget_ms)
     }
 
+    pub fn stall_timeout(&self) -> Duration {
+        Duration::from_secs(self.stall_timeout_secs)
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }

@@ -656,10 +656,7 @@ fn parse_limit(text: &str) -> Result<Option<ResultLimit>, Fault> {
         Some((offset, limit)) => (number(offset)?, number(limit)?),
         None => (0, number(text)?),
     };
-    Ok(Some(ResultLimit {
-        offset,
-        limit: (limit > 0).then_some(limit),
-    }))
+    Ok(Some(ResultLimit::new(offset, limit)))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ use crate::protocol::codec::{Codec, ListWriter};
 use crate::services;
 use crate::value::Value;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -33,27 +33,149 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
 
-/// Requests larger than this are refused before they are read whole.
+/// Requests larger than this are refused before they are read whole (the default of
+/// `--max-body-bytes`).
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Bytes of request bodies held by all requests together (read, and not yet parsed).
+static BODY_BYTES_IN_FLIGHT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// A share of [`BODY_BYTES_IN_FLIGHT`], given back when the body is dropped.
+#[derive(Default)]
+pub struct InFlight(usize);
+
+impl InFlight {
+    /// Takes `more` bytes of the cap, or says the server is too busy for them.
+    fn grow(&mut self, more: usize) -> Result<(), BodyError> {
+        use std::sync::atomic::Ordering;
+        let cap = crate::limits::get().max_body_bytes_in_flight;
+        let before = BODY_BYTES_IN_FLIGHT.fetch_add(more, Ordering::SeqCst);
+        if before + more > cap && before > 0 {
+            BODY_BYTES_IN_FLIGHT.fetch_sub(more, Ordering::SeqCst);
+            return Err(BodyError::Busy);
+        }
+        self.0 += more;
+        Ok(())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        BODY_BYTES_IN_FLIGHT.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Streamed replies in progress (`--max-streams`); lists past it are answered whole.
+static STREAMS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One of the [`STREAMS`], given back when the stream ends.
+struct StreamSlot;
+
+impl StreamSlot {
+    fn take() -> Option<StreamSlot> {
+        use std::sync::atomic::Ordering;
+        let cap = crate::limits::get().max_streams;
+        let before = STREAMS.fetch_add(1, Ordering::SeqCst);
+        if before >= cap {
+            STREAMS.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(StreamSlot)
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        STREAMS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
 
 /// Chunks of about this size go to the socket when a reply streams.
 const CHUNK_BYTES: usize = 64 * 1024;
 
-/// Why a request body could not be read.
+/// Why a request body could not be read, each with the status it is answered with.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
-    #[error("request body too large or interrupted")]
-    TooLargeOrInterrupted,
+    #[error("the request body is over the limit of {0} bytes")]
+    TooLarge(usize),
+    #[error("the request body made no progress for {0} seconds")]
+    Stalled(u64),
+    #[error("the request body was interrupted")]
+    Interrupted,
+    #[error("Transfer-Encoding and Content-Length together are refused")]
+    Ambiguous,
+    #[error("the server is reading too many request bodies; retry shortly")]
+    Busy,
 }
 
-/// Reads a request body whole: the one place bodies are read, so that its limits
-/// apply to every transport and the control API alike.
+impl BodyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Stalled(_) => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Interrupted | BodyError::Ambiguous => StatusCode::BAD_REQUEST,
+            BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+/// Reads a request body whole (the control API's; its bodies are small).
 pub async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
-    Limited::new(body, MAX_BODY_BYTES)
-        .collect()
+    read_request_body(&hyper::HeaderMap::new(), body)
         .await
-        .map(|collected| collected.to_bytes())
-        .map_err(|_| BodyError::TooLargeOrInterrupted)
+        .map(|(bytes, _)| bytes)
+}
+
+/// Reads a request body whole: the one place API bodies are read, with their limits. A
+/// `Content-Length` over the limit is refused before a byte is read, and so is one sent
+/// with `Transfer-Encoding` (a request smuggling shape); a body that makes no progress
+/// for the stall timeout is answered 408; the bytes all bodies hold together are capped
+/// (503 with `Retry-After` past it) until the body they belong to is dropped.
+pub async fn read_request_body(
+    headers: &hyper::HeaderMap,
+    mut body: Incoming,
+) -> Result<(Bytes, InFlight), BodyError> {
+    let limits = crate::limits::get();
+    let max = limits.max_body_bytes;
+    if headers.contains_key(hyper::header::TRANSFER_ENCODING)
+        && headers.contains_key(hyper::header::CONTENT_LENGTH)
+    {
+        return Err(BodyError::Ambiguous);
+    }
+    let declared = headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(BodyError::TooLarge(max));
+    }
+    let mut in_flight = InFlight::default();
+    // The declared length is taken up front, so that bodies that never arrive count too.
+    let declared = declared.unwrap_or(0) as usize;
+    in_flight.grow(declared)?;
+    let mut bytes = Vec::with_capacity(declared.min(1 << 20));
+    let stall = limits.stall_timeout();
+    loop {
+        let frame = match tokio::time::timeout(stall, body.frame()).await {
+            Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
+            Ok(None) => break,
+            Ok(Some(Err(_))) => return Err(BodyError::Interrupted),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > max {
+            return Err(BodyError::TooLarge(max));
+        }
+        let beyond = (bytes.len() + data.len()).saturating_sub(in_flight.0);
+        if beyond > 0 {
+            in_flight.grow(beyond)?;
+        }
+        bytes.extend_from_slice(&data);
+    }
+    Ok((Bytes::from(bytes), in_flight))
 }
 
 /// A call whose connection a fault rule closes without an answer (README "Fault
@@ -81,12 +203,15 @@ async fn answer_or_drop<C: Codec>(
 ) -> Option<Response<ReplyBody>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let body = match read_body(body).await {
+    let (body, in_flight) = match read_request_body(&parts.headers, body).await {
         Ok(body) => body,
         Err(e) => {
             let fault = Fault::malformed(e.to_string());
             let mut answer = codec.write_fault(&fault);
-            answer.status = StatusCode::PAYLOAD_TOO_LARGE.as_u16();
+            answer.status = e.status().as_u16();
+            if matches!(e, BodyError::Busy) {
+                answer.headers.push(("Retry-After".into(), "1".into()));
+            }
             finished(&shared, &codec, None, Some(&fault), &answer, started, None);
             return Some(response(answer, None));
         }
@@ -145,6 +270,7 @@ async fn answer_or_drop<C: Codec>(
         shared,
         codec,
         body,
+        in_flight,
         cache_key,
         started,
         responder: Responder {
@@ -234,20 +360,31 @@ impl Responder {
         }
     }
 
-    /// Sends a chunk of a streaming reply, waiting while the client is slow to read.
+    /// Sends a chunk of a streaming reply, waiting while the client is slow to read, but
+    /// not longer than the stall timeout without progress: then the reply ends, and its
+    /// thread and read snapshot are freed (the connection's own write timeout closes it).
     fn chunk(&mut self, bytes: Vec<u8>) -> Result<(), Fault> {
         self.bytes += bytes.len() as u64;
-        self.chunks
-            .blocking_send(Ok(Bytes::from(bytes)))
-            .map_err(|_| Fault::internal("the client went away"))
+        let stall = crate::limits::get().stall_timeout();
+        let send = self.chunks.send_timeout(Ok(Bytes::from(bytes)), stall);
+        tokio::runtime::Handle::current()
+            .block_on(send)
+            .map_err(|e| match e {
+                mpsc::error::SendTimeoutError::Timeout(_) => Fault::internal(format!(
+                    "the client read nothing for {} seconds",
+                    stall.as_secs()
+                )),
+                mpsc::error::SendTimeoutError::Closed(_) => {
+                    Fault::internal("the client went away")
+                }
+            })
     }
 
     /// Ends a streaming reply early: the connection is cut, so the client sees an
-    /// incomplete reply rather than a well-formed short one.
+    /// incomplete reply rather than a well-formed short one. Never waits: a client that
+    /// stopped reading does not get to hold the thread here either.
     fn cut(&mut self, reason: String) {
-        let _ = self
-            .chunks
-            .blocking_send(Err(std::io::Error::other(reason)));
+        let _ = self.chunks.try_send(Err(std::io::Error::other(reason)));
     }
 }
 
@@ -256,6 +393,8 @@ struct Exchange<C> {
     shared: Arc<Shared>,
     codec: C,
     body: Bytes,
+    /// The body's share of the bytes-in-flight cap, given back once it is parsed.
+    in_flight: InFlight,
     cache_key: Option<Vec<u8>>,
     started: Instant,
     responder: Responder,
@@ -300,7 +439,21 @@ fn work<C: Codec>(mut x: Exchange<C>) {
 
 impl<C: Codec> Exchange<C> {
     fn answer(&mut self) {
-        let mut call = match self.codec.parse(&self.body) {
+        // HTTP Basic, when present, is checked before the body is parsed: a caller with
+        // wrong credentials costs one indexed lookup, not a parse of up to 16 MiB.
+        if let Some(basic) = self.codec.fallback_credentials() {
+            let known = self
+                .shared
+                .store
+                .read(|conn| crate::auth::authenticate(conn, Some(basic)));
+            if let Err(fault) = known {
+                return self.whole_fault(None, &fault);
+            }
+        }
+        let parsed = self.codec.parse(&self.body);
+        self.body = Bytes::new();
+        self.in_flight = InFlight::default();
+        let mut call = match parsed {
             Ok(call) => call,
             Err(fault) => return self.whole_fault(None, &fault),
         };
@@ -318,8 +471,11 @@ impl<C: Codec> Exchange<C> {
         if !writes
             && services::returns_list(&call)
             && let Some(list) = self.codec.list_writer(&call)
+            && let Some(slot) = StreamSlot::take()
         {
-            return self.stream(&call, list);
+            self.stream(&call, list);
+            drop(slot);
+            return;
         }
         // Taken before the read, so that a write racing it makes the entry stale at once.
         let version = (self.cache_key.is_some() && !writes).then(|| self.shared.store.version());

@@ -420,3 +420,202 @@ fn ctrl_c_stops_the_server_with_exit_code_0() {
         .expect("the server exits after Ctrl-C");
     assert_eq!(status.code(), Some(0), "{}", server.log());
 }
+
+// ---------------------------------------------------------------------------
+// 2. Stalled streams, 3. timeouts and caps, 4. HTTP details and resultLimit
+// ---------------------------------------------------------------------------
+
+/// Writes raw request bytes on a new connection (and leaves it open).
+fn send_raw(server: &Server, head_and_body: &[u8]) -> TcpStream {
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    (&stream).write_all(head_and_body).unwrap();
+    stream
+}
+
+/// A `Content-Length` over the limit is refused at once, before any body is sent, with
+/// an XML-RPC fault as the body; `Transfer-Encoding` with `Content-Length` is refused.
+#[test]
+fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
+    let server = Server::start();
+    let started = Instant::now();
+    let s = send_raw(
+        &server,
+        b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 20971520\r\n\r\n",
+    );
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 413, "{}", r.describe());
+    assert!(r.text().contains("<fault>"), "{}", r.describe());
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let s = send_raw(
+        &server,
+        b"POST /rest/v3.1/SoftLayer_Ticket/getObject.json HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    );
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(r.text().contains("Transfer-Encoding"), "{}", r.describe());
+}
+
+/// A body that stops arriving is answered 408 after the stall timeout (1 s here), in
+/// the transport's format; while one body holds the whole bytes-in-flight cap, another
+/// gets 503 with Retry-After.
+#[test]
+fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1"),
+            ("SOFTLAYER_EMULATOR_MAX_BODY_BYTES_IN_FLIGHT", "1000"),
+        ],
+    );
+    let started = Instant::now();
+    let xmlrpc = send_raw(
+        &server,
+        b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n<?xml",
+    );
+    // The first body holds 900 of the 1000 bytes: a second one of 500 is refused.
+    std::thread::sleep(Duration::from_millis(200));
+    let busy = send_raw(
+        &server,
+        b"POST /rest/v3.1/SoftLayer_Ticket/1/addUpdate.json HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n",
+    );
+    let r = read_response(&busy, "POST").unwrap();
+    assert_eq!(r.status, 503, "{}", r.describe());
+    assert!(r.header("Retry-After").is_some(), "{}", r.describe());
+    let r = read_response(&xmlrpc, "POST").unwrap();
+    assert_eq!(r.status, 408, "{}", r.describe());
+    assert!(r.text().contains("<fault>"), "an XML-RPC fault: {}", r.describe());
+    assert!(started.elapsed() < Duration::from_secs(15));
+    let rest = send_raw(
+        &server,
+        b"POST /rest/v3.1/SoftLayer_Ticket/1/addUpdate.json HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+    );
+    let r = read_response(&rest, "POST").unwrap();
+    assert_eq!(r.status, 408, "{}", r.describe());
+    let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert!(body["error"].as_str().unwrap().contains("no progress"));
+}
+
+/// A client that asks for a long streamed list and stops reading is cut after the stall
+/// timeout (1 s here): the reply never completes, the server logs the stop, and the
+/// write-ahead log checkpoints again (no read snapshot is left behind).
+#[test]
+fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
+    let (dir, db) = synthetic_db(20_000);
+    let server = Server::start_with_env(
+        &db,
+        Some(dir),
+        &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1")],
+    );
+    let call = XmlRpcCall::new("SoftLayer_Account", "getTickets")
+        .auth(&DEMO)
+        .mask("mask[updates[entry,createDate],status,priority]");
+    let body = call.body();
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        &stream,
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        call.path(),
+        body.len()
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.log().contains("stopped mid-reply") {
+        assert!(Instant::now() < deadline, "the stalled stream was not ended");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The snapshot is gone: writes go on and a checkpoint can empty the log.
+    add_updates(&server, 1);
+    let mut rest = Vec::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let _ = std::io::Read::read_to_end(&mut &stream, &mut rest);
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("</methodResponse>"),
+        "the reply was cut, not completed"
+    );
+}
+
+
+/// resultLimit means the same on every transport: 0 is no limit, negative or
+/// non-numeric values are a Public fault (XML-RPC) and a 400 (REST).
+#[test]
+fn result_limit_is_validated_the_same_on_every_transport() {
+    let server = Server::start();
+    let tickets = |limit: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .header("resultLimit", xstruct(&[("limit", limit), ("offset", xint(0))])),
+        )
+    };
+    let all = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO));
+    let n = all.ok().array().len();
+    assert!(n >= 3);
+    assert_eq!(tickets(xint(0)).ok().array().len(), n, "limit 0 is no limit");
+    assert_eq!(tickets(xint(2)).ok().array().len(), 2);
+    assert_eq!(tickets(xstr("2")).ok().array().len(), 2);
+    assert_public_fault(&tickets(xint(-5)), "SoftLayer_Exception_Public", "resultLimit");
+    assert_public_fault(&tickets(xstr("abc")), "SoftLayer_Exception_Public", "resultLimit");
+    let auth = basic_auth(&DEMO);
+    let rest = |q: &str| {
+        http_request(
+            server.addr(),
+            "GET",
+            &format!("/rest/v3.1/SoftLayer_Account/getTickets.json?resultLimit={q}"),
+            &[("Authorization", &auth)],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap()
+    };
+    let zero = rest("0,0");
+    assert_eq!(zero.status, 200);
+    let items: serde_json::Value = serde_json::from_slice(&zero.body).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), n, "limit 0 is no limit");
+    assert_eq!(rest("0,-5").status, 400);
+    assert_eq!(rest("0,abc").status, 400);
+}
+
+/// Wrong HTTP Basic credentials are refused before the body is parsed: a body that is
+/// not even XML gets the authentication fault, not a parse error.
+#[test]
+fn http_basic_is_checked_before_the_body_is_parsed() {
+    let server = Server::start();
+    let wrong = basic_auth(&User {
+        api_key: "not-the-key",
+        ..DEMO
+    });
+    let r = server.post(
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[("Authorization", &wrong), ("Content-Type", "text/xml")],
+        b"this is not XML",
+    );
+    let text = r.text();
+    assert!(text.contains("<fault>"), "{}", r.describe());
+    assert!(
+        !text.contains("-32700") && text.contains("SoftLayer_Exception"),
+        "an authentication fault, not a parse error: {}",
+        r.describe()
+    );
+}
+
+/// Past the cap of concurrent streams (0 here), lists are answered whole.
+#[test]
+fn lists_past_the_stream_cap_are_answered_whole() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_MAX_STREAMS", "0")],
+    );
+    let call = XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO);
+    let r = server.post(&call.path(), &[("Content-Type", "text/xml")], call.body().as_bytes());
+    assert_eq!(r.status, 200);
+    assert!(r.header("Content-Length").is_some(), "{}", r.describe());
+    assert!(r.text().contains("</methodResponse>"));
+}
