@@ -2,6 +2,7 @@
 //! `/health`) and the accept loop. Every API call, whatever its transport, then goes
 //! through the one [`pipeline`]: the router only picks the codec from the URL.
 
+pub mod conn;
 pub mod pipeline;
 
 use crate::body::ReplyBody;
@@ -203,11 +204,18 @@ pub async fn serve(
         let watcher = connections.watcher();
         tokio::spawn(async move {
             let _open = open;
-            let service = service_fn(move |req| handle(req, shared.clone()));
+            let io = conn::Connection::new(stream);
+            let framing = io.framing();
+            let service = service_fn(move |mut req: Request<Incoming>| {
+                if framing.next_is_ambiguous() {
+                    req.extensions_mut().insert(conn::AmbiguousFraming);
+                }
+                handle(req, shared.clone())
+            });
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(WriteStall::new(stream)), service);
+                .serve_connection(TokioIo::new(io), service);
             if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!("connection from {peer}: {e}");
             }
@@ -314,8 +322,16 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     let query = req.uri().query().map(str::to_string);
     let authorization = header_text(&req, "authorization");
     let token_header = header_text(&req, "x-emulator-token");
-    let Ok(body) = read_body(req.into_body()).await else {
-        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.\n");
+    let body = match read_body(req).await {
+        Ok(body) => body,
+        Err(e) => {
+            let mut r = plain(e.status(), format!("{e}.\n"));
+            if let Some(after) = e.retry_after() {
+                r.headers_mut()
+                    .insert("Retry-After", HeaderValue::from(after));
+            }
+            return r;
+        }
     };
     let answer = tokio::task::spawn_blocking(move || {
         let request = crate::emulator::http::ControlRequest {
@@ -365,8 +381,8 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
     })
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
-    let mut r = Response::new(ReplyBody::whole(Bytes::from_static(text.as_bytes())));
+fn plain(status: StatusCode, text: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(ReplyBody::whole(text.into()));
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
@@ -432,94 +448,3 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
         None => plain(StatusCode::NOT_FOUND, "No such service.\n"),
     }
 }
-
-/// A connection whose writes give up after the stall timeout without progress: a client
-/// that stops reading a reply is disconnected, and its socket and buffers freed, instead
-/// of holding them forever (hyper has no write timeout of its own).
-struct WriteStall {
-    inner: tokio::net::TcpStream,
-    stalled_since: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
-}
-
-impl WriteStall {
-    fn new(inner: tokio::net::TcpStream) -> WriteStall {
-        WriteStall {
-            inner,
-            stalled_since: None,
-        }
-    }
-
-    /// `Pending` from the socket starts (or goes on) the stall clock; anything else stops it.
-    fn watch<T>(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-        polled: std::task::Poll<std::io::Result<T>>,
-    ) -> std::task::Poll<std::io::Result<T>> {
-        use std::task::Poll;
-        if polled.is_ready() {
-            self.stalled_since = None;
-            return polled;
-        }
-        let stall = crate::limits::get().stall_timeout();
-        let timer = self
-            .stalled_since
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
-        if timer.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                "the client read nothing for the stall timeout",
-            )));
-        }
-        Poll::Pending
-    }
-}
-
-impl tokio::io::AsyncRead for WriteStall {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl tokio::io::AsyncWrite for WriteStall {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
-        self.watch(cx, polled)
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_flush(cx);
-        self.watch(cx, polled)
-    }
-
-    fn poll_shutdown(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
-    }
-
-    fn poll_write_vectored(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        let polled = std::pin::Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        self.watch(cx, polled)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-}
-

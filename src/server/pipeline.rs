@@ -66,29 +66,34 @@ impl Drop for InFlight {
     }
 }
 
-/// Streamed replies in progress (`--max-streams`); lists past it are answered whole.
-static STREAMS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// One of the [`STREAMS`], given back when the stream ends.
-struct StreamSlot;
-
-impl StreamSlot {
-    fn take() -> Option<StreamSlot> {
-        use std::sync::atomic::Ordering;
-        let cap = crate::limits::get().max_streams;
-        let before = STREAMS.fetch_add(1, Ordering::SeqCst);
-        if before >= cap {
-            STREAMS.fetch_sub(1, Ordering::SeqCst);
-            return None;
-        }
-        Some(StreamSlot)
-    }
+/// Streamed replies in progress at once (`--max-streams`): each holds a blocking
+/// thread and a read snapshot while its client reads. Past the cap a list call waits
+/// for a slot on the async side, where waiting costs no thread, and gets 503 with
+/// `Retry-After` if none frees within the stall timeout.
+fn stream_slots() -> &'static Arc<tokio::sync::Semaphore> {
+    static SLOTS: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        Arc::new(tokio::sync::Semaphore::new(
+            crate::limits::get().max_streams,
+        ))
+    })
 }
 
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        STREAMS.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-    }
+/// The executor of write calls: threads of their own, so that writes never queue behind
+/// reads for the blocking pool, and at normal CPU priority (the blocking pool's threads
+/// run niced, see [`yield_to_async_threads`]). Writes are serialised by SQLite's single
+/// writer anyway, so a few threads are enough; more writes wait in its queue.
+fn writers() -> &'static tokio::runtime::Runtime {
+    static WRITERS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    WRITERS.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(8)
+            .thread_name("writer")
+            .enable_all()
+            .build()
+            .expect("start the writers' executor")
+    })
 }
 
 /// Chunks of about this size go to the socket when a reply streams.
@@ -118,28 +123,41 @@ impl BodyError {
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
+
+    /// Seconds a client is told to wait before it retries (`Retry-After`), for a 503.
+    pub fn retry_after(&self) -> Option<u32> {
+        matches!(self, BodyError::Busy).then_some(1)
+    }
 }
 
-/// Reads a request body whole (the control API's; its bodies are small).
-pub async fn read_body(body: Incoming) -> Result<Bytes, BodyError> {
-    read_request_body(&hyper::HeaderMap::new(), body)
+/// Reads a request body whole with the limits of [`read_request_body`], for the control
+/// API (its answers are plain text, so the body's share of the cap is given back here).
+pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, BodyError> {
+    let (parts, body) = req.into_parts();
+    read_request_body(&parts, body)
         .await
         .map(|(bytes, _)| bytes)
 }
 
-/// Reads a request body whole: the one place API bodies are read, with their limits. A
-/// `Content-Length` over the limit is refused before a byte is read, and so is one sent
-/// with `Transfer-Encoding` (a request smuggling shape); a body that makes no progress
-/// for the stall timeout is answered 408; the bytes all bodies hold together are capped
-/// (503 with `Retry-After` past it) until the body they belong to is dropped.
+/// Reads a request body whole: the one place request bodies are read, with their limits.
+/// A `Content-Length` over the limit is refused before a byte is read, and so is a
+/// request that came with both `Transfer-Encoding` and `Content-Length` (a request
+/// smuggling shape; hyper hides it, [`super::conn`] finds it); a body that makes no
+/// progress for the stall timeout is answered 408; the bytes all bodies hold together
+/// are capped (503 with `Retry-After` past it) until the body they belong to is dropped.
 pub async fn read_request_body(
-    headers: &hyper::HeaderMap,
+    parts: &hyper::http::request::Parts,
     mut body: Incoming,
 ) -> Result<(Bytes, InFlight), BodyError> {
     let limits = crate::limits::get();
     let max = limits.max_body_bytes;
-    if headers.contains_key(hyper::header::TRANSFER_ENCODING)
-        && headers.contains_key(hyper::header::CONTENT_LENGTH)
+    let headers = &parts.headers;
+    if parts
+        .extensions
+        .get::<super::conn::AmbiguousFraming>()
+        .is_some()
+        || (headers.contains_key(hyper::header::TRANSFER_ENCODING)
+            && headers.contains_key(hyper::header::CONTENT_LENGTH))
     {
         return Err(BodyError::Ambiguous);
     }
@@ -203,14 +221,18 @@ async fn answer_or_drop<C: Codec>(
 ) -> Option<Response<ReplyBody>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
-    let (body, in_flight) = match read_request_body(&parts.headers, body).await {
+    let (body, in_flight) = match read_request_body(&parts, body).await {
         Ok(body) => body,
         Err(e) => {
-            let fault = Fault::malformed(e.to_string());
+            // Not a parse error (XML-RPC would hide the reason behind -32700): a Public
+            // fault that says what was wrong with the request, under the status of `e`.
+            let fault = Fault::documented(crate::fault::ExceptionClass::Public, format!("{e}."));
             let mut answer = codec.write_fault(&fault);
             answer.status = e.status().as_u16();
-            if matches!(e, BodyError::Busy) {
-                answer.headers.push(("Retry-After".into(), "1".into()));
+            if let Some(after) = e.retry_after() {
+                answer
+                    .headers
+                    .push(("Retry-After".into(), after.to_string()));
             }
             finished(&shared, &codec, None, Some(&fault), &answer, started, None);
             return Some(response(answer, None));
@@ -265,7 +287,8 @@ async fn answer_or_drop<C: Codec>(
     }
 
     let (head_tx, head_rx) = oneshot::channel();
-    let (chunk_tx, chunk_rx) = mpsc::channel(4);
+    // Four chunks in flight, and one room kept for a cut (see `Responder::cut`).
+    let (chunk_tx, chunk_rx) = mpsc::channel(5);
     let exchange = Exchange {
         shared,
         codec,
@@ -277,6 +300,8 @@ async fn answer_or_drop<C: Codec>(
             head: Some(head_tx),
             chunks: chunk_tx,
             bytes: 0,
+            deadline: None,
+            cut_room: None,
         },
     };
     tokio::task::spawn_blocking(move || work(exchange));
@@ -330,6 +355,11 @@ struct Responder {
     chunks: mpsc::Sender<Chunk>,
     /// Body bytes sent so far.
     bytes: u64,
+    /// When a streamed reply must have ended: its read snapshot lives no longer than the
+    /// stall timeout, so that the write-ahead log can always checkpoint (issue 10).
+    deadline: Option<Instant>,
+    /// Room in the chunk channel kept for [`Responder::cut`] while a reply streams.
+    cut_room: Option<mpsc::OwnedPermit<Chunk>>,
 }
 
 impl Responder {
@@ -351,6 +381,7 @@ impl Responder {
     }
 
     fn start_stream(&mut self, content_type: &'static str, total: u64, warning: Option<String>) {
+        self.cut_room = self.chunks.clone().try_reserve_owned().ok();
         if let Some(head) = self.head.take() {
             let _ = head.send(Head::Streaming {
                 content_type,
@@ -361,30 +392,50 @@ impl Responder {
     }
 
     /// Sends a chunk of a streaming reply, waiting while the client is slow to read, but
-    /// not longer than the stall timeout without progress: then the reply ends, and its
-    /// thread and read snapshot are freed (the connection's own write timeout closes it).
+    /// not longer than the stall timeout without progress, and not past the stream's
+    /// deadline: then the reply ends, and its thread and read snapshot are freed (the
+    /// connection's own write timeout closes it).
     fn chunk(&mut self, bytes: Vec<u8>) -> Result<(), Fault> {
         self.bytes += bytes.len() as u64;
         let stall = crate::limits::get().stall_timeout();
-        let send = self.chunks.send_timeout(Ok(Bytes::from(bytes)), stall);
+        let left = self
+            .deadline
+            .map_or(stall, |d| d.saturating_duration_since(Instant::now()));
+        let past_deadline = || {
+            Fault::internal(format!(
+                "the reply was still streaming after {} seconds (the stall timeout): \
+                 its read snapshot is released so that the write-ahead log can checkpoint",
+                stall.as_secs()
+            ))
+        };
+        if left.is_zero() {
+            return Err(past_deadline());
+        }
+        let send = self
+            .chunks
+            .send_timeout(Ok(Bytes::from(bytes)), stall.min(left));
         tokio::runtime::Handle::current()
             .block_on(send)
             .map_err(|e| match e {
+                mpsc::error::SendTimeoutError::Timeout(_) if left < stall => past_deadline(),
                 mpsc::error::SendTimeoutError::Timeout(_) => Fault::internal(format!(
                     "the client read nothing for {} seconds",
                     stall.as_secs()
                 )),
-                mpsc::error::SendTimeoutError::Closed(_) => {
-                    Fault::internal("the client went away")
-                }
+                mpsc::error::SendTimeoutError::Closed(_) => Fault::internal("the client went away"),
             })
     }
 
     /// Ends a streaming reply early: the connection is cut, so the client sees an
-    /// incomplete reply rather than a well-formed short one. Never waits: a client that
-    /// stopped reading does not get to hold the thread here either.
+    /// incomplete reply rather than a well-formed short one. Never waits: the error goes
+    /// through the channel room reserved as the stream started, so a client that stopped
+    /// reading does not get to hold the thread (nor the stream's slot) here.
     fn cut(&mut self, reason: String) {
-        let _ = self.chunks.try_send(Err(std::io::Error::other(reason)));
+        let error = Err(std::io::Error::other(reason));
+        match self.cut_room.take() {
+            Some(room) => drop(room.send(error)),
+            None => drop(self.chunks.try_send(error)),
+        }
     }
 }
 
@@ -423,22 +474,91 @@ fn yield_to_async_threads() {
     });
 }
 
-/// Runs on the blocking pool: everything from parsing to the last byte of the reply.
+/// What is left of a call once [`Exchange::answer`] returns on the blocking pool.
+enum Then {
+    /// Answered.
+    Done,
+    /// A write: it runs on the [`writers`].
+    Write(Call),
+    /// A list to stream, past the cap of streams: it waits for a slot.
+    WaitForStream(Call),
+}
+
+/// Runs on the blocking pool: everything from parsing to the last byte of the reply, or
+/// up to where the call moves to the writers' executor or waits for a stream slot.
 fn work<C: Codec>(mut x: Exchange<C>) {
     yield_to_async_threads();
-    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| x.answer()));
-    if ran.is_err() {
-        let fault = Fault::internal("a handler panicked");
-        if x.responder.started() {
-            x.responder.cut("a handler panicked".into());
-        } else {
-            x.whole_fault(None, &fault);
+    match x.guarded(Exchange::answer) {
+        Some(Then::Write(call)) => {
+            writers().spawn_blocking(move || {
+                x.guarded(|x| x.run_whole(&call, true));
+            });
         }
+        Some(Then::WaitForStream(call)) => {
+            // A stream ahead lives at most the stall timeout, so one frees within it
+            // (and a moment) unless other calls take it first.
+            let wait = crate::limits::get().stall_timeout() + std::time::Duration::from_secs(1);
+            tokio::runtime::Handle::current().spawn(async move {
+                let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
+                match slot {
+                    Ok(Ok(slot)) => {
+                        tokio::task::spawn_blocking(move || {
+                            yield_to_async_threads();
+                            x.guarded(|x| x.stream_in_slot(&call, slot));
+                        });
+                    }
+                    _ => x.busy(&call, wait),
+                }
+            });
+        }
+        Some(Then::Done) | None => {}
     }
 }
 
 impl<C: Codec> Exchange<C> {
-    fn answer(&mut self) {
+    /// Runs `step`; a panic in it is answered (a fault, or a cut stream), not lost.
+    fn guarded<T>(&mut self, step: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| step(self)));
+        if ran.is_err() {
+            let fault = Fault::internal("a handler panicked");
+            if self.responder.started() {
+                self.responder.cut("a handler panicked".into());
+            } else {
+                self.whole_fault(None, &fault);
+            }
+        }
+        ran.ok()
+    }
+
+    /// No stream slot freed within `waited`: 503 with `Retry-After`, in the transport's
+    /// format.
+    fn busy(&mut self, call: &Call, waited: std::time::Duration) {
+        let fault = Fault::documented(
+            crate::fault::ExceptionClass::Public,
+            format!(
+                "The server is streaming as many lists as it allows (--max-streams) and \
+                 none finished within {} seconds; retry shortly.",
+                waited.as_secs()
+            ),
+        );
+        let mut answer = self.codec.write_fault(&fault);
+        answer.status = StatusCode::SERVICE_UNAVAILABLE.as_u16();
+        answer.headers.push(("Retry-After".into(), "1".into()));
+        finished(
+            &self.shared,
+            &self.codec,
+            Some(call),
+            Some(&fault),
+            &answer,
+            self.started,
+            None,
+        );
+        self.responder.whole(answer, None);
+    }
+}
+
+impl<C: Codec> Exchange<C> {
+    fn answer(&mut self) -> Then {
         // HTTP Basic, when present, is checked before the body is parsed: a caller with
         // wrong credentials costs one indexed lookup, not a parse of up to 16 MiB.
         if let Some(basic) = self.codec.fallback_credentials() {
@@ -447,7 +567,8 @@ impl<C: Codec> Exchange<C> {
                 .store
                 .read(|conn| crate::auth::authenticate(conn, Some(basic)));
             if let Err(fault) = known {
-                return self.whole_fault(None, &fault);
+                self.whole_fault(None, &fault);
+                return Then::Done;
             }
         }
         let parsed = self.codec.parse(&self.body);
@@ -455,7 +576,10 @@ impl<C: Codec> Exchange<C> {
         self.in_flight = InFlight::default();
         let mut call = match parsed {
             Ok(call) => call,
-            Err(fault) => return self.whole_fault(None, &fault),
+            Err(fault) => {
+                self.whole_fault(None, &fault);
+                return Then::Done;
+            }
         };
         if call.headers.credentials.is_none() {
             call.headers.credentials = self.codec.fallback_credentials().cloned();
@@ -465,28 +589,47 @@ impl<C: Codec> Exchange<C> {
             .observer
             .intercept(self.codec.transport(), &call)
         {
-            return self.whole_fault(Some(&call), &fault);
+            self.whole_fault(Some(&call), &fault);
+            return Then::Done;
         }
         let writes = services::writes(&call);
-        if !writes
-            && services::returns_list(&call)
-            && let Some(list) = self.codec.list_writer(&call)
-            && let Some(slot) = StreamSlot::take()
-        {
-            self.stream(&call, list);
-            drop(slot);
-            return;
+        if writes {
+            return Then::Write(call);
         }
+        if !writes && services::returns_list(&call) && self.codec.list_writer(&call).is_some() {
+            return match stream_slots().clone().try_acquire_owned() {
+                Ok(slot) => {
+                    self.stream_in_slot(&call, slot);
+                    Then::Done
+                }
+                Err(_) => Then::WaitForStream(call),
+            };
+        }
+        self.run_whole(&call, writes);
+        Then::Done
+    }
+
+    /// Answers `call` whole (a single object, a write, or a list whose codec cannot stream).
+    fn run_whole(&mut self, call: &Call, writes: bool) {
         // Taken before the read, so that a write racing it makes the entry stale at once.
         let version = (self.cache_key.is_some() && !writes).then(|| self.shared.store.version());
         let shared = &self.shared;
-        let result = self.codec.run(&call, &mut |c| {
+        let result = self.codec.run(call, &mut |c| {
             services::dispatch_whole(&shared.store, c, &*shared.observer)
         });
         match result {
-            Ok(reply) => self.whole_reply(&call, &reply, version),
-            Err(fault) => self.whole_fault(Some(&call), &fault),
+            Ok(reply) => self.whole_reply(call, &reply, version),
+            Err(fault) => self.whole_fault(Some(call), &fault),
         }
+    }
+
+    /// Streams `call` while it holds one of the [`stream_slots`].
+    fn stream_in_slot(&mut self, call: &Call, slot: tokio::sync::OwnedSemaphorePermit) {
+        let Some(list) = self.codec.list_writer(call) else {
+            return self.run_whole(call, false);
+        };
+        self.stream(call, list);
+        drop(slot);
     }
 
     fn whole_reply(
@@ -563,6 +706,8 @@ impl<C: Codec> Exchange<C> {
     /// A list read, written to the client as its rows are read, so that a
     /// 100,000-ticket reply never sits in memory whole.
     fn stream(&mut self, call: &Call, list: Box<dyn ListWriter>) {
+        // The read snapshot is taken as the dispatch begins.
+        self.responder.deadline = Some(Instant::now() + crate::limits::get().stall_timeout());
         let mut sink = StreamSink {
             responder: &mut self.responder,
             list,

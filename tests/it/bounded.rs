@@ -488,7 +488,11 @@ fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
     assert!(r.header("Retry-After").is_some(), "{}", r.describe());
     let r = read_response(&xmlrpc, "POST").unwrap();
     assert_eq!(r.status, 408, "{}", r.describe());
-    assert!(r.text().contains("<fault>"), "an XML-RPC fault: {}", r.describe());
+    assert!(
+        r.text().contains("<fault>"),
+        "an XML-RPC fault: {}",
+        r.describe()
+    );
     assert!(started.elapsed() < Duration::from_secs(15));
     let rest = send_raw(
         &server,
@@ -525,7 +529,10 @@ fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
     .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !server.log().contains("stopped mid-reply") {
-        assert!(Instant::now() < deadline, "the stalled stream was not ended");
+        assert!(
+            Instant::now() < deadline,
+            "the stalled stream was not ended"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     // The snapshot is gone: writes go on and a checkpoint can empty the log.
@@ -541,7 +548,6 @@ fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
     );
 }
 
-
 /// resultLimit means the same on every transport: 0 is no limit, negative or
 /// non-numeric values are a Public fault (XML-RPC) and a 400 (REST).
 #[test]
@@ -551,17 +557,32 @@ fn result_limit_is_validated_the_same_on_every_transport() {
         server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Account", "getTickets")
                 .auth(&DEMO)
-                .header("resultLimit", xstruct(&[("limit", limit), ("offset", xint(0))])),
+                .header(
+                    "resultLimit",
+                    xstruct(&[("limit", limit), ("offset", xint(0))]),
+                ),
         )
     };
     let all = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO));
     let n = all.ok().array().len();
     assert!(n >= 3);
-    assert_eq!(tickets(xint(0)).ok().array().len(), n, "limit 0 is no limit");
+    assert_eq!(
+        tickets(xint(0)).ok().array().len(),
+        n,
+        "limit 0 is no limit"
+    );
     assert_eq!(tickets(xint(2)).ok().array().len(), 2);
     assert_eq!(tickets(xstr("2")).ok().array().len(), 2);
-    assert_public_fault(&tickets(xint(-5)), "SoftLayer_Exception_Public", "resultLimit");
-    assert_public_fault(&tickets(xstr("abc")), "SoftLayer_Exception_Public", "resultLimit");
+    assert_public_fault(
+        &tickets(xint(-5)),
+        "SoftLayer_Exception_Public",
+        "resultLimit",
+    );
+    assert_public_fault(
+        &tickets(xstr("abc")),
+        "SoftLayer_Exception_Public",
+        "resultLimit",
+    );
     let auth = basic_auth(&DEMO);
     let rest = |q: &str| {
         http_request(
@@ -605,17 +626,325 @@ fn http_basic_is_checked_before_the_body_is_parsed() {
     );
 }
 
-/// Past the cap of concurrent streams (0 here), lists are answered whole.
+/// A SOAP envelope for `SoftLayer_Account::{method}` as demo, with extra `headers`.
+fn soap_envelope(method: &str, headers: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope \
+         xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\">\
+         <SOAP-ENV:Header><ns1:authenticate><username>{}</username><apiKey>{}</apiKey>\
+         </ns1:authenticate>{headers}</SOAP-ENV:Header>\
+         <SOAP-ENV:Body><ns1:{method}/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+        DEMO.username, DEMO.api_key
+    )
+}
+
+/// The same refusals in each transport's own format: SOAP faults and REST JSON errors,
+/// for a declared length over the limit (413, answered before any body byte is sent)
+/// and a body that stops arriving (408 after the stall timeout, 1 s here).
 #[test]
-fn lists_past_the_stream_cap_are_answered_whole() {
+fn body_refusals_come_in_each_transports_format() {
     let server = Server::start_with_env(
         ":memory:",
         None,
-        &[("SOFTLAYER_EMULATOR_MAX_STREAMS", "0")],
+        &[
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1"),
+            ("SOFTLAYER_EMULATOR_MAX_BODY_BYTES", "100000"),
+        ],
+    );
+    let soap = |head: &str| {
+        let s = send_raw(
+            &server,
+            format!("POST /soap/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n{head}\r\n").as_bytes(),
+        );
+        read_response(&s, "POST").unwrap()
+    };
+    let r = soap("Content-Length: 100001\r\n");
+    assert_eq!(r.status, 413, "{}", r.describe());
+    assert!(
+        r.text().contains("Fault>") && r.text().contains("100000"),
+        "{}",
+        r.describe()
+    );
+    let started = Instant::now();
+    let r = soap("Content-Length: 50\r\n");
+    assert_eq!(r.status, 408, "{}", r.describe());
+    assert!(
+        r.text().contains("Fault>"),
+        "a SOAP fault: {}",
+        r.describe()
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+
+    let s = send_raw(
+        &server,
+        b"POST /rest/v3.1/SoftLayer_Ticket/1/addUpdate.json HTTP/1.1\r\nHost: x\r\nContent-Length: 200000\r\n\r\n",
+    );
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 413, "{}", r.describe());
+    let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("100000"),
+        "{}",
+        r.describe()
+    );
+}
+
+/// hyper drops `Content-Length` when `Transfer-Encoding` is present, so the refusal
+/// rests on the connection's own reading of the request heads (src/server/conn.rs):
+/// either order of the two headers is refused, and so is the second request of a
+/// keep-alive connection, while the first (whose body looks like such a head) is served.
+#[test]
+fn transfer_encoding_with_content_length_is_refused_in_either_order_and_position() {
+    let server = Server::start();
+    let auth = basic_auth(&DEMO);
+    for heads in [
+        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+        "content-length: 5\r\ntransfer-encoding: chunked\r\n",
+    ] {
+        let s = send_raw(
+            &server,
+            format!(
+                "POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\n{heads}\r\n0\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        let r = read_response(&s, "POST").unwrap();
+        assert_eq!(r.status, 400, "{}", r.describe());
+        assert!(
+            r.text().contains("<fault>") && r.text().contains("Transfer-Encoding"),
+            "{}",
+            r.describe()
+        );
+    }
+    let decoy = "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n";
+    let first = format!(
+        "POST /rest/v3.1/SoftLayer_Account/getTickets.json HTTP/1.1\r\nHost: x\r\nAuthorization: {auth}\r\nContent-Length: {}\r\n\r\n{decoy}",
+        decoy.len()
+    );
+    let second = "POST /rest/v3.1/SoftLayer_Account/getTickets.json HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    let s = send_raw(&server, format!("{first}{second}").as_bytes());
+    let served = read_response(&s, "POST").unwrap();
+    // Served by the REST codec (which finds its body is no JSON), not refused for framing.
+    assert!(
+        served.text().contains("neither JSON nor XML")
+            && !served.text().contains("Transfer-Encoding"),
+        "the first request is not refused for its framing: {}",
+        served.describe()
+    );
+    let refused = read_response(&s, "POST").unwrap();
+    assert_eq!(refused.status, 400, "{}", refused.describe());
+    let body: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Transfer-Encoding")
+    );
+}
+
+/// hyper's own 414 and 431 answers came with empty bodies; they now say what is wrong.
+#[test]
+fn uri_too_long_and_header_fields_too_large_have_bodies() {
+    let server = Server::start();
+    let long = format!(
+        "GET /rest/v3.1/SoftLayer_Account/getTickets.json?objectMask={} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let r = read_response(&send_raw(&server, long.as_bytes()), "GET").unwrap();
+    assert_eq!(r.status, 414, "{}", r.describe());
+    assert!(r.text().contains("URI Too Long"), "{}", r.describe());
+    let many: String = (0..150).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
+    let r = read_response(
+        &send_raw(
+            &server,
+            format!("GET /health HTTP/1.1\r\nHost: x\r\n{many}\r\n").as_bytes(),
+        ),
+        "GET",
+    )
+    .unwrap();
+    assert_eq!(r.status, 431, "{}", r.describe());
+    assert!(
+        r.text().contains("Header Fields Too Large"),
+        "{}",
+        r.describe()
+    );
+    assert_eq!(server.get("/health").status, 200);
+}
+
+/// Asks for `call` on a new connection and never reads the reply.
+fn stall_on(server: &Server, call: &XmlRpcCall) -> TcpStream {
+    let body = call.body();
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        &stream,
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        call.path(),
+        body.len()
+    )
+    .unwrap();
+    stream
+}
+
+fn big_list() -> XmlRpcCall {
+    XmlRpcCall::new("SoftLayer_Account", "getTickets")
+        .auth(&DEMO)
+        .mask("mask[updates[entry,createDate],status,priority]")
+}
+
+/// Concurrent streams are capped (1 here): a list call past the cap waits for a slot
+/// without taking a thread, and gets it once the stalled stream ahead of it is ended
+/// (stall timeout 2 s); meanwhile a well-behaved writer is answered at once.
+#[test]
+fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
+    let (dir, db) = synthetic_db(20_000);
+    let server = Server::start_with_env(
+        &db,
+        Some(dir),
+        &[
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "2"),
+            ("SOFTLAYER_EMULATOR_MAX_STREAMS", "1"),
+        ],
+    );
+    let stalled = stall_on(&server, &big_list());
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let waiting = {
+        let addr = server.addr();
+        std::thread::spawn(move || {
+            let call = XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]");
+            http_request(
+                addr,
+                "POST",
+                &call.path(),
+                &[("Content-Type", "text/xml")],
+                call.body().as_bytes(),
+                HTTP_TIMEOUT,
+            )
+        })
+    };
+    for i in 0..5 {
+        let t = Instant::now();
+        let r = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth(&DEMO)
+                .id(TICKET)
+                .arg(xstruct(&[("entry", xstr(&format!("while stalled {i}")))])),
+        );
+        r.ok();
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "a write waited {:?}",
+            t.elapsed()
+        );
+    }
+    let r = waiting
+        .join()
+        .unwrap()
+        .expect("the waiting list is answered");
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert!(
+        r.text().trim_end().ends_with("</methodResponse>"),
+        "complete"
+    );
+    assert!(started.elapsed() < Duration::from_secs(15));
+    drop(stalled);
+}
+
+/// With no stream slot at all, a list call waits the stall timeout (1 s) and gets 503
+/// with Retry-After in its transport's format; calls that do not stream are unaffected.
+#[test]
+fn a_list_that_finds_no_stream_slot_gets_503_with_retry_after() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1"),
+            ("SOFTLAYER_EMULATOR_MAX_STREAMS", "0"),
+        ],
     );
     let call = XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO);
-    let r = server.post(&call.path(), &[("Content-Type", "text/xml")], call.body().as_bytes());
-    assert_eq!(r.status, 200);
-    assert!(r.header("Content-Length").is_some(), "{}", r.describe());
-    assert!(r.text().contains("</methodResponse>"));
+    let r = server.post(
+        &call.path(),
+        &[("Content-Type", "text/xml")],
+        call.body().as_bytes(),
+    );
+    assert_eq!(r.status, 503, "{}", r.describe());
+    assert!(r.header("Retry-After").is_some(), "{}", r.describe());
+    assert!(
+        r.text().contains("<fault>") && r.text().contains("max-streams"),
+        "{}",
+        r.describe()
+    );
+    get_ticket(&server, "mask[id]").ok();
+}
+
+/// A stalled reader no longer pins the write-ahead log: its read snapshot ends with its
+/// stream (stall timeout 1 s), so 1,000 writes behind it leave the log small. Before,
+/// one stalled reader let the log grow from 4.5 MB to 87 MB over 3,000 writes (issue 10).
+#[test]
+fn a_stalled_reader_and_many_writes_leave_the_wal_bounded() {
+    let (dir, db) = synthetic_db(20_000);
+    let server = Server::start_with_env(
+        &db,
+        Some(dir),
+        &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1")],
+    );
+    let wal = format!("{db}-wal");
+    let stalled = stall_on(&server, &big_list());
+    add_updates(&server, 50);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.log().contains("stopped mid-reply") {
+        assert!(
+            Instant::now() < deadline,
+            "the stalled stream was not ended"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The client still holds its connection and never reads; its snapshot is gone.
+    let started = Instant::now();
+    add_updates(&server, 1000);
+    let took = started.elapsed();
+    let size = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        size < 12 * 1024 * 1024,
+        "the write-ahead log grew to {size} bytes over 1,000 writes ({took:?})"
+    );
+    drop(stalled);
+}
+
+/// resultLimit over SOAP follows the same rules as XML-RPC and REST (the header of
+/// SLDN's result-limit article, including its bare-text limit).
+#[test]
+fn soap_result_limit_is_validated_like_the_other_transports() {
+    let server = Server::start();
+    let soap = |limit: &str| {
+        server.post(
+            "/soap/v3.1/SoftLayer_Account",
+            &[("Content-Type", "text/xml")],
+            soap_envelope(
+                "getTickets",
+                &format!(
+                    "<ns1:resultLimit><limit>{limit}</limit><offset>0</offset></ns1:resultLimit>"
+                ),
+            )
+            .as_bytes(),
+        )
+    };
+    let items = |r: &HttpResponse| r.text().matches("<item ").count();
+    let all = soap("0");
+    assert_eq!(all.status, 200, "{}", all.describe());
+    assert!(items(&all) >= 3, "limit 0 is no limit: {}", all.describe());
+    assert_eq!(items(&soap("2")), 2);
+    for bad in ["-5", "abc"] {
+        let r = soap(bad);
+        assert!(r.text().contains("Fault>"), "{}", r.describe());
+        assert!(
+            r.text().contains("resultLimit") && r.text().contains("SoftLayer_Exception_Public"),
+            "{}",
+            r.describe()
+        );
+    }
 }

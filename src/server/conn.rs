@@ -1,0 +1,450 @@
+//! The connection under hyper: what the server needs from a connection's raw bytes that
+//! hyper does not offer.
+//!
+//! - **A write-stall timeout.** hyper has no write timeout: a client that stops reading a
+//!   reply would hold its socket and buffers forever. Writes that make no progress for
+//!   the stall timeout fail here, and hyper closes the connection.
+//! - **Request framing hyper hides.** A request with both `Transfer-Encoding` and
+//!   `Content-Length` is decoded by hyper as chunked with the `Content-Length` removed
+//!   from its headers (RFC 9112 §6.3 lets a server do so), so the service cannot see it.
+//!   Issue 10 wants such a request (a request-smuggling shape) refused: the scanner here
+//!   follows the request heads as their bytes arrive and marks the request, and the
+//!   pipeline answers it 400.
+//! - **Bodies for hyper's own 414 and 431 answers**, which it sends empty: a client (or
+//!   its user) then reads what went wrong instead of a bare status line.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll, ready};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// Marks a request that came with both `Transfer-Encoding` and `Content-Length` (an
+/// extension the router puts on the request; the pipeline refuses it with 400).
+#[derive(Debug, Clone, Copy)]
+pub struct AmbiguousFraming;
+
+/// What the connection tells the router about its requests, shared between the two.
+#[derive(Debug, Default)]
+pub struct Framing {
+    /// Requests handed to the service so far.
+    served: AtomicU64,
+    /// The 1-based number of the request that came with both framing headers; 0: none.
+    /// hyper closes the connection after such a request, so there is at most one.
+    ambiguous: AtomicU64,
+}
+
+impl Framing {
+    /// Counts a request handed to the service, and says whether it is the ambiguous one.
+    /// hyper reads a request's whole head before it calls the service, so the scanner
+    /// has always seen that head by now.
+    pub fn next_is_ambiguous(&self) -> bool {
+        let number = self.served.fetch_add(1, Ordering::SeqCst) + 1;
+        self.ambiguous.load(Ordering::SeqCst) == number
+    }
+}
+
+/// A TCP connection as hyper sees it, with the three additions of the module doc.
+pub struct Connection {
+    inner: TcpStream,
+    /// Running while writes make no progress; past the stall timeout they fail.
+    stalled_since: Option<Pin<Box<tokio::time::Sleep>>>,
+    scanner: HeadScanner,
+    framing: Arc<Framing>,
+    /// A rewritten automatic answer (414/431 with a body) still to be sent, from `sent`.
+    pending: Vec<u8>,
+    sent: usize,
+}
+
+impl Connection {
+    pub fn new(inner: TcpStream) -> Connection {
+        Connection {
+            inner,
+            stalled_since: None,
+            scanner: HeadScanner::default(),
+            framing: Arc::default(),
+            pending: Vec::new(),
+            sent: 0,
+        }
+    }
+
+    pub fn framing(&self) -> Arc<Framing> {
+        self.framing.clone()
+    }
+
+    /// `Pending` from the socket starts (or goes on) the stall clock; anything else stops it.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled_since = None;
+            return polled;
+        }
+        let stall = crate::limits::get().stall_timeout();
+        let timer = self
+            .stalled_since
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read nothing for the stall timeout",
+            )));
+        }
+        Poll::Pending
+    }
+
+    /// Sends what is left of a rewritten automatic answer.
+    fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.sent < self.pending.len() {
+            let polled = Pin::new(&mut self.inner).poll_write(cx, &self.pending[self.sent..]);
+            match ready!(self.watch(cx, polled)) {
+                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Ok(n) => self.sent += n,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        self.pending.clear();
+        self.sent = 0;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Takes `bytes` (hyper's whole write) when it is one of hyper's empty automatic
+    /// answers: the answer with a body is then sent in its place.
+    fn rewrite(&mut self, cx: &mut Context<'_>, bytes: &[u8]) -> Option<Poll<io::Result<usize>>> {
+        let answer = automatic_answer_with_body(bytes)?;
+        self.pending = answer;
+        self.sent = 0;
+        Some(match self.poll_pending(cx) {
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            // The rest goes out on the flush that follows.
+            _ => Poll::Ready(Ok(bytes.len())),
+        })
+    }
+}
+
+/// The largest automatic answer hyper writes (a status line, `content-length: 0` and a
+/// date); anything longer is a real reply.
+const AUTOMATIC_ANSWER_MAX: usize = 512;
+
+/// hyper's automatic 414 or 431 answer (`bytes`, written whole) with a plain-text body.
+fn automatic_answer_with_body(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.len() > AUTOMATIC_ANSWER_MAX || !bytes.ends_with(b"\r\n\r\n") {
+        return None;
+    }
+    let head = std::str::from_utf8(bytes).ok()?;
+    let status = head
+        .strip_prefix("HTTP/1.1 ")
+        .or(head.strip_prefix("HTTP/1.0 "))?;
+    let body = if status.starts_with("414 ") {
+        "URI Too Long: the request target is longer than the server accepts \
+         (64 KiB). Send long object masks and filters in the body (XML-RPC, SOAP) \
+         rather than in the URL.\n"
+    } else if status.starts_with("431 ") {
+        "Request Header Fields Too Large: the request's header section is larger than \
+         the server accepts (100 header fields, or about 400 KiB).\n"
+    } else {
+        return None;
+    };
+    const EMPTY: &str = "\r\ncontent-length: 0\r\n";
+    let at = head.find(EMPTY)?;
+    let mut out = String::with_capacity(head.len() + body.len() + 64);
+    out.push_str(&head[..at]);
+    out.push_str("\r\ncontent-type: text/plain; charset=utf-8");
+    out.push_str(&format!("\r\ncontent-length: {}\r\n", body.len()));
+    out.push_str(&head[at + EMPTY.len()..]);
+    out.push_str(body);
+    Some(out.into_bytes())
+}
+
+impl AsyncRead for Connection {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            let read = &buf.filled()[before..];
+            if let Some(number) = this.scanner.feed(read) {
+                this.framing.ambiguous.store(number, Ordering::SeqCst);
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Connection {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        if let Some(polled) = this.rewrite(cx, buf) {
+            return polled;
+        }
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        this.watch(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        if total <= AUTOMATIC_ANSWER_MAX
+            && bufs
+                .iter()
+                .find(|b| !b.is_empty())
+                .is_some_and(|b| b.starts_with(b"HTTP/1."))
+        {
+            let joined: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+            if let Some(polled) = this.rewrite(cx, &joined) {
+                return polled;
+            }
+        }
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        this.watch(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        let polled = Pin::new(&mut this.inner).poll_flush(cx);
+        this.watch(cx, polled)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_pending(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
+/// Where the scanner is in the stream of requests.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+enum Scan {
+    /// Before a request line (empty lines are skipped there, as hyper's parser does).
+    #[default]
+    Start,
+    /// In the request line's header lines.
+    Head,
+    /// This many bytes of a `Content-Length` body still to come.
+    Fixed(u64),
+    /// A chunk-size line.
+    ChunkSize,
+    /// This many bytes of a chunk still to come.
+    ChunkData(u64),
+    /// The line end after a chunk's data.
+    ChunkEnd,
+    /// Trailer lines after the last chunk.
+    Trailers,
+    /// Lost track of the framing (hyper then refuses the request itself), or past the
+    /// ambiguous request (hyper closes the connection after it): no more scanning.
+    Off,
+}
+
+/// Longest part of a line the scanner keeps: enough for any header name it looks at
+/// and for a length or encoding; longer lines are only counted.
+const KEPT_LINE: usize = 256;
+
+/// Follows the requests of one connection through their framing, only as far as to know
+/// where each head is and which headers it has; hyper does the real parsing.
+#[derive(Debug, Default)]
+struct HeadScanner {
+    state: Scan,
+    line: Vec<u8>,
+    /// The current line was longer than [`KEPT_LINE`].
+    line_cut: bool,
+    heads: u64,
+    transfer_encoding: Option<bool>,
+    content_length: Option<u64>,
+    content_length_seen: bool,
+}
+
+impl HeadScanner {
+    /// Reads the next bytes of the connection; returns the number of a request head that
+    /// has both framing headers when one ends in these bytes.
+    fn feed(&mut self, mut bytes: &[u8]) -> Option<u64> {
+        let mut found = None;
+        while !bytes.is_empty() {
+            match self.state {
+                Scan::Off => return found,
+                Scan::Fixed(n) | Scan::ChunkData(n) => {
+                    let take = (n as usize).min(bytes.len());
+                    bytes = &bytes[take..];
+                    let left = n - take as u64;
+                    self.state = match (self.state, left) {
+                        (Scan::Fixed(_), 0) => Scan::Start,
+                        (Scan::Fixed(_), _) => Scan::Fixed(left),
+                        (_, 0) => Scan::ChunkEnd,
+                        _ => Scan::ChunkData(left),
+                    };
+                }
+                _ => {
+                    let Some(end) = bytes.iter().position(|&b| b == b'\n') else {
+                        self.keep(bytes);
+                        return found;
+                    };
+                    self.keep(&bytes[..end]);
+                    bytes = &bytes[end + 1..];
+                    if let Some(number) = self.line_done() {
+                        found = Some(number);
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    fn keep(&mut self, part: &[u8]) {
+        let room = KEPT_LINE.saturating_sub(self.line.len());
+        self.line.extend_from_slice(&part[..part.len().min(room)]);
+        self.line_cut |= part.len() > room;
+    }
+
+    fn line_done(&mut self) -> Option<u64> {
+        let mut line = std::mem::take(&mut self.line);
+        let cut = std::mem::take(&mut self.line_cut);
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        let empty = line.is_empty() && !cut;
+        match self.state {
+            Scan::Start if empty => {}
+            Scan::Start => {
+                self.state = Scan::Head;
+                self.transfer_encoding = None;
+                self.content_length = None;
+                self.content_length_seen = false;
+            }
+            Scan::Head if empty => return self.head_done(),
+            Scan::Head => self.header(&line, cut),
+            Scan::ChunkSize => {
+                let size = std::str::from_utf8(&line)
+                    .ok()
+                    .map(|l| l.split(';').next().unwrap_or("").trim())
+                    .and_then(|hex| u64::from_str_radix(hex, 16).ok());
+                self.state = match size {
+                    _ if cut => Scan::Off,
+                    Some(0) => Scan::Trailers,
+                    Some(n) => Scan::ChunkData(n),
+                    None => Scan::Off,
+                };
+            }
+            Scan::ChunkEnd => self.state = if empty { Scan::ChunkSize } else { Scan::Off },
+            Scan::Trailers if empty => self.state = Scan::Start,
+            Scan::Trailers => {}
+            Scan::Fixed(_) | Scan::ChunkData(_) | Scan::Off => {}
+        }
+        None
+    }
+
+    fn header(&mut self, line: &[u8], cut: bool) {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return;
+        };
+        let name = line[..colon].trim_ascii();
+        let value = line[colon + 1..].trim_ascii();
+        if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            // Chunked when `chunked` is the last coding (of the last such header).
+            let last = value
+                .rsplit(|&b| b == b',')
+                .next()
+                .unwrap_or(b"")
+                .trim_ascii();
+            self.transfer_encoding = Some(!cut && last.eq_ignore_ascii_case(b"chunked"));
+        } else if name.eq_ignore_ascii_case(b"content-length") {
+            self.content_length_seen = true;
+            self.content_length = std::str::from_utf8(value)
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .filter(|_| !cut);
+        }
+    }
+
+    fn head_done(&mut self) -> Option<u64> {
+        self.heads += 1;
+        if self.transfer_encoding.is_some() && self.content_length_seen {
+            self.state = Scan::Off;
+            return Some(self.heads);
+        }
+        self.state = match (self.transfer_encoding, self.content_length) {
+            (Some(true), _) => Scan::ChunkSize,
+            (Some(false), _) => Scan::Off,
+            (None, Some(0)) => Scan::Start,
+            (None, Some(n)) => Scan::Fixed(n),
+            (None, None) if self.content_length_seen => Scan::Off,
+            (None, None) => Scan::Start,
+        };
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(parts: &[&[u8]]) -> (Option<u64>, Scan) {
+        let mut s = HeadScanner::default();
+        let mut found = None;
+        for p in parts {
+            found = s.feed(p).or(found);
+        }
+        (found, s.state)
+    }
+
+    #[test]
+    fn keep_alive_requests_are_followed_through_their_bodies() {
+        let (found, state) = scan(&[
+            b"POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhel",
+            b"lo\r\nPOST /b HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+            b"GET /c HTTP/1.1\r\n\r\n",
+        ]);
+        assert_eq!(found, None);
+        assert_eq!(state, Scan::Start);
+    }
+
+    #[test]
+    fn the_request_with_both_framing_headers_is_numbered() {
+        // A body that looks like headers does not fool it: it is skipped by length.
+        let (found, state) = scan(&[
+            b"POST /a HTTP/1.1\r\nContent-Length: 40\r\n\r\n",
+            b"Transfer-Encoding: chunked\r\nX: y\r\n\r\n\r\n\r\n",
+            b"POST /b HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        ]);
+        assert_eq!(found, Some(2));
+        assert_eq!(state, Scan::Off);
+        let (found, _) =
+            scan(&[b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\ncontent-length: 5\r\n\r\n"]);
+        assert_eq!(found, Some(1));
+    }
+
+    #[test]
+    fn automatic_answers_get_a_body_and_real_replies_do_not() {
+        let auto = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: Sun, 29 Nov 2026 21:00:00 GMT\r\n\r\n";
+        let out = String::from_utf8(automatic_answer_with_body(auto).unwrap()).unwrap();
+        let (head, body) = out.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{out}"
+        );
+        assert!(body.starts_with("Request Header Fields Too Large"));
+        let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
+        assert!(automatic_answer_with_body(ok).is_none());
+    }
+}
