@@ -444,7 +444,10 @@ pub(crate) fn query_rows(
 ) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let columns = column_kinds(type_name, &stmt);
-    let mut rows = stmt.query(params_from_iter(params.iter().map(Param)))?;
+    // Parameters past the statement's last are those of conditions a filter found
+    // always false and left out of the SQL (store/query.rs).
+    let used = stmt.parameter_count();
+    let mut rows = stmt.query(params_from_iter(params.iter().take(used).map(Param)))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(read_row(type_name, &columns, r)?);

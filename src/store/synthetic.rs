@@ -186,7 +186,9 @@ pub fn generate(
     if own_transaction {
         conn.execute_batch("BEGIN IMMEDIATE")?;
     }
-    let result = insert_all(conn, account_id, n, seed, progress);
+    let result = super::query::with_bulk_text_index(conn, || {
+        insert_all(conn, account_id, n, seed, progress)
+    });
     if own_transaction {
         match &result {
             Ok(_) => conn.execute_batch("COMMIT")?,
@@ -535,5 +537,60 @@ mod tests {
             v.iter().map(|t| (t.1.clone(), t.2, t.3)).collect()
         };
         assert_eq!(strip(&first), strip(&second));
+    }
+
+    /// The seed builds the trigram indexes in bulk: afterwards they hold every title and
+    /// entry, old and new (as the triggers would have), and the triggers are back.
+    #[test]
+    fn seeding_keeps_the_text_indexes_complete() {
+        let store = super::super::Store::open(":memory:").unwrap();
+        store
+            .write(|conn| -> Result<()> {
+                generate(conn, 1001, 300, 3, &mut |_| {})?;
+                generate(conn, 1001, 200, 4, &mut |_| {})?;
+                for (fts, table, column) in [
+                    ("emulator_ticket_title_search", "SoftLayer_Ticket", "title"),
+                    (
+                        "emulator_ticket_update_entry_search",
+                        "SoftLayer_Ticket_Update",
+                        "entry",
+                    ),
+                ] {
+                    let rows: i64 = conn.query_row(
+                        &format!("SELECT count(*) FROM {table} WHERE {column} IS NOT NULL"),
+                        [],
+                        |r| r.get(0),
+                    )?;
+                    let indexed: i64 =
+                        conn.query_row(&format!("SELECT count(*) FROM {fts}"), [], |r| r.get(0))?;
+                    assert_eq!(indexed, rows, "{fts}");
+                    for needle in ["web", "disk", "é", "ürich", "the"] {
+                        let scan: Vec<i64> = conn
+                            .prepare(&format!(
+                                "SELECT id FROM {table} WHERE sl_fold({column}) LIKE '%' || ?1 || '%' ORDER BY id"
+                            ))?
+                            .query_map([needle], |r| r.get(0))?
+                            .collect::<std::result::Result<_, _>>()?;
+                        if needle.chars().count() < 3 {
+                            continue;
+                        }
+                        let found: Vec<i64> = conn
+                            .prepare(&format!(
+                                "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 ORDER BY rowid"
+                            ))?
+                            .query_map([format!("\"{needle}\"")], |r| r.get(0))?
+                            .collect::<std::result::Result<_, _>>()?;
+                        assert_eq!(found, scan, "{fts} {needle}");
+                    }
+                }
+                let triggers: i64 = conn.query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_search_insert'",
+                    [],
+                    |r| r.get(0),
+                )?;
+                assert_eq!(triggers, 2);
+                Ok(())
+            })
+            .unwrap();
     }
 }
