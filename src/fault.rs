@@ -14,6 +14,10 @@ pub enum ExceptionClass {
     InvalidValue,
     InvalidLegacyToken,
     WebServiceBadRequest,
+    /// A mask naming what its type does not have (softlayer-python issues 568 and 1088).
+    WebServiceObjectMask,
+    /// A mask that does not parse (softlayer-python pull request 345).
+    CommonParser,
 }
 
 impl ExceptionClass {
@@ -25,6 +29,8 @@ impl ExceptionClass {
             ExceptionClass::InvalidValue => "SoftLayer_Exception_InvalidValue",
             ExceptionClass::InvalidLegacyToken => "SoftLayer_Exception_InvalidLegacyToken",
             ExceptionClass::WebServiceBadRequest => "SoftLayer_Exception_WebService_BadRequest",
+            ExceptionClass::WebServiceObjectMask => "SoftLayer_Exception_WebService_ObjectMask",
+            ExceptionClass::CommonParser => "SoftLayer_Exception_Common_Parser",
         }
     }
 
@@ -38,6 +44,8 @@ impl ExceptionClass {
             InvalidValue,
             InvalidLegacyToken,
             WebServiceBadRequest,
+            WebServiceObjectMask,
+            CommonParser,
         ]
         .into_iter()
         .find(|c| c.name() == name.trim())
@@ -128,6 +136,15 @@ impl Fault {
     pub fn bad_argument(message: impl Into<String>) -> Fault {
         Fault::BadArgument {
             class: ExceptionClass::Public,
+            message: message.into(),
+        }
+    }
+
+    /// A mask that asks for what its type does not have, as
+    /// `SoftLayer_Exception_WebService_ObjectMask`.
+    pub fn bad_mask(message: impl Into<String>) -> Fault {
+        Fault::BadArgument {
+            class: ExceptionClass::WebServiceObjectMask,
             message: message.into(),
         }
     }

@@ -601,7 +601,7 @@ impl Query {
             .as_deref()
             .map(ObjectMask::parse)
             .transpose()
-            .map_err(|e| Fault::bad_argument(e.to_string()))
+            .map_err(Fault::from)
     }
 }
 

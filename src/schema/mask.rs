@@ -89,36 +89,73 @@ fn write_set(f: &mut std::fmt::Formatter<'_>, properties: &[MaskProperty]) -> st
     Ok(())
 }
 
-/// Why a mask string could not be parsed. Positions count characters from 0.
+/// Why a mask string could not be parsed. Positions count characters from 0; `line` and
+/// `column` (from 1) say the same for the message, which takes the real API's form
+/// (`SoftLayer_Exception_Common_Parser` "Error on line 1 at column 254: Expected PROPERTY,
+/// got '''", quoted in softlayer-python pull request 345).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MaskError {
-    #[error(
-        "Unable to parse object mask: unexpected {found:?} at position {position}, expected {expected}"
-    )]
+    #[error("Error on line {line} at column {column}: Expected {expected}, got '{}'", shown(*found))]
     Unexpected {
         found: char,
         position: usize,
+        line: usize,
+        column: usize,
         expected: &'static str,
     },
-    #[error(
-        "Unable to parse object mask: the mask ends at position {position}, expected {expected}"
-    )]
+    #[error("Error on line {line} at column {column}: Expected {expected}, got ''")]
     UnexpectedEnd {
         position: usize,
+        line: usize,
+        column: usize,
         expected: &'static str,
     },
     #[error(
-        "Unable to parse object mask: properties are nested more than {limit} levels deep at position {position}"
+        "Error on line {line} at column {column}: properties are nested more than {limit} levels deep"
     )]
-    TooDeep { position: usize, limit: usize },
+    TooDeep {
+        position: usize,
+        line: usize,
+        column: usize,
+        limit: usize,
+    },
     #[error(
-        "Unable to parse object mask: the root object is cast to both {first} and {second} at position {position}"
+        "Error on line {line} at column {column}: the root object is cast to both {first} and {second}"
     )]
     ConflictingRootCast {
         first: String,
         second: String,
         position: usize,
+        line: usize,
+        column: usize,
     },
+}
+
+/// A character as a message shows it: control characters escaped, the rest as they are
+/// (a stray quote reads `got '''`, as on the real API).
+fn shown(c: char) -> String {
+    if c.is_control() {
+        c.escape_default().to_string()
+    } else {
+        c.to_string()
+    }
+}
+
+impl From<MaskError> for crate::fault::Fault {
+    /// A mask that does not parse: `SoftLayer_Exception_Common_Parser`. One nested past
+    /// the parser's bound is well formed but asks too much: a mask fault, like the
+    /// schema's depth limit (`projection::validate`).
+    fn from(e: MaskError) -> Self {
+        use crate::fault::ExceptionClass;
+        let class = match e {
+            MaskError::TooDeep { .. } => ExceptionClass::WebServiceObjectMask,
+            _ => ExceptionClass::CommonParser,
+        };
+        crate::fault::Fault::BadArgument {
+            class,
+            message: e.to_string(),
+        }
+    }
 }
 
 impl ObjectMask {
@@ -140,7 +177,7 @@ impl ObjectMask {
             match parser.peek() {
                 None => return Ok(root),
                 Some(';' | ',') => parser.pos += 1,
-                Some(c) => return Err(parser.unexpected(c, "',', ';' or the end of the mask")),
+                Some(c) => return Err(parser.unexpected(c, "',', ';' or END")),
             }
         }
     }
@@ -234,10 +271,21 @@ impl Parser {
             .find(|c| !c.is_whitespace())
     }
 
+    /// The line and column (from 1) of a character position.
+    fn line_column(&self, position: usize) -> (usize, usize) {
+        let before = &self.chars[..position.min(self.chars.len())];
+        let line = 1 + before.iter().filter(|&&c| c == '\n').count();
+        let column = 1 + before.iter().rev().take_while(|&&c| c != '\n').count();
+        (line, column)
+    }
+
     fn unexpected(&self, found: char, expected: &'static str) -> MaskError {
+        let (line, column) = self.line_column(self.pos);
         MaskError::Unexpected {
             found,
             position: self.pos,
+            line,
+            column,
             expected,
         }
     }
@@ -246,10 +294,15 @@ impl Parser {
     fn error_here(&self, expected: &'static str) -> MaskError {
         match self.peek() {
             Some(c) => self.unexpected(c, expected),
-            None => MaskError::UnexpectedEnd {
-                position: self.pos,
-                expected,
-            },
+            None => {
+                let (line, column) = self.line_column(self.pos);
+                MaskError::UnexpectedEnd {
+                    position: self.pos,
+                    line,
+                    column,
+                    expected,
+                }
+            }
         }
     }
 
@@ -286,7 +339,7 @@ impl Parser {
             return Ok(None);
         }
         self.pos += 1;
-        let name = self.ident("a type name")?;
+        let name = self.ident("TYPE")?;
         self.expect(')', "')'")?;
         Ok(Some(name))
     }
@@ -298,7 +351,7 @@ impl Parser {
             return self.tail(root, 0);
         }
         let start = self.pos;
-        let name = self.ident("a property name or 'mask['")?;
+        let name = self.ident("PROPERTY")?;
         let keyword = (name == "mask" || name == "filteredMask")
             && matches!(self.peek_past_ws(), Some('[' | '.' | '('));
         if !keyword {
@@ -312,10 +365,13 @@ impl Parser {
         if let Some(cast) = self.cast()? {
             match &root.cast {
                 Some(first) if *first != cast => {
+                    let (line, column) = self.line_column(cast_at);
                     return Err(MaskError::ConflictingRootCast {
                         first: first.clone(),
                         second: cast,
                         position: cast_at,
+                        line,
+                        column,
                     });
                 }
                 _ => root.cast = Some(cast),
@@ -328,12 +384,15 @@ impl Parser {
     fn item(&mut self, depth: usize) -> Result<MaskProperty, MaskError> {
         self.skip_ws();
         if depth > MAX_DEPTH {
+            let (line, column) = self.line_column(self.pos);
             return Err(MaskError::TooDeep {
                 position: self.pos,
+                line,
+                column,
                 limit: MAX_DEPTH,
             });
         }
-        let name = self.ident("a property name")?;
+        let name = self.ident("PROPERTY")?;
         let cast = self.cast()?;
         let mut children = ObjectMask::default();
         self.tail(&mut children, depth)?;
@@ -750,19 +809,21 @@ mod tests {
         ));
         assert_eq!(
             e.to_string(),
-            "Unable to parse object mask: unexpected ']' at position 15, expected ',', ';' or the end of the mask"
+            "Error on line 1 at column 16: Expected ',', ';' or END, got ']'"
         );
         let e = err("mask[id, updates[entry]");
         assert_eq!(
             e,
             MaskError::UnexpectedEnd {
                 position: 23,
+                line: 1,
+                column: 24,
                 expected: "',' or ']'"
             }
         );
         assert_eq!(
             e.to_string(),
-            "Unable to parse object mask: the mask ends at position 23, expected ',' or ']'"
+            "Error on line 1 at column 24: Expected ',' or ']', got ''"
         );
         assert!(matches!(
             err("mask["),
@@ -807,7 +868,7 @@ mod tests {
         ));
         assert_eq!(
             e.to_string(),
-            "Unable to parse object mask: unexpected ',' at position 8, expected a property name"
+            "Error on line 1 at column 9: Expected PROPERTY, got ','"
         );
         assert!(matches!(
             err("mask[,id]"),
@@ -919,7 +980,26 @@ mod tests {
         ));
         assert_eq!(
             err("mask[id]\0").to_string(),
-            "Unable to parse object mask: unexpected '\\0' at position 8, expected ',', ';' or the end of the mask"
+            "Error on line 1 at column 9: Expected ',', ';' or END, got '\\u{0}'"
+        );
+    }
+
+    /// softlayer-python pull request 345 quotes the real API's fault for a stray quote in
+    /// a mask: "Error on line 1 at column 254: Expected PROPERTY, got '''". Lines and
+    /// columns count from 1.
+    #[test]
+    fn errors_name_line_and_column_like_the_real_parser() {
+        assert_eq!(
+            err("mask[id, name,'\n macAddress]").to_string(),
+            "Error on line 1 at column 15: Expected PROPERTY, got '''"
+        );
+        assert_eq!(
+            err("mask[id,\n  title,\n  updates[entry,]]").to_string(),
+            "Error on line 3 at column 17: Expected PROPERTY, got ']'"
+        );
+        assert_eq!(
+            err("mask[id,").to_string(),
+            "Error on line 1 at column 9: Expected PROPERTY, got ''"
         );
     }
 
@@ -931,14 +1011,16 @@ mod tests {
             MaskError::Unexpected {
                 found: '[',
                 position: 30,
-                expected: "')'"
+                expected: "')'",
+                ..
             }
         ));
         assert!(matches!(
             err("mask(SoftLayer_Hardware"),
             MaskError::UnexpectedEnd {
                 position: 23,
-                expected: "')'"
+                expected: "')'",
+                ..
             }
         ));
         assert!(matches!(
@@ -946,7 +1028,8 @@ mod tests {
             MaskError::Unexpected {
                 found: ')',
                 position: 5,
-                expected: "a type name"
+                expected: "TYPE",
+                ..
             }
         ));
         assert!(matches!(
@@ -979,12 +1062,14 @@ mod tests {
             MaskError::ConflictingRootCast {
                 first: "A".into(),
                 second: "B".into(),
-                position: 16
+                position: 16,
+                line: 1,
+                column: 17
             }
         );
         assert_eq!(
             e.to_string(),
-            "Unable to parse object mask: the root object is cast to both A and B at position 16"
+            "Error on line 1 at column 17: the root object is cast to both A and B"
         );
     }
 
@@ -1011,12 +1096,14 @@ mod tests {
             e,
             MaskError::TooDeep {
                 position: 5 + 2 * MAX_DEPTH,
+                line: 1,
+                column: 6 + 2 * MAX_DEPTH,
                 limit: MAX_DEPTH
             }
         );
         assert_eq!(
             e.to_string(),
-            "Unable to parse object mask: properties are nested more than 32 levels deep at position 69"
+            "Error on line 1 at column 70: properties are nested more than 32 levels deep"
         );
 
         let dotted = |levels: usize| format!("mask{}", ".a".repeat(levels));
@@ -1138,7 +1225,7 @@ mod tests {
             let text = String::from_utf8_lossy(&bytes);
             if let Err(e) = ObjectMask::parse(&text) {
                 assert!(position(&e) <= text.chars().count());
-                assert!(e.to_string().starts_with("Unable to parse object mask: "));
+                assert!(e.to_string().starts_with("Error on line "));
             }
         }
         // Tokens of the language in random order, to reach deep into the parser.

@@ -312,9 +312,7 @@ pub fn dispatch_observed(
     let init_id = init_id(call, method)?;
     let mask = match &call.headers.mask {
         None => Cow::Owned(ObjectMask::default()),
-        Some(MaskSource::Text(text)) => {
-            Cow::Owned(ObjectMask::parse(text).map_err(|e| Fault::bad_argument(e.to_string()))?)
-        }
+        Some(MaskSource::Text(text)) => Cow::Owned(ObjectMask::parse(text)?),
         Some(MaskSource::Legacy(s)) => Cow::Owned(ObjectMask::from_legacy(s)),
         Some(MaskSource::Parsed(mask)) => Cow::Borrowed(mask),
     };

@@ -140,13 +140,19 @@ fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), F
         let Some(def) = candidates.iter().find_map(|t| t.property(&p.name)) else {
             return Err(unknown(&p.name, type_name));
         };
-        if def.kind != PropertyKind::Relational {
-            continue;
-        }
         if let Some(cast) = &p.cast {
             check_cast(cast, &def.type_name, &p.name)?;
         }
-        if !def.type_name.starts_with("SoftLayer_") {
+        // Only objects have properties to mask: `title[foo]` names nothing.
+        let is_object =
+            def.kind == PropertyKind::Relational && def.type_name.starts_with("SoftLayer_");
+        if !is_object {
+            if let Some(child) = p.children.properties.first() {
+                return Err(Fault::bad_mask(format!(
+                    "Property '{}' not valid for '{}' ({type_name}::{} is not an object).",
+                    child.name, def.type_name, p.name
+                )));
+            }
             continue;
         }
         if depth + 1 > MAX_MASK_DEPTH {
@@ -197,17 +203,17 @@ fn check_cast(cast: &str, declared: &str, property: &str) -> Result<(), Fault> {
     {
         return Ok(());
     }
-    Err(Fault::bad_argument(format!(
+    Err(Fault::bad_mask(format!(
         "Invalid type cast '{cast}' on '{property}': it is not a type of {declared}."
     )))
 }
 
 fn too_deep() -> Fault {
-    Fault::bad_argument("Object mask is nested too deeply.")
+    Fault::bad_mask("Object mask is nested too deeply.")
 }
 
 fn unknown(property: &str, type_name: &str) -> Fault {
-    Fault::bad_argument(format!(
+    Fault::bad_mask(format!(
         "Property '{property}' not valid for '{type_name}'."
     ))
 }

@@ -1042,7 +1042,7 @@ fn application_faults() {
             ),
             "<ns1:getObject/>",
         ),
-        "SoftLayer_Exception_Public",
+        "SoftLayer_Exception_WebService_ObjectMask",
         "nope",
     );
     // Another account's ticket does not exist for this one.

@@ -205,7 +205,7 @@ fn deep_nesting_is_a_fault_not_a_crash() {
     );
     assert_eq!(
         reply.fault().code,
-        xstr("SoftLayer_Exception_Public"),
+        xstr("SoftLayer_Exception_WebService_ObjectMask"),
         "{}",
         reply.exchange()
     );
