@@ -535,6 +535,20 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
     Ok(Output::Rows { source, filter })
 }
 
+/// An SLDN message template with its placeholders filled in: `<id>` and `{filename}` alike
+/// ("Please refer to ticket <id>.", "A file named {filename} is already attached…"), so
+/// every documented message is written from its page's text the same way.
+pub fn sldn_message(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        let value = value.to_string();
+        out = out
+            .replace(&format!("<{name}>"), &value)
+            .replace(&format!("{{{name}}}"), &value);
+    }
+    out
+}
+
 /// The current time as the emulator stores dates (see `crate::time`).
 pub fn now() -> String {
     crate::time::stamp()
@@ -594,6 +608,24 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn placeholders_are_filled_the_same_way() {
+        assert_eq!(
+            sldn_message(
+                "A cancellation ticket already exists for this server. Please refer to ticket <id>.",
+                &[("id", &160000009)]
+            ),
+            "A cancellation ticket already exists for this server. Please refer to ticket 160000009."
+        );
+        assert_eq!(
+            sldn_message(
+                "A file named {filename} is already attached to this ticket.",
+                &[("filename", &"log.txt")]
+            ),
+            "A file named log.txt is already attached to this ticket."
+        );
+    }
+
     /// Handlers name the class of each rule they raise; this checks every message a
     /// handler raises (the literal text of `exception(…)`, `public(…)` and
     /// `Fault::documented(ExceptionClass::…, …)` in the service sources) against the
@@ -614,7 +646,7 @@ mod tests {
             }
         }
         let raise = regex::Regex::new(
-            r#"(?s)\b(exception|public|Fault::documented\(\s*ExceptionClass::(\w+),)\s*\(?\s*(?:&format!\(\s*)?"((?:[^"\\]|\\.)*)""#,
+            r#"(?s)\b(exception|public|Fault::documented\(\s*ExceptionClass::(\w+),)\s*\(?\s*(?:&(?:format!|sldn_message)\(\s*)?"((?:[^"\\]|\\.)*)""#,
         )
         .unwrap();
         let templates: Vec<(&str, &str)> = schema()

@@ -960,3 +960,180 @@ fn mask_faults_carry_their_own_classes() {
     );
     assert_eq!(reply.ok().member("status").member("name").str(), "Open");
 }
+
+// ---------------------------------------------------------------------------------------
+// 5, 12, 13. addUpdate's text; closed tickets take nothing more; edit keeps custom titles
+// ---------------------------------------------------------------------------------------
+
+const CLOSED_TICKET: i64 = 160000003;
+
+/// SLDN `SoftLayer_Ticket::addUpdate`: "Throw the exception "Unable to add ticket update.."
+/// if the API was unable to process the new ticket update" (two periods, verbatim); the
+/// reason may follow.
+#[test]
+fn add_update_faults_begin_with_the_documented_text() {
+    let server = Server::start();
+    let closed = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .id(CLOSED_TICKET)
+            .arg(xstruct(&[("entry", xstr("Please reopen."))])),
+    );
+    let empty = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .arg(xstruct(&[("entry", xstr("   "))])),
+    );
+    for reply in [&closed, &empty] {
+        let f = reply.fault();
+        assert_eq!(
+            f.code,
+            xstr("SoftLayer_Exception_Public"),
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            f.string.starts_with("Unable to add ticket update.. "),
+            "{}",
+            reply.exchange()
+        );
+    }
+}
+
+/// SLDN `SoftLayer_Ticket` overview: a closed ticket allows no further updates. Files,
+/// devices and edits are refused with the closed-ticket addUpdate's class and text, and
+/// nothing changes.
+#[test]
+fn closed_tickets_refuse_files_devices_and_edits() {
+    let server = Server::start();
+    let refused = |method: &str, arg: XVal| {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", method)
+                .auth(&DEMO)
+                .id(CLOSED_TICKET)
+                .arg(arg),
+        );
+        assert_update_refused(&reply);
+        assert!(
+            reply.fault().string.contains("closed"),
+            "{}",
+            reply.exchange()
+        );
+    };
+    refused(
+        "addAttachedFile",
+        xstruct(&[
+            ("filename", xstr("late.txt")),
+            ("data", XVal::Base64("aGVsbG8=".into())),
+        ]),
+    );
+    refused("addAttachedHardware", xint(8002));
+    refused("addAttachedVirtualGuest", xint(9001));
+    refused("addAttachedDedicatedHost", xint(7001));
+    refused("edit", xstruct(&[("priority", xint(1))]));
+    let ticket = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(CLOSED_TICKET)
+                .mask("mask[id,priority,attachedFileCount,attachedHardwareCount,attachedVirtualGuestCount,attachedDedicatedHostCount]"),
+        )
+        .ok()
+        .clone();
+    assert_eq!(ticket.member("priority").int(), 4);
+    for count in [
+        "attachedFileCount",
+        "attachedHardwareCount",
+        "attachedVirtualGuestCount",
+        "attachedDedicatedHostCount",
+    ] {
+        assert_eq!(ticket.member(count).int(), 0, "{count}: {ticket:?}");
+    }
+    // Over REST alike.
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        &format!("/rest/v3.1/SoftLayer_Ticket/{CLOSED_TICKET}/addAttachedHardware/8002.json"),
+        &[("Authorization", basic(DEMO.username, DEMO.api_key).as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    let body = json_of(&resp);
+    assert_eq!(
+        body["code"],
+        "SoftLayer_Exception_Public",
+        "{}",
+        resp.describe()
+    );
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("Unable to add ticket update.. ")),
+        "{}",
+        resp.describe()
+    );
+}
+
+/// The official Ruby client's `ticket.update(body)` sends the whole ticket back through
+/// `edit`: repeating the ticket's own subjectId is no change of subject and keeps a custom
+/// title (issue 2: a standard ticket keeps the title it was created with). A different
+/// subject still renames it.
+#[test]
+fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
+    let server = Server::start();
+    let id = create_standard_ticket(&server, &DEMO, 1005, "Disk 3 clicks on boot", "It clicks.");
+    let title = |server: &Server| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(&DEMO)
+                    .id(id),
+            )
+            .ok()
+            .member("title")
+            .str()
+            .to_string()
+    };
+    assert_eq!(title(&server), "Disk 3 clicks on boot");
+    let whole = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(id),
+        )
+        .ok()
+        .clone();
+    // The ticket as read, sent back with one change.
+    let mut members: Vec<(String, XVal)> = match &whole {
+        XVal::Struct(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        other => panic!("not a struct: {other:?}"),
+    };
+    members.retain(|(k, _)| k != "priority");
+    members.push(("priority".into(), xint(1)));
+    let template = XVal::Struct(members.into_iter().collect());
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(id)
+            .arg(template),
+    );
+    assert_eq!(
+        reply.ok().member("title").str(),
+        "Disk 3 clicks on boot",
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(reply.ok().member("priority").int(), 1);
+    assert_eq!(title(&server), "Disk 3 clicks on boot");
+    // Another subject: a standard ticket's title is that subject's name.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(id)
+            .arg(xstruct(&[("subjectId", xint(1004))])),
+    );
+    assert_ne!(reply.ok().member("title").str(), "Disk 3 clicks on boot");
+}

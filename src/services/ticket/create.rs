@@ -4,6 +4,7 @@
 
 use super::devices::{self, DeviceKind};
 use super::*;
+use crate::services::sldn_message;
 
 /// What a new ticket is made of, whichever method opens it.
 struct NewTicket {
@@ -353,8 +354,9 @@ pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
         ]),
     )?;
     if let Some(ticket) = existing.first().and_then(|r| r.get_i64("ticketId")) {
-        return Err(exception(&format!(
-            "A cancellation ticket already exists for this server. Please refer to ticket {ticket}."
+        return Err(exception(&sldn_message(
+            "A cancellation ticket already exists for this server. Please refer to ticket <id>.",
+            &[("id", &ticket)],
         )));
     }
     cancel(ctx, c, kind.attachment_type, Some(kind))

@@ -2,6 +2,7 @@
 //! unique names per ticket, an extension whitelist and a size limit.
 
 use super::*;
+use crate::services::sldn_message;
 
 /// What `SoftLayer_Ticket_Attachment_File::getExtensionWhitelist` answers and
 /// `addAttachedFile` enforces.
@@ -88,9 +89,9 @@ pub(super) fn check_count(files: &[NewFile], max: usize) -> Result<(), Fault> {
     let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     names.sort_unstable();
     if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(exception(&format!(
-            "A file named {} is already attached to this ticket.",
-            w[0]
+        return Err(exception(&sldn_message(
+            "A file named {filename} is already attached to this ticket.",
+            &[("filename", &w[0])],
         )));
     }
     Ok(())
@@ -108,9 +109,9 @@ pub(super) fn store_file(
         ("fileName", Value::String(file.name.clone())),
     ]);
     if !store::find(ctx.conn, FILE, &taken)?.is_empty() {
-        return Err(exception(&format!(
-            "A file named {} is already attached to this ticket.",
-            file.name
+        return Err(exception(&sldn_message(
+            "A file named {filename} is already attached to this ticket.",
+            &[("filename", &file.name)],
         )));
     }
     let when = now();
@@ -137,6 +138,7 @@ pub(super) fn store_file(
 
 pub(super) fn add_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
+    super::updates::refuse_if_closed(&ticket)?;
     let file = read_file(ctx.args.first())?;
     let row = store_file(ctx, ticket.id().unwrap_or_default(), None, &file)?;
     Ok(Output::Object(row))

@@ -98,11 +98,18 @@ pub fn append(
     Ok(rows)
 }
 
+/// SLDN addUpdate's documented fault, verbatim (two periods); the reason follows it.
+const UNABLE_TO_ADD_UPDATE: &str = "Unable to add ticket update..";
+
+/// A closed ticket takes no further updates (SLDN SoftLayer_Ticket overview): not an
+/// update, a file, a device or an edit, each refused as the closed-ticket addUpdate is.
 pub(super) fn refuse_if_closed(ticket: &Row) -> Result<(), Fault> {
     if ticket.get_i64("statusId") == Some(STATUS_CLOSED) {
         return Err(Fault::documented(
             ExceptionClass::Public,
-            "Unable to add ticket update. The ticket is closed; please contact SoftLayer to re-open it.",
+            format!(
+                "{UNABLE_TO_ADD_UPDATE} The ticket is closed; please contact SoftLayer to re-open it."
+            ),
         ));
     }
     Ok(())
@@ -119,7 +126,7 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
         .ok_or_else(|| {
             Fault::documented(
                 ExceptionClass::Public,
-                "Unable to add ticket update. Please provide ticket update contents.",
+                format!("{UNABLE_TO_ADD_UPDATE} Please provide ticket update contents."),
             )
         })?;
     refuse_if_closed(&ticket)?;
@@ -147,8 +154,13 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let names_subject = raw_template
         .as_ref()
         .is_some_and(|t| t.get("subjectId").is_some());
+    refuse_if_closed(&ticket)?;
+    // The Ruby client's `ticket.update(body)` sends the whole ticket back: its own
+    // subjectId again is no change of subject, and keeps the title it has.
+    let same_subject =
+        template.subject_id.is_some() && template.subject_id == ticket.get_i64("subjectId");
     let mut changes = Struct::new();
-    if !administrative && names_subject {
+    if !administrative && names_subject && !same_subject {
         let subject_id = template.subject_id.filter(|s| *s != 0).ok_or_else(|| {
             exception("Please provide a subject when creating a standard support ticket.")
         })?;
@@ -181,9 +193,6 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let contents = contents.filter(|c| !c.trim().is_empty());
     if changes.is_empty() && contents.is_none() && files.is_empty() {
         return Err(exception("Please provide ticket update contents."));
-    }
-    if contents.is_some() || !files.is_empty() {
-        refuse_if_closed(&ticket)?;
     }
     // statusId is never taken from the template: edit cannot close (or reopen) a ticket.
     if !changes.is_empty() {

@@ -36,8 +36,8 @@ pub fn assert_void(reply: &XmlRpcReply) {
     );
 }
 
-/// SLDN addUpdate's refusal: `SoftLayer_Exception_Public` "Unable to add ticket
-/// update." (a closed ticket, …).
+/// SLDN addUpdate's refusal: `SoftLayer_Exception_Public` beginning with its documented
+/// "Unable to add ticket update.." (two periods, verbatim), the reason after it.
 pub fn assert_update_refused(reply: &XmlRpcReply) {
     let f = reply.fault();
     assert_eq!(
@@ -47,7 +47,7 @@ pub fn assert_update_refused(reply: &XmlRpcReply) {
         reply.exchange()
     );
     assert!(
-        f.string.starts_with("Unable to add ticket update."),
+        f.string.starts_with("Unable to add ticket update.. "),
         "{}",
         reply.exchange()
     );
