@@ -3,6 +3,7 @@
 
 pub mod console;
 pub mod dump;
+mod group_commit;
 pub mod harness;
 mod query;
 pub mod relations;
@@ -26,6 +27,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("seed data: {0}")]
     Seed(String),
+    /// The shared transaction holding this write failed to commit (group_commit.rs).
+    #[error("database error: the commit failed: {0}")]
+    Commit(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -99,6 +103,9 @@ pub struct Store {
     /// Counts committed write transactions, for whoever watches the data change (the
     /// console's live updates).
     commits: tokio::sync::watch::Sender<u64>,
+    /// Concurrent writes grouped into shared transactions (group_commit.rs); `None`
+    /// for one transaction per write.
+    batches: Option<group_commit::Batches>,
 }
 
 impl Store {
@@ -118,6 +125,8 @@ impl Store {
             path: (!in_memory).then(|| path.to_string()),
             writes: Default::default(),
             commits: tokio::sync::watch::Sender::new(0),
+            batches: (!in_memory && group_commit::enabled_by_env())
+                .then(group_commit::Batches::default),
         };
         let fresh = store.write(migrate)?;
         if fresh {
@@ -126,11 +135,16 @@ impl Store {
         Ok(store)
     }
 
-    /// Runs `f` in one write transaction: all of it is committed or none of it.
+    /// Runs `f` in one write transaction: all of it is committed or none of it, and it is
+    /// committed when this returns `Ok`. Concurrent writes may share the transaction
+    /// (group_commit.rs), each in its own savepoint.
     pub fn write<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
+        if let Some(batches) = &self.batches {
+            return self.write_grouped(batches, f);
+        }
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -156,6 +170,105 @@ impl Store {
             self.committed();
         }
         out
+    }
+
+    /// [`Store::write`] with group commit.
+    fn write_grouped<T, E: From<StoreError>>(
+        &self,
+        batches: &group_commit::Batches,
+        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        use std::sync::atomic::Ordering::SeqCst;
+        batches.queue();
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        batches.dequeue();
+        self.writes.fetch_add(1, SeqCst);
+        let step = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+        if conn.is_autocommit()
+            && let Err(e) = step("BEGIN IMMEDIATE")
+        {
+            self.writes.fetch_add(1, SeqCst);
+            return Err(StoreError::from(e).into());
+        }
+        let (batch, last) = batches.join();
+        let out = match step("SAVEPOINT sl_write") {
+            Ok(_) => {
+                sql_clock::start();
+                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&conn)));
+                sql_clock::stop();
+                // Keep this caller's work only if it succeeded; a failure to roll back
+                // leaves the transaction ended by SQLite, and the batch fails as a whole.
+                let _ = match &out {
+                    Ok(Ok(_)) => step("RELEASE sl_write"),
+                    _ => step("ROLLBACK TO sl_write").and_then(|_| step("RELEASE sl_write")),
+                };
+                out
+            }
+            Err(e) => Ok(Err(StoreError::from(e).into())),
+        };
+        let panicked = out.is_err();
+        let commit = if last || panicked {
+            let outcome = Self::commit_batch(&conn, batches);
+            drop(conn);
+            self.writes.fetch_add(1, SeqCst);
+            if outcome.is_ok() {
+                self.committed();
+            }
+            outcome
+        } else {
+            drop(conn);
+            batches.wait(batch)
+        };
+        let out = match out {
+            Ok(out) => out,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        match (out, commit) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Err(e), _) => Err(e),
+            (Ok(_), Err(reason)) => Err(StoreError::Commit(reason).into()),
+        }
+    }
+
+    /// Commits the open batch on the writer connection (held by the caller) and tells
+    /// its members how it went.
+    fn commit_batch(
+        conn: &Connection,
+        batches: &group_commit::Batches,
+    ) -> std::result::Result<(), String> {
+        let outcome = if conn.is_autocommit() {
+            Err("the transaction was rolled back".to_string())
+        } else {
+            match conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]))
+            {
+                Ok(_) => Ok(()),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(e.to_string())
+                }
+            }
+        };
+        batches.finish(&outcome);
+        outcome
+    }
+
+    /// The writer connection with no batch open: for work outside [`Store::write`]
+    /// (checkpoints, backups, restores), which must not see or end others' writes.
+    pub(super) fn writer_idle(&self) -> std::sync::MutexGuard<'_, Connection> {
+        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(batches) = &self.batches
+            && !conn.is_autocommit()
+        {
+            // Writers left it open for one queued behind them; this one commits it.
+            if Self::commit_batch(&conn, batches).is_ok() {
+                self.writes
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                self.committed();
+            }
+        }
+        conn
     }
 
     /// Tells the watchers of [`Store::commits`] that the data changed.
@@ -186,7 +299,7 @@ impl Store {
         if self.path.is_none() {
             return Ok(());
         }
-        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let conn = self.writer_idle();
         // A reader still streaming would make TRUNCATE wait; its reply is being cut
         // anyway, so wait briefly and let the log be truncated by the next start if not.
         conn.busy_timeout(std::time::Duration::from_secs(2))?;
@@ -321,12 +434,35 @@ fn configure(conn: &Connection) -> Result<()> {
         |_| Ok(crate::clock::now_sql()),
     )?;
     conn.set_prepared_statement_cache_capacity(256);
+    without_stat4_estimates(conn);
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
     )?;
     // WAL only applies to files; read-only readers cannot change it and need not.
     let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()));
     Ok(())
+}
+
+/// Turns off the planner's use of `sqlite_stat4` samples on `conn` (`ANALYZE` writes
+/// them; the bundled SQLite is built with STAT4). With samples, a statement comparing an
+/// indexed column with a bound parameter is planned for the parameter's value, and
+/// SQLite prepares it again whenever the value changes: in practice on every call
+/// (another ticket id), which cost 6% of a write and more of a read in profiles (issue
+/// 14). The plans that matter do not depend on how common a value is: the list indexes
+/// (migrations/0005) serve rare and common values alike, and `store::query` times out
+/// a bad plan and tries the other; `sqlite_stat1` (average counts) still guides them.
+fn without_stat4_estimates(conn: &Connection) {
+    /// SQLite's `SQLITE_Stat4` bit in the mask of disabled optimisations.
+    const SQLITE_STAT4: std::ffi::c_uint = 0x0800;
+    // SAFETY: the handle is this open connection's, used on this thread only; the call
+    // sets its mask of disabled planner optimisations (every other one stays enabled).
+    unsafe {
+        rusqlite::ffi::sqlite3_test_control(
+            rusqlite::ffi::SQLITE_TESTCTRL_OPTIMIZATIONS,
+            conn.handle(),
+            SQLITE_STAT4,
+        );
+    }
 }
 
 /// Applies pending migrations; true when the database was new.

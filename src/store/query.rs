@@ -232,14 +232,6 @@ pub(super) fn with_bulk_text_index<T>(
     let out = bulk()?;
     for (index, trigger, floor) in suspended {
         let column = quote_ident(index.property);
-        // A large buffer: FTS5 writes and merges fewer segments (migrations/0006).
-        conn.execute(
-            &format!(
-                "INSERT INTO {fts} ({fts}, rank) VALUES ('hashsize', 67108864)",
-                fts = index.table
-            ),
-            [],
-        )?;
         conn.execute(
             &format!(
                 "INSERT INTO {fts} (rowid, {column}) SELECT id, sl_fold({column}) FROM {table} \

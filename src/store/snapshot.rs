@@ -55,14 +55,14 @@ impl Store {
     /// Copies the whole database into `dst` (a file or an in-memory connection). Writes
     /// wait meanwhile, so the copy is one consistent state.
     pub fn backup_into(&self, dst: &mut Connection) -> Result<()> {
-        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let writer = self.writer_idle();
         copy(&writer, dst)
     }
 
     /// Replaces the whole database with `src`'s content, atomically for calls in flight
     /// (see the module's comment), then brings its schema up to date.
     pub fn restore_from(&self, src: &Connection) -> Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer = self.writer_idle();
         self.writes.fetch_add(1, Ordering::SeqCst);
         let out = copy(src, &mut writer).and_then(|_| {
             // A snapshot taken by an older build: migrate it as opening it would.

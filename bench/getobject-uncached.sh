@@ -1,0 +1,229 @@
+#!/usr/bin/env bash
+# Benchmark: uncached random-ticket getObject on every transport (issue 14, item 1:
+# XML-RPC >= 0.5x nginx, SOAP and REST JSON >= 0.35x, p99 < 3 ms at 32 connections).
+#
+#   bench/getobject-uncached.sh        (as root on Debian; installs wrk and nginx if missing)
+#
+# All on 127.0.0.1, bounded in time:
+#   1. seeds a fresh database with BENCH_TICKETS (20,000) synthetic tickets and starts
+#      the server with --no-reply-cache;
+#   2. per transport (XML-RPC, SOAP, REST JSON), a wrk Lua script whose request() asks
+#      SoftLayer_Ticket::getObject of a random ticket of the account with the mask
+#      mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]
+#      so no request repeats another and no cache can answer;
+#   3. nginx (same machine, same run, same wrk script) answers every request with one
+#      canned reply of that transport of median size (the median of 41 random tickets);
+#   4. prints requests/s, p50, p99 and the ratio to nginx per transport.
+# Tunables: BENCH_DURATION (10s), BENCH_THREADS (1), BENCH_CONNECTIONS (32),
+# BENCH_TICKETS (20000). The machine is shared: the load average is printed too.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+DURATION="${BENCH_DURATION:-10s}"
+THREADS="${BENCH_THREADS:-1}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+TICKETS="${BENCH_TICKETS:-20000}"
+MASK='mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]'
+API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+NGINX_BIN="$(command -v nginx || true)"
+[ -z "$NGINX_BIN" ] && [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx
+if ! command -v wrk >/dev/null 2>&1 || [ -z "$NGINX_BIN" ]; then
+    command -v apt-get >/dev/null 2>&1 || die "wrk and nginx are needed and apt-get is not available"
+    [ "$(id -u)" = 0 ] || die "wrk and nginx are needed: run as root, or install them first"
+    say "installing wrk and nginx from Debian"
+    made_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends wrk nginx >/dev/null
+    [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+    NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
+fi
+command -v python3 >/dev/null 2>&1 || die "python3 is needed"
+
+say "building the server (release)"
+cargo build --release --quiet
+BIN="target/release/softlayer-ticket-server"
+WORK="$(mktemp -d /tmp/sl-getobject-bench.XXXXXX)"
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+DB="$WORK/bench.sqlite3"
+say "seeding $TICKETS synthetic tickets"
+timeout 900 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
+    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+PORT=$(free_port)
+"$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" >"$WORK/server.log" 2>&1 &
+PIDS+=($!)
+
+# The request of each transport for one ticket, in Python (to capture replies) and Lua
+# (for wrk): the same text with the id spliced in.
+python3 - "$DB" "$WORK" "$PORT" "$API_KEY" "$MASK" <<'PY' || die "could not prepare the requests"
+import base64, http.client, json, random, sqlite3, statistics, sys, time, urllib.parse
+db, work, port, key, mask = sys.argv[1:6]
+ids = [r[0] for r in sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
+    "SELECT id FROM SoftLayer_Ticket WHERE accountId = 1001")]
+xmlrpc = ("<?xml version=\"1.0\"?><methodCall><methodName>getObject</methodName><params><param><value><struct>"
+          "<member><name>headers</name><value><struct>"
+          "<member><name>authenticate</name><value><struct>"
+          "<member><name>username</name><value><string>demo</string></value></member>"
+          f"<member><name>apiKey</name><value><string>{key}</string></value></member></struct></value></member>"
+          "<member><name>SoftLayer_TicketInitParameters</name><value><struct>"
+          "<member><name>id</name><value><int>@ID@</int></value></member></struct></value></member>"
+          "<member><name>SoftLayer_ObjectMask</name><value><struct>"
+          f"<member><name>mask</name><value><string>{mask}</string></value></member></struct></value></member>"
+          "</struct></value></member></struct></value></param></params></methodCall>")
+soap = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><SOAP-ENV:Envelope "
+        "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+        "xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\"><SOAP-ENV:Header>"
+        f"<ns1:authenticate><username>demo</username><apiKey>{key}</apiKey></ns1:authenticate>"
+        "<ns1:SoftLayer_TicketInitParameters><id>@ID@</id></ns1:SoftLayer_TicketInitParameters>"
+        f"<ns1:SoftLayer_ObjectMask><mask>{mask}</mask></ns1:SoftLayer_ObjectMask>"
+        "</SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObject/></SOAP-ENV:Body></SOAP-ENV:Envelope>")
+rest_path = "/rest/v3.1/SoftLayer_Ticket/@ID@/getObject.json?objectMask=" + urllib.parse.quote(mask, safe="")
+auth = "Basic " + base64.b64encode(f"demo:{key}".encode()).decode()
+transports = {
+    "xmlrpc": ("POST", "/xmlrpc/v3.1/SoftLayer_Ticket", xmlrpc, "text/xml"),
+    "soap": ("POST", "/soap/v3.1/SoftLayer_Ticket", soap, "text/xml"),
+    "rest": ("GET", rest_path, "", "application/json"),
+}
+for _ in range(600):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5); c.request("GET", "/health"); c.getresponse().read(); break
+    except Exception:
+        time.sleep(0.1)
+rng = random.Random(14)
+sample = rng.sample(ids, 41)
+lua_ids = "ids = {" + ",".join(map(str, ids)) + "}\n"
+for name, (method, path, body, ctype) in transports.items():
+    replies = []
+    for tid in sample:
+        c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=30)
+        headers = {"Content-Type": ctype} if method == "POST" else {"Authorization": auth}
+        c.request(method, path.replace("@ID@", str(tid)), body.replace("@ID@", str(tid)).encode(), headers)
+        r = c.getresponse(); data = r.read()
+        if r.status != 200 or b"fault" in data[:400].lower() or str(tid).encode() not in data:
+            sys.exit(f"{name} getObject {tid}: HTTP {r.status} {data[:300]!r}")
+        replies.append((len(data), data, r.getheader("Content-Type")))
+    replies.sort(key=lambda x: x[0])
+    size, data, served_type = replies[len(replies) // 2]
+    open(f"{work}/{name}.reply", "wb").write(data)
+    open(f"{work}/{name}.type", "w").write(served_type)
+    head, _, tail = (path if method == "GET" else body).partition("@ID@")
+    with open(f"{work}/{name}.lua", "w") as f:
+        f.write(lua_ids)
+        f.write(f"local method, ctype, auth = {json.dumps(method)}, {json.dumps(ctype)}, {json.dumps(auth)}\n")
+        f.write(f"local head, tail, path = {json.dumps(head)}, {json.dumps(tail)}, {json.dumps(path)}\n")
+        f.write("""
+bad = 0
+function init(args) math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end
+function request()
+    local id = ids[math.random(#ids)]
+    if method == "GET" then
+        return wrk.format("GET", head .. id .. tail, {["Authorization"] = auth})
+    end
+    return wrk.format("POST", path, {["Content-Type"] = ctype}, head .. id .. tail)
+end
+function response(status, headers, body)
+    if status ~= 200 then bad = bad + 1 end
+end
+""")
+    print(f"{name}: median reply {size} bytes", file=sys.stderr)
+PY
+
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp" "$WORK/www"
+for t in xmlrpc soap rest; do cp "$WORK/$t.reply" "$WORK/www/$t.reply"; done
+chmod -R a+rX "$WORK/www"
+cat > "$WORK/nginx/nginx.conf" <<EOF
+worker_processes $(nproc);
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/tmp/body;
+    proxy_temp_path $WORK/nginx/tmp/proxy;
+    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+    scgi_temp_path $WORK/nginx/tmp/scgi;
+    keepalive_requests 1000000;
+    open_file_cache max=16 inactive=60s;
+    sendfile on;
+    etag off;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location = /xmlrpc/v3.1/SoftLayer_Ticket {
+            default_type "$(cat "$WORK/xmlrpc.type")";
+            alias $WORK/www/xmlrpc.reply;
+            error_page 405 =200 \$uri;
+        }
+        location = /soap/v3.1/SoftLayer_Ticket {
+            default_type "$(cat "$WORK/soap.type")";
+            alias $WORK/www/soap.reply;
+            error_page 405 =200 \$uri;
+        }
+        location /rest/ {
+            default_type "$(cat "$WORK/rest.type")";
+            root $WORK/www;
+            rewrite ^ /rest.reply break;
+        }
+    }
+}
+EOF
+"$NGINX_BIN" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' \
+    >"$WORK/nginx/logs/stdout.log" 2>&1 &
+PIDS+=($!)
+sleep 1
+
+# run NAME PORT TRANSPORT: "RPS P50_MS P99_MS NON200"
+run() {
+    local out="$WORK/wrk-$1-$3.txt"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$WORK/$3.lua" "http://127.0.0.1:$2" >/dev/null 2>&1 || true
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/$3.lua" "http://127.0.0.1:$2" > "$out" 2>&1 || true
+    python3 - "$out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(p):
+    m = re.search(rf"^\s*{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+rps = float(re.search(r"Requests/sec:\s*([\d.]+)", text).group(1))
+bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", text)
+print(f"{rps:.0f} {ms(50):.2f} {ms(99):.2f} {bad.group(1) if bad else 0}")
+PY
+}
+
+LOAD="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "SoftLayer_Ticket::getObject of a random ticket of $TICKETS per request (wrk Lua request()),"
+echo "server --no-reply-cache vs nginx serving one canned reply of median size, same wrk script;"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared, load average before: $LOAD"
+echo
+echo "| transport | reply bytes | server req/s | server p50 | server p99 | nginx req/s | nginx p99 | ratio | target |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+for t in xmlrpc soap rest; do
+    read -r s_rps s_p50 s_p99 s_bad <<<"$(run server "$PORT" "$t")"
+    read -r n_rps n_p50 n_p99 n_bad <<<"$(run nginx "$NGINX_PORT" "$t")"
+    [ "$s_bad" = 0 ] || say "warning: $s_bad non-200 answers from the server ($t)"
+    [ "$n_bad" = 0 ] || say "warning: $n_bad non-200 answers from nginx ($t)"
+    target=$([ "$t" = xmlrpc ] && echo "≥ 0.50, p99 < 3 ms" || echo "≥ 0.35, p99 < 3 ms")
+    ratio=$(python3 -c "print(f'{$s_rps / $n_rps:.2f}')")
+    name=$(case $t in xmlrpc) echo XML-RPC;; soap) echo SOAP;; rest) echo "REST JSON";; esac)
+    echo "| $name | $(wc -c < "$WORK/$t.reply") | $s_rps | $s_p50 ms | $s_p99 ms | $n_rps | $n_p99 ms | $ratio | $target |"
+done
+echo
+echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

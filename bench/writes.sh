@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Benchmark: writes (issue 14, item 4: addUpdate and createStandardTicket >= 10,000
+# calls/s with p99 < 10 ms at 32 connections), and their durability: every acknowledged
+# write survives kill -9.
+#
+#   bench/writes.sh          (as root on Debian; installs wrk if missing)
+#
+# All on 127.0.0.1, bounded in time:
+#   1. seeds a fresh database with BENCH_TICKETS (20,000) synthetic tickets;
+#   2. for each mode (group commit on, as shipped; and off, the baseline:
+#      SOFTLAYER_EMULATOR_GROUP_COMMIT=off), starts the server with --no-reply-cache and
+#      runs wrk (-t2 -c32, BENCH_DURATION) with a Lua request() that sends XML-RPC
+#      addUpdate to a random open ticket, then createStandardTicket, each call carrying
+#      a unique marker (the update's entry, the new ticket's title);
+#   3. wrk's Lua response() writes down the marker of every acknowledged call (HTTP 200,
+#      no fault, marker echoed in the reply);
+#   4. durability: addUpdate under load again, the server killed with SIGKILL halfway,
+#      restarted on the same file; every marker acknowledged in any phase must be in
+#      the database.
+# Prints calls/s, p50/p99, faults, the ratio to the baseline, and the durability check.
+# The machine is shared: the load average is printed beside the numbers.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+TICKETS="${BENCH_TICKETS:-20000}"
+DURATION="${BENCH_DURATION:-10s}"
+THREADS="${BENCH_THREADS:-2}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+if ! command -v wrk >/dev/null 2>&1; then
+    command -v apt-get >/dev/null 2>&1 || die "wrk is needed and apt-get is not available"
+    [ "$(id -u)" = 0 ] || die "wrk is needed: run as root, or install it first"
+    say "installing wrk from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+command -v python3 >/dev/null 2>&1 || die "python3 is needed"
+
+say "building the server (release)"
+cargo build --release --quiet
+BIN="target/release/softlayer-ticket-server"
+WORK="$(mktemp -d /tmp/sl-writes-bench.XXXXXX)"
+SERVER_PID=""
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+    fi
+}
+cleanup() { stop_server; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+DB="$WORK/writes.sqlite3"
+say "seeding $TICKETS synthetic tickets"
+timeout 900 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
+    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# start_server [ENV=VALUE...]: the server on $DB, in the background; waits until it answers.
+start_server() {
+    env "$@" "$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" \
+        >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    python3 - "$PORT" <<'PY' || die "the server did not start"
+import sys, time, urllib.request
+for _ in range(600):
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=1).read(); sys.exit(0)
+    except Exception:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
+# Open tickets of the demo account (addUpdate refuses closed ones), as a Lua table.
+python3 - "$DB" > "$WORK/ids.lua" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+ids = [r[0] for r in c.execute("SELECT id FROM SoftLayer_Ticket WHERE accountId = 1001 AND statusId <> 1002")]
+print("ids = {" + ",".join(map(str, ids)) + "}")
+PY
+
+# write_lua METHOD LABEL: a wrk script for METHOD whose markers start with LABEL.
+write_lua() {
+    local method="$1" label="$2"
+    {
+        cat "$WORK/ids.lua"
+        cat <<EOF
+local method, label, dir = "$method", "$label", "$WORK"
+local key = "$API_KEY"
+EOF
+        cat <<'EOF'
+local threads, n = {}, 0
+function setup(thread)
+    n = n + 1
+    thread:set("tid", n)
+    table.insert(threads, thread)
+end
+local counter, out = 0, nil
+faults, acks = 0, 0
+function init(args)
+    math.randomseed(tid * 7919 + os.time())
+    out = io.open(dir .. "/ack-" .. label .. "-" .. tid .. ".txt", "w")
+    out:setvbuf("line")
+end
+local function member(name, value)
+    return "<member><name>" .. name .. "</name><value>" .. value .. "</value></member>"
+end
+local auth = member("authenticate", "<struct>" .. member("username", "<string>demo</string>")
+    .. member("apiKey", "<string>" .. key .. "</string>") .. "</struct>")
+function request()
+    counter = counter + 1
+    local marker = string.format("%sx%dx%d", label, tid, counter)
+    local headers, args
+    if method == "addUpdate" then
+        local id = ids[math.random(#ids)]
+        headers = auth .. member("SoftLayer_TicketInitParameters",
+            "<struct>" .. member("id", "<int>" .. id .. "</int>") .. "</struct>")
+        args = "<param><value><struct>" .. member("entry", "<string>" .. marker .. "</string>")
+            .. "</struct></value></param>"
+    else
+        headers = auth
+        args = "<param><value><struct>" .. member("subjectId", "<int>1005</int>")
+            .. member("title", "<string>" .. marker .. "</string>") .. "</struct></value></param>"
+            .. "<param><value><string>Written by bench/writes.sh</string></value></param>"
+    end
+    local body = "<?xml version=\"1.0\"?><methodCall><methodName>" .. method
+        .. "</methodName><params><param><value><struct><member><name>headers</name><value><struct>"
+        .. headers .. "</struct></value></member></struct></value></param>" .. args
+        .. "</params></methodCall>"
+    return wrk.format("POST", "/xmlrpc/v3.1/SoftLayer_Ticket",
+        {["Content-Type"] = "text/xml"}, body)
+end
+function response(status, headers, body)
+    if status ~= 200 or string.find(body, "<fault>", 1, true) then
+        faults = faults + 1
+        return
+    end
+    local m = string.match(body, label .. "x%d+x%d+")
+    if m then
+        out:write(m, "\n")
+        acks = acks + 1
+    else
+        faults = faults + 1
+    end
+end
+function done(summary, latency, requests)
+    local f, a = 0, 0
+    for _, t in ipairs(threads) do
+        f = f + (t:get("faults") or 0)
+        a = a + (t:get("acks") or 0)
+    end
+    io.write(string.format("RESULT %.0f %.2f %.2f %d %d %d\n",
+        summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+        latency:percentile(99) / 1000, a, f, summary.errors.connect + summary.errors.read
+        + summary.errors.write + summary.errors.timeout))
+end
+EOF
+    } > "$WORK/$label.lua"
+}
+
+# run METHOD LABEL DURATION: wrk against the running server; prints its RESULT line.
+run() {
+    write_lua "$1" "$2"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -s "$WORK/$2.lua" \
+        "http://127.0.0.1:$PORT/" > "$WORK/$2.wrk" 2>&1 || true
+    grep '^RESULT' "$WORK/$2.wrk" || { cat "$WORK/$2.wrk" >&2; die "wrk gave no result"; }
+}
+
+declare -A RESULTS
+for mode in on off; do
+    start_server SOFTLAYER_EMULATOR_GROUP_COMMIT="$mode"
+    say "group commit $mode: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+    # A short warm-up (statement caches, page cache), not counted.
+    run addUpdate "warm$mode" 2s >/dev/null
+    RESULTS[addUpdate-$mode]="$(run addUpdate "au$mode" "$DURATION")"
+    RESULTS[createStandardTicket-$mode]="$(run createStandardTicket "ct$mode" "$DURATION")"
+    stop_server
+done
+
+say "durability: addUpdate under load, the server killed with SIGKILL after 3 s"
+start_server
+write_lua addUpdate kill
+wrk -t"$THREADS" -c"$CONNECTIONS" -d6s -s "$WORK/kill.lua" "http://127.0.0.1:$PORT/" \
+    > "$WORK/kill.wrk" 2>&1 &
+WRK_PID=$!
+sleep 3
+kill -9 "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+wait "$WRK_PID" || true
+start_server
+stop_server
+
+echo
+echo "XML-RPC writes, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, random open ticket of $TICKETS,"
+echo "--no-reply-cache; load average $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
+echo
+echo "| method | group commit | calls/s | p50 | p99 | acknowledged | faults | ratio to off |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+for method in addUpdate createStandardTicket; do
+    read -r _ off_rps _ _ _ _ _ <<<"${RESULTS[$method-off]}"
+    for mode in on off; do
+        read -r _ rps p50 p99 acks faults errors <<<"${RESULTS[$method-$mode]}"
+        ratio=$(python3 -c "print(f'{$rps / max($off_rps, 1):.2f}x')")
+        echo "| $method | $mode | $rps | $p50 ms | $p99 ms | $acks | $faults | $ratio |"
+    done
+done
+echo
+python3 - "$DB" "$WORK" <<'PY'
+import glob, os, sqlite3, sys
+db, work = sys.argv[1:3]
+acked = set()
+for f in glob.glob(os.path.join(work, "ack-*.txt")):
+    if "warm" in os.path.basename(f):
+        continue
+    acked.update(l.strip() for l in open(f) if l.strip())
+killed = {m for m in acked if m.startswith("kill")}
+c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+present = {r[0] for r in c.execute("SELECT entry FROM SoftLayer_Ticket_Update WHERE entry GLOB '*x*x*'")}
+present |= {r[0] for r in c.execute("SELECT title FROM SoftLayer_Ticket WHERE title GLOB '*x*x*'")}
+missing = sorted(acked - present)
+print(f"Durability: {len(acked)} acknowledged writes ({len(killed)} in the run killed with SIGKILL); "
+      f"{len(missing)} missing after the restart.")
+if not killed:
+    sys.exit("the killed run acknowledged nothing: the check did not run")
+if missing:
+    sys.exit(f"LOST acknowledged writes: {missing[:10]}")
+PY
