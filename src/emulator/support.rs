@@ -8,8 +8,7 @@ use crate::store::{self, Row, StoreError};
 use crate::value::{Struct, Value};
 use rusqlite::Connection;
 
-/// SoftLayer_Ticket_Status "Assigned": a support employee holds the ticket.
-pub const STATUS_ASSIGNED: i64 = 1004;
+pub use crate::store::ticket_status::ASSIGNED as STATUS_ASSIGNED;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SupportError {

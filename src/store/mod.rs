@@ -10,6 +10,7 @@ pub mod relations;
 pub mod seed;
 pub mod snapshot;
 pub mod synthetic;
+pub mod ticket_status;
 
 use crate::call::ResultLimit;
 use crate::schema::filter::ObjectFilter;
@@ -956,11 +957,15 @@ impl ListSource {
                 Ok(relation_for(parent, property).and_then(|rel| relation_list_sql(parent, rel)))
             }
             ListSource::TicketsClosedSince { account_id, since } => Ok(Some(ListSql {
-                b: query::SqlBuilder::new(vec![Value::Int(*account_id), Value::String(since.clone())]),
+                b: query::SqlBuilder::new(vec![
+                    Value::Int(*account_id),
+                    Value::String(since.clone()),
+                    Value::Int(ticket_status::CLOSED),
+                ]),
                 target: "SoftLayer_Ticket".to_string(),
                 cap: None,
                 from: "SoftLayer_Ticket r0".to_string(),
-                on: "r0.accountId = ?1 AND r0.statusId = 1002 AND julianday(r0.closeDate) >= julianday(?2)".to_string(),
+                on: "r0.accountId = ?1 AND r0.statusId = ?3 AND julianday(r0.closeDate) >= julianday(?2)".to_string(),
                 order: "julianday(r0.closeDate) DESC, r0.id DESC".to_string(),
             })),
             ListSource::All { type_name, order } => Ok(Some(ListSql {

@@ -5,6 +5,8 @@
 //! (`{parent}` bound to a value) and filtering (`{parent}` the outer row's column inside
 //! an `EXISTS`), so a relation defined here is at once maskable, countable and filterable.
 
+use super::ticket_status::ticket_status_closed;
+
 /// One way to reach the rows behind a relational property.
 #[derive(Debug)]
 pub struct Relation {
@@ -588,7 +590,10 @@ pub static RELATIONS: &[Relation] = &[
         "openTickets",
         TICKET,
         "SoftLayer_Ticket {r}",
-        "{r}.assignedUserId = {parent} AND {r}.statusId <> 1002",
+        concat!(
+            "{r}.assignedUserId = {parent} AND {r}.statusId <> ",
+            ticket_status_closed!()
+        ),
         "id",
     ),
     rel(
@@ -596,7 +601,10 @@ pub static RELATIONS: &[Relation] = &[
         "closedTickets",
         TICKET,
         "SoftLayer_Ticket {r}",
-        "{r}.assignedUserId = {parent} AND {r}.statusId = 1002",
+        concat!(
+            "{r}.assignedUserId = {parent} AND {r}.statusId = ",
+            ticket_status_closed!()
+        ),
         "id",
     ),
     one!(
@@ -663,47 +671,61 @@ pub static RELATIONS: &[Relation] = &[
         "accountId"
     ),
     account_tickets!("tickets", "1 = 1"),
-    account_tickets!("openTickets", "{r}.statusId <> 1002"),
-    account_tickets!("closedTickets", "{r}.statusId = 1002"),
+    account_tickets!(
+        "openTickets",
+        concat!("{r}.statusId <> ", ticket_status_closed!())
+    ),
+    account_tickets!(
+        "closedTickets",
+        concat!("{r}.statusId = ", ticket_status_closed!())
+    ),
     account_tickets!("priorityOneTickets", "{r}.priority = 1"),
     account_tickets!(
         "openAbuseTickets",
-        "{r}.statusId <> 1002 AND ",
+        concat!("{r}.statusId <> ", ticket_status_closed!(), " AND "),
         in_group_category!("Abuse")
     ),
     account_tickets!(
         "openAccountingTickets",
-        "{r}.statusId <> 1002 AND ",
+        concat!("{r}.statusId <> ", ticket_status_closed!(), " AND "),
         in_group_category!("Accounting")
     ),
     account_tickets!(
         "openBillingTickets",
-        "{r}.statusId <> 1002 AND ",
+        concat!("{r}.statusId <> ", ticket_status_closed!(), " AND "),
         in_group_category!("Billing")
     ),
     account_tickets!(
         "openSalesTickets",
-        "{r}.statusId <> 1002 AND ",
+        concat!("{r}.statusId <> ", ticket_status_closed!(), " AND "),
         in_group_category!("Sales")
     ),
     account_tickets!(
         "openSupportTickets",
-        "{r}.statusId <> 1002 AND ",
+        concat!("{r}.statusId <> ", ticket_status_closed!(), " AND "),
         in_group_category!("Support")
     ),
     account_tickets!(
         "openOtherTickets",
-        "{r}.statusId <> 1002 AND ",
+        concat!("{r}.statusId <> ", ticket_status_closed!(), " AND "),
         not_in_main_categories!()
     ),
     account_tickets!(
         "openTicketsWaitingOnCustomer",
-        "{r}.statusId <> 1002 AND {r}.lastEditType = 'EMPLOYEE'"
+        concat!(
+            "{r}.statusId <> ",
+            ticket_status_closed!(),
+            " AND {r}.lastEditType = 'EMPLOYEE'"
+        )
     ),
     ordered(
         account_tickets!(
             "ticketsClosedToday",
-            "{r}.statusId = 1002 AND date({r}.closeDate) = date(emulator_now())"
+            concat!(
+                "{r}.statusId = ",
+                ticket_status_closed!(),
+                " AND date({r}.closeDate) = date(emulator_now())"
+            )
         ),
         CLOSED_NEWEST_FIRST,
     ),
@@ -712,7 +734,11 @@ pub static RELATIONS: &[Relation] = &[
         ordered(
             account_tickets!(
                 "ticketsClosedInTheLastThreeDays",
-                "{r}.statusId = 1002 AND julianday({r}.closeDate) >= julianday(emulator_now()) - 3"
+                concat!(
+                    "{r}.statusId = ",
+                    ticket_status_closed!(),
+                    " AND julianday({r}.closeDate) >= julianday(emulator_now()) - 3"
+                )
             ),
             CLOSED_NEWEST_FIRST,
         ),
@@ -720,7 +746,10 @@ pub static RELATIONS: &[Relation] = &[
     ),
     capped(
         ordered(
-            account_tickets!("lastFiveClosedTickets", "{r}.statusId = 1002"),
+            account_tickets!(
+                "lastFiveClosedTickets",
+                concat!("{r}.statusId = ", ticket_status_closed!())
+            ),
             CLOSED_NEWEST_FIRST,
         ),
         5,
@@ -729,7 +758,7 @@ pub static RELATIONS: &[Relation] = &[
         ordered(
             account_tickets!(
                 "lastFiveClosedAbuseTickets",
-                "{r}.statusId = 1002 AND ",
+                concat!("{r}.statusId = ", ticket_status_closed!(), " AND "),
                 in_group_category!("Abuse")
             ),
             CLOSED_NEWEST_FIRST,
@@ -740,7 +769,7 @@ pub static RELATIONS: &[Relation] = &[
         ordered(
             account_tickets!(
                 "lastFiveClosedAccountingTickets",
-                "{r}.statusId = 1002 AND ",
+                concat!("{r}.statusId = ", ticket_status_closed!(), " AND "),
                 in_group_category!("Accounting")
             ),
             CLOSED_NEWEST_FIRST,
@@ -751,7 +780,7 @@ pub static RELATIONS: &[Relation] = &[
         ordered(
             account_tickets!(
                 "lastFiveClosedSalesTickets",
-                "{r}.statusId = 1002 AND ",
+                concat!("{r}.statusId = ", ticket_status_closed!(), " AND "),
                 in_group_category!("Sales")
             ),
             CLOSED_NEWEST_FIRST,
@@ -762,7 +791,7 @@ pub static RELATIONS: &[Relation] = &[
         ordered(
             account_tickets!(
                 "lastFiveClosedSupportTickets",
-                "{r}.statusId = 1002 AND ",
+                concat!("{r}.statusId = ", ticket_status_closed!(), " AND "),
                 in_group_category!("Support")
             ),
             CLOSED_NEWEST_FIRST,
@@ -773,7 +802,7 @@ pub static RELATIONS: &[Relation] = &[
         ordered(
             account_tickets!(
                 "lastFiveClosedOtherTickets",
-                "{r}.statusId = 1002 AND ",
+                concat!("{r}.statusId = ", ticket_status_closed!(), " AND "),
                 not_in_main_categories!()
             ),
             CLOSED_NEWEST_FIRST,
@@ -852,8 +881,12 @@ pub static COMPUTED: &[Computed] = &[
     computed(
         TICKET,
         "updateRatingFlag",
-        "SELECT t.statusId <> 1002 AND EXISTS (SELECT 1 FROM SoftLayer_Ticket_Update u \
-           WHERE u.ticketId = t.id AND u.editorType = 'EMPLOYEE') FROM SoftLayer_Ticket t WHERE t.id = ?1",
+        concat!(
+            "SELECT t.statusId <> ",
+            ticket_status_closed!(),
+            " AND EXISTS (SELECT 1 FROM SoftLayer_Ticket_Update u \
+             WHERE u.ticketId = t.id AND u.editorType = 'EMPLOYEE') FROM SoftLayer_Ticket t WHERE t.id = ?1"
+        ),
     ),
     computed(
         TICKET,

@@ -51,9 +51,9 @@ impl Rng {
     }
 }
 
-const STATUS_OPEN: i64 = 1001;
-const STATUS_CLOSED: i64 = 1002;
-const STATUS_ASSIGNED: i64 = 1004;
+use super::ticket_status::{
+    ASSIGNED as STATUS_ASSIGNED, CLOSED as STATUS_CLOSED, OPEN as STATUS_OPEN,
+};
 const YEARS: i64 = 6;
 const DAY: i64 = 86_400;
 

@@ -19,10 +19,9 @@ use serde::Deserialize;
 
 pub const TICKET: &str = "SoftLayer_Ticket";
 pub(super) const UPDATE: &str = "SoftLayer_Ticket_Update";
-pub const STATUS_OPEN: i64 = 1001;
-pub const STATUS_CLOSED: i64 = 1002;
-/// The ticket state type of a ticket waiting on the customer.
-pub const STATE_AWAITING_CUSTOMER: i64 = 1;
+pub use crate::store::ticket_status::{
+    CLOSED as STATUS_CLOSED, OPEN as STATUS_OPEN, STATE_AWAITING_CUSTOMER,
+};
 /// A ticket update holds at most 4000 characters; addUpdate splits entries into blocks
 /// of this many.
 pub(super) const ENTRY_BLOCK: usize = 3900;
