@@ -10,6 +10,7 @@ mod fidelity;
 mod filters;
 mod harness;
 mod harness_calls;
+mod isolation;
 mod lifecycle;
 mod rest;
 mod rest_slcli;

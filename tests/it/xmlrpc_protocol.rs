@@ -567,65 +567,7 @@ fn application_faults_carry_the_class_as_a_string() {
 // Isolation
 // ---------------------------------------------------------------------------
 
-#[test]
-fn another_accounts_ticket_is_exactly_as_absent_as_a_missing_one() {
-    let server = Server::start();
-    let missing: i64 = 160_000_999;
-    let methods: &[(&str, Option<XVal>)] = &[
-        ("getObject", None),
-        ("edit", Some(xstruct(&[("title", xstr("mine now"))]))),
-        (
-            "addUpdate",
-            Some(xstruct(&[("entry", xstr("hello from Other Corp"))])),
-        ),
-        ("getUpdates", None),
-        ("getFirstUpdate", None),
-        ("getLastUpdate", None),
-        ("getStatus", None),
-        ("getSubject", None),
-        ("getGroup", None),
-        ("getAssignedUser", None),
-        ("getAccount", None),
-        ("markAsViewed", None),
-        ("addAttachedHardware", Some(xint(8101))),
-        ("removeAttachedHardware", Some(xint(8001))),
-        ("getAttachedHardware", None),
-        ("getAttachedHardwareCount", None),
-        ("addAttachedVirtualGuest", Some(xint(9101))),
-        ("removeAttachedVirtualGuest", Some(xint(9001))),
-        ("getAttachedVirtualGuests", None),
-    ];
-    let before = ticket_entries(&server, &DEMO, DEMO_TICKET);
-    for (method, arg) in methods {
-        let ask = |id: i64| {
-            let mut call = XmlRpcCall::new(TICKET, method).auth(&OTHER).id(id);
-            if method == &"edit" {
-                call = call.arg(arg.clone().unwrap()).arg(xstr("contents"));
-            } else if let Some(a) = arg {
-                call = call.arg(a.clone());
-            }
-            server.xmlrpc(&call)
-        };
-        let theirs = ask(DEMO_TICKET);
-        let absent = ask(missing);
-        assert_not_found(&theirs, DEMO_TICKET.to_string());
-        assert_not_found(&absent, missing.to_string());
-        assert_eq!(
-            theirs.fault().string.replace(&DEMO_TICKET.to_string(), "N"),
-            absent.fault().string.replace(&missing.to_string(), "N"),
-            "{method}: another account's ticket must look exactly like a missing one"
-        );
-        assert_eq!(theirs.http.status, absent.http.status);
-        assert_eq!(theirs.total_items(), absent.total_items());
-    }
-    // Nothing of demo's ticket changed.
-    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), before);
-    assert_eq!(
-        attached_hardware(&server, &DEMO, DEMO_TICKET),
-        BTreeSet::from([8001])
-    );
-    assert!(attached_virtual_guests(&server, &DEMO, DEMO_TICKET).is_empty());
-}
+// Every method on another account's object: see `isolation.rs`.
 
 #[test]
 fn lists_never_show_another_accounts_tickets() {
