@@ -78,6 +78,9 @@ fn xval(v: &Value) -> XVal {
     }
 }
 
+/// One call of `service::method` on object `id` as the other account, over a transport.
+type Probe = fn(&Server, &str, &str, i64, &[Value]) -> Seen;
+
 /// What a caller sees of a fault, with the id asked for replaced by `N`.
 #[derive(Debug, PartialEq)]
 struct Seen {
@@ -198,8 +201,7 @@ fn another_accounts_object_is_exactly_as_absent_as_a_missing_one_for_every_metho
                 def["parameters"].as_array().unwrap(),
                 file_id,
             );
-            let transports: [(&str, fn(&Server, &str, &str, i64, &[Value]) -> Seen); 2] =
-                [("XML-RPC", over_xmlrpc), ("REST", over_rest)];
+            let transports: [(&str, Probe); 2] = [("XML-RPC", over_xmlrpc), ("REST", over_rest)];
             for (transport, ask) in transports {
                 let theirs = ask(&server, service, method, demo_id, &args);
                 let absent = ask(&server, service, method, MISSING, &args);

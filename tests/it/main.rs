@@ -13,7 +13,6 @@ mod harness_calls;
 mod isolation;
 mod lifecycle;
 mod rest;
-mod rest_slcli;
 mod slcli;
 mod soap;
 mod soap_clients;

@@ -1,4 +1,9 @@
-//! softlayer-python's `slcli ticket …` commands against the real server.
+//! softlayer-python's `slcli ticket …` commands against the real server, every scenario
+//! over XML-RPC and over REST (softlayer-python 6.2.9 picks `RestTransport` when the
+//! endpoint URL contains `/rest`: `GET {Service}[/{id}]/{method}.json` with
+//! `objectMask`, `objectFilter` and `resultLimit` query parameters, `POST` with
+//! `{"parameters": […]}`, HTTP Basic). What the server wrote is checked over XML-RPC, so
+//! both transports are seen to share the store.
 //!
 //! Each test starts its own server on an in-memory database seeded from
 //! fixtures/seed, so the tests are independent and run in parallel. The
@@ -19,45 +24,76 @@ use common::*;
 // Helpers
 // ---------------------------------------------------------------------------
 
+/// slcli for `user` over `t`.
+fn slcli(server: &Server, user: &User, t: Transport) -> Slcli {
+    Slcli::over(server, user.username, user.api_key, t)
+}
+
+const NOT_FOUND: &str = "SoftLayer_Exception_ObjectNotFound";
+
+/// slcli failed because the API answered a fault of `class` (not a crash, an HTTP error
+/// or a connection problem): over XML-RPC it prints `SoftLayerAPIError(class): message`;
+/// over REST `SoftLayerAPIError(status): message`, the status a 4xx (404 for
+/// `SoftLayer_Exception_ObjectNotFound`), as softlayer-python's RestTransport raises it.
+fn assert_api_fault(out: &CmdOutput, t: Transport, class: &str, message: Option<&str>) {
+    out.assert_failed();
+    let prefix = match t {
+        // A class prefix: `SoftLayer_Exception` stands for any of its subclasses.
+        Transport::XmlRpc => format!("SoftLayerAPIError({class}"),
+        Transport::Rest if class == NOT_FOUND => "SoftLayerAPIError(404): ".to_string(),
+        Transport::Rest => "SoftLayerAPIError(4".to_string(),
+    };
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("expected a line starting {prefix:?}\n{}", out.describe()));
+    if let Some(message) = message {
+        assert!(
+            line.ends_with(&format!("): {message}")),
+            "expected {message:?}\n{}",
+            out.describe()
+        );
+    }
+    assert_not_crashed(out);
+}
+
 /// slcli 6.2.9's `ticket create` (CLI/ticket/create.py) creates the ticket,
 /// attaches the hardware and virtual server it was given, and only then shows
 /// the ticket with `get_ticket_results(ticket_mgr, False, created_ticket['id'])`:
 /// its arguments are swapped, so it calls `SoftLayer_Ticket::getObject` with
 /// the init parameter `{id: false}`, which names no ticket. The API answers
-/// with a fault, which slcli prints on stdout before exiting with status 1.
+/// with a fault, which slcli prints on stdout before exiting with status 1
+/// (over REST: `GET SoftLayer_Ticket/False/getObject.json`, a 404).
 /// A Python traceback, an HTTP error or a success would each be wrong here.
-fn assert_create_ended_with_lookup_fault(out: &CmdOutput) {
+fn assert_create_ended_with_lookup_fault(out: &CmdOutput, t: Transport) {
     assert_eq!(
         out.code,
         Some(1),
         "slcli ticket create should exit 1 after its getObject(id=False) lookup faults\n{}",
         out.describe()
     );
-    let fault_line = out.stdout.lines().find(|line| {
-        line.starts_with("SoftLayerAPIError(SoftLayer_Exception")
-            || line.starts_with("InvalidMethodParameters(-32602)")
-    });
-    assert!(
-        fault_line.is_some(),
-        "expected slcli to print the API fault of getObject with init id false \
-         (SoftLayerAPIError(SoftLayer_Exception_…) or InvalidMethodParameters(-32602))\n{}",
-        out.describe()
-    );
-    assert_not_crashed(out);
-}
-
-/// Asserts that slcli failed because the API answered with a fault (not a
-/// crash, an HTTP error or a connection problem).
-fn assert_api_fault(out: &CmdOutput) {
-    out.assert_failed();
-    assert!(
-        out.stdout
-            .lines()
-            .any(|l| l.starts_with("SoftLayerAPIError(SoftLayer_Exception")),
-        "expected slcli to report a SoftLayer_Exception fault\n{}",
-        out.describe()
-    );
-    assert_not_crashed(out);
+    match t {
+        Transport::XmlRpc => {
+            let fault_line = out.stdout.lines().find(|line| {
+                line.starts_with("SoftLayerAPIError(SoftLayer_Exception")
+                    || line.starts_with("InvalidMethodParameters(-32602)")
+            });
+            assert!(
+                fault_line.is_some(),
+                "expected slcli to print the API fault of getObject with init id false \
+                 (SoftLayerAPIError(SoftLayer_Exception_…) or InvalidMethodParameters(-32602))\n{}",
+                out.describe()
+            );
+            assert_not_crashed(out);
+        }
+        Transport::Rest => assert_api_fault(
+            out,
+            t,
+            NOT_FOUND,
+            Some("Unable to find object with id of 'False'."),
+        ),
+    }
 }
 
 /// The seed updates of a demo ticket, oldest first.
@@ -134,10 +170,9 @@ const SEV2: &str = "Severity 2 - Significant Business Impact";
 // ticket subjects
 // ---------------------------------------------------------------------------
 
-#[test]
-fn subjects_lists_every_subject_of_the_catalog() {
+fn subjects_lists_every_subject_of_the_catalog(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let out = cli.run(&["ticket", "subjects"]);
     let listed: BTreeMap<i64, String> = out
         .json()
@@ -192,10 +227,9 @@ fn subjects_lists_every_subject_of_the_catalog() {
 // ticket create
 // ---------------------------------------------------------------------------
 
-#[test]
-fn create_ticket_is_listed_and_detailed_with_its_body() {
+fn create_ticket_is_listed_and_detailed_with_its_body(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let before = account_ticket_ids(&server, &DEMO);
     let body = "db01 stops answering on its private interface every night at 02:00 UTC; \
                 please check the switch port and the cabling.";
@@ -216,7 +250,7 @@ fn create_ticket_is_listed_and_detailed_with_its_body() {
         &account_ticket_ids(&server, &DEMO),
         &out.describe(),
     );
-    assert_create_ended_with_lookup_fault(&out);
+    assert_create_ended_with_lookup_fault(&out, t);
 
     // The body is the ticket's first update.
     assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
@@ -275,10 +309,9 @@ fn create_ticket_is_listed_and_detailed_with_its_body() {
     assert_eq!(d["title"], "db01 network drops", "ticket detail: {d:#}");
 }
 
-#[test]
-fn create_ticket_with_hardware_attaches_it() {
+fn create_ticket_with_hardware_attaches_it(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let before = account_ticket_ids(&server, &DEMO);
     let body = "db01 has a failing power supply (PSU 2 amber).";
     let out = cli.run(&[
@@ -300,7 +333,7 @@ fn create_ticket_with_hardware_attaches_it() {
         &account_ticket_ids(&server, &DEMO),
         &out.describe(),
     );
-    assert_create_ended_with_lookup_fault(&out);
+    assert_create_ended_with_lookup_fault(&out, t);
 
     assert_eq!(
         attached_hardware(&server, &DEMO, id),
@@ -317,10 +350,9 @@ fn create_ticket_with_hardware_attaches_it() {
     assert!(detail_update(&d, 1).ends_with(&squash_ws(body)), "{d:#}");
 }
 
-#[test]
-fn create_ticket_with_virtual_guest_attaches_it() {
+fn create_ticket_with_virtual_guest_attaches_it(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let before = account_ticket_ids(&server, &DEMO);
     let body = "vs-app01 is unreachable after a reboot from the portal.";
     let out = cli.run(&[
@@ -342,7 +374,7 @@ fn create_ticket_with_virtual_guest_attaches_it() {
         &account_ticket_ids(&server, &DEMO),
         &out.describe(),
     );
-    assert_create_ended_with_lookup_fault(&out);
+    assert_create_ended_with_lookup_fault(&out, t);
 
     assert_eq!(
         attached_virtual_guests(&server, &DEMO, id),
@@ -366,10 +398,9 @@ fn create_ticket_with_virtual_guest_attaches_it() {
 // ticket list
 // ---------------------------------------------------------------------------
 
-#[test]
-fn list_shows_open_and_closed_tickets() {
+fn list_shows_open_and_closed_tickets(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
 
     // Default and --open: SoftLayer_Account::getOpenTickets (Open and Assigned).
     for args in [&["ticket", "list"][..], &["ticket", "list", "--open"][..]] {
@@ -416,10 +447,9 @@ fn list_shows_open_and_closed_tickets() {
     assert_eq!(t3["priority"], 4, "{t3}");
 }
 
-#[test]
-fn list_all_pages_past_the_first_hundred() {
+fn list_all_pages_past_the_first_hundred(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
 
     let mut created = BTreeSet::new();
     for i in 0..105 {
@@ -480,10 +510,9 @@ fn list_all_pages_past_the_first_hundred() {
 // ticket detail
 // ---------------------------------------------------------------------------
 
-#[test]
-fn detail_shows_title_status_updates_and_editors() {
+fn detail_shows_title_status_updates_and_editors(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let out = cli.run(&["ticket", "detail", "160000001"]);
     let d = out.json();
     assert_eq!(d["id"], 160000001, "{}", out.describe());
@@ -544,11 +573,11 @@ fn detail_shows_title_status_updates_and_editors() {
 
     // A ticket that does not exist.
     let out = cli.run(&["ticket", "detail", "169999999"]);
-    assert_api_fault(&out);
-    assert!(
-        out.stdout.contains("SoftLayer_Exception_ObjectNotFound"),
-        "{}",
-        out.describe()
+    assert_api_fault(
+        &out,
+        t,
+        NOT_FOUND,
+        Some("Unable to find object with id of '169999999'."),
     );
 }
 
@@ -556,10 +585,9 @@ fn detail_shows_title_status_updates_and_editors() {
 // ticket update
 // ---------------------------------------------------------------------------
 
-#[test]
-fn update_adds_an_entry_that_detail_shows() {
+fn update_adds_an_entry_that_detail_shows(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let body = "The replacement drive is in; smartctl reports no reallocated sectors now. Thanks!";
     let out = cli.run(&["ticket", "update", "160000001", "--body", body]);
     out.assert_ok();
@@ -591,7 +619,7 @@ fn update_adds_an_entry_that_detail_shows() {
         "--body",
         "One more question about invoice 4021.",
     ]);
-    assert_api_fault(&out);
+    assert_api_fault(&out, t, "SoftLayer_Exception", None);
     assert_eq!(
         ticket_entries(&server, &DEMO, 160000003),
         seed_entries(160000003)
@@ -602,10 +630,9 @@ fn update_adds_an_entry_that_detail_shows() {
 // ticket attach / detach
 // ---------------------------------------------------------------------------
 
-#[test]
-fn attach_and_detach_hardware_and_virtual_guest() {
+fn attach_and_detach_hardware_and_virtual_guest(transport: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, transport);
     let t = "160000002";
     let id = 160000002;
     assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
@@ -662,14 +689,85 @@ fn attach_and_detach_hardware_and_virtual_guest() {
         BTreeSet::from([8001])
     );
 
+    // Attaching twice is a documented fault (SLDN addAttachedHardware).
+    cli.run(&["ticket", "attach", t, "--hardware", "8002"])
+        .assert_ok();
+    assert_api_fault(
+        &cli.run(&["ticket", "attach", t, "--hardware", "8002"]),
+        transport,
+        "SoftLayer_Exception",
+        Some("This hardware is already attached to this ticket."),
+    );
+    cli.run(&["ticket", "detach", t, "--hardware", "8002"])
+        .assert_ok();
+
     // Hardware and guests of another account cannot be attached.
-    assert_api_fault(&cli.run(&["ticket", "attach", t, "--hardware", "8101"]));
-    assert_api_fault(&cli.run(&["ticket", "attach", t, "--virtual", "9101"]));
+    assert_api_fault(
+        &cli.run(&["ticket", "attach", t, "--hardware", "8101"]),
+        transport,
+        "SoftLayer_Exception",
+        Some("You may not attach this hardware to this ticket."),
+    );
+    assert_api_fault(
+        &cli.run(&["ticket", "attach", t, "--virtual", "9101"]),
+        transport,
+        "SoftLayer_Exception",
+        Some("You may not attach this virtual guest to this ticket."),
+    );
     assert_eq!(attached_hardware(&server, &DEMO, id), BTreeSet::new());
     assert_eq!(attached_virtual_guests(&server, &DEMO, id), BTreeSet::new());
 
     // Detaching what is not attached is a fault (SLDN removeAttachedHardware).
-    assert_api_fault(&cli.run(&["ticket", "detach", t, "--hardware", "8003"]));
+    assert_api_fault(
+        &cli.run(&["ticket", "detach", t, "--hardware", "8003"]),
+        transport,
+        "SoftLayer_Exception",
+        None,
+    );
+}
+
+/// `slcli ticket upload` reads the file and calls `addAttachedFile`
+/// (SoftLayer/managers/ticket.py `upload_attachment`).
+fn upload_attaches_a_file(t: Transport) {
+    let server = Server::start();
+    let cli = slcli(&server, &DEMO, t);
+    let dir = TempDir::new("upload");
+    let file = dir.path().join("dmesg.txt");
+    let content = "sd 0:0:2:0: [sdc] tag#12 FAILED Result\n";
+    std::fs::write(&file, content).unwrap();
+    let out = cli.run(&[
+        "ticket",
+        "upload",
+        "160000001",
+        "--path",
+        file.to_str().unwrap(),
+        "--name",
+        "dmesg.txt",
+    ]);
+    out.assert_ok();
+    assert!(out.stdout.contains("dmesg.txt"), "{}", out.describe());
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedFiles")
+            .auth(&DEMO)
+            .id(160000001)
+            .mask("mask[fileName,fileSize]"),
+    );
+    let files: Vec<(String, String)> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|f| {
+            (
+                f.member("fileName").str().to_string(),
+                f.member("fileSize").str().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        files.contains(&("dmesg.txt".to_string(), content.len().to_string())),
+        "{}",
+        reply.exchange()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -691,10 +789,9 @@ fn assert_support_plus_other(counts: &BTreeMap<String, i64>) {
     );
 }
 
-#[test]
-fn summary_counts_open_and_closed_tickets() {
+fn summary_counts_open_and_closed_tickets(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
 
     // Seed: 160000001 (Open, Support group) and 160000002 (Assigned, Network
     // Operations group) are open; 160000003 (Billing group) is closed.
@@ -725,7 +822,7 @@ fn summary_counts_open_and_closed_tickets() {
         &account_ticket_ids(&server, &DEMO),
         &out.describe(),
     );
-    assert_create_ended_with_lookup_fault(&out);
+    assert_create_ended_with_lookup_fault(&out, t);
     create_standard_ticket(
         &server,
         &DEMO,
@@ -755,7 +852,7 @@ fn summary_counts_open_and_closed_tickets() {
     assert_support_plus_other(&c);
 
     // The other account's tickets are not counted.
-    let other = summary(&Slcli::new(&server, &OTHER));
+    let other = summary(&slcli(&server, &OTHER, t));
     assert_eq!(other["Total"], 1, "{other:?}");
     assert_eq!(other["Closed"], 0, "{other:?}");
 }
@@ -764,10 +861,9 @@ fn summary_counts_open_and_closed_tickets() {
 // Non-ASCII text
 // ---------------------------------------------------------------------------
 
-#[test]
-fn non_ascii_body_round_trips_between_clients() {
+fn non_ascii_body_round_trips_between_clients(t: Transport) {
     let server = Server::start();
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let body = "Grüße — 日本語 ✓";
 
     // slcli → server → raw XML-RPC and slcli.
@@ -787,7 +883,7 @@ fn non_ascii_body_round_trips_between_clients() {
         &account_ticket_ids(&server, &DEMO),
         &out.describe(),
     );
-    assert_create_ended_with_lookup_fault(&out);
+    assert_create_ended_with_lookup_fault(&out, t);
     assert_eq!(ticket_entries(&server, &DEMO, id), vec![body.to_string()]);
     let d = cli.run(&["ticket", "detail", &id.to_string()]).json();
     let update = d["update 1"].as_str().unwrap_or_else(|| panic!("{d:#}"));
@@ -839,19 +935,17 @@ fn non_ascii_body_round_trips_between_clients() {
 // Accounts and authentication
 // ---------------------------------------------------------------------------
 
-#[test]
-fn another_account_cannot_see_or_touch_demo_tickets() {
+fn another_account_cannot_see_or_touch_demo_tickets(t: Transport) {
     let server = Server::start();
-    let other = Slcli::new(&server, &OTHER);
-    let demo = Slcli::new(&server, &DEMO);
+    let other = slcli(&server, &OTHER, t);
+    let demo = slcli(&server, &DEMO, t);
 
     let out = other.run(&["ticket", "detail", "160000001"]);
-    assert_api_fault(&out);
-    assert!(
-        out.combined()
-            .contains("SoftLayer_Exception_ObjectNotFound"),
-        "{}",
-        out.describe()
+    assert_api_fault(
+        &out,
+        t,
+        NOT_FOUND,
+        Some("Unable to find object with id of '160000001'."),
     );
     assert!(
         !out.combined().contains("bay 2"),
@@ -864,14 +958,23 @@ fn another_account_cannot_see_or_touch_demo_tickets() {
     let closed = other.run(&["ticket", "list", "--closed"]).json();
     assert_eq!(row_ids(&closed), Vec::<i64>::new(), "{closed:#}");
 
-    assert_api_fault(&other.run(&["ticket", "update", "160000001", "--body", "not my ticket"]));
+    assert_api_fault(
+        &other.run(&["ticket", "update", "160000001", "--body", "not my ticket"]),
+        t,
+        NOT_FOUND,
+        None,
+    );
     assert_eq!(
         ticket_entries(&server, &DEMO, 160000001),
         seed_entries(160000001)
     );
 
-    assert_api_fault(&other.run(&["ticket", "attach", "160000001", "--hardware", "8101"]));
-    assert_api_fault(&other.run(&["ticket", "detach", "160000001", "--hardware", "8001"]));
+    for args in [
+        ["ticket", "attach", "160000001", "--hardware", "8101"],
+        ["ticket", "detach", "160000001", "--hardware", "8001"],
+    ] {
+        assert_api_fault(&other.run(&args), t, NOT_FOUND, None);
+    }
     assert_eq!(
         attached_hardware(&server, &DEMO, 160000001),
         BTreeSet::from([8001])
@@ -879,21 +982,19 @@ fn another_account_cannot_see_or_touch_demo_tickets() {
 
     // And the other way round.
     let out = demo.run(&["ticket", "detail", "160000101"]);
-    assert_api_fault(&out);
-    assert!(
-        out.combined()
-            .contains("SoftLayer_Exception_ObjectNotFound"),
-        "{}",
-        out.describe()
+    assert_api_fault(
+        &out,
+        t,
+        NOT_FOUND,
+        Some("Unable to find object with id of '160000101'."),
     );
     let d = other.run(&["ticket", "detail", "160000101"]).json();
     assert_eq!(d["title"], "Private Network Question", "{d:#}");
 }
 
-#[test]
-fn a_wrong_api_key_is_refused() {
+fn a_wrong_api_key_is_refused(t: Transport) {
     let server = Server::start();
-    let bad = Slcli::with_key(&server, "demo", &"0".repeat(64));
+    let bad = Slcli::over(&server, "demo", &"0".repeat(64), t);
     let out = bad.run(&["ticket", "list"]);
     out.assert_failed();
     // slcli prints this when the fault string says "Invalid API token."
@@ -908,8 +1009,7 @@ fn a_wrong_api_key_is_refused() {
 // A database file outlives the server
 // ---------------------------------------------------------------------------
 
-#[test]
-fn tickets_persist_across_restarts_on_a_database_file() {
+fn tickets_persist_across_restarts_on_a_database_file(t: Transport) {
     let dir = TempDir::new("persist");
     let db = dir.path().join("tickets.sqlite3");
     let db = db.to_str().unwrap();
@@ -917,7 +1017,7 @@ fn tickets_persist_across_restarts_on_a_database_file() {
 
     let id = {
         let server = Server::start_with_db(db, None);
-        let cli = Slcli::new(&server, &DEMO);
+        let cli = slcli(&server, &DEMO, t);
         let before = account_ticket_ids(&server, &DEMO);
         let out = cli.run(&[
             "ticket",
@@ -936,7 +1036,7 @@ fn tickets_persist_across_restarts_on_a_database_file() {
             &account_ticket_ids(&server, &DEMO),
             &out.describe(),
         );
-        assert_create_ended_with_lookup_fault(&out);
+        assert_create_ended_with_lookup_fault(&out, t);
         cli.run(&[
             "ticket",
             "update",
@@ -952,7 +1052,7 @@ fn tickets_persist_across_restarts_on_a_database_file() {
     // Started again on the same file: the ticket is there, and the seed was
     // not loaded a second time.
     let server = Server::start_with_db(db, None);
-    let cli = Slcli::new(&server, &DEMO);
+    let cli = slcli(&server, &DEMO, t);
     let list = cli.run(&["ticket", "list"]).json();
     let ids: BTreeSet<i64> = row_ids(&list).into_iter().collect();
     assert_eq!(ids, BTreeSet::from([160000001, 160000002, id]), "{list:#}");
@@ -978,3 +1078,45 @@ fn tickets_persist_across_restarts_on_a_database_file() {
         "{subjects:#}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Every scenario over both transports
+// ---------------------------------------------------------------------------
+
+/// One `#[test]` per scenario and transport, so each runs (and fails) on its own.
+macro_rules! over_both_transports {
+    ($($scenario:ident),* $(,)?) => {
+        mod xmlrpc {
+            use super::super::common::Transport;
+            $(#[test]
+            fn $scenario() {
+                super::$scenario(Transport::XmlRpc)
+            })*
+        }
+        mod rest {
+            use super::super::common::Transport;
+            $(#[test]
+            fn $scenario() {
+                super::$scenario(Transport::Rest)
+            })*
+        }
+    };
+}
+
+over_both_transports!(
+    subjects_lists_every_subject_of_the_catalog,
+    create_ticket_is_listed_and_detailed_with_its_body,
+    create_ticket_with_hardware_attaches_it,
+    create_ticket_with_virtual_guest_attaches_it,
+    list_shows_open_and_closed_tickets,
+    list_all_pages_past_the_first_hundred,
+    detail_shows_title_status_updates_and_editors,
+    update_adds_an_entry_that_detail_shows,
+    attach_and_detach_hardware_and_virtual_guest,
+    upload_attaches_a_file,
+    summary_counts_open_and_closed_tickets,
+    non_ascii_body_round_trips_between_clients,
+    another_account_cannot_see_or_touch_demo_tickets,
+    a_wrong_api_key_is_refused,
+    tickets_persist_across_restarts_on_a_database_file,
+);

@@ -1459,6 +1459,23 @@ pub struct Slcli {
     endpoint: String,
 }
 
+/// The transport slcli speaks: softlayer-python picks `RestTransport` when the
+/// endpoint URL contains `/rest`, `XmlRpcTransport` otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    XmlRpc,
+    Rest,
+}
+
+impl Transport {
+    fn endpoint(self, server: &Server) -> String {
+        match self {
+            Transport::XmlRpc => format!("{}/xmlrpc/v3.1/", server.base_url()),
+            Transport::Rest => format!("{}/rest/v3.1/", server.base_url()),
+        }
+    }
+}
+
 impl Slcli {
     pub fn new(server: &Server, user: &User) -> Slcli {
         Slcli::with_key(server, user.username, user.api_key)
@@ -1466,9 +1483,14 @@ impl Slcli {
 
     /// Any username and key, e.g. a wrong key.
     pub fn with_key(server: &Server, username: &str, api_key: &str) -> Slcli {
+        Slcli::over(server, username, api_key, Transport::XmlRpc)
+    }
+
+    /// slcli for `username`/`api_key` over `transport`.
+    pub fn over(server: &Server, username: &str, api_key: &str, transport: Transport) -> Slcli {
         let bin = test_venv().join("bin").join("slcli");
         let dir = TempDir::new("slcli");
-        let endpoint = format!("{}/xmlrpc/v3.1/", server.base_url());
+        let endpoint = transport.endpoint(server);
         let config = dir.path().join("softlayer.conf");
         let text = format!(
             "[softlayer]\nusername = {username}\napi_key = {api_key}\nendpoint_url = {endpoint}\ntimeout = 30\n"
