@@ -13,6 +13,11 @@
 //! would garble every accented ticket it sends. Latin-1 is only the fallback for bodies
 //! that cannot be UTF-8.
 //!
+//! PHP's XML-RPC extension (`xmlrpc_encode_request`) goes the other way: under an
+//! `iso-8859-1` prolog it sends each byte of UTF-8 text as a character reference, so
+//! "grüße" arrives as `gr&#195;&#188;&#195;&#159;e`. The real endpoint (PHP's xmlrpc-epi)
+//! turns those back into the intended text, and so does [`repair_php_utf8`].
+//!
 //! Replies are written straight into a byte buffer as the value is walked. Text is
 //! escaped so that any client parser reads back what the handler produced: `\r` goes
 //! out as a character reference because XML parsers normalise a literal one away, and
@@ -43,6 +48,9 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let text = decode_body(body);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (method, mut params) = Parser::new(text).document()?;
+    if declares_latin1(text) {
+        params.iter_mut().for_each(repair_php_utf8);
+    }
 
     // The header struct is `{headers: {...}}` in the first param; take it out in place.
     let header_struct = match params.first_mut() {
@@ -66,6 +74,51 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
         headers,
         args: params,
     })
+}
+
+/// Whether the prolog declares ISO-8859-1 (`<?xml version="1.0" encoding="iso-8859-1"?>`).
+fn declares_latin1(text: &str) -> bool {
+    let Some(prolog) = text
+        .trim_start()
+        .strip_prefix("<?xml")
+        .and_then(|rest| rest.split_once("?>"))
+        .map(|(prolog, _)| prolog)
+    else {
+        return false;
+    };
+    let Some((_, after)) = prolog.split_once("encoding") else {
+        return false;
+    };
+    let name = after
+        .trim_start()
+        .trim_start_matches('=')
+        .trim_start()
+        .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    let name = name.split(['"', '\'']).next().unwrap_or("");
+    ["iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// Under a Latin-1 prolog, a string made only of characters up to U+00FF that, taken as
+/// bytes, are valid UTF-8 (with at least one multi-byte sequence) is that UTF-8 text:
+/// what PHP's `xmlrpc_encode_request` sends for non-ASCII text. Anything else (real
+/// Latin-1 text, UTF-8 sent raw as softlayer-python does) is left as it is: "é" read as
+/// Latin-1 is the lone byte 0xE9, which is not UTF-8.
+fn repair_php_utf8(value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            if s.chars().any(|c| c as u32 >= 0x80) && s.chars().all(|c| c as u32 <= 0xFF) {
+                let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
+                if let Ok(text) = String::from_utf8(bytes) {
+                    *s = text;
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(repair_php_utf8),
+        Value::Struct(members) => members.values_mut().for_each(repair_php_utf8),
+        _ => {}
+    }
 }
 
 /// Serialises a successful reply as a `methodResponse`.
@@ -1098,6 +1151,32 @@ mod tests {
         body.extend_from_slice(b"</string></value></param></params></methodCall>");
         let call = parse_call("S", &body).unwrap();
         assert_eq!(call.args, vec![Value::String("café ü ©".into())]);
+    }
+
+    /// Issue 11, item 9: PHP's `xmlrpc_encode_request` writes each byte of UTF-8 text as
+    /// a character reference under an `iso-8859-1` prolog.
+    #[test]
+    fn php_character_references_of_utf8_bytes_are_that_text() {
+        let body = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<methodCall>\n\
+             <methodName>addUpdate</methodName>\n<params>\n <param>\n  <value>\n   <struct>\n\
+             <member>\n <name>entry</name>\n <value>\n  <string>gr&#195;&#188;&#195;&#159;e \
+             &#230;&#151;&#165;&#230;&#156;&#172; &#240;&#159;&#142;&#171;</string>\n </value>\n\
+             </member>\n   </struct>\n  </value>\n </param>\n</params>\n</methodCall>\n";
+        let call = parse_call("SoftLayer_Ticket", body.as_bytes()).unwrap();
+        let entry = call.args[0].get("entry").unwrap();
+        assert_eq!(entry, &Value::String("grüße 日本 🎫".into()));
+        // Real Latin-1 references stay Latin-1 (0xE9 alone is not UTF-8).
+        let body = "<?xml version='1.0' encoding='ISO-8859-1'?><methodCall><methodName>m\
+             </methodName><params><param><value><string>caf&#233; &#252;</string></value>\
+             </param></params></methodCall>";
+        let call = parse_call("S", body.as_bytes()).unwrap();
+        assert_eq!(call.args, vec![Value::String("café ü".into())]);
+        // Under a UTF-8 prolog nothing is reinterpreted.
+        let body = "<?xml version='1.0' encoding='UTF-8'?><methodCall><methodName>m\
+             </methodName><params><param><value><string>&#195;&#188;</string></value>\
+             </param></params></methodCall>";
+        let call = parse_call("S", body.as_bytes()).unwrap();
+        assert_eq!(call.args, vec![Value::String("\u{c3}\u{bc}".into())]);
     }
 
     // ---- request: malformed input

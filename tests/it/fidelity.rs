@@ -1137,3 +1137,70 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
     );
     assert_ne!(reply.ok().member("title").str(), "Disk 3 clicks on boot");
 }
+
+// ---------------------------------------------------------------------------------------
+// 9. PHP's XML-RPC extension: UTF-8 bytes as character references under iso-8859-1
+// ---------------------------------------------------------------------------------------
+
+/// Each byte of a UTF-8 string as a character reference, the way PHP's xmlrpc-epi
+/// (`xmlrpc_encode_request` with its default `escaping` of non-ASCII) writes text.
+fn php_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii() {
+                (b as char).to_string()
+            } else {
+                format!("&#{b};")
+            }
+        })
+        .collect()
+}
+
+/// Issue 11, item 9: `xmlrpc_encode_request('addUpdate', …)` sends "grüße" as
+/// `gr&#195;&#188;&#195;&#159;e` under an `iso-8859-1` prolog, and the real endpoint
+/// (PHP's xmlrpc-epi) stores the intended text. The body is laid out exactly as the PHP
+/// extension lays it out (one-space indentation per level).
+#[test]
+fn php_xmlrpc_encode_request_bodies_keep_their_text() {
+    let server = Server::start();
+    let text = "Grüße aus Köln — 日本語 🎫";
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>\n<methodCall>\n\
+         <methodName>addUpdate</methodName>\n<params>\n <param>\n  <value>\n   <struct>\n\
+         \x20   <member>\n     <name>headers</name>\n     <value>\n      <struct>\n\
+         \x20      <member>\n        <name>authenticate</name>\n        <value>\n         <struct>\n\
+         \x20         <member>\n           <name>username</name>\n           <value>\n\
+         \x20           <string>{user}</string>\n           </value>\n          </member>\n\
+         \x20         <member>\n           <name>apiKey</name>\n           <value>\n\
+         \x20           <string>{key}</string>\n           </value>\n          </member>\n\
+         \x20        </struct>\n        </value>\n       </member>\n\
+         \x20      <member>\n        <name>SoftLayer_TicketInitParameters</name>\n        <value>\n\
+         \x20        <struct>\n          <member>\n           <name>id</name>\n           <value>\n\
+         \x20           <int>{id}</int>\n           </value>\n          </member>\n         </struct>\n\
+         \x20       </value>\n       </member>\n      </struct>\n     </value>\n    </member>\n\
+         \x20  </struct>\n  </value>\n </param>\n <param>\n  <value>\n   <struct>\n    <member>\n\
+         \x20    <name>entry</name>\n     <value>\n      <string>{entry}</string>\n     </value>\n\
+         \x20   </member>\n   </struct>\n  </value>\n </param>\n</params>\n</methodCall>\n",
+        user = DEMO.username,
+        key = DEMO.api_key,
+        id = OPEN_TICKET,
+        entry = php_escape(text),
+    );
+    assert!(body.contains("Gr&#195;&#188;&#195;&#159;e"));
+    let resp = server.post(
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
+        body.as_bytes(),
+    );
+    let answer = parse_method_response(&resp.body)
+        .unwrap_or_else(|e| panic!("{e}\n{}", resp.describe()))
+        .unwrap_or_else(|f| panic!("{f:?}\n{}", resp.describe()));
+    assert_eq!(
+        answer.array()[0].member("entry").str(),
+        text,
+        "{}",
+        resp.describe()
+    );
+    let entries = ticket_entries(&server, &DEMO, OPEN_TICKET);
+    assert!(entries.iter().any(|e| e == text), "{entries:?}");
+}
