@@ -107,12 +107,12 @@ fn declares_latin1(text: &str) -> bool {
 /// Latin-1 is the lone byte 0xE9, which is not UTF-8.
 fn repair_php_utf8(value: &mut Value) {
     match value {
-        Value::String(s) => {
-            if s.chars().any(|c| c as u32 >= 0x80) && s.chars().all(|c| c as u32 <= 0xFF) {
-                let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
-                if let Ok(text) = String::from_utf8(bytes) {
-                    *s = text;
-                }
+        Value::String(s)
+            if s.chars().any(|c| c as u32 >= 0x80) && s.chars().all(|c| c as u32 <= 0xFF) =>
+        {
+            let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
+            if let Ok(text) = String::from_utf8(bytes) {
+                *s = text;
             }
         }
         Value::Array(items) => items.iter_mut().for_each(repair_php_utf8),
