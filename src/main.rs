@@ -170,7 +170,22 @@ enum SupportCommand {
     },
 }
 
+/// Large allocations (request bodies, reply buffers) are mapped and unmapped on their own
+/// rather than carved from malloc's arenas: glibc otherwise raises its mapping threshold
+/// after the first big free, and the arenas of the blocking pool's threads then keep
+/// hundreds of MB of freed bodies resident (issue 10's RSS target under big bodies).
+fn return_big_allocations_to_the_system() {
+    // SAFETY: mallopt only sets allocator parameters; called first thing in main, before
+    // any other thread exists.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+    }
+}
+
 fn main() -> std::process::ExitCode {
+    return_big_allocations_to_the_system();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

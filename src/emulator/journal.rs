@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex};
 
 /// How many calls the journal keeps unless told otherwise.
 pub const DEFAULT_CAPACITY: usize = 10_000;
+/// Argument texts longer than this are recorded by their size only.
+pub const MAX_RECORDED_TEXT: usize = 64 * 1024;
 /// Replies larger than this (as JSON) are recorded by their size only.
 pub const MAX_RECORDED_REPLY: usize = 64 * 1024;
 
@@ -257,6 +259,11 @@ pub fn redact(name: &str, value: &crate::value::Value) -> J {
     }
     match value {
         Value::Base64(bytes) => json!({"elided": "file data", "bytes": bytes.len()}),
+        // The journal keeps 10,000 calls: whole 16 MiB arguments would make it hold
+        // gigabytes (issue 10); replay skips elided calls as it does file data.
+        Value::String(s) if s.len() > MAX_RECORDED_TEXT => {
+            json!({"elided": "long text", "bytes": s.len()})
+        }
         Value::Struct(members) => {
             let mut out = serde_json::Map::new();
             for (k, v) in members {

@@ -41,15 +41,26 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 static BODY_BYTES_IN_FLIGHT: std::sync::atomic::AtomicUsize =
     std::sync::atomic::AtomicUsize::new(0);
 
+/// Bodies up to this size are small: ordinary calls, whatever their transport.
+const SMALL_BODY: usize = 256 * 1024;
+
+/// Room past the bytes-in-flight cap that only small bodies may take.
+const SMALL_BODY_ROOM: usize = 16 * 1024 * 1024;
+
 /// A share of [`BODY_BYTES_IN_FLIGHT`], given back when the body is dropped.
 #[derive(Default)]
 pub struct InFlight(usize);
 
 impl InFlight {
-    /// Takes `more` bytes of the cap, or says the server is too busy for them.
+    /// Takes `more` bytes of the cap, or says the server is too busy for them. Small
+    /// bodies (every ordinary call) may go [`SMALL_BODY_ROOM`] past the cap, so that a
+    /// few big bodies holding it never turn a well-behaved caller away.
     fn grow(&mut self, more: usize) -> Result<(), BodyError> {
         use std::sync::atomic::Ordering;
-        let cap = crate::limits::get().max_body_bytes_in_flight;
+        let mut cap = crate::limits::get().max_body_bytes_in_flight;
+        if self.0 + more <= SMALL_BODY {
+            cap += SMALL_BODY_ROOM;
+        }
         let before = BODY_BYTES_IN_FLIGHT.fetch_add(more, Ordering::SeqCst);
         if before + more > cap && before > 0 {
             BODY_BYTES_IN_FLIGHT.fetch_sub(more, Ordering::SeqCst);
@@ -172,7 +183,9 @@ pub async fn read_request_body(
     // The declared length is taken up front, so that bodies that never arrive count too.
     let declared = declared.unwrap_or(0) as usize;
     in_flight.grow(declared)?;
-    let mut bytes = Vec::with_capacity(declared.min(1 << 20));
+    // The whole declared length at once (it is within the limits by now): growing by
+    // doubling would hold up to twice a big body while it is read.
+    let mut bytes = Vec::with_capacity(declared);
     let stall = limits.stall_timeout();
     loop {
         let frame = match tokio::time::timeout(stall, body.frame()).await {

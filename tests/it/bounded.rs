@@ -460,8 +460,9 @@ fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
 }
 
 /// A body that stops arriving is answered 408 after the stall timeout (1 s here), in
-/// the transport's format; while one body holds the whole bytes-in-flight cap, another
-/// gets 503 with Retry-After.
+/// the transport's format; while one big body holds most of the bytes-in-flight cap
+/// (1 MB here), another big one gets 503 with Retry-After, but a small call (a
+/// well-behaved writer's) is still read: small bodies have room of their own past the cap.
 #[test]
 fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
     let server = Server::start_with_env(
@@ -469,23 +470,37 @@ fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
         None,
         &[
             ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1"),
-            ("SOFTLAYER_EMULATOR_MAX_BODY_BYTES_IN_FLIGHT", "1000"),
+            ("SOFTLAYER_EMULATOR_MAX_BODY_BYTES_IN_FLIGHT", "1000000"),
         ],
     );
     let started = Instant::now();
     let xmlrpc = send_raw(
         &server,
-        b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n<?xml",
+        b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n<?xml",
     );
-    // The first body holds 900 of the 1000 bytes: a second one of 500 is refused.
     std::thread::sleep(Duration::from_millis(200));
     let busy = send_raw(
         &server,
-        b"POST /rest/v3.1/SoftLayer_Ticket/1/addUpdate.json HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n",
+        b"POST /rest/v3.1/SoftLayer_Ticket/1/addUpdate.json HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n",
     );
     let r = read_response(&busy, "POST").unwrap();
     assert_eq!(r.status, 503, "{}", r.describe());
     assert!(r.header("Retry-After").is_some(), "{}", r.describe());
+    let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("retry"),
+        "{}",
+        r.describe()
+    );
+    let small = XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+        .auth(&DEMO)
+        .id(TICKET)
+        .arg(xstruct(&[(
+            "entry",
+            // 150 KB: past the cap beside the 900 KB body, but within small bodies' room.
+            xstr(&"a small write ".repeat(10_000)),
+        )]));
+    server.xmlrpc(&small).ok();
     let r = read_response(&xmlrpc, "POST").unwrap();
     assert_eq!(r.status, 408, "{}", r.describe());
     assert!(
