@@ -159,10 +159,60 @@ fn coerce_args(call: &Call, method: &MethodDef) -> Result<Vec<Value>, Fault> {
         .iter()
         .enumerate()
         .map(|(i, v)| match method.parameters.get(i) {
-            Some(p) => coerce(v, &p.type_ref).map_err(|e| invalid_argument(method, i, Some(&e))),
+            Some(p) => {
+                check_template(v, &p.type_name, 0)?;
+                coerce(v, &p.type_ref).map_err(|e| invalid_argument(method, i, Some(&e)))
+            }
             None => Ok(v.clone()),
         })
         .collect()
+}
+
+/// A template object may carry only properties its type has: "The property 'contents' is
+/// not valid for 'SoftLayer_Ticket'." (the real REST reply quoted in softlayer-python
+/// issue 1147), on every transport, for every template argument and the templates nested
+/// in it whose type is known (an update's, an attachment's). A `complexType` member names
+/// the type (SLDN XML-RPC article, "Specifying Complex Types"). Properties that exist but
+/// are not writable pass here; the handlers ignore them, as SLDN says.
+fn check_template(value: &Value, type_name: &str, depth: usize) -> Result<(), Fault> {
+    if depth > 16 {
+        return Ok(());
+    }
+    let declared = type_name.trim_end_matches("[]");
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|item| check_template(item, declared, depth + 1)),
+        Value::Struct(members) => {
+            let named = members
+                .get("complexType")
+                .and_then(Value::as_str)
+                .filter(|n| schema().type_def(n).is_some());
+            let type_name = named.unwrap_or(declared);
+            let Some(t) = schema().type_def(type_name) else {
+                return Ok(());
+            };
+            if t.properties.is_empty() {
+                return Ok(());
+            }
+            for (name, v) in members {
+                if name == "complexType" {
+                    continue;
+                }
+                let Some(def) = t.property(name) else {
+                    return Err(Fault::documented(
+                        crate::call::ExceptionClass::Exception,
+                        format!("The property '{name}' is not valid for '{type_name}'."),
+                    ));
+                };
+                if def.type_name.starts_with("SoftLayer_") {
+                    check_template(v, &def.type_name, depth + 1)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 pub type Handler = fn(&Ctx) -> Result<Output, Fault>;

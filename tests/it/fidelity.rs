@@ -1204,3 +1204,113 @@ fn php_xmlrpc_encode_request_bodies_keep_their_text() {
     let entries = ticket_entries(&server, &DEMO, OPEN_TICKET);
     assert!(entries.iter().any(|e| e == text), "{entries:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 4. Template properties are validated
+// ---------------------------------------------------------------------------------------
+
+/// softlayer-python issue 1147 quotes the real REST reply to a template carrying a
+/// property its type does not have: "The property 'contents' is not valid for
+/// 'SoftLayer_Ticket'." Refused on every transport and every create/edit method, nested
+/// templates included; existing but unwritable properties (`accountId` on edit) are
+/// still ignored, as SLDN's edit page says.
+#[test]
+fn template_properties_are_validated() {
+    let server = Server::start();
+    let before = account_ticket_ids(&server, &DEMO);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[
+                ("subjectId", xint(1005)),
+                ("title", xstr("x")),
+                ("contents", xstr("body")),
+            ]))
+            .arg(xstr("body")),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "The property 'contents' is not valid for 'SoftLayer_Ticket'.",
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .arg(xstruct(&[("entry", xstr("hi")), ("body", xstr("hi"))])),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "The property 'body' is not valid for 'SoftLayer_Ticket_Update'.",
+    );
+    // Nested: an update template inside a ticket template.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .arg(xstruct(&[(
+                "updates",
+                xarray(&[xstruct(&[("entry", xstr("x")), ("colour", xstr("red"))])]),
+            )])),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "The property 'colour' is not valid for 'SoftLayer_Ticket_Update'.",
+    );
+    assert_eq!(account_ticket_ids(&server, &DEMO), before);
+    // Existing but not writable: ignored.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .arg(xstruct(&[
+                ("accountId", xint(2001)),
+                ("userEditableFlag", xbool(false)),
+                ("priority", xint(2)),
+            ])),
+    );
+    assert_eq!(
+        reply.ok().member("accountId").int(),
+        1001,
+        "{}",
+        reply.exchange()
+    );
+
+    // REST: the reply of issue 1147.
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Ticket/createStandardTicket.json",
+        &[("Authorization", basic(DEMO.username, DEMO.api_key).as_str())],
+        br#"{"parameters": [{"subjectId": 1005, "title": "x", "contents": "body"}, "body"]}"#,
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(
+        json_of(&resp),
+        json!({"error": "The property 'contents' is not valid for 'SoftLayer_Ticket'.", "code": "SoftLayer_Exception"}),
+        "{}",
+        resp.describe()
+    );
+    // SOAP.
+    let resp = soap(
+        &server,
+        "SoftLayer_Ticket",
+        &soap_auth(&DEMO),
+        "<ns1:createStandardTicket><templateObject><subjectId>1005</subjectId><title>x</title>\
+         <contents>body</contents></templateObject><contents>body</contents></ns1:createStandardTicket>",
+    );
+    let text = resp.text();
+    assert!(
+        text.contains("<faultcode>SoftLayer_Exception</faultcode>")
+            && text.contains(
+                "The property &apos;contents&apos; is not valid for &apos;SoftLayer_Ticket&apos;."
+            )
+            || text.contains("The property 'contents' is not valid for 'SoftLayer_Ticket'."),
+        "{}",
+        resp.describe()
+    );
+    assert_eq!(account_ticket_ids(&server, &DEMO), before);
+}
