@@ -1,9 +1,10 @@
-//! SoftLayer_Ticket_Survey: whether the caller is asked to rate closed tickets.
+//! SoftLayer_Ticket_Survey: whether the caller is asked to rate closed tickets (the
+//! preference `SoftLayer_Ticket::surveyEligible` reads).
 
 use super::{Ctx, Entry, Output, now, read, write};
 use crate::call::Fault;
 use crate::store;
-use crate::value::{Struct, Value};
+use crate::value::Value;
 
 pub fn handler(method: &str) -> Option<Entry> {
     Some(match method {
@@ -14,17 +15,10 @@ pub fn handler(method: &str) -> Option<Entry> {
     })
 }
 
-/// A `SoftLayer_Container_Ticket_Survey_Preference`.
-fn preference(ctx: &Ctx) -> Result<Output, Fault> {
-    let (opted_out, date) =
-        store::survey_preference(ctx.conn, ctx.principal.user_id)?.unwrap_or((false, None));
-    let mut out = Struct::new();
-    out.insert("applicable".into(), Value::Bool(true));
-    out.insert("optedOut".into(), Value::Bool(opted_out));
-    if let Some(d) = date {
-        out.insert("optedOutDate".into(), Value::DateTime(d));
-    }
-    Ok(Output::Value(Value::Struct(out)))
+/// Nothing: SLDN's getPreference page (deprecated) returns `void`, and softlayer-go's
+/// generated method returns no value; the preference shows in `surveyEligible`.
+fn preference(_ctx: &Ctx) -> Result<Output, Fault> {
+    Ok(Output::Value(Value::Null))
 }
 
 fn set(ctx: &Ctx, opted_out: bool) -> Result<Output, Fault> {
