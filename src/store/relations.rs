@@ -715,7 +715,10 @@ pub static RELATIONS: &[Relation] = &[
         concat!(
             "{r}.statusId <> ",
             ticket_status_closed!(),
-            " AND {r}.lastEditType = 'EMPLOYEE'"
+            // The one notion of "waiting on the customer": the flag the support desk's
+            // awaiting-response reply sets and a customer update clears, beside the
+            // AWAITING_CUSTOMER_RESPONSE state (issue 11, item 14).
+            " AND {r}.awaitingUserResponse <> 0"
         )
     ),
     ordered(

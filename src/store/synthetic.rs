@@ -53,6 +53,7 @@ impl Rng {
 
 use super::ticket_status::{
     ASSIGNED as STATUS_ASSIGNED, CLOSED as STATUS_CLOSED, OPEN as STATUS_OPEN,
+    STATE_AWAITING_CUSTOMER,
 };
 const YEARS: i64 = 6;
 const DAY: i64 = 86_400;
@@ -301,6 +302,10 @@ fn insert_all(
             .replace(", ?20", "");
     }
     let mut insert_ticket = conn.prepare(&ticket_sql)?;
+    // The awaiting flag and the AWAITING_CUSTOMER_RESPONSE state always go together.
+    let mut insert_state = conn.prepare(
+        "INSERT OR IGNORE INTO SoftLayer_Ticket_State (ticketId, stateTypeId) VALUES (?1, ?2)",
+    )?;
     let mut insert_update = conn.prepare(
         "INSERT INTO SoftLayer_Ticket_Update (id, ticketId, entry, createDate, editorId, editorType) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -430,6 +435,9 @@ fn insert_all(
             values.push(awaiting.into());
         }
         insert_ticket.execute(rusqlite::params_from_iter(values))?;
+        if awaiting_column && awaiting != 0 {
+            insert_state.execute(params![ticket_id, STATE_AWAITING_CUSTOMER])?;
+        }
         for (entry, when, editor, editor_type) in entries.drain(..) {
             insert_update.execute(params![
                 update_id,

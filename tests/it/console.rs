@@ -212,8 +212,9 @@ fn queue_filters_sorts_pages_and_counts() {
         vec![160000003, 160000002, 160000001],
         "{nobody}"
     );
+    // 160000001 after the reply above; 160000002 waits on the customer in the seed.
     let waiting = get_json(&server, "/_emulator/queue?awaiting=true");
-    assert_eq!(queue_ids(&waiting), vec![160000001], "{waiting}");
+    assert_eq!(queue_ids(&waiting), vec![160000001, 160000002], "{waiting}");
     let storage = get_json(&server, "/_emulator/queue?group=7");
     assert_eq!(queue_ids(&storage), vec![160000001], "{storage}");
     // Last edited: the employee's reply makes 160000001 the most recent.

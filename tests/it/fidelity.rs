@@ -1314,3 +1314,100 @@ fn template_properties_are_validated() {
     );
     assert_eq!(account_ticket_ids(&server, &DEMO), before);
 }
+
+// ---------------------------------------------------------------------------
+// Item 14: "waiting on customer" is one notion
+// ---------------------------------------------------------------------------
+
+/// What each of the four places says about whether a ticket waits on the customer:
+/// `getOpenTicketsWaitingOnCustomer` (for an open ticket), `awaitingUserResponseFlag`,
+/// and `getState` holding AWAITING_CUSTOMER_RESPONSE (SLDN SoftLayer_Ticket_State_Type).
+fn waiting_views(server: &Server, ticket: i64) -> (bool, bool, bool) {
+    let listed = account_ids(server, &DEMO, "getOpenTicketsWaitingOnCustomer").contains(&ticket);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(ticket)
+            .mask("mask[id,statusId,awaitingUserResponseFlag,state[stateType[keyName]]]"),
+    );
+    let t = reply.ok();
+    let open = t.member("statusId").int() != 1002;
+    let flag = t
+        .member("awaitingUserResponseFlag")
+        .as_bool()
+        .unwrap_or(false);
+    let state = t
+        .member("state")
+        .array()
+        .iter()
+        .any(|s| s.member("stateType").member("keyName").str() == "AWAITING_CUSTOMER_RESPONSE");
+    (listed || !open && flag, flag, state)
+}
+
+fn assert_one_notion(server: &Server, ticket: i64, want: bool, context: &str) {
+    assert_eq!(
+        waiting_views(server, ticket),
+        (want, want, want),
+        "ticket {ticket} {context}: (listed as waiting, awaitingUserResponseFlag, AWAITING state)"
+    );
+}
+
+#[test]
+fn waiting_on_the_customer_is_one_notion_for_the_seed_and_after_replies() {
+    let server = Server::start();
+    // The seed: 160000002 has an employee reply awaiting the customer; 160000001 was
+    // answered by the customer since; 160000003 is closed.
+    for (ticket, want) in [(160000001, false), (160000002, true), (160000003, false)] {
+        assert_one_notion(&server, ticket, want, "in the seed");
+    }
+    // Seed tickets with employee replies carry the date of the last one.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id,lastResponseDate,updates[editorType]]"),
+    );
+    for t in reply.ok().array() {
+        let employee_replied = t
+            .member("updates")
+            .array()
+            .iter()
+            .any(|u| u.member("editorType").str() == "EMPLOYEE");
+        assert_eq!(
+            t.get("lastResponseDate").and_then(XVal::as_str).is_some(),
+            employee_replied,
+            "{}",
+            reply.exchange()
+        );
+    }
+    // A customer update clears it.
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth(&DEMO)
+                .id(160000002)
+                .arg(xstruct(&[("entry", xstr("Here is the zone file."))])),
+        )
+        .ok();
+    assert_one_notion(&server, 160000002, false, "after the customer's update");
+    // An employee reply marked as awaiting sets it; one not marked does not.
+    reply_as(
+        &server,
+        160000001,
+        "sl-support-jdoe",
+        "Looking into it.",
+        false,
+    );
+    assert_one_notion(
+        &server,
+        160000001,
+        false,
+        "after an unmarked employee reply",
+    );
+    reply_as(&server, 160000001, "sl-support-jdoe", "Which bay?", true);
+    assert_one_notion(
+        &server,
+        160000001,
+        true,
+        "after a reply awaiting the customer",
+    );
+}

@@ -85,8 +85,8 @@ struct Model {
     id: i64,
     group: Option<i64>,
     priority: Option<i64>,
-    /// Last edited by an employee.
-    employee_last: bool,
+    /// Waiting on the customer: an employee reply marked so, no customer update since.
+    awaiting: bool,
     /// `(batch, id)` of its closing: batches are at least a second apart, so the
     /// close dates order by batch, and within a batch (closed in ascending id order)
     /// by id. `None` while open.
@@ -180,7 +180,7 @@ fn expected_lists(model: &[Model]) -> Vec<(&'static str, &'static str, Vec<i64>,
         (
             "getOpenTicketsWaitingOnCustomer",
             "openTicketsWaitingOnCustomerCount",
-            ids(&|m| open(&m) && m.employee_last),
+            ids(&|m| open(&m) && m.awaiting),
             false,
         ),
         (
@@ -296,7 +296,7 @@ fn seed_model(account_id: i64) -> Vec<Model> {
             id: t["id"].as_i64().unwrap(),
             group: t["groupId"].as_i64(),
             priority: t["priority"].as_i64(),
-            employee_last: t["lastEditType"] == "EMPLOYEE",
+            awaiting: t["awaitingUserResponse"].as_i64() == Some(1),
             closed: (t["statusId"].as_i64() == Some(STATUS_CLOSED)).then_some((0, 0)),
             closed_today: false,
         })
@@ -368,7 +368,7 @@ fn account_ticket_lists_and_counts_follow_the_tickets() {
             id,
             group: subject.map(group_of_subject),
             priority: Some(priority),
-            employee_last: false,
+            awaiting: false,
             closed: None,
             closed_today: false,
         });
@@ -391,7 +391,7 @@ fn account_ticket_lists_and_counts_follow_the_tickets() {
     for id in [t[1], t[6], t[9], t[13]] {
         employee_reply(&server, id, true);
         let i = m(&mut model, id);
-        model[i].employee_last = true;
+        model[i].awaiting = true;
     }
     // … until the customer answers t7 and t10.
     for id in [t[6], t[9]] {
@@ -404,7 +404,7 @@ fn account_ticket_lists_and_counts_follow_the_tickets() {
             )
             .ok();
         let i = m(&mut model, id);
-        model[i].employee_last = false;
+        model[i].awaiting = false;
     }
     check_account_lists(&server, &DEMO, &model, "after moves and replies");
 
@@ -517,7 +517,7 @@ fn priority_one_tickets() {
             id,
             group: Some(1),
             priority: Some(priority),
-            employee_last: false,
+            awaiting: false,
             closed: None,
             closed_today: false,
         });
