@@ -37,14 +37,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TICKETS="${BENCH_TICKETS:-20000}"
 PHASE="${BENCH_PHASE:-10}"
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 
 command -v python3 >/dev/null 2>&1 || die "python3 is needed for the clients"
 
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+build_server
 
 WORK="$(mktemp -d /tmp/sl-abuse-bench.XXXXXX)"
 SERVER_PID=""

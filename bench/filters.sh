@@ -32,15 +32,12 @@ REQUESTS="${BENCH_REQUESTS:-200}"
 BIG_LIST="${BENCH_BIG_LIST:-100000}"
 SEED="${BENCH_SEED:-1}"
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 
 command -v python3 >/dev/null 2>&1 || die "python3 is needed for the HTTP client"
 [ -r /proc/self/status ] || die "/proc is needed to read the server's peak memory"
 
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+build_server
 "$BIN" seed --help 2>/dev/null | grep -q -- '--synthetic-tickets' \
     || die "this build has no 'seed --synthetic-tickets' subcommand"
 

@@ -25,32 +25,12 @@ CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 TICKETS="${BENCH_TICKETS:-20000}"
 MASK='mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]'
 API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 
-NGINX_BIN="$(command -v nginx || true)"
-[ -z "$NGINX_BIN" ] && [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx
-if ! command -v wrk >/dev/null 2>&1 || [ -z "$NGINX_BIN" ]; then
-    command -v apt-get >/dev/null 2>&1 || die "wrk and nginx are needed and apt-get is not available"
-    [ "$(id -u)" = 0 ] || die "wrk and nginx are needed: run as root, or install them first"
-    say "installing wrk and nginx from Debian"
-    made_policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod +x /usr/sbin/policy-rc.d
-        made_policy=1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends wrk nginx >/dev/null
-    [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-    NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
-fi
+need_wrk_and_nginx
 command -v python3 >/dev/null 2>&1 || die "python3 is needed"
 
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+build_server
 WORK="$(mktemp -d /tmp/sl-getobject-bench.XXXXXX)"
 chmod 755 "$WORK"
 PIDS=()

@@ -26,14 +26,11 @@ PROBES="${BENCH_PROBES:-300}"
 CLIENTS="${BENCH_CLIENTS:-4}"
 SEED="${BENCH_SEED:-1}"
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 
 command -v python3 >/dev/null 2>&1 || die "python3 is needed for the HTTP client"
 
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+build_server
 
 WORK="$(mktemp -d /tmp/sl-health-bench.XXXXXX)"
 SERVER_PID=""

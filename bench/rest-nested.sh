@@ -28,15 +28,12 @@ REQUESTS="${BENCH_REQUESTS:-100}"
 SEED="${BENCH_SEED:-1}"
 TICKET="${BENCH_TICKET:-160000001}"
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 
 command -v python3 >/dev/null 2>&1 || die "python3 is needed for the HTTP client"
 [ -r /proc/self/status ] || die "/proc is needed to read the server's memory"
 
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+build_server
 
 WORK="$(mktemp -d /tmp/sl-rest-nested-bench.XXXXXX)"
 SERVER_PID=""

@@ -17,11 +17,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TICKETS="${BENCH_TICKETS:-1000000}"
 REQUESTS="${BENCH_REQUESTS:-40}"
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+. bench/common.sh
+build_server
 WORK="$(mktemp -d /tmp/sl-text-bench.XXXXXX)"
 PIDS=()
 cleanup() {

@@ -20,13 +20,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TICKETS="${BENCH_TICKETS:-1000000}"
 REQUESTS="${BENCH_REQUESTS:-10}"
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 command -v python3 >/dev/null || die "python3 is needed"
 
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+build_server
 WORK="$(mktemp -d /tmp/sl-lists-bench.XXXXXX)"
 SERVER_PID=""
 cleanup() {

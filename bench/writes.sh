@@ -27,22 +27,12 @@ DURATION="${BENCH_DURATION:-10s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 
-if ! command -v wrk >/dev/null 2>&1; then
-    command -v apt-get >/dev/null 2>&1 || die "wrk is needed and apt-get is not available"
-    [ "$(id -u)" = 0 ] || die "wrk is needed: run as root, or install it first"
-    say "installing wrk from Debian"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends wrk >/dev/null
-fi
+need_wrk
 command -v python3 >/dev/null 2>&1 || die "python3 is needed"
 
-say "building the server (release)"
-cargo build --release --quiet
-BIN="target/release/softlayer-ticket-server"
+build_server
 WORK="$(mktemp -d /tmp/sl-writes-bench.XXXXXX)"
 SERVER_PID=""
 stop_server() {

@@ -38,41 +38,15 @@ MASK='mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[f
 API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
 ENDPOINT_PATH='/xmlrpc/v3.1/SoftLayer_Ticket'
 
-say() { printf 'bench: %s\n' "$*" >&2; }
-die() { say "error: $*"; exit 1; }
+. bench/common.sh
 
 # --- 1. tools ---------------------------------------------------------------
-NGINX_BIN="$(command -v nginx || true)"
-[ -z "$NGINX_BIN" ] && [ -x /usr/sbin/nginx ] && NGINX_BIN=/usr/sbin/nginx
-if ! command -v wrk >/dev/null 2>&1 || [ -z "$NGINX_BIN" ]; then
-    command -v apt-get >/dev/null 2>&1 || die "wrk and nginx are needed and apt-get is not available"
-    [ "$(id -u)" = 0 ] || die "wrk and nginx are needed: run as root, or install them first"
-    say "installing wrk and nginx from Debian"
-    # Keep the package's own nginx service from starting (port 80).
-    made_policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod +x /usr/sbin/policy-rc.d
-        made_policy=1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends wrk nginx >/dev/null
-    [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
-    NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
-fi
-command -v wrk >/dev/null 2>&1 || die "wrk is not installed"
-[ -x "$NGINX_BIN" ] || die "nginx is not installed"
+need_wrk_and_nginx
 command -v python3 >/dev/null 2>&1 || die "python3 is needed for the HTTP checks"
 
 # --- 2. server --------------------------------------------------------------
-say "building the server (release)"
-if ! cargo build --release --quiet >"${TMPDIR:-/tmp}/sl-bench-build.log" 2>&1; then
-    cat "${TMPDIR:-/tmp}/sl-bench-build.log" >&2
-    die "cargo build --release failed"
-fi
-rm -f "${TMPDIR:-/tmp}/sl-bench-build.log"
-SERVER_BIN="target/release/softlayer-ticket-server"
+build_server
+SERVER_BIN="$BIN"
 
 WORK="$(mktemp -d /tmp/sl-bench.XXXXXX)"
 chmod 755 "$WORK"            # nginx workers (user nobody) read the reply file

@@ -1,0 +1,47 @@
+# What every benchmark script shares; sourced (`. bench/common.sh`) from the repository root.
+#
+# say/die: messages on stderr. build_server: a release build; sets BIN. need_wrk and
+# need_wrk_and_nginx: install the load tools from Debian when missing (as root); the
+# latter sets NGINX_BIN and keeps the package's own nginx service from starting.
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+build_server() {
+    say "building the server (release)"
+    cargo build --release --quiet
+    BIN="target/release/softlayer-ticket-server"
+}
+
+# apt_install PACKAGE…: from Debian, with no service started by the packages.
+apt_install() {
+    command -v apt-get >/dev/null 2>&1 || die "$* needed and apt-get is not available"
+    [ "$(id -u)" = 0 ] || die "$* needed: run as root, or install first"
+    say "installing $* from Debian"
+    local made_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+
+need_wrk() {
+    command -v wrk >/dev/null 2>&1 || apt_install wrk
+    command -v wrk >/dev/null 2>&1 || die "wrk is not installed"
+}
+
+need_wrk_and_nginx() {
+    NGINX_BIN="$(command -v nginx || true)"
+    if [ -z "$NGINX_BIN" ] && [ -x /usr/sbin/nginx ]; then NGINX_BIN=/usr/sbin/nginx; fi
+    if ! command -v wrk >/dev/null 2>&1 || [ -z "$NGINX_BIN" ]; then
+        apt_install wrk nginx
+        NGINX_BIN="$(command -v nginx || echo /usr/sbin/nginx)"
+    fi
+    command -v wrk >/dev/null 2>&1 || die "wrk is not installed"
+    [ -x "$NGINX_BIN" ] || die "nginx is not installed"
+}
