@@ -11,15 +11,9 @@ use serde_json::{Value as Json, json};
 const KEY_OTHER_DEV: &str = "3333333333333333333333333333333333333333333333333333333333333333";
 const KEY_DEMO_BILLING: &str = "2222222222222222222222222222222222222222222222222222222222222222";
 
-fn basic(username: &str, api_key: &str) -> String {
-    use base64::Engine as _;
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{api_key}"));
-    format!("Basic {token}")
-}
-
 /// A REST GET as `user`; the response.
 fn rest_get(server: &Server, user: &User, path: &str) -> HttpResponse {
-    let auth = basic(user.username, user.api_key);
+    let auth = basic_auth(user.username, user.api_key);
     http_request(
         server.addr(),
         "GET",
@@ -1055,7 +1049,10 @@ fn closed_tickets_refuse_files_devices_and_edits() {
         server.addr(),
         "POST",
         &format!("/rest/v3.1/SoftLayer_Ticket/{CLOSED_TICKET}/addAttachedHardware/8002.json"),
-        &[("Authorization", basic(DEMO.username, DEMO.api_key).as_str())],
+        &[(
+            "Authorization",
+            basic_auth(DEMO.username, DEMO.api_key).as_str(),
+        )],
         b"",
         HTTP_TIMEOUT,
     )
@@ -1283,7 +1280,10 @@ fn template_properties_are_validated() {
         server.addr(),
         "POST",
         "/rest/v3.1/SoftLayer_Ticket/createStandardTicket.json",
-        &[("Authorization", basic(DEMO.username, DEMO.api_key).as_str())],
+        &[(
+            "Authorization",
+            basic_auth(DEMO.username, DEMO.api_key).as_str(),
+        )],
         br#"{"parameters": [{"subjectId": 1005, "title": "x", "contents": "body"}, "body"]}"#,
         HTTP_TIMEOUT,
     )

@@ -45,36 +45,8 @@ fn start(extra: &[&str]) -> Server {
     Server::start_with_args(":memory:", None, &args)
 }
 
-fn basic(user: &User) -> String {
-    use std::fmt::Write;
-    // base64 of "user:key", by hand: the tests need no crate for it.
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let raw = format!("{}:{}", user.username, user.api_key);
-    let mut out = String::new();
-    for chunk in raw.as_bytes().chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                let _ = write!(
-                    out,
-                    "{}",
-                    ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
-                );
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    format!("Basic {out}")
-}
-
 fn rest_get(server: &Server, path: &str) -> HttpResponse {
-    let auth = basic(&DEMO);
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
     http_request(
         server.addr(),
         "GET",

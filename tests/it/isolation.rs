@@ -105,9 +105,7 @@ fn over_xmlrpc(server: &Server, service: &str, method: &str, id: i64, args: &[Va
 }
 
 fn over_rest(server: &Server, service: &str, method: &str, id: i64, args: &[Value]) -> Seen {
-    let token = base64::engine::general_purpose::STANDARD
-        .encode(format!("{}:{}", OTHER.username, OTHER.api_key));
-    let auth = format!("Basic {token}");
+    let auth = basic_auth(OTHER.username, OTHER.api_key);
     let body = json!({ "parameters": args }).to_string();
     let (verb, body) = if args.is_empty() {
         ("GET", "")

@@ -11,7 +11,6 @@ use crate::common;
 
 use std::collections::BTreeSet;
 
-use base64::Engine as _;
 use common::*;
 use serde_json::{Value, json};
 
@@ -25,11 +24,6 @@ const TICKET_UPDATES: [i64; 3] = [500000001, 500000002, 500000003];
 /// A ticket of the other account.
 const OTHER_TICKET: i64 = 160000101;
 
-fn basic(username: &str, api_key: &str) -> String {
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{api_key}"));
-    format!("Basic {token}")
-}
-
 /// One REST exchange: `path` is what follows `/rest/v3.1/` (query included).
 fn rest(
     server: &Server,
@@ -38,7 +32,7 @@ fn rest(
     user: Option<&User>,
     body: &[u8],
 ) -> HttpResponse {
-    let auth = user.map(|u| basic(u.username, u.api_key));
+    let auth = user.map(|u| basic_auth(u.username, u.api_key));
     rest_with(
         server,
         method,
@@ -307,7 +301,7 @@ fn get_without_an_id_is_get_object_of_a_service_that_needs_none() {
 #[test]
 fn v3_and_v3_1_answer_alike() {
     let server = Server::start();
-    let auth = basic(DEMO.username, DEMO.api_key);
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
     let path = format!("SoftLayer_Ticket/{TICKET}/getUpdates.json?objectMask=mask%5Bid%5D");
     let v3 = rest_with(
         &server,
@@ -937,9 +931,9 @@ fn a_wrong_key_or_user_is_401() {
     let server = Server::start();
     let path = format!("/rest/v3.1/SoftLayer_Ticket/{TICKET}.json");
     for auth in [
-        basic(DEMO.username, "not-the-key"),
-        basic("nobody", DEMO.api_key),
-        basic(DEMO.username, OTHER.api_key),
+        basic_auth(DEMO.username, "not-the-key"),
+        basic_auth("nobody", DEMO.api_key),
+        basic_auth(DEMO.username, OTHER.api_key),
         "Basic !!!not-base64".to_string(),
     ] {
         let resp = rest_with(&server, "GET", &path, Some(&auth), b"");
@@ -949,7 +943,7 @@ fn a_wrong_key_or_user_is_401() {
         &server,
         "GET",
         &path,
-        Some(&basic(DEMO.username, "wrong")),
+        Some(&basic_auth(DEMO.username, "wrong")),
         b"",
     );
     assert_fault(
@@ -963,7 +957,7 @@ fn a_wrong_key_or_user_is_401() {
 #[test]
 fn the_apikey_username_form_authenticates() {
     let server = Server::start();
-    let auth = basic("apikey", DEMO.api_key);
+    let auth = basic_auth("apikey", DEMO.api_key);
     let resp = rest_with(
         &server,
         "GET",
@@ -972,7 +966,7 @@ fn the_apikey_username_form_authenticates() {
         b"",
     );
     assert_eq!(ok_json(&resp)["id"], DEMO.account_id);
-    let auth = basic("apikey", OTHER.api_key);
+    let auth = basic_auth("apikey", OTHER.api_key);
     let resp = rest_with(
         &server,
         "GET",

@@ -6,7 +6,6 @@ use crate::common;
 
 use std::collections::BTreeSet;
 
-use base64::Engine as _;
 use common::*;
 use serde_json::Value as J;
 
@@ -48,13 +47,6 @@ fn raw(server: &Server, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Xm
             http.describe()
         ),
     }
-}
-
-fn basic(user: &str, key: &str) -> String {
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{key}"))
-    )
 }
 
 /// A protocol fault: its code is a string, as softlayer-python's string-keyed table in
@@ -161,7 +153,7 @@ fn authenticate_with_http_basic_only() {
             "/xmlrpc/v3.1/SoftLayer_Account",
             "/xmlrpc/v3/SoftLayer_Account",
         ] {
-            let auth = basic(user, key);
+            let auth = basic_auth(user, key);
             let reply = raw(&server, path, &[("Authorization", &auth)], body.as_bytes());
             assert_eq!(
                 reply.ok().member("id").int(),
@@ -176,7 +168,7 @@ fn authenticate_with_http_basic_only() {
         ("apikey", "nope"),
         ("nobody", DEMO.api_key),
     ] {
-        let auth = basic(user, key);
+        let auth = basic_auth(user, key);
         let reply = raw(
             &server,
             "/xmlrpc/v3.1/SoftLayer_Account",
