@@ -186,8 +186,12 @@ SL_TEST_VENV="$(cd "$VENV" && pwd)"
 export SL_TEST_VENV
 
 # --no-fail-fast: every test binary runs and reports, the exit status still fails.
+# The output is kept in a file so that, on failure, each failing test's message can be
+# printed again at the end, where a log viewer that shows only the tail still sees it.
 cargo_status=0
-cargo test --release --no-fail-fast "$@" || cargo_status=$?
+cargo_log=target/test-output.log
+mkdir -p target
+cargo test --release --no-fail-fast "$@" 2>&1 | tee "$cargo_log" || cargo_status=$?
 
 # The pytest plugin's own tests and the README's example ("Using it in tests"), against
 # the binary cargo just built. Exit status 5 means pytest collected no tests: the tests
@@ -200,6 +204,11 @@ if [ "$pytest_status" = 5 ]; then
     say "error: pytest collected no tests under clients/python"
 elif [ "$pytest_status" != 0 ]; then
     say "error: the pytest plugin's tests failed (status $pytest_status)"
+fi
+
+if [ "$cargo_status" != 0 ]; then
+    say "failing tests, the start of each message (all of it is in $cargo_log):"
+    awk '/^---- .* ----$/ { n = 30 } /^stack backtrace:/ { n = 0 } n > 0 { print; n-- }' "$cargo_log" >&2
 fi
 
 if [ "$cargo_status" != 0 ] || [ "$pytest_status" != 0 ]; then

@@ -50,6 +50,21 @@ export const del = async (path) => (await request('DELETE', path)).json();
 export const getBlob = async (path) => (await request('GET', path)).blob();
 
 /**
+ * A GET for a view that reloads: a change event and an action can both reload it, and
+ * their answers may arrive out of order, so only the newest call's answer counts; an
+ * older one resolves to null and must not be drawn (it would hide the newer data until
+ * the next change).
+ */
+export function newest() {
+  let calls = 0;
+  return async (path) => {
+    const mine = ++calls;
+    const data = await get(path);
+    return mine === calls ? data : null;
+  };
+}
+
+/**
  * Calls `onChange` whenever the server says the data changed, from its event stream.
  * The stream opens with a short-lived cookie that a POST with the token hands out,
  * since EventSource cannot send headers. `onState` hears 'live', 'reconnecting' and

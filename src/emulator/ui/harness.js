@@ -1,11 +1,15 @@
 // The test harness's views (README "Using it in tests"): the emulator's clock, which
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
-import { get, post, del, ApiError } from './api.js';
+import { post, del, newest, ApiError } from './api.js';
+
+const getClock = newest();
+const getOutbox = newest();
 import { $, el, fill, when, choose, outcome } from './dom.js';
 
 export async function refreshClock() {
-  const clock = await get('clock');
+  const clock = await getClock('clock');
+  if (clock === null) return;
   const mode = { real: 'Real time', offset: 'Shifted from real time', fixed: 'Stopped' }[clock.mode] || clock.mode;
   const fact = (term, ...value) => [el('dt', { text: term }), el('dd', {}, ...value)];
   fill(
@@ -46,7 +50,9 @@ export function showOutbox(query) {
 }
 
 export async function refreshOutbox() {
-  const { messages } = await get(`outbox?${outboxParams}`);
+  const outbox = await getOutbox(`outbox?${outboxParams}`);
+  if (outbox === null) return;
+  const { messages } = outbox;
   const items = messages
     .slice()
     .reverse()

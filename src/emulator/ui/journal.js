@@ -1,7 +1,7 @@
 // The request journal (every API call, newest first) and the fault rules that make
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
-import { get, post, del, ApiError } from './api.js';
+import { post, del, newest, ApiError } from './api.js';
 import { $, el, fill, when, choose, outcome } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
@@ -22,10 +22,14 @@ export function showJournal(query) {
 
 const pretty = (value) => JSON.stringify(value, null, 2);
 
+const getJournal = newest();
+const getFaults = newest();
+
 export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
   query.set('limit', String(JOURNAL_PAGE));
-  const page = await get(`journal?${query}`);
+  const page = await getJournal(`journal?${query}`);
+  if (page === null) return;
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = page.calls.map((c) => {
     const failed = c.outcome === 'fault';
@@ -85,7 +89,9 @@ function describeEffect(rule) {
 }
 
 export async function refreshFaults() {
-  const { rules } = await get('faults');
+  const listed = await getFaults('faults');
+  if (listed === null) return;
+  const { rules } = listed;
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = rules.map((r) =>
     el(

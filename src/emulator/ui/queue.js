@@ -1,7 +1,7 @@
 // The queue: tickets across every account, filtered, sorted and paged by the server.
 // The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
 
-import { get } from './api.js';
+import { newest } from './api.js';
 import { $, el, fill, when, choose } from './dom.js';
 
 const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
@@ -63,10 +63,13 @@ function turn(by) {
 }
 
 /** Reloads the rows and counts for the current filters (also on every change event). */
+const getQueue = newest();
+
 export async function refreshQueue() {
   const query = new URLSearchParams(params);
   query.set('pageSize', String(PAGE_SIZE));
-  const page = await get(`queue?${query}`);
+  const page = await getQueue(`queue?${query}`);
+  if (page === null) return;
   renderTabs(page.counts);
   renderRows(page.tickets);
   renderPager(page);

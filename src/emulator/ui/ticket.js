@@ -2,10 +2,11 @@
 // support desk's actions. The action forms are built once; change events redraw only the
 // data around them, so a reply being typed survives live updates.
 
-import { get, post, getBlob, ApiError } from './api.js';
+import { post, getBlob, newest, ApiError } from './api.js';
 import { $, el, fill, when, choose, outcome } from './dom.js';
 
 let ticketId = null;
+const getTicket = newest();
 let previewUrl = null;
 /** Whether the action forms still need the ticket's own group and employee chosen. */
 let formsUnset = true;
@@ -39,7 +40,7 @@ export async function refreshTicket() {
   if (ticketId === null) return;
   let t;
   try {
-    t = await get(`tickets/${ticketId}`);
+    t = await getTicket(`tickets/${ticketId}`);
   } catch (e) {
     if (e instanceof ApiError) {
       fill($('ticket-title'), `Ticket ${ticketId}`);
@@ -48,6 +49,7 @@ export async function refreshTicket() {
     }
     throw e;
   }
+  if (t === null) return;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('span', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;
