@@ -119,6 +119,11 @@ pub enum Fault {
         status: Option<u16>,
         rule: u64,
     },
+    /// The server is at one of its limits of concurrent work (request bodies in flight,
+    /// streams, large replies being built): `SoftLayer_Exception_Public`, answered with
+    /// 503 and `Retry-After` on every transport.
+    #[error("{message}")]
+    Busy { message: String },
     /// The harness's rule `rule` cut the exchange short: a bare HTTP error from the front
     /// end (`Some(status)`), not an API reply, or a connection closed unanswered (`None`).
     #[error("the exchange was interrupted on purpose")]
@@ -190,6 +195,12 @@ impl Fault {
         )
     }
 
+    pub fn busy(message: impl Into<String>) -> Fault {
+        Fault::Busy {
+            message: message.into(),
+        }
+    }
+
     pub fn internal(detail: impl std::fmt::Display) -> Fault {
         Fault::Internal {
             detail: detail.to_string(),
@@ -203,7 +214,9 @@ impl Fault {
             | Fault::Unauthenticated { class, .. }
             | Fault::NotFound { class, .. }
             | Fault::Documented { class, .. } => *class,
-            Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } => ExceptionClass::Public,
+            Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } | Fault::Busy { .. } => {
+                ExceptionClass::Public
+            }
             Fault::Malformed { .. }
             | Fault::UnsupportedVerb { .. }
             | Fault::MalformedInitParameter => ExceptionClass::WebServiceBadRequest,
@@ -222,6 +235,7 @@ impl Fault {
             | Fault::Unauthenticated { message, .. }
             | Fault::NotFound { message, .. }
             | Fault::Documented { message, .. }
+            | Fault::Busy { message }
             | Fault::Injected { message, .. } => std::borrow::Cow::Borrowed(message),
             _ => std::borrow::Cow::Owned(self.to_string()),
         }
@@ -234,11 +248,18 @@ impl Fault {
         }
     }
 
-    /// The status an injected fault asks for, over the transport's own.
+    /// The status an injected fault asks for, or a busy server's 503, over the
+    /// transport's own.
     pub fn status_override(&self) -> Option<u16> {
         match self {
             Fault::Injected { status, .. } => *status,
+            Fault::Busy { .. } => Some(503),
             _ => None,
         }
+    }
+
+    /// Seconds a client is told to wait before it retries (`Retry-After`).
+    pub fn retry_after(&self) -> Option<u32> {
+        matches!(self, Fault::Busy { .. }).then_some(1)
     }
 }

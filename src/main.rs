@@ -184,8 +184,30 @@ fn return_big_allocations_to_the_system() {
     }
 }
 
+/// mimalloc 3 keeps freed memory for a second (its purge delay, arenas ten times that)
+/// before it returns it to the system, and returns it only when the freeing thread
+/// allocates again: after a burst of heavy replies, the blocking pool's threads went idle
+/// and kept hundreds of MB resident (issue 10's RSS target). 10 ms is mimalloc 2's
+/// default. The option has no Rust binding, so it is set by its index in mimalloc.h,
+/// after checking that the index reads mimalloc 3's documented default.
+fn return_freed_memory_promptly() {
+    use std::ffi::{c_int, c_long};
+    unsafe extern "C" {
+        fn mi_option_get(option: c_int) -> c_long;
+        fn mi_option_set(option: c_int, value: c_long);
+    }
+    const MI_OPTION_PURGE_DELAY: c_int = 15;
+    // SAFETY: both functions only read or write mimalloc's option table.
+    unsafe {
+        if mi_option_get(MI_OPTION_PURGE_DELAY) == 1000 {
+            mi_option_set(MI_OPTION_PURGE_DELAY, 10);
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
     return_big_allocations_to_the_system();
+    return_freed_memory_promptly();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

@@ -282,6 +282,7 @@ pub fn status_of(fault: &Fault) -> u16 {
         }
         Fault::UnsupportedVerb { .. } => 405,
         Fault::Internal { .. } | Fault::Interrupted { .. } => 500,
+        Fault::Busy { .. } => 503,
         Fault::Injected { status, .. } => status.unwrap_or(500),
     }
 }
@@ -308,6 +309,7 @@ fn message_of(fault: &Fault) -> Cow<'_, str> {
         | Fault::Unauthenticated { message, .. }
         | Fault::NotFound { message, .. }
         | Fault::Documented { message, .. }
+        | Fault::Busy { message }
         | Fault::Injected { message, .. } => Cow::Borrowed(message),
         Fault::UnsupportedVerb { .. } | Fault::Internal { .. } | Fault::Interrupted { .. } => {
             Cow::Owned(fault.to_string())

@@ -15,7 +15,9 @@ use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::store::{self, ListQuery, Related, Row};
 use crate::value::{Struct, Value};
 use rusqlite::Connection;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
 
 /// What one call may still spend on projection (the limits of `crate::limits`).
 pub struct WorkBudget {
@@ -23,6 +25,48 @@ pub struct WorkBudget {
     held: Cell<u64>,
     max_objects: u64,
     max_bytes: u64,
+    /// Held while this call's reply is heavy (see [`HEAVY_REPLY_BYTES`]).
+    heavy: RefCell<Option<HeavyPermit>>,
+}
+
+/// A reply holding more than this (estimated) is heavy. Ordinary replies stay far
+/// below it; past it a call needs a permit, one per [`crate::limits::half_the_cores`],
+/// so that however many callers ask for huge replies at once, at most that many are
+/// built at a time and the others wait (issue 10: four fan-out callers each held up to the per-call budget
+/// at once, 450 MB together, and took the CPU from ordinary calls).
+pub const HEAVY_REPLY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The count of heavy replies being built, and the wake-up of those waiting to be.
+/// Projection runs on blocking threads, so a plain lock and condition variable do.
+static HEAVY: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+/// A place among the heavy replies being built; given back when dropped.
+struct HeavyPermit;
+
+impl HeavyPermit {
+    /// Waits up to `wait` for a place; `None` if none freed.
+    fn acquire(wait: Duration) -> Option<HeavyPermit> {
+        let (count, freed) = &HEAVY;
+        let building = count.lock().unwrap_or_else(|p| p.into_inner());
+        let max = crate::limits::half_the_cores();
+        let (mut building, _) = freed
+            .wait_timeout_while(building, wait, |n| *n >= max)
+            .unwrap_or_else(|p| p.into_inner());
+        if *building >= max {
+            return None;
+        }
+        *building += 1;
+        Some(HeavyPermit)
+    }
+}
+
+impl Drop for HeavyPermit {
+    fn drop(&mut self) {
+        let (count, freed) = &HEAVY;
+        let mut building = count.lock().unwrap_or_else(|p| p.into_inner());
+        *building = building.saturating_sub(1);
+        freed.notify_one();
+    }
 }
 
 /// The estimated memory of one struct member or list item beyond its text: the map's
@@ -44,6 +88,7 @@ impl WorkBudget {
             held: Cell::new(0),
             max_objects,
             max_bytes,
+            heavy: RefCell::new(None),
         }
     }
 
@@ -72,12 +117,31 @@ impl WorkBudget {
                 self.max_bytes
             )));
         }
+        if n > HEAVY_REPLY_BYTES && self.heavy.borrow().is_none() {
+            // A stream waits at most this long for its client too; a call waiting here
+            // holds a read snapshot, which must not outlive it either.
+            let wait = crate::limits::get().stall_timeout();
+            let permit = HeavyPermit::acquire(wait).ok_or_else(|| {
+                Fault::busy(format!(
+                    "The server is building as many large replies as it allows at once \
+                     and none finished within {} seconds; retry shortly, or ask for less \
+                     with a narrower object mask or a resultLimit.",
+                    wait.as_secs()
+                ))
+            })?;
+            *self.heavy.borrow_mut() = Some(permit);
+        }
         Ok(())
     }
 
     /// `bytes` no longer held (written out, or dropped).
     fn release(&self, bytes: u64) {
-        self.held.set(self.held.get().saturating_sub(bytes));
+        let n = self.held.get().saturating_sub(bytes);
+        self.held.set(n);
+        // A streamed list that wrote its big items out is light again.
+        if n < HEAVY_REPLY_BYTES / 2 {
+            self.heavy.borrow_mut().take();
+        }
     }
 
     /// Bytes held now.
@@ -453,5 +517,40 @@ pub fn query_fault(e: store::QueryError) -> Fault {
             Fault::bad_argument(format!("Invalid object filter: {msg}"))
         }
         store::QueryError::Delivery => Fault::internal("the reply could not be delivered"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Past [`HEAVY_REPLY_BYTES`] a budget takes one of the heavy permits; with all of
+    /// them taken it waits, and gets the busy fault (503 on every transport) if none
+    /// frees in time; a permit frees when its reply is light again.
+    #[test]
+    fn heavy_replies_are_built_a_few_at_a_time() {
+        let max = crate::limits::half_the_cores();
+        let budget = || WorkBudget::new(u64::MAX, u64::MAX);
+        let heavy: Vec<WorkBudget> = (0..max).map(|_| budget()).collect();
+        for b in &heavy {
+            b.hold(HEAVY_REPLY_BYTES + 1).expect("a free permit");
+            assert!(b.heavy.borrow().is_some());
+        }
+        // Light replies never wait.
+        let light = budget();
+        light.hold(HEAVY_REPLY_BYTES / 2).expect("light");
+        assert!(light.heavy.borrow().is_none());
+        // All permits taken: a short wait, then the busy fault.
+        let waited = HeavyPermit::acquire(Duration::from_millis(50));
+        assert!(
+            waited.is_none(),
+            "no permit while {max} heavy replies are built"
+        );
+        // One reply writes its items out and is light again: its permit frees.
+        heavy[0].release(HEAVY_REPLY_BYTES);
+        assert!(heavy[0].heavy.borrow().is_none());
+        let next = std::thread::spawn(|| HeavyPermit::acquire(Duration::from_secs(5)).is_some());
+        assert!(next.join().unwrap(), "the freed permit is taken");
+        assert!(matches!(Fault::busy("x").status_override(), Some(503)));
     }
 }

@@ -120,7 +120,7 @@ fn mask_fan_out_is_stopped_by_the_reply_byte_budget() {
             reply
                 .fault()
                 .string
-                .contains(&(64 * 1024 * 1024).to_string()),
+                .contains(&softlayer_ticket_server::limits::DEFAULT_MAX_REPLY_BYTES.to_string()),
             "the fault names the limit's value: {}",
             reply.fault().string
         );
