@@ -6,8 +6,98 @@
 
 use indexmap::IndexMap;
 
-/// A struct's members, in the order they were received or built.
-pub type Struct = IndexMap<String, Value>;
+/// A struct: its members, in the order they were received or built, and, for an object
+/// read from the store, the SoftLayer type it is.
+///
+/// The type travels with the object because a relation may hold any subtype of its
+/// declared type (an update's `editor` is a `SoftLayer_User_Customer` or a
+/// `SoftLayer_User_Employee`), and what a mask selected cannot tell them apart: SOAP
+/// writes the object's own type as its `xsi:type`. Everything else about a struct is its
+/// members, which it derefs to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Struct {
+    members: IndexMap<String, Value>,
+    type_name: Option<&'static str>,
+}
+
+impl Struct {
+    pub fn new() -> Struct {
+        Struct::default()
+    }
+
+    pub fn with_capacity(n: usize) -> Struct {
+        Struct {
+            members: IndexMap::with_capacity(n),
+            type_name: None,
+        }
+    }
+
+    /// An empty object of a SoftLayer type (a schema name).
+    pub fn of_type(type_name: &'static str, capacity: usize) -> Struct {
+        Struct {
+            members: IndexMap::with_capacity(capacity),
+            type_name: Some(type_name),
+        }
+    }
+
+    /// The SoftLayer type of an object read from the store; `None` for a struct a client
+    /// sent or a handler built, which is of the type its place declares.
+    pub fn type_name(&self) -> Option<&'static str> {
+        self.type_name
+    }
+}
+
+impl std::ops::Deref for Struct {
+    type Target = IndexMap<String, Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.members
+    }
+}
+
+impl std::ops::DerefMut for Struct {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.members
+    }
+}
+
+impl FromIterator<(String, Value)> for Struct {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Struct {
+        Struct {
+            members: iter.into_iter().collect(),
+            type_name: None,
+        }
+    }
+}
+
+impl Extend<(String, Value)> for Struct {
+    fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
+        self.members.extend(iter)
+    }
+}
+
+impl IntoIterator for Struct {
+    type Item = (String, Value);
+    type IntoIter = indexmap::map::IntoIter<String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.members.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Struct {
+    type Item = (&'a String, &'a Value);
+    type IntoIter = indexmap::map::Iter<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.members.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Struct {
+    type Item = (&'a String, &'a mut Value);
+    type IntoIter = indexmap::map::IterMut<'a, String, Value>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.members.iter_mut()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -809,7 +809,7 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, de
             let _ = write!(out, "</{name}>");
         }
         (Value::Struct(members), Out::Complex(t) | Out::Many(t)) if !t.is_empty() => {
-            let t = wsdl::concrete_type(t, members);
+            let t = wsdl::written_type(t, members);
             let _ = write!(out, "<{name} xsi:type=\"ns1:{t}\">");
             write_members(out, t, members, depth);
             let _ = write!(out, "</{name}>");
@@ -1641,9 +1641,30 @@ mod tests {
         assert!(positions.windows(2).all(|w| w[0].1 < w[1].1), "{text}");
     }
 
-    /// A relation typed by an abstract type is written as the subtype that has the members.
+    /// An object read from the store, of type `type_name`.
+    fn typed(type_name: &'static str, members: &[(&str, Value)]) -> Value {
+        let mut s = Struct::of_type(type_name, members.len());
+        s.extend(members.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        Value::Struct(s)
+    }
+
+    /// A relation typed by an abstract type is written as the object's own type, whatever
+    /// members the mask left it: an employee and a customer with only an id differ.
     #[test]
-    fn concrete_subtypes() {
+    fn objects_carry_their_own_type() {
+        for own in ["SoftLayer_User_Customer", "SoftLayer_User_Employee"] {
+            let text = reply(
+                "getObject",
+                "SoftLayer_Ticket",
+                object(&[("lastEditor", typed(own, &[("id", Value::Int(1))]))]),
+                None,
+            );
+            assert!(
+                text.contains(&format!("<lastEditor xsi:type=\"ns1:{own}\">")),
+                "{text}"
+            );
+        }
+        // Without a type of its own, an object is what its place declares.
         let text = reply(
             "getObject",
             "SoftLayer_Ticket",
@@ -1654,7 +1675,7 @@ mod tests {
             None,
         );
         assert!(
-            text.contains("<lastEditor xsi:type=\"ns1:SoftLayer_User_Customer\">"),
+            text.contains("<lastEditor xsi:type=\"ns1:SoftLayer_User_Interface\">"),
             "{text}"
         );
     }

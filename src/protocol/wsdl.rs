@@ -256,21 +256,31 @@ fn descendants(name: &str) -> Vec<&'static str> {
     out
 }
 
-/// The type a struct is written as where `declared` is expected: `declared` itself when it
-/// has every member, otherwise the smallest subtype that has them all (a relation typed
-/// `SoftLayer_User_Interface` holds a `SoftLayer_User_Customer`).
-pub(crate) fn concrete_type<'a>(declared: &'a str, members: &Struct) -> &'a str {
-    let fits = |t: &str| {
-        layout(t).is_some_and(|l| members.keys().all(|k| l.position.contains_key(k.as_str())))
-    };
-    if layout(declared).is_none() || fits(declared) {
-        return declared;
+/// The type an object is written as where `declared` is expected: its own type (carried
+/// from the store through projection, [`Struct::type_name`]) when that is `declared` or
+/// one of its subtypes declared in the WSDL, otherwise `declared`. A relation typed
+/// `SoftLayer_User_Interface` holds a `SoftLayer_User_Customer` or a
+/// `SoftLayer_User_Employee`, and the members a mask selected (`editor[id]`) cannot tell
+/// which: only the object knows.
+pub(crate) fn written_type<'a>(declared: &'a str, members: &Struct) -> &'a str {
+    match members.type_name() {
+        Some(own) if own != declared && is_subtype(own, declared) && layout(own).is_some() => own,
+        _ => declared,
     }
-    descendants(declared)
-        .into_iter()
-        .filter(|t| fits(t))
-        .min_by_key(|t| layout(t).map(|l| l.position.len()).unwrap_or(usize::MAX))
-        .unwrap_or(declared)
+}
+
+/// Whether `name` inherits from `ancestor`.
+fn is_subtype(name: &str, ancestor: &str) -> bool {
+    let mut at = schema().type_def(name).and_then(|t| t.parent.as_deref());
+    // The schema's inheritance is shallow; the bound keeps a malformed one from looping.
+    for _ in 0..32 {
+        match at {
+            Some(t) if t == ancestor => return true,
+            Some(t) => at = schema().type_def(t).and_then(|d| d.parent.as_deref()),
+            None => return false,
+        }
+    }
+    false
 }
 
 // ---------------------------------------------------------------------------------------
@@ -980,21 +990,32 @@ mod tests {
     }
 
     #[test]
-    fn concrete_types() {
-        let mut members = Struct::new();
-        members.insert("id".into(), crate::value::Value::Int(1));
+    fn objects_are_written_as_their_own_type() {
+        // A customer editor with only its id is still a customer: the type is the
+        // object's, whatever members the mask left.
+        let mut customer = Struct::of_type("SoftLayer_User_Customer", 1);
+        customer.insert("id".into(), crate::value::Value::Int(1));
         assert_eq!(
-            concrete_type("SoftLayer_Ticket", &members),
-            "SoftLayer_Ticket"
-        );
-        members.insert("username".into(), "x".into());
-        assert_eq!(
-            concrete_type("SoftLayer_User_Interface", &members),
+            written_type("SoftLayer_User_Interface", &customer),
             "SoftLayer_User_Customer"
         );
-        members.insert("nope".into(), "x".into());
+        let mut employee = Struct::of_type("SoftLayer_User_Employee", 1);
+        employee.insert("id".into(), crate::value::Value::Int(1));
         assert_eq!(
-            concrete_type("SoftLayer_User_Interface", &members),
+            written_type("SoftLayer_User_Interface", &employee),
+            "SoftLayer_User_Employee"
+        );
+        // A struct without a type is of the type its place declares, members or not.
+        let mut built = Struct::new();
+        built.insert("username".into(), "x".into());
+        assert_eq!(
+            written_type("SoftLayer_User_Interface", &built),
+            "SoftLayer_User_Interface"
+        );
+        // A type that is not the declared one's subtype is not written in its place.
+        let ticket = Struct::of_type("SoftLayer_Ticket", 0);
+        assert_eq!(
+            written_type("SoftLayer_User_Interface", &ticket),
             "SoftLayer_User_Interface"
         );
     }

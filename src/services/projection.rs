@@ -345,7 +345,9 @@ impl Projector<'_> {
         let t = schema()
             .type_def(&row.type_name)
             .ok_or_else(|| Fault::bad_argument(format!("Unknown type {}", row.type_name)))?;
-        let mut out = Struct::with_capacity(row.values.len());
+        // The result carries the row's own type: SOAP names it as the `xsi:type`, which
+        // the members a mask selected could not tell.
+        let mut out = Struct::of_type(t.name.as_str(), row.values.len());
         // Naming a local property (of this type or of the type the mask casts to) asks for
         // the named ones only.
         let cast_def = cast.and_then(|c| schema().type_def(c));

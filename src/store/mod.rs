@@ -567,9 +567,45 @@ pub(crate) fn read_row(
         values.insert(name.clone(), v);
     }
     Ok(Row {
-        type_name: type_name.to_string(),
+        type_name: discriminated(type_name, &values).to_string(),
         values,
     })
+}
+
+/// Types stored in one table whose rows are of different subtypes, told apart by a
+/// column: an update is `SoftLayer_Ticket_Update_Employee` when an employee wrote it,
+/// `SoftLayer_Ticket_Update_Customer` when a customer's user did (SLDN: "a single update
+/// made by a customer to a ticket"), and the base type when SoftLayer's systems did
+/// (`AUTO`), for which SLDN documents no subtype.
+const DISCRIMINATED: &[Discriminated] = &[Discriminated {
+    base: "SoftLayer_Ticket_Update",
+    column: "editorType",
+    subtypes: &[
+        ("EMPLOYEE", "SoftLayer_Ticket_Update_Employee"),
+        ("USER", "SoftLayer_Ticket_Update_Customer"),
+    ],
+}];
+
+/// A type whose rows are of the subtype named by a column's value.
+struct Discriminated {
+    base: &'static str,
+    column: &'static str,
+    /// (value, subtype); other values are the base type.
+    subtypes: &'static [(&'static str, &'static str)],
+}
+
+/// The concrete type of a row read as `type_name`.
+fn discriminated<'a>(type_name: &'a str, values: &Struct) -> &'a str {
+    for d in DISCRIMINATED {
+        if d.base != type_name {
+            continue;
+        }
+        let value = values.get(d.column).and_then(Value::as_str);
+        if let Some((_, subtype)) = d.subtypes.iter().find(|(v, _)| Some(*v) == value) {
+            return subtype;
+        }
+    }
+    type_name
 }
 
 /// Reads rows of `type_name`, typing each column by the schema's property type.
@@ -1062,7 +1098,8 @@ pub fn link_additional_email(conn: &Connection, ticket_id: i64, email_id: i64) -
 }
 
 /// Types read through a view over the tables of their subtypes, which share one id
-/// space: `SoftLayer_Ticket_Attachment` is hardware, guest or dedicated-host attachments.
+/// space: `SoftLayer_Ticket_Attachment` is hardware, guest or dedicated-host attachments
+/// (types stored in one table are told apart as they are read: [`DISCRIMINATED`]).
 const POLYMORPHIC: &[(&str, &[&str])] = &[(
     "SoftLayer_Ticket_Attachment",
     &[

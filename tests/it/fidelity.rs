@@ -388,6 +388,68 @@ fn employees_are_anonymous_over_rest_and_soap() {
     );
 }
 
+/// Over SOAP an update and its editor are written as their own types whatever the mask
+/// selected (SLDN SoftLayer_User_Employee; SoftLayer_Ticket_Update_Employee, "an update to a
+/// ticket made by a SoftLayer employee"; SoftLayer_Ticket_Update_Customer, "a single update
+/// made by a customer"): an anonymous employee and a customer seen only by `displayName`
+/// have the same members, so nothing but the object can tell its type. The production
+/// captures name each object's type as `xsi:type="ns1:…"`.
+#[test]
+fn soap_editors_carry_their_own_xsi_type_whatever_the_mask() {
+    let server = Server::start();
+    reply_as(
+        &server,
+        OPEN_TICKET,
+        "sl-support-amartin",
+        "Replaced.",
+        false,
+    );
+    for mask in [
+        "mask[editorType,editor[id]]",
+        "mask[editorType,editor[displayName]]",
+        "mask[editorType,editor[username]]",
+        "mask[editorType,editor]",
+    ] {
+        let headers = format!(
+            "{}{}{}",
+            soap_auth(&DEMO),
+            soap_init("SoftLayer_Ticket", OPEN_TICKET),
+            soap_mask(mask)
+        );
+        let resp = soap(&server, "SoftLayer_Ticket", &headers, "<ns1:getUpdates/>");
+        let text = resp.text();
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        let items: Vec<&str> = text.split("<item ").skip(1).collect();
+        assert_eq!(items.len(), 4, "{mask}: {text}");
+        let mut seen = (0, 0);
+        for item in items {
+            let (update, editor) = if item.contains(">EMPLOYEE<") {
+                seen.0 += 1;
+                (
+                    "SoftLayer_Ticket_Update_Employee",
+                    "SoftLayer_User_Employee",
+                )
+            } else {
+                assert!(item.contains(">USER<"), "{mask}: {item}");
+                seen.1 += 1;
+                (
+                    "SoftLayer_Ticket_Update_Customer",
+                    "SoftLayer_User_Customer",
+                )
+            };
+            assert!(
+                item.starts_with(&format!("xsi:type=\"ns1:{update}\">")),
+                "{mask}: {item}"
+            );
+            assert!(
+                item.contains(&format!("<editor xsi:type=\"ns1:{editor}\">")),
+                "{mask}: {item}"
+            );
+        }
+        assert_eq!(seen, (2, 2), "{mask}: {text}");
+    }
+}
+
 /// softlayer-python 6.2.9 `CLI/ticket/__init__.py` prints "By NAME (Employee)" for an
 /// editor with a display name and "By FIRST LAST" for one with a first name: with the
 /// employee anonymous, one line per employee reply.

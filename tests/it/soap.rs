@@ -548,9 +548,15 @@ fn get_object_with_mask() {
         Some("ns1:SoftLayer_Ticket_Update[3]")
     );
     assert_eq!(updates.kids.len(), 3);
-    for item in &updates.kids {
+    // Each update is its own type (seed: a customer's, an employee's, a customer's).
+    let types = [
+        "ns1:SoftLayer_Ticket_Update_Customer",
+        "ns1:SoftLayer_Ticket_Update_Employee",
+        "ns1:SoftLayer_Ticket_Update_Customer",
+    ];
+    for (item, want) in updates.kids.iter().zip(types) {
         assert_eq!(item.name, "item");
-        assert_eq!(item.xsi_type(), Some("ns1:SoftLayer_Ticket_Update"));
+        assert_eq!(item.xsi_type(), Some(want));
         assert_eq!(
             item.names(),
             ["entry", "id"],

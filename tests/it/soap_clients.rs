@@ -335,3 +335,133 @@ fn every_served_wsdl_loads_in_every_stack() {
         }
     }
 }
+
+/// Issue 11, items 6 and 7: a polymorphic relation answers each object as its own type,
+/// which SOAP names in `xsi:type` and SOAP stacks turn into classes. zeep and suds must
+/// build a `SoftLayer_Ticket_Update_Employee` with a `SoftLayer_User_Employee` editor for
+/// an employee's reply (SLDN SoftLayer_Ticket_Update_Employee: "an update to a ticket made
+/// by a SoftLayer employee") and a `SoftLayer_Ticket_Update_Customer` with a
+/// `SoftLayer_User_Customer` editor for a customer's (SLDN SoftLayer_Ticket_Update_Customer),
+/// whatever subset of properties the mask selected: an anonymous employee and a customer
+/// seen only by `displayName` or `username` have the same members. Attachments are their
+/// hardware, guest and dedicated-host types (SLDN object-mask article, "Type").
+#[test]
+fn soap_stacks_see_each_object_as_its_own_type() {
+    let server = Server::start();
+    let ticket = 160000001;
+    // Two employees (301 anonymous to demo, 302 demo's representative) and a customer.
+    reply_as(
+        &server,
+        ticket,
+        "sl-support-amartin",
+        "Replaced the disk.",
+        false,
+    );
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth(&DEMO)
+                .id(ticket)
+                .arg(xstruct(&[("entry", xstr("Thanks."))])),
+        )
+        .ok();
+    for (method, id) in [
+        ("addAttachedVirtualGuest", 9001),
+        ("addAttachedDedicatedHost", 7001),
+    ] {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", method)
+                    .auth(&DEMO)
+                    .id(ticket)
+                    .arg(xint(id)),
+            )
+            .ok();
+    }
+    // Who wrote each update, read over XML-RPC, which carries no types.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getUpdates")
+            .auth(&DEMO)
+            .id(ticket)
+            .mask("mask[id,editorType]"),
+    );
+    let editor_types: Vec<String> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|u| u.member("editorType").str().to_string())
+        .collect();
+    assert!(
+        editor_types.iter().filter(|t| *t == "EMPLOYEE").count() >= 2
+            && editor_types.iter().any(|t| t == "USER"),
+        "{}",
+        reply.exchange()
+    );
+    let classes = |editor_type: &str| match editor_type {
+        "EMPLOYEE" => (
+            "SoftLayer_Ticket_Update_Employee",
+            "SoftLayer_User_Employee",
+        ),
+        "USER" => (
+            "SoftLayer_Ticket_Update_Customer",
+            "SoftLayer_User_Customer",
+        ),
+        other => panic!("unexpected editorType {other}"),
+    };
+
+    let masks = [
+        "mask[id]",
+        "mask[id,editor[id]]",
+        "mask[editor[displayName]]",
+        "mask[editor[username]]",
+        "mask[editorType,editor]",
+    ];
+    let mut cmd = python(&["zeep", "suds"], "concrete_types.py");
+    cmd.arg(server.base_url())
+        .arg(DEMO.username)
+        .arg(DEMO.api_key)
+        .arg(ticket.to_string())
+        .args(masks);
+    let out = run(cmd);
+    assert!(out.success(), "{}\n{}", out.describe(), server.log());
+    let line = out.stdout.lines().last().unwrap_or_default();
+    let report: Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e})\n{}", out.describe()));
+    for stack in ["zeep", "suds"] {
+        let seen = &report[stack];
+        for mask in masks {
+            let want: Vec<Value> = editor_types
+                .iter()
+                .map(|t| {
+                    let (update, editor) = classes(t);
+                    // Without `editor` in the mask there is none to type.
+                    let editor = mask.contains("editor").then_some(editor);
+                    serde_json::json!([update, editor])
+                })
+                .collect();
+            assert_eq!(
+                seen["updates"][mask],
+                Value::Array(want),
+                "{stack}, {mask}\n{}",
+                out.describe()
+            );
+        }
+        let mut attachments: Vec<&str> = seen["attachments"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{stack}: no attachments\n{}", out.describe()))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        attachments.sort_unstable();
+        assert_eq!(
+            attachments,
+            [
+                "SoftLayer_Ticket_Attachment_Dedicated_Host",
+                "SoftLayer_Ticket_Attachment_Hardware",
+                "SoftLayer_Ticket_Attachment_Virtual_Guest",
+            ],
+            "{stack}\n{}",
+            out.describe()
+        );
+    }
+}
