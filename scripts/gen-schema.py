@@ -6,6 +6,14 @@ the SLDN pages say: whether a property is local, relational or a count, which he
 method requires, and the exceptions it documents. Run it again when the reference changes:
 
     python3 scripts/gen-schema.py ../shared/reference > schema/softlayer.json
+
+The surface (generated from the API metadata) lacks a few methods SLDN documents, such as
+SoftLayer_Account::getHistoricalTicketGraph: a method page of a served service that the
+surface does not list is learned from the page itself (parameters, return type, headers,
+exceptions), and so is every datatype such a method needs that the surface lacks, from
+its SLDN datatype page. The reference at hand has no page for some of those datatypes;
+schema/sldn-pages/ holds them in SLDN's page format, transcribed from the public SLDN
+reference, and is read wherever the reference has no page.
 """
 import json
 import os
@@ -50,13 +58,115 @@ def method_page(md):
     return required, optional, exceptions
 
 
+# SLDN datatype pages name scalar types in words; the surface names them as XML Schema
+# does (the surface's own choice where both describe a property: "unsigned long" and
+# "float" are what it makes of them).
+PAGE_SCALARS = {
+    "boolean": "boolean",
+    "integer": "int",
+    "string": "string",
+    "dateTime": "dateTime",
+    "decimal": "decimal",
+    "float": "decimal",
+    "unsigned integer": "unsignedInt",
+    "unsigned long": "unsignedInt",
+    "binary data": "base64Binary",
+    "void": "void",
+}
+
+# The project's transcriptions of SLDN pages the reference lacks.
+EXTRA_PAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema", "sldn-pages")
+
+
+def page_path(sldn, *parts):
+    """An SLDN page: the reference's, else the project's transcription; None if neither."""
+    for root in (sldn, EXTRA_PAGES):
+        path = os.path.join(root, *parts)
+        if os.path.exists(path):
+            return path
+    return None
+
+
+def page_type(text):
+    """A type as an SLDN page writes it (`integer`, `SoftLayer_Ticket[] `, a link) as the
+    surface names it."""
+    text = re.sub(r"\[(.+?)\]\(.*?\)", r"\1", text).strip()
+    many = text.endswith("[]")
+    base = text[:-2].strip() if many else text
+    base = PAGE_SCALARS.get(base, base)
+    return base + ("[]" if many else "")
+
+
+def method_signature(md):
+    """A method page's parameters and return type, as the surface writes them."""
+    parameters, returns, block = [], None, None
+    for line in md.splitlines():
+        if line.startswith("### "):
+            block = line[4:].strip()
+            continue
+        if block == "Parameters":
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) >= 2 and cells[0] not in ("Name", "") and not set(cells[0]) <= {"-", " "}:
+                parameters.append({"name": cells[0], "type": page_type(cells[1])})
+        elif block == "Return Values" and returns is None:
+            item = re.match(r"\*\s+(.+)", line)
+            if item:
+                returns = page_type(item.group(1))
+    return parameters, returns or "void"
+
+
+def datatype_from_page(md):
+    """A datatype's properties from its SLDN page, in the surface's form. The pages do not
+    name a parent: SoftLayer's containers derive from SoftLayer_Entity."""
+    props, current, kind = [], None, None
+    for line in md.splitlines():
+        if line.startswith("## "):
+            title = line[3:].strip().lower()
+            kind = title if title in ("local", "relational", "count") else None
+        m = re.match(r"#### \[(\w+)\]", line)
+        if m and kind:
+            current = m.group(1)
+        m = re.match(r"Type: \*\*(.+?)\*\*", line)
+        if m and current:
+            props.append({"name": current, "type": page_type(m.group(1)),
+                          "relational": kind == "relational"})
+            current = None
+    return {"parent": "SoftLayer_Entity", "properties": props}
+
+
+def learn_from_pages(surface, sldn):
+    """Adds to the surface the methods of its services that only SLDN's pages document,
+    and the datatypes they need that the surface lacks."""
+    needed = []
+    for name, methods in surface["services"].items():
+        folder = os.path.join(sldn, "services", name)
+        pages = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".md")) if os.path.isdir(folder) else []
+        for method in pages:
+            if method.startswith("_") or method in methods:
+                continue
+            parameters, returns = method_signature(open(os.path.join(folder, method + ".md")).read())
+            methods[method] = {"parameters": parameters, "returns": returns}
+            needed += [returns] + [p["type"] for p in parameters]
+    while needed:
+        type_name = needed.pop().removesuffix("[]")
+        if not type_name.startswith("SoftLayer_") or type_name in surface["datatypes"]:
+            continue
+        path = page_path(sldn, "datatypes", type_name + ".md")
+        if path is None:
+            sys.exit(f"no SLDN page for {type_name}: add one under schema/sldn-pages/datatypes/")
+        t = datatype_from_page(open(path).read())
+        surface["datatypes"][type_name] = t
+        needed += [p["type"] for p in t["properties"]]
+
+
 def main(ref):
     surface = json.load(open(os.path.join(ref, "api-surface.json")))
     sldn = os.path.join(ref, "sldn")
+    learn_from_pages(surface, sldn)
     types = {}
     for name, t in surface["datatypes"].items():
-        page = os.path.join(sldn, "datatypes", name + ".md")
-        kinds = sections(open(page).read()) if os.path.exists(page) else {}
+        page = page_path(sldn, "datatypes", name + ".md")
+        kinds = sections(open(page).read()) if page else {}
         props = {}
         for p in t["properties"]:
             kind = kinds.get(p["name"])

@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod body;
 pub mod call;
+pub mod chart;
 pub mod clock;
 pub mod coverage;
 pub mod emulator;

@@ -9,6 +9,17 @@ pub fn handler(method: &str) -> Option<Entry> {
     Some(match method {
         "getObject" => read(|ctx| Ok(Output::Object(init_object(ctx)?))),
         "addResponseRating" => write(add_response_rating),
+        // Relations the emulator holds no data for: an update's type and live chat, and
+        // the owner change it made (support replies change no owner). Empty, as a mask
+        // leaves them out, once the update is known to be the caller's.
+        "getType" | "getChat" => read(|ctx| {
+            init_object(ctx)?;
+            Ok(Output::MaybeObject(None))
+        }),
+        "getChangeOwnerActivity" => read(|ctx| {
+            init_object(ctx)?;
+            Ok(Output::Value(Value::Null))
+        }),
         _ => return None,
     })
 }

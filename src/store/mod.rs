@@ -10,6 +10,7 @@ pub mod relations;
 pub mod seed;
 pub mod snapshot;
 pub mod synthetic;
+pub mod ticket_statistics;
 pub mod ticket_status;
 
 use crate::call::ResultLimit;

@@ -165,7 +165,7 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> bool {
 /// The Julian day number SQLite's `julianday()` gives for an instant, computed the way
 /// SQLite computes it (integer milliseconds, then one division), so equal instants
 /// compare equal.
-fn julian_day(unix_ms: i64) -> f64 {
+pub(super) fn julian_day(unix_ms: i64) -> f64 {
     const UNIX_EPOCH_JD_MS: i64 = 210_866_760_000_000;
     (unix_ms + UNIX_EPOCH_JD_MS) as f64 / 86_400_000.0
 }

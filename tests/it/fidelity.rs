@@ -298,7 +298,7 @@ fn employees_show_only_their_display_name_to_customers() {
     assert_eq!(e, &xstruct(&[("displayName", xstr("Ana M."))]));
 
     // Every path that reaches an employee: getEmployeeAttachments, the last editor,
-    // SoftLayer_Ticket_Update_Employee::getObject's editor.
+    // SoftLayer_Ticket_Update_Employee::getObject's editor and its getEditor.
     reply_as(&server, OPEN_TICKET, "sl-support-jdoe", "More news.", false);
     for (service, method, id, mask) in [
         (
@@ -318,6 +318,12 @@ fn employees_show_only_their_display_name_to_customers() {
             "getObject",
             500000002,
             "mask[editor[firstName,lastName,email,displayName]]",
+        ),
+        (
+            "SoftLayer_Ticket_Update_Employee",
+            "getEditor",
+            500000002,
+            "mask[firstName,lastName,email,displayName]",
         ),
     ] {
         let reply = server.xmlrpc(
@@ -1472,4 +1478,270 @@ fn waiting_on_the_customer_is_one_notion_for_the_seed_and_after_replies() {
         true,
         "after a reply awaiting the customer",
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// 15. SoftLayer_Account's ticket graphs
+// ---------------------------------------------------------------------------------------
+
+/// Sets the emulator's clock (`{"set": …}` freezes it there).
+fn set_clock(server: &Server, at: &str) {
+    let bearer = format!("Bearer {}", admin_token(server));
+    let body = json!({ "set": at }).to_string();
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/clock",
+        &[
+            ("Authorization", bearer.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+        HTTP_TIMEOUT,
+    )
+    .expect("clock");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+}
+
+/// How many items an Account list getter answers.
+fn account_count(server: &Server, user: &User, method: &str) -> u64 {
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", method).auth(user));
+    reply.ok().array().len() as u64
+}
+
+/// The account's tickets as the list getters count them: (open, waiting on the customer,
+/// closed).
+fn listed_counts(server: &Server, user: &User) -> (u64, u64, u64) {
+    (
+        account_count(server, user, "getOpenTickets"),
+        account_count(server, user, "getOpenTicketsWaitingOnCustomer"),
+        account_count(server, user, "getClosedTickets"),
+    )
+}
+
+fn graph_call(server: &Server, user: &User, method: &str, args: &[XVal]) -> XmlRpcReply {
+    let mut call = XmlRpcCall::new("SoftLayer_Account", method).auth(user);
+    for a in args {
+        call = call.arg(a.clone());
+    }
+    server.xmlrpc(&call)
+}
+
+/// A count member: SoftLayer_Container_Account_Graph_Outputs types them as strings.
+fn count_of(v: &XVal, member: &str) -> u64 {
+    v.member(member)
+        .str()
+        .parse()
+        .unwrap_or_else(|e| panic!("{member} is no count ({e}): {v:?}"))
+}
+
+/// The PNG in `graphImage`: its signature and a 200×200 header.
+fn png_of(bytes: &[u8]) -> Vec<u8> {
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    assert_eq!(&bytes[16..24], &[0, 0, 0, 200, 0, 0, 0, 200]);
+    bytes.to_vec()
+}
+
+fn decoded_image(v: &XVal) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = match v.member("graphImage") {
+        XVal::Base64(s) => s.clone(),
+        other => panic!("graphImage is not base64: {other:?}"),
+    };
+    png_of(
+        &base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .expect("base64"),
+    )
+}
+
+/// SLDN SoftLayer_Account::getCurrentTicketStatisticsGraph (parameter `detailedGraph`) and
+/// ::getHistoricalTicketGraph ("Given the start and end dates, this method will return a
+/// pie chart of ticket statistics in the form of SoftLayer_Container_Account_Graph_Outputs
+/// object with a base64 PNG string"; "SoftLayer_Exception_Public Thrown if an invalid
+/// start or end date is provided"), over XML-RPC and REST: the counts are those of the
+/// tickets this test creates, opens, answers and closes at known times, and agree with
+/// the account's own ticket lists.
+#[test]
+fn account_ticket_graphs_count_the_callers_tickets() {
+    let server = Server::start();
+    let (open0, awaiting0, closed0) = listed_counts(&server, &DEMO);
+    let other_before = listed_counts(&server, &OTHER);
+
+    // 1 March 2027, 09:00 Chicago (demo's zone): three tickets; support asks the
+    // customer about one and closes another.
+    set_clock(&server, "2027-03-01T09:00:00-06:00");
+    let asked = create_standard_ticket(&server, &DEMO, 1005, "graph a", "a");
+    create_standard_ticket(&server, &DEMO, 1005, "graph b", "b");
+    let closed = create_standard_ticket(&server, &DEMO, 1005, "graph c", "c");
+    reply_as(&server, asked, "sl-support-jdoe", "Which bay?", true);
+    support(&server, closed, "close", "{}");
+    // 10 March: one more.
+    set_clock(&server, "2027-03-10T09:00:00-06:00");
+    create_standard_ticket(&server, &DEMO, 1005, "graph d", "d");
+
+    // Now: open 3 more (one waiting on the customer), closed 1 more.
+    let reply = graph_call(&server, &DEMO, "getCurrentTicketStatisticsGraph", &[]);
+    let current = reply.ok();
+    assert_eq!(
+        count_of(current, "openTickets"),
+        open0 + 3,
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(count_of(current, "closedTickets"), closed0 + 1);
+    assert_eq!(
+        count_of(current, "pendingCustomerResponseTicketCount"),
+        awaiting0 + 1
+    );
+    assert_eq!(
+        count_of(current, "waitingEmployeeResponseTicketCount"),
+        open0 - awaiting0 + 2
+    );
+    // The same as the account's lists say.
+    let (open, awaiting, closed_now) = listed_counts(&server, &DEMO);
+    assert_eq!(
+        (
+            count_of(current, "openTickets"),
+            count_of(current, "pendingCustomerResponseTicketCount"),
+            count_of(current, "closedTickets")
+        ),
+        (open, awaiting, closed_now)
+    );
+    // Up to now, in the caller's zone (the seed's oldest ticket is from June 2026).
+    assert_eq!(current.member("endDate").str(), "2027-03-10T09:00:00-06:00");
+    assert!(
+        current.member("startDate").str().starts_with("2026-"),
+        "{current:?}"
+    );
+    let plain = decoded_image(current);
+    // detailedGraph splits the open tickets: another picture, the same counts.
+    let reply = graph_call(
+        &server,
+        &DEMO,
+        "getCurrentTicketStatisticsGraph",
+        &[XVal::Bool(true)],
+    );
+    let detailed = reply.ok();
+    assert_eq!(count_of(detailed, "openTickets"), open0 + 3);
+    assert_ne!(
+        decoded_image(detailed),
+        plain,
+        "the detailed graph is the same picture"
+    );
+
+    // 1–5 March: three opened, one closed. 6–31 March: one opened.
+    let history = |start: &str, end: &str| {
+        let reply = graph_call(
+            &server,
+            &DEMO,
+            "getHistoricalTicketGraph",
+            &[xstr(start), xstr(end)],
+        );
+        let v = reply.ok().clone();
+        (
+            count_of(&v, "openTickets"),
+            count_of(&v, "closedTickets"),
+            v,
+        )
+    };
+    let (opened, closed_in, first) = history("03/01/2027", "03/05/2027");
+    assert_eq!((opened, closed_in), (3, 1), "{first:?}");
+    assert_eq!(first.member("startDate").str(), "2027-03-01T00:00:00-06:00");
+    assert_eq!(first.member("endDate").str(), "2027-03-05T00:00:00-06:00");
+    decoded_image(&first);
+    let (opened, closed_in, _) = history("2027-03-06", "2027-03-31");
+    assert_eq!((opened, closed_in), (1, 0));
+    // A period with nothing in it: no picture, and graphError says why.
+    let (opened, closed_in, empty) = history("01/01/2020", "01/31/2020");
+    assert_eq!((opened, closed_in), (0, 0));
+    assert!(empty.get("graphImage").is_none(), "{empty:?}");
+    assert!(
+        empty.member("graphError").str().contains("no data"),
+        "{empty:?}"
+    );
+    // Invalid, reversed or missing dates are SoftLayer_Exception_Public.
+    for args in [
+        vec![xstr("not a date"), xstr("03/05/2027")],
+        vec![xstr("03/05/2027"), xstr("03/01/2027")],
+        vec![xstr("03/05/2027")],
+        vec![],
+    ] {
+        let reply = graph_call(&server, &DEMO, "getHistoricalTicketGraph", &args);
+        assert_eq!(
+            reply.fault().code_text(),
+            "SoftLayer_Exception_Public",
+            "{}",
+            reply.exchange()
+        );
+    }
+
+    // Another account's graphs count only its own tickets.
+    let reply = graph_call(&server, &OTHER, "getCurrentTicketStatisticsGraph", &[]);
+    let other = reply.ok();
+    assert_eq!(
+        (
+            count_of(other, "openTickets"),
+            count_of(other, "pendingCustomerResponseTicketCount"),
+            count_of(other, "closedTickets")
+        ),
+        other_before
+    );
+    let reply = graph_call(
+        &server,
+        &OTHER,
+        "getHistoricalTicketGraph",
+        &[xstr("03/01/2027"), xstr("03/31/2027")],
+    );
+    assert_eq!(count_of(reply.ok(), "openTickets"), 0);
+
+    // REST: the same numbers, the image as base64 text.
+    let resp = rest_get(
+        &server,
+        &DEMO,
+        "/rest/v3.1/SoftLayer_Account/getCurrentTicketStatisticsGraph.json",
+    );
+    let body = json_of(&resp);
+    assert_eq!(
+        body["openTickets"],
+        json!((open0 + 3).to_string()),
+        "{}",
+        resp.describe()
+    );
+    assert_eq!(body["closedTickets"], json!((closed0 + 1).to_string()));
+    use base64::Engine as _;
+    png_of(
+        &base64::engine::general_purpose::STANDARD
+            .decode(body["graphImage"].as_str().expect("graphImage"))
+            .expect("base64"),
+    );
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Account/getHistoricalTicketGraph.json",
+        &[("Authorization", auth.as_str())],
+        br#"{"parameters": ["2027-03-01", "2027-03-05"]}"#,
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    let body = json_of(&resp);
+    assert_eq!(
+        (&body["openTickets"], &body["closedTickets"]),
+        (&json!("3"), &json!("1")),
+        "{}",
+        resp.describe()
+    );
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Account/getHistoricalTicketGraph.json",
+        &[("Authorization", auth.as_str())],
+        br#"{"parameters": ["yesterday", "2027-03-05"]}"#,
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    assert_eq!(json_of(&resp)["code"], "SoftLayer_Exception_Public");
 }

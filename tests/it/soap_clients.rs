@@ -465,3 +465,76 @@ fn soap_stacks_see_each_object_as_its_own_type() {
         );
     }
 }
+
+/// Issue 11, item 15: SoftLayer_Account's ticket graphs through zeep, which loads the
+/// WSDL's SoftLayer_Container_Account_Graph_Outputs and types every member by it (SLDN
+/// getCurrentTicketStatisticsGraph, getHistoricalTicketGraph: "a base64 PNG string").
+/// The counts are those of tickets this test creates at a set time, and those XML-RPC
+/// answers for the same account.
+#[test]
+fn zeep_calls_the_account_ticket_graphs() {
+    let server = Server::start();
+    let token = admin_token(&server);
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/clock",
+        &[("Authorization", format!("Bearer {token}").as_str())],
+        br#"{"set": "2027-05-03T10:00:00-05:00"}"#,
+        Duration::from_secs(30),
+    )
+    .expect("clock");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let asked = create_standard_ticket(&server, &DEMO, 1005, "zeep graph a", "a");
+    create_standard_ticket(&server, &DEMO, 1005, "zeep graph b", "b");
+    reply_as(&server, asked, "sl-support-jdoe", "Which bay?", true);
+
+    let mut cmd = python(&["zeep"], "account_graphs.py");
+    cmd.arg(server.base_url())
+        .arg(DEMO.username)
+        .arg(DEMO.api_key)
+        .arg("2027-05-01T00:00:00-05:00")
+        .arg("2027-05-31T00:00:00-05:00");
+    let out = run(cmd);
+    assert!(out.success(), "{}\n{}", out.describe(), server.log());
+    let line = out.stdout.lines().last().unwrap_or_default();
+    let report: Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e})\n{}", out.describe()));
+
+    let xmlrpc = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getCurrentTicketStatisticsGraph")
+                .auth(&DEMO)
+                .arg(XVal::Bool(true)),
+        )
+        .ok()
+        .clone();
+    let current = &report["current"];
+    for member in [
+        "openTickets",
+        "closedTickets",
+        "pendingCustomerResponseTicketCount",
+        "waitingEmployeeResponseTicketCount",
+    ] {
+        assert_eq!(
+            current[member].as_str(),
+            Some(xmlrpc.member(member).str()),
+            "{member}: {report:#}"
+        );
+    }
+    assert_eq!(current["graphImage"]["png"], true, "{report:#}");
+    assert_eq!(
+        current["endDate"], "2027-05-03T10:00:00-05:00",
+        "{report:#}"
+    );
+
+    // May 2027: the two tickets created above, none closed.
+    let historical = &report["historical"];
+    assert_eq!(historical["openTickets"], "2", "{report:#}");
+    assert_eq!(historical["closedTickets"], "0", "{report:#}");
+    assert_eq!(
+        historical["startDate"], "2027-05-01T00:00:00-05:00",
+        "{report:#}"
+    );
+    assert_eq!(historical["graphImage"]["png"], true, "{report:#}");
+}
