@@ -10,12 +10,7 @@ pub fn authenticate(
     credentials: Option<&Credentials>,
 ) -> Result<Principal, Fault> {
     let found = match credentials {
-        None => {
-            return Err(Fault::unauthenticated(
-                ExceptionClass::Public,
-                "No valid authentication headers found.",
-            ));
-        }
+        None => return Err(no_credentials()),
         // IBM Cloud API keys arrive as username `apikey` (HTTP Basic from softlayer-python).
         Some(Credentials::ApiKey { username, api_key }) if username == "apikey" => {
             store::principal_by_key_alone(conn, api_key)?
@@ -30,4 +25,12 @@ pub fn authenticate(
     found.ok_or_else(|| {
         Fault::unauthenticated(ExceptionClass::InvalidLegacyToken, "Invalid API token.")
     })
+}
+
+/// The fault for a call that carries no credentials at all.
+pub fn no_credentials() -> Fault {
+    Fault::unauthenticated(
+        ExceptionClass::Public,
+        "No valid authentication headers found.",
+    )
 }

@@ -7,7 +7,7 @@ pub use crate::fault::{ExceptionClass, Fault, INTERNAL_ERROR};
 use crate::value::{Struct, Value};
 
 /// Who the caller says it is.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Credentials {
     /// `authenticate {username, apiKey}`, or HTTP Basic `username:apiKey`.
     ApiKey { username: String, api_key: String },

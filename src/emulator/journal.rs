@@ -57,7 +57,8 @@ pub struct Entry {
     pub reply_bytes: u64,
     pub cached: bool,
     pub total: Option<u64>,
-    pub reply: Option<Arc<J>>,
+    /// The reply as JSON text, when it was small enough to keep.
+    pub reply: Option<Arc<str>>,
 }
 
 impl Entry {
@@ -99,7 +100,10 @@ impl Entry {
         o.insert("total".into(), json!(self.total));
         o.insert(
             "reply".into(),
-            self.reply.as_deref().cloned().unwrap_or(J::Null),
+            self.reply
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
+                .unwrap_or(J::Null),
         );
         out
     }

@@ -211,9 +211,11 @@ impl Observer for Recorder {
             .reply
             .filter(|_| o.bytes as usize <= 4 * journal::MAX_RECORDED_REPLY)
             .and_then(|r| {
-                let j = J::from(&r.value);
-                // Measured as written, not guessed: a reply is recorded when it is small.
-                (j.to_string().len() <= journal::MAX_RECORDED_REPLY).then(|| Arc::new(j))
+                // Kept as the JSON text (one pass over the reply), made a tree again only
+                // when the journal is read. Measured as written, not guessed: a reply is
+                // recorded when it is small.
+                let text = serde_json::to_string(&r.value).ok()?;
+                (text.len() <= journal::MAX_RECORDED_REPLY).then(|| Arc::<str>::from(text))
             });
         self.journal.record(Entry {
             id: self.journal.next_id(),

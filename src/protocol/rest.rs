@@ -207,7 +207,7 @@ pub fn format_of(rest_path: &str) -> Format {
 /// 200 with the value in the format asked for, and `SoftLayer-Total-Items` for lists.
 pub fn write_reply(reply: &Reply, format: Format) -> HttpAnswer {
     let body = match format {
-        Format::Json => json_bytes(&serde_json::Value::from(&reply.value)),
+        Format::Json => json_bytes(&reply.value),
         Format::Xml => xml_document(&reply.value),
         Format::Text => text_body(&reply.value),
     };
@@ -245,7 +245,7 @@ pub fn write_fault(fault: &Fault, format: Format) -> HttpAnswer {
             object.insert("code".into(), code.into());
             (
                 Format::Json.content_type(),
-                json_bytes(&serde_json::Value::Object(object)),
+                serde_json::to_vec(&object).unwrap_or_else(|_| b"null".to_vec()),
             )
         }
     };
@@ -430,7 +430,9 @@ impl ListWriter for JsonList {
         if !std::mem::replace(&mut self.first, false) {
             out.push(b',');
         }
-        out.extend_from_slice(&json_bytes(&serde_json::Value::from(item)));
+        if serde_json::to_writer(&mut *out, item).is_err() {
+            out.extend_from_slice(b"null");
+        }
     }
 
     fn end(&mut self, out: &mut Vec<u8>) {
@@ -1228,7 +1230,7 @@ fn is_nil(el: &Element) -> bool {
 // ---------------------------------------------------------------------------------------
 // Output
 
-fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+fn json_bytes(value: &Value) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec())
 }
 
@@ -1241,7 +1243,7 @@ fn text_body(value: &Value) -> Vec<u8> {
         Value::Float(_) => Vec::new(),
         Value::String(s) | Value::DateTime(s) => s.clone().into_bytes(),
         Value::Base64(bytes) => STANDARD.encode(bytes).into_bytes(),
-        Value::Array(_) | Value::Struct(_) => json_bytes(&serde_json::Value::from(value)),
+        Value::Array(_) | Value::Struct(_) => json_bytes(value),
     }
 }
 

@@ -370,18 +370,24 @@ pub fn dispatch_observed(
     projection::validate(returns, &mask)?;
 
     let run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
-        let principal = if entry.anonymous {
-            Principal {
-                user_id: 0,
-                account_id: 0,
-                username: String::new(),
+        let (principal, zone) = match &call.headers.credentials {
+            _ if entry.anonymous => {
+                let nobody = Principal {
+                    user_id: 0,
+                    account_id: 0,
+                    username: String::new(),
+                };
+                (nobody, store::user_zone(conn, 0)?)
             }
-        } else {
-            crate::auth::authenticate(conn, call.headers.credentials.as_ref())?
+            Some(credentials) => store.caller(credentials, || {
+                let principal = crate::auth::authenticate(conn, Some(credentials))?;
+                let zone = store::user_zone(conn, principal.user_id)?;
+                Ok::<_, Fault>((principal, zone))
+            })?,
+            None => return Err(crate::auth::no_credentials()),
         };
         observer.admitted(call, &principal)?;
         let args = coerce_args(call, method)?;
-        let zone = store::user_zone(conn, principal.user_id)?;
         let ctx = Ctx {
             conn,
             call,

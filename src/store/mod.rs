@@ -108,7 +108,16 @@ pub struct Store {
     /// Concurrent writes grouped into shared transactions (group_commit.rs); `None`
     /// for one transaction per write.
     batches: Option<group_commit::Batches>,
+    /// Who each credential is, as of one version of the data (see [`Store::caller`]).
+    callers: Mutex<(Option<crate::reply_cache::Version>, CallerMemo)>,
 }
+
+/// Credentials and the callers they were found to be, with their time zones.
+type CallerMemo =
+    std::collections::HashMap<crate::call::Credentials, (Principal, crate::time::Zone)>;
+
+/// More distinct credentials than this in use between two writes empty the memo.
+const MAX_REMEMBERED_CALLERS: usize = 10_000;
 
 impl Store {
     /// Opens (creating and seeding when new) the database at `path`; `:memory:` keeps it
@@ -129,6 +138,7 @@ impl Store {
             commits: tokio::sync::watch::Sender::new(0),
             batches: (!in_memory && group_commit::enabled_by_env())
                 .then(group_commit::Batches::default),
+            callers: Default::default(),
         };
         let fresh = store.write(migrate)?;
         if fresh {
@@ -271,6 +281,37 @@ impl Store {
             }
         }
         conn
+    }
+
+    /// The caller behind `credentials` and its time zone: `find` asks the database, and
+    /// its answer is remembered until anything is written (by this process or, for a
+    /// file, another), so a changed key, user or zone is seen by the next call. Finding
+    /// the caller and its zone were two of the six queries of an uncached `getObject`
+    /// (issue 14's profile). Only callers found are remembered; a refusal asks again.
+    pub fn caller<E>(
+        &self,
+        credentials: &crate::call::Credentials,
+        find: impl FnOnce() -> std::result::Result<(Principal, crate::time::Zone), E>,
+    ) -> std::result::Result<(Principal, crate::time::Zone), E> {
+        // Read before the lookup, as the reply cache does: a write racing it makes the
+        // entry stale at once rather than keeping what it changed.
+        let version = self.version();
+        {
+            let memo = self.callers.lock().unwrap_or_else(|p| p.into_inner());
+            if memo.0 == Some(version)
+                && let Some(known) = memo.1.get(credentials)
+            {
+                return Ok(known.clone());
+            }
+        }
+        let found = find()?;
+        let mut memo = self.callers.lock().unwrap_or_else(|p| p.into_inner());
+        if memo.0 != Some(version) || memo.1.len() >= MAX_REMEMBERED_CALLERS {
+            memo.1.clear();
+            memo.0 = Some(version);
+        }
+        memo.1.insert(credentials.clone(), found.clone());
+        Ok(found)
     }
 
     /// Tells the watchers of [`Store::commits`] that the data changed.
@@ -1200,4 +1241,52 @@ pub fn issue_portal_token(conn: &Connection, user_id: i64) -> Result<String> {
     conn.prepare_cached("UPDATE emulator_credential SET portalLoginToken = ?2 WHERE userId = ?1")?
         .execute(rusqlite::params![user_id, token])?;
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::Credentials;
+
+    /// A caller is found once and then remembered, until anything is written; a refusal
+    /// is never remembered.
+    #[test]
+    fn callers_are_remembered_until_a_write() {
+        let store = Store::open(":memory:").unwrap();
+        let demo = Credentials::ApiKey {
+            username: "demo".into(),
+            api_key: "key".into(),
+        };
+        let caller = |user_id| Principal {
+            user_id,
+            account_id: 1001,
+            username: "demo".into(),
+        };
+        let zone = crate::time::Zone::of_user(None, None);
+        let lookups = std::cell::Cell::new(0);
+        let find = |user_id| {
+            lookups.set(lookups.get() + 1);
+            Ok::<_, StoreError>((caller(user_id), zone))
+        };
+        assert_eq!(store.caller(&demo, || find(1)).unwrap().0, caller(1));
+        assert_eq!(store.caller(&demo, || find(2)).unwrap().0, caller(1));
+        assert_eq!(lookups.get(), 1, "the second call is answered from memory");
+
+        store
+            .write(|conn| conn.execute_batch("SELECT 1").map_err(StoreError::from))
+            .unwrap();
+        assert_eq!(store.caller(&demo, || find(2)).unwrap().0, caller(2));
+        assert_eq!(lookups.get(), 2, "a write forgets what was remembered");
+
+        let stranger = Credentials::ApiKey {
+            username: "x".into(),
+            api_key: "y".into(),
+        };
+        let refused = || Err::<(Principal, crate::time::Zone), _>("refused");
+        assert!(store.caller(&stranger, refused).is_err());
+        assert!(
+            store.caller(&stranger, || find(3)).is_ok(),
+            "a refusal is not kept"
+        );
+    }
 }
