@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 const HINT: &str = "run the tests with ./scripts/test.sh, which installs Debian's chromium \
                     and playwright-core (into SL_TEST_NODE_MODULES)";
 /// One browser step (a page load, a search, an action) takes well under this.
-const STEP_TIMEOUT: Duration = Duration::from_secs(90);
+const STEP_TIMEOUT: Duration = Duration::from_secs(180);
 const SCREENSHOTS: [&str; 4] = [
     "queue.png",
     "ticket.png",
