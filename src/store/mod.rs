@@ -44,7 +44,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_ticket_list_indexes.sql"),
     include_str!("migrations/0006_text_search.sql"),
     include_str!("migrations/0007_fidelity.sql"),
-    include_str!("migrations/0008_text_index_queue.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -168,8 +167,9 @@ impl Store {
         let out = f(&tx);
         sql_clock::stop();
         let out = match out {
-            Ok(out) => query::index_queued_text(&tx)
-                .and_then(|_| tx.commit().map_err(StoreError::from))
+            Ok(out) => tx
+                .commit()
+                .map_err(StoreError::from)
                 .map(|_| out)
                 .map_err(E::from),
             Err(e) => Err(e),
@@ -251,12 +251,10 @@ impl Store {
         let outcome = if conn.is_autocommit() {
             Err("the transaction was rolled back".to_string())
         } else {
-            let committed = query::index_queued_text(conn).and_then(|_| {
-                conn.prepare_cached("COMMIT")
-                    .and_then(|mut s| s.execute([]))
-                    .map_err(StoreError::from)
-            });
-            match committed {
+            match conn
+                .prepare_cached("COMMIT")
+                .and_then(|mut s| s.execute([]))
+            {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     let _ = conn.execute_batch("ROLLBACK");
