@@ -44,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_ticket_list_indexes.sql"),
     include_str!("migrations/0006_text_search.sql"),
     include_str!("migrations/0007_fidelity.sql"),
+    include_str!("migrations/0008_text_index_statistics.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including

@@ -246,6 +246,22 @@ pub(super) fn with_bulk_text_index<T>(
     Ok(out)
 }
 
+/// `ANALYZE`, without statistics for the trigram indexes' own tables (migrations/0008
+/// says why: FTS5's lookups were planned as scans from statistics taken while they were
+/// nearly empty).
+pub(crate) fn analyze(conn: &Connection) -> super::Result<()> {
+    conn.execute_batch("ANALYZE")?;
+    for index in TEXT_INDEXES {
+        for shadow in ["data", "idx", "docsize", "config"] {
+            conn.execute(
+                "DELETE FROM sqlite_stat1 WHERE tbl = ?1",
+                [format!("{}_{shadow}", index.table)],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether text searches use the trigram indexes: yes unless
 /// `SOFTLAYER_EMULATOR_TEXT_INDEX=off` (for measuring the plain scan beside them).
 fn text_index_enabled() -> bool {
