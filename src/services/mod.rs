@@ -414,6 +414,7 @@ pub fn dispatch_observed(
             zone,
             filter: items_filter.as_ref(),
             budget: Default::default(),
+            loaded: Default::default(),
         };
         let (value, total) = match (entry.handler)(&ctx)? {
             Output::Object(row) => (projector.project(&row)?, None),
@@ -575,7 +576,7 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         filter: None,
         limit: None,
     };
-    match store::related(ctx.conn, &parent, &property, &query).map_err(query_fault)? {
+    match store::related(ctx.conn, &parent, &property, &query, None).map_err(query_fault)? {
         Some(Related::One(row)) => Ok(Output::MaybeObject(row)),
         Some(Related::Many(_)) | None => Ok(Output::MaybeObject(None)),
     }

@@ -296,6 +296,16 @@ pub struct Projector<'a> {
     pub filter: Option<&'a ObjectFilter>,
     /// What the call may still spend.
     pub budget: WorkBudget,
+    /// Single related rows this call read already, and whether each employee it showed
+    /// is assigned to the viewer's account (both asked again and again by lists).
+    pub loaded: Loaded,
+}
+
+/// What one projection remembers of what it read (see [`store::LoadedRelations`]).
+#[derive(Default)]
+pub struct Loaded {
+    relations: store::LoadedRelations,
+    representatives: RefCell<std::collections::HashMap<i64, bool>>,
 }
 
 impl Projector<'_> {
@@ -414,7 +424,9 @@ impl Projector<'_> {
                         filter: sub.as_ref().filter(|f| !f.is_empty()),
                         limit: None,
                     };
-                    match store::related(conn, row, &p.name, &query).map_err(query_fault)? {
+                    let related =
+                        store::related(conn, row, &p.name, &query, Some(&self.loaded.relations));
+                    match related.map_err(query_fault)? {
                         Some(Related::One(Some(r))) => {
                             let v = self.project_at(
                                 &r,
@@ -460,8 +472,19 @@ impl Projector<'_> {
     /// softlayer-python's ticket fixture.
     fn employee_as_seen(&self, row: &Row) -> Result<Row, Fault> {
         let id = row.id().unwrap_or_default();
-        let assigned =
-            store::is_support_representative(self.conn, self.account, id).map_err(internal)?;
+        let known = self.loaded.representatives.borrow().get(&id).copied();
+        let assigned = match known {
+            Some(assigned) => assigned,
+            None => {
+                let assigned = store::is_support_representative(self.conn, self.account, id)
+                    .map_err(internal)?;
+                self.loaded
+                    .representatives
+                    .borrow_mut()
+                    .insert(id, assigned);
+                assigned
+            }
+        };
         let mut values = Struct::new();
         for (k, v) in &row.values {
             match k.as_str() {

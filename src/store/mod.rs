@@ -889,13 +889,27 @@ pub struct ListQuery<'a> {
     pub limit: Option<ResultLimit>,
 }
 
+/// Single rows of relations already loaded during one call, by relation and key. An
+/// update's `editor` is one of a few users for all the updates of a ticket, and a list's
+/// tickets share their statuses and assignees: each is read once per call rather than
+/// once per object that names it. Data cannot change under one call's snapshot. At most
+/// [`MAX_LOADED_RELATIONS`] are kept, so a long streamed list holds no more than that.
+#[derive(Default)]
+pub struct LoadedRelations(
+    std::cell::RefCell<std::collections::HashMap<(usize, i64), Option<Row>>>,
+);
+
+const MAX_LOADED_RELATIONS: usize = 1024;
+
 /// Loads a relational list or single for `parent`, with filter, order and limit; `None`
-/// when the store holds no such relation.
+/// when the store holds no such relation. A single relation without filter or limit is
+/// taken from `loaded` when this call read it already.
 pub fn related(
     conn: &Connection,
     parent: &Row,
     property: &str,
     query: &ListQuery,
+    loaded: Option<&LoadedRelations>,
 ) -> std::result::Result<Option<Related>, QueryError> {
     let Some(rel) = relation_for(parent, property) else {
         return Ok(None);
@@ -904,6 +918,19 @@ pub fn related(
         .type_def(&parent.type_name)
         .and_then(|t| t.property(property))
         .is_none_or(|p| p.many);
+    let memo_key = match (parent.values.get(rel.key), loaded) {
+        (Some(Value::Int(key)), Some(_))
+            if !many && query.filter.is_none() && query.limit.is_none() =>
+        {
+            Some((rel as *const Relation as usize, *key))
+        }
+        _ => None,
+    };
+    if let (Some(k), Some(loaded)) = (memo_key, loaded)
+        && let Some(row) = loaded.0.borrow().get(&k)
+    {
+        return Ok(Some(Related::One(row.clone())));
+    }
     let rows = match (query.filter, query.limit) {
         (None, None) => match parent.values.get(rel.key) {
             // The mask's everyday case: the whole relation, by SQL built once.
@@ -934,7 +961,15 @@ pub fn related(
     Ok(Some(if many {
         Related::Many(rows)
     } else {
-        Related::One(rows.into_iter().next())
+        let row = rows.into_iter().next();
+        if let (Some(k), Some(loaded)) = (memo_key, loaded) {
+            let mut memo = loaded.0.borrow_mut();
+            if memo.len() >= MAX_LOADED_RELATIONS {
+                memo.clear();
+            }
+            memo.insert(k, row.clone());
+        }
+        Related::One(row)
     }))
 }
 
@@ -1248,6 +1283,49 @@ pub fn issue_portal_token(conn: &Connection, user_id: i64) -> Result<String> {
 mod tests {
     use super::*;
     use crate::call::Credentials;
+
+    /// Single relations read through a call's memo are the rows read without it, for
+    /// every update's editor (customers and employees, whose ids may coincide) and
+    /// every ticket's status and assignee of the seed.
+    #[test]
+    fn relations_loaded_once_per_call_are_the_rows_read_each_time() {
+        let store = Store::open(":memory:").unwrap();
+        store
+            .read(|conn| -> Result<()> {
+                let loaded = LoadedRelations::default();
+                let q = ListQuery {
+                    filter: None,
+                    limit: None,
+                };
+                let one = |r: Option<Related>| match r {
+                    Some(Related::One(row)) => row,
+                    _ => panic!("a single relation"),
+                };
+                let mut compared = 0;
+                for (table, properties) in [
+                    ("SoftLayer_Ticket_Update", &["editor", "ticket"][..]),
+                    ("SoftLayer_Ticket", &["status", "assignedUser", "group"][..]),
+                ] {
+                    let rows = query_rows(conn, table, &format!("SELECT * FROM {table}"), &[])?;
+                    // Twice over, so the second pass is answered from the memo.
+                    for _ in 0..2 {
+                        for row in &rows {
+                            for property in properties {
+                                let fresh = one(related(conn, row, property, &q, None).unwrap());
+                                let remembered =
+                                    one(related(conn, row, property, &q, Some(&loaded)).unwrap());
+                                assert_eq!(fresh, remembered, "{table} {property}");
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+                assert!(compared > 20, "{compared}");
+                assert!(!loaded.0.borrow().is_empty());
+                Ok(())
+            })
+            .unwrap();
+    }
 
     /// A caller is found once and then remembered, until anything is written; a refusal
     /// is never remembered.
