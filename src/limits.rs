@@ -137,6 +137,67 @@ pub fn half_the_cores() -> usize {
     (cores / 2).max(1)
 }
 
+/// While alive, the calling thread runs at the lowest CPU priority (nice 19), and then
+/// at its own again. Heavy work (parsing a big request body, building a heavy reply)
+/// takes turns already; at the lowest priority it also yields the core to ordinary calls
+/// whenever one is waiting, and still has it all when none is (issue 10: under abuse, a
+/// normal `getObject` otherwise shared its core equally with the heavy work).
+///
+/// Nothing changes where the thread could not go back: an unprivileged process may not
+/// raise its priority past its `RLIMIT_NICE`, and a pool thread left at 19 would slow
+/// every later call it ran.
+pub struct LowestPriority {
+    /// The priority to go back to, when it was lowered.
+    #[cfg(target_os = "linux")]
+    before: Option<libc::c_int>,
+}
+
+impl LowestPriority {
+    pub fn new() -> LowestPriority {
+        // SAFETY: getpriority, setpriority (PRIO_PROCESS, id 0: the calling thread on
+        // Linux), geteuid and getrlimit read or change only the calling thread's
+        // scheduling values and fill the local `limit`; a failure changes nothing.
+        #[cfg(target_os = "linux")]
+        unsafe {
+            let before = libc::getpriority(libc::PRIO_PROCESS, 0);
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            let can_return = libc::geteuid() == 0
+                || (libc::getrlimit(libc::RLIMIT_NICE, &mut limit) == 0
+                    && i64::from(before) >= 20 - limit.rlim_cur as i64);
+            if !can_return || before >= 19 {
+                return LowestPriority { before: None };
+            }
+            libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+            LowestPriority {
+                before: Some(before),
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        LowestPriority {}
+    }
+}
+
+impl Default for LowestPriority {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for LowestPriority {
+    fn drop(&mut self) {
+        // SAFETY: as in `new`; `new` checked that going back is permitted.
+        #[cfg(target_os = "linux")]
+        if let Some(before) = self.before {
+            unsafe {
+                libc::setpriority(libc::PRIO_PROCESS, 0, before);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

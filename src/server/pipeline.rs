@@ -632,7 +632,10 @@ impl<C: Codec> Exchange<C> {
                 return Then::Done;
             }
         }
+        // A big body is heavy work: parsed at the lowest priority (see LowestPriority).
+        let heavy = (self.body.len() > SMALL_BODY).then(crate::limits::LowestPriority::new);
         let parsed = self.codec.parse(&self.body);
+        drop(heavy);
         self.body = Bytes::new();
         self.in_flight = InFlight::default();
         let mut call = match parsed {

@@ -29,19 +29,24 @@ pub struct WorkBudget {
     heavy: RefCell<Option<HeavyPermit>>,
 }
 
-/// A reply holding more than this (estimated) is heavy. Ordinary replies stay far
-/// below it; past it a call needs a permit, one per [`crate::limits::half_the_cores`],
-/// so that however many callers ask for huge replies at once, at most that many are
-/// built at a time and the others wait (issue 10: four fan-out callers each held up to the per-call budget
-/// at once, 450 MB together, and took the CPU from ordinary calls).
-pub const HEAVY_REPLY_BYTES: u64 = 8 * 1024 * 1024;
+/// A reply holding more than this (estimated) is heavy: a ticket with its updates is a
+/// few KB, an account with a thousand tickets in its mask about this. Past it a call
+/// needs a permit, one per [`crate::limits::half_the_cores`], so that however many
+/// callers ask for huge replies at once, at most that many are built at a time, at the
+/// lowest CPU priority, and the others wait holding little (issue 10: four fan-out
+/// callers each held up to the per-call budget at once, 450 MB together, and took the
+/// CPU from ordinary calls; at 8 MiB the waiting ones still cost a core between them).
+pub const HEAVY_REPLY_BYTES: u64 = 2 * 1024 * 1024;
 
 /// The count of heavy replies being built, and the wake-up of those waiting to be.
 /// Projection runs on blocking threads, so a plain lock and condition variable do.
 static HEAVY: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
 
-/// A place among the heavy replies being built; given back when dropped.
-struct HeavyPermit;
+/// A place among the heavy replies being built, given back when dropped; the thread
+/// building it runs at the lowest priority meanwhile.
+struct HeavyPermit {
+    _lowered: crate::limits::LowestPriority,
+}
 
 impl HeavyPermit {
     /// Waits up to `wait` for a place; `None` if none freed.
@@ -56,7 +61,9 @@ impl HeavyPermit {
             return None;
         }
         *building += 1;
-        Some(HeavyPermit)
+        Some(HeavyPermit {
+            _lowered: crate::limits::LowestPriority::new(),
+        })
     }
 }
 
