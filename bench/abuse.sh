@@ -79,7 +79,7 @@ import http.client, os, socket, sys, threading, time, xmlrpc.client
 port, pid, db, phase = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 env = lambda k, d: int(os.environ.get(k, d))
 FANOUT, STALLED, TRICKLE, BIG = env("BENCH_FANOUT", 4), env("BENCH_STALLED", 150), env("BENCH_TRICKLE", 100), env("BENCH_BIG", 4)
-KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+KEY = os.environ["DEMO_API_KEY"]
 AUTH = {"username": "demo", "apiKey": KEY}
 TICKET = 160000001
 

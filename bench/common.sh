@@ -3,6 +3,11 @@
 # say/die: messages on stderr. build_server: a release build; sets BIN. need_wrk and
 # need_wrk_and_nginx: install the load tools from Debian when missing (as root); the
 # latter sets NGINX_BIN and keeps the package's own nginx service from starting.
+# DEMO_API_KEY: the demo user's key.
+
+# The seeded demo user's API key (src/store/seed.rs), for the scripts' clients; exported
+# so that their embedded Python reads it as os.environ["DEMO_API_KEY"].
+export DEMO_API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

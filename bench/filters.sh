@@ -75,11 +75,11 @@ done
 
 say "measuring ($REQUESTS requests per query)"
 timeout 1800 python3 - "$PORT" "$SERVER_PID" "$REQUESTS" "$BIG_LIST" "$TICKETS" "$SEED_SECONDS" "$DB_MB" <<'PY'
-import http.client, sys, time, xmlrpc.client
+import http.client, os, sys, time, xmlrpc.client
 
 port, pid, requests, big, tickets, seed_seconds, db_mb = sys.argv[1:8]
 port, requests, big = int(port), int(requests), int(big)
-KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+KEY = os.environ["DEMO_API_KEY"]
 
 
 def call(service, method, filt=None, mask=None, limit=None):

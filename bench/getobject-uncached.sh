@@ -24,7 +24,6 @@ THREADS="${BENCH_THREADS:-1}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 TICKETS="${BENCH_TICKETS:-20000}"
 MASK='mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]'
-API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
 . bench/common.sh
 
 need_wrk_and_nginx
@@ -52,7 +51,7 @@ PIDS+=($!)
 
 # The request of each transport for one ticket, in Python (to capture replies) and Lua
 # (for wrk): the same text with the id spliced in.
-python3 - "$DB" "$WORK" "$PORT" "$API_KEY" "$MASK" <<'PY' || die "could not prepare the requests"
+python3 - "$DB" "$WORK" "$PORT" "$DEMO_API_KEY" "$MASK" <<'PY' || die "could not prepare the requests"
 import base64, http.client, json, random, sqlite3, statistics, sys, time, urllib.parse
 db, work, port, key, mask = sys.argv[1:6]
 ids = [r[0] for r in sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(

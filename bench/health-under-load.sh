@@ -61,10 +61,10 @@ done
 
 say "measuring ($PROBES probes, $CLIENTS heavy clients)"
 timeout 900 python3 - "$PORT" "$PROBES" "$CLIENTS" "$TICKETS" <<'PY'
-import http.client, socket, sys, threading, time, xmlrpc.client
+import http.client, os, socket, sys, threading, time, xmlrpc.client
 
 port, probes, clients, tickets = (int(a) for a in sys.argv[1:5])
-KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+KEY = os.environ["DEMO_API_KEY"]
 HEAVY = xmlrpc.client.dumps(({"headers": {
     "authenticate": {"username": "demo", "apiKey": KEY},
     "SoftLayer_ObjectMask": {"mask": "mask[id,tickets[id,title]]"},

@@ -64,11 +64,11 @@ done
 
 say "measuring ($REQUESTS requests per path)"
 timeout 1200 python3 - "$PORT" "$SERVER_PID" "$REQUESTS" "$TICKETS" "$TICKET" <<'PY'
-import base64, http.client, json, sys, time
+import base64, http.client, json, os, sys, time
 
 port, pid, requests, tickets, ticket = sys.argv[1:6]
 port, requests = int(port), int(requests)
-KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+KEY = os.environ["DEMO_API_KEY"]
 AUTH = "Basic " + base64.b64encode(f"demo:{KEY}".encode()).decode()
 
 

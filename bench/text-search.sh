@@ -51,9 +51,9 @@ PIDS+=($!)
 wait_up "$SCAN_PORT"
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other work skews the numbers)"
 timeout 3600 python3 - "$INDEX_PORT" "$SCAN_PORT" "$DB" "$REQUESTS" <<'PY'
-import http.client, random, sqlite3, sys, time, xmlrpc.client
+import http.client, os, random, sqlite3, sys, time, xmlrpc.client
 index_port, scan_port, db, requests = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-KEY = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+KEY = os.environ["DEMO_API_KEY"]
 conns = {p: http.client.HTTPConnection("127.0.0.1", p, timeout=300) for p in (index_port, scan_port)}
 rng = random.Random(14)
 

@@ -26,7 +26,6 @@ TICKETS="${BENCH_TICKETS:-20000}"
 DURATION="${BENCH_DURATION:-10s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
-API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
 . bench/common.sh
 
 need_wrk
@@ -83,7 +82,7 @@ write_lua() {
         cat "$WORK/ids.lua"
         cat <<EOF
 local method, label, dir = "$method", "$label", "$WORK"
-local key = "$API_KEY"
+local key = "$DEMO_API_KEY"
 EOF
         cat <<'EOF'
 local threads, n = {}, 0

@@ -35,7 +35,6 @@ THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 WARMUP="${BENCH_WARMUP:-2s}"
 MASK='mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]'
-API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'
 ENDPOINT_PATH='/xmlrpc/v3.1/SoftLayer_Ticket'
 
 . bench/common.sh
@@ -138,7 +137,7 @@ cat > "$WORK/request.xml" <<EOF
 </member>
 <member>
 <name>apiKey</name>
-<value><string>$API_KEY</string></value>
+<value><string>$DEMO_API_KEY</string></value>
 </member>
 </struct></value>
 </member>

@@ -1048,18 +1048,7 @@ fn add_update_faults_begin_with_the_documented_text() {
             .arg(xstruct(&[("entry", xstr("   "))])),
     );
     for reply in [&closed, &empty] {
-        let f = reply.fault();
-        assert_eq!(
-            f.code,
-            xstr("SoftLayer_Exception_Public"),
-            "{}",
-            reply.exchange()
-        );
-        assert!(
-            f.string.starts_with("Unable to add ticket update.. "),
-            "{}",
-            reply.exchange()
-        );
+        assert_update_refused(reply);
     }
 }
 
