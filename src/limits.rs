@@ -133,8 +133,12 @@ pub fn serving() -> bool {
 /// (big request bodies, heavy replies) run at once, so that ordinary calls always find
 /// a core free.
 pub fn half_the_cores() -> usize {
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    (cores / 2).max(1)
+    // Counted once: on Linux the count reads the cgroup's CPU quota from files.
+    static HALF: OnceLock<usize> = OnceLock::new();
+    *HALF.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        (cores / 2).max(1)
+    })
 }
 
 /// While alive, the calling thread runs at the lowest CPU priority (nice 19), and then
