@@ -51,16 +51,25 @@ export const getBlob = async (path) => (await request('GET', path)).blob();
 
 /**
  * A GET for a view that reloads: a change event and an action can both reload it, and
- * their answers may arrive out of order, so only the newest call's answer counts; an
- * older one resolves to null and must not be drawn (it would hide the newer data until
- * the next change).
+ * their answers may arrive out of order. Every caller gets the answer of the newest call
+ * started so far (an older answer would hide the newer data until the next change), so
+ * once any reload has been drawn the view shows at least what the server had when that
+ * reload began. An action awaits its reload before it shows its outcome, and whoever sees
+ * the outcome sees the action's effect.
  */
 export function newest() {
-  let calls = 0;
+  let latest = null;
   return async (path) => {
-    const mine = ++calls;
-    const data = await get(path);
-    return mine === calls ? data : null;
+    latest = get(path);
+    for (;;) {
+      const mine = latest;
+      try {
+        const data = await mine;
+        if (mine === latest) return data;
+      } catch (e) {
+        if (mine === latest) throw e;
+      }
+    }
   };
 }
 

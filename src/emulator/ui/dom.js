@@ -1,6 +1,8 @@
 // Building the page from data. Ticket text is written by whoever opened the ticket, so
 // values only ever become text nodes or attribute values: nothing here parses HTML.
 
+import { ApiError } from './api.js';
+
 /** An element with attributes, event handlers and children (strings become text). */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -46,6 +48,23 @@ export function choose(select, choices, keep = 0) {
   while (select.options.length > keep) select.remove(keep);
   for (const c of choices) select.append(el('option', { value: c.id, text: c.name }));
   if ([...select.options].some((o) => o.value === value)) select.value = value;
+}
+
+/**
+ * Runs an action, redraws its view, and only then says how it went (`describe` turns the
+ * answer into words; the server's refusal shows as a failure). Whoever sees the outcome
+ * therefore sees the action's effect in the view too, never the view from before it.
+ */
+export async function settle(node, action, describe, redraw) {
+  let said;
+  try {
+    said = [describe(await action()), false];
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    said = [`Failed: ${e.message}`, true];
+  }
+  await redraw();
+  outcome(node, ...said);
 }
 
 /** Shows what an action did, or why it failed, next to it. */

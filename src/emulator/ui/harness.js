@@ -1,15 +1,14 @@
 // The test harness's views (README "Using it in tests"): the emulator's clock, which
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
-import { post, del, newest, ApiError } from './api.js';
+import { post, del, newest } from './api.js';
+import { $, el, fill, when, choose, settle } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
-import { $, el, fill, when, choose, outcome } from './dom.js';
 
 export async function refreshClock() {
   const clock = await getClock('clock');
-  if (clock === null) return;
   const mode = { real: 'Real time', offset: 'Shifted from real time', fixed: 'Stopped' }[clock.mode] || clock.mode;
   const fact = (term, ...value) => [el('dt', { text: term }), el('dd', {}, ...value)];
   fill(
@@ -23,17 +22,16 @@ export async function refreshClock() {
 }
 
 /** POSTs a clock change and says what it did, and which scheduled actions it ran. */
-async function changeClock(form, body) {
-  const out = form.querySelector('.outcome');
-  try {
-    const answer = await post('clock', body);
-    const fired = (answer.fired || []).map((f) => `${f.kind} on #${f.ticketId}`);
-    outcome(out, `Clock now ${answer.now}.${fired.length ? ` Ran: ${fired.join(', ')}.` : ''}`);
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    outcome(out, `Failed: ${e.message}`, true);
-  }
-  await refreshClock();
+function changeClock(form, body) {
+  return settle(
+    form.querySelector('.outcome'),
+    () => post('clock', body),
+    (answer) => {
+      const fired = (answer.fired || []).map((f) => `${f.kind} on #${f.ticketId}`);
+      return `Clock now ${answer.now}.${fired.length ? ` Ran: ${fired.join(', ')}.` : ''}`;
+    },
+    refreshClock,
+  );
 }
 
 let outboxParams = new URLSearchParams();
@@ -51,7 +49,6 @@ export function showOutbox(query) {
 
 export async function refreshOutbox() {
   const outbox = await getOutbox(`outbox?${outboxParams}`);
-  if (outbox === null) return;
   const { messages } = outbox;
   const items = messages
     .slice()
@@ -96,13 +93,11 @@ export function initHarness(failed) {
   for (const select of form.querySelectorAll('select')) select.addEventListener('change', () => form.requestSubmit());
   $('outbox-clear').addEventListener('click', guard(async () => {
     const ticket = outboxParams.get('ticket');
-    try {
-      const answer = await del(`outbox${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ''}`);
-      outcome($('outbox-outcome'), `Deleted ${answer.deleted} message${answer.deleted === 1 ? '' : 's'}.`);
-    } catch (e) {
-      if (!(e instanceof ApiError)) throw e;
-      outcome($('outbox-outcome'), `Failed: ${e.message}`, true);
-    }
-    await refreshOutbox();
+    await settle(
+      $('outbox-outcome'),
+      () => del(`outbox${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ''}`),
+      (answer) => `Deleted ${answer.deleted} message${answer.deleted === 1 ? '' : 's'}.`,
+      refreshOutbox,
+    );
   }));
 }

@@ -1,8 +1,8 @@
 // The request journal (every API call, newest first) and the fault rules that make
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
-import { post, del, newest, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome } from './dom.js';
+import { post, del, newest } from './api.js';
+import { $, el, fill, when, choose, settle } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -29,7 +29,6 @@ export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
   query.set('limit', String(JOURNAL_PAGE));
   const page = await getJournal(`journal?${query}`);
-  if (page === null) return;
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = page.calls.map((c) => {
     const failed = c.outcome === 'fault';
@@ -90,7 +89,6 @@ function describeEffect(rule) {
 
 export async function refreshFaults() {
   const listed = await getFaults('faults');
-  if (listed === null) return;
   const { rules } = listed;
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = rules.map((r) =>
@@ -110,16 +108,8 @@ export async function refreshFaults() {
   $('faults-error').textContent = '';
 }
 
-async function removeRule(id) {
-  const out = $('fault-form').querySelector('.outcome');
-  try {
-    await del(`faults/${id}`);
-    outcome(out, `Removed rule ${id}.`);
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    outcome(out, `Failed: ${e.message}`, true);
-  }
-  await refreshFaults();
+function removeRule(id) {
+  return settle($('fault-form').querySelector('.outcome'), () => del(`faults/${id}`), () => `Removed rule ${id}.`, refreshFaults);
 }
 
 /** The rule the form describes, with only the fields that were filled in. */
@@ -159,27 +149,22 @@ export function initJournal(failed) {
   $('journal-next').addEventListener('click', () => turn(1));
   $('journal-refresh').addEventListener('click', guard(refreshJournal));
   $('journal-clear').addEventListener('click', guard(async () => {
-    const answer = await del('journal');
-    outcome($('journal-outcome'), `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`);
-    await refreshJournal();
+    await settle($('journal-outcome'), () => del('journal'), (answer) => `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`, refreshJournal);
   }));
 
   const rules = $('fault-form');
   rules.addEventListener('submit', guard(async () => {
-    const out = rules.querySelector('.outcome');
-    try {
-      const rule = await post('faults', ruleFromForm(rules));
-      outcome(out, `Added rule ${rule.id}: ${describeMatch(rule)} → ${describeEffect(rule)}.`);
-      rules.reset();
-    } catch (e) {
-      if (!(e instanceof ApiError)) throw e;
-      outcome(out, `Failed: ${e.message}`, true);
-    }
-    await refreshFaults();
+    await settle(
+      rules.querySelector('.outcome'),
+      () => post('faults', ruleFromForm(rules)),
+      (rule) => {
+        rules.reset();
+        return `Added rule ${rule.id}: ${describeMatch(rule)} → ${describeEffect(rule)}.`;
+      },
+      refreshFaults,
+    );
   }));
   $('faults-clear').addEventListener('click', guard(async () => {
-    const answer = await del('faults');
-    outcome(rules.querySelector('.outcome'), `Removed ${answer.deleted} rule${answer.deleted === 1 ? '' : 's'}.`);
-    await refreshFaults();
+    await settle(rules.querySelector('.outcome'), () => del('faults'), (answer) => `Removed ${answer.deleted} rule${answer.deleted === 1 ? '' : 's'}.`, refreshFaults);
   }));
 }

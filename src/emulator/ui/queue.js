@@ -69,7 +69,6 @@ export async function refreshQueue() {
   const query = new URLSearchParams(params);
   query.set('pageSize', String(PAGE_SIZE));
   const page = await getQueue(`queue?${query}`);
-  if (page === null) return;
   renderTabs(page.counts);
   renderRows(page.tickets);
   renderPager(page);

@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome } from './dom.js';
+import { $, el, fill, when, choose, outcome, settle } from './dom.js';
 
 let ticketId = null;
 const getTicket = newest();
@@ -49,7 +49,6 @@ export async function refreshTicket() {
     }
     throw e;
   }
-  if (t === null) return;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('span', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;
@@ -195,16 +194,11 @@ async function act(form, action, body, done) {
   buttons.forEach((b) => (b.disabled = true));
   outcome(out, 'Working…');
   try {
-    const answer = await post(`tickets/${ticketId}/${action}`, body);
-    outcome(out, done(answer.ticket));
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    outcome(out, `Failed: ${e.message}`, true);
+    // The redraw also sets which of close and reopen applies.
+    await settle(out, () => post(`tickets/${ticketId}/${action}`, body), (answer) => done(answer.ticket), refreshTicket);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
-  // Also sets which of close and reopen applies.
-  await refreshTicket();
 }
 
 export function initTicket(onUnauthorised) {

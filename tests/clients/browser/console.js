@@ -165,6 +165,15 @@ async function main() {
     await page.locator('#reply-form .outcome.error').waitFor();
     report('inline-error', { outcome: await text(page, '#reply-form .outcome') });
 
+    // From here the clock's and the fault rules' reads answer 400 ms late, slower than the
+    // actions themselves: an action's outcome must still appear only once its view shows
+    // the new state (the steps read the view as soon as the outcome appears).
+    const SLOW_READS = /\/_emulator\/(clock|faults)(\?|$)/;
+    await page.route(SLOW_READS, async (route) => {
+      if (route.request().method() === 'GET') await new Promise((done) => setTimeout(done, 400));
+      await route.continue();
+    });
+
     // The harness's views: the outbox holds the reply and the closing; the clock moves.
     await page.goto(`${UI}#/outbox?ticket=${ticket}`);
     await page.locator('#outbox-messages li.message').first().waitFor();
@@ -200,6 +209,7 @@ async function main() {
     await page.click('#fault-form button[type=submit]');
     await page.locator('#fault-form .outcome.error').waitFor();
     report('fault-added', { rules, ruleError: await text(page, '#fault-form .outcome') });
+    await page.unroute(SLOW_READS);
     await instruction();
     await page.goto(`${UI}#/journal?fault=true`);
     await page.locator('#journal-rows tr[data-call]').first().waitFor();
