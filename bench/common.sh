@@ -1,6 +1,6 @@
 # What every benchmark script shares; sourced (`. bench/common.sh`) from the repository root.
 #
-# say/die: messages on stderr. build_server: a release build; sets BIN. need_wrk and
+# say/die: messages on stderr. build_server: a release build (or BENCH_BIN); sets BIN. need_wrk and
 # need_wrk_and_nginx: install the load tools from Debian when missing (as root); the
 # latter sets NGINX_BIN and keeps the package's own nginx service from starting.
 # DEMO_API_KEY: the demo user's key.
@@ -12,7 +12,13 @@ export DEMO_API_KEY='0123456789abcdef0123456789abcdef0123456789abcdef0123456789a
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
+# BENCH_BIN=path runs another build instead (to compare two commits on one machine).
 build_server() {
+    if [ -n "${BENCH_BIN:-}" ]; then
+        BIN="$BENCH_BIN"
+        say "using $BIN (BENCH_BIN)"
+        return
+    fi
     say "building the server (release)"
     cargo build --release --quiet
     BIN="target/release/softlayer-ticket-server"

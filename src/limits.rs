@@ -141,6 +141,40 @@ pub fn half_the_cores() -> usize {
     })
 }
 
+/// Calls running on the CPU at once: twice the cores, at least two. Every call takes a
+/// place (first come, first served) before its blocking thread starts, and keeps it
+/// while it parses, reads and writes its reply; one that waits for something other than
+/// the CPU (a heavy reply's turn, a slow client of a stream) gives it back first
+/// ([`leave_cpu_place`]). Without the queue, 32 connections meant 32 runnable threads
+/// sharing 2 cores: every reply finished late, and the slowest very late (issue 14:
+/// random-ticket `getObject` p99 62-72 ms; with four places, 9-12 ms at the same rate).
+/// Twice the cores, not once, so that a call reading a page from disk leaves its core to
+/// another. Big request bodies take turns of their own and take no place.
+pub fn cpu_places() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
+    static PLACES: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();
+    PLACES.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        std::sync::Arc::new(tokio::sync::Semaphore::new((2 * cores).max(2)))
+    })
+}
+
+thread_local! {
+    /// The place of the call this (blocking-pool) thread runs, if it holds one.
+    static CPU_PLACE: std::cell::RefCell<Option<tokio::sync::OwnedSemaphorePermit>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps `place` for the call that this thread now runs, until [`leave_cpu_place`].
+pub fn hold_cpu_place(place: tokio::sync::OwnedSemaphorePermit) {
+    CPU_PLACE.with(|held| *held.borrow_mut() = Some(place));
+}
+
+/// Gives back this thread's place among the [`cpu_places`], if it holds one: when its
+/// call ends, or before it waits on anything but the CPU.
+pub fn leave_cpu_place() {
+    CPU_PLACE.with(|held| drop(held.borrow_mut().take()));
+}
+
 /// While alive, the calling thread runs at the lowest CPU priority (nice 19), and then
 /// at its own again. Heavy work (parsing a big request body, building a heavy reply)
 /// takes turns already; at the lowest priority it also yields the core to ordinary calls

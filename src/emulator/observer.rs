@@ -108,7 +108,9 @@ impl Observer for Recorder {
         };
         INJECTED.with(|i| *i.borrow_mut() = Some(injection.rule));
         if injection.latency_ms > 0 {
-            // On the blocking pool, before any transaction: only this call waits.
+            // On the blocking pool, before any transaction: only this call waits, and it
+            // gives its place among the calls on the CPU to the next one first.
+            crate::limits::leave_cpu_place();
             std::thread::sleep(std::time::Duration::from_millis(injection.latency_ms));
         }
         let rule = injection.rule;

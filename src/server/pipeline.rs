@@ -362,7 +362,22 @@ async fn answer_or_drop<C: Codec>(
             cut_room: None,
         },
     };
-    tokio::task::spawn_blocking(move || work(exchange));
+    // Big bodies take turns of their own (`big_body_places`), at the lowest priority.
+    let place = match exchange.in_flight.1 {
+        Some(_) => None,
+        None => crate::limits::cpu_places()
+            .clone()
+            .acquire_owned()
+            .await
+            .ok(),
+    };
+    tokio::task::spawn_blocking(move || {
+        if let Some(place) = place {
+            crate::limits::hold_cpu_place(place);
+        }
+        work(exchange);
+        crate::limits::leave_cpu_place();
+    });
     Some(match head_rx.await {
         Ok(Head::Whole { answer, total }) => response(answer, total),
         Ok(Head::Drop) => return None,
@@ -444,6 +459,8 @@ impl Responder {
     }
 
     fn start_stream(&mut self, content_type: &'static str, total: u64, warning: Option<String>) {
+        // Its pace is the client's from here; streams are capped on their own.
+        crate::limits::leave_cpu_place();
         self.cut_room = self.chunks.clone().try_reserve_owned().ok();
         if let Some(head) = self.head.take() {
             let _ = head.send(Head::Streaming {

@@ -128,6 +128,8 @@ impl WorkBudget {
             // A stream waits at most this long for its client too; a call waiting here
             // holds a read snapshot, which must not outlive it either.
             let wait = crate::limits::get().stall_timeout();
+            // Heavy replies take turns of their own, at the lowest priority.
+            crate::limits::leave_cpu_place();
             let permit = HeavyPermit::acquire(wait).ok_or_else(|| {
                 Fault::busy(format!(
                     "The server is building as many large replies as it allows at once \

@@ -685,3 +685,53 @@ fn metrics_are_in_the_prometheus_text_format() {
         );
     }
 }
+
+/// A delay rule makes its calls wait without holding up anyone else's: a call gives its
+/// place among those running on the CPU (twice the cores) back before it sleeps. More
+/// delayed calls than there are places, and another caller's call still answers at once.
+#[test]
+fn delayed_calls_do_not_hold_up_other_calls() {
+    let server = start(&[]);
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "getObject", "latency_ms": 4000})),
+    );
+    let places = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let delayed: Vec<_> = (0..places + 2)
+        .map(|_| {
+            let addr = server.addr();
+            let auth = basic_auth(DEMO.username, DEMO.api_key);
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let resp = http_request(
+                    addr,
+                    "GET",
+                    "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json",
+                    &[("Authorization", auth.as_str())],
+                    b"",
+                    HTTP_TIMEOUT,
+                )
+                .expect("the delayed call answers");
+                (resp.status, started.elapsed())
+            })
+        })
+        .collect();
+    // Let every delayed call reach its sleep.
+    std::thread::sleep(Duration::from_millis(800));
+    let started = std::time::Instant::now();
+    let resp = rest_get(&server, "/rest/v3.1/SoftLayer_Account/getOpenTickets.json");
+    let waited = started.elapsed();
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert!(
+        waited < Duration::from_millis(2000),
+        "a call with no rule waited {waited:?} behind {} delayed ones",
+        places + 2
+    );
+    for call in delayed {
+        let (status, took) = call.join().unwrap();
+        assert_eq!(status, 200);
+        assert!(took >= Duration::from_millis(4000), "delayed only {took:?}");
+    }
+}
