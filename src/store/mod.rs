@@ -1,6 +1,7 @@
 //! The only place with SQL: connections, migrations, transactions, and the generic
 //! reading and writing of SoftLayer objects as rows of the table named after their type.
 
+mod checkpointer;
 pub mod console;
 pub mod dump;
 mod group_commit;
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_text_search.sql"),
     include_str!("migrations/0007_fidelity.sql"),
     include_str!("migrations/0008_text_index_statistics.sql"),
+    include_str!("migrations/0009_text_index_queue.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -111,6 +113,8 @@ pub struct Store {
     batches: Option<group_commit::Batches>,
     /// Who each credential is, as of one version of the data (see [`Store::caller`]).
     callers: Mutex<(Option<crate::reply_cache::Version>, CallerMemo)>,
+    /// Checkpoints the write-ahead log off the writer's path (files only).
+    checkpointer: Option<checkpointer::Checkpointer>,
 }
 
 /// Credentials and the callers they were found to be, with their time zones.
@@ -131,7 +135,7 @@ impl Store {
             Connection::open(Path::new(path))?
         };
         configure(&writer)?;
-        let store = Store {
+        let mut store = Store {
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
             path: (!in_memory).then(|| path.to_string()),
@@ -140,10 +144,21 @@ impl Store {
             batches: (!in_memory && group_commit::enabled_by_env())
                 .then(group_commit::Batches::default),
             callers: Default::default(),
+            checkpointer: None,
         };
         let fresh = store.write(migrate)?;
         if fresh {
             store.write(seed::load_default)?;
+        }
+        if let Some(path) = &store.path {
+            store.checkpointer = checkpointer::Checkpointer::start(path);
+            if store.checkpointer.is_some() {
+                store.writer_idle().pragma_update(
+                    None,
+                    "wal_autocheckpoint",
+                    checkpointer::BACKSTOP_PAGES,
+                )?;
+            }
         }
         Ok(store)
     }
@@ -168,9 +183,8 @@ impl Store {
         let out = f(&tx);
         sql_clock::stop();
         let out = match out {
-            Ok(out) => tx
-                .commit()
-                .map_err(StoreError::from)
+            Ok(out) => query::index_queued_text(&tx)
+                .and_then(|_| tx.commit().map_err(StoreError::from))
                 .map(|_| out)
                 .map_err(E::from),
             Err(e) => Err(e),
@@ -252,10 +266,12 @@ impl Store {
         let outcome = if conn.is_autocommit() {
             Err("the transaction was rolled back".to_string())
         } else {
-            match conn
-                .prepare_cached("COMMIT")
-                .and_then(|mut s| s.execute([]))
-            {
+            let committed = query::index_queued_text(conn).and_then(|_| {
+                conn.prepare_cached("COMMIT")
+                    .and_then(|mut s| s.execute([]))
+                    .map_err(StoreError::from)
+            });
+            match committed {
                 Ok(_) => Ok(()),
                 Err(e) => {
                     let _ = conn.execute_batch("ROLLBACK");
@@ -318,6 +334,9 @@ impl Store {
     /// Tells the watchers of [`Store::commits`] that the data changed.
     fn committed(&self) {
         self.commits.send_modify(|n| *n += 1);
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.committed();
+        }
     }
 
     /// Changes with every committed write transaction of this process.

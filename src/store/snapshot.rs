@@ -47,6 +47,7 @@ pub fn baseline_database(baseline: Baseline) -> Result<Connection> {
         Baseline::Seed => seed::load_default(&conn)?,
         Baseline::Empty => seed::load_catalog(&conn)?,
     }
+    super::query::index_queued_text(&conn)?;
     conn.execute_batch("COMMIT")?;
     Ok(conn)
 }
@@ -67,7 +68,7 @@ impl Store {
         let out = copy(src, &mut writer).and_then(|_| {
             // A snapshot taken by an older build: migrate it as opening it would.
             writer.execute_batch("BEGIN IMMEDIATE")?;
-            match migrate(&writer) {
+            match migrate(&writer).and_then(|_| super::query::index_queued_text(&writer)) {
                 Ok(_) => writer.execute_batch("COMMIT").map_err(Into::into),
                 Err(e) => {
                     let _ = writer.execute_batch("ROLLBACK");

@@ -192,7 +192,10 @@ pub fn generate(
     });
     if own_transaction {
         match &result {
-            Ok(_) => conn.execute_batch("COMMIT")?,
+            Ok(_) => {
+                super::query::index_queued_text(conn)?;
+                conn.execute_batch("COMMIT")?
+            }
             Err(_) => {
                 let _ = conn.execute_batch("ROLLBACK");
             }
