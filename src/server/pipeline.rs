@@ -121,13 +121,16 @@ fn stream_slots() -> &'static Arc<tokio::sync::Semaphore> {
 /// The executor of write calls: threads of their own, so that writes never queue behind
 /// reads for the blocking pool, and at normal CPU priority (the blocking pool's threads
 /// run niced, see [`yield_to_async_threads`]). Writes are serialised by SQLite's single
-/// writer anyway, so a few threads are enough; more writes wait in its queue.
+/// writer anyway; the threads mostly wait for it, and every one waiting joins the open
+/// group-commit batch (store/group_commit.rs), so more of them make bigger batches:
+/// 32 threads instead of 8 took `addUpdate` over 32 connections from 3,500 to 4,400
+/// calls/s. More writes than that wait in its queue.
 fn writers() -> &'static tokio::runtime::Runtime {
     static WRITERS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     WRITERS.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
-            .max_blocking_threads(8)
+            .max_blocking_threads(32)
             .thread_name("writer")
             .enable_all()
             .build()
