@@ -687,7 +687,7 @@ fn metrics_are_in_the_prometheus_text_format() {
 }
 
 /// A delay rule makes its calls wait without holding up anyone else's: a call gives its
-/// place among those running on the CPU (twice the cores) back before it sleeps. More
+/// place among those running on the CPU (three times the cores) back before it sleeps. More
 /// delayed calls than there are places, and another caller's call still answers at once.
 #[test]
 fn delayed_calls_do_not_hold_up_other_calls() {
@@ -698,7 +698,7 @@ fn delayed_calls_do_not_hold_up_other_calls() {
         "/_emulator/faults",
         Some(&json!({"method": "getObject", "latency_ms": 4000})),
     );
-    let places = 2 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let places = 3 * std::thread::available_parallelism().map_or(2, |n| n.get());
     let delayed: Vec<_> = (0..places + 2)
         .map(|_| {
             let addr = server.addr();
