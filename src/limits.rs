@@ -151,7 +151,9 @@ pub fn half_the_cores() -> usize {
 /// More places than cores, so that a call waiting for a page from disk, or for a lock,
 /// leaves its core to another: on 2 cores, 2 places gave 5,000-6,000 calls/s, 4 gave
 /// 9,000-9,300, 6 gave 10,000 and 8 gave 9,800-10,500, p99 5.5-6.8 ms for 4 to 8. Big
-/// request bodies take turns of their own and take no place.
+/// request bodies take turns of their own and take no place. A call that keeps SQLite
+/// busy past [`LONG_CALL`] gives its place up too ([`leave_cpu_place_if_long`]), so a
+/// few slow searches cannot hold every place while short calls queue behind them.
 pub fn cpu_places() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
     static PLACES: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();
     PLACES.get_or_init(|| {
@@ -160,21 +162,41 @@ pub fn cpu_places() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
     })
 }
 
+/// How long a call may hold its place among the [`cpu_places`] while SQLite works for
+/// it; past that it goes on without one, sharing the cores as every call did before
+/// the places. Ordinary calls take well under a millisecond of SQL.
+pub const LONG_CALL: Duration = Duration::from_millis(20);
+
 thread_local! {
-    /// The place of the call this (blocking-pool) thread runs, if it holds one.
-    static CPU_PLACE: std::cell::RefCell<Option<tokio::sync::OwnedSemaphorePermit>> =
+    /// The place of the call this (blocking-pool) thread runs, if it holds one, and
+    /// since when.
+    static CPU_PLACE: std::cell::RefCell<Option<(tokio::sync::OwnedSemaphorePermit, std::time::Instant)>> =
         const { std::cell::RefCell::new(None) };
 }
 
 /// Keeps `place` for the call that this thread now runs, until [`leave_cpu_place`].
 pub fn hold_cpu_place(place: tokio::sync::OwnedSemaphorePermit) {
-    CPU_PLACE.with(|held| *held.borrow_mut() = Some(place));
+    CPU_PLACE.with(|held| *held.borrow_mut() = Some((place, std::time::Instant::now())));
 }
 
 /// Gives back this thread's place among the [`cpu_places`], if it holds one: when its
 /// call ends, or before it waits on anything but the CPU.
 pub fn leave_cpu_place() {
     CPU_PLACE.with(|held| drop(held.borrow_mut().take()));
+}
+
+/// Gives back this thread's place if its call has held it past [`LONG_CALL`]; SQLite's
+/// progress handler asks as a statement runs (`store::sql_clock`).
+pub fn leave_cpu_place_if_long() {
+    CPU_PLACE.with(|held| {
+        let mut held = held.borrow_mut();
+        if held
+            .as_ref()
+            .is_some_and(|(_, since)| since.elapsed() > LONG_CALL)
+        {
+            *held = None;
+        }
+    });
 }
 
 /// While alive, the calling thread runs at the lowest CPU priority (nice 19), and then
@@ -247,6 +269,35 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         limits: Limits,
+    }
+
+    /// A call holding a place keeps it through short SQL and gives it back while SQLite
+    /// runs long for it (the progress handler `store::sql_clock::spent` asks).
+    #[test]
+    fn a_call_long_in_sql_gives_its_place_back() {
+        let places = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.progress_handler(100, Some(crate::store::sql_clock::spent));
+        hold_cpu_place(places.clone().try_acquire_owned().unwrap());
+        let count = |n: i64| -> i64 {
+            conn.query_row(
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?1) \
+                 SELECT count(*) FROM c",
+                [n],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(count(10), 10);
+        assert_eq!(places.available_permits(), 0, "a short statement keeps it");
+        let started = std::time::Instant::now();
+        let mut n = 100_000;
+        while started.elapsed() <= LONG_CALL * 2 {
+            assert_eq!(count(n), n);
+            n *= 2;
+        }
+        assert_eq!(places.available_permits(), 1, "a long call gave it back");
+        leave_cpu_place();
     }
 
     #[test]

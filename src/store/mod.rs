@@ -460,6 +460,8 @@ pub mod sql_clock {
     /// Whether the call running on this thread has spent its SQL time budget (only a
     /// serving process has one).
     pub fn spent() -> bool {
+        // Also where a long call gives up its place on the CPU (limits::cpu_places).
+        crate::limits::leave_cpu_place_if_long();
         crate::limits::serving() && over(crate::limits::get().sql_time_budget())
     }
 
