@@ -1316,12 +1316,16 @@ mod tests {
     }
 
     fn ids(conn: &Connection, filter: &str) -> Vec<i64> {
-        let f = ObjectFilter::parse(
-            "SoftLayer_Ticket",
-            &(&serde_json::from_str::<serde_json::Value>(filter).unwrap()).into(),
-        )
-        .unwrap();
+        let filter: serde_json::Value = serde_json::from_str(filter).unwrap();
+        listed_ids(conn, &filter, text_index_enabled())
+    }
+
+    /// The ids of account 1001's tickets that `filter` selects, in id order, through the
+    /// trigram indexes or (`text_index` false) the plain scan.
+    fn listed_ids(conn: &Connection, filter: &serde_json::Value, text_index: bool) -> Vec<i64> {
+        let f = ObjectFilter::parse("SoftLayer_Ticket", &filter.into()).unwrap();
         let mut b = SqlBuilder::new(vec![]);
+        b.text_index = text_index;
         let q = ListQuery {
             filter: Some(&f),
             limit: None,
@@ -1696,27 +1700,7 @@ mod tests {
     /// the plain scan.
     fn title_search(conn: &Connection, needle: &str, text_index: bool) -> Vec<i64> {
         let filter = serde_json::json!({"title": {"operation": format!("*= {needle}")}});
-        let f = ObjectFilter::parse("SoftLayer_Ticket", &(&filter).into()).unwrap();
-        let q = ListQuery {
-            filter: Some(&f),
-            limit: None,
-        };
-        let mut b = SqlBuilder::new(vec![]);
-        b.text_index = text_index;
-        list(
-            conn,
-            &mut b,
-            ("SoftLayer_Ticket", None),
-            "SoftLayer_Ticket r0",
-            "r0.accountId = 1001",
-            "r0.id",
-            &q,
-        )
-        .unwrap()
-        .rows
-        .iter()
-        .map(|r| r.id().unwrap())
-        .collect()
+        listed_ids(conn, &filter, text_index)
     }
 
     /// Issue 14: with group commit (a file database, writers at once), the text a batch
