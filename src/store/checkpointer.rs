@@ -45,7 +45,15 @@ impl Checkpointer {
     /// Starts the thread for the database at `path`; `None` (and SQLite's own automatic
     /// checkpoints, as before) if it cannot.
     pub(super) fn start(path: &str) -> Option<Checkpointer> {
-        let state: Arc<(Mutex<State>, Condvar)> = Arc::default();
+        // One checkpoint at once: whatever the log already holds (the seed of a new
+        // database, or what a previous run left).
+        let state = Arc::new((
+            Mutex::new(State {
+                commits: 1,
+                stop: false,
+            }),
+            Condvar::new(),
+        ));
         let shared = state.clone();
         let started = Connection::open(path)
             .map_err(|e| e.to_string())
