@@ -1315,6 +1315,20 @@ mod tests {
             .unwrap();
     }
 
+    /// An open ticket of account 1001 with `id` and `title`, to insert in a test.
+    fn ticket_row(id: i64, title: &str) -> crate::value::Struct {
+        let mut row = crate::value::Struct::new();
+        row.insert("id".into(), Value::Int(id));
+        row.insert("accountId".into(), Value::Int(1001));
+        row.insert("statusId".into(), Value::Int(1001));
+        row.insert(
+            "createDate".into(),
+            Value::from("2026-01-01T00:00:00-06:00"),
+        );
+        row.insert("title".into(), Value::from(title));
+        row
+    }
+
     fn ids(conn: &Connection, filter: &str) -> Vec<i64> {
         let filter: serde_json::Value = serde_json::from_str(filter).unwrap();
         listed_ids(conn, &filter, text_index_enabled())
@@ -1552,16 +1566,7 @@ mod tests {
                 for i in 0..240i64 {
                     let id = 170_000_000 + i;
                     let title = text(&mut next, 14);
-                    let mut row = crate::value::Struct::new();
-                    row.insert("id".into(), Value::Int(id));
-                    row.insert("accountId".into(), Value::Int(1001));
-                    row.insert("statusId".into(), Value::Int(1001));
-                    row.insert(
-                        "createDate".into(),
-                        Value::from("2026-01-01T00:00:00-06:00"),
-                    );
-                    row.insert("title".into(), Value::String(title.clone()));
-                    super::super::insert(conn, "SoftLayer_Ticket", &row)?;
+                    super::super::insert(conn, "SoftLayer_Ticket", &ticket_row(id, &title))?;
                     titles.push(title);
                     for k in 0..2 {
                         let mut update = crate::value::Struct::new();
@@ -1716,16 +1721,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         let store = std::sync::Arc::new(super::super::Store::open(path.to_str().unwrap()).unwrap());
         let ticket = |conn: &Connection, id: i64, title: &str| -> Result<(), StoreError> {
-            let mut row = crate::value::Struct::new();
-            row.insert("id".into(), Value::Int(id));
-            row.insert("accountId".into(), Value::Int(1001));
-            row.insert("statusId".into(), Value::Int(1001));
-            row.insert(
-                "createDate".into(),
-                Value::from("2026-01-01T00:00:00-06:00"),
-            );
-            row.insert("title".into(), Value::from(title));
-            super::super::insert(conn, "SoftLayer_Ticket", &row).map(|_| ())
+            super::super::insert(conn, "SoftLayer_Ticket", &ticket_row(id, title)).map(|_| ())
         };
         let threads: Vec<_> = (0..8i64)
             .map(|t| {
