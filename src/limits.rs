@@ -129,16 +129,18 @@ pub fn serving() -> bool {
     LIMITS.get().is_some()
 }
 
+/// This machine's cores (2 if it cannot tell), counted once: on Linux the count reads
+/// the cgroup's CPU quota from files.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+}
+
 /// Half this machine's cores, at least one: how many of the CPU-heavy kinds of work
 /// (big request bodies, heavy replies) run at once, so that ordinary calls always find
 /// a core free.
 pub fn half_the_cores() -> usize {
-    // Counted once: on Linux the count reads the cgroup's CPU quota from files.
-    static HALF: OnceLock<usize> = OnceLock::new();
-    *HALF.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        (cores / 2).max(1)
-    })
+    (cores() / 2).max(1)
 }
 
 /// Calls running on the CPU at once: three times the cores. Every call takes a
@@ -156,10 +158,7 @@ pub fn half_the_cores() -> usize {
 /// few slow searches cannot hold every place while short calls queue behind them.
 pub fn cpu_places() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
     static PLACES: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();
-    PLACES.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        std::sync::Arc::new(tokio::sync::Semaphore::new(3 * cores))
-    })
+    PLACES.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(3 * cores())))
 }
 
 /// How long a call may hold its place among the [`cpu_places`] while SQLite works for

@@ -83,9 +83,7 @@ impl InFlight {
         self.0 += more;
         Ok(())
     }
-}
 
-impl InFlight {
     /// Waits for a place among the big bodies, up to `wait`; busy if none frees.
     async fn take_big_body_place(&mut self, wait: std::time::Duration) -> Result<(), BodyError> {
         if self.1.is_none() {

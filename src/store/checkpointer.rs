@@ -28,7 +28,6 @@ const PAUSE: Duration = Duration::from_millis(100);
 /// pages; SQLite's default is 1,000). Issue 10 bounds the log at 32 MB.
 pub(super) const BACKSTOP_PAGES: u32 = 4_096;
 
-#[derive(Default)]
 struct State {
     /// Commits since the last checkpoint began.
     commits: u64,
@@ -123,9 +122,7 @@ mod tests {
     /// backstop: a copy of the file alone (without its log) holds them.
     #[test]
     fn commits_are_copied_into_the_database_file_by_the_thread() {
-        let dir = std::env::temp_dir().join(format!("sl-checkpointer-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = super::super::ScratchDir::new("checkpointer");
         let path = dir.join("db.sqlite3");
         let store = Store::open(path.to_str().unwrap()).unwrap();
         store
@@ -159,7 +156,5 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(50));
         };
         assert_eq!(in_file, 50, "the commits are in the database file");
-        drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

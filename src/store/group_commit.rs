@@ -111,10 +111,8 @@ mod tests {
     /// really were grouped (fewer commits than writes).
     #[test]
     fn concurrent_writes_are_grouped_and_each_acknowledged_after_its_commit() {
-        let dir = std::env::temp_dir().join(format!("sl-group-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
+        let dir = super::super::ScratchDir::new("group");
         let path = dir.join("group.sqlite3");
-        let _ = std::fs::remove_file(&path);
         let store = Arc::new(Store::open(path.to_str().unwrap()).unwrap());
         store
             .write(|c| -> Result<(), StoreError> {
@@ -176,6 +174,5 @@ mod tests {
             "{commits_made} commits for {} writes",
             acked.len()
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -1715,10 +1715,8 @@ mod tests {
     /// is empty once the writes are done.
     #[test]
     fn text_inserted_in_grouped_writes_is_indexed_at_the_commit() {
-        let dir = std::env::temp_dir().join(format!("sl-text-queue-{}", std::process::id()));
-        let _ = std::fs::create_dir_all(&dir);
+        let dir = super::super::ScratchDir::new("text-queue");
         let path = dir.join("queue.sqlite3");
-        let _ = std::fs::remove_file(&path);
         let store = std::sync::Arc::new(super::super::Store::open(path.to_str().unwrap()).unwrap());
         let ticket = |conn: &Connection, id: i64, title: &str| -> Result<(), StoreError> {
             super::super::insert(conn, "SoftLayer_Ticket", &ticket_row(id, title)).map(|_| ())
@@ -1789,7 +1787,6 @@ mod tests {
             })
             .unwrap();
         drop(store);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

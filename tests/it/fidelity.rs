@@ -1473,25 +1473,6 @@ fn waiting_on_the_customer_is_one_notion_for_the_seed_and_after_replies() {
 // 15. SoftLayer_Account's ticket graphs
 // ---------------------------------------------------------------------------------------
 
-/// Sets the emulator's clock (`{"set": …}` freezes it there).
-fn set_clock(server: &Server, at: &str) {
-    let bearer = format!("Bearer {}", admin_token(server));
-    let body = json!({ "set": at }).to_string();
-    let resp = http_request(
-        server.addr(),
-        "POST",
-        "/_emulator/clock",
-        &[
-            ("Authorization", bearer.as_str()),
-            ("Content-Type", "application/json"),
-        ],
-        body.as_bytes(),
-        HTTP_TIMEOUT,
-    )
-    .expect("clock");
-    assert_eq!(resp.status, 200, "{}", resp.describe());
-}
-
 /// How many items an Account list getter answers.
 fn account_count(server: &Server, user: &User, method: &str) -> u64 {
     let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", method).auth(user));

@@ -474,17 +474,7 @@ fn soap_stacks_see_each_object_as_its_own_type() {
 #[test]
 fn zeep_calls_the_account_ticket_graphs() {
     let server = Server::start();
-    let token = admin_token(&server);
-    let resp = http_request(
-        server.addr(),
-        "POST",
-        "/_emulator/clock",
-        &[("Authorization", format!("Bearer {token}").as_str())],
-        br#"{"set": "2027-05-03T10:00:00-05:00"}"#,
-        Duration::from_secs(30),
-    )
-    .expect("clock");
-    assert_eq!(resp.status, 200, "{}", resp.describe());
+    set_clock(&server, "2027-05-03T10:00:00-05:00");
     let asked = create_standard_ticket(&server, &DEMO, 1005, "zeep graph a", "a");
     create_standard_ticket(&server, &DEMO, 1005, "zeep graph b", "b");
     reply_as(&server, asked, "sl-support-jdoe", "Which bay?", true);

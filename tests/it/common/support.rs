@@ -31,6 +31,25 @@ pub fn admin_token(server: &Server) -> String {
     }
 }
 
+/// Sets the emulator's clock (`{"set": …}` freezes it there); panics unless 200.
+pub fn set_clock(server: &Server, at: &str) {
+    let bearer = format!("Bearer {}", admin_token(server));
+    let body = serde_json::json!({ "set": at }).to_string();
+    let resp = super::http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/clock",
+        &[
+            ("Authorization", bearer.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+        super::HTTP_TIMEOUT,
+    )
+    .expect("clock");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+}
+
 /// POST /_emulator/tickets/{ticket}/{action} with `token`; panics unless 200.
 pub fn support_with_token(
     server: &Server,
