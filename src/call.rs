@@ -247,6 +247,26 @@ pub trait Observer: Send + Sync {
     /// The call is answered (or was refused before it could be parsed: `call` is then
     /// `None`).
     fn finished(&self, _outcome: &Outcome<'_>) {}
+
+    /// What this observer keeps about the call the current thread is answering, taken
+    /// from the thread: a write's work moves to the writer thread and its answer back to
+    /// the blocking pool, and what was learnt on one thread goes along with it.
+    fn take_trace(&self) -> CallTrace {
+        CallTrace::default()
+    }
+
+    /// Gives the current thread the call's [`CallTrace`] (replacing any left there).
+    fn put_trace(&self, _trace: CallTrace) {}
+}
+
+/// What an observer learnt about one call while it ran on some thread (see
+/// [`Observer::take_trace`]).
+#[derive(Debug, Default)]
+pub struct CallTrace {
+    /// The caller, once admitted: username and account.
+    pub caller: Option<(String, i64)>,
+    /// The fault rule that fired on the call.
+    pub injected: Option<u64>,
 }
 
 /// How one call ended, as the pipeline saw it.

@@ -11,7 +11,7 @@
 use super::faults::{Action, Faults};
 use super::journal::{self, CallRecord, Entry, Journal};
 use super::metrics::{InjectionLabels, Metrics};
-use crate::call::{Call, Credentials, Fault, MaskSource, Observer, Outcome};
+use crate::call::{Call, CallTrace, Credentials, Fault, MaskSource, Observer, Outcome};
 use crate::store::Principal;
 use serde_json::{Value as J, json};
 use std::cell::RefCell;
@@ -154,9 +154,20 @@ impl Observer for Recorder {
         !self.faults.any()
     }
 
+    fn take_trace(&self) -> CallTrace {
+        CallTrace {
+            caller: CALLER.with(|c| c.borrow_mut().take()),
+            injected: INJECTED.with(|i| i.borrow_mut().take()),
+        }
+    }
+
+    fn put_trace(&self, trace: CallTrace) {
+        CALLER.with(|c| *c.borrow_mut() = trace.caller);
+        INJECTED.with(|i| *i.borrow_mut() = trace.injected);
+    }
+
     fn finished(&self, o: &Outcome<'_>) {
-        let caller = CALLER.with(|c| c.borrow_mut().take());
-        let injected = INJECTED.with(|i| i.borrow_mut().take());
+        let CallTrace { caller, injected } = self.take_trace();
         let record = match (o.call, o.cache_key) {
             (Some(call), key) => {
                 let record = Arc::new(record_of(call, caller));

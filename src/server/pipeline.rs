@@ -19,10 +19,13 @@
 
 use super::Shared;
 use crate::body::{Chunk, ReplyBody};
-use crate::call::{Call, Fault, ItemSink, Outcome, Reply, WARNING_HEADER, warning_header_value};
+use crate::call::{
+    Call, CallTrace, Fault, ItemSink, Outcome, Reply, WARNING_HEADER, warning_header_value,
+};
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
 use crate::services;
+use crate::store::{self, WriteJob};
 use crate::value::Value;
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -113,26 +116,6 @@ fn stream_slots() -> &'static Arc<tokio::sync::Semaphore> {
         Arc::new(tokio::sync::Semaphore::new(
             crate::limits::get().max_streams,
         ))
-    })
-}
-
-/// The executor of write calls: threads of their own, so that writes never queue behind
-/// reads for the blocking pool, and at normal CPU priority (the blocking pool's threads
-/// run niced, see [`yield_to_async_threads`]). Writes are serialised by SQLite's single
-/// writer anyway; the threads mostly wait for it, and every one waiting joins the open
-/// group-commit batch (store/group_commit.rs), so more of them make bigger batches:
-/// 32 threads instead of 8 took `addUpdate` over 32 connections from 3,500 to 4,400
-/// calls/s. More writes than that wait in its queue.
-fn writers() -> &'static tokio::runtime::Runtime {
-    static WRITERS: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    WRITERS.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .max_blocking_threads(32)
-            .thread_name("writer")
-            .enable_all()
-            .build()
-            .expect("start the writers' executor")
     })
 }
 
@@ -559,23 +542,32 @@ fn yield_to_async_threads() {
 enum Then {
     /// Answered.
     Done,
-    /// A write: it runs on the [`writers`].
+    /// A write: it goes to the writer ([`WriteCall`]).
     Write(Call),
     /// A list to stream, past the cap of streams: it waits for a slot.
     WaitForStream(Call),
 }
 
 /// Runs on the blocking pool: everything from parsing to the last byte of the reply, or
-/// up to where the call moves to the writers' executor or waits for a stream slot.
+/// up to where the call moves to the writer or waits for a stream slot.
 fn work<C: Codec>(mut x: Exchange<C>) {
     yield_to_async_threads();
     match x.guarded(Exchange::answer) {
         Some(Then::Write(call)) => {
-            writers().spawn_blocking(move || {
-                x.guarded(|x| x.run_whole(&call, true));
-            });
+            // The writer is one connection's turn, not the CPU's: the place is the next
+            // call's meanwhile.
+            crate::limits::leave_cpu_place();
+            let trace = x.shared.observer.take_trace();
+            let shared = x.shared.clone();
+            shared.store.submit(Box::new(WriteCall {
+                x,
+                call,
+                result: None,
+                trace,
+            }));
         }
         Some(Then::WaitForStream(call)) => {
+            let trace = x.shared.observer.take_trace();
             // A stream ahead lives at most the stall timeout, so one frees within it
             // (and a moment) unless other calls take it first.
             let wait = crate::limits::get().stall_timeout() + std::time::Duration::from_secs(1);
@@ -588,14 +580,63 @@ fn work<C: Codec>(mut x: Exchange<C>) {
                     Ok(Ok(slot)) => {
                         tokio::task::spawn_blocking(move || {
                             yield_to_async_threads();
+                            x.shared.observer.put_trace(trace);
                             x.guarded(|x| x.stream_in_slot(&call, slot));
                         });
                     }
-                    _ => x.busy(&call, wait),
+                    _ => {
+                        x.shared.observer.put_trace(trace);
+                        x.busy(&call, wait)
+                    }
                 }
             });
         }
         Some(Then::Done) | None => {}
+    }
+}
+
+/// A write call at the writer (store/group_commit.rs): its methods run in the writer's
+/// transaction, and its reply is written once the commit holding it is known, so that
+/// an acknowledged write is a committed one.
+struct WriteCall<C> {
+    x: Exchange<C>,
+    call: Call,
+    /// What the dispatch gave; `None` until it ran (or when it panicked).
+    result: Option<Result<Reply, Fault>>,
+    /// The observer's record of the call, carried from thread to thread.
+    trace: CallTrace,
+}
+
+impl<C: Codec> WriteJob for WriteCall<C> {
+    fn run(&mut self, conn: &rusqlite::Connection) -> bool {
+        let shared = &self.x.shared;
+        shared.observer.put_trace(std::mem::take(&mut self.trace));
+        let result = self.x.codec.run(&self.call, &mut |c| {
+            services::dispatch_write_in(&shared.store, conn, c, &*shared.observer)
+        });
+        self.trace = shared.observer.take_trace();
+        let keep = result.is_ok();
+        self.result = Some(result);
+        keep
+    }
+
+    fn then(self: Box<Self>, committed: Result<(), String>) {
+        let WriteCall {
+            mut x,
+            call,
+            result,
+            trace,
+        } = *self;
+        x.shared.observer.put_trace(trace);
+        x.guarded(|x| match (result, committed) {
+            (Some(Ok(reply)), Ok(())) => x.whole_reply(&call, &reply, None),
+            (Some(Err(fault)), _) => x.whole_fault(Some(&call), &fault),
+            (Some(Ok(_)), Err(reason)) => {
+                x.whole_fault(Some(&call), &store::StoreError::Commit(reason).into())
+            }
+            (None, Err(reason)) => x.whole_fault(Some(&call), &Fault::internal(reason)),
+            (None, Ok(())) => x.whole_fault(Some(&call), &Fault::internal("no result")),
+        });
     }
 }
 
@@ -674,11 +715,10 @@ impl<C: Codec> Exchange<C> {
             self.whole_fault(Some(&call), &fault);
             return Then::Done;
         }
-        let writes = services::writes(&call);
-        if writes {
+        if services::writes(&call) {
             return Then::Write(call);
         }
-        if !writes && services::returns_list(&call) && self.codec.list_writer(&call).is_some() {
+        if services::returns_list(&call) && self.codec.list_writer(&call).is_some() {
             return match stream_slots().clone().try_acquire_owned() {
                 Ok(slot) => {
                     self.stream_in_slot(&call, slot);
@@ -687,14 +727,17 @@ impl<C: Codec> Exchange<C> {
                 Err(_) => Then::WaitForStream(call),
             };
         }
-        self.run_whole(&call, writes);
+        self.run_whole(&call);
         Then::Done
     }
 
-    /// Answers `call` whole (a single object, a write, or a list whose codec cannot stream).
-    fn run_whole(&mut self, call: &Call, writes: bool) {
+    /// Answers read `call` whole (a single object, or a list whose codec cannot stream).
+    fn run_whole(&mut self, call: &Call) {
         // Taken before the read, so that a write racing it makes the entry stale at once.
-        let version = (self.cache_key.is_some() && !writes).then(|| self.shared.store.version());
+        let version = self
+            .cache_key
+            .is_some()
+            .then(|| self.shared.store.version());
         let shared = &self.shared;
         let result = self.codec.run(call, &mut |c| {
             services::dispatch_whole(&shared.store, c, &*shared.observer)
@@ -708,7 +751,7 @@ impl<C: Codec> Exchange<C> {
     /// Streams `call` while it holds one of the [`stream_slots`].
     fn stream_in_slot(&mut self, call: &Call, slot: tokio::sync::OwnedSemaphorePermit) {
         let Some(list) = self.codec.list_writer(call) else {
-            return self.run_whole(call, false);
+            return self.run_whole(call);
         };
         self.stream(call, list);
         drop(slot);

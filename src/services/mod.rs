@@ -309,8 +309,28 @@ pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
 
 /// [`dispatch`], telling `observer` when the call is admitted.
 pub fn dispatch_whole(store: &Store, call: &Call, observer: &dyn Observer) -> Result<Reply, Fault> {
+    dispatch_whole_in(store, None, call, observer)
+}
+
+/// [`dispatch_whole`] for a write, inside the write transaction already open on `conn`
+/// (the writer thread's batch, store/group_commit.rs) instead of one of its own.
+pub fn dispatch_write_in(
+    store: &Store,
+    conn: &Connection,
+    call: &Call,
+    observer: &dyn Observer,
+) -> Result<Reply, Fault> {
+    dispatch_whole_in(store, Some(conn), call, observer)
+}
+
+fn dispatch_whole_in(
+    store: &Store,
+    open: Option<&Connection>,
+    call: &Call,
+    observer: &dyn Observer,
+) -> Result<Reply, Fault> {
     let mut collected = Collect::default();
-    match dispatch_observed(store, call, &mut collected, observer)? {
+    match dispatch_in(store, open, call, &mut collected, observer)? {
         Some(reply) => Ok(reply),
         None => Ok(Reply {
             value: Value::Array(collected.items),
@@ -342,6 +362,18 @@ pub fn dispatch_observed(
     sink: &mut dyn ItemSink,
     observer: &dyn Observer,
 ) -> Result<Option<Reply>, Fault> {
+    dispatch_in(store, None, call, sink, observer)
+}
+
+/// [`dispatch_observed`] in the transaction open on `open`, if any; otherwise in a read
+/// or write transaction of its own, as the method needs.
+fn dispatch_in(
+    store: &Store,
+    open: Option<&Connection>,
+    call: &Call,
+    sink: &mut dyn ItemSink,
+    observer: &dyn Observer,
+) -> Result<Option<Reply>, Fault> {
     if !schema().services.contains_key(&call.service) {
         return Err(Fault::ServiceNotFound {
             service: call.service.clone(),
@@ -369,7 +401,7 @@ pub fn dispatch_observed(
     let returns = method.returns.trim_end_matches("[]");
     projection::validate(returns, &mask)?;
 
-    let run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
+    let mut run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
         let (principal, zone) = match &call.headers.credentials {
             _ if entry.anonymous => {
                 let nobody = Principal {
@@ -473,10 +505,10 @@ pub fn dispatch_observed(
             warnings: ctx.warnings.take(),
         }))
     };
-    if entry.writes {
-        store.write(run)
-    } else {
-        store.read(run)
+    match open {
+        Some(conn) => run(conn),
+        None if entry.writes => store.write(run),
+        None => store.read(run),
     }
 }
 

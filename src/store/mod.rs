@@ -22,7 +22,7 @@ use relations::Relation;
 use rusqlite::types::{ToSqlOutput, Value as SqlValue, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, ToSql, params_from_iter};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -100,21 +100,55 @@ pub struct Principal {
 /// SQLite behind a pool of readers and one writer (SQLite allows a single writer; WAL
 /// lets readers go on while it writes).
 pub struct Store {
-    writer: Mutex<Connection>,
+    writer: Arc<Writer>,
     readers: Mutex<Vec<Connection>>,
     path: Option<String>,
+    /// Runs API calls' writes in shared transactions (group_commit.rs); `None` for one
+    /// transaction per write, on the caller's thread.
+    writer_thread: Option<group_commit::WriterThread>,
+    /// Who each credential is, as of one version of the data (see [`Store::caller`]).
+    callers: Mutex<(Option<crate::reply_cache::Version>, CallerMemo)>,
+}
+
+pub use group_commit::WriteJob;
+
+/// The writer connection and what follows its commits, shared with the writer thread.
+pub(crate) struct Writer {
+    conn: Mutex<Connection>,
     /// Bumped as every write transaction begins and ends.
     writes: std::sync::atomic::AtomicU64,
     /// Counts committed write transactions, for whoever watches the data change (the
     /// console's live updates).
     commits: tokio::sync::watch::Sender<u64>,
-    /// Concurrent writes grouped into shared transactions (group_commit.rs); `None`
-    /// for one transaction per write.
-    batches: Option<group_commit::Batches>,
-    /// Who each credential is, as of one version of the data (see [`Store::caller`]).
-    callers: Mutex<(Option<crate::reply_cache::Version>, CallerMemo)>,
     /// Checkpoints the write-ahead log off the writer's path (files only).
-    checkpointer: Option<checkpointer::Checkpointer>,
+    checkpointer: std::sync::OnceLock<checkpointer::Checkpointer>,
+}
+
+impl Writer {
+    fn bump_writes(&self) {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn committed(&self) {
+        self.commits.send_modify(|n| *n += 1);
+        self.checkpoint_soon();
+    }
+
+    /// Before a write transaction: gives the checkpoint thread its moment when it wants
+    /// one ([`checkpointer::Checkpointer::make_way`]).
+    fn make_way_for_checkpoint(&self) {
+        if let Some(checkpointer) = self.checkpointer.get() {
+            checkpointer.make_way();
+        }
+    }
+
+    /// Something was committed that the checkpoint thread should copy.
+    fn checkpoint_soon(&self) {
+        if let Some(checkpointer) = self.checkpointer.get() {
+            checkpointer.committed();
+        }
+    }
 }
 
 /// Credentials and the callers they were found to be, with their time zones.
@@ -129,53 +163,58 @@ impl Store {
     /// in memory with one connection.
     pub fn open(path: &str) -> Result<Store> {
         let in_memory = path == ":memory:";
-        let writer = if in_memory {
+        let conn = if in_memory {
             Connection::open_in_memory()?
         } else {
             Connection::open(Path::new(path))?
         };
-        configure(&writer)?;
-        let mut store = Store {
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
-            path: (!in_memory).then(|| path.to_string()),
+        configure(&conn)?;
+        let writer = Arc::new(Writer {
+            conn: Mutex::new(conn),
             writes: Default::default(),
             commits: tokio::sync::watch::Sender::new(0),
-            batches: (!in_memory && group_commit::enabled_by_env())
-                .then(group_commit::Batches::default),
+            checkpointer: Default::default(),
+        });
+        let mut store = Store {
+            writer: writer.clone(),
+            readers: Mutex::new(Vec::new()),
+            path: (!in_memory).then(|| path.to_string()),
+            writer_thread: None,
             callers: Default::default(),
-            checkpointer: None,
         };
         let fresh = store.write(migrate)?;
         if fresh {
             store.write(seed::load_default)?;
         }
         if let Some(path) = &store.path {
-            store.checkpointer = checkpointer::Checkpointer::start(path);
-            if store.checkpointer.is_some() {
+            if let Some(checkpointer) = checkpointer::Checkpointer::start(path) {
+                let _ = writer.checkpointer.set(checkpointer);
                 store.writer_idle().pragma_update(
                     None,
                     "wal_autocheckpoint",
                     checkpointer::BACKSTOP_PAGES,
                 )?;
             }
+            if group_commit::enabled_by_env() {
+                match group_commit::WriterThread::start(writer) {
+                    Ok(thread) => store.writer_thread = Some(thread),
+                    Err(e) => tracing::warn!("no writer thread ({e}): one commit per write"),
+                }
+            }
         }
         Ok(store)
     }
 
     /// Runs `f` in one write transaction: all of it is committed or none of it, and it is
-    /// committed when this returns `Ok`. Concurrent writes may share the transaction
-    /// (group_commit.rs), each in its own savepoint.
+    /// committed when this returns `Ok`. API calls' writes go through [`Store::submit`]
+    /// instead, which groups them.
     pub fn write<T, E: From<StoreError>>(
         &self,
         f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
-        if let Some(batches) = &self.batches {
-            return self.write_grouped(batches, f);
-        }
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        self.writes
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.writer.make_way_for_checkpoint();
+        let mut conn = self.writer.conn.lock().unwrap_or_else(|p| p.into_inner());
+        self.writer.bump_writes();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
@@ -191,113 +230,28 @@ impl Store {
         };
         // Bumped before and after: a read between the two sees a version that the
         // commit has already left behind.
-        self.writes
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.writer.bump_writes();
         if out.is_ok() {
-            self.committed();
+            self.writer.committed();
         }
         out
     }
 
-    /// [`Store::write`] with group commit.
-    fn write_grouped<T, E: From<StoreError>>(
-        &self,
-        batches: &group_commit::Batches,
-        f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
-    ) -> std::result::Result<T, E> {
-        use std::sync::atomic::Ordering::SeqCst;
-        batches.queue();
-        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        batches.dequeue();
-        self.writes.fetch_add(1, SeqCst);
-        let step = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
-        if conn.is_autocommit()
-            && let Err(e) = step("BEGIN IMMEDIATE")
-        {
-            self.writes.fetch_add(1, SeqCst);
-            return Err(StoreError::from(e).into());
-        }
-        let (batch, last) = batches.join();
-        let out = match step("SAVEPOINT sl_write") {
-            Ok(_) => {
-                sql_clock::start();
-                let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&conn)));
-                sql_clock::stop();
-                // Keep this caller's work only if it succeeded; a failure to roll back
-                // leaves the transaction ended by SQLite, and the batch fails as a whole.
-                let _ = match &out {
-                    Ok(Ok(_)) => step("RELEASE sl_write"),
-                    _ => step("ROLLBACK TO sl_write").and_then(|_| step("RELEASE sl_write")),
-                };
-                out
-            }
-            Err(e) => Ok(Err(StoreError::from(e).into())),
-        };
-        let panicked = out.is_err();
-        let commit = if last || panicked {
-            let outcome = Self::commit_batch(&conn, batches);
-            drop(conn);
-            self.writes.fetch_add(1, SeqCst);
-            if outcome.is_ok() {
-                self.committed();
-            }
-            outcome
-        } else {
-            drop(conn);
-            batches.wait(batch)
-        };
-        let out = match out {
-            Ok(out) => out,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        match (out, commit) {
-            (Ok(v), Ok(())) => Ok(v),
-            (Err(e), _) => Err(e),
-            (Ok(_), Err(reason)) => Err(StoreError::Commit(reason).into()),
+    /// Runs `job` on the writer: queued for the writer thread, which may group it with
+    /// others into one transaction (group_commit.rs), or (without the thread) at once on
+    /// this thread in a transaction of its own. Either way the job is told how its
+    /// commit went.
+    pub fn submit(&self, job: Box<dyn WriteJob>) {
+        match &self.writer_thread {
+            Some(thread) => thread.send(job),
+            None => group_commit::tell(group_commit::run_batch(&self.writer, job, || None)),
         }
     }
 
-    /// Commits the open batch on the writer connection (held by the caller) and tells
-    /// its members how it went.
-    fn commit_batch(
-        conn: &Connection,
-        batches: &group_commit::Batches,
-    ) -> std::result::Result<(), String> {
-        let outcome = if conn.is_autocommit() {
-            Err("the transaction was rolled back".to_string())
-        } else {
-            let committed = query::index_queued_text(conn).and_then(|_| {
-                conn.prepare_cached("COMMIT")
-                    .and_then(|mut s| s.execute([]))
-                    .map_err(StoreError::from)
-            });
-            match committed {
-                Ok(_) => Ok(()),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    Err(e.to_string())
-                }
-            }
-        };
-        batches.finish(&outcome);
-        outcome
-    }
-
-    /// The writer connection with no batch open: for work outside [`Store::write`]
-    /// (checkpoints, backups, restores), which must not see or end others' writes.
+    /// The writer connection between transactions: for work outside [`Store::write`]
+    /// (checkpoints, backups, restores).
     pub(super) fn writer_idle(&self) -> std::sync::MutexGuard<'_, Connection> {
-        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(batches) = &self.batches
-            && !conn.is_autocommit()
-        {
-            // Writers left it open for one queued behind them; this one commits it.
-            if Self::commit_batch(&conn, batches).is_ok() {
-                self.writes
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                self.committed();
-            }
-        }
-        conn
+        self.writer.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The caller behind `credentials` and its time zone: `find` asks the database, and
@@ -332,23 +286,16 @@ impl Store {
     }
 
     /// Tells the watchers of [`Store::commits`] that the data changed.
-    fn committed(&self) {
-        self.commits.send_modify(|n| *n += 1);
-        if let Some(checkpointer) = &self.checkpointer {
-            checkpointer.committed();
-        }
-    }
-
     /// Changes with every committed write transaction of this process.
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.commits.subscribe()
+        self.writer.commits.subscribe()
     }
 
     /// A value that changes whenever the data may have changed: with every write
     /// transaction of this process, and (for files) with every commit of another process,
     /// which moves the write-ahead log's size or time.
     pub fn version(&self) -> (u64, Option<(u64, std::time::SystemTime)>) {
-        let writes = self.writes.load(std::sync::atomic::Ordering::SeqCst);
+        let writes = self.writer.writes.load(std::sync::atomic::Ordering::SeqCst);
         let outside = self.path.as_ref().and_then(|p| {
             let wal = std::fs::metadata(format!("{p}-wal")).ok()?;
             Some((wal.len(), wal.modified().ok()?))
@@ -380,7 +327,7 @@ impl Store {
         f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         let Some(path) = &self.path else {
-            let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let conn = self.writer.conn.lock().unwrap_or_else(|p| p.into_inner());
             sql_clock::start();
             let out = f(&conn);
             sql_clock::stop();

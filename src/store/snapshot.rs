@@ -10,7 +10,6 @@
 use super::{Result, Store, configure, migrate, seed};
 use rusqlite::Connection;
 use rusqlite::backup::{Backup, StepResult};
-use std::sync::atomic::Ordering;
 
 /// Copies everything from `src` into `dst` in one step.
 fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
@@ -64,7 +63,7 @@ impl Store {
     /// (see the module's comment), then brings its schema up to date.
     pub fn restore_from(&self, src: &Connection) -> Result<()> {
         let mut writer = self.writer_idle();
-        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.writer.bump_writes();
         let out = copy(src, &mut writer).and_then(|_| {
             // A snapshot taken by an older build: migrate it as opening it would.
             writer.execute_batch("BEGIN IMMEDIATE")?;
@@ -76,9 +75,9 @@ impl Store {
                 }
             }
         });
-        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.writer.bump_writes();
         if out.is_ok() {
-            self.committed();
+            self.writer.committed();
         }
         out
     }

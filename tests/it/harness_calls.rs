@@ -739,3 +739,51 @@ fn delayed_calls_do_not_hold_up_other_calls() {
         );
     }
 }
+
+/// A write moves from the thread that parsed it to the writer and back: its journal
+/// record still names its caller's account and the delay rule that fired on it (the
+/// rule was lost before, when a write changed threads), and the thread that parsed it
+/// does not pass the rule on to a later call.
+#[test]
+fn the_journal_records_the_caller_and_rule_of_a_write() {
+    let server = start(&[]);
+    let rule = ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "addUpdate", "latency_ms": 1})),
+    );
+    for i in 0..3 {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                    .auth(&DEMO)
+                    .id(160000001)
+                    .arg(xstruct(&[("entry", xstr(&format!("traced {i}")))])),
+            )
+            .ok();
+    }
+    for _ in 0..6 {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(&DEMO)
+                    .id(160000001),
+            )
+            .ok();
+    }
+    let calls = journal(&server, "limit=50");
+    let writes: Vec<&J> = calls
+        .iter()
+        .filter(|c| c["method"] == "addUpdate")
+        .collect();
+    assert_eq!(writes.len(), 3, "{calls:#?}");
+    for write in writes {
+        assert_eq!(write["account"], 1001, "{write:#}");
+        assert_eq!(write["injected"], rule["id"], "{write:#}");
+    }
+    for read in calls.iter().filter(|c| c["method"] == "getObject") {
+        assert!(read["injected"].is_null(), "{read:#}");
+        assert_eq!(read["account"], 1001, "{read:#}");
+    }
+}
