@@ -9,12 +9,11 @@
 //!
 //! The log only starts again from its beginning when a write transaction begins with
 //! every frame already copied; under steady writes the next batch has always begun
-//! before this thread is done, so that moment rarely comes by itself. The writer
-//! therefore keeps SQLite's automatic checkpoint, at [`BACKSTOP_PAGES`]: by then this
-//! thread has copied all but the last moments of the log, so the writer's checkpoint is
-//! short, and the log restarts after it. Measured (20,000 tickets, wrk driving
-//! `addUpdate` over 32 connections): the log stays near 20 MB, and writes run 20-30%
-//! faster than with the writer checkpointing every thousand pages itself.
+//! before this thread is done, so that moment never comes by itself. Past
+//! [`RESTART_PAGES`] the thread therefore asks the next write to wait a moment
+//! ([`Checkpointer::make_way`]) while it copies the rest, and that write restarts the
+//! log. The writer keeps SQLite's automatic checkpoint too, at [`BACKSTOP_PAGES`], for
+//! when the arrangement cannot finish (a reader still using old frames).
 
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
