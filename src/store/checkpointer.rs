@@ -113,17 +113,9 @@ impl Checkpointer {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         s.held = true;
         wake.notify_all();
-        let until = std::time::Instant::now() + MAX_HOLD;
-        while s.restart_wanted && !s.stop {
-            let left = until.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            s = wake
-                .wait_timeout(s, left)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
+        let (mut s, _) = wake
+            .wait_timeout_while(s, MAX_HOLD, |s| s.restart_wanted && !s.stop)
+            .unwrap_or_else(|p| p.into_inner());
         s.held = false;
     }
 
@@ -164,18 +156,10 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
             let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
             s.restart_wanted = true;
             restart_wanted.store(true, Ordering::Release);
-            let until = std::time::Instant::now() + MAX_HOLD;
-            while !s.held && !s.stop {
-                let left = until.saturating_duration_since(std::time::Instant::now());
-                if left.is_zero() {
-                    break;
-                }
-                s = wake
-                    .wait_timeout(s, left)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-            }
-            drop(s);
+            let held = wake
+                .wait_timeout_while(s, MAX_HOLD, |s| !s.held && !s.stop)
+                .unwrap_or_else(|p| p.into_inner());
+            drop(held);
             checkpoint(conn);
             let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
             s.restart_wanted = false;
