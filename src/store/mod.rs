@@ -739,7 +739,9 @@ pub fn next_id_among(conn: &Connection, types: &[&str], floor: i64) -> Result<i6
 /// The next free id for a type whose ids the emulator assigns.
 pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
     let sql = format!("SELECT coalesce(max(id), 0) + 1 FROM {}", table(type_name)?);
-    let next: i64 = conn.query_row(&sql, [], |r| r.get(0))?;
+    // Cached: `createStandardTicket` asks this on every call (prepared each time, 6% of
+    // the writer's time).
+    let next: i64 = conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;
     Ok(next.max(floor))
 }
 
