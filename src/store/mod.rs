@@ -533,11 +533,43 @@ pub(crate) enum ColumnKind {
     Plain,
 }
 
-/// The columns of a statement's result, typed by the schema's property types.
-pub(crate) fn column_kinds(
-    type_name: &str,
-    stmt: &rusqlite::Statement,
-) -> Vec<(String, ColumnKind)> {
+/// A statement's result columns, typed by the schema's property types.
+pub(crate) type ColumnKinds = std::rc::Rc<[(String, ColumnKind)]>;
+
+/// The columns of `sql`'s result (`stmt`, prepared from it) for rows of `type_name`.
+/// Remembered per thread by statement text: working them out for every statement was 4%
+/// of an uncached read and of a `createStandardTicket` (issue 14's profiles), and a
+/// statement's columns stay the same while the process runs (every database is migrated
+/// to the same schema before it is read).
+pub(crate) fn column_kinds(type_name: &str, sql: &str, stmt: &rusqlite::Statement) -> ColumnKinds {
+    /// Distinct statements remembered per thread before starting again (filters make
+    /// statements of many shapes).
+    const MAX_REMEMBERED: usize = 1024;
+    type Known = std::collections::HashMap<String, Vec<(String, ColumnKinds)>>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Known> = Default::default();
+    }
+    KNOWN.with(|known| {
+        let mut known = known.borrow_mut();
+        if let Some(kinds) = known
+            .get(sql)
+            .and_then(|by_type| by_type.iter().find(|(t, _)| t == type_name))
+        {
+            return kinds.1.clone();
+        }
+        if known.len() >= MAX_REMEMBERED {
+            known.clear();
+        }
+        let kinds: ColumnKinds = work_out_column_kinds(type_name, stmt).into();
+        known
+            .entry(sql.to_string())
+            .or_default()
+            .push((type_name.to_string(), kinds.clone()));
+        kinds
+    })
+}
+
+fn work_out_column_kinds(type_name: &str, stmt: &rusqlite::Statement) -> Vec<(String, ColumnKind)> {
     let t = schema().type_def(type_name);
     stmt.column_names()
         .iter()
@@ -627,7 +659,7 @@ pub(crate) fn query_rows(
     params: &[Value],
 ) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(sql)?;
-    let columns = column_kinds(type_name, &stmt);
+    let columns = column_kinds(type_name, sql, &stmt);
     // Parameters past the statement's last are those of conditions a filter found
     // always false and left out of the SQL (store/query.rs).
     let used = stmt.parameter_count();

@@ -1316,7 +1316,7 @@ pub(super) fn list_each(
     total(n)?;
     let stream = if n <= FEW { &plans[1] } else { &plans[2] };
     let mut stmt = conn.prepare_cached(&stream.page)?;
-    let typed = super::column_kinds(target, &stmt);
+    let typed = super::column_kinds(target, &stream.page, &stmt);
     let used = stmt.parameter_count();
     let mut rows = stmt.query(params_from_iter(stream.params.iter().take(used).map(Param)))?;
     while let Some(r) = rows.next()? {
