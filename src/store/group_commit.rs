@@ -29,9 +29,10 @@ use std::sync::mpsc;
 /// At most this many callers' work in one transaction: the first of them waits for all
 /// the others, so the batch bounds the latency it adds. Smaller batches also let the
 /// answerer reply sooner, and those clients' next calls arrive while the writer is busy:
-/// at 32 connections, 16 gave 10,550-10,670 `addUpdate`s/s and 7,700-7,800
-/// `createStandardTicket`s/s, against 9,630-9,950 and 6,890-6,960 with 64 (batches then
-/// averaged 23); 6 and 12 were no better than 16, with p99 12-16 ms throughout.
+/// at 32 connections, 16 gave 10,600-10,700 `addUpdate`s/s and 7,500-7,800
+/// `createStandardTicket`s/s, against 10,000-10,300 and 6,950-7,000 with 32 or 64
+/// (batches then averaged 23), but `addUpdate`'s p99 was 13-13.7 ms instead of 11.3-11.6;
+/// 6 and 12 were no better than 16.
 pub(super) const MAX_BATCH: usize = 16;
 
 /// Whether group commit is on (unless `SOFTLAYER_EMULATOR_GROUP_COMMIT=off`).
