@@ -44,16 +44,15 @@ struct State {
     /// Commits since the last checkpoint began.
     commits: u64,
     stop: bool,
-    /// The thread wants a moment without writes, to copy the rest of the log.
-    restart_wanted: bool,
-    /// A writer is holding back for it.
+    /// A writer is holding back for a restart of the log.
     held: bool,
 }
 
 /// The checkpoint thread of one database file; stopped when dropped.
 pub(super) struct Checkpointer {
     state: Arc<(Mutex<State>, Condvar)>,
-    /// [`State::restart_wanted`], read without the lock before every write.
+    /// The thread wants a moment without writes, to copy the rest of the log: read
+    /// without the lock before every write, changed only with the lock held.
     restart_wanted: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -68,7 +67,6 @@ impl Checkpointer {
             Mutex::new(State {
                 commits: 1,
                 stop: false,
-                restart_wanted: false,
                 held: false,
             }),
             Condvar::new(),
@@ -115,7 +113,9 @@ impl Checkpointer {
         s.held = true;
         wake.notify_all();
         let (mut s, _) = wake
-            .wait_timeout_while(s, MAX_HOLD, |s| s.restart_wanted && !s.stop)
+            .wait_timeout_while(s, MAX_HOLD, |s| {
+                self.restart_wanted.load(Ordering::Acquire) && !s.stop
+            })
             .unwrap_or_else(|p| p.into_inner());
         s.held = false;
     }
@@ -154,17 +154,16 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
         }
         if checkpoint(conn) >= RESTART_PAGES {
             // Hold the next write back (`make_way`) and copy what is left meanwhile.
-            let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-            s.restart_wanted = true;
+            let s = state.lock().unwrap_or_else(|p| p.into_inner());
             restart_wanted.store(true, Ordering::Release);
             let held = wake
                 .wait_timeout_while(s, MAX_HOLD, |s| !s.held && !s.stop)
                 .unwrap_or_else(|p| p.into_inner());
             drop(held);
             checkpoint(conn);
-            let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-            s.restart_wanted = false;
+            let s = state.lock().unwrap_or_else(|p| p.into_inner());
             restart_wanted.store(false, Ordering::Release);
+            drop(s);
             wake.notify_all();
         }
         std::thread::sleep(PAUSE);

@@ -175,7 +175,7 @@ pub(super) fn run_batch(
     writer.make_way_for_checkpoint();
     let conn = writer.conn.lock().unwrap_or_else(|p| p.into_inner());
     writer.bump_writes();
-    let step = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    let step = |sql: &str| step(&conn, sql);
     if let Err(e) = step("BEGIN IMMEDIATE") {
         writer.bump_writes();
         drop(conn);
@@ -213,9 +213,15 @@ pub(super) fn run_batch(
         .collect()
 }
 
+/// Runs one transaction-control statement (`BEGIN`, `SAVEPOINT`, …), cached: these run
+/// for every job.
+fn step(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql).and_then(|mut s| s.execute([]))
+}
+
 /// Runs one job in a savepoint of its own, kept if the job says so.
 fn run_one(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), String> {
-    let step = |sql: &str| conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    let step = |sql: &str| step(conn, sql);
     step("SAVEPOINT sl_write").map_err(|e| StoreError::from(e).to_string())?;
     sql_clock::start();
     let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)));

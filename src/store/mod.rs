@@ -285,7 +285,6 @@ impl Store {
         Ok(found)
     }
 
-    /// Tells the watchers of [`Store::commits`] that the data changed.
     /// Changes with every committed write transaction of this process.
     pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
         self.writer.commits.subscribe()

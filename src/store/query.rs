@@ -334,25 +334,24 @@ fn text_index_enabled() -> bool {
     })
 }
 
-/// The FTS5 query for the rows whose folded text contains the folded `needle`: the
-/// folded needle as one phrase (the trigram tokenizer makes it its trigrams, and a
-/// phrase wants them consecutive); `None` for needles under three characters.
+/// The needle of a text search folded as the exact predicate folds it; `None` under
+/// three characters (a trigram index knows no shorter strings).
 ///
-/// The folding is the exact predicate's: the needle is lowered with the `%` wildcards
-/// around it, as in [`SqlBuilder::operation`], so where lowering depends on context
-/// (a final sigma) the phrase is the text the `LIKE` compares. Lowering is otherwise
-/// character by character, so a text containing the needle (ignoring case) has a
-/// folded text containing the folded needle: the rows found include every match.
-fn trigram_query(needle: &str) -> Option<String> {
-    let folded = folded_needle(needle)?;
-    Some(format!("\"{}\"", folded.replace('"', "\"\"")))
-}
-
-/// `needle` folded as [`trigram_query`] folds it; `None` under three characters.
+/// The needle is lowered with the `%` wildcards around it, as in
+/// [`SqlBuilder::operation`], so where lowering depends on context (a final sigma) the
+/// result is the text the `LIKE` compares. Lowering is otherwise character by character,
+/// so a text containing the needle (ignoring case) has a folded text containing the
+/// folded needle: the rows [`trigram_query`] finds include every match.
 fn folded_needle(needle: &str) -> Option<String> {
     let folded: Vec<char> = format!("%{needle}%").to_lowercase().chars().collect();
     let folded: String = folded[1..folded.len() - 1].iter().collect();
     (folded.chars().count() >= 3).then_some(folded)
+}
+
+/// The FTS5 query for the rows whose folded text contains `folded`: it as one phrase
+/// (the trigram tokenizer makes it its trigrams, and a phrase wants them consecutive).
+fn trigram_query(folded: &str) -> String {
+    format!("\"{}\"", folded.replace('"', "\"\""))
 }
 
 /// A text search with at most this many candidates in its trigram index is answered
@@ -651,14 +650,13 @@ impl SqlBuilder {
         let index = TEXT_INDEXES
             .iter()
             .find(|i| i.type_name == type_name && i.property == property)?;
-        let query = trigram_query(text)?;
         let folded = folded_needle(text)?;
-        let key = (index.table, query);
+        let key = (index.table, trigram_query(&folded));
         if let Some(known) = self.candidates.get(&key) {
             return known.clone().map(|ids| Self::among(alias, ids));
         }
         // The rows still queued for the index (migrations/0009; the writer indexes them
-        // by the thousand, store/group_commit.rs) are candidates when their text holds
+        // by the few hundred, store/group_commit.rs) are candidates when their text holds
         // the needle, as the index would find them.
         let probe = format!(
             "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 \
@@ -1909,11 +1907,12 @@ mod tests {
 
     #[test]
     fn trigram_queries_fold_and_quote() {
-        assert_eq!(trigram_query("ab"), None);
-        assert_eq!(trigram_query("DiSk"), Some("\"disk\"".into()));
-        assert_eq!(trigram_query("a\"bc"), Some("\"a\"\"bc\"".into()));
+        let query = |needle: &str| folded_needle(needle).map(|f| trigram_query(&f));
+        assert_eq!(query("ab"), None);
+        assert_eq!(query("DiSk"), Some("\"disk\"".into()));
+        assert_eq!(query("a\"bc"), Some("\"a\"\"bc\"".into()));
         // Σ at the end of a word lowers to ς, as in the LIKE pattern.
-        assert_eq!(trigram_query("ΑΣ Β"), Some("\"ας β\"".into()));
+        assert_eq!(query("ΑΣ Β"), Some("\"ας β\"".into()));
     }
 
     #[test]

@@ -78,6 +78,15 @@ fn soap_get_object(server: &Server, ticket: i64) -> HttpResponse {
     )
 }
 
+/// `SoftLayer_Ticket::getObject` of `ticket` over XML-RPC, as demo.
+fn xmlrpc_get_object(server: &Server, ticket: i64) -> XmlRpcReply {
+    server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(ticket),
+    )
+}
+
 fn journal(server: &Server, query: &str) -> Vec<J> {
     ok(server, "GET", &format!("/_emulator/journal?{query}"), None)["calls"]
         .as_array()
@@ -127,11 +136,7 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
     );
     assert_eq!(soap_get_object(&server, 160000003).status, 200);
     // A fault: another account's ticket.
-    server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
-            .auth(&DEMO)
-            .id(160000101),
-    );
+    xmlrpc_get_object(&server, 160000101);
 
     let calls = journal(&server, "limit=50");
     assert_eq!(calls.len(), 6, "{calls:#?}");
@@ -273,11 +278,7 @@ fn a_replayed_session_matches_a_second_server_until_it_has_a_fault_rule() {
         )
         .ok();
     add_update(&recorded, &DEMO, 160000002, "Any news?").ok();
-    recorded.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
-            .auth(&DEMO)
-            .id(160000101),
-    );
+    xmlrpc_get_object(&recorded, 160000101);
     assert_eq!(
         rest_get(
             &recorded,
@@ -531,13 +532,7 @@ print(json.dumps(out))
 fn metrics_are_in_the_prometheus_text_format() {
     let server = start(&[]);
     for _ in 0..3 {
-        server
-            .xmlrpc(
-                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
-                    .auth(&DEMO)
-                    .id(160000001),
-            )
-            .ok();
+        xmlrpc_get_object(&server, 160000001).ok();
     }
     assert_eq!(
         rest_get(&server, "/rest/v3.1/SoftLayer_Account.json").status,
@@ -764,13 +759,7 @@ fn the_journal_records_the_caller_and_rule_of_a_write() {
             .ok();
     }
     for _ in 0..6 {
-        server
-            .xmlrpc(
-                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
-                    .auth(&DEMO)
-                    .id(160000001),
-            )
-            .ok();
+        xmlrpc_get_object(&server, 160000001).ok();
     }
     let calls = journal(&server, "limit=50");
     let writes: Vec<&J> = calls
