@@ -238,6 +238,12 @@ pub trait Observer: Send + Sync {
         Ok(())
     }
 
+    /// Whether [`Observer::intercept`] may now keep a call waiting (the harness's
+    /// injected latency): such calls are answered on the blocking pool.
+    fn may_hold_calls(&self) -> bool {
+        false
+    }
+
     /// Whether repeated reads may be answered from the reply cache now (a fault rule
     /// must see every call).
     fn cache_allowed(&self) -> bool {

@@ -184,6 +184,23 @@ pub fn leave_cpu_place() {
     CPU_PLACE.with(|held| drop(held.borrow_mut().take()));
 }
 
+/// Keeps the calling thread's call waiting for `wait` (the harness's injected latency),
+/// off the CPU: its place among the [`cpu_places`] goes to the next call first, and on an
+/// async worker thread (a call is answered there when no fault rule is set; one set
+/// while the call was under way can still reach it) the worker's other tasks move to
+/// another thread meanwhile.
+pub fn wait_off_cpu(wait: Duration) {
+    leave_cpu_place();
+    let on_workers = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if on_workers {
+        // On a blocking-pool thread this only runs the closure.
+        tokio::task::block_in_place(|| std::thread::sleep(wait));
+    } else {
+        std::thread::sleep(wait);
+    }
+}
+
 /// Gives back this thread's place if its call has held it past [`LONG_CALL`]; SQLite's
 /// progress handler asks as a statement runs (`store::sql_clock`).
 pub fn leave_cpu_place_if_long() {

@@ -11,7 +11,9 @@
 //! - `softlayer_emulator_database_bytes`: the database's size;
 //! - `softlayer_emulator_open_connections`: client connections open now;
 //! - `softlayer_emulator_injected_faults_total{kind}`: injections by fault rules
-//!   (`fault`, `http`, `drop`).
+//!   (`fault`, `http`, `drop`);
+//! - `softlayer_emulator_reads_moved_total`: reads begun on an async thread that ran
+//!   past its limit there and were answered on the blocking pool (server/pipeline.rs).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -58,6 +60,7 @@ pub struct Metrics {
     pub database_bytes: Gauge,
     pub open_connections: Gauge,
     pub injected: Family<InjectionLabels, Counter>,
+    pub reads_moved: Counter,
 }
 
 impl Default for Metrics {
@@ -79,6 +82,7 @@ impl Metrics {
         let database_bytes = Gauge::default();
         let open_connections = Gauge::default();
         let injected = Family::<InjectionLabels, Counter>::default();
+        let reads_moved = Counter::default();
         registry.register(
             "calls",
             "API calls answered, by transport, service, method and outcome (ok or the fault class)",
@@ -119,6 +123,11 @@ impl Metrics {
             "Calls answered by a fault rule, by what it did",
             injected.clone(),
         );
+        registry.register(
+            "reads_moved",
+            "Reads begun on an async thread that ran past its SQL limit there and were answered on the blocking pool",
+            reads_moved.clone(),
+        );
         Metrics {
             registry,
             calls,
@@ -129,6 +138,7 @@ impl Metrics {
             database_bytes,
             open_connections,
             injected,
+            reads_moved,
         }
     }
 

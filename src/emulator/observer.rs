@@ -3,8 +3,9 @@
 //! and each answered call goes to the journal and the metrics.
 //!
 //! The caller's account is known only once the call is authenticated, inside dispatch;
-//! `admitted` leaves it in a thread-local that `finished` takes, which works because the
-//! pipeline runs a call from parse to last byte on one blocking-pool thread. A call
+//! `admitted` leaves it in a thread-local that `finished` takes: the pipeline runs a call
+//! on one thread at a time, and a call that moves to another thread takes its
+//! [`CallTrace`] along (`take_trace`, `put_trace`). A call
 //! answered from the reply cache is not parsed again: its journal record is the one
 //! made when the reply was first read, found by the cache key.
 
@@ -108,10 +109,8 @@ impl Observer for Recorder {
         };
         INJECTED.with(|i| *i.borrow_mut() = Some(injection.rule));
         if injection.latency_ms > 0 {
-            // On the blocking pool, before any transaction: only this call waits, and it
-            // gives its place among the calls on the CPU to the next one first.
-            crate::limits::leave_cpu_place();
-            std::thread::sleep(std::time::Duration::from_millis(injection.latency_ms));
+            // Before any transaction: only this call waits.
+            crate::limits::wait_off_cpu(std::time::Duration::from_millis(injection.latency_ms));
         }
         let rule = injection.rule;
         let (kind, fault) = match injection.action {
@@ -148,6 +147,10 @@ impl Observer for Recorder {
             })
             .inc();
         Err(fault)
+    }
+
+    fn may_hold_calls(&self) -> bool {
+        self.faults.any()
     }
 
     fn cache_allowed(&self) -> bool {

@@ -3,7 +3,7 @@
 //! ```text
 //! read the body (read_body: the one place, with its size limit)
 //!   → a reply-cache hit is answered here, on the async thread
-//!   → on the blocking pool (work: the one place calls leave the async threads):
+//!   → on the async thread that read it, or on the blocking pool (see `Lane`):
 //!       Codec::parse → Call → credentials (the call's headers, else HTTP Basic)
 //!       → services::dispatch (schema, authentication, Observer::admitted, handler,
 //!         store, projection)
@@ -13,9 +13,10 @@
 //! ```
 //!
 //! Everything between parse and write is shared, so a fix in masks, types or faults is
-//! a fix for XML-RPC, SOAP and REST at once. Nothing here runs SQL on the async worker
-//! threads, so `/health` and other connections are never held up by a slow read; only
-//! `/health` and reply-cache hits are answered on them.
+//! a fix for XML-RPC, SOAP and REST at once. An ordinary call is answered on the async
+//! thread that read it; anything that may take long (big bodies, streamed lists, calls
+//! the harness may delay, reads past 2 ms of SQL) goes to the blocking pool, so that
+//! `/health` and other connections are never held up by a slow call.
 
 use super::Shared;
 use crate::body::{Chunk, ReplyBody};
@@ -346,22 +347,41 @@ async fn answer_or_drop<C: Codec>(
             cut_room: None,
         },
     };
-    // Big bodies take turns of their own (`big_body_places`), at the lowest priority.
-    let place = match exchange.in_flight.1 {
-        Some(_) => None,
-        None => crate::limits::cpu_places()
-            .clone()
-            .acquire_owned()
-            .await
-            .ok(),
+    let mut exchange = exchange;
+    let then = if exchange.may_answer_here() {
+        exchange
+            .guarded(|x| x.answer(Lane::Async))
+            .unwrap_or(Then::Done)
+    } else {
+        Then::Answer
     };
-    tokio::task::spawn_blocking(move || {
-        if let Some(place) = place {
-            crate::limits::hold_cpu_place(place);
+    match then {
+        Then::Done => {}
+        Then::Write(call) if exchange.shared.store.has_writer_thread() => {
+            submit_write(exchange, call)
         }
-        work(exchange);
-        crate::limits::leave_cpu_place();
-    });
+        Then::WaitForStream(call) => wait_for_stream(exchange, call),
+        then => {
+            let trace = exchange.shared.observer.take_trace();
+            // Big bodies take turns of their own (`big_body_places`), at the lowest priority.
+            let place = match exchange.in_flight.1 {
+                Some(_) => None,
+                None => crate::limits::cpu_places()
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .ok(),
+            };
+            tokio::task::spawn_blocking(move || {
+                if let Some(place) = place {
+                    crate::limits::hold_cpu_place(place);
+                }
+                exchange.shared.observer.put_trace(trace);
+                work(exchange, then);
+                crate::limits::leave_cpu_place();
+            });
+        }
+    }
     Some(match head_rx.await {
         Ok(Head::Whole { answer, total }) => response(answer, total),
         Ok(Head::Drop) => return None,
@@ -538,61 +558,107 @@ fn yield_to_async_threads() {
     });
 }
 
-/// What is left of a call once [`Exchange::answer`] returns on the blocking pool.
+/// Where a call is being answered. Most calls are answered on the async thread that read
+/// their request: handing each call to a blocking-pool thread and its reply back took a
+/// third of the CPU of a small read in profiles (issue 14: random-ticket `getObject`,
+/// 12,600 → 17,600 requests/s without the hand-offs). Whatever may take long goes to the
+/// blocking pool instead, so that `/health` and the other connections of the async
+/// thread wait for no slow call: big bodies, calls the harness may delay (a fault rule
+/// is set), streamed lists, writes without the writer thread, and reads still in SQLite
+/// after [`ASYNC_SQL_LIMIT`], which start again there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lane {
+    Async,
+    Blocking,
+}
+
+/// How long a read answered on the async thread may keep SQLite working before it is
+/// given up and run again on the blocking pool. An ordinary read takes a tenth of
+/// this; a large reply (a ticket's hundreds of updates, a fan-out mask) is moved after
+/// wasting at most this much.
+const ASYNC_SQL_LIMIT: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// Bodies up to this size may be parsed on the async thread (a few tens of microseconds);
+/// larger ones are parsed on the blocking pool.
+const ASYNC_BODY: usize = 16 * 1024;
+
+/// What is left of a call once [`Exchange::answer`] returns.
 enum Then {
     /// Answered.
     Done,
+    /// Nothing done yet: the whole call runs on the blocking pool.
+    Answer,
     /// A write: it goes to the writer ([`WriteCall`]).
     Write(Call),
+    /// A list to stream (from the async thread: streams run on the blocking pool).
+    Stream(Call),
+    /// A read that ran past [`ASYNC_SQL_LIMIT`] on the async thread, to run again.
+    Whole(Call),
     /// A list to stream, past the cap of streams: it waits for a slot.
     WaitForStream(Call),
 }
 
-/// Runs on the blocking pool: everything from parsing to the last byte of the reply, or
-/// up to where the call moves to the writer or waits for a stream slot.
-fn work<C: Codec>(mut x: Exchange<C>) {
+/// Runs on the blocking pool: what is left of the call after `then` (everything, for
+/// [`Then::Answer`]), up to the last byte of the reply, or up to where the call moves
+/// to the writer or waits for a stream slot.
+fn work<C: Codec>(mut x: Exchange<C>, then: Then) {
     yield_to_async_threads();
-    match x.guarded(Exchange::answer) {
+    let then = match then {
+        Then::Answer => x.guarded(|x| x.answer(Lane::Blocking)),
+        Then::Stream(call) => x.guarded(|x| x.stream_or_wait(call)),
+        Then::Whole(call) => x.guarded(|x| x.run_whole(&call, Lane::Blocking)),
+        then => Some(then),
+    };
+    match then {
         Some(Then::Write(call)) => {
             // The writer is one connection's turn, not the CPU's: the place is the next
             // call's meanwhile.
             crate::limits::leave_cpu_place();
-            let trace = x.shared.observer.take_trace();
-            let shared = x.shared.clone();
-            shared.store.submit(Box::new(WriteCall {
-                x,
-                call,
-                result: None,
-                trace,
-            }));
+            submit_write(x, call);
         }
-        Some(Then::WaitForStream(call)) => {
-            let trace = x.shared.observer.take_trace();
-            // A stream ahead lives at most the stall timeout, so one frees within it
-            // (and a moment) unless other calls take it first.
-            let wait = crate::limits::get().stall_timeout() + std::time::Duration::from_secs(1);
-            tokio::runtime::Handle::current().spawn(async move {
-                let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
-                match slot {
-                    // Its client went away while it waited (the abuse of issue 10 closes
-                    // hundreds at once): no list is read for no one.
-                    Ok(Ok(_)) if x.responder.gone() => {}
-                    Ok(Ok(slot)) => {
-                        tokio::task::spawn_blocking(move || {
-                            yield_to_async_threads();
-                            x.shared.observer.put_trace(trace);
-                            x.guarded(|x| x.stream_in_slot(&call, slot));
-                        });
-                    }
-                    _ => {
-                        x.shared.observer.put_trace(trace);
-                        x.busy(&call, wait)
-                    }
-                }
-            });
-        }
-        Some(Then::Done) | None => {}
+        Some(Then::WaitForStream(call)) => wait_for_stream(x, call),
+        _ => {}
     }
+}
+
+/// Hands write `call` to the writer; its reply is written once its commit is known.
+fn submit_write<C: Codec>(x: Exchange<C>, call: Call) {
+    let trace = x.shared.observer.take_trace();
+    let shared = x.shared.clone();
+    shared.store.submit(Box::new(WriteCall {
+        x,
+        call,
+        result: None,
+        trace,
+    }));
+}
+
+/// Streams `call` once one of the [`stream_slots`] frees, or answers that the server is
+/// busy.
+fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
+    let trace = x.shared.observer.take_trace();
+    // A stream ahead lives at most the stall timeout, so one frees within it (and a
+    // moment) unless other calls take it first.
+    let wait = crate::limits::get().stall_timeout() + std::time::Duration::from_secs(1);
+    tokio::runtime::Handle::current().spawn(async move {
+        let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
+        match slot {
+            // Its client went away while it waited (the abuse of issue 10 closes
+            // hundreds at once): no list is read for no one.
+            Ok(Ok(_)) if x.responder.gone() => {}
+            Ok(Ok(slot)) => {
+                tokio::task::spawn_blocking(move || {
+                    yield_to_async_threads();
+                    x.shared.observer.put_trace(trace);
+                    x.guarded(|x| x.stream_in_slot(&call, slot));
+                });
+            }
+            _ => {
+                x.shared.observer.put_trace(trace);
+                x.busy(&call, wait)
+            }
+        }
+    });
 }
 
 /// A write call at the writer (store/group_commit.rs): its methods run in the writer's
@@ -678,7 +744,7 @@ impl<C: Codec> Exchange<C> {
 }
 
 impl<C: Codec> Exchange<C> {
-    fn answer(&mut self) -> Then {
+    fn answer(&mut self, lane: Lane) -> Then {
         // HTTP Basic, when present, is checked before the body is parsed: a caller with
         // wrong credentials costs one indexed lookup, not a parse of up to 16 MiB.
         if let Some(basic) = self.codec.fallback_credentials() {
@@ -719,39 +785,70 @@ impl<C: Codec> Exchange<C> {
             return Then::Write(call);
         }
         if services::returns_list(&call) && self.codec.list_writer(&call).is_some() {
-            return match stream_slots().clone().try_acquire_owned() {
-                Ok(slot) => {
-                    self.stream_in_slot(&call, slot);
-                    Then::Done
-                }
-                Err(_) => Then::WaitForStream(call),
+            return match lane {
+                Lane::Async => Then::Stream(call),
+                Lane::Blocking => self.stream_or_wait(call),
             };
         }
-        self.run_whole(&call);
-        Then::Done
+        self.run_whole(&call, lane)
     }
 
-    /// Answers read `call` whole (a single object, or a list whose codec cannot stream).
-    fn run_whole(&mut self, call: &Call) {
+    /// Whether this call may be answered on the async thread (see [`Lane`]).
+    fn may_answer_here(&self) -> bool {
+        self.in_flight.1.is_none()
+            && self.body.len() <= ASYNC_BODY
+            && !self.shared.observer.may_hold_calls()
+    }
+
+    /// Streams list `call` in a free stream slot, or leaves it to wait for one.
+    fn stream_or_wait(&mut self, call: Call) -> Then {
+        match stream_slots().clone().try_acquire_owned() {
+            Ok(slot) => {
+                self.stream_in_slot(&call, slot);
+                Then::Done
+            }
+            Err(_) => Then::WaitForStream(call),
+        }
+    }
+
+    /// Answers read `call` whole (a single object, or a list whose codec cannot stream);
+    /// on the async thread, only if its SQL work ends within [`ASYNC_SQL_LIMIT`]
+    /// ([`Then::Whole`] and nothing answered otherwise).
+    fn run_whole(&mut self, call: &Call, lane: Lane) -> Then {
         // Taken before the read, so that a write racing it makes the entry stale at once.
         let version = self
             .cache_key
             .is_some()
             .then(|| self.shared.store.version());
         let shared = &self.shared;
-        let result = self.codec.run(call, &mut |c| {
-            services::dispatch_whole(&shared.store, c, &*shared.observer)
-        });
+        let codec = &self.codec;
+        let run = || {
+            codec.run(call, &mut |c| {
+                services::dispatch_whole(&shared.store, c, &*shared.observer)
+            })
+        };
+        let result = match lane {
+            Lane::Blocking => run(),
+            Lane::Async => match store::sql_clock::quick(ASYNC_SQL_LIMIT, run) {
+                (_, true) => {
+                    self.shared.harness.metrics.reads_moved.inc();
+                    return Then::Whole(call.clone());
+                }
+                (result, false) => result,
+            },
+        };
         match result {
             Ok(reply) => self.whole_reply(call, &reply, version),
             Err(fault) => self.whole_fault(Some(call), &fault),
         }
+        Then::Done
     }
 
     /// Streams `call` while it holds one of the [`stream_slots`].
     fn stream_in_slot(&mut self, call: &Call, slot: tokio::sync::OwnedSemaphorePermit) {
         let Some(list) = self.codec.list_writer(call) else {
-            return self.run_whole(call);
+            self.run_whole(call, Lane::Blocking);
+            return;
         };
         self.stream(call, list);
         drop(slot);

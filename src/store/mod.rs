@@ -102,6 +102,10 @@ pub struct Principal {
 pub struct Store {
     writer: Arc<Writer>,
     readers: Mutex<Vec<Connection>>,
+    /// Readers for quick reads only ([`sql_clock::quick`]): they read the file through a
+    /// memory map. Quick reads run on the async threads, one at a time each, so there are
+    /// about as many of these as cores.
+    mapped_readers: Mutex<Vec<Connection>>,
     path: Option<String>,
     /// Runs API calls' writes in shared transactions (group_commit.rs); `None` for one
     /// transaction per write, on the caller's thread.
@@ -178,6 +182,7 @@ impl Store {
         let mut store = Store {
             writer: writer.clone(),
             readers: Mutex::new(Vec::new()),
+            mapped_readers: Mutex::new(Vec::new()),
             path: (!in_memory).then(|| path.to_string()),
             writer_thread: None,
             callers: Default::default(),
@@ -246,6 +251,11 @@ impl Store {
             Some(thread) => thread.send(job),
             None => group_commit::tell(group_commit::run_batch(&self.writer, job, || None)),
         }
+    }
+
+    /// Whether [`Store::submit`] hands jobs to the writer thread (and never waits).
+    pub fn has_writer_thread(&self) -> bool {
+        self.writer_thread.is_some()
     }
 
     /// The writer connection between transactions: for work outside [`Store::write`]
@@ -332,7 +342,12 @@ impl Store {
             sql_clock::stop();
             return out;
         };
-        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mapped = sql_clock::quick_now();
+        let pool = match mapped {
+            true => &self.mapped_readers,
+            false => &self.readers,
+        };
+        let pooled = pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,
             None => {
@@ -342,6 +357,10 @@ impl Store {
                 )
                 .map_err(StoreError::from)?;
                 configure(&c)?;
+                if mapped {
+                    c.pragma_update(None, "mmap_size", MAP_BYTES)
+                        .map_err(StoreError::from)?;
+                }
                 c
             }
         };
@@ -361,10 +380,7 @@ impl Store {
             }
             Err(e) => Err(StoreError::from(e).into()),
         };
-        self.readers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(conn);
+        pool.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         out
     }
 }
@@ -387,6 +403,28 @@ pub mod sql_clock {
 
     thread_local! {
         static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+        /// A shorter limit for the work running inside [`quick`], and whether it was hit.
+        static LIMIT: Cell<Option<Duration>> = const { Cell::new(None) };
+        static RAN_OUT: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Runs `f` as a quick read: each of its read transactions runs on a quick reader
+    /// (memory-mapped, see `MAP_BYTES`), and its SQL work is limited to `limit`
+    /// (besides the call's budget): a statement past it is interrupted, as past the
+    /// budget. With `f`'s result, whether the limit interrupted anything; its result is
+    /// then not the call's answer (the pipeline runs such a read again on the blocking
+    /// pool).
+    pub fn quick<T>(limit: Duration, f: impl FnOnce() -> T) -> (T, bool) {
+        LIMIT.with(|l| l.set(Some(limit)));
+        RAN_OUT.with(|r| r.set(false));
+        let out = f();
+        LIMIT.with(|l| l.set(None));
+        (out, RAN_OUT.with(|r| r.replace(false)))
+    }
+
+    /// Whether this thread runs a quick read ([`quick`]).
+    pub(super) fn quick_now() -> bool {
+        LIMIT.with(|l| l.get()).is_some()
     }
 
     /// A call's SQL work begins (or a streamed row was handed out).
@@ -408,6 +446,10 @@ pub mod sql_clock {
     pub fn spent() -> bool {
         // Also where a long call gives up its place on the CPU (limits::cpu_places).
         crate::limits::leave_cpu_place_if_long();
+        if LIMIT.with(|l| l.get()).is_some_and(over) {
+            RAN_OUT.with(|r| r.set(true));
+            return true;
+        }
         crate::limits::serving() && over(crate::limits::get().sql_time_budget())
     }
 
@@ -453,6 +495,14 @@ fn configure(conn: &Connection) -> Result<()> {
     let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()));
     Ok(())
 }
+
+/// How much of the database file a quick reader reads through a memory map, instead of
+/// copying each page into the connection's own cache (`pread`): random-ticket `getObject`
+/// went from 15,000 to 19,000 requests/s (issue 14). The mapped pages are the system's
+/// file cache, but they count in the server's RSS for every connection that touched
+/// them, which is why only the few quick readers map the file (issue 10's bound: with
+/// every reader mapped, RSS under `bench/abuse.sh` went from 249 to 383 MB).
+const MAP_BYTES: i64 = 64 << 20;
 
 /// Turns off the planner's use of `sqlite_stat4` samples on `conn` (`ANALYZE` writes
 /// them; the bundled SQLite is built with STAT4). With samples, a statement comparing an
