@@ -125,6 +125,11 @@ impl WorkBudget {
             )));
         }
         if n > HEAVY_REPLY_BYTES && self.heavy.borrow().is_none() {
+            // Not on an async thread: there the call is given up, to run again on the
+            // blocking pool, where it may wait for its turn (this fault is not its answer).
+            if crate::store::sql_clock::give_up_quick() {
+                return Err(Fault::busy("A heavy reply moves to the blocking pool."));
+            }
             // A stream waits at most this long for its client too; a call waiting here
             // holds a read snapshot, which must not outlive it either.
             let wait = crate::limits::get().stall_timeout();
@@ -586,5 +591,22 @@ mod tests {
         let next = std::thread::spawn(|| HeavyPermit::acquire(Duration::from_secs(5)).is_some());
         assert!(next.join().unwrap(), "the freed permit is taken");
         assert!(matches!(Fault::busy("x").status_override(), Some(503)));
+    }
+
+    /// On an async thread (a quick read) a reply that grows heavy is given up at once,
+    /// to be built on the blocking pool: it neither waits for a permit there nor takes
+    /// one.
+    #[test]
+    fn a_quick_read_gives_up_a_heavy_reply_instead_of_waiting_for_a_permit() {
+        let budget = WorkBudget::new(u64::MAX, u64::MAX);
+        let (held, ran_out) = crate::store::sql_clock::quick(Duration::from_secs(60), || {
+            budget.hold(HEAVY_REPLY_BYTES + 1)
+        });
+        assert!(ran_out, "the quick read is given up");
+        assert!(held.is_err());
+        assert!(budget.heavy.borrow().is_none(), "no permit taken");
+        // Outside a quick read the same budget goes on to take a permit (or wait).
+        let (_, ran_out) = crate::store::sql_clock::quick(Duration::from_secs(60), || ());
+        assert!(!ran_out, "each quick read starts afresh");
     }
 }

@@ -427,6 +427,16 @@ pub mod sql_clock {
         LIMIT.with(|l| l.get()).is_some()
     }
 
+    /// In a quick read, gives it up as if its limit had passed, and returns true: for
+    /// work that may wait (a heavy reply's turn), which must not wait on an async thread.
+    pub fn give_up_quick() -> bool {
+        let quick = quick_now();
+        if quick {
+            RAN_OUT.with(|r| r.set(true));
+        }
+        quick
+    }
+
     /// A call's SQL work begins (or a streamed row was handed out).
     pub fn start() {
         STARTED.with(|s| s.set(Some(Instant::now())));

@@ -834,3 +834,65 @@ fn a_read_too_long_for_an_async_thread_is_answered_whole_from_the_blocking_pool(
     assert_eq!(metric(&server, moved), before);
     assert_eq!(first.http.body, second.http.body);
 }
+
+/// Heavy replies begin on an async thread like every small read, and must not hold it:
+/// they are moved to the blocking pool (past 2 ms of SQL, or as soon as they grow heavy:
+/// `projection::tests::a_quick_read_gives_up_a_heavy_reply_instead_of_waiting_for_a_permit`),
+/// where they take turns. Three times as many clients as cores ask for heavy replies
+/// (every property of 3,000 tickets) back to back; meanwhile `/health` answers
+/// promptly, and every heavy reply is whole.
+#[test]
+fn heavy_replies_wait_for_their_turn_off_the_async_threads() {
+    let dir = TempDir::new("heavy-off-async");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let seeded = Command::new(SERVER_BIN)
+        .args(["seed", "--db", &db, "--synthetic-tickets", "3000"])
+        .output()
+        .expect("run seed");
+    assert!(seeded.status.success(), "{seeded:?}");
+    let server = Server::start_with_args(
+        &db,
+        Some(dir),
+        &["--admin-token", TOKEN, "--no-reply-cache"],
+    );
+    let addr = server.addr();
+    let clients = 3 * std::thread::available_parallelism().map_or(2, |n| n.get());
+    let until = std::time::Instant::now() + Duration::from_secs(4);
+    let heavy_client = || {
+        let mut whole = 0;
+        while std::time::Instant::now() < until {
+            let reply = server.xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Account", "getObject")
+                    .auth(&DEMO)
+                    .mask("mask[tickets]"),
+            );
+            assert!(reply.ok().member("tickets").array().len() > 3000);
+            whole += 1;
+        }
+        whole
+    };
+    let probe = || {
+        let mut worst = Duration::ZERO;
+        while std::time::Instant::now() < until {
+            let t = std::time::Instant::now();
+            let r = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(30))
+                .expect("/health answers");
+            assert_eq!(r.status, 200);
+            worst = worst.max(t.elapsed());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        worst
+    };
+    let (whole, worst) = std::thread::scope(|s| {
+        let heavy: Vec<_> = (0..clients).map(|_| s.spawn(heavy_client)).collect();
+        let worst = probe();
+        let whole: usize = heavy.into_iter().map(|h| h.join().unwrap()).sum();
+        (whole, worst)
+    });
+    assert!(whole >= clients, "{whole} heavy replies");
+    assert!(metric(&server, "softlayer_emulator_reads_moved_total") >= 1.0);
+    // Generous for a shared machine: a heavy reply waiting on an async thread held it
+    // for seconds.
+    assert!(worst < Duration::from_millis(500), "/health took {worst:?}");
+}
