@@ -609,7 +609,7 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         limit: None,
     };
     match store::related(ctx.conn, &parent, &property, &query, None).map_err(query_fault)? {
-        Some(Related::One(row)) => Ok(Output::MaybeObject(row)),
+        Some(Related::One(row)) => Ok(Output::MaybeObject(row.map(std::rc::Rc::unwrap_or_clone))),
         Some(Related::Many(_)) | None => Ok(Output::MaybeObject(None)),
     }
 }
