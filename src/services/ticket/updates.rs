@@ -76,7 +76,9 @@ pub fn append(
         let id = store::insert(conn, UPDATE, &update)?;
         rows.extend(store::get(conn, UPDATE, id)?);
     }
-    let total = store::get(conn, TICKET, ticket_id)?
+    let ticket = store::get(conn, TICKET, ticket_id)?;
+    let total = ticket
+        .as_ref()
         .and_then(|t| t.get_i64("totalUpdateCount"))
         .unwrap_or(0);
     let mut changes = fields([
@@ -93,6 +95,11 @@ pub fn append(
         Editor::Employee(_) => {
             changes.insert("lastResponseDate".into(), Value::DateTime(when.to_string()));
         }
+    }
+    // Only what changes: a ticket just created already has these dates, and setting a
+    // date again rewrites the entries of every list index that holds it (eight).
+    if let Some(ticket) = &ticket {
+        changes.retain(|k, v| ticket.values.get(k) != Some(v));
     }
     store::update(conn, TICKET, ticket_id, &changes)?;
     Ok(rows)
