@@ -46,23 +46,6 @@ fn get_ticket(server: &Server, mask: &str) -> XmlRpcReply {
     )
 }
 
-/// A database file with `n` synthetic tickets for `demo`, made by the `seed` command.
-fn synthetic_db(n: u64) -> (TempDir, String) {
-    let dir = TempDir::new("bounded");
-    let db = dir.path().join("tickets.sqlite3");
-    let db = db.to_str().unwrap().to_string();
-    let out = Command::new(SERVER_BIN)
-        .args(["seed", "--db", &db, "--synthetic-tickets", &n.to_string()])
-        .output()
-        .expect("run seed");
-    assert!(
-        out.status.success(),
-        "seed failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, db)
-}
-
 /// Sends `kill -SIG pid`.
 fn signal(server: &Server, sig: &str) {
     let status = Command::new("kill")
@@ -100,16 +83,7 @@ fn mask_fan_out_is_stopped_by_the_reply_byte_budget() {
     let probe = {
         let probing = probing.clone();
         std::thread::spawn(move || {
-            let mut worst = Duration::ZERO;
-            while probing.load(std::sync::atomic::Ordering::SeqCst) {
-                let t = Instant::now();
-                let r = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(10))
-                    .expect("/health answers");
-                assert_eq!(r.status, 200);
-                worst = worst.max(t.elapsed());
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            worst
+            slowest_health_while(addr, || probing.load(std::sync::atomic::Ordering::SeqCst))
         })
     };
     let started = Instant::now();

@@ -777,6 +777,16 @@ fn the_journal_records_the_caller_and_rule_of_a_write() {
     }
 }
 
+/// A server on `n` synthetic tickets, with the harness's token and no reply cache.
+fn synthetic_server(n: u64) -> Server {
+    let (dir, db) = synthetic_db(n);
+    Server::start_with_args(
+        &db,
+        Some(dir),
+        &["--admin-token", TOKEN, "--no-reply-cache"],
+    )
+}
+
 /// The value of the unlabelled sample `name` in `/metrics`.
 fn metric(server: &Server, name: &str) -> f64 {
     let text = server.get("/metrics").text();
@@ -792,19 +802,7 @@ fn metric(server: &Server, name: &str) -> f64 {
 /// call may take the async lane), counted once in the metrics and once in the journal.
 #[test]
 fn a_read_too_long_for_an_async_thread_is_answered_whole_from_the_blocking_pool() {
-    let dir = TempDir::new("moved-reads");
-    let db = dir.path().join("tickets.sqlite3");
-    let db = db.to_str().unwrap().to_string();
-    let seeded = Command::new(SERVER_BIN)
-        .args(["seed", "--db", &db, "--synthetic-tickets", "3000"])
-        .output()
-        .expect("run seed");
-    assert!(seeded.status.success(), "{seeded:?}");
-    let server = Server::start_with_args(
-        &db,
-        Some(dir),
-        &["--admin-token", TOKEN, "--no-reply-cache"],
-    );
+    let server = synthetic_server(3000);
     let moved = "softlayer_emulator_reads_moved_total";
     assert_eq!(metric(&server, moved), 0.0);
 
@@ -843,19 +841,7 @@ fn a_read_too_long_for_an_async_thread_is_answered_whole_from_the_blocking_pool(
 /// promptly, and every heavy reply is whole.
 #[test]
 fn heavy_replies_wait_for_their_turn_off_the_async_threads() {
-    let dir = TempDir::new("heavy-off-async");
-    let db = dir.path().join("tickets.sqlite3");
-    let db = db.to_str().unwrap().to_string();
-    let seeded = Command::new(SERVER_BIN)
-        .args(["seed", "--db", &db, "--synthetic-tickets", "3000"])
-        .output()
-        .expect("run seed");
-    assert!(seeded.status.success(), "{seeded:?}");
-    let server = Server::start_with_args(
-        &db,
-        Some(dir),
-        &["--admin-token", TOKEN, "--no-reply-cache"],
-    );
+    let server = synthetic_server(3000);
     let addr = server.addr();
     let clients = 3 * std::thread::available_parallelism().map_or(2, |n| n.get());
     let until = std::time::Instant::now() + Duration::from_secs(4);
@@ -872,21 +858,9 @@ fn heavy_replies_wait_for_their_turn_off_the_async_threads() {
         }
         whole
     };
-    let probe = || {
-        let mut worst = Duration::ZERO;
-        while std::time::Instant::now() < until {
-            let t = std::time::Instant::now();
-            let r = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(30))
-                .expect("/health answers");
-            assert_eq!(r.status, 200);
-            worst = worst.max(t.elapsed());
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        worst
-    };
     let (whole, worst) = std::thread::scope(|s| {
         let heavy: Vec<_> = (0..clients).map(|_| s.spawn(heavy_client)).collect();
-        let worst = probe();
+        let worst = slowest_health_while(addr, || std::time::Instant::now() < until);
         let whole: usize = heavy.into_iter().map(|h| h.join().unwrap()).sum();
         (whole, worst)
     });

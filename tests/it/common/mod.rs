@@ -460,6 +460,38 @@ impl HttpResponse {
     }
 }
 
+/// A database file with `n` synthetic tickets for `demo`, made by the `seed` command.
+pub fn synthetic_db(n: u64) -> (TempDir, String) {
+    let dir = TempDir::new("synthetic");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let out = std::process::Command::new(SERVER_BIN)
+        .args(["seed", "--db", &db, "--synthetic-tickets", &n.to_string()])
+        .output()
+        .expect("run seed");
+    assert!(
+        out.status.success(),
+        "seed failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (dir, db)
+}
+
+/// Asks `GET /health` every 5 ms while `go_on()` holds: the slowest answer (each must be
+/// 200).
+pub fn slowest_health_while(addr: SocketAddr, go_on: impl Fn() -> bool) -> Duration {
+    let mut worst = Duration::ZERO;
+    while go_on() {
+        let t = std::time::Instant::now();
+        let r = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(30))
+            .expect("/health answers");
+        assert_eq!(r.status, 200);
+        worst = worst.max(t.elapsed());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    worst
+}
+
 /// One HTTP/1.1 exchange on a new connection (`Connection: close`).
 pub fn http_request(
     addr: SocketAddr,
