@@ -561,11 +561,12 @@ fn yield_to_async_threads() {
 /// Where a call is being answered. Most calls are answered on the async thread that read
 /// their request: handing each call to a blocking-pool thread and its reply back took a
 /// third of the CPU of a small read in profiles (issue 14: random-ticket `getObject`,
-/// 12,600 → 17,600 requests/s without the hand-offs). Whatever may take long goes to the
-/// blocking pool instead, so that `/health` and the other connections of the async
-/// thread wait for no slow call: big bodies, calls the harness may delay (a fault rule
-/// is set), streamed lists, writes without the writer thread, and reads still in SQLite
-/// after [`ASYNC_SQL_LIMIT`], which start again there.
+/// 12,500-12,700 → 18,300-19,300 requests/s without the hand-offs). Whatever may take
+/// long goes to the blocking pool instead, so that `/health` and the other connections
+/// of the async thread wait for no slow call: big bodies, calls the harness may delay
+/// (a fault rule is set), streamed lists, writes without the writer thread, and reads
+/// still in SQLite after [`ASYNC_SQL_LIMIT`] or whose reply grows heavy
+/// (`projection::HEAVY_REPLY_BYTES`), which start again there.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Lane {
     Async,
@@ -592,7 +593,8 @@ enum Then {
     Write(Call),
     /// A list to stream (from the async thread: streams run on the blocking pool).
     Stream(Call),
-    /// A read that ran past [`ASYNC_SQL_LIMIT`] on the async thread, to run again.
+    /// A read given up on the async thread (past [`ASYNC_SQL_LIMIT`], or heavy), to run
+    /// again.
     Whole(Call),
     /// A list to stream, past the cap of streams: it waits for a slot.
     WaitForStream(Call),

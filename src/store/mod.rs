@@ -417,10 +417,19 @@ pub mod sql_clock {
     /// then not the call's answer (the pipeline runs such a read again on the blocking
     /// pool).
     pub fn quick<T>(limit: Duration, f: impl FnOnce() -> T) -> (T, bool) {
+        /// Ends the quick read however `f` ends (a panic is answered further up, and the
+        /// thread goes on with other calls).
+        struct Ended;
+        impl Drop for Ended {
+            fn drop(&mut self) {
+                LIMIT.with(|l| l.set(None));
+            }
+        }
         LIMIT.with(|l| l.set(Some(limit)));
         RAN_OUT.with(|r| r.set(false));
+        let ended = Ended;
         let out = f();
-        LIMIT.with(|l| l.set(None));
+        drop(ended);
         (out, RAN_OUT.with(|r| r.replace(false)))
     }
 
@@ -958,9 +967,13 @@ pub struct ListQuery<'a> {
 /// once per object that names it. Data cannot change under one call's snapshot. At most
 /// [`MAX_LOADED_RELATIONS`] are kept, so a long streamed list holds no more than that.
 #[derive(Default)]
-pub struct LoadedRelations(
-    std::cell::RefCell<std::collections::HashMap<(usize, i64), Option<std::rc::Rc<Row>>>>,
-);
+pub struct LoadedRelations(std::cell::RefCell<std::collections::HashMap<RelationKey, SharedRow>>);
+
+/// A relation (by address) and the key it was read for.
+type RelationKey = (usize, i64);
+
+/// A row read once per call and shared by every object that names it.
+type SharedRow = Option<std::rc::Rc<Row>>;
 
 const MAX_LOADED_RELATIONS: usize = 1024;
 
