@@ -38,6 +38,10 @@ pub struct WorkBudget {
 /// CPU from ordinary calls; at 8 MiB the waiting ones still cost a core between them).
 pub const HEAVY_REPLY_BYTES: u64 = 2 * 1024 * 1024;
 
+/// Objects projected between two looks at a quick read's clock
+/// ([`crate::store::sql_clock::quick_past_limit`]).
+const QUICK_CHECK_EVERY: u64 = 256;
+
 /// The count of heavy replies being built, and the wake-up of those waiting to be.
 /// Projection runs on blocking threads, so a plain lock and condition variable do.
 static HEAVY: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
@@ -103,6 +107,12 @@ impl WorkBudget {
     fn object(&self) -> Result<(), Fault> {
         let n = self.objects.get() + 1;
         self.objects.set(n);
+        // Projection between statements counts against a quick read's limit too (this
+        // fault is not its answer: it runs again on the blocking pool). A clock read
+        // every few hundred objects costs nothing measurable.
+        if n % QUICK_CHECK_EVERY == 0 && crate::store::sql_clock::quick_past_limit() {
+            return Err(Fault::busy("A long read moves to the blocking pool."));
+        }
         if n > self.max_objects {
             return Err(Fault::bad_argument(format!(
                 "The reply is over the work budget of {} objects per call \
@@ -608,5 +618,24 @@ mod tests {
         // Outside a quick read the same budget goes on to take a permit (or wait).
         let (_, ran_out) = crate::store::sql_clock::quick(Duration::from_secs(60), || ());
         assert!(!ran_out, "each quick read starts afresh");
+    }
+
+    /// Projecting many objects without a statement in between (one large query's rows)
+    /// still ends a quick read past its limit; within it, nothing changes.
+    #[test]
+    fn a_quick_read_past_its_limit_is_given_up_between_statements() {
+        let project = |limit: Duration| {
+            let budget = WorkBudget::new(u64::MAX, u64::MAX);
+            crate::store::sql_clock::start();
+            let out = crate::store::sql_clock::quick(limit, || {
+                (0..10 * QUICK_CHECK_EVERY).try_for_each(|_| budget.object())
+            });
+            crate::store::sql_clock::stop();
+            out
+        };
+        let (done, ran_out) = project(Duration::from_secs(60));
+        assert!(done.is_ok() && !ran_out);
+        let (done, ran_out) = project(Duration::ZERO);
+        assert!(done.is_err() && ran_out);
     }
 }

@@ -438,6 +438,17 @@ pub mod sql_clock {
         LIMIT.with(|l| l.get()).is_some()
     }
 
+    /// In a quick read past its limit, gives it up and returns true: for work between
+    /// statements (projecting the rows of one large query), which the progress handler
+    /// does not see.
+    pub fn quick_past_limit() -> bool {
+        let past = LIMIT.with(|l| l.get()).is_some_and(over);
+        if past {
+            RAN_OUT.with(|r| r.set(true));
+        }
+        past
+    }
+
     /// In a quick read, gives it up as if its limit had passed, and returns true: for
     /// work that may wait (a heavy reply's turn), which must not wait on an async thread.
     pub fn give_up_quick() -> bool {
@@ -453,7 +464,7 @@ pub mod sql_clock {
         STARTED.with(|s| s.set(Some(Instant::now())));
     }
 
-    pub(super) fn stop() {
+    pub(crate) fn stop() {
         STARTED.with(|s| s.set(None));
     }
 
@@ -467,8 +478,7 @@ pub mod sql_clock {
     pub fn spent() -> bool {
         // Also where a long call gives up its place on the CPU (limits::cpu_places).
         crate::limits::leave_cpu_place_if_long();
-        if LIMIT.with(|l| l.get()).is_some_and(over) {
-            RAN_OUT.with(|r| r.set(true));
+        if quick_past_limit() {
             return true;
         }
         crate::limits::serving() && over(crate::limits::get().sql_time_budget())
