@@ -110,7 +110,7 @@ impl WorkBudget {
         // Projection between statements counts against a quick read's limit too (this
         // fault is not its answer: it runs again on the blocking pool). A clock read
         // every few hundred objects costs nothing measurable.
-        if n % QUICK_CHECK_EVERY == 0 && crate::store::sql_clock::quick_past_limit() {
+        if n.is_multiple_of(QUICK_CHECK_EVERY) && crate::store::sql_clock::quick_past_limit() {
             return Err(Fault::busy("A long read moves to the blocking pool."));
         }
         if n > self.max_objects {
