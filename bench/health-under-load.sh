@@ -107,15 +107,20 @@ def heavy_client():
         conn.request("POST", "/xmlrpc/v3.1/SoftLayer_Account", HEAVY, {"Content-Type": "text/xml"})
         r = conn.getresponse()
         size = 0
+        head = b""
         while True:
             chunk = r.read(1 << 16)
             if not chunk:
                 break
+            if len(head) < 512:
+                head += chunk[:512]
             size += len(chunk)
         conn.close()
         if r.status != 200:
             raise SystemExit(f"heavy read: HTTP {r.status}")
-        done.append((time.perf_counter() - t, size))
+        # A reply past the server's reply budget (--max-reply-bytes) is a fault: the
+        # server still did the work up to the budget, but nothing big was sent.
+        done.append((time.perf_counter() - t, size, b"<fault>" in head))
 
 
 baseline = probe_series(0.01)
@@ -138,8 +143,11 @@ print(f"| no load (baseline) | {baseline[0]:.2f} ms | {baseline[1]:.2f} ms | {ba
 print(f"| under {clients} heavy clients | {loaded[0]:.2f} ms | {loaded[1]:.2f} ms | {loaded[2]:.2f} ms | p99 < 20 ms |")
 print(f"| ratio loaded/baseline | {loaded[0] / baseline[0]:.2f} | {loaded[1] / baseline[1]:.2f} | | |")
 if done:
-    avg = sum(d for d, _ in done) / len(done)
+    avg = sum(d for d, _, _ in done) / len(done)
+    whole = [size for _, size, fault in done if not fault]
     print()
-    print(f"Heavy reads completed during the probes: {len(done)}, "
-          f"{avg:.2f} s and {done[0][1] / 1048576:.1f} MB each on average")
+    print(f"Heavy reads completed during the probes: {len(done)}, {avg:.2f} s each on average; "
+          f"{len(whole)} whole replies"
+          + (f" of {sum(whole) / len(whole) / 1048576:.1f} MB on average" if whole else "")
+          + f", {len(done) - len(whole)} refused at the reply budget (a fault)")
 PY
