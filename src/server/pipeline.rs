@@ -332,7 +332,7 @@ async fn answer_or_drop<C: Codec>(
     let (head_tx, head_rx) = oneshot::channel();
     // Four chunks in flight, and one room kept for a cut (see `Responder::cut`).
     let (chunk_tx, chunk_rx) = mpsc::channel(5);
-    let exchange = Exchange {
+    let mut exchange = Exchange {
         shared,
         codec,
         body,
@@ -347,7 +347,6 @@ async fn answer_or_drop<C: Codec>(
             cut_room: None,
         },
     };
-    let mut exchange = exchange;
     let then = if exchange.may_answer_here() {
         exchange
             .guarded(|x| x.answer(Lane::Async))
@@ -814,8 +813,8 @@ impl<C: Codec> Exchange<C> {
     }
 
     /// Answers read `call` whole (a single object, or a list whose codec cannot stream);
-    /// on the async thread, only if its SQL work ends within [`ASYNC_SQL_LIMIT`]
-    /// ([`Then::Whole`] and nothing answered otherwise).
+    /// on the async thread, only if it ends within [`ASYNC_SQL_LIMIT`] without growing
+    /// heavy ([`Then::Whole`] and nothing answered otherwise).
     fn run_whole(&mut self, call: &Call, lane: Lane) -> Then {
         // Taken before the read, so that a write racing it makes the entry stale at once.
         let version = self
