@@ -15,8 +15,17 @@ pub fn authenticate(
         Some(Credentials::ApiKey { username, api_key }) if username == "apikey" => {
             store::principal_by_key_alone(conn, api_key)?
         }
+        // softlayer-go's token sessions send HTTP Basic `userId:authToken` (session/rest.go)
+        // where others send `username:apiKey`: a numeric name that is no user's API key
+        // login is tried as a portal login token.
         Some(Credentials::ApiKey { username, api_key }) => {
-            store::principal_by_api_key(conn, username, api_key)?
+            match store::principal_by_api_key(conn, username, api_key)? {
+                Some(found) => Some(found),
+                None => match username.parse::<i64>() {
+                    Ok(user_id) => store::principal_by_token(conn, user_id, api_key)?,
+                    Err(_) => None,
+                },
+            }
         }
         Some(Credentials::PortalToken { user_id, token }) => {
             store::principal_by_token(conn, *user_id, token)?

@@ -1271,6 +1271,25 @@ fn portal_login_token_from_username_and_password() {
         "{}",
         reply.exchange()
     );
+    // softlayer-go's token sessions send it over REST as HTTP Basic `userId:authToken`.
+    let as_go = |user_id: i64| {
+        let auth = basic_auth(&user_id.to_string(), &hash);
+        http_request(
+            server.addr(),
+            "GET",
+            "/rest/v3.1/SoftLayer_Ticket/160000002/getObject.json?objectMask=mask[id,title]",
+            &[("Authorization", auth.as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request")
+    };
+    let resp = as_go(DEMO_OPS.id);
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    let ticket: J = serde_json::from_slice(&resp.body).expect("JSON");
+    assert_eq!(ticket["title"], "DNS Request", "{}", resp.text());
+    let resp = as_go(DEMO.id);
+    assert_eq!(resp.status, 401, "another user's id: {}", resp.text());
     // Bound to its user.
     assert!(whoami_with_token(&server, DEMO.id, &hash).is_err());
     assert!(whoami_with_token(&server, OTHER.id, &hash).is_err());
