@@ -341,6 +341,7 @@ async fn answer_or_drop<C: Codec>(
         started,
         responder: Responder {
             head: Some(head_tx),
+            pending: None,
             chunks: chunk_tx,
             bytes: 0,
             deadline: None,
@@ -408,7 +409,8 @@ async fn answer_or_drop<C: Codec>(
     })
 }
 
-/// How a reply begins: whole, or streaming (its items follow on the chunk channel).
+/// How a reply begins: whole, or streaming (sent with its first chunk; the rest of its
+/// items follow on the chunk channel).
 enum Head {
     Whole {
         answer: HttpAnswer,
@@ -428,6 +430,10 @@ enum Head {
 /// blocking pool.
 struct Responder {
     head: Option<oneshot::Sender<Head>>,
+    /// A streamed reply's head, held back until its first chunk goes with it: sending
+    /// the head commits the status (200), so until then a fault can still be answered
+    /// whole, in the transport's format (README "Limits").
+    pending: Option<Head>,
     chunks: mpsc::Sender<Chunk>,
     /// Body bytes sent so far.
     bytes: u64,
@@ -444,11 +450,13 @@ impl Responder {
         self.head.as_ref().is_some_and(|h| h.is_closed())
     }
 
+    /// Whether the status and part of the body left: past this a fault can only cut.
     fn started(&self) -> bool {
         self.head.is_none()
     }
 
     fn whole(&mut self, answer: HttpAnswer, total: Option<u64>) {
+        self.pending = None;
         self.bytes = answer.body.len() as u64;
         if let Some(head) = self.head.take() {
             let _ = head.send(Head::Whole { answer, total });
@@ -461,23 +469,22 @@ impl Responder {
         }
     }
 
+    /// Begins a streamed reply; its head goes with the first chunk ([`Self::pending`]).
     fn start_stream(&mut self, content_type: &'static str, total: u64, warning: Option<String>) {
         // Its pace is the client's from here; streams are capped on their own.
         crate::limits::leave_cpu_place();
         self.cut_room = self.chunks.clone().try_reserve_owned().ok();
-        if let Some(head) = self.head.take() {
-            let _ = head.send(Head::Streaming {
-                content_type,
-                total,
-                warning,
-            });
-        }
+        self.pending = Some(Head::Streaming {
+            content_type,
+            total,
+            warning,
+        });
     }
 
-    /// Sends a chunk of a streaming reply, waiting while the client is slow to read, but
-    /// not longer than the stall timeout without progress, and not past the stream's
-    /// deadline: then the reply ends, and its thread and read snapshot are freed (the
-    /// connection's own write timeout closes it).
+    /// Sends a chunk of a streaming reply (the first one after the held-back head),
+    /// waiting while the client is slow to read, but not longer than the stall timeout
+    /// without progress, and not past the stream's deadline: then the reply ends, and its
+    /// thread and read snapshot are freed (the connection's own write timeout closes it).
     fn chunk(&mut self, bytes: Vec<u8>) -> Result<(), Fault> {
         self.bytes += bytes.len() as u64;
         let stall = crate::limits::get().stall_timeout();
@@ -493,6 +500,12 @@ impl Responder {
         };
         if left.is_zero() {
             return Err(past_deadline());
+        }
+        if let Some(head) = self.pending.take()
+            && let Some(tx) = self.head.take()
+            && tx.send(head).is_err()
+        {
+            return Err(Fault::internal("the client went away"));
         }
         let send = self
             .chunks
@@ -952,7 +965,13 @@ impl<C: Codec> Exchange<C> {
         match result {
             Ok(None) => {
                 list.end(&mut buffer);
-                let _ = self.responder.chunk(buffer);
+                // A short list's one chunk carries the head: past the stream's deadline
+                // it never left, and the fault can still be answered whole.
+                if let Err(fault) = self.responder.chunk(buffer)
+                    && !self.responder.started()
+                {
+                    return self.whole_fault(Some(call), &fault);
+                }
                 let outcome = Outcome {
                     transport: self.codec.transport(),
                     call: Some(call),
@@ -967,7 +986,10 @@ impl<C: Codec> Exchange<C> {
                 self.shared.observer.finished(&outcome);
             }
             Ok(Some(reply)) => self.whole_reply(call, &reply, None),
+            // Nothing left yet (the first chunk waits in `buffer`): the status is still
+            // ours to choose, and the client gets the fault like any other.
             Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &fault),
+            // The 200 and part of the list are out: HTTP/1.1 can only cut.
             Err(fault) => {
                 tracing::warn!(
                     "{}::{} stopped mid-reply: {fault:?}",

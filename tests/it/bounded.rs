@@ -156,6 +156,113 @@ fn the_object_budget_names_its_limit() {
     );
 }
 
+/// A streamed list holds its status back until its first chunk (64 KiB) is ready, so an
+/// item over the work budget before then gets the Public fault in the transport's own
+/// format, counted as a fault, never a 200 cut short (the defect: `IncompleteRead` on
+/// every transport). The budget is 200,000 bytes here: by the fan-out mask, ticket
+/// 160000001 with 8 updates is about twice over it, the seed's tickets with 2 updates
+/// well within.
+#[test]
+fn a_list_over_the_budget_before_its_first_chunk_gets_a_fault_on_every_transport() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_MAX_REPLY_BYTES", "200000")],
+    );
+    add_updates(&server, 5);
+    let mask = fan_out_mask(3);
+    let list = |filter: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask(&mask)
+                .filter(xstruct(&[("tickets", xstruct(&[("id", filter)]))])),
+        )
+    };
+    let only = |id: i64| xstruct(&[("operation", xint(id))]);
+    assert_eq!(
+        list(only(160000002)).ok().array().len(),
+        1,
+        "an item within the budget streams as ever"
+    );
+    let first = list(only(TICKET));
+    assert_public_fault(&first, "SoftLayer_Exception_Public", "max-reply-bytes");
+    // Two items within the budget written into the first chunk, then the one over it.
+    let descending = xstruct(&[
+        ("operation", xstr("orderBy")),
+        (
+            "options",
+            xarray(&[xstruct(&[
+                ("name", xstr("sort")),
+                ("value", xarray(&[xstr("DESC")])),
+            ])]),
+        ),
+    ]);
+    assert_public_fault(
+        &list(descending),
+        "SoftLayer_Exception_Public",
+        "max-reply-bytes",
+    );
+
+    let soap = server.post(
+        "/soap/v3.1/SoftLayer_Account",
+        &[("Content-Type", "text/xml")],
+        soap_envelope(
+            "getTickets",
+            &format!(
+                "<ns1:SoftLayer_ObjectMask><mask>{mask}</mask></ns1:SoftLayer_ObjectMask>\
+                 <ns1:SoftLayer_AccountObjectFilter><tickets><id><operation>{TICKET}\
+                 </operation></id></tickets></ns1:SoftLayer_AccountObjectFilter>"
+            ),
+        )
+        .as_bytes(),
+    );
+    assert_eq!(soap.status, 500, "{}", soap.describe());
+    let text = soap.text();
+    assert!(
+        text.contains("Fault>")
+            && text.contains("SoftLayer_Exception_Public")
+            && text.contains("max-reply-bytes"),
+        "{}",
+        soap.describe()
+    );
+
+    let filter = format!(r#"{{"tickets":{{"id":{{"operation":{TICKET}}}}}}}"#);
+    let rest = http_request(
+        server.addr(),
+        "GET",
+        &format!(
+            "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask={}&objectFilter={}",
+            percent_encode(&mask),
+            percent_encode(&filter)
+        ),
+        &[("Authorization", &basic_auth(&DEMO))],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .expect("a whole REST answer, not a cut connection");
+    assert_eq!(rest.status, 400, "{}", rest.describe());
+    let body: serde_json::Value = serde_json::from_slice(&rest.body).unwrap();
+    assert_eq!(body["code"], "SoftLayer_Exception_Public");
+    assert!(
+        body["error"].as_str().unwrap().contains("max-reply-bytes"),
+        "{}",
+        rest.describe()
+    );
+
+    let metrics = server.get("/metrics").text();
+    for transport in ["xmlrpc", "soap", "rest"] {
+        assert!(
+            metrics.contains(&format!(
+                "softlayer_emulator_calls_total{{transport=\"{transport}\",\
+                 service=\"SoftLayer_Account\",method=\"getTickets\",\
+                 outcome=\"SoftLayer_Exception_Public\"}}"
+            )),
+            "{transport}'s fault is counted as one:\n{metrics}"
+        );
+    }
+}
+
 fn basic_auth(user: &User) -> String {
     use base64::Engine as _;
     let token = base64::engine::general_purpose::STANDARD
