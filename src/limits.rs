@@ -16,8 +16,8 @@ use std::time::Duration;
 
 /// The default of `--max-reply-bytes`: 32 MiB of estimate is about 50 MB of memory
 /// (measured: a fan-out call stopped at 64 MiB peaked at 100 MB). Lists stream item by
-/// item on every transport, so this binds only replies built whole: one object with
-/// relational properties, or a REST path into a relation.
+/// item on every transport, so in a list this binds each item alone; replies built whole
+/// (one object with relational properties, a REST path into a relation) count whole.
 pub const DEFAULT_MAX_REPLY_BYTES: u64 = 32 * 1024 * 1024;
 
 /// The bounds, as `serve` was started with them.
