@@ -4,7 +4,8 @@
 //!
 //! An entry: `id`, `time` (the emulator's clock), `transport`, `service`, `method`,
 //! `user`, `account`, `initId`, `mask`, `filter`, `resultLimit`, `args` (file data elided
-//! to name and size, API keys, passwords and tokens redacted), `outcome` (`ok` or
+//! to name and size, API keys, passwords and tokens redacted; so are the tokens in the
+//! reply of a login, as the method's table entry names them), `outcome` (`ok` or
 //! `fault`), `fault` (`{class, message}`), `injected` (the fault rule that answered, if
 //! any), `status`, `durationMs`, `replyBytes`, `cached` (answered from the reply cache),
 //! `total` (items in a list reply) and `reply` (the result, when it was written whole and
@@ -287,6 +288,24 @@ pub fn redact(name: &str, value: &crate::value::Value) -> J {
         }
         Value::Array(items) => J::Array(items.iter().map(|v| redact(name, v)).collect()),
         other => J::from(other),
+    }
+}
+
+/// Replaces `members` of a reply (an object, or each object of a list) with
+/// `"[redacted]"`: the reply of a login carries a token that authenticates.
+pub fn redact_members(reply: &mut J, members: &[&str]) {
+    match reply {
+        J::Object(o) => {
+            for m in members {
+                if let Some(v) = o.get_mut(*m)
+                    && !v.is_null()
+                {
+                    *v = json!("[redacted]");
+                }
+            }
+        }
+        J::Array(items) => items.iter_mut().for_each(|v| redact_members(v, members)),
+        _ => {}
     }
 }
 

@@ -230,7 +230,17 @@ impl Observer for Recorder {
                 // Kept as the JSON text (one pass over the reply), made a tree again only
                 // when the journal is read. Measured as written, not guessed: a reply is
                 // recorded when it is small.
-                let text = serde_json::to_string(&r.value).ok()?;
+                let secrets = record
+                    .as_deref()
+                    .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
+                    .unwrap_or_default();
+                let text = if secrets.is_empty() {
+                    serde_json::to_string(&r.value).ok()?
+                } else {
+                    let mut value = serde_json::to_value(&r.value).ok()?;
+                    journal::redact_members(&mut value, secrets);
+                    value.to_string()
+                };
                 (text.len() <= journal::MAX_RECORDED_REPLY).then(|| Arc::<str>::from(text))
             });
         self.journal.record(Entry {

@@ -128,6 +128,8 @@ fn looks_like_date(s: &str) -> bool {
 fn first_difference(path: &str, want: &J, got: &J, strict: bool) -> Option<String> {
     match (want, got) {
         (J::String(a), J::String(b)) if !strict && looks_like_date(a) && looks_like_date(b) => None,
+        // A token the journal took out of a login's reply: a fresh one differs anyway.
+        (J::String(a), J::String(_)) if a == "[redacted]" => None,
         (J::Object(a), J::Object(b)) => {
             for (k, v) in a {
                 let p = format!("{path}.{k}");
@@ -362,5 +364,8 @@ mod tests {
             first_difference("reply", &a, &c, false).unwrap(),
             "reply.updates[0].entry: recorded \"x\", now \"y\""
         );
+        let token = json!({"userId": 1, "hash": "[redacted]"});
+        let fresh = json!({"userId": 1, "hash": "9f2c"});
+        assert_eq!(first_difference("reply", &token, &fresh, true), None);
     }
 }

@@ -217,12 +217,14 @@ fn check_template(value: &Value, type_name: &str, depth: usize) -> Result<(), Fa
 
 pub type Handler = fn(&Ctx) -> Result<Output, Fault>;
 
-/// A handler, whether it writes (and so runs in the write transaction), and whether it
-/// is called before authentication (logging in).
+/// A handler, whether it writes (and so runs in the write transaction), whether it
+/// is called before authentication (logging in), and which members of its reply are
+/// credentials.
 pub struct Entry {
     pub handler: Handler,
     pub writes: bool,
     pub anonymous: bool,
+    pub secret_reply: &'static [&'static str],
 }
 
 const fn read(handler: Handler) -> Entry {
@@ -230,6 +232,7 @@ const fn read(handler: Handler) -> Entry {
         handler,
         writes: false,
         anonymous: false,
+        secret_reply: &[],
     }
 }
 
@@ -238,6 +241,7 @@ const fn write(handler: Handler) -> Entry {
         handler,
         writes: true,
         anonymous: false,
+        secret_reply: &[],
     }
 }
 
@@ -246,6 +250,18 @@ const fn anonymous(handler: Handler) -> Entry {
         handler,
         writes: true,
         anonymous: true,
+        secret_reply: &[],
+    }
+}
+
+impl Entry {
+    /// Marks reply members that authenticate whoever holds them (a login token), so
+    /// that records of the call (the journal) leave them out.
+    const fn secret_reply(self, members: &'static [&'static str]) -> Entry {
+        Entry {
+            secret_reply: members,
+            ..self
+        }
     }
 }
 
@@ -271,6 +287,11 @@ fn handler(service: &str, method: &str) -> Option<Entry> {
 /// Whether a call may change data (and so must run in the write transaction).
 pub fn writes(call: &Call) -> bool {
     handler(&call.service, &call.method).is_some_and(|e| e.writes)
+}
+
+/// The members of a call's reply that are credentials (none for most methods).
+pub fn secret_reply_members(service: &str, method: &str) -> &'static [&'static str] {
+    handler(service, method).map_or(&[], |e| e.secret_reply)
 }
 
 /// Whether a call's method answers with a list (which transports may stream).

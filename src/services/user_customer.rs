@@ -9,8 +9,9 @@ use crate::value::{Struct, Value};
 pub fn handler(method: &str) -> Option<Entry> {
     Some(match method {
         "getObject" => read(|ctx| Ok(Output::Object(init_object(ctx)?))),
-        "getPortalLoginToken" => anonymous(portal_login_token),
-        "getAuthenticationToken" => write(authentication_token),
+        // The hash is the token that logs in.
+        "getPortalLoginToken" => anonymous(portal_login_token).secret_reply(&["hash"]),
+        "getAuthenticationToken" => write(authentication_token).secret_reply(&["hash"]),
         _ => return None,
     })
 }

@@ -213,6 +213,62 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
     assert_eq!(journal(&server, "").len(), 0);
 }
 
+/// A login's reply is a credential: the hash of `getPortalLoginToken` and
+/// `getAuthenticationToken` authenticates whoever reads it, so neither the journal nor
+/// its file keeps it, and a replay of such a session still matches.
+#[test]
+fn login_tokens_stay_out_of_the_journal_its_file_and_replay() {
+    let dir = TempDir::new("journal-tokens");
+    let file = dir.path().join("calls.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    let login = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getPortalLoginToken")
+            .arg(xstr(DEMO.username))
+            .arg(xstr(DEMO.api_key)),
+    );
+    let login_hash = login.ok().member("hash").str().to_string();
+    let fresh = server
+        .xmlrpc(&XmlRpcCall::new("SoftLayer_User_Customer", "getAuthenticationToken").auth(&DEMO));
+    let fresh_hash = fresh.ok().member("hash").str().to_string();
+    // Over REST too (JSON replies are recorded the same way).
+    let rest = rest_get(
+        &server,
+        "/rest/v3.1/SoftLayer_User_Customer/getAuthenticationToken.json",
+    );
+    assert_eq!(rest.status, 200, "{}", rest.describe());
+    let rest_hash = serde_json::from_slice::<J>(&rest.body).unwrap()["hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let calls = journal(&server, "service=SoftLayer_User_Customer");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    for call in &calls {
+        assert_eq!(call["outcome"], "ok", "{call:#}");
+        assert_eq!(call["reply"]["hash"], "[redacted]", "{call:#}");
+        assert!(call["reply"]["userId"].as_i64().is_some(), "{call:#}");
+    }
+    let text = J::Array(calls).to_string();
+    let lines = std::fs::read_to_string(&file).unwrap();
+    for hash in [&login_hash, &fresh_hash, &rest_hash] {
+        assert!(!text.contains(hash.as_str()), "a token reached the journal");
+        assert!(
+            !lines.contains(hash.as_str()),
+            "a token reached the journal file"
+        );
+    }
+
+    // Replayed against another server: the login is skipped (its password was
+    // redacted), the new tokens are fresh ones and not reported as differences.
+    let second = start(&[]);
+    let (code, report) = replay(&file, &second);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("2 calls replayed, 0 differences"),
+        "{report}"
+    );
+}
+
 #[test]
 fn the_journal_is_bounded() {
     let server = start(&["--journal-size", "5"]);
