@@ -59,9 +59,16 @@ impl ResultLimit {
     /// The `resultLimit` header struct of XML-RPC and SOAP.
     fn from_header(value: &Value) -> Result<ResultLimit, Fault> {
         let count = |key: &str| -> Result<u64, Fault> {
+            // The value as the client wrote it (`-1`, `"x"`), not as Rust sees it.
             let invalid = |v: &Value| {
+                let sent = serde_json::Value::from(v);
+                let hint = if key == "limit" {
+                    " (0 means no limit)"
+                } else {
+                    ""
+                };
                 Fault::bad_argument(format!(
-                    "Invalid resultLimit {key} {v:?}: use a whole number of 0 or more (a limit of 0 means no limit)."
+                    "Invalid resultLimit {key} {sent}: use a whole number of 0 or more{hint}."
                 ))
             };
             match value.get(key) {

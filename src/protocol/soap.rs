@@ -219,8 +219,8 @@ impl ListWriter for SoapList {
     }
 }
 
-/// A SOAP fault (sent with HTTP 500 as SOAP 1.1 requires).
-pub fn write_fault(version: ApiVersion, fault: &Fault) -> Vec<u8> {
+/// A SOAP fault (sent with HTTP 500 as SOAP 1.1 requires) of a call to `service`.
+pub fn write_fault(version: ApiVersion, service: &str, fault: &Fault) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
     open_envelope(&mut out, version);
     let (code, message): (&str, Cow<'_, str>) = match fault {
@@ -235,10 +235,9 @@ pub fn write_fault(version: ApiVersion, fault: &Fault) -> Vec<u8> {
         ),
         Fault::MalformedInitParameter => (
             fault.class_name(),
-            Cow::Borrowed(
-                "The {Service}InitParameters header names no object: send its id as <id> \
-                 (SoftLayer_TicketInitParameters for SoftLayer_Ticket).",
-            ),
+            Cow::Owned(format!(
+                "The {service}InitParameters header names no object: send its id as <id>."
+            )),
         ),
         _ => (fault.class_name(), fault.message()),
     };
@@ -286,7 +285,7 @@ impl Codec for SoapCodec {
             status: self.status_of(fault),
             content_type: CONTENT_TYPE,
             headers: Vec::new(),
-            body: write_fault(self.version, fault),
+            body: write_fault(self.version, &self.service, fault),
         }
     }
 
@@ -1740,7 +1739,9 @@ mod tests {
 
     #[test]
     fn faults() {
-        let text = |f: &Fault| String::from_utf8(write_fault(ApiVersion::V3_1, f)).unwrap();
+        let text = |f: &Fault| {
+            String::from_utf8(write_fault(ApiVersion::V3_1, "SoftLayer_Ticket", f)).unwrap()
+        };
         let t = text(&Fault::not_found(5));
         well_formed(&t);
         assert_eq!(
@@ -1762,6 +1763,7 @@ mod tests {
         assert!(t.contains("Function (\"nope\") is not a valid method for this service."));
         let t = text(&Fault::MalformedInitParameter);
         assert!(t.contains("<faultcode>SoftLayer_Exception_WebService_BadRequest</faultcode>"));
+        assert!(t.contains("The SoftLayer_TicketInitParameters header names no object"));
         let t = text(&Fault::invalid_value("x"));
         assert!(t.contains("<faultcode>SoftLayer_Exception_InvalidValue</faultcode>"));
     }

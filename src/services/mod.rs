@@ -554,10 +554,10 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
     };
     match raw.as_i64() {
         Some(id) => Ok(Some(id)),
+        // Named as the client sent it: `abc`, `false`, `1.5`, `[1]`.
         None => Err(Fault::not_found(match raw {
-            Value::Bool(b) => b.to_string(),
             Value::String(s) => s.clone(),
-            _ => String::new(),
+            other => serde_json::Value::from(other).to_string(),
         })),
     }
 }

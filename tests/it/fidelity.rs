@@ -901,6 +901,97 @@ fn a_missing_init_parameter_is_the_same_exception_on_every_transport() {
     );
 }
 
+/// Fault texts name what the client sent as it wrote it, and the service it called: a
+/// bad `resultLimit` value (`-1`, `"x"`, not Rust's `Int(-1)`), an init id that names no
+/// object (`1.5`, `[1]`, not `''`), an empty SOAP init header (its service, not a
+/// `{Service}` placeholder).
+#[test]
+fn fault_texts_show_values_as_sent_and_the_real_service() {
+    let server = Server::start();
+    for (limit, offset, shown) in [
+        (xint(-1), xint(0), "limit -1"),
+        (xint(1), xint(-5), "offset -5"),
+        (xstr("x"), xint(0), "limit \"x\""),
+        (XVal::Double(2.0), xint(0), "limit 2.0"),
+        (xbool(true), xint(0), "limit true"),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .header(
+                    "resultLimit",
+                    xstruct(&[("limit", limit), ("offset", offset)]),
+                ),
+        );
+        let text = &reply.fault().string;
+        assert!(
+            text.starts_with(&format!("Invalid resultLimit {shown}: use a whole number")),
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            !text.contains("Int(") && !text.contains("String(") && !text.contains("a limit of 0"),
+            "{}",
+            reply.exchange()
+        );
+    }
+    let resp = soap(
+        &server,
+        "SoftLayer_Account",
+        &format!(
+            "{}<ns1:resultLimit><limit>abc</limit><offset>0</offset></ns1:resultLimit>",
+            soap_auth(&DEMO)
+        ),
+        "<ns1:getTickets/>",
+    );
+    assert!(
+        resp.text().contains(
+            "<faultstring>Invalid resultLimit limit \"abc\": use a whole number of 0 or more \
+             (0 means no limit).</faultstring>"
+        ),
+        "{}",
+        resp.describe()
+    );
+
+    for (id, shown) in [
+        (XVal::Double(1.5), "1.5"),
+        (xarray(&[xint(1)]), "[1]"),
+        (xbool(false), "false"),
+        (xstr("abc"), "abc"),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .init(id),
+        );
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception_ObjectNotFound",
+            &format!("Unable to find object with id of '{shown}'."),
+        );
+    }
+
+    for service in ["SoftLayer_Ticket", "SoftLayer_Ticket_Subject"] {
+        let resp = soap(
+            &server,
+            service,
+            &format!("{}<ns1:{service}InitParameters/>", soap_auth(&DEMO)),
+            "<ns1:getObject/>",
+        );
+        let text = resp.text();
+        assert!(
+            text.contains("<faultcode>SoftLayer_Exception_WebService_BadRequest</faultcode>")
+                && text.contains(&format!(
+                    "<faultstring>The {service}InitParameters header names no object: \
+                     send its id as &lt;id&gt;.</faultstring>"
+                )),
+            "{}",
+            resp.describe()
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. Mask faults have their own classes
 // ---------------------------------------------------------------------------------------
@@ -1053,22 +1144,29 @@ fn add_update_faults_begin_with_the_documented_text() {
 }
 
 /// SLDN `SoftLayer_Ticket` overview: a closed ticket allows no further updates. Files,
-/// devices and edits are refused with the closed-ticket addUpdate's class and text, and
-/// nothing changes.
+/// devices and edits are refused with the closed-ticket addUpdate's class, each in its
+/// own method's documented words ("Unable to attach file to this ticket.", addUpdate's
+/// "Unable to add ticket update.." for edit), and nothing changes.
 #[test]
 fn closed_tickets_refuse_files_devices_and_edits() {
     let server = Server::start();
-    let refused = |method: &str, arg: XVal| {
+    let refused = |method: &str, arg: XVal, unable: &str| {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", method)
                 .auth(&DEMO)
                 .id(CLOSED_TICKET)
                 .arg(arg),
         );
-        assert_update_refused(&reply);
-        assert!(
-            reply.fault().string.contains("closed"),
+        assert_eq!(
+            reply.fault().code,
+            xstr("SoftLayer_Exception_Public"),
             "{}",
+            reply.exchange()
+        );
+        assert!(
+            reply.fault().string.starts_with(&format!("{unable} "))
+                && reply.fault().string.contains("closed"),
+            "{method}: {}",
             reply.exchange()
         );
     };
@@ -1078,11 +1176,28 @@ fn closed_tickets_refuse_files_devices_and_edits() {
             ("filename", xstr("late.txt")),
             ("data", XVal::Base64("aGVsbG8=".into())),
         ]),
+        "Unable to attach file to this ticket.",
     );
-    refused("addAttachedHardware", xint(8002));
-    refused("addAttachedVirtualGuest", xint(9001));
-    refused("addAttachedDedicatedHost", xint(7001));
-    refused("edit", xstruct(&[("priority", xint(1))]));
+    refused(
+        "addAttachedHardware",
+        xint(8002),
+        "Unable to attach hardware to this ticket.",
+    );
+    refused(
+        "addAttachedVirtualGuest",
+        xint(9001),
+        "Unable to attach virtual guest to this ticket.",
+    );
+    refused(
+        "addAttachedDedicatedHost",
+        xint(7001),
+        "Unable to attach dedicated host to this ticket.",
+    );
+    refused(
+        "edit",
+        xstruct(&[("priority", xint(1))]),
+        "Unable to add ticket update..",
+    );
     let ticket = server
         .xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
@@ -1125,7 +1240,7 @@ fn closed_tickets_refuse_files_devices_and_edits() {
     assert!(
         body["error"]
             .as_str()
-            .is_some_and(|e| e.starts_with("Unable to add ticket update.. ")),
+            .is_some_and(|e| e.starts_with("Unable to attach hardware to this ticket. ")),
         "{}",
         resp.describe()
     );

@@ -12,6 +12,8 @@ pub struct DeviceKind {
     link_type: &'static str,
     link_column: &'static str,
     attach_null: &'static str,
+    /// SLDN's "unable to attach" failure, also the start of the closed-ticket refusal.
+    unable_attach: &'static str,
     already: &'static str,
     not_yours_attach: &'static str,
     detach_null: &'static str,
@@ -25,6 +27,7 @@ pub static HARDWARE: DeviceKind = DeviceKind {
     link_type: "SoftLayer_Ticket_Attachment_Hardware",
     link_column: "hardwareId",
     attach_null: "Unable to attach null hardware to this ticket.",
+    unable_attach: "Unable to attach hardware to this ticket.",
     already: "This hardware is already attached to this ticket.",
     not_yours_attach: "You may not attach this hardware to this ticket.",
     detach_null: "Unable to detach null hardware from this ticket.",
@@ -38,6 +41,7 @@ pub static VIRTUAL_GUEST: DeviceKind = DeviceKind {
     link_type: "SoftLayer_Ticket_Attachment_Virtual_Guest",
     link_column: "virtualGuestId",
     attach_null: "Unable to attach a null virtual guest to this ticket.",
+    unable_attach: "Unable to attach virtual guest to this ticket.",
     already: "This virtual guest is already attached to this ticket.",
     not_yours_attach: "You may not attach this virtual guest to this ticket.",
     detach_null: "Unable to detach null virtual guest from this ticket.",
@@ -51,6 +55,7 @@ pub static DEDICATED_HOST: DeviceKind = DeviceKind {
     link_type: "SoftLayer_Ticket_Attachment_Dedicated_Host",
     link_column: "dedicatedHostId",
     attach_null: "Unable to attach a null dedicated host to this ticket.",
+    unable_attach: "Unable to attach dedicated host to this ticket.",
     already: "This dedicated host is already attached to this ticket.",
     not_yours_attach: "You may not attach this dedicated host to this ticket.",
     // SoftLayer has no detach method for dedicated hosts; these serve the support desk.
@@ -63,7 +68,7 @@ pub static KINDS: [&DeviceKind; 3] = [&HARDWARE, &VIRTUAL_GUEST, &DEDICATED_HOST
 
 pub(super) fn attach(ctx: &Ctx, kind: &'static DeviceKind) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    super::updates::refuse_if_closed(&ticket)?;
+    super::updates::refuse_if_closed(&ticket, kind.unable_attach)?;
     let device = ctx.int_arg(0)?;
     let link = attach_device(ctx, ticket.id().unwrap_or_default(), kind, device)?;
     Ok(Output::Object(link))
@@ -97,8 +102,7 @@ pub(super) fn attach_device(
     link.insert("attachmentId".into(), Value::Int(device));
     link.insert("createDate".into(), Value::DateTime(now()));
     store::insert(ctx.conn, kind.link_type, &link)?;
-    store::get(ctx.conn, kind.link_type, id)?
-        .ok_or_else(|| exception("Unable to attach this device to this ticket."))
+    store::get(ctx.conn, kind.link_type, id)?.ok_or_else(|| exception(kind.unable_attach))
 }
 
 pub(super) fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {

@@ -132,13 +132,15 @@ pub(super) fn store_file(
         row.insert("updateId".into(), Value::Int(u));
     }
     let id = store::insert(ctx.conn, FILE, &row)?;
-    store::get(ctx.conn, FILE, id)?
-        .ok_or_else(|| exception("Unable to attach file to this ticket."))
+    store::get(ctx.conn, FILE, id)?.ok_or_else(|| exception(UNABLE_TO_ATTACH_FILE))
 }
+
+/// SLDN addAttachedFile's failure to attach.
+const UNABLE_TO_ATTACH_FILE: &str = "Unable to attach file to this ticket.";
 
 pub(super) fn add_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    super::updates::refuse_if_closed(&ticket)?;
+    super::updates::refuse_if_closed(&ticket, UNABLE_TO_ATTACH_FILE)?;
     let file = read_file(ctx.args.first())?;
     let row = store_file(ctx, ticket.id().unwrap_or_default(), None, &file)?;
     Ok(Output::Object(row))
