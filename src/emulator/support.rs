@@ -162,6 +162,9 @@ pub fn apply(
             ]);
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
         }
+        // A closed ticket stays as it was closed: stamping its close date again would
+        // put an old ticket back among those closed today, and mail nobody anything new.
+        SupportAction::Close if ticket.get_i64("statusId") == Some(STATUS_CLOSED) => {}
         SupportAction::Close => {
             let changes = columns([
                 ("statusId", Value::Int(STATUS_CLOSED)),
@@ -170,10 +173,7 @@ pub fn apply(
             ]);
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
             set_awaiting(conn, ticket_id, false)?;
-            // Closing a closed ticket again tells nobody anything new.
-            if ticket.get_i64("statusId") != Some(STATUS_CLOSED) {
-                outbox::ticket_event(conn, ticket_id, Event::TicketClosed, None)?;
-            }
+            outbox::ticket_event(conn, ticket_id, Event::TicketClosed, None)?;
         }
         SupportAction::Reopen => {
             let status = if ticket.get_i64("assignedEmployeeId").is_some() {

@@ -619,6 +619,50 @@ fn close_and_reopen() {
     assert_eq!(status_of(&server, &DEMO, CLOSED_TICKET), STATUS_OPEN);
 }
 
+/// Closing a ticket that is already closed is answered as a no-op (200, the ticket as it
+/// was): its close date is not stamped again, so a ticket closed ten days ago does not
+/// come back among those closed today, and nobody is mailed twice.
+#[test]
+fn closing_a_closed_ticket_again_changes_nothing() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "close me once");
+    let first = control.ok(ticket, "close", "")["ticket"].clone();
+    let resp = control.request("POST", "/_emulator/clock", r#"{"advance":"10d"}"#);
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    for method in [
+        "getTicketsClosedToday",
+        "getTicketsClosedInTheLastThreeDays",
+    ] {
+        assert!(!account_ids(&server, &DEMO, method).contains(&ticket));
+    }
+
+    let again = control.ok(ticket, "close", "")["ticket"].clone();
+    assert_eq!(again, first, "the ticket is as the first close left it");
+    for method in [
+        "getTicketsClosedToday",
+        "getTicketsClosedInTheLastThreeDays",
+    ] {
+        assert!(
+            !account_ids(&server, &DEMO, method).contains(&ticket),
+            "{method} lists a ticket closed ten days ago"
+        );
+    }
+    assert!(account_ids(&server, &DEMO, "getClosedTickets").contains(&ticket));
+    let resp = control.request(
+        "GET",
+        &format!("/_emulator/outbox?ticket={ticket}&event=TICKET_CLOSED"),
+        "",
+    );
+    let mail = json_of(&resp)["messages"].as_array().unwrap().len();
+    assert_eq!(mail, 1, "one close, one mail: {}", resp.describe());
+    // A closed seed ticket alike: it keeps the seed's close date.
+    let seed = control.ok(CLOSED_TICKET, "close", "")["ticket"].clone();
+    assert_eq!(seed["closeDate"], "2026-06-05T15:00:00-05:00", "{seed}");
+    let resp = control.request("POST", "/_emulator/clock", r#"{"real":true}"#);
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+}
+
 #[test]
 fn awaiting_response_sets_and_clears_the_flag() {
     let server = Server::start();
