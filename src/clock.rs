@@ -60,18 +60,56 @@ fn change(f: impl FnOnce(Mode) -> Mode) -> Mode {
     *m
 }
 
-/// Freezes the clock at `at`.
-pub fn set(at: DateTime<Utc>) -> Mode {
-    change(|_| Mode::Fixed(at.timestamp_millis()))
+/// The earliest instant the clock may show, the Unix epoch: before it SQLite's and the
+/// clients' date handling gets shaky, and the time-zone database reaches back to local
+/// mean time (Central time shows -05:50:36 before 1883).
+pub const EARLIEST_MS: i64 = 0;
+/// The latest, 9999-12-31T00:00:00Z: years keep their four digits in every zone.
+pub const LATEST_MS: i64 = 253_402_214_400_000;
+
+/// A clock change that would leave the range dates can be written in.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error(
+    "that would put the clock at {0}; it stays between 1970-01-01T00:00:00Z and \
+     9999-12-31T00:00:00Z"
+)]
+pub struct OutOfRange(String);
+
+fn in_range(ms: Option<i64>) -> Result<i64, OutOfRange> {
+    match ms {
+        Some(ms) if (EARLIEST_MS..=LATEST_MS).contains(&ms) => Ok(ms),
+        Some(ms) => Err(OutOfRange(
+            DateTime::from_timestamp_millis(ms)
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                .unwrap_or_else(|| "a date beyond any calendar".into()),
+        )),
+        None => Err(OutOfRange("a date beyond any calendar".into())),
+    }
 }
 
-/// Moves the clock forward (or back, for a negative amount) by `millis`.
-pub fn advance(millis: i64) -> Mode {
-    change(|m| match m {
+/// Freezes the clock at `at`, if it lies in the clock's range.
+pub fn set(at: DateTime<Utc>) -> Result<Mode, OutOfRange> {
+    let at = in_range(Some(at.timestamp_millis()))?;
+    Ok(change(|_| Mode::Fixed(at)))
+}
+
+/// Moves the clock forward (or back, for a negative amount) by `millis`, unless that
+/// leaves the clock's range (then it stays as it was).
+pub fn advance(millis: i64) -> Result<Mode, OutOfRange> {
+    let mut m = MODE.lock().unwrap_or_else(|p| p.into_inner());
+    let next = match *m {
         Mode::Real => Mode::Offset(millis),
-        Mode::Offset(o) => Mode::Offset(o.saturating_add(millis)),
-        Mode::Fixed(t) => Mode::Fixed(t.saturating_add(millis)),
-    })
+        Mode::Offset(o) => Mode::Offset(
+            o.checked_add(millis)
+                .ok_or_else(|| OutOfRange("a date beyond any calendar".into()))?,
+        ),
+        Mode::Fixed(t) => Mode::Fixed(in_range(t.checked_add(millis))?),
+    };
+    if let Mode::Offset(o) = next {
+        in_range(system_millis().checked_add(o))?;
+    }
+    *m = next;
+    Ok(next)
 }
 
 /// Back to the system clock.
@@ -141,6 +179,26 @@ pub fn describe() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_range_holds_four_digit_years_from_the_epoch() {
+        assert_eq!(in_range(Some(0)), Ok(0));
+        assert_eq!(in_range(Some(LATEST_MS)), Ok(LATEST_MS));
+        assert_eq!(
+            crate::time::Zone::CENTRAL.render(LATEST_MS),
+            "9999-12-30T18:00:00-06:00"
+        );
+        assert!(in_range(Some(-1)).is_err());
+        assert!(in_range(Some(LATEST_MS + 1)).is_err());
+        assert!(in_range(None).is_err());
+        let far = in_range(Some(-3_000_000 * 86_400_000))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            far.starts_with("that would put the clock at -6244-"),
+            "{far}"
+        );
+    }
 
     #[test]
     fn durations_read_as_people_write_them() {

@@ -362,7 +362,7 @@ fn change_clock(body: &serde_json::Value) -> Result<(), String> {
             .ok_or("\"set\" takes an ISO 8601 date with offset")?;
         let at = chrono::DateTime::parse_from_rfc3339(text.trim())
             .map_err(|e| format!("'{text}' is not an ISO 8601 date with offset ({e})"))?;
-        crate::clock::set(at.with_timezone(&chrono::Utc));
+        crate::clock::set(at.with_timezone(&chrono::Utc)).map_err(|e| e.to_string())?;
         return Ok(());
     }
     if let Some(advance) = body.get("advance") {
@@ -376,7 +376,7 @@ fn change_clock(body: &serde_json::Value) -> Result<(), String> {
                 .ok_or("\"advance\" is a duration such as \"72h\", or seconds")?,
             _ => return Err("\"advance\" is a duration such as \"72h\", or seconds".into()),
         };
-        crate::clock::advance(ms);
+        crate::clock::advance(ms).map_err(|e| e.to_string())?;
         return Ok(());
     }
     Err(

@@ -575,6 +575,67 @@ fn the_clock_stamps_new_objects_and_moves_date_filters() {
     );
 }
 
+/// The clock stays where dates can be written: from 1970 to the end of year 9999. A
+/// change that would leave that range is refused with 400 and the control API's
+/// `{"error"}`, and the clock stays where it was (years before 1883 would render with
+/// local mean time offsets, a huge negative offset would wrap to 1970).
+#[test]
+fn the_clock_refuses_to_leave_the_years_dates_can_be_written_in() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let refused = |body: J| {
+        let (status, json) = control.call("POST", "/_emulator/clock", Some(&body));
+        assert_eq!(status, 400, "{body} answered {json:#}");
+        let error = json["error"].as_str().unwrap_or_default();
+        assert!(error.contains("1970-01-01T00:00:00Z"), "{body}: {json:#}");
+    };
+    // Running clock.
+    refused(json!({"advance": "-3000000d"}));
+    refused(json!({"advance": "-99999999999d"}));
+    refused(json!({"advance": "99999999999d"}));
+    refused(json!({"advance": -1e18}));
+    refused(json!({"set": "1800-01-01T00:00:00-06:00"}));
+    refused(json!({"set": "1969-12-31T23:59:59Z"}));
+    let clock = control.ok("GET", "/_emulator/clock", None);
+    assert_eq!(
+        clock["mode"], "real",
+        "refused changes leave it alone: {clock}"
+    );
+
+    // Frozen clock: at the edges, and not one step past them.
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "1970-01-02T00:00:00Z"})),
+    );
+    refused(json!({"advance": "-2d"}));
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "-1d"})));
+    assert_eq!(clock["utc"], "1970-01-01T00:00:00.000Z", "{clock}");
+    let id = create_standard_ticket(&server, &DEMO, 1001, "epoch", "body");
+    let t = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(id)
+            .mask("mask[createDate]"),
+    );
+    assert_eq!(
+        epoch_seconds(t.ok().member("createDate").str()),
+        0,
+        "{}",
+        t.exchange()
+    );
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "9999-12-30T00:00:00Z"})),
+    );
+    refused(json!({"advance": "2d"}));
+    let clock = control.ok("GET", "/_emulator/clock", None);
+    assert_eq!(clock["utc"], "9999-12-30T00:00:00.000Z", "{clock}");
+
+    control.ok("POST", "/_emulator/clock", Some(&json!({"real": true})));
+}
+
 #[test]
 fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
     let server = Server::start();
