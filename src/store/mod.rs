@@ -68,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_fidelity.sql"),
     include_str!("migrations/0008_text_index_statistics.sql"),
     include_str!("migrations/0009_text_index_queue.sql"),
+    include_str!("migrations/0010_ids_never_reused.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -814,6 +815,14 @@ pub fn insert(conn: &Connection, type_name: &str, values: &Struct) -> Result<i64
     Ok(conn.last_insert_rowid())
 }
 
+/// Inserts a new object under an id never handed out before (see [`next_id`]); SQLite's
+/// own choice of rowid would hand out a removed row's id again. Its id.
+pub fn insert_new(conn: &Connection, type_name: &str, values: &Struct) -> Result<i64> {
+    let mut row = values.clone();
+    row.insert("id".into(), Value::Int(next_id(conn, type_name, 1)?));
+    insert(conn, type_name, &row)
+}
+
 /// Sets some columns of one object.
 pub fn update(conn: &Connection, type_name: &str, id: i64, values: &Struct) -> Result<()> {
     if values.is_empty() {
@@ -870,9 +879,15 @@ pub fn next_id_among(conn: &Connection, types: &[&str], floor: i64) -> Result<i6
     Ok(next)
 }
 
-/// The next free id for a type whose ids the emulator assigns.
+/// The next free id for a type whose ids the emulator assigns: above every id the
+/// table holds and, for the tables whose rows the API removes, every id it ever held
+/// (migrations/0010), so that no id is handed out twice.
 pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
-    let sql = format!("SELECT coalesce(max(id), 0) + 1 FROM {}", table(type_name)?);
+    let table = table(type_name)?;
+    let sql = format!(
+        "SELECT max(coalesce(max(id), 0), coalesce((SELECT lastId FROM derived_id_high_water \
+         WHERE tableName = '{table}'), 0)) + 1 FROM {table}"
+    );
     // Cached: `createStandardTicket` asks this on every call (prepared each time, 6% of
     // the writer's time).
     let next: i64 = conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;

@@ -2122,3 +2122,148 @@ fn documented_public_exceptions_carry_their_class() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+// ---------------------------------------------------------------------------
+// Ids are never handed out twice
+// ---------------------------------------------------------------------------
+
+/// One round of add-then-remove on demo's ticket 160000002, each thing twice: the ids
+/// given out (virtual guest links, scheduled-action transactions, tag references), in
+/// order. Nothing added is left behind.
+fn ids_given_out(server: &Server) -> Vec<(&'static str, i64)> {
+    const T: i64 = 160000002;
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        let reply = server.xmlrpc(&call("addAttachedVirtualGuest", &DEMO).id(T).arg(xint(9002)));
+        out.push(("guest link", reply.ok().member("id").int()));
+        let reply = server.xmlrpc(
+            &call("removeAttachedVirtualGuest", &DEMO)
+                .id(T)
+                .arg(xint(9002)),
+        );
+        assert_eq!(reply.ok(), &xbool(true), "{}", reply.exchange());
+
+        let reply = server.xmlrpc(
+            &call("addScheduledAutoClose", &DEMO)
+                .id(T)
+                .arg(xstr("2031-01-01T00:00:00-06:00")),
+        );
+        reply.ok();
+        let reply = server.xmlrpc(&call("getScheduledActions", &DEMO).id(T));
+        let actions = ids_of(reply.ok());
+        assert_eq!(actions.len(), 1, "{}", reply.exchange());
+        out.extend(actions.into_iter().map(|id| ("transaction", id)));
+        server
+            .xmlrpc(&call("removeScheduledAutoClose", &DEMO).id(T))
+            .ok();
+
+        server
+            .xmlrpc(&call("setTags", &DEMO).id(T).arg(xstr("reused-or-not")))
+            .ok();
+        let reply = server.xmlrpc(&call("getTagReferences", &DEMO).id(T));
+        out.extend(
+            ids_of(reply.ok())
+                .into_iter()
+                .map(|id| ("tag reference", id)),
+        );
+        server
+            .xmlrpc(&call("setTags", &DEMO).id(T).arg(xstr("")))
+            .ok();
+    }
+    out
+}
+
+/// The ids of a ticket's scheduled-action attachments (no API lists them).
+fn scheduled_action_ids(db: &str, ticket: i64) -> Vec<i64> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id FROM SoftLayer_Ticket_Attachment_Scheduled_Action WHERE ticketId = ?1")
+        .unwrap();
+    stmt.query_map([ticket], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+fn assert_all_new(given: &[(&str, i64)], context: &str) {
+    let mut seen = BTreeSet::new();
+    for (kind, id) in given {
+        assert!(
+            seen.insert((*kind, *id)),
+            "{context}: {kind} id {id} handed out twice: {given:?}"
+        );
+    }
+}
+
+/// SoftLayer never hands out an id twice; SQLite (and "the highest id plus one") would
+/// give a removed row's id to the next one. Neither within a run, nor after a restart,
+/// nor on a database made before the ids were kept (migration 0010).
+#[test]
+fn removed_ids_are_never_handed_out_again() {
+    let dir = TempDir::new("ids");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+
+    let server = Server::start_with_db(&db, None);
+    let mut given = ids_given_out(&server);
+    assert_all_new(&given, "one run");
+    // A scheduled action replaced by another: the new one has a new id.
+    let ticket = new_ticket(&server, &DEMO, "scheduled twice");
+    let mut actions = Vec::new();
+    for when in ["2031-01-01T00:00:00-06:00", "2031-02-01T00:00:00-06:00"] {
+        server
+            .xmlrpc(&call("addScheduledAlert", &DEMO).id(ticket).arg(xstr(when)))
+            .ok();
+        actions.extend(scheduled_action_ids(&db, ticket));
+    }
+    drop(server);
+
+    // The newest rows were removed: a restarted server still knows their ids.
+    let server = Server::start_with_db(&db, None);
+    given.extend(ids_given_out(&server));
+    assert_all_new(&given, "across a restart");
+    server
+        .xmlrpc(&call("removeScheduledAlert", &DEMO).id(ticket))
+        .ok();
+    server
+        .xmlrpc(
+            &call("addScheduledAlert", &DEMO)
+                .id(ticket)
+                .arg(xstr("2031-03-01T00:00:00-06:00")),
+        )
+        .ok();
+    actions.extend(scheduled_action_ids(&db, ticket));
+    let distinct: BTreeSet<i64> = actions.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        actions.len(),
+        "scheduled actions: {actions:?}"
+    );
+    drop(server);
+
+    // A database from before migration 0010: it is migrated and keeps ids from then on.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        let triggers: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'id_high_water_%'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(!triggers.is_empty());
+        for t in triggers {
+            conn.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
+        }
+        conn.execute_batch("DROP TABLE derived_id_high_water; PRAGMA user_version = 9")
+            .unwrap();
+    }
+    let server = Server::start_with_db(&db, None);
+    assert_all_new(&ids_given_out(&server), "a migrated database");
+    drop(server);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 10);
+}

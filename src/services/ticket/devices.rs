@@ -139,7 +139,7 @@ pub(super) fn add_assigned_agent(ctx: &Ctx) -> Result<Output, Fault> {
         let mut link = key;
         link.insert("attachmentId".into(), Value::Int(agent));
         link.insert("createDate".into(), Value::DateTime(now()));
-        store::insert(ctx.conn, AGENT_LINK, &link)?;
+        store::insert_new(ctx.conn, AGENT_LINK, &link)?;
     }
     Ok(Output::Value(Value::Null))
 }

@@ -123,7 +123,7 @@ pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
     // One scheduled action of each kind per ticket: a new one replaces the old.
     unschedule_kind(ctx, ticket, kind)?;
     let when = now();
-    let transaction = store::insert(
+    let transaction = store::insert_new(
         ctx.conn,
         "SoftLayer_Provisioning_Version1_Transaction",
         &fields([
@@ -131,7 +131,7 @@ pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
             ("modifyDate", Value::DateTime(when.clone())),
         ]),
     )?;
-    store::insert(
+    store::insert_new(
         ctx.conn,
         SCHEDULED,
         &fields([
@@ -209,7 +209,7 @@ pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
             Some(id) => id,
             None => store::insert(ctx.conn, "SoftLayer_Tag", &key)?,
         };
-        store::insert(
+        store::insert_new(
             ctx.conn,
             "SoftLayer_Tag_Reference",
             &fields([
