@@ -263,12 +263,22 @@ impl Faults {
                     .ok_or_else(|| RuleError("\"times\" is a positive integer".into()))?,
             ),
         };
+        let transport = text(body, "transport")?;
+        if let Some(t) = &transport
+            && !["xmlrpc", "soap", "rest"]
+                .iter()
+                .any(|known| t.eq_ignore_ascii_case(known))
+        {
+            return Err(RuleError(format!(
+                "unknown transport '{t}': xmlrpc, soap or rest"
+            )));
+        }
         let rule = Rule {
             id: self.next_id.fetch_add(1, Ordering::SeqCst) + 1,
             service: text(body, "service")?,
             method: text(body, "method")?,
             user: text(body, "user")?,
-            transport: text(body, "transport")?,
+            transport,
             probability,
             times,
             latency_ms,

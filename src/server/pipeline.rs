@@ -916,11 +916,17 @@ impl<C: Codec> Exchange<C> {
                 status: *status,
                 content_type: "text/html",
                 headers: Vec::new(),
-                body: format!(
-                    "<html><head><title>{status} Service Unavailable</title></head>\
-                     <body><h1>{status} Service Unavailable</h1></body></html>\n"
-                )
-                .into_bytes(),
+                body: {
+                    let reason = hyper::StatusCode::from_u16(*status)
+                        .ok()
+                        .and_then(|s| s.canonical_reason())
+                        .unwrap_or("Error");
+                    format!(
+                        "<html><head><title>{status} {reason}</title></head>\
+                         <body><h1>{status} {reason}</h1></body></html>\n"
+                    )
+                    .into_bytes()
+                },
             },
             _ => write_fault(&self.codec, fault),
         };

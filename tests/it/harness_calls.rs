@@ -530,6 +530,34 @@ fn injected_faults_reach_softlayer_python_as_the_real_ones_would() {
         Some(&json!({"preset": "meteor"})),
     );
     assert_eq!(status, 400, "{body}");
+    // A transport no call comes by would be a rule that never fires.
+    let (status, body) = control(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"transport": "grpc", "preset": "unavailable"})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("xmlrpc, soap or rest"), "{body}");
+    assert_eq!(
+        ok(&server, "GET", "/_emulator/faults", None)["rules"],
+        json!([])
+    );
+
+    // A front end's error page names its own status.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"transport": "REST", "http": {"status": 502}, "times": 1})),
+    );
+    let resp = rest_get(&server, "/rest/v3.1/SoftLayer_Account.json");
+    assert_eq!(resp.status, 502, "{}", resp.describe());
+    assert!(
+        resp.text().contains("502 Bad Gateway"),
+        "{}",
+        resp.describe()
+    );
 }
 
 #[test]
