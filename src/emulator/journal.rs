@@ -250,6 +250,8 @@ fn secret(name: &str) -> bool {
         "authtoken",
         "secret",
         "token",
+        // getPortalLoginToken's `securityQuestionAnswer`: a second password.
+        "answer",
     ]
     .iter()
     .any(|s| n.contains(s))
@@ -328,6 +330,10 @@ mod tests {
         );
         assert_eq!(
             redact("password", &Value::from("hunter2")),
+            json!("[redacted]")
+        );
+        assert_eq!(
+            redact("securityQuestionAnswer", &Value::from("Rex")),
             json!("[redacted]")
         );
         let auth: crate::value::Struct = [("apiKey".to_string(), Value::from("k"))]
