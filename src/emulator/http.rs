@@ -337,7 +337,11 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
         since_id,
         since_ms,
         offset: int_param(query, "offset")?.unwrap_or(0).max(0) as usize,
-        limit: int_param(query, "limit")?.unwrap_or(100).clamp(1, 10_000) as usize,
+        limit: match int_param(query, "limit")? {
+            None => 100,
+            Some(l @ 1..=10_000) => l as usize,
+            Some(l) => return Err(error(400, format!("limit={l}: a page is 1…10000 entries"))),
+        },
     })
 }
 
@@ -352,6 +356,15 @@ fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuer
 
 /// Applies `{"set": DATE}`, `{"advance": DURATION}` or `{"real": true}`.
 fn change_clock(body: &serde_json::Value) -> Result<(), String> {
+    // One change at a time: a second one would be silently dropped.
+    only_fields(body, &["set", "advance", "real"])?;
+    let changes = ["set", "advance", "real"]
+        .iter()
+        .filter(|k| body.get(**k).is_some_and(|v| !v.is_null()))
+        .count();
+    if changes > 1 {
+        return Err("POST /_emulator/clock takes one of \"set\", \"advance\" or \"real\"".into());
+    }
     if body.get("real").and_then(serde_json::Value::as_bool) == Some(true) {
         crate::clock::real();
         return Ok(());
@@ -452,7 +465,32 @@ fn employee_of(body: &serde_json::Value) -> Result<EmployeeRef, String> {
     }
 }
 
+/// Refuses a body with a field other than `known`: a misspelt option (such as
+/// `awaitingUserResponce`) would otherwise be ignored without a word.
+fn only_fields(body: &serde_json::Value, known: &[&str]) -> Result<(), String> {
+    match body
+        .as_object()
+        .and_then(|o| o.keys().find(|k| !known.contains(&k.as_str())))
+    {
+        // Not "unknown …": the control API answers an unknown action with 404.
+        Some(k) if known.is_empty() => Err(format!("\"{k}\" is not a field here; this takes none")),
+        Some(k) => Err(format!(
+            "\"{k}\" is not a field here; this takes {}",
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
 pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportAction, String> {
+    let known: &[&str] = match name {
+        "reply" => &["employee", "entry", "awaitingUserResponse"],
+        "assign" => &["employee"],
+        "group" => &["group"],
+        "awaiting-response" => &["value"],
+        _ => &[],
+    };
+    only_fields(body, known)?;
     let flag = |key: &str| body.get(key).and_then(serde_json::Value::as_bool);
     Ok(match name {
         "reply" => SupportAction::Reply {

@@ -636,6 +636,66 @@ fn the_clock_refuses_to_leave_the_years_dates_can_be_written_in() {
     control.ok("POST", "/_emulator/clock", Some(&json!({"real": true})));
 }
 
+/// Control-API bodies that would be half ignored are refused: two clock changes at once,
+/// a misspelt field of a support action, a journal page of no entries.
+#[test]
+fn the_control_api_refuses_what_it_would_half_ignore() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let refused = |method: &str, path: &str, body: Option<J>, says: &str| {
+        let (status, json) = control.call(method, path, body.as_ref());
+        assert_eq!(status, 400, "{path} {body:?} answered {json:#}");
+        let error = json["error"].as_str().unwrap_or_default();
+        assert!(error.contains(says), "{path} {body:?}: {json:#}");
+    };
+    refused(
+        "POST",
+        "/_emulator/clock",
+        Some(json!({"set": "2030-01-01T00:00:00Z", "advance": "1h"})),
+        "one of",
+    );
+    refused(
+        "POST",
+        "/_emulator/clock",
+        Some(json!({"advanse": "1h"})),
+        "\"advanse\" is not a field here",
+    );
+    assert_eq!(control.ok("GET", "/_emulator/clock", None)["mode"], "real");
+
+    let ticket = 160000001;
+    let before = control.ok("GET", &format!("/_emulator/tickets/{ticket}"), None);
+    refused(
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/reply"),
+        Some(json!({"employee": 301, "entry": "hi", "awaitingUserResponce": true})),
+        "\"awaitingUserResponce\" is not a field here",
+    );
+    refused(
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/close"),
+        Some(json!({"reason": "done"})),
+        "\"reason\" is not a field here",
+    );
+    assert_eq!(
+        control.ok("GET", &format!("/_emulator/tickets/{ticket}"), None),
+        before,
+        "refused actions change nothing"
+    );
+    // The documented bodies still work.
+    control.ok(
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/awaiting-response"),
+        Some(&json!({"value": false})),
+    );
+
+    refused("GET", "/_emulator/journal?limit=0", None, "limit=0");
+    refused("GET", "/_emulator/journal?limit=10001", None, "limit=10001");
+    assert_eq!(
+        control.ok("GET", "/_emulator/journal?limit=1", None)["limit"],
+        1
+    );
+}
+
 #[test]
 fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
     let server = Server::start();
