@@ -78,12 +78,12 @@ fn record_of(call: &Call, caller: Option<(String, i64)>) -> CallRecord {
         user,
         account,
         init_id: call.headers.init_id.as_ref().map(J::from),
-        mask: call.headers.mask.as_ref().and_then(|m| match m {
-            MaskSource::Text(t) => Some(t.clone()),
-            MaskSource::Legacy(s) => {
-                Some(J::from(&crate::value::Value::Struct(s.clone())).to_string())
-            }
-            MaskSource::Parsed(_) => None,
+        mask: call.headers.mask.as_ref().map(|m| match m {
+            MaskSource::Text(t) => t.clone(),
+            MaskSource::Legacy(s) => J::from(&crate::value::Value::Struct(s.clone())).to_string(),
+            // REST parses `objectMask` as it routes (`id` and `mask[id]` alike): the
+            // mask language reads back what it prints.
+            MaskSource::Parsed(m) => m.to_string(),
         }),
         filter: call.headers.filter.as_ref().map(J::from),
         result_limit: call
