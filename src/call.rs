@@ -300,6 +300,10 @@ pub struct Outcome<'a> {
     pub cached: bool,
     /// The reply, when it was written whole.
     pub reply: Option<&'a Reply>,
+    /// The `SoftLayer-Total-Items` the answer carried: a list's total before the result
+    /// limit, also when the list was streamed or came from the reply cache (`reply` is
+    /// then `None`).
+    pub total: Option<u64>,
     /// The reply cache's key of the request (the same for every repeat of it).
     pub cache_key: Option<&'a [u8]>,
 }

@@ -254,7 +254,7 @@ impl Observer for Recorder {
             duration_ms: seconds * 1000.0,
             reply_bytes: o.bytes,
             cached: o.cached,
-            total: o.reply.and_then(|r| r.total),
+            total: o.total,
             reply,
         });
     }

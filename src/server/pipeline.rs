@@ -323,6 +323,7 @@ async fn answer_or_drop<C: Codec>(
             bytes: bytes.len() as u64,
             cached: true,
             reply: None,
+            total,
             cache_key: cache_key.as_deref(),
         };
         shared.observer.finished(&outcome);
@@ -895,6 +896,7 @@ impl<C: Codec> Exchange<C> {
             bytes: answer.body.len() as u64,
             cached: false,
             reply: Some(reply),
+            total: reply.total,
             cache_key: self.cache_key.as_deref(),
         });
         self.responder.whole(answer, reply.total);
@@ -956,6 +958,7 @@ impl<C: Codec> Exchange<C> {
             content_type: self.codec.reply_content_type(),
             buffer: Vec::with_capacity(CHUNK_BYTES + 4096),
             warnings: Vec::new(),
+            total: None,
         };
         let result = services::dispatch_observed(
             &self.shared.store,
@@ -966,6 +969,7 @@ impl<C: Codec> Exchange<C> {
         let StreamSink {
             mut list,
             mut buffer,
+            total,
             ..
         } = sink;
         match result {
@@ -987,6 +991,8 @@ impl<C: Codec> Exchange<C> {
                     bytes: self.responder.bytes,
                     cached: false,
                     reply: None,
+                    // The header went out before the stream was cut.
+                    total,
                     cache_key: self.cache_key.as_deref(),
                 };
                 self.shared.observer.finished(&outcome);
@@ -1012,6 +1018,7 @@ impl<C: Codec> Exchange<C> {
                     bytes: self.responder.bytes,
                     cached: false,
                     reply: None,
+                    total,
                     cache_key: self.cache_key.as_deref(),
                 };
                 self.shared.observer.finished(&outcome);
@@ -1027,6 +1034,8 @@ struct StreamSink<'a> {
     content_type: &'static str,
     buffer: Vec<u8>,
     warnings: Vec<String>,
+    /// The total the stream's head carried, once it started.
+    total: Option<u64>,
 }
 
 impl ItemSink for StreamSink<'_> {
@@ -1036,6 +1045,7 @@ impl ItemSink for StreamSink<'_> {
 
     fn start(&mut self, total: u64) -> Result<(), Fault> {
         let warning = warning_header_value(&self.warnings);
+        self.total = Some(total);
         self.responder
             .start_stream(self.content_type, total, warning);
         self.list.start(&mut self.buffer, total);
@@ -1074,6 +1084,7 @@ fn finished<C: Codec>(
         bytes: answer.body.len() as u64,
         cached: false,
         reply: None,
+        total: None,
         cache_key,
     });
 }

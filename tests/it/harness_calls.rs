@@ -412,6 +412,83 @@ fn the_journal_records_the_object_mask_of_a_rest_call() {
     );
 }
 
+/// A list's `SoftLayer-Total-Items` is journaled as `total` however its reply was
+/// written: streamed as it was read (REST's JSON, XML-RPC), or whole (REST's text
+/// format) and repeated from the reply cache. A replay compares it: it is all a replay
+/// has of a streamed list.
+#[test]
+fn the_journal_records_the_total_of_a_list_however_it_was_written() {
+    let server = start(&[]);
+    let total_of = |path: &str| -> u64 {
+        let resp = rest_get(&server, path);
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        resp.header("SoftLayer-Total-Items")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("no total: {}", resp.describe()))
+    };
+    let tickets =
+        total_of("/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=id&resultLimit=0,1");
+    let updates = total_of("/rest/v3.1/SoftLayer_Ticket/160000001/getUpdates.json");
+    let listed = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .limit(1, 0),
+    );
+    assert_eq!(listed.ok().array().len(), 1);
+    assert_eq!(listed.total_items(), Some(tickets));
+    let text = "/rest/v3.1/SoftLayer_Ticket/160000001/getUpdates.txt";
+    assert_eq!(total_of(text), updates);
+    assert_eq!(total_of(text), updates);
+
+    let calls = journal(&server, "");
+    let summary: Vec<(&str, &str, bool, &J)> = calls
+        .iter()
+        .rev()
+        .map(|c| {
+            (
+                c["transport"].as_str().unwrap(),
+                c["method"].as_str().unwrap(),
+                c["cached"] == true,
+                &c["total"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("rest", "getTickets", false, &json!(tickets)),
+            ("rest", "getUpdates", false, &json!(updates)),
+            ("xmlrpc", "getTickets", false, &json!(tickets)),
+            ("rest", "getUpdates", false, &json!(updates)),
+            ("rest", "getUpdates", true, &json!(updates)),
+        ],
+        "{calls:#?}"
+    );
+
+    let dir = TempDir::new("replay-totals");
+    let file = dir.path().join("journal.json");
+    std::fs::write(&file, json!({ "calls": calls }).to_string()).unwrap();
+    let (code, report) = replay(&file, &server);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("5 calls replayed, 0 differences"),
+        "{report}"
+    );
+    // One more update: every getUpdates the journal holds now differs by its total,
+    // the streamed one too.
+    add_update(&server, &DEMO, 160000001, "One more.").ok();
+    let (code, report) = replay(&file, &server);
+    assert_eq!(code, 1, "{report}");
+    let streamed = &calls[calls.len() - 2];
+    let expected = format!(
+        "DIFF #{} SoftLayer_Ticket::getUpdates: recorded {updates} items in all, now {}",
+        streamed["id"],
+        updates + 1
+    );
+    assert!(report.contains(&expected), "{expected}\n{report}");
+    assert!(report.contains(" 3 differences"), "{report}");
+}
+
 /// Runs a Python script in the test venv (softlayer-python installed) and returns its
 /// standard output.
 fn python(script: &str, args: &[&str]) -> String {
