@@ -82,6 +82,20 @@ impl ResultLimit {
     }
 }
 
+/// A request its call does not describe alone: REST's nested resource paths
+/// (`SoftLayer_Account/getTickets/5/getUpdates`) are answered with a part of their call's
+/// result, and that call's mask and result limit are the ones the walk needs, not the
+/// caller's. The journal keeps this, so that `replay` can send the same request again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedPath {
+    /// The path's segments after the API version, decoded, without the extension.
+    pub segments: Vec<String>,
+    /// The caller's object mask, in the mask language.
+    pub mask: Option<String>,
+    /// The caller's result limit.
+    pub limit: Option<ResultLimit>,
+}
+
 /// The call headers every transport carries (SLDN articles on authentication, init parameters and result limits).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallHeaders {
@@ -304,6 +318,8 @@ pub struct Outcome<'a> {
     /// limit, also when the list was streamed or came from the reply cache (`reply` is
     /// then `None`).
     pub total: Option<u64>,
+    /// The request as it was sent, when its call alone does not say it.
+    pub nested: Option<&'a NestedPath>,
     /// The reply cache's key of the request (the same for every repeat of it).
     pub cache_key: Option<&'a [u8]>,
 }

@@ -9,7 +9,9 @@
 //! `fault`), `fault` (`{class, message}`), `injected` (the fault rule that answered, if
 //! any), `status`, `durationMs`, `replyBytes`, `cached` (answered from the reply cache),
 //! `total` (items in a list reply) and `reply` (the result, when it was written whole and
-//! is at most 64 KiB as JSON: what `replay` compares).
+//! is at most 64 KiB as JSON: what `replay` compares). `path` is null except for a REST
+//! nested path, answered with a part of its call's result: it holds the path's segments,
+//! and `mask` and `resultLimit` are then the caller's, not the call's.
 //!
 //! `GET /_emulator/journal?service=&method=&user=&account=&fault=&since=&limit=&offset=`
 //! returns `{"calls": [...], "total": N}`; `DELETE /_emulator/journal` clears it.
@@ -33,6 +35,9 @@ pub const MAX_RECORDED_REPLY: usize = 64 * 1024;
 pub struct CallRecord {
     pub service: String,
     pub method: String,
+    /// A REST nested path's segments (`["SoftLayer_Account", "getTickets", "5"]`): the
+    /// call fetched what the path picks its answer from, so `replay` sends the path.
+    pub path: Option<Vec<String>>,
     pub user: Option<String>,
     pub account: Option<i64>,
     pub init_id: Option<J>,
@@ -353,6 +358,7 @@ mod tests {
             call: Some(Arc::new(CallRecord {
                 service: service.into(),
                 method: "getObject".into(),
+                path: None,
                 user: Some("demo".into()),
                 account: Some(1001),
                 init_id: None,

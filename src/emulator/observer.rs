@@ -12,7 +12,7 @@
 use super::faults::{Action, Faults};
 use super::journal::{self, CallRecord, Entry, Journal};
 use super::metrics::{InjectionLabels, Metrics};
-use crate::call::{Call, CallTrace, Credentials, Fault, MaskSource, Observer, Outcome};
+use crate::call::{Call, CallTrace, Credentials, Fault, MaskSource, NestedPath, Observer, Outcome};
 use crate::store::Principal;
 use serde_json::{Value as J, json};
 use std::cell::RefCell;
@@ -54,7 +54,13 @@ fn username_of(call: &Call) -> Option<&str> {
     }
 }
 
-fn record_of(call: &Call, caller: Option<(String, i64)>) -> CallRecord {
+/// What `call` asked; for a nested REST path, the path with the caller's mask and result
+/// limit rather than those of the call that fetched its answer (`replay` sends the path).
+fn record_of(
+    call: &Call,
+    caller: Option<(String, i64)>,
+    nested: Option<&NestedPath>,
+) -> CallRecord {
     let method = crate::schema::schema().method(&call.service, &call.method);
     let args = call
         .args
@@ -72,24 +78,31 @@ fn record_of(call: &Call, caller: Option<(String, i64)>) -> CallRecord {
         Some((user, account)) if !user.is_empty() => (Some(user), Some(account)),
         _ => (username_of(call).map(str::to_string), None),
     };
+    let (mask, limit) = match nested {
+        Some(n) => (n.mask.clone(), n.limit),
+        None => (
+            call.headers.mask.as_ref().map(|m| match m {
+                MaskSource::Text(t) => t.clone(),
+                MaskSource::Legacy(s) => {
+                    J::from(&crate::value::Value::Struct(s.clone())).to_string()
+                }
+                // REST parses `objectMask` as it routes (`id` and `mask[id]` alike): the
+                // mask language reads back what it prints.
+                MaskSource::Parsed(m) => m.to_string(),
+            }),
+            call.headers.limit,
+        ),
+    };
     CallRecord {
         service: call.service.clone(),
         method: call.method.clone(),
+        path: nested.map(|n| n.segments.clone()),
         user,
         account,
         init_id: call.headers.init_id.as_ref().map(J::from),
-        mask: call.headers.mask.as_ref().map(|m| match m {
-            MaskSource::Text(t) => t.clone(),
-            MaskSource::Legacy(s) => J::from(&crate::value::Value::Struct(s.clone())).to_string(),
-            // REST parses `objectMask` as it routes (`id` and `mask[id]` alike): the
-            // mask language reads back what it prints.
-            MaskSource::Parsed(m) => m.to_string(),
-        }),
+        mask,
         filter: call.headers.filter.as_ref().map(J::from),
-        result_limit: call
-            .headers
-            .limit
-            .map(|l| json!({"offset": l.offset, "limit": l.limit})),
+        result_limit: limit.map(|l| json!({"offset": l.offset, "limit": l.limit})),
         args: J::Array(args),
     }
 }
@@ -173,7 +186,7 @@ impl Observer for Recorder {
         let CallTrace { caller, injected } = self.take_trace();
         let record = match (o.call, o.cache_key) {
             (Some(call), key) => {
-                let record = Arc::new(record_of(call, caller));
+                let record = Arc::new(record_of(call, caller, o.nested));
                 if let (Some(key), None) = (key, o.fault) {
                     let mut map = self.by_cache_key.lock().unwrap_or_else(|p| p.into_inner());
                     if map.len() >= MAX_CACHED_RECORDS {

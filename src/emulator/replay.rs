@@ -11,6 +11,8 @@
 //! the total of a list, and the reply itself where the journal recorded it, leaving out
 //! dates (two servers stamp different times) unless `--strict`. Calls whose arguments
 //! the journal redacted or elided (passwords, file contents) are skipped and counted.
+//! A REST nested path (`SoftLayer_Account/getTickets/5/getUpdates`, recorded as `path`)
+//! is sent as the path it was: its call alone answers with more than the path picks.
 //!
 //! Against any host other than loopback only read calls are sent unless
 //! `--allow-writes` is given: real tickets cost money.
@@ -186,20 +188,35 @@ fn encode(text: &str) -> String {
 }
 
 fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Result<Answer, String> {
-    let service = call["service"].as_str().unwrap_or_default();
-    let method = call["method"].as_str().unwrap_or_default();
-    let mut url = format!(
-        "{}/rest/v3.1/{}",
-        base.trim_end_matches('/'),
-        encode(service)
-    );
-    match &call["initId"] {
-        J::Number(n) => url.push_str(&format!("/{n}")),
-        J::String(s) if !s.is_empty() => url.push_str(&format!("/{}", encode(s))),
-        J::Null => {}
-        other => return Err(format!("an init parameter REST cannot carry ({other})")),
+    let mut url = format!("{}/rest/v3.1", base.trim_end_matches('/'));
+    match call["path"].as_array() {
+        // A nested path: its call alone would answer with the whole of what the path
+        // picks its answer from.
+        Some(segments) => {
+            for segment in segments {
+                let segment = segment
+                    .as_str()
+                    .ok_or_else(|| format!("a path segment that is not text ({segment})"))?;
+                url.push('/');
+                url.push_str(&encode(segment));
+            }
+        }
+        None => {
+            let service = call["service"].as_str().unwrap_or_default();
+            let method = call["method"].as_str().unwrap_or_default();
+            url.push('/');
+            url.push_str(&encode(service));
+            match &call["initId"] {
+                J::Number(n) => url.push_str(&format!("/{n}")),
+                J::String(s) if !s.is_empty() => url.push_str(&format!("/{}", encode(s))),
+                J::Null => {}
+                other => return Err(format!("an init parameter REST cannot carry ({other})")),
+            }
+            url.push('/');
+            url.push_str(&encode(method));
+        }
     }
-    url.push_str(&format!("/{}.json", encode(method)));
+    url.push_str(".json");
     let mut query = Vec::new();
     if let Some(mask) = call["mask"].as_str() {
         query.push(format!("objectMask={}", encode(mask)));

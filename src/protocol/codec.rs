@@ -9,7 +9,7 @@
 //! pipeline's and is the same for every transport.
 
 use super::HttpAnswer;
-use crate::call::{Call, Credentials, Fault, Reply};
+use crate::call::{Call, Credentials, Fault, NestedPath, Reply};
 use crate::value::Value;
 
 /// A transport's reading and writing of calls.
@@ -46,6 +46,12 @@ pub trait Codec: Send + 'static {
 
     /// The content type of a reply (for replies served from the cache).
     fn reply_content_type(&self) -> &'static str;
+
+    /// The request as it was sent, when the parsed call alone does not say it (REST's
+    /// nested resource paths), for the call journal.
+    fn nested_path(&self) -> Option<&NestedPath> {
+        None
+    }
 
     /// How to write `call`'s list reply item by item, when this transport can stream
     /// it; `None` writes it whole.

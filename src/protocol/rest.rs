@@ -67,7 +67,9 @@ use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::call::{Call, CallHeaders, Credentials, Fault, MaskSource, Reply, ResultLimit};
+use crate::call::{
+    Call, CallHeaders, Credentials, Fault, MaskSource, NestedPath, Reply, ResultLimit,
+};
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
 use crate::schema::mask::{MaskProperty, ObjectMask};
@@ -110,6 +112,8 @@ pub struct Request {
     /// A call that must succeed first: it shows that a nested item the call acts on is
     /// in the list the path took it from.
     guard: Option<Box<Request>>,
+    /// The path as sent, when the answer is walked out of the call's result.
+    nested: Option<NestedPath>,
 }
 
 impl Request {
@@ -181,7 +185,17 @@ pub fn parse(
         credentials: &basic,
         body,
     };
-    route(&ctx, service, rest, None).map_err(fail)
+    let mut request = route(&ctx, service, rest, None).map_err(fail)?;
+    // A call moved to a nested item's own service (`…/Tickets/5/addUpdate`) is that
+    // service's call as it stands; a walked result needs the path to be asked again.
+    if !request.nav.steps.is_empty() {
+        request.nested = Some(NestedPath {
+            segments,
+            mask: query.parsed_mask().map_err(fail)?.map(|m| m.to_string()),
+            limit: query.limit,
+        });
+    }
+    Ok(request)
 }
 
 /// [`parse`] for the callers that dispatch themselves. The call is the whole request
@@ -370,6 +384,10 @@ impl Codec for RestCodec {
 
     fn fallback_credentials(&self) -> Option<&Credentials> {
         self.basic.as_ref()
+    }
+
+    fn nested_path(&self) -> Option<&NestedPath> {
+        self.request.as_ref()?.nested.as_ref()
     }
 
     fn run(
@@ -805,6 +823,7 @@ fn route(
                 format: ctx.format,
                 nav: Navigation::default(),
                 guard,
+                nested: None,
             })
         }
     }
@@ -962,6 +981,7 @@ impl Walk<'_> {
                 type_name,
             },
             guard,
+            nested: None,
         })
     }
 }
@@ -2005,6 +2025,38 @@ mod tests {
         assert_eq!(r.call.headers.item_id, Some(160000001));
         assert_eq!(r.nav.steps, vec![Step::Pick("160000001".into())]);
         assert!(r.guard.is_none());
+    }
+
+    /// What the journal keeps of a walked path: the path, with the caller's mask and
+    /// limit (the call's own are the walk's).
+    #[test]
+    fn a_walked_path_keeps_the_request_as_sent() {
+        let r = req(
+            "GET",
+            "SoftLayer_Account/getTickets/160000001/getUpdates.xml",
+            Some("objectMask=entry&resultLimit=1,2"),
+            b"",
+        );
+        let segments = ["SoftLayer_Account", "getTickets", "160000001", "getUpdates"];
+        assert_eq!(
+            r.nested,
+            Some(NestedPath {
+                segments: segments.map(String::from).to_vec(),
+                mask: Some("mask[entry]".into()),
+                limit: Some(ResultLimit::new(1, 2)),
+            })
+        );
+        // A direct call, and a call moved to the item's own service, are the whole
+        // request as they stand.
+        assert_eq!(get("SoftLayer_Ticket/5/getUpdates.json").nested, None);
+        let moved = req(
+            "POST",
+            "SoftLayer_Account/Tickets/5/addUpdate",
+            None,
+            br#"{"parameters": [{"entry": "hi"}]}"#,
+        );
+        assert!(moved.guard.is_some());
+        assert_eq!(moved.nested, None);
     }
 
     #[test]

@@ -324,6 +324,7 @@ async fn answer_or_drop<C: Codec>(
             cached: true,
             reply: None,
             total,
+            nested: None,
             cache_key: cache_key.as_deref(),
         };
         shared.observer.finished(&outcome);
@@ -897,6 +898,7 @@ impl<C: Codec> Exchange<C> {
             cached: false,
             reply: Some(reply),
             total: reply.total,
+            nested: self.codec.nested_path(),
             cache_key: self.cache_key.as_deref(),
         });
         self.responder.whole(answer, reply.total);
@@ -993,6 +995,7 @@ impl<C: Codec> Exchange<C> {
                     reply: None,
                     // The header went out before the stream was cut.
                     total,
+                    nested: self.codec.nested_path(),
                     cache_key: self.cache_key.as_deref(),
                 };
                 self.shared.observer.finished(&outcome);
@@ -1019,6 +1022,7 @@ impl<C: Codec> Exchange<C> {
                     cached: false,
                     reply: None,
                     total,
+                    nested: self.codec.nested_path(),
                     cache_key: self.cache_key.as_deref(),
                 };
                 self.shared.observer.finished(&outcome);
@@ -1085,6 +1089,7 @@ fn finished<C: Codec>(
         cached: false,
         reply: None,
         total: None,
+        nested: codec.nested_path(),
         cache_key,
     });
 }

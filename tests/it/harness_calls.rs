@@ -489,6 +489,77 @@ fn the_journal_records_the_total_of_a_list_however_it_was_written() {
     assert!(report.contains(" 3 differences"), "{report}");
 }
 
+/// A REST nested path is answered with a part of its call's result: it is journaled with
+/// its `path` and the caller's mask and result limit (not the walk's), and a replay sends
+/// the path again; a repeat from the reply cache is recorded the same way. A path that
+/// ends in a method of the item's own service is that service's call as it stands.
+#[test]
+fn the_journal_records_a_rest_nested_path_and_replay_sends_it() {
+    let server = start(&[]);
+    let paths = [
+        "SoftLayer_Account/getTickets/160000001.json?objectMask=id",
+        "SoftLayer_Account/getTickets/160000001/getUpdates.json",
+        "SoftLayer_Account/Tickets/160000001/Updates.json?objectMask=mask%5Bid%2Centry%5D&resultLimit=1,1",
+        "SoftLayer_Account/getTickets/160000001/getUpdates.json",
+        "SoftLayer_Account/Tickets/160000001/getObject.json?objectMask=id",
+    ];
+    let mut totals = Vec::new();
+    for path in paths {
+        let resp = rest_get(&server, &format!("/rest/v3.1/{path}"));
+        assert_eq!(resp.status, 200, "{path}: {}", resp.describe());
+        totals.push(resp.header("SoftLayer-Total-Items").map(str::to_string));
+    }
+    let updates: u64 = totals[1].as_deref().unwrap().parse().unwrap();
+    assert!(updates >= 2, "{updates} updates");
+
+    let mut calls = journal(&server, "");
+    calls.reverse();
+    assert_eq!(calls.len(), 5, "{calls:#?}");
+    let pick = &calls[0];
+    assert_eq!(pick["service"], "SoftLayer_Account", "{pick:#}");
+    assert_eq!(pick["method"], "getTickets");
+    assert_eq!(
+        pick["path"],
+        json!(["SoftLayer_Account", "getTickets", "160000001"])
+    );
+    assert_eq!(pick["mask"], "mask[id]");
+    assert_eq!(pick["reply"], json!({"id": 160000001}));
+    let walked = &calls[1];
+    assert_eq!(
+        walked["path"],
+        json!(["SoftLayer_Account", "getTickets", "160000001", "getUpdates"]),
+        "{walked:#}"
+    );
+    assert!(walked["mask"].is_null(), "the caller sent none: {walked:#}");
+    assert_eq!(walked["total"], updates);
+    assert_eq!(walked["reply"].as_array().unwrap().len() as u64, updates);
+    let paged = &calls[2];
+    assert_eq!(
+        paged["path"],
+        json!(["SoftLayer_Account", "Tickets", "160000001", "Updates"]),
+        "{paged:#}"
+    );
+    assert_eq!(paged["mask"], "mask[id,entry]");
+    assert_eq!(paged["resultLimit"], json!({"offset": 1, "limit": 1}));
+    assert_eq!(paged["total"], updates);
+    let cached = &calls[3];
+    assert_eq!(cached["cached"], true, "{cached:#}");
+    assert_eq!(cached["path"], walked["path"]);
+    assert_eq!(cached["total"], updates);
+    let moved = &calls[4];
+    assert_eq!(moved["service"], "SoftLayer_Ticket", "{moved:#}");
+    assert_eq!(moved["method"], "getObject");
+    assert_eq!(moved["initId"], 160000001);
+    assert!(moved["path"].is_null());
+
+    let (code, report) = replay_against_itself(&server);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("5 calls replayed, 0 differences"),
+        "{report}"
+    );
+}
+
 /// Runs a Python script in the test venv (softlayer-python installed) and returns its
 /// standard output.
 fn python(script: &str, args: &[&str]) -> String {

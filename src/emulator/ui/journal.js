@@ -32,7 +32,7 @@ export async function refreshJournal() {
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = page.calls.map((c) => {
     const failed = c.outcome === 'fault';
-    const details = { user: c.user, account: c.account, initId: c.initId, mask: c.mask, filter: c.filter, resultLimit: c.resultLimit, args: c.args, total: c.total, replyBytes: c.replyBytes, cached: c.cached };
+    const details = { user: c.user, account: c.account, path: c.path, initId: c.initId, mask: c.mask, filter: c.filter, resultLimit: c.resultLimit, args: c.args, total: c.total, replyBytes: c.replyBytes, cached: c.cached };
     return el(
       'tr',
       { 'data-call': c.id, class: failed ? 'failed' : null },
