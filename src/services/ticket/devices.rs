@@ -68,7 +68,7 @@ pub static KINDS: [&DeviceKind; 3] = [&HARDWARE, &VIRTUAL_GUEST, &DEDICATED_HOST
 
 pub(super) fn attach(ctx: &Ctx, kind: &'static DeviceKind) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    super::updates::refuse_if_closed(&ticket, kind.unable_attach)?;
+    super::updates::refuse_if_closed(&ticket, ExceptionClass::Exception, kind.unable_attach)?;
     let device = ctx.int_arg(0)?;
     let link = attach_device(ctx, ticket.id().unwrap_or_default(), kind, device)?;
     Ok(Output::Object(link))

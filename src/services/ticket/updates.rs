@@ -110,12 +110,17 @@ const UNABLE_TO_ADD_UPDATE: &str = "Unable to add ticket update..";
 
 /// A closed ticket takes no further updates (SLDN SoftLayer_Ticket overview): not an
 /// update, a file, a device or an edit. Each is refused with its own method's documented
-/// failure (`unable`, e.g. addAttachedFile's "Unable to attach file to this ticket.")
-/// and the reason after it.
-pub(super) fn refuse_if_closed(ticket: &Row, unable: &str) -> Result<(), Fault> {
+/// failure, in its class (`SoftLayer_Exception_Public` for addUpdate's "Unable to add
+/// ticket update..", `SoftLayer_Exception` for addAttachedFile's "Unable to attach file
+/// to this ticket."), and the reason after it.
+pub(super) fn refuse_if_closed(
+    ticket: &Row,
+    class: ExceptionClass,
+    unable: &str,
+) -> Result<(), Fault> {
     if ticket.get_i64("statusId") == Some(STATUS_CLOSED) {
         return Err(Fault::documented(
-            ExceptionClass::Public,
+            class,
             format!("{unable} The ticket is closed; please contact SoftLayer to re-open it."),
         ));
     }
@@ -136,7 +141,7 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
                 format!("{UNABLE_TO_ADD_UPDATE} Please provide ticket update contents."),
             )
         })?;
-    refuse_if_closed(&ticket, UNABLE_TO_ADD_UPDATE)?;
+    refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     let id = ticket.id().unwrap_or_default();
     let rows = append_updates(ctx, id, &entry, &now())?;
     let first = rows.first().and_then(Row::id);
@@ -161,7 +166,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let names_subject = raw_template
         .as_ref()
         .is_some_and(|t| t.get("subjectId").is_some());
-    refuse_if_closed(&ticket, UNABLE_TO_ADD_UPDATE)?;
+    refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     // The Ruby client's `ticket.update(body)` sends the whole ticket back: its own
     // subjectId again is no change of subject, and keeps the title it has.
     let same_subject =
