@@ -734,6 +734,13 @@ mod tests {
             ),
             "A file named log.txt is already attached to this ticket."
         );
+        assert_eq!(
+            sldn_message(
+                "Unable to open an upgrade ticket on hardware id <$attachmentId>",
+                &[("$attachmentId", &8101)]
+            ),
+            "Unable to open an upgrade ticket on hardware id 8101"
+        );
     }
 
     /// Handlers name the class of each rule they raise; this checks every message a

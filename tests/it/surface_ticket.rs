@@ -1782,11 +1782,11 @@ fn upgrade_ticket_rules() {
         );
         let f = reply.fault();
         assert_eq!(f.code, xstr("SoftLayer_Exception"), "{}", reply.exchange());
-        // SLDN: "Unable to open an upgrade ticket on hardware id <$attachmentId>".
-        assert!(
-            f.string
-                .starts_with("Unable to open an upgrade ticket on hardware id ")
-                && f.string.contains(&device.to_string()),
+        // SLDN: "Unable to open an upgrade ticket on hardware id <$attachmentId>", its
+        // placeholder filled as every other message's is.
+        assert_eq!(
+            f.string,
+            format!("Unable to open an upgrade ticket on hardware id {device}"),
             "{}",
             reply.exchange()
         );

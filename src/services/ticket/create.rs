@@ -450,8 +450,9 @@ pub(super) fn create_upgrade_ticket(ctx: &Ctx) -> Result<Output, Fault> {
             let kind = device_kind(kind, &devices::KINDS)?;
             if store::get_owned(ctx.conn, kind.device_type, id, ctx.principal.account_id)?.is_none()
             {
-                return Err(exception(&format!(
-                    "Unable to open an upgrade ticket on hardware id <{id}>"
+                return Err(exception(&sldn_message(
+                    "Unable to open an upgrade ticket on hardware id <$attachmentId>",
+                    &[("$attachmentId", &id)],
                 )));
             }
             Some((kind, id))
