@@ -136,8 +136,11 @@ def datatype_from_page(md):
 
 def learn_from_pages(surface, sldn):
     """Adds to the surface the methods of its services that only SLDN's pages document,
-    and the datatypes they need that the surface lacks."""
-    needed = []
+    the datatypes they need that the surface lacks, and every datatype the project has
+    transcribed (schema/sldn-pages: types the surface's relational properties name, such
+    as SoftLayer_User_Customer.timezone, that the emulator serves)."""
+    transcribed = os.path.join(EXTRA_PAGES, "datatypes")
+    needed = sorted(f[:-3] for f in os.listdir(transcribed) if f.endswith(".md"))
     for name, methods in surface["services"].items():
         folder = os.path.join(sldn, "services", name)
         pages = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".md")) if os.path.isdir(folder) else []

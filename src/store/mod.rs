@@ -69,6 +69,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_text_index_statistics.sql"),
     include_str!("migrations/0009_text_index_queue.sql"),
     include_str!("migrations/0010_ids_never_reused.sql"),
+    include_str!("migrations/0011_locale_timezones.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -1433,6 +1434,49 @@ impl Drop for ScratchDir {
 mod tests {
     use super::*;
     use crate::call::Credentials;
+
+    /// The `SoftLayer_Locale_Timezone` rows (migrations/0011) are the zones dates are
+    /// written in (`time::TIMEZONES`), and each offset is its zone's standard offset.
+    #[test]
+    fn timezone_objects_are_the_zones_dates_are_written_in() {
+        use chrono::{Offset, TimeZone};
+        let store = Store::open(":memory:").unwrap();
+        let rows: Vec<(i64, String, String)> = store
+            .read(|conn| -> Result<_> {
+                let mut stmt = conn.prepare(
+                    r#"SELECT id, name, "offset" FROM SoftLayer_Locale_Timezone ORDER BY id"#,
+                )?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .unwrap();
+        let names: Vec<(i64, String)> = rows.iter().map(|(i, n, _)| (*i, n.clone())).collect();
+        let expected: Vec<(i64, String)> = crate::time::TIMEZONES
+            .iter()
+            .map(|(i, n)| (*i, n.to_string()))
+            .collect();
+        assert_eq!(names, expected);
+        for (_, name, offset) in rows {
+            let tz: chrono_tz::Tz = name.parse().unwrap();
+            // January in the northern hemisphere, July in the southern: standard time.
+            let month = if name.starts_with("Australia/") { 7 } else { 1 };
+            let seconds = tz
+                .with_ymd_and_hms(2026, month, 15, 12, 0, 0)
+                .unwrap()
+                .offset()
+                .fix()
+                .local_minus_utc();
+            let sign = if seconds < 0 { '-' } else { '+' };
+            let standard = format!(
+                "{sign}{:02}{:02}",
+                seconds.abs() / 3600,
+                seconds.abs() % 3600 / 60
+            );
+            assert_eq!(offset, standard, "{name}");
+        }
+    }
 
     /// Single relations read through a call's memo are the rows read without it, for
     /// every update's editor (customers and employees, whose ids may coincide) and

@@ -585,6 +585,12 @@ pub static RELATIONS: &[Relation] = &[
         "SoftLayer_Ticket",
         "assignedUserId"
     ),
+    one!(
+        "SoftLayer_User_Customer",
+        "timezone",
+        "SoftLayer_Locale_Timezone",
+        "timezoneId"
+    ),
     rel(
         "SoftLayer_User_Customer",
         "openTickets",

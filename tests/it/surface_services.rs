@@ -1121,6 +1121,59 @@ fn whoami_with_token(server: &Server, user_id: i64, token: &str) -> Result<Strin
     }
 }
 
+/// `SoftLayer_User_Customer.timezone` is a `SoftLayer_Locale_Timezone`: the zone the
+/// user's dates are written in, as softlayer-python's fixture shows 113.
+#[test]
+fn a_users_timezone_is_an_object_through_masks() {
+    let server = Server::start();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(ACCOUNT, "getCurrentUser")
+            .auth(&DEMO)
+            .mask("mask[id,timezoneId,timezone]"),
+    );
+    let me = reply.ok();
+    let zone_id = me.member("timezoneId").int();
+    let zone = me.member("timezone");
+    assert_eq!(zone.member("id").int(), zone_id, "{}", reply.exchange());
+    if zone_id == 113 {
+        assert_eq!(zone.member("name").str(), "America/Chicago");
+        assert_eq!(
+            zone.member("longName").str(),
+            "(GMT-06:00) America/Chicago - CST"
+        );
+        assert_eq!(zone.member("offset").str(), "-0600");
+        assert_eq!(zone.member("shortName").str(), "CST");
+    }
+    // Through a ticket's assigned user, with a sub-mask.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(160000001)
+            .mask("mask[id,assignedUser[id,timezone[name,offset]]]"),
+    );
+    let zone = reply.ok().member("assignedUser").member("timezone");
+    assert!(
+        !zone.member("name").str().is_empty(),
+        "{}",
+        reply.exchange()
+    );
+    assert!(zone.get("id").is_none(), "only what the mask asks for");
+    // Over REST alike.
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        "/rest/v3.1/SoftLayer_Account/getCurrentUser.json?objectMask=mask[timezone]",
+        &[("Authorization", auth.as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    let me: J = serde_json::from_slice(&resp.body).expect("JSON");
+    assert_eq!(me["timezone"]["id"], zone_id, "{}", resp.text());
+}
+
 #[test]
 fn user_customer_get_object_and_additional_emails() {
     let server = Server::start();
