@@ -11,20 +11,6 @@ use serde_json::{Value as Json, json};
 const KEY_OTHER_DEV: &str = "3333333333333333333333333333333333333333333333333333333333333333";
 const KEY_DEMO_BILLING: &str = "2222222222222222222222222222222222222222222222222222222222222222";
 
-/// A REST GET as `user`; the response.
-fn rest_get(server: &Server, user: &User, path: &str) -> HttpResponse {
-    let auth = basic_auth(user.username, user.api_key);
-    http_request(
-        server.addr(),
-        "GET",
-        path,
-        &[("Authorization", auth.as_str())],
-        b"",
-        HTTP_TIMEOUT,
-    )
-    .expect("REST request")
-}
-
 fn json_of(resp: &HttpResponse) -> Json {
     serde_json::from_str(&resp.text())
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", resp.describe()))
@@ -226,7 +212,7 @@ fn rest_casts_shape_attachments() {
         "/rest/v3.1/SoftLayer_Ticket/{OPEN_TICKET}/getAttachedResources.json?objectMask={}",
         mask.replace('[', "%5B").replace(']', "%5D")
     );
-    let resp = rest_get(&server, &DEMO, &path);
+    let resp = rest_get_as(&server, &DEMO, &path);
     let body = json_of(&resp);
     assert_eq!(
         body,
@@ -235,7 +221,7 @@ fn rest_casts_shape_attachments() {
         resp.describe()
     );
     let path = "/rest/v3.1/SoftLayer_Ticket/160000001/getAttachedResources.json?objectMask=mask(SoftLayer_Ticket)%5Bid%5D";
-    let resp = rest_get(&server, &DEMO, path);
+    let resp = rest_get_as(&server, &DEMO, path);
     assert_ne!(resp.status, 200, "{}", resp.describe());
 }
 
@@ -364,7 +350,7 @@ fn employees_show_only_their_display_name_to_customers() {
 #[test]
 fn employees_are_anonymous_over_rest_and_soap() {
     let server = Server::start();
-    let resp = rest_get(
+    let resp = rest_get_as(
         &server,
         &DEMO,
         "/rest/v3.1/SoftLayer_Ticket/160000001/getUpdates.json?objectMask=mask%5BeditorType,editor%5D",
@@ -521,7 +507,7 @@ fn dates_are_rendered_in_the_callers_zone() {
     );
 
     // REST shows the same.
-    let resp = rest_get(
+    let resp = rest_get_as(
         &server,
         &OTHER_DEV,
         &format!(
@@ -691,7 +677,7 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             .map(|b| format!("%{b:02X}"))
             .collect::<String>()
     );
-    let resp = rest_get(&server, &DEMO, &path);
+    let resp = rest_get_as(&server, &DEMO, &path);
     assert_eq!(
         json_of(&resp).as_array().map(Vec::len),
         Some(all_ids.len()),
@@ -858,7 +844,7 @@ fn a_missing_init_parameter_is_the_same_exception_on_every_transport() {
         let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", method).auth(&DEMO));
         assert_fault(&reply, "SoftLayer_Exception", &expected(method));
 
-        let resp = rest_get(
+        let resp = rest_get_as(
             &server,
             &DEMO,
             &format!("/rest/v3.1/SoftLayer_Ticket/{method}.json"),
@@ -1058,7 +1044,7 @@ fn mask_faults_carry_their_own_classes() {
             "Property 'x' not valid for 'string' (SoftLayer_Ticket_Status::name is not an object).",
         ),
     ] {
-        let resp = rest_get(
+        let resp = rest_get_as(
             &server,
             &DEMO,
             &format!("/rest/v3.1/SoftLayer_Ticket/{OPEN_TICKET}.json?objectMask={mask}"),
@@ -1778,7 +1764,7 @@ fn account_ticket_graphs_count_the_callers_tickets() {
     assert_eq!(count_of(reply.ok(), "openTickets"), 0);
 
     // REST: the same numbers, the image as base64 text.
-    let resp = rest_get(
+    let resp = rest_get_as(
         &server,
         &DEMO,
         "/rest/v3.1/SoftLayer_Account/getCurrentTicketStatisticsGraph.json",

@@ -1159,16 +1159,11 @@ fn a_users_timezone_is_an_object_through_masks() {
     );
     assert!(zone.get("id").is_none(), "only what the mask asks for");
     // Over REST alike.
-    let auth = basic_auth(DEMO.username, DEMO.api_key);
-    let resp = http_request(
-        server.addr(),
-        "GET",
+    let resp = rest_get_as(
+        &server,
+        &DEMO,
         "/rest/v3.1/SoftLayer_Account/getCurrentUser.json?objectMask=mask[timezone]",
-        &[("Authorization", auth.as_str())],
-        b"",
-        HTTP_TIMEOUT,
-    )
-    .expect("REST request");
+    );
     assert_eq!(resp.status, 200, "{}", resp.text());
     let me: J = serde_json::from_slice(&resp.body).expect("JSON");
     assert_eq!(me["timezone"]["id"], zone_id, "{}", resp.text());

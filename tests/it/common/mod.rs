@@ -492,6 +492,20 @@ pub fn slowest_health_while(addr: SocketAddr, go_on: impl Fn() -> bool) -> Durat
     worst
 }
 
+/// A REST GET as `user` (HTTP Basic `username:apiKey`); the response.
+pub fn rest_get_as(server: &Server, user: &User, path: &str) -> HttpResponse {
+    let auth = basic_auth(user.username, user.api_key);
+    http_request(
+        server.addr(),
+        "GET",
+        path,
+        &[("Authorization", auth.as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request")
+}
+
 /// One HTTP/1.1 exchange on a new connection (`Connection: close`).
 pub fn http_request(
     addr: SocketAddr,
