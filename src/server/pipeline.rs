@@ -984,21 +984,7 @@ impl<C: Codec> Exchange<C> {
                 {
                     return self.whole_fault(Some(call), &fault);
                 }
-                let outcome = Outcome {
-                    transport: self.codec.transport(),
-                    call: Some(call),
-                    fault: None,
-                    status: 200,
-                    duration: self.started.elapsed(),
-                    bytes: self.responder.bytes,
-                    cached: false,
-                    reply: None,
-                    // The header went out before the stream was cut.
-                    total,
-                    nested: self.codec.nested_path(),
-                    cache_key: self.cache_key.as_deref(),
-                };
-                self.shared.observer.finished(&outcome);
+                self.streamed(call, total, None);
             }
             Ok(Some(reply)) => self.whole_reply(call, &reply, None),
             // Nothing left yet (the first chunk waits in `buffer`): the status is still
@@ -1012,22 +998,27 @@ impl<C: Codec> Exchange<C> {
                     call.method
                 );
                 self.responder.cut(fault.to_string());
-                let outcome = Outcome {
-                    transport: self.codec.transport(),
-                    call: Some(call),
-                    fault: Some(&fault),
-                    status: 200,
-                    duration: self.started.elapsed(),
-                    bytes: self.responder.bytes,
-                    cached: false,
-                    reply: None,
-                    total,
-                    nested: self.codec.nested_path(),
-                    cache_key: self.cache_key.as_deref(),
-                };
-                self.shared.observer.finished(&outcome);
+                self.streamed(call, total, Some(&fault));
             }
         }
+    }
+
+    /// Tells the observer how a streamed list ended: whole, or cut by `fault` after its
+    /// 200 and `total` (the head's `SoftLayer-Total-Items`) went out.
+    fn streamed(&self, call: &Call, total: Option<u64>, fault: Option<&Fault>) {
+        self.shared.observer.finished(&Outcome {
+            transport: self.codec.transport(),
+            call: Some(call),
+            fault,
+            status: 200,
+            duration: self.started.elapsed(),
+            bytes: self.responder.bytes,
+            cached: false,
+            reply: None,
+            total,
+            nested: self.codec.nested_path(),
+            cache_key: self.cache_key.as_deref(),
+        });
     }
 }
 

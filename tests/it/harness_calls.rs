@@ -46,16 +46,7 @@ fn start(extra: &[&str]) -> Server {
 }
 
 fn rest_get(server: &Server, path: &str) -> HttpResponse {
-    let auth = basic_auth(DEMO.username, DEMO.api_key);
-    http_request(
-        server.addr(),
-        "GET",
-        path,
-        &[("Authorization", auth.as_str())],
-        b"",
-        HTTP_TIMEOUT,
-    )
-    .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    rest_get_as(server, &DEMO, path)
 }
 
 fn soap_get_object(server: &Server, ticket: i64) -> HttpResponse {
