@@ -16,7 +16,6 @@ use chrono::{
     DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike,
 };
 use chrono_tz::{OffsetComponents, Tz};
-use std::fmt::Write;
 
 /// The `SoftLayer_Locale_Timezone` catalogue entries the emulator knows: id → IANA name.
 ///
@@ -131,8 +130,9 @@ impl Zone {
         let sign = if offset < 0 { '-' } else { '+' };
         let offset = offset.abs();
         let (hours, minutes) = (offset / 3600, offset % 3600 / 60);
-        // Every date of every reply comes through here: written field by field rather
-        // than through a strftime pattern parsed per call (4% of a getObject's CPU).
+        // Every date of every reply comes through here: written digit by digit rather
+        // than through a strftime pattern parsed per call (4% of a getObject's CPU) or
+        // `write!` with padded fields (another 4% of its instructions, callgrind).
         // Years outside 0-9999 need chrono's signed form.
         if !(0..=9999).contains(&local.year()) {
             return format!(
@@ -141,16 +141,21 @@ impl Zone {
             );
         }
         let mut out = String::with_capacity(25);
-        let _ = write!(
-            out,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{hours:02}:{minutes:02}",
-            local.year(),
-            local.month(),
-            local.day(),
-            local.hour(),
-            local.minute(),
-            local.second()
-        );
+        push_digits(&mut out, local.year() as u32, 4);
+        out.push('-');
+        push_digits(&mut out, local.month(), 2);
+        out.push('-');
+        push_digits(&mut out, local.day(), 2);
+        out.push('T');
+        push_digits(&mut out, local.hour(), 2);
+        out.push(':');
+        push_digits(&mut out, local.minute(), 2);
+        out.push(':');
+        push_digits(&mut out, local.second(), 2);
+        out.push(sign);
+        push_digits(&mut out, hours as u32, 2);
+        out.push(':');
+        push_digits(&mut out, minutes as u32, 2);
         out
     }
 
@@ -159,6 +164,13 @@ impl Zone {
     pub fn render_stored(&self, stored: &str) -> Option<String> {
         let instant = DateTime::parse_from_rfc3339(stored.trim()).ok()?;
         Some(self.render(instant.timestamp_millis()))
+    }
+}
+
+/// `n` as exactly `width` decimal digits, zero-padded (`n` fits: dates only).
+fn push_digits(out: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
     }
 }
 
@@ -449,6 +461,8 @@ mod tests {
             }
             let far = ms("9999-12-31T23:00:00Z") + 86_400_000 * 400;
             assert_eq!(zone.render(far), reference(zone, far));
+            let early = ms("0042-03-01T12:00:00Z");
+            assert_eq!(zone.render(early), reference(zone, early));
         }
     }
 
