@@ -300,6 +300,13 @@ pub fn write_text(out: &mut Vec<u8>, text: &str) {
     let mut copied = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Most text needs nothing: eight bytes at a time while none of them might.
+        if let Some(word) = bytes.get(i..i + 8)
+            && plain_word(u64::from_le_bytes(word.try_into().unwrap_or_default()))
+        {
+            i += 8;
+            continue;
+        }
         let (replacement, len): (&[u8], usize) = match bytes[i] {
             b'&' => (b"&amp;", 1),
             b'<' => (b"&lt;", 1),
@@ -329,9 +336,47 @@ pub fn write_text(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(&bytes[copied..]);
 }
 
+/// Whether none of eight bytes is one [`write_text`] changes: `&`, `<`, `>`, a control
+/// character, or 0xEF (the first byte of U+FFFE and U+FFFF). Word-at-a-time tests for a
+/// zero byte (`(v - 0x01…) & !v & 0x80…` is non-zero exactly when some byte of `v` is
+/// zero) and a byte under 0x20; they may flag a word that needs nothing, which the byte
+/// loop then passes over, but never pass one that needs something.
+fn plain_word(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS != 0;
+    let control = w.wrapping_sub(0x20 * ONES) & !w & HIGHS != 0;
+    !(control
+        || has_zero(w ^ (u64::from(b'&') * ONES))
+        || has_zero(w ^ (u64::from(b'<') * ONES))
+        || has_zero(w ^ (u64::from(b'>') * ONES))
+        || has_zero(w ^ (0xef * ONES)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The word-at-a-time test agrees with the byte loop: every byte value at every
+    /// position of a word, among plain neighbours and among others.
+    #[test]
+    fn plain_words_are_exactly_those_the_byte_loop_passes() {
+        let needs = |b: u8| matches!(b, b'&' | b'<' | b'>' | 0x00..=0x1f | 0xef);
+        for fill in [b'a', 0x7f, 0x80, 0xf0, 0x20, 0xbf] {
+            for pos in 0..8 {
+                for b in 0..=255u8 {
+                    let mut word = [fill; 8];
+                    word[pos] = b;
+                    let plain = plain_word(u64::from_le_bytes(word));
+                    let need = word.iter().any(|&x| needs(x));
+                    assert!(!(plain && need), "{word:?} passed but needs escaping");
+                    if !need {
+                        assert!(plain, "{word:?} needs nothing but was flagged");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn text_round_trips_and_forbidden_characters_are_replaced() {

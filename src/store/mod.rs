@@ -702,7 +702,12 @@ pub(crate) fn read_row(
             (ValueRef::Integer(n), _) => Value::Int(n),
             (ValueRef::Real(f), _) => Value::Float(f),
             (ValueRef::Text(s), kind) => {
-                let s = String::from_utf8_lossy(s).into_owned();
+                // Checked the standard library's fast way first: `from_utf8_lossy` walks
+                // byte by byte (2% of an uncached getObject's instructions).
+                let s = match std::str::from_utf8(s) {
+                    Ok(s) => s.to_owned(),
+                    Err(_) => String::from_utf8_lossy(s).into_owned(),
+                };
                 if *kind == ColumnKind::Date {
                     Value::DateTime(s)
                 } else {
