@@ -12,6 +12,13 @@
 //!   pipeline answers it 400.
 //! - **Bodies for hyper's own 414 and 431 answers**, which it sends empty: a client (or
 //!   its user) then reads what went wrong instead of a bare status line.
+//! - **Request targets as the real API's front end takes them.** SLDN's own curl examples
+//!   put an object filter in the URL as it is (`?objectFilter={"tickets":{…}}`), and curl
+//!   sends it so: raw `"`, and raw UTF-8 for a filter on non-ASCII text. The real API
+//!   answers them; hyper's parser refuses `"`, `<`, `>` and bytes over 0x7F in a request
+//!   line with an empty 400. The scanner knows where each request line is, so those bytes
+//!   are percent-encoded there before hyper reads them (the query is percent-decoded
+//!   later, so the service sees what was sent); bodies and headers are never touched.
 
 use std::io;
 use std::pin::Pin;
@@ -56,6 +63,9 @@ pub struct Connection {
     /// A rewritten automatic answer (414/431 with a body) still to be sent, from `sent`.
     pending: Vec<u8>,
     sent: usize,
+    /// Bytes read and escaped that did not fit hyper's buffer, from `inbound_at`.
+    inbound: Vec<u8>,
+    inbound_at: usize,
 }
 
 impl Connection {
@@ -67,6 +77,8 @@ impl Connection {
             framing: Arc::default(),
             pending: Vec::new(),
             sent: 0,
+            inbound: Vec::new(),
+            inbound_at: 0,
         }
     }
 
@@ -167,12 +179,31 @@ impl AsyncRead for Connection {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        if this.inbound_at < this.inbound.len() {
+            let rest = &this.inbound[this.inbound_at..];
+            let n = rest.len().min(buf.remaining());
+            buf.put_slice(&rest[..n]);
+            this.inbound_at += n;
+            if this.inbound_at == this.inbound.len() {
+                this.inbound.clear();
+                this.inbound_at = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
             let read = &buf.filled()[before..];
-            if let Some(number) = this.scanner.feed(read) {
+            let fed = this.scanner.feed(read);
+            if let Some(number) = fed.ambiguous {
                 this.framing.ambiguous.store(number, Ordering::SeqCst);
+            }
+            if let Some(escaped) = escape_request_lines(read, &fed.request_line) {
+                buf.set_filled(before);
+                let n = escaped.len().min(buf.remaining());
+                buf.put_slice(&escaped[..n]);
+                this.inbound = escaped[n..].to_vec();
+                this.inbound_at = 0;
             }
         }
         polled
@@ -235,6 +266,46 @@ impl AsyncWrite for Connection {
     }
 }
 
+/// Whether a request line's byte is one hyper refuses and the real API's front end takes.
+fn needs_escape(b: u8) -> bool {
+    matches!(b, b'"' | b'<' | b'>') || b >= 0x80
+}
+
+/// `read` with the bytes of its request-line parts (`ranges`, from the scanner) that
+/// hyper would refuse percent-encoded; `None` when there are none (the usual case).
+fn escape_request_lines(read: &[u8], ranges: &[(usize, usize)]) -> Option<Vec<u8>> {
+    if !ranges
+        .iter()
+        .any(|&(from, to)| read[from..to].iter().copied().any(needs_escape))
+    {
+        return None;
+    }
+    let mut out = Vec::with_capacity(read.len() + 32);
+    let mut copied = 0;
+    for &(from, to) in ranges {
+        out.extend_from_slice(&read[copied..from]);
+        for &b in &read[from..to] {
+            if needs_escape(b) {
+                out.extend_from_slice(format!("%{b:02X}").as_bytes());
+            } else {
+                out.push(b);
+            }
+        }
+        copied = to;
+    }
+    out.extend_from_slice(&read[copied..]);
+    Some(out)
+}
+
+/// What the scanner found in one read.
+#[derive(Debug, Default)]
+struct Fed {
+    /// The number of a request head with both framing headers that ended in the read.
+    ambiguous: Option<u64>,
+    /// Offsets (`from..to`) of the read's bytes that are part of a request line.
+    request_line: Vec<(usize, usize)>,
+}
+
 /// Where the scanner is in the stream of requests.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
 enum Scan {
@@ -277,13 +348,14 @@ struct HeadScanner {
 }
 
 impl HeadScanner {
-    /// Reads the next bytes of the connection; returns the number of a request head that
-    /// has both framing headers when one ends in these bytes.
-    fn feed(&mut self, mut bytes: &[u8]) -> Option<u64> {
-        let mut found = None;
+    /// Reads the next bytes of the connection: where request lines are in them, and the
+    /// number of a request head that has both framing headers when one ends in them.
+    fn feed(&mut self, input: &[u8]) -> Fed {
+        let mut fed = Fed::default();
+        let mut bytes = input;
         while !bytes.is_empty() {
             match self.state {
-                Scan::Off => return found,
+                Scan::Off => return fed,
                 Scan::Fixed(n) | Scan::ChunkData(n) => {
                     let take = (n as usize).min(bytes.len());
                     bytes = &bytes[take..];
@@ -296,19 +368,25 @@ impl HeadScanner {
                     };
                 }
                 _ => {
-                    let Some(end) = bytes.iter().position(|&b| b == b'\n') else {
+                    let end = bytes.iter().position(|&b| b == b'\n');
+                    if self.state == Scan::Start {
+                        let from = input.len() - bytes.len();
+                        fed.request_line
+                            .push((from, from + end.unwrap_or(bytes.len())));
+                    }
+                    let Some(end) = end else {
                         self.keep(bytes);
-                        return found;
+                        return fed;
                     };
                     self.keep(&bytes[..end]);
                     bytes = &bytes[end + 1..];
                     if let Some(number) = self.line_done() {
-                        found = Some(number);
+                        fed.ambiguous = Some(number);
                     }
                 }
             }
         }
-        found
+        fed
     }
 
     fn keep(&mut self, part: &[u8]) {
@@ -403,7 +481,7 @@ mod tests {
         let mut s = HeadScanner::default();
         let mut found = None;
         for p in parts {
-            found = s.feed(p).or(found);
+            found = s.feed(p).ambiguous.or(found);
         }
         (found, s.state)
     }
@@ -432,6 +510,45 @@ mod tests {
         let (found, _) =
             scan(&[b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\ncontent-length: 5\r\n\r\n"]);
         assert_eq!(found, Some(1));
+    }
+
+    /// What hyper would read: every part fed in turn, escaped where the scanner says.
+    fn escaped(parts: &[&[u8]]) -> Vec<u8> {
+        let mut s = HeadScanner::default();
+        let mut out = Vec::new();
+        for p in parts {
+            let fed = s.feed(p);
+            out.extend(escape_request_lines(p, &fed.request_line).unwrap_or(p.to_vec()));
+        }
+        out
+    }
+
+    #[test]
+    fn request_lines_are_escaped_and_nothing_else_is() {
+        let filter = "GET /rest/v3.1/SoftLayer_Account/getTickets?objectFilter={\"tickets\":{\"title\":{\"operation\":\"*= caf\u{e9} <b>\"}}} HTTP/1.1\r\n";
+        let body = "POST /x HTTP/1.1\r\nX-Note: \"quoted\" caf\u{e9}\r\nContent-Length: 8\r\n\r\n\"<\u{e9}>\"\r\n";
+        let chunked =
+            "POST /y?\"a\" HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n3\r\n\"\"\"\r\n0\r\n\r\n";
+        let stream = format!("{filter}Host: x\r\n\r\n{body}{chunked}GET /z HTTP/1.1\r\n\r\n");
+        let want = format!(
+            "GET /rest/v3.1/SoftLayer_Account/getTickets?objectFilter={{%22tickets%22:{{%22title%22:{{%22operation%22:%22*= caf%C3%A9 %3Cb%3E%22}}}}}} HTTP/1.1\r\nHost: x\r\n\r\n{body}POST /y?%22a%22 HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n3\r\n\"\"\"\r\n0\r\n\r\nGET /z HTTP/1.1\r\n\r\n"
+        );
+        let bytes = stream.as_bytes();
+        // Whole, and cut at every byte (a request line over two reads, a character's
+        // bytes in two reads).
+        assert_eq!(String::from_utf8(escaped(&[bytes])).unwrap(), want);
+        for cut in 1..bytes.len() {
+            let (a, b) = bytes.split_at(cut);
+            assert_eq!(
+                String::from_utf8(escaped(&[a, b])).unwrap(),
+                want,
+                "cut at {cut}"
+            );
+        }
+        // Nothing to escape: the bytes are left where they are.
+        let mut s = HeadScanner::default();
+        let plain = b"GET /health?a={b} HTTP/1.1\r\n\r\n";
+        assert!(escape_request_lines(plain, &s.feed(plain).request_line).is_none());
     }
 
     #[test]

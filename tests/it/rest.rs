@@ -724,6 +724,67 @@ fn object_masks_with_or_without_the_mask_prefix() {
     assert_eq!(ticket["title"], "Hardware Issue");
 }
 
+/// SLDN's curl examples put masks and filters in the URL as they are, and curl sends
+/// them so: raw `[`, `{`, `"`, and raw UTF-8 for non-ASCII text
+/// (sldn/articles/using-result-limits-softlayer-api.md, object-filters.md). The answers
+/// are those of the same URL percent-encoded, as a client library sends it.
+#[test]
+fn sldn_curl_urls_with_raw_quotes_and_utf8_are_answered() {
+    let server = Server::start();
+    let cases = [
+        // The result-limits article's example, on tickets.
+        (
+            r#"objectMask=mask[id,title]&objectFilter={"tickets":{"id":{"operation":"orderBy","options":[{"name":"sort","value":["DESC"]}]}}}&resultLimit=0,2"#,
+            vec![160000003, 160000002],
+        ),
+        // Non-ASCII text in a filter (the seed's third update says "Merci — Dana"). A
+        // raw space would end the request line, here as at any HTTP server.
+        (
+            r#"objectMask=mask[id]&objectFilter={"tickets":{"updates":{"entry":{"operation":"*=—"}}}}"#,
+            vec![TICKET],
+        ),
+        // `<` and `>` in a value.
+        (
+            r#"objectMask=mask[id]&objectFilter={"tickets":{"title":{"operation":"*=a<b>"}}}"#,
+            vec![],
+        ),
+    ];
+    for (query, expected) in cases {
+        let raw = get(
+            &server,
+            &format!("SoftLayer_Account/getTickets.json?{query}"),
+        );
+        assert_eq!(ids(&ok_json(&raw)), expected, "{query}\n{}", raw.describe());
+        let encoded: String = query
+            .split('&')
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap();
+                format!("{name}={}", enc(value))
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+        let enc_resp = get(
+            &server,
+            &format!("SoftLayer_Account/getTickets.json?{encoded}"),
+        );
+        assert_eq!(raw.body, enc_resp.body, "{query}");
+        assert_eq!(total(&raw), total(&enc_resp), "{query}");
+    }
+    // A body is never rewritten: a quote and UTF-8 in a JSON body arrive as they were.
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addUpdate"),
+        r#"{"parameters": [{"entry": "say \"<caf\u00e9>\" — ok"}]}"#,
+    );
+    let update = ok_json(&resp);
+    assert_eq!(
+        update[0]["entry"],
+        "say \"<café>\" — ok",
+        "{}",
+        resp.describe()
+    );
+}
+
 #[test]
 fn object_filters_and_result_limits() {
     let server = Server::start();
