@@ -9,7 +9,8 @@
 //! same schema that generates the WSDL, so a value means the same whether the client
 //! annotated it with `xsi:type` (PHP, suds) or not (zeep, node-soap), whether its elements
 //! are namespaced or not, and whether an array arrives as a SOAP-ENC array
-//! (`SOAP-ENC:arrayType`, `<item>` children) or as repeated elements. An `xsi:type` naming
+//! (`SOAP-ENC:arrayType`, `<item>` or type-named children) or as repeated elements, and
+//! whether a struct arrives as members or as PHP's Apache `Map`. An `xsi:type` naming
 //! a schema type or an array overrides a declared complex type (a subtype, or an untyped
 //! header); a declared scalar keeps its type, since handlers read numbers leniently
 //! anyway. A value that does not convert to its declared scalar type is passed on as text
@@ -594,36 +595,43 @@ impl<'d> Interp<'d> {
 
     /// A struct from the element's children, each typed by `field`. Repeated elements of
     /// an array member are gathered; other repeats keep the last, except where nothing is
-    /// declared, where they become an array.
+    /// declared, where they become an array. An element shaped as a map (see
+    /// [`map_entries`]) gives its keys as the members' names.
     fn members(
         &mut self,
         node: &'d Element,
         depth: usize,
         field: impl Fn(&str) -> Expect<'d>,
     ) -> Result<Value, Fault> {
+        let entries = map_entries(node).unwrap_or_else(|| {
+            node.children
+                .iter()
+                .map(|c| (c.local.as_str(), c))
+                .collect()
+        });
         let mut out = Struct::new();
         let mut repeated: Vec<&str> = Vec::new();
-        for child in &node.children {
-            let expect = field(&child.local);
+        for (name, child) in entries {
+            let expect = field(name);
             let value = self.value(child, expect, depth + 1)?;
-            match (out.get_mut(&child.local), value, expect) {
+            match (out.get_mut(name), value, expect) {
                 (Some(Value::Array(existing)), Value::Array(more), Expect::Many(_))
                 | (Some(Value::Array(existing)), Value::Array(more), Expect::FilterOptions) => {
                     existing.extend(more)
                 }
                 (Some(existing), value, Expect::Any) => {
-                    if repeated.contains(&child.local.as_str()) {
+                    if repeated.contains(&name) {
                         if let Value::Array(items) = existing {
                             items.push(value);
                         }
                     } else {
                         let first = std::mem::replace(existing, Value::Null);
                         *existing = Value::Array(vec![first, value]);
-                        repeated.push(child.local.as_str());
+                        repeated.push(name);
                     }
                 }
                 (_, value, _) => {
-                    out.insert(child.local.clone(), value);
+                    out.insert(name.to_string(), value);
                 }
             }
         }
@@ -665,7 +673,7 @@ impl<'d> Interp<'d> {
         if node.children.is_empty() {
             return Ok(Value::String(node.text.clone()));
         }
-        if node.children.iter().all(|c| c.local == "item") {
+        if map_entries(node).is_none() && node.children.iter().all(is_item) {
             let mut items = Vec::with_capacity(node.children.len());
             for child in &node.children {
                 items.push(self.value(child, Expect::Any, depth + 1)?);
@@ -674,6 +682,40 @@ impl<'d> Interp<'d> {
         }
         self.members(node, depth, |_| Expect::Any)
     }
+}
+
+/// Apache SOAP's namespace, whose `Map` type PHP's SoapClient uses for associative arrays.
+const APACHE_SOAP: &str = "http://xml.apache.org/xml-soap";
+
+/// Whether an element is an array item by its name: `<item>`, or an accessor named by its
+/// type (`<SOAP-ENC:Struct>`, `<xsd:int>`, `<ns3:Map>`), as SOAP encoding allows and as
+/// PHP's SoapClient writes the arrays of a header the WSDL does not type for it. That
+/// happens with softlayer-api-php-client pointed at SLDN's `/soap/v3/` URL: the library
+/// puts its headers in the v3.1 namespace, which the v3 WSDL does not declare.
+fn is_item(e: &Element) -> bool {
+    e.local == "item" || matches!(e.ns.as_deref(), Some(SOAP_ENC | XSD | APACHE_SOAP))
+}
+
+/// The entries of a map: PHP's SoapClient writes an associative array it has no declared
+/// type for (an untyped header, as above) as Apache SOAP's `Map`,
+/// `<item><key>tickets</key><value>…</value></item>…`, with or without `xsi:type`.
+fn map_entries(node: &Element) -> Option<Vec<(&str, &Element)>> {
+    if node.children.is_empty() {
+        return None;
+    }
+    node.children
+        .iter()
+        .map(|item| {
+            let [key, value] = item.children.as_slice() else {
+                return None;
+            };
+            (item.local == "item"
+                && key.local == "key"
+                && key.children.is_empty()
+                && value.local == "value")
+                .then_some((key.text.trim(), value))
+        })
+        .collect()
 }
 
 /// Whether an element holding an array is a wrapper of items, rather than one item of a
@@ -690,7 +732,11 @@ fn is_wrapper(node: &Element, item: Expect<'_>) -> bool {
         // An empty element is an empty array; text is one scalar item.
         return is_blank(&node.text);
     }
-    if node.children.iter().all(|c| c.local == "item") {
+    if matches!(item, Expect::FilterOption) && map_entries(node).is_some() {
+        // One option written as a map, not a list of them.
+        return false;
+    }
+    if node.children.iter().all(is_item) {
         return true;
     }
     match item {

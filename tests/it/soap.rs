@@ -751,6 +751,86 @@ fn object_filter_header() {
     assert_eq!(reply.total_items(), Some(ids.len() as i64));
 }
 
+/// softlayer-api-php-client pointed at SLDN's `https://api.softlayer.com/soap/v3/` URL: the
+/// library puts its headers in the v3.1 namespace (its DEFAULT_NAMESPACE), the v3 WSDL
+/// does not declare them, and PHP's SoapClient writes them untyped. A filter built from
+/// stdClass objects then has its lists' items named by type (`<SOAP-ENC:Struct>`,
+/// `<xsd:int>`); one built from associative arrays is an Apache SOAP `Map` of
+/// `<item><key/><value/></item>`. The envelopes are the ones PHP 8.2 wrote, byte for
+/// byte but for the credentials. Before this was read, each filter was ignored and every
+/// ticket came back.
+#[test]
+fn object_filter_header_as_php_writes_it_untyped() {
+    let server = Server::start();
+    let php = |filter: &str| {
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope \
+             xmlns:SOAP-ENV=\"{ENV}\" xmlns:ns1=\"{V3}\" xmlns:ns2=\"{V31}\" \
+             xmlns:ns3=\"http://xml.apache.org/xml-soap\" \
+             xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" xmlns:SOAP-ENC=\"{ENC}\" \
+             SOAP-ENV:encodingStyle=\"{ENC}\"><SOAP-ENV:Header>{}\
+             <ns2:SoftLayer_ObjectMask><mask>mask[id]</mask></ns2:SoftLayer_ObjectMask>\
+             <ns2:SoftLayer_AccountObjectFilter>{filter}</ns2:SoftLayer_AccountObjectFilter>\
+             </SOAP-ENV:Header><SOAP-ENV:Body><ns1:getTickets/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+            auth(&DEMO).replace("ns1:", "ns2:")
+        );
+        let reply = post(&server, "/soap/v3/SoftLayer_Account", &text);
+        let ids: Vec<i64> = reply
+            .ret("getTickets")
+            .kids
+            .iter()
+            .map(|t| t.at("id").int())
+            .collect();
+        let total = ids.len().to_string();
+        assert_eq!(
+            reply.http.header("SoftLayer-Total-Items"),
+            Some(total.as_str())
+        );
+        (ids, reply)
+    };
+
+    // setObjectFilter((object) [... 'id' => (object) ['operation' => 'in',
+    //     'options' => [(object) ['name' => 'data', 'value' => [160000001, 160000003]]]]])
+    let (ids, reply) = php(
+        "<tickets><id><operation>in</operation><options><SOAP-ENC:Struct><name>data</name>\
+         <value><xsd:int>160000001</xsd:int><xsd:int>160000003</xsd:int></value>\
+         </SOAP-ENC:Struct></options></id></tickets>",
+    );
+    assert_eq!(ids, [160000001, 160000003], "{}", reply.describe());
+
+    // Two options: betweenDate's startDate and endDate (ticket 160000002 opened 2026-09-12).
+    let (ids, reply) = php(
+        "<tickets><createDate><operation>betweenDate</operation><options>\
+         <SOAP-ENC:Struct><name>startDate</name><value><xsd:string>09/01/2026</xsd:string></value></SOAP-ENC:Struct>\
+         <SOAP-ENC:Struct><name>endDate</name><value><xsd:string>09/30/2026</xsd:string></value></SOAP-ENC:Struct>\
+         </options></createDate></tickets>",
+    );
+    assert_eq!(ids, [160000002], "{}", reply.describe());
+
+    // setObjectFilter(['tickets' => ['id' => ['operation' => 'in',
+    //     'options' => [['name' => 'data', 'value' => [160000001, 160000003]]]]]])
+    let (ids, reply) = php("<item><key>tickets</key><value><item><key>id</key><value>\
+         <item><key>operation</key><value>in</value></item>\
+         <item><key>options</key><value><ns3:Map><item><key>name</key><value>data</value></item>\
+         <item><key>value</key><value><xsd:int>160000001</xsd:int><xsd:int>160000003</xsd:int></value></item>\
+         </ns3:Map></value></item></value></item></value></item>");
+    assert_eq!(ids, [160000001, 160000003], "{}", reply.describe());
+
+    // One option as a map rather than a list of them:
+    // ['operation' => 'orderBy', 'options' => ['name' => 'sort', 'value' => ['DESC']]]
+    let (ids, reply) = php("<item><key>tickets</key><value><item><key>id</key><value>\
+         <item><key>operation</key><value>orderBy</value></item>\
+         <item><key>options</key><value><item><key>name</key><value>sort</value></item>\
+         <item><key>value</key><value><xsd:string>DESC</xsd:string></value></item>\
+         </value></item></value></item></value></item>");
+    assert_eq!(
+        ids,
+        [160000003, 160000002, 160000001],
+        "{}",
+        reply.describe()
+    );
+}
+
 /// `string[]` arguments as a SOAP-ENC array (PHP, suds), as node-soap's wrapper of
 /// same-named elements, and as repeated elements.
 #[test]
