@@ -548,7 +548,8 @@ impl<'d> Interp<'d> {
             }
             expect @ (Expect::Many(_) | Expect::FilterOptions) => self.array(node, expect, depth),
             Expect::LegacyMask | Expect::MaskField if !node.children.is_empty() => {
-                self.members(node, depth, |_| Expect::LegacyMask)
+                let members = self.members(node, depth, |_| Expect::LegacyMask)?;
+                Ok(Value::Struct(legacy_mask_items(members)))
             }
             Expect::MaskField => Ok(Value::String(node.text.clone())),
             Expect::LegacyMask => {
@@ -681,6 +682,46 @@ impl<'d> Interp<'d> {
             return Ok(Value::Array(items));
         }
         self.members(node, depth, |_| Expect::Any)
+    }
+}
+
+/// A legacy mask node whose array items are folded into it. Typed by the WSDL (the mask
+/// is a `SoftLayer_Ticket`, `updates` a `SoftLayer_Ticket_UpdateArray`), PHP's SoapClient
+/// writes a sub-mask under a relational array as the array's items, named by their type:
+/// `<updates><ns1:SoftLayer_Ticket_Update><editor/></ns1:SoftLayer_Ticket_Update></updates>`
+/// (an `<item>` in SOAP-ENC arrays). The items' members are the property's sub-mask; no
+/// property is named `item` or like a type.
+fn legacy_mask_items(members: Value) -> Struct {
+    let Value::Struct(members) = members else {
+        return Struct::new();
+    };
+    let mut out = Struct::new();
+    for (name, value) in members {
+        if name == "item" || schema().type_def(&name).is_some() {
+            if let Value::Struct(inner) = value {
+                for (k, v) in inner {
+                    merge_mask(&mut out, k, v);
+                }
+            }
+        } else {
+            merge_mask(&mut out, name, value);
+        }
+    }
+    out
+}
+
+/// Adds a property to a legacy mask node, uniting sub-masks named twice.
+fn merge_mask(node: &mut Struct, name: String, value: Value) {
+    match (node.get_mut(&name), value) {
+        (Some(Value::Struct(existing)), Value::Struct(more)) => {
+            for (k, v) in more {
+                merge_mask(existing, k, v);
+            }
+        }
+        (Some(_), _) => {}
+        (None, value) => {
+            node.insert(name, value);
+        }
     }
 }
 

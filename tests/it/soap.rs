@@ -658,6 +658,57 @@ fn legacy_object_mask_header() {
     assert_eq!(ret.at("updates").kids.len(), 3);
 }
 
+/// A legacy mask with a sub-mask under a relational array, as PHP's SoapClient writes it
+/// when it types the header by the WSDL (`mask` a `SoftLayer_Ticket`, `updates` a
+/// `SoftLayer_Ticket_UpdateArray`): the sub-mask is the array's item, named by its type.
+/// PHP 8.2 wrote this header for
+/// `addHeader('SoftLayer_TicketObjectMask', (object) ['mask' => ['status' => '',
+/// 'updates' => [['editor' => '']], 'attachedHardware' => ['hostname' => '']]])`; the
+/// item-less `<ns1:SoftLayer_Hardware/>` is what it makes of an associative array there.
+/// The same sub-mask as a SOAP-ENC array's `<item>` reads the same. Before, the item's
+/// type name was taken for a property: "Property 'SoftLayer_Ticket_Update' not valid for
+/// 'SoftLayer_Ticket_Update'."
+#[test]
+fn legacy_object_mask_with_array_items() {
+    let server = Server::start();
+    for updates in [
+        "<updates><ns1:SoftLayer_Ticket_Update><editor/></ns1:SoftLayer_Ticket_Update></updates>",
+        "<updates SOAP-ENC:arrayType=\"ns1:SoftLayer_Ticket_Update[1]\" \
+         xsi:type=\"ns1:SoftLayer_Ticket_UpdateArray\">\
+         <item xsi:type=\"ns1:SoftLayer_Ticket_Update\"><editor/></item></updates>",
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!(
+                    "{}{}<ns1:SoftLayer_TicketObjectMask><mask><status/>{updates}\
+                     <attachedHardware><ns1:SoftLayer_Hardware/></attachedHardware>\
+                     </mask></ns1:SoftLayer_TicketObjectMask>",
+                    auth(&DEMO),
+                    init("SoftLayer_Ticket", 160000001)
+                ),
+                "<ns1:getObject/>",
+            ),
+        );
+        let ret = reply.ret("getObject");
+        assert_eq!(
+            ret.at("status").at("name").text,
+            "Open",
+            "{}",
+            reply.describe()
+        );
+        let updates = &ret.at("updates").kids;
+        assert_eq!(updates.len(), 3, "{}", reply.describe());
+        assert_eq!(updates[0].at("editor").at("username").text, DEMO.username);
+        assert_eq!(updates[1].at("editor").at("displayName").text, "Jordan D.");
+        assert_eq!(
+            ret.at("attachedHardware").kids[0].at("hostname").text,
+            "web01"
+        );
+    }
+}
+
 /// A paged list: the SOAP totalItems header holds the total before the limit.
 #[test]
 fn total_items_header_on_lists() {
