@@ -217,7 +217,8 @@ impl ObjectMask {
         }
     }
 
-    fn merge(&mut self, other: ObjectMask) {
+    /// Adds `other`'s properties to this mask, merging those of the same name.
+    pub fn merge(&mut self, other: ObjectMask) {
         self.filtered |= other.filtered;
         if self.cast.is_none() {
             self.cast = other.cast;

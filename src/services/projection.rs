@@ -10,7 +10,7 @@
 
 use crate::call::Fault;
 use crate::schema::filter::ObjectFilter;
-use crate::schema::mask::ObjectMask;
+use crate::schema::mask::{MaskProperty, ObjectMask};
 use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::store::{self, ListQuery, Related, Row};
 use crate::value::{Struct, Value};
@@ -414,13 +414,23 @@ impl Projector<'_> {
                 .hold(column.len() as u64 + value_bytes(&value))?;
             out.insert(column.clone(), value);
         }
-        for p in &mask.properties {
+        for (i, p) in mask.properties.iter().enumerate() {
             // `validate` checked the mask against the declared type; a property this
             // row's own type lacks was asked of a subtype (through a cast or an
             // abstract type), and rows of other types leave it out.
             let Some(def) = t.property(&p.name) else {
                 continue;
             };
+            // A property named again with another cast (`updates(A)[..], updates(B)[..]`)
+            // was handled with its first entry, which projects by all of them.
+            if mask.properties[..i].iter().any(|q| q.name == p.name) {
+                continue;
+            }
+            let entries: Vec<&MaskProperty> = mask
+                .properties
+                .iter()
+                .filter(|q| q.name == p.name)
+                .collect();
             match def.kind {
                 PropertyKind::Local => {}
                 PropertyKind::Count => {
@@ -452,13 +462,7 @@ impl Projector<'_> {
                         store::related(conn, row, &p.name, &query, Some(&self.loaded.relations));
                     match related.map_err(query_fault)? {
                         Some(Related::One(Some(r))) => {
-                            let v = self.project_at(
-                                &r,
-                                &p.children,
-                                p.cast.as_deref(),
-                                sub.as_ref(),
-                                depth + 1,
-                            )?;
+                            let v = self.project_entries(&r, &entries, sub.as_ref(), depth + 1)?;
                             out.insert(p.name.clone(), v);
                         }
                         Some(Related::Many(rows)) => {
@@ -468,10 +472,9 @@ impl Projector<'_> {
                             self.budget.hold(loaded)?;
                             let mut items = Vec::with_capacity(rows.len());
                             for r in &rows {
-                                items.push(self.project_at(
+                                items.push(self.project_entries(
                                     r,
-                                    &p.children,
-                                    p.cast.as_deref(),
+                                    &entries,
                                     sub.as_ref(),
                                     depth + 1,
                                 )?);
@@ -487,6 +490,44 @@ impl Projector<'_> {
             }
         }
         Ok(Value::Struct(out))
+    }
+
+    /// A related object by the mask entries naming its property. One entry (the usual
+    /// case) projects every object, whatever its cast. Several entries differ by their
+    /// casts: SLDN's object-mask article defines a property "multiple times on the same
+    /// level with different types" so that each object gets the properties written for
+    /// its own type, so an object is projected by the entries whose cast it is an
+    /// instance of (merged); one of none of those types by all of them (what it has of
+    /// them), as a lone cast entry projects objects of other types.
+    fn project_entries(
+        &self,
+        row: &Row,
+        entries: &[&MaskProperty],
+        filter: Option<&ObjectFilter>,
+        depth: usize,
+    ) -> Result<Value, Fault> {
+        if let [only] = entries {
+            return self.project_at(row, &only.children, only.cast.as_deref(), filter, depth);
+        }
+        let concrete = store::concrete(self.conn, row).map_err(internal)?;
+        let row = concrete.as_ref().unwrap_or(row);
+        let of_type = |e: &&MaskProperty| {
+            e.cast
+                .as_deref()
+                .is_none_or(|c| is_subtype(&row.type_name, c))
+        };
+        // An object of none of the types gets what it has of every entry, as a lone cast
+        // entry gives objects of other types.
+        let chosen: Vec<&MaskProperty> = if entries.iter().any(of_type) {
+            entries.iter().copied().filter(of_type).collect()
+        } else {
+            entries.to_vec()
+        };
+        let mut mask = ObjectMask::default();
+        for e in chosen {
+            mask.merge(e.children.clone());
+        }
+        self.project_at(row, &mask, Some(row.type_name.as_str()), filter, depth)
     }
 
     /// An employee as a customer sees one (SLDN `SoftLayer_User_Employee`: customers

@@ -422,6 +422,90 @@ fn type_casts_in_masks() {
     );
 }
 
+/// SLDN's object-mask article: "a property may be defined multiple times on the same
+/// level with different types", each object getting what was written for its own type.
+/// The open ticket has customer and employee updates: each is projected by the entry
+/// cast to its type (the second entry used to win for all of them), and an entry cast
+/// to the base type adds to both.
+#[test]
+fn one_property_under_several_casts_projects_each_object_by_its_type() {
+    let server = Server::start();
+    // In the order the ticket lists them (by id, as `ticket_updates` sorts the seed):
+    // some entries below leave the id out.
+    let in_order =
+        |v: &XVal| -> Vec<BTreeMap<String, XVal>> { v.array().iter().map(members).collect() };
+    let updates = ticket_updates();
+    let by_type = |employee: &[&str], customer: &[&str]| -> Vec<BTreeMap<String, XVal>> {
+        updates
+            .iter()
+            .map(|u| {
+                let only = if u["editorType"] == "EMPLOYEE" {
+                    employee
+                } else {
+                    customer
+                };
+                locals("SoftLayer_Ticket_Update", u, Some(only))
+            })
+            .collect()
+    };
+    assert!(
+        updates.iter().any(|u| u["editorType"] == "EMPLOYEE")
+            && updates.iter().any(|u| u["editorType"] == "USER"),
+        "the seed's open ticket has updates of both kinds"
+    );
+
+    let reply = get_ticket(
+        &server,
+        "mask[id,updates(SoftLayer_Ticket_Update_Employee)[id,createDate],\
+         updates(SoftLayer_Ticket_Update_Customer)[entry]]",
+    );
+    assert_eq!(
+        in_order(reply.ok().member("updates")),
+        by_type(&["id", "createDate"], &["entry"]),
+        "{}",
+        reply.exchange()
+    );
+
+    let reply = get_ticket(
+        &server,
+        "mask[id,updates(SoftLayer_Ticket_Update)[id],updates(SoftLayer_Ticket_Update_Employee)[entry]]",
+    );
+    assert_eq!(
+        in_order(reply.ok().member("updates")),
+        by_type(&["id", "entry"], &["id"]),
+        "{}",
+        reply.exchange()
+    );
+
+    // The hardware attachment is of neither type: it gets what it has of both entries
+    // (its id; it has no virtualGuestId or dedicatedHostId), as a lone cast entry gives
+    // an object of another type what it has of it.
+    let attached: Vec<J> = seed_rows("SoftLayer_Ticket_Attachment_Hardware")
+        .into_iter()
+        .filter(|a| a["ticketId"].as_i64() == Some(OPEN_TICKET))
+        .collect();
+    assert_eq!(
+        attached.len(),
+        1,
+        "the seed's open ticket has one device attached"
+    );
+    let reply = get_ticket(
+        &server,
+        "mask[id,attachedResources(SoftLayer_Ticket_Attachment_Virtual_Guest)[id,virtualGuestId],\
+         attachedResources(SoftLayer_Ticket_Attachment_Dedicated_Host)[dedicatedHostId]]",
+    );
+    assert_eq!(
+        in_order(reply.ok().member("attachedResources")),
+        vec![locals(
+            "SoftLayer_Ticket_Attachment_Hardware",
+            &attached[0],
+            Some(&["id"])
+        )],
+        "{}",
+        reply.exchange()
+    );
+}
+
 #[test]
 fn masks_reach_through_several_relations_and_apply_to_lists_and_writes() {
     let server = Server::start();
