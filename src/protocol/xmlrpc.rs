@@ -121,13 +121,25 @@ fn repair_php_utf8(value: &mut Value) {
     }
 }
 
-/// Serialises a successful reply as a `methodResponse`.
+/// A successful reply is the bare `<params>` document, with no `<methodResponse>` around
+/// it: the real API answers so (PHP's `xmlrpc_encode`; the replies recorded in
+/// softlayer-python's `fixtures/xmlrpc/*.xml` and `tests/transports/xmlrpc_tests.py`), and
+/// softlayer-go depends on it. Its decoder (github.com/softlayer/xmlrpc, decoder.go) takes a
+/// list result for a list only when the body matches
+/// `^<?xml version="1.0" encoding=".+"?>\s*<params>\s*<param>\s*<value>\s*<array>`;
+/// otherwise it reads the reply as one object, and with a `<methodResponse>` wrapper every
+/// list (getUpdates, getTickets, …) came out as one empty element. Faults keep their
+/// `<methodResponse>` ([`write_fault`]), as the recorded real faults have it.
+const REPLY_HEAD: &[u8] = b"<params><param><value>";
+const REPLY_TAIL: &[u8] = b"</value></param></params>";
+
+/// Serialises a successful reply (see [`REPLY_HEAD`] for its shape).
 pub fn write_reply(reply: &Reply) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
     out.extend_from_slice(PROLOG);
-    out.extend_from_slice(b"<methodResponse><params><param><value>");
+    out.extend_from_slice(REPLY_HEAD);
     write_value(&mut out, &reply.value);
-    out.extend_from_slice(b"</value></param></params></methodResponse>");
+    out.extend_from_slice(REPLY_TAIL);
     out
 }
 
@@ -135,7 +147,8 @@ pub fn write_reply(reply: &Reply) -> Vec<u8> {
 /// [`write_list_end`]) as the items are read.
 pub fn write_list_start(out: &mut Vec<u8>) {
     out.extend_from_slice(PROLOG);
-    out.extend_from_slice(b"<methodResponse><params><param><value><array><data>");
+    out.extend_from_slice(REPLY_HEAD);
+    out.extend_from_slice(b"<array><data>");
 }
 
 pub fn write_list_item(out: &mut Vec<u8>, item: &Value) {
@@ -145,7 +158,8 @@ pub fn write_list_item(out: &mut Vec<u8>, item: &Value) {
 }
 
 pub fn write_list_end(out: &mut Vec<u8>) {
-    out.extend_from_slice(b"</data></array></value></param></params></methodResponse>");
+    out.extend_from_slice(b"</data></array>");
+    out.extend_from_slice(REPLY_TAIL);
 }
 
 /// Serialises a fault as a `methodResponse` with a `<fault>`.
@@ -757,9 +771,8 @@ mod tests {
     /// The body of the reply's single `<value>`.
     fn written(value: Value) -> String {
         let text = reply_text(value);
-        let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-                    <methodResponse><params><param><value>";
-        let tail = "</value></param></params></methodResponse>";
+        let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<params><param><value>";
+        let tail = "</value></param></params>";
         assert!(text.starts_with(head), "{text}");
         assert!(text.ends_with(tail), "{text}");
         text[head.len()..text.len() - tail.len()].to_string()
@@ -1400,8 +1413,8 @@ mod tests {
     fn reply_envelope() {
         assert_eq!(
             reply_text(Value::Bool(true)),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<methodResponse><params><param>\
-             <value><boolean>1</boolean></value></param></params></methodResponse>"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<params><param>\
+             <value><boolean>1</boolean></value></param></params>"
         );
     }
 

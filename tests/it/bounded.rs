@@ -298,7 +298,7 @@ fn a_whole_100000_ticket_list_with_a_normal_mask_fits_the_default_budget() {
     assert!(total >= 100_000);
     let text = http.text();
     assert!(!text.contains("<fault>"), "no fault");
-    assert!(text.trim_end().ends_with("</methodResponse>"), "complete");
+    assert!(text.trim_end().ends_with("</params>"), "complete");
     assert_eq!(text.matches("<name>title</name>").count() as u64, total);
 }
 
@@ -478,7 +478,7 @@ fn sigterm_lets_the_call_in_flight_finish_then_checkpoints_and_exits_0() {
     let reply = read_response(&stream, "POST").expect("the call in flight completes");
     assert_eq!(reply.status, 200);
     let text = reply.text();
-    assert!(text.trim_end().ends_with("</methodResponse>"), "complete");
+    assert!(text.trim_end().ends_with("</params>"), "complete");
     assert_eq!(text.matches("<name>title</name>").count(), 20_003);
     let status = server
         .wait_exit(Duration::from_secs(15))
@@ -639,7 +639,7 @@ fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
         .unwrap();
     let _ = std::io::Read::read_to_end(&mut &stream, &mut rest);
     assert!(
-        !String::from_utf8_lossy(&rest).contains("</methodResponse>"),
+        !String::from_utf8_lossy(&rest).contains("</params>"),
         "the reply was cut, not completed"
     );
 }
@@ -945,10 +945,7 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
         .unwrap()
         .expect("the waiting list is answered");
     assert_eq!(r.status, 200, "{}", r.describe());
-    assert!(
-        r.text().trim_end().ends_with("</methodResponse>"),
-        "complete"
-    );
+    assert!(r.text().trim_end().ends_with("</params>"), "complete");
     assert!(started.elapsed() < Duration::from_secs(15));
     drop(stalled);
 }

@@ -1073,7 +1073,17 @@ enum XDoc {
 fn parse_xmlrpc_doc(text: &str, expected: bool) -> Result<XDoc, String> {
     let root = parse_xml(text)?;
     let elems = |e: &Elem| -> Vec<Elem> { e.elems().cloned().collect() };
+    let result = |params: &Elem| -> Result<XDoc, String> {
+        let ps = elems(params);
+        if ps.len() != 1 || ps[0].name != "param" {
+            return Err("<params> must hold exactly one <param>".into());
+        }
+        let v = only_child(&ps[0], "value")?;
+        Ok(XDoc::Result(xv(&v, expected, "$")?))
+    };
     match root.name.as_str() {
+        // A result as the real API (and so the server) sends it: a bare <params>.
+        "params" => result(&root),
         "methodResponse" => {
             let kids = elems(&root);
             match kids.as_slice() {
@@ -1081,14 +1091,7 @@ fn parse_xmlrpc_doc(text: &str, expected: bool) -> Result<XDoc, String> {
                     let v = only_child(fault, "value")?;
                     Ok(XDoc::Fault(xv(&v, expected, "fault")?))
                 }
-                [params] if params.name == "params" => {
-                    let ps = elems(params);
-                    if ps.len() != 1 || ps[0].name != "param" {
-                        return Err("<params> must hold exactly one <param>".into());
-                    }
-                    let v = only_child(&ps[0], "value")?;
-                    Ok(XDoc::Result(xv(&v, expected, "$")?))
-                }
+                [params] if params.name == "params" => result(params),
                 _ => Err("<methodResponse> must hold one <params> or one <fault>".into()),
             }
         }

@@ -1237,15 +1237,23 @@ fn parse_value(value: &Elem) -> Result<XVal, String> {
     })
 }
 
-/// Parses a methodResponse: `Ok(Ok(value))`, `Ok(Err(fault))`, or `Err` when
-/// the document is not a well-formed XML-RPC response.
+/// Parses an XML-RPC response: `Ok(Ok(value))`, `Ok(Err(fault))`, or `Err` when
+/// the document is not a well-formed XML-RPC response. A result is a bare `<params>`
+/// document, as the real API sends it (softlayer-go's decoder relies on that shape); a
+/// fault is a `<methodResponse>` holding `<fault>`. A `<methodResponse>` holding
+/// `<params>` is accepted too.
 pub fn parse_method_response(body: &[u8]) -> Result<Result<XVal, Fault>, String> {
     let doc = decode_document(body)?;
     let root = parse_tree(&doc)?;
-    if root.name != "methodResponse" {
-        return Err(format!("root element is <{}>", root.name));
-    }
-    if let Some(fault) = root.child("fault") {
+    let params = match root.name.as_str() {
+        "params" => Some(&root),
+        "methodResponse" => root.child("params"),
+        other => return Err(format!("root element is <{other}>")),
+    };
+    if let Some(fault) = root
+        .child("fault")
+        .filter(|_| root.name == "methodResponse")
+    {
         let value = fault.child("value").ok_or("<fault> without <value>")?;
         let value = parse_value(value)?;
         let code = value
@@ -1259,9 +1267,7 @@ pub fn parse_method_response(body: &[u8]) -> Result<Result<XVal, Fault>, String>
             .to_string();
         return Ok(Err(Fault { code, string }));
     }
-    let params = root
-        .child("params")
-        .ok_or("methodResponse without <params> or <fault>")?;
+    let params = params.ok_or("methodResponse without <params> or <fault>")?;
     let params: Vec<&Elem> = params.elems().collect();
     if params.len() != 1 {
         return Err(format!(
