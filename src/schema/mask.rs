@@ -19,7 +19,7 @@
 //!          | item                                   -- a bare property of the root
 //! item    := ident cast? tail
 //! tail    := '[' set ']' ('.' item)? | '.' item | ε
-//! set     := ε | item (',' item)*
+//! set     := ε | item ((',' | ';') item)*
 //! cast    := '(' ident ')'
 //! ident   := [A-Za-z_][A-Za-z0-9_]*
 //! ```
@@ -433,7 +433,11 @@ impl Parser {
             node.add(prop);
             self.skip_ws();
             match self.peek() {
-                Some(',') => self.pos += 1,
+                // ';' separates too: softlayer-go's Mask() wraps "id;hostname;billingItem[x,y]"
+                // as mask[id;hostname;billingItem[x,y]] (services/*.go, since 2016; its XML-RPC
+                // transport wraps any mask so), and programs send that to the real API (e.g.
+                // openshift/ofcir's ibmcloud provider, getHardware).
+                Some(',' | ';') => self.pos += 1,
                 Some(']') => {
                     self.pos += 1;
                     return Ok(());
@@ -930,15 +934,23 @@ mod tests {
     }
 
     #[test]
-    fn stray_characters() {
+    fn semicolons_separate_inside_sets() {
+        assert_eq!(
+            ObjectMask::parse("mask[id; title;status[name;id],updates[entry]]").unwrap(),
+            ObjectMask::parse("mask[id,title,status[name,id],updates[entry]]").unwrap()
+        );
         assert!(matches!(
-            err("mask[id; title]"),
+            err("mask[id;;title]"),
             MaskError::Unexpected {
                 found: ';',
-                position: 7,
+                position: 8,
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn stray_characters() {
         assert!(matches!(
             err("mask[id title]"),
             MaskError::Unexpected {
