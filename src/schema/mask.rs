@@ -349,8 +349,52 @@ impl Parser {
     fn top(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
         self.skip_ws();
         if self.peek() == Some('[') {
-            return self.tail(root, 0);
+            return self.root_set(root);
         }
+        self.root_mask(root)
+    }
+
+    /// A set at the top: root properties (`[id,title]`), or root masks
+    /// (`[mask[id],mask(SoftLayer_Virtual_Guest)[maxCpu]]`): softlayer-ruby sends the masks
+    /// it cannot merge as such a "root property set" (ObjectMaskParser.rb, "a property set
+    /// containing root properties"; APIParameterFilter#server_object_mask), e.g. for
+    /// `Account#virtual_servers`. A `.item` may follow, as after any set. Sets do not nest
+    /// here, so the depth stays bounded.
+    fn root_set(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
+        self.pos += 1;
+        self.skip_ws();
+        if self.peek() == Some(']') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                if self.peek() == Some('[') {
+                    return Err(self.unexpected('[', "PROPERTY"));
+                }
+                self.root_mask(root)?;
+                self.skip_ws();
+                match self.peek() {
+                    Some(',' | ';') => self.pos += 1,
+                    Some(']') => {
+                        self.pos += 1;
+                        break;
+                    }
+                    _ => return Err(self.error_here("',' or ']'")),
+                }
+            }
+        }
+        self.skip_ws();
+        if self.peek() == Some('.') {
+            self.pos += 1;
+            let prop = self.item(1)?;
+            root.add(prop);
+        }
+        Ok(())
+    }
+
+    /// A root mask (`mask[...]`, `filteredMask(T).x`) or a bare property of the root.
+    fn root_mask(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
+        self.skip_ws();
         let start = self.pos;
         let name = self.ident("PROPERTY")?;
         let keyword = (name == "mask" || name == "filteredMask")
@@ -928,6 +972,40 @@ mod tests {
             MaskError::Unexpected {
                 found: '[',
                 position: 5,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_root_set_holds_root_masks_or_root_properties() {
+        assert_eq!(
+            ObjectMask::parse("[mask[id,title],mask(SoftLayer_Ticket)[status[name]]]").unwrap(),
+            ObjectMask::parse("mask(SoftLayer_Ticket)[id,title,status[name]]").unwrap()
+        );
+        assert_eq!(
+            ObjectMask::parse("[id, updates[entry]].status").unwrap(),
+            ObjectMask::parse("mask[id,updates[entry],status]").unwrap()
+        );
+        assert!(
+            ObjectMask::parse("[filteredMask[updates]]")
+                .unwrap()
+                .filtered
+        );
+        assert!(ObjectMask::parse("[]").unwrap().is_empty());
+        assert!(matches!(
+            err("[mask[id],[title]]"),
+            MaskError::Unexpected {
+                found: '[',
+                position: 10,
+                ..
+            }
+        ));
+        assert!(matches!(
+            err("[mask[id] x]"),
+            MaskError::Unexpected {
+                found: 'x',
+                position: 10,
                 ..
             }
         ));

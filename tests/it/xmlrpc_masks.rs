@@ -829,3 +829,48 @@ fn semicolons_separate_properties_inside_a_set() {
     assert_eq!(got["id"], OPEN_TICKET, "{}", resp.describe());
     assert!(got.get("title").is_some(), "{}", resp.describe());
 }
+
+/// softlayer-ruby (the softlayer_api gem) merges the masks of a call and sends those that
+/// do not merge, such as `mask[...]` and `mask(Type)[...]`, as one root property set:
+/// `[mask[...],mask(SoftLayer_Virtual_Guest)[...]]` (APIParameterFilter#server_object_mask;
+/// `Account#virtual_servers` always does, with VirtualServer.default_object_mask). Its
+/// parser documents the form as "a property set containing root properties".
+#[test]
+fn a_root_property_set_holds_root_masks_as_softlayer_ruby_sends_them() {
+    let server = Server::start();
+    let call = |service: &str, method: &str, id: Option<i64>, mask: &str| {
+        let mut call = XmlRpcCall::new(service, method).auth(&DEMO).mask(mask);
+        if let Some(id) = id {
+            call = call.id(id);
+        }
+        server.xmlrpc(&call)
+    };
+    let want = call(
+        "SoftLayer_Account",
+        "getVirtualGuests",
+        None,
+        "mask[id,hostname,maxCpu,status]",
+    );
+    assert!(!want.ok().array().is_empty(), "{}", want.exchange());
+    let got = call(
+        "SoftLayer_Account",
+        "getVirtualGuests",
+        None,
+        "[mask[id,hostname],mask(SoftLayer_Virtual_Guest)[maxCpu,status]]",
+    );
+    assert_eq!(got.ok(), want.ok(), "{}", got.exchange());
+
+    let want = call(
+        TICKET,
+        "getObject",
+        Some(OPEN_TICKET),
+        "mask[id,title,status[name]]",
+    );
+    let got = call(
+        TICKET,
+        "getObject",
+        Some(OPEN_TICKET),
+        "[mask[id,title],mask(SoftLayer_Ticket)[status.name]]",
+    );
+    assert_eq!(got.ok(), want.ok(), "{}", got.exchange());
+}
