@@ -483,6 +483,35 @@ impl Responder {
         });
     }
 
+    /// Ends a streamed list that never needed a second chunk as one whole reply with its
+    /// length, as the real API frames every reply (SLDN's REST article shows a list with
+    /// `Content-Length`), and as clients that read the raw HTTP answer expect:
+    /// softlayer-api-php-client's asynchronous calls take everything after the head for
+    /// the document, chunk sizes included. `body` back when the head has left already.
+    fn whole_list(&mut self, body: Vec<u8>) -> Result<(), Vec<u8>> {
+        let Some(Head::Streaming {
+            content_type,
+            total,
+            warning,
+        }) = self.pending.take()
+        else {
+            return Err(body);
+        };
+        let headers = warning
+            .map(|w| vec![(WARNING_HEADER.to_string(), w)])
+            .unwrap_or_default();
+        self.whole(
+            HttpAnswer {
+                status: 200,
+                content_type,
+                headers,
+                body,
+            },
+            Some(total),
+        );
+        Ok(())
+    }
+
     /// Sends a chunk of a streaming reply (the first one after the held-back head),
     /// waiting while the client is slow to read, but not longer than the stall timeout
     /// without progress, and not past the stream's deadline: then the reply ends, and its
@@ -977,8 +1006,13 @@ impl<C: Codec> Exchange<C> {
         match result {
             Ok(None) => {
                 list.end(&mut buffer);
-                // A short list's one chunk carries the head: past the stream's deadline
-                // it never left, and the fault can still be answered whole.
+                // A list that fits one chunk goes whole, with its length.
+                let buffer = match self.responder.whole_list(buffer) {
+                    Ok(()) => return self.streamed(call, total, None),
+                    Err(buffer) => buffer,
+                };
+                // Past the stream's deadline the last chunk never leaves, and when it
+                // would have carried the head the fault can still be answered whole.
                 if let Err(fault) = self.responder.chunk(buffer)
                     && !self.responder.started()
                 {
