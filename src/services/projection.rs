@@ -426,11 +426,20 @@ impl Projector<'_> {
             if mask.properties[..i].iter().any(|q| q.name == p.name) {
                 continue;
             }
-            let entries: Vec<&MaskProperty> = mask
-                .properties
-                .iter()
-                .filter(|q| q.name == p.name)
-                .collect();
+            // Nearly always one entry: gathered only when there are more (no allocation
+            // per property per object, 2% of an uncached getObject).
+            let repeats: Vec<&MaskProperty>;
+            let entries: &[&MaskProperty] =
+                if mask.properties[i + 1..].iter().any(|q| q.name == p.name) {
+                    repeats = mask
+                        .properties
+                        .iter()
+                        .filter(|q| q.name == p.name)
+                        .collect();
+                    &repeats
+                } else {
+                    std::slice::from_ref(&p)
+                };
             match def.kind {
                 PropertyKind::Local => {}
                 PropertyKind::Count => {
@@ -462,7 +471,7 @@ impl Projector<'_> {
                         store::related(conn, row, &p.name, &query, Some(&self.loaded.relations));
                     match related.map_err(query_fault)? {
                         Some(Related::One(Some(r))) => {
-                            let v = self.project_entries(&r, &entries, sub.as_ref(), depth + 1)?;
+                            let v = self.project_entries(&r, entries, sub.as_ref(), depth + 1)?;
                             out.insert(p.name.clone(), v);
                         }
                         Some(Related::Many(rows)) => {
@@ -474,7 +483,7 @@ impl Projector<'_> {
                             for r in &rows {
                                 items.push(self.project_entries(
                                     r,
-                                    &entries,
+                                    entries,
                                     sub.as_ref(),
                                     depth + 1,
                                 )?);
