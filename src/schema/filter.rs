@@ -337,6 +337,19 @@ impl Walker<'_> {
                     let targets = relation_targets(owner, prop);
                     if !targets.is_empty() {
                         self.walk(&targets, child, depth + 1)?;
+                    } else if let Some(op) = child.get("operation") {
+                        // A value the server computes per viewer (`awaitingUserResponseFlag`,
+                        // `newUpdatesFlag`): not a column to compare, so the condition
+                        // is left out, and said so rather than silently.
+                        let operation = match op {
+                            Value::String(s) => s.trim().to_string(),
+                            other => describe(other),
+                        };
+                        self.out.ignored.push(format!(
+                            "'{operation}' on {} ignored: the emulator does not filter on \
+                             computed properties",
+                            self.path.join(".")
+                        ));
                     }
                 }
             }

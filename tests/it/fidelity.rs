@@ -648,6 +648,11 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             json!({"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UPWARDS"]}]}}),
             "'orderBy' on id ignored: sort 'UPWARDS' is neither ASC nor DESC",
         ),
+        // A flag computed per viewer is no column: left out, and said so.
+        (
+            json!({"awaitingUserResponseFlag": {"operation": 1}}),
+            "'1' on awaitingUserResponseFlag ignored: the emulator does not filter on computed properties",
+        ),
     ] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Account", "getTickets")
