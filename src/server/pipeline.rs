@@ -487,15 +487,15 @@ impl Responder {
     /// length, as the real API frames every reply (SLDN's REST article shows a list with
     /// `Content-Length`), and as clients that read the raw HTTP answer expect:
     /// softlayer-api-php-client's asynchronous calls take everything after the head for
-    /// the document, chunk sizes included. `body` back when the head has left already.
-    fn whole_list(&mut self, body: Vec<u8>) -> Result<(), Vec<u8>> {
+    /// the document, chunk sizes included. Only while [`Self::holds_streaming_head`].
+    fn whole_list(&mut self, body: Vec<u8>) {
         let Some(Head::Streaming {
             content_type,
             total,
             warning,
         }) = self.pending.take()
         else {
-            return Err(body);
+            return;
         };
         let headers = warning
             .map(|w| vec![(WARNING_HEADER.to_string(), w)])
@@ -509,7 +509,11 @@ impl Responder {
             },
             Some(total),
         );
-        Ok(())
+    }
+
+    /// Whether a streamed reply's head is still held back (no chunk has left).
+    fn holds_streaming_head(&self) -> bool {
+        matches!(self.pending, Some(Head::Streaming { .. }))
     }
 
     /// Sends a chunk of a streaming reply (the first one after the held-back head),
@@ -1006,11 +1010,14 @@ impl<C: Codec> Exchange<C> {
         match result {
             Ok(None) => {
                 list.end(&mut buffer);
-                // A list that fits one chunk goes whole, with its length.
-                let buffer = match self.responder.whole_list(buffer) {
-                    Ok(()) => return self.streamed(call, total, None),
-                    Err(buffer) => buffer,
-                };
+                // A list that fits one chunk goes whole, with its length; told to the
+                // observer first, like every whole reply, so that the journal has the
+                // call by the time its client has the answer.
+                if self.responder.holds_streaming_head() {
+                    self.responder.bytes = buffer.len() as u64;
+                    self.streamed(call, total, None);
+                    return self.responder.whole_list(buffer);
+                }
                 // Past the stream's deadline the last chunk never leaves, and when it
                 // would have carried the head the fault can still be answered whole.
                 if let Err(fault) = self.responder.chunk(buffer)
