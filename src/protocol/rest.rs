@@ -50,7 +50,8 @@
 //! elements named after them, list items as `<item>` elements, `true`/`false`, null as an
 //! empty element. Text (`.txt`) is a scalar as plain text (null as an empty body) and
 //! anything else as JSON. List results carry `SoftLayer-Total-Items`; JSON and XML lists
-//! of a direct call stream item by item.
+//! of a direct call stream item by item (one that ends within its first 64 KiB goes whole,
+//! with its length).
 //!
 //! Faults are `{"error": message, "code": class}` (`<root><error/><code/></root>` for
 //! `.xml`, JSON for `.txt`), with a status its kind gives ([`status_of`]): 401 without valid
