@@ -498,7 +498,8 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
             entry: body
                 .get("entry")
                 .and_then(|e| e.as_str())
-                .ok_or("a reply needs \"entry\"")?
+                .filter(|e| !e.trim().is_empty())
+                .ok_or("a reply needs \"entry\" (some text)")?
                 .to_string(),
             awaiting_user_response: flag("awaitingUserResponse").unwrap_or(false),
         },

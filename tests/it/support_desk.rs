@@ -764,6 +764,16 @@ fn unknown_things_are_404_and_closed_tickets_refuse_replies_with_409() {
         400,
         "a reply without an employee",
     );
+    // An empty entry is a bad request like a missing one, not a conflict.
+    assert_refused(
+        &control.action(
+            ticket,
+            "reply",
+            r#"{"employee":"sl-support-jdoe","entry":"  "}"#,
+        ),
+        400,
+        "a reply with an empty entry",
+    );
     assert_refused(
         &control.request("POST", "/_emulator/tickets/abc/close", ""),
         400,
