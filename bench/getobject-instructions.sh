@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Benchmark: instructions per uncached getObject (issue 14, item 1), counted rather than
+# timed. On a shared machine two timed runs of one build differ by as much as a change
+# worth making; valgrind's callgrind counts the same instructions twice for the same
+# build (497.1M and 495.2M for 1,000 calls, eighth session).
+#
+#   bash bench/getobject-instructions.sh                 (this build)
+#   BENCH_BASE_BIN=/path/old-build bash bench/getobject-instructions.sh
+#                                                         (and another, for the ratio)
+#
+# Seeds BENCH_TICKETS (20,000) synthetic tickets; runs the server under callgrind with
+# --no-reply-cache and instrumentation off; sends 200 unmeasured XML-RPC getObject calls,
+# then BENCH_CALLS (1,000) measured ones, each for a random ticket (a fixed seed, so both
+# builds get the same calls) with the mask of bench/getobject-uncached.sh; prints the
+# user-space instructions per call (the kernel's share is not counted) and, with
+# BENCH_BASE_BIN, the ratio of this build's count to the other's.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+TICKETS="${BENCH_TICKETS:-20000}"
+CALLS="${BENCH_CALLS:-1000}"
+. bench/common.sh
+
+command -v valgrind >/dev/null 2>&1 || apt_install valgrind
+command -v callgrind_control >/dev/null 2>&1 || die "callgrind_control (valgrind) is not installed"
+command -v python3 >/dev/null 2>&1 || die "python3 is needed"
+
+build_server
+WORK="$(mktemp -d /tmp/sl-instructions-bench.XXXXXX)"
+VG_PID=""
+cleanup() {
+    if [ -n "$VG_PID" ]; then kill "$VG_PID" 2>/dev/null || true; wait "$VG_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "seeding $TICKETS synthetic tickets"
+timeout 900 "$BIN" seed --db "$WORK/seed.sqlite3" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
+    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+
+# calls PORT N SEED: N XML-RPC getObject calls of random tickets, one connection.
+calls() {
+    python3 - "$@" "$TICKETS" <<'PY'
+import http.client, os, random, sys
+port, n, seed, tickets = (int(a) for a in sys.argv[1:5])
+random.seed(seed)
+key = os.environ["DEMO_API_KEY"]
+mask = "mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]"
+conn = http.client.HTTPConnection("127.0.0.1", port)
+for _ in range(n):
+    ticket = 160000102 + random.randrange(tickets - 1)
+    body = ("<?xml version='1.0'?><methodCall><methodName>getObject</methodName><params><param>"
+            "<value><struct><member><name>headers</name><value><struct>"
+            "<member><name>authenticate</name><value><struct>"
+            "<member><name>username</name><value><string>demo</string></value></member>"
+            f"<member><name>apiKey</name><value><string>{key}</string></value></member>"
+            "</struct></value></member>"
+            "<member><name>SoftLayer_TicketInitParameters</name><value><struct>"
+            f"<member><name>id</name><value><int>{ticket}</int></value></member></struct></value></member>"
+            "<member><name>SoftLayer_ObjectMask</name><value><struct>"
+            f"<member><name>mask</name><value><string>{mask}</string></value></member>"
+            "</struct></value></member></struct></value></member></struct></value></param></params></methodCall>")
+    conn.request("POST", "/xmlrpc/v3.1/SoftLayer_Ticket", body, {"Content-Type": "text/xml"})
+    reply = conn.getresponse()
+    data = reply.read()
+    if reply.status != 200 or b"<fault>" in data:
+        sys.exit(f"ticket {ticket}: HTTP {reply.status}: {data[:300]!r}")
+PY
+}
+
+# count BIN: instructions per measured call of BIN.
+count() {
+    local bin="$1" name="$2"
+    cp "$WORK/seed.sqlite3" "$WORK/$name.sqlite3"
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/$name.out" \
+        "$bin" serve --no-reply-cache --listen "127.0.0.1:$port" --db "$WORK/$name.sqlite3" \
+        >"$WORK/$name.log" 2>&1 &
+    VG_PID=$!
+    for _ in $(seq 1 240); do
+        python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=2)" \
+            2>/dev/null && break
+        kill -0 "$VG_PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; die "the server did not start"; }
+        sleep 0.5
+    done
+    calls "$port" 200 7 || die "warm-up calls failed"
+    callgrind_control -i on "$VG_PID" >/dev/null 2>&1
+    calls "$port" "$CALLS" 1 || die "measured calls failed"
+    callgrind_control -i off "$VG_PID" >/dev/null 2>&1
+    kill -TERM "$VG_PID"
+    wait "$VG_PID" 2>/dev/null || true
+    VG_PID=""
+    local total
+    total=$(callgrind_annotate "$WORK/$name.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
+    [ -n "$total" ] || die "no instruction count for $name"
+    echo $((total / CALLS))
+}
+
+say "counting $BIN"
+THIS=$(count "$BIN" this)
+printf '\nuser-space instructions per uncached XML-RPC getObject (%s calls, callgrind):\n' "$CALLS"
+printf '  this build (%s): %s\n' "$BIN" "$THIS"
+if [ -n "${BENCH_BASE_BIN:-}" ]; then
+    say "counting $BENCH_BASE_BIN"
+    BASE=$(count "$BENCH_BASE_BIN" base)
+    printf '  base build (%s): %s\n' "$BENCH_BASE_BIN" "$BASE"
+    python3 -c "print(f'  ratio this/base: {$THIS/$BASE:.3f}')"
+fi
