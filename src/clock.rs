@@ -54,10 +54,11 @@ pub fn now_sql() -> String {
     now().format("%Y-%m-%d %H:%M:%S%.3f").to_string()
 }
 
-fn change(f: impl FnOnce(Mode) -> Mode) -> Mode {
+/// Replaces the mode with what `f` makes of it, or leaves it as it was when `f` fails.
+fn change<E>(f: impl FnOnce(Mode) -> Result<Mode, E>) -> Result<Mode, E> {
     let mut m = MODE.lock().unwrap_or_else(|p| p.into_inner());
-    *m = f(*m);
-    *m
+    *m = f(*m)?;
+    Ok(*m)
 }
 
 /// The earliest instant the clock may show, the Unix epoch: before it SQLite's and the
@@ -75,46 +76,42 @@ pub const LATEST_MS: i64 = 253_402_214_400_000;
 )]
 pub struct OutOfRange(String);
 
+/// `ms` when it lies in the clock's range; `None` is an instant past `i64` arithmetic.
 fn in_range(ms: Option<i64>) -> Result<i64, OutOfRange> {
     match ms {
         Some(ms) if (EARLIEST_MS..=LATEST_MS).contains(&ms) => Ok(ms),
-        Some(ms) => Err(OutOfRange(
-            DateTime::from_timestamp_millis(ms)
+        _ => Err(OutOfRange(
+            ms.and_then(DateTime::from_timestamp_millis)
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
                 .unwrap_or_else(|| "a date beyond any calendar".into()),
         )),
-        None => Err(OutOfRange("a date beyond any calendar".into())),
     }
 }
 
 /// Freezes the clock at `at`, if it lies in the clock's range.
 pub fn set(at: DateTime<Utc>) -> Result<Mode, OutOfRange> {
     let at = in_range(Some(at.timestamp_millis()))?;
-    Ok(change(|_| Mode::Fixed(at)))
+    change(|_| Ok(Mode::Fixed(at)))
 }
 
 /// Moves the clock forward (or back, for a negative amount) by `millis`, unless that
 /// leaves the clock's range (then it stays as it was).
 pub fn advance(millis: i64) -> Result<Mode, OutOfRange> {
-    let mut m = MODE.lock().unwrap_or_else(|p| p.into_inner());
-    let next = match *m {
-        Mode::Real => Mode::Offset(millis),
-        Mode::Offset(o) => Mode::Offset(
-            o.checked_add(millis)
-                .ok_or_else(|| OutOfRange("a date beyond any calendar".into()))?,
-        ),
-        Mode::Fixed(t) => Mode::Fixed(in_range(t.checked_add(millis))?),
-    };
-    if let Mode::Offset(o) = next {
-        in_range(system_millis().checked_add(o))?;
-    }
-    *m = next;
-    Ok(next)
+    change(|m| match m {
+        Mode::Fixed(t) => Ok(Mode::Fixed(in_range(t.checked_add(millis))?)),
+        Mode::Real | Mode::Offset(_) => {
+            let before = if let Mode::Offset(o) = m { o } else { 0 };
+            let offset = before.checked_add(millis);
+            in_range(offset.and_then(|o| system_millis().checked_add(o)))?;
+            Ok(Mode::Offset(offset.unwrap_or_default()))
+        }
+    })
 }
 
 /// Back to the system clock.
 pub fn real() -> Mode {
-    change(|_| Mode::Real)
+    let Ok(mode) = change(|_| Ok::<_, std::convert::Infallible>(Mode::Real));
+    mode
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -320,16 +320,7 @@ impl Walker<'_> {
                         match self.leaf(prop, op, child.get("options")) {
                             Ok(()) => {}
                             Err(Bad::Fault(f)) => return Err(f),
-                            Err(Bad::Ignored(why)) => {
-                                let at = self.path.join(".");
-                                let operation = match op {
-                                    Value::String(s) => s.trim().to_string(),
-                                    other => describe(other),
-                                };
-                                self.out
-                                    .ignored
-                                    .push(format!("'{operation}' on {at} ignored: {why}"));
-                            }
+                            Err(Bad::Ignored(why)) => self.ignore(op, &why),
                         }
                     }
                 }
@@ -341,21 +332,25 @@ impl Walker<'_> {
                         // A value the server computes per viewer (`awaitingUserResponseFlag`,
                         // `newUpdatesFlag`): not a column to compare, so the condition
                         // is left out, and said so rather than silently.
-                        let operation = match op {
-                            Value::String(s) => s.trim().to_string(),
-                            other => describe(other),
-                        };
-                        self.out.ignored.push(format!(
-                            "'{operation}' on {} ignored: the emulator does not filter on \
-                             computed properties",
-                            self.path.join(".")
-                        ));
+                        self.ignore(op, "the emulator does not filter on computed properties");
                     }
                 }
             }
             self.path.pop();
         }
         Ok(())
+    }
+
+    /// Notes operation `op` at the current path as left out, and `why`.
+    fn ignore(&mut self, op: &Value, why: &str) {
+        let operation = match op {
+            Value::String(s) => s.trim().to_string(),
+            other => describe(other),
+        };
+        let at = self.path.join(".");
+        self.out
+            .ignored
+            .push(format!("'{operation}' on {at} ignored: {why}"));
     }
 
     fn leaf(&mut self, prop: &PropertyDef, op: &Value, options: Option<&Value>) -> Result<(), Bad> {
