@@ -13,7 +13,10 @@
 //! - `softlayer_emulator_injected_faults_total{kind}`: injections by fault rules
 //!   (`fault`, `http`, `drop`);
 //! - `softlayer_emulator_reads_moved_total`: reads begun on an async thread that ran
-//!   past its limit there and were answered on the blocking pool (server/pipeline.rs).
+//!   past its limit there and were answered on the blocking pool (server/pipeline.rs);
+//! - `softlayer_emulator_text_tally_ready`: 1 when text searches' totals are counted by
+//!   the text tally (store/text_tally.rs), 0 while it is built;
+//! - `softlayer_emulator_text_tally_counts_total`: totals the text tally counted.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -61,6 +64,8 @@ pub struct Metrics {
     pub open_connections: Gauge,
     pub injected: Family<InjectionLabels, Counter>,
     pub reads_moved: Counter,
+    pub text_tally_ready: Gauge,
+    pub text_tally_counts: Counter,
 }
 
 impl Default for Metrics {
@@ -83,6 +88,8 @@ impl Metrics {
         let open_connections = Gauge::default();
         let injected = Family::<InjectionLabels, Counter>::default();
         let reads_moved = Counter::default();
+        let text_tally_ready = Gauge::default();
+        let text_tally_counts = Counter::default();
         registry.register(
             "calls",
             "API calls answered, by transport, service, method and outcome (ok or the fault class)",
@@ -128,6 +135,16 @@ impl Metrics {
             "Reads begun on an async thread that ran past its SQL limit there and were answered on the blocking pool",
             reads_moved.clone(),
         );
+        registry.register(
+            "text_tally_ready",
+            "1 when text searches' totals are counted by the text tally, 0 while it is built",
+            text_tally_ready.clone(),
+        );
+        registry.register(
+            "text_tally_counts",
+            "Totals of text searches the text tally counted",
+            text_tally_counts.clone(),
+        );
         Metrics {
             registry,
             calls,
@@ -139,6 +156,8 @@ impl Metrics {
             open_connections,
             injected,
             reads_moved,
+            text_tally_ready,
+            text_tally_counts,
         }
     }
 

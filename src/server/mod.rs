@@ -94,6 +94,7 @@ fn random_token() -> String {
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     crate::limits::install(options.limits.clone());
     let store = Store::open(&options.db)?;
+    store.prepare_text_tally();
     let admin_token = options
         .admin_token
         .clone()
@@ -298,6 +299,12 @@ async fn metrics(shared: Arc<Shared>) -> Response<Body> {
         if let Ok(size) = shared.store.size_bytes() {
             h.metrics.database_bytes.set(size as i64);
         }
+        let (ready, counts) = shared.store.text_tally();
+        h.metrics.text_tally_ready.set(i64::from(ready));
+        let counted = h.metrics.text_tally_counts.get();
+        h.metrics
+            .text_tally_counts
+            .inc_by(counts.saturating_sub(counted));
         h.metrics.encode()
     })
     .await

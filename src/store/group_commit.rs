@@ -181,6 +181,7 @@ pub(super) fn run_batch(
         drop(conn);
         return vec![(first, Err(StoreError::from(e).to_string()))];
     }
+    writer.look_for_outside_writes(&conn);
     let mut ran: Ran = Vec::new();
     let mut job = Some(first);
     while let Some(mut this) = job.take() {

@@ -11,6 +11,7 @@ pub mod relations;
 pub mod seed;
 pub mod snapshot;
 pub mod synthetic;
+mod text_tally;
 pub mod ticket_statistics;
 pub mod ticket_status;
 
@@ -137,6 +138,9 @@ pub struct Store {
     writer_thread: Option<group_commit::WriterThread>,
     /// Who each credential is, as of one version of the data (see [`Store::caller`]).
     callers: Mutex<(Option<crate::reply_cache::Version>, CallerMemo)>,
+    /// Totals of text searches (text_tally.rs); files only, and not with the text
+    /// indexes turned off (`SOFTLAYER_EMULATOR_TEXT_INDEX=off`, the plain scan).
+    text_tally: Option<Arc<text_tally::TextTally>>,
 }
 
 pub use group_commit::WriteJob;
@@ -144,13 +148,16 @@ pub use group_commit::WriteJob;
 /// The writer connection and what follows its commits, shared with the writer thread.
 pub(crate) struct Writer {
     conn: Mutex<Connection>,
-    /// Bumped as every write transaction begins and ends.
-    writes: std::sync::atomic::AtomicU64,
+    /// Bumped as every write transaction begins and ends (shared with the text tally,
+    /// which tells by it when a write it noted is over).
+    writes: Arc<std::sync::atomic::AtomicU64>,
     /// Counts committed write transactions, for whoever watches the data change (the
     /// console's live updates).
     commits: tokio::sync::watch::Sender<u64>,
     /// Checkpoints the write-ahead log off the writer's path (files only).
     checkpointer: std::sync::OnceLock<checkpointer::Checkpointer>,
+    /// Told of writes by other processes, which its update hook does not see.
+    text_tally: std::sync::OnceLock<Arc<text_tally::TextTally>>,
 }
 
 impl Writer {
@@ -162,6 +169,14 @@ impl Writer {
     fn committed(&self) {
         self.commits.send_modify(|n| *n += 1);
         self.checkpoint_soon();
+    }
+
+    /// At the start of a write transaction (holding the database's write lock): whether
+    /// another process wrote since the last look.
+    fn look_for_outside_writes(&self, conn: &Connection) {
+        if let Some(tally) = self.text_tally.get() {
+            tally.look_for_outside_writes(conn);
+        }
     }
 
     /// Before a write transaction: gives the checkpoint thread its moment when it wants
@@ -204,6 +219,7 @@ impl Store {
             writes: Default::default(),
             commits: tokio::sync::watch::Sender::new(0),
             checkpointer: Default::default(),
+            text_tally: Default::default(),
         });
         let mut store = Store {
             writer: writer.clone(),
@@ -212,10 +228,29 @@ impl Store {
             path: (!in_memory).then(|| path.to_string()),
             writer_thread: None,
             callers: Default::default(),
+            text_tally: None,
         };
         let fresh = store.write(migrate)?;
         if fresh {
             store.write(seed::load_default)?;
+        }
+        if let Some(path) = store.path.clone().filter(|_| query::text_index_enabled()) {
+            let tally = text_tally::TextTally::register(&path, &writer);
+            let _ = writer.text_tally.set(tally.clone());
+            let noted = tally.clone();
+            let conn = store.writer_idle();
+            tally.look_for_outside_writes(&conn);
+            conn.update_hook(Some(
+                move |action: rusqlite::hooks::Action, _: &str, table: &str, rowid: i64| {
+                    noted.note(
+                        table,
+                        rowid,
+                        action == rusqlite::hooks::Action::SQLITE_DELETE,
+                    );
+                },
+            ));
+            drop(conn);
+            store.text_tally = Some(tally);
         }
         if let Some(path) = &store.path {
             if let Some(checkpointer) = checkpointer::Checkpointer::start(path) {
@@ -249,6 +284,7 @@ impl Store {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
+        self.writer.look_for_outside_writes(&tx);
         sql_clock::start();
         let out = f(&tx);
         sql_clock::stop();
@@ -319,6 +355,21 @@ impl Store {
         }
         memo.1.insert(credentials.clone(), found.clone());
         Ok(found)
+    }
+
+    /// Starts building the totals of text searches in the background (a server does, so
+    /// that its first searches need not wait; a million tickets take seconds).
+    pub fn prepare_text_tally(&self) {
+        if let Some(tally) = &self.text_tally {
+            tally.prepare();
+        }
+    }
+
+    /// Whether text searches are counted by the text tally now, and how many it counted.
+    pub fn text_tally(&self) -> (bool, u64) {
+        self.text_tally
+            .as_ref()
+            .map_or((false, 0), |t| (t.ready(), t.answered()))
     }
 
     /// Changes with every committed write transaction of this process.

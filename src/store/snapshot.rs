@@ -76,6 +76,10 @@ impl Store {
             }
         });
         self.writer.bump_writes();
+        // Copied pages pass no update hook: the tally must read everything again.
+        if let Some(tally) = &self.text_tally {
+            tally.invalidate();
+        }
         if out.is_ok() {
             self.writer.committed();
         }

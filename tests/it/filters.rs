@@ -1663,3 +1663,137 @@ fn filtered_mask_restricts_nested_collections() {
     want.sort_by(|a, b| b.cmp(a));
     assert_eq!(ids_in_order(reply.ok().member("updates")), want);
 }
+
+/// Issue 14, item 3: the totals of limited pages filtered by one text search come from
+/// the text tally (store/text_tally.rs) once the server has built it, and equal what the
+/// test computes, for every text case of the table (`*=`, `^=`, `$=` on titles and on
+/// update entries; mixed case, non-ASCII, literal wildcards), on the account's tickets
+/// and its open and closed ones; then again after a write the tally must follow.
+#[test]
+fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
+    let f = fixture();
+    let Backend::Usual(server) = &f.server else {
+        unreachable!("fixture() runs the usual server")
+    };
+    let metric = |name: &str| -> f64 {
+        let text = server.get("/metrics").text();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while metric("softlayer_emulator_text_tally_ready") != 1.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the text tally was not built"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let counted_before = metric("softlayer_emulator_text_tally_counts_total");
+    let all = |_: &Tk| true;
+    let open = |t: &Tk| t.status != CLOSED;
+    let closed = |t: &Tk| t.status == CLOSED;
+    let text_cases: Vec<Case> = cases(f.now)
+        .into_iter()
+        .filter(|c| {
+            let leaf = c
+                .filter
+                .get("title")
+                .or_else(|| c.filter.pointer("/updates/entry"));
+            c.filter.as_object().is_some_and(|o| o.len() == 1)
+                && leaf
+                    .and_then(|l| l.get("operation")?.as_str())
+                    .is_some_and(|op| ["*= ", "^= ", "$= "].iter().any(|p| op.starts_with(p)))
+        })
+        .collect();
+    assert!(text_cases.len() >= 8, "{} text cases", text_cases.len());
+    let mut cut = 0;
+    let check = |cut: &mut usize| {
+        for c in &text_cases {
+            for (method, branch, only) in [
+                ("getTickets", "tickets", &all as &dyn Fn(&Tk) -> bool),
+                ("getOpenTickets", "openTickets", &open),
+                ("getClosedTickets", "closedTickets", &closed),
+            ] {
+                let want = expected(&f, c, only);
+                let reply = get_tickets(&f, method, branch, &c.filter, Some((1, 0)));
+                let got = ids_in_order(reply.ok());
+                assert_eq!(
+                    reply.total_items(),
+                    Some(want.len() as u64),
+                    "{method} {}: {}",
+                    c.name,
+                    c.filter
+                );
+                assert!(got.len() <= 1 && got.iter().all(|id| want.contains(id)));
+                *cut += usize::from(want.len() > 1);
+            }
+        }
+    };
+    check(&mut cut);
+    // Every page cut short by its limit had its total counted, by the tally.
+    let counted = metric("softlayer_emulator_text_tally_counts_total") - counted_before;
+    assert!(cut >= 6, "{cut} pages cut short");
+    assert!(
+        counted >= cut as f64,
+        "{counted} counted by the tally, {cut} pages cut short"
+    );
+
+    // Writes the tally follows: two new tickets whose title (their subject's name) and
+    // first entry hold a needle, then updates, then one of the new tickets moved to
+    // another subject (so another title).
+    let total = |method: &str, branch: &str, filter: &Json| {
+        let reply = get_tickets(&f, method, branch, filter, Some((1, 0)));
+        reply.ok();
+        reply.total_items().unwrap()
+    };
+    let title = json!({"title": {"operation": "^= OS RELOAD q"}});
+    let entry = json!({"updates": {"entry": {"operation": "$= tallied ENTRY"}}});
+    let titled = total("getTickets", "tickets", &title);
+    assert_eq!(total("getTickets", "tickets", &entry), 0);
+    let mut created = Vec::new();
+    for n in 0..2 {
+        let template = xstruct(&[("subjectId", xint(1061)), ("assignedUserId", xint(DEMO.id))]);
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+                .auth(&DEMO)
+                .arg(template)
+                .arg(xstr(&format!("First words {n}, then a tallied entry"))),
+        );
+        created.push(reply.ok().member("id").int());
+    }
+    assert_eq!(total("getTickets", "tickets", &title), titled + 2);
+    assert_eq!(total("getTickets", "tickets", &entry), 2);
+    assert_eq!(total("getOpenTickets", "openTickets", &entry), 2);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .init(xint(created[1]))
+            .arg(xstruct(&[("entry", xstr("One more tallied entry"))])),
+    );
+    reply.ok();
+    assert_eq!(
+        total("getTickets", "tickets", &entry),
+        2,
+        "a ticket counts once"
+    );
+    let other = f.tickets.iter().find(|t| t.status != CLOSED).unwrap().id;
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .init(xint(other))
+            .arg(xstruct(&[("entry", xstr("And a tallied entry"))])),
+    );
+    reply.ok();
+    assert_eq!(total("getTickets", "tickets", &entry), 3);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .init(xint(created[0]))
+            .arg(xstruct(&[("subjectId", xint(1005))])),
+    );
+    reply.ok();
+    assert_eq!(total("getTickets", "tickets", &title), titled + 1);
+    let counted_after = metric("softlayer_emulator_text_tally_counts_total");
+    assert!(counted_after >= counted_before + counted + 7.0);
+}

@@ -1,0 +1,1009 @@
+//! Totals of text searches without testing every row (issue 14, item 3).
+//!
+//! A limited ticket list reports its total (`SoftLayer-Total-Items`), and for a common
+//! needle SQLite can only count by testing every title (a million) or every update entry
+//! (five million) with `LIKE`: 100-600 ms, while the page itself takes a few. This keeps
+//! each distinct title and entry once, in memory, folded as the filters fold them, and
+//! for every ticket the numbers of its title and entries and its row of
+//! `derived_ticket_tally` (its account, status, priority, subject, group and assignee).
+//! A count searches the distinct texts once (memchr's `memmem` over one buffer), tallies
+//! the matching tickets by tally row, and SQLite then applies the list's own condition
+//! (the account, open or closed, ...) to those rows, as it does for counts without text.
+//!
+//! It follows SQLite, the only source of truth: the writer connection's update hook notes
+//! every ticket and update row a write touches, with the write's number, and a count first
+//! reads those rows again on its own connection, after the write has committed. Writes by
+//! another process (the `support` subcommand) move the writer connection's
+//! `data_version`. Those, a restore, a removed update or too many notes unread make it
+//! build itself again, in the background; until it is ready, totals are counted by SQLite
+//! as before.
+//!
+//! Memory: at a million tickets and five million updates of synthetic data (68,736
+//! distinct titles, 418,620 distinct entries) the server's resident size grows by about
+//! the figure the README gives; text that repeats less takes more, about its size.
+
+use memchr::memmem;
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+
+use crate::schema::filter::TextMatch;
+
+/// The two searched texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Searched {
+    /// `SoftLayer_Ticket.title`
+    Title,
+    /// `SoftLayer_Ticket_Update.entry`, through a ticket's `updates`
+    Entry,
+}
+
+/// Notes of rows written since the tally last read them; more than this unread and the
+/// tally is built again instead (a write notes two or three rows).
+const MAX_NOTES: usize = 1_000_000;
+
+/// Up to this many notes are read again within a count; more, in the background, while
+/// counts go to SQLite.
+const INLINE_NOTES: usize = 20_000;
+
+/// Texts in buffers this large are searched by two threads.
+const PARALLEL_BYTES: usize = 4 << 20;
+
+/// Postings this many or more are followed by two threads.
+const PARALLEL_POSTINGS: usize = 200_000;
+
+/// No text, no ticket, no tally row.
+const NONE: u32 = u32::MAX;
+
+/// A row a write touched.
+#[derive(Debug, Clone, Copy)]
+enum Touched {
+    Ticket(i64),
+    Update(i64),
+    /// A row of `derived_ticket_tally` removed: the tally's row numbers may be reused.
+    TallyRow,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Note {
+    /// The writer's transaction counter while the row was written: the write is over
+    /// (committed or rolled back) once the counter has moved past it.
+    write: u64,
+    touched: Touched,
+}
+
+/// What a count finds in the notes.
+enum Due {
+    /// Notes were lost: build again.
+    Void,
+    /// Too many to read within a count.
+    Many,
+    Rows(Vec<Note>),
+}
+
+#[derive(Default)]
+struct Notes {
+    list: Vec<Note>,
+    /// Moves whenever notes were lost (overflow, a restore): what was built before is void.
+    generation: u64,
+}
+
+/// The text tally of one database file.
+pub struct TextTally {
+    path: String,
+    /// The writer's transaction counter (`Writer::writes`).
+    writes: Arc<AtomicU64>,
+    /// The writer, to look for writes by other processes (its update hook sees only
+    /// its own).
+    writer: Weak<super::Writer>,
+    /// The writer connection's `PRAGMA data_version` when last looked at: it moves only
+    /// with commits of other connections (another process; a reader never writes).
+    data_version: Mutex<Option<i64>>,
+    /// Set once building first began: until then nothing is noted.
+    recording: AtomicBool,
+    notes: Mutex<Notes>,
+    /// A build or a long catch-up runs in the background: counts go to SQLite.
+    busy: AtomicBool,
+    state: Mutex<Option<Built>>,
+    /// Counts answered here.
+    answered: AtomicU64,
+    /// Set when the texts outgrew it: never built again.
+    refused: AtomicBool,
+}
+
+/// Distinct texts, folded, in one buffer: `\0t0\0t1\0…\0`.
+#[derive(Default)]
+struct Texts {
+    number: HashMap<Box<[u8]>, u32>,
+    buf: Vec<u8>,
+    /// Where each text starts in `buf`; one more at the end, as if a text followed.
+    starts: Vec<u32>,
+    /// Texts whose Unicode lower case (what `sl_fold` gives, for non-ASCII needles) is
+    /// not their ASCII lower case (what `LIKE` compares for ASCII needles).
+    unicode: HashMap<u32, String>,
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    /// Index into `Built::groups`, or [`NONE`] for a ticket no longer there.
+    group: u32,
+    title: u32,
+    entries_start: u32,
+    entries_len: u32,
+}
+
+/// For each text number, the slots of the tickets holding it: built in one piece, then
+/// added to. A slot stays listed after its ticket lost the text (a title edited): a count
+/// checks each against the ticket as it is.
+#[derive(Default)]
+struct Postings {
+    start: Vec<u32>,
+    slots: Vec<u32>,
+    added: HashMap<u32, Vec<u32>>,
+}
+
+impl Postings {
+    /// From `(text, slot)` pairs, `texts` numbers in all.
+    fn build(texts: usize, pairs: impl Iterator<Item = (u32, u32)> + Clone) -> Postings {
+        let mut start = vec![0u32; texts + 1];
+        for (text, _) in pairs.clone() {
+            start[text as usize + 1] += 1;
+        }
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut slots = vec![0u32; start[texts] as usize];
+        let mut fill = start.clone();
+        for (text, slot) in pairs {
+            slots[fill[text as usize] as usize] = slot;
+            fill[text as usize] += 1;
+        }
+        Postings {
+            start,
+            slots,
+            added: HashMap::new(),
+        }
+    }
+
+    /// How many postings `texts` have.
+    fn len_of(&self, texts: &[u32]) -> usize {
+        texts
+            .iter()
+            .map(|&text| {
+                let t = text as usize;
+                let base = if t + 1 < self.start.len() {
+                    (self.start[t + 1] - self.start[t]) as usize
+                } else {
+                    0
+                };
+                base + self.added.get(&text).map_or(0, Vec::len)
+            })
+            .sum()
+    }
+
+    fn add(&mut self, text: u32, slot: u32) {
+        self.added.entry(text).or_default().push(slot);
+    }
+
+    fn each(&self, text: u32, mut f: impl FnMut(u32)) {
+        let t = text as usize;
+        if t + 1 < self.start.len() {
+            for &slot in &self.slots[self.start[t] as usize..self.start[t + 1] as usize] {
+                f(slot);
+            }
+        }
+        if let Some(more) = self.added.get(&text) {
+            for &slot in more {
+                f(slot);
+            }
+        }
+    }
+}
+
+struct Built {
+    generation: u64,
+    titles: Texts,
+    entries: Texts,
+    title_postings: Postings,
+    entry_postings: Postings,
+    slots: Vec<Slot>,
+    /// The ticket id of each slot.
+    ids: Vec<i64>,
+    slot_of: HashMap<i64, u32>,
+    /// Every ticket's distinct entry numbers, at `entries_start..+entries_len`.
+    entry_numbers: Vec<u32>,
+    /// Numbers in `entry_numbers` no slot points at any more.
+    garbage: usize,
+    /// `derived_ticket_tally` row ids.
+    groups: Vec<i64>,
+    group_of: HashMap<i64, u32>,
+    /// For the catch-up: a read-only connection of the tally's own.
+    conn: Connection,
+}
+
+/// The tallies of the databases open in this process, by path: list queries see only
+/// their connection, and find their database's tally by its file.
+fn registry() -> &'static Mutex<HashMap<String, Weak<TextTally>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Weak<TextTally>>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+/// The tally of the database at `path`, if one is registered.
+pub fn for_path(path: &str) -> Option<Arc<TextTally>> {
+    let registry = registry().lock().unwrap_or_else(|p| p.into_inner());
+    registry.get(path).and_then(Weak::upgrade)
+}
+
+/// Folds `raw` as `LIKE` compares it with an ASCII needle (ASCII letters lowered), cut
+/// at the first NUL (where SQLite's `LIKE` stops reading).
+fn ascii_folded(raw: &[u8], out: &mut Vec<u8>) {
+    let end = memchr::memchr(0, raw).unwrap_or(raw.len());
+    out.clear();
+    out.extend(raw[..end].iter().map(u8::to_ascii_lowercase));
+}
+
+impl Texts {
+    /// The number of `raw` (a text as stored), adding it when new.
+    fn number(&mut self, raw: &[u8], scratch: &mut Vec<u8>) -> u32 {
+        ascii_folded(raw, scratch);
+        if let Some(&n) = self.number.get(scratch.as_slice()) {
+            return n;
+        }
+        let n = self.starts.len().saturating_sub(1) as u32;
+        if self.buf.is_empty() {
+            self.buf.push(0);
+            self.starts.push(1);
+        }
+        self.buf.extend_from_slice(scratch);
+        self.buf.push(0);
+        self.starts.push(self.buf.len() as u32);
+        if !raw.is_ascii() {
+            let end = memchr::memchr(0, raw).unwrap_or(raw.len());
+            let lower = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+            if lower.as_bytes() != scratch.as_slice() {
+                self.unicode.insert(n, lower);
+            }
+        }
+        self.number.insert(scratch.as_slice().into(), n);
+        n
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    /// Whether the buffer outgrew the `u32` offsets.
+    fn too_large(&self) -> bool {
+        self.buf.len() >= u32::MAX as usize
+    }
+
+    /// Marks in `bits` (bit 0 for text `texts.start`, a multiple of 64) the texts of
+    /// `texts` in which `pattern` (the needle, with the separator before it for `^=`,
+    /// after it for `$=`) occurs.
+    fn find(
+        &self,
+        pattern: &[u8],
+        how: TextMatch,
+        texts: std::ops::Range<usize>,
+        bits: &mut [u64],
+    ) {
+        let finder = memmem::Finder::new(pattern);
+        let (buf, starts) = (&self.buf, &self.starts);
+        // From the separator before the first text to the one after the last.
+        let end = starts[texts.end] as usize;
+        let (mut from, mut text) = (starts[texts.start] as usize - 1, texts.start);
+        while let Some(found) = finder.find(&buf[from..end]) {
+            // `^=` matched the separator before the text.
+            let at = from + found + usize::from(how == TextMatch::StartsWith);
+            while starts[text + 1] as usize <= at {
+                text += 1;
+            }
+            let i = text - texts.start;
+            bits[i / 64] |= 1 << (i % 64);
+            // On to the next text (for `^=`, from the separator before it).
+            from = starts[text + 1] as usize - usize::from(how == TextMatch::StartsWith);
+            text += 1;
+            if text >= texts.end {
+                break;
+            }
+        }
+    }
+
+    /// The texts holding `needle` (folded as the filter folds it) as `how` asks: one bit
+    /// per text number.
+    fn matching(&self, how: TextMatch, needle: &Needle) -> Vec<u64> {
+        let (needle, unicode) = (needle.folded.as_str(), needle.unicode);
+        let n = self.len();
+        let mut bits = vec![0u64; n.div_ceil(64)];
+        if n == 0 {
+            return bits;
+        }
+        let mut pattern = Vec::with_capacity(needle.len() + 1);
+        if how == TextMatch::StartsWith {
+            pattern.push(0);
+        }
+        pattern.extend_from_slice(needle.as_bytes());
+        if how == TextMatch::EndsWith {
+            pattern.push(0);
+        }
+        // Large buffers are searched in two halves at once (the machine has the cores;
+        // a search is a few milliseconds of memory reading).
+        let half = (n / 2) & !63;
+        if self.buf.len() < PARALLEL_BYTES || half == 0 {
+            self.find(&pattern, how, 0..n, &mut bits);
+        } else {
+            let (low, high) = bits.split_at_mut(half / 64);
+            std::thread::scope(|scope| {
+                scope.spawn(|| self.find(&pattern, how, 0..half, low));
+                self.find(&pattern, how, half..n, high);
+            });
+        }
+        // A non-ASCII needle is compared with the Unicode lower case (`sl_fold`); for
+        // these texts that differs from the buffer's. (Lowered, the needle may well be
+        // ASCII: the Kelvin sign's lower case is `k`.)
+        if unicode {
+            for (&n, lower) in &self.unicode {
+                let hit = match how {
+                    TextMatch::Contains => lower.contains(needle),
+                    TextMatch::StartsWith => lower.starts_with(needle),
+                    TextMatch::EndsWith => lower.ends_with(needle),
+                };
+                let (word, bit) = (n as usize / 64, 1u64 << (n % 64));
+                if hit {
+                    bits[word] |= bit;
+                } else {
+                    bits[word] &= !bit;
+                }
+            }
+        }
+        bits
+    }
+}
+
+/// A needle as the filter's predicate compares it (`store::query`'s `operation`).
+pub(crate) struct Needle {
+    /// ASCII lowered for an ASCII needle (`LIKE`), else Unicode lowered within the
+    /// pattern's `%`s (`sl_fold(column) LIKE lower(pattern)`).
+    folded: String,
+    /// Compared with the texts' Unicode lower case (`sl_fold`): the needle is not ASCII.
+    unicode: bool,
+}
+
+impl Needle {
+    /// `None` for what the tally does not answer: an empty needle, or one holding a NUL.
+    fn new(text: &str) -> Option<Needle> {
+        if text.is_empty() || text.contains('\0') {
+            return None;
+        }
+        if text.is_ascii() {
+            return Some(Needle {
+                folded: text.to_ascii_lowercase(),
+                unicode: false,
+            });
+        }
+        let lowered: Vec<char> = format!("%{text}%").to_lowercase().chars().collect();
+        Some(Needle {
+            folded: lowered[1..lowered.len() - 1].iter().collect(),
+            unicode: true,
+        })
+    }
+}
+
+const TICKET_GROUP: &str = "(SELECT g.rowid FROM derived_ticket_tally g \
+     WHERE g.accountId IS t.accountId AND g.statusId IS t.statusId \
+     AND g.priority IS t.priority AND g.subjectId IS t.subjectId \
+     AND g.groupId IS t.groupId AND g.assignedUserId IS t.assignedUserId)";
+
+fn open_reader(path: &str) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+fn text_bytes(v: ValueRef<'_>) -> Option<&[u8]> {
+    match v {
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(t),
+        _ => None,
+    }
+}
+
+impl Built {
+    /// Reads everything, on a connection of its own, in one read transaction.
+    fn read(path: &str, generation: u64) -> rusqlite::Result<Built> {
+        let conn = open_reader(path)?;
+        conn.execute_batch("BEGIN")?;
+        let mut b = Built {
+            generation,
+            titles: Texts::default(),
+            entries: Texts::default(),
+            title_postings: Postings::default(),
+            entry_postings: Postings::default(),
+            slots: Vec::new(),
+            ids: Vec::new(),
+            slot_of: HashMap::new(),
+            entry_numbers: Vec::new(),
+            garbage: 0,
+            groups: Vec::new(),
+            group_of: HashMap::new(),
+            conn,
+        };
+        let out = b.read_all();
+        let _ = b.conn.execute_batch("ROLLBACK");
+        out.map(|_| b)
+    }
+
+    fn read_all(&mut self) -> rusqlite::Result<()> {
+        let mut scratch = Vec::new();
+        {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT t.id, CAST(t.title AS TEXT), {TICKET_GROUP} FROM SoftLayer_Ticket t"
+            ))?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let title = match text_bytes(r.get_ref(1)?) {
+                    Some(t) => self.titles.number(t, &mut scratch),
+                    None => NONE,
+                };
+                let group = match r.get::<_, Option<i64>>(2)? {
+                    Some(rowid) => group_number(&mut self.groups, &mut self.group_of, rowid),
+                    None => NONE,
+                };
+                self.slot_of.insert(id, self.slots.len() as u32);
+                self.ids.push(id);
+                self.slots.push(Slot {
+                    group,
+                    title,
+                    entries_start: 0,
+                    entries_len: 0,
+                });
+            }
+        }
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT ticketId, CAST(entry AS TEXT) FROM SoftLayer_Ticket_Update")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let Some(ticket) = r.get::<_, Option<i64>>(0)? else {
+                    continue;
+                };
+                let (Some(&slot), Some(entry)) =
+                    (self.slot_of.get(&ticket), text_bytes(r.get_ref(1)?))
+                else {
+                    continue;
+                };
+                pairs.push((slot, self.entries.number(entry, &mut scratch)));
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        self.entry_numbers.reserve_exact(pairs.len());
+        let mut i = 0;
+        while i < pairs.len() {
+            let slot = pairs[i].0;
+            let start = self.entry_numbers.len();
+            while i < pairs.len() && pairs[i].0 == slot {
+                self.entry_numbers.push(pairs[i].1);
+                i += 1;
+            }
+            let s = &mut self.slots[slot as usize];
+            s.entries_start = start as u32;
+            s.entries_len = (self.entry_numbers.len() - start) as u32;
+        }
+        drop(pairs);
+        let slots = &self.slots;
+        self.title_postings = Postings::build(
+            self.titles.len(),
+            (0..slots.len() as u32)
+                .filter(|&i| slots[i as usize].title != NONE)
+                .map(|i| (slots[i as usize].title, i)),
+        );
+        let numbers = &self.entry_numbers;
+        self.entry_postings = Postings::build(
+            self.entries.len(),
+            (0..slots.len() as u32).flat_map(|i| {
+                let s = slots[i as usize];
+                let start = s.entries_start as usize;
+                numbers[start..start + s.entries_len as usize]
+                    .iter()
+                    .map(move |&n| (n, i))
+            }),
+        );
+        Ok(())
+    }
+
+    /// Reads the rows `due` names again. `false` when the tally cannot follow them (an
+    /// update gone: its ticket is unknown) and must be built again.
+    fn catch_up(&mut self, due: &[Note]) -> rusqlite::Result<bool> {
+        self.conn.execute_batch("BEGIN")?;
+        let out = self.catch_up_within(due);
+        let _ = self.conn.execute_batch("ROLLBACK");
+        out
+    }
+
+    fn catch_up_within(&mut self, due: &[Note]) -> rusqlite::Result<bool> {
+        let mut tickets = Vec::new();
+        let mut entries_of = Vec::new();
+        for note in due {
+            match note.touched {
+                Touched::TallyRow => return Ok(false),
+                Touched::Ticket(id) => tickets.push(id),
+                Touched::Update(id) => {
+                    let ticket: Option<Option<i64>> = self
+                        .conn
+                        .prepare_cached(
+                            "SELECT ticketId FROM SoftLayer_Ticket_Update WHERE id = ?1",
+                        )?
+                        .query_row([id], |r| r.get(0))
+                        .optional()?;
+                    match ticket {
+                        None => return Ok(false),
+                        Some(Some(t)) => entries_of.push(t),
+                        Some(None) => {}
+                    }
+                }
+            }
+        }
+        tickets.sort_unstable();
+        tickets.dedup();
+        let mut scratch = Vec::new();
+        for id in tickets {
+            let row: Option<(Option<Vec<u8>>, Option<i64>)> = self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT CAST(t.title AS TEXT), {TICKET_GROUP} FROM SoftLayer_Ticket t WHERE t.id = ?1"
+                ))?
+                .query_row([id], |r| {
+                    Ok((text_bytes(r.get_ref(0)?).map(<[u8]>::to_vec), r.get(1)?))
+                })
+                .optional()?;
+            let (title, group) = match row {
+                Some((title, group)) => (
+                    title.map_or(NONE, |t| self.titles.number(&t, &mut scratch)),
+                    group.map_or(NONE, |g| {
+                        group_number(&mut self.groups, &mut self.group_of, g)
+                    }),
+                ),
+                None => (NONE, NONE),
+            };
+            let slot = self.slot(id);
+            let s = &mut self.slots[slot as usize];
+            if title != NONE && title != s.title {
+                self.title_postings.add(title, slot);
+            }
+            s.title = title;
+            s.group = group;
+        }
+        entries_of.sort_unstable();
+        entries_of.dedup();
+        for ticket in entries_of {
+            let mut numbers: Vec<u32> = Vec::new();
+            {
+                let mut stmt = self.conn.prepare_cached(
+                    "SELECT CAST(entry AS TEXT) FROM SoftLayer_Ticket_Update WHERE ticketId = ?1",
+                )?;
+                let mut rows = stmt.query([ticket])?;
+                while let Some(r) = rows.next()? {
+                    if let Some(entry) = text_bytes(r.get_ref(0)?) {
+                        numbers.push(self.entries.number(entry, &mut scratch));
+                    }
+                }
+            }
+            numbers.sort_unstable();
+            numbers.dedup();
+            let slot = self.slot(ticket);
+            let s = &mut self.slots[slot as usize];
+            let start = s.entries_start as usize;
+            let old = &self.entry_numbers[start..start + s.entries_len as usize];
+            // A ticket's entries only accrue through the API; one changed or gone (the
+            // console, a restore) leaves postings the count does not check: build again.
+            if old.iter().any(|n| numbers.binary_search(n).is_err()) {
+                return Ok(false);
+            }
+            for &n in &numbers {
+                if !old.contains(&n) {
+                    self.entry_postings.add(n, slot);
+                }
+            }
+            self.garbage += s.entries_len as usize;
+            s.entries_start = self.entry_numbers.len() as u32;
+            s.entries_len = numbers.len() as u32;
+            self.entry_numbers.extend_from_slice(&numbers);
+        }
+        if self.titles.too_large() || self.entries.too_large() {
+            return Ok(false);
+        }
+        if self.garbage > 1_000_000 && self.garbage * 2 > self.entry_numbers.len() {
+            self.compact();
+        }
+        Ok(true)
+    }
+
+    /// The slot of ticket `id`, added (as no ticket yet) when new.
+    fn slot(&mut self, id: i64) -> u32 {
+        *self.slot_of.entry(id).or_insert_with(|| {
+            self.ids.push(id);
+            self.slots.push(Slot {
+                group: NONE,
+                title: NONE,
+                entries_start: 0,
+                entries_len: 0,
+            });
+            (self.slots.len() - 1) as u32
+        })
+    }
+
+    fn compact(&mut self) {
+        let mut numbers = Vec::with_capacity(self.entry_numbers.len() - self.garbage);
+        for s in &mut self.slots {
+            let range = s.entries_start as usize..(s.entries_start + s.entries_len) as usize;
+            s.entries_start = numbers.len() as u32;
+            numbers.extend_from_slice(&self.entry_numbers[range]);
+        }
+        self.entry_numbers = numbers;
+        self.garbage = 0;
+    }
+
+    /// The tickets whose `searched` text matches: per tally row, and their ids when
+    /// there are at most `list_at_most`.
+    fn count(
+        &self,
+        searched: Searched,
+        how: TextMatch,
+        needle: &Needle,
+        list_at_most: usize,
+    ) -> Tallied {
+        let (texts, postings) = match searched {
+            Searched::Title => (&self.titles, &self.title_postings),
+            Searched::Entry => (&self.entries, &self.entry_postings),
+        };
+        let matching = texts.matching(how, needle);
+        let mut matched = Vec::new();
+        for (w, &word) in matching.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                matched.push((w * 64 + word.trailing_zeros() as usize) as u32);
+                word &= word - 1;
+            }
+        }
+        let words = self.slots.len().div_ceil(64);
+        let mark = |texts: &[u32]| {
+            let mut tickets = vec![0u64; words];
+            for &text in texts {
+                postings.each(text, |slot| {
+                    tickets[slot as usize / 64] |= 1 << (slot % 64);
+                });
+            }
+            tickets
+        };
+        // Many postings are followed by two threads, each over about half of them.
+        let total = postings.len_of(&matched);
+        let mut tickets = if total < PARALLEL_POSTINGS {
+            mark(&matched)
+        } else {
+            let mut seen = 0;
+            let split = matched
+                .iter()
+                .position(|&t| {
+                    seen += postings.len_of(&[t]);
+                    seen * 2 >= total
+                })
+                .unwrap_or(matched.len());
+            let (first, second) = matched.split_at(split);
+            let (mut a, b) = std::thread::scope(|scope| {
+                let other = scope.spawn(|| mark(second));
+                let a = mark(first);
+                (a, other.join().unwrap_or_else(|_| mark(second)))
+            });
+            for (x, y) in a.iter_mut().zip(b) {
+                *x |= y;
+            }
+            a
+        };
+        // In slot order, each ticket once. A title posting may be stale (see
+        // `Postings`): the ticket counts if its title now is one that matches. Entries
+        // only accrue (`Built::catch_up_within`).
+        let mut per_group = vec![0u64; self.groups.len()];
+        let mut found = 0usize;
+        for (w, word) in tickets.iter_mut().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let slot = w * 64 + bits.trailing_zeros() as usize;
+                let bit = bits & bits.wrapping_neg();
+                bits &= bits - 1;
+                let s = &self.slots[slot];
+                let title_holds = searched == Searched::Entry
+                    || (s.title != NONE
+                        && matching[s.title as usize / 64] & (1 << (s.title % 64)) != 0);
+                if s.group != NONE && title_holds {
+                    per_group[s.group as usize] += 1;
+                    found += 1;
+                } else {
+                    *word &= !bit;
+                }
+            }
+        }
+        let ids = (found <= list_at_most).then(|| {
+            let mut ids = Vec::with_capacity(found);
+            for (w, &word) in tickets.iter().enumerate() {
+                let mut word = word;
+                while word != 0 {
+                    ids.push(self.ids[w * 64 + word.trailing_zeros() as usize]);
+                    word &= word - 1;
+                }
+            }
+            ids.sort_unstable();
+            ids
+        });
+        Tallied {
+            per_row: per_group
+                .into_iter()
+                .enumerate()
+                .filter(|(_, n)| *n > 0)
+                .map(|(g, n)| (self.groups[g], n))
+                .collect(),
+            tickets: ids,
+        }
+    }
+}
+
+/// What the tally found for one search.
+#[derive(Debug, Clone)]
+pub struct Tallied {
+    /// Matching tickets per `derived_ticket_tally` row: `(row id, tickets)`.
+    pub per_row: Vec<(i64, u64)>,
+    /// Their ids, when few.
+    pub tickets: Option<Vec<i64>>,
+}
+
+fn group_number(groups: &mut Vec<i64>, group_of: &mut HashMap<i64, u32>, rowid: i64) -> u32 {
+    *group_of.entry(rowid).or_insert_with(|| {
+        groups.push(rowid);
+        (groups.len() - 1) as u32
+    })
+}
+
+impl TextTally {
+    /// A tally for the database at `path`, registered for its list queries; `writes` is
+    /// the writer's transaction counter. It is empty until [`TextTally::prepare`].
+    pub(super) fn register(path: &str, writer: &Arc<super::Writer>) -> Arc<TextTally> {
+        let tally = Arc::new(TextTally {
+            path: path.to_string(),
+            writes: writer.writes.clone(),
+            writer: Arc::downgrade(writer),
+            data_version: Mutex::new(None),
+            recording: AtomicBool::new(false),
+            notes: Mutex::default(),
+            busy: AtomicBool::new(false),
+            state: Mutex::new(None),
+            answered: AtomicU64::new(0),
+            refused: AtomicBool::new(false),
+        });
+        let mut registry = registry().lock().unwrap_or_else(|p| p.into_inner());
+        registry.retain(|_, t| t.strong_count() > 0);
+        registry.insert(path.to_string(), Arc::downgrade(&tally));
+        tally
+    }
+
+    /// The writer connection's update hook: notes a ticket or update row written.
+    pub fn note(&self, table: &str, rowid: i64, delete: bool) {
+        let touched = match table {
+            "SoftLayer_Ticket" => Touched::Ticket(rowid),
+            "SoftLayer_Ticket_Update" => Touched::Update(rowid),
+            "derived_ticket_tally" if delete => Touched::TallyRow,
+            _ => return,
+        };
+        if !self.recording.load(Ordering::Relaxed) {
+            return;
+        }
+        let write = self.writes.load(Ordering::SeqCst);
+        let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        if notes.list.len() >= MAX_NOTES {
+            notes.list = Vec::new();
+            notes.generation += 1;
+        }
+        notes.list.push(Note { write, touched });
+    }
+
+    /// Forgets everything when another process wrote since the last look (`conn` is the
+    /// writer connection, between or at the start of its transactions).
+    pub(super) fn look_for_outside_writes(&self, conn: &Connection) {
+        let Ok(now) = conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+        else {
+            return;
+        };
+        let mut seen = self.data_version.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.is_some_and(|v| v != now) {
+            tracing::info!("another process wrote to the database: the text tally is built again");
+            self.invalidate();
+        }
+        *seen = Some(now);
+    }
+
+    /// Forgets everything (the database was replaced): built again when next asked.
+    pub fn invalidate(&self) {
+        let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        notes.list = Vec::new();
+        notes.generation += 1;
+    }
+
+    /// Starts building in the background, unless built or building.
+    pub fn prepare(self: &Arc<Self>) {
+        if self.refused.load(Ordering::SeqCst) || self.busy.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.recording.store(true, Ordering::SeqCst);
+        let tally = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("text-tally".into())
+            .spawn(move || {
+                tally.build();
+                tally.busy.store(false, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            self.busy.store(false, Ordering::SeqCst);
+        }
+    }
+
+    fn build(&self) {
+        let started = std::time::Instant::now();
+        let (generation, since) = {
+            let notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+            (notes.generation, self.writes.load(Ordering::SeqCst))
+        };
+        // The read begins after `since` was read: every write before it is in it.
+        let built = match Built::read(&self.path, generation) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!("text tally not built: {e}");
+                return;
+            }
+        };
+        if built.titles.too_large() || built.entries.too_large() {
+            tracing::warn!("text tally: over 4 GB of distinct text; SQLite counts text searches");
+            self.refused.store(true, Ordering::SeqCst);
+            return;
+        }
+        let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        if notes.generation != generation {
+            return;
+        }
+        notes.list.retain(|n| n.write >= since);
+        drop(notes);
+        tracing::info!(
+            "text tally built in {:.1} s: {} tickets, {} distinct titles, {} distinct entries",
+            started.elapsed().as_secs_f64(),
+            built.slots.len(),
+            built.titles.len(),
+            built.entries.len()
+        );
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(built);
+    }
+
+    /// How many counts were answered here.
+    pub fn answered(&self) -> u64 {
+        self.answered.load(Ordering::Relaxed)
+    }
+
+    /// Whether counts are answered here now.
+    pub fn ready(&self) -> bool {
+        !self.busy.load(Ordering::SeqCst)
+            && self
+                .state
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some()
+    }
+
+    /// The tickets whose `searched` text matches `text` as `how` asks, per
+    /// `derived_ticket_tally` row: `(row id, tickets)`. `None` when the tally cannot
+    /// answer now (not built yet, catching up in the background) or not this needle.
+    pub fn count(
+        self: &Arc<Self>,
+        searched: Searched,
+        how: TextMatch,
+        text: &str,
+        list_at_most: usize,
+    ) -> Option<Tallied> {
+        let needle = Needle::new(text)?;
+        if self.busy.load(Ordering::SeqCst) {
+            return None;
+        }
+        // Another process's writes: looked for on the writer when it is idle; when it is
+        // not, it looked as its transaction began, and nothing else writes meanwhile.
+        if let Some(writer) = self.writer.upgrade()
+            && let Ok(conn) = writer.conn.try_lock()
+        {
+            self.look_for_outside_writes(&conn);
+        }
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(built) = state.as_mut() else {
+            drop(state);
+            self.prepare();
+            return None;
+        };
+        match self.due(built) {
+            Due::Void => {
+                *state = None;
+                drop(state);
+                self.prepare();
+                None
+            }
+            Due::Many => {
+                drop(state);
+                self.catch_up_in_background();
+                None
+            }
+            Due::Rows(due) => match built.catch_up(&due) {
+                Ok(true) => {
+                    self.answered.fetch_add(1, Ordering::Relaxed);
+                    Some(built.count(searched, how, &needle, list_at_most))
+                }
+                Ok(false) | Err(_) => {
+                    *state = None;
+                    drop(state);
+                    self.invalidate();
+                    self.prepare();
+                    None
+                }
+            },
+        }
+    }
+
+    /// The notes of writes that are over (their counter has moved on): taken out, unless
+    /// there are more than a count should read again (`Many`) or notes were lost (`Void`).
+    fn due(&self, built: &Built) -> Due {
+        let now = self.writes.load(Ordering::SeqCst);
+        let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        if notes.generation != built.generation {
+            return Due::Void;
+        }
+        let due = notes.list.iter().filter(|n| n.write < now).count();
+        if due > INLINE_NOTES && !self.busy.load(Ordering::SeqCst) {
+            return Due::Many;
+        }
+        let (due, later) = notes.list.iter().partition(|n| n.write < now);
+        notes.list = later;
+        Due::Rows(due)
+    }
+
+    fn catch_up_in_background(self: &Arc<Self>) {
+        if self.busy.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let tally = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("text-tally".into())
+            .spawn(move || {
+                let mut state = tally.state.lock().unwrap_or_else(|p| p.into_inner());
+                let ok = match state.as_mut() {
+                    Some(built) => match tally.due(built) {
+                        Due::Rows(due) => matches!(built.catch_up(&due), Ok(true)),
+                        Due::Void | Due::Many => false,
+                    },
+                    None => false,
+                };
+                if !ok {
+                    *state = None;
+                }
+                drop(state);
+                tally.busy.store(false, Ordering::SeqCst);
+                if !ok {
+                    tally.invalidate();
+                    tally.prepare();
+                }
+            });
+        if spawned.is_err() {
+            self.busy.store(false, Ordering::SeqCst);
+        }
+    }
+}
