@@ -113,7 +113,8 @@ pub struct TextTally {
     refused: AtomicBool,
 }
 
-/// Distinct texts, folded, in one buffer: `\0t0\0t1\0…\0`.
+/// Distinct texts, folded, in one buffer: `\0t0\0t1\0…\0` (a separator at each end,
+/// so that a match of a needle without NUL lies within one text).
 #[derive(Default)]
 struct Texts {
     number: HashMap<Box<[u8]>, u32>,
@@ -280,34 +281,46 @@ impl Texts {
     }
 
     /// Marks in `bits` (bit 0 for text `texts.start`, a multiple of 64) the texts of
-    /// `texts` in which `pattern` (the needle, with the separator before it for `^=`,
-    /// after it for `$=`) occurs.
-    fn find(
-        &self,
-        pattern: &[u8],
-        how: TextMatch,
-        texts: std::ops::Range<usize>,
-        bits: &mut [u64],
-    ) {
-        let finder = memmem::Finder::new(pattern);
+    /// `texts` that hold `needle` as `how` asks.
+    fn find(&self, needle: &[u8], how: TextMatch, texts: std::ops::Range<usize>, bits: &mut [u64]) {
         let (buf, starts) = (&self.buf, &self.starts);
-        // From the separator before the first text to the one after the last.
+        let mut mark = |text: usize| {
+            let i = text - texts.start;
+            bits[i / 64] |= 1 << (i % 64);
+        };
+        if how != TextMatch::Contains {
+            // A prefix or a suffix: each text's own start or end compared, one after
+            // another (a search through the buffer would stop at every separator).
+            for text in texts.clone() {
+                let (start, end) = (starts[text] as usize, starts[text + 1] as usize - 1);
+                let hit = end - start >= needle.len()
+                    && match how {
+                        TextMatch::StartsWith => buf[start..start + needle.len()] == *needle,
+                        _ => buf[end - needle.len()..end] == *needle,
+                    };
+                if hit {
+                    mark(text);
+                }
+            }
+            return;
+        }
+        let finder = memmem::Finder::new(needle);
+        // From the first text to the separator after the last: the needle holds no NUL,
+        // so a match lies within one text.
         let end = starts[texts.end] as usize;
-        let (mut from, mut text) = (starts[texts.start] as usize - 1, texts.start);
+        let (mut from, mut text) = (starts[texts.start] as usize, texts.start);
         while let Some(found) = finder.find(&buf[from..end]) {
-            // `^=` matched the separator before the text.
-            let at = from + found + usize::from(how == TextMatch::StartsWith);
+            let at = from + found;
             while starts[text + 1] as usize <= at {
                 text += 1;
             }
-            let i = text - texts.start;
-            bits[i / 64] |= 1 << (i % 64);
-            // On to the next text (for `^=`, from the separator before it).
-            from = starts[text + 1] as usize - usize::from(how == TextMatch::StartsWith);
+            mark(text);
+            // On to the next text.
             text += 1;
             if text >= texts.end {
                 break;
             }
+            from = starts[text] as usize;
         }
     }
 
@@ -320,24 +333,17 @@ impl Texts {
         if n == 0 {
             return bits;
         }
-        let mut pattern = Vec::with_capacity(needle.len() + 1);
-        if how == TextMatch::StartsWith {
-            pattern.push(0);
-        }
-        pattern.extend_from_slice(needle.as_bytes());
-        if how == TextMatch::EndsWith {
-            pattern.push(0);
-        }
+        let needle_bytes = needle.as_bytes();
         // Large buffers are searched in two halves at once (the machine has the cores;
         // a search is a few milliseconds of memory reading).
         let half = (n / 2) & !63;
         if self.buf.len() < PARALLEL_BYTES || half == 0 {
-            self.find(&pattern, how, 0..n, &mut bits);
+            self.find(needle_bytes, how, 0..n, &mut bits);
         } else {
             let (low, high) = bits.split_at_mut(half / 64);
             std::thread::scope(|scope| {
-                scope.spawn(|| self.find(&pattern, how, 0..half, low));
-                self.find(&pattern, how, half..n, high);
+                scope.spawn(|| self.find(needle_bytes, how, 0..half, low));
+                self.find(needle_bytes, how, half..n, high);
             });
         }
         // A non-ASCII needle is compared with the Unicode lower case (`sl_fold`); for
@@ -1004,6 +1010,96 @@ impl TextTally {
             });
         if spawned.is_err() {
             self.busy.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The search over the buffer, in one piece and in two halves (over 4 MB of text),
+    /// marks exactly the texts a plain comparison of each text finds.
+    #[test]
+    fn matching_marks_the_texts_that_hold_the_needle() {
+        let words = [
+            "disk",
+            "Failed",
+            "in",
+            "bay",
+            "",
+            "ok",
+            "Ünïcode",
+            "diskdisk",
+            "k",
+        ];
+        let mut state = 0x51u64;
+        let mut below = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) % n as u64) as usize
+        };
+        for count in [10usize, 400_000] {
+            let mut texts = Texts::default();
+            let mut scratch = Vec::new();
+            let mut raw = Vec::new();
+            for i in 0..count {
+                let text: Vec<&str> = (0..below(6)).map(|_| words[below(words.len())]).collect();
+                let text = text.join(if below(2) == 0 { " " } else { "" });
+                // Digits (in no needle) keep the texts distinct, at either end.
+                let text = match below(3) {
+                    0 => format!("{i} {text}"),
+                    1 => format!("{text} {i}"),
+                    _ => text,
+                };
+                texts.number(text.as_bytes(), &mut scratch);
+                raw.push(text);
+            }
+            assert_eq!(
+                count > 1000,
+                texts.buf.len() >= PARALLEL_BYTES,
+                "{}",
+                texts.buf.len()
+            );
+            // Each distinct text once, with its two lower cases.
+            let mut seen = std::collections::HashSet::new();
+            let distinct: Vec<(usize, String, String)> = raw
+                .iter()
+                .filter_map(|text| {
+                    let n = texts.number(text.as_bytes(), &mut scratch) as usize;
+                    seen.insert(n)
+                        .then(|| (n, text.to_ascii_lowercase(), text.to_lowercase()))
+                })
+                .collect();
+            for needle in [
+                "disk",
+                "k",
+                "kd",
+                "failed in",
+                "bay",
+                "ok",
+                "ünïcode",
+                "zzz",
+            ] {
+                for how in [
+                    TextMatch::Contains,
+                    TextMatch::StartsWith,
+                    TextMatch::EndsWith,
+                ] {
+                    let bits = texts.matching(how, &Needle::new(needle).unwrap());
+                    for (n, ascii, unicode) in &distinct {
+                        let lower = if needle.is_ascii() { ascii } else { unicode };
+                        let want = match how {
+                            TextMatch::Contains => lower.contains(needle),
+                            TextMatch::StartsWith => lower.starts_with(needle),
+                            TextMatch::EndsWith => lower.ends_with(needle),
+                        };
+                        let got = bits[n / 64] & (1 << (n % 64)) != 0;
+                        assert_eq!(got, want, "{how:?} {needle:?} in {ascii:?}");
+                    }
+                }
+            }
         }
     }
 }
