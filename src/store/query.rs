@@ -16,7 +16,7 @@
 //!   a relation to many an `EXISTS` (stops at the first match).
 
 use super::relations::{self, Relation};
-use super::text_tally::{Searched, Tallied};
+use super::text_tally::{FirstPage, Searched, Tallied, TextTally};
 use super::{ListQuery, Page, Param, QueryError, StoreError, query_rows, quote_ident};
 use crate::schema::filter::{
     Comparison, Condition, DateSpan, Operand, Operation, TextMatch, build_regex,
@@ -1100,19 +1100,89 @@ impl Listing<'_> {
         if !b.text_index {
             return;
         }
-        self.tallied = tally(
-            self.conn,
-            (self.target, self.cap),
-            self.from,
-            self.on,
-            self.query,
-        );
+        let Some((tally, searched, how, text)) = self.tally_search() else {
+            return;
+        };
+        let first = self.first_page(b);
+        self.tallied = tally.count(searched, how, text, INDEXED_AT_MOST, first.as_ref());
         // The trigram index is not asked: the tally has told how many match, and the
         // index's candidates would be no fewer (a common needle's are thousands).
         if let Some(tallied) = &self.tallied {
             b.text_index = false;
             b.tally_tickets = tallied.tickets.clone().map(Arc::new);
         }
+    }
+
+    /// The text tally (text_tally.rs) and the search, for a ticket list filtered by one
+    /// text search (`title` or `updates.entry`, `*=`, `^=` or `$=`) whose own condition
+    /// reads only the tally's columns; `None` for any other list.
+    fn tally_search(&self) -> Option<(Arc<TextTally>, Searched, TextMatch, &str)> {
+        let [condition] = self.query.filter?.conditions.as_slice() else {
+            return None;
+        };
+        let Operation::Text {
+            how,
+            text,
+            matches: true,
+        } = &condition.operation
+        else {
+            return None;
+        };
+        let searched = match condition.path.as_slice() {
+            [p] if p == "title" => Searched::Title,
+            [u, e] if u == "updates" && e == "entry" => Searched::Entry,
+            _ => return None,
+        };
+        // Only on a reader: the writer may be inside a transaction the tally has not seen.
+        if self.target != "SoftLayer_Ticket"
+            || self.from != "SoftLayer_Ticket r0"
+            || self.cap.is_some()
+            || !reads_only_tally_columns(self.on)
+            || !self
+                .conn
+                .is_readonly(rusqlite::DatabaseName::Main)
+                .unwrap_or(false)
+        {
+            return None;
+        }
+        let tally = self.conn.path().and_then(super::text_tally::for_path)?;
+        Some((tally, searched, *how, text.as_str()))
+    }
+
+    /// For a short page in id order (the list's default, no `orderBy`): the page's
+    /// tickets are the first matches in id order among the `derived_ticket_tally` rows
+    /// the list's own condition holds for, which the tally can name itself. A needle of
+    /// a few thousand matches otherwise has the page walk the order for long.
+    fn first_page(&self, b: &SqlBuilder) -> Option<FirstPage> {
+        let limit = self.query.limit?;
+        let page = limit.offset.checked_add(limit.limit?)?;
+        if self.default_order != "r0.id"
+            || self.query.filter.is_some_and(|f| !f.order.is_empty())
+            || page > INDEXED_AT_MOST as u64
+        {
+            return None;
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT r0.rowid FROM derived_ticket_tally r0 WHERE ({})",
+                self.on
+            ))
+            .ok()?;
+        // The list's own condition binds the parameters the builder started with.
+        let used = stmt.parameter_count();
+        let rows = stmt
+            .query_map(
+                params_from_iter(b.params.iter().take(used).map(Param)),
+                |r| r.get(0),
+            )
+            .ok()?
+            .collect::<rusqlite::Result<HashSet<i64>>>()
+            .ok()?;
+        Some(FirstPage {
+            rows,
+            tickets: page as usize,
+        })
     }
 
     /// The statements, with conditions through lists as `IN` (`in_many`) or `EXISTS`,
@@ -1265,47 +1335,6 @@ impl Listing<'_> {
             None => self.count(second),
         }
     }
-}
-
-/// The text tally's answer (text_tally.rs) for a ticket list filtered by one text search
-/// (`title` or `updates.entry`, `*=`, `^=` or `$=`) whose own condition reads only the
-/// tally's columns; `None` for any other list, or when the tally cannot tell now.
-fn tally(
-    conn: &Connection,
-    (target, cap): (&str, Option<u64>),
-    from: &str,
-    on: &str,
-    query: &ListQuery,
-) -> Option<Tallied> {
-    let [condition] = query.filter?.conditions.as_slice() else {
-        return None;
-    };
-    let Operation::Text {
-        how,
-        text,
-        matches: true,
-    } = &condition.operation
-    else {
-        return None;
-    };
-    let searched = match condition.path.as_slice() {
-        [p] if p == "title" => Searched::Title,
-        [u, e] if u == "updates" && e == "entry" => Searched::Entry,
-        _ => return None,
-    };
-    // Only on a reader: the writer may be inside a transaction the tally has not seen.
-    if target != "SoftLayer_Ticket"
-        || from != "SoftLayer_Ticket r0"
-        || cap.is_some()
-        || !reads_only_tally_columns(on)
-        || !conn
-            .is_readonly(rusqlite::DatabaseName::Main)
-            .unwrap_or(false)
-    {
-        return None;
-    }
-    let tally = conn.path().and_then(super::text_tally::for_path)?;
-    tally.count(searched, *how, text, INDEXED_AT_MOST)
 }
 
 /// Lists `target` rows of `from` matching `on` and the query's filter, in the filter's
