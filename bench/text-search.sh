@@ -149,6 +149,9 @@ for kind in ("title", "entry"):
                 raise SystemExit(f"index and scan disagree on {filt}: {a[1:]} vs {b[1:]}")
         idx = [a[0] for a in a_all]; scan = [b[0] for b in b_all]
         where = "title" if kind == "title" else "updates.entry"
+        slowest = max(range(len(filters)), key=lambda i: idx[i])
+        print(f"slowest {where} {op}: {idx[slowest]:.2f} ms, {a_all[slowest][1]} matches, {filters[slowest]}",
+              file=sys.stderr)
         worst = max(worst, pct(idx, .99))
         print(f"| {where} {op} | {pct(idx, .5):.2f} ms | {pct(idx, .99):.2f} ms | {pct(scan, .5):.2f} ms | "
               f"{pct(scan, .99):.2f} ms | {pct(scan, .5) / pct(idx, .5):.1f}x |")

@@ -128,8 +128,6 @@ struct Texts {
 
 #[derive(Clone, Copy)]
 struct Slot {
-    /// Index into `Built::groups`, or [`NONE`] for a ticket no longer there.
-    group: u32,
     title: u32,
     entries_start: u32,
     entries_len: u32,
@@ -212,6 +210,9 @@ struct Built {
     slots: Vec<Slot>,
     /// The ticket id of each slot.
     ids: Vec<i64>,
+    /// Each slot's index into `groups`, or [`NONE`] for a ticket no longer there: apart
+    /// from the slots, as a count reads it for every matching ticket.
+    slot_groups: Vec<u32>,
     /// Whether the slots are in id order (so the first matches in slot order are the
     /// first in id order): built in rowid order, and new tickets have had higher ids.
     ascending: bool,
@@ -442,6 +443,7 @@ impl Built {
             entry_postings: Postings::default(),
             slots: Vec::new(),
             ids: Vec::new(),
+            slot_groups: Vec::new(),
             ascending: true,
             slot_of: HashMap::new(),
             entry_numbers: Vec::new(),
@@ -475,8 +477,8 @@ impl Built {
                 self.slot_of.insert(id, self.slots.len() as u32);
                 self.ascending &= self.ids.last().is_none_or(|&last| last < id);
                 self.ids.push(id);
+                self.slot_groups.push(group);
                 self.slots.push(Slot {
-                    group,
                     title,
                     entries_start: 0,
                     entries_len: 0,
@@ -598,7 +600,7 @@ impl Built {
                 self.title_postings.add(title, slot);
             }
             s.title = title;
-            s.group = group;
+            self.slot_groups[slot as usize] = group;
         }
         entries_of.sort_unstable();
         entries_of.dedup();
@@ -650,8 +652,8 @@ impl Built {
         *self.slot_of.entry(id).or_insert_with(|| {
             self.ascending &= self.ids.last().is_none_or(|&last| last < id);
             self.ids.push(id);
+            self.slot_groups.push(NONE);
             self.slots.push(Slot {
-                group: NONE,
                 title: NONE,
                 entries_start: 0,
                 entries_len: 0,
@@ -739,12 +741,13 @@ impl Built {
                 let slot = w * 64 + bits.trailing_zeros() as usize;
                 let bit = bits & bits.wrapping_neg();
                 bits &= bits - 1;
-                let s = &self.slots[slot];
-                let title_holds = searched == Searched::Entry
-                    || (s.title != NONE
-                        && matching[s.title as usize / 64] & (1 << (s.title % 64)) != 0);
-                if s.group != NONE && title_holds {
-                    per_group[s.group as usize] += 1;
+                let group = self.slot_groups[slot];
+                let title_holds = searched == Searched::Entry || {
+                    let title = self.slots[slot].title;
+                    title != NONE && matching[title as usize / 64] & (1 << (title % 64)) != 0
+                };
+                if group != NONE && title_holds {
+                    per_group[group as usize] += 1;
                     found += 1;
                 } else {
                     *word &= !bit;
@@ -768,7 +771,7 @@ impl Built {
                     if ids.len() == first.tickets {
                         break 'words;
                     }
-                    if listed[self.slots[slot].group as usize] {
+                    if listed[self.slot_groups[slot] as usize] {
                         ids.push(self.ids[slot]);
                     }
                 }
