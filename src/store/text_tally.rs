@@ -673,8 +673,9 @@ impl Built {
         self.garbage = 0;
     }
 
-    /// The tickets whose `searched` text matches: per tally row, and their ids when
-    /// there are at most `list_at_most`.
+    /// The tickets whose `searched` text matches: per tally row, and their ids, those
+    /// of the page `first` asks for (when the slots are in id order), else all of them
+    /// when there are at most `list_at_most`.
     fn count(
         &self,
         searched: Searched,
@@ -957,9 +958,10 @@ impl TextTally {
                 .is_some()
     }
 
-    /// The tickets whose `searched` text matches `text` as `how` asks, per
-    /// `derived_ticket_tally` row: `(row id, tickets)`. `None` when the tally cannot
-    /// answer now (not built yet, catching up in the background) or not this needle.
+    /// The tickets whose `searched` text matches `text` as `how` asks (see [`Tallied`]),
+    /// after reading again the rows of writes that are over. `None` when the tally
+    /// cannot answer now (not built yet, catching up in the background) or not this
+    /// needle (empty, or holding a NUL).
     pub fn count(
         self: &Arc<Self>,
         searched: Searched,
