@@ -242,11 +242,7 @@ impl Store {
             tally.look_for_outside_writes(&conn);
             conn.update_hook(Some(
                 move |action: rusqlite::hooks::Action, _: &str, table: &str, rowid: i64| {
-                    noted.note(
-                        table,
-                        rowid,
-                        action == rusqlite::hooks::Action::SQLITE_DELETE,
-                    );
+                    noted.note(table, rowid, action);
                 },
             ));
             drop(conn);

@@ -48,6 +48,10 @@ const MAX_NOTES: usize = 1_000_000;
 /// counts go to SQLite.
 const INLINE_NOTES: usize = 20_000;
 
+/// Every this many notes, the writes that are over are read again in the background, so
+/// that a count after a burst of writes has few to read (and none go to SQLite).
+const CATCH_UP_EVERY: usize = 5_000;
+
 /// Texts in buffers this large are searched by two threads.
 const PARALLEL_BYTES: usize = 4 << 20;
 
@@ -61,6 +65,9 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Clone, Copy)]
 enum Touched {
     Ticket(i64),
+    /// An update inserted: its entry joins its ticket's.
+    NewUpdate(i64),
+    /// An update changed or removed: its ticket's entries are read again.
     Update(i64),
     /// A row of `derived_ticket_tally` removed: the tally's row numbers may be reused.
     TallyRow,
@@ -111,6 +118,10 @@ pub struct TextTally {
     answered: AtomicU64,
     /// Set when the texts outgrew it: never built again.
     refused: AtomicBool,
+    /// A catch-up runs in the background (holding `state`: counts wait for it).
+    catching_up: AtomicBool,
+    /// Itself, for the update hook to start a catch-up.
+    me: Weak<TextTally>,
 }
 
 /// Distinct texts, folded, in one buffer: `\0t0\0t1\0…\0` (a separator at each end,
@@ -552,10 +563,12 @@ impl Built {
     fn catch_up_within(&mut self, due: &[Note]) -> rusqlite::Result<bool> {
         let mut tickets = Vec::new();
         let mut entries_of = Vec::new();
+        let mut new_updates = Vec::new();
         for note in due {
             match note.touched {
                 Touched::TallyRow => return Ok(false),
                 Touched::Ticket(id) => tickets.push(id),
+                Touched::NewUpdate(id) => new_updates.push(id),
                 Touched::Update(id) => {
                     let ticket: Option<Option<i64>> = self
                         .conn
@@ -604,7 +617,7 @@ impl Built {
         }
         entries_of.sort_unstable();
         entries_of.dedup();
-        for ticket in entries_of {
+        for &ticket in &entries_of {
             let mut numbers: Vec<u32> = Vec::new();
             {
                 let mut stmt = self.conn.prepare_cached(
@@ -637,6 +650,41 @@ impl Built {
             s.entries_start = self.entry_numbers.len() as u32;
             s.entries_len = numbers.len() as u32;
             self.entry_numbers.extend_from_slice(&numbers);
+        }
+        // A new update's entry joins its ticket's (unless the ticket's were all read
+        // again above). One gone already was rolled back, or its removal is noted too.
+        for id in new_updates {
+            let row: Option<(Option<i64>, Option<Vec<u8>>)> = self
+                .conn
+                .prepare_cached(
+                    "SELECT ticketId, CAST(entry AS TEXT) FROM SoftLayer_Ticket_Update WHERE id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok((r.get(0)?, text_bytes(r.get_ref(1)?).map(<[u8]>::to_vec)))
+                })
+                .optional()?;
+            let Some((Some(ticket), Some(entry))) = row else {
+                continue;
+            };
+            if entries_of.binary_search(&ticket).is_ok() {
+                continue;
+            }
+            let number = self.entries.number(&entry, &mut scratch);
+            let slot = self.slot(ticket);
+            let s = self.slots[slot as usize];
+            let range = s.entries_start as usize..(s.entries_start + s.entries_len) as usize;
+            if self.entry_numbers[range.clone()].contains(&number) {
+                continue;
+            }
+            // Moved to the end, one longer.
+            self.garbage += range.len();
+            let start = self.entry_numbers.len();
+            self.entry_numbers.extend_from_within(range);
+            self.entry_numbers.push(number);
+            let s = &mut self.slots[slot as usize];
+            s.entries_start = start as u32;
+            s.entries_len += 1;
+            self.entry_postings.add(number, slot);
         }
         if self.titles.too_large() || self.entries.too_large() {
             return Ok(false);
@@ -828,7 +876,7 @@ impl TextTally {
     /// A tally for the database at `path`, registered for its list queries; `writes` is
     /// the writer's transaction counter. It is empty until [`TextTally::prepare`].
     pub(super) fn register(path: &str, writer: &Arc<super::Writer>) -> Arc<TextTally> {
-        let tally = Arc::new(TextTally {
+        let tally = Arc::new_cyclic(|me| TextTally {
             path: path.to_string(),
             writes: writer.writes.clone(),
             writer: Arc::downgrade(writer),
@@ -839,6 +887,8 @@ impl TextTally {
             state: Mutex::new(None),
             answered: AtomicU64::new(0),
             refused: AtomicBool::new(false),
+            catching_up: AtomicBool::new(false),
+            me: me.clone(),
         });
         let mut registry = registry().lock().unwrap_or_else(|p| p.into_inner());
         registry.retain(|_, t| t.strong_count() > 0);
@@ -847,11 +897,13 @@ impl TextTally {
     }
 
     /// The writer connection's update hook: notes a ticket or update row written.
-    pub fn note(&self, table: &str, rowid: i64, delete: bool) {
-        let touched = match table {
-            "SoftLayer_Ticket" => Touched::Ticket(rowid),
-            "SoftLayer_Ticket_Update" => Touched::Update(rowid),
-            "derived_ticket_tally" if delete => Touched::TallyRow,
+    pub fn note(&self, table: &str, rowid: i64, action: rusqlite::hooks::Action) {
+        use rusqlite::hooks::Action;
+        let touched = match (table, action) {
+            ("SoftLayer_Ticket", _) => Touched::Ticket(rowid),
+            ("SoftLayer_Ticket_Update", Action::SQLITE_INSERT) => Touched::NewUpdate(rowid),
+            ("SoftLayer_Ticket_Update", _) => Touched::Update(rowid),
+            ("derived_ticket_tally", Action::SQLITE_DELETE) => Touched::TallyRow,
             _ => return,
         };
         if !self.recording.load(Ordering::Relaxed) {
@@ -864,6 +916,11 @@ impl TextTally {
             notes.generation += 1;
         }
         notes.list.push(Note { write, touched });
+        let catch_up = notes.list.len() % CATCH_UP_EVERY == 0;
+        drop(notes);
+        if catch_up && let Some(me) = self.me.upgrade() {
+            me.catch_up_in_background();
+        }
     }
 
     /// Forgets everything when another process wrote since the last look (`conn` is the
@@ -987,7 +1044,7 @@ impl TextTally {
             self.prepare();
             return None;
         };
-        match self.due(built) {
+        match self.due(built, INLINE_NOTES) {
             Due::Void => {
                 *state = None;
                 drop(state);
@@ -1017,14 +1074,14 @@ impl TextTally {
 
     /// The notes of writes that are over (their counter has moved on): taken out, unless
     /// there are more than a count should read again (`Many`) or notes were lost (`Void`).
-    fn due(&self, built: &Built) -> Due {
+    fn due(&self, built: &Built, at_most: usize) -> Due {
         let now = self.writes.load(Ordering::SeqCst);
         let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
         if notes.generation != built.generation {
             return Due::Void;
         }
         let due = notes.list.iter().filter(|n| n.write < now).count();
-        if due > INLINE_NOTES && !self.busy.load(Ordering::SeqCst) {
+        if due > at_most {
             return Due::Many;
         }
         let (due, later) = notes.list.iter().partition(|n| n.write < now);
@@ -1032,8 +1089,10 @@ impl TextTally {
         Due::Rows(due)
     }
 
+    /// Reads again, on a thread of its own, the rows of the writes that are over: all of
+    /// them, however many (counts wait for it).
     fn catch_up_in_background(self: &Arc<Self>) {
-        if self.busy.swap(true, Ordering::SeqCst) {
+        if self.catching_up.swap(true, Ordering::SeqCst) {
             return;
         }
         let tally = self.clone();
@@ -1041,25 +1100,26 @@ impl TextTally {
             .name("text-tally".into())
             .spawn(move || {
                 let mut state = tally.state.lock().unwrap_or_else(|p| p.into_inner());
+                // Nothing built (or being built): nothing to catch up with.
                 let ok = match state.as_mut() {
-                    Some(built) => match tally.due(built) {
+                    Some(built) => match tally.due(built, usize::MAX) {
                         Due::Rows(due) => matches!(built.catch_up(&due), Ok(true)),
                         Due::Void | Due::Many => false,
                     },
-                    None => false,
+                    None => true,
                 };
                 if !ok {
                     *state = None;
                 }
                 drop(state);
-                tally.busy.store(false, Ordering::SeqCst);
+                tally.catching_up.store(false, Ordering::SeqCst);
                 if !ok {
                     tally.invalidate();
                     tally.prepare();
                 }
             });
         if spawned.is_err() {
-            self.busy.store(false, Ordering::SeqCst);
+            self.catching_up.store(false, Ordering::SeqCst);
         }
     }
 }
