@@ -916,7 +916,7 @@ impl TextTally {
             notes.generation += 1;
         }
         notes.list.push(Note { write, touched });
-        let catch_up = notes.list.len() % CATCH_UP_EVERY == 0;
+        let catch_up = notes.list.len().is_multiple_of(CATCH_UP_EVERY);
         drop(notes);
         if catch_up && let Some(me) = self.me.upgrade() {
             me.catch_up_in_background();
