@@ -56,3 +56,17 @@ need_wrk_and_nginx() {
     command -v wrk >/dev/null 2>&1 || die "wrk is not installed"
     [ -x "$NGINX_BIN" ] || die "nginx is not installed"
 }
+
+# bench_database DIR TICKETS: sets DB to BENCH_DB when given, else seeds a fresh database
+# of TICKETS synthetic tickets in DIR (BIN must be set: build_server first).
+bench_database() {
+    DB="${BENCH_DB:-}"
+    [ -n "$DB" ] && return 0
+    DB="$1/bench.sqlite3"
+    say "seeding $2 synthetic tickets"
+    timeout 1800 "$BIN" seed --db "$DB" --synthetic-tickets "$2" 2>"$1/seed.log" \
+        || { cat "$1/seed.log" >&2; die "seeding failed"; }
+}
+
+# free_port: an unused local TCP port.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

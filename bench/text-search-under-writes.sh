@@ -25,14 +25,9 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-SOURCE="${BENCH_DB:-}"
-if [ -z "$SOURCE" ]; then
-    SOURCE="$WORK/seed.sqlite3"
-    say "seeding $TICKETS synthetic tickets"
-    timeout 1800 "$BIN" seed --db "$SOURCE" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
-        || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
-fi
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+bench_database "$WORK" "$TICKETS"
+SOURCE="$DB"
+PORT=$(free_port)
 RESULTS="$WORK/results"
 for mode in tally scan; do
     DB="$WORK/$mode.sqlite3"

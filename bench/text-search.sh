@@ -26,14 +26,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-DB="${BENCH_DB:-}"
-if [ -z "$DB" ]; then
-    DB="$WORK/bench.sqlite3"
-    say "seeding $TICKETS synthetic tickets"
-    timeout 1800 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
-        || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_database "$WORK" "$TICKETS"
 wait_up() {
     for _ in $(seq 1 3000); do
         python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$1/health', timeout=1)" 2>/dev/null && return 0

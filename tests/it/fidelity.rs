@@ -709,7 +709,7 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
     );
     // The server log says so too.
     assert!(
-        server.log().contains("'in' on id ignored"),
+        server.log_shows("'in' on id ignored", std::time::Duration::from_secs(5)),
         "{}",
         server.log()
     );

@@ -339,6 +339,21 @@ impl Server {
         buf_text(&self.log)
     }
 
+    /// Whether the server's output shows `needle` within `within`: its pipes are read by
+    /// threads of their own, so a line written before an answer may come after it.
+    pub fn log_shows(&self, needle: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            if self.log().contains(needle) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn get(&self, path: &str) -> HttpResponse {
         http_request(self.addr, "GET", path, &[], b"", HTTP_TIMEOUT).unwrap_or_else(|e| {
             panic!(
