@@ -658,6 +658,16 @@ pub(crate) fn quote_ident(name: &str) -> String {
 
 pub(crate) struct Param<'a>(&'a Value);
 
+/// The first of `params` that `stmt` uses, to bind: parameters past the statement's last
+/// are those of conditions a filter found always false and left out of the SQL
+/// (store/query.rs).
+pub(crate) fn used_params<'a>(
+    stmt: &rusqlite::Statement<'_>,
+    params: &'a [Value],
+) -> impl rusqlite::Params + use<'a> {
+    params_from_iter(params.iter().take(stmt.parameter_count()).map(Param))
+}
+
 impl ToSql for Param<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self.0 {
@@ -816,10 +826,8 @@ pub(crate) fn query_rows(
 ) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let columns = column_kinds(type_name, sql, &stmt);
-    // Parameters past the statement's last are those of conditions a filter found
-    // always false and left out of the SQL (store/query.rs).
-    let used = stmt.parameter_count();
-    let mut rows = stmt.query(params_from_iter(params.iter().take(used).map(Param)))?;
+    let bound = used_params(&stmt, params);
+    let mut rows = stmt.query(bound)?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(read_row(type_name, &columns, r)?);

@@ -17,7 +17,7 @@
 
 use super::relations::{self, Relation};
 use super::text_tally::{FirstPage, Searched, Tallied, TextTally};
-use super::{ListQuery, Page, Param, QueryError, StoreError, query_rows, quote_ident};
+use super::{ListQuery, Page, QueryError, StoreError, query_rows, quote_ident, used_params};
 use crate::schema::filter::{
     Comparison, Condition, DateSpan, Operand, Operation, TextMatch, build_regex,
 };
@@ -25,7 +25,7 @@ use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::value::Value;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, params_from_iter};
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -1170,12 +1170,9 @@ impl Listing<'_> {
             ))
             .ok()?;
         // The list's own condition binds the parameters the builder started with.
-        let used = stmt.parameter_count();
+        let params = used_params(&stmt, &b.params);
         let rows = stmt
-            .query_map(
-                params_from_iter(b.params.iter().take(used).map(Param)),
-                |r| r.get(0),
-            )
+            .query_map(params, |r| r.get(0))
             .ok()?
             .collect::<rusqlite::Result<HashSet<i64>>>()
             .ok()?;
@@ -1304,22 +1301,15 @@ impl Listing<'_> {
         ));
         let mut stmt = self.conn.prepare(&sql)?;
         // The list's own condition binds the parameters the builder started with.
-        let used = stmt.parameter_count();
-        let n: i64 = stmt.query_row(
-            params_from_iter(plan.params.iter().take(used).map(Param)),
-            |r| r.get(0),
-        )?;
+        let params = used_params(&stmt, &plan.params);
+        let n: i64 = stmt.query_row(params, |r| r.get(0))?;
         Ok(Some(n as u64))
     }
 
     fn count(&self, p: &Plan) -> std::result::Result<u64, QueryError> {
         let mut stmt = self.conn.prepare_cached(&p.count)?;
-        // Parameters of conditions left out as always false come last (as in query_rows).
-        let used = stmt.parameter_count();
-        let n: i64 = stmt.query_row(
-            params_from_iter(p.params.iter().take(used).map(Param)),
-            |r| r.get(0),
-        )?;
+        let params = used_params(&stmt, &p.params);
+        let n: i64 = stmt.query_row(params, |r| r.get(0))?;
         Ok(n as u64)
     }
 
@@ -1457,8 +1447,8 @@ pub(super) fn list_each(
     let stream = if n <= FEW { &plans[1] } else { &plans[2] };
     let mut stmt = conn.prepare_cached(&stream.page)?;
     let typed = super::column_kinds(target, &stream.page, &stmt);
-    let used = stmt.parameter_count();
-    let mut rows = stmt.query(params_from_iter(stream.params.iter().take(used).map(Param)))?;
+    let params = used_params(&stmt, &stream.params);
+    let mut rows = stmt.query(params)?;
     while let Some(r) = rows.next()? {
         each(super::read_row(target, &typed, r)?)?;
     }
@@ -1749,6 +1739,12 @@ mod tests {
             if self.below(5) == 0 || texts.is_empty() {
                 return self.text(6);
             }
+            self.piece_of(how, texts)
+        }
+
+        /// A piece of one of `texts` as `how` finds it (its start for `^=`, its end for
+        /// `$=`), each character in a random case.
+        fn piece_of(&mut self, how: usize, texts: &[String]) -> String {
             let chars: Vec<char> = texts[self.below(texts.len())].chars().collect();
             let start = if how == 1 {
                 0
@@ -2117,17 +2113,7 @@ mod tests {
     /// inserts, updates and deletes.
     #[test]
     fn trigram_search_answers_as_the_plain_scan() {
-        let mut state = 0x5EED_u64;
-        let mut next = move |n: usize| -> usize {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) % n as u64) as usize
-        };
-        let text = |next: &mut dyn FnMut(usize) -> usize, max: usize| -> String {
-            (0..next(max)).map(|_| PIECES[next(PIECES.len())]).collect()
-        };
+        let mut rng = Rng(0x5EED);
         let store = super::super::Store::open(":memory:").unwrap();
         let mut titles = Vec::new();
         let mut entries = Vec::new();
@@ -2135,14 +2121,14 @@ mod tests {
             .write(|conn| -> Result<(), StoreError> {
                 for i in 0..240i64 {
                     let id = 170_000_000 + i;
-                    let title = text(&mut next, 14);
+                    let title = rng.text(14);
                     super::super::insert(conn, "SoftLayer_Ticket", &ticket_row(id, &title))?;
                     titles.push(title);
                     for k in 0..2 {
                         let mut update = crate::value::Struct::new();
                         update.insert("id".into(), Value::Int(id * 10 + k));
                         update.insert("ticketId".into(), Value::Int(id));
-                        let entry = text(&mut next, 20);
+                        let entry = rng.text(20);
                         entries.push(entry.clone());
                         update.insert("entry".into(), Value::String(entry));
                         update.insert(
@@ -2155,7 +2141,7 @@ mod tests {
                 }
                 // Writes after the fact: the triggers follow them.
                 for i in (0..240i64).step_by(7) {
-                    let title = text(&mut next, 14);
+                    let title = rng.text(14);
                     let mut set = crate::value::Struct::new();
                     set.insert("title".into(), Value::String(title.clone()));
                     super::super::update(conn, "SoftLayer_Ticket", 170_000_000 + i, &set)?;
@@ -2173,27 +2159,12 @@ mod tests {
         store
             .read(|conn| -> Result<(), StoreError> {
                 for round in 0..600 {
-                    let how = next(3);
+                    let how = rng.below(3);
                     // A piece of a stored text in another case, or random text.
                     let needle: String = if round % 5 == 0 {
-                        text(&mut next, 6)
+                        rng.text(6)
                     } else {
-                        let texts = if round % 2 == 0 { &titles } else { &entries };
-                        let chars: Vec<char> = texts[next(texts.len())].chars().collect();
-                        let start = if how == 1 { 0 } else { next(chars.len() + 1) };
-                        let end = if how == 2 {
-                            chars.len()
-                        } else {
-                            start + next(chars.len() - start + 1)
-                        };
-                        chars[start..end]
-                            .iter()
-                            .map(|c| match next(3) {
-                                0 => c.to_uppercase().collect::<String>(),
-                                1 => c.to_lowercase().collect(),
-                                _ => c.to_string(),
-                            })
-                            .collect()
+                        rng.piece_of(how, if round % 2 == 0 { &titles } else { &entries })
                     };
                     let op = ["*=", "^=", "$="][how];
                     let leaf = serde_json::json!({"operation": format!("{op} {needle}")});

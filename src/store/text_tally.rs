@@ -633,23 +633,16 @@ impl Built {
             numbers.sort_unstable();
             numbers.dedup();
             let slot = self.slot(ticket);
-            let s = &mut self.slots[slot as usize];
-            let start = s.entries_start as usize;
-            let old = &self.entry_numbers[start..start + s.entries_len as usize];
             // A ticket's entries only accrue through the API; one changed or gone (the
             // console, a restore) leaves postings the count does not check: build again.
-            if old.iter().any(|n| numbers.binary_search(n).is_err()) {
+            if self
+                .entries_of(slot)
+                .iter()
+                .any(|n| numbers.binary_search(n).is_err())
+            {
                 return Ok(false);
             }
-            for &n in &numbers {
-                if !old.contains(&n) {
-                    self.entry_postings.add(n, slot);
-                }
-            }
-            self.garbage += s.entries_len as usize;
-            s.entries_start = self.entry_numbers.len() as u32;
-            s.entries_len = numbers.len() as u32;
-            self.entry_numbers.extend_from_slice(&numbers);
+            self.set_entries(slot, &numbers);
         }
         // A new update's entry joins its ticket's (unless the ticket's were all read
         // again above). One gone already was rolled back, or its removal is noted too.
@@ -671,20 +664,11 @@ impl Built {
             }
             let number = self.entries.number(&entry, &mut scratch);
             let slot = self.slot(ticket);
-            let s = self.slots[slot as usize];
-            let range = s.entries_start as usize..(s.entries_start + s.entries_len) as usize;
-            if self.entry_numbers[range.clone()].contains(&number) {
-                continue;
+            if !self.entries_of(slot).contains(&number) {
+                let mut numbers = self.entries_of(slot).to_vec();
+                numbers.push(number);
+                self.set_entries(slot, &numbers);
             }
-            // Moved to the end, one longer.
-            self.garbage += range.len();
-            let start = self.entry_numbers.len();
-            self.entry_numbers.extend_from_within(range);
-            self.entry_numbers.push(number);
-            let s = &mut self.slots[slot as usize];
-            s.entries_start = start as u32;
-            s.entries_len += 1;
-            self.entry_postings.add(number, slot);
         }
         if self.titles.too_large() || self.entries.too_large() {
             return Ok(false);
@@ -693,6 +677,30 @@ impl Built {
             self.compact();
         }
         Ok(true)
+    }
+
+    /// The entry numbers of `slot`'s ticket.
+    fn entries_of(&self, slot: u32) -> &[u32] {
+        let s = self.slots[slot as usize];
+        &self.entry_numbers[s.entries_start as usize..(s.entries_start + s.entries_len) as usize]
+    }
+
+    /// Gives `slot`'s ticket the entry numbers `numbers` (a superset of those it had):
+    /// listed at the end of `entry_numbers`, the new ones added to their postings.
+    fn set_entries(&mut self, slot: u32, numbers: &[u32]) {
+        let s = self.slots[slot as usize];
+        let old = &self.entry_numbers
+            [s.entries_start as usize..(s.entries_start + s.entries_len) as usize];
+        for &n in numbers {
+            if !old.contains(&n) {
+                self.entry_postings.add(n, slot);
+            }
+        }
+        let s = &mut self.slots[slot as usize];
+        self.garbage += s.entries_len as usize;
+        s.entries_start = self.entry_numbers.len() as u32;
+        s.entries_len = numbers.len() as u32;
+        self.entry_numbers.extend_from_slice(numbers);
     }
 
     /// The slot of ticket `id`, added (as no ticket yet) when new.
@@ -712,10 +720,10 @@ impl Built {
 
     fn compact(&mut self) {
         let mut numbers = Vec::with_capacity(self.entry_numbers.len() - self.garbage);
-        for s in &mut self.slots {
-            let range = s.entries_start as usize..(s.entries_start + s.entries_len) as usize;
-            s.entries_start = numbers.len() as u32;
-            numbers.extend_from_slice(&self.entry_numbers[range]);
+        for slot in 0..self.slots.len() as u32 {
+            let start = numbers.len() as u32;
+            numbers.extend_from_slice(self.entries_of(slot));
+            self.slots[slot as usize].entries_start = start;
         }
         self.entry_numbers = numbers;
         self.garbage = 0;
