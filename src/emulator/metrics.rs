@@ -16,7 +16,10 @@
 //!   past its limit there and were answered on the blocking pool (server/pipeline.rs);
 //! - `softlayer_emulator_text_tally_ready`: 1 when text searches' totals are counted by
 //!   the text tally (store/text_tally.rs), 0 while it is built;
-//! - `softlayer_emulator_text_tally_counts_total`: totals the text tally counted.
+//! - `softlayer_emulator_text_tally_counts_total`: totals the text tally counted;
+//! - `softlayer_emulator_text_index_queued_rows`: rows written but not yet in the trigram
+//!   indexes (the writer indexes them when writes pause: store/query.rs,
+//!   `QUEUED_TEXT_ROWS`), about.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -66,6 +69,7 @@ pub struct Metrics {
     pub reads_moved: Counter,
     pub text_tally_ready: Gauge,
     pub text_tally_counts: Counter,
+    pub text_index_queued_rows: Gauge,
 }
 
 impl Default for Metrics {
@@ -90,6 +94,7 @@ impl Metrics {
         let reads_moved = Counter::default();
         let text_tally_ready = Gauge::default();
         let text_tally_counts = Counter::default();
+        let text_index_queued_rows = Gauge::default();
         registry.register(
             "calls",
             "API calls answered, by transport, service, method and outcome (ok or the fault class)",
@@ -145,6 +150,11 @@ impl Metrics {
             "Totals of text searches the text tally counted",
             text_tally_counts.clone(),
         );
+        registry.register(
+            "text_index_queued_rows",
+            "Rows written but not yet in the trigram indexes (indexed when writes pause), about",
+            text_index_queued_rows.clone(),
+        );
         Metrics {
             registry,
             calls,
@@ -158,6 +168,7 @@ impl Metrics {
             reads_moved,
             text_tally_ready,
             text_tally_counts,
+            text_index_queued_rows,
         }
     }
 

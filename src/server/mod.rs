@@ -299,6 +299,9 @@ async fn metrics(shared: Arc<Shared>) -> Response<Body> {
         if let Ok(size) = shared.store.size_bytes() {
             h.metrics.database_bytes.set(size as i64);
         }
+        if let Ok(queued) = shared.store.queued_text_rows() {
+            h.metrics.text_index_queued_rows.set(queued as i64);
+        }
         let (ready, counts) = shared.store.text_tally();
         h.metrics.text_tally_ready.set(i64::from(ready));
         let counted = h.metrics.text_tally_counts.get();

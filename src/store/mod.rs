@@ -71,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_text_index_queue.sql"),
     include_str!("migrations/0010_ids_never_reused.sql"),
     include_str!("migrations/0011_locale_timezones.sql"),
+    include_str!("migrations/0012_text_index_queue_lookup.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -285,7 +286,8 @@ impl Store {
         let out = f(&tx);
         sql_clock::stop();
         let out = match out {
-            Ok(out) => query::index_queued_text(&tx)
+            // A step: the text that the writer thread's batches left queued may be long.
+            Ok(out) => query::index_queued_text_upto(&tx, query::TEXT_INDEX_STEP)
                 .and_then(|_| tx.commit().map_err(StoreError::from))
                 .map(|_| out)
                 .map_err(E::from),
@@ -366,6 +368,11 @@ impl Store {
         self.text_tally
             .as_ref()
             .map_or((false, 0), |t| (t.ready(), t.answered()))
+    }
+
+    /// About how many written rows wait for the trigram indexes ([`query::QUEUED_TEXT_ROWS`]).
+    pub fn queued_text_rows(&self) -> Result<u64> {
+        self.read(query::queued_text_rows)
     }
 
     /// Changes with every committed write transaction of this process.

@@ -267,63 +267,108 @@ pub(crate) fn analyze(conn: &Connection) -> super::Result<()> {
     Ok(())
 }
 
-/// [`index_queued_text`] once the queue holds [`QUEUED_TEXT_ROWS`] rows; until then
-/// searches read the queued rows beside the index ([`SqlBuilder::text_candidates`]).
-/// The writer thread's batches commit this way: FTS5 writes a segment per commit, and
-/// writing and merging segments of a batch's few dozen rows was most of a commit's time.
-pub(crate) fn index_queued_text_when_long(conn: &Connection) -> super::Result<()> {
-    let long = conn
-        .prepare_cached(&format!(
-            "SELECT EXISTS (SELECT 1 FROM emulator_text_index_queue LIMIT 1 OFFSET {})",
-            QUEUED_TEXT_ROWS - 1
-        ))
-        .and_then(|mut s| s.query_row([], |r| r.get::<_, bool>(0)))?;
-    if long {
-        index_queued_text(conn)
-    } else {
-        Ok(())
+/// About how many rows are queued for the text indexes: the span of the queue's rowids
+/// (rows an update or delete took out leave gaps, so never fewer). Two index lookups,
+/// where `count(*)` would read the whole queue, and the queue can be long (see
+/// [`QUEUED_TEXT_ROWS`]).
+///
+/// `_rowid_`, not `rowid`: the queue has a column named `rowId`, which a bare `rowid`
+/// names instead (case does not matter in SQL names), and `max(rowId)` reads every row.
+pub(crate) fn queued_text_rows(conn: &Connection) -> super::Result<u64> {
+    let span = conn
+        .prepare_cached(
+            "SELECT coalesce((SELECT max(_rowid_) FROM emulator_text_index_queue) \
+             - (SELECT min(_rowid_) FROM emulator_text_index_queue) + 1, 0)",
+        )
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)));
+    match span {
+        Ok(span) => Ok(span.max(0) as u64),
+        // A database from before migration 0009 (a snapshot being restored): no queue.
+        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => Ok(0),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Rows queued for the text indexes before a batch's commit indexes them. Measured with
-/// `addUpdate` over 32 connections: indexing at every commit, 7,700 calls/s; from 100
-/// rows, 8,500-9,000; from 300, 9,200-9,300 with p99 12 ms; from 1,000, 9,350 with p99
-/// 13.7 ms (the commit that indexes takes longer). A search reads at most this many
-/// queued rows besides the index.
-pub(crate) const QUEUED_TEXT_ROWS: usize = 300;
+/// The writer thread's batches index queued text only once the queue holds this many
+/// rows, and then [`TEXT_INDEX_CHUNK`] of them per batch; otherwise the writer indexes it
+/// [`TEXT_INDEX_STEP`] rows at a time when it has nothing else to do
+/// (store/group_commit.rs). FTS5 writes a segment per commit and merges segments as it
+/// goes, in steps whose cost grows with the index: indexing inside the batches (from 300
+/// rows, before the tenth session) put 1-24 ms into one commit in five, which held up
+/// every call of the batch and those queued behind it: most of `addUpdate`'s p99
+/// (README, Writes). Indexing 5,000 rows at a time from 50,000 was worse (p99 16-21 ms
+/// against 14 ms). So under writes that never pause the index falls behind, by at most
+/// this many rows (a minute of `addUpdate` at 16,000 calls/s; the queue's rows are
+/// 20-odd bytes), and catches up when the writes pause. Until indexed, the rows are
+/// found by the text tally, or read beside the index while there are at most
+/// [`SEARCHED_QUEUE_ROWS`], or else by the plain scan: answers do not change.
+pub(crate) const QUEUED_TEXT_ROWS: u64 = 1_000_000;
 
-/// Indexes the rows the insert triggers queued, one statement per index in rowid order,
-/// and empties the queue (migrations/0009 says why). [`Store::write`](super::Store::write)
-/// calls it just before every `COMMIT`; the writer thread's batches call
-/// [`index_queued_text_when_long`], and it when idle. Nothing to do, it costs one lookup
-/// of an empty table.
+/// Rows indexed per batch once the queue holds [`QUEUED_TEXT_ROWS`]: the oldest first.
+pub(crate) const TEXT_INDEX_CHUNK: u64 = 5_000;
+
+/// Rows indexed per transaction otherwise: by the idle writer, and by
+/// [`Store::write`](super::Store::write) before its commit (a few milliseconds' work).
+pub(crate) const TEXT_INDEX_STEP: u64 = 500;
+
+/// A text search reads at most this many queued rows beside the trigram index (each a
+/// row lookup and a fold, about 1-2 µs); with more queued, the index is not used.
+pub(crate) const SEARCHED_QUEUE_ROWS: u64 = 2_000;
+
+/// [`index_queued_text_upto`] [`TEXT_INDEX_CHUNK`] rows once the queue holds
+/// [`QUEUED_TEXT_ROWS`]; the writer thread's batches commit this way.
+pub(crate) fn index_queued_text_when_long(conn: &Connection) -> super::Result<()> {
+    if queued_text_rows(conn)? >= QUEUED_TEXT_ROWS {
+        index_queued_text_upto(conn, TEXT_INDEX_CHUNK)?;
+    }
+    Ok(())
+}
+
+/// Indexes every queued row and empties the queue (migrations/0009 says why there is
+/// one). Nothing to do, it costs one lookup of an empty table.
 pub(crate) fn index_queued_text(conn: &Connection) -> super::Result<()> {
-    let queued = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM emulator_text_index_queue)")
-        .and_then(|mut s| s.query_row([], |r| r.get::<_, bool>(0)));
-    let queued = match queued {
-        Ok(queued) => queued,
+    while index_queued_text_upto(conn, u64::MAX)? {}
+    Ok(())
+}
+
+/// Indexes the oldest `limit` queued rows (by when they were queued), one statement per
+/// index in rowid order, and takes them off the queue; `true` if rows are left.
+/// [`Store::write`](super::Store::write) calls it with [`TEXT_INDEX_STEP`] before every
+/// `COMMIT`; the writer thread through [`index_queued_text_when_long`] and when idle.
+pub(crate) fn index_queued_text_upto(conn: &Connection, limit: u64) -> super::Result<bool> {
+    let first = conn
+        .prepare_cached("SELECT min(_rowid_), max(_rowid_) FROM emulator_text_index_queue")
+        .and_then(|mut s| {
+            s.query_row([], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
+            })
+        });
+    let (first, last) = match first {
+        Ok((Some(first), Some(last))) => (first, last),
+        Ok(_) => return Ok(false),
         // A database from before migration 0009 (a snapshot being restored): no queue.
-        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => false,
+        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => {
+            return Ok(false);
+        }
         Err(e) => return Err(e.into()),
     };
-    if !queued {
-        return Ok(());
-    }
+    let upto = first
+        .saturating_add(i64::try_from(limit).unwrap_or(i64::MAX) - 1)
+        .min(last);
     for index in TEXT_INDEXES {
         let column = quote_ident(index.property);
         conn.prepare_cached(&format!(
             "INSERT INTO {fts} (rowid, {column}) SELECT r.id, sl_fold(r.{column}) \
              FROM emulator_text_index_queue q JOIN {table} r ON r.id = q.rowId \
-             WHERE q.kind = ?1 AND r.{column} IS NOT NULL ORDER BY r.id",
+             WHERE q.kind = ?1 AND q._rowid_ <= ?2 AND r.{column} IS NOT NULL ORDER BY r.id",
             fts = index.table,
             table = quote_ident(index.type_name),
         ))?
-        .execute([index.queue_kind])?;
+        .execute(rusqlite::params![index.queue_kind, upto])?;
     }
-    conn.prepare_cached("DELETE FROM emulator_text_index_queue")?
-        .execute([])?;
-    Ok(())
+    conn.prepare_cached("DELETE FROM emulator_text_index_queue WHERE _rowid_ <= ?1")?
+        .execute([upto])?;
+    Ok(upto < last)
 }
 
 /// Whether text searches use the trigram indexes: yes unless
@@ -659,9 +704,14 @@ impl SqlBuilder {
         if let Some(known) = self.candidates.get(&key) {
             return known.clone().map(|ids| Self::among(alias, ids));
         }
-        // The rows still queued for the index (migrations/0009; the writer indexes them
-        // by the few hundred, store/group_commit.rs) are candidates when their text holds
-        // the needle, as the index would find them.
+        // The rows still queued for the index (migrations/0009; store/group_commit.rs
+        // says when the writer indexes them) are candidates when their text holds the
+        // needle, as the index would find them. Too many to read, and the index is
+        // behind: the plain scan answers.
+        if queued_text_rows(conn).map_or(true, |n| n > SEARCHED_QUEUE_ROWS) {
+            self.candidates.insert(key, None);
+            return None;
+        }
         let probe = format!(
             "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 \
              UNION ALL SELECT q.rowId FROM emulator_text_index_queue q \
@@ -2402,6 +2452,99 @@ mod tests {
                 let before = answers(conn);
                 assert!(before.iter().filter(|ids| !ids.is_empty()).count() >= 6);
                 index_queued_text(conn)?;
+                assert_eq!(answers(conn), before);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// Issue 14, item 4: under writes that never pause the queue grows long. A search
+    /// then leaves the index and the queue alone (the plain scan answers, as found by
+    /// the builder), indexing in steps takes the oldest rows first, and no answer changes
+    /// on the way; the queue's length is read from its own rowids, not from its `rowId`
+    /// column (the tickets' ids, here seven apart).
+    #[test]
+    fn a_long_text_queue_is_left_to_the_scan_and_indexed_in_steps() {
+        let store = super::super::Store::open(":memory:").unwrap();
+        store
+            .read(|conn| -> Result<(), StoreError> {
+                let queued = SEARCHED_QUEUE_ROWS as i64 + 500;
+                conn.execute_batch("BEGIN")?;
+                for i in 0..queued {
+                    let title = format!(
+                        "Qk{} lot {} {}",
+                        i % 97,
+                        i % 13,
+                        ["Éa", "ça", "xy"][i as usize % 3]
+                    );
+                    super::super::insert(
+                        conn,
+                        "SoftLayer_Ticket",
+                        &ticket_row(173_000_000 + 7 * i, &title),
+                    )?;
+                }
+                // A queued title changed: out of the queue and into the index at once.
+                let mut set = crate::value::Struct::new();
+                set.insert("title".into(), Value::from("qk renamed ÉA"));
+                super::super::update(conn, "SoftLayer_Ticket", 173_000_007, &set)?;
+                conn.execute_batch("COMMIT")?;
+                let counted = |conn: &Connection| -> rusqlite::Result<u64> {
+                    conn.query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
+                        r.get(0)
+                    })
+                };
+                assert_eq!(counted(conn)?, queued as u64 - 1);
+                assert_eq!(queued_text_rows(conn)?, queued as u64);
+                let needles = [
+                    "qk5 lot",
+                    "QK96 LOT 5",
+                    "lot 3 éa",
+                    "ÇA",
+                    "renamed éa",
+                    "nothing",
+                ];
+                let answers = |conn: &Connection| -> Vec<Vec<i64>> {
+                    needles
+                        .iter()
+                        .map(|needle| {
+                            let scan = title_search(conn, needle, false);
+                            assert_eq!(title_search(conn, needle, true), scan, "{needle}");
+                            scan
+                        })
+                        .collect()
+                };
+                let before = answers(conn);
+                assert!(before.iter().filter(|ids| !ids.is_empty()).count() >= 5);
+                let asked = |conn: &Connection| {
+                    let f = ObjectFilter::parse(
+                        "SoftLayer_Ticket",
+                        &(&serde_json::json!({"title": {"operation": "*= qk5 lot"}})).into(),
+                    )
+                    .unwrap();
+                    let mut b = SqlBuilder::new(vec![]);
+                    b.text_index = true;
+                    let q = ListQuery {
+                        filter: Some(&f),
+                        limit: None,
+                    };
+                    let r0 = ("SoftLayer_Ticket", None);
+                    list(conn, &mut b, r0, "SoftLayer_Ticket r0", "1", "r0.id", &q).unwrap();
+                    b.candidates.values().next().cloned().flatten().is_some()
+                };
+                assert!(!asked(conn), "a long queue leaves the index out");
+                // The first 1,000 queued (one of them, the renamed title, left already).
+                assert!(index_queued_text_upto(conn, 1_000)?);
+                assert_eq!(counted(conn)?, queued as u64 - 1_000);
+                let oldest: i64 = conn.query_row(
+                    "SELECT min(rowId) FROM emulator_text_index_queue",
+                    [],
+                    |r| r.get(0),
+                )?;
+                assert_eq!(oldest, 173_000_000 + 7 * 1_000);
+                assert_eq!(answers(conn), before);
+                assert!(asked(conn), "a short queue is read beside the index");
+                assert!(!index_queued_text_upto(conn, u64::MAX)?);
+                assert_eq!((counted(conn)?, queued_text_rows(conn)?), (0, 0));
                 assert_eq!(answers(conn), before);
                 Ok(())
             })

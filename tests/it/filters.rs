@@ -1796,4 +1796,16 @@ fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
     assert_eq!(total("getTickets", "tickets", &title), titled + 1);
     let counted_after = metric("softlayer_emulator_text_tally_counts_total");
     assert!(counted_after >= counted_before + counted + 7.0);
+    // The writes' text reaches the trigram indexes once writes pause (the writer's
+    // batches leave it queued: store/query.rs, QUEUED_TEXT_ROWS).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while metric("softlayer_emulator_text_index_queued_rows") != 0.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle writer did not index the queued text"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(total("getTickets", "tickets", &title), titled + 1);
+    assert_eq!(total("getTickets", "tickets", &entry), 3);
 }

@@ -2261,7 +2261,7 @@ fn removed_ids_are_never_handed_out_again() {
         // Migrations after 0010 are undone too, so that they run again on top of it.
         conn.execute_batch(
             "DROP TABLE derived_id_high_water; DROP TABLE SoftLayer_Locale_Timezone; \
-             PRAGMA user_version = 9",
+             DROP INDEX emulator_text_index_queue_row; PRAGMA user_version = 9",
         )
         .unwrap();
         latest

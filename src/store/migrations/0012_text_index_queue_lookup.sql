@@ -1,0 +1,5 @@
+-- The text index queue (0009) can now hold tens of thousands of rows while writes come
+-- faster than the writer has time to index them (store/query.rs, QUEUED_TEXT_ROWS), and
+-- the update and delete triggers ask it whether a row is still queued: without this
+-- index each of them read the whole queue.
+CREATE INDEX emulator_text_index_queue_row ON emulator_text_index_queue (kind, rowId);
