@@ -641,7 +641,10 @@ fn migrate(conn: &Connection) -> Result<bool> {
     for sql in &MIGRATIONS[version.min(MIGRATIONS.len())..] {
         conn.execute_batch(sql)?;
     }
-    conn.execute_batch(&format!("PRAGMA user_version = {}", MIGRATIONS.len()))?;
+    // Never lowered: a database a newer build migrated keeps its number, so that the newer
+    // build does not apply its migrations again when it opens the file after this one.
+    let latest = version.max(MIGRATIONS.len());
+    conn.execute_batch(&format!("PRAGMA user_version = {latest}"))?;
     Ok(version == 0)
 }
 
@@ -1501,6 +1504,29 @@ impl Drop for ScratchDir {
 mod tests {
     use super::*;
     use crate::call::Credentials;
+
+    /// A database migrated by a newer build keeps its migration number when this one
+    /// opens it: lowered, the newer build applied its own migrations again on its next
+    /// start and stopped there (migration 0012's index already existed).
+    #[test]
+    fn opening_a_newer_database_keeps_its_migration_number() {
+        let dir = ScratchDir::new("newer-db");
+        let path = dir.join("newer.sqlite3");
+        let path = path.to_str().unwrap();
+        drop(Store::open(path).unwrap());
+        let newer = MIGRATIONS.len() + 3;
+        let version = || -> usize {
+            let conn = Connection::open(path).unwrap();
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap()
+        };
+        Connection::open(path)
+            .unwrap()
+            .execute_batch(&format!("PRAGMA user_version = {newer}"))
+            .unwrap();
+        drop(Store::open(path).unwrap());
+        assert_eq!(version(), newer);
+    }
 
     /// The `SoftLayer_Locale_Timezone` rows (migrations/0011) are the zones dates are
     /// written in (`time::TIMEZONES`), and each offset is its zone's standard offset.

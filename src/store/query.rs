@@ -1141,18 +1141,47 @@ struct Listing<'a> {
     tallied: Option<Tallied>,
 }
 
+/// A text search of a list that the text tally can answer ([`Listing::tally_search`]).
+struct TallySearch<'q> {
+    tally: Arc<TextTally>,
+    searched: Searched,
+    how: TextMatch,
+    text: &'q str,
+    /// The filter's only condition (the tally's total is the list's).
+    alone: bool,
+}
+
 impl Listing<'_> {
-    /// Asks the text tally (when text searches may use their indexes): its total is then
-    /// the list's, and when it names the few matching tickets, the statements look only
-    /// at those; when many match, the page is found by walking the order, as the plain
-    /// scan does.
+    /// Asks the text tally (when text searches may use their indexes). For a list
+    /// filtered by one text search, its total is then the list's, and when it names the
+    /// few matching tickets, the statements look only at those; when many match, the
+    /// page is found by walking the order, as the plain scan does. For a text search
+    /// beside other conditions, the tally only names the tickets holding the text, when
+    /// few: the statements look only at those, and SQLite counts them.
     fn ask_tally(&mut self, b: &mut SqlBuilder) {
         if !b.text_index {
             return;
         }
-        let Some((tally, searched, how, text)) = self.tally_search() else {
+        let Some(TallySearch {
+            tally,
+            searched,
+            how,
+            text,
+            alone,
+        }) = self.tally_search()
+        else {
             return;
         };
+        if !alone {
+            let found = tally.count(searched, how, text, INDEXED_AT_MOST, None);
+            if let Some(ids) = found.and_then(|t| t.tickets) {
+                // The trigram index is not asked either: the few tickets named are
+                // checked against every condition, the text search's included.
+                b.text_index = false;
+                b.tally_tickets = Some(Arc::new(ids));
+            }
+            return;
+        }
         let first = self.first_page(b);
         self.tallied = tally.count(searched, how, text, INDEXED_AT_MOST, first.as_ref());
         // The trigram index is not asked: the tally has told how many match, and the
@@ -1163,26 +1192,29 @@ impl Listing<'_> {
         }
     }
 
-    /// The text tally (text_tally.rs) and the search, for a ticket list filtered by one
-    /// text search (`title` or `updates.entry`, `*=`, `^=` or `$=`) whose own condition
-    /// reads only the tally's columns; `None` for any other list.
-    fn tally_search(&self) -> Option<(Arc<TextTally>, Searched, TextMatch, &str)> {
-        let [condition] = self.query.filter?.conditions.as_slice() else {
-            return None;
-        };
-        let Operation::Text {
-            how,
-            text,
-            matches: true,
-        } = &condition.operation
-        else {
-            return None;
-        };
-        let searched = match condition.path.as_slice() {
-            [p] if p == "title" => Searched::Title,
-            [u, e] if u == "updates" && e == "entry" => Searched::Entry,
-            _ => return None,
-        };
+    /// The text tally (text_tally.rs) and a search it can answer: for a ticket list
+    /// whose own condition reads only the tally's columns, the first condition of the
+    /// filter that is a text search (`title` or `updates.entry`, `*=`, `^=` or `$=`);
+    /// `alone` when it is the filter's only condition. A filter's conditions all hold
+    /// for what it selects, so the tickets holding the text include every ticket listed.
+    fn tally_search(&self) -> Option<TallySearch<'_>> {
+        let conditions = self.query.filter?.conditions.as_slice();
+        let (searched, how, text) = conditions.iter().find_map(|condition| {
+            let Operation::Text {
+                how,
+                text,
+                matches: true,
+            } = &condition.operation
+            else {
+                return None;
+            };
+            let searched = match condition.path.as_slice() {
+                [p] if p == "title" => Searched::Title,
+                [u, e] if u == "updates" && e == "entry" => Searched::Entry,
+                _ => return None,
+            };
+            Some((searched, *how, text.as_str()))
+        })?;
         // Only on a reader: the writer may be inside a transaction the tally has not seen.
         if self.target != "SoftLayer_Ticket"
             || self.from != "SoftLayer_Ticket r0"
@@ -1196,7 +1228,13 @@ impl Listing<'_> {
             return None;
         }
         let tally = self.conn.path().and_then(super::text_tally::for_path)?;
-        Some((tally, searched, *how, text.as_str()))
+        Some(TallySearch {
+            tally,
+            searched,
+            how,
+            text,
+            alone: conditions.len() == 1,
+        })
     }
 
     /// For a short page in id order (the list's default, no `orderBy`): the page's
@@ -1929,11 +1967,17 @@ mod tests {
                         let needle = rng.needle(how, if on_title { titles } else { entries });
                         let op = ["*=", "^=", "$="][how];
                         let leaf = serde_json::json!({"operation": format!("{op} {needle}")});
-                        let filter = if on_title {
+                        let mut filter = if on_title {
                             serde_json::json!({"title": leaf})
                         } else {
                             serde_json::json!({"updates": {"entry": leaf}})
                         };
+                        // One in three beside another condition: the tally names the
+                        // tickets holding the text, and SQLite counts.
+                        if rng.below(3) == 0 {
+                            let from = 180_000_000 + rng.below(300);
+                            filter["id"] = serde_json::json!({"operation": format!("> {from}")});
+                        }
                         if ObjectFilter::parse("SoftLayer_Ticket", &(&filter).into()).is_err() {
                             continue;
                         }
