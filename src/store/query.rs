@@ -2338,6 +2338,18 @@ mod tests {
 
     /// The ids the ticket list gives for `title *= needle`, through the trigram index or
     /// the plain scan.
+    /// Each needle's title search through the indexes, which must equal the scan's.
+    fn title_answers(conn: &Connection, needles: &[&str]) -> Vec<Vec<i64>> {
+        needles
+            .iter()
+            .map(|needle| {
+                let scan = title_search(conn, needle, false);
+                assert_eq!(title_search(conn, needle, true), scan, "{needle}");
+                scan
+            })
+            .collect()
+    }
+
     fn title_search(conn: &Connection, needle: &str, text_index: bool) -> Vec<i64> {
         let filter = serde_json::json!({"title": {"operation": format!("*= {needle}")}});
         listed_ids(conn, &filter, text_index)
@@ -2483,16 +2495,7 @@ mod tests {
                     "qv t",
                     "no such text",
                 ];
-                let answers = |conn: &Connection| -> Vec<Vec<i64>> {
-                    needles
-                        .iter()
-                        .map(|needle| {
-                            let scan = title_search(conn, needle, false);
-                            assert_eq!(title_search(conn, needle, true), scan, "{needle}");
-                            scan
-                        })
-                        .collect()
-                };
+                let answers = |conn: &Connection| title_answers(conn, &needles);
                 let before = answers(conn);
                 assert!(before.iter().filter(|ids| !ids.is_empty()).count() >= 6);
                 index_queued_text(conn)?;
@@ -2547,16 +2550,7 @@ mod tests {
                     "renamed éa",
                     "nothing",
                 ];
-                let answers = |conn: &Connection| -> Vec<Vec<i64>> {
-                    needles
-                        .iter()
-                        .map(|needle| {
-                            let scan = title_search(conn, needle, false);
-                            assert_eq!(title_search(conn, needle, true), scan, "{needle}");
-                            scan
-                        })
-                        .collect()
-                };
+                let answers = |conn: &Connection| title_answers(conn, &needles);
                 let before = answers(conn);
                 assert!(before.iter().filter(|ids| !ids.is_empty()).count() >= 5);
                 let asked = |conn: &Connection| {
