@@ -167,8 +167,9 @@ const BETWEEN_STEPS: std::time::Duration = std::time::Duration::from_millis(1);
 const LOOK_FOR_QUEUED: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Indexes up to `limit` queued rows, in a transaction of its own; `true` if rows are
-/// left (a failure is tried again after the next batch, or `LOOK_FOR_QUEUED`). Nothing a reader sees changes
-/// (searches read the queue too, or do without the index), so the data's version stays.
+/// left (a failure is tried again after the next batch, or after `LOOK_FOR_QUEUED`).
+/// Nothing a reader sees changes (searches read the queue too, or do without the
+/// index), so the data's version stays.
 fn index_queued_text(writer: &Writer, limit: u64) -> bool {
     let conn = writer.conn.lock().unwrap_or_else(|p| p.into_inner());
     match query::queued_text_rows(&conn) {

@@ -353,18 +353,22 @@ pub(crate) fn index_queued_text_upto(conn: &Connection, limit: u64) -> super::Re
         Err(e) => return Err(e.into()),
     };
     let upto = first
-        .saturating_add(i64::try_from(limit).unwrap_or(i64::MAX) - 1)
+        .saturating_add(i64::try_from(limit.max(1)).unwrap_or(i64::MAX) - 1)
         .min(last);
     for index in TEXT_INDEXES {
         let column = quote_ident(index.property);
+        // The queue's rows by rowid, then each one's row (`CROSS JOIN` keeps that order):
+        // given the choice, SQLite planned a scan of the whole table, looking each row up
+        // in the queue's index.
         conn.prepare_cached(&format!(
             "INSERT INTO {fts} (rowid, {column}) SELECT r.id, sl_fold(r.{column}) \
-             FROM emulator_text_index_queue q JOIN {table} r ON r.id = q.rowId \
-             WHERE q.kind = ?1 AND q._rowid_ <= ?2 AND r.{column} IS NOT NULL ORDER BY r.id",
+             FROM emulator_text_index_queue q CROSS JOIN {table} r ON r.id = q.rowId \
+             WHERE q._rowid_ BETWEEN ?2 AND ?3 AND +q.kind = ?1 AND r.{column} IS NOT NULL \
+             ORDER BY r.id",
             fts = index.table,
             table = quote_ident(index.type_name),
         ))?
-        .execute(rusqlite::params![index.queue_kind, upto])?;
+        .execute(rusqlite::params![index.queue_kind, first, upto])?;
     }
     conn.prepare_cached("DELETE FROM emulator_text_index_queue WHERE _rowid_ <= ?1")?
         .execute([upto])?;
@@ -715,8 +719,8 @@ impl SqlBuilder {
         let probe = format!(
             "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 \
              UNION ALL SELECT q.rowId FROM emulator_text_index_queue q \
-             JOIN {table} r ON r.id = q.rowId \
-             WHERE q.kind = {kind} AND instr(sl_fold(r.{column}), ?2) > 0 \
+             CROSS JOIN {table} r ON r.id = q.rowId \
+             WHERE +q.kind = {kind} AND instr(sl_fold(r.{column}), ?2) > 0 \
              LIMIT {}",
             INDEXED_AT_MOST + 1,
             fts = index.table,
