@@ -117,7 +117,7 @@ impl WriterThread {
                         }
                         Err(mpsc::RecvTimeoutError::Disconnected) => break,
                     };
-                    let ran = run_batch(&writer, first, || queued.try_recv().ok());
+                    let ran = run_batch(&writer, first, || queued.try_recv().ok(), LONG_QUEUE);
                     text = Queued::Maybe;
                     if let Err(mpsc::SendError(ran)) = batches.send(ran) {
                         tell(ran);
@@ -213,13 +213,19 @@ pub(super) fn tell(ran: Ran) {
     }
 }
 
+/// The writer thread's batches index queued text from this many rows (its idle loop
+/// indexes the rest); callers without the thread pass [`query::TEXT_INDEX_STEP`].
+const LONG_QUEUE: u64 = query::QUEUED_TEXT_ROWS;
+
 /// Runs `first` and then the jobs `next` gives (until it gives none, or [`MAX_BATCH`])
 /// in one transaction on the writer connection and commits: each job with how it went,
-/// for [`tell`].
+/// for [`tell`]. Before the commit, queued text is indexed if `index_text_from` rows
+/// wait ([`query::index_queued_text_when_long`]).
 pub(super) fn run_batch(
     writer: &Writer,
     first: Box<dyn WriteJob>,
     mut next: impl FnMut() -> Option<Box<dyn WriteJob>>,
+    index_text_from: u64,
 ) -> Ran {
     writer.make_way_for_checkpoint();
     let conn = writer.conn.lock().unwrap_or_else(|p| p.into_inner());
@@ -244,8 +250,8 @@ pub(super) fn run_batch(
     let committed = if conn.is_autocommit() {
         Err("the transaction was rolled back".to_string())
     } else {
-        let done =
-            query::index_queued_text_when_long(&conn).and_then(|_| Ok(step("COMMIT").map(|_| ())?));
+        let done = query::index_queued_text_when_long(&conn, index_text_from)
+            .and_then(|_| Ok(step("COMMIT").map(|_| ())?));
         done.map_err(|e| {
             let _ = conn.execute_batch("ROLLBACK");
             e.to_string()

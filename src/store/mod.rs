@@ -309,7 +309,13 @@ impl Store {
     pub fn submit(&self, job: Box<dyn WriteJob>) {
         match &self.writer_thread {
             Some(thread) => thread.send(job),
-            None => group_commit::tell(group_commit::run_batch(&self.writer, job, || None)),
+            // No idle writer to index the queued text: the batch indexes it when long.
+            None => group_commit::tell(group_commit::run_batch(
+                &self.writer,
+                job,
+                || None,
+                query::TEXT_INDEX_STEP,
+            )),
         }
     }
 

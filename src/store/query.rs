@@ -315,10 +315,12 @@ pub(crate) const TEXT_INDEX_STEP: u64 = 500;
 /// row lookup and a fold, about 1-2 µs); with more queued, the index is not used.
 pub(crate) const SEARCHED_QUEUE_ROWS: u64 = 2_000;
 
-/// [`index_queued_text_upto`] [`TEXT_INDEX_CHUNK`] rows once the queue holds
-/// [`QUEUED_TEXT_ROWS`]; the writer thread's batches commit this way.
-pub(crate) fn index_queued_text_when_long(conn: &Connection) -> super::Result<()> {
-    if queued_text_rows(conn)? >= QUEUED_TEXT_ROWS {
+/// [`index_queued_text_upto`] [`TEXT_INDEX_CHUNK`] rows once the queue holds `from`
+/// rows; batches commit this way: the writer thread's from [`QUEUED_TEXT_ROWS`], and
+/// without it (an in-memory database, or group commit off) from [`TEXT_INDEX_STEP`],
+/// since then no idle writer indexes the queue.
+pub(crate) fn index_queued_text_when_long(conn: &Connection, from: u64) -> super::Result<()> {
+    if queued_text_rows(conn)? >= from {
         index_queued_text_upto(conn, TEXT_INDEX_CHUNK)?;
     }
     Ok(())
@@ -2588,6 +2590,35 @@ mod tests {
                 assert!(!index_queued_text_upto(conn, u64::MAX)?);
                 assert_eq!((counted(conn)?, queued_text_rows(conn)?), (0, 0));
                 assert_eq!(answers(conn), before);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// Without the writer thread (an in-memory database) no idle writer indexes the
+    /// queue, so the batches do, once it holds a step's rows: it never grows past a step.
+    #[test]
+    fn batches_without_the_writer_thread_index_the_queue_themselves() {
+        let store = super::super::Store::open(":memory:").unwrap();
+        assert!(!store.has_writer_thread());
+        let mut longest = 0;
+        for i in 0..(3 * TEXT_INDEX_STEP as i64) {
+            store
+                .submit_and_wait(move |c| {
+                    let row = ticket_row(174_000_000 + i, &format!("qm{i} batch"));
+                    super::super::insert(c, "SoftLayer_Ticket", &row).map(|_| ())
+                })
+                .unwrap();
+            longest = longest.max(store.queued_text_rows().unwrap());
+        }
+        assert!(longest >= TEXT_INDEX_STEP - 1, "{longest}");
+        assert!(longest <= TEXT_INDEX_STEP, "{longest}");
+        store
+            .read(|conn| -> Result<(), StoreError> {
+                assert_eq!(
+                    title_answers(conn, &["qm7 batch", "QM1499 BATCH"]),
+                    [vec![174_000_007], vec![174_001_499]]
+                );
                 Ok(())
             })
             .unwrap();
