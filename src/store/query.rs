@@ -183,6 +183,44 @@ pub(super) struct TextIndex {
     pub(super) queue_kind: i64,
 }
 
+// The queue's statements take the queue's rows first, then each one's row (`CROSS JOIN`
+// keeps that order, `+q.kind` keeps the queue's index out): given the choice, SQLite
+// planned a scan of the whole table, looking each row up in the queue's index (test
+// `queue_statements_read_the_queue_first`).
+impl TextIndex {
+    /// Indexes the queued rows of this index whose queue rowids are from ?2 to ?3 (?1:
+    /// the `queue_kind`).
+    fn index_queued_sql(&self) -> String {
+        format!(
+            "INSERT INTO {fts} (rowid, {column}) SELECT r.id, sl_fold(r.{column}) \
+             FROM emulator_text_index_queue q CROSS JOIN {table} r ON r.id = q.rowId \
+             WHERE q._rowid_ BETWEEN ?2 AND ?3 AND +q.kind = ?1 AND r.{column} IS NOT NULL \
+             ORDER BY r.id",
+            fts = self.table,
+            column = quote_ident(self.property),
+            table = quote_ident(self.type_name),
+        )
+    }
+
+    /// The candidates of a search: the rows the index finds for the FTS5 query ?1, and
+    /// the queued rows whose folded text holds ?2; at most one more than
+    /// [`INDEXED_AT_MOST`].
+    fn candidates_sql(&self) -> String {
+        format!(
+            "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 \
+             UNION ALL SELECT q.rowId FROM emulator_text_index_queue q \
+             CROSS JOIN {table} r ON r.id = q.rowId \
+             WHERE +q.kind = {kind} AND instr(sl_fold(r.{column}), ?2) > 0 \
+             LIMIT {}",
+            INDEXED_AT_MOST + 1,
+            fts = self.table,
+            table = quote_ident(self.type_name),
+            column = quote_ident(self.property),
+            kind = self.queue_kind,
+        )
+    }
+}
+
 pub(super) const TEXT_INDEXES: &[TextIndex] = &[
     TextIndex {
         type_name: "SoftLayer_Ticket",
@@ -358,19 +396,8 @@ pub(crate) fn index_queued_text_upto(conn: &Connection, limit: u64) -> super::Re
         .saturating_add(i64::try_from(limit.max(1)).unwrap_or(i64::MAX) - 1)
         .min(last);
     for index in TEXT_INDEXES {
-        let column = quote_ident(index.property);
-        // The queue's rows by rowid, then each one's row (`CROSS JOIN` keeps that order):
-        // given the choice, SQLite planned a scan of the whole table, looking each row up
-        // in the queue's index.
-        conn.prepare_cached(&format!(
-            "INSERT INTO {fts} (rowid, {column}) SELECT r.id, sl_fold(r.{column}) \
-             FROM emulator_text_index_queue q CROSS JOIN {table} r ON r.id = q.rowId \
-             WHERE q._rowid_ BETWEEN ?2 AND ?3 AND +q.kind = ?1 AND r.{column} IS NOT NULL \
-             ORDER BY r.id",
-            fts = index.table,
-            table = quote_ident(index.type_name),
-        ))?
-        .execute(rusqlite::params![index.queue_kind, first, upto])?;
+        conn.prepare_cached(&index.index_queued_sql())?
+            .execute(rusqlite::params![index.queue_kind, first, upto])?;
     }
     conn.prepare_cached("DELETE FROM emulator_text_index_queue WHERE _rowid_ <= ?1")?
         .execute([upto])?;
@@ -718,18 +745,7 @@ impl SqlBuilder {
             self.candidates.insert(key, None);
             return None;
         }
-        let probe = format!(
-            "SELECT rowid FROM {fts} WHERE {fts} MATCH ?1 \
-             UNION ALL SELECT q.rowId FROM emulator_text_index_queue q \
-             CROSS JOIN {table} r ON r.id = q.rowId \
-             WHERE +q.kind = {kind} AND instr(sl_fold(r.{column}), ?2) > 0 \
-             LIMIT {}",
-            INDEXED_AT_MOST + 1,
-            fts = index.table,
-            table = quote_ident(index.type_name),
-            column = quote_ident(index.property),
-            kind = index.queue_kind,
-        );
+        let probe = index.candidates_sql();
         let ids: Option<Vec<i64>> = conn
             .prepare_cached(&probe)
             .and_then(|mut s| s.query_map([&key.1, &folded], |r| r.get(0))?.collect())
@@ -2619,6 +2635,49 @@ mod tests {
                     title_answers(conn, &["qm7 batch", "QM1499 BATCH"]),
                     [vec![174_000_007], vec![174_001_499]]
                 );
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// The queue's statements read the queue first, then each queued row's row, even
+    /// where the statistics say the queue is long and the table short (so that SQLite
+    /// would rather scan the table and look each row up in the queue's index).
+    #[test]
+    fn queue_statements_read_the_queue_first() {
+        let store = super::super::Store::open(":memory:").unwrap();
+        store
+            .read(|conn| -> Result<(), StoreError> {
+                conn.execute_batch(
+                    "ANALYZE; \
+                     DELETE FROM sqlite_stat1 WHERE tbl IN ('emulator_text_index_queue', \
+                        'SoftLayer_Ticket', 'SoftLayer_Ticket_Update'); \
+                     INSERT INTO sqlite_stat1 VALUES \
+                        ('emulator_text_index_queue', 'emulator_text_index_queue_row', \
+                         '300000 150000 1'), \
+                        ('emulator_text_index_queue', NULL, '300000'), \
+                        ('SoftLayer_Ticket', NULL, '10'), \
+                        ('SoftLayer_Ticket_Update', NULL, '10'); \
+                     ANALYZE sqlite_schema;",
+                )?;
+                for index in TEXT_INDEXES {
+                    for sql in [index.index_queued_sql(), index.candidates_sql()] {
+                        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                        let nulls = vec![rusqlite::types::Null; stmt.parameter_count()];
+                        let plan: Vec<String> = stmt
+                            .query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))?
+                            .collect::<rusqlite::Result<_>>()?;
+                        let of = |alias: &str| {
+                            let at = plan
+                                .iter()
+                                .position(|l| l.split_whitespace().nth(1) == Some(alias));
+                            at.unwrap_or_else(|| panic!("{alias} in {plan:?}"))
+                        };
+                        let (queue, row) = (of("q"), of("r"));
+                        assert!(queue < row, "{sql}: {plan:?}");
+                        assert!(!plan[row].starts_with("SCAN"), "{sql}: {plan:?}");
+                    }
+                }
                 Ok(())
             })
             .unwrap();
