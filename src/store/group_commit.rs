@@ -123,7 +123,10 @@ impl WriterThread {
                         tell(ran);
                     }
                 }
-                index_queued_text(&writer, u64::MAX);
+                // One step at most: a long queue (writes that never paused) would hold up
+                // the exit for as long as it takes to index; it stays queued for the next
+                // start, and searches read it meanwhile.
+                index_queued_text(&writer, query::TEXT_INDEX_STEP);
             })?;
         Ok(WriterThread {
             jobs: Some(jobs),
