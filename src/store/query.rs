@@ -2683,6 +2683,49 @@ mod tests {
             .unwrap();
     }
 
+    /// A long queue does not hold up a store's exit: the writer indexes at most a step as
+    /// it stops, and the rest waits for the next start.
+    #[test]
+    fn a_long_text_queue_is_left_for_the_next_start() {
+        let dir = super::super::ScratchDir::new("queue-exit");
+        let path = dir.join("exit.sqlite3");
+        let path = path.to_str().unwrap();
+        drop(super::super::Store::open(path).unwrap());
+        let queued = 30_000;
+        let count = || -> u64 {
+            let conn = Connection::open(path).unwrap();
+            conn.query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        // Queued rows of tickets that do not exist: indexing them takes them off the
+        // queue and adds nothing.
+        Connection::open(path)
+            .unwrap()
+            .execute_batch(&format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {queued}) \
+                 INSERT INTO emulator_text_index_queue (kind, rowId) SELECT 0, -i FROM n"
+            ))
+            .unwrap();
+        let store = super::super::Store::open(path).unwrap();
+        assert!(store.has_writer_thread());
+        drop(store);
+        // A slow machine may give the idle writer a few steps before the drop.
+        assert!(count() > queued - 10 * TEXT_INDEX_STEP, "{}", count());
+        let store = super::super::Store::open(path).unwrap();
+        let waited = std::time::Instant::now();
+        while store.queued_text_rows().unwrap() > 0 {
+            assert!(
+                waited.elapsed() < Duration::from_secs(20),
+                "the idle writer indexes it"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(store);
+        assert_eq!(count(), 0);
+    }
+
     #[test]
     fn trigram_queries_fold_and_quote() {
         let query = |needle: &str| folded_needle(needle).map(|f| trigram_query(&f));
