@@ -32,14 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-DB="${BENCH_DB:-}"
-if [ -z "$DB" ]; then
-    DB="$WORK/bench.sqlite3"
-    say "seeding $TICKETS synthetic tickets"
-    timeout 900 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
-        || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
-fi
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+bench_database "$WORK" "$TICKETS"
+PORT=$(free_port)
 "$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 3000); do

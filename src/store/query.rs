@@ -367,8 +367,7 @@ pub(crate) fn index_queued_text_when_long(conn: &Connection, from: u64) -> super
 /// Indexes every queued row and empties the queue (migrations/0009 says why there is
 /// one). Nothing to do, it costs one lookup of an empty table.
 pub(crate) fn index_queued_text(conn: &Connection) -> super::Result<()> {
-    while index_queued_text_upto(conn, u64::MAX)? {}
-    Ok(())
+    index_queued_text_upto(conn, u64::MAX).map(|_| ())
 }
 
 /// Indexes the oldest `limit` queued rows (by when they were queued), one statement per
@@ -2360,6 +2359,14 @@ mod tests {
 
     /// The ids the ticket list gives for `title *= needle`, through the trigram index or
     /// the plain scan.
+    /// The rows queued for the text indexes, counted one by one.
+    fn queue_count(conn: &Connection) -> u64 {
+        conn.query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    }
+
     /// Each needle's title search through the indexes, which must equal the scan's.
     fn title_answers(conn: &Connection, needles: &[&str]) -> Vec<Vec<i64>> {
         needles
@@ -2434,13 +2441,7 @@ mod tests {
         }
         let queued = || {
             store
-                .read(|conn| -> Result<i64, StoreError> {
-                    Ok(conn.query_row(
-                        "SELECT count(*) FROM emulator_text_index_queue",
-                        [],
-                        |r| r.get(0),
-                    )?)
-                })
+                .read(|conn| -> Result<u64, StoreError> { Ok(queue_count(conn)) })
                 .unwrap()
         };
         let searches_match_the_scan = || {
@@ -2502,11 +2503,7 @@ mod tests {
                 }
                 // Committed without indexing, as a batch of the writer thread may be.
                 conn.execute_batch("COMMIT")?;
-                let queued: i64 =
-                    conn.query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
-                        r.get(0)
-                    })?;
-                assert_eq!(queued, titles.len() as i64);
+                assert_eq!(queue_count(conn), titles.len() as u64);
                 let needles = [
                     "disk failure",
                     "QV-HOST",
@@ -2557,12 +2554,7 @@ mod tests {
                 set.insert("title".into(), Value::from("qk renamed ÉA"));
                 super::super::update(conn, "SoftLayer_Ticket", 173_000_007, &set)?;
                 conn.execute_batch("COMMIT")?;
-                let counted = |conn: &Connection| -> rusqlite::Result<u64> {
-                    conn.query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
-                        r.get(0)
-                    })
-                };
-                assert_eq!(counted(conn)?, queued as u64 - 1);
+                assert_eq!(queue_count(conn), queued as u64 - 1);
                 assert_eq!(queued_text_rows(conn)?, queued as u64);
                 let needles = [
                     "qk5 lot",
@@ -2594,7 +2586,7 @@ mod tests {
                 assert!(!asked(conn), "a long queue leaves the index out");
                 // The first 1,000 queued (one of them, the renamed title, left already).
                 assert!(index_queued_text_upto(conn, 1_000)?);
-                assert_eq!(counted(conn)?, queued as u64 - 1_000);
+                assert_eq!(queue_count(conn), queued as u64 - 1_000);
                 let oldest: i64 = conn.query_row(
                     "SELECT min(rowId) FROM emulator_text_index_queue",
                     [],
@@ -2604,7 +2596,7 @@ mod tests {
                 assert_eq!(answers(conn), before);
                 assert!(asked(conn), "a short queue is read beside the index");
                 assert!(!index_queued_text_upto(conn, u64::MAX)?);
-                assert_eq!((counted(conn)?, queued_text_rows(conn)?), (0, 0));
+                assert_eq!((queue_count(conn), queued_text_rows(conn)?), (0, 0));
                 assert_eq!(answers(conn), before);
                 Ok(())
             })
@@ -2692,13 +2684,7 @@ mod tests {
         let path = path.to_str().unwrap();
         drop(super::super::Store::open(path).unwrap());
         let queued = 30_000;
-        let count = || -> u64 {
-            let conn = Connection::open(path).unwrap();
-            conn.query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        };
+        let count = || queue_count(&Connection::open(path).unwrap());
         // Queued rows of tickets that do not exist: indexing them takes them off the
         // queue and adds nothing.
         Connection::open(path)
