@@ -1681,14 +1681,20 @@ fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
             .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
             .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
     };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while metric("softlayer_emulator_text_tally_ready") != 1.0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the text tally was not built"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    // Waits up to `secs` for metric `name` to read `value`.
+    let wait_for = |name: &str, value: f64, secs: u64, what: &str| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        while metric(name) != value {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
+    wait_for(
+        "softlayer_emulator_text_tally_ready",
+        1.0,
+        30,
+        "the text tally was not built",
+    );
     let counted_before = metric("softlayer_emulator_text_tally_counts_total");
     let all = |_: &Tk| true;
     let open = |t: &Tk| t.status != CLOSED;
@@ -1798,14 +1804,12 @@ fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
     assert!(counted_after >= counted_before + counted + 7.0);
     // The writes' text reaches the trigram indexes once writes pause (the writer's
     // batches leave it queued: store/query.rs, QUEUED_TEXT_ROWS).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while metric("softlayer_emulator_text_index_queued_rows") != 0.0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the idle writer did not index the queued text"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_for(
+        "softlayer_emulator_text_index_queued_rows",
+        0.0,
+        10,
+        "the idle writer did not index the queued text",
+    );
     assert_eq!(total("getTickets", "tickets", &title), titled + 1);
     assert_eq!(total("getTickets", "tickets", &entry), 3);
 }
