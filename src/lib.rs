@@ -17,6 +17,7 @@
 //! (the only place with SQL). [`schema`] (generated from SLDN) drives masks, filters,
 //! the WSDL and the coverage table.
 
+pub mod allocator;
 pub mod auth;
 pub mod body;
 pub mod call;

@@ -4,10 +4,10 @@
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal;
 
-/// Replies are built from many small allocations (rows, values, strings); mimalloc
-/// serves them markedly faster than glibc's allocator under concurrent load.
+/// mimalloc (see `allocator.rs`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: softlayer_ticket_server::allocator::Allocator =
+    softlayer_ticket_server::allocator::Allocator;
 use softlayer_ticket_server::emulator::support::{EmployeeRef, SupportAction};
 use softlayer_ticket_server::{coverage, emulator, limits, protocol, server, store, value};
 

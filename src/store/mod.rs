@@ -7,6 +7,7 @@ pub mod dump;
 mod group_commit;
 pub mod harness;
 mod query;
+mod sqlite_alloc;
 pub mod relations;
 pub mod seed;
 pub mod snapshot;
@@ -56,6 +57,7 @@ pub fn configure_process() {
                 0 as std::ffi::c_int,
             );
         }
+        sqlite_alloc::install();
     });
 }
 
