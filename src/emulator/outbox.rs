@@ -63,10 +63,21 @@ pub fn ticket_event(
     event: Event,
     detail: Option<&str>,
 ) -> Result<(), StoreError> {
-    let Some(ticket) = store::get(conn, "SoftLayer_Ticket", ticket_id)? else {
-        return Ok(());
-    };
-    let to = recipients(conn, &ticket)?;
+    match store::get(conn, "SoftLayer_Ticket", ticket_id)? {
+        Some(ticket) => ticket_row_event(conn, &ticket, event, detail),
+        None => Ok(()),
+    }
+}
+
+/// [`ticket_event`] for a ticket whose current row the caller holds.
+pub fn ticket_row_event(
+    conn: &Connection,
+    ticket: &Row,
+    event: Event,
+    detail: Option<&str>,
+) -> Result<(), StoreError> {
+    let ticket_id = ticket.id().unwrap_or_default();
+    let to = recipients(conn, ticket)?;
     if to.is_empty() {
         return Ok(());
     }

@@ -124,6 +124,7 @@ pub fn apply(
             append(
                 conn,
                 ticket_id,
+                None,
                 entry,
                 &when,
                 Editor::Employee(e.id().unwrap_or_default()),

@@ -196,6 +196,7 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
             Value::Int(new.administrative as i64),
         ),
         ("totalUpdateCount", Value::Int(0)),
+        ("awaitingUserResponse", Value::Int(0)),
     ]);
     let optional = [
         ("subjectId", new.subject.as_ref().and_then(Row::id)),
@@ -210,8 +211,8 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
         }
     }
     store::insert(ctx.conn, TICKET, &ticket)?;
-    let first = updates::append_updates(ctx, id, &new.contents, &when)?;
-    let update_id = first.first().and_then(Row::id);
+    let first = updates::append_updates(ctx, id, Some(&ticket), &new.contents, &when)?;
+    let update_id = first.first().copied();
     for file in &new.files {
         files::store_file(ctx, id, update_id, file)?;
     }
@@ -221,13 +222,13 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
     if new.administrative {
         charge(ctx, &account, id, &when)?;
     }
-    crate::emulator::outbox::ticket_event(
+    let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
+    crate::emulator::outbox::ticket_row_event(
         ctx.conn,
-        id,
+        &row,
         crate::emulator::outbox::Event::TicketCreated,
         None,
     )?;
-    let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
     Ok(Output::Object(row))
 }
 
