@@ -52,20 +52,29 @@ pub const ENCODING_SCHEMA_FILE: &str = "soap-encoding.xsd";
 
 /// The part of the SOAP 1.1 encoding schema the WSDLs use: `Array` and the `arrayType`
 /// attribute. Served by this server so that no client has to fetch the real one from
-/// the Internet (zeep would, on every load); it names nothing in its own namespace, so
-/// zeep does not try to import it a second time either.
+/// the Internet (zeep would, on every load).
+///
+/// `Array` holds its items through a group, as in the real schema
+/// (`http://schemas.xmlsoap.org/soap/encoding/`): zeep types an array parameter only
+/// then (`stringArray(['a@example.com'])`); with a plain sequence of `any` it refused
+/// its own typed arrays and sent a Python list as an empty array, with no error
+/// (`updateAttachedAdditionalEmails` then removed every email). The group lives in a
+/// schema of its own namespace ([`encoding_group_schema`]): zeep fetches the real
+/// encoding schema from the Internet whenever a document names something in that
+/// namespace without importing it, and a schema cannot import its own namespace.
 pub fn encoding_schema() -> &'static str {
     concat!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
         "<!-- The SOAP 1.1 encoding declarations that the WSDLs of softlayer-ticket-server use. -->\n",
         "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" ",
+        "xmlns:group=\"urn:softlayer-ticket-server:soap-encoding\" ",
         "targetNamespace=\"http://schemas.xmlsoap.org/soap/encoding/\">\n",
+        "  <xsd:import namespace=\"urn:softlayer-ticket-server:soap-encoding\" ",
+        "schemaLocation=\"soap-encoding-group.xsd\"/>\n",
         "  <xsd:attribute name=\"arrayType\" type=\"xsd:string\"/>\n",
         "  <xsd:attribute name=\"offset\" type=\"xsd:string\"/>\n",
         "  <xsd:complexType name=\"Array\">\n",
-        "    <xsd:sequence>\n",
-        "      <xsd:any namespace=\"##any\" processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n",
-        "    </xsd:sequence>\n",
+        "    <xsd:group ref=\"group:Array\" minOccurs=\"0\"/>\n",
         "    <xsd:anyAttribute namespace=\"##any\" processContents=\"lax\"/>\n",
         "  </xsd:complexType>\n",
         "  <xsd:complexType name=\"Struct\">\n",
@@ -74,6 +83,25 @@ pub fn encoding_schema() -> &'static str {
         "    </xsd:sequence>\n",
         "    <xsd:anyAttribute namespace=\"##any\" processContents=\"lax\"/>\n",
         "  </xsd:complexType>\n",
+        "</xsd:schema>\n",
+    )
+}
+
+/// The file [`encoding_schema`] imports its `Array` group from, beside it.
+pub const ENCODING_GROUP_SCHEMA_FILE: &str = "soap-encoding-group.xsd";
+
+/// The items of a SOAP-ENC array, as the real encoding schema's `Array` group holds them.
+pub fn encoding_group_schema() -> &'static str {
+    concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<!-- The items of a SOAP 1.1 encoded array (soap-encoding.xsd imports them). -->\n",
+        "<xsd:schema xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" ",
+        "targetNamespace=\"urn:softlayer-ticket-server:soap-encoding\">\n",
+        "  <xsd:group name=\"Array\">\n",
+        "    <xsd:sequence>\n",
+        "      <xsd:any namespace=\"##any\" processContents=\"lax\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n",
+        "    </xsd:sequence>\n",
+        "  </xsd:group>\n",
         "</xsd:schema>\n",
     )
 }
@@ -286,28 +314,56 @@ fn is_subtype(name: &str, ancestor: &str) -> bool {
 // ---------------------------------------------------------------------------------------
 // Documents
 
-/// The WSDL for a service, with `soap:address` = `address`; `None` for services this
-/// server does not serve.
+/// The WSDL for a service, with `soap:address` = `address` and the encoding schema's
+/// location beside it (absolute, so that a copy saved elsewhere, as SLDN's SOAP article
+/// recommends, still loads); `None` for services this server does not serve.
 pub fn document(service: &str, version: ApiVersion, address: &str) -> Option<String> {
-    let (head, tail) = cached(service, version)?;
-    let mut out = String::with_capacity(head.len() + tail.len() + address.len() + 16);
+    let folder = address
+        .rsplit_once('/')
+        .map_or(address, |(folder, _)| folder);
+    document_with(
+        service,
+        version,
+        address,
+        &format!("{folder}/{ENCODING_SCHEMA_FILE}"),
+    )
+}
+
+/// [`document`] with the encoding schema at `schema_location`.
+fn document_with(
+    service: &str,
+    version: ApiVersion,
+    address: &str,
+    schema_location: &str,
+) -> Option<String> {
+    let [head, middle, tail] = cached(service, version)?;
+    let mut out = String::with_capacity(
+        head.len() + middle.len() + tail.len() + address.len() + schema_location.len() + 16,
+    );
     out.push_str(head);
+    escape_into(&mut out, schema_location);
+    out.push_str(middle);
     escape_into(&mut out, address);
     out.push_str(tail);
     Some(out)
 }
 
-/// A generated document split around its address, built once per service and version.
-fn cached(service: &str, version: ApiVersion) -> Option<(&'static str, &'static str)> {
-    type Split = (String, String);
-    static CACHE: OnceLock<HashMap<(String, &'static str), Split>> = OnceLock::new();
+/// A generated document split around its encoding schema's location and its address
+/// (in that order in the document), built once per service and version.
+fn cached(service: &str, version: ApiVersion) -> Option<[&'static str; 3]> {
+    static CACHE: OnceLock<HashMap<(String, &'static str), [String; 3]>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| {
         let mut out = HashMap::new();
         for s in served_services() {
             for v in [ApiVersion::V3, ApiVersion::V3_1] {
-                let doc = generate(s, v, ADDRESS_MARK);
-                if let Some((head, tail)) = doc.split_once(ADDRESS_MARK) {
-                    out.insert((s.to_string(), v.as_str()), (head.into(), tail.into()));
+                let doc = generate(s, v, SCHEMA_MARK, ADDRESS_MARK);
+                if let Some((head, rest)) = doc.split_once(SCHEMA_MARK)
+                    && let Some((middle, tail)) = rest.split_once(ADDRESS_MARK)
+                {
+                    out.insert(
+                        (s.to_string(), v.as_str()),
+                        [head.into(), middle.into(), tail.into()],
+                    );
                 }
             }
         }
@@ -315,11 +371,13 @@ fn cached(service: &str, version: ApiVersion) -> Option<(&'static str, &'static 
     });
     cache
         .get(&(service.to_string(), version.as_str()))
-        .map(|(h, t)| (h.as_str(), t.as_str()))
+        .map(|[h, m, t]| [h.as_str(), m.as_str(), t.as_str()])
 }
 
 /// Stands for the address while a document is cached; no schema name contains it.
 const ADDRESS_MARK: &str = "\u{1}ADDRESS\u{1}";
+/// Stands for the encoding schema's location likewise.
+const SCHEMA_MARK: &str = "\u{1}SCHEMA\u{1}";
 
 /// Writes `{dir}/{version}/{Service}.wsdl` for every served service and both versions,
 /// with the address `http://127.0.0.1:8080/soap/{version}/{Service}`, and the
@@ -337,12 +395,19 @@ pub fn generate_all(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
                 std::fs::remove_file(&path)?;
             }
         }
-        let path = sub.join(ENCODING_SCHEMA_FILE);
-        std::fs::write(&path, encoding_schema())?;
-        written.push(path);
+        for (file, text) in [
+            (ENCODING_SCHEMA_FILE, encoding_schema()),
+            (ENCODING_GROUP_SCHEMA_FILE, encoding_group_schema()),
+        ] {
+            let path = sub.join(file);
+            std::fs::write(&path, text)?;
+            written.push(path);
+        }
         for service in served_services() {
             let address = format!("{PLACEHOLDER_BASE}/soap/{}/{service}", version.as_str());
-            let text = document(service, version, &address).unwrap_or_default();
+            // Beside the files: they are read from a checkout, with or without a server.
+            let text =
+                document_with(service, version, &address, ENCODING_SCHEMA_FILE).unwrap_or_default();
             let path = sub.join(format!("{service}.wsdl"));
             std::fs::write(&path, text)?;
             written.push(path);
@@ -503,8 +568,9 @@ fn header_names(service: &str) -> Vec<String> {
     ]
 }
 
-/// Builds a document; `address` is written as given (the cache passes a marker).
-fn generate(service: &str, version: ApiVersion, address: &str) -> String {
+/// Builds a document; `schema_location` and `address` are written as given (the cache
+/// passes markers).
+fn generate(service: &str, version: ApiVersion, schema_location: &str, address: &str) -> String {
     let ns = namespace(version);
     let ops = operations(service);
     let plan = Plan::new(service, &ops);
@@ -530,7 +596,7 @@ fn generate(service: &str, version: ApiVersion, address: &str) -> String {
     let _ = writeln!(w, "    <xsd:schema targetNamespace=\"{ns}\">");
     let _ = writeln!(
         w,
-        "      <xsd:import namespace=\"{SOAP_ENC}\" schemaLocation=\"{ENCODING_SCHEMA_FILE}\"/>"
+        "      <xsd:import namespace=\"{SOAP_ENC}\" schemaLocation=\"{schema_location}\"/>"
     );
 
     for name in &plan.complex {

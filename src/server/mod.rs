@@ -428,11 +428,14 @@ fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
 }
 
 /// `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd` the
-/// schema it imports).
+/// schema it imports, with the `soap-encoding-group.xsd` that one imports).
 fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response<Body> {
     use crate::protocol::wsdl;
     if service == wsdl::ENCODING_SCHEMA_FILE {
         return xml(wsdl::encoding_schema().as_bytes().to_vec());
+    }
+    if service == wsdl::ENCODING_GROUP_SCHEMA_FILE {
+        return xml(wsdl::encoding_group_schema().as_bytes().to_vec());
     }
     let wants_wsdl = req.uri().query().is_some_and(|q| {
         q.split('&').any(|p| {

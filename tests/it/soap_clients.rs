@@ -99,8 +99,9 @@ fn run(mut cmd: Command) -> CmdOutput {
     }
 }
 
-/// Runs one client's workflow against a fresh server and checks what it reports.
-fn workflow(stack: &str, program: Command) {
+/// Runs one client's workflow against a fresh server and checks what it reports; the
+/// report, for checks of one stack's own steps.
+fn workflow(stack: &str, program: Command) -> Value {
     let server = Server::start();
     let before = account_ticket_ids(&server, &DEMO);
     let dir = TempDir::new("soap-client");
@@ -186,6 +187,7 @@ fn workflow(stack: &str, program: Command) {
         format!("Unable to find object with id of '{MISSING_TICKET}'."),
         "{context}"
     );
+    report
 }
 
 /// `php` with ext-soap running `script` (under tests/clients/php), or a failure naming
@@ -263,7 +265,28 @@ fn php_soapclient_workflow() {
 
 #[test]
 fn zeep_workflow() {
-    workflow("zeep", python(&["zeep"], "zeep_workflow.py"));
+    let report = workflow("zeep", python(&["zeep"], "zeep_workflow.py"));
+    // zeep's SOAP-ENC arrays reached the server whole: the file given to
+    // createStandardTicket and both addresses given to updateAttachedAdditionalEmails
+    // are read back.
+    assert_eq!(
+        report["files"],
+        serde_json::json!(["zeep.txt"]),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["emails"],
+        serde_json::json!(["zeep-a@example.com", "zeep-b@example.com"]),
+        "{report:#}"
+    );
+    // A plain Python list is either sent whole or refused by zeep, never sent empty
+    // (which removed every email).
+    let plain = &report["plain_list"];
+    assert!(
+        *plain == serde_json::json!("refused by zeep")
+            || *plain == serde_json::json!(["zeep-plain@example.com"]),
+        "{report:#}"
+    );
 }
 
 #[test]

@@ -7,8 +7,15 @@ from the WSDL's own header types (client.get_type on authenticate,
 {Service}InitParameters, SoftLayer_ObjectMask, resultLimit), and runs:
 
 1. SoftLayer_Ticket_Subject::getAllObjects, to pick a subject;
-2. SoftLayer_Ticket::createStandardTicket with the (non-ASCII) body read from BODY_FILE;
-3. SoftLayer_Ticket::getObject of the new ticket with an object mask;
+2. SoftLayer_Ticket::createStandardTicket with the (non-ASCII) body read from BODY_FILE
+   and one attached file, in the WSDL's array type;
+3. SoftLayer_Ticket::getObject of the new ticket with an object mask, and
+   updateAttachedAdditionalEmails with a stringArray of two addresses, both read back
+   (getAttachedFiles, getAttachedAdditionalEmails). zeep builds SOAP-ENC arrays only
+   when the encoding schema holds an array's items in a group, as the real one does;
+   otherwise it refused its own array types and sent a plain list as an empty array.
+   A plain list must now either reach the server whole or be refused by zeep (as
+   against the real API), never arrive empty;
 4. SoftLayer_Account::getTickets in pages of two, reading the totalItems header;
 5. SoftLayer_Ticket::getObject of a ticket that does not exist, which must fault.
 
@@ -20,11 +27,13 @@ import json
 import sys
 
 from zeep import Client, xsd
-from zeep.exceptions import Fault
+from zeep.exceptions import Fault, ValidationError
 from zeep.helpers import serialize_object
 
 NS = "http://api.service.softlayer.com/soap/v3.1/"
 MISSING_TICKET = 999999999
+ZEEP_FILE = b"attached by zeep\n"
+ZEEP_EMAILS = ["zeep-a@example.com", "zeep-b@example.com"]
 PAGE = 2
 
 
@@ -43,6 +52,9 @@ def main():
         c = client(service)
         element = xsd.Element(f"{{{NS}}}{name}", c.get_type(f"{{{NS}}}{name}"))
         return element(**values)
+
+    def array(item_type, items):
+        return client("SoftLayer_Ticket").get_type(f"{{{NS}}}{item_type}Array")(items)
 
     def call(service, method, *args, init=None, mask=None, limit=None, **kwargs):
         headers = [header(service, "authenticate", username=username, apiKey=api_key)]
@@ -76,7 +88,10 @@ def main():
         rootPassword=xsd.SkipValue,
         controlPanelPassword=xsd.SkipValue,
         accessPort=xsd.SkipValue,
-        attachedFiles=xsd.SkipValue,
+        attachedFiles=array(
+            "SoftLayer_Container_Utility_File_Attachment",
+            [{"filename": "zeep.txt", "data": ZEEP_FILE}],
+        ),
         attachmentType=xsd.SkipValue,
     )
     out["created"] = {
@@ -98,6 +113,30 @@ def main():
         "status": ticket["status"]["name"],
         "entries": [u["entry"] for u in sorted(ticket["updates"], key=lambda u: u["id"])],
     }
+
+    files, _ = call("SoftLayer_Ticket", "getAttachedFiles", init=created["id"])
+    out["files"] = [f["fileName"] for f in files or []]
+    def emails():
+        found, _ = call("SoftLayer_Ticket", "getAttachedAdditionalEmails", init=created["id"])
+        return sorted(e["email"] for e in found or [])
+
+    call(
+        "SoftLayer_Ticket",
+        "updateAttachedAdditionalEmails",
+        array("string", ZEEP_EMAILS),
+        init=created["id"],
+    )
+    out["emails"] = emails()
+    try:
+        call(
+            "SoftLayer_Ticket",
+            "updateAttachedAdditionalEmails",
+            ["zeep-plain@example.com"],
+            init=created["id"],
+        )
+        out["plain_list"] = emails()
+    except ValidationError:
+        out["plain_list"] = "refused by zeep"
 
     pages, ids, total, offset = [], [], None, 0
     while total is None or offset < total:
