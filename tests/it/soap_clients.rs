@@ -279,6 +279,10 @@ fn zeep_workflow() {
         serde_json::json!(["zeep-a@example.com", "zeep-b@example.com"]),
         "{report:#}"
     );
+    // A saved copy of the WSDL loads, its encoding schema found by absolute URL, and
+    // types arrays as the served one does.
+    let saved = report["saved_copy_array"].as_str().unwrap_or_default();
+    assert!(saved.contains("string[]"), "{report:#}");
     // A plain Python list is either sent whole or refused by zeep, never sent empty
     // (which removed every email).
     let plain = &report["plain_list"];

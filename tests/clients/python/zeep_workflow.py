@@ -17,14 +17,19 @@ from the WSDL's own header types (client.get_type on authenticate,
    A plain list must now either reach the server whole or be refused by zeep (as
    against the real API), never arrive empty;
 4. SoftLayer_Account::getTickets in pages of two, reading the totalItems header;
-5. SoftLayer_Ticket::getObject of a ticket that does not exist, which must fault.
+5. SoftLayer_Ticket::getObject of a ticket that does not exist, which must fault;
+6. a copy of SoftLayer_Ticket's WSDL saved to a file (SLDN's SOAP article recommends
+   caching it) is loaded, and still resolves the encoding schema it imports.
 
 zeep runs with its default (strict) settings, so an element the WSDL does not declare,
 or declares in another order, fails the run. Prints one JSON object on stdout.
 """
 
 import json
+import os
 import sys
+import tempfile
+import urllib.request
 
 from zeep import Client, xsd
 from zeep.exceptions import Fault, ValidationError
@@ -159,6 +164,12 @@ def main():
         out["fault"] = None
     except Fault as fault:
         out["fault"] = {"code": fault.code, "message": fault.message}
+
+    with tempfile.TemporaryDirectory() as folder:
+        saved = os.path.join(folder, "SoftLayer_Ticket.wsdl")
+        urllib.request.urlretrieve(f"{base}/soap/v3.1/SoftLayer_Ticket?wsdl", saved)
+        copy = Client(saved)
+        out["saved_copy_array"] = str(copy.get_type(f"{{{NS}}}stringArray").signature())
 
     print(json.dumps(out))
 
