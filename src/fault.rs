@@ -99,7 +99,8 @@ pub enum Fault {
         message: String,
     },
     /// A rule of the API, raised with the exception class its SLDN page documents
-    /// (REST 400).
+    /// (REST 500, as the real API answers its exceptions other than "not found" and
+    /// authentication: see [`crate::protocol::rest::status_of`]).
     #[error("{message}")]
     Documented {
         class: ExceptionClass,

@@ -285,18 +285,25 @@ pub fn write_fault(fault: &Fault, format: Format) -> HttpAnswer {
 }
 
 /// The HTTP status of a fault: its kind says whose fault it is.
+///
+/// The real API answers the exceptions its methods raise with 500, whatever their
+/// class, other than "not found" (404) and authentication (401): softlayer-python
+/// reports them as `SoftLayerAPIError(500)` over REST (e.g. "Disk controller #1 is used
+/// by storage groups but it does not have a price."), and softlayer-java users quote
+/// `Got 500 … {"error":"Monitoring service is not enabled …","code":"SoftLayer_Exception"}`.
+/// Requests this server cannot read as a call at all (a body that does not parse, a
+/// malformed init parameter, an argument of the wrong shape) stay 400.
 pub fn status_of(fault: &Fault) -> u16 {
     match fault {
-        Fault::Malformed { .. }
-        | Fault::MalformedInitParameter
-        | Fault::BadArgument { .. }
-        | Fault::Documented { .. } => 400,
+        Fault::Malformed { .. } | Fault::MalformedInitParameter | Fault::BadArgument { .. } => {
+            400
+        }
         Fault::Unauthenticated { .. } => 401,
         Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } | Fault::NotFound { .. } => {
             404
         }
         Fault::UnsupportedVerb { .. } => 405,
-        Fault::Internal { .. } | Fault::Interrupted { .. } => 500,
+        Fault::Documented { .. } | Fault::Internal { .. } | Fault::Interrupted { .. } => 500,
         Fault::Busy { .. } => 503,
         Fault::Injected { status, .. } => status.unwrap_or(500),
     }

@@ -33,20 +33,21 @@ const NOT_FOUND: &str = "SoftLayer_Exception_ObjectNotFound";
 
 /// slcli failed because the API answered a fault of `class` (not a crash, an HTTP error
 /// or a connection problem): over XML-RPC it prints `SoftLayerAPIError(class): message`;
-/// over REST `SoftLayerAPIError(status): message`, the status a 4xx (404 for
-/// `SoftLayer_Exception_ObjectNotFound`), as softlayer-python's RestTransport raises it.
+/// over REST `SoftLayerAPIError(status): message`, as softlayer-python's RestTransport
+/// raises it: 404 for `SoftLayer_Exception_ObjectNotFound`, 500 for an exception a
+/// method raises (as the real API answers them), 400 for a request it cannot read.
 fn assert_api_fault(out: &CmdOutput, t: Transport, class: &str, message: Option<&str>) {
     out.assert_failed();
     let prefix = match t {
         // A class prefix: `SoftLayer_Exception` stands for any of its subclasses.
         Transport::XmlRpc => format!("SoftLayerAPIError({class}"),
         Transport::Rest if class == NOT_FOUND => "SoftLayerAPIError(404): ".to_string(),
-        Transport::Rest => "SoftLayerAPIError(4".to_string(),
+        Transport::Rest => "SoftLayerAPIError(500): ".to_string(),
     };
     let line = out
         .stdout
         .lines()
-        .find(|l| l.starts_with(&prefix))
+        .find(|l| l.starts_with(&prefix) || (t == Transport::Rest && l.starts_with("SoftLayerAPIError(400): ")))
         .unwrap_or_else(|| panic!("expected a line starting {prefix:?}\n{}", out.describe()));
     if let Some(message) = message {
         assert!(
