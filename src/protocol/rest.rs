@@ -295,9 +295,7 @@ pub fn write_fault(fault: &Fault, format: Format) -> HttpAnswer {
 /// malformed init parameter, an argument of the wrong shape) stay 400.
 pub fn status_of(fault: &Fault) -> u16 {
     match fault {
-        Fault::Malformed { .. } | Fault::MalformedInitParameter | Fault::BadArgument { .. } => {
-            400
-        }
+        Fault::Malformed { .. } | Fault::MalformedInitParameter | Fault::BadArgument { .. } => 400,
         Fault::Unauthenticated { .. } => 401,
         Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } | Fault::NotFound { .. } => {
             404

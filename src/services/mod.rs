@@ -412,7 +412,13 @@ fn dispatch_in(
         None if getter_property(&call.service, &call.method).is_some() => read(relational_getter),
         None => return Err(not_found()),
     };
-    let init_id = init_id(call, method)?;
+    // A malformed init parameter is refused before anything else, as the real API's
+    // XML-RPC layer does (-32602); a missing or unknown object only once the caller is
+    // known, as any other answer about objects.
+    let init_id = match init_id(call, method) {
+        Err(Fault::MalformedInitParameter) => return Err(Fault::MalformedInitParameter),
+        other => other,
+    };
     let mask = match &call.headers.mask {
         None => Cow::Owned(ObjectMask::default()),
         Some(MaskSource::Text(text)) => Cow::Owned(ObjectMask::parse(text)?),
@@ -439,6 +445,7 @@ fn dispatch_in(
             })?,
             None => return Err(crate::auth::no_credentials()),
         };
+        let init_id = init_id.clone()?;
         observer.admitted(call, &principal)?;
         let args = coerce_args(call, method)?;
         let ctx = Ctx {

@@ -1002,7 +1002,12 @@ fn a_stalled_reader_and_many_writes_leave_the_wal_bounded() {
         &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "3")],
     );
     let stalled = stall_on(&server, &big_list());
-    std::thread::sleep(Duration::from_millis(200));
+    // The reply has begun (its first bytes are here), so its read snapshot is taken
+    // before the writes: a fixed pause was too short on a loaded machine.
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
     add_updates(&server, 20);
     let (log, copied) = passive_checkpoint(&db);
     // The control: the stalled snapshot holds the checkpoint back.

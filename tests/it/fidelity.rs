@@ -835,6 +835,44 @@ fn protocol_fault_codes_are_strings_on_the_wire() {
 // 3. A missing init parameter is "Object does not exist to execute method on."
 // ---------------------------------------------------------------------------------------
 
+/// The caller is known before anything is said about objects: a bad API key, or no
+/// credentials at all, is the answer to a call that also lacks its init parameter, on
+/// every transport (it was "Object does not exist…" over XML-RPC and SOAP).
+#[test]
+fn credentials_are_checked_before_a_missing_init_parameter() {
+    let server = Server::start();
+    let bad = User {
+        api_key: "not-the-key",
+        ..DEMO
+    };
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", "getObject").auth(&bad));
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidLegacyToken",
+        "Invalid API token.",
+    );
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", "getUpdates"));
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_Public",
+        "No valid authentication headers found.",
+    );
+    let resp = soap(
+        &server,
+        "SoftLayer_Ticket",
+        &soap_auth(&bad),
+        "<ns1:getObject/>",
+    );
+    let text = resp.text();
+    assert!(
+        text.contains("<faultcode>SoftLayer_Exception_InvalidLegacyToken</faultcode>"),
+        "{}",
+        resp.describe()
+    );
+    let resp = rest_get_as(&server, &bad, "/rest/v3.1/SoftLayer_Ticket/getObject.json");
+    assert_eq!(resp.status, 401, "{}", resp.describe());
+}
+
 /// softlayer-python issue 564 quotes the real reply: `SoftLayer_Exception` "Object does not
 /// exist to execute method on. (SoftLayer_Scale_Group::getObject)". Same class and text
 /// over REST (no id in the path) and SOAP (no init-parameters header), with the method

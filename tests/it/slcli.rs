@@ -47,7 +47,10 @@ fn assert_api_fault(out: &CmdOutput, t: Transport, class: &str, message: Option<
     let line = out
         .stdout
         .lines()
-        .find(|l| l.starts_with(&prefix) || (t == Transport::Rest && l.starts_with("SoftLayerAPIError(400): ")))
+        .find(|l| {
+            l.starts_with(&prefix)
+                || (t == Transport::Rest && l.starts_with("SoftLayerAPIError(400): "))
+        })
         .unwrap_or_else(|| panic!("expected a line starting {prefix:?}\n{}", out.describe()));
     if let Some(message) = message {
         assert!(
