@@ -2579,7 +2579,7 @@ mod tests {
                     Exception,
                     "This hardware is already attached to this ticket.",
                 ),
-                400,
+                500,
                 "SoftLayer_Exception",
             ),
             (

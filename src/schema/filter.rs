@@ -311,6 +311,14 @@ impl Walker<'_> {
         for (name, child) in members {
             let Some((owner, prop)) = types.iter().find_map(|t| t.property(name).map(|p| (*t, p)))
             else {
+                // Left out as the real API leaves it; an operation right under the name
+                // is said to be, as a likely slip of the caller's.
+                if let Some(op) = child.get("operation") {
+                    self.path.push(name.clone());
+                    let owner = types.first().map_or("", |t| t.name.as_str());
+                    self.ignore(op, &format!("{owner} has no property '{name}'"));
+                    self.path.pop();
+                }
                 continue;
             };
             self.path.push(name.clone());
@@ -327,6 +335,17 @@ impl Walker<'_> {
                 PropertyKind::Relational => {
                     let targets = relation_targets(owner, prop);
                     if !targets.is_empty() {
+                        if let Some(op) = child.get("operation") {
+                            // `status: {operation: "Closed"}` for `status.name`: a
+                            // relation is not a value to compare.
+                            self.ignore(
+                                op,
+                                &format!(
+                                    "{name} is a relational property; filter one of its \
+                                     properties (as {name}.name or {name}.id)"
+                                ),
+                            );
+                        }
                         self.walk(&targets, child, depth + 1)?;
                     } else if let Some(op) = child.get("operation") {
                         // A value the server computes per viewer (`awaitingUserResponseFlag`,
@@ -1058,6 +1077,29 @@ mod tests {
             )
             .contains("only literal operations")
         );
+    }
+
+    #[test]
+    fn operations_on_relations_and_unknown_names_are_ignored_and_named() {
+        for (text, says) in [
+            (
+                r#"{"status": {"operation": "Closed"}}"#,
+                "'Closed' on status ignored: status is a relational property",
+            ),
+            (
+                r#"{"stauts": {"name": {"operation": "Closed"}}, "titel": {"operation": "x"}}"#,
+                "'x' on titel ignored: SoftLayer_Ticket has no property 'titel'",
+            ),
+        ] {
+            let f = parse(text).unwrap();
+            assert!(f.conditions.is_empty(), "{text}: {f:?}");
+            assert_eq!(f.ignored.len(), 1, "{text}: {:?}", f.ignored);
+            assert!(f.ignored[0].starts_with(says), "{text}: {:?}", f.ignored);
+        }
+        // A relation's own properties still filter.
+        let f = parse(r#"{"status": {"name": {"operation": "Closed"}}}"#).unwrap();
+        assert!(f.ignored.is_empty(), "{:?}", f.ignored);
+        assert!(!f.conditions.is_empty());
     }
 
     /// SLDN's object-filter article: "If you don't properly define these operators, the

@@ -653,6 +653,16 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             json!({"awaitingUserResponseFlag": {"operation": 1}}),
             "'1' on awaitingUserResponseFlag ignored: the emulator does not filter on computed properties",
         ),
+        // An operation on a relation itself (for status.name), and on a name the type
+        // does not have.
+        (
+            json!({"status": {"operation": "Closed"}}),
+            "'Closed' on status ignored: status is a relational property",
+        ),
+        (
+            json!({"titel": {"operation": "*= disk"}}),
+            "'*= disk' on titel ignored: SoftLayer_Ticket has no property 'titel'",
+        ),
     ] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Account", "getTickets")
