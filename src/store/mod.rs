@@ -690,6 +690,20 @@ fn push_ident(sql: &mut String, name: &str) {
     sql.push('"');
 }
 
+/// Appends each of `items` with `push`, separated by commas.
+fn push_list<T>(
+    sql: &mut String,
+    items: impl IntoIterator<Item = T>,
+    mut push: impl FnMut(&mut String, T),
+) {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        push(sql, item);
+    }
+}
+
 /// Appends the parameter `?n`.
 fn push_param(sql: &mut String, n: usize) {
     use std::fmt::Write;
@@ -911,19 +925,9 @@ pub fn insert(conn: &Connection, type_name: &str, values: &Struct) -> Result<i64
     sql.push_str("INSERT INTO ");
     sql.push_str(table);
     sql.push_str(" (");
-    for (i, k) in values.keys().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        push_ident(&mut sql, k);
-    }
+    push_list(&mut sql, values.keys(), |sql, k| push_ident(sql, k));
     sql.push_str(") VALUES (");
-    for i in 1..=values.len() {
-        if i > 1 {
-            sql.push_str(", ");
-        }
-        push_param(&mut sql, i);
-    }
+    push_list(&mut sql, 1..=values.len(), push_param);
     sql.push(')');
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values.values().map(Param)))?;
@@ -948,14 +952,11 @@ pub fn update(conn: &Connection, type_name: &str, id: i64, values: &Struct) -> R
     sql.push_str("UPDATE ");
     sql.push_str(table);
     sql.push_str(" SET ");
-    for (i, k) in values.keys().enumerate() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        push_ident(&mut sql, k);
+    push_list(&mut sql, values.keys().zip(2..), |sql, (k, n)| {
+        push_ident(sql, k);
         sql.push_str(" = ");
-        push_param(&mut sql, i + 2);
-    }
+        push_param(sql, n);
+    });
     sql.push_str(" WHERE id = ?1");
     let id = Value::Int(id);
     let params = std::iter::once(&id).chain(values.values()).map(Param);
