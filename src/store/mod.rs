@@ -896,6 +896,15 @@ pub fn get(conn: &Connection, type_name: &str, id: i64) -> Result<Option<Row>> {
     Ok(query_rows(conn, type_name, &sql, &[Value::Int(id)])?.pop())
 }
 
+/// An account's brand (`brandId`, which may be unset); `None` when there is no such
+/// account.
+pub fn account_brand(conn: &Connection, account_id: i64) -> Result<Option<Option<i64>>> {
+    Ok(conn
+        .prepare_cached("SELECT brandId FROM SoftLayer_Account WHERE id = ?1")?
+        .query_row([account_id], |r| r.get::<_, Option<i64>>(0))
+        .optional()?)
+}
+
 /// One object by id, only if it belongs to `account_id` (its `accountId` column).
 pub fn get_owned(
     conn: &Connection,

@@ -113,6 +113,13 @@ fn create_standard_ticket_opens_a_ticket_titled_after_its_subject() {
     assert_eq!(ticket.member("userEditableFlag"), &xbool(true));
     assert_eq!(ticket.member("billableFlag"), &xbool(false));
     assert_eq!(ticket.member("serverAdministrationFlag").int(), 0);
+    // The brand responsible for it is the account's.
+    assert_eq!(
+        ticket.member("responsibleBrandId").int(),
+        seed_row("SoftLayer_Account", DEMO.account_id)["brandId"]
+            .as_i64()
+            .unwrap()
+    );
     assert_recent(ticket.member("createDate"), "createDate");
 
     // Its one update is the contents, written by the caller.
