@@ -309,20 +309,27 @@ pub(crate) fn analyze(conn: &Connection) -> super::Result<()> {
 /// (rows an update or delete took out leave gaps, so never fewer). Two index lookups,
 /// where `count(*)` would read the whole queue, and the queue can be long (see
 /// [`QUEUED_TEXT_ROWS`]).
+pub(crate) fn queued_text_rows(conn: &Connection) -> super::Result<u64> {
+    Ok(queue_bounds(conn)?.map_or(0, |(first, last)| (last - first + 1).max(0) as u64))
+}
+
+/// The queue's first and last rowids; `None` when it is empty, or missing (a database
+/// from before migration 0009, as a snapshot being restored may be).
 ///
 /// `_rowid_`, not `rowid`: the queue has a column named `rowId`, which a bare `rowid`
 /// names instead (case does not matter in SQL names), and `max(rowId)` reads every row.
-pub(crate) fn queued_text_rows(conn: &Connection) -> super::Result<u64> {
-    let span = conn
-        .prepare_cached(
-            "SELECT coalesce((SELECT max(_rowid_) FROM emulator_text_index_queue) \
-             - (SELECT min(_rowid_) FROM emulator_text_index_queue) + 1, 0)",
-        )
-        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)));
-    match span {
-        Ok(span) => Ok(span.max(0) as u64),
-        // A database from before migration 0009 (a snapshot being restored): no queue.
-        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => Ok(0),
+fn queue_bounds(conn: &Connection) -> super::Result<Option<(i64, i64)>> {
+    let bounds = conn
+        .prepare_cached("SELECT min(_rowid_), max(_rowid_) FROM emulator_text_index_queue")
+        .and_then(|mut s| {
+            s.query_row([], |r| {
+                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
+            })
+        });
+    match bounds {
+        Ok((Some(first), Some(last))) => Ok(Some((first, last))),
+        Ok(_) => Ok(None),
+        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
@@ -375,21 +382,8 @@ pub(crate) fn index_queued_text(conn: &Connection) -> super::Result<()> {
 /// [`Store::write`](super::Store::write) calls it with [`TEXT_INDEX_STEP`] before every
 /// `COMMIT`; the writer thread through [`index_queued_text_when_long`] and when idle.
 pub(crate) fn index_queued_text_upto(conn: &Connection, limit: u64) -> super::Result<bool> {
-    let first = conn
-        .prepare_cached("SELECT min(_rowid_), max(_rowid_) FROM emulator_text_index_queue")
-        .and_then(|mut s| {
-            s.query_row([], |r| {
-                Ok((r.get::<_, Option<i64>>(0)?, r.get::<_, Option<i64>>(1)?))
-            })
-        });
-    let (first, last) = match first {
-        Ok((Some(first), Some(last))) => (first, last),
-        Ok(_) => return Ok(false),
-        // A database from before migration 0009 (a snapshot being restored): no queue.
-        Err(rusqlite::Error::SqliteFailure(_, Some(m))) if m.contains("no such table") => {
-            return Ok(false);
-        }
-        Err(e) => return Err(e.into()),
+    let Some((first, last)) = queue_bounds(conn)? else {
+        return Ok(false);
     };
     let upto = first
         .saturating_add(i64::try_from(limit.max(1)).unwrap_or(i64::MAX) - 1)
@@ -1617,6 +1611,15 @@ mod tests {
     /// The ids of account 1001's tickets that `filter` selects, in id order, through the
     /// trigram indexes or (`text_index` false) the plain scan.
     fn listed_ids(conn: &Connection, filter: &serde_json::Value, text_index: bool) -> Vec<i64> {
+        listed(conn, filter, text_index).0
+    }
+
+    /// [`listed_ids`], and the builder that listed them (what it asked the indexes).
+    fn listed(
+        conn: &Connection,
+        filter: &serde_json::Value,
+        text_index: bool,
+    ) -> (Vec<i64>, SqlBuilder) {
         let f = ObjectFilter::parse("SoftLayer_Ticket", &filter.into()).unwrap();
         let mut b = SqlBuilder::new(vec![]);
         b.text_index = text_index;
@@ -1624,7 +1627,7 @@ mod tests {
             filter: Some(&f),
             limit: None,
         };
-        list(
+        let ids = list(
             conn,
             &mut b,
             ("SoftLayer_Ticket", None),
@@ -1637,7 +1640,8 @@ mod tests {
         .rows
         .iter()
         .map(|r| r.id().unwrap())
-        .collect()
+        .collect();
+        (ids, b)
     }
 
     #[test]
@@ -2357,8 +2361,6 @@ mod tests {
             .unwrap();
     }
 
-    /// The ids the ticket list gives for `title *= needle`, through the trigram index or
-    /// the plain scan.
     /// The rows queued for the text indexes, counted one by one.
     fn queue_count(conn: &Connection) -> u64 {
         conn.query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
@@ -2379,6 +2381,8 @@ mod tests {
             .collect()
     }
 
+    /// The ids the ticket list gives for `title *= needle`, through the trigram index or
+    /// the plain scan.
     fn title_search(conn: &Connection, needle: &str, text_index: bool) -> Vec<i64> {
         let filter = serde_json::json!({"title": {"operation": format!("*= {needle}")}});
         listed_ids(conn, &filter, text_index)
@@ -2568,19 +2572,8 @@ mod tests {
                 let before = answers(conn);
                 assert!(before.iter().filter(|ids| !ids.is_empty()).count() >= 5);
                 let asked = |conn: &Connection| {
-                    let f = ObjectFilter::parse(
-                        "SoftLayer_Ticket",
-                        &(&serde_json::json!({"title": {"operation": "*= qk5 lot"}})).into(),
-                    )
-                    .unwrap();
-                    let mut b = SqlBuilder::new(vec![]);
-                    b.text_index = true;
-                    let q = ListQuery {
-                        filter: Some(&f),
-                        limit: None,
-                    };
-                    let r0 = ("SoftLayer_Ticket", None);
-                    list(conn, &mut b, r0, "SoftLayer_Ticket r0", "1", "r0.id", &q).unwrap();
+                    let filter = serde_json::json!({"title": {"operation": "*= qk5 lot"}});
+                    let (_, b) = listed(conn, &filter, true);
                     b.candidates.values().next().cloned().flatten().is_some()
                 };
                 assert!(!asked(conn), "a long queue leaves the index out");
