@@ -201,8 +201,11 @@ impl Writer {
 }
 
 /// Credentials and the callers they were found to be, with their time zones.
-type CallerMemo =
-    std::collections::HashMap<crate::call::Credentials, (Principal, crate::time::Zone)>;
+type CallerMemo = std::collections::HashMap<
+    crate::call::Credentials,
+    (Principal, crate::time::Zone),
+    foldhash::fast::RandomState,
+>;
 
 /// More distinct credentials than this in use between two writes empty the memo.
 const MAX_REMEMBERED_CALLERS: usize = 10_000;
@@ -761,7 +764,10 @@ pub(crate) fn column_kinds(type_name: &str, sql: &str, stmt: &rusqlite::Statemen
     /// Distinct statements remembered per thread before starting again (filters make
     /// statements of many shapes).
     const MAX_REMEMBERED: usize = 1024;
-    type Known = std::collections::HashMap<String, Vec<(String, ColumnKinds)>>;
+    // foldhash, as for struct members: SipHash over the statement's text on every query
+    // was 1% of an uncached getObject, with the two maps below.
+    type Known =
+        std::collections::HashMap<String, Vec<(String, ColumnKinds)>, foldhash::fast::RandomState>;
     thread_local! {
         static KNOWN: std::cell::RefCell<Known> = Default::default();
     }
@@ -1146,7 +1152,11 @@ pub struct ListQuery<'a> {
 /// once per object that names it. Data cannot change under one call's snapshot. At most
 /// [`MAX_LOADED_RELATIONS`] are kept, so a long streamed list holds no more than that.
 #[derive(Default)]
-pub struct LoadedRelations(std::cell::RefCell<std::collections::HashMap<RelationKey, SharedRow>>);
+pub struct LoadedRelations(
+    std::cell::RefCell<
+        std::collections::HashMap<RelationKey, SharedRow, foldhash::fast::RandomState>,
+    >,
+);
 
 /// A relation (by address) and the key it was read for.
 type RelationKey = (usize, i64);
