@@ -1278,11 +1278,7 @@ fn plain_sql(rel: &'static Relation) -> &'static PlainSql {
             })
             .collect()
     });
-    let index = relations::RELATIONS
-        .iter()
-        .position(|r| std::ptr::eq(r, rel))
-        .expect("relations come from RELATIONS");
-    &all[index]
+    &all[relations::index_of(rel)]
 }
 
 /// Where a list comes from: a relational list of one parent, or every object of a type
