@@ -422,7 +422,6 @@ impl Projector<'_> {
             .ok_or_else(|| Fault::bad_argument(format!("Unknown type {}", row.type_name)))?;
         // The result carries the row's own type: SOAP names it as the `xsi:type`, which
         // the members a mask selected could not tell.
-        let mut out = Struct::of_type(t.name.as_str(), row.values.len());
         // Naming a local property (of this type or of the type the mask casts to) asks for
         // the named ones only.
         let cast_def = cast.and_then(|c| schema().type_def(c));
@@ -433,11 +432,23 @@ impl Projector<'_> {
                 .any(|d| d.property(name).map(|p| p.kind) == Some(PropertyKind::Local))
         };
         let named_locals = mask.properties.iter().any(|p| is_local(&p.name));
+        // Room for what the mask can select, not for every column of the row.
+        let capacity = if named_locals {
+            mask.properties.len()
+        } else {
+            row.values.len() + mask.properties.len()
+        };
+        let mut out = Struct::of_type(t.name.as_str(), capacity);
         for (column, value) in &row.values {
+            // The mask's few names first: most columns of a row are not among them, and
+            // a schema lookup per column was 3% of an uncached getObject.
+            if named_locals && mask.get(column).is_none() {
+                continue;
+            }
             let Some(def) = t.property(column) else {
                 continue;
             };
-            if def.kind != PropertyKind::Local || (named_locals && mask.get(column).is_none()) {
+            if def.kind != PropertyKind::Local {
                 continue;
             }
             // An employee's username is the constant "Employee": shown when asked for.
