@@ -7,11 +7,14 @@
 #   bash bench/getobject-instructions.sh                 (this build)
 #   BENCH_BASE_BIN=/path/old-build bash bench/getobject-instructions.sh
 #                                                         (and another, for the ratio)
+#   BENCH_TRANSPORT=soap|rest bash bench/getobject-instructions.sh
+#                                                         (another transport; XML-RPC by default)
 #
 # Seeds BENCH_TICKETS (20,000) synthetic tickets; runs the server under callgrind with
-# --no-reply-cache and instrumentation off; sends 200 unmeasured XML-RPC getObject calls,
-# then BENCH_CALLS (1,000) measured ones, each for a random ticket (a fixed seed, so both
-# builds get the same calls) with the mask of bench/getobject-uncached.sh; prints the
+# --no-reply-cache and instrumentation off; sends 200 unmeasured getObject calls, then
+# BENCH_CALLS (1,000) measured ones, over XML-RPC (or BENCH_TRANSPORT), each for a random
+# ticket (a fixed seed, so both builds get the same calls) with the mask of
+# bench/getobject-uncached.sh; prints the
 # user-space instructions per call (the kernel's share is not counted) and, with
 # BENCH_BASE_BIN, the ratio of this build's count to the other's.
 set -euo pipefail
@@ -19,6 +22,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TICKETS="${BENCH_TICKETS:-20000}"
 CALLS="${BENCH_CALLS:-1000}"
+TRANSPORT="${BENCH_TRANSPORT:-xmlrpc}"
+case "$TRANSPORT" in xmlrpc | soap | rest) ;; *) echo "BENCH_TRANSPORT is xmlrpc, soap or rest" >&2; exit 2 ;; esac
 . bench/common.sh
 
 command -v valgrind >/dev/null 2>&1 || apt_install valgrind
@@ -39,32 +44,50 @@ say "seeding $TICKETS synthetic tickets"
 timeout 900 "$BIN" seed --db "$WORK/seed.sqlite3" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
     || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
 
-# calls PORT N SEED: N XML-RPC getObject calls of random tickets, one connection.
+# calls PORT N SEED: N getObject calls of random tickets over TRANSPORT, one connection.
 calls() {
-    python3 - "$@" "$TICKETS" <<'PY'
-import http.client, os, random, sys
+    python3 - "$@" "$TICKETS" "$TRANSPORT" <<'PY'
+import base64, http.client, os, random, sys, urllib.parse
 port, n, seed, tickets = (int(a) for a in sys.argv[1:5])
+transport = sys.argv[5]
 random.seed(seed)
 key = os.environ["DEMO_API_KEY"]
 mask = "mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]"
 conn = http.client.HTTPConnection("127.0.0.1", port)
 for _ in range(n):
     ticket = 160000102 + random.randrange(tickets - 1)
-    body = ("<?xml version='1.0'?><methodCall><methodName>getObject</methodName><params><param>"
-            "<value><struct><member><name>headers</name><value><struct>"
-            "<member><name>authenticate</name><value><struct>"
-            "<member><name>username</name><value><string>demo</string></value></member>"
-            f"<member><name>apiKey</name><value><string>{key}</string></value></member>"
-            "</struct></value></member>"
-            "<member><name>SoftLayer_TicketInitParameters</name><value><struct>"
-            f"<member><name>id</name><value><int>{ticket}</int></value></member></struct></value></member>"
-            "<member><name>SoftLayer_ObjectMask</name><value><struct>"
-            f"<member><name>mask</name><value><string>{mask}</string></value></member>"
-            "</struct></value></member></struct></value></member></struct></value></param></params></methodCall>")
-    conn.request("POST", "/xmlrpc/v3.1/SoftLayer_Ticket", body, {"Content-Type": "text/xml"})
+    method, headers = "POST", {"Content-Type": "text/xml"}
+    if transport == "xmlrpc":
+        path = "/xmlrpc/v3.1/SoftLayer_Ticket"
+        body = ("<?xml version='1.0'?><methodCall><methodName>getObject</methodName><params><param>"
+                "<value><struct><member><name>headers</name><value><struct>"
+                "<member><name>authenticate</name><value><struct>"
+                "<member><name>username</name><value><string>demo</string></value></member>"
+                f"<member><name>apiKey</name><value><string>{key}</string></value></member>"
+                "</struct></value></member>"
+                "<member><name>SoftLayer_TicketInitParameters</name><value><struct>"
+                f"<member><name>id</name><value><int>{ticket}</int></value></member></struct></value></member>"
+                "<member><name>SoftLayer_ObjectMask</name><value><struct>"
+                f"<member><name>mask</name><value><string>{mask}</string></value></member>"
+                "</struct></value></member></struct></value></member></struct></value></param></params></methodCall>")
+    elif transport == "soap":
+        path = "/soap/v3.1/SoftLayer_Ticket"
+        body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><SOAP-ENV:Envelope "
+                "xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+                "xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\"><SOAP-ENV:Header>"
+                f"<ns1:authenticate><username>demo</username><apiKey>{key}</apiKey></ns1:authenticate>"
+                f"<ns1:SoftLayer_TicketInitParameters><id>{ticket}</id></ns1:SoftLayer_TicketInitParameters>"
+                f"<ns1:SoftLayer_ObjectMask><mask>{mask}</mask></ns1:SoftLayer_ObjectMask>"
+                "</SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObject/></SOAP-ENV:Body></SOAP-ENV:Envelope>")
+    else:
+        method, body = "GET", None
+        path = (f"/rest/v3.1/SoftLayer_Ticket/{ticket}/getObject.json?objectMask="
+                + urllib.parse.quote(mask, safe=""))
+        headers = {"Authorization": "Basic " + base64.b64encode(f"demo:{key}".encode()).decode()}
+    conn.request(method, path, body, headers)
     reply = conn.getresponse()
     data = reply.read()
-    if reply.status != 200 or b"<fault>" in data:
+    if reply.status != 200 or b"<fault>" in data or b"Fault>" in data:
         sys.exit(f"ticket {ticket}: HTTP {reply.status}: {data[:300]!r}")
 PY
 }
@@ -100,7 +123,7 @@ count() {
 
 say "counting $BIN"
 THIS=$(count "$BIN" this)
-printf '\nuser-space instructions per uncached XML-RPC getObject (%s calls, callgrind):\n' "$CALLS"
+printf '\nuser-space instructions per uncached %s getObject (%s calls, callgrind):\n' "$TRANSPORT" "$CALLS"
 printf '  this build (%s): %s\n' "$BIN" "$THIS"
 if [ -n "${BENCH_BASE_BIN:-}" ]; then
     say "counting $BENCH_BASE_BIN"
