@@ -23,13 +23,16 @@
 #        3. trickled bodies: BENCH_TRICKLE connections (100) sending headers with
 #           Content-Length: 1000 (half of them declaring 20 MiB) and then nothing;
 #        4. big bodies: BENCH_BIG clients (4) posting 16 MiB unauthenticated XML-RPC
-#           bodies, back to back.
+#           bodies, back to back;
+#        5. recorded replies: BENCH_RECORDED clients (2) asking getObject with
+#           mask[id,updates[entry]] of 20 tickets with 15 long updates each (replies of
+#           about 60 KB, each of which the request journal keeps), back to back.
 #
 # Targets during the abuse: /health p99 < 50 ms, getObject p99 < 100 ms, RSS < 400 MB,
 # WAL < 32 MB, the writer never fails nor waits more than 1 s.
 #
 # Tunables (environment): BENCH_TICKETS, BENCH_PHASE, BENCH_FANOUT, BENCH_STALLED,
-# BENCH_TRICKLE, BENCH_BIG.
+# BENCH_TRICKLE, BENCH_BIG, BENCH_RECORDED.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -79,6 +82,7 @@ import http.client, os, socket, sys, threading, time, xmlrpc.client
 port, pid, db, phase = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
 env = lambda k, d: int(os.environ.get(k, d))
 FANOUT, STALLED, TRICKLE, BIG = env("BENCH_FANOUT", 4), env("BENCH_STALLED", 150), env("BENCH_TRICKLE", 100), env("BENCH_BIG", 4)
+RECORDED = env("BENCH_RECORDED", 2)
 KEY = os.environ["DEMO_API_KEY"]
 AUTH = {"username": "demo", "apiKey": KEY}
 TICKET = 160000001
@@ -107,6 +111,21 @@ c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 for i in range(7):
     post(c, "SoftLayer_Ticket", call_body("addUpdate", init(), {"entry": f"setup {i}"}))
 c.close()
+
+# Twenty open tickets with fifteen long updates each, for the recorded replies.
+import sqlite3
+LONG = [r[0] for r in sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
+    "SELECT id FROM SoftLayer_Ticket WHERE accountId = 1001 AND statusId <> 1002 "
+    "AND id <> ? ORDER BY id LIMIT 20", (TICKET,))]
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+for t in LONG:
+    for i in range(15):
+        headers = {"authenticate": AUTH, "SoftLayer_TicketInitParameters": {"id": t}}
+        post(c, "SoftLayer_Ticket", call_body("addUpdate", headers, {"entry": f"long {i} " * 480}))
+c.close()
+RECORDED_BODIES = [call_body("getObject", {"authenticate": AUTH, "SoftLayer_TicketInitParameters": {"id": t},
+                                           "SoftLayer_ObjectMask": {"mask": "mask[id,updates[entry]]"}})
+                   for t in LONG]
 
 GET_OBJECT = call_body("getObject", init("mask[id,title,status[name],updates[entry,editor]]"))
 FAN_OUT = call_body("getObject", init("mask[" + ".ticket.".join(["updates"] * 5) + ".id]"))
@@ -254,6 +273,18 @@ def big_bodies():
             time.sleep(0.1)
 
 
+def recorded_replies():
+    n = 0
+    while not abuse_stop.is_set():
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            while not abuse_stop.is_set():
+                post(c, "SoftLayer_Ticket", RECORDED_BODIES[n % len(RECORDED_BODIES)])
+                n += 1
+        except Exception:
+            time.sleep(0.1)
+
+
 def start_abuse():
     for _ in range(FANOUT):
         abusers.append(threading.Thread(target=fan_out, daemon=True))
@@ -261,6 +292,8 @@ def start_abuse():
     abusers.append(threading.Thread(target=trickled_bodies, daemon=True))
     for _ in range(BIG):
         abusers.append(threading.Thread(target=big_bodies, daemon=True))
+    for _ in range(RECORDED):
+        abusers.append(threading.Thread(target=recorded_replies, daemon=True))
     for t in abusers:
         t.start()
 
@@ -285,7 +318,7 @@ after = measure(phase)
 print()
 print(f"Synthetic tickets: {os.environ.get('BENCH_TICKETS', '20000')}; phases of {phase:.0f} s; "
       f"abuse: {FANOUT} fan-out clients, {STALLED} stalled readers, {TRICKLE} trickled bodies, "
-      f"{BIG} clients posting 16 MiB bodies")
+      f"{BIG} clients posting 16 MiB bodies, {RECORDED} clients asking for 60 KB replies")
 print()
 print("| | before | during | after | target during |")
 print("|---|---:|---:|---:|---|")

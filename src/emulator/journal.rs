@@ -28,6 +28,10 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 pub const MAX_RECORDED_TEXT: usize = 64 * 1024;
 /// Replies larger than this (as JSON) are recorded by their size only.
 pub const MAX_RECORDED_REPLY: usize = 64 * 1024;
+/// The most the kept calls may hold (their replies, arguments, masks and filters, as
+/// text) before the oldest are let go, however few they are: 10,000 calls with replies of
+/// 50 KB each took the server's RSS to 550 MB in four seconds, past issue 10's 400 MB.
+pub const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 
 /// What a call asked, shared by the entries of repeated calls answered from the cache.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -164,9 +168,43 @@ impl Query {
     }
 }
 
+/// The kept calls, oldest first, each with what it holds, and the sum of those.
+struct Kept {
+    entries: VecDeque<(Arc<Entry>, usize)>,
+    bytes: usize,
+}
+
+/// What an entry holds beyond its fixed fields: the text of its reply, fault, mask and
+/// filter, and of its arguments (strings by their length, other values by a few bytes).
+/// An estimate, close enough to bound the journal by.
+fn held_bytes(e: &Entry) -> usize {
+    fn json_bytes(v: &J) -> usize {
+        16 + match v {
+            J::String(s) => s.len(),
+            J::Array(items) => items.iter().map(json_bytes).sum(),
+            J::Object(members) => members.iter().map(|(k, v)| k.len() + json_bytes(v)).sum(),
+            _ => 0,
+        }
+    }
+    let call = e.call.as_deref().map_or(0, |c| {
+        c.service.len()
+            + c.method.len()
+            + c.mask.as_ref().map_or(0, String::len)
+            + [&c.init_id, &c.filter, &c.result_limit]
+                .into_iter()
+                .flatten()
+                .map(json_bytes)
+                .sum::<usize>()
+            + json_bytes(&c.args)
+    });
+    let fault = e.fault.as_ref().map_or(0, |(c, m)| c.len() + m.len());
+    256 + call + fault + e.reply.as_ref().map_or(0, |r| r.len())
+}
+
 pub struct Journal {
     capacity: usize,
-    entries: Mutex<VecDeque<Arc<Entry>>>,
+    max_bytes: usize,
+    entries: Mutex<Kept>,
     next_id: AtomicU64,
     file: Option<Mutex<std::io::BufWriter<std::fs::File>>>,
 }
@@ -185,7 +223,11 @@ impl Journal {
         };
         Ok(Journal {
             capacity,
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(DEFAULT_CAPACITY))),
+            max_bytes: MAX_HELD_BYTES,
+            entries: Mutex::new(Kept {
+                entries: VecDeque::with_capacity(capacity.min(DEFAULT_CAPACITY)),
+                bytes: 0,
+            }),
             next_id: AtomicU64::new(1),
             file,
         })
@@ -208,15 +250,36 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= self.capacity {
-            entries.pop_front();
+        let bytes = held_bytes(&entry);
+        let mut kept = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        while !kept.entries.is_empty()
+            && (kept.entries.len() >= self.capacity || kept.bytes + bytes > self.max_bytes)
+        {
+            if let Some((_, gone)) = kept.entries.pop_front() {
+                kept.bytes -= gone;
+            }
         }
-        entries.push_back(entry);
+        kept.bytes += bytes;
+        kept.entries.push_back((entry, bytes));
+    }
+
+    /// The same journal keeping at most `max_bytes` (see [`MAX_HELD_BYTES`]).
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Journal {
+        self.max_bytes = max_bytes;
+        self
     }
 
     pub fn len(&self) -> usize {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entries
+            .len()
+    }
+
+    /// What the kept calls hold, as [`held_bytes`] counts it.
+    pub fn held(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).bytes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -224,16 +287,23 @@ impl Journal {
     }
 
     pub fn clear(&self) -> usize {
-        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let n = entries.len();
-        entries.clear();
+        let mut kept = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let n = kept.entries.len();
+        kept.entries.clear();
+        kept.bytes = 0;
         n
     }
 
     /// The entries matching `q`, newest first, paged; and how many match in all.
     pub fn query(&self, q: &Query) -> (Vec<Arc<Entry>>, usize) {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let matching: Vec<&Arc<Entry>> = entries.iter().rev().filter(|e| q.matches(e)).collect();
+        let kept = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let matching: Vec<&Arc<Entry>> = kept
+            .entries
+            .iter()
+            .rev()
+            .map(|(e, _)| e)
+            .filter(|e| q.matches(e))
+            .collect();
         let total = matching.len();
         let page = matching
             .into_iter()
@@ -348,6 +418,46 @@ mod tests {
             redact("x", &Value::Struct(auth)),
             json!({"apiKey": "[redacted]"})
         );
+    }
+
+    /// Calls are let go, oldest first, once the kept ones would hold more than the byte
+    /// bound, however few they are; the newest is always kept, and clearing frees all.
+    #[test]
+    fn the_journal_is_bounded_in_bytes_as_well_as_in_calls() {
+        let j = Journal::new(10_000, None)
+            .unwrap()
+            .with_max_bytes(1024 * 1024);
+        let reply: Arc<str> = Arc::from("x".repeat(50_000));
+        let mut last = 0;
+        for _ in 0..100 {
+            let mut e = entry(&j, "SoftLayer_Ticket", None);
+            e.reply = Some(reply.clone());
+            last = e.id;
+            j.record(e);
+        }
+        assert!(j.held() <= 1024 * 1024, "{}", j.held());
+        assert!((15..=20).contains(&j.len()), "{} kept", j.len());
+        let (newest, total) = j.query(&Query {
+            limit: 1_000,
+            ..Query::default()
+        });
+        assert_eq!(total, j.len());
+        assert_eq!(newest[0].id, last);
+        // Ids run without gaps from the oldest kept to the newest.
+        assert_eq!(newest.last().unwrap().id, last + 1 - j.len() as u64);
+        // One call larger than the bound is kept alone.
+        let mut huge = entry(&j, "SoftLayer_Ticket", None);
+        huge.reply = Some(Arc::from("y".repeat(2 * 1024 * 1024)));
+        j.record(huge);
+        assert_eq!(j.len(), 1);
+        assert_eq!(j.clear(), 1);
+        assert_eq!(j.held(), 0);
+        // Small calls are bounded by their count, as before.
+        let j = Journal::new(3, None).unwrap();
+        for _ in 0..5 {
+            j.record(entry(&j, "SoftLayer_Ticket", None));
+        }
+        assert_eq!(j.len(), 3);
     }
 
     fn entry(j: &Journal, service: &str, fault: Option<&str>) -> Entry {
