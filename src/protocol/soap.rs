@@ -1018,24 +1018,17 @@ fn is_written_date(s: &str) -> bool {
 fn write_scalar(out: &mut Vec<u8>, name: &str, value: &Value, declared: Option<&'static str>) {
     let mut digits = itoa::Buffer::new();
     let (t, text): (&str, Cow<'_, str>) = match value {
-        Value::Int(i) => {
-            let t = match declared {
-                Some("boolean") if matches!(i, 0 | 1) => {
-                    push(out, &["<", name, " xsi:type=\"xsd:boolean\">"]);
-                    push(
-                        out,
-                        &[if *i == 1 { "true" } else { "false" }, "</", name, ">"],
-                    );
-                    return;
-                }
-                Some(d) if is_int_type(d) && fits(d, *i) => d,
-                Some(d @ ("decimal" | "float" | "double")) => d,
-                Some("string") => "string",
-                _ if i32::try_from(*i).is_ok() => "int",
-                _ => "long",
-            };
-            (t, Cow::Borrowed(digits.format(*i)))
-        }
+        Value::Int(i) => match declared {
+            Some(d) if is_int_type(d) && fits(d, *i) => (d, Cow::Borrowed(digits.format(*i))),
+            Some(d @ ("decimal" | "float" | "double")) => (d, Cow::Borrowed(digits.format(*i))),
+            Some("boolean") if matches!(i, 0 | 1) => (
+                "boolean",
+                Cow::Borrowed(if *i == 1 { "true" } else { "false" }),
+            ),
+            Some("string") => ("string", Cow::Borrowed(digits.format(*i))),
+            _ if i32::try_from(*i).is_ok() => ("int", Cow::Borrowed(digits.format(*i))),
+            _ => ("long", Cow::Borrowed(digits.format(*i))),
+        },
         Value::Bool(b) => ("boolean", Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Float(f) => match declared {
             Some(d @ ("decimal" | "float" | "double")) => (d, Cow::Owned(f.to_string())),

@@ -419,6 +419,7 @@ fn dispatch_in(
         Err(Fault::MalformedInitParameter) => return Err(Fault::MalformedInitParameter),
         other => other,
     };
+    // Every mask is validated against what the method returns before any work is done.
     let returns = method.returns.trim_end_matches("[]");
     let parsed;
     let mask = match &call.headers.mask {
@@ -428,12 +429,16 @@ fn dispatch_in(
             parsed = projection::parsed_mask(returns, text)?;
             Cow::Borrowed(&*parsed)
         }
-        Some(MaskSource::Legacy(s)) => Cow::Owned(ObjectMask::from_legacy(s)),
-        Some(MaskSource::Parsed(mask)) => Cow::Borrowed(mask),
+        Some(MaskSource::Legacy(s)) => {
+            let mask = ObjectMask::from_legacy(s);
+            projection::validate(returns, &mask)?;
+            Cow::Owned(mask)
+        }
+        Some(MaskSource::Parsed(mask)) => {
+            projection::validate(returns, mask)?;
+            Cow::Borrowed(mask)
+        }
     };
-    if !matches!(call.headers.mask, Some(MaskSource::Text(_))) {
-        projection::validate(returns, &mask)?;
-    }
 
     let mut run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
         let (principal, zone) = match &call.headers.credentials {
