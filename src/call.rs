@@ -314,6 +314,10 @@ pub struct Outcome<'a> {
     pub cached: bool,
     /// The reply, when it was written whole.
     pub reply: Option<&'a Reply>,
+    /// The reply's body when it is the reply's value as JSON, byte for byte what
+    /// `serde_json` writes of it (REST's `.json`): the journal keeps this text rather
+    /// than writing the value again (7% of an uncached REST getObject).
+    pub reply_json: Option<&'a [u8]>,
     /// The `SoftLayer-Total-Items` the answer carried: a list's total before the result
     /// limit, also when the list was streamed or came from the reply cache (`reply` is
     /// then `None`).

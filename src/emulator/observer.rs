@@ -248,7 +248,10 @@ impl Observer for Recorder {
                     .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
                     .unwrap_or_default();
                 let text = if secrets.is_empty() {
-                    serde_json::to_string(&r.value).ok()?
+                    match o.reply_json.map(std::str::from_utf8) {
+                        Some(Ok(json)) => json.to_string(),
+                        _ => serde_json::to_string(&r.value).ok()?,
+                    }
                 } else {
                     let mut value = serde_json::to_value(&r.value).ok()?;
                     journal::redact_members(&mut value, secrets);

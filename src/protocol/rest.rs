@@ -425,6 +425,10 @@ impl Codec for RestCodec {
         self.format.content_type()
     }
 
+    fn reply_is_value_json(&self) -> bool {
+        self.format == Format::Json
+    }
+
     /// A list read straight from its method (no nested path to walk) streams as JSON
     /// or XML, byte for byte what the whole reply would be.
     fn list_writer(&self, _call: &Call) -> Option<Box<dyn ListWriter>> {

@@ -323,6 +323,7 @@ async fn answer_or_drop<C: Codec>(
             bytes: bytes.len() as u64,
             cached: true,
             reply: None,
+            reply_json: None,
             total,
             nested: None,
             cache_key: cache_key.as_deref(),
@@ -930,6 +931,10 @@ impl<C: Codec> Exchange<C> {
             bytes: answer.body.len() as u64,
             cached: false,
             reply: Some(reply),
+            reply_json: self
+                .codec
+                .reply_is_value_json()
+                .then_some(answer.body.as_slice()),
             total: reply.total,
             nested: self.codec.nested_path(),
             cache_key: self.cache_key.as_deref(),
@@ -1056,6 +1061,7 @@ impl<C: Codec> Exchange<C> {
             bytes: self.responder.bytes,
             cached: false,
             reply: None,
+            reply_json: None,
             total,
             nested: self.codec.nested_path(),
             cache_key: self.cache_key.as_deref(),
@@ -1120,6 +1126,7 @@ fn finished<C: Codec>(
         bytes: answer.body.len() as u64,
         cached: false,
         reply: None,
+        reply_json: None,
         total: None,
         nested: codec.nested_path(),
         cache_key,

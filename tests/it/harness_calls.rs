@@ -375,6 +375,30 @@ fn replay_against_itself(server: &Server) -> (i32, String) {
     replay(&file, server)
 }
 
+/// The journal keeps a REST reply as JSON whatever format the caller asked for: the
+/// JSON body itself for `.json` (it is the reply's value as JSON), the value written
+/// again for `.xml` and `.txt`.
+#[test]
+fn the_journal_keeps_rest_replies_as_json_in_every_format() {
+    let server = start(&[]);
+    for ext in ["json", "xml", "txt"] {
+        let path = format!(
+            "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.{ext}?objectMask=mask%5Bid%2Ctitle%5D"
+        );
+        let resp = rest_get(&server, &path);
+        assert_eq!(resp.status, 200, "{ext}: {}", resp.describe());
+    }
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    for call in &calls {
+        assert_eq!(
+            call["reply"],
+            json!({"id": 160000001, "title": "Hardware Issue"}),
+            "{call:#}"
+        );
+    }
+}
+
 /// REST's `objectMask` is journaled, in the mask language (`id`, as softlayer-go sends
 /// it, becomes `mask[id]`): a replay sends the same mask and gets the same reply.
 #[test]
