@@ -44,7 +44,10 @@ impl ResultLimit {
 pub enum MaskSource {
     Text(String),
     Legacy(Struct),
-    Parsed(crate::schema::mask::ObjectMask),
+    /// Shared: REST's masks come from a per-thread memo ([`ObjectMask::parse_shared`]).
+    ///
+    /// [`ObjectMask::parse_shared`]: crate::schema::mask::ObjectMask::parse_shared
+    Parsed(std::sync::Arc<crate::schema::mask::ObjectMask>),
 }
 
 impl ResultLimit {

@@ -628,10 +628,10 @@ struct Query {
 impl Query {
     /// The `objectMask` parameter, parsed where the call is built (after the path has
     /// named a service and method that exist).
-    fn parsed_mask(&self) -> Result<Option<ObjectMask>, Fault> {
+    fn parsed_mask(&self) -> Result<Option<std::sync::Arc<ObjectMask>>, Fault> {
         self.mask
             .as_deref()
-            .map(ObjectMask::parse)
+            .map(ObjectMask::parse_shared)
             .transpose()
             .map_err(Fault::from)
     }
@@ -954,14 +954,17 @@ impl Walk<'_> {
         if guard_only {
             mask.properties.push(id_property());
         } else if let Some(parsed) = ctx.query.parsed_mask()? {
-            mask = parsed;
+            mask = (*parsed).clone();
             if self.picked && !mask.is_empty() && mask.get("id").is_none() {
                 strip_id = names_local_property(&self.type_name, &mask);
                 mask.properties.push(id_property());
             }
         }
         let mut headers = self.headers.clone();
-        headers.mask = Some(MaskSource::Parsed(nested_mask(&self.properties, mask)));
+        headers.mask = Some(MaskSource::Parsed(std::sync::Arc::new(nested_mask(
+            &self.properties,
+            mask,
+        ))));
         headers.limit = None;
         // The first pick of the walk is an id condition on the list, so the list's SQL
         // reads that one row (and its nested relations) instead of the whole list.

@@ -436,7 +436,7 @@ fn dispatch_in(
         }
         Some(MaskSource::Parsed(mask)) => {
             projection::validate(returns, mask)?;
-            Cow::Borrowed(mask)
+            Cow::Borrowed(&**mask)
         }
     };
 

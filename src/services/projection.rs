@@ -10,7 +10,7 @@
 
 use crate::call::Fault;
 use crate::schema::filter::ObjectFilter;
-use crate::schema::mask::{MaskProperty, ObjectMask};
+use crate::schema::mask::{MaskProperty, ObjectMask, REMEMBERED_MASK_TEXT, REMEMBERED_MASKS};
 use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::store::{self, ListQuery, Related, Row};
 use crate::value::{Struct, Value};
@@ -253,10 +253,6 @@ pub fn parsed_mask(type_name: &str, text: &str) -> Result<std::rc::Rc<ObjectMask
     });
     Ok(mask)
 }
-
-/// See [`parsed_mask`].
-const REMEMBERED_MASK_TEXT: usize = 2048;
-const REMEMBERED_MASKS: usize = 256;
 
 fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), Fault> {
     // An abstract type (`SoftLayer_User_Interface`) has its properties in its subtypes:
