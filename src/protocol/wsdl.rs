@@ -33,14 +33,14 @@ use crate::protocol::ApiVersion;
 use crate::schema::{MethodDef, PropertyDef, PropertyKind, schema};
 use crate::value::Struct;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// The type model's maps: looked up for every object and member a SOAP reply writes, so
 /// hashed with foldhash rather than SipHash (2.5% of an uncached SOAP getObject). Their
 /// keys are the schema's names, never a client's.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 pub(crate) const SOAP_ENV: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub(crate) const SOAP_ENC: &str = "http://schemas.xmlsoap.org/soap/encoding/";

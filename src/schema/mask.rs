@@ -29,6 +29,10 @@
 //! to the same object: `mask[id].updates.entry` is `mask[id, updates[entry]]`.
 
 use crate::value::{Struct, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
 
 /// How many property levels a mask may nest; deeper input is refused (text) or cut off
 /// (legacy struct) so hostile input cannot exhaust the stack.
@@ -182,35 +186,20 @@ impl ObjectMask {
         }
     }
 
-    /// [`ObjectMask::parse`], remembered per thread by text: REST parses `objectMask` as
-    /// it routes every request, clients repeat theirs, and parsing one was 3% of an
-    /// uncached REST getObject. At most [`REMEMBERED_MASKS`] texts of up to
-    /// [`REMEMBERED_MASK_TEXT`] bytes are kept per thread (emptied when full); errors are
-    /// not remembered.
-    pub fn parse_shared(text: &str) -> Result<std::sync::Arc<ObjectMask>, MaskError> {
-        type Parsed = std::collections::HashMap<
-            String,
-            std::sync::Arc<ObjectMask>,
-            foldhash::fast::RandomState,
-        >;
+    /// [`ObjectMask::parse`], remembered per thread by text ([`MaskMemo`]): REST parses
+    /// `objectMask` as it routes every request, clients repeat theirs, and parsing one
+    /// was 3% of an uncached REST getObject.
+    pub fn parse_shared(text: &str) -> Result<Arc<ObjectMask>, MaskError> {
         thread_local! {
-            static PARSED: std::cell::RefCell<Parsed> = Default::default();
+            static PARSED: MaskMemo<String, Arc<ObjectMask>> = MaskMemo::default();
         }
-        if text.len() > REMEMBERED_MASK_TEXT {
-            return ObjectMask::parse(text).map(std::sync::Arc::new);
-        }
-        if let Some(mask) = PARSED.with(|p| p.borrow().get(text).cloned()) {
-            return Ok(mask);
-        }
-        let mask = std::sync::Arc::new(ObjectMask::parse(text)?);
-        PARSED.with(|p| {
-            let mut parsed = p.borrow_mut();
-            if parsed.len() >= REMEMBERED_MASKS {
-                parsed.clear();
-            }
-            parsed.insert(text.to_string(), mask.clone());
-        });
-        Ok(mask)
+        PARSED.with(|memo| {
+            memo.get_or_make(
+                text,
+                || text.to_string(),
+                || ObjectMask::parse(text).map(Arc::new),
+            )
+        })
     }
 
     /// The legacy mask: a nested struct of empty values, e.g. {updates: {entry: ""}, status: {}}.
@@ -523,10 +512,47 @@ impl Parser {
     }
 }
 
-/// Masks remembered per thread by [`ObjectMask::parse_shared`], and the longest text
-/// remembered.
+/// How many masks a [`MaskMemo`] keeps, and the longest text it keeps one for.
 pub const REMEMBERED_MASKS: usize = 256;
 pub const REMEMBERED_MASK_TEXT: usize = 2048;
+
+/// What was made of mask texts (parsed, or parsed and checked for a type), kept per
+/// thread: clients send the same few masks again and again. At most
+/// [`REMEMBERED_MASKS`] are kept (the memo is emptied when full), only for texts of up
+/// to [`REMEMBERED_MASK_TEXT`] bytes, and never a failure.
+pub struct MaskMemo<K, V>(RefCell<HashMap<K, V, foldhash::fast::RandomState>>);
+
+impl<K, V> Default for MaskMemo<K, V> {
+    fn default() -> Self {
+        MaskMemo(RefCell::new(HashMap::default()))
+    }
+}
+
+impl<K: Eq + Hash, V: Clone> MaskMemo<K, V> {
+    /// What is kept under `key` (made from `text`), or what `make` makes, kept if it
+    /// succeeds.
+    pub fn get_or_make<E>(
+        &self,
+        text: &str,
+        key: impl FnOnce() -> K,
+        make: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        if text.len() > REMEMBERED_MASK_TEXT {
+            return make();
+        }
+        let key = key();
+        if let Some(made) = self.0.borrow().get(&key).cloned() {
+            return Ok(made);
+        }
+        let made = make()?;
+        let mut kept = self.0.borrow_mut();
+        if kept.len() >= REMEMBERED_MASKS {
+            kept.clear();
+        }
+        kept.insert(key, made.clone());
+        Ok(made)
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -576,7 +602,7 @@ mod tests {
     fn shared_masks_are_parsed_once_per_text() {
         let a = ObjectMask::parse_shared("mask[id,updates[entry]]").unwrap();
         let b = ObjectMask::parse_shared("mask[id,updates[entry]]").unwrap();
-        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(*a, ObjectMask::parse("mask[id,updates[entry]]").unwrap());
         let id = ObjectMask::parse_shared("id").unwrap();
         assert_eq!(id.to_string(), "mask[id]");
@@ -586,7 +612,7 @@ mod tests {
         let long = format!("mask[id,{}title]", " ".repeat(REMEMBERED_MASK_TEXT));
         let x = ObjectMask::parse_shared(&long).unwrap();
         let y = ObjectMask::parse_shared(&long).unwrap();
-        assert!(!std::sync::Arc::ptr_eq(&x, &y));
+        assert!(!Arc::ptr_eq(&x, &y));
         assert_eq!(*x, *y);
     }
 

@@ -10,13 +10,13 @@
 
 use crate::call::Fault;
 use crate::schema::filter::ObjectFilter;
-use crate::schema::mask::{MaskProperty, ObjectMask, REMEMBERED_MASK_TEXT, REMEMBERED_MASKS};
+use crate::schema::mask::{MaskMemo, MaskProperty, ObjectMask};
 use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::store::{self, ListQuery, Related, Row};
 use crate::value::{Struct, Value};
 use rusqlite::Connection;
 use std::cell::{Cell, RefCell};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 /// What one call may still spend on projection (the limits of `crate::limits`).
@@ -217,41 +217,24 @@ pub fn validate(type_name: &str, mask: &ObjectMask) -> Result<(), Fault> {
     validate_at(mask.cast.as_deref().unwrap_or(type_name), mask, 0)
 }
 
-/// A mask sent as text, parsed and [`validate`]d for `type_name`, remembered per thread:
-/// a client sends the same few masks again and again, and parsing and checking one was
-/// 3.5% of an uncached getObject's instructions. Masks longer than
-/// [`REMEMBERED_MASK_TEXT`] are parsed every time, and at most [`REMEMBERED_MASKS`] are
-/// kept per thread (the memo is emptied when full). Faults are not remembered.
-pub fn parsed_mask(type_name: &str, text: &str) -> Result<std::rc::Rc<ObjectMask>, Fault> {
-    type Parsed = std::collections::HashMap<
-        (String, String),
-        std::rc::Rc<ObjectMask>,
-        foldhash::fast::RandomState,
-    >;
+/// A mask sent as text, parsed and [`validate`]d for `type_name`, remembered per thread
+/// ([`MaskMemo`]): parsing and checking one was 3.5% of an uncached getObject's
+/// instructions.
+pub fn parsed_mask(type_name: &str, text: &str) -> Result<Arc<ObjectMask>, Fault> {
     thread_local! {
-        static PARSED: RefCell<Parsed> = RefCell::default();
+        static CHECKED: MaskMemo<(String, String), Arc<ObjectMask>> = MaskMemo::default();
     }
-    let parse = || -> Result<std::rc::Rc<ObjectMask>, Fault> {
-        let mask = ObjectMask::parse(text)?;
-        validate(type_name, &mask)?;
-        Ok(std::rc::Rc::new(mask))
-    };
-    if text.len() > REMEMBERED_MASK_TEXT {
-        return parse();
-    }
-    let key = (type_name.to_string(), text.to_string());
-    if let Some(mask) = PARSED.with(|p| p.borrow().get(&key).cloned()) {
-        return Ok(mask);
-    }
-    let mask = parse()?;
-    PARSED.with(|p| {
-        let mut parsed = p.borrow_mut();
-        if parsed.len() >= REMEMBERED_MASKS {
-            parsed.clear();
-        }
-        parsed.insert(key, mask.clone());
-    });
-    Ok(mask)
+    CHECKED.with(|memo| {
+        memo.get_or_make(
+            text,
+            || (type_name.to_string(), text.to_string()),
+            || {
+                let mask = ObjectMask::parse_shared(text)?;
+                validate(type_name, &mask)?;
+                Ok(mask)
+            },
+        )
+    })
 }
 
 fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), Fault> {
@@ -670,6 +653,7 @@ pub fn query_fault(e: store::QueryError) -> Fault {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::mask::REMEMBERED_MASK_TEXT;
 
     /// A mask text is parsed and checked once per type on a thread; what is wrong with
     /// a mask is found every time (faults are not remembered), for the type it is sent
@@ -679,7 +663,7 @@ mod tests {
         let text = "mask[id,title,updates[entry,editor]]";
         let first = parsed_mask("SoftLayer_Ticket", text).unwrap();
         let again = parsed_mask("SoftLayer_Ticket", text).unwrap();
-        assert!(std::rc::Rc::ptr_eq(&first, &again));
+        assert!(Arc::ptr_eq(&first, &again));
         assert_eq!(*first, ObjectMask::parse(text).unwrap());
         // The same text is not valid for another type, every time.
         for _ in 0..2 {
@@ -692,7 +676,7 @@ mod tests {
         let long = format!("mask[id,{}title]", " ".repeat(REMEMBERED_MASK_TEXT));
         let a = parsed_mask("SoftLayer_Ticket", &long).unwrap();
         let b = parsed_mask("SoftLayer_Ticket", &long).unwrap();
-        assert!(!std::rc::Rc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &b));
         assert_eq!(*a, *b);
     }
 

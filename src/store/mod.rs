@@ -1681,8 +1681,7 @@ mod tests {
             .unwrap();
     }
 
-    /// A caller is found once and then remembered, until anything is written; a refusal
-    /// is never remembered.
+    /// Identifiers are quoted as SQL reads them: an embedded quote doubled.
     #[test]
     fn identifiers_are_quoted_with_their_quotes_doubled() {
         assert_eq!(quote_ident("title"), "\"title\"");
@@ -1697,6 +1696,8 @@ mod tests {
         conn.prepare(&sql).unwrap();
     }
 
+    /// A caller is found once and then remembered, until anything is written; a refusal
+    /// is never remembered.
     #[test]
     fn callers_are_remembered_until_a_write() {
         let store = Store::open(":memory:").unwrap();

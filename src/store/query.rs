@@ -313,8 +313,7 @@ pub(crate) fn queued_text_rows(conn: &Connection) -> super::Result<u64> {
     Ok(queue_bounds(conn)?.map_or(0, |(first, last)| (last - first + 1).max(0) as u64))
 }
 
-/// The queue's first and last rowids; `None` when it is empty, or missing (a database
-/// from before migration 0009, as a snapshot being restored may be).
+/// The statement of [`queue_bounds`].
 ///
 /// `_rowid_`, not `rowid`: the queue has a column named `rowId`, which a bare `rowid`
 /// names instead (case does not matter in SQL names), and `max(rowId)` reads every row.
@@ -325,6 +324,8 @@ pub(crate) fn queued_text_rows(conn: &Connection) -> super::Result<u64> {
 const QUEUE_BOUNDS: &str = "SELECT (SELECT min(_rowid_) FROM emulator_text_index_queue), \
      (SELECT max(_rowid_) FROM emulator_text_index_queue)";
 
+/// The queue's first and last rowids; `None` when it is empty, or missing (a database
+/// from before migration 0009, as a snapshot being restored may be).
 fn queue_bounds(conn: &Connection) -> super::Result<Option<(i64, i64)>> {
     let bounds = conn.prepare_cached(QUEUE_BOUNDS).and_then(|mut s| {
         s.query_row([], |r| {
