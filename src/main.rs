@@ -385,7 +385,7 @@ fn support(db: &str, command: SupportCommand) -> Result<(), Box<dyn std::error::
     };
     let store = store::Store::open(db)?;
     let row = store.write(|conn| emulator::support::apply(conn, ticket, &action))?;
-    let json = serde_json::Value::from(&value::Value::Struct(row.values));
+    let json = serde_json::Value::from(&value::Value::Struct(row.values.into_struct()));
     println!("{}", serde_json::to_string_pretty(&json)?);
     Ok(())
 }

@@ -496,7 +496,7 @@ fn invalid_reference(section: &str, e: StoreError) -> AccountError {
 }
 
 fn row_json(row: &Row) -> serde_json::Value {
-    serde_json::Value::from(&Value::Struct(row.values.clone()))
+    serde_json::Value::from(&Value::Struct(row.values.to_struct()))
 }
 
 /// Every account with its users and their API keys.

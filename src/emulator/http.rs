@@ -44,7 +44,7 @@ pub(crate) fn error(status: u16, message: impl std::fmt::Display) -> HttpAnswer 
 }
 
 fn row_json(row: &Row) -> serde_json::Value {
-    serde_json::Value::from(&Value::Struct(row.values.clone()))
+    serde_json::Value::from(&Value::Struct(row.values.to_struct()))
 }
 
 /// Whether the request carries the admin token.

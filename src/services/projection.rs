@@ -415,10 +415,10 @@ impl Projector<'_> {
         let capacity = if named_locals {
             mask.properties.len()
         } else {
-            row.values.len() + mask.properties.len()
+            row.values.columns() + mask.properties.len()
         };
         let mut out = Struct::of_type(t.name.as_str(), capacity);
-        for (column, value) in &row.values {
+        for (column, value) in row.values.iter() {
             // The mask's few names first: most columns of a row are not among them, and
             // a schema lookup per column was 3% of an uncached getObject.
             if named_locals && mask.get(column).is_none() {
@@ -443,7 +443,7 @@ impl Projector<'_> {
             };
             self.budget
                 .hold(column.len() as u64 + value_bytes(&value))?;
-            out.insert(column.clone(), value);
+            out.insert(column.to_string(), value);
         }
         for (i, p) in mask.properties.iter().enumerate() {
             // `validate` checked the mask against the declared type; a property this
@@ -590,19 +590,12 @@ impl Projector<'_> {
                 assigned
             }
         };
-        let mut values = Struct::new();
-        for (k, v) in &row.values {
-            match k.as_str() {
-                "id" | "displayName" => {}
-                "firstName" | "lastName" | "email" if assigned => {}
-                "username" => {
-                    values.insert(k.clone(), Value::from("Employee"));
-                    continue;
-                }
-                _ => continue,
-            }
-            values.insert(k.clone(), v.clone());
-        }
+        let values = row.values.map(|column, v| match column {
+            "id" | "displayName" => Some(v.clone()),
+            "firstName" | "lastName" | "email" if assigned => Some(v.clone()),
+            "username" => Some(Value::from("Employee")),
+            _ => None,
+        });
         Ok(Row {
             type_name: row.type_name.clone(),
             values,

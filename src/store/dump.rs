@@ -210,7 +210,7 @@ pub fn export(conn: &Connection, account_id: Option<i64>) -> Result<serde_json::
         }
         let rows: Vec<serde_json::Value> = rows
             .into_iter()
-            .map(|r| serde_json::Value::from(&Value::Struct(r.values)))
+            .map(|r| serde_json::Value::from(&Value::Struct(r.values.into_struct())))
             .collect();
         doc.insert(
             document_key(name).to_string(),

@@ -8,6 +8,7 @@ mod group_commit;
 pub mod harness;
 mod query;
 pub mod relations;
+mod row;
 pub mod seed;
 pub mod snapshot;
 mod sqlite_alloc;
@@ -83,7 +84,7 @@ const MIGRATIONS: &[&str] = &[
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub type_name: String,
-    pub values: Struct,
+    pub values: RowValues,
 }
 
 impl Row {
@@ -149,6 +150,7 @@ pub struct Store {
 }
 
 pub use group_commit::WriteJob;
+pub use row::{Members, RowValues};
 
 /// The writer connection and what follows its commits, shared with the writer thread.
 pub(crate) struct Writer {
@@ -809,13 +811,13 @@ fn work_out_column_kinds(type_name: &str, stmt: &rusqlite::Statement) -> Vec<(St
 /// One row: NULL columns left out, booleans and dates typed by the schema.
 pub(crate) fn read_row(
     type_name: &str,
-    columns: &[(String, ColumnKind)],
+    columns: &ColumnKinds,
     r: &rusqlite::Row,
 ) -> rusqlite::Result<Row> {
-    let mut values = Struct::with_capacity(columns.len());
-    for (i, (name, kind)) in columns.iter().enumerate() {
-        let v = match (r.get_ref(i)?, kind) {
-            (ValueRef::Null, _) => continue,
+    let mut values = Vec::with_capacity(columns.len());
+    for (i, (_, kind)) in columns.iter().enumerate() {
+        values.push(match (r.get_ref(i)?, kind) {
+            (ValueRef::Null, _) => Value::Null,
             (ValueRef::Integer(n), ColumnKind::Boolean) => Value::Bool(n != 0),
             (ValueRef::Integer(n), _) => Value::Int(n),
             (ValueRef::Real(f), _) => Value::Float(f),
@@ -833,9 +835,9 @@ pub(crate) fn read_row(
                 }
             }
             (ValueRef::Blob(b), _) => Value::Base64(b.to_vec()),
-        };
-        values.insert(name.clone(), v);
+        });
     }
+    let values = RowValues::new(columns.clone(), values);
     Ok(Row {
         type_name: discriminated(type_name, &values).to_string(),
         values,
@@ -865,7 +867,7 @@ struct Discriminated {
 }
 
 /// The concrete type of a row read as `type_name`.
-fn discriminated<'a>(type_name: &'a str, values: &Struct) -> &'a str {
+fn discriminated<'a>(type_name: &'a str, values: &RowValues) -> &'a str {
     for d in DISCRIMINATED {
         if d.base != type_name {
             continue;

@@ -45,7 +45,7 @@ fn blocks(entry: &str) -> Vec<String> {
 pub(super) fn append_updates(
     ctx: &Ctx,
     ticket_id: i64,
-    ticket: Option<&Struct>,
+    ticket: Option<&dyn store::Members>,
     entry: &str,
     when: &str,
 ) -> Result<Vec<i64>, Fault> {
@@ -69,7 +69,7 @@ pub(super) fn append_updates(
 pub fn append(
     conn: &rusqlite::Connection,
     ticket_id: i64,
-    ticket: Option<&Struct>,
+    ticket: Option<&dyn store::Members>,
     entry: &str,
     when: &str,
     editor: Editor,
@@ -90,11 +90,11 @@ pub fn append(
         Some(known) => Some(known),
         None => {
             read = store::get(conn, TICKET, ticket_id)?;
-            read.as_ref().map(|t| &t.values)
+            read.as_ref().map(|t| &t.values as &dyn store::Members)
         }
     };
     let total = ticket
-        .and_then(|t| t.get("totalUpdateCount"))
+        .and_then(|t| t.member("totalUpdateCount"))
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let mut changes = fields([
@@ -115,7 +115,7 @@ pub fn append(
     // Only what changes: a ticket just created already has these dates, and setting a
     // date again rewrites the entries of every list index that holds it (eight).
     if let Some(ticket) = ticket {
-        changes.retain(|k, v| ticket.get(k) != Some(v));
+        changes.retain(|k, v| ticket.member(k) != Some(v));
     }
     store::update(conn, TICKET, ticket_id, &changes)?;
     Ok(ids)
