@@ -399,6 +399,64 @@ fn the_journal_keeps_rest_replies_as_json_in_every_format() {
     }
 }
 
+/// An XML-RPC or SOAP reply is kept as its value and written as JSON only when the
+/// journal is read: the JSON of REST's `.json` body for the same call. A reply longer
+/// than 64 KiB as JSON is left out on every transport, also one whose text is short but
+/// grows when written as JSON (a quote is two characters there).
+#[test]
+fn the_journal_shows_every_transports_reply_as_the_json_of_rest() {
+    let server = start(&[]);
+    let rest = rest_get(
+        &server,
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json",
+    );
+    assert_eq!(rest.status, 200, "{}", rest.describe());
+    let rest_json: J = serde_json::from_str(&rest.text()).unwrap();
+    xmlrpc_get_object(&server, 160000001).ok();
+    let soap = soap_get_object(&server, 160000001);
+    assert_eq!(soap.status, 200, "{}", soap.describe());
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    for call in &calls {
+        assert_eq!(call["reply"], rest_json, "{call:#}");
+    }
+
+    let quotes = "\"".repeat(36_000);
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstruct(&[("entry", xstr(&quotes))])),
+        )
+        .ok();
+    let mask = "mask[id,updates[entry]]";
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(160000001)
+                .mask(mask),
+        )
+        .ok();
+    let rest = rest_get(
+        &server,
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json?objectMask=mask%5Bid%2Cupdates%5Bentry%5D%5D",
+    );
+    assert_eq!(rest.status, 200, "{}", rest.describe());
+    assert!(rest.text().len() > 64 * 1024, "{}", rest.text().len());
+    let calls = journal(&server, "method=getObject");
+    assert_eq!(calls.len(), 5, "{calls:#?}");
+    assert_eq!(calls[0]["transport"], "rest");
+    assert_eq!(calls[1]["transport"], "xmlrpc");
+    // XML-RPC writes quotes as they are: its reply was short on the wire.
+    assert!(calls[1]["replyBytes"].as_u64().unwrap() < 64 * 1024);
+    for call in &calls[..2] {
+        assert_eq!(call["reply"], J::Null, "{call:#}");
+    }
+    assert_eq!(calls[2]["reply"], rest_json, "{:#}", calls[2]);
+}
+
 /// REST's `objectMask` is journaled, in the mask language (`id`, as softlayer-go sends
 /// it, becomes `mask[id]`): a replay sends the same mask and gets the same reply.
 #[test]
