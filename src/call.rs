@@ -315,8 +315,8 @@ pub struct Outcome<'a> {
     pub bytes: u64,
     /// Served from the reply cache.
     pub cached: bool,
-    /// The reply's value, when it was written whole (shared: the journal may keep it).
-    pub reply: Option<std::sync::Arc<Value>>,
+    /// The reply, when it was written whole.
+    pub reply: Option<&'a Reply>,
     /// The reply's body when it is the reply's value as JSON, byte for byte what
     /// `serde_json` writes of it (REST's `.json`): the journal keeps this text rather
     /// than writing the value again (7% of an uncached REST getObject).

@@ -67,64 +67,8 @@ pub struct Entry {
     pub reply_bytes: u64,
     pub cached: bool,
     pub total: Option<u64>,
-    /// The reply, when it was small enough to keep.
-    pub reply: Option<KeptReply>,
-}
-
-/// A kept reply: its JSON text when the call had it written (REST's `.json`, or a reply
-/// with members redacted), else the reply's own value, written as JSON only when the
-/// journal is read. Writing every XML-RPC and SOAP reply as JSON once more for the
-/// journal was 7% of an uncached `getObject`'s instructions, for entries mostly never
-/// read.
-#[derive(Debug, Clone)]
-pub enum KeptReply {
-    Json(Arc<str>),
-    Value(Arc<crate::value::Value>),
-}
-
-impl KeptReply {
-    /// The reply as JSON, or `None` when it is larger than [`MAX_RECORDED_REPLY`] as
-    /// JSON text (a value is measured when read, as a text was when kept).
-    pub fn to_json(&self) -> Option<J> {
-        match self {
-            KeptReply::Json(text) => serde_json::from_str(text).ok(),
-            KeptReply::Value(value) => {
-                let text = serde_json::to_string(&**value).ok()?;
-                (text.len() <= MAX_RECORDED_REPLY)
-                    .then(|| serde_json::from_str(&text).ok())
-                    .flatten()
-            }
-        }
-    }
-
-    /// About the memory the reply holds: the text's length, or a value's [`value_bytes`].
-    pub fn held_bytes(&self) -> usize {
-        match self {
-            KeptReply::Json(text) => text.len(),
-            KeptReply::Value(value) => value_bytes(value),
-        }
-    }
-}
-
-/// The memory a value holds, estimated: its own size where it sits (in a list, or with
-/// a struct member's name, hash and index slot besides) and the text it points to.
-pub fn value_bytes(v: &crate::value::Value) -> usize {
-    use crate::value::Value;
-    const VALUE: usize = std::mem::size_of::<Value>();
-    const MEMBER: usize = std::mem::size_of::<String>() + 2 * std::mem::size_of::<u64>();
-    match v {
-        Value::String(s) | Value::DateTime(s) => VALUE + s.len(),
-        Value::Base64(b) => VALUE + b.len(),
-        Value::Array(items) => VALUE + items.iter().map(value_bytes).sum::<usize>(),
-        Value::Struct(members) => {
-            VALUE
-                + members
-                    .iter()
-                    .map(|(k, v)| MEMBER + k.len() + value_bytes(v))
-                    .sum::<usize>()
-        }
-        _ => VALUE,
-    }
+    /// The reply as JSON text, when it was small enough to keep.
+    pub reply: Option<Arc<str>>,
 }
 
 impl Entry {
@@ -167,8 +111,8 @@ impl Entry {
         o.insert(
             "reply".into(),
             self.reply
-                .as_ref()
-                .and_then(KeptReply::to_json)
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok())
                 .unwrap_or(J::Null),
         );
         out
@@ -254,7 +198,7 @@ fn held_bytes(e: &Entry) -> usize {
             + json_bytes(&c.args)
     });
     let fault = e.fault.as_ref().map_or(0, |(c, m)| c.len() + m.len());
-    256 + call + fault + e.reply.as_ref().map_or(0, KeptReply::held_bytes)
+    256 + call + fault + e.reply.as_ref().map_or(0, |r| r.len())
 }
 
 pub struct Journal {
@@ -307,21 +251,16 @@ impl Journal {
             return;
         }
         let bytes = held_bytes(&entry);
-        // Freed after the lock is let go: a kept reply may be a tree of many values.
-        let mut let_go = Vec::new();
         let mut kept = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         while !kept.entries.is_empty()
             && (kept.entries.len() >= self.capacity || kept.bytes + bytes > self.max_bytes)
         {
-            if let Some((gone, size)) = kept.entries.pop_front() {
-                kept.bytes -= size;
-                let_go.push(gone);
+            if let Some((_, gone)) = kept.entries.pop_front() {
+                kept.bytes -= gone;
             }
         }
         kept.bytes += bytes;
         kept.entries.push_back((entry, bytes));
-        drop(kept);
-        drop(let_go);
     }
 
     /// The same journal keeping at most `max_bytes` (see [`MAX_HELD_BYTES`]).
@@ -492,7 +431,7 @@ mod tests {
         let mut last = 0;
         for _ in 0..100 {
             let mut e = entry(&j, "SoftLayer_Ticket", None);
-            e.reply = Some(KeptReply::Json(reply.clone()));
+            e.reply = Some(reply.clone());
             last = e.id;
             j.record(e);
         }
@@ -508,7 +447,7 @@ mod tests {
         assert_eq!(newest.last().unwrap().id, last + 1 - j.len() as u64);
         // One call larger than the bound is kept alone.
         let mut huge = entry(&j, "SoftLayer_Ticket", None);
-        huge.reply = Some(KeptReply::Json(Arc::from("y".repeat(2 * 1024 * 1024))));
+        huge.reply = Some(Arc::from("y".repeat(2 * 1024 * 1024)));
         j.record(huge);
         assert_eq!(j.len(), 1);
         assert_eq!(j.clear(), 1);
@@ -577,40 +516,5 @@ mod tests {
             ..all
         };
         assert_eq!(j.query(&since).1, 1);
-    }
-
-    #[test]
-    fn kept_values_are_written_and_measured_when_read() {
-        let value: Value = [
-            ("id".to_string(), Value::Int(7)),
-            ("title".to_string(), Value::from("Disk \"sda\" é")),
-            (
-                "createDate".to_string(),
-                Value::DateTime("2026-12-01T01:02:03-06:00".into()),
-            ),
-            (
-                "updates".to_string(),
-                Value::Array(vec![Value::Bool(true), Value::Null]),
-            ),
-        ]
-        .into_iter()
-        .collect::<crate::value::Struct>()
-        .into();
-        let kept = KeptReply::Value(Arc::new(value.clone()));
-        assert_eq!(kept.to_json(), Some(serde_json::to_value(&value).unwrap()));
-        let text = serde_json::to_string(&value).unwrap();
-        assert_eq!(
-            KeptReply::Json(Arc::from(text.as_str())).to_json(),
-            kept.to_json()
-        );
-        // Estimated above the text it holds.
-        assert!(kept.held_bytes() > "titleDisk \"sda\" écreateDate".len() + 25);
-
-        // Short as text, longer than the bound as JSON: left out when read.
-        let quotes = Value::from("\"".repeat(MAX_RECORDED_REPLY / 2 + 1));
-        assert!(value_bytes(&quotes) < MAX_RECORDED_REPLY);
-        assert_eq!(KeptReply::Value(Arc::new(quotes)).to_json(), None);
-        let fits = Value::from("x".repeat(MAX_RECORDED_REPLY - 2));
-        assert!(KeptReply::Value(Arc::new(fits)).to_json().is_some());
     }
 }

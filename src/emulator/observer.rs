@@ -10,7 +10,7 @@
 //! made when the reply was first read, found by the cache key.
 
 use super::faults::{Action, Faults};
-use super::journal::{self, CallRecord, Entry, Journal, KeptReply};
+use super::journal::{self, CallRecord, Entry, Journal};
 use super::metrics::{InjectionLabels, Metrics};
 use crate::call::{Call, CallTrace, Credentials, Fault, MaskSource, NestedPath, Observer, Outcome};
 use crate::store::Principal;
@@ -238,12 +238,11 @@ impl Observer for Recorder {
         }
         let reply = o
             .reply
-            .as_ref()
             .filter(|_| o.bytes as usize <= 4 * journal::MAX_RECORDED_REPLY)
-            .and_then(|value| {
-                // A reply is recorded when it is small as JSON text. The body, when it is
-                // that text; a small value as it is, measured when the journal is read;
-                // else the text, written and measured now.
+            .and_then(|r| {
+                // Kept as the JSON text (one pass over the reply), made a tree again only
+                // when the journal is read. Measured as written, not guessed: a reply is
+                // recorded when it is small.
                 let secrets = record
                     .as_deref()
                     .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
@@ -251,18 +250,14 @@ impl Observer for Recorder {
                 let text = if secrets.is_empty() {
                     match o.reply_json.map(std::str::from_utf8) {
                         Some(Ok(json)) => json.to_string(),
-                        _ if journal::value_bytes(value) <= journal::MAX_RECORDED_REPLY => {
-                            return Some(KeptReply::Value(value.clone()));
-                        }
-                        _ => serde_json::to_string(&**value).ok()?,
+                        _ => serde_json::to_string(&r.value).ok()?,
                     }
                 } else {
-                    let mut value = serde_json::to_value(&**value).ok()?;
+                    let mut value = serde_json::to_value(&r.value).ok()?;
                     journal::redact_members(&mut value, secrets);
                     value.to_string()
                 };
-                (text.len() <= journal::MAX_RECORDED_REPLY)
-                    .then(|| KeptReply::Json(Arc::<str>::from(text)))
+                (text.len() <= journal::MAX_RECORDED_REPLY).then(|| Arc::<str>::from(text))
             });
         self.journal.record(Entry {
             id: self.journal.next_id(),

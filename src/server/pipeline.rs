@@ -745,7 +745,7 @@ impl<C: Codec> WriteJob for WriteCall<C> {
         } = *self;
         x.shared.observer.put_trace(trace);
         x.guarded(|x| match (result, committed) {
-            (Some(Ok(reply)), Ok(())) => x.whole_reply(&call, reply, None),
+            (Some(Ok(reply)), Ok(())) => x.whole_reply(&call, &reply, None),
             (Some(Err(fault)), _) => x.whole_fault(Some(&call), &fault),
             (Some(Ok(_)), Err(reason)) => {
                 x.whole_fault(Some(&call), &store::StoreError::Commit(reason).into())
@@ -888,7 +888,7 @@ impl<C: Codec> Exchange<C> {
             },
         };
         match result {
-            Ok(reply) => self.whole_reply(call, reply, version),
+            Ok(reply) => self.whole_reply(call, &reply, version),
             Err(fault) => self.whole_fault(Some(call), &fault),
         }
         Then::Done
@@ -907,10 +907,10 @@ impl<C: Codec> Exchange<C> {
     fn whole_reply(
         &mut self,
         call: &Call,
-        reply: Reply,
+        reply: &Reply,
         version: Option<crate::reply_cache::Version>,
     ) {
-        let mut answer = self.codec.write_reply(call, &reply);
+        let mut answer = self.codec.write_reply(call, reply);
         if let Some(warning) = warning_header_value(&reply.warnings) {
             answer.headers.push((WARNING_HEADER.to_string(), warning));
             // The reply cache keeps bodies, not headers: a warned reply is not cached.
@@ -930,7 +930,7 @@ impl<C: Codec> Exchange<C> {
             duration: self.started.elapsed(),
             bytes: answer.body.len() as u64,
             cached: false,
-            reply: Some(std::sync::Arc::new(reply.value)),
+            reply: Some(reply),
             reply_json: self
                 .codec
                 .reply_is_value_json()
@@ -1032,7 +1032,7 @@ impl<C: Codec> Exchange<C> {
                 }
                 self.streamed(call, total, None);
             }
-            Ok(Some(reply)) => self.whole_reply(call, reply, None),
+            Ok(Some(reply)) => self.whole_reply(call, &reply, None),
             // Nothing left yet (the first chunk waits in `buffer`): the status is still
             // ours to choose, and the client gets the fault like any other.
             Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &fault),

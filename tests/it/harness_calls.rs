@@ -399,10 +399,10 @@ fn the_journal_keeps_rest_replies_as_json_in_every_format() {
     }
 }
 
-/// An XML-RPC or SOAP reply is kept as its value and written as JSON only when the
-/// journal is read: the JSON of REST's `.json` body for the same call. A reply longer
-/// than 64 KiB as JSON is left out on every transport, also one whose text is short but
-/// grows when written as JSON (a quote is two characters there).
+/// The journal shows an XML-RPC or SOAP reply as the JSON of REST's `.json` body for
+/// the same call. A reply longer than 64 KiB as JSON is left out on every transport,
+/// also one whose text is short on the wire but grows when written as JSON (a quote is
+/// two characters there).
 #[test]
 fn the_journal_shows_every_transports_reply_as_the_json_of_rest() {
     let server = start(&[]);
