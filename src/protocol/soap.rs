@@ -971,46 +971,11 @@ fn looks_like_date_time(s: &str) -> bool {
         || chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
 }
 
-/// Whether `s` is a date as the server writes them (`2026-11-30T14:05:09-06:00`): a
-/// valid date and time with an offset, told without chrono's parser (every date of a
-/// SOAP reply is checked, and parsing them was 1.6% of an uncached getObject). Anything
-/// else is left to the parsers.
+/// Whether `s` is a date as the server writes them ([`crate::time::parse_written`]):
+/// every date of a SOAP reply is checked, and chrono's parser was 1.6% of an uncached
+/// getObject. Anything else is left to the parsers.
 fn is_written_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        b.get(range)?.iter().try_fold(0u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    let shape = b.len() == 25
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && matches!(b[19], b'+' | b'-')
-        && b[22] == b':';
-    if !shape {
-        return false;
-    }
-    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec), Some(oh), Some(om)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-        digits(20..22),
-        digits(23..25),
-    ) else {
-        return false;
-    };
-    chrono::NaiveDate::from_ymd_opt(y as i32, mo, d).is_some()
-        && h < 24
-        && mi < 60
-        && sec < 60
-        && oh < 24
-        && om < 60
+    crate::time::parse_written(s).is_some()
 }
 
 /// A scalar with the `xsi:type` the WSDL declares when the value fits it, otherwise the
