@@ -29,6 +29,7 @@ pub mod fault;
 pub mod limits;
 pub mod protocol;
 pub mod reply_cache;
+pub mod scan;
 pub mod schema;
 pub mod server;
 pub mod services;

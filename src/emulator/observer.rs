@@ -250,7 +250,7 @@ impl Observer for Recorder {
                 let text = if secrets.is_empty() {
                     match o.reply_json.map(std::str::from_utf8) {
                         Some(Ok(json)) => json.to_string(),
-                        _ => serde_json::to_string(&r.value).ok()?,
+                        _ => String::from_utf8(r.value.to_json()).ok()?,
                     }
                 } else {
                     let mut value = serde_json::to_value(&r.value).ok()?;

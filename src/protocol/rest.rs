@@ -1264,7 +1264,7 @@ fn is_nil(el: &Element) -> bool {
 // Output
 
 fn json_bytes(value: &Value) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec())
+    value.to_json()
 }
 
 fn text_body(value: &Value) -> Vec<u8> {

@@ -345,7 +345,17 @@ fn must_look_at(b: u8) -> bool {
 /// SSE2 (always there on x86-64), elsewhere eight at a time, then one.
 #[cfg(target_arch = "x86_64")]
 fn next_to_look_at(bytes: &[u8], i: usize) -> usize {
-    sse2::first_to_look_at(bytes, i)
+    use crate::scan::{control, equal};
+    use std::arch::x86_64::*;
+    crate::scan::first_looked_at(bytes, i, |v| {
+        // SAFETY: SSE2 is part of x86-64.
+        unsafe {
+            let control =
+                _mm_andnot_si128(_mm_or_si128(equal(v, b'\t'), equal(v, b'\n')), control(v));
+            let markup = _mm_or_si128(_mm_or_si128(equal(v, b'&'), equal(v, b'<')), equal(v, b'>'));
+            _mm_or_si128(_mm_or_si128(control, markup), equal(v, 0xef))
+        }
+    })
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -359,49 +369,6 @@ fn next_to_look_at(bytes: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::*;
-
-    /// The first byte from `i` on to look at, or the text's length: sixteen bytes at a
-    /// time, the last few copied into a block of plain bytes (most texts of a reply are
-    /// short: names, numbers, dates).
-    pub(super) fn first_to_look_at(bytes: &[u8], mut i: usize) -> usize {
-        while i < bytes.len() {
-            let rest = &bytes[i..];
-            let mut padded = [b'a'; 16];
-            let block = match rest.first_chunk::<16>() {
-                Some(block) => block,
-                None => {
-                    padded[..rest.len()].copy_from_slice(rest);
-                    &padded
-                }
-            };
-            let mask = look_at(block);
-            if mask != 0 {
-                return i + mask.trailing_zeros() as usize;
-            }
-            i += 16;
-        }
-        bytes.len()
-    }
-
-    /// A bit per byte of `block` that [`super::must_look_at`].
-    fn look_at(block: &[u8; 16]) -> u32 {
-        // SAFETY: SSE2 is part of x86-64; the load is unaligned and reads `block`.
-        unsafe {
-            let v = _mm_loadu_si128(block.as_ptr().cast());
-            let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-            // Bytes up to 0x1F: those the unsigned minimum with 0x1F leaves alone.
-            let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-            let control = _mm_andnot_si128(_mm_or_si128(is(b'\t'), is(b'\n')), low);
-            let markup = _mm_or_si128(_mm_or_si128(is(b'&'), is(b'<')), is(b'>'));
-            let all = _mm_or_si128(_mm_or_si128(control, markup), is(0xef));
-            _mm_movemask_epi8(all) as u32
-        }
-    }
 }
 
 /// Whether none of eight bytes is one [`write_text`] changes: `&`, `<`, `>`, a control
