@@ -48,3 +48,29 @@ pub fn control(v: std::arch::x86_64::__m128i) -> std::arch::x86_64::__m128i {
     // SAFETY: SSE2 is part of x86-64.
     unsafe { _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v) }
 }
+
+/// Checks that `find` (a `next_to_…` function built on [`first_looked_at`]) finds exactly
+/// the first byte from a place that `wanted` names: every byte value at every position of
+/// texts of 1 to 40 bytes (whole blocks of sixteen, the last few bytes, and on other
+/// machines words of eight and single bytes), among `fills` and after other such bytes.
+#[cfg(test)]
+pub fn assert_finds_exactly(
+    find: impl Fn(&[u8], usize) -> usize,
+    wanted: impl Fn(u8) -> bool,
+    fills: &[u8],
+) {
+    for len in 1..=40 {
+        for &fill in fills {
+            for pos in 0..len {
+                for b in 0..=255u8 {
+                    let mut text = vec![fill; len];
+                    text[pos] = b;
+                    for from in [0, pos / 2, pos] {
+                        let naive = (from..len).find(|&k| wanted(text[k])).unwrap_or(len);
+                        assert_eq!(find(&text, from), naive, "{text:?} from {from}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -377,24 +377,14 @@ impl From<Struct> for Value {
 mod tests {
     use super::*;
 
-    /// The first byte to escape is found exactly: every byte value at every position of
-    /// texts of 1 to 40 bytes, among plain bytes and after others.
+    /// The first byte to escape is found exactly ([`crate::scan::assert_finds_exactly`]).
     #[test]
     fn the_bytes_to_escape_are_found_exactly() {
-        for len in 1..=40 {
-            for fill in [b'a', b'/', 0x7f, 0x80, 0xef] {
-                for pos in 0..len {
-                    for b in 0..=255u8 {
-                        let mut text = vec![fill; len];
-                        text[pos] = b;
-                        for from in [0, pos / 2, pos] {
-                            let naive = (from..len).find(|&k| must_escape(text[k])).unwrap_or(len);
-                            assert_eq!(next_to_escape(&text, from), naive, "{text:?} from {from}");
-                        }
-                    }
-                }
-            }
-        }
+        crate::scan::assert_finds_exactly(
+            next_to_escape,
+            must_escape,
+            &[b'a', b'/', 0x7f, 0x80, 0xef],
+        );
     }
 
     /// Byte for byte what `serde_json` writes, on random values: every control

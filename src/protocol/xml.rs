@@ -414,25 +414,14 @@ mod tests {
         }
     }
 
-    /// The first byte to look at is found exactly, whichever way it is looked for: every
-    /// byte value at every position of texts of 1 to 40 bytes (whole blocks of sixteen,
-    /// words of eight and single bytes), among plain bytes and after others.
+    /// The first byte to look at is found exactly ([`crate::scan::assert_finds_exactly`]).
     #[test]
     fn the_bytes_to_look_at_are_found_exactly() {
-        for len in 1..=40 {
-            for fill in [b'a', b'\n', 0x80, 0xbf, 0xf0] {
-                for pos in 0..len {
-                    for b in 0..=255u8 {
-                        let mut text = vec![fill; len];
-                        text[pos] = b;
-                        for from in [0, pos / 2, pos] {
-                            let naive = (from..len).find(|&k| must_look_at(text[k])).unwrap_or(len);
-                            assert_eq!(next_to_look_at(&text, from), naive, "{text:?} from {from}");
-                        }
-                    }
-                }
-            }
-        }
+        crate::scan::assert_finds_exactly(
+            next_to_look_at,
+            must_look_at,
+            &[b'a', b'\n', 0x80, 0xbf, 0xf0],
+        );
     }
 
     /// Escaped text equals a byte-by-byte reference, on random texts of characters that
