@@ -26,7 +26,8 @@ impl RowValues {
         RowValues { columns, values }
     }
 
-    /// The column's value, unless it is `NULL` or not a column of the row.
+    /// The column's value, unless it is `NULL` or not a column of the row. (A row's
+    /// column names are distinct: every row query selects one table's columns.)
     pub fn get(&self, name: &str) -> Option<&Value> {
         let i = self.columns.iter().position(|(c, _)| c == name)?;
         Some(&self.values[i]).filter(|v| !matches!(v, Value::Null))
