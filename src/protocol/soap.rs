@@ -899,9 +899,9 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, de
             push(out, &["</", name, ">"]);
         }
         (Value::Struct(members), Out::Complex(t) | Out::Many(t)) if !t.is_empty() => {
-            let t = wsdl::written_type(t, members);
+            let (t, layout) = wsdl::written_layout(t, members);
             push(out, &["<", name, " xsi:type=\"ns1:", t, "\">"]);
-            write_members(out, t, members, depth);
+            write_members(out, layout, members, depth);
             push(out, &["</", name, ">"]);
         }
         (Value::Struct(members), _) => {
@@ -923,25 +923,22 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, de
 
 /// A struct's members in the order of the type's `xsd:sequence`; members the WSDL does
 /// not declare follow, untyped.
-fn write_members(out: &mut Vec<u8>, type_name: &str, members: &Struct, depth: usize) {
-    let layout = wsdl::layout(type_name);
-    let def = schema().type_def(type_name);
-    let mut ordered: Vec<(usize, &String, &Value)> = members
+fn write_members(out: &mut Vec<u8>, layout: Option<&wsdl::Layout>, members: &Struct, depth: usize) {
+    let mut ordered: Vec<(usize, Out<'_>, &String, &Value)> = members
         .iter()
-        .map(|(k, v)| {
-            let pos = layout
-                .and_then(|l| l.position.get(k.as_str()).copied())
-                .unwrap_or(usize::MAX);
-            (pos, k, v)
-        })
+        .map(
+            |(k, v)| match layout.and_then(|l| l.elements.get(k.as_str())) {
+                Some(e) if e.property.many => (e.position, Out::Many(&e.property.type_name), k, v),
+                Some(e) => (e.position, out_decl(&e.property.type_name), k, v),
+                None => (usize::MAX, Out::Any, k, v),
+            },
+        )
         .collect();
-    ordered.sort_by_key(|(pos, _, _)| *pos);
-    for (pos, k, v) in ordered {
-        let decl = match def.and_then(|d| d.property(k)) {
-            Some(p) if pos != usize::MAX && p.many => Out::Many(p.type_name.as_str()),
-            Some(p) if pos != usize::MAX => out_decl(p.type_name.as_str()),
-            _ => Out::Any,
-        };
+    // Projection mostly writes members in the sequence's order already.
+    if !ordered.is_sorted_by_key(|m| m.0) {
+        ordered.sort_by_key(|m| m.0);
+    }
+    for (_, decl, k, v) in ordered {
         write_element(out, k, v, decl, depth + 1);
     }
 }
@@ -1774,7 +1771,12 @@ mod tests {
         let text = reply("getObject", "SoftLayer_Ticket", value, None);
         let mut positions: Vec<(usize, usize)> = names
             .iter()
-            .map(|n| (text.find(&format!("<{n} ")).unwrap(), layout.position[n]))
+            .map(|n| {
+                (
+                    text.find(&format!("<{n} ")).unwrap(),
+                    layout.elements[n].position,
+                )
+            })
             .collect();
         positions.sort();
         assert!(positions.windows(2).all(|w| w[0].1 < w[1].1), "{text}");

@@ -193,12 +193,23 @@ fn operations(service: &str) -> Vec<(&'static str, &'static MethodDef)> {
 // ---------------------------------------------------------------------------------------
 // The type model shared with the SOAP codec
 
-/// How a schema type is laid out in the WSDL: its base, its own elements, and the
-/// position of every element (inherited ones first) in its `xsd:sequence`.
+/// How a schema type is laid out in the WSDL: its base, its own elements, and every
+/// element (inherited ones first) with its place in the `xsd:sequence`.
 pub(crate) struct Layout {
     pub parent: Option<&'static str>,
     pub own: Vec<&'static PropertyDef>,
-    pub position: HashMap<&'static str, usize>,
+    /// Found once per member a SOAP reply writes: the place and the declaration together.
+    pub elements: HashMap<&'static str, Element>,
+    /// The type's ancestors in the WSDL, nearest first.
+    pub ancestors: Vec<&'static str>,
+}
+
+/// An element of a type's `xsd:sequence`.
+#[derive(Clone, Copy)]
+pub(crate) struct Element {
+    pub position: usize,
+    /// The type's own view of the property (a subtype may redeclare an inherited one).
+    pub property: &'static PropertyDef,
 }
 
 fn layouts() -> &'static HashMap<&'static str, Layout> {
@@ -223,28 +234,39 @@ fn build_layout(name: &'static str, out: &mut HashMap<&'static str, Layout>, dep
         .parent
         .as_deref()
         .filter(|p| *p != name && depth < 32 && schema().type_def(p).is_some());
-    let mut position: HashMap<&'static str, usize> = HashMap::default();
+    let mut elements: HashMap<&'static str, Element> = HashMap::default();
+    let mut ancestors = Vec::new();
     if let Some(p) = parent {
         build_layout(p, out, depth + 1);
         if let Some(base) = out.get(p) {
-            position = base.position.clone();
+            elements = base
+                .elements
+                .iter()
+                .map(|(&k, e)| {
+                    let property = t.property(k).unwrap_or(e.property);
+                    (k, Element { property, ..*e })
+                })
+                .collect();
+            ancestors.push(p);
+            ancestors.extend(base.ancestors.iter().copied());
         }
     }
     let own: Vec<&'static PropertyDef> = t
         .properties
         .values()
-        .filter(|p| declared(p) && !position.contains_key(p.name.as_str()))
+        .filter(|p| declared(p) && !elements.contains_key(p.name.as_str()))
         .collect();
-    for p in &own {
-        let next = position.len();
-        position.insert(p.name.as_str(), next);
+    for &property in &own {
+        let position = elements.len();
+        elements.insert(property.name.as_str(), Element { position, property });
     }
     out.insert(
         name,
         Layout {
             parent: parent.filter(|p| out.contains_key(p)),
             own,
-            position,
+            elements,
+            ancestors,
         },
     );
 }
@@ -295,25 +317,19 @@ fn descendants(name: &str) -> Vec<&'static str> {
 /// `SoftLayer_User_Interface` holds a `SoftLayer_User_Customer` or a
 /// `SoftLayer_User_Employee`, and the members a mask selected (`editor[id]`) cannot tell
 /// which: only the object knows.
-pub(crate) fn written_type<'a>(declared: &'a str, members: &Struct) -> &'a str {
-    match members.type_name() {
-        Some(own) if own != declared && is_subtype(own, declared) && layout(own).is_some() => own,
-        _ => declared,
+///
+/// The type's layout comes with it: a SOAP reply needs both for every object it writes.
+pub(crate) fn written_layout<'a>(
+    declared: &'a str,
+    members: &Struct,
+) -> (&'a str, Option<&'static Layout>) {
+    if let Some(own) = members.type_name().filter(|own| *own != declared)
+        && let Some(l) = layout(own)
+        && l.ancestors.contains(&declared)
+    {
+        return (own, Some(l));
     }
-}
-
-/// Whether `name` inherits from `ancestor`.
-fn is_subtype(name: &str, ancestor: &str) -> bool {
-    let mut at = schema().type_def(name).and_then(|t| t.parent.as_deref());
-    // The schema's inheritance is shallow; the bound keeps a malformed one from looping.
-    for _ in 0..32 {
-        match at {
-            Some(t) if t == ancestor => return true,
-            Some(t) => at = schema().type_def(t).and_then(|d| d.parent.as_deref()),
-            None => return false,
-        }
-    }
-    false
+    (declared, layout(declared))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1067,26 +1083,26 @@ mod tests {
         let mut customer = Struct::of_type("SoftLayer_User_Customer", 1);
         customer.insert("id".into(), crate::value::Value::Int(1));
         assert_eq!(
-            written_type("SoftLayer_User_Interface", &customer),
+            written_layout("SoftLayer_User_Interface", &customer).0,
             "SoftLayer_User_Customer"
         );
         let mut employee = Struct::of_type("SoftLayer_User_Employee", 1);
         employee.insert("id".into(), crate::value::Value::Int(1));
         assert_eq!(
-            written_type("SoftLayer_User_Interface", &employee),
+            written_layout("SoftLayer_User_Interface", &employee).0,
             "SoftLayer_User_Employee"
         );
         // A struct without a type is of the type its place declares, members or not.
         let mut built = Struct::new();
         built.insert("username".into(), "x".into());
         assert_eq!(
-            written_type("SoftLayer_User_Interface", &built),
+            written_layout("SoftLayer_User_Interface", &built).0,
             "SoftLayer_User_Interface"
         );
         // A type that is not the declared one's subtype is not written in its place.
         let ticket = Struct::of_type("SoftLayer_Ticket", 0);
         assert_eq!(
-            written_type("SoftLayer_User_Interface", &ticket),
+            written_layout("SoftLayer_User_Interface", &ticket).0,
             "SoftLayer_User_Interface"
         );
     }
@@ -1095,9 +1111,9 @@ mod tests {
     fn sequence_positions_put_inherited_elements_first() {
         let l = layout("SoftLayer_Ticket_Attachment_Hardware").unwrap();
         let base = layout("SoftLayer_Ticket_Attachment").unwrap();
-        for (name, pos) in &base.position {
-            assert_eq!(l.position[name], *pos);
+        for (name, e) in &base.elements {
+            assert_eq!(l.elements[name].position, e.position);
         }
-        assert!(l.position["hardwareId"] >= base.position.len());
+        assert!(l.elements["hardwareId"].position >= base.elements.len());
     }
 }
