@@ -317,10 +317,9 @@ pub struct Outcome<'a> {
     pub cached: bool,
     /// The reply, when it was written whole.
     pub reply: Option<&'a Reply>,
-    /// The reply's body when it is the reply's value as JSON, byte for byte what
-    /// `serde_json` writes of it (REST's `.json`): the journal keeps this text rather
-    /// than writing the value again (7% of an uncached REST getObject).
-    pub reply_json: Option<&'a [u8]>,
+    /// The reply's body, when the journal can keep it in place of the reply (see
+    /// [`ReplyBody`]).
+    pub reply_body: Option<(&'a bytes::Bytes, ReplyBody)>,
     /// The `SoftLayer-Total-Items` the answer carried: a list's total before the result
     /// limit, also when the list was streamed or came from the reply cache (`reply` is
     /// then `None`).
@@ -329,6 +328,20 @@ pub struct Outcome<'a> {
     pub nested: Option<&'a NestedPath>,
     /// The reply cache's key of the request (the same for every repeat of it).
     pub cache_key: Option<&'a [u8]>,
+}
+
+/// What a whole reply's body is, for the journal: it keeps the body as sent rather than
+/// writing the reply's value again. Writing every XML-RPC and SOAP reply as JSON was 6-7%
+/// of an uncached getObject; most journal entries are never read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyBody {
+    /// The reply's value as JSON, byte for byte what `serde_json` writes of it (REST's
+    /// `.json`).
+    ValueJson,
+    /// An XML-RPC `methodResponse` with the value in its one `param`.
+    XmlRpc,
+    /// A SOAP envelope with the value as the `{method}Return` of its body.
+    Soap,
 }
 
 /// The observer that observes nothing.

@@ -10,9 +10,11 @@
 //! made when the reply was first read, found by the cache key.
 
 use super::faults::{Action, Faults};
-use super::journal::{self, CallRecord, Entry, Journal};
+use super::journal::{self, CallRecord, Entry, Journal, RecordedReply};
 use super::metrics::{InjectionLabels, Metrics};
-use crate::call::{Call, CallTrace, Credentials, Fault, MaskSource, NestedPath, Observer, Outcome};
+use crate::call::{
+    Call, CallTrace, Credentials, Fault, MaskSource, NestedPath, Observer, Outcome, ReplyBody,
+};
 use crate::store::Principal;
 use serde_json::{Value as J, json};
 use std::cell::RefCell;
@@ -240,24 +242,32 @@ impl Observer for Recorder {
             .reply
             .filter(|_| o.bytes as usize <= 4 * journal::MAX_RECORDED_REPLY)
             .and_then(|r| {
-                // Kept as the JSON text (one pass over the reply), made a tree again only
-                // when the journal is read. Measured as written, not guessed: a reply is
-                // recorded when it is small.
+                // XML-RPC and SOAP bodies are kept as sent, read back only when the
+                // journal is read; other replies as JSON text, checked against the limit
+                // as written, not guessed.
                 let secrets = record
                     .as_deref()
                     .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
                     .unwrap_or_default();
-                let text = if secrets.is_empty() {
-                    match o.reply_json.map(std::str::from_utf8) {
-                        Some(Ok(json)) => json.to_string(),
-                        _ => String::from_utf8(r.value.to_json()).ok()?,
+                let text: Arc<str> = if secrets.is_empty() {
+                    match o.reply_body {
+                        Some((body, ReplyBody::XmlRpc)) => {
+                            return Some(RecordedReply::XmlRpc(body.clone()));
+                        }
+                        Some((body, ReplyBody::Soap)) => {
+                            return Some(RecordedReply::Soap(body.clone()));
+                        }
+                        Some((body, ReplyBody::ValueJson)) => {
+                            std::str::from_utf8(body).ok()?.into()
+                        }
+                        None => String::from_utf8(r.value.to_json()).ok()?.into(),
                     }
                 } else {
                     let mut value = serde_json::to_value(&r.value).ok()?;
                     journal::redact_members(&mut value, secrets);
-                    value.to_string()
+                    value.to_string().into()
                 };
-                (text.len() <= journal::MAX_RECORDED_REPLY).then(|| Arc::<str>::from(text))
+                (text.len() <= journal::MAX_RECORDED_REPLY).then_some(RecordedReply::Json(text))
             });
         self.journal.record(Entry {
             id: self.journal.next_id(),

@@ -47,10 +47,10 @@ pub trait Codec: Send + 'static {
     /// The content type of a reply (for replies served from the cache).
     fn reply_content_type(&self) -> &'static str;
 
-    /// Whether [`Codec::write_reply`] writes the reply's value as `serde_json` writes it
-    /// and nothing else (see [`crate::call::Outcome::reply_json`]).
-    fn reply_is_value_json(&self) -> bool {
-        false
+    /// What [`Codec::write_reply`]'s body is, when the journal can read the reply's
+    /// value back from it (see [`crate::call::ReplyBody`]).
+    fn reply_body(&self) -> Option<crate::call::ReplyBody> {
+        None
     }
 
     /// The request as it was sent, when the parsed call alone does not say it (REST's

@@ -425,8 +425,8 @@ impl Codec for RestCodec {
         self.format.content_type()
     }
 
-    fn reply_is_value_json(&self) -> bool {
-        self.format == Format::Json
+    fn reply_body(&self) -> Option<crate::call::ReplyBody> {
+        (self.format == Format::Json).then_some(crate::call::ReplyBody::ValueJson)
     }
 
     /// A list read straight from its method (no nested path to walk) streams as JSON

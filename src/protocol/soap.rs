@@ -148,6 +148,66 @@ pub fn write_reply(_service: &str, method: &str, version: ApiVersion, reply: &Re
     out
 }
 
+/// The value of a reply this server wrote ([`write_reply`]), for the journal; `None` for
+/// a fault or anything else. Read back by the types the reply names: `xsi:nil`, encoded
+/// arrays (`SOAP-ENC:arrayType`), objects, and scalars by their `xsi:type`. A value the
+/// writer typed by its WSDL declaration reads back as written (a whole number declared
+/// `double` is a double).
+pub fn reply_value(body: &[u8]) -> Option<Value> {
+    let envelope = read_tree(body, "Envelope").ok()?;
+    let body = envelope
+        .children
+        .iter()
+        .find(|e| e.local == "Body" && e.ns.as_deref() == Some(SOAP_ENV))?;
+    let [response] = body.children.as_slice() else {
+        return None;
+    };
+    if response.local == "Fault" {
+        return None;
+    }
+    // A `void` method's reply has no return element.
+    Some(response.children.first().map_or(Value::Null, read_back))
+}
+
+fn read_back(e: &Element) -> Value {
+    if e.is_nil() {
+        return Value::Null;
+    }
+    if e.any_prefix("arrayType").is_some() {
+        return Value::Array(e.children.iter().map(read_back).collect());
+    }
+    let text = e.text.as_str();
+    let scalar = match e.xsi("type") {
+        Some(t) => t.strip_prefix("xsd:"),
+        None if e.children.is_empty() => Some("string"),
+        None => None,
+    };
+    match scalar {
+        None => {
+            let mut members = Struct::new();
+            for child in &e.children {
+                members.insert(child.local.clone(), read_back(child));
+            }
+            Value::Struct(members)
+        }
+        Some("boolean") => Value::Bool(matches!(text, "true" | "1")),
+        Some("dateTime") => Value::DateTime(text.to_string()),
+        Some("base64Binary") => match STANDARD.decode(text) {
+            Ok(bytes) => Value::Base64(bytes),
+            Err(_) => Value::String(text.to_string()),
+        },
+        Some("double" | "float" | "decimal") => match text.parse::<f64>() {
+            Ok(f) => Value::Float(f),
+            Err(_) => Value::String(text.to_string()),
+        },
+        Some(t) if is_int_type(t) => match text.parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => Value::String(text.to_string()),
+        },
+        Some(_) => Value::String(text.to_string()),
+    }
+}
+
 /// The envelope up to the operation's response element, with the `totalItems` header
 /// of a list; gives back the method name as written.
 fn open_reply(out: &mut Vec<u8>, version: ApiVersion, method: &str, total: Option<u64>) -> String {
@@ -309,6 +369,10 @@ impl Codec for SoapCodec {
 
     fn reply_content_type(&self) -> &'static str {
         CONTENT_TYPE
+    }
+
+    fn reply_body(&self) -> Option<crate::call::ReplyBody> {
+        Some(crate::call::ReplyBody::Soap)
     }
 
     fn list_writer(&self, call: &Call) -> Option<Box<dyn ListWriter>> {
@@ -1908,5 +1972,68 @@ mod tests {
         assert!(t.contains("The SoftLayer_TicketInitParameters header names no object"));
         let t = text(&Fault::invalid_value("x"));
         assert!(t.contains("<faultcode>SoftLayer_Exception_InvalidValue</faultcode>"));
+    }
+
+    /// The journal reads a reply back from its body: objects of their own types, arrays,
+    /// nil, and scalars by their `xsi:type` come back as they were written; a fault
+    /// gives nothing.
+    #[test]
+    fn replies_read_back_as_written() {
+        let editor = typed(
+            "SoftLayer_User_Employee",
+            &[
+                ("id", Value::Int(301)),
+                ("displayName", Value::from("Jordan D.")),
+            ],
+        );
+        let update = typed(
+            "SoftLayer_Ticket_Update_Employee",
+            &[
+                ("entry", Value::from("a <b> & \"c\" \t\n\r ünïcode")),
+                (
+                    "createDate",
+                    Value::DateTime("2026-11-30T14:05:09-06:00".into()),
+                ),
+                ("editor", editor),
+            ],
+        );
+        let ticket = typed(
+            "SoftLayer_Ticket",
+            &[
+                ("id", Value::Int(160000001)),
+                ("title", Value::from("")),
+                ("assignedUserId", Value::Null),
+                ("billableFlag", Value::Bool(true)),
+                ("updates", Value::Array(vec![update])),
+                ("attachedHardware", Value::Array(vec![])),
+                ("notDeclared", Value::Float(0.25)),
+                ("file", Value::Base64(vec![0, 1, 250])),
+            ],
+        );
+        let body = reply("getObject", "SoftLayer_Ticket", ticket.clone(), None);
+        let read = reply_value(body.as_bytes()).expect(&body);
+        let json = |v: &Value| serde_json::from_slice::<serde_json::Value>(&v.to_json()).unwrap();
+        assert_eq!(json(&read), json(&ticket), "{body}");
+
+        let list = Value::Array(vec![Value::Int(1), Value::Int(2)]);
+        let body = reply("getIds", "int[]", list.clone(), Some(2));
+        assert_eq!(
+            reply_value(body.as_bytes()).map(|v| json(&v)),
+            Some(json(&list))
+        );
+        let body = reply("deleteThing", "void", Value::Null, None);
+        assert_eq!(
+            reply_value(body.as_bytes()).map(|v| json(&v)),
+            Some(serde_json::Value::Null)
+        );
+        let body = reply("getFlag", "boolean", Value::Bool(false), None);
+        assert_eq!(
+            reply_value(body.as_bytes()).map(|v| json(&v)),
+            Some(serde_json::json!(false))
+        );
+
+        let fault = write_fault(ApiVersion::V3_1, "SoftLayer_Ticket", &Fault::not_found(5));
+        assert!(reply_value(&fault).is_none());
+        assert!(reply_value(b"<not-soap/>").is_none());
     }
 }

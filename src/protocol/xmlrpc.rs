@@ -76,6 +76,16 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     })
 }
 
+/// The value of a reply this server wrote ([`write_reply`]), for the journal; `None` for
+/// a fault or anything else. Nesting is not bounded as in requests: a reply is as deep
+/// as the mask asked for (three elements per level).
+pub fn reply_value(body: &[u8]) -> Option<Value> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut parser = Parser::new(text);
+    parser.max_depth = usize::MAX;
+    parser.response().ok()
+}
+
 /// Whether the prolog declares ISO-8859-1 (`<?xml version="1.0" encoding="iso-8859-1"?>`).
 fn declares_latin1(text: &str) -> bool {
     let Some(prolog) = text
@@ -246,6 +256,10 @@ impl Codec for XmlRpcCodec {
         CONTENT_TYPE
     }
 
+    fn reply_body(&self) -> Option<crate::call::ReplyBody> {
+        Some(crate::call::ReplyBody::XmlRpc)
+    }
+
     fn list_writer(&self, _call: &Call) -> Option<Box<dyn ListWriter>> {
         Some(Box::new(XmlRpcList))
     }
@@ -316,6 +330,7 @@ enum Token<'a> {
 struct Parser<'a> {
     reader: Reader<&'a [u8]>,
     depth: usize,
+    max_depth: usize,
     at_start: bool,
 }
 
@@ -325,6 +340,7 @@ impl<'a> Parser<'a> {
         Parser {
             reader,
             depth: 0,
+            max_depth: MAX_DEPTH,
             at_start: true,
         }
     }
@@ -344,9 +360,10 @@ impl<'a> Parser<'a> {
             match event {
                 Event::Start(e) => {
                     self.depth += 1;
-                    if self.depth > MAX_DEPTH {
+                    if self.depth > self.max_depth {
                         return Err(malformed(format!(
-                            "elements nested deeper than {MAX_DEPTH}"
+                            "elements nested deeper than {}",
+                            self.max_depth
                         )));
                     }
                     for attribute in e.attributes() {
@@ -431,6 +448,28 @@ impl<'a> Parser<'a> {
             _ => return Err(malformed("missing methodName")),
         };
         Ok((method, params.unwrap_or_default()))
+    }
+
+    /// A reply as [`write_reply`] writes it (a bare `params`) holding one `param`, and
+    /// nothing after it: its value.
+    fn response(mut self) -> Result<Value, Fault> {
+        let mut value = None;
+        loop {
+            match self.next()? {
+                Token::Text(t) => expect_blank(&t)?,
+                Token::Open(e) if value.is_none() && e.name().as_ref() == b"params" => {
+                    let mut params = self.params()?;
+                    if params.len() != 1 {
+                        return Err(malformed("a reply has one param"));
+                    }
+                    value = params.pop();
+                }
+                Token::Open(e) => return Err(unexpected_element(&e)),
+                Token::Close => return Err(malformed("unexpected end tag")),
+                Token::Eof => break,
+            }
+        }
+        value.ok_or_else(|| malformed("no reply value"))
     }
 
     /// The character data of an element that may hold nothing else, up to its end tag.
@@ -1501,5 +1540,61 @@ mod tests {
                 "No valid authentication headers found."
             )
         );
+    }
+
+    /// The journal reads a reply back from its body: every kind of value comes back as it
+    /// was written, and a fault or another document gives nothing.
+    #[test]
+    fn replies_read_back_as_written() {
+        let value = Value::Struct(members(vec![
+            ("id", Value::Int(-9_007_199_254_740_993)),
+            (
+                "title",
+                Value::from("a \"quoted\" <title> & 'more' \t\n\r ünïcode"),
+            ),
+            ("empty", Value::from("")),
+            ("flag", Value::Bool(true)),
+            ("off", Value::Bool(false)),
+            ("ratio", Value::Float(0.1)),
+            ("whole", Value::Float(3.0)),
+            ("none", Value::Null),
+            ("when", Value::DateTime("2026-11-30T14:05:09-06:00".into())),
+            ("file", Value::Base64(vec![0, 1, 2, 250, 255])),
+            ("nothing", Value::Array(vec![])),
+            ("bare", Value::Struct(Struct::new())),
+            (
+                "updates",
+                Value::Array(vec![
+                    Value::Struct(members(vec![("entry", Value::from("x"))])),
+                    Value::Array(vec![Value::Int(1), Value::Null]),
+                ]),
+            ),
+        ]));
+        let body = reply_text(value.clone());
+        let read = reply_value(body.as_bytes()).expect(&body);
+        assert_eq!(read.to_json(), value.to_json(), "{body}");
+        // As deep as a mask may ask (three elements a level), past a request's bound.
+        let mut deep = Value::Int(1);
+        for _ in 0..crate::services::projection::MAX_MASK_DEPTH + 5 {
+            deep = Value::Struct(members(vec![("a", Value::Array(vec![deep]))]));
+        }
+        for v in [Value::Null, Value::Int(7), Value::from("only"), deep] {
+            let body = reply_text(v.clone());
+            assert_eq!(
+                reply_value(body.as_bytes()).map(|r| r.to_json()),
+                Some(v.to_json())
+            );
+        }
+        let fault = fault_text(&Fault::not_found(5));
+        assert!(reply_value(fault.as_bytes()).is_none(), "{fault}");
+        for other in [
+            "",
+            "<params></params>",
+            "<params><param><value>1</value></param><param><value>2</value></param></params>",
+            "<params><param><value>1</value></param></params><params/>",
+            "<methodCall><methodName>x</methodName></methodCall>",
+        ] {
+            assert!(reply_value(other.as_bytes()).is_none(), "{other}");
+        }
     }
 }

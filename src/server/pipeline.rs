@@ -323,7 +323,7 @@ async fn answer_or_drop<C: Codec>(
             bytes: bytes.len() as u64,
             cached: true,
             reply: None,
-            reply_json: None,
+            reply_body: None,
             total,
             nested: None,
             cache_key: cache_key.as_deref(),
@@ -386,7 +386,7 @@ async fn answer_or_drop<C: Codec>(
         }
     }
     Some(match head_rx.await {
-        Ok(Head::Whole { answer, total }) => response(answer, total),
+        Ok(Head::Whole { head, body, total }) => response_bytes(head, body, total),
         Ok(Head::Drop) => return None,
         Ok(Head::Streaming {
             content_type,
@@ -416,7 +416,9 @@ async fn answer_or_drop<C: Codec>(
 /// items follow on the chunk channel).
 enum Head {
     Whole {
-        answer: HttpAnswer,
+        /// The answer but its body.
+        head: HttpAnswer,
+        body: Bytes,
         total: Option<u64>,
     },
     Streaming {
@@ -458,11 +460,21 @@ impl Responder {
         self.head.is_none()
     }
 
-    fn whole(&mut self, answer: HttpAnswer, total: Option<u64>) {
+    fn whole(&mut self, mut answer: HttpAnswer, total: Option<u64>) {
+        let body = Bytes::from(std::mem::take(&mut answer.body));
+        self.whole_bytes(answer, body, total);
+    }
+
+    /// [`Self::whole`] with the body apart (`answer`'s own is left out).
+    fn whole_bytes(&mut self, answer: HttpAnswer, body: Bytes, total: Option<u64>) {
         self.pending = None;
-        self.bytes = answer.body.len() as u64;
+        self.bytes = body.len() as u64;
         if let Some(head) = self.head.take() {
-            let _ = head.send(Head::Whole { answer, total });
+            let _ = head.send(Head::Whole {
+                head: answer,
+                body,
+                total,
+            });
         }
     }
 
@@ -922,24 +934,23 @@ impl<C: Codec> Exchange<C> {
                 .replies
                 .put(key.clone(), version, body, reply.total);
         }
+        // One buffer for the wire and the journal (`Outcome::reply_body`).
+        let body = Bytes::from(std::mem::take(&mut answer.body));
         self.shared.observer.finished(&Outcome {
             transport: self.codec.transport(),
             call: Some(call),
             fault: None,
             status: answer.status,
             duration: self.started.elapsed(),
-            bytes: answer.body.len() as u64,
+            bytes: body.len() as u64,
             cached: false,
             reply: Some(reply),
-            reply_json: self
-                .codec
-                .reply_is_value_json()
-                .then_some(answer.body.as_slice()),
+            reply_body: self.codec.reply_body().map(|form| (&body, form)),
             total: reply.total,
             nested: self.codec.nested_path(),
             cache_key: self.cache_key.as_deref(),
         });
-        self.responder.whole(answer, reply.total);
+        self.responder.whole_bytes(answer, body, reply.total);
     }
 
     fn whole_fault(&mut self, call: Option<&Call>, fault: &Fault) {
@@ -1061,7 +1072,7 @@ impl<C: Codec> Exchange<C> {
             bytes: self.responder.bytes,
             cached: false,
             reply: None,
-            reply_json: None,
+            reply_body: None,
             total,
             nested: self.codec.nested_path(),
             cache_key: self.cache_key.as_deref(),
@@ -1126,7 +1137,7 @@ fn finished<C: Codec>(
         bytes: answer.body.len() as u64,
         cached: false,
         reply: None,
-        reply_json: None,
+        reply_body: None,
         total: None,
         nested: codec.nested_path(),
         cache_key,
