@@ -166,10 +166,12 @@ impl Zone {
         // Stored dates are mostly written in the server's own form and in the zone most
         // callers have: then the rendering is the text itself (parsing and rendering
         // every date of a reply was 3.5% of an uncached getObject's instructions).
-        if let Some((utc_ms, offset)) = parse_written(stored)
-            && self.offset_seconds(utc_ms) == offset
-        {
-            return Some(stored.to_string());
+        // In another offset, the instant is rendered again without parsing it twice.
+        if let Some((utc_ms, offset)) = parse_written(stored) {
+            if self.offset_seconds(utc_ms) == offset {
+                return Some(stored.to_string());
+            }
+            return Some(self.render(utc_ms));
         }
         let instant = DateTime::parse_from_rfc3339(stored).ok()?;
         Some(self.render(instant.timestamp_millis()))

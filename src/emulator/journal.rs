@@ -78,6 +78,8 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub enum RecordedReply {
     Json(Arc<str>),
+    /// A whole REST `.json` body: the value as JSON.
+    JsonBody(bytes::Bytes),
     /// A whole XML-RPC `methodResponse`.
     XmlRpc(bytes::Bytes),
     /// A whole SOAP envelope.
@@ -89,6 +91,7 @@ impl RecordedReply {
     pub fn json(&self) -> Option<J> {
         let value = match self {
             RecordedReply::Json(text) => return serde_json::from_str(text).ok(),
+            RecordedReply::JsonBody(body) => return serde_json::from_slice(body).ok(),
             RecordedReply::XmlRpc(body) => crate::protocol::xmlrpc::reply_value(body)?,
             RecordedReply::Soap(body) => crate::protocol::soap::reply_value(body)?,
         };
@@ -104,7 +107,9 @@ impl RecordedReply {
             RecordedReply::Json(text) => text.len(),
             // The buffer the body was written into, grown by doubling: up to twice its
             // length (the allocator gives back nothing when it is shrunk by half or less).
-            RecordedReply::XmlRpc(body) | RecordedReply::Soap(body) => 2 * body.len(),
+            RecordedReply::JsonBody(body)
+            | RecordedReply::XmlRpc(body)
+            | RecordedReply::Soap(body) => 2 * body.len(),
         }
     }
 }

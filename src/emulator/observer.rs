@@ -242,9 +242,10 @@ impl Observer for Recorder {
             .reply
             .filter(|_| o.bytes as usize <= 4 * journal::MAX_RECORDED_REPLY)
             .and_then(|r| {
-                // XML-RPC and SOAP bodies are kept as sent, read back only when the
-                // journal is read; other replies as JSON text, checked against the limit
-                // as written, not guessed.
+                // A body the journal can read the value back from is kept as sent
+                // (shared, not copied; XML-RPC and SOAP read back only when the journal
+                // is read); other replies as JSON text. A JSON text is checked against
+                // the limit as written, not guessed.
                 let secrets = record
                     .as_deref()
                     .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
@@ -258,7 +259,8 @@ impl Observer for Recorder {
                             return Some(RecordedReply::Soap(body.clone()));
                         }
                         Some((body, ReplyBody::ValueJson)) => {
-                            std::str::from_utf8(body).ok()?.into()
+                            return (body.len() <= journal::MAX_RECORDED_REPLY)
+                                .then(|| RecordedReply::JsonBody(body.clone()));
                         }
                         None => String::from_utf8(r.value.to_json()).ok()?.into(),
                     }
