@@ -42,6 +42,25 @@ impl RowValues {
             .map(|((c, _), v)| (c.as_str(), v))
     }
 
+    /// The positions of the columns named in `names` that are not `NULL`, each once, in
+    /// the statement's order (that of [`RowValues::iter`]); [`RowValues::at`] reads them.
+    /// A mask names a few of a row's dozens of columns: looking its names up in the row
+    /// costs less than looking every column up in the mask.
+    pub fn positions<'n>(&self, names: impl Iterator<Item = &'n str>) -> Vec<usize> {
+        let mut found: Vec<usize> = names
+            .filter_map(|n| self.columns.iter().position(|(c, _)| c == n))
+            .filter(|&i| !matches!(self.values[i], Value::Null))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// The column at a position [`RowValues::positions`] gave.
+    pub fn at(&self, i: usize) -> (&str, &Value) {
+        (self.columns[i].0.as_str(), &self.values[i])
+    }
+
     /// How many columns the row's statement returned (`NULL`s included): room enough
     /// for what the row shows.
     pub fn columns(&self) -> usize {
@@ -167,5 +186,39 @@ mod tests {
         assert_eq!(m.get("username"), Some(&Value::from("Employee")));
         assert_eq!(m.get("email"), None);
         assert_eq!(m.get("id"), Some(&Value::Int(3)));
+    }
+
+    /// Named columns come in the statement's order, each once, `NULL`s and names that are
+    /// not columns left out: what `iter` shows of them.
+    #[test]
+    fn named_columns_are_found_in_the_rows_order() {
+        let r = row(
+            &["id", "title", "assignedUserId", "createDate"],
+            vec![
+                Value::Int(7),
+                Value::from("Disk"),
+                Value::Null,
+                Value::from("d"),
+            ],
+        );
+        let names = [
+            "createDate",
+            "updates",
+            "assignedUserId",
+            "id",
+            "createDate",
+        ];
+        let found: Vec<_> = r
+            .positions(names.into_iter())
+            .into_iter()
+            .map(|i| r.at(i))
+            .collect();
+        let shown: Vec<_> = r.iter().filter(|(c, _)| names.contains(c)).collect();
+        assert_eq!(found, shown);
+        assert_eq!(
+            found,
+            [("id", &Value::Int(7)), ("createDate", &Value::from("d"))]
+        );
+        assert!(r.positions(std::iter::empty()).is_empty());
     }
 }
