@@ -39,7 +39,9 @@ use base64::engine::general_purpose::STANDARD;
 use super::ApiVersion;
 use super::HttpAnswer;
 use super::codec::{Codec, ListWriter};
+// What the WSDL declares for a value being written.
 use super::wsdl::{self, SOAP_ENC, SOAP_ENV, XSD, XSI, xsd_type};
+use super::wsdl::{Declared as Out, declared_as as out_decl};
 use crate::call::{Call, CallHeaders, Credentials, Fault, Reply, ResultLimit};
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
@@ -922,24 +924,6 @@ fn scalar(type_name: &str, text: &str) -> Result<Value, Fault> {
 // ---------------------------------------------------------------------------------------
 // Writing the reply
 
-/// What the WSDL declares for a value being written.
-#[derive(Clone, Copy)]
-enum Out<'a> {
-    Any,
-    Scalar(&'static str),
-    Complex(&'a str),
-    Many(&'a str),
-}
-
-fn out_decl(name: &str) -> Out<'_> {
-    match xsd_type(name) {
-        Some("anyType") => Out::Any,
-        Some(x) => Out::Scalar(x),
-        None if name.is_empty() => Out::Any,
-        None => Out::Complex(name),
-    }
-}
-
 fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, depth: usize) {
     // Replies are built by the server, but a cycle-free bound keeps the writer total.
     if depth > 256 {
@@ -992,8 +976,7 @@ fn write_members(out: &mut Vec<u8>, layout: Option<&wsdl::Layout>, members: &Str
         .iter()
         .map(
             |(k, v)| match layout.and_then(|l| l.elements.get(k.as_str())) {
-                Some(e) if e.property.many => (e.position, Out::Many(&e.property.type_name), k, v),
-                Some(e) => (e.position, out_decl(&e.property.type_name), k, v),
+                Some(e) => (e.position, e.declared, k, v),
                 None => (usize::MAX, Out::Any, k, v),
             },
         )

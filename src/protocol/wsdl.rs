@@ -210,6 +210,42 @@ pub(crate) struct Element {
     pub position: usize,
     /// The type's own view of the property (a subtype may redeclare an inherited one).
     pub property: &'static PropertyDef,
+    /// What its value is declared as, worked out once.
+    pub declared: Declared<'static>,
+}
+
+impl Element {
+    fn new(position: usize, property: &'static PropertyDef) -> Element {
+        let declared = match property.many {
+            true => Declared::Many(&property.type_name),
+            false => declared_as(&property.type_name),
+        };
+        Element {
+            position,
+            property,
+            declared,
+        }
+    }
+}
+
+/// What the WSDL declares for a value: anything (`anyType`), a scalar type, a complex
+/// type, or an array of a type.
+#[derive(Clone, Copy)]
+pub(crate) enum Declared<'a> {
+    Any,
+    Scalar(&'static str),
+    Complex(&'a str),
+    Many(&'a str),
+}
+
+/// What a value of the schema's type `name` is declared as.
+pub(crate) fn declared_as(name: &str) -> Declared<'_> {
+    match xsd_type(name) {
+        Some("anyType") => Declared::Any,
+        Some(x) => Declared::Scalar(x),
+        None if name.is_empty() => Declared::Any,
+        None => Declared::Complex(name),
+    }
 }
 
 fn layouts() -> &'static HashMap<&'static str, Layout> {
@@ -243,8 +279,10 @@ fn build_layout(name: &'static str, out: &mut HashMap<&'static str, Layout>, dep
                 .elements
                 .iter()
                 .map(|(&k, e)| {
-                    let property = t.property(k).unwrap_or(e.property);
-                    (k, Element { property, ..*e })
+                    (
+                        k,
+                        Element::new(e.position, t.property(k).unwrap_or(e.property)),
+                    )
                 })
                 .collect();
             ancestors.push(p);
@@ -258,7 +296,7 @@ fn build_layout(name: &'static str, out: &mut HashMap<&'static str, Layout>, dep
         .collect();
     for &property in &own {
         let position = elements.len();
-        elements.insert(property.name.as_str(), Element { position, property });
+        elements.insert(property.name.as_str(), Element::new(position, property));
     }
     out.insert(
         name,
