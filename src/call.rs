@@ -338,7 +338,7 @@ pub enum ReplyBody {
     /// The reply's value as JSON, byte for byte what `serde_json` writes of it (REST's
     /// `.json`).
     ValueJson,
-    /// An XML-RPC `methodResponse` with the value in its one `param`.
+    /// An XML-RPC reply: `params` with the value in its one `param`.
     XmlRpc,
     /// A SOAP envelope with the value as the `{method}Return` of its body.
     Soap,

@@ -71,16 +71,18 @@ pub struct Entry {
     pub reply: Option<RecordedReply>,
 }
 
-/// A reply as the journal keeps it: JSON text, or the body an XML transport sent, read
-/// back into JSON only when the journal is read. Writing every XML-RPC and SOAP reply as
-/// JSON as it was sent was 6-7% of an uncached getObject; most entries are never read.
-/// The body is the one sent (shared, not copied).
+/// A reply as the journal keeps it: JSON text, or the body that was sent, read back into
+/// JSON only when the journal is read. Writing every XML-RPC and SOAP reply as JSON when
+/// it was sent was 6-7% of an uncached getObject, and most entries are never read. A
+/// body is the buffer that was sent (shared, not copied).
 #[derive(Debug, Clone)]
 pub enum RecordedReply {
+    /// JSON text written for the journal (a reply with secrets redacted, REST's `.xml`
+    /// and `.txt`).
     Json(Arc<str>),
     /// A whole REST `.json` body: the value as JSON.
     JsonBody(bytes::Bytes),
-    /// A whole XML-RPC `methodResponse`.
+    /// A whole XML-RPC reply (`params` with one `param`).
     XmlRpc(bytes::Bytes),
     /// A whole SOAP envelope.
     Soap(bytes::Bytes),
