@@ -278,6 +278,11 @@ impl Journal {
         })
     }
 
+    /// Whether calls are appended to a file too: each line needs its reply as JSON at once.
+    pub fn writes_file(&self) -> bool {
+        self.file.is_some()
+    }
+
     pub fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }

@@ -250,19 +250,22 @@ impl Observer for Recorder {
                     .as_deref()
                     .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
                     .unwrap_or_default();
+                // A journal file takes each reply as JSON at once: written from the value
+                // then, not read back from an XML body.
+                let read_later = !self.journal.writes_file();
                 let text: Arc<str> = if secrets.is_empty() {
                     match o.reply_body {
-                        Some((body, ReplyBody::XmlRpc)) => {
+                        Some((body, ReplyBody::XmlRpc)) if read_later => {
                             return Some(RecordedReply::XmlRpc(body.clone()));
                         }
-                        Some((body, ReplyBody::Soap)) => {
+                        Some((body, ReplyBody::Soap)) if read_later => {
                             return Some(RecordedReply::Soap(body.clone()));
                         }
                         Some((body, ReplyBody::ValueJson)) => {
                             return (body.len() <= journal::MAX_RECORDED_REPLY)
                                 .then(|| RecordedReply::JsonBody(body.clone()));
                         }
-                        None => String::from_utf8(r.value.to_json()).ok()?.into(),
+                        _ => String::from_utf8(r.value.to_json()).ok()?.into(),
                     }
                 } else {
                     let mut value = serde_json::to_value(&r.value).ok()?;

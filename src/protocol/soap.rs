@@ -39,9 +39,7 @@ use base64::engine::general_purpose::STANDARD;
 use super::ApiVersion;
 use super::HttpAnswer;
 use super::codec::{Codec, ListWriter};
-// What the WSDL declares for a value being written.
-use super::wsdl::{self, SOAP_ENC, SOAP_ENV, XSD, XSI, xsd_type};
-use super::wsdl::{Declared as Out, declared_as as out_decl};
+use super::wsdl::{self, Declared, SOAP_ENC, SOAP_ENV, XSD, XSI, declared_as, xsd_type};
 use crate::call::{Call, CallHeaders, Credentials, Fault, Reply, ResultLimit};
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
@@ -139,9 +137,9 @@ pub fn write_reply(_service: &str, method: &str, version: ApiVersion, reply: &Re
     let (base, many) = split_many(&reply.type_name);
     if base != "void" || !reply.value.is_null() {
         let decl = match (base, many) {
-            ("void", _) => Out::Any,
-            (b, true) => Out::Many(b),
-            (b, false) => out_decl(b),
+            ("void", _) => Declared::Any,
+            (b, true) => Declared::Many(b),
+            (b, false) => declared_as(b),
         };
         let name = format!("{method}Return");
         write_element(&mut out, &name, &reply.value, decl, 0);
@@ -178,35 +176,19 @@ fn read_back(e: &Element) -> Value {
     if e.any_prefix("arrayType").is_some() {
         return Value::Array(e.children.iter().map(read_back).collect());
     }
-    let text = e.text.as_str();
-    let scalar = match e.xsi("type") {
-        Some(t) => t.strip_prefix("xsd:"),
-        None if e.children.is_empty() => Some("string"),
-        None => None,
-    };
-    match scalar {
-        None => {
+    match e.xsi("type") {
+        // Read as a request's scalars are; text that does not convert stays text.
+        Some(t) if t.starts_with("xsd:") => {
+            scalar(t, &e.text).unwrap_or_else(|_| Value::String(e.text.clone()))
+        }
+        None if e.children.is_empty() => Value::String(e.text.clone()),
+        _ => {
             let mut members = Struct::new();
             for child in &e.children {
                 members.insert(child.local.clone(), read_back(child));
             }
             Value::Struct(members)
         }
-        Some("boolean") => Value::Bool(matches!(text, "true" | "1")),
-        Some("dateTime") => Value::DateTime(text.to_string()),
-        Some("base64Binary") => match STANDARD.decode(text) {
-            Ok(bytes) => Value::Base64(bytes),
-            Err(_) => Value::String(text.to_string()),
-        },
-        Some("double" | "float" | "decimal") => match text.parse::<f64>() {
-            Ok(f) => Value::Float(f),
-            Err(_) => Value::String(text.to_string()),
-        },
-        Some(t) if is_int_type(t) => match text.parse::<i64>() {
-            Ok(i) => Value::Int(i),
-            Err(_) => Value::String(text.to_string()),
-        },
-        Some(_) => Value::String(text.to_string()),
     }
 }
 
@@ -238,10 +220,10 @@ fn close_reply(out: &mut Vec<u8>, method: &str) {
 }
 
 /// The start tag of an encoded array of `count` items of type `item`.
-fn open_array(out: &mut Vec<u8>, name: &str, item: Out<'_>, count: usize) {
+fn open_array(out: &mut Vec<u8>, name: &str, item: Declared<'_>, count: usize) {
     let (item_ns, item_t, array_ns, array_t, array_suffix) = match item {
-        Out::Scalar(x) => ("xsd:", x, "ns1:", x, "Array"),
-        Out::Complex(t) => ("ns1:", t, "ns1:", t, "Array"),
+        Declared::Scalar(x) => ("xsd:", x, "ns1:", x, "Array"),
+        Declared::Complex(t) => ("ns1:", t, "ns1:", t, "Array"),
         _ => ("xsd:", "anyType", "SOAP-ENC:", "Array", ""),
     };
     push(
@@ -279,13 +261,13 @@ impl ListWriter for SoapList {
         open_array(
             out,
             &format!("{}Return", self.method),
-            out_decl(&self.item_type),
+            declared_as(&self.item_type),
             count,
         );
     }
 
     fn item(&mut self, out: &mut Vec<u8>, item: &Value) {
-        write_element(out, "item", item, out_decl(&self.item_type), 1);
+        write_element(out, "item", item, declared_as(&self.item_type), 1);
     }
 
     fn end(&mut self, out: &mut Vec<u8>) {
@@ -924,7 +906,7 @@ fn scalar(type_name: &str, text: &str) -> Result<Value, Fault> {
 // ---------------------------------------------------------------------------------------
 // Writing the reply
 
-fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, depth: usize) {
+fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Declared<'_>, depth: usize) {
     // Replies are built by the server, but a cycle-free bound keeps the writer total.
     if depth > 256 {
         return;
@@ -932,21 +914,21 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, de
     match (value, decl) {
         (Value::Null, _) => push(out, &["<", name, " xsi:nil=\"true\"/>"]),
         (Value::Float(f), _) if !f.is_finite() => push(out, &["<", name, " xsi:nil=\"true\"/>"]),
-        (Value::Array(items), Out::Many(item) | Out::Complex(item)) => {
-            open_array(out, name, out_decl(item), items.len());
+        (Value::Array(items), Declared::Many(item) | Declared::Complex(item)) => {
+            open_array(out, name, declared_as(item), items.len());
             for v in items {
-                write_element(out, "item", v, out_decl(item), depth + 1);
+                write_element(out, "item", v, declared_as(item), depth + 1);
             }
             push(out, &["</", name, ">"]);
         }
         (Value::Array(items), _) => {
-            open_array(out, name, Out::Any, items.len());
+            open_array(out, name, Declared::Any, items.len());
             for v in items {
-                write_element(out, "item", v, Out::Any, depth + 1);
+                write_element(out, "item", v, Declared::Any, depth + 1);
             }
             push(out, &["</", name, ">"]);
         }
-        (Value::Struct(members), Out::Complex(t) | Out::Many(t)) if !t.is_empty() => {
+        (Value::Struct(members), Declared::Complex(t) | Declared::Many(t)) if !t.is_empty() => {
             let (t, layout) = wsdl::written_layout(t, members);
             push(out, &["<", name, " xsi:type=\"ns1:", t, "\">"]);
             write_members(out, layout, members, depth);
@@ -955,13 +937,13 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, de
         (Value::Struct(members), _) => {
             push(out, &["<", name, " xsi:type=\"SOAP-ENC:Struct\">"]);
             for (k, v) in members {
-                write_element(out, k, v, Out::Any, depth + 1);
+                write_element(out, k, v, Declared::Any, depth + 1);
             }
             push(out, &["</", name, ">"]);
         }
         (scalar, decl) => {
             let declared = match decl {
-                Out::Scalar(x) => Some(x),
+                Declared::Scalar(x) => Some(x),
                 _ => None,
             };
             write_scalar(out, name, scalar, declared);
@@ -972,12 +954,12 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Out<'_>, de
 /// A struct's members in the order of the type's `xsd:sequence`; members the WSDL does
 /// not declare follow, untyped.
 fn write_members(out: &mut Vec<u8>, layout: Option<&wsdl::Layout>, members: &Struct, depth: usize) {
-    let mut ordered: Vec<(usize, Out<'_>, &String, &Value)> = members
+    let mut ordered: Vec<(usize, Declared<'_>, &String, &Value)> = members
         .iter()
         .map(
             |(k, v)| match layout.and_then(|l| l.elements.get(k.as_str())) {
                 Some(e) => (e.position, e.declared, k, v),
-                None => (usize::MAX, Out::Any, k, v),
+                None => (usize::MAX, Declared::Any, k, v),
             },
         )
         .collect();

@@ -393,7 +393,6 @@ impl<'a> Parser<'a> {
                 at: 0,
                 open: Vec::new(),
                 close_next: false,
-                max_depth: MAX_DEPTH,
             }),
             depth: 0,
             max_depth: MAX_DEPTH,
@@ -746,7 +745,6 @@ struct QuickLexer<'a> {
     open: Vec<&'a [u8]>,
     /// An empty tag was opened: its end comes next.
     close_next: bool,
-    max_depth: usize,
 }
 
 impl<'a> QuickLexer<'a> {
@@ -796,7 +794,7 @@ impl<'a> QuickLexer<'a> {
                     b"/>" => true,
                     _ => return None,
                 };
-                if self.open.len() >= self.max_depth {
+                if self.open.len() >= MAX_DEPTH {
                     return None;
                 }
                 self.open.push(name);

@@ -29,8 +29,13 @@ impl RowValues {
     /// The column's value, unless it is `NULL` or not a column of the row. (A row's
     /// column names are distinct: every row query selects one table's columns.)
     pub fn get(&self, name: &str) -> Option<&Value> {
+        self.shown(name).map(|i| &self.values[i])
+    }
+
+    /// The position of the column `name`, unless it is `NULL` or not a column of the row.
+    fn shown(&self, name: &str) -> Option<usize> {
         let i = self.columns.iter().position(|(c, _)| c == name)?;
-        Some(&self.values[i]).filter(|v| !matches!(v, Value::Null))
+        (!matches!(self.values[i], Value::Null)).then_some(i)
     }
 
     /// The columns that are not `NULL`, in the statement's order.
@@ -47,10 +52,7 @@ impl RowValues {
     /// A mask names a few of a row's dozens of columns: looking its names up in the row
     /// costs less than looking every column up in the mask.
     pub fn positions<'n>(&self, names: impl Iterator<Item = &'n str>) -> Vec<usize> {
-        let mut found: Vec<usize> = names
-            .filter_map(|n| self.columns.iter().position(|(c, _)| c == n))
-            .filter(|&i| !matches!(self.values[i], Value::Null))
-            .collect();
+        let mut found: Vec<usize> = names.filter_map(|n| self.shown(n)).collect();
         found.sort_unstable();
         found.dedup();
         found
