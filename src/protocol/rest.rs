@@ -55,9 +55,10 @@
 //!
 //! Faults are `{"error": message, "code": class}` (`<root><error/><code/></root>` for
 //! `.xml`, JSON for `.txt`), with a status its kind gives ([`status_of`]): 401 without valid
-//! credentials, 404 for an unknown service, method or object,
-//! 405 for an HTTP method REST does not use, 500 only for the server's own failures, and
-//! 400 for every other mistake of the client, so that nothing a client sends yields a 5xx.
+//! credentials, 404 for an unknown service, method or object, 405 for an HTTP method
+//! REST does not use, 500 for the API's own exceptions (a method's documented rule, an
+//! object mask it cannot use) as the real API answers them, and for the server's own
+//! failures, and 400 for a request that cannot be read as a call at all.
 //! softlayer-python raises `SoftLayerAPIError(status, error)` for any of them, and slcli
 //! prints it.
 
@@ -292,9 +293,17 @@ pub fn write_fault(fault: &Fault, format: Format) -> HttpAnswer {
 /// by storage groups but it does not have a price."), and softlayer-java users quote
 /// `Got 500 … {"error":"Monitoring service is not enabled …","code":"SoftLayer_Exception"}`.
 /// Requests this server cannot read as a call at all (a body that does not parse, a
-/// malformed init parameter, an argument of the wrong shape) stay 400.
+/// malformed init parameter, an argument of the wrong shape) stay 400. An object mask
+/// the API cannot use is one of its exceptions: `SoftLayerAPIError(500): Property
+/// 'dal13' not valid for 'SoftLayer_Hardware'.` (softlayer-python issue 1525) and
+/// `… Property 'note' has already been defined.` (issue 2088), both over REST.
 pub fn status_of(fault: &Fault) -> u16 {
+    use crate::fault::ExceptionClass;
     match fault {
+        Fault::BadArgument {
+            class: ExceptionClass::WebServiceObjectMask | ExceptionClass::CommonParser,
+            ..
+        } => 500,
         Fault::Malformed { .. } | Fault::MalformedInitParameter | Fault::BadArgument { .. } => 400,
         Fault::Unauthenticated { .. } => 401,
         Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. } | Fault::NotFound { .. } => {
@@ -1004,6 +1013,7 @@ fn id_property() -> MaskProperty {
         name: "id".to_string(),
         cast: None,
         children: ObjectMask::default(),
+        repeated: false,
     }
 }
 
@@ -1033,6 +1043,7 @@ fn nested_mask(properties: &[String], mut mask: ObjectMask) -> ObjectMask {
             name: name.clone(),
             cast: cast.take(),
             children: inner,
+            repeated: false,
         };
         inner = ObjectMask {
             properties: vec![property],
@@ -2162,14 +2173,15 @@ mod tests {
             let (f, _) = fault("GET", path, None, b"");
             assert!(matches!(f, Fault::MethodNotFound { .. }), "{path}: {f:?}");
         }
-        // A mask that does not parse.
+        // A mask that does not parse: the API's parser exception, 500 as the real API
+        // answers its mask faults.
         let (f, _) = fault(
             "GET",
             "SoftLayer_Account/getTickets/5",
             Some("objectMask=mask[id"),
             b"",
         );
-        assert_eq!(status_of(&f), 400);
+        assert_eq!(status_of(&f), 500);
     }
 
     #[test]
@@ -2674,9 +2686,17 @@ mod tests {
                         let answer = handle(verb, path, query, None, body, |_| {
                             Ok(reply(tickets(), Some(2)))
                         });
+                        // 500 only for a mask the API refuses (as the real API
+                        // answers one), never the server's own failure.
+                        let body = String::from_utf8_lossy(&answer.body);
+                        let mask_fault = answer.status == 500
+                            && (body.contains("SoftLayer_Exception_Common_Parser")
+                                || body.contains("SoftLayer_Exception_WebService_ObjectMask"));
                         assert!(
-                            answer.status == 200 || (400..500).contains(&answer.status),
-                            "{verb} {path} {query:?}: {}",
+                            answer.status == 200
+                                || (400..500).contains(&answer.status)
+                                || mask_fault,
+                            "{verb} {path} {query:?}: {} {body}",
                             answer.status
                         );
                     }

@@ -55,6 +55,13 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
         Ok(read) => read,
         Err(_) => Parser::new(text).document()?,
     };
+    // SLDN's XML-RPC article: -32601 when "your call is missing a <methodName> entity".
+    if method.is_empty() {
+        return Err(Fault::MethodNotFound {
+            service: service.to_string(),
+            method,
+        });
+    }
     if declares_latin1(text) {
         params.iter_mut().for_each(repair_php_utf8);
     }
@@ -506,10 +513,11 @@ impl<'a> Parser<'a> {
             }
         }
 
-        let method = match method {
-            Some(name) if !name.trim().is_empty() => name.trim().to_string(),
-            _ => return Err(malformed("missing methodName")),
-        };
+        // Empty when the call names no method: not a parse error but the method fault
+        // (see `parse_call`).
+        let method = method
+            .map(|name| name.trim().to_string())
+            .unwrap_or_default();
         Ok((method, params.unwrap_or_default()))
     }
 
@@ -1438,8 +1446,6 @@ mod tests {
             b"<methodCall>",
             b"<methodCall><methodName>m</methodName>",
             b"<methodCall><methodName>m</methodName></methodcall>",
-            b"<methodCall></methodCall>",
-            b"<methodCall><methodName>  </methodName></methodCall>",
             b"<methodCall><methodName>m<b/></methodName></methodCall>",
             b"<methodCall><methodName>m</methodName><methodName>n</methodName></methodCall>",
             b"<methodCall><methodName>m</methodName></methodCall>trailing",
@@ -1469,6 +1475,26 @@ mod tests {
         for body in cases {
             assert_malformed(body);
         }
+    }
+
+    #[test]
+    fn a_call_without_a_method_name_is_the_method_fault() {
+        for body in [
+            &b"<methodCall></methodCall>"[..],
+            b"<methodCall><params/></methodCall>",
+            b"<methodCall><methodName>  </methodName></methodCall>",
+            b"<methodCall><methodName/><params/></methodCall>",
+            b"<?xml version='1.0'?><methodCall><params><param><value>1</value></param></params></methodCall>",
+        ] {
+            match parse_call("SoftLayer_Ticket", body) {
+                Err(Fault::MethodNotFound { service, method }) => {
+                    assert_eq!((service.as_str(), method.as_str()), ("SoftLayer_Ticket", ""));
+                }
+                other => panic!("{:?} parsed as {other:?}", String::from_utf8_lossy(body)),
+            }
+        }
+        // Malformed is still malformed, with or without a method name.
+        assert_malformed(b"<methodCall><params></methodCall>");
     }
 
     #[test]

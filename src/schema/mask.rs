@@ -55,6 +55,11 @@ pub struct MaskProperty {
     pub cast: Option<String>,
     /// What the mask asks of this property's own properties (empty: its defaults).
     pub children: ObjectMask,
+    /// The mask's text names the property more than once at this level. The real API
+    /// refuses that for a local property ("Property 'note' has already been defined.",
+    /// softlayer-python issue 2088) and merges a relational one, which validation,
+    /// knowing which is which, does too.
+    pub repeated: bool,
 }
 
 /// The mask in the string language, as [`ObjectMask::parse`] reads it back:
@@ -223,6 +228,16 @@ impl ObjectMask {
     /// as SoftLayer_Search masks do); an uncast entry merges with a cast one and takes its
     /// cast.
     fn add(&mut self, prop: MaskProperty) {
+        self.add_marking(prop, false);
+    }
+
+    /// [`ObjectMask::add`] for a property the text names: merging one marks it
+    /// [`MaskProperty::repeated`].
+    fn add_named(&mut self, prop: MaskProperty) {
+        self.add_marking(prop, true);
+    }
+
+    fn add_marking(&mut self, prop: MaskProperty, mark: bool) {
         let existing = self.properties.iter_mut().find(|p| {
             p.name == prop.name && (p.cast.is_none() || prop.cast.is_none() || p.cast == prop.cast)
         });
@@ -231,6 +246,7 @@ impl ObjectMask {
                 if p.cast.is_none() {
                     p.cast = prop.cast;
                 }
+                p.repeated |= mark || prop.repeated;
                 p.children.merge(prop.children);
             }
             None => self.properties.push(prop),
@@ -263,6 +279,7 @@ fn legacy_level(mask: &Struct, depth: usize) -> ObjectMask {
             name: name.clone(),
             cast: None,
             children,
+            repeated: false,
         });
     }
     out
@@ -407,7 +424,7 @@ impl Parser {
         if self.peek() == Some('.') {
             self.pos += 1;
             let prop = self.item(1)?;
-            root.add(prop);
+            root.add_named(prop);
         }
         Ok(())
     }
@@ -422,7 +439,7 @@ impl Parser {
         if !keyword {
             self.pos = start;
             let prop = self.item(1)?;
-            root.add(prop);
+            root.add_named(prop);
             return Ok(());
         }
         root.filtered |= name == "filteredMask";
@@ -465,6 +482,7 @@ impl Parser {
             name,
             cast,
             children,
+            repeated: false,
         })
     }
 
@@ -480,7 +498,7 @@ impl Parser {
         if self.peek() == Some('.') {
             self.pos += 1;
             let prop = self.item(depth + 1)?;
-            node.add(prop);
+            node.add_named(prop);
         }
         Ok(())
     }
@@ -494,7 +512,7 @@ impl Parser {
         }
         loop {
             let prop = self.item(depth + 1)?;
-            node.add(prop);
+            node.add_named(prop);
             self.skip_ws();
             match self.peek() {
                 // ';' separates too: softlayer-go's Mask() wraps "id;hostname;billingItem[x,y]"

@@ -251,6 +251,12 @@ fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), F
         if let Some(cast) = &p.cast {
             check_cast(cast, &def.type_name, &p.name)?;
         }
+        if p.repeated && def.kind == PropertyKind::Local {
+            return Err(Fault::bad_mask(format!(
+                "Property '{}' has already been defined.",
+                p.name
+            )));
+        }
         // Only objects have properties to mask: `title[foo]` names nothing.
         let is_object =
             def.kind == PropertyKind::Relational && def.type_name.starts_with("SoftLayer_");
@@ -681,6 +687,43 @@ mod tests {
         let b = parsed_mask("SoftLayer_Ticket", &long).unwrap();
         assert!(!Arc::ptr_eq(&a, &b));
         assert_eq!(*a, *b);
+    }
+
+    /// A local property named twice at one level is refused, as the real API refuses
+    /// `note` in softlayer-python issue 2088's mask (whose repeated relational
+    /// `children[…]` it took); relational properties named twice are merged.
+    #[test]
+    fn a_local_property_named_twice_is_refused() {
+        for text in [
+            "mask[id,title,createDate,title]",
+            "id,title,title",
+            "mask.title,mask.title",
+            "mask[updates[entry,entry]]",
+            "mask[assignedUser[firstName],assignedUser[firstName,firstName]]",
+        ] {
+            let fault = parsed_mask("SoftLayer_Ticket", text).unwrap_err();
+            assert_eq!(
+                fault.class_name(),
+                "SoftLayer_Exception_WebService_ObjectMask"
+            );
+            assert!(
+                fault.message().ends_with("has already been defined."),
+                "{text}: {fault:?}"
+            );
+            assert!(
+                fault.message().starts_with("Property 'title'")
+                    || fault.message().starts_with("Property 'entry'")
+                    || fault.message().starts_with("Property 'firstName'"),
+                "{text}: {fault:?}"
+            );
+        }
+        for text in [
+            "mask[id,updates[entry],updates[editor],status,status[name]]",
+            "mask.updates.entry,mask.updates.editor",
+            "mask[id,title]",
+        ] {
+            assert!(parsed_mask("SoftLayer_Ticket", text).is_ok(), "{text}");
+        }
     }
 
     /// Past [`HEAVY_REPLY_BYTES`] a budget takes one of the heavy permits; with all of

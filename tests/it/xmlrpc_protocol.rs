@@ -489,7 +489,6 @@ fn not_well_formed_bodies_are_fault_32700() {
         b"hello, world".to_vec(),
         b"<methodCall><methodName>getObject</methodName><params></methodCall>".to_vec(),
         b"<methodCall><methodName>getObject</methodName></methodCall><extra/>".to_vec(),
-        b"<methodCall><params/></methodCall>".to_vec(),
         b"<methodCall><methodName>getObject</methodName><params><param><value><int>12x</int></value></param></params></methodCall>".to_vec(),
         b"<methodCall><methodName>getObject</methodName><params><param><value><quaternion>1</quaternion></value></param></params></methodCall>".to_vec(),
         b"<methodCall><methodName>getObject</methodName><params><param><value><string>&bogus;</string></value></param></params></methodCall>".to_vec(),
@@ -526,6 +525,15 @@ fn unknown_methods_and_services_are_fault_32601() {
                 .id(DEMO_TICKET),
         );
         assert_protocol_fault(&reply, -32601, "Service does not exist");
+    }
+    // The SLDN XML-RPC article's row: "your call is missing a <methodName> entity".
+    for body in [
+        &b"<methodCall><params/></methodCall>"[..],
+        b"<?xml version=\"1.0\"?><methodCall><methodName></methodName><params/></methodCall>",
+        b"<methodCall><methodName>  </methodName></methodCall>",
+    ] {
+        let reply = raw(&server, "/xmlrpc/v3.1/SoftLayer_Ticket", &[], body);
+        assert_protocol_fault(&reply, -32601, METHOD_NOT_FOUND);
     }
 }
 
