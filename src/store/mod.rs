@@ -77,6 +77,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_ids_never_reused.sql"),
     include_str!("migrations/0011_locale_timezones.sql"),
     include_str!("migrations/0012_text_index_queue_lookup.sql"),
+    include_str!("migrations/0013_ticket_insert_bookkeeping_in_code.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -961,7 +962,43 @@ pub fn insert(conn: &Connection, type_name: &str, values: &Struct) -> Result<i64
     sql.push(')');
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values.values().map(Param)))?;
-    Ok(conn.last_insert_rowid())
+    let rowid = conn.last_insert_rowid();
+    if table == "SoftLayer_Ticket" {
+        ticket_added(conn, rowid)?;
+    }
+    Ok(rowid)
+}
+
+/// The bookkeeping of a ticket just inserted, which triggers did until migration 0013
+/// (it says why they no longer do): its combination of the columns lists are narrowed by
+/// counted in `derived_ticket_tally` (migrations/0005), and its title queued for the
+/// trigram index (migrations/0009). Every ticket insert comes here: the API's, the
+/// harness's, imports and seeds ([`insert`]); the synthetic seeder, which indexes titles
+/// in bulk, counts its tickets with [`count_new_ticket`]. Statements rather than the
+/// triggers' programs: the tally's row is found from the ticket's row by their index.
+pub(crate) fn ticket_added(conn: &Connection, id: i64) -> Result<()> {
+    count_new_ticket(conn, id)?;
+    conn.prepare_cached(query::QUEUE_TICKET_TITLE)?
+        .execute([id])?;
+    Ok(())
+}
+
+/// Counts the new ticket `id` in `derived_ticket_tally`: one more for its combination
+/// (`IS`: the columns may be NULL), or the combination's first row. One statement for a
+/// combination already counted, as nearly all are.
+pub(crate) fn count_new_ticket(conn: &Connection, id: i64) -> Result<()> {
+    const COUNTED: &str = "UPDATE derived_ticket_tally SET n = n + 1 WHERE rowid = \
+        (SELECT g.rowid FROM SoftLayer_Ticket t JOIN derived_ticket_tally g \
+        ON g.accountId IS t.accountId AND g.statusId IS t.statusId \
+        AND g.priority IS t.priority AND g.subjectId IS t.subjectId \
+        AND g.groupId IS t.groupId AND g.assignedUserId IS t.assignedUserId WHERE t.id = ?1)";
+    const FIRST_OF_ITS_KIND: &str = "INSERT INTO derived_ticket_tally \
+        SELECT accountId, statusId, priority, subjectId, groupId, assignedUserId, 1 \
+        FROM SoftLayer_Ticket WHERE id = ?1";
+    if conn.prepare_cached(COUNTED)?.execute([id])? == 0 {
+        conn.prepare_cached(FIRST_OF_ITS_KIND)?.execute([id])?;
+    }
+    Ok(())
 }
 
 /// Inserts a new object under an id never handed out before (see [`next_id`]); SQLite's
@@ -1586,6 +1623,131 @@ impl Drop for ScratchDir {
 mod tests {
     use super::*;
     use crate::call::Credentials;
+
+    /// `derived_ticket_tally` (less its emptied combinations) is what counting the
+    /// tickets gives.
+    pub(crate) fn assert_tally_is_a_recount(conn: &Connection) {
+        const COMBINATIONS: &str =
+            "SELECT accountId, statusId, priority, subjectId, groupId, assignedUserId";
+        let rows = |sql: &str| -> Vec<String> {
+            let mut stmt = conn.prepare(sql).unwrap();
+            let mut out: Vec<String> = stmt
+                .query_map([], |r| {
+                    let parts: Vec<String> = (0..7)
+                        .map(|i| format!("{:?}", r.get::<_, SqlValue>(i).unwrap()))
+                        .collect();
+                    Ok(parts.join(" "))
+                })
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap();
+            out.sort();
+            out
+        };
+        let tally = rows(&format!(
+            "{COMBINATIONS}, n FROM derived_ticket_tally WHERE n <> 0"
+        ));
+        let recount = rows(&format!(
+            "{COMBINATIONS}, count(*) FROM SoftLayer_Ticket GROUP BY 1, 2, 3, 4, 5, 6"
+        ));
+        assert_eq!(tally, recount);
+    }
+
+    /// A ticket inserted through `insert` (the API's, the harness's, imports' and seeds'
+    /// way) is counted in the tally under its combination, NULLs included, once per
+    /// combination row, and its title, if it has one, is queued for the trigram index;
+    /// deleting and changing tickets still goes through the triggers.
+    #[test]
+    fn inserted_tickets_are_counted_and_their_titles_queued() {
+        let store = Store::open(":memory:").unwrap();
+        store
+            .write(|conn| -> Result<()> {
+                let before: i64 = conn.query_row(
+                    "SELECT count(*) FROM emulator_text_index_queue WHERE kind = 0",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let mut ids = Vec::new();
+                for (n, (priority, title)) in [
+                    (Some(2), Some("Disk failure")),
+                    (Some(2), Some("Disk failure again")),
+                    (None, Some("No priority")),
+                    (None, None),
+                    (Some(4), None),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let id = 190_000_000 + n as i64;
+                    let mut row = Struct::default();
+                    row.insert("id".into(), Value::Int(id));
+                    row.insert("accountId".into(), Value::Int(1001));
+                    row.insert("statusId".into(), Value::Int(1001));
+                    row.insert(
+                        "createDate".into(),
+                        Value::from("2026-12-01T00:00:00-06:00"),
+                    );
+                    if let Some(p) = priority {
+                        row.insert("priority".into(), Value::Int(p));
+                    }
+                    if let Some(t) = title {
+                        row.insert("title".into(), Value::from(t));
+                    }
+                    assert_eq!(insert(conn, "SoftLayer_Ticket", &row)?, id);
+                    ids.push((id, title.is_some()));
+                }
+                assert_tally_is_a_recount(conn);
+                let queued: Vec<i64> = conn
+                    .prepare(
+                        "SELECT rowId FROM emulator_text_index_queue WHERE kind = 0 \
+                         AND rowId >= 190000000 ORDER BY rowId",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let titled: Vec<i64> = ids.iter().filter(|(_, t)| *t).map(|(i, _)| *i).collect();
+                assert_eq!(queued, titled);
+                let after: i64 = conn.query_row(
+                    "SELECT count(*) FROM emulator_text_index_queue WHERE kind = 0",
+                    [],
+                    |r| r.get(0),
+                )?;
+                assert_eq!(after - before, titled.len() as i64);
+                conn.execute("DELETE FROM SoftLayer_Ticket WHERE id = 190000000", [])?;
+                conn.execute(
+                    "UPDATE SoftLayer_Ticket SET priority = 3 WHERE id = 190000003",
+                    [],
+                )?;
+                assert_tally_is_a_recount(conn);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// Migration 0013 takes the ticket insert triggers away, and only them.
+    #[test]
+    fn tickets_have_no_insert_triggers() {
+        let store = Store::open(":memory:").unwrap();
+        let names: Vec<String> = store
+            .read(|conn| -> Result<Vec<String>> {
+                Ok(conn
+                    .prepare(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' \
+                         AND tbl_name = 'SoftLayer_Ticket' ORDER BY name",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?)
+            })
+            .unwrap();
+        assert_eq!(
+            names,
+            [
+                "ticket_tally_delete",
+                "ticket_tally_update",
+                "ticket_title_search_delete",
+                "ticket_title_search_update"
+            ]
+        );
+    }
 
     /// A database migrated by a newer build keeps its migration number when this one
     /// opens it: lowered, the newer build applied its own migrations again on its next

@@ -177,8 +177,9 @@ pub(super) struct TextIndex {
     pub(super) type_name: &'static str,
     pub(super) property: &'static str,
     pub(super) table: &'static str,
-    /// The trigger that queues inserted rows (suspended by [`with_bulk_text_index`]).
-    pub(super) insert_trigger: &'static str,
+    /// The trigger that queues inserted rows (suspended by [`with_bulk_text_index`]);
+    /// `None` where the code that inserts the rows queues them ([`QUEUE_TICKET_TITLE`]).
+    pub(super) insert_trigger: Option<&'static str>,
     /// The rows' `kind` in `emulator_text_index_queue` (migrations/0009).
     pub(super) queue_kind: i64,
 }
@@ -226,39 +227,55 @@ pub(super) const TEXT_INDEXES: &[TextIndex] = &[
         type_name: "SoftLayer_Ticket",
         property: "title",
         table: "emulator_ticket_title_search",
-        insert_trigger: "ticket_title_search_insert",
+        insert_trigger: None,
         queue_kind: 0,
     },
     TextIndex {
         type_name: "SoftLayer_Ticket_Update",
         property: "entry",
         table: "emulator_ticket_update_entry_search",
-        insert_trigger: "ticket_update_entry_search_insert",
+        insert_trigger: Some("ticket_update_entry_search_insert"),
         queue_kind: 1,
     },
 ];
+
+/// A new ticket's title, if it has one, queued for its trigram index ([`TEXT_INDEXES`],
+/// kind 0), by [`super::ticket_added`].
+pub(super) const QUEUE_TICKET_TITLE: &str = "INSERT INTO emulator_text_index_queue (kind, rowId) \
+     SELECT 0, id FROM SoftLayer_Ticket WHERE id = ?1 AND title IS NOT NULL";
 
 /// Runs `bulk`, which may only insert rows with ids above every id in their tables (a
 /// synthetic seed), with the trigram indexes' insert triggers dropped; then indexes
 /// the new rows with one statement per index and puts the triggers back, all in the
 /// caller's transaction. Row by row through the triggers, a million tickets and five
 /// million updates took ten times as long as the rows themselves; in bulk, in rowid
-/// order, FTS5 builds its segments once.
+/// order, FTS5 builds its segments once. Tickets have no such trigger (migrations/0013):
+/// `bulk` inserts them with its own SQL, which queues nothing, and they are indexed here
+/// with the rest.
 pub(super) fn with_bulk_text_index<T>(
     conn: &Connection,
     bulk: impl FnOnce() -> super::Result<T>,
 ) -> super::Result<T> {
     let mut suspended = Vec::new();
     for index in TEXT_INDEXES {
-        let sql: Option<String> = conn
-            .query_row(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
-                [index.insert_trigger],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let Some(sql) = sql else {
+        let exists: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [index.table],
+            |r| r.get(0),
+        )?;
+        if !exists {
             continue; // A database without this index: nothing to keep in step.
+        }
+        let trigger = match index.insert_trigger {
+            Some(name) => conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                    [name],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .map(|sql| (name, sql)),
+            None => None,
         };
         let table = quote_ident(index.type_name);
         let floor: i64 = conn.query_row(
@@ -266,11 +283,10 @@ pub(super) fn with_bulk_text_index<T>(
             [],
             |r| r.get(0),
         )?;
-        conn.execute_batch(&format!(
-            "DROP TRIGGER {}",
-            quote_ident(index.insert_trigger)
-        ))?;
-        suspended.push((index, sql, floor));
+        if let Some((name, _)) = &trigger {
+            conn.execute_batch(&format!("DROP TRIGGER {}", quote_ident(name)))?;
+        }
+        suspended.push((index, trigger.map(|(_, sql)| sql), floor));
     }
     let out = bulk()?;
     for (index, trigger, floor) in suspended {
@@ -284,7 +300,9 @@ pub(super) fn with_bulk_text_index<T>(
             ),
             [floor],
         )?;
-        conn.execute_batch(&trigger)?;
+        if let Some(trigger) = trigger {
+            conn.execute_batch(&trigger)?;
+        }
     }
     Ok(out)
 }
