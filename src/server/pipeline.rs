@@ -736,6 +736,11 @@ struct WriteCall<C> {
 }
 
 impl<C: Codec> WriteJob for WriteCall<C> {
+    /// A call's handler writes only to the database; its result and trace are set again.
+    fn repeatable(&self) -> bool {
+        true
+    }
+
     fn run(&mut self, conn: &rusqlite::Connection) -> bool {
         let shared = &self.x.shared;
         shared.observer.put_trace(std::mem::take(&mut self.trace));

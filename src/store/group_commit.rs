@@ -6,9 +6,18 @@
 //! go to the write-ahead log whole (the same index pages again and again for writes that
 //! each add one row), and the trigram indexes take the batch's new text at the commit.
 //! So a write call is handed to the writer thread as a [`WriteJob`]. The thread runs
-//! each job in a savepoint of an open transaction and takes the next queued job, up to
-//! [`MAX_BATCH`]; when the queue is empty it commits and tells every job of the batch
-//! how the commit went. A job whose work fails rolls back its own savepoint only.
+//! each job in an open transaction and takes the next queued job, up to [`MAX_BATCH`];
+//! when the queue is empty it commits and tells every job of the batch how the commit
+//! went. A job whose work fails has its own work undone only.
+//!
+//! Undoing one job's work alone needs a savepoint around it, and a savepoint costs: SQLite
+//! copies every page the job changes, before its first change, into the savepoint's
+//! journal (a ticket's insert changes a page of each of its 22 indexes: 10-20% of the
+//! writer thread's time under `createStandardTicket` load). Most jobs either succeed or
+//! fail before they write, so a job that can be run again ([`WriteJob::repeatable`], as
+//! every API call is) runs without one. If it fails after writing, the transaction is
+//! rolled back and the jobs kept so far run again, each in a savepoint, as does the rest
+//! of the batch ([`run_batch`]).
 //!
 //! One thread owns the connection's time instead of every caller's thread taking the
 //! connection in turn: handing a lock from thread to thread left the connection idle
@@ -45,6 +54,13 @@ pub trait WriteJob: Send {
     /// The work, inside a savepoint of the batch's transaction: `true` keeps it, `false`
     /// rolls it back (the caller's fault is its own to answer).
     fn run(&mut self, conn: &Connection) -> bool;
+
+    /// Whether [`WriteJob::run`] may run again after the transaction it ran in was rolled
+    /// back: all it does beyond its own fields is in the database. Such a job runs
+    /// without a savepoint (see the module's comment).
+    fn repeatable(&self) -> bool {
+        false
+    }
 
     /// How the commit holding the work went; `Err` also when the work could not run.
     /// Called once, after [`WriteJob::run`] (or instead of it), off the writer's
@@ -242,8 +258,21 @@ pub(super) fn run_batch(
     writer.look_for_outside_writes(&conn);
     let mut ran: Ran = Vec::new();
     let mut job = Some(first);
+    // Once the batch has started over, the rest of it runs in savepoints.
+    let mut started_over = false;
     while let Some(mut this) = job.take() {
-        let outcome = run_one(&conn, &mut *this);
+        let outcome = if this.repeatable() && !started_over {
+            let before = conn.total_changes();
+            let outcome = run_bare(&conn, &mut *this);
+            if outcome.is_err() && conn.total_changes() != before && !conn.is_autocommit() {
+                // Its work is mixed with the batch's: undo all, and do the rest again.
+                started_over = true;
+                start_over(&conn, &mut ran);
+            }
+            outcome
+        } else {
+            run_one(&conn, &mut *this)
+        };
         ran.push((this, outcome));
         // A failure SQLite answers by rolling the whole transaction back ends the batch.
         if ran.len() < MAX_BATCH && !conn.is_autocommit() {
@@ -276,6 +305,37 @@ pub(super) fn run_batch(
 /// for every job.
 fn step(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql).and_then(|mut s| s.execute([]))
+}
+
+/// Runs one job as part of the batch's transaction, with no savepoint: its failure
+/// leaves whatever it wrote (see [`start_over`]).
+fn run_bare(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), String> {
+    sql_clock::start();
+    let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)));
+    sql_clock::stop();
+    match kept {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the write was refused".to_string()),
+        Err(_) => Err("the write panicked".to_string()),
+    }
+}
+
+/// A job run without a savepoint failed after writing: rolls the batch's transaction
+/// back, begins another, and runs the jobs kept so far again, each in a savepoint
+/// ([`run_one`]). Jobs that failed keep their outcome (they wrote nothing, or were
+/// rolled back with the rest). If no transaction can begin, every kept job fails.
+fn start_over(conn: &Connection, ran: &mut Ran) {
+    let began = step(conn, "ROLLBACK")
+        .and_then(|_| step(conn, "BEGIN IMMEDIATE"))
+        .map_err(|e| StoreError::from(e).to_string());
+    for (job, outcome) in ran.iter_mut() {
+        if outcome.is_ok() {
+            *outcome = match &began {
+                Ok(_) => run_one(conn, &mut **job),
+                Err(e) => Err(e.clone()),
+            };
+        }
+    }
 }
 
 /// Runs one job in a savepoint of its own, kept if the job says so.
@@ -350,9 +410,15 @@ mod tests {
         path: String,
         told: Sender<(i64, Result<(), String>, bool)>,
         kept: bool,
+        /// Run without a savepoint (the batch starts over when it fails after writing).
+        repeatable: bool,
     }
 
     impl WriteJob for Mark {
+        fn repeatable(&self) -> bool {
+            self.repeatable
+        }
+
         fn run(&mut self, conn: &Connection) -> bool {
             conn.execute("INSERT INTO emulator_bench_marks VALUES (?1)", [self.n])
                 .unwrap();
@@ -388,7 +454,18 @@ mod tests {
     /// grouped (fewer commits than writes).
     #[test]
     fn concurrent_writes_are_grouped_and_each_acknowledged_after_its_commit() {
-        let dir = super::super::ScratchDir::new("group");
+        concurrent_writes(false);
+    }
+
+    /// The same with jobs that run without a savepoint: a batch whose job fails after
+    /// writing starts over, and the outcome is the same.
+    #[test]
+    fn repeatable_jobs_undo_a_failure_by_starting_over() {
+        concurrent_writes(true);
+    }
+
+    fn concurrent_writes(repeatable: bool) {
+        let dir = super::super::ScratchDir::new(if repeatable { "group-bare" } else { "group" });
         let path = dir.join("group.sqlite3");
         let path = path.to_str().unwrap().to_string();
         let store = Arc::new(Store::open(&path).unwrap());
@@ -412,6 +489,7 @@ mod tests {
                             path: path.clone(),
                             told: told.clone(),
                             kept: false,
+                            repeatable,
                         }));
                     }
                 })
