@@ -267,7 +267,7 @@ pub(super) fn run_batch(
             if outcome.is_err() && conn.total_changes() != before && !conn.is_autocommit() {
                 // Its work is mixed with the batch's: undo all, and do the rest again.
                 started_over = true;
-                start_over(&conn, &mut ran);
+                start_over(writer, &conn, &mut ran);
             }
             outcome
         } else {
@@ -324,10 +324,14 @@ fn run_bare(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), String> {
 /// back, begins another, and runs the jobs kept so far again, each in a savepoint
 /// ([`run_one`]). Jobs that failed keep their outcome (they wrote nothing, or were
 /// rolled back with the rest). If no transaction can begin, every kept job fails.
-fn start_over(conn: &Connection, ran: &mut Ran) {
+fn start_over(writer: &Writer, conn: &Connection, ran: &mut Ran) {
     let began = step(conn, "ROLLBACK")
         .and_then(|_| step(conn, "BEGIN IMMEDIATE"))
         .map_err(|e| StoreError::from(e).to_string());
+    if began.is_ok() {
+        // Another process may have written between the two.
+        writer.look_for_outside_writes(conn);
+    }
     for (job, outcome) in ran.iter_mut() {
         if outcome.is_ok() {
             *outcome = match &began {
