@@ -683,6 +683,61 @@ fn add_update_appends_and_returns_the_new_update() {
     assert_eq!(reply.total_items(), Some(after.len() as u64));
 }
 
+/// A ticket created with 7,801 characters of contents starts with three updates (3,900,
+/// 3,900 and 1), and its `totalUpdateCount` says so from the start; one more update
+/// counts on from there.
+#[test]
+fn long_contents_make_the_first_updates_and_are_counted() {
+    let server = Server::start();
+    let contents: String = (0..7801)
+        .map(|i| if i % 50 == 0 { 'ü' } else { 'x' })
+        .collect();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[
+                ("subjectId", xint(1005)),
+                ("title", xstr("long")),
+            ]))
+            .arg(xstr(&contents)),
+    );
+    let created = reply.ok();
+    assert_eq!(
+        created.member("totalUpdateCount").int(),
+        3,
+        "{}",
+        reply.exchange()
+    );
+    let id = created.member("id").int();
+    let lengths: Vec<usize> = update_entries(&server, &DEMO, id)
+        .iter()
+        .map(|(_, e)| e.chars().count())
+        .collect();
+    assert_eq!(lengths, [3900, 3900, 1]);
+    let count = |server: &Server| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new(TICKET, "getObject")
+                    .auth(&DEMO)
+                    .id(id)
+                    .mask("mask[totalUpdateCount,updateCount]"),
+            )
+            .ok()
+            .clone()
+    };
+    let shown = count(&server);
+    assert_eq!(shown.member("totalUpdateCount").int(), 3);
+    assert_eq!(shown.member("updateCount").int(), 3);
+    server
+        .xmlrpc(
+            &call("addUpdate", &DEMO)
+                .id(id)
+                .arg(xstruct(&[("entry", xstr("one more"))])),
+        )
+        .ok();
+    assert_eq!(count(&server).member("totalUpdateCount").int(), 4);
+}
+
 #[test]
 fn add_update_splits_8000_characters_into_3900_3900_200() {
     let server = Server::start();

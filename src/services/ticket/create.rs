@@ -197,7 +197,10 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
             "serverAdministrationFlag",
             Value::Int(new.administrative as i64),
         ),
-        ("totalUpdateCount", Value::Int(0)),
+        (
+            "totalUpdateCount",
+            Value::Int(updates::update_count(&new.contents) as i64),
+        ),
         ("awaitingUserResponse", Value::Int(0)),
     ]);
     let optional = [
@@ -213,7 +216,7 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
         }
     }
     store::insert(ctx.conn, TICKET, &ticket)?;
-    let first = updates::append_updates(ctx, id, Some(&ticket), &new.contents, &when)?;
+    let first = updates::insert_first_updates(ctx, id, &new.contents, &when)?;
     let update_id = first.first().copied();
     for file in &new.files {
         files::store_file(ctx, id, update_id, file)?;

@@ -39,6 +39,52 @@ fn blocks(entry: &str) -> Vec<String> {
         .collect()
 }
 
+/// How many updates `entry` makes ([`blocks`]).
+pub(super) fn update_count(entry: &str) -> usize {
+    entry.chars().count().div_ceil(ENTRY_BLOCK)
+}
+
+/// The first updates of a ticket just created, whose row already counts them
+/// ([`update_count`]) and carries their date and editor: the update rows alone, without
+/// the write to the ticket's row [`append`] makes (4% of the writer thread's instructions
+/// under `createStandardTicket` load).
+pub(super) fn insert_first_updates(
+    ctx: &Ctx,
+    ticket_id: i64,
+    entry: &str,
+    when: &str,
+) -> Result<Vec<i64>, Fault> {
+    Ok(insert_updates(
+        ctx.conn,
+        ticket_id,
+        entry,
+        when,
+        Editor::User(ctx.principal.user_id),
+    )?)
+}
+
+/// The update rows of `entry` by `editor`; their ids.
+fn insert_updates(
+    conn: &rusqlite::Connection,
+    ticket_id: i64,
+    entry: &str,
+    when: &str,
+    editor: Editor,
+) -> Result<Vec<i64>, store::StoreError> {
+    let mut ids = Vec::new();
+    for block in blocks(entry) {
+        let update = fields([
+            ("ticketId", Value::Int(ticket_id)),
+            ("entry", Value::String(block)),
+            ("createDate", Value::DateTime(when.to_string())),
+            ("editorId", Value::Int(editor.id())),
+            ("editorType", Value::from(editor.kind())),
+        ]);
+        ids.push(store::insert(conn, UPDATE, &update)?);
+    }
+    Ok(ids)
+}
+
 /// Adds the caller's entry to a ticket as one or more updates; returns their ids.
 /// `ticket` is the ticket's row as this transaction last wrote or read it, when the
 /// caller has it (see [`append`]).
@@ -74,17 +120,7 @@ pub fn append(
     when: &str,
     editor: Editor,
 ) -> Result<Vec<i64>, store::StoreError> {
-    let mut ids = Vec::new();
-    for block in blocks(entry) {
-        let update = fields([
-            ("ticketId", Value::Int(ticket_id)),
-            ("entry", Value::String(block)),
-            ("createDate", Value::DateTime(when.to_string())),
-            ("editorId", Value::Int(editor.id())),
-            ("editorType", Value::from(editor.kind())),
-        ]);
-        ids.push(store::insert(conn, UPDATE, &update)?);
-    }
+    let ids = insert_updates(conn, ticket_id, entry, when, editor)?;
     let read;
     let ticket = match ticket {
         Some(known) => Some(known),
