@@ -307,16 +307,21 @@ fn step(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql).and_then(|mut s| s.execute([]))
 }
 
-/// Runs one job as part of the batch's transaction, with no savepoint: its failure
-/// leaves whatever it wrote (see [`start_over`]).
-fn run_bare(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), String> {
+/// The job's [`WriteJob::run`], timed as SQL and caught if it panics: whether it keeps
+/// its work, `Err` when it panicked.
+fn run_caught(conn: &Connection, job: &mut dyn WriteJob) -> Result<bool, String> {
     sql_clock::start();
     let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)));
     sql_clock::stop();
-    match kept {
-        Ok(true) => Ok(()),
-        Ok(false) => Err("the write was refused".to_string()),
-        Err(_) => Err("the write panicked".to_string()),
+    kept.map_err(|_| "the write panicked".to_string())
+}
+
+/// Runs one job as part of the batch's transaction, with no savepoint: its failure
+/// leaves whatever it wrote (see [`start_over`]).
+fn run_bare(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), String> {
+    match run_caught(conn, job)? {
+        true => Ok(()),
+        false => Err("the write was refused".to_string()),
     }
 }
 
@@ -346,9 +351,7 @@ fn start_over(writer: &Writer, conn: &Connection, ran: &mut Ran) {
 fn run_one(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), String> {
     let step = |sql: &str| step(conn, sql);
     step("SAVEPOINT sl_write").map_err(|e| StoreError::from(e).to_string())?;
-    sql_clock::start();
-    let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)));
-    sql_clock::stop();
+    let kept = run_caught(conn, job);
     // A failure to roll back leaves the transaction ended by SQLite, and the batch
     // fails as a whole.
     let _ = match kept {
@@ -356,7 +359,6 @@ fn run_one(conn: &Connection, job: &mut dyn WriteJob) -> Result<(), String> {
         _ => step("ROLLBACK TO sl_write").and_then(|_| step("RELEASE sl_write")),
     };
     kept.map(|_| ())
-        .map_err(|_| "the write panicked".to_string())
 }
 
 /// A closure as a [`WriteJob`], for tests: [`Store::submit_and_wait`](super::Store).
