@@ -22,7 +22,7 @@ type Members = IndexMap<String, Value, foldhash::fast::RandomState>;
 /// members, which it derefs to.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Struct {
-    members: Members,
+    members: std::sync::Arc<Members>,
     type_name: Option<&'static str>,
 }
 
@@ -33,7 +33,7 @@ impl Struct {
 
     pub fn with_capacity(n: usize) -> Struct {
         Struct {
-            members: Members::with_capacity_and_hasher(n, Default::default()),
+            members: std::sync::Arc::new(Members::with_capacity_and_hasher(n, Default::default())),
             type_name: None,
         }
     }
@@ -41,7 +41,10 @@ impl Struct {
     /// An empty object of a SoftLayer type (a schema name).
     pub fn of_type(type_name: &'static str, capacity: usize) -> Struct {
         Struct {
-            members: Members::with_capacity_and_hasher(capacity, Default::default()),
+            members: std::sync::Arc::new(Members::with_capacity_and_hasher(
+                capacity,
+                Default::default(),
+            )),
             type_name: Some(type_name),
         }
     }
@@ -50,6 +53,57 @@ impl Struct {
     /// sent or a handler built, which is of the type its place declares.
     pub fn type_name(&self) -> Option<&'static str> {
         self.type_name
+    }
+}
+
+impl Struct {
+    /// The address of the members when another struct shares them (a copy of an object
+    /// projected once and shown again, see `services::projection`): equal for copies,
+    /// distinct from any other struct alive; `None` when not shared.
+    fn shared_id(&self) -> Option<usize> {
+        (std::sync::Arc::strong_count(&self.members) > 1)
+            .then_some(std::sync::Arc::as_ptr(&self.members) as usize)
+    }
+}
+
+/// The bytes a writer wrote for each shared struct of one value, so that a copy shown
+/// again (an update's editor, once per update) is copied, not written again. `C` is what
+/// else the bytes depend on where the struct stands (SOAP: the type it is written as);
+/// nothing for XML-RPC and JSON.
+pub struct WrittenShared<C = ()>(Vec<(usize, C, std::ops::Range<usize>)>);
+
+impl<C> Default for WrittenShared<C> {
+    fn default() -> Self {
+        WrittenShared(Vec::new())
+    }
+}
+
+impl<C: PartialEq> WrittenShared<C> {
+    /// At most this many shared structs remembered per value: they are looked up in
+    /// order, and a reply repeats a few (a ticket's editors, a list's statuses).
+    const MAX: usize = 32;
+
+    /// Writes `s` into `out` by `write`, or copies what `write` wrote for a struct
+    /// sharing its members in the same `context` earlier into the same `out`.
+    pub fn write(
+        &mut self,
+        out: &mut Vec<u8>,
+        s: &Struct,
+        context: C,
+        write: impl FnOnce(&mut Vec<u8>, &mut WrittenShared<C>),
+    ) {
+        let Some(id) = s.shared_id() else {
+            return write(out, self);
+        };
+        if let Some((.., range)) = self.0.iter().find(|(i, c, _)| *i == id && *c == context) {
+            out.extend_from_within(range.clone());
+            return;
+        }
+        let start = out.len();
+        write(out, self);
+        if self.0.len() < Self::MAX {
+            self.0.push((id, context, start..out.len()));
+        }
     }
 }
 
@@ -62,14 +116,14 @@ impl std::ops::Deref for Struct {
 
 impl std::ops::DerefMut for Struct {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.members
+        std::sync::Arc::make_mut(&mut self.members)
     }
 }
 
 impl FromIterator<(String, Value)> for Struct {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Struct {
         Struct {
-            members: iter.into_iter().collect(),
+            members: std::sync::Arc::new(iter.into_iter().collect()),
             type_name: None,
         }
     }
@@ -77,7 +131,7 @@ impl FromIterator<(String, Value)> for Struct {
 
 impl Extend<(String, Value)> for Struct {
     fn extend<I: IntoIterator<Item = (String, Value)>>(&mut self, iter: I) {
-        self.members.extend(iter)
+        std::sync::Arc::make_mut(&mut self.members).extend(iter)
     }
 }
 
@@ -85,7 +139,7 @@ impl IntoIterator for Struct {
     type Item = (String, Value);
     type IntoIter = indexmap::map::IntoIter<String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        self.members.into_iter()
+        std::sync::Arc::unwrap_or_clone(self.members).into_iter()
     }
 }
 
@@ -101,7 +155,7 @@ impl<'a> IntoIterator for &'a mut Struct {
     type Item = (&'a String, &'a mut Value);
     type IntoIter = indexmap::map::IterMut<'a, String, Value>;
     fn into_iter(self) -> Self::IntoIter {
-        self.members.iter_mut()
+        std::sync::Arc::make_mut(&mut self.members).iter_mut()
     }
 }
 
@@ -204,6 +258,10 @@ impl Value {
     }
 
     pub fn write_json(&self, out: &mut Vec<u8>) {
+        self.write_json_in(out, &mut WrittenShared::default())
+    }
+
+    fn write_json_in(&self, out: &mut Vec<u8>, written: &mut WrittenShared) {
         use base64::Engine;
         match self {
             Value::Null => out.extend_from_slice(b"null"),
@@ -225,11 +283,11 @@ impl Value {
                     if i > 0 {
                         out.push(b',');
                     }
-                    item.write_json(out);
+                    item.write_json_in(out, written);
                 }
                 out.push(b']');
             }
-            Value::Struct(members) => {
+            Value::Struct(members) => written.write(out, members, (), |out, written| {
                 out.push(b'{');
                 for (i, (k, v)) in members.iter().enumerate() {
                     if i > 0 {
@@ -237,10 +295,10 @@ impl Value {
                     }
                     json_string(out, k);
                     out.push(b':');
-                    v.write_json(out);
+                    v.write_json_in(out, written);
                 }
                 out.push(b'}');
-            }
+            }),
         }
     }
 }
@@ -373,9 +431,115 @@ impl From<Struct> for Value {
     }
 }
 
+/// A ticket whose updates, assignee and last update show the same user (whose status
+/// the ticket shows too), built with those objects shared (`true`: copies of one
+/// struct, as projection makes them) or each built afresh: writers must give the same
+/// bytes for both.
+#[cfg(test)]
+pub(crate) fn ticket_showing_one_user(shared: bool) -> Value {
+    fn made(type_name: &'static str, members: Vec<(&str, Value)>) -> Struct {
+        let mut s = Struct::of_type(type_name, members.len());
+        s.extend(members.into_iter().map(|(k, v)| (k.to_string(), v)));
+        s
+    }
+    let status = || {
+        made(
+            "SoftLayer_Ticket_Status",
+            vec![("id", 1001.into()), ("name", "Open".into())],
+        )
+    };
+    let shared_status = status();
+    let status = || {
+        if shared {
+            shared_status.clone()
+        } else {
+            status()
+        }
+    };
+    let user = |id: i64| {
+        made(
+            "SoftLayer_User_Customer",
+            vec![
+                ("id", Value::Int(id)),
+                ("firstName", "Ann <&> \"Ö\"".into()),
+                (
+                    "createDate",
+                    Value::DateTime("2020-01-15T08:00:00-06:00".into()),
+                ),
+                ("isMasterUserFlag", Value::Bool(false)),
+                ("userStatus", Value::Struct(status())),
+            ],
+        )
+    };
+    let shared_user = user(5002);
+    let ann = || {
+        if shared {
+            shared_user.clone()
+        } else {
+            user(5002)
+        }
+    };
+    let update = |entry: &str, editor: Struct| {
+        Value::Struct(made(
+            "SoftLayer_Ticket_Update",
+            vec![("entry", entry.into()), ("editor", Value::Struct(editor))],
+        ))
+    };
+    let updates = vec![
+        update("first", ann()),
+        update("second", user(5003)),
+        update("third", ann()),
+        update("fourth", ann()),
+    ];
+    Value::Struct(made(
+        "SoftLayer_Ticket",
+        vec![
+            ("id", 160000001.into()),
+            ("status", Value::Struct(status())),
+            ("updates", Value::Array(updates)),
+            ("assignedUser", Value::Struct(ann())),
+            ("lastUpdate", update("fourth", ann())),
+        ],
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A shared struct is written as its copies would be: JSON.
+    #[test]
+    fn shared_structs_are_written_as_their_copies_would_be() {
+        let shared = ticket_showing_one_user(true);
+        let fresh = ticket_showing_one_user(false);
+        assert_eq!(shared, fresh);
+        let json = shared.to_json();
+        assert_eq!(json, fresh.to_json());
+        assert_eq!(json, serde_json::to_vec(&fresh).unwrap());
+        assert_eq!(
+            String::from_utf8_lossy(&json)
+                .matches("\"id\":5002")
+                .count(),
+            5
+        );
+    }
+
+    /// Struct members are shared by copies until one of them changes.
+    #[test]
+    fn a_changed_copy_leaves_the_original() {
+        let mut original = Struct::of_type("SoftLayer_Ticket", 1);
+        original.insert("id".into(), Value::Int(1));
+        let mut copy = original.clone();
+        assert_eq!(copy.shared_id(), original.shared_id());
+        assert!(original.shared_id().is_some());
+        copy.insert("title".into(), "changed".into());
+        *copy.get_mut("id").unwrap() = Value::Int(2);
+        assert_eq!(original.len(), 1);
+        assert_eq!(original.get("id"), Some(&Value::Int(1)));
+        assert_eq!(copy.get("id"), Some(&Value::Int(2)));
+        assert_eq!((original.shared_id(), copy.shared_id()), (None, None));
+        assert_eq!(copy.type_name(), Some("SoftLayer_Ticket"));
+    }
 
     /// The first byte to escape is found exactly ([`crate::scan::assert_finds_exactly`]).
     #[test]

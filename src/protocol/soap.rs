@@ -43,7 +43,7 @@ use super::wsdl::{self, Declared, SOAP_ENC, SOAP_ENV, XSD, XSI, declared_as, xsd
 use crate::call::{Call, CallHeaders, Credentials, Fault, Reply, ResultLimit};
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
-use crate::value::{Struct, Value};
+use crate::value::{Struct, Value, WrittenShared};
 
 /// Deepest `href` expansion (the tree itself is bounded by [`super::xml::MAX_DEPTH`]).
 const MAX_DEPTH: usize = super::xml::MAX_DEPTH;
@@ -907,6 +907,20 @@ fn scalar(type_name: &str, text: &str) -> Result<Value, Fault> {
 // Writing the reply
 
 fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Declared<'_>, depth: usize) {
+    write_element_in(out, name, value, decl, depth, &mut WrittenShared::default())
+}
+
+/// What a shared struct's members were written for: its layout (by address) and depth.
+type WrittenAs = (usize, usize);
+
+fn write_element_in(
+    out: &mut Vec<u8>,
+    name: &str,
+    value: &Value,
+    decl: Declared<'_>,
+    depth: usize,
+    written: &mut WrittenShared<WrittenAs>,
+) {
     // Replies are built by the server, but a cycle-free bound keeps the writer total.
     if depth > 256 {
         return;
@@ -917,27 +931,33 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Declared<'_
         (Value::Array(items), Declared::Many(item) | Declared::Complex(item)) => {
             open_array(out, name, declared_as(item), items.len());
             for v in items {
-                write_element(out, "item", v, declared_as(item), depth + 1);
+                write_element_in(out, "item", v, declared_as(item), depth + 1, written);
             }
             push(out, &["</", name, ">"]);
         }
         (Value::Array(items), _) => {
             open_array(out, name, Declared::Any, items.len());
             for v in items {
-                write_element(out, "item", v, Declared::Any, depth + 1);
+                write_element_in(out, "item", v, Declared::Any, depth + 1, written);
             }
             push(out, &["</", name, ">"]);
         }
         (Value::Struct(members), Declared::Complex(t) | Declared::Many(t)) if !t.is_empty() => {
             let (t, layout) = wsdl::written_layout(t, members);
             push(out, &["<", name, " xsi:type=\"ns1:", t, "\">"]);
-            write_members(out, layout, members, depth);
+            let written_as = (
+                layout.map_or(0, |l| l as *const wsdl::Layout as usize),
+                depth,
+            );
+            written.write(out, members, written_as, |out, written| {
+                write_members(out, layout, members, depth, written)
+            });
             push(out, &["</", name, ">"]);
         }
         (Value::Struct(members), _) => {
             push(out, &["<", name, " xsi:type=\"SOAP-ENC:Struct\">"]);
             for (k, v) in members {
-                write_element(out, k, v, Declared::Any, depth + 1);
+                write_element_in(out, k, v, Declared::Any, depth + 1, written);
             }
             push(out, &["</", name, ">"]);
         }
@@ -953,7 +973,13 @@ fn write_element(out: &mut Vec<u8>, name: &str, value: &Value, decl: Declared<'_
 
 /// A struct's members in the order of the type's `xsd:sequence`; members the WSDL does
 /// not declare follow, untyped.
-fn write_members(out: &mut Vec<u8>, layout: Option<&wsdl::Layout>, members: &Struct, depth: usize) {
+fn write_members(
+    out: &mut Vec<u8>,
+    layout: Option<&wsdl::Layout>,
+    members: &Struct,
+    depth: usize,
+    written: &mut WrittenShared<WrittenAs>,
+) {
     let mut ordered: Vec<(usize, Declared<'_>, &String, &Value)> = members
         .iter()
         .map(
@@ -968,7 +994,7 @@ fn write_members(out: &mut Vec<u8>, layout: Option<&wsdl::Layout>, members: &Str
         ordered.sort_by_key(|m| m.0);
     }
     for (_, decl, k, v) in ordered {
-        write_element(out, k, v, decl, depth + 1);
+        write_element_in(out, k, v, decl, depth + 1, written);
     }
 }
 
@@ -1071,6 +1097,70 @@ mod tests {
     use super::*;
     use crate::call::{Credentials, MaskSource, ResultLimit};
     use std::fmt::Write as _;
+
+    /// A shared struct is written as its copies would be, also where the WSDL declares
+    /// it as another type (an update's `editor` is a `SoftLayer_User_Interface`, a
+    /// ticket's `assignedUser` a `SoftLayer_User_Customer`).
+    #[test]
+    fn shared_structs_are_written_as_their_copies_would_be() {
+        let write = |shared: bool| {
+            let reply = Reply {
+                value: crate::value::ticket_showing_one_user(shared),
+                type_name: "SoftLayer_Ticket".into(),
+                total: None,
+                warnings: Vec::new(),
+            };
+            String::from_utf8(write_reply(
+                "SoftLayer_Ticket",
+                "getObject",
+                ApiVersion::V3_1,
+                &reply,
+            ))
+            .unwrap()
+        };
+        let shared = write(true);
+        assert_eq!(shared, write(false));
+        assert_eq!(shared.matches(">5002</id>").count(), 5, "{shared}");
+        assert!(shared.contains("<assignedUser xsi:type=\"ns1:SoftLayer_User_Customer\">"));
+        assert!(shared.contains("<editor xsi:type=\"ns1:SoftLayer_User_Customer\">"));
+
+        // A struct of no type of its own is written as the type its place declares, in
+        // that type's order: shared, it is copied only where it is written the same way.
+        let untyped = || {
+            let mut s = Struct::new();
+            s.insert("name".into(), "n".into());
+            s.insert("firstName".into(), "f".into());
+            s
+        };
+        let write = |shared: bool| {
+            let one = untyped();
+            let of = |s: &Struct| Value::Struct(if shared { s.clone() } else { untyped() });
+            let mut ticket = Struct::of_type("SoftLayer_Ticket", 3);
+            ticket.insert("assignedUser".into(), of(&one));
+            ticket.insert("status".into(), of(&one));
+            let mut other = Struct::of_type("SoftLayer_Ticket", 2);
+            other.insert("status".into(), of(&one));
+            other.insert("assignedUser".into(), of(&one));
+            ticket.insert("lastTicket".into(), Value::Struct(other));
+            let reply = Reply {
+                value: Value::Struct(ticket),
+                type_name: "SoftLayer_Ticket".into(),
+                total: None,
+                warnings: Vec::new(),
+            };
+            String::from_utf8(write_reply(
+                "SoftLayer_Ticket",
+                "getObject",
+                ApiVersion::V3_1,
+                &reply,
+            ))
+            .unwrap()
+        };
+        let shared = write(true);
+        assert_eq!(shared, write(false));
+        assert!(shared.contains("<status xsi:type=\"ns1:SoftLayer_Ticket_Status\"><name xsi:type=\"xsd:string\">n</name><firstName"), "{shared}");
+        assert!(shared.contains("<assignedUser xsi:type=\"ns1:SoftLayer_User_Customer\"><firstName xsi:type=\"xsd:string\">f</firstName><name"), "{shared}");
+    }
 
     const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

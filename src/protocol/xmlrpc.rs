@@ -38,7 +38,7 @@ use quick_xml::events::{BytesStart, Event};
 use super::HttpAnswer;
 use super::codec::{Codec, ListWriter};
 use crate::call::{Call, CallHeaders, Credentials, Fault, Reply};
-use crate::value::{Struct, Value};
+use crate::value::{Struct, Value, WrittenShared};
 
 /// Deepest element nesting accepted in a request.
 const MAX_DEPTH: usize = 64;
@@ -887,6 +887,10 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, Fault> {
 
 /// The type element for `value`; the caller writes the surrounding `<value>` tags.
 fn write_value(out: &mut Vec<u8>, value: &Value) {
+    write_value_in(out, value, &mut WrittenShared::default())
+}
+
+fn write_value_in(out: &mut Vec<u8>, value: &Value, written: &mut WrittenShared) {
     match value {
         Value::Null => out.extend_from_slice(b"<nil/>"),
         Value::Bool(true) => out.extend_from_slice(b"<boolean>1</boolean>"),
@@ -919,22 +923,22 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
             out.extend_from_slice(b"<array><data>");
             for item in items {
                 out.extend_from_slice(b"<value>");
-                write_value(out, item);
+                write_value_in(out, item, written);
                 out.extend_from_slice(b"</value>");
             }
             out.extend_from_slice(b"</data></array>");
         }
-        Value::Struct(members) => {
+        Value::Struct(members) => written.write(out, members, (), |out, written| {
             out.extend_from_slice(b"<struct>");
             for (name, member) in members {
                 out.extend_from_slice(b"<member><name>");
                 write_text(out, name);
                 out.extend_from_slice(b"</name><value>");
-                write_value(out, member);
+                write_value_in(out, member, written);
                 out.extend_from_slice(b"</value></member>");
             }
             out.extend_from_slice(b"</struct>");
-        }
+        }),
     }
 }
 
@@ -974,6 +978,21 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
 mod tests {
     use super::*;
     use crate::call::{Credentials, ExceptionClass, MaskSource, ResultLimit};
+
+    /// A shared struct (an editor shown once per update) is written as its copies would
+    /// be.
+    #[test]
+    fn shared_structs_are_written_as_their_copies_would_be() {
+        let write = |v: &Value| {
+            let mut out = Vec::new();
+            write_value(&mut out, v);
+            String::from_utf8(out).unwrap()
+        };
+        let shared = write(&crate::value::ticket_showing_one_user(true));
+        assert_eq!(shared, write(&crate::value::ticket_showing_one_user(false)));
+        assert_eq!(shared.matches("<int>5002</int>").count(), 5);
+        assert!(shared.contains("Ann &lt;&amp;&gt;"));
+    }
 
     fn call_with(params: &str) -> String {
         format!(

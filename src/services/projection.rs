@@ -105,15 +105,24 @@ impl WorkBudget {
 
     /// One more object projected.
     fn object(&self) -> Result<(), Fault> {
-        let n = self.objects.get() + 1;
-        self.objects.set(n);
+        self.objects(1)
+    }
+
+    /// `n` more objects projected (one, or a shared object's repeat with what it holds:
+    /// see [`Projector::shared_object`]).
+    fn objects(&self, n: u64) -> Result<(), Fault> {
+        let before = self.objects.get();
+        let after = before + n;
+        self.objects.set(after);
         // Projection between statements counts against a quick read's limit too (this
         // fault is not its answer: it runs again on the blocking pool). A clock read
         // every few hundred objects costs nothing measurable.
-        if n.is_multiple_of(QUICK_CHECK_EVERY) && crate::store::sql_clock::quick_past_limit() {
+        if before / QUICK_CHECK_EVERY != after / QUICK_CHECK_EVERY
+            && crate::store::sql_clock::quick_past_limit()
+        {
             return Err(Fault::busy("A long read moves to the blocking pool."));
         }
-        if n > self.max_objects {
+        if after > self.max_objects {
             return Err(Fault::bad_argument(format!(
                 "The reply is over the work budget of {} objects per call \
                  (max-objects-per-call); ask for less with a narrower object mask or a resultLimit.",
@@ -356,7 +365,34 @@ pub struct Projector<'a> {
 pub struct Loaded {
     relations: store::LoadedRelations,
     representatives: RefCell<std::collections::HashMap<i64, bool>>,
+    objects: RefCell<ProjectedObjects>,
+    /// How many masks merged for one object (several casts of one property) are being
+    /// projected by: their entries live only meanwhile, so their addresses key nothing.
+    in_merged_masks: Cell<u32>,
 }
+
+/// Objects projected from a related row shared within one call, by the row and the mask
+/// entry that shaped them. An update's `editor` is one of a few users across a ticket's
+/// updates, and a list's tickets share statuses and assignees: projecting the same row
+/// by the same entry again gave the same object, member by member (an editor's fifteen
+/// members were a fifth of an uncached getObject's instructions). A repeat is a clone
+/// that shares the members ([`crate::value::Struct`] is copy-on-write).
+type ProjectedObjects =
+    std::collections::HashMap<(usize, usize), ProjectedObject, foldhash::fast::RandomState>;
+
+/// One object projected from a shared row, with what making it cost the budget (charged
+/// again for every repeat, as if it had been projected again).
+struct ProjectedObject {
+    /// Holds the row, so that its address keys no other row while the entry lives.
+    _row: std::rc::Rc<Row>,
+    value: Value,
+    objects: u64,
+    bytes: u64,
+}
+
+/// At most this many objects are remembered per call (a streamed list of many tickets
+/// with distinct assignees starts again when it is reached).
+const MAX_PROJECTED_OBJECTS: usize = 1024;
 
 impl Projector<'_> {
     pub fn project(&self, row: &Row) -> Result<Value, Fault> {
@@ -518,7 +554,11 @@ impl Projector<'_> {
                         store::related(conn, row, &p.name, &query, Some(&self.loaded.relations));
                     match related.map_err(query_fault)? {
                         Some(Related::One(Some(r))) => {
-                            let v = self.project_entries(&r, entries, sub.as_ref(), depth + 1)?;
+                            let v = match (entries, &sub) {
+                                // A nested filter narrows lists inside: not shared.
+                                ([only], None) => self.shared_object(&r, only, depth + 1)?,
+                                _ => self.project_entries(&r, entries, sub.as_ref(), depth + 1)?,
+                            };
                             out.insert(p.name.clone(), v);
                         }
                         Some(Related::Many(rows)) => {
@@ -583,7 +623,50 @@ impl Projector<'_> {
         for e in chosen {
             mask.merge(e.children.clone());
         }
-        self.project_at(row, &mask, Some(row.type_name.as_str()), filter, depth)
+        let merged = &self.loaded.in_merged_masks;
+        merged.set(merged.get() + 1);
+        let projected = self.project_at(row, &mask, Some(row.type_name.as_str()), filter, depth);
+        merged.set(merged.get() - 1);
+        projected
+    }
+
+    /// A related row shared within the call, projected by one mask entry of the call's
+    /// own mask: once per call (see [`ProjectedObjects`]), charging the budget every
+    /// time.
+    fn shared_object(
+        &self,
+        row: &std::rc::Rc<Row>,
+        entry: &MaskProperty,
+        depth: usize,
+    ) -> Result<Value, Fault> {
+        if self.loaded.in_merged_masks.get() > 0 {
+            return self.project_entries(row, std::slice::from_ref(&entry), None, depth);
+        }
+        let key = (
+            std::rc::Rc::as_ptr(row) as usize,
+            entry as *const MaskProperty as usize,
+        );
+        if let Some(known) = self.loaded.objects.borrow().get(&key) {
+            self.budget.objects(known.objects)?;
+            self.budget.hold(known.bytes)?;
+            return Ok(known.value.clone());
+        }
+        let (objects, held) = (self.budget.objects.get(), self.budget.held());
+        let value = self.project_entries(row, std::slice::from_ref(&entry), None, depth)?;
+        let mut known = self.loaded.objects.borrow_mut();
+        if known.len() >= MAX_PROJECTED_OBJECTS {
+            known.clear();
+        }
+        known.insert(
+            key,
+            ProjectedObject {
+                _row: row.clone(),
+                value: value.clone(),
+                objects: self.budget.objects.get() - objects,
+                bytes: self.budget.held().saturating_sub(held),
+            },
+        );
+        Ok(value)
     }
 
     /// An employee as a customer sees one (SLDN `SoftLayer_User_Employee`: customers

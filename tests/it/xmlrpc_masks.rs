@@ -874,3 +874,81 @@ fn a_root_property_set_holds_root_masks_as_softlayer_ruby_sends_them() {
     );
     assert_eq!(got.ok(), want.ok(), "{}", got.exchange());
 }
+
+/// One related row shown at several places of a reply, each under its own mask: the
+/// open ticket's customer editor (user 5001) wrote its first and last updates and is
+/// its assignee. Each place shows what its own mask names, however often the same row
+/// was shown before under another (a projection shared within a call must be keyed by
+/// the mask as well as the row).
+#[test]
+fn one_row_shown_under_several_masks_is_shaped_by_each() {
+    let server = Server::start();
+    let reply = get_ticket(
+        &server,
+        "mask[updates[entry,editor[id]],lastUpdate[editor[firstName,lastName]],\
+         firstUpdate[editor],assignedUser[email],updates[editor[id]]]",
+    );
+    let t = reply.ok();
+    let user = seed_row("SoftLayer_User_Customer", 5001);
+    let updates = t.member("updates").array();
+    // The first and third updates are the customer's (the second an employee's).
+    for u in [&updates[0], &updates[2]] {
+        assert_eq!(
+            members(u.member("editor")),
+            locals("SoftLayer_User_Customer", &user, Some(&["id"])),
+            "{}",
+            reply.exchange()
+        );
+    }
+    assert_eq!(
+        members(t.member("lastUpdate").member("editor")),
+        locals(
+            "SoftLayer_User_Customer",
+            &user,
+            Some(&["firstName", "lastName"])
+        ),
+        "{}",
+        reply.exchange()
+    );
+    let first = names(t.member("firstUpdate").member("editor"));
+    for shown in ["id", "username", "firstName", "lastName", "email"] {
+        assert!(first.contains(shown), "{first:?}\n{}", reply.exchange());
+    }
+    assert_eq!(
+        members(t.member("assignedUser")),
+        locals("SoftLayer_User_Customer", &user, Some(&["email"]))
+    );
+}
+
+/// The same row under masks merged for one object from several casts of a property:
+/// each merged mask lives only while its object is projected, and the next may take
+/// its place in memory; what one showed must not stand for another.
+#[test]
+fn one_row_under_merged_cast_masks_is_shaped_by_each() {
+    let server = Server::start();
+    let user = seed_row("SoftLayer_User_Customer", 5001);
+    let reply = get_ticket(
+        &server,
+        "mask[updates(SoftLayer_Ticket_Update_Customer)[editor[id]],updates(SoftLayer_Ticket_Update)[entry],\
+         lastUpdate(SoftLayer_Ticket_Update_Customer)[editor[email]],lastUpdate(SoftLayer_Ticket_Update)[entry],\
+         firstUpdate(SoftLayer_Ticket_Update_Customer)[editor[lastName]],firstUpdate(SoftLayer_Ticket_Update)[id]]",
+    );
+    let t = reply.ok();
+    let updates = t.member("updates").array();
+    for u in [&updates[0], &updates[2]] {
+        assert_eq!(
+            members(u.member("editor")),
+            locals("SoftLayer_User_Customer", &user, Some(&["id"])),
+            "{}",
+            reply.exchange()
+        );
+    }
+    for (property, shown) in [("lastUpdate", "email"), ("firstUpdate", "lastName")] {
+        assert_eq!(
+            members(t.member(property).member("editor")),
+            locals("SoftLayer_User_Customer", &user, Some(&[shown])),
+            "{property}\n{}",
+            reply.exchange()
+        );
+    }
+}
