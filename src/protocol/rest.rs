@@ -1047,8 +1047,7 @@ fn nested_mask(properties: &[String], mut mask: ObjectMask) -> ObjectMask {
         };
         inner = ObjectMask {
             properties: vec![property],
-            filtered: false,
-            cast: None,
+            ..ObjectMask::default()
         };
     }
     inner.filtered = filtered;

@@ -46,6 +46,54 @@ pub struct ObjectMask {
     pub filtered: bool,
     /// A type cast on the root object: `mask(SoftLayer_Hardware_Server)[...]`.
     pub cast: Option<String>,
+    /// The columns the store reads for rows this level shows, per table, once worked
+    /// out (`store::columns_for`). Not part of what the mask says.
+    pub read_columns: ColumnsMemo,
+}
+
+/// What a mask level reads of each table, worked out once: masks are parsed once per
+/// thread and text (`services::projection::parsed_mask`) and shown many times, and
+/// working it out looks every property up in the schema and the relations. Equal to
+/// any other and cloned empty, being no part of what the mask says; forgotten when the
+/// mask gains properties.
+#[derive(Default)]
+pub struct ColumnsMemo(std::sync::Mutex<Vec<(usize, u64)>>);
+
+impl ColumnsMemo {
+    /// What was remembered for `table` (a key the store chooses).
+    pub fn known(&self, table: usize) -> Option<u64> {
+        let known = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        known.iter().find(|(t, _)| *t == table).map(|(_, v)| *v)
+    }
+
+    pub fn remember(&self, table: usize, value: u64) {
+        let mut known = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if !known.iter().any(|(t, _)| *t == table) {
+            known.push((table, value));
+        }
+    }
+
+    fn forget(&mut self) {
+        self.0.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+impl Clone for ColumnsMemo {
+    fn clone(&self) -> ColumnsMemo {
+        ColumnsMemo::default()
+    }
+}
+
+impl PartialEq for ColumnsMemo {
+    fn eq(&self, _: &ColumnsMemo) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for ColumnsMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ColumnsMemo")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -238,6 +286,7 @@ impl ObjectMask {
     }
 
     fn add_marking(&mut self, prop: MaskProperty, mark: bool) {
+        self.read_columns.forget();
         let existing = self.properties.iter_mut().find(|p| {
             p.name == prop.name && (p.cast.is_none() || prop.cast.is_none() || p.cast == prop.cast)
         });
@@ -575,6 +624,21 @@ impl<K: Eq + Hash, V: Clone> MaskMemo<K, V> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a mask level remembers of the columns it reads is no part of the mask: equal
+    /// masks stay equal, a copy starts empty, and a level that gains properties forgets.
+    #[test]
+    fn remembered_columns_are_forgotten_when_the_mask_grows() {
+        let mut mask = ObjectMask::parse("mask[id,title]").unwrap();
+        mask.read_columns.remember(1, 0b11);
+        mask.read_columns.remember(1, 0b111);
+        assert_eq!(mask.read_columns.known(1), Some(0b11));
+        assert_eq!(mask.read_columns.known(2), None);
+        assert_eq!(mask, ObjectMask::parse("mask[id,title]").unwrap());
+        assert_eq!(mask.clone().read_columns.known(1), None);
+        mask.merge(ObjectMask::parse("mask[status]").unwrap());
+        assert_eq!(mask.read_columns.known(1), None);
+    }
 
     /// A compact rendering for assertions: `id,updates[entry,editor],hardware(T)[x]`.
     fn render(mask: &ObjectMask) -> String {

@@ -57,6 +57,8 @@ pub struct Ctx<'a> {
     pub zone: crate::time::Zone,
     /// Object-filter operations ignored so far, for the reply's warning header.
     pub warnings: std::cell::RefCell<Vec<String>>,
+    /// The call's object mask (validated), by which the reply will be shown.
+    pub mask: &'a ObjectMask,
 }
 
 impl Ctx<'_> {
@@ -470,6 +472,7 @@ fn dispatch_in(
             filter: call.headers.filter.as_ref(),
             zone,
             warnings: Default::default(),
+            mask: &mask,
         };
         // filteredMask: the list's own filter also narrows the nested lists it names.
         let items_filter = if mask.filtered {
@@ -583,6 +586,24 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
 
 /// The object a method's init parameter names, if the caller's account may see it. Objects
 /// of another account are "not found", exactly like ids that do not exist.
+/// [`init_object`] for a handler whose reply is the object itself, shown by the call's
+/// mask: of a type kept by account, only the columns the mask shows (and the projection
+/// needs) are read.
+pub fn init_object_shown(ctx: &Ctx) -> Result<Row, Fault> {
+    let service = ctx.call.service.as_str();
+    let owned = schema()
+        .type_def(service)
+        .is_some_and(|t| t.property("accountId").is_some());
+    match ctx.init_id {
+        Some(id) if owned && service != "SoftLayer_Account" => {
+            let shown = store::Shown::ByMask(ctx.mask, ctx.mask.cast.as_deref());
+            store::get_owned_shown(ctx.conn, service, id, ctx.principal.account_id, shown)?
+                .ok_or_else(|| Fault::not_found(id))
+        }
+        _ => init_object(ctx),
+    }
+}
+
 pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
     let service = ctx.call.service.as_str();
     let caller = ctx.principal;
@@ -648,7 +669,8 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         filter: None,
         limit: None,
     };
-    match store::related(ctx.conn, &parent, &property, &query, None).map_err(query_fault)? {
+    let shown = store::Shown::Everything;
+    match store::related(ctx.conn, &parent, &property, &query, None, shown).map_err(query_fault)? {
         Some(Related::One(row)) => Ok(Output::MaybeObject(row.map(std::rc::Rc::unwrap_or_clone))),
         Some(Related::Many(_)) | None => Ok(Output::MaybeObject(None)),
     }

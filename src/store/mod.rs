@@ -2,6 +2,7 @@
 //! reading and writing of SoftLayer objects as rows of the table named after their type.
 
 mod checkpointer;
+mod columns;
 pub mod console;
 pub mod dump;
 mod group_commit;
@@ -153,6 +154,9 @@ pub struct Store {
     wal: std::sync::OnceLock<Option<std::fs::File>>,
 }
 
+#[cfg(test)]
+pub use columns::read_every_column;
+pub use columns::{Columns, Shown, columns_for};
 pub use group_commit::WriteJob;
 pub use row::{Members, RowValues};
 
@@ -927,6 +931,57 @@ pub fn account_brand(conn: &Connection, account_id: i64) -> Result<Option<Option
         .optional()?)
 }
 
+/// [`get_owned`], reading only the columns that the rows' projection as `shown` needs.
+pub fn get_owned_shown(
+    conn: &Connection,
+    type_name: &str,
+    id: i64,
+    account_id: i64,
+    shown: Shown<'_>,
+) -> Result<Option<Row>> {
+    let columns = columns_for(conn, type_name, shown)?;
+    if columns.is_all() {
+        return get_owned(conn, type_name, id, account_id);
+    }
+    let table = table(type_name)?;
+    let all = columns::table_columns(conn, table)?;
+    let sql = built_sql((all.as_ptr() as usize, columns), || {
+        format!(
+            "SELECT {} FROM {table} WHERE id = ?1 AND accountId = ?2",
+            columns.select_list(all, "")
+        )
+    });
+    Ok(query_rows(
+        conn,
+        type_name,
+        &sql,
+        &[Value::Int(id), Value::Int(account_id)],
+    )?
+    .pop())
+}
+
+/// SQL text built once per thread for a key (at most 1,024 kept): a table or relation
+/// and the columns chosen of it, whose SQL is the same every time.
+fn built_sql(key: (usize, Columns), build: impl FnOnce() -> String) -> std::rc::Rc<str> {
+    type Built =
+        std::collections::HashMap<(usize, Columns), std::rc::Rc<str>, foldhash::fast::RandomState>;
+    thread_local! {
+        static BUILT: std::cell::RefCell<Built> = Default::default();
+    }
+    if let Some(sql) = BUILT.with(|b| b.borrow().get(&key).cloned()) {
+        return sql;
+    }
+    let sql: std::rc::Rc<str> = build().into();
+    BUILT.with(|b| {
+        let mut b = b.borrow_mut();
+        if b.len() >= 1024 {
+            b.clear();
+        }
+        b.insert(key, sql.clone());
+    });
+    sql
+}
+
 /// One object by id, only if it belongs to `account_id` (its `accountId` column).
 pub fn get_owned(
     conn: &Connection,
@@ -1210,8 +1265,8 @@ pub struct LoadedRelations(
     >,
 );
 
-/// A relation (by address) and the key it was read for.
-type RelationKey = (usize, i64);
+/// A relation (by address), the key it was read for and the columns read.
+type RelationKey = (usize, i64, Columns);
 
 /// A row read once per call and shared by every object that names it.
 type SharedRow = Option<std::rc::Rc<Row>>;
@@ -1227,6 +1282,7 @@ pub fn related(
     property: &str,
     query: &ListQuery,
     loaded: Option<&LoadedRelations>,
+    shown: Shown<'_>,
 ) -> std::result::Result<Option<Related>, QueryError> {
     let Some(rel) = relation_for(parent, property) else {
         return Ok(None);
@@ -1235,11 +1291,15 @@ pub fn related(
         .type_def(&parent.type_name)
         .and_then(|t| t.property(property))
         .is_none_or(|p| p.many);
+    let plain = query.filter.is_none() && query.limit.is_none();
+    // Filtered and limited lists read every column.
+    let columns = match plain {
+        true => columns_for(conn, rel.target, shown)?,
+        false => Columns::ALL,
+    };
     let memo_key = match (parent.values.get(rel.key), loaded) {
-        (Some(Value::Int(key)), Some(_))
-            if !many && query.filter.is_none() && query.limit.is_none() =>
-        {
-            Some((rel as *const Relation as usize, *key))
+        (Some(Value::Int(key)), Some(_)) if !many && plain => {
+            Some((rel as *const Relation as usize, *key, columns))
         }
         _ => None,
     };
@@ -1251,12 +1311,17 @@ pub fn related(
     let rows = match (query.filter, query.limit) {
         (None, None) => match parent.values.get(rel.key) {
             // The mask's everyday case: the whole relation, by SQL built once.
-            Some(key) => query_rows(
-                conn,
-                rel.target,
-                &plain_sql(rel).rows,
-                std::slice::from_ref(key),
-            )?,
+            Some(key) => {
+                let some;
+                let sql = match columns.is_all() {
+                    true => plain_sql(rel).rows.as_str(),
+                    false => {
+                        some = some_columns_sql(conn, rel, columns)?;
+                        &*some
+                    }
+                };
+                query_rows(conn, rel.target, sql, std::slice::from_ref(key))?
+            }
             None => Vec::new(),
         },
         _ => match relation_list_sql(parent, rel) {
@@ -1308,6 +1373,26 @@ pub fn count_related(conn: &Connection, parent: &Row, property: &str) -> Result<
 struct PlainSql {
     rows: String,
     count: String,
+    /// What follows the selected columns in `rows`: `FROM … WHERE … ORDER BY …`.
+    tail: String,
+}
+
+/// A relation's rows with only `columns` of them, for a parent key bound to `?1`.
+fn some_columns_sql(
+    conn: &Connection,
+    rel: &'static Relation,
+    columns: Columns,
+) -> Result<std::rc::Rc<str>> {
+    let all = columns::table_columns(conn, table(rel.target)?)?;
+    // Keyed by the relation's entry in the table of relations.
+    let key = (rel as *const Relation as usize, columns);
+    Ok(built_sql(key, || {
+        format!(
+            "SELECT {} {}",
+            columns.select_list(all, "r0."),
+            plain_sql(rel).tail
+        )
+    }))
 }
 
 /// The plain SQL of every relation, built on first use (masks load relations on
@@ -1320,12 +1405,14 @@ fn plain_sql(rel: &'static Relation) -> &'static PlainSql {
             .map(|r| {
                 let (from, on, order) = query::SqlBuilder::relation_sql(r, "r0", "?1");
                 let cap = r.cap.map(|c| format!(" LIMIT {c}")).unwrap_or_default();
+                let tail = format!("FROM {from} WHERE {on} ORDER BY {order}{cap}");
                 PlainSql {
-                    rows: format!("SELECT r0.* FROM {from} WHERE {on} ORDER BY {order}{cap}"),
+                    rows: format!("SELECT r0.* {tail}"),
                     count: match r.cap {
                         Some(_) => format!("SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order}{cap})"),
                         None => format!("SELECT count(*) FROM {from} WHERE {on}"),
                     },
+                    tail,
                 }
             })
             .collect()
@@ -1842,9 +1929,18 @@ mod tests {
                     for _ in 0..2 {
                         for row in &rows {
                             for property in properties {
-                                let fresh = one(related(conn, row, property, &q, None).unwrap());
-                                let remembered =
-                                    one(related(conn, row, property, &q, Some(&loaded)).unwrap());
+                                let fresh =
+                                    one(related(conn, row, property, &q, None, Shown::Everything)
+                                        .unwrap());
+                                let remembered = one(related(
+                                    conn,
+                                    row,
+                                    property,
+                                    &q,
+                                    Some(&loaded),
+                                    Shown::Everything,
+                                )
+                                .unwrap());
                                 assert_eq!(fresh, remembered, "{table} {property}");
                                 compared += 1;
                             }

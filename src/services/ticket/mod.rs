@@ -11,7 +11,7 @@ pub mod updates;
 
 pub use files::EXTENSION_WHITELIST;
 
-use super::{Ctx, Entry, Output, all_of, init_object, now, read, write};
+use super::{Ctx, Entry, Output, all_of, init_object, init_object_shown, now, read, write};
 use crate::call::{ExceptionClass, Fault};
 use crate::store::{self, Row};
 use crate::value::{Struct, Value};
@@ -114,7 +114,7 @@ pub(super) fn public(message: &str) -> Fault {
 }
 
 pub(super) fn get_object(ctx: &Ctx) -> Result<Output, Fault> {
-    Ok(Output::Object(init_object(ctx)?))
+    Ok(Output::Object(init_object_shown(ctx)?))
 }
 
 /// Who a ticket is for: a user of the caller's own account (the caller by default).
