@@ -5,6 +5,17 @@ use crate::call::{Credentials, ExceptionClass, Fault};
 use crate::store::{self, Principal};
 use rusqlite::Connection;
 
+/// The caller `credentials` name, with the time zone its dates are shown in (what
+/// [`store::Store::caller`] remembers).
+pub fn caller(
+    conn: &Connection,
+    credentials: &Credentials,
+) -> Result<(Principal, crate::time::Zone), Fault> {
+    let principal = authenticate(conn, Some(credentials))?;
+    let zone = store::user_zone(conn, principal.user_id)?;
+    Ok((principal, zone))
+}
+
 pub fn authenticate(
     conn: &Connection,
     credentials: Option<&Credentials>,

@@ -90,7 +90,7 @@ fn record_of(
                 }
                 // REST parses `objectMask` as it routes (`id` and `mask[id]` alike): the
                 // mask language reads back what it prints.
-                MaskSource::Parsed(m) => m.to_string(),
+                MaskSource::Parsed(m) => m.printed().to_string(),
             }),
             call.headers.limit,
         ),

@@ -46,53 +46,61 @@ pub struct ObjectMask {
     pub filtered: bool,
     /// A type cast on the root object: `mask(SoftLayer_Hardware_Server)[...]`.
     pub cast: Option<String>,
-    /// The columns the store reads for rows this level shows, per table, once worked
-    /// out (`store::columns_for`). Not part of what the mask says.
-    pub read_columns: ColumnsMemo,
+    /// What was worked out from this level once and is asked again: the columns the
+    /// store reads per table, the text the mask prints as. Not part of what the mask says.
+    pub remembered: Remembered,
 }
 
-/// What a mask level reads of each table, worked out once: masks are parsed once per
-/// thread and text (`services::projection::parsed_mask`) and shown many times, and
-/// working it out looks every property up in the schema and the relations. Equal to
-/// any other and cloned empty, being no part of what the mask says; forgotten when the
-/// mask gains properties.
+/// What a mask level remembers of what was worked out from it: masks are parsed once per
+/// thread and text (`services::projection::parsed_mask`, [`ObjectMask::parse_shared`])
+/// and used by many calls. Working out the columns to read looks every property up in
+/// the schema and the relations; printing a REST mask for the journal was 1% of an
+/// uncached REST getObject. Equal to any other and cloned empty, being no part of what
+/// the mask says; forgotten when the level gains properties.
 #[derive(Default)]
-pub struct ColumnsMemo(std::sync::Mutex<Vec<(usize, u64)>>);
+pub struct Remembered {
+    columns: std::sync::Mutex<Vec<(usize, u64)>>,
+    printed: std::sync::OnceLock<Arc<str>>,
+}
 
-impl ColumnsMemo {
-    /// What was remembered for `table` (a key the store chooses).
-    pub fn known(&self, table: usize) -> Option<u64> {
-        let known = self.0.lock().unwrap_or_else(|p| p.into_inner());
+impl Remembered {
+    /// The columns remembered for `table` (a key the store chooses, `store::columns_for`).
+    pub fn columns(&self, table: usize) -> Option<u64> {
+        let known = self.columns.lock().unwrap_or_else(|p| p.into_inner());
         known.iter().find(|(t, _)| *t == table).map(|(_, v)| *v)
     }
 
-    pub fn remember(&self, table: usize, value: u64) {
-        let mut known = self.0.lock().unwrap_or_else(|p| p.into_inner());
+    pub fn remember_columns(&self, table: usize, value: u64) {
+        let mut known = self.columns.lock().unwrap_or_else(|p| p.into_inner());
         if !known.iter().any(|(t, _)| *t == table) {
             known.push((table, value));
         }
     }
 
     fn forget(&mut self) {
-        self.0.get_mut().unwrap_or_else(|p| p.into_inner()).clear();
+        self.columns
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.printed.take();
     }
 }
 
-impl Clone for ColumnsMemo {
-    fn clone(&self) -> ColumnsMemo {
-        ColumnsMemo::default()
+impl Clone for Remembered {
+    fn clone(&self) -> Remembered {
+        Remembered::default()
     }
 }
 
-impl PartialEq for ColumnsMemo {
-    fn eq(&self, _: &ColumnsMemo) -> bool {
+impl PartialEq for Remembered {
+    fn eq(&self, _: &Remembered) -> bool {
         true
     }
 }
 
-impl std::fmt::Debug for ColumnsMemo {
+impl std::fmt::Debug for Remembered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ColumnsMemo")
+        f.write_str("Remembered")
     }
 }
 
@@ -260,6 +268,14 @@ impl ObjectMask {
         legacy_level(mask, 1)
     }
 
+    /// The mask as it prints ([`std::fmt::Display`]), printed once.
+    pub fn printed(&self) -> Arc<str> {
+        self.remembered
+            .printed
+            .get_or_init(|| self.to_string().into())
+            .clone()
+    }
+
     /// The first property of that name at this level.
     pub fn get(&self, name: &str) -> Option<&MaskProperty> {
         self.properties.iter().find(|p| p.name == name)
@@ -286,7 +302,7 @@ impl ObjectMask {
     }
 
     fn add_marking(&mut self, prop: MaskProperty, mark: bool) {
-        self.read_columns.forget();
+        self.remembered.forget();
         let existing = self.properties.iter_mut().find(|p| {
             p.name == prop.name && (p.cast.is_none() || prop.cast.is_none() || p.cast == prop.cast)
         });
@@ -630,14 +646,16 @@ mod tests {
     #[test]
     fn remembered_columns_are_forgotten_when_the_mask_grows() {
         let mut mask = ObjectMask::parse("mask[id,title]").unwrap();
-        mask.read_columns.remember(1, 0b11);
-        mask.read_columns.remember(1, 0b111);
-        assert_eq!(mask.read_columns.known(1), Some(0b11));
-        assert_eq!(mask.read_columns.known(2), None);
+        mask.remembered.remember_columns(1, 0b11);
+        mask.remembered.remember_columns(1, 0b111);
+        assert_eq!(mask.remembered.columns(1), Some(0b11));
+        assert_eq!(mask.remembered.columns(2), None);
+        assert_eq!(&*mask.printed(), "mask[id,title]");
         assert_eq!(mask, ObjectMask::parse("mask[id,title]").unwrap());
-        assert_eq!(mask.clone().read_columns.known(1), None);
+        assert_eq!(mask.clone().remembered.columns(1), None);
         mask.merge(ObjectMask::parse("mask[status]").unwrap());
-        assert_eq!(mask.read_columns.known(1), None);
+        assert_eq!(mask.remembered.columns(1), None);
+        assert_eq!(&*mask.printed(), "mask[id,title,status]");
     }
 
     /// A compact rendering for assertions: `id,updates[entry,editor],hardware(T)[x]`.

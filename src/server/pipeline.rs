@@ -813,12 +813,14 @@ impl<C: Codec> Exchange<C> {
 impl<C: Codec> Exchange<C> {
     fn answer(&mut self, lane: Lane) -> Then {
         // HTTP Basic, when present, is checked before the body is parsed: a caller with
-        // wrong credentials costs one indexed lookup, not a parse of up to 16 MiB.
+        // wrong credentials costs one indexed lookup, not a parse of up to 16 MiB. A
+        // caller known since the last write is not looked up again (the call's own check
+        // would find it remembered too).
         if let Some(basic) = self.codec.fallback_credentials() {
-            let known = self
-                .shared
-                .store
-                .read(|conn| crate::auth::authenticate(conn, Some(basic)));
+            let store = &self.shared.store;
+            let known = store.caller(basic, || {
+                store.read(|conn| crate::auth::caller(conn, basic))
+            });
             if let Err(fault) = known {
                 self.whole_fault(None, &fault);
                 return Then::Done;

@@ -452,11 +452,9 @@ fn dispatch_in(
                 };
                 (nobody, store::user_zone(conn, 0)?)
             }
-            Some(credentials) => store.caller(credentials, || {
-                let principal = crate::auth::authenticate(conn, Some(credentials))?;
-                let zone = store::user_zone(conn, principal.user_id)?;
-                Ok::<_, Fault>((principal, zone))
-            })?,
+            Some(credentials) => {
+                store.caller(credentials, || crate::auth::caller(conn, credentials))?
+            }
             None => return Err(crate::auth::no_credentials()),
         };
         let init_id = init_id.clone()?;

@@ -103,7 +103,7 @@ pub fn columns_for(conn: &Connection, type_name: &str, shown: Shown<'_>) -> Resu
     };
     // Keyed by the type's place in the schema, which lives as long as the process.
     let key = t as *const TypeDef as usize;
-    if let Some(bits) = mask.read_columns.known(key) {
+    if let Some(bits) = mask.remembered.columns(key) {
         return Ok(Columns(bits));
     }
     let columns = work_out(
@@ -112,7 +112,7 @@ pub fn columns_for(conn: &Connection, type_name: &str, shown: Shown<'_>) -> Resu
         mask,
         cast,
     );
-    mask.read_columns.remember(key, columns.0);
+    mask.remembered.remember_columns(key, columns.0);
     Ok(columns)
 }
 

@@ -232,7 +232,23 @@ fn deleting_an_account_removes_everything_it_owns() {
         before["SoftLayer_Ticket_Attachment_Scheduled_Action"].is_array(),
         "{before:#}"
     );
+    // Over REST (HTTP Basic, checked before the call and remembered until a write), the
+    // user is known until the account goes, and refused after.
+    let rest_status = || {
+        http_request(
+            server.addr(),
+            "GET",
+            "/rest/v3.1/SoftLayer_Account/getObject.json",
+            &[("Authorization", basic_auth(&user, &key).as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap()
+        .status
+    };
+    assert_eq!((rest_status(), rest_status()), (200, 200));
     let deleted = control.ok("DELETE", &format!("/_emulator/accounts/{id}"), None);
+    assert_eq!(rest_status(), 401);
     assert_eq!(
         deleted["deleted"]["SoftLayer_User_Customer"], 2,
         "{deleted:#}"
