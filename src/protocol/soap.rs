@@ -1103,21 +1103,18 @@ mod tests {
     /// ticket's `assignedUser` a `SoftLayer_User_Customer`).
     #[test]
     fn shared_structs_are_written_as_their_copies_would_be() {
-        let write = |shared: bool| {
+        // A getObject reply holding the ticket `value`.
+        let reply_with = |value: Value| {
             let reply = Reply {
-                value: crate::value::ticket_showing_one_user(shared),
+                value,
                 type_name: "SoftLayer_Ticket".into(),
                 total: None,
                 warnings: Vec::new(),
             };
-            String::from_utf8(write_reply(
-                "SoftLayer_Ticket",
-                "getObject",
-                ApiVersion::V3_1,
-                &reply,
-            ))
-            .unwrap()
+            let body = write_reply("SoftLayer_Ticket", "getObject", ApiVersion::V3_1, &reply);
+            String::from_utf8(body).unwrap()
         };
+        let write = |shared: bool| reply_with(crate::value::ticket_showing_one_user(shared));
         let shared = write(true);
         assert_eq!(shared, write(false));
         assert_eq!(shared.matches(">5002</id>").count(), 5, "{shared}");
@@ -1142,19 +1139,7 @@ mod tests {
             other.insert("status".into(), of(&one));
             other.insert("assignedUser".into(), of(&one));
             ticket.insert("lastTicket".into(), Value::Struct(other));
-            let reply = Reply {
-                value: Value::Struct(ticket),
-                type_name: "SoftLayer_Ticket".into(),
-                total: None,
-                warnings: Vec::new(),
-            };
-            String::from_utf8(write_reply(
-                "SoftLayer_Ticket",
-                "getObject",
-                ApiVersion::V3_1,
-                &reply,
-            ))
-            .unwrap()
+            reply_with(Value::Struct(ticket))
         };
         let shared = write(true);
         assert_eq!(shared, write(false));

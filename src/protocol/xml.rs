@@ -102,6 +102,29 @@ pub struct Element {
 }
 
 impl Element {
+    /// An element whose start tag was read: no children or text yet.
+    fn started(
+        ns: Option<String>,
+        start: &quick_xml::events::BytesStart<'_>,
+        attrs: Vec<Attribute>,
+    ) -> Element {
+        Element {
+            ns,
+            local: owned_text(start.local_name().as_ref()),
+            attrs,
+            ..Element::default()
+        }
+    }
+
+    /// An element whose end tag was read, put under its parent (the innermost of
+    /// `open`) or, with none, as the `root`.
+    fn finished(self, open: &mut [Element], root: &mut Option<Element>) {
+        match open.last_mut() {
+            Some(parent) => parent.children.push(self),
+            None => *root = Some(self),
+        }
+    }
+
     /// An `xsi:` attribute (also with the 1999/2000 schema-instance namespaces, or an
     /// `xsi` prefix nobody declared).
     pub fn xsi(&self, local: &str) -> Option<&str> {
@@ -290,12 +313,7 @@ fn read_plain(text: &str) -> Option<Element> {
                         value: a.unescape_value().ok()?.into_owned(),
                     });
                 }
-                stack.push(Element {
-                    ns,
-                    local: owned_text(e.local_name().as_ref()),
-                    attrs,
-                    ..Element::default()
-                });
+                stack.push(Element::started(ns, &e, attrs));
             }
             Event::End(_) => {
                 let element = stack.pop()?;
@@ -303,10 +321,7 @@ fn read_plain(text: &str) -> Option<Element> {
                 while bindings.last().is_some_and(|b| b.depth >= depth) {
                     bindings.pop();
                 }
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
+                element.finished(&mut stack, &mut root);
             }
             Event::Text(t) => {
                 let piece = t.unescape().ok()?;
@@ -397,21 +412,13 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element, Fault> {
                             .into_owned(),
                     });
                 }
-                stack.push(Element {
-                    ns,
-                    local: owned_text(e.local_name().as_ref()),
-                    attrs,
-                    ..Element::default()
-                });
+                stack.push(Element::started(ns, &e, attrs));
             }
             Event::End(_) => {
                 let element = stack
                     .pop()
                     .ok_or_else(|| malformed("unexpected end tag".into()))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
+                element.finished(&mut stack, &mut root);
             }
             Event::Empty(_) => return Err(malformed("unexpected empty element".into())),
             Event::Text(t) => {

@@ -951,13 +951,19 @@ pub fn get_owned_shown(
             columns.select_list(all, "")
         )
     });
-    Ok(query_rows(
-        conn,
-        type_name,
-        &sql,
-        &[Value::Int(id), Value::Int(account_id)],
-    )?
-    .pop())
+    owned_row(conn, type_name, &sql, id, account_id)
+}
+
+/// The row `sql` reads for `?1` = `id` and `?2` = `account_id`, if any.
+fn owned_row(
+    conn: &Connection,
+    type_name: &str,
+    sql: &str,
+    id: i64,
+    account_id: i64,
+) -> Result<Option<Row>> {
+    let params = [Value::Int(id), Value::Int(account_id)];
+    Ok(query_rows(conn, type_name, sql, &params)?.pop())
 }
 
 /// SQL text built once per thread for a key (at most 1,024 kept): a table or relation
@@ -993,13 +999,7 @@ pub fn get_owned(
         "SELECT * FROM {} WHERE id = ?1 AND accountId = ?2",
         table(type_name)?
     );
-    Ok(query_rows(
-        conn,
-        type_name,
-        &sql,
-        &[Value::Int(id), Value::Int(account_id)],
-    )?
-    .pop())
+    owned_row(conn, type_name, &sql, id, account_id)
 }
 
 /// Inserts an object; unknown columns are an error, so seed files cannot drift silently.

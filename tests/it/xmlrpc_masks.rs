@@ -875,6 +875,17 @@ fn a_root_property_set_holds_root_masks_as_softlayer_ruby_sends_them() {
     assert_eq!(got.ok(), want.ok(), "{}", got.exchange());
 }
 
+/// Asserts that the `editor` of `object` (in `reply`) shows the customer user `user`'s
+/// properties `only`.
+fn assert_editor_shows(reply: &XmlRpcReply, object: &XVal, user: &J, only: &[&str]) {
+    assert_eq!(
+        members(object.member("editor")),
+        locals("SoftLayer_User_Customer", user, Some(only)),
+        "{}",
+        reply.exchange()
+    );
+}
+
 /// One related row shown at several places of a reply, each under its own mask: the
 /// open ticket's customer editor (user 5001) wrote its first and last updates and is
 /// its assignee. Each place shows what its own mask names, however often the same row
@@ -893,23 +904,10 @@ fn one_row_shown_under_several_masks_is_shaped_by_each() {
     let updates = t.member("updates").array();
     // The first and third updates are the customer's (the second an employee's).
     for u in [&updates[0], &updates[2]] {
-        assert_eq!(
-            members(u.member("editor")),
-            locals("SoftLayer_User_Customer", &user, Some(&["id"])),
-            "{}",
-            reply.exchange()
-        );
+        assert_editor_shows(&reply, u, &user, &["id"]);
     }
-    assert_eq!(
-        members(t.member("lastUpdate").member("editor")),
-        locals(
-            "SoftLayer_User_Customer",
-            &user,
-            Some(&["firstName", "lastName"])
-        ),
-        "{}",
-        reply.exchange()
-    );
+    let last = t.member("lastUpdate");
+    assert_editor_shows(&reply, last, &user, &["firstName", "lastName"]);
     let first = names(t.member("firstUpdate").member("editor"));
     for shown in ["id", "username", "firstName", "lastName", "email"] {
         assert!(first.contains(shown), "{first:?}\n{}", reply.exchange());
@@ -936,19 +934,9 @@ fn one_row_under_merged_cast_masks_is_shaped_by_each() {
     let t = reply.ok();
     let updates = t.member("updates").array();
     for u in [&updates[0], &updates[2]] {
-        assert_eq!(
-            members(u.member("editor")),
-            locals("SoftLayer_User_Customer", &user, Some(&["id"])),
-            "{}",
-            reply.exchange()
-        );
+        assert_editor_shows(&reply, u, &user, &["id"]);
     }
     for (property, shown) in [("lastUpdate", "email"), ("firstUpdate", "lastName")] {
-        assert_eq!(
-            members(t.member(property).member("editor")),
-            locals("SoftLayer_User_Customer", &user, Some(&[shown])),
-            "{property}\n{}",
-            reply.exchange()
-        );
+        assert_editor_shows(&reply, t.member(property), &user, &[shown]);
     }
 }
