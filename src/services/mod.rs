@@ -582,8 +582,6 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
     }
 }
 
-/// The object a method's init parameter names, if the caller's account may see it. Objects
-/// of another account are "not found", exactly like ids that do not exist.
 /// [`init_object`] for a handler whose reply is the object itself, shown by the call's
 /// mask: of a type kept by account, only the columns the mask shows (and the projection
 /// needs) are read.
@@ -602,6 +600,8 @@ pub fn init_object_shown(ctx: &Ctx) -> Result<Row, Fault> {
     }
 }
 
+/// The object a method's init parameter names, if the caller's account may see it. Objects
+/// of another account are "not found", exactly like ids that do not exist.
 pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
     let service = ctx.call.service.as_str();
     let caller = ctx.principal;
