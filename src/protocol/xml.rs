@@ -206,9 +206,9 @@ pub fn read_tree(body: &[u8], root_label: &str) -> Result<Element, Fault> {
 
 /// A namespace in scope: its prefix (empty for the default namespace), its name (`None`
 /// where `xmlns=""` takes the default away) and the depth of the element declaring it.
-struct Binding<'a> {
-    prefix: &'a [u8],
-    ns: Option<&'a str>,
+struct Binding {
+    prefix: Vec<u8>,
+    ns: Option<String>,
     depth: usize,
 }
 
@@ -222,17 +222,17 @@ struct Binding<'a> {
 fn read_plain(text: &str) -> Option<Element> {
     let mut reader = Reader::from_str(text);
     configure(reader.config_mut());
-    let mut bindings: Vec<Binding<'_>> = Vec::new();
+    let mut bindings: Vec<Binding> = Vec::new();
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     let mut at_start = true;
     let mut elements = 0usize;
-    let resolve = |bindings: &[Binding<'_>], prefix: &[u8]| -> Option<Option<String>> {
+    let resolve = |bindings: &[Binding], prefix: &[u8]| -> Option<Option<String>> {
         if prefix == b"xml" || prefix == b"xmlns" {
             return None;
         }
         match bindings.iter().rev().find(|b| b.prefix == prefix) {
-            Some(b) => Some(b.ns.map(str::to_string)),
+            Some(b) => Some(b.ns.clone()),
             // A default namespace nobody declared is none; an undeclared prefix is
             // left to the namespace-aware reader.
             None if prefix.is_empty() => Some(None),
@@ -264,11 +264,7 @@ fn read_plain(text: &str) -> Option<Element> {
                         plain.push(a);
                         continue;
                     };
-                    let value = std::str::from_utf8(match a.value {
-                        Cow::Borrowed(v) => v,
-                        Cow::Owned(_) => return None,
-                    })
-                    .ok()?;
+                    let value = std::str::from_utf8(&a.value).ok()?;
                     if value.contains('&') || prefix == b"xml" || prefix == b"xmlns" {
                         return None;
                     }
@@ -277,18 +273,9 @@ fn read_plain(text: &str) -> Option<Element> {
                     if (value.is_empty() || key == b"xmlns:") && key != b"xmlns" {
                         return None;
                     }
-                    // The same bytes, borrowed from the body rather than the event.
-                    let prefix: &[u8] = match prefix.is_empty() {
-                        true => b"",
-                        false => &text.as_bytes()[offset_in(text, prefix)?..][..prefix.len()],
-                    };
-                    let value = match value.is_empty() {
-                        true => "",
-                        false => &text[offset_in(text, value.as_bytes())?..][..value.len()],
-                    };
                     bindings.push(Binding {
-                        prefix,
-                        ns: (!value.is_empty()).then_some(value),
+                        prefix: prefix.to_vec(),
+                        ns: (!value.is_empty()).then(|| value.to_string()),
                         depth,
                     });
                 }
@@ -342,12 +329,6 @@ fn read_plain(text: &str) -> Option<Element> {
             Event::Decl(_) | Event::DocType(_) | Event::Empty(_) | Event::Eof => return None,
         }
     }
-}
-
-/// Where `part` (a slice of `text`) starts in `text`.
-fn offset_in(text: &str, part: &[u8]) -> Option<usize> {
-    let start = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-    (start + part.len() <= text.len()).then_some(start)
 }
 
 /// [`read_tree`] with quick-xml's namespace-aware reader: every body [`read_plain`] does

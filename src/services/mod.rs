@@ -586,23 +586,20 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
 /// mask: of a type kept by account, only the columns the mask shows (and the projection
 /// needs) are read.
 pub fn init_object_shown(ctx: &Ctx) -> Result<Row, Fault> {
-    let service = ctx.call.service.as_str();
-    let owned = schema()
-        .type_def(service)
-        .is_some_and(|t| t.property("accountId").is_some());
-    match ctx.init_id {
-        Some(id) if owned && service != "SoftLayer_Account" => {
-            let shown = store::Shown::ByMask(ctx.mask, ctx.mask.cast.as_deref());
-            store::get_owned_shown(ctx.conn, service, id, ctx.principal.account_id, shown)?
-                .ok_or_else(|| Fault::not_found(id))
-        }
-        _ => init_object(ctx),
-    }
+    init_object_as(
+        ctx,
+        store::Shown::ByMask(ctx.mask, ctx.mask.cast.as_deref()),
+    )
 }
 
 /// The object a method's init parameter names, if the caller's account may see it. Objects
 /// of another account are "not found", exactly like ids that do not exist.
 pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
+    init_object_as(ctx, store::Shown::Everything)
+}
+
+/// [`init_object`], reading of an object kept by account what `shown` needs.
+fn init_object_as(ctx: &Ctx, shown: store::Shown<'_>) -> Result<Row, Fault> {
     let service = ctx.call.service.as_str();
     let caller = ctx.principal;
     if service == "SoftLayer_Account" {
@@ -619,7 +616,7 @@ pub fn init_object(ctx: &Ctx) -> Result<Row, Fault> {
     let t = schema().type_def(service);
     let has = |p: &str| t.and_then(|t| t.property(p)).is_some();
     let row = if has("accountId") {
-        store::get_owned(ctx.conn, service, id, caller.account_id)?
+        store::get_owned_shown(ctx.conn, service, id, caller.account_id, shown)?
     } else if has("ticketId") {
         // Things on a ticket (files, updates) belong to the ticket's account.
         store::get(ctx.conn, service, id)?.filter(|r| {

@@ -741,36 +741,44 @@ fn account_ticket_total(server: &Server) -> Option<u64> {
         .total_items()
 }
 
+/// Runs `each(thread, i)` for `i` in `0..PER_THREAD` on each of `THREADS` threads at
+/// once; what the calls gave, thread by thread.
+fn on_every_thread<T: Send>(each: impl Fn(usize, usize) -> Option<T> + Sync) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let each = &each;
+                scope.spawn(move || {
+                    (0..PER_THREAD)
+                        .filter_map(|i| each(t, i))
+                        .collect::<Vec<T>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    })
+}
+
 #[test]
 fn concurrent_creates_and_updates_lose_nothing() {
     let server = Server::start_with_temp_db();
     let before = account_ticket_ids(&server, &DEMO);
-    let created: Vec<Vec<(i64, String, String)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let server = &server;
-                scope.spawn(move || {
-                    let mut mine = Vec::new();
-                    for i in 0..PER_THREAD {
-                        let first = format!("thread {t} ticket {i}: first words ü");
-                        let second = format!("thread {t} ticket {i}: follow-up 日本");
-                        let id = create_standard_ticket(server, &DEMO, 1005, "", &first);
-                        let reply = server.xmlrpc(
-                            &XmlRpcCall::new(TICKET, "addUpdate")
-                                .auth(&DEMO)
-                                .id(id)
-                                .arg(xstruct(&[("entry", xstr(&second))])),
-                        );
-                        assert_eq!(reply.ok().array().len(), 1, "{}", reply.exchange());
-                        mine.push((id, first, second));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    let all = on_every_thread(|t, i| {
+        let first = format!("thread {t} ticket {i}: first words ü");
+        let second = format!("thread {t} ticket {i}: follow-up 日本");
+        let id = create_standard_ticket(&server, &DEMO, 1005, "", &first);
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "addUpdate")
+                .auth(&DEMO)
+                .id(id)
+                .arg(xstruct(&[("entry", xstr(&second))])),
+        );
+        assert_eq!(reply.ok().array().len(), 1, "{}", reply.exchange());
+        Some((id, first, second))
     });
-    let all: Vec<&(i64, String, String)> = created.iter().flatten().collect();
     let ids: BTreeSet<i64> = all.iter().map(|(id, _, _)| *id).collect();
     assert_eq!(
         ids.len(),
@@ -783,8 +791,8 @@ fn concurrent_creates_and_updates_lose_nothing() {
     assert_eq!(account_ticket_total(&server), Some(after.len() as u64));
     for (id, first, second) in all {
         assert_eq!(
-            ticket_entries(&server, &DEMO, *id),
-            vec![first.clone(), second.clone()],
+            ticket_entries(&server, &DEMO, id),
+            vec![first, second],
             "ticket {id} must have exactly its two updates"
         );
     }
@@ -799,44 +807,29 @@ fn concurrent_creates_and_updates_lose_nothing() {
 fn creates_failing_after_their_insert_leave_nothing_among_others() {
     let server = Server::start_with_temp_db();
     let before = account_ticket_ids(&server, &DEMO);
-    let created: Vec<i64> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..THREADS)
-            .map(|t| {
-                let server = &server;
-                scope.spawn(move || {
-                    let mut mine = Vec::new();
-                    for i in 0..PER_THREAD {
-                        let fails = i % 5 == 3;
-                        let mut call = XmlRpcCall::new(TICKET, "createStandardTicket")
-                            .auth(&DEMO)
-                            .arg(xstruct(&[
-                                ("subjectId", xint(1005)),
-                                ("title", xstr(&format!("after-write {t} {i}"))),
-                            ]))
-                            .arg(xstr("contents"));
-                        if fails {
-                            call = call.arg(xint(999_999)).arg(xstr("root password"));
-                        }
-                        let reply = server.xmlrpc(&call);
-                        if fails {
-                            assert_eq!(
-                                reply.fault().string,
-                                "You may not attach this hardware to this ticket.",
-                                "{}",
-                                reply.exchange()
-                            );
-                        } else {
-                            mine.push(reply.ok().member("id").int());
-                        }
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap())
-            .collect()
+    let created = on_every_thread(|t, i| {
+        let fails = i % 5 == 3;
+        let mut call = XmlRpcCall::new(TICKET, "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[
+                ("subjectId", xint(1005)),
+                ("title", xstr(&format!("after-write {t} {i}"))),
+            ]))
+            .arg(xstr("contents"));
+        if fails {
+            call = call.arg(xint(999_999)).arg(xstr("root password"));
+        }
+        let reply = server.xmlrpc(&call);
+        if fails {
+            assert_eq!(
+                reply.fault().string,
+                "You may not attach this hardware to this ticket.",
+                "{}",
+                reply.exchange()
+            );
+            return None;
+        }
+        Some(reply.ok().member("id").int())
     });
     let ids: BTreeSet<i64> = created.iter().copied().collect();
     assert_eq!(ids.len(), THREADS * PER_THREAD * 4 / 5);
