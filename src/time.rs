@@ -50,7 +50,7 @@ pub fn stamp() -> String {
 }
 
 /// A time zone as a SoftLayer user sets it: a zone, and whether daylight saving applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Zone {
     pub tz: Tz,
     pub daylight_saving: bool,

@@ -22,7 +22,7 @@ use crate::schema::mask::ObjectMask;
 use crate::schema::{MethodDef, PropertyKind, schema};
 use crate::store::{self, ListQuery, Page, Principal, Related, Row, Store};
 use crate::value::Value;
-use projection::{Projector, internal, query_fault};
+use projection::{Loaded, Projector, internal, query_fault};
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
@@ -423,26 +423,30 @@ fn dispatch_in(
     };
     // Every mask is validated against what the method returns before any work is done.
     let returns = method.returns.trim_end_matches("[]");
-    let parsed;
-    let mask = match &call.headers.mask {
-        None => Cow::Owned(ObjectMask::default()),
-        // Parsed and validated once per thread for the masks clients repeat.
-        Some(MaskSource::Text(text)) => {
-            parsed = projection::parsed_mask(returns, text)?;
-            Cow::Borrowed(&*parsed)
+    // Parsed and validated once per thread for the masks clients repeat, and then
+    // shared by every call that sends the same text.
+    let shared_mask = match &call.headers.mask {
+        Some(MaskSource::Text(text)) => Some(projection::parsed_mask(returns, text)?),
+        Some(MaskSource::Parsed(mask)) => {
+            projection::validate(returns, mask)?;
+            Some(mask.clone())
         }
-        Some(MaskSource::Legacy(s)) => {
+        None | Some(MaskSource::Legacy(_)) => None,
+    };
+    let mask = match (&shared_mask, &call.headers.mask) {
+        (Some(shared), _) => Cow::Borrowed(&**shared),
+        (None, Some(MaskSource::Legacy(s))) => {
             let mask = ObjectMask::from_legacy(s);
             projection::validate(returns, &mask)?;
             Cow::Owned(mask)
         }
-        Some(MaskSource::Parsed(mask)) => {
-            projection::validate(returns, mask)?;
-            Cow::Borrowed(&**mask)
-        }
+        (None, _) => Cow::Owned(ObjectMask::default()),
     };
 
     let mut run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
+        // Read before any statement of the call's transaction (it takes its snapshot
+        // then): the remembered callers and related rows are those of this version.
+        let version = store.version();
         let (principal, zone) = match &call.headers.credentials {
             _ if entry.anonymous => {
                 let nobody = Principal {
@@ -452,9 +456,9 @@ fn dispatch_in(
                 };
                 (nobody, store::user_zone(conn, 0)?)
             }
-            Some(credentials) => {
-                store.caller(credentials, || crate::auth::caller(conn, credentials))?
-            }
+            Some(credentials) => store.caller_at(version, credentials, || {
+                crate::auth::caller(conn, credentials)
+            })?,
             None => return Err(crate::auth::no_credentials()),
         };
         let init_id = init_id.clone()?;
@@ -487,7 +491,9 @@ fn dispatch_in(
             zone,
             filter: items_filter.as_ref(),
             budget: Default::default(),
-            loaded: Default::default(),
+            loaded: Loaded::across_calls(
+                store::AcrossCalls::new(store, version).with_mask(shared_mask.clone()),
+            ),
         };
         let (value, total) = match (entry.handler)(&ctx)? {
             Output::Object(row) => (projector.project(&row)?, None),

@@ -357,18 +357,29 @@ pub struct Projector<'a> {
     pub budget: WorkBudget,
     /// Single related rows this call read already, and whether each employee it showed
     /// is assigned to the viewer's account (both asked again and again by lists).
-    pub loaded: Loaded,
+    pub loaded: Loaded<'a>,
 }
 
 /// What one projection remembers of what it read (see [`store::LoadedRelations`]).
 #[derive(Default)]
-pub struct Loaded {
-    relations: store::LoadedRelations,
+pub struct Loaded<'s> {
+    relations: store::LoadedRelations<'s>,
     representatives: RefCell<std::collections::HashMap<i64, bool>>,
     objects: RefCell<ProjectedObjects>,
     /// How many masks merged for one object (several casts of one property) are being
     /// projected by: their entries live only meanwhile, so their addresses key nothing.
     in_merged_masks: Cell<u32>,
+}
+
+impl<'s> Loaded<'s> {
+    /// Also taking related rows remembered by earlier calls, and remembering its own,
+    /// while the data is as it was ([`store::AcrossCalls`]).
+    pub fn across_calls(across_calls: store::AcrossCalls<'s>) -> Loaded<'s> {
+        Loaded {
+            relations: store::LoadedRelations::remembering(across_calls),
+            ..Default::default()
+        }
+    }
 }
 
 /// Objects projected from a related row shared within one call, by the row and the mask
@@ -377,18 +388,11 @@ pub struct Loaded {
 /// by the same entry again gave the same object, member by member (an editor's fifteen
 /// members were a fifth of an uncached getObject's instructions). A repeat is a clone
 /// that shares the members ([`crate::value::Struct`] is copy-on-write).
-type ProjectedObjects =
-    std::collections::HashMap<(usize, usize), ProjectedObject, foldhash::fast::RandomState>;
-
-/// One object projected from a shared row, with what making it cost the budget (charged
-/// again for every repeat, as if it had been projected again).
-struct ProjectedObject {
-    /// Holds the row, so that its address keys no other row while the entry lives.
-    _row: std::rc::Rc<Row>,
-    value: Value,
-    objects: u64,
-    bytes: u64,
-}
+type ProjectedObjects = std::collections::HashMap<
+    (usize, usize),
+    std::rc::Rc<store::ProjectedObject>,
+    foldhash::fast::RandomState,
+>;
 
 /// At most this many objects are remembered per call (a streamed list of many tickets
 /// with distinct assignees starts again when it is reached).
@@ -651,26 +655,34 @@ impl Projector<'_> {
             std::rc::Rc::as_ptr(row) as usize,
             entry as *const MaskProperty as usize,
         );
-        if let Some(known) = self.loaded.objects.borrow().get(&key) {
+        // Across calls too, when the row and the mask are the same ones again.
+        let across_calls = self.loaded.relations.across_calls();
+        let viewer = (self.viewer, self.account, self.zone);
+        let across_key = store::ObjectKey::new(row, entry, viewer);
+        let known = self.loaded.objects.borrow().get(&key).cloned();
+        let known = known.or_else(|| across_calls?.object(self.conn, &across_key));
+        if let Some(known) = known {
             self.budget.objects(known.objects)?;
             self.budget.hold(known.bytes)?;
             return Ok(known.value.clone());
         }
         let (objects, held) = (self.budget.objects.get(), self.budget.held());
         let value = self.project_entries(row, std::slice::from_ref(&entry), None, depth)?;
+        let object = std::rc::Rc::new(store::ProjectedObject::new(
+            row,
+            across_calls.and_then(|a| a.mask()),
+            value.clone(),
+            self.budget.objects.get() - objects,
+            self.budget.held().saturating_sub(held),
+        ));
+        if let Some(a) = across_calls {
+            a.put_object(self.conn, across_key, &object);
+        }
         let mut known = self.loaded.objects.borrow_mut();
         if known.len() >= MAX_PROJECTED_OBJECTS {
             known.clear();
         }
-        known.insert(
-            key,
-            ProjectedObject {
-                _row: row.clone(),
-                value: value.clone(),
-                objects: self.budget.objects.get() - objects,
-                bytes: self.budget.held().saturating_sub(held),
-            },
-        );
+        known.insert(key, object);
         Ok(value)
     }
 
@@ -685,8 +697,20 @@ impl Projector<'_> {
         let assigned = match known {
             Some(assigned) => assigned,
             None => {
-                let assigned = store::is_support_representative(self.conn, self.account, id)
-                    .map_err(internal)?;
+                let (conn, account) = (self.conn, self.account);
+                let across_calls = self.loaded.relations.across_calls();
+                let assigned = match across_calls.and_then(|a| a.representative(conn, account, id))
+                {
+                    Some(assigned) => assigned,
+                    None => {
+                        let assigned = store::is_support_representative(conn, account, id)
+                            .map_err(internal)?;
+                        if let Some(a) = across_calls {
+                            a.put_representative(conn, account, id, assigned);
+                        }
+                        assigned
+                    }
+                };
                 self.loaded
                     .representatives
                     .borrow_mut()
@@ -809,6 +833,89 @@ mod tests {
             }
         }
         masks
+    }
+
+    /// Objects remembered across calls (projected from remembered rows, by the call's
+    /// parsed mask, per viewer, account and time zone) are the objects each call
+    /// projects afresh: every ticket of the seed by every mask made from the schema, for
+    /// users of two accounts in three time zones (with and without daylight saving),
+    /// twice over so that most of the second round is taken from memory.
+    #[test]
+    fn objects_remembered_across_calls_are_those_each_call_projects() {
+        let dir = store::ScratchDir::new("remembered-objects");
+        let path = dir.join("db.sqlite3");
+        let store = store::Store::open(path.to_str().unwrap()).unwrap();
+        let tickets: Vec<(i64, i64)> = store
+            .read(|conn| {
+                conn.prepare("SELECT id, accountId FROM SoftLayer_Ticket")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<_, _>>()
+                    .map_err(store::StoreError::from)
+            })
+            .unwrap();
+        let mut texts = masks_from_schema("SoftLayer_Ticket");
+        texts.push("mask[updates[editor[createDate,firstName]],assignedUser[createDate]]".into());
+        let masks: Vec<Arc<ObjectMask>> = texts
+            .iter()
+            .filter_map(|t| parsed_mask("SoftLayer_Ticket", t).ok())
+            .collect();
+        // Users of accounts 1001 (zones 113 and 120) and 2001 (113, and 124 without
+        // daylight saving); account 1001's representative is employee 302. The
+        // projector's viewer, account and zone, which come from one user in a call, are
+        // also varied one at a time.
+        let zone_of = |user| store.read(|conn| store::user_zone(conn, user)).unwrap();
+        let viewers = [
+            (5001, 1001, zone_of(5001)),
+            (5003, 1001, zone_of(5003)),
+            (6001, 2001, zone_of(6001)),
+            (6002, 2001, zone_of(6002)),
+            (5001, 1001, zone_of(6002)),
+            (5001, 2001, zone_of(5001)),
+            (6001, 1001, zone_of(5001)),
+        ];
+        let taken_before = store::remembered_objects_taken();
+        let mut compared = 0;
+        for _ in 0..2 {
+            for mask in &masks {
+                for &(viewer, account, zone) in &viewers {
+                    for &(id, owner) in &tickets {
+                        let (kept, fresh) = store
+                            .read(|conn| -> Result<_, store::StoreError> {
+                                let across = store::AcrossCalls::new(&store, store.version())
+                                    .with_mask(Some(mask.clone()));
+                                let row =
+                                    store::get_owned(conn, "SoftLayer_Ticket", id, owner)?.unwrap();
+                                let projector = |loaded| Projector {
+                                    conn,
+                                    mask,
+                                    viewer,
+                                    account,
+                                    zone,
+                                    filter: None,
+                                    budget: Default::default(),
+                                    loaded,
+                                };
+                                let project = |p: Projector| {
+                                    p.project(&row).map_err(|f| f.message().to_string())
+                                };
+                                Ok((
+                                    project(projector(Loaded::across_calls(across))),
+                                    project(projector(Loaded::default())),
+                                ))
+                            })
+                            .unwrap();
+                        assert_eq!(kept, fresh, "{mask:?} of ticket {id} for {viewer}");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        let taken = store::remembered_objects_taken() - taken_before;
+        assert!(compared > 5000, "{compared}");
+        assert!(
+            taken > compared as u64 / 10,
+            "{taken} objects taken of {compared}"
+        );
     }
 
     /// Reading only the columns a mask shows (and the keys its relations need) changes

@@ -9,6 +9,7 @@ mod group_commit;
 pub mod harness;
 mod query;
 pub mod relations;
+mod remembered_rows;
 mod row;
 pub mod seed;
 pub mod snapshot;
@@ -152,12 +153,18 @@ pub struct Store {
     /// The write-ahead log, held open from the first [`Store::version`] on (files only):
     /// looking its path up for every call was 3% of an uncached `getObject`'s CPU.
     wal: std::sync::OnceLock<Option<std::fs::File>>,
+    /// Tells this store from any other of the process (rows remembered across calls are
+    /// the store's own, [`AcrossCalls`]).
+    id: u64,
 }
 
 #[cfg(test)]
 pub use columns::read_every_column;
 pub use columns::{Columns, Shown, columns_for};
 pub use group_commit::WriteJob;
+#[cfg(test)]
+pub use remembered_rows::remembered_objects_taken;
+pub use remembered_rows::{AcrossCalls, ObjectKey, ProjectedObject};
 pub use row::{Members, RowValues};
 
 /// The writer connection and what follows its commits, shared with the writer thread.
@@ -248,6 +255,10 @@ impl Store {
             callers: Default::default(),
             wal: Default::default(),
             text_tally: None,
+            id: {
+                static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         };
         let fresh = store.write(migrate)?;
         if fresh {
@@ -296,9 +307,14 @@ impl Store {
         self.writer.make_way_for_checkpoint();
         let mut conn = self.writer.conn.lock().unwrap_or_else(|p| p.into_inner());
         self.writer.bump_writes();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+        let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => {
+                // Ended as it began: an odd version would stand for a write under way.
+                self.writer.bump_writes();
+                return Err(StoreError::from(e).into());
+            }
+        };
         self.writer.look_for_outside_writes(&tx);
         sql_clock::start();
         let out = f(&tx);
@@ -360,7 +376,16 @@ impl Store {
     ) -> std::result::Result<(Principal, crate::time::Zone), E> {
         // Read before the lookup, as the reply cache does: a write racing it makes the
         // entry stale at once rather than keeping what it changed.
-        let version = self.version();
+        self.caller_at(self.version(), credentials, find)
+    }
+
+    /// [`Store::caller`] with the store's version read before `find` could run.
+    pub fn caller_at<E>(
+        &self,
+        version: crate::reply_cache::Version,
+        credentials: &crate::call::Credentials,
+        find: impl FnOnce() -> std::result::Result<(Principal, crate::time::Zone), E>,
+    ) -> std::result::Result<(Principal, crate::time::Zone), E> {
         {
             let memo = self.callers.lock().unwrap_or_else(|p| p.into_inner());
             if memo.0 == Some(version)
@@ -1258,12 +1283,47 @@ pub struct ListQuery<'a> {
 /// tickets share their statuses and assignees: each is read once per call rather than
 /// once per object that names it. Data cannot change under one call's snapshot. At most
 /// [`MAX_LOADED_RELATIONS`] are kept, so a long streamed list holds no more than that.
+/// With [`AcrossCalls`], rows read by earlier calls at the same version stand in too.
 #[derive(Default)]
-pub struct LoadedRelations(
-    std::cell::RefCell<
+pub struct LoadedRelations<'s> {
+    rows: std::cell::RefCell<
         std::collections::HashMap<RelationKey, SharedRow, foldhash::fast::RandomState>,
     >,
-);
+    across_calls: Option<AcrossCalls<'s>>,
+}
+
+impl<'s> LoadedRelations<'s> {
+    /// Also taking and remembering rows across calls.
+    pub fn remembering(across_calls: AcrossCalls<'s>) -> LoadedRelations<'s> {
+        LoadedRelations {
+            rows: Default::default(),
+            across_calls: Some(across_calls),
+        }
+    }
+
+    /// What earlier calls remembered, when this call may take it.
+    pub fn across_calls(&self) -> Option<&AcrossCalls<'s>> {
+        self.across_calls.as_ref()
+    }
+
+    fn get(&self, conn: &Connection, key: &RelationKey) -> Option<SharedRow> {
+        if let Some(row) = self.rows.borrow().get(key) {
+            return Some(row.clone());
+        }
+        self.across_calls.as_ref()?.row(conn, key)
+    }
+
+    fn put(&self, conn: &Connection, key: RelationKey, row: &SharedRow) {
+        let mut rows = self.rows.borrow_mut();
+        if rows.len() >= MAX_LOADED_RELATIONS {
+            rows.clear();
+        }
+        rows.insert(key, row.clone());
+        if let Some(across_calls) = &self.across_calls {
+            across_calls.put_row(conn, key, row);
+        }
+    }
+}
 
 /// A relation (by address), the key it was read for and the columns read.
 type RelationKey = (usize, i64, Columns);
@@ -1304,9 +1364,9 @@ pub fn related(
         _ => None,
     };
     if let (Some(k), Some(loaded)) = (memo_key, loaded)
-        && let Some(row) = loaded.0.borrow().get(&k)
+        && let Some(row) = loaded.get(conn, &k)
     {
-        return Ok(Some(Related::One(row.clone())));
+        return Ok(Some(Related::One(row)));
     }
     let rows = match (query.filter, query.limit) {
         (None, None) => match parent.values.get(rel.key) {
@@ -1345,11 +1405,7 @@ pub fn related(
     } else {
         let row = rows.into_iter().next().map(std::rc::Rc::new);
         if let (Some(k), Some(loaded)) = (memo_key, loaded) {
-            let mut memo = loaded.0.borrow_mut();
-            if memo.len() >= MAX_LOADED_RELATIONS {
-                memo.clear();
-            }
-            memo.insert(k, row.clone());
+            loaded.put(conn, k, &row);
         }
         Related::One(row)
     }))
@@ -1948,7 +2004,7 @@ mod tests {
                     }
                 }
                 assert!(compared > 20, "{compared}");
-                assert!(!loaded.0.borrow().is_empty());
+                assert!(!loaded.rows.borrow().is_empty());
                 Ok(())
             })
             .unwrap();
