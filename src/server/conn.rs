@@ -368,7 +368,7 @@ impl HeadScanner {
                     };
                 }
                 _ => {
-                    let end = bytes.iter().position(|&b| b == b'\n');
+                    let end = memchr::memchr(b'\n', bytes);
                     if self.state == Scan::Start {
                         let from = input.len() - bytes.len();
                         fed.request_line
@@ -396,8 +396,16 @@ impl HeadScanner {
     }
 
     fn line_done(&mut self) -> Option<u64> {
+        // The line's buffer is kept for the next line (a request has a dozen).
         let mut line = std::mem::take(&mut self.line);
         let cut = std::mem::take(&mut self.line_cut);
+        let done = self.line_read(&mut line, cut);
+        line.clear();
+        self.line = line;
+        done
+    }
+
+    fn line_read(&mut self, line: &mut Vec<u8>, cut: bool) -> Option<u64> {
         if line.last() == Some(&b'\r') {
             line.pop();
         }
@@ -411,9 +419,9 @@ impl HeadScanner {
                 self.content_length_seen = false;
             }
             Scan::Head if empty => return self.head_done(),
-            Scan::Head => self.header(&line, cut),
+            Scan::Head => self.header(line, cut),
             Scan::ChunkSize => {
-                let size = std::str::from_utf8(&line)
+                let size = std::str::from_utf8(line)
                     .ok()
                     .map(|l| l.split(';').next().unwrap_or("").trim())
                     .and_then(|hex| u64::from_str_radix(hex, 16).ok());
@@ -433,7 +441,7 @@ impl HeadScanner {
     }
 
     fn header(&mut self, line: &[u8], cut: bool) {
-        let Some(colon) = line.iter().position(|&b| b == b':') else {
+        let Some(colon) = memchr::memchr(b':', line) else {
             return;
         };
         let name = line[..colon].trim_ascii();
