@@ -70,6 +70,31 @@ pub struct Metrics {
     pub text_tally_ready: Gauge,
     pub text_tally_counts: Counter,
     pub text_index_queued_rows: Gauge,
+    /// Tells these metrics from any other of the process (the handles each thread keeps
+    /// are per instance).
+    id: u64,
+}
+
+/// A thread's handles to the members of the call families it counted, by labels: finding
+/// a member takes its labels as owned strings (seven allocations a call) and a lock.
+#[derive(Default)]
+struct CallHandles {
+    by_hash: std::collections::HashMap<u64, Vec<CallHandle>, foldhash::fast::RandomState>,
+    count: usize,
+}
+
+struct CallHandle {
+    metrics: u64,
+    labels: CallLabels,
+    calls: Counter,
+    latency: Histogram,
+}
+
+/// More distinct labels than a thread keeps handles for start its handles again.
+const MAX_CALL_HANDLES: usize = 4096;
+
+thread_local! {
+    static CALL_HANDLES: std::cell::RefCell<CallHandles> = Default::default();
 }
 
 impl Default for Metrics {
@@ -169,26 +194,70 @@ impl Metrics {
             text_tally_ready,
             text_tally_counts,
             text_index_queued_rows,
+            id: {
+                static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
     }
 
     /// Counts one answered call.
     pub fn call(&self, transport: &str, service: &str, method: &str, outcome: &str, seconds: f64) {
-        self.calls
-            .get_or_create(&CallLabels {
-                transport: transport.to_string(),
-                service: service.to_string(),
-                method: method.to_string(),
-                outcome: outcome.to_string(),
-            })
-            .inc();
-        self.latency
+        let labels = (transport, service, method, outcome);
+        let hash = std::hash::BuildHasher::hash_one(
+            &foldhash::fast::FixedState::default(),
+            (self.id, labels),
+        );
+        CALL_HANDLES.with_borrow_mut(|handles| {
+            let is = |h: &CallHandle| {
+                let l = &h.labels;
+                h.metrics == self.id
+                    && (l.transport.as_str(), l.service.as_str(), l.method.as_str())
+                        == (transport, service, method)
+                    && l.outcome == outcome
+            };
+            if !handles.by_hash.get(&hash).is_some_and(|v| v.iter().any(is)) {
+                if handles.count >= MAX_CALL_HANDLES {
+                    *handles = CallHandles::default();
+                }
+                let handle = self.handle(transport, service, method, outcome);
+                handles.by_hash.entry(hash).or_default().push(handle);
+                handles.count += 1;
+            }
+            if let Some(h) = handles
+                .by_hash
+                .get(&hash)
+                .and_then(|v| v.iter().find(|h| is(h)))
+            {
+                h.calls.inc();
+                h.latency.observe(seconds);
+            }
+        });
+    }
+
+    /// The members of the call families for these labels, made if new.
+    fn handle(&self, transport: &str, service: &str, method: &str, outcome: &str) -> CallHandle {
+        let labels = CallLabels {
+            transport: transport.to_string(),
+            service: service.to_string(),
+            method: method.to_string(),
+            outcome: outcome.to_string(),
+        };
+        let calls = self.calls.get_or_create(&labels).clone();
+        let latency = self
+            .latency
             .get_or_create(&LatencyLabels {
-                transport: transport.to_string(),
-                service: service.to_string(),
-                method: method.to_string(),
+                transport: labels.transport.clone(),
+                service: labels.service.clone(),
+                method: labels.method.clone(),
             })
-            .observe(seconds);
+            .clone();
+        CallHandle {
+            metrics: self.id,
+            labels,
+            calls,
+            latency,
+        }
     }
 
     /// The exposition text.
@@ -213,5 +282,40 @@ impl ConnectionGuard {
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
         self.0.dec();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each call is counted under its own labels and in its own metrics, however many
+    /// metrics one thread counts for (each server of a process has its own).
+    #[test]
+    fn calls_are_counted_per_metrics_and_labels() {
+        let (a, b) = (Metrics::new(), Metrics::new());
+        for _ in 0..3 {
+            a.call("xmlrpc", "SoftLayer_Ticket", "getObject", "ok", 0.001);
+        }
+        a.call("xmlrpc", "SoftLayer_Ticket", "getObject", "SoftLayer_Exception", 0.001);
+        a.call("soap", "SoftLayer_Ticket", "getObject", "ok", 0.001);
+        b.call("xmlrpc", "SoftLayer_Ticket", "getObject", "ok", 0.001);
+        let count = |m: &Metrics, transport: &str, outcome: &str| {
+            let line = format!(
+                "softlayer_emulator_calls_total{{transport=\"{transport}\",service=\"SoftLayer_Ticket\",method=\"getObject\",outcome=\"{outcome}\"}} "
+            );
+            let text = m.encode();
+            text.lines()
+                .find_map(|l| l.strip_prefix(&line))
+                .map(|n| n.trim().to_string())
+                .unwrap_or_else(|| panic!("no {line} in\n{text}"))
+        };
+        assert_eq!(count(&a, "xmlrpc", "ok"), "3");
+        assert_eq!(count(&a, "xmlrpc", "SoftLayer_Exception"), "1");
+        assert_eq!(count(&a, "soap", "ok"), "1");
+        assert_eq!(count(&b, "xmlrpc", "ok"), "1");
+        assert!(!b.encode().contains("transport=\"soap\""));
+        let latency = "softlayer_emulator_call_duration_seconds_count{transport=\"xmlrpc\",service=\"SoftLayer_Ticket\",method=\"getObject\"} 4";
+        assert!(a.encode().contains(latency), "{}", a.encode());
     }
 }
