@@ -297,7 +297,13 @@ mod tests {
         for _ in 0..3 {
             a.call("xmlrpc", "SoftLayer_Ticket", "getObject", "ok", 0.001);
         }
-        a.call("xmlrpc", "SoftLayer_Ticket", "getObject", "SoftLayer_Exception", 0.001);
+        a.call(
+            "xmlrpc",
+            "SoftLayer_Ticket",
+            "getObject",
+            "SoftLayer_Exception",
+            0.001,
+        );
         a.call("soap", "SoftLayer_Ticket", "getObject", "ok", 0.001);
         b.call("xmlrpc", "SoftLayer_Ticket", "getObject", "ok", 0.001);
         let count = |m: &Metrics, transport: &str, outcome: &str| {

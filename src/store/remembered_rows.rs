@@ -1,12 +1,14 @@
-//! Single related rows remembered across calls while the data stays as it was.
+//! What calls remember across calls while the data stays as it was: single related rows
+//! (a ticket's status and assignee, an update's editor), whether an employee is an
+//! account's support representative, and the objects projected from those rows.
 //!
 //! A call reads an update's `editor` once however many updates name it (the call's own
 //! memo, [`super::LoadedRelations`]), but across calls the same few statuses, assignees
 //! and editors were read again by every random-ticket `getObject`: three of its six
 //! queries, with the per-statement work of SQLite and of reading the row each time
-//! (issue 14, seventeenth session). A row read by a relation's key is remembered, on the
-//! thread that read it, with the version of the data it was read at; a later call whose
-//! read transaction sees that same version takes it instead of running the query.
+//! (issue 14, seventeenth session), and the editors projected again. Each is remembered,
+//! on the thread that read it, with the version of the data it was read at; a later call
+//! whose read transaction sees that same version takes it instead.
 //!
 //! When a transaction sees a version: its snapshot is taken by its first statement. The
 //! version is read before that ([`AcrossCalls::new`], as the call's transaction begins)
@@ -32,11 +34,11 @@ const MAX_FACTS: usize = 512;
 
 /// The estimated memory a thread's remembered facts may take (rows hold only the columns
 /// a mask shows, but a shared object can hold lists): past it they are forgotten and
-/// remembering starts again, and an object of more than an eighth of it is not kept.
+/// remembering starts again, and a row or object of more than an eighth of it is not kept.
 const MAX_BYTES: u64 = 256 * 1024;
 
 thread_local! {
-    static ROWS: RefCell<Rows> = RefCell::default();
+    static FACTS: RefCell<Facts> = RefCell::default();
 }
 
 #[cfg(test)]
@@ -50,13 +52,13 @@ pub fn remembered_objects_taken() -> u64 {
     OBJECTS_TAKEN.with(Cell::get)
 }
 
-/// One thread's remembered rows, all of one store at one version.
+/// One thread's remembered facts, all of one store at one version.
 #[derive(Default)]
-struct Rows {
-    /// The store (its [`Store::id`]) and version the rows were read at.
+struct Facts {
+    /// The store (its [`Store::id`]) and version the facts were read at.
     seen: Option<(u64, Version)>,
-    rows: std::collections::HashMap<Key, Fact, foldhash::fast::RandomState>,
-    /// The estimated memory of `rows`.
+    facts: std::collections::HashMap<Key, Fact, foldhash::fast::RandomState>,
+    /// The estimated memory of `facts`.
     bytes: u64,
 }
 
@@ -138,7 +140,7 @@ impl ProjectedObject {
     }
 }
 
-/// One call's access to the remembered rows: through the version its read began at.
+/// One call's access to the remembered facts: through the version its read began at.
 pub struct AcrossCalls<'s> {
     store: &'s Store,
     /// The version read before the call's transaction took its snapshot.
@@ -167,7 +169,7 @@ impl<'s> AcrossCalls<'s> {
         AcrossCalls { mask, ..self }
     }
 
-    /// Whether remembered rows may stand in for this transaction's reads: known once its
+    /// Whether remembered facts may stand in for this transaction's reads: known once its
     /// snapshot is taken (before that, no).
     fn usable(&self, conn: &Connection) -> bool {
         if let Some(known) = self.usable.get() {
@@ -255,8 +257,8 @@ impl<'s> AcrossCalls<'s> {
         if !self.usable(conn) {
             return None;
         }
-        ROWS.with_borrow(|r| match r.seen == Some(self.seen()) {
-            true => r.rows.get(key).cloned(),
+        FACTS.with_borrow(|r| match r.seen == Some(self.seen()) {
+            true => r.facts.get(key).cloned(),
             false => None,
         })
     }
@@ -270,16 +272,16 @@ impl<'s> AcrossCalls<'s> {
         if bytes > MAX_BYTES / 8 || !self.usable(conn) {
             return;
         }
-        ROWS.with_borrow_mut(|r| {
+        FACTS.with_borrow_mut(|r| {
             if r.seen != Some(self.seen())
-                || r.rows.len() >= MAX_FACTS
+                || r.facts.len() >= MAX_FACTS
                 || r.bytes + bytes > MAX_BYTES
             {
-                r.rows.clear();
+                r.facts.clear();
                 r.bytes = 0;
                 r.seen = Some(self.seen());
             }
-            if r.rows.insert(key, fact).is_none() {
+            if r.facts.insert(key, fact).is_none() {
                 r.bytes += bytes;
             }
         });
