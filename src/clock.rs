@@ -54,11 +54,21 @@ pub fn now_sql() -> String {
     now().format("%Y-%m-%d %H:%M:%S%.3f").to_string()
 }
 
+/// Counts the clock's changes (set, advanced, back to real time).
+static CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Replaces the mode with what `f` makes of it, or leaves it as it was when `f` fails.
 fn change<E>(f: impl FnOnce(Mode) -> Result<Mode, E>) -> Result<Mode, E> {
     let mut m = MODE.lock().unwrap_or_else(|p| p.into_inner());
     *m = f(*m)?;
+    CHANGES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     Ok(*m)
+}
+
+/// How many times the clock was set, advanced or put back to real time: what was worked
+/// out against an earlier "now" is stale once this moves.
+pub fn changes() -> u64 {
+    CHANGES.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// The earliest instant the clock may show, the Unix epoch: before it SQLite's and the

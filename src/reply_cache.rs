@@ -7,7 +7,8 @@
 //! it). It is valid while [`Store::version`] is what it was when the reply was read, and
 //! for at most [`MAX_AGE`] on the emulator's clock ([`crate::clock`]), so that results that
 //! move with the clock ("closed today", `sysdate - 1`) are at most that stale, and setting
-//! or advancing the clock makes every entry stale at once.
+//! or advancing the clock (by any amount: [`crate::clock::changes`]) makes every entry
+//! stale at once.
 
 use crate::store::Store;
 use bytes::Bytes;
@@ -23,8 +24,17 @@ const MAX_BYTES: usize = 64 * 1024 * 1024;
 
 pub type Version = (u64, Option<(u64, std::time::SystemTime)>);
 
+/// What a reply was read at: the data's version and the clock's count of changes.
+pub type ReadAt = (Version, u64);
+
+/// Now's [`ReadAt`]: taken before a read, so that a write or a clock change racing it
+/// makes its entry stale at once.
+pub fn read_at(store: &Store) -> ReadAt {
+    (store.version(), crate::clock::changes())
+}
+
 struct Entry {
-    version: Version,
+    read_at: ReadAt,
     /// When it was read, on the emulator's clock (milliseconds).
     at: i64,
     body: Bytes,
@@ -63,17 +73,17 @@ impl ReplyCache {
         if !self.enabled {
             return None;
         }
-        let version = store.version();
+        let now = read_at(store);
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let e = entries.0.get(key)?;
         let age = crate::clock::now_millis() - e.at;
-        (e.version == version && (0..MAX_AGE.as_millis() as i64).contains(&age))
+        (e.read_at == now && (0..MAX_AGE.as_millis() as i64).contains(&age))
             .then(|| (e.body.clone(), e.total))
     }
 
-    /// Keeps a reply read at `version` (taken before the read began, so a write that
-    /// raced the read makes the entry stale at once).
-    pub fn put(&self, key: Vec<u8>, version: Version, body: Bytes, total: Option<u64>) {
+    /// Keeps a reply read at `read_at` (taken before the read began, so a write or a
+    /// clock change that raced the read makes the entry stale at once).
+    pub fn put(&self, key: Vec<u8>, read_at: ReadAt, body: Bytes, total: Option<u64>) {
         if !self.enabled || body.len() > MAX_REPLY_BYTES {
             return;
         }
@@ -84,7 +94,7 @@ impl ReplyCache {
         }
         entries.1 += body.len() + key.len();
         let entry = Entry {
-            version,
+            read_at,
             at: crate::clock::now_millis(),
             body,
             total,

@@ -888,7 +888,7 @@ impl<C: Codec> Exchange<C> {
         let version = self
             .cache_key
             .is_some()
-            .then(|| self.shared.store.version());
+            .then(|| crate::reply_cache::read_at(&self.shared.store));
         let shared = &self.shared;
         let codec = &self.codec;
         let run = || {
@@ -927,7 +927,7 @@ impl<C: Codec> Exchange<C> {
         &mut self,
         call: &Call,
         reply: &Reply,
-        version: Option<crate::reply_cache::Version>,
+        version: Option<crate::reply_cache::ReadAt>,
     ) {
         let mut answer = self.codec.write_reply(call, reply);
         if let Some(warning) = warning_header_value(&reply.warnings) {

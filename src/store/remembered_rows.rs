@@ -18,6 +18,11 @@
 //! then the data at that version. Other processes' commits show in the write-ahead
 //! log's size and time, as for the reply cache and the remembered callers. A write
 //! transaction takes nothing and remembers nothing: it sees its own changes.
+//!
+//! Some relations move with the clock (an account's `ticketsClosedToday`), and an object
+//! remembered may hold one: as the reply cache's entries, facts are kept for at most
+//! [`MAX_AGE`] on the emulator's clock, and forgotten as soon as the clock is set or
+//! advanced.
 
 use super::{RelationKey, Row, SharedRow, Store};
 use crate::reply_cache::Version;
@@ -37,6 +42,9 @@ const MAX_FACTS: usize = 512;
 /// remembering starts again, and a row or object of more than an eighth of it is not kept.
 const MAX_BYTES: u64 = 256 * 1024;
 
+/// How long facts are kept, on the emulator's clock (as the reply cache's entries).
+const MAX_AGE: i64 = crate::reply_cache::MAX_AGE.as_millis() as i64;
+
 thread_local! {
     static FACTS: RefCell<Facts> = RefCell::default();
 }
@@ -55,12 +63,17 @@ pub fn remembered_objects_taken() -> u64 {
 /// One thread's remembered facts, all of one store at one version.
 #[derive(Default)]
 struct Facts {
-    /// The store (its [`Store::id`]) and version the facts were read at.
-    seen: Option<(u64, Version)>,
+    /// The store (its [`Store::id`]), the version the facts were read at, and the
+    /// clock's count of changes ([`crate::clock::changes`]) then.
+    seen: Option<Seen>,
+    /// When the first of them was read, on the emulator's clock (milliseconds).
+    at: i64,
     facts: std::collections::HashMap<Key, Fact, foldhash::fast::RandomState>,
     /// The estimated memory of `facts`.
     bytes: u64,
 }
+
+type Seen = (u64, Version, u64);
 
 /// What is remembered: a relation's row by its key, or whether an employee is an
 /// account's support representative (which decides what a customer sees of them, and
@@ -147,6 +160,8 @@ pub struct AcrossCalls<'s> {
     before: Version,
     /// Whether the snapshot is the data at `before`, once known.
     usable: Cell<Option<bool>>,
+    /// The emulator's clock and its count of changes when that was known.
+    now: Cell<(i64, u64)>,
     /// The call's mask, when it is one parsed and kept for every call that sends its
     /// text: objects projected by its entries are remembered only then.
     mask: Option<Arc<ObjectMask>>,
@@ -160,6 +175,7 @@ impl<'s> AcrossCalls<'s> {
             store,
             before,
             usable: Cell::new(None),
+            now: Cell::new((0, 0)),
             mask: None,
         }
     }
@@ -185,12 +201,19 @@ impl<'s> AcrossCalls<'s> {
             }
             _ => false,
         };
+        self.now
+            .set((crate::clock::now_millis(), crate::clock::changes()));
         self.usable.set(Some(known));
         known
     }
 
-    fn seen(&self) -> (u64, Version) {
-        (self.store.id, self.before)
+    fn seen(&self) -> Seen {
+        (self.store.id, self.before, self.now.get().1)
+    }
+
+    /// Whether facts first read at `at` are still young enough to take.
+    fn fresh(&self, at: i64) -> bool {
+        (0..MAX_AGE).contains(&(self.now.get().0 - at))
     }
 
     /// The row remembered for `key`, if this transaction may take it.
@@ -257,7 +280,7 @@ impl<'s> AcrossCalls<'s> {
         if !self.usable(conn) {
             return None;
         }
-        FACTS.with_borrow(|r| match r.seen == Some(self.seen()) {
+        FACTS.with_borrow(|r| match r.seen == Some(self.seen()) && self.fresh(r.at) {
             true => r.facts.get(key).cloned(),
             false => None,
         })
@@ -274,12 +297,14 @@ impl<'s> AcrossCalls<'s> {
         }
         FACTS.with_borrow_mut(|r| {
             if r.seen != Some(self.seen())
+                || !self.fresh(r.at)
                 || r.facts.len() >= MAX_FACTS
                 || r.bytes + bytes > MAX_BYTES
             {
                 r.facts.clear();
                 r.bytes = 0;
                 r.seen = Some(self.seen());
+                r.at = self.now.get().0;
             }
             if r.facts.insert(key, fact).is_none() {
                 r.bytes += bytes;

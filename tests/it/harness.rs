@@ -518,6 +518,60 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
     assert_eq!(account_ticket_ids(&server, &DEMO).len(), 3);
 }
 
+/// An object that counts what moves with the clock (the ticket's account, with its
+/// tickets closed today, a UTC day) is shown afresh once the clock moves, even though
+/// nothing was written, and even by less than the second that remembered answers live:
+/// on a file database without the reply cache (the objects remembered across calls,
+/// store/remembered_rows.rs), and in memory with the reply cache.
+#[test]
+fn objects_counting_by_the_clock_follow_it_without_a_write() {
+    let dir = TempDir::new("clock-objects");
+    let db = dir.path().join("tickets.sqlite3");
+    let on_file = Server::start_with_args(db.to_str().unwrap(), Some(dir), &["--no-reply-cache"]);
+    for server in [on_file, Server::start()] {
+        counts_follow_the_clock(&server);
+    }
+}
+
+fn counts_follow_the_clock(server: &Server) {
+    let control = Control::new(server);
+    set_clock(server, "2027-03-10T23:59:58.000+00:00");
+    let closed = create_standard_ticket(server, &DEMO, 1001, "closed today", "body");
+    support(server, closed, "close", "{}");
+    let other = create_standard_ticket(server, &DEMO, 1001, "shown", "body");
+    set_clock(server, "2027-03-10T23:59:59.500+00:00");
+    let closed_today = || {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(other)
+                .mask("mask[id,account[id,ticketsClosedTodayCount]]"),
+        );
+        reply
+            .ok()
+            .member("account")
+            .member("ticketsClosedTodayCount")
+            .int()
+    };
+    // Several times, so that every thread of the server has the object remembered.
+    for _ in 0..8 {
+        assert_eq!(closed_today(), 1);
+    }
+    // Past midnight by 600 ms: a new day.
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"advance": "600ms"})),
+    );
+    for _ in 0..8 {
+        assert_eq!(closed_today(), 0, "the next day, nothing was closed today");
+    }
+    set_clock(server, "2027-03-10T12:00:00.000+00:00");
+    for _ in 0..8 {
+        assert_eq!(closed_today(), 1, "back on the day it was closed");
+    }
+}
+
 #[test]
 fn the_clock_stamps_new_objects_and_moves_date_filters() {
     let server = Server::start();
