@@ -33,6 +33,13 @@ pub fn read_at(store: &Store) -> ReadAt {
     (store.version(), crate::clock::changes())
 }
 
+/// Whether what was read at `at` is still young enough to answer with at `now` (both on
+/// the emulator's clock, in milliseconds): at most [`MAX_AGE`], and not from the future
+/// (the clock was set back).
+pub fn young(at: i64, now: i64) -> bool {
+    (0..MAX_AGE.as_millis() as i64).contains(&(now - at))
+}
+
 struct Entry {
     read_at: ReadAt,
     /// When it was read, on the emulator's clock (milliseconds).
@@ -76,8 +83,7 @@ impl ReplyCache {
         let now = read_at(store);
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let e = entries.0.get(key)?;
-        let age = crate::clock::now_millis() - e.at;
-        (e.read_at == now && (0..MAX_AGE.as_millis() as i64).contains(&age))
+        (e.read_at == now && young(e.at, crate::clock::now_millis()))
             .then(|| (e.body.clone(), e.total))
     }
 

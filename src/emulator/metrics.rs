@@ -209,28 +209,25 @@ impl Metrics {
             (self.id, labels),
         );
         CALL_HANDLES.with_borrow_mut(|handles| {
-            let is = |h: &CallHandle| {
+            if handles.count >= MAX_CALL_HANDLES {
+                *handles = CallHandles::default();
+            }
+            let same_hash = handles.by_hash.entry(hash).or_default();
+            let known = same_hash.iter().position(|h| {
                 let l = &h.labels;
                 h.metrics == self.id
                     && (l.transport.as_str(), l.service.as_str(), l.method.as_str())
                         == (transport, service, method)
                     && l.outcome == outcome
-            };
-            if !handles.by_hash.get(&hash).is_some_and(|v| v.iter().any(is)) {
-                if handles.count >= MAX_CALL_HANDLES {
-                    *handles = CallHandles::default();
-                }
-                let handle = self.handle(transport, service, method, outcome);
-                handles.by_hash.entry(hash).or_default().push(handle);
+            });
+            let at = known.unwrap_or_else(|| {
+                same_hash.push(self.handle(transport, service, method, outcome));
+                same_hash.len() - 1
+            });
+            same_hash[at].calls.inc();
+            same_hash[at].latency.observe(seconds);
+            if known.is_none() {
                 handles.count += 1;
-            }
-            if let Some(h) = handles
-                .by_hash
-                .get(&hash)
-                .and_then(|v| v.iter().find(|h| is(h)))
-            {
-                h.calls.inc();
-                h.latency.observe(seconds);
             }
         });
     }

@@ -445,8 +445,8 @@ fn dispatch_in(
 
     let mut run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
         // Read before any statement of the call's transaction (it takes its snapshot
-        // then): the remembered callers and related rows are those of this version.
-        let version = store.version();
+        // then): the remembered callers and facts are those of this version and clock.
+        let read_at = crate::reply_cache::read_at(store);
         let (principal, zone) = match &call.headers.credentials {
             _ if entry.anonymous => {
                 let nobody = Principal {
@@ -456,7 +456,7 @@ fn dispatch_in(
                 };
                 (nobody, store::user_zone(conn, 0)?)
             }
-            Some(credentials) => store.caller_at(version, credentials, || {
+            Some(credentials) => store.caller_at(read_at.0, credentials, || {
                 crate::auth::caller(conn, credentials)
             })?,
             None => return Err(crate::auth::no_credentials()),
@@ -492,7 +492,7 @@ fn dispatch_in(
             filter: items_filter.as_ref(),
             budget: Default::default(),
             loaded: Loaded::across_calls(
-                store::AcrossCalls::new(store, version).with_mask(shared_mask.clone()),
+                store::AcrossCalls::new(store, read_at).with_mask(shared_mask.clone()),
             ),
         };
         let (value, total) = match (entry.handler)(&ctx)? {

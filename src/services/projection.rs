@@ -881,8 +881,11 @@ mod tests {
                     for &(id, owner) in &tickets {
                         let (kept, fresh) = store
                             .read(|conn| -> Result<_, store::StoreError> {
-                                let across = store::AcrossCalls::new(&store, store.version())
-                                    .with_mask(Some(mask.clone()));
+                                let across = store::AcrossCalls::new(
+                                    &store,
+                                    crate::reply_cache::read_at(&store),
+                                )
+                                .with_mask(Some(mask.clone()));
                                 let row =
                                     store::get_owned(conn, "SoftLayer_Ticket", id, owner)?.unwrap();
                                 let projector = |loaded| Projector {

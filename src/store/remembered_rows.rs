@@ -21,11 +21,11 @@
 //!
 //! Some relations move with the clock (an account's `ticketsClosedToday`), and an object
 //! remembered may hold one: as the reply cache's entries, facts are kept for at most
-//! [`MAX_AGE`] on the emulator's clock, and forgotten as soon as the clock is set or
+//! [`crate::reply_cache::MAX_AGE`] on the emulator's clock, and forgotten as soon as the clock is set or
 //! advanced.
 
 use super::{RelationKey, Row, SharedRow, Store};
-use crate::reply_cache::Version;
+use crate::reply_cache::ReadAt;
 use crate::schema::mask::{MaskProperty, ObjectMask};
 use crate::value::Value;
 use rusqlite::Connection;
@@ -41,9 +41,6 @@ const MAX_FACTS: usize = 512;
 /// a mask shows, but a shared object can hold lists): past it they are forgotten and
 /// remembering starts again, and a row or object of more than an eighth of it is not kept.
 const MAX_BYTES: u64 = 256 * 1024;
-
-/// How long facts are kept, on the emulator's clock (as the reply cache's entries).
-const MAX_AGE: i64 = crate::reply_cache::MAX_AGE.as_millis() as i64;
 
 thread_local! {
     static FACTS: RefCell<Facts> = RefCell::default();
@@ -63,8 +60,8 @@ pub fn remembered_objects_taken() -> u64 {
 /// One thread's remembered facts, all of one store at one version.
 #[derive(Default)]
 struct Facts {
-    /// The store (its [`Store::id`]), the version the facts were read at, and the
-    /// clock's count of changes ([`crate::clock::changes`]) then.
+    /// The store (its [`Store::id`]), and the version of the data and the clock's count
+    /// of changes ([`crate::clock::changes`]) the facts were read at.
     seen: Option<Seen>,
     /// When the first of them was read, on the emulator's clock (milliseconds).
     at: i64,
@@ -73,7 +70,7 @@ struct Facts {
     bytes: u64,
 }
 
-type Seen = (u64, Version, u64);
+type Seen = (u64, ReadAt);
 
 /// What is remembered: a relation's row by its key, or whether an employee is an
 /// account's support representative (which decides what a customer sees of them, and
@@ -156,26 +153,27 @@ impl ProjectedObject {
 /// One call's access to the remembered facts: through the version its read began at.
 pub struct AcrossCalls<'s> {
     store: &'s Store,
-    /// The version read before the call's transaction took its snapshot.
-    before: Version,
+    /// The version and the clock's count of changes, read before the call's transaction
+    /// took its snapshot.
+    before: ReadAt,
     /// Whether the snapshot is the data at `before`, once known.
     usable: Cell<Option<bool>>,
-    /// The emulator's clock and its count of changes when that was known.
-    now: Cell<(i64, u64)>,
+    /// The emulator's clock when that was known (milliseconds).
+    now: Cell<i64>,
     /// The call's mask, when it is one parsed and kept for every call that sends its
     /// text: objects projected by its entries are remembered only then.
     mask: Option<Arc<ObjectMask>>,
 }
 
 impl<'s> AcrossCalls<'s> {
-    /// For a call whose transaction has begun but read nothing yet, `before` being the
-    /// store's version read since it began.
-    pub fn new(store: &'s Store, before: Version) -> AcrossCalls<'s> {
+    /// For a call whose transaction has begun but read nothing yet, `before` being what
+    /// [`crate::reply_cache::read_at`] gave since it began.
+    pub fn new(store: &'s Store, before: ReadAt) -> AcrossCalls<'s> {
         AcrossCalls {
             store,
             before,
             usable: Cell::new(None),
-            now: Cell::new((0, 0)),
+            now: Cell::new(0),
             mask: None,
         }
     }
@@ -197,23 +195,23 @@ impl<'s> AcrossCalls<'s> {
         let known = match state {
             rusqlite::ffi::SQLITE_TXN_NONE => return false,
             rusqlite::ffi::SQLITE_TXN_READ => {
-                self.before.0.is_multiple_of(2) && self.store.version() == self.before
+                let (version, _) = self.before;
+                version.0.is_multiple_of(2) && self.store.version() == version
             }
             _ => false,
         };
-        self.now
-            .set((crate::clock::now_millis(), crate::clock::changes()));
+        self.now.set(crate::clock::now_millis());
         self.usable.set(Some(known));
         known
     }
 
     fn seen(&self) -> Seen {
-        (self.store.id, self.before, self.now.get().1)
+        (self.store.id, self.before)
     }
 
     /// Whether facts first read at `at` are still young enough to take.
     fn fresh(&self, at: i64) -> bool {
-        (0..MAX_AGE).contains(&(self.now.get().0 - at))
+        crate::reply_cache::young(at, self.now.get())
     }
 
     /// The row remembered for `key`, if this transaction may take it.
@@ -304,7 +302,7 @@ impl<'s> AcrossCalls<'s> {
                 r.facts.clear();
                 r.bytes = 0;
                 r.seen = Some(self.seen());
-                r.at = self.now.get().0;
+                r.at = self.now.get();
             }
             if r.facts.insert(key, fact).is_none() {
                 r.bytes += bytes;
@@ -350,7 +348,10 @@ mod tests {
     /// The ticket's assignee as a call reads it: `before` the version read as its
     /// transaction began, and `meanwhile` run before the transaction's first statement.
     fn assignee(store: &Store, conn: &Connection, meanwhile: impl FnOnce()) -> Rc<Row> {
-        let loaded = LoadedRelations::remembering(AcrossCalls::new(store, store.version()));
+        let loaded = LoadedRelations::remembering(AcrossCalls::new(
+            store,
+            crate::reply_cache::read_at(store),
+        ));
         meanwhile();
         let (ticket, _) = assigned_ticket(conn);
         let q = ListQuery {
@@ -444,7 +445,7 @@ mod tests {
         let recall = |remember: Option<bool>| {
             store
                 .read(|conn| {
-                    let across = AcrossCalls::new(&store, store.version());
+                    let across = AcrossCalls::new(&store, crate::reply_cache::read_at(&store));
                     assigned_ticket(conn);
                     if let Some(is) = remember {
                         across.put_representative(conn, 1001, 302, is);
