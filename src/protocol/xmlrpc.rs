@@ -3,7 +3,7 @@
 //!
 //! The grammar is small, so it is written out by hand over a pull reader and not left
 //! to a DOM or serde. The reader is a small lexer for the XML clients send
-//! ([`QuickLexer`]); whatever it does not take is read again by quick-xml, which decides
+//! ([`super::xml::PlainLexer`]); whatever it does not take is read again by quick-xml, which decides
 //! every malformed request. That keeps whitespace inside strings exactly as sent,
 //! turns every departure from the grammar into the `-32700` fault clients expect, and
 //! keeps the checks a server needs against hostile XML in one place. DTDs are refused
@@ -26,7 +26,7 @@
 //! characters XML 1.0 forbids become U+FFFD. Otherwise one stray control character in
 //! ticket text would make the whole response unreadable.
 
-use super::xml::{decode_body, is_blank, truncate, write_text};
+use super::xml::{PlainLexer, PlainToken, decode_body, is_blank, truncate, write_text};
 use std::borrow::Cow;
 use std::io::Write as _;
 
@@ -396,10 +396,7 @@ impl<'a> Parser<'a> {
     fn quick(text: &'a str) -> Self {
         Parser {
             source: Source::Quick(QuickLexer {
-                text,
-                at: 0,
-                open: Vec::new(),
-                close_next: false,
+                lexer: PlainLexer::new(text),
             }),
             depth: 0,
             max_depth: MAX_DEPTH,
@@ -737,137 +734,28 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The XML of ordinary requests (what softlayer-python, softlayer-go, PHP and the XML-RPC
-/// libraries send for ordinary text), read without quick-xml: its events were 290
-/// instructions each, a tenth of an uncached getObject. It takes a prolog
-/// (`<?xml version="1.0" ...?>` at the very start), start tags without attributes, empty
-/// tags, end tags naming the element they close, and text with the five predefined
-/// entities. On anything else (attributes, comments, processing instructions, CDATA,
-/// character references, a DOCTYPE, a mismatched or unclosed element, nesting past the
-/// limit) it gives up, and [`parse_call`] reads the request again with quick-xml: what
-/// it takes, quick-xml reads to the same tokens, so the answer is the same.
+/// [`super::xml::PlainLexer`] as the grammar's token source: tags with attributes are
+/// left to quick-xml (clients send none; the grammar ignores them once quick-xml has
+/// checked them).
 struct QuickLexer<'a> {
-    text: &'a str,
-    at: usize,
-    /// The names of the elements open.
-    open: Vec<&'a [u8]>,
-    /// An empty tag was opened: its end comes next.
-    close_next: bool,
+    lexer: PlainLexer<'a>,
 }
 
 impl<'a> QuickLexer<'a> {
     fn next(&mut self) -> Option<Token<'a>> {
-        if std::mem::take(&mut self.close_next) {
-            self.open.pop();
-            return Some(Token::Close);
-        }
-        let bytes = self.text.as_bytes();
-        let Some(&first) = bytes.get(self.at) else {
-            return self.open.is_empty().then_some(Token::Eof);
-        };
-        if first != b'<' {
-            let start = self.at;
-            let end = memchr::memchr(b'<', &bytes[start..]).map_or(bytes.len(), |i| start + i);
-            self.at = end;
-            return unescape_predefined(&self.text[start..end]).map(Token::Text);
-        }
-        match bytes.get(self.at + 1)? {
-            b'/' => {
-                let name = tag_name(&bytes[self.at + 2..])?;
-                let end = self.at + 2 + name.len();
-                if bytes.get(end) != Some(&b'>') || self.open.pop() != Some(name) {
-                    return None;
-                }
-                self.at = end + 1;
-                Some(Token::Close)
-            }
-            b'?' if self.at == 0 => {
-                let end = 2 + self.text.get(2..)?.find("?>")?;
-                let prolog = &bytes[2..end];
-                let plain = prolog.starts_with(b"xml ")
-                    && prolog
-                        .iter()
-                        .all(|&b| b.is_ascii_alphanumeric() || b" \t\r\n=\"'._-".contains(&b));
-                if !plain {
-                    return None;
-                }
-                self.at = end + 2;
-                self.next()
-            }
-            _ => {
-                let name = tag_name(&bytes[self.at + 1..])?;
-                let end = self.at + 1 + name.len();
-                let empty = match bytes.get(end..end + 2)? {
-                    [b'>', _] => false,
-                    b"/>" => true,
-                    _ => return None,
-                };
-                if self.open.len() >= MAX_DEPTH {
-                    return None;
-                }
-                self.open.push(name);
-                self.close_next = empty;
-                self.at = end + if empty { 2 } else { 1 };
-                Some(Token::Open(Tag {
-                    name: Cow::Borrowed(name),
-                }))
-            }
-        }
+        Some(match self.lexer.token()? {
+            PlainToken::Open {
+                name,
+                attributes: "",
+            } => Token::Open(Tag {
+                name: Cow::Borrowed(name),
+            }),
+            PlainToken::Open { .. } => return None,
+            PlainToken::Close => Token::Close,
+            PlainToken::Text(text) => Token::Text(text),
+            PlainToken::Eof => Token::Eof,
+        })
     }
-}
-
-/// The name at the start of `bytes`, when it is a plain ASCII XML name.
-fn tag_name(bytes: &[u8]) -> Option<&[u8]> {
-    /// The bytes of a plain name, looked up rather than tested in turn (a request has
-    /// about ninety tags).
-    const NAME_BYTE: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'-');
-            b += 1;
-        }
-        table
-    };
-    let len = bytes
-        .iter()
-        .position(|&b| !NAME_BYTE[usize::from(b)])
-        .unwrap_or(bytes.len());
-    let name = &bytes[..len];
-    match name.first() {
-        Some(b) if b.is_ascii_alphabetic() || matches!(b, b'_' | b':') => Some(name),
-        _ => None,
-    }
-}
-
-/// Text with `&lt;`, `&gt;`, `&amp;`, `&quot;` and `&apos;` decoded; `None` for any other
-/// reference.
-fn unescape_predefined(text: &str) -> Option<Cow<'_, str>> {
-    let Some(first) = text.find('&') else {
-        return Some(Cow::Borrowed(text));
-    };
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..first]);
-    let mut rest = &text[first..];
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        let (c, len) = [
-            ("&lt;", '<'),
-            ("&gt;", '>'),
-            ("&amp;", '&'),
-            ("&quot;", '"'),
-            ("&apos;", '\''),
-        ]
-        .into_iter()
-        .find(|(entity, _)| rest.starts_with(entity))
-        .map(|(entity, c)| (c, entity.len()))?;
-        out.push(c);
-        rest = &rest[len..];
-    }
-    out.push_str(rest);
-    Some(Cow::Owned(out))
 }
 
 /// Base64 with line breaks and other whitespace (MIME-style encoders wrap lines) removed.
