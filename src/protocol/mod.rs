@@ -9,6 +9,13 @@ pub mod wsdl;
 pub mod xml;
 pub mod xmlrpc;
 
+/// A buffer for a whole reply body, started at 8 KiB: a getObject reply of a ticket with
+/// its updates is 2-7 KiB, and growing it from a few hundred bytes copied it three or
+/// four times over.
+pub fn reply_buffer() -> Vec<u8> {
+    Vec::with_capacity(8 * 1024)
+}
+
 /// The two API versions every transport serves; they differ only in SOAP namespaces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApiVersion {

@@ -1274,7 +1274,9 @@ fn is_nil(el: &Element) -> bool {
 // Output
 
 fn json_bytes(value: &Value) -> Vec<u8> {
-    value.to_json()
+    let mut out = super::reply_buffer();
+    value.write_json(&mut out);
+    out
 }
 
 fn text_body(value: &Value) -> Vec<u8> {

@@ -132,7 +132,7 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
 /// The response envelope; the typing of nested values follows the schema from
 /// `reply.type_name`.
 pub fn write_reply(_service: &str, method: &str, version: ApiVersion, reply: &Reply) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1024);
+    let mut out = super::reply_buffer();
     let method = open_reply(&mut out, version, method, reply.total);
     let (base, many) = split_many(&reply.type_name);
     if base != "void" || !reply.value.is_null() {

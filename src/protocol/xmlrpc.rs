@@ -159,7 +159,7 @@ const REPLY_TAIL: &[u8] = b"</value></param></params>";
 
 /// Serialises a successful reply (see [`REPLY_HEAD`] for its shape).
 pub fn write_reply(reply: &Reply) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
+    let mut out = super::reply_buffer();
     out.extend_from_slice(PROLOG);
     out.extend_from_slice(REPLY_HEAD);
     write_value(&mut out, &reply.value);
