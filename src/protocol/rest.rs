@@ -1248,7 +1248,7 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
                 }
             });
             members.insert(
-                child.local.clone(),
+                child.local.to_string(),
                 xml_value(child, member_type.as_deref())?,
             );
         }
@@ -1256,12 +1256,12 @@ fn xml_value(el: &Element, type_name: Option<&str>) -> Result<Value, Fault> {
     }
     Ok(match base.and_then(scalar_kind) {
         Some(ScalarKind::String | ScalarKind::DateTime | ScalarKind::Base64) => {
-            Value::String(el.text.clone())
+            Value::String(el.text.to_string())
         }
         Some(_) if is_blank(&el.text) => Value::Null,
         Some(_) => scalar_from_text(&el.text, base.unwrap_or("")),
         None if type_def.is_some() && is_blank(&el.text) => Value::Struct(Struct::new()),
-        None => Value::String(el.text.clone()),
+        None => Value::String(el.text.to_string()),
     })
 }
 

@@ -78,7 +78,7 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let mut header = None;
     let mut body = None;
     for child in &root.children {
-        match child.local.as_str() {
+        match &*child.local {
             "Header" if header.is_none() && body.is_none() => header = Some(child),
             "Body" if body.is_none() => body = Some(child),
             other => {
@@ -114,12 +114,12 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
                     }
                 }
             }
-            header_struct.insert(h.local.clone(), value);
+            header_struct.insert(h.local.to_string(), value);
         }
     }
     let headers = CallHeaders::from_struct(service, &header_struct)?;
 
-    let method = operation.local.clone();
+    let method = operation.local.to_string();
     let args = reader.arguments(service, &method, operation)?;
     Ok(Call {
         service: service.to_string(),
@@ -179,13 +179,13 @@ fn read_back(e: &Element) -> Value {
     match e.xsi("type") {
         // Read as a request's scalars are; text that does not convert stays text.
         Some(t) if t.starts_with("xsd:") => {
-            scalar(t, &e.text).unwrap_or_else(|_| Value::String(e.text.clone()))
+            scalar(t, &e.text).unwrap_or_else(|_| Value::String(e.text.to_string()))
         }
-        None if e.children.is_empty() => Value::String(e.text.clone()),
+        None if e.children.is_empty() => Value::String(e.text.to_string()),
         _ => {
             let mut members = Struct::new();
             for child in &e.children {
-                members.insert(child.local.clone(), read_back(child));
+                members.insert(child.local.to_string(), read_back(child));
             }
             Value::Struct(members)
         }
@@ -398,7 +398,7 @@ fn malformed(detail: impl Into<String>) -> Fault {
 }
 
 /// Every element with an `id` attribute, for `href="#id"` references.
-fn collect_ids<'d>(node: &'d Element, ids: &mut HashMap<&'d str, &'d Element>) {
+fn collect_ids<'d>(node: &'d Element<'d>, ids: &mut HashMap<&'d str, &'d Element<'d>>) {
     if let Some(id) = node.plain("id") {
         ids.entry(id).or_insert(node);
     }
@@ -494,7 +494,7 @@ fn array_item(array_type: &str) -> &str {
 }
 
 struct Interp<'d> {
-    ids: HashMap<&'d str, &'d Element>,
+    ids: HashMap<&'d str, &'d Element<'d>>,
     budget: usize,
 }
 
@@ -504,7 +504,7 @@ impl<'d> Interp<'d> {
         &mut self,
         service: &str,
         method: &str,
-        operation: &'d Element,
+        operation: &'d Element<'d>,
     ) -> Result<Vec<Value>, Fault> {
         let params: &'static [crate::schema::ParameterDef] = schema()
             .method(service, method)
@@ -556,7 +556,7 @@ impl<'d> Interp<'d> {
     }
 
     /// Follows `href="#id"` to the element it names.
-    fn deref(&self, mut node: &'d Element) -> Result<&'d Element, Fault> {
+    fn deref(&self, mut node: &'d Element<'d>) -> Result<&'d Element<'d>, Fault> {
         for _ in 0..8 {
             let Some(href) = node.plain("href") else {
                 return Ok(node);
@@ -572,7 +572,7 @@ impl<'d> Interp<'d> {
 
     fn value(
         &mut self,
-        node: &'d Element,
+        node: &'d Element<'d>,
         expect: Expect<'d>,
         depth: usize,
     ) -> Result<Value, Fault> {
@@ -611,7 +611,7 @@ impl<'d> Interp<'d> {
                 let members = self.members(node, depth, |_| Expect::LegacyMask)?;
                 Ok(Value::Struct(legacy_mask_items(members)))
             }
-            Expect::MaskField => Ok(Value::String(node.text.clone())),
+            Expect::MaskField => Ok(Value::String(node.text.to_string())),
             Expect::LegacyMask => {
                 let text = node.text.trim();
                 Ok(if text.is_empty() {
@@ -660,16 +660,12 @@ impl<'d> Interp<'d> {
     /// [`map_entries`]) gives its keys as the members' names.
     fn members(
         &mut self,
-        node: &'d Element,
+        node: &'d Element<'d>,
         depth: usize,
         field: impl Fn(&str) -> Expect<'d>,
     ) -> Result<Value, Fault> {
-        let entries = map_entries(node).unwrap_or_else(|| {
-            node.children
-                .iter()
-                .map(|c| (c.local.as_str(), c))
-                .collect()
-        });
+        let entries = map_entries(node)
+            .unwrap_or_else(|| node.children.iter().map(|c| (&*c.local, c)).collect());
         let mut out = Struct::new();
         let mut repeated: Vec<&str> = Vec::new();
         for (name, child) in entries {
@@ -703,7 +699,7 @@ impl<'d> Interp<'d> {
     /// repeated sequence.
     fn array(
         &mut self,
-        node: &'d Element,
+        node: &'d Element<'d>,
         expect: Expect<'d>,
         depth: usize,
     ) -> Result<Value, Fault> {
@@ -730,9 +726,9 @@ impl<'d> Interp<'d> {
     }
 
     /// A value nothing declares: typed by the element's shape.
-    fn any(&mut self, node: &'d Element, depth: usize) -> Result<Value, Fault> {
+    fn any(&mut self, node: &'d Element<'d>, depth: usize) -> Result<Value, Fault> {
         if node.children.is_empty() {
-            return Ok(Value::String(node.text.clone()));
+            return Ok(Value::String(node.text.to_string()));
         }
         if map_entries(node).is_none() && node.children.iter().all(is_item) {
             let mut items = Vec::with_capacity(node.children.len());
@@ -800,7 +796,7 @@ fn is_item(e: &Element) -> bool {
 /// The entries of a map: PHP's SoapClient writes an associative array it has no declared
 /// type for (an untyped header, as above) as Apache SOAP's `Map`,
 /// `<item><key>tickets</key><value>…</value></item>…`, with or without `xsi:type`.
-fn map_entries(node: &Element) -> Option<Vec<(&str, &Element)>> {
+fn map_entries<'d>(node: &'d Element<'d>) -> Option<Vec<(&'d str, &'d Element<'d>)>> {
     if node.children.is_empty() {
         return None;
     }
@@ -856,7 +852,7 @@ fn is_wrapper(node: &Element, item: Expect<'_>) -> bool {
 
 /// The expectation after the element's own annotations: `xsi:type` or
 /// `SOAP-ENC:arrayType` refine what nothing or a complex type declares.
-fn refine<'d>(expect: Expect<'d>, node: &'d Element) -> Expect<'d> {
+fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
     match expect {
         Expect::Any | Expect::Complex(_) => {}
         other => return other,
