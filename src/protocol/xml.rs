@@ -233,23 +233,19 @@ fn owned_text(bytes: &[u8]) -> String {
 /// [`MAX_DEPTH`] and more than [`MAX_ELEMENTS`] elements. `root_label` names the expected
 /// root element in messages ("Envelope", "root element").
 pub fn read_tree<'a>(body: &'a [u8], root_label: &str) -> Result<Element<'a>, Fault> {
-    let read = |text: &str| -> Result<Element<'static>, Fault> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        match read_plain(text) {
-            Some(tree) => Ok(tree.into_owned()),
-            None => read_namespaced(text, root_label),
-        }
-    };
     match decode_body(body) {
-        Cow::Borrowed(text) => {
-            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-            match read_plain(text) {
-                Some(tree) => Ok(tree),
-                None => read_namespaced(text, root_label),
-            }
-        }
+        Cow::Borrowed(text) => read_text(text, root_label),
         // Latin-1 or UTF-16: the tree cannot borrow from text decoded here.
-        Cow::Owned(text) => read(&text),
+        Cow::Owned(text) => read_text(&text, root_label).map(Element::into_owned),
+    }
+}
+
+/// [`read_tree`] of decoded text.
+fn read_text<'t>(text: &'t str, root_label: &str) -> Result<Element<'t>, Fault> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match read_plain(text) {
+        Some(tree) => Ok(tree),
+        None => read_namespaced(text, root_label),
     }
 }
 
