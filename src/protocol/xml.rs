@@ -1052,6 +1052,30 @@ mod tests {
         assert!(tree.children[1].is_nil());
     }
 
+    /// Attributes as clients write them are read by the lexer; a repeated attribute, a
+    /// character reference or a tab in a value is left to quick-xml, which decides (a
+    /// repeat is a fault; the others read as quick-xml reads them).
+    #[test]
+    fn attributes_are_read_by_the_lexer_or_left_to_quick_xml() {
+        let plain = "<a x=\"1\" y = '&lt;2&gt;' z=\"a>b\"><b/></a>";
+        let tree = read_plain(plain).expect("read by the lexer");
+        let values: Vec<_> = tree.attrs.iter().map(|a| (&*a.local, &*a.value)).collect();
+        assert_eq!(values, [("x", "1"), ("y", "<2>"), ("z", "a>b")]);
+        assert_eq!(Ok(tree), read_namespaced(plain, "root element"));
+
+        for unusual in ["<a x=\"&#60;\"/>", "<a x=\"1\t2\"/>", "<a x=\"1\"y=\"2\"/>"] {
+            assert_eq!(read_plain(unusual), None, "{unusual}");
+            assert_eq!(
+                read_tree(unusual.as_bytes(), "root element").ok(),
+                read_namespaced(unusual, "root element").ok(),
+                "{unusual}"
+            );
+        }
+        let repeated = "<a x=\"1\" x=\"2\"/>";
+        assert_eq!(read_plain(repeated), None);
+        assert!(read_tree(repeated.as_bytes(), "root element").is_err());
+    }
+
     #[test]
     fn the_tree_refuses_what_could_exhaust_the_server() {
         let deep = format!(
