@@ -1,9 +1,11 @@
 //! What the three XML-speaking codecs (XML-RPC, SOAP, REST's `.xml`) share: reading a
-//! request body as text whatever its declared encoding, a strict pull reader, the one
-//! element tree (with its limits) that SOAP and REST type afterwards, and writing
-//! character data that every XML 1.0 parser reads back exactly.
+//! request body as text whatever its declared encoding, two readers (a small lexer for
+//! the plain XML clients send, [`PlainLexer`], and quick-xml's strict reader for
+//! everything else, which decides every malformed body), the one element tree (with its
+//! limits) that SOAP and REST type afterwards, and writing character data that every
+//! XML 1.0 parser reads back exactly.
 //!
-//! XML-RPC reads its values straight off the pull reader instead of building a tree: its
+//! XML-RPC reads its values straight off the tokens instead of building a tree: its
 //! grammar is fixed, so it needs no second pass.
 
 use crate::call::Fault;
