@@ -591,9 +591,7 @@ impl<'a> PlainLexer<'a> {
             }
         }
     }
-}
 
-impl PlainLexer<'_> {
     /// Where a plain prolog at the start of the text ends.
     #[cold]
     fn prolog_end(&self) -> Option<usize> {
@@ -653,11 +651,11 @@ fn checked_attributes(text: &str) -> Option<usize> {
 
 /// The attributes of a tag [`PlainLexer`] read: names and values, the values with the
 /// predefined entities decoded.
-pub fn plain_attributes(attributes: &str) -> PlainAttributes<'_> {
+fn plain_attributes(attributes: &str) -> PlainAttributes<'_> {
     PlainAttributes { rest: attributes }
 }
 
-pub struct PlainAttributes<'a> {
+struct PlainAttributes<'a> {
     rest: &'a str,
 }
 

@@ -3,12 +3,12 @@
 //!
 //! The grammar is small, so it is written out by hand over a pull reader and not left
 //! to a DOM or serde. The reader is a small lexer for the XML clients send
-//! ([`super::xml::PlainLexer`]); whatever it does not take is read again by quick-xml, which decides
-//! every malformed request. That keeps whitespace inside strings exactly as sent,
-//! turns every departure from the grammar into the `-32700` fault clients expect, and
-//! keeps the checks a server needs against hostile XML in one place. DTDs are refused
-//! outright, because entity expansion is the classic XML attack and no client sends a
-//! DTD. Nesting is capped, so the parser's recursion is bounded too.
+//! ([`super::xml::PlainLexer`]); whatever it does not take is read again by quick-xml,
+//! which decides every malformed request. That keeps whitespace inside strings exactly
+//! as sent, turns every departure from the grammar into the `-32700` fault clients
+//! expect, and keeps the checks a server needs against hostile XML in one place. DTDs
+//! are refused outright, because entity expansion is the classic XML attack and no
+//! client sends a DTD. Nesting is capped, so the parser's recursion is bounded too.
 //!
 //! Bytes are decoded as UTF-8 whenever they are valid UTF-8, whatever the prolog says:
 //! softlayer-python declares `iso-8859-1` but sends UTF-8. Trusting the declaration
@@ -26,7 +26,7 @@
 //! characters XML 1.0 forbids become U+FFFD. Otherwise one stray control character in
 //! ticket text would make the whole response unreadable.
 
-use super::xml::{PlainLexer, PlainToken, decode_body, is_blank, truncate, write_text};
+use super::xml::{PlainLexer, PlainToken, decode_body, is_blank, split_name, truncate, write_text};
 use std::borrow::Cow;
 use std::io::Write as _;
 
@@ -361,10 +361,7 @@ impl<'a> Tag<'a> {
     /// The name after its prefix (`ex:i8` is `i8`), as quick-xml splits it: at the first
     /// colon.
     fn local_name(&self) -> &[u8] {
-        match self.name.iter().position(|&b| b == b':') {
-            Some(colon) => &self.name[colon + 1..],
-            None => &self.name,
-        }
+        split_name(&self.name).1
     }
 }
 
@@ -372,7 +369,9 @@ impl<'a> Tag<'a> {
 enum Source<'a> {
     /// quick-xml: every construct of XML 1.0 a request may use, every check.
     Full(Reader<&'a [u8]>),
-    Quick(QuickLexer<'a>),
+    /// The plain XML clients send; a tag with attributes is left to quick-xml (clients
+    /// send none, and the grammar ignores them once quick-xml has checked them).
+    Quick(PlainLexer<'a>),
 }
 
 struct Parser<'a> {
@@ -392,12 +391,10 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// A parser over [`QuickLexer`]: fails on anything the lexer does not take.
+    /// A parser over [`PlainLexer`]: fails on anything the lexer does not take.
     fn quick(text: &'a str) -> Self {
         Parser {
-            source: Source::Quick(QuickLexer {
-                lexer: PlainLexer::new(text),
-            }),
+            source: Source::Quick(PlainLexer::new(text)),
             depth: 0,
             max_depth: MAX_DEPTH,
             at_start: true,
@@ -408,7 +405,8 @@ impl<'a> Parser<'a> {
         let reader = match &mut self.source {
             Source::Quick(lexer) => {
                 return lexer
-                    .next()
+                    .token()
+                    .and_then(plain_token)
                     .ok_or_else(|| malformed("not read by the quick lexer"));
             }
             Source::Full(reader) => reader,
@@ -734,28 +732,20 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// [`super::xml::PlainLexer`] as the grammar's token source: tags with attributes are
-/// left to quick-xml (clients send none; the grammar ignores them once quick-xml has
-/// checked them).
-struct QuickLexer<'a> {
-    lexer: PlainLexer<'a>,
-}
-
-impl<'a> QuickLexer<'a> {
-    fn next(&mut self) -> Option<Token<'a>> {
-        Some(match self.lexer.token()? {
-            PlainToken::Open {
-                name,
-                attributes: "",
-            } => Token::Open(Tag {
-                name: Cow::Borrowed(name),
-            }),
-            PlainToken::Open { .. } => return None,
-            PlainToken::Close => Token::Close,
-            PlainToken::Text(text) => Token::Text(text),
-            PlainToken::Eof => Token::Eof,
-        })
-    }
+/// A token of [`PlainLexer`] as the grammar's; `None` for a tag with attributes.
+fn plain_token(token: PlainToken<'_>) -> Option<Token<'_>> {
+    Some(match token {
+        PlainToken::Open {
+            name,
+            attributes: "",
+        } => Token::Open(Tag {
+            name: Cow::Borrowed(name),
+        }),
+        PlainToken::Open { .. } => return None,
+        PlainToken::Close => Token::Close,
+        PlainToken::Text(text) => Token::Text(text),
+        PlainToken::Eof => Token::Eof,
+    })
 }
 
 /// Base64 with line breaks and other whitespace (MIME-style encoders wrap lines) removed.
