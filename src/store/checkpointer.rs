@@ -14,6 +14,15 @@
 //! ([`Checkpointer::make_way`]) while it copies the rest, and that write restarts the
 //! log. The writer keeps SQLite's automatic checkpoint too, at [`BACKSTOP_PAGES`], for
 //! when the arrangement cannot finish (a reader still using old frames).
+//!
+//! The copy that lets the log start again is the one that reaches its end, and SQLite
+//! ends such a copy with an fsync of the database file: every page copied since the last
+//! fsync, megabytes under steady writes. Done while writes were held, that fsync was
+//! 8-12 ms of every hold, a dozen holds a second under `bench/writes.sh`'s `addUpdate`
+//! load, and it set that load's p99 (12.2-12.3 ms). So before the hold the thread copies
+//! what was written meanwhile, syncs the database file itself while writes go on, and
+//! copies again; the held copy then syncs about [`HELD_PAGES`] pages (holds 2.4-2.8 ms at
+//! the median instead of 5.5, p99 8.5-8.7 ms).
 
 use rusqlite::Connection;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,6 +45,18 @@ pub(super) const BACKSTOP_PAGES: u32 = 4_096;
 /// From this many pages of log (8 MiB), the thread has the log start again from its
 /// beginning (see [`Checkpointer::make_way`]).
 const RESTART_PAGES: i64 = 2_048;
+
+/// Catch-up checkpoints before writes are held for a restart: enough for the log
+/// written meanwhile to shrink to [`HELD_PAGES`] when the thread copies faster than the
+/// writer writes, few enough not to chase a writer that is faster.
+const MAX_CATCH_UP_PASSES: usize = 8;
+
+/// Writes are held once a catch-up checkpoint had at most this many pages to copy
+/// (1 MiB): the held writes then wait for about as many more, a millisecond or two of
+/// copying. Held after one full checkpoint instead, they waited for everything written
+/// during it: 8-12 ms, a dozen times a second under `bench/writes.sh`'s `addUpdate`
+/// load, and that was its p99.
+const HELD_PAGES: i64 = 256;
 
 /// The longest writes are held for a restart of the log.
 const MAX_HOLD: Duration = Duration::from_millis(50);
@@ -152,7 +173,18 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
             }
             s.commits = 0;
         }
-        if checkpoint(conn) >= RESTART_PAGES {
+        let mut pass = checkpoint(conn);
+        if pass.log >= RESTART_PAGES {
+            // The log is to start again, and writes are held meanwhile for the last
+            // copy (`make_way`): that copy ends with an fsync of the database file,
+            // which waits for every page copied since the last one. So first copy
+            // what was written meanwhile, sync those pages while writes go on, and
+            // copy what came during the sync.
+            pass = catch_up(conn, pass);
+            sync_database_file(conn);
+            pass = catch_up(conn, pass);
+        }
+        if pass.log >= RESTART_PAGES {
             // Hold the next write back (`make_way`) and copy what is left meanwhile.
             let s = state.lock().unwrap_or_else(|p| p.into_inner());
             restart_wanted.store(true, Ordering::Release);
@@ -170,20 +202,170 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
     }
 }
 
-/// A passive checkpoint: the pages of log there were (0 when it failed).
-fn checkpoint(conn: &Connection) -> i64 {
-    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1)) {
-        Ok(pages) => pages,
-        Err(e) => {
-            tracing::warn!("checkpoint of the write-ahead log: {e}");
-            0
+/// Passive checkpoints, each copying what was written during the one before, until one
+/// has at most [`HELD_PAGES`] to copy (or the log started again): the pass after the
+/// last.
+fn catch_up(conn: &Connection, mut pass: Pass) -> Pass {
+    for _ in 0..MAX_CATCH_UP_PASSES {
+        let next = checkpoint(conn);
+        let copied = next.copied - pass.copied.min(next.copied);
+        pass = next;
+        if copied <= HELD_PAGES || pass.log < RESTART_PAGES {
+            break;
         }
     }
+    pass
+}
+
+/// fsync of the database file, through the connection's own file handle (SQLite's
+/// public VFS interface): a second descriptor of the file, once closed, would drop the
+/// process's POSIX locks on it, SQLite's included. Whether it was synced.
+fn sync_database_file(conn: &Connection) -> bool {
+    let mut file: *mut rusqlite::ffi::sqlite3_file = std::ptr::null_mut();
+    // SAFETY: the handle is this thread's open connection, used by nothing else
+    // meanwhile; SQLITE_FCNTL_FILE_POINTER writes the main database's `sqlite3_file`
+    // (alive while the connection is) into `file`, whose methods are SQLite's own.
+    unsafe {
+        let rc = rusqlite::ffi::sqlite3_file_control(
+            conn.handle(),
+            c"main".as_ptr(),
+            rusqlite::ffi::SQLITE_FCNTL_FILE_POINTER,
+            (&mut file as *mut *mut rusqlite::ffi::sqlite3_file).cast(),
+        );
+        if rc != rusqlite::ffi::SQLITE_OK || file.is_null() || (*file).pMethods.is_null() {
+            return false;
+        }
+        let Some(sync) = (*(*file).pMethods).xSync else {
+            return false;
+        };
+        let rc = sync(file, rusqlite::ffi::SQLITE_SYNC_NORMAL);
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::warn!("fsync of the database file before the log restarts: {rc}");
+        }
+        rc == rusqlite::ffi::SQLITE_OK
+    }
+}
+
+/// How far the log was copied by one checkpoint.
+#[derive(Clone, Copy, Default)]
+struct Pass {
+    /// Pages of log there were.
+    log: i64,
+    /// Pages of log copied into the database, by this checkpoint and those before it
+    /// since the log last started again.
+    copied: i64,
+}
+
+/// A passive checkpoint (nothing copied, as far as the caller can tell, when it failed).
+fn checkpoint(conn: &Connection) -> Pass {
+    let pass = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok(Pass {
+            log: r.get(1)?,
+            copied: r.get(2)?,
+        })
+    });
+    pass.unwrap_or_else(|e| {
+        tracing::warn!("checkpoint of the write-ahead log: {e}");
+        Pass::default()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::{Store, StoreError};
+    use rusqlite::Connection;
+
+    /// The database file is synced through the connection's own handle; a database
+    /// without a file has none to sync.
+    #[test]
+    fn the_database_file_is_synced_through_the_connection() {
+        let dir = super::super::ScratchDir::new("checkpointer-sync");
+        let conn = Connection::open(dir.join("db.sqlite3")).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
+        assert!(
+            super::sync_database_file(&conn),
+            "a file database is synced"
+        );
+        let memory = Connection::open_in_memory().unwrap();
+        memory.execute_batch("CREATE TABLE t (n INTEGER)").unwrap();
+        assert!(!super::sync_database_file(&memory), "memory has no file");
+    }
+
+    /// Past [`super::RESTART_PAGES`] of log the thread has the log start again from its
+    /// beginning (catch-up checkpoints, the database file synced, the next write held
+    /// for the last copy), and the writes go on. A reader's snapshot keeps the log from
+    /// being copied at first, so that it grows past the threshold.
+    #[test]
+    fn a_long_log_starts_again_once_it_can() {
+        let dir = super::super::ScratchDir::new("checkpointer-restart");
+        let path = dir.join("db.sqlite3");
+        let store = Store::open(path.to_str().unwrap()).unwrap();
+        store
+            .write(|c| -> Result<(), StoreError> {
+                Ok(
+                    c.execute_batch(
+                        "CREATE TABLE emulator_checkpoint_marks (n INTEGER, pad BLOB)",
+                    )?,
+                )
+            })
+            .unwrap();
+        let write = |n: i64| {
+            store
+                .write(|c| -> Result<(), StoreError> {
+                    c.execute(
+                        "INSERT INTO emulator_checkpoint_marks VALUES (?1, zeroblob(16000))",
+                        [n],
+                    )?;
+                    Ok(())
+                })
+                .unwrap()
+        };
+        let log_pages =
+            || std::fs::metadata(dir.join("db.sqlite3-wal")).map_or(0, |m| m.len()) / 4096;
+        let reader = Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN").unwrap();
+        let _: i64 = reader
+            .query_row("SELECT count(*) FROM emulator_checkpoint_marks", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        // About five pages of log a write.
+        for n in 0..600 {
+            write(n);
+        }
+        let long = log_pages();
+        assert!(
+            long >= super::RESTART_PAGES as u64,
+            "the log reached {long} pages"
+        );
+        // The log's header counts its restarts (its file keeps its length).
+        let restarts = || {
+            use std::io::Read;
+            let mut header = [0u8; 16];
+            std::fs::File::open(dir.join("db.sqlite3-wal"))
+                .and_then(|mut f| f.read_exact(&mut header))
+                .unwrap();
+            u32::from_be_bytes(header[12..16].try_into().unwrap())
+        };
+        let before = restarts();
+        reader.execute_batch("COMMIT").unwrap();
+        let mut n = 600;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while restarts() == before && std::time::Instant::now() < deadline {
+            write(n);
+            n += 1;
+        }
+        assert_ne!(restarts(), before, "the log started again after {n} writes");
+        let count: i64 = reader
+            .query_row("SELECT count(*) FROM emulator_checkpoint_marks", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(count, n);
+    }
 
     /// Commits reach the database file itself shortly after, well before the writer's
     /// backstop: a copy of the file alone (without its log) holds them.
