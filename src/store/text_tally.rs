@@ -152,6 +152,10 @@ struct Postings {
     start: Vec<u32>,
     slots: Vec<u32>,
     added: HashMap<u32, Vec<u32>>,
+    /// One bit per text number: whether `added` holds the text. A count asks for each
+    /// matching text (hundreds of thousands for a common needle), and hashing every
+    /// number was a third of following the postings while writes went on.
+    with_added: Vec<u64>,
 }
 
 impl Postings {
@@ -174,7 +178,17 @@ impl Postings {
             start,
             slots,
             added: HashMap::new(),
+            with_added: Vec::new(),
         }
+    }
+
+    /// The postings `added` holds for `text`.
+    fn added_to(&self, text: u32) -> &[u32] {
+        let (word, bit) = (text as usize / 64, 1u64 << (text % 64));
+        if self.with_added.get(word).is_none_or(|w| w & bit == 0) {
+            return &[];
+        }
+        self.added.get(&text).map_or(&[], Vec::as_slice)
     }
 
     /// How many postings `texts` have.
@@ -188,13 +202,18 @@ impl Postings {
                 } else {
                     0
                 };
-                base + self.added.get(&text).map_or(0, Vec::len)
+                base + self.added_to(text).len()
             })
             .sum()
     }
 
     fn add(&mut self, text: u32, slot: u32) {
         self.added.entry(text).or_default().push(slot);
+        let word = text as usize / 64;
+        if self.with_added.len() <= word {
+            self.with_added.resize(word + 1, 0);
+        }
+        self.with_added[word] |= 1 << (text % 64);
     }
 
     fn each(&self, text: u32, mut f: impl FnMut(u32)) {
@@ -204,10 +223,8 @@ impl Postings {
                 f(slot);
             }
         }
-        if let Some(more) = self.added.get(&text) {
-            for &slot in more {
-                f(slot);
-            }
+        for &slot in self.added_to(text) {
+            f(slot);
         }
     }
 }
