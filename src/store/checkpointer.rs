@@ -326,12 +326,15 @@ mod tests {
         let log_pages =
             || std::fs::metadata(dir.join("db.sqlite3-wal")).map_or(0, |m| m.len()) / 4096;
         let reader = Connection::open(&path).unwrap();
+        let marks = || -> i64 {
+            reader
+                .query_row("SELECT count(*) FROM emulator_checkpoint_marks", [], |r| {
+                    r.get(0)
+                })
+                .unwrap()
+        };
         reader.execute_batch("BEGIN").unwrap();
-        let _: i64 = reader
-            .query_row("SELECT count(*) FROM emulator_checkpoint_marks", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
+        marks();
         // About five pages of log a write.
         for n in 0..600 {
             write(n);
@@ -359,12 +362,7 @@ mod tests {
             n += 1;
         }
         assert_ne!(restarts(), before, "the log started again after {n} writes");
-        let count: i64 = reader
-            .query_row("SELECT count(*) FROM emulator_checkpoint_marks", [], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        assert_eq!(count, n);
+        assert_eq!(marks(), n);
     }
 
     /// Commits reach the database file itself shortly after, well before the writer's
