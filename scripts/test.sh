@@ -86,6 +86,12 @@ apt_install() {
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# util-linux's `script` gives the seed's progress-bar test (tests/it/harness.rs) a
+# terminal; Debian marks its package essential, but a trimmed image may lack it.
+if ! command -v script >/dev/null 2>&1; then
+    apt_install bsdutils
+fi
+
 if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qix soap; then
     apt_install php-cli php-soap
 fi

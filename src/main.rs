@@ -329,9 +329,16 @@ fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error:
     };
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {human_pos}/{human_len} tickets, {per_sec}, {eta} left",
+            "{msg} [{bar:40}] {human_pos}/{human_len} tickets, {rate}, {eta} left",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        // indicatif's own `{per_sec}` prints four decimals ("21,171.8581/s").
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{}/s", indicatif::HumanCount(state.per_sec() as u64));
+            },
+        )
         .progress_chars("=> "),
     );
     bar.set_message("seeding");

@@ -466,6 +466,55 @@ fn an_exported_account_imports_back_after_deletion() {
     assert_eq!(whole, again, "an export is stable");
 }
 
+/// Issue 14: a long synthetic seed shows a bar on a terminal (here the pseudo-terminal of
+/// util-linux's `script`), with a whole number of tickets a second; a pipe gets the one
+/// summary line.
+#[test]
+fn the_synthetic_seed_shows_its_progress_on_a_terminal_only() {
+    let dir = TempDir::new("seed-progress");
+    let db = dir.path().join("t.db");
+    let command = format!(
+        "{SERVER_BIN} seed --db {} --synthetic-tickets 20000",
+        db.to_str().unwrap()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("util-linux's script runs");
+    assert!(out.status.success(), "{out:?}");
+    let terminal = String::from_utf8_lossy(&out.stdout);
+    assert!(terminal.contains("/20,000 tickets, "), "{terminal}");
+    let rates: Vec<&str> = terminal
+        .split(" tickets, ")
+        .skip(1)
+        .map(|rest| rest.split(", ").next().unwrap())
+        .collect();
+    assert!(!rates.is_empty(), "{terminal}");
+    for rate in rates {
+        let number = rate
+            .strip_suffix("/s")
+            .unwrap_or_else(|| panic!("{rate:?}"));
+        assert!(
+            !number.is_empty() && number.chars().all(|c| c.is_ascii_digit() || c == ','),
+            "a whole number of tickets a second: {rate:?}"
+        );
+    }
+    assert!(
+        terminal.contains("20000 synthetic tickets added"),
+        "{terminal}"
+    );
+
+    let piped = std::process::Command::new(SERVER_BIN)
+        .args(["seed", "--db", dir.path().join("u.db").to_str().unwrap()])
+        .args(["--synthetic-tickets", "20000"])
+        .output()
+        .expect("run the server binary");
+    assert!(piped.status.success(), "{piped:?}");
+    let said = String::from_utf8_lossy(&piped.stderr);
+    assert!(!said.contains("tickets, "), "no bar on a pipe: {said}");
+    assert!(said.contains("20000 synthetic tickets added"), "{said}");
+}
+
 #[test]
 fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
     let dir = TempDir::new("harness-cli");
