@@ -233,10 +233,15 @@ fn add_attached_file_documented_exceptions() {
         )
         .ok();
 
-    // No file at all, or nil.
+    // No file at all, nil, or an empty container (SLDN: "an empty
+    // SoftLayer_Container_File_Attachment"), also one whose members are all nil.
     for c in [
         call("addAttachedFile", &DEMO).id(ticket),
         call("addAttachedFile", &DEMO).id(ticket).arg(XVal::Nil),
+        call("addAttachedFile", &DEMO).id(ticket).arg(xstruct(&[])),
+        call("addAttachedFile", &DEMO)
+            .id(ticket)
+            .arg(xstruct(&[("filename", XVal::Nil), ("data", XVal::Nil)])),
     ] {
         assert_fault(
             &server.xmlrpc(&c),
@@ -1451,6 +1456,29 @@ fn cancel_server_ticket_rules() {
             "A cancellation ticket already exists for this server. Please refer to ticket {id}."
         ),
     );
+    // SLDN: only an *open* cancellation ticket stands in the way. Once support closes
+    // it, the server may be cancelled again, and the next attempt names the new ticket.
+    close(&server, id);
+    let again = |reason: &str| {
+        server.xmlrpc(
+            &call("createCancelServerTicket", &DEMO)
+                .arg(xint(8002))
+                .arg(xstr(reason))
+                .arg(xstr("again"))
+                .arg(xbool(false))
+                .arg(xstr("HARDWARE")),
+        )
+    };
+    let reply = again("Moving to competitor");
+    let second = reply.ok().member("id").int();
+    assert_ne!(second, id, "{}", reply.exchange());
+    assert_fault(
+        &again("Moving to competitor"),
+        "SoftLayer_Exception",
+        &format!(
+            "A cancellation ticket already exists for this server. Please refer to ticket {second}."
+        ),
+    );
 
     // A virtual guest as the server.
     let reply = server.xmlrpc(
@@ -1518,8 +1546,8 @@ fn cancel_server_ticket_rules() {
     let after = account_ticket_ids(&server, &DEMO);
     assert_eq!(
         after.len(),
-        before.len() + 2,
-        "only the two good calls opened tickets"
+        before.len() + 3,
+        "only the three good calls opened tickets"
     );
     // Other's account is untouched.
     assert_eq!(

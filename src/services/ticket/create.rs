@@ -361,7 +361,17 @@ pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
             ("resourceId", Value::Int(c.resource_id)),
         ]),
     )?;
-    if let Some(ticket) = existing.first().and_then(|r| r.get_i64("ticketId")) {
+    // SLDN: only "an open cancellation ticket" stands in the way; once support has
+    // closed it, the server may be cancelled again.
+    let mut open = None;
+    for ticket in existing.iter().filter_map(|r| r.get_i64("ticketId")) {
+        let status = store::get(ctx.conn, TICKET, ticket)?.and_then(|t| t.get_i64("statusId"));
+        if status.is_some_and(|s| s != STATUS_CLOSED) {
+            open = Some(ticket);
+            break;
+        }
+    }
+    if let Some(ticket) = open {
         return Err(exception(&sldn_message(
             "A cancellation ticket already exists for this server. Please refer to ticket <id>.",
             &[("id", &ticket)],

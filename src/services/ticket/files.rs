@@ -34,8 +34,13 @@ fn file_bytes(value: &Value) -> Option<Vec<u8>> {
 
 /// Checks one file container and reads it, with the SLDN messages of addAttachedFile.
 fn read_file(value: Option<&Value>) -> Result<NewFile, Fault> {
+    // SLDN: "a null file" is also "an empty SoftLayer_Container_File_Attachment", a
+    // container holding nothing.
     let container = value
-        .filter(|v| !v.is_null())
+        .filter(|v| match v {
+            Value::Struct(members) => !members.values().all(Value::is_null),
+            other => !other.is_null(),
+        })
         .ok_or_else(|| exception("Unable to attach a null file to this ticket."))?;
     let name = container
         .get("filename")
