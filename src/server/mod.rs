@@ -378,8 +378,13 @@ fn xmlrpc_service(path: &str) -> Option<&str> {
     (!service.is_empty() && !service.contains('/')).then_some(service)
 }
 
+/// HTTP Basic credentials; the scheme's name is case-insensitive (RFC 7235 §2.1), so
+/// `basic` and `BASIC` are Basic too.
 fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
-    let text = header?.to_str().ok()?.strip_prefix("Basic ")?;
+    let (scheme, text) = header?.to_str().ok()?.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("Basic") {
+        return None;
+    }
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .ok()?;

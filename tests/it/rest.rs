@@ -1038,6 +1038,39 @@ fn the_apikey_username_form_authenticates() {
     assert_eq!(ok_json(&resp)["id"], OTHER.account_id);
 }
 
+/// RFC 7235 §2.1: the scheme's name is case-insensitive. Other schemes are no
+/// credentials at all.
+#[test]
+fn the_basic_scheme_is_read_in_any_case() {
+    let server = Server::start();
+    let encoded = basic_auth(DEMO.username, DEMO.api_key);
+    let token = encoded.strip_prefix("Basic ").unwrap();
+    for scheme in ["Basic", "basic", "BASIC"] {
+        let auth = format!("{scheme} {token}");
+        let resp = rest_with(
+            &server,
+            "GET",
+            "/rest/v3.1/SoftLayer_Account.json",
+            Some(&auth),
+            b"",
+        );
+        assert_eq!(ok_json(&resp)["id"], DEMO.account_id, "{scheme}");
+    }
+    let resp = rest_with(
+        &server,
+        "GET",
+        "/rest/v3.1/SoftLayer_Account.json",
+        Some(&format!("Digest {token}")),
+        b"",
+    );
+    assert_fault(
+        &resp,
+        401,
+        "SoftLayer_Exception_Public",
+        Some("No valid authentication headers found."),
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------
