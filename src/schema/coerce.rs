@@ -25,6 +25,11 @@ pub enum CoerceError {
     /// Text declared as base64 that is not base64 (`member` names where it was).
     #[error("'{member}' is not valid base64")]
     NotBase64 { member: String },
+    /// A struct member not of its property's type: the innermost such member, so a
+    /// client sees which of a template's properties to mend rather than only the
+    /// template's type.
+    #[error("property '{member}' expected {expected}")]
+    Member { member: String, expected: String },
 }
 
 /// `value` as a value of type `t` (nil stays nil).
@@ -62,7 +67,13 @@ fn coerce_members(members: &Struct, type_name: &str, depth: usize) -> Result<Str
         .iter()
         .map(|(name, v)| {
             let converted = match t.and_then(|t| t.property(name)) {
-                Some(def) => coerce_at(v, &def.type_ref, name, depth + 1)?,
+                Some(def) => coerce_at(v, &def.type_ref, name, depth + 1).map_err(|e| match e {
+                    CoerceError::Invalid => CoerceError::Member {
+                        member: name.clone(),
+                        expected: def.type_ref.describe(&def.type_name),
+                    },
+                    inner => inner,
+                })?,
                 None => v.clone(),
             };
             Ok((name.clone(), converted))
@@ -196,5 +207,30 @@ mod tests {
         assert_eq!(out["subjectId"], Value::Int(1005));
         assert_eq!(out["notifyUserOnUpdateFlag"], Value::Bool(true));
         assert_eq!(out["somethingElse"], Value::from("kept"));
+    }
+
+    #[test]
+    fn a_member_of_the_wrong_type_is_named() {
+        let mut s = Struct::new();
+        s.insert("title".into(), Value::from("fine"));
+        s.insert("lastEditDate".into(), Value::Struct(Struct::new()));
+        assert_eq!(
+            coerce(&Value::Struct(s), &TypeRef::parse("SoftLayer_Ticket")),
+            Err(CoerceError::Member {
+                member: "lastEditDate".into(),
+                expected: "a dateTime".into()
+            })
+        );
+        // Inside a list of templates, the innermost member is named.
+        let mut file = Struct::new();
+        file.insert("filename".into(), Value::Array(vec![Value::Int(1)]));
+        let files = TypeRef::parse("SoftLayer_Container_Utility_File_Attachment[]");
+        assert_eq!(
+            coerce(&Value::Array(vec![Value::Struct(file)]), &files),
+            Err(CoerceError::Member {
+                member: "filename".into(),
+                expected: "a string".into()
+            })
+        );
     }
 }

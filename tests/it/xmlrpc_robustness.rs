@@ -584,6 +584,37 @@ fn templates_must_be_structs_not_arrays() {
     assert_eq!(account_ticket_ids(&server, &DEMO), tickets);
 }
 
+/// A template whose member is of the wrong type is refused naming that member, so a
+/// client sees what to mend (softlayer-go encodes its own date type as an empty struct).
+#[test]
+fn a_template_member_of_the_wrong_type_is_named() {
+    let server = Server::start();
+    let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "edit")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .arg(xstruct(&[
+                ("title", xstr("renamed")),
+                ("lastEditDate", xstruct(&[])),
+            ]))
+            .arg(xstr("an edit")),
+    );
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_InvalidValue"),
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        reply.fault().string,
+        "Invalid value for parameter 'templateObject': property 'lastEditDate' expected a dateTime.",
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), entries);
+}
+
 // ---------------------------------------------------------------------------
 // Encoding
 // ---------------------------------------------------------------------------
