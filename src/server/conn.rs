@@ -10,8 +10,8 @@
 //!   Issue 10 wants such a request (a request-smuggling shape) refused: the scanner here
 //!   follows the request heads as their bytes arrive and marks the request, and the
 //!   pipeline answers it 400.
-//! - **Bodies for hyper's own 414 and 431 answers**, which it sends empty: a client (or
-//!   its user) then reads what went wrong instead of a bare status line.
+//! - **Bodies for hyper's own 400, 414 and 431 answers**, which it sends empty: a client
+//!   (or its user) then reads what went wrong instead of a bare status line.
 //! - **Request targets as the real API's front end takes them.** SLDN's own curl examples
 //!   put an object filter in the URL as it is (`?objectFilter={"tickets":{…}}`), and curl
 //!   sends it so: raw `"`, and raw UTF-8 for a filter on non-ASCII text. The real API
@@ -60,7 +60,7 @@ pub struct Connection {
     stalled_since: Option<Pin<Box<tokio::time::Sleep>>>,
     scanner: HeadScanner,
     framing: Arc<Framing>,
-    /// A rewritten automatic answer (414/431 with a body) still to be sent, from `sent`.
+    /// A rewritten automatic answer (400/414/431 with a body) still to be sent, from `sent`.
     pending: Vec<u8>,
     sent: usize,
     /// Bytes read and escaped that did not fit hyper's buffer, from `inbound_at`.
@@ -142,7 +142,8 @@ impl Connection {
 /// date); anything longer is a real reply.
 const AUTOMATIC_ANSWER_MAX: usize = 512;
 
-/// hyper's automatic 414 or 431 answer (`bytes`, written whole) with a plain-text body.
+/// hyper's automatic 400, 414 or 431 answer (`bytes`, written whole) with a plain-text
+/// body.
 fn automatic_answer_with_body(bytes: &[u8]) -> Option<Vec<u8>> {
     if bytes.len() > AUTOMATIC_ANSWER_MAX || !bytes.ends_with(b"\r\n\r\n") {
         return None;
@@ -158,6 +159,13 @@ fn automatic_answer_with_body(bytes: &[u8]) -> Option<Vec<u8>> {
     } else if status.starts_with("431 ") {
         "Request Header Fields Too Large: the request's header section is larger than \
          the server accepts (100 header fields, or about 400 KiB).\n"
+    } else if status.starts_with("400 ") {
+        // hyper's own 400: the request could not be framed (a request line, header or
+        // Content-Length that does not parse, two Content-Lengths that differ, an HTTP
+        // version other than 1.0 and 1.1), so no transport is known to answer in.
+        "Bad Request: the request's framing could not be read: its request line, a \
+         header, or its Content-Length (one decimal length) is malformed, or the HTTP \
+         version is not 1.0 or 1.1.\n"
     } else {
         return None;
     };

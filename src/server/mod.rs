@@ -213,7 +213,11 @@ pub async fn serve(
                 }
                 handle(req, shared.clone())
             });
+            // half_close: a client may shut its side down once its request is sent
+            // (`nc -N`, socat, some HTTP/1.0 clients) and still read the answer;
+            // without it hyper closed such a connection unanswered, writes included.
             let conn = http1::Builder::new()
+                .half_close(true)
                 .timer(TokioTimer::new())
                 .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(TokioIo::new(io), service);

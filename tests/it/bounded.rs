@@ -872,6 +872,73 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
     assert_eq!(server.get("/health").status, 200);
 }
 
+/// hyper's own 400 for a request it cannot frame came with an empty body too; it now
+/// says what is wrong, and the server goes on.
+#[test]
+fn requests_that_cannot_be_framed_get_a_400_with_a_body() {
+    let server = Server::start();
+    for (what, content_length) in [
+        ("negative", "-5"),
+        ("not a number", "abc"),
+        ("a list", "1,2"),
+        ("twenty digits", "99999999999999999999"),
+    ] {
+        let raw = format!(
+            "POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {content_length}\r\n\r\n<methodCall/>"
+        );
+        let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
+        assert_eq!(r.status, 400, "{what}: {}", r.describe());
+        assert!(
+            r.text().starts_with("Bad Request: the request's framing"),
+            "{what}: {}",
+            r.describe()
+        );
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("text/plain")),
+            "{what}: {}",
+            r.describe()
+        );
+    }
+    assert_eq!(server.get("/health").status, 200);
+}
+
+/// A client may shut its side of the connection down once its request is sent (`nc -N`,
+/// socat, some HTTP/1.0 clients) and still read the answer; a write sent so is made and
+/// acknowledged, not dropped.
+#[test]
+fn a_request_sent_before_the_client_half_closes_is_answered() {
+    let server = Server::start();
+    let half_closed = |head_and_body: &[u8], method: &str| {
+        let stream = send_raw(&server, head_and_body);
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        read_response(&stream, method).unwrap()
+    };
+    for _ in 0..20 {
+        let r = half_closed(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n", "GET");
+        assert_eq!(r.status, 200, "{}", r.describe());
+    }
+    let entry = "written by a client that half-closed";
+    let call = XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+        .auth(&DEMO)
+        .id(TICKET)
+        .arg(xstruct(&[("entry", xstr(entry))]));
+    let body = call.body();
+    let raw = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        call.path(),
+        body.len()
+    );
+    let r = half_closed(raw.as_bytes(), "POST");
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert!(r.text().contains(entry), "{}", r.describe());
+    assert!(
+        ticket_entries(&server, &DEMO, TICKET)
+            .iter()
+            .any(|e| e == entry)
+    );
+}
+
 /// Asks for `call` on a new connection and never reads the reply.
 fn stall_on(server: &Server, call: &XmlRpcCall) -> TcpStream {
     let body = call.body();
