@@ -21,6 +21,12 @@ pub const MAX_DEPTH: usize = 64;
 /// Most elements a request body may hold.
 pub const MAX_ELEMENTS: usize = 250_000;
 
+/// Attributes (namespace declarations included) one element may carry. quick-xml checks
+/// each attribute against the ones before it for duplicates, and each name is resolved
+/// against the namespaces in scope: 60,000 attributes on one element took 10 s, and the
+/// 16 MiB body limit allows over a million. A real envelope declares a handful.
+pub const MAX_ATTRIBUTES: usize = 256;
+
 /// UTF-8 when the bytes are UTF-8, whatever the prolog says (softlayer-python declares
 /// ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark; otherwise each byte is its
 /// Latin-1 code point.
@@ -416,7 +422,12 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                 }
                 let ns = namespace(resolved);
                 let mut attrs = Vec::new();
-                for attribute in e.attributes() {
+                for (n, attribute) in e.attributes().enumerate() {
+                    if n == MAX_ATTRIBUTES {
+                        return Err(malformed(format!(
+                            "an element with more than {MAX_ATTRIBUTES} attributes"
+                        )));
+                    }
                     let a = attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
                     if a.key.as_namespace_binding().is_some() {
                         continue;

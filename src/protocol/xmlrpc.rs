@@ -431,7 +431,13 @@ impl<'a> Parser<'a> {
                             self.max_depth
                         )));
                     }
-                    for attribute in e.attributes() {
+                    for (n, attribute) in e.attributes().enumerate() {
+                        if n == super::xml::MAX_ATTRIBUTES {
+                            return Err(malformed(format!(
+                                "an element with more than {} attributes",
+                                super::xml::MAX_ATTRIBUTES
+                            )));
+                        }
                         if let Err(err) = attribute {
                             return Err(malformed(format!("bad attribute: {err}")));
                         }

@@ -38,6 +38,14 @@ use std::sync::Arc;
 /// (legacy struct) so hostile input cannot exhaust the stack.
 const MAX_DEPTH: usize = 32;
 
+/// The most properties one level of a mask may name, and a whole mask. Merging a
+/// property into its level looks among those named before it, so a level of 50,000
+/// names took 8.6 s to parse (and a 16 MiB body holds millions). No SoftLayer type has
+/// more than a few hundred properties (SoftLayer_Account 451), so a longer level names
+/// properties that do not exist.
+pub const MAX_LEVEL_PROPERTIES: usize = 1_000;
+pub const MAX_MASK_PROPERTIES: usize = 10_000;
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectMask {
     /// The properties the mask names at this level, in first-seen order, merged by name.
@@ -185,6 +193,17 @@ pub enum MaskError {
         limit: usize,
     },
     #[error(
+        "Error on line {line} at column {column}: the mask names more than {limit} properties {scope}"
+    )]
+    TooMany {
+        position: usize,
+        line: usize,
+        column: usize,
+        limit: usize,
+        /// "at one level" or "in all".
+        scope: &'static str,
+    },
+    #[error(
         "Error on line {line} at column {column}: the root object is cast to both {first} and {second}"
     )]
     ConflictingRootCast {
@@ -213,7 +232,9 @@ impl From<MaskError> for crate::fault::Fault {
     fn from(e: MaskError) -> Self {
         use crate::fault::ExceptionClass;
         let class = match e {
-            MaskError::TooDeep { .. } => ExceptionClass::WebServiceObjectMask,
+            MaskError::TooDeep { .. } | MaskError::TooMany { .. } => {
+                ExceptionClass::WebServiceObjectMask
+            }
             _ => ExceptionClass::CommonParser,
         };
         crate::fault::Fault::BadArgument {
@@ -230,6 +251,7 @@ impl ObjectMask {
         let mut parser = Parser {
             chars: text.chars().collect(),
             pos: 0,
+            properties: 0,
         };
         let mut root = ObjectMask::default();
         parser.skip_ws();
@@ -340,7 +362,9 @@ fn legacy_level(mask: &Struct, depth: usize) -> ObjectMask {
             }
             _ => ObjectMask::default(),
         };
-        out.add(MaskProperty {
+        // A struct's members have distinct names: nothing to merge, so no search of the
+        // level's earlier properties (which made a level of many members quadratic).
+        out.properties.push(MaskProperty {
             name: name.clone(),
             cast: None,
             children,
@@ -353,6 +377,8 @@ fn legacy_level(mask: &Struct, depth: usize) -> ObjectMask {
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Properties read so far (see [`MAX_MASK_PROPERTIES`]).
+    properties: usize,
 }
 
 impl Parser {
@@ -489,7 +515,7 @@ impl Parser {
         if self.peek() == Some('.') {
             self.pos += 1;
             let prop = self.item(1)?;
-            root.add_named(prop);
+            self.add(root, prop)?;
         }
         Ok(())
     }
@@ -504,7 +530,7 @@ impl Parser {
         if !keyword {
             self.pos = start;
             let prop = self.item(1)?;
-            root.add_named(prop);
+            self.add(root, prop)?;
             return Ok(());
         }
         root.filtered |= name == "filteredMask";
@@ -527,6 +553,26 @@ impl Parser {
         self.tail(root, 0)
     }
 
+    /// Adds a property the text names to `node`'s level, within [`MAX_LEVEL_PROPERTIES`].
+    fn add(&self, node: &mut ObjectMask, prop: MaskProperty) -> Result<(), MaskError> {
+        node.add_named(prop);
+        if node.properties.len() > MAX_LEVEL_PROPERTIES {
+            return Err(self.too_many(MAX_LEVEL_PROPERTIES, "at one level"));
+        }
+        Ok(())
+    }
+
+    fn too_many(&self, limit: usize, scope: &'static str) -> MaskError {
+        let (line, column) = self.line_column(self.pos);
+        MaskError::TooMany {
+            position: self.pos,
+            line,
+            column,
+            limit,
+            scope,
+        }
+    }
+
     /// A property at nesting level `depth` (the root's own properties are level 1).
     fn item(&mut self, depth: usize) -> Result<MaskProperty, MaskError> {
         self.skip_ws();
@@ -538,6 +584,10 @@ impl Parser {
                 column,
                 limit: MAX_DEPTH,
             });
+        }
+        self.properties += 1;
+        if self.properties > MAX_MASK_PROPERTIES {
+            return Err(self.too_many(MAX_MASK_PROPERTIES, "in all"));
         }
         let name = self.ident("PROPERTY")?;
         let cast = self.cast()?;
@@ -563,7 +613,7 @@ impl Parser {
         if self.peek() == Some('.') {
             self.pos += 1;
             let prop = self.item(depth + 1)?;
-            node.add_named(prop);
+            self.add(node, prop)?;
         }
         Ok(())
     }
@@ -577,7 +627,7 @@ impl Parser {
         }
         loop {
             let prop = self.item(depth + 1)?;
-            node.add_named(prop);
+            self.add(node, prop)?;
             self.skip_ws();
             match self.peek() {
                 // ';' separates too: softlayer-go's Mask() wraps "id;hostname;billingItem[x,y]"
@@ -692,6 +742,7 @@ mod tests {
             MaskError::Unexpected { position, .. }
             | MaskError::UnexpectedEnd { position, .. }
             | MaskError::TooDeep { position, .. }
+            | MaskError::TooMany { position, .. }
             | MaskError::ConflictingRootCast { position, .. } => *position,
         }
     }
@@ -1344,6 +1395,66 @@ mod tests {
             e.to_string(),
             "Error on line 1 at column 17: the root object is cast to both A and B"
         );
+    }
+
+    #[test]
+    fn properties_per_level_and_in_all_are_bounded() {
+        let level = |n: usize| {
+            let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+            format!("mask[{}]", names.join(","))
+        };
+        let mask = ObjectMask::parse(&level(MAX_LEVEL_PROPERTIES)).unwrap();
+        assert_eq!(mask.properties.len(), MAX_LEVEL_PROPERTIES);
+        // Repeats merge and do not count twice.
+        let repeated = format!(
+            "mask[{},p0,p1]",
+            &level(MAX_LEVEL_PROPERTIES)[5..].trim_end_matches(']')
+        );
+        assert!(ObjectMask::parse(&repeated).is_ok());
+        assert!(matches!(
+            err(&level(MAX_LEVEL_PROPERTIES + 1)),
+            MaskError::TooMany {
+                scope: "at one level",
+                limit: MAX_LEVEL_PROPERTIES,
+                ..
+            }
+        ));
+        // Fifty thousand names are refused at the first level's bound, at once.
+        let started = std::time::Instant::now();
+        assert!(matches!(err(&level(50_000)), MaskError::TooMany { .. }));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        // Eleven levels of 1,000 are more than a mask may name in all.
+        let wide: Vec<String> = (0..11)
+            .map(|l| format!("r{l}{}", &level(MAX_LEVEL_PROPERTIES)[4..]))
+            .collect();
+        let e = err(&format!("mask[{}]", wide.join(",")));
+        assert!(
+            matches!(
+                e,
+                MaskError::TooMany {
+                    scope: "in all",
+                    limit: MAX_MASK_PROPERTIES,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            crate::fault::Fault::from(e).class_name(),
+            "SoftLayer_Exception_WebService_ObjectMask"
+        );
+    }
+
+    #[test]
+    fn a_legacy_mask_of_many_members_reads_in_linear_time() {
+        let mut level = Struct::new();
+        for i in 0..50_000 {
+            level.insert(format!("p{i}"), Value::Struct(Struct::new()));
+        }
+        let started = std::time::Instant::now();
+        let mask = legacy_level(&level, 1);
+        assert_eq!(mask.properties.len(), 50_000);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 
     #[test]

@@ -89,15 +89,17 @@ impl InFlight {
     }
 
     /// Waits for a place among the big bodies, up to `wait`; busy if none frees.
-    async fn take_big_body_place(&mut self, wait: std::time::Duration) -> Result<(), BodyError> {
-        if self.1.is_none() {
-            let place = tokio::time::timeout(wait, big_body_places().clone().acquire_owned())
-                .await
-                .map_err(|_| BodyError::Busy)?
-                .map_err(|_| BodyError::Busy)?;
-            self.1 = Some(place);
+    /// Takes a big-body place unless the body holds one; `true` when it took one now.
+    async fn take_big_body_place(&mut self, wait: std::time::Duration) -> Result<bool, BodyError> {
+        if self.1.is_some() {
+            return Ok(false);
         }
-        Ok(())
+        let place = tokio::time::timeout(wait, big_body_places().clone().acquire_owned())
+            .await
+            .map_err(|_| BodyError::Busy)?
+            .map_err(|_| BodyError::Busy)?;
+        self.1 = Some(place);
+        Ok(true)
     }
 }
 
@@ -130,6 +132,13 @@ pub enum BodyError {
     TooLarge(usize),
     #[error("the request body made no progress for {0} seconds")]
     Stalled(u64),
+    /// A body over 256 KiB holds one of a few places while it arrives; it must arrive
+    /// within the stall timeout of taking it, so one sent a byte at a time cannot keep
+    /// every other big body waiting.
+    #[error(
+        "the request body (over 256 KiB) did not arrive within {0} seconds of the server starting to read it"
+    )]
+    TooSlow(u64),
     #[error("the request body was interrupted")]
     Interrupted,
     #[error("Transfer-Encoding and Content-Length together are refused")]
@@ -142,7 +151,7 @@ impl BodyError {
     pub fn status(&self) -> StatusCode {
         match self {
             BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            BodyError::Stalled(_) => StatusCode::REQUEST_TIMEOUT,
+            BodyError::Stalled(_) | BodyError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             BodyError::Interrupted | BodyError::Ambiguous => StatusCode::BAD_REQUEST,
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -197,19 +206,28 @@ pub async fn read_request_body(
     let declared = declared.unwrap_or(0) as usize;
     in_flight.grow(declared)?;
     let stall = limits.stall_timeout();
-    if declared > SMALL_BODY {
-        in_flight.take_big_body_place(stall).await?;
+    // Once the body holds a big-body place: when it must have arrived whole.
+    let mut deadline = None;
+    if declared > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
+        deadline = Some(tokio::time::Instant::now() + stall);
     }
     // The whole declared length at once (it is within the limits by now): growing by
     // doubling would hold up to twice a big body while it is read.
     let mut bytes = Vec::with_capacity(declared);
     loop {
-        let frame = match tokio::time::timeout(stall, body.frame()).await {
-            Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
-            Ok(None) => break,
-            Ok(Some(Err(_))) => return Err(BodyError::Interrupted),
-            Ok(Some(Ok(frame))) => frame,
-        };
+        let next = tokio::time::Instant::now() + stall;
+        let frame =
+            match tokio::time::timeout_at(deadline.map_or(next, |d| d.min(next)), body.frame())
+                .await
+            {
+                Err(_) if deadline.is_some_and(|d| d <= next) => {
+                    return Err(BodyError::TooSlow(stall.as_secs()));
+                }
+                Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
+                Ok(None) => break,
+                Ok(Some(Err(_))) => return Err(BodyError::Interrupted),
+                Ok(Some(Ok(frame))) => frame,
+            };
         let Ok(data) = frame.into_data() else {
             continue;
         };
@@ -220,8 +238,8 @@ pub async fn read_request_body(
         if beyond > 0 {
             in_flight.grow(beyond)?;
         }
-        if bytes.len() + data.len() > SMALL_BODY {
-            in_flight.take_big_body_place(stall).await?;
+        if bytes.len() + data.len() > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
+            deadline = Some(tokio::time::Instant::now() + stall);
         }
         bytes.extend_from_slice(&data);
     }

@@ -600,6 +600,55 @@ fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
     assert!(body["error"].as_str().unwrap().contains("no progress"));
 }
 
+/// A big body that keeps arriving a byte at a time never stalls, but it holds one of the
+/// few places big bodies are read in: it must arrive whole within the stall timeout
+/// (2 s here) of taking its place, or it is answered 408, and the next big body is read.
+#[test]
+fn a_big_body_sent_a_byte_at_a_time_gives_up_its_place() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "2")],
+    );
+    let started = Instant::now();
+    let slow = send_raw(
+        &server,
+        b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n<",
+    );
+    let dripping = std::thread::spawn({
+        let slow = slow.try_clone().unwrap();
+        move || {
+            // A byte every 400 ms: never 2 s without progress, for up to 12 s.
+            for _ in 0..30 {
+                std::thread::sleep(Duration::from_millis(400));
+                if (&slow).write_all(b" ").is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let r = read_response(&slow, "POST").unwrap();
+    assert_eq!(r.status, 408, "{}", r.describe());
+    assert!(
+        r.text().contains("did not arrive within 2 seconds"),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // The place is free again: another big body (a 300 KB update) is read and written.
+    let entry = "b".repeat(300_000);
+    let call = XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+        .auth(&DEMO)
+        .id(TICKET)
+        .arg(xstruct(&[("entry", xstr(&entry))]));
+    server.xmlrpc(&call).ok();
+    dripping.join().unwrap();
+}
+
 /// A client that asks for a long streamed list and stops reading is cut after the stall
 /// timeout (1 s here): the reply never completes, the server logs the stop, and the
 /// write-ahead log checkpoints again (no read snapshot is left behind).

@@ -1266,6 +1266,36 @@ fn client_faults_for_bad_envelopes() {
             format!("<e:Envelope xmlns:e=\"{ENV}\"><e:Body/></e:Envelope>"),
         ),
         ("too deep", deep),
+        // More attributes on one element than the reader takes (each was checked
+        // against those before it: 60,000 took seconds).
+        (
+            "too many attributes",
+            ok.replacen(
+                "SOAP-ENV:encodingStyle",
+                &format!(
+                    "{} SOAP-ENV:encodingStyle",
+                    (0..60_000)
+                        .map(|i| format!("a{i}=\"x\""))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                1,
+            ),
+        ),
+        (
+            "too many namespace declarations",
+            ok.replacen(
+                "SOAP-ENV:encodingStyle",
+                &format!(
+                    "{} SOAP-ENV:encodingStyle",
+                    (0..40_000)
+                        .map(|i| format!("xmlns:p{i}=\"urn:x{i}\""))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                1,
+            ),
+        ),
         (
             "dangling href",
             envelope(

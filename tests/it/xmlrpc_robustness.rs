@@ -584,6 +584,57 @@ fn templates_must_be_structs_not_arrays() {
     assert_eq!(account_ticket_ids(&server, &DEMO), tickets);
 }
 
+/// Work a body can ask of the parsers is bounded: an element with 60,000 attributes, or
+/// a mask naming 50,000 properties at one level, was seconds of CPU each (quadratic in
+/// their number); both are refused at once now, and the server goes on.
+#[test]
+fn many_attributes_and_wide_masks_are_refused_at_once() {
+    let server = Server::start();
+    let call = XmlRpcCall::new(TICKET, "getObject")
+        .auth(&DEMO)
+        .id(DEMO_TICKET);
+    let attributes: Vec<String> = (0..60_000).map(|i| format!("a{i}=\"x\"")).collect();
+    let body = call.body().replacen(
+        "<methodCall>",
+        &format!("<methodCall {}>", attributes.join(" ")),
+        1,
+    );
+    let started = std::time::Instant::now();
+    let reply = raw(&server, body.as_bytes());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    // The protocol's own fault, as for any body that does not parse (PROTOCOL.md §6).
+    assert_eq!(reply.fault().code, xstr("-32700"), "{}", reply.exchange());
+    still_serving(&server, "an element with 60,000 attributes");
+
+    let names: Vec<String> = (0..50_000).map(|i| format!("nope{i}")).collect();
+    let started = std::time::Instant::now();
+    let reply = server.xmlrpc(&call.clone().mask(&format!("mask[{}]", names.join(","))));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_WebService_ObjectMask"),
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        reply
+            .fault()
+            .string
+            .contains("more than 1000 properties at one level"),
+        "{}",
+        reply.exchange()
+    );
+    still_serving(&server, "a mask of 50,000 properties");
+}
+
 /// A template whose member is of the wrong type is refused naming that member, so a
 /// client sees what to mend (softlayer-go encodes its own date type as an empty struct).
 #[test]
