@@ -1043,28 +1043,23 @@ fn the_apikey_username_form_authenticates() {
 #[test]
 fn the_basic_scheme_is_read_in_any_case() {
     let server = Server::start();
-    let encoded = basic_auth(DEMO.username, DEMO.api_key);
-    let token = encoded.strip_prefix("Basic ").unwrap();
-    for scheme in ["Basic", "basic", "BASIC"] {
-        let auth = format!("{scheme} {token}");
-        let resp = rest_with(
+    let account = |authorization: &str| {
+        rest_with(
             &server,
             "GET",
             "/rest/v3.1/SoftLayer_Account.json",
-            Some(&auth),
+            Some(authorization),
             b"",
-        );
+        )
+    };
+    let encoded = basic_auth(DEMO.username, DEMO.api_key);
+    let token = encoded.strip_prefix("Basic ").unwrap();
+    for scheme in ["Basic", "basic", "BASIC"] {
+        let resp = account(&format!("{scheme} {token}"));
         assert_eq!(ok_json(&resp)["id"], DEMO.account_id, "{scheme}");
     }
-    let resp = rest_with(
-        &server,
-        "GET",
-        "/rest/v3.1/SoftLayer_Account.json",
-        Some(&format!("Digest {token}")),
-        b"",
-    );
     assert_fault(
-        &resp,
+        &account(&format!("Digest {token}")),
         401,
         "SoftLayer_Exception_Public",
         Some("No valid authentication headers found."),
