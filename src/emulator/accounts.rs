@@ -133,6 +133,26 @@ pub fn create(
         };
         rows.insert(section, list);
     }
+    // A field no table has is named here, before anything is written (SQLite's own
+    // "no column named" was a 500).
+    for (section, list) in &rows {
+        if *section == "credentials" {
+            continue;
+        }
+        for row in list {
+            // `apiKey` on a user is a shorthand for its credentials (below), not a column.
+            let mut row = row.clone();
+            if *section == USER {
+                row.shift_remove("apiKey");
+            }
+            crate::store::dump::check_document_columns(conn, section, &row).map_err(
+                |e| match e {
+                    StoreError::Seed(m) => AccountError::Invalid(m),
+                    other => AccountError::Store(other),
+                },
+            )?;
+        }
+    }
     if rows[ACCOUNT].len() > 1 {
         return Err(AccountError::Invalid(
             "a document creates one account: SoftLayer_Account holds at most one object".into(),

@@ -53,9 +53,11 @@ pub(super) fn authorised(
     authorization: Option<&str>,
     header_token: Option<&str>,
 ) -> bool {
+    // The scheme's name is case-insensitive (RFC 7235 §2.1): `bearer` is Bearer too.
     let bearer = authorization
-        .and_then(|a| a.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|a| a.trim_start().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim());
     let matches = |given: Option<&str>| given.is_some_and(|g| same_secret(g, token));
     // Both compared, always: which header carried the token must not show in the timing.
     let (by_bearer, by_header) = (matches(bearer), matches(header_token.map(str::trim)));
@@ -122,8 +124,75 @@ fn int_param(query: Option<&str>, name: &str) -> Result<Option<i64>, HttpAnswer>
     }
 }
 
-fn truthy(query: Option<&str>, name: &str) -> bool {
-    query_param(query, name).is_some_and(|v| matches!(v.as_str(), "" | "1" | "true" | "yes"))
+/// A yes-or-no query parameter: absent is no; present bare, or as true/yes/1 or
+/// false/no/0 in any case. Anything else is refused rather than read as no: `?empty=True`
+/// from a client that capitalises booleans once reset to the seed instead of empty.
+fn flag_param(query: Option<&str>, name: &str) -> Result<bool, HttpAnswer> {
+    let Some(v) = query_param(query, name) else {
+        return Ok(false);
+    };
+    match v.to_ascii_lowercase().as_str() {
+        "" | "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(error(
+            400,
+            format!("{name}={v}: give true or false (or 1/0, yes/no)"),
+        )),
+    }
+}
+
+/// The query parameters an endpoint reads; any other is refused. A misspelt filter was
+/// ignored without a word, and on a DELETE that widened it: `DELETE
+/// /_emulator/outbox?account=1001` (only `ticket` narrows it) cleared every account's mail.
+fn known_params(method: &str, segments: &[&str]) -> &'static [&'static str] {
+    match (method, segments) {
+        ("POST", ["reset"]) => &["empty"],
+        ("GET", ["export"]) => &["account"],
+        ("GET", ["journal"]) => &[
+            "transport",
+            "service",
+            "method",
+            "user",
+            "account",
+            "fault",
+            "since",
+            "offset",
+            "limit",
+        ],
+        ("GET", ["outbox"]) => &["ticket", "account", "to", "event"],
+        ("DELETE", ["outbox"]) => &["ticket"],
+        _ => &[],
+    }
+}
+
+fn only_params(req: &ControlRequest, segments: &[&str]) -> Result<(), HttpAnswer> {
+    let known = known_params(req.method, segments);
+    let unknown = req
+        .query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(k, _)| k)))
+        .find(|k| !known.contains(&k.as_str()));
+    match unknown {
+        None => Ok(()),
+        Some(k) if known.is_empty() => Err(error(
+            400,
+            format!(
+                "'{k}' is not a query parameter of {} /_emulator/{}; it takes none",
+                req.method, req.path
+            ),
+        )),
+        Some(k) => Err(error(
+            400,
+            format!(
+                "'{k}' is not a query parameter of {} /_emulator/{}; it takes {}",
+                req.method,
+                req.path,
+                known.join(", ")
+            ),
+        )),
+    }
 }
 
 fn account_error(e: AccountError) -> HttpAnswer {
@@ -189,7 +258,10 @@ fn harness(
             }
         }
         ("POST", ["reset"]) => {
-            let empty = truthy(query, "empty");
+            let empty = match flag_param(query, "empty") {
+                Ok(e) => e,
+                Err(e) => return Some(e),
+            };
             match snapshots::reset(store, empty) {
                 Ok(()) => answer(
                     200,
@@ -406,6 +478,9 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
         );
     }
     let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    if let Err(refused) = only_params(req, &segments) {
+        return refused;
+    }
     let body: serde_json::Value = if req.body.iter().all(u8::is_ascii_whitespace) {
         json!({})
     } else {
@@ -491,7 +566,12 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
         _ => &[],
     };
     only_fields(body, known)?;
-    let flag = |key: &str| body.get(key).and_then(serde_json::Value::as_bool);
+    // A flag given must be a JSON boolean: `"false"` or `0` set it before.
+    let flag = |key: &str| match body.get(key) {
+        None => Ok(None),
+        Some(serde_json::Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(format!("\"{key}\" is true or false, not {other}")),
+    };
     Ok(match name {
         "reply" => SupportAction::Reply {
             employee: employee_of(body)?,
@@ -501,7 +581,7 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
                 .filter(|e| !e.trim().is_empty())
                 .ok_or("a reply needs \"entry\" (some text)")?
                 .to_string(),
-            awaiting_user_response: flag("awaitingUserResponse").unwrap_or(false),
+            awaiting_user_response: flag("awaitingUserResponse")?.unwrap_or(false),
         },
         "assign" => SupportAction::Assign {
             employee: employee_of(body)?,
@@ -516,7 +596,7 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
         "close" => SupportAction::Close,
         "reopen" => SupportAction::Reopen,
         "awaiting-response" => SupportAction::SetAwaitingUserResponse {
-            value: flag("value").unwrap_or(true),
+            value: flag("value")?.unwrap_or(true),
         },
         other => return Err(format!("unknown action '{other}'")),
     })

@@ -28,6 +28,11 @@ pub enum ReplayError {
     Format(String),
     #[error("{0}")]
     Usage(String),
+    /// The endpoint could not be reached, or refused the credentials: nothing was
+    /// compared, and the exit status says the replay could not run (2), not that every
+    /// call differed (1).
+    #[error("{0}")]
+    Endpoint(String),
 }
 
 /// What `replay` was asked to do.
@@ -187,6 +192,9 @@ fn encode(text: &str) -> String {
     out
 }
 
+/// How [`send`]'s error starts when the endpoint gave no answer at all.
+const NO_ANSWER: &str = "no answer";
+
 fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Result<Answer, String> {
     let mut url = format!("{}/rest/v3.1", base.trim_end_matches('/'));
     match call["path"].as_array() {
@@ -258,7 +266,7 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
     let response = match result {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => return Err(format!("no answer: {e}")),
+        Err(e) => return Err(format!("{NO_ANSWER}: {e}")),
     };
     let status = response.status();
     let total = response
@@ -316,11 +324,25 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
         }
         let answer = match send(&agent, &opts.against, opts, call) {
             Ok(a) => a,
+            Err(why) if report.replayed == 0 && why.starts_with(NO_ANSWER) => {
+                return Err(ReplayError::Endpoint(format!(
+                    "{} does not answer ({why})",
+                    opts.against
+                )));
+            }
             Err(why) => {
                 report.differences.push((id, name, why));
                 continue;
             }
         };
+        if answer.status == 401 {
+            return Err(ReplayError::Endpoint(format!(
+                "{} refused the credentials of {}: {}",
+                opts.against,
+                opts.username,
+                answer.body["error"].as_str().unwrap_or("HTTP 401")
+            )));
+        }
         report.replayed += 1;
         let recorded_fault = call["fault"]["class"].as_str();
         let got_fault = (answer.status >= 400).then(|| {

@@ -236,6 +236,51 @@ fn blob_columns(conn: &Connection, table_name: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The stored row of a document's section with `row`'s key (the table's one-column
+/// primary key: `id`, or a priority's `value`), written as [`export`] writes it; `None`
+/// when the row does not name its key or no such row is stored.
+pub fn stored_as_exported(
+    conn: &Connection,
+    key: &str,
+    row: &serde_json::Value,
+) -> Result<Option<serde_json::Value>> {
+    let table_name = table(if key == "credentials" {
+        "emulator_credential"
+    } else {
+        key
+    })?;
+    let mut keys: Vec<String> = conn
+        .prepare(&format!("PRAGMA table_info({})", quote_ident(table_name)))?
+        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)?)))?
+        .filter_map(|c| c.ok().filter(|(_, pk)| *pk > 0).map(|(name, _)| name))
+        .collect();
+    let (Some(pk), None) = (keys.pop(), keys.pop()) else {
+        return Ok(None);
+    };
+    let Some(value) = row.get(&pk).and_then(serde_json::Value::as_i64) else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "SELECT * FROM {} WHERE {} = ?1",
+        quote_ident(table_name),
+        quote_ident(&pk)
+    );
+    Ok(query_rows(conn, table_name, &sql, &[Value::Int(value)])?
+        .pop()
+        .map(|r| serde_json::Value::from(&Value::Struct(r.values.into_struct()))))
+}
+
+/// Refuses a document's row with a field its table does not have, naming the field (a
+/// `Seed` error, which imports and new accounts answer 400): SQLite's own "table … has
+/// no column named …" came back as a database error, 500.
+pub fn check_document_columns(conn: &Connection, table_name: &str, values: &Struct) -> Result<()> {
+    let columns = super::columns::table_columns(conn, table_name)?;
+    match values.keys().find(|k| !columns.iter().any(|c| c == *k)) {
+        None => Ok(()),
+        Some(k) => Err(StoreError::Seed(format!("{table_name} has no field '{k}'"))),
+    }
+}
+
 /// Inserts one row of a document's section (`credentials` or a table name); base64 text
 /// in a BLOB column becomes the bytes it stands for.
 pub fn insert_document_row(conn: &Connection, key: &str, mut values: Struct) -> Result<i64> {
@@ -245,6 +290,7 @@ pub fn insert_document_row(conn: &Connection, key: &str, mut values: Struct) -> 
         key
     };
     let table_name = table(table_name)?;
+    check_document_columns(conn, table_name, &values)?;
     for column in blob_columns(conn, table_name)? {
         if let Some(Value::String(text)) = values.get(&column) {
             use base64::Engine;

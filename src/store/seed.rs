@@ -34,6 +34,21 @@ pub fn load_catalog(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The types every database holds, even one reset empty: the catalogue's sections
+/// (`fixtures/seed/catalog.json`) and the time zones migration 0011 writes.
+pub fn catalog_sections() -> &'static [String] {
+    static SECTIONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SECTIONS.get_or_init(|| {
+        let mut sections: Vec<String> =
+            serde_json::from_str::<serde_json::Value>(DEFAULT_SEED[0].1)
+                .ok()
+                .and_then(|doc| doc.as_object().map(|o| o.keys().cloned().collect()))
+                .unwrap_or_default();
+        sections.push("SoftLayer_Locale_Timezone".into());
+        sections
+    })
+}
+
 /// Loads one document; returns how many objects it inserted.
 pub fn load_document(conn: &Connection, text: &str) -> Result<usize> {
     let doc: serde_json::Value =

@@ -464,6 +464,150 @@ fn an_exported_account_imports_back_after_deletion() {
     );
     let again = control.ok("GET", "/_emulator/export", None);
     assert_eq!(whole, again, "an export is stable");
+    // It loads back into a database reset empty, which holds that same catalogue: the
+    // catalogue's rows stored exactly so are no clash, and everything else comes back.
+    control.ok("POST", "/_emulator/reset?empty=true", None);
+    control.ok("POST", "/_emulator/import", Some(&whole));
+    assert_eq!(control.ok("GET", "/_emulator/export", None), whole);
+    assert_eq!(
+        account_ticket_ids(&server, &OTHER),
+        BTreeSet::from([160000101])
+    );
+    // A catalogue row that differs from the stored one still clashes.
+    let mut changed = json!({"SoftLayer_Ticket_Status": whole["SoftLayer_Ticket_Status"].clone()});
+    changed["SoftLayer_Ticket_Status"][0]["name"] = json!("Renamed");
+    let (status, body) = control.call("POST", "/_emulator/import", Some(&changed));
+    assert_eq!(status, 409, "{body}");
+}
+
+/// The control API refuses what it would otherwise misread: a query parameter the
+/// endpoint does not take (a DELETE would have widened: `outbox?account=` cleared every
+/// account's mail), a yes/no it cannot read, a flag that is not a JSON boolean, a field
+/// a table does not have (a 500 with SQLite's message before), a row missing a required
+/// field (a 409 blaming an id before). A lower-case `bearer` is Bearer.
+#[test]
+fn the_control_api_refuses_what_it_would_misread() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let refused = |method: &str, path: &str, body: Option<&J>, status: u16, needle: &str| {
+        let (got, json) = control.call(method, path, body);
+        assert_eq!(got, status, "{method} {path}: {json:#}");
+        let text = json.to_string();
+        assert!(text.contains(needle), "{method} {path}: {text}");
+    };
+
+    // Mail of two tickets; a filter DELETE does not take is refused and deletes nothing.
+    control.ok("POST", "/_emulator/tickets/160000001/close", None);
+    control.ok("POST", "/_emulator/tickets/160000002/close", None);
+    let before = control.ok("GET", "/_emulator/outbox", None)["messages"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(before >= 2);
+    refused(
+        "DELETE",
+        "/_emulator/outbox?account=1001",
+        None,
+        400,
+        "it takes ticket",
+    );
+    refused(
+        "DELETE",
+        "/_emulator/journal?service=x",
+        None,
+        400,
+        "it takes none",
+    );
+    refused("GET", "/_emulator/outbox?bogus=1", None, 400, "'bogus'");
+    let after = control.ok("GET", "/_emulator/outbox", None)["messages"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, before);
+
+    // Yes and no in any case; anything else is refused, not read as no.
+    refused(
+        "POST",
+        "/_emulator/reset?empty=maybe",
+        None,
+        400,
+        "true or false",
+    );
+    refused(
+        "POST",
+        "/_emulator/reset?emptyy=true",
+        None,
+        400,
+        "'emptyy'",
+    );
+    assert_eq!(
+        control.ok("POST", "/_emulator/reset?empty=True", None)["reset"],
+        "empty"
+    );
+    assert_eq!(
+        control.ok("POST", "/_emulator/reset?empty=false", None)["reset"],
+        "seed"
+    );
+
+    // A flag is a JSON boolean.
+    for value in [json!("false"), json!(0), json!(null), json!("yes")] {
+        refused(
+            "POST",
+            "/_emulator/tickets/160000001/awaiting-response",
+            Some(&json!({ "value": value })),
+            400,
+            "true or false",
+        );
+    }
+    let ticket = control.ok(
+        "POST",
+        "/_emulator/tickets/160000001/awaiting-response",
+        Some(&json!({"value": false})),
+    );
+    assert_eq!(ticket["ticket"]["awaitingUserResponse"], 0);
+
+    // Fields a table does not have, and rows without a required field.
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({"SoftLayer_Account": [{"id": 5555, "companyName": "X", "bogusField": 1}]})),
+        400,
+        "SoftLayer_Account has no field 'bogusField'",
+    );
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 1001, "statusId": 1001}]}),
+        ),
+        400,
+        "createDate",
+    );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "nonsense": true}]})),
+        400,
+        "SoftLayer_Ticket has no field 'nonsense'",
+    );
+    // A user's apiKey stays a shorthand for its credentials.
+    control.ok(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_User_Customer": [{"id": 1, "username": "keyed", "apiKey": "a".repeat(64)}]})),
+    );
+
+    // RFC 7235: the scheme's name is case-insensitive.
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/clock",
+        &[("Authorization", &format!("bearer {}", control.token))],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.describe());
 }
 
 /// Issue 14: a long synthetic seed shows a bar on a terminal (here the pseudo-terminal of

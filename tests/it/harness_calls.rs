@@ -288,16 +288,21 @@ fn the_journal_is_bounded() {
 }
 
 fn replay(file: &std::path::Path, server: &Server) -> (i32, String) {
+    replay_to(file, &server.base_url(), DEMO.api_key)
+}
+
+/// `replay` of `file` against `against` as demo with `api_key`: its exit code and output.
+fn replay_to(file: &std::path::Path, against: &str, api_key: &str) -> (i32, String) {
     let out = Command::new(SERVER_BIN)
         .arg("replay")
         .arg(file)
         .args([
             "--against",
-            &server.base_url(),
+            against,
             "--username",
             DEMO.username,
             "--api-key",
-            DEMO.api_key,
+            api_key,
         ])
         .output()
         .expect("run replay");
@@ -361,6 +366,19 @@ fn a_replayed_session_matches_a_second_server_until_it_has_a_fault_rule() {
     assert!(report.contains("DIFF"), "{report}");
     assert!(
         report.contains("SoftLayer_Exception_WebService_RateLimitExceeded"),
+        "{report}"
+    );
+
+    // Nothing compared is not "every call differs": exit 2 (README) when nothing
+    // answers, and when the endpoint refuses the credentials.
+    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let (code, report) = replay_to(&file, &nobody, DEMO.api_key);
+    assert_eq!(code, 2, "{report}");
+    assert!(report.contains("does not answer"), "{report}");
+    let (code, report) = replay_to(&file, &second.base_url(), &"0".repeat(64));
+    assert_eq!(code, 2, "{report}");
+    assert!(
+        report.contains("refused the credentials of demo"),
         "{report}"
     );
 }
