@@ -17,7 +17,7 @@
 //!   requests for every 1 second(s) exceeded." (the fault softlayer-python issue #884
 //!   quotes; an XML-RPC fault, REST 429);
 //! - `unavailable`: HTTP 503 from the front end, a body that is no API reply (softlayer-
-//!   python raises `TransportError(503)`);
+//!   python raises `TransportError(503)` over XML-RPC, `SoftLayerAPIError(503)` over REST);
 //! - `timeout`: no answer for `latency_ms` (30 s unless given), then the connection is
 //!   closed (the client's read timeout fires first if it is shorter).
 
@@ -154,7 +154,8 @@ impl Faults {
         self.any.load(Ordering::Relaxed)
     }
 
-    /// Adds a rule from its JSON; the rule as stored.
+    /// Adds a rule from its JSON; the rule as stored. Unknown fields are refused, at the
+    /// top and inside `fault` and `http`: a misspelt one would change nothing, silently.
     pub fn add(&self, body: &J) -> Result<J, RuleError> {
         if !body.is_object() {
             return Err(RuleError("a fault rule is a JSON object".into()));
@@ -203,6 +204,7 @@ impl Faults {
             }
         };
         if let Some(f) = body.get("fault").filter(|f| !f.is_null()) {
+            only_keys(f, "fault", &["class", "message"])?;
             let class =
                 text(f, "class")?.ok_or_else(|| RuleError("\"fault\" needs \"class\"".into()))?;
             if !class.starts_with("SoftLayer_") {
@@ -217,6 +219,7 @@ impl Faults {
             };
         }
         if let Some(h) = body.get("http").filter(|h| !h.is_null()) {
+            only_keys(h, "http", &["status"])?;
             let status = h
                 .get("status")
                 .and_then(J::as_u64)
@@ -347,6 +350,20 @@ impl Faults {
     }
 }
 
+/// Refuses a member of `part` (an object) other than `known`.
+fn only_keys(part: &J, name: &str, known: &[&str]) -> Result<(), RuleError> {
+    let Some(object) = part.as_object() else {
+        return Err(RuleError(format!("\"{name}\" is an object")));
+    };
+    match object.keys().find(|k| !known.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(k) => Err(RuleError(format!(
+            "unknown field \"{k}\" in \"{name}\"; it takes {}",
+            known.join(", ")
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +407,9 @@ mod tests {
             json!({"probability": 2, "drop_connection": true}),
             json!({"times": 0, "drop_connection": true}),
             json!({"colour": "red", "drop_connection": true}),
+            json!({"fault": {"class": "SoftLayer_Exception", "mesage": "typo"}}),
+            json!({"http": {"status": 503, "body": "x"}}),
+            json!({"fault": "SoftLayer_Exception"}),
         ] {
             assert!(f.add(&bad).is_err(), "{bad}");
         }

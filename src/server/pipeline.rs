@@ -1006,6 +1006,14 @@ impl<C: Codec> Exchange<C> {
                     .into_bytes()
                 },
             },
+            // The connection is closed unanswered: the journal shows status 0 and no
+            // bytes, not the fault the transport would have carried (200 for XML-RPC).
+            Fault::Interrupted { status: None, .. } => HttpAnswer {
+                status: 0,
+                content_type: "text/plain",
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
             _ => write_fault(&self.codec, fault),
         };
         finished(

@@ -794,6 +794,14 @@ fn injected_faults_reach_softlayer_python_as_the_real_ones_would() {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert_eq!(injected.len(), 8, "{injected:#?}");
+    // The three calls closed unanswered (the timeout and the two drops) show status 0,
+    // not the fault their transport would have carried; the others their real status.
+    let unanswered = injected.iter().filter(|c| c["status"] == 0).count();
+    assert_eq!(unanswered, 3, "{injected:#?}");
+    assert!(
+        injected.iter().all(|c| c["status"].as_u64().is_some()),
+        "{injected:#?}"
+    );
     let rules = ok(&server, "GET", "/_emulator/faults", None);
     assert_eq!(
         rules["rules"],
