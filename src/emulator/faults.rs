@@ -173,10 +173,7 @@ impl Faults {
             "drop_connection",
             "preset",
         ];
-        if let Some(k) = body
-            .as_object()
-            .and_then(|o| o.keys().find(|k| !KEYS.contains(&k.as_str())))
-        {
+        if let Some(k) = super::unknown_field(body, KEYS) {
             return Err(RuleError(format!(
                 "unknown field \"{k}\"; a rule takes {}",
                 KEYS.join(", ")
@@ -352,10 +349,10 @@ impl Faults {
 
 /// Refuses a member of `part` (an object) other than `known`.
 fn only_keys(part: &J, name: &str, known: &[&str]) -> Result<(), RuleError> {
-    let Some(object) = part.as_object() else {
+    if !part.is_object() {
         return Err(RuleError(format!("\"{name}\" is an object")));
-    };
-    match object.keys().find(|k| !known.contains(&k.as_str())) {
+    }
+    match super::unknown_field(part, known) {
         None => Ok(()),
         Some(k) => Err(RuleError(format!(
             "unknown field \"{k}\" in \"{name}\"; it takes {}",

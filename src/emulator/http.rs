@@ -543,10 +543,7 @@ fn employee_of(body: &serde_json::Value) -> Result<EmployeeRef, String> {
 /// Refuses a body with a field other than `known`: a misspelt option (such as
 /// `awaitingUserResponce`) would otherwise be ignored without a word.
 fn only_fields(body: &serde_json::Value, known: &[&str]) -> Result<(), String> {
-    match body
-        .as_object()
-        .and_then(|o| o.keys().find(|k| !known.contains(&k.as_str())))
-    {
+    match super::unknown_field(body, known) {
         // Not "unknown …": the control API answers an unknown action with 404.
         Some(k) if known.is_empty() => Err(format!("\"{k}\" is not a field here; this takes none")),
         Some(k) => Err(format!(

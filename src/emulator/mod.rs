@@ -21,6 +21,17 @@ pub mod support;
 
 use std::sync::Arc;
 
+/// The first member of a JSON object not among `known` (`None` for anything but an
+/// object, which callers check on their own terms): control bodies and fault rules refuse
+/// it, since a misspelt field would otherwise change nothing, silently.
+pub(crate) fn unknown_field<'a>(object: &'a serde_json::Value, known: &[&str]) -> Option<&'a str> {
+    object
+        .as_object()?
+        .keys()
+        .map(String::as_str)
+        .find(|k| !known.contains(k))
+}
+
 /// How the journal is kept (`serve --journal-size N --journal FILE`).
 #[derive(Debug, Clone)]
 pub struct JournalOptions {

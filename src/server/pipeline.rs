@@ -88,8 +88,8 @@ impl InFlight {
         Ok(())
     }
 
-    /// Waits for a place among the big bodies, up to `wait`; busy if none frees.
-    /// Takes a big-body place unless the body holds one; `true` when it took one now.
+    /// Waits for a place among the big bodies, up to `wait` (busy if none frees), unless
+    /// the body holds one already; `true` when it took one now.
     async fn take_big_body_place(&mut self, wait: std::time::Duration) -> Result<bool, BodyError> {
         if self.1.is_some() {
             return Ok(false);

@@ -24,6 +24,15 @@ pub fn document_key(table: &str) -> &str {
     }
 }
 
+/// The table of a seed document's key: [`document_key`] the other way, checked.
+fn document_table(key: &str) -> Result<&str> {
+    table(if key == "credentials" {
+        "emulator_credential"
+    } else {
+        key
+    })
+}
+
 /// A foreign key: `column` of the referring table holds `target_column` of `target`.
 #[derive(Debug, Clone)]
 struct ForeignKey {
@@ -223,16 +232,22 @@ pub fn export(conn: &Connection, account_id: Option<i64>) -> Result<serde_json::
     Ok(serde_json::Value::Object(doc))
 }
 
-/// The BLOB columns of a table (their values travel as base64 text in documents).
-fn blob_columns(conn: &Connection, table_name: &str) -> Result<Vec<String>> {
+/// A table's columns as `PRAGMA table_info` gives them: name, declared type, and
+/// position in the primary key (0 when not part of it).
+fn table_info(conn: &Connection, table_name: &str) -> Result<Vec<(String, String, i64)>> {
     let mut stmt = conn.prepare(&format!("PRAGMA table_info({})", quote_ident(table_name)))?;
     let cols = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?
+        .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(5)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(cols
+    Ok(cols)
+}
+
+/// The BLOB columns of a table (their values travel as base64 text in documents).
+fn blob_columns(conn: &Connection, table_name: &str) -> Result<Vec<String>> {
+    Ok(table_info(conn, table_name)?
         .into_iter()
-        .filter(|(_, t)| t.eq_ignore_ascii_case("BLOB"))
-        .map(|(n, _)| n)
+        .filter(|(_, t, _)| t.eq_ignore_ascii_case("BLOB"))
+        .map(|(n, _, _)| n)
         .collect())
 }
 
@@ -244,15 +259,11 @@ pub fn stored_as_exported(
     key: &str,
     row: &serde_json::Value,
 ) -> Result<Option<serde_json::Value>> {
-    let table_name = table(if key == "credentials" {
-        "emulator_credential"
-    } else {
-        key
-    })?;
-    let mut keys: Vec<String> = conn
-        .prepare(&format!("PRAGMA table_info({})", quote_ident(table_name)))?
-        .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(5)?)))?
-        .filter_map(|c| c.ok().filter(|(_, pk)| *pk > 0).map(|(name, _)| name))
+    let table_name = document_table(key)?;
+    let mut keys: Vec<String> = table_info(conn, table_name)?
+        .into_iter()
+        .filter(|(_, _, pk)| *pk > 0)
+        .map(|(name, _, _)| name)
         .collect();
     let (Some(pk), None) = (keys.pop(), keys.pop()) else {
         return Ok(None);
@@ -270,12 +281,16 @@ pub fn stored_as_exported(
         .map(|r| serde_json::Value::from(&Value::Struct(r.values.into_struct()))))
 }
 
-/// Refuses a document's row with a field its table does not have, naming the field (a
-/// `Seed` error, which imports and new accounts answer 400): SQLite's own "table … has
-/// no column named …" came back as a database error, 500.
-pub fn check_document_columns(conn: &Connection, table_name: &str, values: &Struct) -> Result<()> {
+/// Refuses a document's row whose fields (`fields`) name one its table does not have,
+/// naming it (a `Seed` error, which imports and new accounts answer 400): SQLite's own
+/// "table … has no column named …" came back as a database error, 500.
+pub fn check_document_columns<'a>(
+    conn: &Connection,
+    table_name: &str,
+    mut fields: impl Iterator<Item = &'a String>,
+) -> Result<()> {
     let columns = super::columns::table_columns(conn, table_name)?;
-    match values.keys().find(|k| !columns.iter().any(|c| c == *k)) {
+    match fields.find(|k| !columns.contains(k)) {
         None => Ok(()),
         Some(k) => Err(StoreError::Seed(format!("{table_name} has no field '{k}'"))),
     }
@@ -284,13 +299,8 @@ pub fn check_document_columns(conn: &Connection, table_name: &str, values: &Stru
 /// Inserts one row of a document's section (`credentials` or a table name); base64 text
 /// in a BLOB column becomes the bytes it stands for.
 pub fn insert_document_row(conn: &Connection, key: &str, mut values: Struct) -> Result<i64> {
-    let table_name = if key == "credentials" {
-        "emulator_credential"
-    } else {
-        key
-    };
-    let table_name = table(table_name)?;
-    check_document_columns(conn, table_name, &values)?;
+    let table_name = document_table(key)?;
+    check_document_columns(conn, table_name, values.keys())?;
     for column in blob_columns(conn, table_name)? {
         if let Some(Value::String(text)) = values.get(&column) {
             use base64::Engine;
