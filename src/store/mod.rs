@@ -281,11 +281,7 @@ impl Store {
         if let Some(path) = &store.path {
             if let Some(checkpointer) = checkpointer::Checkpointer::start(path) {
                 let _ = writer.checkpointer.set(checkpointer);
-                store.writer_idle().pragma_update(
-                    None,
-                    "wal_autocheckpoint",
-                    checkpointer::BACKSTOP_PAGES,
-                )?;
+                checkpointer::install_backstop(&store.writer_idle());
             }
             if group_commit::enabled_by_env() {
                 match group_commit::WriterThread::start(writer) {
