@@ -399,14 +399,25 @@ fn split_offset(text: &str) -> Option<(&str, Option<i64>)> {
     Some((&text[..i], Some(sign * (h * 3600 + m * 60))))
 }
 
-/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff` (one or two digit fields); the time and the length
-/// of the granule it names in milliseconds.
+/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff` (one or two digit fields), or `HHMM[SS[.fff]]`; the
+/// time and the length of the granule it names in milliseconds.
 fn time_of_day(text: &str) -> Option<(NaiveTime, i64)> {
     let (main, fraction) = match text.split_once('.') {
         Some((m, f)) => (m, Some(f)),
         None => (text, None),
     };
-    let fields: Vec<&str> = main.split(':').collect();
+    let basic = !main.contains(':')
+        && matches!(main.len(), 4 | 6)
+        && main.bytes().all(|b| b.is_ascii_digit());
+    let fields: Vec<&str> = if basic {
+        // ISO 8601's basic form, `HHMM[SS]`: Java's aXMLRPC sends `19700101T000000`.
+        (0..main.len())
+            .step_by(2)
+            .map(|i| &main[i..i + 2])
+            .collect()
+    } else {
+        main.split(':').collect()
+    };
     if !(2..=3).contains(&fields.len()) {
         return None;
     }
@@ -586,6 +597,18 @@ mod tests {
             kolkata.render(ms("2026-01-01T00:00:00Z")),
             "2026-01-01T05:30:00+05:30"
         );
+    }
+
+    #[test]
+    fn iso_basic_times_are_read() {
+        let now = ms("2026-07-15T12:00:00Z");
+        let second = parse("19700101T000000", Zone::CENTRAL, now).unwrap();
+        assert_eq!(second.start, ms("1970-01-01T00:00:00-06:00"));
+        assert_eq!(second.end - second.start, 1000);
+        let minute = parse("20260701T0930Z", Zone::CENTRAL, now).unwrap();
+        assert_eq!(minute.start, ms("2026-07-01T09:30:00Z"));
+        assert_eq!(minute.end - minute.start, 60_000);
+        assert_eq!(parse("20260701T093", Zone::CENTRAL, now), None);
     }
 
     #[test]

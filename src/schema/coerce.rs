@@ -44,6 +44,13 @@ fn coerce_at(value: &Value, t: &TypeRef, member: &str, depth: usize) -> Result<V
     if value.is_null() || depth > MAX_DEPTH {
         return Ok(value.clone());
     }
+    // PHP's XML-RPC extension writes a null as `<string/>`: for a list or a struct (an
+    // `attachedFiles` left out, say) that is no value, as for an int.
+    if matches!(t, TypeRef::List(_) | TypeRef::Object(_))
+        && matches!(value, Value::String(s) if s.trim().is_empty())
+    {
+        return Ok(Value::Null);
+    }
     match t {
         TypeRef::List(item) => match value {
             Value::Array(items) => items
@@ -114,6 +121,11 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
             Value::DateTime(s) => Value::String(s.clone()),
             Value::Int(i) => Value::String(i.to_string()),
             Value::Float(f) => Value::String(f.to_string()),
+            // Perl's XMLRPC::Lite sends non-ASCII text as `<base64>`; PHP, behind the
+            // real API, reads either as the same bytes.
+            Value::Base64(bytes) => {
+                Value::String(String::from_utf8(bytes.clone()).map_err(|_| CoerceError::Invalid)?)
+            }
             _ => return Err(CoerceError::Invalid),
         },
         Scalar::DateTime => match value {
@@ -152,6 +164,26 @@ mod tests {
 
     fn int() -> TypeRef {
         TypeRef::Scalar(Scalar::Int)
+    }
+
+    #[test]
+    fn empty_text_is_no_list_and_no_struct() {
+        let files = TypeRef::List(Box::new(TypeRef::Object(
+            "SoftLayer_Container_Utility_File_Attachment".into(),
+        )));
+        assert_eq!(coerce(&Value::from(""), &files), Ok(Value::Null));
+        let ticket = TypeRef::Object("SoftLayer_Ticket".into());
+        assert_eq!(coerce(&Value::from(""), &ticket), Ok(Value::Null));
+        assert_eq!(coerce(&Value::from("x"), &files), Err(CoerceError::Invalid));
+    }
+
+    #[test]
+    fn base64_text_is_text() {
+        let string = TypeRef::Scalar(Scalar::String);
+        let text = Value::Base64("Café".as_bytes().to_vec());
+        assert_eq!(coerce(&text, &string), Ok(Value::from("Café")));
+        let binary = Value::Base64(vec![0xff, 0xfe]);
+        assert_eq!(coerce(&binary, &string), Err(CoerceError::Invalid));
     }
 
     #[test]

@@ -999,3 +999,60 @@ fn concurrent_updates_to_one_ticket_are_all_kept() {
         reply.exchange()
     );
 }
+
+/// What XML-RPC stacks other than Python's send where softlayer-python sends something
+/// else: PHP's `xmlrpc_encode_request` writes a null as `<string/>` (here for the
+/// optional `attachedFiles` list), Perl's XMLRPC::Lite non-ASCII text as `<base64>`, and
+/// Java's aXMLRPC dates in ISO 8601's basic form. PHP, behind the real API, reads all three.
+#[test]
+fn what_php_perl_and_java_clients_send_is_read() {
+    let server = Server::start();
+    let php_null = XmlRpcCall::new(TICKET, "addUpdate")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .arg(xstruct(&[("entry", xstr("from PHP"))]))
+        .arg(xstr(""))
+        .body();
+    assert!(php_null.contains("<string></string>") || php_null.contains("<string/>"));
+    let reply = raw(&server, php_null.as_bytes());
+    assert_eq!(
+        reply.ok().array()[0].member("entry").str(),
+        "from PHP",
+        "{}",
+        reply.exchange()
+    );
+
+    let perl_title = XmlRpcCall::new(TICKET, "createStandardTicket")
+        .auth(&DEMO)
+        .arg(xstruct(&[
+            ("subjectId", xint(1001)),
+            ("title", XVal::Base64("Q2Fmw6kgZGVzayDigJQgw7x0ZjgK".into())),
+        ]))
+        .arg(xstr("contents"))
+        .body();
+    let reply = raw(&server, perl_title.as_bytes());
+    assert_eq!(
+        reply.ok().member("title").str(),
+        "Café desk — ütf8\n",
+        "{}",
+        reply.exchange()
+    );
+    let not_text = perl_title.replace("Q2Fmw6kgZGVzayDigJQgw7x0ZjgK", "//79");
+    let fault = raw(&server, not_text.as_bytes());
+    assert!(
+        fault
+            .fault()
+            .string
+            .contains("property 'title' expected a string"),
+        "{}",
+        fault.exchange()
+    );
+
+    let java_date = XmlRpcCall::new(TICKET, "getTicketsClosedSinceDate")
+        .auth(&DEMO)
+        .arg(XVal::DateTime("19700101T000000".into()))
+        .body();
+    let reply = raw(&server, java_date.as_bytes());
+    let closed = reply.ok().array();
+    assert!(!closed.is_empty(), "{}", reply.exchange());
+}
