@@ -66,9 +66,12 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// Load SoftLayer objects from JSON documents (the format of fixtures/seed/) into a database.
+    /// Load SoftLayer objects from JSON documents (the format of fixtures/seed/ and of
+    /// `export`) into a database, as `POST /_emulator/import` does: ids as they are, a
+    /// document whose ids are taken refused whole. A new file is seeded first; for an
+    /// export of a seeded database, `reset --empty` the file before.
     Load {
-        #[arg(long, default_value = "./softlayer.db")]
+        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
         db: String,
         files: Vec<std::path::PathBuf>,
     },
@@ -308,10 +311,14 @@ fn offline_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
 }
 
 fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error::Error>> {
-    let store = store::Store::open(db)?;
+    let store = offline_db(db)?;
     for file in files {
-        let text = std::fs::read_to_string(file)?;
-        let n = store.write(|conn| store::seed::load_document(conn, &text))?;
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", file.display()))?;
+        let n = store
+            .write(|conn| emulator::snapshots::import(conn, &doc))
+            .map_err(|e| format!("{}: {e}", file.display()))?;
         eprintln!("{}: {n} objects loaded", file.display());
     }
     Ok(())

@@ -125,6 +125,23 @@ pub async fn serve(
     if let Some(asset) = path.strip_prefix("ui") {
         return page(asset);
     }
+    // Only the queue reads a query; elsewhere one is a mistake to say, as the control
+    // API says it (http.rs `only_params`).
+    if let Some(query) = req
+        .uri()
+        .query()
+        .filter(|q| !q.is_empty() && path != "queue")
+    {
+        let key = query.split(['&', '=']).next().unwrap_or_default();
+        let key = crate::protocol::rest::percent_decode(key, true);
+        return json_reply(
+            StatusCode::BAD_REQUEST,
+            json!({"error": format!(
+                "'{key}' is not a query parameter of {} /_emulator/{path}; it takes none",
+                req.method()
+            )}),
+        );
+    }
     if path == "events" {
         let cookie = header(&req, "cookie");
         if !with_token && !shared.console_sessions.admits(cookie.as_deref()) {
@@ -240,6 +257,13 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = crate::protocol::rest::percent_decode(value, true);
+        const KEYS: [&str; 10] = [
+            "account", "status", "group", "employee", "awaiting", "q", "sort", "order", "page",
+            "pageSize",
+        ];
+        if !KEYS.contains(&key) {
+            return Err(format!("unknown queue parameter '{key}'"));
+        }
         if value.trim().is_empty() {
             continue;
         }
@@ -250,7 +274,7 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
             "employee" if value == "none" => filter.employee = Some(EmployeeFilter::Unassigned),
             "employee" => filter.employee = Some(EmployeeFilter::Id(number(key, &value)?)),
             "awaiting" => {
-                filter.awaiting_customer = Some(match value.as_str() {
+                filter.awaiting_customer = Some(match value.to_ascii_lowercase().as_str() {
                     "true" | "1" | "yes" => true,
                     "false" | "0" | "no" => false,
                     other => return Err(format!("awaiting must be true or false, not '{other}'")),
@@ -270,7 +294,7 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
                 }
             }
             "order" => {
-                order.descending = match value.as_str() {
+                order.descending = match value.to_ascii_lowercase().as_str() {
                     "desc" => true,
                     "asc" => false,
                     other => return Err(format!("order must be asc or desc, not '{other}'")),

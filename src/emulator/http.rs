@@ -95,22 +95,12 @@ pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
 }
 
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |j: usize| (bytes.get(j)).and_then(|b| (*b as char).to_digit(16));
-        match (bytes[i], hex(i + 1), hex(i + 2)) {
-            (b'+', _, _) => out.push(b' '),
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 2;
-            }
-            (b, _, _) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::protocol::rest::percent_decode(text, true)
+}
+
+/// A name in the path (a snapshot's), its `%XX` escapes decoded; `+` is itself there.
+fn path_name(segment: &str) -> String {
+    crate::protocol::rest::percent_decode(segment, false)
 }
 
 /// A query parameter that must be an integer when present.
@@ -274,16 +264,18 @@ fn harness(
             Ok(list) => answer(200, json!({ "snapshots": list })),
             Err(e) => snapshot_error(e),
         },
-        ("POST", ["snapshots", name]) => match harness.snapshots.save(store, name) {
+        ("POST", ["snapshots", name]) => match harness.snapshots.save(store, &path_name(name)) {
             Ok(info) => answer(201, json!(info)),
             Err(e) => snapshot_error(e),
         },
-        ("POST", ["snapshots", name, "restore"]) => match harness.snapshots.restore(store, name) {
-            Ok(()) => answer(200, json!({ "restored": name })),
-            Err(e) => snapshot_error(e),
-        },
-        ("DELETE", ["snapshots", name]) => match harness.snapshots.delete(name) {
-            Ok(()) => answer(200, json!({ "deleted": name })),
+        ("POST", ["snapshots", name, "restore"]) => {
+            match harness.snapshots.restore(store, &path_name(name)) {
+                Ok(()) => answer(200, json!({ "restored": path_name(name) })),
+                Err(e) => snapshot_error(e),
+            }
+        }
+        ("DELETE", ["snapshots", name]) => match harness.snapshots.delete(&path_name(name)) {
+            Ok(()) => answer(200, json!({ "deleted": path_name(name) })),
             Err(e) => snapshot_error(e),
         },
         ("GET", ["export"]) => {

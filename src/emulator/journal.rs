@@ -199,7 +199,12 @@ impl Query {
             && self
                 .account
                 .is_none_or(|a| call.and_then(|c| c.account) == Some(a))
-            && match self.fault.as_deref() {
+            && match self
+                .fault
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
                 None => true,
                 Some("true" | "1" | "yes") => e.fault.is_some(),
                 Some("false" | "0" | "no") => e.fault.is_none(),

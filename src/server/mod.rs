@@ -123,7 +123,8 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         tracing::info!(
             "SOAP: http://{addr}/soap/v3.1/{{Service}}?wsdl; REST: http://{addr}/rest/v3.1/"
         );
-        tracing::info!("health: http://{addr}/health");
+        tracing::info!("health: http://{addr}/health; metrics: http://{addr}/metrics");
+        tracing::info!("support console: http://{addr}/_emulator/ui/");
         eprintln!(
             "\nslcli configuration (save as ~/.softlayer or pass with --config):\n\n\
              [softlayer]\nusername = demo\n\

@@ -430,6 +430,47 @@ fn a_snapshot_restored_while_calls_are_in_flight_is_seen_whole_or_not_at_all() {
     assert_eq!(status, 400);
 }
 
+/// The `load` command reads a document as `POST /_emulator/import` does: a clash is
+/// refused whole and named (it printed SQLite's error after "seed data:"), and an export
+/// of a seeded database loads into a new file once that file is reset empty, as the
+/// README's commands say.
+#[test]
+fn the_load_command_reads_an_export_as_import_does() {
+    let dir = TempDir::new("load-command");
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(SERVER_BIN)
+            .args(args)
+            .output()
+            .expect("run the server binary");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), stderr)
+    };
+    let (a, b, c, dump) = (path("a.db"), path("b.db"), path("c.db"), path("dump.json"));
+    let (code, stderr) = run(&["export", "--db", &a, "--account", "1001", "--out", &dump]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stderr) = run(&["load", "--db", &b, &dump]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("dump.json: SoftLayer_Account:")
+            && stderr.contains("is an object with this id already there?"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["reset", "--db", &c, "--empty"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stderr) = run(&["load", "--db", &c, &dump]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("objects loaded"), "{stderr}");
+    let again = std::process::Command::new(SERVER_BIN)
+        .args(["export", "--db", &c, "--account", "1001"])
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{again:?}");
+    let reloaded: J = serde_json::from_slice(&again.stdout).unwrap();
+    let original: J = serde_json::from_str(&std::fs::read_to_string(&dump).unwrap()).unwrap();
+    assert_eq!(reloaded, original);
+}
+
 #[test]
 fn an_exported_account_imports_back_after_deletion() {
     let server = Server::start();
@@ -548,6 +589,42 @@ fn the_control_api_refuses_what_it_would_misread() {
         control.ok("POST", "/_emulator/reset?empty=false", None)["reset"],
         "seed"
     );
+
+    // The console's and the journal's yes/no parameters read the same way.
+    let queue = |query: &str| control.ok("GET", &format!("/_emulator/queue?{query}"), None);
+    assert_eq!(queue("awaiting=TRUE"), queue("awaiting=true"));
+    assert_ne!(queue("awaiting=No"), queue("awaiting=TRUE"));
+    refused(
+        "GET",
+        "/_emulator/queue?awaiting=maybe",
+        None,
+        400,
+        "true or false",
+    );
+    refused("GET", "/_emulator/queue?bogus=", None, 400, "'bogus'");
+    let faults = |query: &str| {
+        control.ok("GET", &format!("/_emulator/journal?{query}"), None)["calls"]
+            .as_array()
+            .map(Vec::len)
+    };
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(1),
+        )
+        .fault();
+    assert_eq!(faults("fault=TRUE"), faults("fault=true"));
+    assert!(faults("fault=Yes").unwrap_or(0) >= 1);
+    // The console's other endpoints take no query.
+    for (method, path) in [
+        ("GET", "/_emulator/choices?x=1"),
+        ("GET", "/_emulator/tickets/160000001?x=1"),
+        ("GET", "/_emulator/events?x=1"),
+        ("POST", "/_emulator/session?x=1"),
+    ] {
+        refused(method, path, None, 400, "'x' is not a query parameter");
+    }
 
     // A flag is a JSON boolean.
     for value in [json!("false"), json!(0), json!(null), json!("yes")] {
