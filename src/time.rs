@@ -276,6 +276,16 @@ pub fn parse(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
     })
 }
 
+/// Midnight in US Central time `days` after today's on the emulator's clock, written as
+/// `emulator_now()` writes instants (UTC): SQL's bounds of "today", the API's day being
+/// Central's (SLDN's date article: "Data in the API is centric to the Central time zone").
+pub fn central_midnight_sql(days: i64) -> Option<String> {
+    let today = Zone::CENTRAL.local(crate::clock::now_millis()).date();
+    let day = today.checked_add_signed(Duration::days(days))?;
+    let ms = Zone::CENTRAL.utc_ms_of(day.and_time(NaiveTime::MIN));
+    DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+}
+
 /// A date a caller sends, as stored text (Central time, ISO 8601 with offset): its start.
 pub fn parse_to_stored(text: &str, zone: Zone) -> Option<String> {
     let span = parse(text, zone, now_ms())?;

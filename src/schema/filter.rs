@@ -111,6 +111,10 @@ pub enum Operation {
     NotNull,
     /// `in` (true) / `not in` (false).
     In(Vec<Operand>, bool),
+    /// A text operation (`^=`, `_=`, `~`, …) on a date as the caller is shown it, in
+    /// their time zone, not as it is stored (in Central time): SLDN's filter article
+    /// has callers match "the format returned by the API".
+    ShownIn(Zone, Box<Operation>),
     /// `or`: any of the operations.
     Any(Vec<Operation>),
     /// `and`: all of the operations.
@@ -128,6 +132,7 @@ impl Operation {
             Operation::IsNull => true,
             Operation::NotNull => false,
             Operation::In(_, yes) => !yes,
+            Operation::ShownIn(_, op) => op.holds_for_null(),
             Operation::Any(ops) => ops.iter().any(Operation::holds_for_null),
             Operation::All(ops) => ops.iter().all(Operation::holds_for_null),
         }
@@ -709,7 +714,7 @@ impl Prop<'_> {
             text: arg.to_string(),
             matches,
         };
-        Ok(match *operator {
+        let operation = match *operator {
             "!=" => compare(Comparison::NotEqual)?,
             ">=" => compare(Comparison::GreaterOrEqual)?,
             "<=" => compare(Comparison::LessOrEqual)?,
@@ -730,6 +735,15 @@ impl Prop<'_> {
                 }
             }
             _ => unreachable!("every operator is handled"),
+        };
+        let on_text = matches!(
+            operation,
+            Operation::Text { .. } | Operation::EqualIgnoringCase(_) | Operation::Regex { .. }
+        );
+        Ok(if on_text && self.is_date() {
+            Operation::ShownIn(self.zone, Box::new(operation))
+        } else {
+            operation
         })
     }
 }

@@ -649,6 +649,12 @@ fn configure(conn: &Connection) -> Result<()> {
         rusqlite::functions::FunctionFlags::SQLITE_UTF8,
         |_| Ok(crate::clock::now_sql()),
     )?;
+    conn.create_scalar_function(
+        "emulator_central_midnight",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8,
+        |ctx| Ok(crate::time::central_midnight_sql(ctx.get(0)?)),
+    )?;
     conn.set_prepared_statement_cache_capacity(256);
     without_stat4_estimates(conn);
     conn.execute_batch(

@@ -52,6 +52,19 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             ValueRef::Blob(b) => Some(re.is_match(&String::from_utf8_lossy(b))),
         })
     })?;
+    // A stored date as a caller in the zone (IANA name, daylight saving 0/1) is shown it:
+    // text filters on dates match that (schema/filter.rs, `Operation::ShownIn`).
+    conn.create_scalar_function("emulator_shown_date", 3, flags, |ctx| {
+        let Some(stored) = ctx.get::<Option<String>>(0)? else {
+            return Ok(None);
+        };
+        let tz: String = ctx.get(1)?;
+        let zone = crate::time::Zone {
+            tz: tz.parse().unwrap_or(chrono_tz::America::Chicago),
+            daylight_saving: ctx.get::<i64>(2)? != 0,
+        };
+        Ok(Some(zone.render_stored(&stored).unwrap_or(stored)))
+    })?;
     conn.create_scalar_function("sl_fold", 1, flags, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Text(t) => Some(String::from_utf8_lossy(t).to_lowercase()),
@@ -885,6 +898,12 @@ impl SqlBuilder {
                 let mark = self.bind(Value::String(pattern.clone()));
                 let p = Pred::Sql(format!("{column} REGEXP {mark}"));
                 if *matches { p } else { negate(p) }
+            }
+            Operation::ShownIn(zone, op) => {
+                let tz = self.bind(Value::String(zone.tz.name().to_string()));
+                let daylight = self.bind(Value::Int(i64::from(zone.daylight_saving)));
+                let shown = format!("emulator_shown_date({column}, {tz}, {daylight})");
+                self.operation(&shown, false, op)
             }
             Operation::IsNull => Pred::Sql(format!("{column} IS NULL")),
             Operation::NotNull => Pred::Sql(format!("{column} IS NOT NULL")),

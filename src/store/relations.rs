@@ -733,7 +733,10 @@ pub static RELATIONS: &[Relation] = &[
             concat!(
                 "{r}.statusId = ",
                 ticket_status_closed!(),
-                " AND date({r}.closeDate) = date(emulator_now())"
+                // Today is Central's calendar day (SQLite's date() of an offset date
+                // is the UTC day, which began at 18:00 or 19:00 Central).
+                " AND julianday({r}.closeDate) >= julianday(emulator_central_midnight(0))",
+                " AND julianday({r}.closeDate) < julianday(emulator_central_midnight(1))"
             )
         ),
         CLOSED_NEWEST_FIRST,

@@ -576,6 +576,42 @@ fn filter_dates_without_offset_are_in_the_callers_zone() {
     assert_eq!(count(&OTHER_DEV, central_offset), 0);
 }
 
+/// Text operations on a date match it as the caller is shown it (SLDN's filter article:
+/// "try matching the date format to the format returned by the API"): for a Stockholm
+/// caller that is +02:00 text, not the Central text the date is stored as.
+#[test]
+fn text_filters_on_dates_match_the_date_as_shown() {
+    let server = Server::start();
+    let shown = "2026-10-01T16:15:00+02:00";
+    let matches = |operation: &str| -> bool {
+        let filter = json!({"tickets": {"createDate": {"operation": operation}}});
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO_BILLING)
+                .mask("mask[id,createDate]")
+                .filter(to_xval(&filter)),
+        );
+        reply
+            .ok()
+            .array()
+            .iter()
+            .any(|t| t.member("id").int() == OPEN_TICKET)
+    };
+    for operation in [
+        format!("_= {shown}"),
+        "^= 2026-10-01T16".to_string(),
+        "$= +02:00".to_string(),
+        "*= T16:15".to_string(),
+        "~ ^2026-10-01T16:15:00[+]02:00$".to_string(),
+        "!*= -05:00".to_string(),
+    ] {
+        assert!(matches(&operation), "{operation} should match {shown}");
+    }
+    for operation in ["^= 2026-10-01T09", "*= -05:00", "!$= +02:00"] {
+        assert!(!matches(operation), "{operation} should not match {shown}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 10. Regular-expression filters are case-sensitive
 // ---------------------------------------------------------------------------------------

@@ -789,7 +789,7 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
 }
 
 /// An object that counts what moves with the clock (the ticket's account, with its
-/// tickets closed today, a UTC day) is shown afresh once the clock moves, even though
+/// tickets closed today, US Central's calendar day) is shown afresh once the clock moves, even though
 /// nothing was written, and even by less than the second that remembered answers live:
 /// on a file database without the reply cache (the objects remembered across calls,
 /// store/remembered_rows.rs), and in memory with the reply cache.
@@ -805,11 +805,11 @@ fn objects_counting_by_the_clock_follow_it_without_a_write() {
 
 fn counts_follow_the_clock(server: &Server) {
     let control = Control::new(server);
-    set_clock(server, "2027-03-10T23:59:58.000+00:00");
+    set_clock(server, "2027-03-10T23:59:58.000-06:00");
     let closed = create_standard_ticket(server, &DEMO, 1001, "closed today", "body");
     support(server, closed, "close", "{}");
     let other = create_standard_ticket(server, &DEMO, 1001, "shown", "body");
-    set_clock(server, "2027-03-10T23:59:59.500+00:00");
+    set_clock(server, "2027-03-10T23:59:59.500-06:00");
     let closed_today = || {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
@@ -836,7 +836,7 @@ fn counts_follow_the_clock(server: &Server) {
     for _ in 0..8 {
         assert_eq!(closed_today(), 0, "the next day, nothing was closed today");
     }
-    set_clock(server, "2027-03-10T12:00:00.000+00:00");
+    set_clock(server, "2027-03-10T12:00:00.000-06:00");
     for _ in 0..8 {
         assert_eq!(closed_today(), 1, "back on the day it was closed");
     }
