@@ -141,15 +141,21 @@ def learn_from_pages(surface, sldn):
     as SoftLayer_User_Customer.timezone, that the emulator serves)."""
     transcribed = os.path.join(EXTRA_PAGES, "datatypes")
     needed = sorted(f[:-3] for f in os.listdir(transcribed) if f.endswith(".md"))
+    # Services the transcriptions add (SoftLayer_Locale_Timezone, which SLDN's date
+    # article sends callers to).
+    extra_services = os.path.join(EXTRA_PAGES, "services")
+    for name in sorted(os.listdir(extra_services)) if os.path.isdir(extra_services) else []:
+        surface["services"].setdefault(name, {})
     for name, methods in surface["services"].items():
-        folder = os.path.join(sldn, "services", name)
-        pages = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".md")) if os.path.isdir(folder) else []
-        for method in pages:
-            if method.startswith("_") or method in methods:
-                continue
-            parameters, returns = method_signature(open(os.path.join(folder, method + ".md")).read())
-            methods[method] = {"parameters": parameters, "returns": returns}
-            needed += [returns] + [p["type"] for p in parameters]
+        for root in (sldn, EXTRA_PAGES):
+            folder = os.path.join(root, "services", name)
+            pages = sorted(f[:-3] for f in os.listdir(folder) if f.endswith(".md")) if os.path.isdir(folder) else []
+            for method in pages:
+                if method.startswith("_") or method in methods:
+                    continue
+                parameters, returns = method_signature(open(os.path.join(folder, method + ".md")).read())
+                methods[method] = {"parameters": parameters, "returns": returns}
+                needed += [returns] + [p["type"] for p in parameters]
     while needed:
         type_name = needed.pop().removesuffix("[]")
         if not type_name.startswith("SoftLayer_") or type_name in surface["datatypes"]:
@@ -201,9 +207,9 @@ def main(ref):
     for name, s in surface["services"].items():
         methods = {}
         for m, spec in s.items():
-            page = os.path.join(sldn, "services", name, m + ".md")
+            page = page_path(sldn, "services", name, m + ".md")
             required, optional, exceptions = (
-                method_page(open(page).read()) if os.path.exists(page) else ([], [], []))
+                method_page(open(page).read()) if page else ([], [], []))
             methods[m] = {
                 "parameters": spec["parameters"],
                 "returns": spec["returns"],

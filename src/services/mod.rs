@@ -5,6 +5,7 @@
 //! read or write transaction, and shape the result by the object mask.
 
 mod account;
+mod locale_timezone;
 pub mod projection;
 pub mod ticket;
 mod ticket_attachment_file;
@@ -282,6 +283,7 @@ fn handler(service: &str, method: &str) -> Option<Entry> {
         "SoftLayer_Ticket_Survey" => ticket_survey::handler(method),
         "SoftLayer_Ticket_Update_Employee" => ticket_update_employee::handler(method),
         "SoftLayer_User_Customer" => user_customer::handler(method),
+        "SoftLayer_Locale_Timezone" => locale_timezone::handler(method),
         _ => None,
     }
 }

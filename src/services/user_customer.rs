@@ -1,5 +1,6 @@
-//! SoftLayer_User_Customer: the caller and the users of its account, and the portal
-//! login token that the token form of `authenticate` takes.
+//! SoftLayer_User_Customer: the caller and the users of its account, the portal login
+//! token that the token form of `authenticate` takes, and `editObject`, by which SLDN's
+//! date article has a user set its time zone.
 
 use super::{Ctx, Entry, Output, anonymous, init_object, read, write};
 use crate::call::{ExceptionClass, Fault};
@@ -12,6 +13,7 @@ pub fn handler(method: &str) -> Option<Entry> {
         // The hash is the token that logs in.
         "getPortalLoginToken" => anonymous(portal_login_token).secret_reply(&["hash"]),
         "getAuthenticationToken" => write(authentication_token).secret_reply(&["hash"]),
+        "editObject" => write(edit_object),
         _ => return None,
     })
 }
@@ -44,4 +46,59 @@ fn portal_login_token(ctx: &Ctx) -> Result<Output, Fault> {
 fn authentication_token(ctx: &Ctx) -> Result<Output, Fault> {
     let token = store::issue_portal_token(ctx.conn, ctx.principal.user_id)?;
     Ok(token_container(ctx.principal.user_id, token))
+}
+
+/// The properties `editObject` changes; the others of a template (its id, username,
+/// account, status, dates) are left as they are, as SLDN's page says of the username,
+/// account and status.
+const EDITABLE: &[&str] = &[
+    "firstName",
+    "lastName",
+    "displayName",
+    "email",
+    "companyName",
+    "address1",
+    "city",
+    "state",
+    "country",
+    "postalCode",
+    "officePhone",
+    "timezoneId",
+    "daylightSavingsTimeFlag",
+];
+
+/// Changes the init parameter's user (the caller when none is given), which must be of
+/// the caller's account, as the template says; `true`.
+fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
+    let user = init_object(ctx)?;
+    let template: Struct = match ctx.args.first() {
+        Some(Value::Struct(members)) => members.clone(),
+        _ => {
+            return Err(Fault::invalid_value(
+                "Please provide a SoftLayer_User_Customer template object.",
+            ));
+        }
+    };
+    let mut changes = Struct::new();
+    for (name, value) in template {
+        if EDITABLE.contains(&name.as_str()) {
+            changes.insert(name, value);
+        }
+    }
+    if let Some(id) = changes.get("timezoneId").and_then(Value::as_i64)
+        && store::get(ctx.conn, "SoftLayer_Locale_Timezone", id)?.is_none()
+    {
+        return Err(Fault::invalid_value(format!(
+            "Invalid value for property 'timezoneId': {id} is not a SoftLayer_Locale_Timezone \
+             (SoftLayer_Locale_Timezone::getAllObjects lists them)."
+        )));
+    }
+    if let Some(Value::Bool(on)) = changes.get("daylightSavingsTimeFlag") {
+        let stored = Value::Int(i64::from(*on));
+        changes.insert("daylightSavingsTimeFlag".into(), stored);
+    }
+    if let Some(id) = user.id() {
+        store::update(ctx.conn, "SoftLayer_User_Customer", id, &changes)?;
+    }
+    Ok(Output::Value(Value::Bool(true)))
 }

@@ -7,6 +7,7 @@ use crate::common;
 use crate::filters::to_xval;
 use common::*;
 use serde_json::{Value as Json, json};
+use std::collections::BTreeMap;
 
 const KEY_OTHER_DEV: &str = "3333333333333333333333333333333333333333333333333333333333333333";
 const KEY_DEMO_BILLING: &str = "2222222222222222222222222222222222222222222222222222222222222222";
@@ -574,6 +575,86 @@ fn filter_dates_without_offset_are_in_the_callers_zone() {
     );
     // The Central wall time read in Amsterdam is hours earlier: before the ticket.
     assert_eq!(count(&OTHER_DEV, central_offset), 0);
+}
+
+/// SLDN's date article, "Setting Your Time Zone": list the zones with
+/// SoftLayer_Locale_Timezone::getAllObjects, set `timezoneId` (and
+/// `daylightSavingsTimeFlag`) with SoftLayer_User_Customer::editObject; dates are then
+/// shown in that zone.
+#[test]
+fn a_user_sets_its_time_zone_as_the_date_article_says() {
+    let server = Server::start();
+    let zones = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Locale_Timezone", "getAllObjects")
+            .auth(&DEMO)
+            .mask("mask[id,name]"),
+    );
+    let names: BTreeMap<i64, String> = zones
+        .ok()
+        .array()
+        .iter()
+        .map(|z| (z.member("id").int(), z.member("name").str().to_string()))
+        .collect();
+    assert_eq!(names.get(&113).map(String::as_str), Some("America/Chicago"));
+    assert_eq!(names.get(&121).map(String::as_str), Some("Asia/Tokyo"));
+    let rest = rest_get_as(
+        &server,
+        &DEMO,
+        "/rest/v3.1/SoftLayer_Locale_Timezone/121/getObject.json",
+    );
+    assert_eq!(json_of(&rest)["name"], "Asia/Tokyo", "{}", rest.describe());
+
+    let created = |user: &User| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(user)
+                    .id(OPEN_TICKET)
+                    .mask("mask[createDate]"),
+            )
+            .ok()
+            .member("createDate")
+            .str()
+            .to_string()
+    };
+    assert_eq!(created(&DEMO), "2026-10-01T09:15:00-05:00");
+    let edit = |user_id: i64, template: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_User_Customer", "editObject")
+                .auth(&DEMO)
+                .id(user_id)
+                .arg(template),
+        )
+    };
+    let reply = edit(5001, xstruct(&[("timezoneId", xint(121))]));
+    assert_eq!(reply.ok(), &XVal::Bool(true), "{}", reply.exchange());
+    assert_eq!(created(&DEMO), "2026-10-01T23:15:00+09:00");
+    // Central time without daylight saving: standard time all year.
+    edit(
+        5001,
+        xstruct(&[
+            ("timezoneId", xint(113)),
+            ("daylightSavingsTimeFlag", XVal::Bool(false)),
+        ]),
+    )
+    .ok();
+    assert_eq!(created(&DEMO), "2026-10-01T08:15:00-06:00");
+
+    // An unknown zone, and a user of another account, are refused.
+    let unknown = edit(5001, xstruct(&[("timezoneId", xint(99_999))]));
+    assert!(
+        unknown
+            .fault()
+            .string
+            .contains("99999 is not a SoftLayer_Locale_Timezone"),
+        "{}",
+        unknown.exchange()
+    );
+    let foreign = edit(6001, xstruct(&[("timezoneId", xint(121))]));
+    assert_eq!(
+        foreign.fault().code_text(),
+        "SoftLayer_Exception_ObjectNotFound"
+    );
 }
 
 /// Text operations on a date match it as the caller is shown it (SLDN's filter article:
