@@ -142,9 +142,9 @@ pub fn create(
         for row in list {
             // `apiKey` on a user is a shorthand for its credentials (below), not a column.
             let fields = row
-                .keys()
-                .filter(|k| !(*section == USER && k.as_str() == "apiKey"));
-            crate::store::dump::check_document_columns(conn, section, fields).map_err(
+                .iter()
+                .filter(|(k, _)| !(*section == USER && k.as_str() == "apiKey"));
+            crate::store::dump::check_document_fields(conn, section, fields).map_err(
                 |e| match e {
                     StoreError::Seed(m) => AccountError::Invalid(m),
                     other => AccountError::Store(other),

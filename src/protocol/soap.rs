@@ -596,6 +596,12 @@ impl<'d> Interp<'d> {
                     self.any(node, depth)
                 }
             }
+            // Text where a struct is declared (`xsi:type="xsd:string"`, or none): the text,
+            // for the call's argument check to refuse as XML-RPC and REST do, not an empty
+            // struct.
+            Expect::Complex(_) if node.children.is_empty() && !is_blank(&node.text) => {
+                Ok(Value::String(node.text.to_string()))
+            }
             Expect::Complex(t) => {
                 let def = schema().type_def(t);
                 self.members(node, depth, |name| {

@@ -98,6 +98,7 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
         changes.insert("daylightSavingsTimeFlag".into(), stored);
     }
     if let Some(id) = user.id() {
+        changes.insert("modifyDate".into(), Value::DateTime(crate::services::now()));
         store::update(ctx.conn, "SoftLayer_User_Customer", id, &changes)?;
     }
     Ok(Output::Value(Value::Bool(true)))

@@ -281,26 +281,39 @@ pub fn stored_as_exported(
         .map(|r| serde_json::Value::from(&Value::Struct(r.values.into_struct()))))
 }
 
-/// Refuses a document's row whose fields (`fields`) name one its table does not have,
-/// naming it (a `Seed` error, which imports and new accounts answer 400): SQLite's own
-/// "table … has no column named …" came back as a database error, 500.
-pub fn check_document_columns<'a>(
+/// Refuses a document's row with a field its table does not have, or with text in a
+/// number column, naming it (a `Seed` error, which imports and new accounts answer 400).
+/// SQLite's own "table … has no column named …" came back as a database error, 500; and
+/// SQLite keeps text in an INTEGER column as text, so every read expecting a number then
+/// failed: a user loaded with `"timezoneId": "abc"` got 500 on every call.
+pub fn check_document_fields<'a>(
     conn: &Connection,
     table_name: &str,
-    mut fields: impl Iterator<Item = &'a String>,
+    mut fields: impl Iterator<Item = (&'a String, &'a Value)>,
 ) -> Result<()> {
-    let columns = super::columns::table_columns(conn, table_name)?;
-    match fields.find(|k| !columns.contains(k)) {
-        None => Ok(()),
-        Some(k) => Err(StoreError::Seed(format!("{table_name} has no field '{k}'"))),
-    }
+    let columns = table_info(conn, table_name)?;
+    fields.try_for_each(|(name, value)| {
+        let Some((_, declared, _)) = columns.iter().find(|(c, _, _)| c == name) else {
+            return Err(StoreError::Seed(format!(
+                "{table_name} has no field '{name}'"
+            )));
+        };
+        let numeric =
+            declared.eq_ignore_ascii_case("INTEGER") || declared.eq_ignore_ascii_case("REAL");
+        match value {
+            Value::String(text) if numeric && text.trim().parse::<f64>().is_err() => Err(
+                StoreError::Seed(format!("{table_name}.{name} is a number, not {text:?}")),
+            ),
+            _ => Ok(()),
+        }
+    })
 }
 
 /// Inserts one row of a document's section (`credentials` or a table name); base64 text
 /// in a BLOB column becomes the bytes it stands for.
 pub fn insert_document_row(conn: &Connection, key: &str, mut values: Struct) -> Result<i64> {
     let table_name = document_table(key)?;
-    check_document_columns(conn, table_name, values.keys())?;
+    check_document_fields(conn, table_name, values.iter())?;
     for column in blob_columns(conn, table_name)? {
         if let Some(Value::String(text)) = values.get(&column) {
             use base64::Engine;

@@ -1680,11 +1680,18 @@ pub fn is_support_representative(
 /// A customer user's time-zone setting (`timezoneId`, `daylightSavingsTimeFlag`), Central
 /// time for anyone else (the anonymous caller of a login method).
 pub fn user_zone(conn: &Connection, user_id: i64) -> Result<crate::time::Zone> {
+    // Read leniently: a setting that is not a number (a database written by another
+    // tool) is no setting, rather than a fault on every call of that user.
     let setting: Option<(Option<i64>, Option<bool>)> = conn
         .prepare_cached(
             "SELECT timezoneId, daylightSavingsTimeFlag FROM SoftLayer_User_Customer WHERE id = ?1",
         )?
-        .query_row([user_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row([user_id], |r| {
+            Ok((
+                r.get(0).unwrap_or(None),
+                r.get::<_, Option<i64>>(1).unwrap_or(None).map(|f| f != 0),
+            ))
+        })
         .optional()?;
     let (id, daylight) = setting.unwrap_or((None, None));
     Ok(crate::time::Zone::of_user(id, daylight))

@@ -626,9 +626,27 @@ fn a_user_sets_its_time_zone_as_the_date_article_says() {
                 .arg(template),
         )
     };
+    let modified = || {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+                    .auth(&DEMO)
+                    .id(5001)
+                    .mask("mask[modifyDate]"),
+            )
+            .ok()
+            .get("modifyDate")
+            .map(|d| d.str().to_string())
+    };
+    let before = modified();
     let reply = edit(5001, xstruct(&[("timezoneId", xint(121))]));
     assert_eq!(reply.ok(), &XVal::Bool(true), "{}", reply.exchange());
     assert_eq!(created(&DEMO), "2026-10-01T23:15:00+09:00");
+    assert_ne!(
+        modified(),
+        before,
+        "editObject stamps the user's modifyDate"
+    );
     // Central time without daylight saving: standard time all year.
     edit(
         5001,

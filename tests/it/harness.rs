@@ -667,6 +667,26 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "SoftLayer_Ticket has no field 'nonsense'",
     );
+    // Text in a number column was stored as text, and every call of that user then
+    // failed with 500 (its time zone did not read as a number).
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_User_Customer": [{"id": 2, "username": "typed", "timezoneId": "abc"}]}),
+        ),
+        400,
+        "SoftLayer_User_Customer.timezoneId is a number",
+    );
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(
+            &json!({"SoftLayer_User_Customer": [{"id": 5999, "accountId": 1001, "username": "typed", "daylightSavingsTimeFlag": "yes"}]}),
+        ),
+        400,
+        "SoftLayer_User_Customer.daylightSavingsTimeFlag is a number",
+    );
     // A user's apiKey stays a shorthand for its credentials.
     control.ok(
         "POST",

@@ -1384,3 +1384,41 @@ fn list_replies_stream_with_the_length_of_their_page() {
     assert!(n > 1_000, "{n} tickets");
     assert_eq!(reply.total_items(), Some(n as i64));
 }
+
+/// Text where the WSDL declares a struct (`<templateObject xsi:type="xsd:string">abc`, as
+/// PHP's SoapClient and node-soap send a string given for it) is refused as XML-RPC and
+/// REST refuse it, not read as an empty template that changes nothing and answers true.
+#[test]
+fn text_for_a_struct_argument_is_refused() {
+    let server = Server::start();
+    for template in [
+        "<templateObject xsi:type=\"xsd:string\">abc</templateObject>",
+        "<templateObject>abc</templateObject>",
+        "<templateObject xsi:type=\"xsd:int\">5</templateObject>",
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_User_Customer",
+            &envelope(
+                &format!("{}{}", auth(&DEMO), init("SoftLayer_User_Customer", 5002)),
+                &format!("<ns1:editObject>{template}</ns1:editObject>"),
+            ),
+        );
+        let (code, message) = reply.fault();
+        assert!(
+            code.ends_with("SoftLayer_Exception_InvalidValue")
+                && message.contains("expected a SoftLayer_User_Customer struct"),
+            "{template}: {code} {message}"
+        );
+    }
+    // An empty template is a template with nothing to change.
+    let reply = call(
+        &server,
+        "SoftLayer_User_Customer",
+        &envelope(
+            &format!("{}{}", auth(&DEMO), init("SoftLayer_User_Customer", 5002)),
+            "<ns1:editObject><templateObject xsi:type=\"ns1:SoftLayer_User_Customer\"/></ns1:editObject>",
+        ),
+    );
+    assert_eq!(reply.ret("editObject").text, "true", "{}", reply.describe());
+}
