@@ -144,12 +144,35 @@ impl CallHeaders {
                         Some(Value::String(s)) => out.mask = Some(MaskSource::Text(s.clone())),
                         _ => {}
                     },
-                    "ObjectFilter" if !value.is_null() => out.filter = Some(value.clone()),
+                    // JSON text, as REST takes it, from a script that pastes one in: an
+                    // ignored filter would have answered with every object.
+                    "ObjectFilter" => match value {
+                        Value::Null => {}
+                        Value::String(text) => out.filter = filter_from_json(text.trim())?,
+                        other => out.filter = Some(other.clone()),
+                    },
                     _ => {}
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// An object filter written as JSON text (REST's `objectFilter`); `None` for nothing or
+/// `null`.
+pub fn filter_from_json(text: &str) -> Result<Option<Value>, Fault> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let json: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Fault::bad_argument(format!("Unable to parse object filter: {e}.")))?;
+    match json {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Object(_) => Ok(Some(Value::from(&json))),
+        _ => Err(Fault::bad_argument(
+            "Unable to parse object filter: it must be a JSON object.",
+        )),
     }
 }
 

@@ -659,27 +659,12 @@ fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
         if name.eq_ignore_ascii_case("objectMask") {
             out.mask = (!text.is_empty()).then(|| text.to_string());
         } else if name.eq_ignore_ascii_case("objectFilter") {
-            out.filter = parse_filter(text)?;
+            out.filter = crate::call::filter_from_json(text)?;
         } else if name.eq_ignore_ascii_case("resultLimit") {
             out.limit = parse_limit(text)?;
         }
     }
     Ok(out)
-}
-
-fn parse_filter(text: &str) -> Result<Option<Value>, Fault> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let json: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Fault::bad_argument(format!("Unable to parse object filter: {e}.")))?;
-    match json {
-        serde_json::Value::Null => Ok(None),
-        serde_json::Value::Object(_) => Ok(Some(Value::from(&json))),
-        _ => Err(Fault::bad_argument(
-            "Unable to parse object filter: it must be a JSON object.",
-        )),
-    }
 }
 
 /// `offset,limit` or `limit`.

@@ -1056,3 +1056,35 @@ fn what_php_perl_and_java_clients_send_is_read() {
     let closed = reply.ok().array();
     assert!(!closed.is_empty(), "{}", reply.exchange());
 }
+
+/// An object filter header sent as JSON text (REST's form, pasted into an XML-RPC
+/// script) is read as that filter; it was ignored, and the call answered with every
+/// ticket. Text that is not a JSON object is refused as REST refuses it.
+#[test]
+fn an_object_filter_header_as_json_text_is_read() {
+    let server = Server::start();
+    let tickets = |filter: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(filter),
+        )
+    };
+    let reply = tickets(xstr(&format!(
+        r#"{{"tickets":{{"id":{{"operation":{DEMO_TICKET}}}}}}}"#
+    )));
+    let ids: Vec<i64> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|t| t.member("id").int())
+        .collect();
+    assert_eq!(ids, [DEMO_TICKET], "{}", reply.exchange());
+    let bad = tickets(xstr("{tickets"));
+    assert!(
+        bad.fault().string.contains("Unable to parse object filter"),
+        "{}",
+        bad.exchange()
+    );
+}
