@@ -51,7 +51,12 @@ pub fn now() -> DateTime<Utc> {
 /// Now as SQLite's own `'now'` reads (`YYYY-MM-DD HH:MM:SS.SSS`, UTC), for SQL that
 /// compares against the current time through the `emulator_now()` function.
 pub fn now_sql() -> String {
-    now().format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+    sql_text(now())
+}
+
+/// An instant as [`now_sql`] writes one.
+pub fn sql_text(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
 }
 
 /// Counts the clock's changes (set, advanced, back to real time).

@@ -283,7 +283,7 @@ pub fn central_midnight_sql(days: i64) -> Option<String> {
     let today = Zone::CENTRAL.local(crate::clock::now_millis()).date();
     let day = today.checked_add_signed(Duration::days(days))?;
     let ms = Zone::CENTRAL.utc_ms_of(day.and_time(NaiveTime::MIN));
-    DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+    DateTime::from_timestamp_millis(ms).map(crate::clock::sql_text)
 }
 
 /// A date a caller sends, as stored text (Central time, ISO 8601 with offset): its start.

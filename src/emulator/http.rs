@@ -269,15 +269,19 @@ fn harness(
             Err(e) => snapshot_error(e),
         },
         ("POST", ["snapshots", name, "restore"]) => {
-            match harness.snapshots.restore(store, &path_name(name)) {
-                Ok(()) => answer(200, json!({ "restored": path_name(name) })),
+            let name = path_name(name);
+            match harness.snapshots.restore(store, &name) {
+                Ok(()) => answer(200, json!({ "restored": name })),
                 Err(e) => snapshot_error(e),
             }
         }
-        ("DELETE", ["snapshots", name]) => match harness.snapshots.delete(&path_name(name)) {
-            Ok(()) => answer(200, json!({ "deleted": path_name(name) })),
-            Err(e) => snapshot_error(e),
-        },
+        ("DELETE", ["snapshots", name]) => {
+            let name = path_name(name);
+            match harness.snapshots.delete(&name) {
+                Ok(()) => answer(200, json!({ "deleted": name })),
+                Err(e) => snapshot_error(e),
+            }
+        }
         ("GET", ["export"]) => {
             let account = match int_param(query, "account") {
                 Ok(a) => a,

@@ -93,10 +93,6 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
              (SoftLayer_Locale_Timezone::getAllObjects lists them)."
         )));
     }
-    if let Some(Value::Bool(on)) = changes.get("daylightSavingsTimeFlag") {
-        let stored = Value::Int(i64::from(*on));
-        changes.insert("daylightSavingsTimeFlag".into(), stored);
-    }
     if let Some(id) = user.id() {
         changes.insert("modifyDate".into(), Value::DateTime(crate::services::now()));
         store::update(ctx.conn, "SoftLayer_User_Customer", id, &changes)?;
