@@ -1480,7 +1480,8 @@ fn cancel_server_ticket_rules() {
         ),
     );
 
-    // A virtual guest as the server.
+    // SLDN lists one attachment type, HARDWARE: a virtual guest is cancelled with
+    // createCancelServiceTicket.
     let reply = server.xmlrpc(
         &call("createCancelServerTicket", &DEMO)
             .arg(xint(9002))
@@ -1489,10 +1490,11 @@ fn cancel_server_ticket_rules() {
             .arg(xbool(false))
             .arg(xstr("VIRTUAL_GUEST")),
     );
-    let vs = reply.ok().member("id").int();
     assert_eq!(
-        attached_virtual_guests(&server, &DEMO, vs),
-        BTreeSet::from([9002])
+        reply.fault().code,
+        xstr("SoftLayer_Exception_InvalidValue"),
+        "{}",
+        reply.exchange()
     );
 
     // Required arguments, in order.
@@ -1524,11 +1526,7 @@ fn cancel_server_ticket_rules() {
         assert_fault(&server.xmlrpc(&c), "SoftLayer_Exception", message);
     }
     // Another account's server, and one that does not exist.
-    for (device, kind) in [
-        (8101, "HARDWARE"),
-        (9101, "VIRTUAL_GUEST"),
-        (8999, "HARDWARE"),
-    ] {
+    for (device, kind) in [(8101, "HARDWARE"), (8999, "HARDWARE")] {
         let reply = server.xmlrpc(
             &call("createCancelServerTicket", &DEMO)
                 .arg(xint(device))
@@ -1546,8 +1544,8 @@ fn cancel_server_ticket_rules() {
     let after = account_ticket_ids(&server, &DEMO);
     assert_eq!(
         after.len(),
-        before.len() + 3,
-        "only the three good calls opened tickets"
+        before.len() + 2,
+        "only the two good calls opened tickets"
     );
     // Other's account is untouched.
     assert_eq!(
@@ -1608,6 +1606,56 @@ fn cancel_service_ticket_rules() {
             c = c.arg(a);
         }
         assert_fault(&server.xmlrpc(&c), "SoftLayer_Exception", message);
+    }
+    // SLDN lists HARDWARE and VIRTUAL_GUEST: no type is hardware, as on
+    // createCancelServerTicket, and the hardware is attached.
+    let reply = server.xmlrpc(
+        &call("createCancelServiceTicket", &DEMO)
+            .arg(xint(8002))
+            .arg(xstr("No longer needed"))
+            .arg(xstr("db01 done")),
+    );
+    let untyped = reply.ok().member("id").int();
+    assert_eq!(
+        attached_hardware(&server, &DEMO, untyped),
+        BTreeSet::from([8002]),
+        "{}",
+        reply.exchange()
+    );
+    let before = account_ticket_ids(&server, &DEMO);
+    for kind in ["SERVICE", "DEDICATED_HOST", "bogus"] {
+        let reply = server.xmlrpc(
+            &call("createCancelServiceTicket", &DEMO)
+                .arg(xint(8003))
+                .arg(xstr("No longer needed"))
+                .arg(xstr("c"))
+                .arg(xstr(kind)),
+        );
+        assert_eq!(
+            reply.fault().code,
+            xstr("SoftLayer_Exception_InvalidValue"),
+            "{kind}: {}",
+            reply.exchange()
+        );
+    }
+    assert_eq!(account_ticket_ids(&server, &DEMO), before);
+    for args in [
+        vec![xint(9101), xstr("VIRTUAL_GUEST")],
+        vec![xint(8102), xstr("HARDWARE")],
+        // Another account's hardware with no type given.
+        vec![xint(8101)],
+        vec![xint(999_999)],
+    ] {
+        let mut c = call("createCancelServiceTicket", &DEMO).arg(args[0].clone());
+        c = c.arg(xstr("No longer needed")).arg(xstr("not mine"));
+        if let Some(kind) = args.get(1) {
+            c = c.arg(kind.clone());
+        }
+        assert_fault(
+            &server.xmlrpc(&c),
+            "SoftLayer_Exception",
+            "You do not have permission to this service.",
+        );
     }
     for (device, kind) in [(9101, "VIRTUAL_GUEST"), (8102, "HARDWARE")] {
         let reply = server.xmlrpc(
@@ -1819,7 +1867,38 @@ fn upgrade_ticket_rules() {
             reply.exchange()
         );
     }
+    // The types SLDN lists: a firewall appliance is hardware; a dedicated host is not
+    // listed.
+    for kind in ["DEDICATED_HOST", "SERVICE"] {
+        let reply = server.xmlrpc(
+            &call("createUpgradeTicket", &DEMO)
+                .arg(xint(8002))
+                .arg(xstr("RAM"))
+                .arg(xstr("any time"))
+                .arg(xstr("more"))
+                .arg(xstr(kind)),
+        );
+        assert_eq!(
+            reply.fault().code,
+            xstr("SoftLayer_Exception_InvalidValue"),
+            "{kind}: {}",
+            reply.exchange()
+        );
+    }
     assert_eq!(account_ticket_ids(&server, &DEMO), before);
+    let reply = server.xmlrpc(
+        &call("createUpgradeTicket", &DEMO)
+            .arg(xint(8002))
+            .arg(xstr("Firewall"))
+            .arg(xstr("Sunday 01:00-03:00 UTC"))
+            .arg(xstr("A bigger firewall."))
+            .arg(xstr("FIREWALL_APPLIANCE")),
+    );
+    let firewall = reply.ok().member("id").int();
+    assert_eq!(
+        attached_hardware(&server, &DEMO, firewall),
+        BTreeSet::from([8002])
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -72,24 +72,44 @@ pub(super) fn create_administrative_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     create(ctx, args, subject, true)
 }
 
+/// The `attachmentType` values a method's SLDN page lists, and the kind of device each
+/// names. A firewall appliance is hardware (`SoftLayer_Account::hardwareFirewalls` is a
+/// `SoftLayer_Hardware[]`).
+type AttachmentTypes = [(&'static str, &'static DeviceKind)];
+const STANDARD_TYPES: &AttachmentTypes = &[
+    ("HARDWARE", &devices::HARDWARE),
+    ("VIRTUAL_GUEST", &devices::VIRTUAL_GUEST),
+];
+const CANCEL_SERVER_TYPES: &AttachmentTypes = &[("HARDWARE", &devices::HARDWARE)];
+/// `NONE` is also listed; the caller takes it before asking for a kind.
+const UPGRADE_TYPES: &AttachmentTypes = &[
+    ("HARDWARE", &devices::HARDWARE),
+    ("VIRTUAL_GUEST", &devices::VIRTUAL_GUEST),
+    ("FIREWALL_APPLIANCE", &devices::HARDWARE),
+];
+
+/// The kind `attachment_type` names among `allowed` (HARDWARE when not given); any other
+/// value is refused, naming the values the page lists (`allowed`'s, then `also`).
 fn device_kind(
     attachment_type: Option<&str>,
-    allowed: &[&'static DeviceKind],
+    allowed: &AttachmentTypes,
+    also: &[&str],
 ) -> Result<&'static DeviceKind, Fault> {
     let wanted = attachment_type
-        .map(str::to_ascii_uppercase)
-        .unwrap_or_default();
-    let wanted = if wanted.is_empty() {
-        "HARDWARE".to_string()
-    } else {
-        wanted
-    };
+        .map(|t| t.trim().to_ascii_uppercase())
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "HARDWARE".to_string());
     allowed
         .iter()
         .copied()
-        .find(|k| k.attachment_type == wanted)
+        .find(|(name, _)| *name == wanted)
+        .map(|(_, kind)| kind)
         .ok_or_else(|| {
-            let names: Vec<&str> = allowed.iter().map(|k| k.attachment_type).collect();
+            let names: Vec<&str> = allowed
+                .iter()
+                .map(|(n, _)| *n)
+                .chain(also.iter().copied())
+                .collect();
             Fault::invalid_value(format!(
                 "Invalid attachment type '{wanted}': use {}.",
                 names.join(" or ")
@@ -113,10 +133,7 @@ fn create(
     };
     let device = match args.attachment_id {
         Some(id) => {
-            let kind = device_kind(
-                args.attachment_type.as_deref(),
-                &[&devices::HARDWARE, &devices::VIRTUAL_GUEST],
-            )?;
+            let kind = device_kind(args.attachment_type.as_deref(), STANDARD_TYPES, &[])?;
             if std::ptr::eq(kind, &devices::HARDWARE) && args.root_password.is_none() {
                 return Err(exception("Please provide a root/admin password."));
             }
@@ -339,10 +356,7 @@ fn cancellation_args(ctx: &Ctx, content_index: usize) -> Result<Cancellation, Fa
 
 pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     let c = cancellation_args(ctx, 2)?;
-    let kind = device_kind(
-        ctx.arg::<String>(4)?.as_deref(),
-        &[&devices::HARDWARE, &devices::VIRTUAL_GUEST],
-    )?;
+    let kind = device_kind(ctx.arg::<String>(4)?.as_deref(), CANCEL_SERVER_TYPES, &[])?;
     if store::get_owned(
         ctx.conn,
         kind.device_type,
@@ -382,27 +396,21 @@ pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
 
 pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     let c = cancellation_args(ctx, 2)?;
-    let resource_type = ctx
-        .arg::<String>(3)?
-        .unwrap_or_else(|| "SERVICE".into())
-        .to_ascii_uppercase();
-    // A service the emulator models (a device) must be the caller's.
-    let kind = devices::KINDS
-        .iter()
-        .copied()
-        .find(|k| k.attachment_type == resource_type);
-    if let Some(kind) = kind
-        && store::get_owned(
-            ctx.conn,
-            kind.device_type,
-            c.resource_id,
-            ctx.principal.account_id,
-        )?
-        .is_none()
+    // SLDN: "The hardware ID parameter is required to determine which server is to be
+    // cancelled"; the type names a server or a computing instance, and it must be the
+    // caller's.
+    let kind = device_kind(ctx.arg::<String>(3)?.as_deref(), STANDARD_TYPES, &[])?;
+    if store::get_owned(
+        ctx.conn,
+        kind.device_type,
+        c.resource_id,
+        ctx.principal.account_id,
+    )?
+    .is_none()
     {
         return Err(exception("You do not have permission to this service."));
     }
-    cancel(ctx, c, &resource_type, kind)
+    cancel(ctx, c, kind.attachment_type, Some(kind))
 }
 
 fn cancel(
@@ -465,7 +473,7 @@ pub(super) fn create_upgrade_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     let device = match (attachment_id, attachment_type.as_deref()) {
         (None, _) | (_, Some("NONE")) => None,
         (Some(id), kind) => {
-            let kind = device_kind(kind, &devices::KINDS)?;
+            let kind = device_kind(kind, UPGRADE_TYPES, &["NONE"])?;
             if store::get_owned(ctx.conn, kind.device_type, id, ctx.principal.account_id)?.is_none()
             {
                 return Err(exception(&sldn_message(
