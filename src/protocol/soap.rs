@@ -626,6 +626,10 @@ impl<'d> Interp<'d> {
                     Value::String(text.to_string())
                 })
             }
+            // JSON text, as REST's objectFilter (call.rs reads it for every transport).
+            Expect::Filter(_) if node.children.is_empty() && !is_blank(&node.text) => {
+                Ok(Value::String(node.text.to_string()))
+            }
             Expect::Filter(t) => {
                 let def = schema().type_def(t);
                 self.members(node, depth, |name| {

@@ -24,8 +24,10 @@
 //! ident   := [A-Za-z_][A-Za-z0-9_]*
 //! ```
 //!
-//! `mask` and `filteredMask` are keywords only at the top level and only when followed by
-//! `[`, `.` or `(`; elsewhere they are ordinary property names. A `.item` after a set adds
+//! `mask` and `filteredMask` are keywords only at the top level (and directly inside a
+//! top-level mask's set, where softlayer-go's XML-RPC wrapping puts them: see
+//! [`Parser::root_tail`]) and only when followed by `[`, `.` or `(`; elsewhere they are
+//! ordinary property names. A `.item` after a set adds
 //! to the same object: `mask[id].updates.entry` is `mask[id, updates[entry]]`.
 
 use crate::value::{Struct, Value};
@@ -479,7 +481,7 @@ impl Parser {
         if self.peek() == Some('[') {
             return self.root_set(root);
         }
-        self.root_mask(root)
+        self.root_mask(root, false)
     }
 
     /// A set at the top: root properties (`[id,title]`), or root masks
@@ -499,7 +501,7 @@ impl Parser {
                 if self.peek() == Some('[') {
                     return Err(self.unexpected('[', "PROPERTY"));
                 }
-                self.root_mask(root)?;
+                self.root_mask(root, true)?;
                 self.skip_ws();
                 match self.peek() {
                     Some(',' | ';') => self.pos += 1,
@@ -520,8 +522,9 @@ impl Parser {
         Ok(())
     }
 
-    /// A root mask (`mask[...]`, `filteredMask(T).x`) or a bare property of the root.
-    fn root_mask(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
+    /// A root mask (`mask[...]`, `filteredMask(T).x`) or a bare property of the root;
+    /// `wrapped` when it stands inside another root mask's set.
+    fn root_mask(&mut self, root: &mut ObjectMask, wrapped: bool) -> Result<(), MaskError> {
         self.skip_ws();
         let start = self.pos;
         let name = self.ident("PROPERTY")?;
@@ -550,7 +553,48 @@ impl Parser {
                 _ => root.cast = Some(cast),
             }
         }
-        self.tail(root, 0)
+        if wrapped {
+            self.tail(root, 0)
+        } else {
+            self.root_tail(root)
+        }
+    }
+
+    /// What follows a root mask: as [`Parser::tail`], except that a member of its set may
+    /// itself be a root mask, one level deep. softlayer-go's XML-RPC transport wraps every
+    /// mask that does not start with `mask[` in one (session/xmlrpc.go), so a program's
+    /// `mask.id` arrives as `mask[mask.id]` and its `filteredMask[id,updates[id]]` as
+    /// `mask[filteredMask[id,updates[id]]]`; no SoftLayer type has a property named
+    /// `mask` or `filteredMask` for these to mean instead.
+    fn root_tail(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
+        self.skip_ws();
+        if self.peek() == Some('[') {
+            self.pos += 1;
+            self.skip_ws();
+            if self.peek() == Some(']') {
+                self.pos += 1;
+            } else {
+                loop {
+                    self.root_mask(root, true)?;
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(',' | ';') => self.pos += 1,
+                        Some(']') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        _ => return Err(self.error_here("',' or ']'")),
+                    }
+                }
+            }
+            self.skip_ws();
+        }
+        if self.peek() == Some('.') {
+            self.pos += 1;
+            let prop = self.item(1)?;
+            self.add(root, prop)?;
+        }
+        Ok(())
     }
 
     /// Adds a property the text names to `node`'s level, within [`MAX_LEVEL_PROPERTIES`].
@@ -804,6 +848,35 @@ mod tests {
         );
         // What softlayer-python actually sends after wrapping it.
         assert_eq!(parsed(&format!("mask[{text}]")), parsed(text));
+    }
+
+    /// softlayer-go's XML-RPC transport sends `mask[` + the program's mask + `]` for any
+    /// mask that does not start with `mask[`.
+    #[test]
+    fn softlayer_go_wrapped_masks() {
+        for (program, meant) in [
+            ("mask.id", "mask[id]"),
+            ("mask.updates.entry", "mask[updates[entry]]"),
+            ("mask(SoftLayer_Ticket).id", "mask(SoftLayer_Ticket)[id]"),
+            ("mask[id,title]", "mask[id,title]"),
+            ("id;mask.updates[entry]", "mask[id,updates[entry]]"),
+            (
+                "filteredMask[id,updates[id]]",
+                "filteredMask[id,updates[id]]",
+            ),
+        ] {
+            let wrapped = ObjectMask::parse(&format!("mask[{program}]"))
+                .unwrap_or_else(|e| panic!("{program}: {e}"));
+            assert_eq!(wrapped, ObjectMask::parse(meant).unwrap(), "{program}");
+        }
+        assert!(
+            ObjectMask::parse("mask[filteredMask[id]]")
+                .unwrap()
+                .filtered
+        );
+        // One level only: deeper, `mask` is a property name again.
+        assert_eq!(parsed("mask[mask[mask[id]]]"), "mask[id]");
+        assert_eq!(parsed("mask[id].mask"), "id,mask");
     }
 
     #[test]

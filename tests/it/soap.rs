@@ -823,6 +823,50 @@ fn object_filter_header() {
     assert_eq!(reply.total_items(), Some(ids.len() as i64));
 }
 
+/// The filter header as JSON text, as REST's objectFilter (a script pasting one in, with
+/// or without `xsi:type`), is read as it is on XML-RPC; text that is not a JSON object is
+/// refused, not ignored (which would answer with every ticket).
+#[test]
+fn object_filter_header_as_json_text() {
+    let server = Server::start();
+    let tickets = |header: &str| {
+        call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(
+                &format!(
+                    "{}{}<ns1:SoftLayer_AccountObjectFilter{header}</ns1:SoftLayer_AccountObjectFilter>",
+                    auth(&DEMO),
+                    mask("mask[id]")
+                ),
+                "<ns1:getTickets/>",
+            ),
+        )
+    };
+    let json = r#"{"tickets":{"id":{"operation":160000002}}}"#;
+    for header in [
+        format!(">{json}"),
+        format!(" xsi:type=\"xsd:string\">{json}"),
+    ] {
+        let reply = tickets(&header);
+        let ids: Vec<i64> = reply
+            .ret("getTickets")
+            .kids
+            .iter()
+            .map(|t| t.at("id").int())
+            .collect();
+        assert_eq!(ids, [160000002], "{header}\n{}", reply.describe());
+    }
+    let reply = tickets(r#">{"tickets":"#);
+    let (code, message) = reply.fault();
+    assert!(
+        code.ends_with("SoftLayer_Exception_Public")
+            && message.contains("Unable to parse object filter"),
+        "{}",
+        reply.describe()
+    );
+}
+
 /// softlayer-api-php-client pointed at SLDN's `https://api.softlayer.com/soap/v3/` URL: the
 /// library puts its headers in the v3.1 namespace (its DEFAULT_NAMESPACE), the v3 WSDL
 /// does not declare them, and PHP's SoapClient writes them untyped. A filter built from
