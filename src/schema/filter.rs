@@ -318,25 +318,42 @@ impl Walker<'_> {
             else {
                 // Left out as the real API leaves it; an operation right under the name
                 // is said to be, as a likely slip of the caller's.
-                if let Some(op) = child.get("operation") {
-                    self.path.push(name.clone());
-                    let owner = types.first().map_or("", |t| t.name.as_str());
-                    self.ignore(op, &format!("{owner} has no property '{name}'"));
-                    self.path.pop();
+                if name == "operation" || name == "options" {
+                    // Under a relation: said of the relation itself (below).
+                    continue;
                 }
+                self.path.push(name.clone());
+                let owner = types.first().map_or("", |t| t.name.as_str());
+                let why = format!("{owner} has no property '{name}'");
+                match child.get("operation") {
+                    Some(op) => self.ignore(op, &why),
+                    None => self.note(&why),
+                }
+                self.path.pop();
                 continue;
             };
             self.path.push(name.clone());
+            if child.as_struct().is_none() && !matches!(child, Value::Null) {
+                // `id: 160000105` for `id: {operation: 160000105}`.
+                self.note(&format!(
+                    "{} is a bare value; a filter is {{\"operation\": …}}",
+                    describe(child)
+                ));
+                self.path.pop();
+                continue;
+            }
             match prop.kind {
-                PropertyKind::Local | PropertyKind::Count => {
-                    if let Some(op) = child.get("operation") {
-                        match self.leaf(prop, op, child.get("options")) {
-                            Ok(()) => {}
-                            Err(Bad::Fault(f)) => return Err(f),
-                            Err(Bad::Ignored(why)) => self.ignore(op, &why),
-                        }
+                PropertyKind::Local | PropertyKind::Count => match child.get("operation") {
+                    Some(op) => match self.leaf(prop, op, child.get("options")) {
+                        Ok(()) => {}
+                        Err(Bad::Fault(f)) => return Err(f),
+                        Err(Bad::Ignored(why)) => self.ignore(op, &why),
+                    },
+                    None if child.as_struct().is_some_and(|m| !m.is_empty()) => {
+                        self.note("a local property's filter needs an 'operation'")
                     }
-                }
+                    None => {}
+                },
                 PropertyKind::Relational => {
                     let targets = relation_targets(owner, prop);
                     if !targets.is_empty() {
@@ -363,6 +380,12 @@ impl Walker<'_> {
             self.path.pop();
         }
         Ok(())
+    }
+
+    /// Notes the branch at the current path as left out, and `why`.
+    fn note(&mut self, why: &str) {
+        let at = self.path.join(".");
+        self.out.ignored.push(format!("{at} ignored: {why}"));
     }
 
     /// Notes operation `op` at the current path as left out, and `why`.
@@ -837,6 +860,30 @@ mod tests {
         assert_eq!(f.conditions[0].path, vec!["status", "name"]);
     }
 
+    /// Branches that filter nothing are left out and named, so that the developer
+    /// learns why everything came back.
+    #[test]
+    fn branches_that_filter_nothing_are_named() {
+        let f = parse(
+            r#"{"nosuch": {"name": {"operation": "x"}}, "title": {"x": {"operation": "y"}},
+                "id": 160000105, "status": "Open", "statusId": {}, "accountId": null,
+                "priority": {"operation": 1}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.conditions.len(), 1);
+        assert_eq!(f.conditions[0].path, vec!["priority"]);
+        let said = f.ignored.join("\n");
+        for part in [
+            "nosuch ignored: SoftLayer_Ticket has no property 'nosuch'",
+            "title ignored: a local property's filter needs an 'operation'",
+            "id ignored: 160000105 is a bare value",
+            "status ignored: 'Open' is a bare value",
+        ] {
+            assert!(said.contains(part), "{part:?} in {said}");
+        }
+        assert_eq!(f.ignored.len(), 4, "{said}");
+    }
+
     #[test]
     fn every_literal_operator() {
         let v = |s: &str| Operand::Value(Value::from(s));
@@ -1101,8 +1148,12 @@ mod tests {
                 "'Closed' on status ignored: status is a relational property",
             ),
             (
-                r#"{"stauts": {"name": {"operation": "Closed"}}, "titel": {"operation": "x"}}"#,
+                r#"{"titel": {"operation": "x"}}"#,
                 "'x' on titel ignored: SoftLayer_Ticket has no property 'titel'",
+            ),
+            (
+                r#"{"stauts": {"name": {"operation": "Closed"}}}"#,
+                "stauts ignored: SoftLayer_Ticket has no property 'stauts'",
             ),
         ] {
             let f = parse(text).unwrap();

@@ -798,6 +798,20 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             json!({"titel": {"operation": "*= disk"}}),
             "'*= disk' on titel ignored: SoftLayer_Ticket has no property 'titel'",
         ),
+        // Branches that filter nothing: a path through a name the type does not have,
+        // a bare value, a local property without an operation.
+        (
+            json!({"stauts": {"name": {"operation": "Closed"}}}),
+            "stauts ignored: SoftLayer_Ticket has no property 'stauts'",
+        ),
+        (
+            json!({"id": 160000002}),
+            "id ignored: 160000002 is a bare value",
+        ),
+        (
+            json!({"title": {"name": {"operation": "x"}}}),
+            "title ignored: a local property's filter needs an 'operation'",
+        ),
     ] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Account", "getTickets")
