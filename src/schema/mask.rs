@@ -479,47 +479,9 @@ impl Parser {
     fn top(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
         self.skip_ws();
         if self.peek() == Some('[') {
-            return self.root_set(root);
+            return self.root_tail(root);
         }
         self.root_mask(root, false)
-    }
-
-    /// A set at the top: root properties (`[id,title]`), or root masks
-    /// (`[mask[id],mask(SoftLayer_Virtual_Guest)[maxCpu]]`): softlayer-ruby sends the masks
-    /// it cannot merge as such a "root property set" (ObjectMaskParser.rb, "a property set
-    /// containing root properties"; APIParameterFilter#server_object_mask), e.g. for
-    /// `Account#virtual_servers`. A `.item` may follow, as after any set. Sets do not nest
-    /// here, so the depth stays bounded.
-    fn root_set(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
-        self.pos += 1;
-        self.skip_ws();
-        if self.peek() == Some(']') {
-            self.pos += 1;
-        } else {
-            loop {
-                self.skip_ws();
-                if self.peek() == Some('[') {
-                    return Err(self.unexpected('[', "PROPERTY"));
-                }
-                self.root_mask(root, true)?;
-                self.skip_ws();
-                match self.peek() {
-                    Some(',' | ';') => self.pos += 1,
-                    Some(']') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(self.error_here("',' or ']'")),
-                }
-            }
-        }
-        self.skip_ws();
-        if self.peek() == Some('.') {
-            self.pos += 1;
-            let prop = self.item(1)?;
-            self.add(root, prop)?;
-        }
-        Ok(())
     }
 
     /// A root mask (`mask[...]`, `filteredMask(T).x`) or a bare property of the root;
@@ -560,12 +522,20 @@ impl Parser {
         }
     }
 
-    /// What follows a root mask: as [`Parser::tail`], except that a member of its set may
-    /// itself be a root mask, one level deep. softlayer-go's XML-RPC transport wraps every
-    /// mask that does not start with `mask[` in one (session/xmlrpc.go), so a program's
-    /// `mask.id` arrives as `mask[mask.id]` and its `filteredMask[id,updates[id]]` as
-    /// `mask[filteredMask[id,updates[id]]]`; no SoftLayer type has a property named
-    /// `mask` or `filteredMask` for these to mean instead.
+    /// What follows a root mask, and a set at the top: as [`Parser::tail`], except that a
+    /// member of the set may itself be a root mask, one level deep.
+    ///
+    /// - softlayer-go's XML-RPC transport wraps every mask that does not start with
+    ///   `mask[` in one (session/xmlrpc.go), so a program's `mask.id` arrives as
+    ///   `mask[mask.id]` and its `filteredMask[id,updates[id]]` as
+    ///   `mask[filteredMask[id,updates[id]]]`; no SoftLayer type has a property named
+    ///   `mask` or `filteredMask` for these to mean instead.
+    /// - softlayer-ruby sends the masks it cannot merge as a "root property set"
+    ///   (ObjectMaskParser.rb, "a property set containing root properties";
+    ///   APIParameterFilter#server_object_mask), e.g. for `Account#virtual_servers`:
+    ///   `[mask[id],mask(SoftLayer_Virtual_Guest)[maxCpu]]`, or `[id,title]`.
+    ///
+    /// Such members' own sets hold properties only, so the depth stays bounded.
     fn root_tail(&mut self, root: &mut ObjectMask) -> Result<(), MaskError> {
         self.skip_ws();
         if self.peek() == Some('[') {

@@ -356,17 +356,7 @@ fn cancellation_args(ctx: &Ctx, content_index: usize) -> Result<Cancellation, Fa
 
 pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     let c = cancellation_args(ctx, 2)?;
-    let kind = device_kind(ctx.arg::<String>(4)?.as_deref(), CANCEL_SERVER_TYPES, &[])?;
-    if store::get_owned(
-        ctx.conn,
-        kind.device_type,
-        c.resource_id,
-        ctx.principal.account_id,
-    )?
-    .is_none()
-    {
-        return Err(exception("You do not have permission to this service."));
-    }
+    let kind = cancelled_device(ctx, &c, ctx.arg::<String>(4)?, CANCEL_SERVER_TYPES)?;
     let existing = store::find(
         ctx.conn,
         "SoftLayer_Billing_Item_Cancellation_Request",
@@ -391,7 +381,7 @@ pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
             &[("id", &ticket)],
         )));
     }
-    cancel(ctx, c, kind.attachment_type, Some(kind))
+    cancel(ctx, c, kind)
 }
 
 pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
@@ -399,7 +389,18 @@ pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     // SLDN: "The hardware ID parameter is required to determine which server is to be
     // cancelled"; the type names a server or a computing instance, and it must be the
     // caller's.
-    let kind = device_kind(ctx.arg::<String>(3)?.as_deref(), STANDARD_TYPES, &[])?;
+    let kind = cancelled_device(ctx, &c, ctx.arg::<String>(3)?, STANDARD_TYPES)?;
+    cancel(ctx, c, kind)
+}
+
+/// The kind of the device a cancellation names, which must be the caller's.
+fn cancelled_device(
+    ctx: &Ctx,
+    c: &Cancellation,
+    attachment_type: Option<String>,
+    allowed: &AttachmentTypes,
+) -> Result<&'static DeviceKind, Fault> {
+    let kind = device_kind(attachment_type.as_deref(), allowed, &[])?;
     if store::get_owned(
         ctx.conn,
         kind.device_type,
@@ -410,15 +411,10 @@ pub(super) fn create_cancel_service_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     {
         return Err(exception("You do not have permission to this service."));
     }
-    cancel(ctx, c, kind.attachment_type, Some(kind))
+    Ok(kind)
 }
 
-fn cancel(
-    ctx: &Ctx,
-    c: Cancellation,
-    resource_type: &str,
-    device: Option<&'static DeviceKind>,
-) -> Result<Output, Fault> {
+fn cancel(ctx: &Ctx, c: Cancellation, device: &'static DeviceKind) -> Result<Output, Fault> {
     let contents = format!("Cancellation reason: {}\n\n{}", c.reason, c.content);
     let ticket = NewTicket {
         title: "Cancellation Request".into(),
@@ -432,7 +428,7 @@ fn cancel(
         administrative: false,
         contents,
         files: Vec::new(),
-        device: device.map(|k| (k, c.resource_id)),
+        device: Some((device, c.resource_id)),
     };
     let Output::Object(row) = open(ctx, ticket)? else {
         unreachable!("open returns the ticket")
@@ -447,7 +443,7 @@ fn cancel(
         ("statusId", Value::Int(1)),
         ("notes", Value::String(c.content)),
         ("createDate", Value::DateTime(now())),
-        ("resourceType", Value::from(resource_type)),
+        ("resourceType", Value::from(device.attachment_type)),
         ("resourceId", Value::Int(c.resource_id)),
     ]);
     if let Some(i) = reason_id {
