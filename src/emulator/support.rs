@@ -67,6 +67,22 @@ fn columns<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// `changes` by support at `when`, stamped as an edit: SLDN's `lastEditDate` is "the date
+/// that a ticket was last modified. A modification does not necessarily mean that an
+/// update was added", and `lastEditType` "the type of user who last edited or updated a
+/// ticket".
+fn edited_by_support<const N: usize>(pairs: [(&str, Value); N], when: &str) -> Struct {
+    let mut changes = columns(pairs);
+    for (k, v) in [
+        ("modifyDate", Value::DateTime(when.to_string())),
+        ("lastEditDate", Value::DateTime(when.to_string())),
+        ("lastEditType", Value::from("EMPLOYEE")),
+    ] {
+        changes.insert(k.into(), v);
+    }
+    changes
+}
+
 fn employee(conn: &Connection, who: &EmployeeRef) -> Result<Row, SupportError> {
     let found = match who {
         EmployeeRef::Id(id) => store::get(conn, "SoftLayer_User_Employee", *id)?,
@@ -136,10 +152,10 @@ pub fn apply(
         }
         SupportAction::Assign { employee: who } => {
             let e = employee(conn, who)?;
-            let mut changes = columns([
-                ("assignedEmployeeId", Value::Int(e.id().unwrap_or_default())),
-                ("modifyDate", Value::DateTime(when)),
-            ]);
+            let mut changes = edited_by_support(
+                [("assignedEmployeeId", Value::Int(e.id().unwrap_or_default()))],
+                &when,
+            );
             if ticket.get_i64("statusId") != Some(STATUS_CLOSED) {
                 changes.insert("statusId".into(), Value::Int(STATUS_ASSIGNED));
             }
@@ -157,21 +173,21 @@ pub fn apply(
                 .next(),
             };
             let g = found.ok_or_else(|| SupportError::NoGroup(group.clone()))?;
-            let changes = columns([
-                ("groupId", Value::Int(g.id().unwrap_or_default())),
-                ("modifyDate", Value::DateTime(when)),
-            ]);
+            let changes =
+                edited_by_support([("groupId", Value::Int(g.id().unwrap_or_default()))], &when);
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
         }
         // A closed ticket stays as it was closed: stamping its close date again would
         // put an old ticket back among those closed today, and mail nobody anything new.
         SupportAction::Close if ticket.get_i64("statusId") == Some(STATUS_CLOSED) => {}
         SupportAction::Close => {
-            let changes = columns([
-                ("statusId", Value::Int(STATUS_CLOSED)),
-                ("closeDate", Value::DateTime(when.clone())),
-                ("modifyDate", Value::DateTime(when)),
-            ]);
+            let changes = edited_by_support(
+                [
+                    ("statusId", Value::Int(STATUS_CLOSED)),
+                    ("closeDate", Value::DateTime(when.clone())),
+                ],
+                &when,
+            );
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
             set_awaiting(conn, ticket_id, false)?;
             outbox::ticket_event(conn, ticket_id, Event::TicketClosed, None)?;
@@ -182,11 +198,10 @@ pub fn apply(
             } else {
                 STATUS_OPEN
             };
-            let changes = columns([
-                ("statusId", Value::Int(status)),
-                ("closeDate", Value::Null),
-                ("modifyDate", Value::DateTime(when)),
-            ]);
+            let changes = edited_by_support(
+                [("statusId", Value::Int(status)), ("closeDate", Value::Null)],
+                &when,
+            );
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
         }
         SupportAction::SetAwaitingUserResponse { value } => set_awaiting(conn, ticket_id, *value)?,

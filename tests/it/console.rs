@@ -198,6 +198,8 @@ fn queue_filters_sorts_pages_and_counts() {
         "assign",
         r#"{"employee":"sl-support-amartin"}"#,
     );
+    // The assignment is an edit too (lastEditDate): a second apart from the reply.
+    tick();
     reply_as(&server, 160000001, "sl-support-jdoe", "Which bay?", true);
     support(&server, 160000001, "group", r#"{"group":"Storage"}"#);
     let held = get_json(&server, "/_emulator/queue?employee=302");
@@ -217,7 +219,7 @@ fn queue_filters_sorts_pages_and_counts() {
     assert_eq!(queue_ids(&waiting), vec![160000001, 160000002], "{waiting}");
     let storage = get_json(&server, "/_emulator/queue?group=7");
     assert_eq!(queue_ids(&storage), vec![160000001], "{storage}");
-    // Last edited: the employee's reply makes 160000001 the most recent.
+    // Last edited: the employee's reply (and the move) make 160000001 the most recent.
     let edited = get_json(&server, "/_emulator/queue?sort=lastEdited");
     assert_eq!(queue_ids(&edited)[0], 160000001, "{edited}");
 

@@ -219,3 +219,94 @@ fn a_ticket_from_opening_to_final_comments() {
         reply.exchange()
     );
 }
+
+/// SLDN's SoftLayer_Ticket: `lastEditDate` is "the date that a ticket was last modified.
+/// A modification does not necessarily mean that an update was added", and
+/// `lastEditType` "the type of user who last edited or updated a ticket". An edit without
+/// contents, support's assignment and close, and final comments each move them.
+#[test]
+fn every_modification_moves_the_last_edit() {
+    let server = Server::start();
+    let last_edit = |ticket: i64| -> (String, String) {
+        let reply = server.xmlrpc(
+            &call("getObject")
+                .id(ticket)
+                .mask("mask[lastEditDate,lastEditType,updateCount]"),
+        );
+        let t = reply.ok();
+        (
+            t.member("lastEditDate").str().to_string(),
+            t.member("lastEditType").str().to_string(),
+        )
+    };
+    set_clock(&server, "2027-01-10T10:00:00-06:00");
+    let ticket = server
+        .xmlrpc(
+            &call("createStandardTicket")
+                .arg(xstruct(&[("subjectId", xint(1005))]))
+                .arg(xstr("First words.")),
+        )
+        .ok()
+        .member("id")
+        .int();
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T10:00:00-06:00".into(), "USER".into())
+    );
+
+    set_clock(&server, "2027-01-10T11:00:00-06:00");
+    reply_as(&server, ticket, "sl-support-jdoe", "Looking.", false);
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T11:00:00-06:00".into(), "EMPLOYEE".into())
+    );
+
+    // The customer's edit adds no update.
+    set_clock(&server, "2027-01-10T12:00:00-06:00");
+    let reply = server.xmlrpc(
+        &call("edit")
+            .id(ticket)
+            .arg(xstruct(&[("priority", xint(2))])),
+    );
+    reply.ok();
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T12:00:00-06:00".into(), "USER".into()),
+        "{}",
+        reply.exchange()
+    );
+
+    set_clock(&server, "2027-01-10T13:00:00-06:00");
+    support(
+        &server,
+        ticket,
+        "assign",
+        r#"{"employee":"sl-support-amartin"}"#,
+    );
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T13:00:00-06:00".into(), "EMPLOYEE".into())
+    );
+
+    set_clock(&server, "2027-01-10T14:00:00-06:00");
+    support(&server, ticket, "close", "{}");
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T14:00:00-06:00".into(), "EMPLOYEE".into())
+    );
+
+    set_clock(&server, "2027-01-10T15:00:00-06:00");
+    let reply = server.xmlrpc(
+        &call("addFinalComments")
+            .id(ticket)
+            .arg(xstr("Quick and kind.")),
+    );
+    reply.ok();
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T15:00:00-06:00".into(), "USER".into())
+    );
+    // None of these added an update but the reply.
+    let reply = server.xmlrpc(&call("getObject").id(ticket).mask("mask[updateCount]"));
+    assert_eq!(reply.ok().member("updateCount").int(), 2);
+}

@@ -270,7 +270,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     }
     // statusId is never taken from the template: edit cannot close (or reopen) a ticket.
     if !changes.is_empty() {
-        changes.insert("modifyDate".into(), Value::DateTime(now()));
+        edited_by_user(&mut changes);
         store::update(ctx.conn, TICKET, id, &changes)?;
     }
     let mut first = None;
@@ -284,6 +284,16 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     }
     let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
     Ok(Output::Object(row))
+}
+
+/// Stamps `changes` as the caller's edit: SLDN's `lastEditDate` is "the date that a
+/// ticket was last modified. A modification does not necessarily mean that an update was
+/// added", and `lastEditType` "the type of user who last edited or updated a ticket".
+fn edited_by_user(changes: &mut Struct) {
+    let when = now();
+    changes.insert("modifyDate".into(), Value::DateTime(when.clone()));
+    changes.insert("lastEditDate".into(), Value::DateTime(when));
+    changes.insert("lastEditType".into(), Value::from("USER"));
 }
 
 pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
@@ -308,10 +318,8 @@ pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
             "Your final comments may not exceed 4000 characters in length.",
         ));
     }
-    let changes = fields([
-        ("finalComments", Value::String(comments)),
-        ("modifyDate", Value::DateTime(now())),
-    ]);
+    let mut changes = fields([("finalComments", Value::String(comments))]);
+    edited_by_user(&mut changes);
     store::update(ctx.conn, TICKET, ticket.id().unwrap_or_default(), &changes)?;
     Ok(Output::Value(Value::Bool(true)))
 }
