@@ -823,6 +823,16 @@ fn object_filter_header() {
     assert_eq!(reply.total_items(), Some(ids.len() as i64));
 }
 
+/// The ids of a `getTickets` reply's tickets, in order.
+fn ticket_ids(reply: &Soap) -> Vec<i64> {
+    reply
+        .ret("getTickets")
+        .kids
+        .iter()
+        .map(|t| t.at("id").int())
+        .collect()
+}
+
 /// The filter header as JSON text, as REST's objectFilter (a script pasting one in, with
 /// or without `xsi:type`), is read as it is on XML-RPC; text that is not a JSON object is
 /// refused, not ignored (which would answer with every ticket).
@@ -849,13 +859,12 @@ fn object_filter_header_as_json_text() {
         format!(" xsi:type=\"xsd:string\">{json}"),
     ] {
         let reply = tickets(&header);
-        let ids: Vec<i64> = reply
-            .ret("getTickets")
-            .kids
-            .iter()
-            .map(|t| t.at("id").int())
-            .collect();
-        assert_eq!(ids, [160000002], "{header}\n{}", reply.describe());
+        assert_eq!(
+            ticket_ids(&reply),
+            [160000002],
+            "{header}\n{}",
+            reply.describe()
+        );
     }
     let reply = tickets(r#">{"tickets":"#);
     let (code, message) = reply.fault();
@@ -891,12 +900,7 @@ fn object_filter_header_as_php_writes_it_untyped() {
             auth(&DEMO).replace("ns1:", "ns2:")
         );
         let reply = post(&server, "/soap/v3/SoftLayer_Account", &text);
-        let ids: Vec<i64> = reply
-            .ret("getTickets")
-            .kids
-            .iter()
-            .map(|t| t.at("id").int())
-            .collect();
+        let ids = ticket_ids(&reply);
         let total = ids.len().to_string();
         assert_eq!(
             reply.http.header("SoftLayer-Total-Items"),

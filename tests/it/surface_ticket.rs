@@ -1490,12 +1490,7 @@ fn cancel_server_ticket_rules() {
             .arg(xbool(false))
             .arg(xstr("VIRTUAL_GUEST")),
     );
-    assert_eq!(
-        reply.fault().code,
-        xstr("SoftLayer_Exception_InvalidValue"),
-        "{}",
-        reply.exchange()
-    );
+    assert_invalid_value(&reply, "VIRTUAL_GUEST");
 
     // Required arguments, in order.
     let missing: [(Vec<XVal>, &str); 6] = [
@@ -1551,6 +1546,16 @@ fn cancel_server_ticket_rules() {
     assert_eq!(
         account_ticket_ids(&server, &OTHER),
         BTreeSet::from([OTHER_TICKET])
+    );
+}
+
+/// A `SoftLayer_Exception_InvalidValue` fault for the attachment type `kind`.
+fn assert_invalid_value(reply: &XmlRpcReply, kind: &str) {
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_InvalidValue"),
+        "{kind}: {}",
+        reply.exchange()
     );
 }
 
@@ -1631,12 +1636,7 @@ fn cancel_service_ticket_rules() {
                 .arg(xstr("c"))
                 .arg(xstr(kind)),
         );
-        assert_eq!(
-            reply.fault().code,
-            xstr("SoftLayer_Exception_InvalidValue"),
-            "{kind}: {}",
-            reply.exchange()
-        );
+        assert_invalid_value(&reply, kind);
     }
     assert_eq!(account_ticket_ids(&server, &DEMO), before);
     for args in [
@@ -1878,12 +1878,7 @@ fn upgrade_ticket_rules() {
                 .arg(xstr("more"))
                 .arg(xstr(kind)),
         );
-        assert_eq!(
-            reply.fault().code,
-            xstr("SoftLayer_Exception_InvalidValue"),
-            "{kind}: {}",
-            reply.exchange()
-        );
+        assert_invalid_value(&reply, kind);
     }
     assert_eq!(account_ticket_ids(&server, &DEMO), before);
     let reply = server.xmlrpc(
