@@ -61,6 +61,19 @@ impl ResultLimit {
 
     /// The `resultLimit` header struct of XML-RPC and SOAP.
     fn from_header(value: &Value) -> Result<ResultLimit, Fault> {
+        match value {
+            Value::Struct(_) | Value::Null => {}
+            // PHP's encoders write a null as empty text.
+            Value::String(s) if s.trim().is_empty() => {}
+            // Read as no limit, a page size sent in the wrong shape would answer with
+            // every object.
+            other => {
+                return Err(Fault::bad_argument(format!(
+                    "Invalid resultLimit {}: use a struct of limit and offset.",
+                    serde_json::Value::from(other)
+                )));
+            }
+        }
         let count = |key: &str| -> Result<u64, Fault> {
             // The value as the client wrote it (`-1`, `"x"`), not as Rust sees it.
             let invalid = |v: &Value| {
@@ -128,22 +141,14 @@ impl CallHeaders {
             } else if name == "resultLimit" {
                 out.limit = Some(ResultLimit::from_header(value)?);
             } else if name == "SoftLayer_ObjectMask" {
-                match value.get("mask") {
-                    Some(Value::String(s)) => out.mask = Some(MaskSource::Text(s.clone())),
-                    Some(Value::Struct(s)) => out.mask = Some(MaskSource::Legacy(s.clone())),
-                    _ => {}
-                }
+                out.mask = mask_header(value).or(out.mask);
             } else if let Some(rest) = name.strip_prefix(service) {
                 match rest {
                     // A header without a usable `id` is kept as nil: malformed, not absent.
                     "InitParameters" => {
                         out.init_id = Some(value.get("id").cloned().unwrap_or(Value::Null))
                     }
-                    "ObjectMask" => match value.get("mask") {
-                        Some(Value::Struct(s)) => out.mask = Some(MaskSource::Legacy(s.clone())),
-                        Some(Value::String(s)) => out.mask = Some(MaskSource::Text(s.clone())),
-                        _ => {}
-                    },
+                    "ObjectMask" => out.mask = mask_header(value).or(out.mask),
                     // JSON text, as REST takes it, from a script that pastes one in: an
                     // ignored filter would have answered with every object.
                     "ObjectFilter" => match value {
@@ -156,6 +161,20 @@ impl CallHeaders {
             }
         }
         Ok(out)
+    }
+}
+
+/// A mask header's mask: `{mask: TEXT}` or the legacy `{mask: {…}}`, or the mask text as
+/// the header itself (a script's `headers['SoftLayer_ObjectMask'] = 'mask[id]'`, which
+/// would otherwise be ignored and answer without the relations it asks for).
+fn mask_header(value: &Value) -> Option<MaskSource> {
+    match value {
+        Value::String(s) if !s.trim().is_empty() => Some(MaskSource::Text(s.clone())),
+        _ => match value.get("mask") {
+            Some(Value::String(s)) => Some(MaskSource::Text(s.clone())),
+            Some(Value::Struct(s)) => Some(MaskSource::Legacy(s.clone())),
+            _ => None,
+        },
     }
 }
 

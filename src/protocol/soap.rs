@@ -654,6 +654,11 @@ impl<'d> Interp<'d> {
                 "value" => Expect::Many(""),
                 _ => Expect::Any,
             }),
+            // Text for a whole header record (`<SoftLayer_ObjectMask>mask[id]</…>`): the
+            // text, for call.rs to read or refuse as it does on XML-RPC.
+            Expect::Record(_) if node.children.is_empty() && !is_blank(&node.text) => {
+                Ok(Value::String(node.text.to_string()))
+            }
             Expect::Record(fields) => self.members(node, depth, |name| {
                 fields
                     .iter()

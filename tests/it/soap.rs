@@ -876,6 +876,46 @@ fn object_filter_header_as_json_text() {
     );
 }
 
+/// A header record given as text: a mask header's text is the mask, as on XML-RPC; a
+/// resultLimit's is refused.
+#[test]
+fn header_records_as_text() {
+    let server = Server::start();
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!(
+                "{}{}<ns1:SoftLayer_ObjectMask>mask[id]</ns1:SoftLayer_ObjectMask>",
+                auth(&DEMO),
+                init("SoftLayer_Ticket", 160000001)
+            ),
+            "<ns1:getObject/>",
+        ),
+    );
+    let names: Vec<&str> = reply
+        .ret("getObject")
+        .kids
+        .iter()
+        .map(|k| k.name.as_str())
+        .collect();
+    assert_eq!(names, ["id"], "{}", reply.describe());
+    let reply = call(
+        &server,
+        "SoftLayer_Account",
+        &envelope(
+            &format!("{}<ns1:resultLimit>10</ns1:resultLimit>", auth(&DEMO)),
+            "<ns1:getTickets/>",
+        ),
+    );
+    let (code, message) = reply.fault();
+    assert!(
+        code.ends_with("SoftLayer_Exception_Public") && message.contains("Invalid resultLimit"),
+        "{}",
+        reply.describe()
+    );
+}
+
 /// softlayer-api-php-client pointed at SLDN's `https://api.softlayer.com/soap/v3/` URL: the
 /// library puts its headers in the v3.1 namespace (its DEFAULT_NAMESPACE), the v3 WSDL
 /// does not declare them, and PHP's SoapClient writes them untyped. A filter built from

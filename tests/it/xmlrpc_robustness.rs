@@ -1087,3 +1087,48 @@ fn an_object_filter_header_as_json_text_is_read() {
         bad.exchange()
     );
 }
+
+/// A header in a shape the documented one is not: a mask header that is the mask text
+/// itself is read as that mask (ignored, the call would answer without the relations it
+/// asks for); a resultLimit that is not a struct is refused (ignored, it would answer
+/// with every object).
+#[test]
+fn headers_in_another_shape_are_read_or_refused() {
+    let server = Server::start();
+    for header in ["SoftLayer_ObjectMask", "SoftLayer_TicketObjectMask"] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "getObject")
+                .auth(&DEMO)
+                .id(DEMO_TICKET)
+                .header(header, xstr("mask[id,status[name]]")),
+        );
+        let t = reply.ok();
+        let XVal::Struct(members) = t else {
+            panic!("not a struct\n{}", reply.exchange())
+        };
+        let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort();
+        assert_eq!(keys, ["id", "status"], "{header}\n{}", reply.exchange());
+        assert_eq!(t.member("status").member("name").str(), "Open");
+    }
+    for limit in [xstr("garbage"), xint(2), xarray(&[xint(2), xint(0)])] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .header("resultLimit", limit),
+        );
+        let f = reply.fault();
+        assert_eq!(
+            f.code,
+            xstr("SoftLayer_Exception_Public"),
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            f.string.contains("Invalid resultLimit") && f.string.contains("struct"),
+            "{}",
+            reply.exchange()
+        );
+    }
+}
