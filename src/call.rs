@@ -236,18 +236,30 @@ pub fn warning_header_value(warnings: &[String]) -> Option<String> {
     if warnings.is_empty() {
         return None;
     }
-    let text = warnings.join("; ");
-    Some(
-        text.chars()
-            .map(|c| {
-                if c == ' ' || c.is_ascii_graphic() {
-                    c
-                } else {
-                    '?'
-                }
-            })
-            .collect(),
-    )
+    let shown: Vec<String> = warnings.iter().map(|w| shown_warning(w)).collect();
+    Some(shown.join("; "))
+}
+
+/// A warning as the header and the log show it: visible ASCII, cut short. A warning
+/// quotes what the caller sent (a property name may be a megabyte long), and clients
+/// refuse long header lines (Python's http.client at 64 KiB).
+pub fn shown_warning(warning: &str) -> String {
+    const MAX_WARNING_CHARS: usize = 300;
+    let mut cut: String = warning
+        .chars()
+        .take(MAX_WARNING_CHARS)
+        .map(|c| {
+            if c == ' ' || c.is_ascii_graphic() {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if warning.chars().nth(MAX_WARNING_CHARS).is_some() {
+        cut.push_str("...");
+    }
+    cut
 }
 
 /// Takes a list reply item by item, so that a long list is written out as it is read

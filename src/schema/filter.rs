@@ -161,7 +161,13 @@ pub struct ObjectFilter {
     /// `data`, a `betweenDate` without `endDate`, a date that does not parse, a bad
     /// `sort`), each described for the developer: the real API ignores them silently.
     pub ignored: Vec<String>,
+    /// How many more were left out than [`MAX_NAMED_IGNORED`] name: a filter of a
+    /// million misspelt keys costs a count, not a million messages.
+    pub ignored_more: u64,
 }
+
+/// The most left-out operations one filter describes in [`ObjectFilter::ignored`].
+pub const MAX_NAMED_IGNORED: usize = 20;
 
 impl ObjectFilter {
     /// Parses the filter branch for a collection of `type_name`. Properties the type does
@@ -273,6 +279,7 @@ impl ObjectFilter {
                 })
                 .collect(),
             ignored: Vec::new(),
+            ignored_more: 0,
         }
     }
 }
@@ -384,12 +391,27 @@ impl Walker<'_> {
 
     /// Notes the branch at the current path as left out, and `why`.
     fn note(&mut self, why: &str) {
+        if self.counted_only() {
+            return;
+        }
         let at = self.path.join(".");
         self.out.ignored.push(format!("{at} ignored: {why}"));
     }
 
+    /// Whether [`MAX_NAMED_IGNORED`] are described already; counts this one if so.
+    fn counted_only(&mut self) -> bool {
+        let full = self.out.ignored.len() >= MAX_NAMED_IGNORED;
+        if full {
+            self.out.ignored_more += 1;
+        }
+        full
+    }
+
     /// Notes operation `op` at the current path as left out, and `why`.
     fn ignore(&mut self, op: &Value, why: &str) {
+        if self.counted_only() {
+            return;
+        }
         let operation = match op {
             Value::String(s) => s.trim().to_string(),
             other => describe(other),

@@ -121,7 +121,10 @@ impl Ctx<'_> {
     /// reply's warning header, so that the developer sees the mistake.
     fn parse_filter(&self, type_name: &str, node: &Value) -> Result<ObjectFilter, Fault> {
         let filter = ObjectFilter::parse_in(type_name, node, self.zone)?;
-        for why in &filter.ignored {
+        let more =
+            (filter.ignored_more > 0).then(|| format!("and {} more left out", filter.ignored_more));
+        for why in filter.ignored.iter().chain(&more) {
+            let why = crate::call::shown_warning(why);
             tracing::warn!(
                 "{}::{}: object filter operation {why}",
                 self.call.service,

@@ -1132,3 +1132,49 @@ fn headers_in_another_shape_are_read_or_refused() {
         );
     }
 }
+
+/// A filter of many names the type does not have, or of one very long name, is answered
+/// at once with the normal results and a short warning: the names left out are counted
+/// past the first few, and each warning is cut short (a header line of megabytes would
+/// be refused by clients; Python's http.client stops at 64 KiB).
+#[test]
+fn a_filter_of_many_unknown_names_gets_a_short_warning() {
+    let server = Server::start();
+    let many: Vec<(String, XVal)> = (0..50_000)
+        .map(|i| (format!("nosuch{i}"), xstruct(&[("operation", xint(1))])))
+        .collect();
+    let long = "x".repeat(1 << 20);
+    for (what, branch) in [
+        ("50,000 unknown names", XVal::Struct(many)),
+        (
+            "a name of a mebibyte",
+            XVal::Struct(vec![(long.clone(), xstruct(&[("operation", xint(1))]))]),
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(xstruct(&[("tickets", branch)])),
+        );
+        let ids = ids_of(reply.ok());
+        assert!(ids.contains(&DEMO_TICKET), "{what}: the normal results");
+        let warning = reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_else(|| panic!("{what}: no warning"));
+        assert!(warning.len() < 16 * 1024, "{what}: {} bytes", warning.len());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{what}: {:?}",
+            started.elapsed()
+        );
+        if what.starts_with("50,000") {
+            assert!(
+                warning.contains("and 49980 more left out"),
+                "{what}: {warning}"
+            );
+        }
+    }
+}
