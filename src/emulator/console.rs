@@ -387,6 +387,9 @@ fn file_reply(name: &str, content: Vec<u8>) -> Response<ReplyBody> {
             }
         })
         .collect();
+    // A name's last 255 characters (its extension among them): the API takes names of
+    // any length, and a header line of megabytes is refused by browsers and clients.
+    let ascii = &ascii[ascii.len().saturating_sub(255)..];
     if let Ok(v) = HeaderValue::try_from(format!("attachment; filename=\"{ascii}\"")) {
         headers.insert(hyper::header::CONTENT_DISPOSITION, v);
     }

