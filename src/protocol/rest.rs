@@ -1128,9 +1128,44 @@ fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
     }
 }
 
+/// Whether JSON text holds at most `max` values, counted before it is parsed: each value
+/// but the first follows a `,` or opens with `[` or `{` (keys are not counted), outside
+/// strings.
+fn json_values_at_most(body: &[u8], max: usize) -> bool {
+    let (mut count, mut in_string, mut escaped) = (1, false, false);
+    for &b in body {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' => {
+                count += 1;
+                if count > max {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
 const PARAMETERS_SHAPE: &str = "the body must be {\"parameters\": [...]}";
 
 fn json_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
+    if !json_values_at_most(body, super::MAX_VALUES) {
+        return Err(Fault::malformed(format!(
+            "the body holds more than {} values",
+            super::MAX_VALUES
+        )));
+    }
     let doc: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| Fault::malformed(format!("the body is not valid JSON: {e}")))?;
     let serde_json::Value::Object(object) = doc else {
@@ -1354,6 +1389,16 @@ fn element_name(name: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_values_are_counted_outside_strings() {
+        assert!(json_values_at_most(b"[1,2,3]", 4));
+        assert!(!json_values_at_most(b"[1,2,3]", 3));
+        assert!(json_values_at_most(br#"{"a":[1],"b":"x,y,[z{"}"#, 4));
+        assert!(!json_values_at_most(br#"{"a":[1],"b":"x,y,[z{"}"#, 3));
+        // An escaped quote does not end the string.
+        assert!(json_values_at_most(br#"["a\",\",\",",1]"#, 3));
+    }
+
     use super::*;
     use crate::call::ExceptionClass;
 

@@ -379,6 +379,8 @@ struct Parser<'a> {
     depth: usize,
     max_depth: usize,
     at_start: bool,
+    /// Values read so far, within [`super::MAX_VALUES`].
+    values: usize,
 }
 
 impl<'a> Parser<'a> {
@@ -388,6 +390,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             max_depth: MAX_DEPTH,
             at_start: true,
+            values: 0,
         }
     }
 
@@ -398,6 +401,7 @@ impl<'a> Parser<'a> {
             depth: 0,
             max_depth: MAX_DEPTH,
             at_start: true,
+            values: 0,
         }
     }
 
@@ -600,6 +604,10 @@ impl<'a> Parser<'a> {
     /// The content of a `<value>` whose start tag has been read: bare text (a string) or
     /// one type element surrounded by whitespace.
     fn value(&mut self) -> Result<Value, Fault> {
+        self.values += 1;
+        if self.values > super::MAX_VALUES {
+            return Err(malformed(format!("more than {} values", super::MAX_VALUES)));
+        }
         let mut acc: Option<Cow<'a, str>> = None;
         loop {
             match self.next()? {

@@ -1281,3 +1281,64 @@ fn steady_concurrent_writes_keep_the_wal_short() {
         "the write-ahead log reached {largest} bytes"
     );
 }
+
+/// A body of many tiny values (`1,1,1,…`, `<value/>`s) cost the parsers 50-100 bytes of
+/// memory each: 16 MiB of them took 200-800 MB. Every transport refuses more than
+/// 250,000 values, as SOAP already did, in its own format, before building them.
+#[test]
+fn bodies_of_too_many_values_are_refused_on_every_transport() {
+    let server = Server::start();
+    let n = 300_000;
+    let auth = basic_auth(&DEMO);
+    let json = format!("{{\"parameters\":[\"a\",[{}1]]}}", "1,".repeat(n));
+    let r = server.post(
+        "/rest/v3.1/SoftLayer_Ticket/160000001/setTags.json",
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        json.as_bytes(),
+    );
+    assert!(r.status >= 400, "{}", r.describe());
+    assert!(
+        r.text().contains("more than 250000 values"),
+        "{}",
+        r.describe()
+    );
+
+    let values = "<value><int>1</int></value>".repeat(n);
+    let xml = format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>getObject</methodName><params>\
+         <param><value><array><data>{values}</data></array></value></param></params></methodCall>"
+    );
+    let r = server.post(
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "text/xml"),
+        ],
+        xml.as_bytes(),
+    );
+    // XML-RPC's own parse fault (its faultString is the specification's, without the
+    // reason); read, the call would have been refused for its missing init parameter.
+    assert!(
+        r.text().contains("<fault>") && r.text().contains("-32700"),
+        "{}",
+        &r.text()[..r.text().len().min(2000)]
+    );
+    // Just under the line is read (and answered with the method's own fault).
+    let json = format!("{{\"parameters\":[[{}1]]}}", "1,".repeat(200_000));
+    let r = server.post(
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json",
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        json.as_bytes(),
+    );
+    assert!(
+        !r.text().contains("more than 250000 values"),
+        "{}",
+        r.describe()
+    );
+}
