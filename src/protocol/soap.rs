@@ -47,7 +47,7 @@ use crate::value::{Struct, Value, WrittenShared};
 
 /// Deepest `href` expansion (the tree itself is bounded by [`super::xml::MAX_DEPTH`]).
 const MAX_DEPTH: usize = super::xml::MAX_DEPTH;
-/// Most values a request may expand to (shared `href` targets count each time).
+// The most values a request may expand to (shared `href` targets count each time).
 use super::MAX_VALUES;
 
 const SOAP_12_ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
