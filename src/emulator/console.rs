@@ -280,6 +280,15 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
                     other => return Err(format!("awaiting must be true or false, not '{other}'")),
                 })
             }
+            // Each word is a LIKE of its own: SQLite refuses a pattern past 50,000 bytes
+            // and an expression past 1,000 levels (a 500 either way).
+            "q" if value.chars().count() > MAX_QUERY_CHARS
+                || value.split_whitespace().count() > MAX_QUERY_WORDS =>
+            {
+                return Err(format!(
+                    "q takes at most {MAX_QUERY_WORDS} words and {MAX_QUERY_CHARS} characters"
+                ));
+            }
             "q" => filter.text = Some(value),
             "sort" => {
                 order.sort = match value.as_str() {
@@ -367,6 +376,10 @@ fn file_type(name: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
+
+/// The longest search the queue takes: words, and characters in all.
+const MAX_QUERY_WORDS: usize = 32;
+const MAX_QUERY_CHARS: usize = 1_000;
 
 fn file_reply(name: &str, content: Vec<u8>) -> Response<ReplyBody> {
     let mut r = Response::new(ReplyBody::whole(content));
