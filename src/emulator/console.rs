@@ -244,6 +244,10 @@ fn read(shared: &Shared, path: &str, query: &str) -> Response<ReplyBody> {
     }
 }
 
+/// The longest search the queue takes: words, and characters in all.
+const MAX_QUERY_WORDS: usize = 32;
+const MAX_QUERY_CHARS: usize = 1_000;
+
 /// The queue's filter and order from a query string.
 pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
     let mut filter = QueueFilter::default();
@@ -376,10 +380,6 @@ fn file_type(name: &str) -> &'static str {
         _ => "application/octet-stream",
     }
 }
-
-/// The longest search the queue takes: words, and characters in all.
-const MAX_QUERY_WORDS: usize = 32;
-const MAX_QUERY_CHARS: usize = 1_000;
 
 fn file_reply(name: &str, content: Vec<u8>) -> Response<ReplyBody> {
     let mut r = Response::new(ReplyBody::whole(content));

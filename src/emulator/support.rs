@@ -2,7 +2,7 @@
 
 use super::outbox::{self, Event};
 use crate::services::now;
-use crate::services::ticket::updates::{Editor, append};
+use crate::services::ticket::updates::{EMPLOYEE_EDIT, Editor, append, stamp_edit};
 use crate::services::ticket::{STATE_AWAITING_CUSTOMER, STATUS_CLOSED, STATUS_OPEN};
 use crate::store::{self, Row, StoreError};
 use crate::value::{Struct, Value};
@@ -67,19 +67,10 @@ fn columns<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-/// `changes` by support at `when`, stamped as an edit: SLDN's `lastEditDate` is "the date
-/// that a ticket was last modified. A modification does not necessarily mean that an
-/// update was added", and `lastEditType` "the type of user who last edited or updated a
-/// ticket".
+/// `changes` by support at `when`, stamped as an employee's edit.
 fn edited_by_support<const N: usize>(pairs: [(&str, Value); N], when: &str) -> Struct {
     let mut changes = columns(pairs);
-    for (k, v) in [
-        ("modifyDate", Value::DateTime(when.to_string())),
-        ("lastEditDate", Value::DateTime(when.to_string())),
-        ("lastEditType", Value::from("EMPLOYEE")),
-    ] {
-        changes.insert(k.into(), v);
-    }
+    stamp_edit(&mut changes, when, EMPLOYEE_EDIT);
     changes
 }
 

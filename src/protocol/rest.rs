@@ -1389,6 +1389,9 @@ fn element_name(name: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::call::ExceptionClass;
+
     #[test]
     fn json_values_are_counted_outside_strings() {
         assert!(json_values_at_most(b"[1,2,3]", 4));
@@ -1398,9 +1401,6 @@ mod tests {
         // An escaped quote does not end the string.
         assert!(json_values_at_most(br#"["a\",\",\",",1]"#, 3));
     }
-
-    use super::*;
-    use crate::call::ExceptionClass;
 
     const KEY: &str = "0123456789abcdef";
 

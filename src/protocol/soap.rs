@@ -597,9 +597,12 @@ impl<'d> Interp<'d> {
                 }
             }
             // Text where a struct is declared (`xsi:type="xsd:string"`, or none): the text,
-            // for the call's argument check to refuse as XML-RPC and REST do, not an empty
-            // struct.
-            Expect::Complex(_) if node.children.is_empty() && !is_blank(&node.text) => {
+            // not an empty struct, for call.rs and the argument check to read or refuse as
+            // they do on XML-RPC: an argument's text is refused, a filter's is JSON (as
+            // REST's objectFilter), a mask header's is the mask.
+            Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_)
+                if node.children.is_empty() && !is_blank(&node.text) =>
+            {
                 Ok(Value::String(node.text.to_string()))
             }
             Expect::Complex(t) => {
@@ -626,10 +629,6 @@ impl<'d> Interp<'d> {
                     Value::String(text.to_string())
                 })
             }
-            // JSON text, as REST's objectFilter (call.rs reads it for every transport).
-            Expect::Filter(_) if node.children.is_empty() && !is_blank(&node.text) => {
-                Ok(Value::String(node.text.to_string()))
-            }
             Expect::Filter(t) => {
                 let def = schema().type_def(t);
                 self.members(node, depth, |name| {
@@ -654,11 +653,6 @@ impl<'d> Interp<'d> {
                 "value" => Expect::Many(""),
                 _ => Expect::Any,
             }),
-            // Text for a whole header record (`<SoftLayer_ObjectMask>mask[id]</…>`): the
-            // text, for call.rs to read or refuse as it does on XML-RPC.
-            Expect::Record(_) if node.children.is_empty() && !is_blank(&node.text) => {
-                Ok(Value::String(node.text.to_string()))
-            }
             Expect::Record(fields) => self.members(node, depth, |name| {
                 fields
                     .iter()

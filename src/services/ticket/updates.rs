@@ -15,11 +15,25 @@ pub enum Editor {
     Employee(i64),
 }
 
+/// `lastEditType`'s two values.
+pub const USER_EDIT: &str = "USER";
+pub const EMPLOYEE_EDIT: &str = "EMPLOYEE";
+
+/// Stamps `changes` to a ticket as an edit at `when` by `kind` ([`USER_EDIT`] or
+/// [`EMPLOYEE_EDIT`]): SLDN's `lastEditDate` is "the date that a ticket was last modified.
+/// A modification does not necessarily mean that an update was added", and
+/// `lastEditType` "the type of user who last edited or updated a ticket".
+pub fn stamp_edit(changes: &mut Struct, when: &str, kind: &'static str) {
+    changes.insert("lastEditDate".into(), Value::DateTime(when.to_string()));
+    changes.insert("modifyDate".into(), Value::DateTime(when.to_string()));
+    changes.insert("lastEditType".into(), Value::from(kind));
+}
+
 impl Editor {
     fn kind(self) -> &'static str {
         match self {
-            Editor::User(_) => "USER",
-            Editor::Employee(_) => "EMPLOYEE",
+            Editor::User(_) => USER_EDIT,
+            Editor::Employee(_) => EMPLOYEE_EDIT,
         }
     }
 
@@ -133,12 +147,8 @@ pub fn append(
         .and_then(|t| t.member("totalUpdateCount"))
         .and_then(Value::as_i64)
         .unwrap_or(0);
-    let mut changes = fields([
-        ("lastEditDate", Value::DateTime(when.to_string())),
-        ("modifyDate", Value::DateTime(when.to_string())),
-        ("lastEditType", Value::from(editor.kind())),
-        ("totalUpdateCount", Value::Int(total + ids.len() as i64)),
-    ]);
+    let mut changes = fields([("totalUpdateCount", Value::Int(total + ids.len() as i64))]);
+    stamp_edit(&mut changes, when, editor.kind());
     match editor {
         Editor::User(_) => {
             changes.insert("awaitingUserResponse".into(), Value::Int(0));
@@ -270,7 +280,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     }
     // statusId is never taken from the template: edit cannot close (or reopen) a ticket.
     if !changes.is_empty() {
-        edited_by_user(&mut changes);
+        stamp_edit(&mut changes, &now(), USER_EDIT);
         store::update(ctx.conn, TICKET, id, &changes)?;
     }
     let mut first = None;
@@ -284,16 +294,6 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     }
     let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
     Ok(Output::Object(row))
-}
-
-/// Stamps `changes` as the caller's edit: SLDN's `lastEditDate` is "the date that a
-/// ticket was last modified. A modification does not necessarily mean that an update was
-/// added", and `lastEditType` "the type of user who last edited or updated a ticket".
-fn edited_by_user(changes: &mut Struct) {
-    let when = now();
-    changes.insert("modifyDate".into(), Value::DateTime(when.clone()));
-    changes.insert("lastEditDate".into(), Value::DateTime(when));
-    changes.insert("lastEditType".into(), Value::from("USER"));
 }
 
 pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
@@ -319,7 +319,7 @@ pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
         ));
     }
     let mut changes = fields([("finalComments", Value::String(comments))]);
-    edited_by_user(&mut changes);
+    stamp_edit(&mut changes, &now(), USER_EDIT);
     store::update(ctx.conn, TICKET, ticket.id().unwrap_or_default(), &changes)?;
     Ok(Output::Value(Value::Bool(true)))
 }
