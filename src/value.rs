@@ -305,7 +305,7 @@ impl Value {
 
 /// A JSON string as `serde_json` writes it: `"` and `\` escaped, control characters as
 /// `\b`, `\t`, `\n`, `\f`, `\r` or `\u00xx`, everything else as it is.
-fn json_string(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn json_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);

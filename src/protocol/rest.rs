@@ -53,6 +53,13 @@
 //! of a direct call stream item by item (one that ends within its first 64 KiB goes whole,
 //! with its length).
 //!
+//! With `SoftLayer-Include-Types: true` (softlayer-java sends it on every call), every
+//! JSON object starts with a `complexType` member naming its SoftLayer type: the object's
+//! own type when it was read from the store (an update's `editor` is a
+//! `SoftLayer_User_Customer` or a `SoftLayer_User_Employee`), else the type its place
+//! declares. softlayer-java's reader fails on an object whose first member is anything
+//! else ("Expected 'complexType' as first property").
+//!
 //! Faults are `{"error": message, "code": class}` (`<root><error/><code/></root>` for
 //! `.xml`, JSON for `.txt`), with a status its kind gives ([`status_of`]): 401 without valid
 //! credentials, 404 for an unknown service, method or object, 405 for an HTTP method
@@ -76,7 +83,7 @@ use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
 use crate::schema::mask::{MaskProperty, ObjectMask};
 use crate::schema::{MethodDef, ParameterDef, PropertyDef, PropertyKind, ServiceDef, schema};
-use crate::value::{Struct, Value};
+use crate::value::{Struct, Value, WrittenShared};
 
 /// The output format a request asks for with its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +160,7 @@ pub fn handle(
     match parse(http_method, rest_path, query, basic, body) {
         Err((fault, format)) => write_fault(&fault, format),
         Ok(request) => match request.run(&mut dispatch) {
-            Ok(reply) => write_reply(&reply, request.format),
+            Ok(reply) => write_reply(&reply, request.format, false),
             Err(fault) => write_fault(&fault, request.format),
         },
     }
@@ -220,9 +227,32 @@ pub fn format_of(rest_path: &str) -> Format {
     split_path(rest_path).1
 }
 
-/// 200 with the value in the format asked for, and `SoftLayer-Total-Items` for lists.
-pub fn write_reply(reply: &Reply, format: Format) -> HttpAnswer {
+/// The request header that asks for each object's type in JSON answers.
+pub const INCLUDE_TYPES_HEADER: &str = "SoftLayer-Include-Types";
+
+/// Whether [`INCLUDE_TYPES_HEADER`]'s value asks for types (`true`, as softlayer-java
+/// sends it, or `1`).
+pub fn includes_types(value: Option<&[u8]>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.trim_ascii();
+        v.eq_ignore_ascii_case(b"true") || v == b"1"
+    })
+}
+
+/// 200 with the value in the format asked for, and `SoftLayer-Total-Items` for lists;
+/// `include_types`: JSON objects lead with their `complexType`.
+pub fn write_reply(reply: &Reply, format: Format, include_types: bool) -> HttpAnswer {
     let body = match format {
+        Format::Json if include_types => {
+            let mut out = super::reply_buffer();
+            write_typed_json(
+                &mut out,
+                &reply.value,
+                Some(reply.type_name.trim_end_matches("[]")),
+                &mut WrittenShared::default(),
+            );
+            out
+        }
         Format::Json => json_bytes(&reply.value),
         Format::Xml => xml_document(&reply.value),
         Format::Text => text_body(&reply.value),
@@ -358,6 +388,8 @@ pub struct RestCodec {
     pub format: Format,
     /// The parsed request, for [`Codec::run`].
     request: Option<Request>,
+    /// `SoftLayer-Include-Types`: JSON objects lead with their `complexType`.
+    include_types: bool,
 }
 
 impl RestCodec {
@@ -366,6 +398,7 @@ impl RestCodec {
         rest_path: String,
         query: Option<String>,
         basic: Option<Credentials>,
+        include_types: bool,
     ) -> RestCodec {
         RestCodec {
             http_method,
@@ -374,6 +407,7 @@ impl RestCodec {
             query,
             basic,
             request: None,
+            include_types,
         }
     }
 }
@@ -417,7 +451,7 @@ impl Codec for RestCodec {
     }
 
     fn write_reply(&self, _call: &Call, reply: &Reply) -> HttpAnswer {
-        let mut answer = write_reply(reply, self.format);
+        let mut answer = write_reply(reply, self.format, self.include_types);
         answer.headers.clear();
         answer
     }
@@ -440,13 +474,24 @@ impl Codec for RestCodec {
 
     /// A list read straight from its method (no nested path to walk) streams as JSON
     /// or XML, byte for byte what the whole reply would be.
-    fn list_writer(&self, _call: &Call) -> Option<Box<dyn ListWriter>> {
+    fn list_writer(&self, call: &Call) -> Option<Box<dyn ListWriter>> {
         let request = self.request.as_ref()?;
         if request.guard.is_some() || !request.nav.steps.is_empty() {
             return None;
         }
+        let item_type = || {
+            let returns = &schema().method(&call.service, &call.method)?.returns;
+            returns.strip_suffix("[]")
+        };
         match self.format {
-            Format::Json => Some(Box::new(JsonList { first: true })),
+            Format::Json => Some(Box::new(JsonList {
+                first: true,
+                item_type: if self.include_types {
+                    item_type()
+                } else {
+                    None
+                },
+            })),
             Format::Xml => Some(Box::new(XmlList)),
             Format::Text => None,
         }
@@ -456,6 +501,8 @@ impl Codec for RestCodec {
 /// A JSON array, item by item.
 struct JsonList {
     first: bool,
+    /// With `SoftLayer-Include-Types`, the items' declared type.
+    item_type: Option<&'static str>,
 }
 
 impl ListWriter for JsonList {
@@ -467,7 +514,9 @@ impl ListWriter for JsonList {
         if !std::mem::replace(&mut self.first, false) {
             out.push(b',');
         }
-        if serde_json::to_writer(&mut *out, item).is_err() {
+        if let Some(t) = self.item_type {
+            write_typed_json(out, item, Some(t), &mut WrittenShared::default());
+        } else if serde_json::to_writer(&mut *out, item).is_err() {
             out.extend_from_slice(b"null");
         }
     }
@@ -1297,6 +1346,61 @@ fn json_bytes(value: &Value) -> Vec<u8> {
     let mut out = super::reply_buffer();
     value.write_json(&mut out);
     out
+}
+
+/// JSON whose objects lead with `"complexType": type` (see the module's comment): the
+/// object's own type, else `declared`, the type its place declares; members take their
+/// property's declared type. An object of no known type, or one that names its own
+/// `complexType`, is written as it is.
+fn write_typed_json(
+    out: &mut Vec<u8>,
+    value: &Value,
+    declared: Option<&str>,
+    written: &mut WrittenShared<Option<&'static str>>,
+) {
+    match value {
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_typed_json(out, item, declared, written);
+            }
+            out.push(b']');
+        }
+        Value::Struct(members) => {
+            let own = members.type_name().or_else(|| {
+                let def = schema().type_def(declared?)?;
+                Some(def.name.as_str())
+            });
+            written.write(out, members, own, |out, written| {
+                let def = own.and_then(|t| schema().type_def(t));
+                out.push(b'{');
+                let mut first = true;
+                if let Some(t) = own
+                    && !members.contains_key("complexType")
+                {
+                    out.extend_from_slice(b"\"complexType\":");
+                    crate::value::json_string(out, t);
+                    first = false;
+                }
+                for (k, v) in members.iter() {
+                    if !std::mem::replace(&mut first, false) {
+                        out.push(b',');
+                    }
+                    crate::value::json_string(out, k);
+                    out.push(b':');
+                    let member_type = def
+                        .and_then(|d| d.property(k))
+                        .map(|p| p.type_name.as_str());
+                    write_typed_json(out, v, member_type, written);
+                }
+                out.push(b'}');
+            });
+        }
+        scalar => scalar.write_json(out),
+    }
 }
 
 fn text_body(value: &Value) -> Vec<u8> {
@@ -2477,7 +2581,7 @@ mod tests {
             ("data", Value::Base64(b"hi".to_vec())),
             ("ratio", Value::Float(0.5)),
         ]);
-        let answer = write_reply(&reply(value, None), Format::Json);
+        let answer = write_reply(&reply(value, None), Format::Json, false);
         assert_eq!(answer.status, 200);
         assert_eq!(answer.content_type, "application/json");
         assert!(answer.headers.is_empty());
@@ -2485,15 +2589,19 @@ mod tests {
             body_text(&answer),
             r#"{"id":5,"title":"a \"b\" é","createDate":"2026-10-01T09:15:00-05:00","flag":true,"nothing":null,"data":"aGk=","ratio":0.5}"#
         );
-        let answer = write_reply(&reply(Value::Array(vec![]), Some(0)), Format::Json);
+        let answer = write_reply(&reply(Value::Array(vec![]), Some(0)), Format::Json, false);
         assert_eq!(body_text(&answer), "[]");
         assert_eq!(header(&answer, "SoftLayer-Total-Items"), Some("0"));
         assert_eq!(
-            body_text(&write_reply(&reply(Value::Null, None), Format::Json)),
+            body_text(&write_reply(&reply(Value::Null, None), Format::Json, false)),
             "null"
         );
         assert_eq!(
-            body_text(&write_reply(&reply(Value::Bool(false), None), Format::Json)),
+            body_text(&write_reply(
+                &reply(Value::Bool(false), None),
+                Format::Json,
+                false
+            )),
             "false"
         );
     }
@@ -2516,7 +2624,7 @@ mod tests {
             ]),
             Value::Int(7),
         ]);
-        let answer = write_reply(&reply(value, Some(2)), Format::Xml);
+        let answer = write_reply(&reply(value, Some(2)), Format::Xml, false);
         assert_eq!(answer.content_type, "application/xml; charset=utf-8");
         assert_eq!(header(&answer, "SoftLayer-Total-Items"), Some("2"));
         assert_eq!(
@@ -2527,11 +2635,15 @@ mod tests {
              <bad_name>1</bad_name><_9lives>9</_9lives></item><item>7</item></root>"
         );
         assert_eq!(
-            body_text(&write_reply(&reply(Value::Null, None), Format::Xml)),
+            body_text(&write_reply(&reply(Value::Null, None), Format::Xml, false)),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<root/>"
         );
         assert_eq!(
-            body_text(&write_reply(&reply(Value::Bool(true), None), Format::Xml)),
+            body_text(&write_reply(
+                &reply(Value::Bool(true), None),
+                Format::Xml,
+                false
+            )),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<root>true</root>"
         );
     }
@@ -2549,6 +2661,7 @@ mod tests {
                 None,
             ),
             Format::Xml,
+            false,
         );
         let r = req(
             "POST",
@@ -2570,7 +2683,7 @@ mod tests {
             (Value::Base64(b"hi".to_vec()), "aGk="),
             (obj(vec![("id", Value::Int(1))]), "{\"id\":1}"),
         ] {
-            let answer = write_reply(&reply(value, None), Format::Text);
+            let answer = write_reply(&reply(value, None), Format::Text, false);
             assert_eq!(answer.content_type, "text/plain; charset=utf-8");
             assert_eq!(body_text(&answer), text);
         }

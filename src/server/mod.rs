@@ -256,6 +256,11 @@ async fn handle(
             rest_path,
             req.uri().query().map(str::to_string),
             basic,
+            crate::protocol::rest::includes_types(
+                req.headers()
+                    .get(crate::protocol::rest::INCLUDE_TYPES_HEADER)
+                    .map(|v| v.as_bytes()),
+            ),
         );
         return pipeline::answer(shared, codec, req).await;
     }

@@ -299,7 +299,8 @@ async fn answer_or_drop<C: Codec>(
     };
 
     // Everything the reply depends on is in the key: the endpoint and query, the
-    // credentials of HTTP Basic, and the body (call headers, mask, filter, arguments).
+    // credentials of HTTP Basic, REST's `SoftLayer-Include-Types`, and the body (call
+    // headers, mask, filter, arguments).
     // A body past `MAX_CACHED_BODY` is no read anyone repeats: keying it would copy and
     // hash up to 16 MiB on the async thread for nothing.
     let cache_key = (shared.replies.enabled() && body.len() <= MAX_CACHED_BODY).then(|| {
@@ -313,10 +314,16 @@ async fn answer_or_drop<C: Codec>(
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or_default();
+        let include_types = parts
+            .headers
+            .get(crate::protocol::rest::INCLUDE_TYPES_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
         crate::reply_cache::key(&[
             parts.method.as_str().as_bytes(),
             target.as_bytes(),
             authorization,
+            include_types,
             &body,
         ])
     });

@@ -1384,3 +1384,174 @@ fn no_client_mistake_is_a_server_failure() {
         DEMO.account_id
     );
 }
+
+// ---------------------------------------------------------------------------
+// SoftLayer-Include-Types (softlayer-java sends it on every call)
+// ---------------------------------------------------------------------------
+
+/// A REST GET as demo with `SoftLayer-Include-Types: true`.
+fn get_with_types(server: &Server, path: &str) -> HttpResponse {
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    http_request(
+        server.addr(),
+        "GET",
+        &format!("/rest/v3.1/{path}"),
+        &[
+            ("Authorization", auth.as_str()),
+            ("SoftLayer-Include-Types", "true"),
+        ],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request")
+}
+
+/// Every object in `v` has `complexType` as its first member, as softlayer-java's
+/// reader requires ("Expected 'complexType' as first property"); the types seen, by
+/// where they stand (`$.updates[].editor`).
+fn types_lead(v: &Value, at: &str, seen: &mut BTreeSet<(String, String)>) {
+    match v {
+        Value::Object(members) => {
+            let (first, t) = members
+                .iter()
+                .next()
+                .unwrap_or_else(|| panic!("{at}: an empty object"));
+            assert_eq!(first, "complexType", "{at}: {v}");
+            let t = t.as_str().unwrap_or_else(|| panic!("{at}: {t}"));
+            assert!(t.starts_with("SoftLayer_"), "{at}: {t}");
+            seen.insert((at.to_string(), t.to_string()));
+            for (k, m) in members.iter().skip(1) {
+                types_lead(m, &format!("{at}.{k}"), seen);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                types_lead(item, &format!("{at}[]"), seen);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn has_complex_type(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.contains_key("complexType") || m.values().any(has_complex_type),
+        Value::Array(items) => items.iter().any(has_complex_type),
+        _ => false,
+    }
+}
+
+#[test]
+fn include_types_puts_each_objects_complex_type_first() {
+    let server = Server::start();
+    let mask = enc("mask[id,status,updates[id,editor],assignedUser[id],attachedHardware[id]]");
+    let path = format!("SoftLayer_Ticket/{TICKET}/getObject.json?objectMask={mask}");
+
+    // Twice: the second is answered from the reply cache, which must tell the requests
+    // with the header from those without it.
+    for round in 0..2 {
+        let ticket = ok_json(&get_with_types(&server, &path));
+        let mut seen = BTreeSet::new();
+        types_lead(&ticket, "$", &mut seen);
+        let expected = [
+            ("$", "SoftLayer_Ticket"),
+            ("$.status", "SoftLayer_Ticket_Status"),
+            ("$.assignedUser", "SoftLayer_User_Customer"),
+            ("$.attachedHardware[]", "SoftLayer_Hardware"),
+            // Each object's own type, not the declared SoftLayer_Ticket_Update / editor.
+            ("$.updates[]", "SoftLayer_Ticket_Update_Customer"),
+            ("$.updates[]", "SoftLayer_Ticket_Update_Employee"),
+            ("$.updates[].editor", "SoftLayer_User_Customer"),
+            ("$.updates[].editor", "SoftLayer_User_Employee"),
+        ];
+        for (at, t) in expected {
+            assert!(
+                seen.contains(&(at.to_string(), t.to_string())),
+                "round {round}: no {t} at {at} in {seen:?}"
+            );
+        }
+        let plain = ok_json(&get(&server, &path));
+        assert!(!has_complex_type(&plain), "round {round}: {plain}");
+        assert_eq!(
+            plain["status"],
+            ticket["status"]
+                .as_object()
+                .map(|s| {
+                    let mut s = s.clone();
+                    s.shift_remove("complexType");
+                    Value::Object(s)
+                })
+                .unwrap()
+        );
+    }
+
+    // A list, a nested path, a container and a scalar.
+    let mut seen = BTreeSet::new();
+    let resp = get_with_types(
+        &server,
+        "SoftLayer_Account/getTickets.json?objectMask=mask[id,status]",
+    );
+    let list = ok_json(&resp);
+    assert!(ids(&list).contains(&TICKET), "{list}");
+    types_lead(&list, "$", &mut seen);
+    assert!(
+        seen.contains(&("$[]".into(), "SoftLayer_Ticket".into())),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("$[].status".into(), "SoftLayer_Ticket_Status".into())),
+        "{seen:?}"
+    );
+
+    let mut seen = BTreeSet::new();
+    let updates = ok_json(&get_with_types(
+        &server,
+        &format!("SoftLayer_Account/Tickets/{TICKET}/Updates.json"),
+    ));
+    assert_eq!(ids(&updates), TICKET_UPDATES.to_vec());
+    types_lead(&updates, "$", &mut seen);
+
+    let mut seen = BTreeSet::new();
+    let graph = ok_json(&get_with_types(
+        &server,
+        "SoftLayer_Account/getCurrentTicketStatisticsGraph.json",
+    ));
+    types_lead(&graph, "$", &mut seen);
+    assert!(
+        seen.contains(&(
+            "$".into(),
+            "SoftLayer_Container_Account_Graph_Outputs".into()
+        )),
+        "{seen:?}"
+    );
+
+    let count = ok_json(&get_with_types(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getAttachedHardwareCount.json"),
+    ));
+    assert_eq!(count, json!(1));
+}
+
+#[test]
+fn include_types_reaches_every_item_of_a_streamed_list() {
+    // Past the first 64 KiB a list streams item by item.
+    let (dir, db) = synthetic_db(600);
+    let server = Server::start_with_db(&db, Some(dir));
+    let resp = get_with_types(
+        &server,
+        "SoftLayer_Account/getTickets.json?objectMask=mask[id,title,status,assignedUser[id]]",
+    );
+    assert!(resp.body.len() > 64 * 1024, "{} bytes", resp.body.len());
+    let list = ok_json(&resp);
+    assert!(
+        list.as_array().map_or(0, Vec::len) >= 600,
+        "{}",
+        resp.body.len()
+    );
+    let mut seen = BTreeSet::new();
+    types_lead(&list, "$", &mut seen);
+    assert!(
+        seen.contains(&("$[].status".into(), "SoftLayer_Ticket_Status".into())),
+        "{seen:?}"
+    );
+}
