@@ -468,8 +468,11 @@ impl Codec for RestCodec {
         self.format.content_type()
     }
 
+    /// The JSON body is the value as the journal keeps it, unless it carries each
+    /// object's `complexType` (the journal holds values, which replays compare).
     fn reply_body(&self) -> Option<crate::call::ReplyBody> {
-        (self.format == Format::Json).then_some(crate::call::ReplyBody::ValueJson)
+        (self.format == Format::Json && !self.include_types)
+            .then_some(crate::call::ReplyBody::ValueJson)
     }
 
     /// A list read straight from its method (no nested path to walk) streams as JSON

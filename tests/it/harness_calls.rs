@@ -395,7 +395,8 @@ fn replay_against_itself(server: &Server) -> (i32, String) {
 
 /// The journal keeps a REST reply as JSON whatever format the caller asked for: the
 /// JSON body itself for `.json` (it is the reply's value as JSON), the value written
-/// again for `.xml` and `.txt`.
+/// again for `.xml` and `.txt`, and for JSON that names each object's `complexType`
+/// (`SoftLayer-Include-Types`), which a replay would not ask for.
 #[test]
 fn the_journal_keeps_rest_replies_as_json_in_every_format() {
     let server = start(&[]);
@@ -406,8 +407,28 @@ fn the_journal_keeps_rest_replies_as_json_in_every_format() {
         let resp = rest_get(&server, &path);
         assert_eq!(resp.status, 200, "{ext}: {}", resp.describe());
     }
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let typed = http_request(
+        server.addr(),
+        "GET",
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json?objectMask=mask%5Bid%2Ctitle%5D",
+        &[
+            ("Authorization", &auth),
+            ("SoftLayer-Include-Types", "true"),
+        ],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert!(
+        typed
+            .text()
+            .starts_with("{\"complexType\":\"SoftLayer_Ticket\""),
+        "{}",
+        typed.describe()
+    );
     let calls = journal(&server, "");
-    assert_eq!(calls.len(), 3, "{calls:#?}");
+    assert_eq!(calls.len(), 4, "{calls:#?}");
     for call in &calls {
         assert_eq!(
             call["reply"],
