@@ -128,6 +128,13 @@ pub struct CallHeaders {
     /// `SoftLayer_Account/getTickets/{id}`): an id condition the list's SQL applies, so
     /// that picking one ticket out of 200,000 reads one row. No wire header sets it.
     pub item_id: Option<i64>,
+    /// Whether a template argument's members its type lacks are refused (REST) or
+    /// ignored with a warning (XML-RPC, SOAP). REST maps JSON onto the type and refuses
+    /// them: "The property 'contents' is not valid for 'SoftLayer_Ticket'." is its reply
+    /// in softlayer-python issue 1147; over XML-RPC the same template had worked for
+    /// years (softlayer-python sent `contents` in it from 2014 to 2019, as the Ruby gem
+    /// still does). No wire header sets it.
+    pub strict_templates: bool,
 }
 
 impl CallHeaders {

@@ -843,6 +843,7 @@ fn route(
         filter: ctx.query.filter.clone(),
         limit: ctx.query.limit,
         item_id: None,
+        strict_templates: true,
     };
 
     match method_def {

@@ -160,35 +160,69 @@ fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceErro
 
 /// The call's arguments as the method's parameter types: the one conversion every
 /// transport's arguments go through. Arguments past the declared ones pass as they are.
-fn coerce_args(call: &Call, method: &MethodDef) -> Result<Vec<Value>, Fault> {
-    call.args
+/// Template members their type lacks are refused ([`CallHeaders::strict_templates`]) or
+/// named in `warnings`.
+///
+/// [`CallHeaders::strict_templates`]: crate::call::CallHeaders::strict_templates
+fn coerce_args(
+    call: &Call,
+    method: &MethodDef,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Value>, Fault> {
+    let mut unknown = Vec::new();
+    let args = call
+        .args
         .iter()
         .enumerate()
         .map(|(i, v)| match method.parameters.get(i) {
             Some(p) => {
-                check_template(v, &p.type_name, 0)?;
+                check_template(v, &p.type_name, 0, &mut unknown);
                 coerce(v, &p.type_ref).map_err(|e| invalid_argument(method, i, Some(&e)))
             }
             None => Ok(v.clone()),
         })
-        .collect()
+        .collect::<Result<Vec<Value>, Fault>>()?;
+    if let Some((name, type_name)) = unknown.first()
+        && call.headers.strict_templates
+    {
+        return Err(Fault::documented(
+            crate::call::ExceptionClass::Exception,
+            format!("The property '{name}' is not valid for '{type_name}'."),
+        ));
+    }
+    for (name, type_name) in unknown {
+        let text = crate::call::shown_warning(&format!(
+            "template property '{name}' is not a property of {type_name}: ignored"
+        ));
+        if !warnings.contains(&text) {
+            warnings.push(text);
+        }
+    }
+    Ok(args)
 }
 
-/// A template object may carry only properties its type has: "The property 'contents' is
-/// not valid for 'SoftLayer_Ticket'." (the real REST reply quoted in softlayer-python
-/// issue 1147), on every transport, for every template argument and the templates nested
-/// in it whose type is known (an update's, an attachment's). A `complexType` member names
-/// the type (SLDN XML-RPC article, "Specifying Complex Types"). Properties that exist but
-/// are not writable pass here; the handlers ignore them, as SLDN says.
-fn check_template(value: &Value, type_name: &str, depth: usize) -> Result<(), Fault> {
-    if depth > 16 {
-        return Ok(());
+/// At most this many of a template's unknown members are named.
+const MAX_UNKNOWN_TEMPLATE_MEMBERS: usize = 20;
+
+/// Collects into `unknown` (member, type) for each member of a template object that its
+/// type does not have, for every template argument and the templates nested in it whose
+/// type is known (an update's, an attachment's). A `complexType` member names the type
+/// (SLDN XML-RPC article, "Specifying Complex Types"). Properties that exist but are not
+/// writable pass here; the handlers ignore them, as SLDN says.
+fn check_template(
+    value: &Value,
+    type_name: &str,
+    depth: usize,
+    unknown: &mut Vec<(String, String)>,
+) {
+    if depth > 16 || unknown.len() >= MAX_UNKNOWN_TEMPLATE_MEMBERS {
+        return;
     }
     let declared = type_name.trim_end_matches("[]");
     match value {
         Value::Array(items) => items
             .iter()
-            .try_for_each(|item| check_template(item, declared, depth + 1)),
+            .for_each(|item| check_template(item, declared, depth + 1, unknown)),
         Value::Struct(members) => {
             let named = members
                 .get("complexType")
@@ -196,28 +230,28 @@ fn check_template(value: &Value, type_name: &str, depth: usize) -> Result<(), Fa
                 .filter(|n| schema().type_def(n).is_some());
             let type_name = named.unwrap_or(declared);
             let Some(t) = schema().type_def(type_name) else {
-                return Ok(());
+                return;
             };
             if t.properties.is_empty() {
-                return Ok(());
+                return;
             }
             for (name, v) in members {
                 if name == "complexType" {
                     continue;
                 }
-                let Some(def) = t.property(name) else {
-                    return Err(Fault::documented(
-                        crate::call::ExceptionClass::Exception,
-                        format!("The property '{name}' is not valid for '{type_name}'."),
-                    ));
-                };
-                if def.type_name.starts_with("SoftLayer_") {
-                    check_template(v, &def.type_name, depth + 1)?;
+                match t.property(name) {
+                    None if unknown.len() < MAX_UNKNOWN_TEMPLATE_MEMBERS => {
+                        unknown.push((name.clone(), type_name.to_string()))
+                    }
+                    None => return,
+                    Some(def) if def.type_name.starts_with("SoftLayer_") => {
+                        check_template(v, &def.type_name, depth + 1, unknown)
+                    }
+                    Some(_) => {}
                 }
             }
-            Ok(())
         }
-        _ => Ok(()),
+        _ => {}
     }
 }
 
@@ -468,7 +502,11 @@ fn dispatch_in(
         };
         let init_id = init_id.clone()?;
         observer.admitted(call, &principal)?;
-        let args = coerce_args(call, method)?;
+        let mut warnings = Vec::new();
+        let args = coerce_args(call, method, &mut warnings)?;
+        for w in &warnings {
+            tracing::warn!("{}::{}: {w}", call.service, call.method);
+        }
         let ctx = Ctx {
             conn,
             call,
@@ -478,7 +516,7 @@ fn dispatch_in(
             init_id,
             filter: call.headers.filter.as_ref(),
             zone,
-            warnings: Default::default(),
+            warnings: std::cell::RefCell::new(warnings),
             mask: &mask,
         };
         // filteredMask: the list's own filter also narrows the nested lists it names.

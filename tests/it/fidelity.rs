@@ -1567,38 +1567,52 @@ fn php_xmlrpc_encode_request_bodies_keep_their_text() {
 
 /// softlayer-python issue 1147 quotes the real REST reply to a template carrying a
 /// property its type does not have: "The property 'contents' is not valid for
-/// 'SoftLayer_Ticket'." Refused on every transport and every create/edit method, nested
-/// templates included; existing but unwritable properties (`accountId` on edit) are
-/// still ignored, as SLDN's edit page says.
+/// 'SoftLayer_Ticket'." REST refuses such members in every create/edit template, nested
+/// ones included. Over XML-RPC the same template had worked for years (softlayer-python
+/// sent `contents` in it until that issue; the Ruby gem still does), so XML-RPC and SOAP
+/// ignore them and name them in `X-SoftLayer-Emulator-Warning`. Existing but unwritable
+/// properties (`accountId` on edit) are ignored everywhere, as SLDN's edit page says.
 #[test]
 fn template_properties_are_validated() {
     let server = Server::start();
+    let warning = |reply: &XmlRpcReply| {
+        reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default()
+            .to_string()
+    };
     let before = account_ticket_ids(&server, &DEMO);
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
             .auth(&DEMO)
             .arg(xstruct(&[
                 ("subjectId", xint(1005)),
-                ("title", xstr("x")),
+                ("title", xstr("with contents")),
                 ("contents", xstr("body")),
             ]))
             .arg(xstr("body")),
     );
-    assert_fault(
-        &reply,
-        "SoftLayer_Exception",
-        "The property 'contents' is not valid for 'SoftLayer_Ticket'.",
+    assert_eq!(reply.ok().member("title").str(), "with contents");
+    assert_eq!(
+        warning(&reply),
+        "template property 'contents' is not a property of SoftLayer_Ticket: ignored"
     );
+    let created = the_new_ticket(&before, &account_ticket_ids(&server, &DEMO), "create");
+    let entries = ticket_entries(&server, &DEMO, created);
+    assert_eq!(entries, vec!["body".to_string()]);
+
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
             .auth(&DEMO)
             .id(OPEN_TICKET)
             .arg(xstruct(&[("entry", xstr("hi")), ("body", xstr("hi"))])),
     );
-    assert_fault(
-        &reply,
-        "SoftLayer_Exception",
-        "The property 'body' is not valid for 'SoftLayer_Ticket_Update'.",
+    reply.ok();
+    assert!(
+        warning(&reply).contains("'body' is not a property of SoftLayer_Ticket_Update"),
+        "{}",
+        reply.exchange()
     );
     // Nested: an update template inside a ticket template.
     let reply = server.xmlrpc(
@@ -1608,15 +1622,16 @@ fn template_properties_are_validated() {
             .arg(xstruct(&[(
                 "updates",
                 xarray(&[xstruct(&[("entry", xstr("x")), ("colour", xstr("red"))])]),
-            )])),
+            )]))
+            .arg(xstr("edited")),
     );
-    assert_fault(
-        &reply,
-        "SoftLayer_Exception",
-        "The property 'colour' is not valid for 'SoftLayer_Ticket_Update'.",
+    reply.ok();
+    assert!(
+        warning(&reply).contains("'colour' is not a property of SoftLayer_Ticket_Update"),
+        "{}",
+        reply.exchange()
     );
-    assert_eq!(account_ticket_ids(&server, &DEMO), before);
-    // Existing but not writable: ignored.
+    // Existing but not writable: ignored, and no warning.
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "edit")
             .auth(&DEMO)
@@ -1633,8 +1648,10 @@ fn template_properties_are_validated() {
         "{}",
         reply.exchange()
     );
+    assert_eq!(warning(&reply), "");
 
-    // REST: the reply of issue 1147.
+    // REST: the reply of issue 1147, and nothing created.
+    let before = account_ticket_ids(&server, &DEMO);
     let resp = http_request(
         server.addr(),
         "POST",
@@ -1653,25 +1670,42 @@ fn template_properties_are_validated() {
         "{}",
         resp.describe()
     );
-    // SOAP.
-    let resp = soap(
-        &server,
-        "SoftLayer_Ticket",
-        &soap_auth(&DEMO),
-        "<ns1:createStandardTicket><templateObject><subjectId>1005</subjectId><title>x</title>\
-         <contents>body</contents></templateObject><contents>body</contents></ns1:createStandardTicket>",
-    );
-    let text = resp.text();
-    assert!(
-        text.contains("<faultcode>SoftLayer_Exception</faultcode>")
-            && text.contains(
-                "The property &apos;contents&apos; is not valid for &apos;SoftLayer_Ticket&apos;."
-            )
-            || text.contains("The property 'contents' is not valid for 'SoftLayer_Ticket'."),
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        &format!("/rest/v3.1/SoftLayer_Ticket/{OPEN_TICKET}/edit.json"),
+        &[(
+            "Authorization",
+            basic_auth(DEMO.username, DEMO.api_key).as_str(),
+        )],
+        br#"{"parameters": [{"updates": [{"entry": "x", "colour": "red"}]}]}"#,
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(
+        json_of(&resp),
+        json!({"error": "The property 'colour' is not valid for 'SoftLayer_Ticket_Update'.", "code": "SoftLayer_Exception"}),
         "{}",
         resp.describe()
     );
     assert_eq!(account_ticket_ids(&server, &DEMO), before);
+
+    // SOAP takes it as XML-RPC does.
+    let resp = soap(
+        &server,
+        "SoftLayer_Ticket",
+        &soap_auth(&DEMO),
+        "<ns1:createStandardTicket><templateObject><subjectId>1005</subjectId><title>soap</title>\
+         <contents>body</contents></templateObject><contents>body</contents></ns1:createStandardTicket>",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert!(resp.text().contains(">soap</title>"), "{}", resp.describe());
+    assert_eq!(
+        resp.header("X-SoftLayer-Emulator-Warning"),
+        Some("template property 'contents' is not a property of SoftLayer_Ticket: ignored"),
+        "{}",
+        resp.describe()
+    );
 }
 
 // ---------------------------------------------------------------------------
