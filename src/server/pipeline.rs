@@ -282,6 +282,7 @@ async fn answer_or_drop<C: Codec>(
 ) -> Option<Response<ReplyBody>> {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
+    let closes = asks_to_close(&parts.headers);
     let (body, in_flight) = match read_request_body(&parts, body).await {
         Ok(body) => body,
         Err(e) => {
@@ -419,6 +420,14 @@ async fn answer_or_drop<C: Codec>(
             warning,
         }) => {
             let mut r = Response::new(ReplyBody::Streamed(chunk_rx));
+            if closes {
+                // Ended by closing the connection, which the client asked for anyway,
+                // rather than chunked: clients that read the raw answer to the end of
+                // the connection take everything after the head for the document, chunk
+                // sizes included (softlayer-api-php-client's asynchronous calls). hyper
+                // frames an HTTP/1.0 answer of unknown length that way.
+                *r.version_mut() = hyper::Version::HTTP_10;
+            }
             r.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             r.headers_mut()
@@ -435,6 +444,15 @@ async fn answer_or_drop<C: Codec>(
             r
         }
     })
+}
+
+/// Whether a request's `Connection` header asks to close the connection after it.
+fn asks_to_close(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get_all(hyper::header::CONNECTION)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"))
 }
 
 /// How a reply begins: whole, or streaming (sent with its first chunk; the rest of its

@@ -12,6 +12,7 @@ use crate::common;
 
 use common::*;
 use std::collections::BTreeSet;
+use std::io::{Read, Write};
 use std::path::Path;
 
 const V31: &str = "http://api.service.softlayer.com/soap/v3.1/";
@@ -1453,24 +1454,63 @@ fn list_replies_stream_with_the_length_of_their_page() {
     // A list past one chunk (64 KiB) streams, chunked, with the same total.
     let (dir, db) = synthetic_db(2_000);
     let big = Server::start_with_args(&db, Some(dir), &["--no-reply-cache"]);
-    let reply = call(
-        &big,
-        "SoftLayer_Account",
-        &envelope(
-            &format!("{}{}", auth(&DEMO), mask("mask[id,title]")),
-            "<ns1:getTickets/>",
-        ),
+    let request = envelope(
+        &format!("{}{}", auth(&DEMO), mask("mask[id,title]")),
+        "<ns1:getTickets/>",
     );
+    let send = |connection: &str| {
+        let stream = std::net::TcpStream::connect(big.addr()).unwrap();
+        stream.set_read_timeout(Some(HTTP_TIMEOUT)).unwrap();
+        let head = format!(
+            "POST /soap/v3.1/SoftLayer_Account HTTP/1.1\r\nHost: x\r\n{connection}\
+             Content-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+            request.len()
+        );
+        (&stream)
+            .write_all(format!("{head}{request}").as_bytes())
+            .unwrap();
+        stream
+    };
+    let stream = send("");
+    let streamed = read_response(&stream, "POST").unwrap();
     assert_eq!(
-        reply.http.header("transfer-encoding"),
+        streamed.header("transfer-encoding"),
         Some("chunked"),
         "a long list streams\n{}",
-        reply.describe()
+        streamed.describe()
     );
-    assert_eq!(reply.http.header("content-length"), None);
+    assert_eq!(streamed.header("content-length"), None);
+    let env = El::parse(&streamed.body).expect("a SOAP envelope");
+    let reply = Soap {
+        http: streamed,
+        request: request.clone(),
+        env,
+    };
     let n = reply.ret("getTickets").kids.len();
     assert!(n > 1_000, "{n} tickets");
     assert_eq!(reply.total_items(), Some(n as i64));
+
+    // Asked to close the connection after it, as softlayer-api-php-client's
+    // asynchronous calls do (they take everything after the head for the document), the
+    // list ends with the connection rather than chunked.
+    let mut raw = Vec::new();
+    send("Connection: close\r\n").read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("a head");
+    let head = head.to_ascii_lowercase();
+    assert!(!head.contains("transfer-encoding"), "{head}");
+    assert!(!head.contains("content-length"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    assert!(
+        body.trim_end().ends_with("</SOAP-ENV:Envelope>"),
+        "{}",
+        &body[body.len().saturating_sub(200)..]
+    );
+    assert_eq!(
+        body.matches("<item xsi:type=\"ns1:SoftLayer_Ticket\">")
+            .count(),
+        n
+    );
 }
 
 /// Text where the WSDL declares a struct (`<templateObject xsi:type="xsd:string">abc`, as
