@@ -168,6 +168,47 @@ def learn_from_pages(surface, sldn):
         needed += [p["type"] for p in t["properties"]]
 
 
+# Methods that take no credentials: the portal login takes a username and password as
+# its arguments.
+ANONYMOUS = {("SoftLayer_User_Customer", "getPortalLoginToken")}
+
+
+def has_property(types, type_name, prop):
+    """Whether the type, or a type it inherits from, has the property."""
+    seen = set()
+    while type_name in types and type_name not in seen:
+        seen.add(type_name)
+        if prop in types[type_name]["properties"]:
+            return True
+        type_name = types[type_name].get("parent")
+    return False
+
+
+def fallback_headers(service, method, returns, types):
+    """The headers of a method whose SLDN page is missing or lists none: those every
+    documented method of its kind lists. The WSDL declares them, and suds sends only the
+    headers an operation declares (it dropped User_Customer::getObject's init parameter
+    and answered with the caller). An instance method (getObject, or the getter of a
+    property of the service's type) takes the init parameter: required, but optional on
+    SoftLayer_User_Customer (the caller without it) and absent on SoftLayer_Account (the
+    caller's account), as on their documented methods."""
+    required = [] if (service, method) in ANONYMOUS else ["authenticate"]
+    optional = [f"{service}ObjectMask", "SoftLayer_ObjectMask"]
+    prop = method[3:4].lower() + method[4:] if method.startswith("get") else None
+    instance = method == "getObject" or has_property(types, service, prop)
+    init = f"{service}InitParameters"
+    if instance and service == "SoftLayer_User_Customer":
+        optional.insert(0, init)
+    elif instance and service != "SoftLayer_Account":
+        required.insert(0, init)
+    many = returns.endswith("[]")
+    if instance or many:
+        optional.append(f"{service}ObjectFilter")
+    if many:
+        optional.append("resultLimit")
+    return required, optional
+
+
 def main(ref):
     surface = json.load(open(os.path.join(ref, "api-surface.json")))
     sldn = os.path.join(ref, "sldn")
@@ -210,6 +251,8 @@ def main(ref):
             page = page_path(sldn, "services", name, m + ".md")
             required, optional, exceptions = (
                 method_page(open(page).read()) if page else ([], [], []))
+            if not required and not optional:
+                required, optional = fallback_headers(name, m, spec["returns"], types)
             methods[m] = {
                 "parameters": spec["parameters"],
                 "returns": spec["returns"],

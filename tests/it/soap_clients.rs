@@ -555,3 +555,35 @@ fn zeep_calls_the_account_ticket_graphs() {
     );
     assert_eq!(historical["graphImage"]["png"], true, "{report:#}");
 }
+
+/// The login tokens' containers and the headers of SoftLayer_User_Customer's methods
+/// that SLDN's pages leave out, as zeep and suds read them from the WSDL: both clients
+/// read `userId` and `hash` (the types were declared empty, so zeep answered None and
+/// suds raised TypeNotFound), and getObject of another user by its init parameter
+/// answers that user (suds dropped the undeclared header and got the caller).
+#[test]
+fn zeep_and_suds_read_login_tokens_and_send_declared_headers() {
+    let server = Server::start();
+    let mut cmd = python(&["zeep", "suds"], "user_tokens_and_headers.py");
+    cmd.arg(server.base_url())
+        .arg(DEMO.username)
+        .arg(DEMO.api_key)
+        .arg("5002");
+    let out = run(cmd);
+    assert!(out.success(), "{}\n{}", out.describe(), server.log());
+    let line = out.stdout.lines().last().unwrap_or_default();
+    let report: Value = serde_json::from_str(line)
+        .unwrap_or_else(|e| panic!("last line is not JSON ({e})\n{}", out.describe()));
+    for client in ["zeep", "suds"] {
+        assert_eq!(report[client]["portal"]["userId"], 5001, "{report:#}");
+        assert!(
+            report[client]["portal"]["hash"].as_u64().unwrap_or(0) >= 16,
+            "{report:#}"
+        );
+        assert_eq!(report[client]["user"], 5002, "{client}: {report:#}");
+    }
+    assert_eq!(
+        report["zeep"]["authentication"]["userId"], 5001,
+        "{report:#}"
+    );
+}
