@@ -117,7 +117,9 @@ def method_signature(md):
 
 def datatype_from_page(md):
     """A datatype's properties from its SLDN page, in the surface's form. The pages do not
-    name a parent: SoftLayer's containers derive from SoftLayer_Entity."""
+    name a parent: SoftLayer's containers derive from SoftLayer_Entity, and a project
+    transcription of a subtype names its parent in a `<!-- parent: Type -->` line."""
+    parent = re.search(r"<!--\s*parent:\s*(\w+)\s*-->", md)
     props, current, kind = [], None, None
     for line in md.splitlines():
         if line.startswith("## "):
@@ -131,7 +133,7 @@ def datatype_from_page(md):
             props.append({"name": current, "type": page_type(m.group(1)),
                           "relational": kind == "relational"})
             current = None
-    return {"parent": "SoftLayer_Entity", "properties": props}
+    return {"parent": parent.group(1) if parent else "SoftLayer_Entity", "properties": props}
 
 
 def learn_from_pages(surface, sldn):

@@ -422,6 +422,57 @@ fn type_casts_in_masks() {
     );
 }
 
+/// SLDN's object-mask article casts SoftLayer_Account::getHardware's objects to
+/// SoftLayer_Hardware_Server (`mask(SoftLayer_Hardware_Server)[controlPanel]`), as
+/// softlayer-python's hardware manager and the Ruby gem do: the subtype is known, so the
+/// cast is taken at the root and on a ticket's attachedHardware; a property it lacks is
+/// named as such, and a type of another family is still no cast.
+#[test]
+fn hardware_casts_to_its_server_subtype() {
+    let server = Server::start();
+    let hardware = |mask: &str| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getHardware")
+                .auth(&DEMO)
+                .mask(mask),
+        )
+    };
+    let reply = hardware("mask(SoftLayer_Hardware_Server)[id,hostname]");
+    let items = reply.ok().array();
+    assert!(items.len() >= 2, "{}", reply.exchange());
+    for item in items {
+        assert_eq!(
+            names(item),
+            BTreeSet::from(["id".to_string(), "hostname".to_string()]),
+            "{}",
+            reply.exchange()
+        );
+    }
+    let reply = get_ticket(
+        &server,
+        "mask[id,attachedHardware(SoftLayer_Hardware_Server)[id,hostname]]",
+    );
+    let attached = reply.ok().member("attachedHardware").array();
+    assert!(!attached.is_empty(), "{}", reply.exchange());
+    assert!(
+        attached
+            .iter()
+            .all(|h| !h.member("hostname").str().is_empty()),
+        "{}",
+        reply.exchange()
+    );
+    assert_mask_fault_naming(
+        &hardware("mask(SoftLayer_Hardware_Server)[noSuchProperty]"),
+        "noSuchProperty",
+        "SoftLayer_Hardware_Server",
+    );
+    assert_mask_fault_naming(
+        &hardware("mask(SoftLayer_Ticket_Subject)[id]"),
+        "SoftLayer_Ticket_Subject",
+        "SoftLayer_Hardware",
+    );
+}
+
 /// SLDN's object-mask article: "a property may be defined multiple times on the same
 /// level with different types", each object getting what was written for its own type.
 /// The open ticket has customer and employee updates: each is projected by the entry
