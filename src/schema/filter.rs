@@ -431,7 +431,13 @@ impl Walker<'_> {
         };
         let text = match op {
             Value::String(s) => s.trim(),
-            Value::Null => return Ok(()),
+            Value::Null => {
+                // The Ruby gem's `is(nil)` sends it, meaning a missing value.
+                self.note(
+                    "the operation is null and filters nothing (a missing value is \"is null\")",
+                );
+                return Ok(());
+            }
             Value::Array(_) | Value::Struct(_) | Value::Base64(_) => {
                 return Err(Bad::Fault(Fault::bad_argument(format!(
                     "Invalid object filter operation on '{}': the operation must be a string or a value.",
@@ -900,7 +906,7 @@ mod tests {
         let f = parse(
             r#"{"nosuch": {"name": {"operation": "x"}}, "title": {"x": {"operation": "y"}},
                 "id": 160000105, "status": "Open", "statusId": {}, "accountId": null,
-                "priority": {"operation": 1}}"#,
+                "priority": {"operation": 1}, "subjectId": {"operation": null}}"#,
         )
         .unwrap();
         assert_eq!(f.conditions.len(), 1);
@@ -911,10 +917,11 @@ mod tests {
             "title ignored: a local property's filter needs an 'operation'",
             "id ignored: 160000105 is a bare value",
             "status ignored: 'Open' is a bare value",
+            "subjectId ignored: the operation is null and filters nothing",
         ] {
             assert!(said.contains(part), "{part:?} in {said}");
         }
-        assert_eq!(f.ignored.len(), 4, "{said}");
+        assert_eq!(f.ignored.len(), 5, "{said}");
     }
 
     #[test]
