@@ -19,6 +19,12 @@
 //!   line with an empty 400. The scanner knows where each request line is, so those bytes
 //!   are percent-encoded there before hyper reads them (the query is percent-decoded
 //!   later, so the service sees what was sent); bodies and headers are never touched.
+//! - **`SoftLayer-Total-Items` spelt as the real API spells it.** hyper writes every
+//!   header name in lower case (or title case, `Softlayer-…`), which HTTP allows, but
+//!   softlayer-java looks the header up by its exact name in a case-sensitive map, so its
+//!   `getLastResponseTotalItemCount()` was always null and its paging examples failed.
+//!   The name is set right in each reply head hyper writes (same length, in place of a
+//!   copy); bodies are never touched.
 
 use std::io;
 use std::pin::Pin;
@@ -229,7 +235,8 @@ impl AsyncWrite for Connection {
         if let Some(polled) = this.rewrite(cx, buf) {
             return polled;
         }
-        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        let spelt = spell_header_names(buf);
+        let polled = Pin::new(&mut this.inner).poll_write(cx, spelt.as_deref().unwrap_or(buf));
         this.watch(cx, polled)
     }
 
@@ -252,6 +259,14 @@ impl AsyncWrite for Connection {
                 return polled;
             }
         }
+        // A reply head is one buffer, the first hyper writes for the reply.
+        let first = bufs.iter().position(|b| !b.is_empty());
+        if let Some(spelt) = first.and_then(|i| spell_header_names(&bufs[i])) {
+            let mut spelt_bufs: Vec<io::IoSlice<'_>> = bufs.to_vec();
+            spelt_bufs[first.unwrap_or_default()] = io::IoSlice::new(&spelt);
+            let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, &spelt_bufs);
+            return this.watch(cx, polled);
+        }
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         this.watch(cx, polled)
     }
@@ -272,6 +287,31 @@ impl AsyncWrite for Connection {
         ready!(this.poll_pending(cx))?;
         Pin::new(&mut this.inner).poll_shutdown(cx)
     }
+}
+
+/// Header names hyper writes in lower case that a client looks up by the real API's
+/// exact spelling (see the module's comment).
+const SPELT_HEADER_NAMES: [(&[u8], &[u8]); 1] =
+    [(b"\r\nsoftlayer-total-items:", b"\r\nSoftLayer-Total-Items:")];
+
+/// A copy of `bytes` with [`SPELT_HEADER_NAMES`] spelt right, when it starts a reply head
+/// (`HTTP/1.`) that holds one of them before its blank line; `None` otherwise (most
+/// writes: bodies, and heads without them). The copy has the same length, so what the
+/// socket takes of it is what it took of `bytes`.
+fn spell_header_names(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !bytes.starts_with(b"HTTP/1.") {
+        return None;
+    }
+    let head_end = memchr::memmem::find(bytes, b"\r\n\r\n").map_or(bytes.len(), |i| i + 2);
+    let head = &bytes[..head_end];
+    let mut spelt: Option<Vec<u8>> = None;
+    for (written, wanted) in SPELT_HEADER_NAMES {
+        if let Some(at) = memchr::memmem::find(head, written) {
+            spelt.get_or_insert_with(|| bytes.to_vec())[at..at + wanted.len()]
+                .copy_from_slice(wanted);
+        }
+    }
+    spelt
 }
 
 /// Whether a request line's byte is one hyper refuses and the real API's front end takes.
@@ -492,6 +532,31 @@ impl HeadScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn total_items_is_spelt_in_reply_heads_only() {
+        let head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nsoftlayer-total-items: 3\r\n\r\n[1,2,3]";
+        let spelt = spell_header_names(head).expect("spelt");
+        assert_eq!(spelt.len(), head.len());
+        assert!(
+            spelt.starts_with(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nSoftLayer-Total-Items: 3\r\n\r\n[1,2,3]")
+        );
+        // A body, or text past the head's blank line, is left as it is.
+        assert_eq!(
+            spell_header_names(b"x\r\nsoftlayer-total-items: 3\r\n"),
+            None
+        );
+        assert_eq!(
+            spell_header_names(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 30\r\n\r\nA\r\nsoftlayer-total-items: 1\r\n"
+            ),
+            None
+        );
+        assert_eq!(
+            spell_header_names(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+            None
+        );
+    }
 
     fn scan(parts: &[&[u8]]) -> (Option<u64>, Scan) {
         let mut s = HeadScanner::default();

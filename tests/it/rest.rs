@@ -1555,3 +1555,26 @@ fn include_types_reaches_every_item_of_a_streamed_list() {
         "{seen:?}"
     );
 }
+
+/// `SoftLayer-Total-Items` goes out spelt as SLDN's REST article writes it: softlayer-java
+/// looks it up by that exact name (`getLastResponseTotalItemCount()` was null while the
+/// server wrote it in lower case).
+#[test]
+fn total_items_header_is_spelt_as_the_real_api_spells_it() {
+    use std::io::{Read, Write};
+    let server = Server::start();
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream.set_read_timeout(Some(HTTP_TIMEOUT)).unwrap();
+    write!(
+        stream,
+        "GET /rest/v3.1/SoftLayer_Account/getOpenTickets.json?resultLimit=0,1 HTTP/1.1\r\n\
+         Host: x\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let head = text.split("\r\n\r\n").next().unwrap_or_default();
+    assert!(head.contains("\r\nSoftLayer-Total-Items: "), "{head}");
+}
