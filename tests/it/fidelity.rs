@@ -1484,6 +1484,29 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
     );
     assert_eq!(reply.ok().member("priority").int(), 1);
     assert_eq!(title(&server), "Disk 3 clicks on boot");
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        reply.exchange()
+    );
+    // A new title: standard tickets take none (SLDN's edit page), named in the warning.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(id)
+            .arg(xstruct(&[
+                ("title", xstr("Renamed")),
+                ("priority", xint(2)),
+            ])),
+    );
+    assert_eq!(reply.ok().member("title").str(), "Disk 3 clicks on boot");
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some("edit: a standard support ticket takes no custom title: 'Renamed' ignored"),
+        "{}",
+        reply.exchange()
+    );
     // Another subject: a standard ticket's title is that subject's name.
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "edit")

@@ -259,8 +259,19 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
             changes.insert("groupId".into(), Value::Int(g));
         }
     }
-    if administrative && let Some(title) = template.title.filter(|t| !t.trim().is_empty()) {
-        changes.insert("title".into(), Value::String(title));
+    match template.title.filter(|t| !t.trim().is_empty()) {
+        Some(title) if administrative => {
+            changes.insert("title".into(), Value::String(title));
+        }
+        // SLDN: "You may not enter a custom title for standard support tickets"; the
+        // ticket's own title sent back (the Ruby gem's update) is no change.
+        Some(title) if Some(title.as_str()) != ticket.get_str("title") => {
+            let warning = crate::call::shown_warning(&format!(
+                "edit: a standard support ticket takes no custom title: '{title}' ignored"
+            ));
+            ctx.warnings.borrow_mut().push(warning);
+        }
+        _ => {}
     }
     if template.assigned_user_id.is_some() {
         changes.insert(
