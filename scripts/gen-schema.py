@@ -186,18 +186,22 @@ def has_property(types, type_name, prop):
     return False
 
 
-def fallback_headers(service, method, returns, types):
+def fallback_headers(service, method, parameters, returns, types):
     """The headers of a method whose SLDN page is missing or lists none: those every
     documented method of its kind lists. The WSDL declares them, and suds sends only the
     headers an operation declares (it dropped User_Customer::getObject's init parameter
     and answered with the caller). An instance method (getObject, or the getter of a
     property of the service's type) takes the init parameter: required, but optional on
     SoftLayer_User_Customer (the caller without it) and absent on SoftLayer_Account (the
-    caller's account), as on their documented methods."""
+    caller's account), as on their documented methods. A getter takes no arguments; a
+    method of the service that returns no SoftLayer type takes no mask, filter or limit
+    (SoftLayer_Ticket_Attachment_File::getExtensionWhitelist lists none)."""
     required = [] if (service, method) in ANONYMOUS else ["authenticate"]
-    optional = [f"{service}ObjectMask", "SoftLayer_ObjectMask"]
     prop = method[3:4].lower() + method[4:] if method.startswith("get") else None
-    instance = method == "getObject" or has_property(types, service, prop)
+    instance = method == "getObject" or (not parameters and has_property(types, service, prop))
+    if not instance and not returns.startswith("SoftLayer_"):
+        return required, []
+    optional = [f"{service}ObjectMask", "SoftLayer_ObjectMask"]
     init = f"{service}InitParameters"
     if instance and service == "SoftLayer_User_Customer":
         optional.insert(0, init)
@@ -254,7 +258,8 @@ def main(ref):
             required, optional, exceptions = (
                 method_page(open(page).read()) if page else ([], [], []))
             if not required and not optional:
-                required, optional = fallback_headers(name, m, spec["returns"], types)
+                required, optional = fallback_headers(
+                    name, m, spec["parameters"], spec["returns"], types)
             methods[m] = {
                 "parameters": spec["parameters"],
                 "returns": spec["returns"],

@@ -192,6 +192,58 @@ fn encode(text: &str) -> String {
     out
 }
 
+/// Takes out of a call's template arguments the members their types lack. XML-RPC and
+/// SOAP ignore them (softlayer-python and the Ruby gem sent `contents` in a ticket
+/// template over XML-RPC), REST refuses them (softlayer-python issue 1147), and a replay
+/// goes over REST: sent as recorded, a call that worked would now fail. The same walk
+/// as `services::check_template`, over the journal's JSON.
+fn leave_out_unknown_template_members(call: &J, args: &mut [J]) {
+    let (Some(service), Some(method)) = (call["service"].as_str(), call["method"].as_str()) else {
+        return;
+    };
+    let Some(def) = crate::schema::schema().method(service, method) else {
+        return;
+    };
+    for (arg, param) in args.iter_mut().zip(&def.parameters) {
+        leave_out_unknown_members(arg, &param.type_name, 0);
+    }
+}
+
+fn leave_out_unknown_members(value: &mut J, type_name: &str, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let declared = type_name.trim_end_matches("[]");
+    match value {
+        J::Array(items) => items
+            .iter_mut()
+            .for_each(|item| leave_out_unknown_members(item, declared, depth + 1)),
+        J::Object(members) => {
+            let schema = crate::schema::schema();
+            let named = members
+                .get("complexType")
+                .and_then(J::as_str)
+                .filter(|n| schema.is_a(n, declared))
+                .and_then(|n| schema.type_def(n));
+            let Some(t) = named.or_else(|| schema.type_def(declared)) else {
+                return;
+            };
+            if t.properties.is_empty() {
+                return;
+            }
+            members.retain(|name, _| name == "complexType" || t.property(name).is_some());
+            for (name, v) in members.iter_mut() {
+                if let Some(p) = t.property(name)
+                    && p.type_name.starts_with("SoftLayer_")
+                {
+                    leave_out_unknown_members(v, &p.type_name, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// How [`send`]'s error starts when the endpoint gave no answer at all.
 const NO_ANSWER: &str = "no answer";
 
@@ -248,7 +300,10 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
     use base64::Engine;
     let basic = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", opts.username, opts.api_key));
-    let args = call["args"].as_array().cloned().unwrap_or_default();
+    let mut args = call["args"].as_array().cloned().unwrap_or_default();
+    if call["transport"].as_str() != Some("rest") {
+        leave_out_unknown_template_members(call, &mut args);
+    }
     let request = if args.is_empty() {
         agent.get(&url)
     } else {

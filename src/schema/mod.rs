@@ -137,6 +137,22 @@ impl Schema {
     pub fn method(&self, service: &str, method: &str) -> Option<&MethodDef> {
         self.services.get(service)?.methods.get(method)
     }
+
+    /// Whether `type_name` is `ancestor` or inherits from it.
+    pub fn is_a(&self, type_name: &str, ancestor: &str) -> bool {
+        let mut at = Some(type_name);
+        // A bound, not a cycle check: no SoftLayer type is 32 levels deep.
+        for _ in 0..32 {
+            let Some(name) = at else {
+                return false;
+            };
+            if name == ancestor {
+                return true;
+            }
+            at = self.type_def(name).and_then(|t| t.parent.as_deref());
+        }
+        false
+    }
 }
 
 #[derive(Deserialize)]

@@ -23,8 +23,10 @@
 //!   header name in lower case (or title case, `Softlayer-…`), which HTTP allows, but
 //!   softlayer-java looks the header up by its exact name in a case-sensitive map, so its
 //!   `getLastResponseTotalItemCount()` was always null and its paging examples failed.
-//!   The name is set right in each reply head hyper writes (same length, in place of a
-//!   copy); bodies are never touched.
+//!   The name is set right in each write that begins a reply head, before the head's
+//!   blank line (same length, in a copy). A head the socket takes in two writes keeps
+//!   the lower case in its second part; bodies, which escape carriage returns in every
+//!   format but plain text, never hold the name after a line break.
 
 use std::io;
 use std::pin::Pin;
@@ -259,11 +261,15 @@ impl AsyncWrite for Connection {
                 return polled;
             }
         }
-        // A reply head is one buffer, the first hyper writes for the reply.
-        let first = bufs.iter().position(|b| !b.is_empty());
-        if let Some(spelt) = first.and_then(|i| spell_header_names(&bufs[i])) {
-            let mut spelt_bufs: Vec<io::IoSlice<'_>> = bufs.to_vec();
-            spelt_bufs[first.unwrap_or_default()] = io::IoSlice::new(&spelt);
+        // hyper queues each reply head as a buffer of its own; a write may hold the
+        // heads of several pipelined replies.
+        let spelt: Vec<Option<Vec<u8>>> = bufs.iter().map(|b| spell_header_names(b)).collect();
+        if spelt.iter().any(Option::is_some) {
+            let spelt_bufs: Vec<io::IoSlice<'_>> = bufs
+                .iter()
+                .zip(&spelt)
+                .map(|(b, s)| s.as_deref().map_or(*b, io::IoSlice::new))
+                .collect();
             let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, &spelt_bufs);
             return this.watch(cx, polled);
         }

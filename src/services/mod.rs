@@ -224,10 +224,12 @@ fn check_template(
             .iter()
             .for_each(|item| check_template(item, declared, depth + 1, unknown)),
         Value::Struct(members) => {
+            // Only a subtype of the declared type: the handlers read the template as
+            // the declared type whatever it names.
             let named = members
                 .get("complexType")
                 .and_then(Value::as_str)
-                .filter(|n| schema().type_def(n).is_some());
+                .filter(|n| schema().type_def(n).is_some() && schema().is_a(n, declared));
             let type_name = named.unwrap_or(declared);
             let Some(t) = schema().type_def(type_name) else {
                 return;

@@ -296,33 +296,16 @@ fn concrete_types(type_name: &str) -> Vec<&'static TypeDef> {
         Some(_) => schema()
             .types
             .values()
-            .filter(|t| !t.properties.is_empty() && is_subtype(&t.name, type_name))
+            .filter(|t| !t.properties.is_empty() && schema().is_a(&t.name, type_name))
             .collect(),
         None => Vec::new(),
     }
 }
 
-/// Whether `type_name` is `ancestor` or inherits from it.
-fn is_subtype(type_name: &str, ancestor: &str) -> bool {
-    let mut at = Some(type_name);
-    let mut steps = 0;
-    while let Some(name) = at {
-        if name == ancestor {
-            return true;
-        }
-        steps += 1;
-        if steps > 32 {
-            return false;
-        }
-        at = schema().type_def(name).and_then(|t| t.parent.as_deref());
-    }
-    false
-}
-
 /// A cast must name the declared type, one of its subtypes, or one of its ancestors.
 fn check_cast(cast: &str, declared: &str, property: &str) -> Result<(), Fault> {
     if schema().type_def(cast).is_some()
-        && (is_subtype(cast, declared) || is_subtype(declared, cast))
+        && (schema().is_a(cast, declared) || schema().is_a(declared, cast))
     {
         return Ok(());
     }
@@ -619,7 +602,7 @@ impl Projector<'_> {
         let of_type = |e: &&MaskProperty| {
             e.cast
                 .as_deref()
-                .is_none_or(|c| is_subtype(&row.type_name, c))
+                .is_none_or(|c| schema().is_a(&row.type_name, c))
         };
         // An object of none of the types gets what it has of every entry, as a lone cast
         // entry gives objects of other types.

@@ -1711,6 +1711,26 @@ fn template_properties_are_validated() {
         "{}",
         resp.describe()
     );
+    // A complexType outside the declared type's family names nothing: the template is
+    // the declared type's, whose members are checked.
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Ticket/createStandardTicket.json",
+        &[(
+            "Authorization",
+            basic_auth(DEMO.username, DEMO.api_key).as_str(),
+        )],
+        br#"{"parameters": [{"complexType": "SoftLayer_Hardware", "subjectId": 1005, "title": "x", "hostname": "h"}, "body"]}"#,
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(
+        json_of(&resp),
+        json!({"error": "The property 'hostname' is not valid for 'SoftLayer_Ticket'.", "code": "SoftLayer_Exception"}),
+        "{}",
+        resp.describe()
+    );
     assert_eq!(account_ticket_ids(&server, &DEMO), before);
 
     // SOAP takes it as XML-RPC does.
