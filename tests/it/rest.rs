@@ -1564,17 +1564,40 @@ fn total_items_header_is_spelt_as_the_real_api_spells_it() {
     use std::io::{Read, Write};
     let server = Server::start();
     let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let xmlrpc = format!(
+        "<?xml version=\"1.0\"?><methodCall><methodName>getOpenTickets</methodName><params>\
+         <param><value><struct><member><name>headers</name><value><struct>\
+         <member><name>authenticate</name><value><struct>\
+         <member><name>username</name><value><string>{}</string></value></member>\
+         <member><name>apiKey</name><value><string>{}</string></value></member>\
+         </struct></value></member></struct></value></member></struct></value></param>\
+         </params></methodCall>",
+        DEMO.username, DEMO.api_key
+    );
+    // REST, then XML-RPC: two replies on one keep-alive connection, the second head
+    // written behind the first reply.
     let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
     stream.set_read_timeout(Some(HTTP_TIMEOUT)).unwrap();
     write!(
         stream,
         "GET /rest/v3.1/SoftLayer_Account/getOpenTickets.json?resultLimit=0,1 HTTP/1.1\r\n\
-         Host: x\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+         Host: x\r\nAuthorization: {auth}\r\n\r\n\
+         POST /xmlrpc/v3.1/SoftLayer_Account HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{xmlrpc}",
+        xmlrpc.len()
     )
     .unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).unwrap();
     let text = String::from_utf8_lossy(&raw);
-    let head = text.split("\r\n\r\n").next().unwrap_or_default();
-    assert!(head.contains("\r\nSoftLayer-Total-Items: "), "{head}");
+    let heads: Vec<&str> = text
+        .split("HTTP/1.1 ")
+        .skip(1)
+        .map(|r| r.split("\r\n\r\n").next().unwrap_or_default())
+        .collect();
+    assert_eq!(heads.len(), 2, "{text}");
+    for head in heads {
+        assert!(head.contains("\r\nSoftLayer-Total-Items: "), "{head}");
+        assert!(!head.contains("softlayer-total-items"), "{head}");
+    }
 }

@@ -1494,7 +1494,9 @@ fn list_replies_stream_with_the_length_of_their_page() {
     // asynchronous calls do (they take everything after the head for the document), the
     // list ends with the connection rather than chunked.
     let mut raw = Vec::new();
-    send("Connection: close\r\n").read_to_end(&mut raw).unwrap();
+    send("Connection: keep-alive, Close\r\n")
+        .read_to_end(&mut raw)
+        .unwrap();
     let text = String::from_utf8_lossy(&raw);
     let (head, body) = text.split_once("\r\n\r\n").expect("a head");
     let head = head.to_ascii_lowercase();
