@@ -135,6 +135,11 @@ pub struct CallHeaders {
     /// years (softlayer-python sent `contents` in it from 2014 to 2019, as the Ruby gem
     /// still does). No wire header sets it.
     pub strict_templates: bool,
+    /// Call headers that look meant for the call (a mask, filter, init parameter or
+    /// limit) under a name the API does not read, which it ignores; named in the warning
+    /// header. softlayer-api-php-client's XML-RPC client sends a string mask as
+    /// `ObjectMask`, so its masks did nothing without a word.
+    pub ignored: Vec<String>,
 }
 
 impl CallHeaders {
@@ -163,11 +168,24 @@ impl CallHeaders {
                         Value::String(text) => out.filter = filter_from_json(text.trim())?,
                         other => out.filter = Some(other.clone()),
                     },
-                    _ => {}
+                    _ => out.ignore(name),
                 }
+            } else {
+                out.ignore(name);
             }
         }
         Ok(out)
+    }
+
+    /// Notes a header the API does not read when its name says what it was meant for
+    /// (others, such as softlayer-go's `User-Agent`, pass silently).
+    fn ignore(&mut self, name: &str) {
+        const MEANT: [&str; 4] = ["mask", "filter", "initparameters", "limit"];
+        const MAX_NAMED: usize = 10;
+        let lower = name.to_ascii_lowercase();
+        if self.ignored.len() < MAX_NAMED && MEANT.iter().any(|m| lower.contains(m)) {
+            self.ignored.push(shown_warning(name));
+        }
     }
 }
 

@@ -844,6 +844,7 @@ fn route(
         limit: ctx.query.limit,
         item_id: None,
         strict_templates: true,
+        ignored: Vec::new(),
     };
 
     match method_def {

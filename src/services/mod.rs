@@ -504,7 +504,17 @@ fn dispatch_in(
         };
         let init_id = init_id.clone()?;
         observer.admitted(call, &principal)?;
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<String> = call
+            .headers
+            .ignored
+            .iter()
+            .map(|name| {
+                format!(
+                    "call header '{name}' is not one {} reads: ignored",
+                    call.service
+                )
+            })
+            .collect();
         let args = coerce_args(call, method, &mut warnings)?;
         for w in &warnings {
             tracing::warn!("{}::{}: {w}", call.service, call.method);

@@ -1092,6 +1092,42 @@ fn an_object_filter_header_as_json_text_is_read() {
 /// itself is read as that mask (ignored, the call would answer without the relations it
 /// asks for); a resultLimit that is not a struct is refused (ignored, it would answer
 /// with every object).
+/// A call header the API does not read is ignored, as the real API ignores it; one whose
+/// name says it was meant as a mask, filter, init parameter or limit
+/// (softlayer-api-php-client's XML-RPC client sends a string mask as `ObjectMask`) is also
+/// named in the warning header, and others (softlayer-go's `User-Agent`) pass silently.
+#[test]
+fn misnamed_call_headers_are_ignored_with_a_warning() {
+    let server = Server::start();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .header("ObjectMask", xstruct(&[("mask", xstr("mask[id]"))]))
+            .header("SoftLayer_AccountObjectFilter", xstruct(&[]))
+            .header("User-Agent", xstr("softlayer-go/1.1.7")),
+    );
+    let ticket = reply.ok();
+    assert!(ticket.get("title").is_some(), "{}", reply.exchange());
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some(
+            "call header 'ObjectMask' is not one SoftLayer_Ticket reads: ignored; \
+             call header 'SoftLayer_AccountObjectFilter' is not one SoftLayer_Ticket reads: ignored"
+        ),
+        "{}",
+        reply.exchange()
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .header("User-Agent", xstr("softlayer-go/1.1.7")),
+    );
+    reply.ok();
+    assert_eq!(reply.http.header("X-SoftLayer-Emulator-Warning"), None);
+}
+
 #[test]
 fn headers_in_another_shape_are_read_or_refused() {
     let server = Server::start();
