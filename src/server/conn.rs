@@ -263,7 +263,12 @@ impl AsyncWrite for Connection {
         }
         // hyper queues each reply head as a buffer of its own; a write may hold the
         // heads of several pipelined replies.
-        let spelt: Vec<Option<Vec<u8>>> = bufs.iter().map(|b| spell_header_names(b)).collect();
+        // Most writes are bodies: no copy list for them.
+        let spelt: Vec<Option<Vec<u8>>> = if bufs.iter().any(|b| b.starts_with(b"HTTP/1.")) {
+            bufs.iter().map(|b| spell_header_names(b)).collect()
+        } else {
+            Vec::new()
+        };
         if spelt.iter().any(Option::is_some) {
             let spelt_bufs: Vec<io::IoSlice<'_>> = bufs
                 .iter()
