@@ -1675,61 +1675,46 @@ fn template_properties_are_validated() {
 
     // REST: the reply of issue 1147, and nothing created.
     let before = account_ticket_ids(&server, &DEMO);
-    let resp = http_request(
-        server.addr(),
-        "POST",
-        "/rest/v3.1/SoftLayer_Ticket/createStandardTicket.json",
-        &[(
-            "Authorization",
-            basic_auth(DEMO.username, DEMO.api_key).as_str(),
-        )],
-        br#"{"parameters": [{"subjectId": 1005, "title": "x", "contents": "body"}, "body"]}"#,
-        HTTP_TIMEOUT,
-    )
-    .expect("REST request");
-    assert_eq!(
-        json_of(&resp),
-        json!({"error": "The property 'contents' is not valid for 'SoftLayer_Ticket'.", "code": "SoftLayer_Exception"}),
-        "{}",
-        resp.describe()
+    let refused_over_rest = |path: &str, body: &str, property: &str, type_name: &str| {
+        let resp = http_request(
+            server.addr(),
+            "POST",
+            &format!("/rest/v3.1/{path}"),
+            &[(
+                "Authorization",
+                basic_auth(DEMO.username, DEMO.api_key).as_str(),
+            )],
+            body.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request");
+        let error = format!("The property '{property}' is not valid for '{type_name}'.");
+        assert_eq!(
+            json_of(&resp),
+            json!({"error": error, "code": "SoftLayer_Exception"}),
+            "{}",
+            resp.describe()
+        );
+    };
+    refused_over_rest(
+        "SoftLayer_Ticket/createStandardTicket.json",
+        r#"{"parameters": [{"subjectId": 1005, "title": "x", "contents": "body"}, "body"]}"#,
+        "contents",
+        "SoftLayer_Ticket",
     );
-    let resp = http_request(
-        server.addr(),
-        "POST",
-        &format!("/rest/v3.1/SoftLayer_Ticket/{OPEN_TICKET}/edit.json"),
-        &[(
-            "Authorization",
-            basic_auth(DEMO.username, DEMO.api_key).as_str(),
-        )],
-        br#"{"parameters": [{"updates": [{"entry": "x", "colour": "red"}]}]}"#,
-        HTTP_TIMEOUT,
-    )
-    .expect("REST request");
-    assert_eq!(
-        json_of(&resp),
-        json!({"error": "The property 'colour' is not valid for 'SoftLayer_Ticket_Update'.", "code": "SoftLayer_Exception"}),
-        "{}",
-        resp.describe()
+    refused_over_rest(
+        &format!("SoftLayer_Ticket/{OPEN_TICKET}/edit.json"),
+        r#"{"parameters": [{"updates": [{"entry": "x", "colour": "red"}]}]}"#,
+        "colour",
+        "SoftLayer_Ticket_Update",
     );
     // A complexType outside the declared type's family names nothing: the template is
     // the declared type's, whose members are checked.
-    let resp = http_request(
-        server.addr(),
-        "POST",
-        "/rest/v3.1/SoftLayer_Ticket/createStandardTicket.json",
-        &[(
-            "Authorization",
-            basic_auth(DEMO.username, DEMO.api_key).as_str(),
-        )],
-        br#"{"parameters": [{"complexType": "SoftLayer_Hardware", "subjectId": 1005, "title": "x", "hostname": "h"}, "body"]}"#,
-        HTTP_TIMEOUT,
-    )
-    .expect("REST request");
-    assert_eq!(
-        json_of(&resp),
-        json!({"error": "The property 'hostname' is not valid for 'SoftLayer_Ticket'.", "code": "SoftLayer_Exception"}),
-        "{}",
-        resp.describe()
+    refused_over_rest(
+        "SoftLayer_Ticket/createStandardTicket.json",
+        r#"{"parameters": [{"complexType": "SoftLayer_Hardware", "subjectId": 1005, "title": "x", "hostname": "h"}, "body"]}"#,
+        "hostname",
+        "SoftLayer_Ticket",
     );
     assert_eq!(account_ticket_ids(&server, &DEMO), before);
 
