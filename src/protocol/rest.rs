@@ -482,18 +482,20 @@ impl Codec for RestCodec {
         if request.guard.is_some() || !request.nav.steps.is_empty() {
             return None;
         }
-        let item_type = || {
-            let returns = &schema().method(&call.service, &call.method)?.returns;
-            returns.strip_suffix("[]")
-        };
+        // With types, the items' declared type: what the method returns a list of.
+        let item_type = self
+            .include_types
+            .then(|| {
+                schema()
+                    .method(&call.service, &call.method)?
+                    .returns
+                    .strip_suffix("[]")
+            })
+            .flatten();
         match self.format {
             Format::Json => Some(Box::new(JsonList {
                 first: true,
-                item_type: if self.include_types {
-                    item_type()
-                } else {
-                    None
-                },
+                item_type,
             })),
             Format::Xml => Some(Box::new(XmlList)),
             Format::Text => None,

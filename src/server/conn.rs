@@ -261,22 +261,19 @@ impl AsyncWrite for Connection {
                 return polled;
             }
         }
-        // hyper queues each reply head as a buffer of its own; a write may hold the
-        // heads of several pipelined replies.
-        // Most writes are bodies: no copy list for them.
-        let spelt: Vec<Option<Vec<u8>>> = if bufs.iter().any(|b| b.starts_with(b"HTTP/1.")) {
-            bufs.iter().map(|b| spell_header_names(b)).collect()
-        } else {
-            Vec::new()
-        };
-        if spelt.iter().any(Option::is_some) {
-            let spelt_bufs: Vec<io::IoSlice<'_>> = bufs
-                .iter()
-                .zip(&spelt)
-                .map(|(b, s)| s.as_deref().map_or(*b, io::IoSlice::new))
-                .collect();
-            let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, &spelt_bufs);
-            return this.watch(cx, polled);
+        // hyper queues each reply head as a buffer of its own, and a write may hold the
+        // heads of several pipelined replies; most writes are bodies alone.
+        if bufs.iter().any(|b| b.starts_with(b"HTTP/1.")) {
+            let spelt: Vec<Option<Vec<u8>>> = bufs.iter().map(|b| spell_header_names(b)).collect();
+            if spelt.iter().any(Option::is_some) {
+                let spelt_bufs: Vec<io::IoSlice<'_>> = bufs
+                    .iter()
+                    .zip(&spelt)
+                    .map(|(b, s)| s.as_deref().map_or(*b, io::IoSlice::new))
+                    .collect();
+                let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, &spelt_bufs);
+                return this.watch(cx, polled);
+            }
         }
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         this.watch(cx, polled)

@@ -124,19 +124,24 @@ impl Ctx<'_> {
         let more =
             (filter.ignored_more > 0).then(|| format!("and {} more left out", filter.ignored_more));
         for why in filter.ignored.iter().chain(&more) {
-            let why = crate::call::shown_warning(why);
-            tracing::warn!(
-                "{}::{}: object filter operation {why}",
-                self.call.service,
-                self.call.method
-            );
-            let mut warnings = self.warnings.borrow_mut();
-            let text = format!("object filter: {why}");
-            if !warnings.contains(&text) {
-                warnings.push(text);
-            }
+            self.warn(&format!("object filter: {why}"));
         }
         Ok(filter)
+    }
+
+    /// Tells the developer something about the call without failing it ([`add_warning`]).
+    pub fn warn(&self, text: &str) {
+        add_warning(&mut self.warnings.borrow_mut(), self.call, text);
+    }
+}
+
+/// Adds `text` to a reply's warnings (the `X-SoftLayer-Emulator-Warning` header), once,
+/// as the header shows it (visible ASCII, cut short), and logs it.
+fn add_warning(warnings: &mut Vec<String>, call: &Call, text: &str) {
+    let text = crate::call::shown_warning(text);
+    tracing::warn!("{}::{}: {text}", call.service, call.method);
+    if !warnings.contains(&text) {
+        warnings.push(text);
     }
 }
 
@@ -191,12 +196,11 @@ fn coerce_args(
         ));
     }
     for (name, type_name) in unknown {
-        let text = crate::call::shown_warning(&format!(
-            "template property '{name}' is not a property of {type_name}: ignored"
-        ));
-        if !warnings.contains(&text) {
-            warnings.push(text);
-        }
+        add_warning(
+            warnings,
+            call,
+            &format!("template property '{name}' is not a property of {type_name}: ignored"),
+        );
     }
     Ok(args)
 }
@@ -229,7 +233,7 @@ fn check_template(
             let named = members
                 .get("complexType")
                 .and_then(Value::as_str)
-                .filter(|n| schema().type_def(n).is_some() && schema().is_a(n, declared));
+                .filter(|n| schema().is_a(n, declared));
             let type_name = named.unwrap_or(declared);
             let Some(t) = schema().type_def(type_name) else {
                 return;
@@ -504,21 +508,15 @@ fn dispatch_in(
         };
         let init_id = init_id.clone()?;
         observer.admitted(call, &principal)?;
-        let mut warnings: Vec<String> = call
-            .headers
-            .ignored
-            .iter()
-            .map(|name| {
-                format!(
-                    "call header '{name}' is not one {} reads: ignored",
-                    call.service
-                )
-            })
-            .collect();
-        let args = coerce_args(call, method, &mut warnings)?;
-        for w in &warnings {
-            tracing::warn!("{}::{}: {w}", call.service, call.method);
+        let mut warnings = Vec::new();
+        for name in &call.headers.ignored {
+            let text = format!(
+                "call header '{name}' is not one {} reads: ignored",
+                call.service
+            );
+            add_warning(&mut warnings, call, &text);
         }
+        let args = coerce_args(call, method, &mut warnings)?;
         let ctx = Ctx {
             conn,
             call,

@@ -265,12 +265,9 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         }
         // SLDN: "You may not enter a custom title for standard support tickets"; the
         // ticket's own title sent back (the Ruby gem's update) is no change.
-        Some(title) if Some(title.as_str()) != ticket.get_str("title") => {
-            let warning = crate::call::shown_warning(&format!(
-                "edit: a standard support ticket takes no custom title: '{title}' ignored"
-            ));
-            ctx.warnings.borrow_mut().push(warning);
-        }
+        Some(title) if Some(title.as_str()) != ticket.get_str("title") => ctx.warn(&format!(
+            "edit: a standard support ticket takes no custom title: '{title}' ignored"
+        )),
         _ => {}
     }
     if template.assigned_user_id.is_some() {
