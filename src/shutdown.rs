@@ -2,7 +2,9 @@
 //! tells every connection to finish the call it is serving and then close (hyper's
 //! graceful shutdown: no new request is read on a kept-alive connection), waits for them
 //! up to the grace period (`--shutdown-grace-secs`, 10 s), and then `serve` checkpoints
-//! the write-ahead log into the database file and exits 0.
+//! the write-ahead log into the database file and exits 0. The console's event streams
+//! never finish by themselves, so they end as shutdown begins (`Shared::stopping`) rather
+//! than hold the drain for the whole grace period; the page then shows it is offline.
 //!
 //! What is cut at the end of the grace period was not acknowledged: a write still
 //! running is rolled back by SQLite, never half-applied.

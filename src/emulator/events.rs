@@ -23,10 +23,16 @@ const OUTSIDE_CHECK: Duration = Duration::from_secs(2);
 /// server notice a client that went away.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// The event stream's response; it runs until the client goes away.
+/// The event stream's response; it runs until the client goes away or the server
+/// begins to shut down (a stream never finishes by itself, so the graceful drain would
+/// otherwise wait out its whole grace period for every open console).
 pub fn stream(shared: Arc<Shared>) -> Response<ReplyBody> {
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(8);
     tokio::spawn(async move {
+        let mut stopping = shared.stopping.subscribe();
+        if *stopping.borrow_and_update() {
+            return;
+        }
         let mut commits = shared.store.commits();
         let mut seq = *commits.borrow_and_update();
         let mut outside = shared.store.version().1;
@@ -39,6 +45,8 @@ pub fn stream(shared: Arc<Shared>) -> Response<ReplyBody> {
         let mut quiet = Duration::ZERO;
         loop {
             let message = tokio::select! {
+                // Ending the body ends the response; hyper then closes the connection.
+                _ = stopping.changed() => return,
                 changed = commits.changed() => {
                     if changed.is_err() {
                         return;

@@ -42,6 +42,9 @@ pub struct Shared {
     pub console_sessions: crate::emulator::console::Sessions,
     /// Told about every call the pipeline answers.
     pub observer: Box<dyn Observer>,
+    /// Turns true when shutdown begins: long-lived responses (the console's event
+    /// stream) end then instead of holding the drain for the whole grace period.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Shared {
@@ -61,6 +64,7 @@ impl Shared {
             console_sessions: Default::default(),
             observer: Box::new(harness.recorder()),
             harness,
+            stopping: tokio::sync::watch::Sender::new(false),
         })
     }
 }
@@ -175,6 +179,7 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
             signal = &mut shutdown => {
                 drop(listener);
+                shared.stopping.send_replace(true);
                 let grace = crate::limits::get().shutdown_grace();
                 tracing::info!(
                     "{signal}: shutting down; {} connections get {grace:?} to finish",

@@ -412,6 +412,11 @@ struct Browser {
 
 impl Browser {
     fn start(server: &Server, env: &[(&str, String)]) -> Browser {
+        Browser::start_script(server, "console.js", env)
+    }
+
+    /// `script`, one of tests/clients/browser/, against `server`.
+    fn start_script(server: &Server, script: &str, env: &[(&str, String)]) -> Browser {
         let modules = match std::env::var_os("SL_TEST_NODE_MODULES") {
             Some(m) if !m.is_empty() => PathBuf::from(m),
             _ => panic!("SL_TEST_NODE_MODULES is not set: {HINT}"),
@@ -426,7 +431,9 @@ impl Browser {
             Path::new(&chromium).is_file(),
             "no browser at {chromium}: {HINT}"
         );
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/browser/console.js");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/clients/browser")
+            .join(script);
         let mut cmd = Command::new("node");
         cmd.arg(script)
             .env("NODE_PATH", modules)
@@ -740,4 +747,366 @@ fn browser_end_to_end_with_slcli() {
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         assert!(size > 1000, "no screenshot at {}", path.display());
     }
+}
+
+// ---------------------------------------------------------------------------
+// The console at its edges (tests/clients/browser/console_edges.js)
+// ---------------------------------------------------------------------------
+
+/// `console_edges.js` running one scenario against `server`.
+fn edges(server: &Server, scenario: &str, env: &[(&str, String)]) -> Browser {
+    let mut env = env.to_vec();
+    env.push(("SCENARIO", scenario.to_string()));
+    Browser::start_script(server, "console_edges.js", &env)
+}
+
+/// The scenario's last step: it finished, and no script error reached the page.
+fn assert_done(browser: &mut Browser) {
+    let s = browser.step("done");
+    assert_eq!(s["pageErrors"], json!([]), "{s}");
+}
+
+fn attach(server: &Server, user: &User, ticket: i64, name: &str, content: &[u8]) {
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+                .auth(user)
+                .id(ticket)
+                .arg(xstruct(&[
+                    ("filename", xstr(name)),
+                    (
+                        "data",
+                        XVal::Base64(base64::engine::general_purpose::STANDARD.encode(content)),
+                    ),
+                ])),
+        )
+        .ok();
+}
+
+fn outbox_count(server: &Server, query: &str) -> usize {
+    get_json(server, &format!("/_emulator/outbox{query}"))["messages"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+/// Issue 13's probe, F10: with the outbox filtered to one account, "Empty the outbox"
+/// deleted every account's mail, without asking. Now it removes only what the view
+/// shows (the server narrows a delete to a ticket only, so an account filter disables
+/// the button, saying why), and every one-click wipe asks first, saying what goes.
+#[test]
+fn browser_destructive_actions_ask_first_and_keep_to_the_view() {
+    let server = Server::start();
+    let demo = create_standard_ticket(&server, &DEMO, 1001, "Demo mail", "A demo ticket.");
+    reply_as(&server, demo, "sl-support-jdoe", "Looking.", false);
+    let other = create_standard_ticket(&server, &OTHER, 1001, "Other mail", "Another.");
+    let demo_mail = outbox_count(&server, "?account=1001");
+    let other_mail = outbox_count(&server, "?account=2001");
+    assert!(demo_mail >= 2 && other_mail >= 1, "the seed mails nobody?");
+
+    let mut browser = edges(&server, "destructive", &[("TICKET", demo.to_string())]);
+    let s = browser.step("account-filter");
+    assert_eq!(s["shown"], other_mail, "{s}");
+    assert_eq!(s["clearDisabled"], true, "{s}");
+    assert!(text(&s["why"]).contains("account"), "{s}");
+    let s = browser.step("account-filter-clicked");
+    assert_eq!(s["total"], demo_mail + other_mail, "nothing deleted: {s}");
+
+    let s = browser.step("ticket-filter");
+    let question = text(&s["question"]);
+    assert!(
+        question.contains(&format!("#{demo}")) && question.contains("message"),
+        "{s}"
+    );
+    assert_eq!(
+        s["afterCancel"],
+        demo_mail + other_mail,
+        "Cancel deletes nothing: {s}"
+    );
+    assert_eq!(s["leftForTicket"], 0, "{s}");
+    // Only that ticket's messages went: the other account's, and the rest, stay.
+    assert!(s["left"].as_u64().unwrap() >= other_mail as u64, "{s}");
+    assert_eq!(outbox_count(&server, "?account=2001"), other_mail);
+    assert_eq!(
+        outbox_count(&server, &format!("?ticket={other}")),
+        other_mail
+    );
+
+    let s = browser.step("whole-outbox");
+    assert!(text(&s["question"]).contains("every account"), "{s}");
+
+    let s = browser.step("journal");
+    assert!(
+        text(&s["question"]).contains("hide"),
+        "the filters hide calls that go too: {s}"
+    );
+    assert!(
+        s["afterCancel"].as_u64().unwrap() > 0,
+        "Cancel clears nothing: {s}"
+    );
+    assert!(text(&s["outcome"]).starts_with("Cleared"), "{s}");
+
+    let s = browser.step("faults");
+    assert!(text(&s["question"]).contains("1 fault rule"), "{s}");
+    assert_eq!(s["afterCancel"], 1, "Cancel removes nothing: {s}");
+    assert_eq!(s["left"], 0, "{s}");
+    assert_done(&mut browser);
+}
+
+/// F6, F3, F12, F13: a ticket that cannot be loaded shows only the error (not the
+/// previous ticket's facts, thread and live buttons); an action whose server is gone or
+/// answers an error says so beside its button; after Close or Reopen the buttons follow
+/// at once, with no event stream; the Assign selector preselects nobody on an unassigned
+/// ticket, refuses its placeholder and follows the ticket's assignee.
+#[test]
+fn browser_ticket_errors_actions_and_buttons() {
+    let server = Server::start();
+    let ticket = 160000001; // Open and unassigned in the seed.
+    let mut browser = edges(&server, "ticket", &[("TICKET", ticket.to_string())]);
+
+    let s = browser.step("missing");
+    assert!(text(&s["title"]).contains("999999999"), "{s}");
+    assert!(text(&s["error"]).contains("does not exist"), "{s}");
+    assert_eq!(
+        text(&s["facts"]).trim(),
+        "",
+        "the previous ticket's facts: {s}"
+    );
+    assert_eq!(s["updates"], 0, "the previous ticket's thread: {s}");
+    assert_eq!(s["files"], 0, "{s}");
+    assert_eq!(
+        s["enabled"],
+        json!([]),
+        "actions on a ticket not shown: {s}"
+    );
+
+    let s = browser.step("assign");
+    assert_eq!(s["unassigned"], "", "nobody preselected: {s}");
+    assert!(text(&s["refused"]).contains("Choose"), "{s}");
+    assert!(s["stillUnassigned"].is_null(), "{s}");
+    assert!(text(&s["followed"]).contains("Ana M."), "{s}");
+
+    let s = browser.step("buttons");
+    assert_eq!(
+        s["afterClose"],
+        json!({"close": false, "reopen": true}),
+        "{s}"
+    );
+    assert_eq!(
+        s["afterReopen"],
+        json!({"close": true, "reopen": false}),
+        "{s}"
+    );
+
+    let s = browser.step("unreachable");
+    assert!(text(&s["serverError"]).contains("the disk is full"), "{s}");
+    assert_eq!(s["settled"], true, "the reply still says {}", s["outcome"]);
+    assert!(text(&s["outcome"]).contains("could not be reached"), "{s}");
+    assert_eq!(s["kept"], "Are you there?", "the typed reply is kept: {s}");
+    assert!(text(&s["error"]).contains("could not be reached"), "{s}");
+    assert_eq!(s["updates"], 0, "{s}");
+    assert_eq!(s["enabled"], json!([]), "{s}");
+    assert_done(&mut browser);
+}
+
+/// F1, F11, F2: one customer's unbroken 3,000-character title (and long file names and
+/// entries) wraps instead of making the queue, the ticket page or the outbox scroll
+/// sideways, at desktop and phone width; a bidi override in a file name cannot reorder
+/// the console's own text after it.
+#[test]
+fn browser_hostile_text_wraps_and_is_isolated() {
+    let server = Server::start();
+    let title = "A".repeat(3000);
+    let entry = format!("{} then words", "Supercalifragilistic".repeat(300));
+    let long = create_standard_ticket(&server, &DEMO, 1001, &title, &entry);
+    attach(
+        &server,
+        &DEMO,
+        long,
+        &format!("{}.log", "x".repeat(400)),
+        b"log\n",
+    );
+    let rlo = create_standard_ticket(&server, &DEMO, 1001, "Mirrored", "See the photo.");
+    attach(
+        &server,
+        &DEMO,
+        rlo,
+        "photo\u{202e}txt.png",
+        b"\x89PNG\r\n\x1a\n",
+    );
+
+    let mut browser = edges(
+        &server,
+        "layout",
+        &[
+            ("TICKET", long.to_string()),
+            ("RLO_TICKET", rlo.to_string()),
+        ],
+    );
+    let s = browser.step("widths");
+    for size in ["desktop", "phone"] {
+        for view in ["queue", "ticket", "outbox"] {
+            let w = &s[size][view];
+            assert!(
+                w["document"].as_u64() <= w["window"].as_u64(),
+                "{size} {view} scrolls sideways: {s}"
+            );
+            for table in w["tables"].as_array().unwrap() {
+                assert!(
+                    table.as_i64().unwrap() <= 1,
+                    "{size} {view}'s table scrolls: {s}"
+                );
+            }
+        }
+    }
+    // "Demo Company" on one line at desktop width, not squeezed by the title.
+    assert!(
+        s["desktop"]["accountCellWidth"].as_f64().unwrap() > 80.0,
+        "{s}"
+    );
+
+    let s = browser.step("bidi");
+    let order: Vec<f64> = s["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "name, size, date and buttons out of order: {s}"
+    );
+    assert!(s["nameEnd"].as_f64().unwrap() <= order[1] + 1.0, "{s}");
+    // The override itself is shown, so the name cannot pass for "photognp.txt".
+    assert!(text(&s["text"]).contains("photo⟨U+202E⟩txt.png"), "{s}");
+    assert_done(&mut browser);
+}
+
+/// F7, F8: "← Back to the queue" returns to the queue as it was (search, status tab,
+/// sort, page); a page past the end shows the last page instead of an impossible range.
+#[test]
+fn browser_back_keeps_the_queue_and_paging_clamps() {
+    let server = Server::start();
+    for i in 0..30 {
+        create_standard_ticket(&server, &DEMO, 1001, &format!("pager {i}"), "Paging.");
+    }
+    let mut browser = edges(&server, "navigation", &[]);
+    let s = browser.step("back");
+    assert_eq!(
+        s["hash"], "#/?q=pager&status=1001&sort=priority&order=asc&page=1",
+        "{s}"
+    );
+    assert_eq!(s["search"], "pager", "{s}");
+    assert_eq!(s["sort"], "priority", "{s}");
+    assert_eq!(s["tab"], "1001", "{s}");
+    assert!(text(&s["page"]).starts_with("Page 2 of 2"), "{s}");
+
+    let s = browser.step("past-the-end");
+    assert!(
+        text(&s["page"]).starts_with("Page 2 of 2 · tickets 26–30 of 30"),
+        "{s}"
+    );
+    assert_eq!(s["rows"], 5, "{s}");
+    assert_eq!(s["hash"], "#/?q=pager&page=1", "{s}");
+    assert_done(&mut browser);
+}
+
+/// F5: a token with a character outside Latin-1 (which fetch cannot send) is refused at
+/// sign-in with a message and not kept; one kept by an older page does not wedge the
+/// tab on "Loading…" after a reload.
+#[test]
+fn browser_refuses_a_token_that_cannot_be_sent() {
+    let server = Server::start();
+    let mut browser = edges(&server, "token", &[]);
+    let s = browser.step("refused");
+    assert!(text(&s["error"]).contains("U+2713"), "{s}");
+    assert_eq!(s["stored"], 0, "{s}");
+    assert_eq!(s["signIn"], true, "{s}");
+    let s = browser.step("reloaded");
+    assert_eq!(s["form"], true, "stuck: {s}");
+    assert_eq!(s["loading"], false, "{s}");
+    assert!(text(&s["error"]).contains("U+201C"), "{s}");
+    assert_eq!(s["stored"], 0, "{s}");
+    assert_done(&mut browser);
+}
+
+/// Sends `signal` (TERM, INT) to the server.
+fn signal(server: &Server, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &server.pid().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+}
+
+/// F4: an open event stream ends as shutdown begins: it no longer holds the graceful
+/// drain for its whole grace period (10 s), and the client sees the stream end.
+#[test]
+fn an_open_event_stream_does_not_hold_up_shutdown() {
+    let mut server = Server::start_with_temp_db();
+    let auth = bearer(&server);
+    let session = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/session",
+        &[("Authorization", &auth)],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    let cookie = session.header("set-cookie").unwrap().to_string();
+    let pair = cookie.split(';').next().unwrap();
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /_emulator/events HTTP/1.1\r\nHost: localhost\r\nCookie: {pair}\r\n\r\n"
+    )
+    .unwrap();
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "event: ready");
+
+    let stopping = Instant::now();
+    signal(&server, "TERM");
+    let status = server
+        .wait_exit(Duration::from_secs(15))
+        .expect("the server exits after SIGTERM");
+    let took = stopping.elapsed();
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    assert!(
+        took < Duration::from_secs(3),
+        "an open event stream held shutdown for {took:?}\n{}",
+        server.log()
+    );
+    assert!(!server.log().contains("still running"), "{}", server.log());
+    // The stream ended (its last chunk, then the connection closed), not cut mid-way.
+    let mut rest = Vec::new();
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let _ = stream.read_to_end(&mut rest);
+    seen.push_str(&String::from_utf8_lossy(&rest));
+    assert!(seen.ends_with("0\r\n\r\n"), "{seen:?}");
+}
+
+/// F4 in the page: when the server stops, the console stops saying "Live" within a few
+/// seconds (and the server does not wait for the page).
+#[test]
+fn browser_stops_saying_live_when_the_server_stops() {
+    let mut server = Server::start();
+    let mut browser = edges(&server, "shutdown", &[]);
+    let s = browser.step("live");
+    assert_eq!(s["live"], "Live", "{s}");
+    let stopping = Instant::now();
+    signal(&server, "TERM");
+    browser.tell(json!({ "go": true }));
+    let status = server.wait_exit(Duration::from_secs(15));
+    let took = stopping.elapsed();
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", server.log());
+    assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
+    let s = browser.step("stopped");
+    assert_eq!(s["gone"], true, "{s}");
+    assert!(s["afterMs"].as_u64().unwrap() < 5000, "{s}");
+    assert!(!text(&s["live"]).contains("Live"), "{s}");
+    assert_done(&mut browser);
 }

@@ -14,6 +14,18 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Why `value` cannot be a token, or '' if it can. A header carries only Latin-1, and
+ * fetch throws on anything else (a pasted typographic quote, say) before the server
+ * could refuse it, so such a token is refused here and never kept.
+ */
+export function tokenProblem(value) {
+  const bad = [...value].find((c) => !/[\u0020-\u007e\u00a0-\u00ff]/.test(c));
+  if (bad === undefined) return '';
+  const code = `U+${bad.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  return `The token cannot contain “${bad}” (${code}): check for a pasted typographic quote or a stray character.`;
+}
+
 export const token = () => sessionStorage.getItem(TOKEN_KEY);
 export const keepToken = (value) => sessionStorage.setItem(TOKEN_KEY, value);
 export const forgetToken = () => sessionStorage.removeItem(TOKEN_KEY);
@@ -23,13 +35,20 @@ async function request(method, path, body) {
   if (!current) throw new Unauthorised('No token');
   const headers = { Authorization: `Bearer ${current}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(`/_emulator/${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    cache: 'no-store',
-    credentials: 'same-origin',
-  });
+  let response;
+  try {
+    response = await fetch(`/_emulator/${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    // No answer at all (server stopped, network down): an error like the server's own,
+    // so every action shows it beside its button.
+    throw new ApiError(`the server could not be reached (${e.message})`, 0);
+  }
   if (response.status === 401) throw new Unauthorised('The token was not accepted');
   if (!response.ok) {
     const text = await response.text();

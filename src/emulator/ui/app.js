@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the two views (#/ queue, #/ticket/ID), and live updates.
 // Without a token the server answers 401 and the console shows only the sign-in form.
 
-import { get, listen, token, keepToken, forgetToken, Unauthorised } from './api.js';
+import { get, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised } from './api.js';
 import { $ } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
@@ -21,6 +21,8 @@ const REFRESH = {
 let view = null;
 let stopListening = null;
 let wasLive = false;
+/** The queue's address as last shown (search, tab, sort, page), for "Back to the queue". */
+let queueHash = '#/';
 
 function show(name) {
   view = name;
@@ -54,6 +56,7 @@ function signIn(message = '') {
 function failed(error) {
   if (error instanceof Unauthorised) return signIn('The token was not accepted. Enter the admin token the server printed at start.');
   const target = {
+    'sign-in': 'sign-in-error',
     ticket: 'ticket-error',
     clock: 'clock-error',
     outbox: 'outbox-error',
@@ -71,6 +74,7 @@ async function route() {
   try {
     if (ticket) {
       show('ticket');
+      $('back').href = queueHash;
       await showTicket(Number(ticket[1]));
     } else if (hash === '#/clock') {
       show('clock');
@@ -90,6 +94,7 @@ async function route() {
       await showOutbox(hash.slice(hash.indexOf('?') + 1 || hash.length));
     } else {
       show('queue');
+      queueHash = hash;
       document.title = 'Queue · Support console';
       await showQueue(hash.slice(hash.indexOf('?') + 1 || hash.length));
     }
@@ -118,18 +123,27 @@ function liveState(state) {
     if (wasLive) changed();
     wasLive = true;
   } else {
-    live.textContent = 'Reconnecting…';
+    // The stream is gone (the server stopped, or the network): the page is not live.
+    live.textContent = 'Offline · reconnecting…';
   }
   live.dataset.state = state;
 }
 
 /** With a token: check it, fill the choices, start listening, show the address's view. */
 async function start() {
+  // A token kept before it was checked (by an older page) could never be sent.
+  const problem = token() ? tokenProblem(token()) : '';
+  if (problem) return signIn(problem);
   let choices;
   try {
     choices = await get('choices');
   } catch (e) {
     if (e instanceof Unauthorised) return signIn(token() ? 'The token was not accepted.' : '');
+    if (view === null) {
+      // Nothing shown yet but "Loading…": say why it stays so.
+      $('loading').textContent = `Could not start the console: ${e.message}. Reload the page to try again.`;
+      return;
+    }
     throw e;
   }
   setQueueChoices(choices);
@@ -151,6 +165,11 @@ function init() {
     const value = $('token').value.trim();
     if (!value) {
       $('sign-in-error').textContent = 'Enter the admin token.';
+      return;
+    }
+    const problem = tokenProblem(value);
+    if (problem) {
+      $('sign-in-error').textContent = problem;
       return;
     }
     keepToken(value);

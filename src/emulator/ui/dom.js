@@ -52,8 +52,10 @@ export function choose(select, choices, keep = 0) {
 
 /**
  * Runs an action, redraws its view, and only then says how it went (`describe` turns the
- * answer into words; the server's refusal shows as a failure). Whoever sees the outcome
- * therefore sees the action's effect in the view too, never the view from before it.
+ * answer into words; the server's refusal, or no answer at all, shows as a failure).
+ * Whoever sees the outcome therefore sees the action's effect in the view too, never the
+ * view from before it. A redraw that fails still lets the outcome show (the view reports
+ * its own error); only a refused token goes past both, to the sign-in form.
  */
 export async function settle(node, action, describe, redraw) {
   let said;
@@ -63,8 +65,44 @@ export async function settle(node, action, describe, redraw) {
     if (!(e instanceof ApiError)) throw e;
     said = [`Failed: ${e.message}`, true];
   }
-  await redraw();
+  let redrawFailed = null;
+  try {
+    await redraw();
+  } catch (e) {
+    redrawFailed = e;
+  }
   outcome(node, ...said);
+  if (redrawFailed) throw redrawFailed;
+}
+
+/**
+ * Asks in the page before a destructive action: shows `question` in `box` with a button
+ * saying `yes` and a Cancel button (focused, the safe choice). Resolves true or false;
+ * asking again while a question is open answers the open one false.
+ */
+export function confirmStep(box, question, yes) {
+  if (box.cancelQuestion) box.cancelQuestion();
+  return new Promise((resolve) => {
+    const answer = (ok) => {
+      box.cancelQuestion = null;
+      fill(box);
+      box.hidden = true;
+      resolve(ok);
+    };
+    box.cancelQuestion = () => answer(false);
+    fill(
+      box,
+      el('p', { class: 'question', text: question }),
+      el(
+        'div',
+        { class: 'row' },
+        el('button', { type: 'button', class: 'danger confirm-yes', onclick: () => answer(true), text: yes }),
+        el('button', { type: 'button', class: 'secondary confirm-no', onclick: () => answer(false), text: 'Cancel' }),
+      ),
+    );
+    box.hidden = false;
+    box.querySelector('.confirm-no').focus();
+  });
 }
 
 /** Shows what an action did, or why it failed, next to it. */

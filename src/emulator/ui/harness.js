@@ -2,7 +2,7 @@
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -35,6 +35,19 @@ function changeClock(form, body) {
 }
 
 let outboxParams = new URLSearchParams();
+/** How many messages the outbox view shows. */
+let shownMessages = 0;
+
+/**
+ * Why the outbox as filtered cannot be emptied, or ''. The server deletes everything or
+ * one ticket's messages (it refuses `?account=` on purpose); anything else would delete
+ * messages the view does not show, other accounts' among them.
+ */
+function cannotEmpty() {
+  const others = ['account', 'to', 'event'].filter((name) => outboxParams.get(name));
+  if (others.length === 0) return '';
+  return 'Only the whole outbox or one ticket\'s messages can be emptied: clear the account, recipient and event filters first.';
+}
 
 export function setOutboxChoices(choices) {
   choose($('o-account'), choices.accounts, 1);
@@ -59,13 +72,17 @@ export async function refreshOutbox() {
         { class: 'message', 'data-message': m.id },
         el('p', { class: 'meta' }, when(m.createDate), ' · ', el('span', { text: m.event }), ' · ',
           m.ticketId ? el('a', { href: `#/ticket/${m.ticketId}`, text: `ticket #${m.ticketId}` }) : 'no ticket'),
-        el('h3', { text: m.subject || '(no subject)' }),
-        el('p', { class: 'meta', text: `To: ${(m.to || []).join(', ')}` }),
+        el('h3', {}, el('bdi', { text: m.subject || '(no subject)' })),
+        el('p', { class: 'meta' }, 'To: ', el('bdi', { text: (m.to || []).join(', ') })),
         el('details', {}, el('summary', { text: 'Message' }), el('pre', { text: m.body || '' })),
       ),
     );
   if (items.length === 0) items.push(el('li', { class: 'muted', text: 'No messages.' }));
   fill($('outbox-messages'), items);
+  shownMessages = messages.length;
+  const why = cannotEmpty();
+  $('outbox-clear').disabled = why !== '' || shownMessages === 0;
+  $('outbox-clear-why').textContent = why;
   $('outbox-error').textContent = '';
 }
 
@@ -92,7 +109,13 @@ export function initHarness(failed) {
   });
   for (const select of form.querySelectorAll('select')) select.addEventListener('change', () => form.requestSubmit());
   $('outbox-clear').addEventListener('click', guard(async () => {
+    if (cannotEmpty()) return;
     const ticket = outboxParams.get('ticket');
+    const count = `${shownMessages} message${shownMessages === 1 ? '' : 's'}`;
+    const question = ticket
+      ? `Delete the ${count} of ticket #${ticket}?`
+      : `Delete all ${count} in the outbox, of every account?`;
+    if (!(await confirmStep($('outbox-confirm'), question, 'Delete'))) return;
     await settle(
       $('outbox-outcome'),
       () => del(`outbox${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ''}`),

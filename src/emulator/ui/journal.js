@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -24,6 +24,9 @@ const pretty = (value) => JSON.stringify(value, null, 2);
 
 const getJournal = newest();
 const getFaults = newest();
+/** What the views show, for the questions before clearing them. */
+let shownCalls = 0;
+let shownRules = 0;
 
 export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
@@ -58,6 +61,7 @@ export async function refreshJournal() {
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty', text: 'No calls match.' })));
   fill($('journal-rows'), rows);
   const offset = Number(journalParams.get('offset') || 0);
+  shownCalls = page.total;
   $('journal-caption').textContent = `${page.total} call${page.total === 1 ? '' : 's'}`;
   $('journal-page').textContent = page.total
     ? `calls ${offset + 1}–${Math.min(page.total, offset + JOURNAL_PAGE)} of ${page.total}`
@@ -105,6 +109,8 @@ export async function refreshFaults() {
   );
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No fault rules: every call runs as usual.' })));
   fill($('fault-rows'), rows);
+  shownRules = rules.length;
+  $('faults-clear').disabled = shownRules === 0;
   $('faults-error').textContent = '';
 }
 
@@ -149,6 +155,13 @@ export function initJournal(failed) {
   $('journal-next').addEventListener('click', () => turn(1));
   $('journal-refresh').addEventListener('click', guard(refreshJournal));
   $('journal-clear').addEventListener('click', guard(async () => {
+    // The server clears the whole journal; say so when filters hide part of it.
+    const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));
+    const calls = `${shownCalls} call${shownCalls === 1 ? '' : 's'}`;
+    const question = filtered
+      ? `Delete every call in the journal? Not only the ${calls} these filters show: the calls they hide go too.`
+      : `Delete all ${calls} in the journal?`;
+    if (!(await confirmStep($('journal-confirm'), question, 'Clear journal'))) return;
     await settle($('journal-outcome'), () => del('journal'), (answer) => `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`, refreshJournal);
   }));
 
@@ -165,6 +178,8 @@ export function initJournal(failed) {
     );
   }));
   $('faults-clear').addEventListener('click', guard(async () => {
+    const question = `Remove all ${shownRules} fault rule${shownRules === 1 ? '' : 's'}? Every call then runs as usual.`;
+    if (!(await confirmStep($('faults-confirm'), question, 'Remove every rule'))) return;
     await settle(rules.querySelector('.outcome'), () => del('faults'), (answer) => `Removed ${answer.deleted} rule${answer.deleted === 1 ? '' : 's'}.`, refreshFaults);
   }));
 }

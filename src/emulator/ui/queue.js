@@ -68,7 +68,26 @@ const getQueue = newest();
 export async function refreshQueue() {
   const query = new URLSearchParams(params);
   query.set('pageSize', String(PAGE_SIZE));
-  const page = await getQueue(`queue?${query}`);
+  let page;
+  try {
+    page = await getQueue(`queue?${query}`);
+  } catch (e) {
+    // Under the error, no rows of other filters.
+    for (const id of ['queue-rows', 'status-tabs', 'page-info']) $(id).replaceChildren();
+    $('queue-caption').textContent = 'Tickets';
+    throw e;
+  }
+  // Past the last page (a typed address, or tickets that left the filter while it was
+  // open): show the last page instead, replacing the address rather than adding to it.
+  const last = Math.max(0, Math.ceil(page.total / page.pageSize) - 1);
+  if (page.page > last) {
+    if ($('queue').hidden) return; // left for another view meanwhile
+    const next = new URLSearchParams(params);
+    if (last > 0) next.set('page', String(last));
+    else next.delete('page');
+    location.replace(hashOf(next));
+    return;
+  }
   renderTabs(page.counts);
   renderRows(page.tickets);
   renderPager(page);
@@ -113,8 +132,8 @@ function renderRows(tickets) {
       'tr',
       { 'data-ticket': t.id },
       cell('Ticket', el('a', { href: `#/ticket/${t.id}`, text: `#${t.id}` })),
-      cell('Title', el('a', { href: `#/ticket/${t.id}`, class: 'title', text: t.title || '(no title)' })),
-      cell('Account', t.accountName || `Account ${t.accountId}`),
+      cell('Title', el('a', { href: `#/ticket/${t.id}`, class: 'title' }, el('bdi', { text: t.title || '(no title)' }))),
+      cell('Account', el('bdi', { text: t.accountName || `Account ${t.accountId}` })),
       cell('Status', el('span', { class: `badge status-${t.statusId}`, text: t.statusName || t.statusId })),
       cell('Priority', el('span', { title: t.priorityName || null, text: priorityLabel(t) })),
       cell('Group', t.groupName || '—'),

@@ -2,22 +2,63 @@
 // support desk's actions. The action forms are built once; change events redraw only the
 // data around them, so a reply being typed survives live updates.
 
-import { post, getBlob, newest, ApiError } from './api.js';
+import { post, getBlob, newest, Unauthorised } from './api.js';
 import { $, el, fill, when, choose, outcome, settle } from './dom.js';
 
 let ticketId = null;
 const getTicket = newest();
 let previewUrl = null;
-/** Whether the action forms still need the ticket's own group and employee chosen. */
-let formsUnset = true;
+/** The ticket as last drawn, or null while it is not (yet) loaded or failed to load. */
+let shown = null;
+/** The action forms whose action is running (their buttons wait). */
+const busy = new Set();
+
+/** Invisible controls that change the direction of the text after them. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** A file name with its direction controls shown as code points: "photo\u202etxt.png"
+ * must not pass for "photognp.txt" (the download keeps the name as it is). */
+const shownName = (name) =>
+  name.replace(BIDI_CONTROLS, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase()}⟩`);
 
 const IMAGE = /\.(png|jpe?g|gif|bmp)$/i;
 const TEXT = /\.(txt|log|csv|conf|cfg|ini|json|xml|ya?ml)$/i;
 
 export function setTicketChoices(choices) {
   choose($('reply-employee'), choices.employees);
-  choose($('assign-employee'), choices.employees);
+  // Keeps the "Choose…" placeholder: an unassigned ticket preselects nobody.
+  choose($('assign-employee'), choices.employees, 1);
   choose($('group-select'), choices.groups);
+}
+
+/**
+ * Which buttons work: none without a loaded ticket or while their action runs; of close
+ * and reopen, the one that applies to the ticket's status.
+ */
+function updateButtons() {
+  for (const form of document.querySelectorAll('.ticket-actions form')) {
+    for (const button of form.querySelectorAll('button')) button.disabled = !shown || busy.has(form);
+  }
+  if (shown && !busy.has($('state-form'))) {
+    const closed = shown.statusName === 'Closed';
+    $('close-button').disabled = closed;
+    $('reopen-button').disabled = !closed;
+  }
+}
+
+/**
+ * Sets a selector to the ticket's value, unless someone chose another value in it since
+ * it was last set (a live update must not undo a choice about to be submitted).
+ */
+function follow(select, value, before) {
+  if (before === undefined || select.value === before) select.value = value;
+}
+
+/** Nothing of a ticket stays on the page: under an error only the error shows. */
+function clearTicket() {
+  shown = null;
+  for (const id of ['ticket-facts', 'thread', 'files', 'devices']) $(id).replaceChildren();
+  closePreview();
+  updateButtons();
 }
 
 export async function showTicket(id) {
@@ -29,8 +70,10 @@ export async function showTicket(id) {
     }
     $('reply-entry').value = '';
     $('reply-awaiting').checked = false;
-    formsUnset = true;
-    closePreview();
+    // The previous ticket's data never shows under this one's heading, even while loading.
+    clearTicket();
+    fill($('ticket-title'), `Ticket ${id}`);
+    $('ticket-error').textContent = '';
   }
   await refreshTicket();
   $('ticket-title').focus();
@@ -42,28 +85,24 @@ export async function refreshTicket() {
   try {
     t = await getTicket(`tickets/${ticketId}`);
   } catch (e) {
-    if (e instanceof ApiError) {
-      fill($('ticket-title'), `Ticket ${ticketId}`);
-      $('ticket-error').textContent = e.message;
-      return;
-    }
-    throw e;
+    if (e instanceof Unauthorised) throw e;
+    clearTicket();
+    fill($('ticket-title'), `Ticket ${ticketId}`);
+    $('ticket-error').textContent = `Could not load the ticket: ${e.message}`;
+    return;
   }
   $('ticket-error').textContent = '';
-  fill($('ticket-title'), `#${t.id} `, el('span', { text: t.title || '(no title)' }));
+  fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;
   renderFacts(t);
   renderThread(t.updates);
   renderFiles(t.files);
   renderDevices(t);
-  if (formsUnset) {
-    formsUnset = false;
-    if (t.groupId) $('group-select').value = String(t.groupId);
-    if (t.assignedEmployeeId) $('assign-employee').value = String(t.assignedEmployeeId);
-  }
-  const closed = t.statusName === 'Closed';
-  $('close-button').disabled = closed;
-  $('reopen-button').disabled = !closed;
+  const before = shown;
+  follow($('group-select'), String(t.groupId ?? ''), before ? String(before.groupId ?? '') : undefined);
+  follow($('assign-employee'), String(t.assignedEmployeeId ?? ''), before ? String(before.assignedEmployeeId ?? '') : undefined);
+  shown = t;
+  updateButtons();
 }
 
 function renderFacts(t) {
@@ -75,9 +114,9 @@ function renderFacts(t) {
     fact('Priority', t.priorityName || '—'),
     fact('Group', t.groupName || '—'),
     fact('Assigned employee', t.assignedEmployeeName || 'Unassigned'),
-    fact('Account', `${t.accountName || ''} (${t.accountId})`),
+    fact('Account', el('bdi', { text: t.accountName || '' }), ` (${t.accountId})`),
     fact('Subject', t.subjectName || '—'),
-    fact('Customer contact', t.assignedUserName || '—'),
+    fact('Customer contact', el('bdi', { text: t.assignedUserName || '—' })),
     fact('Created', when(t.createDate)),
     fact('Last edited', when(t.lastEditDate), t.lastEditType ? ` by ${t.lastEditType.toLowerCase()}` : ''),
     t.closeDate ? fact('Closed', when(t.closeDate)) : [],
@@ -105,7 +144,7 @@ function renderThread(updates) {
     return el(
       'li',
       { class: `update ${u.editorType === 'EMPLOYEE' ? 'employee' : 'customer'}`, 'data-update': u.id },
-      el('p', { class: 'meta' }, el('strong', { class: 'editor', text: name }), ' · ', el('span', { class: 'kind', text: kind }), ' · ', when(u.createDate)),
+      el('p', { class: 'meta' }, el('strong', { class: 'editor' }, el('bdi', { text: name })), ' · ', el('span', { class: 'kind', text: kind }), ' · ', when(u.createDate)),
       el('p', { class: 'entry', text: u.entry }),
     );
   });
@@ -120,13 +159,15 @@ function renderFiles(files) {
     return el(
       'li',
       { 'data-file': f.id },
-      el('span', { class: 'file-name', text: f.fileName }),
+      // A customer's file name may hold bidi controls (U+202E): isolated, it cannot
+      // reorder the size, date and buttons after it or disguise its extension.
+      el('bdi', { class: 'file-name', text: shownName(f.fileName) }),
       el('span', { class: 'muted', text: ` ${f.fileSize} bytes · ` }),
       when(f.createDate),
       ' ',
-      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${f.fileName}`, onclick: () => download(path, f.fileName), text: 'Download' }),
+      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownName(f.fileName)}`, onclick: () => download(path, f.fileName), text: 'Download' }),
       previewable
-        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${f.fileName}`, onclick: () => preview(path, f.fileName), text: 'Preview' })
+        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownName(f.fileName)}`, onclick: () => preview(path, f.fileName), text: 'Preview' })
         : null,
     );
   });
@@ -157,13 +198,13 @@ async function preview(path, name) {
   let shown;
   if (IMAGE.test(name)) {
     previewUrl = URL.createObjectURL(blob);
-    shown = el('img', { src: previewUrl, alt: `Preview of ${name}` });
+    shown = el('img', { src: previewUrl, alt: `Preview of ${shownName(name)}` });
   } else {
-    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${name}`, text: await blob.text() });
+    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownName(name)}`, text: await blob.text() });
   }
   fill(
     box,
-    el('p', { class: 'meta' }, el('strong', { text: name }), ' ', el('button', { type: 'button', class: 'small secondary', onclick: closePreview, text: 'Close preview' })),
+    el('p', { class: 'meta' }, el('strong', {}, el('bdi', { text: shownName(name) })), ' ', el('button', { type: 'button', class: 'small secondary', onclick: closePreview, text: 'Close preview' })),
     shown,
   );
   box.hidden = false;
@@ -176,7 +217,7 @@ function renderDevices(t) {
       { class: 'devices' },
       el('h4', { text: title }),
       devices.length
-        ? el('ul', {}, devices.map((d) => el('li', {}, el('span', { text: d.name || '(unnamed)' }), el('span', { class: 'muted', text: ` #${d.id}` }))))
+        ? el('ul', {}, devices.map((d) => el('li', {}, el('bdi', { text: d.name || '(unnamed)' }), el('span', { class: 'muted', text: ` #${d.id}` }))))
         : el('p', { class: 'muted', text: 'None.' }),
     );
   fill(
@@ -190,14 +231,15 @@ function renderDevices(t) {
 /** Runs one action: the outcome (or the server's error) shows in the form. */
 async function act(form, action, body, done) {
   const out = form.querySelector('.outcome');
-  const buttons = [...form.querySelectorAll('button')];
-  buttons.forEach((b) => (b.disabled = true));
+  busy.add(form);
+  updateButtons();
   outcome(out, 'Working…');
   try {
-    // The redraw also sets which of close and reopen applies.
     await settle(out, () => post(`tickets/${ticketId}/${action}`, body), (answer) => done(answer.ticket), refreshTicket);
   } finally {
-    buttons.forEach((b) => (b.disabled = false));
+    // The redraw has set `shown`: the buttons follow the ticket's new status at once.
+    busy.delete(form);
+    updateButtons();
   }
 }
 
@@ -220,8 +262,13 @@ export function initTicket(onUnauthorised) {
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
     });
   }));
-  $('assign-form').addEventListener('submit', guard(() =>
-    act($('assign-form'), 'assign', { employee: Number($('assign-employee').value) }, () => `Assigned to ${selected($('assign-employee'))}.`)));
+  $('assign-form').addEventListener('submit', guard(async () => {
+    if (!$('assign-employee').value) {
+      outcome($('assign-form').querySelector('.outcome'), 'Choose the employee to assign first.', true);
+      return;
+    }
+    await act($('assign-form'), 'assign', { employee: Number($('assign-employee').value) }, () => `Assigned to ${selected($('assign-employee'))}.`);
+  }));
   $('group-form').addEventListener('submit', guard(() =>
     act($('group-form'), 'group', { group: Number($('group-select').value) }, () => `Moved to ${selected($('group-select'))}.`)));
   $('state-form').addEventListener('submit', (event) => event.preventDefault());

@@ -1,0 +1,381 @@
+// The support console at its edges, in Debian's chromium through playwright-core, for
+// tests/it/console.rs: what a destructive button removes, a ticket that cannot be
+// loaded, actions that fail, hostile text, paging and navigation, a token that cannot be
+// sent, a server that stops. SCENARIO names the one to run. Like console.js it speaks
+// JSON lines ({"step": NAME, ...what it saw}), waits for a JSON line on stdin where the
+// Rust test acts in between, and checks nothing itself.
+//
+// Environment: BASE_URL, ADMIN_TOKEN, CHROMIUM, SCENARIO, and what the scenario names.
+// CONSOLE_UI_DIR, if set, serves the pages from that folder instead of the server (to
+// run the scenarios against another version of src/emulator/ui without rebuilding).
+
+const { chromium } = require('playwright-core');
+const readline = require('node:readline');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const BASE = env('BASE_URL');
+const TOKEN = env('ADMIN_TOKEN');
+const UI = `${BASE}/_emulator/ui/`;
+const TOKEN_KEY = 'softlayerEmulatorAdminToken';
+// Generous, as in console.js: other tests share the machine.
+const WAIT = 60000;
+
+const report = (step, seen = {}) => console.log(JSON.stringify({ step, ...seen }));
+
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function instruction() {
+  const { value, done } = await lines.next();
+  if (done) throw new Error('the test closed stdin');
+  return JSON.parse(value);
+}
+
+const text = (page, selector) => page.locator(selector).innerText();
+
+/** The control API from inside the page, with the token (independent of the console's code). */
+function api(page, method, apiPath, body) {
+  return page.evaluate(
+    async ([method, apiPath, body, token]) => {
+      const response = await fetch(`/_emulator/${apiPath}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: body === null ? undefined : JSON.stringify(body),
+      });
+      return response.json();
+    },
+    [method, apiPath, body === undefined ? null : body, TOKEN],
+  );
+}
+
+async function signIn(page, hash = '') {
+  await page.goto(`${UI}${hash}`);
+  await page.locator('#token').waitFor({ state: 'visible' });
+  await page.fill('#token', TOKEN);
+  await page.click('#sign-in-form button[type=submit]');
+  await page.locator('#sign-in').waitFor({ state: 'hidden' });
+}
+
+/** How wide the page and each sideways-scrolling box are, against the window. */
+const widths = (page) =>
+  page.evaluate(() => ({
+    window: window.innerWidth,
+    document: document.documentElement.scrollWidth,
+    tables: [...document.querySelectorAll('.table-wrap')]
+      .filter((w) => w.offsetParent !== null)
+      .map((w) => w.scrollWidth - w.clientWidth),
+  }));
+
+const enabledActionButtons = (page) =>
+  page.evaluate(() => [...document.querySelectorAll('.ticket-actions button')].filter((b) => !b.disabled).map((b) => b.textContent));
+
+const SCENARIOS = {
+  // "Empty the outbox", "Clear journal", "Remove every rule": never more than the view
+  // shows, and only after a question in the page.
+  async destructive(page) {
+    const ticket = env('TICKET');
+    await signIn(page, '#/outbox?account=2001');
+    await page.locator('#outbox-messages li.message').first().waitFor();
+    report('account-filter', {
+      shown: await page.locator('#outbox-messages li.message').count(),
+      clearDisabled: await page.locator('#outbox-clear').isDisabled(),
+      why: await text(page, '#outbox-clear-why'),
+    });
+    // Whatever the button's state, a click must not delete.
+    await page.locator('#outbox-clear').click({ force: true }).catch(() => {});
+    await page.waitForTimeout(500);
+    report('account-filter-clicked', { total: (await api(page, 'GET', 'outbox')).messages.length });
+
+    await page.goto(`${UI}#/outbox?ticket=${ticket}`);
+    await page.locator('#outbox-clear:not([disabled])').waitFor();
+    await page.click('#outbox-clear');
+    await page.locator('#outbox-confirm .question').waitFor();
+    const question = await text(page, '#outbox-confirm .question');
+    await page.click('#outbox-confirm .confirm-no');
+    await page.locator('#outbox-confirm').waitFor({ state: 'hidden' });
+    const afterCancel = (await api(page, 'GET', 'outbox')).messages.length;
+    await page.click('#outbox-clear');
+    await page.click('#outbox-confirm .confirm-yes');
+    await page.locator('#outbox-outcome', { hasText: 'Deleted' }).waitFor();
+    const left = (await api(page, 'GET', 'outbox')).messages;
+    report('ticket-filter', {
+      question,
+      afterCancel,
+      outcome: await text(page, '#outbox-outcome'),
+      leftForTicket: left.filter((m) => String(m.ticketId) === ticket).length,
+      left: left.length,
+    });
+
+    await page.goto(`${UI}#/outbox`);
+    await page.locator('#outbox-clear:not([disabled])').waitFor();
+    await page.click('#outbox-clear');
+    await page.locator('#outbox-confirm .question').waitFor();
+    report('whole-outbox', { question: await text(page, '#outbox-confirm .question') });
+    await page.click('#outbox-confirm .confirm-no');
+
+    await page.goto(`${UI}#/journal?transport=rest`);
+    await page.locator('#journal-caption', { hasText: /\d+ call/ }).waitFor();
+    await page.click('#journal-clear');
+    await page.locator('#journal-confirm .question').waitFor();
+    const journalQuestion = await text(page, '#journal-confirm .question');
+    await page.click('#journal-confirm .confirm-no');
+    const journalAfterCancel = (await api(page, 'GET', 'journal')).total;
+    await page.click('#journal-clear');
+    await page.click('#journal-confirm .confirm-yes');
+    await page.locator('#journal-outcome', { hasText: 'Cleared' }).waitFor();
+    report('journal', { question: journalQuestion, afterCancel: journalAfterCancel, outcome: await text(page, '#journal-outcome') });
+
+    await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Nothing' });
+    await page.goto(`${UI}#/faults`);
+    await page.locator('#fault-rows tr[data-rule]').waitFor();
+    await page.click('#faults-clear');
+    await page.locator('#faults-confirm .question').waitFor();
+    const rulesQuestion = await text(page, '#faults-confirm .question');
+    await page.click('#faults-confirm .confirm-no');
+    const rulesAfterCancel = (await api(page, 'GET', 'faults')).rules.length;
+    await page.click('#faults-clear');
+    await page.click('#faults-confirm .confirm-yes');
+    await page.locator('#fault-rows td.empty').waitFor();
+    report('faults', { question: rulesQuestion, afterCancel: rulesAfterCancel, left: (await api(page, 'GET', 'faults')).rules.length });
+  },
+
+  // A ticket that cannot be loaded, actions that fail, and the action buttons' state.
+  async ticket(page) {
+    const open = env('TICKET');
+    await signIn(page, `#/ticket/${open}`);
+    await page.locator('#thread li.update').first().waitFor();
+    await page.goto(`${UI}#/ticket/999999999`);
+    await page.locator('#ticket-error', { hasText: /\S/ }).waitFor();
+    await page.waitForTimeout(300);
+    report('missing', {
+      title: await text(page, '#ticket-title'),
+      error: await text(page, '#ticket-error'),
+      facts: await page.locator('#ticket-facts').innerText(),
+      updates: await page.locator('#thread li').count(),
+      files: await page.locator('#files li').count(),
+      enabled: await enabledActionButtons(page),
+    });
+
+    // An unassigned ticket preselects nobody, and Assign refuses the placeholder.
+    await page.goto(`${UI}#/ticket/${open}`);
+    await page.locator('#thread li.update').first().waitFor();
+    await page.locator('#assign-form button:not([disabled])').waitFor();
+    const unassigned = await page.locator('#assign-employee').inputValue();
+    await page.click('#assign-form button[type=submit]');
+    await page.locator('#assign-form .outcome.error').waitFor();
+    const refused = await text(page, '#assign-form .outcome');
+    const stillUnassigned = (await api(page, 'GET', `tickets/${open}`)).assignedEmployeeName;
+    // Someone else assigns it: the selector follows the live update.
+    await api(page, 'POST', `tickets/${open}/assign`, { employee: 'sl-support-amartin' });
+    await page.locator('#ticket-facts', { hasText: 'Ana M.' }).waitFor();
+    await page.waitForTimeout(300);
+    report('assign', {
+      unassigned,
+      refused,
+      stillUnassigned,
+      followed: await page.locator('#assign-employee option:checked').innerText(),
+    });
+
+    // Without the event stream, Close must still leave only Reopen enabled.
+    await page.route('**/_emulator/events', (route) => route.abort());
+    await page.reload();
+    await page.locator('#close-button:not([disabled])').waitFor();
+    await page.click('#close-button');
+    await page.locator('#state-form .outcome', { hasText: 'Ticket closed' }).waitFor();
+    const afterClose = {
+      close: await page.locator('#close-button').isEnabled(),
+      reopen: await page.locator('#reopen-button').isEnabled(),
+    };
+    await page.click('#reopen-button');
+    await page.locator('#state-form .outcome', { hasText: 'Ticket reopened' }).waitFor();
+    report('buttons', {
+      afterClose,
+      afterReopen: {
+        close: await page.locator('#close-button').isEnabled(),
+        reopen: await page.locator('#reopen-button').isEnabled(),
+      },
+    });
+
+    // The server answers an action with an error.
+    await page.route(`**/_emulator/tickets/${open}/group`, (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"the disk is full"}' }));
+    await page.click('#group-form button[type=submit]');
+    await page.locator('#group-form .outcome.error').waitFor({ timeout: 10000 });
+    const serverError = await text(page, '#group-form .outcome');
+
+    // The server cannot be reached at all: the reply fails beside its button.
+    await page.route('**/_emulator/**', (route) => route.abort('connectionrefused'));
+    await page.fill('#reply-entry', 'Are you there?');
+    await page.click('#reply-form button[type=submit]');
+    let settled = true;
+    await page
+      .locator('#reply-form .outcome.error')
+      .waitFor({ timeout: 10000 })
+      .catch(() => {
+        settled = false;
+      });
+    report('unreachable', {
+      serverError,
+      settled,
+      outcome: await text(page, '#reply-form .outcome'),
+      kept: await page.locator('#reply-entry').inputValue(),
+      error: await text(page, '#ticket-error'),
+      updates: await page.locator('#thread li.update').count(),
+      enabled: await enabledActionButtons(page),
+    });
+  },
+
+  // One customer's unbroken 3,000-character title, long file names and entries; a bidi
+  // override in a file name.
+  async layout(page) {
+    const long = env('TICKET');
+    const rlo = env('RLO_TICKET');
+    const seen = {};
+    for (const [name, width] of [['desktop', 1280], ['phone', 390]]) {
+      await page.setViewportSize({ width, height: 844 });
+      if (name === 'desktop') await signIn(page, '#/');
+      else await page.goto(`${UI}#/`);
+      await page.locator(`#queue-rows tr[data-ticket="${long}"]`).waitFor();
+      const queue = await widths(page);
+      // The other columns keep their width: the account is one line, not a letter a line.
+      const accountCell = await page.locator(`#queue-rows tr[data-ticket="${long}"] td[data-label=Account]`).boundingBox();
+      await page.goto(`${UI}#/ticket/${long}`);
+      await page.locator('#files li[data-file]').first().waitFor();
+      const ticket = await widths(page);
+      await page.goto(`${UI}#/outbox?ticket=${long}`);
+      await page.locator('#outbox-messages li.message').first().waitFor();
+      const outbox = await widths(page);
+      seen[name] = { queue, accountCellWidth: accountCell.width, ticket, outbox };
+    }
+    report('widths', seen);
+
+    await page.setViewportSize({ width: 1280, height: 844 });
+    await page.goto(`${UI}#/ticket/${rlo}`);
+    const row = page.locator('#files li[data-file]').first();
+    await row.waitFor();
+    const box = async (selector) => (await row.locator(selector).first().boundingBox());
+    const name = await box('.file-name');
+    const size = await box('.muted');
+    const date = await box('time');
+    const download = await box('button');
+    report('bidi', {
+      text: await row.innerText(),
+      // In reading order: name, size, date, buttons; each starts right of the one before.
+      order: [name.x, size.x, date.x, download.x],
+      nameEnd: name.x + name.width,
+    });
+  },
+
+  // "Back to the queue" and paging past the end.
+  async navigation(page) {
+    const queue = '#/?q=pager&status=1001&sort=priority&order=asc&page=1';
+    await signIn(page, queue);
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
+    await page.locator('#thread li.update').first().waitFor();
+    await page.click('#back');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    report('back', {
+      hash: await page.evaluate(() => location.hash),
+      search: await page.locator('#f-q').inputValue(),
+      sort: await page.locator('#f-sort').inputValue(),
+      tab: await page.locator('#status-tabs [aria-current=page]').getAttribute('data-status'),
+      page: await text(page, '#page-info'),
+    });
+
+    await page.goto(`${UI}#/?q=pager&page=9999`);
+    await page.locator('#page-info', { hasText: /^Page \d+ of \d+/ }).waitFor();
+    await page.waitForTimeout(500);
+    report('past-the-end', {
+      hash: await page.evaluate(() => location.hash),
+      page: await text(page, '#page-info'),
+      rows: await page.locator('#queue-rows tr[data-ticket]').count(),
+      historyLength: await page.evaluate(() => history.length),
+    });
+  },
+
+  // A token outside Latin-1 is refused at sign-in, and one kept by an older page recovers.
+  async token(page) {
+    await page.goto(UI);
+    await page.locator('#token').waitFor({ state: 'visible' });
+    await page.fill('#token', 'tök✓');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.locator('#sign-in-error', { hasText: /\S/ }).waitFor({ timeout: 10000 });
+    report('refused', {
+      error: await text(page, '#sign-in-error'),
+      stored: await page.evaluate(() => sessionStorage.length),
+      signIn: await page.locator('#sign-in').isVisible(),
+    });
+    await page.evaluate(([key]) => sessionStorage.setItem(key, 'tok“✓”'), [TOKEN_KEY]);
+    await page.reload();
+    let form = true;
+    await page.locator('#token').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {
+      form = false;
+    });
+    report('reloaded', {
+      form,
+      loading: await page.locator('#loading').isVisible(),
+      error: await text(page, '#sign-in-error').catch(() => ''),
+      stored: await page.evaluate(() => sessionStorage.length),
+    });
+  },
+
+  // The server stops while the console is open: the page stops saying "Live".
+  async shutdown(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.locator('#live[data-state=live]').waitFor();
+    report('live', { live: await text(page, '#live') });
+    await instruction();
+    const started = Date.now();
+    let gone = true;
+    await page.locator('#live:not([data-state=live])').waitFor({ timeout: 15000 }).catch(() => {
+      gone = false;
+    });
+    report('stopped', { gone, afterMs: Date.now() - started, live: await text(page, '#live') });
+  },
+};
+
+async function main() {
+  const scenario = SCENARIOS[env('SCENARIO')];
+  if (!scenario) throw new Error(`no scenario ${process.env.SCENARIO}`);
+  const browser = await chromium.launch({
+    executablePath: env('CHROMIUM'),
+    // Root in a container has no user namespace for chromium's sandbox.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const pages = process.env.CONSOLE_UI_DIR;
+    if (pages) {
+      await context.route(`${UI}**`, (route) => {
+        const name = new URL(route.request().url()).pathname.slice('/_emulator/ui/'.length) || 'index.html';
+        const file = path.join(pages, name);
+        if (!fs.existsSync(file)) return route.continue();
+        const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : 'text/html';
+        return route.fulfill({ contentType: type, body: fs.readFileSync(file) });
+      });
+    }
+    const page = await context.newPage();
+    page.setDefaultTimeout(WAIT);
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('dialog', (d) => d.dismiss().catch(() => {}));
+    await scenario(page);
+    report('done', { pageErrors });
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    report('error', { message: String(e && e.stack ? e.stack : e) });
+    process.exit(1);
+  },
+);
