@@ -174,12 +174,19 @@ pub fn parse_duration(text: &str) -> Result<i64, BadDuration> {
 
 /// The clock as the control API reports it.
 pub fn describe() -> serde_json::Value {
-    let now = now();
-    let (mode, offset) = match mode() {
-        Mode::Real => ("real", 0),
-        Mode::Offset(o) => ("offset", o),
-        Mode::Fixed(t) => ("fixed", t - system_millis()),
+    describe_mode(mode())
+}
+
+/// The clock in `mode` as the control API reports it: a change's reply describes the
+/// mode that change made, not one another change made since.
+pub fn describe_mode(mode: Mode) -> serde_json::Value {
+    let system = system_millis();
+    let (now, mode, offset) = match mode {
+        Mode::Real => (system, "real", 0),
+        Mode::Offset(o) => (system + o, "offset", o),
+        Mode::Fixed(t) => (t, "fixed", t - system),
     };
+    let now = DateTime::from_timestamp_millis(now).unwrap_or_else(Utc::now);
     serde_json::json!({
         "now": crate::time::Zone::CENTRAL.render(now.timestamp_millis()),
         "utc": now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

@@ -338,14 +338,16 @@ fn harness(
         }
         ("GET", ["clock"]) => answer(200, crate::clock::describe()),
         ("POST", ["clock"]) => {
-            if let Err(msg) = change_clock(body) {
-                return Some(error(400, msg));
-            }
+            let mode = match change_clock(body) {
+                Ok(mode) => mode,
+                Err(msg) => return Some(error(400, msg)),
+            };
             let fired = match scheduler::run_due(store) {
                 Ok(f) => f,
                 Err(e) => return Some(error(500, e)),
             };
-            let mut reply = crate::clock::describe();
+            // The clock as this change left it: another change may have come since.
+            let mut reply = crate::clock::describe_mode(mode);
             reply["fired"] = json!(
                 fired
                     .iter()
@@ -422,8 +424,9 @@ fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuer
     })
 }
 
-/// Applies `{"set": DATE}`, `{"advance": DURATION}` or `{"real": true}`.
-fn change_clock(body: &serde_json::Value) -> Result<(), String> {
+/// Applies `{"set": DATE}`, `{"advance": DURATION}` or `{"real": true}`; the clock's
+/// mode it made.
+fn change_clock(body: &serde_json::Value) -> Result<crate::clock::Mode, String> {
     // One change at a time: a second one would be silently dropped.
     only_fields(body, &["set", "advance", "real"])?;
     let changes = ["set", "advance", "real"]
@@ -434,8 +437,7 @@ fn change_clock(body: &serde_json::Value) -> Result<(), String> {
         return Err("POST /_emulator/clock takes one of \"set\", \"advance\" or \"real\"".into());
     }
     if body.get("real").and_then(serde_json::Value::as_bool) == Some(true) {
-        crate::clock::real();
-        return Ok(());
+        return Ok(crate::clock::real());
     }
     if let Some(set) = body.get("set") {
         let text = set
@@ -443,8 +445,7 @@ fn change_clock(body: &serde_json::Value) -> Result<(), String> {
             .ok_or("\"set\" takes an ISO 8601 date with offset")?;
         let at = chrono::DateTime::parse_from_rfc3339(text.trim())
             .map_err(|e| format!("'{text}' is not an ISO 8601 date with offset ({e})"))?;
-        crate::clock::set(at.with_timezone(&chrono::Utc)).map_err(|e| e.to_string())?;
-        return Ok(());
+        return crate::clock::set(at.with_timezone(&chrono::Utc)).map_err(|e| e.to_string());
     }
     if let Some(advance) = body.get("advance") {
         let ms = match advance {
@@ -457,8 +458,7 @@ fn change_clock(body: &serde_json::Value) -> Result<(), String> {
                 .ok_or("\"advance\" is a duration such as \"72h\", or seconds")?,
             _ => return Err("\"advance\" is a duration such as \"72h\", or seconds".into()),
         };
-        crate::clock::advance(ms).map_err(|e| e.to_string())?;
-        return Ok(());
+        return crate::clock::advance(ms).map_err(|e| e.to_string());
     }
     Err(
         "POST /_emulator/clock takes {\"set\": DATE}, {\"advance\": \"72h\"} or {\"real\": true}"

@@ -73,6 +73,58 @@ fn database_size(conn: &Connection) -> u64 {
     (pages * size) as u64
 }
 
+/// The end of a save's file aside, `.{name}.{pid}-{n}.partial` (with `-journal`, `-wal`
+/// or `-shm` beside it while SQLite writes it). The listing skips them (names may not
+/// start with '.').
+const PARTIAL: &str = ".partial";
+
+/// Numbers this process's saves, for their files aside.
+static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Removes a file aside and whatever SQLite left beside it.
+fn remove_partial(partial: &Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut p = partial.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// Removes the files aside of saves that will never finish: their process is gone (a
+/// crash, a kill), or, where processes cannot be looked up, they are a day old.
+fn remove_dead_partials(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let procfs = Path::new("/proc/self").exists();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if !file_name.starts_with('.') || !file_name.contains(PARTIAL) {
+            continue;
+        }
+        // `.{name}.{pid}-{n}.partial…`; older builds wrote `.{name}.partial`.
+        let pid = file_name
+            .split(PARTIAL)
+            .next()
+            .and_then(|stem| stem.rsplit('.').next())
+            .and_then(|tail| tail.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let dead = match pid {
+            Some(pid) if pid == std::process::id() => false,
+            Some(pid) if procfs => !Path::new(&format!("/proc/{pid}")).exists(),
+            _ => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(24 * 3600)),
+        };
+        if dead {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl Snapshots {
     /// The snapshots of the database at `db` (`:memory:` keeps them in memory).
     pub fn for_database(db: &str) -> Snapshots {
@@ -98,19 +150,38 @@ impl Snapshots {
         match &self.place {
             Place::Folder(folder) => {
                 std::fs::create_dir_all(folder)?;
-                // Written aside and renamed: a reader never finds half a snapshot.
-                let partial = folder.join(format!(".{name}.partial"));
-                let _ = std::fs::remove_file(&partial);
-                {
+                remove_dead_partials(folder);
+                // Written aside and renamed: a reader never finds half a snapshot. The
+                // file aside is this save's own (pid and counter): saves of one name at
+                // once, from this process or another (the `snapshot` subcommand), each
+                // write their own and the last rename wins, where a shared one had each
+                // delete or move the other's half-written file.
+                let partial = folder.join(format!(
+                    ".{name}.{}-{}{PARTIAL}",
+                    std::process::id(),
+                    SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                ));
+                let written = (|| {
                     let mut dst = Connection::open(&partial)?;
                     store.backup_into(&mut dst)?;
+                    // The copy came in WAL mode (the live database's): back to one file,
+                    // so no `-wal`/`-shm` outlives the connection.
                     dst.execute_batch("PRAGMA journal_mode = DELETE")?;
+                    drop(dst);
+                    std::fs::rename(&partial, Self::file(folder, name))?;
+                    Ok::<_, SnapshotError>(())
+                })();
+                if let Err(e) = written {
+                    remove_partial(&partial);
+                    return Err(e);
                 }
-                std::fs::rename(&partial, Self::file(folder, name))?;
                 Ok(SnapshotInfo {
                     name: name.to_string(),
                     create_date: when,
-                    size_bytes: std::fs::metadata(Self::file(folder, name))?.len(),
+                    // Another save of the name may have replaced it since: its size then.
+                    size_bytes: std::fs::metadata(Self::file(folder, name))
+                        .map(|m| m.len())
+                        .unwrap_or(0),
                 })
             }
             Place::Memory(map) => {
@@ -138,8 +209,14 @@ impl Snapshots {
                 if !path.exists() {
                     return Err(SnapshotError::Missing(name.to_string()));
                 }
+                // A DELETE may take the file between the look and the open: then it is
+                // missing, not a failure. Once open, the file stays readable to us.
                 let src =
-                    Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+                    Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                        .map_err(|e| match path.exists() {
+                            false => SnapshotError::Missing(name.to_string()),
+                            true => e.into(),
+                        })?;
                 store.restore_from(&src)?;
             }
             Place::Memory(map) => {

@@ -80,6 +80,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_locale_timezones.sql"),
     include_str!("migrations/0012_text_index_queue_lookup.sql"),
     include_str!("migrations/0013_ticket_insert_bookkeeping_in_code.sql"),
+    include_str!("migrations/0014_account_ids_never_reused.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -1893,6 +1894,8 @@ mod tests {
         assert_eq!(
             names,
             [
+                // Migration 0014: a delete trigger, for ids never handed out twice.
+                "id_high_water_ticket",
                 "ticket_tally_delete",
                 "ticket_tally_update",
                 "ticket_title_search_delete",

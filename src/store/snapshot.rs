@@ -65,9 +65,15 @@ impl Store {
         let mut writer = self.writer_idle();
         self.writer.bump_writes();
         let out = copy(src, &mut writer).and_then(|_| {
-            // A snapshot taken by an older build: migrate it as opening it would.
+            // A snapshot taken by an older build: migrate it as opening it would. Text it
+            // holds queued for the trigram indexes stays queued: indexing it here held
+            // every write up for seconds (a 20 MB snapshot's queue took 5-15 s on the
+            // blocking pool's niced thread, under the writer's lock). The writer thread
+            // indexes it a step at a time between writes, as after its own batches, and
+            // searches meanwhile read the queue beside the index (or scan): the same
+            // answers.
             writer.execute_batch("BEGIN IMMEDIATE")?;
-            match migrate(&writer).and_then(|_| super::query::index_queued_text(&writer)) {
+            match migrate(&writer) {
                 Ok(_) => writer.execute_batch("COMMIT").map_err(Into::into),
                 Err(e) => {
                     let _ = writer.execute_batch("ROLLBACK");

@@ -1284,3 +1284,271 @@ fn the_harness_endpoints_need_the_admin_token() {
         assert_eq!(resp.status, 401, "{method} {path}");
     }
 }
+
+/// Runs the server binary's CLI; panics with its stderr unless it succeeds.
+fn cli(args: &[&str]) -> String {
+    let out = std::process::Command::new(SERVER_BIN)
+        .args(args)
+        .output()
+        .expect("run the server binary");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The files in a database's snapshot folder, sorted.
+fn snapshot_files(db: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(format!("{db}.snapshots"))
+        .expect("the snapshot folder")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Saves of one snapshot name at once (the API's, and the `snapshot` subcommand's from
+/// another process) each succeed, the last one wins, and nothing is left beside the
+/// snapshot; a crashed save's file aside goes at the next save. All saves once shared one
+/// file aside: 500s ("not an error", "attempt to write a readonly database"), and in
+/// some rounds no snapshot at all.
+#[test]
+fn saves_of_one_snapshot_name_at_once_all_succeed_and_leave_one_file() {
+    let server = Server::start_with_temp_db();
+    let control = Control::new(&server);
+    let db = server.db().to_string();
+    // A save that died half way, in a process that is gone.
+    control.ok("POST", "/_emulator/snapshots/seed", None);
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    let crashed = format!("{db}.snapshots/.same.{}-0.partial", gone.id());
+    std::fs::write(&crashed, b"half a snapshot").unwrap();
+    std::fs::write(format!("{crashed}-journal"), b"").unwrap();
+    for round in 0..6 {
+        std::thread::scope(|s| {
+            let api: Vec<_> = (0..3)
+                .map(|_| s.spawn(|| control.call("POST", "/_emulator/snapshots/same", None)))
+                .collect();
+            let by_cli = s.spawn(|| cli(&["snapshot", "--db", &db, "same"]));
+            for t in api {
+                let (status, body) = t.join().unwrap();
+                assert_eq!(status, 201, "round {round}: {body:#}");
+                assert_eq!(body["name"], "same");
+            }
+            by_cli.join().unwrap();
+        });
+        assert_eq!(
+            snapshot_files(&db),
+            ["same.db", "seed.db"],
+            "round {round}: a save left files behind"
+        );
+        control.ok("POST", "/_emulator/snapshots/same/restore", None);
+    }
+    let list = control.ok("GET", "/_emulator/snapshots", None);
+    let names: Vec<&str> = list["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["same", "seed"]);
+}
+
+/// A restore racing the DELETE of its snapshot finds it (200) or finds it gone (404),
+/// never a 500 "unable to open database file" (the file went between the look and the
+/// open).
+#[test]
+fn a_restore_racing_the_delete_of_its_snapshot_is_200_or_404() {
+    let server = Server::start_with_temp_db();
+    let control = Control::new(&server);
+    let mut statuses = BTreeSet::new();
+    for _ in 0..30 {
+        control.ok("POST", "/_emulator/snapshots/victim", None);
+        let (restore, delete) = std::thread::scope(|s| {
+            let restore =
+                s.spawn(|| control.call("POST", "/_emulator/snapshots/victim/restore", None));
+            let delete = s.spawn(|| control.call("DELETE", "/_emulator/snapshots/victim", None));
+            (restore.join().unwrap(), delete.join().unwrap())
+        });
+        assert!(
+            restore.0 == 200 || restore.0 == 404,
+            "restore answered {}: {:#}",
+            restore.0,
+            restore.1
+        );
+        assert_eq!(delete.0, 200, "{:#}", delete.1);
+        statuses.insert(restore.0);
+    }
+    assert!(statuses.contains(&200), "{statuses:?}");
+}
+
+/// A clock change's reply shows the clock as that change left it, even when another
+/// change comes at the same time: a `set` answers the instant it set, an `advance` the
+/// instant it moved to (one hour after the start, or after the other call's instant).
+#[test]
+fn a_clock_change_replies_with_the_clock_it_made() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let start = "2027-01-01T00:00:00-06:00";
+    let set_to = "2027-06-01T12:00:00-05:00";
+    for trial in 0..30 {
+        control.ok("POST", "/_emulator/clock", Some(&json!({ "set": start })));
+        let (set, advance) = std::thread::scope(|s| {
+            let set =
+                s.spawn(|| control.ok("POST", "/_emulator/clock", Some(&json!({ "set": set_to }))));
+            let advance = s.spawn(|| {
+                control.ok(
+                    "POST",
+                    "/_emulator/clock",
+                    Some(&json!({ "advance": "1h" })),
+                )
+            });
+            (set.join().unwrap(), advance.join().unwrap())
+        });
+        assert_eq!(set["now"], set_to, "trial {trial}: {set:#}");
+        let moved = advance["now"].as_str().unwrap();
+        assert!(
+            moved == "2027-01-01T01:00:00-06:00" || moved == "2027-06-01T13:00:00-05:00",
+            "trial {trial}: advance answered {advance:#}"
+        );
+    }
+    control.ok("POST", "/_emulator/clock", Some(&json!({ "real": true })));
+}
+
+/// `softlayer_emulator_text_index_queued_rows` from `/metrics`.
+fn queued_text_rows(server: &Server) -> u64 {
+    let text = server.get("/metrics").text();
+    text.lines()
+        .find_map(|l| l.strip_prefix("softlayer_emulator_text_index_queued_rows "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("the queued rows metric")
+}
+
+/// The demo account's tickets whose title holds `word`: (ids listed, Total-Items).
+fn title_search(server: &Server, word: &str) -> (usize, u64) {
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(xstruct(&[(
+                "tickets",
+                xstruct(&[(
+                    "title",
+                    xstruct(&[("operation", xstr(&format!("*= {word}")))]),
+                )]),
+            )])),
+    );
+    (reply.ok().array().len(), reply.total_items().unwrap())
+}
+
+/// Restoring a snapshot whose text is still queued for the trigram indexes (saved by a
+/// process without the writer thread, which indexes it when idle) leaves it queued: the
+/// restore no longer indexes it under the writer's lock, where it held every write for
+/// seconds. Searches answer exactly meanwhile, and the queue empties afterwards.
+#[test]
+fn a_restore_leaves_the_snapshots_queued_text_to_the_writer_thread() {
+    const N: usize = 8_000;
+    let dir = TempDir::new("harness-queued-text");
+    let db = dir.path().join("q.db");
+    let db = db.to_str().unwrap().to_string();
+    let export: J =
+        serde_json::from_str(&cli(&["export", "--db", &db, "--account", "1001"])).unwrap();
+    let model = export["SoftLayer_Ticket"][0].clone();
+    let tickets: Vec<J> = (0..N)
+        .map(|i| {
+            let mut t = model.clone();
+            t["id"] = json!(170_000_001 + i as i64);
+            t["title"] = json!(format!("zebraquux {i}"));
+            t
+        })
+        .collect();
+    let doc = dir.path().join("doc.json");
+    std::fs::write(&doc, json!({ "SoftLayer_Ticket": tickets }).to_string()).unwrap();
+    // One transaction of the CLI indexes at most a chunk: thousands stay queued.
+    cli(&["load", "--db", &db, doc.to_str().unwrap()]);
+    cli(&["snapshot", "--db", &db, "queued"]);
+
+    let server = Server::start_with_db(&db, Some(dir));
+    let control = Control::new(&server);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while queued_text_rows(&server) > 0 {
+        assert!(Instant::now() < deadline, "the queue was never indexed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    control.ok("POST", "/_emulator/snapshots/queued/restore", None);
+    let queued = queued_text_rows(&server);
+    assert!(
+        queued > 0,
+        "the restore indexed the snapshot's queued text itself"
+    );
+    assert_eq!(title_search(&server, "zebraquux"), (N, N as u64));
+    assert_eq!(title_search(&server, "zebraquux 7999"), (1, 1));
+    while queued_text_rows(&server) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the queue was never indexed after the restore"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(title_search(&server, "zebraquux"), (N, N as u64));
+}
+
+/// Deleting the newest account does not give its ids to the next one: not its account,
+/// user (nor the username made from it), ticket or update ids, so the journal of the next
+/// account holds only its own calls.
+#[test]
+fn ids_of_a_deleted_account_are_never_handed_out_again() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let doc = json!({
+        "SoftLayer_Hardware": [{"id": 1, "hostname": "web01"}],
+        "SoftLayer_Ticket": [{"id": 1, "title": "Disk", "subjectId": 1005}],
+        "SoftLayer_Ticket_Update": [{"ticketId": 1, "entry": "bay 2 fails"}]
+    });
+    let a = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let (user, key) = first_user(&a);
+    let ticket = a["tickets"][0].as_i64().unwrap();
+    let added = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth_key(&user, &key)
+                .id(ticket)
+                .arg(xstruct(&[("entry", xstr("from A"))])),
+        )
+        .ok()
+        .array()[0]
+        .member("id")
+        .int();
+    control.ok("DELETE", &format!("/_emulator/accounts/{}", a["id"]), None);
+
+    let b = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    assert!(b["id"].as_i64() > a["id"].as_i64(), "{a:#} {b:#}");
+    assert!(b["users"][0]["id"].as_i64() > a["users"][0]["id"].as_i64());
+    assert_ne!(b["users"][0]["username"], a["users"][0]["username"]);
+    assert!(b["hardware"][0].as_i64() > a["hardware"][0].as_i64());
+    assert!(b["tickets"][0].as_i64().unwrap() > ticket);
+    let (b_user, b_key) = first_user(&b);
+    let b_ticket = b["tickets"][0].as_i64().unwrap();
+    let b_added = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth_key(&b_user, &b_key)
+                .id(b_ticket)
+                .arg(xstruct(&[("entry", xstr("from B"))])),
+        )
+        .ok()
+        .array()[0]
+        .member("id")
+        .int();
+    assert!(b_added > added, "update id {b_added} again after {added}");
+    let journal = control.ok(
+        "GET",
+        &format!("/_emulator/journal?account={}", b["id"]),
+        None,
+    );
+    let calls = journal["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 1, "{journal:#}");
+    assert_eq!(calls[0]["user"], json!(b_user));
+}

@@ -1273,3 +1273,74 @@ fn heavy_replies_wait_for_their_turn_off_the_async_threads() {
     // for seconds.
     assert!(worst < Duration::from_millis(500), "/health took {worst:?}");
 }
+
+/// The pytest plugin on a server other test processes share (`SOFTLAYER_EMULATOR_URL`)
+/// cleans up after each test only what that test did through it: its own fault rules,
+/// and the clock if it moved it. It once removed every rule and put the clock back to
+/// real time after every test, under the feet of the other processes' tests (a quarter
+/// of the README's example tests failed with 2-4 processes on one server).
+#[test]
+fn the_pytest_plugin_leaves_other_processes_rules_and_clock_on_a_shared_server() {
+    let server = start(&[]);
+    // What another process's test has set up meanwhile.
+    let theirs = ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"user": "someone-else", "method": "getObject", "preset": "rate_limit"})),
+    );
+    let at = "2027-03-01T09:00:00-06:00";
+    ok(
+        &server,
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({ "set": at })),
+    );
+
+    let dir = TempDir::new("plugin-shared");
+    std::fs::write(
+        dir.path().join("test_shared.py"),
+        r#"
+def test_adds_its_own_rule(emulator, softlayer_account):
+    emulator.add_fault(user=softlayer_account.username, method="getObject", preset="rate_limit")
+
+def test_touches_nothing(emulator, softlayer_client):
+    assert softlayer_client["Account"].getObject()["id"]
+"#,
+    )
+    .unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/python/src");
+    let out = Command::new(test_venv().join("bin").join("python"))
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_shared.py",
+        ])
+        .current_dir(dir.path())
+        // The plugin of this working copy, ahead of the one installed in the venv.
+        .env("PYTHONPATH", &src)
+        .env("SOFTLAYER_EMULATOR_URL", server.base_url())
+        .env("SOFTLAYER_EMULATOR_ADMIN_TOKEN", TOKEN)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .output()
+        .expect("run pytest");
+    assert!(
+        out.status.success(),
+        "pytest failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = ok(&server, "GET", "/_emulator/faults", None);
+    let ids: Vec<&J> = rules["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["id"])
+        .collect();
+    assert_eq!(ids, [&theirs["id"]], "{rules:#}");
+    let clock = ok(&server, "GET", "/_emulator/clock", None);
+    assert_eq!(clock["now"], at, "{clock:#}");
+}

@@ -26,12 +26,13 @@ def test_a_scheduled_auto_close_closes_the_ticket(softlayer_client, emulator):
     assert tickets.get_ticket(ticket["id"])["status"]["name"] == "Closed"
 
 
-def test_a_rate_limited_call_raises_and_is_journaled(softlayer_client, emulator):
-    emulator.add_fault(method="getObject", preset="rate_limit", times=1)
+def test_a_rate_limited_call_raises_and_is_journaled(softlayer_client, softlayer_account, emulator):
+    # Scoped to this test's user and account: other tests may share the server.
+    emulator.add_fault(user=softlayer_account.username, method="getObject", preset="rate_limit", times=1)
 
     with pytest.raises(SoftLayer.SoftLayerAPIError) as error:
         softlayer_client["Account"].getObject()
 
     assert error.value.faultCode == "SoftLayer_Exception_WebService_RateLimitExceeded"
-    assert emulator.journal(fault="true")[0]["injected"] is not None
+    assert emulator.journal(fault="true", user=softlayer_account.username)[0]["injected"] is not None
     assert softlayer_client["Account"].getObject()["id"]  # the rule was used up

@@ -136,7 +136,7 @@ pub(super) fn store_file(
     if let Some(u) = update_id {
         row.insert("updateId".into(), Value::Int(u));
     }
-    let id = store::insert(ctx.conn, FILE, &row)?;
+    let id = store::insert_new(ctx.conn, FILE, &row)?;
     store::get(ctx.conn, FILE, id)?.ok_or_else(|| exception(UNABLE_TO_ATTACH_FILE))
 }
 

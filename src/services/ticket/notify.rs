@@ -93,7 +93,7 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
             .and_then(Row::id)
         {
             Some(id) => id,
-            None => store::insert(ctx.conn, EMAIL, &key)?,
+            None => store::insert_new(ctx.conn, EMAIL, &key)?,
         };
         store::link_additional_email(ctx.conn, ticket_id, id)?;
     }

@@ -94,7 +94,7 @@ fn insert_updates(
             ("editorId", Value::Int(editor.id())),
             ("editorType", Value::from(editor.kind())),
         ]);
-        ids.push(store::insert(conn, UPDATE, &update)?);
+        ids.push(store::insert_new(conn, UPDATE, &update)?);
     }
     Ok(ids)
 }

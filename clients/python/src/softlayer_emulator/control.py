@@ -88,6 +88,11 @@ class Emulator:
     """A running softlayer-ticket-server: its URLs and its control API."""
 
     def __init__(self, url, admin_token, process=None):
+        # What the current test changed, for the plugin's clean-up on a shared server.
+        self.rules_added = []
+        self.clock_moved = False
+        # Whether other processes use this server too ($SOFTLAYER_EMULATOR_URL).
+        self.shared = False
         self.url = url.rstrip("/")
         self.admin_token = admin_token
         self.process = process
@@ -190,11 +195,13 @@ class Emulator:
 
     def set_clock(self, when):
         """Freezes the clock at ``when`` (ISO 8601 with offset, or an aware datetime)."""
+        self.clock_moved = True
         return self.request("POST", "clock", {"set": _iso(when)})
 
     def advance_clock(self, amount):
         """Moves the clock on by ``"72h"``, ``"1d12h"``, seconds, or a timedelta; the reply's
         ``fired`` lists the scheduled actions that ran."""
+        self.clock_moved = True
         return self.request("POST", "clock", {"advance": _duration(amount)})
 
     def real_clock(self):
@@ -204,7 +211,9 @@ class Emulator:
 
     def add_fault(self, **rule):
         """Adds a fault rule (see the README's "Fault injection"); returns it with its id."""
-        return self.request("POST", "faults", rule)
+        added = self.request("POST", "faults", rule)
+        self.rules_added.append(added["id"])
+        return added
 
     def faults(self):
         return self.request("GET", "faults")["rules"]

@@ -5,6 +5,10 @@
   ``$SOFTLAYER_EMULATOR_ADMIN_TOKEN``).
 - ``emulator`` (per test): the same :class:`Emulator`; after the test the clock is real
   again and fault rules are gone, so one test's time travel never leaks into the next.
+  On a server the plugin started (one per process, so one per xdist worker) that is all
+  rules and the clock; on a shared one (``$SOFTLAYER_EMULATOR_URL``) only the rules this
+  test added through it, and the clock only if this test moved it: the clock, the rules
+  and the journal are one per server, and other processes' tests use them meanwhile.
 - ``softlayer_account`` (per test): a fresh account, deleted afterwards; its document
   comes from ``@pytest.mark.softlayer_account({...})`` when the test has that marker.
 - ``softlayer_client`` / ``softlayer_rest_client`` (per test): ``SoftLayer.Client`` for
@@ -40,7 +44,9 @@ def softlayer_emulator(request, tmp_path_factory):
         token = os.environ.get("SOFTLAYER_EMULATOR_ADMIN_TOKEN")
         if not token:
             raise pytest.UsageError("SOFTLAYER_EMULATOR_URL needs SOFTLAYER_EMULATOR_ADMIN_TOKEN")
-        yield Emulator(url, token)
+        shared = Emulator(url, token)
+        shared.shared = True
+        yield shared
         return
     db = tmp_path_factory.mktemp("softlayer-emulator") / "softlayer.db"
     emulator = start_emulator(request.config.getoption("--softlayer-emulator-bin"), db=db)
@@ -52,12 +58,25 @@ def softlayer_emulator(request, tmp_path_factory):
 
 @pytest.fixture
 def emulator(softlayer_emulator):
-    yield softlayer_emulator
-    softlayer_emulator.real_clock()
+    em = softlayer_emulator
+    em.rules_added, em.clock_moved = [], False
+    yield em
+    if not em.shared:
+        em.real_clock()
+        _ignore_404(em.clear_faults)  # a server without fault injection
+        return
+    # A shared server: another process's test may be using its own rules and clock now.
+    if em.clock_moved:
+        em.real_clock()
+    for rule in em.rules_added:
+        _ignore_404(lambda: em.request("DELETE", f"faults/{rule}"))  # used up already
+
+
+def _ignore_404(call):
     try:
-        softlayer_emulator.clear_faults()
+        call()
     except EmulatorError as e:
-        if e.status != 404:  # a server without fault injection
+        if e.status != 404:
             raise
 
 
