@@ -503,6 +503,26 @@ pub(crate) fn ticket_showing_one_user(shared: bool) -> Value {
     ))
 }
 
+/// Base64 as clients send it, read as PHP's `base64_decode` behind the real API reads it:
+/// whitespace anywhere is skipped (MIME-style encoders, Ruby's `Base64.encode64` among
+/// them, wrap lines every 60 or 76 characters; a REST body may carry them as `\n`), and
+/// padding is optional (some encoders drop it).
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
+    use base64::Engine as _;
+    use base64::engine::DecodePaddingMode;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    if text.bytes().any(|b| b.is_ascii_whitespace()) {
+        let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        LENIENT.decode(compact)
+    } else {
+        LENIENT.decode(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,6 +52,12 @@ use super::MAX_VALUES;
 
 const SOAP_12_ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
 
+/// The refusals of an envelope in another namespace: SOAP 1.1's `VersionMismatch`
+/// (section 4.4.1), not a client's malformed request.
+const SOAP_12_ENVELOPE: &str = "a SOAP 1.2 envelope; this endpoint speaks SOAP 1.1";
+const NOT_A_SOAP_11_ENVELOPE: &str =
+    "the Envelope is not in the SOAP 1.1 namespace http://schemas.xmlsoap.org/soap/envelope/";
+
 /// Parses a SOAP 1.1 envelope POSTed to /soap/{version}/{service}.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let root = read_tree(body, "Envelope")?;
@@ -64,16 +70,8 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     }
     match root.ns.as_deref() {
         Some(SOAP_ENV) => {}
-        Some(SOAP_12_ENV) => {
-            return Err(malformed(
-                "a SOAP 1.2 envelope; this endpoint speaks SOAP 1.1",
-            ));
-        }
-        _ => {
-            return Err(malformed(format!(
-                "the Envelope is not in the SOAP 1.1 namespace {SOAP_ENV}"
-            )));
-        }
+        Some(SOAP_12_ENV) => return Err(malformed(SOAP_12_ENVELOPE)),
+        _ => return Err(malformed(NOT_A_SOAP_11_ENVELOPE)),
     }
     let mut header = None;
     let mut body = None;
@@ -281,6 +279,15 @@ pub fn write_fault(version: ApiVersion, service: &str, fault: &Fault) -> Vec<u8>
     let mut out = Vec::with_capacity(512);
     open_envelope(&mut out, version);
     let (code, message): (&str, Cow<'_, str>) = match fault {
+        // "Wrong Version" is PHP's SoapServer's text for it.
+        Fault::Malformed { detail }
+            if [SOAP_12_ENVELOPE, NOT_A_SOAP_11_ENVELOPE].contains(&detail.as_str()) =>
+        {
+            (
+                "SOAP-ENV:VersionMismatch",
+                Cow::Owned(format!("Wrong Version: {detail}")),
+            )
+        }
         Fault::Malformed { detail } => {
             ("SOAP-ENV:Client", Cow::Owned(format!("{fault}: {detail}")))
         }
@@ -589,13 +596,24 @@ impl<'d> Interp<'d> {
         }
         match refine(expect, node) {
             Expect::Any => self.any(node, depth),
-            Expect::Scalar(t) => {
-                if node.children.is_empty() {
-                    scalar(t, &node.text)
-                } else {
-                    self.any(node, depth)
+            Expect::Scalar(_) if !node.children.is_empty() => self.any(node, depth),
+            // SOAP::Lite (Perl) types every string holding a character past ASCII
+            // `xsd:base64Binary`; PHP's SoapServer, behind the real API, decodes a value by
+            // its `xsi:type`, so a string property gets the text those bytes spell.
+            Expect::Scalar(t) if t != "base64Binary" && is_base64_typed(node) => {
+                let bytes = crate::value::decode_base64(&node.text).map_err(|e| {
+                    Fault::bad_argument(format!(
+                        "Invalid value for '{}': it is typed base64Binary but is not base64 ({e}).",
+                        node.local
+                    ))
+                })?;
+                match String::from_utf8(bytes) {
+                    Ok(text) => scalar(t, &text),
+                    // Not text: the argument check refuses it where a string belongs.
+                    Err(e) => Ok(Value::Base64(e.into_bytes())),
                 }
             }
+            Expect::Scalar(t) => scalar(t, &node.text),
             // Text where a struct is declared (`xsi:type="xsd:string"`, or none): the text,
             // not an empty struct, for call.rs and the argument check to read or refuse as
             // they do on XML-RPC: an argument's text is refused, a filter's is JSON (as
@@ -762,7 +780,9 @@ fn legacy_mask_items(members: Value) -> Struct {
     };
     let mut out = Struct::new();
     for (name, value) in members {
-        if name == "item" || schema().type_def(&name).is_some() {
+        // Array items: `item` from most stacks, `Item` from .NET (SOAP 1.1 5.4.2: the
+        // names of an array's members carry no meaning).
+        if name == "item" || name == "Item" || schema().type_def(&name).is_some() {
             if let Value::Struct(inner) = value {
                 for (k, v) in inner {
                     merge_mask(&mut out, k, v);
@@ -875,6 +895,7 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
         {
             return Expect::Many(base);
         }
+        let t = if t == "base64" { "base64Binary" } else { t };
         if xsd_type(t).is_some() {
             return match expect {
                 Expect::Complex(_) => expect,
@@ -892,17 +913,17 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
     expect
 }
 
+/// `xsi:type="xsd:base64Binary"`, or the SOAP encoding's own `SOAP-ENC:base64`.
+fn is_base64_typed(node: &Element<'_>) -> bool {
+    matches!(node.xsi_type(), Some("base64Binary" | "base64"))
+}
+
 /// Text as the scalar type declares it; text that does not convert stays text.
 fn scalar(type_name: &str, text: &str) -> Result<Value, Fault> {
     match TypeRef::parse(type_name) {
-        TypeRef::Scalar(ScalarKind::Base64) => {
-            let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-            Ok(Value::Base64(
-                super::xml::BASE64_IN
-                    .decode(compact.as_bytes())
-                    .map_err(|e| malformed(format!("bad base64Binary: {e}")))?,
-            ))
-        }
+        // Text that is not base64 stays text, for the argument check to refuse by name.
+        TypeRef::Scalar(ScalarKind::Base64) => Ok(crate::value::decode_base64(text)
+            .map_or_else(|_| Value::String(text.to_string()), Value::Base64)),
         TypeRef::Scalar(kind) => Ok(kind.from_text(text)),
         _ => Ok(Value::String(text.to_string())),
     }
@@ -1648,7 +1669,13 @@ mod tests {
             "",
             "<ns1:addUpdate><templateObject/><attachedFiles><item><data>@@@</data></item></attachedFiles></ns1:addUpdate>",
         );
-        assert!(assert_malformed(bad_b64.as_bytes()).contains("base64"));
+        // Not base64 where base64 is declared: the text, for the argument check to refuse
+        // by the member's name.
+        let call = parse("SoftLayer_Ticket", &bad_b64);
+        let Value::Array(files) = &call.args[1] else {
+            panic!("{:?}", call.args[1])
+        };
+        assert_eq!(files[0].get("data"), Some(&Value::from("@@@")));
         let mismatched = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Body><a></b></e:Body></e:Envelope>";
         assert_malformed(mismatched.as_bytes());
     }
@@ -2017,6 +2044,64 @@ mod tests {
         assert!(t.contains("The SoftLayer_TicketInitParameters header names no object"));
         let t = text(&Fault::invalid_value("x"));
         assert!(t.contains("<faultcode>SoftLayer_Exception_InvalidValue</faultcode>"));
+        // An envelope of another SOAP version (SOAP 1.1, 4.4.1).
+        let v12 = envelope("", "<ns1:getObject/>").replace(
+            "http://schemas.xmlsoap.org/soap/envelope/",
+            "http://www.w3.org/2003/05/soap-envelope",
+        );
+        let t = text(&parse_call("SoftLayer_Ticket", v12.as_bytes()).unwrap_err());
+        assert!(
+            t.contains("<faultcode>SOAP-ENV:VersionMismatch</faultcode>"),
+            "{t}"
+        );
+        assert!(
+            t.contains("<faultstring>Wrong Version: a SOAP 1.2 envelope"),
+            "{t}"
+        );
+    }
+
+    /// SOAP::Lite (Perl) types every string holding a character past ASCII
+    /// `xsd:base64Binary`: where the schema declares a string, the value is the text.
+    #[test]
+    fn base64_typed_strings_are_their_text() {
+        let call = ticket(
+            "",
+            "<ns1:addUpdate><templateObject>\
+             <entry xsi:type=\"xsd:base64Binary\">Z3LDvMOfZQ==</entry></templateObject>\
+             </ns1:addUpdate>",
+        );
+        assert_eq!(call.args[0].get("entry"), Some(&Value::from("grüße")));
+        // The SOAP encoding's own base64 type, wrapped as MIME encoders wrap it.
+        let call = ticket(
+            "",
+            "<ns1:addUpdate><templateObject>\
+             <entry xsi:type=\"SOAP-ENC:base64\">Z3LD\nvMOfZQ</entry></templateObject>\
+             </ns1:addUpdate>",
+        );
+        assert_eq!(call.args[0].get("entry"), Some(&Value::from("grüße")));
+        // Bytes that are not UTF-8 stay bytes, for the argument check to refuse.
+        let call = ticket(
+            "",
+            "<ns1:addUpdate><templateObject>\
+             <entry xsi:type=\"xsd:base64Binary\">Y2Fm6Q==</entry></templateObject>\
+             </ns1:addUpdate>",
+        );
+        assert_eq!(
+            call.args[0].get("entry"),
+            Some(&Value::Base64(b"caf\xe9".to_vec()))
+        );
+        // Not base64 at all: named.
+        let bad = envelope(
+            "",
+            "<ns1:addUpdate><templateObject>\
+             <entry xsi:type=\"xsd:base64Binary\">@@@</entry></templateObject>\
+             </ns1:addUpdate>",
+        );
+        let fault = parse_call("SoftLayer_Ticket", bad.as_bytes()).unwrap_err();
+        assert!(
+            fault.message().contains("Invalid value for 'entry'"),
+            "{fault:?}"
+        );
     }
 
     /// The journal reads a reply back from its body: objects of their own types, arrays,

@@ -709,8 +709,10 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         );
     }
 
-    // Header types.
-    let record = |w: &mut String, name: &str, fields: &[(&str, &str)]| {
+    // Header types. Numbers a header exists to carry (an init parameter's id, a limit and
+    // its offset) are required: .NET's wsdl.exe gives an optional int an `idSpecified` flag,
+    // which SLDN's C# article never sets, so the header would go out empty.
+    let record_of = |w: &mut String, name: &str, fields: &[(&str, &str)], min_occurs: &str| {
         let _ = writeln!(
             w,
             "      <xsd:complexType name=\"{name}\">\n        <xsd:sequence>"
@@ -718,11 +720,16 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         for (field, ty) in fields {
             let _ = writeln!(
                 w,
-                "          <xsd:element name=\"{field}\" type=\"{ty}\" minOccurs=\"0\"/>"
+                "          <xsd:element name=\"{field}\" type=\"{ty}\"{min_occurs}/>"
             );
         }
         w.push_str("        </xsd:sequence>\n      </xsd:complexType>\n");
     };
+    let record = |w: &mut String, name: &str, fields: &[(&str, &str)]| {
+        record_of(w, name, fields, " minOccurs=\"0\"")
+    };
+    let required =
+        |w: &mut String, name: &str, fields: &[(&str, &str)]| record_of(w, name, fields, "");
     record(
         &mut w,
         "authenticate",
@@ -733,7 +740,7 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
             ("authToken", "xsd:string"),
         ],
     );
-    record(
+    required(
         &mut w,
         &format!("{service}InitParameters"),
         &[("id", "xsd:int")],
@@ -745,12 +752,12 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         &format!("{service}ObjectMask"),
         &[("mask", service_type.as_str())],
     );
-    record(
+    required(
         &mut w,
         "resultLimit",
         &[("limit", "xsd:int"), ("offset", "xsd:int")],
     );
-    record(&mut w, "totalItems", &[("amount", "xsd:int")]);
+    required(&mut w, "totalItems", &[("amount", "xsd:int")]);
 
     // Object filters.
     let _ = writeln!(
@@ -804,11 +811,11 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
     for h in header_names(service) {
         let _ = writeln!(
             w,
-            "  <message name=\"{h}Header\">\n    <part name=\"{h}\" element=\"tns:{h}\"/>\n  </message>"
+            "  <message name=\"{h}Header\">\n    <part name=\"{h}\" type=\"tns:{h}\"/>\n  </message>"
         );
     }
     for (name, m) in &ops {
-        let _ = writeln!(w, "  <message name=\"{name}Request\">");
+        let _ = writeln!(w, "  <message name=\"{service}.{name}Request\">");
         for p in &m.parameters {
             let (base, many) = split_many(&p.type_name);
             let _ = writeln!(
@@ -821,11 +828,11 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         w.push_str("  </message>\n");
         let (base, many) = split_many(&m.returns);
         if base == "void" {
-            let _ = writeln!(w, "  <message name=\"{name}Response\"/>");
+            let _ = writeln!(w, "  <message name=\"{service}.{name}Response\"/>");
         } else {
             let _ = writeln!(
                 w,
-                "  <message name=\"{name}Response\">\n    <part name=\"{name}Return\" type=\"{}\"/>\n  </message>",
+                "  <message name=\"{service}.{name}Response\">\n    <part name=\"{name}Return\" type=\"{}\"/>\n  </message>",
                 qname(base, many)
             );
         }
@@ -837,16 +844,25 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         let _ = writeln!(
             w,
             "    <operation name=\"{name}\">\n\
-             \x20     <input message=\"tns:{name}Request\"/>\n\
-             \x20     <output message=\"tns:{name}Response\"/>\n\
+             \x20     <input message=\"tns:{service}.{name}Request\"/>\n\
+             \x20     <output message=\"tns:{service}.{name}Response\"/>\n\
              \x20   </operation>"
         );
     }
     w.push_str("  </portType>\n");
 
-    // Binding.
+    // Binding. Headers are encoded as the body is: Microsoft's WSDL importer (wsdl.exe,
+    // Visual Studio's web references, PowerShell's New-WebServiceProxy) refuses a header
+    // whose `use` differs from its body's, and SLDN's SOAP article shows headers typed
+    // (`xsi:type="v3:SoftLayer_Hardware_ServerObjectMask"`) as the encoding writes them.
     let body =
         format!("<soap:body use=\"encoded\" namespace=\"{ns}\" encodingStyle=\"{SOAP_ENC}\"/>");
+    let header_binding = |h: &str| {
+        format!(
+            "<soap:header message=\"tns:{h}Header\" part=\"{h}\" use=\"encoded\" \
+             namespace=\"{ns}\" encodingStyle=\"{SOAP_ENC}\"/>"
+        )
+    };
     let _ = writeln!(
         w,
         "  <binding name=\"{service}Binding\" type=\"tns:{service}PortType\">\n\
@@ -860,16 +876,11 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
              \x20     <input>"
         );
         for h in input_headers(service, m) {
-            let _ = writeln!(
-                w,
-                "        <soap:header message=\"tns:{h}Header\" part=\"{h}\" use=\"literal\"/>"
-            );
+            let _ = writeln!(w, "        {}", header_binding(&h));
         }
         let _ = writeln!(w, "        {body}\n      </input>\n      <output>");
         if m.returns_list() {
-            w.push_str(
-                "        <soap:header message=\"tns:totalItemsHeader\" part=\"totalItems\" use=\"literal\"/>\n",
-            );
+            let _ = writeln!(w, "        {}", header_binding("totalItems"));
         }
         let _ = writeln!(w, "        {body}\n      </output>\n    </operation>");
     }
@@ -1033,7 +1044,7 @@ mod tests {
             }
         }
         assert!(doc.contains(
-            "<message name=\"createStandardTicketRequest\">\n    \
+            "<message name=\"SoftLayer_Ticket.createStandardTicketRequest\">\n    \
              <part name=\"templateObject\" type=\"tns:SoftLayer_Ticket\"/>\n    \
              <part name=\"contents\" type=\"xsd:string\"/>"
         ));

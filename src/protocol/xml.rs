@@ -9,8 +9,6 @@
 //! grammar is fixed, so it needs no second pass.
 
 use crate::call::Fault;
-use base64::engine::DecodePaddingMode;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use quick_xml::name::{Namespace, ResolveResult};
@@ -766,12 +764,6 @@ fn unescape_from(text: &str, first: usize) -> Option<String> {
     out.push_str(rest);
     Some(out)
 }
-
-/// Base64 as clients send it: padding is optional (some encoders drop it).
-pub const BASE64_IN: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 const REPLACEMENT_CHARACTER: &[u8] = "\u{FFFD}".as_bytes();
 

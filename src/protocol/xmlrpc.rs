@@ -310,10 +310,6 @@ fn unexpected_element(e: &Tag<'_>) -> Fault {
     ))
 }
 
-fn is_xml_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
-}
-
 /// Text between elements must be whitespace.
 fn expect_blank(text: &str) -> Result<(), Fault> {
     if is_blank(text) {
@@ -762,16 +758,8 @@ fn plain_token(token: PlainToken<'_>) -> Option<Token<'_>> {
     })
 }
 
-/// Base64 with line breaks and other whitespace (MIME-style encoders wrap lines) removed.
 fn decode_base64(text: &str) -> Result<Vec<u8>, Fault> {
-    let compact: Cow<'_, [u8]> = if text.bytes().any(is_xml_space) {
-        Cow::Owned(text.bytes().filter(|&b| !is_xml_space(b)).collect())
-    } else {
-        Cow::Borrowed(text.as_bytes())
-    };
-    super::xml::BASE64_IN
-        .decode(&compact)
-        .map_err(|e| malformed(format!("bad base64: {e}")))
+    crate::value::decode_base64(text).map_err(|e| malformed(format!("bad base64: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@
 use super::schema;
 use super::types::{Scalar, TypeRef};
 use crate::value::{Struct, Value};
-use base64::Engine as _;
 
 /// Why a value does not convert.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,13 +133,11 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
         },
         Scalar::Base64 => match value {
             Value::Base64(_) => value.clone(),
-            Value::String(s) => Value::Base64(
-                base64::engine::general_purpose::STANDARD
-                    .decode(s.trim())
-                    .map_err(|_| CoerceError::NotBase64 {
-                        member: member.to_string(),
-                    })?,
-            ),
+            Value::String(s) => Value::Base64(crate::value::decode_base64(s).map_err(|_| {
+                CoerceError::NotBase64 {
+                    member: member.to_string(),
+                }
+            })?),
             // A byte array, as JSON clients sometimes send one.
             Value::Array(items) => Value::Base64(
                 items

@@ -52,7 +52,7 @@
 
 use crate::call::Fault;
 use crate::schema::{PropertyDef, PropertyKind, TypeDef, schema};
-use crate::value::Value;
+use crate::value::{Struct, Value};
 
 /// How a value is compared with the operand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,6 +193,8 @@ impl ObjectFilter {
         now_ms: i64,
     ) -> Result<ObjectFilter, Fault> {
         let mut filter = ObjectFilter::default();
+        let decoded = base64_as_text(branch);
+        let branch = decoded.as_ref().unwrap_or(branch);
         if let (Some(t), Some(_)) = (schema().type_def(type_name), branch.as_struct()) {
             let mut walker = Walker {
                 zone,
@@ -577,6 +579,40 @@ fn is_named_operation(text: &str) -> bool {
 }
 
 /// The options entry named `name` (`[{name, value}, …]`).
+/// `value` with its base64 values that are UTF-8 read as that text, or `None` when it has
+/// none. Perl's SOAP::Lite and XMLRPC::Lite send every string holding a character past
+/// ASCII as base64 (`xsd:base64Binary`, `<base64>`), and PHP, behind the real API, hands
+/// on the decoded bytes as the string; a filter has no binary values.
+fn base64_as_text(value: &Value) -> Option<Value> {
+    match value {
+        Value::Base64(bytes) => std::str::from_utf8(bytes)
+            .ok()
+            .map(|text| Value::String(text.to_string())),
+        Value::Array(items) => {
+            let decoded: Vec<Option<Value>> = items.iter().map(base64_as_text).collect();
+            decoded.iter().any(Option::is_some).then(|| {
+                let pairs = items.iter().zip(decoded);
+                Value::Array(
+                    pairs
+                        .map(|(item, d)| d.unwrap_or_else(|| item.clone()))
+                        .collect(),
+                )
+            })
+        }
+        Value::Struct(members) => {
+            let decoded: Vec<Option<Value>> = members.values().map(base64_as_text).collect();
+            decoded.iter().any(Option::is_some).then(|| {
+                let mut out = Struct::with_capacity(members.len());
+                for ((name, member), d) in members.iter().zip(decoded) {
+                    out.insert(name.clone(), d.unwrap_or_else(|| member.clone()));
+                }
+                Value::Struct(out)
+            })
+        }
+        _ => None,
+    }
+}
+
 fn option<'v>(options: Option<&'v Value>, name: &str) -> Option<&'v Value> {
     match options? {
         Value::Array(items) => items

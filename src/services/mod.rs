@@ -22,7 +22,7 @@ use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
 use crate::schema::{MethodDef, PropertyKind, schema};
 use crate::store::{self, ListQuery, Page, Principal, Related, Row, Store};
-use crate::value::Value;
+use crate::value::{Struct, Value};
 use projection::{Loaded, Projector, internal, query_fault};
 use rusqlite::Connection;
 use serde::de::DeserializeOwned;
@@ -481,7 +481,7 @@ fn dispatch_in(
     let mask = match (&shared_mask, &call.headers.mask) {
         (Some(shared), _) => Cow::Borrowed(&**shared),
         (None, Some(MaskSource::Legacy(s))) => {
-            let mask = ObjectMask::from_legacy(s);
+            let mask = ObjectMask::from_legacy(&legacy_mask_of_getter(call, returns, s));
             projection::validate(returns, &mask)?;
             Cow::Owned(mask)
         }
@@ -757,6 +757,41 @@ pub fn sldn_message(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -
 /// The current time as the emulator stores dates (see `crate::time`).
 pub fn now() -> String {
     crate::time::stamp()
+}
+
+/// A legacy mask is an object of the service's own type (SLDN's C# article:
+/// "SoftLayer_AccountObjectMask.mask is a SoftLayer_Account object", and before
+/// `getHardware` it sets `mask.hardware`; the WSDL types `mask` so): on the getter of a
+/// relational property, what it holds under that property's name is the mask of what the
+/// getter returns. A mask written for the returned type itself, as XML-RPC scripts send
+/// it, is read as it stands.
+fn legacy_mask_of_getter<'m>(call: &Call, returns: &str, legacy: &'m Struct) -> Cow<'m, Struct> {
+    let Some(rest) = call.method.strip_prefix("get") else {
+        return Cow::Borrowed(legacy);
+    };
+    let mut chars = rest.chars();
+    let Some(first) = chars.next() else {
+        return Cow::Borrowed(legacy);
+    };
+    let property = format!("{}{}", first.to_ascii_lowercase(), chars.as_str());
+    let s = schema();
+    let getter_of = s
+        .type_def(&call.service)
+        .and_then(|t| t.property(&property))
+        .is_some_and(|p| p.kind == PropertyKind::Relational);
+    let returned_has = s
+        .type_def(returns)
+        .is_some_and(|t| t.property(&property).is_some());
+    match legacy.get(&property) {
+        Some(Value::Struct(inner)) if getter_of && !returned_has => Cow::Owned(inner.clone()),
+        // A one-item array of the item type, as SLDN's C# article writes array relations.
+        Some(Value::Array(items)) if getter_of && !returned_has => match items.first() {
+            Some(Value::Struct(inner)) => Cow::Owned(inner.clone()),
+            _ => Cow::Owned(Struct::new()),
+        },
+        Some(_) if getter_of && !returned_has => Cow::Owned(Struct::new()),
+        _ => Cow::Borrowed(legacy),
+    }
 }
 
 #[cfg(test)]
