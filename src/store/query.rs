@@ -1274,7 +1274,11 @@ impl Listing<'_> {
             Some((searched, *how, text.as_str()))
         })?;
         // Only on a reader: the writer may be inside a transaction the tally has not seen.
-        if self.target != "SoftLayer_Ticket"
+        // Only for a page: the tally follows every committed write, so it may be newer
+        // than this reader's snapshot, and a whole list's total must be its own length
+        // (a list of every match costs what SQLite's count in the same snapshot costs).
+        if self.query.limit.and_then(|l| l.limit).is_none()
+            || self.target != "SoftLayer_Ticket"
             || self.from != "SoftLayer_Ticket r0"
             || self.cap.is_some()
             || !reads_only_tally_columns(self.on)
