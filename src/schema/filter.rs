@@ -383,6 +383,13 @@ impl Walker<'_> {
                         // `newUpdatesFlag`): not a column to compare, so the condition
                         // is left out, and said so rather than silently.
                         self.ignore(op, "the emulator does not filter on computed properties");
+                    } else if child.as_struct().is_some_and(|m| !m.is_empty()) {
+                        // `users.userStatus.keyName`: a type the reference does not
+                        // describe, so nothing under it can be read.
+                        self.note(&format!(
+                            "{} is not a type the emulator describes",
+                            prop.type_name
+                        ));
                     }
                 }
             }

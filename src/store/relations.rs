@@ -663,6 +663,16 @@ pub static RELATIONS: &[Relation] = &[
     ),
     // SoftLayer_Account
     many!(ACCOUNT, "users", "SoftLayer_User_Customer", "accountId"),
+    // The account's master user (SLDN's PHP ticket examples assign new tickets to
+    // `masterUser.id`): the user carrying `isMasterUserFlag`.
+    rel(
+        ACCOUNT,
+        "masterUser",
+        "SoftLayer_User_Customer",
+        "SoftLayer_User_Customer {r}",
+        "{r}.accountId = {parent} AND {r}.isMasterUserFlag",
+        "id",
+    ),
     many!(ACCOUNT, "hardware", "SoftLayer_Hardware", "accountId"),
     many!(
         ACCOUNT,
