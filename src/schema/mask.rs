@@ -71,6 +71,9 @@ pub struct ObjectMask {
 pub struct Remembered {
     columns: std::sync::Mutex<Vec<(usize, u64)>>,
     printed: std::sync::OnceLock<Arc<str>>,
+    /// Per type the mask is read as: what it names that the emulator keeps no data for
+    /// (`services::unkept_relations`), worked out once rather than on every call.
+    unkept: std::sync::Mutex<Vec<(String, Arc<[String]>)>>,
 }
 
 impl Remembered {
@@ -87,12 +90,28 @@ impl Remembered {
         }
     }
 
+    /// What the mask, read as `type_name`, names that the emulator does not keep, worked
+    /// out by `work_out` the first time.
+    pub fn unkept(&self, type_name: &str, work_out: impl FnOnce() -> Vec<String>) -> Arc<[String]> {
+        let mut known = self.unkept.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, names)) = known.iter().find(|(t, _)| t == type_name) {
+            return names.clone();
+        }
+        let names: Arc<[String]> = work_out().into();
+        known.push((type_name.to_string(), names.clone()));
+        names
+    }
+
     fn forget(&mut self) {
         self.columns
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
         self.printed.take();
+        self.unkept
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }
 

@@ -526,10 +526,14 @@ fn dispatch_in(
             );
             add_warning(&mut warnings, call, &text);
         }
-        let mut unkept = Vec::new();
-        unkept_relations(mask.cast.as_deref().unwrap_or(returns), &mask, &mut unkept);
-        for name in unkept {
-            add_warning(&mut warnings, call, &name);
+        let root = mask.cast.as_deref().unwrap_or(returns);
+        let unkept = mask.remembered.unkept(root, || {
+            let mut names = Vec::new();
+            unkept_relations(root, &mask, &mut names);
+            names
+        });
+        for name in unkept.iter() {
+            add_warning(&mut warnings, call, name);
         }
         let args = coerce_args(call, method, &mut warnings)?;
         let ctx = Ctx {
