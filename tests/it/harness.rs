@@ -1508,19 +1508,23 @@ fn ids_of_a_deleted_account_are_never_handed_out_again() {
         "SoftLayer_Ticket_Update": [{"ticketId": 1, "entry": "bay 2 fails"}]
     });
     let a = control.ok("POST", "/_emulator/accounts", Some(&doc));
-    let (user, key) = first_user(&a);
+    // The id of the update `account`'s first user adds to its first ticket.
+    let add_update = |account: &serde_json::Value, entry: &str| {
+        let (user, key) = first_user(account);
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                    .auth_key(&user, &key)
+                    .id(account["tickets"][0].as_i64().unwrap())
+                    .arg(xstruct(&[("entry", xstr(entry))])),
+            )
+            .ok()
+            .array()[0]
+            .member("id")
+            .int()
+    };
     let ticket = a["tickets"][0].as_i64().unwrap();
-    let added = server
-        .xmlrpc(
-            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
-                .auth_key(&user, &key)
-                .id(ticket)
-                .arg(xstruct(&[("entry", xstr("from A"))])),
-        )
-        .ok()
-        .array()[0]
-        .member("id")
-        .int();
+    let added = add_update(&a, "from A");
     control.ok("DELETE", &format!("/_emulator/accounts/{}", a["id"]), None);
 
     let b = control.ok("POST", "/_emulator/accounts", Some(&doc));
@@ -1529,19 +1533,7 @@ fn ids_of_a_deleted_account_are_never_handed_out_again() {
     assert_ne!(b["users"][0]["username"], a["users"][0]["username"]);
     assert!(b["hardware"][0].as_i64() > a["hardware"][0].as_i64());
     assert!(b["tickets"][0].as_i64().unwrap() > ticket);
-    let (b_user, b_key) = first_user(&b);
-    let b_ticket = b["tickets"][0].as_i64().unwrap();
-    let b_added = server
-        .xmlrpc(
-            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
-                .auth_key(&b_user, &b_key)
-                .id(b_ticket)
-                .arg(xstruct(&[("entry", xstr("from B"))])),
-        )
-        .ok()
-        .array()[0]
-        .member("id")
-        .int();
+    let b_added = add_update(&b, "from B");
     assert!(b_added > added, "update id {b_added} again after {added}");
     let journal = control.ok(
         "GET",
@@ -1550,5 +1542,5 @@ fn ids_of_a_deleted_account_are_never_handed_out_again() {
     );
     let calls = journal["calls"].as_array().unwrap();
     assert_eq!(calls.len(), 1, "{journal:#}");
-    assert_eq!(calls[0]["user"], json!(b_user));
+    assert_eq!(calls[0]["user"], json!(first_user(&b).0));
 }

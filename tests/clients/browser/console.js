@@ -8,15 +8,9 @@
 // folder), SEARCH_TEXT (a word only the new ticket holds), ATTACHMENT_NAME and
 // ATTACHMENT_TEXT (its file), REPLY_TEXT, XSS_TICKET.
 
-const { chromium } = require('playwright-core');
-const readline = require('node:readline');
+const { env, report, instruction, text, launch } = require('./protocol.js');
 const path = require('node:path');
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const BASE = env('BASE_URL');
 const TOKEN = env('ADMIN_TOKEN');
 const UI = `${BASE}/_emulator/ui/`;
@@ -25,24 +19,11 @@ const SHOTS = env('SCREENSHOTS');
 // cores, and a wait that runs out is a failure with no other cause.
 const WAIT = 60000;
 
-const report = (step, seen = {}) => console.log(JSON.stringify({ step, ...seen }));
-
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function instruction() {
-  const { value, done } = await lines.next();
-  if (done) throw new Error('the test closed stdin');
-  return JSON.parse(value);
-}
 
 const visible = (page, selector) => page.locator(selector).isVisible();
-const text = (page, selector) => page.locator(selector).innerText();
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: env('CHROMIUM'),
-    // Root in a container has no user namespace for chromium's sandbox.
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
+  const browser = await launch();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();

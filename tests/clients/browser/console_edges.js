@@ -9,16 +9,10 @@
 // CONSOLE_UI_DIR, if set, serves the pages from that folder instead of the server (to
 // run the scenarios against another version of src/emulator/ui without rebuilding).
 
-const { chromium } = require('playwright-core');
-const readline = require('node:readline');
+const { env, report, instruction, text, launch } = require('./protocol.js');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set`);
-  return value;
-};
 const BASE = env('BASE_URL');
 const TOKEN = env('ADMIN_TOKEN');
 const UI = `${BASE}/_emulator/ui/`;
@@ -26,16 +20,7 @@ const TOKEN_KEY = 'softlayerEmulatorAdminToken';
 // Generous, as in console.js: other tests share the machine.
 const WAIT = 60000;
 
-const report = (step, seen = {}) => console.log(JSON.stringify({ step, ...seen }));
 
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function instruction() {
-  const { value, done } = await lines.next();
-  if (done) throw new Error('the test closed stdin');
-  return JSON.parse(value);
-}
-
-const text = (page, selector) => page.locator(selector).innerText();
 
 /** The control API from inside the page, with the token (independent of the console's code). */
 function api(page, method, apiPath, body) {
@@ -343,11 +328,7 @@ const SCENARIOS = {
 async function main() {
   const scenario = SCENARIOS[env('SCENARIO')];
   if (!scenario) throw new Error(`no scenario ${process.env.SCENARIO}`);
-  const browser = await chromium.launch({
-    executablePath: env('CHROMIUM'),
-    // Root in a container has no user namespace for chromium's sandbox.
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
+  const browser = await launch();
   try {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const pages = process.env.CONSOLE_UI_DIR;
