@@ -81,6 +81,11 @@ const PARTIAL: &str = ".partial";
 /// Numbers this process's saves, for their files aside.
 static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The files aside this process is writing now. A file aside named with this process's
+/// pid and not among them is a crashed predecessor's (in a container every server is pid
+/// 1), so it is removed like any dead process's.
+static WRITING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
 /// Removes a file aside and whatever SQLite left beside it.
 fn remove_partial(partial: &Path) {
     for suffix in ["", "-journal", "-wal", "-shm"] {
@@ -110,7 +115,16 @@ fn remove_dead_partials(folder: &Path) {
             .and_then(|tail| tail.split('-').next())
             .and_then(|pid| pid.parse::<u32>().ok());
         let dead = match pid {
-            Some(pid) if pid == std::process::id() => false,
+            // A file aside being written, or its `-journal`, `-wal` or `-shm`.
+            Some(pid) if pid == std::process::id() => {
+                let path = entry.path();
+                let path = path.to_string_lossy();
+                !WRITING
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .any(|w| path.starts_with(&*w.to_string_lossy()))
+            }
             Some(pid) if procfs => !Path::new(&format!("/proc/{pid}")).exists(),
             _ => entry
                 .metadata()
@@ -161,6 +175,12 @@ impl Snapshots {
                     std::process::id(),
                     SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
                 ));
+                // A crashed predecessor with this pid may have left this very name.
+                remove_partial(&partial);
+                WRITING
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(partial.clone());
                 let written = (|| {
                     let mut dst = Connection::open(&partial)?;
                     store.backup_into(&mut dst)?;
@@ -171,6 +191,10 @@ impl Snapshots {
                     std::fs::rename(&partial, Self::file(folder, name))?;
                     Ok::<_, SnapshotError>(())
                 })();
+                WRITING
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .retain(|p| *p != partial);
                 if let Err(e) = written {
                     remove_partial(&partial);
                     return Err(e);

@@ -709,9 +709,9 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         );
     }
 
-    // Header types. Numbers a header exists to carry (an init parameter's id, a limit and
-    // its offset) are required: .NET's wsdl.exe gives an optional int an `idSpecified` flag,
-    // which SLDN's C# article never sets, so the header would go out empty.
+    // Header types. Numbers a header exists to carry (an init parameter's id, a limit) are
+    // required: .NET's wsdl.exe gives an optional int an `idSpecified` flag, which SLDN's
+    // C# article never sets, so the header would go out empty.
     let record_of = |w: &mut String, name: &str, fields: &[(&str, &str)], min_occurs: &str| {
         let _ = writeln!(
             w,
@@ -752,10 +752,14 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         &format!("{service}ObjectMask"),
         &[("mask", service_type.as_str())],
     );
-    required(
-        &mut w,
-        "resultLimit",
-        &[("limit", "xsd:int"), ("offset", "xsd:int")],
+    // The offset may be left out (SLDN's result-limit article), and zeep refuses to send
+    // a required one it was not given.
+    let _ = writeln!(
+        w,
+        "      <xsd:complexType name=\"resultLimit\">\n        <xsd:sequence>\n\
+         \x20         <xsd:element name=\"limit\" type=\"xsd:int\"/>\n\
+         \x20         <xsd:element name=\"offset\" type=\"xsd:int\" minOccurs=\"0\"/>\n\
+         \x20       </xsd:sequence>\n      </xsd:complexType>"
     );
     required(&mut w, "totalItems", &[("amount", "xsd:int")]);
 

@@ -585,7 +585,6 @@ fn is_named_operation(text: &str) -> bool {
     )
 }
 
-/// The options entry named `name` (`[{name, value}, …]`).
 /// `value` with its base64 values that are UTF-8 read as that text, or `None` when it has
 /// none. Perl's SOAP::Lite and XMLRPC::Lite send every string holding a character past
 /// ASCII as base64 (`xsd:base64Binary`, `<base64>`), and PHP, behind the real API, hands
@@ -620,6 +619,7 @@ fn base64_as_text(value: &Value) -> Option<Value> {
     }
 }
 
+/// The options entry named `name` (`[{name, value}, …]`).
 fn option<'v>(options: Option<&'v Value>, name: &str) -> Option<&'v Value> {
     match options? {
         Value::Array(items) => items
@@ -965,6 +965,16 @@ mod tests {
             assert!(said.contains(part), "{part:?} in {said}");
         }
         assert_eq!(f.ignored.len(), 5, "{said}");
+        // Through a relation to a type the reference does not describe.
+        let value = Value::from(&serde_json::json!({"abuseEmails": {"email": {"operation": "x"}}}));
+        let f = ObjectFilter::parse("SoftLayer_Account", &value).unwrap();
+        assert!(f.conditions.is_empty());
+        assert_eq!(
+            f.ignored,
+            [
+                "abuseEmails ignored: SoftLayer_Account_AbuseEmail is not a type the emulator describes"
+            ]
+        );
     }
 
     #[test]

@@ -836,11 +836,28 @@ fn unkept_step(type_name: &str, path: &[String]) -> Option<usize> {
 /// Whether the store loads `type_name.property`, or does for a subtype of it (an update's
 /// `editor` is kept per kind of update).
 fn kept_by_type_or_subtype(type_name: &str, property: &str) -> bool {
-    store::has_relation(type_name, property)
-        || schema()
-            .types
-            .keys()
-            .any(|sub| schema().is_a(sub, type_name) && store::has_relation(sub, property))
+    // Worked out once: filters ask on every call, and a type's subtypes are found by
+    // walking every type of the schema.
+    static KEPT: std::sync::OnceLock<std::collections::HashSet<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    let kept = KEPT.get_or_init(|| {
+        let s = schema();
+        let mut kept = std::collections::HashSet::new();
+        for (sub, sub_def) in &s.types {
+            for name in sub_def.properties.keys() {
+                if !store::has_relation(sub, name) {
+                    continue;
+                }
+                for (ancestor, ancestor_def) in &s.types {
+                    if ancestor_def.property(name).is_some() && s.is_a(sub, ancestor) {
+                        kept.insert((ancestor.as_str(), name.as_str()));
+                    }
+                }
+            }
+        }
+        kept
+    });
+    kept.contains(&(type_name, property))
 }
 
 /// A legacy mask is an object of the service's own type (SLDN's C# article:

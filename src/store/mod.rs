@@ -81,6 +81,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_text_index_queue_lookup.sql"),
     include_str!("migrations/0013_ticket_insert_bookkeeping_in_code.sql"),
     include_str!("migrations/0014_account_ids_never_reused.sql"),
+    include_str!("migrations/0015_statuses.sql"),
+    include_str!("migrations/0016_more_ids_never_reused.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including

@@ -663,6 +663,18 @@ pub static RELATIONS: &[Relation] = &[
     ),
     // SoftLayer_Account
     many!(ACCOUNT, "users", "SoftLayer_User_Customer", "accountId"),
+    one!(
+        ACCOUNT,
+        "accountStatus",
+        "SoftLayer_Account_Status",
+        "accountStatusId"
+    ),
+    one!(
+        "SoftLayer_User_Customer",
+        "userStatus",
+        "SoftLayer_User_Customer_Status",
+        "userStatusId"
+    ),
     // The account's master user (SLDN's PHP ticket examples assign new tickets to
     // `masterUser.id`): the user carrying `isMasterUserFlag`.
     rel(

@@ -35,7 +35,8 @@ pub fn load_catalog(conn: &Connection) -> Result<()> {
 }
 
 /// The types every database holds, even one reset empty: the catalogue's sections
-/// (`fixtures/seed/catalog.json`) and the time zones migration 0011 writes.
+/// (`fixtures/seed/catalog.json`), the time zones migration 0011 writes and the
+/// statuses of 0015.
 pub fn catalog_sections() -> &'static [String] {
     static SECTIONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     SECTIONS.get_or_init(|| {
@@ -45,6 +46,8 @@ pub fn catalog_sections() -> &'static [String] {
                 .and_then(|doc| doc.as_object().map(|o| o.keys().cloned().collect()))
                 .unwrap_or_default();
         sections.push("SoftLayer_Locale_Timezone".into());
+        sections.push("SoftLayer_User_Customer_Status".into());
+        sections.push("SoftLayer_Account_Status".into());
         sections
     })
 }

@@ -2084,8 +2084,9 @@ fn account_ticket_graphs_count_the_callers_tickets() {
 /// `masterUser`, `accountStatus`, a user's `userStatus`, hardware's `datacenter`), and
 /// most of SoftLayer_Account's are data the emulator does not keep: those are left out,
 /// as an empty relation is, and named in `X-SoftLayer-Emulator-Warning`, as are filters
-/// through them; before, they went without a word. `masterUser` is kept (SLDN's PHP
-/// ticket examples assign new tickets to `masterUser.id`).
+/// through them; before, they went without a word. `masterUser` (SLDN's PHP ticket
+/// examples assign new tickets to `masterUser.id`) and the statuses of accounts and users
+/// (SLDN's Python example lists users by `userStatus.keyName`) are kept.
 #[test]
 fn relations_the_emulator_does_not_keep_are_named() {
     let server = Server::start();
@@ -2098,22 +2099,19 @@ fn relations_the_emulator_does_not_keep_are_named() {
     let resp = rest_get_as(
         &server,
         &DEMO,
-        "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=mask%5Bid,masterUser%5Bid,username%5D,accountStatus,users%5BuserStatus%5D%5D",
+        "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=mask%5Bid,masterUser%5Bid,username%5D,accountStatus%5Bname%5D,brand,users%5BuserStatus%5BkeyName%5D%5D%5D",
     );
     assert_eq!(resp.status, 200, "{}", resp.describe());
     let account = json(&resp);
     assert_eq!(account["masterUser"]["id"], 5001, "{}", resp.describe());
-    assert!(account.get("accountStatus").is_none());
+    assert_eq!(account["accountStatus"]["name"], "Active");
+    assert_eq!(account["users"][0]["userStatus"]["keyName"], "ACTIVE");
+    assert!(account.get("brand").is_none());
     let said = warning(&resp);
-    assert!(
-        said.contains("'accountStatus' of SoftLayer_Account"),
-        "{said}"
-    );
-    assert!(
-        said.contains("'userStatus' of SoftLayer_User_Customer"),
-        "{said}"
-    );
-    assert!(!said.contains("masterUser"), "{said}");
+    assert!(said.contains("'brand' of SoftLayer_Account"), "{said}");
+    for kept in ["masterUser", "accountStatus", "userStatus"] {
+        assert!(!said.contains(kept), "{said}");
+    }
     // The other account's master user is its own.
     let other = json(&rest_get_as(
         &server,
@@ -2135,18 +2133,24 @@ fn relations_the_emulator_does_not_keep_are_named() {
         resp.describe()
     );
 
-    // Filters: through a type the reference does not describe, and through a relation
-    // of a described type that is not kept.
-    let resp = rest_get_as(
-        &server,
-        &DEMO,
-        "/rest/v3.1/SoftLayer_Account/getUsers.json?objectFilter=%7B%22users%22:%7B%22userStatus%22:%7B%22keyName%22:%7B%22operation%22:%22DISABLED%22%7D%7D%7D%7D",
-    );
-    assert!(
-        warning(&resp).contains("userStatus ignored"),
-        "{}",
-        resp.describe()
-    );
+    // Filters: through the users' status (kept), and through a relation that is not.
+    let users = |key_name: &str| {
+        let resp = rest_get_as(
+            &server,
+            &DEMO,
+            &format!(
+                "/rest/v3.1/SoftLayer_Account/getUsers.json?objectMask=mask%5Bid%5D&objectFilter=%7B%22users%22:%7B%22userStatus%22:%7B%22keyName%22:%7B%22operation%22:%22{key_name}%22%7D%7D%7D%7D"
+            ),
+        );
+        assert!(
+            resp.header("X-SoftLayer-Emulator-Warning").is_none(),
+            "{}",
+            resp.describe()
+        );
+        json(&resp).as_array().unwrap().len()
+    };
+    assert_eq!(users("DISABLED"), 0);
+    assert_eq!(users("ACTIVE"), 3);
     let resp = rest_get_as(
         &server,
         &DEMO,

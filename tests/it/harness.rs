@@ -1326,6 +1326,10 @@ fn saves_of_one_snapshot_name_at_once_all_succeed_and_leave_one_file() {
     let crashed = format!("{db}.snapshots/.same.{}-0.partial", gone.id());
     std::fs::write(&crashed, b"half a snapshot").unwrap();
     std::fs::write(format!("{crashed}-journal"), b"").unwrap();
+    // And one named with the server's own pid, as a crashed predecessor leaves it where
+    // every server is pid 1 (a container).
+    let own_pid = format!("{db}.snapshots/.same.{}-999999.partial", server.pid());
+    std::fs::write(&own_pid, b"half a snapshot").unwrap();
     for round in 0..6 {
         std::thread::scope(|s| {
             let api: Vec<_> = (0..3)
@@ -1523,8 +1527,22 @@ fn ids_of_a_deleted_account_are_never_handed_out_again() {
             .member("id")
             .int()
     };
+    // The id of the tag `account`'s first user sets on its first ticket.
+    let tag = |account: &serde_json::Value| {
+        let (user, key) = first_user(account);
+        let ticket = account["tickets"][0].as_i64().unwrap();
+        let call = |method: &str| {
+            XmlRpcCall::new("SoftLayer_Ticket", method)
+                .auth_key(&user, &key)
+                .id(ticket)
+        };
+        server.xmlrpc(&call("setTags").arg(xstr("disk"))).ok();
+        let refs = server.xmlrpc(&call("getTagReferences").mask("mask[tagId]"));
+        refs.ok().array()[0].member("tagId").int()
+    };
     let ticket = a["tickets"][0].as_i64().unwrap();
     let added = add_update(&a, "from A");
+    let tagged = tag(&a);
     control.ok("DELETE", &format!("/_emulator/accounts/{}", a["id"]), None);
 
     let b = control.ok("POST", "/_emulator/accounts", Some(&doc));
@@ -1534,13 +1552,16 @@ fn ids_of_a_deleted_account_are_never_handed_out_again() {
     assert!(b["hardware"][0].as_i64() > a["hardware"][0].as_i64());
     assert!(b["tickets"][0].as_i64().unwrap() > ticket);
     let b_added = add_update(&b, "from B");
+    assert!(tag(&b) > tagged, "tag id {tagged} again");
     assert!(b_added > added, "update id {b_added} again after {added}");
     let journal = control.ok(
         "GET",
         &format!("/_emulator/journal?account={}", b["id"]),
         None,
     );
+    // B's own three calls: setTags, getTagReferences, addUpdate.
     let calls = journal["calls"].as_array().unwrap();
-    assert_eq!(calls.len(), 1, "{journal:#}");
-    assert_eq!(calls[0]["user"], json!(first_user(&b).0));
+    assert_eq!(calls.len(), 3, "{journal:#}");
+    let b_user = json!(first_user(&b).0);
+    assert!(calls.iter().all(|c| c["user"] == b_user), "{journal:#}");
 }

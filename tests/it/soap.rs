@@ -575,7 +575,10 @@ fn wsdl_describes_headers_operations_and_arrays() {
     );
     assert_eq!(
         members("resultLimit"),
-        [("limit".to_string(), None), ("offset".to_string(), None)]
+        [
+            ("limit".to_string(), None),
+            ("offset".to_string(), Some("0".to_string()))
+        ]
     );
 }
 

@@ -284,7 +284,7 @@ fn charge(ctx: &Ctx, account: &Row, ticket_id: i64, when: &str) -> Result<(), Fa
             invoice.insert(k.into(), v.clone());
         }
     }
-    let invoice_id = store::insert(ctx.conn, "SoftLayer_Billing_Invoice", &invoice)?;
+    let invoice_id = store::insert_new(ctx.conn, "SoftLayer_Billing_Invoice", &invoice)?;
     let item = fields([
         ("invoiceId", Value::Int(invoice_id)),
         ("ticketId", Value::Int(ticket_id)),
@@ -302,7 +302,7 @@ fn charge(ctx: &Ctx, account: &Row, ticket_id: i64, when: &str) -> Result<(), Fa
         ("setupFee", Value::from("0.00")),
         ("laborFee", Value::from("0.00")),
     ]);
-    store::insert(ctx.conn, "SoftLayer_Billing_Invoice_Item", &item)?;
+    store::insert_new(ctx.conn, "SoftLayer_Billing_Invoice_Item", &item)?;
     let changes = fields([
         (
             "serverAdministrationBillingInvoiceId",

@@ -213,7 +213,7 @@ pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
             .and_then(Row::id)
         {
             Some(id) => id,
-            None => store::insert(ctx.conn, "SoftLayer_Tag", &key)?,
+            None => store::insert_new(ctx.conn, "SoftLayer_Tag", &key)?,
         };
         store::insert_new(
             ctx.conn,
