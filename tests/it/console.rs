@@ -899,6 +899,7 @@ fn browser_ticket_errors_actions_and_buttons() {
     );
 
     let s = browser.step("unreachable");
+    assert!(text(&s["groupRefused"]).contains("Choose the group"), "{s}");
     assert!(text(&s["serverError"]).contains("the disk is full"), "{s}");
     assert_eq!(s["settled"], true, "the reply still says {}", s["outcome"]);
     assert!(text(&s["outcome"]).contains("could not be reached"), "{s}");

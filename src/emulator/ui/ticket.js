@@ -25,9 +25,10 @@ const TEXT = /\.(txt|log|csv|conf|cfg|ini|json|xml|ya?ml)$/i;
 
 export function setTicketChoices(choices) {
   choose($('reply-employee'), choices.employees);
-  // Keeps the "Choose…" placeholder: an unassigned ticket preselects nobody.
+  // Keep the "Choose…" placeholders: a ticket without an assignee or a group preselects
+  // none.
   choose($('assign-employee'), choices.employees, 1);
-  choose($('group-select'), choices.groups);
+  choose($('group-select'), choices.groups, 1);
 }
 
 /**
@@ -269,8 +270,13 @@ export function initTicket(onUnauthorised) {
     }
     await act($('assign-form'), 'assign', { employee: Number($('assign-employee').value) }, () => `Assigned to ${selected($('assign-employee'))}.`);
   }));
-  $('group-form').addEventListener('submit', guard(() =>
-    act($('group-form'), 'group', { group: Number($('group-select').value) }, () => `Moved to ${selected($('group-select'))}.`)));
+  $('group-form').addEventListener('submit', guard(async () => {
+    if (!$('group-select').value) {
+      outcome($('group-form').querySelector('.outcome'), 'Choose the group to move to first.', true);
+      return;
+    }
+    await act($('group-form'), 'group', { group: Number($('group-select').value) }, () => `Moved to ${selected($('group-select'))}.`);
+  }));
   $('state-form').addEventListener('submit', (event) => event.preventDefault());
   $('close-button').addEventListener('click', guard(() => act($('state-form'), 'close', {}, () => 'Ticket closed.')));
   $('reopen-button').addEventListener('click', guard(() => act($('state-form'), 'reopen', {}, () => 'Ticket reopened.')));

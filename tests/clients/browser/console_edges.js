@@ -185,6 +185,13 @@ const SCENARIOS = {
       },
     });
 
+    // Move refuses its placeholder (a ticket without a group preselects none).
+    await page.selectOption('#group-select', '');
+    await page.click('#group-form button[type=submit]');
+    await page.locator('#group-form .outcome.error').waitFor();
+    const groupRefused = await text(page, '#group-form .outcome');
+    await page.selectOption('#group-select', { index: 1 });
+
     // The server answers an action with an error.
     await page.route(`**/_emulator/tickets/${open}/group`, (route) =>
       route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"the disk is full"}' }));
@@ -204,6 +211,7 @@ const SCENARIOS = {
         settled = false;
       });
     report('unreachable', {
+      groupRefused,
       serverError,
       settled,
       outcome: await text(page, '#reply-form .outcome'),
