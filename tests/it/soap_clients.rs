@@ -279,6 +279,12 @@ fn zeep_workflow() {
         serde_json::json!(["zeep-a@example.com", "zeep-b@example.com"]),
         "{report:#}"
     );
+    // A result limit without an offset is sent, and holds.
+    assert_eq!(
+        report["limit_alone"].as_array().map(Vec::len),
+        Some(1),
+        "{report:#}"
+    );
     // A saved copy of the WSDL loads, its encoding schema found by absolute URL, and
     // types arrays as the served one does.
     let saved = report["saved_copy_array"].as_str().unwrap_or_default();

@@ -170,6 +170,10 @@ def main():
         if not page or len(pages) > 100:
             break
     out["total"] = total
+    # A limit without an offset (SLDN's result-limit article allows it): zeep refuses to
+    # send a header whose required member it was not given.
+    alone, _ = call("SoftLayer_Account", "getTickets", mask="mask[id]", limit=(1, None))
+    out["limit_alone"] = [t["id"] for t in alone or []]
     out["pages"] = pages
     out["ids"] = ids
 
