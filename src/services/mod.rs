@@ -781,8 +781,8 @@ pub fn now() -> String {
 /// Masked relational properties the emulator keeps no data for (most of
 /// `SoftLayer_Account`'s 195, a user's `userStatus`, hardware's `datacenter`): valid, so
 /// not refused, but left out of the reply as an empty relation is, so the caller is told
-/// which (an SLDN example reads `masterUser.id` of the reply and sends on a null).
-// (The mask was validated first, so its depth is bounded.)
+/// which (an SLDN example reads `masterUser.id` of the reply and sends on a null). The
+/// mask was validated first, so its depth is bounded.
 fn unkept_relations(type_name: &str, mask: &ObjectMask, out: &mut Vec<String>) {
     const AT_MOST: usize = 8;
     let Some(t) = schema().type_def(type_name) else {

@@ -11,7 +11,6 @@ use crate::common;
 use common::*;
 use std::io::Write;
 use std::net::TcpStream;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const TICKET: i64 = 160000001;
@@ -44,15 +43,6 @@ fn get_ticket(server: &Server, mask: &str) -> XmlRpcReply {
             .id(TICKET)
             .mask(mask),
     )
-}
-
-/// Sends `kill -SIG pid`.
-fn signal(server: &Server, sig: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{sig}"), &server.pid().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
 }
 
 /// A `SoftLayer_Exception_Public` fault whose message contains `needle` (the limit's
@@ -465,7 +455,7 @@ fn sigterm_lets_the_call_in_flight_finish_then_checkpoints_and_exits_0() {
     .unwrap();
     // Not reading yet: the reply fills the socket buffers and waits, in flight.
     std::thread::sleep(Duration::from_millis(300));
-    signal(&server, "TERM");
+    server.signal("TERM");
     // New connections are refused once the listener is closed.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -495,7 +485,7 @@ fn sigterm_lets_the_call_in_flight_finish_then_checkpoints_and_exits_0() {
 #[test]
 fn ctrl_c_stops_the_server_with_exit_code_0() {
     let mut server = Server::start_with_temp_db();
-    signal(&server, "INT");
+    server.signal("INT");
     let status = server
         .wait_exit(Duration::from_secs(15))
         .expect("the server exits after Ctrl-C");

@@ -331,10 +331,10 @@ fn read_until(stream: &mut TcpStream, seen: &mut String, want: &str) {
     }
 }
 
-#[test]
-fn event_stream_opens_with_the_session_cookie_and_tells_of_every_write() {
-    let server = Server::start();
-    let auth = bearer(&server);
+/// A console session's cookie (`POST /_emulator/session` with the admin token): the
+/// whole `Set-Cookie` header.
+fn session_cookie(server: &Server) -> String {
+    let auth = bearer(server);
     let session = http_request(
         server.addr(),
         "POST",
@@ -345,23 +345,18 @@ fn event_stream_opens_with_the_session_cookie_and_tells_of_every_write() {
     )
     .unwrap();
     assert_eq!(session.status, 200, "{}", session.describe());
-    let cookie = session
+    session
         .header("set-cookie")
         .expect("a session cookie")
-        .to_string();
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/_emulator/events"] {
-        assert!(cookie.contains(attribute), "{cookie}");
-    }
-    assert!(
-        !cookie.contains(&admin_token(&server)),
-        "the cookie is not the token: {cookie}"
-    );
-    let pair = cookie.split(';').next().unwrap();
+        .to_string()
+}
 
+/// `GET /_emulator/events` with the session `cookie`, read up to its `ready` event
+/// (reads time out after `timeout`): the stream and what was read.
+fn open_events(server: &Server, cookie: &str, timeout: Duration) -> (TcpStream, String) {
+    let pair = cookie.split(';').next().unwrap();
     let mut stream = TcpStream::connect(server.addr()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    stream.set_read_timeout(Some(timeout)).unwrap();
     write!(
         stream,
         "GET /_emulator/events HTTP/1.1\r\nHost: localhost\r\nCookie: {pair}\r\nAccept: text/event-stream\r\n\r\n"
@@ -369,6 +364,21 @@ fn event_stream_opens_with_the_session_cookie_and_tells_of_every_write() {
     .unwrap();
     let mut seen = String::new();
     read_until(&mut stream, &mut seen, "event: ready");
+    (stream, seen)
+}
+
+#[test]
+fn event_stream_opens_with_the_session_cookie_and_tells_of_every_write() {
+    let server = Server::start();
+    let cookie = session_cookie(&server);
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/_emulator/events"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(
+        !cookie.contains(&admin_token(&server)),
+        "the cookie is not the token: {cookie}"
+    );
+    let (mut stream, mut seen) = open_events(&server, &cookie, Duration::from_millis(200));
     assert!(seen.starts_with("HTTP/1.1 200"), "{seen}");
     assert!(
         seen.to_ascii_lowercase()
@@ -1031,46 +1041,16 @@ fn browser_refuses_a_token_that_cannot_be_sent() {
     assert_done(&mut browser);
 }
 
-/// Sends `signal` (TERM, INT) to the server.
-fn signal(server: &Server, signal: &str) {
-    let status = Command::new("kill")
-        .args([&format!("-{signal}"), &server.pid().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success());
-}
-
 /// F4: an open event stream ends as shutdown begins: it no longer holds the graceful
 /// drain for its whole grace period (10 s), and the client sees the stream end.
 #[test]
 fn an_open_event_stream_does_not_hold_up_shutdown() {
     let mut server = Server::start_with_temp_db();
-    let auth = bearer(&server);
-    let session = http_request(
-        server.addr(),
-        "POST",
-        "/_emulator/session",
-        &[("Authorization", &auth)],
-        b"",
-        HTTP_TIMEOUT,
-    )
-    .unwrap();
-    let cookie = session.header("set-cookie").unwrap().to_string();
-    let pair = cookie.split(';').next().unwrap();
-    let mut stream = TcpStream::connect(server.addr()).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_millis(100)))
-        .unwrap();
-    write!(
-        stream,
-        "GET /_emulator/events HTTP/1.1\r\nHost: localhost\r\nCookie: {pair}\r\n\r\n"
-    )
-    .unwrap();
-    let mut seen = String::new();
-    read_until(&mut stream, &mut seen, "event: ready");
+    let cookie = session_cookie(&server);
+    let (mut stream, mut seen) = open_events(&server, &cookie, Duration::from_millis(100));
 
     let stopping = Instant::now();
-    signal(&server, "TERM");
+    server.signal("TERM");
     let status = server
         .wait_exit(Duration::from_secs(15))
         .expect("the server exits after SIGTERM");
@@ -1099,7 +1079,7 @@ fn browser_stops_saying_live_when_the_server_stops() {
     let s = browser.step("live");
     assert_eq!(s["live"], "Live", "{s}");
     let stopping = Instant::now();
-    signal(&server, "TERM");
+    server.signal("TERM");
     browser.tell(json!({ "go": true }));
     let status = server.wait_exit(Duration::from_secs(15));
     let took = stopping.elapsed();

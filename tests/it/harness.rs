@@ -761,22 +761,10 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
     let dir = TempDir::new("harness-cli");
     let db = dir.path().join("t.db");
     let db = db.to_str().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(SERVER_BIN)
-            .args(args)
-            .output()
-            .expect("run the server binary");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    run(&["snapshot", "--db", db, "fresh"]);
-    run(&["support", "--db", db, "close", "160000001"]);
+    cli(&["snapshot", "--db", db, "fresh"]);
+    cli(&["support", "--db", db, "close", "160000001"]);
     let export: J =
-        serde_json::from_str(&run(&["export", "--db", db, "--account", "1001"])).unwrap();
+        serde_json::from_str(&cli(&["export", "--db", db, "--account", "1001"])).unwrap();
     let t = export["SoftLayer_Ticket"]
         .as_array()
         .unwrap()
@@ -785,8 +773,8 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
         .unwrap()
         .clone();
     assert_eq!(t["statusId"], 1002);
-    run(&["restore", "--db", db, "fresh"]);
-    let export: J = serde_json::from_str(&run(&["export", "--db", db])).unwrap();
+    cli(&["restore", "--db", db, "fresh"]);
+    let export: J = serde_json::from_str(&cli(&["export", "--db", db])).unwrap();
     let t = export["SoftLayer_Ticket"]
         .as_array()
         .unwrap()
@@ -795,8 +783,8 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
         .unwrap()
         .clone();
     assert_eq!(t["statusId"], 1001);
-    run(&["reset", "--db", db, "--empty"]);
-    let export: J = serde_json::from_str(&run(&["export", "--db", db])).unwrap();
+    cli(&["reset", "--db", db, "--empty"]);
+    let export: J = serde_json::from_str(&cli(&["export", "--db", db])).unwrap();
     assert!(export.get("SoftLayer_Account").is_none(), "{export:#}");
     assert!(export.get("SoftLayer_Ticket_Subject").is_some());
     // A server on the file finds the snapshot the CLI made.

@@ -8,7 +8,7 @@
 // folder), SEARCH_TEXT (a word only the new ticket holds), ATTACHMENT_NAME and
 // ATTACHMENT_TEXT (its file), REPLY_TEXT, XSS_TICKET.
 
-const { env, report, instruction, text, launch } = require('./protocol.js');
+const { env, report, instruction, text, launch, run } = require('./protocol.js');
 const path = require('node:path');
 
 const BASE = env('BASE_URL');
@@ -269,10 +269,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    report('error', { message: String(e && e.stack ? e.stack : e) });
-    process.exit(1);
-  },
-);
+run(main);

@@ -9,7 +9,7 @@
 // CONSOLE_UI_DIR, if set, serves the pages from that folder instead of the server (to
 // run the scenarios against another version of src/emulator/ui without rebuilding).
 
-const { env, report, instruction, text, launch } = require('./protocol.js');
+const { env, report, instruction, text, launch, run } = require('./protocol.js');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -361,10 +361,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    report('error', { message: String(e && e.stack ? e.stack : e) });
-    process.exit(1);
-  },
-);
+run(main);

@@ -30,4 +30,14 @@ const launch = () =>
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
 
-module.exports = { env, report, instruction, text, launch };
+/** Runs `main`: exit 0 when it ends, or report the error and exit 1. */
+const run = (main) =>
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      report('error', { message: String(e && e.stack ? e.stack : e) });
+      process.exit(1);
+    },
+  );
+
+module.exports = { env, report, instruction, text, launch, run };

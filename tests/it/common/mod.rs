@@ -307,6 +307,15 @@ impl Server {
         self.child.id()
     }
 
+    /// Sends the server `kill -SIG` (`TERM`, `INT`).
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{sig}"), &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+
     /// Waits up to `timeout` for the server to exit by itself.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
