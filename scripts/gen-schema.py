@@ -215,11 +215,30 @@ def fallback_headers(service, method, parameters, returns, types):
     return required, optional
 
 
+def relational_getters(service, datatypes, relational):
+    """The get{Property} method of every relational property of a service's type, its
+    own and inherited, with the property's type as the return type. The surface lists
+    only the getters SLDN has a page for (4 of SoftLayer_User_Customer's 37), but the API
+    has one for each relational property (SLDN's "relational properties" are those with a
+    getter; softlayer-go, generated from the API's metadata, has every one of these), and
+    clients call them: `getMasterUser` on an account, `getOpenTickets` on a user."""
+    seen, type_name = set(), service
+    while type_name in datatypes and type_name not in seen:
+        seen.add(type_name)
+        for p in datatypes[type_name]["properties"]:
+            if p["name"] in relational.get(type_name, ()):
+                yield "get" + p["name"][0].upper() + p["name"][1:], p["type"]
+        type_name = datatypes[type_name].get("parent")
+
+
 def main(ref):
     surface = json.load(open(os.path.join(ref, "api-surface.json")))
     sldn = os.path.join(ref, "sldn")
     learn_from_pages(surface, sldn)
     types = {}
+    # The properties each type files as relational, before counts are told apart: the
+    # API has a get{Property} method for each of them (below).
+    relational = {}
     for name, t in surface["datatypes"].items():
         page = page_path(sldn, "datatypes", name + ".md")
         kinds = sections(open(page).read()) if page else {}
@@ -234,6 +253,7 @@ def main(ref):
                 else:
                     kind = "local"
             props[p["name"]] = {"type": p["type"], "kind": kind}
+        relational[name] = {n for n, p in props.items() if p["kind"] == "relational"}
         # A scalar "relational" named like a count of a relational list is a count
         # (SLDN files attachedHardwareCount under Relational).
         names = {p["name"] for p in t["properties"]}
@@ -266,6 +286,17 @@ def main(ref):
                 "requiredHeaders": required,
                 "optionalHeaders": optional,
                 "exceptions": exceptions,
+            }
+        for m, returns in relational_getters(name, surface["datatypes"], relational):
+            if m in methods:
+                continue
+            required, optional = fallback_headers(name, m, [], returns, types)
+            methods[m] = {
+                "parameters": [],
+                "returns": returns,
+                "requiredHeaders": required,
+                "optionalHeaders": optional,
+                "exceptions": [],
             }
         services[name] = {"methods": methods}
     json.dump({"types": types, "services": services}, sys.stdout, indent=1, sort_keys=True)

@@ -1,8 +1,9 @@
-//! The method-coverage table: every method of the schema, whether it dispatches here,
+//! The method-coverage table: every method of the schema, whether it dispatches here
+//! (and whether it can only answer empty: the getter of data the emulator does not keep),
 //! and the exceptions its SLDN page documents. Generated, never written by hand.
 
 use crate::schema::schema;
-use crate::services::is_dispatched;
+use crate::services::{answers_empty, is_dispatched};
 
 pub fn markdown() -> String {
     let mut out = String::from(
@@ -16,8 +17,18 @@ pub fn markdown() -> String {
             .keys()
             .filter(|m| is_dispatched(service, m))
             .count();
+        let empty = def
+            .methods
+            .keys()
+            .filter(|m| answers_empty(service, m))
+            .count();
+        let kept = if empty == 0 {
+            String::new()
+        } else {
+            format!("; {empty} of them getters of data the emulator does not keep, answered empty")
+        };
         out.push_str(&format!(
-            "\n## {service} ({served}/{} methods)\n\n",
+            "\n## {service} ({served}/{} methods{kept})\n\n",
             def.methods.len()
         ));
         out.push_str(
@@ -38,7 +49,9 @@ pub fn markdown() -> String {
             out.push_str(&format!(
                 "| {name} | {} | {} | {} |\n",
                 method.returns.replace('[', "\\[").replace(']', "\\]"),
-                if is_dispatched(service, name) {
+                if answers_empty(service, name) {
+                    "empty: data not kept"
+                } else if is_dispatched(service, name) {
                     "yes"
                 } else {
                     "**no**"

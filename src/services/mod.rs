@@ -360,12 +360,25 @@ pub fn returns_list(call: &Call) -> bool {
 
 /// Whether a method of the schema has a handler here (for the coverage table and its test).
 pub fn is_dispatched(service: &str, method: &str) -> bool {
-    handler(service, method).is_some() || getter_property(service, method).is_some()
+    handler(service, method).is_some() || getter_of(service, method).is_some()
+}
+
+/// Whether a method is the getter of a relation the emulator keeps no data for, and so
+/// always answers empty (for the coverage table).
+pub fn answers_empty(service: &str, method: &str) -> bool {
+    handler(service, method).is_none() && getter_of(service, method).is_some_and(|g| !g.kept)
+}
+
+/// The property a `get{Property}` method of a service reads.
+struct Getter {
+    property: String,
+    /// Whether the store keeps the relation; the getter of one it does not answers empty.
+    kept: bool,
 }
 
 /// `getUpdates` → `updates`, when the service's type has such a relational or count
-/// property and the store knows the relation.
-fn getter_property(service: &str, method: &str) -> Option<String> {
+/// property.
+fn getter_of(service: &str, method: &str) -> Option<Getter> {
     let rest = method.strip_prefix("get")?;
     let mut chars = rest.chars();
     let first = chars.next()?;
@@ -377,7 +390,17 @@ fn getter_property(service: &str, method: &str) -> Option<String> {
         PropertyKind::Relational => name.clone(),
         PropertyKind::Count => crate::schema::counted_relation(t, &name)?.name.clone(),
     };
-    store::has_relation(service, &relation).then_some(name)
+    Some(Getter {
+        kept: store::has_relation(service, &relation),
+        property: name,
+    })
+}
+
+/// [`getter_of`] for a relation the store keeps.
+fn getter_property(service: &str, method: &str) -> Option<String> {
+    getter_of(service, method)
+        .filter(|g| g.kept)
+        .map(|g| g.property)
 }
 
 /// Answers a call whole (lists collected in memory).
@@ -466,8 +489,11 @@ fn dispatch_in(
         .ok_or_else(not_found)?;
     let entry = match handler(&call.service, &call.method) {
         Some(e) => e,
-        None if getter_property(&call.service, &call.method).is_some() => read(relational_getter),
-        None => return Err(not_found()),
+        None => match getter_of(&call.service, &call.method) {
+            Some(Getter { kept: true, .. }) => read(relational_getter),
+            Some(Getter { kept: false, .. }) => read(unkept_getter),
+            None => return Err(not_found()),
+        },
     };
     // A malformed init parameter is refused before anything else, as the real API's
     // XML-RPC layer does (-32602); a missing or unknown object only once the caller is
@@ -528,8 +554,13 @@ fn dispatch_in(
         }
         let root = mask.cast.as_deref().unwrap_or(returns);
         let unkept = mask.remembered.unkept(root, || {
-            let mut names = Vec::new();
-            unkept_relations(root, &mask, &mut names);
+            let (mut names, mut more) = (Vec::new(), 0);
+            unkept_relations(root, &mask, &mut names, &mut more);
+            if more > 0 {
+                names.push(format!(
+                    "and {more} more mask properties of data the emulator does not keep: left out"
+                ));
+            }
             names
         });
         for name in unkept.iter() {
@@ -749,6 +780,32 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
     }
 }
 
+/// The getter of a relation the emulator keeps no data for (an account's
+/// `getHardwarePools`). The API has it, so it is not "not a valid method": it answers as
+/// a mask naming the relation does, with nothing (an empty list, null, a count of 0) and a
+/// warning that says why. The object must still be the caller's to ask about.
+fn unkept_getter(ctx: &Ctx) -> Result<Output, Fault> {
+    let getter =
+        getter_of(&ctx.call.service, &ctx.call.method).ok_or_else(|| Fault::MethodNotFound {
+            service: ctx.call.service.clone(),
+            method: ctx.call.method.clone(),
+        })?;
+    let parent = init_object(ctx)?;
+    ctx.warn(&format!(
+        "{} reads {} of {}, data the emulator does not keep: answered empty",
+        ctx.call.method, getter.property, parent.type_name
+    ));
+    let def = schema()
+        .type_def(&parent.type_name)
+        .and_then(|t| t.property(&getter.property))
+        .expect("getter_of checked it");
+    Ok(match def.kind {
+        PropertyKind::Count => Output::Value(Value::Int(0)),
+        _ if def.many => Output::Value(Value::Array(Vec::new())),
+        _ => Output::MaybeObject(None),
+    })
+}
+
 /// Every object of the service's type (`getAllObjects`, `getAllTicketStatuses`, …).
 pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> {
     let filter = ctx.list_filter(type_name, None)?;
@@ -782,16 +839,14 @@ pub fn now() -> String {
 /// `SoftLayer_Account`'s 195, a user's `userStatus`, hardware's `datacenter`): valid, so
 /// not refused, but left out of the reply as an empty relation is, so the caller is told
 /// which (an SLDN example reads `masterUser.id` of the reply and sends on a null). The
-/// mask was validated first, so its depth is bounded.
-fn unkept_relations(type_name: &str, mask: &ObjectMask, out: &mut Vec<String>) {
+/// first eight are named in `out` and the rest counted in `more` (the warning header is
+/// cut short). The mask was validated first, so its depth is bounded.
+fn unkept_relations(type_name: &str, mask: &ObjectMask, out: &mut Vec<String>, more: &mut usize) {
     const AT_MOST: usize = 8;
     let Some(t) = schema().type_def(type_name) else {
         return;
     };
     for p in &mask.properties {
-        if out.len() == AT_MOST {
-            return;
-        }
         let Some(def) = t.property(&p.name) else {
             continue;
         };
@@ -805,13 +860,17 @@ fn unkept_relations(type_name: &str, mask: &ObjectMask, out: &mut Vec<String>) {
             },
         };
         if !kept_by_type_or_subtype(type_name, relation) {
-            out.push(format!(
-                "mask property '{}' of {type_name} is data the emulator does not keep: left out",
-                p.name
-            ));
+            if out.len() == AT_MOST {
+                *more += 1;
+            } else {
+                out.push(format!(
+                    "mask property '{}' of {type_name} is data the emulator does not keep: left out",
+                    p.name
+                ));
+            }
         } else if def.kind == PropertyKind::Relational {
             let inner = p.cast.as_deref().unwrap_or(&def.type_name);
-            unkept_relations(inner, &p.children, out);
+            unkept_relations(inner, &p.children, out, more);
         }
     }
 }
@@ -866,7 +925,11 @@ fn kept_by_type_or_subtype(type_name: &str, property: &str) -> bool {
 /// relational property, what it holds under that property's name is the mask of what the
 /// getter returns. A mask written for the returned type itself, as XML-RPC scripts send
 /// it, is read as it stands.
-fn legacy_mask_of_getter<'m>(call: &Call, returns: &str, legacy: &'m Struct) -> Cow<'m, Struct> {
+pub(crate) fn legacy_mask_of_getter<'m>(
+    call: &Call,
+    returns: &str,
+    legacy: &'m Struct,
+) -> Cow<'m, Struct> {
     let Some(property) = getter_property(&call.service, &call.method) else {
         return Cow::Borrowed(legacy);
     };

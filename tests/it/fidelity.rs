@@ -2112,6 +2112,20 @@ fn relations_the_emulator_does_not_keep_are_named() {
     for kept in ["masterUser", "accountStatus", "userStatus"] {
         assert!(!said.contains(kept), "{said}");
     }
+    // Past the eighth, the warning counts the rest rather than going quiet.
+    let resp = rest_get_as(
+        &server,
+        &DEMO,
+        "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=mask%5Bid,abuseEmails,accountContacts,accountLinks,activeAgreements,billingInfo,brand,domains,hubNetworkStorage,invoices,orders,permissionRoles%5D",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let said = warning(&resp);
+    assert!(said.contains("and 3 more mask properties"), "{said}");
+    assert!(
+        said.contains("'abuseEmails'") && !said.contains("'permissionRoles'"),
+        "{said}"
+    );
+
     // The other account's master user is its own.
     let other = json(&rest_get_as(
         &server,
