@@ -387,39 +387,51 @@ fn secret(name: &str) -> bool {
     .any(|s| n.contains(s))
 }
 
-/// A value for the journal: secrets redacted, file contents elided to their size.
-/// `name` is the parameter or member name the value sits under.
-pub fn redact(name: &str, value: &crate::value::Value) -> J {
+/// A value for the journal: secrets redacted, file contents elided to their size, and
+/// base64 where the schema declares text recorded as the text it is (Perl's clients send
+/// every non-ASCII string as base64, and the call means the text, as its reply shows).
+/// `name` is the parameter or member name the value sits under; `declared` its type in
+/// the schema (`string`, `base64Binary`, `SoftLayer_Ticket_Update[]`), when known.
+pub fn redact(name: &str, value: &crate::value::Value, declared: Option<&str>) -> J {
     use crate::value::Value;
     if secret(name) && !value.is_null() {
         return json!("[redacted]");
     }
+    let declared = declared.map(|t| t.trim_end_matches("[]"));
     match value {
-        Value::Base64(bytes) => json!({"elided": "file data", "bytes": bytes.len()}),
-        // The journal keeps 10,000 calls: whole 16 MiB arguments would make it hold
-        // gigabytes (issue 10); replay skips elided calls as it does file data.
-        Value::String(s) if s.len() > MAX_RECORDED_TEXT => {
-            json!({"elided": "long text", "bytes": s.len()})
+        Value::Base64(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) if declared == Some("string") => recorded_text(text),
+            _ => json!({"elided": "file data", "bytes": bytes.len()}),
+        },
+        // A file's contents travel as base64 text over REST, and as text from some
+        // XML-RPC clients: elided by what the schema says they are, whatever the wire.
+        Value::String(s) if declared == Some("base64Binary") => {
+            let bytes = crate::value::decode_base64(s).map_or(s.len() * 3 / 4, |b| b.len());
+            json!({"elided": "file data", "bytes": bytes})
         }
+        Value::String(s) => recorded_text(s),
         Value::Struct(members) => {
+            let t = declared.and_then(|t| crate::schema::schema().type_def(t));
             let mut out = serde_json::Map::new();
             for (k, v) in members {
-                // A file attachment's `data` travels as base64 text over REST.
-                let file_data = k == "data"
-                    && matches!(v, Value::String(s) if s.len() > 64)
-                    && (members.contains_key("filename") || members.contains_key("fileName"));
-                let j = if file_data {
-                    let len = v.as_str().map(|s| s.len() * 3 / 4).unwrap_or(0);
-                    json!({"elided": "file data", "bytes": len})
-                } else {
-                    redact(k, v)
-                };
-                out.insert(k.clone(), j);
+                let member_type = t.and_then(|t| t.property(k)).map(|p| p.type_name.as_str());
+                out.insert(k.clone(), redact(k, v, member_type));
             }
             J::Object(out)
         }
-        Value::Array(items) => J::Array(items.iter().map(|v| redact(name, v)).collect()),
+        Value::Array(items) => J::Array(items.iter().map(|v| redact(name, v, declared)).collect()),
         other => J::from(other),
+    }
+}
+
+/// Text as the journal keeps it: whole up to [`MAX_RECORDED_TEXT`], else its size. The
+/// journal keeps 10,000 calls: whole 16 MiB arguments would make it hold gigabytes (issue
+/// 10); replay skips elided calls as it does file data.
+fn recorded_text(text: &str) -> J {
+    if text.len() > MAX_RECORDED_TEXT {
+        json!({"elided": "long text", "bytes": text.len()})
+    } else {
+        json!(text)
     }
 }
 
@@ -446,6 +458,46 @@ mod tests {
     use super::*;
     use crate::value::Value;
 
+    /// What the schema declares decides, not the wire: a file's base64 text (REST, or an
+    /// XML-RPC string) is elided as its bytes are, and base64 where text is declared (Perl's
+    /// clients) is the text.
+    #[test]
+    fn file_data_and_text_are_recorded_by_their_declared_type() {
+        let file: crate::value::Struct = [
+            ("filename".to_string(), Value::from("a.txt")),
+            ("data".to_string(), Value::from("aGVsbG8g\nd29ybGQ")),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            redact(
+                "attachedFiles",
+                &Value::Array(vec![Value::Struct(file)]),
+                Some("SoftLayer_Container_Utility_File_Attachment[]")
+            ),
+            json!([{"filename": "a.txt", "data": {"elided": "file data", "bytes": 11}}])
+        );
+        let update: crate::value::Struct = [(
+            "entry".to_string(),
+            Value::Base64("grüße".as_bytes().to_vec()),
+        )]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            redact(
+                "templateObject",
+                &Value::Struct(update),
+                Some("SoftLayer_Ticket_Update")
+            ),
+            json!({"entry": "grüße"})
+        );
+        // Bytes that are not text stay elided even where text is declared.
+        assert_eq!(
+            redact("title", &Value::Base64(vec![0xff, 0xfe]), Some("string")),
+            json!({"elided": "file data", "bytes": 2})
+        );
+    }
+
     #[test]
     fn secrets_and_file_data_stay_out_of_the_journal() {
         let file: crate::value::Struct = [
@@ -455,22 +507,26 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(
-            redact("attachedFiles", &Value::Array(vec![Value::Struct(file)])),
+            redact(
+                "attachedFiles",
+                &Value::Array(vec![Value::Struct(file)]),
+                None
+            ),
             json!([{"filename": "log.txt", "data": {"elided": "file data", "bytes": 300}}])
         );
         assert_eq!(
-            redact("password", &Value::from("hunter2")),
+            redact("password", &Value::from("hunter2"), Some("string")),
             json!("[redacted]")
         );
         assert_eq!(
-            redact("securityQuestionAnswer", &Value::from("Rex")),
+            redact("securityQuestionAnswer", &Value::from("Rex"), None),
             json!("[redacted]")
         );
         let auth: crate::value::Struct = [("apiKey".to_string(), Value::from("k"))]
             .into_iter()
             .collect();
         assert_eq!(
-            redact("x", &Value::Struct(auth)),
+            redact("x", &Value::Struct(auth), None),
             json!({"apiKey": "[redacted]"})
         );
     }

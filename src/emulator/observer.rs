@@ -69,11 +69,9 @@ fn record_of(
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let name = method
-                .and_then(|m| m.parameters.get(i))
-                .map(|p| p.name.as_str())
-                .unwrap_or("");
-            journal::redact(name, v)
+            let parameter = method.and_then(|m| m.parameters.get(i));
+            let name = parameter.map_or("", |p| p.name.as_str());
+            journal::redact(name, v, parameter.map(|p| p.type_name.as_str()))
         })
         .collect();
     let (user, account) = match caller {
@@ -85,8 +83,14 @@ fn record_of(
         None => (
             call.headers.mask.as_ref().map(|m| match m {
                 MaskSource::Text(t) => t.clone(),
+                // In the mask language, rooted where the call applies it, so that
+                // `replay` can send it as REST's `objectMask`.
                 MaskSource::Legacy(s) => {
-                    J::from(&crate::value::Value::Struct(s.clone())).to_string()
+                    let returns = method.map_or("", |m| m.returns.trim_end_matches("[]"));
+                    let legacy = crate::services::legacy_mask_of_getter(call, returns, s);
+                    crate::schema::mask::ObjectMask::from_legacy(&legacy)
+                        .printed()
+                        .to_string()
                 }
                 // REST parses `objectMask` as it routes (`id` and `mask[id]` alike): the
                 // mask language reads back what it prints.
@@ -103,7 +107,14 @@ fn record_of(
         account,
         init_id: call.headers.init_id.as_ref().map(J::from),
         mask,
-        filter: call.headers.filter.as_ref().map(J::from),
+        // Base64 in a filter is the text it encodes, as the filter reads it.
+        filter: call.headers.filter.as_ref().map(|f| {
+            J::from(
+                crate::schema::filter::base64_as_text(f)
+                    .as_ref()
+                    .unwrap_or(f),
+            )
+        }),
         result_limit: limit.map(|l| json!({"offset": l.offset, "limit": l.limit})),
         args: J::Array(args),
     }

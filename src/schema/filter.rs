@@ -589,7 +589,7 @@ fn is_named_operation(text: &str) -> bool {
 /// none. Perl's SOAP::Lite and XMLRPC::Lite send every string holding a character past
 /// ASCII as base64 (`xsd:base64Binary`, `<base64>`), and PHP, behind the real API, hands
 /// on the decoded bytes as the string; a filter has no binary values.
-fn base64_as_text(value: &Value) -> Option<Value> {
+pub(crate) fn base64_as_text(value: &Value) -> Option<Value> {
     match value {
         Value::Base64(bytes) => std::str::from_utf8(bytes)
             .ok()

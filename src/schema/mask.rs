@@ -179,6 +179,14 @@ fn write_set(f: &mut std::fmt::Formatter<'_>, properties: &[MaskProperty]) -> st
             write_set(f, &p.children.properties)?;
             f.write_str("]")?;
         }
+        // Named twice, as the text did: read back, it is refused or merged as the
+        // original was (a journaled mask replays to the same answer).
+        if p.repeated {
+            write!(f, ",{}", p.name)?;
+            if let Some(cast) = &p.cast {
+                write!(f, "({cast})")?;
+            }
+        }
     }
     Ok(())
 }
@@ -739,6 +747,30 @@ mod tests {
         mask.merge(ObjectMask::parse("mask[status]").unwrap());
         assert_eq!(mask.remembered.columns(1), None);
         assert_eq!(&*mask.printed(), "mask[id,title,status]");
+    }
+
+    /// A mask prints as it reads back, a property named twice included (the journal
+    /// records REST masks printed, and replay must get the same refusal or merge).
+    #[test]
+    fn printed_masks_read_back_the_same() {
+        for text in [
+            "mask[title,title]",
+            "mask[id,updates[entry],updates[editor]]",
+            "mask(SoftLayer_Ticket)[assignedUser(SoftLayer_User_Customer)[id],id,id]",
+            "filteredMask[updates[entry]]",
+        ] {
+            let mask = ObjectMask::parse(text).unwrap();
+            let printed = mask.printed();
+            assert_eq!(
+                ObjectMask::parse(&printed).unwrap(),
+                mask,
+                "{text} → {printed}"
+            );
+        }
+        assert_eq!(
+            &*ObjectMask::parse("mask[title,title]").unwrap().printed(),
+            "mask[title,title]"
+        );
     }
 
     /// A compact rendering for assertions: `id,updates[entry,editor],hardware(T)[x]`.
