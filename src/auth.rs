@@ -22,6 +22,8 @@ pub fn authenticate(
 ) -> Result<Principal, Fault> {
     let found = match credentials {
         None => return Err(no_credentials()),
+        // No key is empty: a user stored with one (an older document) never logs in by it.
+        Some(Credentials::ApiKey { api_key, .. }) if api_key.is_empty() => None,
         // IBM Cloud API keys arrive as username `apikey` (HTTP Basic from softlayer-python).
         Some(Credentials::ApiKey { username, api_key }) if username == "apikey" => {
             store::principal_by_key_alone(conn, api_key)?

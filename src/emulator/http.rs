@@ -198,6 +198,7 @@ fn snapshot_error(e: SnapshotError) -> HttpAnswer {
     match e {
         SnapshotError::BadName(_) => error(400, e),
         SnapshotError::Missing(_) => error(404, e),
+        SnapshotError::Unusable(..) => error(422, e),
         _ => error(500, e),
     }
 }
@@ -397,8 +398,20 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
             },
         },
     };
+    // Refused rather than read as matching nothing, as fault rules refuse them.
+    let transport = text("transport");
+    if let Some(t) = &transport
+        && !["xmlrpc", "soap", "rest"]
+            .iter()
+            .any(|known| t.eq_ignore_ascii_case(known))
+    {
+        return Err(error(
+            400,
+            format!("transport={t}: unknown transport: xmlrpc, soap or rest"),
+        ));
+    }
     Ok(super::journal::Query {
-        transport: text("transport"),
+        transport,
         service: text("service"),
         method: text("method"),
         user: text("user"),
@@ -406,7 +419,11 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
         fault: text("fault"),
         since_id,
         since_ms,
-        offset: int_param(query, "offset")?.unwrap_or(0).max(0) as usize,
+        offset: match int_param(query, "offset")? {
+            None => 0,
+            Some(o) if o >= 0 => o as usize,
+            Some(o) => return Err(error(400, format!("offset={o}: a whole number, 0 or more"))),
+        },
         limit: match int_param(query, "limit")? {
             None => 100,
             Some(l @ 1..=10_000) => l as usize,

@@ -21,6 +21,8 @@ pub enum SnapshotError {
     BadName(String),
     #[error("no snapshot named '{0}'")]
     Missing(String),
+    #[error("snapshot '{0}' cannot be restored: {1}; the database is unchanged")]
+    Unusable(String, String),
     #[error("snapshot files: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -241,6 +243,9 @@ impl Snapshots {
                             false => SnapshotError::Missing(name.to_string()),
                             true => e.into(),
                         })?;
+                if let Some(why) = crate::store::snapshot::unusable_snapshot(&src) {
+                    return Err(SnapshotError::Unusable(name.to_string(), why));
+                }
                 store.restore_from(&src)?;
             }
             Place::Memory(map) => {

@@ -300,10 +300,26 @@ pub fn check_document_fields<'a>(
         };
         let numeric =
             declared.eq_ignore_ascii_case("INTEGER") || declared.eq_ignore_ascii_case("REAL");
+        // Stored as given, a date no client can read would reach every transport (SOAP
+        // typed it `xsd:string`, softlayer-python's parser raised).
+        let date = crate::schema::schema()
+            .type_def(table_name)
+            .and_then(|t| t.property(name))
+            .is_some_and(|p| p.type_name == "dateTime");
         match value {
             Value::String(text) if numeric && text.trim().parse::<f64>().is_err() => Err(
                 StoreError::Seed(format!("{table_name}.{name} is a number, not {text:?}")),
             ),
+            Value::String(text)
+                if date
+                    && crate::time::parse_written(text).is_none()
+                    && chrono::DateTime::parse_from_rfc3339(text).is_err() =>
+            {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.{name} is a date with its offset \
+                     (2026-11-30T14:05:09-06:00), not {text:?}"
+                )))
+            }
             _ => Ok(()),
         }
     })

@@ -27,6 +27,30 @@ fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
     }
 }
 
+/// Why `src` cannot replace the live database, if it cannot: a file that is not a
+/// database, a damaged one, or a database that is not this emulator's (an empty file opens
+/// as an empty database, and restoring it left nothing to log in with). Checked before any
+/// page is copied, so a bad file on disk never costs the data.
+pub fn unusable_snapshot(src: &Connection) -> Option<String> {
+    let checked = src.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0));
+    match checked {
+        Ok(ok) if ok == "ok" => {}
+        Ok(problem) => return Some(format!("the file is damaged ({problem})")),
+        Err(e) => return Some(format!("the file is not a database ({e})")),
+    }
+    let version: i64 = src
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap_or(0);
+    let tickets: i64 = src
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'SoftLayer_Ticket'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or(0);
+    (version == 0 || tickets == 0).then(|| "the file is not a database of this emulator".into())
+}
+
 /// What a reset goes back to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Baseline {

@@ -1038,6 +1038,14 @@ fn the_control_api_refuses_what_it_would_half_ignore() {
 
     refused("GET", "/_emulator/journal?limit=0", None, "limit=0");
     refused("GET", "/_emulator/journal?limit=10001", None, "limit=10001");
+    refused("GET", "/_emulator/journal?offset=-1", None, "offset=-1");
+    refused(
+        "GET",
+        "/_emulator/journal?transport=ftp",
+        None,
+        "unknown transport",
+    );
+    control.ok("GET", "/_emulator/journal?transport=XMLRPC", None);
     assert_eq!(
         control.ok("GET", "/_emulator/journal?limit=1", None)["limit"],
         1
@@ -1552,4 +1560,118 @@ fn ids_of_a_deleted_account_are_never_handed_out_again() {
     assert_eq!(calls.len(), 3, "{journal:#}");
     let b_user = json!(first_user(&b).0);
     assert!(calls.iter().all(|c| c["user"] == b_user), "{journal:#}");
+}
+
+/// What a document gives an account is what every client then reads: a date no client
+/// can parse, or an empty API key (which no real user has, so a test expecting it to be
+/// refused would pass wrongly), is refused before anything is written.
+#[test]
+fn account_documents_with_unreadable_dates_or_empty_keys_are_refused() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    for (document, needle) in [
+        (
+            json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "createDate": "not a date"}]}),
+            "SoftLayer_Ticket.createDate is a date",
+        ),
+        (
+            json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "lastEditDate": "9999-99-99"}]}),
+            "SoftLayer_Ticket.lastEditDate is a date",
+        ),
+        (
+            json!({"SoftLayer_User_Customer": [{"id": 1, "username": "k1", "apiKey": ""}]}),
+            "apiKey may not be empty",
+        ),
+        (
+            json!({"SoftLayer_User_Customer": [{"id": 1, "username": "k2"}],
+                   "credentials": [{"userId": 1, "apiKey": " "}]}),
+            "apiKey may not be empty",
+        ),
+    ] {
+        let (status, body) = control.call("POST", "/_emulator/accounts", Some(&document));
+        assert_eq!(status, 400, "{document}: {body}");
+        assert!(body.to_string().contains(needle), "{document}: {body}");
+    }
+    let accounts = control.ok("GET", "/_emulator/accounts", None);
+    assert!(
+        !accounts.to_string().contains("\"k1\"") && !accounts.to_string().contains("\"k2\""),
+        "nothing was written: {accounts}"
+    );
+    // A date written as the API writes them, or in UTC, is taken.
+    let acct = control.ok(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [
+            {"id": 1, "title": "a", "subjectId": 1001, "createDate": "2026-11-30T14:05:09-06:00"},
+            {"id": 2, "title": "b", "subjectId": 1001, "createDate": "2026-11-30T20:05:09Z"}]})),
+    );
+    let (user, key) = first_user(&acct);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth_key(&user, &key)
+            .mask("mask[createDate]"),
+    );
+    let list = reply.ok();
+    assert_eq!(
+        list,
+        &xarray(&[
+            xstruct(&[("createDate", xstr("2026-11-30T14:05:09-06:00"))]),
+            xstruct(&[("createDate", xstr("2026-11-30T14:05:09-06:00"))]),
+        ]),
+        "{}",
+        reply.exchange()
+    );
+    // An empty key never logs in, on any transport.
+    let reply =
+        server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth_key(&user, ""));
+    assert_eq!(
+        reply.fault().code_text(),
+        "SoftLayer_Exception_InvalidLegacyToken",
+        "{}",
+        reply.exchange()
+    );
+}
+
+/// A snapshot file that is empty, cut short or not this emulator's database is refused
+/// before a page is copied: the live database stays as it was.
+#[test]
+fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
+    let server = Server::start_with_temp_db();
+    let control = Control::new(&server);
+    control.ok("POST", "/_emulator/snapshots/good", None);
+    let folder = std::path::PathBuf::from(format!("{}.snapshots", server.db()));
+    let dir = TempDir::new("bad-snapshots");
+    let good = std::fs::read(folder.join("good.db")).expect("the saved snapshot");
+    std::fs::write(folder.join("empty.db"), b"").unwrap();
+    std::fs::write(folder.join("cut.db"), &good[..good.len() / 3]).unwrap();
+    std::fs::write(folder.join("junk.db"), vec![7u8; 8192]).unwrap();
+    let other = dir.path().join("other.db");
+    {
+        let conn = rusqlite::Connection::open(&other).unwrap();
+        conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            .unwrap();
+    }
+    std::fs::copy(&other, folder.join("other.db")).unwrap();
+    for name in ["empty", "cut", "junk", "other"] {
+        let (status, body) = control.call(
+            "POST",
+            &format!("/_emulator/snapshots/{name}/restore"),
+            None,
+        );
+        assert_eq!(status, 422, "{name}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("the database is unchanged"),
+            "{name}: {body}"
+        );
+        let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO));
+        assert_eq!(
+            reply.ok().member("id").int(),
+            DEMO.account_id,
+            "after {name}"
+        );
+    }
+    control.ok("POST", "/_emulator/snapshots/good/restore", None);
 }

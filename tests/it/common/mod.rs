@@ -423,7 +423,6 @@ impl Drop for Server {
     }
 }
 
-/// A loopback port that was free a moment ago.
 /// An HTTP Basic `Authorization` value: what REST clients and HTTP Basic over SOAP or
 /// XML-RPC send.
 pub fn basic_auth(username: &str, api_key: &str) -> String {
@@ -432,6 +431,7 @@ pub fn basic_auth(username: &str, api_key: &str) -> String {
     format!("Basic {token}")
 }
 
+/// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
     listener.local_addr().unwrap().port()
