@@ -69,8 +69,9 @@ pub struct Limits {
         env = "SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS"
     )]
     pub stall_timeout_secs: u64,
-    /// Streamed list replies that may be in progress at once; more are answered whole
-    /// after one of them ends, never by taking the writers' threads.
+    /// Streamed list replies that may be in progress at once; a call past them waits (on
+    /// the async side, holding no thread) up to the stall timeout + 1 s for one to end,
+    /// then is answered 503 with `Retry-After: 1`.
     #[arg(long, default_value_t = 32, env = "SOFTLAYER_EMULATOR_MAX_STREAMS")]
     pub max_streams: usize,
     /// Seconds the calls in flight get to finish on SIGTERM or Ctrl-C.

@@ -44,7 +44,11 @@ enum Command {
         #[arg(long, env = "SOFTLAYER_EMULATOR_JOURNAL")]
         journal: Option<std::path::PathBuf>,
         /// How many calls the in-memory journal keeps (0 keeps none).
-        #[arg(long, default_value_t = emulator::journal::DEFAULT_CAPACITY)]
+        #[arg(
+            long,
+            default_value_t = emulator::journal::DEFAULT_CAPACITY,
+            env = "SOFTLAYER_EMULATOR_JOURNAL_SIZE"
+        )]
         journal_size: usize,
     },
     /// Re-send a recorded journal to an endpoint (another emulator, or the real API with
