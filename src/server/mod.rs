@@ -350,7 +350,11 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     let body = match read_body(req).await {
         Ok(body) => body,
         Err(e) => {
-            let mut r = plain(e.status(), format!("{e}.\n"));
+            // JSON like every other answer of the control API.
+            let text = serde_json::json!({ "error": format!("{e}.") }).to_string();
+            let mut r = plain(e.status(), text);
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             if let Some(after) = e.retry_after() {
                 r.headers_mut()
                     .insert("Retry-After", HeaderValue::from(after));

@@ -528,6 +528,29 @@ fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
     let r = read_response(&s, "POST").unwrap();
     assert_eq!(r.status, 400, "{}", r.describe());
     assert!(r.text().contains("Transfer-Encoding"), "{}", r.describe());
+
+    // The control API answers in its own format, JSON, as for every other refusal.
+    let s = send_raw(
+        &server,
+        b"POST /_emulator/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 20971520\r\n\r\n",
+    );
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 413, "{}", r.describe());
+    assert_eq!(
+        r.header("Content-Type"),
+        Some("application/json"),
+        "{}",
+        r.describe()
+    );
+    let body: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("over the limit"),
+        "{}",
+        r.describe()
+    );
 }
 
 /// A body that stops arriving is answered 408 after the stall timeout (1 s here), in
