@@ -836,7 +836,7 @@ pub fn now() -> String {
 }
 
 /// Masked relational properties the emulator keeps no data for (most of
-/// `SoftLayer_Account`'s 195, a user's `userStatus`, hardware's `datacenter`): valid, so
+/// `SoftLayer_Account`'s 195, a user's `permissions`, hardware's `datacenter`): valid, so
 /// not refused, but left out of the reply as an empty relation is, so the caller is told
 /// which (an SLDN example reads `masterUser.id` of the reply and sends on a null). The
 /// first eight are named in `out` and the rest counted in `more` (the warning header is
