@@ -379,10 +379,25 @@ impl Walker<'_> {
                         }
                         self.walk(&targets, child, depth + 1)?;
                     } else if let Some(op) = child.get("operation") {
-                        // A value the server computes per viewer (`awaitingUserResponseFlag`,
-                        // `newUpdatesFlag`): not a column to compare, so the condition
-                        // is left out, and said so rather than silently.
-                        self.ignore(op, "the emulator does not filter on computed properties");
+                        // A flag the server computes: compared as its getter answers it
+                        // when the row alone decides it (`awaitingUserResponseFlag`;
+                        // left out, an automation's "tickets waiting on us" was every
+                        // ticket); one that depends on who asks (`newUpdatesFlag`) is
+                        // left out, and said so rather than silently.
+                        let per_row = crate::store::relations::computed_for(&owner.name, name)
+                            .is_some_and(|c| c.of_row("id").is_some());
+                        if !per_row {
+                            self.ignore(
+                                op,
+                                "the emulator does not filter on a property computed for each viewer",
+                            );
+                        } else {
+                            match self.leaf(prop, op, child.get("options")) {
+                                Ok(()) => {}
+                                Err(Bad::Fault(f)) => return Err(f),
+                                Err(Bad::Ignored(why)) => self.ignore(op, &why),
+                            }
+                        }
                     } else if child.as_struct().is_some_and(|m| !m.is_empty()) {
                         // `users.userStatus.keyName`: a type the reference does not
                         // describe, so nothing under it can be read.

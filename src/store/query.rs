@@ -592,7 +592,16 @@ impl SqlBuilder {
                         let count = self.count_expr(t, alias, name);
                         self.operation(&count, false, op)
                     }
-                    PropertyKind::Relational => Pred::Const(true),
+                    // A flag the server computes (`awaitingUserResponseFlag`), compared
+                    // as its getter answers it; the filter parser kept only those a row
+                    // alone decides.
+                    PropertyKind::Relational => {
+                        let id = format!("{alias}.\"id\"");
+                        match relations::computed_for(type_name, name).and_then(|c| c.of_row(&id)) {
+                            Some(value) => self.operation(&value, false, op),
+                            None => Pred::Const(true),
+                        }
+                    }
                 },
             };
             pred = pred.and(p);

@@ -970,6 +970,15 @@ pub static COMPUTED: &[Computed] = &[
     ),
 ];
 
+impl Computed {
+    /// The value for the row whose id is `id` (a column of the outer query, as
+    /// `r0."id"`), as a correlated subquery an object filter can compare; `None` when it
+    /// depends on who views it (`newUpdatesFlag`), which a filter has no viewer for.
+    pub fn of_row(&self, id: &str) -> Option<String> {
+        (!self.sql.contains("?2")).then(|| format!("({})", self.sql.replace("?1", id)))
+    }
+}
+
 pub fn computed_for(owner: &str, property: &str) -> Option<&'static Computed> {
     COMPUTED
         .iter()

@@ -416,17 +416,6 @@ fn filters_with_too_many_values_get_a_public_fault_naming_the_limit() {
     assert_public_fault(&deep, "SoftLayer_Exception_Public", "at most 200");
 }
 
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------------------
 // 5. Graceful shutdown
 // ---------------------------------------------------------------------------

@@ -785,8 +785,8 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
         ),
         // A flag computed per viewer is no column: left out, and said so.
         (
-            json!({"awaitingUserResponseFlag": {"operation": 1}}),
-            "'1' on awaitingUserResponseFlag ignored: the emulator does not filter on computed properties",
+            json!({"newUpdatesFlag": {"operation": 1}}),
+            "'1' on newUpdatesFlag ignored: the emulator does not filter on a property computed for each viewer",
         ),
         // An operation on a relation itself (for status.name), and on a name the type
         // does not have.
@@ -2175,4 +2175,73 @@ fn relations_the_emulator_does_not_keep_are_named() {
         "{}",
         resp.describe()
     );
+}
+
+/// A filter on a flag the server computes is compared as the flag's getter answers it
+/// when the row alone decides it: `awaitingUserResponseFlag` picks the tickets waiting on
+/// the customer (left out, an automation's "tickets waiting on us" acted on every
+/// ticket), on every transport, in totals, and through `filteredMask`.
+#[test]
+fn a_filter_on_a_computed_flag_compares_it_as_its_getter_answers() {
+    let server = Server::start();
+    support(
+        &server,
+        160000001,
+        "awaiting-response",
+        r#"{"value": true}"#,
+    );
+    let everything = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id,awaitingUserResponseFlag]"),
+    );
+    let mut waiting = Vec::new();
+    let mut not_waiting = Vec::new();
+    for t in everything.ok().array() {
+        match t.member("awaitingUserResponseFlag") {
+            XVal::Bool(true) => waiting.push(t.member("id").int()),
+            _ => not_waiting.push(t.member("id").int()),
+        }
+    }
+    assert!(
+        waiting.len() >= 2 && !not_waiting.is_empty(),
+        "{waiting:?} {not_waiting:?}"
+    );
+    for (operation, expected) in [
+        (json!(1), &waiting),
+        (json!("true"), &waiting),
+        (json!(0), &not_waiting),
+    ] {
+        let filter = json!({"tickets": {"awaitingUserResponseFlag": {"operation": operation}}});
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(to_xval(&filter)),
+        );
+        let ids: Vec<i64> = reply
+            .ok()
+            .array()
+            .iter()
+            .map(|t| t.member("id").int())
+            .collect();
+        assert_eq!(&ids, expected, "{filter}\n{}", reply.exchange());
+        assert_eq!(reply.total_items(), Some(expected.len() as u64));
+        assert!(reply.http.header("X-SoftLayer-Emulator-Warning").is_none());
+        let resp = rest_get_as(
+            &server,
+            &DEMO,
+            &format!(
+                "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=filteredMask%5Btickets%5Bid%5D%5D&objectFilter={}",
+                percent_encode(&filter.to_string())
+            ),
+        );
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        let account: Json = serde_json::from_slice(&resp.body).unwrap();
+        let nested: Vec<i64> = account["tickets"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|t| t["id"].as_i64()).collect())
+            .unwrap_or_default();
+        assert_eq!(&nested, expected, "filteredMask {filter}: {}", resp.text());
+    }
 }
