@@ -46,9 +46,11 @@
 //! so that the server can log it and tell the developer in a response header.
 //!
 //! A filter too big to run is a fault as well: more than [`MAX_FILTER_VALUES`] values in all (each is
-//! a bound SQL parameter, and SQLite refuses statements with more than 32,766), or more
+//! a bound SQL parameter, and SQLite refuses statements with more than 32,766), more
 //! than [`MAX_FILTER_TERMS`] conditions and alternatives (`or`/`and` entries, dates in an
-//! `in`), each of which nests the SQL expression one level deeper (SQLite stops at 1,000).
+//! `in`), each of which nests the SQL expression one level deeper (SQLite stops at 1,000),
+//! or a text operation (`^=`, `!^=`, `$=`, `!$=`, `*=`, `!*=`, `_=`, `~`, `!~`) whose
+//! value is longer than [`MAX_TEXT_VALUE_CHARS`].
 
 use crate::call::Fault;
 use crate::schema::{PropertyDef, PropertyKind, TypeDef, schema};
@@ -823,6 +825,13 @@ impl Prop<'_> {
             text: arg.to_string(),
             matches,
         };
+        if is_text_operator(operator) && is_too_long(arg) {
+            return Err(Bad::Fault(Fault::bad_argument(format!(
+                "Invalid '{operator}' value in the object filter on '{}': longer than \
+                 {MAX_TEXT_VALUE_CHARS} characters.",
+                self.name
+            ))));
+        }
         let operation = match *operator {
             "!=" => compare(Comparison::NotEqual)?,
             ">=" => compare(Comparison::GreaterOrEqual)?,
@@ -867,16 +876,43 @@ pub fn build_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
         .build()
 }
 
-/// The longest regular expression a filter may carry: the parser holds a tree of about
-/// a hundred bytes per character before the compiled size is checked (an 8 MiB pattern
-/// took a gigabyte to refuse), and no real filter comes near.
-pub const MAX_REGEX_CHARS: usize = 4096;
+/// The longest value a text operation (`^=`, `!^=`, `$=`, `!$=`, `*=`, `!*=`, `_=`, and
+/// the regular expressions `~`, `!~`) may carry, in characters. Longer values are refused
+/// before anything is built from them:
+///
+/// * a regular expression's parser holds a tree of about a hundred bytes per character
+///   before the compiled size is checked (an 8 MiB pattern took a gigabyte to refuse);
+/// * the text matches are `LIKE` patterns, which SQLite refuses past 50,000 bytes (an
+///   internal error): at most 4 bytes a character however escaped and lowered, plus two
+///   `%`, a value at the cap makes at most 16,386;
+/// * a `*=`, `^=` or `$=` needle becomes an FTS5 phrase of one trigram per character, and
+///   FTS5 parses a phrase in time quadratic in its length, inside one step of the
+///   statement where the SQL time budget cannot interrupt it (a 15 MB needle took 18 s);
+/// * the longest text the API itself writes is an update's entry, split into blocks of
+///   3,900 characters (`services::ticket::ENTRY_BLOCK`), or final comments of at most
+///   4,000: a search for a whole one still fits, and no real filter comes near.
+///
+/// Exact comparisons (a bare value, `!=`, `<`, `in`, …) are not capped: SQLite compares
+/// them in one linear pass per row, and they may name a whole title, whose length the
+/// API does not bound.
+pub const MAX_TEXT_VALUE_CHARS: usize = 4096;
+
+/// The operators whose value [`MAX_TEXT_VALUE_CHARS`] bounds (the regular expressions'
+/// own check says so in their words).
+fn is_text_operator(operator: &str) -> bool {
+    matches!(operator, "^=" | "!^=" | "$=" | "!$=" | "*=" | "!*=" | "_=")
+}
+
+/// Whether `value` is longer than [`MAX_TEXT_VALUE_CHARS`] (counting no further).
+fn is_too_long(value: &str) -> bool {
+    value.chars().nth(MAX_TEXT_VALUE_CHARS).is_some()
+}
 
 fn check_regex(pattern: &str, property: &str) -> Result<(), Fault> {
-    if pattern.chars().nth(MAX_REGEX_CHARS).is_some() {
+    if is_too_long(pattern) {
         return Err(Fault::bad_argument(format!(
             "Invalid regular expression in the object filter on '{property}': longer than \
-             {MAX_REGEX_CHARS} characters."
+             {MAX_TEXT_VALUE_CHARS} characters."
         )));
     }
     build_regex(pattern).map(|_| ()).map_err(|e| {
@@ -1229,7 +1265,7 @@ mod tests {
 
     #[test]
     fn long_regular_expressions_are_refused_before_they_are_parsed() {
-        let at_limit = "a".repeat(MAX_REGEX_CHARS);
+        let at_limit = "a".repeat(MAX_TEXT_VALUE_CHARS);
         assert!(parse(&format!(r#"{{"title": {{"operation": "~ {at_limit}"}}}}"#)).is_ok());
         let over = format!("{at_limit}a");
         let message = fault(&format!(r#"{{"title": {{"operation": "~ {over}"}}}}"#));
@@ -1239,6 +1275,52 @@ mod tests {
             "the pattern is not echoed: {}",
             message.len()
         );
+    }
+
+    /// Every text operation's value is capped at [`MAX_TEXT_VALUE_CHARS`] characters (not
+    /// bytes: 4,096 four-byte characters pass), inside `or`/`and` too and on dates; the
+    /// fault names the operator, the property and the limit, and does not echo the value.
+    #[test]
+    fn long_text_values_are_refused_before_any_sql() {
+        let filter = |property: &str, operation: &str| {
+            serde_json::json!({property: {"operation": operation}}).to_string()
+        };
+        for operator in ["^=", "!^=", "$=", "!$=", "*=", "!*=", "_=", "~", "!~"] {
+            for (property, at_limit) in [
+                ("title", "q".repeat(MAX_TEXT_VALUE_CHARS)),
+                ("title", "\u{1D538}".repeat(MAX_TEXT_VALUE_CHARS)),
+                ("createDate", "7".repeat(MAX_TEXT_VALUE_CHARS)),
+            ] {
+                let within = filter(property, &format!("{operator} {at_limit}"));
+                assert!(parse(&within).is_ok(), "{operator} on {property}");
+                let over = filter(property, &format!("{operator} {at_limit}q"));
+                let message = fault(&over);
+                let says = if operator.ends_with('~') {
+                    format!("Invalid regular expression in the object filter on '{property}'")
+                } else {
+                    format!("Invalid '{operator}' value in the object filter on '{property}'")
+                };
+                assert!(message.contains(&says), "{message}");
+                assert!(message.contains("longer than 4096 characters"), "{message}");
+                assert!(message.len() < 200, "not echoed: {}", message.len());
+            }
+        }
+        // Spaces around the operator's value are not counted, as they are not searched.
+        let padded = format!("*=   {}   ", "q".repeat(MAX_TEXT_VALUE_CHARS));
+        assert!(parse(&filter("title", &padded)).is_ok());
+        // Inside `or` and `and`.
+        for combined in ["or", "and"] {
+            let text = serde_json::json!({"title": {"operation": combined, "options": [
+                {"name": "data", "value": ["^= a", format!("*= {}", "q".repeat(MAX_TEXT_VALUE_CHARS + 1))]}
+            ]}});
+            let message = fault(&text.to_string());
+            assert!(message.contains("Invalid '*=' value"), "{message}");
+        }
+        // Exact comparisons are not capped: they may name a whole long title.
+        let long = "q".repeat(3 * MAX_TEXT_VALUE_CHARS);
+        for operation in [long.clone(), format!("!= {long}"), format!("> {long}")] {
+            assert!(parse(&filter("title", &operation)).is_ok());
+        }
     }
 
     #[test]
