@@ -4,7 +4,8 @@
 //! A request is read into a small element tree first (SOAP encoding lets one part of a
 //! message refer to another with `href`, so a single pass cannot type it), with the same
 //! defences as the XML-RPC reader: DTDs are refused, nesting and element count are capped,
-//! and a multi-reference graph may not expand past a fixed number of values. The tree is
+//! and a multi-reference graph may not expand past a fixed number of values, nor copy more
+//! than [`MAX_COPIED_BYTES`] (an element read again through another `href`). The tree is
 //! then read *per the WSDL*: every header and argument has a declared type, taken from the
 //! same schema that generates the WSDL, so a value means the same whether the client
 //! annotated it with `xsi:type` (PHP, suds) or not (zeep, node-soap), whether its elements
@@ -30,7 +31,7 @@
 
 use super::xml::{Element, is_blank, read_tree, truncate, write_text};
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 
 use base64::Engine as _;
@@ -49,6 +50,18 @@ use crate::value::{Struct, Value, WrittenShared};
 const MAX_DEPTH: usize = super::xml::MAX_DEPTH;
 // The most values a request may expand to (shared `href` targets count each time).
 use super::MAX_VALUES;
+
+/// The most bytes of values that `href`s may copy in one request: an element read once
+/// costs what the body holds already, but each further `href` to it copies its whole
+/// subtree again. Counted in values alone, a 12 KB request of a 10 KB string referenced
+/// 30 times over three levels expanded to 27,000 copies (270 MB of text) and took the
+/// server to 565 MB before credentials were checked. The bound is the default body limit:
+/// copies may add as much as one more body, and no client shares more than a few objects.
+pub const MAX_COPIED_BYTES: usize = 16 * 1024 * 1024;
+
+/// What one value read from the tree is charged besides its text and name: the size of a
+/// [`Value`] and of its place in a struct (key, value, hash), rounded up.
+const VALUE_BYTES: usize = 64;
 
 const SOAP_12_ENV: &str = "http://www.w3.org/2003/05/soap-envelope";
 
@@ -97,6 +110,9 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let mut reader = Interp {
         ids,
         budget: MAX_VALUES,
+        referenced: HashSet::new(),
+        copy_budget: MAX_COPIED_BYTES,
+        copying: false,
     };
 
     let mut header_struct = Struct::new();
@@ -502,7 +518,15 @@ fn array_item(array_type: &str) -> &str {
 
 struct Interp<'d> {
     ids: HashMap<&'d str, &'d Element<'d>>,
+    /// Values that may still be read ([`MAX_VALUES`] in all).
     budget: usize,
+    /// The elements read through an `href` so far, by address: reading one of them
+    /// through another `href` copies it.
+    referenced: HashSet<*const Element<'d>>,
+    /// Bytes copies may still add ([`MAX_COPIED_BYTES`] in all).
+    copy_budget: usize,
+    /// Whether the value being read is (inside) such a copy.
+    copying: bool,
 }
 
 impl<'d> Interp<'d> {
@@ -577,6 +601,8 @@ impl<'d> Interp<'d> {
         Err(malformed("href chain too long"))
     }
 
+    /// The value `node` stands for (through its `href`, if it has one), typed by
+    /// `expect`; a copy of an element read before is charged against [`MAX_COPIED_BYTES`].
     fn value(
         &mut self,
         node: &'d Element<'d>,
@@ -590,7 +616,33 @@ impl<'d> Interp<'d> {
             return Err(malformed(format!("more than {MAX_VALUES} values")));
         }
         self.budget -= 1;
-        let node = self.deref(node)?;
+        let target = self.deref(node)?;
+        let copy = !std::ptr::eq(target, node) && !self.referenced.insert(target);
+        if copy && !self.copying {
+            self.copying = true;
+            let value = self.read(target, expect, depth);
+            self.copying = false;
+            value
+        } else {
+            self.read(target, expect, depth)
+        }
+    }
+
+    /// [`value`](Self::value) of an element whose `href`s are followed.
+    fn read(
+        &mut self,
+        node: &'d Element<'d>,
+        expect: Expect<'d>,
+        depth: usize,
+    ) -> Result<Value, Fault> {
+        if self.copying {
+            let cost = VALUE_BYTES + node.local.len() + node.text.len();
+            self.copy_budget = self.copy_budget.checked_sub(cost).ok_or_else(|| {
+                malformed(format!(
+                    "href references that copy more than {MAX_COPIED_BYTES} bytes of values"
+                ))
+            })?;
+        }
         if node.is_nil() {
             return Ok(Value::Null);
         }
@@ -1699,7 +1751,10 @@ mod tests {
             ),
         );
         let detail = assert_malformed(text.as_bytes());
-        assert!(detail.contains("more than 250000 values"), "{detail}");
+        assert!(
+            detail.contains("more than 250000 values") || detail.contains("copy more than"),
+            "{detail}"
+        );
         // A reference cycle ends at the depth limit.
         let cycle = envelope(
             "",
@@ -1707,6 +1762,51 @@ mod tests {
              <multiRef id=\"c\"><account href=\"#c\"/></multiRef>",
         );
         assert_malformed(cycle.as_bytes());
+    }
+
+    /// An element referenced again is a copy, charged by its bytes: a string of 10 KB
+    /// referenced 30 times over three levels (270 MB of text from 12 KB) is refused after
+    /// [`MAX_COPIED_BYTES`]; the same graph of short strings, within the budget, is read.
+    #[test]
+    fn references_copy_a_bounded_number_of_bytes() {
+        let laughs = |text: &str, fan: usize| {
+            let mut refs = format!("<multiRef id=\"l0\" xsi:type=\"xsd:string\">{text}</multiRef>");
+            for level in 1..=3 {
+                let items = format!("<item href=\"#l{}\"/>", level - 1).repeat(fan);
+                let _ = write!(
+                    refs,
+                    "<multiRef id=\"l{level}\" xsi:type=\"SOAP-ENC:Array\">{items}</multiRef>"
+                );
+            }
+            envelope(
+                "",
+                &format!(
+                    "<ns1:addAttachedAdditionalEmails><emails href=\"#l3\"/></ns1:addAttachedAdditionalEmails>{refs}"
+                ),
+            )
+        };
+        let detail = assert_malformed(laughs(&"z".repeat(10_000), 30).as_bytes());
+        assert!(
+            detail.contains(&format!("copy more than {MAX_COPIED_BYTES} bytes")),
+            "{detail}"
+        );
+        let call = parse("SoftLayer_Ticket", &laughs("a@example.com", 10));
+        let Value::Array(emails) = &call.args[0] else {
+            panic!("{:?}", call.args)
+        };
+        assert_eq!(emails.len(), 10);
+        // A multi-reference graph with each element referenced once copies nothing,
+        // however large: Axis and .NET send every object so.
+        let big = "y".repeat(MAX_COPIED_BYTES + 1);
+        let call = ticket(
+            "",
+            &format!(
+                "<ns1:createStandardTicket><templateObject href=\"#t\"/><contents href=\"#c\"/>\
+                 </ns1:createStandardTicket><multiRef id=\"t\"><title>x</title></multiRef>\
+                 <multiRef id=\"c\" xsi:type=\"xsd:string\">{big}</multiRef>"
+            ),
+        );
+        assert_eq!(call.args[1].as_str().map(str::len), Some(big.len()));
     }
 
     /// Whatever the bytes, the parser answers without panicking.
