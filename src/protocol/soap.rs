@@ -653,13 +653,7 @@ impl<'d> Interp<'d> {
             // `xsd:base64Binary`; PHP's SoapServer, behind the real API, decodes a value by
             // its `xsi:type`, so a string property gets the text those bytes spell.
             Expect::Scalar(t) if t != "base64Binary" && is_base64_typed(node) => {
-                let bytes = crate::value::decode_base64(&node.text).map_err(|e| {
-                    Fault::bad_argument(format!(
-                        "Invalid value for '{}': it is typed base64Binary but is not base64 ({e}).",
-                        node.local
-                    ))
-                })?;
-                match String::from_utf8(bytes) {
+                match String::from_utf8(base64_bytes(node)?) {
                     Ok(text) => scalar(t, &text),
                     // Not text: the argument check refuses it where a string belongs.
                     Err(e) => Ok(Value::Base64(e.into_bytes())),
@@ -670,6 +664,13 @@ impl<'d> Interp<'d> {
             // not an empty struct, for call.rs and the argument check to read or refuse as
             // they do on XML-RPC: an argument's text is refused, a filter's is JSON (as
             // REST's objectFilter), a mask header's is the mask.
+            // Text typed base64 is its bytes, as XML-RPC's `<base64>` is: a mask or filter
+            // header's text from SOAP::Lite (call.rs reads them as the text they spell).
+            Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_) | Expect::MaskField
+                if node.children.is_empty() && is_base64_typed(node) =>
+            {
+                Ok(Value::Base64(base64_bytes(node)?))
+            }
             Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_)
                 if node.children.is_empty() && !is_blank(&node.text) =>
             {
@@ -968,6 +969,17 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
 /// `xsi:type="xsd:base64Binary"`, or the SOAP encoding's own `SOAP-ENC:base64`.
 fn is_base64_typed(node: &Element<'_>) -> bool {
     matches!(node.xsi_type(), Some("base64Binary" | "base64"))
+}
+
+/// The bytes of an element typed base64; text that is not base64 is refused, naming the
+/// element, as REST and XML-RPC name the member.
+fn base64_bytes(node: &Element<'_>) -> Result<Vec<u8>, Fault> {
+    crate::value::decode_base64(&node.text).map_err(|e| {
+        Fault::invalid_value(format!(
+            "Invalid value for '{}': it is typed base64Binary but is not base64 ({e}).",
+            node.local
+        ))
+    })
 }
 
 /// Text as the scalar type declares it; text that does not convert stays text.

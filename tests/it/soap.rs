@@ -1323,6 +1323,46 @@ fn base64_typed_text_is_the_text_it_encodes() {
     assert!(message.contains("'entry'"), "{}", reply.describe());
 }
 
+/// A mask or a JSON-text filter header typed `xsd:base64Binary` (SOAP::Lite's typing of
+/// non-ASCII text) is the text it encodes, as on XML-RPC: the base64 characters were read
+/// as the mask ("Property 'bWFza1tpZF0' not valid") and as JSON ("expected value").
+#[test]
+fn base64_typed_masks_and_filters_are_their_text() {
+    use base64::Engine as _;
+    let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let server = Server::start();
+    let tickets = |headers: String| {
+        call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(&format!("{}{headers}", auth(&DEMO)), "<ns1:getTickets/>"),
+        )
+    };
+    let filter = format!(
+        "<ns1:SoftLayer_AccountObjectFilter xsi:type=\"xsd:base64Binary\">{}</ns1:SoftLayer_AccountObjectFilter>",
+        b64(r#"{"tickets":{"id":{"operation":160000001}}}"#)
+    );
+    let reply = tickets(format!("{filter}{}", mask("mask[id]")));
+    assert_eq!(ticket_ids(&reply), [160000001], "{}", reply.describe());
+
+    let reply = tickets(format!(
+        "<ns1:SoftLayer_ObjectMask><mask xsi:type=\"xsd:base64Binary\">{}</mask></ns1:SoftLayer_ObjectMask>",
+        b64("mask[id]")
+    ));
+    let first = &reply.ret("getTickets").kids[0];
+    assert_eq!(first.names(), ["id"], "{}", reply.describe());
+
+    // Base64 that is not base64 is refused naming the element.
+    let reply = tickets(
+        "<ns1:SoftLayer_ObjectMask><mask xsi:type=\"xsd:base64Binary\">bWFz*a1tpZF0=</mask></ns1:SoftLayer_ObjectMask>".into(),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidValue",
+        "Invalid value for 'mask'",
+    );
+}
+
 /// An envelope of SOAP 1.2 is SOAP 1.1's `VersionMismatch` fault (section 4.4.1), with
 /// PHP's SoapServer's "Wrong Version".
 #[test]
