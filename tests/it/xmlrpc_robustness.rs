@@ -1157,6 +1157,37 @@ fn base64_masks_and_filters_are_their_text_and_other_shapes_are_refused() {
     }
 }
 
+/// `<base64>` that is not base64 is refused naming the member, as REST ("'data' is not
+/// valid base64.") and SOAP refuse it: it was `-32700` "parse error. not well formed", as
+/// if the document were broken.
+#[test]
+fn base64_that_is_not_base64_is_refused_naming_the_member() {
+    let server = Server::start();
+    for data in ["aGVs*bG8=", "A", "Z3L-DvMOf_ZQ"] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "addAttachedFile")
+                .auth(&DEMO)
+                .id(DEMO_TICKET)
+                .arg(xstruct(&[
+                    ("filename", xstr("a.txt")),
+                    ("data", XVal::Base64(data.into())),
+                ])),
+        );
+        let fault = reply.fault();
+        assert_eq!(
+            fault.code,
+            xstr("SoftLayer_Exception_InvalidValue"),
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            fault.string.starts_with("Invalid value for 'data':"),
+            "{}",
+            reply.exchange()
+        );
+    }
+}
+
 /// A header in a shape the documented one is not: a mask header that is the mask text
 /// itself is read as that mask (ignored, the call would answer without the relations it
 /// asks for); a resultLimit that is not a struct is refused (ignored, it would answer
