@@ -688,6 +688,9 @@ impl<'d> Interp<'d> {
             }
             expect @ (Expect::Many(_) | Expect::FilterOptions) => self.array(node, expect, depth),
             Expect::LegacyMask | Expect::MaskField if !node.children.is_empty() => {
+                if is_encoded_array(node) {
+                    return self.legacy_mask_array(node, depth);
+                }
                 let members = self.members(node, depth, |_| Expect::LegacyMask)?;
                 Ok(Value::Struct(legacy_mask_items(members)))
             }
@@ -805,6 +808,22 @@ impl<'d> Interp<'d> {
         }
     }
 
+    /// A legacy mask node typed as an encoded array (`SOAP-ENC:arrayType`, or an
+    /// `xsi:type` of an array): every child is an item, whatever its name (SOAP 1.1
+    /// section 5.4.2 gives array members' names no meaning), and the items' members
+    /// together are the property's sub-mask.
+    fn legacy_mask_array(&mut self, node: &'d Element<'d>, depth: usize) -> Result<Value, Fault> {
+        let mut out = Struct::new();
+        for child in &node.children {
+            if let Value::Struct(item) = self.value(child, Expect::LegacyMask, depth + 1)? {
+                for (name, sub_mask) in item {
+                    merge_mask(&mut out, name, sub_mask);
+                }
+            }
+        }
+        Ok(Value::Struct(out))
+    }
+
     /// A value nothing declares: typed by the element's shape.
     fn any(&mut self, node: &'d Element<'d>, depth: usize) -> Result<Value, Fault> {
         if node.children.is_empty() {
@@ -826,7 +845,8 @@ impl<'d> Interp<'d> {
 /// writes a sub-mask under a relational array as the array's items, named by their type:
 /// `<updates><ns1:SoftLayer_Ticket_Update><editor/></ns1:SoftLayer_Ticket_Update></updates>`
 /// (an `<item>` in SOAP-ENC arrays). The items' members are the property's sub-mask; no
-/// property is named `item` or like a type.
+/// property is named `item` or like a type. (An array typed as one is read by
+/// [`Interp::legacy_mask_array`], whatever its members' names.)
 fn legacy_mask_items(members: Value) -> Struct {
     let Value::Struct(members) = members else {
         return Struct::new();
@@ -897,14 +917,19 @@ fn map_entries<'d>(node: &'d Element<'d>) -> Option<Vec<(&'d str, &'d Element<'d
         .collect()
 }
 
-/// Whether an element holding an array is a wrapper of items, rather than one item of a
-/// repeated sequence.
-fn is_wrapper(node: &Element, item: Expect<'_>) -> bool {
-    if node.any_prefix("arrayType").is_some()
+/// Whether an element says it is an encoded array: `SOAP-ENC:arrayType`, or an `xsi:type`
+/// of `SOAP-ENC:Array` or of a WSDL array type (`ns1:SoftLayer_Ticket_UpdateArray`).
+fn is_encoded_array(node: &Element) -> bool {
+    node.any_prefix("arrayType").is_some()
         || node
             .xsi_type()
             .is_some_and(|t| t == "Array" || t.ends_with("Array"))
-    {
+}
+
+/// Whether an element holding an array is a wrapper of items, rather than one item of a
+/// repeated sequence.
+fn is_wrapper(node: &Element, item: Expect<'_>) -> bool {
+    if is_encoded_array(node) {
         return true;
     }
     if node.children.is_empty() {
@@ -1575,6 +1600,43 @@ mod tests {
             mask["updates"].get("editor"),
             Some(&Value::Struct(Struct::new()))
         );
+    }
+
+    /// A legacy mask array typed as one (`SOAP-ENC:arrayType`, `xsi:type` of an array)
+    /// may name its members anything (SOAP 1.1 section 5.4.2), and several items' sub-masks
+    /// are united; an untyped one folds only `item`, `Item` and type-named members.
+    #[test]
+    fn legacy_mask_arrays_name_their_members_anything() {
+        let mask_of = |updates: &str| {
+            let call = ticket(
+                &format!(
+                    "<ns1:SoftLayer_TicketObjectMask><mask><id/>{updates}</mask>\
+                     </ns1:SoftLayer_TicketObjectMask>"
+                ),
+                "<ns1:getObject/>",
+            );
+            let Some(MaskSource::Legacy(mask)) = call.headers.mask else {
+                panic!("{:?}", call.headers.mask)
+            };
+            mask
+        };
+        for typed in [
+            "SOAP-ENC:arrayType=\"ns1:SoftLayer_Ticket_Update[2]\" xsi:type=\"SOAP-ENC:Array\"",
+            "SOAP-ENC:arrayType=\"ns1:SoftLayer_Ticket_Update[2]\"",
+            "xsi:type=\"ns1:SoftLayer_Ticket_UpdateArray\"",
+        ] {
+            let mask = mask_of(&format!(
+                "<updates {typed}><foo><entry/></foo><ITEM><editor/></ITEM></updates>"
+            ));
+            let updates = mask["updates"].as_struct().expect("a sub-mask");
+            assert_eq!(
+                updates.keys().collect::<Vec<_>>(),
+                ["entry", "editor"],
+                "{typed}"
+            );
+        }
+        let mask = mask_of("<updates><foo><entry/></foo></updates>");
+        assert!(mask["updates"].get("foo").is_some(), "{mask:?}");
     }
 
     /// The filter tree is typed by `{Service}ObjectFilter`: `options` and `value` are

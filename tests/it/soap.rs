@@ -781,6 +781,39 @@ fn legacy_object_mask_with_array_items() {
     }
 }
 
+/// An encoded array in a legacy mask may name its members anything, as SOAP 1.1 section
+/// 5.4.2 allows and the README says: only `item`, `Item` and type names were read as
+/// items, and `<foo>` was refused as a property ("Property 'foo' not valid for
+/// 'SoftLayer_Ticket_Update'.").
+#[test]
+fn legacy_mask_arrays_may_name_their_members_anything() {
+    let server = Server::start();
+    for member in ["foo", "ITEM", "Update"] {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!(
+                    "{}{}<ns1:SoftLayer_TicketObjectMask><mask><id/>\
+                     <updates SOAP-ENC:arrayType=\"ns1:SoftLayer_Ticket_Update[1]\" \
+                     xsi:type=\"SOAP-ENC:Array\"><{member}><entry/></{member}></updates>\
+                     </mask></ns1:SoftLayer_TicketObjectMask>",
+                    auth(&DEMO),
+                    init("SoftLayer_Ticket", 160000001)
+                ),
+                "<ns1:getObject/>",
+            ),
+        );
+        let updates = &reply.ret("getObject").at("updates").kids;
+        assert_eq!(updates.len(), 3, "{member}: {}", reply.describe());
+        assert!(
+            updates.iter().all(|u| u.child("entry").is_some()),
+            "{member}: {}",
+            reply.describe()
+        );
+    }
+}
+
 /// Legacy masks as .NET's proxies (wsdl.exe, SLDN's C# article) write them: every object
 /// a multi-reference, an array's members named `Item`, and the mask an object of the
 /// service's own type ("SoftLayer_AccountObjectMask.mask is a SoftLayer_Account object"),
