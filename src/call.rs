@@ -171,6 +171,21 @@ impl CallHeaders {
         Ok(out)
     }
 
+    /// Whether a call to `service` reads the header `name` ([`from_struct`] ignores the
+    /// others): SOAP answers `SOAP-ENV:MustUnderstand` for a header the client marked
+    /// `mustUnderstand` that is not one of these.
+    ///
+    /// [`from_struct`]: Self::from_struct
+    pub fn understood(service: &str, name: &str) -> bool {
+        matches!(
+            name,
+            "authenticate" | "resultLimit" | "SoftLayer_ObjectMask"
+        ) || matches!(
+            name.strip_prefix(service),
+            Some("InitParameters" | "ObjectMask" | "ObjectFilter")
+        )
+    }
+
     /// Notes a header the API does not read when its name says what it was meant for
     /// (others, such as softlayer-go's `User-Agent`, pass silently).
     fn ignore(&mut self, name: &str) {

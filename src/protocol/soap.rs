@@ -27,7 +27,8 @@
 //! struct members in the order of the WSDL's `xsd:sequence` (zeep drops members that come
 //! out of order). A struct whose members only a subtype of the declared type has is
 //! written as that subtype. Faults carry the SoftLayer exception class as `faultcode`
-//! (`SOAP-ENV:Client` for a request that is not a well-formed SOAP envelope).
+//! (`SOAP-ENV:Client` for a request that is not a well-formed SOAP envelope,
+//! `SOAP-ENV:MustUnderstand` for a header marked so that no call reads).
 
 use super::xml::{Element, is_blank, read_tree, truncate, write_text};
 use std::borrow::Cow;
@@ -71,6 +72,14 @@ const SOAP_12_ENVELOPE: &str = "a SOAP 1.2 envelope; this endpoint speaks SOAP 1
 const NOT_A_SOAP_11_ENVELOPE: &str =
     "the Envelope is not in the SOAP 1.1 namespace http://schemas.xmlsoap.org/soap/envelope/";
 
+/// The start of the refusal of a header marked `mustUnderstand` that this server does not
+/// process: SOAP 1.1's `MustUnderstand` fault (section 4.2.3), in PHP's SoapServer's words.
+const NOT_UNDERSTOOD: &str = "Header not understood";
+
+/// The actor SOAP 1.1 names for the first recipient, which this server is; a header for
+/// any other actor is not for it (section 4.2.2).
+const ACTOR_NEXT: &str = "http://schemas.xmlsoap.org/soap/actor/next";
+
 /// Parses a SOAP 1.1 envelope POSTed to /soap/{version}/{service}.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let root = read_tree(body, "Envelope")?;
@@ -89,6 +98,16 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let mut header = None;
     let mut body = None;
     for child in &root.children {
+        // Header and Body are SOAP 1.1's own elements only in its namespace (a SOAP 1.2
+        // `Body` in a 1.1 envelope is no Body; PHP's SoapServer answers "Body must be
+        // present in a SOAP envelope").
+        if child.ns.as_deref() != Some(SOAP_ENV) {
+            return Err(malformed(format!(
+                "unexpected element <{}> in the Envelope: its Header and Body are in the \
+                 namespace {SOAP_ENV}",
+                child.local
+            )));
+        }
         match &*child.local {
             "Header" if header.is_none() && body.is_none() => header = Some(child),
             "Body" if body.is_none() => body = Some(child),
@@ -118,6 +137,13 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let mut header_struct = Struct::new();
     if let Some(header) = header {
         for h in &header.children {
+            if must_understand(h)? && !CallHeaders::understood(service, &h.local) {
+                return Err(malformed(format!(
+                    "{NOT_UNDERSTOOD}: <{}> is marked mustUnderstand, and this server \
+                     does not process it",
+                    truncate(&h.local)
+                )));
+            }
             let mut value = reader.value(h, header_expect(service, &h.local), 1)?;
             if h.local == "resultLimit" {
                 // SLDN's SOAP article shows the limit as bare text before <offset>.
@@ -141,6 +167,28 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
         headers,
         args,
     })
+}
+
+/// Whether a header entry must be understood by this server: `SOAP-ENV:mustUnderstand`
+/// of `1` (or `true`, as PHP's SoapServer also reads it), unless the entry names an actor
+/// other than the first recipient. A value that is not a boolean is refused, as PHP
+/// refuses it.
+fn must_understand(entry: &Element<'_>) -> Result<bool, Fault> {
+    let envelope_attribute = |local: &str| {
+        entry
+            .attrs
+            .iter()
+            .find(|a| a.ns.as_deref() == Some(SOAP_ENV) && a.local == local)
+            .map(|a| a.value.trim())
+    };
+    if envelope_attribute("actor").is_some_and(|actor| actor != ACTOR_NEXT) {
+        return Ok(false);
+    }
+    match envelope_attribute("mustUnderstand") {
+        None | Some("0" | "false") => Ok(false),
+        Some("1" | "true") => Ok(true),
+        Some(_) => Err(malformed("mustUnderstand value is not boolean")),
+    }
 }
 
 /// The response envelope; the typing of nested values follows the schema from
@@ -303,6 +351,9 @@ pub fn write_fault(version: ApiVersion, service: &str, fault: &Fault) -> Vec<u8>
                 "SOAP-ENV:VersionMismatch",
                 Cow::Owned(format!("Wrong Version: {detail}")),
             )
+        }
+        Fault::Malformed { detail } if detail.starts_with(NOT_UNDERSTOOD) => {
+            ("SOAP-ENV:MustUnderstand", Cow::Borrowed(detail.as_str()))
         }
         Fault::Malformed { detail } => {
             ("SOAP-ENV:Client", Cow::Owned(format!("{fault}: {detail}")))
@@ -1804,6 +1855,70 @@ mod tests {
         assert_eq!(files[0].get("data"), Some(&Value::from("@@@")));
         let mismatched = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Body><a></b></e:Body></e:Envelope>";
         assert_malformed(mismatched.as_bytes());
+    }
+
+    /// SOAP 1.1 section 4.2.3: a header marked `mustUnderstand` that the server does not
+    /// process is a `MustUnderstand` fault; the headers it reads, a header for another
+    /// actor and `mustUnderstand="0"` are not. A value that is not a boolean is a
+    /// `Client` fault, as PHP's SoapServer answers.
+    #[test]
+    fn headers_marked_must_understand() {
+        let with = |header: &str| {
+            parse_call(
+                "SoftLayer_Ticket",
+                envelope(&format!("{}{header}", auth()), "<ns1:getObject/>").as_bytes(),
+            )
+        };
+        for understood in [
+            "<ns1:SoftLayer_TicketInitParameters SOAP-ENV:mustUnderstand=\"1\"><id>5</id>\
+             </ns1:SoftLayer_TicketInitParameters>",
+            "<ns1:SoftLayer_ObjectMask SOAP-ENV:mustUnderstand=\"true\"><mask>mask[id]</mask>\
+             </ns1:SoftLayer_ObjectMask>",
+            "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"0\">x</foo:Bar>",
+            "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"1\" \
+             SOAP-ENV:actor=\"urn:someone-else\">x</foo:Bar>",
+            // Not the envelope's attribute: no meaning here.
+            "<foo:Bar xmlns:foo=\"urn:x\" mustUnderstand=\"1\">x</foo:Bar>",
+        ] {
+            assert!(with(understood).is_ok(), "{understood}");
+        }
+        for refused in [
+            "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"1\">x</foo:Bar>",
+            "<ns1:Bar SOAP-ENV:mustUnderstand=\"true\" \
+             SOAP-ENV:actor=\"http://schemas.xmlsoap.org/soap/actor/next\">x</ns1:Bar>",
+            "<ns1:SoftLayer_AccountObjectFilter SOAP-ENV:mustUnderstand=\"1\"/>",
+        ] {
+            let fault = with(refused).unwrap_err();
+            let text = String::from_utf8(write_fault(ApiVersion::V3_1, "SoftLayer_Ticket", &fault))
+                .unwrap();
+            assert!(
+                text.contains("<faultcode>SOAP-ENV:MustUnderstand</faultcode><faultstring>Header not understood: &lt;"),
+                "{refused}: {text}"
+            );
+        }
+        let Err(Fault::Malformed { detail }) =
+            with("<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"yes\">x</foo:Bar>")
+        else {
+            panic!("not refused")
+        };
+        assert_eq!(detail, "mustUnderstand value is not boolean");
+    }
+
+    /// A Header or Body in another namespace (SOAP 1.2's) is not the 1.1 envelope's.
+    #[test]
+    fn header_and_body_are_in_the_envelope_namespace() {
+        let v12 = "http://www.w3.org/2003/05/soap-envelope";
+        let body = envelope(&auth(), "<ns1:getObject/>")
+            .replace("<SOAP-ENV:Body>", &format!("<B:Body xmlns:B=\"{v12}\">"))
+            .replace("</SOAP-ENV:Body>", "</B:Body>");
+        assert!(assert_malformed(body.as_bytes()).contains("unexpected element <Body>"));
+        let header = envelope(&auth(), "<ns1:getObject/>")
+            .replace(
+                "<SOAP-ENV:Header>",
+                &format!("<H:Header xmlns:H=\"{v12}\">"),
+            )
+            .replace("</SOAP-ENV:Header>", "</H:Header>");
+        assert!(assert_malformed(header.as_bytes()).contains("unexpected element <Header>"));
     }
 
     /// A multi-reference graph that doubles at every level may not expand without bound.

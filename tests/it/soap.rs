@@ -1409,6 +1409,66 @@ fn a_soap_12_envelope_is_a_version_mismatch() {
     assert!(message.starts_with("Wrong Version"), "{}", reply.describe());
 }
 
+/// SOAP 1.1 section 4.2.3: a header the client marks `mustUnderstand` that the server
+/// does not process is answered with `SOAP-ENV:MustUnderstand`, as PHP's SoapServer,
+/// behind the real API, answers ("Header not understood"); it was ignored without a word.
+/// The call headers the server reads may be marked so, and a header for another actor is
+/// not this server's to understand. A `Body` of SOAP 1.2 inside a 1.1 envelope is not its
+/// Body: a `Client` fault, where it was read as one.
+#[test]
+fn headers_the_server_must_understand_and_does_not_are_refused() {
+    let server = Server::start();
+    let get_object = |extra: &str| {
+        call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!(
+                    "{}{}{extra}",
+                    auth(&DEMO),
+                    init("SoftLayer_Ticket", 160000001)
+                ),
+                "<ns1:getObject/>",
+            ),
+        )
+    };
+    for refused in [
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"1\">x</foo:Bar>",
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"true\" \
+         SOAP-ENV:actor=\"http://schemas.xmlsoap.org/soap/actor/next\">x</foo:Bar>",
+    ] {
+        let reply = get_object(refused);
+        assert_fault(&reply, "SOAP-ENV:MustUnderstand", "Header not understood");
+    }
+    for accepted in [
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"0\">x</foo:Bar>",
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"1\" \
+         SOAP-ENV:actor=\"urn:another-actor\">x</foo:Bar>",
+        "<ns1:SoftLayer_ObjectMask SOAP-ENV:mustUnderstand=\"1\"><mask>mask[id]</mask>\
+         </ns1:SoftLayer_ObjectMask>",
+    ] {
+        let reply = get_object(accepted);
+        assert_eq!(
+            reply.ret("getObject").at("id").int(),
+            160000001,
+            "{}",
+            reply.describe()
+        );
+    }
+
+    let v12_body = envelope(
+        &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", 160000001)),
+        "<ns1:getObject/>",
+    )
+    .replace(
+        "<SOAP-ENV:Body>",
+        "<B:Body xmlns:B=\"http://www.w3.org/2003/05/soap-envelope\">",
+    )
+    .replace("</SOAP-ENV:Body>", "</B:Body>");
+    let reply = call(&server, "SoftLayer_Ticket", &v12_body);
+    assert_fault(&reply, "SOAP-ENV:Client", "unexpected element <Body>");
+}
+
 /// Multi-reference values (Axis 1, .NET): arguments as `href`s to `multiRef` elements.
 #[test]
 fn multi_reference_arguments() {
