@@ -153,21 +153,15 @@ impl CallHeaders {
             } else if name == "resultLimit" {
                 out.limit = Some(ResultLimit::from_header(value)?);
             } else if name == "SoftLayer_ObjectMask" {
-                out.mask = mask_header(value).or(out.mask);
+                out.mask = mask_header(name, value)?.or(out.mask);
             } else if let Some(rest) = name.strip_prefix(service) {
                 match rest {
                     // A header without a usable `id` is kept as nil: malformed, not absent.
                     "InitParameters" => {
                         out.init_id = Some(value.get("id").cloned().unwrap_or(Value::Null))
                     }
-                    "ObjectMask" => out.mask = mask_header(value).or(out.mask),
-                    // JSON text, as REST takes it, from a script that pastes one in: an
-                    // ignored filter would have answered with every object.
-                    "ObjectFilter" => match value {
-                        Value::Null => {}
-                        Value::String(text) => out.filter = filter_from_json(text.trim())?,
-                        other => out.filter = Some(other.clone()),
-                    },
+                    "ObjectMask" => out.mask = mask_header(name, value)?.or(out.mask),
+                    "ObjectFilter" => out.filter = filter_header(name, value)?,
                     _ => out.ignore(name),
                 }
             } else {
@@ -175,6 +169,21 @@ impl CallHeaders {
             }
         }
         Ok(out)
+    }
+
+    /// Whether a call to `service` reads the header `name` ([`from_struct`] ignores the
+    /// others): SOAP answers `SOAP-ENV:MustUnderstand` for a header the client marked
+    /// `mustUnderstand` that is not one of these.
+    ///
+    /// [`from_struct`]: Self::from_struct
+    pub fn understood(service: &str, name: &str) -> bool {
+        matches!(
+            name,
+            "authenticate" | "resultLimit" | "SoftLayer_ObjectMask"
+        ) || matches!(
+            name.strip_prefix(service),
+            Some("InitParameters" | "ObjectMask" | "ObjectFilter")
+        )
     }
 
     /// Notes a header the API does not read when its name says what it was meant for
@@ -191,15 +200,65 @@ impl CallHeaders {
 
 /// A mask header's mask: `{mask: TEXT}` or the legacy `{mask: {…}}`, or the mask text as
 /// the header itself (a script's `headers['SoftLayer_ObjectMask'] = 'mask[id]'`, which
-/// would otherwise be ignored and answer without the relations it asks for).
-fn mask_header(value: &Value) -> Option<MaskSource> {
-    match value {
-        Value::String(s) if !s.trim().is_empty() => Some(MaskSource::Text(s.clone())),
-        _ => match value.get("mask") {
-            Some(Value::String(s)) => Some(MaskSource::Text(s.clone())),
-            Some(Value::Struct(s)) => Some(MaskSource::Legacy(s.clone())),
-            _ => None,
+/// would otherwise be ignored and answer without the relations it asks for). Text may
+/// come as base64 ([`header_text`]). Anything else (a number, a list) is refused: read as
+/// no mask, the call would answer with properties the caller did not ask for.
+fn mask_header(header: &str, value: &Value) -> Result<Option<MaskSource>, Fault> {
+    let mask = match value {
+        Value::Struct(members) => match members.get("mask") {
+            Some(mask) => mask,
+            None => return Ok(None),
         },
+        // Blank text as the header is no mask; PHP's encoders write a null so.
+        Value::String(s) if s.trim().is_empty() => return Ok(None),
+        other => other,
+    };
+    match mask {
+        Value::Null => Ok(None),
+        // PHP's encoders write an empty array, associative or not, as an empty list.
+        Value::Array(items) if items.is_empty() => Ok(None),
+        Value::Struct(legacy) => Ok(Some(MaskSource::Legacy(legacy.clone()))),
+        other => match header_text(header, other)? {
+            Some(text) => Ok(Some(MaskSource::Text(text.to_string()))),
+            None => Err(Fault::bad_argument(
+                "Unable to parse object mask: it must be text (mask[...]) or a struct holding it as mask.",
+            )),
+        },
+    }
+}
+
+/// An object filter header: a struct, or JSON text as REST's `objectFilter` takes it
+/// (from a script that pastes one in), also as base64 ([`header_text`]). Anything else is
+/// refused, not ignored: an ignored filter answers with every object.
+fn filter_header(header: &str, value: &Value) -> Result<Option<Value>, Fault> {
+    match value {
+        Value::Null => Ok(None),
+        // PHP's encoders write an empty array, associative or not, as an empty list.
+        Value::Array(items) if items.is_empty() => Ok(None),
+        Value::Struct(_) => Ok(Some(value.clone())),
+        other => match header_text(header, other)? {
+            Some(text) => filter_from_json(text.trim()),
+            None => Err(Fault::bad_argument(
+                "Unable to parse object filter: it must be a JSON object.",
+            )),
+        },
+    }
+}
+
+/// A call header's value as text: a string, or base64 of UTF-8 text (Perl's XMLRPC::Lite
+/// and SOAP::Lite send every string holding a character past ASCII as base64, and PHP,
+/// behind the real API, reads the decoded bytes as the string). `None` for other values;
+/// bytes that are not UTF-8 are refused, naming the header.
+fn header_text<'v>(header: &str, value: &'v Value) -> Result<Option<&'v str>, Fault> {
+    match value {
+        Value::String(text) => Ok(Some(text)),
+        Value::Base64(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(Some(text)),
+            Err(_) => Err(Fault::invalid_value(format!(
+                "Invalid value for the {header} header: its base64 is not UTF-8 text."
+            ))),
+        },
+        _ => Ok(None),
     }
 }
 

@@ -377,6 +377,9 @@ struct Parser<'a> {
     at_start: bool,
     /// Values read so far, within [`super::MAX_VALUES`].
     values: usize,
+    /// The name of the innermost struct member whose value is being read, for faults
+    /// that name it.
+    member: Option<String>,
 }
 
 impl<'a> Parser<'a> {
@@ -387,6 +390,7 @@ impl<'a> Parser<'a> {
             max_depth: MAX_DEPTH,
             at_start: true,
             values: 0,
+            member: None,
         }
     }
 
@@ -398,6 +402,7 @@ impl<'a> Parser<'a> {
             max_depth: MAX_DEPTH,
             at_start: true,
             values: 0,
+            member: None,
         }
     }
 
@@ -659,7 +664,9 @@ impl<'a> Parser<'a> {
             }
             b"base64" => {
                 let text = self.text()?;
-                decode_base64(&text).map(Value::Base64)
+                crate::value::decode_base64(&text)
+                    .map(Value::Base64)
+                    .map_err(|e| self.not_base64(e))
             }
             b"nil" => {
                 let text = self.text()?;
@@ -672,6 +679,19 @@ impl<'a> Parser<'a> {
                 "unknown type <{}>",
                 String::from_utf8_lossy(e.name())
             ))),
+        }
+    }
+
+    /// A `<base64>` that is not base64: refused naming the member it was in, as REST and
+    /// SOAP name it (the README's "Other characters are refused, naming the member").
+    fn not_base64(&self, error: base64::DecodeError) -> Fault {
+        match &self.member {
+            Some(name) => Fault::invalid_value(format!(
+                "Invalid value for '{name}': it is typed base64 but is not base64 ({error})."
+            )),
+            None => Fault::invalid_value(format!(
+                "Invalid value: a parameter typed base64 is not base64 ({error})."
+            )),
         }
     }
 
@@ -700,7 +720,14 @@ impl<'a> Parser<'a> {
                 Token::Text(t) => expect_blank(&t)?,
                 Token::Open(e) => match e.name() {
                     b"name" if name.is_none() => name = Some(self.text()?.trim().to_string()),
-                    b"value" if value.is_none() => value = Some(self.value()?),
+                    b"value" if value.is_none() => {
+                        // The name is lent to the parser while the value is read (a
+                        // copy per member was measurable), and taken back.
+                        let outer = std::mem::replace(&mut self.member, name.take());
+                        let read = self.value();
+                        name = std::mem::replace(&mut self.member, outer);
+                        value = Some(read?);
+                    }
                     _ => return Err(unexpected_element(&e)),
                 },
                 Token::Close => {
@@ -756,10 +783,6 @@ fn plain_token(token: PlainToken<'_>) -> Option<Token<'_>> {
         PlainToken::Text(text) => Token::Text(text),
         PlainToken::Eof => Token::Eof,
     })
-}
-
-fn decode_base64(text: &str) -> Result<Vec<u8>, Fault> {
-    crate::value::decode_base64(text).map_err(|e| malformed(format!("bad base64: {e}")))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1109,10 +1132,46 @@ mod tests {
             Value::Base64(b"hello world".to_vec())
         );
         assert_eq!(value("<base64/>"), Value::Base64(Vec::new()));
-        assert!(matches!(
-            parse_value("<base64>!!not base64!!</base64>"),
-            Err(Fault::Malformed { .. })
-        ));
+    }
+
+    /// Text in `<base64>` that is not base64 is refused as REST and SOAP refuse it,
+    /// naming the struct member it was in, not as a document that is not well-formed.
+    #[test]
+    fn base64_that_is_not_base64_is_refused_naming_its_member() {
+        let refusal = |inner: &str| match parse_value(inner) {
+            Err(f @ Fault::BadArgument { .. }) => {
+                assert_eq!(f.class(), ExceptionClass::InvalidValue, "{inner}");
+                f.message().into_owned()
+            }
+            other => panic!("{inner}: {other:?}"),
+        };
+        let message = refusal("<base64>!!not base64!!</base64>");
+        assert!(message.contains("typed base64 is not base64"), "{message}");
+        let message = refusal(
+            "<struct><member><name>title</name><value>t</value></member>\
+             <member><name>data</name><value><base64>aGVs*bG8=</base64></value></member></struct>",
+        );
+        assert!(
+            message.starts_with("Invalid value for 'data':"),
+            "{message}"
+        );
+        // Inside a list inside a member, the member is named; after it, no longer.
+        let message = refusal(
+            "<struct><member><name>emails</name><value><array><data>\
+             <value><base64>A</base64></value></data></array></value></member></struct>",
+        );
+        assert!(
+            message.starts_with("Invalid value for 'emails':"),
+            "{message}"
+        );
+        let message = refusal(
+            "<array><data><value><struct><member><name>a</name><value>x</value></member>\
+             </struct></value><value><base64>AB$</base64></value></data></array>",
+        );
+        assert!(
+            message.starts_with("Invalid value: a parameter"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -1344,3 +1344,52 @@ fn bodies_of_too_many_values_are_refused_on_every_transport() {
         r.describe()
     );
 }
+
+/// SOAP's `href`s let one element stand for many: a 10 KB string referenced 30 times over
+/// three levels is 27,000 copies, 270 MB of text from a 12 KB request without credentials,
+/// which took the server to 565 MB (the value cap counted values, not bytes). What copies
+/// add is charged by its bytes and refused past 16 MiB with a `Client` fault, before the
+/// copies are made; a body whose elements are each referenced once is read whole.
+#[test]
+fn soap_href_copies_are_bounded_in_bytes() {
+    let server = Server::start();
+    let mut refs = format!(
+        "<multiRef id=\"l0\" xsi:type=\"xsd:string\">{}</multiRef>",
+        "z".repeat(10_000)
+    );
+    for level in 1..=3 {
+        let items = format!("<item href=\"#l{}\"/>", level - 1).repeat(30);
+        refs.push_str(&format!(
+            "<multiRef id=\"l{level}\" xsi:type=\"SOAP-ENC:Array\">{items}</multiRef>"
+        ));
+    }
+    let envelope = format!(
+        "<?xml version=\"1.0\"?><SOAP-ENV:Envelope \
+         xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\" \
+         xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xmlns:SOAP-ENC=\"http://schemas.xmlsoap.org/soap/encoding/\"><SOAP-ENV:Body>\
+         <ns1:addAttachedAdditionalEmails><emails href=\"#l3\"/></ns1:addAttachedAdditionalEmails>\
+         {refs}</SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    );
+    assert!(envelope.len() < 13_000);
+    let r = server.post(
+        "/soap/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
+        envelope.as_bytes(),
+    );
+    assert_eq!(r.status, 500, "{}", r.describe());
+    assert!(
+        r.text().contains("<faultcode>SOAP-ENV:Client</faultcode>")
+            && r.text().contains("copy more than 16777216 bytes"),
+        "{}",
+        r.describe()
+    );
+    let peak = server.peak_rss_bytes();
+    assert!(
+        peak < 150 * 1024 * 1024,
+        "the server reached {} MB",
+        peak / 1_000_000
+    );
+}

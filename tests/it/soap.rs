@@ -781,6 +781,39 @@ fn legacy_object_mask_with_array_items() {
     }
 }
 
+/// An encoded array in a legacy mask may name its members anything, as SOAP 1.1 section
+/// 5.4.2 allows and the README says: only `item`, `Item` and type names were read as
+/// items, and `<foo>` was refused as a property ("Property 'foo' not valid for
+/// 'SoftLayer_Ticket_Update'.").
+#[test]
+fn legacy_mask_arrays_may_name_their_members_anything() {
+    let server = Server::start();
+    for member in ["foo", "ITEM", "Update"] {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!(
+                    "{}{}<ns1:SoftLayer_TicketObjectMask><mask><id/>\
+                     <updates SOAP-ENC:arrayType=\"ns1:SoftLayer_Ticket_Update[1]\" \
+                     xsi:type=\"SOAP-ENC:Array\"><{member}><entry/></{member}></updates>\
+                     </mask></ns1:SoftLayer_TicketObjectMask>",
+                    auth(&DEMO),
+                    init("SoftLayer_Ticket", 160000001)
+                ),
+                "<ns1:getObject/>",
+            ),
+        );
+        let updates = &reply.ret("getObject").at("updates").kids;
+        assert_eq!(updates.len(), 3, "{member}: {}", reply.describe());
+        assert!(
+            updates.iter().all(|u| u.child("entry").is_some()),
+            "{member}: {}",
+            reply.describe()
+        );
+    }
+}
+
 /// Legacy masks as .NET's proxies (wsdl.exe, SLDN's C# article) write them: every object
 /// a multi-reference, an array's members named `Item`, and the mask an object of the
 /// service's own type ("SoftLayer_AccountObjectMask.mask is a SoftLayer_Account object"),
@@ -1323,6 +1356,46 @@ fn base64_typed_text_is_the_text_it_encodes() {
     assert!(message.contains("'entry'"), "{}", reply.describe());
 }
 
+/// A mask or a JSON-text filter header typed `xsd:base64Binary` (SOAP::Lite's typing of
+/// non-ASCII text) is the text it encodes, as on XML-RPC: the base64 characters were read
+/// as the mask ("Property 'bWFza1tpZF0' not valid") and as JSON ("expected value").
+#[test]
+fn base64_typed_masks_and_filters_are_their_text() {
+    use base64::Engine as _;
+    let b64 = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+    let server = Server::start();
+    let tickets = |headers: String| {
+        call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(&format!("{}{headers}", auth(&DEMO)), "<ns1:getTickets/>"),
+        )
+    };
+    let filter = format!(
+        "<ns1:SoftLayer_AccountObjectFilter xsi:type=\"xsd:base64Binary\">{}</ns1:SoftLayer_AccountObjectFilter>",
+        b64(r#"{"tickets":{"id":{"operation":160000001}}}"#)
+    );
+    let reply = tickets(format!("{filter}{}", mask("mask[id]")));
+    assert_eq!(ticket_ids(&reply), [160000001], "{}", reply.describe());
+
+    let reply = tickets(format!(
+        "<ns1:SoftLayer_ObjectMask><mask xsi:type=\"xsd:base64Binary\">{}</mask></ns1:SoftLayer_ObjectMask>",
+        b64("mask[id]")
+    ));
+    let first = &reply.ret("getTickets").kids[0];
+    assert_eq!(first.names(), ["id"], "{}", reply.describe());
+
+    // Base64 that is not base64 is refused naming the element.
+    let reply = tickets(
+        "<ns1:SoftLayer_ObjectMask><mask xsi:type=\"xsd:base64Binary\">bWFz*a1tpZF0=</mask></ns1:SoftLayer_ObjectMask>".into(),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidValue",
+        "Invalid value for 'mask'",
+    );
+}
+
 /// An envelope of SOAP 1.2 is SOAP 1.1's `VersionMismatch` fault (section 4.4.1), with
 /// PHP's SoapServer's "Wrong Version".
 #[test]
@@ -1334,6 +1407,66 @@ fn a_soap_12_envelope_is_a_version_mismatch() {
     let (code, message) = reply.fault();
     assert_eq!(code, "SOAP-ENV:VersionMismatch", "{}", reply.describe());
     assert!(message.starts_with("Wrong Version"), "{}", reply.describe());
+}
+
+/// SOAP 1.1 section 4.2.3: a header the client marks `mustUnderstand` that the server
+/// does not process is answered with `SOAP-ENV:MustUnderstand`, as PHP's SoapServer,
+/// behind the real API, answers ("Header not understood"); it was ignored without a word.
+/// The call headers the server reads may be marked so, and a header for another actor is
+/// not this server's to understand. A `Body` of SOAP 1.2 inside a 1.1 envelope is not its
+/// Body: a `Client` fault, where it was read as one.
+#[test]
+fn headers_the_server_must_understand_and_does_not_are_refused() {
+    let server = Server::start();
+    let get_object = |extra: &str| {
+        call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!(
+                    "{}{}{extra}",
+                    auth(&DEMO),
+                    init("SoftLayer_Ticket", 160000001)
+                ),
+                "<ns1:getObject/>",
+            ),
+        )
+    };
+    for refused in [
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"1\">x</foo:Bar>",
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"true\" \
+         SOAP-ENV:actor=\"http://schemas.xmlsoap.org/soap/actor/next\">x</foo:Bar>",
+    ] {
+        let reply = get_object(refused);
+        assert_fault(&reply, "SOAP-ENV:MustUnderstand", "Header not understood");
+    }
+    for accepted in [
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"0\">x</foo:Bar>",
+        "<foo:Bar xmlns:foo=\"urn:x\" SOAP-ENV:mustUnderstand=\"1\" \
+         SOAP-ENV:actor=\"urn:another-actor\">x</foo:Bar>",
+        "<ns1:SoftLayer_ObjectMask SOAP-ENV:mustUnderstand=\"1\"><mask>mask[id]</mask>\
+         </ns1:SoftLayer_ObjectMask>",
+    ] {
+        let reply = get_object(accepted);
+        assert_eq!(
+            reply.ret("getObject").at("id").int(),
+            160000001,
+            "{}",
+            reply.describe()
+        );
+    }
+
+    let v12_body = envelope(
+        &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", 160000001)),
+        "<ns1:getObject/>",
+    )
+    .replace(
+        "<SOAP-ENV:Body>",
+        "<B:Body xmlns:B=\"http://www.w3.org/2003/05/soap-envelope\">",
+    )
+    .replace("</SOAP-ENV:Body>", "</B:Body>");
+    let reply = call(&server, "SoftLayer_Ticket", &v12_body);
+    assert_fault(&reply, "SOAP-ENV:Client", "unexpected element <Body>");
 }
 
 /// Multi-reference values (Axis 1, .NET): arguments as `href`s to `multiRef` elements.

@@ -1088,6 +1088,106 @@ fn an_object_filter_header_as_json_text_is_read() {
     );
 }
 
+/// Perl's XMLRPC::Lite sends every string holding a character past ASCII as `<base64>`,
+/// and PHP, behind the real API, reads the bytes as the string: a base64 mask or JSON-text
+/// filter header is its text. Both were dropped without a word, and the call answered
+/// with every ticket and every default property. A filter header that is neither a
+/// struct nor text (a number, a list) is refused as SOAP refuses it, and so is such a
+/// mask; bytes that are not UTF-8 are refused naming the header.
+#[test]
+fn base64_masks_and_filters_are_their_text_and_other_shapes_are_refused() {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| XVal::Base64(base64::engine::general_purpose::STANDARD.encode(bytes));
+    let server = Server::start();
+    let tickets = |call: XmlRpcCall| server.xmlrpc(&call.auth(&DEMO));
+    let account = || XmlRpcCall::new("SoftLayer_Account", "getTickets");
+    let by_id = format!(r#"{{"tickets":{{"id":{{"operation":{DEMO_TICKET}}}}}}}"#);
+
+    let reply = tickets(account().mask("mask[id]").filter(b64(by_id.as_bytes())));
+    assert_eq!(
+        ids_of(reply.ok()),
+        BTreeSet::from([DEMO_TICKET]),
+        "{}",
+        reply.exchange()
+    );
+    for (filter, needle) in [
+        (b64(b"not json"), "Unable to parse object filter"),
+        (
+            xint(5),
+            "Unable to parse object filter: it must be a JSON object.",
+        ),
+        (
+            xarray(&[xint(5)]),
+            "Unable to parse object filter: it must be a JSON object.",
+        ),
+        (
+            b64(b"{\"tickets\":\"\xff\"}"),
+            "SoftLayer_AccountObjectFilter header",
+        ),
+    ] {
+        let reply = tickets(account().mask("mask[id]").filter(filter));
+        assert!(
+            reply.fault().string.contains(needle),
+            "{}",
+            reply.exchange()
+        );
+    }
+
+    // The mask as the header itself and as its `mask` member.
+    for header in [b64(b"mask[id]"), xstruct(&[("mask", b64(b"mask[id]"))])] {
+        let reply = tickets(account().header("SoftLayer_ObjectMask", header));
+        let first = &reply.ok().array()[0];
+        assert!(first.get("id").is_some(), "{}", reply.exchange());
+        assert!(first.get("title").is_none(), "{}", reply.exchange());
+    }
+    let reply = tickets(account().header("SoftLayer_ObjectMask", b64(b"mask[bogus]")));
+    assert_eq!(
+        reply.fault().code,
+        xstr("SoftLayer_Exception_WebService_ObjectMask"),
+        "{}",
+        reply.exchange()
+    );
+    for header in [xint(5), xstruct(&[("mask", xint(5))])] {
+        let reply = tickets(account().header("SoftLayer_ObjectMask", header));
+        assert!(
+            reply.fault().string.contains("Unable to parse object mask"),
+            "{}",
+            reply.exchange()
+        );
+    }
+}
+
+/// `<base64>` that is not base64 is refused naming the member, as REST ("'data' is not
+/// valid base64.") and SOAP refuse it: it was `-32700` "parse error. not well formed", as
+/// if the document were broken.
+#[test]
+fn base64_that_is_not_base64_is_refused_naming_the_member() {
+    let server = Server::start();
+    for data in ["aGVs*bG8=", "A", "Z3L-DvMOf_ZQ"] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "addAttachedFile")
+                .auth(&DEMO)
+                .id(DEMO_TICKET)
+                .arg(xstruct(&[
+                    ("filename", xstr("a.txt")),
+                    ("data", XVal::Base64(data.into())),
+                ])),
+        );
+        let fault = reply.fault();
+        assert_eq!(
+            fault.code,
+            xstr("SoftLayer_Exception_InvalidValue"),
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            fault.string.starts_with("Invalid value for 'data':"),
+            "{}",
+            reply.exchange()
+        );
+    }
+}
+
 /// A header in a shape the documented one is not: a mask header that is the mask text
 /// itself is read as that mask (ignored, the call would answer without the relations it
 /// asks for); a resultLimit that is not a struct is refused (ignored, it would answer

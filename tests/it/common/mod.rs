@@ -307,6 +307,24 @@ impl Server {
         self.child.id()
     }
 
+    /// The most memory the server process has held so far (Linux's `VmHWM`), in bytes.
+    pub fn peak_rss_bytes(&self) -> u64 {
+        let path = format!("/proc/{}/status", self.pid());
+        let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no VmHWM in {path}:\n{status}"));
+        kib * 1024
+    }
+
     /// Sends the server `kill -SIG` (`TERM`, `INT`).
     pub fn signal(&self, sig: &str) {
         let status = Command::new("kill")
