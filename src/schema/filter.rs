@@ -882,12 +882,10 @@ pub fn build_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
 ///
 /// * a regular expression's parser holds a tree of about a hundred bytes per character
 ///   before the compiled size is checked (an 8 MiB pattern took a gigabyte to refuse);
-/// * the text matches are `LIKE` patterns, which SQLite refuses past 50,000 bytes (an
-///   internal error): at most 4 bytes a character however escaped and lowered, plus two
-///   `%`, a value at the cap makes at most 16,386;
 /// * a `*=`, `^=` or `$=` needle becomes an FTS5 phrase of one trigram per character, and
 ///   FTS5 parses a phrase in time quadratic in its length, inside one step of the
 ///   statement where the SQL time budget cannot interrupt it (a 15 MB needle took 18 s);
+///   the match itself takes time linear in the value (`store::query::text_matches`);
 /// * the longest text the API itself writes is an update's entry, split into blocks of
 ///   3,900 characters (`services::ticket::ENTRY_BLOCK`), or final comments of at most
 ///   4,000: a search for a whole one still fits, and no real filter comes near.

@@ -2,7 +2,7 @@
 //!
 //! A limited ticket list reports its total (`SoftLayer-Total-Items`), and for a common
 //! needle SQLite can only count by testing every title (a million) or every update entry
-//! (five million) with `LIKE`: 100-600 ms, while the page itself takes a few. This keeps
+//! (five million): 100-600 ms, while the page itself takes a few. This keeps
 //! each distinct title and entry once, in memory, folded as the filters fold them, and
 //! for every ticket the numbers of its title and entries and its row of
 //! `derived_ticket_tally` (its account, status, priority, subject, group and assignee).
@@ -133,7 +133,7 @@ struct Texts {
     /// Where each text starts in `buf`; one more at the end, as if a text followed.
     starts: Vec<u32>,
     /// Texts whose Unicode lower case (what `sl_fold` gives, for non-ASCII needles) is
-    /// not their ASCII lower case (what `LIKE` compares for ASCII needles).
+    /// not their ASCII lower case (what the filters' text searches compare for ASCII needles).
     unicode: HashMap<u32, String>,
 }
 
@@ -269,8 +269,8 @@ pub fn for_path(path: &str) -> Option<Arc<TextTally>> {
     registry.get(path).and_then(Weak::upgrade)
 }
 
-/// Folds `raw` as `LIKE` compares it with an ASCII needle (ASCII letters lowered), cut
-/// at the first NUL (where SQLite's `LIKE` stops reading).
+/// Folds `raw` as the filters' text searches compare it with an ASCII needle (ASCII
+/// letters lowered), cut at the first NUL (where they stop reading, as `LIKE` did).
 fn ascii_folded(raw: &[u8], out: &mut Vec<u8>) {
     let end = memchr::memchr(0, raw).unwrap_or(raw.len());
     out.clear();
@@ -410,8 +410,8 @@ impl Texts {
 
 /// A needle as the filter's predicate compares it (`store::query`'s `operation`).
 pub(crate) struct Needle {
-    /// ASCII lowered for an ASCII needle (`LIKE`), else Unicode lowered within the
-    /// pattern's `%`s (`sl_fold(column) LIKE lower(pattern)`).
+    /// ASCII lowered for an ASCII needle, else Unicode lowered between two `%`s, as
+    /// the filters' text searches compare it (`store::query`'s `unicode_folded`).
     folded: String,
     /// Compared with the texts' Unicode lower case (`sl_fold`): the needle is not ASCII.
     unicode: bool,

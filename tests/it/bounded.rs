@@ -416,6 +416,49 @@ fn filters_with_too_many_values_get_a_public_fault_naming_the_limit() {
     assert_public_fault(&deep, "SoftLayer_Exception_Public", "at most 200");
 }
 
+/// Probe s25, M2: text searches take time linear in the value searched, whatever the
+/// needle. An administrative ticket's title has no limit but the body's; against a
+/// title of a million `a`s, a needle of 4,095 `a`s and a `b` (the most a filter may
+/// carry) took 20 s of CPU per call through `LIKE`, in one step of a statement that the
+/// SQL time budget could not interrupt. Now each operation answers at once (the bound
+/// here is loose for a busy machine).
+#[test]
+fn text_searches_at_the_cap_against_a_long_title_answer_at_once() {
+    let server = Server::start();
+    let title = "a".repeat(1_000_000);
+    let created = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[
+                ("title", xstr(&title)),
+                ("subjectId", xint(1001)),
+            ]))
+            .arg(xstr("a long title")),
+    );
+    let long = created.ok().member("id").int();
+    let needle = format!("{}b", "a".repeat(4095));
+    for operator in ["*=", "!*=", "$=", "!$=", "^=", "!^="] {
+        let filter = xstruct(&[(
+            "tickets",
+            xstruct(&[(
+                "title",
+                xstruct(&[("operation", xstr(&format!("{operator} {needle}")))]),
+            )]),
+        )]);
+        let started = Instant::now();
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(filter),
+        );
+        let took = started.elapsed();
+        let found = ids_of(reply.ok()).contains(&long);
+        assert_eq!(found, operator.starts_with('!'), "{operator}");
+        assert!(took < Duration::from_secs(5), "{operator}: {took:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------
 // 5. Graceful shutdown
 // ---------------------------------------------------------------------------

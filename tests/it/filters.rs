@@ -1876,3 +1876,251 @@ fn a_whole_text_search_list_totals_its_own_length_under_creates() {
     assert_eq!(list(Some((2, 0))).total_items(), Some(300));
     assert!(metric("softlayer_emulator_text_tally_counts_total") > counted);
 }
+
+// ---------------------------------------------------------------------------------------
+// The cap on a text operation's value
+// ---------------------------------------------------------------------------------------
+
+/// The most characters a text operation's value may have (README "Limits",
+/// `schema::filter::MAX_TEXT_VALUE_CHARS`).
+const TEXT_VALUE_CAP: usize = 4096;
+
+/// A text of exactly [`TEXT_VALUE_CAP`] characters: mixed case, non-ASCII letters, and
+/// `%` and `_` (`LIKE`'s wildcards, which the text searches once were).
+fn text_at_the_cap() -> String {
+    let pieces = ["Disk ", "é", "%", "_", "x", "Y", "0", " ", "ünï", "Web01 "];
+    pieces
+        .iter()
+        .cycle()
+        .flat_map(|p| p.chars())
+        .take(TEXT_VALUE_CAP)
+        .collect()
+}
+
+/// `text` with each letter in the other case (every letter of [`text_at_the_cap`] has
+/// one other case of one character, so the length stays).
+fn other_case(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let other: Vec<char> = if c.is_lowercase() {
+                c.to_uppercase().collect()
+            } else {
+                c.to_lowercase().collect()
+            };
+            match other.as_slice() {
+                [one] => *one,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// Ticket A's title, first entry and assignee's e-mail are `text`; ticket B's are `text`
+/// with words around it.
+const TICKET_A: i64 = 179_000_001;
+const TICKET_B: i64 = 179_000_002;
+
+/// Two servers on copies of a database holding tickets A and B: the usual one (trigram
+/// indexes for titles and entries, the text tally for pages) and one that answers every
+/// text search by the plain scan (`SOFTLAYER_EMULATOR_TEXT_INDEX=off`).
+fn servers_with_long_texts(text: &str) -> (Server, Server) {
+    let around = format!("Before {text} after");
+    let when = "2025-01-02T03:04:05-06:00";
+    let user = |id: i64, name: &str, email: &str| {
+        json!({"id": id, "accountId": DEMO.account_id, "username": name, "email": email,
+               "firstName": "Cap", "lastName": name, "userStatusId": 1001})
+    };
+    let ticket = |id: i64, title: &str, user: i64| {
+        json!({"id": id, "accountId": DEMO.account_id, "statusId": OPEN, "title": title,
+               "assignedUserId": user, "createDate": when, "modifyDate": when})
+    };
+    let update = |id: i64, ticket: i64, entry: &str| {
+        json!({"id": id, "ticketId": ticket, "entry": entry, "createDate": when,
+               "editorId": 5001, "editorType": "USER"})
+    };
+    let doc = json!({
+        "SoftLayer_User_Customer": [user(9_170_001, "cap-a", text), user(9_170_002, "cap-b", &around)],
+        "SoftLayer_Ticket": [ticket(TICKET_A, text, 9_170_001), ticket(TICKET_B, &around, 9_170_002)],
+        "SoftLayer_Ticket_Update": [update(579_000_001, TICKET_A, text), update(579_000_002, TICKET_B, &around)],
+    });
+    let dir = TempDir::new("text-cap");
+    let db = dir.path().join("tickets.sqlite3");
+    let json_path = dir.path().join("tickets.json");
+    std::fs::write(&json_path, doc.to_string()).unwrap();
+    let out = std::process::Command::new(SERVER_BIN)
+        .arg("load")
+        .arg("--db")
+        .arg(&db)
+        .arg(&json_path)
+        .output()
+        .expect("run softlayer-ticket-server load");
+    assert!(
+        out.status.success(),
+        "load failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scan_dir = TempDir::new("text-cap-scan");
+    let scan_db = scan_dir.path().join("tickets.sqlite3");
+    std::fs::copy(&db, &scan_db).unwrap();
+    let usual = Server::start_with_db(db.to_str().unwrap(), Some(dir));
+    let scan = Server::start_with_env(
+        scan_db.to_str().unwrap(),
+        Some(scan_dir),
+        &[("SOFTLAYER_EMULATOR_TEXT_INDEX", "off")],
+    );
+    (usual, scan)
+}
+
+/// `{operation}` at the end of `path` (`title`, `updates.entry`, …) under `tickets`.
+fn tickets_filter(path: &str, operation: &str) -> Json {
+    let mut filter = json!({"operation": operation});
+    for name in path.rsplit('.') {
+        filter = json!({ name: filter });
+    }
+    json!({ "tickets": filter })
+}
+
+/// What a `getTickets` call with `filter` answers: the ids and the total, or the fault
+/// (class, message).
+#[derive(Debug, PartialEq)]
+enum Answer {
+    Tickets(BTreeSet<i64>, Option<u64>),
+    Fault(String, String),
+}
+
+fn xmlrpc_tickets(server: &Server, filter: &Json, limit: Option<(i64, i64)>) -> Answer {
+    let mut call = XmlRpcCall::new("SoftLayer_Account", "getTickets")
+        .auth(&DEMO)
+        .mask("mask[id]")
+        .filter(to_xval(filter));
+    if let Some((limit, offset)) = limit {
+        call = call.limit(limit, offset);
+    }
+    let reply = server.xmlrpc(&call);
+    match &reply.outcome {
+        Ok(list) => Answer::Tickets(ids_of(list), reply.total_items()),
+        Err(fault) => Answer::Fault(fault.code_text(), fault.string.clone()),
+    }
+}
+
+fn rest_tickets(server: &Server, filter: &Json) -> Answer {
+    let path = format!(
+        "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
+        percent_encode(&filter.to_string())
+    );
+    let response = rest_get_as(server, &DEMO, &path);
+    let body: Json = serde_json::from_slice(&response.body)
+        .unwrap_or_else(|_| panic!("a JSON answer\n{}", response.describe()));
+    if response.status == 200 {
+        let ids = body.as_array().expect("a list").iter();
+        let ids = ids.map(|t| t["id"].as_i64().unwrap()).collect();
+        let total = response.header("SoftLayer-Total-Items");
+        return Answer::Tickets(ids, total.map(|t| t.parse().unwrap()));
+    }
+    assert_eq!(response.status, 400, "{}", response.describe());
+    Answer::Fault(
+        body["code"].as_str().unwrap_or_default().to_string(),
+        body["error"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// Probe s25, M1 and M2: a text operation's value is capped at 4,096 characters. At the
+/// cap, every text operation answers on XML-RPC and REST, through the trigram index and
+/// the text tally (titles, entries) and without (`assignedUser.email`), exactly as the
+/// plain scan answers; one character more is a Public fault naming the limit and the
+/// property, before any SQL (it was "An internal error occurred." past 50,000 bytes,
+/// and a 15 MB needle ran for 18 s).
+#[test]
+fn text_operations_answer_at_the_cap_as_the_scan_does_and_are_refused_past_it() {
+    let text = text_at_the_cap();
+    assert_eq!(text.chars().count(), TEXT_VALUE_CAP);
+    let (usual, scan) = servers_with_long_texts(&text);
+    let needle = other_case(&text);
+    assert_ne!(needle, text);
+    let ours = BTreeSet::from([TICKET_A, TICKET_B]);
+    // operator, its value at the cap, which of A and B it selects.
+    let a = BTreeSet::from([TICKET_A]);
+    let cases: [(&str, &str, BTreeSet<i64>); 9] = [
+        ("^=", &needle, a.clone()),
+        ("$=", &needle, a.clone()),
+        ("*=", &needle, ours.clone()),
+        ("_=", &needle, a.clone()),
+        ("~", &text, ours.clone()),
+        ("!^=", &needle, a.clone()),
+        ("!$=", &needle, a.clone()),
+        ("!*=", &needle, ours.clone()),
+        ("!~", &text, ours.clone()),
+    ];
+    for path in ["title", "updates.entry", "assignedUser.email"] {
+        for (operator, value, selects) in &cases {
+            let what = format!("{path} {operator}");
+            let filter = tickets_filter(path, &format!("{operator} {value}"));
+            let answer = xmlrpc_tickets(&usual, &filter, None);
+            let Answer::Tickets(ids, _) = &answer else {
+                panic!("{what}: {answer:?}")
+            };
+            let negated = operator.starts_with('!');
+            let want: BTreeSet<i64> = if negated {
+                ours.difference(selects).copied().collect()
+            } else {
+                selects.clone()
+            };
+            let among_ours: BTreeSet<i64> = ids.intersection(&ours).copied().collect();
+            assert_eq!(among_ours, want, "{what}");
+            if !negated {
+                assert!(ids.is_subset(&ours), "{what}: {ids:?}");
+            }
+            assert_eq!(answer, xmlrpc_tickets(&scan, &filter, None), "{what}, scan");
+            for (server, which) in [(&usual, "REST"), (&scan, "REST, scan")] {
+                let rest = rest_tickets(server, &filter);
+                assert!(
+                    matches!(&rest, Answer::Tickets(listed, _) if listed == ids),
+                    "{what}, {which}: {rest:?}"
+                );
+            }
+            // A page's total: from the text tally, when it answers, or counted.
+            let page = xmlrpc_tickets(&usual, &filter, Some((1, 0)));
+            assert_eq!(
+                page,
+                xmlrpc_tickets(&scan, &filter, Some((1, 0))),
+                "{what}, a page"
+            );
+            assert!(
+                matches!(&page, Answer::Tickets(_, Some(total)) if *total == ids.len() as u64),
+                "{what}: {page:?}"
+            );
+
+            // One character more, on both transports.
+            let over = tickets_filter(path, &format!("{operator} {value}q"));
+            let property = path.rsplit('.').next().unwrap();
+            let says = if operator.ends_with('~') {
+                format!("Invalid regular expression in the object filter on '{property}'")
+            } else {
+                format!("Invalid '{operator}' value in the object filter on '{property}'")
+            };
+            for (transport, answer) in [
+                ("XML-RPC", xmlrpc_tickets(&usual, &over, None)),
+                ("REST", rest_tickets(&usual, &over)),
+            ] {
+                let Answer::Fault(class, message) = &answer else {
+                    panic!("{what} past the cap, {transport}: {answer:?}")
+                };
+                assert_eq!(class, "SoftLayer_Exception_Public", "{what}, {transport}");
+                assert!(
+                    message.contains(&says) && message.contains("longer than 4096 characters"),
+                    "{what}, {transport}: {message}"
+                );
+            }
+        }
+    }
+    // The probe's needles: past SQLite's 50,000-byte LIKE pattern and 15 MB.
+    for length in [50_001, 1 << 20] {
+        let filter = tickets_filter("assignedUser.email", &format!("!*= {}", "q".repeat(length)));
+        let answer = xmlrpc_tickets(&usual, &filter, None);
+        assert!(
+            matches!(&answer, Answer::Fault(class, message)
+                if class == "SoftLayer_Exception_Public" && message.contains("longer than 4096")),
+            "{length}: {answer:?}"
+        );
+    }
+}

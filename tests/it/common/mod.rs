@@ -441,18 +441,6 @@ impl Drop for Server {
     }
 }
 
-/// `text` for a URL's query: every byte but the unreserved ones (and `,` `:`) as `%XX`.
-pub fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// An HTTP Basic `Authorization` value: what REST clients and HTTP Basic over SOAP or
 /// XML-RPC send.
 pub fn basic_auth(username: &str, api_key: &str) -> String {
@@ -558,6 +546,19 @@ pub fn rest_get_as(server: &Server, user: &User, path: &str) -> HttpResponse {
         HTTP_TIMEOUT,
     )
     .expect("REST request")
+}
+
+/// `text` percent-encoded for a URL's query (`objectFilter=…`): every byte but letters,
+/// digits and `-_.~,:`.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// One HTTP/1.1 exchange on a new connection (`Connection: close`).
