@@ -11,7 +11,7 @@
 use crate::call::Fault;
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use quick_xml::name::{Namespace, ResolveResult};
+use quick_xml::name::{Namespace, QName, ResolveResult};
 use std::borrow::Cow;
 
 /// Deepest element nesting accepted in a request body.
@@ -94,6 +94,10 @@ pub struct Attribute<'a> {
     pub prefix: Cow<'a, str>,
     pub local: Cow<'a, str>,
     pub value: Cow<'a, str>,
+    /// For `xsi:type`, whose value is a qualified name: the namespace the value's prefix
+    /// is bound to on the element (the default namespace for a name without a prefix);
+    /// `None` for other attributes and for a prefix bound to nothing.
+    pub value_ns: Option<Cow<'a, str>>,
 }
 
 impl Attribute<'_> {
@@ -103,7 +107,18 @@ impl Attribute<'_> {
             prefix: owned(self.prefix),
             local: owned(self.local),
             value: owned(self.value),
+            value_ns: self.value_ns.map(owned),
         }
+    }
+
+    /// Whether this is `xsi:type` (also with the 1999/2000 schema-instance namespaces,
+    /// or an `xsi` prefix nobody declared), as [`Element::xsi`] finds it.
+    fn is_xsi(&self, local: &str) -> bool {
+        self.local == local
+            && match &self.ns {
+                Some(ns) => ns.ends_with("XMLSchema-instance"),
+                None => self.prefix == "xsi",
+            }
     }
 }
 
@@ -173,14 +188,17 @@ impl<'a> Element<'a> {
     pub fn xsi(&self, local: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|a| {
-                a.local == local
-                    && match &a.ns {
-                        Some(ns) => ns.ends_with("XMLSchema-instance"),
-                        None => a.prefix == "xsi",
-                    }
-            })
+            .find(|a| a.is_xsi(local))
             .map(|a| &*a.value)
+    }
+
+    /// The namespace of the type `xsi:type` names: its prefix resolved where the element
+    /// is; `None` without `xsi:type` or for a prefix bound to nothing.
+    pub fn xsi_type_ns(&self) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.is_xsi("type"))
+            .and_then(|a| a.value_ns.as_deref())
     }
 
     /// An attribute without a namespace (`href`, `id`).
@@ -346,12 +364,17 @@ fn read_plain(text: &str) -> Option<Element<'_>> {
                         Some(p) => (resolve(&bindings, p)?, name_text(p)?),
                         None => (None, Cow::Borrowed("")),
                     };
-                    attrs.push(Attribute {
+                    let mut attribute = Attribute {
                         ns,
                         prefix,
                         local: name_text(local)?,
                         value,
-                    });
+                        value_ns: None,
+                    };
+                    if attribute.is_xsi("type") {
+                        attribute.value_ns = value_namespace(&bindings, &attribute.value)?;
+                    }
+                    attrs.push(attribute);
                 }
                 stack.push(Element {
                     ns,
@@ -376,6 +399,24 @@ fn read_plain(text: &str) -> Option<Element<'_>> {
             PlainToken::Eof => return root,
         }
     }
+}
+
+/// In [`read_plain`], the namespace the prefix of a qualified name written as an
+/// attribute value is bound to (`Some(None)`: to nothing); `None` for what the plain
+/// reader leaves to quick-xml (an empty prefix, or the reserved `xml` and `xmlns`).
+fn value_namespace<'a>(bindings: &[Binding<'a>], qname: &str) -> Option<Option<Cow<'a, str>>> {
+    let prefix = split_name(qname.trim().as_bytes()).0.unwrap_or(b"");
+    if matches!(prefix, b"xml" | b"xmlns") || qname.trim().starts_with(':') {
+        return None;
+    }
+    Some(
+        bindings
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .and_then(|b| b.ns)
+            .map(Cow::Borrowed),
+    )
 }
 
 /// [`read_tree`] with quick-xml's namespace-aware reader: every body [`read_plain`] does
@@ -431,7 +472,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                         continue;
                     }
                     let (ans, alocal) = reader.resolve_attribute(a.key);
-                    attrs.push(Attribute {
+                    let mut attribute = Attribute {
                         ns: namespace(ans).map(Cow::Owned),
                         prefix: Cow::Owned(
                             a.key
@@ -445,7 +486,14 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                                 .map_err(|err| malformed(format!("bad attribute value: {err}")))?
                                 .into_owned(),
                         ),
-                    });
+                        value_ns: None,
+                    };
+                    if attribute.is_xsi("type") {
+                        let qname = QName(attribute.value.trim().as_bytes());
+                        attribute.value_ns =
+                            namespace(reader.resolve(qname, false).0).map(Cow::Owned);
+                    }
+                    attrs.push(attribute);
                 }
                 stack.push(Element::started(ns, &e, attrs));
             }
@@ -1052,7 +1100,9 @@ mod tests {
             (b.xsi_type(), b.plain("href"), &*b.text),
             (Some("int"), Some("#1"), "7")
         );
+        assert_eq!(b.xsi_type_ns(), Some("urn:x"));
         assert!(tree.children[1].is_nil());
+        assert_eq!(tree.children[1].xsi_type_ns(), None);
     }
 
     /// Attributes as clients write them are read by the lexer; a repeated attribute, a

@@ -1356,6 +1356,37 @@ fn base64_typed_text_is_the_text_it_encodes() {
     assert!(message.contains("'entry'"), "{}", reply.describe());
 }
 
+/// `xsi:type` is a qualified name: its prefix is resolved, as PHP's SoapServer resolves
+/// it. Only XML Schema's and the SOAP encoding's base64 types are decoded; a client's own
+/// type of that name (`b:base64Binary` with `b` bound to `urn:bogus`), or a prefix
+/// declared nowhere, leaves the text as written. Both were decoded as base64.
+#[test]
+fn xsi_type_prefixes_are_resolved_against_their_namespaces() {
+    let server = Server::start();
+    let ticket = create_ticket(&server, "first");
+    let add = |attributes: &str| {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", ticket)),
+                &format!(
+                    "<ns1:addUpdate><templateObject><entry {attributes}>Z3LDvMOfZQ==</entry>\
+                     </templateObject></ns1:addUpdate>"
+                ),
+            ),
+        );
+        reply.ret("addUpdate");
+    };
+    add("xmlns:b=\"urn:bogus\" xsi:type=\"b:base64Binary\"");
+    add("xsi:type=\"undeclared:base64Binary\"");
+    add("xmlns:s=\"http://www.w3.org/2001/XMLSchema\" xsi:type=\"s:base64Binary\"");
+    assert_eq!(
+        ticket_entries(&server, &DEMO, ticket),
+        ["first", "Z3LDvMOfZQ==", "Z3LDvMOfZQ==", "grüße"]
+    );
+}
+
 /// A mask or a JSON-text filter header typed `xsd:base64Binary` (SOAP::Lite's typing of
 /// non-ASCII text) is the text it encodes, as on XML-RPC: the base64 characters were read
 /// as the mask ("Property 'bWFza1tpZF0' not valid") and as JSON ("expected value").
