@@ -15,8 +15,9 @@
 //! a schema type or an array overrides a declared complex type (a subtype, or an untyped
 //! header); a declared scalar keeps its type, since handlers read numbers leniently
 //! anyway. A simple type counts only where the `xsi:type` prefix is bound to XML Schema
-//! or the SOAP encoding ([`SCHEMA_NAMESPACES`]). A value that does not convert to its declared scalar type is passed on as text
-//! for the handler to reject with its own message.
+//! or the SOAP encoding (`SCHEMA_NAMESPACES`). A value that does not convert to its
+//! declared scalar type is passed on as text for the handler to reject with its own
+//! message.
 //!
 //! Arguments are matched to the method's parameters by name (the part names of the WSDL,
 //! which are the SLDN parameter names); elements with other names fill the remaining
