@@ -1812,13 +1812,20 @@ mod tests {
             "<ns1:createStandardTicket><templateObject/><contents><![CDATA[a <b> & c]]></contents></ns1:createStandardTicket>",
         );
         assert_eq!(call.args[1], Value::from("a <b> & c"));
-        // Latin-1 bytes (not UTF-8) read as Latin-1.
+        // Latin-1 bytes (not UTF-8) are Latin-1 where the declaration says so, and
+        // refused where it says UTF-8.
         let latin1 = envelope(
             &auth(),
             "<ns1:createStandardTicket><templateObject/><contents>caf\u{e9}</contents></ns1:createStandardTicket>",
         );
         let bytes: Vec<u8> = latin1.chars().map(|c| c as u32 as u8).collect();
-        let call = parse_call("SoftLayer_Ticket", &bytes).unwrap();
+        assert!(assert_malformed(&bytes).contains("not UTF-8"));
+        let declared: Vec<u8> = latin1
+            .replacen("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"", 1)
+            .chars()
+            .map(|c| c as u32 as u8)
+            .collect();
+        let call = parse_call("SoftLayer_Ticket", &declared).unwrap();
         assert_eq!(call.args[1], Value::from("café"));
         // UTF-16 with a byte order mark (.NET).
         let mut utf16 = vec![0xff, 0xfe];

@@ -1773,6 +1773,42 @@ fn client_faults_for_bad_envelopes() {
     assert_eq!(reply.ret("getObject").at("id").int(), 160000001);
 }
 
+/// Characters XML 1.0 does not allow (raw controls, `&#1;`) and bytes that are not UTF-8
+/// in a body that declares UTF-8 are `Client` faults, as PHP's SoapServer (libxml)
+/// answers them; they were read, the bytes as Latin-1. A body declared ISO-8859-1 is
+/// still read as Latin-1.
+#[test]
+fn characters_xml_does_not_allow_are_client_faults() {
+    let server = Server::start();
+    let create = |contents: &[u8], encoding: &str| {
+        let envelope = envelope(
+            &auth(&DEMO),
+            "<ns1:createStandardTicket><templateObject><subjectId>1001</subjectId>\
+             </templateObject><contents>CONTENTS</contents></ns1:createStandardTicket>",
+        )
+        .replacen("encoding=\"UTF-8\"", &format!("encoding=\"{encoding}\""), 1);
+        let mut bytes = envelope.into_bytes();
+        let at = bytes.windows(8).position(|w| w == b"CONTENTS").unwrap();
+        bytes.splice(at..at + 8, contents.iter().copied());
+        let http = server.post(
+            "/soap/v3.1/SoftLayer_Ticket",
+            &[("Content-Type", "text/xml")],
+            &bytes,
+        );
+        (http.status, http.text())
+    };
+    for contents in [&b"a\x01b"[..], b"a&#1;b", b"caf\xe9", b"a\xed\xa0\x80b"] {
+        let (status, text) = create(contents, "UTF-8");
+        assert_eq!(status, 500, "{text}");
+        assert!(
+            text.contains("<faultcode>SOAP-ENV:Client</faultcode>"),
+            "{text}"
+        );
+    }
+    let (status, text) = create(b"caf\xe9", "ISO-8859-1");
+    assert_eq!(status, 200, "{text}");
+}
+
 /// List replies stream (issue 9) when they are long: chunked, with no `Content-Length`;
 /// one that fits its first chunk goes whole with its length, as the real API frames its
 /// replies (and as softlayer-api-php-client's asynchronous calls, which read the raw
