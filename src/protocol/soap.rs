@@ -720,7 +720,7 @@ impl<'d> Interp<'d> {
             // Text typed base64 is its bytes, as XML-RPC's `<base64>` is: a mask or filter
             // header's text from SOAP::Lite (call.rs reads them as the text they spell).
             Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_) | Expect::MaskField
-                if node.children.is_empty() && is_base64_typed(node) =>
+                if node.children.is_empty() && !is_blank(&node.text) && is_base64_typed(node) =>
             {
                 Ok(Value::Base64(base64_bytes(node)?))
             }
