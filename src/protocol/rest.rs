@@ -2029,14 +2029,22 @@ mod tests {
                 Value::from("7"),
             ]
         );
-        // Latin-1 that is not UTF-8.
+        // Latin-1 that is not UTF-8, declared as such; undeclared, it is refused (XML
+        // reads a body without a declaration as UTF-8).
         let r = req(
+            "POST",
+            "SoftLayer_Ticket/5/addFinalComments",
+            None,
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><root><parameters><item>caf\xe9</item></parameters></root>",
+        );
+        assert_eq!(r.call.args, vec![Value::from("café")]);
+        let (refused, _) = fault(
             "POST",
             "SoftLayer_Ticket/5/addFinalComments",
             None,
             b"<root><parameters><item>caf\xe9</item></parameters></root>",
         );
-        assert_eq!(r.call.args, vec![Value::from("café")]);
+        assert!(matches!(refused, Fault::Malformed { .. }), "{refused:?}");
     }
 
     // ---- query parameters

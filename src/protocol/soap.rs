@@ -14,8 +14,10 @@
 //! whether a struct arrives as members or as PHP's Apache `Map`. An `xsi:type` naming
 //! a schema type or an array overrides a declared complex type (a subtype, or an untyped
 //! header); a declared scalar keeps its type, since handlers read numbers leniently
-//! anyway. A value that does not convert to its declared scalar type is passed on as text
-//! for the handler to reject with its own message.
+//! anyway. A simple type counts only where the `xsi:type` prefix is bound to XML Schema
+//! or the SOAP encoding (`SCHEMA_NAMESPACES`). A value that does not convert to its
+//! declared scalar type is passed on as text for the handler to reject with its own
+//! message.
 //!
 //! Arguments are matched to the method's parameters by name (the part names of the WSDL,
 //! which are the SLDN parameter names); elements with other names fill the remaining
@@ -718,7 +720,7 @@ impl<'d> Interp<'d> {
             // Text typed base64 is its bytes, as XML-RPC's `<base64>` is: a mask or filter
             // header's text from SOAP::Lite (call.rs reads them as the text they spell).
             Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_) | Expect::MaskField
-                if node.children.is_empty() && is_base64_typed(node) =>
+                if node.children.is_empty() && !is_blank(&node.text) && is_base64_typed(node) =>
             {
                 Ok(Value::Base64(base64_bytes(node)?))
             }
@@ -1025,7 +1027,7 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
             return Expect::Many(base);
         }
         let t = if t == "base64" { "base64Binary" } else { t };
-        if xsd_type(t).is_some() {
+        if xsd_type(t).is_some() && schema_builtin(node).is_some() {
             return match expect {
                 Expect::Complex(_) => expect,
                 _ => item_expect(t),
@@ -1042,9 +1044,31 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
     expect
 }
 
+/// The namespaces whose simple types a value's `xsi:type` may name: XML Schema's (2001,
+/// and the 2000 and 1999 drafts older stacks write) and the SOAP encoding's, which
+/// declares the same types and its own `base64`.
+const SCHEMA_NAMESPACES: [&str; 4] = [
+    XSD,
+    "http://www.w3.org/2000/10/XMLSchema",
+    "http://www.w3.org/1999/XMLSchema",
+    SOAP_ENC,
+];
+
+/// The local name of `xsi:type` when its prefix is bound to one of [`SCHEMA_NAMESPACES`]
+/// (as PHP's SoapServer resolves it): a client's own type named `base64Binary`, or a
+/// prefix declared nowhere, names no simple type, and the declared type stands.
+/// SoftLayer's types are matched by local name whatever their namespace (SLDN's own
+/// example types a `resultLimit` in an `SLTypes` namespace).
+fn schema_builtin<'e>(node: &'e Element<'_>) -> Option<&'e str> {
+    node.xsi_type().filter(|_| {
+        node.xsi_type_ns()
+            .is_some_and(|ns| SCHEMA_NAMESPACES.contains(&ns))
+    })
+}
+
 /// `xsi:type="xsd:base64Binary"`, or the SOAP encoding's own `SOAP-ENC:base64`.
 fn is_base64_typed(node: &Element<'_>) -> bool {
-    matches!(node.xsi_type(), Some("base64Binary" | "base64"))
+    matches!(schema_builtin(node), Some("base64Binary" | "base64"))
 }
 
 /// The bytes of an element typed base64; text that is not base64 is refused, naming the
@@ -1788,13 +1812,20 @@ mod tests {
             "<ns1:createStandardTicket><templateObject/><contents><![CDATA[a <b> & c]]></contents></ns1:createStandardTicket>",
         );
         assert_eq!(call.args[1], Value::from("a <b> & c"));
-        // Latin-1 bytes (not UTF-8) read as Latin-1.
+        // Latin-1 bytes (not UTF-8) are Latin-1 where the declaration says so, and
+        // refused where it says UTF-8.
         let latin1 = envelope(
             &auth(),
             "<ns1:createStandardTicket><templateObject/><contents>caf\u{e9}</contents></ns1:createStandardTicket>",
         );
         let bytes: Vec<u8> = latin1.chars().map(|c| c as u32 as u8).collect();
-        let call = parse_call("SoftLayer_Ticket", &bytes).unwrap();
+        assert!(assert_malformed(&bytes).contains("not UTF-8"));
+        let declared: Vec<u8> = latin1
+            .replacen("encoding=\"UTF-8\"", "encoding=\"ISO-8859-1\"", 1)
+            .chars()
+            .map(|c| c as u32 as u8)
+            .collect();
+        let call = parse_call("SoftLayer_Ticket", &declared).unwrap();
         assert_eq!(call.args[1], Value::from("café"));
         // UTF-16 with a byte order mark (.NET).
         let mut utf16 = vec![0xff, 0xfe];
@@ -2391,6 +2422,54 @@ mod tests {
             fault.message().contains("Invalid value for 'entry'"),
             "{fault:?}"
         );
+    }
+
+    /// An `xsi:type` names a simple type only where its prefix is bound to XML Schema's
+    /// or the SOAP encoding's namespace, as PHP's SoapServer resolves it: a client's own
+    /// `base64Binary`, an undeclared prefix, or no prefix without a default namespace
+    /// leave the text as written.
+    #[test]
+    fn xsi_type_prefixes_are_resolved() {
+        let entry = |attributes: &str| {
+            let call = ticket(
+                "",
+                &format!(
+                    "<ns1:addUpdate><templateObject><entry {attributes}>Z3LDvMOfZQ==</entry>\
+                     </templateObject></ns1:addUpdate>"
+                ),
+            );
+            call.args[0].get("entry").cloned()
+        };
+        let text = Some(Value::from("grüße"));
+        let as_written = Some(Value::from("Z3LDvMOfZQ=="));
+        for (attributes, expected) in [
+            ("xsi:type=\"xsd:base64Binary\"", &text),
+            (
+                "xmlns:x=\"http://www.w3.org/1999/XMLSchema\" xsi:type=\"x:base64Binary\"",
+                &text,
+            ),
+            ("xsi:type=\"SOAP-ENC:base64\"", &text),
+            (
+                "xmlns=\"http://www.w3.org/2001/XMLSchema\" xsi:type=\"base64Binary\"",
+                &text,
+            ),
+            (
+                "xmlns:b=\"urn:bogus\" xsi:type=\"b:base64Binary\"",
+                &as_written,
+            ),
+            ("xsi:type=\"undeclared:base64Binary\"", &as_written),
+            ("xsi:type=\"base64Binary\"", &as_written),
+        ] {
+            assert_eq!(&entry(attributes), expected, "{attributes}");
+        }
+        // A prefix bound again inside is resolved where the element is.
+        let call = ticket(
+            "",
+            "<ns1:addUpdate xmlns:t=\"http://www.w3.org/2001/XMLSchema\"><templateObject \
+             xmlns:t=\"urn:bogus\"><entry xsi:type=\"t:base64Binary\">Z3LDvMOfZQ==</entry>\
+             </templateObject></ns1:addUpdate>",
+        );
+        assert_eq!(call.args[0].get("entry"), as_written.as_ref());
     }
 
     /// The journal reads a reply back from its body: objects of their own types, arrays,

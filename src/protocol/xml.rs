@@ -1,5 +1,7 @@
 //! What the three XML-speaking codecs (XML-RPC, SOAP, REST's `.xml`) share: reading a
-//! request body as text whatever its declared encoding, two readers (a small lexer for
+//! request body as text by its bytes and declared encoding, refusing what XML 1.0 does
+//! not allow in a document (control characters, bytes that are not UTF-8 where UTF-8 is
+//! meant) as the libxml and expat parsers behind the real API refuse it, two readers (a small lexer for
 //! the plain XML clients send, [`PlainLexer`], and quick-xml's strict reader for
 //! everything else, which decides every malformed body), the one element tree (with its
 //! limits) that SOAP and REST type afterwards, and writing character data that every
@@ -11,7 +13,7 @@
 use crate::call::Fault;
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use quick_xml::name::{Namespace, ResolveResult};
+use quick_xml::name::{Namespace, QName, ResolveResult};
 use std::borrow::Cow;
 
 /// Deepest element nesting accepted in a request body.
@@ -25,13 +27,28 @@ pub const MAX_ELEMENTS: usize = 250_000;
 /// 16 MiB body limit allows over a million. A real envelope declares a handful.
 pub const MAX_ATTRIBUTES: usize = 256;
 
-/// UTF-8 when the bytes are UTF-8, whatever the prolog says (softlayer-python declares
-/// ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark; otherwise each byte is its
-/// Latin-1 code point.
-pub fn decode_body(body: &[u8]) -> Cow<'_, str> {
-    if let Ok(text) = std::str::from_utf8(body) {
-        return Cow::Borrowed(text);
-    }
+/// A request body as text, checked for the characters XML 1.0 forbids
+/// ([`check_characters`]). UTF-8 when the bytes are UTF-8, whatever the prolog says
+/// (softlayer-python declares ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark;
+/// each byte its Latin-1 code point when the XML declaration names another encoding
+/// (ISO-8859-1, as PHP's XML-RPC extension and real Latin-1 senders declare it; other
+/// single-byte encodings are read as Latin-1 too, as before). Bytes that are not UTF-8
+/// in a body that declares no encoding, or UTF-8 or UTF-16, are refused: XML 1.0 reads such
+/// a body as UTF-8, and libxml and expat, the parsers of PHP's SOAP and XML-RPC servers
+/// behind the real API, refuse it ("Input is not proper UTF-8"); read as Latin-1, the
+/// text changed without a word.
+pub fn decode_body(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
+    let text = decode_bytes(body)?;
+    check_characters(&text)?;
+    Ok(text)
+}
+
+/// [`decode_body`] without the character check.
+fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
+    let utf8_error = match std::str::from_utf8(body) {
+        Ok(text) => return Ok(Cow::Borrowed(text)),
+        Err(e) => e,
+    };
     let utf16 = |le: bool| -> Option<String> {
         let units: Vec<u16> = body[2..]
             .chunks_exact(2)
@@ -50,10 +67,103 @@ pub fn decode_body(body: &[u8]) -> Cow<'_, str> {
         [0xfe, 0xff, ..] => utf16(false),
         _ => None,
     };
-    match decoded {
-        Some(text) => Cow::Owned(text),
-        None => Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+    if let Some(text) = decoded {
+        return Ok(Cow::Owned(text));
     }
+    match declared_encoding(body) {
+        Some(name) if !is_unicode_name(name) => {
+            Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect()))
+        }
+        declared => Err(Fault::malformed(format!(
+            "the body is not UTF-8 (at byte {}), and its XML declaration names {}",
+            utf8_error.valid_up_to(),
+            match declared {
+                Some(name) => format!("{:?}", truncate(name)),
+                None => "no other encoding".to_string(),
+            }
+        ))),
+    }
+}
+
+/// The encoding the XML declaration at the start of `body` names (`<?xml version="1.0"
+/// encoding="iso-8859-1"?>`), if it names one.
+pub fn declared_encoding(body: &[u8]) -> Option<&str> {
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    let rest = body.trim_ascii_start().strip_prefix(b"<?xml")?;
+    let end = memchr::memmem::find(rest, b"?>")?;
+    let declaration = std::str::from_utf8(&rest[..end]).ok()?;
+    let (_, after) = declaration.split_once("encoding")?;
+    let after = after.trim_start().strip_prefix('=')?.trim_start();
+    let quote = after.chars().next().filter(|&c| c == '"' || c == '\'')?;
+    let name = &after[1..];
+    name.find(quote).map(|close| name[..close].trim())
+}
+
+/// Whether an encoding name is UTF-8's or UTF-16's, as declarations spell them.
+fn is_unicode_name(name: &str) -> bool {
+    ["utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// Refuses text holding a character XML 1.0 does not allow in a document (its `Char`
+/// production): a control character other than tab, line feed and carriage return, and
+/// U+FFFE and U+FFFF. libxml and expat refuse them, raw or as a character reference
+/// (`&#1;`); taken in, they were stored, and the XML replies then wrote U+FFFD where JSON
+/// replies wrote the control character.
+pub fn check_characters(text: &str) -> Result<(), Fault> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    loop {
+        i = next_suspect(bytes, i);
+        let Some(&b) = bytes.get(i) else {
+            return Ok(());
+        };
+        // 0xEF starts U+FFFE and U+FFFF (EF BF BE, EF BF BF) and other characters.
+        if b != 0xef
+            || (bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)))
+        {
+            let c = text[i..].chars().next().unwrap_or_default();
+            return Err(Fault::malformed(format!(
+                "a character XML 1.0 does not allow, U+{:04X}, at byte {i} of the text",
+                u32::from(c)
+            )));
+        }
+        i += 1;
+    }
+}
+
+/// Whether [`check_characters`] must look at a byte: a control character other than
+/// tab, line feed and carriage return, or 0xEF.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn may_be_forbidden(b: u8) -> bool {
+    b == 0xef || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
+/// The first byte from `i` on that [`check_characters`] must look at, or the text's
+/// length: every request body is checked, sixteen bytes at a time.
+#[cfg(target_arch = "x86_64")]
+fn next_suspect(bytes: &[u8], i: usize) -> usize {
+    use crate::scan::{control, equal};
+    use std::arch::x86_64::*;
+    crate::scan::first_looked_at(bytes, i, |v| {
+        // SAFETY: SSE2 is part of x86-64.
+        unsafe {
+            let allowed = _mm_or_si128(
+                _mm_or_si128(equal(v, b'\t'), equal(v, b'\n')),
+                equal(v, b'\r'),
+            );
+            _mm_or_si128(_mm_andnot_si128(allowed, control(v)), equal(v, 0xef))
+        }
+    })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn next_suspect(bytes: &[u8], mut i: usize) -> usize {
+    while i < bytes.len() && !may_be_forbidden(bytes[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// Whether text is only XML whitespace.
@@ -94,6 +204,10 @@ pub struct Attribute<'a> {
     pub prefix: Cow<'a, str>,
     pub local: Cow<'a, str>,
     pub value: Cow<'a, str>,
+    /// For `xsi:type`, whose value is a qualified name: the namespace the value's prefix
+    /// is bound to on the element (the default namespace for a name without a prefix);
+    /// `None` for other attributes and for a prefix bound to nothing.
+    pub value_ns: Option<Cow<'a, str>>,
 }
 
 impl Attribute<'_> {
@@ -103,7 +217,18 @@ impl Attribute<'_> {
             prefix: owned(self.prefix),
             local: owned(self.local),
             value: owned(self.value),
+            value_ns: self.value_ns.map(owned),
         }
+    }
+
+    /// Whether this is `xsi:type` (also with the 1999/2000 schema-instance namespaces,
+    /// or an `xsi` prefix nobody declared), as [`Element::xsi`] finds it.
+    fn is_xsi(&self, local: &str) -> bool {
+        self.local == local
+            && match &self.ns {
+                Some(ns) => ns.ends_with("XMLSchema-instance"),
+                None => self.prefix == "xsi",
+            }
     }
 }
 
@@ -173,14 +298,17 @@ impl<'a> Element<'a> {
     pub fn xsi(&self, local: &str) -> Option<&str> {
         self.attrs
             .iter()
-            .find(|a| {
-                a.local == local
-                    && match &a.ns {
-                        Some(ns) => ns.ends_with("XMLSchema-instance"),
-                        None => a.prefix == "xsi",
-                    }
-            })
+            .find(|a| a.is_xsi(local))
             .map(|a| &*a.value)
+    }
+
+    /// The namespace of the type `xsi:type` names: its prefix resolved where the element
+    /// is; `None` without `xsi:type` or for a prefix bound to nothing.
+    pub fn xsi_type_ns(&self) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|a| a.is_xsi("type"))
+            .and_then(|a| a.value_ns.as_deref())
     }
 
     /// An attribute without a namespace (`href`, `id`).
@@ -239,7 +367,7 @@ fn owned_text(bytes: &[u8]) -> String {
 /// [`MAX_DEPTH`] and more than [`MAX_ELEMENTS`] elements. `root_label` names the expected
 /// root element in messages ("Envelope", "root element").
 pub fn read_tree<'a>(body: &'a [u8], root_label: &str) -> Result<Element<'a>, Fault> {
-    match decode_body(body) {
+    match decode_body(body)? {
         Cow::Borrowed(text) => read_text(text, root_label),
         // Latin-1 or UTF-16: the tree cannot borrow from text decoded here.
         Cow::Owned(text) => read_text(&text, root_label).map(Element::into_owned),
@@ -346,12 +474,17 @@ fn read_plain(text: &str) -> Option<Element<'_>> {
                         Some(p) => (resolve(&bindings, p)?, name_text(p)?),
                         None => (None, Cow::Borrowed("")),
                     };
-                    attrs.push(Attribute {
+                    let mut attribute = Attribute {
                         ns,
                         prefix,
                         local: name_text(local)?,
                         value,
-                    });
+                        value_ns: None,
+                    };
+                    if attribute.is_xsi("type") {
+                        attribute.value_ns = value_namespace(&bindings, &attribute.value)?;
+                    }
+                    attrs.push(attribute);
                 }
                 stack.push(Element {
                     ns,
@@ -376,6 +509,24 @@ fn read_plain(text: &str) -> Option<Element<'_>> {
             PlainToken::Eof => return root,
         }
     }
+}
+
+/// In [`read_plain`], the namespace the prefix of a qualified name written as an
+/// attribute value is bound to (`Some(None)`: to nothing); `None` for what the plain
+/// reader leaves to quick-xml (an empty prefix, or the reserved `xml` and `xmlns`).
+fn value_namespace<'a>(bindings: &[Binding<'a>], qname: &str) -> Option<Option<Cow<'a, str>>> {
+    let prefix = split_name(qname.trim().as_bytes()).0.unwrap_or(b"");
+    if matches!(prefix, b"xml" | b"xmlns") || qname.trim().starts_with(':') {
+        return None;
+    }
+    Some(
+        bindings
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .and_then(|b| b.ns)
+            .map(Cow::Borrowed),
+    )
 }
 
 /// [`read_tree`] with quick-xml's namespace-aware reader: every body [`read_plain`] does
@@ -431,7 +582,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                         continue;
                     }
                     let (ans, alocal) = reader.resolve_attribute(a.key);
-                    attrs.push(Attribute {
+                    let mut attribute = Attribute {
                         ns: namespace(ans).map(Cow::Owned),
                         prefix: Cow::Owned(
                             a.key
@@ -440,12 +591,18 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                                 .unwrap_or_default(),
                         ),
                         local: Cow::Owned(owned_text(alocal.as_ref())),
-                        value: Cow::Owned(
+                        value: Cow::Owned(unescaped(
                             a.unescape_value()
-                                .map_err(|err| malformed(format!("bad attribute value: {err}")))?
-                                .into_owned(),
-                        ),
-                    });
+                                .map_err(|err| malformed(format!("bad attribute value: {err}")))?,
+                        )?),
+                        value_ns: None,
+                    };
+                    if attribute.is_xsi("type") {
+                        let qname = QName(attribute.value.trim().as_bytes());
+                        attribute.value_ns =
+                            namespace(reader.resolve(qname, false).0).map(Cow::Owned);
+                    }
+                    attrs.push(attribute);
                 }
                 stack.push(Element::started(ns, &e, attrs));
             }
@@ -457,11 +614,12 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
             }
             Event::Empty(_) => return Err(malformed("unexpected empty element".into())),
             Event::Text(t) => {
-                let piece = t
-                    .unescape()
-                    .map_err(|e| malformed(format!("bad text: {e}")))?;
+                let piece = unescaped(
+                    t.unescape()
+                        .map_err(|e| malformed(format!("bad text: {e}")))?,
+                )?;
                 match stack.last_mut() {
-                    Some(element) => element.add_text(Cow::Owned(piece.into_owned())),
+                    Some(element) => element.add_text(Cow::Owned(piece)),
                     None if is_blank(&piece) => {}
                     None => {
                         return Err(malformed(format!(
@@ -497,6 +655,15 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
         return Err(malformed("unexpected end of document".into()));
     }
     root.ok_or_else(|| malformed(format!("no {root_label}")))
+}
+
+/// Text quick-xml unescaped, checked for what a character reference may bring in that
+/// XML 1.0 does not allow (`&#1;`; the raw body was checked whole).
+pub fn unescaped(text: Cow<'_, str>) -> Result<String, Fault> {
+    if let Cow::Owned(text) = &text {
+        check_characters(text)?;
+    }
+    Ok(text.into_owned())
 }
 
 /// A token of [`PlainLexer`].
@@ -1052,7 +1219,9 @@ mod tests {
             (b.xsi_type(), b.plain("href"), &*b.text),
             (Some("int"), Some("#1"), "7")
         );
+        assert_eq!(b.xsi_type_ns(), Some("urn:x"));
         assert!(tree.children[1].is_nil());
+        assert_eq!(tree.children[1].xsi_type_ns(), None);
     }
 
     /// Attributes as clients write them are read by the lexer; a repeated attribute, a
@@ -1103,9 +1272,87 @@ mod tests {
         }
     }
 
+    /// Bytes that are not UTF-8 are Latin-1 where the XML declaration names another
+    /// encoding, and refused where it names none, or UTF-8 (XML 1.0 reads such a body as
+    /// UTF-8; libxml and expat refuse it). UTF-8 stays UTF-8 whatever is declared.
     #[test]
-    fn latin1_bodies_are_decoded() {
-        assert_eq!(decode_body(b"caf\xe9"), "café");
-        assert_eq!(decode_body("café".as_bytes()), "café");
+    fn bodies_are_decoded_by_their_declared_encoding() {
+        let text = |body: &[u8]| {
+            decode_body(body)
+                .map(Cow::into_owned)
+                .map_err(|f| f.to_string())
+        };
+        let latin1 = b"<?xml version='1.0' encoding='ISO-8859-1'?><a>caf\xe9</a>";
+        assert_eq!(
+            text(latin1),
+            Ok("<?xml version='1.0' encoding='ISO-8859-1'?><a>café</a>".into())
+        );
+        let utf8_declared_latin1 = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><a>café</a>";
+        assert_eq!(
+            text(utf8_declared_latin1.as_bytes()),
+            Ok(utf8_declared_latin1.into())
+        );
+        for refused in [
+            &b"<a>caf\xe9</a>"[..],
+            b"<?xml version=\"1.0\"?><a>caf\xe9</a>",
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><a>\xc0\xaf</a>",
+            b"\xef\xbb\xbf<a>a\xed\xa0\x80b</a>",
+        ] {
+            let Err(Fault::Malformed { detail }) = decode_body(refused) else {
+                panic!("{refused:?} was read");
+            };
+            assert!(detail.contains("not UTF-8"), "{detail}");
+        }
+        assert_eq!(
+            declared_encoding(b" <?xml version='1.0' encoding = \"latin1\" ?><a/>"),
+            Some("latin1")
+        );
+        assert_eq!(
+            declared_encoding(b"<?xml version='1.0'?><a encoding='x'/>"),
+            None
+        );
+        assert_eq!(declared_encoding(b"<a/>"), None);
+    }
+
+    /// Characters XML 1.0 does not allow are refused, raw (in any encoding) or as
+    /// character references; tab, line feed, carriage return and the rest of Unicode pass.
+    #[test]
+    fn characters_xml_does_not_allow_are_refused() {
+        for text in [
+            "a\u{0}b",
+            "\u{1}",
+            "a\u{b}",
+            "\u{c}",
+            "x\u{1f}",
+            "\u{fffe}",
+            "a\u{ffff}",
+        ] {
+            assert!(check_characters(text).is_err(), "{text:?}");
+        }
+        for text in [
+            "",
+            "a\tb\nc\rd",
+            "\u{7f}\u{85}\u{a0}",
+            "\u{fffd}\u{ff10}\u{effff}",
+            "日本語 🎫",
+        ] {
+            assert_eq!(check_characters(text), Ok(()), "{text:?}");
+        }
+        let latin1_control = b"<?xml version='1.0' encoding='ISO-8859-1'?><a>\x01\xe9</a>";
+        assert!(decode_body(latin1_control).is_err());
+        for refused in ["<a>x&#1;y</a>", "<a b=\"&#x1F;\"/>", "<a>&#xFFFE;</a>"] {
+            assert!(read_tree(refused.as_bytes(), "root").is_err(), "{refused}");
+        }
+        assert!(read_tree(b"<a>&#9;&#10;&#13;&#xE9;</a>", "root").is_ok());
+    }
+
+    /// The bytes to look at are found exactly ([`crate::scan::assert_finds_exactly`]).
+    #[test]
+    fn the_suspect_bytes_are_found_exactly() {
+        crate::scan::assert_finds_exactly(
+            next_suspect,
+            may_be_forbidden,
+            &[b'a', b'\t', 0x80, 0xbf],
+        );
     }
 }

@@ -12,8 +12,8 @@
 //!
 //! Bytes are decoded as UTF-8 whenever they are valid UTF-8, whatever the prolog says:
 //! softlayer-python declares `iso-8859-1` but sends UTF-8. Trusting the declaration
-//! would garble every accented ticket it sends. Latin-1 is only the fallback for bodies
-//! that cannot be UTF-8.
+//! would garble every accented ticket it sends. Latin-1 is only for bodies that cannot be
+//! UTF-8 and declare another encoding; without one, they are refused ([`decode_body`]).
 //!
 //! PHP's XML-RPC extension (`xmlrpc_encode_request`) goes the other way: under an
 //! `iso-8859-1` prolog it sends each byte of UTF-8 text as a character reference, so
@@ -26,7 +26,10 @@
 //! characters XML 1.0 forbids become U+FFFD. Otherwise one stray control character in
 //! ticket text would make the whole response unreadable.
 
-use super::xml::{PlainLexer, PlainToken, decode_body, is_blank, split_name, truncate, write_text};
+use super::xml::{
+    PlainLexer, PlainToken, declared_encoding, decode_body, is_blank, split_name, truncate,
+    unescaped, write_text,
+};
 use std::borrow::Cow;
 use std::io::Write as _;
 
@@ -47,7 +50,7 @@ const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 /// Parses a `methodCall` body sent to `/xmlrpc/v3[.1]/{service}`.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
-    let text = decode_body(body);
+    let text = decode_body(body)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // Ordinary requests are read by the quick lexer; anything it does not take (and
     // every malformed request) is read again by quick-xml, whose answer stands.
@@ -102,26 +105,11 @@ pub fn reply_value(body: &[u8]) -> Option<Value> {
 
 /// Whether the prolog declares ISO-8859-1 (`<?xml version="1.0" encoding="iso-8859-1"?>`).
 fn declares_latin1(text: &str) -> bool {
-    let Some(prolog) = text
-        .trim_start()
-        .strip_prefix("<?xml")
-        .and_then(|rest| rest.split_once("?>"))
-        .map(|(prolog, _)| prolog)
-    else {
-        return false;
-    };
-    let Some((_, after)) = prolog.split_once("encoding") else {
-        return false;
-    };
-    let name = after
-        .trim_start()
-        .trim_start_matches('=')
-        .trim_start()
-        .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
-    let name = name.split(['"', '\'']).next().unwrap_or("");
-    ["iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1"]
-        .iter()
-        .any(|n| name.eq_ignore_ascii_case(n))
+    declared_encoding(text.as_bytes()).is_some_and(|name| {
+        ["iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+    })
 }
 
 /// Under a Latin-1 prolog, a string made only of characters up to U+00FF that, taken as
@@ -443,9 +431,15 @@ impl<'a> Parser<'a> {
                                 super::xml::MAX_ATTRIBUTES
                             )));
                         }
-                        if let Err(err) = attribute {
-                            return Err(malformed(format!("bad attribute: {err}")));
-                        }
+                        // Attributes mean nothing to XML-RPC, but a reference in one
+                        // may still bring in a character XML does not allow.
+                        let attribute =
+                            attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
+                        unescaped(
+                            attribute
+                                .unescape_value()
+                                .map_err(|err| malformed(format!("bad attribute value: {err}")))?,
+                        )?;
                     }
                     return Ok(Token::Open(Tag::of(e)));
                 }
@@ -456,10 +450,11 @@ impl<'a> Parser<'a> {
                 // Not produced: empty elements are expanded into Start and End.
                 Event::Empty(e) => return Err(unexpected_element(&Tag::of(e))),
                 Event::Text(t) => {
-                    return t
-                        .unescape()
-                        .map(Token::Text)
-                        .map_err(|e| malformed(format!("bad reference: {e}")));
+                    return match t.unescape() {
+                        Ok(Cow::Borrowed(text)) => Ok(Token::Text(Cow::Borrowed(text))),
+                        Ok(owned) => unescaped(owned).map(|text| Token::Text(Cow::Owned(text))),
+                        Err(e) => Err(malformed(format!("bad reference: {e}"))),
+                    };
                 }
                 Event::CData(c) => {
                     let text = match c.into_inner() {

@@ -1356,6 +1356,37 @@ fn base64_typed_text_is_the_text_it_encodes() {
     assert!(message.contains("'entry'"), "{}", reply.describe());
 }
 
+/// `xsi:type` is a qualified name: its prefix is resolved, as PHP's SoapServer resolves
+/// it. Only XML Schema's and the SOAP encoding's base64 types are decoded; a client's own
+/// type of that name (`b:base64Binary` with `b` bound to `urn:bogus`), or a prefix
+/// declared nowhere, leaves the text as written. Both were decoded as base64.
+#[test]
+fn xsi_type_prefixes_are_resolved_against_their_namespaces() {
+    let server = Server::start();
+    let ticket = create_ticket(&server, "first");
+    let add = |attributes: &str| {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", ticket)),
+                &format!(
+                    "<ns1:addUpdate><templateObject><entry {attributes}>Z3LDvMOfZQ==</entry>\
+                     </templateObject></ns1:addUpdate>"
+                ),
+            ),
+        );
+        reply.ret("addUpdate");
+    };
+    add("xmlns:b=\"urn:bogus\" xsi:type=\"b:base64Binary\"");
+    add("xsi:type=\"undeclared:base64Binary\"");
+    add("xmlns:s=\"http://www.w3.org/2001/XMLSchema\" xsi:type=\"s:base64Binary\"");
+    assert_eq!(
+        ticket_entries(&server, &DEMO, ticket),
+        ["first", "Z3LDvMOfZQ==", "Z3LDvMOfZQ==", "grüße"]
+    );
+}
+
 /// A mask or a JSON-text filter header typed `xsd:base64Binary` (SOAP::Lite's typing of
 /// non-ASCII text) is the text it encodes, as on XML-RPC: the base64 characters were read
 /// as the mask ("Property 'bWFza1tpZF0' not valid") and as JSON ("expected value").
@@ -1740,6 +1771,42 @@ fn client_faults_for_bad_envelopes() {
         ),
     );
     assert_eq!(reply.ret("getObject").at("id").int(), 160000001);
+}
+
+/// Characters XML 1.0 does not allow (raw controls, `&#1;`) and bytes that are not UTF-8
+/// in a body that declares UTF-8 are `Client` faults, as PHP's SoapServer (libxml)
+/// answers them; they were read, the bytes as Latin-1. A body declared ISO-8859-1 is
+/// still read as Latin-1.
+#[test]
+fn characters_xml_does_not_allow_are_client_faults() {
+    let server = Server::start();
+    let create = |contents: &[u8], encoding: &str| {
+        let envelope = envelope(
+            &auth(&DEMO),
+            "<ns1:createStandardTicket><templateObject><subjectId>1001</subjectId>\
+             </templateObject><contents>CONTENTS</contents></ns1:createStandardTicket>",
+        )
+        .replacen("encoding=\"UTF-8\"", &format!("encoding=\"{encoding}\""), 1);
+        let mut bytes = envelope.into_bytes();
+        let at = bytes.windows(8).position(|w| w == b"CONTENTS").unwrap();
+        bytes.splice(at..at + 8, contents.iter().copied());
+        let http = server.post(
+            "/soap/v3.1/SoftLayer_Ticket",
+            &[("Content-Type", "text/xml")],
+            &bytes,
+        );
+        (http.status, http.text())
+    };
+    for contents in [&b"a\x01b"[..], b"a&#1;b", b"caf\xe9", b"a\xed\xa0\x80b"] {
+        let (status, text) = create(contents, "UTF-8");
+        assert_eq!(status, 500, "{text}");
+        assert!(
+            text.contains("<faultcode>SOAP-ENV:Client</faultcode>"),
+            "{text}"
+        );
+    }
+    let (status, text) = create(b"caf\xe9", "ISO-8859-1");
+    assert_eq!(status, 200, "{text}");
 }
 
 /// List replies stream (issue 9) when they are long: chunked, with no `Content-Length`;

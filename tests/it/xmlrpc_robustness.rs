@@ -803,6 +803,62 @@ fn real_latin1_bytes_are_read_as_latin1() {
     );
 }
 
+/// XML 1.0 allows no control characters but tab, line feed and carriage return, raw or
+/// as references, and a body that declares no other encoding is UTF-8: libxml and expat
+/// (PHP's parsers, behind the real API) refuse the others, and so does this server, with
+/// `-32700`, storing nothing. The controls were stored (and written back as U+FFFD to XML
+/// clients only), and bytes that are not UTF-8 read as Latin-1 ("café ÿþ").
+#[test]
+fn characters_xml_does_not_allow_and_bytes_that_are_not_utf8_are_refused() {
+    let server = Server::start();
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    let add = |prolog: &str, entry: &[u8]| {
+        let call = XmlRpcCall::new(TICKET, "addUpdate")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .arg(xstruct(&[("entry", xstr("ENTRY_HERE"))]));
+        let body = call.body();
+        let body = match body.split_once("?>") {
+            Some((_, rest)) if body.starts_with("<?xml") => format!("{prolog}{rest}"),
+            _ => format!("{prolog}{body}"),
+        };
+        let mut bytes = body.into_bytes();
+        let at = bytes.windows(10).position(|w| w == b"ENTRY_HERE").unwrap();
+        bytes.splice(at..at + 10, entry.iter().copied());
+        raw(&server, &bytes)
+    };
+    let utf8 = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
+    for (prolog, entry) in [
+        ("", &b"a\x00b"[..]),
+        ("", b"a\x01b"),
+        (utf8, b"a\x1bb"),
+        ("", b"a&#1;b"),
+        ("", b"a&#x1F;b"),
+        ("", b"caf\xe9 \xff\xfe"),
+        (utf8, b"a\xc0\xafb"),
+        ("", b"a\xed\xa0\x80b"),
+    ] {
+        let reply = add(prolog, entry);
+        assert_not_well_formed(&reply);
+    }
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET), before);
+
+    // Tab, line feed and carriage return (as a reference) are text; Latin-1 is read
+    // where the declaration names it.
+    let reply = add(utf8, b"a\tb\n&#13;c");
+    assert_eq!(
+        reply.ok().array()[0].member("entry").str(),
+        "a\tb\n\rc",
+        "{}",
+        reply.exchange()
+    );
+    let reply = add(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>",
+        b"caf\xe9",
+    );
+    assert_eq!(reply.ok().array()[0].member("entry").str(), "café");
+}
+
 // ---------------------------------------------------------------------------
 // Concurrency
 // ---------------------------------------------------------------------------
