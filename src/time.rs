@@ -178,6 +178,13 @@ impl Zone {
     }
 }
 
+/// Whether `text` is a date [`Zone::render_stored`] can render: ISO 8601 with its offset,
+/// in the server's own form or any other RFC 3339 form.
+pub fn is_stored_date(text: &str) -> bool {
+    let text = text.trim();
+    parse_written(text).is_some() || DateTime::parse_from_rfc3339(text).is_ok()
+}
+
 /// A date as [`Zone::render`] writes them (`2026-11-30T14:05:09-06:00`; a zero offset as
 /// `+00:00`): its instant (milliseconds since the epoch) and offset in seconds. Read
 /// without chrono's parser; anything else, even another valid ISO 8601 form, is `None`.

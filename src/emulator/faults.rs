@@ -25,6 +25,14 @@ use serde_json::{Value as J, json};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+/// Whether `name` is a transport the server speaks (`xmlrpc`, `soap`, `rest`), in any
+/// case: what a fault rule or a journal query may name.
+pub fn is_transport(name: &str) -> bool {
+    ["xmlrpc", "soap", "rest"]
+        .iter()
+        .any(|known| name.eq_ignore_ascii_case(known))
+}
+
 /// A fault as the rule gives it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InjectedFault {
@@ -265,9 +273,7 @@ impl Faults {
         };
         let transport = text(body, "transport")?;
         if let Some(t) = &transport
-            && !["xmlrpc", "soap", "rest"]
-                .iter()
-                .any(|known| t.eq_ignore_ascii_case(known))
+            && !is_transport(t)
         {
             return Err(RuleError(format!(
                 "unknown transport '{t}': xmlrpc, soap or rest"

@@ -401,9 +401,7 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
     // Refused rather than read as matching nothing, as fault rules refuse them.
     let transport = text("transport");
     if let Some(t) = &transport
-        && !["xmlrpc", "soap", "rest"]
-            .iter()
-            .any(|known| t.eq_ignore_ascii_case(known))
+        && !super::faults::is_transport(t)
     {
         return Err(error(
             400,

@@ -310,11 +310,7 @@ pub fn check_document_fields<'a>(
             Value::String(text) if numeric && text.trim().parse::<f64>().is_err() => Err(
                 StoreError::Seed(format!("{table_name}.{name} is a number, not {text:?}")),
             ),
-            Value::String(text)
-                if date
-                    && crate::time::parse_written(text).is_none()
-                    && chrono::DateTime::parse_from_rfc3339(text).is_err() =>
-            {
+            Value::String(text) if date && !crate::time::is_stored_date(text) => {
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a date with its offset \
                      (2026-11-30T14:05:09-06:00), not {text:?}"
