@@ -48,15 +48,21 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
         | FunctionFlags::SQLITE_DETERMINISTIC
         | FunctionFlags::SQLITE_INNOCUOUS;
     conn.create_scalar_function("regexp", 2, flags, |ctx| {
-        let re: Arc<regex::Regex> = ctx.get_or_create_aux(0, |pattern| -> Result<_, BoxError> {
-            Ok(build_regex(pattern.as_str()?)?)
+        let re: Arc<FilterRegex> = ctx.get_or_create_aux(0, |pattern| -> Result<_, BoxError> {
+            Ok(FilterRegex::new(pattern.as_str()?)?)
         })?;
-        Ok(match ctx.get_raw(1) {
-            ValueRef::Null => None,
-            ValueRef::Text(t) => Some(re.is_match(&String::from_utf8_lossy(t))),
-            ValueRef::Integer(i) => Some(re.is_match(&i.to_string())),
-            ValueRef::Real(f) => Some(re.is_match(&f.to_string())),
-            ValueRef::Blob(b) => Some(re.is_match(&String::from_utf8_lossy(b))),
+        let matched = match ctx.get_raw(1) {
+            ValueRef::Null => return Ok(None),
+            ValueRef::Text(t) | ValueRef::Blob(t) => re.is_match(&String::from_utf8_lossy(t)),
+            ValueRef::Integer(i) => re.is_match(&i.to_string()),
+            ValueRef::Real(f) => re.is_match(&f.to_string()),
+        };
+        // Past the budget: the statement fails as the progress handler fails it.
+        matched.map(Some).ok_or_else(|| {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERRUPT),
+                None,
+            )
         })
     })?;
     // A stored date as a caller in the zone (IANA name, daylight saving 0/1) is shown it:
@@ -581,6 +587,150 @@ fn folded_needle(needle: &str) -> Option<String> {
 fn unicode_folded(needle: &str) -> String {
     let folded: Vec<char> = format!("%{needle}%").to_lowercase().chars().collect();
     folded[1..folded.len() - 1].iter().collect()
+}
+
+/// A filter's regular expression (`~`, `!~`) as a row's match runs it: in time the SQL
+/// time budget bounds.
+///
+/// The regex library guarantees time linear in the text, but with the compiled
+/// expression's size as the factor when its lazy DFA gives up and it falls back to
+/// simulating the NFA: `a{4000}b` (under the length cap) against a title of a million
+/// `a`s took two minutes in one step of the statement, where the progress handler cannot
+/// interrupt it. So a text whose length times the expression's NFA states could cost more
+/// than [`FilterRegex::UNCHECKED_WORK`] walks a lazy DFA of our own byte by byte, never
+/// giving up, and looks at the budget as it goes (every state it has to build costs at most
+/// the NFA's size). Only what that DFA cannot run (a Unicode word boundary next to a
+/// non-ASCII byte) falls back to the library, and then only within the same bound.
+pub(crate) struct FilterRegex {
+    regex: regex::Regex,
+    pattern: String,
+    lazy: OnceLock<Option<LazyRegex>>,
+}
+
+struct LazyRegex {
+    dfa: regex_automata::hybrid::dfa::DFA,
+    nfa_states: usize,
+    cache: Mutex<regex_automata::hybrid::dfa::Cache>,
+}
+
+impl FilterRegex {
+    /// NFA states times text bytes the library may take on at once (about a tenth of a
+    /// second where its NFA simulation runs at 10-30 ns per unit).
+    const UNCHECKED_WORK: usize = 5_000_000;
+    /// Texts up to this length always go to the library: with the pattern's cap
+    /// (`MAX_TEXT_VALUE_CHARS`) they are within [`Self::UNCHECKED_WORK`] for any
+    /// expression of a few states per character.
+    const SHORT_TEXT: usize = 1024;
+    /// Bytes walked between looks at the budget.
+    const CHECK_EVERY: usize = 4096;
+
+    pub(crate) fn new(pattern: &str) -> Result<FilterRegex, regex::Error> {
+        Ok(FilterRegex {
+            regex: build_regex(pattern)?,
+            pattern: pattern.to_string(),
+            lazy: OnceLock::new(),
+        })
+    }
+
+    fn lazy(&self) -> Option<&LazyRegex> {
+        self.lazy
+            .get_or_init(|| {
+                use regex_automata::hybrid::dfa::DFA;
+                use regex_automata::nfa::thompson;
+                let dfa = DFA::builder()
+                    .configure(
+                        DFA::config()
+                            .unicode_word_boundary(true)
+                            .cache_capacity(2 << 20)
+                            .skip_cache_capacity_check(true)
+                            .minimum_cache_clear_count(None),
+                    )
+                    .thompson(thompson::Config::new().nfa_size_limit(Some(1 << 20)))
+                    .build(&self.pattern)
+                    .ok()?;
+                let nfa_states = dfa.get_nfa().states().len();
+                let cache = Mutex::new(dfa.create_cache());
+                Some(LazyRegex {
+                    dfa,
+                    nfa_states,
+                    cache,
+                })
+            })
+            .as_ref()
+    }
+
+    /// Whether the expression matches somewhere in `text`; `None` when the call's SQL time
+    /// budget ran out first.
+    pub(crate) fn is_match(&self, text: &str) -> Option<bool> {
+        if text.len() <= Self::SHORT_TEXT {
+            return Some(self.regex.is_match(text));
+        }
+        let Some(lazy) = self.lazy() else {
+            return self.library_within_bound(text, usize::MAX);
+        };
+        if lazy.nfa_states.saturating_mul(text.len()) <= Self::UNCHECKED_WORK {
+            return Some(self.regex.is_match(text));
+        }
+        let mut cache = lazy.cache.lock().unwrap_or_else(|p| p.into_inner());
+        match lazy.walk(&mut cache, text.as_bytes()) {
+            Walked::Matched(m) => Some(m),
+            Walked::OverBudget => None,
+            Walked::Unable => self.library_within_bound(text, lazy.nfa_states),
+        }
+    }
+
+    fn library_within_bound(&self, text: &str, nfa_states: usize) -> Option<bool> {
+        if nfa_states.saturating_mul(text.len()) <= Self::UNCHECKED_WORK
+            || !crate::limits::serving()
+        {
+            Some(self.regex.is_match(text))
+        } else {
+            None
+        }
+    }
+}
+
+enum Walked {
+    Matched(bool),
+    OverBudget,
+    /// The lazy DFA cannot decide this text (it quit on a byte).
+    Unable,
+}
+
+impl LazyRegex {
+    fn walk(&self, cache: &mut regex_automata::hybrid::dfa::Cache, text: &[u8]) -> Walked {
+        let input = regex_automata::Input::new(text);
+        let Ok(mut state) = self.dfa.start_state_forward(cache, &input) else {
+            return Walked::Unable;
+        };
+        for (n, chunk) in text.chunks(FilterRegex::CHECK_EVERY).enumerate() {
+            if n > 0 && super::sql_clock::spent() {
+                return Walked::OverBudget;
+            }
+            for &byte in chunk {
+                let Ok(next) = self.dfa.next_state(cache, state, byte) else {
+                    return Walked::Unable;
+                };
+                state = next;
+                if state.is_tagged() {
+                    // A match state is entered one byte after the match ends.
+                    if state.is_match() {
+                        return Walked::Matched(true);
+                    }
+                    if state.is_dead() {
+                        return Walked::Matched(false);
+                    }
+                    if state.is_quit() {
+                        return Walked::Unable;
+                    }
+                }
+            }
+        }
+        match self.dfa.next_eoi_state(cache, state) {
+            Ok(end) => Walked::Matched(end.is_match()),
+            Err(_) => Walked::Unable,
+        }
+    }
 }
 
 /// The most characters of a needle that its trigram query holds.
@@ -1882,6 +2032,62 @@ mod tests {
                 assert_eq!(rows, page.rows, "{filter}");
             }
         });
+    }
+
+    /// The lazy DFA walked under the budget answers what the regex library answers, on
+    /// texts with newlines, non-ASCII letters and word boundaries.
+    #[test]
+    fn the_walked_lazy_dfa_matches_as_the_library_does() {
+        let patterns = [
+            "a{10}b",
+            "(foo|bar)+baz",
+            "^x",
+            "x$",
+            "^é",
+            r"\bword\b",
+            r"\Bor",
+            "[0-9]{3}-[0-9]{4}",
+            "(?i)HELLO",
+            "é+ü",
+            "^$",
+            "(?m)^line$",
+            "a.c",
+            "[^a-z]{5}",
+            r"\d+\s\w+",
+            "",
+        ];
+        let alphabet: Vec<char> = "abcxo fhelwrdHEL0123456789-é\nüÉ".chars().collect();
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        let mut checked = 0;
+        for round in 0..120 {
+            let len = [0, 1, 5, 300, 5000][round % 5];
+            let mut text: String = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
+            if round % 3 == 0 {
+                text.push_str(["word", "foobarbaz", "123-4567", "hello", "line"][next(5)]);
+            }
+            for pattern in patterns {
+                let re = FilterRegex::new(pattern).unwrap();
+                let want = re.regex.is_match(&text);
+                let lazy = re.lazy().expect("every pattern here builds a lazy DFA");
+                let mut cache = lazy.cache.lock().unwrap();
+                match lazy.walk(&mut cache, text.as_bytes()) {
+                    Walked::Matched(got) => {
+                        assert_eq!(got, want, "{pattern:?} on {text:?}");
+                        checked += 1;
+                    }
+                    // A Unicode word boundary beside a non-ASCII byte.
+                    Walked::Unable => assert!(pattern.contains('\\')),
+                    Walked::OverBudget => unreachable!("no budget outside a server"),
+                }
+            }
+        }
+        assert!(checked > 1500, "{checked}");
     }
 
     #[test]

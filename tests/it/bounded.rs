@@ -459,6 +459,81 @@ fn text_searches_at_the_cap_against_a_long_title_answer_at_once() {
     }
 }
 
+/// Regular expressions under the length cap whose compiled size is large: against a
+/// title of a million `a`s, `~ a{4000}b` took two minutes of CPU in the regex library's
+/// fallback matcher, in one step of the statement the SQL time budget could not
+/// interrupt. A long text is now walked by a lazy DFA that looks at the budget as it goes:
+/// what it can decide in time is answered exactly, and an expression whose states change
+/// at every byte (`a[ab]{2000}c` over random `a`s and `b`s) is stopped by the budget.
+#[test]
+fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "1500")],
+    );
+    let create = |title: &str| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
+                    .auth(&DEMO)
+                    .arg(xstruct(&[
+                        ("title", xstr(title)),
+                        ("subjectId", xint(1001)),
+                    ]))
+                    .arg(xstr("a long title")),
+            )
+            .ok()
+            .member("id")
+            .int()
+    };
+    let uniform = create(&"a".repeat(1_000_000));
+    let mut seed = 12345u64;
+    let mixed: String = (0..1_000_000)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            if seed >> 63 == 0 { 'a' } else { 'b' }
+        })
+        .collect();
+    let mixed = create(&mixed);
+    let search = |operation: &str| {
+        let filter = xstruct(&[(
+            "tickets",
+            xstruct(&[("title", xstruct(&[("operation", xstr(operation))]))]),
+        )]);
+        let started = Instant::now();
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(filter),
+        );
+        (reply, started.elapsed())
+    };
+    for (operation, uniform_found) in [
+        ("~ a{4000}b", false),
+        ("~ a{4000}$", true),
+        ("!~ a{4000}b", true),
+        ("~ ^(a|aa){3000}", true),
+    ] {
+        let (reply, took) = search(operation);
+        let ids = ids_of(reply.ok());
+        assert_eq!(ids.contains(&uniform), uniform_found, "{operation}");
+        assert!(took < Duration::from_secs(5), "{operation}: {took:?}");
+    }
+    let (reply, took) = search("~ a[ab]{2000}c");
+    // Either decided in time (no `c` anywhere) or stopped by the budget with its fault.
+    if reply.outcome.is_err() {
+        assert_public_fault(&reply, "SoftLayer_Exception_Public", "sql-time-budget-ms");
+    } else {
+        let ids = ids_of(reply.ok());
+        assert!(!ids.contains(&mixed) && !ids.contains(&uniform));
+    }
+    assert!(took < Duration::from_secs(6), "{took:?}");
+}
+
 // ---------------------------------------------------------------------------
 // 5. Graceful shutdown
 // ---------------------------------------------------------------------------
