@@ -506,7 +506,8 @@ pub(crate) fn ticket_showing_one_user(shared: bool) -> Value {
 /// Base64 as clients send it, read as PHP's `base64_decode` behind the real API reads it:
 /// whitespace anywhere is skipped (MIME-style encoders, Ruby's `Base64.encode64` among
 /// them, wrap lines every 60 or 76 characters; a REST body may carry them as `\n`), and
-/// padding is optional (some encoders drop it).
+/// padding is optional (some encoders drop it). Any other character outside the alphabet
+/// is an error, where PHP's non-strict mode drops it silently (README, "Base64").
 pub fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
     use base64::Engine as _;
     use base64::engine::DecodePaddingMode;

@@ -284,8 +284,8 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
                     other => return Err(format!("awaiting must be true or false, not '{other}'")),
                 })
             }
-            // Each word is a LIKE of its own: SQLite refuses a pattern past 50,000 bytes
-            // and an expression past 1,000 levels (a 500 either way).
+            // Each word is a search of its own: SQLite refuses an expression past 1,000
+            // levels (a 500), and each word is a scan of the titles and entries.
             "q" if value.chars().count() > MAX_QUERY_CHARS
                 || value.split_whitespace().count() > MAX_QUERY_WORDS =>
             {

@@ -6,6 +6,7 @@
 //! choice among fixed ORDER BY and WHERE fragments.
 
 use super::Result;
+use crate::schema::filter::TextMatch;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use serde::Serialize;
@@ -148,19 +149,6 @@ fn queue_ticket(r: &rusqlite::Row) -> rusqlite::Result<QueueTicket> {
     })
 }
 
-/// `text` as a LIKE pattern that matches it literally anywhere.
-fn like_anywhere(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
 /// The WHERE clause of `filter` and its parameters; `with_status` false leaves the status
 /// out (for the per-status counts).
 fn where_clause(filter: &QueueFilter, with_status: bool) -> (String, Vec<SqlValue>) {
@@ -187,13 +175,16 @@ fn where_clause(filter: &QueueFilter, with_status: bool) -> (String, Vec<SqlValu
     if let Some(awaiting) = filter.awaiting_customer {
         equals("t.awaitingUserResponse", awaiting as i64, &mut clauses);
     }
-    // Each word must appear in the title or in some update (LIKE ignores ASCII case).
+    // Each word must appear in the title or in some update, case ignored, searched as the
+    // filters' `*=` searches (in time linear in the text, where `LIKE` took its length times
+    // the word's).
     for word in filter.text.iter().flat_map(|t| t.split_whitespace()) {
-        params.push(SqlValue::Text(like_anywhere(word)));
+        let (contains, needle) = super::query::text_search(TextMatch::Contains, word);
+        params.push(SqlValue::Text(needle));
         let n = params.len();
         clauses.push(format!(
-            "(t.title LIKE ?{n} ESCAPE '\\' OR EXISTS (SELECT 1 FROM SoftLayer_Ticket_Update u \
-             WHERE u.ticketId = t.id AND u.entry LIKE ?{n} ESCAPE '\\'))"
+            "({contains}(t.title, ?{n}) OR EXISTS (SELECT 1 FROM SoftLayer_Ticket_Update u \
+             WHERE u.ticketId = t.id AND {contains}(u.entry, ?{n})))"
         ));
     }
     if clauses.is_empty() {

@@ -142,6 +142,20 @@ fn text_match_function(how: TextMatch, fold: Fold) -> &'static str {
     }
 }
 
+/// The SQL function that searches a text for `text` as `how` asks, ignoring case, and the
+/// needle to bind as its second argument: `function(CAST(column AS TEXT), needle)`. Time is
+/// linear in the value ([`text_matches`]), where `LIKE` took its length times the needle's.
+pub(crate) fn text_search(how: TextMatch, text: &str) -> (&'static str, String) {
+    // Folded by the needle (not by what it folds to: the Kelvin sign's lower case is `k`,
+    // and it still finds only what Unicode folding finds).
+    let (needle, fold) = if text.is_ascii() {
+        (text.to_ascii_lowercase(), Fold::Ascii)
+    } else {
+        (unicode_folded(text), Fold::Unicode)
+    };
+    (text_match_function(how, fold), needle)
+}
+
 /// The most memory [`ASCII_LOWERED`] keeps between values: a few entries' worth, not the
 /// largest title ever searched, on every thread that did.
 const ASCII_LOWERED_KEPT: usize = 64 * 1024;
@@ -1161,15 +1175,8 @@ impl SqlBuilder {
                 Pred::Sql(sql)
             }
             Operation::Text { how, text, matches } => {
-                // Folded by the needle (not by what it folds to: the Kelvin sign's lower
-                // case is `k`, and it still finds only what Unicode folding finds).
-                let (needle, fold) = if text.is_ascii() {
-                    (text.to_ascii_lowercase(), Fold::Ascii)
-                } else {
-                    (unicode_folded(text), Fold::Unicode)
-                };
+                let (function, needle) = text_search(*how, text);
                 let mark = self.bind(Value::String(needle));
-                let function = text_match_function(*how, fold);
                 let p = Pred::Sql(format!("{function}(CAST({column} AS TEXT), {mark})"));
                 if *matches { p } else { negate(p) }
             }

@@ -470,7 +470,7 @@ fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
     let server = Server::start_with_env(
         ":memory:",
         None,
-        &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "1500")],
+        &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "4000")],
     );
     let create = |title: &str| {
         server
@@ -521,7 +521,8 @@ fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
         let (reply, took) = search(operation);
         let ids = ids_of(reply.ok());
         assert_eq!(ids.contains(&uniform), uniform_found, "{operation}");
-        assert!(took < Duration::from_secs(5), "{operation}: {took:?}");
+        // About 0.2 s each on an idle machine; the budget leaves room for a busy one.
+        assert!(took < Duration::from_secs(4), "{operation}: {took:?}");
     }
     let (reply, took) = search("~ a[ab]{2000}c");
     // Either decided in time (no `c` anywhere) or stopped by the budget with its fault.
@@ -531,7 +532,7 @@ fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
         let ids = ids_of(reply.ok());
         assert!(!ids.contains(&mixed) && !ids.contains(&uniform));
     }
-    assert!(took < Duration::from_secs(6), "{took:?}");
+    assert!(took < Duration::from_secs(8), "{took:?}");
 }
 
 // ---------------------------------------------------------------------------
