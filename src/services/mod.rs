@@ -120,7 +120,7 @@ impl Ctx<'_> {
     /// (SLDN: "the API tends to just ignore the filter") go to the server log and the
     /// reply's warning header, so that the developer sees the mistake.
     fn parse_filter(&self, type_name: &str, node: &Value) -> Result<ObjectFilter, Fault> {
-        let filter = ObjectFilter::parse_in(type_name, node, self.zone)?;
+        let filter = ObjectFilter::parse_for(type_name, node, self.zone, self.principal.user_id)?;
         let more =
             (filter.ignored_more > 0).then(|| format!("and {} more left out", filter.ignored_more));
         for why in filter.ignored.iter().chain(&more) {

@@ -801,6 +801,9 @@ pub(super) struct SqlBuilder {
     candidates: HashMap<(&'static str, String), Option<Arc<Vec<i64>>>>,
     /// The listed tickets are among these (the text tally's few matches).
     tally_tickets: Option<Arc<Vec<i64>>>,
+    /// The user whose view of per-viewer flags the filter compares
+    /// ([`crate::schema::filter::ObjectFilter::viewer`]).
+    viewer: Option<i64>,
 }
 
 impl SqlBuilder {
@@ -811,6 +814,7 @@ impl SqlBuilder {
             text_index: text_index_enabled(),
             candidates: HashMap::new(),
             tally_tickets: None,
+            viewer: None,
         }
     }
 
@@ -889,11 +893,14 @@ impl SqlBuilder {
                         self.operation(&count, false, op)
                     }
                     // A flag the server computes (`awaitingUserResponseFlag`), compared
-                    // as its getter answers it; the filter parser kept only those a row
-                    // alone decides.
+                    // as its getter answers it, to the filter's viewer where it depends
+                    // on who asks (`newUpdatesFlag`); the filter parser kept only those.
                     PropertyKind::Relational => {
                         let id = format!("{alias}.\"id\"");
-                        match relations::computed_for(type_name, name).and_then(|c| c.of_row(&id)) {
+                        let viewer = self.viewer;
+                        match relations::computed_for(type_name, name)
+                            .and_then(|c| c.of_row(&id, viewer))
+                        {
                             Some(value) => self.operation(&value, false, op),
                             None => Pred::Const(true),
                         }
@@ -1632,6 +1639,7 @@ impl Listing<'_> {
         }
         let mut order = Vec::new();
         if let Some(filter) = self.query.filter {
+            b.viewer = filter.viewer;
             let p = b
                 .filter(conn, target, "r0", &filter.conditions, in_many)
                 .map_err(QueryError::Filter)?;

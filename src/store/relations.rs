@@ -972,10 +972,17 @@ pub static COMPUTED: &[Computed] = &[
 
 impl Computed {
     /// The value for the row whose id is `id` (a column of the outer query, as
-    /// `r0."id"`), as a correlated subquery an object filter can compare; `None` when it
-    /// depends on who views it (`newUpdatesFlag`), which a filter has no viewer for.
-    pub fn of_row(&self, id: &str) -> Option<String> {
-        (!self.sql.contains("?2")).then(|| format!("({})", self.sql.replace("?1", id)))
+    /// `r0."id"`) as the user `viewer` sees it, as a correlated subquery an object filter
+    /// can compare; `None` when it depends on who views it (`newUpdatesFlag`) and there is
+    /// no viewer.
+    pub fn of_row(&self, id: &str, viewer: Option<i64>) -> Option<String> {
+        let sql = self.sql.replace("?1", id);
+        match (sql.contains("?2"), viewer) {
+            (false, _) => Some(format!("({sql})")),
+            // An integer, so written into the SQL as it is.
+            (true, Some(user)) => Some(format!("({})", sql.replace("?2", &user.to_string()))),
+            (true, None) => None,
+        }
     }
 }
 

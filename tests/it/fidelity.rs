@@ -783,11 +783,6 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             json!({"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UPWARDS"]}]}}),
             "'orderBy' on id ignored: sort 'UPWARDS' is neither ASC nor DESC",
         ),
-        // A flag computed per viewer is no column: left out, and said so.
-        (
-            json!({"newUpdatesFlag": {"operation": 1}}),
-            "'1' on newUpdatesFlag ignored: the emulator does not filter on a property computed for each viewer",
-        ),
         // An operation on a relation itself (for status.name), and on a name the type
         // does not have.
         (
@@ -2175,6 +2170,120 @@ fn relations_the_emulator_does_not_keep_are_named() {
         "{}",
         resp.describe()
     );
+}
+
+/// `newUpdatesFlag` is computed for the user who asks (updates by anyone else since that
+/// user last marked the ticket viewed): a filter on it compares the caller's flag, as the
+/// getter answers it, rather than being left out with a warning (an automation's "tickets
+/// with news for me" was every ticket). Marking a ticket viewed takes it out; a support
+/// reply brings it back.
+#[test]
+fn a_filter_on_new_updates_compares_the_callers_own_flag() {
+    let server = Server::start();
+    let flagged = |server: &Server| -> (Vec<i64>, Vec<i64>) {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id,newUpdatesFlag]"),
+        );
+        let (mut new, mut seen) = (Vec::new(), Vec::new());
+        for t in reply.ok().array() {
+            match t.member("newUpdatesFlag") {
+                XVal::Bool(true) => new.push(t.member("id").int()),
+                _ => seen.push(t.member("id").int()),
+            }
+        }
+        (new, seen)
+    };
+    let filtered = |server: &Server, operation: serde_json::Value| -> Vec<i64> {
+        let filter = json!({"tickets": {"newUpdatesFlag": {"operation": operation}}});
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(to_xval(&filter)),
+        );
+        assert!(
+            reply.http.header("X-SoftLayer-Emulator-Warning").is_none(),
+            "{}",
+            reply.exchange()
+        );
+        let ids: Vec<i64> = reply
+            .ok()
+            .array()
+            .iter()
+            .map(|t| t.member("id").int())
+            .collect();
+        assert_eq!(reply.total_items(), Some(ids.len() as u64));
+        let resp = rest_get_as(
+            &server,
+            &DEMO,
+            &format!(
+                "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
+                percent_encode(&filter.to_string())
+            ),
+        );
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        let rest: Vec<i64> = serde_json::from_slice::<Json>(&resp.body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["id"].as_i64())
+            .collect();
+        assert_eq!(rest, ids, "REST {filter}");
+        let resp = rest_get_as(
+            &server,
+            &DEMO,
+            &format!(
+                "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=filteredMask%5Btickets%5Bid%5D%5D&objectFilter={}",
+                percent_encode(&filter.to_string())
+            ),
+        );
+        let account: Json = serde_json::from_slice(&resp.body).unwrap();
+        let nested: Vec<i64> = account["tickets"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|t| t["id"].as_i64()).collect())
+            .unwrap_or_default();
+        assert_eq!(nested, ids, "filteredMask {filter}: {}", resp.text());
+        ids
+    };
+    let (new, seen) = flagged(&server);
+    assert!(new.len() >= 2, "{new:?} {seen:?}");
+    assert_eq!(filtered(&server, json!(1)), new);
+    assert_eq!(filtered(&server, json!(0)), seen);
+
+    let viewed = new[0];
+    let mark_viewed = |ticket: i64| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "markAsViewed")
+                    .auth(&DEMO)
+                    .id(ticket),
+            )
+            .ok();
+    };
+    mark_viewed(viewed);
+    let (new, seen) = flagged(&server);
+    assert!(!new.contains(&viewed) && seen.contains(&viewed) && !new.is_empty());
+    assert_eq!(filtered(&server, json!(1)), new);
+    assert_eq!(filtered(&server, json!("true")), new);
+    assert_eq!(filtered(&server, json!(0)), seen);
+
+    reply_as(&server, viewed, "sl-support-jdoe", "News for you.", false);
+    assert!(filtered(&server, json!(1)).contains(&viewed));
+    // The user's own update is not news to the user.
+    mark_viewed(viewed);
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth(&DEMO)
+                .id(viewed)
+                .arg(to_xval(&json!({"entry": "my own words"}))),
+        )
+        .ok();
+    assert!(!filtered(&server, json!(1)).contains(&viewed));
+    assert!(filtered(&server, json!(0)).contains(&viewed));
 }
 
 /// A filter on a flag the server computes is compared as the flag's getter answers it
