@@ -2216,7 +2216,7 @@ fn a_filter_on_new_updates_compares_the_callers_own_flag() {
             .collect();
         assert_eq!(reply.total_items(), Some(ids.len() as u64));
         let resp = rest_get_as(
-            &server,
+            server,
             &DEMO,
             &format!(
                 "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
@@ -2233,7 +2233,7 @@ fn a_filter_on_new_updates_compares_the_callers_own_flag() {
             .collect();
         assert_eq!(rest, ids, "REST {filter}");
         let resp = rest_get_as(
-            &server,
+            server,
             &DEMO,
             &format!(
                 "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=filteredMask%5Btickets%5Bid%5D%5D&objectFilter={}",
