@@ -27,6 +27,14 @@ pub const MAX_ELEMENTS: usize = 250_000;
 /// 16 MiB body limit allows over a million. A real envelope declares a handful.
 pub const MAX_ATTRIBUTES: usize = 256;
 
+/// Namespace declarations in scope at once (those of an element and of its ancestors).
+/// quick-xml resolves every prefixed name by looking through all of them, so 60 levels
+/// of 255 declarations each made every attribute below cost 15,000 comparisons: a
+/// 4.7 MB envelope took 93 s. A real envelope declares a handful, on the envelope
+/// itself. (Found reviewing this reader while fuzzing it, fuzz/ target `soap`, and
+/// measured with a crafted envelope.)
+pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
+
 /// A request body as text, checked for the characters XML 1.0 forbids
 /// ([`check_characters`]). UTF-8 when the bytes are UTF-8, whatever the prolog says
 /// (softlayer-python declares ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark;
@@ -458,6 +466,10 @@ fn read_plain(text: &str) -> Option<Element<'_>> {
                         ns: (!value.is_empty()).then_some(value),
                         depth,
                     });
+                    // Left to the namespace-aware reader, which refuses it.
+                    if bindings.len() > MAX_NAMESPACES_IN_SCOPE {
+                        return None;
+                    }
                 }
                 let (prefix, local) = split_name(name);
                 let ns = match prefix {
@@ -544,6 +556,9 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
     let mut root: Option<Element> = None;
     let mut at_start = true;
     let mut elements = 0usize;
+    // The namespace declarations of each open element, and their sum.
+    let mut declared: Vec<usize> = Vec::new();
+    let mut in_scope = 0usize;
     loop {
         let (resolved, event) = match reader.read_resolved_event() {
             Ok(pair) => pair,
@@ -571,6 +586,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                 }
                 let ns = namespace(resolved);
                 let mut attrs = Vec::new();
+                let mut bindings = 0usize;
                 for (n, attribute) in e.attributes().enumerate() {
                     if n == MAX_ATTRIBUTES {
                         return Err(malformed(format!(
@@ -579,6 +595,12 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                     }
                     let a = attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
                     if a.key.as_namespace_binding().is_some() {
+                        bindings += 1;
+                        if in_scope + bindings > MAX_NAMESPACES_IN_SCOPE {
+                            return Err(malformed(format!(
+                                "more than {MAX_NAMESPACES_IN_SCOPE} namespace declarations in scope"
+                            )));
+                        }
                         continue;
                     }
                     let (ans, alocal) = reader.resolve_attribute(a.key);
@@ -605,11 +627,14 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                     attrs.push(attribute);
                 }
                 stack.push(Element::started(ns, &e, attrs));
+                declared.push(bindings);
+                in_scope += bindings;
             }
             Event::End(_) => {
                 let element = stack
                     .pop()
                     .ok_or_else(|| malformed("unexpected end tag".into()))?;
+                in_scope -= declared.pop().unwrap_or(0);
                 element.finished(&mut stack, &mut root);
             }
             Event::Empty(_) => return Err(malformed("unexpected empty element".into())),
@@ -1270,6 +1295,58 @@ mod tests {
             };
             assert!(detail.contains(expected), "{body:.40}: {detail}");
         }
+    }
+
+    /// Found while fuzzing the SOAP reader (fuzz/): namespace declarations piled up level by
+    /// level made every prefixed name below them slow to resolve, so a 4.7 MB envelope
+    /// took 93 s. More than [`MAX_NAMESPACES_IN_SCOPE`] at once are refused, by both
+    /// readers; as many as that still read.
+    #[test]
+    fn namespace_declarations_in_scope_are_bounded() {
+        let nested = |levels: usize, per_level: usize, attributes: usize| {
+            let mut body = String::from("<r xmlns:q=\"urn:q\">");
+            for level in 0..levels {
+                body.push_str(&format!("<e{level}"));
+                for i in 0..per_level {
+                    body.push_str(&format!(" xmlns:p{i}=\"urn:{level}\""));
+                }
+                body.push('>');
+            }
+            body.push_str("<q:leaf");
+            for i in 0..attributes {
+                body.push_str(&format!(" q:a{i}=\"\""));
+            }
+            body.push_str("></q:leaf>");
+            for level in (0..levels).rev() {
+                body.push_str(&format!("</e{level}>"));
+            }
+            body + "</r>"
+        };
+        // 1 + 15 × 17 = 256 in scope at the leaf: read, by the plain reader as by the
+        // namespace-aware one.
+        let most = nested(17, 15, 3);
+        assert!(read_plain(&most).is_some());
+        assert!(read_namespaced(&most, "root element").is_ok());
+        // One more (plain-reader sized), and the 60 levels of 255 the fuzzer built.
+        for body in [
+            nested(17, 15, 3).replacen("<e0", "<e0 xmlns:z=\"urn:z\"", 1),
+            nested(60, 255, 50),
+        ] {
+            let started = std::time::Instant::now();
+            assert!(read_plain(&body).is_none());
+            let Err(Fault::Malformed { detail }) = read_tree(body.as_bytes(), "root element")
+            else {
+                panic!("{body:.60} was not refused as malformed");
+            };
+            assert!(
+                detail.contains("namespace declarations in scope"),
+                "{detail}"
+            );
+            assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        }
+        // Declarations that go out of scope do not count.
+        let siblings = format!("<r>{}</r>", nested(1, 200, 1).repeat(10));
+        assert!(read_tree(siblings.as_bytes(), "root element").is_ok());
     }
 
     /// Bytes that are not UTF-8 are Latin-1 where the XML declaration names another

@@ -159,9 +159,16 @@ impl std::fmt::Display for ObjectMask {
         if let Some(cast) = &self.cast {
             write!(f, "({cast})")?;
         }
-        f.write_str("[")?;
+        // A root property named `mask` or `filteredMask` with a set or a cast would read
+        // back as a root mask (`mask[mask[id]]` is `mask[id]`); inside a wrapping
+        // `mask[…]` the parser reads properties only (fuzz/ target `mask` found it).
+        let wrap = self.properties.iter().any(|p| {
+            matches!(p.name.as_str(), "mask" | "filteredMask")
+                && (p.cast.is_some() || !p.children.is_empty() || p.children.cast.is_some())
+        });
+        f.write_str(if wrap { "[mask[" } else { "[" })?;
         write_set(f, &self.properties)?;
-        f.write_str("]")
+        f.write_str(if wrap { "]]" } else { "]" })
     }
 }
 
@@ -758,6 +765,10 @@ mod tests {
             "mask[id,updates[entry],updates[editor]]",
             "mask(SoftLayer_Ticket)[assignedUser(SoftLayer_User_Customer)[id],id,id]",
             "filteredMask[updates[entry]]",
+            // Properties named as the root masks are: found by fuzz/ target `mask`.
+            "mask[mask[mask[id]]]",
+            "filteredMask(SoftLayer_Ticket)[mask[filteredMask[id],mask(T),mask,id]]",
+            "[mask[mask[id]],mask(SoftLayer_Ticket)[title]]",
         ] {
             let mask = ObjectMask::parse(text).unwrap();
             let printed = mask.printed();
