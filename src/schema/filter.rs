@@ -231,6 +231,7 @@ impl ObjectFilter {
                 out: &mut filter,
                 path: Vec::new(),
                 terms: 0,
+                regex_bytes: Default::default(),
             };
             walker.walk(&[t], branch, 0)?;
         }
@@ -348,6 +349,8 @@ struct Walker<'a> {
     /// them (less the dates of `in` lists): once past [`MAX_FILTER_TERMS`] the filter is
     /// refused whatever follows, so no more regular expressions are compiled for it.
     terms: usize,
+    /// Bytes the filter's regular expressions compiled to so far ([`MAX_REGEX_BYTES`]).
+    regex_bytes: std::rc::Rc<std::cell::Cell<usize>>,
 }
 
 impl Walker<'_> {
@@ -489,6 +492,7 @@ impl Walker<'_> {
             zone: self.zone,
             now_ms: self.now_ms,
             compile_regexes: self.terms < MAX_FILTER_TERMS,
+            regex_bytes: self.regex_bytes.clone(),
         };
         let text = match op {
             Value::String(s) => s.trim(),
@@ -724,6 +728,8 @@ struct Prop<'a> {
     /// Whether a regular expression is compiled to check it, or only its length is
     /// checked (a filter already past [`MAX_FILTER_TERMS`], refused anyway).
     compile_regexes: bool,
+    /// The filter's regular expressions' compiled bytes so far ([`MAX_REGEX_BYTES`]).
+    regex_bytes: std::rc::Rc<std::cell::Cell<usize>>,
 }
 
 /// Why a leaf of the filter was not used: a fault for what the language does not have,
@@ -892,7 +898,11 @@ impl Prop<'_> {
             "!*=" => text_match(TextMatch::Contains, false),
             "_=" => Operation::EqualIgnoringCase(arg.to_string()),
             "~" | "!~" => {
-                check_regex(arg, self.name, self.compile_regexes)?;
+                check_regex(
+                    arg,
+                    self.name,
+                    self.compile_regexes.then_some(&self.regex_bytes),
+                )?;
                 Operation::Regex {
                     pattern: arg.to_string(),
                     matches: *operator == "~",
@@ -954,15 +964,51 @@ fn is_too_long(value: &str) -> bool {
 
 /// Checks a filter's regular expression: its length, then (when `compile`) that it
 /// compiles within the size bound.
-fn check_regex(pattern: &str, property: &str, compile: bool) -> Result<(), Fault> {
+/// The most bytes one filter's regular expressions may compile to together (their
+/// Thompson NFAs, as regex-automata counts them). Compiling costs time in proportion: a
+/// `\w{20}` (Unicode word characters) is 350 KB and 10 ms, so 199 of them, a 2 KB filter
+/// under the bound on terms, took 3.7 s to check and as long again in every statement
+/// that ran them, where the SQL time budget cannot interrupt. Ordinary expressions are
+/// 1-40 KB; one may be 1 MiB (the library's own limit, [`build_regex`]).
+pub const MAX_REGEX_BYTES: usize = 2 << 20;
+
+/// Checks a filter's regular expression: its length, then (with `compiled`, the bytes the
+/// filter's expressions compiled to so far) its compiled size against
+/// [`MAX_REGEX_BYTES`] and its syntax.
+fn check_regex(
+    pattern: &str,
+    property: &str,
+    compiled: Option<&std::rc::Rc<std::cell::Cell<usize>>>,
+) -> Result<(), Fault> {
     if is_too_long(pattern) {
         return Err(Fault::bad_argument(format!(
             "Invalid regular expression in the object filter on '{property}': longer than \
              {MAX_TEXT_VALUE_CHARS} characters."
         )));
     }
-    if !compile {
+    let Some(compiled) = compiled else {
         return Ok(());
+    };
+    // The NFA alone first (a third of the whole expression's work); what it cannot
+    // build, the library's own build below names.
+    use regex_automata::nfa::thompson;
+    if let Ok(nfa) = thompson::NFA::compiler()
+        .configure(
+            thompson::Config::new()
+                .nfa_size_limit(Some(1 << 20))
+                .which_captures(thompson::WhichCaptures::None),
+        )
+        .build(pattern)
+    {
+        let total = compiled.get() + nfa.memory_usage();
+        compiled.set(total);
+        if total > MAX_REGEX_BYTES {
+            return Err(Fault::bad_argument(format!(
+                "Invalid object filter: its regular expressions compile to more than {} MiB \
+                 together (at '{property}'); use fewer or simpler expressions.",
+                MAX_REGEX_BYTES >> 20
+            )));
+        }
     }
     build_regex(pattern).map(|_| ()).map_err(|e| {
         let detail = match &e {
@@ -1510,14 +1556,15 @@ mod tests {
     /// without being compiled, with the same fault.
     #[test]
     fn a_filter_past_the_bound_on_terms_compiles_no_more_regular_expressions() {
-        let many = |n: usize, last: &str| {
-            let mut items = vec![r"~ \\w{20}".to_string(); n];
+        let many_of = |filler: &str, n: usize, last: &str| {
+            let mut items = vec![filler.to_string(); n];
             items.push(last.to_string());
             format!(
                 r#"{{"title": {{"operation": "or", "options": [{{"name": "data", "value": ["{}"]}}]}}}}"#,
                 items.join(r#"", ""#)
             )
         };
+        let many = |n: usize, last: &str| many_of(r"~ \\w{20}", n, last);
         let started = std::time::Instant::now();
         let text = many(5_000, "~ \\\\w{20}");
         assert!(
@@ -1527,15 +1574,16 @@ mod tests {
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
         // Within the bound every expression is still compiled and checked.
-        let bad = many(10, "~ (");
+        let small = |n: usize, last: &str| many_of(r"~ [a-z]{20}", n, last);
+        let bad = small(10, "~ (");
         assert!(
             fault(&bad).contains("Invalid regular expression '('"),
             "{}",
             fault(&bad)
         );
-        let big = many(10, r"~ \\w{500}\\w{500}");
+        let big = small(10, r"~ \\w{500}\\w{500}");
         assert!(fault(&big).contains("too big"), "{}", fault(&big));
-        assert!(parse(&many(198, "~ a")).is_ok());
+        assert!(parse(&small(198, "~ a")).is_ok());
         // Past it, the bound is the answer.
         let past = many(300, "~ (");
         assert!(
@@ -1543,5 +1591,34 @@ mod tests {
             "{}",
             fault(&past)
         );
+    }
+
+    /// Found by the fuzz work (fuzz/): 199 `~ \w{20}` (a 2 KB filter, under the bound on
+    /// terms) took 3.7 s to compile, and again in each statement. The expressions of one
+    /// filter compile to at most [`MAX_REGEX_BYTES`] together: a few such are fine, 199
+    /// are refused after the seventh, at once.
+    #[test]
+    fn a_filters_regular_expressions_are_bounded_in_compiled_size_together() {
+        let of = |n: usize| {
+            let items = vec![r"~ \\w{20}"; n];
+            format!(
+                r#"{{"title": {{"operation": "or", "options": [{{"name": "data", "value": ["{}"]}}]}}}}"#,
+                items.join(r#"", ""#)
+            )
+        };
+        assert!(parse(&of(5)).is_ok());
+        let started = std::time::Instant::now();
+        let refused = fault(&of(199));
+        assert!(
+            refused.contains("regular expressions compile to more than 2 MiB together"),
+            "{refused}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_millis(1500));
+        // Ordinary expressions are far from it.
+        let ordinary = vec![r"~ ^(disk|drive) [0-9]+ (failed|degraded)$"; 150].join(r#"", ""#);
+        let text = format!(
+            r#"{{"title": {{"operation": "or", "options": [{{"name": "data", "value": ["{ordinary}"]}}]}}}}"#
+        );
+        assert!(parse(&text).is_ok());
     }
 }
