@@ -37,6 +37,18 @@ function api(page, method, apiPath, body) {
   );
 }
 
+
+// A box for an element that the queue's live refresh may re-render between finding it
+// and measuring it (boundingBox is null for a detached row): found and measured again.
+async function boxOf(locator) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await locator.waitFor();
+    const box = await locator.boundingBox();
+    if (box) return box;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('no bounding box for ' + locator);
+}
 async function signIn(page, hash = '') {
   await page.goto(`${UI}${hash}`);
   await page.locator('#token').waitFor({ state: 'visible' });
@@ -235,7 +247,7 @@ const SCENARIOS = {
       await page.locator(`#queue-rows tr[data-ticket="${long}"]`).waitFor();
       const queue = await widths(page);
       // The other columns keep their width: the account is one line, not a letter a line.
-      const accountCell = await page.locator(`#queue-rows tr[data-ticket="${long}"] td[data-label=Account]`).boundingBox();
+      const accountCell = await boxOf(page.locator(`#queue-rows tr[data-ticket="${long}"] td[data-label=Account]`));
       await page.goto(`${UI}#/ticket/${long}`);
       await page.locator('#files li[data-file]').first().waitFor();
       const ticket = await widths(page);
