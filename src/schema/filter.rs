@@ -491,8 +491,7 @@ impl Walker<'_> {
             type_name: &prop.type_name,
             zone: self.zone,
             now_ms: self.now_ms,
-            compile_regexes: self.terms < MAX_FILTER_TERMS,
-            regex_bytes: self.regex_bytes.clone(),
+            regex_bytes: (self.terms < MAX_FILTER_TERMS).then(|| self.regex_bytes.clone()),
         };
         let text = match op {
             Value::String(s) => s.trim(),
@@ -560,7 +559,9 @@ impl Walker<'_> {
                 // A list that takes the filter past the bound on terms is refused by
                 // `check_size`: compiling its expressions first made one call of
                 // 250,000 `~ \w{20}` cost twenty minutes of CPU.
-                p.compile_regexes = self.terms + 1 + data.len() <= MAX_FILTER_TERMS;
+                if self.terms + 1 + data.len() > MAX_FILTER_TERMS {
+                    p.regex_bytes = None;
+                }
                 let mut ops = Vec::with_capacity(data.len());
                 for item in &data {
                     ops.push(match item {
@@ -725,11 +726,11 @@ struct Prop<'a> {
     type_name: &'a str,
     zone: Zone,
     now_ms: i64,
-    /// Whether a regular expression is compiled to check it, or only its length is
-    /// checked (a filter already past [`MAX_FILTER_TERMS`], refused anyway).
-    compile_regexes: bool,
-    /// The filter's regular expressions' compiled bytes so far ([`MAX_REGEX_BYTES`]).
-    regex_bytes: std::rc::Rc<std::cell::Cell<usize>>,
+    /// The filter's regular expressions' compiled bytes so far ([`MAX_REGEX_BYTES`]), to
+    /// which a regular expression here adds as it is compiled to check it; `None` where
+    /// only its length is checked (a filter already past [`MAX_FILTER_TERMS`], refused
+    /// anyway).
+    regex_bytes: Option<std::rc::Rc<std::cell::Cell<usize>>>,
 }
 
 /// Why a leaf of the filter was not used: a fault for what the language does not have,
@@ -898,11 +899,7 @@ impl Prop<'_> {
             "!*=" => text_match(TextMatch::Contains, false),
             "_=" => Operation::EqualIgnoringCase(arg.to_string()),
             "~" | "!~" => {
-                check_regex(
-                    arg,
-                    self.name,
-                    self.compile_regexes.then_some(&self.regex_bytes),
-                )?;
+                check_regex(arg, self.name, self.regex_bytes.as_ref())?;
                 Operation::Regex {
                     pattern: arg.to_string(),
                     matches: *operator == "~",
@@ -922,13 +919,17 @@ impl Prop<'_> {
     }
 }
 
+/// The most bytes one regular expression may compile to (the regex library's size limits;
+/// the store's lazy DFA and the filter's size check build their NFAs with it too).
+pub const MAX_REGEX_SIZE: usize = 1 << 20;
+
 /// Builds a filter regular expression as the store runs it: case-sensitive (softlayer-python's
 /// `utils.query_filter` documents `~` as the one case-sensitive match), bounded in size.
 pub fn build_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::RegexBuilder::new(pattern)
         .case_insensitive(false)
-        .size_limit(1 << 20)
-        .dfa_size_limit(1 << 20)
+        .size_limit(MAX_REGEX_SIZE)
+        .dfa_size_limit(MAX_REGEX_SIZE)
         .build()
 }
 
@@ -962,14 +963,12 @@ fn is_too_long(value: &str) -> bool {
     value.chars().nth(MAX_TEXT_VALUE_CHARS).is_some()
 }
 
-/// Checks a filter's regular expression: its length, then (when `compile`) that it
-/// compiles within the size bound.
 /// The most bytes one filter's regular expressions may compile to together (their
 /// Thompson NFAs, as regex-automata counts them). Compiling costs time in proportion: a
 /// `\w{20}` (Unicode word characters) is 350 KB and 10 ms, so 199 of them, a 2 KB filter
 /// under the bound on terms, took 3.7 s to check and as long again in every statement
 /// that ran them, where the SQL time budget cannot interrupt. Ordinary expressions are
-/// 1-40 KB; one may be 1 MiB (the library's own limit, [`build_regex`]).
+/// 1-40 KB; one may be 1 MiB ([`MAX_REGEX_SIZE`]).
 pub const MAX_REGEX_BYTES: usize = 2 << 20;
 
 /// Checks a filter's regular expression: its length, then (with `compiled`, the bytes the
@@ -995,7 +994,7 @@ fn check_regex(
     if let Ok(nfa) = thompson::NFA::compiler()
         .configure(
             thompson::Config::new()
-                .nfa_size_limit(Some(1 << 20))
+                .nfa_size_limit(Some(MAX_REGEX_SIZE))
                 .which_captures(thompson::WhichCaptures::None),
         )
         .build(pattern)

@@ -23,7 +23,7 @@ use super::relations::{self, Relation};
 use super::text_tally::{FirstPage, Searched, Tallied, TextTally};
 use super::{ListQuery, Page, QueryError, StoreError, query_rows, quote_ident, used_params};
 use crate::schema::filter::{
-    Comparison, Condition, DateSpan, Operand, Operation, TextMatch, build_regex,
+    Comparison, Condition, DateSpan, MAX_REGEX_SIZE, Operand, Operation, TextMatch, build_regex,
 };
 use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::value::Value;
@@ -659,7 +659,7 @@ impl FilterRegex {
                             .skip_cache_capacity_check(true)
                             .minimum_cache_clear_count(None),
                     )
-                    .thompson(thompson::Config::new().nfa_size_limit(Some(1 << 20)))
+                    .thompson(thompson::Config::new().nfa_size_limit(Some(MAX_REGEX_SIZE)))
                     .build(&self.pattern)
                     .ok()?;
                 let nfa_states = dfa.get_nfa().states().len();

@@ -2172,6 +2172,25 @@ fn relations_the_emulator_does_not_keep_are_named() {
     );
 }
 
+/// The demo account's tickets through `filteredMask[tickets[id]]` and `filter`, with the
+/// REST answer they came in.
+fn filtered_mask_ticket_ids(server: &Server, filter: &Json) -> (Vec<i64>, HttpResponse) {
+    let resp = rest_get_as(
+        server,
+        &DEMO,
+        &format!(
+            "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=filteredMask%5Btickets%5Bid%5D%5D&objectFilter={}",
+            percent_encode(&filter.to_string())
+        ),
+    );
+    let account: Json = serde_json::from_slice(&resp.body).unwrap();
+    let nested = account["tickets"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|t| t["id"].as_i64()).collect())
+        .unwrap_or_default();
+    (nested, resp)
+}
+
 /// `newUpdatesFlag` is computed for the user who asks (updates by anyone else since that
 /// user last marked the ticket viewed): a filter on it compares the caller's flag, as the
 /// getter answers it, rather than being left out with a warning (an automation's "tickets
@@ -2232,19 +2251,7 @@ fn a_filter_on_new_updates_compares_the_callers_own_flag() {
             .filter_map(|t| t["id"].as_i64())
             .collect();
         assert_eq!(rest, ids, "REST {filter}");
-        let resp = rest_get_as(
-            server,
-            &DEMO,
-            &format!(
-                "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=filteredMask%5Btickets%5Bid%5D%5D&objectFilter={}",
-                percent_encode(&filter.to_string())
-            ),
-        );
-        let account: Json = serde_json::from_slice(&resp.body).unwrap();
-        let nested: Vec<i64> = account["tickets"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|t| t["id"].as_i64()).collect())
-            .unwrap_or_default();
+        let (nested, resp) = filtered_mask_ticket_ids(server, &filter);
         assert_eq!(nested, ids, "filteredMask {filter}: {}", resp.text());
         ids
     };
@@ -2337,20 +2344,8 @@ fn a_filter_on_a_computed_flag_compares_it_as_its_getter_answers() {
         assert_eq!(&ids, expected, "{filter}\n{}", reply.exchange());
         assert_eq!(reply.total_items(), Some(expected.len() as u64));
         assert!(reply.http.header("X-SoftLayer-Emulator-Warning").is_none());
-        let resp = rest_get_as(
-            &server,
-            &DEMO,
-            &format!(
-                "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=filteredMask%5Btickets%5Bid%5D%5D&objectFilter={}",
-                percent_encode(&filter.to_string())
-            ),
-        );
+        let (nested, resp) = filtered_mask_ticket_ids(&server, &filter);
         assert_eq!(resp.status, 200, "{}", resp.describe());
-        let account: Json = serde_json::from_slice(&resp.body).unwrap();
-        let nested: Vec<i64> = account["tickets"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|t| t["id"].as_i64()).collect())
-            .unwrap_or_default();
         assert_eq!(&nested, expected, "filteredMask {filter}: {}", resp.text());
     }
 }
