@@ -34,13 +34,18 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Commits are checkpointed together at most this often: a checkpoint copies each
-/// changed page once, however many commits changed it in between. Short, so that each
-/// checkpoint's fsync has little to wait for and the writer's backstop finds the log
-/// copied: with the writer thread (group_commit.rs) taking `addUpdate` past 8,000/s, a
-/// 100 ms pause left 20 MB to sync at a time, and the backstop's fsync stalled every
-/// write behind it (p99 28 ms at 8,300/s; at 2 ms, 14 ms at 9,000/s, and about a
-/// quarter of a core for this thread while writes go on).
-const PAUSE: Duration = Duration::from_millis(2);
+/// changed page once, however many commits changed it in between (a ticket's insert
+/// changes a page of each of its 22 indexes, and the next inserts change the same
+/// pages). Not long, so that each checkpoint's fsync has little to wait for and the
+/// writer's backstop finds the log copied: with the writer thread (group_commit.rs)
+/// taking `addUpdate` past 8,000/s, a 100 ms pause left 20 MB to sync at a time, and
+/// the backstop's fsync stalled every write behind it (p99 28 ms at 8,300/s). With the
+/// log's restarts arranged as they are now (`run`), 25 ms against 2 ms (issue 14,
+/// twenty-seventh session, 10-second runs alternating on one database): the server wrote
+/// 29 KB a `createStandardTicket` instead of 37 and 19 KB an `addUpdate` instead of 23,
+/// spent 12-15% less CPU a call (118-164 µs against 151-183 for a create), and did more
+/// calls a second in 7 of 8 pairs, p99 alike; 50 and 100 ms took p99 to 14-26 ms.
+const PAUSE: Duration = Duration::from_millis(25);
 
 /// From this many pages of log (20 MiB at 4 KiB pages), the writer copies the log
 /// itself after each commit until it is whole in the database file ([`backstop`]).
