@@ -224,6 +224,7 @@ impl ObjectFilter {
         let decoded = base64_as_text(branch);
         let branch = decoded.as_ref().unwrap_or(branch);
         if let (Some(t), Some(_)) = (schema().type_def(type_name), branch.as_struct()) {
+            let regex_bytes = std::cell::Cell::new(0);
             let mut walker = Walker {
                 zone,
                 now_ms,
@@ -231,7 +232,7 @@ impl ObjectFilter {
                 out: &mut filter,
                 path: Vec::new(),
                 terms: 0,
-                regex_bytes: Default::default(),
+                regex_bytes: &regex_bytes,
             };
             walker.walk(&[t], branch, 0)?;
         }
@@ -349,8 +350,9 @@ struct Walker<'a> {
     /// them (less the dates of `in` lists): once past [`MAX_FILTER_TERMS`] the filter is
     /// refused whatever follows, so no more regular expressions are compiled for it.
     terms: usize,
-    /// Bytes the filter's regular expressions compiled to so far ([`MAX_REGEX_BYTES`]).
-    regex_bytes: std::rc::Rc<std::cell::Cell<usize>>,
+    /// Bytes the filter's regular expressions compiled to so far ([`MAX_REGEX_BYTES`]);
+    /// each leaf's [`Prop`] adds to it while the walker goes on.
+    regex_bytes: &'a std::cell::Cell<usize>,
 }
 
 impl Walker<'_> {
@@ -491,7 +493,7 @@ impl Walker<'_> {
             type_name: &prop.type_name,
             zone: self.zone,
             now_ms: self.now_ms,
-            regex_bytes: (self.terms < MAX_FILTER_TERMS).then(|| self.regex_bytes.clone()),
+            regex_bytes: (self.terms < MAX_FILTER_TERMS).then_some(self.regex_bytes),
         };
         let text = match op {
             Value::String(s) => s.trim(),
@@ -730,7 +732,7 @@ struct Prop<'a> {
     /// which a regular expression here adds as it is compiled to check it; `None` where
     /// only its length is checked (a filter already past [`MAX_FILTER_TERMS`], refused
     /// anyway).
-    regex_bytes: Option<std::rc::Rc<std::cell::Cell<usize>>>,
+    regex_bytes: Option<&'a std::cell::Cell<usize>>,
 }
 
 /// Why a leaf of the filter was not used: a fault for what the language does not have,
@@ -899,7 +901,7 @@ impl Prop<'_> {
             "!*=" => text_match(TextMatch::Contains, false),
             "_=" => Operation::EqualIgnoringCase(arg.to_string()),
             "~" | "!~" => {
-                check_regex(arg, self.name, self.regex_bytes.as_ref())?;
+                check_regex(arg, self.name, self.regex_bytes)?;
                 Operation::Regex {
                     pattern: arg.to_string(),
                     matches: *operator == "~",
@@ -977,7 +979,7 @@ pub const MAX_REGEX_BYTES: usize = 2 << 20;
 fn check_regex(
     pattern: &str,
     property: &str,
-    compiled: Option<&std::rc::Rc<std::cell::Cell<usize>>>,
+    compiled: Option<&std::cell::Cell<usize>>,
 ) -> Result<(), Fault> {
     if is_too_long(pattern) {
         return Err(Fault::bad_argument(format!(
