@@ -171,16 +171,6 @@ EOF
 PIDS+=($!)
 sleep 1
 
-# The server's /metrics (its latency histogram, "-" for nginx) into FILE.
-metrics() {
-    if [ "$1" = server ]; then
-        python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' \
-            "http://127.0.0.1:$2/metrics" > "$3" 2>/dev/null || : > "$3"
-    else
-        : > "$3"
-    fi
-}
-
 # run NAME PORT TRANSPORT: "RPS P50_MS P99_MS NON200 OWN_P99_MS". OWN_P99_MS is the server's
 # own time (from the request body read to the reply's last byte written) at the 99th
 # percentile, from its /metrics histogram over the measured run ("-" for nginx): what wrk
@@ -189,10 +179,11 @@ metrics() {
 run() {
     local out="$WORK/wrk-$1-$3.txt"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$WORK/$3.lua" "http://127.0.0.1:$2" >/dev/null 2>&1 || true
-    metrics "$1" "$2" "$WORK/metrics-$1-$3-before.txt"
+    local before="$WORK/metrics-$1-$3-before.txt" after="$WORK/metrics-$1-$3-after.txt"
+    fetch_metrics "$2" "$before"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/$3.lua" "http://127.0.0.1:$2" > "$out" 2>&1 || true
-    metrics "$1" "$2" "$WORK/metrics-$1-$3-after.txt"
-    python3 - "$out" "$3" "$WORK/metrics-$1-$3-before.txt" "$WORK/metrics-$1-$3-after.txt" <<'PY'
+    fetch_metrics "$2" "$after"
+    python3 - "$out" "$(own_p99 "$before" "$after" "$3" getObject)" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(p):
@@ -200,24 +191,7 @@ def ms(p):
     return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 rps = float(re.search(r"Requests/sec:\s*([\d.]+)", text).group(1))
 bad = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", text)
-def buckets(path):
-    """getObject's cumulative bucket counts of this transport: {upper bound: count}."""
-    pattern = (r'^softlayer_emulator_call_duration_seconds_bucket\{le="([^"]+)",'
-               rf'transport="{sys.argv[2]}",service="SoftLayer_Ticket",method="getObject"\}} (\d+)')
-    return {float(le): int(n) for le, n in re.findall(pattern, open(path).read(), re.M)}
-before, after = buckets(sys.argv[3]), buckets(sys.argv[4])
-own = "-"
-if after:
-    counts = sorted((le, after[le] - before.get(le, 0)) for le in after)
-    total = counts[-1][1]
-    lower, below = 0.0, 0
-    for le, n in counts:
-        if total and n >= 0.99 * total:
-            # Within the bucket, as Prometheus's histogram_quantile does.
-            at = lower if n == below else lower + (le - lower) * (0.99 * total - below) / (n - below)
-            own = f"{at * 1000:.2f}" if le != float("inf") else f">{lower * 1000:.1f}"
-            break
-        lower, below = le, n
+own = sys.argv[2]
 print(f"{rps:.0f} {ms(50):.2f} {ms(99):.2f} {bad.group(1) if bad else 0} {own}")
 PY
 }

@@ -17,7 +17,9 @@
 #   4. durability: addUpdate under load again, the server killed with SIGKILL halfway,
 #      restarted on the same file; every marker acknowledged in any phase must be in
 #      the database.
-# Prints calls/s, p50/p99, faults, the ratio to the baseline, and the durability check.
+# Prints calls/s, p50/p99 (and the server's own p99, from its /metrics histogram: unlike a
+# read's, a write's wait for the writer is inside the server), faults, the ratio to the
+# baseline, and the durability check.
 # The machine is shared: the load average is printed beside the numbers.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -156,12 +158,17 @@ EOF
     } > "$WORK/$label.lua"
 }
 
-# run METHOD LABEL DURATION: wrk against the running server; prints its RESULT line.
+# run METHOD LABEL DURATION: wrk against the running server; prints its RESULT line, and
+# after it the server's own p99 for METHOD in the run (bench/common.sh, own_p99).
 run() {
     write_lua "$1" "$2"
+    fetch_metrics "$PORT" "$WORK/$2.before"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$3" --latency -s "$WORK/$2.lua" \
         "http://127.0.0.1:$PORT/" > "$WORK/$2.wrk" 2>&1 || true
-    grep '^RESULT' "$WORK/$2.wrk" || { cat "$WORK/$2.wrk" >&2; die "wrk gave no result"; }
+    fetch_metrics "$PORT" "$WORK/$2.after"
+    local result
+    result=$(grep '^RESULT' "$WORK/$2.wrk") || { cat "$WORK/$2.wrk" >&2; die "wrk gave no result"; }
+    echo "$result $(own_p99 "$WORK/$2.before" "$WORK/$2.after" xmlrpc "$1")"
 }
 
 declare -A RESULTS
@@ -193,14 +200,14 @@ echo
 echo "XML-RPC writes, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, random open ticket of $TICKETS,"
 echo "--no-reply-cache; load average $(cut -d' ' -f1-3 /proc/loadavg) (shared machine)"
 echo
-echo "| method | group commit | calls/s | p50 | p99 | acknowledged | faults | ratio to off |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
+echo "| method | group commit | calls/s | p50 | p99 | its own p99 | acknowledged | faults | ratio to off |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 for method in addUpdate createStandardTicket; do
-    read -r _ off_rps _ _ _ _ _ <<<"${RESULTS[$method-off]}"
+    read -r _ off_rps _ _ _ _ _ _ <<<"${RESULTS[$method-off]}"
     for mode in on off; do
-        read -r _ rps p50 p99 acks faults errors <<<"${RESULTS[$method-$mode]}"
+        read -r _ rps p50 p99 acks faults errors own <<<"${RESULTS[$method-$mode]}"
         ratio=$(python3 -c "print(f'{$rps / max($off_rps, 1):.2f}x')")
-        echo "| $method | $mode | $rps | $p50 ms | $p99 ms | $acks | $faults | $ratio |"
+        echo "| $method | $mode | $rps | $p50 ms | $p99 ms | $own ms | $acks | $faults | $ratio |"
     done
 done
 echo
