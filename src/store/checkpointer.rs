@@ -49,8 +49,11 @@ const PAUSE: Duration = Duration::from_millis(25);
 
 /// From this many pages of log (20 MiB at 4 KiB pages), the writer copies the log
 /// itself after each commit until it is whole in the database file ([`backstop`]).
-/// Issue 10 bounds the log at 32 MB; the thread alone keeps it near 12-14 MB, so this
-/// line is only reached when the thread cannot keep up.
+/// Issue 10 bounds the log at 32 MB. Under moderate writes the thread alone keeps it
+/// near 12-14 MB; at about 15,000 `addUpdate`s a second its restarts sometimes end past
+/// this line, and the writer copies for 4-17 ms two or three times a second (issue 14,
+/// twenty-eighth session). At 24 MiB that was rarer, with no p99 gain outside the noise,
+/// and the log nearer the bound.
 const BACKSTOP_PAGES: c_int = 5_120;
 
 /// The longest the writer spends on one backstop copy; what is left is copied after
