@@ -329,35 +329,64 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
 }
 
 fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
+    use store::synthetic::SeedProgress;
     let store = store::Store::open(db)?;
     let started = std::time::Instant::now();
-    // A bar only on a terminal: a million tickets take the better part of a minute, and
-    // logs and pipes get the one summary line below.
-    let bar = if std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::new(n)
-    } else {
-        indicatif::ProgressBar::hidden()
+    // A bar only on a terminal: a million tickets take minutes, and logs and pipes get the
+    // one summary line below. One bar per step, each with its own time left: the text
+    // index takes longer than the tickets, at a rate of its own.
+    let terminal = std::io::stderr().is_terminal();
+    let step_bar = |length: u64, unit: &str, message: &'static str| {
+        let bar = if terminal {
+            indicatif::ProgressBar::new(length)
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{msg}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {unit}, {{rate}}, {{eta}} left"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            // indicatif's own `{per_sec}` prints four decimals ("21,171.8581/s").
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{}/s", indicatif::HumanCount(state.per_sec() as u64));
+                },
+            )
+            .progress_chars("=> "),
+        );
+        bar.set_message(message);
+        bar
     };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{msg} [{bar:40}] {human_pos}/{human_len} tickets, {rate}, {eta} left",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        // indicatif's own `{per_sec}` prints four decimals ("21,171.8581/s").
-        .with_key(
-            "rate",
-            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{}/s", indicatif::HumanCount(state.per_sec() as u64));
-            },
-        )
-        .progress_chars("=> "),
-    );
-    bar.set_message("seeding");
+    let mut bar = step_bar(n, "tickets", "1/3 seeding");
+    let mut step = 1;
     let added = store.write(|conn| {
-        store::synthetic::generate(conn, 1001, n, seed, &mut |done| {
-            bar.set_position(done);
-            if done == n {
-                bar.set_message("indexing");
+        store::synthetic::generate(conn, 1001, n, seed, &mut |at| match at {
+            SeedProgress::Tickets { done, .. } => bar.set_position(done),
+            SeedProgress::TextIndex { done, of } => {
+                if step == 1 {
+                    step = 2;
+                    // Each step's last line stays on the terminal; the next draws below.
+                    bar.finish();
+                    bar = step_bar(of, "rows of text", "2/3 indexing");
+                }
+                bar.set_position(done);
+                if done >= of {
+                    // What is left is the commit: written at once, no count to show.
+                    bar.finish();
+                    bar = if terminal {
+                        indicatif::ProgressBar::new_spinner()
+                    } else {
+                        indicatif::ProgressBar::hidden()
+                    };
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template("{msg} {spinner} {elapsed}")
+                            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+                    );
+                    bar.set_message("3/3 writing the database file");
+                    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                }
             }
         })
     })?;

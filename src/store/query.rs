@@ -399,17 +399,23 @@ pub(super) const TEXT_INDEXES: &[TextIndex] = &[
 pub(super) const QUEUE_TICKET_TITLE: &str = "INSERT INTO emulator_text_index_queue (kind, rowId) \
      SELECT 0, id FROM SoftLayer_Ticket WHERE id = ?1 AND title IS NOT NULL";
 
+/// Rows of text [`with_bulk_text_index`] indexes per statement, between two reports of
+/// its progress.
+pub(super) const BULK_TEXT_CHUNK: i64 = 50_000;
+
 /// Runs `bulk`, which may only insert rows with ids above every id in their tables (a
 /// synthetic seed), with the trigram indexes' insert triggers dropped; then indexes
-/// the new rows with one statement per index and puts the triggers back, all in the
-/// caller's transaction. Row by row through the triggers, a million tickets and five
-/// million updates took ten times as long as the rows themselves; in bulk, in rowid
-/// order, FTS5 builds its segments once. Tickets have no such trigger (migrations/0013):
-/// `bulk` inserts them with its own SQL, which queues nothing, and they are indexed here
-/// with the rest.
+/// the new rows in rowid order and puts the triggers back, all in the caller's
+/// transaction. Row by row through the triggers, a million tickets and five million
+/// updates took ten times as long as the rows themselves; in bulk, in rowid order, FTS5
+/// builds its segments once (in statements of [`BULK_TEXT_CHUNK`] ids, each telling
+/// `progress` the rows done so far and about how many in all: the span of the new ids).
+/// Tickets have no such trigger (migrations/0013): `bulk` inserts them with its own SQL,
+/// which queues nothing, and they are indexed here with the rest.
 pub(super) fn with_bulk_text_index<T>(
     conn: &Connection,
     bulk: impl FnOnce() -> super::Result<T>,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> super::Result<T> {
     let mut suspended = Vec::new();
     for index in TEXT_INDEXES {
@@ -444,17 +450,38 @@ pub(super) fn with_bulk_text_index<T>(
         suspended.push((index, trigger.map(|(_, sql)| sql), floor));
     }
     let out = bulk()?;
-    for (index, trigger, floor) in suspended {
-        let column = quote_ident(index.property);
-        conn.execute(
+    let mut spans = Vec::with_capacity(suspended.len());
+    for (index, _, floor) in &suspended {
+        let top: i64 = conn.query_row(
             &format!(
-                "INSERT INTO {fts} (rowid, {column}) SELECT id, sl_fold({column}) FROM {table} \
-                 WHERE id > ?1 AND {column} IS NOT NULL ORDER BY id",
-                fts = index.table,
-                table = quote_ident(index.type_name),
+                "SELECT coalesce(max(id), 0) FROM {}",
+                quote_ident(index.type_name)
             ),
-            [floor],
+            [],
+            |r| r.get(0),
         )?;
+        spans.push((*floor, top.max(*floor)));
+    }
+    let of: u64 = spans.iter().map(|(floor, top)| (top - floor) as u64).sum();
+    let mut done = 0;
+    progress(done, of);
+    for ((index, trigger, _), (floor, top)) in suspended.into_iter().zip(spans) {
+        let column = quote_ident(index.property);
+        let mut insert = conn.prepare(&format!(
+            "INSERT INTO {fts} (rowid, {column}) SELECT id, sl_fold({column}) FROM {table} \
+             WHERE id > ?1 AND id <= ?2 AND {column} IS NOT NULL ORDER BY id",
+            fts = index.table,
+            table = quote_ident(index.type_name),
+        ))?;
+        let mut from = floor;
+        while from < top {
+            let to = from.saturating_add(BULK_TEXT_CHUNK).min(top);
+            insert.execute([from, to])?;
+            done += (to - from) as u64;
+            progress(done, of);
+            from = to;
+        }
+        drop(insert);
         if let Some(trigger) = trigger {
             conn.execute_batch(&trigger)?;
         }

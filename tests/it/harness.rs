@@ -708,7 +708,8 @@ fn the_control_api_refuses_what_it_would_misread() {
 }
 
 /// Issue 14: a long synthetic seed shows a bar on a terminal (here the pseudo-terminal of
-/// util-linux's `script`), with a whole number of tickets a second; a pipe gets the one
+/// util-linux's `script`), with a whole number of tickets a second, then one for the text
+/// index, which takes longer than the tickets, then the commit; a pipe gets the one
 /// summary line.
 #[test]
 fn the_synthetic_seed_shows_its_progress_on_a_terminal_only() {
@@ -740,6 +741,23 @@ fn the_synthetic_seed_shows_its_progress_on_a_terminal_only() {
             "a whole number of tickets a second: {rate:?}"
         );
     }
+    assert!(terminal.contains("1/3 seeding ["), "{terminal}");
+    // The text index's step counts rows of titles and update entries: more than the
+    // tickets, and it ends at its total.
+    let total: u64 = terminal
+        .split(" rows of text, ")
+        .next()
+        .and_then(|before| before.rsplit('/').next())
+        .map(|n| n.replace(',', "").parse().expect("a row total"))
+        .unwrap_or_else(|| panic!("no text index step: {terminal}"));
+    assert!(total > 20_000, "{total} rows of text");
+    let end = format!("] {}/{} rows of text, ", group(total), group(total));
+    assert!(terminal.contains(&end), "{end:?} in {terminal}");
+    assert!(terminal.contains("2/3 indexing ["), "{terminal}");
+    assert!(
+        terminal.contains("3/3 writing the database file"),
+        "{terminal}"
+    );
     assert!(
         terminal.contains("20000 synthetic tickets added"),
         "{terminal}"
@@ -754,6 +772,19 @@ fn the_synthetic_seed_shows_its_progress_on_a_terminal_only() {
     let said = String::from_utf8_lossy(&piped.stderr);
     assert!(!said.contains("tickets, "), "no bar on a pipe: {said}");
     assert!(said.contains("20000 synthetic tickets added"), "{said}");
+}
+
+/// `n` with thousands separated by commas, as the bar writes counts.
+fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[test]
