@@ -2,6 +2,7 @@
 //! `/health`) and the accept loop. Every API call, whatever its transport, then goes
 //! through the one [`pipeline`]: the router only picks the codec from the URL.
 
+pub mod body_encoding;
 pub mod conn;
 pub mod pipeline;
 

@@ -145,6 +145,12 @@ pub enum BodyError {
     Ambiguous,
     #[error("the server is reading too many request bodies; retry shortly")]
     Busy,
+    #[error(
+        "the request body's Content-Encoding '{0}' is not one the server takes: gzip, deflate or identity"
+    )]
+    UnsupportedCoding(String),
+    #[error("the request body could not be decompressed as its Content-Encoding says ({0})")]
+    BadCoding(String),
 }
 
 impl BodyError {
@@ -152,7 +158,10 @@ impl BodyError {
         match self {
             BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Stalled(_) | BodyError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
-            BodyError::Interrupted | BodyError::Ambiguous => StatusCode::BAD_REQUEST,
+            BodyError::Interrupted | BodyError::Ambiguous | BodyError::BadCoding(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            BodyError::UnsupportedCoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -194,6 +203,7 @@ pub async fn read_request_body(
     {
         return Err(BodyError::Ambiguous);
     }
+    let coding = super::body_encoding::BodyCoding::of(headers)?;
     let declared = headers
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -242,6 +252,21 @@ pub async fn read_request_body(
             deadline = Some(tokio::time::Instant::now() + stall);
         }
         bytes.extend_from_slice(&data);
+    }
+    if coding != super::body_encoding::BodyCoding::Identity {
+        // Off the async threads: inflating up to the limit (16 MiB) is tens of
+        // milliseconds of CPU.
+        let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, max))
+            .await
+            .map_err(|_| BodyError::Interrupted)??;
+        let beyond = decoded.len().saturating_sub(in_flight.0);
+        if beyond > 0 {
+            in_flight.grow(beyond)?;
+        }
+        if decoded.len() > SMALL_BODY {
+            in_flight.take_big_body_place(stall).await?;
+        }
+        return Ok((Bytes::from(decoded), in_flight));
     }
     Ok((Bytes::from(bytes), in_flight))
 }

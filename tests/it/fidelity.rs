@@ -873,26 +873,6 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
 // 1. XML-RPC protocol faults carry a string faultCode
 // ---------------------------------------------------------------------------------------
 
-/// Runs a Python script in the test venv (softlayer-python 6.2.9) with `args`; its stdout.
-fn python(script: &str, args: &[&str]) -> String {
-    let py = test_venv().join("bin").join("python");
-    let out = std::process::Command::new(&py)
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost")
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", py.display()));
-    assert!(
-        out.status.success(),
-        "python failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// softlayer-python's own exception classes for the calls: its XML-RPC transport maps
 /// fault codes with a string-keyed table (`transports/xmlrpc.py`: '-32601' →
 /// `MethodNotFound`), so `except SoftLayer.MethodNotFound` fires only with a string code.
@@ -923,7 +903,7 @@ attempt("init", lambda: client.call("SoftLayer_Ticket", "getObject"))
 #[test]
 fn softlayer_python_raises_its_own_exceptions_for_protocol_faults() {
     let server = Server::start();
-    let out = python(
+    let out = venv_python(
         EXCEPTIONS_OF_CALLS,
         &[&server.base_url(), DEMO.username, DEMO.api_key],
     );
@@ -1206,7 +1186,7 @@ for mask in ["mask[id,flux_capacitor]", "mask[id,title,'status]", "mask[id,title
 #[test]
 fn mask_faults_carry_their_own_classes() {
     let server = Server::start();
-    let out = python(
+    let out = venv_python(
         MASK_FAULTS,
         &[&server.base_url(), DEMO.username, DEMO.api_key, "xmlrpc"],
     );

@@ -4,6 +4,7 @@
 
 mod bounded;
 mod common;
+mod compressed;
 mod conformance;
 mod console;
 mod fidelity;

@@ -263,6 +263,42 @@ fn php_soapclient_workflow() {
     workflow("php", php("workflow.php"));
 }
 
+/// PHP's SoapClient with a compression level sends its requests gzip- or
+/// deflate-compressed (PHP's SoapServer, behind the real API, takes both): each update is
+/// stored whole, as another transport reads it back.
+#[test]
+fn php_soapclient_sends_compressed_requests() {
+    const TICKET: i64 = 160000001;
+    let server = Server::start();
+    let mut cmd = php("compressed.php");
+    cmd.arg(server.base_url())
+        .arg(DEMO.username)
+        .arg(DEMO.api_key)
+        .arg(TICKET.to_string());
+    let out = run(cmd);
+    assert!(out.success(), "{}", out.describe());
+    let report: Value = serde_json::from_str(out.stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {}", out.describe()));
+    for coding in ["gzip", "deflate"] {
+        let expected = format!("compressed with {coding} — déjà vu");
+        assert_eq!(report[coding]["content_encoding"], coding, "{report:#}");
+        assert_eq!(report[coding]["id"], TICKET, "{report:#}");
+        assert_eq!(
+            report[coding]["last_entry"],
+            expected.as_str(),
+            "{report:#}"
+        );
+    }
+    let entries = ticket_entries(&server, &DEMO, TICKET);
+    assert_eq!(
+        &entries[entries.len() - 2..],
+        &[
+            "compressed with gzip — déjà vu".to_string(),
+            "compressed with deflate — déjà vu".to_string()
+        ]
+    );
+}
+
 #[test]
 fn zeep_workflow() {
     let report = workflow("zeep", python(&["zeep"], "zeep_workflow.py"));

@@ -1515,6 +1515,26 @@ pub fn test_venv() -> PathBuf {
     venv
 }
 
+/// Runs a Python script in the test venv (softlayer-python 6.2.9) with `args`; its stdout.
+pub fn venv_python(script: &str, args: &[&str]) -> String {
+    let py = test_venv().join("bin").join("python");
+    let out = std::process::Command::new(&py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .env("NO_PROXY", "127.0.0.1,localhost")
+        .env("no_proxy", "127.0.0.1,localhost")
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", py.display()));
+    assert!(
+        out.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The result of one client run.
 #[derive(Debug)]
 pub struct CmdOutput {

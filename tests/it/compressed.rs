@@ -1,0 +1,166 @@
+//! Request bodies sent compressed (`Content-Encoding: gzip` or `deflate`), as Python's
+//! `xmlrpc.client` sends them past its transport's `encode_threshold` and PHP's
+//! SoapClient with a compression level (soap_clients.rs runs that one); and the
+//! faults, in each transport's own format, for a coding the server does not take, a body
+//! that is not what its coding says, and one that inflates past the body limit.
+
+use crate::common;
+
+use common::*;
+use flate2::Compression;
+use std::io::Write;
+
+const TICKET: &str = "SoftLayer_Ticket";
+/// Seed: demo's open ticket.
+const DEMO_TICKET: i64 = 160000001;
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn zlib(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+fn add_update(entry: &str) -> String {
+    XmlRpcCall::new(TICKET, "addUpdate")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .arg(xstruct(&[("entry", xstr(entry))]))
+        .body()
+}
+
+fn post(server: &Server, path: &str, coding: &str, body: &[u8]) -> HttpResponse {
+    let content_type = if path.starts_with("/rest/") {
+        "application/json"
+    } else {
+        "text/xml"
+    };
+    server.post(
+        path,
+        &[("Content-Type", content_type), ("Content-Encoding", coding)],
+        body,
+    )
+}
+
+/// Python's own `xmlrpc.client`, told to compress every request, adds an update;
+/// gzip and deflate bodies sent by hand to XML-RPC and REST are read as their plain text.
+#[test]
+fn compressed_requests_are_read_on_every_transport() {
+    let server = Server::start();
+    let script = r#"
+import sys, xmlrpc.client
+url, user, key, ticket = sys.argv[1:5]
+transport = xmlrpc.client.Transport()
+transport.encode_threshold = 0
+proxy = xmlrpc.client.ServerProxy(url + "/xmlrpc/v3.1/SoftLayer_Ticket", transport=transport)
+headers = {"authenticate": {"username": user, "apiKey": key},
+           "SoftLayer_TicketInitParameters": {"id": int(ticket)}}
+print(proxy.addUpdate({"headers": headers}, {"entry": "gzip from Python — ünïcode"})[0]["entry"])
+"#;
+    let out = venv_python(
+        script,
+        &[
+            &server.base_url(),
+            DEMO.username,
+            DEMO.api_key,
+            &DEMO_TICKET.to_string(),
+        ],
+    );
+    assert_eq!(out.trim(), "gzip from Python — ünïcode");
+
+    let resp = post(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        "gzip",
+        &gzip(add_update("gzip by hand").as_bytes()),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert!(!resp.text().contains("<fault>"), "{}", resp.describe());
+    let resp = post(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        "deflate",
+        &zlib(add_update("deflate by hand").as_bytes()),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+
+    let rest_body = br#"{"parameters": [{"entry": "gzip over REST"}]}"#;
+    let resp = server.post(
+        &format!("/rest/v3.1/SoftLayer_Ticket/{DEMO_TICKET}/addUpdate.json"),
+        &[
+            ("Authorization", &basic_auth(DEMO.username, DEMO.api_key)),
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
+        &gzip(rest_body),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+
+    let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    assert_eq!(
+        &entries[entries.len() - 4..],
+        &[
+            "gzip from Python — ünïcode",
+            "gzip by hand",
+            "deflate by hand",
+            "gzip over REST"
+        ]
+    );
+}
+
+/// A coding the server does not take is 415; a body that is not what its coding says,
+/// 400; one that inflates past the body limit (16 MiB by default) from 17 KB, 413 — each
+/// a fault in the transport's own format, and nothing stored.
+#[test]
+fn bad_codings_are_faults_in_the_transports_format() {
+    let server = Server::start();
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET).len();
+    let plain = add_update("never stored");
+    let bomb = gzip(&vec![b' '; 17 << 20]);
+    assert!(bomb.len() < 64 * 1024, "{}", bomb.len());
+    let cases: [(&str, &[u8], u16, &str); 3] = [
+        ("br", plain.as_bytes(), 415, "Content-Encoding 'br'"),
+        ("gzip", plain.as_bytes(), 400, "could not be decompressed"),
+        ("gzip", &bomb, 413, "over the limit"),
+    ];
+    for (coding, body, status, says) in cases {
+        let resp = post(&server, "/xmlrpc/v3.1/SoftLayer_Ticket", coding, body);
+        assert_eq!(resp.status, status, "{}", resp.describe());
+        let text = resp.text();
+        assert!(
+            text.contains("<fault>") && text.contains(says),
+            "{}",
+            resp.describe()
+        );
+
+        let resp = post(&server, "/soap/v3.1/SoftLayer_Ticket", coding, body);
+        assert_eq!(resp.status, status, "{}", resp.describe());
+        let text = resp.text();
+        assert!(
+            text.contains("SOAP-ENV:Fault") && text.contains(says),
+            "{}",
+            resp.describe()
+        );
+
+        let resp = post(
+            &server,
+            &format!("/rest/v3.1/SoftLayer_Ticket/{DEMO_TICKET}/addUpdate.json"),
+            coding,
+            body,
+        );
+        assert_eq!(resp.status, status, "{}", resp.describe());
+        let error: serde_json::Value = serde_json::from_slice(&resp.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", resp.describe()));
+        assert!(
+            error["error"].as_str().is_some_and(|e| e.contains(says)),
+            "{}",
+            resp.describe()
+        );
+    }
+    assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET).len(), before);
+}
