@@ -11,7 +11,9 @@
 //!   follows the request heads as their bytes arrive and marks the request, and the
 //!   pipeline answers it 400.
 //! - **Bodies for hyper's own 400, 414 and 431 answers**, which it sends empty: a client
-//!   (or its user) then reads what went wrong instead of a bare status line.
+//!   (or its user) then reads what went wrong instead of a bare status line, as a fault
+//!   in the format of the transport the request line names (softlayer-python could not
+//!   read a plain-text 414 from REST).
 //! - **Request targets as the real API's front end takes them.** SLDN's own curl examples
 //!   put an object filter in the URL as it is (`?objectFilter={"tickets":{…}}`), and curl
 //!   sends it so: raw `"`, and raw UTF-8 for a filter on non-ASCII text. The real API
@@ -135,7 +137,7 @@ impl Connection {
     /// Takes `bytes` (hyper's whole write) when it is one of hyper's empty automatic
     /// answers: the answer with a body is then sent in its place.
     fn rewrite(&mut self, cx: &mut Context<'_>, bytes: &[u8]) -> Option<Poll<io::Result<usize>>> {
-        let answer = automatic_answer_with_body(bytes)?;
+        let answer = automatic_answer_with_body(bytes, &self.scanner.request_line)?;
         self.pending = answer;
         self.sent = 0;
         Some(match self.poll_pending(cx) {
@@ -150,9 +152,11 @@ impl Connection {
 /// date); anything longer is a real reply.
 const AUTOMATIC_ANSWER_MAX: usize = 512;
 
-/// hyper's automatic 400, 414 or 431 answer (`bytes`, written whole) with a plain-text
-/// body.
-fn automatic_answer_with_body(bytes: &[u8]) -> Option<Vec<u8>> {
+/// hyper's automatic 400, 414 or 431 answer (`bytes`, written whole) with a body: a
+/// `SoftLayer_Exception_Public` fault in the format of the transport `request_line`
+/// names (the last the connection sent, as far as the scanner kept it), plain text
+/// elsewhere.
+fn automatic_answer_with_body(bytes: &[u8], request_line: &[u8]) -> Option<Vec<u8>> {
     if bytes.len() > AUTOMATIC_ANSWER_MAX || !bytes.ends_with(b"\r\n\r\n") {
         return None;
     }
@@ -160,32 +164,43 @@ fn automatic_answer_with_body(bytes: &[u8]) -> Option<Vec<u8>> {
     let status = head
         .strip_prefix("HTTP/1.1 ")
         .or(head.strip_prefix("HTTP/1.0 "))?;
-    let body = if status.starts_with("414 ") {
+    let message = if status.starts_with("414 ") {
         "URI Too Long: the request target is longer than the server accepts \
          (64 KiB). Send long object masks and filters in the body (XML-RPC, SOAP) \
-         rather than in the URL.\n"
+         rather than in the URL."
     } else if status.starts_with("431 ") {
         "Request Header Fields Too Large: the request's header section is larger than \
-         the server accepts (100 header fields, or about 400 KiB).\n"
+         the server accepts (100 header fields, or about 400 KiB)."
     } else if status.starts_with("400 ") {
         // hyper's own 400: the request could not be framed (a request line, header or
         // Content-Length that does not parse, two Content-Lengths that differ, an HTTP
-        // version other than 1.0 and 1.1), so no transport is known to answer in.
+        // version other than 1.0 and 1.1).
         "Bad Request: the request's framing could not be read: its request line, a \
          header, or its Content-Length (one decimal length) is malformed, or the HTTP \
-         version is not 1.0 or 1.1.\n"
+         version is not 1.0 or 1.1."
     } else {
         return None;
     };
+    let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, message);
+    let target = std::str::from_utf8(request_line)
+        .ok()
+        .and_then(|line| line.split(' ').nth(1));
+    let (content_type, body) = match target.and_then(|t| super::fault_for_target(t, &fault)) {
+        Some(answer) => (answer.content_type, answer.body),
+        None => (
+            "text/plain; charset=utf-8",
+            format!("{message}\n").into_bytes(),
+        ),
+    };
     const EMPTY: &str = "\r\ncontent-length: 0\r\n";
     let at = head.find(EMPTY)?;
-    let mut out = String::with_capacity(head.len() + body.len() + 64);
-    out.push_str(&head[..at]);
-    out.push_str("\r\ncontent-type: text/plain; charset=utf-8");
-    out.push_str(&format!("\r\ncontent-length: {}\r\n", body.len()));
-    out.push_str(&head[at + EMPTY.len()..]);
-    out.push_str(body);
-    Some(out.into_bytes())
+    let mut out = Vec::with_capacity(head.len() + body.len() + 64);
+    out.extend_from_slice(&head.as_bytes()[..at]);
+    out.extend_from_slice(format!("\r\ncontent-type: {content_type}").as_bytes());
+    out.extend_from_slice(format!("\r\ncontent-length: {}\r\n", body.len()).as_bytes());
+    out.extend_from_slice(&head.as_bytes()[at + EMPTY.len()..]);
+    out.extend_from_slice(&body);
+    Some(out)
 }
 
 impl AsyncRead for Connection {
@@ -395,6 +410,9 @@ const KEPT_LINE: usize = 256;
 struct HeadScanner {
     state: Scan,
     line: Vec<u8>,
+    /// The last request line seen (its first [`KEPT_LINE`] bytes), so that hyper's own
+    /// answers come in the format of the transport it names.
+    request_line: Vec<u8>,
     /// The current line was longer than [`KEPT_LINE`].
     line_cut: bool,
     heads: u64,
@@ -469,6 +487,8 @@ impl HeadScanner {
         match self.state {
             Scan::Start if empty => {}
             Scan::Start => {
+                self.request_line.clear();
+                self.request_line.extend_from_slice(line);
                 self.state = Scan::Head;
                 self.transfer_encoding = None;
                 self.content_length = None;
@@ -643,7 +663,9 @@ mod tests {
     #[test]
     fn automatic_answers_get_a_body_and_real_replies_do_not() {
         let auto = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: Sun, 29 Nov 2026 21:00:00 GMT\r\n\r\n";
-        let out = String::from_utf8(automatic_answer_with_body(auto).unwrap()).unwrap();
+        let out =
+            String::from_utf8(automatic_answer_with_body(auto, b"GET /health HTTP/1.1").unwrap())
+                .unwrap();
         let (head, body) = out.split_once("\r\n\r\n").unwrap();
         assert!(
             head.contains(&format!("content-length: {}", body.len())),
@@ -651,6 +673,46 @@ mod tests {
         );
         assert!(body.starts_with("Request Header Fields Too Large"));
         let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
-        assert!(automatic_answer_with_body(ok).is_none());
+        assert!(automatic_answer_with_body(ok, b"GET /health HTTP/1.1").is_none());
+    }
+
+    /// An automatic answer to a request of one of the transports is a fault in its format.
+    #[test]
+    fn automatic_answers_come_in_the_format_of_the_request_target() {
+        let auto = b"HTTP/1.1 414 URI Too Long\r\ncontent-length: 0\r\n\r\n";
+        let answer = |line: &str| {
+            let out = automatic_answer_with_body(auto, line.as_bytes()).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            let (head, body) = out.split_once("\r\n\r\n").unwrap();
+            assert!(head.starts_with("HTTP/1.1 414 "), "{out}");
+            assert!(
+                head.contains(&format!("content-length: {}", body.len())),
+                "{out}"
+            );
+            (head.to_string(), body.to_string())
+        };
+        let (head, body) = answer("GET /rest/v3.1/SoftLayer_Account/getTickets.json?x=1 HTTP/1.1");
+        assert!(head.contains("content-type: application/json"), "{head}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(error["code"], "SoftLayer_Exception_Public");
+        assert!(error["error"].as_str().unwrap().starts_with("URI Too Long"));
+        let (head, body) = answer("POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1");
+        assert!(head.contains("content-type: text/xml"), "{head}");
+        assert!(
+            body.contains("<fault>") && body.contains("URI Too Long"),
+            "{body}"
+        );
+        let (_, body) = answer("POST /soap/v3.1/SoftLayer_Ticket HTTP/1.1");
+        assert!(
+            body.contains("<faultcode>SoftLayer_Exception_Public</faultcode>"),
+            "{body}"
+        );
+        // A request line cut short by the scanner still names its transport.
+        let (head, _) =
+            answer(&format!("GET /rest/v3.1/SoftLayer_Account/{}", "a".repeat(300))[..256]);
+        assert!(head.contains("application/json"), "{head}");
+        let (head, body) = answer("GET /nowhere HTTP/1.1");
+        assert!(head.contains("text/plain"), "{head}");
+        assert!(body.starts_with("URI Too Long"), "{body}");
     }
 }

@@ -389,6 +389,33 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     }
 }
 
+/// `fault` in the format of the transport the request target `target` names (as it is
+/// in a request line, query included), or `None` outside the three transports: for
+/// hyper's own answers (conn.rs), which it sends before any request reaches [`handle`].
+/// Only the body and its type; the status stays the one hyper answers with.
+pub(crate) fn fault_for_target(target: &str, fault: &crate::call::Fault) -> Option<HttpAnswer> {
+    use crate::protocol::codec::Codec;
+    let path = target.split('?').next().unwrap_or(target);
+    if let Some(rest_path) = rest_path(path) {
+        let codec = RestCodec::new(String::new(), rest_path, None, None, false);
+        return Some(codec.write_fault(fault));
+    }
+    if let Some((version, service)) = soap_route(path) {
+        let codec = SoapCodec {
+            version,
+            service: service.to_string(),
+            basic: None,
+        };
+        return Some(codec.write_fault(fault));
+    }
+    let service = xmlrpc_service(path)?;
+    let codec = XmlRpcCodec {
+        service: service.to_string(),
+        basic: None,
+    };
+    Some(codec.write_fault(fault))
+}
+
 /// `/xmlrpc/v3/{Service}` or `/xmlrpc/v3.1/{Service}` → the service name.
 fn xmlrpc_service(path: &str) -> Option<&str> {
     let rest = path

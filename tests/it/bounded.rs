@@ -1013,7 +1013,9 @@ fn transfer_encoding_with_content_length_is_refused_in_either_order_and_position
     );
 }
 
-/// hyper's own 414 and 431 answers came with empty bodies; they now say what is wrong.
+/// hyper's own 414 and 431 answers came with empty bodies; they now say what is wrong, in
+/// the format of the transport the request names (softlayer-python could not read a
+/// plain-text 414 from REST: "Expecting value: line 1 column 1").
 #[test]
 fn uri_too_long_and_header_fields_too_large_have_bodies() {
     let server = Server::start();
@@ -1023,7 +1025,37 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
     );
     let r = read_response(&send_raw(&server, long.as_bytes()), "GET").unwrap();
     assert_eq!(r.status, 414, "{}", r.describe());
-    assert!(r.text().contains("URI Too Long"), "{}", r.describe());
+    let error: serde_json::Value =
+        serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.describe()));
+    assert_eq!(
+        error["code"],
+        "SoftLayer_Exception_Public",
+        "{}",
+        r.describe()
+    );
+    assert!(
+        error["error"].as_str().unwrap().contains("URI Too Long"),
+        "{}",
+        r.describe()
+    );
+    let many: String = (0..150).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
+    let r = read_response(
+        &send_raw(
+            &server,
+            format!("POST /soap/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\n{many}\r\n")
+                .as_bytes(),
+        ),
+        "POST",
+    )
+    .unwrap();
+    assert_eq!(r.status, 431, "{}", r.describe());
+    let text = r.text();
+    assert!(
+        text.contains("<faultcode>SoftLayer_Exception_Public</faultcode>")
+            && text.contains("Header Fields Too Large"),
+        "{}",
+        r.describe()
+    );
     let many: String = (0..150).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
     let r = read_response(
         &send_raw(
@@ -1058,18 +1090,35 @@ fn requests_that_cannot_be_framed_get_a_400_with_a_body() {
         );
         let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
         assert_eq!(r.status, 400, "{what}: {}", r.describe());
+        // An XML-RPC fault, as the request was an XML-RPC call.
+        let text = r.text();
         assert!(
-            r.text().starts_with("Bad Request: the request's framing"),
+            text.contains("<fault>") && text.contains("Bad Request: the request's framing"),
             "{what}: {}",
             r.describe()
         );
         assert!(
             r.header("content-type")
-                .is_some_and(|t| t.starts_with("text/plain")),
+                .is_some_and(|t| t.starts_with("text/xml")),
             "{what}: {}",
             r.describe()
         );
     }
+    // Outside the transports, plain text.
+    let raw = "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n";
+    let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(
+        r.text().starts_with("Bad Request: the request's framing"),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        r.header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain")),
+        "{}",
+        r.describe()
+    );
     assert_eq!(server.get("/health").status, 200);
 }
 
