@@ -1038,39 +1038,25 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
         "{}",
         r.describe()
     );
+    // 150 header fields: a SOAP fault for a SOAP call, plain text for /health.
     let many: String = (0..150).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
-    let r = read_response(
-        &send_raw(
-            &server,
-            format!("POST /soap/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\n{many}\r\n")
-                .as_bytes(),
+    for (request_line, says) in [
+        (
+            "POST /soap/v3.1/SoftLayer_Ticket",
+            "<faultcode>SoftLayer_Exception_Public</faultcode>",
         ),
-        "POST",
-    )
-    .unwrap();
-    assert_eq!(r.status, 431, "{}", r.describe());
-    let text = r.text();
-    assert!(
-        text.contains("<faultcode>SoftLayer_Exception_Public</faultcode>")
-            && text.contains("Header Fields Too Large"),
-        "{}",
-        r.describe()
-    );
-    let many: String = (0..150).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
-    let r = read_response(
-        &send_raw(
-            &server,
-            format!("GET /health HTTP/1.1\r\nHost: x\r\n{many}\r\n").as_bytes(),
-        ),
-        "GET",
-    )
-    .unwrap();
-    assert_eq!(r.status, 431, "{}", r.describe());
-    assert!(
-        r.text().contains("Header Fields Too Large"),
-        "{}",
-        r.describe()
-    );
+        ("GET /health", "Request Header Fields Too Large"),
+    ] {
+        let raw = format!("{request_line} HTTP/1.1\r\nHost: x\r\n{many}\r\n");
+        let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
+        assert_eq!(r.status, 431, "{}", r.describe());
+        let text = r.text();
+        assert!(
+            text.contains(says) && text.contains("Header Fields Too Large"),
+            "{}",
+            r.describe()
+        );
+    }
     assert_eq!(server.get("/health").status, 200);
 }
 
@@ -1079,6 +1065,23 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
 #[test]
 fn requests_that_cannot_be_framed_get_a_400_with_a_body() {
     let server = Server::start();
+    // The answer's text, once it is a 400 of this content type that says what is wrong.
+    let framing_answer = |raw: &str, content_type: &str, what: &str| {
+        let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
+        assert_eq!(r.status, 400, "{what}: {}", r.describe());
+        assert!(
+            r.text().contains("Bad Request: the request's framing"),
+            "{what}: {}",
+            r.describe()
+        );
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with(content_type)),
+            "{what}: {}",
+            r.describe()
+        );
+        r.text()
+    };
     for (what, content_length) in [
         ("negative", "-5"),
         ("not a number", "abc"),
@@ -1088,36 +1091,15 @@ fn requests_that_cannot_be_framed_get_a_400_with_a_body() {
         let raw = format!(
             "POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {content_length}\r\n\r\n<methodCall/>"
         );
-        let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
-        assert_eq!(r.status, 400, "{what}: {}", r.describe());
         // An XML-RPC fault, as the request was an XML-RPC call.
-        let text = r.text();
-        assert!(
-            text.contains("<fault>") && text.contains("Bad Request: the request's framing"),
-            "{what}: {}",
-            r.describe()
-        );
-        assert!(
-            r.header("content-type")
-                .is_some_and(|t| t.starts_with("text/xml")),
-            "{what}: {}",
-            r.describe()
-        );
+        let text = framing_answer(&raw, "text/xml", what);
+        assert!(text.contains("<fault>"), "{what}: {text}");
     }
     // Outside the transports, plain text.
-    let raw = "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n";
-    let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
-    assert_eq!(r.status, 400, "{}", r.describe());
-    assert!(
-        r.text().starts_with("Bad Request: the request's framing"),
-        "{}",
-        r.describe()
-    );
-    assert!(
-        r.header("content-type")
-            .is_some_and(|t| t.starts_with("text/plain")),
-        "{}",
-        r.describe()
+    framing_answer(
+        "POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        "text/plain",
+        "not a transport",
     );
     assert_eq!(server.get("/health").status, 200);
 }

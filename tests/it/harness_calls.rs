@@ -685,26 +685,6 @@ fn the_journal_records_a_rest_nested_path_and_replay_sends_it() {
     );
 }
 
-/// Runs a Python script in the test venv (softlayer-python installed) and returns its
-/// standard output.
-fn python(script: &str, args: &[&str]) -> String {
-    let py = test_venv().join("bin").join("python");
-    let out = Command::new(&py)
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .env("NO_PROXY", "127.0.0.1,localhost")
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", py.display()));
-    assert!(
-        out.status.success(),
-        "python failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// softlayer-python's exception for one call: "Class faultCode".
 const CALL_AND_REPORT: &str = r#"
 import sys, SoftLayer
@@ -722,7 +702,7 @@ fn injected_faults_reach_softlayer_python_as_the_real_ones_would() {
     let server = start(&[]);
     let url = server.base_url();
     let run = |transport: &str| {
-        python(
+        venv_python(
             CALL_AND_REPORT,
             &[&url, transport, DEMO.username, DEMO.api_key],
         )
