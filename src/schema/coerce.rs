@@ -111,7 +111,10 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
         Scalar::Bool => match value {
             Value::Bool(_) => value.clone(),
             Value::Int(i) => Value::Bool(*i != 0),
-            // PHP's truthiness of form values, as the real API reads flags.
+            // Text as a flag: `1` and `true` (in its usual cases) are true, anything else
+            // false. PHP, behind the real API, is looser (its SOAP decoder takes `t` and
+            // `T` too, and casts other non-empty text but `0` to true); a client's `no`
+            // or `off` read as true would surprise more than it would match.
             Value::String(s) => Value::Bool(matches!(s.trim(), "1" | "true" | "TRUE" | "True")),
             _ => return Err(CoerceError::Invalid),
         },
