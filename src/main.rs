@@ -77,6 +77,7 @@ enum Command {
     Load {
         #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
         db: String,
+        #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
     /// Add synthetic tickets to the `demo` account (load tests and benchmarks).
@@ -269,6 +270,13 @@ fn main() -> std::process::ExitCode {
             Ok(())
         }),
         Command::Export { db, account, out } => offline_db(&db).and_then(|store| {
+            // As `GET /_emulator/export?account=` answers 404: an empty export of an
+            // account that is not there would look like one with nothing in it.
+            if let Some(id) = account
+                && !store.read(|conn| store::dump::account_exists(conn, id))?
+            {
+                return Err(format!("account {id} does not exist").into());
+            }
             let doc = store.write(|conn| store::dump::export(conn, account))?;
             let text = serde_json::to_string_pretty(&doc)? + "\n";
             match out {
@@ -295,7 +303,7 @@ fn main() -> std::process::ExitCode {
         }
         Command::Wsdl { out } => protocol::wsdl::generate_all(&out)
             .map(|files| eprintln!("{} files written under {}", files.len(), out.display()))
-            .map_err(Into::into),
+            .map_err(|e| format!("wsdl --out {}: {e}", out.display()).into()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

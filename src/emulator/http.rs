@@ -155,6 +155,16 @@ fn known_params(method: &str, segments: &[&str]) -> &'static [&'static str] {
     }
 }
 
+/// Whether an endpoint reads a JSON body. The others refuse one that holds anything: a
+/// body's `{"empty": true}` to `POST /_emulator/reset` (whose options are query
+/// parameters) reset to the seed rather than empty, and said nothing.
+fn takes_body(method: &str, segments: &[&str]) -> bool {
+    matches!(
+        (method, segments),
+        ("POST", ["accounts" | "import" | "faults" | "clock"]) | ("POST", ["tickets", _, _])
+    )
+}
+
 fn only_params(req: &ControlRequest, segments: &[&str]) -> Result<(), HttpAnswer> {
     let known = known_params(req.method, segments);
     let unknown = req
@@ -500,6 +510,26 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
             Err(e) => return error(400, format!("The request body is not JSON: {e}")),
         }
     };
+    let empty = match &body {
+        serde_json::Value::Object(o) => o.is_empty(),
+        serde_json::Value::Null => true,
+        _ => false,
+    };
+    if !empty && !takes_body(req.method, &segments) {
+        let known = known_params(req.method, &segments);
+        let options = if known.is_empty() {
+            String::new()
+        } else {
+            format!(": its options are query parameters ({})", known.join(", "))
+        };
+        return error(
+            400,
+            format!(
+                "{} /_emulator/{} takes no body{options}",
+                req.method, req.path
+            ),
+        );
+    }
     if let Some(answer) = harness(store, hx, req, &segments, &body) {
         return answer;
     }

@@ -34,7 +34,7 @@ pub const MAX_RECORDED_REPLY: usize = 64 * 1024;
 pub const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 
 /// What a call asked, shared by the entries of repeated calls answered from the cache.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallRecord {
     pub service: String,
@@ -131,9 +131,14 @@ impl Entry {
                     o.extend(fields);
                 }
             }
+            // A call refused before it was read whole: every part of a call, null, so
+            // that an entry always has the same keys (`entry["user"]` never fails).
             None => {
-                o.insert("service".into(), J::Null);
-                o.insert("method".into(), J::Null);
+                if let J::Object(fields) =
+                    serde_json::to_value(CallRecord::default()).unwrap_or(J::Null)
+                {
+                    o.extend(fields.into_iter().map(|(key, _)| (key, J::Null)));
+                }
             }
         }
         o.insert(
@@ -267,7 +272,10 @@ impl Journal {
                 std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
-                    .open(path)?,
+                    .open(path)
+                    .map_err(|e| {
+                        std::io::Error::new(e.kind(), format!("--journal {}: {e}", path.display()))
+                    })?,
             ))),
             None => None,
         };

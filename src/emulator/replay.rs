@@ -61,7 +61,7 @@ impl ReplayReport {
             println!("DIFF #{id} {call}: {what}");
         }
         println!(
-            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted arguments, {} not replayable",
+            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable",
             self.replayed,
             self.differences.len(),
             self.skipped_writes,

@@ -117,7 +117,9 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let db = &options.db;
     runtime.block_on(async {
-        let listener = TcpListener::bind(&options.listen).await?;
+        let listener = TcpListener::bind(&options.listen).await.map_err(|e| {
+            std::io::Error::new(e.kind(), format!("--listen {}: {e}", options.listen))
+        })?;
         let addr = listener.local_addr()?;
         tracing::info!("database: {db}");
         tracing::info!("XML-RPC: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)");
@@ -131,7 +133,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         tracing::info!("health: http://{addr}/health; metrics: http://{addr}/metrics");
         tracing::info!("support console: http://{addr}/_emulator/ui/");
         eprintln!(
-            "\nslcli configuration (save as ~/.softlayer or pass with --config):\n\n\
+            "\nslcli configuration (save as ./softlayer-local.cfg and pass it with --config; ~/.softlayer holds your real one):\n\n\
              [softlayer]\nusername = demo\n\
              api_key = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\
              endpoint_url = http://{addr}/xmlrpc/v3.1/\ntimeout = 30\n"

@@ -146,7 +146,7 @@ pub enum BodyError {
     #[error("the server is reading too many request bodies; retry shortly")]
     Busy,
     #[error(
-        "the request body's Content-Encoding '{0}' is not one the server takes: gzip, deflate or identity"
+        "the request body's Content-Encoding '{0}' is not one the server takes (a single coding: gzip, deflate or identity)"
     )]
     UnsupportedCoding(String),
     #[error("the request body could not be decompressed as its Content-Encoding says ({0})")]
@@ -253,7 +253,8 @@ pub async fn read_request_body(
         }
         bytes.extend_from_slice(&data);
     }
-    if coding != super::body_encoding::BodyCoding::Identity {
+    // An empty body is empty whatever its coding says (a GET sent with the header).
+    if coding != super::body_encoding::BodyCoding::Identity && !bytes.is_empty() {
         // Off the async threads: inflating up to the limit (16 MiB) is tens of
         // milliseconds of CPU.
         let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, max))

@@ -152,4 +152,33 @@ fn bad_codings_are_faults_in_the_transports_format() {
         );
     }
     assert_eq!(ticket_entries(&server, &DEMO, DEMO_TICKET).len(), before);
+
+    // Two codings stacked are refused as one the server does not take; an empty body
+    // (a GET sent with the header) is empty whatever its coding.
+    let twice = gzip(&gzip(plain.as_bytes()));
+    let resp = post(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        "gzip, gzip",
+        &twice,
+    );
+    assert_eq!(resp.status, 415, "{}", resp.describe());
+    assert!(
+        resp.text().contains("a single coding"),
+        "{}",
+        resp.describe()
+    );
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        &format!("/rest/v3.1/SoftLayer_Ticket/{DEMO_TICKET}/getObject.json"),
+        &[
+            ("Authorization", &basic_auth(DEMO.username, DEMO.api_key)),
+            ("Content-Encoding", "gzip"),
+        ],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.describe());
 }

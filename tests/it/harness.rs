@@ -581,6 +581,22 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "'emptyy'",
     );
+    // A body for an endpoint that takes none is refused, not ignored: reset's options
+    // are query parameters, and `{"empty": true}` reset to the seed.
+    refused(
+        "POST",
+        "/_emulator/reset",
+        Some(&json!({"empty": true})),
+        400,
+        "takes no body: its options are query parameters (empty)",
+    );
+    refused(
+        "POST",
+        "/_emulator/snapshots/s1",
+        Some(&json!({"x": 1})),
+        400,
+        "takes no body",
+    );
     assert_eq!(
         control.ok("POST", "/_emulator/reset?empty=True", None)["reset"],
         "empty"
@@ -794,6 +810,20 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
     let db = db.to_str().unwrap();
     cli(&["snapshot", "--db", db, "fresh"]);
     cli(&["support", "--db", db, "close", "160000001"]);
+    // An account that is not there is an error, as the control API's 404, not an empty
+    // export.
+    let missing = std::process::Command::new(SERVER_BIN)
+        .args(["export", "--db", db, "--account", "9999"])
+        .output()
+        .expect("run the server binary");
+    assert!(
+        !missing.status.success() && missing.stdout.is_empty(),
+        "{missing:?}"
+    );
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("account 9999 does not exist"),
+        "{missing:?}"
+    );
     let export: J =
         serde_json::from_str(&cli(&["export", "--db", db, "--account", "1001"])).unwrap();
     let t = export["SoftLayer_Ticket"]
