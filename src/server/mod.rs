@@ -244,6 +244,19 @@ async fn handle(
     shared: Arc<Shared>,
 ) -> Result<Response<Body>, pipeline::Dropped> {
     let path = req.uri().path().to_string();
+    if (path == "/health" || path == "/metrics")
+        && req.method() != Method::GET
+        && req.method() != Method::HEAD
+    {
+        let mut answer = plain(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{path} answers GET (and HEAD).\n"),
+        );
+        answer
+            .headers_mut()
+            .insert(hyper::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Ok(answer);
+    }
     if path == "/health" {
         return Ok(plain(StatusCode::OK, "ok\n"));
     }

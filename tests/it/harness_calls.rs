@@ -949,6 +949,28 @@ for parse in (openmetrics,):
 print(json.dumps(out))
 "#;
 
+/// `/health` and `/metrics` answer GET and HEAD; another method is 405 with `Allow`.
+#[test]
+fn health_and_metrics_answer_get_and_head_only() {
+    let server = start(&[]);
+    for path in ["/health", "/metrics"] {
+        for method in ["GET", "HEAD"] {
+            let resp = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
+            assert_eq!(resp.status, 200, "{method} {path}: {}", resp.describe());
+        }
+        for method in ["POST", "DELETE"] {
+            let resp = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
+            assert_eq!(resp.status, 405, "{method} {path}: {}", resp.describe());
+            assert_eq!(
+                resp.header("allow"),
+                Some("GET, HEAD"),
+                "{}",
+                resp.describe()
+            );
+        }
+    }
+}
+
 #[test]
 fn metrics_are_in_the_prometheus_text_format() {
     let server = start(&[]);
