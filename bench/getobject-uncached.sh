@@ -179,11 +179,14 @@ sleep 1
 run() {
     local out="$WORK/wrk-$1-$3.txt"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$WORK/$3.lua" "http://127.0.0.1:$2" >/dev/null 2>&1 || true
-    local before="$WORK/metrics-$1-$3-before.txt" after="$WORK/metrics-$1-$3-after.txt"
-    fetch_metrics "$2" "$before"
+    local before="$WORK/metrics-$1-$3-before.txt" after="$WORK/metrics-$1-$3-after.txt" own="-"
+    if [ "$1" = server ]; then fetch_metrics "$2" "$before"; fi
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/$3.lua" "http://127.0.0.1:$2" > "$out" 2>&1 || true
-    fetch_metrics "$2" "$after"
-    python3 - "$out" "$(own_p99 "$before" "$after" "$3" getObject)" <<'PY'
+    if [ "$1" = server ]; then
+        fetch_metrics "$2" "$after"
+        own=$(own_p99 "$before" "$after" "$3" getObject)
+    fi
+    python3 - "$out" "$own" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(p):

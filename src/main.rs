@@ -2,7 +2,6 @@
 //! (`src/lib.rs`).
 
 use clap::{Parser, Subcommand};
-use std::io::IsTerminal;
 
 /// mimalloc (see `allocator.rs`).
 #[global_allocator]
@@ -340,16 +339,12 @@ fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error:
     use store::synthetic::SeedProgress;
     let store = store::Store::open(db)?;
     let started = std::time::Instant::now();
-    // A bar only on a terminal: a million tickets take minutes, and logs and pipes get the
-    // one summary line below. One bar per step, each with its own time left: the text
-    // index takes longer than the tickets, at a rate of its own.
-    let terminal = std::io::stderr().is_terminal();
+    // A bar only on a terminal (indicatif draws nothing where stderr is not one): a
+    // million tickets take minutes, and logs and pipes get the one summary line below.
+    // One bar per step, each with its own time left: the text index takes longer than
+    // the tickets, at a rate of its own.
     let step_bar = |length: u64, unit: &str, message: &'static str| {
-        let bar = if terminal {
-            indicatif::ProgressBar::new(length)
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
+        let bar = indicatif::ProgressBar::new(length);
         bar.set_style(
             indicatif::ProgressStyle::with_template(&format!(
                 "{{msg}} [{{wide_bar}}] {{human_pos}}/{{human_len}} {unit}, {{rate}}, {{eta}} left"
@@ -383,11 +378,7 @@ fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error:
                 if done >= of {
                     // What is left is the commit: written at once, no count to show.
                     bar.finish();
-                    bar = if terminal {
-                        indicatif::ProgressBar::new_spinner()
-                    } else {
-                        indicatif::ProgressBar::hidden()
-                    };
+                    bar = indicatif::ProgressBar::new_spinner();
                     bar.set_style(
                         indicatif::ProgressStyle::with_template("{msg} {spinner} {elapsed}")
                             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
