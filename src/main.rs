@@ -258,17 +258,27 @@ fn main() -> std::process::ExitCode {
             synthetic_tickets,
             seed,
         } => seed_synthetic(&db, synthetic_tickets, seed),
-        Command::Snapshot { db, name } => offline_db(&db).and_then(|store| {
+        Command::Snapshot { db, name } => existing_db(&db).and_then(|store| {
             let info = emulator::snapshots::Snapshots::for_database(&db).save(&store, &name)?;
             eprintln!("snapshot '{}' saved ({} bytes)", info.name, info.size_bytes);
             Ok(())
         }),
-        Command::Restore { db, name } => offline_db(&db).and_then(|store| {
+        // A deleted database may be brought back from its snapshot; a missing one
+        // with no such snapshot is refused before opening would seed it.
+        Command::Restore { db, name } => match std::path::Path::new(&db).exists()
+            || emulator::snapshots::Snapshots::for_database(&db)
+                .list()
+                .is_ok_and(|all| all.iter().any(|s| s.name == name))
+        {
+            true => offline_db(&db),
+            false => existing_db(&db),
+        }
+        .and_then(|store| {
             emulator::snapshots::Snapshots::for_database(&db).restore(&store, &name)?;
             eprintln!("{db} restored from snapshot '{name}'");
             Ok(())
         }),
-        Command::Export { db, account, out } => offline_db(&db).and_then(|store| {
+        Command::Export { db, account, out } => existing_db(&db).and_then(|store| {
             // As `GET /_emulator/export?account=` answers 404: an empty export of an
             // account that is not there would look like one with nothing in it.
             if let Some(id) = account
@@ -319,6 +329,19 @@ fn offline_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
         return Err("this subcommand works on a database file; for a server on :memory: use the /_emulator/ API".into());
     }
     Ok(store::Store::open(db)?)
+}
+
+/// As `offline_db`, for the subcommands that read or change a database that is there:
+/// opening creates and seeds a missing file, so a mistyped `--db` would otherwise
+/// export, snapshot or act on a fresh seed and look as if it worked.
+fn existing_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
+    if db != ":memory:" && !std::path::Path::new(db).exists() {
+        return Err(format!(
+            "--db {db}: no such database file (serve, seed, load and reset create one)"
+        )
+        .into());
+    }
+    offline_db(db)
 }
 
 fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error::Error>> {
@@ -429,7 +452,7 @@ fn support(db: &str, command: SupportCommand) -> Result<(), Box<dyn std::error::
             SupportAction::SetAwaitingUserResponse { value: !clear },
         ),
     };
-    let store = store::Store::open(db)?;
+    let store = existing_db(db)?;
     let row = store.write(|conn| emulator::support::apply(conn, ticket, &action))?;
     let json = serde_json::Value::from(&value::Value::Struct(row.values.into_struct()));
     println!("{}", serde_json::to_string_pretty(&json)?);

@@ -447,6 +447,8 @@ fn the_load_command_reads_an_export_as_import_does() {
         (out.status.code(), stderr)
     };
     let (a, b, c, dump) = (path("a.db"), path("b.db"), path("c.db"), path("dump.json"));
+    let (code, stderr) = run(&["reset", "--db", &a]);
+    assert_eq!(code, Some(0), "{stderr}");
     let (code, stderr) = run(&["export", "--db", &a, "--account", "1001", "--out", &dump]);
     assert_eq!(code, Some(0), "{stderr}");
     let (code, stderr) = run(&["load", "--db", &b, &dump]);
@@ -808,6 +810,7 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
     let dir = TempDir::new("harness-cli");
     let db = dir.path().join("t.db");
     let db = db.to_str().unwrap();
+    cli(&["reset", "--db", db]);
     cli(&["snapshot", "--db", db, "fresh"]);
     cli(&["support", "--db", db, "close", "160000001"]);
     // An account that is not there is an error, as the control API's 404, not an empty
@@ -855,6 +858,59 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
     assert_eq!(list["snapshots"][0]["name"], "fresh");
     control.ok("POST", "/_emulator/snapshots/fresh/restore", None);
     assert_eq!(account_ticket_ids(&server, &DEMO).len(), 3);
+}
+
+/// Opening a file creates and seeds it, so a mistyped `--db` given to a subcommand
+/// that reads or changes a database would export, snapshot or change a fresh seed and
+/// look as if it worked. Those refuse a missing file and leave nothing behind; restore
+/// may bring back a deleted database from its snapshot.
+#[test]
+fn offline_subcommands_refuse_a_database_file_that_is_not_there() {
+    let dir = TempDir::new("harness-cli-missing");
+    let typo = dir.path().join("typo.db");
+    let typo = typo.to_str().unwrap();
+    for args in [
+        vec!["export", "--db", typo],
+        vec!["snapshot", "--db", typo, "before"],
+        vec!["restore", "--db", typo, "before"],
+        vec!["support", "--db", typo, "close", "160000001"],
+    ] {
+        let out = std::process::Command::new(SERVER_BIN)
+            .args(&args)
+            .output()
+            .expect("run the server binary");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && out.stdout.is_empty(),
+            "{args:?}: {out:?}"
+        );
+        assert!(
+            said.contains(&format!("--db {typo}: no such database file")),
+            "{args:?}: {said}"
+        );
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+            "{args:?} left a file behind"
+        );
+    }
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap();
+    cli(&["reset", "--db", db]);
+    cli(&["support", "--db", db, "close", "160000001"]);
+    cli(&["snapshot", "--db", db, "closed"]);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{db}{suffix}"));
+    }
+    cli(&["restore", "--db", db, "closed"]);
+    let export: J = serde_json::from_str(&cli(&["export", "--db", db])).unwrap();
+    let t = export["SoftLayer_Ticket"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == 160000001)
+        .unwrap()
+        .clone();
+    assert_eq!(t["statusId"], 1002, "the snapshot's closed ticket");
 }
 
 /// An object that counts what moves with the clock (the ticket's account, with its
@@ -1514,6 +1570,7 @@ fn a_restore_leaves_the_snapshots_queued_text_to_the_writer_thread() {
     let dir = TempDir::new("harness-queued-text");
     let db = dir.path().join("q.db");
     let db = db.to_str().unwrap().to_string();
+    cli(&["reset", "--db", &db]);
     let export: J =
         serde_json::from_str(&cli(&["export", "--db", &db, "--account", "1001"])).unwrap();
     let model = export["SoftLayer_Ticket"][0].clone();

@@ -951,7 +951,12 @@ fn support_subcommands_work_without_a_server_and_refuse_memory_databases() {
     let dir = TempDir::new("support-offline");
     let db = dir.path().join("offline.sqlite3");
     let db = db.to_str().unwrap().to_string();
-    // A new file: created and seeded, then changed.
+    // A file no server has open (a missing one is refused: harness.rs).
+    let reset = Command::new(SERVER_BIN)
+        .args(["reset", "--db", &db])
+        .output()
+        .expect("run softlayer-ticket-server reset");
+    assert!(reset.status.success(), "{reset:?}");
     support_ok(
         &db,
         &[
