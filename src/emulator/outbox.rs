@@ -2,7 +2,8 @@
 //! ticket, an employee's update, a closed ticket, a scheduled alert coming due), captured
 //! instead of sent, as LocalStack's SES outbox captures mail. Each goes to the account's
 //! active users and the ticket's additional notification e-mails, and is written in the
-//! transaction of its event.
+//! transaction of its event. Updates and closes are mailed only while the ticket's
+//! `notifyUserOnUpdateFlag` is set.
 //!
 //! `GET /_emulator/outbox?ticket=&to=&account=&event=` lists them in the order sent as
 //! `{"messages": [{id, ticketId, accountId, event, createDate, from, to: [...], subject,
@@ -77,6 +78,13 @@ pub fn ticket_row_event(
     detail: Option<&str>,
 ) -> Result<(), StoreError> {
     let ticket_id = ticket.id().unwrap_or_default();
+    // SLDN's addUpdate mails the owner and the additional addresses only "if the
+    // ticket's notifyUserOnUpdateFlag is set"; a close is an update too. A missing flag
+    // (NULL) notifies, as new tickets default to it.
+    let is_update = matches!(event, Event::EmployeeUpdate | Event::TicketClosed);
+    if is_update && ticket.get_i64("notifyUserOnUpdateFlag") == Some(0) {
+        return Ok(());
+    }
     let to = recipients(conn, ticket)?;
     if to.is_empty() {
         return Ok(());

@@ -1382,6 +1382,36 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
         control.ok("GET", "/_emulator/outbox", None)["messages"],
         json!([])
     );
+
+    // SLDN's addUpdate mails "if the ticket's notifyUserOnUpdateFlag is set": with it
+    // off, neither support's reply nor the close is mailed, to the owner's account or
+    // the additional address; on again, replies are.
+    let notify = |on: bool| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+                    .auth(&DEMO)
+                    .id(t)
+                    .arg(xstruct(&[("notifyUserOnUpdateFlag", xbool(on))])),
+            )
+            .ok();
+    };
+    let mails = || {
+        control.ok("GET", &format!("/_emulator/outbox?ticket={t}"), None)["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["event"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    notify(false);
+    reply_as(&server, t, "sl-support-jdoe", "Quietly done.", false);
+    control.ok("POST", &format!("/_emulator/tickets/{t}/close"), None);
+    assert_eq!(mails(), Vec::<String>::new());
+    control.ok("POST", &format!("/_emulator/tickets/{t}/reopen"), None);
+    notify(true);
+    reply_as(&server, t, "sl-support-jdoe", "Loudly done.", false);
+    assert_eq!(mails(), ["EMPLOYEE_UPDATE"]);
 }
 
 #[test]
