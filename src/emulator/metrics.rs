@@ -51,6 +51,24 @@ pub struct InjectionLabels {
     pub kind: String,
 }
 
+/// The label of a service or method that the API does not have.
+pub const UNKNOWN: &str = "(unknown)";
+
+/// The labels a call is counted under: its service and method when they are served,
+/// else [`UNKNOWN`] (empty names, of calls refused before they were read, stay empty).
+fn served_labels<'a>(service: &'a str, method: &'a str) -> (&'a str, &'a str) {
+    if service.is_empty() {
+        return (service, method);
+    }
+    let schema = crate::schema::schema();
+    if !schema.services.contains_key(service) {
+        return (UNKNOWN, UNKNOWN);
+    }
+    let known =
+        schema.method(service, method).is_some() || crate::services::is_dispatched(service, method);
+    (service, if known { method } else { UNKNOWN })
+}
+
 fn latency_histogram() -> Histogram {
     // 50 µs … about 13 s.
     Histogram::new(exponential_buckets(0.000_05, 2.0, 19))
@@ -201,8 +219,12 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered call.
+    /// Counts one answered call. A service or method the API does not have is counted
+    /// as [`UNKNOWN`]: the names come from callers, and each new pair of labels is a
+    /// series kept for the process's life (a caller sending megabyte-long method names
+    /// grew `/metrics` to gigabytes).
     pub fn call(&self, transport: &str, service: &str, method: &str, outcome: &str, seconds: f64) {
+        let (service, method) = served_labels(service, method);
         let labels = (transport, service, method, outcome);
         let hash = std::hash::BuildHasher::hash_one(
             &foldhash::fast::FixedState::default(),
@@ -285,6 +307,40 @@ impl Drop for ConnectionGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Names the API does not have share one label, so callers cannot add series.
+    #[test]
+    fn unknown_services_and_methods_share_one_label() {
+        let m = Metrics::new();
+        for i in 0..50 {
+            m.call(
+                "xmlrpc",
+                "SoftLayer_Ticket",
+                &format!("nope{i}"),
+                "x",
+                0.001,
+            );
+            m.call(
+                "xmlrpc",
+                &format!("SoftLayer_Nope{i}"),
+                "getObject",
+                "x",
+                0.001,
+            );
+        }
+        m.call("rest", "SoftLayer_Ticket", "getUpdates", "ok", 0.001);
+        m.call("rest", "SoftLayer_User_Customer", "getObject", "ok", 0.001);
+        let text = m.encode();
+        assert!(!text.contains("nope") && !text.contains("Nope"), "{text}");
+        for line in [
+            "softlayer_emulator_calls_total{transport=\"xmlrpc\",service=\"SoftLayer_Ticket\",method=\"(unknown)\",outcome=\"x\"} 50",
+            "softlayer_emulator_calls_total{transport=\"xmlrpc\",service=\"(unknown)\",method=\"(unknown)\",outcome=\"x\"} 50",
+            "softlayer_emulator_calls_total{transport=\"rest\",service=\"SoftLayer_Ticket\",method=\"getUpdates\",outcome=\"ok\"} 1",
+            "softlayer_emulator_calls_total{transport=\"rest\",service=\"SoftLayer_User_Customer\",method=\"getObject\",outcome=\"ok\"} 1",
+        ] {
+            assert!(text.contains(line), "no {line} in\n{text}");
+        }
+    }
 
     /// Each call is counted under its own labels and in its own metrics, however many
     /// metrics one thread counts for (each server of a process has its own).
