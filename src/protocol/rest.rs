@@ -32,7 +32,10 @@
 //!   The walk is one call to the first method with the relational properties folded into
 //!   the object mask (which travels parsed), and the first id an id condition the list's
 //!   SQL applies ([`crate::call::CallHeaders::item_id`]), so `getTickets/5` reads one row
-//!   of 200,000; the result is then picked apart here ([`Request::run`]); `objectFilter` still
+//!   of 200,000; each later id narrows its relation as the call projects it
+//!   ([`crate::schema::mask::MaskProperty::pick`]), so what is nested under `Updates/77`
+//!   is projected for that update alone; the result is then picked apart here
+//!   ([`Request::run`]); `objectFilter` still
 //!   starts at the service's type, and `resultLimit` pages the final list. When an item
 //!   picked from a list has a service of its own and the next segment is one of that
 //!   service's methods (or the request is a `POST`, `PUT` or `DELETE` ending at the item),
@@ -934,6 +937,10 @@ fn navigate(
     for (i, segment) in rest.iter().enumerate() {
         if is_id(segment) && !walk.picked {
             walk.steps.push(Step::Pick(segment.clone()));
+            // A pick after a relation narrows that relation as it is projected.
+            if let Some((_, pick)) = walk.properties.last_mut() {
+                *pick = segment.parse().ok();
+            }
             walk.picked = true;
             walk.many = false;
             continue;
@@ -947,7 +954,7 @@ fn navigate(
                 )));
             }
             walk.steps.push(Step::Property(property.name.clone()));
-            walk.properties.push(property.name.clone());
+            walk.properties.push((property.name.clone(), None));
             walk.type_name = property.type_name.clone();
             walk.many = property.many;
             walk.picked = false;
@@ -985,7 +992,8 @@ struct Walk<'a> {
     type_name: String,
     many: bool,
     steps: Vec<Step>,
-    properties: Vec<String>,
+    /// The relations walked, each with the id picked from it next, if one is.
+    properties: Vec<(String, Option<i64>)>,
     picked: bool,
 }
 
@@ -1055,6 +1063,7 @@ fn id_property() -> MaskProperty {
         cast: None,
         children: ObjectMask::default(),
         repeated: false,
+        pick: None,
     }
 }
 
@@ -1071,20 +1080,21 @@ fn names_local_property(type_name: &str, mask: &ObjectMask) -> bool {
 }
 
 /// `mask[p1[p2[…user mask…]]]`: the caller's mask moved under the properties of the
-/// walk (its root cast onto the last of them).
-fn nested_mask(properties: &[String], mut mask: ObjectMask) -> ObjectMask {
+/// walk (its root cast onto the last of them), each narrowed to the id picked from it.
+fn nested_mask(properties: &[(String, Option<i64>)], mut mask: ObjectMask) -> ObjectMask {
     if properties.is_empty() {
         return mask;
     }
     let filtered = std::mem::take(&mut mask.filtered);
     let mut cast = mask.cast.take();
     let mut inner = mask;
-    for name in properties.iter().rev() {
+    for (name, pick) in properties.iter().rev() {
         let property = MaskProperty {
             name: name.clone(),
             cast: cast.take(),
             children: inner,
             repeated: false,
+            pick: *pick,
         };
         inner = ObjectMask {
             properties: vec![property],

@@ -145,6 +145,10 @@ pub struct MaskProperty {
     /// softlayer-python issue 2088) and merges a relational one, which validation,
     /// knowing which is which, does too.
     pub repeated: bool,
+    /// Only the related object with this id: a REST path's pick after a relation
+    /// (`…/Updates/77/Ticket`), so that what is nested under it is projected for that
+    /// one object rather than for each of the list's. Not part of the mask language.
+    pub pick: Option<i64>,
 }
 
 /// The mask in the string language, as [`ObjectMask::parse`] reads it back:
@@ -405,6 +409,7 @@ fn legacy_level(mask: &Struct, depth: usize) -> ObjectMask {
             cast: None,
             children,
             repeated: false,
+            pick: None,
         });
     }
     out
@@ -646,6 +651,7 @@ impl Parser {
             cast,
             children,
             repeated: false,
+            pick: None,
         })
     }
 

@@ -553,7 +553,10 @@ impl Projector<'_> {
                             };
                             out.insert(p.name.clone(), v);
                         }
-                        Some(Related::Many(rows)) => {
+                        Some(Related::Many(mut rows)) => {
+                            if let [MaskProperty { pick: Some(id), .. }] = entries {
+                                rows.retain(|r| r.id() == Some(*id));
+                            }
                             // The loaded rows count while they are alive: at every level
                             // of a fan-out a whole relation is in memory at once.
                             let loaded = rows_bytes(&rows);

@@ -1308,6 +1308,51 @@ fn validation_faults_are_500() {
     assert_fault(&resp, 400, "SoftLayer_Exception_Public", None);
 }
 
+/// Every id on a walk narrows its relation as the call projects it: a walk back into the
+/// ticket through one of 400 updates projects that update's ticket once, not each
+/// update's (which went over the work budget), rooted at the account or at the ticket.
+#[test]
+fn each_id_on_a_walk_narrows_its_level() {
+    let server = Server::start();
+    for i in 0..400 {
+        add_update(&server, &DEMO, TICKET, &format!("update {i}")).ok();
+    }
+    let ids = |path: &str| {
+        let resp = rest(&server, "GET", path, Some(&DEMO), b"");
+        assert_eq!(resp.status, 200, "{path}: {}", resp.describe());
+        json_body(&resp)
+            .as_array()
+            .unwrap_or_else(|| panic!("{path}: {}", resp.describe()))
+            .iter()
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let all = ids(&format!(
+        "SoftLayer_Ticket/{TICKET}/getUpdates.json?objectMask=mask%5Bid%5D"
+    ));
+    assert!(all.len() > 400, "{}", all.len());
+    let (u, v) = (all[3], all[all.len() - 2]);
+    let back = format!("getUpdates/{u}/getTicket/getUpdates");
+    for path in [
+        format!("SoftLayer_Account/getTickets/{TICKET}/{back}.json?objectMask=mask%5Bid%5D"),
+        format!("SoftLayer_Ticket/{TICKET}/{back}.json?objectMask=mask%5Bid%5D"),
+        format!(
+            "SoftLayer_Account/Tickets/{TICKET}/Updates/{u}/Ticket/Updates/{v}/Ticket/Updates/{u}/Ticket/Updates.json?objectMask=mask%5Bid%5D"
+        ),
+    ] {
+        assert_eq!(ids(&path), all, "{path}");
+    }
+    // A picked id the relation does not hold is still not found.
+    let resp = rest(
+        &server,
+        "GET",
+        &format!("SoftLayer_Account/Tickets/{TICKET}/Updates/1/Ticket/Updates.json"),
+        Some(&DEMO),
+        b"",
+    );
+    assert_eq!(resp.status, 404, "{}", resp.describe());
+}
+
 #[test]
 fn an_http_method_rest_does_not_use_is_405() {
     let server = Server::start();
