@@ -74,6 +74,15 @@ pub struct Limits {
     /// then is answered 503 with `Retry-After: 1`.
     #[arg(long, default_value_t = 32, env = "SOFTLAYER_EMULATOR_MAX_STREAMS")]
     pub max_streams: usize,
+    /// Client connections open at once; one past it is answered 503 with
+    /// `Retry-After: 1` and closed. Kept below the process's open-file limit, so that
+    /// the server always has descriptors left for its own files.
+    #[arg(
+        long,
+        default_value_t = 4096,
+        env = "SOFTLAYER_EMULATOR_MAX_CONNECTIONS"
+    )]
+    pub max_connections: usize,
     /// Seconds the calls in flight get to finish on SIGTERM or Ctrl-C.
     #[arg(
         long,
@@ -93,6 +102,7 @@ impl Default for Limits {
             max_body_bytes_in_flight: 64 * 1024 * 1024,
             stall_timeout_secs: 30,
             max_streams: 32,
+            max_connections: 4096,
             shutdown_grace_secs: 10,
         }
     }
@@ -110,7 +120,29 @@ impl Limits {
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }
+
+    /// `max_connections`, less than the open-file limit by [`RESERVED_FILES`]: past the
+    /// limit `accept` fails, and the server could open neither a connection to answer
+    /// nor a file (a snapshot, the journal) until clients left.
+    pub fn connections(&self) -> usize {
+        let mut files = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes only the struct it is given.
+        let open_files = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) } {
+            0 => usize::try_from(files.rlim_cur).unwrap_or(usize::MAX),
+            _ => usize::MAX,
+        };
+        self.max_connections
+            .min(open_files.saturating_sub(RESERVED_FILES))
+            .max(1)
+    }
 }
+
+/// Open files kept for the server's own use beside its connections: the database, its
+/// log and shared memory per SQLite connection, snapshots, the journal file, pipes.
+pub const RESERVED_FILES: usize = 256;
 
 static LIMITS: OnceLock<Limits> = OnceLock::new();
 

@@ -177,6 +177,9 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     tokio::pin!(shutdown);
     let connections = hyper_util::server::graceful::GracefulShutdown::new();
+    let places = Arc::new(tokio::sync::Semaphore::new(
+        crate::limits::get().connections(),
+    ));
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -206,6 +209,10 @@ pub async fn serve(
                 continue;
             }
         };
+        let Ok(place) = places.clone().try_acquire_owned() else {
+            refuse_connection(stream);
+            continue;
+        };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         let open = crate::emulator::metrics::ConnectionGuard::new(
@@ -213,7 +220,7 @@ pub async fn serve(
         );
         let watcher = connections.watcher();
         tokio::spawn(async move {
-            let _open = open;
+            let _open = (open, place);
             let io = conn::Connection::new(stream);
             let framing = io.framing();
             let service = service_fn(move |mut req: Request<Incoming>| {
@@ -235,6 +242,47 @@ pub async fn serve(
             }
         });
     }
+}
+
+/// Answers a connection past `--max-connections` with a 503 and closes it. Its request
+/// is not read, so it cannot be answered in its transport's format; the reply is short
+/// enough for the socket's buffer, so writing it never waits.
+fn refuse_connection(stream: tokio::net::TcpStream) {
+    const BODY: &str = "The server has as many connections open as it allows \
+                        (--max-connections); try again in a second.\n";
+    let reply = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = stream.try_write(reply.as_bytes());
+    // Closed once the client has sent its request (200 ms at most), so that unread bytes
+    // do not make the close a reset, which can discard the reply before the client
+    // reads it. A few at a time: under a flood the rest close at once, to keep the
+    // descriptors.
+    static LINGERING: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    let lingering = LINGERING.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(64)));
+    let Ok(lingers) = lingering.clone().try_acquire_owned() else {
+        return;
+    };
+    tokio::spawn(async move {
+        let _lingers = lingers;
+        let _ = tokio::time::timeout(Duration::from_millis(200), async {
+            let mut sink = [0u8; 4096];
+            loop {
+                if stream.readable().await.is_err() {
+                    return;
+                }
+                match stream.try_read(&mut sink) {
+                    Ok(0) => return,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+        })
+        .await;
+    });
 }
 
 /// Answers a request; an `Err` closes the connection unanswered (a fault rule's

@@ -1543,3 +1543,62 @@ fn soap_href_copies_are_bounded_in_bytes() {
         peak / 1_000_000
     );
 }
+
+/// Connections past `--max-connections` get a 503 with `Retry-After` and are closed, so
+/// idle connections cannot use up the process's descriptors (20,000 idle ones left
+/// `accept` failing and `/health` unreachable); the server answers again as they leave.
+#[test]
+fn connections_past_the_cap_get_a_503_and_places_come_back() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_MAX_CONNECTIONS", "8")],
+    );
+    let mut idle: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    // The accept loop takes them in order; until it has taken all eight a request may
+    // still find a place.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        let resp = http_request(server.addr(), "GET", "/health", &[], b"", HTTP_TIMEOUT).unwrap();
+        if resp.status == 503 || Instant::now() > deadline {
+            break resp;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(refused.status, 503, "{}", refused.describe());
+    assert_eq!(refused.header("Retry-After"), Some("1"));
+    assert!(
+        refused.text().contains("--max-connections"),
+        "{}",
+        refused.describe()
+    );
+    // A request with a body, refused before it is read, still gets the answer.
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[],
+        &vec![b'x'; 100_000],
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 503, "{}", resp.describe());
+
+    idle.truncate(7);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let resp = http_request(server.addr(), "GET", "/health", &[], b"", HTTP_TIMEOUT).unwrap();
+        if resp.status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no place came back: {}",
+            resp.describe()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(idle);
+}
