@@ -155,12 +155,15 @@ pub fn create(
             let fields = row
                 .iter()
                 .filter(|(k, _)| !(*section == USER && k.as_str() == "apiKey"));
-            crate::store::dump::check_document_fields(conn, section, fields).map_err(
-                |e| match e {
+            let references = crate::store::dump::catalogue_references(section, row);
+            crate::store::dump::check_document_fields(conn, section, fields)
+                .and_then(|()| {
+                    crate::store::dump::check_catalogue_references(conn, section, &references)
+                })
+                .map_err(|e| match e {
                     StoreError::Seed(m) => AccountError::Invalid(m),
                     other => AccountError::Store(other),
-                },
-            )?;
+                })?;
         }
     }
     if rows[ACCOUNT].len() > 1 {

@@ -353,6 +353,8 @@ pub fn import(conn: &Connection, doc: &serde_json::Value) -> Result<usize, Impor
     conn.execute_batch("PRAGMA defer_foreign_keys = ON")
         .map_err(StoreError::from)?;
     let mut count = 0;
+    // Checked once every row is in: the document may bring catalogue rows of its own.
+    let mut references = Vec::new();
     for (key, rows) in sections {
         let Some(rows) = rows.as_array() else {
             return Err(ImportError::Invalid(format!("{key} must be an array")));
@@ -368,6 +370,10 @@ pub fn import(conn: &Connection, doc: &serde_json::Value) -> Result<usize, Impor
                 && crate::store::dump::stored_as_exported(conn, key, row)?.as_ref() == Some(row)
             {
                 continue;
+            }
+            let named = crate::store::dump::catalogue_references(key, &values);
+            if !named.is_empty() {
+                references.push((key.as_str(), named));
             }
             crate::store::dump::insert_document_row(conn, key, values).map_err(|e| match e {
                 // A field left out that the table needs, or a value of the wrong kind: the
@@ -394,6 +400,12 @@ pub fn import(conn: &Connection, doc: &serde_json::Value) -> Result<usize, Impor
             })?;
             count += 1;
         }
+    }
+    for (key, named) in references {
+        crate::store::dump::check_catalogue_references(conn, key, &named).map_err(|e| match e {
+            StoreError::Seed(m) => ImportError::Invalid(m),
+            other => ImportError::Store(other),
+        })?;
     }
     Ok(count)
 }

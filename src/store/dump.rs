@@ -321,6 +321,51 @@ pub fn check_document_fields<'a>(
     })
 }
 
+/// What a row of `table_name` names in the catalogue (its status, group, subject,
+/// location, time zone…): `(column, catalogue type, id)` for each such column holding a
+/// number. The tables keep no foreign keys to the catalogue, so a document naming a
+/// status that is not there made a ticket without a status that still counted as open.
+pub fn catalogue_references(
+    table_name: &str,
+    values: &Struct,
+) -> Vec<(&'static str, &'static str, i64)> {
+    let catalogue = super::seed::catalog_sections();
+    super::relations::RELATIONS
+        .iter()
+        .filter(|r| {
+            r.owner == table_name
+                && r.on == "{r}.id = {parent}"
+                && r.key != "id"
+                && r.guard.is_none()
+                && catalogue.iter().any(|c| c == r.target)
+        })
+        .filter_map(|r| Some((r.key, r.target, values.get(r.key)?.as_i64()?)))
+        .collect()
+}
+
+/// Refuses references (as [`catalogue_references`] finds them) to catalogue rows that
+/// are not there.
+pub fn check_catalogue_references(
+    conn: &Connection,
+    table_name: &str,
+    references: &[(&str, &str, i64)],
+) -> Result<()> {
+    for (column, target, id) in references {
+        let there = conn
+            .prepare_cached(&format!(
+                "SELECT 1 FROM {} WHERE id = ?1",
+                quote_ident(target)
+            ))?
+            .exists([id])?;
+        if !there {
+            return Err(StoreError::Seed(format!(
+                "{table_name}.{column} {id} names no {target}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Inserts one row of a document's section (`credentials` or a table name); base64 text
 /// in a BLOB column becomes the bytes it stands for.
 pub fn insert_document_row(conn: &Connection, key: &str, mut values: Struct) -> Result<i64> {

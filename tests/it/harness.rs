@@ -705,6 +705,54 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "SoftLayer_User_Customer.daylightSavingsTimeFlag is a number",
     );
+    // The tables keep no foreign keys to the catalogue: a status, group or location
+    // that is not there made a ticket without a status that still counted as open.
+    for (field, value, target) in [
+        ("statusId", 424242, "SoftLayer_Ticket_Status"),
+        ("groupId", -5, "SoftLayer_Ticket_Group"),
+        ("locationId", 99999999, "SoftLayer_Location"),
+        ("subjectId", 4, "SoftLayer_Ticket_Subject"),
+    ] {
+        let mut ticket = json!({"id": 1, "title": "t", "subjectId": 1005});
+        ticket[field] = json!(value);
+        refused(
+            "POST",
+            "/_emulator/accounts",
+            Some(&json!({ "SoftLayer_Ticket": [ticket] })),
+            400,
+            &format!("SoftLayer_Ticket.{field} {value} names no {target}"),
+        );
+    }
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_User_Customer": [{"id": 2, "username": "zoned", "timezoneId": 999999}]}),
+        ),
+        400,
+        "SoftLayer_User_Customer.timezoneId 999999 names no SoftLayer_Locale_Timezone",
+    );
+    let mut imported =
+        control.ok("GET", "/_emulator/export?account=1001", None)["SoftLayer_Ticket"][0].clone();
+    imported["id"] = json!(170000001);
+    imported["statusId"] = json!(424242);
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({ "SoftLayer_Ticket": [imported.clone()] })),
+        400,
+        "SoftLayer_Ticket.statusId 424242 names no SoftLayer_Ticket_Status",
+    );
+    // A document may bring the catalogue row it names.
+    imported["statusId"] = json!(424242);
+    control.ok(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({
+            "SoftLayer_Ticket": [imported],
+            "SoftLayer_Ticket_Status": [{"id": 424242, "name": "Parked"}],
+        })),
+    );
     // A user's apiKey stays a shorthand for its credentials.
     control.ok(
         "POST",
