@@ -351,10 +351,7 @@ async fn handle(
         return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
-        return Ok(plain(
-            StatusCode::NOT_FOUND,
-            "Not found. XML-RPC lives at /xmlrpc/v3.1/{Service}.\n",
-        ));
+        return Ok(not_found(&path));
     };
     if req.method() != Method::POST {
         return Ok(plain(
@@ -367,6 +364,30 @@ async fn handle(
         basic,
     };
     pipeline::answer(shared, codec, req).await
+}
+
+/// A path no transport serves, answered with the hint for the transport it looks like:
+/// REST's as REST answers a service that does not exist (JSON), the others in plain
+/// text.
+fn not_found(path: &str) -> Response<Body> {
+    const HINT: &str = "v3 or v3.1, as /rest/v3.1/SoftLayer_Ticket/{id}/getObject.json, \
+                        /soap/v3.1/SoftLayer_Ticket (POST; GET ?wsdl) or \
+                        /xmlrpc/v3.1/SoftLayer_Ticket (POST)";
+    if path == "/rest" || path.starts_with("/rest/") {
+        let body = serde_json::json!({
+            "error": format!("Not found. REST lives at /rest/{{v3 or v3.1}}/{{Service}}[/{{id}}]/{{method}}.json: {path}"),
+            "code": "SoftLayer_Exception_Public",
+        });
+        let mut r = Response::new(ReplyBody::whole(Bytes::from(body.to_string())));
+        *r.status_mut() = StatusCode::NOT_FOUND;
+        r.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return r;
+    }
+    plain(
+        StatusCode::NOT_FOUND,
+        format!("Not found: {path}. The API is served under {HINT}.\n"),
+    )
 }
 
 /// `GET /metrics`: the Prometheus exposition (README "Metrics"). Not guarded: it holds

@@ -1353,6 +1353,39 @@ fn each_id_on_a_walk_narrows_its_level() {
     assert_eq!(resp.status, 404, "{}", resp.describe());
 }
 
+/// A path under `/rest/` that REST does not serve (another API version, none at all)
+/// is answered in REST's JSON with REST's address; other unknown paths name every
+/// transport's.
+#[test]
+fn unknown_paths_get_the_hint_of_their_transport() {
+    let server = Server::start();
+    for path in ["/rest/v4/SoftLayer_Ticket.json", "/rest/", "/rest"] {
+        let resp = server.get(path);
+        assert_eq!(resp.status, 404, "{path}: {}", resp.describe());
+        let body = json_body(&resp);
+        assert_eq!(body["code"], "SoftLayer_Exception_Public", "{path}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("/rest/{v3 or v3.1}/{Service}"),
+            "{path}: {body}"
+        );
+    }
+    for path in [
+        "/",
+        "/soap/v4/SoftLayer_Ticket",
+        "/xmlrpc/v2/SoftLayer_Ticket",
+    ] {
+        let resp = server.get(path);
+        assert_eq!(resp.status, 404, "{path}: {}", resp.describe());
+        let text = resp.text();
+        for address in ["/rest/v3.1/", "/soap/v3.1/", "/xmlrpc/v3.1/"] {
+            assert!(text.contains(address), "{path}: {text}");
+        }
+    }
+}
+
 #[test]
 fn an_http_method_rest_does_not_use_is_405() {
     let server = Server::start();
