@@ -428,7 +428,11 @@ fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
 }
 
 async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> Response<Body> {
-    let method = req.method().as_str().to_string();
+    // HEAD is GET without the body, which hyper leaves out of an answer to HEAD.
+    let method = match req.method() {
+        &Method::HEAD => "GET".to_string(),
+        m => m.as_str().to_string(),
+    };
     let query = req.uri().query().map(str::to_string);
     let authorization = header_text(&req, "authorization");
     let token_header = header_text(&req, "x-emulator-token");

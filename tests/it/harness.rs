@@ -1462,6 +1462,60 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
     assert_eq!(mails(), ["EMPLOYEE_UPDATE"]);
 }
 
+/// HEAD on the control API's GET endpoints answers as GET does, without the body.
+#[test]
+fn head_on_control_endpoints_answers_as_get_without_the_body() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let auth = format!("Bearer {}", control.token);
+    for path in [
+        "/_emulator/clock",
+        "/_emulator/outbox",
+        "/_emulator/accounts",
+    ] {
+        let get = http_request(
+            server.addr(),
+            "GET",
+            path,
+            &[("Authorization", &auth)],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        let head = http_request(
+            server.addr(),
+            "HEAD",
+            path,
+            &[("Authorization", &auth)],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(
+            (get.status, head.status),
+            (200, 200),
+            "{path}: {}",
+            head.describe()
+        );
+        assert!(head.body.is_empty(), "{path}: {}", head.describe());
+        assert_eq!(
+            head.header("content-type"),
+            get.header("content-type"),
+            "{path}"
+        );
+    }
+    let anonymous = http_request(
+        server.addr(),
+        "HEAD",
+        "/_emulator/clock",
+        &[],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(anonymous.status, 401);
+}
+
 #[test]
 fn the_harness_endpoints_need_the_admin_token() {
     let server = Server::start();
