@@ -589,13 +589,25 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
             "Not found. The WSDL is at /soap/{version}/{Service}?wsdl; calls are POSTed.\n",
         );
     }
-    // soap:address is the URL the WSDL was fetched from.
-    let host = req
-        .headers()
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
+    // soap:address is the URL the WSDL was fetched from: as the client sent it to a
+    // reverse proxy in front, when one says so (X-Forwarded-Proto and -Host, the first
+    // of a list), else as it reached the server.
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let scheme = match header("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
         .unwrap_or("localhost");
-    let address = format!("http://{host}{}", req.uri().path());
+    let address = format!("{scheme}://{host}{}", req.uri().path());
     match wsdl::document(service, version, &address) {
         Some(doc) => xml(doc.into_bytes()),
         None => plain(StatusCode::NOT_FOUND, "No such service.\n"),

@@ -371,6 +371,38 @@ fn wsdl_for_every_service_and_version() {
     }
 }
 
+/// Behind a reverse proxy the WSDL names the address the client used, as the proxy's
+/// X-Forwarded-Proto and X-Forwarded-Host give it (the first of a list), so that clients
+/// post to the proxy rather than the server's own address.
+#[test]
+fn the_wsdl_names_the_address_a_reverse_proxy_was_asked_at() {
+    let server = Server::start();
+    let path = "/soap/v3.1/SoftLayer_Ticket?wsdl";
+    let served = |headers: &[(&str, &str)]| {
+        let resp = http_request(server.addr(), "GET", path, headers, b"", HTTP_TIMEOUT).unwrap();
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        resp.text()
+    };
+    let proxied = served(&[
+        ("X-Forwarded-Proto", "https"),
+        ("X-Forwarded-Host", "api.example.test, inner.proxy"),
+    ]);
+    for expected in [
+        "<soap:address location=\"https://api.example.test/soap/v3.1/SoftLayer_Ticket\"/>",
+        "schemaLocation=\"https://api.example.test/soap/v3.1/soap-encoding.xsd\"",
+    ] {
+        assert!(proxied.contains(expected), "no {expected}");
+    }
+    let direct = served(&[]);
+    assert!(direct.contains(&format!(
+        "<soap:address location=\"{}/soap/v3.1/SoftLayer_Ticket\"/>",
+        server.base_url()
+    )));
+    // The host is text in an attribute: escaped, whatever a proxy passes on.
+    let odd = served(&[("X-Forwarded-Host", "a\"b<c")]);
+    assert!(odd.contains("location=\"http://a&quot;b&lt;c/soap/v3.1/SoftLayer_Ticket\""));
+}
+
 /// The SOAP-ENC schema the WSDLs import is served beside them, and named by its absolute
 /// URL: a copy of the WSDL saved elsewhere (SLDN's SOAP article recommends caching it)
 /// still finds it. The committed files under `wsdl/` import it by a relative location.
