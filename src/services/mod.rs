@@ -819,6 +819,22 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
 /// An SLDN message template with its placeholders filled in: `<id>` and `{filename}` alike
 /// ("Please refer to ticket <id>.", "A file named {filename} is already attached…"), so
 /// every documented message is written from its page's text the same way.
+/// One address, as the ticket's notification e-mails and a user's `email` take it: one
+/// `@`, something before it, a dotted domain after it, no spaces or list separators.
+pub(crate) fn valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == ',' || c == ';')
+        && !domain.contains('@')
+}
+
 pub fn sldn_message(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
     let mut out = template.to_string();
     for (name, value) in values {

@@ -85,6 +85,20 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
             changes.insert(name, value);
         }
     }
+    if let Some(email) = changes.get("email") {
+        // The SLDN exception article's example of SoftLayer_Exception_InvalidValue.
+        let email = email.as_str().unwrap_or_default();
+        if email.matches('@').count() != 1 {
+            return Err(Fault::invalid_value(
+                "The character @ must appear once and only once in an email address.",
+            ));
+        }
+        if !crate::services::valid_email(email) {
+            return Err(Fault::invalid_value(format!(
+                "Invalid value for property 'email': '{email}' is not an email address."
+            )));
+        }
+    }
     if let Some(id) = changes.get("timezoneId").and_then(Value::as_i64)
         && store::get(ctx.conn, "SoftLayer_Locale_Timezone", id)?.is_none()
     {

@@ -474,6 +474,41 @@ fn post_bodies_carry_parameters_in_xml() {
     );
 }
 
+/// The SLDN exception article's example of `SoftLayer_Exception_InvalidValue`: a user's
+/// e-mail with other than one `@` is refused, as is one that is no address, and the
+/// user keeps the address it had.
+#[test]
+fn a_user_email_that_is_no_address_is_refused() {
+    let server = Server::start();
+    let put = |email: &str| {
+        rest(
+            &server,
+            "PUT",
+            "SoftLayer_User_Customer/5001.json",
+            Some(&DEMO),
+            json!({"parameters": [{"email": email}]})
+                .to_string()
+                .as_bytes(),
+        )
+    };
+    for email in ["a@b@c.com", "bad-email", ""] {
+        assert_fault(
+            &put(email),
+            400,
+            "SoftLayer_Exception_InvalidValue",
+            Some("The character @ must appear once and only once in an email address."),
+        );
+    }
+    for email in ["dana@localhost", "dana @example.com", "@example.com"] {
+        assert_fault(&put(email), 400, "SoftLayer_Exception_InvalidValue", None);
+    }
+    let user = ok_json(&get(&server, "SoftLayer_User_Customer/5001.json"));
+    assert_eq!(user["email"], "dana@demo.example.com");
+    assert_eq!(ok_json(&put("dana@new.example.com")), json!(true));
+    let user = ok_json(&get(&server, "SoftLayer_User_Customer/5001.json"));
+    assert_eq!(user["email"], "dana@new.example.com");
+}
+
 #[test]
 fn post_put_and_delete_without_a_method_are_create_edit_and_delete_object() {
     let server = Server::start();

@@ -15,20 +15,6 @@ pub enum EmailChange {
     Replace,
 }
 
-fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !email
-            .chars()
-            .any(|c| c.is_whitespace() || c == ',' || c == ';')
-        && !domain.contains('@')
-}
-
 pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     let ticket_id = ticket.id().unwrap_or_default();
@@ -75,7 +61,7 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
     let invalid: Vec<&str> = emails
         .iter()
         .map(String::as_str)
-        .filter(|e| !valid_email(e))
+        .filter(|e| !crate::services::valid_email(e))
         .collect();
     if !invalid.is_empty() {
         return Err(public(&format!(
