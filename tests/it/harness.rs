@@ -875,26 +875,9 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
         String::from_utf8_lossy(&missing.stderr).contains("account 9999 does not exist"),
         "{missing:?}"
     );
-    let export: J =
-        serde_json::from_str(&cli(&["export", "--db", db, "--account", "1001"])).unwrap();
-    let t = export["SoftLayer_Ticket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == 160000001)
-        .unwrap()
-        .clone();
-    assert_eq!(t["statusId"], 1002);
+    assert_eq!(exported_status(db, 160000001), 1002);
     cli(&["restore", "--db", db, "fresh"]);
-    let export: J = serde_json::from_str(&cli(&["export", "--db", db])).unwrap();
-    let t = export["SoftLayer_Ticket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == 160000001)
-        .unwrap()
-        .clone();
-    assert_eq!(t["statusId"], 1001);
+    assert_eq!(exported_status(db, 160000001), 1001);
     cli(&["reset", "--db", db, "--empty"]);
     let export: J = serde_json::from_str(&cli(&["export", "--db", db])).unwrap();
     assert!(export.get("SoftLayer_Account").is_none(), "{export:#}");
@@ -906,6 +889,19 @@ fn the_cli_snapshots_restores_exports_and_resets_a_database_file() {
     assert_eq!(list["snapshots"][0]["name"], "fresh");
     control.ok("POST", "/_emulator/snapshots/fresh/restore", None);
     assert_eq!(account_ticket_ids(&server, &DEMO).len(), 3);
+}
+
+/// The `statusId` of a ticket in the CLI's export of a database file.
+fn exported_status(db: &str, ticket: i64) -> i64 {
+    let export: J = serde_json::from_str(&cli(&["export", "--db", db])).unwrap();
+    export["SoftLayer_Ticket"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == ticket)
+        .unwrap_or_else(|| panic!("no ticket {ticket} in the export of {db}"))["statusId"]
+        .as_i64()
+        .unwrap()
 }
 
 /// Opening a file creates and seeds it, so a mistyped `--db` given to a subcommand
@@ -950,15 +946,11 @@ fn offline_subcommands_refuse_a_database_file_that_is_not_there() {
         let _ = std::fs::remove_file(format!("{db}{suffix}"));
     }
     cli(&["restore", "--db", db, "closed"]);
-    let export: J = serde_json::from_str(&cli(&["export", "--db", db])).unwrap();
-    let t = export["SoftLayer_Ticket"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["id"] == 160000001)
-        .unwrap()
-        .clone();
-    assert_eq!(t["statusId"], 1002, "the snapshot's closed ticket");
+    assert_eq!(
+        exported_status(db, 160000001),
+        1002,
+        "the snapshot's closed ticket"
+    );
 }
 
 /// An object that counts what moves with the clock (the ticket's account, with its
