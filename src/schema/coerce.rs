@@ -94,7 +94,13 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
     Ok(match kind {
         Scalar::Int => match value {
             Value::Int(_) => value.clone(),
-            Value::Float(f) if f.fract() == 0.0 && f.is_finite() => Value::Int(*f as i64),
+            // Whole numbers only, and only those an int holds: `as` would saturate, and a
+            // JSON 2^63 came out as 2^63-1 in the fault naming it.
+            Value::Float(f)
+                if f.fract() == 0.0 && (-(2f64.powi(63))..2f64.powi(63)).contains(f) =>
+            {
+                Value::Int(*f as i64)
+            }
             // Clients send ids as numeric text; empty text is no id at all.
             Value::String(s) if s.trim().is_empty() => Value::Null,
             Value::String(s) => Value::Int(s.trim().parse().map_err(|_| CoerceError::Invalid)?),
@@ -194,6 +200,20 @@ mod tests {
         assert_eq!(
             coerce(&Value::Int(22), &TypeRef::Scalar(Scalar::String)),
             Ok(Value::from("22"))
+        );
+        assert_eq!(
+            coerce(
+                &Value::Float(9.223372036854775808e18),
+                &TypeRef::Scalar(Scalar::Int)
+            ),
+            Err(CoerceError::Invalid)
+        );
+        assert_eq!(
+            coerce(
+                &Value::Float(-9.223372036854775808e18),
+                &TypeRef::Scalar(Scalar::Int)
+            ),
+            Ok(Value::Int(i64::MIN))
         );
         assert_eq!(
             coerce(&Value::from("1"), &TypeRef::Scalar(Scalar::Bool)),
