@@ -202,15 +202,12 @@ mod tests {
             Ok(Value::from("22"))
         );
         assert_eq!(
-            coerce(
-                &Value::Float(9.223372036854775808e18),
-                &TypeRef::Scalar(Scalar::Int)
-            ),
+            coerce(&Value::Float(2f64.powi(63)), &TypeRef::Scalar(Scalar::Int)),
             Err(CoerceError::Invalid)
         );
         assert_eq!(
             coerce(
-                &Value::Float(-9.223372036854775808e18),
+                &Value::Float(-(2f64.powi(63))),
                 &TypeRef::Scalar(Scalar::Int)
             ),
             Ok(Value::Int(i64::MIN))
