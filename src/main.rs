@@ -265,13 +265,15 @@ fn main() -> std::process::ExitCode {
         }),
         // A deleted database may be brought back from its snapshot; a missing one
         // with no such snapshot is refused before opening would seed it.
-        Command::Restore { db, name } => match std::path::Path::new(&db).exists()
-            || emulator::snapshots::Snapshots::for_database(&db)
+        Command::Restore { db, name } => {
+            let snapshot_there = emulator::snapshots::Snapshots::for_database(&db)
                 .list()
-                .is_ok_and(|all| all.iter().any(|s| s.name == name))
-        {
-            true => offline_db(&db),
-            false => existing_db(&db),
+                .is_ok_and(|all| all.iter().any(|s| s.name == name));
+            if snapshot_there {
+                offline_db(&db)
+            } else {
+                existing_db(&db)
+            }
         }
         .and_then(|store| {
             emulator::snapshots::Snapshots::for_database(&db).restore(&store, &name)?;

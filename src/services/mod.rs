@@ -816,9 +816,6 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
     Ok(Output::Rows { source, filter })
 }
 
-/// An SLDN message template with its placeholders filled in: `<id>` and `{filename}` alike
-/// ("Please refer to ticket <id>.", "A file named {filename} is already attached…"), so
-/// every documented message is written from its page's text the same way.
 /// One address, as the ticket's notification e-mails and a user's `email` take it: one
 /// `@`, something before it, a dotted domain after it, no spaces or list separators.
 pub(crate) fn valid_email(email: &str) -> bool {
@@ -835,6 +832,9 @@ pub(crate) fn valid_email(email: &str) -> bool {
         && !domain.contains('@')
 }
 
+/// An SLDN message template with its placeholders filled in: `<id>` and `{filename}` alike
+/// ("Please refer to ticket <id>.", "A file named {filename} is already attached…"), so
+/// every documented message is written from its page's text the same way.
 pub fn sldn_message(template: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
     let mut out = template.to_string();
     for (name, value) in values {

@@ -333,11 +333,7 @@ pub fn catalogue_references(
     super::relations::RELATIONS
         .iter()
         .filter(|r| {
-            r.owner == table_name
-                && r.on == "{r}.id = {parent}"
-                && r.key != "id"
-                && r.guard.is_none()
-                && catalogue.iter().any(|c| c == r.target)
+            r.owner == table_name && r.is_by_parent_key() && catalogue.iter().any(|c| c == r.target)
         })
         .filter_map(|r| Some((r.key, r.target, values.get(r.key)?.as_i64()?)))
         .collect()

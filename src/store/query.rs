@@ -999,8 +999,7 @@ impl SqlBuilder {
         // an index on (…, subjectId, order) and stop after a page, which it cannot do
         // through the `IN` (it cannot know the subquery yields one id).
         if let ([rel], false) = (rels.as_slice(), many)
-            && rel.guard.is_none()
-            && rel.on == "{r}.id = {parent}"
+            && rel.is_by_parent_key()
             && sub.children.is_empty()
             && let Some(id) = sub.leaves.iter().find_map(|(name, op)| match op {
                 Operation::Compare(Comparison::Equal, Operand::Value(v)) if *name == "id" => {

@@ -26,6 +26,18 @@ pub struct Relation {
     pub cap: Option<u64>,
 }
 
+/// The join of a relation to the one object the parent's `key` column names.
+const BY_PARENT_KEY: &str = "{r}.id = {parent}";
+
+impl Relation {
+    /// Whether the relation is the one object whose id the parent's `key` column holds,
+    /// for every parent (a `one!` relation without a guard): then `key = id` says the
+    /// same as the join.
+    pub fn is_by_parent_key(&self) -> bool {
+        self.on == BY_PARENT_KEY && self.guard.is_none()
+    }
+}
+
 const fn rel(
     owner: &'static str,
     property: &'static str,
@@ -70,7 +82,7 @@ macro_rules! one {
             $prop,
             $target,
             concat!($target, " {r}"),
-            "{r}.id = {parent}",
+            BY_PARENT_KEY,
             $key,
         )
     };

@@ -1465,24 +1465,17 @@ fn head_on_control_endpoints_answers_as_get_without_the_body() {
         "/_emulator/outbox",
         "/_emulator/accounts",
     ] {
-        let get = http_request(
-            server.addr(),
-            "GET",
-            path,
-            &[("Authorization", &auth)],
-            b"",
-            HTTP_TIMEOUT,
-        )
-        .unwrap();
-        let head = http_request(
-            server.addr(),
-            "HEAD",
-            path,
-            &[("Authorization", &auth)],
-            b"",
-            HTTP_TIMEOUT,
-        )
-        .unwrap();
+        let [get, head] = ["GET", "HEAD"].map(|method| {
+            http_request(
+                server.addr(),
+                method,
+                path,
+                &[("Authorization", &auth)],
+                b"",
+                HTTP_TIMEOUT,
+            )
+            .unwrap()
+        });
         assert_eq!(
             (get.status, head.status),
             (200, 200),
