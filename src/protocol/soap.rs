@@ -13,8 +13,9 @@
 //! (`SOAP-ENC:arrayType`, `<item>` or type-named children) or as repeated elements, and
 //! whether a struct arrives as members or as PHP's Apache `Map`. An `xsi:type` naming
 //! a schema type or an array overrides a declared complex type (a subtype, or an untyped
-//! header); a declared scalar keeps its type, since handlers read numbers leniently
-//! anyway. A simple type counts only where the `xsi:type` prefix is bound to XML Schema
+//! header); one naming a simple type or an array overrides a declared scalar, as PHP's
+//! SoapServer reads it, so a typed value means what it means over XML-RPC. A simple type
+//! counts only where the `xsi:type` prefix is bound to XML Schema
 //! or the SOAP encoding (`SCHEMA_NAMESPACES`). A value that does not convert to its
 //! declared scalar type is passed on as text for the handler to reject with its own
 //! message.
@@ -1011,10 +1012,14 @@ fn is_wrapper(node: &Element, item: Expect<'_>) -> bool {
 }
 
 /// The expectation after the element's own annotations: `xsi:type` or
-/// `SOAP-ENC:arrayType` refine what nothing or a complex type declares.
+/// `SOAP-ENC:arrayType` refine what nothing or a complex type declares. Where a scalar is
+/// declared, an `xsi:type` naming another XML Schema scalar or an array counts too: PHP's
+/// SoapServer, behind the real API, decodes a value by its `xsi:type`, so a double sent
+/// where an int is declared reaches the method as XML-RPC's `<double>` does, and is taken
+/// or refused the same way (`schema::coerce`).
 fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
     match expect {
-        Expect::Any | Expect::Complex(_) => {}
+        Expect::Any | Expect::Complex(_) | Expect::Scalar(_) => {}
         other => return other,
     }
     if let Some(t) = node.xsi_type() {
@@ -1030,8 +1035,14 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
         if xsd_type(t).is_some() && schema_builtin(node).is_some() {
             return match expect {
                 Expect::Complex(_) => expect,
+                // Base64 where other text is declared is read as the text it spells
+                // (`Element::value`).
+                Expect::Scalar(_) if t == "base64Binary" || t == "anyType" => expect,
                 _ => item_expect(t),
             };
+        }
+        if matches!(expect, Expect::Scalar(_)) {
+            return expect;
         }
         if schema().type_def(t).is_some() {
             return Expect::Complex(t);
@@ -1556,6 +1567,60 @@ mod tests {
             );
             assert_eq!(call.args, vec![strings(&expected)], "{xml}");
         }
+    }
+
+    /// A value typed with another XML Schema scalar, or as an array, than the WSDL declares
+    /// is read by its `xsi:type`, as PHP's SoapServer reads it: it then means what the
+    /// same typed value means over XML-RPC (taken, or refused by the argument check).
+    #[test]
+    fn a_typed_value_is_read_by_its_type_where_another_scalar_is_declared() {
+        let arg = |body: &str| ticket(&auth(), body).args;
+        let cases = [
+            (
+                "<ns1:addAttachedHardware><hardwareId xsi:type=\"xsd:double\">8002.0</hardwareId></ns1:addAttachedHardware>",
+                Value::Float(8002.0),
+            ),
+            (
+                "<ns1:addAttachedHardware><hardwareId xsi:type=\"xsd:int\">8002</hardwareId></ns1:addAttachedHardware>",
+                Value::Int(8002),
+            ),
+            (
+                "<ns1:addAttachedHardware><hardwareId>8002</hardwareId></ns1:addAttachedHardware>",
+                Value::Int(8002),
+            ),
+            // A prefix bound to no schema namespace names no simple type.
+            (
+                "<ns1:addAttachedHardware><hardwareId xsi:type=\"ns1:double\">8002</hardwareId></ns1:addAttachedHardware>",
+                Value::Int(8002),
+            ),
+            (
+                "<ns1:setTags><tags xsi:type=\"xsd:boolean\">true</tags></ns1:setTags>",
+                Value::Bool(true),
+            ),
+            (
+                "<ns1:setTags><tags xsi:type=\"xsd:double\">5.0</tags></ns1:setTags>",
+                Value::Float(5.0),
+            ),
+            (
+                "<ns1:setTags><tags xsi:type=\"ns1:stringArray\" SOAP-ENC:arrayType=\"xsd:string[0]\"/></ns1:setTags>",
+                Value::Array(vec![]),
+            ),
+            // Base64 where text is declared is still the text it spells (SOAP::Lite).
+            (
+                "<ns1:setTags><tags xsi:type=\"xsd:base64Binary\">YSxi</tags></ns1:setTags>",
+                Value::from("a,b"),
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(arg(body), vec![expected], "{body}");
+        }
+        let header = format!(
+            "{}<ns1:SoftLayer_TicketInitParameters><id xsi:type=\"xsd:double\">160000001.0</id>\
+             </ns1:SoftLayer_TicketInitParameters>",
+            auth()
+        );
+        let call = ticket(&header, "<ns1:getObject/>");
+        assert_eq!(call.headers.init_id, Some(Value::Float(160000001.0)));
     }
 
     /// Arrays of structs: node-soap's same-named wrapper, zeep's bare struct, repeated.

@@ -1996,3 +1996,59 @@ fn text_for_a_struct_argument_is_refused() {
     );
     assert_eq!(reply.ret("editObject").text, "true", "{}", reply.describe());
 }
+
+/// A value typed with another XML Schema scalar than the WSDL declares (or as an array)
+/// is read by its `xsi:type`, as PHP's SoapServer behind the real API reads it, so it
+/// means what the same typed value means over XML-RPC: an init id typed `xsd:double`
+/// names its ticket, a boolean or an array where the tags' text belongs is refused (it
+/// was taken as the text "true", and the empty array cleared the tags).
+#[test]
+fn a_typed_value_means_what_it_means_over_xml_rpc() {
+    let server = Server::start();
+    let ticket = create_ticket(&server, "typed");
+    let typed_init = format!(
+        "{}<ns1:SoftLayer_TicketInitParameters><id xsi:type=\"xsd:double\">{ticket}.0</id>\
+         </ns1:SoftLayer_TicketInitParameters>",
+        auth(&DEMO)
+    );
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(&typed_init, "<ns1:getObject/>"),
+    );
+    assert_eq!(reply.ret("getObject").at("id").int(), ticket);
+
+    let set_tags = |tags: &str| {
+        call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(&typed_init, &format!("<ns1:setTags>{tags}</ns1:setTags>")),
+        )
+    };
+    set_tags("<tags xsi:type=\"xsd:string\">kept</tags>").ret("setTags");
+    for refused in [
+        "<tags xsi:type=\"xsd:boolean\">true</tags>",
+        "<tags xsi:type=\"ns1:stringArray\" SOAP-ENC:arrayType=\"xsd:string[0]\"/>",
+    ] {
+        let reply = set_tags(refused);
+        assert_fault(&reply, "SoftLayer_Exception_InvalidValue", "tags");
+    }
+    // A double where text is declared is the number's text, as XML-RPC's `<double>`.
+    set_tags("<tags xsi:type=\"xsd:double\">5.0</tags>").ret("setTags");
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!("{typed_init}{}", mask("tagReferences[tag[name]]")),
+            "<ns1:getObject/>",
+        ),
+    );
+    let names: Vec<String> = reply
+        .ret("getObject")
+        .at("tagReferences")
+        .kids
+        .iter()
+        .map(|r| r.at("tag").at("name").text.clone())
+        .collect();
+    assert_eq!(names, ["5"], "{}", reply.describe());
+}
