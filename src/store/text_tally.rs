@@ -95,6 +95,15 @@ struct Notes {
     list: Vec<Note>,
     /// Moves whenever notes were lost (overflow, a restore): what was built before is void.
     generation: u64,
+    /// The write under way when its notes were lost (overflow): a build must read after
+    /// it is over, as nothing else will tell the tally what it wrote.
+    lost_during: Option<u64>,
+}
+
+/// Whether the writer's transaction counter stands for a write under way (it is bumped
+/// as each write begins and as it ends).
+fn under_way(write: u64) -> bool {
+    write % 2 == 1
 }
 
 /// The text tally of one database file.
@@ -939,6 +948,7 @@ impl TextTally {
         if notes.list.len() >= MAX_NOTES {
             notes.list = Vec::new();
             notes.generation += 1;
+            notes.lost_during = Some(write);
         }
         notes.list.push(Note { write, touched });
         let catch_up = notes.list.len().is_multiple_of(CATCH_UP_EVERY);
@@ -965,10 +975,16 @@ impl TextTally {
         *seen = Some(now);
     }
 
-    /// Forgets everything (the database was replaced): built again when next asked.
+    /// Forgets what was built (the database was replaced, or the tally lost track):
+    /// built again when next asked. The notes of a write under way are kept: a build
+    /// begun meanwhile reads without that write, and reads its rows again once it is over
+    /// (a catch-up during a reset's or an import's long write had forgotten them, and
+    /// the tally never counted the rows written before it).
     pub fn invalidate(&self) {
         let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
-        notes.list = Vec::new();
+        let now = self.writes.load(Ordering::SeqCst);
+        let kept = if under_way(now) { Some(now) } else { None };
+        notes.list.retain(|n| Some(n.write) == kept);
         notes.generation += 1;
     }
 
@@ -992,6 +1008,9 @@ impl TextTally {
 
     fn build(&self) {
         let started = std::time::Instant::now();
+        if !self.wait_for_lost_write() {
+            return;
+        }
         let (generation, since) = {
             let notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
             (notes.generation, self.writes.load(Ordering::SeqCst))
@@ -1023,6 +1042,27 @@ impl TextTally {
             built.entries.len()
         );
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(built);
+    }
+
+    /// Waits until the write whose notes were lost, if any, is over (a build's read then
+    /// holds it); `false` if it has not ended within a minute (built when next asked).
+    fn wait_for_lost_write(&self) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+            match notes.lost_during {
+                Some(w) if self.writes.load(Ordering::SeqCst) == w => {}
+                _ => {
+                    notes.lost_during = None;
+                    return true;
+                }
+            }
+            drop(notes);
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
     }
 
     /// How many counts were answered here.
