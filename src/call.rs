@@ -396,7 +396,13 @@ pub trait Observer: Send + Sync {
 
     /// The call is parsed and not yet dispatched (no transaction is open): a fault
     /// returned here is the call's answer. The harness injects faults and latency here.
-    fn intercept(&self, _transport: &'static str, _call: &Call) -> Result<(), Fault> {
+    /// `caller` looks up whom the call's credentials authenticate (`None` if they do not).
+    fn intercept(
+        &self,
+        _transport: &'static str,
+        _call: &Call,
+        _caller: &dyn Fn() -> Option<crate::store::Principal>,
+    ) -> Result<(), Fault> {
         Ok(())
     }
 

@@ -317,16 +317,25 @@ impl Faults {
     }
 
     /// The injection for this call, if a rule fires (the first matching rule that does).
+    /// `user` gives the username the call authenticates as; it is asked only while a rule
+    /// names a user (it may look the caller up).
     pub fn check(
         &self,
         transport: &str,
         service: &str,
         method: &str,
-        user: Option<&str>,
+        user: &dyn Fn() -> Option<String>,
     ) -> Option<Injection> {
         if !self.any() {
             return None;
         }
+        let names_users = {
+            let rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+            rules.iter().any(|r| r.user.is_some())
+        };
+        // Looked up outside the lock: other calls meet the rules meanwhile.
+        let user = if names_users { user() } else { None };
+        let user = user.as_deref();
         let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
         let index = rules.iter().position(|r| {
             r.matches(transport, service, method, user)
@@ -377,21 +386,23 @@ mod tests {
         f.add(&json!({"service": "SoftLayer_Ticket", "method": "getObject", "preset": "rate_limit", "times": 2}))
             .unwrap();
         assert!(
-            f.check("xmlrpc", "SoftLayer_Account", "getObject", None)
+            f.check("xmlrpc", "SoftLayer_Account", "getObject", &|| None)
                 .is_none()
         );
         let i = f
-            .check("rest", "softlayer_ticket", "GETOBJECT", Some("demo"))
+            .check("rest", "softlayer_ticket", "GETOBJECT", &|| {
+                Some("demo".into())
+            })
             .unwrap();
         assert!(
             matches!(i.action, Action::Fault { ref fault, .. } if fault.class.ends_with("RateLimitExceeded"))
         );
         assert!(
-            f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None)
+            f.check("xmlrpc", "SoftLayer_Ticket", "getObject", &|| None)
                 .is_some()
         );
         assert!(
-            f.check("xmlrpc", "SoftLayer_Ticket", "getObject", None)
+            f.check("xmlrpc", "SoftLayer_Ticket", "getObject", &|| None)
                 .is_none()
         );
         assert!(!f.any());

@@ -126,13 +126,30 @@ impl Observer for Recorder {
         Ok(())
     }
 
-    fn intercept(&self, transport: &'static str, call: &Call) -> Result<(), Fault> {
-        let Some(injection) =
-            self.faults
-                .check(transport, &call.service, &call.method, username_of(call))
+    fn intercept(
+        &self,
+        transport: &'static str,
+        call: &Call,
+        caller: &dyn Fn() -> Option<Principal>,
+    ) -> Result<(), Fault> {
+        // A rule's `user` is the user the call authenticates as, as the journal names it:
+        // the key's owner for `apikey:KEY`, the token's user for `userId:authToken`.
+        let known = std::cell::OnceCell::new();
+        let principal = || known.get_or_init(caller).as_ref();
+        let user = || {
+            principal()
+                .map(|p| p.username.clone())
+                .or_else(|| username_of(call).map(str::to_string))
+        };
+        let Some(injection) = self
+            .faults
+            .check(transport, &call.service, &call.method, &user)
         else {
             return Ok(());
         };
+        if let Some(p) = principal() {
+            CALLER.with(|c| *c.borrow_mut() = Some((p.username.clone(), p.account_id)));
+        }
         INJECTED.with(|i| *i.borrow_mut() = Some(injection.rule));
         if injection.latency_ms > 0 {
             // Before any transaction: only this call waits.

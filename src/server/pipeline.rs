@@ -911,10 +911,18 @@ impl<C: Codec> Exchange<C> {
         if call.headers.credentials.is_none() {
             call.headers.credentials = self.codec.fallback_credentials().cloned();
         }
+        let store = &self.shared.store;
+        let caller = || {
+            let credentials = call.headers.credentials.as_ref()?;
+            let known = store.caller(credentials, || {
+                store.read(|conn| crate::auth::caller(conn, credentials))
+            });
+            known.ok().map(|(principal, _)| principal)
+        };
         if let Err(fault) = self
             .shared
             .observer
-            .intercept(self.codec.transport(), &call)
+            .intercept(self.codec.transport(), &call, &caller)
         {
             self.whole_fault(Some(&call), &fault);
             return Then::Done;

@@ -1528,3 +1528,66 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
         "{report}"
     );
 }
+
+/// A rule's `user` is the user the call authenticates as, however it authenticates
+/// (username and key, an IBM Cloud key as `apikey:KEY`, a portal login token as
+/// `userId:token` over REST or `{userId, authToken}` over XML-RPC), and the journal names
+/// that user for the injected calls: the rule had met only the name sent, so it never
+/// fired for the key or the token, and those calls were journaled as `apikey` or nobody.
+#[test]
+fn a_rule_for_a_user_meets_every_way_that_user_authenticates() {
+    let server = start(&[]);
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"user": "demo", "preset": "rate_limit"})),
+    );
+    let rest_as = |user: &str, key: &str| {
+        http_request(
+            server.addr(),
+            "GET",
+            "/rest/v3.1/SoftLayer_Account/getObject.json",
+            &[("Authorization", basic_auth(user, key).as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request")
+    };
+    for (user, key) in [
+        ("demo", DEMO.api_key),
+        ("apikey", DEMO.api_key),
+        ("5001", "demo-portal-token-5001"),
+    ] {
+        let resp = rest_as(user, key);
+        assert_eq!(resp.status, 429, "{user}: {}", resp.describe());
+    }
+    let token = |user_id: i64, token: &str| {
+        server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").header(
+            "authenticate",
+            xstruct(&[
+                ("userId", xint(user_id)),
+                ("authToken", xstr(token)),
+                ("complexType", xstr("PortalLoginToken")),
+            ]),
+        ))
+    };
+    let reply = token(5001, "demo-portal-token-5001");
+    assert_eq!(
+        reply.fault().code.str(),
+        "SoftLayer_Exception_WebService_RateLimitExceeded",
+        "{}",
+        reply.exchange()
+    );
+    // Another user's calls, and bad credentials in demo's name, are not met.
+    token(6001, "other-portal-token-6001").ok();
+    assert_eq!(rest_as("apikey", "not-a-key").status, 401);
+    let injected = journal(&server, "user=demo&fault=true");
+    assert_eq!(injected.len(), 4, "{injected:#?}");
+    assert!(
+        injected
+            .iter()
+            .all(|c| c["injected"].is_number() && c["account"].is_number()),
+        "{injected:#?}"
+    );
+}
