@@ -451,6 +451,10 @@ pub struct Outcome<'a> {
     pub call: Option<&'a Call>,
     /// `None` for a reply.
     pub fault: Option<&'a Fault>,
+    /// The fault's message as the transport wrote it ([`Codec::fault_message`]).
+    ///
+    /// [`Codec::fault_message`]: crate::protocol::codec::Codec::fault_message
+    pub fault_message: Option<std::borrow::Cow<'a, str>>,
     pub status: u16,
     /// From the start of the pipeline's work on the call (after the body was read) to
     /// its last byte handed to the connection.

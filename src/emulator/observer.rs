@@ -56,6 +56,16 @@ fn username_of(call: &Call) -> Option<&str> {
     }
 }
 
+/// A call to a service or method the API does not have, which never became a [`Call`].
+fn unserved_record(service: &str, method: &str) -> CallRecord {
+    CallRecord {
+        service: service.to_string(),
+        method: method.to_string(),
+        args: J::Array(Vec::new()),
+        ..CallRecord::default()
+    }
+}
+
 /// What `call` asked; for a nested REST path, the path with the caller's mask and result
 /// limit rather than those of the call that fetched its answer (`replay` sends the path).
 fn record_of(
@@ -234,6 +244,17 @@ impl Observer for Recorder {
                 .cloned(),
             (None, None) => None,
         };
+        // Named by a REST path or a SOAP operation the API does not have: what it named,
+        // as the answer does.
+        let record = record.or_else(|| match o.fault {
+            Some(Fault::MethodNotFound { service, method }) => {
+                Some(Arc::new(unserved_record(service, method)))
+            }
+            Some(Fault::ServiceNotFound { service }) => {
+                Some(Arc::new(unserved_record(service, "")))
+            }
+            _ => None,
+        });
         let fault = o.fault.map(|f| match f {
             Fault::Interrupted {
                 status: Some(s), ..
@@ -245,7 +266,12 @@ impl Observer for Recorder {
                 "connection closed".to_string(),
                 "closed without an answer".to_string(),
             ),
-            _ => (f.class_name().to_string(), f.message().into_owned()),
+            _ => (
+                f.class_name().to_string(),
+                o.fault_message
+                    .as_deref()
+                    .map_or_else(|| f.message().into_owned(), str::to_string),
+            ),
         });
         let injected = injected.or(match o.fault {
             Some(Fault::Injected { rule, .. } | Fault::Interrupted { rule, .. }) => Some(*rule),

@@ -356,6 +356,26 @@ fn writes(service: &str, method: &str) -> bool {
     crate::services::writes(&call)
 }
 
+/// The server's own address in `url`: an endpoint URL as clients are configured with
+/// (slcli's `endpoint_url`, `…/rest/v3.1/`) names the same server, and the calls' paths
+/// are added to the server's address.
+fn server_base(url: &str) -> &str {
+    let trimmed = url.trim_end_matches('/');
+    for endpoint in [
+        "/rest/v3.1",
+        "/rest/v3",
+        "/xmlrpc/v3.1",
+        "/xmlrpc/v3",
+        "/soap/v3.1",
+        "/soap/v3",
+    ] {
+        if let Some(base) = trimmed.strip_suffix(endpoint) {
+            return base;
+        }
+    }
+    trimmed
+}
+
 /// Replays `calls` (oldest first) against `opts.against`.
 pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
     if opts.username.is_empty() || opts.api_key.is_empty() {
@@ -363,7 +383,8 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
             "replay needs --username and --api-key (or SL_USERNAME and SL_API_KEY): the journal holds no keys".into(),
         ));
     }
-    let loopback = is_loopback(&opts.against);
+    let against = server_base(&opts.against);
+    let loopback = is_loopback(against);
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(120))
         .build();
@@ -384,7 +405,7 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
             report.skipped_redacted += 1;
             continue;
         }
-        let answer = match send(&agent, &opts.against, opts, call) {
+        let answer = match send(&agent, against, opts, call) {
             Ok(a) => a,
             Err(why) if report.replayed == 0 && why.starts_with(NO_ANSWER) => {
                 return Err(ReplayError::Endpoint(format!(
@@ -450,6 +471,23 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_url_names_its_server() {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:8080/",
+            "http://127.0.0.1:8080/rest/v3.1/",
+            "http://127.0.0.1:8080/rest/v3",
+            "http://127.0.0.1:8080/xmlrpc/v3.1/",
+        ] {
+            assert_eq!(server_base(url), "http://127.0.0.1:8080", "{url}");
+        }
+        assert_eq!(
+            server_base("https://api.softlayer.com/rest/v3.1"),
+            "https://api.softlayer.com"
+        );
+    }
 
     #[test]
     fn loopback_hosts_are_told_apart() {

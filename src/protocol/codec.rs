@@ -44,6 +44,11 @@ pub trait Codec: Send + 'static {
     /// The HTTP status of a fault, from its kind alone.
     fn status_of(&self, fault: &Fault) -> u16;
 
+    /// The fault's message as [`Codec::write_fault`] writes it (for the call journal).
+    fn fault_message<'f>(&self, fault: &'f Fault) -> std::borrow::Cow<'f, str> {
+        fault.message()
+    }
+
     /// The content type of a reply (for replies served from the cache).
     fn reply_content_type(&self) -> &'static str;
 

@@ -467,6 +467,10 @@ impl Codec for RestCodec {
         status_of(fault)
     }
 
+    fn fault_message<'f>(&self, fault: &'f Fault) -> Cow<'f, str> {
+        message_of(fault)
+    }
+
     fn reply_content_type(&self) -> &'static str {
         self.format.content_type()
     }

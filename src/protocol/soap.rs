@@ -345,7 +345,18 @@ impl ListWriter for SoapList {
 pub fn write_fault(version: ApiVersion, service: &str, fault: &Fault) -> Vec<u8> {
     let mut out = Vec::with_capacity(512);
     open_envelope(&mut out, version);
-    let (code, message): (&str, Cow<'_, str>) = match fault {
+    let (code, message) = fault_parts(service, fault);
+    out.extend_from_slice(b"<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>");
+    write_text(&mut out, code);
+    out.extend_from_slice(b"</faultcode><faultstring>");
+    write_text(&mut out, &message);
+    out.extend_from_slice(b"</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>");
+    out
+}
+
+/// A fault's `faultcode` and `faultstring` in a call to `service`.
+fn fault_parts<'f>(service: &str, fault: &'f Fault) -> (&'f str, Cow<'f, str>) {
+    match fault {
         // "Wrong Version" is PHP's SoapServer's text for it.
         Fault::Malformed { detail }
             if [SOAP_12_ENVELOPE, NOT_A_SOAP_11_ENVELOPE].contains(&detail.as_str()) =>
@@ -374,13 +385,7 @@ pub fn write_fault(version: ApiVersion, service: &str, fault: &Fault) -> Vec<u8>
             )),
         ),
         _ => (fault.class_name(), fault.message()),
-    };
-    out.extend_from_slice(b"<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>");
-    write_text(&mut out, code);
-    out.extend_from_slice(b"</faultcode><faultstring>");
-    write_text(&mut out, &message);
-    out.extend_from_slice(b"</faultstring></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>");
-    out
+    }
 }
 
 /// SOAP 1.1 at `/soap/v3[.1]/{service}`.
@@ -426,6 +431,10 @@ impl Codec for SoapCodec {
     /// SOAP 1.1 sends every fault with HTTP 500.
     fn status_of(&self, fault: &Fault) -> u16 {
         fault.status_override().unwrap_or(500)
+    }
+
+    fn fault_message<'f>(&self, fault: &'f Fault) -> Cow<'f, str> {
+        fault_parts(&self.service, fault).1
     }
 
     fn reply_content_type(&self) -> &'static str {

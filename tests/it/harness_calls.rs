@@ -1591,3 +1591,80 @@ fn a_rule_for_a_user_meets_every_way_that_user_authenticates() {
         "{injected:#?}"
     );
 }
+
+/// A call to a method or service the API does not have is journaled with what it named
+/// and with the message its transport sent (REST's and SOAP's `Function ("x") is not a
+/// valid method for this service.`, XML-RPC's protocol text), and counted under
+/// `(unknown)` on every transport: REST's were journaled with no service or method and
+/// XML-RPC's text, and counted under empty labels.
+#[test]
+fn calls_to_what_the_api_lacks_are_journaled_as_they_were_answered() {
+    let server = start(&[]);
+    let resp = rest_get(
+        &server,
+        "/rest/v3.1/SoftLayer_Ticket/160000001/bogusMethod.json",
+    );
+    assert_eq!(resp.status, 404, "{}", resp.describe());
+    let resp = rest_get(&server, "/rest/v3.1/SoftLayer_Bogus/getObject.json");
+    assert_eq!(resp.status, 404, "{}", resp.describe());
+    let envelope = format!(
+        "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\"><SOAP-ENV:Header>\
+         <ns1:authenticate><username>{}</username><apiKey>{}</apiKey></ns1:authenticate>\
+         </SOAP-ENV:Header><SOAP-ENV:Body><ns1:bogusOp/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+        DEMO.username, DEMO.api_key
+    );
+    let resp = server.post(
+        "/soap/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
+        envelope.as_bytes(),
+    );
+    assert!(
+        resp.text()
+            .contains("Function (\"bogusOp\") is not a valid method"),
+        "{}",
+        resp.describe()
+    );
+    let xmlrpc = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", "bogusCall").auth(&DEMO));
+    assert_eq!(
+        xmlrpc.fault().string,
+        "server error. requested method not found"
+    );
+
+    let calls = journal(&server, "fault=true");
+    let entry = |transport: &str, service: &str, method: &str| {
+        calls
+            .iter()
+            .find(|c| {
+                c["transport"] == transport && c["service"] == service && c["method"] == method
+            })
+            .unwrap_or_else(|| panic!("no {transport} {service}::{method} in {calls:#?}"))
+    };
+    let function =
+        |name: &str| format!("Function (\"{name}\") is not a valid method for this service.");
+    assert_eq!(
+        entry("rest", "SoftLayer_Ticket", "bogusMethod")["fault"]["message"],
+        function("bogusMethod")
+    );
+    assert_eq!(
+        entry("rest", "SoftLayer_Bogus", "")["fault"]["message"],
+        "Service does not exist"
+    );
+    assert_eq!(
+        entry("soap", "SoftLayer_Ticket", "bogusOp")["fault"]["message"],
+        function("bogusOp")
+    );
+    assert_eq!(
+        entry("xmlrpc", "SoftLayer_Ticket", "bogusCall")["fault"]["message"],
+        "server error. requested method not found"
+    );
+    let text = server.get("/metrics").text();
+    for needle in [
+        "transport=\"rest\",service=\"SoftLayer_Ticket\",method=\"(unknown)\"",
+        "transport=\"rest\",service=\"(unknown)\",method=\"(unknown)\"",
+        "transport=\"soap\",service=\"SoftLayer_Ticket\",method=\"(unknown)\"",
+    ] {
+        assert!(text.contains(needle), "no {needle} in\n{text}");
+    }
+    assert!(!text.contains("transport=\"rest\",service=\"\""), "{text}");
+}
