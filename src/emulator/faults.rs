@@ -188,6 +188,30 @@ impl Faults {
             )));
         }
         let preset = text(body, "preset")?;
+        // Effects that cannot both happen: one would be dropped without a word. (`http`
+        // with `fault` is the fault with another HTTP status.)
+        let given = |k: &str| {
+            body.get(k)
+                .is_some_and(|v| !v.is_null() && *v != J::Bool(false))
+        };
+        let contradicting = match (preset.is_some(), given("drop_connection")) {
+            (true, _) => ["fault", "http", "drop_connection"]
+                .into_iter()
+                .find(|k| given(k)),
+            (false, true) => ["fault", "http"].into_iter().find(|k| given(k)),
+            (false, false) => None,
+        };
+        if let Some(other) = contradicting {
+            let first = if preset.is_some() {
+                "preset"
+            } else {
+                "drop_connection"
+            };
+            return Err(RuleError(format!(
+                "\"{first}\" and \"{other}\" are two effects; a rule has one (\"http\" may \
+                 go with \"fault\" to give its status)"
+            )));
+        }
         let (mut action, mut latency_ms) = match preset.as_deref() {
             None => (Action::Delay, 0),
             Some("rate_limit") => (
@@ -279,11 +303,17 @@ impl Faults {
                 "unknown transport '{t}': xmlrpc, soap or rest"
             )));
         }
+        let (service, method, user) = (
+            text(body, "service")?,
+            text(body, "method")?,
+            text(body, "user")?,
+        );
+        // Numbered only once it is taken: a refused rule uses up no id.
         let rule = Rule {
             id: self.next_id.fetch_add(1, Ordering::SeqCst) + 1,
-            service: text(body, "service")?,
-            method: text(body, "method")?,
-            user: text(body, "user")?,
+            service,
+            method,
+            user,
             transport,
             probability,
             times,
@@ -424,9 +454,24 @@ mod tests {
             json!({"fault": {"class": "SoftLayer_Exception", "mesage": "typo"}}),
             json!({"http": {"status": 503, "body": "x"}}),
             json!({"fault": "SoftLayer_Exception"}),
+            // Two effects, one of which would be dropped without a word.
+            json!({"preset": "rate_limit", "drop_connection": true}),
+            json!({"preset": "unavailable", "http": {"status": 502}}),
+            json!({"preset": "timeout", "fault": {"class": "SoftLayer_Exception"}}),
+            json!({"drop_connection": true, "http": {"status": 502}}),
+            json!({"user": "", "preset": "rate_limit"}),
         ] {
             assert!(f.add(&bad).is_err(), "{bad}");
         }
         assert!(!f.any());
+        // A fault with its own HTTP status is one effect; refused rules took no id.
+        let rule = f
+            .add(&json!({"fault": {"class": "SoftLayer_Exception"}, "http": {"status": 502}}))
+            .unwrap();
+        assert_eq!(rule["id"], 1);
+        assert!(
+            f.add(&json!({"drop_connection": false, "latency_ms": 5}))
+                .is_ok()
+        );
     }
 }

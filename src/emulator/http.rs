@@ -48,7 +48,7 @@ fn row_json(row: &Row) -> serde_json::Value {
 }
 
 /// Whether the request carries the admin token.
-pub(super) fn authorised(
+pub(crate) fn authorised(
     token: &str,
     authorization: Option<&str>,
     header_token: Option<&str>,
@@ -103,10 +103,12 @@ fn path_name(segment: &str) -> String {
     crate::protocol::rest::percent_decode(segment, false)
 }
 
-/// A query parameter that must be an integer when present.
+/// A query parameter that must be an integer when present: `?account=` with no value
+/// named no account and exported all of them.
 fn int_param(query: Option<&str>, name: &str) -> Result<Option<i64>, HttpAnswer> {
-    match query_param(query, name).filter(|v| !v.is_empty()) {
+    match query_param(query, name) {
         None => Ok(None),
+        Some(v) if v.trim().is_empty() => Err(error(400, format!("{name}= needs a value"))),
         Some(v) => v
             .parse()
             .map(Some)
@@ -174,6 +176,26 @@ fn only_params(req: &ControlRequest, segments: &[&str]) -> Result<(), HttpAnswer
         .filter(|pair| !pair.is_empty())
         .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(k, _)| k)))
         .find(|k| !known.contains(&k.as_str()));
+    if unknown.is_none() {
+        // Each parameter once: `?account=1001&account=2001` exported 1001 alone.
+        let mut seen = std::collections::HashSet::new();
+        let twice = req
+            .query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(k, _)| k)))
+            .find(|k| !seen.insert(k.clone()));
+        if let Some(k) = twice {
+            return Err(error(
+                400,
+                format!(
+                    "'{k}' is given twice; {} /_emulator/{} reads it once",
+                    req.method, req.path
+                ),
+            ));
+        }
+    }
     match unknown {
         None => Ok(()),
         Some(k) if known.is_empty() => Err(error(
@@ -445,7 +467,21 @@ fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuer
         ticket_id: int_param(query, "ticket")?,
         account_id: int_param(query, "account")?,
         to: query_param(query, "to").filter(|t| !t.is_empty()),
-        event: query_param(query, "event").filter(|t| !t.is_empty()),
+        event: match query_param(query, "event").filter(|t| !t.is_empty()) {
+            // A misspelt event matched nothing, as if no mail had gone.
+            Some(e)
+                if !outbox::Event::ALL
+                    .iter()
+                    .any(|k| k.name().eq_ignore_ascii_case(&e)) =>
+            {
+                let names: Vec<&str> = outbox::Event::ALL.iter().map(|k| k.name()).collect();
+                return Err(error(
+                    400,
+                    format!("event={e}: one of {}", names.join(", ")),
+                ));
+            }
+            e => e,
+        },
     })
 }
 
@@ -491,12 +527,17 @@ fn change_clock(body: &serde_json::Value) -> Result<crate::clock::Mode, String> 
     )
 }
 
+/// The answer to a control request without the admin token.
+pub fn unauthorised() -> HttpAnswer {
+    error(
+        401,
+        "The emulator control API needs the admin token printed at start (Authorization: Bearer TOKEN).",
+    )
+}
+
 pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlRequest) -> HttpAnswer {
     if !authorised(admin_token, req.authorization, req.token_header) {
-        return error(
-            401,
-            "The emulator control API needs the admin token printed at start (Authorization: Bearer TOKEN).",
-        );
+        return unauthorised();
     }
     let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     if let Err(refused) = only_params(req, &segments) {
@@ -560,13 +601,44 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
                 Err(e @ SupportError::Store(_)) => error(500, e),
             }
         }
-        _ => error(
-            404,
-            format!(
-                "unknown control endpoint {} /_emulator/{}",
-                req.method, req.path
+        _ => match allowed_methods(&segments) {
+            [] => error(
+                404,
+                format!(
+                    "unknown control endpoint {} /_emulator/{}",
+                    req.method, req.path
+                ),
             ),
-        ),
+            allowed => {
+                let mut answer = error(
+                    405,
+                    format!(
+                        "/_emulator/{} answers {}, not {}",
+                        req.path,
+                        allowed.join(", "),
+                        req.method
+                    ),
+                );
+                answer.headers.push(("Allow".into(), allowed.join(", ")));
+                answer
+            }
+        },
+    }
+}
+
+/// The methods a control path answers (none for a path it does not have): another
+/// method on one of them is 405, as `/health` answers it, rather than "unknown endpoint".
+fn allowed_methods(segments: &[&str]) -> &'static [&'static str] {
+    match segments {
+        ["accounts"] | ["clock"] => &["GET", "POST"],
+        ["accounts", _] | ["faults", _] => &["DELETE"],
+        ["reset"] | ["import"] | ["snapshots", _, "restore"] | ["tickets", _, _] => &["POST"],
+        ["snapshots"] | ["export"] | ["employees"] => &["GET"],
+        ["snapshots", _] => &["POST", "DELETE"],
+        ["journal"] | ["outbox"] => &["GET", "DELETE"],
+        ["faults"] => &["GET", "POST", "DELETE"],
+        ["queue"] | ["choices"] | ["tickets", _] | ["tickets", _, "files", _] => &["GET", "HEAD"],
+        _ => &[],
     }
 }
 

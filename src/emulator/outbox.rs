@@ -27,6 +27,13 @@ pub enum Event {
 }
 
 impl Event {
+    pub const ALL: [Event; 4] = [
+        Event::TicketCreated,
+        Event::EmployeeUpdate,
+        Event::TicketClosed,
+        Event::ScheduledAlert,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Event::TicketCreated => "TICKET_CREATED",

@@ -100,11 +100,14 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     crate::limits::install(options.limits.clone());
     let store = Store::open(&options.db)?;
     store.prepare_text_tally();
+    // HTTP trims a header's value, so a token's own blanks could never be sent: trimmed,
+    // and one of blanks alone is no token (a random one, as for none).
     let admin_token = options
         .admin_token
-        .clone()
+        .as_deref()
+        .map(str::trim)
         .filter(|t| !t.is_empty())
-        .unwrap_or_else(random_token);
+        .map_or_else(random_token, str::to_string);
     let shared = Arc::new(Shared::new(
         store,
         &options.db,
@@ -436,6 +439,15 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     let query = req.uri().query().map(str::to_string);
     let authorization = header_text(&req, "authorization");
     let token_header = header_text(&req, "x-emulator-token");
+    // Before the body: a caller without the token waits for no upload (a stalled or
+    // 10 MB body was read whole before its 401).
+    if !crate::emulator::http::authorised(
+        &shared.admin_token,
+        authorization.as_deref(),
+        token_header.as_deref(),
+    ) {
+        return response(crate::emulator::http::unauthorised(), None);
+    }
     let body = match read_body(req).await {
         Ok(body) => body,
         Err(e) => {

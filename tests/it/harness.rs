@@ -1969,3 +1969,78 @@ fn text_search_totals_count_a_large_account_made_after_a_reset() {
     wait_until_ready();
     assert_eq!(total(), TICKETS, "counted by the tally");
 }
+
+/// The control API's refusals of mistaken use: another method on a path it has is 405
+/// with `Allow`; a query parameter given empty or twice, and an outbox event it never
+/// sends, are 400 (they exported every account, the first account alone, and an empty
+/// list); two effects in one fault rule are 400; a request without the token is refused
+/// before its body is read; and an admin token of blanks is no token.
+#[test]
+fn the_control_api_refuses_mistaken_use() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    for (method, path, allow) in [
+        ("PUT", "/_emulator/accounts", "GET, POST"),
+        ("DELETE", "/_emulator/clock", "GET, POST"),
+        ("GET", "/_emulator/reset", "POST"),
+        ("GET", "/_emulator/tickets/160000001/close", "POST"),
+    ] {
+        let resp = http_request(
+            server.addr(),
+            method,
+            path,
+            &[(
+                "Authorization",
+                format!("Bearer {}", control.token).as_str(),
+            )],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(resp.status, 405, "{method} {path}: {}", resp.describe());
+        assert_eq!(resp.header("Allow"), Some(allow), "{method} {path}");
+    }
+    for path in [
+        "/_emulator/export?account=",
+        "/_emulator/export?account=1001&account=2001",
+        "/_emulator/outbox?event=TICKET_OPENED",
+        "/_emulator/outbox?ticket=",
+    ] {
+        let (status, body) = control.call("GET", path, None);
+        assert_eq!(status, 400, "{path}: {body}");
+    }
+    control.ok("GET", "/_emulator/outbox?event=ticket_created", None);
+    for rule in [
+        json!({"preset": "rate_limit", "drop_connection": true}),
+        json!({"preset": "unavailable", "http": {"status": 502}}),
+    ] {
+        let (status, body) = control.call("POST", "/_emulator/faults", Some(&rule));
+        assert_eq!(status, 400, "{rule}: {body}");
+    }
+    assert_eq!(
+        control.ok("GET", "/_emulator/faults", None),
+        json!({"rules": []})
+    );
+
+    // No token, and a body announced but never sent: 401 at once, not a wait for it.
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        b"POST /_emulator/accounts HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Content-Length: 100\r\n\r\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let resp = read_response(&stream, "POST").expect("an answer without the body");
+    assert_eq!(resp.status, 401, "{}", resp.describe());
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    let blank = Server::start_with_args(":memory:", None, &["--admin-token", "   "]);
+    let token = admin_token(&blank);
+    assert!(!token.trim().is_empty(), "{token:?}");
+    let blank_control = Control::new(&blank);
+    blank_control.ok("GET", "/_emulator/faults", None);
+}

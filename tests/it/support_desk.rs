@@ -745,7 +745,7 @@ fn unknown_things_are_404_and_closed_tickets_refuse_replies_with_409() {
     );
     assert_refused(
         &control.request("GET", &format!("/_emulator/tickets/{ticket}/close"), ""),
-        404,
+        405,
         "GET on an action",
     );
     // Malformed requests.
