@@ -738,7 +738,17 @@ fn parse_limit(text: &str) -> Result<Option<ResultLimit>, Fault> {
             "Invalid resultLimit \"{text}\": use resultLimit=offset,limit or resultLimit=limit."
         ))
     };
-    let number = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
+    // A negative number is a number in the right place: said so, as XML-RPC and SOAP
+    // say it of their header's member.
+    let number = |s: &str| {
+        let s = s.trim();
+        s.parse::<u64>().map_err(|_| match s.parse::<i64>() {
+            Ok(negative) => Fault::bad_argument(format!(
+                "Invalid resultLimit \"{text}\": {negative} is negative; use whole numbers of 0 or more."
+            )),
+            Err(_) => bad(),
+        })
+    };
     let (offset, limit) = match text.split_once(',') {
         Some((offset, limit)) => (number(offset)?, number(limit)?),
         None => (0, number(text)?),

@@ -1276,6 +1276,15 @@ fn bad_query_parameters_are_400() {
             resp.describe()
         );
     }
+    // A negative offset or limit is named, as XML-RPC and SOAP name it.
+    for query in ["resultLimit=-1,2", "resultLimit=0,-2"] {
+        let resp = get(&server, &format!("{base}?{query}"));
+        let error = json_body(&resp)["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(error.contains("is negative"), "{query}: {error}");
+    }
 }
 
 /// A mask the API refuses is one of its exceptions, 500 over REST as the real API
