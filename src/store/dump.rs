@@ -307,6 +307,18 @@ pub fn check_document_fields<'a>(
             .and_then(|t| t.property(name))
             .is_some_and(|p| p.type_name == "dateTime");
         match value {
+            // Stored as their JSON text (an object) or as 1 (true for an id), served so.
+            Value::Struct(_) | Value::Array(_) => Err(StoreError::Seed(format!(
+                "{table_name}.{name} is one value, not {}",
+                if matches!(value, Value::Array(_)) {
+                    "a list"
+                } else {
+                    "an object"
+                }
+            ))),
+            Value::Bool(b) if name == "id" || name.ends_with("Id") => Err(StoreError::Seed(
+                format!("{table_name}.{name} is an id, not {b}"),
+            )),
             Value::String(text) if numeric && text.trim().parse::<f64>().is_err() => Err(
                 StoreError::Seed(format!("{table_name}.{name} is a number, not {text:?}")),
             ),

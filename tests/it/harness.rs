@@ -705,6 +705,21 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "SoftLayer_User_Customer.daylightSavingsTimeFlag is a number",
     );
+    // A boolean id became account 1; an object was stored, and served, as its JSON text.
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({"SoftLayer_Account": [{"id": true, "companyName": "X"}]})),
+        400,
+        "SoftLayer_Account.id is an id, not true",
+    );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Account": [{"id": 1, "companyName": {"a": 1}}]})),
+        400,
+        "SoftLayer_Account.companyName is one value, not an object",
+    );
     // The tables keep no foreign keys to the catalogue: a status, group or location
     // that is not there made a ticket without a status that still counted as open.
     for (field, value, target) in [
