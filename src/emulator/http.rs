@@ -169,24 +169,18 @@ fn takes_body(method: &str, segments: &[&str]) -> bool {
 
 fn only_params(req: &ControlRequest, segments: &[&str]) -> Result<(), HttpAnswer> {
     let known = known_params(req.method, segments);
-    let unknown = req
+    let names: Vec<String> = req
         .query
         .into_iter()
         .flat_map(|q| q.split('&'))
         .filter(|pair| !pair.is_empty())
         .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(k, _)| k)))
-        .find(|k| !known.contains(&k.as_str()));
+        .collect();
+    let unknown = names.iter().find(|k| !known.contains(&k.as_str()));
     if unknown.is_none() {
         // Each parameter once: `?account=1001&account=2001` exported 1001 alone.
         let mut seen = std::collections::HashSet::new();
-        let twice = req
-            .query
-            .into_iter()
-            .flat_map(|q| q.split('&'))
-            .filter(|pair| !pair.is_empty())
-            .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(k, _)| k)))
-            .find(|k| !seen.insert(k.clone()));
-        if let Some(k) = twice {
+        if let Some(k) = names.iter().find(|k| !seen.insert(k.as_str())) {
             return Err(error(
                 400,
                 format!(

@@ -781,6 +781,12 @@ impl<'d> Interp<'d> {
                     }
                 })
             }
+            // A bare value where `{"operation": …}` belongs: kept, for the filter to
+            // ignore and name in its warning as it does on XML-RPC and REST (read as an
+            // empty struct, it was dropped without a word).
+            Expect::FilterOperation if node.children.is_empty() && !is_blank(&node.text) => {
+                self.value(node, Expect::Any, depth)
+            }
             Expect::FilterOperation => self.members(node, depth, |name| match name {
                 "options" => Expect::FilterOptions,
                 _ => Expect::Any,

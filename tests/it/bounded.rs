@@ -637,11 +637,14 @@ fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
     assert_eq!(r.status, 400, "{}", r.describe());
     assert!(r.text().contains("Transfer-Encoding"), "{}", r.describe());
 
-    // The control API answers in its own format, JSON, as for every other refusal.
-    let s = send_raw(
-        &server,
-        b"POST /_emulator/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 20971520\r\n\r\n",
+    // The control API answers in its own format, JSON, as for every other refusal (to
+    // a caller with its token: one without is answered 401 before the body).
+    let head = format!(
+        "POST /_emulator/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Length: 20971520\r\n\r\n",
+        admin_token(&server)
     );
+    let s = send_raw(&server, head.as_bytes());
     let r = read_response(&s, "POST").unwrap();
     assert_eq!(r.status, 413, "{}", r.describe());
     assert_eq!(

@@ -2052,3 +2052,40 @@ fn a_typed_value_means_what_it_means_over_xml_rpc() {
         .collect();
     assert_eq!(names, ["5"], "{}", reply.describe());
 }
+
+/// A bare value where a filter's `{"operation": …}` belongs is ignored and named in
+/// `X-SoftLayer-Emulator-Warning`, as on XML-RPC and REST: SOAP read it as an empty
+/// operation and dropped it without a word.
+#[test]
+fn a_bare_filter_value_is_named_in_the_warning() {
+    let server = Server::start();
+    for id in [
+        "<id xsi:type=\"xsd:int\">160000001</id>",
+        "<id>160000001</id>",
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(
+                &format!(
+                    "{}<ns1:SoftLayer_AccountObjectFilter><tickets>{id}</tickets>\
+                     </ns1:SoftLayer_AccountObjectFilter>",
+                    auth(&DEMO)
+                ),
+                "<ns1:getTickets/>",
+            ),
+        );
+        let all = reply.ret("getTickets").kids.len();
+        assert!(all > 1, "the branch is ignored: {}", reply.describe());
+        let warning = reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            warning.contains("is a bare value"),
+            "{id}: {warning:?}\n{}",
+            reply.describe()
+        );
+    }
+}
