@@ -1051,7 +1051,7 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
             return match expect {
                 Expect::Complex(_) => expect,
                 // Base64 where other text is declared is read as the text it spells
-                // (`Element::value`).
+                // (`Interp::value`).
                 Expect::Scalar(_) if t == "base64Binary" || t == "anyType" => expect,
                 _ => item_expect(t),
             };

@@ -753,6 +753,16 @@ fn work<C: Codec>(mut x: Exchange<C>, then: Then) {
     }
 }
 
+/// Whom `credentials` authenticate, looked up once between writes ([`store::Store::caller`]).
+fn known_caller(
+    store: &store::Store,
+    credentials: &crate::call::Credentials,
+) -> Result<(store::Principal, crate::time::Zone), Fault> {
+    store.caller(credentials, || {
+        store.read(|conn| crate::auth::caller(conn, credentials))
+    })
+}
+
 /// Hands write `call` to the writer; its reply is written once its commit is known.
 fn submit_write<C: Codec>(x: Exchange<C>, call: Call) {
     let trace = x.shared.observer.take_trace();
@@ -886,15 +896,11 @@ impl<C: Codec> Exchange<C> {
         // wrong credentials costs one indexed lookup, not a parse of up to 16 MiB. A
         // caller known since the last write is not looked up again (the call's own check
         // would find it remembered too).
-        if let Some(basic) = self.codec.fallback_credentials() {
-            let store = &self.shared.store;
-            let known = store.caller(basic, || {
-                store.read(|conn| crate::auth::caller(conn, basic))
-            });
-            if let Err(fault) = known {
-                self.whole_fault(None, &fault);
-                return Then::Done;
-            }
+        if let Some(basic) = self.codec.fallback_credentials()
+            && let Err(fault) = known_caller(&self.shared.store, basic)
+        {
+            self.whole_fault(None, &fault);
+            return Then::Done;
         }
         // A big body is heavy work: parsed at the lowest priority (see LowestPriority).
         let heavy = (self.body.len() > SMALL_BODY).then(crate::limits::LowestPriority::new);
@@ -912,13 +918,10 @@ impl<C: Codec> Exchange<C> {
         if call.headers.credentials.is_none() {
             call.headers.credentials = self.codec.fallback_credentials().cloned();
         }
-        let store = &self.shared.store;
         let caller = || {
             let credentials = call.headers.credentials.as_ref()?;
-            let known = store.caller(credentials, || {
-                store.read(|conn| crate::auth::caller(conn, credentials))
-            });
-            known.ok().map(|(principal, _)| principal)
+            let known = known_caller(&self.shared.store, credentials).ok();
+            known.map(|(principal, _)| principal)
         };
         if let Err(fault) = self
             .shared

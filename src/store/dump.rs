@@ -308,13 +308,11 @@ pub fn check_document_fields<'a>(
             .is_some_and(|p| p.type_name == "dateTime");
         match value {
             // Stored as their JSON text (an object) or as 1 (true for an id), served so.
-            Value::Struct(_) | Value::Array(_) => Err(StoreError::Seed(format!(
-                "{table_name}.{name} is one value, not {}",
-                if matches!(value, Value::Array(_)) {
-                    "a list"
-                } else {
-                    "an object"
-                }
+            Value::Struct(_) => Err(StoreError::Seed(format!(
+                "{table_name}.{name} is one value, not an object"
+            ))),
+            Value::Array(_) => Err(StoreError::Seed(format!(
+                "{table_name}.{name} is one value, not a list"
             ))),
             Value::Bool(b) if name == "id" || name.ends_with("Id") => Err(StoreError::Seed(
                 format!("{table_name}.{name} is an id, not {b}"),
