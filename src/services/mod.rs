@@ -822,10 +822,12 @@ pub(crate) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    !local.is_empty()
+    // Every dot-separated part of either side has something in it: `x@y..com`,
+    // `.x@y.com` and `x.@y.com` name no mailbox.
+    let parts_whole = |side: &str| side.split('.').all(|part| !part.is_empty());
+    parts_whole(local)
         && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
+        && parts_whole(domain)
         && !email
             .chars()
             .any(|c| c.is_whitespace() || c == ',' || c == ';')

@@ -869,7 +869,13 @@ fn additional_emails_add_remove_update_get() {
     let reply = server.xmlrpc(
         &call("addAttachedAdditionalEmails", &DEMO)
             .id(ticket)
-            .arg(strings(&["not-an-email", "ok@demo.example.com", "two@@x"])),
+            .arg(strings(&[
+                "not-an-email",
+                "ok@demo.example.com",
+                "two@@x",
+                "dots@demo..example.com",
+                ".lead@demo.example.com",
+            ])),
     );
     let f = reply.fault();
     assert!(
@@ -877,7 +883,14 @@ fn additional_emails_add_remove_update_get() {
         "{}",
         reply.exchange()
     );
-    assert!(f.string.contains("not-an-email") && f.string.contains("two@@x"));
+    for bad in [
+        "not-an-email",
+        "two@@x",
+        "dots@demo..example.com",
+        ".lead@demo.example.com",
+    ] {
+        assert!(f.string.contains(bad), "{bad}: {}", reply.exchange());
+    }
     assert!(
         !f.string.contains("ok@demo.example.com"),
         "{}",
