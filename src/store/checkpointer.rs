@@ -202,7 +202,11 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
             sync_database_file(conn);
             pass = catch_up(conn, pass);
         }
-        if pass.log >= RESTART_PAGES {
+        // A pass that ran copies every frame no reader needs; one that stopped short
+        // means a reader (a streamed list, for up to the stall timeout) holds the log,
+        // and holding writes back could not get past it.
+        let reader_holds_log = pass.copied < pass.log;
+        if pass.log >= RESTART_PAGES && !reader_holds_log {
             // Hold the next write back (`make_way`) and copy what is left meanwhile.
             let s = state.lock().unwrap_or_else(|p| p.into_inner());
             restart_wanted.store(true, Ordering::Release);
@@ -304,10 +308,15 @@ unsafe extern "C" fn backstop(
                 &mut copied,
             )
         };
-        if rc == ffi::SQLITE_OK && copied >= log {
+        // Done, or as far as it can get: a passive checkpoint that ran stops only at
+        // the frames a reader still needs, and trying again cannot pass them until that
+        // reader ends (a stalled streamed list: up to the stall timeout). Only another
+        // checkpoint under way (`SQLITE_BUSY`: the thread's) is worth waiting for; waiting
+        // for a reader made every write take `BACKSTOP_WAIT` for as long as it read.
+        if rc == ffi::SQLITE_OK {
             break;
         }
-        if rc != ffi::SQLITE_OK && rc != ffi::SQLITE_BUSY {
+        if rc != ffi::SQLITE_BUSY {
             tracing::warn!("backstop checkpoint of the write-ahead log: error {rc}");
             break;
         }

@@ -1315,6 +1315,77 @@ fn a_stalled_reader_and_many_writes_leave_the_wal_bounded() {
     drop(stalled);
 }
 
+/// While a stalled reader holds the write-ahead log, the log grows past the length at
+/// which the writer copies it after each commit (20 MiB); those copies stop at the
+/// reader's frames, and writes go on at their pace. Before, each commit tried again for
+/// half a second, so every write took 500 ms until the stream was cut (30 s by default).
+/// Once the stream is cut the log starts again and its file is cut back to 32 MiB.
+#[test]
+fn a_stalled_reader_does_not_slow_writes_when_the_log_is_long() {
+    let (dir, db) = synthetic_db(20_000);
+    let server = Server::start_with_env(
+        &db,
+        Some(dir),
+        &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "20")],
+    );
+    let stalled = stall_on(&server, &big_list());
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
+    let wal = format!("{db}-wal");
+    let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    // 100,000 characters make 26 updates of one call: the log passes 20 MiB fast.
+    let long_entry = "0123456789".repeat(10_000);
+    let write = |i: usize| {
+        let started = Instant::now();
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                    .auth(&DEMO)
+                    .id(TICKET)
+                    .arg(xstruct(&[("entry", xstr(&format!("{i} {long_entry}")))])),
+            )
+            .ok();
+        started.elapsed()
+    };
+    let mut i = 0;
+    while wal_size() < 24 << 20 {
+        assert!(i < 2_000, "the log stayed at {} bytes", wal_size());
+        write(i);
+        i += 1;
+    }
+    let slow: Vec<Duration> = (0..20)
+        .map(|k| write(i + k))
+        .filter(|t| *t >= Duration::from_millis(400))
+        .collect();
+    // The control: the reader still held the log all along.
+    assert!(
+        !server.log().contains("stopped mid-reply"),
+        "the stream ended before the writes were timed"
+    );
+    assert!(
+        slow.len() <= 2,
+        "{} of 20 writes took 400 ms or more: {slow:?}",
+        slow.len()
+    );
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while !server.log().contains("stopped mid-reply") {
+        assert!(
+            Instant::now() < deadline,
+            "the stalled stream was not ended"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    add_updates(&server, 200);
+    assert!(
+        wal_size() <= 32 << 20,
+        "the log's file kept {} bytes after the log started again",
+        wal_size()
+    );
+    drop(stalled);
+}
+
 /// resultLimit over SOAP follows the same rules as XML-RPC and REST (the header of
 /// SLDN's result-limit article, including its bare-text limit).
 #[test]
