@@ -1091,3 +1091,50 @@ fn browser_stops_saying_live_when_the_server_stops() {
     assert!(!text(&s["live"]).contains("Live"), "{s}");
     assert_done(&mut browser);
 }
+
+/// H3 QA 1: every tab kept its own event stream, the server speaks HTTP/1.1 and Chromium
+/// opens six connections to a host, so six tabs froze every tab and a seventh could not
+/// load the page. Now the tabs share one stream: eight tabs of one browser all load, go
+/// live, follow a write made through the API, open a ticket, say so when the server
+/// stops and are live again when it is back.
+#[test]
+fn browser_many_tabs_share_one_event_stream() {
+    const TABS: usize = 8;
+    let token = "console-tabs-test-token";
+    let dir = TempDir::new("db");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let mut server = Server::start_with_args(&db, Some(dir), &["--admin-token", token]);
+    let mut browser = edges(
+        &server,
+        "tabs",
+        &[
+            ("TABS", TABS.to_string()),
+            ("ADMIN_TOKEN", token.to_string()),
+        ],
+    );
+    let s = browser.step("opened");
+    assert_eq!(s["loaded"], TABS, "tabs that never loaded: {s}");
+    assert_eq!(s["live"], TABS, "{s}");
+
+    let title = "Written while eight tabs watch";
+    create_standard_ticket(&server, &DEMO, 1001, title, "Every tab shows it.");
+    browser.tell(json!({ "title": title }));
+    let s = browser.step("updated");
+    assert_eq!(s["updated"], TABS, "tabs that missed the write: {s}");
+    assert_eq!(s["opened"], 4, "tabs that could not open the ticket: {s}");
+    assert_eq!(s["back"], TABS, "{s}");
+
+    server.signal("TERM");
+    browser.tell(json!({ "go": true }));
+    let s = browser.step("offline");
+    assert_eq!(s["offline"], TABS, "tabs still saying Live: {s}");
+    let server = server.restart(&["--admin-token", token]);
+    let again = "Written after the restart";
+    create_standard_ticket(&server, &DEMO, 1001, again, "Every tab shows it too.");
+    browser.tell(json!({ "title": again }));
+    let s = browser.step("restarted");
+    assert_eq!(s["live"], TABS, "tabs that did not reconnect: {s}");
+    assert_eq!(s["updated"], TABS, "{s}");
+    assert_done(&mut browser);
+}

@@ -177,7 +177,12 @@ const SCENARIOS = {
       followed: await page.locator('#assign-employee option:checked').innerText(),
     });
 
-    // Without the event stream, Close must still leave only Reopen enabled.
+    // Without the event stream, Close must still leave only Reopen enabled. (The route
+    // reaches a page's own requests only: the tab opens its own stream, as a browser
+    // without SharedWorker does, rather than share the shared worker's.)
+    await page.addInitScript(() => {
+      delete window.SharedWorker;
+    });
     await page.route('**/_emulator/events', (route) => route.abort());
     await page.reload();
     await page.locator('#close-button:not([disabled])').waitFor();
@@ -327,6 +332,53 @@ const SCENARIOS = {
       error: await text(page, '#sign-in-error').catch(() => ''),
       stored: await page.evaluate(() => sessionStorage.length),
     });
+  },
+
+  // Many tabs of one browser: every one loads, goes live, follows a write and opens a
+  // ticket (a stream per tab held all six of the browser's connections to the server).
+  // The Rust test writes, and restarts the server, in between.
+  async tabs(page) {
+    const count = Number(env('TABS'));
+    const context = page.context();
+    await context.addInitScript(([key, token]) => sessionStorage.setItem(key, token), [TOKEN_KEY, TOKEN]);
+    const tabs = [page];
+    while (tabs.length < count) tabs.push(await context.newPage());
+    // Short waits: a starved tab never loads, and the report says how many did.
+    const within = async (promise) => promise.then(() => true, () => false);
+    const every = async (fn) => (await Promise.all(tabs.map(fn))).filter(Boolean).length;
+    // One after another, as a person opens them.
+    const loaded = [];
+    for (const tab of tabs) {
+      loaded.push(await within(tab.goto(`${UI}#/`, { timeout: 15000 }).then(() =>
+        tab.locator('#queue-rows tr[data-ticket]').first().waitFor({ timeout: 15000 }))));
+    }
+    const live = await every((tab) => within(tab.locator('#live[data-state=live]').waitFor({ timeout: 15000 })));
+    report('opened', { loaded: loaded.filter(Boolean).length, live });
+
+    const follow = async (title) =>
+      every((tab) => within(tab.locator('#queue-rows a.title', { hasText: title }).waitFor({ timeout: 15000 })));
+    const { title } = await instruction();
+    const updated = await follow(title);
+    const opened = await every(async (tab, i) => {
+      if (i % 3 !== 0 && i !== tabs.length - 1) return false;
+      await tab.locator('#queue-rows a.title', { hasText: title }).click({ timeout: 15000 });
+      return within(tab.locator('#thread li.update').first().waitFor({ timeout: 15000 }));
+    });
+    const back = await every(async (tab) => {
+      if (!(await tab.locator('#ticket').isVisible())) return true;
+      await tab.click('#back');
+      return within(tab.locator('#queue-rows a.title', { hasText: title }).waitFor({ timeout: 15000 }));
+    });
+    report('updated', { updated, opened, back });
+
+    // The server stops: every tab says so; it starts again: every tab is live again and
+    // follows the next write.
+    await instruction();
+    const offline = await every((tab) => within(tab.locator('#live[data-state=reconnecting]').waitFor({ timeout: 15000 })));
+    report('offline', { offline });
+    const { title: again } = await instruction();
+    const relive = await every((tab) => within(tab.locator('#live[data-state=live]').waitFor({ timeout: 20000 })));
+    report('restarted', { live: relive, updated: await follow(again) });
   },
 
   // The server stops while the console is open: the page stops saying "Live".
