@@ -1138,3 +1138,50 @@ fn browser_many_tabs_share_one_event_stream() {
     assert_eq!(s["updated"], TABS, "{s}");
     assert_done(&mut browser);
 }
+
+/// H3 QA 2 and 4: a large file's preview, arriving after its ticket gave way to another,
+/// showed on that other ticket; Preview and Download that failed (404, 401, no server)
+/// said nothing but a script error. Now the late preview is dropped, a failure shows
+/// beside the file's buttons (and stays through live redraws), and a refused token goes
+/// back to sign-in.
+#[test]
+fn browser_file_previews_stay_on_their_ticket_and_failures_show() {
+    let server = Server::start();
+    let first = create_standard_ticket(&server, &DEMO, 1001, "Has a large log", "See log.");
+    attach(
+        &server,
+        &DEMO,
+        first,
+        "large.log",
+        &b"line of log\n".repeat(20_000),
+    );
+    let second = create_standard_ticket(&server, &DEMO, 1001, "Has no files", "Nothing.");
+    let mut browser = edges(
+        &server,
+        "files",
+        &[
+            ("TICKET", first.to_string()),
+            ("OTHER_TICKET", second.to_string()),
+        ],
+    );
+    let s = browser.step("race");
+    assert!(text(&s["title"]).contains(&second.to_string()), "{s}");
+    assert_eq!(
+        s["previewShown"], false,
+        "the other ticket's file shows: {s}"
+    );
+    assert!(!text(&s["preview"]).contains("line of log"), "{s}");
+
+    let s = browser.step("failures");
+    for key in ["previewMissing", "keptAfterRedraw", "downloadMissing"] {
+        assert!(text(&s[key]).contains("no such file"), "{key}: {s}");
+    }
+    assert!(text(&s["previewMissing"]).contains("preview"), "{s}");
+    assert!(text(&s["downloadMissing"]).contains("download"), "{s}");
+    assert!(
+        text(&s["unreachable"]).contains("could not be reached"),
+        "{s}"
+    );
+    assert_eq!(s["signInShown"], true, "a refused token stays put: {s}");
+    assert_done(&mut browser);
+}

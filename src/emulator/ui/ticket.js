@@ -2,7 +2,7 @@
 // support desk's actions. The action forms are built once; change events redraw only the
 // data around them, so a reply being typed survives live updates.
 
-import { post, getBlob, newest, Unauthorised } from './api.js';
+import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
 import { $, el, fill, when, choose, outcome, settle } from './dom.js';
 
 let ticketId = null;
@@ -12,6 +12,11 @@ let previewUrl = null;
 let shown = null;
 /** The action forms whose action is running (their buttons wait). */
 const busy = new Set();
+/** What the last Download or Preview of each file (by id) came to, shown beside its
+ * buttons and kept across live redraws of the list: [text, failed]. */
+const fileOutcomes = new Map();
+/** Where a refused token goes (app.js sends the page back to sign-in). */
+let onFailure = null;
 
 /** Invisible controls that change the direction of the text after them. */
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -58,6 +63,7 @@ function follow(select, value, before) {
 function clearTicket() {
   shown = null;
   for (const id of ['ticket-facts', 'thread', 'files', 'devices']) $(id).replaceChildren();
+  fileOutcomes.clear();
   closePreview();
   updateButtons();
 }
@@ -92,6 +98,8 @@ export async function refreshTicket() {
     $('ticket-error').textContent = `Could not load the ticket: ${e.message}`;
     return;
   }
+  // The answer for a ticket no longer shown (the newest load is another's): not drawn.
+  if (t.id !== ticketId) return;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;
@@ -166,14 +174,44 @@ function renderFiles(files) {
       el('span', { class: 'muted', text: ` ${f.fileSize} bytes · ` }),
       when(f.createDate),
       ' ',
-      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownName(f.fileName)}`, onclick: () => download(path, f.fileName), text: 'Download' }),
+      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownName(f.fileName)}`, onclick: () => fileAction(f.id, 'download', () => download(path, f.fileName)), text: 'Download' }),
       previewable
-        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownName(f.fileName)}`, onclick: () => preview(path, f.fileName), text: 'Preview' })
+        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownName(f.fileName)}`, onclick: () => fileAction(f.id, 'preview', () => preview(path, f.fileName)), text: 'Preview' })
         : null,
+      ' ',
+      fileOutcome(f.id),
     );
   });
   if (items.length === 0) items.push(el('li', { class: 'muted', text: 'No files.' }));
   fill($('files'), items);
+}
+
+function fileOutcome(id) {
+  const node = el('span', { class: 'outcome file-outcome' });
+  const said = fileOutcomes.get(id);
+  if (said) outcome(node, ...said);
+  return node;
+}
+
+/** Runs a file's Download or Preview and says beside its buttons if it failed (a file
+ * gone meanwhile, the server unreachable); a refused token goes back to sign-in. */
+async function fileAction(id, verb, action) {
+  const forTicket = ticketId;
+  const say = (...said) => {
+    if (ticketId !== forTicket) return;
+    if (said[0]) fileOutcomes.set(id, said);
+    else fileOutcomes.delete(id);
+    const node = $('files').querySelector(`li[data-file="${id}"] .file-outcome`);
+    if (node) outcome(node, ...said);
+  };
+  say('');
+  try {
+    await action();
+  } catch (e) {
+    if (e instanceof Unauthorised) return onFailure(e);
+    if (!(e instanceof ApiError)) throw e;
+    say(`Could not ${verb}: ${e.message}`, true);
+  }
 }
 
 async function download(path, name) {
@@ -185,7 +223,12 @@ async function download(path, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** Counts previews opened and closed: a preview whose file arrives after another one was
+ * asked for, or after its ticket gave way to another, is not shown. */
+let previewGeneration = 0;
+
 function closePreview() {
+  previewGeneration += 1;
   if (previewUrl) URL.revokeObjectURL(previewUrl);
   previewUrl = null;
   fill($('preview'));
@@ -194,14 +237,19 @@ function closePreview() {
 
 async function preview(path, name) {
   closePreview();
+  const mine = previewGeneration;
   const box = $('preview');
   const blob = await getBlob(path);
+  const text = IMAGE.test(name) ? null : await blob.text();
+  // A large file takes a while: meanwhile the person may have opened another ticket
+  // (whose page must not show this one's file) or another preview.
+  if (mine !== previewGeneration) return;
   let shown;
-  if (IMAGE.test(name)) {
+  if (text === null) {
     previewUrl = URL.createObjectURL(blob);
     shown = el('img', { src: previewUrl, alt: `Preview of ${shownName(name)}` });
   } else {
-    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownName(name)}`, text: await blob.text() });
+    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownName(name)}`, text });
   }
   fill(
     box,
@@ -245,6 +293,7 @@ async function act(form, action, body, done) {
 }
 
 export function initTicket(onUnauthorised) {
+  onFailure = onUnauthorised;
   const guard = (fn) => (event) => {
     event.preventDefault();
     fn().catch(onUnauthorised);

@@ -334,6 +334,62 @@ const SCENARIOS = {
     });
   },
 
+  // A preview that arrives after its ticket gave way to another; Preview and Download
+  // that fail.
+  async files(page) {
+    const first = env('TICKET');
+    const second = env('OTHER_TICKET');
+    const files = '**/_emulator/tickets/*/files/*';
+    const previewButton = '#files li[data-file] button[aria-label^=Preview]';
+    await signIn(page, `#/ticket/${first}`);
+    await page.locator(previewButton).first().waitFor();
+    // The file takes a while to come (a large one does).
+    await page.route(files, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => {});
+    });
+    await page.click(previewButton);
+    await page.click('#back');
+    await page.locator(`#queue-rows tr[data-ticket="${second}"] a.title`).click();
+    await page.locator('#thread li.update').first().waitFor();
+    await page.waitForTimeout(3000);
+    report('race', {
+      title: await text(page, '#ticket-title'),
+      previewShown: await page.locator('#preview').isVisible(),
+      preview: await page.locator('#preview').innerText(),
+    });
+    await page.unroute(files);
+
+    await page.goto(`${UI}#/ticket/${first}`);
+    await page.locator(previewButton).first().waitFor();
+    const outcomeOf = async (button, answer) => {
+      await page.route(files, answer);
+      await page.click(`#files li[data-file] button[aria-label^=${button}]`);
+      const seen = await page
+        .locator('#files li[data-file] .file-outcome.error')
+        .first()
+        .innerText({ timeout: 10000 })
+        .catch(() => '');
+      await page.unroute(files);
+      return seen;
+    };
+    const missing = (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"no such file"}' });
+    const previewMissing = await outcomeOf('Preview', missing);
+    // Live redraws keep it beside its buttons.
+    await api(page, 'POST', `tickets/${first}/awaiting-response`, { value: true });
+    await page.locator('#ticket-facts', { hasText: 'Awaiting customer: yes' }).waitFor();
+    const keptAfterRedraw = await page.locator('#files li[data-file] .file-outcome.error').first().innerText().catch(() => '');
+    const downloadMissing = await outcomeOf('Download', missing);
+    const unreachable = await outcomeOf('Preview', (route) => route.abort('connectionrefused'));
+    await page.route(files, (route) => route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":"no"}' }));
+    await page.click('#files li[data-file] button[aria-label^=Download]');
+    let signInShown = true;
+    await page.locator('#token').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {
+      signInShown = false;
+    });
+    report('failures', { previewMissing, keptAfterRedraw, downloadMissing, unreachable, signInShown });
+  },
+
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
   // ticket (a stream per tab held all six of the browser's connections to the server).
   // The Rust test writes, and restarts the server, in between.
