@@ -1185,3 +1185,29 @@ fn browser_file_previews_stay_on_their_ticket_and_failures_show() {
     assert_eq!(s["signInShown"], true, "a refused token stays put: {s}");
     assert_done(&mut browser);
 }
+
+/// H3 QA 3: the fault-rule form dropped numbers it could not read ("50%", "two", "1s")
+/// and added the rule anyway: NaN went as null, and a rule meant to fire twice fired
+/// for ever. Now it refuses them in the page, saying which and why, and sends nothing.
+#[test]
+fn browser_fault_form_refuses_numbers_it_cannot_read() {
+    let server = Server::start();
+    let mut browser = edges(&server, "faultform", &[]);
+    let s = browser.step("refused");
+    let refused = s["refused"].as_object().unwrap();
+    assert_eq!(refused.len(), 5, "{s}");
+    for (typed, seen) in refused {
+        assert_eq!(seen["error"], 1, "{typed}: {s}");
+        let (field, value) = typed.split_once(' ').unwrap();
+        assert!(text(&seen["outcome"]).contains(value), "{typed}: {s}");
+        assert!(
+            text(&seen["outcome"]).contains("Nothing was added"),
+            "{typed}: {s}"
+        );
+        assert_eq!(seen["focused"], field, "{typed}: {s}");
+    }
+    assert_eq!(s["rulesAfterRefusals"], 0, "{s}");
+    assert_eq!(s["postsAfterRefusals"], 0, "{s}");
+    assert_eq!(s["added"], json!([{"times": 1, "probability": 0.5}]), "{s}");
+    assert_done(&mut browser);
+}

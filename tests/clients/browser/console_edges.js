@@ -390,6 +390,38 @@ const SCENARIOS = {
     report('failures', { previewMissing, keptAfterRedraw, downloadMissing, unreachable, signInShown });
   },
 
+  // The fault-rule form with numbers it cannot read: refused in the page, nothing sent.
+  async faultform(page) {
+    await signIn(page, '#/faults');
+    await page.locator('#fault-rows td.empty').waitFor();
+    const posted = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/_emulator/faults')) posted.push(r.postData());
+    });
+    const refused = {};
+    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0']]) {
+      await page.fill('#fault-form #r-method', 'getObject');
+      await page.selectOption('#r-preset', 'rate_limit');
+      await page.fill(field, typed);
+      await page.click('#fault-form button[type=submit]');
+      await page.waitForTimeout(500);
+      refused[`${field} ${typed}`] = {
+        outcome: await text(page, '#fault-form .outcome'),
+        error: await page.locator('#fault-form .outcome.error').count(),
+        focused: await page.evaluate(() => `#${document.activeElement.id}`),
+      };
+      await page.fill(field, '');
+    }
+    const rulesAfterRefusals = (await api(page, 'GET', 'faults')).rules.length;
+    const postsAfterRefusals = posted.length;
+    await page.fill('#r-times', '1');
+    await page.fill('#r-probability', '0.5');
+    await page.click('#fault-form button[type=submit]');
+    await page.locator('#fault-rows tr[data-rule]').waitFor();
+    const rules = (await api(page, 'GET', 'faults')).rules;
+    report('refused', { refused, rulesAfterRefusals, postsAfterRefusals, added: rules.map((r) => ({ times: r.times, probability: r.probability })) });
+  },
+
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
   // ticket (a stream per tab held all six of the browser's connections to the server).
   // The Rust test writes, and restarts the server, in between.
