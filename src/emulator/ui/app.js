@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the two views (#/ queue, #/ticket/ID), and live updates.
 // Without a token the server answers 401 and the console shows only the sign-in form.
 
-import { get, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised } from './api.js';
+import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised } from './api.js';
 import { $ } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
@@ -103,12 +103,24 @@ async function route() {
   }
 }
 
-/** Reloads what is shown; change events come in bursts, so at most every 250 ms. */
+function setChoices(choices) {
+  setQueueChoices(choices);
+  setTicketChoices(choices);
+  setOutboxChoices(choices);
+  setJournalChoices(choices);
+}
+
+/**
+ * Reloads the choices (accounts come and go: the pytest plugin makes one per test) and
+ * what is shown; change events come in bursts, so at most every 250 ms.
+ */
 let pending = null;
+const getChoices = newest();
 function changed() {
   if (pending) return;
   pending = setTimeout(() => {
     pending = null;
+    getChoices('choices').then(setChoices, failed);
     const refresh = REFRESH[view];
     if (refresh) refresh().catch(failed);
   }, 250);
@@ -146,10 +158,7 @@ async function start() {
     }
     throw e;
   }
-  setQueueChoices(choices);
-  setTicketChoices(choices);
-  setOutboxChoices(choices);
-  setJournalChoices(choices);
+  setChoices(choices);
   wasLive = false;
   stopListening = listen(changed, liveState);
   await route();

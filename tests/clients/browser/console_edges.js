@@ -422,6 +422,30 @@ const SCENARIOS = {
     report('refused', { refused, rulesAfterRefusals, postsAfterRefusals, added: rules.map((r) => ({ times: r.times, probability: r.probability })) });
   },
 
+  // Accounts made and deleted while the console is open (the pytest plugin's way).
+  async accounts(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.locator('#live[data-state=live]').waitFor();
+    const options = (select) =>
+      page.evaluate((id) => [...document.getElementById(id).options].map((o) => o.text), select);
+    const selects = ['f-account', 'o-account', 'j-account'];
+    const everywhere = async (name, present) => {
+      await page
+        .waitForFunction(
+          ([ids, name, present]) => ids.every((id) => [...document.getElementById(id).options].some((o) => o.text.includes(name)) === present),
+          [selects, name, present],
+          { timeout: 10000 },
+        )
+        .catch(() => {});
+      return Object.fromEntries(await Promise.all(selects.map(async (id) => [id, (await options(id)).some((t) => t.includes(name))])));
+    };
+    const { name } = await instruction();
+    report('created', { shown: await everywhere(name, true) });
+    await instruction();
+    report('deleted', { shown: await everywhere(name, false) });
+  },
+
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
   // ticket (a stream per tab held all six of the browser's connections to the server).
   // The Rust test writes, and restarts the server, in between.
