@@ -1278,3 +1278,29 @@ fn browser_account_choices_follow_accounts_made_and_deleted() {
     );
     assert_done(&mut browser);
 }
+
+/// H3 QA 6: a live redraw took the keyboard focus to <body> (from a ticket link, from a
+/// Download button) and folded open details in the journal and outbox; after Close,
+/// Reopen and Send reply the focus fell to <body> too; Escape did not dismiss the
+/// question before a destructive action.
+#[test]
+fn browser_live_redraws_keep_focus_and_open_details() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Keep my focus", "Please.");
+    attach(&server, &DEMO, ticket, "notes.txt", b"notes\n");
+    let mut browser = edges(&server, "focus", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("focus");
+    let key = format!("ticket {ticket}");
+    assert_eq!(s["queue"]["key"], json!(key), "{s}");
+    assert_eq!(s["queue"]["tag"], "A", "{s}");
+    assert!(text(&s["download"]["label"]).starts_with("Download"), "{s}");
+    assert_eq!(s["afterClose"]["label"], "reopen-button", "{s}");
+    assert_eq!(s["afterReopen"]["label"], "close-button", "{s}");
+    assert_eq!(s["afterReply"]["tag"], "BUTTON", "{s}");
+    assert_eq!(s["journalOpen"], true, "{s}");
+    assert_eq!(s["outboxOpen"], true, "{s}");
+    assert_eq!(s["escape"]["hidden"], true, "{s}");
+    assert_eq!(s["escape"]["focus"]["label"], "journal-clear", "{s}");
+    assert!(s["escape"]["calls"].as_u64().unwrap() > 0, "{s}");
+    assert_done(&mut browser);
+}

@@ -23,11 +23,42 @@ function append(node, children) {
   }
 }
 
-/** Replaces every child of `node`. */
+/**
+ * Replaces every child of `node`. Live updates redraw whole lists, so what the person
+ * was at survives by key: in rows marked `data-key`, the focused control (by its place
+ * in its row) and the open <details>. Without it every write anywhere took the focus
+ * to <body> and folded the journal's and outbox's details.
+ */
 export function fill(node, ...children) {
+  const kept = remember(node);
   node.replaceChildren();
   append(node, children);
+  restore(node, kept);
   return node;
+}
+
+const FOCUSABLE = 'a[href], button, summary, input, select, textarea, [tabindex]';
+const rows = (node) => [...node.querySelectorAll('[data-key]')];
+
+function remember(node) {
+  const active = document.activeElement;
+  const row = active && node.contains(active) ? active.closest('[data-key]') : null;
+  const focus = row && node.contains(row)
+    ? { key: row.dataset.key, index: [...row.querySelectorAll(FOCUSABLE)].indexOf(active) }
+    : null;
+  const open = new Set(rows(node).filter((r) => r.querySelector('details[open]')).map((r) => r.dataset.key));
+  return { focus, open };
+}
+
+function restore(node, { focus, open }) {
+  for (const row of rows(node)) {
+    if (open.has(row.dataset.key)) for (const d of row.querySelectorAll('details')) d.open = true;
+  }
+  if (!focus) return;
+  const row = rows(node).find((r) => r.dataset.key === focus.key);
+  // Index -1: the keyed element itself had the focus (a status tab).
+  const target = row && focus.index < 0 ? row : row?.querySelectorAll(FOCUSABLE)[focus.index];
+  if (target) target.focus({ preventScroll: true });
 }
 
 export const $ = (id) => document.getElementById(id);
@@ -82,12 +113,21 @@ export async function settle(node, action, describe, redraw) {
  */
 export function confirmStep(box, question, yes) {
   if (box.cancelQuestion) box.cancelQuestion();
+  // The button that asked gets the focus back (hiding the box would drop it to <body>).
+  const opener = document.activeElement;
   return new Promise((resolve) => {
     const answer = (ok) => {
       box.cancelQuestion = null;
+      box.onkeydown = null;
+      const hadFocus = box.contains(document.activeElement);
       fill(box);
       box.hidden = true;
+      if (hadFocus && opener && opener.isConnected && !opener.disabled) opener.focus();
       resolve(ok);
+    };
+    // Escape dismisses, as it does any dialog.
+    box.onkeydown = (event) => {
+      if (event.key === 'Escape') answer(false);
     };
     box.cancelQuestion = () => answer(false);
     fill(

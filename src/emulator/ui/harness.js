@@ -69,7 +69,7 @@ export async function refreshOutbox() {
     .map((m) =>
       el(
         'li',
-        { class: 'message', 'data-message': m.id },
+        { class: 'message', 'data-message': m.id, 'data-key': `message ${m.id}` },
         el('p', { class: 'meta' }, when(m.createDate), ' · ', el('span', { text: m.event }), ' · ',
           m.ticketId ? el('a', { href: `#/ticket/${m.ticketId}`, text: `ticket #${m.ticketId}` }) : 'no ticket'),
         el('h3', {}, el('bdi', { text: m.subject || '(no subject)' })),

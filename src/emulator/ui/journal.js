@@ -38,7 +38,7 @@ export async function refreshJournal() {
     const details = { user: c.user, account: c.account, path: c.path, initId: c.initId, mask: c.mask, filter: c.filter, resultLimit: c.resultLimit, args: c.args, total: c.total, replyBytes: c.replyBytes, cached: c.cached };
     return el(
       'tr',
-      { 'data-call': c.id, class: failed ? 'failed' : null },
+      { 'data-call': c.id, 'data-key': `call ${c.id}`, class: failed ? 'failed' : null },
       cell('#', String(c.id)),
       cell('Time', when(c.time)),
       cell('Transport', c.transport),
@@ -98,7 +98,7 @@ export async function refreshFaults() {
   const rows = rules.map((r) =>
     el(
       'tr',
-      { 'data-rule': r.id },
+      { 'data-rule': r.id, 'data-key': `rule ${r.id}` },
       cell('Rule', String(r.id)),
       cell('Matches', describeMatch(r)),
       cell('Effect', describeEffect(r)),

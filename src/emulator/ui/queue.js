@@ -108,6 +108,7 @@ function renderTabs(counts) {
         class: 'tab',
         'aria-current': status === current ? 'page' : null,
         'data-status': status || 'all',
+        'data-key': `status ${status || 'all'}`,
       },
       `${label} `,
       el('span', { class: 'count', text: count }),
@@ -130,7 +131,7 @@ function renderRows(tickets) {
   const rows = tickets.map((t) =>
     el(
       'tr',
-      { 'data-ticket': t.id },
+      { 'data-ticket': t.id, 'data-key': `ticket ${t.id}` },
       cell('Ticket', el('a', { href: `#/ticket/${t.id}`, text: `#${t.id}` })),
       cell('Title', el('a', { href: `#/ticket/${t.id}`, class: 'title' }, el('bdi', { text: t.title || '(no title)' }))),
       cell('Account', el('bdi', { text: t.accountName || `Account ${t.accountId}` })),

@@ -167,7 +167,7 @@ function renderFiles(files) {
     const previewable = IMAGE.test(f.fileName) || TEXT.test(f.fileName);
     return el(
       'li',
-      { 'data-file': f.id },
+      { 'data-file': f.id, 'data-key': `file ${f.id}` },
       // A customer's file name may hold bidi controls (U+202E): isolated, it cannot
       // reorder the size, date and buttons after it or disguise its extension.
       el('bdi', { class: 'file-name', text: shownName(f.fileName) }),
@@ -280,6 +280,7 @@ function renderDevices(t) {
 /** Runs one action: the outcome (or the server's error) shows in the form. */
 async function act(form, action, body, done) {
   const out = form.querySelector('.outcome');
+  const pressed = document.activeElement;
   busy.add(form);
   updateButtons();
   outcome(out, 'Working…');
@@ -289,7 +290,21 @@ async function act(form, action, body, done) {
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(form);
     updateButtons();
+    refocus(form, pressed);
   }
+}
+
+/**
+ * A button disabled while its action ran lost the focus to <body>: it goes back to that
+ * button, or, where it stays off (Close on a closed ticket), to the form's button that
+ * applies now (Reopen).
+ */
+function refocus(form, pressed) {
+  if (document.activeElement !== document.body && document.activeElement !== null) return;
+  const target = pressed && pressed.isConnected && !pressed.disabled && form.contains(pressed)
+    ? pressed
+    : form.querySelector('button:not([disabled])');
+  if (target) target.focus();
 }
 
 export function initTicket(onUnauthorised) {

@@ -446,6 +446,86 @@ const SCENARIOS = {
     report('deleted', { shown: await everywhere(name, false) });
   },
 
+  // Live redraws keep the focus and the open details; actions and the confirm box leave
+  // the focus somewhere useful.
+  async focus(page) {
+    const ticket = env('TICKET');
+    // Marks the element at `selector` and waits until a live redraw replaced it.
+    const redrawn = async (selector, write) => {
+      await page.locator(selector).first().evaluate((node) => { node.dataset.old = 'yes'; });
+      await write();
+      await page.waitForFunction((sel) => !document.querySelector(sel)?.dataset.old, selector, { timeout: 10000 }).catch(() => {});
+      await page.waitForTimeout(300);
+    };
+    let awaiting = false;
+    const poke = () => {
+      awaiting = !awaiting;
+      return api(page, 'POST', `tickets/${ticket}/awaiting-response`, { value: awaiting });
+    };
+    const active = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return { tag: a.tagName, key: a.closest('[data-key]')?.dataset.key || null, label: a.getAttribute('aria-label') || a.id || a.textContent.trim().slice(0, 40) };
+    });
+    const seen = {};
+
+    await signIn(page, '#/');
+    await page.locator('#live[data-state=live]').waitFor();
+    const link = `#queue-rows tr[data-ticket="${ticket}"] a.title`;
+    await page.focus(link);
+    await redrawn('#queue-rows tr[data-ticket]', poke);
+    seen.queue = await active();
+
+    await page.goto(`${UI}#/ticket/${ticket}`);
+    await page.locator('#files li[data-file] button').first().waitFor();
+    await page.focus('#files li[data-file] button[aria-label^=Download]');
+    await redrawn('#files li[data-file]', poke);
+    seen.download = await active();
+
+    await page.focus('#close-button');
+    await page.keyboard.press('Enter');
+    await page.locator('#state-form .outcome', { hasText: 'Ticket closed' }).waitFor();
+    seen.afterClose = await active();
+    await page.keyboard.press('Enter');
+    await page.locator('#state-form .outcome', { hasText: 'Ticket reopened' }).waitFor();
+    seen.afterReopen = await active();
+    await page.fill('#reply-entry', 'Focus stays.');
+    await page.focus('#reply-form button[type=submit]');
+    await page.keyboard.press('Enter');
+    await page.locator('#reply-form .outcome', { hasText: 'Reply sent' }).waitFor();
+    seen.afterReply = await active();
+
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-rows tr[data-call] summary').first().waitFor();
+    await page.locator('#journal-rows tr[data-call] summary').first().click();
+    const call = await page.locator('#journal-rows tr[data-call]').first().getAttribute('data-call');
+    await redrawn('#journal-rows tr[data-call]', async () => {
+      await poke();
+      await page.click('#journal-refresh');
+    });
+    seen.journalOpen = await page.locator(`#journal-rows tr[data-call="${call}"] details`).evaluate((d) => d.open);
+
+    await page.goto(`${UI}#/outbox`);
+    await page.locator('#outbox-messages li.message summary').first().waitFor();
+    await page.locator('#outbox-messages li.message summary').first().click();
+    const message = await page.locator('#outbox-messages li.message').first().getAttribute('data-message');
+    await redrawn('#outbox-messages li.message', () => api(page, 'POST', `tickets/${ticket}/reply`, { employee: 'sl-support-jdoe', entry: 'More mail.' }));
+    seen.outboxOpen = await page.locator(`#outbox-messages li[data-message="${message}"] details`).evaluate((d) => d.open);
+
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-rows tr[data-call]').first().waitFor();
+    await page.focus('#journal-clear');
+    await page.keyboard.press('Enter');
+    await page.locator('#journal-confirm .question').waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
+    seen.escape = {
+      hidden: await page.locator('#journal-confirm').isHidden(),
+      focus: await active(),
+      calls: (await api(page, 'GET', 'journal')).total,
+    };
+    report('focus', seen);
+  },
+
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
   // ticket (a stream per tab held all six of the browser's connections to the server).
   // The Rust test writes, and restarts the server, in between.
