@@ -1304,3 +1304,32 @@ fn browser_live_redraws_keep_focus_and_open_details() {
     assert!(s["escape"]["calls"].as_u64().unwrap() > 0, "{s}");
     assert_done(&mut browser);
 }
+
+/// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
+/// cell made the table 26,863 px wide, and was cut off at phone width.
+#[test]
+fn browser_journal_wraps_a_long_method_name() {
+    let server = Server::start();
+    let method = "x".repeat(2000);
+    let _ = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", &method));
+    let mut browser = edges(&server, "journalwidth", &[]);
+    let s = browser.step("widths");
+    for size in ["desktop", "phone"] {
+        let w = &s[size];
+        assert!(
+            w["document"].as_u64() <= w["window"].as_u64(),
+            "{size}: the page scrolls sideways: {s}"
+        );
+        for table in w["tables"].as_array().unwrap() {
+            assert!(
+                table.as_i64().unwrap() <= 1,
+                "{size}: the table scrolls: {s}"
+            );
+        }
+        assert!(
+            w["codeRight"].as_f64().unwrap() <= w["window"].as_f64().unwrap(),
+            "{size}: the name runs past the window: {s}"
+        );
+    }
+    assert_done(&mut browser);
+}

@@ -526,6 +526,21 @@ const SCENARIOS = {
     report('focus', seen);
   },
 
+  // A call with a 2,000-character method in the journal, at desktop and phone width.
+  async journalwidth(page) {
+    const seen = {};
+    for (const [name, width] of [['desktop', 1280], ['phone', 360]]) {
+      await page.setViewportSize({ width, height: 800 });
+      if (name === 'desktop') await signIn(page, '#/journal');
+      else await page.goto(`${UI}#/journal`);
+      const code = page.locator('#journal-rows tr[data-call] code', { hasText: 'xxxxxxxxxx' }).first();
+      await code.waitFor();
+      const box = await boxOf(code);
+      seen[name] = { ...(await widths(page)), codeRight: box.x + box.width };
+    }
+    report('widths', seen);
+  },
+
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
   // ticket (a stream per tab held all six of the browser's connections to the server).
   // The Rust test writes, and restarts the server, in between.
