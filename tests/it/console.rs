@@ -1305,6 +1305,19 @@ fn browser_live_redraws_keep_focus_and_open_details() {
     assert_done(&mut browser);
 }
 
+/// H3 QA 8: a reply typed while the one before it was still sending was wiped when that
+/// one finished.
+#[test]
+fn browser_reply_typed_while_sending_is_kept() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Two replies", "Hello.");
+    let mut browser = edges(&server, "reply", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("reply");
+    assert_eq!(s["kept"], "The second, typed meanwhile.", "{s}");
+    assert_eq!(s["after"], "", "the reply sent is cleared: {s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
 /// cell made the table 26,863 px wide, and was cut off at phone width.
 #[test]

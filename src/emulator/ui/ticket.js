@@ -322,8 +322,11 @@ export function initTicket(onUnauthorised) {
       entry,
       awaitingUserResponse: awaiting,
     }, () => {
-      $('reply-entry').value = '';
-      $('reply-awaiting').checked = false;
+      // Only the reply that went: one typed while it was sending stays to be sent.
+      if ($('reply-entry').value === entry) {
+        $('reply-entry').value = '';
+        $('reply-awaiting').checked = false;
+      }
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
     });
   }));

@@ -526,6 +526,26 @@ const SCENARIOS = {
     report('focus', seen);
   },
 
+  // A reply typed while the one before it is still sending stays.
+  async reply(page) {
+    const ticket = env('TICKET');
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#reply-form button:not([disabled])').waitFor();
+    await page.route(`**/_emulator/tickets/${ticket}/reply`, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.fill('#reply-entry', 'The first reply.');
+    await page.click('#reply-form button[type=submit]');
+    await page.fill('#reply-entry', 'The second, typed meanwhile.');
+    await page.locator('#reply-form .outcome', { hasText: 'Reply sent' }).waitFor();
+    const kept = await page.locator('#reply-entry').inputValue();
+    await page.unroute(`**/_emulator/tickets/${ticket}/reply`);
+    await page.click('#reply-form button[type=submit]');
+    await page.locator('#thread li.update', { hasText: 'The second, typed meanwhile.' }).waitFor();
+    report('reply', { kept, after: await page.locator('#reply-entry').inputValue() });
+  },
+
   // A call with a 2,000-character method in the journal, at desktop and phone width.
   async journalwidth(page) {
     const seen = {};
