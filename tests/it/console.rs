@@ -1346,3 +1346,35 @@ fn browser_journal_wraps_a_long_method_name() {
     }
     assert_done(&mut browser);
 }
+
+/// H3 QA 9: `#/?account=99999` left the Account box blank while filtering by it; after
+/// `#/?page=-3` the first "Next page" stayed on page 1; an empty queue read "tickets 0–0
+/// of 0"; `#/ticket/abc` opened the queue without a word; the queue's and the thread's
+/// dates were in the browser's zone, unlabelled, beside a Clock in US Central.
+#[test]
+fn browser_typed_addresses_and_dates_say_what_they_show() {
+    let server = Server::start();
+    for i in 0..30 {
+        create_standard_ticket(&server, &DEMO, 1001, &format!("many {i}"), "Paging.");
+    }
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Dated", "When?");
+    let mut browser = edges(&server, "addresses", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("addresses");
+    assert_eq!(s["account"]["value"], "99999", "{s}");
+    assert!(text(&s["account"]["text"]).contains("99999"), "{s}");
+    assert_eq!(s["outboxAccount"], "99999", "{s}");
+    assert!(text(&s["empty"]).contains("no tickets"), "{s}");
+    assert!(!text(&s["empty"]).contains("0–0"), "{s}");
+    assert!(text(&s["next"]).starts_with("Page 2 of"), "{s}");
+    assert_eq!(s["bad"]["queueShown"], false, "{s}");
+    assert!(text(&s["bad"]["error"]).contains("abc"), "{s}");
+    for date in ["queueDate", "threadDate"] {
+        let shown = text(&s[date]);
+        assert!(
+            shown.ends_with("CST") || shown.ends_with("CDT"),
+            "{date} has no zone: {s}"
+        );
+    }
+    assert!(text(&s["clock"]).contains("US Central"), "{s}");
+    assert_done(&mut browser);
+}

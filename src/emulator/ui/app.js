@@ -70,12 +70,14 @@ async function route() {
   const hash = location.hash || '#/';
   // In-page links ("Skip to content") keep the view; on a fresh load they mean the queue.
   if (!hash.startsWith('#/') && view !== null && view !== 'sign-in') return;
-  const ticket = hash.match(/^#\/ticket\/(\d+)$/);
+  // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
+  // open the queue without a word).
+  const ticket = hash.match(/^#\/ticket\/(.*)$/);
   try {
     if (ticket) {
       show('ticket');
       $('back').href = queueHash;
-      await showTicket(Number(ticket[1]));
+      await showTicket(ticket[1]);
     } else if (hash === '#/clock') {
       show('clock');
       document.title = 'Clock · Support console';

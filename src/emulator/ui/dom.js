@@ -63,22 +63,52 @@ function restore(node, { focus, open }) {
 
 export const $ = (id) => document.getElementById(id);
 
-/** A date as the person reads it, with the exact value in `datetime`. */
+/**
+ * A date as the person reads it, with the exact value in `datetime`: in US Central time,
+ * as SoftLayer writes its dates and the Clock view says "Now (US Central)", and labelled
+ * so (CST or CDT) whatever the browser's own zone.
+ */
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Chicago' });
+const ZONE = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Chicago', timeZoneName: 'short' });
 export function when(iso) {
   if (!iso) return el('span', { class: 'muted', text: '—' });
   const date = new Date(iso);
-  const shown = Number.isNaN(date.getTime())
-    ? iso
-    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  return el('time', { datetime: iso, title: iso, text: shown });
+  if (Number.isNaN(date.getTime())) return el('time', { datetime: iso, title: iso, text: iso });
+  const zone = ZONE.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value || 'US Central';
+  return el('time', { datetime: iso, title: iso, text: `${DATE.format(date)} ${zone}` });
 }
 
-/** Fills a <select> with choices, keeping its first `keep` options and its value. */
+/**
+ * Fills a <select> with choices, keeping its first `keep` options and its value (one no
+ * longer among the choices stays too, marked: see `pick`).
+ */
 export function choose(select, choices, keep = 0) {
   const value = select.value;
   while (select.options.length > keep) select.remove(keep);
   for (const c of choices) select.append(el('option', { value: c.id, text: c.name }));
-  if ([...select.options].some((o) => o.value === value)) select.value = value;
+  pick(select, value);
+}
+
+/** Sets a filter field to the address's value: a text box as it is, a <select> by `pick`. */
+export function setField(field, value) {
+  if (field.tagName === 'SELECT') pick(field, value);
+  else field.value = value;
+}
+
+/**
+ * Sets a <select> to `value`. A value it does not offer (a typed address's
+ * `?account=99999`, an account deleted meanwhile) gets an option of its own, saying
+ * so, rather than leave the box blank while the view is filtered by it.
+ */
+export function pick(select, value) {
+  for (const o of [...select.options]) if (o.dataset.unknown !== undefined && o.value !== value) o.remove();
+  const offered = [...select.options].some((o) => o.value === value);
+  // Nothing chosen yet, and no empty choice: the browser's default (the first) stays.
+  if (value === '' && !offered) return;
+  if (!offered) {
+    select.append(el('option', { value, 'data-unknown': true, text: `${value} (no such choice)` }));
+  }
+  select.value = value;
 }
 
 /**

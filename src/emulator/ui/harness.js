@@ -2,7 +2,7 @@
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, setField } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -56,7 +56,7 @@ export function setOutboxChoices(choices) {
 export function showOutbox(query) {
   outboxParams = new URLSearchParams(query);
   const form = $('outbox-filters');
-  for (const name of ['ticket', 'account', 'to', 'event']) form.elements[name].value = outboxParams.get(name) ?? '';
+  for (const name of ['ticket', 'account', 'to', 'event']) setField(form.elements[name], outboxParams.get(name) ?? '');
   return refreshOutbox();
 }
 

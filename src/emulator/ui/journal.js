@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, outcome } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, outcome, setField } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -16,7 +16,7 @@ export function setJournalChoices(choices) {
 export function showJournal(query) {
   journalParams = new URLSearchParams(query);
   const form = $('journal-filters');
-  for (const name of JOURNAL_FILTERS) form.elements[name].value = journalParams.get(name) ?? '';
+  for (const name of JOURNAL_FILTERS) setField(form.elements[name], journalParams.get(name) ?? '');
   return refreshJournal();
 }
 

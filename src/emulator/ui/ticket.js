@@ -68,7 +68,18 @@ function clearTicket() {
   updateButtons();
 }
 
-export async function showTicket(id) {
+/** Shows the ticket the address names (`idText`, as typed there). */
+export async function showTicket(idText) {
+  if (!/^\d+$/.test(idText)) {
+    ticketId = null;
+    clearTicket();
+    fill($('ticket-title'), 'No such ticket');
+    $('ticket-error').textContent = `“${idText}” is not a ticket id: ticket ids are numbers, as in #/ticket/160000001.`;
+    document.title = 'No such ticket · Support console';
+    $('ticket-title').focus();
+    return;
+  }
+  const id = Number(idText);
   if (id !== ticketId) {
     ticketId = id;
     for (const form of document.querySelectorAll('.ticket-actions form')) {

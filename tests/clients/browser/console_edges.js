@@ -561,6 +561,39 @@ const SCENARIOS = {
     report('widths', seen);
   },
 
+  // Addresses typed by hand, an empty result, and the dates' zone.
+  async addresses(page) {
+    const ticket = env('TICKET');
+    await signIn(page, '#/?account=99999');
+    await page.locator('#queue-rows td.empty').waitFor();
+    const account = await page.evaluate(() => {
+      const s = document.getElementById('f-account');
+      return { value: s.value, text: s.options[s.selectedIndex]?.text || '' };
+    });
+    const empty = await text(page, '#page-info');
+    await page.goto(`${UI}#/?page=-3`);
+    await page.locator('#page-info', { hasText: /^Page 1 of/ }).waitFor();
+    await page.click('#page-next');
+    await page.locator('#page-info', { hasText: /^Page 2 of/ }).waitFor({ timeout: 10000 }).catch(() => {});
+    const next = await text(page, '#page-info');
+    const queueDate = await page.locator('#queue-rows tr[data-ticket] time').first().innerText();
+    await page.goto(`${UI}#/ticket/abc`);
+    await page.waitForTimeout(1000);
+    const bad = {
+      queueShown: await page.locator('#queue').isVisible(),
+      error: await text(page, '#ticket-error').catch(() => ''),
+    };
+    await page.goto(`${UI}#/ticket/${ticket}`);
+    await page.locator('#thread li.update time').first().waitFor();
+    const threadDate = await page.locator('#thread li.update time').first().innerText();
+    await page.goto(`${UI}#/outbox?account=99999`);
+    await page.locator('#outbox-messages li').first().waitFor();
+    const outboxAccount = await page.locator('#o-account').inputValue();
+    await page.goto(`${UI}#/clock`);
+    await page.locator('#clock-now').waitFor();
+    report('addresses', { account, outboxAccount, empty, next, bad, queueDate, threadDate, clock: await text(page, '#clock-facts') });
+  },
+
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
   // ticket (a stream per tab held all six of the browser's connections to the server).
   // The Rust test writes, and restarts the server, in between.
