@@ -1306,15 +1306,28 @@ fn browser_live_redraws_keep_focus_and_open_details() {
 }
 
 /// H3 QA 8: a reply typed while the one before it was still sending was wiped when that
-/// one finished.
+/// one finished; and one finishing after another ticket was opened said "Reply sent"
+/// under that ticket.
 #[test]
 fn browser_reply_typed_while_sending_is_kept() {
     let server = Server::start();
     let ticket = create_standard_ticket(&server, &DEMO, 1001, "Two replies", "Hello.");
-    let mut browser = edges(&server, "reply", &[("TICKET", ticket.to_string())]);
+    let other = create_standard_ticket(&server, &DEMO, 1001, "Another ticket", "Hi.");
+    let mut browser = edges(
+        &server,
+        "reply",
+        &[
+            ("TICKET", ticket.to_string()),
+            ("OTHER_TICKET", other.to_string()),
+        ],
+    );
     let s = browser.step("reply");
     assert_eq!(s["kept"], "The second, typed meanwhile.", "{s}");
     assert_eq!(s["after"], "", "the reply sent is cleared: {s}");
+    // The first ticket's reply, finishing while another ticket is open, neither clears
+    // that ticket's draft nor says "Reply sent" under it.
+    assert_eq!(s["otherDraft"], "A draft for the second.", "{s}");
+    assert!(!text(&s["otherOutcome"]).contains("sent"), "{s}");
     assert_done(&mut browser);
 }
 

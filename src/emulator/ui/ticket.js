@@ -295,9 +295,14 @@ async function act(form, action, body, done) {
   busy.add(form);
   updateButtons();
   outcome(out, 'Working…');
+  // The forms serve every ticket: if another ticket was opened meanwhile, this action's
+  // outcome (and `done`, which clears the reply) is not its to show.
+  const forTicket = ticketId;
+  const said = el('p');
   try {
-    await settle(out, () => post(`tickets/${ticketId}/${action}`, body), (answer) => done(answer.ticket), refreshTicket);
+    await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => (ticketId === forTicket ? done(answer.ticket) : ''), refreshTicket);
   } finally {
+    if (ticketId === forTicket) outcome(out, said.textContent, said.classList.contains('error'));
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(form);
     updateButtons();

@@ -543,7 +543,24 @@ const SCENARIOS = {
     await page.unroute(`**/_emulator/tickets/${ticket}/reply`);
     await page.click('#reply-form button[type=submit]');
     await page.locator('#thread li.update', { hasText: 'The second, typed meanwhile.' }).waitFor();
-    report('reply', { kept, after: await page.locator('#reply-entry').inputValue() });
+    const after = await page.locator('#reply-entry').inputValue();
+    // A reply still sending when another ticket is opened: its outcome is not shown there.
+    await page.route(`**/_emulator/tickets/${ticket}/reply`, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.fill('#reply-entry', 'Sent from the first ticket.');
+    await page.click('#reply-form button[type=submit]');
+    await page.goto(`${UI}#/ticket/${env('OTHER_TICKET')}`);
+    await page.locator('#ticket-title', { hasText: env('OTHER_TICKET') }).waitFor();
+    await page.fill('#reply-entry', 'A draft for the second.');
+    await page.waitForTimeout(3000);
+    report('reply', {
+      kept,
+      after,
+      otherDraft: await page.locator('#reply-entry').inputValue(),
+      otherOutcome: await text(page, '#reply-form .outcome').catch(() => ''),
+    });
   },
 
   // A call with a 2,000-character method in the journal, at desktop and phone width.
