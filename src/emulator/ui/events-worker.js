@@ -24,13 +24,16 @@ function setState(next) {
   tell({ state });
 }
 
-/** Asks the tabs for a session until the stream is open (a tab that cannot reach the
- * server says nothing; the question repeats). */
+/** Asks a tab for a session until the stream is open: one tab a round, in turn, so that
+ * while the server is down eight tabs do not knock eight times (a tab that cannot reach
+ * the server, or has closed, says nothing; the next round asks the next tab). */
+let round = 0;
 function ask() {
   clearTimeout(retry);
   retry = null;
   if (source || tabs.size === 0) return;
-  tell({ session: true });
+  const list = [...tabs];
+  list[round++ % list.length].postMessage({ session: true });
   retry = setTimeout(ask, 3000);
 }
 
