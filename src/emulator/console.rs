@@ -45,6 +45,7 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("harness.js", JS, include_str!("ui/harness.js")),
     ("journal.js", JS, include_str!("ui/journal.js")),
     ("app.js", JS, include_str!("ui/app.js")),
+    ("events-worker.js", JS, include_str!("ui/events-worker.js")),
     (
         "favicon.svg",
         "image/svg+xml",

@@ -268,7 +268,17 @@ impl Faults {
             None | Some(J::Bool(false)) | Some(J::Null) => {}
             Some(_) => return Err(RuleError("\"drop_connection\" is true or false".into())),
         }
-        if let Some(l) = body.get("latency_ms").filter(|l| !l.is_null()) {
+        // A number given as null is refused, not read as left out: JSON.stringify writes
+        // NaN (a form's "50%", say) as null, and `times: null` read as "no limit" would
+        // make a rule meant to fire once fire for ever.
+        for k in ["latency_ms", "probability", "times"] {
+            if body.get(k).is_some_and(J::is_null) {
+                return Err(RuleError(format!(
+                    "\"{k}\" is null; give a number, or leave the field out"
+                )));
+            }
+        }
+        if let Some(l) = body.get("latency_ms") {
             latency_ms = l
                 .as_u64()
                 .filter(|l| *l <= 600_000)
@@ -279,7 +289,7 @@ impl Faults {
                 "a rule needs an effect: fault, http, drop_connection, latency_ms or preset".into(),
             ));
         }
-        let probability = match body.get("probability").filter(|p| !p.is_null()) {
+        let probability = match body.get("probability") {
             None => None,
             Some(p) => Some(
                 p.as_f64()
@@ -287,7 +297,7 @@ impl Faults {
                     .ok_or_else(|| RuleError("\"probability\" is 0…1".into()))?,
             ),
         };
-        let times = match body.get("times").filter(|t| !t.is_null()) {
+        let times = match body.get("times") {
             None => None,
             Some(t) => Some(
                 t.as_u64()

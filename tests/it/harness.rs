@@ -2129,3 +2129,30 @@ fn the_control_api_refuses_mistaken_use() {
     let blank_control = Control::new(&blank);
     blank_control.ok("GET", "/_emulator/faults", None);
 }
+
+/// H3 QA 3: a number given as `null` (what JSON.stringify makes of NaN, from a form's
+/// "50%" or "two") is refused with 400, not read as left out: `times: null` read so
+/// made a rule meant to fire once fire for ever. Left out, each is still optional.
+#[test]
+fn a_fault_rule_with_a_null_number_is_refused() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    for field in ["probability", "times", "latency_ms"] {
+        let mut rule = json!({"method": "getObject", "preset": "rate_limit"});
+        rule[field] = J::Null;
+        let (status, body) = control.call("POST", "/_emulator/faults", Some(&rule));
+        assert_eq!(status, 400, "{rule}: {body}");
+        assert!(body.to_string().contains(field), "{body}");
+    }
+    assert_eq!(
+        control.ok("GET", "/_emulator/faults", None),
+        json!({"rules": []}),
+        "a refused rule is not half added"
+    );
+    let rule = control.ok(
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "getObject", "preset": "rate_limit"})),
+    );
+    assert_eq!(rule["times"], J::Null, "{rule}");
+}

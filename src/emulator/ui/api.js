@@ -97,8 +97,48 @@ export function newest() {
  * The stream opens with a short-lived cookie that a POST with the token hands out,
  * since EventSource cannot send headers. `onState` hears 'live', 'reconnecting' and
  * 'unauthorised'. Returns a function that stops listening.
+ *
+ * Every tab of the browser shares one stream through events-worker.js: a stream per tab
+ * would hold one of the browser's six connections to the server each, and six tabs
+ * would leave none for anything else. Without SharedWorker, the tab opens its own.
  */
 export function listen(onChange, onState) {
+  return typeof SharedWorker === 'function' ? listenShared(onChange, onState) : listenAlone(onChange, onState);
+}
+
+function listenShared(onChange, onState) {
+  const worker = new SharedWorker('events-worker.js', { name: 'support-console-events' });
+  const port = worker.port;
+  let stopped = false;
+  port.onmessage = async ({ data }) => {
+    if (stopped) return;
+    if (data.change) onChange();
+    else if (data.state) onState(data.state);
+    else if (data.session) {
+      // The worker has no token: this tab opens the session the stream needs.
+      try {
+        await request('POST', 'session');
+      } catch (e) {
+        if (e instanceof Unauthorised && !stopped) onState('unauthorised');
+        return; // unreachable: the worker asks again
+      }
+      if (!stopped) port.postMessage({ session: 'ok' });
+    }
+  };
+  port.start();
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    port.postMessage({ bye: true });
+    port.close();
+    window.removeEventListener('pagehide', stop);
+  };
+  // A closed tab tells the worker, which closes the stream when no tab is left.
+  window.addEventListener('pagehide', stop);
+  return stop;
+}
+
+function listenAlone(onChange, onState) {
   let source = null;
   let retry = null;
   let stopped = false;

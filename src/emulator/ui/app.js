@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the two views (#/ queue, #/ticket/ID), and live updates.
 // Without a token the server answers 401 and the console shows only the sign-in form.
 
-import { get, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised } from './api.js';
+import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised } from './api.js';
 import { $ } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
@@ -70,12 +70,14 @@ async function route() {
   const hash = location.hash || '#/';
   // In-page links ("Skip to content") keep the view; on a fresh load they mean the queue.
   if (!hash.startsWith('#/') && view !== null && view !== 'sign-in') return;
-  const ticket = hash.match(/^#\/ticket\/(\d+)$/);
+  // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
+  // open the queue without a word).
+  const ticket = hash.match(/^#\/ticket\/(.*)$/);
   try {
     if (ticket) {
       show('ticket');
       $('back').href = queueHash;
-      await showTicket(Number(ticket[1]));
+      await showTicket(ticket[1]);
     } else if (hash === '#/clock') {
       show('clock');
       document.title = 'Clock · Support console';
@@ -103,12 +105,24 @@ async function route() {
   }
 }
 
-/** Reloads what is shown; change events come in bursts, so at most every 250 ms. */
+function setChoices(choices) {
+  setQueueChoices(choices);
+  setTicketChoices(choices);
+  setOutboxChoices(choices);
+  setJournalChoices(choices);
+}
+
+/**
+ * Reloads the choices (accounts come and go: the pytest plugin makes one per test) and
+ * what is shown; change events come in bursts, so at most every 250 ms.
+ */
 let pending = null;
+const getChoices = newest();
 function changed() {
   if (pending) return;
   pending = setTimeout(() => {
     pending = null;
+    getChoices('choices').then(setChoices, failed);
     const refresh = REFRESH[view];
     if (refresh) refresh().catch(failed);
   }, 250);
@@ -146,10 +160,7 @@ async function start() {
     }
     throw e;
   }
-  setQueueChoices(choices);
-  setTicketChoices(choices);
-  setOutboxChoices(choices);
-  setJournalChoices(choices);
+  setChoices(choices);
   wasLive = false;
   stopListening = listen(changed, liveState);
   await route();

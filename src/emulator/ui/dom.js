@@ -23,31 +23,92 @@ function append(node, children) {
   }
 }
 
-/** Replaces every child of `node`. */
+/**
+ * Replaces every child of `node`. Live updates redraw whole lists, so what the person
+ * was at survives by key: in rows marked `data-key`, the focused control (by its place
+ * in its row) and the open <details>. Without it every write anywhere took the focus
+ * to <body> and folded the journal's and outbox's details.
+ */
 export function fill(node, ...children) {
+  const kept = remember(node);
   node.replaceChildren();
   append(node, children);
+  restore(node, kept);
   return node;
+}
+
+const FOCUSABLE = 'a[href], button, summary, input, select, textarea, [tabindex]';
+const rows = (node) => [...node.querySelectorAll('[data-key]')];
+
+function remember(node) {
+  const active = document.activeElement;
+  const row = active && node.contains(active) ? active.closest('[data-key]') : null;
+  const focus = row && node.contains(row)
+    ? { key: row.dataset.key, index: [...row.querySelectorAll(FOCUSABLE)].indexOf(active) }
+    : null;
+  const open = new Set(rows(node).filter((r) => r.querySelector('details[open]')).map((r) => r.dataset.key));
+  return { focus, open };
+}
+
+function restore(node, { focus, open }) {
+  for (const row of rows(node)) {
+    if (open.has(row.dataset.key)) for (const d of row.querySelectorAll('details')) d.open = true;
+  }
+  if (!focus) return;
+  const row = rows(node).find((r) => r.dataset.key === focus.key);
+  // Index -1: the keyed element itself had the focus (a status tab).
+  const target = row && focus.index < 0 ? row : row?.querySelectorAll(FOCUSABLE)[focus.index];
+  if (target) target.focus({ preventScroll: true });
 }
 
 export const $ = (id) => document.getElementById(id);
 
-/** A date as the person reads it, with the exact value in `datetime`. */
+/**
+ * A date as the person reads it, with the exact value in `datetime`: in US Central time,
+ * as SoftLayer writes its dates and the Clock view says "Now (US Central)", and labelled
+ * so (CST or CDT) whatever the browser's own zone.
+ */
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'America/Chicago' });
+const ZONE = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Chicago', timeZoneName: 'short' });
 export function when(iso) {
   if (!iso) return el('span', { class: 'muted', text: '—' });
   const date = new Date(iso);
-  const shown = Number.isNaN(date.getTime())
-    ? iso
-    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  return el('time', { datetime: iso, title: iso, text: shown });
+  if (Number.isNaN(date.getTime())) return el('time', { datetime: iso, title: iso, text: iso });
+  const zone = ZONE.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value || 'US Central';
+  return el('time', { datetime: iso, title: iso, text: `${DATE.format(date)} ${zone}` });
 }
 
-/** Fills a <select> with choices, keeping its first `keep` options and its value. */
+/**
+ * Fills a <select> with choices, keeping its first `keep` options and its value (one no
+ * longer among the choices stays too, marked: see `pick`).
+ */
 export function choose(select, choices, keep = 0) {
   const value = select.value;
   while (select.options.length > keep) select.remove(keep);
   for (const c of choices) select.append(el('option', { value: c.id, text: c.name }));
-  if ([...select.options].some((o) => o.value === value)) select.value = value;
+  pick(select, value);
+}
+
+/** Sets a filter field to the address's value: a text box as it is, a <select> by `pick`. */
+export function setField(field, value) {
+  if (field.tagName === 'SELECT') pick(field, value);
+  else field.value = value;
+}
+
+/**
+ * Sets a <select> to `value`. A value it does not offer (a typed address's
+ * `?account=99999`, an account deleted meanwhile) gets an option of its own, saying
+ * so, rather than leave the box blank while the view is filtered by it.
+ */
+export function pick(select, value) {
+  for (const o of [...select.options]) if (o.dataset.unknown !== undefined && o.value !== value) o.remove();
+  const offered = [...select.options].some((o) => o.value === value);
+  // Nothing chosen yet, and no empty choice: the browser's default (the first) stays.
+  if (value === '' && !offered) return;
+  if (!offered) {
+    select.append(el('option', { value, 'data-unknown': true, text: `${value} (no such choice)` }));
+  }
+  select.value = value;
 }
 
 /**
@@ -82,12 +143,21 @@ export async function settle(node, action, describe, redraw) {
  */
 export function confirmStep(box, question, yes) {
   if (box.cancelQuestion) box.cancelQuestion();
+  // The button that asked gets the focus back (hiding the box would drop it to <body>).
+  const opener = document.activeElement;
   return new Promise((resolve) => {
     const answer = (ok) => {
       box.cancelQuestion = null;
+      box.onkeydown = null;
+      const hadFocus = box.contains(document.activeElement);
       fill(box);
       box.hidden = true;
+      if (hadFocus && opener && opener.isConnected && !opener.disabled) opener.focus();
       resolve(ok);
+    };
+    // Escape dismisses, as it does any dialog.
+    box.onkeydown = (event) => {
+      if (event.key === 'Escape') answer(false);
     };
     box.cancelQuestion = () => answer(false);
     fill(

@@ -2,7 +2,7 @@
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, setField } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -56,7 +56,7 @@ export function setOutboxChoices(choices) {
 export function showOutbox(query) {
   outboxParams = new URLSearchParams(query);
   const form = $('outbox-filters');
-  for (const name of ['ticket', 'account', 'to', 'event']) form.elements[name].value = outboxParams.get(name) ?? '';
+  for (const name of ['ticket', 'account', 'to', 'event']) setField(form.elements[name], outboxParams.get(name) ?? '');
   return refreshOutbox();
 }
 
@@ -69,7 +69,7 @@ export async function refreshOutbox() {
     .map((m) =>
       el(
         'li',
-        { class: 'message', 'data-message': m.id },
+        { class: 'message', 'data-message': m.id, 'data-key': `message ${m.id}` },
         el('p', { class: 'meta' }, when(m.createDate), ' · ', el('span', { text: m.event }), ' · ',
           m.ticketId ? el('a', { href: `#/ticket/${m.ticketId}`, text: `ticket #${m.ticketId}` }) : 'no ticket'),
         el('h3', {}, el('bdi', { text: m.subject || '(no subject)' })),

@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, outcome, setField } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -16,7 +16,7 @@ export function setJournalChoices(choices) {
 export function showJournal(query) {
   journalParams = new URLSearchParams(query);
   const form = $('journal-filters');
-  for (const name of JOURNAL_FILTERS) form.elements[name].value = journalParams.get(name) ?? '';
+  for (const name of JOURNAL_FILTERS) setField(form.elements[name], journalParams.get(name) ?? '');
   return refreshJournal();
 }
 
@@ -38,7 +38,7 @@ export async function refreshJournal() {
     const details = { user: c.user, account: c.account, path: c.path, initId: c.initId, mask: c.mask, filter: c.filter, resultLimit: c.resultLimit, args: c.args, total: c.total, replyBytes: c.replyBytes, cached: c.cached };
     return el(
       'tr',
-      { 'data-call': c.id, class: failed ? 'failed' : null },
+      { 'data-call': c.id, 'data-key': `call ${c.id}`, class: failed ? 'failed' : null },
       cell('#', String(c.id)),
       cell('Time', when(c.time)),
       cell('Transport', c.transport),
@@ -98,7 +98,7 @@ export async function refreshFaults() {
   const rows = rules.map((r) =>
     el(
       'tr',
-      { 'data-rule': r.id },
+      { 'data-rule': r.id, 'data-key': `rule ${r.id}` },
       cell('Rule', String(r.id)),
       cell('Matches', describeMatch(r)),
       cell('Effect', describeEffect(r)),
@@ -118,10 +118,28 @@ function removeRule(id) {
   return settle($('fault-form').querySelector('.outcome'), () => del(`faults/${id}`), () => `Removed rule ${id}.`, refreshFaults);
 }
 
-/** The rule the form describes, with only the fields that were filled in. */
+/** The number fields, each with what it takes and a test of the text. */
+const NUMBERS = {
+  http: ['HTTP status', 'a whole number, 400–599', (t) => /^\d+$/.test(t)],
+  latency: ['Latency', 'a whole number of milliseconds', (t) => /^\d+$/.test(t)],
+  times: ['Times', 'a whole number, 1 or more', (t) => /^\d+$/.test(t) && Number(t) >= 1],
+  probability: ['Probability', 'a number from 0 to 1, such as 0.5', (t) => /^(\d+(\.\d*)?|\.\d+)$/.test(t) && Number(t) <= 1],
+};
+
+/**
+ * The rule the form describes, with only the fields that were filled in; or, for a
+ * number field it cannot read ("50%", "two", "1s"), `problem` and the `field`. Such a
+ * value must stop the rule: sent as NaN it would reach the server as null, and a rule
+ * whose "Times" was dropped fires for ever.
+ */
 function ruleFromForm(form) {
   const value = (name) => form.elements[name].value.trim();
-  const number = (name) => (value(name) === '' ? undefined : Number(value(name)));
+  for (const [name, [label, wanted, ok]] of Object.entries(NUMBERS)) {
+    if (value(name) !== '' && !ok(value(name))) {
+      return { problem: `${label} “${value(name)}” is not ${wanted}. Nothing was added.`, field: form.elements[name] };
+    }
+  }
+  const number = (name) => Number(value(name));
   const rule = {};
   for (const key of ['preset', 'service', 'method', 'user', 'transport']) if (value(key)) rule[key] = value(key);
   if (value('class')) rule.fault = { class: value('class'), ...(value('message') ? { message: value('message') } : {}) };
@@ -130,7 +148,7 @@ function ruleFromForm(form) {
   if (value('latency')) rule.latency_ms = number('latency');
   if (value('times')) rule.times = number('times');
   if (value('probability')) rule.probability = number('probability');
-  return rule;
+  return { rule };
 }
 
 export function initJournal(failed) {
@@ -167,9 +185,17 @@ export function initJournal(failed) {
 
   const rules = $('fault-form');
   rules.addEventListener('submit', guard(async () => {
+    const { rule, problem, field } = ruleFromForm(rules);
+    for (const name of Object.keys(NUMBERS)) rules.elements[name].removeAttribute('aria-invalid');
+    if (problem) {
+      outcome(rules.querySelector('.outcome'), problem, true);
+      field.setAttribute('aria-invalid', 'true');
+      field.focus();
+      return;
+    }
     await settle(
       rules.querySelector('.outcome'),
-      () => post('faults', ruleFromForm(rules)),
+      () => post('faults', rule),
       (rule) => {
         rules.reset();
         return `Added rule ${rule.id}: ${describeMatch(rule)} → ${describeEffect(rule)}.`;

@@ -2,12 +2,14 @@
 // The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
 
 import { newest } from './api.js';
-import { $, el, fill, when, choose } from './dom.js';
+import { $, el, fill, when, choose, setField } from './dom.js';
 
 const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
 const PAGE_SIZE = 25;
 
 let params = new URLSearchParams();
+/** The page the server last showed (the address may say -3 or 9999: it clamps). */
+let shownPage = 0;
 
 /** The queue's filters as the address holds them. */
 export function showQueue(query) {
@@ -15,7 +17,8 @@ export function showQueue(query) {
   const form = $('filters');
   for (const name of FILTERS) {
     const field = form.elements[name];
-    field.value = params.get(name) ?? (name === 'sort' ? 'created' : name === 'order' ? 'desc' : '');
+    const value = params.get(name) ?? (name === 'sort' ? 'created' : name === 'order' ? 'desc' : '');
+    setField(field, value);
   }
   return refreshQueue();
 }
@@ -58,7 +61,7 @@ export function initQueue() {
 
 function turn(by) {
   const next = new URLSearchParams(params);
-  next.set('page', String(Math.max(0, Number(params.get('page') || 0) + by)));
+  next.set('page', String(Math.max(0, shownPage + by)));
   go(next);
 }
 
@@ -108,6 +111,7 @@ function renderTabs(counts) {
         class: 'tab',
         'aria-current': status === current ? 'page' : null,
         'data-status': status || 'all',
+        'data-key': `status ${status || 'all'}`,
       },
       `${label} `,
       el('span', { class: 'count', text: count }),
@@ -130,7 +134,7 @@ function renderRows(tickets) {
   const rows = tickets.map((t) =>
     el(
       'tr',
-      { 'data-ticket': t.id },
+      { 'data-ticket': t.id, 'data-key': `ticket ${t.id}` },
       cell('Ticket', el('a', { href: `#/ticket/${t.id}`, text: `#${t.id}` })),
       cell('Title', el('a', { href: `#/ticket/${t.id}`, class: 'title' }, el('bdi', { text: t.title || '(no title)' }))),
       cell('Account', el('bdi', { text: t.accountName || `Account ${t.accountId}` })),
@@ -152,7 +156,10 @@ function renderPager(page) {
   const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
   const first = page.total === 0 ? 0 : page.page * page.pageSize + 1;
   const last = Math.min(page.total, (page.page + 1) * page.pageSize);
-  $('page-info').textContent = `Page ${page.page + 1} of ${pages} · tickets ${first}–${last} of ${page.total}`;
+  shownPage = page.page;
+  $('page-info').textContent = page.total === 0
+    ? 'Page 1 of 1 · no tickets'
+    : `Page ${page.page + 1} of ${pages} · tickets ${first}–${last} of ${page.total}`;
   $('queue-caption').textContent = `${page.total} ticket${page.total === 1 ? '' : 's'}`;
   $('page-prev').disabled = page.page === 0;
   $('page-next').disabled = page.page + 1 >= pages;

@@ -2,7 +2,7 @@
 // support desk's actions. The action forms are built once; change events redraw only the
 // data around them, so a reply being typed survives live updates.
 
-import { post, getBlob, newest, Unauthorised } from './api.js';
+import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
 import { $, el, fill, when, choose, outcome, settle } from './dom.js';
 
 let ticketId = null;
@@ -12,6 +12,11 @@ let previewUrl = null;
 let shown = null;
 /** The action forms whose action is running (their buttons wait). */
 const busy = new Set();
+/** What the last Download or Preview of each file (by id) came to, shown beside its
+ * buttons and kept across live redraws of the list: [text, failed]. */
+const fileOutcomes = new Map();
+/** Where a refused token goes (app.js sends the page back to sign-in). */
+let onFailure = null;
 
 /** Invisible controls that change the direction of the text after them. */
 const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -58,11 +63,23 @@ function follow(select, value, before) {
 function clearTicket() {
   shown = null;
   for (const id of ['ticket-facts', 'thread', 'files', 'devices']) $(id).replaceChildren();
+  fileOutcomes.clear();
   closePreview();
   updateButtons();
 }
 
-export async function showTicket(id) {
+/** Shows the ticket the address names (`idText`, as typed there). */
+export async function showTicket(idText) {
+  if (!/^\d+$/.test(idText)) {
+    ticketId = null;
+    clearTicket();
+    fill($('ticket-title'), 'No such ticket');
+    $('ticket-error').textContent = `“${idText}” is not a ticket id: ticket ids are numbers, as in #/ticket/160000001.`;
+    document.title = 'No such ticket · Support console';
+    $('ticket-title').focus();
+    return;
+  }
+  const id = Number(idText);
   if (id !== ticketId) {
     ticketId = id;
     for (const form of document.querySelectorAll('.ticket-actions form')) {
@@ -92,6 +109,8 @@ export async function refreshTicket() {
     $('ticket-error').textContent = `Could not load the ticket: ${e.message}`;
     return;
   }
+  // The answer for a ticket no longer shown (the newest load is another's): not drawn.
+  if (t.id !== ticketId) return;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;
@@ -159,21 +178,51 @@ function renderFiles(files) {
     const previewable = IMAGE.test(f.fileName) || TEXT.test(f.fileName);
     return el(
       'li',
-      { 'data-file': f.id },
+      { 'data-file': f.id, 'data-key': `file ${f.id}` },
       // A customer's file name may hold bidi controls (U+202E): isolated, it cannot
       // reorder the size, date and buttons after it or disguise its extension.
       el('bdi', { class: 'file-name', text: shownName(f.fileName) }),
       el('span', { class: 'muted', text: ` ${f.fileSize} bytes · ` }),
       when(f.createDate),
       ' ',
-      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownName(f.fileName)}`, onclick: () => download(path, f.fileName), text: 'Download' }),
+      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownName(f.fileName)}`, onclick: () => fileAction(f.id, 'download', () => download(path, f.fileName)), text: 'Download' }),
       previewable
-        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownName(f.fileName)}`, onclick: () => preview(path, f.fileName), text: 'Preview' })
+        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownName(f.fileName)}`, onclick: () => fileAction(f.id, 'preview', () => preview(path, f.fileName)), text: 'Preview' })
         : null,
+      ' ',
+      fileOutcome(f.id),
     );
   });
   if (items.length === 0) items.push(el('li', { class: 'muted', text: 'No files.' }));
   fill($('files'), items);
+}
+
+function fileOutcome(id) {
+  const node = el('span', { class: 'outcome file-outcome' });
+  const said = fileOutcomes.get(id);
+  if (said) outcome(node, ...said);
+  return node;
+}
+
+/** Runs a file's Download or Preview and says beside its buttons if it failed (a file
+ * gone meanwhile, the server unreachable); a refused token goes back to sign-in. */
+async function fileAction(id, verb, action) {
+  const forTicket = ticketId;
+  const say = (...said) => {
+    if (ticketId !== forTicket) return;
+    if (said[0]) fileOutcomes.set(id, said);
+    else fileOutcomes.delete(id);
+    const node = $('files').querySelector(`li[data-file="${id}"] .file-outcome`);
+    if (node) outcome(node, ...said);
+  };
+  say('');
+  try {
+    await action();
+  } catch (e) {
+    if (e instanceof Unauthorised) return onFailure(e);
+    if (!(e instanceof ApiError)) throw e;
+    say(`Could not ${verb}: ${e.message}`, true);
+  }
 }
 
 async function download(path, name) {
@@ -185,7 +234,12 @@ async function download(path, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/** Counts previews opened and closed: a preview whose file arrives after another one was
+ * asked for, or after its ticket gave way to another, is not shown. */
+let previewGeneration = 0;
+
 function closePreview() {
+  previewGeneration += 1;
   if (previewUrl) URL.revokeObjectURL(previewUrl);
   previewUrl = null;
   fill($('preview'));
@@ -194,14 +248,19 @@ function closePreview() {
 
 async function preview(path, name) {
   closePreview();
+  const mine = previewGeneration;
   const box = $('preview');
   const blob = await getBlob(path);
+  const text = IMAGE.test(name) ? null : await blob.text();
+  // A large file takes a while: meanwhile the person may have opened another ticket
+  // (whose page must not show this one's file) or another preview.
+  if (mine !== previewGeneration) return;
   let shown;
-  if (IMAGE.test(name)) {
+  if (text === null) {
     previewUrl = URL.createObjectURL(blob);
     shown = el('img', { src: previewUrl, alt: `Preview of ${shownName(name)}` });
   } else {
-    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownName(name)}`, text: await blob.text() });
+    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownName(name)}`, text });
   }
   fill(
     box,
@@ -232,19 +291,40 @@ function renderDevices(t) {
 /** Runs one action: the outcome (or the server's error) shows in the form. */
 async function act(form, action, body, done) {
   const out = form.querySelector('.outcome');
+  const pressed = document.activeElement;
   busy.add(form);
   updateButtons();
   outcome(out, 'Working…');
+  // The forms serve every ticket: if another ticket was opened meanwhile, this action's
+  // outcome (and `done`, which clears the reply) is not its to show.
+  const forTicket = ticketId;
+  const said = el('p');
   try {
-    await settle(out, () => post(`tickets/${ticketId}/${action}`, body), (answer) => done(answer.ticket), refreshTicket);
+    await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => (ticketId === forTicket ? done(answer.ticket) : ''), refreshTicket);
   } finally {
+    if (ticketId === forTicket) outcome(out, said.textContent, said.classList.contains('error'));
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(form);
     updateButtons();
+    refocus(form, pressed);
   }
 }
 
+/**
+ * A button disabled while its action ran lost the focus to <body>: it goes back to that
+ * button, or, where it stays off (Close on a closed ticket), to the form's button that
+ * applies now (Reopen).
+ */
+function refocus(form, pressed) {
+  if (document.activeElement !== document.body && document.activeElement !== null) return;
+  const target = pressed && pressed.isConnected && !pressed.disabled && form.contains(pressed)
+    ? pressed
+    : form.querySelector('button:not([disabled])');
+  if (target) target.focus();
+}
+
 export function initTicket(onUnauthorised) {
+  onFailure = onUnauthorised;
   const guard = (fn) => (event) => {
     event.preventDefault();
     fn().catch(onUnauthorised);
@@ -258,8 +338,11 @@ export function initTicket(onUnauthorised) {
       entry,
       awaitingUserResponse: awaiting,
     }, () => {
-      $('reply-entry').value = '';
-      $('reply-awaiting').checked = false;
+      // Only the reply that went: one typed while it was sending stays to be sent.
+      if ($('reply-entry').value === entry) {
+        $('reply-entry').value = '';
+        $('reply-awaiting').checked = false;
+      }
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
     });
   }));

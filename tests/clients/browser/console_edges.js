@@ -177,7 +177,12 @@ const SCENARIOS = {
       followed: await page.locator('#assign-employee option:checked').innerText(),
     });
 
-    // Without the event stream, Close must still leave only Reopen enabled.
+    // Without the event stream, Close must still leave only Reopen enabled. (The route
+    // reaches a page's own requests only: the tab opens its own stream, as a browser
+    // without SharedWorker does, rather than share the shared worker's.)
+    await page.addInitScript(() => {
+      delete window.SharedWorker;
+    });
     await page.route('**/_emulator/events', (route) => route.abort());
     await page.reload();
     await page.locator('#close-button:not([disabled])').waitFor();
@@ -327,6 +332,330 @@ const SCENARIOS = {
       error: await text(page, '#sign-in-error').catch(() => ''),
       stored: await page.evaluate(() => sessionStorage.length),
     });
+  },
+
+  // A preview that arrives after its ticket gave way to another; Preview and Download
+  // that fail.
+  async files(page) {
+    const first = env('TICKET');
+    const second = env('OTHER_TICKET');
+    const files = '**/_emulator/tickets/*/files/*';
+    const previewButton = '#files li[data-file] button[aria-label^=Preview]';
+    await signIn(page, `#/ticket/${first}`);
+    await page.locator(previewButton).first().waitFor();
+    // The file takes a while to come (a large one does).
+    await page.route(files, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => {});
+    });
+    await page.click(previewButton);
+    await page.click('#back');
+    await page.locator(`#queue-rows tr[data-ticket="${second}"] a.title`).click();
+    await page.locator('#thread li.update').first().waitFor();
+    await page.waitForTimeout(3000);
+    report('race', {
+      title: await text(page, '#ticket-title'),
+      previewShown: await page.locator('#preview').isVisible(),
+      preview: await page.locator('#preview').innerText(),
+    });
+    await page.unroute(files);
+
+    await page.goto(`${UI}#/ticket/${first}`);
+    await page.locator(previewButton).first().waitFor();
+    const outcomeOf = async (button, answer) => {
+      await page.route(files, answer);
+      await page.click(`#files li[data-file] button[aria-label^=${button}]`);
+      const seen = await page
+        .locator('#files li[data-file] .file-outcome.error')
+        .first()
+        .innerText({ timeout: 10000 })
+        .catch(() => '');
+      await page.unroute(files);
+      return seen;
+    };
+    const missing = (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"no such file"}' });
+    const previewMissing = await outcomeOf('Preview', missing);
+    // Live redraws keep it beside its buttons.
+    await api(page, 'POST', `tickets/${first}/awaiting-response`, { value: true });
+    await page.locator('#ticket-facts', { hasText: 'Awaiting customer: yes' }).waitFor();
+    const keptAfterRedraw = await page.locator('#files li[data-file] .file-outcome.error').first().innerText().catch(() => '');
+    const downloadMissing = await outcomeOf('Download', missing);
+    const unreachable = await outcomeOf('Preview', (route) => route.abort('connectionrefused'));
+    await page.route(files, (route) => route.fulfill({ status: 401, contentType: 'application/json', body: '{"error":"no"}' }));
+    await page.click('#files li[data-file] button[aria-label^=Download]');
+    let signInShown = true;
+    await page.locator('#token').waitFor({ state: 'visible', timeout: 10000 }).catch(() => {
+      signInShown = false;
+    });
+    report('failures', { previewMissing, keptAfterRedraw, downloadMissing, unreachable, signInShown });
+  },
+
+  // The fault-rule form with numbers it cannot read: refused in the page, nothing sent.
+  async faultform(page) {
+    await signIn(page, '#/faults');
+    await page.locator('#fault-rows td.empty').waitFor();
+    const posted = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/_emulator/faults')) posted.push(r.postData());
+    });
+    const refused = {};
+    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0']]) {
+      await page.fill('#fault-form #r-method', 'getObject');
+      await page.selectOption('#r-preset', 'rate_limit');
+      await page.fill(field, typed);
+      await page.click('#fault-form button[type=submit]');
+      await page.waitForTimeout(500);
+      refused[`${field} ${typed}`] = {
+        outcome: await text(page, '#fault-form .outcome'),
+        error: await page.locator('#fault-form .outcome.error').count(),
+        focused: await page.evaluate(() => `#${document.activeElement.id}`),
+      };
+      await page.fill(field, '');
+    }
+    const rulesAfterRefusals = (await api(page, 'GET', 'faults')).rules.length;
+    const postsAfterRefusals = posted.length;
+    await page.fill('#r-times', '1');
+    await page.fill('#r-probability', '0.5');
+    await page.click('#fault-form button[type=submit]');
+    await page.locator('#fault-rows tr[data-rule]').waitFor();
+    const rules = (await api(page, 'GET', 'faults')).rules;
+    report('refused', { refused, rulesAfterRefusals, postsAfterRefusals, added: rules.map((r) => ({ times: r.times, probability: r.probability })) });
+  },
+
+  // Accounts made and deleted while the console is open (the pytest plugin's way).
+  async accounts(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.locator('#live[data-state=live]').waitFor();
+    const options = (select) =>
+      page.evaluate((id) => [...document.getElementById(id).options].map((o) => o.text), select);
+    const selects = ['f-account', 'o-account', 'j-account'];
+    const everywhere = async (name, present) => {
+      await page
+        .waitForFunction(
+          ([ids, name, present]) => ids.every((id) => [...document.getElementById(id).options].some((o) => o.text.includes(name)) === present),
+          [selects, name, present],
+          { timeout: 10000 },
+        )
+        .catch(() => {});
+      return Object.fromEntries(await Promise.all(selects.map(async (id) => [id, (await options(id)).some((t) => t.includes(name))])));
+    };
+    const { name } = await instruction();
+    report('created', { shown: await everywhere(name, true) });
+    await instruction();
+    report('deleted', { shown: await everywhere(name, false) });
+  },
+
+  // Live redraws keep the focus and the open details; actions and the confirm box leave
+  // the focus somewhere useful.
+  async focus(page) {
+    const ticket = env('TICKET');
+    // Marks the element at `selector` and waits until a live redraw replaced it.
+    const redrawn = async (selector, write) => {
+      await page.locator(selector).first().evaluate((node) => { node.dataset.old = 'yes'; });
+      await write();
+      await page.waitForFunction((sel) => !document.querySelector(sel)?.dataset.old, selector, { timeout: 10000 }).catch(() => {});
+      await page.waitForTimeout(300);
+    };
+    let awaiting = false;
+    const poke = () => {
+      awaiting = !awaiting;
+      return api(page, 'POST', `tickets/${ticket}/awaiting-response`, { value: awaiting });
+    };
+    const active = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return { tag: a.tagName, key: a.closest('[data-key]')?.dataset.key || null, label: a.getAttribute('aria-label') || a.id || a.textContent.trim().slice(0, 40) };
+    });
+    const seen = {};
+
+    await signIn(page, '#/');
+    await page.locator('#live[data-state=live]').waitFor();
+    const link = `#queue-rows tr[data-ticket="${ticket}"] a.title`;
+    await page.focus(link);
+    await redrawn('#queue-rows tr[data-ticket]', poke);
+    seen.queue = await active();
+
+    await page.goto(`${UI}#/ticket/${ticket}`);
+    await page.locator('#files li[data-file] button').first().waitFor();
+    await page.focus('#files li[data-file] button[aria-label^=Download]');
+    await redrawn('#files li[data-file]', poke);
+    seen.download = await active();
+
+    await page.focus('#close-button');
+    await page.keyboard.press('Enter');
+    await page.locator('#state-form .outcome', { hasText: 'Ticket closed' }).waitFor();
+    seen.afterClose = await active();
+    await page.keyboard.press('Enter');
+    await page.locator('#state-form .outcome', { hasText: 'Ticket reopened' }).waitFor();
+    seen.afterReopen = await active();
+    await page.fill('#reply-entry', 'Focus stays.');
+    await page.focus('#reply-form button[type=submit]');
+    await page.keyboard.press('Enter');
+    await page.locator('#reply-form .outcome', { hasText: 'Reply sent' }).waitFor();
+    seen.afterReply = await active();
+
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-rows tr[data-call] summary').first().waitFor();
+    await page.locator('#journal-rows tr[data-call] summary').first().click();
+    const call = await page.locator('#journal-rows tr[data-call]').first().getAttribute('data-call');
+    await redrawn('#journal-rows tr[data-call]', async () => {
+      await poke();
+      await page.click('#journal-refresh');
+    });
+    seen.journalOpen = await page.locator(`#journal-rows tr[data-call="${call}"] details`).evaluate((d) => d.open);
+
+    await page.goto(`${UI}#/outbox`);
+    await page.locator('#outbox-messages li.message summary').first().waitFor();
+    await page.locator('#outbox-messages li.message summary').first().click();
+    const message = await page.locator('#outbox-messages li.message').first().getAttribute('data-message');
+    await redrawn('#outbox-messages li.message', () => api(page, 'POST', `tickets/${ticket}/reply`, { employee: 'sl-support-jdoe', entry: 'More mail.' }));
+    seen.outboxOpen = await page.locator(`#outbox-messages li[data-message="${message}"] details`).evaluate((d) => d.open);
+
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-rows tr[data-call]').first().waitFor();
+    await page.focus('#journal-clear');
+    await page.keyboard.press('Enter');
+    await page.locator('#journal-confirm .question').waitFor();
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(300);
+    seen.escape = {
+      hidden: await page.locator('#journal-confirm').isHidden(),
+      focus: await active(),
+      calls: (await api(page, 'GET', 'journal')).total,
+    };
+    report('focus', seen);
+  },
+
+  // A reply typed while the one before it is still sending stays.
+  async reply(page) {
+    const ticket = env('TICKET');
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#reply-form button:not([disabled])').waitFor();
+    await page.route(`**/_emulator/tickets/${ticket}/reply`, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.fill('#reply-entry', 'The first reply.');
+    await page.click('#reply-form button[type=submit]');
+    await page.fill('#reply-entry', 'The second, typed meanwhile.');
+    await page.locator('#reply-form .outcome', { hasText: 'Reply sent' }).waitFor();
+    const kept = await page.locator('#reply-entry').inputValue();
+    await page.unroute(`**/_emulator/tickets/${ticket}/reply`);
+    await page.click('#reply-form button[type=submit]');
+    await page.locator('#thread li.update', { hasText: 'The second, typed meanwhile.' }).waitFor();
+    const after = await page.locator('#reply-entry').inputValue();
+    // A reply still sending when another ticket is opened: its outcome is not shown there.
+    await page.route(`**/_emulator/tickets/${ticket}/reply`, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.fill('#reply-entry', 'Sent from the first ticket.');
+    await page.click('#reply-form button[type=submit]');
+    await page.goto(`${UI}#/ticket/${env('OTHER_TICKET')}`);
+    await page.locator('#ticket-title', { hasText: env('OTHER_TICKET') }).waitFor();
+    await page.fill('#reply-entry', 'A draft for the second.');
+    await page.waitForTimeout(3000);
+    report('reply', {
+      kept,
+      after,
+      otherDraft: await page.locator('#reply-entry').inputValue(),
+      otherOutcome: await text(page, '#reply-form .outcome').catch(() => ''),
+    });
+  },
+
+  // A call with a 2,000-character method in the journal, at desktop and phone width.
+  async journalwidth(page) {
+    const seen = {};
+    for (const [name, width] of [['desktop', 1280], ['phone', 360]]) {
+      await page.setViewportSize({ width, height: 800 });
+      if (name === 'desktop') await signIn(page, '#/journal');
+      else await page.goto(`${UI}#/journal`);
+      const code = page.locator('#journal-rows tr[data-call] code', { hasText: 'xxxxxxxxxx' }).first();
+      await code.waitFor();
+      const box = await boxOf(code);
+      seen[name] = { ...(await widths(page)), codeRight: box.x + box.width };
+    }
+    report('widths', seen);
+  },
+
+  // Addresses typed by hand, an empty result, and the dates' zone.
+  async addresses(page) {
+    const ticket = env('TICKET');
+    await signIn(page, '#/?account=99999');
+    await page.locator('#queue-rows td.empty').waitFor();
+    const account = await page.evaluate(() => {
+      const s = document.getElementById('f-account');
+      return { value: s.value, text: s.options[s.selectedIndex]?.text || '' };
+    });
+    const empty = await text(page, '#page-info');
+    await page.goto(`${UI}#/?page=-3`);
+    await page.locator('#page-info', { hasText: /^Page 1 of/ }).waitFor();
+    await page.click('#page-next');
+    await page.locator('#page-info', { hasText: /^Page 2 of/ }).waitFor({ timeout: 10000 }).catch(() => {});
+    const next = await text(page, '#page-info');
+    const queueDate = await page.locator('#queue-rows tr[data-ticket] time').first().innerText();
+    await page.goto(`${UI}#/ticket/abc`);
+    await page.waitForTimeout(1000);
+    const bad = {
+      queueShown: await page.locator('#queue').isVisible(),
+      error: await text(page, '#ticket-error').catch(() => ''),
+    };
+    await page.goto(`${UI}#/ticket/${ticket}`);
+    await page.locator('#thread li.update time').first().waitFor();
+    const threadDate = await page.locator('#thread li.update time').first().innerText();
+    await page.goto(`${UI}#/outbox?account=99999`);
+    await page.locator('#outbox-messages li').first().waitFor();
+    const outboxAccount = await page.locator('#o-account').inputValue();
+    await page.goto(`${UI}#/clock`);
+    await page.locator('#clock-now').waitFor();
+    report('addresses', { account, outboxAccount, empty, next, bad, queueDate, threadDate, clock: await text(page, '#clock-facts') });
+  },
+
+  // Many tabs of one browser: every one loads, goes live, follows a write and opens a
+  // ticket (a stream per tab held all six of the browser's connections to the server).
+  // The Rust test writes, and restarts the server, in between.
+  async tabs(page) {
+    const count = Number(env('TABS'));
+    const context = page.context();
+    await context.addInitScript(([key, token]) => sessionStorage.setItem(key, token), [TOKEN_KEY, TOKEN]);
+    const tabs = [page];
+    while (tabs.length < count) tabs.push(await context.newPage());
+    // Short waits: a starved tab never loads, and the report says how many did.
+    const within = async (promise) => promise.then(() => true, () => false);
+    const every = async (fn) => (await Promise.all(tabs.map(fn))).filter(Boolean).length;
+    // One after another, as a person opens them.
+    const loaded = [];
+    for (const tab of tabs) {
+      loaded.push(await within(tab.goto(`${UI}#/`, { timeout: 15000 }).then(() =>
+        tab.locator('#queue-rows tr[data-ticket]').first().waitFor({ timeout: 15000 }))));
+    }
+    const live = await every((tab) => within(tab.locator('#live[data-state=live]').waitFor({ timeout: 15000 })));
+    report('opened', { loaded: loaded.filter(Boolean).length, live });
+
+    const follow = async (title) =>
+      every((tab) => within(tab.locator('#queue-rows a.title', { hasText: title }).waitFor({ timeout: 15000 })));
+    const { title } = await instruction();
+    const updated = await follow(title);
+    const opened = await every(async (tab, i) => {
+      if (i % 3 !== 0 && i !== tabs.length - 1) return false;
+      await tab.locator('#queue-rows a.title', { hasText: title }).click({ timeout: 15000 });
+      return within(tab.locator('#thread li.update').first().waitFor({ timeout: 15000 }));
+    });
+    const back = await every(async (tab) => {
+      if (!(await tab.locator('#ticket').isVisible())) return true;
+      await tab.click('#back');
+      return within(tab.locator('#queue-rows a.title', { hasText: title }).waitFor({ timeout: 15000 }));
+    });
+    report('updated', { updated, opened, back });
+
+    // The server stops: every tab says so; it starts again: every tab is live again and
+    // follows the next write.
+    await instruction();
+    const offline = await every((tab) => within(tab.locator('#live[data-state=reconnecting]').waitFor({ timeout: 15000 })));
+    report('offline', { offline });
+    const { title: again } = await instruction();
+    const relive = await every((tab) => within(tab.locator('#live[data-state=live]').waitFor({ timeout: 20000 })));
+    report('restarted', { live: relive, updated: await follow(again) });
   },
 
   // The server stops while the console is open: the page stops saying "Live".

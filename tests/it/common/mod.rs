@@ -302,6 +302,25 @@ impl Server {
         self.addr
     }
 
+    /// A new server on this one's port and database (which it keeps), once this one has
+    /// exited: a client that stays open sees its server restart. `extra` as for
+    /// [`start_with_args`](Self::start_with_args).
+    pub fn restart(&mut self, extra: &[&str]) -> Server {
+        assert!(
+            self.wait_exit(Duration::from_secs(15)).is_some(),
+            "restart a server that has stopped"
+        );
+        match Server::launch(&self.db, self.port(), self._dir.take(), extra, &[]) {
+            (Launch::Ready(server), _) => server,
+            (Launch::Exited(status, log), _) => {
+                panic!(
+                    "the restarted server exited ({status}):\n{}",
+                    tail(&log, 20_000)
+                )
+            }
+        }
+    }
+
     /// The server's process id (to signal it).
     pub fn pid(&self) -> u32 {
         self.child.id()
