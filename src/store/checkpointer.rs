@@ -93,7 +93,7 @@ pub(super) struct Checkpointer {
     /// The thread wants a moment without writes, to copy the rest of the log: read
     /// without the lock before every write, changed only with the lock held.
     restart_wanted: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Checkpointer {
@@ -124,7 +124,7 @@ impl Checkpointer {
             Ok(thread) => Some(Checkpointer {
                 state,
                 restart_wanted,
-                thread: Some(thread),
+                thread: Mutex::new(Some(thread)),
             }),
             Err(e) => {
                 tracing::warn!("no checkpoint thread ({e}): the writer checkpoints");
@@ -165,16 +165,24 @@ impl Checkpointer {
         state.lock().unwrap_or_else(|p| p.into_inner()).commits += 1;
         wake.notify_one();
     }
+
+    /// Stops the thread and waits for it: a checkpoint of its own under way makes
+    /// another connection's checkpoint fail at once (`SQLITE_BUSY`, no busy wait), so the
+    /// one at shutdown that empties the log comes after it.
+    pub(super) fn stop(&self) {
+        let (state, wake) = &*self.state;
+        state.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
+        wake.notify_all();
+        let thread = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        let (state, wake) = &*self.state;
-        state.lock().unwrap_or_else(|p| p.into_inner()).stop = true;
-        wake.notify_one();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }
 
@@ -450,11 +458,11 @@ mod tests {
         assert_eq!(marks(), n);
     }
 
-    /// Past the line, the writer's backstop copies the whole log even when a reader
-    /// keeps it from doing so at first (as the thread's checkpoint does, or a slow
-    /// fsync), so that the next write starts the log from its beginning. SQLite's own
-    /// automatic checkpoint tried once, copied up to the reader's snapshot, and the log
-    /// went on growing.
+    /// Past the line, the writer's backstop copies the whole log at the first commit
+    /// after a reader that held it back lets it (each commit past the line tries again,
+    /// without waiting for the reader), so that the next write starts the log from its
+    /// beginning. SQLite's own automatic checkpoint tried once, copied up to the reader's
+    /// snapshot, and the log went on growing.
     #[test]
     fn the_backstop_copies_the_whole_log_once_a_reader_lets_it() {
         let dir = super::super::ScratchDir::new("checkpointer-backstop");
@@ -490,6 +498,8 @@ mod tests {
         // Takes the log past the line while the reader still holds its snapshot.
         insert(2_000_000);
         release.join().unwrap();
+        // The first commit copies the log (its backstop), the second starts it again.
+        insert(10);
         insert(10);
         let log: i64 = writer
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))

@@ -32,8 +32,8 @@
 
 use super::{StoreError, Writer, query, sql_clock};
 use rusqlite::Connection;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 /// At most this many callers' work in one transaction: the first of them waits for all
 /// the others, so the batch bounds the latency it adds. Smaller batches also let the
@@ -79,22 +79,14 @@ type Ran = Vec<(Box<dyn WriteJob>, Result<(), String>)>;
 /// hand-off per batch. Handing each job to the blocking pool from the writer cost 7% of
 /// the writer's time.
 pub(super) struct WriterThread {
-    /// `None` once dropped: the thread finishes the queued jobs and ends.
-    jobs: Option<mpsc::Sender<Box<dyn WriteJob>>>,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    /// `None` once stopped: the thread finishes the queued jobs and ends.
+    jobs: Mutex<Option<mpsc::Sender<Box<dyn WriteJob>>>>,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
 impl Drop for WriterThread {
-    /// Waits for the threads (so that the writer connection is closed, and with it the
-    /// log checkpointed, before the process exits), unless dropped on one of them.
     fn drop(&mut self) {
-        self.jobs = None;
-        let here = std::thread::current().id();
-        for thread in self.threads.drain(..) {
-            if thread.thread().id() != here {
-                let _ = thread.join();
-            }
-        }
+        self.stop();
     }
 }
 
@@ -145,17 +137,39 @@ impl WriterThread {
                 index_queued_text(&writer, query::TEXT_INDEX_STEP);
             })?;
         Ok(WriterThread {
-            jobs: Some(jobs),
-            threads: vec![writing, answerer],
+            jobs: Mutex::new(Some(jobs)),
+            threads: Mutex::new(vec![writing, answerer]),
         })
+    }
+
+    /// Lets the threads finish the queued jobs (and a step of the text waiting for the
+    /// trigram indexes) and waits for them, unless called on one of them; later jobs are
+    /// refused. At shutdown this comes before the checkpoint that empties the log: the
+    /// writer, idle, indexing queued text after it, left the log with frames the
+    /// database file lacked.
+    pub(super) fn stop(&self) {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let threads: Vec<_> = self
+            .threads
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+            .collect();
+        let here = std::thread::current().id();
+        for thread in threads {
+            if thread.thread().id() != here {
+                let _ = thread.join();
+            }
+        }
     }
 
     /// Queues `job`; if the thread is gone, the job is told so at once.
     pub(super) fn send(&self, job: Box<dyn WriteJob>) {
-        let Some(jobs) = &self.jobs else {
-            return job.then(Err("the writer thread has stopped".into()));
+        let sent = match &*self.jobs.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(jobs) => jobs.send(job).map_err(|mpsc::SendError(job)| job),
+            None => Err(job),
         };
-        if let Err(mpsc::SendError(job)) = jobs.send(job) {
+        if let Err(job) = sent {
             job.then(Err("the writer thread has stopped".into()));
         }
     }

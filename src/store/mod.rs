@@ -455,16 +455,34 @@ impl Store {
         if self.path.is_none() {
             return Ok(());
         }
+        if let Some(thread) = &self.writer_thread {
+            thread.stop();
+        }
+        if let Some(checkpointer) = self.writer.checkpointer.get() {
+            checkpointer.stop();
+        }
         let conn = self.writer_idle();
         // A reader still streaming would make TRUNCATE wait; its reply is being cut
         // anyway, so wait briefly and let the log be truncated by the next start if not.
+        // Another checkpoint under way (the text tally's or the `support` subcommand's
+        // connection never run one, but another process may) is busy at once without
+        // waiting, so that is tried again within the same bound. Stopping short left the
+        // database file without the last writes: whole only together with its log.
         conn.busy_timeout(std::time::Duration::from_secs(2))?;
-        let (busy, log, done): (i64, i64, i64) =
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })?;
-        tracing::info!("write-ahead log checkpointed ({done} of {log} pages; busy: {busy})");
-        Ok(())
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let (busy, log, done): (i64, i64, i64) =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+            if busy == 0 || std::time::Instant::now() >= deadline {
+                tracing::info!(
+                    "write-ahead log checkpointed ({done} of {log} pages; busy: {busy})"
+                );
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     /// Runs `f` on a reader connection (the writer itself for an in-memory database).
