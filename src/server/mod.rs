@@ -451,8 +451,17 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     let body = match read_body(req).await {
         Ok(body) => body,
         Err(e) => {
+            // A whole export of a large database is over the body limit; say how it
+            // loads all the same.
+            let hint = if e.status() == StatusCode::PAYLOAD_TOO_LARGE && path == "import" {
+                " A larger document loads with `softlayer-ticket-server load --db FILE \
+                 DOCUMENT` (no server needed), or through a server started with a larger \
+                 --max-body-bytes."
+            } else {
+                ""
+            };
             // JSON like every other answer of the control API.
-            let text = serde_json::json!({ "error": format!("{e}.") }).to_string();
+            let text = serde_json::json!({ "error": format!("{e}.{hint}") }).to_string();
             let mut r = plain(e.status(), text);
             r.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -523,6 +523,31 @@ fn an_exported_account_imports_back_after_deletion() {
     assert_eq!(status, 409, "{body}");
 }
 
+/// A whole export over the body limit is refused with 413 whose message says how it
+/// loads all the same (the `load` subcommand, or a larger `--max-body-bytes`): the
+/// README promises that a whole export loads back, and a 53 MB one met a bare 413.
+#[test]
+fn an_import_over_the_body_limit_says_how_it_loads() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_MAX_BODY_BYTES", "2000")],
+    );
+    let control = Control::new(&server);
+    let whole = control.ok("GET", "/_emulator/export", None);
+    assert!(
+        whole.to_string().len() > 2_000,
+        "the control: over the limit"
+    );
+    let (status, body) = control.call("POST", "/_emulator/import", Some(&whole));
+    assert_eq!(status, 413, "{body}");
+    let message = body["error"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("load --db") && message.contains("--max-body-bytes"),
+        "{body}"
+    );
+}
+
 /// The control API refuses what it would otherwise misread: a query parameter the
 /// endpoint does not take (a DELETE would have widened: `outbox?account=` cleared every
 /// account's mail), a yes/no it cannot read, a flag that is not a JSON boolean, a field
