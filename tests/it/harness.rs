@@ -1951,6 +1951,45 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
     control.ok("POST", "/_emulator/snapshots/good/restore", None);
 }
 
+/// Waits until the server's text tally is built (its metric says so).
+fn wait_for_text_tally(server: &Server) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !server
+        .get("/metrics")
+        .text()
+        .lines()
+        .any(|l| l.trim() == "softlayer_emulator_text_tally_ready 1")
+    {
+        assert!(Instant::now() < deadline, "the text tally was not built");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `SoftLayer-Total-Items` of a REST `getTickets` page of 5 narrowed by `filter`, as
+/// `username`, and how long the call took.
+fn limited_list_total(server: &Server, username: &str, key: &str, filter: &J) -> (i64, Duration) {
+    let started = Instant::now();
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        &format!(
+            "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask[id]&resultLimit=0,5\
+             &objectFilter={}",
+            percent_encode(&filter.to_string())
+        ),
+        &[("Authorization", basic_auth(username, key).as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let total = resp
+        .header("SoftLayer-Total-Items")
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or_else(|| panic!("no total: {}", resp.describe()));
+    (total, started.elapsed())
+}
+
 /// A limited text search counts every ticket of an account made, in one large write,
 /// after a reset. The reset leaves the text tally to be built again; a catch-up during
 /// the write (every 5,000 rows noted) found it out of date and forgot every note,
@@ -1961,20 +2000,8 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
 fn text_search_totals_count_a_large_account_made_after_a_reset() {
     let server = Server::start_with_temp_db();
     let control = Control::new(&server);
-    let ready = || {
-        let text = server.get("/metrics").text();
-        text.lines()
-            .any(|l| l.trim() == "softlayer_emulator_text_tally_ready 1")
-    };
-    let wait_until_ready = || {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !ready() {
-            assert!(Instant::now() < deadline, "the text tally was not built");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
     // Built once, as a server that has searched before.
-    wait_until_ready();
+    wait_for_text_tally(&server);
     control.ok("POST", "/_emulator/reset", None);
     const TICKETS: i64 = 6_000;
     let tickets: Vec<J> = (0..TICKETS)
@@ -1986,27 +2013,10 @@ fn text_search_totals_count_a_large_account_made_after_a_reset() {
         Some(&json!({"SoftLayer_Ticket": tickets})),
     );
     let (username, key) = first_user(&account);
-    let total = || {
-        let resp = http_request(
-            server.addr(),
-            "GET",
-            &format!(
-                "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask[id]&resultLimit=0,5\
-                 &objectFilter={}",
-                percent_encode(r#"{"tickets":{"title":{"operation":"*= bulk"}}}"#)
-            ),
-            &[("Authorization", basic_auth(&username, &key).as_str())],
-            b"",
-            HTTP_TIMEOUT,
-        )
-        .expect("REST request");
-        assert_eq!(resp.status, 200, "{}", resp.describe());
-        resp.header("SoftLayer-Total-Items")
-            .and_then(|t| t.parse::<i64>().ok())
-            .unwrap_or_else(|| panic!("no total: {}", resp.describe()))
-    };
+    let filter = json!({"tickets": {"title": {"operation": "*= bulk"}}});
+    let total = || limited_list_total(&server, &username, &key, &filter).0;
     assert_eq!(total(), TICKETS, "right after the write");
-    wait_until_ready();
+    wait_for_text_tally(&server);
     assert_eq!(total(), TICKETS, "counted by the tally");
 }
 
@@ -2019,16 +2029,7 @@ fn text_search_totals_count_a_large_account_made_after_a_reset() {
 fn a_ticket_with_thousands_of_updates_keeps_text_searches_quick() {
     let server = Server::start_with_temp_db();
     let control = Control::new(&server);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !server
-        .get("/metrics")
-        .text()
-        .lines()
-        .any(|l| l.trim() == "softlayer_emulator_text_tally_ready 1")
-    {
-        assert!(Instant::now() < deadline, "the text tally was not built");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_text_tally(&server);
     const UPDATES: i64 = 8_000;
     let updates: Vec<J> = (0..UPDATES)
         .map(|i| json!({"ticketId": 1, "entry": format!("note number {i}")}))
@@ -2044,28 +2045,9 @@ fn a_ticket_with_thousands_of_updates_keeps_text_searches_quick() {
     );
     let (username, key) = first_user(&account);
     let search = |needle: &str| {
-        let started = Instant::now();
-        let resp = http_request(
-            server.addr(),
-            "GET",
-            &format!(
-                "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask[id]&resultLimit=0,5\
-                 &objectFilter={}",
-                percent_encode(&format!(
-                    r#"{{"tickets":{{"updates":{{"entry":{{"operation":"*= {needle}"}}}}}}}}"#
-                ))
-            ),
-            &[("Authorization", basic_auth(&username, &key).as_str())],
-            b"",
-            HTTP_TIMEOUT,
-        )
-        .expect("REST request");
-        assert_eq!(resp.status, 200, "{}", resp.describe());
-        let total = resp
-            .header("SoftLayer-Total-Items")
-            .and_then(|t| t.parse::<i64>().ok())
-            .unwrap_or_else(|| panic!("no total: {}", resp.describe()));
-        (total, started.elapsed())
+        let filter =
+            json!({"tickets": {"updates": {"entry": {"operation": format!("*= {needle}")}}}});
+        limited_list_total(&server, &username, &key, &filter)
     };
     // The tally catches up with the 8,000 notes in the background; searches meanwhile
     // and after answer at once.
