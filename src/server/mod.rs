@@ -166,7 +166,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     // Whatever is still running after the grace period is cut here; its clients never
     // got an answer, and a write among it rolls back.
     runtime.shutdown_timeout(Duration::from_secs(1));
-    shared.store.checkpoint()?;
+    shared.store.shut_down()?;
     tracing::info!("stopped");
     Ok(())
 }

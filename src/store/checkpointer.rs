@@ -56,8 +56,8 @@ const PAUSE: Duration = Duration::from_millis(25);
 /// and the log nearer the bound.
 const BACKSTOP_PAGES: c_int = 5_120;
 
-/// The longest the writer spends on one backstop copy; what is left is copied after
-/// the next commit.
+/// The longest the writer waits for the thread's checkpoint to end before its own
+/// backstop copy; if it has not, the copy is tried again after the next commit.
 const BACKSTOP_WAIT: Duration = Duration::from_millis(500);
 
 /// From this many pages of log (8 MiB), the thread has the log start again from its
@@ -288,11 +288,11 @@ pub(super) fn install_backstop(conn: &Connection) {
 
 /// SQLite's automatic checkpoint is passive and gives up at once while the thread's
 /// checkpoint runs, and the thread is inside one most of the time when fsyncs are slow;
-/// so this one tries again until the log is whole in the database file (or
-/// [`BACKSTOP_WAIT`] has passed). The next write then begins with nothing left to copy
-/// and starts the log from its beginning. It does not wait for readers as a `RESTART`
-/// checkpoint would: a streamed list may hold its snapshot for as long as its client
-/// reads slowly, and every write would wait with it.
+/// so this one tries again while that one runs (at most [`BACKSTOP_WAIT`]), then copies
+/// every frame no reader needs. With no reader holding the log, the next write begins
+/// with nothing left to copy and starts the log from its beginning. It does not wait for
+/// readers as a `RESTART` checkpoint would: a streamed list may hold its snapshot for as
+/// long as its client reads slowly, and every write would wait with it.
 unsafe extern "C" fn backstop(
     _: *mut c_void,
     db: *mut ffi::sqlite3,

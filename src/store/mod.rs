@@ -449,9 +449,10 @@ impl Store {
         (writes, outside)
     }
 
-    /// Copies the write-ahead log into the database file and empties it (on shutdown, so
-    /// the file alone is the whole database). Nothing to do in memory.
-    pub fn checkpoint(&self) -> Result<()> {
+    /// At shutdown: stops the writer and checkpoint threads, then copies the write-ahead
+    /// log into the database file and empties it, so that the file alone is the whole
+    /// database. Later writes are refused. Nothing to do in memory.
+    pub fn shut_down(&self) -> Result<()> {
         if self.path.is_none() {
             return Ok(());
         }
@@ -464,10 +465,9 @@ impl Store {
         let conn = self.writer_idle();
         // A reader still streaming would make TRUNCATE wait; its reply is being cut
         // anyway, so wait briefly and let the log be truncated by the next start if not.
-        // Another checkpoint under way (the text tally's or the `support` subcommand's
-        // connection never run one, but another process may) is busy at once without
-        // waiting, so that is tried again within the same bound. Stopping short left the
-        // database file without the last writes: whole only together with its log.
+        // A checkpoint under way on another connection (another process's) makes this
+        // one busy at once, without waiting, so it is tried again within a bound; giving
+        // up at once left the file without the last writes, whole only with its log.
         conn.busy_timeout(std::time::Duration::from_secs(2))?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
