@@ -476,6 +476,9 @@ pub struct Outcome<'a> {
     pub nested: Option<&'a NestedPath>,
     /// The reply cache's key of the request (the same for every repeat of it).
     pub cache_key: Option<&'a [u8]>,
+    /// What the reply's `X-SoftLayer-Emulator-Warning` header said (an ignored filter
+    /// operation, an unknown template property), for the journal.
+    pub warnings: &'a [String],
 }
 
 /// What a whole reply's body is, for the journal: it keeps the body as sent rather than

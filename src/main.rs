@@ -258,8 +258,11 @@ fn main() -> std::process::ExitCode {
             synthetic_tickets,
             seed,
         } => seed_synthetic(&db, synthetic_tickets, seed),
-        Command::Snapshot { db, name } => existing_db(&db).and_then(|store| {
-            let info = emulator::snapshots::Snapshots::for_database(&db).save(&store, &name)?;
+        // Read as it is, never migrated: the file may be in use by the server of an
+        // older build, and the snapshot is the point to go back to before an upgrade.
+        Command::Snapshot { db, name } => db_as_is(&db).and_then(|conn| {
+            let info =
+                emulator::snapshots::Snapshots::for_database(&db).save_as_is(&conn, &name)?;
             eprintln!("snapshot '{}' saved ({} bytes)", info.name, info.size_bytes);
             Ok(())
         }),
@@ -280,22 +283,26 @@ fn main() -> std::process::ExitCode {
             eprintln!("{db} restored from snapshot '{name}'");
             Ok(())
         }),
-        Command::Export { db, account, out } => existing_db(&db).and_then(|store| {
-            // As `GET /_emulator/export?account=` answers 404: an empty export of an
-            // account that is not there would look like one with nothing in it.
-            if let Some(id) = account
-                && !store.read(|conn| store::dump::account_exists(conn, id))?
-            {
-                return Err(format!("account {id} does not exist").into());
-            }
-            let doc = store.write(|conn| store::dump::export(conn, account))?;
-            let text = serde_json::to_string_pretty(&doc)? + "\n";
-            match out {
-                Some(path) => std::fs::write(path, text)?,
-                None => print!("{text}"),
-            }
-            Ok(())
-        }),
+        // Read without writing: the file may be read only, or in use by the server of an
+        // older build (whose schema is migrated in a copy in memory).
+        Command::Export { db, account, out } => db_as_is(&db)
+            .and_then(|conn| Ok(store::snapshot::open_current(conn)?))
+            .and_then(|conn| {
+                // As `GET /_emulator/export?account=` answers 404: an empty export of an
+                // account that is not there would look like one with nothing in it.
+                if let Some(id) = account
+                    && !store::dump::account_exists(&conn, id)?
+                {
+                    return Err(format!("account {id} does not exist").into());
+                }
+                let doc = store::dump::export(&conn, account)?;
+                let text = serde_json::to_string_pretty(&doc)? + "\n";
+                match out {
+                    Some(path) => std::fs::write(path, text)?,
+                    None => print!("{text}"),
+                }
+                Ok(())
+            }),
         Command::Reset { db, empty } => offline_db(&db).and_then(|store| {
             emulator::snapshots::reset(&store, empty)?;
             eprintln!(
@@ -344,6 +351,21 @@ fn existing_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
         .into());
     }
     offline_db(db)
+}
+
+/// The database file `db` opened read only as it is ([`store::snapshot::open_as_is`]),
+/// for the subcommands that only read it.
+fn db_as_is(db: &str) -> Result<rusqlite::Connection, Box<dyn std::error::Error>> {
+    if db == ":memory:" {
+        return Err("this subcommand works on a database file; for a server on :memory: use the /_emulator/ API".into());
+    }
+    if !std::path::Path::new(db).exists() {
+        return Err(format!(
+            "--db {db}: no such database file (serve, seed, load and reset create one)"
+        )
+        .into());
+    }
+    Ok(store::snapshot::open_as_is(db)?)
 }
 
 fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error::Error>> {

@@ -157,6 +157,47 @@ fn text(body: &J, key: &str) -> Result<Option<String>, RuleError> {
     }
 }
 
+/// Refuses a `service` or `method` no call can have: such a rule would never fire, and a
+/// test relying on it would pass without testing anything (`"Account"` for
+/// softlayer-python's `client["Account"]`, a misspelt method).
+fn check_names(service: Option<&str>, method: Option<&str>) -> Result<(), RuleError> {
+    let services = &crate::schema::schema().services;
+    let named = |name: &str| {
+        services
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+    };
+    let service = match service {
+        None => None,
+        Some(name) => Some(named(name).ok_or_else(|| {
+            RuleError(match named(&format!("SoftLayer_{name}")) {
+                Some((known, _)) => {
+                    format!("unknown service '{name}': the API names it '{known}'")
+                }
+                None => format!(
+                    "unknown service '{name}': the emulator serves {}",
+                    services.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            })
+        })?),
+    };
+    let Some(method) = method else {
+        return Ok(());
+    };
+    let has = |(_, def): &(&String, &crate::schema::ServiceDef)| {
+        def.methods.keys().any(|m| m.eq_ignore_ascii_case(method))
+    };
+    match service {
+        Some(found) if !has(&found) => {
+            Err(RuleError(format!("{} has no method '{method}'", found.0)))
+        }
+        None if !services.iter().any(|entry| has(&entry)) => Err(RuleError(format!(
+            "no service the emulator serves has a method '{method}'"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 impl Faults {
     pub fn any(&self) -> bool {
         self.any.load(Ordering::Relaxed)
@@ -318,6 +359,7 @@ impl Faults {
             text(body, "method")?,
             text(body, "user")?,
         );
+        check_names(service.as_deref(), method.as_deref())?;
         // Numbered only once it is taken: a refused rule uses up no id.
         let rule = Rule {
             id: self.next_id.fetch_add(1, Ordering::SeqCst) + 1,

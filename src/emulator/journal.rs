@@ -67,6 +67,8 @@ pub struct Entry {
     pub reply_bytes: u64,
     pub cached: bool,
     pub total: Option<u64>,
+    /// The reply's `X-SoftLayer-Emulator-Warning`s: what the emulator ignored in the call.
+    pub warnings: Vec<String>,
     /// The reply, when it was small enough to keep.
     pub reply: Option<RecordedReply>,
 }
@@ -158,6 +160,7 @@ impl Entry {
         o.insert("replyBytes".into(), json!(self.reply_bytes));
         o.insert("cached".into(), json!(self.cached));
         o.insert("total".into(), json!(self.total));
+        o.insert("warnings".into(), json!(self.warnings));
         o.insert(
             "reply".into(),
             self.reply
@@ -252,7 +255,8 @@ fn held_bytes(e: &Entry) -> usize {
                 .sum::<usize>()
             + json_bytes(&c.args)
     });
-    let fault = e.fault.as_ref().map_or(0, |(c, m)| c.len() + m.len());
+    let fault = e.fault.as_ref().map_or(0, |(c, m)| c.len() + m.len())
+        + e.warnings.iter().map(String::len).sum::<usize>();
     256 + call + fault + e.reply.as_ref().map_or(0, RecordedReply::held_bytes)
 }
 
@@ -603,6 +607,7 @@ mod tests {
             reply_bytes: 10,
             cached: false,
             total: None,
+            warnings: Vec::new(),
             reply: None,
         }
     }

@@ -340,6 +340,7 @@ impl Observer for Recorder {
             reply_bytes: o.bytes,
             cached: o.cached,
             total: o.total,
+            warnings: o.warnings.to_vec(),
             reply,
         });
     }

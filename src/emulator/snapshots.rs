@@ -31,6 +31,15 @@ pub enum SnapshotError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// A restore's failure: a snapshot whose schema cannot be brought up to date is unusable
+/// (a 400 over the control API, not a server error); the live database was not touched.
+fn unrestorable(name: &str, e: StoreError) -> SnapshotError {
+    match e {
+        StoreError::Migration { .. } => SnapshotError::Unusable(name.to_string(), e.to_string()),
+        e => e.into(),
+    }
+}
+
 /// Where snapshots are kept.
 enum Place {
     Folder(PathBuf),
@@ -161,6 +170,20 @@ impl Snapshots {
 
     /// Saves the whole database as `name`, replacing a snapshot of that name.
     pub fn save(&self, store: &Store, name: &str) -> Result<SnapshotInfo, SnapshotError> {
+        self.save_copy(name, &|dst| store.backup_into(dst))
+    }
+
+    /// Saves the database `src` as it is (the `snapshot` subcommand: a file another
+    /// build's server may be using, in that build's schema, which a restore migrates).
+    pub fn save_as_is(&self, src: &Connection, name: &str) -> Result<SnapshotInfo, SnapshotError> {
+        self.save_copy(name, &|dst| crate::store::snapshot::copy_database(src, dst))
+    }
+
+    fn save_copy(
+        &self,
+        name: &str,
+        backup_into: &dyn Fn(&mut Connection) -> Result<(), StoreError>,
+    ) -> Result<SnapshotInfo, SnapshotError> {
         check_name(name)?;
         let when = crate::services::now();
         match &self.place {
@@ -185,7 +208,7 @@ impl Snapshots {
                     .push(partial.clone());
                 let written = (|| {
                     let mut dst = Connection::open(&partial)?;
-                    store.backup_into(&mut dst)?;
+                    backup_into(&mut dst)?;
                     // The copy came in WAL mode (the live database's): back to one file,
                     // so no `-wal`/`-shm` outlives the connection.
                     dst.execute_batch("PRAGMA journal_mode = DELETE")?;
@@ -212,7 +235,7 @@ impl Snapshots {
             }
             Place::Memory(map) => {
                 let mut dst = Connection::open_in_memory()?;
-                store.backup_into(&mut dst)?;
+                backup_into(&mut dst)?;
                 let size = database_size(&dst);
                 map.lock()
                     .unwrap_or_else(|p| p.into_inner())
@@ -246,14 +269,16 @@ impl Snapshots {
                 if let Some(why) = crate::store::snapshot::unusable_snapshot(&src) {
                     return Err(SnapshotError::Unusable(name.to_string(), why));
                 }
-                store.restore_from(&src)?;
+                store
+                    .restore_from(&src)
+                    .map_err(|e| unrestorable(name, e))?;
             }
             Place::Memory(map) => {
                 let map = map.lock().unwrap_or_else(|p| p.into_inner());
                 let (src, _) = map
                     .get(name)
                     .ok_or_else(|| SnapshotError::Missing(name.to_string()))?;
-                store.restore_from(src)?;
+                store.restore_from(src).map_err(|e| unrestorable(name, e))?;
             }
         }
         Ok(())

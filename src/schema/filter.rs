@@ -410,11 +410,17 @@ impl Walker<'_> {
                         if let Some(op) = child.get("operation") {
                             // `status: {operation: "Closed"}` for `status.name`: a
                             // relation is not a value to compare.
+                            // Named by a property its types have: not every one has a
+                            // `name` (a hardware's is its hostname).
+                            let example = ["name", "keyName", "hostname"]
+                                .into_iter()
+                                .find(|p| targets.iter().all(|t| t.property(p).is_some()))
+                                .map_or_else(String::new, |p| format!("{name}.{p} or "));
                             self.ignore(
                                 op,
                                 &format!(
                                     "{name} is a relational property; filter one of its \
-                                     properties (as {name}.name or {name}.id)"
+                                     properties (as {example}{name}.id)"
                                 ),
                             );
                         }
@@ -611,13 +617,19 @@ impl Walker<'_> {
                 let end = option_first(options, "endDate").ok_or_else(|| p.needs("endDate"))?;
                 let start = p.date_value(&start, text)?;
                 let end = p.date_value(&end, text)?;
-                Operation::Compare(
-                    Comparison::Equal,
-                    Operand::Date(DateSpan {
-                        start: start.start,
-                        end: end.end.max(start.start),
-                    }),
-                )
+                if end.end < start.start {
+                    // A start after the end is an empty range: in no dates, matching
+                    // nothing (not the one instant at its start).
+                    Operation::In(Vec::new(), true)
+                } else {
+                    Operation::Compare(
+                        Comparison::Equal,
+                        Operand::Date(DateSpan {
+                            start: start.start,
+                            end: end.end,
+                        }),
+                    )
+                }
             }
             _ => p.literal_operation(text)?,
         };

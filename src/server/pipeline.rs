@@ -380,6 +380,8 @@ async fn answer_or_drop<C: Codec>(
             total,
             nested: None,
             cache_key: cache_key.as_deref(),
+            // A warned reply is never cached.
+            warnings: &[],
         };
         shared.observer.finished(&outcome);
         return Some(response_bytes(answer, bytes, total));
@@ -1038,6 +1040,7 @@ impl<C: Codec> Exchange<C> {
             total: reply.total,
             nested: self.codec.nested_path(),
             cache_key: self.cache_key.as_deref(),
+            warnings: &reply.warnings,
         });
         self.responder.whole_bytes(answer, body, reply.total);
     }
@@ -1118,6 +1121,7 @@ impl<C: Codec> Exchange<C> {
             mut list,
             mut buffer,
             total,
+            warnings,
             ..
         } = sink;
         match result {
@@ -1128,7 +1132,7 @@ impl<C: Codec> Exchange<C> {
                 // call by the time its client has the answer.
                 if self.responder.holds_streaming_head() {
                     self.responder.bytes = buffer.len() as u64;
-                    self.streamed(call, total, None);
+                    self.streamed(call, total, None, &warnings);
                     return self.responder.whole_list(buffer);
                 }
                 // Past the stream's deadline the last chunk never leaves, and when it
@@ -1138,7 +1142,7 @@ impl<C: Codec> Exchange<C> {
                 {
                     return self.whole_fault(Some(call), &fault);
                 }
-                self.streamed(call, total, None);
+                self.streamed(call, total, None, &warnings);
             }
             Ok(Some(reply)) => self.whole_reply(call, &reply, None),
             // Nothing left yet (the first chunk waits in `buffer`): the status is still
@@ -1152,14 +1156,20 @@ impl<C: Codec> Exchange<C> {
                     call.method
                 );
                 self.responder.cut(fault.to_string());
-                self.streamed(call, total, Some(&fault));
+                self.streamed(call, total, Some(&fault), &warnings);
             }
         }
     }
 
     /// Tells the observer how a streamed list ended: whole, or cut by `fault` after its
     /// 200 and `total` (the head's `SoftLayer-Total-Items`) went out.
-    fn streamed(&self, call: &Call, total: Option<u64>, fault: Option<&Fault>) {
+    fn streamed(
+        &self,
+        call: &Call,
+        total: Option<u64>,
+        fault: Option<&Fault>,
+        warnings: &[String],
+    ) {
         self.shared.observer.finished(&Outcome {
             transport: self.codec.transport(),
             call: Some(call),
@@ -1174,6 +1184,7 @@ impl<C: Codec> Exchange<C> {
             total,
             nested: self.codec.nested_path(),
             cache_key: self.cache_key.as_deref(),
+            warnings,
         });
     }
 }
@@ -1240,6 +1251,7 @@ fn finished<C: Codec>(
         total: None,
         nested: codec.nested_path(),
         cache_key,
+        warnings: &[],
     });
 }
 

@@ -96,7 +96,10 @@ impl Ctx<'_> {
         branch: Option<&str>,
     ) -> Result<Option<ObjectFilter>, Fault> {
         let node = match (self.filter, branch) {
-            (Some(root), Some(b)) => root.get(b),
+            (Some(root), Some(b)) => {
+                self.warn_other_roots(root, b);
+                root.get(b)
+            }
             (root, None) => root,
             (None, _) => None,
         };
@@ -114,6 +117,35 @@ impl Ctx<'_> {
         }
         self.parse_filter(type_name, &Value::Struct(members))
             .map(Some)
+    }
+
+    /// Names the root keys of a list method's filter other than its list's (`tickets` on
+    /// `getOpenTickets`, whose list is `openTickets`): the API ignores them, so the list
+    /// comes back unfiltered, the commonest object-filter mistake.
+    fn warn_other_roots(&self, root: &Value, list: &str) {
+        let Some(members) = root.as_struct() else {
+            return;
+        };
+        // softlayer-python's paging (`iter_call`) adds `{"id": {"operation": "orderBy"}}`
+        // at the root of every filter without an order: ignored alike, but the client's
+        // doing, not the developer's.
+        let paging_order = |key: &str, value: &Value| {
+            key == "id"
+                && value
+                    .as_struct()
+                    .and_then(|m| m.get("operation"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|op| op.trim().eq_ignore_ascii_case("orderBy"))
+        };
+        let others = members
+            .iter()
+            .filter(|(k, v)| k.as_str() != list && !paging_order(k, v));
+        for (key, _) in others {
+            self.warn(&format!(
+                "object filter: '{key}' is not the list {}::{} answers ('{list}'): ignored",
+                self.call.service, self.call.method
+            ));
+        }
     }
 
     /// Parses a filter branch with dates in the caller's zone. The operations it ignores
@@ -502,26 +534,28 @@ fn dispatch_in(
         Err(Fault::MalformedInitParameter) => return Err(Fault::MalformedInitParameter),
         other => other,
     };
-    // Every mask is validated against what the method returns before any work is done.
+    // Every mask is validated against what the method returns before any work is done,
+    // and refused once the caller is known: a bad mask is the caller's mistake, and
+    // its fault is journaled under the caller's account (bad credentials still answer
+    // as bad credentials, as the real API authenticates before it reads a mask).
     let returns = method.returns.trim_end_matches("[]");
     // Parsed and validated once per thread for the masks clients repeat, and then
     // shared by every call that sends the same text.
     let shared_mask = match &call.headers.mask {
-        Some(MaskSource::Text(text)) => Some(projection::parsed_mask(returns, text)?),
+        Some(MaskSource::Text(text)) => projection::parsed_mask(returns, text).map(Some),
         Some(MaskSource::Parsed(mask)) => {
-            projection::validate(returns, mask)?;
-            Some(mask.clone())
+            projection::validate(returns, mask).map(|()| Some(mask.clone()))
         }
-        None | Some(MaskSource::Legacy(_)) => None,
+        None | Some(MaskSource::Legacy(_)) => Ok(None),
     };
     let mask = match (&shared_mask, &call.headers.mask) {
-        (Some(shared), _) => Cow::Borrowed(&**shared),
-        (None, Some(MaskSource::Legacy(s))) => {
+        (Err(fault), _) => Err(fault.clone()),
+        (Ok(Some(shared)), _) => Ok(Cow::Borrowed(&**shared)),
+        (Ok(None), Some(MaskSource::Legacy(s))) => {
             let mask = ObjectMask::from_legacy(&legacy_mask_of_getter(call, returns, s));
-            projection::validate(returns, &mask)?;
-            Cow::Owned(mask)
+            projection::validate(returns, &mask).map(|()| Cow::Owned(mask))
         }
-        (None, _) => Cow::Owned(ObjectMask::default()),
+        (Ok(None), _) => Ok(Cow::Owned(ObjectMask::default())),
     };
 
     let mut run = |conn: &Connection| -> Result<Option<Reply>, Fault> {
@@ -544,6 +578,7 @@ fn dispatch_in(
         };
         let init_id = init_id.clone()?;
         observer.admitted(call, &principal)?;
+        let mask: &ObjectMask = mask.as_ref().map_err(Clone::clone)?;
         let mut warnings = Vec::new();
         for name in &call.headers.ignored {
             let text = format!(
@@ -555,7 +590,7 @@ fn dispatch_in(
         let root = mask.cast.as_deref().unwrap_or(returns);
         let unkept = mask.remembered.unkept(root, || {
             let (mut names, mut more) = (Vec::new(), 0);
-            unkept_relations(root, &mask, &mut names, &mut more);
+            unkept_relations(root, mask, &mut names, &mut more);
             if more > 0 {
                 names.push(format!(
                     "and {more} more mask properties of data the emulator does not keep: left out"
@@ -577,7 +612,7 @@ fn dispatch_in(
             filter: call.headers.filter.as_ref(),
             zone,
             warnings: std::cell::RefCell::new(warnings),
-            mask: &mask,
+            mask,
         };
         // filteredMask: the list's own filter also narrows the nested lists it names.
         let items_filter = if mask.filtered {
@@ -588,14 +623,15 @@ fn dispatch_in(
         };
         let projector = Projector {
             conn,
-            mask: &mask,
+            mask,
             viewer: principal.user_id,
             account: principal.account_id,
             zone,
             filter: items_filter.as_ref(),
             budget: Default::default(),
             loaded: Loaded::across_calls(
-                store::AcrossCalls::new(store, read_at).with_mask(shared_mask.clone()),
+                store::AcrossCalls::new(store, read_at)
+                    .with_mask(shared_mask.clone().ok().flatten()),
             ),
         };
         let (value, total) = match (entry.handler)(&ctx)? {
@@ -894,11 +930,18 @@ fn unkept_relations(type_name: &str, mask: &ObjectMask, out: &mut Vec<String>, m
 }
 
 /// Where a filter's path from `type_name` first crosses a relation the emulator keeps no
-/// data for (`users.userStatus.keyName` of an account: `userStatus`), by index.
+/// data for (`users.userStatus.keyName` of an account: `userStatus`), or ends in the count
+/// of one (`assignedUser.permissionCount`), by index.
 fn unkept_step(type_name: &str, path: &[String]) -> Option<usize> {
     let mut at = schema().type_def(type_name)?;
     for (i, name) in path.iter().enumerate() {
         let def = at.property(name)?;
+        if def.kind == PropertyKind::Count {
+            let counted = crate::schema::counted_relation(at, name)?;
+            return (counted.type_name.starts_with("SoftLayer_")
+                && !kept_by_type_or_subtype(&at.name, &counted.name))
+            .then_some(i);
+        }
         if def.kind != PropertyKind::Relational || !def.type_name.starts_with("SoftLayer_") {
             return None;
         }

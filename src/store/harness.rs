@@ -20,8 +20,11 @@ pub struct OutboxMessage {
 
 pub fn outbox_insert(conn: &Connection, m: &OutboxMessage) -> Result<i64> {
     conn.prepare_cached(
-        "INSERT INTO emulator_outbox (accountId, ticketId, event, createDate, sender, recipients, subject, body) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        // The id above every one the table ever held (migrations/0017).
+        "INSERT INTO emulator_outbox (id, accountId, ticketId, event, createDate, sender, recipients, subject, body) \
+         SELECT max(coalesce(max(id), 0), coalesce((SELECT lastId FROM derived_id_high_water \
+         WHERE tableName = 'emulator_outbox'), 0)) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+         FROM emulator_outbox",
     )?
     .execute(rusqlite::params![
         m.account_id,

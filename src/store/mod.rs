@@ -38,6 +38,20 @@ pub enum StoreError {
     /// The shared transaction holding this write failed to commit (group_commit.rs).
     #[error("database error: the commit failed: {0}")]
     Commit(String),
+    /// A file that is not one of this emulator's databases (empty, another program's).
+    #[error("{0}")]
+    NotEmulatorDatabase(String),
+    /// A migration failed: the database was left as it was.
+    #[error(
+        "the database's schema (version {version}) cannot be brought up to this build's \
+         ({latest}): {cause}. It was left as it was. A database made by a development build \
+         loads into a new file with that build's `export` and this one's `load`"
+    )]
+    Migration {
+        version: usize,
+        latest: usize,
+        cause: Box<StoreError>,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -83,6 +97,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_account_ids_never_reused.sql"),
     include_str!("migrations/0015_statuses.sql"),
     include_str!("migrations/0016_more_ids_never_reused.sql"),
+    include_str!("migrations/0017_outbox_and_state_ids_never_reused.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -732,7 +747,11 @@ fn without_stat4_estimates(conn: &Connection) {
 fn migrate(conn: &Connection) -> Result<bool> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for sql in &MIGRATIONS[version.min(MIGRATIONS.len())..] {
-        conn.execute_batch(sql)?;
+        conn.execute_batch(sql).map_err(|e| StoreError::Migration {
+            version,
+            latest: MIGRATIONS.len(),
+            cause: Box::new(e.into()),
+        })?;
     }
     // Never lowered: a database a newer build migrated keeps its number, so that the newer
     // build does not apply its migrations again when it opens the file after this one.
@@ -1639,7 +1658,10 @@ pub fn set_ticket_state(
     on: bool,
 ) -> Result<()> {
     let sql = if on {
-        "INSERT OR IGNORE INTO SoftLayer_Ticket_State (ticketId, stateTypeId) VALUES (?1, ?2)"
+        // The id above every one the table ever held (migrations/0017).
+        "INSERT OR IGNORE INTO SoftLayer_Ticket_State (id, ticketId, stateTypeId) \
+         SELECT max(coalesce(max(id), 0), coalesce((SELECT lastId FROM derived_id_high_water \
+         WHERE tableName = 'SoftLayer_Ticket_State'), 0)) + 1, ?1, ?2 FROM SoftLayer_Ticket_State"
     } else {
         "DELETE FROM SoftLayer_Ticket_State WHERE ticketId = ?1 AND stateTypeId = ?2"
     };

@@ -899,7 +899,7 @@ impl SqlBuilder {
                 Some(def) => match def.kind {
                     PropertyKind::Local => {
                         if has_column(mode.conn, type_name, name) {
-                            let column = format!("{alias}.{}", quote_ident(name));
+                            let column = self.column_as_seen(type_name, alias, name);
                             // Candidates first: when there are none, the exact predicate
                             // is not written (nor its parameters bound).
                             match self.text_candidates(mode.conn, type_name, name, alias, op) {
@@ -1171,7 +1171,9 @@ impl SqlBuilder {
             });
         }
         if terms.is_empty() {
-            "0".into()
+            // A relation the emulator keeps no data for: its count is absent, as its mask
+            // property is left out (the filter's warning says so).
+            "NULL".into()
         } else {
             format!("({})", terms.join(" + "))
         }
@@ -1305,6 +1307,32 @@ impl SqlBuilder {
     }
 
     /// The expression a `type_name` row `alias` is ordered by for `path`.
+    /// Column `name` of a `type_name` row `alias` as the filter's viewer is shown it: an
+    /// employee is anonymous to customers (`services::projection`'s `employee_as_seen`),
+    /// so a filter or an order through `updates.editor` must not find what the reply
+    /// hides (a customer could guess an employee's username or e-mail with `^=`).
+    fn column_as_seen(&self, type_name: &str, alias: &str, name: &str) -> String {
+        let column = format!("{alias}.{}", quote_ident(name));
+        let Some(viewer) = self
+            .viewer
+            .filter(|_| type_name == "SoftLayer_User_Employee")
+        else {
+            return column;
+        };
+        match name {
+            "id" | "displayName" => column,
+            "username" => "'Employee'".to_string(),
+            // Shown to the accounts the employee represents.
+            "firstName" | "lastName" | "email" => format!(
+                "(CASE WHEN EXISTS (SELECT 1 FROM emulator_support_representative rep \
+                 JOIN SoftLayer_User_Customer viewer ON viewer.accountId = rep.accountId \
+                 WHERE viewer.id = {viewer} AND rep.employeeId = {alias}.\"id\") \
+                 THEN {column} END)"
+            ),
+            _ => "NULL".to_string(),
+        }
+    }
+
     fn order_expr(
         &mut self,
         conn: &Connection,
@@ -1320,7 +1348,7 @@ impl SqlBuilder {
         if rest.is_empty() {
             return match def.kind {
                 PropertyKind::Local if has_column(conn, type_name, name) => {
-                    let column = format!("{alias}.{}", quote_ident(name));
+                    let column = self.column_as_seen(type_name, alias, name);
                     Some(if def.type_name == "dateTime" {
                         format!("julianday({column})")
                     } else {
@@ -1328,6 +1356,10 @@ impl SqlBuilder {
                     })
                 }
                 PropertyKind::Count => Some(self.count_expr(t, alias, name)),
+                // A flag the server computes (`awaitingUserResponseFlag`), ordered as its
+                // getter answers it, as it is filtered.
+                PropertyKind::Relational => relations::computed_for(type_name, name)
+                    .and_then(|c| c.of_row(&format!("{alias}.\"id\""), self.viewer)),
                 _ => None,
             };
         }

@@ -7,11 +7,15 @@
 //! restore holds), and a call that begins afterwards sees the restored state. Writes wait
 //! for the writer's lock. No call ever sees half of each.
 
-use super::{Result, Store, configure, migrate, seed};
-use rusqlite::Connection;
+use super::{MIGRATIONS, Result, Store, StoreError, configure, migrate, seed};
 use rusqlite::backup::{Backup, StepResult};
+use rusqlite::{Connection, OpenFlags};
 
 /// Copies everything from `src` into `dst` in one step.
+pub fn copy_database(src: &Connection, dst: &mut Connection) -> Result<()> {
+    copy(src, dst)
+}
+
 fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
     let backup = Backup::new(src, dst)?;
     loop {
@@ -38,6 +42,13 @@ pub fn unusable_snapshot(src: &Connection) -> Option<String> {
         Ok(problem) => return Some(format!("the file is damaged ({problem})")),
         Err(e) => return Some(format!("the file is not a database ({e})")),
     }
+    not_this_emulators(src)
+}
+
+/// Why `src` is not a database of this emulator, if it is not: one without a schema
+/// version or without tickets (an empty file opens as an empty database; another
+/// program's has its own tables).
+fn not_this_emulators(src: &Connection) -> Option<String> {
     let version: i64 = src
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap_or(0);
@@ -49,6 +60,48 @@ pub fn unusable_snapshot(src: &Connection) -> Option<String> {
         )
         .unwrap_or(0);
     (version == 0 || tickets == 0).then(|| "the file is not a database of this emulator".into())
+}
+
+/// Opens the database file at `path` to read it as it is: read only, never migrated,
+/// seeded or written, so that a server of another build may go on using it (the
+/// `snapshot` and `export` subcommands). Refuses a file that is not this emulator's.
+pub fn open_as_is(path: &str) -> Result<Connection> {
+    super::configure_process();
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    configure(&conn)?;
+    match not_this_emulators(&conn) {
+        Some(why) => Err(StoreError::NotEmulatorDatabase(format!("{path}: {why}"))),
+        None => Ok(conn),
+    }
+}
+
+/// `src` (opened by [`open_as_is`]), or when its schema is older than this build's, a
+/// migrated copy of it in memory. A migration that fails leaves `src` as it was.
+pub fn open_current(src: Connection) -> Result<Connection> {
+    if schema_version(&src)? >= MIGRATIONS.len() {
+        return Ok(src);
+    }
+    migrated_copy(&src)
+}
+
+fn schema_version(conn: &Connection) -> Result<usize> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// A copy of `src` in memory, in this build's schema; `src` stays as it was.
+fn migrated_copy(src: &Connection) -> Result<Connection> {
+    let mut copy_of = Connection::open_in_memory()?;
+    configure(&copy_of)?;
+    copy(src, &mut copy_of)?;
+    copy_of.execute_batch("BEGIN IMMEDIATE")?;
+    match migrate(&copy_of) {
+        Ok(_) => copy_of.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = copy_of.execute_batch("ROLLBACK");
+            return Err(e);
+        }
+    }
+    Ok(copy_of)
 }
 
 /// What a reset goes back to.
@@ -83,28 +136,25 @@ impl Store {
         copy(&writer, dst)
     }
 
-    /// Replaces the whole database with `src`'s content, atomically for calls in flight
-    /// (see the module's comment), then brings its schema up to date.
+    /// Replaces the whole database with `src`'s content, in this build's schema,
+    /// atomically for calls in flight (see the module's comment).
     pub fn restore_from(&self, src: &Connection) -> Result<()> {
+        // A snapshot taken by an older build is migrated in a copy before any page of the
+        // live database changes: a migration that fails must not cost the data. Text it
+        // holds queued for the trigram indexes stays queued: indexing it here held every
+        // write up for seconds (a 20 MB snapshot's queue took 5-15 s on the blocking
+        // pool's niced thread, under the writer's lock). The writer thread indexes it a
+        // step at a time between writes, as after its own batches, and searches
+        // meanwhile read the queue beside the index (or scan): the same answers.
+        let migrated = if schema_version(src)? < MIGRATIONS.len() {
+            Some(migrated_copy(src)?)
+        } else {
+            None
+        };
+        let src = migrated.as_ref().unwrap_or(src);
         let mut writer = self.writer_idle();
         self.writer.bump_writes();
-        let out = copy(src, &mut writer).and_then(|_| {
-            // A snapshot taken by an older build: migrate it as opening it would. Text it
-            // holds queued for the trigram indexes stays queued: indexing it here held
-            // every write up for seconds (a 20 MB snapshot's queue took 5-15 s on the
-            // blocking pool's niced thread, under the writer's lock). The writer thread
-            // indexes it a step at a time between writes, as after its own batches, and
-            // searches meanwhile read the queue beside the index (or scan): the same
-            // answers.
-            writer.execute_batch("BEGIN IMMEDIATE")?;
-            match migrate(&writer) {
-                Ok(_) => writer.execute_batch("COMMIT").map_err(Into::into),
-                Err(e) => {
-                    let _ = writer.execute_batch("ROLLBACK");
-                    Err(e)
-                }
-            }
-        });
+        let out = copy(src, &mut writer);
         self.writer.bump_writes();
         // Copied pages pass no update hook: the tally must read everything again.
         if let Some(tally) = &self.text_tally {

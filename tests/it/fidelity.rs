@@ -230,6 +230,50 @@ fn rest_casts_shape_attachments() {
 // 7. Employees are anonymous to customers
 // ---------------------------------------------------------------------------------------
 
+/// A filter (or an order) through an employee editor sees what the customer is shown:
+/// it matched the withheld username, names and e-mail, so any customer could recover
+/// them a letter at a time with `^=`, while the `username` shown ("Employee") matched
+/// nothing. 301 is nobody's representative; 302 is the demo account's.
+#[test]
+fn filters_through_an_employee_see_what_the_customer_is_shown() {
+    let server = Server::start();
+    let tickets = |editor: Json| {
+        filtered_ticket_ids(
+            &server,
+            &DEMO,
+            &json!({"tickets": {"updates": {"editor": editor}}}),
+        )
+    };
+    let op = |operation: &str| json!({"operation": operation});
+    assert_eq!(
+        tickets(json!({"username": op("sl-support-jdoe")})),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        tickets(json!({"username": op("^= sl-")})),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        tickets(json!({"username": op("Employee")})),
+        vec![160000001, 160000002, 160000003]
+    );
+    assert_eq!(
+        tickets(json!({"firstName": op("Jordan")})),
+        Vec::<i64>::new()
+    );
+    assert_eq!(tickets(json!({"email": op("*= jdoe@")})), Vec::<i64>::new());
+    assert_eq!(
+        tickets(json!({"displayName": op("Jordan D.")})),
+        vec![160000001]
+    );
+    // The representative's names are shown to the account, and found.
+    assert_eq!(tickets(json!({"firstName": op("Ana")})), vec![160000002]);
+    assert_eq!(
+        tickets(json!({"email": op("^= amartin@")})),
+        vec![160000002]
+    );
+}
+
 /// SLDN `SoftLayer_User_Employee`: customers "cannot see individual employee names in
 /// ticket responses"; names and email only for an employee assigned to the account;
 /// `username` "should simply state 'Employee'". softlayer-python's ticket fixture shows an
@@ -2327,5 +2371,20 @@ fn a_filter_on_a_computed_flag_compares_it_as_its_getter_answers() {
         let (nested, resp) = filtered_mask_ticket_ids(&server, &filter);
         assert_eq!(resp.status, 200, "{}", resp.describe());
         assert_eq!(&nested, expected, "filteredMask {filter}: {}", resp.text());
+    }
+    // Ordered as it is filtered (the order was dropped without a word): the waiting
+    // tickets first when descending, last when ascending; ties by id.
+    for (direction, first, second) in [
+        ("DESC", &waiting, &not_waiting),
+        ("ASC", &not_waiting, &waiting),
+    ] {
+        let filter = json!({"tickets": {"awaitingUserResponseFlag": {"operation": "orderBy",
+            "options": [{"name": "sort", "value": [direction]}]}}});
+        let want: Vec<i64> = first.iter().chain(second.iter()).copied().collect();
+        assert_eq!(
+            filtered_ticket_ids(&server, &DEMO, &filter),
+            want,
+            "{filter}"
+        );
     }
 }

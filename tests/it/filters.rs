@@ -94,10 +94,11 @@ fn names() -> Names {
 }
 
 impl Upd {
+    /// The editor's username as a customer is shown it: an employee's is "Employee".
     fn editor_name<'a>(&self, n: &'a Names) -> Option<&'a str> {
         match self.editor_type.as_str() {
             "USER" => n.users.get(&self.editor).map(String::as_str),
-            "EMPLOYEE" => n.employees.get(&self.editor).map(String::as_str),
+            "EMPLOYEE" => n.employees.get(&self.editor).map(|_| "Employee"),
             _ => None,
         }
     }
@@ -1172,11 +1173,11 @@ fn cases(now: i64) -> Vec<Case> {
         ),
         case(
             "updates.editor.username (customer or employee)",
-            json!({"updates": {"editor": {"username": {"operation": "sl-billing-kchen"}}}}),
+            json!({"updates": {"editor": {"username": {"operation": "Employee"}}}}),
             |t, n| {
                 t.updates
                     .iter()
-                    .any(|u| u.editor_name(n) == Some("sl-billing-kchen"))
+                    .any(|u| u.editor_name(n) == Some("Employee"))
             },
         ),
         case(
@@ -1241,13 +1242,13 @@ fn cases(now: i64) -> Vec<Case> {
             "relation and local together",
             json!({
             "status": {"name": {"operation": "!= Closed"}},
-            "updates": {"editor": {"username": {"operation": "^= sl-support"}}},
+            "updates": {"editor": {"username": {"operation": "^= employ"}}},
             "priority": {"operation": "<= 2"}}),
             |t, n| {
                 n.status[&t.status] != "Closed"
                     && t.updates.iter().any(|u| {
                         u.editor_name(n)
-                            .is_some_and(|x| x.starts_with("sl-support"))
+                            .is_some_and(|x| x.to_lowercase().starts_with("employ"))
                     })
                     && t.priority.is_some_and(|p| p <= 2)
             },
@@ -2123,4 +2124,29 @@ fn text_operations_answer_at_the_cap_as_the_scan_does_and_are_refused_past_it() 
             "{length}: {answer:?}"
         );
     }
+}
+
+/// A `betweenDate` whose start is after its end is an empty range: it matched the one
+/// instant at its start (a ticket created at exactly that second was listed).
+#[test]
+fn a_between_date_range_that_ends_before_it_starts_matches_nothing() {
+    let server = Server::start();
+    let between = |start: &str, end: &str| {
+        let filter = json!({"tickets": {"createDate": {"operation": "betweenDate", "options": [
+            {"name": "startDate", "value": [start]}, {"name": "endDate", "value": [end]}]}}});
+        filtered_ticket_ids(&server, &DEMO, &filter)
+    };
+    // Ticket 160000001 was created at 2026-10-01T09:15:00-05:00.
+    assert_eq!(
+        between("2026-10-01T14:15:00Z", "2026-10-01T14:15:00Z"),
+        vec![160000001]
+    );
+    assert_eq!(
+        between("2026-10-01T14:15:00Z", "2020-01-01T00:00:00Z"),
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        between("10/01/2026 09:15:00", "01/01/2020"),
+        Vec::<i64>::new()
+    );
 }

@@ -2163,3 +2163,394 @@ fn a_fault_rule_with_a_null_number_is_refused() {
     );
     assert_eq!(rule["times"], J::Null, "{rule}");
 }
+
+/// The schema version of a database file, read without changing it.
+fn schema_version(path: &str) -> i64 {
+    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .and_then(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The schema version of this build (its migrations' count).
+const SCHEMA_VERSION: i64 = 17;
+
+/// A database as the build before migration 0017 left it (the triggers and high-water
+/// rows 0017 adds taken out, the version put back), standing for an older build's file.
+fn database_of_the_schema_before(path: &str) {
+    cli(&["reset", "--db", path]);
+    assert_eq!(schema_version(path), SCHEMA_VERSION);
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch(&format!(
+        "DROP TRIGGER id_high_water_outbox; DROP TRIGGER id_high_water_ticket_state;
+         DELETE FROM derived_id_high_water WHERE tableName IN
+             ('emulator_outbox', 'SoftLayer_Ticket_State');
+         PRAGMA user_version = {};",
+        SCHEMA_VERSION - 1
+    ))
+    .unwrap();
+}
+
+/// `snapshot` and `export` only read: run by a new build beside an older build's
+/// server, they migrated the file under it (the snapshot, taken "before the upgrade", was
+/// in the new schema too, and the older server went on writing rows the new schema's
+/// bookkeeping never saw). A file that is not this emulator's was seeded by `export`.
+#[test]
+fn snapshot_and_export_read_a_database_as_it_is() {
+    let dir = TempDir::new("harness-cli-as-is");
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let old = path("old.db");
+    database_of_the_schema_before(&old);
+    cli(&["snapshot", "--db", &old, "before-upgrade"]);
+    let exported: J = serde_json::from_str(&cli(&["export", "--db", &old])).unwrap();
+    assert!(
+        exported["SoftLayer_Ticket"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty()),
+        "the export of the older schema holds its tickets"
+    );
+    assert_eq!(
+        schema_version(&old),
+        SCHEMA_VERSION - 1,
+        "the file was migrated"
+    );
+    assert_eq!(
+        schema_version(&format!("{old}.snapshots/before-upgrade.db")),
+        SCHEMA_VERSION - 1,
+        "the snapshot is not in the file's own schema"
+    );
+
+    // Not this emulator's: refused, and left as they were.
+    let empty = path("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let foreign = path("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (x)")
+        .unwrap();
+    let foreign_size = std::fs::metadata(&foreign).unwrap().len();
+    for db in [&empty, &foreign] {
+        for args in [
+            vec!["export", "--db", db],
+            vec!["snapshot", "--db", db, "s"],
+        ] {
+            let out = std::process::Command::new(SERVER_BIN)
+                .args(&args)
+                .output()
+                .unwrap();
+            let said = String::from_utf8_lossy(&out.stderr);
+            assert!(!out.status.success(), "{args:?}: {said}");
+            assert!(
+                said.contains("not a database of this emulator"),
+                "{args:?}: {said}"
+            );
+        }
+    }
+    assert_eq!(
+        std::fs::metadata(&empty).unwrap().len(),
+        0,
+        "the empty file was seeded"
+    );
+    assert_eq!(
+        std::fs::metadata(&foreign).unwrap().len(),
+        foreign_size,
+        "the foreign file was written"
+    );
+}
+
+/// A snapshot whose schema cannot be brought up to date (here one that says it is older
+/// than its tables are, as a development build's renumbered migrations left it) was
+/// copied over the live database before its migration failed: the restore answered 500
+/// and every later call failed on missing tables.
+#[test]
+fn a_snapshot_that_cannot_be_migrated_leaves_the_live_database_as_it_was() {
+    let server = Server::start_with_temp_db();
+    let control = Control::new(&server);
+    control.ok("POST", "/_emulator/snapshots/bad", None);
+    let snapshot = format!("{}.snapshots/bad.db", server.db());
+    rusqlite::Connection::open(&snapshot)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 6")
+        .unwrap();
+    let before = ticket_ids_of(&server, DEMO.username, DEMO.api_key);
+
+    let (status, answer) = control.call("POST", "/_emulator/snapshots/bad/restore", None);
+    assert_eq!(status, 422, "{answer}");
+    let said = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        said.contains("schema (version 6)") && said.contains("the database is unchanged"),
+        "{said}"
+    );
+    assert_eq!(ticket_ids_of(&server, DEMO.username, DEMO.api_key), before);
+    // The tables a failed migration's copy would have lacked.
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth_key(DEMO.username, DEMO.api_key)
+                .mask("mask[id]")
+                .filter(xstruct(&[(
+                    "tickets",
+                    xstruct(&[("title", xstruct(&[("operation", xstr("*= a"))]))]),
+                )])),
+        )
+        .ok();
+
+    // The same from the command line, on a file no server holds.
+    let dir = TempDir::new("harness-cli-bad-restore");
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap();
+    cli(&["reset", "--db", db]);
+    std::fs::create_dir_all(format!("{db}.snapshots")).unwrap();
+    std::fs::copy(&snapshot, format!("{db}.snapshots/bad.db")).unwrap();
+    let out = std::process::Command::new(SERVER_BIN)
+        .args(["restore", "--db", db, "bad"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(schema_version(db), SCHEMA_VERSION);
+    cli(&["export", "--db", db]);
+}
+
+/// A rule naming a service or method no call has never fires, so a test relying on it
+/// passes without testing anything: `"Account"` for softlayer-python's
+/// `client["Account"]`, a misspelt method. Refused, naming the right spelling.
+#[test]
+fn a_fault_rule_no_call_can_match_is_refused() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    for (rule, said) in [
+        (
+            json!({"service": "Account"}),
+            "the API names it 'SoftLayer_Account'",
+        ),
+        (
+            json!({"service": "SoftLayer_Acount"}),
+            "unknown service 'SoftLayer_Acount'",
+        ),
+        (
+            json!({"service": "SoftLayer_Account", "method": "getOpenTicket"}),
+            "SoftLayer_Account has no method 'getOpenTicket'",
+        ),
+        (json!({"method": "getFoo"}), "has a method 'getFoo'"),
+    ] {
+        let mut rule = rule;
+        rule["preset"] = json!("rate_limit");
+        let (status, body) = control.call("POST", "/_emulator/faults", Some(&rule));
+        assert_eq!(status, 400, "{rule}: {body}");
+        assert!(
+            body["error"].as_str().unwrap_or_default().contains(said),
+            "{rule}: {body}"
+        );
+    }
+    assert_eq!(
+        control.ok("GET", "/_emulator/faults", None),
+        json!({"rules": []})
+    );
+    // Names match without regard to case, as calls are matched.
+    control.ok(
+        "POST",
+        "/_emulator/faults",
+        Some(
+            &json!({"service": "softlayer_account", "method": "GETOPENTICKETS",
+                     "preset": "rate_limit", "times": 1}),
+        ),
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getOpenTickets")
+            .auth_key(DEMO.username, DEMO.api_key)
+            .mask("mask[id]"),
+    );
+    assert_eq!(
+        reply.fault().code_text(),
+        "SoftLayer_Exception_WebService_RateLimitExceeded"
+    );
+}
+
+/// What a reply's warning header says is in its journal entry too: a client library
+/// hides headers, and a test asserting on the journal can see that the emulator ignored
+/// part of the call. A filter rooted at another list than the method's (`tickets` on
+/// `getOpenTickets`) is ignored, as the API ignores it, and said so.
+#[test]
+fn the_journal_keeps_what_a_reply_warned_of() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let filtered = |root: &str| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getOpenTickets")
+                .auth_key(DEMO.username, DEMO.api_key)
+                .mask("mask[id]")
+                .filter(xstruct(&[
+                    (
+                        root,
+                        xstruct(&[("title", xstruct(&[("operation", xstr("^= no such"))]))]),
+                    ),
+                    // What softlayer-python's paging adds: ignored, but not warned of.
+                    ("id", xstruct(&[("operation", xstr("orderBy"))])),
+                ])),
+        )
+    };
+    let wrong = filtered("tickets");
+    let header = wrong
+        .http
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        header.contains("'tickets' is not the list SoftLayer_Account::getOpenTickets answers"),
+        "{header}"
+    );
+    assert!(!header.contains("'id'"), "{header}");
+    let listed = match wrong.ok() {
+        XVal::Array(items) => items.len(),
+        other => panic!("{other:?}"),
+    };
+    assert!(listed > 0, "the wrong root filtered the list");
+    let journal = control.ok(
+        "GET",
+        "/_emulator/journal?method=getOpenTickets&limit=1",
+        None,
+    );
+    let warnings = &journal["calls"][0]["warnings"];
+    assert!(
+        warnings.as_array().is_some_and(|w| w.len() == 1
+            && w[0]
+                .as_str()
+                .unwrap_or_default()
+                .contains("'tickets' is not the list")),
+        "{journal:#}"
+    );
+
+    let right = filtered("openTickets");
+    assert_eq!(right.http.header("X-SoftLayer-Emulator-Warning"), None);
+    assert_eq!(right.ok(), &XVal::Array(vec![]));
+    let journal = control.ok(
+        "GET",
+        "/_emulator/journal?method=getOpenTickets&limit=1",
+        None,
+    );
+    assert_eq!(journal["calls"][0]["warnings"], json!([]), "{journal:#}");
+
+    // A whole reply's warnings (an unknown template property) are kept alike.
+    let edited = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth_key(DEMO.username, DEMO.api_key)
+            .id(160000001)
+            .arg(xstruct(&[("notAProperty", xint(1))]))
+            .arg(xstr("more detail")),
+    );
+    edited.ok();
+    let journal = control.ok("GET", "/_emulator/journal?method=edit&limit=1", None);
+    assert!(
+        journal["calls"][0]["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("'notAProperty'")),
+        "{journal:#}"
+    );
+}
+
+/// A mask the method's type does not have is refused once the caller is known: its
+/// fault is journaled under the caller's account (`journal?account=` missed it), and bad
+/// credentials are answered as bad credentials whatever the mask.
+#[test]
+fn a_bad_mask_is_refused_after_the_caller_is_known() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let get = |key: &str| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth_key(DEMO.username, key)
+                .id(160000001)
+                .mask("mask[closeDate]"),
+        )
+    };
+    let bad_key = get("0000");
+    assert_eq!(
+        bad_key.fault().code_text(),
+        "SoftLayer_Exception_InvalidLegacyToken"
+    );
+    let bad_mask = get(DEMO.api_key);
+    assert!(
+        bad_mask.fault().string.contains("closeDate"),
+        "{:?}",
+        bad_mask.fault()
+    );
+    let journal = control.ok("GET", "/_emulator/journal?method=getObject&limit=1", None);
+    assert_eq!(
+        journal["calls"][0]["account"],
+        json!(DEMO.account_id),
+        "{journal:#}"
+    );
+    assert_eq!(journal["calls"][0]["outcome"], json!("fault"));
+}
+
+/// The outbox's mail and tickets' states go with their account, and their ids came back
+/// afterwards: an account exported, deleted and imported again was refused (409, "UNIQUE
+/// constraint failed: emulator_outbox.id") once another ticket had mail or a state since.
+#[test]
+fn an_account_deleted_and_imported_again_keeps_its_mail_and_states() {
+    let server = Server::start_with_temp_db();
+    let control = Control::new(&server);
+    let account = control.ok(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1005}]})),
+    );
+    let (id, ticket) = (
+        account["id"].as_i64().unwrap(),
+        account["tickets"][0].clone(),
+    );
+    let desk = |ticket: &J, what: &str, body: J| {
+        control.ok(
+            "POST",
+            &format!("/_emulator/tickets/{ticket}/{what}"),
+            Some(&body),
+        )
+    };
+    desk(
+        &ticket,
+        "reply",
+        json!({"employee": 301, "entry": "hello", "awaitingUserResponse": true}),
+    );
+    let export = control.ok("GET", &format!("/_emulator/export?account={id}"), None);
+    assert!(
+        export["emulator_outbox"].is_array() && export["SoftLayer_Ticket_State"].is_array(),
+        "{export:#}"
+    );
+    control.ok("DELETE", &format!("/_emulator/accounts/{id}"), None);
+    // Another account's mail and state, made after the deletion.
+    desk(
+        &json!(160000001),
+        "reply",
+        json!({"employee": 301, "entry": "meanwhile", "awaitingUserResponse": true}),
+    );
+
+    control.ok("POST", "/_emulator/import", Some(&export));
+    let mail = control.ok("GET", &format!("/_emulator/outbox?account={id}"), None);
+    assert_eq!(
+        mail["messages"].as_array().map(Vec::len),
+        Some(1),
+        "{mail:#}"
+    );
+    // Cleared and set again, a state takes a new id too.
+    desk(
+        &json!(160000001),
+        "awaiting-response",
+        json!({"value": false}),
+    );
+    desk(
+        &json!(160000001),
+        "awaiting-response",
+        json!({"value": true}),
+    );
+    let doc = control.ok("GET", "/_emulator/export?account=1001", None);
+    let mut ids: Vec<i64> = doc["SoftLayer_Ticket_State"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(export["SoftLayer_Ticket_State"].as_array().unwrap())
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    let all = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "a state id was handed out twice: {doc:#}");
+}

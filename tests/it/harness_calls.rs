@@ -1312,7 +1312,9 @@ fn a_read_too_long_for_an_async_thread_is_answered_whole_from_the_blocking_pool(
         &server,
         "POST",
         "/_emulator/faults",
-        Some(&json!({"method": "getTicketsThatNeverFires", "preset": "rate_limit"})),
+        Some(
+            &json!({"service": "SoftLayer_Ticket_Survey", "method": "getPreference", "preset": "rate_limit"}),
+        ),
     );
     let before = metric(&server, moved);
     let second = account();

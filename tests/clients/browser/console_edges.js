@@ -126,7 +126,7 @@ const SCENARIOS = {
     await page.locator('#journal-outcome', { hasText: 'Cleared' }).waitFor();
     report('journal', { question: journalQuestion, afterCancel: journalAfterCancel, outcome: await text(page, '#journal-outcome') });
 
-    await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Nothing' });
+    await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Ticket_Survey' });
     await page.goto(`${UI}#/faults`);
     await page.locator('#fault-rows tr[data-rule]').waitFor();
     await page.click('#faults-clear');

@@ -51,12 +51,28 @@ pub fn account_ids(server: &Server, user: &User, method: &str) -> Vec<i64> {
             .auth(user)
             .mask("mask[id]"),
     );
+    ids_of(&reply)
+}
+
+/// The ids of the objects of a list reply.
+pub fn ids_of(reply: &XmlRpcReply) -> Vec<i64> {
     reply
         .ok()
         .array()
         .iter()
         .map(|t| t.member("id").int())
         .collect()
+}
+
+/// The ids of `SoftLayer_Account::getTickets` under an object filter (JSON).
+pub fn filtered_ticket_ids(server: &Server, user: &User, filter: &serde_json::Value) -> Vec<i64> {
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(user)
+            .mask("mask[id]")
+            .filter(crate::filters::to_xval(filter)),
+    );
+    ids_of(&reply)
 }
 
 /// Seconds since the Unix epoch, now.
