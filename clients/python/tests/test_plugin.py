@@ -105,3 +105,55 @@ def test_the_readme_example_is_the_one_ci_runs():
     blocks = re.findall(r"```python\n(.*?)```", section, re.S)
     example = (HERE.parent / "examples" / "test_ticket_automation.py").read_text()
     assert example in blocks
+
+
+def test_the_journal_shows_this_tests_calls_only_after_a_reset(emulator):
+    # A reset puts the account and user numbering back: the next account made has the
+    # id and username of one an earlier test used, and journal(account=) showed its calls.
+    emulator.reset()
+    earlier = emulator.create_account()
+    earlier.client()["Account"].getObject()
+    emulator.reset()
+    emulator.journal_start = emulator.journal_mark()  # as the next test's fixture does
+    again = emulator.create_account()
+    assert (again.id, again.username) == (earlier.id, earlier.username)
+    assert emulator.journal(account=again.id) == []
+    assert emulator.journal(account=again.id, since=0) != []
+    again.client()["Account"].getObject()
+    assert [c["method"] for c in emulator.journal(account=again.id)] == ["getObject"]
+
+
+def test_the_journal_gives_every_matching_call(emulator, softlayer_client):
+    for _ in range(130):
+        softlayer_client["Account"].getCurrentUser()
+    assert len(emulator.journal(method="getCurrentUser")) == 130
+    assert len(emulator.journal(method="getCurrentUser", limit=5)) == 5
+
+
+def test_a_fault_rule_for_a_service_no_call_has_is_refused(emulator):
+    with pytest.raises(EmulatorError) as e:
+        emulator.add_fault(service="Account", method="getObject", preset="rate_limit")
+    assert e.value.status == 400 and "SoftLayer_Account" in e.value.message
+    rule = emulator.add_fault(service="SoftLayer_Account", method="getObject", preset="rate_limit")
+    emulator.delete_fault(rule["id"])
+    assert emulator.faults() == []
+
+
+def test_a_proxy_in_the_environment_is_not_used_for_the_emulator(emulator, softlayer_account, monkeypatch):
+    # Nothing listens on port 9: a request sent through this proxy would fail.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    assert emulator.healthy()
+    assert emulator.accounts()
+    assert softlayer_account.client()["Account"].getObject()["id"] == softlayer_account.id
+
+
+def test_one_tickets_mail_can_be_cleared(emulator, softlayer_account):
+    client = softlayer_account.client()
+    first = SoftLayer.TicketManager(client).create_ticket(title="a", body="x", subject=1001)
+    second = SoftLayer.TicketManager(client).create_ticket(title="b", body="y", subject=1001)
+    for ticket in (first, second):
+        emulator.reply(ticket["id"], "answered")
+    emulator.clear_outbox(ticket=first["id"])
+    assert emulator.outbox(ticket=first["id"]) == []
+    assert emulator.outbox(ticket=second["id"]) != []

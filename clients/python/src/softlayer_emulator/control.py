@@ -16,6 +16,20 @@ import urllib.parse
 import urllib.request
 
 
+# Control requests go straight to the server: an HTTP_PROXY set for the machine would
+# otherwise carry even loopback requests to the proxy.
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _no_proxy_for(host):
+    """Adds ``host`` to ``NO_PROXY``/``no_proxy`` so that clients made from the
+    environment (``SoftLayer.Client``, through requests) reach the server directly too."""
+    for name in ("NO_PROXY", "no_proxy"):
+        hosts = [h.strip() for h in os.environ.get(name, "").split(",") if h.strip()]
+        if host not in hosts:
+            os.environ[name] = ",".join(hosts + [host])
+
+
 class EmulatorError(Exception):
     """A control API request answered with an error status."""
 
@@ -93,6 +107,9 @@ class Emulator:
         self.clock_moved = False
         # Whether other processes use this server too ($SOFTLAYER_EMULATOR_URL).
         self.shared = False
+        # The newest journal entry when the current test began (set by the plugin's
+        # `emulator` fixture): journal() shows what came after it unless told otherwise.
+        self.journal_start = None
         self.url = url.rstrip("/")
         self.admin_token = admin_token
         self.process = process
@@ -113,7 +130,7 @@ class Emulator:
         req.add_header("Authorization", f"Bearer {self.admin_token}")
         req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
+            with _DIRECT.open(req, timeout=60) as resp:
                 text = resp.read()
         except urllib.error.HTTPError as e:
             text = e.read()
@@ -126,7 +143,7 @@ class Emulator:
 
     def healthy(self):
         try:
-            with urllib.request.urlopen(self.url + "/health", timeout=2) as resp:
+            with _DIRECT.open(self.url + "/health", timeout=2) as resp:
                 return resp.status == 200
         except OSError:
             return False
@@ -218,15 +235,39 @@ class Emulator:
     def faults(self):
         return self.request("GET", "faults")["rules"]
 
+    def delete_fault(self, rule_id):
+        """Removes one fault rule (404 once it is used up)."""
+        return self.request("DELETE", f"faults/{rule_id}")
+
     def clear_faults(self):
         return self.request("DELETE", "faults")
 
     # -- the journal ------------------------------------------------------------------
 
     def journal(self, **filters):
-        """Recorded calls, newest first (filters: service, method, user, account, fault,
-        since, limit, offset)."""
-        return self.request("GET", "journal", **filters)["calls"]
+        """Recorded calls, newest first (filters: service, method, user, account,
+        transport, fault, since, limit, offset). All that match unless ``limit`` is given
+        (the server answers 100 at a time). In a test (the ``emulator`` fixture) only the
+        calls made since the test began, unless ``since`` is given (``since=0``: all the
+        journal keeps): after a reset or restore, a new account may have the id and
+        username of an earlier test's, and its calls would show up too."""
+        if filters.get("since") is None and self.journal_start is not None:
+            filters["since"] = self.journal_start
+        if filters.get("limit") is not None:
+            return self.request("GET", "journal", **filters)["calls"]
+        calls, offset = [], filters.pop("offset", None) or 0
+        while True:
+            page = self.request("GET", "journal", offset=offset, limit=1000, **filters)
+            calls.extend(page["calls"])
+            offset += len(page["calls"])
+            if not page["calls"] or offset >= page["total"]:
+                return calls
+
+    def journal_mark(self):
+        """The id of the newest journal entry (0 when there is none): pass it as
+        ``since`` to see only the calls made afterwards."""
+        newest = self.request("GET", "journal", limit=1, since=0)["calls"]
+        return newest[0]["id"] if newest else 0
 
     def clear_journal(self):
         return self.request("DELETE", "journal")
@@ -236,13 +277,14 @@ class Emulator:
     def outbox(self, ticket=None, to=None, event=None, account=None):
         return self.request("GET", "outbox", ticket=ticket, to=to, event=event, account=account)["messages"]
 
-    def clear_outbox(self):
-        return self.request("DELETE", "outbox")
+    def clear_outbox(self, ticket=None):
+        """Empties the outbox, or only one ticket's mail."""
+        return self.request("DELETE", "outbox", ticket=ticket)
 
     # -- metrics ----------------------------------------------------------------------
 
     def metrics(self):
-        with urllib.request.urlopen(self.url + "/metrics", timeout=30) as resp:
+        with _DIRECT.open(self.url + "/metrics", timeout=30) as resp:
             return resp.read().decode()
 
     # -- lifetime ---------------------------------------------------------------------
@@ -279,6 +321,7 @@ def start_emulator(binary=None, db=":memory:", extra_args=(), startup_timeout=30
     token = secrets.token_hex(16)
     args = [find_binary(binary), "serve", "--listen", "127.0.0.1:0", "--db", str(db),
             "--admin-token", token, *extra_args]
+    _no_proxy_for("127.0.0.1")
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, errors="replace")
     found = {}

@@ -9,6 +9,7 @@
   rules and the clock; on a shared one (``$SOFTLAYER_EMULATOR_URL``) only the rules this
   test added through it, and the clock only if this test moved it: the clock, the rules
   and the journal are one per server, and other processes' tests use them meanwhile.
+  Its ``journal()`` shows the calls made since the test began (``since=0`` for all).
 - ``softlayer_account`` (per test): a fresh account, deleted afterwards; its document
   comes from ``@pytest.mark.softlayer_account({...})`` when the test has that marker.
 - ``softlayer_client`` / ``softlayer_rest_client`` (per test): ``SoftLayer.Client`` for
@@ -60,7 +61,10 @@ def softlayer_emulator(request, tmp_path_factory):
 def emulator(softlayer_emulator):
     em = softlayer_emulator
     em.rules_added, em.clock_moved = [], False
+    em.journal_start = None
+    em.journal_start = em.journal_mark()
     yield em
+    em.journal_start = None
     if not em.shared:
         em.real_clock()
         _ignore_404(em.clear_faults)  # a server without fault injection
@@ -69,7 +73,7 @@ def emulator(softlayer_emulator):
     if em.clock_moved:
         em.real_clock()
     for rule in em.rules_added:
-        _ignore_404(lambda: em.request("DELETE", f"faults/{rule}"))  # used up already
+        _ignore_404(lambda: em.delete_fault(rule))  # used up already
 
 
 def _ignore_404(call):
