@@ -1,0 +1,100 @@
+//! The command line itself, run as an operator would: what it refuses at start, how it
+//! writes its output when standard output fails, and what it leaves behind on error.
+
+use crate::common::*;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Long enough for any refusal at start; a server that started instead is killed then.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Runs the binary with `args` (and `env`), killing it past `timeout`: `None` when it was
+/// still running then (a `serve` that should have refused to start).
+fn run_within(args: &[&str], env: &[(&str, &str)], timeout: Duration) -> Option<Output> {
+    let mut child = Command::new(SERVER_BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        // A binary without the checks makes files named by blank paths: not in the repo.
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the server binary");
+    let deadline = Instant::now() + timeout;
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().expect("collect the output"))
+}
+
+/// Runs `args`, which must fail at start: its stderr.
+fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = run_within(args, env, REFUSAL_TIMEOUT)
+        .unwrap_or_else(|| panic!("{args:?} {env:?} was still running: it was not refused"));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "{args:?} {env:?} succeeded\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    stderr
+}
+
+/// Values no option can mean anything with are refused at start, naming the flag.
+#[test]
+fn out_of_range_limits_are_refused_at_start() {
+    let huge = u64::MAX.to_string();
+    let refusals: [(&str, &str); 11] = [
+        ("--stall-timeout-secs", &huge),
+        ("--stall-timeout-secs", "86401"),
+        ("--stall-timeout-secs", "0"),
+        ("--shutdown-grace-secs", &huge),
+        ("--sql-time-budget-ms", &huge),
+        ("--sql-time-budget-ms", "0"),
+        ("--max-connections", "0"),
+        ("--max-objects-per-call", "0"),
+        ("--max-reply-bytes", "0"),
+        ("--max-body-bytes", "0"),
+        ("--max-streams", &huge),
+    ];
+    for (flag, value) in refusals {
+        let stderr = refused(
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                ":memory:",
+                flag,
+                value,
+            ],
+            &[],
+        );
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+    }
+}
+
+/// The largest values accepted work: a streamed list and a call both answer.
+#[test]
+fn the_largest_timeouts_accepted_serve_calls() {
+    let server = Server::start_with_args(
+        ":memory:",
+        None,
+        &[
+            "--stall-timeout-secs",
+            "86400",
+            "--shutdown-grace-secs",
+            "86400",
+            "--sql-time-budget-ms",
+            "86400000",
+        ],
+    );
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO));
+    assert!(!reply.ok().array().is_empty());
+}
