@@ -98,3 +98,15 @@ fn the_largest_timeouts_accepted_serve_calls() {
     let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO));
     assert!(!reply.ok().array().is_empty());
 }
+
+#[test]
+fn a_bad_listen_address_leaves_no_database_behind() {
+    let dir = TempDir::new("cli-listen");
+    let db = dir.path().join("new.db");
+    let stderr = refused(
+        &["serve", "--listen", "bogus", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    assert!(stderr.contains("--listen bogus"), "{stderr}");
+    assert!(!db.exists(), "{} was created", db.display());
+}
