@@ -83,8 +83,11 @@ enum Command {
     Seed {
         #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
         db: String,
-        /// How many tickets to add to account 1001.
-        #[arg(long)]
+        /// How many tickets to add to account 1001 (at most 100,000,000).
+        #[arg(
+            long,
+            value_parser = clap::value_parser!(u64).range(0..=store::synthetic::MAX_TICKETS)
+        )]
         synthetic_tickets: u64,
         /// The generator's seed: the same seed gives the same tickets.
         #[arg(long, default_value_t = 1)]

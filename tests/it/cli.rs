@@ -110,3 +110,15 @@ fn a_bad_listen_address_leaves_no_database_behind() {
     assert!(stderr.contains("--listen bogus"), "{stderr}");
     assert!(!db.exists(), "{} was created", db.display());
 }
+
+#[test]
+fn seed_refuses_more_tickets_than_it_may_add() {
+    let dir = TempDir::new("cli-seed");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap();
+    for count in ["9223372036854775808", "100000001"] {
+        let stderr = refused(&["seed", "--db", db, "--synthetic-tickets", count], &[]);
+        assert!(stderr.contains("--synthetic-tickets"), "{count}: {stderr}");
+        assert!(stderr.contains("100000000"), "{count}: {stderr}");
+    }
+}
