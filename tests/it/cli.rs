@@ -2,6 +2,7 @@
 //! writes its output when standard output fails, and what it leaves behind on error.
 
 use crate::common::*;
+use serde_json::Value as J;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -121,4 +122,42 @@ fn seed_refuses_more_tickets_than_it_may_add() {
         assert!(stderr.contains("--synthetic-tickets"), "{count}: {stderr}");
         assert!(stderr.contains("100000000"), "{count}: {stderr}");
     }
+}
+
+/// The ids of the calls in a journal file, once it holds `n`.
+fn journal_ids(file: &std::path::Path, n: usize) -> Vec<u64> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let ids: Vec<u64> = text
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<J>(line).unwrap()["id"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        if ids.len() >= n || Instant::now() >= deadline {
+            return ids;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A server appending to a journal file that holds calls numbers its own after them.
+#[test]
+fn a_journal_file_appended_to_again_never_repeats_an_id() {
+    let dir = TempDir::new("cli-journal");
+    let file = dir.path().join("calls.jsonl");
+    let journal = ["--journal", file.to_str().unwrap()];
+    let call = XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO);
+    let mut server = Server::start_with_args(":memory:", None, &journal);
+    server.xmlrpc(&call).ok();
+    server.xmlrpc(&call).ok();
+    assert_eq!(journal_ids(&file, 2), [1, 2]);
+    server.signal("TERM");
+    let server = server.restart(&journal);
+    server.xmlrpc(&call).ok();
+    server.xmlrpc(&call).ok();
+    assert_eq!(journal_ids(&file, 4), [1, 2, 3, 4]);
 }
