@@ -161,3 +161,110 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     server.xmlrpc(&call).ok();
     assert_eq!(journal_ids(&file, 4), [1, 2, 3, 4]);
 }
+
+/// A database file made by `reset` (seeded), in `dir`.
+fn seeded_db(dir: &TempDir) -> String {
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let out = Command::new(SERVER_BIN)
+        .args(["reset", "--db", &db])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    db
+}
+
+#[test]
+fn an_empty_db_path_is_refused_by_every_subcommand_that_takes_one() {
+    let dir = TempDir::new("cli-empty-db");
+    let doc = dir.path().join("doc.json");
+    std::fs::write(&doc, "{}").unwrap();
+    let doc = doc.to_str().unwrap();
+    let commands: [&[&str]; 8] = [
+        &["serve", "--listen", "127.0.0.1:0"],
+        &["load", doc],
+        &["seed", "--synthetic-tickets", "1"],
+        &["support", "close", "160000001"],
+        &["snapshot", "before"],
+        &["restore", "before"],
+        &["export"],
+        &["reset"],
+    ];
+    for command in commands {
+        for blank in ["", "  "] {
+            // `--db` right after the subcommand: `support` takes it before its own.
+            let mut args = vec![command[0], "--db", blank];
+            args.extend(&command[1..]);
+            let stderr = refused(&args, &[]);
+            assert!(stderr.contains("--db is empty"), "{args:?}: {stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+            // The same through the environment.
+            let stderr = refused(command, &[("SOFTLAYER_EMULATOR_DB", blank)]);
+            assert!(stderr.contains("--db is empty"), "{command:?}: {stderr}");
+        }
+    }
+}
+
+/// Stdout whose reader has gone: the command ends quietly with status 0.
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    let dir = TempDir::new("cli-pipe");
+    let db = seeded_db(&dir);
+    for args in [&["export", "--db", &db][..], &["coverage"]] {
+        let mut child = Command::new(SERVER_BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the command writes (it is still starting up).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+/// Stdout that fails otherwise (a full disk): `error: writing the output: …`, status 1.
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    let dir = TempDir::new("cli-full");
+    let db = seeded_db(&dir);
+    for args in [
+        &["export", "--db", &db][..],
+        &["coverage"],
+        &["support", "--db", &db, "close", "160000001"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(SERVER_BIN)
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: writing the output: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn export_to_a_file_that_cannot_be_written_names_it() {
+    let dir = TempDir::new("cli-export-out");
+    let db = seeded_db(&dir);
+    let stderr = refused(
+        &["export", "--db", &db, "--out", "/nonexistent/dir/x.json"],
+        &[],
+    );
+    assert!(
+        stderr.contains("/nonexistent/dir/x.json"),
+        "the path is not named: {stderr}"
+    );
+}
