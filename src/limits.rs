@@ -20,6 +20,31 @@ use std::time::Duration;
 /// (one object with relational properties, a REST path into a relation) count whole.
 pub const DEFAULT_MAX_REPLY_BYTES: u64 = 32 * 1024 * 1024;
 
+/// The largest value of a seconds option (`--stall-timeout-secs`,
+/// `--shutdown-grace-secs`): a day. Past it a timeout means nothing a test or a client
+/// could wait for, and huge values overflowed the arithmetic of deadlines.
+pub const MAX_SECS: u64 = 24 * 60 * 60;
+/// The largest `--sql-time-budget-ms`: a day, as [`MAX_SECS`].
+pub const MAX_SQL_TIME_BUDGET_MS: u64 = MAX_SECS * 1000;
+/// The largest `--max-objects-per-call`: a thousand times the default, far past what a
+/// machine could hold in one reply.
+pub const MAX_OBJECTS_PER_CALL: u64 = 5_000_000_000;
+/// The largest byte options (`--max-reply-bytes`, `--max-body-bytes`,
+/// `--max-body-bytes-in-flight`): 64 GiB. Past the memory of any machine this runs on,
+/// and small enough that sums of them cannot overflow.
+pub const MAX_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+/// The largest `--max-streams`: each stream holds a thread, so more than this could
+/// never run at once (and a semaphore past `usize::MAX >> 3` permits panics).
+pub const MAX_STREAMS: u64 = 100_000;
+/// The largest `--max-connections` (the open-file limit lowers it further).
+pub const MAX_CONNECTIONS: u64 = 1_000_000;
+
+/// `--flag`'s parser for a `usize` in `range`, refused at start past it with a message
+/// naming the flag and the range.
+fn usize_in(range: std::ops::RangeInclusive<u64>) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(range)
+}
+
 /// The bounds, as `serve` was started with them.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Limits {
@@ -27,6 +52,7 @@ pub struct Limits {
     #[arg(
         long,
         default_value_t = 5_000_000,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_OBJECTS_PER_CALL),
         env = "SOFTLAYER_EMULATOR_MAX_OBJECTS_PER_CALL"
     )]
     pub max_objects_per_call: u64,
@@ -35,6 +61,7 @@ pub struct Limits {
     #[arg(
         long,
         default_value_t = DEFAULT_MAX_REPLY_BYTES,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_BYTES),
         env = "SOFTLAYER_EMULATOR_MAX_REPLY_BYTES"
     )]
     pub max_reply_bytes: u64,
@@ -43,6 +70,7 @@ pub struct Limits {
     #[arg(
         long,
         default_value_t = 10_000,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_SQL_TIME_BUDGET_MS),
         env = "SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS"
     )]
     pub sql_time_budget_ms: u64,
@@ -50,6 +78,7 @@ pub struct Limits {
     #[arg(
         long,
         default_value_t = 16 * 1024 * 1024,
+        value_parser = usize_in(1..=MAX_BYTES),
         env = "SOFTLAYER_EMULATOR_MAX_BODY_BYTES"
     )]
     pub max_body_bytes: usize,
@@ -58,6 +87,7 @@ pub struct Limits {
     #[arg(
         long,
         default_value_t = 64 * 1024 * 1024,
+        value_parser = usize_in(1..=MAX_BYTES),
         env = "SOFTLAYER_EMULATOR_MAX_BODY_BYTES_IN_FLIGHT"
     )]
     pub max_body_bytes_in_flight: usize,
@@ -66,13 +96,20 @@ pub struct Limits {
     #[arg(
         long,
         default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_SECS),
         env = "SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS"
     )]
     pub stall_timeout_secs: u64,
     /// Streamed list replies that may be in progress at once; a call past them waits (on
     /// the async side, holding no thread) up to the stall timeout + 1 s for one to end,
-    /// then is answered 503 with `Retry-After: 1`.
-    #[arg(long, default_value_t = 32, env = "SOFTLAYER_EMULATOR_MAX_STREAMS")]
+    /// then is answered 503 with `Retry-After: 1`. 0 streams no list at all: every list
+    /// call gets that 503 (to test a client's retries).
+    #[arg(
+        long,
+        default_value_t = 32,
+        value_parser = usize_in(0..=MAX_STREAMS),
+        env = "SOFTLAYER_EMULATOR_MAX_STREAMS"
+    )]
     pub max_streams: usize,
     /// Client connections open at once; one past it is answered 503 with
     /// `Retry-After: 1` and closed. Kept below the process's open-file limit, so that
@@ -80,13 +117,16 @@ pub struct Limits {
     #[arg(
         long,
         default_value_t = 4096,
+        value_parser = usize_in(1..=MAX_CONNECTIONS),
         env = "SOFTLAYER_EMULATOR_MAX_CONNECTIONS"
     )]
     pub max_connections: usize,
-    /// Seconds the calls in flight get to finish on SIGTERM or Ctrl-C.
+    /// Seconds the calls in flight get to finish on SIGTERM or Ctrl-C (0 cuts them at
+    /// once).
     #[arg(
         long,
         default_value_t = 10,
+        value_parser = clap::value_parser!(u64).range(0..=MAX_SECS),
         env = "SOFTLAYER_EMULATOR_SHUTDOWN_GRACE_SECS"
     )]
     pub shutdown_grace_secs: u64,
@@ -139,6 +179,17 @@ impl Limits {
             .max(1)
     }
 }
+
+/// `now + wait` as a deadline; a wait past what an `Instant` can hold (the flags' ranges
+/// keep it far below, but no value may panic a worker) becomes one decades away, as
+/// tokio's own timers do.
+pub fn deadline_after(wait: Duration) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    now.checked_add(wait).unwrap_or_else(|| now + FAR_FUTURE)
+}
+
+/// About thirty years: "never" for a deadline.
+const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 
 /// Open files kept for the server's own use beside its connections: the database, its
 /// log and shared memory per SQLite connection, snapshots, the journal file, pipes.

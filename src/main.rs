@@ -2,6 +2,7 @@
 //! (`src/lib.rs`).
 
 use clap::{Parser, Subcommand};
+use std::io::Write as _;
 
 /// mimalloc (see `allocator.rs`).
 #[global_allocator]
@@ -83,8 +84,11 @@ enum Command {
     Seed {
         #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
         db: String,
-        /// How many tickets to add to account 1001.
-        #[arg(long)]
+        /// How many tickets to add to account 1001 (at most 100,000,000).
+        #[arg(
+            long,
+            value_parser = clap::value_parser!(u64).range(0..=store::synthetic::MAX_TICKETS)
+        )]
         synthetic_tickets: u64,
         /// The generator's seed: the same seed gives the same tickets.
         #[arg(long, default_value_t = 1)]
@@ -136,6 +140,55 @@ enum Command {
         #[arg(long, default_value = "wsdl")]
         out: std::path::PathBuf,
     },
+}
+
+impl Command {
+    /// The `--db` the command works on, if it takes one.
+    fn database(&self) -> Option<&str> {
+        match self {
+            Command::Serve { db, .. }
+            | Command::Load { db, .. }
+            | Command::Seed { db, .. }
+            | Command::Support { db, .. }
+            | Command::Snapshot { db, .. }
+            | Command::Restore { db, .. }
+            | Command::Export { db, .. }
+            | Command::Reset { db, .. } => Some(db),
+            Command::Replay { .. } | Command::Coverage | Command::Wsdl { .. } => None,
+        }
+    }
+}
+
+/// Why a command failed, where the failure is the command line's own.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// SQLite opens an empty path as a private temporary database: a server on it
+    /// answered health checks and failed every call, and what was written vanished.
+    #[error("--db is empty: give a database file, or :memory:")]
+    EmptyDatabasePath,
+    #[error("writing the output: {0}")]
+    Output(std::io::Error),
+    #[error("export --out {path}: {source}", path = path.display())]
+    ExportFile {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Writes a command's output to standard output. A reader that closed the pipe
+/// (`export | head`) took what it wanted: the command ends quietly with status 0, as if
+/// its output had been read whole, so that a `set -o pipefail` script does not fail for
+/// it (Rust ignores SIGPIPE, so the 141 of a process killed by it is not ours to give).
+/// Any other failure (a full disk) is an error.
+fn write_output(text: &str) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Output(e)),
+        _ => Ok(()),
+    }
 }
 
 #[derive(Subcommand)]
@@ -221,7 +274,12 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let result = match Cli::parse().command {
+    let command = Cli::parse().command;
+    if command.database().is_some_and(|db| db.trim().is_empty()) {
+        eprintln!("error: {}", CliError::EmptyDatabasePath);
+        return std::process::ExitCode::FAILURE;
+    }
+    let result = match command {
         Command::Serve {
             listen,
             db,
@@ -298,8 +356,9 @@ fn main() -> std::process::ExitCode {
                 let doc = store::dump::export(&conn, account)?;
                 let text = serde_json::to_string_pretty(&doc)? + "\n";
                 match out {
-                    Some(path) => std::fs::write(path, text)?,
-                    None => print!("{text}"),
+                    Some(path) => std::fs::write(&path, text)
+                        .map_err(|source| CliError::ExportFile { path, source })?,
+                    None => write_output(&text)?,
                 }
                 Ok(())
             }),
@@ -315,10 +374,7 @@ fn main() -> std::process::ExitCode {
             );
             Ok(())
         }),
-        Command::Coverage => {
-            print!("{}", coverage::markdown());
-            Ok(())
-        }
+        Command::Coverage => write_output(&coverage::markdown()).map_err(Into::into),
         Command::Wsdl { out } => protocol::wsdl::generate_all(&out)
             .map(|files| eprintln!("{} files written under {}", files.len(), out.display()))
             .map_err(|e| format!("wsdl --out {}: {e}", out.display()).into()),
@@ -479,7 +535,7 @@ fn support(db: &str, command: SupportCommand) -> Result<(), Box<dyn std::error::
     let store = existing_db(db)?;
     let row = store.write(|conn| emulator::support::apply(conn, ticket, &action))?;
     let json = serde_json::Value::from(&value::Value::Struct(row.values.into_struct()));
-    println!("{}", serde_json::to_string_pretty(&json)?);
+    write_output(&(serde_json::to_string_pretty(&json)? + "\n"))?;
     Ok(())
 }
 
@@ -509,7 +565,12 @@ fn replay(
     };
     match run() {
         Ok(report) => {
-            report.print();
+            // Status 1 already means "differed": output that could not be written is
+            // the replay not running.
+            if let Err(e) = write_output(&report.text()) {
+                eprintln!("error: {e}");
+                return std::process::ExitCode::from(2);
+            }
             if report.differences.is_empty() {
                 std::process::ExitCode::SUCCESS
             } else {

@@ -270,17 +270,24 @@ pub struct Journal {
 
 impl Journal {
     /// A journal keeping `capacity` calls, also appending them to `file` when given.
+    /// Calls appended to a file that has some already are numbered after the last of
+    /// them ([`last_recorded_id`]).
     pub fn new(capacity: usize, file: Option<&std::path::Path>) -> std::io::Result<Journal> {
+        let mut first_id = 1;
         let file = match file {
-            Some(path) => Some(Mutex::new(std::io::BufWriter::new(
-                std::fs::OpenOptions::new()
+            Some(path) => {
+                let in_path = |e: std::io::Error| {
+                    std::io::Error::new(e.kind(), format!("--journal {}: {e}", path.display()))
+                };
+                let file = std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
+                    .read(true)
                     .open(path)
-                    .map_err(|e| {
-                        std::io::Error::new(e.kind(), format!("--journal {}: {e}", path.display()))
-                    })?,
-            ))),
+                    .map_err(in_path)?;
+                first_id = last_recorded_id(&file).map_err(in_path)? + 1;
+                Some(Mutex::new(std::io::BufWriter::new(file)))
+            }
             None => None,
         };
         Ok(Journal {
@@ -290,7 +297,7 @@ impl Journal {
                 entries: VecDeque::with_capacity(capacity.min(DEFAULT_CAPACITY)),
                 bytes: 0,
             }),
-            next_id: AtomicU64::new(1),
+            next_id: AtomicU64::new(first_id),
             file,
         })
     }
@@ -382,6 +389,49 @@ impl Journal {
     }
 }
 
+/// How much of a journal file's end [`last_recorded_id`] reads first: a few dozen lines
+/// of calls with replies of the largest recorded size, hundreds of ordinary ones.
+const TAIL_BYTES: u64 = 1024 * 1024;
+/// How much it reads at most, looking for one whole line (arguments are recorded up to
+/// 64 KiB each, so a line may be longer than [`TAIL_BYTES`]).
+const MAX_TAIL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The highest call id among the whole lines at the end of a journal file, 0 when there
+/// is none (an empty file, or one whose end holds no line that reads as a call). Only the
+/// end is read: a server appending to a file of millions of calls starts at once. The
+/// highest, not the last: calls are written as they finish, so ids near the end are a
+/// little out of order.
+fn last_recorded_id(file: &std::fs::File) -> std::io::Result<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        id: u64,
+    }
+    let len = file.metadata()?.len();
+    let mut tail_bytes = TAIL_BYTES;
+    loop {
+        let start = len.saturating_sub(tail_bytes);
+        let mut reader = file;
+        reader.seek(SeekFrom::Start(start))?;
+        let mut tail = Vec::new();
+        reader.take(len - start).read_to_end(&mut tail)?;
+        let mut lines = tail.split(|&b| b == b'\n');
+        if start > 0 {
+            // The end of a line that begins before the tail.
+            lines.next();
+        }
+        let highest = lines
+            .filter_map(|line| serde_json::from_slice::<Recorded>(line).ok())
+            .map(|call| call.id)
+            .max();
+        match highest {
+            Some(id) => return Ok(id),
+            None if start == 0 || tail_bytes >= MAX_TAIL_BYTES => return Ok(0),
+            None => tail_bytes *= 4,
+        }
+    }
+}
+
 /// Parameter names whose values never enter the journal.
 fn secret(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -468,6 +518,26 @@ pub fn redact_members(reply: &mut J, members: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The highest id among the whole lines at a file's end; a line cut by a crash, or a
+    /// file with none, counts nothing.
+    #[test]
+    fn a_journal_file_is_numbered_on_from_its_last_lines() {
+        let dir = std::env::temp_dir().join(format!("journal-tail-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("calls.jsonl");
+        let last_id = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            last_recorded_id(&std::fs::File::open(&path).unwrap()).unwrap()
+        };
+        assert_eq!(last_id(""), 0);
+        assert_eq!(last_id("{\"id\": 1}\n{\"id\": 3}\n{\"id\": 2}\n"), 3);
+        assert_eq!(last_id("{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3, \"tr"), 2);
+        assert_eq!(last_id("not a call\n"), 0);
+        let journal = Journal::new(0, Some(&path)).unwrap();
+        assert_eq!(journal.next_id(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     use crate::value::Value;
 
     /// What the schema declares decides, not the wire: a file's base64 text (REST, or an

@@ -56,18 +56,22 @@ pub struct ReplayReport {
 }
 
 impl ReplayReport {
-    pub fn print(&self) {
-        for (id, call, what) in &self.differences {
-            println!("DIFF #{id} {call}: {what}");
-        }
-        println!(
-            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable",
+    /// The report as `replay` prints it: a line per difference, then a summary line.
+    pub fn text(&self) -> String {
+        let mut text: String = self
+            .differences
+            .iter()
+            .map(|(id, call, what)| format!("DIFF #{id} {call}: {what}\n"))
+            .collect();
+        text += &format!(
+            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable\n",
             self.replayed,
             self.differences.len(),
             self.skipped_writes,
             self.skipped_redacted,
             self.skipped_other
         );
+        text
     }
 }
 

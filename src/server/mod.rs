@@ -98,6 +98,14 @@ fn random_token() -> String {
 /// Opens the store and serves until SIGTERM or Ctrl-C (see [`crate::shutdown`]).
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     crate::limits::install(options.limits.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    // Bound before the database is opened: a mistyped --listen must not leave a newly
+    // created and seeded file behind.
+    let listener = runtime
+        .block_on(TcpListener::bind(&options.listen))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("--listen {}: {e}", options.listen)))?;
     let store = Store::open(&options.db)?;
     store.prepare_text_tally();
     // HTTP trims a header's value, so a token's own blanks could never be sent: trimmed,
@@ -115,14 +123,8 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         admin_token,
         &options.journal,
     )?);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
     let db = &options.db;
     runtime.block_on(async {
-        let listener = TcpListener::bind(&options.listen).await.map_err(|e| {
-            std::io::Error::new(e.kind(), format!("--listen {}: {e}", options.listen))
-        })?;
         let addr = listener.local_addr()?;
         tracing::info!("database: {db}");
         tracing::info!("XML-RPC: http://{addr}/xmlrpc/v3.1/{{Service}} (also /xmlrpc/v3/)");

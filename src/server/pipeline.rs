@@ -219,13 +219,13 @@ pub async fn read_request_body(
     // Once the body holds a big-body place: when it must have arrived whole.
     let mut deadline = None;
     if declared > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
-        deadline = Some(tokio::time::Instant::now() + stall);
+        deadline = Some(crate::limits::deadline_after(stall));
     }
     // The whole declared length at once (it is within the limits by now): growing by
     // doubling would hold up to twice a big body while it is read.
     let mut bytes = Vec::with_capacity(declared);
     loop {
-        let next = tokio::time::Instant::now() + stall;
+        let next = crate::limits::deadline_after(stall);
         let frame =
             match tokio::time::timeout_at(deadline.map_or(next, |d| d.min(next)), body.frame())
                 .await
@@ -249,7 +249,7 @@ pub async fn read_request_body(
             in_flight.grow(beyond)?;
         }
         if bytes.len() + data.len() > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
-            deadline = Some(tokio::time::Instant::now() + stall);
+            deadline = Some(crate::limits::deadline_after(stall));
         }
         bytes.extend_from_slice(&data);
     }
@@ -783,7 +783,9 @@ fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
     let trace = x.shared.observer.take_trace();
     // A stream ahead lives at most the stall timeout, so one frees within it (and a
     // moment) unless other calls take it first.
-    let wait = crate::limits::get().stall_timeout() + std::time::Duration::from_secs(1);
+    let wait = crate::limits::get()
+        .stall_timeout()
+        .saturating_add(std::time::Duration::from_secs(1));
     tokio::runtime::Handle::current().spawn(async move {
         let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
         match slot {
@@ -1102,7 +1104,8 @@ impl<C: Codec> Exchange<C> {
     /// 100,000-ticket reply never sits in memory whole.
     fn stream(&mut self, call: &Call, list: Box<dyn ListWriter>) {
         // The read snapshot is taken as the dispatch begins.
-        self.responder.deadline = Some(Instant::now() + crate::limits::get().stall_timeout());
+        self.responder.deadline =
+            Some(crate::limits::deadline_after(crate::limits::get().stall_timeout()).into_std());
         let mut sink = StreamSink {
             responder: &mut self.responder,
             list,

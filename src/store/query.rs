@@ -1525,12 +1525,14 @@ fn within<T>(
     let Some(budget) = budget else {
         return f().map(Some);
     };
-    let deadline = Instant::now() + budget;
+    // A budget past what an `Instant` holds (SOFTLAYER_EMULATOR_PLAN_BUDGET_MS is read
+    // as it is given) is no deadline, rather than a panic.
+    let deadline = Instant::now().checked_add(budget);
     let every = if budget.is_zero() { 1 } else { 1000 };
     // The call's own SQL time budget still applies while the plan's shorter one runs.
     conn.progress_handler(
         every,
-        Some(move || Instant::now() >= deadline || super::sql_clock::spent()),
+        Some(move || deadline.is_some_and(|d| Instant::now() >= d) || super::sql_clock::spent()),
     );
     let out = f();
     super::watch_sql_budget(conn);
@@ -1877,7 +1879,8 @@ pub(super) fn list(
     let rows = if short {
         let differs = first.page != second.page;
         // Rows skipped for the offset are work any plan does: they extend the budget.
-        let budget = plan_budget() + Duration::from_micros(limit.offset.min(10_000_000));
+        let budget =
+            plan_budget().saturating_add(Duration::from_micros(limit.offset.min(10_000_000)));
         match within(conn, differs.then_some(budget), || run_page(first))? {
             Some(rows) => rows,
             None => run_page(second)?,

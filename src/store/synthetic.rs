@@ -183,8 +183,13 @@ pub enum SeedProgress {
     TextIndex { done: u64, of: u64 },
 }
 
+/// The most synthetic tickets one `generate` adds: a hundred times the largest database
+/// the benchmarks use, hours of work and tens of GB on disk. Counts past `i64::MAX` were
+/// once cast to negative numbers and added nothing.
+pub const MAX_TICKETS: u64 = 100_000_000;
+
 /// Adds `n` synthetic tickets (with their updates and attachments) to account
-/// `account_id`; returns how many tickets were added. Runs in the caller's transaction
+/// `account_id`, at most [`MAX_TICKETS`]; returns how many tickets were added. Runs in the caller's transaction
 /// when there is one, in its own otherwise. `progress` hears where it is: every
 /// [`PROGRESS_EVERY`] tickets, every [`super::query::BULK_TEXT_CHUNK`] rows of text, and
 /// at the end of each.
@@ -195,6 +200,11 @@ pub fn generate(
     seed: u64,
     progress: &mut dyn FnMut(SeedProgress),
 ) -> Result<u64> {
+    if n > MAX_TICKETS {
+        return Err(StoreError::Seed(format!(
+            "synthetic tickets: {n} is more than the {MAX_TICKETS} one seed may add"
+        )));
+    }
     let own_transaction = conn.is_autocommit();
     if own_transaction {
         conn.execute_batch("BEGIN IMMEDIATE")?;
@@ -354,10 +364,13 @@ fn insert_all(
     let end = now - now.rem_euclid(DAY);
     let span = YEARS * 365 * DAY;
     let start = end - span;
-    let step = (span / n.max(1) as i64).max(1);
+    // Within i64: `generate` refused counts past MAX_TICKETS.
+    let count = i64::try_from(n)
+        .map_err(|_| StoreError::Seed(format!("synthetic tickets: {n} is too many")))?;
+    let step = (span / count.max(1)).max(1);
     let mut entries: Vec<(String, i64, i64, &str)> = Vec::with_capacity(8);
 
-    for i in 0..n as i64 {
+    for i in 0..count {
         let ticket_id = first_ticket + i;
         let created = (start + i * step + rng.below(step as u64) as i64).min(end - 60);
         let age = end - created;

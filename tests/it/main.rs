@@ -3,6 +3,7 @@
 //! one binary instead of one per file.
 
 mod bounded;
+mod cli;
 mod common;
 mod compressed;
 mod conformance;

@@ -1,0 +1,270 @@
+//! The command line itself, run as an operator would: what it refuses at start, how it
+//! writes its output when standard output fails, and what it leaves behind on error.
+
+use crate::common::*;
+use serde_json::Value as J;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Long enough for any refusal at start; a server that started instead is killed then.
+const REFUSAL_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Runs the binary with `args` (and `env`), killing it past `timeout`: `None` when it was
+/// still running then (a `serve` that should have refused to start).
+fn run_within(args: &[&str], env: &[(&str, &str)], timeout: Duration) -> Option<Output> {
+    let mut child = Command::new(SERVER_BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        // A binary without the checks makes files named by blank paths: not in the repo.
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the server binary");
+    let deadline = Instant::now() + timeout;
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().expect("collect the output"))
+}
+
+/// Runs `args`, which must fail at start: its stderr.
+fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = run_within(args, env, REFUSAL_TIMEOUT)
+        .unwrap_or_else(|| panic!("{args:?} {env:?} was still running: it was not refused"));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success(),
+        "{args:?} {env:?} succeeded\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    stderr
+}
+
+/// Values no option can mean anything with are refused at start, naming the flag.
+#[test]
+fn out_of_range_limits_are_refused_at_start() {
+    let huge = u64::MAX.to_string();
+    let refusals: [(&str, &str); 11] = [
+        ("--stall-timeout-secs", &huge),
+        ("--stall-timeout-secs", "86401"),
+        ("--stall-timeout-secs", "0"),
+        ("--shutdown-grace-secs", &huge),
+        ("--sql-time-budget-ms", &huge),
+        ("--sql-time-budget-ms", "0"),
+        ("--max-connections", "0"),
+        ("--max-objects-per-call", "0"),
+        ("--max-reply-bytes", "0"),
+        ("--max-body-bytes", "0"),
+        ("--max-streams", &huge),
+    ];
+    for (flag, value) in refusals {
+        let stderr = refused(
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                ":memory:",
+                flag,
+                value,
+            ],
+            &[],
+        );
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+    }
+}
+
+/// The largest values accepted work: a streamed list and a call both answer.
+#[test]
+fn the_largest_timeouts_accepted_serve_calls() {
+    let server = Server::start_with_args(
+        ":memory:",
+        None,
+        &[
+            "--stall-timeout-secs",
+            "86400",
+            "--shutdown-grace-secs",
+            "86400",
+            "--sql-time-budget-ms",
+            "86400000",
+        ],
+    );
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO));
+    assert!(!reply.ok().array().is_empty());
+}
+
+#[test]
+fn a_bad_listen_address_leaves_no_database_behind() {
+    let dir = TempDir::new("cli-listen");
+    let db = dir.path().join("new.db");
+    let stderr = refused(
+        &["serve", "--listen", "bogus", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    assert!(stderr.contains("--listen bogus"), "{stderr}");
+    assert!(!db.exists(), "{} was created", db.display());
+}
+
+#[test]
+fn seed_refuses_more_tickets_than_it_may_add() {
+    let dir = TempDir::new("cli-seed");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap();
+    for count in ["9223372036854775808", "100000001"] {
+        let stderr = refused(&["seed", "--db", db, "--synthetic-tickets", count], &[]);
+        assert!(stderr.contains("--synthetic-tickets"), "{count}: {stderr}");
+        assert!(stderr.contains("100000000"), "{count}: {stderr}");
+    }
+}
+
+/// The ids of the calls in a journal file, once it holds `n`.
+fn journal_ids(file: &std::path::Path, n: usize) -> Vec<u64> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let ids: Vec<u64> = text
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<J>(line).unwrap()["id"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        if ids.len() >= n || Instant::now() >= deadline {
+            return ids;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A server appending to a journal file that holds calls numbers its own after them.
+#[test]
+fn a_journal_file_appended_to_again_never_repeats_an_id() {
+    let dir = TempDir::new("cli-journal");
+    let file = dir.path().join("calls.jsonl");
+    let journal = ["--journal", file.to_str().unwrap()];
+    let call = XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO);
+    let mut server = Server::start_with_args(":memory:", None, &journal);
+    server.xmlrpc(&call).ok();
+    server.xmlrpc(&call).ok();
+    assert_eq!(journal_ids(&file, 2), [1, 2]);
+    server.signal("TERM");
+    let server = server.restart(&journal);
+    server.xmlrpc(&call).ok();
+    server.xmlrpc(&call).ok();
+    assert_eq!(journal_ids(&file, 4), [1, 2, 3, 4]);
+}
+
+/// A database file made by `reset` (seeded), in `dir`.
+fn seeded_db(dir: &TempDir) -> String {
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let out = Command::new(SERVER_BIN)
+        .args(["reset", "--db", &db])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    db
+}
+
+#[test]
+fn an_empty_db_path_is_refused_by_every_subcommand_that_takes_one() {
+    let dir = TempDir::new("cli-empty-db");
+    let doc = dir.path().join("doc.json");
+    std::fs::write(&doc, "{}").unwrap();
+    let doc = doc.to_str().unwrap();
+    let commands: [&[&str]; 8] = [
+        &["serve", "--listen", "127.0.0.1:0"],
+        &["load", doc],
+        &["seed", "--synthetic-tickets", "1"],
+        &["support", "close", "160000001"],
+        &["snapshot", "before"],
+        &["restore", "before"],
+        &["export"],
+        &["reset"],
+    ];
+    for command in commands {
+        for blank in ["", "  "] {
+            // `--db` right after the subcommand: `support` takes it before its own.
+            let mut args = vec![command[0], "--db", blank];
+            args.extend(&command[1..]);
+            let stderr = refused(&args, &[]);
+            assert!(stderr.contains("--db is empty"), "{args:?}: {stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+            // The same through the environment.
+            let stderr = refused(command, &[("SOFTLAYER_EMULATOR_DB", blank)]);
+            assert!(stderr.contains("--db is empty"), "{command:?}: {stderr}");
+        }
+    }
+}
+
+/// Stdout whose reader has gone: the command ends quietly with status 0.
+#[test]
+fn output_to_a_closed_pipe_ends_quietly() {
+    let dir = TempDir::new("cli-pipe");
+    let db = seeded_db(&dir);
+    for args in [&["export", "--db", &db][..], &["coverage"]] {
+        let mut child = Command::new(SERVER_BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the command writes (it is still starting up).
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+/// Stdout that fails otherwise (a full disk): `error: writing the output: …`, status 1.
+#[test]
+fn output_that_cannot_be_written_is_an_error() {
+    let dir = TempDir::new("cli-full");
+    let db = seeded_db(&dir);
+    for args in [
+        &["export", "--db", &db][..],
+        &["coverage"],
+        &["support", "--db", &db, "close", "160000001"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(SERVER_BIN)
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: writing the output: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn export_to_a_file_that_cannot_be_written_names_it() {
+    let dir = TempDir::new("cli-export-out");
+    let db = seeded_db(&dir);
+    let stderr = refused(
+        &["export", "--db", &db, "--out", "/nonexistent/dir/x.json"],
+        &[],
+    );
+    assert!(
+        stderr.contains("/nonexistent/dir/x.json"),
+        "the path is not named: {stderr}"
+    );
+}
