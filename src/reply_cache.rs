@@ -50,7 +50,31 @@ struct Entry {
 
 pub struct ReplyCache {
     enabled: bool,
-    entries: Mutex<(HashMap<Vec<u8>, Entry>, usize)>,
+    entries: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    by_key: HashMap<Vec<u8>, Entry>,
+    /// The keys' and bodies' bytes.
+    bytes: usize,
+    /// When entries past [`MAX_AGE`] were last let go (emulator clock, milliseconds).
+    pruned_at: i64,
+}
+
+impl Entries {
+    /// Drops the entries too old to answer at `now`.
+    fn let_go_of_old(&mut self, now: i64) {
+        let Entries { by_key, bytes, .. } = self;
+        by_key.retain(|key, e| {
+            let keep = young(e.at, now);
+            if !keep {
+                *bytes = bytes.saturating_sub(key.len() + e.body.len());
+            }
+            keep
+        });
+        self.pruned_at = now;
+    }
 }
 
 /// A cache key: the parts, each length-prefixed so that no two requests share one.
@@ -67,7 +91,7 @@ impl ReplyCache {
     pub fn new(enabled: bool) -> ReplyCache {
         ReplyCache {
             enabled,
-            entries: Mutex::new((HashMap::new(), 0)),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
@@ -82,7 +106,7 @@ impl ReplyCache {
         }
         let now = read_at(store);
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let e = entries.0.get(key)?;
+        let e = entries.by_key.get(key)?;
         (e.read_at == now && young(e.at, crate::clock::now_millis()))
             .then(|| (e.body.clone(), e.total))
     }
@@ -93,20 +117,57 @@ impl ReplyCache {
         if !self.enabled || body.len() > MAX_REPLY_BYTES {
             return;
         }
+        let now = crate::clock::now_millis();
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.1 + body.len() + key.len() > MAX_BYTES {
-            entries.0.clear();
-            entries.1 = 0;
+        // An entry past its age answers nothing again: let go once a second, not kept
+        // until the cache is full (after a soak of varied reads it held 2,400 replies
+        // that could never be used, and they stayed once the load stopped).
+        if !young(entries.pruned_at, now) {
+            entries.let_go_of_old(now);
         }
-        entries.1 += body.len() + key.len();
+        if entries.bytes + body.len() + key.len() > MAX_BYTES {
+            entries.by_key.clear();
+            entries.bytes = 0;
+        }
+        let size = body.len() + key.len();
+        entries.bytes += size;
         let entry = Entry {
             read_at,
-            at: crate::clock::now_millis(),
+            at: now,
             body,
             total,
         };
-        if let Some(old) = entries.0.insert(key, entry) {
-            entries.1 = entries.1.saturating_sub(old.body.len());
+        let key_len = key.len();
+        if let Some(old) = entries.by_key.insert(key, entry) {
+            entries.bytes = entries.bytes.saturating_sub(key_len + old.body.len());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_past_their_age_are_let_go_with_their_bytes() {
+        let mut entries = Entries::default();
+        for (key, at) in [(&b"old"[..], 1_000), (&b"new"[..], 2_500)] {
+            entries.by_key.insert(
+                key.to_vec(),
+                Entry {
+                    read_at: ((0, None), 0),
+                    at,
+                    body: Bytes::from_static(b"0123456789"),
+                    total: None,
+                },
+            );
+            entries.bytes += key.len() + 10;
+        }
+        entries.let_go_of_old(2_900);
+        assert_eq!(
+            entries.by_key.keys().collect::<Vec<_>>(),
+            [&b"new".to_vec()]
+        );
+        assert_eq!((entries.bytes, entries.pruned_at), (13, 2_900));
     }
 }

@@ -236,8 +236,11 @@ struct Kept {
 /// filter, and of its arguments (strings by their length, other values by a few bytes).
 /// An estimate, close enough to bound the journal by.
 fn held_bytes(e: &Entry) -> usize {
+    // Measured against the allocator's live bytes (10,000 entries of a mixed soak held
+    // 17.2 MB where a text-length count said 6.8): a JSON value is 32 bytes before what
+    // it points to, and each allocation rounds up.
     fn json_bytes(v: &J) -> usize {
-        16 + match v {
+        48 + match v {
             J::String(s) => s.len(),
             J::Array(items) => items.iter().map(json_bytes).sum(),
             J::Object(members) => members.iter().map(|(k, v)| k.len() + json_bytes(v)).sum(),
@@ -257,7 +260,7 @@ fn held_bytes(e: &Entry) -> usize {
     });
     let fault = e.fault.as_ref().map_or(0, |(c, m)| c.len() + m.len())
         + e.warnings.iter().map(String::len).sum::<usize>();
-    256 + call + fault + e.reply.as_ref().map_or(0, RecordedReply::held_bytes)
+    768 + call + fault + e.reply.as_ref().map_or(0, RecordedReply::held_bytes)
 }
 
 pub struct Journal {

@@ -1744,13 +1744,17 @@ impl Listing<'_> {
                 },
             ),
         };
+        // The offset is bound, not written: written, every page a client asked for was a
+        // statement of its own, and each reader connection kept up to 256 of them (45 MB
+        // of a server's memory after a soak of paged reads). The limit stays written:
+        // SQLite plans for a constant limit (its row estimate), and clients ask few.
+        let offset = b.bind(Value::Int(limit.offset.min(i64::MAX as u64) as i64));
         let page = format!(
-            "{page} LIMIT {} OFFSET {}",
+            "{page} LIMIT {} OFFSET {offset}",
             limit
                 .limit
                 .map(|l| l.min(i64::MAX as u64) as i64)
                 .unwrap_or(-1),
-            limit.offset.min(i64::MAX as u64)
         );
         Ok(Plan {
             page,
