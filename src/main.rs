@@ -390,37 +390,42 @@ fn main() -> std::process::ExitCode {
 
 /// Opens a database file for an offline subcommand (an in-memory one would vanish).
 fn offline_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
-    if db == ":memory:" {
-        return Err("this subcommand works on a database file; for a server on :memory: use the /_emulator/ API".into());
-    }
+    a_file(db)?;
     Ok(store::Store::open(db)?)
 }
 
-/// As `offline_db`, for the subcommands that read or change a database that is there:
-/// opening creates and seeds a missing file, so a mistyped `--db` would otherwise
-/// export, snapshot or act on a fresh seed and look as if it worked.
-fn existing_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
-    if db != ":memory:" && !std::path::Path::new(db).exists() {
-        return Err(format!(
-            "--db {db}: no such database file (serve, seed, load and reset create one)"
-        )
-        .into());
-    }
-    offline_db(db)
-}
-
-/// The database file `db` opened read only as it is ([`store::snapshot::open_as_is`]),
-/// for the subcommands that only read it.
-fn db_as_is(db: &str) -> Result<rusqlite::Connection, Box<dyn std::error::Error>> {
+/// Refuses `:memory:`: an offline subcommand's in-memory database would vanish with it.
+fn a_file(db: &str) -> Result<(), Box<dyn std::error::Error>> {
     if db == ":memory:" {
         return Err("this subcommand works on a database file; for a server on :memory: use the /_emulator/ API".into());
     }
+    Ok(())
+}
+
+/// [`a_file`], and one that is there: opening creates and seeds a missing file.
+fn a_file_there(db: &str) -> Result<(), Box<dyn std::error::Error>> {
+    a_file(db)?;
     if !std::path::Path::new(db).exists() {
         return Err(format!(
             "--db {db}: no such database file (serve, seed, load and reset create one)"
         )
         .into());
     }
+    Ok(())
+}
+
+/// As `offline_db`, for the subcommands that read or change a database that is there:
+/// opening creates and seeds a missing file, so a mistyped `--db` would otherwise
+/// export, snapshot or act on a fresh seed and look as if it worked.
+fn existing_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
+    a_file_there(db)?;
+    Ok(store::Store::open(db)?)
+}
+
+/// The database file `db` opened read only as it is ([`store::snapshot::open_as_is`]),
+/// for the subcommands that only read it.
+fn db_as_is(db: &str) -> Result<rusqlite::Connection, Box<dyn std::error::Error>> {
+    a_file_there(db)?;
     Ok(store::snapshot::open_as_is(db)?)
 }
 

@@ -129,8 +129,7 @@ impl ReplyCache {
             entries.by_key.clear();
             entries.bytes = 0;
         }
-        let size = body.len() + key.len();
-        entries.bytes += size;
+        entries.bytes += body.len() + key.len();
         let entry = Entry {
             read_at,
             at: now,

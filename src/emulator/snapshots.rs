@@ -32,7 +32,7 @@ pub enum SnapshotError {
 }
 
 /// A restore's failure: a snapshot whose schema cannot be brought up to date is unusable
-/// (a 400 over the control API, not a server error); the live database was not touched.
+/// (a 422 over the control API, not a server error); the live database was not touched.
 fn unrestorable(name: &str, e: StoreError) -> SnapshotError {
     match e {
         StoreError::Migration { .. } => SnapshotError::Unusable(name.to_string(), e.to_string()),
@@ -176,7 +176,7 @@ impl Snapshots {
     /// Saves the database `src` as it is (the `snapshot` subcommand: a file another
     /// build's server may be using, in that build's schema, which a restore migrates).
     pub fn save_as_is(&self, src: &Connection, name: &str) -> Result<SnapshotInfo, SnapshotError> {
-        self.save_copy(name, &|dst| crate::store::snapshot::copy_database(src, dst))
+        self.save_copy(name, &|dst| crate::store::snapshot::copy(src, dst))
     }
 
     fn save_copy(

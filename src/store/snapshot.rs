@@ -12,11 +12,7 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
 /// Copies everything from `src` into `dst` in one step.
-pub fn copy_database(src: &Connection, dst: &mut Connection) -> Result<()> {
-    copy(src, dst)
-}
-
-fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
+pub fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
     let backup = Backup::new(src, dst)?;
     loop {
         match backup.step(-1)? {
@@ -49,9 +45,7 @@ pub fn unusable_snapshot(src: &Connection) -> Option<String> {
 /// version or without tickets (an empty file opens as an empty database; another
 /// program's has its own tables).
 fn not_this_emulators(src: &Connection) -> Option<String> {
-    let version: i64 = src
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap_or(0);
+    let version = schema_version(src).unwrap_or(0);
     let tickets: i64 = src
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'SoftLayer_Ticket'",
