@@ -18,6 +18,9 @@ pub enum ExceptionClass {
     WebServiceObjectMask,
     /// A mask that does not parse (softlayer-python pull request 345).
     CommonParser,
+    /// `getPortalLoginToken` with a wrong username or password (softlayer-python
+    /// issue 783).
+    UserCustomerLoginFailed,
 }
 
 impl ExceptionClass {
@@ -31,6 +34,9 @@ impl ExceptionClass {
             ExceptionClass::WebServiceBadRequest => "SoftLayer_Exception_WebService_BadRequest",
             ExceptionClass::WebServiceObjectMask => "SoftLayer_Exception_WebService_ObjectMask",
             ExceptionClass::CommonParser => "SoftLayer_Exception_Common_Parser",
+            ExceptionClass::UserCustomerLoginFailed => {
+                "SoftLayer_Exception_User_Customer_LoginFailed"
+            }
         }
     }
 
@@ -46,6 +52,7 @@ impl ExceptionClass {
             WebServiceBadRequest,
             WebServiceObjectMask,
             CommonParser,
+            UserCustomerLoginFailed,
         ]
         .into_iter()
         .find(|c| c.name() == name.trim())
@@ -125,10 +132,43 @@ pub enum Fault {
     /// 503 and `Retry-After` on every transport.
     #[error("{message}")]
     Busy { message: String },
+    /// The reply stopped for its client's sake, not the server's: the client closed the
+    /// connection, or read too slowly (see [`Cut`]). Journaled and counted by its own
+    /// outcome (`client closed`, `cut short`), not as an internal error.
+    #[error("{cut}")]
+    Cut { cut: Cut },
     /// The harness's rule `rule` cut the exchange short: a bare HTTP error from the front
     /// end (`Some(status)`), not an API reply, or a connection closed unanswered (`None`).
     #[error("the exchange was interrupted on purpose")]
     Interrupted { status: Option<u16>, rule: u64 },
+}
+
+/// Why a reply was stopped by its client: what [`Fault::Cut`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Cut {
+    /// The client closed its connection before the reply was all sent.
+    #[error("the client closed the connection before the reply was complete")]
+    ClientClosed,
+    /// The client read nothing of a streamed reply for the stall timeout.
+    #[error("the client read nothing for {secs} seconds (the stall timeout)")]
+    ClientStalled { secs: u64 },
+    /// A streamed list was still being sent when the stall timeout after its start had
+    /// passed: its read snapshot is let go so that the write-ahead log can checkpoint.
+    #[error(
+        "the reply was still streaming after {secs} seconds (the stall timeout); page the \
+         list with resultLimit or narrow its mask"
+    )]
+    PastDeadline { secs: u64 },
+}
+
+impl Cut {
+    /// The outcome the journal and `/metrics` give a call cut so.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Cut::ClientClosed => "client closed",
+            Cut::ClientStalled { .. } | Cut::PastDeadline { .. } => "cut short",
+        }
+    }
 }
 
 impl Fault {
@@ -178,6 +218,15 @@ impl Fault {
         }
     }
 
+    /// A value a method refuses by its own rule (an e-mail address, a priority, a
+    /// date), as `SoftLayer_Exception_InvalidValue`: raised by the method, so REST answers
+    /// it with 500 like the API's other method exceptions (SLDN's exception-handling
+    /// article shows the e-mail one), where [`Fault::invalid_value`] is an argument the
+    /// call could not be read with (400).
+    pub fn rule(message: impl Into<String>) -> Fault {
+        Fault::documented(ExceptionClass::InvalidValue, message)
+    }
+
     /// A rule of the API with the class its SLDN page documents for it.
     pub fn documented(class: ExceptionClass, message: impl Into<String>) -> Fault {
         Fault::Documented {
@@ -221,9 +270,10 @@ impl Fault {
             Fault::Malformed { .. }
             | Fault::UnsupportedVerb { .. }
             | Fault::MalformedInitParameter => ExceptionClass::WebServiceBadRequest,
-            Fault::Internal { .. } | Fault::Injected { .. } | Fault::Interrupted { .. } => {
-                ExceptionClass::Exception
-            }
+            Fault::Internal { .. }
+            | Fault::Cut { .. }
+            | Fault::Injected { .. }
+            | Fault::Interrupted { .. } => ExceptionClass::Exception,
         }
     }
 

@@ -266,6 +266,7 @@ impl Observer for Recorder {
                 "connection closed".to_string(),
                 "closed without an answer".to_string(),
             ),
+            Fault::Cut { cut } => (cut.outcome().to_string(), cut.to_string()),
             _ => (
                 f.class_name().to_string(),
                 o.fault_message

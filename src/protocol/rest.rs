@@ -80,7 +80,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::call::{
-    Call, CallHeaders, Credentials, Fault, MaskSource, NestedPath, Reply, ResultLimit,
+    Call, CallHeaders, Credentials, ExceptionClass, Fault, MaskSource, NestedPath, Reply,
+    ResultLimit,
 };
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
@@ -108,6 +109,9 @@ impl Format {
 
 /// The message of the fault for a service this server does not have (rest.md's wording).
 pub const NO_SERVICE: &str = "Service does not exist";
+
+/// REST's answer to credentials it refuses (see [`RestCodec::restate`]).
+pub const ACCESS_DENIED: &str = "Access Denied. ";
 
 const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
@@ -181,6 +185,15 @@ pub fn parse(
 ) -> Result<Request, (Fault, Format)> {
     let (segments, format) = split_path(rest_path);
     let fail = |fault: Fault| (fault, format);
+    // Text that is not UTF-8 is refused, as in a body, rather than stored as U+FFFD.
+    let mut raw_parts = rest_path
+        .split('/')
+        .chain(query.into_iter().flat_map(|q| q.split('&')));
+    if let Some(part) = raw_parts.find(|p| !decodes_to_utf8(p)) {
+        return Err(fail(Fault::bad_argument(format!(
+            "Invalid text in the URL: '{part}' decodes to bytes that are not UTF-8."
+        ))));
+    }
     let verb = Verb::parse(http_method).ok_or_else(|| {
         fail(Fault::UnsupportedVerb {
             verb: http_method.to_string(),
@@ -343,7 +356,10 @@ pub fn status_of(fault: &Fault) -> u16 {
             404
         }
         Fault::UnsupportedVerb { .. } => 405,
-        Fault::Documented { .. } | Fault::Internal { .. } | Fault::Interrupted { .. } => 500,
+        Fault::Documented { .. }
+        | Fault::Internal { .. }
+        | Fault::Cut { .. }
+        | Fault::Interrupted { .. } => 500,
         Fault::Busy { .. } => 503,
         Fault::Injected { status, .. } => status.unwrap_or(500),
     }
@@ -373,9 +389,10 @@ fn message_of(fault: &Fault) -> Cow<'_, str> {
         | Fault::Documented { message, .. }
         | Fault::Busy { message }
         | Fault::Injected { message, .. } => Cow::Borrowed(message),
-        Fault::UnsupportedVerb { .. } | Fault::Internal { .. } | Fault::Interrupted { .. } => {
-            Cow::Owned(fault.to_string())
-        }
+        Fault::UnsupportedVerb { .. }
+        | Fault::Internal { .. }
+        | Fault::Cut { .. }
+        | Fault::Interrupted { .. } => Cow::Owned(fault.to_string()),
     }
 }
 
@@ -457,6 +474,21 @@ impl Codec for RestCodec {
         let mut answer = write_reply(reply, self.format, self.include_types);
         answer.headers.clear();
         answer
+    }
+
+    /// Credentials refused over REST are 401 `{"error":"Access Denied. ","code":
+    /// "SoftLayer_Exception_Public"}` (the trailing space is the API's), as SLDN's
+    /// exception-handling article shows and terraform-provider-ibm issues 3 and 227
+    /// quote, where XML-RPC and SOAP answer `SoftLayer_Exception_InvalidLegacyToken`.
+    fn restate(&self, fault: &Fault) -> Option<Fault> {
+        matches!(
+            fault,
+            Fault::Unauthenticated {
+                class: ExceptionClass::InvalidLegacyToken,
+                ..
+            }
+        )
+        .then(|| Fault::unauthenticated(ExceptionClass::Public, ACCESS_DENIED))
     }
 
     fn write_fault(&self, fault: &Fault) -> HttpAnswer {
@@ -638,6 +670,16 @@ pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     if !text.contains(['%', '+']) {
         return text.to_string();
     }
+    let out = percent_decode_bytes(text, plus_is_space);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Whether `text`'s `%XX` escapes decode to UTF-8 (a path segment or a query pair).
+fn decodes_to_utf8(text: &str) -> bool {
+    !text.contains('%') || std::str::from_utf8(&percent_decode_bytes(text, false)).is_ok()
+}
+
+fn percent_decode_bytes(text: &str, plus_is_space: bool) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -670,7 +712,7 @@ pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
             }
         }
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    out
 }
 
 fn is_id(segment: &str) -> bool {
@@ -845,8 +887,11 @@ fn route(
 
     let method = match rest.first() {
         Some(segment) => {
-            let method =
-                find_method(def, segment).ok_or_else(|| method_not_found(service, segment))?;
+            let method = find_method(def, segment).ok_or_else(|| match ctx.verb {
+                // A method the service lacks is no better under DELETE (below).
+                Verb::Delete => no_service(service_segment),
+                _ => method_not_found(service, segment),
+            })?;
             rest = &rest[1..];
             method.to_string()
         }
@@ -854,6 +899,15 @@ fn route(
     };
     let method_def = def.methods.get(&method);
     let params: &[ParameterDef] = method_def.map(|m| m.parameters.as_slice()).unwrap_or(&[]);
+    // The real API deletes by `DELETE /{Service}/{id}` alone: a path that ends in a call
+    // of a named method answers 404 "Service does not exist" (softlayer-python issue 962,
+    // which is why that client sends deleteObject as GET). A path walked on to a nested
+    // item (`…/Subjects/1005`) deletes that item.
+    let named = segs.len() > rest.len() + usize::from(init_id.is_some());
+    let walks_on = params.is_empty() && !rest.is_empty();
+    if ctx.verb == Verb::Delete && named && !walks_on {
+        return Err(no_service(service_segment));
+    }
 
     let headers = CallHeaders {
         credentials: ctx.credentials.clone(),
@@ -1854,8 +1908,9 @@ mod tests {
             br#"{"parameters": [{"entry": "x"}]}"#,
         );
         assert!(r.call.args.is_empty());
-        let r = req("DELETE", "SoftLayer_Ticket/5/addUpdate", None, b"garbage");
-        assert!(r.call.args.is_empty());
+        // DELETE with a method named is no call at all (see `route`).
+        let (f, _) = fault("DELETE", "SoftLayer_Ticket/5/addUpdate", None, b"garbage");
+        assert_eq!(f, no_service("SoftLayer_Ticket"));
     }
 
     #[test]

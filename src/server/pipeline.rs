@@ -23,6 +23,7 @@ use crate::body::{Chunk, ReplyBody};
 use crate::call::{
     Call, CallTrace, Fault, ItemSink, Outcome, Reply, WARNING_HEADER, warning_header_value,
 };
+use crate::fault::Cut;
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
 use crate::services;
@@ -611,12 +612,12 @@ impl Responder {
         let left = self
             .deadline
             .map_or(stall, |d| d.saturating_duration_since(Instant::now()));
-        let past_deadline = || {
-            Fault::internal(format!(
-                "the reply was still streaming after {} seconds (the stall timeout): \
-                 its read snapshot is released so that the write-ahead log can checkpoint",
-                stall.as_secs()
-            ))
+        let secs = stall.as_secs();
+        let past_deadline = || Fault::Cut {
+            cut: Cut::PastDeadline { secs },
+        };
+        let closed = Fault::Cut {
+            cut: Cut::ClientClosed,
         };
         if left.is_zero() {
             return Err(past_deadline());
@@ -625,7 +626,7 @@ impl Responder {
             && let Some(tx) = self.head.take()
             && tx.send(head).is_err()
         {
-            return Err(Fault::internal("the client went away"));
+            return Err(closed);
         }
         let send = self
             .chunks
@@ -634,11 +635,10 @@ impl Responder {
             .block_on(send)
             .map_err(|e| match e {
                 mpsc::error::SendTimeoutError::Timeout(_) if left < stall => past_deadline(),
-                mpsc::error::SendTimeoutError::Timeout(_) => Fault::internal(format!(
-                    "the client read nothing for {} seconds",
-                    stall.as_secs()
-                )),
-                mpsc::error::SendTimeoutError::Closed(_) => Fault::internal("the client went away"),
+                mpsc::error::SendTimeoutError::Timeout(_) => Fault::Cut {
+                    cut: Cut::ClientStalled { secs },
+                },
+                mpsc::error::SendTimeoutError::Closed(_) => closed,
             })
     }
 
@@ -1048,6 +1048,8 @@ impl<C: Codec> Exchange<C> {
     }
 
     fn whole_fault(&mut self, call: Option<&Call>, fault: &Fault) {
+        let restated = self.codec.restate(fault);
+        let fault = restated.as_ref().unwrap_or(fault);
         if let Fault::Internal { detail } = fault {
             let (service, method) = call
                 .map(|c| (c.service.as_str(), c.method.as_str()))

@@ -3,7 +3,7 @@
 //! here from the account's tickets.
 
 use super::{Ctx, Entry, Output, init_object, read};
-use crate::call::Fault;
+use crate::call::{ExceptionClass, Fault};
 use crate::chart::{Rgb, Slice, pie_png};
 use crate::store::{self, ticket_statistics};
 use crate::time::{self, DATE_FORMATS};
@@ -84,15 +84,23 @@ fn historical_ticket_graph(ctx: &Ctx) -> Result<Output, Fault> {
     let now = time::now_ms();
     let date = |index: usize, name: &str| -> Result<time::DateSpan, Fault> {
         let text = ctx.text_arg(index)?.ok_or_else(|| {
-            Fault::bad_argument(format!("Please provide a {name}: {DATE_FORMATS}"))
+            Fault::documented(
+                ExceptionClass::Public,
+                format!("Please provide a {name}: {DATE_FORMATS}"),
+            )
         })?;
-        time::parse(&text, ctx.zone, now)
-            .ok_or_else(|| Fault::bad_argument(format!("Invalid {name} '{text}': {DATE_FORMATS}")))
+        time::parse(&text, ctx.zone, now).ok_or_else(|| {
+            Fault::documented(
+                ExceptionClass::Public,
+                format!("Invalid {name} '{text}': {DATE_FORMATS}"),
+            )
+        })
     };
     let start = date(0, "start date")?;
     let end = date(1, "end date")?;
     if end.end <= start.start {
-        return Err(Fault::bad_argument(
+        return Err(Fault::documented(
+            ExceptionClass::Public,
             "Invalid date range: the end date is before the start date.",
         ));
     }

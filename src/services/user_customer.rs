@@ -34,8 +34,8 @@ fn portal_login_token(ctx: &Ctx) -> Result<Output, Fault> {
     let principal =
         store::principal_by_api_key(ctx.conn, &username, &password)?.ok_or_else(|| {
             Fault::documented(
-                ExceptionClass::Public,
-                "Invalid username/password combination.",
+                ExceptionClass::UserCustomerLoginFailed,
+                "Invalid login credentials provided.",
             )
         })?;
     let token = store::issue_portal_token(ctx.conn, principal.user_id)?;
@@ -74,7 +74,7 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
     let template: Struct = match ctx.args.first() {
         Some(Value::Struct(members)) => members.clone(),
         _ => {
-            return Err(Fault::invalid_value(
+            return Err(Fault::rule(
                 "Please provide a SoftLayer_User_Customer template object.",
             ));
         }
@@ -89,12 +89,12 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
         // The SLDN exception article's example of SoftLayer_Exception_InvalidValue.
         let email = email.as_str().unwrap_or_default();
         if email.matches('@').count() != 1 {
-            return Err(Fault::invalid_value(
+            return Err(Fault::rule(
                 "The character @ must appear once and only once in an email address.",
             ));
         }
         if !crate::services::valid_email(email) {
-            return Err(Fault::invalid_value(format!(
+            return Err(Fault::rule(format!(
                 "Invalid value for property 'email': '{email}' is not an email address."
             )));
         }
@@ -102,7 +102,7 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
     if let Some(id) = changes.get("timezoneId").and_then(Value::as_i64)
         && store::get(ctx.conn, "SoftLayer_Locale_Timezone", id)?.is_none()
     {
-        return Err(Fault::invalid_value(format!(
+        return Err(Fault::rule(format!(
             "Invalid value for property 'timezoneId': {id} is not a SoftLayer_Locale_Timezone \
              (SoftLayer_Locale_Timezone::getAllObjects lists them)."
         )));

@@ -880,6 +880,86 @@ fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
         !String::from_utf8_lossy(&rest).contains("</params>"),
         "the reply was cut, not completed"
     );
+    // The client's slowness, not the server's failure: so the journal and /metrics say.
+    let entry = journaled_list_call(&server);
+    assert_eq!(entry["fault"]["class"], "cut short", "{entry:#}");
+    assert!(
+        entry["fault"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("1 seconds (the stall timeout)")),
+        "{entry:#}"
+    );
+    let metrics = server.get("/metrics").text();
+    assert!(
+        metrics.contains("method=\"getTickets\",outcome=\"cut short\"")
+            && !metrics.contains("method=\"getTickets\",outcome=\"SoftLayer_Exception\""),
+        "{metrics}"
+    );
+}
+
+/// The journal's entry for the one `SoftLayer_Account::getTickets` call, once there.
+fn journaled_list_call(server: &Server) -> serde_json::Value {
+    let auth = format!("Bearer {}", admin_token(server));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let resp = http_request(
+            server.addr(),
+            "GET",
+            "/_emulator/journal?method=getTickets",
+            &[("Authorization", auth.as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .expect("journal");
+        let json: serde_json::Value = serde_json::from_slice(&resp.body).expect("JSON");
+        let calls = json["calls"].as_array().cloned().unwrap_or_default();
+        if let [entry] = calls.as_slice() {
+            return entry.clone();
+        }
+        assert!(Instant::now() < deadline, "{json:#}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A client that hangs up in the middle of a streamed list is journaled and counted as
+/// `client closed`, not as the server's internal error: a test that reads a journal for
+/// faults is not told the emulator failed.
+#[test]
+fn a_client_that_hangs_up_mid_list_is_journaled_as_such() {
+    let (dir, db) = synthetic_db(20_000);
+    let server = Server::start_with_env(&db, Some(dir), &[]);
+    let stream = stall_on(&server, &big_list());
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut first = [0u8; 4096];
+    let n = std::io::Read::read(&mut &stream, &mut first).expect("the reply begins");
+    assert!(
+        String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&first[..n])
+    );
+    drop(stream);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !server.log().contains("stopped mid-reply") {
+        assert!(Instant::now() < deadline, "the stream did not notice");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let entry = journaled_list_call(&server);
+    assert_eq!(entry["outcome"], "fault", "{entry:#}");
+    assert_eq!(entry["fault"]["class"], "client closed", "{entry:#}");
+    assert_eq!(entry["status"], 200, "{entry:#}");
+    let metrics = server.get("/metrics").text();
+    assert!(
+        metrics.contains("method=\"getTickets\",outcome=\"client closed\"")
+            && !metrics.contains("outcome=\"SoftLayer_Exception\""),
+        "{metrics}"
+    );
+    assert!(
+        !server.log().contains("ERROR"),
+        "a hang-up is not logged as an error\n{}",
+        server.log()
+    );
 }
 
 /// resultLimit means the same on every transport: 0 is no limit, negative or

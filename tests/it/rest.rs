@@ -477,6 +477,60 @@ fn post_bodies_carry_parameters_in_xml() {
 /// The SLDN exception article's example of `SoftLayer_Exception_InvalidValue`: a user's
 /// e-mail with other than one `@` is refused, as is one that is no address, and the
 /// user keeps the address it had.
+/// The values methods refuse by their own rules are `SoftLayer_Exception_InvalidValue`
+/// (or the class their page names) with 500 over REST, like every exception a method
+/// raises; only a call that cannot be read (a bad `resultLimit`, an argument of the wrong
+/// type) is 400.
+#[test]
+fn a_methods_own_refusals_are_500_over_rest() {
+    let server = Server::start();
+    let post = |path: &str, body: serde_json::Value| {
+        rest(
+            &server,
+            "POST",
+            path,
+            Some(&DEMO),
+            body.to_string().as_bytes(),
+        )
+    };
+    let ticket = format!("SoftLayer_Ticket/{TICKET}");
+    for (resp, class) in [
+        (
+            post(
+                &format!("{ticket}/edit.json"),
+                json!({"parameters": [{"priority": 9}, "x"]}),
+            ),
+            "SoftLayer_Exception_InvalidValue",
+        ),
+        (
+            get(&server, "SoftLayer_Ticket/getTicketsClosedSinceDate.json"),
+            "SoftLayer_Exception_InvalidValue",
+        ),
+        (
+            post(
+                &format!("{ticket}/addScheduledAlert.json"),
+                json!({"parameters": ["garbage"]}),
+            ),
+            "SoftLayer_Exception_InvalidValue",
+        ),
+        (
+            get(
+                &server,
+                "SoftLayer_Account/getHistoricalTicketGraph/garbage/2026-01-01.json",
+            ),
+            "SoftLayer_Exception_Public",
+        ),
+    ] {
+        assert_fault(&resp, 500, class, None);
+    }
+    // An argument that is not of its type is still a request that cannot be read.
+    let resp = post(
+        &format!("{ticket}/addAttachedHardware.json"),
+        json!({"parameters": ["abc"]}),
+    );
+    assert_fault(&resp, 400, "SoftLayer_Exception_InvalidValue", None);
+}
+
 #[test]
 fn a_user_email_that_is_no_address_is_refused() {
     let server = Server::start();
@@ -491,22 +545,100 @@ fn a_user_email_that_is_no_address_is_refused() {
                 .as_bytes(),
         )
     };
+    // A method's own refusal is 500 over REST, as SLDN's exception-handling article shows
+    // this very one (and softlayer-go pull request 136: validation errors are 500).
     for email in ["a@b@c.com", "bad-email", ""] {
         assert_fault(
             &put(email),
-            400,
+            500,
             "SoftLayer_Exception_InvalidValue",
             Some("The character @ must appear once and only once in an email address."),
         );
     }
     for email in ["dana@localhost", "dana @example.com", "@example.com"] {
-        assert_fault(&put(email), 400, "SoftLayer_Exception_InvalidValue", None);
+        assert_fault(&put(email), 500, "SoftLayer_Exception_InvalidValue", None);
     }
     let user = ok_json(&get(&server, "SoftLayer_User_Customer/5001.json"));
     assert_eq!(user["email"], "dana@demo.example.com");
     assert_eq!(ok_json(&put("dana@new.example.com")), json!(true));
     let user = ok_json(&get(&server, "SoftLayer_User_Customer/5001.json"));
     assert_eq!(user["email"], "dana@new.example.com");
+}
+
+/// What `GET SoftLayer_Ticket/{TICKET}/{rest}` answers (200 and JSON).
+fn of_the_ticket(server: &Server, rest: &str) -> Value {
+    ok_json(&get(server, &format!("SoftLayer_Ticket/{TICKET}/{rest}")))
+}
+
+/// Percent escapes that decode to bytes that are not UTF-8 (in a path argument or a
+/// query value) are refused with 400, as the same bytes in a body are, rather than
+/// stored as U+FFFD; escaped UTF-8 is text like any other.
+#[test]
+fn percent_escapes_that_are_not_utf8_are_refused() {
+    let server = Server::start();
+    let tags = |server: &Server| {
+        of_the_ticket(server, "getTagReferences.json?objectMask=mask[tag.name]").to_string()
+    };
+    let before = tags(&server);
+    for path in [
+        format!("SoftLayer_Ticket/{TICKET}/setTags/%FF%FEzz.json"),
+        format!("SoftLayer_Ticket/{TICKET}.json?objectMask=mask[id,title%FF]"),
+        format!("SoftLayer_Ticket/{TICKET}.json?objectFilter=%C3"),
+    ] {
+        let resp = rest(&server, "GET", &path, Some(&DEMO), b"");
+        assert_eq!(resp.status, 400, "{path}\n{}", resp.describe());
+        assert!(
+            json_body(&resp)["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("not UTF-8")),
+            "{}",
+            resp.describe()
+        );
+    }
+    assert_eq!(tags(&server), before, "nothing was stored");
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/setTags/caf%C3%A9.json"),
+    );
+    assert_eq!(ok_json(&resp), json!(true));
+    assert!(tags(&server).contains("café"), "{}", tags(&server));
+}
+
+/// `DELETE` with a method in the path is not a call: the real API answers 404 "Service
+/// does not exist" (softlayer-python issue 962, `DELETE …/deleteObject.json` → 404 of 70
+/// bytes, this very body), and runs nothing, not even a getter or a detach.
+#[test]
+fn delete_with_a_method_in_the_path_is_404_and_runs_nothing() {
+    let server = Server::start();
+    let attached = |server: &Server| {
+        of_the_ticket(server, "getAttachedHardware.json")
+            .as_array()
+            .map(Vec::len)
+    };
+    let before = attached(&server);
+    assert!(before.is_some_and(|n| n > 0), "{before:?}");
+    for path in [
+        format!("SoftLayer_Ticket/{TICKET}/getObject.json"),
+        format!("SoftLayer_Ticket/{TICKET}/deleteObject.json"),
+        format!("SoftLayer_Ticket/{TICKET}/removeAttachedHardware/8001.json"),
+        format!("SoftLayer_Ticket/{TICKET}/addUpdate"),
+    ] {
+        let resp = rest(&server, "DELETE", &path, Some(&DEMO), b"");
+        assert_fault(
+            &resp,
+            404,
+            "SoftLayer_Exception_Public",
+            Some("Service does not exist"),
+        );
+        assert_eq!(resp.body.len(), 70, "{path}: {}", resp.describe());
+    }
+    assert_eq!(attached(&server), before, "nothing was detached");
+    // The same paths by GET and POST are calls, as ever.
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getObject.json"),
+    );
+    assert_eq!(ok_json(&resp)["id"], TICKET);
 }
 
 #[test]
@@ -1042,11 +1174,31 @@ fn a_wrong_key_or_user_is_401() {
         Some(&basic_auth(DEMO.username, "wrong")),
         b"",
     );
+    // The real REST API's body for refused credentials, trailing space and all (SLDN's
+    // exception-handling article; terraform-provider-ibm issue 3, a wrong username).
     assert_fault(
         &resp,
         401,
-        "SoftLayer_Exception_InvalidLegacyToken",
-        Some("Invalid API token."),
+        "SoftLayer_Exception_Public",
+        Some("Access Denied. "),
+    );
+    assert_eq!(
+        resp.text(),
+        r#"{"error":"Access Denied. ","code":"SoftLayer_Exception_Public"}"#
+    );
+    // A wrong portal token over REST (softlayer-go's `userId:authToken`) alike.
+    let resp = rest_with(
+        &server,
+        "GET",
+        &path,
+        Some(&basic_auth(&DEMO.id.to_string(), "not-a-token")),
+        b"",
+    );
+    assert_fault(
+        &resp,
+        401,
+        "SoftLayer_Exception_Public",
+        Some("Access Denied. "),
     );
 }
 

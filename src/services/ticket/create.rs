@@ -110,7 +110,7 @@ fn device_kind(
                 .map(|(n, _)| *n)
                 .chain(also.iter().copied())
                 .collect();
-            Fault::invalid_value(format!(
+            Fault::rule(format!(
                 "Invalid attachment type '{wanted}': use {}.",
                 names.join(" or ")
             ))

@@ -148,7 +148,7 @@ pub(super) fn account_user(
 
 pub(super) fn priority(value: Option<i64>) -> Result<Option<i64>, Fault> {
     match value {
-        Some(p) if !(0..=4).contains(&p) => Err(Fault::invalid_value(format!(
+        Some(p) if !(0..=4).contains(&p) => Err(Fault::rule(format!(
             "Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."
         ))),
         other => Ok(other),
@@ -172,9 +172,9 @@ fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
     let text = raw
         .as_ref()
         .and_then(|v| v.as_str())
-        .ok_or_else(|| Fault::invalid_value("Please provide a close date."))?;
+        .ok_or_else(|| Fault::rule("Please provide a close date."))?;
     let since = parse_date(ctx, text).ok_or_else(|| {
-        Fault::invalid_value(format!(
+        Fault::rule(format!(
             "Invalid date '{text}': use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY."
         ))
     })?;

@@ -106,9 +106,9 @@ pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
     let text: Option<String> = ctx.arg(0)?;
     let text = text
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| Fault::invalid_value("Please provide an activation time."))?;
+        .ok_or_else(|| Fault::rule("Please provide an activation time."))?;
     let run = parse_date(ctx, &text).ok_or_else(|| {
-        Fault::invalid_value(format!(
+        Fault::rule(format!(
             "Invalid activation time '{text}': use ISO 8601 or MM/DD/YYYY HH:MM:SS."
         ))
     })?;
@@ -177,7 +177,7 @@ pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
     names.sort();
     names.dedup();
     if let Some(bad) = names.iter().find(|n| n.chars().count() > 255) {
-        return Err(Fault::invalid_value(format!(
+        return Err(Fault::rule(format!(
             "Tag '{bad}' is longer than 255 characters."
         )));
     }
