@@ -149,9 +149,32 @@ fn queue_ticket(r: &rusqlite::Row) -> rusqlite::Result<QueueTicket> {
     })
 }
 
+/// The words of `filter`'s text search, each with the tickets that may hold it when the
+/// trigram indexes can tell ([`super::query::tickets_mentioning`]).
+fn searched_words(
+    conn: &Connection,
+    filter: &QueueFilter,
+) -> Result<Vec<(String, Option<Vec<i64>>)>> {
+    filter
+        .text
+        .iter()
+        .flat_map(|t| t.split_whitespace())
+        .map(|word| {
+            Ok((
+                word.to_string(),
+                super::query::tickets_mentioning(conn, word)?,
+            ))
+        })
+        .collect()
+}
+
 /// The WHERE clause of `filter` and its parameters; `with_status` false leaves the status
 /// out (for the per-status counts).
-fn where_clause(filter: &QueueFilter, with_status: bool) -> (String, Vec<SqlValue>) {
+fn where_clause(
+    filter: &QueueFilter,
+    words: &[(String, Option<Vec<i64>>)],
+    with_status: bool,
+) -> (String, Vec<SqlValue>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<SqlValue> = Vec::new();
     let mut equals = |column: &str, value: i64, clauses: &mut Vec<String>| {
@@ -178,7 +201,13 @@ fn where_clause(filter: &QueueFilter, with_status: bool) -> (String, Vec<SqlValu
     // Each word must appear in the title or in some update, case ignored, searched as the
     // filters' `*=` searches (in time linear in the text, where `LIKE` took its length times
     // the word's).
-    for word in filter.text.iter().flat_map(|t| t.split_whitespace()) {
+    for (word, mentioning) in words {
+        // The index's few candidates first, so that the exact search reads only them
+        // rather than every ticket and its updates (a scan: 0.4 s at 20,000 tickets).
+        if let Some(ids) = mentioning {
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            clauses.push(format!("t.id IN ({list})"));
+        }
         let (contains, needle) = super::query::text_search(TextMatch::Contains, word);
         params.push(SqlValue::Text(needle));
         let n = params.len();
@@ -212,7 +241,8 @@ fn order_by(order: &QueueOrder) -> String {
 /// One page of the queue, its total and the counts per status.
 pub fn queue(conn: &Connection, filter: &QueueFilter, order: &QueueOrder) -> Result<QueuePage> {
     let page_size = order.page_size.clamp(1, MAX_PAGE_SIZE);
-    let (clause, mut params) = where_clause(filter, true);
+    let words = searched_words(conn, filter)?;
+    let (clause, mut params) = where_clause(filter, &words, true);
     let total: i64 = conn.query_row(
         &format!("SELECT COUNT(*) FROM SoftLayer_Ticket t {clause}"),
         params_from_iter(params.iter()),
@@ -231,7 +261,7 @@ pub fn queue(conn: &Connection, filter: &QueueFilter, order: &QueueOrder) -> Res
         .query_map(params_from_iter(params.iter()), queue_ticket)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
 
-    let (clause, params) = where_clause(filter, false);
+    let (clause, params) = where_clause(filter, &words, false);
     let sql = format!(
         "SELECT s.id, s.name, COUNT(t.id) FROM SoftLayer_Ticket_Status s \
          LEFT JOIN (SELECT t.id, t.statusId FROM SoftLayer_Ticket t {clause}) t \

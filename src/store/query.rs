@@ -799,6 +799,46 @@ fn trigram_query(folded: &str) -> String {
 /// stops after a page, so beyond a few thousand candidates the scan wins.
 const INDEXED_AT_MOST: usize = 4000;
 
+/// The tickets whose title or some update's entry may hold `word` (case ignored, as a
+/// `*=` search), by the trigram indexes: a superset the caller narrows with the exact
+/// search. `None` where the indexes cannot tell soon, as for
+/// [`SqlBuilder::text_candidates`]: a word under three characters, a common one, or too
+/// much text still queued for the index.
+pub(crate) fn tickets_mentioning(conn: &Connection, word: &str) -> super::Result<Option<Vec<i64>>> {
+    let Some(folded) = folded_needle(word) else {
+        return Ok(None);
+    };
+    if queued_text_rows(conn)? > SEARCHED_QUEUE_ROWS {
+        return Ok(None);
+    }
+    let query = trigram_query(&folded);
+    let mut tickets: Vec<i64> = Vec::new();
+    for index in TEXT_INDEXES {
+        let ids = conn
+            .prepare_cached(&index.candidates_sql())?
+            .query_map([&query, &folded], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if ids.len() > INDEXED_AT_MOST {
+            return Ok(None);
+        }
+        if index.type_name == "SoftLayer_Ticket" {
+            tickets.extend(ids);
+            continue;
+        }
+        // An update's ticket; the ids are the index's own, written as a list.
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!("SELECT ticketId FROM SoftLayer_Ticket_Update WHERE id IN ({list})");
+        let mut stmt = conn.prepare(&sql)?;
+        let owners = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        for owner in owners {
+            tickets.push(owner?);
+        }
+    }
+    tickets.sort_unstable();
+    tickets.dedup();
+    Ok(Some(tickets))
+}
+
 /// The relational property of `type_name` called `name`, with whether it is a list.
 fn relational(type_name: &str, name: &str) -> Option<(&'static TypeDef, bool)> {
     let t = schema().type_def(type_name)?;
