@@ -17,6 +17,16 @@
 //! (the only place with SQL). [`schema`] (generated from SLDN) drives masks, filters,
 //! the WSDL and the coverage table.
 
+/// `eprintln!` for messages to a person, without its panic when standard error is a pipe
+/// whose reader has gone (`serve 2>&1 | head`): the message is lost, the work goes on.
+#[macro_export]
+macro_rules! tell {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod allocator;
 pub mod auth;
 pub mod body;

@@ -276,7 +276,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let command = Cli::parse().command;
     if command.database().is_some_and(|db| db.trim().is_empty()) {
-        eprintln!("error: {}", CliError::EmptyDatabasePath);
+        softlayer_ticket_server::tell!("error: {}", CliError::EmptyDatabasePath);
         return std::process::ExitCode::FAILURE;
     }
     let result = match command {
@@ -321,7 +321,11 @@ fn main() -> std::process::ExitCode {
         Command::Snapshot { db, name } => db_as_is(&db).and_then(|conn| {
             let info =
                 emulator::snapshots::Snapshots::for_database(&db).save_as_is(&conn, &name)?;
-            eprintln!("snapshot '{}' saved ({} bytes)", info.name, info.size_bytes);
+            softlayer_ticket_server::tell!(
+                "snapshot '{}' saved ({} bytes)",
+                info.name,
+                info.size_bytes
+            );
             Ok(())
         }),
         // A deleted database may be brought back from its snapshot; a missing one
@@ -338,7 +342,7 @@ fn main() -> std::process::ExitCode {
         }
         .and_then(|store| {
             emulator::snapshots::Snapshots::for_database(&db).restore(&store, &name)?;
-            eprintln!("{db} restored from snapshot '{name}'");
+            softlayer_ticket_server::tell!("{db} restored from snapshot '{name}'");
             Ok(())
         }),
         // Read without writing: the file may be read only, or in use by the server of an
@@ -364,7 +368,7 @@ fn main() -> std::process::ExitCode {
             }),
         Command::Reset { db, empty } => offline_db(&db).and_then(|store| {
             emulator::snapshots::reset(&store, empty)?;
-            eprintln!(
+            softlayer_ticket_server::tell!(
                 "{db} reset to {}",
                 if empty {
                     "the catalogue alone"
@@ -376,13 +380,19 @@ fn main() -> std::process::ExitCode {
         }),
         Command::Coverage => write_output(&coverage::markdown()).map_err(Into::into),
         Command::Wsdl { out } => protocol::wsdl::generate_all(&out)
-            .map(|files| eprintln!("{} files written under {}", files.len(), out.display()))
+            .map(|files| {
+                softlayer_ticket_server::tell!(
+                    "{} files written under {}",
+                    files.len(),
+                    out.display()
+                )
+            })
             .map_err(|e| format!("wsdl --out {}: {e}", out.display()).into()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            softlayer_ticket_server::tell!("error: {e}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -438,7 +448,7 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
         let n = store
             .write(|conn| emulator::snapshots::import(conn, &doc))
             .map_err(|e| format!("{}: {e}", file.display()))?;
-        eprintln!("{}: {n} objects loaded", file.display());
+        softlayer_ticket_server::tell!("{}: {n} objects loaded", file.display());
     }
     Ok(())
 }
@@ -498,7 +508,7 @@ fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error:
         })
     })?;
     bar.finish_and_clear();
-    eprintln!(
+    softlayer_ticket_server::tell!(
         "{added} synthetic tickets added to account 1001 in {:.1?}",
         started.elapsed()
     );
@@ -573,7 +583,7 @@ fn replay(
             // Status 1 already means "differed": output that could not be written is
             // the replay not running.
             if let Err(e) = write_output(&report.text()) {
-                eprintln!("error: {e}");
+                softlayer_ticket_server::tell!("error: {e}");
                 return std::process::ExitCode::from(2);
             }
             if report.differences.is_empty() {
@@ -583,7 +593,7 @@ fn replay(
             }
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            softlayer_ticket_server::tell!("error: {e}");
             std::process::ExitCode::from(2)
         }
     }

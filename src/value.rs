@@ -503,30 +503,79 @@ pub(crate) fn ticket_showing_one_user(shared: bool) -> Value {
     ))
 }
 
-/// Base64 as clients send it, read as PHP's `base64_decode` behind the real API reads it:
-/// whitespace anywhere is skipped (MIME-style encoders, Ruby's `Base64.encode64` among
-/// them, wrap lines every 60 or 76 characters; a REST body may carry them as `\n`), and
-/// padding is optional (some encoders drop it). Any other character outside the alphabet
-/// is an error, where PHP's non-strict mode drops it silently (README, "Base64").
-pub fn decode_base64(text: &str) -> Result<Vec<u8>, base64::DecodeError> {
-    use base64::Engine as _;
-    use base64::engine::DecodePaddingMode;
-    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-    const LENIENT: GeneralPurpose = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-    );
-    if text.bytes().any(|b| b.is_ascii_whitespace()) {
-        let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        LENIENT.decode(compact)
-    } else {
-        LENIENT.decode(text)
+/// A character that is not base64 where base64 belongs (see [`decode_base64`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("invalid byte {byte:#04x} at offset {offset}")]
+pub struct NotBase64 {
+    pub offset: usize,
+    pub byte: u8,
+}
+
+/// Base64 as clients send it, read as PHP's `base64_decode` behind the real API reads it
+/// (its non-strict mode): whitespace anywhere is skipped (MIME-style encoders, Ruby's
+/// `Base64.encode64` among them, wrap lines every 60 or 76 characters; a REST body may
+/// carry them as `\n`), `=` is skipped wherever it is (so padding is optional), the bits
+/// past the last whole byte are dropped whatever they are, and so is a lone character
+/// at the end (SLDN's Python attachment example sends `gICBdDQp9`, nine characters).
+/// Any other character outside the alphabet is an error, where PHP drops it silently
+/// (README, "Base64").
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, NotBase64> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 3);
+    let (mut bits, mut held) = (0u32, 0u8);
+    for (offset, byte) in text.bytes().enumerate() {
+        let sextet = match byte {
+            b'A'..=b'Z' => byte - b'A',
+            b'a'..=b'z' => byte - b'a' + 26,
+            b'0'..=b'9' => byte - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => continue,
+            b if b.is_ascii_whitespace() => continue,
+            _ => return Err(NotBase64 { offset, byte }),
+        };
+        bits = (bits << 6) | u32::from(sextet);
+        held += 1;
+        if held == 4 {
+            out.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
+            (bits, held) = (0, 0);
+        }
     }
+    match held {
+        2 => out.push((bits >> 4) as u8),
+        3 => out.extend_from_slice(&[(bits >> 10) as u8, (bits >> 2) as u8]),
+        _ => {}
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What PHP's `base64_decode` (non-strict) answers, from `php -r`.
+    #[test]
+    fn base64_is_read_as_php_reads_it() {
+        let hex = |b: Vec<u8>| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        for (text, php) in [
+            ("gICBdDQp9", "808081743429"),
+            ("QR==", "41"),
+            ("QR", "41"),
+            ("aGVsbG8=", "68656c6c6f"),
+            ("aGVs\nbG8", "68656c6c6f"),
+            ("aG=Vs bG8=", "68656c6c6f"),
+            ("", ""),
+            ("Q", ""),
+        ] {
+            assert_eq!(hex(decode_base64(text).unwrap()), php, "{text:?}");
+        }
+        assert_eq!(
+            decode_base64("aGVs_bG8"),
+            Err(NotBase64 {
+                offset: 4,
+                byte: b'_'
+            })
+        );
+    }
 
     /// A shared struct is written as its copies would be: JSON.
     #[test]

@@ -38,13 +38,6 @@ pub trait Codec: Send + 'static {
     /// The reply (status 200). `SoftLayer-Total-Items` is the pipeline's to add.
     fn write_reply(&self, call: &Call, reply: &Reply) -> HttpAnswer;
 
-    /// The fault this transport answers in place of `fault`, where the real API's answer
-    /// differs by transport (REST's "Access Denied. " for refused credentials); `None`
-    /// answers `fault` itself. The journal records what was answered.
-    fn restate(&self, _fault: &Fault) -> Option<Fault> {
-        None
-    }
-
     /// The fault, with the status [`Codec::status_of`] gives it.
     fn write_fault(&self, fault: &Fault) -> HttpAnswer;
 

@@ -80,8 +80,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::call::{
-    Call, CallHeaders, Credentials, ExceptionClass, Fault, MaskSource, NestedPath, Reply,
-    ResultLimit,
+    Call, CallHeaders, Credentials, Fault, MaskSource, NestedPath, Reply, ResultLimit,
 };
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
@@ -109,9 +108,6 @@ impl Format {
 
 /// The message of the fault for a service this server does not have (rest.md's wording).
 pub const NO_SERVICE: &str = "Service does not exist";
-
-/// REST's answer to credentials it refuses (see [`RestCodec::restate`]).
-pub const ACCESS_DENIED: &str = "Access Denied. ";
 
 const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
@@ -474,21 +470,6 @@ impl Codec for RestCodec {
         let mut answer = write_reply(reply, self.format, self.include_types);
         answer.headers.clear();
         answer
-    }
-
-    /// Credentials refused over REST are 401 `{"error":"Access Denied. ","code":
-    /// "SoftLayer_Exception_Public"}` (the trailing space is the API's), as SLDN's
-    /// exception-handling article shows and terraform-provider-ibm issues 3 and 227
-    /// quote, where XML-RPC and SOAP answer `SoftLayer_Exception_InvalidLegacyToken`.
-    fn restate(&self, fault: &Fault) -> Option<Fault> {
-        matches!(
-            fault,
-            Fault::Unauthenticated {
-                class: ExceptionClass::InvalidLegacyToken,
-                ..
-            }
-        )
-        .then(|| Fault::unauthenticated(ExceptionClass::Public, ACCESS_DENIED))
     }
 
     fn write_fault(&self, fault: &Fault) -> HttpAnswer {

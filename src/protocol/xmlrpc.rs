@@ -679,7 +679,7 @@ impl<'a> Parser<'a> {
 
     /// A `<base64>` that is not base64: refused naming the member it was in, as REST and
     /// SOAP name it (the README's "Other characters are refused, naming the member").
-    fn not_base64(&self, error: base64::DecodeError) -> Fault {
+    fn not_base64(&self, error: crate::value::NotBase64) -> Fault {
         match &self.member {
             Some(name) => Fault::invalid_value(format!(
                 "Invalid value for '{name}': it is typed base64 but is not base64 ({error})."
@@ -1153,7 +1153,7 @@ mod tests {
         // Inside a list inside a member, the member is named; after it, no longer.
         let message = refusal(
             "<struct><member><name>emails</name><value><array><data>\
-             <value><base64>A</base64></value></data></array></value></member></struct>",
+             <value><base64>A_</base64></value></data></array></value></member></struct>",
         );
         assert!(
             message.starts_with("Invalid value for 'emails':"),

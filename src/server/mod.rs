@@ -106,6 +106,16 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let listener = runtime
         .block_on(TcpListener::bind(&options.listen))
         .map_err(|e| std::io::Error::new(e.kind(), format!("--listen {}: {e}", options.listen)))?;
+    // So is a --journal file that cannot be written (the journal opens it again).
+    if let Some(path) = &options.journal.file {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| {
+                std::io::Error::new(e.kind(), format!("--journal {}: {e}", path.display()))
+            })?;
+    }
     let store = Store::open(&options.db)?;
     store.prepare_text_tally();
     // HTTP trims a header's value, so a token's own blanks could never be sent: trimmed,
@@ -137,7 +147,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         );
         tracing::info!("health: http://{addr}/health; metrics: http://{addr}/metrics");
         tracing::info!("support console: http://{addr}/_emulator/ui/");
-        eprintln!(
+        crate::tell!(
             "\nslcli configuration (save as ./softlayer-local.cfg and pass it with --config; ~/.softlayer holds your real one):\n\n\
              [softlayer]\nusername = demo\n\
              api_key = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n\

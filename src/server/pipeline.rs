@@ -1048,8 +1048,6 @@ impl<C: Codec> Exchange<C> {
     }
 
     fn whole_fault(&mut self, call: Option<&Call>, fault: &Fault) {
-        let restated = self.codec.restate(fault);
-        let fault = restated.as_ref().unwrap_or(fault);
         if let Fault::Internal { detail } = fault {
             let (service, method) = call
                 .map(|c| (c.service.as_str(), c.method.as_str()))

@@ -113,6 +113,58 @@ fn a_bad_listen_address_leaves_no_database_behind() {
 }
 
 #[test]
+fn a_journal_file_that_cannot_be_written_leaves_no_database_behind() {
+    let dir = TempDir::new("cli-journal");
+    let db = dir.path().join("new.db");
+    let journal = dir.path().join("no-such-folder").join("calls.jsonl");
+    let stderr = refused(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db.to_str().unwrap(),
+            "--journal",
+            journal.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(stderr.contains("--journal"), "{stderr}");
+    assert!(!db.exists(), "{} was created", db.display());
+}
+
+/// A report on standard error whose reader has gone (`seed … 2>&1 | head -0`) is lost,
+/// not a panic: the command finishes its work and succeeds.
+#[test]
+fn a_closed_standard_error_does_not_stop_a_command() {
+    let dir = TempDir::new("cli-stderr");
+    let db = dir.path().join("tickets.sqlite3");
+    let mut child = Command::new(SERVER_BIN)
+        .args([
+            "seed",
+            "--db",
+            db.to_str().unwrap(),
+            "--synthetic-tickets",
+            "50",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the server binary");
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status}");
+    let out = Command::new(SERVER_BIN)
+        .args(["export", "--db", db.to_str().unwrap()])
+        .output()
+        .expect("export");
+    let export: J = serde_json::from_slice(&out.stdout).expect("JSON");
+    let tickets = export["SoftLayer_Ticket"].as_array().map_or(0, Vec::len);
+    assert!(tickets >= 50, "{tickets} tickets");
+}
+
+#[test]
 fn seed_refuses_more_tickets_than_it_may_add() {
     let dir = TempDir::new("cli-seed");
     let db = dir.path().join("tickets.sqlite3");

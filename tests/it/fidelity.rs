@@ -2389,3 +2389,38 @@ fn a_filter_on_a_computed_flag_compares_it_as_its_getter_answers() {
         );
     }
 }
+
+/// SLDN's Python ticket example attaches `gICBdDQp9` (nine characters), which PHP's
+/// `base64_decode` behind the real API reads as six bytes (a lone last character
+/// dropped): the attachment is made and reads back as those bytes.
+#[test]
+fn sldn_attachment_example_is_read_as_php_reads_it() {
+    let server = Server::start();
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let call = |verb: &str, path: &str, body: &str| {
+        let resp = http_request(
+            server.addr(),
+            verb,
+            &format!("/rest/v3.1/{path}"),
+            &[("Authorization", auth.as_str())],
+            body.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request");
+        assert_eq!(resp.status, 200, "{verb} {path}\n{}", resp.describe());
+        json_of(&resp)
+    };
+    let file = call(
+        "POST",
+        "SoftLayer_Ticket/160000001/addAttachedFile.json",
+        r#"{"parameters": [{"data": "gICBdDQp9", "filename": "test2.txt"}]}"#,
+    );
+    let file_id = file["id"].as_i64().expect("a file id");
+    let data = call(
+        "GET",
+        &format!("SoftLayer_Ticket/160000001/getAttachedFile/{file_id}.json"),
+        "",
+    );
+    // PHP: bin2hex(base64_decode("gICBdDQp9")) is 808081743429, which is "gICBdDQp".
+    assert_eq!(data, "gICBdDQp", "{data:#}");
+}

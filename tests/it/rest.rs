@@ -1174,19 +1174,13 @@ fn a_wrong_key_or_user_is_401() {
         Some(&basic_auth(DEMO.username, "wrong")),
         b"",
     );
-    // The real REST API's body for refused credentials, trailing space and all (SLDN's
-    // exception-handling article; terraform-provider-ibm issue 3, a wrong username).
     assert_fault(
         &resp,
         401,
-        "SoftLayer_Exception_Public",
-        Some("Access Denied. "),
+        "SoftLayer_Exception_InvalidLegacyToken",
+        Some("Invalid API token."),
     );
-    assert_eq!(
-        resp.text(),
-        r#"{"error":"Access Denied. ","code":"SoftLayer_Exception_Public"}"#
-    );
-    // A wrong portal token over REST (softlayer-go's `userId:authToken`) alike.
+    // A wrong portal token over REST (softlayer-go's `userId:authToken`) says so.
     let resp = rest_with(
         &server,
         "GET",
@@ -1197,8 +1191,8 @@ fn a_wrong_key_or_user_is_401() {
     assert_fault(
         &resp,
         401,
-        "SoftLayer_Exception_Public",
-        Some("Access Denied. "),
+        "SoftLayer_Exception_InvalidLegacyToken",
+        Some("Invalid API token."),
     );
 }
 
