@@ -41,14 +41,7 @@ pub fn authenticate(
             }
         }
         Some(Credentials::PortalToken { user_id, token }) => {
-            return store::principal_by_token(conn, *user_id, token)?.ok_or_else(|| {
-                // The API's text for a refused `authToken` (terraform-provider-ibm's
-                // test of an invalid token, written against the real answer).
-                Fault::unauthenticated(
-                    ExceptionClass::InvalidLegacyToken,
-                    "Invalid authentication token.",
-                )
-            });
+            store::principal_by_token(conn, *user_id, token)?
         }
     };
     found.ok_or_else(|| {

@@ -1338,11 +1338,10 @@ fn portal_login_token_from_username_and_password() {
     assert_eq!(ticket["title"], "DNS Request", "{}", resp.text());
     let resp = as_go(DEMO.id);
     assert_eq!(resp.status, 401, "another user's id: {}", resp.text());
-    // Bound to its user; refused as the real API refuses a token (terraform-provider-ibm
-    // tests the text).
+    // Bound to its user.
     assert_eq!(
         whoami_with_token(&server, DEMO.id, &hash),
-        Err("Invalid authentication token.".into())
+        Err("Invalid API token.".into())
     );
     assert!(whoami_with_token(&server, OTHER.id, &hash).is_err());
 

