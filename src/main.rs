@@ -9,7 +9,7 @@ use std::io::Write as _;
 static ALLOCATOR: softlayer_ticket_server::allocator::Allocator =
     softlayer_ticket_server::allocator::Allocator;
 use softlayer_ticket_server::emulator::support::{EmployeeRef, SupportAction};
-use softlayer_ticket_server::{coverage, emulator, limits, protocol, server, store, value};
+use softlayer_ticket_server::{coverage, emulator, limits, protocol, server, store, tell, value};
 
 #[derive(Parser)]
 #[command(version, about = "A local SoftLayer_Ticket-compatible API endpoint")]
@@ -276,7 +276,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let command = Cli::parse().command;
     if command.database().is_some_and(|db| db.trim().is_empty()) {
-        softlayer_ticket_server::tell!("error: {}", CliError::EmptyDatabasePath);
+        tell!("error: {}", CliError::EmptyDatabasePath);
         return std::process::ExitCode::FAILURE;
     }
     let result = match command {
@@ -321,11 +321,7 @@ fn main() -> std::process::ExitCode {
         Command::Snapshot { db, name } => db_as_is(&db).and_then(|conn| {
             let info =
                 emulator::snapshots::Snapshots::for_database(&db).save_as_is(&conn, &name)?;
-            softlayer_ticket_server::tell!(
-                "snapshot '{}' saved ({} bytes)",
-                info.name,
-                info.size_bytes
-            );
+            tell!("snapshot '{}' saved ({} bytes)", info.name, info.size_bytes);
             Ok(())
         }),
         // A deleted database may be brought back from its snapshot; a missing one
@@ -342,7 +338,7 @@ fn main() -> std::process::ExitCode {
         }
         .and_then(|store| {
             emulator::snapshots::Snapshots::for_database(&db).restore(&store, &name)?;
-            softlayer_ticket_server::tell!("{db} restored from snapshot '{name}'");
+            tell!("{db} restored from snapshot '{name}'");
             Ok(())
         }),
         // Read without writing: the file may be read only, or in use by the server of an
@@ -368,7 +364,7 @@ fn main() -> std::process::ExitCode {
             }),
         Command::Reset { db, empty } => offline_db(&db).and_then(|store| {
             emulator::snapshots::reset(&store, empty)?;
-            softlayer_ticket_server::tell!(
+            tell!(
                 "{db} reset to {}",
                 if empty {
                     "the catalogue alone"
@@ -380,19 +376,13 @@ fn main() -> std::process::ExitCode {
         }),
         Command::Coverage => write_output(&coverage::markdown()).map_err(Into::into),
         Command::Wsdl { out } => protocol::wsdl::generate_all(&out)
-            .map(|files| {
-                softlayer_ticket_server::tell!(
-                    "{} files written under {}",
-                    files.len(),
-                    out.display()
-                )
-            })
+            .map(|files| tell!("{} files written under {}", files.len(), out.display()))
             .map_err(|e| format!("wsdl --out {}: {e}", out.display()).into()),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            softlayer_ticket_server::tell!("error: {e}");
+            tell!("error: {e}");
             std::process::ExitCode::FAILURE
         }
     }
@@ -448,7 +438,7 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
         let n = store
             .write(|conn| emulator::snapshots::import(conn, &doc))
             .map_err(|e| format!("{}: {e}", file.display()))?;
-        softlayer_ticket_server::tell!("{}: {n} objects loaded", file.display());
+        tell!("{}: {n} objects loaded", file.display());
     }
     Ok(())
 }
@@ -508,7 +498,7 @@ fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error:
         })
     })?;
     bar.finish_and_clear();
-    softlayer_ticket_server::tell!(
+    tell!(
         "{added} synthetic tickets added to account 1001 in {:.1?}",
         started.elapsed()
     );
@@ -583,7 +573,7 @@ fn replay(
             // Status 1 already means "differed": output that could not be written is
             // the replay not running.
             if let Err(e) = write_output(&report.text()) {
-                softlayer_ticket_server::tell!("error: {e}");
+                tell!("error: {e}");
                 return std::process::ExitCode::from(2);
             }
             if report.differences.is_empty() {
@@ -593,7 +583,7 @@ fn replay(
             }
         }
         Err(e) => {
-            softlayer_ticket_server::tell!("error: {e}");
+            tell!("error: {e}");
             std::process::ExitCode::from(2)
         }
     }

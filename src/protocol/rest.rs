@@ -181,15 +181,7 @@ pub fn parse(
 ) -> Result<Request, (Fault, Format)> {
     let (segments, format) = split_path(rest_path);
     let fail = |fault: Fault| (fault, format);
-    // Text that is not UTF-8 is refused, as in a body, rather than stored as U+FFFD.
-    let mut raw_parts = rest_path
-        .split('/')
-        .chain(query.into_iter().flat_map(|q| q.split('&')));
-    if let Some(part) = raw_parts.find(|p| !decodes_to_utf8(p)) {
-        return Err(fail(Fault::bad_argument(format!(
-            "Invalid text in the URL: '{part}' decodes to bytes that are not UTF-8."
-        ))));
-    }
+    let segments = segments.map_err(fail)?;
     let verb = Verb::parse(http_method).ok_or_else(|| {
         fail(Fault::UnsupportedVerb {
             verb: http_method.to_string(),
@@ -613,12 +605,20 @@ impl Verb {
     }
 }
 
-/// The decoded, non-empty path segments and the format named by the last one's extension.
-fn split_path(rest_path: &str) -> (Vec<String>, Format) {
+/// The decoded, non-empty path segments (refused if one is not UTF-8) and the format
+/// named by the last one's extension.
+fn split_path(rest_path: &str) -> (Result<Vec<String>, Fault>, Format) {
+    // A refused segment still counts for the format, which its fault is written in.
+    let mut refused = None;
     let mut segments: Vec<String> = rest_path
         .split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode(s, false))
+        .map(|s| {
+            percent_decode_utf8(s, false).unwrap_or_else(|fault| {
+                refused.get_or_insert(fault);
+                percent_decode(s, false)
+            })
+        })
         .collect();
     let mut format = Format::Json;
     if let Some(last) = segments.last_mut() {
@@ -642,7 +642,7 @@ fn split_path(rest_path: &str) -> (Vec<String>, Format) {
             segments.pop();
         }
     }
-    (segments, format)
+    (refused.map_or(Ok(segments), Err), format)
 }
 
 /// `%XX` escapes decoded (and `+` as a space in query strings); a `%` not followed by two
@@ -655,9 +655,17 @@ pub(crate) fn percent_decode(text: &str, plus_is_space: bool) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Whether `text`'s `%XX` escapes decode to UTF-8 (a path segment or a query pair).
-fn decodes_to_utf8(text: &str) -> bool {
-    !text.contains('%') || std::str::from_utf8(&percent_decode_bytes(text, false)).is_ok()
+/// [`percent_decode`] for a request's own path and query: text that is not UTF-8 is
+/// refused, as in a body, rather than read (and stored) as U+FFFD.
+fn percent_decode_utf8(text: &str, plus_is_space: bool) -> Result<String, Fault> {
+    if !text.contains(['%', '+']) {
+        return Ok(text.to_string());
+    }
+    String::from_utf8(percent_decode_bytes(text, plus_is_space)).map_err(|_| {
+        Fault::bad_argument(format!(
+            "Invalid text in the URL: '{text}' decodes to bytes that are not UTF-8."
+        ))
+    })
 }
 
 fn percent_decode_bytes(text: &str, plus_is_space: bool) -> Vec<u8> {
@@ -737,8 +745,8 @@ fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
             continue;
         }
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let name = percent_decode(name, true);
-        let value = percent_decode(value, true);
+        let name = percent_decode_utf8(name, true)?;
+        let value = percent_decode_utf8(value, true)?;
         let text = value.trim();
         if name.eq_ignore_ascii_case("objectMask") {
             out.mask = (!text.is_empty()).then(|| text.to_string());
@@ -866,6 +874,8 @@ fn route(
         }
     }
 
+    // A method named in the path, rather than the verb's own (`DELETE` is deleteObject).
+    let named = !rest.is_empty();
     let method = match rest.first() {
         Some(segment) => {
             let method = find_method(def, segment).ok_or_else(|| match ctx.verb {
@@ -884,7 +894,6 @@ fn route(
     // of a named method answers 404 "Service does not exist" (softlayer-python issue 962,
     // which is why that client sends deleteObject as GET). A path walked on to a nested
     // item (`…/Subjects/1005`) deletes that item.
-    let named = segs.len() > rest.len() + usize::from(init_id.is_some());
     let walks_on = params.is_empty() && !rest.is_empty();
     if ctx.verb == Verb::Delete && named && !walks_on {
         return Err(no_service(service_segment));

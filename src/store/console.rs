@@ -205,8 +205,7 @@ fn where_clause(
         // The index's few candidates first, so that the exact search reads only them
         // rather than every ticket and its updates (a scan: 0.4 s at 20,000 tickets).
         if let Some(ids) = mentioning {
-            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            clauses.push(format!("t.id IN ({list})"));
+            clauses.push(format!("t.id IN ({})", super::query::id_list(ids)));
         }
         let (contains, needle) = super::query::text_search(TextMatch::Contains, word);
         params.push(SqlValue::Text(needle));

@@ -19,14 +19,14 @@ pub struct OutboxMessage {
 }
 
 pub fn outbox_insert(conn: &Connection, m: &OutboxMessage) -> Result<i64> {
+    // The id above every one the table ever held (migrations/0017).
+    let id = super::next_id(conn, "emulator_outbox", 1)?;
     conn.prepare_cached(
-        // The id above every one the table ever held (migrations/0017).
         "INSERT INTO emulator_outbox (id, accountId, ticketId, event, createDate, sender, recipients, subject, body) \
-         SELECT max(coalesce(max(id), 0), coalesce((SELECT lastId FROM derived_id_high_water \
-         WHERE tableName = 'emulator_outbox'), 0)) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
-         FROM emulator_outbox",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(rusqlite::params![
+        id,
         m.account_id,
         m.ticket_id,
         m.event,
@@ -36,7 +36,7 @@ pub fn outbox_insert(conn: &Connection, m: &OutboxMessage) -> Result<i64> {
         m.subject,
         m.body,
     ])?;
-    Ok(conn.last_insert_rowid())
+    Ok(id)
 }
 
 /// What an outbox read selects; every part optional.

@@ -1205,7 +1205,7 @@ pub fn next_id_among(conn: &Connection, types: &[&str], floor: i64) -> Result<i6
 
 /// The next free id for a type whose ids the emulator assigns: above every id the
 /// table holds and, for the tables whose rows the API removes, every id it ever held
-/// (migrations/0010), so that no id is handed out twice.
+/// (migrations/0010, 0014, 0016, 0017), so that no id is handed out twice.
 pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
     let table = table(type_name)?;
     let sql = format!(
@@ -1657,16 +1657,20 @@ pub fn set_ticket_state(
     state_type: i64,
     on: bool,
 ) -> Result<()> {
-    let sql = if on {
+    if on {
         // The id above every one the table ever held (migrations/0017).
-        "INSERT OR IGNORE INTO SoftLayer_Ticket_State (id, ticketId, stateTypeId) \
-         SELECT max(coalesce(max(id), 0), coalesce((SELECT lastId FROM derived_id_high_water \
-         WHERE tableName = 'SoftLayer_Ticket_State'), 0)) + 1, ?1, ?2 FROM SoftLayer_Ticket_State"
+        let id = next_id(conn, "SoftLayer_Ticket_State", 1)?;
+        conn.prepare_cached(
+            "INSERT OR IGNORE INTO SoftLayer_Ticket_State (id, ticketId, stateTypeId) \
+             VALUES (?1, ?2, ?3)",
+        )?
+        .execute(rusqlite::params![id, ticket_id, state_type])?;
     } else {
-        "DELETE FROM SoftLayer_Ticket_State WHERE ticketId = ?1 AND stateTypeId = ?2"
-    };
-    conn.prepare_cached(sql)?
+        conn.prepare_cached(
+            "DELETE FROM SoftLayer_Ticket_State WHERE ticketId = ?1 AND stateTypeId = ?2",
+        )?
         .execute(rusqlite::params![ticket_id, state_type])?;
+    }
     Ok(())
 }
 

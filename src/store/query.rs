@@ -375,6 +375,26 @@ impl TextIndex {
             kind = self.queue_kind,
         )
     }
+
+    /// The ids of this index's rows that may hold `folded` (a folded needle of three
+    /// characters or more), with the queued rows that do; `None` when they are more than
+    /// [`INDEXED_AT_MOST`], or when more text is queued than a search reads beside the
+    /// index ([`SEARCHED_QUEUE_ROWS`]): then the plain scan answers.
+    fn candidates(&self, conn: &Connection, folded: &str) -> super::Result<Option<Vec<i64>>> {
+        if queued_text_rows(conn)? > SEARCHED_QUEUE_ROWS {
+            return Ok(None);
+        }
+        let ids = conn
+            .prepare_cached(&self.candidates_sql())?
+            .query_map([trigram_query(folded).as_str(), folded], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok((ids.len() <= INDEXED_AT_MOST).then_some(ids))
+    }
+}
+
+/// `ids` as the list of an SQL `IN (…)`: integers, written as they are.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
 pub(super) const TEXT_INDEXES: &[TextIndex] = &[
@@ -808,26 +828,20 @@ pub(crate) fn tickets_mentioning(conn: &Connection, word: &str) -> super::Result
     let Some(folded) = folded_needle(word) else {
         return Ok(None);
     };
-    if queued_text_rows(conn)? > SEARCHED_QUEUE_ROWS {
-        return Ok(None);
-    }
-    let query = trigram_query(&folded);
     let mut tickets: Vec<i64> = Vec::new();
     for index in TEXT_INDEXES {
-        let ids = conn
-            .prepare_cached(&index.candidates_sql())?
-            .query_map([&query, &folded], |r| r.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        if ids.len() > INDEXED_AT_MOST {
+        let Some(ids) = index.candidates(conn, &folded)? else {
             return Ok(None);
-        }
+        };
         if index.type_name == "SoftLayer_Ticket" {
             tickets.extend(ids);
             continue;
         }
         // An update's ticket; the ids are the index's own, written as a list.
-        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sql = format!("SELECT ticketId FROM SoftLayer_Ticket_Update WHERE id IN ({list})");
+        let sql = format!(
+            "SELECT ticketId FROM SoftLayer_Ticket_Update WHERE id IN ({})",
+            id_list(&ids)
+        );
         let mut stmt = conn.prepare(&sql)?;
         let owners = stmt.query_map([], |r| r.get::<_, i64>(0))?;
         for owner in owners {
@@ -1149,16 +1163,7 @@ impl SqlBuilder {
         // says when the writer indexes them) are candidates when their text holds the
         // needle, as the index would find them. Too many to read, and the index is
         // behind: the plain scan answers.
-        if queued_text_rows(conn).map_or(true, |n| n > SEARCHED_QUEUE_ROWS) {
-            self.candidates.insert(key, None);
-            return None;
-        }
-        let probe = index.candidates_sql();
-        let ids: Option<Vec<i64>> = conn
-            .prepare_cached(&probe)
-            .and_then(|mut s| s.query_map([&key.1, &folded], |r| r.get(0))?.collect())
-            .ok()
-            .filter(|ids: &Vec<i64>| ids.len() <= INDEXED_AT_MOST);
+        let ids = index.candidates(conn, &folded).ok().flatten();
         let ids = ids.map(|mut ids| {
             ids.sort_unstable();
             Arc::new(ids)
@@ -1172,15 +1177,7 @@ impl SqlBuilder {
         if ids.is_empty() {
             return Pred::Const(false);
         }
-        let mut sql = format!("{alias}.id IN (");
-        for (i, id) in ids.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&id.to_string());
-        }
-        sql.push(')');
-        Pred::Sql(sql)
+        Pred::Sql(format!("{alias}.id IN ({})", id_list(&ids)))
     }
 
     /// The value of count property `name` of a `t` row `alias`.
@@ -1346,7 +1343,6 @@ impl SqlBuilder {
         })
     }
 
-    /// The expression a `type_name` row `alias` is ordered by for `path`.
     /// Column `name` of a `type_name` row `alias` as the filter's viewer is shown it: an
     /// employee is anonymous to customers (`services::projection`'s `employee_as_seen`),
     /// so a filter or an order through `updates.editor` must not find what the reply
@@ -1373,6 +1369,7 @@ impl SqlBuilder {
         }
     }
 
+    /// The expression a `type_name` row `alias` is ordered by for `path`.
     fn order_expr(
         &mut self,
         conn: &Connection,

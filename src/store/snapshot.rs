@@ -72,18 +72,19 @@ pub fn open_as_is(path: &str) -> Result<Connection> {
 /// `src` (opened by [`open_as_is`]), or when its schema is older than this build's, a
 /// migrated copy of it in memory. A migration that fails leaves `src` as it was.
 pub fn open_current(src: Connection) -> Result<Connection> {
-    if schema_version(&src)? >= MIGRATIONS.len() {
-        return Ok(src);
-    }
-    migrated_copy(&src)
+    Ok(migrated_if_older(&src)?.unwrap_or(src))
 }
 
 fn schema_version(conn: &Connection) -> Result<usize> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
-/// A copy of `src` in memory, in this build's schema; `src` stays as it was.
-fn migrated_copy(src: &Connection) -> Result<Connection> {
+/// When `src`'s schema is older than this build's, a copy of it in memory in this
+/// build's schema; `src` stays as it was.
+fn migrated_if_older(src: &Connection) -> Result<Option<Connection>> {
+    if schema_version(src)? >= MIGRATIONS.len() {
+        return Ok(None);
+    }
     let mut copy_of = Connection::open_in_memory()?;
     configure(&copy_of)?;
     copy(src, &mut copy_of)?;
@@ -95,7 +96,7 @@ fn migrated_copy(src: &Connection) -> Result<Connection> {
             return Err(e);
         }
     }
-    Ok(copy_of)
+    Ok(Some(copy_of))
 }
 
 /// What a reset goes back to.
@@ -140,11 +141,7 @@ impl Store {
         // pool's niced thread, under the writer's lock). The writer thread indexes it a
         // step at a time between writes, as after its own batches, and searches
         // meanwhile read the queue beside the index (or scan): the same answers.
-        let migrated = if schema_version(src)? < MIGRATIONS.len() {
-            Some(migrated_copy(src)?)
-        } else {
-            None
-        };
+        let migrated = migrated_if_older(src)?;
         let src = migrated.as_ref().unwrap_or(src);
         let mut writer = self.writer_idle();
         self.writer.bump_writes();
