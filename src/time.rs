@@ -82,7 +82,10 @@ impl Zone {
         }
     }
 
-    /// The offset east of UTC in seconds at a UTC instant.
+    /// The offset east of UTC in seconds at a UTC instant, in whole minutes: dates are
+    /// written with `±HH:MM`, so a zone's local mean time before standard time (Chicago's
+    /// -05:50:36 until 1883) is cut to its minutes, or the written date would name another
+    /// instant than the one computed.
     pub fn offset_seconds(&self, utc_ms: i64) -> i64 {
         let utc = DateTime::from_timestamp_millis(utc_ms)
             .unwrap_or_default()
@@ -93,7 +96,7 @@ impl Zone {
         } else {
             offset.base_utc_offset().num_seconds() as i32
         };
-        i64::from(seconds)
+        i64::from(seconds / 60 * 60)
     }
 
     /// A UTC instant as this zone's local time.
@@ -111,14 +114,13 @@ impl Zone {
         if !self.daylight_saving {
             return naive_ms - self.offset_seconds(naive_ms) * 1000;
         }
-        match self.tz.from_local_datetime(&local) {
+        // The period in force is chrono's; its offset is `offset_seconds`' (whole minutes).
+        let in_force = match self.tz.from_local_datetime(&local) {
             chrono::LocalResult::Single(t) => t.timestamp_millis(),
             chrono::LocalResult::Ambiguous(early, _) => early.timestamp_millis(),
-            chrono::LocalResult::None => {
-                let before = naive_ms - 86_400_000;
-                naive_ms - self.offset_seconds(before) * 1000
-            }
-        }
+            chrono::LocalResult::None => naive_ms - 86_400_000,
+        };
+        naive_ms - self.offset_seconds(in_force) * 1000
     }
 
     /// An instant as SoftLayer writes dates: `2007-07-19T15:21:48-05:00`.
@@ -180,9 +182,14 @@ impl Zone {
 
 /// Whether `text` is a date [`Zone::render_stored`] can render: ISO 8601 with its offset,
 /// in the server's own form or any other RFC 3339 form.
+/// Not a leap second (`23:59:60`) or a lower-case `t`, which RFC 3339 allows but SQLite's
+/// date functions do not read: such a date would drop out of every filter and order.
 pub fn is_stored_date(text: &str) -> bool {
     let text = text.trim();
-    parse_written(text).is_some() || DateTime::parse_from_rfc3339(text).is_ok()
+    parse_written(text).is_some()
+        || DateTime::parse_from_rfc3339(text).is_ok_and(|date| {
+            date.nanosecond() < 1_000_000_000 && text.as_bytes().get(10) != Some(&b't')
+        })
 }
 
 /// A date as [`Zone::render`] writes them (`2026-11-30T14:05:09-06:00`; a zero offset as
@@ -626,6 +633,40 @@ mod tests {
         assert_eq!(minute.start, ms("2026-07-01T09:30:00Z"));
         assert_eq!(minute.end - minute.start, 60_000);
         assert_eq!(parse("20260701T093", Zone::CENTRAL, now), None);
+    }
+
+    #[test]
+    fn stored_dates_are_those_sqlite_reads() {
+        for good in [
+            "2016-12-31T23:59:59-06:00",
+            "2016-12-31T23:59:59Z",
+            "2016-12-31 23:59:59z",
+            "2016-12-31T23:59:59.123456789+05:30",
+        ] {
+            assert!(is_stored_date(good), "{good}");
+        }
+        for bad in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31t23:59:59Z",
+            "2016-12-31",
+            "12/31/2016",
+        ] {
+            assert!(!is_stored_date(bad), "{bad}");
+        }
+    }
+
+    /// Before 1883 Chicago kept local mean time, -05:50:36: a date is written with
+    /// -05:50 and names the instant it was computed for, both ways.
+    #[test]
+    fn local_mean_time_is_written_to_the_minute() {
+        let z = Zone::CENTRAL;
+        for t in [ms("1850-06-01T05:50:00Z"), ms("0000-06-01T06:00:00Z")] {
+            let written = z.render(t);
+            assert!(written.ends_with("-05:50"), "{written}");
+            assert_eq!(parse_written(&written), Some((t, -21_000)), "{written}");
+        }
+        let span = parse("1850-06-01 00:00:00", z, 0).unwrap();
+        assert_eq!(z.render(span.start), "1850-06-01T00:00:00-05:50");
     }
 
     #[test]

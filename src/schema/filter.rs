@@ -617,7 +617,15 @@ impl Walker<'_> {
                 let end = option_first(options, "endDate").ok_or_else(|| p.needs("endDate"))?;
                 let start = p.date_value(&start, text)?;
                 let end = p.date_value(&end, text)?;
-                if end.end < start.start {
+                // From the start's first instant through the end's last: a day, minute,
+                // second or millisecond ends just before `end.end`; `sysdate` (one
+                // instant) is itself included.
+                let end_ms = if end.is_instant() {
+                    end.end + 1
+                } else {
+                    end.end
+                };
+                if end_ms <= start.start {
                     // A start after the end is an empty range: in no dates, matching
                     // nothing (not the one instant at its start).
                     Operation::In(Vec::new(), true)
@@ -626,7 +634,7 @@ impl Walker<'_> {
                         Comparison::Equal,
                         Operand::Date(DateSpan {
                             start: start.start,
-                            end: end.end,
+                            end: end_ms,
                         }),
                     )
                 }
@@ -1329,6 +1337,21 @@ mod tests {
                 })
             )
         );
+        // An end a whole granule before the start is empty too, not the start's instant.
+        for (start, end) in [
+            ("01/01/2027", "12/31/2026"),
+            ("01/01/2027 00:00:00", "12/31/2026 23:59:59"),
+            (
+                "2027-01-01T00:00:00.000-06:00",
+                "2026-12-31T23:59:59.999-06:00",
+            ),
+        ] {
+            let f = one(&format!(
+                r#"{{"createDate": {{"operation": "betweenDate", "options": [
+                {{"name": "startDate", "value": ["{start}"]}}, {{"name": "endDate", "value": ["{end}"]}}]}}}}"#
+            ));
+            assert_eq!(f, Operation::In(Vec::new(), true), "{start} .. {end}");
+        }
         assert!(matches!(
             one(
                 r#"{"createDate": {"operation": "lessThanDate", "options": [{"name": "date", "value": ["01/01/2020"]}]}}"#

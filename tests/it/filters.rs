@@ -2127,7 +2127,8 @@ fn text_operations_answer_at_the_cap_as_the_scan_does_and_are_refused_past_it() 
 }
 
 /// A `betweenDate` whose start is after its end is an empty range: it matched the one
-/// instant at its start (a ticket created at exactly that second was listed).
+/// instant at its start (a ticket created at exactly that second was listed), also when
+/// the end was one whole day or second before the start.
 #[test]
 fn a_between_date_range_that_ends_before_it_starts_matches_nothing() {
     let server = Server::start();
@@ -2149,4 +2150,11 @@ fn a_between_date_range_that_ends_before_it_starts_matches_nothing() {
         between("10/01/2026 09:15:00", "01/01/2020"),
         Vec::<i64>::new()
     );
+    // The end one granule before the start: the day before, the second before.
+    assert_eq!(between("10/01/2026", "09/30/2026"), Vec::<i64>::new());
+    assert_eq!(
+        between("10/01/2026 09:15:00", "10/01/2026 09:14:59"),
+        Vec::<i64>::new()
+    );
+    assert_eq!(between("10/01/2026", "10/01/2026"), vec![160000001]);
 }

@@ -1853,6 +1853,16 @@ fn account_documents_with_unreadable_dates_or_empty_keys_are_refused() {
             json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "lastEditDate": "9999-99-99"}]}),
             "SoftLayer_Ticket.lastEditDate is a date",
         ),
+        // RFC 3339 allows a leap second and a lower-case `t`; SQLite reads neither, so
+        // such a ticket dropped out of every date filter and order.
+        (
+            json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "createDate": "2016-12-31T23:59:60Z"}]}),
+            "SoftLayer_Ticket.createDate is a date",
+        ),
+        (
+            json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "createDate": "2016-12-31t23:59:59Z"}]}),
+            "SoftLayer_Ticket.createDate is a date",
+        ),
         (
             json!({"SoftLayer_User_Customer": [{"id": 1, "username": "k1", "apiKey": ""}]}),
             "apiKey may not be empty",
