@@ -8,7 +8,7 @@ use crate::value::{Struct, Value};
 pub fn handler(method: &str) -> Option<Entry> {
     Some(match method {
         "getObject" => read(|ctx| Ok(Output::Object(init_object(ctx)?))),
-        "addResponseRating" => write(add_response_rating),
+        "addResponseRating" => write(add_response_rating).own_argument_faults(),
         // Relations the emulator holds no data for: an update's type and live chat, and
         // the owner change it made (support replies change no owner). Empty, as a mask
         // leaves them out, once the update is known to be the caller's.
@@ -24,6 +24,9 @@ pub fn handler(method: &str) -> Option<Entry> {
     })
 }
 
+/// SLDN: "Throw the exception 'Please set a response rating between 1 and 5.' if
+/// ''responseRating'' is anything other than an integer from 1 to 5": text, a fraction
+/// or a boolean too, not the call boundary's "expected an integer".
 fn add_response_rating(ctx: &Ctx) -> Result<Output, Fault> {
     let update = init_object(ctx)?;
     let rating = ctx.args.first().and_then(Value::as_i64);

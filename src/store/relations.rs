@@ -593,6 +593,12 @@ pub static RELATIONS: &[Relation] = &[
     ),
     many!(
         "SoftLayer_User_Customer",
+        "childUsers",
+        "SoftLayer_User_Customer",
+        "parentId"
+    ),
+    many!(
+        "SoftLayer_User_Customer",
         "tickets",
         "SoftLayer_Ticket",
         "assignedUserId"

@@ -1040,12 +1040,18 @@ fn update_employee_add_response_rating_rules() {
     assert_eq!(rating(&server, 500000005), Some(4));
 
     // Anything but an integer from 1 to 5.
+    // SLDN: "anything other than an integer from 1 to 5", so text, a fraction, a
+    // boolean and a list too (they had the call boundary's "expected an integer").
     for bad in [
         Some(xint(0)),
         Some(xint(6)),
         Some(xint(-1)),
         None,
         Some(XVal::Nil),
+        Some(xstr("abc")),
+        Some(XVal::Double(3.5)),
+        Some(xbool(true)),
+        Some(XVal::Array(vec![xint(3)])),
     ] {
         let mut c = employee_update("addResponseRating", &DEMO, 500000005);
         if let Some(b) = bad {
@@ -1097,9 +1103,146 @@ fn update_employee_add_response_rating_rules() {
     assert_eq!(rating(&server, answer), Some(5));
 }
 
+/// SLDN SoftLayer_Account::getObject: "You can only retrieve the account that your
+/// portal user is assigned to." The init parameter may be left out or be the caller's
+/// account; another account's id, one that does not exist or one that is no number is
+/// not found, on every method and transport (it answered the caller's own account).
+#[test]
+fn the_account_service_answers_only_for_the_callers_account() {
+    let server = Server::start();
+    let account = |id: Option<XVal>, method: &str| {
+        let mut c = XmlRpcCall::new(ACCOUNT, method)
+            .auth(&DEMO)
+            .mask("mask[id]");
+        if let Some(id) = id {
+            c = c.header("SoftLayer_AccountInitParameters", xstruct(&[("id", id)]));
+        }
+        server.xmlrpc(&c)
+    };
+    for id in [
+        None,
+        Some(xint(DEMO.account_id)),
+        Some(xstr(&DEMO.account_id.to_string())),
+    ] {
+        let reply = account(id, "getObject");
+        assert_eq!(
+            reply.ok().member("id").int(),
+            DEMO.account_id,
+            "{}",
+            reply.exchange()
+        );
+    }
+    for (id, named) in [
+        (xint(OTHER.account_id), OTHER.account_id.to_string()),
+        (xint(424242), "424242".to_string()),
+        (xstr("abc"), "abc".to_string()),
+    ] {
+        for method in ["getObject", "getTickets", "getCurrentUser"] {
+            let reply = account(Some(id.clone()), method);
+            let fault = reply.fault();
+            assert_eq!(fault.code_text(), "SoftLayer_Exception_ObjectNotFound");
+            assert_eq!(
+                fault.string,
+                format!("Unable to find object with id of '{named}'."),
+                "{}",
+                reply.exchange()
+            );
+        }
+    }
+    let rest = |path: &str| rest_get_as(&server, &DEMO, path);
+    let reply = rest(&format!(
+        "/rest/v3.1/SoftLayer_Account/{}/getTickets.json",
+        OTHER.account_id
+    ));
+    assert_eq!(reply.status, 404, "{}", reply.describe());
+    assert!(
+        reply
+            .text()
+            .contains("\"code\":\"SoftLayer_Exception_ObjectNotFound\""),
+        "{}",
+        reply.describe()
+    );
+    let reply = rest(&format!(
+        "/rest/v3.1/SoftLayer_Account/{}/getObject.json?objectMask=mask%5Bid%5D",
+        DEMO.account_id
+    ));
+    assert_eq!(
+        serde_json::from_slice::<J>(&reply.body).unwrap(),
+        serde_json::json!({"id": DEMO.account_id}),
+        "{}",
+        reply.describe()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // SoftLayer_User_Customer
 // ---------------------------------------------------------------------------
+
+/// SLDN SoftLayer_User_Customer.childUsers: "A portal user's child users", the users whose
+/// `parent` is that user (seed: demo-ops and demo-billing under demo).
+#[test]
+fn a_users_child_users_are_those_it_is_the_parent_of() {
+    let server = Server::start();
+    let users = server.xmlrpc(
+        &XmlRpcCall::new(ACCOUNT, "getUsers")
+            .auth(&DEMO)
+            .mask("mask[id,parentId]"),
+    );
+    let children: BTreeSet<i64> = users
+        .ok()
+        .array()
+        .iter()
+        .filter(|u| u.get("parentId").and_then(XVal::as_i64) == Some(DEMO.id))
+        .map(|u| u.member("id").int())
+        .collect();
+    assert_eq!(children.len(), 2, "{}", users.exchange());
+    let reply = server.xmlrpc(
+        &user_customer("getChildUsers")
+            .auth(&DEMO)
+            .id(DEMO.id)
+            .mask("mask[id]"),
+    );
+    let got: BTreeSet<i64> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|u| u.member("id").int())
+        .collect();
+    assert_eq!(got, children, "{}", reply.exchange());
+    assert_eq!(reply.total_items(), Some(2));
+    let reply = server.xmlrpc(
+        &user_customer("getObject")
+            .auth(&DEMO)
+            .id(DEMO.id)
+            .mask("mask[childUserCount,childUsers[id]]"),
+    );
+    let me = reply.ok();
+    assert_eq!(me.member("childUserCount").int(), 2, "{}", reply.exchange());
+    assert_eq!(me.member("childUsers").array().len(), 2);
+    // A child has none; the filter through the relation finds the parent.
+    let child = *children.iter().next().unwrap();
+    let reply = server.xmlrpc(&user_customer("getChildUsers").auth(&DEMO).id(child));
+    assert_eq!(reply.ok().array().len(), 0, "{}", reply.exchange());
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(ACCOUNT, "getUsers")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(xstruct(&[(
+                "users",
+                xstruct(&[(
+                    "childUsers",
+                    xstruct(&[("id", xstruct(&[("operation", xint(child))]))]),
+                )]),
+            )])),
+    );
+    let ids: Vec<i64> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|u| u.member("id").int())
+        .collect();
+    assert_eq!(ids, vec![DEMO.id], "{}", reply.exchange());
+}
 
 fn user_customer(method: &str) -> XmlRpcCall {
     XmlRpcCall::new("SoftLayer_User_Customer", method)

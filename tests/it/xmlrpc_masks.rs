@@ -268,6 +268,49 @@ fn legacy_struct_masks() {
     assert_mask_fault_naming(&reply, "notAProperty", TICKET);
 }
 
+/// The PHP, Perl and Python clients' README examples set a legacy mask on the client,
+/// call getObject, then addUpdate with the mask still set; the real API answered. On a
+/// method returning another type than the service's, a legacy mask that does not fit
+/// that type is ignored (and named in the warning header); on getObject it is refused.
+#[test]
+fn a_legacy_mask_left_set_for_a_method_of_another_type_is_ignored() {
+    let server = Server::start();
+    let mask = xstruct(&[("updates", xarray(&[])), ("assignedUser", xarray(&[]))]);
+    let with_mask = |method: &str| {
+        XmlRpcCall::new(TICKET, method)
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .header(
+                "SoftLayer_TicketObjectMask",
+                xstruct(&[("mask", mask.clone())]),
+            )
+    };
+    let before = ticket_updates().len();
+    let reply = server.xmlrpc(&with_mask("addUpdate").arg(xstruct(&[("entry", xstr("Hello!"))])));
+    let added = reply.ok().array();
+    assert_eq!(added.len(), 1, "{}", reply.exchange());
+    assert_eq!(added[0].member("entry").str(), "Hello!");
+    let warning = reply
+        .http
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default();
+    assert!(
+        warning.contains("legacy object mask") && warning.contains("ignored"),
+        "{}",
+        reply.exchange()
+    );
+    let reply = server.xmlrpc(&with_mask("getStatus"));
+    assert!(reply.ok().get("name").is_some(), "{}", reply.exchange());
+    // The mask still applies where it fits: getObject, and getUpdates (its `updates`).
+    let reply = server.xmlrpc(&with_mask("getObject"));
+    assert_eq!(reply.ok().member("updates").array().len(), before + 1);
+    let reply = server.xmlrpc(&with_mask("getUpdates"));
+    assert_eq!(reply.ok().array().len(), before + 1, "{}", reply.exchange());
+    // A mask of the service's own type that names what it lacks is still refused.
+    let reply = server.xmlrpc(&legacy(xstruct(&[("notAProperty", xstr(""))])));
+    assert_mask_fault_naming(&reply, "notAProperty", TICKET);
+}
+
 #[test]
 fn count_properties_are_computed() {
     let server = Server::start();
