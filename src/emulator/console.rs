@@ -259,6 +259,7 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
             .parse::<i64>()
             .map_err(|_| format!("{key} must be a number, not '{value}'"))
     };
+    let mut seen = std::collections::HashSet::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = crate::protocol::rest::percent_decode(value, true);
@@ -269,6 +270,11 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
         if !KEYS.contains(&key) {
             return Err(format!("unknown queue parameter '{key}'"));
         }
+        // As the control API's: `?status=1001&status=1002` read the last alone.
+        if !seen.insert(key) {
+            return Err(format!("'{key}' is given twice; the queue reads it once"));
+        }
+        // The console's form sends its empty fields: an empty value is no filter.
         if value.trim().is_empty() {
             continue;
         }
@@ -452,6 +458,8 @@ mod tests {
         assert!(queue_request("status=open").is_err());
         assert!(queue_request("sort=title").is_err());
         assert!(queue_request("bogus=1").is_err());
+        assert!(queue_request("status=1001&status=1002").is_err());
+        assert!(queue_request("q=disk&q=").is_err());
         // Empty values are no filter (an unset <select>).
         assert_eq!(
             queue_request("account=&q=").unwrap().0,

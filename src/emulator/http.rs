@@ -537,19 +537,19 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
     if let Err(refused) = only_params(req, &segments) {
         return refused;
     }
-    let body: serde_json::Value = if req.body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
+    let body: Result<serde_json::Value, String> = if req.body.iter().all(u8::is_ascii_whitespace) {
+        Ok(json!({}))
     } else {
-        match serde_json::from_slice(req.body) {
-            Ok(v) => v,
-            Err(e) => return error(400, format!("The request body is not JSON: {e}")),
-        }
+        serde_json::from_slice(req.body).map_err(|e| format!("The request body is not JSON: {e}"))
     };
+    // Nothing: no bytes, `{}` or `null` (what `requests.post(url, json={})` sends).
     let empty = match &body {
-        serde_json::Value::Object(o) => o.is_empty(),
-        serde_json::Value::Null => true,
+        Ok(serde_json::Value::Object(o)) => o.is_empty(),
+        Ok(serde_json::Value::Null) => true,
         _ => false,
     };
+    // A body where none is read is refused as such, JSON or not: its options were meant
+    // for the query.
     if !empty && !takes_body(req.method, &segments) {
         let known = known_params(req.method, &segments);
         let options = if known.is_empty() {
@@ -565,6 +565,10 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
             ),
         );
     }
+    let body = match body {
+        Ok(body) => body,
+        Err(message) => return error(400, message),
+    };
     if let Some(answer) = harness(store, hx, req, &segments, &body) {
         return answer;
     }

@@ -24,6 +24,10 @@ pub enum CoerceError {
     /// Text declared as base64 that is not base64 (`member` names where it was).
     #[error("'{member}' is not valid base64")]
     NotBase64 { member: String },
+    /// Text sent as bytes (`<base64>`, `xsd:base64Binary`: Perl's clients send non-ASCII
+    /// text so) whose bytes are not UTF-8, Latin-1 say: "expected a string" misled.
+    #[error("'{member}' is bytes that are not UTF-8 text")]
+    NotUtf8 { member: String },
     /// A struct member not of its property's type: the innermost such member, so a
     /// client sees which of a template's properties to mend rather than only the
     /// template's type.
@@ -132,7 +136,11 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
             // Perl's XMLRPC::Lite sends non-ASCII text as `<base64>`; PHP, behind the
             // real API, reads either as the same bytes.
             Value::Base64(bytes) => {
-                Value::String(String::from_utf8(bytes.clone()).map_err(|_| CoerceError::Invalid)?)
+                Value::String(String::from_utf8(bytes.clone()).map_err(|_| {
+                    CoerceError::NotUtf8 {
+                        member: member.to_string(),
+                    }
+                })?)
             }
             _ => return Err(CoerceError::Invalid),
         },
@@ -189,7 +197,12 @@ mod tests {
         let text = Value::Base64("Café".as_bytes().to_vec());
         assert_eq!(coerce(&text, &string), Ok(Value::from("Café")));
         let binary = Value::Base64(vec![0xff, 0xfe]);
-        assert_eq!(coerce(&binary, &string), Err(CoerceError::Invalid));
+        assert_eq!(
+            coerce(&binary, &string),
+            Err(CoerceError::NotUtf8 {
+                member: "value".into()
+            })
+        );
     }
 
     #[test]

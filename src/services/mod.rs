@@ -196,9 +196,11 @@ fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceErro
         .map(|p| (p.name.as_str(), p.type_ref.describe(&p.type_name)))
         .unwrap_or(("parameter", "a value".into()));
     match detail {
-        Some(e @ (CoerceError::NotBase64 { .. } | CoerceError::Member { .. })) => {
-            Fault::invalid_value(format!("Invalid value for parameter '{name}': {e}."))
-        }
+        Some(
+            e @ (CoerceError::NotBase64 { .. }
+            | CoerceError::NotUtf8 { .. }
+            | CoerceError::Member { .. }),
+        ) => Fault::invalid_value(format!("Invalid value for parameter '{name}': {e}.")),
         _ => Fault::invalid_value(format!(
             "Invalid value for parameter '{name}': expected {expected}."
         )),

@@ -746,6 +746,21 @@ fn without_stat4_estimates(conn: &Connection) {
 /// Applies pending migrations; true when the database was new.
 fn migrate(conn: &Connection) -> Result<bool> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    // A new or empty file has no tables and is seeded; one with tables but none of ours is
+    // another program's, and `serve` would add ours beside them, `reset` drop them.
+    let (tables, ours): (i64, i64) = conn.query_row(
+        "SELECT count(*), count(*) FILTER (WHERE name = 'SoftLayer_Ticket') FROM sqlite_master \
+         WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if tables > 0 && ours == 0 {
+        return Err(StoreError::NotEmulatorDatabase(
+            "the file is another program's SQLite database (its tables are none of this \
+             emulator's): it was left as it was; give --db a new file"
+                .into(),
+        ));
+    }
     for sql in &MIGRATIONS[version.min(MIGRATIONS.len())..] {
         conn.execute_batch(sql).map_err(|e| StoreError::Migration {
             version,

@@ -257,6 +257,71 @@ fn an_empty_db_path_is_refused_by_every_subcommand_that_takes_one() {
     }
 }
 
+/// Another program's SQLite file is refused by every command and left as it was: `serve`
+/// added this emulator's tables beside its own, `reset` dropped them. An empty file is a
+/// new database, seeded as a missing one is.
+#[test]
+fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
+    let dir = TempDir::new("cli-foreign-db");
+    let db = dir.path().join("theirs.sqlite3");
+    let db = db.to_str().unwrap();
+    {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.execute_batch("CREATE TABLE notes(text); INSERT INTO notes VALUES ('keep me');")
+            .unwrap();
+    }
+    let doc = dir.path().join("doc.json");
+    std::fs::write(&doc, "{}").unwrap();
+    let doc = doc.to_str().unwrap();
+    let commands: [&[&str]; 8] = [
+        &["serve", "--listen", "127.0.0.1:0"],
+        &["load", doc],
+        &["seed", "--synthetic-tickets", "1"],
+        &["support", "close", "160000001"],
+        &["reset"],
+        &["restore", "before"],
+        &["snapshot", "before"],
+        &["export"],
+    ];
+    for command in commands {
+        let mut args = vec![command[0], "--db", db];
+        args.extend(&command[1..]);
+        let stderr = refused(&args, &[]);
+        assert!(
+            stderr.contains("not a database of this emulator")
+                || stderr.contains("another program's SQLite database"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, ["notes"]);
+    let kept: String = conn
+        .query_row("SELECT text FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, "keep me");
+
+    let empty = dir.path().join("empty.sqlite3");
+    std::fs::write(&empty, b"").unwrap();
+    let empty = empty.to_str().unwrap();
+    let out = Command::new(SERVER_BIN)
+        .args(["reset", "--db", empty])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let conn = rusqlite::Connection::open(empty).unwrap();
+    let tickets: i64 = conn
+        .query_row("SELECT count(*) FROM SoftLayer_Ticket", [], |r| r.get(0))
+        .unwrap();
+    assert!(tickets > 0);
+}
+
 /// Stdout whose reader has gone: the command ends quietly with status 0.
 #[test]
 fn output_to_a_closed_pipe_ends_quietly() {

@@ -337,6 +337,9 @@ fn queue_filters_sorts_pages_and_counts() {
         "order=up",
         "awaiting=maybe",
         "colour=red",
+        // Given twice: the last one alone was read.
+        "status=1001&status=1002",
+        "q=disk&q=x",
         many_words.as_str(),
         long_word.as_str(),
     ] {

@@ -624,6 +624,29 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "takes no body",
     );
+    // So is one that is not JSON (it was "The request body is not JSON", as if JSON were
+    // wanted); `{}` holds nothing and is taken.
+    let auth = format!("Bearer {}", control.token);
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/reset",
+        &[("Authorization", auth.as_str())],
+        b"empty=true",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    assert!(
+        resp.text()
+            .contains("takes no body: its options are query parameters (empty)"),
+        "{}",
+        resp.describe()
+    );
+    assert_eq!(
+        control.ok("POST", "/_emulator/reset", Some(&json!({})))["reset"],
+        "seed"
+    );
     assert_eq!(
         control.ok("POST", "/_emulator/reset?empty=True", None)["reset"],
         "empty"

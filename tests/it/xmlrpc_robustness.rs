@@ -1099,7 +1099,7 @@ fn what_php_perl_and_java_clients_send_is_read() {
         fault
             .fault()
             .string
-            .contains("property 'title' expected a string"),
+            .contains("'title' is bytes that are not UTF-8 text"),
         "{}",
         fault.exchange()
     );
