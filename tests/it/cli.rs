@@ -226,23 +226,27 @@ fn seeded_db(dir: &TempDir) -> String {
     db
 }
 
+/// Every subcommand that takes `--db`, with arguments it runs with (`doc` a document
+/// `load` reads).
+fn commands_taking_db(doc: &str) -> [Vec<&str>; 8] {
+    [
+        vec!["serve", "--listen", "127.0.0.1:0"],
+        vec!["load", doc],
+        vec!["seed", "--synthetic-tickets", "1"],
+        vec!["support", "close", "160000001"],
+        vec!["snapshot", "before"],
+        vec!["restore", "before"],
+        vec!["export"],
+        vec!["reset"],
+    ]
+}
+
 #[test]
 fn an_empty_db_path_is_refused_by_every_subcommand_that_takes_one() {
     let dir = TempDir::new("cli-empty-db");
     let doc = dir.path().join("doc.json");
     std::fs::write(&doc, "{}").unwrap();
-    let doc = doc.to_str().unwrap();
-    let commands: [&[&str]; 8] = [
-        &["serve", "--listen", "127.0.0.1:0"],
-        &["load", doc],
-        &["seed", "--synthetic-tickets", "1"],
-        &["support", "close", "160000001"],
-        &["snapshot", "before"],
-        &["restore", "before"],
-        &["export"],
-        &["reset"],
-    ];
-    for command in commands {
+    for command in commands_taking_db(doc.to_str().unwrap()) {
         for blank in ["", "  "] {
             // `--db` right after the subcommand: `support` takes it before its own.
             let mut args = vec![command[0], "--db", blank];
@@ -251,7 +255,7 @@ fn an_empty_db_path_is_refused_by_every_subcommand_that_takes_one() {
             assert!(stderr.contains("--db is empty"), "{args:?}: {stderr}");
             assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
             // The same through the environment.
-            let stderr = refused(command, &[("SOFTLAYER_EMULATOR_DB", blank)]);
+            let stderr = refused(&command, &[("SOFTLAYER_EMULATOR_DB", blank)]);
             assert!(stderr.contains("--db is empty"), "{command:?}: {stderr}");
         }
     }
@@ -272,18 +276,7 @@ fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
     }
     let doc = dir.path().join("doc.json");
     std::fs::write(&doc, "{}").unwrap();
-    let doc = doc.to_str().unwrap();
-    let commands: [&[&str]; 8] = [
-        &["serve", "--listen", "127.0.0.1:0"],
-        &["load", doc],
-        &["seed", "--synthetic-tickets", "1"],
-        &["support", "close", "160000001"],
-        &["reset"],
-        &["restore", "before"],
-        &["snapshot", "before"],
-        &["export"],
-    ];
-    for command in commands {
+    for command in commands_taking_db(doc.to_str().unwrap()) {
         let mut args = vec![command[0], "--db", db];
         args.extend(&command[1..]);
         let stderr = refused(&args, &[]);
