@@ -861,10 +861,21 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
     // (`xsi:type="v3:SoftLayer_Hardware_ServerObjectMask"`) as the encoding writes them.
     let body =
         format!("<soap:body use=\"encoded\" namespace=\"{ns}\" encodingStyle=\"{SOAP_ENC}\"/>");
-    let header_binding = |h: &str| {
+    // The call headers' namespace is SLDN's `SLTypes` one, not the service's: PHP's
+    // SoapClient encodes a SoapHeader by the binding's type when its namespace and name
+    // match one, and softlayer-api-php-client (every version) sends its headers in the
+    // service's namespace. Typed as `SoftLayer_Ticket`, its README's ObjectMask (whose
+    // `__get` makes up members) crashed inside PHP before sending, and a nested stdClass
+    // mask lost its sub-masks. Sent untyped, as that client's README examples were
+    // written against the real API, they arrive as written; the server reads a header by
+    // its local name, whatever its namespace. The reply's `totalItems` stays in the
+    // service's namespace, where the real API writes it (`<ns1:totalItems>`), so that
+    // PHP reads its `amount` as the int the binding says.
+    let call_headers_ns = format!("{ns}SLTypes/");
+    let header_binding = |h: &str, namespace: &str| {
         format!(
             "<soap:header message=\"tns:{h}Header\" part=\"{h}\" use=\"encoded\" \
-             namespace=\"{ns}\" encodingStyle=\"{SOAP_ENC}\"/>"
+             namespace=\"{namespace}\" encodingStyle=\"{SOAP_ENC}\"/>"
         )
     };
     let _ = writeln!(
@@ -880,11 +891,11 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
              \x20     <input>"
         );
         for h in input_headers(service, m) {
-            let _ = writeln!(w, "        {}", header_binding(&h));
+            let _ = writeln!(w, "        {}", header_binding(&h, &call_headers_ns));
         }
         let _ = writeln!(w, "        {body}\n      </input>\n      <output>");
         if m.returns_list() {
-            let _ = writeln!(w, "        {}", header_binding("totalItems"));
+            let _ = writeln!(w, "        {}", header_binding("totalItems", ns));
         }
         let _ = writeln!(w, "        {body}\n      </output>\n    </operation>");
     }

@@ -263,6 +263,43 @@ fn php_soapclient_workflow() {
     workflow("php", php("workflow.php"));
 }
 
+/// Legacy masks from PHP's SoapClient, its headers in the service's namespace as
+/// softlayer-api-php-client sends them. The WSDL bound the call headers in that namespace,
+/// so PHP encoded them by the binding's types: that client's README mask (an object whose
+/// `__get` makes up members) crashed inside PHP before anything was sent, and SLDN's
+/// nested mask lost its sub-masks (no updates, no assignedUser on the open tickets).
+#[test]
+fn php_soapclient_sends_legacy_masks_as_written() {
+    const TICKET: i64 = 160000001;
+    let server = Server::start();
+    let mut cmd = php("legacy_masks.php");
+    cmd.arg(server.base_url())
+        .arg(DEMO.username)
+        .arg(DEMO.api_key)
+        .arg(TICKET.to_string());
+    let out = run(cmd);
+    assert!(out.success(), "{}", out.describe());
+    let report: Value = serde_json::from_str(out.stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {}", out.describe()));
+    assert_eq!(report["ticket"]["id"], TICKET, "{report:#}");
+    assert!(report["ticket"]["updates"].as_u64() > Some(0), "{report:#}");
+    assert_eq!(report["ticket"]["assignedUser"], true, "{report:#}");
+    assert_eq!(report["added"], "Hello from a legacy mask", "{report:#}");
+    assert!(
+        report["account"]["openTickets"].as_u64() > Some(0),
+        "{report:#}"
+    );
+    assert_eq!(report["account"]["firstHasUpdates"], true, "{report:#}");
+    assert_eq!(
+        report["account"]["firstHasAssignedUser"], true,
+        "{report:#}"
+    );
+    assert!(
+        report["account"]["userCount"].as_u64() > Some(0),
+        "{report:#}"
+    );
+}
+
 /// PHP's SoapClient with a compression level sends its requests gzip- or
 /// deflate-compressed (PHP's SoapServer, behind the real API, takes both): each update is
 /// stored whole, as another transport reads it back.
