@@ -263,6 +263,19 @@ fn php_soapclient_workflow() {
     workflow("php", php("workflow.php"));
 }
 
+/// Runs a PHP script under tests/clients/php with the server's base URL, demo's
+/// credentials and `ticket`: the JSON object it prints.
+fn php_report(server: &Server, script: &str, ticket: i64) -> Value {
+    let mut cmd = php(script);
+    cmd.arg(server.base_url())
+        .arg(DEMO.username)
+        .arg(DEMO.api_key)
+        .arg(ticket.to_string());
+    let out = run(cmd);
+    assert!(out.success(), "{}", out.describe());
+    serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", out.describe()))
+}
+
 /// Legacy masks from PHP's SoapClient, its headers in the service's namespace as
 /// softlayer-api-php-client sends them. The WSDL bound the call headers in that namespace,
 /// so PHP encoded them by the binding's types: that client's README mask (an object whose
@@ -272,15 +285,7 @@ fn php_soapclient_workflow() {
 fn php_soapclient_sends_legacy_masks_as_written() {
     const TICKET: i64 = 160000001;
     let server = Server::start();
-    let mut cmd = php("legacy_masks.php");
-    cmd.arg(server.base_url())
-        .arg(DEMO.username)
-        .arg(DEMO.api_key)
-        .arg(TICKET.to_string());
-    let out = run(cmd);
-    assert!(out.success(), "{}", out.describe());
-    let report: Value = serde_json::from_str(out.stdout.trim())
-        .unwrap_or_else(|e| panic!("{e}: {}", out.describe()));
+    let report = php_report(&server, "legacy_masks.php", TICKET);
     assert_eq!(report["ticket"]["id"], TICKET, "{report:#}");
     assert!(report["ticket"]["updates"].as_u64() > Some(0), "{report:#}");
     assert_eq!(report["ticket"]["assignedUser"], true, "{report:#}");
@@ -307,15 +312,7 @@ fn php_soapclient_sends_legacy_masks_as_written() {
 fn php_soapclient_sends_compressed_requests() {
     const TICKET: i64 = 160000001;
     let server = Server::start();
-    let mut cmd = php("compressed.php");
-    cmd.arg(server.base_url())
-        .arg(DEMO.username)
-        .arg(DEMO.api_key)
-        .arg(TICKET.to_string());
-    let out = run(cmd);
-    assert!(out.success(), "{}", out.describe());
-    let report: Value = serde_json::from_str(out.stdout.trim())
-        .unwrap_or_else(|e| panic!("{e}: {}", out.describe()));
+    let report = php_report(&server, "compressed.php", TICKET);
     for coding in ["gzip", "deflate"] {
         let expected = format!("compressed with {coding} — déjà vu");
         assert_eq!(report[coding]["content_encoding"], coding, "{report:#}");
