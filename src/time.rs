@@ -181,9 +181,9 @@ impl Zone {
 }
 
 /// Whether `text` is a date [`Zone::render_stored`] can render: ISO 8601 with its offset,
-/// in the server's own form or any other RFC 3339 form.
-/// Not a leap second (`23:59:60`) or a lower-case `t`, which RFC 3339 allows but SQLite's
-/// date functions do not read: such a date would drop out of every filter and order.
+/// in the server's own form or any other RFC 3339 form, but not a leap second
+/// (`23:59:60`) or a lower-case `t`, which RFC 3339 allows and SQLite's date functions do
+/// not read: such a date would drop out of every filter and order.
 pub fn is_stored_date(text: &str) -> bool {
     let text = text.trim();
     parse_written(text).is_some()
