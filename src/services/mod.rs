@@ -727,8 +727,19 @@ fn dispatch_in(
             }
             Output::Value(mut v) => {
                 projection::render_dates(&mut v, zone);
-                let total = match &v {
-                    Value::Array(a) => Some(a.len() as u64),
+                let total = match &mut v {
+                    // A list a handler computed whole (getExtensionWhitelist) is paged
+                    // here, as the store pages the lists it reads.
+                    Value::Array(items) => {
+                        let total = items.len() as u64;
+                        if let Some(limit) = &call.headers.limit {
+                            let offset = (limit.offset.min(total)) as usize;
+                            let len = limit.page_len(total) as usize;
+                            items.drain(..offset);
+                            items.truncate(len);
+                        }
+                        Some(total)
+                    }
                     _ => None,
                 };
                 (v, total)

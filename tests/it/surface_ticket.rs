@@ -394,6 +394,20 @@ fn attached_files_follow_the_extension_whitelist() {
     for bad in ["exe", "sh", "bat", "php"] {
         assert!(!whitelist.iter().any(|e| e == bad), "{bad} is not");
     }
+    // A result limit pages the list; the total is the whole list's.
+    let page = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket_Attachment_File", "getExtensionWhitelist")
+            .auth(&DEMO)
+            .limit(5, 2),
+    );
+    let paged: Vec<String> = page
+        .ok()
+        .array()
+        .iter()
+        .map(|e| e.str().to_string())
+        .collect();
+    assert_eq!(paged, whitelist[2..7], "{}", page.exchange());
+    assert_eq!(page.total_items(), Some(whitelist.len() as u64));
     // Every whitelisted extension is accepted…
     for ext in &whitelist {
         let name = format!("file-{ext}.{ext}");
