@@ -7,8 +7,10 @@
 //! HTTP request → server: route by path prefix
 //!   → read the body (one place, with its limits)
 //!   → Codec::parse → Call → credentials (call headers, else HTTP Basic)
-//!   → on the blocking pool: services::dispatch (schema lookup, authentication,
-//!     handler, store, projection by the object mask)
+//!   → a reply-cache hit is answered at once; otherwise services::dispatch_observed
+//!     (schema lookup, authentication, handler, store, projection by the object mask)
+//!     on the async thread, moved to the blocking pool if it runs long; writes go to
+//!     the writer thread (store::group_commit)
 //!   → Codec::write_reply | Codec::write_fault, streamed for long lists
 //! ```
 //!

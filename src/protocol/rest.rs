@@ -150,8 +150,10 @@ impl Request {
     }
 }
 
-/// Answers one REST request: parse, dispatch (through `dispatch`, which is
-/// `services::dispatch` on the server), and write the reply or fault.
+/// Answers one REST request: parse, dispatch (through `dispatch`), and write the reply
+/// or fault. The server's pipeline does these steps itself (it streams); the unit tests
+/// use this.
+#[cfg(test)]
 pub fn handle(
     http_method: &str,
     rest_path: &str,

@@ -1229,6 +1229,8 @@ fn fits(t: &str, i: i64) -> bool {
         "unsignedByte" => u8::try_from(i).is_ok(),
         "unsignedLong" | "nonNegativeInteger" => i >= 0,
         "positiveInteger" => i > 0,
+        "negativeInteger" => i < 0,
+        "nonPositiveInteger" => i <= 0,
         _ => true,
     }
 }

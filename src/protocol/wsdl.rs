@@ -141,6 +141,8 @@ pub(crate) fn xsd_type(name: &str) -> Option<&'static str> {
         "unsignedByte" => "unsignedByte",
         "nonNegativeInteger" => "nonNegativeInteger",
         "positiveInteger" => "positiveInteger",
+        "negativeInteger" => "negativeInteger",
+        "nonPositiveInteger" => "nonPositiveInteger",
         "string" => "string",
         "boolean" => "boolean",
         "dateTime" => "dateTime",

@@ -1,8 +1,12 @@
 //! The SoftLayer services: typed handlers, one file per service, that never see the wire.
 //!
-//! [`dispatch`] is the one road every call takes whatever its transport: find the
+//! `dispatch_in` is the one road every call takes whatever its transport: find the
 //! method in the schema, authenticate, resolve the init parameter, run the handler in a
-//! read or write transaction, and shape the result by the object mask.
+//! read or write transaction, and shape the result by the object mask. Its three
+//! entries differ only in where the reply goes and which transaction it runs in:
+//! [`dispatch_observed`] streams lists into a sink, [`dispatch_whole`] collects them
+//! (the REST navigation and the reply cache need the whole value), and
+//! [`dispatch_write_in`] runs inside the writer thread's open batch.
 
 mod account;
 mod locale_timezone;
@@ -16,7 +20,7 @@ mod ticket_survey;
 mod ticket_update_employee;
 mod user_customer;
 
-use crate::call::{Call, Collect, Fault, ItemSink, MaskSource, NoObserver, Observer, Reply};
+use crate::call::{Call, Collect, Fault, ItemSink, MaskSource, Observer, Reply};
 use crate::schema::coerce::{CoerceError, coerce};
 use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
@@ -456,12 +460,8 @@ fn getter_property(service: &str, method: &str) -> Option<String> {
         .map(|g| g.property)
 }
 
-/// Answers a call whole (lists collected in memory).
-pub fn dispatch(store: &Store, call: &Call) -> Result<Reply, Fault> {
-    dispatch_whole(store, call, &NoObserver)
-}
-
-/// [`dispatch`], telling `observer` when the call is admitted.
+/// Answers a call whole (lists collected in memory), telling `observer` when the call
+/// is admitted.
 pub fn dispatch_whole(store: &Store, call: &Call, observer: &dyn Observer) -> Result<Reply, Fault> {
     dispatch_whole_in(store, None, call, observer)
 }
@@ -499,17 +499,8 @@ fn dispatch_whole_in(
 }
 
 /// Answers a call: a whole reply, or `None` when the answer was a list streamed into
-/// `sink` (with its total first).
-pub fn dispatch_into(
-    store: &Store,
-    call: &Call,
-    sink: &mut dyn ItemSink,
-) -> Result<Option<Reply>, Fault> {
-    dispatch_observed(store, call, sink, &NoObserver)
-}
-
-/// [`dispatch_into`], telling `observer` when the call is admitted (its caller known,
-/// its handler not yet run).
+/// `sink` (with its total first). `observer` is told when the call is admitted (its
+/// caller known, its handler not yet run).
 pub fn dispatch_observed(
     store: &Store,
     call: &Call,
@@ -829,15 +820,16 @@ fn init_object_as(ctx: &Ctx, shown: store::Shown<'_>) -> Result<Row, Fault> {
         store::get_owned_shown(ctx.conn, service, id, caller.account_id, shown)?
     } else if has("ticketId") {
         // Things on a ticket (files, updates) belong to the ticket's account.
-        store::get(ctx.conn, service, id)?.filter(|r| {
-            r.get_i64("ticketId")
-                .and_then(|t| {
-                    store::get_owned(ctx.conn, "SoftLayer_Ticket", t, caller.account_id)
-                        .ok()
-                        .flatten()
-                })
-                .is_some()
-        })
+        match store::get(ctx.conn, service, id)? {
+            Some(row) => match row.get_i64("ticketId") {
+                Some(ticket) => {
+                    store::get_owned(ctx.conn, "SoftLayer_Ticket", ticket, caller.account_id)?
+                        .map(|_| row)
+                }
+                None => None,
+            },
+            None => None,
+        }
     } else {
         store::get(ctx.conn, service, id)?
     };
