@@ -76,10 +76,7 @@ impl InFlight {
     /// few big bodies holding it never turn a well-behaved caller away.
     fn grow(&mut self, more: usize) -> Result<(), BodyError> {
         use std::sync::atomic::Ordering;
-        let mut cap = crate::limits::get().max_body_bytes_in_flight;
-        if self.0 + more <= SMALL_BODY {
-            cap += SMALL_BODY_ROOM;
-        }
+        let cap = self.cap_for(more);
         let before = BODY_BYTES_IN_FLIGHT.fetch_add(more, Ordering::SeqCst);
         if before + more > cap && before > 0 {
             BODY_BYTES_IN_FLIGHT.fetch_sub(more, Ordering::SeqCst);
@@ -87,6 +84,23 @@ impl InFlight {
         }
         self.0 += more;
         Ok(())
+    }
+
+    /// The cap that `more` bytes of this body are held to.
+    fn cap_for(&self, more: usize) -> usize {
+        let cap = crate::limits::get().max_body_bytes_in_flight;
+        if self.0 + more <= SMALL_BODY {
+            cap + SMALL_BODY_ROOM
+        } else {
+            cap
+        }
+    }
+
+    /// Whether `more` bytes would be refused now: a big body that could not take its
+    /// length once it had a place is told so at once, not after waiting for the place.
+    fn would_be_busy(&self, more: usize) -> bool {
+        let now = BODY_BYTES_IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst);
+        now + more > self.cap_for(more) && now > 0
     }
 
     /// Waits for a place among the big bodies, up to `wait` (busy if none frees), unless
@@ -213,18 +227,26 @@ pub async fn read_request_body(
         return Err(BodyError::TooLarge(max));
     }
     let mut in_flight = InFlight::default();
-    // The declared length is taken up front, so that bodies that never arrive count too.
     let declared = declared.unwrap_or(0) as usize;
-    in_flight.grow(declared)?;
     let stall = limits.stall_timeout();
     // Once the body holds a big-body place: when it must have arrived whole.
     let mut deadline = None;
+    // A big body takes its whole declared length of the cap once it holds a place (then
+    // it must arrive within the stall timeout); bodies waiting for a place, and small
+    // bodies, take the cap as their bytes arrive. Taken up front by every body, the
+    // declared lengths of a few dozen connections that then send a byte now and then
+    // held the whole cap and turned every other caller away with 503.
+    if declared > SMALL_BODY && in_flight.would_be_busy(declared) {
+        return Err(BodyError::Busy);
+    }
     if declared > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
         deadline = Some(crate::limits::deadline_after(stall));
+        in_flight.grow(declared)?;
     }
-    // The whole declared length at once (it is within the limits by now): growing by
-    // doubling would hold up to twice a big body while it is read.
-    let mut bytes = Vec::with_capacity(declared);
+    // A big body's whole declared length at once (it is within the limits by now):
+    // growing by doubling would hold up to twice a big body while it is read. A small
+    // one grows as it arrives, so that memory follows the cap.
+    let mut bytes = Vec::with_capacity(if in_flight.0 > 0 { declared } else { 0 });
     loop {
         let next = crate::limits::deadline_after(stall);
         let frame =

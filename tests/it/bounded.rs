@@ -789,6 +789,56 @@ fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
     assert!(body["error"].as_str().unwrap().contains("no progress"));
 }
 
+/// Connections that declare bodies and send almost nothing hold none of the
+/// bytes-in-flight cap: 72 declaring 256 KiB each (exactly the 2 MiB cap and small
+/// bodies' 16 MiB of room together) and two declaring big bodies leave every transport
+/// answering others. Their declared lengths used to be taken up front, and the others
+/// got 503 until the stall timeout.
+#[test]
+fn bodies_declared_but_not_sent_hold_none_of_the_in_flight_cap() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_MAX_BODY_BYTES_IN_FLIGHT", "2097152")],
+    );
+    let mut idle: Vec<TcpStream> = (0..72)
+        .map(|_| {
+            send_raw(
+                &server,
+                b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 262144\r\n\r\n<",
+            )
+        })
+        .collect();
+    for _ in 0..2 {
+        idle.push(send_raw(
+            &server,
+            b"POST /soap/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n<",
+        ));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(TICKET),
+    );
+    assert_eq!(reply.ok().member("id").int(), TICKET);
+    let update = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+            .auth(&DEMO)
+            .id(TICKET)
+            .arg(xstruct(&[("entry", xstr("through the idle bodies"))])),
+    );
+    update.ok();
+    let auth = basic_auth(&DEMO);
+    let rest = server.post(
+        &format!("/rest/v3.1/SoftLayer_Ticket/{TICKET}/addUpdate.json"),
+        &[("Authorization", &auth)],
+        br#"{"parameters": [{"entry": "and over REST"}]}"#,
+    );
+    assert_eq!(rest.status, 200, "{}", rest.describe());
+    drop(idle);
+}
+
 /// A big body that keeps arriving a byte at a time never stalls, but it holds one of the
 /// few places big bodies are read in: it must arrive whole within the stall timeout
 /// (2 s here) of taking its place, or it is answered 408, and the next big body is read.
