@@ -620,6 +620,15 @@ impl Responder {
     }
 
     /// Whether a streamed reply's head is still held back (no chunk has left).
+    /// Forgets a stream begun and given up before anything was sent, so that the call
+    /// can stream again from the start.
+    fn forget_stream(&mut self) {
+        self.pending = None;
+        self.cut_room = None;
+        self.bytes = 0;
+        self.deadline = None;
+    }
+
     fn holds_streaming_head(&self) -> bool {
         matches!(self.pending, Some(Head::Streaming { .. }))
     }
@@ -976,14 +985,31 @@ impl<C: Codec> Exchange<C> {
             && !self.shared.observer.may_hold_calls()
     }
 
-    /// Streams list `call` in a free stream slot, or leaves it to wait for one.
+    /// Streams list `call` in a free stream slot. With none free, the list is read
+    /// anyway while it fits one chunk: such a list goes whole with its length and holds
+    /// no thread while its client reads, so it needs no slot (32 clients that never read
+    /// their long lists had every short page, `resultLimit=0,5` included, wait for the
+    /// stall timeout). A list that outgrows the chunk waits for a slot and is read again.
     fn stream_or_wait(&mut self, call: Call) -> Then {
         match stream_slots().clone().try_acquire_owned() {
             Ok(slot) => {
                 self.stream_in_slot(&call, slot);
                 Then::Done
             }
-            Err(_) => Then::WaitForStream(call),
+            Err(_) => {
+                // `--max-streams 0` answers every list 503, to test clients' retries.
+                let whole = match self.codec.list_writer(&call) {
+                    Some(list) if crate::limits::get().max_streams > 0 => {
+                        self.stream_as(&call, list, Chunks::OneOnly)
+                    }
+                    _ => false,
+                };
+                if whole {
+                    return Then::Done;
+                }
+                self.responder.forget_stream();
+                Then::WaitForStream(call)
+            }
         }
     }
 
@@ -1026,7 +1052,7 @@ impl<C: Codec> Exchange<C> {
             self.run_whole(call, Lane::Blocking);
             return;
         };
-        self.stream(call, list);
+        self.stream_as(call, list, Chunks::Any);
         drop(slot);
     }
 
@@ -1123,8 +1149,10 @@ impl<C: Codec> Exchange<C> {
     }
 
     /// A list read, written to the client as its rows are read, so that a
-    /// 100,000-ticket reply never sits in memory whole.
-    fn stream(&mut self, call: &Call, list: Box<dyn ListWriter>) {
+    /// 100,000-ticket reply never sits in memory whole. With [`Chunks::OneOnly`], a list
+    /// that outgrows one chunk is given up before anything is sent: `false`, and nothing
+    /// answered.
+    fn stream_as(&mut self, call: &Call, list: Box<dyn ListWriter>, chunks: Chunks) -> bool {
         // The read snapshot is taken as the dispatch begins.
         self.responder.deadline =
             Some(crate::limits::deadline_after(crate::limits::get().stall_timeout()).into_std());
@@ -1135,6 +1163,8 @@ impl<C: Codec> Exchange<C> {
             buffer: Vec::with_capacity(CHUNK_BYTES + 4096),
             warnings: Vec::new(),
             total: None,
+            chunks,
+            outgrown: false,
         };
         let result = services::dispatch_observed(
             &self.shared.store,
@@ -1147,8 +1177,12 @@ impl<C: Codec> Exchange<C> {
             mut buffer,
             total,
             warnings,
+            outgrown,
             ..
         } = sink;
+        if outgrown {
+            return false;
+        }
         match result {
             Ok(None) => {
                 list.end(&mut buffer);
@@ -1158,14 +1192,16 @@ impl<C: Codec> Exchange<C> {
                 if self.responder.holds_streaming_head() {
                     self.responder.bytes = buffer.len() as u64;
                     self.streamed(call, total, None, &warnings);
-                    return self.responder.whole_list(buffer);
+                    self.responder.whole_list(buffer);
+                    return true;
                 }
                 // Past the stream's deadline the last chunk never leaves, and when it
                 // would have carried the head the fault can still be answered whole.
                 if let Err(fault) = self.responder.chunk(buffer)
                     && !self.responder.started()
                 {
-                    return self.whole_fault(Some(call), &fault);
+                    self.whole_fault(Some(call), &fault);
+                    return true;
                 }
                 self.streamed(call, total, None, &warnings);
             }
@@ -1184,6 +1220,7 @@ impl<C: Codec> Exchange<C> {
                 self.streamed(call, total, Some(&fault), &warnings);
             }
         }
+        true
     }
 
     /// Tells the observer how a streamed list ended: whole, or cut by `fault` after its
@@ -1223,6 +1260,17 @@ struct StreamSink<'a> {
     warnings: Vec<String>,
     /// The total the stream's head carried, once it started.
     total: Option<u64>,
+    chunks: Chunks,
+    /// The list outgrew the one chunk it was allowed ([`Chunks::OneOnly`]).
+    outgrown: bool,
+}
+
+/// How many chunks a list may stream.
+#[derive(Clone, Copy, PartialEq)]
+enum Chunks {
+    Any,
+    /// One: the list is read without a stream slot, so it may only go whole.
+    OneOnly,
 }
 
 impl ItemSink for StreamSink<'_> {
@@ -1242,6 +1290,13 @@ impl ItemSink for StreamSink<'_> {
     fn item(&mut self, item: Value) -> Result<(), Fault> {
         self.list.item(&mut self.buffer, &item);
         if self.buffer.len() >= CHUNK_BYTES {
+            if self.chunks == Chunks::OneOnly {
+                self.outgrown = true;
+                // Any fault stops the read; `outgrown` says why.
+                return Err(Fault::Busy {
+                    message: "the list outgrew one chunk".into(),
+                });
+            }
             let full = std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK_BYTES + 4096));
             self.responder.chunk(full)?;
         }

@@ -1416,6 +1416,70 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
     drop(stalled);
 }
 
+/// A short list needs no stream slot: it goes whole with its length, and holds no
+/// thread while its client reads. With the one slot held by a client that never reads
+/// its long list (stall timeout 6 s), a page of five is answered at once on XML-RPC and
+/// REST; a list longer than one chunk still waits for the slot. Before, every list
+/// waited, so 32 such clients held up every `slcli ticket list` for 30 s.
+#[test]
+fn a_short_list_needs_no_stream_slot() {
+    let (dir, db) = synthetic_db(20_000);
+    let server = Server::start_with_env(
+        &db,
+        Some(dir),
+        &[
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "6"),
+            ("SOFTLAYER_EMULATOR_MAX_STREAMS", "1"),
+        ],
+    );
+    let stalled = stall_on(&server, &big_list());
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let page = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id,title]")
+            .limit(5, 0),
+    );
+    assert_eq!(page.ok().array().len(), 5, "{}", page.exchange());
+    let auth = basic_auth(&DEMO);
+    let rest = http_request(
+        server.addr(),
+        "GET",
+        "/rest/v3.1/SoftLayer_Account/getTickets.json?resultLimit=0,5",
+        &[("Authorization", &auth)],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(rest.status, 200, "{}", rest.describe());
+    let items: serde_json::Value = serde_json::from_slice(&rest.body).unwrap();
+    assert_eq!(
+        items.as_array().map(Vec::len),
+        Some(5),
+        "{}",
+        rest.describe()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the short pages waited {:?}",
+        started.elapsed()
+    );
+    // A long list waits for the slot, which frees when the stalled stream is ended.
+    let long = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]"),
+    );
+    assert!(long.ok().array().len() > 5_000, "the whole list");
+    assert!(
+        started.elapsed() >= Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(stalled);
+}
+
 /// With no stream slot at all, a list call waits the stall timeout (1 s) and gets 503
 /// with Retry-After in its transport's format; calls that do not stream are unaffected.
 #[test]
