@@ -465,8 +465,41 @@ impl HeadScanner {
 
     fn keep(&mut self, part: &[u8]) {
         let room = KEPT_LINE.saturating_sub(self.line.len());
-        self.line.extend_from_slice(&part[..part.len().min(room)]);
-        self.line_cut |= part.len() > room;
+        if part.len() <= room && !self.squeezes(part) {
+            self.line.extend_from_slice(part);
+            return;
+        }
+        // Valid framing can be long where it means little: whitespace around a header's
+        // value, leading zeros of a chunk size. Those runs are kept as one byte, so that
+        // a padded `Content-Length` or a zero-padded chunk size is read, not lost (the
+        // scanner used to stop for the rest of the connection at such a line, and with it
+        // the refusal of the next request's ambiguous framing).
+        for &b in part {
+            let last = self.line.last().copied();
+            let run = match b {
+                b' ' | b'\t' => matches!(last, Some(b' ' | b'\t')),
+                b'0' => self.state == Scan::ChunkSize && self.line == b"0",
+                _ => false,
+            };
+            if run {
+                continue;
+            }
+            if self.line.len() < KEPT_LINE {
+                self.line.push(b);
+            } else {
+                self.line_cut = true;
+            }
+        }
+    }
+
+    /// Whether `part` holds a run [`Self::keep`] shortens.
+    fn squeezes(&self, part: &[u8]) -> bool {
+        let zeros = self.state == Scan::ChunkSize
+            && part.first() == Some(&b'0')
+            && (self.line == b"0" || part.get(1) == Some(&b'0'));
+        zeros
+            || memchr::memmem::find(part, b"  ").is_some()
+            || memchr::memchr(b'\t', part).is_some()
     }
 
     fn line_done(&mut self) -> Option<u64> {
@@ -497,12 +530,14 @@ impl HeadScanner {
             Scan::Head if empty => return self.head_done(),
             Scan::Head => self.header(line, cut),
             Scan::ChunkSize => {
+                // A long chunk extension is cut, but the size before it is whole.
+                let whole_size = !cut || line.contains(&b';');
                 let size = std::str::from_utf8(line)
                     .ok()
                     .map(|l| l.split(';').next().unwrap_or("").trim())
                     .and_then(|hex| u64::from_str_radix(hex, 16).ok());
                 self.state = match size {
-                    _ if cut => Scan::Off,
+                    _ if !whole_size => Scan::Off,
                     Some(0) => Scan::Trailers,
                     Some(n) => Scan::ChunkData(n),
                     None => Scan::Off,
@@ -619,6 +654,45 @@ mod tests {
         let (found, _) =
             scan(&[b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\ncontent-length: 5\r\n\r\n"]);
         assert_eq!(found, Some(1));
+    }
+
+    #[test]
+    fn long_but_valid_framing_is_followed() {
+        let ext = format!("5;x={}\r\nhello\r\n0\r\n\r\n", "a".repeat(300));
+        let zeros = format!(
+            "{}5\r\nhello\r\n{}\r\n\r\n",
+            "0".repeat(300),
+            "0".repeat(300)
+        );
+        let padded = format!(
+            "POST /c HTTP/1.1\r\nContent-Length:{}5{}\r\n\r\nhello",
+            " ".repeat(300),
+            "\t".repeat(300)
+        );
+        let (found, state) = scan(&[
+            b"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            ext.as_bytes(),
+            b"POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+            zeros.as_bytes(),
+            padded.as_bytes(),
+            b"POST /d HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ]);
+        assert_eq!(found, Some(4), "the fourth request is still found");
+        assert_eq!(state, Scan::Off);
+        // Fed a byte at a time, the same.
+        let all = [
+            &b"POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"[..],
+            zeros.as_bytes(),
+            b"POST /d HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ]
+        .concat();
+        let bytes: Vec<&[u8]> = all.chunks(1).collect();
+        assert_eq!(scan(&bytes).0, Some(2));
+        // A chunk size that is not one is still where the scanner stops.
+        assert_eq!(
+            scan(&[b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]).1,
+            Scan::Off
+        );
     }
 
     /// What hyper would read: every part fed in turn, escaped where the scanner says.

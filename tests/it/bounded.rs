@@ -702,6 +702,31 @@ fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
     assert_eq!(r.status, 400, "{}", r.describe());
     assert!(r.text().contains("Transfer-Encoding"), "{}", r.describe());
 
+    // So is it after long but valid framing on the same connection (a chunk extension
+    // and a chunk size padded with zeros, 300 bytes each), which the request before it
+    // had been let through after.
+    let first = format!(
+        "POST /rest/v3.1/SoftLayer_Ticket/getObject.json HTTP/1.1\r\nHost: x\r\n\
+         Transfer-Encoding: chunked\r\n\r\n2;x={}\r\n{{}}\r\n{}0\r\n\r\n",
+        "a".repeat(300),
+        "0".repeat(300)
+    );
+    let s = send_raw(&server, first.as_bytes());
+    (&s).write_all(
+        b"POST /rest/v3.1/SoftLayer_Ticket/getObject.json HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    )
+    .unwrap();
+    let r = read_response(&s, "POST").unwrap();
+    assert_ne!(
+        r.status,
+        400,
+        "the first request is well framed: {}",
+        r.describe()
+    );
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(r.text().contains("Transfer-Encoding"), "{}", r.describe());
+
     // The control API answers in its own format, JSON, as for every other refusal (to
     // a caller with its token: one without is answered 401 before the body).
     let head = format!(
