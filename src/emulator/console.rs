@@ -123,6 +123,23 @@ pub async fn serve(
         bearer.as_deref(),
         token_header.as_deref(),
     );
+    // The pages and the event stream are read; a session is opened. Another method is
+    // 405 with `Allow`, as on the control API (a 2xx to CONNECT reads as a tunnel).
+    let allow = if path == "session" {
+        "POST"
+    } else {
+        "GET, HEAD"
+    };
+    if !allow.split(", ").any(|m| m == req.method().as_str()) {
+        let mut r = json_reply(
+            StatusCode::METHOD_NOT_ALLOWED,
+            json!({"error": format!("/_emulator/{path} answers {allow}")}),
+        );
+        if let Ok(v) = HeaderValue::try_from(allow) {
+            r.headers_mut().insert(hyper::header::ALLOW, v);
+        }
+        return r;
+    }
     if let Some(asset) = path.strip_prefix("ui") {
         return page(asset);
     }
@@ -154,12 +171,6 @@ pub async fn serve(
         return unauthorised();
     }
     if path == "session" {
-        if req.method() != Method::POST {
-            return json_reply(
-                StatusCode::METHOD_NOT_ALLOWED,
-                json!({"error": "POST the token to open a session"}),
-            );
-        }
         let id = shared.console_sessions.open();
         let mut r = json_reply(StatusCode::OK, json!({"expiresIn": SESSION_TTL.as_secs()}));
         let cookie = format!(

@@ -352,32 +352,34 @@ async fn handle(
         if req.method() == Method::GET || req.method() == Method::HEAD {
             return Ok(wsdl(&req, version, service));
         }
-        if req.method() != Method::POST {
-            return Ok(plain(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "SOAP calls are POSTed; GET ?wsdl for the WSDL.\n",
-            ));
-        }
         let codec = SoapCodec {
             version,
             service: service.to_string(),
             basic,
         };
+        if req.method() != Method::POST {
+            return Ok(method_not_allowed(
+                &codec,
+                "GET, HEAD, POST",
+                "SOAP calls are POSTed; GET ?wsdl for the WSDL.",
+            ));
+        }
         return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
         return Ok(not_found(&path));
     };
-    if req.method() != Method::POST {
-        return Ok(plain(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "XML-RPC calls are POSTed.\n",
-        ));
-    }
     let codec = XmlRpcCodec {
         service: service.to_string(),
         basic,
     };
+    if req.method() != Method::POST {
+        return Ok(method_not_allowed(
+            &codec,
+            "POST",
+            "XML-RPC calls are POSTed.",
+        ));
+    }
     pipeline::answer(shared, codec, req).await
 }
 
@@ -562,6 +564,21 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
         username: username.to_string(),
         api_key: api_key.to_string(),
     })
+}
+
+/// An HTTP method a transport does not take: 405 with `Allow` (RFC 9110 §15.5.6), and a
+/// fault in the transport's own format, which its clients read.
+fn method_not_allowed(
+    codec: &impl crate::protocol::codec::Codec,
+    allow: &'static str,
+    message: &str,
+) -> Response<Body> {
+    let mut answer = codec.write_fault(&crate::call::Fault::bad_argument(message));
+    answer.status = 405;
+    answer
+        .headers
+        .push(("Allow".to_string(), allow.to_string()));
+    response(answer, None)
 }
 
 fn plain(status: StatusCode, text: impl Into<Bytes>) -> Response<Body> {

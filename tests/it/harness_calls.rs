@@ -971,6 +971,80 @@ fn health_and_metrics_answer_get_and_head_only() {
     }
 }
 
+/// A method a path does not take is 405 with `Allow` (RFC 9110 §15.5.6) everywhere: on
+/// the XML-RPC and SOAP paths with a fault in the transport's own format, on the
+/// console's pages, event stream and session with JSON. The console's pages answered
+/// every method 200 (a 2xx to CONNECT reads as an open tunnel), and the XML-RPC and
+/// SOAP paths answered in plain text without `Allow`.
+#[test]
+fn a_method_a_path_does_not_take_is_405_with_allow() {
+    let server = start(&[]);
+    for method in ["GET", "PUT", "DELETE", "OPTIONS"] {
+        let r = http_request(
+            server.addr(),
+            method,
+            "/xmlrpc/v3.1/SoftLayer_Ticket",
+            &[],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(r.status, 405, "{method}: {}", r.describe());
+        assert_eq!(r.header("allow"), Some("POST"), "{}", r.describe());
+        assert!(
+            r.text().contains("<fault>") && r.text().contains("XML-RPC calls are POSTed."),
+            "{}",
+            r.describe()
+        );
+    }
+    for method in ["PUT", "DELETE", "PATCH"] {
+        let r = http_request(
+            server.addr(),
+            method,
+            "/soap/v3.1/SoftLayer_Ticket",
+            &[],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(r.status, 405, "{method}: {}", r.describe());
+        assert_eq!(
+            r.header("allow"),
+            Some("GET, HEAD, POST"),
+            "{}",
+            r.describe()
+        );
+        assert!(
+            r.text().contains("Fault>") && r.text().contains("SOAP calls are POSTed"),
+            "{}",
+            r.describe()
+        );
+    }
+    for (method, path, allow) in [
+        ("POST", "/_emulator/ui/", "GET, HEAD"),
+        ("DELETE", "/_emulator/ui/app.js", "GET, HEAD"),
+        ("PUT", "/_emulator/events", "GET, HEAD"),
+        ("GET", "/_emulator/session", "POST"),
+    ] {
+        let r = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
+        assert_eq!(r.status, 405, "{method} {path}: {}", r.describe());
+        assert_eq!(r.header("allow"), Some(allow), "{}", r.describe());
+        let body: serde_json::Value = serde_json::from_slice(&r.body).expect("JSON");
+        assert!(body["error"].is_string(), "{}", r.describe());
+    }
+    // What they take still works.
+    let page = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/ui/",
+        &[],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(page.status, 200, "{}", page.describe());
+}
+
 #[test]
 fn metrics_are_in_the_prometheus_text_format() {
     let server = start(&[]);
