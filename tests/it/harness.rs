@@ -389,7 +389,8 @@ fn a_snapshot_restored_while_calls_are_in_flight_is_seen_whole_or_not_at_all() {
                                 .mask("mask[id,updates[id]]"),
                         );
                         let n = reply.ok().array().len();
-                        seen.push((reply.total_items().unwrap_or(n as u64), n));
+                        let total = reply.total_items().expect("a list carries its total");
+                        seen.push((total, n));
                     }
                     seen
                 })

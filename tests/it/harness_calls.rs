@@ -910,12 +910,13 @@ fn a_probability_rule_fires_sometimes_and_delete_removes_it() {
     );
     let mut faults = 0;
     for _ in 0..60 {
-        if server
-            .xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO))
-            .outcome
-            .is_err()
-        {
-            faults += 1;
+        let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO));
+        match &reply.outcome {
+            Err(_) => {
+                assert_fault(&reply, "SoftLayer_Exception_Public", "coin");
+                faults += 1;
+            }
+            Ok(account) => assert_eq!(account.member("id").int(), DEMO.account_id),
         }
     }
     // Binomial(60, 0.5): outside 10..=50 with probability below 1e-7.

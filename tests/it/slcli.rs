@@ -35,22 +35,19 @@ const NOT_FOUND: &str = "SoftLayer_Exception_ObjectNotFound";
 /// or a connection problem): over XML-RPC it prints `SoftLayerAPIError(class): message`;
 /// over REST `SoftLayerAPIError(status): message`, as softlayer-python's RestTransport
 /// raises it: 404 for `SoftLayer_Exception_ObjectNotFound`, 500 for an exception a
-/// method raises (as the real API answers them), 400 for a request it cannot read.
+/// method raises (as the real API answers them). `message`, when given, is the whole
+/// message.
 fn assert_api_fault(out: &CmdOutput, t: Transport, class: &str, message: Option<&str>) {
     out.assert_failed();
     let prefix = match t {
-        // A class prefix: `SoftLayer_Exception` stands for any of its subclasses.
-        Transport::XmlRpc => format!("SoftLayerAPIError({class}"),
+        Transport::XmlRpc => format!("SoftLayerAPIError({class}): "),
         Transport::Rest if class == NOT_FOUND => "SoftLayerAPIError(404): ".to_string(),
         Transport::Rest => "SoftLayerAPIError(500): ".to_string(),
     };
     let line = out
         .stdout
         .lines()
-        .find(|l| {
-            l.starts_with(&prefix)
-                || (t == Transport::Rest && l.starts_with("SoftLayerAPIError(400): "))
-        })
+        .find(|l| l.starts_with(&prefix))
         .unwrap_or_else(|| panic!("expected a line starting {prefix:?}\n{}", out.describe()));
     if let Some(message) = message {
         assert!(
@@ -623,7 +620,14 @@ fn update_adds_an_entry_that_detail_shows(t: Transport) {
         "--body",
         "One more question about invoice 4021.",
     ]);
-    assert_api_fault(&out, t, "SoftLayer_Exception", None);
+    assert_api_fault(
+        &out,
+        t,
+        "SoftLayer_Exception_Public",
+        Some(
+            "Unable to add ticket update.. The ticket is closed; please contact SoftLayer to re-open it.",
+        ),
+    );
     assert_eq!(
         ticket_entries(&server, &DEMO, 160000003),
         seed_entries(160000003)
@@ -726,7 +730,7 @@ fn attach_and_detach_hardware_and_virtual_guest(transport: Transport) {
         &cli.run(&["ticket", "detach", t, "--hardware", "8003"]),
         transport,
         "SoftLayer_Exception",
-        None,
+        Some("This hardware is not attached to this ticket."),
     );
 }
 
@@ -966,7 +970,7 @@ fn another_account_cannot_see_or_touch_demo_tickets(t: Transport) {
         &other.run(&["ticket", "update", "160000001", "--body", "not my ticket"]),
         t,
         NOT_FOUND,
-        None,
+        Some("Unable to find object with id of '160000001'."),
     );
     assert_eq!(
         ticket_entries(&server, &DEMO, 160000001),
@@ -977,7 +981,12 @@ fn another_account_cannot_see_or_touch_demo_tickets(t: Transport) {
         ["ticket", "attach", "160000001", "--hardware", "8101"],
         ["ticket", "detach", "160000001", "--hardware", "8001"],
     ] {
-        assert_api_fault(&other.run(&args), t, NOT_FOUND, None);
+        assert_api_fault(
+            &other.run(&args),
+            t,
+            NOT_FOUND,
+            Some("Unable to find object with id of '160000001'."),
+        );
     }
     assert_eq!(
         attached_hardware(&server, &DEMO, 160000001),

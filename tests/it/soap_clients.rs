@@ -662,4 +662,11 @@ fn zeep_and_suds_read_login_tokens_and_send_declared_headers() {
         report["zeep"]["authentication"]["userId"], 5001,
         "{report:#}"
     );
+    assert!(
+        report["zeep"]["authentication"]["hash"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 16,
+        "the token's hash: {report:#}"
+    );
 }

@@ -704,9 +704,11 @@ fn edit_changes_fields_adds_an_update_and_files_at_once() {
             .id(ticket)
             .arg(xstruct(&[("statusId", xint(STATUS_CLOSED))])),
     );
-    if reply.outcome.is_ok() {
-        assert_eq!(reply.ok().member("statusId").int(), STATUS_OPEN);
-    }
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "Please provide ticket update contents.",
+    );
     assert_eq!(status_of(&server, &DEMO, ticket), STATUS_OPEN);
 
     // A subject of 0 is no subject (SLDN edit).
@@ -1152,15 +1154,14 @@ fn assigned_agents_add_and_remove() {
     );
     assert_eq!(reply.ok().member("assignedAgentCount").int(), 2);
 
-    // A user of another account, no agent id, and an id that is no user: faults.
-    for arg in [Some(xint(OTHER.id)), None, Some(xint(424242))] {
-        let mut c = call("addAssignedAgent", &DEMO).id(ticket);
-        if let Some(a) = arg {
-            c = c.arg(a);
-        }
-        let reply = server.xmlrpc(&c);
-        reply.fault();
+    // A user of another account is not found, as an id that is no user; no agent id
+    // is asked for.
+    for id in [OTHER.id, 424242] {
+        let reply = server.xmlrpc(&call("addAssignedAgent", &DEMO).id(ticket).arg(xint(id)));
+        assert_not_found(&reply, id);
     }
+    let reply = server.xmlrpc(&call("addAssignedAgent", &DEMO).id(ticket));
+    assert_fault(&reply, "SoftLayer_Exception", "Please provide an agent id.");
     assert_eq!(agents(&server), vec![5002, 5003]);
 
     assert_void(
@@ -1172,13 +1173,16 @@ fn assigned_agents_add_and_remove() {
     );
     assert_eq!(agents(&server), vec![5003]);
     // Removing one that is not assigned is a fault and changes nothing.
-    server
-        .xmlrpc(
-            &call("removeAssignedAgent", &DEMO)
-                .id(ticket)
-                .arg(xint(5002)),
-        )
-        .fault();
+    let reply = server.xmlrpc(
+        &call("removeAssignedAgent", &DEMO)
+            .id(ticket)
+            .arg(xint(5002)),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "This agent is not assigned to this ticket.",
+    );
     assert_eq!(agents(&server), vec![5003]);
 }
 
@@ -1239,10 +1243,16 @@ fn scheduled_alert_and_auto_close_add_and_remove() {
 
     // An activation time is needed, and it must be a time.
     for method in ["addScheduledAlert", "addScheduledAutoClose"] {
-        server.xmlrpc(&call(method, &DEMO).id(ticket)).fault();
-        server
-            .xmlrpc(&call(method, &DEMO).id(ticket).arg(xstr("next tuesday-ish")))
-            .fault();
+        assert_fault(
+            &server.xmlrpc(&call(method, &DEMO).id(ticket)),
+            "SoftLayer_Exception_InvalidValue",
+            "Please provide an activation time.",
+        );
+        assert_fault(
+            &server.xmlrpc(&call(method, &DEMO).id(ticket).arg(xstr("next tuesday-ish"))),
+            "SoftLayer_Exception_InvalidValue",
+            "Invalid activation time 'next tuesday-ish': use ISO 8601 or MM/DD/YYYY HH:MM:SS.",
+        );
     }
     assert!(actions(&server).is_empty());
 }
@@ -1992,10 +2002,13 @@ fn tickets_closed_since_a_date() {
         closed_since(&server, &DEMO, xstr("06/06/2026")),
         vec![first]
     );
-    // Not a date: a fault.
-    server
-        .xmlrpc(&call("getTicketsClosedSinceDate", &DEMO).arg(xstr("yesterday-ish")))
-        .fault();
+    // Not a date: a fault that says what a date is.
+    let reply = server.xmlrpc(&call("getTicketsClosedSinceDate", &DEMO).arg(xstr("yesterday-ish")));
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidValue",
+        "Invalid date 'yesterday-ish': use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY.",
+    );
 }
 
 /// "Data in the API is centric to the Central time zone (CST/CDT). Which means that

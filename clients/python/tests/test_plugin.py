@@ -45,13 +45,20 @@ def test_the_marker_gives_the_account_document(softlayer_account, softlayer_rest
     assert second["Account"].getCurrentUser()["firstName"] == "Second"
 
 
+# What the tests that leave something behind did, for the tests after them to check:
+# run alone (`-k`), those would check nothing, so they fail instead.
+_LEFT_BEHIND = set()
+
+
 def test_the_clock_is_real_again_after_a_test_that_set_it(emulator):
     emulator.set_clock("2030-06-01T00:00:00+00:00")
     assert emulator.clock()["mode"] == "fixed"
+    _LEFT_BEHIND.add("clock")
 
 
 def test_the_clock_was_put_back(emulator):
     # Runs after the test above (pytest keeps file order): the fixture undid its clock.
+    assert "clock" in _LEFT_BEHIND, "run with the test before it, which sets the clock"
     assert emulator.clock()["mode"] == "real"
 
 
@@ -80,10 +87,13 @@ def test_faults_and_the_journal(emulator, softlayer_client, softlayer_account):
 
 def test_fault_rules_left_behind(emulator):
     emulator.add_fault(method="getObject", drop_connection=True)
+    assert len(emulator.faults()) == 1
+    _LEFT_BEHIND.add("fault rule")
 
 
 def test_are_removed_after_the_test(emulator):
     # Runs after the test above: the fixture removed its rule.
+    assert "fault rule" in _LEFT_BEHIND, "run with the test before it, which adds a rule"
     assert emulator.faults() == []
 
 

@@ -26,11 +26,11 @@ pub fn assert_not_found(reply: &XmlRpcReply, id: impl Display) {
     );
 }
 
-/// A void method answers nothing meaningful, and no fault.
+/// A void method answers `<nil/>` (SLDN's return type `void`), and no fault.
 pub fn assert_void(reply: &XmlRpcReply) {
-    let v = reply.ok();
-    assert!(
-        matches!(v, XVal::Nil | XVal::Bool(true)) || v == &xstr(""),
+    assert_eq!(
+        reply.ok(),
+        &XVal::Nil,
         "a void method answers nil\n{}",
         reply.exchange()
     );
