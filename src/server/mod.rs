@@ -307,6 +307,9 @@ async fn handle(
     shared: Arc<Shared>,
 ) -> Result<Response<Body>, pipeline::Dropped> {
     let path = req.uri().path().to_string();
+    if let Some(problem) = host_problem(&req) {
+        return Ok(bad_request(&path, problem));
+    }
     if (path == "/health" || path == "/metrics")
         && req.method() != Method::GET
         && req.method() != Method::HEAD
@@ -566,6 +569,32 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
     })
 }
 
+/// What is wrong with a request's `Host`: an HTTP/1.1 request carries exactly one (RFC
+/// 9112 §3.2: a server MUST answer 400 to one with none or more than one). HTTP/1.0
+/// requests may go without.
+fn host_problem(req: &Request<Incoming>) -> Option<&'static str> {
+    let hosts = req.headers().get_all(hyper::header::HOST).iter().count();
+    match hosts {
+        0 if req.version() == hyper::Version::HTTP_10 => None,
+        0 => Some("Bad Request: an HTTP/1.1 request carries a Host header."),
+        1 => None,
+        _ => Some("Bad Request: a request carries one Host header, not several."),
+    }
+}
+
+/// 400 with `message`: a `SoftLayer_Exception_Public` fault in the format of the
+/// transport `path` names, plain text elsewhere.
+fn bad_request(path: &str, message: &str) -> Response<Body> {
+    let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, message);
+    match fault_for_target(path, &fault) {
+        Some(mut answer) => {
+            answer.status = 400;
+            response(answer, None)
+        }
+        None => plain(StatusCode::BAD_REQUEST, format!("{message}\n")),
+    }
+}
+
 /// An HTTP method a transport does not take: 405 with `Allow` (RFC 9110 §15.5.6), and a
 /// fault in the transport's own format, which its clients read.
 fn method_not_allowed(
@@ -654,7 +683,11 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
         Some(p) if p.eq_ignore_ascii_case("https") => "https",
         _ => "http",
     };
+    // A request in absolute form names its host in the target, which wins over `Host`
+    // (RFC 9112 §3.2.2).
+    let authority = req.uri().authority().map(|a| a.as_str());
     let host = header("x-forwarded-host")
+        .or(authority)
         .or_else(|| header("host"))
         .unwrap_or("localhost");
     let address = format!("{scheme}://{host}{}", req.uri().path());

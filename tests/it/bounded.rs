@@ -814,6 +814,62 @@ fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
     assert!(body["error"].as_str().unwrap().contains("no progress"));
 }
 
+/// An HTTP/1.1 request carries exactly one `Host` (RFC 9112 §3.2: 400 otherwise), in
+/// the transport's format on an API path; HTTP/1.0 may go without. A request in
+/// absolute form names its host in the target, and the WSDL's address uses it.
+#[test]
+fn host_headers_are_checked() {
+    let server = Server::start();
+    let answer = |raw: &str| {
+        let s = send_raw(&server, raw.as_bytes());
+        read_response(
+            &s,
+            if raw.starts_with("HEAD") {
+                "HEAD"
+            } else {
+                "GET"
+            },
+        )
+        .unwrap()
+    };
+    let r = answer("GET /health HTTP/1.1\r\nConnection: close\r\n\r\n");
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(r.text().contains("Host"), "{}", r.describe());
+    let r = answer("GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n");
+    assert_eq!(r.status, 400, "{}", r.describe());
+    let r = answer("GET /health HTTP/1.0\r\n\r\n");
+    assert_eq!(r.status, 200, "{}", r.describe());
+    let body = XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+        .auth(&DEMO)
+        .id(TICKET)
+        .body();
+    let s = send_raw(
+        &server,
+        format!(
+            "POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(
+        r.text().contains("<fault>"),
+        "an XML-RPC fault: {}",
+        r.describe()
+    );
+    let r = answer(
+        "GET http://other.example:99/soap/v3.1/SoftLayer_Ticket?wsdl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert!(
+        r.text()
+            .contains("location=\"http://other.example:99/soap/v3.1/SoftLayer_Ticket\""),
+        "{}",
+        r.describe()
+    );
+}
+
 /// Connections that declare bodies and send almost nothing hold none of the
 /// bytes-in-flight cap: 72 declaring 256 KiB each (exactly the 2 MiB cap and small
 /// bodies' 16 MiB of room together) and two declaring big bodies leave every transport
