@@ -161,6 +161,10 @@ pub enum BodyError {
     #[error("the server is reading too many request bodies; retry shortly")]
     Busy,
     #[error(
+        "the request's Transfer-Encoding '{0}' is not one the server decodes (chunked alone; compress a body with Content-Encoding)"
+    )]
+    UnsupportedTransferCoding(String),
+    #[error(
         "the request body's Content-Encoding '{0}' is not one the server takes (a single coding: gzip, deflate or identity)"
     )]
     UnsupportedCoding(String),
@@ -177,6 +181,7 @@ impl BodyError {
                 StatusCode::BAD_REQUEST
             }
             BodyError::UnsupportedCoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            BodyError::UnsupportedTransferCoding(_) => StatusCode::NOT_IMPLEMENTED,
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -217,6 +222,18 @@ pub async fn read_request_body(
             && headers.contains_key(hyper::header::CONTENT_LENGTH))
     {
         return Err(BodyError::Ambiguous);
+    }
+    // hyper frames `gzip, chunked` as chunked and hands on the body still gzipped; the
+    // server decodes no transfer coding but chunked (RFC 9112 §6.1: 501).
+    for te in headers.get_all(hyper::header::TRANSFER_ENCODING) {
+        let te = te.to_str().unwrap_or("?");
+        if te
+            .split(',')
+            .map(str::trim)
+            .any(|c| !c.is_empty() && !c.eq_ignore_ascii_case("chunked"))
+        {
+            return Err(BodyError::UnsupportedTransferCoding(te.to_string()));
+        }
     }
     let coding = super::body_encoding::BodyCoding::of(headers)?;
     let declared = headers
