@@ -380,6 +380,8 @@ pub fn import(conn: &Connection, doc: &serde_json::Value) -> Result<usize, Impor
     let mut count = 0;
     // Checked once every row is in: the document may bring catalogue rows of its own.
     let mut references = Vec::new();
+    // Checked once every row is in, as the references are.
+    let mut inserted = Vec::new();
     for (key, rows) in sections {
         let Some(rows) = rows.as_array() else {
             return Err(ImportError::Invalid(format!("{key} must be an array")));
@@ -400,31 +402,40 @@ pub fn import(conn: &Connection, doc: &serde_json::Value) -> Result<usize, Impor
             if !named.is_empty() {
                 references.push((key.as_str(), named));
             }
-            crate::store::dump::insert_document_row(conn, key, values).map_err(|e| match e {
-                // A field left out that the table needs, or a value of the wrong kind: the
-                // document's fault, not a clash with what the database holds.
-                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
-                    if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL
-                        || f.code == rusqlite::ErrorCode::TypeMismatch =>
-                {
-                    ImportError::Invalid(format!(
-                        "{key}: {}",
-                        msg.unwrap_or_else(|| "a value is missing or of the wrong kind".into())
-                    ))
-                }
-                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    ImportError::Conflict(format!(
-                        "{key}: {} (is an object with this id already there?)",
-                        msg.unwrap_or_else(|| "a constraint failed".into())
-                    ))
-                }
-                StoreError::Seed(m) => ImportError::Invalid(m),
-                other => ImportError::Store(other),
-            })?;
+            let id = crate::store::dump::insert_document_row(conn, key, values).map_err(
+                |e| match e {
+                    // A field left out that the table needs, or a value of the wrong kind: the
+                    // document's fault, not a clash with what the database holds.
+                    StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+                        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL
+                            || f.code == rusqlite::ErrorCode::TypeMismatch =>
+                    {
+                        ImportError::Invalid(format!(
+                            "{key}: {}",
+                            msg.unwrap_or_else(|| "a value is missing or of the wrong kind".into())
+                        ))
+                    }
+                    StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        ImportError::Conflict(format!(
+                            "{key}: {} (is an object with this id already there?)",
+                            msg.unwrap_or_else(|| "a constraint failed".into())
+                        ))
+                    }
+                    StoreError::Seed(m) => ImportError::Invalid(m),
+                    other => ImportError::Store(other),
+                },
+            )?;
+            inserted.push((key.as_str(), id));
             count += 1;
         }
+    }
+    for (key, id) in inserted {
+        crate::store::dump::check_account_links(conn, key, id).map_err(|e| match e {
+            StoreError::Seed(m) => ImportError::Invalid(m),
+            other => ImportError::Store(other),
+        })?;
     }
     for (key, named) in references {
         crate::store::dump::check_catalogue_references(conn, key, &named).map_err(|e| match e {

@@ -769,6 +769,33 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "SoftLayer_Account.companyName is one value, not an object",
     );
+    // A ticket links only to its own account's users and devices: an import that links
+    // one to another account's (6001 and 6002 are users of account 2001, 8101 its
+    // hardware) showed them to the importing account, and its tickets to 2001's users.
+    let account = json!([{"id": 4001, "companyName": "Imp", "accountStatusId": 1001, "brandId": 2, "createDate": "2020-01-01T00:00:00-06:00"}]);
+    let ticket = |assigned: serde_json::Value| json!([{"id": 170000001, "accountId": 4001, "assignedUserId": assigned, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00"}]);
+    for (extra, refusal) in [
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(6001))}),
+            "SoftLayer_Ticket 170000001: assignedUserId 6001 is another account's",
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "USER", "editorId": 6002, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket_Update 570000001: editorId 6002 is another account's",
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_Hardware": [{"id": 770000001, "ticketId": 170000001, "hardwareId": 8101, "attachmentId": 8101, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket_Attachment_Hardware 770000001: hardwareId 8101 is another account's",
+        ),
+    ] {
+        let mut doc = extra;
+        doc["SoftLayer_Account"] = account.clone();
+        refused("POST", "/_emulator/import", Some(&doc), 400, refusal);
+    }
+    // Refused whole: the account is not there either.
+    let (status, _) = control.call("GET", "/_emulator/export?account=4001", None);
+    assert_eq!(status, 404);
+
     // The tables keep no foreign keys to the catalogue: a status, group or location
     // that is not there made a ticket without a status that still counted as open.
     for (field, value, target) in [
