@@ -137,7 +137,7 @@ impl Connection {
     /// Takes `bytes` (hyper's whole write) when it is one of hyper's empty automatic
     /// answers: the answer with a body is then sent in its place.
     fn rewrite(&mut self, cx: &mut Context<'_>, bytes: &[u8]) -> Option<Poll<io::Result<usize>>> {
-        let answer = automatic_answer_with_body(bytes, &self.scanner.request_line)?;
+        let answer = automatic_answer_with_body(bytes, self.scanner.current_request_line())?;
         self.pending = answer;
         self.sent = 0;
         Some(match self.poll_pending(cx) {
@@ -463,6 +463,17 @@ impl HeadScanner {
         fed
     }
 
+    /// The line of the request being read: the one still arriving (hyper answers a
+    /// request line too long before its end) or else the last one seen, so that hyper's
+    /// own answer is in the format of the request it answers, not of the one before.
+    fn current_request_line(&self) -> &[u8] {
+        if self.state == Scan::Start && !self.line.is_empty() {
+            &self.line
+        } else {
+            &self.request_line
+        }
+    }
+
     fn keep(&mut self, part: &[u8]) {
         let room = KEPT_LINE.saturating_sub(self.line.len());
         if part.len() <= room && !self.squeezes(part) {
@@ -693,6 +704,16 @@ mod tests {
             scan(&[b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]).1,
             Scan::Off
         );
+    }
+
+    #[test]
+    fn the_request_line_still_arriving_is_the_current_one() {
+        let mut s = HeadScanner::default();
+        s.feed(b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nContent-Length: 2\r\n\r\nab");
+        assert!(s.current_request_line().starts_with(b"POST /xmlrpc/"));
+        s.feed(b"GET /rest/v3.1/SoftLayer_Ticket/1/getObject.json?x=");
+        s.feed("a".repeat(1000).as_bytes());
+        assert!(s.current_request_line().starts_with(b"GET /rest/"));
     }
 
     /// What hyper would read: every part fed in turn, escaped where the scanner says.

@@ -1338,6 +1338,26 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
         "{}",
         r.describe()
     );
+    // After an XML-RPC call on the same connection, still REST's JSON: the format came
+    // from the last request line the connection had ended (the XML-RPC one).
+    let call = XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+        .auth(&DEMO)
+        .id(TICKET)
+        .body();
+    let both = format!(
+        "POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{call}{long}",
+        call.len()
+    );
+    let s = send_raw(&server, both.as_bytes());
+    let mut answers = String::new();
+    std::io::Read::read_to_string(&mut &s, &mut answers).unwrap();
+    let second = answers.rfind("HTTP/1.1 ").expect("two answers");
+    let second = &answers[second..];
+    assert!(second.starts_with("HTTP/1.1 414"), "{answers}");
+    assert!(
+        second.contains("application/json") && second.contains("\"URI Too Long"),
+        "{answers}"
+    );
     // 150 header fields: a SOAP fault for a SOAP call, plain text for /health.
     let many: String = (0..150).map(|i| format!("X-Header-{i}: {i}\r\n")).collect();
     for (request_line, says) in [
