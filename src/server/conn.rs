@@ -489,7 +489,7 @@ impl HeadScanner {
             let last = self.line.last().copied();
             let run = match b {
                 b' ' | b'\t' => matches!(last, Some(b' ' | b'\t')),
-                b'0' => self.state == Scan::ChunkSize && self.line == b"0",
+                b'0' => self.leads_with_zero(),
                 _ => false,
             };
             if run {
@@ -503,11 +503,21 @@ impl HeadScanner {
         }
     }
 
-    /// Whether `part` holds a run [`Self::keep`] shortens.
+    /// Whether the line kept so far ends with a number's leading zero: a chunk size's,
+    /// or a header value's (`Content-Length: 000…5`).
+    fn leads_with_zero(&self) -> bool {
+        match (self.state, self.line.as_slice()) {
+            (Scan::ChunkSize, line) => line == b"0",
+            (Scan::Head, [.., before, b'0']) => matches!(before, b':' | b' ' | b'\t'),
+            _ => false,
+        }
+    }
+
+    /// Whether `part` may hold a run [`Self::keep`] shortens (whitespace, or zeros that
+    /// may lead a number).
     fn squeezes(&self, part: &[u8]) -> bool {
-        let zeros = self.state == Scan::ChunkSize
-            && part.first() == Some(&b'0')
-            && (self.line == b"0" || part.get(1) == Some(&b'0'));
+        let zeros = memchr::memmem::find(part, b"00").is_some()
+            || (part.first() == Some(&b'0') && self.line.last() == Some(&b'0'));
         zeros
             || memchr::memmem::find(part, b"  ").is_some()
             || memchr::memchr(b'\t', part).is_some()
@@ -676,8 +686,9 @@ mod tests {
             "0".repeat(300)
         );
         let padded = format!(
-            "POST /c HTTP/1.1\r\nContent-Length:{}5{}\r\n\r\nhello",
+            "POST /c HTTP/1.1\r\nContent-Length:{}{}5{}\r\n\r\nhello",
             " ".repeat(300),
+            "0".repeat(300),
             "\t".repeat(300)
         );
         let (found, state) = scan(&[

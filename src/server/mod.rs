@@ -679,7 +679,7 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    let scheme = match header("x-forwarded-proto") {
+    let scheme = match header("x-forwarded-proto").or(req.uri().scheme_str()) {
         Some(p) if p.eq_ignore_ascii_case("https") => "https",
         _ => "http",
     };

@@ -1338,8 +1338,13 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
         "{}",
         r.describe()
     );
-    // After an XML-RPC call on the same connection, still REST's JSON: the format came
-    // from the last request line the connection had ended (the XML-RPC one).
+    // After an XML-RPC call on the same connection, still REST's JSON, for a target so
+    // long (500 KB) that hyper answers before the line ends: the format came from the last
+    // request line the connection had ended (the XML-RPC one).
+    let long = format!(
+        "GET /rest/v3.1/SoftLayer_Account/getTickets.json?objectMask={} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(500_000)
+    );
     let call = XmlRpcCall::new("SoftLayer_Ticket", "getObject")
         .auth(&DEMO)
         .id(TICKET)
@@ -1348,14 +1353,21 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
         "POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{call}{long}",
         call.len()
     );
-    let s = send_raw(&server, both.as_bytes());
+    let s = TcpStream::connect(server.addr()).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // The server may close before it has read it all: what it answered is the point.
+    let _ = (&s).write_all(both.as_bytes());
     let mut answers = String::new();
     std::io::Read::read_to_string(&mut &s, &mut answers).unwrap();
     let second = answers.rfind("HTTP/1.1 ").expect("two answers");
     let second = &answers[second..];
-    assert!(second.starts_with("HTTP/1.1 414"), "{answers}");
     assert!(
-        second.contains("application/json") && second.contains("\"URI Too Long"),
+        second.starts_with("HTTP/1.1 414") || second.starts_with("HTTP/1.1 431"),
+        "{answers}"
+    );
+    assert!(
+        second.contains("application/json")
+            && second.contains("\"code\":\"SoftLayer_Exception_Public\""),
         "{answers}"
     );
     // 150 header fields: a SOAP fault for a SOAP call, plain text for /health.
