@@ -476,16 +476,18 @@ impl HeadScanner {
 
     fn keep(&mut self, part: &[u8]) {
         let room = KEPT_LINE.saturating_sub(self.line.len());
-        if part.len() <= room && !self.squeezes(part) {
+        if part.len() <= room {
             self.line.extend_from_slice(part);
             return;
         }
         // Valid framing can be long where it means little: whitespace around a header's
-        // value, leading zeros of a chunk size. Those runs are kept as one byte, so that
-        // a padded `Content-Length` or a zero-padded chunk size is read, not lost (the
-        // scanner used to stop for the rest of the connection at such a line, and with it
-        // the refusal of the next request's ambiguous framing).
-        for &b in part {
+        // value, leading zeros of a chunk size or a length. Past the kept length those
+        // runs are kept as one byte (in what was kept too), so that a padded
+        // `Content-Length` or a zero-padded chunk size is read, not lost (the scanner
+        // used to stop for the rest of the connection at such a line, and with it the
+        // refusal of the next request's ambiguous framing).
+        let kept = std::mem::take(&mut self.line);
+        for &b in kept.iter().chain(part) {
             let last = self.line.last().copied();
             let run = match b {
                 b' ' | b'\t' => matches!(last, Some(b' ' | b'\t')),
@@ -511,16 +513,6 @@ impl HeadScanner {
             (Scan::Head, [.., before, b'0']) => matches!(before, b':' | b' ' | b'\t'),
             _ => false,
         }
-    }
-
-    /// Whether `part` may hold a run [`Self::keep`] shortens (whitespace, or zeros that
-    /// may lead a number).
-    fn squeezes(&self, part: &[u8]) -> bool {
-        let zeros = memchr::memmem::find(part, b"00").is_some()
-            || (part.first() == Some(&b'0') && self.line.last() == Some(&b'0'));
-        zeros
-            || memchr::memmem::find(part, b"  ").is_some()
-            || memchr::memchr(b'\t', part).is_some()
     }
 
     fn line_done(&mut self) -> Option<u64> {

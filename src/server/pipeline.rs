@@ -262,8 +262,13 @@ pub async fn read_request_body(
     }
     // A big body's whole declared length at once (it is within the limits by now):
     // growing by doubling would hold up to twice a big body while it is read. A small
-    // one grows as it arrives, so that memory follows the cap.
-    let mut bytes = Vec::with_capacity(if in_flight.0 > 0 { declared } else { 0 });
+    // one takes room for an ordinary call (16 KiB at most) and grows as it arrives, so
+    // that memory follows the cap.
+    let mut bytes = Vec::with_capacity(if in_flight.0 > 0 {
+        declared
+    } else {
+        declared.min(16 * 1024)
+    });
     loop {
         let next = crate::limits::deadline_after(stall);
         let frame =
