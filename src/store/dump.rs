@@ -372,65 +372,67 @@ pub fn check_catalogue_references(
     Ok(())
 }
 
-/// The links between an account's objects that must stay inside the account, as one
-/// query per table: given a row's id, the id it links to in another account, if it does.
+/// The links from a ticket's rows to objects that must be of the ticket's own account:
+/// (table, column, the type it names, a condition on the row for the link to count).
 /// The API never makes such a link (another account's user, device or editor is "not
 /// found" to it), and its reads trust the links; a document that makes one (an import
 /// written by hand) would show one account's users and devices to another.
-const ACCOUNT_LINKS: &[(&str, &str, &str)] = &[
+const ACCOUNT_LINKS: &[(&str, &str, &str, &str)] = &[
     (
         "SoftLayer_Ticket",
         "assignedUserId",
-        "SELECT u.id FROM SoftLayer_Ticket t JOIN SoftLayer_User_Customer u \
-         ON u.id = t.assignedUserId WHERE t.id = ?1 AND u.accountId <> t.accountId",
+        "SoftLayer_User_Customer",
+        "1",
     ),
     (
         "SoftLayer_Ticket_Update",
         "editorId",
-        "SELECT c.id FROM SoftLayer_Ticket_Update e JOIN SoftLayer_Ticket t ON t.id = e.ticketId \
-         JOIN SoftLayer_User_Customer c ON c.id = e.editorId \
-         WHERE e.id = ?1 AND e.editorType = 'USER' AND c.accountId <> t.accountId",
+        "SoftLayer_User_Customer",
+        "r.editorType = 'USER'",
     ),
     (
         "SoftLayer_Ticket_Attachment_Hardware",
         "hardwareId",
-        "SELECT h.id FROM SoftLayer_Ticket_Attachment_Hardware a \
-         JOIN SoftLayer_Ticket t ON t.id = a.ticketId JOIN SoftLayer_Hardware h ON h.id = a.hardwareId \
-         WHERE a.id = ?1 AND h.accountId <> t.accountId",
+        "SoftLayer_Hardware",
+        "1",
     ),
     (
         "SoftLayer_Ticket_Attachment_Virtual_Guest",
         "virtualGuestId",
-        "SELECT g.id FROM SoftLayer_Ticket_Attachment_Virtual_Guest a \
-         JOIN SoftLayer_Ticket t ON t.id = a.ticketId \
-         JOIN SoftLayer_Virtual_Guest g ON g.id = a.virtualGuestId \
-         WHERE a.id = ?1 AND g.accountId <> t.accountId",
+        "SoftLayer_Virtual_Guest",
+        "1",
     ),
     (
         "SoftLayer_Ticket_Attachment_Dedicated_Host",
         "dedicatedHostId",
-        "SELECT h.id FROM SoftLayer_Ticket_Attachment_Dedicated_Host a \
-         JOIN SoftLayer_Ticket t ON t.id = a.ticketId \
-         JOIN SoftLayer_Virtual_DedicatedHost h ON h.id = a.dedicatedHostId \
-         WHERE a.id = ?1 AND h.accountId <> t.accountId",
+        "SoftLayer_Virtual_DedicatedHost",
+        "1",
     ),
     (
         "SoftLayer_Ticket_Attachment_Assigned_Agent",
         "assignedAgentId",
-        "SELECT u.id FROM SoftLayer_Ticket_Attachment_Assigned_Agent a \
-         JOIN SoftLayer_Ticket t ON t.id = a.ticketId \
-         JOIN SoftLayer_User_Customer u ON u.id = a.assignedAgentId \
-         WHERE a.id = ?1 AND u.accountId <> t.accountId",
+        "SoftLayer_User_Customer",
+        "1",
     ),
 ];
 
 /// Refuses a row of a document's section `key` (inserted with `id`) that links to an
-/// object of another account than its own ([`ACCOUNT_LINKS`]).
+/// object of another account than its own ticket's ([`ACCOUNT_LINKS`]).
 pub fn check_account_links(conn: &Connection, key: &str, id: i64) -> Result<()> {
     let table_name = document_table(key)?;
-    for (table, column, sql) in ACCOUNT_LINKS.iter().filter(|(t, ..)| *t == table_name) {
+    for (table, column, target, condition) in ACCOUNT_LINKS.iter().filter(|l| l.0 == table_name) {
+        let ticket = if *table == "SoftLayer_Ticket" {
+            "r.id"
+        } else {
+            "r.ticketId"
+        };
+        let sql = format!(
+            "SELECT x.id FROM {table} r JOIN SoftLayer_Ticket t ON t.id = {ticket} \
+             JOIN {target} x ON x.id = r.{column} \
+             WHERE r.id = ?1 AND {condition} AND x.accountId <> t.accountId"
+        );
         let other: Option<i64> = conn
-            .prepare_cached(sql)?
+            .prepare_cached(&sql)?
             .query_row([id], |r| r.get(0))
             .optional()?;
         if let Some(other) = other {
