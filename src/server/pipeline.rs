@@ -641,7 +641,6 @@ impl Responder {
         );
     }
 
-    /// Whether a streamed reply's head is still held back (no chunk has left).
     /// Forgets a stream begun and given up before anything was sent, so that the call
     /// can stream again from the start.
     fn forget_stream(&mut self) {
@@ -651,6 +650,7 @@ impl Responder {
         self.deadline = None;
     }
 
+    /// Whether a streamed reply's head is still held back (no chunk has left).
     fn holds_streaming_head(&self) -> bool {
         matches!(self.pending, Some(Head::Streaming { .. }))
     }
