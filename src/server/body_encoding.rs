@@ -11,6 +11,9 @@ use super::pipeline::BodyError;
 use hyper::header::{CONTENT_ENCODING, HeaderMap};
 use std::io::Read;
 
+/// The codings a request body may come in, as a 415's `Accept-Encoding` names them.
+pub const ACCEPTED_CODINGS: &str = "gzip, deflate, identity";
+
 /// How a request body was compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BodyCoding {

@@ -482,9 +482,10 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
             let mut r = plain(e.status(), text);
             r.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            if let Some(after) = e.retry_after() {
-                r.headers_mut()
-                    .insert("Retry-After", HeaderValue::from(after));
+            for (name, value) in e.headers() {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    r.headers_mut().insert(name, value);
+                }
             }
             return r;
         }

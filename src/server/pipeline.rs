@@ -158,6 +158,10 @@ pub enum BodyError {
     Interrupted,
     #[error("Transfer-Encoding and Content-Length together are refused")]
     Ambiguous,
+    /// RFC 9112 §6.1: chunked is applied once; hyper would undo one and hand on the
+    /// body still chunked.
+    #[error("the request's Transfer-Encoding applies chunked more than once")]
+    ChunkedTwice,
     #[error("the server is reading too many request bodies; retry shortly")]
     Busy,
     #[error(
@@ -177,18 +181,28 @@ impl BodyError {
         match self {
             BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Stalled(_) | BodyError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
-            BodyError::Interrupted | BodyError::Ambiguous | BodyError::BadCoding(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            BodyError::Interrupted
+            | BodyError::Ambiguous
+            | BodyError::ChunkedTwice
+            | BodyError::BadCoding(_) => StatusCode::BAD_REQUEST,
             BodyError::UnsupportedCoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             BodyError::UnsupportedTransferCoding(_) => StatusCode::NOT_IMPLEMENTED,
             BodyError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
-    /// Seconds a client is told to wait before it retries (`Retry-After`), for a 503.
-    pub fn retry_after(&self) -> Option<u32> {
-        matches!(self, BodyError::Busy).then_some(1)
+    /// The headers the answer carries besides its body: when to retry a 503
+    /// (`Retry-After`), and the codings a 415 would have taken (`Accept-Encoding`, RFC
+    /// 9110 §12.5.3).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            BodyError::Busy => vec![("Retry-After", "1".to_string())],
+            BodyError::UnsupportedCoding(_) => vec![(
+                "Accept-Encoding",
+                super::body_encoding::ACCEPTED_CODINGS.to_string(),
+            )],
+            _ => Vec::new(),
+        }
     }
 }
 
@@ -225,15 +239,18 @@ pub async fn read_request_body(
     }
     // hyper frames `gzip, chunked` as chunked and hands on the body still gzipped; the
     // server decodes no transfer coding but chunked (RFC 9112 §6.1: 501).
+    let mut chunked = 0;
     for te in headers.get_all(hyper::header::TRANSFER_ENCODING) {
         let te = te.to_str().unwrap_or("?");
-        if te
-            .split(',')
-            .map(str::trim)
-            .any(|c| !c.is_empty() && !c.eq_ignore_ascii_case("chunked"))
-        {
-            return Err(BodyError::UnsupportedTransferCoding(te.to_string()));
+        for coding in te.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            if !coding.eq_ignore_ascii_case("chunked") {
+                return Err(BodyError::UnsupportedTransferCoding(te.to_string()));
+            }
+            chunked += 1;
         }
+    }
+    if chunked > 1 {
+        return Err(BodyError::ChunkedTwice);
     }
     let coding = super::body_encoding::BodyCoding::of(headers)?;
     let declared = headers
@@ -365,6 +382,12 @@ async fn answer_or_drop<C: Codec>(
             };
             let mut answer = write_fault(&codec, &fault);
             answer.status = e.status().as_u16();
+            answer.headers.extend(
+                e.headers()
+                    .into_iter()
+                    .filter(|(name, _)| *name != "Retry-After")
+                    .map(|(name, value)| (name.to_string(), value)),
+            );
             finished(&shared, &codec, None, Some(&fault), &answer, started, None);
             return Some(response(answer, None));
         }

@@ -748,6 +748,25 @@ fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
         r.describe()
     );
 
+    // Chunked applied twice, in one header or two, is 400: hyper would undo one and
+    // hand on a body still chunked.
+    for te in [
+        "Transfer-Encoding: chunked, chunked\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+    ] {
+        let head = format!("POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\n{te}\r\n");
+        // "abc" chunked, then chunked again.
+        let body = "f\r\n3\r\nabc\r\n0\r\n\r\n\r\n0\r\n\r\n";
+        let s = send_raw(&server, format!("{head}{body}").as_bytes());
+        let r = read_response(&s, "POST").unwrap();
+        assert_eq!(r.status, 400, "{te}: {}", r.describe());
+        assert!(
+            r.text().contains("<fault>") && r.text().contains("chunked more than once"),
+            "{}",
+            r.describe()
+        );
+    }
+
     // The control API answers in its own format, JSON, as for every other refusal (to
     // a caller with its token: one without is answered 401 before the body).
     let head = format!(

@@ -128,6 +128,15 @@ fn bad_codings_are_faults_in_the_transports_format() {
         ] {
             let resp = post(&server, path, coding, body);
             assert_eq!(resp.status, status, "{}", resp.describe());
+            // RFC 9110 §12.5.3: a 415 names the codings that would have been taken.
+            if status == 415 {
+                assert_eq!(
+                    resp.header("Accept-Encoding"),
+                    Some("gzip, deflate, identity"),
+                    "{}",
+                    resp.describe()
+                );
+            }
             let text = resp.text();
             assert!(
                 text.contains(fault) && text.contains(says),
@@ -143,6 +152,13 @@ fn bad_codings_are_faults_in_the_transports_format() {
             body,
         );
         assert_eq!(resp.status, status, "{}", resp.describe());
+        if status == 415 {
+            assert!(
+                resp.header("Accept-Encoding").is_some(),
+                "{}",
+                resp.describe()
+            );
+        }
         let error: serde_json::Value = serde_json::from_slice(&resp.body)
             .unwrap_or_else(|e| panic!("{e}: {}", resp.describe()));
         assert!(
