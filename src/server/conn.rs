@@ -137,7 +137,11 @@ impl Connection {
     /// Takes `bytes` (hyper's whole write) when it is one of hyper's empty automatic
     /// answers: the answer with a body is then sent in its place.
     fn rewrite(&mut self, cx: &mut Context<'_>, bytes: &[u8]) -> Option<Poll<io::Result<usize>>> {
-        let answer = automatic_answer_with_body(bytes, self.scanner.current_request_line())?;
+        let answer = automatic_answer_with_body(
+            bytes,
+            self.scanner.current_request_line(),
+            self.scanner.in_request_line(),
+        )?;
         self.pending = answer;
         self.sent = 0;
         Some(match self.poll_pending(cx) {
@@ -155,15 +159,25 @@ const AUTOMATIC_ANSWER_MAX: usize = 512;
 /// hyper's automatic 400, 414 or 431 answer (`bytes`, written whole) with a body: a
 /// `SoftLayer_Exception_Public` fault in the format of the transport `request_line`
 /// names (the last the connection sent, as far as the scanner kept it), plain text
-/// elsewhere.
-fn automatic_answer_with_body(bytes: &[u8], request_line: &[u8]) -> Option<Vec<u8>> {
+/// elsewhere. hyper says 431 for a head past its buffer even when that is all request
+/// line (a target of about 400 KiB); `in_request_line` makes that the 414 it is.
+fn automatic_answer_with_body(
+    bytes: &[u8],
+    request_line: &[u8],
+    in_request_line: bool,
+) -> Option<Vec<u8>> {
     if bytes.len() > AUTOMATIC_ANSWER_MAX || !bytes.ends_with(b"\r\n\r\n") {
         return None;
     }
-    let head = std::str::from_utf8(bytes).ok()?;
-    let status = head
-        .strip_prefix("HTTP/1.1 ")
-        .or(head.strip_prefix("HTTP/1.0 "))?;
+    let mut head = std::str::from_utf8(bytes).ok()?.to_string();
+    if !(head.starts_with("HTTP/1.1 ") || head.starts_with("HTTP/1.0 ")) {
+        return None;
+    }
+    const TOO_LARGE: &str = "431 Request Header Fields Too Large\r\n";
+    if in_request_line && head[9..].starts_with(TOO_LARGE) {
+        head.replace_range(9..9 + TOO_LARGE.len(), "414 URI Too Long\r\n");
+    }
+    let status = &head[9..];
     let message = if status.starts_with("414 ") {
         "URI Too Long: the request target is longer than the server accepts \
          (64 KiB). Send long object masks and filters in the body (XML-RPC, SOAP) \
@@ -467,11 +481,16 @@ impl HeadScanner {
     /// request line too long before its end) or else the last one seen, so that hyper's
     /// own answer is in the format of the request it answers, not of the one before.
     fn current_request_line(&self) -> &[u8] {
-        if self.state == Scan::Start && !self.line.is_empty() {
+        if self.in_request_line() {
             &self.line
         } else {
             &self.request_line
         }
+    }
+
+    /// Whether the head being read has not yet ended its request line.
+    fn in_request_line(&self) -> bool {
+        self.state == Scan::Start && !self.line.is_empty()
     }
 
     fn keep(&mut self, part: &[u8]) {
@@ -761,17 +780,23 @@ mod tests {
     #[test]
     fn automatic_answers_get_a_body_and_real_replies_do_not() {
         let auto = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: Sun, 29 Nov 2026 21:00:00 GMT\r\n\r\n";
-        let out =
-            String::from_utf8(automatic_answer_with_body(auto, b"GET /health HTTP/1.1").unwrap())
-                .unwrap();
+        let out = String::from_utf8(
+            automatic_answer_with_body(auto, b"GET /health HTTP/1.1", false).unwrap(),
+        )
+        .unwrap();
         let (head, body) = out.split_once("\r\n\r\n").unwrap();
         assert!(
             head.contains(&format!("content-length: {}", body.len())),
             "{out}"
         );
         assert!(body.starts_with("Request Header Fields Too Large"));
+        // All request line (a target of about 400 KiB): the 414 it is.
+        let out = automatic_answer_with_body(auto, b"GET /health?aaaa", true).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 414 URI Too Long\r\n"), "{out}");
+        assert!(out.contains("\r\n\r\nURI Too Long"), "{out}");
         let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n";
-        assert!(automatic_answer_with_body(ok, b"GET /health HTTP/1.1").is_none());
+        assert!(automatic_answer_with_body(ok, b"GET /health HTTP/1.1", false).is_none());
     }
 
     /// An automatic answer to a request of one of the transports is a fault in its format.
@@ -779,7 +804,7 @@ mod tests {
     fn automatic_answers_come_in_the_format_of_the_request_target() {
         let auto = b"HTTP/1.1 414 URI Too Long\r\ncontent-length: 0\r\n\r\n";
         let answer = |line: &str| {
-            let out = automatic_answer_with_body(auto, line.as_bytes()).unwrap();
+            let out = automatic_answer_with_body(auto, line.as_bytes(), false).unwrap();
             let out = String::from_utf8(out).unwrap();
             let (head, body) = out.split_once("\r\n\r\n").unwrap();
             assert!(head.starts_with("HTTP/1.1 414 "), "{out}");

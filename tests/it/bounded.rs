@@ -1380,10 +1380,8 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
     std::io::Read::read_to_string(&mut &s, &mut answers).unwrap();
     let second = answers.rfind("HTTP/1.1 ").expect("two answers");
     let second = &answers[second..];
-    assert!(
-        second.starts_with("HTTP/1.1 414") || second.starts_with("HTTP/1.1 431"),
-        "{answers}"
-    );
+    // hyper says 431 for a head past its buffer; all of it request line, that is 414.
+    assert!(second.starts_with("HTTP/1.1 414 URI Too Long"), "{answers}");
     assert!(
         second.contains("application/json")
             && second.contains("\"code\":\"SoftLayer_Exception_Public\""),
