@@ -132,7 +132,7 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
             Value::String(_) => value.clone(),
             Value::DateTime(s) => Value::String(s.clone()),
             Value::Int(i) => Value::String(i.to_string()),
-            Value::Float(f) => Value::String(f.to_string()),
+            Value::Float(f) => Value::String(php_float_text(*f)),
             // Perl's XMLRPC::Lite sends non-ASCII text as `<base64>`; PHP, behind the
             // real API, reads either as the same bytes.
             Value::Base64(bytes) => {
@@ -172,9 +172,77 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
     })
 }
 
+/// A float as PHP, behind the real API, turns it into text where a string is wanted
+/// (`(string)` with `precision` 14: `1.2345678901235E+19`, `1.0E-7`, `0.3`): Perl's
+/// SOAP::Lite sends a long run of digits as `xsd:float`, and Rust's own form
+/// (`12345678901234567000`, `0.30000000000000004`) is not what the API would store.
+fn php_float_text(f: f64) -> String {
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
+    }
+    // Fourteen significant digits; PHP drops the trailing zeros.
+    let scientific = format!("{:.13e}", f.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    // Where the decimal point falls among the digits (zend_gcvt's `decpt`).
+    let point = exponent + 1;
+    let mut text = String::with_capacity(24);
+    if f < 0.0 {
+        text.push('-');
+    }
+    if point < -3 || point > 14 {
+        text.push_str(&digits[..1]);
+        text.push('.');
+        text.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
+        text.push_str(&format!("E{}{}", if exponent < 0 { '-' } else { '+' }, exponent.abs()));
+    } else if point <= 0 {
+        text.push_str("0.");
+        text.extend(std::iter::repeat_n('0', (-point) as usize));
+        text.push_str(digits);
+    } else {
+        let point = point as usize;
+        if digits.len() <= point {
+            text.push_str(digits);
+            text.extend(std::iter::repeat_n('0', point - digits.len()));
+        } else {
+            text.push_str(&digits[..point]);
+            text.push('.');
+            text.push_str(&digits[point..]);
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What PHP 8's `(string)` gives for each (checked against php -r 'echo (string)X;').
+    #[test]
+    fn floats_read_as_text_as_php_writes_them() {
+        for (f, php) in [
+            (12345678901234567890.0, "1.2345678901235E+19"),
+            (0.0000001, "1.0E-7"),
+            (0.1 + 0.2, "0.3"),
+            (100.0, "100"),
+            (1e13, "10000000000000"),
+            (1e14, "1.0E+14"),
+            (1.5e20, "1.5E+20"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0E-5"),
+            (-2.5, "-2.5"),
+            (-0.0, "-0"),
+            (0.0, "0"),
+            (3.14159265358979, "3.1415926535898"),
+            (123456.789, "123456.789"),
+            (99999999999999.99, "1.0E+14"),
+        ] {
+            assert_eq!(php_float_text(f), php, "{f:e}");
+        }
+    }
 
     fn int() -> TypeRef {
         TypeRef::Scalar(Scalar::Int)
