@@ -174,7 +174,28 @@ pub enum Value {
     Struct(Struct),
 }
 
+/// The estimated memory of one struct member or list item beyond its text: the map's
+/// entry (hash, key `String`, an 80-byte `Value`), its index slot, and the allocations
+/// of the key and the text (sizes from `size_of`, allocations rounded up). What a call
+/// holds for its reply is counted in these estimates (`services::projection`).
+pub const MEMBER_OVERHEAD: u64 = 160;
+
 impl Value {
+    /// The estimated memory of the value (see [`MEMBER_OVERHEAD`]).
+    pub fn estimated_bytes(&self) -> u64 {
+        MEMBER_OVERHEAD
+            + match self {
+                Value::String(s) | Value::DateTime(s) => s.len() as u64,
+                Value::Base64(b) => b.len() as u64,
+                Value::Array(items) => items.iter().map(Value::estimated_bytes).sum(),
+                Value::Struct(members) => members
+                    .iter()
+                    .map(|(k, v)| k.len() as u64 + v.estimated_bytes())
+                    .sum(),
+                _ => 0,
+            }
+    }
+
     pub fn as_struct(&self) -> Option<&Struct> {
         match self {
             Value::Struct(s) => Some(s),

@@ -193,11 +193,15 @@ fn php_float_text(f: f64) -> String {
     if f < 0.0 {
         text.push('-');
     }
-    if point < -3 || point > 14 {
+    if !(-3..=14).contains(&point) {
         text.push_str(&digits[..1]);
         text.push('.');
         text.push_str(if digits.len() > 1 { &digits[1..] } else { "0" });
-        text.push_str(&format!("E{}{}", if exponent < 0 { '-' } else { '+' }, exponent.abs()));
+        text.push_str(&format!(
+            "E{}{}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        ));
     } else if point <= 0 {
         text.push_str("0.");
         text.extend(std::iter::repeat_n('0', (-point) as usize));
@@ -236,7 +240,7 @@ mod tests {
             (-2.5, "-2.5"),
             (-0.0, "-0"),
             (0.0, "0"),
-            (3.14159265358979, "3.1415926535898"),
+            (1.2345678901234567, "1.2345678901235"),
             (123456.789, "123456.789"),
             (99999999999999.99, "1.0E+14"),
         ] {

@@ -867,7 +867,9 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         limit: None,
     };
     let shown = store::Shown::Everything;
-    match store::related(ctx.conn, &parent, &property, &query, None, shown).map_err(query_fault)? {
+    // One row at most: a single relation.
+    let related = store::related(ctx.conn, &parent, &property, &query, None, shown, u64::MAX);
+    match related.map_err(query_fault)? {
         Some(Related::One(row)) => Ok(Output::MaybeObject(row.map(std::rc::Rc::unwrap_or_clone))),
         Some(Related::Many(_)) | None => Ok(Output::MaybeObject(None)),
     }

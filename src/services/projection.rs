@@ -13,7 +13,7 @@ use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::{MaskMemo, MaskProperty, ObjectMask};
 use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
 use crate::store::{self, ListQuery, Related, Row};
-use crate::value::{Struct, Value};
+use crate::value::{MEMBER_OVERHEAD, Struct, Value};
 use rusqlite::Connection;
 use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Condvar, Mutex};
@@ -80,11 +80,6 @@ impl Drop for HeavyPermit {
     }
 }
 
-/// The estimated memory of one struct member or list item beyond its text: the map's
-/// entry (hash, key `String`, an 80-byte `Value`), its index slot, and the allocations
-/// of the key and the text (sizes from `size_of`, allocations rounded up).
-const MEMBER_OVERHEAD: u64 = 160;
-
 impl Default for WorkBudget {
     fn default() -> WorkBudget {
         let limits = crate::limits::get();
@@ -137,11 +132,7 @@ impl WorkBudget {
         let n = self.held.get() + bytes;
         self.held.set(n);
         if n > self.max_bytes {
-            return Err(Fault::bad_argument(format!(
-                "The reply is over the work budget of {} bytes per call \
-                 (max-reply-bytes); ask for less with a narrower object mask or a resultLimit.",
-                self.max_bytes
-            )));
+            return Err(self.over_bytes());
         }
         if n > HEAVY_REPLY_BYTES && self.heavy.borrow().is_none() {
             // Not on an async thread: there the call is given up, to run again on the
@@ -177,38 +168,29 @@ impl WorkBudget {
         }
     }
 
+    /// Bytes that may still be held.
+    fn allowance(&self) -> u64 {
+        self.max_bytes.saturating_sub(self.held.get())
+    }
+
+    /// The fault of a reply over the bytes it may hold.
+    fn over_bytes(&self) -> Fault {
+        Fault::bad_argument(format!(
+            "The reply is over the work budget of {} bytes per call \
+             (max-reply-bytes); ask for less with a narrower object mask or a resultLimit.",
+            self.max_bytes
+        ))
+    }
+
     /// Bytes held now.
     pub fn held(&self) -> u64 {
         self.held.get()
     }
 }
 
-/// The estimated memory of a value.
-fn value_bytes(v: &Value) -> u64 {
-    MEMBER_OVERHEAD
-        + match v {
-            Value::String(s) | Value::DateTime(s) => s.len() as u64,
-            Value::Base64(b) => b.len() as u64,
-            Value::Array(items) => items.iter().map(value_bytes).sum(),
-            Value::Struct(members) => members
-                .iter()
-                .map(|(k, v)| k.len() as u64 + value_bytes(v))
-                .sum(),
-            _ => 0,
-        }
-}
-
 /// The estimated memory of loaded rows.
 fn rows_bytes(rows: &[Row]) -> u64 {
-    rows.iter()
-        .map(|r| {
-            MEMBER_OVERHEAD
-                + r.values
-                    .iter()
-                    .map(|(k, v)| k.len() as u64 + value_bytes(v))
-                    .sum::<u64>()
-        })
-        .sum()
+    rows.iter().map(Row::estimated_bytes).sum()
 }
 
 /// How deep relational properties may nest in a mask.
@@ -466,7 +448,7 @@ impl Projector<'_> {
                 _ => value.clone(),
             };
             self.budget
-                .hold(column.len() as u64 + value_bytes(&value))?;
+                .hold(column.len() as u64 + value.estimated_bytes())?;
             out.insert(column.to_string(), value);
             Ok(())
         };
@@ -543,8 +525,17 @@ impl Projector<'_> {
                         _ => store::Shown::Everything,
                     };
                     let loaded = Some(&self.loaded.relations);
-                    let related = store::related(conn, row, &p.name, &query, loaded, shown);
-                    match related.map_err(query_fault)? {
+                    // Rows past what the reply may still hold are not read on.
+                    let allowance = self.budget.allowance();
+                    let related =
+                        store::related(conn, row, &p.name, &query, loaded, shown, allowance);
+                    let related = match related {
+                        Err(store::QueryError::OverAllowance) => {
+                            return Err(self.budget.over_bytes());
+                        }
+                        other => other.map_err(query_fault)?,
+                    };
+                    match related {
                         Some(Related::One(Some(r))) => {
                             let v = match (entries, &sub) {
                                 // A nested filter narrows lists inside: not shared.
@@ -754,6 +745,8 @@ pub fn query_fault(e: store::QueryError) -> Fault {
             Fault::bad_argument(format!("Invalid object filter: {msg}"))
         }
         store::QueryError::Delivery => Fault::internal("the reply could not be delivered"),
+        // `related` gives this only to projection, which answers it with its budget.
+        store::QueryError::OverAllowance => Fault::internal("the rows read are over the budget"),
     }
 }
 

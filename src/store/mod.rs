@@ -109,6 +109,16 @@ pub struct Row {
 }
 
 impl Row {
+    /// The estimated memory of the row (see [`crate::value::MEMBER_OVERHEAD`]).
+    pub fn estimated_bytes(&self) -> u64 {
+        crate::value::MEMBER_OVERHEAD
+            + self
+                .values
+                .iter()
+                .map(|(k, v)| k.len() as u64 + v.estimated_bytes())
+                .sum::<u64>()
+    }
+
     pub fn id(&self) -> Option<i64> {
         self.get_i64("id")
     }
@@ -999,15 +1009,36 @@ pub(crate) fn query_rows(
     sql: &str,
     params: &[Value],
 ) -> Result<Vec<Row>> {
+    query_rows_within(conn, type_name, sql, params, u64::MAX).map(Option::unwrap_or_default)
+}
+
+/// [`query_rows`], giving up (`None`) once the rows read are estimated at more than
+/// `allowance` bytes ([`Row::estimated_bytes`]): a mask's relation of a million rows
+/// was read whole, 1.5 GB, before the reply's budget could see it.
+pub(crate) fn query_rows_within(
+    conn: &Connection,
+    type_name: &str,
+    sql: &str,
+    params: &[Value],
+    allowance: u64,
+) -> Result<Option<Vec<Row>>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let columns = column_kinds(type_name, sql, &stmt);
     let bound = used_params(&stmt, params);
     let mut rows = stmt.query(bound)?;
     let mut out = Vec::new();
+    let mut held = 0u64;
     while let Some(r) = rows.next()? {
-        out.push(read_row(type_name, &columns, r)?);
+        let row = read_row(type_name, &columns, r)?;
+        if allowance != u64::MAX {
+            held = held.saturating_add(row.estimated_bytes());
+            if held > allowance {
+                return Ok(None);
+            }
+        }
+        out.push(row);
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// One object by id.
@@ -1404,7 +1435,8 @@ const MAX_LOADED_RELATIONS: usize = 1024;
 
 /// Loads a relational list or single for `parent`, with filter, order and limit; `None`
 /// when the store holds no such relation. A single relation without filter or limit is
-/// taken from `loaded` when this call read it already.
+/// taken from `loaded` when this call read it already. Rows estimated at more than
+/// `allowance` bytes are not read on: [`QueryError::OverAllowance`].
 pub fn related(
     conn: &Connection,
     parent: &Row,
@@ -1412,6 +1444,7 @@ pub fn related(
     query: &ListQuery,
     loaded: Option<&LoadedRelations>,
     shown: Shown<'_>,
+    allowance: u64,
 ) -> std::result::Result<Option<Related>, QueryError> {
     let Some(rel) = relation_for(parent, property) else {
         return Ok(None);
@@ -1449,7 +1482,8 @@ pub fn related(
                         &*some
                     }
                 };
-                query_rows(conn, rel.target, sql, std::slice::from_ref(key))?
+                query_rows_within(conn, rel.target, sql, std::slice::from_ref(key), allowance)?
+                    .ok_or(QueryError::OverAllowance)?
             }
             None => Vec::new(),
         },
@@ -1463,6 +1497,7 @@ pub fn related(
                     &l.on,
                     &l.order,
                     query,
+                    allowance,
                 )?
                 .rows
             }
@@ -1657,6 +1692,9 @@ pub enum QueryError {
     /// The consumer of a streamed list stopped (the client went away).
     #[error("the reply could not be delivered")]
     Delivery,
+    /// The rows read were more than the caller's allowance (`related`'s).
+    #[error("the rows read are over the reply's budget")]
+    OverAllowance,
 }
 
 impl From<rusqlite::Error> for QueryError {
@@ -2070,9 +2108,16 @@ mod tests {
                     for _ in 0..2 {
                         for row in &rows {
                             for property in properties {
-                                let fresh =
-                                    one(related(conn, row, property, &q, None, Shown::Everything)
-                                        .unwrap());
+                                let fresh = one(related(
+                                    conn,
+                                    row,
+                                    property,
+                                    &q,
+                                    None,
+                                    Shown::Everything,
+                                    u64::MAX,
+                                )
+                                .unwrap());
                                 let remembered = one(related(
                                     conn,
                                     row,
@@ -2080,6 +2125,7 @@ mod tests {
                                     &q,
                                     Some(&loaded),
                                     Shown::Everything,
+                                    u64::MAX,
                                 )
                                 .unwrap());
                                 assert_eq!(fresh, remembered, "{table} {property}");

@@ -21,7 +21,7 @@
 
 use super::relations::{self, Relation};
 use super::text_tally::{FirstPage, Searched, Tallied, TextTally};
-use super::{ListQuery, Page, QueryError, StoreError, query_rows, quote_ident, used_params};
+use super::{ListQuery, Page, QueryError, StoreError, query_rows_within, quote_ident, used_params};
 use crate::schema::filter::{
     Comparison, Condition, DateSpan, MAX_REGEX_SIZE, Operand, Operation, TextMatch, build_regex,
 };
@@ -1886,6 +1886,8 @@ impl Listing<'_> {
 /// written two ways: the planner's free choice with `EXISTS` first, within
 /// [`plan_budget`]; if that runs out, the other (`IN`, and for a page a sort of all
 /// matches, so that the most selective index finds them). Long pages are one statement.
+/// Rows estimated at more than `allowance` bytes are not read on.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn list(
     conn: &Connection,
     b: &mut SqlBuilder,
@@ -1894,6 +1896,7 @@ pub(super) fn list(
     on: &str,
     default_order: &str,
     query: &ListQuery,
+    allowance: u64,
 ) -> std::result::Result<Page, QueryError> {
     let mut l = Listing {
         conn,
@@ -1909,8 +1912,10 @@ pub(super) fn list(
     let limit = query.limit.unwrap_or_default();
     let plans = l.plans(b, &[(false, false), (true, true), (true, false)])?;
     let (first, second) = (&plans[0], &plans[1]);
-    let run_page =
-        |p: &Plan| query_rows(conn, target, &p.page, &p.params).map_err(QueryError::from);
+    let run_page = |p: &Plan| {
+        query_rows_within(conn, target, &p.page, &p.params, allowance)?
+            .ok_or(QueryError::OverAllowance)
+    };
     // A long page takes its time producing rows, and every row is needed: no second
     // guess there; conditions through lists as `IN`, as a whole listing tests every
     // row. The total comes first: when the matches are few, they are found by the most
@@ -1982,7 +1987,16 @@ pub(super) fn list_each(
         .limit
         .is_some_and(|l| l <= SHORT_PAGE)
     {
-        let page = list(conn, b, (target, cap), from, on, default_order, query)?;
+        let page = list(
+            conn,
+            b,
+            (target, cap),
+            from,
+            on,
+            default_order,
+            query,
+            u64::MAX,
+        )?;
         total(page.total)?;
         for row in page.rows {
             each(row)?;
@@ -2081,6 +2095,7 @@ mod tests {
             "r0.accountId = 1001",
             "r0.id",
             &q,
+            u64::MAX,
         )
         .unwrap()
         .rows
@@ -2124,7 +2139,17 @@ mod tests {
                     "r0.id",
                 );
                 let new = || SqlBuilder::new(vec![]);
-                let page = list(conn, &mut new(), args.0, args.1, args.2, args.3, &q).unwrap();
+                let page = list(
+                    conn,
+                    &mut new(),
+                    args.0,
+                    args.1,
+                    args.2,
+                    args.3,
+                    &q,
+                    u64::MAX,
+                )
+                .unwrap();
                 let mut total = None;
                 let mut rows = Vec::new();
                 list_each(
@@ -2544,6 +2569,7 @@ mod tests {
             on,
             "r0.id",
             &q,
+            u64::MAX,
         )
         .unwrap();
         (
@@ -2946,6 +2972,7 @@ mod tests {
                             "r0.accountId = 1001",
                             "r0.id",
                             &q,
+                            u64::MAX,
                         )
                         .unwrap()
                         .rows
@@ -2989,6 +3016,7 @@ mod tests {
                     "r0.accountId = 1001",
                     "r0.id",
                     &q,
+                    u64::MAX,
                 )
                 .unwrap();
                 assert!(page.rows.is_empty() && page.total == 0);

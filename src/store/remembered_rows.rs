@@ -365,6 +365,7 @@ mod tests {
             &q,
             Some(&loaded),
             Shown::Everything,
+            u64::MAX,
         ) {
             Ok(Some(Related::One(Some(row)))) => row,
             _ => panic!("no assignee"),
