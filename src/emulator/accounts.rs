@@ -9,6 +9,7 @@
 //! the document are left as they are: they name the catalogue (subjects, groups,
 //! statuses, employees). Usernames must be free; left out, they are generated.
 
+use crate::schema::devices::{self, DEVICE_KINDS, DeviceKind};
 use crate::store::{self, Row, StoreError, dump};
 use crate::value::{Struct, Value};
 use rusqlite::Connection;
@@ -29,51 +30,57 @@ pub enum AccountError {
 
 const ACCOUNT: &str = "SoftLayer_Account";
 const USER: &str = "SoftLayer_User_Customer";
-const HARDWARE: &str = "SoftLayer_Hardware";
-const GUEST: &str = "SoftLayer_Virtual_Guest";
-const HOST: &str = "SoftLayer_Virtual_DedicatedHost";
 const TICKET: &str = "SoftLayer_Ticket";
 const UPDATE: &str = "SoftLayer_Ticket_Update";
 const EMAIL: &str = "SoftLayer_User_Customer_AdditionalEmail";
-const LINK_HARDWARE: &str = "SoftLayer_Ticket_Attachment_Hardware";
-const LINK_GUEST: &str = "SoftLayer_Ticket_Attachment_Virtual_Guest";
-const LINK_HOST: &str = "SoftLayer_Ticket_Attachment_Dedicated_Host";
-const DEVICE_LINKS: [&str; 3] = [LINK_HARDWARE, LINK_GUEST, LINK_HOST];
+
+/// The floor of a new account's device ids, kind by kind, in the order they are created.
+static DEVICE_ID_FLOORS: [(&DeviceKind, i64); 3] = [
+    (&devices::HARDWARE, 8201),
+    (&devices::VIRTUAL_GUEST, 9201),
+    (&devices::DEDICATED_HOST, 7201),
+];
+
+/// The floor of device-link ids, which all kinds share.
+const LINK_ID_FLOOR: i64 = 700_000_001;
 
 /// The sections a new account's document may have, in the order they are created, with
 /// the floor of each type's ids.
-const SECTIONS: &[(&str, i64)] = &[
-    (ACCOUNT, 3001),
-    (USER, 7001),
-    ("credentials", 0),
-    (EMAIL, 1),
-    (HARDWARE, 8201),
-    (GUEST, 9201),
-    (HOST, 7201),
-    (TICKET, 160_000_001),
-    (UPDATE, 500_000_001),
-    (LINK_HARDWARE, 700_000_001),
-    (LINK_GUEST, 700_000_001),
-    (LINK_HOST, 700_000_001),
-];
+fn sections() -> Vec<(&'static str, i64)> {
+    let mut sections = vec![
+        (ACCOUNT, 3001),
+        (USER, 7001),
+        ("credentials", 0),
+        (EMAIL, 1),
+    ];
+    sections.extend(
+        DEVICE_ID_FLOORS
+            .iter()
+            .map(|(k, floor)| (k.device_type, *floor)),
+    );
+    sections.extend([(TICKET, 160_000_001), (UPDATE, 500_000_001)]);
+    sections.extend(DEVICE_KINDS.iter().map(|k| (k.link_type, LINK_ID_FLOOR)));
+    sections
+}
 
 /// Columns that refer to another object of the document: (section, column, type).
-const REFERENCES: &[(&str, &str, &str)] = &[
-    (USER, "parentId", USER),
-    ("credentials", "userId", USER),
-    (EMAIL, "userId", USER),
-    (TICKET, "assignedUserId", USER),
-    (UPDATE, "ticketId", TICKET),
-    (LINK_HARDWARE, "ticketId", TICKET),
-    (LINK_HARDWARE, "hardwareId", HARDWARE),
-    (LINK_HARDWARE, "attachmentId", HARDWARE),
-    (LINK_GUEST, "ticketId", TICKET),
-    (LINK_GUEST, "virtualGuestId", GUEST),
-    (LINK_GUEST, "attachmentId", GUEST),
-    (LINK_HOST, "ticketId", TICKET),
-    (LINK_HOST, "dedicatedHostId", HOST),
-    (LINK_HOST, "attachmentId", HOST),
-];
+fn references() -> Vec<(&'static str, &'static str, &'static str)> {
+    let mut references = vec![
+        (USER, "parentId", USER),
+        ("credentials", "userId", USER),
+        (EMAIL, "userId", USER),
+        (TICKET, "assignedUserId", USER),
+        (UPDATE, "ticketId", TICKET),
+    ];
+    for kind in DEVICE_KINDS {
+        references.extend([
+            (kind.link_type, "ticketId", TICKET),
+            (kind.link_type, kind.link_column, kind.device_type),
+            (kind.link_type, "attachmentId", kind.device_type),
+        ]);
+    }
+    references
+}
 
 /// A new API key: 64 hexadecimal digits, as SoftLayer's are.
 /// A key a document gives a user: never empty, as no SoftLayer API key is (a test that
@@ -117,11 +124,12 @@ pub fn create(
             ));
         }
     };
+    let known_sections = self::sections();
     for key in sections.keys() {
-        if !SECTIONS.iter().any(|(s, _)| s == key) {
+        if !known_sections.iter().any(|(s, _)| s == key) {
             return Err(AccountError::Invalid(format!(
                 "a new account's document cannot hold '{key}'; it may hold {}",
-                SECTIONS
+                known_sections
                     .iter()
                     .map(|(s, _)| *s)
                     .collect::<Vec<_>>()
@@ -130,8 +138,8 @@ pub fn create(
         }
     }
     let mut rows: BTreeMap<&str, Vec<Struct>> = BTreeMap::new();
-    for (section, _) in SECTIONS {
-        let list = match sections.get(*section) {
+    for &(section, _) in &known_sections {
+        let list = match sections.get(section) {
             None | Some(serde_json::Value::Null) => Vec::new(),
             Some(serde_json::Value::Array(items)) => items
                 .iter()
@@ -178,18 +186,19 @@ pub fn create(
 
     // New ids for every object that names one, type by type.
     let mut ids: HashMap<&str, HashMap<i64, i64>> = HashMap::new();
-    for (section, floor) in SECTIONS {
-        if *section == "credentials" {
+    let link_types = devices::link_types();
+    for &(section, floor) in &known_sections {
+        if section == "credentials" {
             continue;
         }
-        let mut next = if DEVICE_LINKS.contains(section) {
-            store::next_id_among(conn, &DEVICE_LINKS, *floor)?
+        let mut next = if link_types.contains(&section) {
+            store::next_id_among(conn, &link_types, floor)?
         } else {
-            store::next_id(conn, section, *floor)?
+            store::next_id(conn, section, floor)?
         };
         // The three device-link types share one id space: later ones start after.
-        if DEVICE_LINKS.contains(section) {
-            for other in DEVICE_LINKS {
+        if link_types.contains(&section) {
+            for other in link_types {
                 if let Some(m) = ids.get(other) {
                     next = next.max(m.values().max().map_or(next, |m| m + 1));
                 }
@@ -219,14 +228,14 @@ pub fn create(
         .and_then(Value::as_i64)
     {
         Some(id) => id,
-        None => store::next_id(conn, ACCOUNT, SECTIONS[0].1)?,
+        None => store::next_id(conn, ACCOUNT, known_sections[0].1)?,
     };
 
     // References inside the document follow the new ids.
-    for (section, column, target) in REFERENCES {
+    for (section, column, target) in references() {
         let map = &ids[target];
         for row in rows.get_mut(section).expect("listed") {
-            let Some(old) = row.get(*column).and_then(Value::as_i64) else {
+            let Some(old) = row.get(column).and_then(Value::as_i64) else {
                 continue;
             };
             let new = map.get(&old).copied().ok_or_else(|| {
@@ -368,41 +377,38 @@ pub fn create(
         store::insert(conn, EMAIL, row)?;
     }
 
-    // Devices.
-    let mut devices = BTreeMap::new();
-    for (section, label) in [
-        (HARDWARE, "hardware"),
-        (GUEST, "virtualGuests"),
-        (HOST, "dedicatedHosts"),
-    ] {
+    // Devices. A dedicated host has a `name` where the others have a hostname and
+    // domain; hardware has no `createDate`.
+    let mut devices_out = serde_json::Map::new();
+    for kind in DEVICE_KINDS {
+        let section = kind.device_type;
         let mut made = Vec::new();
         for row in rows.get_mut(section).expect("listed") {
             row.insert("accountId".into(), Value::Int(account_id));
             let id = row.get("id").and_then(Value::as_i64).unwrap_or_default();
-            match section {
-                HOST => default(row, "name", Value::String(format!("dh{id}"))),
-                _ => {
-                    default(row, "hostname", Value::String(format!("host{id}")));
-                    default(row, "domain", Value::from("example.test"));
-                    let fqdn = format!(
-                        "{}.{}",
-                        row.get("hostname")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default(),
-                        row.get("domain")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                    );
-                    default(row, "fullyQualifiedDomainName", Value::String(fqdn));
-                }
+            if kind.has_property("hostname") {
+                default(row, "hostname", Value::String(format!("host{id}")));
+                default(row, "domain", Value::from("example.test"));
+                let fqdn = format!(
+                    "{}.{}",
+                    row.get("hostname")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                    row.get("domain")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                );
+                default(row, "fullyQualifiedDomainName", Value::String(fqdn));
+            } else {
+                default(row, "name", Value::String(format!("dh{id}")));
             }
-            if section == GUEST || section == HOST {
+            if kind.has_property("createDate") {
                 default(row, "createDate", Value::DateTime(when.clone()));
             }
             store::insert(conn, section, row)?;
             made.push(id);
         }
-        devices.insert(label, made);
+        devices_out.insert(kind.account_property.into(), json!(made));
     }
 
     // Tickets, their updates and device attachments.
@@ -475,13 +481,10 @@ pub fn create(
         );
         store::insert(conn, UPDATE, row).map_err(|e| invalid_reference(UPDATE, e))?;
     }
-    for (section, device) in [
-        (LINK_HARDWARE, "hardwareId"),
-        (LINK_GUEST, "virtualGuestId"),
-        (LINK_HOST, "dedicatedHostId"),
-    ] {
+    for kind in DEVICE_KINDS {
+        let section = kind.link_type;
         for row in rows.get_mut(section).expect("listed") {
-            if let Some(d) = row.get(device).cloned() {
+            if let Some(d) = row.get(kind.link_column).cloned() {
                 default(row, "attachmentId", d);
             }
             default(row, "createDate", Value::DateTime(when.clone()));
@@ -500,16 +503,16 @@ pub fn create(
             (t.to_string(), serde_json::Value::Object(pairs))
         })
         .collect();
-    Ok(json!({
+    let mut reply = json!({
         "id": account_id,
         "companyName": serde_json::Value::from(&company),
         "users": users_out,
-        "hardware": devices["hardware"],
-        "virtualGuests": devices["virtualGuests"],
-        "dedicatedHosts": devices["dedicatedHosts"],
-        "tickets": tickets,
-        "ids": ids_out,
-    }))
+    });
+    let reply_members = reply.as_object_mut().expect("an object");
+    reply_members.extend(devices_out);
+    reply_members.insert("tickets".into(), json!(tickets));
+    reply_members.insert("ids".into(), serde_json::Value::Object(ids_out));
+    Ok(reply)
 }
 
 /// A row the database refused (a missing required column, a catalogue id that does not

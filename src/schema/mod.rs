@@ -6,6 +6,7 @@
 //! filters, the WSDL and the method-coverage table, so none of those keep a list of their own.
 
 pub mod coerce;
+pub mod devices;
 pub mod filter;
 pub mod mask;
 pub mod types;

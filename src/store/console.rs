@@ -6,6 +6,7 @@
 //! choice among fixed ORDER BY and WHERE fragments.
 
 use super::Result;
+use crate::schema::devices::{self, DeviceKind};
 use crate::schema::filter::TextMatch;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
@@ -333,8 +334,25 @@ pub struct TicketDetail {
     pub dedicated_hosts: Vec<AttachedDevice>,
 }
 
-fn devices(conn: &Connection, sql: &str, ticket: i64) -> Result<Vec<AttachedDevice>> {
-    let mut stmt = conn.prepare_cached(sql)?;
+fn attached_devices(
+    conn: &Connection,
+    kind: &DeviceKind,
+    ticket: i64,
+) -> Result<Vec<AttachedDevice>> {
+    // A dedicated host has a `name` where the others have a hostname.
+    let name = if kind.has_property("hostname") {
+        "COALESCE(d.fullyQualifiedDomainName, d.hostname)"
+    } else {
+        "d.name"
+    };
+    let sql = format!(
+        "SELECT d.id, {name}, a.createDate FROM {link} a JOIN {device} d ON d.id = a.{column} \
+         WHERE a.ticketId = ?1 ORDER BY a.id",
+        link = kind.link_type,
+        device = kind.device_type,
+        column = kind.link_column,
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt
         .query_map([ticket], |r| {
             Ok(AttachedDevice {
@@ -412,29 +430,9 @@ pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>>
         assigned_user_name,
         updates,
         files,
-        hardware: devices(
-            conn,
-            "SELECT h.id, COALESCE(h.fullyQualifiedDomainName, h.hostname), a.createDate \
-             FROM SoftLayer_Ticket_Attachment_Hardware a \
-             JOIN SoftLayer_Hardware h ON h.id = a.hardwareId WHERE a.ticketId = ?1 ORDER BY a.id",
-            id,
-        )?,
-        virtual_guests: devices(
-            conn,
-            "SELECT g.id, COALESCE(g.fullyQualifiedDomainName, g.hostname), a.createDate \
-             FROM SoftLayer_Ticket_Attachment_Virtual_Guest a \
-             JOIN SoftLayer_Virtual_Guest g ON g.id = a.virtualGuestId \
-             WHERE a.ticketId = ?1 ORDER BY a.id",
-            id,
-        )?,
-        dedicated_hosts: devices(
-            conn,
-            "SELECT h.id, h.name, a.createDate \
-             FROM SoftLayer_Ticket_Attachment_Dedicated_Host a \
-             JOIN SoftLayer_Virtual_DedicatedHost h ON h.id = a.dedicatedHostId \
-             WHERE a.ticketId = ?1 ORDER BY a.id",
-            id,
-        )?,
+        hardware: attached_devices(conn, &devices::HARDWARE, id)?,
+        virtual_guests: attached_devices(conn, &devices::VIRTUAL_GUEST, id)?,
+        dedicated_hosts: attached_devices(conn, &devices::DEDICATED_HOST, id)?,
     }))
 }
 

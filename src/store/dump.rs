@@ -7,6 +7,7 @@
 //! account without anyone remembering to list it here.
 
 use super::{Result, StoreError, insert, query_rows, quote_ident, table};
+use crate::schema::devices::DEVICE_KINDS;
 use crate::value::{Struct, Value};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::{BTreeMap, BTreeSet};
@@ -377,51 +378,40 @@ pub fn check_catalogue_references(
 /// The API never makes such a link (another account's user, device or editor is "not
 /// found" to it), and its reads trust the links; a document that makes one (an import
 /// written by hand) would show one account's users and devices to another.
-const ACCOUNT_LINKS: &[(&str, &str, &str, &str)] = &[
-    (
-        "SoftLayer_Ticket",
-        "assignedUserId",
-        "SoftLayer_User_Customer",
-        "1",
-    ),
-    (
-        "SoftLayer_Ticket_Update",
-        "editorId",
-        "SoftLayer_User_Customer",
-        "r.editorType = 'USER'",
-    ),
-    (
-        "SoftLayer_Ticket_Attachment_Hardware",
-        "hardwareId",
-        "SoftLayer_Hardware",
-        "1",
-    ),
-    (
-        "SoftLayer_Ticket_Attachment_Virtual_Guest",
-        "virtualGuestId",
-        "SoftLayer_Virtual_Guest",
-        "1",
-    ),
-    (
-        "SoftLayer_Ticket_Attachment_Dedicated_Host",
-        "dedicatedHostId",
-        "SoftLayer_Virtual_DedicatedHost",
-        "1",
-    ),
-    (
+fn account_links() -> impl Iterator<Item = (&'static str, &'static str, &'static str, &'static str)>
+{
+    let users = [
+        (
+            "SoftLayer_Ticket",
+            "assignedUserId",
+            "SoftLayer_User_Customer",
+            "1",
+        ),
+        (
+            "SoftLayer_Ticket_Update",
+            "editorId",
+            "SoftLayer_User_Customer",
+            "r.editorType = 'USER'",
+        ),
+    ];
+    let devices = DEVICE_KINDS
+        .iter()
+        .map(|k| (k.link_type, k.link_column, k.device_type, "1"));
+    let agents = (
         "SoftLayer_Ticket_Attachment_Assigned_Agent",
         "assignedAgentId",
         "SoftLayer_User_Customer",
         "1",
-    ),
-];
+    );
+    users.into_iter().chain(devices).chain([agents])
+}
 
 /// Refuses a row of a document's section `key` (inserted with `id`) that links to an
-/// object of another account than its own ticket's ([`ACCOUNT_LINKS`]).
+/// object of another account than its own ticket's ([`account_links`]).
 pub fn check_account_links(conn: &Connection, key: &str, id: i64) -> Result<()> {
     let table_name = document_table(key)?;
-    for (table, column, target, condition) in ACCOUNT_LINKS.iter().filter(|l| l.0 == table_name) {
-        let ticket = if *table == "SoftLayer_Ticket" {
+    for (table, column, target, condition) in account_links().filter(|l| l.0 == table_name) {
+        let ticket = if table == "SoftLayer_Ticket" {
             "r.id"
         } else {
             "r.ticketId"

@@ -1745,29 +1745,22 @@ pub fn link_additional_email(conn: &Connection, ticket_id: i64, email_id: i64) -
     Ok(())
 }
 
-/// Types read through a view over the tables of their subtypes, which share one id
-/// space: `SoftLayer_Ticket_Attachment` is hardware, guest or dedicated-host attachments
-/// (types stored in one table are told apart as they are read: [`DISCRIMINATED`]).
-const POLYMORPHIC: &[(&str, &[&str])] = &[(
-    "SoftLayer_Ticket_Attachment",
-    &[
-        "SoftLayer_Ticket_Attachment_Hardware",
-        "SoftLayer_Ticket_Attachment_Virtual_Guest",
-        "SoftLayer_Ticket_Attachment_Dedicated_Host",
-    ],
-)];
+/// `SoftLayer_Ticket_Attachment` is read through a view over the tables of its device
+/// link subtypes, which share one id space (types stored in one table are told apart as
+/// they are read: [`DISCRIMINATED`]).
+const DEVICE_ATTACHMENT: &str = "SoftLayer_Ticket_Attachment";
 
 /// A row read as a polymorphic base type, re-read as its concrete type; `None` when the
 /// row's type is already concrete.
 pub fn concrete(conn: &Connection, row: &Row) -> Result<Option<Row>> {
-    let Some((_, subtypes)) = POLYMORPHIC.iter().find(|(t, _)| *t == row.type_name) else {
+    if row.type_name != DEVICE_ATTACHMENT {
         return Ok(None);
-    };
+    }
     let Some(id) = row.id() else {
         return Ok(None);
     };
-    for subtype in *subtypes {
-        if let Some(found) = get(conn, subtype, id)? {
+    for kind in crate::schema::devices::DEVICE_KINDS {
+        if let Some(found) = get(conn, kind.link_type, id)? {
             return Ok(Some(found));
         }
     }

@@ -6,9 +6,11 @@
 //! an `EXISTS`), so a relation defined here is at once maskable, countable and filterable.
 
 use super::ticket_status::ticket_status_closed;
+use crate::schema::devices::{DEVICE_KINDS, DeviceKind};
+use std::sync::LazyLock;
 
 /// One way to reach the rows behind a relational property.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Relation {
     pub owner: &'static str,
     pub property: &'static str,
@@ -106,6 +108,7 @@ const ACCOUNT: &str = "SoftLayer_Account";
 const TICKET: &str = "SoftLayer_Ticket";
 const UPDATE: &str = "SoftLayer_Ticket_Update";
 const SUBJECT: &str = "SoftLayer_Ticket_Subject";
+const USER: &str = "SoftLayer_User_Customer";
 
 /// Account ticket lists: the account's tickets narrowed by a condition on `{r}` (the
 /// ticket) and `{g}`-free SQL only, so each stays filterable.
@@ -146,7 +149,7 @@ macro_rules! not_in_main_categories {
 
 const CLOSED_NEWEST_FIRST: &str = "{r}.closeDate DESC, {r}.id DESC";
 
-pub static RELATIONS: &[Relation] = &[
+const FIXED_RELATIONS: &[Relation] = &[
     // SoftLayer_Ticket
     one!(TICKET, "account", "SoftLayer_Account", "accountId"),
     one!(
@@ -170,44 +173,11 @@ pub static RELATIONS: &[Relation] = &[
         ),
         1,
     ),
-    ordered(
-        rel(
-            TICKET,
-            "attachedHardware",
-            "SoftLayer_Hardware",
-            "SoftLayer_Hardware {r} JOIN SoftLayer_Ticket_Attachment_Hardware {r}_a ON {r}_a.hardwareId = {r}.id",
-            "{r}_a.ticketId = {parent}",
-            "id",
-        ),
-        "{r}_a.id",
-    ),
-    ordered(
-        rel(
-            TICKET,
-            "attachedVirtualGuests",
-            "SoftLayer_Virtual_Guest",
-            "SoftLayer_Virtual_Guest {r} JOIN SoftLayer_Ticket_Attachment_Virtual_Guest {r}_a ON {r}_a.virtualGuestId = {r}.id",
-            "{r}_a.ticketId = {parent}",
-            "id",
-        ),
-        "{r}_a.id",
-    ),
     many!(
         TICKET,
         "attachedFiles",
         "SoftLayer_Ticket_Attachment_File",
         "ticketId"
-    ),
-    ordered(
-        rel(
-            TICKET,
-            "attachedDedicatedHosts",
-            "SoftLayer_Virtual_DedicatedHost",
-            "SoftLayer_Virtual_DedicatedHost {r} JOIN SoftLayer_Ticket_Attachment_Dedicated_Host {r}_a ON {r}_a.dedicatedHostId = {r}.id",
-            "{r}_a.ticketId = {parent}",
-            "id",
-        ),
-        "{r}_a.id",
     ),
     ordered(
         rel(
@@ -397,24 +367,6 @@ pub static RELATIONS: &[Relation] = &[
         "updateId"
     ),
     one!(
-        "SoftLayer_Ticket_Attachment_Dedicated_Host",
-        "dedicatedHost",
-        "SoftLayer_Virtual_DedicatedHost",
-        "dedicatedHostId"
-    ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Dedicated_Host",
-        "resource",
-        "SoftLayer_Virtual_DedicatedHost",
-        "dedicatedHostId"
-    ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Dedicated_Host",
-        "ticket",
-        "SoftLayer_Ticket",
-        "ticketId"
-    ),
-    one!(
         "SoftLayer_Ticket_Activity",
         "ticket",
         "SoftLayer_Ticket",
@@ -520,42 +472,6 @@ pub static RELATIONS: &[Relation] = &[
         "SoftLayer_Account",
         "accountId"
     ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Hardware",
-        "hardware",
-        "SoftLayer_Hardware",
-        "hardwareId"
-    ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Hardware",
-        "resource",
-        "SoftLayer_Hardware",
-        "hardwareId"
-    ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Hardware",
-        "ticket",
-        "SoftLayer_Ticket",
-        "ticketId"
-    ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Virtual_Guest",
-        "virtualGuest",
-        "SoftLayer_Virtual_Guest",
-        "virtualGuestId"
-    ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Virtual_Guest",
-        "resource",
-        "SoftLayer_Virtual_Guest",
-        "virtualGuestId"
-    ),
-    one!(
-        "SoftLayer_Ticket_Attachment_Virtual_Guest",
-        "ticket",
-        "SoftLayer_Ticket",
-        "ticketId"
-    ),
     // Subjects, groups
     one!(
         SUBJECT,
@@ -631,53 +547,11 @@ pub static RELATIONS: &[Relation] = &[
         ),
         "id",
     ),
-    one!(
-        "SoftLayer_Hardware",
-        "account",
-        "SoftLayer_Account",
-        "accountId"
-    ),
-    one!(
-        "SoftLayer_Virtual_Guest",
-        "account",
-        "SoftLayer_Account",
-        "accountId"
-    ),
-    one!(
-        "SoftLayer_Virtual_DedicatedHost",
-        "account",
-        "SoftLayer_Account",
-        "accountId"
-    ),
     many!(
         "SoftLayer_User_Customer",
         "additionalEmails",
         "SoftLayer_User_Customer_AdditionalEmail",
         "userId"
-    ),
-    rel(
-        "SoftLayer_User_Customer",
-        "hardware",
-        "SoftLayer_Hardware",
-        "SoftLayer_Hardware {r}",
-        "{r}.accountId = {parent}",
-        "accountId",
-    ),
-    rel(
-        "SoftLayer_User_Customer",
-        "virtualGuests",
-        "SoftLayer_Virtual_Guest",
-        "SoftLayer_Virtual_Guest {r}",
-        "{r}.accountId = {parent}",
-        "accountId",
-    ),
-    rel(
-        "SoftLayer_User_Customer",
-        "dedicatedHosts",
-        "SoftLayer_Virtual_DedicatedHost",
-        "SoftLayer_Virtual_DedicatedHost {r}",
-        "{r}.accountId = {parent}",
-        "accountId",
     ),
     // SoftLayer_Account
     many!(ACCOUNT, "users", "SoftLayer_User_Customer", "accountId"),
@@ -702,19 +576,6 @@ pub static RELATIONS: &[Relation] = &[
         "SoftLayer_User_Customer {r}",
         "{r}.accountId = {parent} AND {r}.isMasterUserFlag",
         "id",
-    ),
-    many!(ACCOUNT, "hardware", "SoftLayer_Hardware", "accountId"),
-    many!(
-        ACCOUNT,
-        "virtualGuests",
-        "SoftLayer_Virtual_Guest",
-        "accountId"
-    ),
-    many!(
-        ACCOUNT,
-        "dedicatedHosts",
-        "SoftLayer_Virtual_DedicatedHost",
-        "accountId"
     ),
     account_tickets!("tickets", "1 = 1"),
     account_tickets!(
@@ -863,6 +724,73 @@ pub static RELATIONS: &[Relation] = &[
     ),
 ];
 
+/// Every relation: the fixed ones, then each device kind's.
+pub static RELATIONS: LazyLock<Vec<Relation>> = LazyLock::new(|| {
+    let mut all = FIXED_RELATIONS.to_vec();
+    for kind in DEVICE_KINDS {
+        all.extend(device_relations(kind));
+    }
+    all
+});
+
+/// The relations of one kind of device: a ticket's attached devices, a link's device and
+/// ticket, a device's account, and the devices of an account and of its users.
+fn device_relations(kind: &DeviceKind) -> [Relation; 7] {
+    let DeviceKind {
+        device_type: device,
+        link_type: link,
+        link_column: column,
+        ..
+    } = *kind;
+    // Built once for the life of the process, as the fixed relations' text is.
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    let devices = leak(format!("{device} {{r}}"));
+    let attached = leak(format!(
+        "{device} {{r}} JOIN {link} {{r}}_a ON {{r}}_a.{column} = {{r}}.id"
+    ));
+    let of_account = "{r}.accountId = {parent}";
+    [
+        ordered(
+            rel(
+                TICKET,
+                kind.ticket_property,
+                device,
+                attached,
+                "{r}_a.ticketId = {parent}",
+                "id",
+            ),
+            "{r}_a.id",
+        ),
+        rel(
+            link,
+            kind.link_property,
+            device,
+            devices,
+            BY_PARENT_KEY,
+            column,
+        ),
+        rel(link, "resource", device, devices, BY_PARENT_KEY, column),
+        one!(link, "ticket", "SoftLayer_Ticket", "ticketId"),
+        one!(device, "account", "SoftLayer_Account", "accountId"),
+        rel(
+            USER,
+            kind.account_property,
+            device,
+            devices,
+            of_account,
+            "accountId",
+        ),
+        rel(
+            ACCOUNT,
+            kind.account_property,
+            device,
+            devices,
+            of_account,
+            "id",
+        ),
+    ]
+}
+
 /// The relations that may stand behind `owner.property`, most specific first.
 /// A subtype without relations of its own uses its parent type's.
 pub fn relations_for<'a>(
@@ -891,7 +819,7 @@ fn by_owner_and_property() -> &'static RelationIndex {
     static INDEX: std::sync::OnceLock<RelationIndex> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
         let mut index = RelationIndex::default();
-        for r in RELATIONS {
+        for r in RELATIONS.iter() {
             index.entry((r.owner, r.property)).or_default().push(r);
         }
         index

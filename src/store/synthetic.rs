@@ -16,6 +16,7 @@
 //! tickets and five million updates take well under five minutes on two cores.
 
 use super::{Result, StoreError};
+use crate::schema::devices::{self, DeviceKind};
 use crate::time::Zone;
 
 /// A UTC instant (seconds) as the emulator stores dates: Central time with its offset.
@@ -285,16 +286,24 @@ fn catalogue(conn: &Connection, account_id: i64) -> Result<Catalogue> {
         employees,
         hardware: ids(
             conn,
-            "SELECT id FROM SoftLayer_Hardware WHERE accountId = ?1 ORDER BY id",
+            &account_devices_sql(&devices::HARDWARE),
             Some(account_id),
         )?,
         guests: ids(
             conn,
-            "SELECT id FROM SoftLayer_Virtual_Guest WHERE accountId = ?1 ORDER BY id",
+            &account_devices_sql(&devices::VIRTUAL_GUEST),
             Some(account_id),
         )?,
         brand,
     })
+}
+
+/// The ids of an account's (`?1`) devices of one kind.
+fn account_devices_sql(kind: &DeviceKind) -> String {
+    format!(
+        "SELECT id FROM {} WHERE accountId = ?1 ORDER BY id",
+        kind.device_type
+    )
 }
 
 /// How often [`generate`] reports progress (in tickets).
@@ -342,23 +351,19 @@ fn insert_all(
         "INSERT INTO SoftLayer_Ticket_Update (id, ticketId, entry, createDate, editorId, editorType) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    let mut attach_hardware = conn.prepare(
-        "INSERT INTO SoftLayer_Ticket_Attachment_Hardware (id, ticketId, attachmentId, hardwareId, createDate) \
-         VALUES (?1, ?2, ?3, ?3, ?4)",
-    )?;
-    let mut attach_guest = conn.prepare(
-        "INSERT INTO SoftLayer_Ticket_Attachment_Virtual_Guest (id, ticketId, attachmentId, virtualGuestId, createDate) \
-         VALUES (?1, ?2, ?3, ?3, ?4)",
-    )?;
+    let insert_link = |kind: &DeviceKind| {
+        conn.prepare(&format!(
+            "INSERT INTO {} (id, ticketId, attachmentId, {}, createDate) VALUES (?1, ?2, ?3, ?3, ?4)",
+            kind.link_type, kind.link_column
+        ))
+    };
+    let mut attach_hardware = insert_link(&devices::HARDWARE)?;
+    let mut attach_guest = insert_link(&devices::VIRTUAL_GUEST)?;
 
     let first_ticket = next_id(conn, "SoftLayer_Ticket", 160_000_001)?;
     let mut update_id = next_id(conn, "SoftLayer_Ticket_Update", 500_000_001)?;
-    let mut hardware_link = next_id(conn, "SoftLayer_Ticket_Attachment_Hardware", 700_000_001)?;
-    let mut guest_link = next_id(
-        conn,
-        "SoftLayer_Ticket_Attachment_Virtual_Guest",
-        710_000_001,
-    )?;
+    let mut hardware_link = next_id(conn, devices::HARDWARE.link_type, 700_000_001)?;
+    let mut guest_link = next_id(conn, devices::VIRTUAL_GUEST.link_type, 710_000_001)?;
 
     let now = crate::clock::now().timestamp();
     let end = now - now.rem_euclid(DAY);

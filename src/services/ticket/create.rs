@@ -2,7 +2,7 @@
 //! cancellation and upgrade requests that are tickets too. Every one of them goes
 //! through [`open`], so they all look alike once created.
 
-use super::devices::{self, DeviceKind};
+use super::devices::{self, DeviceRules};
 use super::*;
 use crate::services::sldn_message;
 
@@ -19,7 +19,7 @@ struct NewTicket {
     administrative: bool,
     contents: String,
     files: Vec<files::NewFile>,
-    device: Option<(&'static DeviceKind, i64)>,
+    device: Option<(&'static DeviceRules, i64)>,
 }
 
 /// The arguments the standard and administrative create methods share, in SLDN order.
@@ -75,7 +75,7 @@ pub(super) fn create_administrative_ticket(ctx: &Ctx) -> Result<Output, Fault> {
 /// The `attachmentType` values a method's SLDN page lists, and the kind of device each
 /// names. A firewall appliance is hardware (`SoftLayer_Account::hardwareFirewalls` is a
 /// `SoftLayer_Hardware[]`).
-type AttachmentTypes = [(&'static str, &'static DeviceKind)];
+type AttachmentTypes = [(&'static str, &'static DeviceRules)];
 const STANDARD_TYPES: &AttachmentTypes = &[
     ("HARDWARE", &devices::HARDWARE),
     ("VIRTUAL_GUEST", &devices::VIRTUAL_GUEST),
@@ -94,7 +94,7 @@ fn device_kind(
     attachment_type: Option<&str>,
     allowed: &AttachmentTypes,
     also: &[&str],
-) -> Result<&'static DeviceKind, Fault> {
+) -> Result<&'static DeviceRules, Fault> {
     let wanted = attachment_type
         .map(|t| t.trim().to_ascii_uppercase())
         .filter(|t| !t.is_empty())
@@ -361,7 +361,7 @@ pub(super) fn create_cancel_server_ticket(ctx: &Ctx) -> Result<Output, Fault> {
         ctx.conn,
         "SoftLayer_Billing_Item_Cancellation_Request",
         &fields([
-            ("resourceType", Value::from(kind.attachment_type)),
+            ("resourceType", Value::from(kind.kind.attachment_type)),
             ("resourceId", Value::Int(c.resource_id)),
         ]),
     )?;
@@ -399,11 +399,11 @@ fn cancelled_device(
     c: &Cancellation,
     attachment_type: Option<String>,
     allowed: &AttachmentTypes,
-) -> Result<&'static DeviceKind, Fault> {
+) -> Result<&'static DeviceRules, Fault> {
     let kind = device_kind(attachment_type.as_deref(), allowed, &[])?;
     if store::get_owned(
         ctx.conn,
-        kind.device_type,
+        kind.kind.device_type,
         c.resource_id,
         ctx.principal.account_id,
     )?
@@ -414,7 +414,7 @@ fn cancelled_device(
     Ok(kind)
 }
 
-fn cancel(ctx: &Ctx, c: Cancellation, device: &'static DeviceKind) -> Result<Output, Fault> {
+fn cancel(ctx: &Ctx, c: Cancellation, device: &'static DeviceRules) -> Result<Output, Fault> {
     let contents = format!("Cancellation reason: {}\n\n{}", c.reason, c.content);
     let ticket = NewTicket {
         title: "Cancellation Request".into(),
@@ -443,7 +443,7 @@ fn cancel(ctx: &Ctx, c: Cancellation, device: &'static DeviceKind) -> Result<Out
         ("statusId", Value::Int(1)),
         ("notes", Value::String(c.content)),
         ("createDate", Value::DateTime(now())),
-        ("resourceType", Value::from(device.attachment_type)),
+        ("resourceType", Value::from(device.kind.attachment_type)),
         ("resourceId", Value::Int(c.resource_id)),
     ]);
     if let Some(i) = reason_id {
@@ -470,7 +470,13 @@ pub(super) fn create_upgrade_ticket(ctx: &Ctx) -> Result<Output, Fault> {
         (None, _) | (_, Some("NONE")) => None,
         (Some(id), kind) => {
             let kind = device_kind(kind, UPGRADE_TYPES, &["NONE"])?;
-            if store::get_owned(ctx.conn, kind.device_type, id, ctx.principal.account_id)?.is_none()
+            if store::get_owned(
+                ctx.conn,
+                kind.kind.device_type,
+                id,
+                ctx.principal.account_id,
+            )?
+            .is_none()
             {
                 return Err(exception(&sldn_message(
                     "Unable to open an upgrade ticket on hardware id <$attachmentId>",

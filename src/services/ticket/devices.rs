@@ -3,14 +3,11 @@
 //! its own rules; the rules themselves are one set of functions.
 
 use super::*;
+use crate::schema::devices::{self, DeviceKind};
 
-/// A kind of device that can be attached to a ticket, and the messages of its rules.
-pub struct DeviceKind {
-    /// The `attachmentType` argument naming this kind.
-    pub attachment_type: &'static str,
-    pub device_type: &'static str,
-    link_type: &'static str,
-    link_column: &'static str,
+/// The rules of attaching one kind of device, with SLDN's messages for that kind.
+pub struct DeviceRules {
+    pub kind: &'static DeviceKind,
     attach_null: &'static str,
     /// SLDN's "unable to attach" failure, also the start of the closed-ticket refusal.
     unable_attach: &'static str,
@@ -21,11 +18,8 @@ pub struct DeviceKind {
     not_yours_detach: &'static str,
 }
 
-pub static HARDWARE: DeviceKind = DeviceKind {
-    attachment_type: "HARDWARE",
-    device_type: "SoftLayer_Hardware",
-    link_type: "SoftLayer_Ticket_Attachment_Hardware",
-    link_column: "hardwareId",
+pub static HARDWARE: DeviceRules = DeviceRules {
+    kind: &devices::HARDWARE,
     attach_null: "Unable to attach null hardware to this ticket.",
     unable_attach: "Unable to attach hardware to this ticket.",
     already: "This hardware is already attached to this ticket.",
@@ -35,11 +29,8 @@ pub static HARDWARE: DeviceKind = DeviceKind {
     not_yours_detach: "You may not detach this hardware from this ticket.",
 };
 
-pub static VIRTUAL_GUEST: DeviceKind = DeviceKind {
-    attachment_type: "VIRTUAL_GUEST",
-    device_type: "SoftLayer_Virtual_Guest",
-    link_type: "SoftLayer_Ticket_Attachment_Virtual_Guest",
-    link_column: "virtualGuestId",
+pub static VIRTUAL_GUEST: DeviceRules = DeviceRules {
+    kind: &devices::VIRTUAL_GUEST,
     attach_null: "Unable to attach a null virtual guest to this ticket.",
     unable_attach: "Unable to attach virtual guest to this ticket.",
     already: "This virtual guest is already attached to this ticket.",
@@ -49,11 +40,8 @@ pub static VIRTUAL_GUEST: DeviceKind = DeviceKind {
     not_yours_detach: "You may not detach this virtual guest from this ticket.",
 };
 
-pub static DEDICATED_HOST: DeviceKind = DeviceKind {
-    attachment_type: "DEDICATED_HOST",
-    device_type: "SoftLayer_Virtual_DedicatedHost",
-    link_type: "SoftLayer_Ticket_Attachment_Dedicated_Host",
-    link_column: "dedicatedHostId",
+pub static DEDICATED_HOST: DeviceRules = DeviceRules {
+    kind: &devices::DEDICATED_HOST,
     attach_null: "Unable to attach a null dedicated host to this ticket.",
     unable_attach: "Unable to attach dedicated host to this ticket.",
     already: "This dedicated host is already attached to this ticket.",
@@ -64,9 +52,7 @@ pub static DEDICATED_HOST: DeviceKind = DeviceKind {
     not_yours_detach: "You may not detach this dedicated host from this ticket.",
 };
 
-pub static KINDS: [&DeviceKind; 3] = [&HARDWARE, &VIRTUAL_GUEST, &DEDICATED_HOST];
-
-pub(super) fn attach(ctx: &Ctx, kind: &'static DeviceKind) -> Result<Output, Fault> {
+pub(super) fn attach(ctx: &Ctx, kind: &'static DeviceRules) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     super::updates::refuse_if_closed(&ticket, ExceptionClass::Exception, kind.unable_attach)?;
     let device = ctx.int_arg(0)?;
@@ -84,35 +70,48 @@ fn link_key(ticket_id: i64, kind: &DeviceKind, device: i64) -> Struct {
 pub(super) fn attach_device(
     ctx: &Ctx,
     ticket_id: i64,
-    kind: &DeviceKind,
+    kind: &DeviceRules,
     device: Option<i64>,
 ) -> Result<Row, Fault> {
     let device = device.ok_or_else(|| exception(kind.attach_null))?;
-    if store::get_owned(ctx.conn, kind.device_type, device, ctx.principal.account_id)?.is_none() {
+    if store::get_owned(
+        ctx.conn,
+        kind.kind.device_type,
+        device,
+        ctx.principal.account_id,
+    )?
+    .is_none()
+    {
         return Err(exception(kind.not_yours_attach));
     }
-    let key = link_key(ticket_id, kind, device);
-    if !store::find(ctx.conn, kind.link_type, &key)?.is_empty() {
+    let key = link_key(ticket_id, kind.kind, device);
+    if !store::find(ctx.conn, kind.kind.link_type, &key)?.is_empty() {
         return Err(exception(kind.already));
     }
     let mut link = key;
-    let link_types: Vec<&str> = KINDS.iter().map(|k| k.link_type).collect();
-    let id = store::next_id_among(ctx.conn, &link_types, 700_000_001)?;
+    let id = store::next_id_among(ctx.conn, &devices::link_types(), 700_000_001)?;
     link.insert("id".into(), Value::Int(id));
     link.insert("attachmentId".into(), Value::Int(device));
     link.insert("createDate".into(), Value::DateTime(now()));
-    store::insert(ctx.conn, kind.link_type, &link)?;
-    store::get(ctx.conn, kind.link_type, id)?.ok_or_else(|| exception(kind.unable_attach))
+    store::insert(ctx.conn, kind.kind.link_type, &link)?;
+    store::get(ctx.conn, kind.kind.link_type, id)?.ok_or_else(|| exception(kind.unable_attach))
 }
 
-pub(super) fn detach(ctx: &Ctx, kind: &DeviceKind) -> Result<Output, Fault> {
+pub(super) fn detach(ctx: &Ctx, kind: &DeviceRules) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     let device = ctx.int_arg(0)?.ok_or_else(|| exception(kind.detach_null))?;
-    if store::get_owned(ctx.conn, kind.device_type, device, ctx.principal.account_id)?.is_none() {
+    if store::get_owned(
+        ctx.conn,
+        kind.kind.device_type,
+        device,
+        ctx.principal.account_id,
+    )?
+    .is_none()
+    {
         return Err(exception(kind.not_yours_detach));
     }
-    let key = link_key(ticket.id().unwrap_or_default(), kind, device);
-    if store::delete_where(ctx.conn, kind.link_type, &key)? == 0 {
+    let key = link_key(ticket.id().unwrap_or_default(), kind.kind, device);
+    if store::delete_where(ctx.conn, kind.kind.link_type, &key)? == 0 {
         return Err(exception(kind.not_attached));
     }
     Ok(Output::Value(Value::Bool(true)))
