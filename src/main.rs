@@ -436,7 +436,7 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
         let doc: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not JSON: {e}", file.display()))?;
         let n = store
-            .write(|conn| emulator::snapshots::import(conn, &doc))
+            .write(|conn| store::dump::import(conn, &doc))
             .map_err(|e| format!("{}: {e}", file.display()))?;
         tell!("{}: {n} objects loaded", file.display());
     }

@@ -22,10 +22,11 @@
 //! - `GET|POST|DELETE /_emulator/faults`, `DELETE /_emulator/faults/{id}`
 
 use super::accounts::{self, AccountError};
-use super::snapshots::{self, ImportError, SnapshotError};
+use super::snapshots::{self, SnapshotError};
 use super::support::{self, EmployeeRef, SupportAction, SupportError};
 use super::{Harness, outbox, scheduler};
 use crate::protocol::HttpAnswer;
+use crate::store::dump::{self, ImportError};
 use crate::store::{Row, Store};
 use crate::value::Value;
 use serde_json::json;
@@ -327,7 +328,7 @@ fn harness(
                 Err(e) => error(500, e),
             }
         }
-        ("POST", ["import"]) => match store.write(|conn| snapshots::import(conn, body)) {
+        ("POST", ["import"]) => match store.write(|conn| dump::import(conn, body)) {
             Ok(n) => answer(200, json!({ "imported": n })),
             Err(e) => import_error(e),
         },

@@ -6,7 +6,7 @@
 //! as long as the server. Restoring one, and resetting, replace the live database in one
 //! step that every call sees either before or after.
 
-use crate::store::snapshot::{Baseline, baseline_database};
+use crate::store::snapshot::{self, Baseline, baseline_database};
 use crate::store::{Store, StoreError};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -27,8 +27,6 @@ pub enum SnapshotError {
     Io(#[from] std::io::Error),
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
 }
 
 /// A restore's failure: a snapshot whose schema cannot be brought up to date is unusable
@@ -72,16 +70,6 @@ pub struct SnapshotInfo {
     pub create_date: String,
     #[serde(rename = "sizeBytes")]
     pub size_bytes: u64,
-}
-
-fn database_size(conn: &Connection) -> u64 {
-    let pages: i64 = conn
-        .query_row("PRAGMA page_count", [], |r| r.get(0))
-        .unwrap_or(0);
-    let size: i64 = conn
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .unwrap_or(0);
-    (pages * size) as u64
 }
 
 /// The end of a save's file aside, `.{name}.{pid}-{n}.partial` (with `-journal`, `-wal`
@@ -176,7 +164,7 @@ impl Snapshots {
     /// Saves the database `src` as it is (the `snapshot` subcommand: a file another
     /// build's server may be using, in that build's schema, which a restore migrates).
     pub fn save_as_is(&self, src: &Connection, name: &str) -> Result<SnapshotInfo, SnapshotError> {
-        self.save_copy(name, &|dst| crate::store::snapshot::copy(src, dst))
+        self.save_copy(name, &|dst| snapshot::copy(src, dst))
     }
 
     fn save_copy(
@@ -207,12 +195,7 @@ impl Snapshots {
                     .unwrap_or_else(|p| p.into_inner())
                     .push(partial.clone());
                 let written = (|| {
-                    let mut dst = Connection::open(&partial)?;
-                    backup_into(&mut dst)?;
-                    // The copy came in WAL mode (the live database's): back to one file,
-                    // so no `-wal`/`-shm` outlives the connection.
-                    dst.execute_batch("PRAGMA journal_mode = DELETE")?;
-                    drop(dst);
+                    snapshot::write_file(&partial, backup_into)?;
                     std::fs::rename(&partial, Self::file(folder, name))?;
                     Ok::<_, SnapshotError>(())
                 })();
@@ -234,9 +217,8 @@ impl Snapshots {
                 })
             }
             Place::Memory(map) => {
-                let mut dst = Connection::open_in_memory()?;
-                backup_into(&mut dst)?;
-                let size = database_size(&dst);
+                let dst = snapshot::in_memory_copy(backup_into)?;
+                let size = snapshot::database_size(&dst);
                 map.lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .insert(name.to_string(), (dst, when.clone()));
@@ -260,13 +242,11 @@ impl Snapshots {
                 }
                 // A DELETE may take the file between the look and the open: then it is
                 // missing, not a failure. Once open, the file stays readable to us.
-                let src =
-                    Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                        .map_err(|e| match path.exists() {
-                            false => SnapshotError::Missing(name.to_string()),
-                            true => e.into(),
-                        })?;
-                if let Some(why) = crate::store::snapshot::unusable_snapshot(&src) {
+                let src = snapshot::open_read_only(&path).map_err(|e| match path.exists() {
+                    false => SnapshotError::Missing(name.to_string()),
+                    true => e.into(),
+                })?;
+                if let Some(why) = snapshot::unusable_snapshot(&src) {
                     return Err(SnapshotError::Unusable(name.to_string(), why));
                 }
                 store
@@ -346,7 +326,7 @@ impl Snapshots {
                 .map(|(name, (conn, when))| SnapshotInfo {
                     name: name.clone(),
                     create_date: when.clone(),
-                    size_bytes: database_size(conn),
+                    size_bytes: snapshot::database_size(conn),
                 })
                 .collect()),
         }
@@ -363,95 +343,4 @@ pub fn reset(store: &Store, empty: bool) -> Result<(), SnapshotError> {
     let src = baseline_database(baseline)?;
     store.restore_from(&src)?;
     Ok(())
-}
-
-/// Loads a document in the seed format (an export) into the live database, in the
-/// caller's transaction; how many objects it inserted. Ids are kept as they are, so a
-/// document whose ids are taken is refused whole.
-pub fn import(conn: &Connection, doc: &serde_json::Value) -> Result<usize, ImportError> {
-    let Some(sections) = doc.as_object() else {
-        return Err(ImportError::Invalid(
-            "an import is a JSON object in the seed format".into(),
-        ));
-    };
-    // Parents and children may come in any order; the keys are checked at commit.
-    conn.execute_batch("PRAGMA defer_foreign_keys = ON")
-        .map_err(StoreError::from)?;
-    let mut count = 0;
-    // Checked once every row is in: the document may bring catalogue rows of its own.
-    let mut references = Vec::new();
-    // Checked once every row is in, as the references are.
-    let mut inserted = Vec::new();
-    for (key, rows) in sections {
-        let Some(rows) = rows.as_array() else {
-            return Err(ImportError::Invalid(format!("{key} must be an array")));
-        };
-        let catalogue = crate::store::seed::catalog_sections().contains(key);
-        for row in rows {
-            let crate::value::Value::Struct(values) = crate::value::Value::from(row) else {
-                return Err(ImportError::Invalid(format!("{key} holds objects")));
-            };
-            // The catalogue is in every database, even one reset empty, and a whole export
-            // holds it: a catalogue row already stored exactly so is no clash.
-            if catalogue
-                && crate::store::dump::stored_as_exported(conn, key, row)?.as_ref() == Some(row)
-            {
-                continue;
-            }
-            let named = crate::store::dump::catalogue_references(key, &values);
-            if !named.is_empty() {
-                references.push((key.as_str(), named));
-            }
-            let id = crate::store::dump::insert_document_row(conn, key, values).map_err(
-                |e| match e {
-                    // A field left out that the table needs, or a value of the wrong kind: the
-                    // document's fault, not a clash with what the database holds.
-                    StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
-                        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL
-                            || f.code == rusqlite::ErrorCode::TypeMismatch =>
-                    {
-                        ImportError::Invalid(format!(
-                            "{key}: {}",
-                            msg.unwrap_or_else(|| "a value is missing or of the wrong kind".into())
-                        ))
-                    }
-                    StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
-                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                    {
-                        ImportError::Conflict(format!(
-                            "{key}: {} (is an object with this id already there?)",
-                            msg.unwrap_or_else(|| "a constraint failed".into())
-                        ))
-                    }
-                    StoreError::Seed(m) => ImportError::Invalid(m),
-                    other => ImportError::Store(other),
-                },
-            )?;
-            inserted.push((key.as_str(), id));
-            count += 1;
-        }
-    }
-    for (key, id) in inserted {
-        crate::store::dump::check_account_links(conn, key, id).map_err(|e| match e {
-            StoreError::Seed(m) => ImportError::Invalid(m),
-            other => ImportError::Store(other),
-        })?;
-    }
-    for (key, named) in references {
-        crate::store::dump::check_catalogue_references(conn, key, &named).map_err(|e| match e {
-            StoreError::Seed(m) => ImportError::Invalid(m),
-            other => ImportError::Store(other),
-        })?;
-    }
-    Ok(count)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("{0}")]
-    Invalid(String),
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }

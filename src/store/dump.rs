@@ -451,3 +451,93 @@ pub fn insert_document_row(conn: &Connection, key: &str, mut values: Struct) -> 
     }
     insert(conn, table_name, &values)
 }
+
+/// Loads a document in the seed format (an export) into the live database, in the
+/// caller's transaction; how many objects it inserted. Ids are kept as they are, so a
+/// document whose ids are taken is refused whole.
+pub fn import(
+    conn: &Connection,
+    doc: &serde_json::Value,
+) -> std::result::Result<usize, ImportError> {
+    let Some(sections) = doc.as_object() else {
+        return Err(ImportError::Invalid(
+            "an import is a JSON object in the seed format".into(),
+        ));
+    };
+    // Parents and children may come in any order; the keys are checked at commit.
+    conn.execute_batch("PRAGMA defer_foreign_keys = ON")
+        .map_err(StoreError::from)?;
+    let mut count = 0;
+    // Checked once every row is in: the document may bring catalogue rows of its own.
+    let mut references = Vec::new();
+    // Checked once every row is in, as the references are.
+    let mut inserted = Vec::new();
+    for (key, rows) in sections {
+        let Some(rows) = rows.as_array() else {
+            return Err(ImportError::Invalid(format!("{key} must be an array")));
+        };
+        let catalogue = super::seed::catalog_sections().contains(key);
+        for row in rows {
+            let Value::Struct(values) = Value::from(row) else {
+                return Err(ImportError::Invalid(format!("{key} holds objects")));
+            };
+            // The catalogue is in every database, even one reset empty, and a whole export
+            // holds it: a catalogue row already stored exactly so is no clash.
+            if catalogue && stored_as_exported(conn, key, row)?.as_ref() == Some(row) {
+                continue;
+            }
+            let named = catalogue_references(key, &values);
+            if !named.is_empty() {
+                references.push((key.as_str(), named));
+            }
+            let id = insert_document_row(conn, key, values).map_err(|e| match e {
+                // A field left out that the table needs, or a value of the wrong kind: the
+                // document's fault, not a clash with what the database holds.
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+                    if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_NOTNULL
+                        || f.code == rusqlite::ErrorCode::TypeMismatch =>
+                {
+                    ImportError::Invalid(format!(
+                        "{key}: {}",
+                        msg.unwrap_or_else(|| "a value is missing or of the wrong kind".into())
+                    ))
+                }
+                StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    ImportError::Conflict(format!(
+                        "{key}: {} (is an object with this id already there?)",
+                        msg.unwrap_or_else(|| "a constraint failed".into())
+                    ))
+                }
+                StoreError::Seed(m) => ImportError::Invalid(m),
+                other => ImportError::Store(other),
+            })?;
+            inserted.push((key.as_str(), id));
+            count += 1;
+        }
+    }
+    for (key, id) in inserted {
+        check_account_links(conn, key, id).map_err(|e| match e {
+            StoreError::Seed(m) => ImportError::Invalid(m),
+            other => ImportError::Store(other),
+        })?;
+    }
+    for (key, named) in references {
+        check_catalogue_references(conn, key, &named).map_err(|e| match e {
+            StoreError::Seed(m) => ImportError::Invalid(m),
+            other => ImportError::Store(other),
+        })?;
+    }
+    Ok(count)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -10,6 +10,7 @@
 use super::{MIGRATIONS, Result, Store, StoreError, configure, migrate, seed};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
 
 /// Copies everything from `src` into `dst` in one step.
 pub fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
@@ -165,4 +166,42 @@ impl Store {
             Ok::<_, super::StoreError>((pages * size) as u64)
         })
     }
+}
+
+/// The size in bytes of the database behind `conn` (pages in use times the page size);
+/// 0 when SQLite cannot say.
+pub fn database_size(conn: &Connection) -> u64 {
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap_or(0);
+    let size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap_or(0);
+    (pages * size) as u64
+}
+
+/// Writes a database file at `path` whose content `fill` copies in (a snapshot).
+pub fn write_file(path: &Path, fill: &dyn Fn(&mut Connection) -> Result<()>) -> Result<()> {
+    let mut dst = Connection::open(path)?;
+    fill(&mut dst)?;
+    // The copy came in WAL mode (the live database's): back to one file, so no
+    // `-wal`/`-shm` outlives the connection.
+    dst.execute_batch("PRAGMA journal_mode = DELETE")?;
+    Ok(())
+}
+
+/// A new in-memory database whose content `fill` copies in (a snapshot of an in-memory
+/// database).
+pub fn in_memory_copy(fill: &dyn Fn(&mut Connection) -> Result<()>) -> Result<Connection> {
+    let mut dst = Connection::open_in_memory()?;
+    fill(&mut dst)?;
+    Ok(dst)
+}
+
+/// Opens a snapshot file to restore from: read only, as it is.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    Ok(Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?)
 }
