@@ -112,6 +112,146 @@ pub struct NestedPath {
     pub limit: Option<ResultLimit>,
 }
 
+/// A call header the API reads (SLDN's articles on authentication, init parameters,
+/// object masks, object filters and result limits). XML-RPC and SOAP carry them by
+/// these names; REST carries some as query parameters ([`CallHeader::rest_parameter`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallHeader {
+    Authenticate,
+    InitParameters,
+    /// `SoftLayer_ObjectMask`: a mask of any service.
+    ObjectMask,
+    /// `{Service}ObjectMask`: a mask of the service's type.
+    ServiceObjectMask,
+    ObjectFilter,
+    ResultLimit,
+}
+
+/// How a header's name is spelled.
+enum HeaderName {
+    Fixed(&'static str),
+    /// The service's name and then this (`SoftLayer_TicketInitParameters`).
+    AfterService(&'static str),
+}
+
+/// What a member of a header record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderMemberKind {
+    Text,
+    Int,
+    /// Mask text, or the legacy tree of the mask's properties.
+    Mask,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderMember {
+    pub name: &'static str,
+    pub kind: HeaderMemberKind,
+    /// Declared required in the WSDL: the numbers a header exists to carry (an init
+    /// parameter's id, a limit). .NET's wsdl.exe gives an optional int an `idSpecified`
+    /// flag, which SLDN's C# article never sets, so the header would go out empty.
+    pub required: bool,
+}
+
+const fn member(name: &'static str, kind: HeaderMemberKind, required: bool) -> HeaderMember {
+    HeaderMember {
+        name,
+        kind,
+        required,
+    }
+}
+
+const AUTHENTICATE_MEMBERS: &[HeaderMember] = &[
+    member("username", HeaderMemberKind::Text, false),
+    member("apiKey", HeaderMemberKind::Text, false),
+    member("userId", HeaderMemberKind::Int, false),
+    member("authToken", HeaderMemberKind::Text, false),
+];
+const INIT_PARAMETERS_MEMBERS: &[HeaderMember] = &[member("id", HeaderMemberKind::Int, true)];
+const OBJECT_MASK_MEMBERS: &[HeaderMember] = &[member("mask", HeaderMemberKind::Mask, false)];
+/// The offset may be left out (SLDN's result-limit article), and zeep refuses to send a
+/// required one it was not given.
+const RESULT_LIMIT_MEMBERS: &[HeaderMember] = &[
+    member("limit", HeaderMemberKind::Int, true),
+    member("offset", HeaderMemberKind::Int, false),
+];
+
+impl CallHeader {
+    /// Every header, in the order the WSDL declares them.
+    pub const ALL: [CallHeader; 6] = [
+        CallHeader::Authenticate,
+        CallHeader::InitParameters,
+        CallHeader::ObjectMask,
+        CallHeader::ServiceObjectMask,
+        CallHeader::ObjectFilter,
+        CallHeader::ResultLimit,
+    ];
+
+    fn spelling(self) -> HeaderName {
+        match self {
+            CallHeader::Authenticate => HeaderName::Fixed("authenticate"),
+            CallHeader::InitParameters => HeaderName::AfterService("InitParameters"),
+            CallHeader::ObjectMask => HeaderName::Fixed("SoftLayer_ObjectMask"),
+            CallHeader::ServiceObjectMask => HeaderName::AfterService("ObjectMask"),
+            CallHeader::ObjectFilter => HeaderName::AfterService("ObjectFilter"),
+            CallHeader::ResultLimit => HeaderName::Fixed("resultLimit"),
+        }
+    }
+
+    /// The header's name in a call to `service`.
+    pub fn name(self, service: &str) -> String {
+        match self.spelling() {
+            HeaderName::Fixed(name) => name.to_string(),
+            HeaderName::AfterService(suffix) => format!("{service}{suffix}"),
+        }
+    }
+
+    /// The header `name` is in a call to `service`, if the API reads it.
+    pub fn named(service: &str, name: &str) -> Option<CallHeader> {
+        let fixed = Self::ALL
+            .into_iter()
+            .find(|h| matches!(h.spelling(), HeaderName::Fixed(f) if f == name));
+        fixed.or_else(|| {
+            let rest = name.strip_prefix(service)?;
+            Self::ALL
+                .into_iter()
+                .find(|h| matches!(h.spelling(), HeaderName::AfterService(s) if s == rest))
+        })
+    }
+
+    /// The members of the header's record; none for an object filter, whose members are
+    /// the properties of the service's type.
+    pub fn members(self) -> &'static [HeaderMember] {
+        match self {
+            CallHeader::Authenticate => AUTHENTICATE_MEMBERS,
+            CallHeader::InitParameters => INIT_PARAMETERS_MEMBERS,
+            CallHeader::ObjectMask | CallHeader::ServiceObjectMask => OBJECT_MASK_MEMBERS,
+            CallHeader::ObjectFilter => &[],
+            CallHeader::ResultLimit => RESULT_LIMIT_MEMBERS,
+        }
+    }
+
+    /// REST's query parameter for the header (matched without regard to case), where
+    /// REST takes it in the query: its init parameter is in the path and its credentials
+    /// in HTTP Basic.
+    pub fn rest_parameter(self) -> Option<&'static str> {
+        match self {
+            CallHeader::ObjectMask => Some("objectMask"),
+            CallHeader::ObjectFilter => Some("objectFilter"),
+            CallHeader::ResultLimit => Some("resultLimit"),
+            _ => None,
+        }
+    }
+
+    /// The header REST's query parameter `name` stands for.
+    pub fn from_rest_parameter(name: &str) -> Option<CallHeader> {
+        Self::ALL.into_iter().find(|h| {
+            h.rest_parameter()
+                .is_some_and(|p| p.eq_ignore_ascii_case(name))
+        })
+    }
+}
+
 /// The call headers every transport carries (SLDN articles on authentication, init parameters and result limits).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CallHeaders {
@@ -148,24 +288,18 @@ impl CallHeaders {
     pub fn from_struct(service: &str, headers: &Struct) -> Result<CallHeaders, Fault> {
         let mut out = CallHeaders::default();
         for (name, value) in headers {
-            if name == "authenticate" {
-                out.credentials = credentials_from(value);
-            } else if name == "resultLimit" {
-                out.limit = Some(ResultLimit::from_header(value)?);
-            } else if name == "SoftLayer_ObjectMask" {
-                out.mask = mask_header(name, value)?.or(out.mask);
-            } else if let Some(rest) = name.strip_prefix(service) {
-                match rest {
-                    // A header without a usable `id` is kept as nil: malformed, not absent.
-                    "InitParameters" => {
-                        out.init_id = Some(value.get("id").cloned().unwrap_or(Value::Null))
-                    }
-                    "ObjectMask" => out.mask = mask_header(name, value)?.or(out.mask),
-                    "ObjectFilter" => out.filter = filter_header(name, value)?,
-                    _ => out.ignore(name),
+            match CallHeader::named(service, name) {
+                Some(CallHeader::Authenticate) => out.credentials = credentials_from(value),
+                Some(CallHeader::ResultLimit) => out.limit = Some(ResultLimit::from_header(value)?),
+                Some(CallHeader::ObjectMask | CallHeader::ServiceObjectMask) => {
+                    out.mask = mask_header(name, value)?.or(out.mask)
                 }
-            } else {
-                out.ignore(name);
+                // A header without a usable `id` is kept as nil: malformed, not absent.
+                Some(CallHeader::InitParameters) => {
+                    out.init_id = Some(value.get("id").cloned().unwrap_or(Value::Null))
+                }
+                Some(CallHeader::ObjectFilter) => out.filter = filter_header(name, value)?,
+                None => out.ignore(name),
             }
         }
         Ok(out)
@@ -177,13 +311,7 @@ impl CallHeaders {
     ///
     /// [`from_struct`]: Self::from_struct
     pub fn understood(service: &str, name: &str) -> bool {
-        matches!(
-            name,
-            "authenticate" | "resultLimit" | "SoftLayer_ObjectMask"
-        ) || matches!(
-            name.strip_prefix(service),
-            Some("InitParameters" | "ObjectMask" | "ObjectFilter")
-        )
+        CallHeader::named(service, name).is_some()
     }
 
     /// Notes a header the API does not read when its name says what it was meant for
@@ -499,3 +627,27 @@ pub enum ReplyBody {
 pub struct NoObserver;
 
 impl Observer for NoObserver {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every header is known by its own name in a call to any service, and by no other
+    /// service's prefixed name.
+    #[test]
+    fn headers_are_known_by_their_names() {
+        for header in CallHeader::ALL {
+            let name = header.name("SoftLayer_Ticket");
+            assert_eq!(CallHeader::named("SoftLayer_Ticket", &name), Some(header));
+            assert!(CallHeaders::understood("SoftLayer_Ticket", &name));
+        }
+        assert_eq!(
+            CallHeader::named("SoftLayer_Account", "SoftLayer_TicketObjectMask"),
+            None
+        );
+        assert_eq!(
+            CallHeader::from_rest_parameter("OBJECTMASK"),
+            Some(CallHeader::ObjectMask)
+        );
+    }
+}

@@ -17,6 +17,7 @@
 //! Against any host other than loopback only read calls are sent unless
 //! `--allow-writes` is given: real tickets cost money.
 
+use crate::call::CallHeader;
 use serde_json::{Value as J, json};
 use std::time::Duration;
 
@@ -289,19 +290,25 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
     }
     url.push_str(".json");
     let mut query = Vec::new();
+    let mut add = |header: CallHeader, value: String| {
+        let name = header
+            .rest_parameter()
+            .expect("a header REST takes in the query");
+        query.push(format!("{name}={value}"));
+    };
     if let Some(mask) = call["mask"].as_str() {
-        query.push(format!("objectMask={}", encode(mask)));
+        add(CallHeader::ObjectMask, encode(mask));
     }
     if !call["filter"].is_null() {
-        query.push(format!(
-            "objectFilter={}",
-            encode(&call["filter"].to_string())
-        ));
+        add(
+            CallHeader::ObjectFilter,
+            encode(&call["filter"].to_string()),
+        );
     }
     if let Some(limit) = call["resultLimit"].as_object() {
         let offset = limit.get("offset").and_then(J::as_u64).unwrap_or(0);
         if let Some(l) = limit.get("limit").and_then(J::as_u64) {
-            query.push(format!("resultLimit={offset},{l}"));
+            add(CallHeader::ResultLimit, format!("{offset},{l}"));
         }
     }
     if !query.is_empty() {

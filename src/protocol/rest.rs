@@ -80,7 +80,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::call::{
-    Call, CallHeaders, Credentials, Fault, MaskSource, NestedPath, Reply, ResultLimit,
+    Call, CallHeader, CallHeaders, Credentials, Fault, MaskSource, NestedPath, Reply, ResultLimit,
 };
 use crate::protocol::HttpAnswer;
 use crate::protocol::codec::{Codec, ListWriter};
@@ -750,12 +750,11 @@ fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
         let name = percent_decode_utf8(name, true)?;
         let value = percent_decode_utf8(value, true)?;
         let text = value.trim();
-        if name.eq_ignore_ascii_case("objectMask") {
-            out.mask = (!text.is_empty()).then(|| text.to_string());
-        } else if name.eq_ignore_ascii_case("objectFilter") {
-            out.filter = crate::call::filter_from_json(text)?;
-        } else if name.eq_ignore_ascii_case("resultLimit") {
-            out.limit = parse_limit(text)?;
+        match CallHeader::from_rest_parameter(&name) {
+            Some(CallHeader::ObjectMask) => out.mask = (!text.is_empty()).then(|| text.to_string()),
+            Some(CallHeader::ObjectFilter) => out.filter = crate::call::filter_from_json(text)?,
+            Some(CallHeader::ResultLimit) => out.limit = parse_limit(text)?,
+            _ => {}
         }
     }
     Ok(out)

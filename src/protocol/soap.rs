@@ -45,7 +45,10 @@ use super::ApiVersion;
 use super::HttpAnswer;
 use super::codec::{Codec, ListWriter};
 use super::wsdl::{self, Declared, SOAP_ENC, SOAP_ENV, XSD, XSI, declared_as, xsd_type};
-use crate::call::{Call, CallHeaders, Credentials, Fault, Reply, ResultLimit};
+use crate::call::{
+    Call, CallHeader, CallHeaders, Credentials, Fault, HeaderMember, HeaderMemberKind, Reply,
+    ResultLimit,
+};
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
 use crate::value::{Struct, Value, WrittenShared};
@@ -148,7 +151,7 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
                 )));
             }
             let mut value = reader.value(h, header_expect(service, &h.local), 1)?;
-            if h.local == "resultLimit" {
+            if CallHeader::named(service, &h.local) == Some(CallHeader::ResultLimit) {
                 // SLDN's SOAP article shows the limit as bare text before <offset>.
                 if let Value::Struct(members) = &mut value {
                     let text = h.text.trim();
@@ -381,7 +384,8 @@ fn fault_parts<'f>(service: &str, fault: &'f Fault) -> (&'f str, Cow<'f, str>) {
         Fault::MalformedInitParameter => (
             fault.class_name(),
             Cow::Owned(format!(
-                "The {service}InitParameters header names no object: send its id as <id>."
+                "The {} header names no object: send its id as <id>.",
+                CallHeader::InitParameters.name(service)
             )),
         ),
         _ => (fault.class_name(), fault.message()),
@@ -517,37 +521,18 @@ enum Expect<'a> {
     FilterOptions,
     FilterOption,
     /// A header record with these members.
-    Record(&'static [(&'static str, Expect<'static>)]),
+    Record(&'static [HeaderMember]),
 }
-
-const AUTHENTICATE: &[(&str, Expect<'static>)] = &[
-    ("username", Expect::Scalar("string")),
-    ("apiKey", Expect::Scalar("string")),
-    ("userId", Expect::Scalar("int")),
-    ("authToken", Expect::Scalar("string")),
-];
-const INIT_PARAMETERS: &[(&str, Expect<'static>)] = &[("id", Expect::Scalar("int"))];
-const RESULT_LIMIT: &[(&str, Expect<'static>)] = &[
-    ("limit", Expect::Scalar("int")),
-    ("offset", Expect::Scalar("int")),
-];
-const OBJECT_MASK: &[(&str, Expect<'static>)] = &[("mask", Expect::MaskField)];
 
 /// The declared type of a header element.
 fn header_expect(service: &str, name: &str) -> Expect<'static> {
-    match name {
-        "authenticate" => Expect::Record(AUTHENTICATE),
-        "resultLimit" => Expect::Record(RESULT_LIMIT),
-        "SoftLayer_ObjectMask" => Expect::Record(OBJECT_MASK),
-        _ => match name.strip_prefix(service) {
-            Some("InitParameters") => Expect::Record(INIT_PARAMETERS),
-            Some("ObjectMask") => Expect::Record(OBJECT_MASK),
-            Some("ObjectFilter") => match schema().types.get_key_value(service) {
-                Some((key, _)) => Expect::Filter(key.as_str()),
-                None => Expect::Any,
-            },
-            _ => Expect::Any,
+    match CallHeader::named(service, name) {
+        Some(CallHeader::ObjectFilter) => match schema().types.get_key_value(service) {
+            Some((key, _)) => Expect::Filter(key.as_str()),
+            None => Expect::Any,
         },
+        Some(header) => Expect::Record(header.members()),
+        None => Expect::Any,
     }
 }
 
@@ -796,12 +781,13 @@ impl<'d> Interp<'d> {
                 "value" => Expect::Many(""),
                 _ => Expect::Any,
             }),
-            Expect::Record(fields) => self.members(node, depth, |name| {
-                fields
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, e)| *e)
-                    .unwrap_or(Expect::Any)
+            Expect::Record(members) => self.members(node, depth, |name| {
+                match members.iter().find(|m| m.name == name).map(|m| m.kind) {
+                    Some(HeaderMemberKind::Text) => Expect::Scalar("string"),
+                    Some(HeaderMemberKind::Int) => Expect::Scalar("int"),
+                    Some(HeaderMemberKind::Mask) => Expect::MaskField,
+                    None => Expect::Any,
+                }
             }),
         }
     }

@@ -29,6 +29,7 @@
 //!   operation (`operation`, `options[name, value]`), so softlayer-python's
 //!   `ObjectFilterType(**filter)` and PHP's nested objects serialise into it.
 
+use crate::call::{CallHeader, HeaderMemberKind};
 use crate::protocol::ApiVersion;
 use crate::schema::{MethodDef, PropertyDef, PropertyKind, schema};
 use crate::value::Struct;
@@ -598,7 +599,7 @@ fn input_headers(service: &str, method: &MethodDef) -> Vec<String> {
             names.push(h);
         }
     };
-    add("authenticate".into());
+    add(CallHeader::Authenticate.name(service));
     for h in method
         .required_headers
         .iter()
@@ -607,8 +608,8 @@ fn input_headers(service: &str, method: &MethodDef) -> Vec<String> {
         add(h.clone());
     }
     if method.returns_list() {
-        add("resultLimit".into());
-        add(format!("{service}ObjectFilter"));
+        add(CallHeader::ResultLimit.name(service));
+        add(CallHeader::ObjectFilter.name(service));
     }
     // Only the headers this document declares (a page may name another service's).
     let known = header_names(service);
@@ -616,17 +617,16 @@ fn input_headers(service: &str, method: &MethodDef) -> Vec<String> {
     names
 }
 
+/// The reply header of a list's length.
+const TOTAL_ITEMS: &str = "totalItems";
+
 /// Every header element a service's document declares.
 fn header_names(service: &str) -> Vec<String> {
-    vec![
-        "authenticate".into(),
-        format!("{service}InitParameters"),
-        "SoftLayer_ObjectMask".into(),
-        format!("{service}ObjectMask"),
-        format!("{service}ObjectFilter"),
-        "resultLimit".into(),
-        "totalItems".into(),
-    ]
+    CallHeader::ALL
+        .iter()
+        .map(|h| h.name(service))
+        .chain([TOTAL_ITEMS.to_string()])
+        .collect()
 }
 
 /// Builds a document; `schema_location` and `address` are written as given (the cache
@@ -711,59 +711,50 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         );
     }
 
-    // Header types. Numbers a header exists to carry (an init parameter's id, a limit) are
-    // required: .NET's wsdl.exe gives an optional int an `idSpecified` flag, which SLDN's
-    // C# article never sets, so the header would go out empty.
-    let record_of = |w: &mut String, name: &str, fields: &[(&str, &str)], min_occurs: &str| {
+    // Header types: each call header's record (an object filter's are the filter types
+    // below), and the list length a reply carries.
+    let record = |w: &mut String, name: &str, members: &[(&str, String, bool)]| {
         let _ = writeln!(
             w,
             "      <xsd:complexType name=\"{name}\">\n        <xsd:sequence>"
         );
-        for (field, ty) in fields {
+        for (member, ty, required) in members {
+            let min_occurs = if *required { "" } else { " minOccurs=\"0\"" };
             let _ = writeln!(
                 w,
-                "          <xsd:element name=\"{field}\" type=\"{ty}\"{min_occurs}/>"
+                "          <xsd:element name=\"{member}\" type=\"{ty}\"{min_occurs}/>"
             );
         }
         w.push_str("        </xsd:sequence>\n      </xsd:complexType>\n");
     };
-    let record = |w: &mut String, name: &str, fields: &[(&str, &str)]| {
-        record_of(w, name, fields, " minOccurs=\"0\"")
-    };
-    let required =
-        |w: &mut String, name: &str, fields: &[(&str, &str)]| record_of(w, name, fields, "");
+    for header in CallHeader::ALL {
+        if header == CallHeader::ObjectFilter {
+            continue;
+        }
+        let members: Vec<(&str, String, bool)> = header
+            .members()
+            .iter()
+            .map(|m| {
+                let ty = match m.kind {
+                    HeaderMemberKind::Text => "xsd:string".to_string(),
+                    HeaderMemberKind::Int => "xsd:int".to_string(),
+                    // The service's own mask header is typed by the service's type
+                    // (the legacy tree); `SoftLayer_ObjectMask` carries text.
+                    HeaderMemberKind::Mask if header == CallHeader::ServiceObjectMask => {
+                        format!("tns:{service}")
+                    }
+                    HeaderMemberKind::Mask => "xsd:string".to_string(),
+                };
+                (m.name, ty, m.required)
+            })
+            .collect();
+        record(&mut w, &header.name(service), &members);
+    }
     record(
         &mut w,
-        "authenticate",
-        &[
-            ("username", "xsd:string"),
-            ("apiKey", "xsd:string"),
-            ("userId", "xsd:int"),
-            ("authToken", "xsd:string"),
-        ],
+        TOTAL_ITEMS,
+        &[("amount", "xsd:int".to_string(), true)],
     );
-    required(
-        &mut w,
-        &format!("{service}InitParameters"),
-        &[("id", "xsd:int")],
-    );
-    record(&mut w, "SoftLayer_ObjectMask", &[("mask", "xsd:string")]);
-    let service_type = format!("tns:{service}");
-    record(
-        &mut w,
-        &format!("{service}ObjectMask"),
-        &[("mask", service_type.as_str())],
-    );
-    // The offset may be left out (SLDN's result-limit article), and zeep refuses to send
-    // a required one it was not given.
-    let _ = writeln!(
-        w,
-        "      <xsd:complexType name=\"resultLimit\">\n        <xsd:sequence>\n\
-         \x20         <xsd:element name=\"limit\" type=\"xsd:int\"/>\n\
-         \x20         <xsd:element name=\"offset\" type=\"xsd:int\" minOccurs=\"0\"/>\n\
-         \x20       </xsd:sequence>\n      </xsd:complexType>"
-    );
-    required(&mut w, "totalItems", &[("amount", "xsd:int")]);
 
     // Object filters.
     let _ = writeln!(
@@ -897,7 +888,7 @@ fn generate(service: &str, version: ApiVersion, schema_location: &str, address: 
         }
         let _ = writeln!(w, "        {body}\n      </input>\n      <output>");
         if m.returns_list() {
-            let _ = writeln!(w, "        {}", header_binding("totalItems", ns));
+            let _ = writeln!(w, "        {}", header_binding(TOTAL_ITEMS, ns));
         }
         let _ = writeln!(w, "        {body}\n      </output>\n    </operation>");
     }

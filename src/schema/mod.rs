@@ -110,7 +110,7 @@ pub struct MethodDef {
 impl MethodDef {
     /// Whether the method acts on one object named by `{Service}InitParameters`.
     pub fn requires_init(&self, service: &str) -> bool {
-        let header = format!("{service}InitParameters");
+        let header = crate::call::CallHeader::InitParameters.name(service);
         self.required_headers.contains(&header)
     }
 
