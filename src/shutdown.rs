@@ -6,7 +6,8 @@
 //! never finish by themselves, so they end as shutdown begins (`Shared::stopping`) rather
 //! than hold the drain for the whole grace period; the page then shows it is offline.
 //!
-//! What is cut at the end of the grace period was not acknowledged: a write still
+//! A second signal during the wait cuts it short. What is cut at the end of the grace
+//! period was not acknowledged: a write still
 //! running is rolled back by SQLite, never half-applied.
 
 /// Completes on the first SIGTERM or Ctrl-C (SIGINT), naming it.

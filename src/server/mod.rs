@@ -211,6 +211,10 @@ pub async fn serve(
                     _ = tokio::time::sleep(grace) => {
                         tracing::warn!("calls still running after {grace:?} are cut")
                     }
+                    // A second Ctrl-C is someone who will not wait for the grace period.
+                    again = crate::shutdown::signal() => {
+                        tracing::warn!("{again} again: the calls still running are cut now")
+                    }
                 }
                 return Ok(());
             }

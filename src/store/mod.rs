@@ -288,10 +288,7 @@ impl Store {
                 OPENED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             },
         };
-        let fresh = store.write(migrate)?;
-        if fresh {
-            store.write(seed::load_default)?;
-        }
+        store.write(|conn| migrate_and_seed(conn, seed::load_default))?;
         if let Some(path) = store.path.clone().filter(|_| query::text_index_enabled()) {
             let tally = text_tally::TextTally::register(&path, &writer);
             let _ = writer.text_tally.set(tally.clone());
@@ -754,6 +751,17 @@ fn without_stat4_estimates(conn: &Connection) {
 }
 
 /// Applies pending migrations; true when the database was new.
+/// [`migrate`], and a new database seeded by `seed`, in the caller's one transaction: a
+/// start that failed while seeding (a full disk) used to leave a migrated database with
+/// no users, which every later start took as seeded, answering every call "Invalid API
+/// token".
+fn migrate_and_seed(conn: &Connection, seed: impl FnOnce(&Connection) -> Result<()>) -> Result<()> {
+    if migrate(conn)? {
+        seed(conn)?;
+    }
+    Ok(())
+}
+
 fn migrate(conn: &Connection) -> Result<bool> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     // A new or empty file has no tables and is seeded; one with tables but none of ours is
@@ -780,8 +788,11 @@ fn migrate(conn: &Connection) -> Result<bool> {
     }
     // Never lowered: a database a newer build migrated keeps its number, so that the newer
     // build does not apply its migrations again when it opens the file after this one.
+    // Written only when it changes: a start on a full disk need not write at all.
     let latest = version.max(MIGRATIONS.len());
-    conn.execute_batch(&format!("PRAGMA user_version = {latest}"))?;
+    if latest != version {
+        conn.execute_batch(&format!("PRAGMA user_version = {latest}"))?;
+    }
     Ok(version == 0)
 }
 
@@ -1880,6 +1891,33 @@ impl Drop for ScratchDir {
 mod tests {
     use super::*;
     use crate::call::Credentials;
+
+    /// A first start that fails while seeding leaves the file as new, and the next start
+    /// seeds it (it used to find it migrated and take it as seeded, with no users).
+    #[test]
+    fn a_seed_that_fails_leaves_the_database_new() {
+        let dir = ScratchDir::new("seed-fails");
+        let path = dir.join("db.sqlite3");
+        let mut conn = Connection::open(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        let failed = migrate_and_seed(&tx, |_| Err(StoreError::Seed("disk is full".into())));
+        assert!(failed.is_err());
+        drop(tx);
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 0);
+        drop(conn);
+        let path = path.to_str().unwrap();
+        drop(Store::open(path).unwrap());
+        let conn = Connection::open(path).unwrap();
+        let users: i64 = conn
+            .query_row("SELECT count(*) FROM SoftLayer_User_Customer", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(users > 0);
+    }
 
     /// `derived_ticket_tally` (less its emptied combinations) is what counting the
     /// tickets gives.

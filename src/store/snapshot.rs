@@ -16,7 +16,15 @@ use std::path::Path;
 pub fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
     let backup = Backup::new(src, dst)?;
     loop {
-        match backup.step(-1)? {
+        // rusqlite takes a failed step's message from the destination's handle, which
+        // holds none ("not an error" for a full disk): the code says what happened.
+        let step = backup.step(-1).map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(code, Some(m)) if m == "not an error" => {
+                rusqlite::Error::SqliteFailure(code, None)
+            }
+            e => e,
+        });
+        match step? {
             StepResult::Done => return Ok(()),
             // Another connection holds a lock: SQLite asks us to try again.
             StepResult::Busy | StepResult::Locked => {

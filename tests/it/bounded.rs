@@ -662,6 +662,45 @@ fn sigterm_lets_the_call_in_flight_finish_then_checkpoints_and_exits_0() {
     assert!(server.log().contains("checkpointed"));
 }
 
+/// A second Ctrl-C cuts the grace period short: with a 60-second grace and a client
+/// that never reads its list, the first SIGINT waits, the second ends the wait.
+#[test]
+fn a_second_ctrl_c_cuts_the_grace_period_short() {
+    let (dir, db) = synthetic_db(20_000);
+    let mut server = Server::start_with_env(
+        &db,
+        Some(dir),
+        &[
+            ("SOFTLAYER_EMULATOR_SHUTDOWN_GRACE_SECS", "60"),
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "60"),
+        ],
+    );
+    let call = XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO);
+    let body = call.body();
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        &stream,
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        call.path(),
+        body.len()
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    server.signal("INT");
+    assert!(
+        server.wait_exit(Duration::from_secs(2)).is_none(),
+        "the first Ctrl-C waits for the call in flight: {}",
+        server.log()
+    );
+    server.signal("INT");
+    let status = server
+        .wait_exit(Duration::from_secs(10))
+        .expect("the second Ctrl-C ends the wait");
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    assert!(server.log().contains("again"), "{}", server.log());
+    drop(stream);
+}
+
 /// SIGTERM while writers keep writing: the log is emptied into the database file every
 /// time, so the file alone holds every acknowledged write. The checkpoint thread, when
 /// busy with a copy of its own at that moment, made the shutdown's checkpoint fail at
