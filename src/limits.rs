@@ -163,21 +163,51 @@ impl Limits {
 
     /// `max_connections`, less than the open-file limit by [`RESERVED_FILES`]: past the
     /// limit `accept` fails, and the server could open neither a connection to answer
-    /// nor a file (a snapshot, the journal) until clients left.
+    /// nor a file (a snapshot, the journal) until clients left. The soft limit is raised
+    /// first, up to the hard one, as far as the connections need (a soft limit of 256,
+    /// macOS's and some containers' default, left room for one connection); what is
+    /// still short is said in the log.
     pub fn connections(&self) -> usize {
-        let mut files = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit writes only the struct it is given.
-        let open_files = match unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) } {
-            0 => usize::try_from(files.rlim_cur).unwrap_or(usize::MAX),
-            _ => usize::MAX,
-        };
-        self.max_connections
+        let wanted = self.max_connections.saturating_add(RESERVED_FILES);
+        let open_files = raise_open_file_limit(wanted);
+        let connections = self
+            .max_connections
             .min(open_files.saturating_sub(RESERVED_FILES))
-            .max(1)
+            .max(1);
+        if connections < self.max_connections {
+            tracing::warn!(
+                "the open-file limit ({open_files}) leaves room for {connections} connections \
+                 at once, not --max-connections {}: raise it (ulimit -n {wanted})",
+                self.max_connections
+            );
+        }
+        connections
     }
+}
+
+/// Raises the soft open-file limit to `wanted` (or the hard limit, if lower) when it is
+/// below; the soft limit afterwards (`usize::MAX` when there is none to read).
+fn raise_open_file_limit(wanted: usize) -> usize {
+    let mut files = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes only the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) } != 0 {
+        return usize::MAX;
+    }
+    let wanted = libc::rlim_t::try_from(wanted).unwrap_or(libc::rlim_t::MAX);
+    if files.rlim_cur < wanted && files.rlim_cur < files.rlim_max {
+        let raised = libc::rlimit {
+            rlim_cur: wanted.min(files.rlim_max),
+            rlim_max: files.rlim_max,
+        };
+        // SAFETY: setrlimit reads only the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            files.rlim_cur = raised.rlim_cur;
+        }
+    }
+    usize::try_from(files.rlim_cur).unwrap_or(usize::MAX)
 }
 
 /// `now + wait` as a deadline; a wait past what an `Instant` can hold (the flags' ranges

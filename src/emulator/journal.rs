@@ -268,7 +268,7 @@ pub struct Journal {
     max_bytes: usize,
     entries: Mutex<Kept>,
     next_id: AtomicU64,
-    file: Option<Mutex<std::io::BufWriter<std::fs::File>>>,
+    file: Option<Mutex<std::fs::File>>,
 }
 
 impl Journal {
@@ -289,7 +289,7 @@ impl Journal {
                     .open(path)
                     .map_err(in_path)?;
                 first_id = last_recorded_id(&file).map_err(in_path)? + 1;
-                Some(Mutex::new(std::io::BufWriter::new(file)))
+                Some(Mutex::new(file))
             }
             None => None,
         };
@@ -318,9 +318,15 @@ impl Journal {
         let entry = Arc::new(entry);
         if let Some(file) = &self.file {
             let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
-            // A line per call, flushed at once: a crashed server still leaves its journal.
-            let written = writeln!(file, "{}", entry.to_json()).and_then(|_| file.flush());
-            if let Err(e) = written {
+            // A line per call, in one write: a crashed server still leaves its journal.
+            let line = format!("{}\n", entry.to_json());
+            let before = file.metadata().map(|m| m.len());
+            if let Err(e) = file.write_all(line.as_bytes()) {
+                // Part of a line (a full disk) is taken back, so the lines appended once
+                // there is room again are not joined to it: `replay` refused the file.
+                if let Ok(len) = before {
+                    let _ = file.set_len(len);
+                }
                 tracing::warn!("journal file: {e}");
             }
         }

@@ -662,6 +662,33 @@ fn sigterm_lets_the_call_in_flight_finish_then_checkpoints_and_exits_0() {
     assert!(server.log().contains("checkpointed"));
 }
 
+/// A soft open-file limit of 256 (macOS's default, some containers') left room for one
+/// connection at once: the server raises it toward the hard limit first, so that many
+/// clients are served together.
+#[test]
+fn a_low_soft_open_file_limit_is_raised() {
+    let server = Server::start_with_open_file_limit(256);
+    let held: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    for stream in &held {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(&mut &*stream, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    }
+    for stream in &held {
+        let r = read_response(stream, "GET").unwrap();
+        assert_eq!(r.status, 200, "{}", r.describe());
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).unwrap();
+    let open_files = status
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    assert!(!open_files.contains(" 256 "), "{open_files}");
+}
+
 /// A second Ctrl-C cuts the grace period short: with a 60-second grace and a client
 /// that never reads its list, the first SIGINT waits, the second ends the wait.
 #[test]

@@ -197,27 +197,38 @@ impl Server {
     /// A server on the given database path (`:memory:` or a file). `dir`, if
     /// any, is kept alive as long as the server.
     pub fn start_with_db(db: &str, dir: Option<TempDir>) -> Server {
-        Server::start_with(db, dir, &[], &[])
+        Server::start_with(db, dir, &[], &[], None)
     }
 
     /// A server on `db` with more `serve` arguments (`--journal FILE`, …).
     pub fn start_with_args(db: &str, dir: Option<TempDir>, extra: &[&str]) -> Server {
-        Server::start_with(db, dir, extra, &[])
+        Server::start_with(db, dir, extra, &[], None)
     }
 
     /// [`start_with_db`](Self::start_with_db) with extra environment variables (the
     /// `SOFTLAYER_EMULATOR_*` limits, for instance).
     pub fn start_with_env(db: &str, dir: Option<TempDir>, env: &[(&str, &str)]) -> Server {
-        Server::start_with(db, dir, &[], env)
+        Server::start_with(db, dir, &[], env, None)
     }
 
-    fn start_with(db: &str, dir: Option<TempDir>, extra: &[&str], env: &[(&str, &str)]) -> Server {
+    /// A fresh server whose soft open-file limit starts at `soft` (`ulimit -Sn`).
+    pub fn start_with_open_file_limit(soft: u64) -> Server {
+        Server::start_with(":memory:", None, &[], &[], Some(soft))
+    }
+
+    fn start_with(
+        db: &str,
+        dir: Option<TempDir>,
+        extra: &[&str],
+        env: &[(&str, &str)],
+        open_files: Option<u64>,
+    ) -> Server {
         let mut dir = dir;
         // A free port found by binding port 0 can be taken by someone else
         // before the server binds it; retry a few times on that race only.
         for _attempt in 0..5 {
             let port = free_port();
-            match Server::launch(db, port, dir.take(), extra, env) {
+            match Server::launch(db, port, dir.take(), extra, env, open_files) {
                 (Launch::Ready(server), _) => return server,
                 (Launch::Exited(status, log), back) => {
                     dir = back;
@@ -243,9 +254,29 @@ impl Server {
         dir: Option<TempDir>,
         extra: &[&str],
         env: &[(&str, &str)],
+        open_files: Option<u64>,
     ) -> (Launch, Option<TempDir>) {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let mut child = Command::new(SERVER_BIN)
+        let mut command = Command::new(SERVER_BIN);
+        if let Some(soft) = open_files {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: between fork and exec only getrlimit and setrlimit run, both
+            // async-signal-safe, on a struct of the child's own.
+            unsafe {
+                command.pre_exec(move || {
+                    let mut files = libc::rlimit {
+                        rlim_cur: 0,
+                        rlim_max: 0,
+                    };
+                    if libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) == 0 {
+                        files.rlim_cur = soft.min(files.rlim_max);
+                        libc::setrlimit(libc::RLIMIT_NOFILE, &files);
+                    }
+                    Ok(())
+                });
+            }
+        }
+        let mut child = command
             .envs(env.iter().copied())
             .arg("serve")
             .arg("--listen")
@@ -310,7 +341,7 @@ impl Server {
             self.wait_exit(Duration::from_secs(15)).is_some(),
             "restart a server that has stopped"
         );
-        match Server::launch(&self.db, self.port(), self._dir.take(), extra, &[]) {
+        match Server::launch(&self.db, self.port(), self._dir.take(), extra, &[], None) {
             (Launch::Ready(server), _) => server,
             (Launch::Exited(status, log), _) => {
                 panic!(
