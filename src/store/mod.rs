@@ -703,9 +703,7 @@ fn configure(conn: &Connection) -> Result<()> {
     )?;
     conn.set_prepared_statement_cache_capacity(256);
     without_stat4_estimates(conn);
-    conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
-    )?;
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
     // WAL only applies to files; read-only readers cannot change it and need not.
     let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()));
     // A reader may hold the log for up to the stall timeout (a streamed list read
