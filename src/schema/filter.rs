@@ -178,7 +178,6 @@ impl ObjectFilter {
     /// not have are ignored, as the real API ignores branches that do not lead into the
     /// returned collection.
     /// Dates without an offset are read in US Central time.
-    #[allow(dead_code)] // the store's tests parse filters this way
     pub fn parse(type_name: &str, branch: &Value) -> Result<ObjectFilter, Fault> {
         Self::parse_in(type_name, branch, Zone::CENTRAL)
     }

@@ -188,6 +188,17 @@ impl WorkBudget {
     }
 }
 
+/// The filter `{"id": {"operation": id}}` on a list of `type_name`.
+fn id_filter(type_name: &str, id: i64) -> Result<ObjectFilter, Fault> {
+    let operation: Struct = [("operation".to_string(), Value::Int(id))]
+        .into_iter()
+        .collect();
+    let branch: Struct = [("id".to_string(), Value::Struct(operation))]
+        .into_iter()
+        .collect();
+    ObjectFilter::parse(type_name, &Value::Struct(branch))
+}
+
 /// The estimated memory of loaded rows.
 fn rows_bytes(rows: &[Row]) -> u64 {
     rows.iter().map(Row::estimated_bytes).sum()
@@ -515,8 +526,17 @@ impl Projector<'_> {
                         return Err(too_deep());
                     }
                     let sub = filter.map(|f| f.sub_filter(&p.name));
+                    let sub_filter = sub.as_ref().filter(|f| !f.is_empty());
+                    // A REST path's pick (`…/Account/Tickets/123`) reads only its row: read
+                    // whole, a large relation was over the budget before it was narrowed.
+                    let picked = match entries {
+                        [MaskProperty { pick: Some(id), .. }] if sub_filter.is_none() => {
+                            Some(id_filter(&def.type_name, *id)?)
+                        }
+                        _ => None,
+                    };
                     let query = ListQuery {
-                        filter: sub.as_ref().filter(|f| !f.is_empty()),
+                        filter: picked.as_ref().or(sub_filter),
                         limit: None,
                     };
                     // One entry shows the rows by its own mask; several, merged per row.

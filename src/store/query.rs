@@ -1928,8 +1928,8 @@ pub(super) fn list(
         // 3 µs a row. At 1 µs the index's walk to offset 999,975 of a million tickets
         // (1.3 s) ran out and was thrown away for the other plan, a sort of every match
         // (4-6 s).
-        let budget = plan_budget()
-            .saturating_add(Duration::from_micros(limit.offset.min(10_000_000) * 3));
+        let budget =
+            plan_budget().saturating_add(Duration::from_micros(limit.offset.min(10_000_000) * 3));
         match within(conn, differs.then_some(budget), || run_page(first))? {
             Some(rows) => rows,
             None => run_page(second)?,

@@ -360,6 +360,19 @@ fn a_relation_is_not_read_past_the_reply_budget() {
         assert_public_fault(&filtered, "SoftLayer_Exception_Public", "max-reply-bytes");
     });
     assert!(grew < 24 << 20, "peak memory grew by {grew} bytes");
+    // A REST path's pick into the same relation reads its one row.
+    let picked = http_request(
+        server.addr(),
+        "GET",
+        &format!("/rest/v3.1/SoftLayer_Ticket/{TICKET}/getAccount/Tickets/{TICKET}.json"),
+        &[("Authorization", &basic_auth(&DEMO))],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(picked.status, 200, "{}", picked.describe());
+    let ticket: serde_json::Value = serde_json::from_slice(&picked.body).unwrap();
+    assert_eq!(ticket["id"], TICKET, "{}", picked.describe());
     // A relation within the budget is read as before.
     let few = account("mask[id,openTickets[id]]", None);
     assert!(!few.ok().member("openTickets").array().is_empty());
