@@ -202,9 +202,20 @@ fn raise_open_file_limit(wanted: usize) -> usize {
             rlim_cur: wanted.min(files.rlim_max),
             rlim_max: files.rlim_max,
         };
-        // SAFETY: setrlimit reads only the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            files.rlim_cur = raised.rlim_cur;
+        // macOS refuses a soft limit past OPEN_MAX (10,240) even under an unlimited
+        // hard one: that is tried next.
+        for soft in [raised.rlim_cur, raised.rlim_cur.min(10_240)] {
+            let raised = libc::rlimit {
+                rlim_cur: soft,
+                rlim_max: files.rlim_max,
+            };
+            // SAFETY: setrlimit reads only the struct it is given.
+            if soft > files.rlim_cur
+                && unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0
+            {
+                files.rlim_cur = soft;
+                break;
+            }
         }
     }
     usize::try_from(files.rlim_cur).unwrap_or(usize::MAX)

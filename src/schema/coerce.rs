@@ -176,7 +176,17 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
 /// (`(string)` with `precision` 14: `1.2345678901235E+19`, `1.0E-7`, `0.3`): Perl's
 /// SOAP::Lite sends a long run of digits as `xsd:float`, and Rust's own form
 /// (`12345678901234567000`, `0.30000000000000004`) is not what the API would store.
-fn php_float_text(f: f64) -> String {
+pub(crate) fn php_float_text(f: f64) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NAN"
+        } else if f > 0.0 {
+            "INF"
+        } else {
+            "-INF"
+        }
+        .to_string();
+    }
     if f == 0.0 {
         return if f.is_sign_negative() { "-0" } else { "0" }.to_string();
     }
@@ -239,6 +249,8 @@ mod tests {
             (0.00001, "1.0E-5"),
             (-2.5, "-2.5"),
             (-0.0, "-0"),
+            (f64::INFINITY, "INF"),
+            (f64::NEG_INFINITY, "-INF"),
             (0.0, "0"),
             (1.2345678901234567, "1.2345678901235"),
             (123456.789, "123456.789"),

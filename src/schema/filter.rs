@@ -820,7 +820,10 @@ impl Prop<'_> {
             (TypeRef::Scalar(Scalar::String | Scalar::Base64), Value::Int(i)) => {
                 Value::String(i.to_string())
             }
-            (TypeRef::Scalar(Scalar::String), Value::Float(f)) => Value::String(f.to_string()),
+            // As a stored value coerced from a float reads (`1.0E+20`).
+            (TypeRef::Scalar(Scalar::String), Value::Float(f)) => {
+                Value::String(crate::schema::coerce::php_float_text(*f))
+            }
             (_, Value::DateTime(s)) => Value::String(s.clone()),
             (_, other) => other.clone(),
         }

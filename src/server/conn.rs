@@ -140,7 +140,7 @@ impl Connection {
         let answer = automatic_answer_with_body(
             bytes,
             self.scanner.current_request_line(),
-            self.scanner.in_request_line(),
+            self.scanner.in_overlong_request_line(),
         )?;
         self.pending = answer;
         self.sent = 0;
@@ -418,6 +418,9 @@ enum Scan {
 /// and for a length or encoding; longer lines are only counted.
 const KEPT_LINE: usize = 256;
 
+/// A request line this long is past what the server takes (its 414 says 64 KiB).
+const OVERLONG_REQUEST_LINE: usize = 64 * 1024;
+
 /// Follows the requests of one connection through their framing, only as far as to know
 /// where each head is and which headers it has; hyper does the real parsing.
 #[derive(Debug, Default)]
@@ -429,6 +432,8 @@ struct HeadScanner {
     request_line: Vec<u8>,
     /// The current line was longer than [`KEPT_LINE`].
     line_cut: bool,
+    /// The current line's length so far (all of it, not only what is kept).
+    line_len: usize,
     heads: u64,
     transfer_encoding: Option<bool>,
     content_length: Option<u64>,
@@ -493,7 +498,15 @@ impl HeadScanner {
         self.state == Scan::Start && !self.line.is_empty()
     }
 
+    /// Whether the head being read is a request line too long to end: the one hyper's
+    /// 431 is about then. A pipelined request's first bytes, read with a head of too many
+    /// fields, are not (that 431 is the earlier head's).
+    fn in_overlong_request_line(&self) -> bool {
+        self.in_request_line() && self.line_len >= OVERLONG_REQUEST_LINE
+    }
+
     fn keep(&mut self, part: &[u8]) {
+        self.line_len = self.line_len.saturating_add(part.len());
         let room = KEPT_LINE.saturating_sub(self.line.len());
         if part.len() <= room {
             self.line.extend_from_slice(part);
@@ -538,6 +551,7 @@ impl HeadScanner {
         // The line's buffer is kept for the next line (a request has a dozen).
         let mut line = std::mem::take(&mut self.line);
         let cut = std::mem::take(&mut self.line_cut);
+        self.line_len = 0;
         let done = self.line_read(&mut line, cut);
         line.clear();
         self.line = line;
@@ -736,6 +750,12 @@ mod tests {
         s.feed(b"GET /rest/v3.1/SoftLayer_Ticket/1/getObject.json?x=");
         s.feed("a".repeat(1000).as_bytes());
         assert!(s.current_request_line().starts_with(b"GET /rest/"));
+        // A pipelined request's first bytes are not a request line too long to end.
+        assert!(!s.in_overlong_request_line());
+        s.feed("a".repeat(64 * 1024).as_bytes());
+        assert!(s.in_overlong_request_line());
+        s.feed(b" HTTP/1.1\r\n");
+        assert!(!s.in_overlong_request_line());
     }
 
     /// What hyper would read: every part fed in turn, escaped where the scanner says.
