@@ -198,13 +198,10 @@ fn raise_open_file_limit(wanted: usize) -> usize {
     }
     let wanted = libc::rlim_t::try_from(wanted).unwrap_or(libc::rlim_t::MAX);
     if files.rlim_cur < wanted && files.rlim_cur < files.rlim_max {
-        let raised = libc::rlimit {
-            rlim_cur: wanted.min(files.rlim_max),
-            rlim_max: files.rlim_max,
-        };
+        let target = wanted.min(files.rlim_max);
         // macOS refuses a soft limit past OPEN_MAX (10,240) even under an unlimited
         // hard one: that is tried next.
-        for soft in [raised.rlim_cur, raised.rlim_cur.min(10_240)] {
+        for soft in [target, target.min(10_240)] {
             let raised = libc::rlimit {
                 rlim_cur: soft,
                 rlim_max: files.rlim_max,
