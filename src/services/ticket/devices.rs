@@ -67,6 +67,17 @@ fn link_key(ticket_id: i64, kind: &DeviceKind, device: i64) -> Struct {
     ])
 }
 
+/// Whether `device` (of `kind`) is one of the caller's account's.
+fn is_callers(ctx: &Ctx, kind: &DeviceRules, device: i64) -> Result<bool, Fault> {
+    let owned = store::get_owned(
+        ctx.conn,
+        kind.kind.device_type,
+        device,
+        ctx.principal.account_id,
+    )?;
+    Ok(owned.is_some())
+}
+
 pub(super) fn attach_device(
     ctx: &Ctx,
     ticket_id: i64,
@@ -74,14 +85,7 @@ pub(super) fn attach_device(
     device: Option<i64>,
 ) -> Result<Row, Fault> {
     let device = device.ok_or_else(|| exception(kind.attach_null))?;
-    if store::get_owned(
-        ctx.conn,
-        kind.kind.device_type,
-        device,
-        ctx.principal.account_id,
-    )?
-    .is_none()
-    {
+    if !is_callers(ctx, kind, device)? {
         return Err(exception(kind.not_yours_attach));
     }
     let key = link_key(ticket_id, kind.kind, device);
@@ -100,14 +104,7 @@ pub(super) fn attach_device(
 pub(super) fn detach(ctx: &Ctx, kind: &DeviceRules) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     let device = ctx.int_arg(0)?.ok_or_else(|| exception(kind.detach_null))?;
-    if store::get_owned(
-        ctx.conn,
-        kind.kind.device_type,
-        device,
-        ctx.principal.account_id,
-    )?
-    .is_none()
-    {
+    if !is_callers(ctx, kind, device)? {
         return Err(exception(kind.not_yours_detach));
     }
     let key = link_key(ticket.id().unwrap_or_default(), kind.kind, device);
