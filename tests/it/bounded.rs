@@ -768,15 +768,7 @@ fn a_second_ctrl_c_cuts_the_grace_period_short() {
         ],
     );
     let call = XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO);
-    let body = call.body();
-    let stream = TcpStream::connect(server.addr()).unwrap();
-    write!(
-        &stream,
-        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
-        call.path(),
-        body.len()
-    )
-    .unwrap();
+    let stream = stall_on(&server, &call);
     std::thread::sleep(Duration::from_millis(300));
     server.signal("INT");
     assert!(
@@ -1227,15 +1219,7 @@ fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
     let call = XmlRpcCall::new("SoftLayer_Account", "getTickets")
         .auth(&DEMO)
         .mask("mask[updates[entry,createDate],status,priority]");
-    let body = call.body();
-    let stream = TcpStream::connect(server.addr()).unwrap();
-    write!(
-        &stream,
-        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
-        call.path(),
-        body.len()
-    )
-    .unwrap();
+    let stream = stall_on(&server, &call);
     let deadline = Instant::now() + Duration::from_secs(20);
     while !server.log().contains("stopped mid-reply") {
         assert!(
