@@ -147,7 +147,9 @@ macro_rules! not_in_main_categories {
     };
 }
 
-const CLOSED_NEWEST_FIRST: &str = "{r}.closeDate DESC, {r}.id DESC";
+// By the instant (migrations/0018): the stored text misorders the repeated hour of a
+// fall-back to standard time.
+const CLOSED_NEWEST_FIRST: &str = "julianday({r}.closeDate) DESC, {r}.id DESC";
 
 const FIXED_RELATIONS: &[Relation] = &[
     // SoftLayer_Ticket

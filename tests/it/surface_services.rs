@@ -503,6 +503,47 @@ fn tickets_closed_in_the_last_three_days_are_at_most_ten() {
     assert_eq!(reply.ok().member("ticketsClosedTodayCount").int(), 11);
 }
 
+/// US Central repeats 01:00-02:00 when it falls back to standard time (2026-11-01): a
+/// ticket closed at 01:10 CST was closed after one closed at 01:30 CDT, and the newest-first
+/// lists put it first, as the instants say; the stored text (`01:10:00-06:00` before
+/// `01:30:00-05:00`) orders them the other way.
+#[test]
+fn tickets_closed_in_a_repeated_hour_are_newest_first_by_instant() {
+    let server = Server::start();
+    let earlier = create(&server, Some(1005), 3);
+    let later = create(&server, Some(1005), 3);
+    set_clock(&server, "2026-11-01T01:30:00.000-05:00");
+    support(&server, earlier, "close", "");
+    set_clock(&server, "2026-11-01T01:10:00.000-06:00");
+    support(&server, later, "close", "");
+    let ids = |reply: &XmlRpcReply| -> Vec<i64> {
+        reply
+            .ok()
+            .array()
+            .iter()
+            .map(|t| t.member("id").int())
+            .collect()
+    };
+    for method in [
+        "getLastFiveClosedTickets",
+        "getLastFiveClosedSupportTickets",
+        "getTicketsClosedToday",
+        "getTicketsClosedInTheLastThreeDays",
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(ACCOUNT, method)
+                .auth(&DEMO)
+                .mask("mask[id]"),
+        );
+        assert_eq!(
+            ids(&reply)[..2],
+            [later, earlier],
+            "{method}: {}",
+            reply.exchange()
+        );
+    }
+}
+
 /// "All priority one tickets associated with an account." (not only the open ones,
 /// unlike "All open tickets …").
 #[test]
