@@ -2158,3 +2158,82 @@ fn a_between_date_range_that_ends_before_it_starts_matches_nothing() {
     );
     assert_eq!(between("10/01/2026", "10/01/2026"), vec![160000001]);
 }
+
+/// A deep page (offset 10,000 or more) of a ticket list is read from the list's end when
+/// that is nearer, and its skipped rows are sorted as ids: each page must still be
+/// exactly those rows of the whole list, in every order (an index's, a sort's, through
+/// a relation, a count, two keys, with NULLs) and for pages that run past the end.
+#[test]
+fn deep_pages_are_the_same_rows_as_the_whole_list() {
+    let (dir, db) = synthetic_db(30_000);
+    let server = Server::start_with_db(&db, Some(dir));
+    let get = |method: &str, filter: &Json, window: Option<(u64, u64)>| {
+        let mut path = format!(
+            "/rest/v3.1/SoftLayer_Account/{method}.json?objectMask=mask[id]&objectFilter={}",
+            percent_encode(&filter.to_string())
+        );
+        if let Some((offset, limit)) = window {
+            path.push_str(&format!("&resultLimit={offset},{limit}"));
+        }
+        let r = rest_get_as(&server, &DEMO, &path);
+        assert_eq!(r.status, 200, "{}", r.describe());
+        let ids: Vec<i64> = serde_json::from_slice::<Vec<Json>>(&r.body)
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        let total: u64 = r
+            .header("SoftLayer-Total-Items")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no total: {}", r.describe()));
+        (ids, total)
+    };
+    let by =
+        |dir: &str| json!({"operation": "orderBy", "options": [{"name": "sort", "value": [dir]}]});
+    let lists = [
+        ("getTickets", json!({"tickets": {"title": by("ASC")}})),
+        ("getTickets", json!({"tickets": {"title": by("DESC")}})),
+        ("getTickets", json!({"tickets": {"createDate": by("DESC")}})),
+        (
+            "getTickets",
+            json!({"tickets": {"priority": by("ASC"), "id": by("DESC")}}),
+        ),
+        (
+            "getTickets",
+            json!({"tickets": {"assignedUser": {"firstName": by("DESC")}}}),
+        ),
+        ("getTickets", json!({"tickets": {"updateCount": by("ASC")}})),
+        (
+            "getClosedTickets",
+            json!({"tickets": {"priority": {"operation": "!= 2"}, "lastEditDate": by("ASC")}}),
+        ),
+        ("getTickets", json!({"tickets": {"id": by("DESC")}})),
+    ];
+    for (method, filter) in &lists {
+        let (whole, total) = get(method, filter, None);
+        assert_eq!(whole.len() as u64, total, "{method} {filter}");
+        assert!(total > 20_000, "{method} {filter}: {total}");
+        let n = total;
+        for (offset, limit) in [
+            (10_000, 25),
+            (12_345, 1),
+            (n / 2, 100),
+            (n - 1_000, 1_000),
+            (n - 30, 25),
+            (n - 10, 25),
+            (n - 1, 25),
+            (n, 25),
+            (n + 7, 5),
+        ] {
+            let (page, page_total) = get(method, filter, Some((offset, limit)));
+            let start = (offset as usize).min(whole.len());
+            let end = (offset + limit).min(n) as usize;
+            assert_eq!(
+                page,
+                whole[start..end.max(start)],
+                "{method} {filter} at {offset},{limit}"
+            );
+            assert_eq!(page_total, n, "{method} {filter} at {offset},{limit}");
+        }
+    }
+}
