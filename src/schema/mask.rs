@@ -349,10 +349,12 @@ impl ObjectMask {
         self.properties.is_empty()
     }
 
-    /// Adds a property, merging it into an existing one of the same name. Two entries
-    /// stay apart only when both carry different casts (`resource(A)[..], resource(B)[..]`,
-    /// as SoftLayer_Search masks do); an uncast entry merges with a cast one and takes its
-    /// cast.
+    /// Adds a property, merging it into an existing one of the same name and cast. Entries
+    /// with different casts stay apart (`resource(A)[..], resource(B)[..]`, as
+    /// SoftLayer_Search masks do), and so do a cast entry and an uncast one: each is checked
+    /// against its own type (`editor[id], editor(SoftLayer_User_Employee)[email]` names
+    /// `id` of the declared type, which the employee type may lack), and an object gets
+    /// the uncast entry's properties and those of the casts it is an instance of.
     fn add(&mut self, prop: MaskProperty) {
         self.add_marking(prop, false);
     }
@@ -365,14 +367,12 @@ impl ObjectMask {
 
     fn add_marking(&mut self, prop: MaskProperty, mark: bool) {
         self.remembered.forget();
-        let existing = self.properties.iter_mut().find(|p| {
-            p.name == prop.name && (p.cast.is_none() || prop.cast.is_none() || p.cast == prop.cast)
-        });
+        let existing = self
+            .properties
+            .iter_mut()
+            .find(|p| p.name == prop.name && p.cast == prop.cast);
         match existing {
             Some(p) => {
-                if p.cast.is_none() {
-                    p.cast = prop.cast;
-                }
                 p.repeated |= mark || prop.repeated;
                 p.children.merge(prop.children);
             }
@@ -1043,14 +1043,15 @@ mod tests {
         assert_eq!(hw.cast.as_deref(), Some("SoftLayer_Hardware_Server"));
         assert_eq!(render(&hw.children), "x");
 
-        // An uncast mention merges with a cast one, in either order.
+        // An uncast mention stays apart from a cast one, in either order; mentions with
+        // the same cast merge.
         assert_eq!(
             parsed("mask[hardware(T)[x], hardware[y]]"),
-            "hardware(T)[x,y]"
+            "hardware(T)[x],hardware[y]"
         );
         assert_eq!(
-            parsed("mask[hardware[y], hardware(T).x]"),
-            "hardware(T)[y,x]"
+            parsed("mask[hardware[y], hardware(T).x, hardware(T)[z], hardware.w]"),
+            "hardware[y,w],hardware(T)[x,z]"
         );
     }
 

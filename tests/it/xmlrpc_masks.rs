@@ -574,6 +574,46 @@ fn one_property_under_several_casts_projects_each_object_by_its_type() {
         reply.exchange()
     );
 
+    // An entry without a cast beside one with a cast: every update gets the uncast
+    // entry's properties, the employee updates the cast one's too; each entry is
+    // checked against its own type (they were merged, and the uncast `editorType` was
+    // then checked against, and written for, the cast type alone).
+    let reply = get_ticket(
+        &server,
+        "mask[id,updates[editorType],updates(SoftLayer_Ticket_Update_Employee)[entry]]",
+    );
+    assert_eq!(
+        in_order(reply.ok().member("updates")),
+        by_type(&["editorType", "entry"], &["editorType"]),
+        "{}",
+        reply.exchange()
+    );
+    // A property only a subtype has is refused without its cast, as it is alone
+    // (`updates[responseRating]`), even beside an entry cast to that subtype.
+    for mask in [
+        "mask[updates(SoftLayer_Ticket_Update_Employee)[id],updates[responseRating]]",
+        "mask[updates[responseRating],updates(SoftLayer_Ticket_Update_Employee)[id]]",
+        "mask[updates[responseRating]]",
+    ] {
+        let reply = get_ticket(&server, mask);
+        assert_eq!(
+            reply.fault().string,
+            "Property 'responseRating' not valid for 'SoftLayer_Ticket_Update'.",
+            "{mask}: {}",
+            reply.exchange()
+        );
+    }
+    // And one of the declared type's properties is taken beside a cast to a subtype.
+    let reply = get_ticket(
+        &server,
+        "mask[id,updates[editor[id],editor(SoftLayer_User_Employee)[email]]]",
+    );
+    assert!(
+        !reply.ok().member("updates").array().is_empty(),
+        "{}",
+        reply.exchange()
+    );
+
     // The hardware attachment is of neither type: it gets what it has of both entries
     // (its id; it has no virtualGuestId or dedicatedHostId), as a lone cast entry gives
     // an object of another type what it has of it.
