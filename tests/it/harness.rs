@@ -2233,18 +2233,18 @@ fn schema_version(path: &str) -> i64 {
 }
 
 /// The schema version of this build (its migrations' count).
-const SCHEMA_VERSION: i64 = 17;
+const SCHEMA_VERSION: i64 = 18;
 
-/// A database as the build before migration 0017 left it (the triggers and high-water
-/// rows 0017 adds taken out, the version put back), standing for an older build's file.
+/// A database as the build before migration 0018 left it (0018's index on the instant a
+/// ticket was closed put back on the stored text, the version put back), standing for an
+/// older build's file.
 fn database_of_the_schema_before(path: &str) {
     cli(&["reset", "--db", path]);
     assert_eq!(schema_version(path), SCHEMA_VERSION);
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(&format!(
-        "DROP TRIGGER id_high_water_outbox; DROP TRIGGER id_high_water_ticket_state;
-         DELETE FROM derived_id_high_water WHERE tableName IN
-             ('emulator_outbox', 'SoftLayer_Ticket_State');
+        "DROP INDEX ticket_account_closed;
+         CREATE INDEX ticket_account_closed ON SoftLayer_Ticket(accountId, statusId, closeDate);
          PRAGMA user_version = {};",
         SCHEMA_VERSION - 1
     ))

@@ -516,31 +516,14 @@ fn tickets_closed_in_a_repeated_hour_are_newest_first_by_instant() {
     support(&server, earlier, "close", "");
     set_clock(&server, "2026-11-01T01:10:00.000-06:00");
     support(&server, later, "close", "");
-    let ids = |reply: &XmlRpcReply| -> Vec<i64> {
-        reply
-            .ok()
-            .array()
-            .iter()
-            .map(|t| t.member("id").int())
-            .collect()
-    };
     for method in [
         "getLastFiveClosedTickets",
         "getLastFiveClosedSupportTickets",
         "getTicketsClosedToday",
         "getTicketsClosedInTheLastThreeDays",
     ] {
-        let reply = server.xmlrpc(
-            &XmlRpcCall::new(ACCOUNT, method)
-                .auth(&DEMO)
-                .mask("mask[id]"),
-        );
-        assert_eq!(
-            ids(&reply)[..2],
-            [later, earlier],
-            "{method}: {}",
-            reply.exchange()
-        );
+        let ids = account_ids(&server, &DEMO, method);
+        assert_eq!(ids[..2], [later, earlier], "{method}: {ids:?}");
     }
 }
 
