@@ -1818,11 +1818,13 @@ impl Listing<'_> {
                 .map(|l| l.min(i64::MAX as u64) as i64)
                 .unwrap_or(-1),
         );
-        // A deep page's skipped rows are sorted or walked as ids and order keys only,
-        // and the page's own rows read after: SQLite's sort holds every column it
+        // A deep short page's skipped rows are sorted or walked as ids and order keys
+        // only, and the page's own rows read after: SQLite's sort holds every column it
         // returns, so `SELECT r0.*` sorted whole rows (title order at offset 500,000 of
-        // a million tickets: past the 10 s SQL budget; 3 s as ids).
-        let page = if limit.offset >= DEEP_OFFSET && self.is_ticket_table() {
+        // a million tickets: past the 10 s SQL budget; 0.7 s as ids). Not a long page:
+        // its own rows would then be sorted again, where an index's order streams them.
+        let short = limit.limit.is_some_and(|l| l <= SHORT_PAGE);
+        let page = if short && limit.offset >= DEEP_OFFSET && self.is_ticket_table() {
             format!(
                 "SELECT r0.* FROM {from} WHERE r0.id IN \
                  (SELECT r0.id FROM {from} WHERE {where_sql} ORDER BY {order_sql} {window}) \

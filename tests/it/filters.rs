@@ -2162,7 +2162,8 @@ fn a_between_date_range_that_ends_before_it_starts_matches_nothing() {
 /// A deep page (offset 10,000 or more) of a ticket list is read from the list's end when
 /// that is nearer, and its skipped rows are sorted as ids: each page must still be
 /// exactly those rows of the whole list, in every order (an index's, a sort's, through
-/// a relation, a count, two keys, with NULLs) and for pages that run past the end.
+/// a relation, a count, two keys, with NULLs), for long pages, and for pages that run
+/// past the end.
 #[test]
 fn deep_pages_are_the_same_rows_as_the_whole_list() {
     let (dir, db) = synthetic_db(30_000);
@@ -2219,6 +2220,8 @@ fn deep_pages_are_the_same_rows_as_the_whole_list() {
             (12_345, 1),
             (n / 2, 100),
             (n - 1_000, 1_000),
+            (10_000, 5_000),
+            (n - 6_000, 5_000),
             (n - 30, 25),
             (n - 10, 25),
             (n - 1, 25),
