@@ -79,6 +79,38 @@ const HELD_PAGES: i64 = 256;
 /// The longest writes are held for a restart of the log.
 const MAX_HOLD: Duration = Duration::from_millis(50);
 
+/// The longest the held copy waits for readers to let go of the log, while the log is
+/// under the writer's backstop line: within [`MAX_HOLD`], with room for the copy itself.
+const READERS_WAIT: Duration = Duration::from_millis(35);
+
+/// The same past the backstop line, nearer issue 10's 32 MB: long enough for the lists
+/// read beside writes at a million tickets (hundreds of milliseconds each, several at
+/// once, and one always under way in a busy server). Writes wait meanwhile; the log,
+/// left to readers, grew without end.
+const READERS_WAIT_PAST_BACKSTOP: Duration = Duration::from_secs(1);
+
+/// After readers kept a hold from restarting the log (a streamed list's snapshot, held
+/// for as long as its client reads slowly), writes are not held again for this long,
+/// doubled after each hold in a row that readers kept from restarting it.
+const RETRY_AFTER_READERS: Duration = Duration::from_secs(1);
+const RETRY_AFTER_READERS_AT_MOST: Duration = Duration::from_secs(16);
+
+thread_local! {
+    /// How many milliseconds the checkpoint thread's `RESTART` waits for readers
+    /// ([`wait_for_readers`]).
+    static READERS_WAIT_MS: std::cell::Cell<i32> = const { std::cell::Cell::new(0) };
+}
+
+/// The checkpoint thread's busy handler: a millisecond at a time (SQLite's own sleeps
+/// grow to 100 ms, late for a reader that ends in a few), up to [`READERS_WAIT_MS`].
+fn wait_for_readers(tries: i32) -> bool {
+    if tries >= READERS_WAIT_MS.with(|ms| ms.get()) {
+        return false;
+    }
+    std::thread::sleep(Duration::from_millis(1));
+    true
+}
+
 struct State {
     /// Commits since the last checkpoint began.
     commits: u64,
@@ -188,6 +220,13 @@ impl Drop for Checkpointer {
 
 fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &AtomicBool) {
     let (state, wake) = shared;
+    // The held copy's wait for readers (`restart_checkpoint`); passive checkpoints never
+    // wait.
+    if let Err(e) = conn.busy_handler(Some(wait_for_readers)) {
+        tracing::warn!("checkpoint thread's busy handler: {e}");
+    }
+    let mut next_hold = Instant::now();
+    let mut retry_after = RETRY_AFTER_READERS;
     loop {
         {
             let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
@@ -210,11 +249,14 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
             sync_database_file(conn);
             pass = catch_up(conn, pass);
         }
-        // A pass that ran copies every frame no reader needs; one that stopped short
-        // means a reader (a streamed list, for up to the stall timeout) holds the log,
-        // and holding writes back could not get past it.
-        let reader_holds_log = pass.copied < pass.log;
-        if pass.log >= RESTART_PAGES && !reader_holds_log {
+        // A pass that stopped short means a reader holds the log: one a commit behind,
+        // which ends in milliseconds (readers overlapping one another keep every pass
+        // short, and the log grew without end when that skipped the hold: 7.7 GB in ten
+        // minutes of reads beside 200 writes a second), or a streamed list, for up to the
+        // stall timeout. The held copy waits a moment for readers ([`READERS_WAIT`], or
+        // longer past the backstop line); when they outlast it, writes are not held
+        // again for a while.
+        if pass.log >= RESTART_PAGES && Instant::now() >= next_hold {
             // Hold the next write back (`make_way`) and copy what is left meanwhile.
             let s = state.lock().unwrap_or_else(|p| p.into_inner());
             restart_wanted.store(true, Ordering::Release);
@@ -222,7 +264,17 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
                 .wait_timeout_while(s, MAX_HOLD, |s| !s.held && !s.stop)
                 .unwrap_or_else(|p| p.into_inner());
             drop(held);
-            checkpoint(conn);
+            let wait = if pass.log >= i64::from(BACKSTOP_PAGES) {
+                READERS_WAIT_PAST_BACKSTOP
+            } else {
+                READERS_WAIT
+            };
+            if restart_checkpoint(conn, wait) {
+                retry_after = RETRY_AFTER_READERS;
+            } else {
+                next_hold = Instant::now() + retry_after;
+                retry_after = (retry_after * 2).min(RETRY_AFTER_READERS_AT_MOST);
+            }
             let s = state.lock().unwrap_or_else(|p| p.into_inner());
             restart_wanted.store(false, Ordering::Release);
             drop(s);
@@ -349,6 +401,21 @@ struct Pass {
     copied: i64,
 }
 
+/// A `RESTART` checkpoint: copies the whole log, then waits (at most `wait`) until every
+/// reader reads from the database file alone, so that the next write starts the log
+/// from its beginning. Whether it got there.
+fn restart_checkpoint(conn: &Connection, wait: Duration) -> bool {
+    READERS_WAIT_MS.with(|ms| ms.set(wait.as_millis().min(i32::MAX as u128) as i32));
+    let busy = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0));
+    match busy {
+        Ok(busy) => busy == 0,
+        Err(e) => {
+            tracing::warn!("checkpoint of the write-ahead log: {e}");
+            false
+        }
+    }
+}
+
 /// A passive checkpoint (nothing copied, as far as the caller can tell, when it failed).
 fn checkpoint(conn: &Connection) -> Pass {
     let pass = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
@@ -456,6 +523,72 @@ mod tests {
         }
         assert_ne!(restarts(), before, "the log started again after {n} writes");
         assert_eq!(marks(), n);
+    }
+
+    /// Readers that overlap, each short but one always under way, keep every pass a
+    /// commit short of the log's end: the log must still start again and stay within
+    /// issue 10's 32 MB. It grew without end (7.7 GB in ten minutes of reads beside 200
+    /// writes a second at a million tickets), since the restart waited for a pass that
+    /// copied everything, which such readers never allow.
+    #[test]
+    fn overlapping_short_readers_do_not_keep_the_log_from_starting_again() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = super::super::ScratchDir::new("checkpointer-readers");
+        let path = dir.join("db.sqlite3");
+        let store = std::sync::Arc::new(Store::open(path.to_str().unwrap()).unwrap());
+        store
+            .write(|c| -> Result<(), StoreError> {
+                Ok(
+                    c.execute_batch(
+                        "CREATE TABLE emulator_checkpoint_marks (n INTEGER, pad BLOB)",
+                    )?,
+                )
+            })
+            .unwrap();
+        let done = std::sync::Arc::new(AtomicBool::new(false));
+        // Two readers, each holding its snapshot 4 ms and starting again at once.
+        let readers: Vec<_> = (0..2)
+            .map(|i| {
+                let (store, done) = (store.clone(), done.clone());
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(2 * i));
+                    while !done.load(Ordering::Relaxed) {
+                        store
+                            .read(|c| -> Result<(), StoreError> {
+                                c.query_row(
+                                    "SELECT count(*) FROM emulator_checkpoint_marks",
+                                    [],
+                                    |r| r.get::<_, i64>(0),
+                                )?;
+                                std::thread::sleep(std::time::Duration::from_millis(4));
+                                Ok(())
+                            })
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        let log_bytes = || std::fs::metadata(dir.join("db.sqlite3-wal")).map_or(0, |m| m.len());
+        let mut largest = 0;
+        // About 20 KB of log a write, a few hundred writes a second: 60 MB in all.
+        for n in 0..3_000 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            store
+                .write(|c| -> Result<(), StoreError> {
+                    c.execute(
+                        "INSERT INTO emulator_checkpoint_marks VALUES (?1, zeroblob(16000))",
+                        [n],
+                    )?;
+                    Ok(())
+                })
+                .unwrap();
+            largest = largest.max(log_bytes());
+        }
+        done.store(true, Ordering::Relaxed);
+        for r in readers {
+            r.join().unwrap();
+        }
+        assert!(largest < 32 << 20, "the log reached {largest} bytes");
     }
 
     /// Past the line, the writer's backstop copies the whole log at the first commit
