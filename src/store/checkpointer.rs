@@ -435,6 +435,34 @@ mod tests {
     use super::super::{Store, StoreError};
     use rusqlite::Connection;
 
+    /// A store at `path` with a table of numbered marks to write ([`write_mark`]).
+    fn store_with_marks(path: &std::path::Path) -> Store {
+        let store = Store::open(path.to_str().unwrap()).unwrap();
+        store
+            .write(|c| -> Result<(), StoreError> {
+                Ok(
+                    c.execute_batch(
+                        "CREATE TABLE emulator_checkpoint_marks (n INTEGER, pad BLOB)",
+                    )?,
+                )
+            })
+            .unwrap();
+        store
+    }
+
+    /// Writes mark `n`, padded: about five pages of log.
+    fn write_mark(store: &Store, n: i64) {
+        store
+            .write(|c| -> Result<(), StoreError> {
+                c.execute(
+                    "INSERT INTO emulator_checkpoint_marks VALUES (?1, zeroblob(16000))",
+                    [n],
+                )?;
+                Ok(())
+            })
+            .unwrap()
+    }
+
     /// The database file is synced through the connection's own handle; a database
     /// without a file has none to sync.
     #[test]
@@ -462,27 +490,8 @@ mod tests {
     fn a_long_log_starts_again_once_it_can() {
         let dir = super::super::ScratchDir::new("checkpointer-restart");
         let path = dir.join("db.sqlite3");
-        let store = Store::open(path.to_str().unwrap()).unwrap();
-        store
-            .write(|c| -> Result<(), StoreError> {
-                Ok(
-                    c.execute_batch(
-                        "CREATE TABLE emulator_checkpoint_marks (n INTEGER, pad BLOB)",
-                    )?,
-                )
-            })
-            .unwrap();
-        let write = |n: i64| {
-            store
-                .write(|c| -> Result<(), StoreError> {
-                    c.execute(
-                        "INSERT INTO emulator_checkpoint_marks VALUES (?1, zeroblob(16000))",
-                        [n],
-                    )?;
-                    Ok(())
-                })
-                .unwrap()
-        };
+        let store = store_with_marks(&path);
+        let write = |n: i64| write_mark(&store, n);
         let log_pages =
             || std::fs::metadata(dir.join("db.sqlite3-wal")).map_or(0, |m| m.len()) / 4096;
         let reader = Connection::open(&path).unwrap();
@@ -535,16 +544,7 @@ mod tests {
         use std::sync::atomic::{AtomicBool, Ordering};
         let dir = super::super::ScratchDir::new("checkpointer-readers");
         let path = dir.join("db.sqlite3");
-        let store = std::sync::Arc::new(Store::open(path.to_str().unwrap()).unwrap());
-        store
-            .write(|c| -> Result<(), StoreError> {
-                Ok(
-                    c.execute_batch(
-                        "CREATE TABLE emulator_checkpoint_marks (n INTEGER, pad BLOB)",
-                    )?,
-                )
-            })
-            .unwrap();
+        let store = std::sync::Arc::new(store_with_marks(&path));
         let done = std::sync::Arc::new(AtomicBool::new(false));
         // Two readers, each holding its snapshot 4 ms and starting again at once.
         let readers: Vec<_> = (0..2)
@@ -573,15 +573,7 @@ mod tests {
         // About 20 KB of log a write, a few hundred writes a second: 60 MB in all.
         for n in 0..3_000 {
             std::thread::sleep(std::time::Duration::from_millis(1));
-            store
-                .write(|c| -> Result<(), StoreError> {
-                    c.execute(
-                        "INSERT INTO emulator_checkpoint_marks VALUES (?1, zeroblob(16000))",
-                        [n],
-                    )?;
-                    Ok(())
-                })
-                .unwrap();
+            write_mark(&store, n);
             largest = largest.max(log_bytes());
         }
         done.store(true, Ordering::Relaxed);

@@ -1772,7 +1772,9 @@ impl Listing<'_> {
         }
         order.extend(default_order.split(", ").map(str::to_string));
         if self.from_the_end.is_some() {
-            order = order.iter().map(|term| reversed(term)).collect();
+            for term in &mut order {
+                *term = reversed(term);
+            }
         }
         if force_sort {
             // `+term` is no column: no index delivers the order, so all matches are found
@@ -1870,10 +1872,11 @@ impl Listing<'_> {
     /// the order turned around, the offset counted from the end, the rows reversed after.
     /// Both ways skip `offset` rows in order (an index's walk, or a sort that keeps every
     /// row up to the page): title order at offset 999,975 of a million tickets sorted
-    /// them all (9 s), read from the end it keeps 25 (0.7 s). `None` when the list is read
-    /// as asked: a shallow page, a page nearer the start, or an order whose reverse is not
-    /// exactly the list backwards (its last term must be the rows' unique id). `total` is
-    /// the list's length, counted in the call's snapshot, as the page is read.
+    /// them all (9 s), read from the end it keeps 25 (0.7 s). Asked only for a page at
+    /// least [`DEEP_OFFSET`] deep; `None` when the list is read as asked: a page nearer
+    /// the start, or an order whose reverse is not exactly the list backwards (its last
+    /// term must be the rows' unique id). `total` is the list's length, counted in the
+    /// call's snapshot, as the page is read.
     fn window_from_the_end(&self, total: u64) -> Option<ResultLimit> {
         let asked = self.query.limit?;
         let end = asked.offset.saturating_add(asked.limit?).min(total);
@@ -1882,11 +1885,10 @@ impl Listing<'_> {
         let reversible = self.is_ticket_table()
             && self.tallied.is_none()
             && self.default_order.rsplit(", ").next() == Some("r0.id");
-        (reversible && asked.offset >= DEEP_OFFSET && from_end < asked.offset && end > asked.offset)
-            .then(|| ResultLimit {
-                offset: from_end,
-                limit: Some(end - asked.offset),
-            })
+        (reversible && from_end < asked.offset && end > asked.offset).then(|| ResultLimit {
+            offset: from_end,
+            limit: Some(end - asked.offset),
+        })
     }
 
     /// The total from the text tally's answer ([`tally`]): the matching tickets per
