@@ -550,92 +550,10 @@ fn document(tickets: &[Tk]) -> Json {
     })
 }
 
-/// A server started with `SOFTLAYER_EMULATOR_PLAN_BUDGET_MS=0`: every query that has a
-/// second way of being written (see `store/query.rs`) is answered that second way.
-struct SecondPlanServer {
-    child: std::process::Child,
-    addr: std::net::SocketAddr,
-    _dir: TempDir,
-}
-
-impl SecondPlanServer {
-    fn start(db: &str, dir: TempDir) -> SecondPlanServer {
-        let port = free_port();
-        let child = std::process::Command::new(SERVER_BIN)
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--db",
-                db,
-            ])
-            .env("SOFTLAYER_EMULATOR_PLAN_BUDGET_MS", "0")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start softlayer-ticket-server");
-        let server = SecondPlanServer {
-            child,
-            addr: ([127, 0, 0, 1], port).into(),
-            _dir: dir,
-        };
-        let started = std::time::Instant::now();
-        loop {
-            let health = http_request(server.addr, "GET", "/health", &[], b"", HTTP_TIMEOUT);
-            if health.is_ok_and(|r| r.status == 200) {
-                return server;
-            }
-            assert!(
-                started.elapsed() < STARTUP_TIMEOUT,
-                "the server did not start"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for SecondPlanServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-enum Backend {
-    Usual(Server),
-    SecondPlan(SecondPlanServer),
-}
-
-impl Backend {
-    fn xmlrpc(&self, call: &XmlRpcCall) -> XmlRpcReply {
-        match self {
-            Backend::Usual(s) => s.xmlrpc(call),
-            Backend::SecondPlan(s) => {
-                let request = call.body();
-                let path = call.path();
-                let http = http_request(
-                    s.addr,
-                    "POST",
-                    &path,
-                    &[("Content-Type", "text/xml")],
-                    request.as_bytes(),
-                    HTTP_TIMEOUT,
-                )
-                .expect("XML-RPC exchange");
-                let outcome = parse_method_response(&http.body).expect("an XML-RPC answer");
-                XmlRpcReply {
-                    request,
-                    path,
-                    http,
-                    outcome,
-                }
-            }
-        }
-    }
-}
-
 struct Fixture {
-    server: Backend,
+    /// With `second_plan`, started with `SOFTLAYER_EMULATOR_PLAN_BUDGET_MS=0`: every query
+    /// that has a second way of being written (see `store/query.rs`) is answered that way.
+    server: Server,
     tickets: Vec<Tk>,
     names: Names,
     now: i64,
@@ -666,11 +584,12 @@ fn fixture_with(second_plan: bool) -> Fixture {
         String::from_utf8_lossy(&out.stderr)
     );
     let db = db.to_str().unwrap().to_string();
-    let server = if second_plan {
-        Backend::SecondPlan(SecondPlanServer::start(&db, dir))
+    let env: &[(&str, &str)] = if second_plan {
+        &[("SOFTLAYER_EMULATOR_PLAN_BUDGET_MS", "0")]
     } else {
-        Backend::Usual(Server::start_with_db(&db, Some(dir)))
+        &[]
     };
+    let server = Server::start_with_env(&db, Some(dir), env);
     let mut tickets = seed_tickets();
     tickets.extend(own);
     Fixture {
@@ -1673,9 +1592,7 @@ fn filtered_mask_restricts_nested_collections() {
 #[test]
 fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
     let f = fixture();
-    let Backend::Usual(server) = &f.server else {
-        unreachable!("fixture() runs the usual server")
-    };
+    let server = &f.server;
     let metric = |name: &str| -> f64 {
         let text = server.get("/metrics").text();
         text.lines()

@@ -7,7 +7,7 @@
 
 use crate::common;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -166,33 +166,27 @@ impl OwnServer {
     fn start(extra: &[&str], env: &[(&str, &str)]) -> OwnServer {
         let dir = TempDir::new("own-server");
         let log = dir.path().join("server.log");
-        for _attempt in 0..5 {
-            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
-            let file = std::fs::File::create(&log).unwrap();
-            let mut cmd = Command::new(SERVER_BIN);
-            cmd.arg("serve")
-                .arg("--listen")
-                .arg(addr.to_string())
-                .arg("--db")
-                .arg(":memory:")
-                .args(extra)
-                .env_remove(TOKEN_ENV)
-                .stdin(Stdio::null())
-                .stdout(Stdio::from(file.try_clone().unwrap()))
-                .stderr(Stdio::from(file));
-            for (k, v) in env {
-                cmd.env(k, v);
+        let file = std::fs::File::create(&log).unwrap();
+        let mut cmd = Command::new(SERVER_BIN);
+        // Port 0: the server names the port it bound in its log (see `Server::start`).
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--db", ":memory:"])
+            .args(extra)
+            .env_remove(TOKEN_ENV)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("run the server");
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                panic!("server exited ({status}):\n{text}");
             }
-            let mut child = cmd.spawn().expect("run the server");
-            let deadline = Instant::now() + STARTUP_TIMEOUT;
-            loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    let text = std::fs::read_to_string(&log).unwrap_or_default();
-                    if text.to_lowercase().contains("address already in use") {
-                        break;
-                    }
-                    panic!("server exited ({status}):\n{text}");
-                }
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(addr) = bound_address(&text) {
                 let probe = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2));
                 if probe.is_ok_and(|r| r.status == 200) {
                     return OwnServer {
@@ -202,18 +196,14 @@ impl OwnServer {
                         _dir: dir,
                     };
                 }
-                if Instant::now() > deadline {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!(
-                        "server did not start\n{}",
-                        std::fs::read_to_string(&log).unwrap_or_default()
-                    );
-                }
-                std::thread::sleep(Duration::from_millis(50));
             }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("server did not start\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("no free port");
     }
 
     fn log(&self) -> String {

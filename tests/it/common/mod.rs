@@ -223,29 +223,18 @@ impl Server {
         env: &[(&str, &str)],
         open_files: Option<u64>,
     ) -> Server {
-        let mut dir = dir;
-        // A free port found by binding port 0 can be taken by someone else
-        // before the server binds it; retry a few times on that race only.
-        for _attempt in 0..5 {
-            let port = free_port();
-            match Server::launch(db, port, dir.take(), extra, env, open_files) {
-                (Launch::Ready(server), _) => return server,
-                (Launch::Exited(status, log), back) => {
-                    dir = back;
-                    let lower = log.to_lowercase();
-                    if lower.contains("address already in use") || lower.contains("addrinuse") {
-                        continue;
-                    }
-                    panic!(
-                        "softlayer-ticket-server exited before serving ({status}).\n\
-                         command: {SERVER_BIN} serve --listen 127.0.0.1:{port} --db {db}\n\
-                         --- server output ---\n{}",
-                        tail(&log, 20_000)
-                    );
-                }
-            }
+        // Port 0: the server binds a port of the kernel's choice and names it in its log.
+        // A port found free here and handed over could be bound by another test's server
+        // first, whose answers this test would then take for its own server's.
+        match Server::launch(db, 0, dir, extra, env, open_files) {
+            (Launch::Ready(server), _) => server,
+            (Launch::Exited(status, log), _) => panic!(
+                "softlayer-ticket-server exited before serving ({status}).\n\
+                 command: {SERVER_BIN} serve --listen 127.0.0.1:0 --db {db}\n\
+                 --- server output ---\n{}",
+                tail(&log, 20_000)
+            ),
         }
-        panic!("could not start softlayer-ticket-server: every port tried was in use");
     }
 
     fn launch(
@@ -294,13 +283,23 @@ impl Server {
         drain_into(child.stderr.take().unwrap(), log.clone());
 
         let deadline = Instant::now() + STARTUP_TIMEOUT;
+        let mut addr = addr;
         loop {
             if let Some(status) = child.try_wait().expect("try_wait on the server") {
                 // Let the drain threads catch the last words.
                 std::thread::sleep(Duration::from_millis(100));
                 return (Launch::Exited(status, buf_text(&log)), dir);
             }
-            let probe = http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2));
+            if addr.port() == 0
+                && let Some(bound) = bound_address(&buf_text(&log))
+            {
+                addr = bound;
+            }
+            let probe = if addr.port() == 0 {
+                Err(std::io::ErrorKind::NotFound.into())
+            } else {
+                http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2))
+            };
             if let Ok(resp) = probe
                 && resp.status == 200
             {
@@ -500,6 +499,14 @@ pub fn basic_auth(username: &str, api_key: &str) -> String {
 }
 
 /// A loopback port that was free a moment ago.
+/// The address in the server's `health: http://ADDR/health` line, once it has bound one.
+pub fn bound_address(log: &str) -> Option<SocketAddr> {
+    log.lines().find_map(|line| {
+        let rest = &line[line.find("health: http://")? + "health: http://".len()..];
+        rest[..rest.find("/health")?].parse().ok()
+    })
+}
+
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
     listener.local_addr().unwrap().port()
