@@ -227,8 +227,8 @@ impl Server {
         // A port found free here and handed over could be bound by another test's server
         // first, whose answers this test would then take for its own server's.
         match Server::launch(db, 0, dir, extra, env, open_files) {
-            (Launch::Ready(server), _) => server,
-            (Launch::Exited(status, log), _) => panic!(
+            Launch::Ready(server) => server,
+            Launch::Exited(status, log) => panic!(
                 "softlayer-ticket-server exited before serving ({status}).\n\
                  command: {SERVER_BIN} serve --listen 127.0.0.1:0 --db {db}\n\
                  --- server output ---\n{}",
@@ -244,7 +244,7 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
         open_files: Option<u64>,
-    ) -> (Launch, Option<TempDir>) {
+    ) -> Launch {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut command = Command::new(SERVER_BIN);
         if let Some(soft) = open_files {
@@ -288,21 +288,17 @@ impl Server {
             if let Some(status) = child.try_wait().expect("try_wait on the server") {
                 // Let the drain threads catch the last words.
                 std::thread::sleep(Duration::from_millis(100));
-                return (Launch::Exited(status, buf_text(&log)), dir);
+                return Launch::Exited(status, buf_text(&log));
             }
             if addr.port() == 0
                 && let Some(bound) = bound_address(&buf_text(&log))
             {
                 addr = bound;
             }
-            let probe = if addr.port() == 0 {
-                Err(std::io::ErrorKind::NotFound.into())
-            } else {
-                http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2))
-            };
-            if let Ok(resp) = probe
-                && resp.status == 200
-            {
+            let ready = addr.port() != 0
+                && http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2))
+                    .is_ok_and(|resp| resp.status == 200);
+            if ready {
                 let server = Server {
                     child,
                     addr,
@@ -310,7 +306,7 @@ impl Server {
                     log,
                     _dir: dir,
                 };
-                return (Launch::Ready(server), None);
+                return Launch::Ready(server);
             }
             if Instant::now() >= deadline {
                 let _ = child.kill();
@@ -341,8 +337,8 @@ impl Server {
             "restart a server that has stopped"
         );
         match Server::launch(&self.db, self.port(), self._dir.take(), extra, &[], None) {
-            (Launch::Ready(server), _) => server,
-            (Launch::Exited(status, log), _) => {
+            Launch::Ready(server) => server,
+            Launch::Exited(status, log) => {
                 panic!(
                     "the restarted server exited ({status}):\n{}",
                     tail(&log, 20_000)
@@ -498,7 +494,6 @@ pub fn basic_auth(username: &str, api_key: &str) -> String {
     format!("Basic {token}")
 }
 
-/// A loopback port that was free a moment ago.
 /// The address in the server's `health: http://ADDR/health` line, once it has bound one.
 pub fn bound_address(log: &str) -> Option<SocketAddr> {
     log.lines().find_map(|line| {
@@ -507,6 +502,7 @@ pub fn bound_address(log: &str) -> Option<SocketAddr> {
     })
 }
 
+/// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
     listener.local_addr().unwrap().port()
