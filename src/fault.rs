@@ -152,11 +152,11 @@ pub enum Cut {
     /// The client read nothing of a streamed reply for the stall timeout.
     #[error("the client read nothing for {secs} seconds (the stall timeout)")]
     ClientStalled { secs: u64 },
-    /// A streamed list was still being sent when the stall timeout after its start had
-    /// passed: its read snapshot is let go so that the write-ahead log can checkpoint.
+    /// A streamed list was still being sent four stall timeouts after it began (`secs`):
+    /// its read snapshot is let go so that the write-ahead log can checkpoint.
     #[error(
-        "the reply was still streaming after {secs} seconds (the stall timeout); page the \
-         list with resultLimit or narrow its mask"
+        "the reply was still streaming after {secs} seconds (four times the stall \
+         timeout); page the list with resultLimit or narrow its mask"
     )]
     PastDeadline { secs: u64 },
 }

@@ -33,7 +33,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -51,6 +51,10 @@ pub struct Framing {
     /// The 1-based number of the request that came with both framing headers; 0: none.
     /// hyper closes the connection after such a request, so there is at most one.
     ambiguous: AtomicU64,
+    /// Whether a write failed for making no progress for the stall timeout (hyper then
+    /// closes the connection): a streamed reply cut so was stalled by its client, which
+    /// did not close it.
+    write_stalled: AtomicBool,
 }
 
 impl Framing {
@@ -60,6 +64,12 @@ impl Framing {
     pub fn next_is_ambiguous(&self) -> bool {
         let number = self.served.fetch_add(1, Ordering::SeqCst) + 1;
         self.ambiguous.load(Ordering::SeqCst) == number
+    }
+
+    /// Whether the connection gave up a write that made no progress for the stall
+    /// timeout.
+    pub fn write_stalled(&self) -> bool {
+        self.write_stalled.load(Ordering::SeqCst)
     }
 }
 
@@ -111,6 +121,7 @@ impl Connection {
             .stalled_since
             .get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
         if timer.as_mut().poll(cx).is_ready() {
+            self.framing.write_stalled.store(true, Ordering::SeqCst);
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::TimedOut,
                 "the client read nothing for the stall timeout",

@@ -246,6 +246,7 @@ pub async fn serve(
                 if framing.next_is_ambiguous() {
                     req.extensions_mut().insert(conn::AmbiguousFraming);
                 }
+                req.extensions_mut().insert(framing.clone());
                 handle(req, shared.clone())
             });
             // half_close: a client may shut its side down once its request is sent

@@ -35,7 +35,7 @@ use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Requests larger than this are refused before they are read whole (the default of
@@ -105,7 +105,7 @@ impl InFlight {
 
     /// Waits for a place among the big bodies, up to `wait` (busy if none frees), unless
     /// the body holds one already; `true` when it took one now.
-    async fn take_big_body_place(&mut self, wait: std::time::Duration) -> Result<bool, BodyError> {
+    async fn take_big_body_place(&mut self, wait: Duration) -> Result<bool, BodyError> {
         if self.1.is_some() {
             return Ok(false);
         }
@@ -472,6 +472,7 @@ async fn answer_or_drop<C: Codec>(
             bytes: 0,
             deadline: None,
             cut_room: None,
+            connection: parts.extensions.get::<Arc<super::conn::Framing>>().cloned(),
         },
     };
     let then = if exchange.may_answer_here() {
@@ -582,11 +583,15 @@ struct Responder {
     chunks: mpsc::Sender<Chunk>,
     /// Body bytes sent so far.
     bytes: u64,
-    /// When a streamed reply must have ended: its read snapshot lives no longer than the
-    /// stall timeout, so that the write-ahead log can always checkpoint (issue 10).
+    /// When a streamed reply must have ended, [`STREAM_LIFE`] stall timeouts after it
+    /// began: its read snapshot does not live on, so that the write-ahead log can always
+    /// checkpoint (issue 10).
     deadline: Option<Instant>,
     /// Room in the chunk channel kept for [`Responder::cut`] while a reply streams.
     cut_room: Option<mpsc::OwnedPermit<Chunk>>,
+    /// What the connection says of itself: whether it closed because its client read
+    /// nothing (none for a request that did not come from a connection of the server's).
+    connection: Option<Arc<super::conn::Framing>>,
 }
 
 impl Responder {
@@ -680,41 +685,49 @@ impl Responder {
 
     /// Sends a chunk of a streaming reply (the first one after the held-back head),
     /// waiting while the client is slow to read, but not longer than the stall timeout
-    /// without progress, and not past the stream's deadline: then the reply ends, and its
-    /// thread and read snapshot are freed (the connection's own write timeout closes it).
+    /// without progress, and not past the stream's deadline: then the reply ends, and
+    /// its thread and read snapshot are freed (the connection's own write timeout closes
+    /// it).
     fn chunk(&mut self, bytes: Vec<u8>) -> Result<(), Fault> {
         self.bytes += bytes.len() as u64;
         let stall = crate::limits::get().stall_timeout();
-        let left = self
+        let secs = stall.as_secs();
+        let life_left = self
             .deadline
             .map_or(stall, |d| d.saturating_duration_since(Instant::now()));
-        let secs = stall.as_secs();
-        let past_deadline = || Fault::Cut {
-            cut: Cut::PastDeadline { secs },
+        // Which limit a wait that runs out has reached.
+        let reached = if life_left < stall {
+            Cut::PastDeadline {
+                secs: secs.saturating_mul(STREAM_LIFE.into()),
+            }
+        } else {
+            Cut::ClientStalled { secs }
         };
-        let closed = Fault::Cut {
-            cut: Cut::ClientClosed,
+        // The connection fails a write that makes no progress for the stall timeout, and
+        // its clock can start before this one (as the socket's buffer fills): a client
+        // that stopped reading is then told apart from one that hung up.
+        let closed = || Fault::Cut {
+            cut: match &self.connection {
+                Some(c) if c.write_stalled() => Cut::ClientStalled { secs },
+                _ => Cut::ClientClosed,
+            },
         };
-        if left.is_zero() {
-            return Err(past_deadline());
+        let wait = life_left.min(stall);
+        if wait.is_zero() {
+            return Err(Fault::Cut { cut: reached });
         }
         if let Some(head) = self.pending.take()
             && let Some(tx) = self.head.take()
             && tx.send(head).is_err()
         {
-            return Err(closed);
+            return Err(closed());
         }
-        let send = self
-            .chunks
-            .send_timeout(Ok(Bytes::from(bytes)), stall.min(left));
+        let send = self.chunks.send_timeout(Ok(Bytes::from(bytes)), wait);
         tokio::runtime::Handle::current()
             .block_on(send)
             .map_err(|e| match e {
-                mpsc::error::SendTimeoutError::Timeout(_) if left < stall => past_deadline(),
-                mpsc::error::SendTimeoutError::Timeout(_) => Fault::Cut {
-                    cut: Cut::ClientStalled { secs },
-                },
-                mpsc::error::SendTimeoutError::Closed(_) => closed,
+                mpsc::error::SendTimeoutError::Timeout(_) => Fault::Cut { cut: reached },
+                mpsc::error::SendTimeoutError::Closed(_) => closed(),
             })
     }
 
@@ -730,6 +743,13 @@ impl Responder {
         }
     }
 }
+
+/// How many stall timeouts a streamed reply may last in all, its read snapshot with it.
+/// More than one: the server's own time to read and write the list counts too, and on a
+/// machine kept busy by other processes a 100,000-ticket list took 23-30 s instead of
+/// 1.5 s (it was cut when the snapshot lived one stall timeout). A client that stops
+/// reading is still cut after one stall timeout without progress.
+const STREAM_LIFE: u32 = 4;
 
 /// One call on its way through the blocking pool.
 struct Exchange<C> {
@@ -857,11 +877,14 @@ fn submit_write<C: Codec>(x: Exchange<C>, call: Call) {
 /// busy.
 fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
     let trace = x.shared.observer.take_trace();
-    // A stream ahead lives at most the stall timeout, so one frees within it (and a
-    // moment) unless other calls take it first.
+    // A stream ahead whose client stopped reading ends within the stall timeout, so with
+    // every slot held by such clients one frees within it (and a moment) unless other
+    // calls take it first. Slots held by long lists still being read may take longer
+    // (a stream lives up to `STREAM_LIFE` stall timeouts): then the call is told the
+    // server is busy.
     let wait = crate::limits::get()
         .stall_timeout()
-        .saturating_add(std::time::Duration::from_secs(1));
+        .saturating_add(Duration::from_secs(1));
     tokio::runtime::Handle::current().spawn(async move {
         let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
         match slot {
@@ -1199,8 +1222,10 @@ impl<C: Codec> Exchange<C> {
     /// answered.
     fn stream_as(&mut self, call: &Call, list: Box<dyn ListWriter>, chunks: Chunks) -> bool {
         // The read snapshot is taken as the dispatch begins.
-        self.responder.deadline =
-            Some(crate::limits::deadline_after(crate::limits::get().stall_timeout()).into_std());
+        let life = crate::limits::get()
+            .stall_timeout()
+            .saturating_mul(STREAM_LIFE);
+        self.responder.deadline = Some(crate::limits::deadline_after(life).into_std());
         let mut sink = StreamSink {
             responder: &mut self.responder,
             list,

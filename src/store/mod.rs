@@ -564,7 +564,9 @@ impl Store {
 }
 
 /// The SQL time budget: how long one call may keep SQLite working without handing a row
-/// to its reply. The clock starts with the call's transaction and starts again whenever
+/// to its reply, in the CPU time of the thread doing the work (with a limit in wall time
+/// too, [`WALL_FACTOR`](sql_clock) times as long, for work held up by the disk or a
+/// crowded CPU). The clock starts with the call's transaction and starts again whenever
 /// a streamed list hands a row out (the time the row then spends being projected and
 /// written to a slow client is not SQLite's). A progress handler, called every
 /// [`CHECK_EVERY`](sql_clock::CHECK_EVERY) virtual-machine instructions, interrupts the
@@ -581,6 +583,10 @@ pub mod sql_clock {
 
     thread_local! {
         static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+        /// This thread's CPU time as the clock started ([`thread_cpu_time`]).
+        static CPU_STARTED: Cell<Option<Duration>> = const { Cell::new(None) };
+        /// The last reading of this thread's CPU time, and when it was taken.
+        static CPU_READ: Cell<Option<(Instant, Duration)>> = const { Cell::new(None) };
         /// A shorter limit for the work running inside [`quick`], and whether it was hit.
         static LIMIT: Cell<Option<Duration>> = const { Cell::new(None) };
         static RAN_OUT: Cell<bool> = const { Cell::new(false) };
@@ -637,16 +643,79 @@ pub mod sql_clock {
 
     /// A call's SQL work begins (or a streamed row was handed out).
     pub fn start() {
-        STARTED.with(|s| s.set(Some(Instant::now())));
+        let now = Instant::now();
+        STARTED.with(|s| s.set(Some(now)));
+        // Only a serving process has a budget to measure against.
+        let cpu = crate::limits::serving().then(|| cpu_time_about(now));
+        CPU_STARTED.with(|c| c.set(cpu));
     }
+
+    /// This thread's CPU time at `now`, or up to [`CPU_READ_EVERY`] less (its reading
+    /// then, which counts that much more against the budget): a streamed list starts the
+    /// clock again for every row, 60,000 times a second, and a reading is a system call
+    /// (0.4 µs here).
+    fn cpu_time_about(now: Instant) -> Duration {
+        CPU_READ.with(|read| match read.get() {
+            Some((at, cpu)) if now.saturating_duration_since(at) < CPU_READ_EVERY => cpu,
+            _ => {
+                let cpu = thread_cpu_time();
+                read.set(Some((now, cpu)));
+                cpu
+            }
+        })
+    }
+
+    /// See [`cpu_time_about`].
+    const CPU_READ_EVERY: Duration = Duration::from_millis(1);
 
     pub(crate) fn stop() {
         STARTED.with(|s| s.set(None));
+        CPU_STARTED.with(|c| c.set(None));
     }
 
-    /// Whether the work running on this thread is past `budget`.
-    fn over(budget: Duration) -> bool {
-        STARTED.with(|s| s.get().is_some_and(|t| t.elapsed() > budget))
+    /// Whether the work running on this thread has run past `limit` on the wall clock
+    /// (a quick read's limit: it holds an async thread, whose time is what counts).
+    fn over(limit: Duration) -> bool {
+        STARTED.with(|s| s.get().is_some_and(|t| t.elapsed() > limit))
+    }
+
+    /// How much longer than the budget the work may take on the wall clock, waiting for
+    /// the CPU or the disk, before it is stopped all the same.
+    const WALL_FACTOR: u32 = 4;
+
+    /// Whether the work running on this thread has spent `budget` of CPU time, or
+    /// [`WALL_FACTOR`] times it on the wall clock. Calls run niced (the blocking pool
+    /// at nice 10, heavy replies at 19), so on a busy machine most of a call's wall time
+    /// can be spent waiting for a core: counted in wall time, the same search answered
+    /// in 0.2 s on an idle machine ran out of a 4 s budget under load. The CPU clock is
+    /// read only once the wall clock is past the budget (a thread's CPU time never runs
+    /// ahead of its wall time), so ordinary calls never pay for the system call.
+    fn over_budget(budget: Duration) -> bool {
+        let Some((wall, cpu)) = STARTED.with(|s| s.get()).zip(CPU_STARTED.with(|c| c.get())) else {
+            return false;
+        };
+        let waited = wall.elapsed();
+        waited > budget
+            && (waited > budget.saturating_mul(WALL_FACTOR)
+                || thread_cpu_time().saturating_sub(cpu) > budget)
+    }
+
+    /// The CPU time this thread has used (on systems without a per-thread CPU clock, the
+    /// time since an arbitrary instant, so that the budget is wall time there).
+    fn thread_cpu_time() -> Duration {
+        #[cfg(target_os = "linux")]
+        {
+            let mut t = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: clock_gettime writes only the `timespec` it is given.
+            if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+                return Duration::new(t.tv_sec as u64, t.tv_nsec as u32);
+            }
+        }
+        static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        ORIGIN.get_or_init(Instant::now).elapsed()
     }
 
     /// Whether the call running on this thread has spent its SQL time budget (only a
@@ -657,7 +726,7 @@ pub mod sql_clock {
         if quick_past_limit() {
             return true;
         }
-        crate::limits::serving() && over(crate::limits::get().sql_time_budget())
+        crate::limits::serving() && over_budget(crate::limits::get().sql_time_budget())
     }
 
     /// Whether a store error is the progress handler's interruption.
@@ -667,6 +736,37 @@ pub mod sql_clock {
             super::StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
                 if f.code == rusqlite::ErrorCode::OperationInterrupted
         )
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn start_clock() {
+            STARTED.with(|s| s.set(Some(Instant::now())));
+            CPU_STARTED.with(|c| c.set(Some(thread_cpu_time())));
+        }
+
+        /// Time spent off the CPU counts only past the wall-clock limit; time on it
+        /// counts at once.
+        #[cfg(target_os = "linux")]
+        #[test]
+        fn the_budget_is_cpu_time_with_a_longer_wall_clock_limit() {
+            let budget = Duration::from_millis(50);
+            start_clock();
+            std::thread::sleep(Duration::from_millis(100));
+            assert!(!over_budget(budget), "100 ms asleep spent a 50 ms budget");
+            std::thread::sleep(Duration::from_millis(110));
+            assert!(over_budget(budget), "past 4 times the budget, asleep");
+            start_clock();
+            let spin = thread_cpu_time();
+            while thread_cpu_time() - spin < Duration::from_millis(60) {
+                std::hint::black_box(0u64);
+            }
+            assert!(over_budget(budget), "60 ms on the CPU left a 50 ms budget");
+            STARTED.with(|s| s.set(None));
+            CPU_STARTED.with(|c| c.set(None));
+        }
     }
 }
 
