@@ -1843,7 +1843,11 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
         ],
     );
     let stalled = stall_on(&server, &big_list());
-    std::thread::sleep(Duration::from_millis(100));
+    // The stalled list holds the slot once its reply begins.
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
     let started = Instant::now();
     let waiting = {
         let addr = server.addr();
@@ -1903,7 +1907,11 @@ fn a_short_list_needs_no_stream_slot() {
         ],
     );
     let stalled = stall_on(&server, &big_list());
-    std::thread::sleep(Duration::from_millis(200));
+    // The stalled list holds the slot once its reply begins.
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
     let started = Instant::now();
     let page = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Account", "getTickets")
