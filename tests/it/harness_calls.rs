@@ -422,7 +422,8 @@ fn a_replayed_session_matches_a_second_server_until_it_has_a_fault_rule() {
 
     // Nothing compared is not "every call differs": exit 2 (README) when nothing
     // answers, and when the endpoint refuses the credentials.
-    let nobody = format!("http://127.0.0.1:{}", free_port());
+    let refusing = RefusingPort::new();
+    let nobody = format!("http://127.0.0.1:{}", refusing.port);
     let (code, report) = replay_to(&file, &nobody, DEMO.api_key);
     assert_eq!(code, 2, "{report}");
     assert!(report.contains("does not answer"), "{report}");

@@ -43,7 +43,7 @@ pub use tickets::*;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -502,10 +502,41 @@ pub fn bound_address(log: &str) -> Option<SocketAddr> {
     })
 }
 
-/// A loopback port that was free a moment ago.
-pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-    listener.local_addr().unwrap().port()
+/// A loopback port where nobody answers: bound for as long as this lives, but never
+/// listening, so a connection to it is refused. A port merely found free could be
+/// bound meanwhile by another test's server (they bind port 0 too).
+pub struct RefusingPort {
+    _socket: std::os::fd::OwnedFd,
+    pub port: u16,
+}
+
+impl RefusingPort {
+    pub fn new() -> RefusingPort {
+        use std::os::fd::FromRawFd;
+        // SAFETY: socket, bind and getsockname get a fresh descriptor (owned at once)
+        // and `sockaddr_in` values of the size they are told.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0, "socket: {}", io::Error::last_os_error());
+            let socket = std::os::fd::OwnedFd::from_raw_fd(fd);
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            addr.sin_family = libc::AF_INET as libc::sa_family_t;
+            addr.sin_addr.s_addr = u32::from(Ipv4Addr::LOCALHOST).to_be();
+            let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            let sockaddr = &mut addr as *mut libc::sockaddr_in as *mut libc::sockaddr;
+            assert_eq!(
+                libc::bind(fd, sockaddr, len),
+                0,
+                "{}",
+                io::Error::last_os_error()
+            );
+            assert_eq!(libc::getsockname(fd, sockaddr, &mut len), 0);
+            RefusingPort {
+                _socket: socket,
+                port: u16::from_be(addr.sin_port),
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
