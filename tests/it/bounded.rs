@@ -680,7 +680,7 @@ fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
 /// The SQL time budget counts the CPU time a call's work takes, not time spent waiting
 /// for a core: calls run niced, and on a busy machine a search of 0.2 s took 7 s of wall
 /// time and ran out of a 4 s budget. Here the whole server is stopped (SIGSTOP) for
-/// 3 s in the middle of a search of under a second of CPU, against a 2 s budget: the
+/// 3 s in the middle of a search of about 0.25 s of CPU, against a 2 s budget: the
 /// search still answers, because the wall-clock limit is four times the budget.
 #[test]
 fn time_waiting_for_the_cpu_does_not_spend_the_sql_budget() {
@@ -690,7 +690,7 @@ fn time_waiting_for_the_cpu_does_not_spend_the_sql_budget() {
         &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "2000")],
     );
     let mut seed = 777u64;
-    let mixed: String = (0..1_000_000)
+    let mixed: String = (0..300_000)
         .map(|_| {
             seed = seed
                 .wrapping_mul(6364136223846793005)
@@ -709,10 +709,10 @@ fn time_waiting_for_the_cpu_does_not_spend_the_sql_budget() {
                 .arg(xstr("a long title")),
         )
         .ok();
-    // Walking a million random `a`s and `b`s with `a[ab]{50}c` keeps the lazy DFA
-    // building states: most of a second of CPU, nearly all of it in the walk, which
-    // looks at the budget as it goes. Each search has its own expression, so that the
-    // reply cache cannot answer the second.
+    // Walking 300,000 random `a`s and `b`s with `a[ab]{50}c` keeps the lazy DFA
+    // building states: about 0.25 s of CPU, nearly all of it in the walk, which looks at
+    // the budget as it goes. Each search has its own expression, so that the reply cache
+    // cannot answer the second.
     let search = |operation: &str| {
         let filter = xstruct(&[(
             "tickets",
@@ -727,10 +727,10 @@ fn time_waiting_for_the_cpu_does_not_spend_the_sql_budget() {
         );
         (reply, started.elapsed())
     };
-    // The control: what a search takes with the CPU to itself.
+    // The control: what a search takes without a stop (within the budget, or it would
+    // fault).
     let (reply, alone) = search("~ a[ab]{50}c");
     assert!(ids_of(reply.ok()).is_empty());
-    assert!(alone < Duration::from_millis(1500), "{alone:?}");
     let (reply, took) = std::thread::scope(|s| {
         let searching = s.spawn(|| search("~ a[ab]{51}c"));
         std::thread::sleep(alone / 3);
