@@ -661,9 +661,9 @@ fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
         let ids = ids_of(reply.ok());
         assert_eq!(ids.contains(&uniform), uniform_found, "{operation}");
         // About 0.2 s each on an idle machine. An answer (not the budget's fault) means
-        // under 4 s of CPU time; on a busy machine the wall clock may show up to four
+        // under 4 s of CPU time; on a busy machine the wall clock may show up to ten
         // times the budget (the server's calls run niced).
-        assert!(took < Duration::from_secs(16), "{operation}: {took:?}");
+        assert!(took < Duration::from_secs(40), "{operation}: {took:?}");
     }
     let (reply, took) = search("~ a[ab]{2000}c");
     // Either decided in time (no `c` anywhere) or stopped by the budget with its fault.
@@ -673,15 +673,15 @@ fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
         let ids = ids_of(reply.ok());
         assert!(!ids.contains(&mixed) && !ids.contains(&uniform));
     }
-    // The budget's wall-clock limit (four times it), and room to answer.
-    assert!(took < Duration::from_secs(20), "{took:?}");
+    // The budget's wall-clock limit (ten times it), and room to answer.
+    assert!(took < Duration::from_secs(45), "{took:?}");
 }
 
 /// The SQL time budget counts the CPU time a call's work takes, not time spent waiting
 /// for a core: calls run niced, and on a busy machine a search of 0.2 s took 7 s of wall
 /// time and ran out of a 4 s budget. Here the whole server is stopped (SIGSTOP) for
 /// 3 s in the middle of a search of about 0.25 s of CPU, against a 2 s budget: the
-/// search still answers, because the wall-clock limit is four times the budget.
+/// search still answers, because the wall-clock limit is ten times the budget.
 #[test]
 fn time_waiting_for_the_cpu_does_not_spend_the_sql_budget() {
     let server = Server::start_with_env(
