@@ -689,8 +689,9 @@ pub mod sql_clock {
     /// at nice 10, heavy replies at 19), so on a busy machine most of a call's wall time
     /// can be spent waiting for a core: counted in wall time, the same search answered
     /// in 0.2 s on an idle machine ran out of a 4 s budget under load. The CPU clock is
-    /// read only once the wall clock is past the budget (a thread's CPU time never runs
-    /// ahead of its wall time), so ordinary calls never pay for the system call.
+    /// read here only once the wall clock is past the budget (a thread's CPU time never
+    /// runs ahead of its wall time), so the check costs ordinary calls nothing; the
+    /// reading the clock starts from is [`cpu_time_about`]'s.
     fn over_budget(budget: Duration) -> bool {
         let Some((wall, cpu)) = STARTED.with(|s| s.get()).zip(CPU_STARTED.with(|c| c.get())) else {
             return false;
