@@ -598,6 +598,52 @@ fn text_searches_at_the_cap_against_a_long_title_answer_at_once() {
     }
 }
 
+/// Creates a ticket titled `title`; its id.
+fn create_titled(server: &Server, title: &str) -> i64 {
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
+                .auth(&DEMO)
+                .arg(xstruct(&[
+                    ("title", xstr(title)),
+                    ("subjectId", xint(1001)),
+                ]))
+                .arg(xstr("a long title")),
+        )
+        .ok()
+        .member("id")
+        .int()
+}
+
+/// `n` `a`s and `b`s at random (the same for the same `seed`).
+fn random_a_and_b(n: usize, mut seed: u64) -> String {
+    (0..n)
+        .map(|_| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            if seed >> 63 == 0 { 'a' } else { 'b' }
+        })
+        .collect()
+}
+
+/// The account's tickets whose title matches `operation` (ids only), and how long the
+/// call took.
+fn search_titles(server: &Server, operation: &str) -> (XmlRpcReply, Duration) {
+    let filter = xstruct(&[(
+        "tickets",
+        xstruct(&[("title", xstruct(&[("operation", xstr(operation))]))]),
+    )]);
+    let started = Instant::now();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(filter),
+    );
+    (reply, started.elapsed())
+}
+
 /// Regular expressions under the length cap whose compiled size is large: against a
 /// title of a million `a`s, `~ a{4000}b` took two minutes of CPU in the regex library's
 /// fallback matcher, in one step of the statement the SQL time budget could not
@@ -611,46 +657,9 @@ fn regular_expressions_against_a_long_title_answer_or_stop_within_the_budget() {
         None,
         &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "4000")],
     );
-    let create = |title: &str| {
-        server
-            .xmlrpc(
-                &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
-                    .auth(&DEMO)
-                    .arg(xstruct(&[
-                        ("title", xstr(title)),
-                        ("subjectId", xint(1001)),
-                    ]))
-                    .arg(xstr("a long title")),
-            )
-            .ok()
-            .member("id")
-            .int()
-    };
-    let uniform = create(&"a".repeat(1_000_000));
-    let mut seed = 12345u64;
-    let mixed: String = (0..1_000_000)
-        .map(|_| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            if seed >> 63 == 0 { 'a' } else { 'b' }
-        })
-        .collect();
-    let mixed = create(&mixed);
-    let search = |operation: &str| {
-        let filter = xstruct(&[(
-            "tickets",
-            xstruct(&[("title", xstruct(&[("operation", xstr(operation))]))]),
-        )]);
-        let started = Instant::now();
-        let reply = server.xmlrpc(
-            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
-                .auth(&DEMO)
-                .mask("mask[id]")
-                .filter(filter),
-        );
-        (reply, started.elapsed())
-    };
+    let uniform = create_titled(&server, &"a".repeat(1_000_000));
+    let mixed = create_titled(&server, &random_a_and_b(1_000_000, 12345));
+    let search = |operation: &str| search_titles(&server, operation);
     for (operation, uniform_found) in [
         ("~ a{4000}b", false),
         ("~ a{4000}$", true),
@@ -689,44 +698,12 @@ fn time_waiting_for_the_cpu_does_not_spend_the_sql_budget() {
         None,
         &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "2000")],
     );
-    let mut seed = 777u64;
-    let mixed: String = (0..300_000)
-        .map(|_| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            if seed >> 63 == 0 { 'a' } else { 'b' }
-        })
-        .collect();
-    server
-        .xmlrpc(
-            &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
-                .auth(&DEMO)
-                .arg(xstruct(&[
-                    ("title", xstr(&mixed)),
-                    ("subjectId", xint(1001)),
-                ]))
-                .arg(xstr("a long title")),
-        )
-        .ok();
+    create_titled(&server, &random_a_and_b(300_000, 777));
     // Walking 300,000 random `a`s and `b`s with `a[ab]{50}c` keeps the lazy DFA
     // building states: about 0.25 s of CPU, nearly all of it in the walk, which looks at
     // the budget as it goes. Each search has its own expression, so that the reply cache
     // cannot answer the second.
-    let search = |operation: &str| {
-        let filter = xstruct(&[(
-            "tickets",
-            xstruct(&[("title", xstruct(&[("operation", xstr(operation))]))]),
-        )]);
-        let started = Instant::now();
-        let reply = server.xmlrpc(
-            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
-                .auth(&DEMO)
-                .mask("mask[id]")
-                .filter(filter),
-        );
-        (reply, started.elapsed())
-    };
+    let search = |operation: &str| search_titles(&server, operation);
     // The control: what a search takes without a stop (within the budget, or it would
     // fault).
     let (reply, alone) = search("~ a[ab]{50}c");
