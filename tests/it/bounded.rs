@@ -746,9 +746,8 @@ fn sigterm_lets_the_call_in_flight_finish_then_checkpoints_and_exits_0() {
         body.len()
     )
     .unwrap();
-    // Not reading yet: the reply fills the socket buffers and waits, in flight. Its
-    // first bytes say it is (a fixed wait was not always long enough on a busy machine).
-    stream.peek(&mut [0u8; 1]).expect("the reply begins");
+    // Not reading yet: the reply fills the socket buffers and waits, in flight.
+    until_the_reply_begins(&stream);
     server.signal("TERM");
     // New connections are refused once the listener is closed.
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -817,11 +816,8 @@ fn a_second_ctrl_c_cuts_the_grace_period_short() {
     );
     let call = XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO);
     let stream = stall_on(&server, &call);
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
     // The call is in flight once its reply begins.
-    stream.peek(&mut [0u8; 1]).expect("the reply begins");
+    until_the_reply_begins(&stream);
     server.signal("INT");
     assert!(
         server.wait_exit(Duration::from_secs(2)).is_none(),
@@ -1799,6 +1795,16 @@ fn stall_on(server: &Server, call: &XmlRpcCall) -> TcpStream {
     stream
 }
 
+/// Waits (up to 30 s, the stream's read timeout from then on) for the first bytes of
+/// the reply on `stream`, without reading them: the call is then in flight, its read
+/// snapshot taken. A fixed pause was not always long enough on a busy machine.
+fn until_the_reply_begins(stream: &TcpStream) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.peek(&mut [0u8; 1]).expect("the reply begins");
+}
+
 fn big_list() -> XmlRpcCall {
     XmlRpcCall::new("SoftLayer_Account", "getTickets")
         .auth(&DEMO)
@@ -1821,10 +1827,7 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
     );
     let stalled = stall_on(&server, &big_list());
     // The stalled list holds the slot once its reply begins.
-    stalled
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
+    until_the_reply_begins(&stalled);
     let started = Instant::now();
     let waiting = {
         let addr = server.addr();
@@ -1885,10 +1888,7 @@ fn a_short_list_needs_no_stream_slot() {
     );
     let stalled = stall_on(&server, &big_list());
     // The stalled list holds the slot once its reply begins.
-    stalled
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
+    until_the_reply_begins(&stalled);
     let started = Instant::now();
     let page = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Account", "getTickets")
@@ -1987,12 +1987,8 @@ fn a_stalled_reader_and_many_writes_leave_the_wal_bounded() {
         &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "3")],
     );
     let stalled = stall_on(&server, &big_list());
-    // The reply has begun (its first bytes are here), so its read snapshot is taken
-    // before the writes: a fixed pause was too short on a loaded machine.
-    stalled
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
+    // The reply has begun, so its read snapshot is taken before the writes.
+    until_the_reply_begins(&stalled);
     add_updates(&server, 20);
     let (log, copied) = passive_checkpoint(&db);
     // The control: the stalled snapshot holds the checkpoint back.
@@ -2043,10 +2039,7 @@ fn a_stalled_reader_does_not_slow_writes_when_the_log_is_long() {
         &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "20")],
     );
     let stalled = stall_on(&server, &big_list());
-    stalled
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stalled.peek(&mut [0u8; 1]).expect("the reply begins");
+    until_the_reply_begins(&stalled);
     let wal = format!("{db}-wal");
     let wal_size = || std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     // 100,000 characters make 26 updates of one call: the log passes 20 MiB fast.
