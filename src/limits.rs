@@ -65,8 +65,9 @@ pub struct Limits {
         env = "SOFTLAYER_EMULATOR_MAX_REPLY_BYTES"
     )]
     pub max_reply_bytes: u64,
-    /// Milliseconds one call may keep SQLite working without handing a row to its reply
-    /// (a progress handler interrupts the statement past it).
+    /// Milliseconds one call may keep SQLite working without handing a row to its reply,
+    /// in CPU time, and ten times that in wall-clock time (a progress handler interrupts
+    /// the statement past either).
     #[arg(
         long,
         default_value_t = 10_000,

@@ -750,6 +750,8 @@ impl Responder {
 /// 1.5 s (it was cut when the snapshot lived one stall timeout). A client that stops
 /// reading is still cut after one stall timeout without progress.
 const STREAM_LIFE: u32 = 4;
+// `Cut::PastDeadline`'s message says "four times the stall timeout".
+const _: () = assert!(STREAM_LIFE == 4);
 
 /// One call on its way through the blocking pool.
 struct Exchange<C> {
@@ -1265,32 +1267,41 @@ impl<C: Codec> Exchange<C> {
                     self.responder.whole_list(buffer);
                     return true;
                 }
-                // Past the stream's deadline the last chunk never leaves, and when it
-                // would have carried the head the fault can still be answered whole.
-                if let Err(fault) = self.responder.chunk(buffer)
-                    && !self.responder.started()
-                {
-                    self.whole_fault(Some(call), &fault);
-                    return true;
+                // Past the stream's deadline (or with the client stalled or gone) the
+                // last chunk never leaves: when it would have carried the head the fault
+                // can still be answered whole, and otherwise the reply is cut like any
+                // other, never ended as if it were whole.
+                match self.responder.chunk(buffer) {
+                    Ok(()) => self.streamed(call, total, None, &warnings),
+                    Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &fault),
+                    Err(fault) => self.cut_mid_reply(call, total, &fault, &warnings),
                 }
-                self.streamed(call, total, None, &warnings);
             }
             Ok(Some(reply)) => self.whole_reply(call, &reply, None),
             // Nothing left yet (the first chunk waits in `buffer`): the status is still
             // ours to choose, and the client gets the fault like any other.
             Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &fault),
-            // The 200 and part of the list are out: HTTP/1.1 can only cut.
-            Err(fault) => {
-                tracing::warn!(
-                    "{}::{} stopped mid-reply: {fault:?}",
-                    call.service,
-                    call.method
-                );
-                self.responder.cut(fault.to_string());
-                self.streamed(call, total, Some(&fault), &warnings);
-            }
+            Err(fault) => self.cut_mid_reply(call, total, &fault, &warnings),
         }
         true
+    }
+
+    /// Ends a streamed list whose 200 and part of the list are out: HTTP/1.1 can only
+    /// cut it.
+    fn cut_mid_reply(
+        &mut self,
+        call: &Call,
+        total: Option<u64>,
+        fault: &Fault,
+        warnings: &[String],
+    ) {
+        tracing::warn!(
+            "{}::{} stopped mid-reply: {fault:?}",
+            call.service,
+            call.method
+        );
+        self.responder.cut(fault.to_string());
+        self.streamed(call, total, Some(fault), warnings);
     }
 
     /// Tells the observer how a streamed list ended: whole, or cut by `fault` after its

@@ -752,7 +752,8 @@ pub fn internal(e: store::StoreError) -> Fault {
         let budget = crate::limits::get().sql_time_budget_ms;
         return Fault::bad_argument(format!(
             "The request is over the SQL time budget of {budget} ms per call \
-             (sql-time-budget-ms); narrow the object filter or ask for less."
+             (sql-time-budget-ms: CPU time, and ten times it in wall-clock time); narrow \
+             the object filter or ask for less."
         ));
     }
     Fault::internal(format!("store error: {e}"))

@@ -809,7 +809,7 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
     // WAL only applies to files; read-only readers cannot change it and need not.
     let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()));
-    // A reader may hold the log for up to the stall timeout (a streamed list read
+    // A reader may hold the log for up to four stall timeouts (a streamed list read
     // slowly), and under heavy writes the log grows meanwhile: 600 MB in 20 s of six
     // clients' `addUpdate`s. When the log next starts again its file is cut back to issue
     // 10's bound rather than keeping that size on disk for good.

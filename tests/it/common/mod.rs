@@ -516,7 +516,8 @@ impl RefusingPort {
         // SAFETY: socket, bind and getsockname get a fresh descriptor (owned at once)
         // and `sockaddr_in` values of the size they are told.
         unsafe {
-            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            // Close-on-exec: servers started meanwhile must not inherit it.
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
             assert!(fd >= 0, "socket: {}", io::Error::last_os_error());
             let socket = std::os::fd::OwnedFd::from_raw_fd(fd);
             let mut addr: libc::sockaddr_in = std::mem::zeroed();
