@@ -253,9 +253,9 @@ fn run(conn: &Connection, shared: &(Mutex<State>, Condvar), restart_wanted: &Ato
         // which ends in milliseconds (readers overlapping one another keep every pass
         // short, and the log grew without end when that skipped the hold: 7.7 GB in ten
         // minutes of reads beside 200 writes a second), or a streamed list, for up to four
-        // stall timeouts (one if its client stops reading). The held copy waits a moment for readers ([`READERS_WAIT`], or
-        // longer past the backstop line); when they outlast it, writes are not held
-        // again for a while.
+        // stall timeouts (one if its client stops reading). The held copy waits a moment
+        // for readers ([`READERS_WAIT`], or longer past the backstop line); when they
+        // outlast it, writes are not held again for a while.
         if pass.log >= RESTART_PAGES && Instant::now() >= next_hold {
             // Hold the next write back (`make_way`) and copy what is left meanwhile.
             let s = state.lock().unwrap_or_else(|p| p.into_inner());
@@ -371,9 +371,9 @@ unsafe extern "C" fn backstop(
         // Done, or as far as it can get: a passive checkpoint that ran stops only at
         // the frames a reader still needs, and trying again cannot pass them until that
         // reader ends (a stalled streamed list: up to the stall timeout; one read slowly:
-        // up to four). Only another
-        // checkpoint under way (`SQLITE_BUSY`: the thread's) is worth waiting for; waiting
-        // for a reader made every write take `BACKSTOP_WAIT` for as long as it read.
+        // up to four). Only another checkpoint under way (`SQLITE_BUSY`: the thread's) is
+        // worth waiting for; waiting for a reader made every write take `BACKSTOP_WAIT`
+        // for as long as it read.
         if rc == ffi::SQLITE_OK {
             break;
         }

@@ -582,9 +582,9 @@ pub mod sql_clock {
     pub const CHECK_EVERY: i32 = 1000;
 
     thread_local! {
-        static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
-        /// This thread's CPU time as the clock started ([`thread_cpu_time`]).
-        static CPU_STARTED: Cell<Option<Duration>> = const { Cell::new(None) };
+        /// When the clock started, and this thread's CPU time then ([`thread_cpu_time`];
+        /// none outside a serving process, which has no budget).
+        static STARTED: Cell<Option<(Instant, Option<Duration>)>> = const { Cell::new(None) };
         /// The last reading of this thread's CPU time, and when it was taken.
         static CPU_READ: Cell<Option<(Instant, Duration)>> = const { Cell::new(None) };
         /// A shorter limit for the work running inside [`quick`], and whether it was hit.
@@ -644,10 +644,8 @@ pub mod sql_clock {
     /// A call's SQL work begins (or a streamed row was handed out).
     pub fn start() {
         let now = Instant::now();
-        STARTED.with(|s| s.set(Some(now)));
-        // Only a serving process has a budget to measure against.
         let cpu = crate::limits::serving().then(|| cpu_time_about(now));
-        CPU_STARTED.with(|c| c.set(cpu));
+        STARTED.with(|s| s.set(Some((now, cpu))));
     }
 
     /// This thread's CPU time at `now`, or up to [`CPU_READ_EVERY`] less (its reading
@@ -670,13 +668,12 @@ pub mod sql_clock {
 
     pub(crate) fn stop() {
         STARTED.with(|s| s.set(None));
-        CPU_STARTED.with(|c| c.set(None));
     }
 
     /// Whether the work running on this thread has run past `limit` on the wall clock
     /// (a quick read's limit: it holds an async thread, whose time is what counts).
     fn over(limit: Duration) -> bool {
-        STARTED.with(|s| s.get().is_some_and(|t| t.elapsed() > limit))
+        STARTED.with(|s| s.get().is_some_and(|(t, _)| t.elapsed() > limit))
     }
 
     /// How much longer than the budget the work may take on the wall clock, waiting for
@@ -693,7 +690,7 @@ pub mod sql_clock {
     /// runs ahead of its wall time), so the check costs ordinary calls nothing; the
     /// reading the clock starts from is [`cpu_time_about`]'s.
     fn over_budget(budget: Duration) -> bool {
-        let Some((wall, cpu)) = STARTED.with(|s| s.get()).zip(CPU_STARTED.with(|c| c.get())) else {
+        let Some((wall, Some(cpu))) = STARTED.with(|s| s.get()) else {
             return false;
         };
         let waited = wall.elapsed();
@@ -745,8 +742,7 @@ pub mod sql_clock {
         use super::*;
 
         fn start_clock() {
-            STARTED.with(|s| s.set(Some(Instant::now())));
-            CPU_STARTED.with(|c| c.set(Some(thread_cpu_time())));
+            STARTED.with(|s| s.set(Some((Instant::now(), Some(thread_cpu_time())))));
         }
 
         /// Time spent off the CPU counts only past the wall-clock limit; time on it
@@ -766,8 +762,7 @@ pub mod sql_clock {
                 std::hint::black_box(0u64);
             }
             assert!(over_budget(budget), "60 ms on the CPU left a 50 ms budget");
-            STARTED.with(|s| s.set(None));
-            CPU_STARTED.with(|c| c.set(None));
+            stop();
         }
     }
 }
