@@ -697,9 +697,7 @@ impl Responder {
             .map_or(stall, |d| d.saturating_duration_since(Instant::now()));
         // Which limit a wait that runs out has reached.
         let reached = if life_left < stall {
-            Cut::PastDeadline {
-                secs: secs.saturating_mul(STREAM_LIFE.into()),
-            }
+            past_deadline(stall)
         } else {
             Cut::ClientStalled { secs }
         };
@@ -731,6 +729,19 @@ impl Responder {
             })
     }
 
+    /// A streamed reply past its deadline, as a fault: looked at for every row, not
+    /// only for every chunk, because a list whose rows come slowly (a filter that
+    /// matches few of the rows it scans) could keep its read snapshot for many times its
+    /// life before it fills one chunk.
+    fn outlived(&self) -> Result<(), Fault> {
+        match self.deadline {
+            Some(d) if Instant::now() >= d => Err(Fault::Cut {
+                cut: past_deadline(crate::limits::get().stall_timeout()),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Ends a streaming reply early: the connection is cut, so the client sees an
     /// incomplete reply rather than a well-formed short one. Never waits: the error goes
     /// through the channel room reserved as the stream started, so a client that stopped
@@ -752,6 +763,13 @@ impl Responder {
 const STREAM_LIFE: u32 = 4;
 // `Cut::PastDeadline`'s message says "four times the stall timeout".
 const _: () = assert!(STREAM_LIFE == 4);
+
+/// The cut of a streamed reply that outlived [`STREAM_LIFE`] stall timeouts.
+fn past_deadline(stall: Duration) -> Cut {
+    Cut::PastDeadline {
+        secs: stall.as_secs().saturating_mul(STREAM_LIFE.into()),
+    }
+}
 
 /// One call on its way through the blocking pool.
 struct Exchange<C> {
@@ -1369,6 +1387,7 @@ impl ItemSink for StreamSink<'_> {
     }
 
     fn item(&mut self, item: Value) -> Result<(), Fault> {
+        self.responder.outlived()?;
         self.list.item(&mut self.buffer, &item);
         if self.buffer.len() >= CHUNK_BYTES {
             if self.chunks == Chunks::OneOnly {

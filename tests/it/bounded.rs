@@ -1364,6 +1364,45 @@ fn a_stream_read_slowly_is_cut_after_four_stall_timeouts() {
     assert!(log.contains("PastDeadline { secs: 8 }"), "{log}");
 }
 
+/// A list whose rows come slowly never fills a chunk, and was answered whole however long
+/// it took: its read snapshot outlived the stream's life (four stall timeouts, 4 s
+/// here). Each title here matches only at its end, after some 0.1 s of searching, and the
+/// list searches them all twice (its count, then its rows): with enough of them to take
+/// some 8 s, inside the SQL time budget (60 s here), the list now ends at its first row
+/// past 4 s, answered with the fault, since nothing was sent.
+#[test]
+fn a_list_whose_rows_come_slowly_still_ends_at_its_deadline() {
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1"),
+            ("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "60000"),
+        ],
+    );
+    let title = |seed| format!("{}a{}c", random_a_and_b(300_000, seed), "b".repeat(50));
+    create_titled(&server, &title(0));
+    // How long one title takes here, after a first search that pays what a first
+    // search pays once; each search has its own expression, for the reply cache.
+    search_titles(&server, "~ a[ab]{49}bc").0.ok();
+    let (reply, one) = search_titles(&server, "~ a[ab]{48}bbc");
+    assert_eq!(ids_of(reply.ok()).len(), 1);
+    let titles = (8.0 / one.as_secs_f64()).ceil().clamp(8.0, 200.0) as u64;
+    for seed in 1..titles {
+        create_titled(&server, &title(seed));
+    }
+    let (reply, took) = search_titles(&server, "~ a[ab]{50}c");
+    let fault = reply.fault();
+    assert!(
+        fault.string.contains("still streaming after 4 seconds"),
+        "{fault:?} ({titles} titles of {one:?})"
+    );
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(20),
+        "{took:?}"
+    );
+}
+
 /// The journal's entry for the one `SoftLayer_Account::getTickets` call, once there.
 fn journaled_list_call(server: &Server) -> serde_json::Value {
     let auth = format!("Bearer {}", admin_token(server));
