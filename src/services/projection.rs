@@ -1069,12 +1069,11 @@ mod tests {
     fn a_quick_read_past_its_limit_is_given_up_between_statements() {
         let project = |limit: Duration| {
             let budget = WorkBudget::new(u64::MAX, u64::MAX);
-            crate::store::sql_clock::start();
-            let out = crate::store::sql_clock::quick(limit, || {
-                (0..10 * QUICK_CHECK_EVERY).try_for_each(|_| budget.object())
-            });
-            crate::store::sql_clock::stop();
-            out
+            crate::store::sql_clock::timed(|| {
+                crate::store::sql_clock::quick(limit, || {
+                    (0..10 * QUICK_CHECK_EVERY).try_for_each(|_| budget.object())
+                })
+            })
         };
         let (done, ran_out) = project(Duration::from_secs(60));
         assert!(done.is_ok() && !ran_out);

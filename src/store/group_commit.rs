@@ -324,9 +324,9 @@ fn step(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
 /// The job's [`WriteJob::run`], timed as SQL and caught if it panics: whether it keeps
 /// its work, `Err` when it panicked.
 fn run_caught(conn: &Connection, job: &mut dyn WriteJob) -> Result<bool, String> {
-    sql_clock::start();
-    let kept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)));
-    sql_clock::stop();
+    let kept = sql_clock::timed(|| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(conn)))
+    });
     kept.map_err(|_| "the write panicked".to_string())
 }
 

@@ -338,9 +338,7 @@ impl Store {
             }
         };
         self.writer.look_for_outside_writes(&tx);
-        sql_clock::start();
-        let out = f(&tx);
-        sql_clock::stop();
+        let out = sql_clock::timed(|| f(&tx));
         let out = match out {
             // A step: the text that the writer thread's batches left queued may be long.
             Ok(out) => query::index_queued_text_upto(&tx, query::TEXT_INDEX_STEP)
@@ -515,10 +513,7 @@ impl Store {
     ) -> std::result::Result<T, E> {
         let Some(path) = &self.path else {
             let conn = self.writer.conn.lock().unwrap_or_else(|p| p.into_inner());
-            sql_clock::start();
-            let out = f(&conn);
-            sql_clock::stop();
-            return out;
+            return sql_clock::timed(|| f(&conn));
         };
         let mapped = sql_clock::quick_now();
         let pool = match mapped {
@@ -548,9 +543,7 @@ impl Store {
         let begin = conn.prepare_cached("BEGIN").and_then(|mut s| s.execute([]));
         let out = match begin {
             Ok(_) => {
-                sql_clock::start();
-                let out = f(&conn);
-                sql_clock::stop();
+                let out = sql_clock::timed(|| f(&conn));
                 let _ = conn
                     .prepare_cached("ROLLBACK")
                     .and_then(|mut s| s.execute([]));
@@ -641,7 +634,23 @@ pub mod sql_clock {
         quick
     }
 
-    /// A call's SQL work begins (or a streamed row was handed out).
+    /// Runs `f` as SQL work on the clock, stopped however `f` ends: after a panic
+    /// (answered further up) the thread goes on with other calls, which must not be
+    /// timed from this one's start.
+    pub fn timed<T>(f: impl FnOnce() -> T) -> T {
+        struct Stopped;
+        impl Drop for Stopped {
+            fn drop(&mut self) {
+                stop();
+            }
+        }
+        start();
+        let _stopped = Stopped;
+        f()
+    }
+
+    /// The clock starts again: a streamed row was handed out, or (from [`timed`]) a
+    /// call's SQL work begins.
     pub fn start() {
         let now = Instant::now();
         let cpu = crate::limits::serving().then(|| cpu_time_about(now));
@@ -666,7 +675,7 @@ pub mod sql_clock {
     /// See [`cpu_time_about`].
     const CPU_READ_EVERY: Duration = Duration::from_millis(1);
 
-    pub(crate) fn stop() {
+    fn stop() {
         STARTED.with(|s| s.set(None));
     }
 
@@ -693,10 +702,42 @@ pub mod sql_clock {
         let Some((wall, Some(cpu))) = STARTED.with(|s| s.get()) else {
             return false;
         };
+        spent_since(wall, cpu, budget)
+    }
+
+    /// Whether this thread has spent `budget` of CPU time since `wall` (when its CPU
+    /// time was `cpu`), or [`WALL_FACTOR`] times it on the wall clock; the CPU clock is
+    /// read only past `budget` on the wall clock.
+    fn spent_since(wall: Instant, cpu: Duration, budget: Duration) -> bool {
         let waited = wall.elapsed();
         waited > budget
             && (waited > budget.saturating_mul(WALL_FACTOR)
                 || thread_cpu_time().saturating_sub(cpu) > budget)
+    }
+
+    /// A shorter budget for part of a call's work on this thread, counted as the call's
+    /// is (CPU time, with the wall-clock limit): a query plan's try (`query::within`).
+    #[derive(Clone, Copy)]
+    pub(crate) struct Allowance {
+        wall: Instant,
+        cpu: Duration,
+        budget: Duration,
+    }
+
+    impl Allowance {
+        pub(crate) fn new(budget: Duration) -> Allowance {
+            let wall = Instant::now();
+            Allowance {
+                wall,
+                cpu: cpu_time_about(wall),
+                budget,
+            }
+        }
+
+        /// Whether the allowance is spent (on the thread that made it).
+        pub(crate) fn spent(&self) -> bool {
+            spent_since(self.wall, self.cpu, self.budget)
+        }
     }
 
     /// The CPU time this thread has used (on systems without a per-thread CPU clock, the
@@ -763,6 +804,32 @@ pub mod sql_clock {
             }
             assert!(over_budget(budget), "60 ms on the CPU left a 50 ms budget");
             stop();
+        }
+
+        /// A plan's try (`query::within`) is counted so too.
+        #[cfg(target_os = "linux")]
+        #[test]
+        fn an_allowance_is_cpu_time_with_a_longer_wall_clock_limit() {
+            let allowance = Allowance::new(Duration::from_millis(30));
+            std::thread::sleep(Duration::from_millis(60));
+            assert!(!allowance.spent(), "60 ms asleep spent a 30 ms allowance");
+            let spin = thread_cpu_time();
+            while thread_cpu_time() - spin < Duration::from_millis(35) {
+                std::hint::black_box(0u64);
+            }
+            assert!(allowance.spent(), "35 ms on the CPU left a 30 ms allowance");
+            let asleep = Allowance::new(Duration::from_millis(30));
+            std::thread::sleep(Duration::from_millis(310));
+            assert!(asleep.spent(), "past 10 times the allowance, asleep");
+        }
+
+        #[test]
+        fn work_that_panics_leaves_the_clock_stopped() {
+            let caught = std::panic::catch_unwind(|| timed(|| panic!("in the SQL work")));
+            assert!(caught.is_err());
+            assert!(STARTED.with(|s| s.get()).is_none());
+            assert_eq!(timed(|| 7), 7);
+            assert!(STARTED.with(|s| s.get()).is_none());
         }
     }
 }
