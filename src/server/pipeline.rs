@@ -1242,10 +1242,9 @@ impl<C: Codec> Exchange<C> {
     /// answered.
     fn stream_as(&mut self, call: &Call, list: Box<dyn ListWriter>, chunks: Chunks) -> bool {
         // The read snapshot is taken as the dispatch begins.
-        let life = crate::limits::get()
-            .stall_timeout()
-            .saturating_mul(STREAM_LIFE);
-        self.responder.deadline = Some(crate::limits::deadline_after(life).into_std());
+        let stall = crate::limits::get().stall_timeout();
+        let deadline = crate::limits::deadline_after(stall.saturating_mul(STREAM_LIFE)).into_std();
+        self.responder.deadline = Some(deadline);
         let mut sink = StreamSink {
             responder: &mut self.responder,
             list,
@@ -1256,12 +1255,17 @@ impl<C: Codec> Exchange<C> {
             chunks,
             outgrown: false,
         };
-        let result = services::dispatch_observed(
-            &self.shared.store,
-            call,
-            &mut sink,
-            &*self.shared.observer,
-        );
+        // The deadline holds inside SQLite too: a list's count, or a row that takes long
+        // to find, is not let run past it (the stream itself looks at it for every row).
+        let (result, outlived) = store::sql_clock::until(deadline, || {
+            services::dispatch_observed(&self.shared.store, call, &mut sink, &*self.shared.observer)
+        });
+        let result = match result {
+            Err(_) if outlived => Err(Fault::Cut {
+                cut: past_deadline(stall),
+            }),
+            other => other,
+        };
         let StreamSink {
             mut list,
             mut buffer,

@@ -583,6 +583,41 @@ pub mod sql_clock {
         /// A shorter limit for the work running inside [`quick`], and whether it was hit.
         static LIMIT: Cell<Option<Duration>> = const { Cell::new(None) };
         static RAN_OUT: Cell<bool> = const { Cell::new(false) };
+        /// When the read snapshot of the work inside [`until`] must be let go, and
+        /// whether that interrupted anything.
+        static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+        static OUTLIVED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Runs `f` with a deadline in wall-clock time besides the budget (a streamed list's
+    /// life): a statement still running at `deadline` is interrupted as past the budget.
+    /// With `f`'s result, whether the deadline interrupted anything; the call's answer is
+    /// then that it outlived its deadline, not the budget's fault.
+    pub fn until<T>(deadline: Instant, f: impl FnOnce() -> T) -> (T, bool) {
+        /// Ends the deadline however `f` ends.
+        struct Ended;
+        impl Drop for Ended {
+            fn drop(&mut self) {
+                DEADLINE.with(|d| d.set(None));
+            }
+        }
+        DEADLINE.with(|d| d.set(Some(deadline)));
+        OUTLIVED.with(|o| o.set(false));
+        let ended = Ended;
+        let out = f();
+        drop(ended);
+        (out, OUTLIVED.with(|o| o.replace(false)))
+    }
+
+    /// Whether the work inside [`until`] is past its deadline.
+    fn outlived() -> bool {
+        let past = DEADLINE
+            .with(|d| d.get())
+            .is_some_and(|d| Instant::now() >= d);
+        if past {
+            OUTLIVED.with(|o| o.set(true));
+        }
+        past
     }
 
     /// Runs `f` as a quick read: each of its read transactions runs on a quick reader
@@ -763,7 +798,7 @@ pub mod sql_clock {
     pub fn spent() -> bool {
         // Also where a long call gives up its place on the CPU (limits::cpu_places).
         crate::limits::leave_cpu_place_if_long();
-        if quick_past_limit() {
+        if quick_past_limit() || outlived() {
             return true;
         }
         crate::limits::serving() && over_budget(crate::limits::get().sql_time_budget())
@@ -821,6 +856,17 @@ pub mod sql_clock {
             let asleep = Allowance::new(Duration::from_millis(30));
             std::thread::sleep(Duration::from_millis(310));
             assert!(asleep.spent(), "past 10 times the allowance, asleep");
+        }
+
+        #[test]
+        fn work_past_its_deadline_is_spent_and_says_so() {
+            let ((), outlived) = until(Instant::now() + Duration::from_secs(60), || {
+                assert!(!spent());
+            });
+            assert!(!outlived);
+            let ((), outlived) = until(Instant::now(), || assert!(spent()));
+            assert!(outlived);
+            assert!(!spent(), "the deadline ends with the work");
         }
 
         #[test]
