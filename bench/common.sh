@@ -4,7 +4,10 @@
 # need_wrk_and_nginx: install the load tools from Debian when missing (as root); the
 # latter sets NGINX_BIN and keeps the package's own nginx service from starting.
 # DEMO_API_KEY: the demo user's key. fetch_metrics and own_p99: the server's own latency
-# (its /metrics histogram) between two moments.
+# (its /metrics histogram) between two moments. bench_workdir: the work directory WORK and
+# the cleanup of it and of the processes in BENCH_PIDS. seed_database and bench_database:
+# a synthetic database. free_port, start_server, wait_health and stop_server: a server on
+# 127.0.0.1 in the background.
 
 # The seeded demo user's API key (src/store/seed.rs), for the scripts' clients; exported
 # so that their embedded Python reads it as os.environ["DEMO_API_KEY"].
@@ -91,6 +94,38 @@ need_wrk_and_nginx() {
     [ -x "$NGINX_BIN" ] || die "nginx is not installed"
 }
 
+# bench_workdir NAME: makes WORK, a fresh directory /tmp/NAME.XXXXXX, and sets the cleanup
+# on exit: every process whose pid is in BENCH_PIDS (start_server adds its servers; add
+# others with BENCH_PIDS+=("$!")) is stopped, then WORK removed. INT and TERM exit with 130,
+# so they clean up too.
+bench_workdir() {
+    WORK="$(mktemp -d "/tmp/$1.XXXXXX")"
+    BENCH_PIDS=()
+    trap bench_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# bench_cleanup: bench_workdir's EXIT trap (SIGTERM to each of BENCH_PIDS, then wait).
+bench_cleanup() {
+    local pid
+    for pid in "${BENCH_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+
+# seed_database DB TICKETS TIMEOUT [SEED ARGUMENT...]: seeds DB with TICKETS synthetic
+# tickets (BIN must be set: build_server first), given TIMEOUT seconds; the seed's log is
+# seed.log beside DB, shown when it fails.
+seed_database() {
+    local db="$1" tickets="$2" limit="$3" log
+    log="$(dirname "$db")/seed.log"
+    shift 3
+    timeout "$limit" "$BIN" seed --db "$db" --synthetic-tickets "$tickets" "$@" 2>"$log" \
+        || { cat "$log" >&2; die "seeding failed"; }
+}
+
 # bench_database DIR TICKETS: sets DB to BENCH_DB when given, else seeds a fresh database
 # of TICKETS synthetic tickets in DIR (BIN must be set: build_server first).
 bench_database() {
@@ -98,9 +133,48 @@ bench_database() {
     [ -n "$DB" ] && return 0
     DB="$1/bench.sqlite3"
     say "seeding $2 synthetic tickets"
-    timeout 1800 "$BIN" seed --db "$DB" --synthetic-tickets "$2" 2>"$1/seed.log" \
-        || { cat "$1/seed.log" >&2; die "seeding failed"; }
+    seed_database "$DB" "$2" 1800
 }
 
 # free_port: an unused local TCP port.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_server PORT LOG WAIT [SERVE ARGUMENT...]: starts `$BIN serve --listen 127.0.0.1:PORT
+# SERVE ARGUMENT...` in the background, its output appended to LOG; sets SERVER_PID and
+# adds it to BENCH_PIDS; then, unless WAIT is 0, waits up to WAIT seconds for it to answer
+# /health (wait_health). Another build: BIN=path start_server ...; the server's environment:
+# VAR=value start_server ...
+start_server() {
+    local port="$1" log="$2" limit="$3"
+    shift 3
+    "$BIN" serve --listen "127.0.0.1:$port" "$@" >>"$log" 2>&1 &
+    SERVER_PID=$!
+    BENCH_PIDS+=("$SERVER_PID")
+    [ "$limit" = 0 ] || wait_health "$port" "$limit" "$SERVER_PID" "$log"
+}
+
+# wait_health PORT WAIT PID LOG: until GET /health on PORT answers; dies with LOG on stderr
+# as soon as process PID has exited, or when WAIT seconds have passed.
+wait_health() {
+    local port="$1" deadline=$((SECONDS + $2)) pid="$3" log="$4"
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" \
+            2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "the server exited"; }
+        sleep 0.1
+    done
+    cat "$log" >&2
+    die "the server did not answer /health within $2 s"
+}
+
+# stop_server: stops the server SERVER_PID (SIGTERM; harmless when it is already exiting),
+# waits for it and takes it off BENCH_PIDS; SERVER_PID is then empty.
+stop_server() {
+    [ -n "${SERVER_PID:-}" ] || return 0
+    kill "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    local pid kept=()
+    for pid in "${BENCH_PIDS[@]}"; do [ "$pid" = "$SERVER_PID" ] || kept+=("$pid"); done
+    BENCH_PIDS=("${kept[@]}")
+    SERVER_PID=""
+}

@@ -25,25 +25,12 @@ PAGES="${BENCH_PAGES:-8}"
 command -v python3 >/dev/null || die "python3 is needed"
 
 build_server
-WORK="$(mktemp -d /tmp/sl-deep-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir sl-deep-bench
 
-start() { # binary database -> port
-    local port
-    port=$(free_port)
-    "$1" serve --no-reply-cache --listen "127.0.0.1:$port" --db "$2" >"$WORK/server-$port.log" 2>&1 &
-    PIDS+=($!)
-    for _ in $(seq 1 3000); do
-        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=1)" 2>/dev/null && break
-        kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$WORK/server-$port.log" >&2; die "the server exited"; }
-        sleep 0.2
-    done
-    echo "$port"
+# start BINARY DATABASE: a server of BINARY on DATABASE, ready; sets PORT to its port.
+start() {
+    PORT=$(free_port)
+    BIN="$1" start_server "$PORT" "$WORK/server-$PORT.log" 600 --no-reply-cache --db "$2"
 }
 
 bench_database "$WORK" "$TICKETS"
@@ -51,9 +38,10 @@ BASE_PORT=""
 if [ -n "${BENCH_BASE_BIN:-}" ]; then
     say "copying the database for the base build"
     cp "$DB" "$WORK/base.db"
-    BASE_PORT=$(start "$BENCH_BASE_BIN" "$WORK/base.db")
+    start "$BENCH_BASE_BIN" "$WORK/base.db"
+    BASE_PORT=$PORT
 fi
-PORT=$(start "$BIN" "$DB")
+start "$BIN" "$DB"
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other work skews the numbers)"
 timeout 3600 python3 - "$PORT" "$PAGES" "$BASE_PORT" <<'PY'
 import hashlib, http.client, os, random, sys, time, xmlrpc.client

@@ -41,37 +41,19 @@ build_server
 "$BIN" seed --help 2>/dev/null | grep -q -- '--synthetic-tickets' \
     || die "this build has no 'seed --synthetic-tickets' subcommand"
 
-WORK="$(mktemp -d /tmp/sl-filters-bench.XXXXXX)"
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir sl-filters-bench
 
 DB="$WORK/bench.sqlite3"
 say "generating $TICKETS synthetic tickets in $DB"
 start=$(date +%s.%N)
-timeout 900 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" --seed "$SEED" 2>"$WORK/seed.log" \
-    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+seed_database "$DB" "$TICKETS" 900 --seed "$SEED"
 end=$(date +%s.%N)
 SEED_SECONDS=$(python3 -c "print(f'{$end - $start:.1f}')")
 DB_MB=$(( $(stat -c %s "$DB") / 1048576 ))
 say "seeded in ${SEED_SECONDS}s (database ${DB_MB} MB)"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BIN" serve --listen "127.0.0.1:$PORT" --db "$DB" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 200); do
-    if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/health', timeout=1)" 2>/dev/null; then
-        break
-    fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "the server exited"; }
-    sleep 0.1
-done
+PORT=$(free_port)
+start_server "$PORT" "$WORK/server.log" 20 --db "$DB"
 
 say "measuring ($REQUESTS requests per query)"
 timeout 1800 python3 - "$PORT" "$SERVER_PID" "$REQUESTS" "$BIG_LIST" "$TICKETS" "$SEED_SECONDS" "$DB_MB" <<'PY'

@@ -31,18 +31,10 @@ command -v callgrind_control >/dev/null 2>&1 || die "callgrind_control (valgrind
 command -v python3 >/dev/null 2>&1 || die "python3 is needed"
 
 build_server
-WORK="$(mktemp -d /tmp/sl-instructions-bench.XXXXXX)"
-VG_PID=""
-cleanup() {
-    if [ -n "$VG_PID" ]; then kill "$VG_PID" 2>/dev/null || true; wait "$VG_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir sl-instructions-bench
 
 say "seeding $TICKETS synthetic tickets"
-timeout 900 "$BIN" seed --db "$WORK/seed.sqlite3" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
-    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+seed_database "$WORK/seed.sqlite3" "$TICKETS" 900
 
 # calls PORT N SEED: N getObject calls of random tickets over TRANSPORT, one connection.
 calls() {
@@ -92,22 +84,18 @@ for _ in range(n):
 PY
 }
 
-# count BIN: instructions per measured call of BIN.
+# count BIN NAME: prints the instructions per measured call of BIN. Called in a command
+# substitution, out of the exit trap's reach: it stops its server itself.
 count() {
     local bin="$1" name="$2"
     cp "$WORK/seed.sqlite3" "$WORK/$name.sqlite3"
     local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    port=$(free_port)
     valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$WORK/$name.out" \
         "$bin" serve --no-reply-cache --listen "127.0.0.1:$port" --db "$WORK/$name.sqlite3" \
         >"$WORK/$name.log" 2>&1 &
-    VG_PID=$!
-    for _ in $(seq 1 240); do
-        python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/health', timeout=2)" \
-            2>/dev/null && break
-        kill -0 "$VG_PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; die "the server did not start"; }
-        sleep 0.5
-    done
+    SERVER_PID=$!
+    wait_health "$port" 120 "$SERVER_PID" "$WORK/$name.log"
     calls "$port" 200 7 || die "warm-up calls failed"
     # The text tally is built in the background after start (store/text_tally.rs); under
     # callgrind that takes long enough to fall in the measured calls (9,200 instructions
@@ -124,12 +112,10 @@ for _ in range(600):
     time.sleep(0.5)
 sys.exit(1)
 PY
-    callgrind_control -i on "$VG_PID" >/dev/null 2>&1
+    callgrind_control -i on "$SERVER_PID" >/dev/null 2>&1
     calls "$port" "$CALLS" 1 || die "measured calls failed"
-    callgrind_control -i off "$VG_PID" >/dev/null 2>&1
-    kill -TERM "$VG_PID"
-    wait "$VG_PID" 2>/dev/null || true
-    VG_PID=""
+    callgrind_control -i off "$SERVER_PID" >/dev/null 2>&1
+    stop_server
     local total
     total=$(callgrind_annotate "$WORK/$name.out" 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}')
     [ -n "$total" ] || die "no instruction count for $name"

@@ -32,24 +32,14 @@ need_wrk_and_nginx
 command -v python3 >/dev/null 2>&1 || die "python3 is needed"
 
 build_server
-WORK="$(mktemp -d /tmp/sl-getobject-bench.XXXXXX)"
+bench_workdir sl-getobject-bench
 chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 DB="$WORK/bench.sqlite3"
 say "seeding $TICKETS synthetic tickets"
-timeout 900 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
-    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+seed_database "$DB" "$TICKETS" 900
 PORT=$(free_port)
-"$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" >"$WORK/server.log" 2>&1 &
-PIDS+=($!)
+start_server "$PORT" "$WORK/server.log" 60 --no-reply-cache --db "$DB"
 
 # The request of each transport for one ticket, in Python (to capture replies) and Lua
 # (for wrk): the same text with the id spliced in.
@@ -168,7 +158,7 @@ http {
 EOF
 "$NGINX_BIN" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' \
     >"$WORK/nginx/logs/stdout.log" 2>&1 &
-PIDS+=($!)
+BENCH_PIDS+=("$!")
 sleep 1
 
 # run NAME PORT TRANSPORT: "RPS P50_MS P99_MS NON200 OWN_P99_MS". OWN_P99_MS is the server's

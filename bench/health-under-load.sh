@@ -32,32 +32,14 @@ command -v python3 >/dev/null 2>&1 || die "python3 is needed for the HTTP client
 
 build_server
 
-WORK="$(mktemp -d /tmp/sl-health-bench.XXXXXX)"
-SERVER_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir sl-health-bench
 
 DB="$WORK/bench.sqlite3"
 say "generating $TICKETS synthetic tickets in $DB"
-timeout 900 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" --seed "$SEED" 2>"$WORK/seed.log" \
-    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+seed_database "$DB" "$TICKETS" 900 --seed "$SEED"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BIN" serve --listen "127.0.0.1:$PORT" --db "$DB" --no-reply-cache >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 200); do
-    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/health', timeout=1)" 2>/dev/null; then
-        break
-    fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "the server exited"; }
-    sleep 0.1
-done
+PORT=$(free_port)
+start_server "$PORT" "$WORK/server.log" 20 --db "$DB" --no-reply-cache
 
 say "measuring ($PROBES probes, $CLIENTS heavy clients)"
 timeout 900 python3 - "$PORT" "$PROBES" "$CLIENTS" "$TICKETS" <<'PY'

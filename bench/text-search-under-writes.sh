@@ -18,13 +18,7 @@ SECONDS_EACH="${BENCH_SECONDS:-20}"
 EVERY="${BENCH_EVERY:-0.2}"
 . bench/common.sh
 build_server
-WORK="$(mktemp -d /tmp/sl-text-writes.XXXXXX)"
-PID=""
-cleanup() {
-    [ -n "$PID" ] && { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir sl-text-writes
 bench_database "$WORK" "$TICKETS"
 SOURCE="$DB"
 PORT=$(free_port)
@@ -35,19 +29,15 @@ for mode in tally scan; do
     cp "$SOURCE" "$DB"
     for suffix in -wal -shm; do [ -f "$SOURCE$suffix" ] && cp "$SOURCE$suffix" "$DB$suffix"; done
     if [ "$mode" = scan ]; then
-        SOFTLAYER_EMULATOR_TEXT_INDEX=off "$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" >"$WORK/$mode.log" 2>&1 &
+        SOFTLAYER_EMULATOR_TEXT_INDEX=off start_server "$PORT" "$WORK/$mode.log" 600 --no-reply-cache --db "$DB"
     else
-        "$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" >"$WORK/$mode.log" 2>&1 &
-    fi
-    PID=$!
-    for _ in $(seq 1 6000); do
-        if [ "$mode" = scan ]; then
-            python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/health', timeout=1)" 2>/dev/null && break
-        else
+        # Ready once its text tally is built.
+        start_server "$PORT" "$WORK/$mode.log" 0 --no-reply-cache --db "$DB"
+        for _ in $(seq 1 6000); do
             grep -q "text tally built" "$WORK/$mode.log" && break
-        fi
-        sleep 0.1
-    done
+            sleep 0.1
+        done
+    fi
     say "$mode: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     timeout 600 python3 - "$PORT" "$DB" "$SECONDS_EACH" "$EVERY" "$mode" >>"$RESULTS" <<'PY'
 import http.client, os, random, sqlite3, sys, threading, time, urllib.request, xmlrpc.client
@@ -111,9 +101,7 @@ counted = next(l.split()[1] for l in metrics.splitlines()
 pct = lambda p: latencies[min(len(latencies) - 1, int(len(latencies) * p))]
 print(f"{mode} {writes[0] / secs:.0f} {len(latencies)} {pct(.5):.1f} {pct(.9):.1f} {latencies[-1]:.1f} {counted}")
 PY
-    kill "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-    PID=""
+    stop_server
 done
 echo
 echo "addUpdate from 6 clients while one client searches update entries every $EVERY s, ${SECONDS_EACH} s per mode"

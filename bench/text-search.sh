@@ -19,32 +19,15 @@ TICKETS="${BENCH_TICKETS:-1000000}"
 REQUESTS="${BENCH_REQUESTS:-40}"
 . bench/common.sh
 build_server
-WORK="$(mktemp -d /tmp/sl-text-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir sl-text-bench
 bench_database "$WORK" "$TICKETS"
-wait_up() {
-    for _ in $(seq 1 3000); do
-        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$1/health', timeout=1)" 2>/dev/null && return 0
-        sleep 0.2
-    done
-    die "a server did not start"
-}
 # The plain scan first: a server opening the database writes to it (migrations), and
 # the other server would take that for a write by another process and build its text
 # tally again.
 SCAN_PORT=$(free_port)
-SOFTLAYER_EMULATOR_TEXT_INDEX=off "$BIN" serve --no-reply-cache --listen "127.0.0.1:$SCAN_PORT" --db "$DB" >"$WORK/scan.log" 2>&1 &
-PIDS+=($!)
-wait_up "$SCAN_PORT"
+SOFTLAYER_EMULATOR_TEXT_INDEX=off start_server "$SCAN_PORT" "$WORK/scan.log" 600 --no-reply-cache --db "$DB"
 INDEX_PORT=$(free_port)
-"$BIN" serve --no-reply-cache --listen "127.0.0.1:$INDEX_PORT" --db "$DB" >"$WORK/index.log" 2>&1 &
-PIDS+=($!)
-wait_up "$INDEX_PORT"
+start_server "$INDEX_PORT" "$WORK/index.log" 600 --no-reply-cache --db "$DB"
 # Totals come from the text tally (src/store/text_tally.rs) once it is built in the
 # background; until then SQLite counts. Measure the server as it runs once ready.
 for _ in $(seq 1 6000); do

@@ -24,23 +24,11 @@ REQUESTS="${BENCH_REQUESTS:-10}"
 command -v python3 >/dev/null || die "python3 is needed"
 
 build_server
-WORK="$(mktemp -d /tmp/sl-lists-bench.XXXXXX)"
-SERVER_PID=""
-cleanup() {
-    [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-    rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir sl-lists-bench
 
 bench_database "$WORK" "$TICKETS"
 PORT=$(free_port)
-"$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 3000); do
-    python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/health', timeout=1)" 2>/dev/null && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log" >&2; die "the server exited"; }
-    sleep 0.2
-done
+start_server "$PORT" "$WORK/server.log" 600 --no-reply-cache --db "$DB"
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: other work skews the numbers)"
 timeout 1800 python3 - "$PORT" "$DB" "$REQUESTS" <<'PY'
 import http.client, itertools, os, sqlite3, sys, time, xmlrpc.client

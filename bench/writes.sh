@@ -34,40 +34,16 @@ need_wrk
 command -v python3 >/dev/null 2>&1 || die "python3 is needed"
 
 build_server
-WORK="$(mktemp -d /tmp/sl-writes-bench.XXXXXX)"
-SERVER_PID=""
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-    fi
-}
-cleanup() { stop_server; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_workdir sl-writes-bench
 
 DB="$WORK/writes.sqlite3"
 say "seeding $TICKETS synthetic tickets"
-timeout 900 "$BIN" seed --db "$DB" --synthetic-tickets "$TICKETS" 2>"$WORK/seed.log" \
-    || { cat "$WORK/seed.log" >&2; die "seeding failed"; }
+seed_database "$DB" "$TICKETS" 900
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# start_server [ENV=VALUE...]: the server on $DB, in the background; waits until it answers.
-start_server() {
-    env "$@" "$BIN" serve --no-reply-cache --listen "127.0.0.1:$PORT" --db "$DB" \
-        >>"$WORK/server.log" 2>&1 &
-    SERVER_PID=$!
-    python3 - "$PORT" <<'PY' || die "the server did not start"
-import sys, time, urllib.request
-for _ in range(600):
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health", timeout=1).read(); sys.exit(0)
-    except Exception:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
+PORT=$(free_port)
+# serve: the server on $DB and PORT, in the background, until it answers (bench/common.sh:
+# start_server; VAR=value serve for its environment, stop_server to stop it).
+serve() { start_server "$PORT" "$WORK/server.log" 60 --no-reply-cache --db "$DB"; }
 
 # Open tickets of the demo account (addUpdate refuses closed ones), as a Lua table.
 python3 - "$DB" > "$WORK/ids.lua" <<'PY'
@@ -173,7 +149,7 @@ run() {
 
 declare -A RESULTS
 for mode in on off; do
-    start_server SOFTLAYER_EMULATOR_GROUP_COMMIT="$mode"
+    SOFTLAYER_EMULATOR_GROUP_COMMIT="$mode" serve
     say "group commit $mode: load average $(cut -d' ' -f1-3 /proc/loadavg)"
     # A short warm-up (statement caches, page cache), not counted.
     run addUpdate "warm$mode" 2s >/dev/null
@@ -183,17 +159,16 @@ for mode in on off; do
 done
 
 say "durability: addUpdate under load, the server killed with SIGKILL after 3 s"
-start_server
+serve
 write_lua addUpdate kill
 wrk -t"$THREADS" -c"$CONNECTIONS" -d6s -s "$WORK/kill.lua" "http://127.0.0.1:$PORT/" \
     > "$WORK/kill.wrk" 2>&1 &
 WRK_PID=$!
 sleep 3
 kill -9 "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null || true
-SERVER_PID=""
+stop_server
 wait "$WRK_PID" || true
-start_server
+serve
 stop_server
 
 echo

@@ -45,25 +45,9 @@ command -v python3 >/dev/null 2>&1 || die "python3 is needed for the HTTP checks
 
 # --- 2. server --------------------------------------------------------------
 build_server
-SERVER_BIN="$BIN"
 
-WORK="$(mktemp -d /tmp/sl-bench.XXXXXX)"
+bench_workdir sl-bench
 chmod 755 "$WORK"            # nginx workers (user nobody) read the reply file
-SERVER_PID=""
-NGINX_PID=""
-UNCACHED_PID=""
-cleanup() {
-    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-    if [ -n "$UNCACHED_PID" ]; then kill "$UNCACHED_PID" 2>/dev/null || true; wait "$UNCACHED_PID" 2>/dev/null || true; fi
-    if [ -n "$NGINX_PID" ]; then kill -QUIT "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
 
 # wait_http URL SECONDS: until GET URL answers (any status).
 wait_http() {
@@ -102,20 +86,11 @@ PY
 
 SERVER_PORT="$(free_port)"
 say "starting softlayer-ticket-server on 127.0.0.1:$SERVER_PORT"
-"$SERVER_BIN" serve --listen "127.0.0.1:$SERVER_PORT" --db "$WORK/bench.sqlite3" \
-    >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-if ! wait_http "http://127.0.0.1:$SERVER_PORT/health" 20; then
-    cat "$WORK/server.log" >&2
-    die "the server did not answer /health within 20 s"
-fi
+start_server "$SERVER_PORT" "$WORK/server.log" 20 --db "$WORK/bench.sqlite3"
 
 # The same server with its reply cache off: every request read from SQLite.
 UNCACHED_PORT="$(free_port)"
-"$SERVER_BIN" serve --no-reply-cache --listen "127.0.0.1:$UNCACHED_PORT" --db "$WORK/bench-uncached.sqlite3" \
-    >"$WORK/server-uncached.log" 2>&1 &
-UNCACHED_PID=$!
-wait_http "http://127.0.0.1:$UNCACHED_PORT/health" 20 || die "the uncached server did not answer /health"
+start_server "$UNCACHED_PORT" "$WORK/server-uncached.log" 20 --no-reply-cache --db "$WORK/bench-uncached.sqlite3"
 
 # --- 3. the request and its reply ---------------------------------------------
 cat > "$WORK/request.xml" <<EOF
@@ -220,7 +195,7 @@ EOF
 say "starting nginx on 127.0.0.1:$NGINX_PORT ($WORKERS workers)"
 "$NGINX_BIN" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' \
     >"$WORK/nginx/logs/stdout.log" 2>&1 &
-NGINX_PID=$!
+BENCH_PIDS+=("$!")
 wait_http "http://127.0.0.1:$NGINX_PORT/" 10 || die "nginx did not start"
 
 post "http://127.0.0.1:$NGINX_PORT$ENDPOINT_PATH" "$WORK/request.xml" "$WORK/nginx-reply.xml" > "$WORK/status.txt"
