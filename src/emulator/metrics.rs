@@ -10,6 +10,10 @@
 //! - `softlayer_emulator_journal_entries`: calls the journal holds;
 //! - `softlayer_emulator_database_bytes`: the database's size;
 //! - `softlayer_emulator_open_connections`: client connections open now;
+//! - `softlayer_emulator_request_body_bytes_in_flight`: bytes of request bodies being
+//!   read now (held to `--max-body-bytes-in-flight`), and
+//!   `softlayer_emulator_streams_in_flight`: streamed replies under way now (held to
+//!   `--max-streams`): how near the caps are;
 //! - `softlayer_emulator_injected_faults_total{kind}`: injections by fault rules
 //!   (`fault`, `http`, `drop`);
 //! - `softlayer_emulator_reads_moved_total`: reads begun on an async thread that ran
@@ -83,6 +87,8 @@ pub struct Metrics {
     pub journal_entries: Gauge,
     pub database_bytes: Gauge,
     pub open_connections: Gauge,
+    pub request_body_bytes_in_flight: Gauge,
+    pub streams_in_flight: Gauge,
     pub injected: Family<InjectionLabels, Counter>,
     pub reads_moved: Counter,
     pub text_tally_ready: Gauge,
@@ -133,6 +139,8 @@ impl Metrics {
         let journal_entries = Gauge::default();
         let database_bytes = Gauge::default();
         let open_connections = Gauge::default();
+        let request_body_bytes_in_flight = Gauge::default();
+        let streams_in_flight = Gauge::default();
         let injected = Family::<InjectionLabels, Counter>::default();
         let reads_moved = Counter::default();
         let text_tally_ready = Gauge::default();
@@ -174,6 +182,16 @@ impl Metrics {
             open_connections.clone(),
         );
         registry.register(
+            "request_body_bytes_in_flight",
+            "Bytes of request bodies being read now (held to --max-body-bytes-in-flight)",
+            request_body_bytes_in_flight.clone(),
+        );
+        registry.register(
+            "streams_in_flight",
+            "Streamed replies under way now (held to --max-streams)",
+            streams_in_flight.clone(),
+        );
+        registry.register(
             "injected_faults",
             "Calls answered by a fault rule, by what it did",
             injected.clone(),
@@ -207,6 +225,8 @@ impl Metrics {
             journal_entries,
             database_bytes,
             open_connections,
+            request_body_bytes_in_flight,
+            streams_in_flight,
             injected,
             reads_moved,
             text_tally_ready,

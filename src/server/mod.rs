@@ -421,6 +421,9 @@ async fn metrics(shared: Arc<Shared>) -> Response<Body> {
     let text = tokio::task::spawn_blocking(move || {
         let h = &shared.harness;
         h.metrics.journal_entries.set(h.journal.len() as i64);
+        let (bodies, streams) = pipeline::held_now();
+        h.metrics.request_body_bytes_in_flight.set(bodies as i64);
+        h.metrics.streams_in_flight.set(streams as i64);
         if let Ok(size) = shared.store.size_bytes() {
             h.metrics.database_bytes.set(size as i64);
         }

@@ -137,6 +137,16 @@ fn stream_slots() -> &'static Arc<tokio::sync::Semaphore> {
     })
 }
 
+/// How much of the caps is held now, for `/metrics`: bytes of request bodies being read,
+/// and streamed replies under way.
+pub fn held_now() -> (usize, usize) {
+    let bodies = BODY_BYTES_IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst);
+    let streams = crate::limits::get()
+        .max_streams
+        .saturating_sub(stream_slots().available_permits());
+    (bodies, streams)
+}
+
 /// Chunks of about this size go to the socket when a reply streams.
 const CHUNK_BYTES: usize = 64 * 1024;
 

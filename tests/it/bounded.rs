@@ -1059,7 +1059,12 @@ fn stalled_bodies_get_408_and_the_in_flight_cap_503() {
         &server,
         b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n<?xml",
     );
-    std::thread::sleep(Duration::from_millis(200));
+    // The first body holds its 900 KB once the server has read its head.
+    until_the_metric_is(
+        &server,
+        "softlayer_emulator_request_body_bytes_in_flight",
+        |v| v >= 900_000.0,
+    );
     let busy = send_raw(
         &server,
         b"POST /rest/v3.1/SoftLayer_Ticket/1/addUpdate.json HTTP/1.1\r\nHost: x\r\nContent-Length: 500000\r\n\r\n",
@@ -1879,6 +1884,19 @@ fn until_the_stream_stalls(stream: &TcpStream) {
     }
 }
 
+/// Waits (up to 10 s) until the sample `name` of `/metrics` satisfies `wanted`.
+fn until_the_metric_is(server: &Server, name: &str, wanted: impl Fn(f64) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let value = server.metric(name);
+        if wanted(value) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{name} stayed at {value}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn big_list() -> XmlRpcCall {
     XmlRpcCall::new("SoftLayer_Account", "getTickets")
         .auth(&DEMO)
@@ -1904,6 +1922,7 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
     // timeout after it stalls: within the 3 s a list waits for a slot.
     until_the_reply_begins(&stalled);
     until_the_stream_stalls(&stalled);
+    assert_eq!(server.metric("softlayer_emulator_streams_in_flight"), 1.0);
     let started = Instant::now();
     let waiting = {
         let addr = server.addr();
@@ -1944,6 +1963,14 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
     assert!(r.text().trim_end().ends_with("</params>"), "complete");
     assert!(started.elapsed() < Duration::from_secs(15));
     drop(stalled);
+    // The slot is given back as the stream's thread ends, just after its last bytes.
+    until_the_metric_is(&server, "softlayer_emulator_streams_in_flight", |v| {
+        v == 0.0
+    });
+    assert_eq!(
+        server.metric("softlayer_emulator_request_body_bytes_in_flight"),
+        0.0
+    );
 }
 
 /// A short list needs no stream slot: it goes whole with its length, and holds no

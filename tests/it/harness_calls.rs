@@ -1189,6 +1189,13 @@ fn metrics_are_in_the_prometheus_text_format() {
                 json!({})
             ) >= 1.0
         );
+        // Nothing is being read or streamed while /metrics is written.
+        for idle in [
+            "softlayer_emulator_request_body_bytes_in_flight",
+            "softlayer_emulator_streams_in_flight",
+        ] {
+            assert_eq!(value(idle, idle, json!({})), 0.0, "{idle}");
+        }
         assert_eq!(
             value(
                 "softlayer_emulator_injected_faults",
@@ -1350,14 +1357,6 @@ fn synthetic_server(n: u64) -> Server {
     )
 }
 
-/// The value of the unlabelled sample `name` in `/metrics`.
-fn metric(server: &Server, name: &str) -> f64 {
-    let text = server.get("/metrics").text();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
-}
-
 /// Issue 14, item 1: reads are answered on the async thread that read the request
 /// unless they run long there. A read over 2 ms of SQL (an account's 3,000 tickets with
 /// their updates) is given up on the async thread and answered whole from the blocking
@@ -1367,7 +1366,7 @@ fn metric(server: &Server, name: &str) -> f64 {
 fn a_read_too_long_for_an_async_thread_is_answered_whole_from_the_blocking_pool() {
     let server = synthetic_server(3000);
     let moved = "softlayer_emulator_reads_moved_total";
-    assert_eq!(metric(&server, moved), 0.0);
+    assert_eq!(server.metric(moved), 0.0);
 
     let account = || {
         server.xmlrpc(
@@ -1379,7 +1378,7 @@ fn a_read_too_long_for_an_async_thread_is_answered_whole_from_the_blocking_pool(
     let first = account();
     let tickets = first.ok().member("tickets").array();
     assert!(tickets.len() > 3000, "{} tickets", tickets.len());
-    assert!(metric(&server, moved) >= 1.0);
+    assert!(server.metric(moved) >= 1.0);
     let recorded = journal(&server, "service=SoftLayer_Account");
     assert_eq!(recorded.len(), 1, "{recorded:#?}");
 
@@ -1392,9 +1391,9 @@ fn a_read_too_long_for_an_async_thread_is_answered_whole_from_the_blocking_pool(
             &json!({"service": "SoftLayer_Ticket_Survey", "method": "getPreference", "preset": "rate_limit"}),
         ),
     );
-    let before = metric(&server, moved);
+    let before = server.metric(moved);
     let second = account();
-    assert_eq!(metric(&server, moved), before);
+    assert_eq!(server.metric(moved), before);
     assert_eq!(first.http.body, second.http.body);
 }
 
@@ -1430,7 +1429,7 @@ fn heavy_replies_wait_for_their_turn_off_the_async_threads() {
         (whole, worst)
     });
     assert!(whole >= clients, "{whole} heavy replies");
-    assert!(metric(&server, "softlayer_emulator_reads_moved_total") >= 1.0);
+    assert!(server.metric("softlayer_emulator_reads_moved_total") >= 1.0);
     // Generous for a shared machine: a heavy reply waiting on an async thread held it
     // for seconds.
     assert!(worst < Duration::from_millis(500), "/health took {worst:?}");

@@ -426,6 +426,14 @@ impl Server {
         }
     }
 
+    /// The value of the unlabelled sample `name` in `/metrics`.
+    pub fn metric(&self, name: &str) -> f64 {
+        let text = self.get("/metrics").text();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+    }
+
     pub fn get(&self, path: &str) -> HttpResponse {
         http_request(self.addr, "GET", path, &[], b"", HTTP_TIMEOUT).unwrap_or_else(|e| {
             panic!(
