@@ -569,6 +569,7 @@ impl Store {
 /// progress handler runs on the thread that steps the statement.
 pub mod sql_clock {
     use std::cell::Cell;
+    use std::thread::LocalKey;
     use std::time::{Duration, Instant};
 
     /// About 10–50 µs of work between checks: the check is a clock read.
@@ -594,19 +595,7 @@ pub mod sql_clock {
     /// With `f`'s result, whether the deadline interrupted anything; the call's answer is
     /// then that it outlived its deadline, not the budget's fault.
     pub fn until<T>(deadline: Instant, f: impl FnOnce() -> T) -> (T, bool) {
-        /// Ends the deadline however `f` ends.
-        struct Ended;
-        impl Drop for Ended {
-            fn drop(&mut self) {
-                DEADLINE.with(|d| d.set(None));
-            }
-        }
-        DEADLINE.with(|d| d.set(Some(deadline)));
-        OUTLIVED.with(|o| o.set(false));
-        let ended = Ended;
-        let out = f();
-        drop(ended);
-        (out, OUTLIVED.with(|o| o.replace(false)))
+        scoped(&DEADLINE, deadline, &OUTLIVED, f)
     }
 
     /// Whether the work inside [`until`] is past its deadline.
@@ -627,20 +616,30 @@ pub mod sql_clock {
     /// then not the call's answer (the pipeline runs such a read again on the blocking
     /// pool).
     pub fn quick<T>(limit: Duration, f: impl FnOnce() -> T) -> (T, bool) {
-        /// Ends the quick read however `f` ends (a panic is answered further up, and the
-        /// thread goes on with other calls).
-        struct Ended;
-        impl Drop for Ended {
+        scoped(&LIMIT, limit, &RAN_OUT, f)
+    }
+
+    /// Runs `f` with `slot` set to `value`, cleared however `f` ends (a panic is answered
+    /// further up, and the thread goes on with other calls); with `f`'s result, whether
+    /// `hit` was raised meanwhile.
+    fn scoped<T, V: Copy + 'static>(
+        slot: &'static LocalKey<Cell<Option<V>>>,
+        value: V,
+        hit: &'static LocalKey<Cell<bool>>,
+        f: impl FnOnce() -> T,
+    ) -> (T, bool) {
+        struct Cleared<V: 'static>(&'static LocalKey<Cell<Option<V>>>);
+        impl<V: 'static> Drop for Cleared<V> {
             fn drop(&mut self) {
-                LIMIT.with(|l| l.set(None));
+                self.0.with(|s| s.set(None));
             }
         }
-        LIMIT.with(|l| l.set(Some(limit)));
-        RAN_OUT.with(|r| r.set(false));
-        let ended = Ended;
+        slot.with(|s| s.set(Some(value)));
+        hit.with(|h| h.set(false));
+        let cleared = Cleared(slot);
         let out = f();
-        drop(ended);
-        (out, RAN_OUT.with(|r| r.replace(false)))
+        drop(cleared);
+        (out, hit.with(|h| h.replace(false)))
     }
 
     /// Whether this thread runs a quick read ([`quick`]).
