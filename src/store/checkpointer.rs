@@ -536,8 +536,8 @@ mod tests {
     }
 
     /// Readers that overlap, each short but one always under way, keep every pass a
-    /// commit short of the log's end: the log must still start again and stay within
-    /// issue 10's 32 MB. It grew without end (7.7 GB in ten minutes of reads beside 200
+    /// commit short of the log's end: the log must still start again, and again, and stay
+    /// well short of all that was written. It grew without end (7.7 GB in ten minutes of reads beside 200
     /// writes a second at a million tickets), since the restart waited for a pass that
     /// copied everything, which such readers never allow.
     #[test]
@@ -570,6 +570,17 @@ mod tests {
             })
             .collect();
         let log_bytes = || std::fs::metadata(dir.join("db.sqlite3-wal")).map_or(0, |m| m.len());
+        // How many times the log has started again: its header's checkpoint sequence.
+        let restarts = || {
+            use std::io::Read;
+            let mut header = [0u8; 16];
+            std::fs::File::open(dir.join("db.sqlite3-wal"))
+                .and_then(|mut f| f.read_exact(&mut header))
+                .map_or(0, |_| {
+                    u32::from_be_bytes(header[12..16].try_into().unwrap())
+                })
+        };
+        let first = restarts();
         let mut largest = 0;
         // About 20 KB of log a write, a few hundred writes a second: 60 MB in all.
         for n in 0..3_000 {
@@ -581,7 +592,14 @@ mod tests {
         for r in readers {
             r.join().unwrap();
         }
-        assert!(largest < 32 << 20, "the log reached {largest} bytes");
+        // Never started again, the log would hold all 60 MB. Alone, this test's log
+        // peaks at 26-28 MB after 4-6 restarts; beside the other unit tests and two busy
+        // loops on two cores it reached 39 MB, the checkpoint thread getting its turns
+        // later: a bound of issue 10's 32 MB here failed with the machine, not the code
+        // (`bench/abuse.sh` measures that bound, 8 MB there).
+        let restarted = restarts().wrapping_sub(first);
+        assert!(restarted >= 3, "the log started again {restarted} times");
+        assert!(largest < 48 << 20, "the log reached {largest} bytes");
     }
 
     /// Past the line, the writer's backstop copies the whole log at the first commit
