@@ -10,10 +10,11 @@
 //! - `softlayer_emulator_journal_entries`: calls the journal holds;
 //! - `softlayer_emulator_database_bytes`: the database's size;
 //! - `softlayer_emulator_open_connections`: client connections open now;
-//! - `softlayer_emulator_request_body_bytes_in_flight`: bytes of request bodies being
-//!   read now (held to `--max-body-bytes-in-flight`), and
-//!   `softlayer_emulator_streams_in_flight`: streamed replies under way now (held to
-//!   `--max-streams`): how near the caps are;
+//! - `softlayer_emulator_request_body_bytes_in_flight`: bytes of request bodies held
+//!   from their reading until they are parsed (a big body its whole declared length once
+//!   it has its place), against `--max-body-bytes-in-flight`, and
+//!   `softlayer_emulator_streams_in_flight`: streamed replies holding one of the
+//!   `--max-streams` slots: how near the caps are;
 //! - `softlayer_emulator_injected_faults_total{kind}`: injections by fault rules
 //!   (`fault`, `http`, `drop`);
 //! - `softlayer_emulator_reads_moved_total`: reads begun on an async thread that ran
@@ -183,12 +184,12 @@ impl Metrics {
         );
         registry.register(
             "request_body_bytes_in_flight",
-            "Bytes of request bodies being read now (held to --max-body-bytes-in-flight)",
+            "Bytes of request bodies held from their reading until they are parsed (against --max-body-bytes-in-flight)",
             request_body_bytes_in_flight.clone(),
         );
         registry.register(
             "streams_in_flight",
-            "Streamed replies under way now (held to --max-streams)",
+            "Streamed replies holding one of the --max-streams slots",
             streams_in_flight.clone(),
         );
         registry.register(

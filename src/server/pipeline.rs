@@ -774,6 +774,22 @@ const STREAM_LIFE: u32 = 4;
 // `Cut::PastDeadline`'s message says "four times the stall timeout".
 const _: () = assert!(STREAM_LIFE == 4);
 
+/// The fault of a streamed list answered whole, none of it having left. Past its
+/// deadline then, the list was slow to read, not to be taken: the cut's advice is for a
+/// client reading a long list, and this is the request's cost, answered like the SQL time
+/// budget's fault.
+fn unsent(fault: Fault) -> Fault {
+    match fault {
+        Fault::Cut {
+            cut: Cut::PastDeadline { secs },
+        } => Fault::bad_argument(format!(
+            "The list took more than {secs} seconds to read (four times the stall timeout, \
+             stall-timeout-secs); narrow the object filter or ask for less."
+        )),
+        other => other,
+    }
+}
+
 /// The cut of a streamed reply that outlived [`STREAM_LIFE`] stall timeouts.
 fn past_deadline(stall: Duration) -> Cut {
     Cut::PastDeadline {
@@ -1305,14 +1321,16 @@ impl<C: Codec> Exchange<C> {
                 // other, never ended as if it were whole.
                 match self.responder.chunk(buffer) {
                     Ok(()) => self.streamed(call, total, None, &warnings),
-                    Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &fault),
+                    Err(fault) if !self.responder.started() => {
+                        self.whole_fault(Some(call), &unsent(fault))
+                    }
                     Err(fault) => self.cut_mid_reply(call, total, &fault, &warnings),
                 }
             }
             Ok(Some(reply)) => self.whole_reply(call, &reply, None),
             // Nothing left yet (the first chunk waits in `buffer`): the status is still
             // ours to choose, and the client gets the fault like any other.
-            Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &fault),
+            Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &unsent(fault)),
             Err(fault) => self.cut_mid_reply(call, total, &fault, &warnings),
         }
         true

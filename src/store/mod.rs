@@ -591,18 +591,22 @@ pub mod sql_clock {
     }
 
     /// Runs `f` with a deadline in wall-clock time besides the budget (a streamed list's
-    /// life): a statement still running at `deadline` is interrupted as past the budget.
-    /// With `f`'s result, whether the deadline interrupted anything; the call's answer is
-    /// then that it outlived its deadline, not the budget's fault.
+    /// life): SQL work on the clock ([`timed`]) still running at `deadline` is interrupted
+    /// the way the budget interrupts it. With `f`'s result, whether the deadline
+    /// interrupted anything; the call's answer is then that it outlived its deadline, not
+    /// the budget's fault.
     pub fn until<T>(deadline: Instant, f: impl FnOnce() -> T) -> (T, bool) {
         scoped(&DEADLINE, deadline, &OUTLIVED, f)
     }
 
-    /// Whether the work inside [`until`] is past its deadline.
+    /// Whether the work inside [`until`] is past its deadline. Only while the clock runs,
+    /// as the budget counts: a `BEGIN` interrupted after it opened the transaction would
+    /// leave its pooled connection in it.
     fn outlived() -> bool {
-        let past = DEADLINE
-            .with(|d| d.get())
-            .is_some_and(|d| Instant::now() >= d);
+        let past = STARTED.with(|s| s.get()).is_some()
+            && DEADLINE
+                .with(|d| d.get())
+                .is_some_and(|d| Instant::now() >= d);
         if past {
             OUTLIVED.with(|o| o.set(true));
         }
@@ -792,8 +796,9 @@ pub mod sql_clock {
         ORIGIN.get_or_init(Instant::now).elapsed()
     }
 
-    /// Whether the call running on this thread has spent its SQL time budget (only a
-    /// serving process has one).
+    /// Whether the call running on this thread must stop its SQL work: it has spent its
+    /// SQL time budget (only a serving process has one), or a quick read its limit
+    /// ([`quick`]), or it is past its deadline ([`until`]).
     pub fn spent() -> bool {
         // Also where a long call gives up its place on the CPU (limits::cpu_places).
         crate::limits::leave_cpu_place_if_long();
@@ -860,12 +865,15 @@ pub mod sql_clock {
         #[test]
         fn work_past_its_deadline_is_spent_and_says_so() {
             let ((), outlived) = until(Instant::now() + Duration::from_secs(60), || {
-                assert!(!spent());
+                timed(|| assert!(!spent()));
             });
             assert!(!outlived);
-            let ((), outlived) = until(Instant::now(), || assert!(spent()));
+            let ((), outlived) = until(Instant::now(), || {
+                assert!(!spent(), "off the clock, the deadline does not count");
+                timed(|| assert!(spent()));
+            });
             assert!(outlived);
-            assert!(!spent(), "the deadline ends with the work");
+            assert!(!timed(spent), "the deadline ends with the work");
         }
 
         #[test]

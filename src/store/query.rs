@@ -1591,8 +1591,18 @@ fn within<T>(
         every,
         Some(move || allowance.spent() || super::sql_clock::spent()),
     );
+    /// Gives the call's handler back however the try ends: left on the connection after
+    /// a panic (answered further up), the spent allowance would interrupt every later
+    /// statement of a pooled connection.
+    struct Restored<'c>(&'c Connection);
+    impl Drop for Restored<'_> {
+        fn drop(&mut self) {
+            super::watch_sql_budget(self.0);
+        }
+    }
+    let restored = Restored(conn);
     let out = f();
-    super::watch_sql_budget(conn);
+    drop(restored);
     match out {
         Err(QueryError::Store(StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))))
             if e.code == rusqlite::ErrorCode::OperationInterrupted
