@@ -1286,12 +1286,6 @@ impl<C: Codec> Exchange<C> {
         let (result, outlived) = store::sql_clock::until(deadline, || {
             services::dispatch_observed(&self.shared.store, call, &mut sink, &*self.shared.observer)
         });
-        let result = match result {
-            Err(_) if outlived => Err(Fault::Cut {
-                cut: past_deadline(stall),
-            }),
-            other => other,
-        };
         let StreamSink {
             mut list,
             mut buffer,
@@ -1303,7 +1297,10 @@ impl<C: Codec> Exchange<C> {
         if outgrown {
             return false;
         }
-        match result {
+        let result = match result {
+            Err(_) if outlived => Err(Fault::Cut {
+                cut: past_deadline(stall),
+            }),
             Ok(None) => {
                 list.end(&mut buffer);
                 // A list that fits one chunk goes whole, with its length; told to the
@@ -1316,20 +1313,17 @@ impl<C: Codec> Exchange<C> {
                     return true;
                 }
                 // Past the stream's deadline (or with the client stalled or gone) the
-                // last chunk never leaves: when it would have carried the head the fault
-                // can still be answered whole, and otherwise the reply is cut like any
-                // other, never ended as if it were whole.
-                match self.responder.chunk(buffer) {
-                    Ok(()) => self.streamed(call, total, None, &warnings),
-                    Err(fault) if !self.responder.started() => {
-                        self.whole_fault(Some(call), &unsent(fault))
-                    }
-                    Err(fault) => self.cut_mid_reply(call, total, &fault, &warnings),
-                }
+                // last chunk never leaves, and the list ends with the fault below, never
+                // as if it were whole.
+                self.responder.chunk(buffer).map(|()| None)
             }
+            other => other,
+        };
+        match result {
+            Ok(None) => self.streamed(call, total, None, &warnings),
             Ok(Some(reply)) => self.whole_reply(call, &reply, None),
-            // Nothing left yet (the first chunk waits in `buffer`): the status is still
-            // ours to choose, and the client gets the fault like any other.
+            // Nothing left yet (the first chunk, with the head, never left): the status
+            // is still ours to choose, and the client gets the fault like any other.
             Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &unsent(fault)),
             Err(fault) => self.cut_mid_reply(call, total, &fault, &warnings),
         }

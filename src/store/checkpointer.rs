@@ -464,6 +464,17 @@ mod tests {
             .unwrap()
     }
 
+    /// How many times the log at `wal` has started again: its header's checkpoint
+    /// sequence (its file keeps its length).
+    fn log_restarts(wal: &std::path::Path) -> u32 {
+        use std::io::Read;
+        let mut header = [0u8; 16];
+        std::fs::File::open(wal)
+            .and_then(|mut f| f.read_exact(&mut header))
+            .unwrap();
+        u32::from_be_bytes(header[12..16].try_into().unwrap())
+    }
+
     /// The database file is synced through the connection's own handle; a database
     /// without a file has none to sync.
     #[test]
@@ -514,15 +525,7 @@ mod tests {
             long >= super::RESTART_PAGES as u64,
             "the log reached {long} pages"
         );
-        // The log's header counts its restarts (its file keeps its length).
-        let restarts = || {
-            use std::io::Read;
-            let mut header = [0u8; 16];
-            std::fs::File::open(dir.join("db.sqlite3-wal"))
-                .and_then(|mut f| f.read_exact(&mut header))
-                .unwrap();
-            u32::from_be_bytes(header[12..16].try_into().unwrap())
-        };
+        let restarts = || log_restarts(&dir.join("db.sqlite3-wal"));
         let before = restarts();
         reader.execute_batch("COMMIT").unwrap();
         let mut n = 600;
@@ -536,10 +539,10 @@ mod tests {
     }
 
     /// Readers that overlap, each short but one always under way, keep every pass a
-    /// commit short of the log's end: the log must still start again, and again, and stay
-    /// well short of all that was written. It grew without end (7.7 GB in ten minutes of reads beside 200
-    /// writes a second at a million tickets), since the restart waited for a pass that
-    /// copied everything, which such readers never allow.
+    /// commit short of the log's end: the log must still start again, and again, and
+    /// stay well short of all that was written. It grew without end (7.7 GB in ten
+    /// minutes of reads beside 200 writes a second at a million tickets), since the
+    /// restart waited for a pass that copied everything, which such readers never allow.
     #[test]
     fn overlapping_short_readers_do_not_keep_the_log_from_starting_again() {
         use std::sync::atomic::{AtomicBool, Ordering};
@@ -570,16 +573,7 @@ mod tests {
             })
             .collect();
         let log_bytes = || std::fs::metadata(dir.join("db.sqlite3-wal")).map_or(0, |m| m.len());
-        // How many times the log has started again: its header's checkpoint sequence.
-        let restarts = || {
-            use std::io::Read;
-            let mut header = [0u8; 16];
-            std::fs::File::open(dir.join("db.sqlite3-wal"))
-                .and_then(|mut f| f.read_exact(&mut header))
-                .map_or(0, |_| {
-                    u32::from_be_bytes(header[12..16].try_into().unwrap())
-                })
-        };
+        let restarts = || log_restarts(&dir.join("db.sqlite3-wal"));
         let first = restarts();
         let mut largest = 0;
         // About 20 KB of log a write, a few hundred writes a second: 60 MB in all.

@@ -299,12 +299,8 @@ fn a_whole_100000_ticket_list_with_a_normal_mask_fits_the_default_budget() {
 /// hardly moved.
 #[test]
 fn a_relation_is_not_read_past_the_reply_budget() {
-    let (dir, db) = synthetic_db(20_000);
-    let server = Server::start_with_env(
-        &db,
-        Some(dir),
-        &[("SOFTLAYER_EMULATOR_MAX_REPLY_BYTES", "1000000")],
-    );
+    let server =
+        synthetic_server_with_env(20_000, &[("SOFTLAYER_EMULATOR_MAX_REPLY_BYTES", "1000000")]);
     let small = get_ticket(&server, "mask[status]");
     assert_eq!(small.ok().member("id").int(), TICKET);
     let account = |mask: &str, filter: Option<XVal>| {
@@ -436,12 +432,8 @@ fn a_sort_no_index_serves_is_not_held_in_memory() {
 /// naming the limit; short calls under the same budget are untouched.
 #[test]
 fn the_sql_time_budget_interrupts_a_long_statement() {
-    let (dir, db) = synthetic_db(30_000);
-    let server = Server::start_with_env(
-        &db,
-        Some(dir),
-        &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "5")],
-    );
+    let server =
+        synthetic_server_with_env(30_000, &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "5")]);
     let filter = xstruct(&[(
         "tickets",
         xstruct(&[(
@@ -564,34 +556,10 @@ fn filters_with_too_many_values_get_a_public_fault_naming_the_limit() {
 #[test]
 fn text_searches_at_the_cap_against_a_long_title_answer_at_once() {
     let server = Server::start();
-    let title = "a".repeat(1_000_000);
-    let created = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
-            .auth(&DEMO)
-            .arg(xstruct(&[
-                ("title", xstr(&title)),
-                ("subjectId", xint(1001)),
-            ]))
-            .arg(xstr("a long title")),
-    );
-    let long = created.ok().member("id").int();
+    let long = create_titled(&server, &"a".repeat(1_000_000));
     let needle = format!("{}b", "a".repeat(4095));
     for operator in ["*=", "!*=", "$=", "!$=", "^=", "!^="] {
-        let filter = xstruct(&[(
-            "tickets",
-            xstruct(&[(
-                "title",
-                xstruct(&[("operation", xstr(&format!("{operator} {needle}")))]),
-            )]),
-        )]);
-        let started = Instant::now();
-        let reply = server.xmlrpc(
-            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
-                .auth(&DEMO)
-                .mask("mask[id]")
-                .filter(filter),
-        );
-        let took = started.elapsed();
+        let (reply, took) = search_titles(&server, &format!("{operator} {needle}"));
         let found = ids_of(reply.ok()).contains(&long);
         assert_eq!(found, operator.starts_with('!'), "{operator}");
         assert!(took < Duration::from_secs(5), "{operator}: {took:?}");
@@ -807,10 +775,8 @@ fn a_low_soft_open_file_limit_is_raised() {
 /// that never reads its list, the first SIGINT waits, the second ends the wait.
 #[test]
 fn a_second_ctrl_c_cuts_the_grace_period_short() {
-    let (dir, db) = synthetic_db(20_000);
-    let mut server = Server::start_with_env(
-        &db,
-        Some(dir),
+    let mut server = synthetic_server_with_env(
+        20_000,
         &[
             ("SOFTLAYER_EMULATOR_SHUTDOWN_GRACE_SECS", "60"),
             ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "60"),
@@ -1265,12 +1231,8 @@ fn a_big_body_sent_a_byte_at_a_time_gives_up_its_place() {
 /// write-ahead log checkpoints again (no read snapshot is left behind).
 #[test]
 fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
-    let (dir, db) = synthetic_db(20_000);
-    let server = Server::start_with_env(
-        &db,
-        Some(dir),
-        &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1")],
-    );
+    let server =
+        synthetic_server_with_env(20_000, &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1")]);
     let call = XmlRpcCall::new("SoftLayer_Account", "getTickets")
         .auth(&DEMO)
         .mask("mask[updates[entry,createDate],status,priority]");
@@ -1318,12 +1280,8 @@ fn a_stalled_stream_is_ended_and_its_snapshot_freed() {
 /// took 23-30 s instead of 1.5 s (it was cut when the snapshot lived one stall timeout).
 #[test]
 fn a_stream_read_slowly_is_cut_after_four_stall_timeouts() {
-    let (dir, db) = synthetic_db(20_000);
-    let server = Server::start_with_env(
-        &db,
-        Some(dir),
-        &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "2")],
-    );
+    let server =
+        synthetic_server_with_env(20_000, &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "2")]);
     let stream = stall_on(&server, &big_list());
     let started = Instant::now();
     let done = std::sync::atomic::AtomicBool::new(false);
@@ -1901,6 +1859,12 @@ fn until_the_metric_is(server: &Server, name: &str, wanted: impl Fn(f64) -> bool
     }
 }
 
+/// A server on a database of `n` synthetic tickets, with `env`.
+fn synthetic_server_with_env(n: u64, env: &[(&str, &str)]) -> Server {
+    let (dir, db) = synthetic_db(n);
+    Server::start_with_env(&db, Some(dir), env)
+}
+
 fn big_list() -> XmlRpcCall {
     XmlRpcCall::new("SoftLayer_Account", "getTickets")
         .auth(&DEMO)
@@ -1912,10 +1876,8 @@ fn big_list() -> XmlRpcCall {
 /// (stall timeout 2 s); meanwhile a well-behaved writer is answered at once.
 #[test]
 fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
-    let (dir, db) = synthetic_db(20_000);
-    let server = Server::start_with_env(
-        &db,
-        Some(dir),
+    let server = synthetic_server_with_env(
+        20_000,
         &[
             ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "2"),
             ("SOFTLAYER_EMULATOR_MAX_STREAMS", "1"),
@@ -1985,10 +1947,8 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
 /// waited, so 32 such clients held up every `slcli ticket list` for 30 s.
 #[test]
 fn a_short_list_needs_no_stream_slot() {
-    let (dir, db) = synthetic_db(20_000);
-    let server = Server::start_with_env(
-        &db,
-        Some(dir),
+    let server = synthetic_server_with_env(
+        20_000,
         &[
             ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "6"),
             ("SOFTLAYER_EMULATOR_MAX_STREAMS", "1"),
