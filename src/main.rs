@@ -556,9 +556,15 @@ fn replay(
 ) -> std::process::ExitCode {
     use emulator::replay;
     let run = || -> Result<replay::ReplayReport, replay::ReplayError> {
-        let calls = replay::read_journal(&file)?;
+        let journal = replay::read_journal(&file)?;
+        for line in &journal.cut_lines {
+            tell!(
+                "warning: {} line {line} is not a whole call (cut by a crash?): skipped",
+                file.display()
+            );
+        }
         replay::replay(
-            &calls,
+            &journal.calls,
             &replay::ReplayOptions {
                 against,
                 username: username.unwrap_or_default(),

@@ -187,22 +187,21 @@ pub fn create(
     // New ids for every object that names one, type by type.
     let mut ids: HashMap<&str, HashMap<i64, i64>> = HashMap::new();
     let link_types = devices::link_types();
+    // The three device-link types share one id space: each starts after the ids the
+    // ones before it were given (rows without an id of their own in the document too).
+    let mut after_links = 0;
     for &(section, floor) in &known_sections {
         if section == "credentials" {
             continue;
         }
-        let mut next = if link_types.contains(&section) {
-            store::next_id_among(conn, &link_types, floor)?
+        let linked = link_types.contains(&section);
+        let next = if linked {
+            store::next_id_among(conn, &link_types, floor)?.max(after_links)
         } else {
             store::next_id(conn, section, floor)?
         };
-        // The three device-link types share one id space: later ones start after.
-        if link_types.contains(&section) {
-            for other in link_types {
-                if let Some(m) = ids.get(other) {
-                    next = next.max(m.values().max().map_or(next, |m| m + 1));
-                }
-            }
+        if linked {
+            after_links = next + rows[section].len() as i64;
         }
         let map = ids.entry(section).or_default();
         for (i, row) in rows

@@ -289,6 +289,7 @@ impl Journal {
                     .open(path)
                     .map_err(in_path)?;
                 first_id = last_recorded_id(&file).map_err(in_path)? + 1;
+                end_a_cut_line(&file).map_err(in_path)?;
                 Some(Mutex::new(file))
             }
             None => None,
@@ -439,6 +440,27 @@ fn last_recorded_id(file: &std::fs::File) -> std::io::Result<u64> {
             None => tail_bytes *= 4,
         }
     }
+}
+
+/// Ends the file's last line when a crash cut it (it does not end in a line feed), so
+/// that the calls appended next begin lines of their own: joined to the fragment, the
+/// first of them would be lost too, and `replay` skips the fragment alone.
+fn end_a_cut_line(file: &std::fs::File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8];
+    reader.read_exact(&mut last)?;
+    if last[0] != b'\n' {
+        // Appending: the line feed goes at the end whatever the position.
+        let mut writer = file;
+        writer.write_all(b"\n")?;
+    }
+    Ok(())
 }
 
 /// Parameter names whose values never enter the journal.

@@ -23,10 +23,9 @@ use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
-    #[error("the journal file: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("the journal file: {0}")]
-    Format(String),
+    /// The journal file could not be read, or holds no call.
+    #[error("the journal file {path}: {message}")]
+    File { path: String, message: String },
     #[error("{0}")]
     Usage(String),
     /// The endpoint could not be reached, or refused the credentials: nothing was
@@ -76,29 +75,54 @@ impl ReplayReport {
     }
 }
 
-/// The recorded calls of a journal file, oldest first.
-pub fn read_journal(path: &std::path::Path) -> Result<Vec<J>, ReplayError> {
-    let text = std::fs::read_to_string(path)?;
-    let mut calls = if text.trim_start().starts_with("{\"calls\"")
-        || text.trim_start().starts_with("{ \"calls\"")
-    {
-        let doc: J = serde_json::from_str(&text).map_err(|e| ReplayError::Format(e.to_string()))?;
-        doc["calls"]
+/// A journal file's recorded calls, oldest first, and the numbers of its lines that are
+/// not whole calls.
+pub struct Journal {
+    pub calls: Vec<J>,
+    /// Lines that do not read as JSON: a line cut by a crash (the server that appends to
+    /// the file again starts on the next line), skipped so that the calls around it
+    /// are still replayed.
+    pub cut_lines: Vec<usize>,
+}
+
+/// The recorded calls of a journal file, oldest first. A file with lines but no whole
+/// call in them is refused: it is no journal.
+pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
+    let refused = |message: String| ReplayError::File {
+        path: path.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| refused(e.to_string()))?;
+    let mut journal = Journal {
+        calls: Vec::new(),
+        cut_lines: Vec::new(),
+    };
+    if text.trim_start().starts_with("{\"calls\"") || text.trim_start().starts_with("{ \"calls\"") {
+        let doc: J = serde_json::from_str(&text).map_err(|e| refused(e.to_string()))?;
+        journal.calls = doc["calls"]
             .as_array()
             .cloned()
-            .ok_or_else(|| ReplayError::Format("\"calls\" is not an array".into()))?
+            .ok_or_else(|| refused("\"calls\" is not an array".into()))?;
     } else {
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .enumerate()
-            .map(|(n, l)| {
-                serde_json::from_str(l)
-                    .map_err(|e| ReplayError::Format(format!("line {}: {e}", n + 1)))
-            })
-            .collect::<Result<Vec<J>, _>>()?
-    };
-    calls.sort_by_key(|c| c["id"].as_u64().unwrap_or(0));
-    Ok(calls)
+        let mut first_error = None;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match serde_json::from_str(line) {
+                Ok(call) => journal.calls.push(call),
+                Err(e) => {
+                    first_error.get_or_insert_with(|| format!("line {}: {e}", n + 1));
+                    journal.cut_lines.push(n + 1);
+                }
+            }
+        }
+        if let (true, Some(error)) = (journal.calls.is_empty(), first_error) {
+            return Err(refused(format!("no line is a recorded call ({error})")));
+        }
+    }
+    journal.calls.sort_by_key(|c| c["id"].as_u64().unwrap_or(0));
+    Ok(journal)
 }
 
 /// Whether the URL's host is this machine.
@@ -394,7 +418,13 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
             "replay needs --username and --api-key (or SL_USERNAME and SL_API_KEY): the journal holds no keys".into(),
         ));
     }
-    let against = server_base(&opts.against);
+    // An address without a scheme (`127.0.0.1:8081`) is taken as plain HTTP, as curl
+    // takes it.
+    let url = match opts.against.contains("://") {
+        true => opts.against.clone(),
+        false => format!("http://{}", opts.against),
+    };
+    let against = server_base(&url);
     let loopback = is_loopback(against);
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(120))

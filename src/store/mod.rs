@@ -267,6 +267,9 @@ impl Store {
         } else {
             Connection::open(Path::new(path))?
         };
+        // Before `configure`, which turns the write-ahead log on: that rewrites the
+        // file's header, and another program's file is to be left as it was.
+        refuse_another_programs(&conn)?;
         configure(&conn)?;
         let writer = Arc::new(Writer {
             conn: Mutex::new(conn),
@@ -978,23 +981,34 @@ fn migrate_and_seed(conn: &Connection, seed: impl FnOnce(&Connection) -> Result<
     Ok(())
 }
 
-fn migrate(conn: &Connection) -> Result<bool> {
-    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    // A new or empty file has no tables and is seeded; one with tables but none of ours is
-    // another program's, and `serve` would add ours beside them, `reset` drop them.
+/// Why a file is refused when it is another program's SQLite database.
+pub(crate) const ANOTHER_PROGRAMS: &str = "the file is another program's SQLite database (its \
+     tables are none of this emulator's): it was left as it was; give --db a new file";
+
+/// Whether the database holds tables and none of them is this emulator's: another
+/// program's. (A new or empty file has no tables and is seeded.)
+pub(crate) fn is_another_programs(conn: &Connection) -> Result<bool> {
     let (tables, ours): (i64, i64) = conn.query_row(
         "SELECT count(*), count(*) FILTER (WHERE name = 'SoftLayer_Ticket') FROM sqlite_master \
          WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    if tables > 0 && ours == 0 {
-        return Err(StoreError::NotEmulatorDatabase(
-            "the file is another program's SQLite database (its tables are none of this \
-             emulator's): it was left as it was; give --db a new file"
-                .into(),
-        ));
+    Ok(tables > 0 && ours == 0)
+}
+
+/// Refuses another program's database: `serve` would add this emulator's tables beside
+/// its own, `reset` drop them.
+fn refuse_another_programs(conn: &Connection) -> Result<()> {
+    match is_another_programs(conn)? {
+        true => Err(StoreError::NotEmulatorDatabase(ANOTHER_PROGRAMS.into())),
+        false => Ok(()),
     }
+}
+
+fn migrate(conn: &Connection) -> Result<bool> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    refuse_another_programs(conn)?;
     for sql in &MIGRATIONS[version.min(MIGRATIONS.len())..] {
         conn.execute_batch(sql).map_err(|e| StoreError::Migration {
             version,

@@ -62,7 +62,13 @@ fn not_this_emulators(src: &Connection) -> Option<String> {
             |r| r.get(0),
         )
         .unwrap_or(0);
-    (version == 0 || tickets == 0).then(|| "the file is not a database of this emulator".into())
+    if version > 0 && tickets > 0 {
+        return None;
+    }
+    Some(match super::is_another_programs(src) {
+        Ok(true) => super::ANOTHER_PROGRAMS.into(),
+        _ => "the file is not a database of this emulator".into(),
+    })
 }
 
 /// Opens the database file at `path` to read it as it is: read only, never migrated,

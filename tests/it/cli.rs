@@ -276,14 +276,23 @@ fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
     }
     let doc = dir.path().join("doc.json");
     std::fs::write(&doc, "{}").unwrap();
+    let before = std::fs::read(db).unwrap();
     for command in commands_taking_db(doc.to_str().unwrap()) {
         let mut args = vec![command[0], "--db", db];
         args.extend(&command[1..]);
         let stderr = refused(&args, &[]);
         assert!(
-            stderr.contains("not a database of this emulator")
-                || stderr.contains("another program's SQLite database"),
+            stderr.contains("another program's SQLite database"),
             "{args:?}: {stderr}"
+        );
+        // Not a byte changed: turning the write-ahead log on rewrote its header.
+        assert!(
+            std::fs::read(db).unwrap() == before,
+            "{args:?} changed the file"
+        );
+        assert!(
+            !std::path::Path::new(&format!("{db}-wal")).exists(),
+            "{args:?} left a write-ahead log beside the file"
         );
     }
     let conn = rusqlite::Connection::open(db).unwrap();

@@ -186,6 +186,72 @@ fn accounts_created_at_once_are_isolated_under_parallel_slcli() {
     assert!(ids.contains(&a["id"].as_i64().unwrap()) && ids.contains(&b["id"].as_i64().unwrap()));
 }
 
+/// The three device-attachment tables share one id space (`getAttachedResources` lists
+/// them together by id): a document's attachments, with ids of their own or none, get
+/// ids no other attachment has.
+#[test]
+fn a_documents_device_attachments_get_ids_of_their_own() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let doc = json!({
+        "SoftLayer_Hardware": [{"id": 1, "hostname": "hw1"}, {"id": 2, "hostname": "hw2"}],
+        "SoftLayer_Virtual_Guest": [{"id": 1, "hostname": "vm1"}],
+        "SoftLayer_Virtual_DedicatedHost": [{"id": 1, "name": "dh1"}],
+        "SoftLayer_Ticket": [
+            {"id": 1, "title": "one", "subjectId": 1001},
+            {"id": 2, "title": "two", "subjectId": 1001}
+        ],
+        "SoftLayer_Ticket_Attachment_Hardware": [
+            {"ticketId": 1, "hardwareId": 1},
+            {"ticketId": 1, "hardwareId": 2}
+        ],
+        "SoftLayer_Ticket_Attachment_Virtual_Guest": [
+            {"ticketId": 1, "virtualGuestId": 1},
+            {"id": 5, "ticketId": 2, "virtualGuestId": 1}
+        ],
+        "SoftLayer_Ticket_Attachment_Dedicated_Host": [{"ticketId": 1, "dedicatedHostId": 1}],
+    });
+    let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let (user, key) = first_user(&account);
+    let mut seen = BTreeSet::new();
+    for (n, ticket) in account["tickets"].as_array().unwrap().iter().enumerate() {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedResources")
+                .auth_key(&user, &key)
+                .id(ticket.as_i64().unwrap()),
+        );
+        let items = reply.ok().array();
+        let kinds: Vec<&str> = items
+            .iter()
+            .map(|i| {
+                seen.insert(i.member("id").int());
+                if i.get("hardwareId").is_some() {
+                    "hardware"
+                } else if i.get("virtualGuestId").is_some() {
+                    "guest"
+                } else {
+                    assert!(i.get("dedicatedHostId").is_some(), "{i:?}");
+                    "host"
+                }
+            })
+            .collect();
+        let expected: &[&str] = match n {
+            0 => &["hardware", "hardware", "guest", "host"],
+            _ => &["guest"],
+        };
+        let mut sorted = kinds.clone();
+        sorted.sort_unstable();
+        let mut wanted = expected.to_vec();
+        wanted.sort_unstable();
+        assert_eq!(sorted, wanted, "{}", reply.exchange());
+    }
+    assert_eq!(
+        seen.len(),
+        5,
+        "every attachment has an id of its own: {seen:?}"
+    );
+}
+
 #[test]
 fn deleting_an_account_removes_everything_it_owns() {
     let server = Server::start();

@@ -6,7 +6,7 @@
 use crate::common::*;
 use serde_json::{Value as J, json};
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const TOKEN: &str = "harness-test-token";
 
@@ -296,6 +296,71 @@ fn login_tokens_stay_out_of_the_journal_its_file_and_replay() {
         report.contains("2 calls replayed, 0 differences"),
         "{report}"
     );
+}
+
+/// A journal file cut mid-line by a crash: a server appending to it again begins a line
+/// of its own, and `replay` skips the fragment (saying so) and replays the calls around
+/// it; an address without a scheme is taken as HTTP.
+#[test]
+fn a_journal_cut_by_a_crash_is_appended_to_and_replayed_around_the_cut() {
+    let dir = TempDir::new("journal-cut");
+    let file = dir.path().join("calls.jsonl");
+    let args = ["--journal", file.to_str().unwrap()];
+    let call = XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO);
+    let lines_once = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            if text.lines().count() >= n || Instant::now() >= deadline {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let mut first = start(&args);
+    first.xmlrpc(&call).ok();
+    first.xmlrpc(&call).ok();
+    lines_once(2);
+    first.signal("TERM");
+    assert!(first.wait_exit(Duration::from_secs(15)).is_some());
+    let whole = std::fs::read(&file).unwrap();
+    // The crash: the second call's line loses its end.
+    std::fs::write(&file, &whole[..whole.len() - 40]).unwrap();
+    let second = start(&args);
+    second.xmlrpc(&call).ok();
+    second.xmlrpc(&call).ok();
+    let text = lines_once(4);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    let id = |line: &str| serde_json::from_str::<J>(line).map(|c| c["id"].as_u64().unwrap());
+    assert_eq!(id(lines[0]).unwrap(), 1, "{text}");
+    assert!(
+        id(lines[1]).is_err(),
+        "the fragment is a line of its own: {text}"
+    );
+    let (third, fourth) = (id(lines[2]).unwrap(), id(lines[3]).unwrap());
+    assert!(third > 1 && fourth > 1 && third != fourth, "{text}");
+
+    let (code, report) = replay_to(&file, &second.addr().to_string(), DEMO.api_key);
+    assert_eq!(code, 0, "{report}");
+    assert!(report.contains("line 2 is not a whole call"), "{report}");
+    assert!(
+        report.contains("3 calls replayed, 0 differences"),
+        "{report}"
+    );
+
+    // A file with no whole call is no journal, and the message names it.
+    let junk = dir.path().join("junk.jsonl");
+    std::fs::write(&junk, "not a call\n").unwrap();
+    let (code, report) = replay(&junk, &second);
+    assert_eq!(code, 2, "{report}");
+    assert!(
+        report.contains("junk.jsonl") && report.contains("no line is a recorded call"),
+        "{report}"
+    );
+    let (code, report) = replay(&dir.path().join("missing.jsonl"), &second);
+    assert_eq!(code, 2, "{report}");
+    assert!(report.contains("missing.jsonl"), "{report}");
 }
 
 #[test]
