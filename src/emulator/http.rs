@@ -158,6 +158,9 @@ fn known_params(method: &str, segments: &[&str]) -> &'static [&'static str] {
     }
 }
 
+/// The yes-or-no query parameters ([`flag_param`]), which may be given bare.
+const FLAG_PARAMS: &[&str] = &["empty"];
+
 /// Whether an endpoint reads a JSON body. The others refuse one that holds anything: a
 /// body's `{"empty": true}` to `POST /_emulator/reset` (whose options are query
 /// parameters) reset to the seed rather than empty, and said nothing.
@@ -179,6 +182,28 @@ fn only_params(req: &ControlRequest, segments: &[&str]) -> Result<(), HttpAnswer
         .collect();
     let unknown = names.iter().find(|k| !known.contains(&k.as_str()));
     if unknown.is_none() {
+        // A value for each: `?empty=` from a harness whose variable was unset emptied
+        // every account, and `?to=` read every account's mail. A bare yes-or-no
+        // parameter (`?empty`) is yes.
+        let blank = req
+            .query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .filter(|pair| !pair.is_empty())
+            .find_map(|pair| {
+                let (k, v) = pair
+                    .split_once('=')
+                    .map_or((pair, None), |(k, v)| (k, Some(v)));
+                let k = percent_decode(k);
+                let blank = match v {
+                    Some(v) => percent_decode(v).trim().is_empty(),
+                    None => !FLAG_PARAMS.contains(&k.as_str()),
+                };
+                blank.then_some(k)
+            });
+        if let Some(k) = blank {
+            return Err(error(400, format!("{k}= needs a value")));
+        }
         // Each parameter once: `?account=1001&account=2001` exported 1001 alone.
         let mut seen = std::collections::HashSet::new();
         if let Some(k) = names.iter().find(|k| !seen.insert(k.as_str())) {

@@ -62,13 +62,7 @@ fn not_this_emulators(src: &Connection) -> Option<String> {
             |r| r.get(0),
         )
         .unwrap_or(0);
-    if version > 0 && tickets > 0 {
-        return None;
-    }
-    Some(match super::is_another_programs(src) {
-        Ok(true) => super::ANOTHER_PROGRAMS.into(),
-        _ => "the file is not a database of this emulator".into(),
-    })
+    (version == 0 || tickets == 0).then(|| "the file is not a database of this emulator".into())
 }
 
 /// Opens the database file at `path` to read it as it is: read only, never migrated,
@@ -78,6 +72,13 @@ pub fn open_as_is(path: &str) -> Result<Connection> {
     super::configure_process();
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     configure(&conn)?;
+    // Said as every command says it of the database it was given (`store::open`).
+    if super::is_another_programs(&conn)? {
+        return Err(StoreError::NotEmulatorDatabase(format!(
+            "{path}: {}",
+            super::ANOTHER_PROGRAMS
+        )));
+    }
     match not_this_emulators(&conn) {
         Some(why) => Err(StoreError::NotEmulatorDatabase(format!("{path}: {why}"))),
         None => Ok(conn),

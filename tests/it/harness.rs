@@ -2224,10 +2224,26 @@ fn the_control_api_refuses_mistaken_use() {
         "/_emulator/export?account=1001&account=2001",
         "/_emulator/outbox?event=TICKET_OPENED",
         "/_emulator/outbox?ticket=",
+        "/_emulator/outbox?to=",
+        "/_emulator/outbox?event=%20",
+        "/_emulator/outbox?to",
+        "/_emulator/journal?since=",
+        "/_emulator/journal?service=",
+        "/_emulator/journal?fault",
     ] {
         let (status, body) = control.call("GET", path, None);
         assert_eq!(status, 400, "{path}: {body}");
+        let blank = path.ends_with('=') || path.ends_with("%20") || !path.contains('=');
+        assert!(
+            !blank || body.to_string().contains("needs a value"),
+            "{path}: {body}"
+        );
     }
+    // `?empty=` (a variable left unset) is no yes: the accounts stay.
+    let before = control.ok("GET", "/_emulator/accounts", None);
+    let (status, body) = control.call("POST", "/_emulator/reset?empty=", None);
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(control.ok("GET", "/_emulator/accounts", None), before);
     control.ok("GET", "/_emulator/outbox?event=ticket_created", None);
     for rule in [
         json!({"preset": "rate_limit", "drop_connection": true}),
@@ -2366,10 +2382,11 @@ fn snapshot_and_export_read_a_database_as_it_is() {
                 .unwrap();
             let said = String::from_utf8_lossy(&out.stderr);
             assert!(!out.status.success(), "{args:?}: {said}");
-            assert!(
-                said.contains("not a database of this emulator"),
-                "{args:?}: {said}"
-            );
+            let why = match db == &empty {
+                true => "not a database of this emulator",
+                false => "another program's SQLite database",
+            };
+            assert!(said.contains(why), "{args:?}: {said}");
         }
     }
     assert_eq!(
