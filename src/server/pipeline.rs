@@ -398,7 +398,14 @@ async fn answer_or_drop<C: Codec>(
                     .filter(|(name, _)| *name != "Retry-After")
                     .map(|(name, value)| (name.to_string(), value)),
             );
-            finished(&shared, &codec, None, Some(&fault), &answer, started, None);
+            finished(
+                &shared,
+                &codec,
+                Faulted::plain(None, &fault),
+                &answer,
+                started,
+                None,
+            );
             return Some(response(answer, None));
         }
     };
@@ -915,6 +922,7 @@ fn submit_write<C: Codec>(x: Exchange<C>, call: Call) {
         x,
         call,
         result: None,
+        fault_warnings: Vec::new(),
         trace,
     }));
 }
@@ -960,6 +968,8 @@ struct WriteCall<C> {
     call: Call,
     /// What the dispatch gave; `None` until it ran (or when it panicked).
     result: Option<Result<Reply, Fault>>,
+    /// What the call was told before its fault ([`services::take_fault_warnings`]).
+    fault_warnings: Vec<String>,
     /// The observer's record of the call, carried from thread to thread.
     trace: CallTrace,
 }
@@ -973,9 +983,11 @@ impl<C: Codec> WriteJob for WriteCall<C> {
     fn run(&mut self, conn: &rusqlite::Connection) -> bool {
         let shared = &self.x.shared;
         shared.observer.put_trace(std::mem::take(&mut self.trace));
+        services::take_fault_warnings();
         let result = self.x.codec.run(&self.call, &mut |c| {
             services::dispatch_write_in(&shared.store, conn, c, &*shared.observer)
         });
+        self.fault_warnings = services::take_fault_warnings();
         self.trace = shared.observer.take_trace();
         let keep = result.is_ok();
         self.result = Some(result);
@@ -987,12 +999,13 @@ impl<C: Codec> WriteJob for WriteCall<C> {
             mut x,
             call,
             result,
+            fault_warnings,
             trace,
         } = *self;
         x.shared.observer.put_trace(trace);
         x.guarded(|x| match (result, committed) {
             (Some(Ok(reply)), Ok(())) => x.whole_reply(&call, &reply, None),
-            (Some(Err(fault)), _) => x.whole_fault(Some(&call), &fault),
+            (Some(Err(fault)), _) => x.whole_fault_warned(Some(&call), &fault, &fault_warnings),
             (Some(Ok(_)), Err(reason)) => {
                 x.whole_fault(Some(&call), &store::StoreError::Commit(reason).into())
             }
@@ -1029,8 +1042,7 @@ impl<C: Codec> Exchange<C> {
         finished(
             &self.shared,
             &self.codec,
-            Some(call),
-            Some(&fault),
+            Faulted::plain(Some(call), &fault),
             &answer,
             self.started,
             None,
@@ -1139,6 +1151,7 @@ impl<C: Codec> Exchange<C> {
         let shared = &self.shared;
         let codec = &self.codec;
         let run = || {
+            services::take_fault_warnings();
             codec.run(call, &mut |c| {
                 services::dispatch_whole(&shared.store, c, &*shared.observer)
             })
@@ -1155,7 +1168,10 @@ impl<C: Codec> Exchange<C> {
         };
         match result {
             Ok(reply) => self.whole_reply(call, &reply, version),
-            Err(fault) => self.whole_fault(Some(call), &fault),
+            Err(fault) => {
+                let warnings = services::take_fault_warnings();
+                self.whole_fault_warned(Some(call), &fault, &warnings)
+            }
         }
         Then::Done
     }
@@ -1210,6 +1226,12 @@ impl<C: Codec> Exchange<C> {
     }
 
     fn whole_fault(&mut self, call: Option<&Call>, fault: &Fault) {
+        self.whole_fault_warned(call, fault, &[]);
+    }
+
+    /// [`Exchange::whole_fault`] with what the call was told before it failed, in the
+    /// warning header and the journal as a reply's are.
+    fn whole_fault_warned(&mut self, call: Option<&Call>, fault: &Fault, warnings: &[String]) {
         if let Fault::Internal { detail } = fault {
             let (service, method) = call
                 .map(|c| (c.service.as_str(), c.method.as_str()))
@@ -1247,11 +1269,18 @@ impl<C: Codec> Exchange<C> {
             },
             _ => write_fault(&self.codec, fault),
         };
+        let mut answer = answer;
+        if let Some(warning) = warning_header_value(warnings) {
+            answer.headers.push((WARNING_HEADER.to_string(), warning));
+        }
         finished(
             &self.shared,
             &self.codec,
-            call,
-            Some(fault),
+            Faulted {
+                call,
+                fault,
+                warnings,
+            },
             &answer,
             self.started,
             self.cache_key.as_deref(),
@@ -1324,7 +1353,9 @@ impl<C: Codec> Exchange<C> {
             Ok(Some(reply)) => self.whole_reply(call, &reply, None),
             // Nothing left yet (the first chunk, with the head, never left): the status
             // is still ours to choose, and the client gets the fault like any other.
-            Err(fault) if !self.responder.started() => self.whole_fault(Some(call), &unsent(fault)),
+            Err(fault) if !self.responder.started() => {
+                self.whole_fault_warned(Some(call), &unsent(fault), &warnings)
+            }
             Err(fault) => self.cut_mid_reply(call, total, &fault, &warnings),
         }
         true
@@ -1434,20 +1465,42 @@ impl ItemSink for StreamSink<'_> {
     }
 }
 
+/// A call (when it was read) that ended in a fault, with what it was told before.
+struct Faulted<'a> {
+    call: Option<&'a Call>,
+    fault: &'a Fault,
+    warnings: &'a [String],
+}
+
+impl<'a> Faulted<'a> {
+    fn plain(call: Option<&'a Call>, fault: &'a Fault) -> Faulted<'a> {
+        Faulted {
+            call,
+            fault,
+            warnings: &[],
+        }
+    }
+}
+
+/// Tells the observer of a fault answered whole.
 fn finished<C: Codec>(
     shared: &Shared,
     codec: &C,
-    call: Option<&Call>,
-    fault: Option<&Fault>,
+    faulted: Faulted<'_>,
     answer: &HttpAnswer,
     started: Instant,
     cache_key: Option<&[u8]>,
 ) {
+    let Faulted {
+        call,
+        fault,
+        warnings,
+    } = faulted;
     shared.observer.finished(&Outcome {
         transport: codec.transport(),
         call,
-        fault,
-        fault_message: fault.map(|f| codec.fault_message(f)),
+        fault: Some(fault),
+        fault_message: Some(codec.fault_message(fault)),
         status: answer.status,
         duration: started.elapsed(),
         bytes: answer.body.len() as u64,
@@ -1457,7 +1510,7 @@ fn finished<C: Codec>(
         total: None,
         nested: codec.nested_path(),
         cache_key,
-        warnings: &[],
+        warnings,
     });
 }
 

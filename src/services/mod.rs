@@ -477,6 +477,19 @@ pub fn dispatch_write_in(
     dispatch_whole_in(store, Some(conn), call, observer)
 }
 
+thread_local! {
+    /// The warnings of the calls [`dispatch_whole`] answered with a fault on this thread.
+    /// A fault goes through the codecs as a [`Fault`] alone; the pipeline that writes it
+    /// takes them from here ([`take_fault_warnings`]) for the header and the journal.
+    static FAULT_WARNINGS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The warnings of the faults [`dispatch_whole`] and [`dispatch_write_in`] gave on this
+/// thread since the last take (none are left for the next call).
+pub fn take_fault_warnings() -> Vec<String> {
+    FAULT_WARNINGS.with(std::cell::RefCell::take)
+}
+
 fn dispatch_whole_in(
     store: &Store,
     open: Option<&Connection>,
@@ -484,7 +497,11 @@ fn dispatch_whole_in(
     observer: &dyn Observer,
 ) -> Result<Reply, Fault> {
     let mut collected = Collect::default();
-    match dispatch_in(store, open, call, &mut collected, observer)? {
+    let dispatched = dispatch_in(store, open, call, &mut collected, observer);
+    if dispatched.is_err() {
+        FAULT_WARNINGS.with(|w| w.borrow_mut().append(&mut collected.warnings));
+    }
+    match dispatched? {
         Some(reply) => Ok(reply),
         None => Ok(Reply {
             value: Value::Array(collected.items),
@@ -642,7 +659,13 @@ fn dispatch_in(
         for name in unkept.iter() {
             add_warning(&mut warnings, call, name);
         }
-        let args = coerce_args(call, method, entry.own_argument_faults, &mut warnings)?;
+        let args = match coerce_args(call, method, entry.own_argument_faults, &mut warnings) {
+            Ok(args) => args,
+            Err(fault) => {
+                sink.warn(&warnings);
+                return Err(fault);
+            }
+        };
         let ctx = Ctx {
             conn,
             call,
@@ -655,93 +678,101 @@ fn dispatch_in(
             warnings: std::cell::RefCell::new(warnings),
             mask,
         };
-        // filteredMask: the list's own filter also narrows the nested lists it names.
-        let items_filter = if mask.filtered {
-            let branch = getter_property(&call.service, &call.method);
-            ctx.list_filter(returns, branch.as_deref())?
-        } else {
-            None
-        };
-        let projector = Projector {
-            conn,
-            mask,
-            viewer: principal.user_id,
-            account: principal.account_id,
-            zone,
-            filter: items_filter.as_ref(),
-            budget: Default::default(),
-            loaded: Loaded::across_calls(
-                store::AcrossCalls::new(store, read_at)
-                    .with_mask(shared_mask.clone().ok().flatten()),
-            ),
-        };
-        let (value, total) = match (entry.handler)(&ctx)? {
-            Output::Object(row) => (projector.project(&row)?, None),
-            Output::MaybeObject(None) => (Value::Null, None),
-            Output::MaybeObject(Some(row)) => (projector.project(&row)?, None),
-            Output::List(page) => {
-                let mut items = Vec::with_capacity(page.rows.len());
-                for row in &page.rows {
-                    items.push(projector.project(row)?);
-                }
-                (Value::Array(items), Some(page.total))
-            }
-            Output::Rows { source, filter } => {
-                sink.warn(&ctx.warnings.borrow());
-                let query = ListQuery {
-                    filter: filter.as_ref(),
-                    limit: call.headers.limit,
-                };
-                // The sink's and the projection's faults travel around the store.
-                let sink = std::cell::RefCell::new(&mut *sink);
-                let failed = std::cell::RefCell::new(None);
-                let stop = |f: Fault| {
-                    *failed.borrow_mut() = Some(f);
-                    store::QueryError::Delivery
-                };
-                let streamed = store::list_each(
-                    conn,
-                    &source,
-                    &query,
-                    &mut |total| sink.borrow_mut().start(total).map_err(stop),
-                    &mut |row| {
-                        projector
-                            .project_into(&row, &mut **sink.borrow_mut())
-                            .map_err(stop)
-                    },
-                );
-                if let Some(fault) = failed.into_inner() {
-                    return Err(fault);
-                }
-                streamed.map_err(query_fault)?;
-                return Ok(None);
-            }
-            Output::Value(mut v) => {
-                projection::render_dates(&mut v, zone);
-                let total = match &mut v {
-                    // A list a handler computed whole (getExtensionWhitelist) is paged
-                    // here, as the store pages the lists it reads.
-                    Value::Array(items) => {
-                        let total = items.len() as u64;
-                        if let Some(limit) = &call.headers.limit {
-                            let offset = (limit.offset.min(total)) as usize;
-                            let len = limit.page_len(total) as usize;
-                            items.drain(..offset);
-                            items.truncate(len);
-                        }
-                        Some(total)
+        // A fault keeps what the call was told before it failed: the ignored template
+        // property is what explains "Please provide ticket contents.".
+        let answered = (|| -> Result<Option<Reply>, Fault> {
+            // filteredMask: the list's own filter also narrows the nested lists it names.
+            let items_filter = if mask.filtered {
+                let branch = getter_property(&call.service, &call.method);
+                ctx.list_filter(returns, branch.as_deref())?
+            } else {
+                None
+            };
+            let projector = Projector {
+                conn,
+                mask,
+                viewer: principal.user_id,
+                account: principal.account_id,
+                zone,
+                filter: items_filter.as_ref(),
+                budget: Default::default(),
+                loaded: Loaded::across_calls(
+                    store::AcrossCalls::new(store, read_at)
+                        .with_mask(shared_mask.clone().ok().flatten()),
+                ),
+            };
+            let (value, total) = match (entry.handler)(&ctx)? {
+                Output::Object(row) => (projector.project(&row)?, None),
+                Output::MaybeObject(None) => (Value::Null, None),
+                Output::MaybeObject(Some(row)) => (projector.project(&row)?, None),
+                Output::List(page) => {
+                    let mut items = Vec::with_capacity(page.rows.len());
+                    for row in &page.rows {
+                        items.push(projector.project(row)?);
                     }
-                    _ => None,
-                };
-                (v, total)
-            }
-        };
-        Ok(Some(Reply {
-            value,
-            type_name: method.returns.clone(),
-            total,
-            warnings: ctx.warnings.take(),
-        }))
+                    (Value::Array(items), Some(page.total))
+                }
+                Output::Rows { source, filter } => {
+                    sink.warn(&ctx.warnings.take());
+                    let query = ListQuery {
+                        filter: filter.as_ref(),
+                        limit: call.headers.limit,
+                    };
+                    // The sink's and the projection's faults travel around the store.
+                    let sink = std::cell::RefCell::new(&mut *sink);
+                    let failed = std::cell::RefCell::new(None);
+                    let stop = |f: Fault| {
+                        *failed.borrow_mut() = Some(f);
+                        store::QueryError::Delivery
+                    };
+                    let streamed = store::list_each(
+                        conn,
+                        &source,
+                        &query,
+                        &mut |total| sink.borrow_mut().start(total).map_err(stop),
+                        &mut |row| {
+                            projector
+                                .project_into(&row, &mut **sink.borrow_mut())
+                                .map_err(stop)
+                        },
+                    );
+                    if let Some(fault) = failed.into_inner() {
+                        return Err(fault);
+                    }
+                    streamed.map_err(query_fault)?;
+                    return Ok(None);
+                }
+                Output::Value(mut v) => {
+                    projection::render_dates(&mut v, zone);
+                    let total = match &mut v {
+                        // A list a handler computed whole (getExtensionWhitelist) is paged
+                        // here, as the store pages the lists it reads.
+                        Value::Array(items) => {
+                            let total = items.len() as u64;
+                            if let Some(limit) = &call.headers.limit {
+                                let offset = (limit.offset.min(total)) as usize;
+                                let len = limit.page_len(total) as usize;
+                                items.drain(..offset);
+                                items.truncate(len);
+                            }
+                            Some(total)
+                        }
+                        _ => None,
+                    };
+                    (v, total)
+                }
+            };
+            Ok(Some(Reply {
+                value,
+                type_name: method.returns.clone(),
+                total,
+                warnings: ctx.warnings.take(),
+            }))
+        })();
+        if answered.is_err() {
+            sink.warn(&ctx.warnings.take());
+        }
+        answered
     };
     match open {
         Some(conn) => run(conn),

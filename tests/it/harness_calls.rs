@@ -363,6 +363,55 @@ fn a_journal_cut_by_a_crash_is_appended_to_and_replayed_around_the_cut() {
     assert!(report.contains("missing.jsonl"), "{report}");
 }
 
+/// A call that ends in a fault keeps what it was told before it failed: the template
+/// property the emulator ignored explains "Please provide ticket contents.", so it is in
+/// the warning header and the journal as it would be on a reply, on a write (the writer
+/// thread), a read answered whole and a list.
+#[test]
+fn a_fault_keeps_the_calls_warnings_in_its_header_and_the_journal() {
+    let server = start(&[]);
+    let create = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[
+                ("subjectId", xint(1001)),
+                ("title", xstr("warned")),
+                ("contents", xstr("in the wrong place")),
+            ])),
+    );
+    create.fault();
+    let warning = create.http.header("X-SoftLayer-Emulator-Warning");
+    assert!(
+        warning.is_some_and(|w| w.contains("'contents'")),
+        "{}",
+        create.exchange()
+    );
+    let calls = journal(&server, "method=createStandardTicket");
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!(calls[0]["outcome"], "fault", "{:#}", calls[0]);
+    assert!(
+        calls[0]["warnings"].to_string().contains("'contents'"),
+        "{:#}",
+        calls[0]
+    );
+
+    // A read of a ticket that is not there, with a call header it does not read.
+    let read = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(999)
+            .header("SoftLayer_AccountObjectFilter", xstruct(&[])),
+    );
+    read.fault();
+    assert!(
+        read.http
+            .header("X-SoftLayer-Emulator-Warning")
+            .is_some_and(|w| w.contains("SoftLayer_AccountObjectFilter")),
+        "{}",
+        read.exchange()
+    );
+}
+
 #[test]
 fn the_journal_is_bounded() {
     let server = start(&["--journal-size", "5"]);
