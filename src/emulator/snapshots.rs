@@ -173,7 +173,8 @@ impl Snapshots {
         backup_into: &dyn Fn(&mut Connection) -> Result<(), StoreError>,
     ) -> Result<SnapshotInfo, SnapshotError> {
         check_name(name)?;
-        let when = crate::services::now();
+        let taken_ms = crate::clock::now_millis();
+        let when = crate::time::Zone::CENTRAL.render(taken_ms);
         match &self.place {
             Place::Folder(folder) => {
                 std::fs::create_dir_all(folder)?;
@@ -196,6 +197,16 @@ impl Snapshots {
                     .push(partial.clone());
                 let written = (|| {
                     snapshot::write_file(&partial, backup_into)?;
+                    // The listing reads when a snapshot was taken from its file's time:
+                    // the emulator's clock's, as this save's answer says, not the host's.
+                    if let Ok(ms) = u64::try_from(taken_ms) {
+                        std::fs::File::options()
+                            .write(true)
+                            .open(&partial)?
+                            .set_modified(
+                                std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms),
+                            )?;
+                    }
                     std::fs::rename(&partial, Self::file(folder, name))?;
                     Ok::<_, SnapshotError>(())
                 })();

@@ -1686,6 +1686,36 @@ fn cli(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A snapshot is dated on the emulator's clock, in the listing as in its save's answer:
+/// the listing read the file's time on the host's clock.
+#[test]
+fn a_snapshot_is_listed_with_the_date_its_save_gave() {
+    let server = Server::start_with_temp_db();
+    let control = Control::new(&server);
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2030-01-01T00:00:00Z"})),
+    );
+    let saved = control.ok("POST", "/_emulator/snapshots/dated", None);
+    assert!(
+        saved["createDate"]
+            .as_str()
+            .unwrap()
+            .starts_with("2029-12-31T18:00:0"),
+        "{saved:#}"
+    );
+    let listed = control.ok("GET", "/_emulator/snapshots", None);
+    let entry = listed["snapshots"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed:#}"))
+        .iter()
+        .find(|s| s["name"] == "dated")
+        .unwrap_or_else(|| panic!("{listed:#}"))
+        .clone();
+    assert_eq!(entry["createDate"], saved["createDate"], "{listed:#}");
+}
+
 /// The files in a database's snapshot folder, sorted.
 fn snapshot_files(db: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(format!("{db}.snapshots"))
