@@ -45,10 +45,39 @@ pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 /// a body as UTF-8, and libxml and expat, the parsers of PHP's SOAP and XML-RPC servers
 /// behind the real API, refuse it ("Input is not proper UTF-8"); read as Latin-1, the
 /// text changed without a word.
+///
+/// Line ends are normalised as XML 1.0 (section 2.11) has every processor do before
+/// parsing: a CR LF pair and a lone CR become LF ([`normalise_line_ends`]).
 pub fn decode_body(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
     let text = decode_bytes(body)?;
     check_characters(&text)?;
-    Ok(text)
+    Ok(normalise_line_ends(text))
+}
+
+/// Text with each CR LF pair and each lone CR turned into LF, as XML 1.0 (section 2.11)
+/// has a processor do to the document before parsing it; a CR written as a character
+/// reference (`&#13;`) is not touched, and stays a CR. softlayer-python's xmlrpc.client
+/// sends Windows line ends raw: the real API, behind libxml and expat, stores LF, and
+/// without this the CRs were stored and written back (as `&#13;`) to every client.
+pub fn normalise_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let Some(first) = memchr::memchr(b'\r', bytes) else {
+        return text;
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for cr in memchr::memchr_iter(b'\r', &bytes[first..]).map(|i| first + i) {
+        out.push_str(&text[copied..cr]);
+        out.push('\n');
+        copied = cr
+            + if bytes.get(cr + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
 }
 
 /// [`decode_body`] without the character check.
@@ -120,22 +149,30 @@ fn is_unicode_name(name: &str) -> bool {
 /// (`&#1;`); taken in, they were stored, and the XML replies then wrote U+FFFD where JSON
 /// replies wrote the control character.
 pub fn check_characters(text: &str) -> Result<(), Fault> {
+    match forbidden_character(text) {
+        None => Ok(()),
+        Some((i, c)) => Err(Fault::malformed(format!(
+            "a character XML 1.0 does not allow, U+{:04X}, at byte {i} of the text",
+            u32::from(c)
+        ))),
+    }
+}
+
+/// The first character of `text` XML 1.0 does not allow in a document, and its byte
+/// offset ([`check_characters`]). Also for the text that comes in other ways than XML
+/// (REST's JSON, form and URL, the support desk's control API): taken in there, it was
+/// stored, and read back differently by JSON and XML clients.
+pub fn forbidden_character(text: &str) -> Option<(usize, char)> {
     let bytes = text.as_bytes();
     let mut i = 0;
     loop {
         i = next_suspect(bytes, i);
-        let Some(&b) = bytes.get(i) else {
-            return Ok(());
-        };
+        let &b = bytes.get(i)?;
         // 0xEF starts U+FFFE and U+FFFF (EF BF BE, EF BF BF) and other characters.
         if b != 0xef
             || (bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)))
         {
-            let c = text[i..].chars().next().unwrap_or_default();
-            return Err(Fault::malformed(format!(
-                "a character XML 1.0 does not allow, U+{:04X}, at byte {i} of the text",
-                u32::from(c)
-            )));
+            return Some((i, text[i..].chars().next().unwrap_or_default()));
         }
         i += 1;
     }
@@ -613,10 +650,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                                 .unwrap_or_default(),
                         ),
                         local: Cow::Owned(owned_text(alocal.as_ref())),
-                        value: Cow::Owned(unescaped(
-                            a.unescape_value()
-                                .map_err(|err| malformed(format!("bad attribute value: {err}")))?,
-                        )?),
+                        value: Cow::Owned(attribute_value(&a.value)?),
                         value_ns: None,
                     };
                     if attribute.is_xsi("type") {
@@ -639,6 +673,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
             }
             Event::Empty(_) => return Err(malformed("unexpected empty element".into())),
             Event::Text(t) => {
+                check_raw_text(&t)?;
                 let piece = unescaped(
                     t.unescape()
                         .map_err(|e| malformed(format!("bad text: {e}")))?,
@@ -689,6 +724,42 @@ pub fn unescaped(text: Cow<'_, str>) -> Result<String, Fault> {
         check_characters(text)?;
     }
     Ok(text.into_owned())
+}
+
+/// Refuses raw character data that holds `]]>`: XML 1.0's `CharData` production leaves
+/// it out (it may only end a CDATA section), and libxml and expat refuse it; quick-xml
+/// reads it as text.
+pub fn check_raw_text(raw: &[u8]) -> Result<(), Fault> {
+    if memchr::memchr(b'>', raw).is_some() && memchr::memmem::find(raw, b"]]>").is_some() {
+        return Err(Fault::malformed(
+            "the body is not well-formed XML: `]]>` in character data",
+        ));
+    }
+    Ok(())
+}
+
+/// An attribute value as written (between its quotes), read as XML 1.0 has it read:
+/// refused when it holds a raw `<` (section 3.1's `AttValue` leaves it out; libxml and
+/// expat refuse it, quick-xml takes it), each raw tab, line feed or carriage return made
+/// a space (section 3.3.3, after line ends were normalised; a character reference such
+/// as `&#10;` still brings in its character), then references decoded and checked as
+/// [`unescaped`] checks them.
+pub fn attribute_value(raw: &[u8]) -> Result<String, Fault> {
+    // The body was decoded as text already, so the value is UTF-8.
+    let raw = String::from_utf8_lossy(raw);
+    if raw.contains('<') {
+        return Err(Fault::malformed(
+            "the body is not well-formed XML: `<` in an attribute value",
+        ));
+    }
+    let spaced = if raw.contains(['\t', '\n', '\r']) {
+        Cow::Owned(raw.replace(['\t', '\n', '\r'], " "))
+    } else {
+        raw
+    };
+    let value = quick_xml::escape::unescape(&spaced)
+        .map_err(|err| Fault::malformed(format!("bad attribute value: {err}")))?;
+    unescaped(value)
 }
 
 /// A token of [`PlainLexer`].
@@ -755,6 +826,10 @@ impl<'a> PlainLexer<'a> {
             let start = self.at;
             let end = memchr::memchr(b'<', &bytes[start..]).map_or(bytes.len(), |i| start + i);
             self.at = end;
+            // Not well-formed: left to quick-xml's reader, whose caller refuses it.
+            if check_raw_text(&bytes[start..end]).is_err() {
+                return None;
+            }
             return unescape_predefined(&self.text[start..end]).map(PlainToken::Text);
         }
         match bytes.get(self.at + 1)? {
@@ -1271,6 +1346,69 @@ mod tests {
         let repeated = "<a x=\"1\" x=\"2\"/>";
         assert_eq!(read_plain(repeated), None);
         assert!(read_tree(repeated.as_bytes(), "root element").is_err());
+    }
+
+    /// Line ends are normalised before parsing (XML 1.0 section 2.11), in text by both
+    /// readers; raw whitespace in attribute values becomes spaces (section 3.3.3);
+    /// references to CR, LF and tab bring in those characters.
+    #[test]
+    fn line_ends_and_attribute_whitespace_are_normalised() {
+        for body in [
+            "<a x=\"1\r\n2\r3\t4&#13;&#10;&#9;\"><b>l1\r\nl2\rl3\r\r\n&#13;&#xD;</b></a>",
+            "<a x=\"1\r\n2\r3\t4&#13;&#10;&#9;\"><b><!-- c -->l1\r\nl2\rl3\r\r\n&#13;&#xD;</b></a>",
+        ] {
+            let tree = read_tree(body.as_bytes(), "root element").unwrap();
+            assert_eq!(tree.plain("x"), Some("1 2 3 4\r\n\t"), "{body:?}");
+            assert_eq!(tree.children[0].text, "l1\nl2\nl3\n\n\r\r", "{body:?}");
+        }
+        let plain = "<a><b>x\r\ny</b></a>";
+        assert_eq!(
+            read_plain(&normalise_line_ends(Cow::Borrowed(plain)))
+                .map(|t| t.children[0].text.to_string()),
+            Some("x\ny".to_string())
+        );
+        assert!(matches!(
+            normalise_line_ends(Cow::Borrowed("no carriage return\n")),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(normalise_line_ends(Cow::Borrowed("\r")), "\n");
+        assert_eq!(
+            normalise_line_ends(Cow::Borrowed("a\r\n\r\nb\r")),
+            "a\n\nb\n"
+        );
+    }
+
+    /// A raw `]]>` in text and a raw `<` in an attribute value are not well-formed: the
+    /// plain reader leaves them to quick-xml's, and that refuses them.
+    #[test]
+    fn a_raw_cdata_end_in_text_and_a_raw_lt_in_an_attribute_are_refused() {
+        for body in [
+            "<a><b>a ]]> b</b></a>",
+            "<a>]]><b/></a>",
+            "<a><!-- c --><b>a ]]> b</b></a>",
+            "<a><b foo=\"a<b\"/></a>",
+            "<a foo='<'><!-- c --></a>",
+        ] {
+            assert!(read_plain(body).is_none(), "{body}");
+            let Err(Fault::Malformed { detail }) = read_tree(body.as_bytes(), "root element")
+            else {
+                panic!("{body} was not refused as malformed");
+            };
+            assert!(detail.contains("not well-formed"), "{body}: {detail}");
+        }
+        let fine = read_tree(
+            b"<a x=\"&lt;\"><b>]] &gt; ]]&gt; <![CDATA[]]]]></b></a>",
+            "root",
+        )
+        .unwrap();
+        assert_eq!(
+            (tree_text(&fine), fine.plain("x")),
+            ("]] > ]]> ]]", Some("<"))
+        );
+    }
+
+    fn tree_text<'t>(tree: &'t Element<'_>) -> &'t str {
+        &tree.children[0].text
     }
 
     #[test]

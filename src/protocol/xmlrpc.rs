@@ -4,8 +4,8 @@
 //! The grammar is small, so it is written out by hand over a pull reader and not left
 //! to a DOM or serde. The reader is a small lexer for the XML clients send
 //! ([`super::xml::PlainLexer`]); whatever it does not take is read again by quick-xml,
-//! which decides every malformed request. That keeps whitespace inside strings exactly
-//! as sent, turns every departure from the grammar into the `-32700` fault clients
+//! which decides every malformed request. That keeps whitespace inside strings as sent
+//! (but for line ends, normalised to LF as XML 1.0 requires: [`decode_body`]), turns every departure from the grammar into the `-32700` fault clients
 //! expect, and keeps the checks a server needs against hostile XML in one place. DTDs
 //! are refused outright, because entity expansion is the classic XML attack and no
 //! client sends a DTD. Nesting is capped, so the parser's recursion is bounded too.
@@ -27,8 +27,8 @@
 //! ticket text would make the whole response unreadable.
 
 use super::xml::{
-    PlainLexer, PlainToken, declared_encoding, decode_body, is_blank, split_name, truncate,
-    unescaped, write_text,
+    PlainLexer, PlainToken, attribute_value, check_raw_text, declared_encoding, decode_body,
+    is_blank, split_name, truncate, unescaped, write_text,
 };
 use std::borrow::Cow;
 use std::io::Write as _;
@@ -431,15 +431,12 @@ impl<'a> Parser<'a> {
                                 super::xml::MAX_ATTRIBUTES
                             )));
                         }
-                        // Attributes mean nothing to XML-RPC, but a reference in one
-                        // may still bring in a character XML does not allow.
+                        // Attributes mean nothing to XML-RPC, but one may still be
+                        // malformed (a raw `<`), or bring in by reference a character
+                        // XML does not allow.
                         let attribute =
                             attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
-                        unescaped(
-                            attribute
-                                .unescape_value()
-                                .map_err(|err| malformed(format!("bad attribute value: {err}")))?,
-                        )?;
+                        attribute_value(&attribute.value)?;
                     }
                     return Ok(Token::Open(Tag::of(e)));
                 }
@@ -450,6 +447,7 @@ impl<'a> Parser<'a> {
                 // Not produced: empty elements are expanded into Start and End.
                 Event::Empty(e) => return Err(unexpected_element(&Tag::of(e))),
                 Event::Text(t) => {
+                    check_raw_text(&t)?;
                     return match t.unescape() {
                         Ok(Cow::Borrowed(text)) => Ok(Token::Text(Cow::Borrowed(text))),
                         Ok(owned) => unescaped(owned).map(|text| Token::Text(Cow::Owned(text))),
@@ -1009,14 +1007,25 @@ mod tests {
     }
 
     #[test]
-    fn whitespace_inside_strings_is_kept_exactly() {
+    fn whitespace_inside_strings_is_kept_but_line_ends_are_normalised() {
         assert_eq!(
             value("  two  words \n"),
             Value::String("  two  words \n".into())
         );
+        // XML 1.0 section 2.11: a raw CR LF and a lone CR reach the application as LF,
+        // as the real API (libxml, expat) stores them; a CR by reference stays.
         assert_eq!(
             value("<string>\r\n\t x \r\n</string>"),
-            Value::String("\r\n\t x \r\n".into())
+            Value::String("\n\t x \n".into())
+        );
+        assert_eq!(
+            value("<string>line1\r\nline2\rline3\r\r\n&#13;&#xD;\n</string>"),
+            Value::String("line1\nline2\nline3\n\n\r\r\n".into())
+        );
+        // Also where the quick lexer gives the body to quick-xml (a comment here).
+        assert_eq!(
+            value("<string>a\r\nb<!-- \r -->\rc</string>"),
+            Value::String("a\nb\nc".into())
         );
         assert_eq!(value("<string>   </string>"), Value::String("   ".into()));
     }
@@ -1428,6 +1437,39 @@ mod tests {
         for body in cases {
             assert_malformed(body);
         }
+    }
+
+    /// Not well-formed, and refused by libxml and expat, but read by quick-xml: a raw
+    /// `]]>` in character data and a raw `<` in an attribute value. Refused by both
+    /// readers (a comment sends the body to quick-xml).
+    #[test]
+    fn a_raw_cdata_end_in_text_and_a_raw_lt_in_an_attribute_are_refused() {
+        for inner in [
+            "<string>a ]]> b</string>",
+            "<string>]]></string>",
+            "<string><!-- x -->a ]]> b</string>",
+        ] {
+            let Err(Fault::Malformed { detail }) = parse_value(inner) else {
+                panic!("{inner} was read");
+            };
+            assert!(detail.contains("]]>"), "{inner}: {detail}");
+        }
+        for body in [
+            "<methodCall><methodName>m</methodName><params><param><value foo=\"a<b\"><string>x</string></value></param></params></methodCall>",
+            "<methodCall><methodName>m</methodName><params><param><value foo='<'>x<!-- y --></value></param></params></methodCall>",
+        ] {
+            let Err(Fault::Malformed { detail }) = parse_call("SoftLayer_Ticket", body.as_bytes())
+            else {
+                panic!("{body} was read");
+            };
+            assert!(detail.contains("attribute value"), "{body}: {detail}");
+        }
+        // What is well-formed still reads.
+        assert_eq!(
+            value("<string>a ]] &gt; b ]]&gt; ]&gt; <![CDATA[x]]></string>"),
+            Value::String("a ]] > b ]]> ]> x".into())
+        );
+        assert_eq!(value("<string>a]]b</string>"), Value::String("a]]b".into()));
     }
 
     #[test]

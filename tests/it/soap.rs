@@ -1585,6 +1585,42 @@ fn non_ascii_round_trip() {
     assert_eq!(ticket_entries(&server, &DEMO, id), [text]);
 }
 
+/// XML 1.0 section 2.11: a raw CR LF pair and a lone CR arrive as LF, as at the real API
+/// (PHP's SoapServer, libxml); a CR sent as `&#13;` stays a CR, written back as `&#13;`.
+#[test]
+fn raw_line_ends_are_normalised_and_referenced_carriage_returns_kept() {
+    let server = Server::start();
+    let add = |entry: &str| {
+        call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", 160000001)),
+                &format!(
+                    "<ns1:addUpdate><templateObject xsi:type=\"ns1:SoftLayer_Ticket_Update\">\
+                     <entry xsi:type=\"xsd:string\">{entry}</entry></templateObject></ns1:addUpdate>"
+                ),
+            ),
+        )
+    };
+    for (sent, stored) in [
+        ("line1\r\nline2\rline3", "line1\nline2\nline3"),
+        ("a&#13;\nb&#xD;c\r\n", "a\r\nb\rc\n"),
+        // Through quick-xml's reader too (a comment sends the body to it).
+        ("<!-- x -->line1\r\nline2\rline3", "line1\nline2\nline3"),
+    ] {
+        let reply = add(sent);
+        assert_eq!(
+            reply.ret("addUpdate").kids[0].at("entry").text,
+            stored,
+            "{}",
+            reply.describe()
+        );
+        let entries = ticket_entries(&server, &DEMO, 160000001);
+        assert_eq!(entries.last().map(String::as_str), Some(stored));
+    }
+}
+
 /// POSTs to /soap/v3/ answer in the v3 namespace.
 #[test]
 fn v3_replies_in_the_v3_namespace() {
@@ -1779,6 +1815,16 @@ fn client_faults_for_bad_envelopes() {
             format!("<e:Envelope xmlns:e=\"{ENV}\"><e:Body/></e:Envelope>"),
         ),
         ("too deep", deep),
+        // Not well-formed, though quick-xml reads them (libxml refuses them): a raw `]]>`
+        // in text, a raw `<` in an attribute value.
+        (
+            "]]> in text",
+            envelope(&auth(&DEMO), "<ns1:getObject>a ]]> b</ns1:getObject>"),
+        ),
+        (
+            "< in an attribute value",
+            envelope(&auth(&DEMO), "<ns1:getObject foo=\"a<b\"/>"),
+        ),
         // More attributes on one element than the reader takes (each was checked
         // against those before it: 60,000 took seconds).
         (

@@ -687,6 +687,8 @@ fn utf8_text_declared_iso_8859_1_round_trips_unchanged() {
     let text =
         "Café crème, Grüße aus München — 日本語のテキスト 🎉🚀\r\nsecond line\r\n\tthird\r\n";
     let title = "Überprüfung 日本 ✓";
+    // Sent raw, CR LF reaches the API as LF (XML 1.0 section 2.11), as at the real API.
+    let stored = text.replace("\r\n", "\n");
 
     let create = XmlRpcCall::new(TICKET, "createAdministrativeTicket")
         .auth(&DEMO)
@@ -706,15 +708,15 @@ fn utf8_text_declared_iso_8859_1_round_trips_unchanged() {
     let reply = raw(&server, &latin1_declared(&add));
     assert_eq!(
         reply.ok().array()[0].member("entry").str(),
-        text,
+        stored,
         "{}",
         reply.exchange()
     );
 
-    // Read back in a plain UTF-8 request: identical, \r\n included.
+    // Read back in a plain UTF-8 request: identical.
     assert_eq!(
         ticket_entries(&server, &DEMO, id),
-        vec![text.to_string(), text.to_string()]
+        vec![stored.clone(), stored.clone()]
     );
     let reply = server.xmlrpc(
         &XmlRpcCall::new(TICKET, "getObject")
@@ -762,24 +764,44 @@ fn utf8_text_declared_iso_8859_1_round_trips_unchanged() {
     );
 }
 
+/// XML 1.0 section 2.11: a raw CR LF pair and a lone CR reach the application as LF (the
+/// real API, behind libxml and expat, stores LF); a CR sent as `&#13;` stays a CR, and
+/// is written back as `&#13;` so that it survives the client's parser too. Python's
+/// xmlrpc.client sends CR raw; the server stored it.
 #[test]
-fn carriage_returns_survive_as_literals_and_as_references() {
+fn raw_line_ends_are_normalised_and_referenced_carriage_returns_kept() {
     let server = Server::start();
-    // Literal CR LF in the bytes (what Python's xmlrpc.client sends) and the
-    // &#13; reference: both are a carriage return.
     let literal = XmlRpcCall::new(TICKET, "addUpdate")
         .auth(&DEMO)
         .id(DEMO_TICKET)
-        .arg(xstruct(&[("entry", xstr("a\r\nb"))]))
+        .arg(xstruct(&[("entry", xstr("line1\r\nline2\rline3"))]))
         .body();
-    assert!(literal.contains("a\r\nb"));
-    raw(&server, literal.as_bytes()).ok();
-    let referenced = literal.replace("a\r\nb", "c&#13;\nd");
-    raw(&server, referenced.as_bytes()).ok();
+    assert!(literal.contains("line1\r\nline2\rline3"));
+    let reply = raw(&server, literal.as_bytes());
+    assert_eq!(
+        reply.ok().array()[0].member("entry").str(),
+        "line1\nline2\nline3",
+        "{}",
+        reply.exchange()
+    );
+    let referenced = literal.replace("line1\r\nline2\rline3", "c&#13;\nd&#xD;e\r\n");
+    let reply = raw(&server, referenced.as_bytes());
+    assert!(
+        String::from_utf8_lossy(&reply.http.body).contains("c&#13;\nd&#13;e\n"),
+        "{}",
+        reply.exchange()
+    );
+    // The same text through the quick-xml reader (a comment sends the body to it).
+    let commented = literal.replace("line1\r\n", "<!-- \r\n -->line1\r\n");
+    raw(&server, commented.as_bytes()).ok();
     let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
     assert_eq!(
-        &entries[entries.len() - 2..],
-        &["a\r\nb".to_string(), "c\r\nd".to_string()]
+        &entries[entries.len() - 3..],
+        &[
+            "line1\nline2\nline3".to_string(),
+            "c\r\nd\re\n".to_string(),
+            "line1\nline2\nline3".to_string()
+        ]
     );
 }
 
