@@ -178,6 +178,15 @@ impl Fault {
         }
     }
 
+    /// A request that cannot be taken as sent, in a transport's own words, as
+    /// `SoftLayer_Exception_WebService_BadRequest` (the class of [`Fault::Malformed`]).
+    pub fn bad_request(message: impl Into<String>) -> Fault {
+        Fault::BadArgument {
+            class: ExceptionClass::WebServiceBadRequest,
+            message: message.into(),
+        }
+    }
+
     /// A bad argument, mask or filter, as `SoftLayer_Exception_Public`.
     pub fn bad_argument(message: impl Into<String>) -> Fault {
         Fault::BadArgument {

@@ -184,12 +184,21 @@ pub fn parse(
     let (segments, format) = split_path(rest_path);
     let fail = |fault: Fault| (fault, format);
     let segments = segments.map_err(fail)?;
+    for segment in &segments {
+        refuse_forbidden_text(segment, || "in the URL path".to_string()).map_err(fail)?;
+    }
     let verb = Verb::parse(http_method).ok_or_else(|| {
         fail(Fault::UnsupportedVerb {
             verb: http_method.to_string(),
         })
     })?;
     let query = parse_query(query).map_err(fail)?;
+    if let Some(mask) = &query.mask {
+        refuse_forbidden_text(mask, || "in objectMask".to_string()).map_err(fail)?;
+    }
+    if let Some(filter) = &query.filter {
+        refuse_forbidden_value(filter, "in objectFilter", None).map_err(fail)?;
+    }
     let Some((service, rest)) = segments.split_first() else {
         return Err(fail(no_service("")));
     };
@@ -201,6 +210,14 @@ pub fn parse(
         body,
     };
     let mut request = route(&ctx, service, rest, None).map_err(fail)?;
+    // The arguments, from the body (JSON or XML) and the path alike.
+    let mut checked = Some(&request);
+    while let Some(r) = checked {
+        for arg in &r.call.args {
+            refuse_forbidden_value(arg, "in the parameters", None).map_err(fail)?;
+        }
+        checked = r.guard.as_deref();
+    }
     // A call moved to a nested item's own service (`…/Tickets/5/addUpdate`) is that
     // service's call as it stands; a walked result needs the path to be asked again.
     if !request.nav.steps.is_empty() {
@@ -604,6 +621,46 @@ impl Verb {
     /// a GET request").
     fn reads_body(self) -> bool {
         matches!(self, Verb::Post | Verb::Put)
+    }
+}
+
+/// Refuses text holding a character XML 1.0 does not allow (a control character other
+/// than tab, line feed and carriage return, U+FFFE, U+FFFF), as the XML-RPC and SOAP
+/// transports refuse it (with the same class, `SoftLayer_Exception_WebService_BadRequest`).
+/// JSON and URLs can carry such characters; taken in, they were stored, and then read
+/// back as sent by JSON clients but as U+FFFD by XML clients. `place` says where the
+/// text was.
+fn refuse_forbidden_text(text: &str, place: impl FnOnce() -> String) -> Result<(), Fault> {
+    match super::xml::forbidden_character(text) {
+        None => Ok(()),
+        Some((_, c)) => Err(Fault::bad_request(format!(
+            "Invalid text {}: U+{:04X} is a character the API does not take (XML 1.0, \
+             which its XML-RPC and SOAP transports speak, cannot carry it).",
+            place(),
+            u32::from(c)
+        ))),
+    }
+}
+
+/// [`refuse_forbidden_text`] for every text in a value, member names included; a text
+/// inside a struct is named by its member.
+fn refuse_forbidden_value(value: &Value, place: &str, member: Option<&str>) -> Result<(), Fault> {
+    let named = |member: Option<&str>| match member {
+        Some(name) => format!("{place} ('{name}')"),
+        None => place.to_string(),
+    };
+    match value {
+        Value::String(text) | Value::DateTime(text) => {
+            refuse_forbidden_text(text, || named(member))
+        }
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|item| refuse_forbidden_value(item, place, member)),
+        Value::Struct(members) => members.into_iter().try_for_each(|(name, item)| {
+            refuse_forbidden_text(name, || format!("{place} (a member name)"))?;
+            refuse_forbidden_value(item, place, Some(name))
+        }),
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Base64(_) => Ok(()),
     }
 }
 

@@ -604,6 +604,101 @@ fn percent_escapes_that_are_not_utf8_are_refused() {
     assert!(tags(&server).contains("café"), "{}", tags(&server));
 }
 
+/// Characters XML 1.0 cannot carry (controls other than tab, line feed and carriage
+/// return; U+FFFE, U+FFFF) are refused over REST as XML-RPC and SOAP refuse them, with
+/// 400 and the class of their refusal: JSON took them, and the text was stored, then
+/// read back as sent over JSON but as U+FFFD over XML.
+#[test]
+fn characters_xml_cannot_carry_are_refused_as_xml_transports_refuse_them() {
+    let server = Server::start();
+    let before = ticket_entries(&server, &DEMO, TICKET);
+    let add = format!("SoftLayer_Ticket/{TICKET}/addUpdate.json");
+    for (method, path, body, place) in [
+        (
+            "POST",
+            add.as_str(),
+            r#"{"parameters":[{"entry":"bell\u0007"}]}"#,
+            "in the parameters ('entry')",
+        ),
+        (
+            "POST",
+            add.as_str(),
+            r#"{"parameters":[{"entry":"a\u0000b"}]}"#,
+            "in the parameters ('entry')",
+        ),
+        (
+            "POST",
+            add.as_str(),
+            r#"{"parameters":[{"entry":"x\uFFFE"}]}"#,
+            "in the parameters ('entry')",
+        ),
+        (
+            "POST",
+            add.as_str(),
+            r#"{"parameters":[{"entry":"ok","attachedFiles":[{"filename":"\uffff"}]}]}"#,
+            "in the parameters ('filename')",
+        ),
+        (
+            "POST",
+            add.as_str(),
+            r#"{"parameters":[{"entry\u0001":"ok"}]}"#,
+            "in the parameters (a member name)",
+        ),
+        (
+            "GET",
+            &format!("SoftLayer_Ticket/{TICKET}/setTags/a%07b.json"),
+            "",
+            "in the URL path",
+        ),
+        (
+            "GET",
+            &format!(
+                "SoftLayer_Ticket/{TICKET}/getUpdates.json?objectFilter={}",
+                enc(r#"{"updates":{"entry":{"operation":"\u0002"}}}"#)
+            ),
+            "",
+            "in objectFilter ('operation')",
+        ),
+        (
+            "GET",
+            &format!("SoftLayer_Ticket/{TICKET}.json?objectMask=mask[id%01]"),
+            "",
+            "in objectMask",
+        ),
+    ] {
+        let resp = rest(&server, method, path, Some(&DEMO), body.as_bytes());
+        assert_fault(
+            &resp,
+            400,
+            "SoftLayer_Exception_WebService_BadRequest",
+            None,
+        );
+        let error = json_body(&resp)["error"].as_str().unwrap().to_string();
+        assert!(
+            error.starts_with(&format!("Invalid text {place}: U+")) && error.contains("XML 1.0"),
+            "{path} {body}: {error}"
+        );
+    }
+    assert_eq!(
+        ticket_entries(&server, &DEMO, TICKET),
+        before,
+        "nothing was stored"
+    );
+
+    // Tab, line feed and carriage return are text on every transport.
+    let entry = "tab\there\r\nnext\u{7f}\u{85}";
+    let resp = post(
+        &server,
+        &add,
+        &json!({"parameters": [{"entry": entry}]}).to_string(),
+    );
+    assert_eq!(ok_json(&resp)[0]["entry"], entry);
+    assert_eq!(
+        ticket_entries(&server, &DEMO, TICKET).last().unwrap(),
+        entry
+    );
+}
+
 /// `DELETE` with a method in the path is not a call: the real API answers 404 "Service
 /// does not exist" (softlayer-python issue 962, `DELETE …/deleteObject.json` → 404 of 70
 /// bytes, this very body), and runs nothing, not even a getter or a detach.
