@@ -621,6 +621,7 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
                     | SupportError::NoEmployee(_)
                     | SupportError::NoGroup(_)),
                 ) => error(404, e),
+                Err(e @ SupportError::ForbiddenCharacter(_)) => error(400, e),
                 Err(e @ SupportError::Invalid(_)) => error(409, e),
                 Err(e @ SupportError::Store(_)) => error(500, e),
             }

@@ -18,8 +18,16 @@ pub enum SupportError {
     NoEmployee(String),
     #[error("no ticket group '{0}'")]
     NoGroup(String),
+    /// An action that conflicts with the ticket as it is (a reply to a closed ticket).
     #[error("{0}")]
     Invalid(String),
+    /// Text the API itself would refuse: stored, it would read back differently per
+    /// transport.
+    #[error(
+        "the entry holds U+{0:04X}, a character the API does not take (XML 1.0, which its \
+         XML-RPC and SOAP transports speak, cannot carry it)"
+    )]
+    ForbiddenCharacter(u32),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -121,6 +129,11 @@ pub fn apply(
         } => {
             if entry.trim().is_empty() {
                 return Err(SupportError::Invalid("a reply needs an entry".into()));
+            }
+            // Refused as every transport of the API refuses it (REST included): XML
+            // replies would write it as U+FFFD, JSON replies as itself.
+            if let Some((_, c)) = crate::protocol::xml::forbidden_character(entry) {
+                return Err(SupportError::ForbiddenCharacter(u32::from(c)));
             }
             if ticket.get_i64("statusId") == Some(STATUS_CLOSED) {
                 return Err(SupportError::Invalid(format!(

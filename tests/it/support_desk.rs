@@ -978,6 +978,54 @@ fn support_subcommands_work_without_a_server_and_refuse_memory_databases() {
     );
 }
 
+/// A reply holding a character the API refuses on every transport (a control character
+/// other than tab, line feed and carriage return; U+FFFE, U+FFFF) is refused, 400 over
+/// the control API and an error from the `support` command, storing nothing: it was
+/// stored, and then read back as sent over JSON but as U+FFFD over XML.
+#[test]
+fn replies_with_characters_the_api_refuses_are_refused() {
+    let server = Server::start_with_temp_db();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "bad text");
+    let before = updates(&server, &DEMO, ticket);
+    for body in [
+        r#"{"employee":301,"entry":"a\u0001b"}"#,
+        r#"{"employee":"sl-support-jdoe","entry":"bell\u0007"}"#,
+        r#"{"employee":301,"entry":"x\uFFFF"}"#,
+    ] {
+        let msg = assert_refused(&control.action(ticket, "reply", body), 400, body);
+        assert!(
+            msg.contains("U+") && msg.contains("does not take"),
+            "{body}: {msg}"
+        );
+    }
+    let err = support_fails(
+        server.db(),
+        &[
+            "reply",
+            &ticket.to_string(),
+            "--employee",
+            "301",
+            "--entry",
+            "bell\u{7}",
+        ],
+    );
+    assert!(err.contains("U+0007"), "{err}");
+    assert_eq!(updates(&server, &DEMO, ticket), before);
+
+    // Tab, line feed and carriage return are text.
+    control.ok(
+        ticket,
+        "reply",
+        r#"{"employee":301,"entry":"tab\there\r\nnext"}"#,
+    );
+    let list = updates(&server, &DEMO, ticket);
+    assert_eq!(
+        list.last().unwrap().member("entry").str(),
+        "tab\there\r\nnext"
+    );
+}
+
 #[test]
 fn control_api_changes_show_at_once_in_repeated_reads() {
     // Repeated identical reads (which the server may answer from its reply cache)
