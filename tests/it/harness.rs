@@ -380,6 +380,19 @@ fn account_documents_are_checked() {
         Some(&json!({"SoftLayer_User_Customer": [{"username": "demo"}]})),
     );
     assert_eq!(status, 409, "a taken username: {body}");
+    // A priority the API would refuse (it takes 0 to 4).
+    for priority in [9, -1] {
+        let doc = json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "priority": priority}]});
+        let (status, body) = control.call("POST", "/_emulator/accounts", Some(&doc));
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("is no priority"),
+            "{body}"
+        );
+    }
+    let doc =
+        json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "priority": 4}]});
+    control.ok("POST", "/_emulator/accounts", Some(&doc));
     // An empty document makes an account with one user.
     let acct = control.ok("POST", "/_emulator/accounts", Some(&json!({})));
     let (user, key) = first_user(&acct);
