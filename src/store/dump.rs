@@ -351,13 +351,28 @@ pub fn catalogue_references(
     table_name: &str,
     values: &Struct,
 ) -> Vec<(&'static str, &'static str, i64)> {
+    /// Catalogue columns no relation reads by its key: a ticket's employee is shown
+    /// through `assignedUser` and the support desk, not a relation of its own, and
+    /// SQLite's "FOREIGN KEY constraint failed" was all a document naming none heard.
+    const UNRELATED: &[(&str, &str, &str)] = &[(
+        "SoftLayer_Ticket",
+        "assignedEmployeeId",
+        "SoftLayer_User_Employee",
+    )];
     let catalogue = super::seed::catalog_sections();
     super::relations::RELATIONS
         .iter()
         .filter(|r| {
             r.owner == table_name && r.is_by_parent_key() && catalogue.iter().any(|c| c == r.target)
         })
-        .filter_map(|r| Some((r.key, r.target, values.get(r.key)?.as_i64()?)))
+        .map(|r| (r.key, r.target))
+        .chain(
+            UNRELATED
+                .iter()
+                .filter(|(owner, _, _)| *owner == table_name)
+                .map(|&(_, key, target)| (key, target)),
+        )
+        .filter_map(|(key, target)| Some((key, target, values.get(key)?.as_i64()?)))
         .collect()
 }
 

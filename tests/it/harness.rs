@@ -393,6 +393,19 @@ fn account_documents_are_checked() {
     let doc =
         json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "priority": 4}]});
     control.ok("POST", "/_emulator/accounts", Some(&doc));
+    // An employee the catalogue does not have is named as a missing status is.
+    let doc = json!({"SoftLayer_Ticket": [
+        {"id": 1, "title": "t", "subjectId": 1001, "assignedEmployeeId": 999999}
+    ]});
+    let (status, body) = control.call("POST", "/_emulator/accounts", Some(&doc));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("assignedEmployeeId 999999 names no SoftLayer_User_Employee"),
+        "{body}"
+    );
     // An empty document makes an account with one user.
     let acct = control.ok("POST", "/_emulator/accounts", Some(&json!({})));
     let (user, key) = first_user(&acct);
