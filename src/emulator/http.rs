@@ -173,35 +173,28 @@ fn takes_body(method: &str, segments: &[&str]) -> bool {
 
 fn only_params(req: &ControlRequest, segments: &[&str]) -> Result<(), HttpAnswer> {
     let known = known_params(req.method, segments);
-    let names: Vec<String> = req
+    // Each parameter's name, and its value when it has an `=`.
+    let pairs: Vec<(String, Option<&str>)> = req
         .query
         .into_iter()
         .flat_map(|q| q.split('&'))
         .filter(|pair| !pair.is_empty())
-        .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(k, _)| k)))
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (percent_decode(k), Some(v)),
+            None => (percent_decode(pair), None),
+        })
         .collect();
+    let names: Vec<&String> = pairs.iter().map(|(k, _)| k).collect();
     let unknown = names.iter().find(|k| !known.contains(&k.as_str()));
     if unknown.is_none() {
         // A value for each: `?empty=` from a harness whose variable was unset emptied
         // every account, and `?to=` read every account's mail. A bare yes-or-no
         // parameter (`?empty`) is yes.
-        let blank = req
-            .query
-            .into_iter()
-            .flat_map(|q| q.split('&'))
-            .filter(|pair| !pair.is_empty())
-            .find_map(|pair| {
-                let (k, v) = pair
-                    .split_once('=')
-                    .map_or((pair, None), |(k, v)| (k, Some(v)));
-                let k = percent_decode(k);
-                let blank = match v {
-                    Some(v) => percent_decode(v).trim().is_empty(),
-                    None => !FLAG_PARAMS.contains(&k.as_str()),
-                };
-                blank.then_some(k)
-            });
-        if let Some(k) = blank {
+        let blank = pairs.iter().find(|(k, v)| match v {
+            Some(v) => percent_decode(v).trim().is_empty(),
+            None => !FLAG_PARAMS.contains(&k.as_str()),
+        });
+        if let Some((k, _)) = blank {
             return Err(error(400, format!("{k}= needs a value")));
         }
         // Each parameter once: `?account=1001&account=2001` exported 1001 alone.

@@ -23,10 +23,7 @@ pub enum SupportError {
     Invalid(String),
     /// Text the API itself would refuse: stored, it would read back differently per
     /// transport.
-    #[error(
-        "the entry holds U+{0:04X}, a character the API does not take (XML 1.0, which its \
-         XML-RPC and SOAP transports speak, cannot carry it)"
-    )]
+    #[error("the entry holds U+{0:04X}, {not_carried}", not_carried = crate::protocol::xml::NOT_CARRIED)]
     ForbiddenCharacter(u32),
     #[error(transparent)]
     Store(#[from] StoreError),

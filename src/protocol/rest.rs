@@ -634,10 +634,10 @@ fn refuse_forbidden_text(text: &str, place: impl FnOnce() -> String) -> Result<(
     match super::xml::forbidden_character(text) {
         None => Ok(()),
         Some((_, c)) => Err(Fault::bad_request(format!(
-            "Invalid text {}: U+{:04X} is a character the API does not take (XML 1.0, \
-             which its XML-RPC and SOAP transports speak, cannot carry it).",
+            "Invalid text {}: U+{:04X} is {}.",
             place(),
-            u32::from(c)
+            u32::from(c),
+            super::xml::NOT_CARRIED
         ))),
     }
 }

@@ -158,6 +158,11 @@ pub fn check_characters(text: &str) -> Result<(), Fault> {
     }
 }
 
+/// What is said of a character [`forbidden_character`] finds, where text that is not
+/// XML (REST's JSON, the support desk's) is refused: "U+0007 is {NOT_CARRIED}".
+pub const NOT_CARRIED: &str = "a character the API does not take (XML 1.0, which its \
+     XML-RPC and SOAP transports speak, cannot carry it)";
+
 /// The first character of `text` XML 1.0 does not allow in a document, and its byte
 /// offset ([`check_characters`]). Also for the text that comes in other ways than XML
 /// (REST's JSON, form and URL, the support desk's control API): taken in there, it was

@@ -5,10 +5,11 @@
 //! to a DOM or serde. The reader is a small lexer for the XML clients send
 //! ([`super::xml::PlainLexer`]); whatever it does not take is read again by quick-xml,
 //! which decides every malformed request. That keeps whitespace inside strings as sent
-//! (but for line ends, normalised to LF as XML 1.0 requires: [`decode_body`]), turns every departure from the grammar into the `-32700` fault clients
-//! expect, and keeps the checks a server needs against hostile XML in one place. DTDs
-//! are refused outright, because entity expansion is the classic XML attack and no
-//! client sends a DTD. Nesting is capped, so the parser's recursion is bounded too.
+//! (but for line ends, normalised to LF as XML 1.0 requires: [`decode_body`]), turns
+//! every departure from the grammar into the `-32700` fault clients expect, and keeps
+//! the checks a server needs against hostile XML in one place. DTDs are refused
+//! outright, because entity expansion is the classic XML attack and no client sends a
+//! DTD. Nesting is capped, so the parser's recursion is bounded too.
 //!
 //! Bytes are decoded as UTF-8 whenever they are valid UTF-8, whatever the prolog says:
 //! softlayer-python declares `iso-8859-1` but sends UTF-8. Trusting the declaration

@@ -1238,7 +1238,7 @@ impl<C: Codec> Exchange<C> {
                 .unwrap_or_default();
             tracing::error!("{service}::{method}: {detail}");
         }
-        let answer = match fault {
+        let mut answer = match fault {
             // A front end's error page, not an API reply.
             Fault::Interrupted {
                 status: Some(status),
@@ -1269,7 +1269,6 @@ impl<C: Codec> Exchange<C> {
             },
             _ => write_fault(&self.codec, fault),
         };
-        let mut answer = answer;
         if let Some(warning) = warning_header_value(warnings) {
             answer.headers.push((WARNING_HEADER.to_string(), warning));
         }

@@ -327,10 +327,10 @@ pub fn check_document_fields<'a>(
                      (2026-11-30T14:05:09-06:00), not {text:?}"
                 )))
             }
-            // The API takes priorities 0 (none) to 4 (`createStandardTicket`, `edit`):
-            // another number shows as a priority no client can name.
+            // As `createStandardTicket` and `edit` take them: another number shows as a
+            // priority no client can name.
             Value::Int(p) if table_name == "SoftLayer_Ticket" && name == "priority" => {
-                match (0..=4).contains(p) {
+                match super::TICKET_PRIORITIES.contains(p) {
                     true => Ok(()),
                     false => Err(StoreError::Seed(format!(
                         "{table_name}.priority {p} is no priority: 0 (none) or 1 (critical) \

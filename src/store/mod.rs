@@ -981,6 +981,9 @@ fn migrate_and_seed(conn: &Connection, seed: impl FnOnce(&Connection) -> Result<
     Ok(())
 }
 
+/// The ticket priorities the API takes: 0 (none), 1 (critical) to 4 (minimal impact).
+pub const TICKET_PRIORITIES: std::ops::RangeInclusive<i64> = 0..=4;
+
 /// Why a file is refused when it is another program's SQLite database.
 pub(crate) const ANOTHER_PROGRAMS: &str = "the file is another program's SQLite database (its \
      tables are none of this emulator's): it was left as it was; give --db a new file";

@@ -148,7 +148,7 @@ pub(super) fn account_user(
 
 pub(super) fn priority(value: Option<i64>) -> Result<Option<i64>, Fault> {
     match value {
-        Some(p) if !(0..=4).contains(&p) => Err(Fault::rule(format!(
+        Some(p) if !store::TICKET_PRIORITIES.contains(&p) => Err(Fault::rule(format!(
             "Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."
         ))),
         other => Ok(other),
