@@ -136,6 +136,17 @@ def datatype_from_page(md):
     return {"parent": parent.group(1) if parent else "SoftLayer_Entity", "properties": props}
 
 
+def surface_has_property(datatypes, type_name, prop):
+    """Whether the surface gives the type, or a type it inherits from, the property."""
+    seen = set()
+    while type_name in datatypes and type_name not in seen:
+        seen.add(type_name)
+        if any(p["name"] == prop for p in datatypes[type_name]["properties"]):
+            return True
+        type_name = datatypes[type_name].get("parent")
+    return False
+
+
 def learn_from_pages(surface, sldn):
     """Adds to the surface the methods of its services that only SLDN's pages document,
     the datatypes they need that the surface lacks, and every datatype the project has
@@ -158,6 +169,16 @@ def learn_from_pages(surface, sldn):
                 parameters, returns = method_signature(open(os.path.join(folder, method + ".md")).read())
                 methods[method] = {"parameters": parameters, "returns": returns}
                 needed += [returns] + [p["type"] for p in parameters]
+    # A type the surface has may lack properties its SLDN page documents (the editor's
+    # SoftLayer_User_Employee.officePhone, SoftLayer_Virtual_Guest.scaledFlag): the page
+    # decides, so that a mask naming one is taken as the API takes it.
+    for type_name, t in surface["datatypes"].items():
+        path = os.path.join(sldn, "datatypes", type_name + ".md")
+        if not os.path.exists(path):
+            continue
+        for p in datatype_from_page(open(path).read())["properties"]:
+            if not surface_has_property(surface["datatypes"], type_name, p["name"]):
+                t["properties"].append(p)
     while needed:
         type_name = needed.pop().removesuffix("[]")
         if not type_name.startswith("SoftLayer_") or type_name in surface["datatypes"]:

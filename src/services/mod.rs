@@ -925,9 +925,15 @@ fn unkept_getter(ctx: &Ctx) -> Result<Output, Fault> {
         .type_def(&parent.type_name)
         .and_then(|t| t.property(&getter.property))
         .expect("getter_of checked it");
-    Ok(match def.kind {
-        PropertyKind::Count => Output::Value(Value::Int(0)),
+    // A flag or a number answers false or 0, as the API does for an account without the
+    // thing: softlayer-go reads a boolean or unsigned getter's REST body with ParseBool
+    // or ParseUint, which fail on `null` (its own test feeds getEvaultCapacityGB a null).
+    Ok(match (def.kind, def.type_name.as_str()) {
         _ if def.many => Output::Value(Value::Array(Vec::new())),
+        (PropertyKind::Count, _) | (_, "int" | "unsignedInt" | "unsignedLong") => {
+            Output::Value(Value::Int(0))
+        }
+        (_, "boolean") => Output::Value(Value::Bool(false)),
         _ => Output::MaybeObject(None),
     })
 }
@@ -996,7 +1002,8 @@ fn unkept_relations(type_name: &str, mask: &ObjectMask, out: &mut Vec<String>, m
         };
         let relation = match def.kind {
             PropertyKind::Local => continue,
-            PropertyKind::Relational if !def.type_name.starts_with("SoftLayer_") => continue,
+            // A relational flag or number (`scaledFlag`) too: the API computes it from
+            // data the emulator does not keep, unless the store computes it as well.
             PropertyKind::Relational => def.name.as_str(),
             PropertyKind::Count => match crate::schema::counted_relation(t, &p.name) {
                 Some(counted) => counted.name.as_str(),

@@ -2197,6 +2197,188 @@ fn relations_the_emulator_does_not_keep_are_named() {
     );
 }
 
+/// SLDN's datatype pages document properties the API surface file lacks (an update
+/// editor's `SoftLayer_User_Employee.officePhone`, `SoftLayer_Virtual_Guest.scaledFlag`,
+/// `SoftLayer_Account.scaleGroups`): the schema learns them from the pages, so a mask naming
+/// one is taken on every transport (it was an ObjectMask fault, "Property 'officePhone' not
+/// valid for 'SoftLayer_User_Employee'."), the data the emulator does not keep is named in
+/// the warning header, the WSDL declares them and each relational one has its getter.
+#[test]
+fn properties_only_the_sldn_pages_document_are_taken() {
+    let server = Server::start();
+    let warning = |resp: &HttpResponse| {
+        resp.header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default()
+            .to_string()
+    };
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedVirtualGuest")
+                .auth(&DEMO)
+                .id(OPEN_TICKET)
+                .arg(xint(9001)),
+        )
+        .ok();
+
+    // XML-RPC: a local property the emulator has no value for is absent, as a null is.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket_Update_Employee", "getEditor")
+            .auth(&DEMO)
+            .id(500000002)
+            .mask("mask[officePhone,displayName]"),
+    );
+    let editor = reply.ok();
+    assert!(
+        !editor.member("displayName").str().is_empty(),
+        "{}",
+        reply.exchange()
+    );
+    assert!(editor.get("officePhone").is_none(), "{}", reply.exchange());
+
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedVirtualGuests")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .mask("mask[id,scaledFlag,monitoringServiceFlag]"),
+    );
+    let guests = reply.ok().array();
+    assert_eq!(guests.len(), 1, "{}", reply.exchange());
+    assert_eq!(guests[0].member("id").int(), 9001);
+    // A flag the API computes from data the emulator does not keep is left out and named.
+    assert!(
+        guests[0].get("scaledFlag").is_none(),
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        guests[0].get("monitoringServiceFlag").is_none(),
+        "{}",
+        reply.exchange()
+    );
+    let said = warning(&reply.http);
+    assert!(
+        said.contains("'scaledFlag' of SoftLayer_Virtual_Guest is data the emulator does not keep")
+            && said.contains("'monitoringServiceFlag'"),
+        "{}",
+        reply.exchange()
+    );
+
+    // SOAP: the same mask in its header.
+    let headers = format!(
+        "{}{}<ns1:SoftLayer_ObjectMask><mask>mask[id,scaledFlag]</mask></ns1:SoftLayer_ObjectMask>",
+        soap_auth(&DEMO),
+        soap_init("SoftLayer_Ticket", OPEN_TICKET)
+    );
+    let resp = soap(
+        &server,
+        "SoftLayer_Ticket",
+        &headers,
+        "<ns1:getAttachedVirtualGuests/>",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert!(resp.text().contains(">9001<"), "{}", resp.describe());
+    assert!(!resp.text().contains("Fault"), "{}", resp.describe());
+
+    // REST: a count and a flag of the account, and the getter of a relation only the
+    // page documents, answered empty as every getter of unkept data is.
+    let resp = rest_get_as(
+        &server,
+        &DEMO,
+        "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=mask%5Bid,scaleGroupCount,vdrUpdatesInProgressFlag%5D",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(json_of(&resp), json!({"id": 1001}));
+    assert!(
+        warning(&resp).contains("'scaleGroupCount'"),
+        "{}",
+        resp.describe()
+    );
+    let resp = rest_get_as(
+        &server,
+        &DEMO,
+        "/rest/v3.1/SoftLayer_Account/getScaleGroups.json",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(json_of(&resp), json!([]));
+    assert!(
+        warning(&resp).contains("getScaleGroups reads scaleGroups of SoftLayer_Account"),
+        "{}",
+        resp.describe()
+    );
+
+    // A filter on such a flag is ignored, and said to be data the emulator does not keep.
+    let resp = rest_get_as(
+        &server,
+        &DEMO,
+        &format!(
+            "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
+            percent_encode(
+                &json!({"tickets": {"attachedVirtualGuests": {"scaledFlag": {"operation": 1}}}})
+                    .to_string()
+            )
+        ),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert!(
+        warning(&resp).contains(
+            "attachedVirtualGuests.scaledFlag ignored: it is data the emulator does not keep"
+        ),
+        "{}",
+        resp.describe()
+    );
+
+    // The WSDL declares them.
+    let wsdl = server.get("/soap/v3.1/SoftLayer_Ticket?wsdl").text();
+    for declared in [
+        "name=\"scaledFlag\" type=\"xsd:boolean\"",
+        "name=\"officePhone\" type=\"xsd:string\"",
+    ] {
+        assert!(wsdl.contains(declared), "{declared} not in the WSDL");
+    }
+}
+
+/// The getter of a flag or a number the emulator keeps no data for answers false or 0,
+/// not null: softlayer-go reads a boolean or unsigned getter's REST reply with
+/// `strconv.ParseBool` or `ParseUint` (session/rest.go), which fail on `null`, so
+/// `GetEuSupportedFlag()` was an error in Go. A list answers empty, an object null.
+#[test]
+fn getters_of_unkept_flags_and_numbers_answer_false_and_zero() {
+    let server = Server::start();
+    for (path, expected) in [
+        ("SoftLayer_Account/getEuSupportedFlag.json", "false"),
+        ("SoftLayer_Account/getEvaultCapacityGB.json", "0"),
+        ("SoftLayer_Account/getHasPendingOrder.json", "0"),
+        (
+            "SoftLayer_User_Customer/5001/getHasFullHardwareAccessFlag.json",
+            "false",
+        ),
+        (
+            "SoftLayer_User_Customer/5001/getSupportPolicyAcknowledgementRequiredFlag.json",
+            "0",
+        ),
+        ("SoftLayer_Account/getDomains.json", "[]"),
+        ("SoftLayer_Account/getBrand.json", "null"),
+        ("SoftLayer_Account/getSupportTier.json", "null"),
+    ] {
+        let resp = rest_get_as(&server, &DEMO, &format!("/rest/v3.1/{path}"));
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        assert_eq!(resp.text(), expected, "{path}: {}", resp.describe());
+        assert!(
+            resp.header("X-SoftLayer-Emulator-Warning")
+                .is_some_and(|w| w.contains("data the emulator does not keep: answered empty")),
+            "{}",
+            resp.describe()
+        );
+    }
+    // Over XML-RPC the same answers, typed.
+    let reply =
+        server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getEuSupportedFlag").auth(&DEMO));
+    assert_eq!(reply.ok(), &xbool(false), "{}", reply.exchange());
+    let reply =
+        server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getEvaultCapacityGB").auth(&DEMO));
+    assert_eq!(reply.ok(), &xint(0), "{}", reply.exchange());
+}
+
 /// The demo account's tickets through `filteredMask[tickets[id]]` and `filter`, with the
 /// REST answer they came in.
 fn filtered_mask_ticket_ids(server: &Server, filter: &Json) -> (Vec<i64>, HttpResponse) {
