@@ -17,7 +17,9 @@
 #      p99 the server's own (its /metrics histogram: from the body read to the reply
 #      written), which tells the server's time apart from the wait around it.
 # Tunables: BENCH_DURATION (10s), BENCH_THREADS (1), BENCH_CONNECTIONS (32),
-# BENCH_TICKETS (20000). The machine is shared: the load average is printed too.
+# BENCH_TICKETS (20000), BENCH_ROUNDS (1: with more, the server and nginx are measured
+# back to back that many times and the median ratio per transport is printed as well).
+# The machine is shared: the load average is printed too.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -25,8 +27,10 @@ DURATION="${BENCH_DURATION:-10s}"
 THREADS="${BENCH_THREADS:-1}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 TICKETS="${BENCH_TICKETS:-20000}"
+ROUNDS="${BENCH_ROUNDS:-1}"
 MASK='mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]'
 . bench/common.sh
+case "$ROUNDS" in '' | *[!0-9]* | 0) die "BENCH_ROUNDS is a whole number of rounds, 1 or more" ;; esac
 
 need_wrk_and_nginx
 command -v python3 >/dev/null 2>&1 || die "python3 is needed"
@@ -197,15 +201,36 @@ echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores shared, load ave
 echo
 echo "| transport | reply bytes | server req/s | server p50 | server p99 | its own p99 | nginx req/s | nginx p99 | ratio | target |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
-for t in xmlrpc soap rest; do
-    read -r s_rps s_p50 s_p99 s_bad s_own <<<"$(run server "$PORT" "$t")"
-    read -r n_rps n_p50 n_p99 n_bad _ <<<"$(run nginx "$NGINX_PORT" "$t")"
-    [ "$s_bad" = 0 ] || say "warning: $s_bad non-200 answers from the server ($t)"
-    [ "$n_bad" = 0 ] || say "warning: $n_bad non-200 answers from nginx ($t)"
-    target=$([ "$t" = xmlrpc ] && echo "≥ 0.50, p99 < 3 ms" || echo "≥ 0.35, p99 < 3 ms")
-    ratio=$(python3 -c "print(f'{$s_rps / $n_rps:.2f}')")
-    name=$(case $t in xmlrpc) echo XML-RPC;; soap) echo SOAP;; rest) echo "REST JSON";; esac)
-    echo "| $name | $(wc -c < "$WORK/$t.reply") | $s_rps | $s_p50 ms | $s_p99 ms | $s_own ms | $n_rps | $n_p99 ms | $ratio | $target |"
+ROUND_RATIOS=()
+for round in $(seq 1 "$ROUNDS"); do
+    [ "$ROUNDS" = 1 ] || echo "| round $round of $ROUNDS | | | | | | | | | |"
+    for t in xmlrpc soap rest; do
+        read -r s_rps s_p50 s_p99 s_bad s_own <<<"$(run server "$PORT" "$t")"
+        read -r n_rps n_p50 n_p99 n_bad _ <<<"$(run nginx "$NGINX_PORT" "$t")"
+        [ "$s_bad" = 0 ] || say "warning: $s_bad non-200 answers from the server ($t)"
+        [ "$n_bad" = 0 ] || say "warning: $n_bad non-200 answers from nginx ($t)"
+        target=$([ "$t" = xmlrpc ] && echo "≥ 0.50, p99 < 3 ms" || echo "≥ 0.35, p99 < 3 ms")
+        ratio=$(python3 -c "print(f'{$s_rps / $n_rps:.2f}')")
+        ROUND_RATIOS+=("$t=$ratio")
+        name=$(case $t in xmlrpc) echo XML-RPC;; soap) echo SOAP;; rest) echo "REST JSON";; esac)
+        echo "| $name | $(wc -c < "$WORK/$t.reply") | $s_rps | $s_p50 ms | $s_p99 ms | $s_own ms | $n_rps | $n_p99 ms | $ratio | $target |"
+    done
 done
+if [ "$ROUNDS" -gt 1 ]; then
+    # Each round measures the server and nginx back to back, so a neighbour's load that
+    # comes and goes moves both; the median of the rounds' ratios is the reading.
+    echo
+    python3 - "${ROUND_RATIOS[@]}" <<'PY'
+import statistics, sys
+by = {}
+for item in sys.argv[1:]:
+    t, r = item.split("=")
+    by.setdefault(t, []).append(float(r))
+names = {"xmlrpc": "XML-RPC", "soap": "SOAP", "rest": "REST JSON"}
+for t, rs in by.items():
+    print(f"{names[t]}: median ratio of {len(rs)} rounds {statistics.median(rs):.2f} "
+          f"(rounds: {', '.join(f'{r:.2f}' for r in rs)})")
+PY
+fi
 echo
 echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
