@@ -223,7 +223,8 @@ fn a_ticket_from_opening_to_final_comments() {
 /// SLDN's SoftLayer_Ticket: `lastEditDate` is "the date that a ticket was last modified.
 /// A modification does not necessarily mean that an update was added", and
 /// `lastEditType` "the type of user who last edited or updated a ticket". An edit without
-/// contents, support's assignment and close, and final comments each move them.
+/// contents (files alone, or fields), support's assignment and close, and final comments
+/// each move them.
 #[test]
 fn every_modification_moves_the_last_edit() {
     let server = Server::start();
@@ -259,6 +260,26 @@ fn every_modification_moves_the_last_edit() {
     assert_eq!(
         last_edit(ticket),
         ("2027-01-10T11:00:00-06:00".into(), "EMPLOYEE".into())
+    );
+
+    // Files alone, the customer's answer to "please attach the logs", are an edit too.
+    set_clock(&server, "2027-01-10T11:30:00-06:00");
+    let reply = server.xmlrpc(
+        &call("edit")
+            .id(ticket)
+            .arg(xstruct(&[]))
+            .arg(XVal::Nil)
+            .arg(xarray(&[xstruct(&[
+                ("filename", xstr("logs.txt")),
+                ("data", XVal::Base64("bG9ncw==".into())),
+            ])])),
+    );
+    reply.ok();
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T11:30:00-06:00".into(), "USER".into()),
+        "{}",
+        reply.exchange()
     );
 
     // The customer's edit adds no update.

@@ -287,7 +287,9 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         return Err(exception("Please provide ticket update contents."));
     }
     // statusId is never taken from the template: edit cannot close (or reopen) a ticket.
-    if !changes.is_empty() {
+    // Files alone are an edit too (SLDN's lastEditDate: "A modification does not
+    // necessarily mean that an update was added").
+    if !changes.is_empty() || !files.is_empty() {
         stamp_edit(&mut changes, &now(), USER_EDIT);
         store::update(ctx.conn, TICKET, id, &changes)?;
     }
