@@ -181,15 +181,21 @@ impl Zone {
 }
 
 /// Whether `text` is a date [`Zone::render_stored`] can render: ISO 8601 with its offset,
-/// in the server's own form or any other RFC 3339 form, but not a leap second
+/// in the server's own form or any other RFC 3339 form, in the years [`parse`] reads, but
+/// not a leap second
 /// (`23:59:60`) or a lower-case `t`, which RFC 3339 allows and SQLite's date functions do
 /// not read: such a date would drop out of every filter and order.
 pub fn is_stored_date(text: &str) -> bool {
     let text = text.trim();
-    parse_written(text).is_some()
-        || DateTime::parse_from_rfc3339(text).is_ok_and(|date| {
-            date.nanosecond() < 1_000_000_000 && text.as_bytes().get(10) != Some(&b't')
-        })
+    let instant = parse_written(text).map(|(ms, _)| ms).or_else(|| {
+        DateTime::parse_from_rfc3339(text)
+            .ok()
+            .filter(|date| {
+                date.nanosecond() < 1_000_000_000 && text.as_bytes().get(10) != Some(&b't')
+            })
+            .map(|date| date.timestamp_millis())
+    });
+    instant.is_some_and(|ms| (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&ms))
 }
 
 /// A date as [`Zone::render`] writes them (`2026-11-30T14:05:09-06:00`; a zero offset as
@@ -261,6 +267,21 @@ pub const DATE_FORMATS: &str = "dates are MM/DD/YYYY, MM/DD/YYYY HH:MM:SS, ISO 8
 /// `currentDate ± N` whole days). Without an offset a date is in `zone`. A date without a
 /// time is its whole day; a time to the minute or second is that minute or second.
 pub fn parse(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
+    parse_any_year(text, zone, now_ms)
+        .filter(|span| (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&span.start))
+}
+
+/// 0001-01-02T00:00:00Z: from here on a date has a year of four digits, 0001 or later, in
+/// every zone. Year 0000 is no `xsd:dateTime` (zeep: "year 0 is out of range").
+const FIRST_WRITABLE_MS: i64 = -62_135_510_400_000;
+/// 9999-12-31T10:00:00Z: up to here it has four digits in every zone (the clock stops
+/// earlier still). `12/31/9999`, a "never" sentinel, is still a date west of UTC+14;
+/// `9999-12-31T23:59:59-12:00` is not: it was written back as `+10000-01-01…`, typed
+/// `xsd:string` over SOAP, and a scheduled action at it never fired.
+const LAST_WRITABLE_MS: i64 = 253_402_250_400_000;
+
+/// [`parse`] without the bounds on the year.
+fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
     let text = text.trim();
     if let Some(span) = relative_date(text, zone, now_ms) {
         return Some(span);
@@ -650,6 +671,8 @@ mod tests {
             "2016-12-31t23:59:59Z",
             "2016-12-31",
             "12/31/2016",
+            "0000-01-01T00:00:00-06:00",
+            "9999-12-31T23:59:59-12:00",
         ] {
             assert!(!is_stored_date(bad), "{bad}");
         }
@@ -667,6 +690,39 @@ mod tests {
         }
         let span = parse("1850-06-01 00:00:00", z, 0).unwrap();
         assert_eq!(z.render(span.start), "1850-06-01T00:00:00-05:50");
+    }
+
+    /// A date is read when every zone writes its year in four digits, 0001 to 9999.
+    #[test]
+    fn dates_are_read_within_the_years_every_zone_can_write() {
+        let now = ms("2026-07-15T12:00:00Z");
+        for refused in [
+            "0000-01-01",
+            "00000101T00:00:00",
+            "0000-06-01T00:00:00Z",
+            "0001-01-01T12:00:00Z",
+            "9999-12-31T23:59:59-12:00",
+            "9999-12-31T12:00:00Z",
+            "sysdate - 800000",
+        ] {
+            assert_eq!(parse(refused, Zone::CENTRAL, now), None, "{refused}");
+        }
+        for (read, zone) in [
+            ("0001-01-02", Zone::CENTRAL),
+            ("12/31/9999", Zone::CENTRAL),
+            ("12/31/9999", Zone::of_user(Some(122), None)),
+            ("9999-12-31T09:59:59Z", Zone::CENTRAL),
+            ("1850-06-01", Zone::CENTRAL),
+        ] {
+            let span = parse(read, zone, now).unwrap_or_else(|| panic!("{read}"));
+            for writer in [Zone::CENTRAL, Zone::of_user(Some(123), None)] {
+                let written = writer.render(span.start);
+                assert!(
+                    parse_written(&written).is_some(),
+                    "{read} written as {written}"
+                );
+            }
+        }
     }
 
     #[test]

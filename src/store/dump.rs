@@ -324,7 +324,7 @@ pub fn check_document_fields<'a>(
             Value::String(text) if date && !crate::time::is_stored_date(text) => {
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a date with its offset \
-                     (2026-11-30T14:05:09-06:00), not {text:?}"
+                     (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not {text:?}"
                 )))
             }
             // As `createStandardTicket` and `edit` take them: another number shows as a

@@ -406,6 +406,19 @@ fn account_documents_are_checked() {
             .contains("assignedEmployeeId 999999 names no SoftLayer_User_Employee"),
         "{body}"
     );
+    // A date no client could read back: year 0000 is no xsd:dateTime.
+    let doc = json!({"SoftLayer_Ticket": [
+        {"id": 1, "title": "t", "subjectId": 1001, "createDate": "0000-01-01T00:00:00-06:00"}
+    ]});
+    let (status, body) = control.call("POST", "/_emulator/accounts", Some(&doc));
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("in the years 0001 to 9999"),
+        "{body}"
+    );
     // An empty document makes an account with one user.
     let acct = control.ok("POST", "/_emulator/accounts", Some(&json!({})));
     let (user, key) = first_user(&acct);

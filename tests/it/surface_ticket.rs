@@ -1253,6 +1253,17 @@ fn scheduled_alert_and_auto_close_add_and_remove() {
             "SoftLayer_Exception_InvalidValue",
             "Invalid activation time 'next tuesday-ish': use ISO 8601 or MM/DD/YYYY HH:MM:SS.",
         );
+        // Past 9999 in UTC: it was stored as `+10000-01-01…`, which SQLite's date
+        // functions cannot read, so the action never fired; year 0000 fired at once.
+        for beyond in ["9999-12-31T23:59:59-12:00", "0000-06-01T00:00:00"] {
+            let reply = server.xmlrpc(&call(method, &DEMO).id(ticket).arg(xstr(beyond)));
+            assert_eq!(
+                reply.fault().code_text(),
+                "SoftLayer_Exception_InvalidValue",
+                "{}",
+                reply.exchange()
+            );
+        }
     }
     assert!(actions(&server).is_empty());
 }
@@ -2002,6 +2013,19 @@ fn tickets_closed_since_a_date() {
         closed_since(&server, &DEMO, xstr("06/06/2026")),
         vec![first]
     );
+    // Year 0000 is no date a client can read back (zeep: "year 0 is out of range").
+    for year_zero in [
+        xstr("0000-01-01"),
+        XVal::DateTime("00000101T00:00:00".into()),
+    ] {
+        let reply = server.xmlrpc(&call("getTicketsClosedSinceDate", &DEMO).arg(year_zero));
+        assert_eq!(
+            reply.fault().code_text(),
+            "SoftLayer_Exception_InvalidValue",
+            "{}",
+            reply.exchange()
+        );
+    }
     // Not a date: a fault that says what a date is.
     let reply = server.xmlrpc(&call("getTicketsClosedSinceDate", &DEMO).arg(xstr("yesterday-ish")));
     assert_fault(
