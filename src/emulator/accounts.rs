@@ -298,6 +298,11 @@ pub fn create(
         .get("id")
         .and_then(Value::as_i64)
         .unwrap_or_default();
+    let named: std::collections::HashSet<String> = rows[USER]
+        .iter()
+        .filter_map(|u| u.get("username").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
     for (i, user) in rows.get_mut(USER).expect("listed").iter_mut().enumerate() {
         let id = user.get("id").and_then(Value::as_i64).unwrap_or_default();
         // `apiKey` on the user itself is accepted as a shorthand for a credentials entry.
@@ -308,7 +313,21 @@ pub fn create(
             keys.insert(id, nonempty_key(&key)?);
         }
         user.insert("accountId".into(), Value::Int(account_id));
-        default(user, "username", Value::String(format!("user{id}")));
+        let taken = |name: &str| -> Result<bool, AccountError> {
+            Ok(!store::find(conn, USER, &columns([("username", Value::from(name))]))?.is_empty())
+        };
+        if !user.contains_key("username") {
+            // `user{id}`, or the first `user{id}-N` that no user has and no other user of
+            // the document names: another document may have chosen `user{id}` itself.
+            let mut generated = format!("user{id}");
+            for n in 2.. {
+                if !named.contains(generated.as_str()) && !taken(&generated)? {
+                    break;
+                }
+                generated = format!("user{id}-{n}");
+            }
+            user.insert("username".into(), Value::String(generated));
+        }
         let username = user
             .get("username")
             .and_then(Value::as_str)
@@ -317,13 +336,7 @@ pub fn create(
         if username.trim().is_empty() {
             return Err(AccountError::Invalid("a username cannot be empty".into()));
         }
-        let taken = !store::find(
-            conn,
-            USER,
-            &columns([("username", Value::from(username.as_str()))]),
-        )?
-        .is_empty();
-        if taken {
+        if taken(&username)? {
             return Err(AccountError::Conflict(format!(
                 "the username '{username}' is taken; leave it out to have one generated"
             )));

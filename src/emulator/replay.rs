@@ -85,8 +85,9 @@ pub struct Journal {
     pub cut_lines: Vec<usize>,
 }
 
-/// The recorded calls of a journal file, oldest first. A file with lines but no whole
-/// call in them is refused: it is no journal.
+/// The recorded calls of a journal file, oldest first. A file with no whole call in it
+/// (empty, `{"calls": []}`, lines that are not calls) is refused: it is no journal, and a
+/// recording that came out empty must not replay as a pass.
 pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
     let refused = |message: String| ReplayError::File {
         path: path.display().to_string(),
@@ -97,6 +98,7 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
         calls: Vec::new(),
         cut_lines: Vec::new(),
     };
+    let mut first_error = None;
     if text.trim_start().starts_with("{\"calls\"") || text.trim_start().starts_with("{ \"calls\"") {
         let doc: J = serde_json::from_str(&text).map_err(|e| refused(e.to_string()))?;
         journal.calls = doc["calls"]
@@ -104,7 +106,6 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
             .cloned()
             .ok_or_else(|| refused("\"calls\" is not an array".into()))?;
     } else {
-        let mut first_error = None;
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
@@ -117,9 +118,13 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
                 }
             }
         }
-        if let (true, Some(error)) = (journal.calls.is_empty(), first_error) {
-            return Err(refused(format!("no line is a recorded call ({error})")));
-        }
+    }
+    let is_call = |c: &J| c["service"].is_string() && c["method"].is_string();
+    if !journal.calls.iter().any(is_call) {
+        return Err(refused(match first_error {
+            Some(error) => format!("no line is a recorded call ({error})"),
+            None => "it holds no recorded call".into(),
+        }));
     }
     journal.calls.sort_by_key(|c| c["id"].as_u64().unwrap_or(0));
     Ok(journal)

@@ -425,6 +425,38 @@ fn account_documents_are_checked() {
     let reply =
         server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth_key(&user, &key));
     assert_eq!(reply.ok().member("id").int(), acct["id"].as_i64().unwrap());
+
+    // A generated username steps around one a document chose: `user{id}` of the user the
+    // next account gets (every later `{}` was a 409 that said to leave the name out), and
+    // one another user of the same document names.
+    let id = acct["users"][0]["id"].as_i64().unwrap();
+    assert_eq!(user, format!("user{id}"));
+    let doc =
+        json!({"SoftLayer_User_Customer": [{"id": 1, "username": format!("user{}", id + 2)}]});
+    control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let next = control.ok("POST", "/_emulator/accounts", Some(&json!({})));
+    assert_eq!(next["users"][0]["id"], id + 2, "{next}");
+    assert_eq!(
+        next["users"][0]["username"],
+        format!("user{}-2", id + 2),
+        "{next}"
+    );
+    let doc = json!({"SoftLayer_User_Customer": [
+        {"id": 1},
+        {"id": 2, "username": format!("user{}", id + 3)}
+    ]});
+    let both = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let names: Vec<&str> = both["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [format!("user{}-2", id + 3), format!("user{}", id + 3)],
+        "{both}"
+    );
 }
 
 #[test]

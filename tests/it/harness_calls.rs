@@ -358,6 +358,21 @@ fn a_journal_cut_by_a_crash_is_appended_to_and_replayed_around_the_cut() {
         report.contains("junk.jsonl") && report.contains("no line is a recorded call"),
         "{report}"
     );
+    // Nor is one with no call at all: a recording that came out empty fails the job.
+    for (name, text) in [
+        ("empty.jsonl", ""),
+        ("none.json", "{\"calls\": []}"),
+        ("object.jsonl", "{}\n"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let (code, report) = replay(&file, &second);
+        assert_eq!(code, 2, "{name}: {report}");
+        assert!(
+            report.contains(name) && report.contains("no recorded call"),
+            "{name}: {report}"
+        );
+    }
     let (code, report) = replay(&dir.path().join("missing.jsonl"), &second);
     assert_eq!(code, 2, "{report}");
     assert!(report.contains("missing.jsonl"), "{report}");

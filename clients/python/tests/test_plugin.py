@@ -140,6 +140,27 @@ def test_the_journal_gives_every_matching_call(emulator, softlayer_client):
     assert len(emulator.journal(method="getCurrentUser", limit=5)) == 5
 
 
+def test_the_journal_pages_past_calls_made_while_it_reads(emulator, softlayer_client, monkeypatch):
+    # Each call made between two pages pushed an entry already read onto the next page:
+    # a code under test with a poller saw its calls counted twice.
+    for _ in range(1003):
+        softlayer_client["Account"].getCurrentUser()
+    read = emulator.request
+
+    def calls_meanwhile(http_method, path, body=None, **params):
+        answer = read(http_method, path, body, **params)
+        if path == "journal":
+            for _ in range(5):
+                softlayer_client["Account"].getCurrentUser()
+        return answer
+
+    monkeypatch.setattr(emulator, "request", calls_meanwhile)
+    ids = [c["id"] for c in emulator.journal(method="getCurrentUser")]
+    monkeypatch.undo()
+    assert len(ids) == len(set(ids)) == 1003
+    assert len(emulator.journal(method="getCurrentUser")) == 1013
+
+
 def test_a_fault_rule_for_a_service_no_call_has_is_refused(emulator):
     with pytest.raises(EmulatorError) as e:
         emulator.add_fault(service="Account", method="getObject", preset="rate_limit")

@@ -255,10 +255,19 @@ class Emulator:
             filters["since"] = self.journal_start
         if filters.get("limit") is not None:
             return self.request("GET", "journal", **filters)["calls"]
-        calls, offset = [], filters.pop("offset", None) or 0
+        # Newest first, a page at a time: a call made meanwhile pushes the older entries
+        # down, so the next page repeats some. Those, and calls newer than the first page,
+        # are left out: the answer is the journal as it was when the first page came.
+        calls, seen, newest = [], set(), None
+        offset = filters.pop("offset", None) or 0
         while True:
             page = self.request("GET", "journal", offset=offset, limit=1000, **filters)
-            calls.extend(page["calls"])
+            for call in page["calls"]:
+                if newest is None:
+                    newest = call["id"]
+                if call["id"] <= newest and call["id"] not in seen:
+                    seen.add(call["id"])
+                    calls.append(call)
             offset += len(page["calls"])
             if not page["calls"] or offset >= page["total"]:
                 return calls
