@@ -38,9 +38,9 @@ pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 /// A request body as text, checked for the characters XML 1.0 forbids
 /// ([`check_characters`]). UTF-8 when the bytes are UTF-8, whatever the prolog says
 /// (softlayer-python declares ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark;
-/// each byte its Latin-1 code point when the XML declaration names another encoding
-/// (ISO-8859-1, as PHP's XML-RPC extension and real Latin-1 senders declare it; other
-/// single-byte encodings are read as Latin-1 too, as before). Bytes that are not UTF-8
+/// the encoding the XML declaration names otherwise ([`decode_declared`]: ISO-8859-1, as
+/// PHP's XML-RPC extension and real Latin-1 senders declare it, byte for byte; Shift_JIS,
+/// windows-1252 and the others as that encoding). Bytes that are not UTF-8
 /// in a body that declares no encoding, or UTF-8 or UTF-16, are refused: XML 1.0 reads such
 /// a body as UTF-8, and libxml and expat, the parsers of PHP's SOAP and XML-RPC servers
 /// behind the real API, refuse it ("Input is not proper UTF-8"); read as Latin-1, the
@@ -108,9 +108,7 @@ fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
         return Ok(Cow::Owned(text));
     }
     match declared_encoding(body) {
-        Some(name) if !is_unicode_name(name) => {
-            Ok(Cow::Owned(body.iter().map(|&b| char::from(b)).collect()))
-        }
+        Some(name) if !is_unicode_name(name) => decode_declared(body, name).map(Cow::Owned),
         declared => Err(Fault::malformed(format!(
             "the body is not UTF-8 (at byte {}), and its XML declaration names {}",
             utf8_error.valid_up_to(),
@@ -120,6 +118,33 @@ fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
             }
         ))),
     }
+}
+
+/// A body that is not UTF-8 in the encoding its XML declaration names, as libxml reads
+/// it: ISO-8859-1 and its aliases byte for byte (WHATWG's labels would make them
+/// windows-1252), any other encoding the WHATWG Encoding Standard knows (Shift_JIS,
+/// EUC-JP, GBK, KOI8-R, windows-1252, …) through `encoding_rs`. Read as Latin-1, a
+/// Shift_JIS "ディスク" was stored as "\u{83}f\u{83}B…" with 200 OK. Bytes the named
+/// encoding does not have, and a name no encoding has, are refused.
+fn decode_declared(body: &[u8], name: &str) -> Result<String, Fault> {
+    let Some(encoding) = encoding_rs::Encoding::for_label(name.as_bytes()) else {
+        return Err(Fault::malformed(format!(
+            "the body is not UTF-8, and its XML declaration names {:?}, an encoding \
+             this server does not know",
+            truncate(name)
+        )));
+    };
+    if encoding == encoding_rs::WINDOWS_1252 && !name.contains("1252") {
+        return Ok(body.iter().map(|&b| char::from(b)).collect());
+    }
+    let (text, malformed) = encoding.decode_without_bom_handling(body);
+    if malformed {
+        return Err(Fault::malformed(format!(
+            "the body is not {} as its XML declaration says",
+            encoding.name()
+        )));
+    }
+    Ok(text.into_owned())
 }
 
 /// The encoding the XML declaration at the start of `body` names (`<?xml version="1.0"
@@ -1492,9 +1517,10 @@ mod tests {
         assert!(read_tree(siblings.as_bytes(), "root element").is_ok());
     }
 
-    /// Bytes that are not UTF-8 are Latin-1 where the XML declaration names another
-    /// encoding, and refused where it names none, or UTF-8 (XML 1.0 reads such a body as
-    /// UTF-8; libxml and expat refuse it). UTF-8 stays UTF-8 whatever is declared.
+    /// Bytes that are not UTF-8 are read in the encoding the XML declaration names
+    /// (ISO-8859-1 byte for byte), and refused where it names none, or UTF-8 (XML 1.0
+    /// reads such a body as UTF-8; libxml and expat refuse it), or an encoding no one
+    /// knows. UTF-8 stays UTF-8 whatever is declared.
     #[test]
     fn bodies_are_decoded_by_their_declared_encoding() {
         let text = |body: &[u8]| {
@@ -1523,6 +1549,36 @@ mod tests {
             };
             assert!(detail.contains("not UTF-8"), "{detail}");
         }
+        // Other encodings as themselves; ISO-8859-1's C1 bytes stay C1 (not windows-1252).
+        let body = |encoding: &str, inner: &[u8]| {
+            let mut b = format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?><a>").into_bytes();
+            b.extend_from_slice(inner);
+            b.extend_from_slice(b"</a>");
+            b
+        };
+        let inner = |encoding: &str, inner: &[u8]| {
+            text(&body(encoding, inner))
+                .map(|t| t[t.find("<a>").unwrap() + 3..t.len() - 4].to_string())
+        };
+        assert_eq!(
+            inner("Shift_JIS", b"\x83f\x83B\x83X\x83N"),
+            Ok("ディスク".into())
+        );
+        assert_eq!(
+            inner("EUC-JP", b"\xa5\xc7\xa5\xa3\xa5\xb9\xa5\xaf"),
+            Ok("ディスク".into())
+        );
+        assert_eq!(inner("KOI8-R", b"\xc4\xc9\xd3\xcb"), Ok("диск".into()));
+        assert_eq!(inner("windows-1252", b"\x80 \x93x\x94"), Ok("€ “x”".into()));
+        assert_eq!(inner("ISO-8859-1", b"\x80\xe9"), Ok("\u{80}é".into()));
+        let Err(Fault::Malformed { detail }) = decode_body(&body("no-such-code", b"\xe9")) else {
+            panic!("an unknown encoding was read");
+        };
+        assert!(detail.contains("does not know"), "{detail}");
+        let Err(Fault::Malformed { detail }) = decode_body(&body("Shift_JIS", b"\x83")) else {
+            panic!("a cut Shift_JIS character was read");
+        };
+        assert!(detail.contains("not Shift_JIS"), "{detail}");
         assert_eq!(
             declared_encoding(b" <?xml version='1.0' encoding = \"latin1\" ?><a/>"),
             Some("latin1")

@@ -681,6 +681,52 @@ fn latin1_declared(call: &XmlRpcCall) -> Vec<u8> {
         .into_bytes()
 }
 
+/// A body in the multi-byte or single-byte encoding its XML declaration names is read in
+/// that encoding, as libxml reads it behind the real API: Shift_JIS, EUC-JP and KOI8-R
+/// were read as Latin-1 and stored garbled ("\u{83}f\u{83}B…") with a success; windows-1252's
+/// quotes became C1 controls. A name no encoding has is refused.
+#[test]
+fn bodies_in_the_encoding_their_declaration_names_are_read_in_it() {
+    let server = Server::start();
+    let add = |encoding: &str, entry: &[u8]| {
+        let call = XmlRpcCall::new(TICKET, "addUpdate")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .arg(xstruct(&[("entry", xstr("ENTRY"))]));
+        let text = call.body().replacen(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            &format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?>"),
+            1,
+        );
+        let mut body = text.into_bytes();
+        let at = body.windows(5).position(|w| w == b"ENTRY").unwrap();
+        body.splice(at..at + 5, entry.iter().copied());
+        raw(&server, &body)
+    };
+    for (encoding, bytes, stored) in [
+        (
+            "Shift_JIS",
+            &b"\x83f\x83B\x83X\x83N\x8c\xcc\x8f\xe1"[..],
+            "ディスク故障",
+        ),
+        ("EUC-JP", b"\xa5\xc7\xa5\xa3\xa5\xb9\xa5\xaf", "ディスク"),
+        ("KOI8-R", b"\xc4\xc9\xd3\xcb", "диск"),
+        ("windows-1252", b"\x93quoted\x94 \x80", "“quoted” €"),
+        ("ISO-8859-1", b"caf\xe9", "café"),
+    ] {
+        let reply = add(encoding, bytes);
+        reply.ok();
+        let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
+        assert_eq!(
+            entries.last().map(String::as_str),
+            Some(stored),
+            "{encoding}"
+        );
+    }
+    let reply = add("no-such-encoding", b"caf\xe9");
+    assert_eq!(reply.fault().code_text(), "-32700", "{}", reply.exchange());
+}
+
 #[test]
 fn utf8_text_declared_iso_8859_1_round_trips_unchanged() {
     let server = Server::start();
