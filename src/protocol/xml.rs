@@ -37,7 +37,8 @@ pub const MAX_NAMESPACES_IN_SCOPE: usize = 256;
 
 /// A request body as text, checked for the characters XML 1.0 forbids
 /// ([`check_characters`]). UTF-8 when the bytes are UTF-8, whatever the prolog says
-/// (softlayer-python declares ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark;
+/// (softlayer-python declares ISO-8859-1 and sends UTF-8); UTF-16 with a byte order mark,
+/// or without one where it starts `<?`;
 /// the encoding the XML declaration names otherwise ([`decode_declared`]: ISO-8859-1, as
 /// PHP's XML-RPC extension and real Latin-1 senders declare it, byte for byte; Shift_JIS,
 /// windows-1252 and the others as that encoding). Bytes that are not UTF-8
@@ -82,12 +83,8 @@ pub fn normalise_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
 
 /// [`decode_body`] without the character check.
 fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
-    let utf8_error = match std::str::from_utf8(body) {
-        Ok(text) => return Ok(Cow::Borrowed(text)),
-        Err(e) => e,
-    };
-    let utf16 = |le: bool| -> Option<String> {
-        let units: Vec<u16> = body[2..]
+    let utf16 = |le: bool, from: usize| -> Option<String> {
+        let units: Vec<u16> = body[from..]
             .chunks_exact(2)
             .map(|c| {
                 if le {
@@ -99,9 +96,23 @@ fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
             .collect();
         String::from_utf16(&units).ok()
     };
+    // Without a byte order mark, a body that starts `<?` in UTF-16, as XML 1.0's appendix
+    // F has a processor detect it (libxml does); its ASCII is valid UTF-8, with NULs.
     let decoded = match body {
-        [0xff, 0xfe, ..] => utf16(true),
-        [0xfe, 0xff, ..] => utf16(false),
+        [b'<', 0, b'?', 0, ..] => utf16(true, 0),
+        [0, b'<', 0, b'?', ..] => utf16(false, 0),
+        _ => None,
+    };
+    if let Some(text) = decoded {
+        return Ok(Cow::Owned(text));
+    }
+    let utf8_error = match std::str::from_utf8(body) {
+        Ok(text) => return Ok(Cow::Borrowed(text)),
+        Err(e) => e,
+    };
+    let decoded = match body {
+        [0xff, 0xfe, ..] => utf16(true, 2),
+        [0xfe, 0xff, ..] => utf16(false, 2),
         _ => None,
     };
     if let Some(text) = decoded {
@@ -1549,6 +1560,20 @@ mod tests {
             };
             assert!(detail.contains("not UTF-8"), "{detail}");
         }
+        // UTF-16 without a byte order mark, told by its `<?` (XML 1.0 appendix F).
+        let utf16: Vec<u8> = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>ä</a>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(
+            text(&utf16),
+            Ok("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>ä</a>".into())
+        );
+        let utf16be: Vec<u8> = "<?xml version=\"1.0\"?><a>ä</a>"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(text(&utf16be), Ok("<?xml version=\"1.0\"?><a>ä</a>".into()));
         // Other encodings as themselves; ISO-8859-1's C1 bytes stay C1 (not windows-1252).
         let body = |encoding: &str, inner: &[u8]| {
             let mut b = format!("<?xml version=\"1.0\" encoding=\"{encoding}\"?><a>").into_bytes();

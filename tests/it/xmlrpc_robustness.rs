@@ -725,6 +725,25 @@ fn bodies_in_the_encoding_their_declaration_names_are_read_in_it() {
     }
     let reply = add("no-such-encoding", b"caf\xe9");
     assert_eq!(reply.fault().code_text(), "-32700", "{}", reply.exchange());
+
+    // UTF-16 with a byte order mark, and without one: told by its `<?` as XML 1.0's
+    // appendix F has libxml tell it (it was refused for its NULs).
+    for bom in [true, false] {
+        let entry = format!("UTF-16 ünïcode {bom}");
+        let call = XmlRpcCall::new(TICKET, "addUpdate")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .arg(xstruct(&[("entry", xstr(&entry))]));
+        let text = call
+            .body()
+            .replacen("encoding=\"UTF-8\"", "encoding=\"UTF-16\"", 1);
+        let mut body: Vec<u8> = if bom { vec![0xff, 0xfe] } else { Vec::new() };
+        body.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let reply = raw(&server, &body);
+        reply.ok();
+        let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
+        assert_eq!(entries.last(), Some(&entry));
+    }
 }
 
 #[test]
