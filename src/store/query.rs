@@ -612,9 +612,12 @@ pub(crate) fn index_queued_text_upto(conn: &Connection, limit: u64) -> super::Re
     let Some((first, last)) = queue_bounds(conn)? else {
         return Ok(false);
     };
-    let upto = first
+    let mut upto = first
         .saturating_add(i64::try_from(limit.max(1)).unwrap_or(i64::MAX) - 1)
         .min(last);
+    if limit != u64::MAX {
+        upto = within_text_budget(conn, first, upto, limit.saturating_mul(TEXT_CHARS_PER_ROW))?;
+    }
     for index in TEXT_INDEXES {
         conn.prepare_cached(&index.index_queued_sql())?
             .execute(rusqlite::params![index.queue_kind, first, upto])?;
@@ -622,6 +625,50 @@ pub(crate) fn index_queued_text_upto(conn: &Connection, limit: u64) -> super::Re
     conn.prepare_cached("DELETE FROM emulator_text_index_queue WHERE _rowid_ <= ?1")?
         .execute([upto])?;
     Ok(upto < last)
+}
+
+/// Characters of text a step of indexing takes per row of its limit: a step of
+/// [`TEXT_INDEX_STEP`] rows indexes at most 64,000 characters. The queue's rows are
+/// 20-odd characters as a rule, but `addUpdate` takes entries of 3,900 characters (the
+/// longer ones split into as many): six 8-MB entries queued 12,000 of them, and each
+/// 500-row step of their 2 MB kept the writer, and every write waiting for it, 0.3-1.2 s
+/// for twenty seconds.
+const TEXT_CHARS_PER_ROW: u64 = 128;
+
+/// The last queue rowid from `first` to `upto` whose rows, with those before it, hold at
+/// most `budget` characters of text to index (`first` at least: one row is indexed
+/// whatever its length).
+fn within_text_budget(conn: &Connection, first: i64, upto: i64, budget: u64) -> super::Result<i64> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let lengths: String = TEXT_INDEXES
+            .iter()
+            .map(|index| {
+                format!(
+                    " WHEN {kind} THEN (SELECT length(r.{column}) FROM {table} r WHERE r.id = q.rowId)",
+                    kind = index.queue_kind,
+                    column = quote_ident(index.property),
+                    table = quote_ident(index.type_name),
+                )
+            })
+            .collect();
+        format!(
+            "SELECT q._rowid_, CASE q.kind{lengths} END FROM emulator_text_index_queue q \
+             WHERE q._rowid_ BETWEEN ?1 AND ?2 ORDER BY q._rowid_"
+        )
+    });
+    let mut statement = conn.prepare_cached(sql)?;
+    let mut rows = statement.query([first, upto])?;
+    let (mut end, mut taken) = (first, 0u64);
+    while let Some(row) = rows.next()? {
+        let (rowid, chars): (i64, Option<i64>) = (row.get(0)?, row.get(1)?);
+        taken = taken.saturating_add(chars.unwrap_or(0).max(0) as u64);
+        if taken > budget && rowid > first {
+            break;
+        }
+        end = rowid;
+    }
+    Ok(end)
 }
 
 /// Whether text searches use the trigram indexes: yes unless
@@ -3408,6 +3455,36 @@ mod tests {
                 assert!(!index_queued_text_upto(conn, u64::MAX)?);
                 assert_eq!((queue_count(conn), queued_text_rows(conn)?), (0, 0));
                 assert_eq!(answers(conn), before);
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    /// A step of indexing takes at most its rows' worth of characters: 500 long texts
+    /// made one step of seconds that every write waited for. At least one row goes,
+    /// however long.
+    #[test]
+    fn a_step_of_indexing_is_bounded_by_the_text_it_takes() {
+        let store = super::super::Store::open(":memory:").unwrap();
+        store
+            .write(|conn| -> Result<(), StoreError> {
+                index_queued_text(conn)?;
+                let long = "x".repeat(4_000);
+                for i in 0..40 {
+                    super::super::insert(
+                        conn,
+                        "SoftLayer_Ticket",
+                        &ticket_row(174_000_000 + i, &format!("{i} {long}")),
+                    )?;
+                }
+                assert_eq!(queue_count(conn), 40);
+                assert!(index_queued_text_upto(conn, TEXT_INDEX_STEP)?);
+                // 64,000 characters: 15 titles of 4,003-4,004 (the 16th would pass it).
+                assert_eq!(queue_count(conn), 25);
+                assert!(index_queued_text_upto(conn, 1)?);
+                assert_eq!(queue_count(conn), 24, "one row, however long");
+                assert!(!index_queued_text_upto(conn, u64::MAX)?);
+                assert_eq!(queue_count(conn), 0);
                 Ok(())
             })
             .unwrap();
