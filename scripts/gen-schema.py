@@ -136,15 +136,19 @@ def datatype_from_page(md):
     return {"parent": parent.group(1) if parent else "SoftLayer_Entity", "properties": props}
 
 
+def lineage(types, type_name):
+    """The type and the types it inherits from, nearest first, as (name, type) pairs; a
+    parent the types lack, or a cycle, ends it."""
+    seen = set()
+    while type_name in types and type_name not in seen:
+        seen.add(type_name)
+        yield type_name, types[type_name]
+        type_name = types[type_name].get("parent")
+
+
 def surface_has_property(datatypes, type_name, prop):
     """Whether the surface gives the type, or a type it inherits from, the property."""
-    seen = set()
-    while type_name in datatypes and type_name not in seen:
-        seen.add(type_name)
-        if any(p["name"] == prop for p in datatypes[type_name]["properties"]):
-            return True
-        type_name = datatypes[type_name].get("parent")
-    return False
+    return any(p["name"] == prop for _, t in lineage(datatypes, type_name) for p in t["properties"])
 
 
 def learn_from_pages(surface, sldn):
@@ -198,13 +202,7 @@ ANONYMOUS = {("SoftLayer_User_Customer", "getPortalLoginToken")}
 
 def has_property(types, type_name, prop):
     """Whether the type, or a type it inherits from, has the property."""
-    seen = set()
-    while type_name in types and type_name not in seen:
-        seen.add(type_name)
-        if prop in types[type_name]["properties"]:
-            return True
-        type_name = types[type_name].get("parent")
-    return False
+    return any(prop in t["properties"] for _, t in lineage(types, type_name))
 
 
 def fallback_headers(service, method, parameters, returns, types):
@@ -243,13 +241,10 @@ def relational_getters(service, datatypes, relational):
     has one for each relational property (SLDN's "relational properties" are those with a
     getter; softlayer-go, generated from the API's metadata, has every one of these), and
     clients call them: `getMasterUser` on an account, `getOpenTickets` on a user."""
-    seen, type_name = set(), service
-    while type_name in datatypes and type_name not in seen:
-        seen.add(type_name)
-        for p in datatypes[type_name]["properties"]:
+    for type_name, t in lineage(datatypes, service):
+        for p in t["properties"]:
             if p["name"] in relational.get(type_name, ()):
                 yield "get" + p["name"][0].upper() + p["name"][1:], p["type"]
-        type_name = datatypes[type_name].get("parent")
 
 
 def main(ref):

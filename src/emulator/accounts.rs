@@ -303,6 +303,9 @@ pub fn create(
         .filter_map(|u| u.get("username").and_then(Value::as_str))
         .map(str::to_string)
         .collect();
+    let taken = |name: &str| -> Result<bool, AccountError> {
+        Ok(!store::find(conn, USER, &columns([("username", Value::from(name))]))?.is_empty())
+    };
     for (i, user) in rows.get_mut(USER).expect("listed").iter_mut().enumerate() {
         let id = user.get("id").and_then(Value::as_i64).unwrap_or_default();
         // `apiKey` on the user itself is accepted as a shorthand for a credentials entry.
@@ -313,9 +316,6 @@ pub fn create(
             keys.insert(id, nonempty_key(&key)?);
         }
         user.insert("accountId".into(), Value::Int(account_id));
-        let taken = |name: &str| -> Result<bool, AccountError> {
-            Ok(!store::find(conn, USER, &columns([("username", Value::from(name))]))?.is_empty())
-        };
         if !user.contains_key("username") {
             // `user{id}`, or the first `user{id}-N` that no user has and no other user of
             // the document names: another document may have chosen `user{id}` itself.
