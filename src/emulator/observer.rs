@@ -142,15 +142,12 @@ impl Observer for Recorder {
         call: &Call,
         caller: &dyn Fn() -> Option<Principal>,
     ) -> Result<(), Fault> {
-        // A rule's `user` is the user the call authenticates as, as the journal names it:
-        // the key's owner for `apikey:KEY`, the token's user for `userId:authToken`.
+        // A rule's `user` is the user the call authenticates as: the key's owner for
+        // `apikey:KEY`, the token's user for `userId:authToken`, and nobody for refused
+        // credentials (the name a call claims with a wrong key is no one's call).
         let known = std::cell::OnceCell::new();
         let principal = || known.get_or_init(caller).as_ref();
-        let user = || {
-            principal()
-                .map(|p| p.username.clone())
-                .or_else(|| username_of(call).map(str::to_string))
-        };
+        let user = || principal().map(|p| p.username.clone());
         let Some(injection) = self
             .faults
             .check(transport, &call.service, &call.method, &user)

@@ -1516,7 +1516,8 @@ pub fn principal_by_api_key(
     principal(
         conn,
         "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
-         JOIN emulator_credential c ON c.userId = u.id WHERE u.username = ?1 AND c.apiKey = ?2",
+         JOIN emulator_credential c ON c.userId = u.id WHERE u.username = ?1 AND c.apiKey = ?2 \
+         AND coalesce(u.userStatusId, 1001) = 1001",
         &[Value::from(username), Value::from(api_key)],
     )
 }
@@ -1526,7 +1527,8 @@ pub fn principal_by_key_alone(conn: &Connection, api_key: &str) -> Result<Option
     principal(
         conn,
         "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
-         JOIN emulator_credential c ON c.userId = u.id WHERE c.apiKey = ?1",
+         JOIN emulator_credential c ON c.userId = u.id WHERE c.apiKey = ?1 \
+         AND coalesce(u.userStatusId, 1001) = 1001",
         &[Value::from(api_key)],
     )
 }
@@ -1539,11 +1541,15 @@ pub fn principal_by_token(
     principal(
         conn,
         "SELECT u.id, u.accountId, u.username FROM SoftLayer_User_Customer u \
-         JOIN emulator_credential c ON c.userId = u.id WHERE u.id = ?1 AND c.portalLoginToken = ?2",
+         JOIN emulator_credential c ON c.userId = u.id WHERE u.id = ?1 AND c.portalLoginToken = ?2 \
+         AND coalesce(u.userStatusId, 1001) = 1001",
         &[Value::Int(user_id), Value::from(token)],
     )
 }
 
+/// The user a credential names. Each lookup takes active users only (`userStatusId` 1001,
+/// or none): a disabled, inactive, cancel-pending or VPN-only user logs in as nobody,
+/// however it authenticates.
 fn principal(conn: &Connection, sql: &str, params: &[Value]) -> Result<Option<Principal>> {
     Ok(conn
         .prepare_cached(sql)?

@@ -4,6 +4,7 @@
 //! real socket, checked with slcli and XML-RPC calls.
 
 use crate::common::*;
+use base64::Engine as _;
 use serde_json::{Value as J, json};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -355,6 +356,76 @@ fn deleting_an_account_removes_everything_it_owns() {
     assert_eq!(status, 404);
     // The seed accounts are untouched.
     assert_eq!(account_ticket_ids(&server, &DEMO).len(), 3);
+}
+
+/// Only an active user logs in: a disabled, inactive, cancel-pending or VPN-only user's key
+/// is answered as a wrong key on every transport, and its portal login as a wrong
+/// password. They had read, written and got login tokens as active users do.
+#[test]
+fn only_active_users_log_in() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let key = |c: char| c.to_string().repeat(64);
+    let doc = json!({"SoftLayer_User_Customer": [
+        {"id": 1, "username": "still-here", "isMasterUserFlag": true, "apiKey": key('a')},
+        {"id": 2, "username": "was-disabled", "parentId": 1, "userStatusId": 1002, "apiKey": key('b')},
+        {"id": 3, "username": "was-inactive", "parentId": 1, "userStatusId": 1003, "apiKey": key('c')},
+        {"id": 4, "username": "was-cancelled", "parentId": 1, "userStatusId": 1021, "apiKey": key('d')},
+        {"id": 5, "username": "vpn-only", "parentId": 1, "userStatusId": 1022, "apiKey": key('e')},
+    ]});
+    control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getCurrentUser").auth_key("still-here", &key('a')),
+    );
+    assert_eq!(reply.ok().member("username").str(), "still-here");
+    for (user, k) in [
+        ("was-disabled", 'b'),
+        ("was-inactive", 'c'),
+        ("was-cancelled", 'd'),
+        ("vpn-only", 'e'),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getCurrentUser").auth_key(user, &key(k)),
+        );
+        assert_eq!(
+            reply.fault().code.str(),
+            "SoftLayer_Exception_InvalidLegacyToken",
+            "{user}: {}",
+            reply.exchange()
+        );
+        for credentials in [format!("{user}:{}", key(k)), format!("apikey:{}", key(k))] {
+            let basic = format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(&credentials)
+            );
+            let resp = http_request(
+                server.addr(),
+                "POST",
+                "/rest/v3.1/SoftLayer_Ticket/createStandardTicket.json",
+                &[("Authorization", basic.as_str())],
+                br#"{"parameters": [{"subjectId": 1001}, "written by someone gone"]}"#,
+                HTTP_TIMEOUT,
+            )
+            .expect("REST request");
+            assert_eq!(resp.status, 401, "{credentials}: {}", resp.describe());
+            assert!(
+                resp.text().contains("InvalidLegacyToken"),
+                "{}",
+                resp.describe()
+            );
+        }
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_User_Customer", "getPortalLoginToken")
+                .arg(xstr(user))
+                .arg(xstr(&key(k))),
+        );
+        assert_eq!(
+            reply.fault().code.str(),
+            "SoftLayer_Exception_User_Customer_LoginFailed",
+            "{user}: {}",
+            reply.exchange()
+        );
+    }
 }
 
 #[test]

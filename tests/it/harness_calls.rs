@@ -1785,16 +1785,52 @@ fn a_rule_for_a_user_meets_every_way_that_user_authenticates() {
         "{}",
         reply.exchange()
     );
-    // Another user's calls, and bad credentials in demo's name, are not met.
+    // Another user's calls, and bad credentials in demo's name, are not met: on every
+    // transport the caller with a wrong key is nobody (XML-RPC and SOAP met the name it
+    // claimed, and answered the injected fault for "Invalid API token.").
     token(6001, "other-portal-token-6001").ok();
     assert_eq!(rest_as("apikey", "not-a-key").status, 401);
-    let injected = journal(&server, "user=demo&fault=true");
+    assert_eq!(rest_as("demo", "not-a-key").status, 401);
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").header(
+        "authenticate",
+        xstruct(&[("username", xstr("demo")), ("apiKey", xstr("not-a-key"))]),
+    ));
+    assert_eq!(
+        reply.fault().code.str(),
+        "SoftLayer_Exception_InvalidLegacyToken",
+        "{}",
+        reply.exchange()
+    );
+    let resp = server.post(
+        "/soap/v3.1/SoftLayer_Account",
+        &[("Content-Type", "text/xml")],
+        b"<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\"><SOAP-ENV:Header>\
+         <ns1:authenticate><username>demo</username><apiKey>not-a-key</apiKey>\
+         </ns1:authenticate></SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObject/>\
+         </SOAP-ENV:Body></SOAP-ENV:Envelope>",
+    );
+    assert!(
+        resp.text()
+            .contains("<faultcode>SoftLayer_Exception_InvalidLegacyToken</faultcode>"),
+        "{}",
+        resp.describe()
+    );
+    // The journal names the user a refused call claimed (so that `user=demo` finds why
+    // demo's script failed), with no account and nothing injected.
+    let (injected, refused): (Vec<_>, Vec<_>) = journal(&server, "user=demo&fault=true")
+        .into_iter()
+        .partition(|c| c["injected"].is_number());
     assert_eq!(injected.len(), 4, "{injected:#?}");
     assert!(
-        injected
-            .iter()
-            .all(|c| c["injected"].is_number() && c["account"].is_number()),
+        injected.iter().all(|c| c["account"].is_number()),
         "{injected:#?}"
+    );
+    assert_eq!(refused.len(), 2, "{refused:#?}");
+    assert!(
+        refused.iter().all(|c| c["account"].is_null()
+            && c["fault"]["class"] == "SoftLayer_Exception_InvalidLegacyToken"),
+        "{refused:#?}"
     );
 }
 
