@@ -62,7 +62,9 @@ impl ResultLimit {
     /// The `resultLimit` header struct of XML-RPC and SOAP.
     fn from_header(value: &Value) -> Result<ResultLimit, Fault> {
         match value {
-            Value::Struct(_) | Value::Null => {}
+            // A misspelt member (`Limit`) would otherwise be read as no limit.
+            Value::Struct(members) if members.keys().all(|k| k == "limit" || k == "offset") => {}
+            Value::Null => {}
             // PHP's encoders write a null as empty text.
             Value::String(s) if s.trim().is_empty() => {}
             // Read as no limit, a page size sent in the wrong shape would answer with

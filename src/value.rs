@@ -180,6 +180,9 @@ pub enum Value {
 /// holds for its reply is counted in these estimates (`services::projection`).
 pub const MEMBER_OVERHEAD: u64 = 160;
 
+/// 2^63: the first whole float out of i64's range (and -2^63 the last one in it).
+const TWO_TO_63: f64 = 9_223_372_036_854_775_808.0;
+
 impl Value {
     /// The estimated memory of the value (see [`MEMBER_OVERHEAD`]).
     pub fn estimated_bytes(&self) -> u64 {
@@ -215,7 +218,11 @@ impl Value {
         match self {
             Value::Int(i) => Some(*i),
             Value::String(s) => s.trim().parse().ok(),
-            Value::Float(f) if f.fract() == 0.0 => Some(*f as i64),
+            // Only a whole number i64 holds: `as` would clamp 1e300 to i64::MAX, an id
+            // the client never sent.
+            Value::Float(f) if f.fract() == 0.0 && (-TWO_TO_63..TWO_TO_63).contains(f) => {
+                Some(*f as i64)
+            }
             _ => None,
         }
     }

@@ -490,6 +490,13 @@ pub fn redact(name: &str, value: &crate::value::Value, declared: Option<&str>) -
     if secret(name) && !value.is_null() {
         return json!("[redacted]");
     }
+    // softlayer-go sends a file's `[]byte` as an array of byte values (README, clients),
+    // and REST takes that form too: it is the file's contents, elided as base64 is.
+    if declared == Some("base64Binary")
+        && let Value::Array(items) = value
+    {
+        return json!({"elided": "file data", "bytes": items.len()});
+    }
     let declared = declared.map(|t| t.trim_end_matches("[]"));
     match value {
         Value::Base64(bytes) => match std::str::from_utf8(bytes) {
@@ -608,6 +615,24 @@ mod tests {
         assert_eq!(
             redact("title", &Value::Base64(vec![0xff, 0xfe]), Some("string")),
             json!({"elided": "file data", "bytes": 2})
+        );
+        // softlayer-go's []byte: an array of byte values is the file's contents too.
+        let bytes: crate::value::Struct = [
+            ("filename".to_string(), Value::from("go.txt")),
+            (
+                "data".to_string(),
+                Value::Array((0..300).map(|i| Value::Int(i % 256)).collect()),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            redact(
+                "file",
+                &Value::Struct(bytes),
+                Some("SoftLayer_Container_Utility_File_Attachment")
+            ),
+            json!({"filename": "go.txt", "data": {"elided": "file data", "bytes": 300}})
         );
     }
 

@@ -400,6 +400,12 @@ fn legacy_level(mask: &Struct, depth: usize) -> ObjectMask {
             Value::Struct(inner) if !inner.is_empty() && depth < MAX_DEPTH => {
                 legacy_level(inner, depth + 1)
             }
+            // A one-item array of the item type, as SLDN's C# article writes array
+            // relations (`updates: [{editor: {}}]`); SOAP's `<item>` reads the same.
+            Value::Array(items) if depth < MAX_DEPTH => match items.first() {
+                Some(Value::Struct(inner)) if !inner.is_empty() => legacy_level(inner, depth + 1),
+                _ => ObjectMask::default(),
+            },
             _ => ObjectMask::default(),
         };
         // A struct's members have distinct names: nothing to merge, so no search of the

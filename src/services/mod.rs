@@ -792,11 +792,13 @@ impl From<store::StoreError> for Fault {
 /// object (an id that is not a number names none, as slcli 6.2.9's `false` does).
 fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
     let given = call.headers.init_id.as_ref();
-    if !method.requires_init(&call.service) {
+    let required = method.requires_init(&call.service);
+    if !required && !defaults_to_caller(&call.service) {
         return Ok(given.and_then(Value::as_i64));
     }
     let raw = match given {
-        None => return Err(Fault::no_init_object(&call.service, &call.method)),
+        None if required => return Err(Fault::no_init_object(&call.service, &call.method)),
+        None => return Ok(None),
         Some(Value::Null) => return Err(Fault::MalformedInitParameter),
         Some(raw) => raw,
     };
@@ -804,6 +806,13 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
         Some(id) => Ok(Some(id)),
         None => Err(Fault::not_found(as_sent(raw))),
     }
+}
+
+/// Whether the service's methods act on the caller's own account or user when no init
+/// parameter is sent. An id sent to them is still read as one: `abc` is not found (not
+/// the caller), and a header without an id is malformed, as on every other service.
+fn defaults_to_caller(service: &str) -> bool {
+    matches!(service, "SoftLayer_Account" | "SoftLayer_User_Customer")
 }
 
 /// An init parameter named as the client sent it: `abc`, `false`, `1.5`, `[1]`.
@@ -933,6 +942,7 @@ fn unkept_getter(ctx: &Ctx) -> Result<Output, Fault> {
         (PropertyKind::Count, _) | (_, "int" | "unsignedInt" | "unsignedLong") => {
             Output::Value(Value::Int(0))
         }
+        (_, "decimal" | "float" | "double") => Output::Value(Value::Float(0.0)),
         (_, "boolean") => Output::Value(Value::Bool(false)),
         _ => Output::MaybeObject(None),
     })
@@ -1039,8 +1049,14 @@ fn unkept_step(type_name: &str, path: &[String]) -> Option<usize> {
                 && !kept_by_type_or_subtype(&at.name, &counted.name))
             .then_some(i);
         }
-        if def.kind != PropertyKind::Relational || !def.type_name.starts_with("SoftLayer_") {
+        if def.kind != PropertyKind::Relational {
             return None;
+        }
+        // A relational flag, number or text (`primaryIpAddress`): kept only if computed.
+        if !def.type_name.starts_with("SoftLayer_") {
+            return crate::store::relations::computed_for(&at.name, name)
+                .is_none()
+                .then_some(i);
         }
         if !kept_by_type_or_subtype(&at.name, name) {
             return Some(i);

@@ -1027,11 +1027,13 @@ impl SqlBuilder {
                     PropertyKind::Relational => {
                         let id = format!("{alias}.\"id\"");
                         let viewer = self.viewer;
-                        match relations::computed_for(type_name, name)
-                            .and_then(|c| c.of_row(&id, viewer))
-                        {
-                            Some(value) => self.operation(&value, false, op),
-                            None => Pred::Const(true),
+                        match relations::computed_for(type_name, name) {
+                            // Data the emulator does not keep (`primaryIpAddress`): absent.
+                            None => Pred::Const(op.holds_for_null()),
+                            Some(c) => match c.of_row(&id, viewer) {
+                                Some(value) => self.operation(&value, false, op),
+                                None => Pred::Const(true),
+                            },
                         }
                     }
                 },

@@ -1004,6 +1004,18 @@ fn protocol_fault_codes_are_strings_on_the_wire() {
         reply.fault().string,
         "server error. invalid method init parameters"
     );
+    // So on the services whose methods default to the caller's account or user: a
+    // header without an id is malformed there too, not "id of 'null'".
+    for service in ["SoftLayer_Account", "SoftLayer_User_Customer"] {
+        for header in [xstruct(&[]), xstruct(&[("id", XVal::Nil)])] {
+            let reply = server.xmlrpc(
+                &XmlRpcCall::new(service, "getObject")
+                    .auth(&DEMO)
+                    .header(&format!("{service}InitParameters"), header),
+            );
+            assert_eq!(code_of(&reply), xstr("-32602"), "{}", reply.exchange());
+        }
+    }
     let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Nope", "getObject").auth(&DEMO));
     assert_eq!(code_of(&reply), xstr("-32601"));
     assert_eq!(reply.fault().string, "Service does not exist");
@@ -1166,11 +1178,29 @@ fn fault_texts_show_values_as_sent_and_the_real_service() {
         (xarray(&[xint(1)]), "[1]"),
         (xbool(false), "false"),
         (xstr("abc"), "abc"),
+        // Not clamped to i64's range: an id the client never sent.
+        (XVal::Double(1e300), "1e+300"),
+        (XVal::Double(-1e19), "-1e+19"),
     ] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
                 .auth(&DEMO)
-                .init(id),
+                .init(id.clone()),
+        );
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception_ObjectNotFound",
+            &format!("Unable to find object with id of '{shown}'."),
+        );
+        // A user's methods answer for the caller without an id, but an id sent is read
+        // as one: not the caller.
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+                .auth(&DEMO)
+                .header(
+                    "SoftLayer_User_CustomerInitParameters",
+                    xstruct(&[("id", id)]),
+                ),
         );
         assert_fault(
             &reply,
@@ -2306,26 +2336,50 @@ fn properties_only_the_sldn_pages_document_are_taken() {
         resp.describe()
     );
 
-    // A filter on such a flag is ignored, and said to be data the emulator does not keep.
-    let resp = rest_get_as(
-        &server,
-        &DEMO,
-        &format!(
-            "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
-            percent_encode(
-                &json!({"tickets": {"attachedVirtualGuests": {"scaledFlag": {"operation": 1}}}})
-                    .to_string()
-            )
-        ),
+    // A filter on such a flag or text reads it as absent, as through a relation the
+    // emulator does not keep, and says so. Ignored, slcli's lookup of a server by its
+    // address (`primaryIpAddress _= …`) found every server of the account.
+    let filtered = |path: &str, root: &str, filter: serde_json::Value| {
+        let resp = rest_get_as(
+            &server,
+            &DEMO,
+            &format!(
+                "/rest/v3.1/SoftLayer_Account/{path}.json?objectMask=mask%5Bid%5D&objectFilter={}",
+                percent_encode(&json!({ root: filter }).to_string())
+            ),
+        );
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        (json_of(&resp).as_array().unwrap().len(), warning(&resp))
+    };
+    let (n, said) = filtered(
+        "getTickets",
+        "tickets",
+        json!({"attachedVirtualGuests": {"scaledFlag": {"operation": 1}}}),
     );
-    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(n, 0, "{said}");
     assert!(
-        warning(&resp).contains(
-            "attachedVirtualGuests.scaledFlag ignored: it is data the emulator does not keep"
+        said.contains(
+            "attachedVirtualGuests.scaledFlag goes through data the emulator does not keep: read as absent"
         ),
-        "{}",
-        resp.describe()
+        "{said}"
     );
+    let all = filtered("getHardware", "hardware", json!({})).0;
+    assert!(all > 1);
+    for (operation, expected) in [
+        ("_= 203.0.113.10", 0),
+        ("203.0.113.10", 0),
+        ("is null", all),
+        ("not null", 0),
+        ("!= 203.0.113.10", all),
+    ] {
+        let (n, said) = filtered(
+            "getHardware",
+            "hardware",
+            json!({"primaryIpAddress": {"operation": operation}}),
+        );
+        assert_eq!(n, expected, "{operation}: {said}");
+        assert!(said.contains("primaryIpAddress goes through data the emulator does not keep"));
+    }
 
     // The WSDL declares them.
     let wsdl = server.get("/soap/v3.1/SoftLayer_Ticket?wsdl").text();
@@ -2348,6 +2402,9 @@ fn getters_of_unkept_flags_and_numbers_answer_false_and_zero() {
         ("SoftLayer_Account/getEuSupportedFlag.json", "false"),
         ("SoftLayer_Account/getEvaultCapacityGB.json", "0"),
         ("SoftLayer_Account/getHasPendingOrder.json", "0"),
+        // A decimal is a number too (SLDN: balance is "a floating point number").
+        ("SoftLayer_Account/getBalance.json", "0.0"),
+        ("SoftLayer_Account/getNextInvoiceTotalAmount.json", "0.0"),
         (
             "SoftLayer_User_Customer/5001/getHasFullHardwareAccessFlag.json",
             "false",
@@ -2377,6 +2434,8 @@ fn getters_of_unkept_flags_and_numbers_answer_false_and_zero() {
     let reply =
         server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getEvaultCapacityGB").auth(&DEMO));
     assert_eq!(reply.ok(), &xint(0), "{}", reply.exchange());
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getBalance").auth(&DEMO));
+    assert_eq!(reply.ok(), &XVal::Double(0.0), "{}", reply.exchange());
 }
 
 /// The demo account's tickets through `filteredMask[tickets[id]]` and `filter`, with the

@@ -266,6 +266,26 @@ fn legacy_struct_masks() {
     // Unknown property in a legacy mask.
     let reply = server.xmlrpc(&legacy(xstruct(&[("notAProperty", xstr(""))])));
     assert_mask_fault_naming(&reply, "notAProperty", TICKET);
+    // A relation to many as a one-item array of its item type, as SLDN's C# article
+    // writes it and SOAP's `<item>` reads: its members are the sub-mask, checked too.
+    let reply = server.xmlrpc(&legacy(xstruct(&[(
+        "updates",
+        xarray(&[xstruct(&[("entry", xstr(""))])]),
+    )])));
+    let updates = members(reply.ok()).remove("updates").expect("updates");
+    for update in updates.array() {
+        assert_eq!(
+            names(update),
+            BTreeSet::from(["entry".to_string()]),
+            "{}",
+            reply.exchange()
+        );
+    }
+    let reply = server.xmlrpc(&legacy(xstruct(&[(
+        "updates",
+        xarray(&[xstruct(&[("bogus", xstruct(&[]))])]),
+    )])));
+    assert_mask_fault_naming(&reply, "bogus", "SoftLayer_Ticket_Update");
 }
 
 /// The PHP, Perl and Python clients' README examples set a legacy mask on the client,

@@ -1391,7 +1391,16 @@ fn headers_in_another_shape_are_read_or_refused() {
         assert_eq!(keys, ["id", "status"], "{header}\n{}", reply.exchange());
         assert_eq!(t.member("status").member("name").str(), "Open");
     }
-    for limit in [xstr("garbage"), xint(2), xarray(&[xint(2), xint(0)])] {
+    // Misspelt members (`Limit`) would read as no limit: every object.
+    let misspelt = xstruct(&[("Limit", xint(1)), ("Offset", xint(1))]);
+    let half = xstruct(&[("limit", xint(1)), ("ofset", xint(1))]);
+    for limit in [
+        xstr("garbage"),
+        xint(2),
+        xarray(&[xint(2), xint(0)]),
+        misspelt,
+        half,
+    ] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Account", "getTickets")
                 .auth(&DEMO)
