@@ -212,13 +212,17 @@ const FIXED_RELATIONS: &[Relation] = &[
         ),
         "{r}.createDate, {r}.id",
     ),
+    // SLDN: "the first physical or virtual server attached": a dedicated host is neither.
     capped(
         ordered(
-            many!(
+            rel(
                 TICKET,
                 "firstAttachedResource",
                 "SoftLayer_Ticket_Attachment",
-                "ticketId"
+                "(SELECT id, ticketId, attachmentId, createDate FROM SoftLayer_Ticket_Attachment_Hardware \
+                  UNION ALL SELECT id, ticketId, attachmentId, createDate FROM SoftLayer_Ticket_Attachment_Virtual_Guest) {r}",
+                "{r}.ticketId = {parent}",
+                "id",
             ),
             "{r}.createDate, {r}.id",
         ),

@@ -443,6 +443,45 @@ fn attached_resources_and_the_first_of_them() {
             .len(),
         2
     );
+    // SLDN: "the first physical or virtual server attached": a dedicated host, attached
+    // first, is not it, and a ticket with only a host has none.
+    let host_first = create_standard_ticket(&server, &DEMO, 1005, "", "a host, then a guest");
+    server
+        .xmlrpc(
+            &call("addAttachedDedicatedHost", &DEMO)
+                .id(host_first)
+                .arg(xint(7001)),
+        )
+        .ok();
+    assert_eq!(
+        getter(&server, &DEMO, "getFirstAttachedResource", host_first),
+        XVal::Nil
+    );
+    tick();
+    server
+        .xmlrpc(
+            &call("addAttachedVirtualGuest", &DEMO)
+                .id(host_first)
+                .arg(xint(9002)),
+        )
+        .ok();
+    let first = getter(&server, &DEMO, "getFirstAttachedResource", host_first);
+    assert_eq!(first.member("attachmentId").int(), 9002, "{first:?}");
+    let reply = server.xmlrpc(
+        &call("getObject", &DEMO)
+            .id(host_first)
+            .mask("mask[firstAttachedResource[attachmentId]]"),
+    );
+    assert_eq!(
+        reply
+            .ok()
+            .member("firstAttachedResource")
+            .member("attachmentId")
+            .int(),
+        9002,
+        "{}",
+        reply.exchange()
+    );
 
     // Seed 160000001 has web01 attached.
     let first = getter(&server, &DEMO, "getFirstAttachedResource", OPEN_TICKET);
