@@ -34,8 +34,30 @@ fn mode() -> Mode {
     *MODE.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+thread_local! {
+    /// "Now" for this thread while [`as_of`] runs.
+    static AS_OF: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with "now" at `at` (milliseconds) on this thread: a scheduled action the
+/// clock passed over in one jump happens at its own time, and is stamped so (a ticket
+/// auto-closed at 23:45 was closed "today" the next day, at the time of the jump).
+pub fn as_of<T>(at: i64, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<i64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            AS_OF.with(|a| a.set(self.0));
+        }
+    }
+    let _restore = Restore(AS_OF.with(|a| a.replace(Some(at))));
+    f()
+}
+
 /// Now, in milliseconds since the Unix epoch.
 pub fn now_millis() -> i64 {
+    if let Some(at) = AS_OF.with(std::cell::Cell::get) {
+        return at;
+    }
     match mode() {
         Mode::Real => system_millis(),
         Mode::Offset(ms) => system_millis() + ms,

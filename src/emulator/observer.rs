@@ -12,9 +12,7 @@
 use super::faults::{Action, Faults};
 use super::journal::{self, CallRecord, Entry, Journal, RecordedReply};
 use super::metrics::{InjectionLabels, Metrics};
-use crate::call::{
-    Call, CallTrace, Credentials, Fault, MaskSource, NestedPath, Observer, Outcome, ReplyBody,
-};
+use crate::call::{Call, CallTrace, Fault, MaskSource, NestedPath, Observer, Outcome, ReplyBody};
 use crate::store::Principal;
 use serde_json::{Value as J, json};
 use std::cell::RefCell;
@@ -49,13 +47,6 @@ impl Recorder {
     }
 }
 
-fn username_of(call: &Call) -> Option<&str> {
-    match &call.headers.credentials {
-        Some(Credentials::ApiKey { username, .. }) => Some(username),
-        _ => None,
-    }
-}
-
 /// A call to a service or method the API does not have, which never became a [`Call`].
 fn unserved_record(service: &str, method: &str) -> CallRecord {
     CallRecord {
@@ -84,9 +75,11 @@ fn record_of(
             journal::redact(name, v, parameter.map(|p| p.type_name.as_str()))
         })
         .collect();
+    // Refused credentials are nobody's call, on every transport (REST's are refused
+    // before the call is read), whatever username they claim.
     let (user, account) = match caller {
         Some((user, account)) if !user.is_empty() => (Some(user), Some(account)),
-        _ => (username_of(call).map(str::to_string), None),
+        _ => (None, None),
     };
     let (mask, limit) = match nested {
         Some(n) => (n.mask.clone(), n.limit),
@@ -327,7 +320,8 @@ impl Observer for Recorder {
                 (text.len() <= journal::MAX_RECORDED_REPLY).then_some(RecordedReply::Json(text))
             });
         self.journal.record(Entry {
-            id: self.journal.next_id(),
+            // Numbered as it is placed (Journal::record).
+            id: 0,
             at_ms: crate::clock::now_millis(),
             transport: o.transport,
             call: record,

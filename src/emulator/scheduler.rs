@@ -29,14 +29,22 @@ pub fn run_due(store: &Store) -> Result<Fired, SupportError> {
             };
             let kind = action.get_str("kind").unwrap_or("ALERT").to_string();
             harness::remove_scheduled_action(conn, &action)?;
-            if kind == "AUTO_CLOSE" {
-                match support::apply(conn, ticket, &SupportAction::Close) {
-                    Ok(_) | Err(SupportError::NoTicket(_)) => {}
-                    Err(e) => return Err(e),
+            // At its own time, which a jump of the clock may have passed by hours.
+            let at = action
+                .get_str("runDate")
+                .and_then(crate::time::parse_written)
+                .map_or_else(crate::time::now_ms, |(ms, _)| ms.min(crate::time::now_ms()));
+            crate::clock::as_of(at, || -> Result<(), SupportError> {
+                if kind == "AUTO_CLOSE" {
+                    match support::apply(conn, ticket, &SupportAction::Close) {
+                        Ok(_) | Err(SupportError::NoTicket(_)) => {}
+                        Err(e) => return Err(e),
+                    }
+                } else {
+                    outbox::ticket_event(conn, ticket, Event::ScheduledAlert, None)?;
                 }
-            } else {
-                outbox::ticket_event(conn, ticket, Event::ScheduledAlert, None)?;
-            }
+                Ok(())
+            })?;
             fired.push((ticket, kind));
         }
         Ok(fired)

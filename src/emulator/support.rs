@@ -193,6 +193,8 @@ pub fn apply(
             set_awaiting(conn, ticket_id, false)?;
             outbox::ticket_event(conn, ticket_id, Event::TicketClosed, None)?;
         }
+        // An open ticket stays as it is, as a closed one does on `close`: nothing changed.
+        SupportAction::Reopen if ticket.get_i64("statusId") != Some(STATUS_CLOSED) => {}
         SupportAction::Reopen => {
             let status = if ticket.get_i64("assignedEmployeeId").is_some() {
                 STATUS_ASSIGNED

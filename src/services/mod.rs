@@ -622,6 +622,9 @@ fn dispatch_in(
             })?,
             None => return Err(crate::auth::no_credentials()),
         };
+        // Admitted first: a call refused for its init parameter is still the caller's
+        // (journaled with its account, which `journal(account=…)` finds).
+        observer.admitted(call, &principal)?;
         let init_id = init_id.clone()?;
         // SLDN SoftLayer_Account::getObject: "You can only retrieve the account that your
         // portal user is assigned to". The id may be left out; any other is not found, as
@@ -632,7 +635,6 @@ fn dispatch_in(
         {
             return Err(Fault::not_found(as_sent(given)));
         }
-        observer.admitted(call, &principal)?;
         let mask: &ObjectMask = mask.as_ref().map_err(Clone::clone)?;
         let mut warnings = Vec::new();
         for name in &call.headers.ignored {

@@ -1537,8 +1537,9 @@ fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
     );
     assert_eq!(mail["messages"].as_array().unwrap().len(), 1, "{mail:#}");
 
-    // Past the auto-close: closed, in the close getters, and the customers are told.
-    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "48h"})));
+    // Past the auto-close, by two hours: closed, in the close getters, and the
+    // customers are told, all at the time it was scheduled for, not the jump's.
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "50h"})));
     assert_eq!(
         clock["fired"],
         json!([{"ticketId": t, "kind": "AUTO_CLOSE"}]),
@@ -1556,6 +1557,30 @@ fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
         1,
         "{closed:#}"
     );
+    assert_eq!(
+        closed["messages"][0]["createDate"], "2027-03-04T09:00:00-06:00",
+        "{closed:#}"
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(t)
+            .mask("mask[lastEditDate,lastEditType]"),
+    );
+    assert_eq!(
+        reply.ok().member("lastEditDate").str(),
+        "2027-03-04T09:00:00-06:00",
+        "{}",
+        reply.exchange()
+    );
+    // Closed on the 4th: not among those closed since the 4th ended.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getTicketsClosedSinceDate")
+            .auth(&DEMO)
+            .arg(xstr("2027-03-04T10:00:00-06:00"))
+            .mask("mask[id]"),
+    );
+    assert!(!ids_of(reply.ok()).contains(&t), "{}", reply.exchange());
     // The scheduled actions are gone from the ticket.
     let actions = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "getScheduledActions")

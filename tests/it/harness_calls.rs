@@ -1816,22 +1816,50 @@ fn a_rule_for_a_user_meets_every_way_that_user_authenticates() {
         "{}",
         resp.describe()
     );
-    // The journal names the user a refused call claimed (so that `user=demo` finds why
-    // demo's script failed), with no account and nothing injected.
-    let (injected, refused): (Vec<_>, Vec<_>) = journal(&server, "user=demo&fault=true")
-        .into_iter()
-        .partition(|c| c["injected"].is_number());
+    // The journal names no user for a refused call, on every transport (XML-RPC and SOAP
+    // named the user it claimed, REST nobody).
+    let injected = journal(&server, "user=demo&fault=true");
     assert_eq!(injected.len(), 4, "{injected:#?}");
     assert!(
-        injected.iter().all(|c| c["account"].is_number()),
+        injected
+            .iter()
+            .all(|c| c["injected"].is_number() && c["account"].is_number()),
         "{injected:#?}"
     );
-    assert_eq!(refused.len(), 2, "{refused:#?}");
+    let refused = journal(&server, "fault=SoftLayer_Exception_InvalidLegacyToken");
+    assert_eq!(refused.len(), 4, "{refused:#?}");
     assert!(
-        refused.iter().all(|c| c["account"].is_null()
-            && c["fault"]["class"] == "SoftLayer_Exception_InvalidLegacyToken"),
+        refused
+            .iter()
+            .all(|c| c["user"].is_null() && c["account"].is_null()),
         "{refused:#?}"
     );
+    // A call that logged in and was refused for its init parameter is the caller's.
+    ok(&server, "DELETE", "/_emulator/faults", None);
+    for path in [
+        "/rest/v3.1/SoftLayer_Account/2001.json",
+        "/rest/v3.1/SoftLayer_Ticket/getObject.json",
+    ] {
+        let resp = http_request(
+            server.addr(),
+            "GET",
+            path,
+            &[("Authorization", basic_auth("demo", DEMO.api_key).as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request");
+        assert!(resp.status >= 400, "{}", resp.describe());
+    }
+    let refused = journal(&server, "account=1001&fault=true&service=SoftLayer_Account");
+    assert!(
+        refused
+            .iter()
+            .any(|c| c["method"] == "getObject" && c["injected"].is_null()),
+        "{refused:#?}"
+    );
+    let refused = journal(&server, "account=1001&fault=true&service=SoftLayer_Ticket");
+    assert_eq!(refused.len(), 1, "{refused:#?}");
 }
 
 /// A call to a method or service the API does not have is journaled with what it named

@@ -607,6 +607,22 @@ fn close_and_reopen() {
     // Seed 160000003 is closed; reopen it.
     control.ok(CLOSED_TICKET, "reopen", "");
     assert_eq!(status_of(&server, &DEMO, CLOSED_TICKET), STATUS_OPEN);
+
+    // Reopening an open ticket changes nothing, as closing a closed one: no edit is
+    // stamped (it moved lastEditDate and made the ticket the employee's last edit).
+    let edited = |server: &Server| {
+        let reply = server.xmlrpc(
+            &call("getObject", &DEMO)
+                .id(OPEN_TICKET)
+                .mask("mask[statusId,lastEditDate,lastEditType,modifyDate]"),
+        );
+        reply.ok().clone()
+    };
+    let before = edited(&server);
+    std::thread::sleep(Duration::from_millis(1100));
+    let json = control.ok(OPEN_TICKET, "reopen", "");
+    assert_eq!(json["ticket"]["statusId"].as_i64(), Some(STATUS_OPEN));
+    assert_eq!(edited(&server), before);
 }
 
 /// Closing a ticket that is already closed is answered as a no-op (200, the ticket as it
