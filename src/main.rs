@@ -168,11 +168,49 @@ enum CliError {
     EmptyDatabasePath,
     #[error("writing the output: {0}")]
     Output(std::io::Error),
+    /// Written over, the database was gone (under a running server too).
+    #[error("{flag} {path} is the database file --db names (or SQLite's file beside it): writing it would destroy the database", path = path.display())]
+    WouldOverwriteDatabase {
+        flag: &'static str,
+        path: std::path::PathBuf,
+    },
     #[error("export --out {path}: {source}", path = path.display())]
     ExportFile {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+}
+
+/// Refuses `path` for `flag` when it names the database file `db` or one SQLite keeps
+/// beside it (`-wal`, `-shm`, `-journal`), existing or not.
+fn not_the_database(flag: &'static str, path: &std::path::Path, db: &str) -> Result<(), CliError> {
+    if db == ":memory:" {
+        return Ok(());
+    }
+    let Ok(db) = std::fs::canonicalize(db) else {
+        return Ok(());
+    };
+    let resolved = std::fs::canonicalize(path).ok().or_else(|| {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+    });
+    let is_db = resolved.is_some_and(|resolved| {
+        ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
+            let mut beside = db.clone().into_os_string();
+            beside.push(suffix);
+            resolved == std::path::Path::new(&beside)
+        })
+    });
+    if is_db {
+        return Err(CliError::WouldOverwriteDatabase {
+            flag,
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(())
 }
 
 /// Writes a command's output to standard output. A reader that closed the pipe
@@ -288,17 +326,23 @@ fn main() -> std::process::ExitCode {
             journal,
             journal_size,
             limits,
-        } => server::run(&server::Options {
-            limits,
-            listen,
-            db,
-            admin_token,
-            reply_cache: !no_reply_cache,
-            journal: emulator::JournalOptions {
-                capacity: journal_size,
-                file: journal,
-            },
-        }),
+        } => match journal
+            .as_deref()
+            .map(|j| not_the_database("--journal", j, &db))
+        {
+            Some(Err(e)) => Err(e.into()),
+            _ => server::run(&server::Options {
+                limits,
+                listen,
+                db,
+                admin_token,
+                reply_cache: !no_reply_cache,
+                journal: emulator::JournalOptions {
+                    capacity: journal_size,
+                    file: journal,
+                },
+            }),
+        },
         Command::Replay {
             file,
             against,
@@ -343,7 +387,11 @@ fn main() -> std::process::ExitCode {
         }),
         // Read without writing: the file may be read only, or in use by the server of an
         // older build (whose schema is migrated in a copy in memory).
-        Command::Export { db, account, out } => db_as_is(&db)
+        Command::Export { db, account, out } => out
+            .as_deref()
+            .map_or(Ok(()), |out| not_the_database("export --out", out, &db))
+            .map_err(Into::into)
+            .and_then(|()| db_as_is(&db))
             .and_then(|conn| Ok(store::snapshot::open_current(conn)?))
             .and_then(|conn| {
                 // As `GET /_emulator/export?account=` answers 404: an empty export of an
@@ -445,6 +493,7 @@ fn load(db: &str, files: &[std::path::PathBuf]) -> Result<(), Box<dyn std::error
 
 fn seed_synthetic(db: &str, n: u64, seed: u64) -> Result<(), Box<dyn std::error::Error>> {
     use store::synthetic::SeedProgress;
+    a_file(db)?;
     let store = store::Store::open(db)?;
     let started = std::time::Instant::now();
     // A bar only on a terminal (indicatif draws nothing where stderr is not one): a
@@ -537,6 +586,12 @@ fn support(db: &str, command: SupportCommand) -> Result<(), Box<dyn std::error::
             SupportAction::SetAwaitingUserResponse { value: !clear },
         ),
     };
+    // An empty file would be seeded and acted on, as a missing one would.
+    if std::fs::metadata(db).is_ok_and(|m| m.len() == 0) {
+        return Err(
+            format!("--db {db}: the file is empty (serve, seed, load and reset seed one)").into(),
+        );
+    }
     let store = existing_db(db)?;
     let row = store.write(|conn| emulator::support::apply(conn, ticket, &action))?;
     let json = serde_json::Value::from(&value::Value::Struct(row.values.into_struct()));

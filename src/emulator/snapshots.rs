@@ -314,7 +314,12 @@ impl Snapshots {
                     if check_name(name).is_err() {
                         continue;
                     }
-                    let meta = entry.metadata()?;
+                    // Deleted since the folder was read: not listed (it was a 500).
+                    let meta = match entry.metadata() {
+                        Ok(meta) => meta,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(e.into()),
+                    };
                     let modified = meta
                         .modified()
                         .ok()

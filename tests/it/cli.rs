@@ -387,3 +387,131 @@ fn export_to_a_file_that_cannot_be_written_names_it() {
         "the path is not named: {stderr}"
     );
 }
+
+/// `export --out` and `serve --journal` naming the database file (or SQLite's file beside
+/// it) are refused, and the database is left as it was: written over, it was gone, under a
+/// running server too. `seed` refuses `:memory:` as the other file commands do (it
+/// reported tickets added to a database that vanished), and `support` an empty file as a
+/// missing one (it seeded the file and acted on the fresh seed).
+#[test]
+fn commands_do_not_write_over_the_database_or_act_on_nothing() {
+    let dir = TempDir::new("cli-over-db");
+    let db = seeded_db(&dir);
+    let before = std::fs::read(&db).unwrap();
+    let wal = format!("{db}-wal");
+    let relative = std::path::Path::new(&db)
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    for out in [db.as_str(), wal.as_str()] {
+        let stderr = refused(&["export", "--db", &db, "--out", out], &[]);
+        assert!(stderr.contains("is the database file"), "{out}: {stderr}");
+    }
+    // The same file by another path: relative to the working directory.
+    let out = Command::new(SERVER_BIN)
+        .args(["export", "--db", &db, "--out", &relative])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    let stderr = refused(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            &db,
+            "--journal",
+            &db,
+        ],
+        &[],
+    );
+    assert!(stderr.contains("--journal"), "{stderr}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "the database changed");
+    // An export beside it is written.
+    let beside = dir.path().join("export.json");
+    let out = Command::new(SERVER_BIN)
+        .args(["export", "--db", &db, "--out", beside.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    let stderr = refused(
+        &["seed", "--db", ":memory:", "--synthetic-tickets", "2"],
+        &[],
+    );
+    assert!(stderr.contains("database file"), "{stderr}");
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let stderr = refused(
+        &[
+            "support",
+            "--db",
+            empty.to_str().unwrap(),
+            "close",
+            "160000001",
+        ],
+        &[],
+    );
+    assert!(stderr.contains("is empty"), "{stderr}");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+}
+
+/// An export holds data, not the store's bookkeeping: the text-index queue, which the
+/// triggers fill as rows are loaded, doubled on every export and load of one, and an older
+/// export's rows of it are not loaded.
+#[test]
+fn an_export_loads_back_without_the_store_bookkeeping() {
+    let dir = TempDir::new("cli-export-bookkeeping");
+    let db = seeded_db(&dir);
+    let run = |args: &[&str]| {
+        let out = Command::new(SERVER_BIN).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        out
+    };
+    run(&["seed", "--db", &db, "--synthetic-tickets", "50"]);
+    let mut exports = Vec::new();
+    let mut from = db.clone();
+    for round in 0..2 {
+        let file = dir.path().join(format!("export{round}.json"));
+        run(&["export", "--db", &from, "--out", file.to_str().unwrap()]);
+        let doc: J = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert!(
+            doc.get("emulator_text_index_queue").is_none(),
+            "round {round}"
+        );
+        exports.push(doc);
+        let next = dir.path().join(format!("loaded{round}.db"));
+        let next = next.to_str().unwrap().to_string();
+        run(&["reset", "--db", &next, "--empty"]);
+        run(&["load", "--db", &next, file.to_str().unwrap()]);
+        from = next;
+    }
+    assert_eq!(exports[0], exports[1]);
+    // An older export's queue rows are skipped.
+    let mut old = exports[0].clone();
+    old["emulator_text_index_queue"] = serde_json::json!([{"kind": 0, "rowId": 160000001}]);
+    let file = dir.path().join("old.json");
+    std::fs::write(&file, old.to_string()).unwrap();
+    let next = dir.path().join("old.db");
+    let next = next.to_str().unwrap();
+    run(&["reset", "--db", next, "--empty"]);
+    let out = run(&["load", "--db", next, file.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    let objects: usize = exports[0]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|rows| rows.as_array().unwrap().len())
+        .sum();
+    assert!(said.contains("objects loaded"), "{said}");
+    let loaded: usize = said
+        .split(": ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(loaded <= objects, "{loaded} loaded of {objects}: {said}");
+}
