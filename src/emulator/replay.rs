@@ -99,12 +99,16 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
         cut_lines: Vec::new(),
     };
     let mut first_error = None;
-    if text.trim_start().starts_with("{\"calls\"") || text.trim_start().starts_with("{ \"calls\"") {
-        let doc: J = serde_json::from_str(&text).map_err(|e| refused(e.to_string()))?;
-        journal.calls = doc["calls"]
-            .as_array()
-            .cloned()
-            .ok_or_else(|| refused("\"calls\" is not an array".into()))?;
+    // A saved `GET /_emulator/journal` is one document, however it is laid out (`jq .`
+    // spreads it over lines); anything else is read as JSON lines.
+    let document = serde_json::from_str::<J>(&text)
+        .ok()
+        .filter(|doc| doc.get("calls").is_some());
+    if let Some(mut doc) = document {
+        journal.calls = match doc["calls"].take() {
+            J::Array(calls) => calls,
+            _ => return Err(refused("\"calls\" is not an array".into())),
+        };
     } else {
         for (n, line) in text.lines().enumerate() {
             if line.trim().is_empty() {

@@ -746,8 +746,16 @@ pub fn render_dates(value: &mut Value, zone: crate::time::Zone) {
 }
 
 /// A store error as the caller sees it: an internal error, except the SQL time budget's
-/// interruption, which is the caller's request costing too much and says so.
+/// interruption, which is the caller's request costing too much and says so, and a
+/// database another process holds past the busy timeout (a `seed`, `load` or `restore`
+/// on its file), which is worth retrying: 503 with `Retry-After`, as other overloads.
 pub fn internal(e: store::StoreError) -> Fault {
+    if store::is_locked(&e) {
+        return Fault::busy(
+            "The database is held by another process (a seed, load or restore of its file); \
+             try again.",
+        );
+    }
     if store::sql_clock::interrupted(&e) {
         let budget = crate::limits::get().sql_time_budget_ms;
         return Fault::bad_argument(format!(

@@ -41,6 +41,12 @@ pub enum StoreError {
     /// A file that is not one of this emulator's databases (empty, another program's).
     #[error("{0}")]
     NotEmulatorDatabase(String),
+    #[error(
+        "{0}: the database file cannot be written here (its mode, or a read-only file \
+         system); serve, seed, load, support, restore and reset write it (export and \
+         snapshot only read)"
+    )]
+    ReadOnly(String),
     /// A migration failed: the database was left as it was.
     #[error(
         "the database's schema (version {version}) cannot be brought up to this build's \
@@ -55,6 +61,29 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Whether `e` is SQLite's "database is locked" or "busy" past the busy timeout: another
+/// process holds the file.
+pub fn is_locked(e: &StoreError) -> bool {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
+    match e {
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
+            matches!(f.code, DatabaseBusy | DatabaseLocked)
+        }
+        StoreError::Commit(text) => text.contains("database is locked"),
+        _ => false,
+    }
+}
+
+/// Refuses a file this process may not write: SQLite opens it read only without a word,
+/// and a server on it answered health checks and reads and failed every write as an
+/// internal error.
+fn refuse_read_only(conn: &Connection, path: &str) -> Result<()> {
+    if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        return Err(StoreError::ReadOnly(path.to_string()));
+    }
+    Ok(())
+}
 
 /// Process-wide SQLite settings, made before the first connection opens (afterwards
 /// SQLite refuses them and nothing changes).
@@ -270,6 +299,7 @@ impl Store {
         // Before `configure`, which turns the write-ahead log on: that rewrites the
         // file's header, and another program's file is to be left as it was.
         refuse_another_programs(&conn)?;
+        refuse_read_only(&conn, path)?;
         configure(&conn)?;
         let writer = Arc::new(Writer {
             conn: Mutex::new(conn),
@@ -2130,6 +2160,45 @@ impl Drop for ScratchDir {
 mod tests {
     use super::*;
     use crate::call::Credentials;
+
+    /// A file another process holds past the busy timeout is told apart from other store
+    /// errors (it is answered 503 with `Retry-After`, not as an internal error).
+    #[test]
+    fn a_database_held_by_another_process_is_told_apart() {
+        let dir = ScratchDir::new("locked");
+        let path = dir.join("db.sqlite3");
+        let holder = Connection::open(&path).unwrap();
+        holder
+            .execute_batch("CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);")
+            .unwrap();
+        let other = Connection::open(&path).unwrap();
+        other.busy_timeout(std::time::Duration::ZERO).unwrap();
+        let e = StoreError::from(other.execute("INSERT INTO t VALUES (2)", []).unwrap_err());
+        assert!(is_locked(&e), "{e}");
+        let free = Connection::open_in_memory().unwrap();
+        let e = StoreError::from(
+            free.execute("INSERT INTO nowhere VALUES (2)", [])
+                .unwrap_err(),
+        );
+        assert!(!is_locked(&e), "{e}");
+    }
+
+    /// A database this process may not write is refused where the writing commands open
+    /// it (a server on it had failed every write as an internal error). Opened with the
+    /// read-only flag here: the file's mode stops no one when the tests run as root.
+    #[test]
+    fn a_database_that_cannot_be_written_is_refused() {
+        let dir = ScratchDir::new("read-only");
+        let path = dir.join("db.sqlite3");
+        let path = path.to_str().unwrap();
+        drop(Store::open(path).unwrap());
+        let writable = Connection::open(path).unwrap();
+        assert!(refuse_read_only(&writable, path).is_ok());
+        let read_only =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+        let refused = refuse_read_only(&read_only, path).unwrap_err().to_string();
+        assert!(refused.contains("cannot be written"), "{refused}");
+    }
 
     /// A first start that fails while seeding leaves the file as new, and the next start
     /// seeds it (it used to find it migrated and take it as seeded, with no users).

@@ -564,13 +564,19 @@ fn a_replayed_session_matches_a_second_server_until_it_has_a_fault_rule() {
     );
 }
 
-/// Saves the journal of `server` as `GET /_emulator/journal` gives it and replays it
-/// against the same server, unchanged since: every reply should be the same.
+/// Saves the journal of `server` as `GET /_emulator/journal` gives it, laid out as
+/// `jq .` or `python -m json.tool` saves it (one member to a line: it was refused as
+/// JSON lines), and replays it against the same server, unchanged since: every reply
+/// should be the same.
 fn replay_against_itself(server: &Server) -> (i32, String) {
     let dir = TempDir::new("replay-self");
     let file = dir.path().join("journal.json");
     let calls = journal(server, "limit=1000");
-    std::fs::write(&file, json!({ "calls": calls }).to_string()).unwrap();
+    std::fs::write(
+        &file,
+        serde_json::to_string_pretty(&json!({ "calls": calls })).unwrap(),
+    )
+    .unwrap();
     replay(&file, server)
 }
 
