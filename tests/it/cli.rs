@@ -471,7 +471,9 @@ fn an_export_loads_back_without_the_store_bookkeeping() {
         assert!(out.status.success(), "{args:?}: {out:?}");
         out
     };
-    run(&["seed", "--db", &db, "--synthetic-tickets", "50"]);
+    // Enough that a load leaves rows queued for the text index (a small one indexes them
+    // as it loads).
+    run(&["seed", "--db", &db, "--synthetic-tickets", "1000"]);
     let mut exports = Vec::new();
     let mut from = db.clone();
     for round in 0..2 {

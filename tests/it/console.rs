@@ -1263,12 +1263,15 @@ fn browser_file_previews_stay_on_their_ticket_and_failures_show() {
         &b"line of log\n".repeat(20_000),
     );
     let second = create_standard_ticket(&server, &DEMO, 1001, "Has no files", "Nothing.");
+    let broken = create_standard_ticket(&server, &DEMO, 1001, "Has a bad image", "See it.");
+    attach(&server, &DEMO, broken, "bad.png", b"this is not a png");
     let mut browser = edges(
         &server,
         "files",
         &[
             ("TICKET", first.to_string()),
             ("OTHER_TICKET", second.to_string()),
+            ("BROKEN_IMAGE_TICKET", broken.to_string()),
         ],
     );
     let s = browser.step("race");
@@ -1290,6 +1293,49 @@ fn browser_file_previews_stay_on_their_ticket_and_failures_show() {
         "{s}"
     );
     assert_eq!(s["signInShown"], true, "a refused token stays put: {s}");
+    let s = browser.step("broken-image");
+    assert!(text(&s["said"]).contains("not an image"), "{s}");
+    assert_eq!(s["previewShown"], false, "a broken image shows: {s}");
+    assert_done(&mut browser);
+}
+
+/// A filter that fails leaves no rows of the last filter under its error: the outbox
+/// offered to delete the last filter's messages as the failed one's, and the journal
+/// kept its calls and count. A journal page past the end shows the last page (it showed
+/// "calls 1001–59 of 59" and none).
+#[test]
+fn browser_failed_filters_leave_no_stale_rows_and_pages_clamp() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Mailed", "Mail about it.");
+    control(
+        &server,
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/reply"),
+        &json!({"employee": 301, "entry": "Looking into it."}),
+    );
+    // Some faults for the journal's first filter.
+    for _ in 0..3 {
+        let _ = rest_get_as(
+            &server,
+            &DEMO,
+            "/rest/v3.1/SoftLayer_Ticket/999/getObject.json",
+        );
+    }
+    let mut browser = edges(&server, "stale", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("stale");
+    assert_eq!(s["outbox"]["messages"], 0, "{s}");
+    assert_eq!(s["outbox"]["emptyOff"], true, "{s}");
+    assert_eq!(s["journal"]["rows"], 0, "{s}");
+    assert!(!text(&s["journal"]["caption"]).contains("call"), "{s}");
+    assert!(
+        !text(&s["pastTheEnd"]["hash"]).contains("offset=1000"),
+        "{s}"
+    );
+    assert!(s["pastTheEnd"]["rows"].as_u64().unwrap() > 0, "{s}");
+    assert!(
+        text(&s["pastTheEnd"]["page"]).starts_with("calls 1–"),
+        "{s}"
+    );
     assert_done(&mut browser);
 }
 

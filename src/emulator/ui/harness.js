@@ -61,7 +61,18 @@ export function showOutbox(query) {
 }
 
 export async function refreshOutbox() {
-  const outbox = await getOutbox(`outbox?${outboxParams}`);
+  let outbox;
+  try {
+    outbox = await getOutbox(`outbox?${outboxParams}`);
+  } catch (e) {
+    // Under the error, no messages of another filter, and nothing to empty: the button
+    // offered to delete the last filter's messages as this one's.
+    $('outbox-messages').replaceChildren();
+    shownMessages = 0;
+    $('outbox-clear').disabled = true;
+    $('outbox-clear-why').textContent = '';
+    throw e;
+  }
   const { messages } = outbox;
   const items = messages
     .slice()

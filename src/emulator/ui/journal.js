@@ -31,7 +31,29 @@ let shownRules = 0;
 export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
   query.set('limit', String(JOURNAL_PAGE));
-  const page = await getJournal(`journal?${query}`);
+  let page;
+  try {
+    page = await getJournal(`journal?${query}`);
+  } catch (e) {
+    // Under the error, no calls of another filter.
+    $('journal-rows').replaceChildren();
+    $('journal-caption').textContent = 'Calls';
+    $('journal-page').textContent = '';
+    shownCalls = 0;
+    throw e;
+  }
+  const offset = Number(journalParams.get('offset') || 0);
+  // Past the last page (a typed address, or calls cleared meanwhile): the last page, as
+  // the queue does, replacing the address rather than adding to it.
+  if (offset > 0 && offset >= page.total) {
+    if ($('journal').hidden) return;
+    const next = new URLSearchParams(journalParams);
+    const last = Math.max(0, Math.ceil(page.total / JOURNAL_PAGE) - 1) * JOURNAL_PAGE;
+    if (last > 0) next.set('offset', String(last));
+    else next.delete('offset');
+    location.replace(`#/journal?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`);
+    return;
+  }
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = page.calls.map((c) => {
     const failed = c.outcome === 'fault';
@@ -60,7 +82,6 @@ export async function refreshJournal() {
   });
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty', text: 'No calls match.' })));
   fill($('journal-rows'), rows);
-  const offset = Number(journalParams.get('offset') || 0);
   shownCalls = page.total;
   $('journal-caption').textContent = `${page.total} call${page.total === 1 ? '' : 's'}`;
   $('journal-page').textContent = page.total

@@ -257,8 +257,20 @@ async function preview(path, name) {
   if (mine !== previewGeneration) return;
   let shown;
   if (text === null) {
-    previewUrl = URL.createObjectURL(blob);
-    shown = el('img', { src: previewUrl, alt: `Preview of ${shownName(name)}` });
+    const url = URL.createObjectURL(blob);
+    shown = el('img', { src: url, alt: `Preview of ${shownName(name)}` });
+    // Decoded before it is shown: bytes that are no image showed a broken one, unexplained.
+    try {
+      await shown.decode();
+    } catch {
+      URL.revokeObjectURL(url);
+      throw new ApiError('the file is not an image this browser can show');
+    }
+    if (mine !== previewGeneration) {
+      URL.revokeObjectURL(url);
+      return;
+    }
+    previewUrl = url;
   } else {
     shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownName(name)}`, text });
   }

@@ -388,6 +388,51 @@ const SCENARIOS = {
       signInShown = false;
     });
     report('failures', { previewMissing, keptAfterRedraw, downloadMissing, unreachable, signInShown });
+
+    // An "image" whose bytes are no image: said beside its buttons, no broken image.
+    await page.unroute(files);
+    await signIn(page, `#/ticket/${env('BROKEN_IMAGE_TICKET')}`);
+    await page.locator(previewButton).first().waitFor();
+    await page.click(previewButton);
+    const brokenImage = await page
+      .locator('#files li[data-file] .file-outcome.error')
+      .first()
+      .innerText({ timeout: 10000 })
+      .catch(() => '');
+    report('broken-image', { said: brokenImage, previewShown: await page.locator('#preview').isVisible() });
+  },
+
+  // A filter that fails leaves no rows of the last one under its error (the outbox then
+  // offered to delete them as the failed filter's), and a journal page past the end
+  // shows the last page.
+  async stale(page) {
+    const ticket = env('TICKET');
+    await signIn(page, `#/outbox?ticket=${ticket}`);
+    await page.locator('#outbox-messages li.message').first().waitFor();
+    await page.fill('#outbox-filters [name=ticket]', `${ticket}x`);
+    await page.locator('#outbox-filters').evaluate((f) => f.requestSubmit());
+    await page.locator('#outbox-error', { hasText: 'Could not load' }).waitFor();
+    const outbox = {
+      messages: await page.locator('#outbox-messages li.message').count(),
+      emptyOff: await page.locator('#outbox-clear').isDisabled(),
+    };
+    await page.goto(`${UI}#/journal?fault=true`);
+    await page.locator('#journal-caption', { hasText: /\d+ call/ }).waitFor();
+    await page.goto(`${UI}#/journal?since=not-a-date`);
+    await page.locator('#journal-error', { hasText: 'Could not load' }).waitFor();
+    const journal = {
+      rows: await page.locator('#journal-rows tr[data-call]').count(),
+      caption: await text(page, '#journal-caption'),
+    };
+    await page.goto(`${UI}#/journal?offset=1000`);
+    await page.waitForFunction(() => !location.hash.includes('offset=1000'), null, { timeout: 10000 }).catch(() => {});
+    await page.locator('#journal-rows tr[data-call]').first().waitFor({ timeout: 10000 }).catch(() => {});
+    const pastTheEnd = {
+      hash: await page.evaluate(() => location.hash),
+      rows: await page.locator('#journal-rows tr[data-call]').count(),
+      page: await text(page, '#journal-page'),
+    };
+    report('stale', { outbox, journal, pastTheEnd });
   },
 
   // The fault-rule form with numbers it cannot read: refused in the page, nothing sent.
