@@ -73,9 +73,14 @@ fn columns<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
 }
 
 /// `changes` by support at `when`, stamped as an employee's edit.
-fn edited_by_support<const N: usize>(pairs: [(&str, Value); N], when: &str) -> Struct {
+/// `pairs` as an employee's edit at `when`, by `editor` when the action names one.
+fn edited_by_support<const N: usize>(
+    pairs: [(&str, Value); N],
+    when: &str,
+    editor: Option<i64>,
+) -> Struct {
     let mut changes = columns(pairs);
-    stamp_edit(&mut changes, when, EMPLOYEE_EDIT);
+    stamp_edit(&mut changes, when, EMPLOYEE_EDIT, editor);
     changes
 }
 
@@ -118,6 +123,8 @@ pub fn apply(
     let ticket = store::get(conn, "SoftLayer_Ticket", ticket_id)?
         .ok_or(SupportError::NoTicket(ticket_id))?;
     let when = now();
+    // The employee on the ticket makes the edits an action names no employee for.
+    let on_it = ticket.get_i64("assignedEmployeeId");
     match action {
         SupportAction::Reply {
             employee: who,
@@ -156,6 +163,7 @@ pub fn apply(
             let mut changes = edited_by_support(
                 [("assignedEmployeeId", Value::Int(e.id().unwrap_or_default()))],
                 &when,
+                e.id(),
             );
             if ticket.get_i64("statusId") != Some(STATUS_CLOSED) {
                 changes.insert("statusId".into(), Value::Int(STATUS_ASSIGNED));
@@ -174,8 +182,11 @@ pub fn apply(
                 .next(),
             };
             let g = found.ok_or_else(|| SupportError::NoGroup(group.clone()))?;
-            let changes =
-                edited_by_support([("groupId", Value::Int(g.id().unwrap_or_default()))], &when);
+            let changes = edited_by_support(
+                [("groupId", Value::Int(g.id().unwrap_or_default()))],
+                &when,
+                on_it,
+            );
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
         }
         // A closed ticket stays as it was closed: stamping its close date again would
@@ -188,6 +199,7 @@ pub fn apply(
                     ("closeDate", Value::DateTime(when.clone())),
                 ],
                 &when,
+                on_it,
             );
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
             set_awaiting(conn, ticket_id, false)?;
@@ -204,6 +216,7 @@ pub fn apply(
             let changes = edited_by_support(
                 [("statusId", Value::Int(status)), ("closeDate", Value::Null)],
                 &when,
+                on_it,
             );
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
         }

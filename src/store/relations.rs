@@ -255,7 +255,8 @@ const FIXED_RELATIONS: &[Relation] = &[
             "lastEditor",
             "SoftLayer_User_Customer",
             "SoftLayer_User_Customer {r}",
-            "{r}.id = (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'USER' ORDER BY id DESC LIMIT 1)",
+            "{r}.id = coalesce((SELECT lastEditorId FROM SoftLayer_Ticket WHERE id = {parent}), \
+               (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'USER' ORDER BY id DESC LIMIT 1))",
             "id",
         ),
         "lastEditType",
@@ -267,7 +268,8 @@ const FIXED_RELATIONS: &[Relation] = &[
             "lastEditor",
             "SoftLayer_User_Employee",
             "SoftLayer_User_Employee {r}",
-            "{r}.id = (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'EMPLOYEE' ORDER BY id DESC LIMIT 1)",
+            "{r}.id = coalesce((SELECT lastEditorId FROM SoftLayer_Ticket WHERE id = {parent}), \
+               (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'EMPLOYEE' ORDER BY id DESC LIMIT 1))",
             "id",
         ),
         "lastEditType",

@@ -2501,11 +2501,11 @@ fn schema_version(path: &str) -> i64 {
 }
 
 /// The schema version of this build (its migrations' count).
-const SCHEMA_VERSION: i64 = 18;
+const SCHEMA_VERSION: i64 = 19;
 
-/// A database as the build before migration 0018 left it (0018's index on the instant a
-/// ticket was closed put back on the stored text, the version put back), standing for an
-/// older build's file.
+/// A database as the builds before migrations 0018 and 0019 left it (0018's index on the
+/// instant a ticket was closed put back on the stored text, 0019's column of the last
+/// editor dropped, the version put back), standing for an older build's file.
 fn database_of_the_schema_before(path: &str) {
     cli(&["reset", "--db", path]);
     assert_eq!(schema_version(path), SCHEMA_VERSION);
@@ -2513,8 +2513,9 @@ fn database_of_the_schema_before(path: &str) {
     conn.execute_batch(&format!(
         "DROP INDEX ticket_account_closed;
          CREATE INDEX ticket_account_closed ON SoftLayer_Ticket(accountId, statusId, closeDate);
+         ALTER TABLE SoftLayer_Ticket DROP COLUMN lastEditorId;
          PRAGMA user_version = {};",
-        SCHEMA_VERSION - 1
+        SCHEMA_VERSION - 2
     ))
     .unwrap();
 }
@@ -2539,12 +2540,12 @@ fn snapshot_and_export_read_a_database_as_it_is() {
     );
     assert_eq!(
         schema_version(&old),
-        SCHEMA_VERSION - 1,
+        SCHEMA_VERSION - 2,
         "the file was migrated"
     );
     assert_eq!(
         schema_version(&format!("{old}.snapshots/before-upgrade.db")),
-        SCHEMA_VERSION - 1,
+        SCHEMA_VERSION - 2,
         "the snapshot is not in the file's own schema"
     );
 

@@ -240,6 +240,17 @@ fn every_modification_moves_the_last_edit() {
             t.member("lastEditType").str().to_string(),
         )
     };
+    // SLDN's lastEditor: the user or employee of the last edit, which need not add an
+    // update (it was the last update's editor: an employee's close left the customer, a
+    // second user's edit named the first).
+    // A user by its id; an employee, anonymous to customers, by its displayName.
+    let last_editor = |ticket: i64| -> Option<String> {
+        let reply = server.xmlrpc(&call("getObject").id(ticket).mask("mask[lastEditor[id]]"));
+        reply.ok().get("lastEditor").map(|e| match e.get("id") {
+            Some(id) => id.int().to_string(),
+            None => e.member("displayName").str().to_string(),
+        })
+    };
     set_clock(&server, "2027-01-10T10:00:00-06:00");
     let ticket = server
         .xmlrpc(
@@ -254,6 +265,7 @@ fn every_modification_moves_the_last_edit() {
         last_edit(ticket),
         ("2027-01-10T10:00:00-06:00".into(), "USER".into())
     );
+    assert_eq!(last_editor(ticket), Some(DEMO.id.to_string()));
 
     set_clock(&server, "2027-01-10T11:00:00-06:00");
     reply_as(&server, ticket, "sl-support-jdoe", "Looking.", false);
@@ -261,6 +273,7 @@ fn every_modification_moves_the_last_edit() {
         last_edit(ticket),
         ("2027-01-10T11:00:00-06:00".into(), "EMPLOYEE".into())
     );
+    assert_eq!(last_editor(ticket).as_deref(), Some("Jordan D."));
 
     // Files alone, the customer's answer to "please attach the logs", are an edit too.
     set_clock(&server, "2027-01-10T11:30:00-06:00");
@@ -282,10 +295,13 @@ fn every_modification_moves_the_last_edit() {
         reply.exchange()
     );
 
-    // The customer's edit adds no update.
+    assert_eq!(last_editor(ticket), Some(DEMO.id.to_string()));
+
+    // The customer's edit adds no update; another user of the account makes it.
     set_clock(&server, "2027-01-10T12:00:00-06:00");
     let reply = server.xmlrpc(
-        &call("edit")
+        &XmlRpcCall::new(TICKET, "edit")
+            .auth(&DEMO_OPS)
             .id(ticket)
             .arg(xstruct(&[("priority", xint(2))])),
     );
@@ -296,6 +312,7 @@ fn every_modification_moves_the_last_edit() {
         "{}",
         reply.exchange()
     );
+    assert_eq!(last_editor(ticket), Some(DEMO_OPS.id.to_string()));
 
     set_clock(&server, "2027-01-10T13:00:00-06:00");
     support(
@@ -308,6 +325,7 @@ fn every_modification_moves_the_last_edit() {
         last_edit(ticket),
         ("2027-01-10T13:00:00-06:00".into(), "EMPLOYEE".into())
     );
+    assert_eq!(last_editor(ticket).as_deref(), Some("Ana M."));
 
     set_clock(&server, "2027-01-10T14:00:00-06:00");
     support(&server, ticket, "close", "{}");
@@ -315,6 +333,8 @@ fn every_modification_moves_the_last_edit() {
         last_edit(ticket),
         ("2027-01-10T14:00:00-06:00".into(), "EMPLOYEE".into())
     );
+    // Closed by the employee on the ticket, not by the customer who edited last.
+    assert_eq!(last_editor(ticket).as_deref(), Some("Ana M."));
 
     set_clock(&server, "2027-01-10T15:00:00-06:00");
     let reply = server.xmlrpc(
@@ -327,6 +347,7 @@ fn every_modification_moves_the_last_edit() {
         last_edit(ticket),
         ("2027-01-10T15:00:00-06:00".into(), "USER".into())
     );
+    assert_eq!(last_editor(ticket), Some(DEMO.id.to_string()));
     // None of these added an update but the reply.
     let reply = server.xmlrpc(&call("getObject").id(ticket).mask("mask[updateCount]"));
     assert_eq!(reply.ok().member("updateCount").int(), 2);

@@ -2428,7 +2428,8 @@ fn removed_ids_are_never_handed_out_again() {
         conn.execute_batch(
             "DROP TABLE derived_id_high_water; DROP TABLE SoftLayer_Locale_Timezone; \
              DROP INDEX emulator_text_index_queue_row; DROP TABLE SoftLayer_User_Customer_Status; \
-             DROP TABLE SoftLayer_Account_Status; PRAGMA user_version = 9",
+             DROP TABLE SoftLayer_Account_Status; \
+             ALTER TABLE SoftLayer_Ticket DROP COLUMN lastEditorId; PRAGMA user_version = 9",
         )
         .unwrap();
         latest

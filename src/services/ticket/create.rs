@@ -202,6 +202,7 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
         ("modifyDate", Value::DateTime(when.clone())),
         ("lastEditDate", Value::DateTime(when.clone())),
         ("lastEditType", Value::from("USER")),
+        ("lastEditorId", Value::Int(ctx.principal.user_id)),
         ("serviceProviderId", Value::Int(1)),
         (
             "serviceProviderResourceId",

@@ -20,13 +20,21 @@ pub const USER_EDIT: &str = "USER";
 pub const EMPLOYEE_EDIT: &str = "EMPLOYEE";
 
 /// Stamps `changes` to a ticket as an edit at `when` by `kind` ([`USER_EDIT`] or
-/// [`EMPLOYEE_EDIT`]): SLDN's `lastEditDate` is "the date that a ticket was last modified.
-/// A modification does not necessarily mean that an update was added", and
-/// `lastEditType` "the type of user who last edited or updated a ticket".
-pub fn stamp_edit(changes: &mut Struct, when: &str, kind: &'static str) {
+/// [`EMPLOYEE_EDIT`]), made by user or employee `editor` when known: SLDN's
+/// `lastEditDate` is "the date that a ticket was last modified. A modification does not
+/// necessarily mean that an update was added", `lastEditType` "the type of user who last
+/// edited or updated a ticket", and `lastEditor` that user. An edit need not add an
+/// update, so the last update's editor is not the last editor (`lastEditorId`, behind
+/// the relation; an edit by an employee the support desk does not name leaves it unset,
+/// and the last employee update's editor stands in).
+pub fn stamp_edit(changes: &mut Struct, when: &str, kind: &'static str, editor: Option<i64>) {
     changes.insert("lastEditDate".into(), Value::DateTime(when.to_string()));
     changes.insert("modifyDate".into(), Value::DateTime(when.to_string()));
     changes.insert("lastEditType".into(), Value::from(kind));
+    changes.insert(
+        "lastEditorId".into(),
+        editor.map_or(Value::Null, Value::Int),
+    );
 }
 
 impl Editor {
@@ -148,7 +156,7 @@ pub fn append(
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let mut changes = fields([("totalUpdateCount", Value::Int(total + ids.len() as i64))]);
-    stamp_edit(&mut changes, when, editor.kind());
+    stamp_edit(&mut changes, when, editor.kind(), Some(editor.id()));
     match editor {
         Editor::User(_) => {
             changes.insert("awaitingUserResponse".into(), Value::Int(0));
@@ -290,7 +298,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     // Files alone are an edit too (SLDN's lastEditDate: "A modification does not
     // necessarily mean that an update was added").
     if !changes.is_empty() || !files.is_empty() {
-        stamp_edit(&mut changes, &now(), USER_EDIT);
+        stamp_edit(&mut changes, &now(), USER_EDIT, Some(ctx.principal.user_id));
         store::update(ctx.conn, TICKET, id, &changes)?;
     }
     let mut first = None;
@@ -329,7 +337,7 @@ pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
         ));
     }
     let mut changes = fields([("finalComments", Value::String(comments))]);
-    stamp_edit(&mut changes, &now(), USER_EDIT);
+    stamp_edit(&mut changes, &now(), USER_EDIT, Some(ctx.principal.user_id));
     store::update(ctx.conn, TICKET, ticket.id().unwrap_or_default(), &changes)?;
     Ok(Output::Value(Value::Bool(true)))
 }
