@@ -311,6 +311,9 @@ fn main() -> std::process::ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log redirected to a file held escape codes around
+        // the admin token and the slcli block it prints.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let command = Cli::parse().command;
     if command.database().is_some_and(|db| db.trim().is_empty()) {

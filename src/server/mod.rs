@@ -585,7 +585,7 @@ fn host_problem(req: &Request<Incoming>) -> Option<&'static str> {
     let hosts = req.headers().get_all(hyper::header::HOST).iter().count();
     match hosts {
         0 if req.version() == hyper::Version::HTTP_10 => None,
-        0 => Some("Bad Request: an HTTP/1.1 request carries a Host header."),
+        0 => Some("Bad Request: an HTTP/1.1 request must carry a Host header."),
         1 => None,
         _ => Some("Bad Request: a request carries one Host header, not several."),
     }

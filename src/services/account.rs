@@ -86,7 +86,10 @@ fn historical_ticket_graph(ctx: &Ctx) -> Result<Output, Fault> {
         let text = ctx.text_arg(index)?.ok_or_else(|| {
             Fault::documented(
                 ExceptionClass::Public,
-                format!("Please provide a {name}: {DATE_FORMATS}"),
+                format!(
+                    "Please provide {} {name}: {DATE_FORMATS}",
+                    if name.starts_with('e') { "an" } else { "a" }
+                ),
             )
         })?;
         time::parse(&text, ctx.zone, now).ok_or_else(|| {

@@ -299,7 +299,7 @@ impl Store {
         };
         // Before `configure`, which turns the write-ahead log on: that rewrites the
         // file's header, and another program's file is to be left as it was.
-        refuse_another_programs(&conn)?;
+        refuse_another_programs(&conn).map_err(|e| in_file(path, e))?;
         refuse_read_only(&conn, path)?;
         configure(&conn)?;
         let writer = Arc::new(Writer {
@@ -1029,6 +1029,22 @@ pub(crate) fn is_another_programs(conn: &Connection) -> Result<bool> {
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     Ok(tables > 0 && ours == 0)
+}
+
+/// `e`, naming the file it is about where it is the file's fault ("file is not a database"
+/// alone did not say which).
+fn in_file(path: &str, e: StoreError) -> StoreError {
+    match e {
+        StoreError::NotEmulatorDatabase(why) => {
+            StoreError::NotEmulatorDatabase(format!("{path}: {why}"))
+        }
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::NotADatabase =>
+        {
+            StoreError::NotEmulatorDatabase(format!("{path}: the file is not a SQLite database"))
+        }
+        other => other,
+    }
 }
 
 /// Refuses another program's database: `serve` would add this emulator's tables beside

@@ -282,7 +282,7 @@ fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
         args.extend(&command[1..]);
         let stderr = refused(&args, &[]);
         assert!(
-            stderr.contains("another program's SQLite database"),
+            stderr.contains("another program's SQLite database") && stderr.contains(db),
             "{args:?}: {stderr}"
         );
         // Not a byte changed: turning the write-ahead log on rewrote its header.
@@ -308,6 +308,25 @@ fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
         .query_row("SELECT text FROM notes", [], |r| r.get(0))
         .unwrap();
     assert_eq!(kept, "keep me");
+
+    // A file that is no SQLite database at all is named too ("file is not a database"
+    // alone did not say which).
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "not a database, and long enough to be read as one's header\n".repeat(20),
+    )
+    .unwrap();
+    let text = text.to_str().unwrap();
+    for command in [["serve", "--listen", "127.0.0.1:0"].as_slice(), &["reset"]] {
+        let mut args = vec![command[0], "--db", text];
+        args.extend(&command[1..]);
+        let stderr = refused(&args, &[]);
+        assert!(
+            stderr.contains(text) && stderr.contains("not a SQLite database"),
+            "{args:?}: {stderr}"
+        );
+    }
 
     let empty = dir.path().join("empty.sqlite3");
     std::fs::write(&empty, b"").unwrap();
