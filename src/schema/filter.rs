@@ -447,14 +447,51 @@ impl Walker<'_> {
                             }
                         }
                     } else if child.as_struct().is_some_and(|m| !m.is_empty()) {
-                        // `users.userStatus.keyName`: a type the reference does not
-                        // describe, so nothing under it can be read.
-                        self.note(&format!(
-                            "{} is not a type the emulator describes",
-                            prop.type_name
-                        ));
+                        // `permissions.keyName`, `billingItem.orderItem.order.userRecordId`:
+                        // a type the reference does not describe, whose data the emulator
+                        // does not keep. Read as absent, as an unkept relation of a
+                        // described type is: ignored, slcli's `hw list --owner` and a
+                        // script's "users with TICKET_VIEW" found every row.
+                        self.walk_undescribed(child, depth + 1)?;
                     }
                 }
+            }
+            self.path.pop();
+        }
+        Ok(())
+    }
+
+    /// The conditions under a property of a type the reference does not describe: each
+    /// operation on the path to it, read as text (nothing says what the properties are),
+    /// and compared with an absent object by the store.
+    fn walk_undescribed(&mut self, node: &Value, depth: usize) -> Result<(), Fault> {
+        if depth > MAX_DEPTH {
+            return Err(Fault::bad_argument("Object filter is nested too deeply."));
+        }
+        let Some(members) = node.as_struct() else {
+            return Ok(());
+        };
+        for (name, child) in members {
+            if name == "operation" || name == "options" {
+                continue;
+            }
+            self.path.push(name.clone());
+            match child.get("operation") {
+                Some(op) => {
+                    let prop = PropertyDef {
+                        name: name.clone(),
+                        type_name: "string".into(),
+                        many: false,
+                        kind: PropertyKind::Local,
+                        type_ref: crate::schema::types::TypeRef::parse("string"),
+                    };
+                    match self.leaf(&prop, op, child.get("options")) {
+                        Ok(()) => {}
+                        Err(Bad::Fault(f)) => return Err(f),
+                        Err(Bad::Ignored(why)) => self.ignore(op, &why),
+                    }
+                }
+                None => self.walk_undescribed(child, depth + 1)?,
             }
             self.path.pop();
         }
@@ -1136,15 +1173,18 @@ mod tests {
             assert!(said.contains(part), "{part:?} in {said}");
         }
         assert_eq!(f.ignored.len(), 5, "{said}");
-        // Through a relation to a type the reference does not describe.
-        let value = Value::from(&serde_json::json!({"abuseEmails": {"email": {"operation": "x"}}}));
+        // Through a relation to a type the reference does not describe: a condition on
+        // its path, which the store compares with an absent object (ignored, it matched
+        // every row).
+        let value = Value::from(
+            &serde_json::json!({"abuseEmails": {"email": {"operation": "x"}, "x": {"y": {"operation": "^= z"}}}}),
+        );
         let f = ObjectFilter::parse("SoftLayer_Account", &value).unwrap();
-        assert!(f.conditions.is_empty());
+        assert!(f.ignored.is_empty(), "{:?}", f.ignored);
+        let paths: Vec<Vec<String>> = f.conditions.iter().map(|c| c.path.clone()).collect();
         assert_eq!(
-            f.ignored,
-            [
-                "abuseEmails ignored: SoftLayer_Account_AbuseEmail is not a type the emulator describes"
-            ]
+            paths,
+            [vec!["abuseEmails", "email"], vec!["abuseEmails", "x", "y"]]
         );
     }
 

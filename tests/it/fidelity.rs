@@ -2380,6 +2380,24 @@ fn properties_only_the_sldn_pages_document_are_taken() {
         assert_eq!(n, expected, "{operation}: {said}");
         assert!(said.contains("primaryIpAddress goes through data the emulator does not keep"));
     }
+    // Through a type the reference does not describe, alike: slcli's `hw list --owner`
+    // and "users with TICKET_VIEW" found every row.
+    let (n, said) = filtered(
+        "getHardware",
+        "hardware",
+        json!({"billingItem": {"orderItem": {"order": {"userRecord": {"username": {"operation": "nobody"}}}}}}),
+    );
+    assert_eq!(n, 0, "{said}");
+    assert!(
+        said.contains("billingItem goes through data the emulator does not keep"),
+        "{said}"
+    );
+    let (n, said) = filtered(
+        "getUsers",
+        "users",
+        json!({"permissions": {"keyName": {"operation": "TICKET_VIEW"}}}),
+    );
+    assert_eq!(n, 0, "{said}");
 
     // The WSDL declares them.
     let wsdl = server.get("/soap/v3.1/SoftLayer_Ticket?wsdl").text();
