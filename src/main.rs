@@ -197,12 +197,19 @@ fn not_the_database(flag: &'static str, path: &std::path::Path, db: &str) -> Res
             .unwrap_or(std::path::Path::new("."));
         Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
     });
-    let is_db = resolved.is_some_and(|resolved| {
-        ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
-            let mut beside = db.clone().into_os_string();
-            beside.push(suffix);
-            resolved == std::path::Path::new(&beside)
-        })
+    // By path, and by the file itself for one that is there (a hard link to it).
+    let same_file = |a: &std::path::Path, b: &std::path::Path| {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    };
+    let is_db = ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
+        let mut beside = db.clone().into_os_string();
+        beside.push(suffix);
+        let beside = std::path::Path::new(&beside);
+        resolved.as_deref() == Some(beside) || same_file(path, beside)
     });
     if is_db {
         return Err(CliError::WouldOverwriteDatabase {
@@ -447,7 +454,10 @@ fn offline_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
 
 /// Refuses `:memory:`: an offline subcommand's in-memory database would vanish with it.
 fn a_file(db: &str) -> Result<(), Box<dyn std::error::Error>> {
-    if db == ":memory:" {
+    // SQLite opens `file::memory:` (and `mode=memory`) in memory too.
+    let in_memory = db == ":memory:"
+        || (db.starts_with("file:") && (db.contains(":memory:") || db.contains("mode=memory")));
+    if in_memory {
         return Err("this subcommand works on a database file; for a server on :memory: use the /_emulator/ API".into());
     }
     Ok(())

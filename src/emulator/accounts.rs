@@ -245,6 +245,24 @@ pub fn create(
             row.insert(column.to_string(), Value::Int(new));
         }
     }
+    // The last edit's user, as an update's: of this document (an employee's is the
+    // catalogue's).
+    for row in rows.get_mut(TICKET).expect("listed") {
+        if row
+            .get("lastEditType")
+            .and_then(Value::as_str)
+            .unwrap_or("USER")
+            == "USER"
+            && let Some(old) = row.get("lastEditorId").and_then(Value::as_i64)
+        {
+            let new = ids[USER].get(&old).copied().ok_or_else(|| {
+                AccountError::Invalid(format!(
+                    "SoftLayer_Ticket.lastEditorId {old} names no user of this document"
+                ))
+            })?;
+            row.insert("lastEditorId".into(), Value::Int(new));
+        }
+    }
     for row in rows.get_mut(UPDATE).expect("listed") {
         if row
             .get("editorType")

@@ -29,11 +29,19 @@ pub fn run_due(store: &Store) -> Result<Fired, SupportError> {
             };
             let kind = action.get_str("kind").unwrap_or("ALERT").to_string();
             harness::remove_scheduled_action(conn, &action)?;
-            // At its own time, which a jump of the clock may have passed by hours.
-            let at = action
-                .get_str("runDate")
-                .and_then(crate::time::parse_written)
-                .map_or_else(crate::time::now_ms, |(ms, _)| ms.min(crate::time::now_ms()));
+            // At its own time, which a jump of the clock may have passed by hours; not
+            // before it was scheduled (a time already past then runs as it is scheduled).
+            let stamped = |column: &str| {
+                action
+                    .get_str(column)
+                    .and_then(crate::time::parse_written)
+                    .map(|(ms, _)| ms)
+            };
+            let now = crate::time::now_ms();
+            let at = stamped("runDate")
+                .unwrap_or(now)
+                .max(stamped("createDate").unwrap_or(i64::MIN))
+                .min(now);
             crate::clock::as_of(at, || -> Result<(), SupportError> {
                 if kind == "AUTO_CLOSE" {
                     match support::apply(conn, ticket, &SupportAction::Close) {

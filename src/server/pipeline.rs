@@ -1009,7 +1009,10 @@ impl<C: Codec> WriteJob for WriteCall<C> {
             (Some(Ok(_)), Err(reason)) => {
                 x.whole_fault(Some(&call), &store::StoreError::Commit(reason).into())
             }
-            (None, Err(reason)) => x.whole_fault(Some(&call), &Fault::internal(reason)),
+            // The transaction did not begin (another process holds the file: 503).
+            (None, Err(reason)) => {
+                x.whole_fault(Some(&call), &store::StoreError::Commit(reason).into())
+            }
             (None, Ok(())) => x.whole_fault(Some(&call), &Fault::internal("no result")),
         });
     }

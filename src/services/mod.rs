@@ -795,7 +795,7 @@ impl From<store::StoreError> for Fault {
 fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
     let given = call.headers.init_id.as_ref();
     let required = method.requires_init(&call.service);
-    if !required && !defaults_to_caller(&call.service) {
+    if !required && !defaults_to_caller(&call.service, &call.method) {
         return Ok(given.and_then(Value::as_i64));
     }
     let raw = match given {
@@ -813,8 +813,15 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
 /// Whether the service's methods act on the caller's own account or user when no init
 /// parameter is sent. An id sent to them is still read as one: `abc` is not found (not
 /// the caller), and a header without an id is malformed, as on every other service.
-fn defaults_to_caller(service: &str) -> bool {
-    matches!(service, "SoftLayer_Account" | "SoftLayer_User_Customer")
+fn defaults_to_caller(service: &str, method: &str) -> bool {
+    match service {
+        "SoftLayer_Account" => true,
+        // A login, and the caller's own token: no user of the init parameter's.
+        "SoftLayer_User_Customer" => {
+            !matches!(method, "getPortalLoginToken" | "getAuthenticationToken")
+        }
+        _ => false,
+    }
 }
 
 /// An init parameter named as the client sent it: `abc`, `false`, `1.5`, `[1]`.

@@ -427,6 +427,12 @@ fn account_links() -> impl Iterator<Item = (&'static str, &'static str, &'static
             "SoftLayer_User_Customer",
             "r.editorType = 'USER'",
         ),
+        (
+            "SoftLayer_Ticket",
+            "lastEditorId",
+            "SoftLayer_User_Customer",
+            "coalesce(r.lastEditType, 'USER') = 'USER'",
+        ),
     ];
     let devices = DEVICE_KINDS
         .iter()

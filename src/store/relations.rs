@@ -256,7 +256,8 @@ const FIXED_RELATIONS: &[Relation] = &[
             "SoftLayer_User_Customer",
             "SoftLayer_User_Customer {r}",
             "{r}.id = coalesce((SELECT lastEditorId FROM SoftLayer_Ticket WHERE id = {parent}), \
-               (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'USER' ORDER BY id DESC LIMIT 1))",
+               (SELECT editorId FROM SoftLayer_Ticket_Update WHERE ticketId = {parent} AND editorType = 'USER' ORDER BY id DESC LIMIT 1)) \
+             AND {r}.accountId = (SELECT accountId FROM SoftLayer_Ticket WHERE id = {parent})",
             "id",
         ),
         "lastEditType",

@@ -428,6 +428,14 @@ fn commands_do_not_write_over_the_database_or_act_on_nothing() {
         let stderr = refused(&["export", "--db", &db, "--out", out], &[]);
         assert!(stderr.contains("is the database file"), "{out}: {stderr}");
     }
+    // The same file by a hard link.
+    let linked = dir.path().join("linked.sqlite3");
+    std::fs::hard_link(&db, &linked).unwrap();
+    let stderr = refused(
+        &["export", "--db", &db, "--out", linked.to_str().unwrap()],
+        &[],
+    );
+    assert!(stderr.contains("is the database file"), "{stderr}");
     // The same file by another path: relative to the working directory.
     let out = Command::new(SERVER_BIN)
         .args(["export", "--db", &db, "--out", &relative])
@@ -457,11 +465,10 @@ fn commands_do_not_write_over_the_database_or_act_on_nothing() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 
-    let stderr = refused(
-        &["seed", "--db", ":memory:", "--synthetic-tickets", "2"],
-        &[],
-    );
-    assert!(stderr.contains("database file"), "{stderr}");
+    for memory in [":memory:", "file::memory:", "file:x?mode=memory"] {
+        let stderr = refused(&["seed", "--db", memory, "--synthetic-tickets", "2"], &[]);
+        assert!(stderr.contains("database file"), "{memory}: {stderr}");
+    }
     let empty = dir.path().join("empty.db");
     std::fs::write(&empty, b"").unwrap();
     let stderr = refused(

@@ -479,6 +479,45 @@ fn account_documents_are_checked() {
         json!({"createDate": "0000-01-01T00:00:00-06:00"}),
         "in the years 0001 to 9999",
     );
+    // The last edit's user is a user of the document, as an update's editor is.
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1005, "lastEditType": "USER", "lastEditorId": 5001}]}),
+        ),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("lastEditorId 5001"),
+        "{body}"
+    );
+    let acct = control.ok(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_User_Customer": [{"id": 1, "username": "edits-last"}], "SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1005, "lastEditType": "USER", "lastEditorId": 1}]}),
+        ),
+    );
+    let (user, key) = first_user(&acct);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth_key(&user, &key)
+            .mask("mask[lastEditor[username]]"),
+    );
+    assert_eq!(
+        reply.ok().array()[0]
+            .member("lastEditor")
+            .member("username")
+            .str(),
+        "edits-last",
+        "{}",
+        reply.exchange()
+    );
+
     // An empty document makes an account with one user.
     let acct = control.ok("POST", "/_emulator/accounts", Some(&json!({})));
     let (user, key) = first_user(&acct);
@@ -983,6 +1022,12 @@ fn the_control_api_refuses_what_it_would_misread() {
         (
             json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_Hardware": [{"id": 770000001, "ticketId": 170000001, "hardwareId": 8101, "attachmentId": 8101, "createDate": "2020-01-01T00:00:00-06:00"}]}),
             "SoftLayer_Ticket_Attachment_Hardware 770000001: hardwareId 8101 is another account's",
+        ),
+        // The last edit's user, as exports carry it: another account's user showed to
+        // the ticket's account as its lastEditor, e-mail and all.
+        (
+            json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00", "lastEditType": "USER", "lastEditorId": 6001}]}),
+            "SoftLayer_Ticket 170000001: lastEditorId 6001 is another account's",
         ),
     ] {
         let mut doc = extra;
@@ -1591,6 +1636,47 @@ fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
     // Three days on, it has left "the last three days".
     control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "73h"})));
     assert!(!account_ids(&server, &DEMO, "getTicketsClosedInTheLastThreeDays").contains(&t));
+
+    // A time already past when it is scheduled runs as it is scheduled, stamped then, not
+    // weeks before the ticket was made.
+    let t = 160000002;
+    let now = "2027-04-01T12:00:00-05:00";
+    control.ok("POST", "/_emulator/clock", Some(&json!({"set": now})));
+    call_on(
+        &server,
+        t,
+        "addScheduledAutoClose",
+        "2027-01-15T10:00:00-06:00",
+    );
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "1s"})));
+    assert_eq!(
+        clock["fired"],
+        json!([{"ticketId": t, "kind": "AUTO_CLOSE"}]),
+        "{clock:#}"
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(t)
+            .mask("mask[lastEditDate]"),
+    );
+    assert_eq!(
+        reply.ok().member("lastEditDate").str(),
+        now,
+        "{}",
+        reply.exchange()
+    );
+}
+
+fn call_on(server: &Server, ticket: i64, method: &str, arg: &str) {
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", method)
+                .auth(&DEMO)
+                .id(ticket)
+                .arg(xstr(arg)),
+        )
+        .ok();
 }
 
 #[test]
@@ -2884,4 +2970,49 @@ fn an_account_deleted_and_imported_again_keeps_its_mail_and_states() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), all, "a state id was handed out twice: {doc:#}");
+}
+
+/// A write that waits past SQLite's busy timeout (10 s) for another process holding the
+/// file (a long `seed`, `load` or `restore` of it) is answered 503 with `Retry-After`,
+/// worth retrying: it was a 500 "An internal error occurred.".
+#[test]
+fn a_write_waiting_for_another_process_is_told_to_retry() {
+    let dir = TempDir::new("harness-locked");
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap().to_string();
+    let server = Server::start_with_db(&db, Some(dir));
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("demo:{}", DEMO.api_key))
+    );
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
+        &[("Authorization", auth.as_str())],
+        br#"{"parameters": [{"entry": "waiting"}]}"#,
+        Duration::from_secs(60),
+    )
+    .expect("REST request");
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(resp.status, 503, "{}", resp.describe());
+    assert!(resp.header("Retry-After").is_some(), "{}", resp.describe());
+    assert!(
+        resp.text().contains("held by another process"),
+        "{}",
+        resp.describe()
+    );
+    // And once it is let go, the write goes through.
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
+        &[("Authorization", auth.as_str())],
+        br#"{"parameters": [{"entry": "through"}]}"#,
+        HTTP_TIMEOUT,
+    )
+    .expect("REST request");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
 }

@@ -1541,6 +1541,25 @@ fn portal_login_token_from_username_and_password() {
         whoami_with_token(&server, DEMO_OPS.id, &hash),
         Ok("demo-ops".into())
     );
+    // A login names its user by username: an init parameter left set by the client,
+    // whatever it holds, is no user of the call's (`abc` was "not found", 99999 ignored).
+    for id in [xstr("abc"), xint(99999)] {
+        let reply = server.xmlrpc(
+            &user_customer("getPortalLoginToken")
+                .header(
+                    "SoftLayer_User_CustomerInitParameters",
+                    xstruct(&[("id", id)]),
+                )
+                .arg(xstr(DEMO_OPS.username))
+                .arg(xstr(DEMO_OPS.api_key)),
+        );
+        assert_eq!(
+            reply.ok().member("userId").int(),
+            DEMO_OPS.id,
+            "{}",
+            reply.exchange()
+        );
+    }
 }
 
 #[test]
