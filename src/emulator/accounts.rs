@@ -245,38 +245,23 @@ pub fn create(
             row.insert(column.to_string(), Value::Int(new));
         }
     }
-    // The last edit's user, as an update's: of this document (an employee's is the
-    // catalogue's).
-    for row in rows.get_mut(TICKET).expect("listed") {
-        if row
-            .get("lastEditType")
-            .and_then(Value::as_str)
-            .unwrap_or("USER")
-            == "USER"
-            && let Some(old) = row.get("lastEditorId").and_then(Value::as_i64)
-        {
-            let new = ids[USER].get(&old).copied().ok_or_else(|| {
-                AccountError::Invalid(format!(
-                    "SoftLayer_Ticket.lastEditorId {old} names no user of this document"
-                ))
-            })?;
-            row.insert("lastEditorId".into(), Value::Int(new));
-        }
-    }
-    for row in rows.get_mut(UPDATE).expect("listed") {
-        if row
-            .get("editorType")
-            .and_then(Value::as_str)
-            .unwrap_or("USER")
-            == "USER"
-            && let Some(old) = row.get("editorId").and_then(Value::as_i64)
-        {
-            let new = ids[USER].get(&old).copied().ok_or_else(|| {
-                AccountError::Invalid(format!(
-                    "SoftLayer_Ticket_Update.editorId {old} names no user of this document"
-                ))
-            })?;
-            row.insert("editorId".into(), Value::Int(new));
+    // A user's update, and the last edit of a ticket a user made, name a user of this
+    // document (an employee's are the catalogue's).
+    for (section, kind, column) in [
+        (UPDATE, "editorType", "editorId"),
+        (TICKET, "lastEditType", "lastEditorId"),
+    ] {
+        for row in rows.get_mut(section).expect("listed") {
+            if row.get(kind).and_then(Value::as_str).unwrap_or("USER") == "USER"
+                && let Some(old) = row.get(column).and_then(Value::as_i64)
+            {
+                let new = ids[USER].get(&old).copied().ok_or_else(|| {
+                    AccountError::Invalid(format!(
+                        "{section}.{column} {old} names no user of this document"
+                    ))
+                })?;
+                row.insert(column.into(), Value::Int(new));
+            }
         }
     }
 
