@@ -72,7 +72,6 @@ fn columns<const N: usize>(pairs: [(&str, Value); N]) -> Struct {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-/// `changes` by support at `when`, stamped as an employee's edit.
 /// `pairs` as an employee's edit at `when`, by `editor` when the action names one.
 fn edited_by_support<const N: usize>(
     pairs: [(&str, Value); N],
@@ -208,7 +207,7 @@ pub fn apply(
         // An open ticket stays as it is, as a closed one does on `close`: nothing changed.
         SupportAction::Reopen if ticket.get_i64("statusId") != Some(STATUS_CLOSED) => {}
         SupportAction::Reopen => {
-            let status = if ticket.get_i64("assignedEmployeeId").is_some() {
+            let status = if on_it.is_some() {
                 STATUS_ASSIGNED
             } else {
                 STATUS_OPEN

@@ -393,11 +393,7 @@ impl Walker<'_> {
             }
             match prop.kind {
                 PropertyKind::Local | PropertyKind::Count => match child.get("operation") {
-                    Some(op) => match self.leaf(prop, op, child.get("options")) {
-                        Ok(()) => {}
-                        Err(Bad::Fault(f)) => return Err(f),
-                        Err(Bad::Ignored(why)) => self.ignore(op, &why),
-                    },
+                    Some(op) => self.leaf_or_ignore(prop, op, child.get("options"))?,
                     None if child.as_struct().is_some_and(|m| !m.is_empty()) => {
                         self.note("a local property's filter needs an 'operation'")
                     }
@@ -440,11 +436,7 @@ impl Walker<'_> {
                                 "the emulator does not filter on a property computed for each viewer",
                             );
                         } else {
-                            match self.leaf(prop, op, child.get("options")) {
-                                Ok(()) => {}
-                                Err(Bad::Fault(f)) => return Err(f),
-                                Err(Bad::Ignored(why)) => self.ignore(op, &why),
-                            }
+                            self.leaf_or_ignore(prop, op, child.get("options"))?;
                         }
                     } else if child.as_struct().is_some_and(|m| !m.is_empty()) {
                         // `permissions.keyName`, `billingItem.orderItem.order.userRecordId`:
@@ -485,11 +477,7 @@ impl Walker<'_> {
                         kind: PropertyKind::Local,
                         type_ref: crate::schema::types::TypeRef::parse("string"),
                     };
-                    match self.leaf(&prop, op, child.get("options")) {
-                        Ok(()) => {}
-                        Err(Bad::Fault(f)) => return Err(f),
-                        Err(Bad::Ignored(why)) => self.ignore(op, &why),
-                    }
+                    self.leaf_or_ignore(&prop, op, child.get("options"))?;
                 }
                 None => self.walk_undescribed(child, depth + 1)?,
             }
@@ -529,6 +517,23 @@ impl Walker<'_> {
         self.out
             .ignored
             .push(format!("'{operation}' on {at} ignored: {why}"));
+    }
+
+    /// [`Walker::leaf`], noting an operation it leaves out; a fault stops the walk.
+    fn leaf_or_ignore(
+        &mut self,
+        prop: &PropertyDef,
+        op: &Value,
+        options: Option<&Value>,
+    ) -> Result<(), Fault> {
+        match self.leaf(prop, op, options) {
+            Ok(()) => Ok(()),
+            Err(Bad::Fault(f)) => Err(f),
+            Err(Bad::Ignored(why)) => {
+                self.ignore(op, &why);
+                Ok(())
+            }
+        }
     }
 
     fn leaf(&mut self, prop: &PropertyDef, op: &Value, options: Option<&Value>) -> Result<(), Bad> {
