@@ -395,6 +395,35 @@ fn create_ticket_with_virtual_guest_attaches_it(t: Transport) {
     assert_eq!(d["title"], "vs-app01 down", "ticket detail: {d:#}");
 }
 
+/// `slcli hw list`, with which a user finds the server to attach: its default mask casts
+/// to `SoftLayer_Hardware_Server` for `activeTransaction`, a property only that subtype
+/// has (softlayer-python's HardwareManager.list_hardware). It was refused as "not valid
+/// for 'SoftLayer_Hardware_Server'", so the command failed on every account.
+fn hardware_list_shows_the_servers_to_attach(t: Transport) {
+    let server = Server::start();
+    let cli = slcli(&server, &DEMO, t);
+    let out = cli.run(&["hw", "list"]);
+    let list = out.json();
+    assert_eq!(
+        row_ids(&list).into_iter().collect::<BTreeSet<_>>(),
+        BTreeSet::from([8001, 8002, 8003]),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(row(&list, 8002)["hostname"], "db01", "{}", out.describe());
+    // A filter on the hostname, beside the cast.
+    let out = cli.run(&["hw", "list", "--hostname", "db01"]);
+    assert_eq!(row_ids(&out.json()), vec![8002], "{}", out.describe());
+    // The other account's server is not the demo account's to list.
+    let out = cli.run(&["hw", "list", "--domain", "other.example.net"]);
+    assert_eq!(
+        row_ids(&out.json()),
+        Vec::<i64>::new(),
+        "{}",
+        out.describe()
+    );
+}
+
 // ---------------------------------------------------------------------------
 // ticket list
 // ---------------------------------------------------------------------------
@@ -1121,6 +1150,7 @@ over_both_transports!(
     create_ticket_is_listed_and_detailed_with_its_body,
     create_ticket_with_hardware_attaches_it,
     create_ticket_with_virtual_guest_attaches_it,
+    hardware_list_shows_the_servers_to_attach,
     list_shows_open_and_closed_tickets,
     list_all_pages_past_the_first_hundred,
     detail_shows_title_status_updates_and_editors,
