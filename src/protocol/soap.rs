@@ -1021,6 +1021,16 @@ fn is_wrapper(node: &Element, item: Expect<'_>) -> bool {
 fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
     match expect {
         Expect::Any | Expect::Complex(_) | Expect::Scalar(_) => {}
+        // Text typed as a simple type where an array is declared is that value, refused
+        // as XML-RPC's `<string>` is there ("expected an array of string"); untyped text
+        // stays one item, as node-soap writes a lone string for an array.
+        Expect::Many(_) if node.children.is_empty() => {
+            let simple = match schema_builtin(node) {
+                Some("base64") => Some("base64Binary"),
+                other => other.filter(|t| *t != "anyType" && xsd_type(t).is_some()),
+            };
+            return simple.map_or(expect, Expect::Scalar);
+        }
         other => return other,
     }
     if let Some(t) = node.xsi_type() {

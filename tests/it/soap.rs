@@ -2104,6 +2104,41 @@ fn a_typed_value_means_what_it_means_over_xml_rpc() {
         .map(|r| r.at("tag").at("name").text.clone())
         .collect();
     assert_eq!(names, ["5"], "{}", reply.describe());
+
+    // The other way round: text typed `xsd:string` where an array of strings is declared
+    // is refused, as XML-RPC's `<string>` is there (it was stored as a one-item array);
+    // untyped text stays one item, as node-soap writes a lone string for an array.
+    let emails = |value: &str| {
+        call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &typed_init,
+                &format!(
+                    "<ns1:addAttachedAdditionalEmails>{value}</ns1:addAttachedAdditionalEmails>"
+                ),
+            ),
+        )
+    };
+    let reply = emails("<emails xsi:type=\"xsd:string\">typed@example.com</emails>");
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidValue",
+        "expected an array of string",
+    );
+    emails("<emails>untyped@example.com</emails>").ret("addAttachedAdditionalEmails");
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(&typed_init, "<ns1:getAttachedAdditionalEmails/>"),
+    );
+    let listed: Vec<String> = reply
+        .ret("getAttachedAdditionalEmails")
+        .kids
+        .iter()
+        .map(|e| e.at("email").text.clone())
+        .collect();
+    assert_eq!(listed, ["untyped@example.com"], "{}", reply.describe());
 }
 
 /// A bare value where a filter's `{"operation": …}` belongs is ignored and named in
