@@ -43,7 +43,8 @@
 //! `betweenDate` without `endDate`, a date that does not parse, a `sort` other than
 //! ASC/DESC) is ignored, as SLDN's filter article warns the API does ("the API tends to just
 //! ignore the filter and return the normal results"); [`ObjectFilter::ignored`] says which,
-//! so that the server can log it and tell the developer in a response header.
+//! so that the server can log it and tell the developer in a response header. It names an
+//! option the operation taken does not read too (a `sort` beside a search).
 //!
 //! A filter too big to run is a fault as well: more than [`MAX_FILTER_VALUES`] values in all (each is
 //! a bound SQL parameter, and SQLite refuses statements with more than 32,766), more
@@ -527,12 +528,50 @@ impl Walker<'_> {
         options: Option<&Value>,
     ) -> Result<(), Fault> {
         match self.leaf(prop, op, options) {
-            Ok(()) => Ok(()),
+            Ok(()) => {
+                self.note_unused_options(op, options);
+                Ok(())
+            }
             Err(Bad::Fault(f)) => Err(f),
             Err(Bad::Ignored(why)) => {
                 self.ignore(op, &why);
                 Ok(())
             }
+        }
+    }
+
+    /// Notes the options an operation taken does not read: a `sort` beside `>= 5` (SLDN:
+    /// "It is not possible to SORT and SEARCH on the same property") left the order the
+    /// caller asked for out without a word.
+    fn note_unused_options(&mut self, op: &Value, options: Option<&Value>) {
+        let Some(Value::Array(given)) = options else {
+            return;
+        };
+        let keyword = op.as_str().map(|s| s.trim().to_ascii_lowercase());
+        let takes: &[&str] = match keyword.as_deref() {
+            Some("orderby") => &["sort", "sortOrder"],
+            Some("in" | "not in" | "or" | "and") => &["data"],
+            Some("isdate" | "lessthandate" | "greaterthandate") => &["date"],
+            Some("betweendate") => &["startDate", "endDate"],
+            _ => &[],
+        };
+        for item in given {
+            let name = item.get("name").and_then(Value::as_str);
+            if name.is_some_and(|n| takes.contains(&n)) || self.counted_only() {
+                continue;
+            }
+            let name = name.map_or_else(|| describe(item), |n| format!("'{n}'"));
+            let operation = op
+                .as_str()
+                .map_or_else(|| describe(op), |s| s.trim().to_string());
+            let at = self.path.join(".");
+            let takes = match takes {
+                [] => "no options".to_string(),
+                names => names.join(" and "),
+            };
+            self.out.ignored.push(format!(
+                "option {name} of '{operation}' on {at} ignored: the operation takes {takes}"
+            ));
         }
     }
 
@@ -1153,6 +1192,30 @@ mod tests {
             .unwrap();
         assert_eq!(f.conditions.len(), 1);
         assert_eq!(f.conditions[0].path, vec!["status", "name"]);
+    }
+
+    /// An option the operation does not read is named: the search is kept, and the
+    /// order the `sort` beside it asked for is said to be left out (SLDN: "It is not
+    /// possible to SORT and SEARCH on the same property").
+    #[test]
+    fn options_an_operation_does_not_read_are_named() {
+        let f = parse(
+            r#"{"id": {"operation": ">= 160000002", "options": [{"name": "sort", "value": ["DESC"]}]},
+                "priority": {"operation": "in", "options": [{"name": "data", "value": [1]}, {"name": "sort", "value": ["DESC"]}]},
+                "createDate": {"operation": "orderBy", "options": [{"name": "sort", "value": ["DESC"]}, {"name": "bogus", "value": [1]}, {"name": "sortOrder", "value": [1]}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.conditions.len(), 2);
+        assert_eq!(f.order.len(), 1);
+        assert!(f.order[0].descending);
+        assert_eq!(
+            f.ignored,
+            vec![
+                "option 'sort' of '>= 160000002' on id ignored: the operation takes no options",
+                "option 'sort' of 'in' on priority ignored: the operation takes data",
+                "option 'bogus' of 'orderBy' on createDate ignored: the operation takes sort and sortOrder",
+            ]
+        );
     }
 
     /// Branches that filter nothing are left out and named, so that the developer

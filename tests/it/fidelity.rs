@@ -871,6 +871,35 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             .unwrap_or_else(|| panic!("no warning header\n{}", reply.exchange()));
         assert!(warning.contains(says), "{warning:?} should say {says:?}");
     }
+    // A search with a sort beside it: the search is taken, the sort is not (SLDN: "It is
+    // not possible to SORT and SEARCH on the same property"), and the warning says so.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(to_xval(&json!({"tickets": {"id": {
+                "operation": ">= 160000002",
+                "options": [{"name": "sort", "value": ["DESC"]}]
+            }}}))),
+    );
+    let ids: Vec<i64> = reply
+        .ok()
+        .array()
+        .iter()
+        .map(|t| t.member("id").int())
+        .collect();
+    assert_eq!(ids, vec![160000002, 160000003], "{}", reply.exchange());
+    let warning = reply
+        .http
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default();
+    assert!(
+        warning.contains(
+            "option 'sort' of '>= 160000002' on id ignored: the operation takes no options"
+        ),
+        "{}",
+        reply.exchange()
+    );
     // The same over REST (JSON) and SOAP, for a whole (non-streamed) reply as well.
     let filter = r#"{"tickets":{"id":{"operation":"in"}}}"#;
     let path = format!(
