@@ -84,7 +84,8 @@ pub struct Limits {
     )]
     pub max_body_bytes: usize,
     /// Bytes of request bodies all requests together may hold while they are read and
-    /// parsed; past it new bodies are answered 503 with Retry-After.
+    /// parsed; past it new bodies are answered 503 with Retry-After (bodies of 256 KiB or
+    /// less, ordinary calls, may take 16 MiB more).
     #[arg(
         long,
         default_value_t = 64 * 1024 * 1024,

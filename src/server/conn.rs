@@ -191,7 +191,7 @@ fn automatic_answer_with_body(
     let status = &head[9..];
     let message = if status.starts_with("414 ") {
         "URI Too Long: the request target is longer than the server accepts \
-         (64 KiB). Send long object masks and filters in the body (XML-RPC, SOAP) \
+         (65,534 bytes). Send long object masks and filters in the body (XML-RPC, SOAP) \
          rather than in the URL."
     } else if status.starts_with("431 ") {
         "Request Header Fields Too Large: the request's header section is larger than \

@@ -267,7 +267,16 @@ pub async fn read_request_body(
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
+    if let Some(n) = declared.filter(|&n| n > max as u64) {
+        // A client that asked to be told first (`Expect: 100-continue`) sends nothing
+        // more, so there is nothing to read away.
+        let expects = headers
+            .get(hyper::header::EXPECT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
+        if !expects {
+            drain_refused_body(body, n);
+        }
         return Err(BodyError::TooLarge(max));
     }
     let mut in_flight = InFlight::default();
@@ -314,6 +323,7 @@ pub async fn read_request_body(
             continue;
         };
         if bytes.len() + data.len() > max {
+            drain_refused_body(body, MAX_DRAINED_BYTES);
             return Err(BodyError::TooLarge(max));
         }
         let beyond = (bytes.len() + data.len()).saturating_sub(in_flight.0);
@@ -342,6 +352,30 @@ pub async fn read_request_body(
         return Ok((Bytes::from(decoded), in_flight));
     }
     Ok((Bytes::from(bytes), in_flight))
+}
+
+/// Most bytes of a refused body read and thrown away so that its client sees the answer.
+const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads and throws away the rest of a body refused as too large (`declared` bytes, as
+/// far as is known) while the answer goes out. Closed with the body unread, the
+/// connection was reset under a client still sending it: Python's xmlrpc.client and
+/// PHP's SoapClient, which send the whole body before reading, reported a broken pipe
+/// instead of the 413. Bounded by [`MAX_DRAINED_BYTES`] and the stall timeout per read.
+fn drain_refused_body(mut body: Incoming, declared: u64) {
+    if declared > MAX_DRAINED_BYTES {
+        return;
+    }
+    let stall = crate::limits::get().stall_timeout();
+    tokio::spawn(async move {
+        let mut read = 0u64;
+        while let Ok(Some(Ok(frame))) = tokio::time::timeout(stall, body.frame()).await {
+            read += frame.data_ref().map_or(0, |d| d.len() as u64);
+            if read > declared {
+                break;
+            }
+        }
+    });
 }
 
 /// `fault` in the codec's format, with the `Retry-After` of a busy server.

@@ -891,6 +891,50 @@ fn send_raw(server: &Server, head_and_body: &[u8]) -> TcpStream {
     stream
 }
 
+/// A client that sends the whole of a body over the limit before it reads (Python's
+/// xmlrpc.client, PHP's SoapClient) gets the 413: the server reads the body away while
+/// the answer goes out. It closed the connection on the unread body, and the reset broke
+/// the client's send ("Broken pipe") before it could read a word.
+#[test]
+fn a_client_sending_an_oversized_body_whole_reads_the_413() {
+    let server = Server::start();
+    let size = 17 * 1024 * 1024;
+    for path in [
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        "/soap/v3.1/SoftLayer_Ticket",
+    ] {
+        let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n");
+        let s = send_raw(&server, head.as_bytes());
+        let body = vec![b'a'; size];
+        (&s).write_all(&body)
+            .unwrap_or_else(|e| panic!("{path}: sending the body: {e}"));
+        let r = read_response(&s, "POST").unwrap();
+        assert_eq!(r.status, 413, "{}", r.describe());
+        assert!(r.text().contains("over the limit"), "{}", r.describe());
+    }
+    // Chunked, with no length to refuse it by: refused once past the limit, the rest
+    // read away too.
+    let s = send_raw(
+        &server,
+        b"POST /rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json HTTP/1.1\r\nHost: x\r\n\
+          Transfer-Encoding: chunked\r\n\r\n",
+    );
+    let chunk = [
+        format!("{:x}\r\n", 1 << 20).into_bytes(),
+        vec![b'a'; 1 << 20],
+        b"\r\n".to_vec(),
+    ]
+    .concat();
+    for _ in 0..20 {
+        (&s).write_all(&chunk)
+            .unwrap_or_else(|e| panic!("sending the chunked body: {e}"));
+    }
+    (&s).write_all(b"0\r\n\r\n").unwrap();
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 413, "{}", r.describe());
+    assert!(r.text().contains("over the limit"), "{}", r.describe());
+}
+
 /// A `Content-Length` over the limit is refused at once, before any body is sent, with
 /// an XML-RPC fault as the body; `Transfer-Encoding` with `Content-Length` is refused.
 #[test]
@@ -1665,6 +1709,18 @@ fn uri_too_long_and_header_fields_too_large_have_bodies() {
         "{}",
         r.describe()
     );
+    // The limit the message names holds at its boundary (it said 64 KiB, and 65,535 and
+    // 65,536 bytes were refused).
+    for (length, refused) in [(65_534, false), (65_535, true)] {
+        let prefix = "/rest/v3.1/SoftLayer_Ticket/getAllTicketStatuses.json?x=";
+        let target = format!("{prefix}{}", "a".repeat(length - prefix.len()));
+        let head = format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
+        let r = read_response(&send_raw(&server, head.as_bytes()), "GET").unwrap();
+        assert_eq!(r.status == 414, refused, "{length}: {}", r.describe());
+        if refused {
+            assert!(r.text().contains("(65,534 bytes)"), "{}", r.describe());
+        }
+    }
     // After an XML-RPC call on the same connection, still REST's JSON, for a target so
     // long (500 KB) that hyper answers before the line ends: the format came from the last
     // request line the connection had ended (the XML-RPC one).
