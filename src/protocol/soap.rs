@@ -707,6 +707,11 @@ impl<'d> Interp<'d> {
                     Err(e) => Ok(Value::Base64(e.into_bytes())),
                 }
             }
+            // Typed base64 where base64 is declared: refused as it is read, naming the
+            // element, as XML-RPC's `<base64>` is (README "Base64").
+            Expect::Scalar("base64Binary") if is_base64_typed(node) => {
+                Ok(Value::Base64(base64_bytes(node)?))
+            }
             Expect::Scalar(t) => scalar(t, &node.text),
             // Text where a struct is declared (`xsi:type="xsd:string"`, or none): the text,
             // not an empty struct, for call.rs and the argument check to read or refuse as

@@ -1464,6 +1464,33 @@ fn base64_typed_masks_and_filters_are_their_text() {
         "SoftLayer_Exception_InvalidValue",
         "Invalid value for 'mask'",
     );
+    // So is a file's data typed base64 (it had the argument check's "'data' is not valid
+    // base64" where the README promises the typed value's message); untyped, the
+    // argument check's.
+    for (data, says) in [
+        (
+            "<data xsi:type=\"xsd:base64Binary\">!!not</data>",
+            "Invalid value for 'data': it is typed base64Binary but is not base64",
+        ),
+        (
+            "<data xsi:type=\"SOAP-ENC:base64\">!!not</data>",
+            "Invalid value for 'data': it is typed base64Binary but is not base64",
+        ),
+        ("<data>!!not</data>", "'data' is not valid base64"),
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", 160000001)),
+                &format!(
+                    "<ns1:addAttachedFile><fileAttachment><filename>q.txt</filename>{data}\
+                     </fileAttachment></ns1:addAttachedFile>"
+                ),
+            ),
+        );
+        assert_fault(&reply, "SoftLayer_Exception_InvalidValue", says);
+    }
 }
 
 /// An envelope of SOAP 1.2 is SOAP 1.1's `VersionMismatch` fault (section 4.4.1), with
