@@ -307,8 +307,8 @@ pub fn check_document_fields<'a>(
                 "{table_name} has no field '{name}'"
             )));
         };
-        let numeric =
-            declared.eq_ignore_ascii_case("INTEGER") || declared.eq_ignore_ascii_case("REAL");
+        let whole = declared.eq_ignore_ascii_case("INTEGER");
+        let numeric = whole || declared.eq_ignore_ascii_case("REAL");
         // Stored as given, a date no client can read would reach every transport (SOAP
         // typed it `xsd:string`, softlayer-python's parser raised).
         let date = crate::schema::schema()
@@ -329,6 +329,30 @@ pub fn check_document_fields<'a>(
             Value::String(text) if numeric && text.trim().parse::<f64>().is_err() => Err(
                 StoreError::Seed(format!("{table_name}.{name} is a number, not {text:?}")),
             ),
+            // SQLite keeps 1.5 in an INTEGER column as a REAL: an id naming no row (a
+            // subject of 1.5), served as a double on every transport.
+            Value::Float(d) if whole && d.fract() != 0.0 => Err(StoreError::Seed(format!(
+                "{table_name}.{name} is a whole number, not {d}"
+            ))),
+            Value::String(text) if whole && text.trim().parse::<i64>().is_err() => {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.{name} is a whole number, not {text:?}"
+                )))
+            }
+            Value::String(text)
+                if table_name == "SoftLayer_Ticket"
+                    && name == "priority"
+                    && text
+                        .trim()
+                        .parse::<i64>()
+                        .is_ok_and(|p| !super::TICKET_PRIORITIES.contains(&p)) =>
+            {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.priority {} is no priority: 0 (none) or 1 (critical) \
+                     to 4 (minimal impact)",
+                    text.trim()
+                )))
+            }
             Value::String(text) if date && !crate::time::is_stored_date(text) => {
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a date with its offset \

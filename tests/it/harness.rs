@@ -990,6 +990,32 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "SoftLayer_User_Customer.daylightSavingsTimeFlag is a number",
     );
+    // A decimal in a whole-number column was kept as one: a subject of 1.5, which names
+    // none and was served as a double on every transport; a priority sent as text
+    // passed the priority check.
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1.5}]})),
+        400,
+        "SoftLayer_Ticket.subjectId is a whole number, not 1.5",
+    );
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 1001, "title": "t", "createDate": "2026-11-30T14:05:09-06:00", "subjectId": "1001.7"}]}),
+        ),
+        400,
+        r#"SoftLayer_Ticket.subjectId is a whole number, not \"1001.7\""#,
+    );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "priority": "7"}]})),
+        400,
+        "SoftLayer_Ticket.priority 7 is no priority",
+    );
     // A boolean id became account 1; an object was stored, and served, as its JSON text.
     refused(
         "POST",
