@@ -219,7 +219,16 @@ pub fn apply(
             );
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
         }
-        SupportAction::SetAwaitingUserResponse { value } => set_awaiting(conn, ticket_id, *value)?,
+        SupportAction::SetAwaitingUserResponse { value } => {
+            // The customer could never answer it: a closed ticket takes no update (and
+            // closing clears the flag).
+            if *value && ticket.get_i64("statusId") == Some(STATUS_CLOSED) {
+                return Err(SupportError::Invalid(format!(
+                    "ticket {ticket_id} is closed; reopen it first"
+                )));
+            }
+            set_awaiting(conn, ticket_id, *value)?
+        }
     }
     store::get(conn, "SoftLayer_Ticket", ticket_id)?.ok_or(SupportError::NoTicket(ticket_id))
 }

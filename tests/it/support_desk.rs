@@ -625,6 +625,56 @@ fn close_and_reopen() {
     assert_eq!(edited(&server), before);
 }
 
+/// A closed ticket keeps the devices it closed with: detaching is refused as attaching
+/// is (SLDN removeAttachedHardware's "Unable to detach hardware from this ticket.", and
+/// the reason), where it answered true and changed attachedResources of a closed ticket.
+#[test]
+fn a_closed_ticket_keeps_its_devices() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "devices stay");
+    for (method, device) in [
+        ("addAttachedHardware", 8001),
+        ("addAttachedVirtualGuest", 9001),
+    ] {
+        let reply = server.xmlrpc(&call(method, &DEMO).id(ticket).arg(xint(device)));
+        reply.ok();
+    }
+    control.ok(ticket, "close", "");
+    for (method, device, kind) in [
+        ("removeAttachedHardware", 8001, "hardware"),
+        ("removeAttachedVirtualGuest", 9001, "virtual guest"),
+    ] {
+        let reply = server.xmlrpc(&call(method, &DEMO).id(ticket).arg(xint(device)));
+        let fault = reply.fault();
+        assert_eq!(
+            fault.code_text(),
+            "SoftLayer_Exception",
+            "{}",
+            reply.exchange()
+        );
+        assert_eq!(
+            fault.string,
+            format!(
+                "Unable to detach {kind} from this ticket. The ticket is closed; please contact SoftLayer to re-open it."
+            ),
+            "{}",
+            reply.exchange()
+        );
+    }
+    let reply = server.xmlrpc(
+        &call("getObject", &DEMO)
+            .id(ticket)
+            .mask("mask[attachedResourceCount]"),
+    );
+    assert_eq!(
+        reply.ok().member("attachedResourceCount").int(),
+        2,
+        "{}",
+        reply.exchange()
+    );
+}
+
 /// Closing a ticket that is already closed is answered as a no-op (200, the ticket as it
 /// was): its close date is not stamped again, so a ticket closed ten days ago does not
 /// come back among those closed today, and nobody is mailed twice.
@@ -806,6 +856,23 @@ fn unknown_things_are_404_and_closed_tickets_refuse_replies_with_409() {
     assert_refused(&resp, 409, "reply to seed's closed ticket");
     assert_eq!(updates(&server, &DEMO, ticket), before);
     assert_eq!(updates(&server, &DEMO, CLOSED_TICKET).len(), 2);
+    // Awaiting the customer on a closed ticket, which the customer could never answer
+    // (it was taken, and listed the ticket among those waiting on the customer); clearing
+    // the flag stays harmless.
+    let resp = control.action(CLOSED_TICKET, "awaiting-response", r#"{"value":true}"#);
+    assert_refused(&resp, 409, "awaiting the customer on a closed ticket");
+    control.ok(CLOSED_TICKET, "awaiting-response", r#"{"value":false}"#);
+    let reply = server.xmlrpc(
+        &call("getObject", &DEMO)
+            .id(CLOSED_TICKET)
+            .mask("mask[awaitingUserResponseFlag]"),
+    );
+    assert_eq!(
+        reply.ok().member("awaitingUserResponseFlag").as_bool(),
+        Some(false),
+        "{}",
+        reply.exchange()
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ pub struct DeviceRules {
     already: &'static str,
     not_yours_attach: &'static str,
     detach_null: &'static str,
+    /// SLDN's "unable to detach" failure, the start of the closed-ticket refusal.
+    unable_detach: &'static str,
     not_attached: &'static str,
     not_yours_detach: &'static str,
 }
@@ -25,6 +27,7 @@ pub static HARDWARE: DeviceRules = DeviceRules {
     already: "This hardware is already attached to this ticket.",
     not_yours_attach: "You may not attach this hardware to this ticket.",
     detach_null: "Unable to detach null hardware from this ticket.",
+    unable_detach: "Unable to detach hardware from this ticket.",
     not_attached: "This hardware is not attached to this ticket.",
     not_yours_detach: "You may not detach this hardware from this ticket.",
 };
@@ -36,6 +39,7 @@ pub static VIRTUAL_GUEST: DeviceRules = DeviceRules {
     already: "This virtual guest is already attached to this ticket.",
     not_yours_attach: "You may not attach this virtual guest to this ticket.",
     detach_null: "Unable to detach null virtual guest from this ticket.",
+    unable_detach: "Unable to detach virtual guest from this ticket.",
     not_attached: "This virtual guest is not attached to this ticket.",
     not_yours_detach: "You may not detach this virtual guest from this ticket.",
 };
@@ -48,6 +52,7 @@ pub static DEDICATED_HOST: DeviceRules = DeviceRules {
     not_yours_attach: "You may not attach this dedicated host to this ticket.",
     // SoftLayer has no detach method for dedicated hosts; these serve the support desk.
     detach_null: "Unable to detach a null dedicated host from this ticket.",
+    unable_detach: "Unable to detach dedicated host from this ticket.",
     not_attached: "This dedicated host is not attached to this ticket.",
     not_yours_detach: "You may not detach this dedicated host from this ticket.",
 };
@@ -103,6 +108,8 @@ pub(super) fn attach_device(
 
 pub(super) fn detach(ctx: &Ctx, kind: &DeviceRules) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
+    // As attaching is: a closed ticket's devices stay as they were when it closed.
+    super::updates::refuse_if_closed(&ticket, ExceptionClass::Exception, kind.unable_detach)?;
     let device = ctx.int_arg(0)?.ok_or_else(|| exception(kind.detach_null))?;
     if !is_callers(ctx, kind, device)? {
         return Err(exception(kind.not_yours_detach));
