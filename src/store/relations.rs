@@ -659,7 +659,10 @@ const FIXED_RELATIONS: &[Relation] = &[
                 concat!(
                     "{r}.statusId = ",
                     ticket_status_closed!(),
-                    " AND julianday({r}.closeDate) >= julianday(emulator_now()) - 3"
+                    " AND julianday({r}.closeDate) >= julianday(emulator_now()) - 3",
+                    // Not after now: a close stamped while the clock was set ahead is
+                    // not among the last three days' once it is set back.
+                    " AND julianday({r}.closeDate) <= julianday(emulator_now())"
                 )
             ),
             CLOSED_NEWEST_FIRST,

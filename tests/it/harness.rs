@@ -1662,6 +1662,28 @@ fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
     // Three days on, it has left "the last three days".
     control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "73h"})));
     assert!(!account_ids(&server, &DEMO, "getTicketsClosedInTheLastThreeDays").contains(&t));
+    // And with the clock set back before it closed, it is not among them either: a close
+    // after now was listed (the window had no end), and counted.
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2027-03-03T09:00:00-06:00"})),
+    );
+    assert!(!account_ids(&server, &DEMO, "getTicketsClosedInTheLastThreeDays").contains(&t));
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getObject")
+            .auth(&DEMO)
+            .mask("mask[ticketsClosedInTheLastThreeDaysCount]"),
+    );
+    assert_eq!(
+        reply
+            .ok()
+            .member("ticketsClosedInTheLastThreeDaysCount")
+            .int(),
+        0,
+        "{}",
+        reply.exchange()
+    );
 
     // A time already past when it is scheduled runs as it is scheduled, stamped then, not
     // weeks before the ticket was made.
