@@ -399,15 +399,17 @@ fn not_found(path: &str) -> Response<Body> {
                         /soap/v3.1/SoftLayer_Ticket (POST; GET ?wsdl) or \
                         /xmlrpc/v3.1/SoftLayer_Ticket (POST)";
     if path == "/rest" || path.starts_with("/rest/") {
-        let body = serde_json::json!({
-            "error": format!("Not found. REST lives at /rest/{{v3 or v3.1}}/{{Service}}[/{{id}}]/{{method}}.json: {path}"),
-            "code": "SoftLayer_Exception_Public",
-        });
-        let mut r = Response::new(ReplyBody::whole(Bytes::from(body.to_string())));
-        *r.status_mut() = StatusCode::NOT_FOUND;
-        r.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        return r;
+        let fault = crate::call::Fault::documented(
+            crate::fault::ExceptionClass::Public,
+            format!(
+                "Not found. REST lives at /rest/{{v3 or v3.1}}/{{Service}}[/{{id}}]/{{method}}.json: {path}"
+            ),
+        );
+        // In the format the path asks for, as every other REST error (`.xml`: XML).
+        let mut answer =
+            crate::protocol::rest::write_fault(&fault, crate::protocol::rest::format_of(path));
+        answer.status = StatusCode::NOT_FOUND.as_u16();
+        return pipeline::response(answer, None);
     }
     plain(
         StatusCode::NOT_FOUND,

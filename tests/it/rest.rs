@@ -1657,6 +1657,21 @@ fn unknown_paths_get_the_hint_of_their_transport() {
             "{path}: {body}"
         );
     }
+    // `.xml` asks for REST's XML, as every other REST error gives it (this one was JSON).
+    for path in [
+        "/rest/v3.2/SoftLayer_Ticket/160000001.xml",
+        "/rest/SoftLayer_Ticket/160000001.xml",
+    ] {
+        let resp = server.get(path);
+        assert_eq!(resp.status, 404, "{path}: {}", resp.describe());
+        let text = resp.text();
+        assert!(
+            text.contains("<root><error>Not found. REST lives at /rest/{v3 or v3.1}/")
+                && text.contains("<code>SoftLayer_Exception_Public</code></root>"),
+            "{path}: {}",
+            resp.describe()
+        );
+    }
     for path in [
         "/",
         "/soap/v4/SoftLayer_Ticket",
