@@ -76,7 +76,11 @@ pub enum Fault {
     /// No such service (XML-RPC `'-32601'` "Service does not exist", as softlayer-python's
     /// functional test against the live API asserts; REST 404).
     #[error("Service does not exist")]
-    ServiceNotFound { service: String },
+    ServiceNotFound {
+        service: String,
+        /// The method it was called by, which the journal and metrics name.
+        method: String,
+    },
     /// No such method on the service (XML-RPC `'-32601'` with the SLDN XML-RPC article's
     /// text, REST 404).
     #[error("server error. requested method not found")]

@@ -75,8 +75,8 @@ fn record_of(
             journal::redact(name, v, parameter.map(|p| p.type_name.as_str()))
         })
         .collect();
-    // Refused credentials are nobody's call, on every transport (REST's are refused
-    // before the call is read), whatever username they claim.
+    // Refused credentials are nobody's call, on every transport, whatever username they
+    // claim.
     let (user, account) = match caller {
         Some((user, account)) if !user.is_empty() => (Some(user), Some(account)),
         _ => (None, None),
@@ -240,8 +240,8 @@ impl Observer for Recorder {
             Some(Fault::MethodNotFound { service, method }) => {
                 Some(Arc::new(unserved_record(service, method)))
             }
-            Some(Fault::ServiceNotFound { service }) => {
-                Some(Arc::new(unserved_record(service, "")))
+            Some(Fault::ServiceNotFound { service, method }) => {
+                Some(Arc::new(unserved_record(service, method)))
             }
             _ => None,
         });

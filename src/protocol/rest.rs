@@ -200,7 +200,7 @@ pub fn parse(
         refuse_forbidden_value(filter, "in objectFilter", None).map_err(fail)?;
     }
     let Some((service, rest)) = segments.split_first() else {
-        return Err(fail(no_service("")));
+        return Err(fail(no_service("", "")));
     };
     let ctx = Ctx {
         verb,
@@ -372,10 +372,11 @@ pub fn status_of(fault: &Fault) -> u16 {
     }
 }
 
-/// The fault for a service this server does not have.
-pub fn no_service(service: &str) -> Fault {
+/// The fault for a service this server does not have, called by `method`.
+pub fn no_service(service: &str, method: &str) -> Fault {
     Fault::ServiceNotFound {
         service: service.to_string(),
+        method: method.to_string(),
     }
 }
 
@@ -919,8 +920,15 @@ fn route(
     segs: &[String],
     guard: Option<Box<Request>>,
 ) -> Result<Request, Fault> {
-    let (service, def) =
-        find_service(service_segment).ok_or_else(|| no_service(service_segment))?;
+    let Some((service, def)) = find_service(service_segment) else {
+        // Named by the method the path calls (after an id), or the verb's own, for the
+        // journal and the metrics, as an unknown service's XML-RPC call is.
+        let mut called = segs.iter().skip_while(|s| is_id(s)).take(1);
+        let method = called
+            .next()
+            .map_or(ctx.verb.implicit_method(), String::as_str);
+        return Err(no_service(service_segment, method));
+    };
     let mut rest = segs;
 
     let mut init_id = None;
@@ -938,7 +946,7 @@ fn route(
         Some(segment) => {
             let method = find_method(def, segment).ok_or_else(|| match ctx.verb {
                 // A method the service lacks is no better under DELETE (below).
-                Verb::Delete => no_service(service_segment),
+                Verb::Delete => no_service(service_segment, segment),
                 _ => method_not_found(service, segment),
             })?;
             rest = &rest[1..];
@@ -954,7 +962,7 @@ fn route(
     // item (`…/Subjects/1005`) deletes that item.
     let walks_on = params.is_empty() && !rest.is_empty();
     if ctx.verb == Verb::Delete && named && !walks_on {
-        return Err(no_service(service_segment));
+        return Err(no_service(service_segment, &method));
     }
 
     let headers = CallHeaders {
@@ -1818,7 +1826,7 @@ mod tests {
     #[test]
     fn unknown_services_and_methods_are_404() {
         let (f, format) = fault("GET", "Nonexistent.xml", None, b"");
-        assert_eq!(f, no_service("Nonexistent"));
+        assert_eq!(f, no_service("Nonexistent", "getObject"));
         assert_eq!(format, Format::Xml);
         assert_eq!(status_of(&f), 404);
         assert_eq!(status("GET", "", None, b""), 404);
@@ -1958,7 +1966,7 @@ mod tests {
         assert!(r.call.args.is_empty());
         // DELETE with a method named is no call at all (see `route`).
         let (f, _) = fault("DELETE", "SoftLayer_Ticket/5/addUpdate", None, b"garbage");
-        assert_eq!(f, no_service("SoftLayer_Ticket"));
+        assert_eq!(f, no_service("SoftLayer_Ticket", "addUpdate"));
     }
 
     #[test]
@@ -2850,7 +2858,11 @@ mod tests {
                 404,
                 "SoftLayer_Exception_ObjectNotFound",
             ),
-            (no_service("S"), 404, "SoftLayer_Exception_Public"),
+            (
+                no_service("S", "getObject"),
+                404,
+                "SoftLayer_Exception_Public",
+            ),
             (
                 Fault::MethodNotFound {
                     service: "S".into(),

@@ -1780,7 +1780,8 @@ mod tests {
         );
         assert_eq!(
             fault_text(&Fault::ServiceNotFound {
-                service: "SoftLayer_Nope".into()
+                service: "SoftLayer_Nope".into(),
+                method: "getObject".into(),
             }),
             expected_fault("<string>-32601</string>", "Service does not exist")
         );

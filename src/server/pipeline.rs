@@ -1097,7 +1097,12 @@ impl<C: Codec> Exchange<C> {
         if let Some(basic) = self.codec.fallback_credentials()
             && let Err(fault) = known_caller(&self.shared.store, basic)
         {
-            self.whole_fault(None, &fault);
+            // Named in the journal and the metrics by the call it is, as XML-RPC and SOAP
+            // name a refused call: read for its names only when that is cheap.
+            let call = (self.body.len() <= MAX_CACHED_BODY)
+                .then(|| self.codec.parse(&self.body).ok())
+                .flatten();
+            self.whole_fault(call.as_ref(), &fault);
             return Then::Done;
         }
         // A big body is heavy work: parsed at the lowest priority (see LowestPriority).

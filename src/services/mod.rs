@@ -539,6 +539,7 @@ fn dispatch_in(
     if !schema().services.contains_key(&call.service) {
         return Err(Fault::ServiceNotFound {
             service: call.service.clone(),
+            method: call.method.clone(),
         });
     }
     let not_found = || Fault::MethodNotFound {

@@ -1923,7 +1923,7 @@ fn calls_to_what_the_api_lacks_are_journaled_as_they_were_answered() {
         function("bogusMethod")
     );
     assert_eq!(
-        entry("rest", "SoftLayer_Bogus", "")["fault"]["message"],
+        entry("rest", "SoftLayer_Bogus", "getObject")["fault"]["message"],
         "Service does not exist"
     );
     assert_eq!(
@@ -1943,4 +1943,32 @@ fn calls_to_what_the_api_lacks_are_journaled_as_they_were_answered() {
         assert!(text.contains(needle), "no {needle} in\n{text}");
     }
     assert!(!text.contains("transport=\"rest\",service=\"\""), "{text}");
+
+    // A REST call whose credentials are refused is named as the call it is, in the
+    // journal and the metrics, as XML-RPC's and SOAP's are (it was counted under empty
+    // labels, and journaled with no names).
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        "/rest/v3.1/SoftLayer_Account/getObject.json",
+        &[("Authorization", &basic_auth("demo", "wrong"))],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 401, "{}", resp.describe());
+    let refused = journal(
+        &server,
+        "fault=true&service=SoftLayer_Account&method=getObject",
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|c| c["transport"] == "rest" && c["user"].is_null()),
+        "{refused:#?}"
+    );
+    let text = server.get("/metrics").text();
+    let needle = "transport=\"rest\",service=\"SoftLayer_Account\",method=\"getObject\",outcome=\"SoftLayer_Exception_InvalidLegacyToken\"";
+    assert!(text.contains(needle), "no {needle} in\n{text}");
+    assert!(!text.contains("service=\"\""), "{text}");
 }
