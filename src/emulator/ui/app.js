@@ -73,27 +73,37 @@ async function route() {
   // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
   // open the queue without a word).
   const ticket = hash.match(/^#\/ticket\/(.*)$/);
+  // The view a hash names, without its query or a trailing slash (`#/clock?x=1` and
+  // `#/faults/` opened the queue, with an error about a queue parameter).
+  const page = hash.replace(/\?.*$/, '').replace(/\/+$/, '') || '#';
   try {
     if (ticket) {
       show('ticket');
       $('back').href = queueHash;
       await showTicket(ticket[1]);
-    } else if (hash === '#/clock') {
+    } else if (page === '#/clock') {
       show('clock');
       document.title = 'Clock · Support console';
       await refreshClock();
-    } else if (hash.startsWith('#/journal')) {
+    } else if (page === '#/journal') {
       show('journal');
       document.title = 'Journal · Support console';
       await showJournal(hash.slice(hash.indexOf('?') + 1 || hash.length));
-    } else if (hash === '#/faults') {
+    } else if (page === '#/faults') {
       show('faults');
       document.title = 'Fault rules · Support console';
       await refreshFaults();
-    } else if (hash.startsWith('#/outbox')) {
+    } else if (page === '#/outbox') {
       show('outbox');
       document.title = 'Outbox · Support console';
       await showOutbox(hash.slice(hash.indexOf('?') + 1 || hash.length));
+    } else if (page !== '#') {
+      // An address that names no view says so over the queue (it showed the queue as if
+      // the address were one of its own).
+      show('queue');
+      document.title = 'Queue · Support console';
+      await showQueue('');
+      failed(new Error(`there is no page ${page}; this is the queue`));
     } else {
       show('queue');
       queueHash = hash;
@@ -127,6 +137,17 @@ function changed() {
     if (refresh) refresh().catch(failed);
   }, 250);
 }
+
+/**
+ * The clock and the fault rules change without a database commit (the clock ticks, a
+ * rule fires or runs out), so no change event tells of it: their views read them again
+ * every two seconds while shown.
+ */
+setInterval(() => {
+  if ((view === 'clock' || view === 'faults') && !document.hidden && token()) {
+    REFRESH[view]().catch(failed);
+  }
+}, 2000);
 
 function liveState(state) {
   const live = $('live');

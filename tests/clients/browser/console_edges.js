@@ -653,7 +653,35 @@ const SCENARIOS = {
     const outboxAccount = await page.locator('#o-account').inputValue();
     await page.goto(`${UI}#/clock`);
     await page.locator('#clock-now').waitFor();
-    report('addresses', { account, outboxAccount, empty, next, bad, queueDate, threadDate, clock: await text(page, '#clock-facts') });
+    const clock = await text(page, '#clock-facts');
+    // A view's address with a query or a trailing slash opens that view; one that names
+    // no view says so (both opened the queue, the first with an error about a queue
+    // parameter).
+    const visible = (id) => page.locator(`#${id}`).isVisible();
+    await page.goto(`${UI}#/clock?x=1`);
+    await page.waitForTimeout(1000);
+    const clockWithQuery = await visible('clock');
+    await page.goto(`${UI}#/faults/`);
+    await page.waitForTimeout(1000);
+    const faultsWithSlash = await visible('faults');
+    await page.goto(`${UI}#/nowhere`);
+    await page.locator('#queue-error', { hasText: 'no page' }).waitFor({ timeout: 10000 }).catch(() => {});
+    const nowhere = { queue: await visible('queue'), error: await text(page, '#queue-error') };
+    // The faults view follows a rule that fires and runs out, with no page change (no
+    // change event tells of it).
+    const rule = await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Ticket_Survey', times: 1 });
+    await page.goto(`${UI}#/faults`);
+    const row = page.locator(`#fault-rows tr[data-rule="${rule.id}"]`);
+    await row.waitFor();
+    await page.evaluate(
+      async ([token]) => {
+        await fetch('/rest/v3.1/SoftLayer_Ticket_Survey/getPreference.json', { headers: { Authorization: 'Basic ' + btoa('demo:' + '0123456789abcdef'.repeat(4)) } });
+        return token;
+      },
+      [TOKEN],
+    );
+    const gone = await row.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false);
+    report('addresses', { account, outboxAccount, empty, next, bad, queueDate, threadDate, clock, clockWithQuery, faultsWithSlash, nowhere, ruleGoneFromView: gone });
   },
 
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
