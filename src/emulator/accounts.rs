@@ -433,6 +433,42 @@ pub fn create(
         }
         m
     });
+    // Each ticket's latest update, and latest employee update, by the dates the document
+    // gives them (one without a date is its ticket's): the ticket's last edit, response
+    // and close follow them, as the API's own writes keep them (they were all the
+    // ticket's createDate, so a document's ticket answered by an employee last week
+    // sorted and filtered as untouched since it was opened).
+    let date_ms = |v: Option<&Value>| match v {
+        Some(Value::String(s) | Value::DateTime(s)) => {
+            crate::time::parse_written(s).map(|(ms, _)| ms)
+        }
+        _ => None,
+    };
+    let mut latest: HashMap<i64, (i64, Value, String)> = HashMap::new();
+    let mut latest_employee: HashMap<i64, (i64, Value)> = HashMap::new();
+    for u in &rows[UPDATE] {
+        let (Some(ticket), Some(ms)) = (
+            u.get("ticketId").and_then(Value::as_i64),
+            date_ms(u.get("createDate")),
+        ) else {
+            continue;
+        };
+        let date = u.get("createDate").cloned().unwrap_or(Value::Null);
+        let kind = u
+            .get("editorType")
+            .and_then(Value::as_str)
+            .unwrap_or("USER")
+            .to_string();
+        if latest.get(&ticket).is_none_or(|(at, _, _)| ms >= *at) {
+            if kind == "EMPLOYEE" {
+                latest_employee.insert(ticket, (ms, date.clone()));
+            }
+            latest.insert(ticket, (ms, date, kind));
+        } else if kind == "EMPLOYEE" && latest_employee.get(&ticket).is_none_or(|(at, _)| ms >= *at)
+        {
+            latest_employee.insert(ticket, (ms, date));
+        }
+    }
     let mut tickets = Vec::new();
     let mut ticket_dates = HashMap::new();
     for row in rows.get_mut(TICKET).expect("listed") {
@@ -443,10 +479,19 @@ pub fn create(
         default(row, "statusId", Value::Int(1001));
         default(row, "createDate", Value::DateTime(when.clone()));
         let created = row.get("createDate").cloned().unwrap_or(Value::Null);
+        let created_ms = date_ms(Some(&created));
+        let last = latest
+            .get(&id)
+            .filter(|(ms, _, _)| created_ms.is_none_or(|c| *ms > c));
+        let last_edit = last.map_or(created.clone(), |(_, date, _)| date.clone());
         for k in ["modifyDate", "lastEditDate"] {
-            default(row, k, created.clone());
+            default(row, k, last_edit.clone());
         }
-        default(row, "lastEditType", Value::from("USER"));
+        let kind = last.map_or("USER", |(_, _, kind)| kind.as_str());
+        default(row, "lastEditType", Value::from(kind));
+        if let Some((_, date)) = latest_employee.get(&id) {
+            default(row, "lastResponseDate", date.clone());
+        }
         default(row, "serviceProviderId", Value::Int(1));
         default(
             row,
@@ -469,7 +514,7 @@ pub fn create(
             default(row, "groupId", Value::Int(group));
         }
         if row.get("statusId").and_then(Value::as_i64) == Some(1002) {
-            default(row, "closeDate", created.clone());
+            default(row, "closeDate", last_edit.clone());
         }
         store::insert(conn, TICKET, row).map_err(|e| invalid_reference(TICKET, e))?;
         ticket_dates.insert(id, created);

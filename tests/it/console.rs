@@ -1516,7 +1516,10 @@ fn browser_typed_addresses_and_dates_say_what_they_show() {
     assert_eq!(s["clockWithQuery"], true, "{s}");
     assert_eq!(s["faultsWithSlash"], true, "{s}");
     assert_eq!(s["nowhere"]["queue"], true, "{s}");
-    assert!(text(&s["nowhere"]["error"]).contains("no page #/nowhere"), "{s}");
+    assert!(
+        text(&s["nowhere"]["error"]).contains("no page #/nowhere"),
+        "{s}"
+    );
     assert_eq!(s["ruleGoneFromView"], true, "{s}");
     assert_done(&mut browser);
 }

@@ -73,6 +73,91 @@ fn ticket_ids_of(server: &Server, username: &str, key: &str) -> BTreeSet<i64> {
     ids_of(reply.ok())
 }
 
+/// A document's tickets take their last edit, response and close from their updates, as
+/// the API's own writes keep them: all were the ticket's createDate, so a ticket an
+/// employee answered on the 10th read as untouched since the 1st, as the customer's edit,
+/// and its close on the 10th was not among those closed since the 5th.
+#[test]
+fn a_documents_tickets_follow_their_updates() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let opened = "2026-12-01T09:00:00-06:00";
+    let answered = "2026-12-10T09:00:00-06:00";
+    let updates = |ticket: i64| {
+        [
+            json!({"ticketId": ticket, "entry": "help", "createDate": opened}),
+            json!({"ticketId": ticket, "entry": "done", "editorType": "EMPLOYEE", "editorId": 301, "createDate": answered}),
+        ]
+    };
+    let doc = json!({
+        "SoftLayer_Ticket": [
+            {"id": 1, "title": "open", "subjectId": 1005, "createDate": opened},
+            {"id": 2, "title": "closed", "subjectId": 1005, "createDate": opened, "statusId": 1002},
+            {"id": 3, "title": "no updates", "subjectId": 1005, "createDate": opened},
+        ],
+        "SoftLayer_Ticket_Update": updates(1).into_iter().chain(updates(2)).collect::<Vec<_>>(),
+    });
+    let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let (user, key) = first_user(&account);
+    let ids: Vec<i64> = account["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_i64().unwrap())
+        .collect();
+    let ticket = |id: i64| {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth_key(&user, &key)
+                .id(id)
+                .mask("mask[lastEditDate,modifyDate,lastEditType,lastResponseDate]"),
+        );
+        let t = reply.ok().clone();
+        let field = |name: &str| t.get(name).map(|v| v.str().to_string());
+        (
+            field("lastEditDate"),
+            field("modifyDate"),
+            field("lastEditType"),
+            field("lastResponseDate"),
+        )
+    };
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(
+        ticket(ids[0]),
+        (
+            some(answered),
+            some(answered),
+            some("EMPLOYEE"),
+            some(answered)
+        )
+    );
+    assert_eq!(
+        ticket(ids[1]),
+        (
+            some(answered),
+            some(answered),
+            some("EMPLOYEE"),
+            some(answered)
+        )
+    );
+    assert_eq!(
+        ticket(ids[2]),
+        (some(opened), some(opened), some("USER"), None)
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getTicketsClosedSinceDate")
+            .auth_key(&user, &key)
+            .arg(xstr("2026-12-05T00:00:00-06:00"))
+            .mask("mask[id]"),
+    );
+    assert_eq!(
+        ids_of(reply.ok()),
+        BTreeSet::from([ids[1]]),
+        "{}",
+        reply.exchange()
+    );
+}
+
 #[test]
 fn accounts_created_at_once_are_isolated_under_parallel_slcli() {
     let server = Server::start();
