@@ -477,7 +477,8 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     }
     let body = match read_body(req).await {
         Ok(body) => body,
-        Err(e) => {
+        Err(refused) => {
+            let e = &refused.error;
             // A whole export of a large database is over the body limit; say how it
             // loads all the same.
             let hint = if e.status() == StatusCode::PAYLOAD_TOO_LARGE && path == "import" {
@@ -492,7 +493,7 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
             let mut r = plain(e.status(), text);
             r.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            for (name, value) in e.headers() {
+            for (name, value) in refused.headers() {
                 if let Ok(value) = HeaderValue::from_str(&value) {
                     r.headers_mut().insert(name, value);
                 }

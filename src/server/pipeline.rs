@@ -218,7 +218,7 @@ impl BodyError {
 
 /// Reads a request body whole with the limits of [`read_request_body`], for the control
 /// API (its answers are plain text, so the body's share of the cap is given back here).
-pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, BodyError> {
+pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, Refused> {
     let (parts, body) = req.into_parts();
     read_request_body(&parts, body)
         .await
@@ -234,6 +234,58 @@ pub async fn read_body(req: Request<Incoming>) -> Result<Bytes, BodyError> {
 pub async fn read_request_body(
     parts: &hyper::http::request::Parts,
     mut body: Incoming,
+) -> Result<(Bytes, InFlight), Refused> {
+    let mut started = false;
+    match read_whole(parts, &mut body, &mut started).await {
+        Ok(read) => Ok(read),
+        Err(error) => {
+            // A client that asked to be told first (`Expect: 100-continue`) and was told
+            // before the body was asked for sends nothing more: nothing to read away.
+            let expects = parts
+                .headers
+                .get(hyper::header::EXPECT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
+            let declared = parts
+                .headers
+                .get(hyper::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            let refused_whole = matches!(error, BodyError::TooLarge(_) | BodyError::Busy);
+            let drained = refused_whole
+                && (started || !expects)
+                && drain_refused_body(body, declared.unwrap_or(MAX_DRAINED_BYTES));
+            Err(Refused {
+                error,
+                closes: !drained,
+            })
+        }
+    }
+}
+
+/// A body refused, and whether its connection closes after the answer (it does unless
+/// the rest of the body is read away: the answer says `Connection: close`).
+#[derive(Debug)]
+pub struct Refused {
+    pub error: BodyError,
+    pub closes: bool,
+}
+
+impl Refused {
+    /// The headers the answer carries: `error`'s, and `Connection: close` when it closes.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = self.error.headers();
+        if self.closes {
+            headers.push(("Connection", "close".to_string()));
+        }
+        headers
+    }
+}
+
+async fn read_whole(
+    parts: &hyper::http::request::Parts,
+    body: &mut Incoming,
+    started: &mut bool,
 ) -> Result<(Bytes, InFlight), BodyError> {
     let limits = crate::limits::get();
     let max = limits.max_body_bytes;
@@ -267,16 +319,7 @@ pub async fn read_request_body(
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if let Some(n) = declared.filter(|&n| n > max as u64) {
-        // A client that asked to be told first (`Expect: 100-continue`) sends nothing
-        // more, so there is nothing to read away.
-        let expects = headers
-            .get(hyper::header::EXPECT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
-        if !expects {
-            drain_refused_body(body, n);
-        }
+    if declared.is_some_and(|n| n > max as u64) {
         return Err(BodyError::TooLarge(max));
     }
     let mut in_flight = InFlight::default();
@@ -306,6 +349,7 @@ pub async fn read_request_body(
         declared.min(16 * 1024)
     });
     loop {
+        *started = true;
         let next = crate::limits::deadline_after(stall);
         let frame =
             match tokio::time::timeout_at(deadline.map_or(next, |d| d.min(next)), body.frame())
@@ -323,7 +367,6 @@ pub async fn read_request_body(
             continue;
         };
         if bytes.len() + data.len() > max {
-            drain_refused_body(body, MAX_DRAINED_BYTES);
             return Err(BodyError::TooLarge(max));
         }
         let beyond = (bytes.len() + data.len()).saturating_sub(in_flight.0);
@@ -357,14 +400,15 @@ pub async fn read_request_body(
 /// Most bytes of a refused body read and thrown away so that its client sees the answer.
 const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads and throws away the rest of a body refused as too large (`declared` bytes, as
-/// far as is known) while the answer goes out. Closed with the body unread, the
-/// connection was reset under a client still sending it: Python's xmlrpc.client and
-/// PHP's SoapClient, which send the whole body before reading, reported a broken pipe
-/// instead of the 413. Bounded by [`MAX_DRAINED_BYTES`] and the stall timeout per read.
-fn drain_refused_body(mut body: Incoming, declared: u64) {
+/// Reads and throws away the rest of a body refused as too large or while the server is
+/// busy (`declared` bytes, as far as is known) while the answer goes out, and says
+/// whether it does. Closed with the body unread, the connection was reset under a client
+/// still sending it: Python's xmlrpc.client and PHP's SoapClient, which send the whole
+/// body before reading, reported a broken pipe instead of the 413 or the 503 they were
+/// to retry after. Bounded by [`MAX_DRAINED_BYTES`] and the stall timeout per read.
+fn drain_refused_body(mut body: Incoming, declared: u64) -> bool {
     if declared > MAX_DRAINED_BYTES {
-        return;
+        return false;
     }
     let stall = crate::limits::get().stall_timeout();
     tokio::spawn(async move {
@@ -376,6 +420,7 @@ fn drain_refused_body(mut body: Incoming, declared: u64) {
             }
         }
     });
+    true
 }
 
 /// `fault` in the codec's format, with the `Retry-After` of a busy server.
@@ -417,7 +462,8 @@ async fn answer_or_drop<C: Codec>(
     let closes = asks_to_close(&parts.headers);
     let (body, in_flight) = match read_request_body(&parts, body).await {
         Ok(body) => body,
-        Err(e) => {
+        Err(refused) => {
+            let e = &refused.error;
             // Not a parse error (XML-RPC would hide the reason behind -32700): a Public
             // fault that says what was wrong with the request, under the status of `e`.
             let fault = match e {
@@ -427,7 +473,8 @@ async fn answer_or_drop<C: Codec>(
             let mut answer = write_fault(&codec, &fault);
             answer.status = e.status().as_u16();
             answer.headers.extend(
-                e.headers()
+                refused
+                    .headers()
                     .into_iter()
                     .filter(|(name, _)| *name != "Retry-After")
                     .map(|(name, value)| (name.to_string(), value)),
