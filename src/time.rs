@@ -321,10 +321,20 @@ pub fn central_midnight_sql(days: i64) -> Option<String> {
     DateTime::from_timestamp_millis(ms).map(crate::clock::sql_text)
 }
 
-/// A date a caller sends, as stored text (Central time, ISO 8601 with offset): its start.
+/// A date a caller sends, as stored text (Central time, ISO 8601 with offset): its start,
+/// a fraction of a second rounded up to the next whole one. Stored dates are whole
+/// seconds and every use is "at or after": a close at 10:00:00 is not since 10:00:00.900
+/// (the fraction was dropped, and it was), and an alert asked for at 12:00:00.999 does not
+/// run 999 ms early.
 pub fn parse_to_stored(text: &str, zone: Zone) -> Option<String> {
     let span = parse(text, zone, now_ms())?;
-    Some(Zone::CENTRAL.render(span.start))
+    let whole = span.start.div_euclid(1000) * 1000;
+    let start = if whole < span.start {
+        whole + 1000
+    } else {
+        whole
+    };
+    Some(Zone::CENTRAL.render(start))
 }
 
 fn day_span(day: NaiveDate, zone: Zone) -> Option<DateSpan> {
@@ -495,6 +505,30 @@ mod tests {
         DateTime::parse_from_rfc3339(text)
             .unwrap()
             .timestamp_millis()
+    }
+
+    /// Stored dates are whole seconds, and a date sent is "at or after": its fraction
+    /// rounds up, never down (a close at 10:00:00 was "since" 10:00:00.900).
+    #[test]
+    fn a_date_sent_with_a_fraction_is_stored_as_the_next_whole_second() {
+        let c = Zone::CENTRAL;
+        assert_eq!(
+            parse_to_stored("2027-02-01T10:00:00.900-06:00", c).as_deref(),
+            Some("2027-02-01T10:00:01-06:00")
+        );
+        assert_eq!(
+            parse_to_stored("2027-02-01T16:00:00.001Z", c).as_deref(),
+            Some("2027-02-01T10:00:01-06:00")
+        );
+        assert_eq!(
+            parse_to_stored("2027-02-01T10:00:00.000-06:00", c).as_deref(),
+            Some("2027-02-01T10:00:00-06:00")
+        );
+        // Before 1970 too (the instant is negative).
+        assert_eq!(
+            parse_to_stored("1969-12-31T18:00:00.500-06:00", c).as_deref(),
+            Some("1969-12-31T18:00:01-06:00")
+        );
     }
 
     #[test]

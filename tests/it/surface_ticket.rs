@@ -1998,6 +1998,22 @@ fn tickets_closed_since_a_date() {
         closed_since(&server, &DEMO, xstr("2026-06-05T16:00:00-05:00")),
         vec![first, second]
     );
+    // To the millisecond, as zeep sends a datetime: a close at 15:00:00 is not since
+    // 15:00:00.900 (the fraction was dropped), and is since 14:59:59.900.
+    for (date, closed) in [
+        ("2026-06-05T15:00:00.900-05:00", vec![first, second]),
+        ("2026-06-05T20:00:00.001Z", vec![first, second]),
+        (
+            "2026-06-05T14:59:59.900-05:00",
+            vec![first, second, CLOSED_TICKET],
+        ),
+        (
+            "2026-06-05T15:00:00.000-05:00",
+            vec![first, second, CLOSED_TICKET],
+        ),
+    ] {
+        assert_eq!(closed_since(&server, &DEMO, xstr(date)), closed, "{date}");
+    }
     // An XML-RPC dateTime.
     assert_eq!(
         closed_since(&server, &DEMO, XVal::DateTime("20260101T00:00:00".into())),
