@@ -297,6 +297,24 @@ fn every_modification_moves_the_last_edit() {
 
     assert_eq!(last_editor(ticket), Some(DEMO.id.to_string()));
 
+    // So is the same file attached by addAttachedFile (it moved nothing), after an
+    // employee's reply.
+    set_clock(&server, "2027-01-10T11:40:00-06:00");
+    reply_as(&server, ticket, "sl-support-jdoe", "Send the logs?", false);
+    set_clock(&server, "2027-01-10T11:45:00-06:00");
+    let reply = server.xmlrpc(&call("addAttachedFile").id(ticket).arg(xstruct(&[
+        ("filename", xstr("more-logs.txt")),
+        ("data", XVal::Base64("bG9ncw==".into())),
+    ])));
+    reply.ok();
+    assert_eq!(
+        last_edit(ticket),
+        ("2027-01-10T11:45:00-06:00".into(), "USER".into()),
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(last_editor(ticket), Some(DEMO.id.to_string()));
+
     // The customer's edit adds no update; another user of the account makes it.
     set_clock(&server, "2027-01-10T12:00:00-06:00");
     let reply = server.xmlrpc(
@@ -348,7 +366,7 @@ fn every_modification_moves_the_last_edit() {
         ("2027-01-10T15:00:00-06:00".into(), "USER".into())
     );
     assert_eq!(last_editor(ticket), Some(DEMO.id.to_string()));
-    // None of these added an update but the reply.
+    // None of these added an update but the replies.
     let reply = server.xmlrpc(&call("getObject").id(ticket).mask("mask[updateCount]"));
-    assert_eq!(reply.ok().member("updateCount").int(), 2);
+    assert_eq!(reply.ok().member("updateCount").int(), 3);
 }

@@ -147,7 +147,19 @@ pub(super) fn add_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     super::updates::refuse_if_closed(&ticket, ExceptionClass::Exception, UNABLE_TO_ATTACH_FILE)?;
     let file = read_file(ctx.args.first())?;
-    let row = store_file(ctx, ticket.id().unwrap_or_default(), None, &file)?;
+    let id = ticket.id().unwrap_or_default();
+    let row = store_file(ctx, id, None, &file)?;
+    // An edit, as `edit` with files alone is (SLDN's lastEditDate: "A modification does
+    // not necessarily mean that an update was added"): the same file attached either way
+    // moved lastEditDate one way only.
+    let mut changes = Struct::new();
+    super::updates::stamp_edit(
+        &mut changes,
+        &now(),
+        super::updates::USER_EDIT,
+        Some(ctx.principal.user_id),
+    );
+    store::update(ctx.conn, TICKET, id, &changes)?;
     Ok(Output::Object(row))
 }
 
