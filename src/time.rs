@@ -186,16 +186,21 @@ impl Zone {
 /// (`23:59:60`) or a lower-case `t`, which RFC 3339 allows and SQLite's date functions do
 /// not read: such a date would drop out of every filter and order.
 pub fn is_stored_date(text: &str) -> bool {
+    stored_date_ms(text).is_some_and(|ms| (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&ms))
+}
+
+/// The instant of a date a document may store ([`is_stored_date`]'s forms), in
+/// milliseconds since the epoch.
+pub fn stored_date_ms(text: &str) -> Option<i64> {
     let text = text.trim();
-    let instant = parse_written(text).map(|(ms, _)| ms).or_else(|| {
+    parse_written(text).map(|(ms, _)| ms).or_else(|| {
         DateTime::parse_from_rfc3339(text)
             .ok()
             .filter(|date| {
                 date.nanosecond() < 1_000_000_000 && text.as_bytes().get(10) != Some(&b't')
             })
             .map(|date| date.timestamp_millis())
-    });
-    instant.is_some_and(|ms| (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&ms))
+    })
 }
 
 /// A date as [`Zone::render`] writes them (`2026-11-30T14:05:09-06:00`; a zero offset as

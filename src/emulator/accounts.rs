@@ -439,9 +439,7 @@ pub fn create(
     // ticket's createDate, so a document's ticket answered by an employee last week
     // sorted and filtered as untouched since it was opened).
     let date_ms = |v: Option<&Value>| match v {
-        Some(Value::String(s) | Value::DateTime(s)) => {
-            crate::time::parse_written(s).map(|(ms, _)| ms)
-        }
+        Some(Value::String(s) | Value::DateTime(s)) => crate::time::stored_date_ms(s),
         _ => None,
     };
     let mut latest: HashMap<i64, (i64, Value, String)> = HashMap::new();
@@ -489,7 +487,10 @@ pub fn create(
         }
         let kind = last.map_or("USER", |(_, _, kind)| kind.as_str());
         default(row, "lastEditType", Value::from(kind));
-        if let Some((_, date)) = latest_employee.get(&id) {
+        if let Some((_, date)) = latest_employee
+            .get(&id)
+            .filter(|(ms, _)| created_ms.is_none_or(|c| *ms >= c))
+        {
             default(row, "lastResponseDate", date.clone());
         }
         default(row, "serviceProviderId", Value::Int(1));

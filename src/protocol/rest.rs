@@ -1035,6 +1035,10 @@ struct Navigation {
     strip_id: bool,
     /// The type of the final value, as [`Reply::type_name`] gives it.
     type_name: String,
+    /// What a path ending in a relational property answers when the result leaves it
+    /// out (data the emulator does not keep): what the property's getter answers, an
+    /// empty list or 0 rather than null.
+    absent: Option<Value>,
 }
 
 /// The walk after a method without parameters: `rest` alternates ids and relational
@@ -1057,6 +1061,7 @@ fn navigate(
         steps: Vec::new(),
         properties: Vec::new(),
         picked: false,
+        last_property: None,
     };
     for (i, segment) in rest.iter().enumerate() {
         if is_id(segment) && !walk.picked {
@@ -1079,6 +1084,7 @@ fn navigate(
             }
             walk.steps.push(Step::Property(property.name.clone()));
             walk.properties.push((property.name.clone(), None));
+            walk.last_property = Some(property);
             walk.type_name = property.type_name.clone();
             walk.many = property.many;
             walk.picked = false;
@@ -1119,6 +1125,8 @@ struct Walk<'a> {
     /// The relations walked, each with the id picked from it next, if one is.
     properties: Vec<(String, Option<i64>)>,
     picked: bool,
+    /// The relational property the walk ends in, if it ends in one.
+    last_property: Option<&'static PropertyDef>,
 }
 
 impl Walk<'_> {
@@ -1174,6 +1182,10 @@ impl Walk<'_> {
                 limit: if guard_only { None } else { ctx.query.limit },
                 strip_id,
                 type_name,
+                absent: match (self.steps.last(), self.last_property) {
+                    (Some(Step::Property(_)), Some(property)) => Some(property.empty_value()),
+                    _ => None,
+                },
             },
             guard,
             nested: None,
@@ -1235,11 +1247,16 @@ impl Navigation {
             return Ok(reply);
         }
         let mut value = reply.value;
-        for step in &self.steps {
+        let last = self.steps.len() - 1;
+        for (i, step) in self.steps.iter().enumerate() {
             value = match step {
                 Step::Pick(id) => pick(value, id)?,
                 Step::Property(name) => match value {
-                    Value::Struct(mut members) => members.shift_remove(name).unwrap_or(Value::Null),
+                    Value::Struct(mut members) => match members.shift_remove(name) {
+                        Some(v) => v,
+                        None if i == last => self.absent.clone().unwrap_or(Value::Null),
+                        None => Value::Null,
+                    },
                     _ => Value::Null,
                 },
             };

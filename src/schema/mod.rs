@@ -67,6 +67,24 @@ pub struct PropertyDef {
     pub type_ref: TypeRef,
 }
 
+impl PropertyDef {
+    /// What the property answers when the emulator keeps no data for it (its getter, or
+    /// a REST path ending in it): an empty list, 0 for a count or a number, false for a
+    /// flag, else null. softlayer-go reads a boolean or unsigned getter's REST body with
+    /// ParseBool or ParseUint, which fail on `null` (its own test feeds
+    /// getEvaultCapacityGB a null).
+    pub fn empty_value(&self) -> crate::value::Value {
+        use crate::value::Value;
+        match (self.kind, self.type_name.as_str()) {
+            _ if self.many => Value::Array(Vec::new()),
+            (PropertyKind::Count, _) | (_, "int" | "unsignedInt" | "unsignedLong") => Value::Int(0),
+            (_, "decimal" | "float" | "double") => Value::Float(0.0),
+            (_, "boolean") => Value::Bool(false),
+            _ => Value::Null,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TypeDef {
     pub name: String,

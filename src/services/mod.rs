@@ -945,16 +945,10 @@ fn unkept_getter(ctx: &Ctx) -> Result<Output, Fault> {
         .and_then(|t| t.property(&getter.property))
         .expect("getter_of checked it");
     // A flag or a number answers false or 0, as the API does for an account without the
-    // thing: softlayer-go reads a boolean or unsigned getter's REST body with ParseBool
-    // or ParseUint, which fail on `null` (its own test feeds getEvaultCapacityGB a null).
-    Ok(match (def.kind, def.type_name.as_str()) {
-        _ if def.many => Output::Value(Value::Array(Vec::new())),
-        (PropertyKind::Count, _) | (_, "int" | "unsignedInt" | "unsignedLong") => {
-            Output::Value(Value::Int(0))
-        }
-        (_, "decimal" | "float" | "double") => Output::Value(Value::Float(0.0)),
-        (_, "boolean") => Output::Value(Value::Bool(false)),
-        _ => Output::MaybeObject(None),
+    // thing (`PropertyDef::empty_value`).
+    Ok(match def.empty_value() {
+        Value::Null => Output::MaybeObject(None),
+        empty => Output::Value(empty),
     })
 }
 

@@ -331,9 +331,23 @@ pub fn check_document_fields<'a>(
             ),
             // SQLite keeps 1.5 in an INTEGER column as a REAL: an id naming no row (a
             // subject of 1.5), served as a double on every transport.
-            Value::Float(d) if whole && d.fract() != 0.0 => Err(StoreError::Seed(format!(
-                "{table_name}.{name} is a whole number, not {d}"
-            ))),
+            // 1e20 too: past i64, SQLite keeps it as a REAL as well.
+            Value::Float(d) if whole && (d.fract() != 0.0 || !(-9.0e18..=9.0e18).contains(d)) => {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.{name} is a whole number, not {d}"
+                )))
+            }
+            // 7.0 is 7 to SQLite: as a priority, refused as 7 is.
+            Value::Float(d)
+                if table_name == "SoftLayer_Ticket"
+                    && name == "priority"
+                    && !super::TICKET_PRIORITIES.contains(&(*d as i64)) =>
+            {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.priority {d} is no priority: 0 (none) or 1 (critical) \
+                     to 4 (minimal impact)"
+                )))
+            }
             Value::String(text) if whole && text.trim().parse::<i64>().is_err() => {
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a whole number, not {text:?}"
@@ -357,6 +371,16 @@ pub fn check_document_fields<'a>(
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a date with its offset \
                      (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not {text:?}"
+                )))
+            }
+            // As `editObject` takes it: the outbox mailed an address with no `@`.
+            Value::String(text)
+                if table_name == "SoftLayer_User_Customer"
+                    && name == "email"
+                    && !crate::services::valid_email(text) =>
+            {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.email {text:?} is not an email address"
                 )))
             }
             // As `createStandardTicket` and `edit` take them: another number shows as a

@@ -83,7 +83,9 @@ fn a_documents_tickets_follow_their_updates() {
     let control = Control::new(&server);
     let opened = "2026-12-01T09:00:00-06:00";
     let answered = "2026-12-10T09:00:00-06:00";
-    let updates = |ticket: i64| {
+    // The second ticket's answer is dated in UTC with a `Z`, as a document may date it
+    // (it was not read, and left the ticket as untouched).
+    let updates = |ticket: i64, answered: &str| {
         [
             json!({"ticketId": ticket, "entry": "help", "createDate": opened}),
             json!({"ticketId": ticket, "entry": "done", "editorType": "EMPLOYEE", "editorId": 301, "createDate": answered}),
@@ -95,7 +97,10 @@ fn a_documents_tickets_follow_their_updates() {
             {"id": 2, "title": "closed", "subjectId": 1005, "createDate": opened, "statusId": 1002},
             {"id": 3, "title": "no updates", "subjectId": 1005, "createDate": opened},
         ],
-        "SoftLayer_Ticket_Update": updates(1).into_iter().chain(updates(2)).collect::<Vec<_>>(),
+        "SoftLayer_Ticket_Update": updates(1, answered)
+            .into_iter()
+            .chain(updates(2, "2026-12-10T15:00:00Z"))
+            .collect::<Vec<_>>(),
     });
     let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
     let (user, key) = first_user(&account);
@@ -1094,6 +1099,42 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         r#"SoftLayer_Ticket.subjectId is a whole number, not \"1001.7\""#,
     );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_User_Customer": [{"id": 1, "username": "x", "email": "bad"}]})),
+        400,
+        r#"SoftLayer_User_Customer.email \"bad\" is not an email address"#,
+    );
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(
+            &json!({"SoftLayer_User_Customer": [{"id": 170100, "accountId": 1001, "username": "zz9", "email": "still nope"}]}),
+        ),
+        400,
+        "is not an email address",
+    );
+    for (field, value, says) in [
+        (
+            "priority",
+            json!(7.0),
+            "SoftLayer_Ticket.priority 7 is no priority",
+        ),
+        (
+            "subjectId",
+            json!(1e20),
+            "SoftLayer_Ticket.subjectId is a whole number, not 1",
+        ),
+    ] {
+        refused(
+            "POST",
+            "/_emulator/accounts",
+            Some(&json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", field: value}]})),
+            400,
+            says,
+        );
+    }
     refused(
         "POST",
         "/_emulator/accounts",

@@ -872,6 +872,32 @@ fn nested_resources_walk_relational_properties() {
     );
     assert_eq!(resp.status, 200, "{}", resp.describe());
     assert_eq!(xml_tree(&resp).child("id").text, update.to_string());
+
+    // A path ending in a relation the emulator keeps no data for answers as its getter
+    // does (SLDN REST's own `getHardware/{id}/getNetworkComponents`): an empty list with
+    // its total, 0 for a count, rather than null.
+    let resp = get(
+        &server,
+        "SoftLayer_Account/getHardware/8001/getNetworkComponents.json",
+    );
+    assert_eq!(ok_json(&resp), json!([]), "{}", resp.describe());
+    assert_eq!(total(&resp), Some(0), "{}", resp.describe());
+    let resp = get(
+        &server,
+        "SoftLayer_Account/getUsers/5001/getPermissions.json",
+    );
+    assert_eq!(ok_json(&resp), json!([]), "{}", resp.describe());
+    let resp = get(
+        &server,
+        "SoftLayer_Account/getHardware/8001/getProcessorCount.json",
+    );
+    assert_eq!(ok_json(&resp), json!(0), "{}", resp.describe());
+    // A relation to one answers null, as its getter does.
+    let resp = get(
+        &server,
+        "SoftLayer_Account/getHardware/8001/getDatacenter.json",
+    );
+    assert_eq!(ok_json(&resp), json!(null), "{}", resp.describe());
 }
 
 #[test]
