@@ -305,6 +305,35 @@ fn refuse_connection(stream: tokio::net::TcpStream) {
     });
 }
 
+/// `answer`, given without reading the request's body (a 404, 405, 401, a WSDL): the body
+/// is read away while it goes out, as a refused body is
+/// ([`pipeline::drain_refused_body`]), or, when it is not (too long, or its client waits
+/// for `100 Continue`), the answer says `Connection: close`. Closed with the body unread,
+/// the connection was reset under Python's xmlrpc.client, still sending, which lost the
+/// answer to a broken pipe.
+fn unread_body(req: Request<Incoming>, mut answer: Response<Body>) -> Response<Body> {
+    let headers = req.headers();
+    let declared = headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let chunked = headers.contains_key(hyper::header::TRANSFER_ENCODING);
+    if declared.unwrap_or(0) == 0 && !chunked {
+        return answer;
+    }
+    let expects = headers
+        .get(hyper::header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
+    let bound = declared.unwrap_or(pipeline::MAX_DRAINED_BYTES);
+    if expects || !pipeline::drain_refused_body(req.into_body(), bound) {
+        answer
+            .headers_mut()
+            .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    answer
+}
+
 /// Answers a request; an `Err` closes the connection unanswered (a fault rule's
 /// `drop_connection`).
 async fn handle(
@@ -313,7 +342,8 @@ async fn handle(
 ) -> Result<Response<Body>, pipeline::Dropped> {
     let path = req.uri().path().to_string();
     if let Some(problem) = host_problem(&req) {
-        return Ok(bad_request(&path, problem));
+        let answer = bad_request(&path, problem);
+        return Ok(unread_body(req, answer));
     }
     if (path == "/health" || path == "/metrics")
         && req.method() != Method::GET
@@ -326,7 +356,7 @@ async fn handle(
         answer
             .headers_mut()
             .insert(hyper::header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-        return Ok(answer);
+        return Ok(unread_body(req, answer));
     }
     if path == "/health" {
         return Ok(plain(StatusCode::OK, "ok\n"));
@@ -358,7 +388,8 @@ async fn handle(
     }
     if let Some((version, service)) = soap_route(&path) {
         if req.method() == Method::GET || req.method() == Method::HEAD {
-            return Ok(wsdl(&req, version, service));
+            let answer = wsdl(&req, version, service);
+            return Ok(unread_body(req, answer));
         }
         let codec = SoapCodec {
             version,
@@ -366,27 +397,25 @@ async fn handle(
             basic,
         };
         if req.method() != Method::POST {
-            return Ok(method_not_allowed(
+            let answer = method_not_allowed(
                 &codec,
                 "GET, HEAD, POST",
                 "SOAP calls are POSTed; GET ?wsdl for the WSDL.",
-            ));
+            );
+            return Ok(unread_body(req, answer));
         }
         return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
-        return Ok(not_found(&path));
+        return Ok(unread_body(req, not_found(&path)));
     };
     let codec = XmlRpcCodec {
         service: service.to_string(),
         basic,
     };
     if req.method() != Method::POST {
-        return Ok(method_not_allowed(
-            &codec,
-            "POST",
-            "XML-RPC calls are POSTed.",
-        ));
+        let answer = method_not_allowed(&codec, "POST", "XML-RPC calls are POSTed.");
+        return Ok(unread_body(req, answer));
     }
     pipeline::answer(shared, codec, req).await
 }
@@ -473,7 +502,7 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
         authorization.as_deref(),
         token_header.as_deref(),
     ) {
-        return response(crate::emulator::http::unauthorised(), None);
+        return unread_body(req, response(crate::emulator::http::unauthorised(), None));
     }
     let body = match read_body(req).await {
         Ok(body) => body,

@@ -398,7 +398,7 @@ async fn read_whole(
 }
 
 /// Most bytes of a refused body read and thrown away so that its client sees the answer.
-const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Reads and throws away the rest of a body refused as too large or while the server is
 /// busy (`declared` bytes, as far as is known) while the answer goes out, and says
@@ -406,7 +406,7 @@ const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
 /// still sending it: Python's xmlrpc.client and PHP's SoapClient, which send the whole
 /// body before reading, reported a broken pipe instead of the 413 or the 503 they were
 /// to retry after. Bounded by [`MAX_DRAINED_BYTES`] and the stall timeout per read.
-fn drain_refused_body(mut body: Incoming, declared: u64) -> bool {
+pub(crate) fn drain_refused_body(mut body: Incoming, declared: u64) -> bool {
     if declared > MAX_DRAINED_BYTES {
         return false;
     }
@@ -1145,10 +1145,23 @@ impl<C: Codec> Exchange<C> {
             && let Err(fault) = known_caller(&self.shared.store, basic)
         {
             // Named in the journal and the metrics by the call it is, as XML-RPC and SOAP
-            // name a refused call: read for its names only when that is cheap.
-            let call = (self.body.len() <= MAX_CACHED_BODY)
-                .then(|| self.codec.parse(&self.body).ok())
-                .flatten();
+            // name a refused call: read for its names only when that is cheap, and named
+            // by its path alone when its body does not read or its service is none.
+            let parsed = if self.body.len() <= MAX_CACHED_BODY {
+                self.codec.parse(&self.body)
+            } else {
+                Err(fault.clone())
+            };
+            let call = match parsed.or_else(|_| self.codec.parse(b"")) {
+                Ok(call) => Some(call),
+                Err(Fault::ServiceNotFound { service, method }) => Some(Call {
+                    service,
+                    method,
+                    headers: Default::default(),
+                    args: Vec::new(),
+                }),
+                Err(_) => None,
+            };
             self.whole_fault(call.as_ref(), &fault);
             return Then::Done;
         }

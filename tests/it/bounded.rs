@@ -935,6 +935,47 @@ fn a_client_sending_an_oversized_body_whole_reads_the_413() {
     assert!(r.text().contains("over the limit"), "{}", r.describe());
 }
 
+/// An answer given without reading the body (a 404 for a path nothing serves, a 405, the
+/// control API's 401) reaches a client that sends the whole body first: the body is read
+/// away meanwhile and the connection serves the next request. It was reset under the
+/// client (Python's xmlrpc.client: a broken pipe, the answer lost).
+#[test]
+fn answers_given_without_reading_the_body_reach_a_client_still_sending_it() {
+    let server = Server::start();
+    let size = 4_000_000;
+    for (method, path, status) in [
+        ("POST", "/xmlrpc/v9/SoftLayer_Ticket", 404),
+        ("POST", "/nowhere", 404),
+        ("PUT", "/xmlrpc/v3.1/SoftLayer_Ticket", 405),
+        ("POST", "/_emulator/import", 401),
+    ] {
+        let head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n");
+        let s = send_raw(&server, head.as_bytes());
+        (&s).write_all(&vec![b'a'; size])
+            .unwrap_or_else(|e| panic!("{method} {path}: sending the body: {e}"));
+        let r = read_response(&s, method).unwrap();
+        assert_eq!(r.status, status, "{method} {path}: {}", r.describe());
+        (&s).write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let r = read_response(&s, "GET").unwrap();
+        assert_eq!(
+            r.status,
+            200,
+            "{method} {path}, then /health: {}",
+            r.describe()
+        );
+    }
+    // A client waiting for 100 Continue sends no body: the connection closes, and the
+    // answer says so.
+    let s = send_raw(
+        &server,
+        b"POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n",
+    );
+    let r = read_response(&s, "POST").unwrap();
+    assert_eq!(r.status, 404, "{}", r.describe());
+    assert_eq!(r.header("Connection"), Some("close"), "{}", r.describe());
+}
+
 /// A `Content-Length` over the limit is refused at once, before any body is sent, with
 /// an XML-RPC fault as the body; `Transfer-Encoding` with `Content-Length` is refused.
 #[test]

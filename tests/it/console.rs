@@ -1515,6 +1515,7 @@ fn browser_typed_addresses_and_dates_say_what_they_show() {
     assert!(text(&s["clock"]).contains("US Central"), "{s}");
     assert_eq!(s["clockWithQuery"], true, "{s}");
     assert_eq!(s["faultsWithSlash"], true, "{s}");
+    assert_eq!(s["ticketWithSlash"], true, "{s}");
     assert_eq!(s["nowhere"]["queue"], true, "{s}");
     assert!(
         text(&s["nowhere"]["error"]).contains("no page #/nowhere"),

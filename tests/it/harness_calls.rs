@@ -1967,8 +1967,47 @@ fn calls_to_what_the_api_lacks_are_journaled_as_they_were_answered() {
             .any(|c| c["transport"] == "rest" && c["user"].is_null()),
         "{refused:#?}"
     );
+    // So is one whose body does not read, or whose service is none: by its path.
+    for (path, body) in [
+        (
+            "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
+            &b"{not json"[..],
+        ),
+        ("/rest/v3.1/SoftLayer_Nope/getX.json", &b""[..]),
+    ] {
+        let resp = http_request(
+            server.addr(),
+            "POST",
+            path,
+            &[("Authorization", &basic_auth("demo", "wrong"))],
+            body,
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(resp.status, 401, "{}", resp.describe());
+    }
+    for (service, method) in [
+        ("SoftLayer_Ticket", "addUpdate"),
+        ("SoftLayer_Nope", "getX"),
+    ] {
+        let refused = journal(
+            &server,
+            &format!("fault=true&service={service}&method={method}"),
+        );
+        assert!(
+            refused
+                .iter()
+                .any(|c| c["transport"] == "rest" && c["user"].is_null()),
+            "{service}::{method}: {refused:#?}"
+        );
+    }
     let text = server.get("/metrics").text();
-    let needle = "transport=\"rest\",service=\"SoftLayer_Account\",method=\"getObject\",outcome=\"SoftLayer_Exception_InvalidLegacyToken\"";
-    assert!(text.contains(needle), "no {needle} in\n{text}");
+    for needle in [
+        "transport=\"rest\",service=\"SoftLayer_Account\",method=\"getObject\",outcome=\"SoftLayer_Exception_InvalidLegacyToken\"",
+        "transport=\"rest\",service=\"SoftLayer_Ticket\",method=\"addUpdate\",outcome=\"SoftLayer_Exception_InvalidLegacyToken\"",
+        "transport=\"rest\",service=\"(unknown)\",method=\"(unknown)\",outcome=\"SoftLayer_Exception_InvalidLegacyToken\"",
+    ] {
+        assert!(text.contains(needle), "no {needle} in\n{text}");
+    }
     assert!(!text.contains("service=\"\""), "{text}");
 }

@@ -72,10 +72,10 @@ async function route() {
   if (!hash.startsWith('#/') && view !== null && view !== 'sign-in') return;
   // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
   // open the queue without a word).
-  const ticket = hash.match(/^#\/ticket\/(.*)$/);
   // The view a hash names, without its query or a trailing slash (`#/clock?x=1` and
   // `#/faults/` opened the queue, with an error about a queue parameter).
   const page = hash.replace(/\?.*$/, '').replace(/\/+$/, '') || '#';
+  const ticket = page.match(/^#\/ticket\/(.*)$/);
   try {
     if (ticket) {
       show('ticket');

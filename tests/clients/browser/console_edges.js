@@ -664,6 +664,9 @@ const SCENARIOS = {
     await page.goto(`${UI}#/faults/`);
     await page.waitForTimeout(1000);
     const faultsWithSlash = await visible('faults');
+    await page.goto(`${UI}#/ticket/${ticket}/?x=1`);
+    await page.locator('#thread li.update').first().waitFor({ timeout: 10000 }).catch(() => {});
+    const ticketWithSlash = await visible('thread') && (await text(page, '#ticket-error')) === '';
     await page.goto(`${UI}#/nowhere`);
     await page.locator('#queue-error', { hasText: 'no page' }).waitFor({ timeout: 10000 }).catch(() => {});
     const nowhere = { queue: await visible('queue'), error: await text(page, '#queue-error') };
@@ -681,7 +684,7 @@ const SCENARIOS = {
       [TOKEN],
     );
     const gone = await row.waitFor({ state: 'detached', timeout: 10000 }).then(() => true, () => false);
-    report('addresses', { account, outboxAccount, empty, next, bad, queueDate, threadDate, clock, clockWithQuery, faultsWithSlash, nowhere, ruleGoneFromView: gone });
+    report('addresses', { account, outboxAccount, empty, next, bad, queueDate, threadDate, clock, clockWithQuery, faultsWithSlash, ticketWithSlash, nowhere, ruleGoneFromView: gone });
   },
 
   // Many tabs of one browser: every one loads, goes live, follows a write and opens a
