@@ -181,6 +181,38 @@ enum CliError {
     },
 }
 
+/// Writes `bytes` to `path` whole or not at all: into a file beside it, synced, then
+/// renamed over it. Written in place, an export cut short (Ctrl-C, a full disk) left the
+/// file it replaced truncated: an earlier export, a backup, gone.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    // Through a symbolic link to the file it names, as writing in place did.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = std::fs::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("not a file name"))?;
+    let mut partial = name.to_os_string();
+    partial.push(format!(".partial-{}", std::process::id()));
+    let partial = path.with_file_name(partial);
+    let written = (|| {
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
+}
+
 /// Refuses `path` for `flag` when it names the database file `db` or one SQLite keeps
 /// beside it (`-wal`, `-shm`, `-journal`), existing or not.
 fn not_the_database(flag: &'static str, path: &std::path::Path, db: &str) -> Result<(), CliError> {
@@ -414,7 +446,7 @@ fn main() -> std::process::ExitCode {
                 let doc = store::dump::export(&conn, account)?;
                 let text = serde_json::to_string_pretty(&doc)? + "\n";
                 match out {
-                    Some(path) => std::fs::write(&path, text)
+                    Some(path) => write_whole(&path, text.as_bytes())
                         .map_err(|source| CliError::ExportFile { path, source })?,
                     None => write_output(&text)?,
                 }
@@ -660,5 +692,44 @@ fn replay(
             tell!("error: {e}");
             std::process::ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write that fails leaves the file it was to replace as it was, and nothing beside
+    /// it; one that succeeds replaces it whole, through a symbolic link to it too.
+    #[test]
+    fn an_export_file_is_written_whole_or_not_at_all() {
+        let dir = std::env::temp_dir().join(format!("write-whole-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("export.json");
+        std::fs::write(&out, b"the earlier export").unwrap();
+        // The partial file cannot be made (a directory is in its place).
+        let partial = dir.join(format!("export.json.partial-{}", std::process::id()));
+        std::fs::create_dir(&partial).unwrap();
+        assert!(write_whole(&out, b"the new export").is_err());
+        assert_eq!(std::fs::read(&out).unwrap(), b"the earlier export");
+        std::fs::remove_dir(&partial).unwrap();
+        write_whole(&out, b"the new export").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"the new export");
+        let link = dir.join("link.json");
+        std::os::unix::fs::symlink(&out, &link).unwrap();
+        write_whole(&link, b"through the link").unwrap();
+        assert_eq!(std::fs::read(&out).unwrap(), b"through the link");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
