@@ -355,6 +355,7 @@ fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let command = Cli::parse().command;
+    let database = command.database().map(str::to_string);
     if command.database().is_some_and(|db| db.trim().is_empty()) {
         tell!("error: {}", CliError::EmptyDatabasePath);
         return std::process::ExitCode::FAILURE;
@@ -472,10 +473,33 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            tell!("error: {e}");
+            tell!("error: {}", named_failure(database.as_deref(), e.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// A command's failure, naming the database file when SQLite's words do not ("database
+/// is locked", "database or disk is full", "file is not a database" said nothing of
+/// which file), and who may hold a locked one.
+fn named_failure(database: Option<&str>, e: &(dyn std::error::Error + 'static)) -> String {
+    let text = e.to_string();
+    let Some(db) = database.filter(|db| !text.contains(db)) else {
+        return text;
+    };
+    if !matches!(
+        e.downcast_ref::<store::StoreError>(),
+        Some(store::StoreError::Sqlite(_))
+    ) {
+        return text;
+    }
+    let held = if text.contains("database is locked") {
+        " (another process holds it: a seed, load, restore or support command, or a server \
+         in a long write; try again when it is done)"
+    } else {
+        ""
+    };
+    format!("{db}: {text}{held}")
 }
 
 /// Opens a database file for an offline subcommand (an in-memory one would vanish).

@@ -379,8 +379,11 @@ pub fn check_document_fields<'a>(
                     && name == "email"
                     && !crate::services::valid_email(text) =>
             {
+                // A long text is named by its start (a 4 KB value filled the message).
+                let shown: String = text.chars().take(64).collect();
+                let more = if shown.len() < text.len() { "…" } else { "" };
                 Err(StoreError::Seed(format!(
-                    "{table_name}.email {text:?} is not an email address"
+                    "{table_name}.email {shown:?}{more} is not an email address"
                 )))
             }
             // As `createStandardTicket` and `edit` take them: another number shows as a

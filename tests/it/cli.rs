@@ -327,6 +327,18 @@ fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
             "{args:?}: {stderr}"
         );
     }
+    // So by the commands that only read it, whose error is SQLite's own.
+    for command in ["export", "snapshot"] {
+        let mut args = vec![command, "--db", text];
+        if command == "snapshot" {
+            args.push("s1");
+        }
+        let stderr = refused(&args, &[]);
+        assert!(
+            stderr.contains(&format!("error: {text}: ")) && stderr.contains("not a database"),
+            "{args:?}: {stderr}"
+        );
+    }
 
     let empty = dir.path().join("empty.sqlite3");
     std::fs::write(&empty, b"").unwrap();
