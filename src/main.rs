@@ -419,6 +419,10 @@ fn main() -> std::process::ExitCode {
                 .is_ok_and(|all| all.iter().any(|s| s.name == name));
             if snapshot_there {
                 offline_db(&db)
+            } else if std::fs::metadata(&db).is_ok_and(|m| m.len() == 0) {
+                // Refused before an empty file is opened: opening it seeded it, and a
+                // failed restore changed the database.
+                Err(format!("no snapshot named '{name}' in {db}.snapshots/").into())
             } else {
                 existing_db(&db)
             }

@@ -343,6 +343,14 @@ fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
     let empty = dir.path().join("empty.sqlite3");
     std::fs::write(&empty, b"").unwrap();
     let empty = empty.to_str().unwrap();
+    // A restore from a snapshot that is not there fails without touching it (it seeded
+    // the empty file first), and says where it looked.
+    let stderr = refused(&["restore", "--db", empty, "nosnap"], &[]);
+    assert!(
+        stderr.contains(&format!("no snapshot named 'nosnap' in {empty}.snapshots/")),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::metadata(empty).unwrap().len(), 0);
     let out = Command::new(SERVER_BIN)
         .args(["reset", "--db", empty])
         .output()
