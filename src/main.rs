@@ -181,20 +181,28 @@ enum CliError {
     },
 }
 
-/// Writes `bytes` to `path` whole or not at all: into a file beside it, synced, then
-/// renamed over it. Written in place, an export cut short (Ctrl-C, a full disk) left the
-/// file it replaced truncated: an earlier export, a backup, gone.
+/// Writes `bytes` to `path`, a regular file whole or not at all: into a file beside it
+/// with the old one's permissions and owner, synced, then renamed over it. Written in
+/// place, an export cut short (Ctrl-C, a full disk) left the file it replaced truncated.
+/// Anything else is written in place as before: a FIFO or `/dev/stdout` (its reader
+/// gets the bytes), a file with other hard links (they keep seeing it), a dangling
+/// symbolic link (its target is made).
 fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    // Through a symbolic link to the file it names, as writing in place did.
-    let resolved;
-    let path = match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => {
-            resolved = std::fs::canonicalize(path)?;
-            resolved.as_path()
+    use std::os::unix::fs::MetadataExt as _;
+    let existing = match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() || m.nlink() > 1 => return std::fs::write(path, bytes),
+        Ok(m) => Some(m),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::symlink_metadata(path).is_ok() {
+                return std::fs::write(path, bytes);
+            }
+            None
         }
-        _ => path,
+        Err(e) => return Err(e),
     };
+    // Through a symbolic link to the file it names.
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::other("not a file name"))?;
@@ -203,9 +211,14 @@ fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     let partial = path.with_file_name(partial);
     let written = (|| {
         let mut file = std::fs::File::create(&partial)?;
+        if let Some(old) = &existing {
+            // An export holds every user's API key: a file kept private stays so.
+            file.set_permissions(old.permissions())?;
+            std::os::unix::fs::fchown(&file, Some(old.uid()), Some(old.gid())).ok();
+        }
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&partial, path)
+        std::fs::rename(&partial, &path)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&partial);
@@ -488,7 +501,13 @@ fn main() -> std::process::ExitCode {
 /// which file), and who may hold a locked one.
 fn named_failure(database: Option<&str>, e: &(dyn std::error::Error + 'static)) -> String {
     let text = e.to_string();
-    let Some(db) = database.filter(|db| !text.contains(db)) else {
+    // Named already when a word of the text is the path ("--db x.db: …"); "base" is in
+    // "database" without naming the file.
+    let names = |db: &str| {
+        text.split(|c: char| c.is_whitespace() || c == '\'' || c == '"')
+            .any(|word| word.trim_end_matches([':', ',', '.']) == db)
+    };
+    let Some(db) = database.filter(|db| !names(db)) else {
         return text;
     };
     if !matches!(
@@ -758,6 +777,22 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(left.len(), 2, "{left:?}");
+        // A private file stays private.
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+        write_whole(&out, b"private").unwrap();
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        // A dangling link makes its target; a file with another hard link is written in
+        // place, so the link sees it.
+        let dangling = dir.join("dangling.json");
+        std::os::unix::fs::symlink(dir.join("target.json"), &dangling).unwrap();
+        write_whole(&dangling, b"made").unwrap();
+        assert_eq!(std::fs::read(dir.join("target.json")).unwrap(), b"made");
+        let hard = dir.join("hard.json");
+        std::fs::hard_link(&out, &hard).unwrap();
+        write_whole(&out, b"both see it").unwrap();
+        assert_eq!(std::fs::read(&hard).unwrap(), b"both see it");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1145,16 +1145,21 @@ impl<C: Codec> Exchange<C> {
             && let Err(fault) = known_caller(&self.shared.store, basic)
         {
             // Named in the journal and the metrics by the call it is, as XML-RPC and SOAP
-            // name a refused call: read for its names only when that is cheap, and named
-            // by its path alone when its body does not read or its service is none.
+            // name a refused call: read for its names only when that is cheap. One whose
+            // body does not read stays unnamed, as with good credentials: named with no
+            // arguments, `replay` sent it as another call (a write with none).
             let parsed = if self.body.len() <= MAX_CACHED_BODY {
                 self.codec.parse(&self.body)
             } else {
                 Err(fault.clone())
             };
-            let call = match parsed.or_else(|_| self.codec.parse(b"")) {
+            let call = match parsed {
                 Ok(call) => Some(call),
-                Err(Fault::ServiceNotFound { service, method }) => Some(Call {
+                // A service or method the API lacks, as it was called.
+                Err(
+                    Fault::ServiceNotFound { service, method }
+                    | Fault::MethodNotFound { service, method },
+                ) => Some(Call {
                     service,
                     method,
                     headers: Default::default(),
