@@ -457,14 +457,11 @@ pub fn create(
             .and_then(Value::as_str)
             .unwrap_or("USER")
             .to_string();
+        if kind == "EMPLOYEE" && latest_employee.get(&ticket).is_none_or(|(at, _)| ms >= *at) {
+            latest_employee.insert(ticket, (ms, date.clone()));
+        }
         if latest.get(&ticket).is_none_or(|(at, _, _)| ms >= *at) {
-            if kind == "EMPLOYEE" {
-                latest_employee.insert(ticket, (ms, date.clone()));
-            }
             latest.insert(ticket, (ms, date, kind));
-        } else if kind == "EMPLOYEE" && latest_employee.get(&ticket).is_none_or(|(at, _)| ms >= *at)
-        {
-            latest_employee.insert(ticket, (ms, date));
         }
     }
     let mut tickets = Vec::new();

@@ -307,26 +307,16 @@ fn refuse_connection(stream: tokio::net::TcpStream) {
 
 /// `answer`, given without reading the request's body (a 404, 405, 401, a WSDL): the body
 /// is read away while it goes out, as a refused body is
-/// ([`pipeline::drain_refused_body`]), or, when it is not (too long, or its client waits
-/// for `100 Continue`), the answer says `Connection: close`. Closed with the body unread,
+/// ([`pipeline::read_away`]), or, when it is not (too long, or its client waits for
+/// `100 Continue`), the answer says `Connection: close`. Closed with the body unread,
 /// the connection was reset under Python's xmlrpc.client, still sending, which lost the
 /// answer to a broken pipe.
 fn unread_body(req: Request<Incoming>, mut answer: Response<Body>) -> Response<Body> {
-    let headers = req.headers();
-    let declared = headers
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    let chunked = headers.contains_key(hyper::header::TRANSFER_ENCODING);
-    if declared.unwrap_or(0) == 0 && !chunked {
+    let (parts, body) = req.into_parts();
+    if hyper::body::Body::is_end_stream(&body) {
         return answer;
     }
-    let expects = headers
-        .get(hyper::header::EXPECT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
-    let bound = declared.unwrap_or(pipeline::MAX_DRAINED_BYTES);
-    if expects || !pipeline::drain_refused_body(req.into_body(), bound) {
+    if !pipeline::read_away(&parts.headers, body, false) {
         answer
             .headers_mut()
             .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));

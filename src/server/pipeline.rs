@@ -239,22 +239,8 @@ pub async fn read_request_body(
     match read_whole(parts, &mut body, &mut started).await {
         Ok(read) => Ok(read),
         Err(error) => {
-            // A client that asked to be told first (`Expect: 100-continue`) and was told
-            // before the body was asked for sends nothing more: nothing to read away.
-            let expects = parts
-                .headers
-                .get(hyper::header::EXPECT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
-            let declared = parts
-                .headers
-                .get(hyper::header::CONTENT_LENGTH)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok());
             let refused_whole = matches!(error, BodyError::TooLarge(_) | BodyError::Busy);
-            let drained = refused_whole
-                && (started || !expects)
-                && drain_refused_body(body, declared.unwrap_or(MAX_DRAINED_BYTES));
+            let drained = refused_whole && read_away(&parts.headers, body, started);
             Err(Refused {
                 error,
                 closes: !drained,
@@ -315,10 +301,7 @@ async fn read_whole(
         return Err(BodyError::ChunkedTwice);
     }
     let coding = super::body_encoding::BodyCoding::of(headers)?;
-    let declared = headers
-        .get(hyper::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let declared = declared_length(headers);
     if declared.is_some_and(|n| n > max as u64) {
         return Err(BodyError::TooLarge(max));
     }
@@ -398,7 +381,28 @@ async fn read_whole(
 }
 
 /// Most bytes of a refused body read and thrown away so that its client sees the answer.
-pub(crate) const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A request's `Content-Length`, when it gives one that reads.
+fn declared_length(headers: &hyper::HeaderMap) -> Option<u64> {
+    headers
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+}
+
+/// Reads the rest of a body the server answers without ([`drain_refused_body`]), and
+/// says whether it does; if not, the connection closes after the answer. A client that
+/// asked to be told first (`Expect: 100-continue`) and was told before the body was
+/// asked for (`asked_for` false) sends nothing more: nothing to read away.
+pub(crate) fn read_away(headers: &hyper::HeaderMap, body: Incoming, asked_for: bool) -> bool {
+    let expects = headers
+        .get(hyper::header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
+    (asked_for || !expects)
+        && drain_refused_body(body, declared_length(headers).unwrap_or(MAX_DRAINED_BYTES))
+}
 
 /// Reads and throws away the rest of a body refused as too large or while the server is
 /// busy (`declared` bytes, as far as is known) while the answer goes out, and says
@@ -406,7 +410,7 @@ pub(crate) const MAX_DRAINED_BYTES: u64 = 64 * 1024 * 1024;
 /// still sending it: Python's xmlrpc.client and PHP's SoapClient, which send the whole
 /// body before reading, reported a broken pipe instead of the 413 or the 503 they were
 /// to retry after. Bounded by [`MAX_DRAINED_BYTES`] and the stall timeout per read.
-pub(crate) fn drain_refused_body(mut body: Incoming, declared: u64) -> bool {
+fn drain_refused_body(mut body: Incoming, declared: u64) -> bool {
     if declared > MAX_DRAINED_BYTES {
         return false;
     }

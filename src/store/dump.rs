@@ -337,34 +337,9 @@ pub fn check_document_fields<'a>(
                     "{table_name}.{name} is a whole number, not {d}"
                 )))
             }
-            // 7.0 is 7 to SQLite: as a priority, refused as 7 is.
-            Value::Float(d)
-                if table_name == "SoftLayer_Ticket"
-                    && name == "priority"
-                    && !super::TICKET_PRIORITIES.contains(&(*d as i64)) =>
-            {
-                Err(StoreError::Seed(format!(
-                    "{table_name}.priority {d} is no priority: 0 (none) or 1 (critical) \
-                     to 4 (minimal impact)"
-                )))
-            }
             Value::String(text) if whole && text.trim().parse::<i64>().is_err() => {
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a whole number, not {text:?}"
-                )))
-            }
-            Value::String(text)
-                if table_name == "SoftLayer_Ticket"
-                    && name == "priority"
-                    && text
-                        .trim()
-                        .parse::<i64>()
-                        .is_ok_and(|p| !super::TICKET_PRIORITIES.contains(&p)) =>
-            {
-                Err(StoreError::Seed(format!(
-                    "{table_name}.priority {} is no priority: 0 (none) or 1 (critical) \
-                     to 4 (minimal impact)",
-                    text.trim()
                 )))
             }
             Value::String(text) if date && !crate::time::is_stored_date(text) => {
@@ -386,16 +361,26 @@ pub fn check_document_fields<'a>(
                     "{table_name}.email {shown:?}{more} is not an email address"
                 )))
             }
-            // As `createStandardTicket` and `edit` take them: another number shows as a
-            // priority no client can name.
-            Value::Int(p) if table_name == "SoftLayer_Ticket" && name == "priority" => {
-                match super::TICKET_PRIORITIES.contains(p) {
-                    true => Ok(()),
-                    false => Err(StoreError::Seed(format!(
-                        "{table_name}.priority {p} is no priority: 0 (none) or 1 (critical) \
-                         to 4 (minimal impact)"
-                    ))),
-                }
+            _ => Ok(()),
+        }?;
+        // As `createStandardTicket` and `edit` take them: another number shows as a
+        // priority no client can name. SQLite stores 7.0 and "7" as 7, so they are 7 here.
+        let stored_whole = match value {
+            Value::Int(p) => Some(*p),
+            Value::Float(d) => Some(*d as i64),
+            Value::String(text) => text.trim().parse().ok(),
+            _ => None,
+        };
+        match stored_whole {
+            Some(p)
+                if table_name == "SoftLayer_Ticket"
+                    && name == "priority"
+                    && !super::TICKET_PRIORITIES.contains(&p) =>
+            {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.priority {p} is no priority: 0 (none) or 1 (critical) \
+                     to 4 (minimal impact)"
+                )))
             }
             _ => Ok(()),
         }
