@@ -2532,14 +2532,12 @@ fn connections_past_the_cap_get_a_503_and_places_come_back() {
     // replaced until eight idle connections hold all eight places.
     let deadline = Instant::now() + Duration::from_secs(10);
     let refused = loop {
-        idle.retain(|s| holds_a_place(s));
+        idle.retain(&holds_a_place);
         while idle.len() < 8 {
             idle.push(TcpStream::connect(server.addr()).unwrap());
         }
         let resp = http_request(server.addr(), "GET", "/health", &[], b"", HTTP_TIMEOUT).unwrap();
-        if (resp.status == 503 && idle.iter().all(|s| holds_a_place(s)))
-            || Instant::now() > deadline
-        {
+        if (resp.status == 503 && idle.iter().all(&holds_a_place)) || Instant::now() > deadline {
             break resp;
         }
         std::thread::sleep(Duration::from_millis(20));
