@@ -110,14 +110,15 @@ pub fn owns(method: &Method, path: &str) -> bool {
     }
 }
 
-/// Answers a console path under `/_emulator/`.
+/// Answers a console path under `/_emulator/`. No console path reads a body: the
+/// caller reads it away as the answer goes out.
 pub async fn serve(
-    req: Request<Incoming>,
+    req: &Request<Incoming>,
     shared: Arc<Shared>,
     path: String,
 ) -> Response<ReplyBody> {
-    let bearer = header(&req, "authorization");
-    let token_header = header(&req, "x-emulator-token");
+    let bearer = header(req, "authorization");
+    let token_header = header(req, "x-emulator-token");
     let with_token = authorised(
         &shared.admin_token,
         bearer.as_deref(),
@@ -161,7 +162,7 @@ pub async fn serve(
         );
     }
     if path == "events" {
-        let cookie = header(&req, "cookie");
+        let cookie = header(req, "cookie");
         if !with_token && !shared.console_sessions.admits(cookie.as_deref()) {
             return unauthorised();
         }

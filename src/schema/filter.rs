@@ -1124,7 +1124,11 @@ fn check_regex(
                 .find_map(|l| l.trim().strip_prefix("error: "))
                 .unwrap_or("syntax error")
                 .to_string(),
-            regex::Error::CompiledTooBig(_) => "the expression is too big".to_string(),
+            regex::Error::CompiledTooBig(_) => format!(
+                "the expression is too big (one expression may compile to {} MiB, as the \
+                 regex library counts it)",
+                MAX_REGEX_SIZE >> 20
+            ),
             other => other.to_string(),
         };
         Fault::bad_argument(format!(
@@ -1730,7 +1734,11 @@ mod tests {
             fault(&bad)
         );
         let big = small(10, r"~ \\w{500}\\w{500}");
-        assert!(fault(&big).contains("too big"), "{}", fault(&big));
+        assert!(
+            fault(&big).contains("too big (one expression may compile to 1 MiB"),
+            "{}",
+            fault(&big)
+        );
         assert!(parse(&small(198, "~ a")).is_ok());
         // Past it, the bound is the answer.
         let past = many(300, "~ (");

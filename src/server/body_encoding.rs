@@ -41,7 +41,15 @@ impl BodyCoding {
                     _ => return Err(BodyError::UnsupportedCoding(name.into())),
                 };
                 if coding != BodyCoding::Identity {
-                    return Err(BodyError::UnsupportedCoding(value.trim().into()));
+                    // Every coding the request stacks, over all its header lines: the
+                    // last line alone ("gzip") read as a refusal of gzip.
+                    let stacked: Vec<&str> = headers
+                        .get_all(CONTENT_ENCODING)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .map(str::trim)
+                        .collect();
+                    return Err(BodyError::UnsupportedCoding(stacked.join(", ")));
                 }
                 coding = this;
             }
@@ -117,9 +125,14 @@ mod tests {
             BodyCoding::of(&headers(&["br"])),
             Err(BodyError::UnsupportedCoding(name)) if name == "br"
         ));
+        // Stacked over two lines, both are named, not the last line alone.
         assert!(matches!(
             BodyCoding::of(&headers(&["gzip", "deflate"])),
-            Err(BodyError::UnsupportedCoding(_))
+            Err(BodyError::UnsupportedCoding(named)) if named == "gzip, deflate"
+        ));
+        assert!(matches!(
+            BodyCoding::of(&headers(&["gzip", "gzip"])),
+            Err(BodyError::UnsupportedCoding(named)) if named == "gzip, gzip"
         ));
     }
 

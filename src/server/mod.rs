@@ -357,7 +357,8 @@ async fn handle(
     if let Some(rest) = path.strip_prefix("/_emulator/") {
         if crate::emulator::console::owns(req.method(), rest) {
             let rest = rest.to_string();
-            return Ok(crate::emulator::console::serve(req, shared, rest).await);
+            let answer = crate::emulator::console::serve(&req, shared, rest).await;
+            return Ok(unread_body(req, answer));
         }
         return Ok(control(req, shared, rest.to_string()).await);
     }

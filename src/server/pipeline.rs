@@ -166,6 +166,9 @@ pub enum BodyError {
     TooSlow(u64),
     #[error("the request body was interrupted")]
     Interrupted,
+    /// hyper's words for what is wrong (`Invalid chunk size line: Invalid Size`, …).
+    #[error("the request body's chunked framing could not be read: {0}")]
+    BadFraming(String),
     #[error("Transfer-Encoding and Content-Length together are refused")]
     Ambiguous,
     /// RFC 9112 §6.1: chunked is applied once; hyper would undo one and hand on the
@@ -187,11 +190,31 @@ pub enum BodyError {
 }
 
 impl BodyError {
+    /// A body hyper could not read: its chunked framing broken (hyper says so with an
+    /// `InvalidInput` or `InvalidData` I/O error), or the connection ended inside it.
+    /// Both were "interrupted", which sent a client whose whole body had arrived to
+    /// look at its network.
+    fn unreadable(e: &hyper::Error) -> BodyError {
+        use std::error::Error as _;
+        match e.source().and_then(|s| s.downcast_ref::<std::io::Error>()) {
+            Some(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
+                ) =>
+            {
+                BodyError::BadFraming(io.to_string())
+            }
+            _ => BodyError::Interrupted,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Stalled(_) | BodyError::TooSlow(_) => StatusCode::REQUEST_TIMEOUT,
             BodyError::Interrupted
+            | BodyError::BadFraming(_)
             | BodyError::Ambiguous
             | BodyError::ChunkedTwice
             | BodyError::BadCoding(_) => StatusCode::BAD_REQUEST,
@@ -343,7 +366,7 @@ async fn read_whole(
                 }
                 Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
                 Ok(None) => break,
-                Ok(Some(Err(_))) => return Err(BodyError::Interrupted),
+                Ok(Some(Err(e))) => return Err(BodyError::unreadable(&e)),
                 Ok(Some(Ok(frame))) => frame,
             };
         let Ok(data) = frame.into_data() else {

@@ -948,6 +948,10 @@ fn answers_given_without_reading_the_body_reach_a_client_still_sending_it() {
         ("POST", "/nowhere", 404),
         ("PUT", "/xmlrpc/v3.1/SoftLayer_Ticket", 405),
         ("POST", "/_emulator/import", 401),
+        // The console's paths too (they answered and closed with the body unread).
+        ("POST", "/_emulator/session", 401),
+        ("POST", "/_emulator/events", 405),
+        ("POST", "/_emulator/ui/app.js", 405),
     ] {
         let head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n");
         let s = send_raw(&server, head.as_bytes());
@@ -998,6 +1002,26 @@ fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
     let r = read_response(&s, "POST").unwrap();
     assert_eq!(r.status, 400, "{}", r.describe());
     assert!(r.text().contains("Transfer-Encoding"), "{}", r.describe());
+
+    // Chunked framing that does not read is named as such, not as an interruption
+    // (the whole body had arrived).
+    for framing in ["zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcXY0\r\n\r\n"] {
+        let s = send_raw(
+            &server,
+            format!(
+                "POST /rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json HTTP/1.1\r\nHost: x\r\n\
+                 Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{framing}"
+            )
+            .as_bytes(),
+        );
+        let r = read_response(&s, "POST").unwrap();
+        assert_eq!(r.status, 400, "{}", r.describe());
+        assert!(
+            r.text().contains("chunked framing could not be read"),
+            "{framing:?}: {}",
+            r.describe()
+        );
+    }
 
     // So is it after long but valid framing on the same connection (a chunk extension
     // and a chunk size padded with zeros, 300 bytes each), which the request before it
