@@ -235,13 +235,7 @@ fn not_the_database(flag: &'static str, path: &std::path::Path, db: &str) -> Res
     let Ok(db) = std::fs::canonicalize(db) else {
         return Ok(());
     };
-    let resolved = std::fs::canonicalize(path).ok().or_else(|| {
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
-    });
+    let resolved = resolve_unborn(path);
     // By path, and by the file itself for one that is there (a hard link to it).
     let same_file = |a: &std::path::Path, b: &std::path::Path| {
         use std::os::unix::fs::MetadataExt;
@@ -263,6 +257,34 @@ fn not_the_database(flag: &'static str, path: &std::path::Path, db: &str) -> Res
         });
     }
     Ok(())
+}
+
+/// Where writing to `path` would land: the file itself when it is there; otherwise its
+/// folder resolved and its name, after following the symbolic links that lead to it. A
+/// dangling link to the database's `-journal` or `-wal` (not there between commands) was
+/// taken for a file of the link's own name, and the export was written through it into
+/// SQLite's journal.
+fn resolve_unborn(path: &std::path::Path) -> Option<std::path::PathBuf> {
+    let mut path = path.to_path_buf();
+    // As many links as Linux follows (ELOOP past 40).
+    for _ in 0..40 {
+        if let Ok(there) = std::fs::canonicalize(&path) {
+            return Some(there);
+        }
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        // A relative target is read from the link's folder; join keeps an absolute one.
+        path = path
+            .parent()
+            .unwrap_or(std::path::Path::new(""))
+            .join(target);
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
 }
 
 /// Writes a command's output to standard output. A reader that closed the pipe

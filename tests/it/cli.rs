@@ -456,6 +456,24 @@ fn commands_do_not_write_over_the_database_or_act_on_nothing() {
         &[],
     );
     assert!(stderr.contains("is the database file"), "{stderr}");
+    // SQLite's journal by a symbolic link, absolute or relative, while the journal is
+    // not there (between commands): the export went into the journal through it.
+    for (name, target) in [
+        ("journal.json", format!("{db}-journal")),
+        ("wal.json", format!("{relative}-wal")),
+    ] {
+        let link = dir.path().join(name);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let stderr = refused(
+            &["export", "--db", &db, "--out", link.to_str().unwrap()],
+            &[],
+        );
+        assert!(stderr.contains("is the database file"), "{name}: {stderr}");
+        assert!(
+            std::fs::symlink_metadata(&link).is_ok() && std::fs::metadata(&link).is_err(),
+            "{name}: the link's target was made"
+        );
+    }
     // The same file by another path: relative to the working directory.
     let out = Command::new(SERVER_BIN)
         .args(["export", "--db", &db, "--out", &relative])
