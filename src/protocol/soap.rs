@@ -858,6 +858,17 @@ impl<'d> Interp<'d> {
             other => other,
         };
         if is_wrapper(node, item) {
+            // Typed as an array but holding text (suds writes a lone string for a
+            // `stringArray` so): read as the empty array it has no items of, the text was
+            // lost and the call answered true.
+            if node.children.is_empty() && !is_blank(&node.text) {
+                return Err(Fault::invalid_value(format!(
+                    "Invalid value for '{}': it is typed {} (an array) but holds text, not \
+                     items; send each value in an <item>.",
+                    node.local,
+                    node.xsi_type().unwrap_or("SOAP-ENC:Array")
+                )));
+            }
             let mut items = Vec::with_capacity(node.children.len());
             for child in &node.children {
                 items.push(self.value(child, item, depth + 1)?);

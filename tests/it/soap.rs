@@ -2153,6 +2153,21 @@ fn a_typed_value_means_what_it_means_over_xml_rpc() {
         "SoftLayer_Exception_InvalidValue",
         "expected an array of string",
     );
+    // Text in an element typed as an array (suds's `stringArray` for a lone string, a
+    // `SOAP-ENC:Array`) is refused too: it was read as an empty array, the address
+    // dropped and the call answered true.
+    for typed in [
+        "<emails xsi:type=\"ns1:stringArray\">suds@example.com</emails>",
+        "<emails xsi:type=\"SOAP-ENC:Array\">enc@example.com</emails>",
+        "<emails xsi:type=\"ns1:stringArray\" SOAP-ENC:arrayType=\"xsd:string[1]\">a@example.com</emails>",
+    ] {
+        let reply = emails(typed);
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception_InvalidValue",
+            "holds text, not items",
+        );
+    }
     emails("<emails>untyped@example.com</emails>").ret("addAttachedAdditionalEmails");
     let reply = call(
         &server,
