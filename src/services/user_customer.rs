@@ -58,13 +58,34 @@ const EDITABLE: &[&str] = &[
     "email",
     "companyName",
     "address1",
+    "address2",
     "city",
     "state",
     "country",
     "postalCode",
     "officePhone",
+    "alternatePhone",
+    "sms",
+    "aim",
+    "icq",
+    "msn",
+    "yahoo",
     "timezoneId",
     "daylightSavingsTimeFlag",
+];
+
+/// The properties a template may carry that `editObject` leaves as they are without a
+/// word: SLDN's username, account and status, and the record's own bookkeeping.
+const LEFT_AS_THEY_ARE: &[&str] = &[
+    "id",
+    "username",
+    "accountId",
+    "userStatusId",
+    "parentId",
+    "isMasterUserFlag",
+    "createDate",
+    "modifyDate",
+    "statusDate",
 ];
 
 /// Changes the init parameter's user (the caller when none is given), which must be of
@@ -80,10 +101,30 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
         }
     };
     let mut changes = Struct::new();
+    let mut ignored = Vec::new();
     for (name, value) in template {
         if EDITABLE.contains(&name.as_str()) {
             changes.insert(name, value);
+        } else if !LEFT_AS_THEY_ARE.contains(&name.as_str())
+            && user.values.get(&name) != Some(&value)
+            && !matches!(value, Value::Null)
+        {
+            // A user read, changed and sent back carries what it was read with: only a
+            // property that would change is named.
+            ignored.push(name);
         }
+    }
+    if !ignored.is_empty() {
+        ctx.warn(&format!(
+            "editObject: SoftLayer_User_Customer {} not changed by the emulator (only names, \
+             e-mail, address, phones and messenger names, time zone): ignored",
+            ignored
+                .iter()
+                .take(8)
+                .map(|n| format!("'{n}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if let Some(email) = changes.get("email") {
         // The SLDN exception article's example of SoftLayer_Exception_InvalidValue.

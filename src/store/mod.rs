@@ -129,6 +129,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_outbox_and_state_ids_never_reused.sql"),
     include_str!("migrations/0018_closed_tickets_by_instant.sql"),
     include_str!("migrations/0019_last_editor.sql"),
+    include_str!("migrations/0020_user_contact.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including

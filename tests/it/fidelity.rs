@@ -719,6 +719,99 @@ fn a_user_sets_its_time_zone_as_the_date_article_says() {
     );
 }
 
+/// `editObject` keeps the rest of a user's address and contact details (SLDN leaves
+/// only the username, account and status as they are): `address2`, `alternatePhone` and
+/// `sms` were dropped while the call answered true. What it still does not change is
+/// named in `X-SoftLayer-Emulator-Warning`; a user read and sent back whole is no warning.
+#[test]
+fn edit_object_keeps_a_users_contact_details_and_names_what_it_does_not() {
+    let server = Server::start();
+    let edit = |template: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_User_Customer", "editObject")
+                .auth(&DEMO)
+                .id(5001)
+                .arg(template),
+        )
+    };
+    let details = [
+        ("address2", "Suite 5"),
+        ("alternatePhone", "555-0101"),
+        ("sms", "555-0102"),
+        ("aim", "demo-aim"),
+        ("icq", "12345"),
+        ("msn", "demo@msn.example"),
+        ("yahoo", "demo-yahoo"),
+    ];
+    let template: Vec<(&str, XVal)> = details.iter().map(|(k, v)| (*k, xstr(v))).collect();
+    let reply = edit(xstruct(&template));
+    assert_eq!(reply.ok(), &XVal::Bool(true), "{}", reply.exchange());
+    assert!(
+        reply.http.header("X-SoftLayer-Emulator-Warning").is_none(),
+        "{}",
+        reply.exchange()
+    );
+    let mask = format!(
+        "mask[{}]",
+        details
+            .iter()
+            .map(|(k, _)| *k)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let read = |user: &User| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+                .auth(user)
+                .id(5001)
+                .mask(&mask),
+        )
+    };
+    let user = read(&DEMO);
+    for (name, value) in details {
+        assert_eq!(user.ok().member(name).str(), value, "{}", user.exchange());
+    }
+    // The same over REST.
+    let rest = rest_get_as(
+        &server,
+        &DEMO,
+        "/rest/v3.1/SoftLayer_User_Customer/5001/getObject.json?objectMask=mask[address2,sms]",
+    );
+    assert_eq!(json_of(&rest)["address2"], "Suite 5", "{}", rest.describe());
+
+    // What it does not change is named, and the rest of the template is still taken.
+    let reply = edit(xstruct(&[
+        ("ipAddressRestriction", xstr("10.0.0.0/8")),
+        ("sslVpnAllowedFlag", XVal::Bool(true)),
+        ("address2", xstr("Suite 6")),
+    ]));
+    assert_eq!(reply.ok(), &XVal::Bool(true), "{}", reply.exchange());
+    let warning = reply
+        .http
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        warning.contains("'ipAddressRestriction', 'sslVpnAllowedFlag' not changed"),
+        "{warning}"
+    );
+    assert_eq!(read(&DEMO).ok().member("address2").str(), "Suite 6");
+
+    // A user read and sent back whole: no warning.
+    let whole = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+            .auth(&DEMO)
+            .id(5001),
+    );
+    let reply = edit(whole.ok().clone());
+    assert_eq!(reply.ok(), &XVal::Bool(true), "{}", reply.exchange());
+    assert!(
+        reply.http.header("X-SoftLayer-Emulator-Warning").is_none(),
+        "{}",
+        reply.exchange()
+    );
+}
+
 /// Text operations on a date match it as the caller is shown it (SLDN's filter article:
 /// "try matching the date format to the format returned by the API"): for a Stockholm
 /// caller that is +02:00 text, not the Central text the date is stored as.

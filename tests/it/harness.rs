@@ -2761,11 +2761,23 @@ fn schema_version(path: &str) -> i64 {
 }
 
 /// The schema version of this build (its migrations' count).
-const SCHEMA_VERSION: i64 = 19;
+const SCHEMA_VERSION: i64 = 20;
 
-/// A database as the builds before migrations 0018 and 0019 left it (0018's index on the
+/// The columns migration 0020 adds to the users' table.
+pub const USER_CONTACT_COLUMNS: [&str; 7] = [
+    "address2",
+    "alternatePhone",
+    "sms",
+    "aim",
+    "icq",
+    "msn",
+    "yahoo",
+];
+
+/// A database as the builds before migrations 0018 to 0020 left it (0018's index on the
 /// instant a ticket was closed put back on the stored text, 0019's column of the last
-/// editor dropped, the version put back), standing for an older build's file.
+/// editor and 0020's user contact columns dropped, the version put back), standing for
+/// an older build's file.
 fn database_of_the_schema_before(path: &str) {
     cli(&["reset", "--db", path]);
     assert_eq!(schema_version(path), SCHEMA_VERSION);
@@ -2774,8 +2786,12 @@ fn database_of_the_schema_before(path: &str) {
         "DROP INDEX ticket_account_closed;
          CREATE INDEX ticket_account_closed ON SoftLayer_Ticket(accountId, statusId, closeDate);
          ALTER TABLE SoftLayer_Ticket DROP COLUMN lastEditorId;
+         {}
          PRAGMA user_version = {};",
-        SCHEMA_VERSION - 2
+        USER_CONTACT_COLUMNS
+            .map(|c| format!("ALTER TABLE SoftLayer_User_Customer DROP COLUMN {c};"))
+            .concat(),
+        SCHEMA_VERSION - 3
     ))
     .unwrap();
 }
@@ -2800,12 +2816,12 @@ fn snapshot_and_export_read_a_database_as_it_is() {
     );
     assert_eq!(
         schema_version(&old),
-        SCHEMA_VERSION - 2,
+        SCHEMA_VERSION - 3,
         "the file was migrated"
     );
     assert_eq!(
         schema_version(&format!("{old}.snapshots/before-upgrade.db")),
-        SCHEMA_VERSION - 2,
+        SCHEMA_VERSION - 3,
         "the snapshot is not in the file's own schema"
     );
 

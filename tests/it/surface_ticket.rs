@@ -2448,6 +2448,12 @@ fn removed_ids_are_never_handed_out_again() {
              ALTER TABLE SoftLayer_Ticket DROP COLUMN lastEditorId; PRAGMA user_version = 9",
         )
         .unwrap();
+        for c in crate::harness::USER_CONTACT_COLUMNS {
+            conn.execute_batch(&format!(
+                "ALTER TABLE SoftLayer_User_Customer DROP COLUMN {c}"
+            ))
+            .unwrap();
+        }
         latest
     };
     let server = Server::start_with_db(&db, None);
