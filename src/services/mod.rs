@@ -589,9 +589,14 @@ fn dispatch_in(
                 // A client sets a legacy mask once and it goes with every later call:
                 // the PHP, Perl and Python clients' README examples mask getObject, then
                 // call addUpdate with the mask still set, and the real API answered. On
-                // a method that returns another type, a mask that does not fit it is
-                // ignored, as on that API; on the service's own type it is still refused.
-                Err(_) if !schema().is_a(returns, &call.service) => {
+                // a method that returns another type, a mask written for the service's
+                // own type is ignored, as on that API; on the service's own type it is
+                // still refused, and so is one that fits neither (`{editor, foo}` on
+                // getUpdates: read as it stands, 'foo' is no property of the update).
+                Err(_)
+                    if !schema().is_a(returns, &call.service)
+                        && fits_the_service(&call.service, s) =>
+                {
                     mask_ignored = Some(format!(
                         "legacy object mask names properties of {}, not of the {returns} \
                          {} returns: ignored",
@@ -1095,6 +1100,13 @@ fn kept_by_type_or_subtype(type_name: &str, property: &str) -> bool {
         kept
     });
     kept.contains(&(type_name, property))
+}
+
+/// Whether a legacy mask is one of the service's own type: set for its getObject and
+/// carried to a call that returns another type. A service that is no type has none.
+fn fits_the_service(service: &str, legacy: &Struct) -> bool {
+    schema().type_def(service).is_none()
+        || projection::validate(service, &ObjectMask::from_legacy(legacy)).is_ok()
 }
 
 /// A legacy mask is an object of the service's own type (SLDN's C# article:

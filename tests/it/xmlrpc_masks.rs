@@ -329,6 +329,20 @@ fn a_legacy_mask_left_set_for_a_method_of_another_type_is_ignored() {
     // A mask of the service's own type that names what it lacks is still refused.
     let reply = server.xmlrpc(&legacy(xstruct(&[("notAProperty", xstr(""))])));
     assert_mask_fault_naming(&reply, "notAProperty", TICKET);
+    // So is one that fits neither the service's type nor the one returned, read as it
+    // stands: it was ignored, with a warning that it named the ticket's properties.
+    for mask in [
+        xstruct(&[("editor", xstruct(&[])), ("foo", xstruct(&[]))]),
+        xstruct(&[("updates", xstruct(&[("foo", xstruct(&[]))]))]),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "getUpdates")
+                .auth(&DEMO)
+                .id(OPEN_TICKET)
+                .header("SoftLayer_TicketObjectMask", xstruct(&[("mask", mask)])),
+        );
+        assert_mask_fault_naming(&reply, "foo", "SoftLayer_Ticket_Update");
+    }
 }
 
 #[test]
