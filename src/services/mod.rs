@@ -623,9 +623,12 @@ fn dispatch_in(
                 };
                 (nobody, store::user_zone(conn, 0)?)
             }
-            Some(credentials) => store.caller_at(read_at.0, credentials, || {
-                crate::auth::caller(conn, credentials)
-            })?,
+            Some(credentials) if store.reads_at(conn, read_at.0) => {
+                store.caller_at(read_at.0, credentials, || {
+                    crate::auth::caller(conn, credentials)
+                })?
+            }
+            Some(credentials) => crate::auth::caller(conn, credentials)?,
             None => return Err(crate::auth::no_credentials()),
         };
         // Admitted first: a call refused for its init parameter is still the caller's
