@@ -614,6 +614,7 @@ fn dispatch_in(
         // Read before any statement of the call's transaction (it takes its snapshot
         // then): the remembered callers and facts are those of this version and clock.
         let read_at = crate::reply_cache::read_at(store);
+        let looked_up = std::cell::Cell::new(false);
         let (principal, zone) = match &call.headers.credentials {
             _ if entry.anonymous => {
                 let nobody = Principal {
@@ -623,12 +624,10 @@ fn dispatch_in(
                 };
                 (nobody, store::user_zone(conn, 0)?)
             }
-            Some(credentials) if store.reads_at(conn, read_at.0) => {
-                store.caller_at(read_at.0, credentials, || {
-                    crate::auth::caller(conn, credentials)
-                })?
-            }
-            Some(credentials) => crate::auth::caller(conn, credentials)?,
+            Some(credentials) => store.caller_at(read_at.0, credentials, || {
+                looked_up.set(true);
+                crate::auth::caller(conn, credentials)
+            })?,
             None => return Err(crate::auth::no_credentials()),
         };
         // Admitted first: a call refused for its init parameter is still the caller's
@@ -782,6 +781,22 @@ fn dispatch_in(
         })();
         if answered.is_err() {
             sink.warn(&ctx.warnings.take());
+        }
+        // A caller remembered at `read_at` holds only if the transaction read that data:
+        // one remembered from before a reset or restore met the database that replaced
+        // it, and the call answered that account 1001 does not exist. Checked after the
+        // call, for the transaction has its snapshot only once it has read something
+        // (taking it first cost every call a statement); a write in between is rare.
+        if let Some(credentials) = &call.headers.credentials
+            && !entry.anonymous
+            && !looked_up.get()
+            && !store.reads_at(conn, read_at.0)
+            && crate::auth::caller(conn, credentials)? != (principal.clone(), zone)
+        {
+            return Err(Fault::busy(
+                "the caller's user changed while the call ran (a reset, restore or import); \
+                 call again",
+            ));
         }
         answered
     };

@@ -435,32 +435,25 @@ impl Store {
     }
 
     /// [`Store::caller`] with the store's version read before `find` could run.
-    /// Whether a call's read on `conn` sees the data at `version` ([`Store::version`]
-    /// taken before its transaction began): its snapshot is taken here if it is not yet,
-    /// and no write began or committed since. Only then may facts remembered at `version`
-    /// (the callers of [`Store::caller_at`]) stand in for its reads: taken for a snapshot
-    /// that a reset had already replaced, a remembered caller of account 1001 met an
-    /// empty database, and the call answered that account 1001 does not exist.
+    /// Whether the transaction on `conn` sees the data at `version` ([`Store::version`]
+    /// taken before it began), once it has read something: a reader's snapshot taken with
+    /// no write begun or committed since, or the writer's own transaction begun by the
+    /// first write since (writes bump the version as they begin and again as they
+    /// commit). Facts remembered at `version` (the callers of [`Store::caller_at`]) hold
+    /// for it then; otherwise they must be read again. An in-memory database is read on
+    /// the writer's connection under its lock, as a snapshot of its own.
     pub fn reads_at(&self, conn: &Connection, version: crate::reply_cache::Version) -> bool {
         if !version.0.is_multiple_of(2) {
             return false;
         }
-        // A database file's reader holds one deferred transaction for the call: any
-        // statement that reads the database takes its snapshot. (An in-memory one is
-        // read on the writer's connection under its lock: no write can come between.)
-        if self.path.is_some() {
-            let read = conn
-                .prepare_cached("SELECT 1 FROM sqlite_schema LIMIT 1")
-                .and_then(|mut s| s.exists([]))
-                .is_ok();
-            // SAFETY: the handle is this open connection's, used on this thread only.
-            let state =
-                unsafe { rusqlite::ffi::sqlite3_txn_state(conn.handle(), c"main".as_ptr()) };
-            if !read || state != rusqlite::ffi::SQLITE_TXN_READ {
-                return false;
-            }
+        // SAFETY: the handle is this open connection's, used on this thread only.
+        let state = unsafe { rusqlite::ffi::sqlite3_txn_state(conn.handle(), c"main".as_ptr()) };
+        let now = self.version();
+        match state {
+            rusqlite::ffi::SQLITE_TXN_READ => now == version,
+            rusqlite::ffi::SQLITE_TXN_WRITE => now == ((version.0 + 1, version.1)),
+            _ => self.path.is_none() && now == version,
         }
-        self.version() == version
     }
 
     pub fn caller_at<E>(
