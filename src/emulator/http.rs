@@ -453,13 +453,27 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
             format!("transport={t}: unknown transport: xmlrpc, soap or rest"),
         ));
     }
+    // A misspelt `true` matched nothing, so that a test asserting no fault passed.
+    let fault = text("fault");
+    if let Some(f) = &fault
+        && !matches!(
+            f.to_ascii_lowercase().as_str(),
+            "true" | "1" | "yes" | "false" | "0" | "no"
+        )
+        && !f.to_ascii_lowercase().starts_with("softlayer_")
+    {
+        return Err(error(
+            400,
+            format!("fault={f}: true, false or an exception class (SoftLayer_Exception_…)"),
+        ));
+    }
     Ok(super::journal::Query {
         transport,
         service: text("service"),
         method: text("method"),
         user: text("user"),
         account: int_param(query, "account")?,
-        fault: text("fault"),
+        fault,
         since_id,
         since_ms,
         offset: match int_param(query, "offset")? {
@@ -693,6 +707,18 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
         "awaiting-response" => &["value"],
         _ => &[],
     };
+    // A bare value is not read as the fields it may mean: `false` set the flag to true,
+    // and `"please do not"` closed the ticket.
+    if !matches!(body, serde_json::Value::Object(_) | serde_json::Value::Null) {
+        let example = match name {
+            "awaiting-response" => " such as {\"value\": false}",
+            "close" | "reopen" => " ({} or none)",
+            _ => "",
+        };
+        return Err(format!(
+            "the body of '{name}' is a JSON object{example}, not {body}"
+        ));
+    }
     only_fields(body, known)?;
     // A flag given must be a JSON boolean: `"false"` or `0` set it before.
     let flag = |key: &str| match body.get(key) {

@@ -1065,6 +1065,18 @@ fn the_control_api_refuses_what_it_would_misread() {
         .fault();
     assert_eq!(faults("fault=TRUE"), faults("fault=true"));
     assert!(faults("fault=Yes").unwrap_or(0) >= 1);
+    // A misspelt yes/no or a name no class has is refused: it matched nothing, and a
+    // test asserting that no call faulted passed.
+    for typo in ["ture", "x", "ObjectNotFound"] {
+        refused(
+            "GET",
+            &format!("/_emulator/journal?fault={typo}"),
+            None,
+            400,
+            "true, false or an exception class",
+        );
+    }
+    assert!(faults("fault=SoftLayer_Exception_ObjectNotFound").unwrap_or(0) >= 1);
     // The console's other endpoints take no query.
     for (method, path) in [
         ("GET", "/_emulator/choices?x=1"),

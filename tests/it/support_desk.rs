@@ -747,6 +747,30 @@ fn awaiting_response_sets_and_clears_the_flag() {
     assert!(!flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
     let reply = server.xmlrpc(&call("getState", &DEMO).id(ticket));
     assert!(reply.ok().array().is_empty(), "{}", reply.exchange());
+    // A bare value is no body of an action: `false` set the flag, and a string closed
+    // the ticket. Refused, and nothing done.
+    for (action, body) in [
+        ("awaiting-response", "false"),
+        ("awaiting-response", "[]"),
+        ("close", r#""please do not""#),
+        ("close", "5"),
+        ("reopen", "true"),
+    ] {
+        let resp = control.action(ticket, action, body);
+        assert_refused(&resp, 400, &format!("{action} with {body}"));
+        assert!(
+            resp.text().contains("is a JSON object"),
+            "{action} {body}: {}",
+            resp.describe()
+        );
+    }
+    assert!(!flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
+    let status = server
+        .xmlrpc(&call("getObject", &DEMO).id(ticket).mask("mask[statusId]"))
+        .ok()
+        .member("statusId")
+        .int();
+    assert_ne!(status, 1002, "the ticket was closed");
 }
 
 // ---------------------------------------------------------------------------
