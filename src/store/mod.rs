@@ -451,7 +451,7 @@ impl Store {
         let now = self.version();
         match state {
             rusqlite::ffi::SQLITE_TXN_READ => now == version,
-            rusqlite::ffi::SQLITE_TXN_WRITE => now == ((version.0 + 1, version.1)),
+            rusqlite::ffi::SQLITE_TXN_WRITE => now == (version.0 + 1, version.1),
             _ => self.path.is_none() && now == version,
         }
     }
