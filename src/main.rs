@@ -31,8 +31,9 @@ enum Command {
         /// SQLite file, or `:memory:`.
         #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
         db: String,
-        /// The token of the /_emulator/ control API (random when not given).
-        #[arg(long, env = "SOFTLAYER_EMULATOR_ADMIN_TOKEN")]
+        /// The token of the /_emulator/ control API (random when not given); printable
+        /// ASCII, as an HTTP header carries it.
+        #[arg(long, env = "SOFTLAYER_EMULATOR_ADMIN_TOKEN", value_parser = admin_token)]
         admin_token: Option<String>,
         /// Answer every read from the database, never from the reply cache.
         #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE")]
@@ -257,6 +258,19 @@ fn not_the_database(flag: &'static str, path: &std::path::Path, db: &str) -> Res
         });
     }
     Ok(())
+}
+
+/// An admin token that can be sent: the headers that carry it hold printable ASCII only
+/// (hyper reads no other as text), so a token such as `tokén-1` was printed at start and
+/// refused on every request.
+fn admin_token(given: &str) -> Result<String, String> {
+    match given.chars().find(|c| !(' '..='~').contains(c)) {
+        Some(c) => Err(format!(
+            "{c:?} cannot be sent in the Authorization header that carries the token: \
+             use printable ASCII"
+        )),
+        None => Ok(given.to_string()),
+    }
 }
 
 /// Where writing to `path` would land: the file itself when it is there; otherwise its

@@ -51,7 +51,10 @@ fn refused(args: &[&str], env: &[(&str, &str)]) -> String {
 #[test]
 fn out_of_range_limits_are_refused_at_start() {
     let huge = u64::MAX.to_string();
-    let refusals: [(&str, &str); 11] = [
+    let refusals: [(&str, &str); 13] = [
+        // An admin token no header can carry: printed at start, refused on every call.
+        ("--admin-token", "tokén-1"),
+        ("--admin-token", "tok\u{7}"),
         ("--stall-timeout-secs", &huge),
         ("--stall-timeout-secs", "86401"),
         ("--stall-timeout-secs", "0"),
