@@ -1359,6 +1359,14 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
         );
         assert_eq!(seen["focused"], field, "{typed}: {s}");
     }
+    // A fault message without a class was dropped from the rule sent.
+    let alone = &s["messageAlone"];
+    assert_eq!(alone["error"], 1, "{s}");
+    assert!(
+        text(&alone["outcome"]).contains("needs a Fault class"),
+        "{s}"
+    );
+    assert_eq!(alone["focused"], "#r-class", "{s}");
     assert_eq!(s["rulesAfterRefusals"], 0, "{s}");
     assert_eq!(s["postsAfterRefusals"], 0, "{s}");
     assert_eq!(s["added"], json!([{"times": 1, "probability": 0.5}]), "{s}");

@@ -160,6 +160,11 @@ function ruleFromForm(form) {
       return { problem: `${label} “${value(name)}” is not ${wanted}. Nothing was added.`, field: form.elements[name] };
     }
   }
+  // A message is a fault's: without a class it was left out, and the rule added did
+  // something else than what was typed.
+  if (value('message') && !value('class')) {
+    return { problem: 'A Fault message needs a Fault class (SoftLayer_Exception_…). Nothing was added.', field: form.elements.class };
+  }
   const number = (name) => Number(value(name));
   const rule = {};
   for (const key of ['preset', 'service', 'method', 'user', 'transport']) if (value(key)) rule[key] = value(key);

@@ -457,6 +457,16 @@ const SCENARIOS = {
       };
       await page.fill(field, '');
     }
+    // A message with no class to carry it: refused too (it was left out of the rule).
+    await page.fill('#r-message', 'custom text');
+    await page.click('#fault-form button[type=submit]');
+    await page.waitForTimeout(500);
+    const messageAlone = {
+      outcome: await text(page, '#fault-form .outcome'),
+      error: await page.locator('#fault-form .outcome.error').count(),
+      focused: await page.evaluate(() => `#${document.activeElement.id}`),
+    };
+    await page.fill('#r-message', '');
     const rulesAfterRefusals = (await api(page, 'GET', 'faults')).rules.length;
     const postsAfterRefusals = posted.length;
     await page.fill('#r-times', '1');
@@ -464,7 +474,7 @@ const SCENARIOS = {
     await page.click('#fault-form button[type=submit]');
     await page.locator('#fault-rows tr[data-rule]').waitFor();
     const rules = (await api(page, 'GET', 'faults')).rules;
-    report('refused', { refused, rulesAfterRefusals, postsAfterRefusals, added: rules.map((r) => ({ times: r.times, probability: r.probability })) });
+    report('refused', { refused, messageAlone, rulesAfterRefusals, postsAfterRefusals, added: rules.map((r) => ({ times: r.times, probability: r.probability })) });
   },
 
   // Accounts made and deleted while the console is open (the pytest plugin's way).
