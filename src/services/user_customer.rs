@@ -88,6 +88,16 @@ const LEFT_AS_THEY_ARE: &[&str] = &[
     "statusDate",
 ];
 
+/// Whether `name` is a local property of the user: relations sent back with a user read
+/// through a mask (`timezone`, `account`) are no change, and were named as ignored; a
+/// name the type lacks is the argument check's to name.
+fn is_local(name: &str) -> bool {
+    crate::schema::schema()
+        .type_def("SoftLayer_User_Customer")
+        .and_then(|t| t.property(name))
+        .is_some_and(|p| p.kind == crate::schema::PropertyKind::Local)
+}
+
 /// Changes the init parameter's user (the caller when none is given), which must be of
 /// the caller's account, as the template says; `true`.
 fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
@@ -106,6 +116,7 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
         if EDITABLE.contains(&name.as_str()) {
             changes.insert(name, value);
         } else if !LEFT_AS_THEY_ARE.contains(&name.as_str())
+            && is_local(&name)
             && user.values.get(&name) != Some(&value)
             && !matches!(value, Value::Null)
         {

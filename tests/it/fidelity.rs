@@ -797,19 +797,23 @@ fn edit_object_keeps_a_users_contact_details_and_names_what_it_does_not() {
     );
     assert_eq!(read(&DEMO).ok().member("address2").str(), "Suite 6");
 
-    // A user read and sent back whole: no warning.
-    let whole = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+    // A user read and sent back whole, with or without its relations: no warning.
+    for mask in [None, Some("mask[timezone,account,userStatus]")] {
+        let mut read = XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
             .auth(&DEMO)
-            .id(5001),
-    );
-    let reply = edit(whole.ok().clone());
-    assert_eq!(reply.ok(), &XVal::Bool(true), "{}", reply.exchange());
-    assert!(
-        reply.http.header("X-SoftLayer-Emulator-Warning").is_none(),
-        "{}",
-        reply.exchange()
-    );
+            .id(5001);
+        if let Some(mask) = mask {
+            read = read.mask(mask);
+        }
+        let whole = server.xmlrpc(&read);
+        let reply = edit(whole.ok().clone());
+        assert_eq!(reply.ok(), &XVal::Bool(true), "{}", reply.exchange());
+        assert!(
+            reply.http.header("X-SoftLayer-Emulator-Warning").is_none(),
+            "{mask:?}: {}",
+            reply.exchange()
+        );
+    }
 }
 
 /// Text operations on a date match it as the caller is shown it (SLDN's filter article:
