@@ -684,6 +684,49 @@ fn reset_goes_back_to_the_seed_or_to_an_empty_catalogue() {
     assert!(subjects.ok().array().len() > 5);
 }
 
+/// Restores the snapshots `names` in turn for `secs` seconds while `readers` threads
+/// call `read` over and over: what every call saw, and how many restores ran.
+fn while_restoring<T: Send>(
+    control: &Control,
+    names: [&str; 2],
+    secs: u64,
+    readers: usize,
+    read: impl Fn() -> T + Sync,
+) -> (Vec<T>, usize) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let threads: Vec<_> = (0..readers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut seen = Vec::new();
+                    while !stop.load(Ordering::SeqCst) {
+                        seen.push(read());
+                    }
+                    seen
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut restores = 0;
+        while Instant::now() < deadline {
+            let name = names[restores % 2];
+            control.ok(
+                "POST",
+                &format!("/_emulator/snapshots/{name}/restore"),
+                None,
+            );
+            restores += 1;
+        }
+        stop.store(true, Ordering::SeqCst);
+        let seen = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        (seen, restores)
+    })
+}
+
 #[test]
 fn a_snapshot_restored_while_calls_are_in_flight_is_seen_whole_or_not_at_all() {
     let server = Server::start_with_temp_db();
@@ -702,42 +745,17 @@ fn a_snapshot_restored_while_calls_are_in_flight_is_seen_whole_or_not_at_all() {
         .collect();
     assert_eq!(names, ["a", "b"]);
 
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let seen: Vec<Vec<(u64, usize)>> = std::thread::scope(|s| {
-        let readers: Vec<_> = (0..3)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut seen = Vec::new();
-                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                        let reply = server.xmlrpc(
-                            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
-                                .auth(&DEMO)
-                                .mask("mask[id,updates[id]]"),
-                        );
-                        let n = reply.ok().array().len();
-                        let total = reply.total_items().expect("a list carries its total");
-                        seen.push((total, n));
-                    }
-                    seen
-                })
-            })
-            .collect();
-        let deadline = Instant::now() + Duration::from_secs(4);
-        let mut restores = 0;
-        while Instant::now() < deadline {
-            let name = if restores % 2 == 0 { "a" } else { "b" };
-            control.ok(
-                "POST",
-                &format!("/_emulator/snapshots/{name}/restore"),
-                None,
-            );
-            restores += 1;
-        }
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        assert!(restores >= 4, "only {restores} restores in 4 s");
-        readers.into_iter().map(|r| r.join().unwrap()).collect()
+    let (all, restores) = while_restoring(&control, ["a", "b"], 4, 3, || {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id,updates[id]]"),
+        );
+        let n = reply.ok().array().len();
+        let total = reply.total_items().expect("a list carries its total");
+        (total, n)
     });
-    let all: Vec<(u64, usize)> = seen.into_iter().flatten().collect();
+    assert!(restores >= 4, "only {restores} restores in 4 s");
     assert!(all.len() >= 10, "too few calls in flight: {}", all.len());
     for (total, n) in &all {
         assert!(
@@ -756,43 +774,16 @@ fn a_snapshot_restored_while_calls_are_in_flight_is_seen_whole_or_not_at_all() {
     // object with id of '1001'").
     control.ok("POST", "/_emulator/reset?empty=true", None);
     control.ok("POST", "/_emulator/snapshots/empty", None);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let answers: Vec<String> = std::thread::scope(|s| {
-        let readers: Vec<_> = (0..6)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut answers = Vec::new();
-                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                        let reply = server.xmlrpc(
-                            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
-                                .auth(&DEMO)
-                                .mask("mask[id]"),
-                        );
-                        answers.push(match &reply.outcome {
-                            Err(fault) => fault.code_text(),
-                            Ok(_) => "tickets".to_string(),
-                        });
-                    }
-                    answers
-                })
-            })
-            .collect();
-        let deadline = Instant::now() + Duration::from_secs(6);
-        let mut restores = 0;
-        while Instant::now() < deadline {
-            let name = if restores % 2 == 0 { "a" } else { "empty" };
-            control.ok(
-                "POST",
-                &format!("/_emulator/snapshots/{name}/restore"),
-                None,
-            );
-            restores += 1;
+    let (answers, _) = while_restoring(&control, ["a", "empty"], 6, 6, || {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]"),
+        );
+        match &reply.outcome {
+            Err(fault) => fault.code_text(),
+            Ok(_) => "tickets".to_string(),
         }
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        readers
-            .into_iter()
-            .flat_map(|r| r.join().unwrap())
-            .collect()
     });
     let mixed = answers
         .iter()
