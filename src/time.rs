@@ -333,13 +333,7 @@ pub fn central_midnight_sql(days: i64) -> Option<String> {
 /// run 999 ms early.
 pub fn parse_to_stored(text: &str, zone: Zone) -> Option<String> {
     let span = parse(text, zone, now_ms())?;
-    let whole = span.start.div_euclid(1000) * 1000;
-    let start = if whole < span.start {
-        whole + 1000
-    } else {
-        whole
-    };
-    Some(Zone::CENTRAL.render(start))
+    Some(Zone::CENTRAL.render((span.start + 999).div_euclid(1000) * 1000))
 }
 
 fn day_span(day: NaiveDate, zone: Zone) -> Option<DateSpan> {

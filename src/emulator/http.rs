@@ -453,20 +453,15 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
             format!("transport={t}: unknown transport: xmlrpc, soap or rest"),
         ));
     }
-    // A misspelt `true` matched nothing, so that a test asserting no fault passed.
-    let fault = text("fault");
-    if let Some(f) = &fault
-        && !matches!(
-            f.to_ascii_lowercase().as_str(),
-            "true" | "1" | "yes" | "false" | "0" | "no"
-        )
-        && !f.to_ascii_lowercase().starts_with("softlayer_")
-    {
-        return Err(error(
-            400,
-            format!("fault={f}: true, false or an exception class (SoftLayer_Exception_…)"),
-        ));
-    }
+    let fault = match text("fault") {
+        None => None,
+        Some(f) => Some(super::journal::FaultFilter::parse(&f).ok_or_else(|| {
+            error(
+                400,
+                format!("fault={f}: true, false or an exception class (SoftLayer_Exception_…)"),
+            )
+        })?),
+    };
     Ok(super::journal::Query {
         transport,
         service: text("service"),

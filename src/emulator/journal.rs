@@ -184,13 +184,42 @@ pub struct Query {
     pub method: Option<String>,
     pub user: Option<String>,
     pub account: Option<i64>,
-    /// `true`: faults only; `false`: successes only; a class name: faults of that class.
-    pub fault: Option<String>,
+    pub fault: Option<FaultFilter>,
     /// Entries after this id, or at or after this time (ISO 8601).
     pub since_id: Option<u64>,
     pub since_ms: Option<i64>,
     pub offset: usize,
     pub limit: usize,
+}
+
+/// The `fault=` of a journal query, read once from its text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultFilter {
+    /// `true`: faults only; `false`: successes only.
+    Faulted(bool),
+    /// Faults of this class (matched in any case).
+    Class(String),
+}
+
+impl FaultFilter {
+    /// `true`/`false` (or 1/0, yes/no) or a class name (`SoftLayer_…`), in any case;
+    /// `None` for anything else, which matched nothing (a misspelt `true`, so that a test
+    /// asserting no fault passed).
+    pub fn parse(text: &str) -> Option<FaultFilter> {
+        match text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(FaultFilter::Faulted(true)),
+            "false" | "0" | "no" => Some(FaultFilter::Faulted(false)),
+            lower if lower.starts_with("softlayer_") => Some(FaultFilter::Class(text.into())),
+            _ => None,
+        }
+    }
+
+    fn matches(&self, fault: Option<&(String, String)>) -> bool {
+        match self {
+            FaultFilter::Faulted(faulted) => fault.is_some() == *faulted,
+            FaultFilter::Class(class) => fault.is_some_and(|(c, _)| c.eq_ignore_ascii_case(class)),
+        }
+    }
 }
 
 impl Query {
@@ -207,20 +236,10 @@ impl Query {
             && self
                 .account
                 .is_none_or(|a| call.and_then(|c| c.account) == Some(a))
-            && match self
+            && self
                 .fault
-                .as_deref()
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                None => true,
-                Some("true" | "1" | "yes") => e.fault.is_some(),
-                Some("false" | "0" | "no") => e.fault.is_none(),
-                Some(class) => e
-                    .fault
-                    .as_ref()
-                    .is_some_and(|(c, _)| c.eq_ignore_ascii_case(class)),
-            }
+                .as_ref()
+                .is_none_or(|f| f.matches(e.fault.as_ref()))
             && self.since_id.is_none_or(|id| e.id > id)
             && self.since_ms.is_none_or(|t| e.at_ms >= t)
     }
@@ -815,7 +834,7 @@ mod tests {
             .collect();
         assert_eq!(services, ["D", "C", "B"]);
         let faults = Query {
-            fault: Some("true".into()),
+            fault: FaultFilter::parse("true"),
             ..all.clone()
         };
         assert_eq!(j.query(&faults).1, 1);

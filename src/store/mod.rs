@@ -434,7 +434,6 @@ impl Store {
         self.caller_at(self.version(), credentials, find)
     }
 
-    /// [`Store::caller`] with the store's version read before `find` could run.
     /// Whether the transaction on `conn` sees the data at `version` ([`Store::version`]
     /// taken before it began), once it has read something: a reader's snapshot taken with
     /// no write begun or committed since, or the writer's own transaction begun by the
@@ -456,6 +455,7 @@ impl Store {
         }
     }
 
+    /// [`Store::caller`] with the store's version read before `find` could run.
     pub fn caller_at<E>(
         &self,
         version: crate::reply_cache::Version,
