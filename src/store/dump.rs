@@ -443,50 +443,112 @@ pub fn check_catalogue_references(
     Ok(())
 }
 
-/// The links from a ticket's rows to objects that must be of the ticket's own account:
-/// (table, column, the type it names, a condition on the row for the link to count).
-/// The API never makes such a link (another account's user, device or editor is "not
-/// found" to it), and its reads trust the links; a document that makes one (an import
-/// written by hand) would show one account's users and devices to another.
-fn account_links() -> impl Iterator<Item = (&'static str, &'static str, &'static str, &'static str)>
-{
+/// A link from a ticket's row to an object that must be the ticket's own: its
+/// account's user or device, or an update of the ticket itself.
+struct OwnLink {
+    table: &'static str,
+    column: &'static str,
+    target: &'static str,
+    /// A condition on the row (`r`) for the link to count.
+    applies: &'static str,
+    /// True when the linked object (`x`) is not the ticket's (`t`) own.
+    foreign: &'static str,
+    /// Why such a link is refused, for the message.
+    rule: &'static str,
+}
+
+const OTHER_ACCOUNT: &str = "x.accountId <> t.accountId";
+const ACCOUNT_RULE: &str = "is another account's (an account's tickets link only to its own \
+                            users and devices)";
+
+/// The links of a ticket's rows that the API only ever makes to the ticket's own
+/// objects. Its reads trust them: a document that makes another (an import written by
+/// hand) would show one account's users, devices or update text to another.
+fn own_links() -> impl Iterator<Item = OwnLink> {
+    let account = |table, column, target, applies| OwnLink {
+        table,
+        column,
+        target,
+        applies,
+        foreign: OTHER_ACCOUNT,
+        rule: ACCOUNT_RULE,
+    };
     let users = [
-        (
+        account(
             "SoftLayer_Ticket",
             "assignedUserId",
             "SoftLayer_User_Customer",
             "1",
         ),
-        (
+        account(
             "SoftLayer_Ticket_Update",
             "editorId",
             "SoftLayer_User_Customer",
             "r.editorType = 'USER'",
         ),
-        (
+        account(
             "SoftLayer_Ticket",
             "lastEditorId",
             "SoftLayer_User_Customer",
             "coalesce(r.lastEditType, 'USER') = 'USER'",
         ),
+        account(
+            "SoftLayer_Ticket_Attachment_Assigned_Agent",
+            "assignedAgentId",
+            "SoftLayer_User_Customer",
+            "1",
+        ),
+        account(
+            "SoftLayer_Ticket_Attachment_File",
+            "uploaderId",
+            "SoftLayer_User_Customer",
+            "coalesce(r.uploaderType, 'USER') = 'USER'",
+        ),
     ];
     let devices = DEVICE_KINDS
         .iter()
-        .map(|k| (k.link_type, k.link_column, k.device_type, "1"));
-    let agents = (
-        "SoftLayer_Ticket_Attachment_Assigned_Agent",
-        "assignedAgentId",
-        "SoftLayer_User_Customer",
-        "1",
-    );
-    users.into_iter().chain(devices).chain([agents])
+        .map(move |k| account(k.link_type, k.link_column, k.device_type, "1"));
+    let update = OwnLink {
+        table: "SoftLayer_Ticket_Attachment_File",
+        column: "updateId",
+        target: "SoftLayer_Ticket_Update",
+        applies: "1",
+        foreign: "x.ticketId <> t.id",
+        rule: "is another ticket's (a file is attached to an update of its own ticket)",
+    };
+    users.into_iter().chain(devices).chain([update])
 }
 
-/// Refuses a row of a document's section `key` (inserted with `id`) that links to an
-/// object of another account than its own ticket's ([`account_links`]).
-pub fn check_account_links(conn: &Connection, key: &str, id: i64) -> Result<()> {
+/// Refuses a row of a document's section `key` (inserted with `id`) that the API could
+/// not have made: one linking to an object that is not its own ticket's ([`own_links`]),
+/// or a file whose `fileSize` is not the size of its content (which the API always
+/// writes from the content, and clients show beside the file).
+pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
     let table_name = document_table(key)?;
-    for (table, column, target, condition) in account_links().filter(|l| l.0 == table_name) {
+    if table_name == "SoftLayer_Ticket_Attachment_File" {
+        let sizes: Option<(String, i64)> = conn
+            .prepare_cached(
+                "SELECT fileSize, length(content) FROM SoftLayer_Ticket_Attachment_File \
+                 WHERE id = ?1 AND fileSize IS NOT CAST(length(content) AS TEXT)",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((given, size)) = sizes {
+            return Err(StoreError::Seed(format!(
+                "SoftLayer_Ticket_Attachment_File {id}: fileSize {given:?} is not the size \
+                 of its content ({size} bytes)"
+            )));
+        }
+    }
+    for link in own_links().filter(|l| l.table == table_name) {
+        let OwnLink {
+            table,
+            column,
+            target,
+            applies,
+            foreign,
+            rule,
+        } = link;
         let ticket = if table == "SoftLayer_Ticket" {
             "r.id"
         } else {
@@ -495,7 +557,7 @@ pub fn check_account_links(conn: &Connection, key: &str, id: i64) -> Result<()> 
         let sql = format!(
             "SELECT x.id FROM {table} r JOIN SoftLayer_Ticket t ON t.id = {ticket} \
              JOIN {target} x ON x.id = r.{column} \
-             WHERE r.id = ?1 AND {condition} AND x.accountId <> t.accountId"
+             WHERE r.id = ?1 AND {applies} AND {foreign}"
         );
         let other: Option<i64> = conn
             .prepare_cached(&sql)?
@@ -503,8 +565,7 @@ pub fn check_account_links(conn: &Connection, key: &str, id: i64) -> Result<()> 
             .optional()?;
         if let Some(other) = other {
             return Err(StoreError::Seed(format!(
-                "{table} {id}: {column} {other} is another account's (an account's tickets \
-                 link only to its own users and devices)"
+                "{table} {id}: {column} {other} {rule}"
             )));
         }
     }
@@ -597,7 +658,7 @@ pub fn import(
         }
     }
     for (key, id) in inserted {
-        check_account_links(conn, key, id).map_err(|e| match e {
+        check_inserted_row(conn, key, id).map_err(|e| match e {
             StoreError::Seed(m) => ImportError::Invalid(m),
             other => ImportError::Store(other),
         })?;

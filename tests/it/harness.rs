@@ -1058,13 +1058,13 @@ fn the_control_api_refuses_what_it_would_misread() {
     assert!(faults("fault=Yes").unwrap_or(0) >= 1);
     // A misspelt yes/no or a name no class has is refused: it matched nothing, and a
     // test asserting that no call faulted passed.
-    for typo in ["ture", "x", "ObjectNotFound"] {
+    for typo in ["ture", "x", "ObjectNotFound", "HTTP%2050", "connection"] {
         refused(
             "GET",
             &format!("/_emulator/journal?fault={typo}"),
             None,
             400,
-            "true, false or an exception class",
+            "true, false or a class the journal gives faults",
         );
     }
     assert!(faults("fault=SoftLayer_Exception_ObjectNotFound").unwrap_or(0) >= 1);
@@ -1221,6 +1221,13 @@ fn the_control_api_refuses_what_it_would_misread() {
     // hardware) showed them to the importing account, and its tickets to 2001's users.
     let account = json!([{"id": 4001, "companyName": "Imp", "accountStatusId": 1001, "brandId": 2, "createDate": "2020-01-01T00:00:00-06:00"}]);
     let ticket = |assigned: serde_json::Value| json!([{"id": 170000001, "accountId": 4001, "assignedUserId": assigned, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00"}]);
+    let file = |changes: serde_json::Value| {
+        let mut file = json!({"id": 870000001, "ticketId": 170000001, "fileName": "imp.txt", "fileSize": "1", "uploaderType": "USER", "createDate": "2020-01-01T00:00:00-06:00", "content": "eA=="});
+        for (key, value) in changes.as_object().unwrap() {
+            file[key] = value.clone();
+        }
+        file
+    };
     for (extra, refusal) in [
         (
             json!({"SoftLayer_Ticket": ticket(json!(6001))}),
@@ -1239,6 +1246,22 @@ fn the_control_api_refuses_what_it_would_misread() {
         (
             json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00", "lastEditType": "USER", "lastEditorId": 6001}]}),
             "SoftLayer_Ticket 170000001: lastEditorId 6001 is another account's",
+        ),
+        // A file on an update of another account's ticket (500000101 is on 160000101, of
+        // account 2001): the file's getUpdate showed that update's text and editor.
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({"updateId": 500000101}))]}),
+            "SoftLayer_Ticket_Attachment_File 870000001: updateId 500000101 is another ticket's",
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({"uploaderId": "6001"}))]}),
+            "SoftLayer_Ticket_Attachment_File 870000001: uploaderId 6001 is another account's",
+        ),
+        // The API writes a file's size from its content; a document's size that is not
+        // it was shown beside the file.
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({"fileSize": "999"}))]}),
+            r#"SoftLayer_Ticket_Attachment_File 870000001: fileSize \"999\" is not the size of its content (1 bytes)"#,
         ),
     ] {
         let mut doc = extra;
