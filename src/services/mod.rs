@@ -221,7 +221,7 @@ fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceErro
 fn coerce_args(
     call: &Call,
     method: &MethodDef,
-    as_sent: bool,
+    as_sent: &[&str],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Value>, Fault> {
     let mut unknown = Vec::new();
@@ -233,7 +233,7 @@ fn coerce_args(
             Some(p) => {
                 check_template(v, &p.type_name, 0, &mut unknown);
                 match coerce(v, &p.type_ref) {
-                    Err(_) if as_sent => Ok(v.clone()),
+                    Err(_) if as_sent.contains(&p.name.as_str()) => Ok(v.clone()),
                     coerced => coerced.map_err(|e| invalid_argument(method, i, Some(&e))),
                 }
             }
@@ -324,9 +324,10 @@ pub struct Entry {
     pub writes: bool,
     pub anonymous: bool,
     pub secret_reply: &'static [&'static str],
-    /// Arguments that are not of their parameter's type reach the handler as sent, for
-    /// a method whose page documents its own fault for them.
-    pub own_argument_faults: bool,
+    /// Parameters whose arguments reach the handler as sent when they are not of their
+    /// type, for a method whose page documents its own fault for them; the others are
+    /// refused at the call boundary as everywhere.
+    pub own_argument_faults: &'static [&'static str],
 }
 
 const fn read(handler: Handler) -> Entry {
@@ -335,7 +336,7 @@ const fn read(handler: Handler) -> Entry {
         writes: false,
         anonymous: false,
         secret_reply: &[],
-        own_argument_faults: false,
+        own_argument_faults: &[],
     }
 }
 
@@ -345,7 +346,7 @@ const fn write(handler: Handler) -> Entry {
         writes: true,
         anonymous: false,
         secret_reply: &[],
-        own_argument_faults: false,
+        own_argument_faults: &[],
     }
 }
 
@@ -355,7 +356,7 @@ const fn anonymous(handler: Handler) -> Entry {
         writes: true,
         anonymous: true,
         secret_reply: &[],
-        own_argument_faults: false,
+        own_argument_faults: &[],
     }
 }
 
@@ -370,9 +371,9 @@ impl Entry {
     }
 
     /// See [`Entry::own_argument_faults`].
-    const fn own_argument_faults(self) -> Entry {
+    const fn own_argument_faults(self, parameters: &'static [&'static str]) -> Entry {
         Entry {
-            own_argument_faults: true,
+            own_argument_faults: parameters,
             ..self
         }
     }

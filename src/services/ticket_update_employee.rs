@@ -8,7 +8,7 @@ use crate::value::{Struct, Value};
 pub fn handler(method: &str) -> Option<Entry> {
     Some(match method {
         "getObject" => read(|ctx| Ok(Output::Object(init_object(ctx)?))),
-        "addResponseRating" => write(add_response_rating).own_argument_faults(),
+        "addResponseRating" => write(add_response_rating).own_argument_faults(&["responseRating"]),
         // Relations the emulator holds no data for: an update's type and live chat, and
         // the owner change it made (support replies change no owner). Empty, as a mask
         // leaves them out, once the update is known to be the caller's.

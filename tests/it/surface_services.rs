@@ -1091,6 +1091,39 @@ fn update_employee_add_response_rating_rules() {
     }
     assert_eq!(rating(&server, 500000005), Some(4));
 
+    // The page's own fault is for the rating only: a responseIndex that is no integer is
+    // refused at the call boundary, as any other method's argument is.
+    for bad in [
+        xstr("abc"),
+        XVal::Struct(vec![("a".into(), xint(1))]),
+        XVal::Double(1.5),
+    ] {
+        let reply = server.xmlrpc(
+            &employee_update("addResponseRating", &DEMO, 500000005)
+                .arg(xint(3))
+                .arg(bad),
+        );
+        let fault = reply.fault();
+        assert_eq!(
+            fault.code_text(),
+            "SoftLayer_Exception_InvalidValue",
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            fault.string.contains("'responseIndex'"),
+            "{}",
+            reply.exchange()
+        );
+    }
+    assert_eq!(rating(&server, 500000005), Some(4));
+    let reply = server.xmlrpc(
+        &employee_update("addResponseRating", &DEMO, 500000005)
+            .arg(xint(4))
+            .arg(xint(1)),
+    );
+    assert_eq!(reply.ok(), &xbool(true), "{}", reply.exchange());
+
     // A closed ticket's ratings cannot be edited: seed 160000003 (update 500000007) …
     let reply = server.xmlrpc(&employee_update("addResponseRating", &DEMO, 500000007).arg(xint(5)));
     assert_eq!(
