@@ -138,6 +138,7 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
         referenced: HashSet::new(),
         copy_budget: MAX_COPIED_BYTES,
         copying: false,
+        referred: None,
     };
 
     let mut header_struct = Struct::new();
@@ -575,6 +576,9 @@ struct Interp<'d> {
     copy_budget: usize,
     /// Whether the value being read is (inside) such a copy.
     copying: bool,
+    /// The element last read through an `href` and the name of the element that
+    /// referred to it: a fault names the parameter (`emails`), not the `multiRef`.
+    referred: Option<(&'d Element<'d>, &'d str)>,
 }
 
 impl<'d> Interp<'d> {
@@ -634,6 +638,15 @@ impl<'d> Interp<'d> {
         Ok(args)
     }
 
+    /// The name a fault gives `node`: that of the element referring to it when it was
+    /// reached through an `href` (a `multiRef`'s own name means nothing to the caller).
+    fn name_of(&self, node: &'d Element<'d>) -> &'d str {
+        match self.referred {
+            Some((target, name)) if std::ptr::eq(target, node) => name,
+            _ => &node.local,
+        }
+    }
+
     /// Follows `href="#id"` to the element it names.
     fn deref(&self, mut node: &'d Element<'d>) -> Result<&'d Element<'d>, Fault> {
         for _ in 0..8 {
@@ -665,6 +678,9 @@ impl<'d> Interp<'d> {
         }
         self.budget -= 1;
         let target = self.deref(node)?;
+        if !std::ptr::eq(target, node) {
+            self.referred = Some((target, &node.local));
+        }
         let copy = !std::ptr::eq(target, node) && !self.referenced.insert(target);
         if copy && !self.copying {
             self.copying = true;
@@ -701,7 +717,7 @@ impl<'d> Interp<'d> {
             // `xsd:base64Binary`; PHP's SoapServer, behind the real API, decodes a value by
             // its `xsi:type`, so a string property gets the text those bytes spell.
             Expect::Scalar(t) if t != "base64Binary" && is_base64_typed(node) => {
-                match String::from_utf8(base64_bytes(node)?) {
+                match String::from_utf8(base64_bytes(node, self.name_of(node))?) {
                     Ok(text) => scalar(t, &text),
                     // Not text: the argument check refuses it where a string belongs.
                     Err(e) => Ok(Value::Base64(e.into_bytes())),
@@ -710,7 +726,7 @@ impl<'d> Interp<'d> {
             // Typed base64 where base64 is declared: refused as it is read, naming the
             // element, as XML-RPC's `<base64>` is (README "Base64").
             Expect::Scalar("base64Binary") if is_base64_typed(node) => {
-                Ok(Value::Base64(base64_bytes(node)?))
+                Ok(Value::Base64(base64_bytes(node, self.name_of(node))?))
             }
             Expect::Scalar(t) => scalar(t, &node.text),
             // Text where a struct is declared (`xsi:type="xsd:string"`, or none): the text,
@@ -722,7 +738,7 @@ impl<'d> Interp<'d> {
             Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_) | Expect::MaskField
                 if node.children.is_empty() && !is_blank(&node.text) && is_base64_typed(node) =>
             {
-                Ok(Value::Base64(base64_bytes(node)?))
+                Ok(Value::Base64(base64_bytes(node, self.name_of(node))?))
             }
             Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_)
                 if node.children.is_empty() && !is_blank(&node.text) =>
@@ -865,7 +881,7 @@ impl<'d> Interp<'d> {
                 return Err(Fault::invalid_value(format!(
                     "Invalid value for '{}': it is typed {} (an array) but holds text, not \
                      items; send each value in an <item>.",
-                    node.local,
+                    self.name_of(node),
                     node.xsi_type().unwrap_or("SOAP-ENC:Array")
                 )));
             }
@@ -1111,11 +1127,11 @@ fn is_base64_typed(node: &Element<'_>) -> bool {
 
 /// The bytes of an element typed base64; text that is not base64 is refused, naming the
 /// element, as REST and XML-RPC name the member.
-fn base64_bytes(node: &Element<'_>) -> Result<Vec<u8>, Fault> {
+/// `name` is the element's as the fault names it ([`Interp::name_of`]).
+fn base64_bytes(node: &Element<'_>, name: &str) -> Result<Vec<u8>, Fault> {
     crate::value::decode_base64(&node.text).map_err(|e| {
         Fault::invalid_value(format!(
-            "Invalid value for '{}': it is typed base64Binary but is not base64 ({e}).",
-            node.local
+            "Invalid value for '{name}': it is typed base64Binary but is not base64 ({e})."
         ))
     })
 }

@@ -2165,7 +2165,49 @@ fn a_typed_value_means_what_it_means_over_xml_rpc() {
         assert_fault(
             &reply,
             "SoftLayer_Exception_InvalidValue",
+            "Invalid value for 'emails': it is typed",
+        );
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception_InvalidValue",
             "holds text, not items",
+        );
+    }
+    // Through a multi-reference `href` (Axis, .NET) the fault names the parameter, not
+    // the `multiRef` it points at; so does a base64 value that is not base64.
+    for (operation, parameter, referred) in [
+        (
+            "addAttachedAdditionalEmails",
+            "emails",
+            "<multiRef id=\"m0\" xsi:type=\"ns1:stringArray\">ref@example.com</multiRef>",
+        ),
+        (
+            "addAttachedFile",
+            "fileAttachment",
+            "<multiRef id=\"m0\" xsi:type=\"ns1:SoftLayer_Container_Utility_File_Attachment\">\
+             <filename>a.txt</filename><data href=\"#m1\"/></multiRef>\
+             <multiRef id=\"m1\" xsi:type=\"xsd:base64Binary\">!!not base64!!</multiRef>",
+        ),
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &typed_init,
+                &format!(
+                    "<ns1:{operation}><{parameter} href=\"#m0\"/></ns1:{operation}>{referred}"
+                ),
+            ),
+        );
+        let named = if parameter == "emails" {
+            "emails"
+        } else {
+            "data"
+        };
+        assert_fault(
+            &reply,
+            "SoftLayer_Exception_InvalidValue",
+            &format!("Invalid value for '{named}'"),
         );
     }
     emails("<emails>untyped@example.com</emails>").ret("addAttachedAdditionalEmails");
