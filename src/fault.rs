@@ -165,12 +165,19 @@ pub enum Cut {
     PastDeadline { secs: u64 },
 }
 
+/// The classes the journal and `/metrics` give outcomes that are no exception: a call
+/// cut short ([`Cut::outcome`]), or an injected dropped connection; an injected HTTP
+/// error is `HTTP {status}`.
+pub const OUTCOME_CLIENT_CLOSED: &str = "client closed";
+pub const OUTCOME_CUT_SHORT: &str = "cut short";
+pub const OUTCOME_CONNECTION_CLOSED: &str = "connection closed";
+
 impl Cut {
     /// The outcome the journal and `/metrics` give a call cut so.
     pub fn outcome(self) -> &'static str {
         match self {
-            Cut::ClientClosed => "client closed",
-            Cut::ClientStalled { .. } | Cut::PastDeadline { .. } => "cut short",
+            Cut::ClientClosed => OUTCOME_CLIENT_CLOSED,
+            Cut::ClientStalled { .. } | Cut::PastDeadline { .. } => OUTCOME_CUT_SHORT,
         }
     }
 }

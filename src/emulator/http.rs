@@ -458,7 +458,11 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
         Some(f) => Some(super::journal::FaultFilter::parse(&f).ok_or_else(|| {
             error(
                 400,
-                format!("fault={f}: true, false or an exception class (SoftLayer_Exception_…)"),
+                format!(
+                    "fault={f}: true, false or a class the journal gives faults \
+                     (SoftLayer_Exception_…, HTTP 503, connection closed, client closed or \
+                     cut short)"
+                ),
             )
         })?),
     };

@@ -202,14 +202,30 @@ pub enum FaultFilter {
 }
 
 impl FaultFilter {
-    /// `true`/`false` (or 1/0, yes/no) or a class name (`SoftLayer_…`), in any case;
-    /// `None` for anything else, which matched nothing (a misspelt `true`, so that a test
-    /// asserting no fault passed).
+    /// `true`/`false` (or 1/0, yes/no) or a class the journal gives faults (`SoftLayer_…`,
+    /// or an outcome that is no exception: `HTTP 503`, `connection closed` …), in any
+    /// case; `None` for anything else, which matched nothing (a misspelt `true`, so that
+    /// a test asserting no fault passed).
     pub fn parse(text: &str) -> Option<FaultFilter> {
-        match text.to_ascii_lowercase().as_str() {
+        use crate::fault::{OUTCOME_CLIENT_CLOSED, OUTCOME_CONNECTION_CLOSED, OUTCOME_CUT_SHORT};
+        let lower = text.to_ascii_lowercase();
+        let http_status =
+            |status: &str| status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit());
+        match lower.as_str() {
             "true" | "1" | "yes" => Some(FaultFilter::Faulted(true)),
             "false" | "0" | "no" => Some(FaultFilter::Faulted(false)),
-            lower if lower.starts_with("softlayer_") => Some(FaultFilter::Class(text.into())),
+            class
+                if class.starts_with("softlayer_")
+                    || class.strip_prefix("http ").is_some_and(http_status)
+                    || [
+                        OUTCOME_CLIENT_CLOSED,
+                        OUTCOME_CONNECTION_CLOSED,
+                        OUTCOME_CUT_SHORT,
+                    ]
+                    .contains(&class) =>
+            {
+                Some(FaultFilter::Class(text.into()))
+            }
             _ => None,
         }
     }

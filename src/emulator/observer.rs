@@ -253,7 +253,7 @@ impl Observer for Recorder {
                 "the front end answered with an error".to_string(),
             ),
             Fault::Interrupted { status: None, .. } => (
-                "connection closed".to_string(),
+                crate::fault::OUTCOME_CONNECTION_CLOSED.to_string(),
                 "closed without an answer".to_string(),
             ),
             Fault::Cut { cut } => (cut.outcome().to_string(), cut.to_string()),

@@ -986,6 +986,28 @@ fn injected_faults_reach_softlayer_python_as_the_real_ones_would() {
     // not the fault their transport would have carried; the others their real status.
     let unanswered = injected.iter().filter(|c| c["status"] == 0).count();
     assert_eq!(unanswered, 3, "{injected:#?}");
+    // Each class the journal gave them selects them again, the outcomes that are no
+    // exception (`connection closed`, `HTTP 503` …) as well as SoftLayer's classes.
+    let classes: std::collections::BTreeSet<String> = injected
+        .iter()
+        .filter_map(|c| c["fault"]["class"].as_str().map(str::to_string))
+        .collect();
+    assert!(classes.contains("connection closed"), "{classes:?}");
+    for class in &classes {
+        let query = format!("fault={}&limit=100", class.replace(' ', "%20"));
+        let selected = journal(&server, &query);
+        let expected = injected
+            .iter()
+            .filter(|c| c["fault"]["class"] == class.as_str())
+            .count();
+        assert!(selected.len() >= expected, "{class}: {selected:#?}");
+        assert!(
+            selected
+                .iter()
+                .all(|c| c["fault"]["class"] == class.as_str()),
+            "{class}: {selected:#?}"
+        );
+    }
     assert!(
         injected.iter().all(|c| c["status"].as_u64().is_some()),
         "{injected:#?}"
