@@ -210,11 +210,31 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     server.xmlrpc(&call).ok();
     server.xmlrpc(&call).ok();
     assert_eq!(journal_ids(&file, 2), [1, 2]);
+    // A second server on the same file numbered from the same last id: the file's ids
+    // repeated. It is refused at start, and the first goes on as it was.
+    let stderr = refused(
+        &[
+            "serve",
+            "--db",
+            ":memory:",
+            "--listen",
+            "127.0.0.1:0",
+            journal[0],
+            journal[1],
+        ],
+        &[],
+    );
+    assert!(
+        stderr.contains("another process is writing it") && stderr.contains("calls.jsonl"),
+        "{stderr}"
+    );
+    server.xmlrpc(&call).ok();
+    assert_eq!(journal_ids(&file, 3), [1, 2, 3]);
     server.signal("TERM");
     let server = server.restart(&journal);
     server.xmlrpc(&call).ok();
     server.xmlrpc(&call).ok();
-    assert_eq!(journal_ids(&file, 4), [1, 2, 3, 4]);
+    assert_eq!(journal_ids(&file, 5), [1, 2, 3, 4, 5]);
 }
 
 /// A database file made by `reset` (seeded), in `dir`.
