@@ -3052,6 +3052,50 @@ fn a_fault_rule_no_call_can_match_is_refused() {
         reply.fault().code_text(),
         "SoftLayer_Exception_WebService_RateLimitExceeded"
     );
+
+    // A rule for a method some service has meets only calls to a service that has it:
+    // a call naming it on another service is answered as missing on every transport (it
+    // fired on XML-RPC and SOAP, where REST said "not a valid method").
+    control.ok(
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "getSubjects", "preset": "unavailable"})),
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getSubjects").auth_key(DEMO.username, DEMO.api_key),
+    );
+    assert_eq!(reply.fault().code_text(), "-32601", "{}", reply.exchange());
+    let soap = server.post(
+        "/soap/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
+        format!(
+            "<?xml version=\"1.0\"?><SOAP-ENV:Envelope \
+             xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+             xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\"><SOAP-ENV:Header>\
+             <ns1:authenticate><username>{}</username><apiKey>{}</apiKey></ns1:authenticate>\
+             </SOAP-ENV:Header><SOAP-ENV:Body><ns1:getSubjects/></SOAP-ENV:Body>\
+             </SOAP-ENV:Envelope>",
+            DEMO.username, DEMO.api_key
+        )
+        .as_bytes(),
+    );
+    assert!(
+        soap.text().contains("is not a valid method"),
+        "{}",
+        soap.describe()
+    );
+    let rules = control.ok("GET", "/_emulator/faults", None);
+    assert_eq!(rules["rules"][0]["fired"], 0, "{rules}");
+    // It still meets the service that has the method.
+    let call = XmlRpcCall::new("SoftLayer_Ticket_Subject_Category", "getSubjects")
+        .auth_key(DEMO.username, DEMO.api_key)
+        .id(1);
+    let answer = server.post(
+        &call.path(),
+        &[("Content-Type", "text/xml")],
+        call.body().as_bytes(),
+    );
+    assert_eq!(answer.status, 503, "{}", answer.describe());
 }
 
 /// What a reply's warning header says is in its journal entry too: a client library
