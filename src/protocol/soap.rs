@@ -718,7 +718,17 @@ impl<'d> Interp<'d> {
             // its `xsi:type`, so a string property gets the text those bytes spell.
             Expect::Scalar(t) if t != "base64Binary" && is_base64_typed(node) => {
                 match String::from_utf8(base64_bytes(node, self.name_of(node))?) {
-                    Ok(text) => scalar(t, &text),
+                    // Refused as the same text sent as a string is (README "REST"): taken
+                    // in, it read back one way over JSON and another over XML.
+                    Ok(text) => match super::xml::forbidden_character(&text) {
+                        Some((_, c)) => Err(Fault::invalid_value(format!(
+                            "Invalid value for '{}': U+{:04X} is {}",
+                            self.name_of(node),
+                            u32::from(c),
+                            super::xml::NOT_CARRIED
+                        ))),
+                        None => scalar(t, &text),
+                    },
                     // Not text: the argument check refuses it where a string belongs.
                     Err(e) => Ok(Value::Base64(e.into_bytes())),
                 }

@@ -28,6 +28,11 @@ pub enum CoerceError {
     /// text so) whose bytes are not UTF-8, Latin-1 say: "expected a string" misled.
     #[error("'{member}' is bytes that are not UTF-8 text")]
     NotUtf8 { member: String },
+    /// Text sent as bytes that holds a character XML 1.0 cannot carry: taken in, it read
+    /// back one way over JSON and another (U+FFFD) over XML, as the same text sent as a
+    /// string is refused for.
+    #[error("'{member}' holds U+{code:04X}, {not_carried}", not_carried = crate::protocol::xml::NOT_CARRIED)]
+    NotCarried { member: String, code: u32 },
     /// A struct member not of its property's type: the innermost such member, so a
     /// client sees which of a template's properties to mend rather than only the
     /// template's type.
@@ -136,11 +141,16 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
             // Perl's XMLRPC::Lite sends non-ASCII text as `<base64>`; PHP, behind the
             // real API, reads either as the same bytes.
             Value::Base64(bytes) => {
-                Value::String(String::from_utf8(bytes.clone()).map_err(|_| {
-                    CoerceError::NotUtf8 {
+                let text = String::from_utf8(bytes.clone()).map_err(|_| CoerceError::NotUtf8 {
+                    member: member.to_string(),
+                })?;
+                if let Some((_, c)) = crate::protocol::xml::forbidden_character(&text) {
+                    return Err(CoerceError::NotCarried {
                         member: member.to_string(),
-                    }
-                })?)
+                        code: u32::from(c),
+                    });
+                }
+                Value::String(text)
             }
             _ => return Err(CoerceError::Invalid),
         },

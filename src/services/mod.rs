@@ -203,6 +203,7 @@ fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceErro
         Some(
             e @ (CoerceError::NotBase64 { .. }
             | CoerceError::NotUtf8 { .. }
+            | CoerceError::NotCarried { .. }
             | CoerceError::Member { .. }),
         ) => Fault::invalid_value(format!("Invalid value for parameter '{name}': {e}.")),
         _ => Fault::invalid_value(format!(

@@ -1393,6 +1393,26 @@ fn base64_typed_text_is_the_text_it_encodes() {
     );
     let (_, message) = reply.fault();
     assert!(message.contains("'entry'"), "{}", reply.describe());
+    // So is text XML 1.0 cannot carry ("bell\x07"), as the same text written as a string
+    // is: taken in, it read back one way over JSON and another (U+FFFD) over XML.
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", id)),
+            "<ns1:addUpdate><templateObject>\
+             <entry xsi:type=\"xsd:base64Binary\">YmVsbAc=</entry></templateObject></ns1:addUpdate>",
+        ),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidValue",
+        "Invalid value for 'entry': U+0007 is a character the API does not take",
+    );
+    assert_eq!(
+        ticket_entries(&server, &DEMO, id),
+        ["Grüße aus Köln — 日本"]
+    );
 }
 
 /// `xsi:type` is a qualified name: its prefix is resolved, as PHP's SoapServer resolves

@@ -1190,6 +1190,29 @@ fn what_php_perl_and_java_clients_send_is_read() {
         "{}",
         fault.exchange()
     );
+    // Text XML 1.0 cannot carry is refused as bytes as it is as a string (`&#7;` is
+    // -32700): taken in, it read back one way over JSON and another (U+FFFD) over XML.
+    for (encoded, code) in [
+        ("YmVsbAc=", "U+0007"),
+        ("aGkAdGhlcmU=", "U+0000"),
+        ("eO+/vw==", "U+FFFF"),
+    ] {
+        let control = perl_title.replace("Q2Fmw6kgZGVzayDigJQgw7x0ZjgK", encoded);
+        let fault = raw(&server, control.as_bytes());
+        assert_eq!(
+            fault.fault().code_text(),
+            "SoftLayer_Exception_InvalidValue",
+            "{}",
+            fault.exchange()
+        );
+        assert!(
+            fault.fault().string.contains(&format!(
+                "'title' holds {code}, a character the API does not take"
+            )),
+            "{}",
+            fault.exchange()
+        );
+    }
 
     let java_date = XmlRpcCall::new(TICKET, "getTicketsClosedSinceDate")
         .auth(&DEMO)
