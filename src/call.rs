@@ -92,6 +92,11 @@ impl ResultLimit {
             match value.get(key) {
                 None | Some(Value::Null) => Ok(0),
                 Some(Value::Int(i)) if *i >= 0 => Ok(*i as u64),
+                // A whole `<double>` (PHP's floor() and ceil() give floats), as an id
+                // sent so names its object.
+                Some(Value::Float(f)) if f.fract() == 0.0 && (0.0..9.0e15).contains(f) => {
+                    Ok(*f as u64)
+                }
                 Some(v @ Value::String(s)) => s.trim().parse().map_err(|_| invalid(v)),
                 Some(v) => Err(invalid(v)),
             }

@@ -1443,6 +1443,34 @@ fn headers_in_another_shape_are_read_or_refused() {
             reply.exchange()
         );
     }
+    // A whole `<double>` (PHP's floor() and ceil() give floats) is the number it is, as an
+    // id sent so is; a fraction or a negative is refused.
+    let page = |offset: XVal, limit: XVal| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .header(
+                    "resultLimit",
+                    xstruct(&[("offset", offset), ("limit", limit)]),
+                ),
+        )
+    };
+    let ints = page(xint(1), xint(1));
+    let doubles = page(XVal::Double(1.0), XVal::Double(1.0));
+    assert_eq!(ints.ok(), doubles.ok(), "{}", doubles.exchange());
+    assert_eq!(ints.ok().array().len(), 1, "{}", ints.exchange());
+    for (offset, limit) in [(1.5, 1.0), (0.0, -2.0)] {
+        let reply = page(XVal::Double(offset), XVal::Double(limit));
+        assert!(
+            reply
+                .fault()
+                .string
+                .contains("use a whole number of 0 or more"),
+            "{}",
+            reply.exchange()
+        );
+    }
 }
 
 /// A filter of many names the type does not have, or of one very long name, is answered
