@@ -850,10 +850,18 @@ fn defaults_to_caller(service: &str, method: &str) -> bool {
     }
 }
 
-/// An init parameter named as the client sent it: `abc`, `false`, `1.5`, `[1]`.
+/// An init parameter named as the client sent it: `abc`, `false`, `1.5`, `[1]`, a date
+/// or base64's text as written, not in JSON's quotes.
 fn as_sent(raw: &Value) -> String {
     match raw {
-        Value::String(s) => s.clone(),
+        Value::String(s) | Value::DateTime(s) => s.clone(),
+        Value::Base64(bytes) => match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_string(),
+            Err(_) => serde_json::Value::from(raw)
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        },
         other => serde_json::Value::from(other).to_string(),
     }
 }

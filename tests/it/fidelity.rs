@@ -1257,7 +1257,7 @@ fn fault_texts_show_values_as_sent_and_the_real_service() {
         (xint(-1), xint(0), "limit -1"),
         (xint(1), xint(-5), "offset -5"),
         (xstr("x"), xint(0), "limit \"x\""),
-        (XVal::Double(2.0), xint(0), "limit 2.0"),
+        (XVal::Double(2.5), xint(0), "limit 2.5"),
         (xbool(true), xint(0), "limit true"),
     ] {
         let reply = server.xmlrpc(
@@ -1307,6 +1307,12 @@ fn fault_texts_show_values_as_sent_and_the_real_service() {
         // Not clamped to i64's range: an id the client never sent.
         (XVal::Double(1e300), "1e+300"),
         (XVal::Double(-1e19), "-1e+19"),
+        // A date or base64 as written, not in JSON's quotes.
+        (
+            XVal::DateTime("20261001T09:15:00".into()),
+            "20261001T09:15:00",
+        ),
+        (XVal::Base64("YWJj".into()), "abc"),
     ] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
