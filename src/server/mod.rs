@@ -398,6 +398,9 @@ async fn handle(
         return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
+        if let Some(answer) = no_service_named(&path) {
+            return Ok(unread_body(req, answer));
+        }
         return Ok(unread_body(req, not_found(&path)));
     };
     let codec = XmlRpcCodec {
@@ -409,6 +412,34 @@ async fn handle(
         return Ok(unread_body(req, answer));
     }
     pipeline::answer(shared, codec, req).await
+}
+
+/// A transport's endpoint with no service after it (`/xmlrpc/v3.1/`, `/soap/v3/`): the
+/// fault of a service that does not exist, in the transport's own format, as a client
+/// calling through it reads faults (plain text made xmlrpc.client raise a ProtocolError).
+fn no_service_named(path: &str) -> Option<Response<Body>> {
+    use crate::protocol::codec::Codec;
+    let (transport, version) = path.trim_end_matches('/').rsplit_once('/')?;
+    let version = crate::protocol::ApiVersion::from_segment(version)?;
+    let fault = crate::call::Fault::ServiceNotFound {
+        service: String::new(),
+        method: String::new(),
+    };
+    let answer = match transport {
+        "/xmlrpc" => XmlRpcCodec {
+            service: String::new(),
+            basic: None,
+        }
+        .write_fault(&fault),
+        "/soap" => SoapCodec {
+            version,
+            service: String::new(),
+            basic: None,
+        }
+        .write_fault(&fault),
+        _ => return None,
+    };
+    Some(response(answer, None))
 }
 
 /// A path no transport serves, answered with the hint for the transport it looks like:

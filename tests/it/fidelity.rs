@@ -1145,6 +1145,30 @@ fn protocol_fault_codes_are_strings_on_the_wire() {
     let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Nope", "getObject").auth(&DEMO));
     assert_eq!(code_of(&reply), xstr("-32601"));
     assert_eq!(reply.fault().string, "Service does not exist");
+    // No service at all after the endpoint: the same fault, in each transport's own
+    // format (plain text made xmlrpc.client raise a ProtocolError).
+    let body = XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+        .auth(&DEMO)
+        .body();
+    for path in ["/xmlrpc/v3.1/", "/xmlrpc/v3", "/soap/v3.1/"] {
+        let answer = server.post(path, &[("Content-Type", "text/xml")], body.as_bytes());
+        let text = answer.text();
+        if path.starts_with("/xmlrpc") {
+            assert_eq!(answer.status, 200, "{path}: {}", answer.describe());
+            assert!(
+                text.contains("<string>-32601</string>") && text.contains("Service does not exist"),
+                "{path}: {}",
+                answer.describe()
+            );
+        } else {
+            assert_eq!(answer.status, 500, "{path}: {}", answer.describe());
+            assert!(
+                text.contains("<faultstring>Service does not exist</faultstring>"),
+                "{path}: {}",
+                answer.describe()
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
