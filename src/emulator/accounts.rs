@@ -515,6 +515,21 @@ pub fn create(
             default(row, "closeDate", last_edit.clone());
         }
         store::insert(conn, TICKET, row).map_err(|e| invalid_reference(TICKET, e))?;
+        // The awaiting flag and the AWAITING_CUSTOMER_RESPONSE state always go together
+        // (issue 11, item 14); the document cannot hold the state, so it follows the flag.
+        let awaiting = match row.get("awaitingUserResponse") {
+            Some(Value::Bool(b)) => *b,
+            Some(v) => v.as_i64().is_some_and(|n| n != 0),
+            None => false,
+        };
+        if awaiting {
+            store::set_ticket_state(
+                conn,
+                id,
+                crate::services::ticket::STATE_AWAITING_CUSTOMER,
+                true,
+            )?;
+        }
         ticket_dates.insert(id, created);
         tickets.push(id);
     }

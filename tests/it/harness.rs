@@ -73,6 +73,73 @@ fn ticket_ids_of(server: &Server, username: &str, key: &str) -> BTreeSet<i64> {
     ids_of(reply.ok())
 }
 
+/// A document's ticket waiting on the customer has the AWAITING_CUSTOMER_RESPONSE state
+/// its flag goes with everywhere else (issue 11, item 14): the flag said waiting, the
+/// state and a filter on it did not, and the document cannot hold the state itself.
+#[test]
+fn a_documents_ticket_awaiting_the_customer_has_the_state_too() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let doc = json!({"SoftLayer_Ticket": [
+        {"id": 1, "title": "waiting", "subjectId": 1005, "awaitingUserResponse": true},
+        {"id": 2, "title": "not waiting", "subjectId": 1005, "awaitingUserResponse": false},
+        {"id": 3, "title": "left out", "subjectId": 1005},
+    ]});
+    let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let (user, key) = first_user(&account);
+    let ids: Vec<i64> = account["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_i64().unwrap())
+        .collect();
+    for (id, waiting) in ids.iter().zip([true, false, false]) {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth_key(&user, &key)
+                .id(*id)
+                .mask("mask[awaitingUserResponseFlag,stateCount,state[stateType[keyName]]]"),
+        );
+        let t = reply.ok();
+        assert_eq!(
+            t.member("awaitingUserResponseFlag"),
+            &xbool(waiting),
+            "{}",
+            reply.exchange()
+        );
+        assert_eq!(
+            t.member("stateCount"),
+            &xint(waiting as i64),
+            "{}",
+            reply.exchange()
+        );
+    }
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth_key(&user, &key)
+            .mask("mask[id]")
+            .filter(xstruct(&[(
+                "tickets",
+                xstruct(&[(
+                    "state",
+                    xstruct(&[(
+                        "stateType",
+                        xstruct(&[(
+                            "keyName",
+                            xstruct(&[("operation", xstr("AWAITING_CUSTOMER_RESPONSE"))]),
+                        )]),
+                    )]),
+                )]),
+            )])),
+    );
+    assert_eq!(
+        ids_of(reply.ok()),
+        BTreeSet::from([ids[0]]),
+        "{}",
+        reply.exchange()
+    );
+}
+
 /// A document's tickets take their last edit, response and close from their updates, as
 /// the API's own writes keep them: all were the ticket's createDate, so a ticket an
 /// employee answered on the 10th read as untouched since the 1st, as the customer's edit,
