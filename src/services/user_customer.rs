@@ -49,9 +49,11 @@ fn authentication_token(ctx: &Ctx) -> Result<Output, Fault> {
 }
 
 /// The properties `editObject` changes; the others of a template (its id, username,
-/// account, status, dates) are left as they are, as SLDN's page says of the username,
-/// account and status.
+/// account, dates) are left as they are, as SLDN's page says of the username and account.
+/// The status is changed: softlayer-python's `slcli user delete` cancels a user by
+/// sending `{"userStatusId": 1021}` (CANCEL_PENDING) to this method and nothing else.
 const EDITABLE: &[&str] = &[
+    "userStatusId",
     "firstName",
     "lastName",
     "displayName",
@@ -75,12 +77,11 @@ const EDITABLE: &[&str] = &[
 ];
 
 /// The properties a template may carry that `editObject` leaves as they are without a
-/// word: SLDN's username, account and status, and the record's own bookkeeping.
+/// word: SLDN's username and account, and the record's own bookkeeping.
 const LEFT_AS_THEY_ARE: &[&str] = &[
     "id",
     "username",
     "accountId",
-    "userStatusId",
     "parentId",
     "isMasterUserFlag",
     "createDate",
@@ -128,7 +129,7 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
     if !ignored.is_empty() {
         ctx.warn(&format!(
             "editObject: SoftLayer_User_Customer {} not changed by the emulator (only names, \
-             e-mail, address, phones and messenger names, time zone): ignored",
+             e-mail, address, phones and messenger names, time zone, status): ignored",
             ignored
                 .iter()
                 .take(8)
@@ -158,6 +159,30 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
             "Invalid value for property 'timezoneId': {id} is not a SoftLayer_Locale_Timezone \
              (SoftLayer_Locale_Timezone::getAllObjects lists them)."
         )));
+    }
+    match changes.get("userStatusId") {
+        // Sent back as it was read: no change.
+        Some(status) if user.values.get("userStatusId") == Some(status) => {
+            changes.shift_remove("userStatusId");
+        }
+        Some(Value::Null) => {
+            return Err(Fault::rule(
+                "Invalid value for property 'userStatusId': a user has a status; \
+                 SoftLayer_User_Customer_Status ids are 1001 (active), 1002 (disabled), \
+                 1003 (inactive), 1021 (cancel pending) and 1022 (VPN only).",
+            ));
+        }
+        Some(status) => {
+            let id = status.as_i64().unwrap_or_default();
+            if store::get(ctx.conn, "SoftLayer_User_Customer_Status", id)?.is_none() {
+                return Err(Fault::rule(format!(
+                    "Invalid value for property 'userStatusId': {id} is not a \
+                     SoftLayer_User_Customer_Status (1001 active, 1002 disabled, 1003 \
+                     inactive, 1021 cancel pending, 1022 VPN only)."
+                )));
+            }
+        }
+        None => {}
     }
     if let Some(id) = user.id() {
         changes.insert("modifyDate".into(), Value::DateTime(crate::services::now()));

@@ -797,6 +797,78 @@ fn edit_object_keeps_a_users_contact_details_and_names_what_it_does_not() {
     );
     assert_eq!(read(&DEMO).ok().member("address2").str(), "Suite 6");
 
+    // The status is changed: `slcli user delete` cancels a user by sending only
+    // `{"userStatusId": 1021}`, and answered "deleted successfully" while the user stayed
+    // active and logged in. A cancelled user's key is refused from then on.
+    let cancel = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "editObject")
+            .auth(&DEMO)
+            .id(DEMO_BILLING.id)
+            .arg(xstruct(&[("userStatusId", xint(1021))])),
+    );
+    assert_eq!(cancel.ok(), &XVal::Bool(true), "{}", cancel.exchange());
+    assert!(
+        cancel.http.header("X-SoftLayer-Emulator-Warning").is_none(),
+        "{}",
+        cancel.exchange()
+    );
+    let status = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+            .auth(&DEMO)
+            .id(DEMO_BILLING.id)
+            .mask("mask[userStatusId,userStatus[keyName]]"),
+    );
+    assert_eq!(
+        status.ok().member("userStatus").member("keyName").str(),
+        "CANCEL_PENDING",
+        "{}",
+        status.exchange()
+    );
+    let refused =
+        server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO_BILLING));
+    assert_eq!(
+        refused.fault().code_text(),
+        "SoftLayer_Exception_InvalidLegacyToken",
+        "{}",
+        refused.exchange()
+    );
+    // A status the catalogue does not have is refused, and nothing changes.
+    for bad in [xint(4242), XVal::Nil] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_User_Customer", "editObject")
+                .auth(&DEMO)
+                .id(DEMO_BILLING.id)
+                .arg(xstruct(&[
+                    ("userStatusId", bad),
+                    ("firstName", xstr("Never")),
+                ])),
+        );
+        assert_eq!(
+            reply.fault().code_text(),
+            "SoftLayer_Exception_InvalidValue",
+            "{}",
+            reply.exchange()
+        );
+    }
+    let restored = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "editObject")
+            .auth(&DEMO)
+            .id(DEMO_BILLING.id)
+            .arg(xstruct(&[("userStatusId", xint(1001))])),
+    );
+    assert_eq!(restored.ok(), &XVal::Bool(true), "{}", restored.exchange());
+    let back = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getCurrentUser")
+            .auth(&DEMO_BILLING)
+            .mask("mask[firstName]"),
+    );
+    assert_ne!(
+        back.ok().member("firstName").str(),
+        "Never",
+        "{}",
+        back.exchange()
+    );
+
     // A user read and sent back whole, with or without its relations: no warning.
     for mask in [None, Some("mask[timezone,account,userStatus]")] {
         let mut read = XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
