@@ -662,6 +662,26 @@ pub fn import(
             StoreError::Seed(m) => ImportError::Invalid(m),
             other => ImportError::Store(other),
         })?;
+        // The awaiting flag and the AWAITING_CUSTOMER_RESPONSE state go together
+        // (issue 11, item 14): a document written by hand may give only the flag.
+        if document_table(key)? == "SoftLayer_Ticket" {
+            let awaiting: bool = conn
+                .prepare_cached(
+                    "SELECT coalesce(awaitingUserResponse, 0) <> 0 FROM SoftLayer_Ticket \
+                     WHERE id = ?1",
+                )
+                .map_err(StoreError::from)?
+                .query_row([id], |r| r.get(0))
+                .map_err(StoreError::from)?;
+            if awaiting {
+                super::set_ticket_state(
+                    conn,
+                    id,
+                    super::ticket_status::STATE_AWAITING_CUSTOMER,
+                    true,
+                )?;
+            }
+        }
     }
     for (key, named) in references {
         check_catalogue_references(conn, key, &named).map_err(|e| match e {

@@ -138,6 +138,37 @@ fn a_documents_ticket_awaiting_the_customer_has_the_state_too() {
         "{}",
         reply.exchange()
     );
+
+    // So through an import, which keeps the document's ids; a document that brings the
+    // state too keeps its own row.
+    let ticket = |id: i64, awaiting: J| {
+        json!({"id": id, "accountId": 1001, "title": "imported", "subjectId": 1005,
+               "statusId": 1001, "createDate": "2026-10-01T09:15:00-05:00",
+               "awaitingUserResponse": awaiting})
+    };
+    control.ok(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({
+            "SoftLayer_Ticket": [ticket(9300001, json!(1)), ticket(9300002, json!(true)),
+                                 ticket(9300003, json!(0))],
+            "SoftLayer_Ticket_State": [{"id": 9300002, "ticketId": 9300002, "stateTypeId": 1}],
+        })),
+    );
+    for (id, states) in [(9300001, 1), (9300002, 1), (9300003, 0)] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(id)
+                .mask("mask[stateCount]"),
+        );
+        assert_eq!(
+            reply.ok().member("stateCount"),
+            &xint(states),
+            "{}",
+            reply.exchange()
+        );
+    }
 }
 
 /// A document's tickets take their last edit, response and close from their updates, as
