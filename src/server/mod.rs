@@ -377,6 +377,30 @@ async fn handle(
         );
         return pipeline::answer(shared, codec, req).await;
     }
+    // A call POSTed to a transport's endpoint with no service after it (`/xmlrpc/v3.1/`):
+    // a call to a service that does not exist, answered, journaled and counted as one in
+    // the transport's own format (plain text made xmlrpc.client raise a ProtocolError).
+    if req.method() == Method::POST
+        && let Some((transport, version)) = unnamed_service_endpoint(&path)
+    {
+        return match transport {
+            "soap" => {
+                let codec = SoapCodec {
+                    version,
+                    service: String::new(),
+                    basic,
+                };
+                pipeline::answer(shared, codec, req).await
+            }
+            _ => {
+                let codec = XmlRpcCodec {
+                    service: String::new(),
+                    basic,
+                };
+                pipeline::answer(shared, codec, req).await
+            }
+        };
+    }
     if let Some((version, service)) = soap_route(&path) {
         if req.method() == Method::GET || req.method() == Method::HEAD {
             let answer = wsdl(&req, version, service);
@@ -398,9 +422,6 @@ async fn handle(
         return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
-        if let Some(answer) = no_service_named(&path) {
-            return Ok(unread_body(req, answer));
-        }
         return Ok(unread_body(req, not_found(&path)));
     };
     let codec = XmlRpcCodec {
@@ -412,34 +433,6 @@ async fn handle(
         return Ok(unread_body(req, answer));
     }
     pipeline::answer(shared, codec, req).await
-}
-
-/// A transport's endpoint with no service after it (`/xmlrpc/v3.1/`, `/soap/v3/`): the
-/// fault of a service that does not exist, in the transport's own format, as a client
-/// calling through it reads faults (plain text made xmlrpc.client raise a ProtocolError).
-fn no_service_named(path: &str) -> Option<Response<Body>> {
-    use crate::protocol::codec::Codec;
-    let (transport, version) = path.trim_end_matches('/').rsplit_once('/')?;
-    let version = crate::protocol::ApiVersion::from_segment(version)?;
-    let fault = crate::call::Fault::ServiceNotFound {
-        service: String::new(),
-        method: String::new(),
-    };
-    let answer = match transport {
-        "/xmlrpc" => XmlRpcCodec {
-            service: String::new(),
-            basic: None,
-        }
-        .write_fault(&fault),
-        "/soap" => SoapCodec {
-            version,
-            service: String::new(),
-            basic: None,
-        }
-        .write_fault(&fault),
-        _ => return None,
-    };
-    Some(response(answer, None))
 }
 
 /// A path no transport serves, answered with the hint for the transport it looks like:
@@ -702,6 +695,18 @@ fn rest_path(path: &str) -> Option<String> {
 }
 
 /// `/soap/v3/{Service}` or `/soap/v3.1/{Service}` → the version and the service name.
+/// `/xmlrpc/v3.1/` or `/soap/v3/` (with or without the last slash): the transport and
+/// version of an endpoint whose service is missing.
+fn unnamed_service_endpoint(path: &str) -> Option<(&'static str, ApiVersion)> {
+    let (transport, version) = path.trim_end_matches('/').rsplit_once('/')?;
+    let version = ApiVersion::from_segment(version)?;
+    match transport {
+        "/xmlrpc" => Some(("xmlrpc", version)),
+        "/soap" => Some(("soap", version)),
+        _ => None,
+    }
+}
+
 fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
     let (version, service) = path.strip_prefix("/soap/")?.split_once('/')?;
     let version = crate::protocol::ApiVersion::from_segment(version)?;

@@ -1222,7 +1222,19 @@ fn protocol_fault_codes_are_strings_on_the_wire() {
     let body = XmlRpcCall::new("SoftLayer_Ticket", "getObject")
         .auth(&DEMO)
         .body();
+    let envelope = format!(
+        "<?xml version=\"1.0\"?><SOAP-ENV:Envelope \
+         xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\"><SOAP-ENV:Header>{}\
+         </SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObject/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+        soap_auth(&DEMO)
+    );
     for path in ["/xmlrpc/v3.1/", "/xmlrpc/v3", "/soap/v3.1/"] {
+        let body = if path.starts_with("/soap") {
+            &envelope
+        } else {
+            &body
+        };
         let answer = server.post(path, &[("Content-Type", "text/xml")], body.as_bytes());
         let text = answer.text();
         if path.starts_with("/xmlrpc") {
@@ -1240,6 +1252,31 @@ fn protocol_fault_codes_are_strings_on_the_wire() {
                 answer.describe()
             );
         }
+    }
+    // Journaled as the calls they are; a GET there is not a call (404, as before).
+    let journal = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/journal?fault=true&limit=100",
+        &[(
+            "Authorization",
+            format!("Bearer {}", admin_token(&server)).as_str(),
+        )],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    let journal: Json = serde_json::from_slice(&journal.body).unwrap();
+    let unnamed = journal["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["service"] == "" && c["fault"]["message"] == "Service does not exist")
+        .count();
+    assert_eq!(unnamed, 3, "{journal:#}");
+    for path in ["/xmlrpc/v3.1/", "/soap/v3.1/?wsdl"] {
+        let answer = server.get(path);
+        assert_eq!(answer.status, 404, "{path}: {}", answer.describe());
     }
 }
 
