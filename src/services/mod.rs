@@ -822,7 +822,7 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
     let given = call.headers.init_id.as_ref();
     let required = method.requires_init(&call.service);
     if !required && !defaults_to_caller(&call.service, &call.method) {
-        return Ok(given.and_then(Value::as_i64));
+        return Ok(given.and_then(id_of));
     }
     let raw = match given {
         None if required => return Err(Fault::no_init_object(&call.service, &call.method)),
@@ -830,9 +830,18 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
         Some(Value::Null) => return Err(Fault::MalformedInitParameter),
         Some(raw) => raw,
     };
-    match raw.as_i64() {
+    match id_of(raw) {
         Some(id) => Ok(Some(id)),
         None => Err(Fault::not_found(as_sent(raw))),
+    }
+}
+
+/// An init parameter's id: a number, or text or base64 that spells one (Perl's clients
+/// send text as base64, and SOAP's `xsd:base64Binary` id was already read as its text).
+fn id_of(raw: &Value) -> Option<i64> {
+    match raw {
+        Value::Base64(bytes) => std::str::from_utf8(bytes).ok()?.trim().parse().ok(),
+        other => other.as_i64(),
     }
 }
 

@@ -1214,6 +1214,21 @@ fn what_php_perl_and_java_clients_send_is_read() {
         );
     }
 
+    // An init id as base64 of its digits is the id it spells, as SOAP's
+    // `xsd:base64Binary` id is: it was "not found" with that very id in the message.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .init(XVal::Base64("MTYwMDAwMDAx".into()))
+            .mask("mask[id]"),
+    );
+    assert_eq!(
+        reply.ok().member("id"),
+        &xint(160000001),
+        "{}",
+        reply.exchange()
+    );
+
     let java_date = XmlRpcCall::new(TICKET, "getTicketsClosedSinceDate")
         .auth(&DEMO)
         .arg(XVal::DateTime("19700101T000000".into()))
