@@ -45,6 +45,12 @@ pub fn coerce(value: &Value, t: &TypeRef) -> Result<Value, CoerceError> {
     coerce_at(value, t, "value", 0)
 }
 
+/// [`coerce`] of the argument of parameter `name`: an error names the parameter where it
+/// names no member of a struct (its items', a string's bytes).
+pub fn coerce_parameter(value: &Value, t: &TypeRef, name: &str) -> Result<Value, CoerceError> {
+    coerce_at(value, t, name, 0)
+}
+
 /// Struct nesting beyond this is left as it is (the codecs cap nesting anyway).
 const MAX_DEPTH: usize = 32;
 

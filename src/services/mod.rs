@@ -21,7 +21,7 @@ mod ticket_update_employee;
 mod user_customer;
 
 use crate::call::{Call, Collect, Fault, ItemSink, MaskSource, Observer, Reply};
-use crate::schema::coerce::{CoerceError, coerce};
+use crate::schema::coerce::{CoerceError, coerce_parameter};
 use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
 use crate::schema::{MethodDef, PropertyKind, schema};
@@ -233,7 +233,7 @@ fn coerce_args(
         .map(|(i, v)| match method.parameters.get(i) {
             Some(p) => {
                 check_template(v, &p.type_name, 0, &mut unknown);
-                match coerce(v, &p.type_ref) {
+                match coerce_parameter(v, &p.type_ref, &p.name) {
                     Err(_) if as_sent.contains(&p.name.as_str()) => Ok(v.clone()),
                     coerced => coerced.map_err(|e| invalid_argument(method, i, Some(&e))),
                 }

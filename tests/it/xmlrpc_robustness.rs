@@ -1214,6 +1214,19 @@ fn what_php_perl_and_java_clients_send_is_read() {
         );
     }
 
+    // A parameter that is the text itself is named as the parameter.
+    let contents = perl_title.replace("<string>contents</string>", "<base64>YmVsbAc=</base64>");
+    assert_ne!(contents, perl_title);
+    let fault = raw(&server, contents.as_bytes());
+    assert!(
+        fault
+            .fault()
+            .string
+            .contains("parameter 'contents': 'contents' holds U+0007"),
+        "{}",
+        fault.exchange()
+    );
+
     // An init id as base64 of its digits is the id it spells, as SOAP's
     // `xsd:base64Binary` id is: it was "not found" with that very id in the message.
     let reply = server.xmlrpc(
