@@ -421,10 +421,12 @@ fn values_of_the_wrong_type_are_faults_not_crashes() {
             call_xml("getObject", &format!("{auth}{}", init_xml("<double>1.6e8</double>")), ""),
             true,
         ),
+        // Base64 of an id's digits is that id, as PHP (behind the real API) and SOAP's
+        // `xsd:base64Binary` read it (what_php_perl_and_java_clients_send_is_read).
         (
             "base64 as the init id",
             call_xml("getObject", &format!("{auth}{}", init_xml("<base64>MTYwMDAwMDAx</base64>")), ""),
-            true,
+            false,
         ),
         (
             "init parameters as a string",
