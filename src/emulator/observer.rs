@@ -108,7 +108,13 @@ fn record_of(
         path: nested.map(|n| n.segments.clone()),
         user,
         account,
-        init_id: call.headers.init_id.as_ref().map(J::from),
+        // The id the call named, however it was written (`<base64>`, `160000101.0`), so
+        // that `replay` sends what the server read; an id that names nothing as sent.
+        init_id: call
+            .headers
+            .init_id
+            .as_ref()
+            .map(|v| crate::services::id_of(v).map_or_else(|| J::from(v), J::from)),
         mask,
         // Base64 in a filter is the text it encodes, as the filter reads it.
         filter: call.headers.filter.as_ref().map(|f| {

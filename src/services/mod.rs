@@ -641,7 +641,7 @@ fn dispatch_in(
         // another account's objects are.
         if call.service == "SoftLayer_Account"
             && let Some(given) = &call.headers.init_id
-            && given.as_i64() != Some(principal.account_id)
+            && id_of(given) != Some(principal.account_id)
         {
             return Err(Fault::not_found(as_sent(given)));
         }
@@ -838,7 +838,7 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
 
 /// An init parameter's id: a number, or text or base64 that spells one (Perl's clients
 /// send text as base64, and SOAP's `xsd:base64Binary` id was already read as its text).
-fn id_of(raw: &Value) -> Option<i64> {
+pub fn id_of(raw: &Value) -> Option<i64> {
     match raw {
         Value::Base64(bytes) => std::str::from_utf8(bytes).ok()?.trim().parse().ok(),
         other => other.as_i64(),

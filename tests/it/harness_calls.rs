@@ -1729,8 +1729,27 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
             ),
     );
     assert!(unsendable.outcome.is_err(), "{}", unsendable.exchange());
+    // Init ids as base64 of their digits (the caller's own account, a ticket): found,
+    // and journaled as the ids they name, which replay sends (the base64 text was sent
+    // back as the id, and not found).
+    for (service, id) in [("SoftLayer_Account", 1001), ("SoftLayer_Ticket", 160000001)] {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new(service, "getObject")
+                    .auth(&DEMO)
+                    .init(XVal::Base64(b64(&id.to_string())))
+                    .mask("mask[id]"),
+            )
+            .ok();
+    }
 
     let calls = journal(&server, "limit=10");
+    let init_ids: Vec<&J> = calls
+        .iter()
+        .filter(|c| c["mask"] == "mask[id]" && c["method"] == "getObject")
+        .map(|c| &c["initId"])
+        .collect();
+    assert_eq!(init_ids, [&json!(160000001), &json!(1001)], "{calls:#?}");
     let by_method = |m: &str| -> Vec<&J> { calls.iter().filter(|c| c["method"] == m).collect() };
     assert_eq!(
         by_method("getTickets")[0]["filter"],
@@ -1757,7 +1776,7 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
     let (code, report) = replay(&file, &second);
     assert_eq!(code, 0, "{report}");
     assert!(
-        report.contains("4 calls replayed, 0 differences")
+        report.contains("6 calls replayed, 0 differences")
             && report.contains("1 with redacted or elided arguments, 1 not replayable"),
         "{report}"
     );
