@@ -522,6 +522,14 @@ pub fn create(
             Some(v) => v.as_i64().is_some_and(|n| n != 0),
             None => false,
         };
+        if awaiting
+            && row.get("statusId").and_then(Value::as_i64) == Some(store::ticket_status::CLOSED)
+        {
+            return Err(AccountError::Invalid(format!(
+                "{TICKET} {id}: a closed ticket waits on no one (awaitingUserResponse with \
+                 statusId 1002); the API clears the flag when it closes a ticket"
+            )));
+        }
         if awaiting {
             store::set_ticket_state(
                 conn,

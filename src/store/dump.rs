@@ -665,14 +665,23 @@ pub fn import(
         // The awaiting flag and the AWAITING_CUSTOMER_RESPONSE state go together
         // (issue 11, item 14): a document written by hand may give only the flag.
         if document_table(key)? == "SoftLayer_Ticket" {
-            let awaiting: bool = conn
+            let (awaiting, closed): (bool, bool) = conn
                 .prepare_cached(
-                    "SELECT coalesce(awaitingUserResponse, 0) <> 0 FROM SoftLayer_Ticket \
-                     WHERE id = ?1",
+                    "SELECT coalesce(awaitingUserResponse, 0) <> 0, statusId IS ?2 \
+                     FROM SoftLayer_Ticket WHERE id = ?1",
                 )
                 .map_err(StoreError::from)?
-                .query_row([id], |r| r.get(0))
+                .query_row([id, super::ticket_status::CLOSED], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .map_err(StoreError::from)?;
+            if awaiting && closed {
+                return Err(ImportError::Invalid(format!(
+                    "SoftLayer_Ticket {id}: a closed ticket waits on no one \
+                     (awaitingUserResponse with statusId 1002); the API clears the flag when \
+                     it closes a ticket"
+                )));
+            }
             if awaiting {
                 super::set_ticket_state(
                     conn,

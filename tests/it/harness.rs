@@ -155,6 +155,31 @@ fn a_documents_ticket_awaiting_the_customer_has_the_state_too() {
             "SoftLayer_Ticket_State": [{"id": 9300002, "ticketId": 9300002, "stateTypeId": 1}],
         })),
     );
+    // A closed ticket waits on no one: the API clears the flag as it closes one.
+    let mut closed = ticket(9300004, json!(true));
+    closed["statusId"] = json!(1002);
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({ "SoftLayer_Ticket": [closed] })),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string().contains("a closed ticket waits on no one"),
+        "{body}"
+    );
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [
+            {"id": 1, "title": "t", "subjectId": 1005, "statusId": 1002, "awaitingUserResponse": true}
+        ]})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string().contains("a closed ticket waits on no one"),
+        "{body}"
+    );
     for (id, states) in [(9300001, 1), (9300002, 1), (9300003, 0)] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
