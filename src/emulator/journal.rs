@@ -323,24 +323,25 @@ impl Journal {
                     .read(true)
                     .open(path)
                     .map_err(in_path)?;
-                // Two servers appending to one file each numbered from the same last id,
-                // and the file's ids repeated. The lock is the operating system's and goes
-                // with the process, so a killed server leaves none behind. Only a regular
-                // file: nothing is read back from `/dev/null` or a pipe, and a lock on the
-                // device would have held off every other server on the machine.
-                let regular = file.metadata().map_err(in_path)?.is_file();
-                if regular {
+                // Only a regular file is read back and locked: `/dev/null` or a pipe
+                // (`--journal /dev/stdout | jq`) holds no calls and cannot be sought in
+                // ("Illegal seek"), and a lock on a device would hold off every other
+                // server on the machine.
+                if file.metadata().map_err(in_path)?.is_file() {
+                    // Two servers appending to one file each numbered from the same last
+                    // id, and the file's ids repeated. The lock is the operating system's
+                    // and goes with the process, so a killed server leaves none behind.
                     file.try_lock().map_err(|e| match e {
                         std::fs::TryLockError::WouldBlock => in_path(std::io::Error::new(
                             std::io::ErrorKind::ResourceBusy,
                             "another process is writing it (a server started with the same \
-                         --journal); give each server a file of its own",
+                             --journal); give each server a file of its own",
                         )),
                         std::fs::TryLockError::Error(e) => in_path(e),
                     })?;
+                    first_id = last_recorded_id(&file).map_err(in_path)? + 1;
+                    end_a_cut_line(&file).map_err(in_path)?;
                 }
-                first_id = last_recorded_id(&file).map_err(in_path)? + 1;
-                end_a_cut_line(&file).map_err(in_path)?;
                 Some(Mutex::new(file))
             }
             None => None,

@@ -238,6 +238,34 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     first.xmlrpc(&call).ok();
     second.xmlrpc(&call).ok();
     drop((first, second));
+    // Nor from a pipe (`--journal /dev/stdout | jq`): it was sought in, and the server
+    // refused to start with "Illegal seek".
+    let fifo = dir.path().join("calls.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reading = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            // A writer that opens the pipe and closes it again (a check at start) ends
+            // a read with nothing: read again, from the next writer.
+            for _ in 0..10 {
+                let mut line = String::new();
+                std::io::BufReader::new(std::fs::File::open(&fifo).unwrap())
+                    .read_line(&mut line)
+                    .unwrap();
+                if !line.is_empty() {
+                    return line;
+                }
+            }
+            String::new()
+        })
+    };
+    let piped = Server::start_with_args(":memory:", None, &["--journal", fifo.to_str().unwrap()]);
+    piped.xmlrpc(&call).ok();
+    let line: J = serde_json::from_str(&reading.join().unwrap()).unwrap();
+    assert_eq!(line["id"], 1, "{line}");
+    drop(piped);
     server.signal("TERM");
     let server = server.restart(&journal);
     server.xmlrpc(&call).ok();
