@@ -758,7 +758,12 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
         .or(authority)
         .or_else(|| header("host"))
         .unwrap_or("localhost");
-    let address = format!("{scheme}://{host}{}", req.uri().path());
+    // Without a slash after the service's name: the encoding schema is imported from
+    // beside the address, and `…/SoftLayer_Account/soap-encoding.xsd` is served by no one.
+    let address = format!(
+        "{scheme}://{host}{}",
+        req.uri().path().trim_end_matches('/')
+    );
     match wsdl::document(service, version, &address) {
         Some(doc) => xml(doc.into_bytes()),
         None => plain(StatusCode::NOT_FOUND, "No such service.\n"),

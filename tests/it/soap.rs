@@ -401,6 +401,22 @@ fn the_wsdl_names_the_address_a_reverse_proxy_was_asked_at() {
     // The host is text in an attribute: escaped, whatever a proxy passes on.
     let odd = served(&[("X-Forwarded-Host", "a\"b<c")]);
     assert!(odd.contains("location=\"http://a&quot;b&lt;c/soap/v3.1/SoftLayer_Ticket\""));
+    // Fetched with a slash after the service's name, it names the address and schema
+    // without it: the schema was imported from `…/SoftLayer_Ticket/soap-encoding.xsd`,
+    // which is served by no one, and no client could load the WSDL.
+    let slashed = server.get("/soap/v3.1/SoftLayer_Ticket/?wsdl").text();
+    for expected in [
+        format!(
+            "<soap:address location=\"{}/soap/v3.1/SoftLayer_Ticket\"/>",
+            server.base_url()
+        ),
+        format!(
+            "schemaLocation=\"{}/soap/v3.1/soap-encoding.xsd\"",
+            server.base_url()
+        ),
+    ] {
+        assert!(slashed.contains(&expected), "no {expected}");
+    }
 }
 
 /// The SOAP-ENC schema the WSDLs import is served beside them, and named by its absolute
