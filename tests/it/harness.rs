@@ -64,6 +64,16 @@ fn first_user(account: &J) -> (String, String) {
     )
 }
 
+/// The ids a created account's tickets were given, in the document's order.
+fn created_tickets(account: &J) -> Vec<i64> {
+    account["tickets"]
+        .as_array()
+        .expect("tickets")
+        .iter()
+        .map(|t| t.as_i64().expect("a ticket id"))
+        .collect()
+}
+
 fn ticket_ids_of(server: &Server, username: &str, key: &str) -> BTreeSet<i64> {
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Account", "getTickets")
@@ -87,12 +97,7 @@ fn a_documents_ticket_awaiting_the_customer_has_the_state_too() {
     ]});
     let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
     let (user, key) = first_user(&account);
-    let ids: Vec<i64> = account["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_i64().unwrap())
-        .collect();
+    let ids = created_tickets(&account);
     for (id, waiting) in ids.iter().zip([true, false, false]) {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
@@ -227,12 +232,7 @@ fn a_documents_tickets_follow_their_updates() {
     });
     let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
     let (user, key) = first_user(&account);
-    let ids: Vec<i64> = account["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_i64().unwrap())
-        .collect();
+    let ids = created_tickets(&account);
     let ticket = |id: i64| {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")

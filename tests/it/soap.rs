@@ -1397,29 +1397,26 @@ fn base64_typed_text_is_the_text_it_encodes() {
         .collect();
     assert_eq!(ids, [id], "{}", reply.describe());
 
+    let add_entry = |base64: &str| {
+        call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", id)),
+                &format!(
+                    "<ns1:addUpdate><templateObject><entry xsi:type=\"xsd:base64Binary\">\
+                     {base64}</entry></templateObject></ns1:addUpdate>"
+                ),
+            ),
+        )
+    };
     // Bytes that are not UTF-8 are refused where text belongs, by the property's name.
-    let reply = call(
-        &server,
-        "SoftLayer_Ticket",
-        &envelope(
-            &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", id)),
-            "<ns1:addUpdate><templateObject>\
-             <entry xsi:type=\"xsd:base64Binary\">Y2Fm6Q==</entry></templateObject></ns1:addUpdate>",
-        ),
-    );
+    let reply = add_entry("Y2Fm6Q==");
     let (_, message) = reply.fault();
     assert!(message.contains("'entry'"), "{}", reply.describe());
     // So is text XML 1.0 cannot carry ("bell\x07"), as the same text written as a string
     // is: taken in, it read back one way over JSON and another (U+FFFD) over XML.
-    let reply = call(
-        &server,
-        "SoftLayer_Ticket",
-        &envelope(
-            &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", id)),
-            "<ns1:addUpdate><templateObject>\
-             <entry xsi:type=\"xsd:base64Binary\">YmVsbAc=</entry></templateObject></ns1:addUpdate>",
-        ),
-    );
+    let reply = add_entry("YmVsbAc=");
     assert_fault(
         &reply,
         "SoftLayer_Exception_InvalidValue",
