@@ -317,12 +317,17 @@ impl Journal {
                 let in_path = |e: std::io::Error| {
                     std::io::Error::new(e.kind(), format!("--journal {}: {e}", path.display()))
                 };
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .read(true)
-                    .open(path)
-                    .map_err(in_path)?;
+                let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
+                let file = if regular {
+                    std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .read(true)
+                        .open(path)
+                        .map_err(in_path)?
+                } else {
+                    open_pipe(path).map_err(in_path)?
+                };
                 // Only a regular file is read back and locked: `/dev/null` or a pipe
                 // (`--journal /dev/stdout | jq`) holds no calls and cannot be sought in
                 // ("Illegal seek"), and a lock on a device would hold off every other
@@ -468,6 +473,31 @@ const TAIL_BYTES: u64 = 1024 * 1024;
 /// How much it reads at most, looking for one whole line (arguments are recorded up to
 /// 64 KiB each, so a line may be longer than [`TAIL_BYTES`]).
 const MAX_TAIL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A pipe or device named by `--journal` (`/dev/stdout`, a FIFO), opened for writing
+/// only and without blocking: a FIFO no process reads is refused at once (opened to read
+/// as well, the server was its own reader, and once the pipe's buffer was full every
+/// call waited on the journal), and a line the pipe has no room for is not written
+/// (logged) rather than holding the calls up.
+fn open_pipe(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ENXIO) {
+            return std::io::Error::new(
+                e.kind(),
+                "no process reads this pipe; start its reader first",
+            );
+        }
+        e
+    })
+}
 
 /// The highest call id among the whole lines at the end of a journal file, 0 when there
 /// is none (an empty file, or one whose end holds no line that reads as a call). Only the

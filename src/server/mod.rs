@@ -106,8 +106,14 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let listener = runtime
         .block_on(TcpListener::bind(&options.listen))
         .map_err(|e| std::io::Error::new(e.kind(), format!("--listen {}: {e}", options.listen)))?;
-    // So is a --journal file that cannot be written (the journal opens it again).
-    if let Some(path) = &options.journal.file {
+    // So is a --journal file that cannot be written (the journal opens it again). Not a
+    // pipe: closed again, it ended its reader's read at once.
+    if let Some(path) = options
+        .journal
+        .file
+        .as_ref()
+        .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
+    {
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)

@@ -243,6 +243,21 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     let fifo = dir.path().join("calls.fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
+    // A pipe no process reads is refused at once: opened to read as well, the server was
+    // its own reader, and once the pipe was full every call waited on the journal.
+    let stderr = refused(
+        &[
+            "serve",
+            "--db",
+            ":memory:",
+            "--listen",
+            "127.0.0.1:0",
+            "--journal",
+            fifo.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(stderr.contains("no process reads this pipe"), "{stderr}");
     let reading = {
         let fifo = fifo.clone();
         std::thread::spawn(move || {
