@@ -525,9 +525,14 @@ pub fn create(
         if awaiting
             && row.get("statusId").and_then(Value::as_i64) == Some(store::ticket_status::CLOSED)
         {
+            // Named by the document's id: the one it was given is rolled back with it.
+            let named = ids[TICKET]
+                .iter()
+                .find(|(_, new)| **new == id)
+                .map_or(id, |(old, _)| *old);
             return Err(AccountError::Invalid(format!(
-                "{TICKET} {id}: a closed ticket waits on no one (awaitingUserResponse with \
-                 statusId 1002); the API clears the flag when it closes a ticket"
+                "{TICKET} {named}: a closed ticket waits on no one (awaitingUserResponse \
+                 with statusId 1002); the API clears the flag when it closes a ticket"
             )));
         }
         if awaiting {

@@ -177,12 +177,15 @@ fn a_documents_ticket_awaiting_the_customer_has_the_state_too() {
         "POST",
         "/_emulator/accounts",
         Some(&json!({"SoftLayer_Ticket": [
-            {"id": 1, "title": "t", "subjectId": 1005, "statusId": 1002, "awaitingUserResponse": true}
+            {"id": 1, "title": "t", "subjectId": 1005},
+            {"id": 7, "title": "t", "subjectId": 1005, "statusId": 1002, "awaitingUserResponse": true}
         ]})),
     );
     assert_eq!(status, 400, "{body}");
+    // Named by the document's own id, not the one it was given and lost with it.
     assert!(
-        body.to_string().contains("a closed ticket waits on no one"),
+        body.to_string()
+            .contains("SoftLayer_Ticket 7: a closed ticket waits on no one"),
         "{body}"
     );
     for (id, states) in [(9300001, 1), (9300002, 1), (9300003, 0)] {
