@@ -515,33 +515,17 @@ pub fn create(
             default(row, "closeDate", last_edit.clone());
         }
         store::insert(conn, TICKET, row).map_err(|e| invalid_reference(TICKET, e))?;
-        // The awaiting flag and the AWAITING_CUSTOMER_RESPONSE state always go together
-        // (issue 11, item 14); the document cannot hold the state, so it follows the flag.
-        let awaiting = match row.get("awaitingUserResponse") {
-            Some(Value::Bool(b)) => *b,
-            Some(v) => v.as_i64().is_some_and(|n| n != 0),
-            None => false,
-        };
-        if awaiting
-            && row.get("statusId").and_then(Value::as_i64) == Some(store::ticket_status::CLOSED)
-        {
+        // The document cannot hold the state, so it follows the flag.
+        if !store::state_follows_awaiting_flag(conn, id)? {
             // Named by the document's id: the one it was given is rolled back with it.
             let named = ids[TICKET]
                 .iter()
                 .find(|(_, new)| **new == id)
                 .map_or(id, |(old, _)| *old);
             return Err(AccountError::Invalid(format!(
-                "{TICKET} {named}: a closed ticket waits on no one (awaitingUserResponse \
-                 with statusId 1002); the API clears the flag when it closes a ticket"
+                "{TICKET} {named}: {}",
+                store::CLOSED_AND_AWAITING
             )));
-        }
-        if awaiting {
-            store::set_ticket_state(
-                conn,
-                id,
-                crate::services::ticket::STATE_AWAITING_CUSTOMER,
-                true,
-            )?;
         }
         ticket_dates.insert(id, created);
         tickets.push(id);

@@ -317,7 +317,7 @@ impl Journal {
                 let in_path = |e: std::io::Error| {
                     std::io::Error::new(e.kind(), format!("--journal {}: {e}", path.display()))
                 };
-                let regular = std::fs::metadata(path).map_or(true, |m| m.is_file());
+                let regular = reads_back(path);
                 let file = if regular {
                     std::fs::OpenOptions::new()
                         .create(true)
@@ -328,11 +328,7 @@ impl Journal {
                 } else {
                     open_pipe(path).map_err(in_path)?
                 };
-                // Only a regular file is read back and locked: `/dev/null` or a pipe
-                // (`--journal /dev/stdout | jq`) holds no calls and cannot be sought in
-                // ("Illegal seek"), and a lock on a device would hold off every other
-                // server on the machine.
-                if file.metadata().map_err(in_path)?.is_file() {
+                if regular {
                     // Two servers appending to one file each numbered from the same last
                     // id, and the file's ids repeated. The lock is the operating system's
                     // and goes with the process, so a killed server leaves none behind.
@@ -473,6 +469,15 @@ const TAIL_BYTES: u64 = 1024 * 1024;
 /// How much it reads at most, looking for one whole line (arguments are recorded up to
 /// 64 KiB each, so a line may be longer than [`TAIL_BYTES`]).
 const MAX_TAIL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Whether `--journal` names a regular file (or one still to be made), which is locked
+/// and read back for its last id. `/dev/null` or a pipe (`--journal /dev/stdout | jq`)
+/// holds no calls and cannot be sought in ("Illegal seek"), a lock on a device would hold
+/// off every other server on the machine, and a pipe opened and closed again (to check
+/// it) ends its reader's read.
+pub fn reads_back(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).map_or(true, |m| m.is_file())
+}
 
 /// A pipe or device named by `--journal` (`/dev/stdout`, a FIFO), opened for writing
 /// only and without blocking: a FIFO no process reads is refused at once (opened to read

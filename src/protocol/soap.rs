@@ -678,10 +678,11 @@ impl<'d> Interp<'d> {
         }
         self.budget -= 1;
         let target = self.deref(node)?;
-        if !std::ptr::eq(target, node) {
+        let through_href = !std::ptr::eq(target, node);
+        if through_href {
             self.referred = Some((target, &node.local));
         }
-        let copy = !std::ptr::eq(target, node) && !self.referenced.insert(target);
+        let copy = through_href && !self.referenced.insert(target);
         if copy && !self.copying {
             self.copying = true;
             let value = self.read(target, expect, depth);

@@ -106,13 +106,13 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let listener = runtime
         .block_on(TcpListener::bind(&options.listen))
         .map_err(|e| std::io::Error::new(e.kind(), format!("--listen {}: {e}", options.listen)))?;
-    // So is a --journal file that cannot be written (the journal opens it again). Not a
-    // pipe: closed again, it ended its reader's read at once.
+    // So is a --journal file that cannot be written (the journal opens it again; a pipe
+    // only once, see `journal::reads_back`).
     if let Some(path) = options
         .journal
         .file
         .as_ref()
-        .filter(|p| std::fs::metadata(p).map_or(true, |m| m.is_file()))
+        .filter(|p| crate::emulator::journal::reads_back(p))
     {
         std::fs::OpenOptions::new()
             .create(true)
@@ -700,7 +700,6 @@ fn rest_path(path: &str) -> Option<String> {
     Some(tail.to_string())
 }
 
-/// `/soap/v3/{Service}` or `/soap/v3.1/{Service}` → the version and the service name.
 /// `/xmlrpc/v3.1/` or `/soap/v3/` (with or without the last slash): the transport and
 /// version of an endpoint whose service is missing.
 fn unnamed_service_endpoint(path: &str) -> Option<(&'static str, ApiVersion)> {
@@ -713,6 +712,7 @@ fn unnamed_service_endpoint(path: &str) -> Option<(&'static str, ApiVersion)> {
     }
 }
 
+/// `/soap/v3/{Service}` or `/soap/v3.1/{Service}` → the version and the service name.
 fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
     let (version, service) = path.strip_prefix("/soap/")?.split_once('/')?;
     let version = crate::protocol::ApiVersion::from_segment(version)?;

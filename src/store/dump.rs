@@ -662,34 +662,13 @@ pub fn import(
             StoreError::Seed(m) => ImportError::Invalid(m),
             other => ImportError::Store(other),
         })?;
-        // The awaiting flag and the AWAITING_CUSTOMER_RESPONSE state go together
-        // (issue 11, item 14): a document written by hand may give only the flag.
-        if document_table(key)? == "SoftLayer_Ticket" {
-            let (awaiting, closed): (bool, bool) = conn
-                .prepare_cached(
-                    "SELECT coalesce(awaitingUserResponse, 0) <> 0, statusId IS ?2 \
-                     FROM SoftLayer_Ticket WHERE id = ?1",
-                )
-                .map_err(StoreError::from)?
-                .query_row([id, super::ticket_status::CLOSED], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .map_err(StoreError::from)?;
-            if awaiting && closed {
-                return Err(ImportError::Invalid(format!(
-                    "SoftLayer_Ticket {id}: a closed ticket waits on no one \
-                     (awaitingUserResponse with statusId 1002); the API clears the flag when \
-                     it closes a ticket"
-                )));
-            }
-            if awaiting {
-                super::set_ticket_state(
-                    conn,
-                    id,
-                    super::ticket_status::STATE_AWAITING_CUSTOMER,
-                    true,
-                )?;
-            }
+        if document_table(key)? == "SoftLayer_Ticket"
+            && !super::state_follows_awaiting_flag(conn, id)?
+        {
+            return Err(ImportError::Invalid(format!(
+                "SoftLayer_Ticket {id}: {}",
+                super::CLOSED_AND_AWAITING
+            )));
         }
     }
     for (key, named) in references {

@@ -2046,6 +2046,39 @@ pub fn set_ticket_state(
     Ok(())
 }
 
+/// What is said of a document's closed ticket flagged awaitingUserResponse, which
+/// [`state_follows_awaiting_flag`] refuses.
+pub const CLOSED_AND_AWAITING: &str = "a closed ticket waits on no one (awaitingUserResponse \
+     with statusId 1002); the API clears the flag when it closes a ticket";
+
+/// Gives a ticket a document brought in (an import, an account made on demand) the
+/// AWAITING_CUSTOMER_RESPONSE state its awaiting flag goes with everywhere else (issue 11,
+/// item 14): a document may give the flag alone. `false` for a closed ticket with the
+/// flag, which the API never makes: the caller refuses the document
+/// ([`CLOSED_AND_AWAITING`]).
+pub fn state_follows_awaiting_flag(conn: &Connection, ticket_id: i64) -> Result<bool> {
+    let (awaiting, closed): (bool, bool) = conn
+        .prepare_cached(
+            "SELECT coalesce(awaitingUserResponse, 0) <> 0, statusId IS ?2 \
+             FROM SoftLayer_Ticket WHERE id = ?1",
+        )?
+        .query_row([ticket_id, ticket_status::CLOSED], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    if awaiting && closed {
+        return Ok(false);
+    }
+    if awaiting {
+        set_ticket_state(
+            conn,
+            ticket_id,
+            ticket_status::STATE_AWAITING_CUSTOMER,
+            true,
+        )?;
+    }
+    Ok(true)
+}
+
 /// The additional emails a ticket notifies, as (id, address).
 pub fn ticket_additional_emails(conn: &Connection, ticket_id: i64) -> Result<Vec<(i64, String)>> {
     let mut stmt = conn.prepare_cached(

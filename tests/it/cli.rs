@@ -210,20 +210,24 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     server.xmlrpc(&call).ok();
     server.xmlrpc(&call).ok();
     assert_eq!(journal_ids(&file, 2), [1, 2]);
+    // What a server started on `journal` says as it refuses to start.
+    let refused_on = |journal: &str| {
+        refused(
+            &[
+                "serve",
+                "--db",
+                ":memory:",
+                "--listen",
+                "127.0.0.1:0",
+                "--journal",
+                journal,
+            ],
+            &[],
+        )
+    };
     // A second server on the same file numbered from the same last id: the file's ids
     // repeated. It is refused at start, and the first goes on as it was.
-    let stderr = refused(
-        &[
-            "serve",
-            "--db",
-            ":memory:",
-            "--listen",
-            "127.0.0.1:0",
-            journal[0],
-            journal[1],
-        ],
-        &[],
-    );
+    let stderr = refused_on(journal[1]);
     assert!(
         stderr.contains("another process is writing it") && stderr.contains("calls.jsonl"),
         "{stderr}"
@@ -245,25 +249,14 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     assert!(made.success());
     // A pipe no process reads is refused at once: opened to read as well, the server was
     // its own reader, and once the pipe was full every call waited on the journal.
-    let stderr = refused(
-        &[
-            "serve",
-            "--db",
-            ":memory:",
-            "--listen",
-            "127.0.0.1:0",
-            "--journal",
-            fifo.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let stderr = refused_on(fifo.to_str().unwrap());
     assert!(stderr.contains("no process reads this pipe"), "{stderr}");
     let reading = {
         let fifo = fifo.clone();
         std::thread::spawn(move || {
             use std::io::BufRead;
-            // A writer that opens the pipe and closes it again (a check at start) ends
-            // a read with nothing: read again, from the next writer.
+            // A writer that opens the pipe and closes it again ends a read with
+            // nothing: read again, from the next writer.
             for _ in 0..10 {
                 let mut line = String::new();
                 std::io::BufReader::new(std::fs::File::open(&fifo).unwrap())
