@@ -223,6 +223,14 @@ impl ObjectFilter {
         };
         let decoded = base64_as_text(branch);
         let branch = decoded.as_ref().unwrap_or(branch);
+        if branch.as_struct().is_none() && !branch.is_null() {
+            // `{"tickets": "x"}`: the list's branch filters nothing, said as a bare value
+            // one level down is.
+            filter.ignored.push(format!(
+                "{} ignored: the filter of a list is an object of {type_name} properties",
+                describe(branch)
+            ));
+        }
         if let (Some(t), Some(_)) = (schema().type_def(type_name), branch.as_struct()) {
             let regex_bytes = std::cell::Cell::new(0);
             let mut walker = Walker {
@@ -368,6 +376,17 @@ impl Walker<'_> {
             else {
                 // Left out as the real API leaves it; an operation right under the name
                 // is said to be, as a likely slip of the caller's.
+                if name == "operation" && depth == 0 {
+                    // `{"tickets": {"operation": "x"}}`: no property to filter.
+                    if !self.counted_only() {
+                        self.out.ignored.push(format!(
+                            "{} ignored: an operation at the top of the filter filters \
+                             no property; put it under one (as {{\"id\": {{\"operation\": …}}}})",
+                            describe(child)
+                        ));
+                    }
+                    continue;
+                }
                 if name == "operation" || name == "options" {
                     // Under a relation: said of the relation itself (below).
                     continue;
@@ -555,23 +574,48 @@ impl Walker<'_> {
             Some("betweendate") => &["startDate", "endDate"],
             _ => &[],
         };
+        let operation = op
+            .as_str()
+            .map_or_else(|| describe(op), |s| s.trim().to_string());
+        let at = self.path.join(".");
+        let mut read: Vec<&str> = Vec::new();
         for item in given {
             let name = item.get("name").and_then(Value::as_str);
-            if name.is_some_and(|n| takes.contains(&n)) || self.counted_only() {
-                continue;
-            }
-            let name = name.map_or_else(|| describe(item), |n| format!("'{n}'"));
-            let operation = op
-                .as_str()
-                .map_or_else(|| describe(op), |s| s.trim().to_string());
-            let at = self.path.join(".");
-            let takes = match takes {
-                [] => "no options".to_string(),
-                names => names.join(" and "),
+            // What is taken but not read: a second option of one name (only the first is
+            // read), and values after the first of an option of one value (`date`,
+            // `sort`): two dates to `isDate` found the first day's tickets only.
+            let (what, why) = match name {
+                Some(n) if takes.contains(&n) && read.contains(&n) => (
+                    format!("option '{n}'"),
+                    "it is given again, and only the first is read".to_string(),
+                ),
+                Some(n) if takes.contains(&n) => {
+                    read.push(n);
+                    match item.get("value") {
+                        Some(Value::Array(values)) if n != "data" && values.len() > 1 => (
+                            format!("values after the first of option '{n}'"),
+                            "the option takes one".to_string(),
+                        ),
+                        _ => continue,
+                    }
+                }
+                _ => {
+                    let name = name.map_or_else(|| describe(item), |n| format!("'{n}'"));
+                    let takes = match takes {
+                        [] => "no options".to_string(),
+                        names => names.join(" and "),
+                    };
+                    (
+                        format!("option {name}"),
+                        format!("the operation takes {takes}"),
+                    )
+                }
             };
-            self.out.ignored.push(format!(
-                "option {name} of '{operation}' on {at} ignored: the operation takes {takes}"
-            ));
+            if !self.counted_only() {
+                self.out
+                    .ignored
+                    .push(format!("{what} of '{operation}' on {at} ignored: {why}"));
+            }
         }
     }
 
@@ -583,8 +627,10 @@ impl Walker<'_> {
             now_ms: self.now_ms,
             regex_bytes: (self.terms < MAX_FILTER_TERMS).then_some(self.regex_bytes),
         };
+        // PHP's `trim()` (the API's) takes ASCII blanks only: a search for U+3000 or
+        // U+00A0 trimmed to nothing matched every ticket.
         let text = match op {
-            Value::String(s) => s.trim(),
+            Value::String(s) => s.trim_ascii(),
             Value::Null => {
                 // The Ruby gem's `is(nil)` sends it, meaning a missing value.
                 self.note(
@@ -656,7 +702,7 @@ impl Walker<'_> {
                 for item in &data {
                     ops.push(match item {
                         Value::String(s) => {
-                            let s = s.trim();
+                            let s = s.trim_ascii();
                             if is_named_operation(s) {
                                 return Err(Bad::Fault(Fault::bad_argument(format!(
                                     "Invalid object filter operation '{s}' inside '{text}' on '{}': only literal operations may be combined.",
@@ -977,7 +1023,7 @@ impl Prop<'_> {
                 self.text_operand(text)?,
             ));
         };
-        let arg = text[operator.len()..].trim();
+        let arg = text[operator.len()..].trim_ascii();
         let compare =
             |c| -> Result<Operation, Bad> { Ok(Operation::Compare(c, self.text_operand(arg)?)) };
         let text_match = |how, matches| Operation::Text {

@@ -1020,6 +1020,20 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             json!({"title": {"name": {"operation": "x"}}}),
             "title ignored: a local property's filter needs an 'operation'",
         ),
+        // The list's own branch: a bare value, and an operation naming no property
+        // (both were left out without a word).
+        (
+            json!("x"),
+            "'x' ignored: the filter of a list is an object of SoftLayer_Ticket properties",
+        ),
+        (
+            json!([1]),
+            "[1] ignored: the filter of a list is an object of SoftLayer_Ticket properties",
+        ),
+        (
+            json!({"operation": "x"}),
+            "'x' ignored: an operation at the top of the filter filters no property",
+        ),
     ] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Account", "getTickets")
