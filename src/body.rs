@@ -13,8 +13,19 @@ pub type Chunk = Result<Bytes, std::io::Error>;
 
 pub enum ReplyBody {
     Whole(Option<Bytes>),
+    /// A big whole body, handed over [`SLICE_BYTES`] at a time: the connection asks for
+    /// more only as it writes, so what the client has not read stays here, and with it
+    /// the body's place among the unsent bytes (`server::pipeline::unsent_reply_bytes`),
+    /// given back when the body is read or its connection closes.
+    Sliced {
+        rest: Bytes,
+        _place: tokio::sync::OwnedSemaphorePermit,
+    },
     Streamed(mpsc::Receiver<Chunk>),
 }
+
+/// The most of a [`ReplyBody::Sliced`] body handed over at once.
+const SLICE_BYTES: usize = 256 * 1024;
 
 impl ReplyBody {
     pub fn whole(bytes: impl Into<Bytes>) -> ReplyBody {
@@ -32,6 +43,11 @@ impl Body for ReplyBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.get_mut() {
             ReplyBody::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            ReplyBody::Sliced { rest, .. } if rest.is_empty() => Poll::Ready(None),
+            ReplyBody::Sliced { rest, .. } => {
+                let slice = rest.split_to(rest.len().min(SLICE_BYTES));
+                Poll::Ready(Some(Ok(Frame::data(slice))))
+            }
             ReplyBody::Streamed(rx) => rx
                 .poll_recv(cx)
                 .map(|chunk| chunk.map(|c| c.map(Frame::data))),
@@ -39,13 +55,18 @@ impl Body for ReplyBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self, ReplyBody::Whole(None))
+        match self {
+            ReplyBody::Whole(bytes) => bytes.is_none(),
+            ReplyBody::Sliced { rest, .. } => rest.is_empty(),
+            ReplyBody::Streamed(_) => false,
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             ReplyBody::Whole(Some(b)) => SizeHint::with_exact(b.len() as u64),
             ReplyBody::Whole(None) => SizeHint::with_exact(0),
+            ReplyBody::Sliced { rest, .. } => SizeHint::with_exact(rest.len() as u64),
             ReplyBody::Streamed(_) => SizeHint::default(),
         }
     }

@@ -52,6 +52,22 @@ const SMALL_BODY: usize = 256 * 1024;
 /// Bodies past this size are never looked up in, nor kept in, the reply cache.
 const MAX_CACHED_BODY: usize = 64 * 1024;
 
+/// Whole replies past this size (a projection's heavy reply,
+/// `services::projection::HEAVY_REPLY_BYTES`) hold a share of [`UNSENT_REPLY_BYTES`]
+/// until their client has read them.
+const BIG_REPLY: usize = 2 * 1024 * 1024;
+
+/// Bytes of big whole replies built and not yet read by their clients, all connections
+/// together. A big reply past it is answered busy instead: sixty clients that asked
+/// for a 10 MiB attachment and read nothing held 15 MB of memory each, 1 GB together,
+/// until the stall timeout closed their connections.
+pub const UNSENT_REPLY_BYTES: usize = 128 * 1024 * 1024;
+
+fn unsent_reply_bytes() -> &'static Arc<tokio::sync::Semaphore> {
+    static BYTES: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+    BYTES.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(UNSENT_REPLY_BYTES)))
+}
+
 /// Room past the bytes-in-flight cap that only small bodies may take.
 const SMALL_BODY_ROOM: usize = 16 * 1024 * 1024;
 
@@ -577,7 +593,7 @@ async fn answer_or_drop<C: Codec>(
             warnings: &[],
         };
         shared.observer.finished(&outcome);
-        return Some(response_bytes(answer, bytes, total));
+        return Some(response_bytes(answer, bytes, total, None));
     }
 
     let (head_tx, head_rx) = oneshot::channel();
@@ -635,7 +651,12 @@ async fn answer_or_drop<C: Codec>(
         }
     }
     Some(match head_rx.await {
-        Ok(Head::Whole { head, body, total }) => response_bytes(head, body, total),
+        Ok(Head::Whole {
+            head,
+            body,
+            total,
+            unsent,
+        }) => response_bytes(head, body, total, unsent),
         Ok(Head::Drop) => return None,
         Ok(Head::Streaming {
             content_type,
@@ -686,6 +707,8 @@ enum Head {
         head: HttpAnswer,
         body: Bytes,
         total: Option<u64>,
+        /// A big body's share of [`UNSENT_REPLY_BYTES`].
+        unsent: Option<tokio::sync::OwnedSemaphorePermit>,
     },
     Streaming {
         content_type: &'static str,
@@ -732,11 +755,17 @@ impl Responder {
 
     fn whole(&mut self, mut answer: HttpAnswer, total: Option<u64>) {
         let body = Bytes::from(std::mem::take(&mut answer.body));
-        self.whole_bytes(answer, body, total);
+        self.whole_bytes(answer, body, total, None);
     }
 
     /// [`Self::whole`] with the body apart (`answer`'s own is left out).
-    fn whole_bytes(&mut self, answer: HttpAnswer, body: Bytes, total: Option<u64>) {
+    fn whole_bytes(
+        &mut self,
+        answer: HttpAnswer,
+        body: Bytes,
+        total: Option<u64>,
+        unsent: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) {
         self.pending = None;
         self.bytes = body.len() as u64;
         if let Some(head) = self.head.take() {
@@ -744,6 +773,7 @@ impl Responder {
                 head: answer,
                 body,
                 total,
+                unsent,
             });
         }
     }
@@ -1340,6 +1370,26 @@ impl<C: Codec> Exchange<C> {
         }
         // One buffer for the wire and the journal (`Outcome::reply_body`).
         let body = Bytes::from(std::mem::take(&mut answer.body));
+        let unsent = if body.len() > BIG_REPLY {
+            // A reply bigger than the whole allowance takes all of it.
+            let share = body.len().min(UNSENT_REPLY_BYTES) as u32;
+            match unsent_reply_bytes().clone().try_acquire_many_owned(share) {
+                Ok(place) => Some(place),
+                Err(_) => {
+                    drop(body);
+                    let fault = Fault::busy(format!(
+                        "The server holds as many large replies its clients have not read \
+                         yet as it allows ({} MiB together); retry shortly, or ask for less \
+                         with a narrower object mask or a resultLimit.",
+                        UNSENT_REPLY_BYTES >> 20
+                    ));
+                    self.whole_fault(Some(call), &fault);
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         self.shared.observer.finished(&Outcome {
             transport: self.codec.transport(),
             call: Some(call),
@@ -1356,7 +1406,8 @@ impl<C: Codec> Exchange<C> {
             cache_key: self.cache_key.as_deref(),
             warnings: &reply.warnings,
         });
-        self.responder.whole_bytes(answer, body, reply.total);
+        self.responder
+            .whole_bytes(answer, body, reply.total, unsent);
     }
 
     fn whole_fault(&mut self, call: Option<&Call>, fault: &Fault) {
@@ -1661,11 +1712,23 @@ pub fn response(answer: HttpAnswer, total: Option<u64>) -> Response<ReplyBody> {
         headers,
         body: Vec::new(),
     };
-    response_bytes(head, Bytes::from(body), total)
+    response_bytes(head, Bytes::from(body), total, None)
 }
 
-fn response_bytes(head: HttpAnswer, body: Bytes, total: Option<u64>) -> Response<ReplyBody> {
-    let mut r = Response::new(ReplyBody::whole(body));
+fn response_bytes(
+    head: HttpAnswer,
+    body: Bytes,
+    total: Option<u64>,
+    unsent: Option<tokio::sync::OwnedSemaphorePermit>,
+) -> Response<ReplyBody> {
+    let body = match unsent {
+        Some(place) => ReplyBody::Sliced {
+            rest: body,
+            _place: place,
+        },
+        None => ReplyBody::whole(body),
+    };
+    let mut r = Response::new(body);
     *r.status_mut() =
         StatusCode::from_u16(head.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut()

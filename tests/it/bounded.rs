@@ -2601,3 +2601,92 @@ fn connections_past_the_cap_get_a_503_and_places_come_back() {
     }
     drop(idle);
 }
+
+/// Big whole replies their clients have not read hold at most 128 MiB of memory
+/// together: past it a big reply is answered busy (503 with `Retry-After`, in the
+/// transport's format), and the room comes back as the clients go. Sixty clients that
+/// asked for a 10 MiB attachment and read nothing held 15 MB of memory each, 1 GB
+/// together, until the stall timeout closed them (the forty-eighth session's sweep).
+#[test]
+fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
+    use base64::Engine as _;
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    let server = Server::start();
+    let content: Vec<u8> = (0..10 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let data = base64::engine::general_purpose::STANDARD.encode(&content);
+    let file = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+            .auth(&DEMO)
+            .id(TICKET)
+            .arg(xstruct(&[
+                ("filename", xstr("big.log")),
+                ("data", XVal::Base64(data)),
+            ])),
+    );
+    let file_id = file.ok().member("id").int();
+    let call = XmlRpcCall::new("SoftLayer_Ticket", "getAttachedFile")
+        .auth(&DEMO)
+        .id(TICKET)
+        .arg(xint(file_id));
+    // Each reply is 14 MB; 128 MiB holds nine of them.
+    let mut held = Vec::new();
+    let mut statuses = Vec::new();
+    for _ in 0..14 {
+        let stream = stall_on(&server, &call);
+        // A small receive buffer, so that the kernel takes little of a reply off the
+        // server's hands whatever its tuning.
+        let small: libc::c_int = 4096;
+        unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&small as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let mut status_line = [0u8; 12];
+        (&stream).read_exact(&mut status_line).unwrap();
+        statuses.push(String::from_utf8_lossy(&status_line[9..12]).into_owned());
+        held.push(stream);
+    }
+    let sent = statuses.iter().filter(|s| *s == "200").count();
+    let busy = statuses.iter().filter(|s| *s == "503").count();
+    assert!((1..=9).contains(&sent) && sent + busy == 14, "{statuses:?}");
+    // A refused one is the transport's busy fault.
+    let refused = statuses.iter().position(|s| s == "503").unwrap();
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("</methodResponse>") {
+        let n = (&held[refused]).read(&mut chunk).expect("the busy answer");
+        assert!(n > 0, "{}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.contains("Retry-After: 1") || answer.contains("retry-after: 1"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("SoftLayer_Exception_Public")
+            && answer.contains("have not read yet as it allows (128 MiB together)"),
+        "{answer}"
+    );
+    // Gone, their clients give the room back.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = server.xmlrpc(&call);
+        if reply.outcome.is_ok() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", reply.exchange());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
