@@ -842,9 +842,20 @@ impl<'d> Interp<'d> {
             let expect = field(name);
             let value = self.value(child, expect, depth + 1)?;
             match (out.get_mut(name), value, expect) {
-                (Some(Value::Array(existing)), Value::Array(more), Expect::Many(_))
-                | (Some(Value::Array(existing)), Value::Array(more), Expect::FilterOptions) => {
-                    existing.extend(more)
+                // A repeated element of an array member, gathered whether or not each
+                // carries an `xsi:type` (a typed one reads as its value, not as an array
+                // of one): suds and zeep type each `value` of a filter option, and of
+                // `in [1, 2]` the last alone was kept.
+                (Some(existing), value, Expect::Many(_) | Expect::FilterOptions) => {
+                    let mut items = match std::mem::replace(existing, Value::Null) {
+                        Value::Array(items) => items,
+                        first => vec![first],
+                    };
+                    match value {
+                        Value::Array(more) => items.extend(more),
+                        one => items.push(one),
+                    }
+                    *existing = Value::Array(items);
                 }
                 (Some(existing), value, Expect::Any) => {
                     if repeated.contains(&name) {

@@ -1138,6 +1138,61 @@ fn header_records_as_text() {
     );
 }
 
+/// A filter option's values as suds and zeep write them from the WSDL, where
+/// `SoftLayer_ObjectFilter_Option.value` is a repeated `anyType`: one element per value,
+/// each with its `xsi:type`. Only the last was kept (`in [160000001, 160000003]` found
+/// 160000003 alone), while untyped repeats were gathered.
+#[test]
+fn object_filter_values_repeated_with_their_types_are_all_read() {
+    let server = Server::start();
+    let ids = |options: &str, operation: &str| {
+        let header = format!(
+            "{}{}<ns1:SoftLayer_AccountObjectFilter xsi:type=\"ns1:SoftLayer_AccountObjectFilter\">\
+             <tickets><id><operation>{operation}</operation>\
+             <options xsi:type=\"ns1:SoftLayer_ObjectFilter_Option\">\
+             <name xsi:type=\"xsd:string\">data</name>{options}</options></id></tickets>\
+             </ns1:SoftLayer_AccountObjectFilter>",
+            auth(&DEMO),
+            mask("mask[id]")
+        );
+        let reply = call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(&header, "<ns1:getTickets/>"),
+        );
+        (ticket_ids(&reply), reply)
+    };
+    let typed = |t: &str, v: i64| format!("<value xsi:type=\"{t}\">{v}</value>");
+    for (options, expected) in [
+        (
+            typed("xsd:long", 160000001) + &typed("xsd:long", 160000003),
+            vec![160000001, 160000003],
+        ),
+        (
+            format!("<value>160000001</value>{}", typed("xsd:int", 160000003)),
+            vec![160000001, 160000003],
+        ),
+        (
+            typed("xsd:int", 160000001) + "<value>160000003</value>",
+            vec![160000001, 160000003],
+        ),
+        (
+            typed("xsd:int", 160000001)
+                + &typed("xsd:int", 160000002)
+                + &typed("xsd:int", 160000003),
+            vec![160000001, 160000002, 160000003],
+        ),
+        (typed("xsd:int", 160000002), vec![160000002]),
+    ] {
+        let (got, reply) = ids(&options, "in");
+        assert_eq!(got, expected, "{}", reply.describe());
+        let (got, reply) = ids(&options, "not in");
+        let all = [160000001, 160000002, 160000003];
+        let rest: Vec<i64> = all.into_iter().filter(|i| !expected.contains(i)).collect();
+        assert_eq!(got, rest, "{}", reply.describe());
+    }
+}
+
 /// softlayer-api-php-client pointed at SLDN's `https://api.softlayer.com/soap/v3/` URL: the
 /// library puts its headers in the v3.1 namespace (its DEFAULT_NAMESPACE), the v3 WSDL
 /// does not declare them, and PHP's SoapClient writes them untyped. A filter built from
