@@ -303,7 +303,73 @@ pub struct Journal {
     max_bytes: usize,
     entries: Mutex<Kept>,
     next_id: AtomicU64,
-    file: Option<Mutex<std::fs::File>>,
+    file: Option<Mutex<JournalFile>>,
+}
+
+/// Where `--journal` appends its lines.
+struct JournalFile {
+    file: std::fs::File,
+    /// A pipe or device ([`reads_back`] false): written without blocking, never cut back.
+    pipe: bool,
+    /// The rest of a line a pipe took only part of (a line over the pipe's atomic 4 KiB
+    /// meeting a full pipe), written before any other line: dropped, or followed by the
+    /// next line, it joined two lines into one that is no JSON, and `| jq` stopped there.
+    unfinished: Vec<u8>,
+}
+
+impl JournalFile {
+    /// Appends `line`, whole or not at all as far as a reader can tell.
+    fn append(&mut self, line: &[u8]) {
+        if !self.pipe {
+            let before = self.file.metadata().map(|m| m.len());
+            if let Err(e) = self.file.write_all(line) {
+                // Part of a line (a full disk) is taken back, so the lines appended once
+                // there is room again are not joined to it: `replay` refused the file.
+                if let Ok(len) = before {
+                    let _ = self.file.set_len(len);
+                }
+                tracing::warn!("journal file: {e}");
+            }
+            return;
+        }
+        if !self.unfinished.is_empty() {
+            let rest = std::mem::take(&mut self.unfinished);
+            let written = self.write_some(&rest);
+            self.unfinished = rest[written..].to_vec();
+            if !self.unfinished.is_empty() {
+                tracing::warn!(
+                    "journal file: the pipe is full, still finishing an earlier line; a \
+                     line was dropped"
+                );
+                return;
+            }
+        }
+        let written = self.write_some(line);
+        if written == 0 {
+            tracing::warn!("journal file: the pipe is full; a line was dropped");
+        } else if written < line.len() {
+            self.unfinished = line[written..].to_vec();
+        }
+    }
+
+    /// Writes as much of `bytes` as the pipe takes now; how much that was.
+    fn write_some(&mut self, bytes: &[u8]) -> usize {
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.file.write(&bytes[written..]) {
+                Ok(0) => break,
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    if e.kind() != std::io::ErrorKind::WouldBlock {
+                        tracing::warn!("journal file: {e}");
+                    }
+                    break;
+                }
+            }
+        }
+        written
+    }
 }
 
 impl Journal {
@@ -343,7 +409,11 @@ impl Journal {
                     first_id = last_recorded_id(&file).map_err(in_path)? + 1;
                     end_a_cut_line(&file).map_err(in_path)?;
                 }
-                Some(Mutex::new(file))
+                Some(Mutex::new(JournalFile {
+                    file,
+                    pipe: !regular,
+                    unfinished: Vec::new(),
+                }))
             }
             None => None,
         };
@@ -383,15 +453,7 @@ impl Journal {
         if let Some(file) = &mut file {
             // A line per call, in one write: a crashed server still leaves its journal.
             let line = format!("{}\n", entry.to_json());
-            let before = file.metadata().map(|m| m.len());
-            if let Err(e) = file.write_all(line.as_bytes()) {
-                // Part of a line (a full disk) is taken back, so the lines appended once
-                // there is room again are not joined to it: `replay` refused the file.
-                if let Ok(len) = before {
-                    let _ = file.set_len(len);
-                }
-                tracing::warn!("journal file: {e}");
-            }
+            file.append(line.as_bytes());
         }
         if self.capacity == 0 {
             return;
@@ -495,6 +557,16 @@ fn open_pipe(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     options.open(path).map_err(|e| {
         #[cfg(unix)]
         if e.raw_os_error() == Some(libc::ENXIO) {
+            use std::os::unix::fs::FileTypeExt;
+            // A socket (stdout under systemd, a socketpair) cannot be opened by name at
+            // all, reader or not.
+            if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+                return std::io::Error::new(
+                    e.kind(),
+                    "it is a socket, which cannot be opened by name; give a file, or a \
+                     pipe (serve … --journal /dev/stdout | cat)",
+                );
+            }
             return std::io::Error::new(
                 e.kind(),
                 "no process reads this pipe; start its reader first",

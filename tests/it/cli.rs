@@ -281,6 +281,82 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     assert_eq!(journal_ids(&file, 5), [1, 2, 3, 4, 5]);
 }
 
+/// A pipe that fills up loses whole lines, never part of one (`--journal /dev/stdout |
+/// jq` behind on big lines): a line over the pipe's atomic 4 KiB was written in part, and
+/// the next line was joined to the part, one line that is no JSON, where jq stopped.
+#[test]
+fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    let dir = TempDir::new("cli-journal-pipe");
+    let fifo = dir.path().join("calls.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    // Open to read (and write, so that opening does not wait for the server): the
+    // server finds a reader, which reads nothing until the calls are made.
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    unsafe {
+        let flags = libc::fcntl(reader.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(reader.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+    let drain = || {
+        let mut text = Vec::new();
+        let mut chunk = [0u8; 65536];
+        while let Ok(n @ 1..) = (&reader).read(&mut chunk) {
+            text.extend_from_slice(&chunk[..n]);
+        }
+        text
+    };
+    let server = Server::start_with_args(":memory:", None, &["--journal", fifo.to_str().unwrap()]);
+    let entry = "z".repeat(9000);
+    for _ in 0..30 {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                    .auth(&DEMO)
+                    .id(160000001)
+                    .arg(xstruct(&[("entry", xstr(&entry))])),
+            )
+            .ok();
+    }
+    let mut text = drain();
+    let call = XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO);
+    for _ in 0..3 {
+        server.xmlrpc(&call).ok();
+    }
+    text.extend(drain());
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.ends_with('\n'),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
+    let lines: Vec<J> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("{e}: a line of {} bytes, not JSON", l.len()))
+        })
+        .collect();
+    assert!(
+        lines.len() < 33,
+        "the pipe filled up: some lines were dropped"
+    );
+    let ids: Vec<u64> = lines.iter().map(|l| l["id"].as_u64().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    // Once the reader has caught up, every call's line reaches it.
+    let methods: Vec<&str> = lines
+        .iter()
+        .map(|l| l["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods[methods.len() - 3..], ["getObject"; 3], "{ids:?}");
+    assert_eq!(ids.last(), Some(&33));
+}
+
 /// A database file made by `reset` (seeded), in `dir`.
 fn seeded_db(dir: &TempDir) -> String {
     let db = dir.path().join("tickets.sqlite3");
