@@ -355,6 +355,21 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
         .collect();
     assert_eq!(methods[methods.len() - 3..], ["getObject"; 3], "{ids:?}");
     assert_eq!(ids.last(), Some(&33));
+    // A socket (stdout under systemd) cannot be opened by name: said so, not that no
+    // process reads it.
+    let (_ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    let out = Command::new(SERVER_BIN)
+        .args(["serve", "--db", ":memory:", "--listen", "127.0.0.1:0"])
+        .args(["--journal", "/dev/stdout"])
+        .stdout(Stdio::from(std::os::fd::OwnedFd::from(theirs)))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("it is a socket, which cannot be opened by name"),
+        "{stderr}"
+    );
 }
 
 /// A database file made by `reset` (seeded), in `dir`.
