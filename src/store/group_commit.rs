@@ -80,7 +80,7 @@ type Ran = Vec<(Box<dyn WriteJob>, Result<(), String>)>;
 /// the writer's time.
 pub(super) struct WriterThread {
     /// `None` once stopped: the thread finishes the queued jobs and ends.
-    jobs: Mutex<Option<mpsc::Sender<Box<dyn WriteJob>>>>,
+    jobs: Mutex<Option<mpsc::Sender<Queued>>>,
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
 }
 
@@ -92,7 +92,7 @@ impl Drop for WriterThread {
 
 impl WriterThread {
     pub(super) fn start(writer: Arc<Writer>) -> std::io::Result<WriterThread> {
-        let (jobs, queued) = mpsc::channel::<Box<dyn WriteJob>>();
+        let (jobs, queued) = mpsc::channel::<Queued>();
         let (batches, done) = mpsc::channel::<Ran>();
         let answerer = std::thread::Builder::new()
             .name("answerer".into())
@@ -107,26 +107,39 @@ impl WriterThread {
                 // Text queued for the trigram indexes: maybe (this thread's batches
                 // left some, or another process: looked for every `LOOK_FOR_QUEUED`),
                 // or being indexed a step at a time while no write comes.
-                let mut text = Queued::Maybe;
+                let mut text = QueuedText::Maybe;
                 loop {
                     let wait = match text {
-                        Queued::Maybe => IDLE,
-                        Queued::Indexing => BETWEEN_STEPS,
-                        Queued::No => LOOK_FOR_QUEUED,
+                        QueuedText::Maybe => IDLE,
+                        QueuedText::Indexing => BETWEEN_STEPS,
+                        QueuedText::No => LOOK_FOR_QUEUED,
                     };
                     let first = match queued.recv_timeout(wait) {
                         Ok(first) => first,
                         Err(mpsc::RecvTimeoutError::Timeout) => {
                             text = match index_queued_text(&writer, query::TEXT_INDEX_STEP) {
-                                true => Queued::Indexing,
-                                false => Queued::No,
+                                true => QueuedText::Indexing,
+                                false => QueuedText::No,
                             };
                             continue;
                         }
                         Err(mpsc::RecvTimeoutError::Disconnected) => break,
                     };
-                    let ran = run_batch(&writer, first, || queued.try_recv().ok(), LONG_QUEUE);
-                    text = Queued::Maybe;
+                    // A job that waited in the queue behind another process's hold on
+                    // the file waits for the lock only what is left of its own busy
+                    // timeout: each waited the whole of it again, the k-th in the queue
+                    // k times 10 s, past the clients' own timeouts.
+                    let waited = first.since.elapsed();
+                    let lock_wait = (waited > LOCK_WAIT_OF_ITS_OWN)
+                        .then(|| super::BUSY_TIMEOUT.saturating_sub(waited));
+                    let ran = run_batch(
+                        &writer,
+                        first.job,
+                        || queued.try_recv().ok().map(|q| q.job),
+                        LONG_QUEUE,
+                        lock_wait,
+                    );
+                    text = QueuedText::Maybe;
                     if let Err(mpsc::SendError(ran)) = batches.send(ran) {
                         tell(ran);
                     }
@@ -165,9 +178,13 @@ impl WriterThread {
 
     /// Queues `job`; if the thread is gone, the job is told so at once.
     pub(super) fn send(&self, job: Box<dyn WriteJob>) {
+        let queued = Queued {
+            since: std::time::Instant::now(),
+            job,
+        };
         let sent = match &*self.jobs.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some(jobs) => jobs.send(job).map_err(|mpsc::SendError(job)| job),
-            None => Err(job),
+            Some(jobs) => jobs.send(queued).map_err(|mpsc::SendError(q)| q.job),
+            None => Err(queued.job),
         };
         if let Err(job) = sent {
             job.then(Err("the writer thread has stopped".into()));
@@ -175,9 +192,19 @@ impl WriterThread {
     }
 }
 
+/// A job in the writer thread's queue, and since when.
+struct Queued {
+    since: std::time::Instant,
+    job: Box<dyn WriteJob>,
+}
+
+/// A job that waited in the queue less than this waits for the lock the whole busy
+/// timeout (the connection's own setting, left as it is on the quick path).
+const LOCK_WAIT_OF_ITS_OWN: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Whether the writer thread has text to index (see its loop).
 #[derive(Clone, Copy)]
-enum Queued {
+enum QueuedText {
     Maybe,
     Indexing,
     No,
@@ -259,12 +286,22 @@ pub(super) fn run_batch(
     first: Box<dyn WriteJob>,
     mut next: impl FnMut() -> Option<Box<dyn WriteJob>>,
     index_text_from: u64,
+    lock_wait: Option<std::time::Duration>,
 ) -> Ran {
     writer.make_way_for_checkpoint();
     let conn = writer.conn.lock().unwrap_or_else(|p| p.into_inner());
     writer.bump_writes();
     let step = |sql: &str| step(&conn, sql);
-    if let Err(e) = step("BEGIN IMMEDIATE") {
+    let began = match lock_wait {
+        None => step("BEGIN IMMEDIATE"),
+        Some(wait) => {
+            let _ = conn.busy_timeout(wait);
+            let began = step("BEGIN IMMEDIATE");
+            let _ = conn.busy_timeout(super::BUSY_TIMEOUT);
+            began
+        }
+    };
+    if let Err(e) = began {
         writer.bump_writes();
         drop(conn);
         return vec![(first, Err(StoreError::from(e).to_string()))];

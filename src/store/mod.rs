@@ -404,6 +404,7 @@ impl Store {
                 job,
                 || None,
                 query::TEXT_INDEX_STEP,
+                None,
             )),
         }
     }
@@ -957,8 +958,12 @@ pub(crate) fn watch_sql_budget(conn: &Connection) {
 /// The size the write-ahead log's file is cut back to when the log starts again.
 const LOG_FILE_LIMIT: i64 = 32 << 20;
 
+/// How long a connection waits for a lock another process holds (a seed, load or
+/// restore of the file) before its statement fails "database is locked".
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn configure(conn: &Connection) -> Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     watch_sql_budget(conn);
     query::register_functions(conn)?;
     // The current time as the emulator's clock has it, for SQL that compares with "now"

@@ -3416,7 +3416,9 @@ fn an_account_deleted_and_imported_again_keeps_its_mail_and_states() {
 
 /// A write that waits past SQLite's busy timeout (10 s) for another process holding the
 /// file (a long `seed`, `load` or `restore` of it) is answered 503 with `Retry-After`,
-/// worth retrying: it was a 500 "An internal error occurred.".
+/// worth retrying: it was a 500 "An internal error occurred.". Each write waits its own
+/// 10 s, however many wait: queued one behind the other, the k-th waited k times 10 s
+/// (the third 30 s, past slcli's own timeout).
 #[test]
 fn a_write_waiting_for_another_process_is_told_to_retry() {
     let dir = TempDir::new("harness-locked");
@@ -3429,23 +3431,45 @@ fn a_write_waiting_for_another_process_is_told_to_retry() {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("demo:{}", DEMO.api_key))
     );
-    let resp = http_request(
-        server.addr(),
-        "POST",
-        "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
-        &[("Authorization", auth.as_str())],
-        br#"{"parameters": [{"entry": "waiting"}]}"#,
-        Duration::from_secs(60),
-    )
-    .expect("REST request");
+    let answers: Vec<(HttpResponse, Duration)> = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..3u64)
+            .map(|i| {
+                let auth = &auth;
+                let server = &server;
+                scope.spawn(move || {
+                    std::thread::sleep(Duration::from_millis(700 * i));
+                    let sent = Instant::now();
+                    let resp = http_request(
+                        server.addr(),
+                        "POST",
+                        "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
+                        &[("Authorization", auth.as_str())],
+                        br#"{"parameters": [{"entry": "waiting"}]}"#,
+                        Duration::from_secs(60),
+                    )
+                    .expect("REST request");
+                    (resp, sent.elapsed())
+                })
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
     holder.execute_batch("ROLLBACK").unwrap();
-    assert_eq!(resp.status, 503, "{}", resp.describe());
-    assert!(resp.header("Retry-After").is_some(), "{}", resp.describe());
-    assert!(
-        resp.text().contains("held by another process"),
-        "{}",
-        resp.describe()
-    );
+    for (resp, waited) in &answers {
+        assert_eq!(resp.status, 503, "{}", resp.describe());
+        assert!(resp.header("Retry-After").is_some(), "{}", resp.describe());
+        assert!(
+            resp.text().contains("held by another process"),
+            "{}",
+            resp.describe()
+        );
+        // Its own busy timeout, and not a second one.
+        assert!(
+            *waited < Duration::from_secs(18),
+            "waited {waited:?}: {:?}",
+            answers.iter().map(|(_, w)| w).collect::<Vec<_>>()
+        );
+    }
     // And once it is let go, the write goes through.
     let resp = http_request(
         server.addr(),
