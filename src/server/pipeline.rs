@@ -503,6 +503,7 @@ async fn answer_or_drop<C: Codec>(
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let closes = asks_to_close(&parts.headers);
+    let http10 = parts.version == hyper::Version::HTTP_10;
     let (body, in_flight) = match read_request_body(&parts, body).await {
         Ok(body) => body,
         Err(refused) => {
@@ -664,13 +665,18 @@ async fn answer_or_drop<C: Codec>(
             warning,
         }) => {
             let mut r = Response::new(ReplyBody::Streamed(chunk_rx));
-            if closes {
+            if closes || http10 {
                 // Ended by closing the connection, which the client asked for anyway,
                 // rather than chunked: clients that read the raw answer to the end of
                 // the connection take everything after the head for the document, chunk
                 // sizes included (softlayer-api-php-client's asynchronous calls). hyper
-                // frames an HTTP/1.0 answer of unknown length that way.
+                // frames an HTTP/1.0 answer of unknown length that way. An HTTP/1.0
+                // client's answer can only end so, whatever its `keep-alive`: as an
+                // HTTP/1.1 answer hyper told it `keep-alive` and closed anyway, and a
+                // request it had pipelined behind went unanswered.
                 *r.version_mut() = hyper::Version::HTTP_10;
+                r.headers_mut()
+                    .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
             }
             r.headers_mut()
                 .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));

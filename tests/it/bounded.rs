@@ -2690,3 +2690,39 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// An HTTP/1.0 client that asks to keep its connection is told `Connection: close` by a
+/// streamed list (its end is the connection's: an HTTP/1.0 answer cannot be chunked);
+/// it was told `keep-alive`, the connection closed anyway, and the request it had
+/// pipelined behind went unanswered. A whole answer keeps the connection as asked.
+#[test]
+fn an_http_1_0_client_is_told_when_a_streamed_list_closes_its_connection() {
+    use std::io::Read;
+    let server = synthetic_server_with_env(3_000, &[]);
+    let auth = basic_auth(&DEMO);
+    let exchange = |first: &str| {
+        let stream = send_raw(
+            &server,
+            format!(
+                "GET {first} HTTP/1.0\r\nConnection: keep-alive\r\nAuthorization: {auth}\r\n\r\n\
+                 GET /health HTTP/1.0\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        let mut text = Vec::new();
+        (&stream).read_to_end(&mut text).unwrap();
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    let text = exchange("/rest/v3.1/SoftLayer_Account/getTickets.json");
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let head = head.to_ascii_lowercase();
+    assert!(
+        head.contains("connection: close") && !head.contains("keep-alive"),
+        "{head}"
+    );
+    let tickets: serde_json::Value = serde_json::from_str(body).expect("the whole list");
+    assert_eq!(tickets.as_array().unwrap().len(), 3_003);
+    // A whole answer: its length is known, and the next request is answered.
+    let text = exchange("/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json");
+    assert_eq!(text.matches("HTTP/1.0 200").count(), 2, "{text}");
+}
