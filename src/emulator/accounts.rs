@@ -466,7 +466,7 @@ pub fn create(
     }
     let mut tickets = Vec::new();
     let mut ticket_dates = HashMap::new();
-    for row in rows.get_mut(TICKET).expect("listed") {
+    for (position, row) in rows.get_mut(TICKET).expect("listed").iter_mut().enumerate() {
         let id = row.get("id").and_then(Value::as_i64).unwrap_or_default();
         row.insert("accountId".into(), Value::Int(account_id));
         default(row, "assignedUserId", Value::Int(master));
@@ -517,11 +517,12 @@ pub fn create(
         store::insert(conn, TICKET, row).map_err(|e| invalid_reference(TICKET, e))?;
         // The document cannot hold the state, so it follows the flag.
         if !store::state_follows_awaiting_flag(conn, id)? {
-            // Named by the document's id: the one it was given is rolled back with it.
-            let named = ids[TICKET]
-                .iter()
-                .find(|(_, new)| **new == id)
-                .map_or(id, |(old, _)| *old);
+            // Named as the document names it: the id it was given is rolled back with
+            // it, and named a ticket that never was.
+            let named = ids[TICKET].iter().find(|(_, new)| **new == id).map_or_else(
+                || format!("#{} of the document (it gives no id)", position + 1),
+                |(old, _)| old.to_string(),
+            );
             return Err(AccountError::Invalid(format!(
                 "{TICKET} {named}: {}",
                 store::CLOSED_AND_AWAITING

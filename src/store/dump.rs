@@ -447,6 +447,8 @@ pub fn check_catalogue_references(
 /// account's user or device, or an update of the ticket itself.
 struct OwnLink {
     table: &'static str,
+    /// The row's ticket.
+    ticket: &'static str,
     column: &'static str,
     target: &'static str,
     /// A condition on the row (`r`) for the link to count.
@@ -459,7 +461,36 @@ struct OwnLink {
 
 const OTHER_ACCOUNT: &str = "x.accountId <> t.accountId";
 const ACCOUNT_RULE: &str = "is another account's (an account's tickets link only to its own \
-                            users and devices)";
+                            users, devices, tags and e-mail addresses)";
+
+/// The ticket a row of `table` belongs to.
+fn ticket_of(table: &str) -> &'static str {
+    match table {
+        "SoftLayer_Ticket" => "r.id",
+        "SoftLayer_Tag_Reference" => "r.resourceTableId",
+        _ => "r.ticketId",
+    }
+}
+
+/// The kinds of editor the API writes, for the columns that name one: the checks of
+/// [`own_links`] apply to `USER`, and a `User` (or any other word) passed them by.
+const EDITOR_KINDS: &[(&str, &str, &[&str])] = &[
+    (
+        "SoftLayer_Ticket_Attachment_File",
+        "uploaderType",
+        &["USER", "EMPLOYEE"],
+    ),
+    (
+        "SoftLayer_Ticket_Update",
+        "editorType",
+        &["USER", "EMPLOYEE", "AUTO"],
+    ),
+    (
+        "SoftLayer_Ticket",
+        "lastEditType",
+        &["USER", "EMPLOYEE", "AUTO"],
+    ),
+];
 
 /// The links of a ticket's rows that the API only ever makes to the ticket's own
 /// objects. Its reads trust them: a document that makes another (an import written by
@@ -467,6 +498,7 @@ const ACCOUNT_RULE: &str = "is another account's (an account's tickets link only
 fn own_links() -> impl Iterator<Item = OwnLink> {
     let account = |table, column, target, applies| OwnLink {
         table,
+        ticket: ticket_of(table),
         column,
         target,
         applies,
@@ -508,15 +540,44 @@ fn own_links() -> impl Iterator<Item = OwnLink> {
     let devices = DEVICE_KINDS
         .iter()
         .map(move |k| account(k.link_type, k.link_column, k.device_type, "1"));
+    // Tags of ticket tag references (type 9) and a ticket's additional e-mail addresses
+    // (its own users', through the user): made by hand across accounts, the customer
+    // read another account's user through a tag's references, and support's replies
+    // were mailed to another account's address.
+    let tags = [
+        account(
+            "SoftLayer_Tag_Reference",
+            "usrRecordId",
+            "SoftLayer_User_Customer",
+            "r.tagTypeId = 9",
+        ),
+        account(
+            "SoftLayer_Tag_Reference",
+            "tagId",
+            "SoftLayer_Tag",
+            "r.tagTypeId = 9",
+        ),
+        OwnLink {
+            foreign: "(SELECT u.accountId FROM SoftLayer_User_Customer u WHERE u.id = x.userId) \
+                      IS NOT t.accountId",
+            ..account(
+                "emulator_ticket_additional_email",
+                "additionalEmailId",
+                "SoftLayer_User_Customer_AdditionalEmail",
+                "1",
+            )
+        },
+    ];
     let update = OwnLink {
         table: "SoftLayer_Ticket_Attachment_File",
+        ticket: ticket_of("SoftLayer_Ticket_Attachment_File"),
         column: "updateId",
         target: "SoftLayer_Ticket_Update",
         applies: "1",
         foreign: "x.ticketId <> t.id",
         rule: "is another ticket's (a file is attached to an update of its own ticket)",
     };
-    users.into_iter().chain(devices).chain([update])
+    users.into_iter().chain(devices).chain(tags).chain([update])
 }
 
 /// Refuses a row of a document's section `key` (inserted with `id`) that the API could
@@ -540,24 +601,32 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
             )));
         }
     }
+    for (table, column, kinds) in EDITOR_KINDS.iter().filter(|k| k.0 == table_name) {
+        let kind: Option<String> = conn
+            .prepare_cached(&format!("SELECT {column} FROM {table} WHERE rowid = ?1"))?
+            .query_row([id], |r| r.get(0))?;
+        if let Some(kind) = kind.filter(|k| !kinds.contains(&k.as_str())) {
+            return Err(StoreError::Seed(format!(
+                "{table} {id}: {column} {kind:?} is none of {}",
+                kinds.join(", ")
+            )));
+        }
+    }
     for link in own_links().filter(|l| l.table == table_name) {
         let OwnLink {
             table,
+            ticket,
             column,
             target,
             applies,
             foreign,
             rule,
         } = link;
-        let ticket = if table == "SoftLayer_Ticket" {
-            "r.id"
-        } else {
-            "r.ticketId"
-        };
+        // `rowid`: a link table has no id of its own.
         let sql = format!(
             "SELECT x.id FROM {table} r JOIN SoftLayer_Ticket t ON t.id = {ticket} \
              JOIN {target} x ON x.id = r.{column} \
-             WHERE r.id = ?1 AND {applies} AND {foreign}"
+             WHERE r.rowid = ?1 AND {applies} AND {foreign}"
         );
         let other: Option<i64> = conn
             .prepare_cached(&sql)?

@@ -188,6 +188,22 @@ fn a_documents_ticket_awaiting_the_customer_has_the_state_too() {
             .contains("SoftLayer_Ticket 7: a closed ticket waits on no one"),
         "{body}"
     );
+    // One without an id is named by its place: the id it was given named no ticket.
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [
+            {"title": "t", "subjectId": 1005},
+            {"title": "t", "subjectId": 1005, "statusId": 1002, "awaitingUserResponse": true}
+        ]})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.to_string().contains(
+            "SoftLayer_Ticket #2 of the document (it gives no id): a closed ticket waits on no one"
+        ),
+        "{body}"
+    );
     for (id, states) in [(9300001, 1), (9300002, 1), (9300003, 0)] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
@@ -1382,6 +1398,31 @@ fn the_control_api_refuses_what_it_would_misread() {
         (
             json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({"uploaderId": "6001"}))]}),
             "SoftLayer_Ticket_Attachment_File 870000001: uploaderId 6001 is another account's",
+        ),
+        // Only USER is checked for its account: another word for it passed them by.
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({"uploaderId": "6001", "uploaderType": "User"}))]}),
+            r#"SoftLayer_Ticket_Attachment_File 870000001: uploaderType \"User\" is none of USER, EMPLOYEE"#,
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "user", "editorId": 6002, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            r#"SoftLayer_Ticket_Update 570000001: editorType \"user\" is none of USER, EMPLOYEE, AUTO"#,
+        ),
+        // A ticket's tags and additional e-mail addresses are its own account's: made
+        // across accounts, a tag's references showed another account's user, and
+        // support's replies were mailed to another account's address. (The document
+        // gives demo's account a tag, 9702, and other's user 6001 an address, 9501.)
+        (
+            json!({"SoftLayer_Tag": [{"id": 9702, "accountId": 1001, "name": "mine"}], "SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Tag_Reference": [{"id": 970, "tagId": 9702, "tagTypeId": 9, "resourceTableId": 170000001}]}),
+            "SoftLayer_Tag_Reference 970: tagId 9702 is another account's",
+        ),
+        (
+            json!({"SoftLayer_Tag": [{"id": 9701, "accountId": 4001, "name": "imp"}], "SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Tag_Reference": [{"id": 970, "tagId": 9701, "tagTypeId": 9, "resourceTableId": 170000001, "usrRecordId": 6001}]}),
+            "SoftLayer_Tag_Reference 970: usrRecordId 6001 is another account's",
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_User_Customer_AdditionalEmail": [{"id": 9501, "userId": 6001, "email": "spy@other.example"}], "emulator_ticket_additional_email": [{"ticketId": 170000001, "additionalEmailId": 9501}]}),
+            "additionalEmailId 9501 is another account's",
         ),
         // The API writes a file's size from its content; a document's size that is not
         // it was shown beside the file.
