@@ -15,11 +15,13 @@ pub enum ReplyBody {
     Whole(Option<Bytes>),
     /// A big whole body, handed over [`SLICE_BYTES`] at a time: the connection asks for
     /// more only as it writes, so what the client has not read stays here, and with it
-    /// the body's place among the unsent bytes (`server::pipeline::unsent_reply_bytes`),
-    /// given back when the body is read or its connection closes.
+    /// its share of the unsent bytes (`server::pipeline::unsent_reply_bytes`), given back
+    /// a slice at a time as the connection takes them (a client reading at full speed
+    /// frees it at once: ten downloads of a 10 MiB file at a time were refused when it
+    /// went back only with the whole body), and all of it if the connection closes.
     Sliced {
         rest: Bytes,
-        _place: tokio::sync::OwnedSemaphorePermit,
+        place: tokio::sync::OwnedSemaphorePermit,
     },
     Streamed(mpsc::Receiver<Chunk>),
 }
@@ -44,8 +46,11 @@ impl Body for ReplyBody {
         match self.get_mut() {
             ReplyBody::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
             ReplyBody::Sliced { rest, .. } if rest.is_empty() => Poll::Ready(None),
-            ReplyBody::Sliced { rest, .. } => {
+            ReplyBody::Sliced { rest, place } => {
                 let slice = rest.split_to(rest.len().min(SLICE_BYTES));
+                // A body bigger than the whole allowance holds less than its length.
+                let taken = place.num_permits().saturating_sub(rest.len());
+                drop(place.split(taken));
                 Poll::Ready(Some(Ok(Frame::data(slice))))
             }
             ReplyBody::Streamed(rx) => rx

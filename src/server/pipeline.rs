@@ -1385,8 +1385,7 @@ impl<C: Codec> Exchange<C> {
                     drop(body);
                     let fault = Fault::busy(format!(
                         "The server holds as many large replies its clients have not read \
-                         yet as it allows ({} MiB together); retry shortly, or ask for less \
-                         with a narrower object mask or a resultLimit.",
+                         yet as it allows ({} MiB together); retry shortly.",
                         UNSENT_REPLY_BYTES >> 20
                     ));
                     self.whole_fault(Some(call), &fault);
@@ -1728,10 +1727,7 @@ fn response_bytes(
     unsent: Option<tokio::sync::OwnedSemaphorePermit>,
 ) -> Response<ReplyBody> {
     let body = match unsent {
-        Some(place) => ReplyBody::Sliced {
-            rest: body,
-            _place: place,
-        },
+        Some(place) => ReplyBody::Sliced { rest: body, place },
         None => ReplyBody::whole(body),
     };
     let mut r = Response::new(body);
