@@ -530,7 +530,7 @@ impl Walker<'_> {
             return;
         }
         let operation = match op {
-            Value::String(s) => s.trim().to_string(),
+            Value::String(s) => s.trim_ascii().to_string(),
             other => describe(other),
         };
         let at = self.path.join(".");
@@ -566,7 +566,7 @@ impl Walker<'_> {
         let Some(Value::Array(given)) = options else {
             return;
         };
-        let keyword = op.as_str().map(|s| s.trim().to_ascii_lowercase());
+        let keyword = op.as_str().map(|s| s.trim_ascii().to_ascii_lowercase());
         let takes: &[&str] = match keyword.as_deref() {
             Some("orderby") => &["sort", "sortOrder"],
             Some("in" | "not in" | "or" | "and") => &["data"],
@@ -576,7 +576,7 @@ impl Walker<'_> {
         };
         let operation = op
             .as_str()
-            .map_or_else(|| describe(op), |s| s.trim().to_string());
+            .map_or_else(|| describe(op), |s| s.trim_ascii().to_string());
         let at = self.path.join(".");
         let mut read: Vec<&str> = Vec::new();
         for item in given {
@@ -658,7 +658,7 @@ impl Walker<'_> {
             "orderby" => {
                 let descending = match option_first(options, "sort") {
                     None => false,
-                    Some(v) => match v.as_str().map(|s| s.trim().to_ascii_uppercase()) {
+                    Some(v) => match v.as_str().map(|s| s.trim_ascii().to_ascii_uppercase()) {
                         Some(s) if s == "ASC" => false,
                         Some(s) if s == "DESC" => true,
                         _ => {
@@ -932,9 +932,9 @@ impl Prop<'_> {
     /// A value as the property's type stores it (booleans as 0/1, numbers as numbers).
     fn typed_value(&self, v: &Value) -> Value {
         use super::types::{Scalar, TypeRef};
-        let number = |s: &String| match s.trim().parse::<i64>() {
+        let number = |s: &String| match s.trim_ascii().parse::<i64>() {
             Ok(i) => Value::Int(i),
-            Err(_) => match s.trim().parse::<f64>() {
+            Err(_) => match s.trim_ascii().parse::<f64>() {
                 Ok(f) if f.is_finite() => Value::Float(f),
                 _ => Value::String(s.clone()),
             },
@@ -985,7 +985,10 @@ impl Prop<'_> {
 
     fn date(&self, text: &str) -> Result<DateSpan, Bad> {
         crate::time::parse(text, self.zone, self.now_ms).ok_or_else(|| {
-            Bad::Ignored(format!("'{}' is not a date ({DATE_FORMATS})", text.trim()))
+            Bad::Ignored(format!(
+                "'{}' is not a date ({DATE_FORMATS})",
+                text.trim_ascii()
+            ))
         })
     }
 
