@@ -332,17 +332,12 @@ impl JournalFile {
             }
             return;
         }
-        if !self.unfinished.is_empty() {
-            let rest = std::mem::take(&mut self.unfinished);
-            let written = self.write_some(&rest);
-            self.unfinished = rest[written..].to_vec();
-            if !self.unfinished.is_empty() {
-                tracing::warn!(
-                    "journal file: the pipe is full, still finishing an earlier line; a \
-                     line was dropped"
-                );
-                return;
-            }
+        if !self.finish_cut_line() {
+            tracing::warn!(
+                "journal file: the pipe is full, still finishing an earlier line; a line \
+                 was dropped"
+            );
+            return;
         }
         let written = self.write_some(line);
         if written == 0 {
@@ -350,6 +345,17 @@ impl JournalFile {
         } else if written < line.len() {
             self.unfinished = line[written..].to_vec();
         }
+    }
+
+    /// Writes what the pipe takes now of the rest of a line it took only part of;
+    /// whether none is left.
+    fn finish_cut_line(&mut self) -> bool {
+        if !self.unfinished.is_empty() {
+            let rest = std::mem::take(&mut self.unfinished);
+            let written = self.write_some(&rest);
+            self.unfinished = rest[written..].to_vec();
+        }
+        self.unfinished.is_empty()
     }
 
     /// Writes as much of `bytes` as the pipe takes now; how much that was.
@@ -427,6 +433,36 @@ impl Journal {
             next_id: AtomicU64::new(first_id),
             file,
         })
+    }
+
+    /// Finishes a line a pipe took only part of, if the pipe has room now: the next
+    /// line would, but an idle server wrote none, and its reader waited on half a line.
+    pub fn finish_cut_line(&self) {
+        if let Some(file) = &self.file {
+            file.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .finish_cut_line();
+        }
+    }
+
+    /// At exit: waits up to `wait` for the pipe's reader to take the rest of a line it
+    /// took only part of (`| jq` stopped at the cut line).
+    pub fn finish_cut_line_before_exit(&self, wait: std::time::Duration) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let until = std::time::Instant::now() + wait;
+        let mut file = file.lock().unwrap_or_else(|p| p.into_inner());
+        while !file.finish_cut_line() {
+            if std::time::Instant::now() >= until {
+                tracing::warn!(
+                    "journal file: the pipe's reader took no more for {wait:?}; its last line \
+                     is left cut"
+                );
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// Whether calls are appended to a file too: each line needs its reply as JSON at once.

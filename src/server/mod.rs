@@ -164,6 +164,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                scheduled.harness.journal.finish_cut_line();
                 let shared = scheduled.clone();
                 let ran = tokio::task::spawn_blocking(move || {
                     crate::emulator::scheduler::run_due(&shared.store)
@@ -184,6 +185,10 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     // Whatever is still running after the grace period is cut here; its clients never
     // got an answer, and a write among it rolls back.
     runtime.shutdown_timeout(Duration::from_secs(1));
+    shared
+        .harness
+        .journal
+        .finish_cut_line_before_exit(Duration::from_secs(2));
     shared.store.shut_down()?;
     tracing::info!("stopped");
     Ok(())

@@ -311,19 +311,32 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
         }
         text
     };
-    let server = Server::start_with_args(":memory:", None, &["--journal", fifo.to_str().unwrap()]);
+    let mut server =
+        Server::start_with_args(":memory:", None, &["--journal", fifo.to_str().unwrap()]);
     let entry = "z".repeat(9000);
-    for _ in 0..30 {
-        server
-            .xmlrpc(
-                &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
-                    .auth(&DEMO)
-                    .id(160000001)
-                    .arg(xstruct(&[("entry", xstr(&entry))])),
-            )
-            .ok();
-    }
+    let big_calls = |server: &Server| {
+        for _ in 0..30 {
+            server
+                .xmlrpc(
+                    &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                        .auth(&DEMO)
+                        .id(160000001)
+                        .arg(xstruct(&[("entry", xstr(&entry))])),
+                )
+                .ok();
+        }
+    };
+    big_calls(&server);
     let mut text = drain();
+    // Idle, the server finishes the cut line itself once the pipe has room (within a
+    // second): its reader waited on half a line until the next call.
+    std::thread::sleep(Duration::from_millis(2500));
+    text.extend(drain());
+    assert_eq!(
+        text.last(),
+        Some(&b'\n'),
+        "the cut line is finished while idle"
+    );
     let call = XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO);
     for _ in 0..3 {
         server.xmlrpc(&call).ok();
@@ -355,6 +368,27 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
         .collect();
     assert_eq!(methods[methods.len() - 3..], ["getObject"; 3], "{ids:?}");
     assert_eq!(ids.last(), Some(&33));
+    // At exit too: the server waits a moment for the reader to take the rest.
+    big_calls(&server);
+    let reading = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut text = Vec::new();
+            let until = Instant::now() + Duration::from_secs(6);
+            while Instant::now() < until {
+                text.extend(drain());
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            text
+        });
+        server.signal("TERM");
+        assert!(server.wait_exit(Duration::from_secs(30)).is_some());
+        reader.join().unwrap()
+    });
+    assert_eq!(
+        reading.last(),
+        Some(&b'\n'),
+        "the cut line is finished at exit"
+    );
     // A socket (stdout under systemd) cannot be opened by name: said so, not that no
     // process reads it.
     let (_ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
