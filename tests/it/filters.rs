@@ -2234,6 +2234,12 @@ fn a_filter_is_read_alike_on_xmlrpc_and_rest() {
     }
     // Values an operation takes but does not read are named.
     for (filter, says) in [
+        // A named operation after a U+00A0 is no operation: compared as text, its
+        // options said to be unread (the check read it as `in`, and said nothing).
+        (
+            json!({"id": {"operation": "\u{a0}in", "options": [{"name": "data", "value": [160000001]}]}}),
+            "the operation takes no options",
+        ),
         (
             json!({"createDate": {"operation": "isDate", "options": [
                 {"name": "date", "value": ["01/01/2020", "01/02/2020"]}]}}),
