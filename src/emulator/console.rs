@@ -422,7 +422,14 @@ fn file_reply(name: &str, content: Vec<u8>) -> Response<ReplyBody> {
     // A name's last 255 characters (its extension among them): the API takes names of
     // any length, and a header line of megabytes is refused by browsers and clients.
     let ascii = &ascii[ascii.len().saturating_sub(255)..];
-    if let Ok(v) = HeaderValue::try_from(format!("attachment; filename=\"{ascii}\"")) {
+    // And the name itself (RFC 6266's `filename*`), which browsers prefer: `résumé.txt`
+    // was saved as `r_sum_.txt`.
+    let chars: Vec<char> = name.chars().collect();
+    let last: String = chars[chars.len().saturating_sub(255)..].iter().collect();
+    let encoded = percent_encode_attr(&last);
+    if let Ok(v) = HeaderValue::try_from(format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    )) {
         headers.insert(hyper::header::CONTENT_DISPOSITION, v);
     }
     protective_headers(headers);
@@ -447,6 +454,20 @@ fn unauthorised() -> Response<ReplyBody> {
         StatusCode::UNAUTHORIZED,
         json!({"error": "The console needs the admin token printed at start (Authorization: Bearer TOKEN)."}),
     )
+}
+
+/// `text` as an RFC 5987 `ext-value`'s characters: its UTF-8 bytes, each but the
+/// `attr-char`s percent-encoded.
+fn percent_encode_attr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

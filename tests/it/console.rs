@@ -398,10 +398,41 @@ fn ticket_detail_has_thread_files_devices_and_flags() {
     assert_eq!(file.status, 200, "{}", file.describe());
     assert_eq!(file.body, content);
     assert_eq!(file.header("content-type"), Some("image/png"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some("attachment; filename=\"shot.png\"; filename*=UTF-8''shot.png")
+    );
     assert!(
         file.header("content-security-policy")
             .unwrap_or_default()
             .contains("sandbox")
+    );
+    // A name beyond ASCII is given whole as `filename*` (browsers save it so), and
+    // shown in ASCII to clients that read only `filename`.
+    let name = "résumé 日本 \"q\".txt";
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+            .auth(&DEMO)
+            .id(160000001)
+            .arg(xstruct(&[
+                ("filename", xstr(name)),
+                ("data", XVal::Base64("eA==".into())),
+            ])),
+    );
+    let named = reply.ok().member("id").int();
+    let file = get(
+        &server,
+        &format!("/_emulator/tickets/160000001/files/{named}"),
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(
+        file.header("content-disposition"),
+        Some(
+            "attachment; filename=\"r_sum_ __ _q_.txt\"; \
+             filename*=UTF-8''r%C3%A9sum%C3%A9%20%E6%97%A5%E6%9C%AC%20%22q%22.txt"
+        ),
+        "{}",
+        file.describe()
     );
     // A file is reached only through its own ticket.
     let wrong = get(
@@ -743,6 +774,10 @@ fn browser_end_to_end_with_slcli() {
     let s = browser.step("replied");
     assert_eq!(text(&s["preview"]).trim(), file_text.trim(), "{s}");
     assert!(text(&s["files"]).contains("drift.log"), "{s}");
+    assert!(
+        text(&s["files"]).contains(&format!(" {} bytes · ", file_text.len())),
+        "{s}"
+    );
     assert!(text(&s["lastUpdate"]).contains(reply_text), "{s}");
     assert!(text(&s["lastUpdate"]).contains("Jordan D."), "{s}");
     assert!(text(&s["lastUpdate"]).contains("Employee"), "{s}");
@@ -822,6 +857,9 @@ fn browser_end_to_end_with_slcli() {
     assert!(rows.contains("SoftLayer_Exception_Public"), "{s}");
     assert!(rows.contains("injected by rule"), "{s}");
     assert!(text(&s["presetRule"]).contains("RateLimitExceeded"), "{s}");
+    // The preset's message ends its own sentence: no second full stop.
+    assert!(text(&s["presetOutcome"]).starts_with("Added rule"), "{s}");
+    assert!(!text(&s["presetOutcome"]).contains(".."), "{s}");
     assert!(text(&s["rulesLeft"]).contains("No fault rules"), "{s}");
 
     // Markup in a ticket is text; nothing runs.

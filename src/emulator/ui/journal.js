@@ -224,7 +224,9 @@ export function initJournal(failed) {
       () => post('faults', rule),
       (rule) => {
         rules.reset();
-        return `Added rule ${rule.id}: ${describeMatch(rule)} → ${describeEffect(rule)}.`;
+        // A fault's message ends a sentence of its own more often than not.
+        const effect = describeEffect(rule);
+        return `Added rule ${rule.id}: ${describeMatch(rule)} → ${effect}${effect.endsWith('.') ? '' : '.'}`;
       },
       refreshFaults,
     );

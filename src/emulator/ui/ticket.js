@@ -182,7 +182,7 @@ function renderFiles(files) {
       // A customer's file name may hold bidi controls (U+202E): isolated, it cannot
       // reorder the size, date and buttons after it or disguise its extension.
       el('bdi', { class: 'file-name', text: shownName(f.fileName) }),
-      el('span', { class: 'muted', text: ` ${f.fileSize} bytes · ` }),
+      el('span', { class: 'muted', text: ` ${f.fileSize} byte${String(f.fileSize) === '1' ? '' : 's'} · ` }),
       when(f.createDate),
       ' ',
       el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownName(f.fileName)}`, onclick: () => fileAction(f.id, 'download', () => download(path, f.fileName)), text: 'Download' }),

@@ -206,9 +206,10 @@ async function main() {
     await page.click('#fault-form button[type=submit]');
     await page.locator('#fault-rows tr[data-rule]').waitFor();
     const presetRule = await text(page, '#fault-rows');
+    const presetOutcome = await text(page, '#fault-form .outcome');
     await page.click('#fault-rows tr[data-rule] button');
     await page.locator('#fault-rows td.empty').waitFor();
-    report('journal', { faultRows, presetRule, rulesLeft: await text(page, '#fault-rows') });
+    report('journal', { faultRows, presetRule, presetOutcome, rulesLeft: await text(page, '#fault-rows') });
 
     // 8. Hostile ticket text renders as text; nothing runs.
     const xss = env('XSS_TICKET');
