@@ -26,13 +26,15 @@
 #           bodies, back to back;
 #        5. recorded replies: BENCH_RECORDED clients (2) asking getObject with
 #           mask[id,updates[entry]] of 20 tickets with 15 long updates each (replies of
-#           about 60 KB, each of which the request journal keeps), back to back.
+#           about 60 KB, each of which the request journal keeps), back to back;
+#        6. unread downloads: BENCH_UNREAD connections (60) that each ask for a 10 MiB
+#           attachment (getAttachedFile, a 14 MB whole reply) and never read it.
 #
 # Targets during the abuse: /health p99 < 50 ms, getObject p99 < 100 ms, RSS < 400 MB,
 # WAL < 32 MB, the writer never fails nor waits more than 1 s.
 #
 # Tunables (environment): BENCH_TICKETS, BENCH_PHASE, BENCH_FANOUT, BENCH_STALLED,
-# BENCH_TRICKLE, BENCH_BIG, BENCH_RECORDED.
+# BENCH_TRICKLE, BENCH_BIG, BENCH_RECORDED, BENCH_UNREAD.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -65,6 +67,7 @@ port, pid, db, phase = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sy
 env = lambda k, d: int(os.environ.get(k, d))
 FANOUT, STALLED, TRICKLE, BIG = env("BENCH_FANOUT", 4), env("BENCH_STALLED", 150), env("BENCH_TRICKLE", 100), env("BENCH_BIG", 4)
 RECORDED = env("BENCH_RECORDED", 2)
+UNREAD = env("BENCH_UNREAD", 60)
 KEY = os.environ["DEMO_API_KEY"]
 AUTH = {"username": "demo", "apiKey": KEY}
 TICKET = 160000001
@@ -108,6 +111,14 @@ c.close()
 RECORDED_BODIES = [call_body("getObject", {"authenticate": AUTH, "SoftLayer_TicketInitParameters": {"id": t},
                                            "SoftLayer_ObjectMask": {"mask": "mask[id,updates[entry]]"}})
                    for t in LONG]
+
+# A 10 MiB attachment, for the unread downloads.
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+BIG_FILE = bytes((i * 2654435761 >> 13) & 255 for i in range(10 * 1024 * 1024))
+_, answer = post(c, "SoftLayer_Ticket", call_body(
+    "addAttachedFile", init(), {"filename": "big.log", "data": xmlrpc.client.Binary(BIG_FILE)}))
+c.close()
+DOWNLOAD = call_body("getAttachedFile", init(), xmlrpc.client.loads(answer)[0][0]["id"])
 
 GET_OBJECT = call_body("getObject", init("mask[id,title,status[name],updates[entry,editor]]"))
 FAN_OUT = call_body("getObject", init("mask[" + ".ticket.".join(["updates"] * 5) + ".id]"))
@@ -225,6 +236,22 @@ def stalled_readers():
         time.sleep(0.01)
 
 
+def unread_downloads():
+    for _ in range(UNREAD):
+        if abuse_stop.is_set():
+            return
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\n"
+                      b"Content-Type: text/xml\r\nContent-Length: %d\r\n\r\n" % len(DOWNLOAD)
+                      + DOWNLOAD)
+            held.append(s)  # never read
+        except OSError:
+            pass
+        time.sleep(0.01)
+
+
 def trickled_bodies():
     for i in range(TRICKLE):
         if abuse_stop.is_set():
@@ -272,6 +299,7 @@ def start_abuse():
         abusers.append(threading.Thread(target=fan_out, daemon=True))
     abusers.append(threading.Thread(target=stalled_readers, daemon=True))
     abusers.append(threading.Thread(target=trickled_bodies, daemon=True))
+    abusers.append(threading.Thread(target=unread_downloads, daemon=True))
     for _ in range(BIG):
         abusers.append(threading.Thread(target=big_bodies, daemon=True))
     for _ in range(RECORDED):
@@ -300,7 +328,8 @@ after = measure(phase)
 print()
 print(f"Synthetic tickets: {os.environ.get('BENCH_TICKETS', '20000')}; phases of {phase:.0f} s; "
       f"abuse: {FANOUT} fan-out clients, {STALLED} stalled readers, {TRICKLE} trickled bodies, "
-      f"{BIG} clients posting 16 MiB bodies, {RECORDED} clients asking for 60 KB replies")
+      f"{BIG} clients posting 16 MiB bodies, {RECORDED} clients asking for 60 KB replies, "
+      f"{UNREAD} unread 14 MB downloads")
 print()
 print("| | before | during | after | target during |")
 print("|---|---:|---:|---:|---|")

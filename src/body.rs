@@ -13,14 +13,15 @@ pub type Chunk = Result<Bytes, std::io::Error>;
 
 pub enum ReplyBody {
     Whole(Option<Bytes>),
-    /// A big whole body, handed over [`SLICE_BYTES`] at a time: the connection asks for
-    /// more only as it writes, so what the client has not read stays here, and with it
-    /// its share of the unsent bytes (`server::pipeline::unsent_reply_bytes`), given back
-    /// a slice at a time as the connection takes them (a client reading at full speed
-    /// frees it at once: ten downloads of a 10 MiB file at a time were refused when it
-    /// went back only with the whole body), and all of it if the connection closes.
+    /// A big whole body in slices of [`SLICE_BYTES`] ([`ReplyBody::sliced`]), handed
+    /// over one at a time: the connection asks for more only as it writes, so what the
+    /// client has not read stays here, and with it its share of the unsent bytes
+    /// (`limits::unsent_share`), given back a slice at a time as the connection takes
+    /// them (a client reading at full speed frees it at once: ten downloads of a 10 MiB
+    /// file at a time were refused when it went back only with the whole body), and all
+    /// of it if the connection closes.
     Sliced {
-        rest: Bytes,
+        slices: std::collections::VecDeque<Bytes>,
         place: tokio::sync::OwnedSemaphorePermit,
     },
     Streamed(mpsc::Receiver<Chunk>),
@@ -32,6 +33,19 @@ const SLICE_BYTES: usize = 256 * 1024;
 impl ReplyBody {
     pub fn whole(bytes: impl Into<Bytes>) -> ReplyBody {
         ReplyBody::Whole(Some(bytes.into()))
+    }
+
+    /// `body` copied into slices of their own, each freed once the connection has
+    /// written it: slices of the one buffer kept all of it until the last was written, so
+    /// a client that read half a 14 MB reply still cost the server 14 MB.
+    pub fn sliced(body: &[u8], place: tokio::sync::OwnedSemaphorePermit) -> ReplyBody {
+        ReplyBody::Sliced {
+            slices: body
+                .chunks(SLICE_BYTES)
+                .map(Bytes::copy_from_slice)
+                .collect(),
+            place,
+        }
     }
 }
 
@@ -45,12 +59,13 @@ impl Body for ReplyBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.get_mut() {
             ReplyBody::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            ReplyBody::Sliced { rest, .. } if rest.is_empty() => Poll::Ready(None),
-            ReplyBody::Sliced { rest, place } => {
-                let slice = rest.split_to(rest.len().min(SLICE_BYTES));
+            ReplyBody::Sliced { slices, place } => {
+                let Some(slice) = slices.pop_front() else {
+                    return Poll::Ready(None);
+                };
                 // A body bigger than the whole allowance holds less than its length.
-                let taken = place.num_permits().saturating_sub(rest.len());
-                drop(place.split(taken));
+                let left: usize = slices.iter().map(Bytes::len).sum();
+                drop(place.split(place.num_permits().saturating_sub(left)));
                 Poll::Ready(Some(Ok(Frame::data(slice))))
             }
             ReplyBody::Streamed(rx) => rx
@@ -62,7 +77,7 @@ impl Body for ReplyBody {
     fn is_end_stream(&self) -> bool {
         match self {
             ReplyBody::Whole(bytes) => bytes.is_none(),
-            ReplyBody::Sliced { rest, .. } => rest.is_empty(),
+            ReplyBody::Sliced { slices, .. } => slices.is_empty(),
             ReplyBody::Streamed(_) => false,
         }
     }
@@ -71,7 +86,9 @@ impl Body for ReplyBody {
         match self {
             ReplyBody::Whole(Some(b)) => SizeHint::with_exact(b.len() as u64),
             ReplyBody::Whole(None) => SizeHint::with_exact(0),
-            ReplyBody::Sliced { rest, .. } => SizeHint::with_exact(rest.len() as u64),
+            ReplyBody::Sliced { slices, .. } => {
+                SizeHint::with_exact(slices.iter().map(|s| s.len() as u64).sum())
+            }
             ReplyBody::Streamed(_) => SizeHint::default(),
         }
     }

@@ -260,6 +260,58 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
+/// Whole replies past this size (a projection's heavy reply,
+/// `services::projection::HEAVY_REPLY_BYTES`) hold a share of [`UNSENT_REPLY_BYTES`]
+/// until their connection has taken them (`body::ReplyBody::Sliced`).
+pub const BIG_REPLY: usize = 2 * 1024 * 1024;
+
+/// Bytes of big whole replies built and not yet taken by their connections, all
+/// together. A big reply past it is answered busy instead: sixty clients that asked for
+/// a 10 MiB attachment and read nothing held 15 MB of memory each, 1 GB together, until
+/// the stall timeout closed their connections.
+pub const UNSENT_REPLY_BYTES: usize = 128 * 1024 * 1024;
+
+fn unsent_reply_bytes() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
+    static BYTES: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();
+    BYTES.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(UNSENT_REPLY_BYTES)))
+}
+
+/// A whole reply of `bytes`' share of [`UNSENT_REPLY_BYTES`] (none for one up to
+/// [`BIG_REPLY`]), or the busy fault when there is no room for it.
+pub fn unsent_share(
+    bytes: usize,
+) -> Result<Option<tokio::sync::OwnedSemaphorePermit>, crate::fault::Fault> {
+    if bytes <= BIG_REPLY {
+        return Ok(None);
+    }
+    // A reply bigger than the whole allowance takes all of it.
+    let share = bytes.min(UNSENT_REPLY_BYTES) as u32;
+    unsent_reply_bytes()
+        .clone()
+        .try_acquire_many_owned(share)
+        .map(Some)
+        .map_err(|_| no_room_for_unsent_replies())
+}
+
+/// Refuses a reply of about `bytes` before it is built when [`unsent_share`] could not
+/// take it now: sixty unread downloads of a 10 MiB file each read and encoded the whole
+/// file only for most of them to be refused, and `/health` waited behind them.
+pub fn check_room_for_unsent_reply(bytes: usize) -> Result<(), crate::fault::Fault> {
+    if bytes > BIG_REPLY && unsent_reply_bytes().available_permits() < bytes.min(UNSENT_REPLY_BYTES)
+    {
+        return Err(no_room_for_unsent_replies());
+    }
+    Ok(())
+}
+
+fn no_room_for_unsent_replies() -> crate::fault::Fault {
+    crate::fault::Fault::busy(format!(
+        "The server holds as many large replies its clients have not read yet as it \
+         allows ({} MiB together); retry shortly.",
+        UNSENT_REPLY_BYTES >> 20
+    ))
+}
+
 /// Half this machine's cores, at least one: how many of the CPU-heavy kinds of work
 /// (big request bodies, heavy replies) run at once, so that ordinary calls always find
 /// a core free.

@@ -313,6 +313,14 @@ impl Observer for Recorder {
                 let read_later = !self.journal.writes_file();
                 let text: Arc<str> = if secrets.is_empty() {
                     match o.reply_body {
+                        // Never 64 KB of JSON or less (XML is at most some sixteen times
+                        // its JSON: an array of small numbers in SOAP), so not recorded;
+                        // kept, the body outlived its sending (a 10 MiB file's 14 MB).
+                        Some((body, ReplyBody::XmlRpc | ReplyBody::Soap))
+                            if body.len() > crate::limits::BIG_REPLY =>
+                        {
+                            return None;
+                        }
                         Some((body, ReplyBody::XmlRpc)) if read_later => {
                             return Some(RecordedReply::XmlRpc(body.clone()));
                         }

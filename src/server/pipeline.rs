@@ -52,22 +52,6 @@ const SMALL_BODY: usize = 256 * 1024;
 /// Bodies past this size are never looked up in, nor kept in, the reply cache.
 const MAX_CACHED_BODY: usize = 64 * 1024;
 
-/// Whole replies past this size (a projection's heavy reply,
-/// `services::projection::HEAVY_REPLY_BYTES`) hold a share of [`UNSENT_REPLY_BYTES`]
-/// until their client has read them.
-const BIG_REPLY: usize = 2 * 1024 * 1024;
-
-/// Bytes of big whole replies built and not yet read by their clients, all connections
-/// together. A big reply past it is answered busy instead: sixty clients that asked
-/// for a 10 MiB attachment and read nothing held 15 MB of memory each, 1 GB together,
-/// until the stall timeout closed their connections.
-pub const UNSENT_REPLY_BYTES: usize = 128 * 1024 * 1024;
-
-fn unsent_reply_bytes() -> &'static Arc<tokio::sync::Semaphore> {
-    static BYTES: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
-    BYTES.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(UNSENT_REPLY_BYTES)))
-}
-
 /// Room past the bytes-in-flight cap that only small bodies may take.
 const SMALL_BODY_ROOM: usize = 16 * 1024 * 1024;
 
@@ -594,7 +578,7 @@ async fn answer_or_drop<C: Codec>(
             warnings: &[],
         };
         shared.observer.finished(&outcome);
-        return Some(response_bytes(answer, bytes, total, None));
+        return Some(response_bytes(answer, ReplyBody::whole(bytes), total));
     }
 
     let (head_tx, head_rx) = oneshot::channel();
@@ -652,12 +636,7 @@ async fn answer_or_drop<C: Codec>(
         }
     }
     Some(match head_rx.await {
-        Ok(Head::Whole {
-            head,
-            body,
-            total,
-            unsent,
-        }) => response_bytes(head, body, total, unsent),
+        Ok(Head::Whole { head, body, total }) => response_bytes(head, body, total),
         Ok(Head::Drop) => return None,
         Ok(Head::Streaming {
             content_type,
@@ -711,10 +690,8 @@ enum Head {
     Whole {
         /// The answer but its body.
         head: HttpAnswer,
-        body: Bytes,
+        body: ReplyBody,
         total: Option<u64>,
-        /// A big body's share of [`UNSENT_REPLY_BYTES`].
-        unsent: Option<tokio::sync::OwnedSemaphorePermit>,
     },
     Streaming {
         content_type: &'static str,
@@ -775,11 +752,15 @@ impl Responder {
         self.pending = None;
         self.bytes = body.len() as u64;
         if let Some(head) = self.head.take() {
+            // Sliced here, on the thread that built it, not on an async thread.
+            let body = match unsent {
+                Some(place) => ReplyBody::sliced(&body, place),
+                None => ReplyBody::whole(body),
+            };
             let _ = head.send(Head::Whole {
                 head: answer,
                 body,
                 total,
-                unsent,
             });
         }
     }
@@ -1376,24 +1357,13 @@ impl<C: Codec> Exchange<C> {
         }
         // One buffer for the wire and the journal (`Outcome::reply_body`).
         let body = Bytes::from(std::mem::take(&mut answer.body));
-        let unsent = if body.len() > BIG_REPLY {
-            // A reply bigger than the whole allowance takes all of it.
-            let share = body.len().min(UNSENT_REPLY_BYTES) as u32;
-            match unsent_reply_bytes().clone().try_acquire_many_owned(share) {
-                Ok(place) => Some(place),
-                Err(_) => {
-                    drop(body);
-                    let fault = Fault::busy(format!(
-                        "The server holds as many large replies its clients have not read \
-                         yet as it allows ({} MiB together); retry shortly.",
-                        UNSENT_REPLY_BYTES >> 20
-                    ));
-                    self.whole_fault(Some(call), &fault);
-                    return;
-                }
+        let unsent = match crate::limits::unsent_share(body.len()) {
+            Ok(share) => share,
+            Err(fault) => {
+                drop(body);
+                self.whole_fault(Some(call), &fault);
+                return;
             }
-        } else {
-            None
         };
         self.shared.observer.finished(&Outcome {
             transport: self.codec.transport(),
@@ -1717,19 +1687,10 @@ pub fn response(answer: HttpAnswer, total: Option<u64>) -> Response<ReplyBody> {
         headers,
         body: Vec::new(),
     };
-    response_bytes(head, Bytes::from(body), total, None)
+    response_bytes(head, ReplyBody::whole(body), total)
 }
 
-fn response_bytes(
-    head: HttpAnswer,
-    body: Bytes,
-    total: Option<u64>,
-    unsent: Option<tokio::sync::OwnedSemaphorePermit>,
-) -> Response<ReplyBody> {
-    let body = match unsent {
-        Some(place) => ReplyBody::Sliced { rest: body, place },
-        None => ReplyBody::whole(body),
-    };
+fn response_bytes(head: HttpAnswer, body: ReplyBody, total: Option<u64>) -> Response<ReplyBody> {
     let mut r = Response::new(body);
     *r.status_mut() =
         StatusCode::from_u16(head.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

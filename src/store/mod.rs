@@ -1545,6 +1545,20 @@ pub fn delete_where(conn: &Connection, type_name: &str, matching: &Struct) -> Re
 }
 
 /// Rows of a type matching all of `matching` (equality), ordered by id.
+/// The size of file `file_id`'s content if it is attached to ticket `ticket_id`, read
+/// without reading the content (SQLite keeps a BLOB's length in its row's header).
+pub fn attached_file_size(conn: &Connection, ticket_id: i64, file_id: i64) -> Result<Option<u64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT length(content) FROM SoftLayer_Ticket_Attachment_File \
+             WHERE id = ?1 AND ticketId = ?2",
+        )?
+        .query_row([file_id, ticket_id], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()
+        .map(|n| n as u64))
+}
+
 pub fn find(conn: &Connection, type_name: &str, matching: &Struct) -> Result<Vec<Row>> {
     let table = table(type_name)?;
     let mut sql = format!("SELECT * FROM {table}");
