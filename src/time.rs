@@ -192,7 +192,8 @@ pub fn is_stored_date(text: &str) -> bool {
 /// The instant of a date a document may store ([`is_stored_date`]'s forms), in
 /// milliseconds since the epoch.
 pub fn stored_date_ms(text: &str) -> Option<i64> {
-    let text = text.trim();
+    // PHP's `trim()` (the API's): ASCII blanks only.
+    let text = text.trim_ascii();
     parse_written(text).map(|(ms, _)| ms).or_else(|| {
         DateTime::parse_from_rfc3339(text)
             .ok()
@@ -287,7 +288,8 @@ const LAST_WRITABLE_MS: i64 = 253_402_250_400_000;
 
 /// [`parse`] without the bounds on the year.
 fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
-    let text = text.trim();
+    // PHP's `trim()` (the API's): ASCII blanks only.
+    let text = text.trim_ascii();
     if let Some(span) = relative_date(text, zone, now_ms) {
         return Some(span);
     }

@@ -339,7 +339,10 @@ impl JournalFile {
             );
             return;
         }
-        let written = self.write_some(line);
+        let (written, open) = self.write_some(line);
+        if !open {
+            return;
+        }
         if written == 0 {
             tracing::warn!("journal file: the pipe is full; a line was dropped");
         } else if written < line.len() {
@@ -352,29 +355,33 @@ impl JournalFile {
     fn finish_cut_line(&mut self) -> bool {
         if !self.unfinished.is_empty() {
             let rest = std::mem::take(&mut self.unfinished);
-            let written = self.write_some(&rest);
-            self.unfinished = rest[written..].to_vec();
+            let (written, open) = self.write_some(&rest);
+            // A pipe whose reader has gone takes no more of it, ever: tried again once a
+            // second, it filled the log with "Broken pipe".
+            if open {
+                self.unfinished = rest[written..].to_vec();
+            }
         }
         self.unfinished.is_empty()
     }
 
-    /// Writes as much of `bytes` as the pipe takes now; how much that was.
-    fn write_some(&mut self, bytes: &[u8]) -> usize {
+    /// Writes as much of `bytes` as the pipe takes now: how much that was, and whether
+    /// the pipe may take more later (it is full, not broken).
+    fn write_some(&mut self, bytes: &[u8]) -> (usize, bool) {
         let mut written = 0;
         while written < bytes.len() {
             match self.file.write(&bytes[written..]) {
                 Ok(0) => break,
                 Ok(n) => written += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) => {
-                    if e.kind() != std::io::ErrorKind::WouldBlock {
-                        tracing::warn!("journal file: {e}");
-                    }
-                    break;
+                    tracing::warn!("journal file: {e}");
+                    return (written, false);
                 }
             }
         }
-        written
+        (written, true)
     }
 }
 

@@ -389,6 +389,19 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
         Some(&b'\n'),
         "the cut line is finished at exit"
     );
+    // A reader that goes away for good leaves the cut line to be dropped, said once:
+    // tried again each second, it filled the log with "Broken pipe".
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let server = Server::start_with_args(":memory:", None, &["--journal", fifo.to_str().unwrap()]);
+    big_calls(&server);
+    drop(reader);
+    std::thread::sleep(Duration::from_millis(3500));
+    let broken = server.log().matches("Broken pipe").count();
+    assert!(broken <= 1, "{broken} warnings:\n{}", server.log());
     // A socket (stdout under systemd) cannot be opened by name: said so, not that no
     // process reads it.
     let (_ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
