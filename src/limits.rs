@@ -269,7 +269,7 @@ pub const BIG_REPLY: usize = 2 * 1024 * 1024;
 /// together. A big reply past it is answered busy instead: sixty clients that asked for
 /// a 10 MiB attachment and read nothing held 15 MB of memory each, 1 GB together, until
 /// the stall timeout closed their connections.
-pub const UNSENT_REPLY_BYTES: usize = 128 * 1024 * 1024;
+pub const UNSENT_REPLY_BYTES: usize = 96 * 1024 * 1024;
 
 fn unsent_reply_bytes() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
     static BYTES: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();

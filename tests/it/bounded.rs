@@ -2602,7 +2602,7 @@ fn connections_past_the_cap_get_a_503_and_places_come_back() {
     drop(idle);
 }
 
-/// Big whole replies their clients have not read hold at most 128 MiB of memory
+/// Big whole replies their clients have not read hold at most 96 MiB of memory
 /// together: past it a big reply is answered busy (503 with `Retry-After`, in the
 /// transport's format), and the room comes back as the clients go. Sixty clients that
 /// asked for a 10 MiB attachment and read nothing held 15 MB of memory each, 1 GB
@@ -2633,7 +2633,7 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
         .id(TICKET)
         .arg(xint(file_id));
     // Each reply is 14 MB, of which the kernel's buffers take some off the server's
-    // hands: 128 MiB holds nine to fifteen of them.
+    // hands: 96 MiB holds seven to eleven of them.
     let mut held = Vec::new();
     let mut statuses = Vec::new();
     for _ in 0..24 {
@@ -2677,7 +2677,7 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
     );
     assert!(
         answer.contains("SoftLayer_Exception_Public")
-            && answer.contains("have not read yet as it allows (128 MiB together)"),
+            && answer.contains("have not read yet as it allows (96 MiB together)"),
         "{answer}"
     );
     // Gone, their clients give the room back.
@@ -2692,11 +2692,11 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
         std::thread::sleep(Duration::from_millis(200));
     }
     // Clients that read are never refused for the others' sake: a reply's share goes
-    // back as the connection takes it, so twelve downloads at once, 168 MB together, all
+    // back as the connection takes it, so ten downloads at once, 140 MB together, all
     // go through (their shares went back only with the whole body, and two of twelve
     // were refused).
     let downloads: Vec<usize> = std::thread::scope(|scope| {
-        let readers: Vec<_> = (0..12)
+        let readers: Vec<_> = (0..10)
             .map(|_| scope.spawn(|| server.xmlrpc(&call)))
             .collect();
         readers
@@ -2707,7 +2707,7 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
             })
             .collect()
     });
-    assert_eq!(downloads, vec![data_len; 12]);
+    assert_eq!(downloads, vec![data_len; 10]);
 }
 
 /// An HTTP/1.0 client that asks to keep its connection is told `Connection: close` by a
