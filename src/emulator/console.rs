@@ -426,7 +426,7 @@ fn file_reply(name: &str, content: Vec<u8>) -> Response<ReplyBody> {
     // was saved as `r_sum_.txt`.
     let chars: Vec<char> = name.chars().collect();
     let last: String = chars[chars.len().saturating_sub(255)..].iter().collect();
-    let encoded = percent_encode_attr(&last);
+    let encoded = super::percent_encode(&last, b"!#$&+-.^_`|~");
     if let Ok(v) = HeaderValue::try_from(format!(
         "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
     )) {
@@ -454,20 +454,6 @@ fn unauthorised() -> Response<ReplyBody> {
         StatusCode::UNAUTHORIZED,
         json!({"error": "The console needs the admin token printed at start (Authorization: Bearer TOKEN)."}),
     )
-}
-
-/// `text` as an RFC 5987 `ext-value`'s characters: its UTF-8 bytes, each but the
-/// `attr-char`s percent-encoded.
-fn percent_encode_attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

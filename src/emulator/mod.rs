@@ -79,6 +79,20 @@ impl Harness {
     }
 }
 
+/// `text`'s UTF-8 bytes, each percent-encoded but ASCII letters, digits and `keep`: a
+/// URL's unreserved characters (`-_.~`), or RFC 5987's `attr-char`s for a header.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// `len` random hexadecimal digits (API keys, tokens), from the standard library's
 /// randomly keyed hasher: the emulator needs unguessable, not cryptographic.
 pub fn random_hex(len: usize) -> String {

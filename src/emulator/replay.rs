@@ -219,15 +219,7 @@ struct Answer {
 }
 
 fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    super::percent_encode(text, b"-_.~")
 }
 
 /// Takes out of a call's template arguments the members their types lack. XML-RPC and

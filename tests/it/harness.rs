@@ -3472,24 +3472,25 @@ fn a_write_waiting_for_another_process_is_told_to_retry() {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("demo:{}", DEMO.api_key))
     );
+    let add_update = |entry: &str| {
+        http_request(
+            server.addr(),
+            "POST",
+            "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
+            &[("Authorization", auth.as_str())],
+            format!(r#"{{"parameters": [{{"entry": "{entry}"}}]}}"#).as_bytes(),
+            Duration::from_secs(60),
+        )
+        .expect("REST request")
+    };
     let answers: Vec<(HttpResponse, Duration)> = std::thread::scope(|scope| {
         let writers: Vec<_> = (0..3u64)
             .map(|i| {
-                let auth = &auth;
-                let server = &server;
+                let add_update = &add_update;
                 scope.spawn(move || {
                     std::thread::sleep(Duration::from_millis(700 * i));
                     let sent = Instant::now();
-                    let resp = http_request(
-                        server.addr(),
-                        "POST",
-                        "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
-                        &[("Authorization", auth.as_str())],
-                        br#"{"parameters": [{"entry": "waiting"}]}"#,
-                        Duration::from_secs(60),
-                    )
-                    .expect("REST request");
-                    (resp, sent.elapsed())
+                    (add_update("waiting"), sent.elapsed())
                 })
             })
             .collect();
@@ -3512,14 +3513,6 @@ fn a_write_waiting_for_another_process_is_told_to_retry() {
         );
     }
     // And once it is let go, the write goes through.
-    let resp = http_request(
-        server.addr(),
-        "POST",
-        "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
-        &[("Authorization", auth.as_str())],
-        br#"{"parameters": [{"entry": "through"}]}"#,
-        HTTP_TIMEOUT,
-    )
-    .expect("REST request");
+    let resp = add_update("through");
     assert_eq!(resp.status, 200, "{}", resp.describe());
 }
