@@ -22,6 +22,8 @@ pub enum ReplyBody {
     /// of it if the connection closes.
     Sliced {
         slices: std::collections::VecDeque<Bytes>,
+        /// Bytes in `slices`.
+        left: usize,
         place: tokio::sync::OwnedSemaphorePermit,
     },
     Streamed(mpsc::Receiver<Chunk>),
@@ -44,6 +46,7 @@ impl ReplyBody {
                 .chunks(SLICE_BYTES)
                 .map(Bytes::copy_from_slice)
                 .collect(),
+            left: body.len(),
             place,
         }
     }
@@ -59,13 +62,17 @@ impl Body for ReplyBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         match self.get_mut() {
             ReplyBody::Whole(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
-            ReplyBody::Sliced { slices, place } => {
+            ReplyBody::Sliced {
+                slices,
+                left,
+                place,
+            } => {
                 let Some(slice) = slices.pop_front() else {
                     return Poll::Ready(None);
                 };
+                *left -= slice.len();
                 // A body bigger than the whole allowance holds less than its length.
-                let left: usize = slices.iter().map(Bytes::len).sum();
-                drop(place.split(place.num_permits().saturating_sub(left)));
+                drop(place.split(place.num_permits().saturating_sub(*left)));
                 Poll::Ready(Some(Ok(Frame::data(slice))))
             }
             ReplyBody::Streamed(rx) => rx
@@ -86,9 +93,7 @@ impl Body for ReplyBody {
         match self {
             ReplyBody::Whole(Some(b)) => SizeHint::with_exact(b.len() as u64),
             ReplyBody::Whole(None) => SizeHint::with_exact(0),
-            ReplyBody::Sliced { slices, .. } => {
-                SizeHint::with_exact(slices.iter().map(|s| s.len() as u64).sum())
-            }
+            ReplyBody::Sliced { left, .. } => SizeHint::with_exact(*left as u64),
             ReplyBody::Streamed(_) => SizeHint::default(),
         }
     }

@@ -260,9 +260,9 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
-/// Whole replies past this size (a projection's heavy reply,
-/// `services::projection::HEAVY_REPLY_BYTES`) hold a share of [`UNSENT_REPLY_BYTES`]
-/// until their connection has taken them (`body::ReplyBody::Sliced`).
+/// Whole replies past this size hold a share of [`UNSENT_REPLY_BYTES`] until their
+/// connection has taken them (`body::ReplyBody::Sliced`); a projection's reply past it is
+/// heavy, built in turns (`services::projection::HEAVY_REPLY_BYTES`).
 pub const BIG_REPLY: usize = 2 * 1024 * 1024;
 
 /// Bytes of big whole replies built and not yet taken by their connections, all

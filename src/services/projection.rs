@@ -36,7 +36,7 @@ pub struct WorkBudget {
 /// lowest CPU priority, and the others wait holding little (issue 10: four fan-out
 /// callers each held up to the per-call budget at once, 450 MB together, and took the
 /// CPU from ordinary calls; at 8 MiB the waiting ones still cost a core between them).
-pub const HEAVY_REPLY_BYTES: u64 = 2 * 1024 * 1024;
+pub const HEAVY_REPLY_BYTES: u64 = crate::limits::BIG_REPLY as u64;
 
 /// Objects projected between two looks at a quick read's clock
 /// ([`crate::store::sql_clock::quick_past_limit`]).
