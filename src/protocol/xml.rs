@@ -739,8 +739,9 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                     None => return Err(malformed(format!("CDATA outside the {root_label}"))),
                 }
             }
-            Event::Comment(_) | Event::PI(_) => {}
-            Event::Decl(_) if first => {}
+            Event::Comment(_) => {}
+            Event::PI(pi) => check_pi_target(pi.target())?,
+            Event::Decl(declaration) if first => check_declaration(&declaration)?,
             Event::Decl(_) => {
                 return Err(malformed("XML declaration not at the start".into()));
             }
@@ -765,6 +766,84 @@ pub fn unescaped(text: Cow<'_, str>) -> Result<String, Fault> {
         check_characters(text)?;
     }
     Ok(text.into_owned())
+}
+
+/// Refuses an XML declaration that is not XML 1.0's `XMLDecl` (production 23): `xml`,
+/// then `version` (`1.` and digits), an optional `encoding` (a name of letters, digits,
+/// `.`, `_` and `-`, starting with a letter) and an optional `standalone` (`yes` or `no`),
+/// in that order, each after whitespace, each value quoted. `content` is what `<?` and
+/// `?>` enclose. libxml and expat refuse the rest (`<?xml?>`, `<?xml garbage?>`, one
+/// without its version); quick-xml and the plain lexer took them.
+pub fn check_declaration(content: &[u8]) -> Result<(), Fault> {
+    fn pseudo_attributes(content: &[u8]) -> Option<()> {
+        let is_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+        let skip_space = |s: &[u8]| -> usize { s.iter().take_while(|b| is_space(b)).count() };
+        let mut rest = content.strip_prefix(b"xml")?;
+        let mut expected: &[&[u8]] = &[b"version", b"encoding", b"standalone"];
+        loop {
+            let space = skip_space(rest);
+            rest = &rest[space..];
+            if rest.is_empty() {
+                // The version is the one pseudo-attribute that must be there.
+                return (expected.len() < 3).then_some(());
+            }
+            if space == 0 {
+                return None;
+            }
+            let name_len = rest.iter().take_while(|b| b.is_ascii_lowercase()).count();
+            let (name, after) = rest.split_at(name_len);
+            let at = expected.iter().position(|n| *n == name)?;
+            if expected.len() == 3 && at != 0 {
+                return None;
+            }
+            expected = &expected[at + 1..];
+            let after = &after[skip_space(after)..];
+            let after = after.strip_prefix(b"=")?;
+            let after = &after[skip_space(after)..];
+            let (&quote, after) = after.split_first()?;
+            if quote != b'"' && quote != b'\'' {
+                return None;
+            }
+            let close = memchr::memchr(quote, after)?;
+            let value = &after[..close];
+            let well_formed = match name {
+                b"version" => value.strip_prefix(b"1.").is_some_and(|digits| {
+                    !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+                }),
+                b"encoding" => {
+                    value.first().is_some_and(u8::is_ascii_alphabetic)
+                        && value
+                            .iter()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+                }
+                _ => value == b"yes" || value == b"no",
+            };
+            if !well_formed {
+                return None;
+            }
+            rest = &after[close + 1..];
+        }
+    }
+    pseudo_attributes(content).ok_or_else(|| {
+        Fault::malformed(format!(
+            "the body is not well-formed XML: the XML declaration <?{}?> is not \
+             version, encoding and standalone as XML 1.0 has them",
+            truncate(&String::from_utf8_lossy(content))
+        ))
+    })
+}
+
+/// Refuses a processing instruction with no target or whose target is `xml` in any
+/// case but the declaration's own: XML 1.0's `PITarget` (production 17) leaves them out,
+/// and expat refuses them. `target` is the name after `<?`.
+pub fn check_pi_target(target: &[u8]) -> Result<(), Fault> {
+    if target.is_empty() || target.eq_ignore_ascii_case(b"xml") {
+        return Err(Fault::malformed(format!(
+            "the body is not well-formed XML: a processing instruction named {:?}",
+            String::from_utf8_lossy(target)
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses raw character data that holds `]]>`: XML 1.0's `CharData` production leaves
@@ -932,7 +1011,8 @@ impl<'a> PlainLexer<'a> {
         let prolog = &bytes[2..end];
         let plain = bytes.get(end + 1) == Some(&b'>')
             && prolog.starts_with(b"xml ")
-            && prolog.iter().all(|&b| PROLOG_BYTE[usize::from(b)]);
+            && prolog.iter().all(|&b| PROLOG_BYTE[usize::from(b)])
+            && check_declaration(prolog).is_ok();
         plain.then_some(end + 2)
     }
 }
@@ -1532,6 +1612,41 @@ mod tests {
     /// (ISO-8859-1 byte for byte), and refused where it names none, or UTF-8 (XML 1.0
     /// reads such a body as UTF-8; libxml and expat refuse it), or an encoding no one
     /// knows. UTF-8 stays UTF-8 whatever is declared.
+    #[test]
+    fn declarations_are_read_as_xml_1_0_has_them() {
+        for good in [
+            "xml version=\"1.0\"",
+            "xml version='1.0' encoding='iso-8859-1'",
+            "xml version = \"1.1\"  encoding=\"UTF-8\" standalone=\"yes\" ",
+            "xml version=\"1.0\"\n\tstandalone='no'",
+        ] {
+            assert!(check_declaration(good.as_bytes()).is_ok(), "{good}");
+        }
+        for bad in [
+            "xml",
+            "xml ",
+            "xml garbage",
+            "xml encoding=\"UTF-8\"",
+            "xml encoding=\"UTF-8\" version=\"1.0\"",
+            "xml version=\"1.0\" version=\"1.0\"",
+            "xml version=\"2.0\"",
+            "xml version=\"1.\"",
+            "xml version=\"1.0\"encoding=\"UTF-8\"",
+            "xml version=\"1.0\" encoding=\"8bit\"",
+            "xml version=\"1.0\" encoding=\"\"",
+            "xml version=\"1.0\" standalone=\"maybe\"",
+            "xml version=\"1.0' ",
+            "xml version=1.0",
+            "xml version=\"1.0\" other=\"x\"",
+        ] {
+            assert!(check_declaration(bad.as_bytes()).is_err(), "{bad}");
+        }
+        assert!(check_pi_target(b"xml-stylesheet").is_ok());
+        for bad in [&b""[..], b"xml", b"XML", b"xMl"] {
+            assert!(check_pi_target(bad).is_err());
+        }
+    }
+
     #[test]
     fn bodies_are_decoded_by_their_declared_encoding() {
         let text = |body: &[u8]| {

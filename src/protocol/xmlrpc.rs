@@ -28,8 +28,8 @@
 //! ticket text would make the whole response unreadable.
 
 use super::xml::{
-    PlainLexer, PlainToken, attribute_value, check_raw_text, declared_encoding, decode_body,
-    is_blank, split_name, truncate, unescaped, write_text,
+    PlainLexer, PlainToken, attribute_value, check_declaration, check_pi_target, check_raw_text,
+    declared_encoding, decode_body, is_blank, split_name, truncate, unescaped, write_text,
 };
 use std::borrow::Cow;
 use std::io::Write as _;
@@ -69,7 +69,9 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
             method,
         });
     }
-    if declares_latin1(text) {
+    // PHP escapes every byte past ASCII, so its bodies are ASCII; a body with raw
+    // non-ASCII text (softlayer-python's UTF-8) is taken as sent: "Ã©" stays "Ã©".
+    if text.is_ascii() && declares_latin1(text) {
         params.iter_mut().for_each(repair_php_utf8);
     }
 
@@ -116,11 +118,12 @@ fn declares_latin1(text: &str) -> bool {
     })
 }
 
-/// Under a Latin-1 prolog, a string made only of characters up to U+00FF that, taken as
-/// bytes, are valid UTF-8 (with at least one multi-byte sequence) is that UTF-8 text:
-/// what PHP's `xmlrpc_encode_request` sends for non-ASCII text. Anything else (real
-/// Latin-1 text, UTF-8 sent raw as softlayer-python does) is left as it is: "é" read as
-/// Latin-1 is the lone byte 0xE9, which is not UTF-8.
+/// In an ASCII body under a Latin-1 prolog, a string made only of characters up to
+/// U+00FF that, taken as bytes, are valid UTF-8 (with at least one multi-byte sequence)
+/// is that UTF-8 text: what PHP's `xmlrpc_encode_request` sends for non-ASCII text, one
+/// character reference a byte. Anything else (real Latin-1 text, `&#233;` for "é") is
+/// left as it is: "é" read as Latin-1 is the lone byte 0xE9, which is not UTF-8. UTF-8
+/// sent raw, as softlayer-python sends it, never comes here: "Ã©" so sent is meant.
 fn repair_php_utf8(value: &mut Value) {
     match value {
         Value::String(s)
@@ -467,8 +470,9 @@ impl<'a> Parser<'a> {
                         .map(Token::Text)
                         .ok_or_else(|| malformed("CDATA section is not UTF-8"));
                 }
-                Event::Comment(_) | Event::PI(_) => {}
-                Event::Decl(_) if at_start => {}
+                Event::Comment(_) => {}
+                Event::PI(pi) => check_pi_target(pi.target())?,
+                Event::Decl(declaration) if at_start => check_declaration(&declaration)?,
                 Event::Decl(_) => return Err(malformed("XML declaration not at the start")),
                 Event::DocType(_) => {
                     return Err(malformed("DOCTYPE and entity declarations are refused"));
@@ -1437,6 +1441,16 @@ mod tests {
             b"<methodCall a=\"1\" a=\"2\"><methodName>m</methodName></methodCall>",
             b"<methodCall><methodName>m</methodName></methodCall><?xml version=\"1.0\"?>",
             b" <?xml version=\"1.0\"?><methodCall><methodName>m</methodName></methodCall>",
+            // Declarations XML 1.0 does not have, read by the lexer and by quick-xml (the
+            // comment), and processing instructions named `xml`.
+            b"<?xml garbage?><methodCall><methodName>m</methodName></methodCall>",
+            b"<?xml?><methodCall><methodName>m</methodName></methodCall>",
+            b"<?xml encoding=\"UTF-8\"?><methodCall><methodName>m</methodName></methodCall>",
+            b"<?xml version=\"1.0\" standalone=\"maybe\"?><methodCall><methodName>m</methodName></methodCall>",
+            b"<?xml garbage?><!--x--><methodCall><methodName>m</methodName></methodCall>",
+            b"<?xml version=\"1.0\" standalone=\"maybe\"?><!--x--><methodCall><methodName>m</methodName></methodCall>",
+            b"<methodCall><?XML x?><methodName>m</methodName></methodCall>",
+            b"<methodCall><? x?><methodName>m</methodName></methodCall>",
             b"<methodCall><methodName>m</methodName><!-- a -- b --></methodCall>",
             b"\xff\xfe<\x00m\x00",
         ];
@@ -1597,8 +1611,9 @@ mod tests {
                 check(std::str::from_utf8(&copy).unwrap());
             }
         }
-        // Changes inside names and text leave documents the lexer reads.
-        assert!(quick_read > 1000, "{quick_read}");
+        // Changes inside names and text leave documents the lexer reads (changes in the
+        // declaration mostly do not: 980 read).
+        assert!(quick_read > 900, "{quick_read}");
     }
 
     /// What clients send is read by the quick lexer (the rest is read by quick-xml, more

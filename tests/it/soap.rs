@@ -1930,6 +1930,19 @@ fn client_faults_for_bad_envelopes() {
             format!("<e:Envelope xmlns:e=\"{ENV}\"><e:Body/></e:Envelope>"),
         ),
         ("too deep", deep),
+        // XML declarations XML 1.0 does not have (libxml refuses them): answered.
+        (
+            "a declaration without its version",
+            ok.replacen("version=\"1.0\" encoding", "encoding", 1),
+        ),
+        (
+            "a declaration of garbage",
+            ok.replacen("version=\"1.0\" encoding=\"UTF-8\"", "garbage", 1),
+        ),
+        (
+            "a processing instruction named XML",
+            ok.replacen("<SOAP-ENV:Body>", "<SOAP-ENV:Body><?XML x?>", 1),
+        ),
         // Not well-formed, though quick-xml reads them (libxml refuses them): a raw `]]>`
         // in text, a raw `<` in an attribute value.
         (

@@ -829,6 +829,25 @@ fn utf8_text_declared_iso_8859_1_round_trips_unchanged() {
         "{}",
         reply.exchange()
     );
+
+    // Text whose characters, taken as bytes, are UTF-8 ("Ã©" is the bytes of "é") is
+    // still the text as sent: only PHP's bodies, all ASCII, are read that way. It was
+    // stored as "é and °", and left alone once a character past U+00FF came with it.
+    for text in ["Ã© and Â°", "Ã© and Â° plus €"] {
+        let add = XmlRpcCall::new(TICKET, "addUpdate")
+            .auth(&DEMO)
+            .id(id)
+            .arg(xstruct(&[("entry", xstr(text))]));
+        let reply = raw(&server, &latin1_declared(&add));
+        assert_eq!(
+            reply.ok().array()[0].member("entry").str(),
+            text,
+            "{}",
+            reply.exchange()
+        );
+        let entries = ticket_entries(&server, &DEMO, id);
+        assert_eq!(entries.last().map(String::as_str), Some(text));
+    }
 }
 
 /// XML 1.0 section 2.11: a raw CR LF pair and a lone CR reach the application as LF (the
