@@ -683,6 +683,11 @@ fn closing_a_closed_ticket_again_changes_nothing() {
     let server = Server::start();
     let control = Control::of(&server);
     let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "close me once");
+    // Reopening a ticket that is open has nothing to undo: no employee's edit either.
+    let resp = control.request("POST", "/_emulator/clock", r#"{"advance":"1h"}"#);
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let open = control.ok(ticket, "reopen", "")["ticket"].clone();
+    assert_eq!(open["lastEditType"], "USER", "{open}");
     let first = control.ok(ticket, "close", "")["ticket"].clone();
     let resp = control.request("POST", "/_emulator/clock", r#"{"advance":"10d"}"#);
     assert_eq!(resp.status, 200, "{}", resp.describe());
