@@ -306,15 +306,20 @@ fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
         return day_span(date, zone);
     }
     let (time_text, offset) = split_offset(rest)?;
-    let (time, granule_ms) = time_of_day(time_text.trim())?;
-    let local = date.and_time(time);
+    let time = time_of_day(time_text.trim())?;
+    let date = if time.next_day {
+        date.succ_opt()?
+    } else {
+        date
+    };
+    let local = date.and_time(time.second);
     let start = match offset {
         Some(seconds) => local.and_utc().timestamp_millis() - seconds * 1000,
         None => zone.utc_ms_of(local),
-    };
+    } + time.millis;
     Some(DateSpan {
         start,
-        end: start + granule_ms,
+        end: start + time.granule_ms,
     })
 }
 
@@ -455,9 +460,23 @@ fn split_offset(text: &str) -> Option<(&str, Option<i64>)> {
     Some((&text[..i], Some(sign * (h * 3600 + m * 60))))
 }
 
-/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff` (one or two digit fields), or `HHMM[SS[.fff]]`; the
-/// time and the length of the granule it names in milliseconds.
-fn time_of_day(text: &str) -> Option<(NaiveTime, i64)> {
+/// A time of day as [`time_of_day`] reads it.
+struct TimeOfDay {
+    /// The whole second.
+    second: NaiveTime,
+    /// `24:00:00`, XML Schema's and ISO 8601's end of the day: the next day's midnight.
+    next_day: bool,
+    /// Milliseconds after `second`, the fraction rounded up (0 to 1000): a fraction under
+    /// a millisecond is after the second all the same, and an alert at 10:00:00.0004 runs
+    /// at 10:00:01 rather than at 10:00:00.
+    millis: i64,
+    /// The length of time the text names: a minute, a second or a millisecond.
+    granule_ms: i64,
+}
+
+/// `HH:MM`, `HH:MM:SS`, `HH:MM:SS.fff…` (one or two digit fields), or `HHMM[SS[.fff]]`,
+/// and `24:00[:00]` as the end of the day.
+fn time_of_day(text: &str) -> Option<TimeOfDay> {
     let (main, fraction) = match text.split_once('.') {
         Some((m, f)) => (m, Some(f)),
         None => (text, None),
@@ -484,18 +503,31 @@ fn time_of_day(text: &str) -> Option<(NaiveTime, i64)> {
         }
         nums[i] = f.parse().ok()?;
     }
-    let mut granule = if fields.len() == 2 { 60_000 } else { 1000 };
+    let mut granule_ms = if fields.len() == 2 { 60_000 } else { 1000 };
     let mut millis = 0;
     if let Some(f) = fraction {
         if fields.len() != 3 || f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let padded: String = f.chars().chain(std::iter::repeat('0')).take(3).collect();
-        millis = padded.parse().ok()?;
-        granule = 1;
+        let (first, rest) = f.split_at(f.len().min(3));
+        millis = first.parse::<i64>().ok()? * 10_i64.pow(3 - first.len() as u32);
+        if rest.bytes().any(|b| b != b'0') {
+            millis += 1;
+        }
+        granule_ms = 1;
     }
-    let time = NaiveTime::from_hms_milli_opt(nums[0], nums[1], nums[2], millis)?;
-    Some((time, granule))
+    let next_day = nums == [24, 0, 0] && millis == 0;
+    let second = if next_day {
+        NaiveTime::MIN
+    } else {
+        NaiveTime::from_hms_opt(nums[0], nums[1], nums[2])?
+    };
+    Some(TimeOfDay {
+        second,
+        next_day,
+        millis,
+        granule_ms,
+    })
 }
 
 #[cfg(test)]
@@ -530,6 +562,46 @@ mod tests {
             parse_to_stored("1969-12-31T18:00:00.500-06:00", c).as_deref(),
             Some("1969-12-31T18:00:01-06:00")
         );
+        // A fraction under a millisecond is a fraction all the same (it was dropped).
+        for fraction in ["0004", "0000001", "000000000000000001"] {
+            assert_eq!(
+                parse_to_stored(&format!("2027-02-01T10:00:00.{fraction}-06:00"), c).as_deref(),
+                Some("2027-02-01T10:00:01-06:00"),
+                "{fraction}"
+            );
+        }
+        assert_eq!(
+            parse_to_stored("2027-02-01T10:00:59.9999-06:00", c).as_deref(),
+            Some("2027-02-01T10:01:00-06:00")
+        );
+        assert_eq!(
+            parse_to_stored("2027-02-01T10:00:00.0000-06:00", c).as_deref(),
+            Some("2027-02-01T10:00:00-06:00")
+        );
+    }
+
+    /// XML Schema's `24:00:00` (section 3.2.7) is the next day's midnight.
+    #[test]
+    fn the_end_of_a_day_is_the_next_days_midnight() {
+        let c = Zone::CENTRAL;
+        for (sent, stored) in [
+            (
+                "2028-02-29T24:00:00-06:00",
+                Some("2028-03-01T00:00:00-06:00"),
+            ),
+            ("2027-12-31T24:00:00Z", Some("2027-12-31T18:00:00-06:00")),
+            ("2027-12-31 24:00", Some("2028-01-01T00:00:00-06:00")),
+            // Across daylight saving's start in the caller's zone: midnight, not 23 h on.
+            ("2027-03-13T24:00:00", Some("2027-03-14T00:00:00-06:00")),
+            ("2027-02-01T24:00:01-06:00", None),
+            ("2027-02-01T24:01:00-06:00", None),
+            ("2027-02-01T24:00:00.5-06:00", None),
+            ("2027-02-01T25:00:00-06:00", None),
+        ] {
+            assert_eq!(parse_to_stored(sent, c).as_deref(), stored, "{sent}");
+        }
+        let span = parse("2028-02-29T24:00:00-06:00", c, 0).unwrap();
+        assert_eq!(span.end - span.start, 1000);
     }
 
     #[test]

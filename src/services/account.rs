@@ -14,7 +14,9 @@ pub fn handler(method: &str) -> Option<Entry> {
         "getObject" => read(|ctx| Ok(Output::Object(init_object(ctx)?))),
         "getCurrentUser" => read(current_user),
         "getCurrentTicketStatisticsGraph" => read(current_ticket_statistics_graph),
-        "getHistoricalTicketGraph" => read(historical_ticket_graph),
+        "getHistoricalTicketGraph" => {
+            read(historical_ticket_graph).own_argument_faults(&["startDate", "endDate"])
+        }
         _ => return None,
     })
 }
@@ -78,12 +80,21 @@ fn current_ticket_statistics_graph(ctx: &Ctx) -> Result<Output, Fault> {
 /// SLDN SoftLayer_Account::getHistoricalTicketGraph: what happened to the account's
 /// tickets from `startDate` to `endDate` (dates without a time are whole days, read in
 /// the caller's time zone): tickets opened and tickets closed in the period, counted and
-/// drawn as a pie. An invalid date is `SoftLayer_Exception_Public`, as the page says; a
-/// period with no tickets opened or closed answers with `graphError` and no image.
+/// drawn as a pie. An invalid date is `SoftLayer_Exception_Public`, as the page says,
+/// whatever its type (a number, as `SoftLayer_Container_Ticket_GraphInputs`' "unix
+/// timestamp" leads callers to send, was `InvalidValue`); a period with no tickets opened
+/// or closed answers with `graphError` and no image.
 fn historical_ticket_graph(ctx: &Ctx) -> Result<Output, Fault> {
     let now = time::now_ms();
     let date = |index: usize, name: &str| -> Result<time::DateSpan, Fault> {
-        let text = ctx.text_arg(index)?.ok_or_else(|| {
+        let text = ctx.text_arg(index).map_err(|_| {
+            let sent = ctx.args.get(index).map(super::as_sent).unwrap_or_default();
+            Fault::documented(
+                ExceptionClass::Public,
+                format!("Invalid {name} '{sent}': {DATE_FORMATS}"),
+            )
+        })?;
+        let text = text.ok_or_else(|| {
             Fault::documented(
                 ExceptionClass::Public,
                 format!(

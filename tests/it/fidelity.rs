@@ -2329,6 +2329,10 @@ fn account_ticket_graphs_count_the_callers_tickets() {
         vec![xstr("03/05/2027"), xstr("03/01/2027")],
         vec![xstr("03/05/2027")],
         vec![],
+        // A number (GraphInputs' "unix timestamp"), or a flag: the page's class too,
+        // not InvalidValue.
+        vec![XVal::Int(1709186400), xstr("03/05/2027")],
+        vec![xstr("03/01/2027"), XVal::Bool(true)],
     ] {
         let reply = graph_call(&server, &DEMO, "getHistoricalTicketGraph", &args);
         assert_eq!(

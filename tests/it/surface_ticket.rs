@@ -2011,6 +2011,20 @@ fn tickets_closed_since_a_date() {
             "2026-06-05T15:00:00.000-05:00",
             vec![first, second, CLOSED_TICKET],
         ),
+        // Past the millisecond, as .NET sends one: the fraction still counts (it was
+        // cut to the millisecond, and 0.0009 s was none). XML Schema's end of a day is
+        // the next day's midnight (it was refused).
+        ("2026-06-05T15:00:00.0009-05:00", vec![first, second]),
+        ("2026-06-05T15:00:00.0000001-05:00", vec![first, second]),
+        (
+            "2026-06-05T15:00:00.0000-05:00",
+            vec![first, second, CLOSED_TICKET],
+        ),
+        (
+            "2026-06-04T24:00:00-05:00",
+            vec![first, second, CLOSED_TICKET],
+        ),
+        ("2026-06-05T24:00:00-05:00", vec![first, second]),
     ] {
         assert_eq!(closed_since(&server, &DEMO, xstr(date)), closed, "{date}");
     }
