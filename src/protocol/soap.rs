@@ -717,8 +717,8 @@ impl<'d> Interp<'d> {
             // SOAP::Lite (Perl) types every string holding a character past ASCII
             // `xsd:base64Binary`; PHP's SoapServer, behind the real API, decodes a value by
             // its `xsi:type`, so a string property gets the text those bytes spell.
-            Expect::Scalar(t) if t != "base64Binary" && is_base64_typed(node) => {
-                match String::from_utf8(base64_bytes(node, self.name_of(node))?) {
+            Expect::Scalar(t) if t != "base64Binary" && is_binary_typed(node) => {
+                match String::from_utf8(binary_bytes(node, self.name_of(node))?) {
                     // Refused as the same text sent as a string is (README "REST"): taken
                     // in, it read back one way over JSON and another over XML.
                     Ok(text) => match super::xml::forbidden_character(&text) {
@@ -736,8 +736,8 @@ impl<'d> Interp<'d> {
             }
             // Typed base64 where base64 is declared: refused as it is read, naming the
             // element, as XML-RPC's `<base64>` is (README "Base64").
-            Expect::Scalar("base64Binary") if is_base64_typed(node) => {
-                Ok(Value::Base64(base64_bytes(node, self.name_of(node))?))
+            Expect::Scalar("base64Binary") if is_binary_typed(node) => {
+                Ok(Value::Base64(binary_bytes(node, self.name_of(node))?))
             }
             Expect::Scalar(t) => scalar(t, &node.text),
             // Text where a struct is declared (`xsi:type="xsd:string"`, or none): the text,
@@ -747,9 +747,9 @@ impl<'d> Interp<'d> {
             // Text typed base64 is its bytes, as XML-RPC's `<base64>` is: a mask or filter
             // header's text from SOAP::Lite (call.rs reads them as the text they spell).
             Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_) | Expect::MaskField
-                if node.children.is_empty() && !is_blank(&node.text) && is_base64_typed(node) =>
+                if node.children.is_empty() && !is_blank(&node.text) && is_binary_typed(node) =>
             {
-                Ok(Value::Base64(base64_bytes(node, self.name_of(node))?))
+                Ok(Value::Base64(binary_bytes(node, self.name_of(node))?))
             }
             Expect::Complex(_) | Expect::Filter(_) | Expect::Record(_)
                 if node.children.is_empty() && !is_blank(&node.text) =>
@@ -1102,7 +1102,9 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
                 Expect::Complex(_) => expect,
                 // Base64 where other text is declared is read as the text it spells
                 // (`Interp::value`).
-                Expect::Scalar(_) if t == "base64Binary" || t == "anyType" => expect,
+                Expect::Scalar(_) if matches!(t, "base64Binary" | "hexBinary" | "anyType") => {
+                    expect
+                }
                 _ => item_expect(t),
             };
         }
@@ -1142,20 +1144,46 @@ fn schema_builtin<'e>(node: &'e Element<'_>) -> Option<&'e str> {
     })
 }
 
-/// `xsi:type="xsd:base64Binary"`, or the SOAP encoding's own `SOAP-ENC:base64`.
-fn is_base64_typed(node: &Element<'_>) -> bool {
-    matches!(schema_builtin(node), Some("base64Binary" | "base64"))
+/// `xsi:type="xsd:base64Binary"`, the SOAP encoding's own `SOAP-ENC:base64`, or
+/// `xsd:hexBinary`: bytes, which PHP's SoapServer decodes by that type. Read as text, hex
+/// digits where a file's base64 `data` is declared were stored as other bytes.
+fn is_binary_typed(node: &Element<'_>) -> bool {
+    matches!(
+        schema_builtin(node),
+        Some("base64Binary" | "base64" | "hexBinary")
+    )
 }
 
-/// The bytes of an element typed base64; text that is not base64 is refused, naming the
-/// element, as REST and XML-RPC name the member.
+/// The bytes of an element typed base64 or hex; text that is neither is refused, naming
+/// the element, as REST and XML-RPC name the member.
 /// `name` is the element's as the fault names it ([`Interp::name_of`]).
-fn base64_bytes(node: &Element<'_>, name: &str) -> Result<Vec<u8>, Fault> {
+fn binary_bytes(node: &Element<'_>, name: &str) -> Result<Vec<u8>, Fault> {
+    if schema_builtin(node) == Some("hexBinary") {
+        return hex_bytes(node.text.trim_ascii()).ok_or_else(|| {
+            Fault::invalid_value(format!(
+                "Invalid value for '{name}': it is typed hexBinary but is not pairs of \
+                 hexadecimal digits."
+            ))
+        });
+    }
     crate::value::decode_base64(&node.text).map_err(|e| {
         Fault::invalid_value(format!(
             "Invalid value for '{name}': it is typed base64Binary but is not base64 ({e})."
         ))
     })
+}
+
+/// XML Schema's `hexBinary`: two hexadecimal digits a byte, in either case.
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |b: u8| char::from(b).to_digit(16);
+    digits
+        .chunks_exact(2)
+        .map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
+        .collect()
 }
 
 /// Text as the scalar type declares it; text that does not convert stays text.

@@ -1395,6 +1395,36 @@ fn attached_files_with_base64_data() {
         reply.describe()
     );
     assert_eq!(data.text.trim(), "aGVsbG8gd29ybGQ=");
+
+    // Typed `xsd:hexBinary`, the data are the bytes its digits spell, as PHP's
+    // SoapServer decodes them: "414243" was read as base64 and stored as 0xE3 0x5E ….
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", ticket)),
+            "<ns1:addAttachedFile><fileAttachment \
+             xsi:type=\"ns1:SoftLayer_Container_Utility_File_Attachment\">\
+             <filename xsi:type=\"xsd:string\">hex.txt</filename>\
+             <data xsi:type=\"xsd:hexBinary\">414243ff0A</data></fileAttachment>\
+             </ns1:addAttachedFile>",
+        ),
+    );
+    let added = reply.ret("addAttachedFile");
+    assert_eq!(added.at("fileSize").text, "5", "{}", reply.describe());
+    let hex_id = added.at("id").int();
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", ticket)),
+            &format!(
+                "<ns1:getAttachedFile><attachmentId>{hex_id}</attachmentId></ns1:getAttachedFile>"
+            ),
+        ),
+    );
+    // "ABC", 0xFF, LF.
+    assert_eq!(reply.ret("getAttachedFile").text.trim(), "QUJD/wo=");
 }
 
 /// Perl's SOAP::Lite (softlayer-api-perl-client, SLDN's Perl examples) types every string
@@ -1565,6 +1595,14 @@ fn base64_typed_masks_and_filters_are_their_text() {
             "Invalid value for 'data': it is typed base64Binary but is not base64",
         ),
         ("<data>!!not</data>", "'data' is not valid base64"),
+        (
+            "<data xsi:type=\"xsd:hexBinary\">4142x3</data>",
+            "Invalid value for 'data': it is typed hexBinary but is not pairs of hexadecimal",
+        ),
+        (
+            "<data xsi:type=\"xsd:hexBinary\">414</data>",
+            "Invalid value for 'data': it is typed hexBinary but is not pairs of hexadecimal",
+        ),
     ] {
         let reply = call(
             &server,
