@@ -42,9 +42,9 @@ pub enum StoreError {
     #[error("{0}")]
     NotEmulatorDatabase(String),
     #[error(
-        "{0}: the database file cannot be written here (its mode, or a read-only file \
-         system); serve, seed, load, support, restore and reset write it (export and \
-         snapshot only read)"
+        "{0}: the database file cannot be written here (its mode, its folder's, or a \
+         read-only file system); serve, seed, load, support, restore and reset write it \
+         (export and snapshot only read)"
     )]
     ReadOnly(String),
     /// A migration failed: the database was left as it was.
@@ -80,6 +80,27 @@ pub fn is_locked(e: &StoreError) -> bool {
 /// internal error.
 fn refuse_read_only(conn: &Connection, path: &str) -> Result<()> {
     if conn.is_readonly(rusqlite::DatabaseName::Main)? {
+        return Err(StoreError::ReadOnly(path.to_string()));
+    }
+    Ok(())
+}
+
+/// Refuses a file in a folder this process may not write to: SQLite keeps its
+/// write-ahead log, its shared-memory index and its rollback journal beside the file. A
+/// file in rollback mode (as `snapshot` writes them) opened there without a word, could
+/// not be put in write-ahead mode, and its server answered health checks and reads and
+/// failed every write as an internal error.
+fn refuse_unwritable_folder(path: &str) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let folder = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(folder_c) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return Ok(());
+    };
+    // SAFETY: access(2) reads the NUL-terminated path and nothing else.
+    if unsafe { libc::access(folder_c.as_ptr(), libc::W_OK) } != 0 {
         return Err(StoreError::ReadOnly(path.to_string()));
     }
     Ok(())
@@ -302,6 +323,9 @@ impl Store {
         // file's header, and another program's file is to be left as it was.
         refuse_another_programs(&conn).map_err(|e| in_file(path, e))?;
         refuse_read_only(&conn, path)?;
+        if !in_memory {
+            refuse_unwritable_folder(path)?;
+        }
         configure(&conn)?;
         let writer = Arc::new(Writer {
             conn: Mutex::new(conn),

@@ -431,6 +431,72 @@ fn seeded_db(dir: &TempDir) -> String {
     db
 }
 
+/// A database in a folder the commands may not write to is refused at start, as a file
+/// they may not write is: SQLite keeps its log and journal beside the file. A file in
+/// rollback mode (as `snapshot` saves them) was served there without a word, and its
+/// server answered health checks and reads and failed every write as an internal error.
+/// As root (CI's user), whom a folder's mode does not stop, the commands run as `nobody`.
+#[test]
+fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
+    use std::os::unix::fs::{PermissionsExt as _, chown};
+    let dir = TempDir::new("cli-locked-folder");
+    let db = seeded_db(&dir);
+    let out = Command::new(SERVER_BIN)
+        .args(["snapshot", "--db", &db, "rollback"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let file = locked.join("w.sqlite3");
+    std::fs::copy(format!("{db}.snapshots/rollback.db"), &file).unwrap();
+    let root = unsafe { libc::geteuid() } == 0;
+    if root {
+        chown(&file, Some(65534), Some(65534)).unwrap();
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let file = file.to_str().unwrap();
+    for command in [
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", file],
+        vec!["reset", "--db", file],
+        vec!["support", "--db", file, "close", "160000001"],
+    ] {
+        let mut args: Vec<&str> = Vec::new();
+        if root {
+            args.extend([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                SERVER_BIN,
+            ]);
+        }
+        args.extend(&command);
+        let mut child = Command::new(if root { "setpriv" } else { SERVER_BIN });
+        child
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = child.spawn().expect("run the server binary");
+        let deadline = Instant::now() + REFUSAL_TIMEOUT;
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{command:?} was still running: it was not refused");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("cannot be written here"),
+            "{command:?}: {stderr}"
+        );
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// Every subcommand that takes `--db`, with arguments it runs with (`doc` a document
 /// `load` reads).
 fn commands_taking_db(doc: &str) -> [Vec<&str>; 8] {
