@@ -834,6 +834,8 @@ fn browser_end_to_end_with_slcli() {
         "{s}"
     );
     assert_ne!(s["before"], s["after"], "advancing the clock moves it: {s}");
+    // A double-click on Advance (1h) moved the clock twice.
+    assert_eq!(s["doubleClickMovedMs"], 3_600_000, "{s}");
     assert!(text(&s["clockError"]).starts_with("Failed"), "{s}");
     assert!(text(&s["facts"]).contains("Real time"), "{s}");
 
@@ -857,6 +859,8 @@ fn browser_end_to_end_with_slcli() {
     assert!(rows.contains("SoftLayer_Exception_Public"), "{s}");
     assert!(rows.contains("injected by rule"), "{s}");
     assert!(text(&s["presetRule"]).contains("RateLimitExceeded"), "{s}");
+    // A double-click on Add rule added two.
+    assert_eq!(s["presetRules"], 1, "{s}");
     // The preset's message ends its own sentence: no second full stop.
     assert!(text(&s["presetOutcome"]).starts_with("Added rule"), "{s}");
     assert!(!text(&s["presetOutcome"]).contains(".."), "{s}");

@@ -118,6 +118,30 @@ export function pick(select, value) {
  * view from before it. A redraw that fails still lets the outcome show (the view reports
  * its own error); only a refused token goes past both, to the sign-in form.
  */
+/**
+ * Runs `action`, a form's submission, one at a time: the form's buttons are off while it
+ * runs, and a submission meanwhile (a double-click, Enter pressed twice) is dropped. Two
+ * presses of Advance moved the clock twice, and two of Add rule added two rules, where
+ * one press was meant. The focus goes back to the button pressed, which lost it when it
+ * was turned off.
+ */
+export async function oneAtATime(form, action) {
+  if (form.dataset.busy) return;
+  form.dataset.busy = 'true';
+  const pressed = document.activeElement;
+  const buttons = [...form.querySelectorAll('button')].filter((button) => !button.disabled);
+  for (const button of buttons) button.disabled = true;
+  try {
+    await action();
+  } finally {
+    delete form.dataset.busy;
+    for (const button of buttons) button.disabled = false;
+    if (buttons.includes(pressed) && (document.activeElement === document.body || document.activeElement === null)) {
+      pressed.focus();
+    }
+  }
+}
+
 export async function settle(node, action, describe, redraw) {
   let said;
   try {

@@ -2,7 +2,7 @@
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, setField } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, setField, oneAtATime } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -23,7 +23,7 @@ export async function refreshClock() {
 
 /** POSTs a clock change and says what it did, and which scheduled actions it ran. */
 function changeClock(form, body) {
-  return settle(
+  return oneAtATime(form, () => settle(
     form.querySelector('.outcome'),
     () => post('clock', body),
     (answer) => {
@@ -31,7 +31,7 @@ function changeClock(form, body) {
       return `Clock now ${answer.now}.${fired.length ? ` Ran: ${fired.join(', ')}.` : ''}`;
     },
     refreshClock,
-  );
+  ));
 }
 
 let outboxParams = new URLSearchParams();

@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, outcome, setField } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, outcome, setField, oneAtATime } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -210,7 +210,7 @@ export function initJournal(failed) {
   }));
 
   const rules = $('fault-form');
-  rules.addEventListener('submit', guard(async () => {
+  rules.addEventListener('submit', guard(() => oneAtATime(rules, async () => {
     const { rule, problem, field } = ruleFromForm(rules);
     for (const name of Object.keys(NUMBERS)) rules.elements[name].removeAttribute('aria-invalid');
     if (problem) {
@@ -230,7 +230,7 @@ export function initJournal(failed) {
       },
       refreshFaults,
     );
-  }));
+  })));
   $('faults-clear').addEventListener('click', guard(async () => {
     const question = `Remove all ${shownRules} fault rule${shownRules === 1 ? '' : 's'}? Every call then runs as usual.`;
     if (!(await confirmStep($('faults-confirm'), question, 'Remove every rule'))) return;

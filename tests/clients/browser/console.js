@@ -170,13 +170,28 @@ async function main() {
     await page.click('#clock-advance button');
     await page.locator('#clock-advance .outcome').filter({ hasText: 'Clock now' }).waitFor();
     const after = await text(page, '#clock-now');
+    // A double-click is one press: the clock moves by one hour, not two.
+    const offsetMs = async () => (await (await fetch(`${BASE}/_emulator/clock`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })).json()).offsetMs;
+    const offsetBefore = await offsetMs();
+    const saidBefore = await text(page, '#clock-advance .outcome');
+    await page.fill('#clock-advance-by', '1h');
+    await page.dblclick('#clock-advance button');
+    await page.waitForFunction((said) => {
+      const now = document.querySelector('#clock-advance .outcome').textContent;
+      return now !== said && now.includes('Clock now');
+    }, saidBefore, { timeout: WAIT });
+    // A second POST, were one sent, lands meanwhile.
+    await page.waitForTimeout(1000);
+    const doubleClickMovedMs = (await offsetMs()) - offsetBefore;
     await page.fill('#clock-advance-by', 'soon');
     await page.click('#clock-advance button');
     await page.locator('#clock-advance .outcome.error').waitFor();
     const clockError = await text(page, '#clock-advance .outcome');
     await page.click('#clock-real button');
     await page.locator('#clock-real .outcome').filter({ hasText: 'Clock now' }).waitFor();
-    report('harness', { events, before, after, clockError, facts: await text(page, '#clock-facts') });
+    report('harness', { events, before, after, doubleClickMovedMs, clockError, facts: await text(page, '#clock-facts') });
 
     // The fault rules and the journal: a rule added here fails slcli's next getObject once,
     // and the journal shows the injected fault.
@@ -203,13 +218,18 @@ async function main() {
     await page.locator('#fault-rows td.empty').waitFor();
     await page.selectOption('#r-preset', 'rate_limit');
     await page.fill('#r-class', '');
-    await page.click('#fault-form button[type=submit]');
-    await page.locator('#fault-rows tr[data-rule]').waitFor();
+    // A double-click adds one rule, not two.
+    await page.dblclick('#fault-form button[type=submit]');
+    await page.locator('#fault-rows tr[data-rule]').first().waitFor();
+    await page.waitForTimeout(1000);
+    const presetRules = (await (await fetch(`${BASE}/_emulator/faults`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    })).json()).rules.length;
     const presetRule = await text(page, '#fault-rows');
     const presetOutcome = await text(page, '#fault-form .outcome');
     await page.click('#fault-rows tr[data-rule] button');
     await page.locator('#fault-rows td.empty').waitFor();
-    report('journal', { faultRows, presetRule, presetOutcome, rulesLeft: await text(page, '#fault-rows') });
+    report('journal', { faultRows, presetRule, presetRules, presetOutcome, rulesLeft: await text(page, '#fault-rows') });
 
     // 8. Hostile ticket text renders as text; nothing runs.
     const xss = env('XSS_TICKET');
