@@ -2710,6 +2710,99 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
     assert_eq!(downloads, vec![data_len; 10]);
 }
 
+/// A client that reads a big reply slowly but steadily gets all of it: the stall timeout
+/// cuts only a connection that makes no progress. Linux wakes a writer on a full send
+/// buffer only once a third of it (up to 4 MB) has drained, so the write stayed pending
+/// past the stall timeout while the client read, and a 12 MB download read at 40 KB/s
+/// was cut at 4 MB (the forty-ninth session's sweep).
+#[test]
+fn a_client_that_reads_slowly_but_steadily_gets_the_whole_reply() {
+    use base64::Engine as _;
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1")],
+    );
+    let content: Vec<u8> = (0..(7 * 1024 * 1024 / 2) as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let data = base64::engine::general_purpose::STANDARD.encode(&content);
+    let file = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+            .auth(&DEMO)
+            .id(TICKET)
+            .arg(xstruct(&[
+                ("filename", xstr("slow.log")),
+                ("data", XVal::Base64(data.clone())),
+            ])),
+    );
+    let file_id = file.ok().member("id").int();
+    let call = XmlRpcCall::new("SoftLayer_Ticket", "getAttachedFile")
+        .auth(&DEMO)
+        .id(TICKET)
+        .arg(xint(file_id));
+    let stream = stall_on(&server, &call);
+    // A small receive buffer, so that the client's kernel holds little of the reply and
+    // the server's send buffer fills (at 4 KiB, delayed acknowledgements held a reader
+    // to 40 KB/s).
+    let small: libc::c_int = 65536;
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&small as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut reply = Vec::new();
+    let mut chunk = [0u8; 65536];
+    let started = Instant::now();
+    let mut length = None;
+    let mut body_at = 0;
+    loop {
+        let n = (&stream).read(&mut chunk).expect("the reply goes on");
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&chunk[..n]);
+        if length.is_none()
+            && let Some(end) = reply.windows(4).position(|w| w == b"\r\n\r\n")
+        {
+            let head = String::from_utf8_lossy(&reply[..end]).to_lowercase();
+            let value = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .expect("a whole reply has a length");
+            length = Some(value.trim().parse::<usize>().unwrap());
+            body_at = end + 4;
+        }
+        if length.is_some_and(|l| reply.len() - body_at >= l) {
+            break;
+        }
+        // About 600 KB/s: the server's writes stay pending for seconds at a time.
+        while reply.len() as f64 > started.elapsed().as_secs_f64() * 600_000.0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    let length = length.expect("a reply head");
+    assert_eq!(
+        reply.len() - body_at,
+        length,
+        "the reply was cut after {} of its {length} bytes",
+        reply.len() - body_at
+    );
+    assert!(
+        String::from_utf8_lossy(&reply[body_at..]).contains(&data[data.len() - 64..]),
+        "the reply ends with the file's last bytes"
+    );
+}
+
 /// An HTTP/1.0 client that asks to keep its connection is told `Connection: close` by a
 /// streamed list (its end is the connection's: an HTTP/1.0 answer cannot be chunked);
 /// it was told `keep-alive`, the connection closed anyway, and the request it had
