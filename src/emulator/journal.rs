@@ -315,6 +315,10 @@ struct JournalFile {
     /// meeting a full pipe), written before any other line: dropped, or followed by the
     /// next line, it joined two lines into one that is no JSON, and `| jq` stopped there.
     unfinished: Vec<u8>,
+    /// The pipe holds the start of a line whose rest was dropped (its reader went away
+    /// mid-line). The next line written begins with a line break: a reader opening the
+    /// pipe again reads that start first, and it was joined to the next whole line.
+    ends_mid_line: bool,
 }
 
 impl JournalFile {
@@ -339,7 +343,17 @@ impl JournalFile {
             );
             return;
         }
+        let broken_line;
+        let line = if self.ends_mid_line {
+            broken_line = [b"\n", line].concat();
+            &broken_line[..]
+        } else {
+            line
+        };
         let (written, open) = self.write_some(line);
+        if written > 0 {
+            self.ends_mid_line = !open && written < line.len();
+        }
         if !open {
             return;
         }
@@ -360,6 +374,8 @@ impl JournalFile {
             // second, it filled the log with "Broken pipe".
             if open {
                 self.unfinished = rest[written..].to_vec();
+            } else {
+                self.ends_mid_line = true;
             }
         }
         self.unfinished.is_empty()
@@ -426,6 +442,7 @@ impl Journal {
                     file,
                     pipe: !regular,
                     unfinished: Vec::new(),
+                    ends_mid_line: false,
                 }))
             }
             None => None,
