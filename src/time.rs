@@ -272,9 +272,16 @@ pub const DATE_FORMATS: &str = "dates are MM/DD/YYYY, MM/DD/YYYY HH:MM:SS, ISO 8
 /// `YYYYMMDD`, `…THH:MM:SS[.fff][Z|±HH:MM]`), or relative (`sysdate ± N` days,
 /// `currentDate ± N` whole days). Without an offset a date is in `zone`. A date without a
 /// time is its whole day; a time to the minute or second is that minute or second.
+/// A fraction past the millisecond is cut: filters compare to the millisecond, and the
+/// millisecond named is the one the instant sent is in.
 pub fn parse(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
+    parse_within_years(text, zone, now_ms).map(|(span, _)| span)
+}
+
+/// [`parse`], and whether a fraction past the span's millisecond was cut.
+fn parse_within_years(text: &str, zone: Zone, now_ms: i64) -> Option<(DateSpan, bool)> {
     parse_any_year(text, zone, now_ms)
-        .filter(|span| (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&span.start))
+        .filter(|(span, _)| (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&span.start))
 }
 
 /// 0001-01-02T00:00:00Z: from here on a date has a year of four digits, 0001 or later, in
@@ -286,12 +293,12 @@ const FIRST_WRITABLE_MS: i64 = -62_135_510_400_000;
 /// `xsd:string` over SOAP, and a scheduled action at it never fired.
 const LAST_WRITABLE_MS: i64 = 253_402_250_400_000;
 
-/// [`parse`] without the bounds on the year.
-fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
+/// [`parse_within_years`] without the bounds on the year.
+fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<(DateSpan, bool)> {
     // PHP's `trim()` (the API's): ASCII blanks only.
     let text = text.trim_ascii();
     if let Some(span) = relative_date(text, zone, now_ms) {
-        return Some(span);
+        return Some((span, false));
     }
     let (date_part, rest) = match text.find([' ', 'T', 't']) {
         Some(i) => (&text[..i], text[i + 1..].trim()),
@@ -303,7 +310,7 @@ fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
         iso_date(date_part)?
     };
     if rest.is_empty() {
-        return day_span(date, zone);
+        return day_span(date, zone).map(|span| (span, false));
     }
     let (time_text, offset) = split_offset(rest)?;
     let time = time_of_day(time_text.trim())?;
@@ -317,10 +324,11 @@ fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<DateSpan> {
         Some(seconds) => local.and_utc().timestamp_millis() - seconds * 1000,
         None => zone.utc_ms_of(local),
     } + time.millis;
-    Some(DateSpan {
+    let span = DateSpan {
         start,
         end: start + time.granule_ms,
-    })
+    };
+    Some((span, time.past_millisecond))
 }
 
 /// Midnight in US Central time `days` after today's on the emulator's clock, written as
@@ -339,8 +347,11 @@ pub fn central_midnight_sql(days: i64) -> Option<String> {
 /// (the fraction was dropped, and it was), and an alert asked for at 12:00:00.999 does not
 /// run 999 ms early.
 pub fn parse_to_stored(text: &str, zone: Zone) -> Option<String> {
-    let span = parse(text, zone, now_ms())?;
-    Some(Zone::CENTRAL.render((span.start + 999).div_euclid(1000) * 1000))
+    let (span, past_millisecond) = parse_within_years(text, zone, now_ms())?;
+    // 10:00:00.0004 is after 10:00:00 all the same (it was cut to 10:00:00.000, and an
+    // alert asked for then ran 0.4 ms early).
+    let after = span.start + i64::from(past_millisecond);
+    Some(Zone::CENTRAL.render((after + 999).div_euclid(1000) * 1000))
 }
 
 fn day_span(day: NaiveDate, zone: Zone) -> Option<DateSpan> {
@@ -466,10 +477,10 @@ struct TimeOfDay {
     second: NaiveTime,
     /// `24:00:00`, XML Schema's and ISO 8601's end of the day: the next day's midnight.
     next_day: bool,
-    /// Milliseconds after `second`, the fraction rounded up (0 to 1000): a fraction under
-    /// a millisecond is after the second all the same, and an alert at 10:00:00.0004 runs
-    /// at 10:00:01 rather than at 10:00:00.
+    /// Milliseconds after `second` (0 to 999).
     millis: i64,
+    /// Digits past the millisecond that are not all zero, cut from `millis`.
+    past_millisecond: bool,
     /// The length of time the text names: a minute, a second or a millisecond.
     granule_ms: i64,
 }
@@ -505,18 +516,17 @@ fn time_of_day(text: &str) -> Option<TimeOfDay> {
     }
     let mut granule_ms = if fields.len() == 2 { 60_000 } else { 1000 };
     let mut millis = 0;
+    let mut past_millisecond = false;
     if let Some(f) = fraction {
         if fields.len() != 3 || f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         let (first, rest) = f.split_at(f.len().min(3));
         millis = first.parse::<i64>().ok()? * 10_i64.pow(3 - first.len() as u32);
-        if rest.bytes().any(|b| b != b'0') {
-            millis += 1;
-        }
+        past_millisecond = rest.bytes().any(|b| b != b'0');
         granule_ms = 1;
     }
-    let next_day = nums == [24, 0, 0] && millis == 0;
+    let next_day = nums == [24, 0, 0] && millis == 0 && !past_millisecond;
     let second = if next_day {
         NaiveTime::MIN
     } else {
@@ -526,6 +536,7 @@ fn time_of_day(text: &str) -> Option<TimeOfDay> {
         second,
         next_day,
         millis,
+        past_millisecond,
         granule_ms,
     })
 }

@@ -115,7 +115,9 @@ impl Connection {
     /// full send buffer (autotuned to 4 MB) only once a third of it has drained, which a
     /// client reading 40 KB/s takes longer than the stall timeout to do, and its 12 MB
     /// download was cut at 4 MB. So when the clock runs out, the bytes the client has
-    /// acknowledged since it started count as progress, and the clock starts again.
+    /// acknowledged since it started count as progress, and the clock starts again. A
+    /// client's kernel asks for more only once a segment's room is free (64 KiB on
+    /// loopback), so a reader slower than that per stall timeout is still cut.
     fn watch<T>(
         &mut self,
         cx: &mut Context<'_>,

@@ -90,9 +90,12 @@ fn refuse_read_only(conn: &Connection, path: &str) -> Result<()> {
 /// file in rollback mode (as `snapshot` writes them) opened there without a word, could
 /// not be put in write-ahead mode, and its server answered health checks and reads and
 /// failed every write as an internal error.
+///
+/// The folder is the real file's, a symbolic link followed as SQLite follows it.
 fn refuse_unwritable_folder(path: &str) -> Result<()> {
     use std::os::unix::ffi::OsStrExt as _;
-    let folder = Path::new(path)
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| Path::new(path).to_path_buf());
+    let folder = real
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
@@ -319,13 +322,15 @@ impl Store {
         } else {
             Connection::open(Path::new(path))?
         };
+        // First: reading a file in write-ahead mode there fails with SQLite's own
+        // "attempt to write a readonly database".
+        if !in_memory {
+            refuse_unwritable_folder(path)?;
+        }
         // Before `configure`, which turns the write-ahead log on: that rewrites the
         // file's header, and another program's file is to be left as it was.
         refuse_another_programs(&conn).map_err(|e| in_file(path, e))?;
         refuse_read_only(&conn, path)?;
-        if !in_memory {
-            refuse_unwritable_folder(path)?;
-        }
         configure(&conn)?;
         let writer = Arc::new(Writer {
             conn: Mutex::new(conn),

@@ -478,11 +478,14 @@ fn seeded_db(dir: &TempDir) -> String {
 /// A database in a folder the commands may not write to is refused at start, as a file
 /// they may not write is: SQLite keeps its log and journal beside the file. A file in
 /// rollback mode (as `snapshot` saves them) was served there without a word, and its
-/// server answered health checks and reads and failed every write as an internal error.
+/// server answered health checks and reads and failed every write as an internal error;
+/// one in write-ahead mode was refused with SQLite's "attempt to write a readonly
+/// database". The folder is the real file's: a link to a file there is refused too, and
+/// a link there to a file in a folder that can be written is not.
 /// As root (CI's user), whom a folder's mode does not stop, the commands run as `nobody`.
 #[test]
 fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
-    use std::os::unix::fs::{PermissionsExt as _, chown};
+    use std::os::unix::fs::{PermissionsExt as _, chown, symlink};
     let dir = TempDir::new("cli-locked-folder");
     let db = seeded_db(&dir);
     let out = Command::new(SERVER_BIN)
@@ -490,21 +493,32 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
+    let root = unsafe { libc::geteuid() } == 0;
+    let owned = |file: &std::path::Path| {
+        if root {
+            chown(file, Some(65534), Some(65534)).unwrap();
+        }
+    };
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let writable = open.join("t.sqlite3");
+    std::fs::copy(&db, &writable).unwrap();
+    owned(&writable);
     let locked = dir.path().join("locked");
     std::fs::create_dir(&locked).unwrap();
-    let file = locked.join("w.sqlite3");
-    std::fs::copy(format!("{db}.snapshots/rollback.db"), &file).unwrap();
-    let root = unsafe { libc::geteuid() } == 0;
-    if root {
-        chown(&file, Some(65534), Some(65534)).unwrap();
-    }
+    let rollback = locked.join("w.sqlite3");
+    std::fs::copy(format!("{db}.snapshots/rollback.db"), &rollback).unwrap();
+    owned(&rollback);
+    let wal = locked.join("wal.sqlite3");
+    std::fs::copy(&db, &wal).unwrap();
+    owned(&wal);
+    let link_out = locked.join("out.sqlite3");
+    symlink(&writable, &link_out).unwrap();
+    let link_in = dir.path().join("in.sqlite3");
+    symlink(&rollback, &link_in).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let file = file.to_str().unwrap();
-    for command in [
-        vec!["serve", "--listen", "127.0.0.1:0", "--db", file],
-        vec!["reset", "--db", file],
-        vec!["support", "--db", file, "close", "160000001"],
-    ] {
+    let run = |command: &[&str]| -> Output {
         let mut args: Vec<&str> = Vec::new();
         if root {
             args.extend([
@@ -514,14 +528,14 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
                 SERVER_BIN,
             ]);
         }
-        args.extend(&command);
-        let mut child = Command::new(if root { "setpriv" } else { SERVER_BIN });
-        child
+        args.extend(command);
+        let mut child = Command::new(if root { "setpriv" } else { SERVER_BIN })
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = child.spawn().expect("run the server binary");
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run the server binary");
         let deadline = Instant::now() + REFUSAL_TIMEOUT;
         while child.try_wait().unwrap().is_none() {
             if Instant::now() >= deadline {
@@ -531,13 +545,31 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let out = child.wait_with_output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            !out.status.success() && stderr.contains("cannot be written here"),
-            "{command:?}: {stderr}"
-        );
+        child.wait_with_output().unwrap()
+    };
+    for file in [&rollback, &wal, &link_in] {
+        let file = file.to_str().unwrap();
+        for command in [
+            vec!["serve", "--listen", "127.0.0.1:0", "--db", file],
+            vec!["reset", "--db", file],
+            vec!["support", "--db", file, "close", "160000001"],
+        ] {
+            let out = run(&command);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !out.status.success() && stderr.contains("cannot be written here"),
+                "{command:?}: {stderr}"
+            );
+        }
     }
+    let out = run(&[
+        "support",
+        "--db",
+        link_out.to_str().unwrap(),
+        "close",
+        "160000001",
+    ]);
+    assert!(out.status.success(), "{out:?}");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 

@@ -942,6 +942,20 @@ fn cases(now: i64) -> Vec<Case> {
             json!({"createDate": {"operation": "isDate", "options": opts("date", json!(["2025-07-04T18:05:09Z"]))}}),
             move |t, _| t.created == july4,
         ),
+        // A fraction past the millisecond names the millisecond it is in: 13:05:09 is
+        // after 13:05:08.999000001 (rounded up to 13:05:09.000, it was the same instant
+        // to `isDate` and not after it to `greaterThanDate`).
+        case(
+            "greaterThanDate a fraction past the millisecond",
+            json!({"createDate": {"operation": "greaterThanDate", "options": opts("date", json!(["07/04/2025 13:05:08.999000001"]))}}),
+            move |t, _| t.created >= july4,
+        ),
+        case(
+            "betweenDate ending a fraction past the millisecond",
+            json!({"createDate": {"operation": "betweenDate", "options": [
+            {"name": "startDate", "value": ["01/01/2025"]}, {"name": "endDate", "value": ["2025-07-04T18:05:08.9999Z"]}]}}),
+            move |t, _| (jan1_start..july4).contains(&t.created),
+        ),
         case(
             "lessThanDate (before the day starts)",
             json!({"createDate": {"operation": "lessThanDate", "options": opts("date", json!(["01/15/2025"]))}}),
