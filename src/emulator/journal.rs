@@ -352,7 +352,7 @@ impl JournalFile {
         };
         let (written, open) = self.write_some(line);
         if written > 0 {
-            self.ends_mid_line = !open && written < line.len();
+            self.ends_mid_line = !open && written < line.len() && self.holds_unread_bytes();
         }
         if !open {
             return;
@@ -375,10 +375,17 @@ impl JournalFile {
             if open {
                 self.unfinished = rest[written..].to_vec();
             } else {
-                self.ends_mid_line = true;
+                self.ends_mid_line = self.holds_unread_bytes();
             }
         }
         self.unfinished.is_empty()
+    }
+
+    /// Whether the pipe, its reader gone, still holds bytes no reader took: the start of
+    /// the line left cut. A reader that took it before it went left nothing to end, and
+    /// the next reader's first line was empty.
+    fn holds_unread_bytes(&self) -> bool {
+        unread_in_pipe(&self.file) != Some(0)
     }
 
     /// Writes as much of `bytes` as the pipe takes now: how much that was, and whether
@@ -674,6 +681,15 @@ fn last_recorded_id(file: &std::fs::File) -> std::io::Result<u64> {
 /// Ends the file's last line when a crash cut it (it does not end in a line feed), so
 /// that the calls appended next begin lines of their own: joined to the fragment, the
 /// first of them would be lost too, and `replay` skips the fragment alone.
+/// The bytes written to the pipe `file` that no reader has taken yet (`FIONREAD`).
+fn unread_in_pipe(file: &std::fs::File) -> Option<usize> {
+    use std::os::fd::AsRawFd as _;
+    let mut unread: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through the pointer.
+    let done = unsafe { libc::ioctl(file.as_raw_fd(), libc::FIONREAD, &mut unread) };
+    (done == 0).then(|| usize::try_from(unread).ok()).flatten()
+}
+
 fn end_a_cut_line(file: &std::fs::File) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom, Write};
     let len = file.metadata()?.len();
@@ -785,6 +801,46 @@ pub fn redact_members(reply: &mut J, members: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reader that goes away mid-line leaves the next line to begin with a line break
+    /// only when the pipe still holds the cut start: a reader that took the start before
+    /// it went left nothing to end, and the next reader's first line was empty.
+    #[test]
+    fn a_cut_line_is_ended_only_while_the_pipe_holds_it() {
+        use std::io::Read as _;
+        use std::os::fd::FromRawFd as _;
+        let cut_journal = || {
+            let mut fds = [0 as libc::c_int; 2];
+            // SAFETY: pipe writes two descriptors, owned by the files made of them.
+            assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+            let (reader, mut writer) = unsafe {
+                (
+                    std::fs::File::from_raw_fd(fds[0]),
+                    std::fs::File::from_raw_fd(fds[1]),
+                )
+            };
+            writer.write_all(b"{\"id\":3,").unwrap();
+            let journal = JournalFile {
+                file: writer,
+                pipe: true,
+                unfinished: b"\"t\":1}\n".to_vec(),
+                ends_mid_line: false,
+            };
+            (reader, journal)
+        };
+        // The reader took the start, then went.
+        let (mut reader, mut journal) = cut_journal();
+        let mut start = [0u8; 8];
+        reader.read_exact(&mut start).unwrap();
+        drop(reader);
+        journal.finish_cut_line();
+        assert!(!journal.ends_mid_line);
+        // It went without taking it: the start is there for the next reader to read.
+        let (reader, mut journal) = cut_journal();
+        drop(reader);
+        journal.finish_cut_line();
+        assert!(journal.ends_mid_line);
+    }
 
     /// The highest id among the whole lines at a file's end; a line cut by a crash, or a
     /// file with none, counts nothing.

@@ -2611,7 +2611,6 @@ fn connections_past_the_cap_get_a_503_and_places_come_back() {
 fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
     use base64::Engine as _;
     use std::io::Read;
-    use std::os::fd::AsRawFd;
     let server = Server::start();
     let content: Vec<u8> = (0..10 * 1024 * 1024u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
@@ -2640,16 +2639,7 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
         let stream = stall_on(&server, &call);
         // A small receive buffer, so that the kernel takes little of a reply off the
         // server's hands whatever its tuning.
-        let small: libc::c_int = 4096;
-        unsafe {
-            libc::setsockopt(
-                stream.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVBUF,
-                (&small as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
+        receive_buffer(&stream, 4096);
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
@@ -2710,6 +2700,21 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
     assert_eq!(downloads, vec![data_len; 10]);
 }
 
+/// Sets `stream`'s receive buffer to `bytes` (the kernel doubles it for its own use).
+fn receive_buffer(stream: &TcpStream, bytes: libc::c_int) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: SO_RCVBUF reads one int through the pointer.
+    unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            (&bytes as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+    }
+}
+
 /// A client that reads a big reply slowly but steadily gets all of it: the stall timeout
 /// cuts only a connection that makes no progress. Linux wakes a writer on a full send
 /// buffer only once a third of it (up to 4 MB) has drained, so the write stayed pending
@@ -2719,7 +2724,6 @@ fn big_replies_their_clients_do_not_read_hold_a_bounded_share_of_memory() {
 fn a_client_that_reads_slowly_but_steadily_gets_the_whole_reply() {
     use base64::Engine as _;
     use std::io::Read;
-    use std::os::fd::AsRawFd;
     let server = Server::start_with_env(
         ":memory:",
         None,
@@ -2747,16 +2751,7 @@ fn a_client_that_reads_slowly_but_steadily_gets_the_whole_reply() {
     // A small receive buffer, so that the client's kernel holds little of the reply and
     // the server's send buffer fills (at 4 KiB, delayed acknowledgements held a reader
     // to 40 KB/s).
-    let small: libc::c_int = 65536;
-    unsafe {
-        libc::setsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            (&small as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
-    }
+    receive_buffer(&stream, 65536);
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();

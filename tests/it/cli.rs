@@ -281,28 +281,35 @@ fn a_journal_file_appended_to_again_never_repeats_an_id() {
     assert_eq!(journal_ids(&file, 5), [1, 2, 3, 4, 5]);
 }
 
+/// `fifo` opened to read without blocking, and to write, so that opening does not wait
+/// for the server.
+fn fifo_reader(fifo: &std::path::Path) -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let reader = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(fifo)
+        .unwrap();
+    // SAFETY: fcntl on a descriptor this function owns.
+    unsafe {
+        let flags = libc::fcntl(reader.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(reader.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
+    }
+    reader
+}
+
 /// A pipe that fills up loses whole lines, never part of one (`--journal /dev/stdout |
 /// jq` behind on big lines): a line over the pipe's atomic 4 KiB was written in part, and
 /// the next line was joined to the part, one line that is no JSON, where jq stopped.
 #[test]
 fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
     use std::io::Read;
-    use std::os::fd::AsRawFd;
     let dir = TempDir::new("cli-journal-pipe");
     let fifo = dir.path().join("calls.fifo");
     let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
     assert!(made.success());
-    // Open to read (and write, so that opening does not wait for the server): the
-    // server finds a reader, which reads nothing until the calls are made.
-    let reader = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&fifo)
-        .unwrap();
-    unsafe {
-        let flags = libc::fcntl(reader.as_raw_fd(), libc::F_GETFL);
-        libc::fcntl(reader.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
-    }
+    // The server finds a reader, which reads nothing until the calls are made.
+    let reader = fifo_reader(&fifo);
     let drain = || {
         let mut text = Vec::new();
         let mut chunk = [0u8; 65536];
@@ -406,15 +413,7 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
     assert_eq!(broken, 1, "{broken} warnings:\n{}", server.log());
     // A reader opening the pipe again reads first the start of the line the last one
     // left cut, a line of its own: the next whole line was joined to it.
-    let reader = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&fifo)
-        .unwrap();
-    unsafe {
-        let flags = libc::fcntl(reader.as_raw_fd(), libc::F_GETFL);
-        libc::fcntl(reader.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
-    }
+    let reader = fifo_reader(&fifo);
     // What the pipe holds from before (the last reader's unread lines, and the start of
     // the cut one), then the lines of three more calls.
     let mut text = Vec::new();
@@ -570,6 +569,10 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
         "160000001",
     ]);
     assert!(out.status.success(), "{out:?}");
+    // Its snapshots are the real file's, beside it: beside the link, saving one failed.
+    let out = run(&["snapshot", "--db", link_out.to_str().unwrap(), "by-link"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(open.join("t.sqlite3.snapshots/by-link.db").exists());
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
