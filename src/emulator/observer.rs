@@ -289,9 +289,13 @@ impl Observer for Recorder {
         let outcome = fault.as_ref().map(|(c, _)| c.as_str()).unwrap_or("ok");
         self.metrics
             .call(o.transport, service, method, outcome, seconds);
+        // A miss is a read answered from the database: a call refused (bad credentials,
+        // no such method) or failed by a fault rule was none, and counted on XML-RPC and
+        // SOAP, which know the call they refuse, but not on REST.
         if o.cached {
             self.metrics.cache_hits.inc();
         } else if let Some(call) = o.call
+            && o.fault.is_none()
             && !crate::services::writes(call)
         {
             self.metrics.cache_misses.inc();

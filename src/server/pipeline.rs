@@ -600,6 +600,7 @@ async fn answer_or_drop<C: Codec>(
             cut_room: None,
             connection: parts.extensions.get::<Arc<super::conn::Framing>>().cloned(),
         },
+        head_only: parts.method == hyper::Method::HEAD,
     };
     let then = if exchange.may_answer_here() {
         exchange
@@ -939,6 +940,8 @@ struct Exchange<C> {
     cache_key: Option<Vec<u8>>,
     started: Instant,
     responder: Responder,
+    /// The request is a HEAD: its answer ends with its head (hyper sends no body).
+    head_only: bool,
 }
 
 /// How much less CPU priority calls get than the async threads (`nice` steps).
@@ -1529,6 +1532,21 @@ impl<C: Codec> Exchange<C> {
         fault: &Fault,
         warnings: &[String],
     ) {
+        // A HEAD's answer is whole once its head is out: hyper sends no body, so the
+        // list's first chunk finds the body gone. It was journaled and counted as a
+        // client that hung up mid-reply, with a warning in the log.
+        if self.head_only
+            && matches!(
+                fault,
+                Fault::Cut {
+                    cut: crate::fault::Cut::ClientClosed
+                }
+            )
+        {
+            self.responder.bytes = 0;
+            self.streamed(call, total, None, warnings);
+            return;
+        }
         tracing::warn!(
             "{}::{} stopped mid-reply: {fault:?}",
             call.service,

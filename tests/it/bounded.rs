@@ -2798,6 +2798,45 @@ fn a_client_that_reads_slowly_but_steadily_gets_the_whole_reply() {
     );
 }
 
+/// A HEAD on a streamed list is answered whole by its head (hyper sends no body): it
+/// was journaled and counted as a client that hung up mid-reply ("client closed"), with
+/// a warning in the log, so dashboards counted proxies' HEAD checks as failures.
+#[test]
+fn a_head_on_a_streamed_list_is_a_whole_answer() {
+    use std::io::Read;
+    let server = synthetic_server_with_env(3_000, &[]);
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        &stream,
+        "HEAD /rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask[id,title,createDate] HTTP/1.1\r\n\
+         Host: x\r\nAuthorization: {}\r\nConnection: close\r\n\r\n",
+        basic_auth(&DEMO)
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut answer = String::new();
+    (&stream).read_to_string(&mut answer).unwrap();
+    // (As HTTP/1.0: a list streamed on `Connection: close` ends with the connection.)
+    assert!(
+        answer.lines().next().unwrap().ends_with(" 200 OK"),
+        "{answer}"
+    );
+    assert!(answer.contains("3003"), "{answer}");
+    let metrics = server.get("/metrics").text();
+    assert!(
+        metrics.contains(r#"method="getTickets",outcome="ok""#)
+            && !metrics.contains("client closed"),
+        "{metrics}"
+    );
+    assert!(
+        !server.log().contains("stopped mid-reply"),
+        "{}",
+        server.log()
+    );
+}
+
 /// An HTTP/1.0 client that asks to keep its connection is told `Connection: close` by a
 /// streamed list (its end is the connection's: an HTTP/1.0 answer cannot be chunked);
 /// it was told `keep-alive`, the connection closed anyway, and the request it had
