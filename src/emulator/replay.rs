@@ -51,6 +51,8 @@ pub struct ReplayReport {
     pub skipped_writes: usize,
     pub skipped_redacted: usize,
     pub skipped_other: usize,
+    /// Calls a fault rule answered (`injected`): a test's own fault, not the server's.
+    pub skipped_injected: usize,
     /// (journal id, `Service::method`, what differed)
     pub differences: Vec<(u64, String, String)>,
 }
@@ -64,12 +66,13 @@ impl ReplayReport {
             .map(|(id, call, what)| format!("DIFF #{id} {call}: {what}\n"))
             .collect();
         text += &format!(
-            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable\n",
+            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable, {} answered by a fault rule\n",
             self.replayed,
             self.differences.len(),
             self.skipped_writes,
             self.skipped_redacted,
-            self.skipped_other
+            self.skipped_other,
+            self.skipped_injected
         );
         text
     }
@@ -445,6 +448,12 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
         }
         if redacted(&call["args"]) {
             report.skipped_redacted += 1;
+            continue;
+        }
+        // Its fault came from a rule of the recording server, which the other lacks:
+        // compared, it was a difference in every replay.
+        if !call["injected"].is_null() {
+            report.skipped_injected += 1;
             continue;
         }
         let answer = match send(&agent, against, opts, call) {

@@ -1767,6 +1767,21 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
     assert!(masks.contains(&&json!("mask[id,title]")), "{masks:?}");
     assert!(masks.contains(&&json!("mask[title,title]")), "{masks:?}");
 
+    // A call a fault rule answered is the recording server's own: skipped, not a
+    // difference (it was one in every replay).
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "getStatus", "preset": "rate_limit", "times": 1})),
+    );
+    let injected = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getStatus")
+            .auth(&DEMO)
+            .id(160000001),
+    );
+    assert!(injected.outcome.is_err(), "{}", injected.exchange());
+
     // Against a second server as it started, where the update gets the same id.
     let dir = TempDir::new("replay-meant");
     let file = dir.path().join("journal.json");
@@ -1780,7 +1795,9 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
     assert_eq!(code, 0, "{report}");
     assert!(
         report.contains("6 calls replayed, 0 differences")
-            && report.contains("1 with redacted or elided arguments, 1 not replayable"),
+            && report.contains(
+                "1 with redacted or elided arguments, 1 not replayable, 1 answered by a fault rule"
+            ),
         "{report}"
     );
 }
