@@ -538,6 +538,20 @@ pub fn create(
             ));
         };
         default(row, "editorType", Value::from("USER"));
+        // As import refuses them: an account's export with "ROBOT" could not come back.
+        let kind = row
+            .get("editorType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !store::dump::UPDATE_EDITOR_KINDS.contains(&kind) {
+            return Err(AccountError::Invalid(format!(
+                "SoftLayer_Ticket_Update: editorType {} is none of {}",
+                row.get("editorType")
+                    .map(|v| serde_json::Value::from(v).to_string())
+                    .unwrap_or_default(),
+                store::dump::UPDATE_EDITOR_KINDS.join(", ")
+            )));
+        }
         if row.get("editorType").and_then(Value::as_str) == Some("USER") {
             default(row, "editorId", Value::Int(master));
         }

@@ -472,6 +472,9 @@ fn ticket_of(table: &str) -> &'static str {
     }
 }
 
+/// The kinds of editor of an update the API writes.
+pub const UPDATE_EDITOR_KINDS: &[&str] = &["USER", "EMPLOYEE", "AUTO"];
+
 /// The kinds of editor the API writes, for the columns that name one: the checks of
 /// [`own_links`] apply to `USER`, and a `User` (or any other word) passed them by.
 const EDITOR_KINDS: &[(&str, &str, &[&str])] = &[
@@ -480,16 +483,8 @@ const EDITOR_KINDS: &[(&str, &str, &[&str])] = &[
         "uploaderType",
         &["USER", "EMPLOYEE"],
     ),
-    (
-        "SoftLayer_Ticket_Update",
-        "editorType",
-        &["USER", "EMPLOYEE", "AUTO"],
-    ),
-    (
-        "SoftLayer_Ticket",
-        "lastEditType",
-        &["USER", "EMPLOYEE", "AUTO"],
-    ),
+    ("SoftLayer_Ticket_Update", "editorType", UPDATE_EDITOR_KINDS),
+    ("SoftLayer_Ticket", "lastEditType", UPDATE_EDITOR_KINDS),
 ];
 
 /// The links of a ticket's rows that the API only ever makes to the ticket's own
@@ -635,6 +630,22 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
         if let Some(other) = other {
             return Err(StoreError::Seed(format!(
                 "{table} {id}: {column} {other} {rule}"
+            )));
+        }
+        // A link to nothing passed the join above: a tag reference to a ticket not there
+        // yet was taken, and the account a later import gave that ticket id read the
+        // first account's tag and removed its reference with `setTags`.
+        let sql = format!(
+            "SELECT r.{column}, {ticket} FROM {table} r              WHERE r.rowid = ?1 AND {applies} AND r.{column} IS NOT NULL AND (               NOT EXISTS (SELECT 1 FROM SoftLayer_Ticket t WHERE t.id = {ticket})                OR NOT EXISTS (SELECT 1 FROM {target} x WHERE x.id = r.{column}))"
+        );
+        let dangling: Option<(i64, i64)> = conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((named, ticket_id)) = dangling {
+            return Err(StoreError::Seed(format!(
+                "{table} {id}: {column} {named} of ticket {ticket_id}: the document and the \
+                 database hold no such {target}, or no such SoftLayer_Ticket"
             )));
         }
     }

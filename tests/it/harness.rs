@@ -1424,6 +1424,17 @@ fn the_control_api_refuses_what_it_would_misread() {
             json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_User_Customer_AdditionalEmail": [{"id": 9501, "userId": 6001, "email": "spy@other.example"}], "emulator_ticket_additional_email": [{"ticketId": 170000001, "additionalEmailId": 9501}]}),
             "additionalEmailId 9501 is another account's",
         ),
+        // Links to nothing: a tag reference to a ticket not there yet was taken, and the
+        // account a later import gave that ticket id read the tag and removed its
+        // reference; an update's editor no user was shown without one.
+        (
+            json!({"SoftLayer_Tag": [{"id": 9701, "accountId": 4001, "name": "imp"}], "SoftLayer_Tag_Reference": [{"id": 970, "tagId": 9701, "tagTypeId": 9, "resourceTableId": 197777}]}),
+            "SoftLayer_Tag_Reference 970: tagId 9701 of ticket 197777: the document and the database hold no such SoftLayer_Tag, or no such SoftLayer_Ticket",
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "USER", "editorId": 99999, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket_Update 570000001: editorId 99999 of ticket 170000001: the document and the database hold no such SoftLayer_User_Customer",
+        ),
         // The API writes a file's size from its content; a document's size that is not
         // it was shown beside the file.
         (
@@ -1465,6 +1476,17 @@ fn the_control_api_refuses_what_it_would_misread() {
         ),
         400,
         "SoftLayer_User_Customer.timezoneId 999999 names no SoftLayer_Locale_Timezone",
+    );
+    // An editor the API never writes, as import refuses it: made, the account's own
+    // export could not be imported again.
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 1, "title": "x", "subjectId": 1001}], "SoftLayer_Ticket_Update": [{"ticketId": 1, "entry": "e", "editorType": "ROBOT"}]}),
+        ),
+        400,
+        r#"SoftLayer_Ticket_Update: editorType \"ROBOT\" is none of USER, EMPLOYEE, AUTO"#,
     );
     let mut imported =
         control.ok("GET", "/_emulator/export?account=1001", None)["SoftLayer_Ticket"][0].clone();
