@@ -424,6 +424,7 @@ async fn handle(
         };
         if req.method() != Method::POST {
             let answer = method_not_allowed(
+                &shared,
                 &codec,
                 "GET, HEAD, POST",
                 "SOAP calls are POSTed; GET ?wsdl for the WSDL.",
@@ -440,7 +441,7 @@ async fn handle(
         basic,
     };
     if req.method() != Method::POST {
-        let answer = method_not_allowed(&codec, "POST", "XML-RPC calls are POSTed.");
+        let answer = method_not_allowed(&shared, &codec, "POST", "XML-RPC calls are POSTed.");
         return Ok(unread_body(req, answer));
     }
     pipeline::answer(shared, codec, req).await
@@ -665,15 +666,18 @@ fn bad_request(path: &str, message: &str) -> Response<Body> {
 /// An HTTP method a transport does not take: 405 with `Allow` (RFC 9110 §15.5.6), and a
 /// fault in the transport's own format, which its clients read.
 fn method_not_allowed(
+    shared: &Shared,
     codec: &impl crate::protocol::codec::Codec,
     allow: &'static str,
     message: &str,
 ) -> Response<Body> {
-    let mut answer = codec.write_fault(&crate::call::Fault::bad_argument(message));
+    let fault = crate::call::Fault::bad_argument(message);
+    let mut answer = codec.write_fault(&fault);
     answer.status = 405;
     answer
         .headers
         .push(("Allow".to_string(), allow.to_string()));
+    pipeline::refused_unread(shared, codec, &fault, &answer);
     response(answer, None)
 }
 

@@ -1660,6 +1660,19 @@ impl<'a> Faulted<'a> {
 }
 
 /// Tells the observer of a fault answered whole.
+/// Journals and counts a call refused before its body was read (a method its transport
+/// does not take), as REST's are: XML-RPC's and SOAP's 405s were neither.
+pub fn refused_unread<C: Codec>(shared: &Shared, codec: &C, fault: &Fault, answer: &HttpAnswer) {
+    finished(
+        shared,
+        codec,
+        Faulted::plain(None, fault),
+        answer,
+        Instant::now(),
+        None,
+    );
+}
+
 fn finished<C: Codec>(
     shared: &Shared,
     codec: &C,
