@@ -539,20 +539,18 @@ pub fn create(
         };
         default(row, "editorType", Value::from("USER"));
         // As import refuses them: an account's export with "ROBOT" could not come back.
-        let kind = row
-            .get("editorType")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if !store::dump::UPDATE_EDITOR_KINDS.contains(&kind) {
+        let kind = row.get("editorType").cloned().unwrap_or(Value::Null);
+        if !kind
+            .as_str()
+            .is_some_and(|k| store::dump::UPDATE_EDITOR_KINDS.contains(&k))
+        {
             return Err(AccountError::Invalid(format!(
                 "SoftLayer_Ticket_Update: editorType {} is none of {}",
-                row.get("editorType")
-                    .map(|v| serde_json::Value::from(v).to_string())
-                    .unwrap_or_default(),
+                serde_json::Value::from(&kind),
                 store::dump::UPDATE_EDITOR_KINDS.join(", ")
             )));
         }
-        if row.get("editorType").and_then(Value::as_str) == Some("USER") {
+        if kind.as_str() == Some("USER") {
             default(row, "editorId", Value::Int(master));
         }
         default(row, "entry", Value::from(""));

@@ -678,9 +678,6 @@ fn last_recorded_id(file: &std::fs::File) -> std::io::Result<u64> {
     }
 }
 
-/// Ends the file's last line when a crash cut it (it does not end in a line feed), so
-/// that the calls appended next begin lines of their own: joined to the fragment, the
-/// first of them would be lost too, and `replay` skips the fragment alone.
 /// The bytes written to the pipe `file` that no reader has taken yet (`FIONREAD`).
 fn unread_in_pipe(file: &std::fs::File) -> Option<usize> {
     use std::os::fd::AsRawFd as _;
@@ -690,6 +687,9 @@ fn unread_in_pipe(file: &std::fs::File) -> Option<usize> {
     (done == 0).then(|| usize::try_from(unread).ok()).flatten()
 }
 
+/// Ends the file's last line when a crash cut it (it does not end in a line feed), so
+/// that the calls appended next begin lines of their own: joined to the fragment, the
+/// first of them would be lost too, and `replay` skips the fragment alone.
 fn end_a_cut_line(file: &std::fs::File) -> std::io::Result<()> {
     use std::io::{Read, Seek, SeekFrom, Write};
     let len = file.metadata()?.len();

@@ -149,9 +149,7 @@ impl Snapshots {
             // The real file's: through a symbolic link the database is the same file, with
             // the same snapshots (beside a link in a folder that cannot be written to,
             // saving one failed).
-            let mut folder = std::fs::canonicalize(db)
-                .unwrap_or_else(|_| PathBuf::from(db))
-                .into_os_string();
+            let mut folder = crate::store::real_file(db).into_os_string();
             folder.push(".snapshots");
             Snapshots {
                 place: Place::Folder(PathBuf::from(folder)),

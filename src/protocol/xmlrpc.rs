@@ -71,7 +71,7 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     }
     // PHP escapes every byte past ASCII, so its bodies are ASCII; a body with raw
     // non-ASCII text (softlayer-python's UTF-8) is taken as sent: "Ã©" stays "Ã©".
-    if text.is_ascii() && declares_latin1(text) {
+    if declares_latin1(text) && text.is_ascii() {
         params.iter_mut().for_each(repair_php_utf8);
     }
 

@@ -636,7 +636,10 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
         // yet was taken, and the account a later import gave that ticket id read the
         // first account's tag and removed its reference with `setTags`.
         let sql = format!(
-            "SELECT r.{column}, {ticket} FROM {table} r              WHERE r.rowid = ?1 AND {applies} AND r.{column} IS NOT NULL AND (               NOT EXISTS (SELECT 1 FROM SoftLayer_Ticket t WHERE t.id = {ticket})                OR NOT EXISTS (SELECT 1 FROM {target} x WHERE x.id = r.{column}))"
+            "SELECT r.{column}, {ticket} FROM {table} r \
+             WHERE r.rowid = ?1 AND {applies} AND r.{column} IS NOT NULL AND ( \
+             NOT EXISTS (SELECT 1 FROM SoftLayer_Ticket t WHERE t.id = {ticket}) \
+             OR NOT EXISTS (SELECT 1 FROM {target} x WHERE x.id = r.{column}))"
         );
         let dangling: Option<(i64, i64)> = conn
             .prepare_cached(&sql)?

@@ -85,16 +85,23 @@ fn refuse_read_only(conn: &Connection, path: &str) -> Result<()> {
     Ok(())
 }
 
+/// The file a database path names, symbolic links followed as SQLite follows them: the
+/// folder its log and journal go in, and its snapshots beside it. A path to nothing yet
+/// is the file it will be.
+pub fn real_file(path: &str) -> std::path::PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| Path::new(path).to_path_buf())
+}
+
 /// Refuses a file in a folder this process may not write to: SQLite keeps its
 /// write-ahead log, its shared-memory index and its rollback journal beside the file. A
 /// file in rollback mode (as `snapshot` writes them) opened there without a word, could
 /// not be put in write-ahead mode, and its server answered health checks and reads and
 /// failed every write as an internal error.
 ///
-/// The folder is the real file's, a symbolic link followed as SQLite follows it.
+/// The folder is the real file's ([`real_file`]).
 fn refuse_unwritable_folder(path: &str) -> Result<()> {
     use std::os::unix::ffi::OsStrExt as _;
-    let real = std::fs::canonicalize(path).unwrap_or_else(|_| Path::new(path).to_path_buf());
+    let real = real_file(path);
     let folder = real
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
