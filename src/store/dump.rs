@@ -563,6 +563,29 @@ fn own_links() -> impl Iterator<Item = OwnLink> {
             )
         },
     ];
+    // Employees are no account's: their links only need to name one. An `EMPLOYEE`
+    // update by no employee was shown with no editor.
+    let employee = |table, column, applies| OwnLink {
+        foreign: "0",
+        ..account(table, column, "SoftLayer_User_Employee", applies)
+    };
+    let employees = [
+        employee(
+            "SoftLayer_Ticket_Update",
+            "editorId",
+            "r.editorType = 'EMPLOYEE'",
+        ),
+        employee(
+            "SoftLayer_Ticket",
+            "lastEditorId",
+            "r.lastEditType = 'EMPLOYEE'",
+        ),
+        employee(
+            "SoftLayer_Ticket_Attachment_File",
+            "uploaderId",
+            "r.uploaderType = 'EMPLOYEE'",
+        ),
+    ];
     let update = OwnLink {
         table: "SoftLayer_Ticket_Attachment_File",
         ticket: ticket_of("SoftLayer_Ticket_Attachment_File"),
@@ -572,7 +595,12 @@ fn own_links() -> impl Iterator<Item = OwnLink> {
         foreign: "x.ticketId <> t.id",
         rule: "is another ticket's (a file is attached to an update of its own ticket)",
     };
-    users.into_iter().chain(devices).chain(tags).chain([update])
+    users
+        .into_iter()
+        .chain(devices)
+        .chain(tags)
+        .chain(employees)
+        .chain([update])
 }
 
 /// Refuses a row of a document's section `key` (inserted with `id`) that the API could
@@ -596,6 +624,19 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
             )));
         }
     }
+    if table_name == "SoftLayer_Tag_Reference" {
+        let kind: i64 = conn
+            .prepare_cached("SELECT tagTypeId FROM SoftLayer_Tag_Reference WHERE rowid = ?1")?
+            .query_row([id], |r| r.get(0))?;
+        // Only tickets' references are read; another type's was kept and never shown.
+        if kind != TICKET_TAG_TYPE {
+            return Err(StoreError::Seed(format!(
+                "SoftLayer_Tag_Reference {id}: tagTypeId {kind} is not tickets' \
+                 ({TICKET_TAG_TYPE}), the only kind of tag reference kept"
+            )));
+        }
+    }
+    check_parent_keys(conn, table_name, id)?;
     for (table, column, kinds) in EDITOR_KINDS.iter().filter(|k| k.0 == table_name) {
         let kind: Option<String> = conn
             .prepare_cached(&format!("SELECT {column} FROM {table} WHERE rowid = ?1"))?
@@ -649,6 +690,48 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
             return Err(StoreError::Seed(format!(
                 "{table} {id}: {column} {named} of ticket {ticket_id}: the document and the \
                  database hold no such {target}, or no such SoftLayer_Ticket"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The tag type of a ticket's tag references.
+const TICKET_TAG_TYPE: i64 = 9;
+
+/// Refuses a row whose foreign key names a parent that neither the document nor the
+/// database holds. SQLite checks them only at commit, where "FOREIGN KEY constraint
+/// failed" named neither the row nor the parent.
+fn check_parent_keys(conn: &Connection, table_name: &str, rowid: i64) -> Result<()> {
+    let keys: Vec<(String, String, Option<String>)> = conn
+        .prepare_cached(r#"SELECT "from", "table", "to" FROM pragma_foreign_key_list(?1)"#)?
+        .query_map([table_name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (column, parent, parent_column) in keys {
+        // No parent column: the parent's primary key, its rowid in these tables.
+        let parent_column = parent_column.unwrap_or_else(|| "rowid".into());
+        let sql = format!(
+            "SELECT r.{column} FROM {table_name} r \
+             WHERE r.rowid = ?1 AND r.{column} IS NOT NULL AND NOT EXISTS ( \
+             SELECT 1 FROM {parent} p WHERE p.{parent_column} = r.{column})",
+            column = quote_ident(&column),
+            table_name = quote_ident(table_name),
+            parent = quote_ident(&parent),
+            parent_column = quote_ident(&parent_column),
+        );
+        let missing: Option<rusqlite::types::Value> = conn
+            .prepare_cached(&sql)?
+            .query_row([rowid], |r| r.get(0))
+            .optional()?;
+        if let Some(missing) = missing {
+            let missing = match missing {
+                rusqlite::types::Value::Integer(n) => n.to_string(),
+                rusqlite::types::Value::Text(t) => format!("{t:?}"),
+                other => format!("{other:?}"),
+            };
+            return Err(StoreError::Seed(format!(
+                "{table_name} {rowid}: {column} {missing} names no {parent} the document or \
+                 the database holds"
             )));
         }
     }

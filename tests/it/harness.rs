@@ -1435,6 +1435,26 @@ fn the_control_api_refuses_what_it_would_misread() {
             json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "USER", "editorId": 99999, "createDate": "2020-01-01T00:00:00-06:00"}]}),
             "SoftLayer_Ticket_Update 570000001: editorId 99999 of ticket 170000001: the document and the database hold no such SoftLayer_User_Customer",
         ),
+        // Employees are no account's, but an `EMPLOYEE` editor must be one: 4242 was
+        // shown as no editor at all. A tag reference of another type was kept, unread.
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "EMPLOYEE", "editorId": 4242, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket_Update 570000001: editorId 4242 of ticket 170000001: the document and the database hold no such SoftLayer_User_Employee",
+        ),
+        (
+            json!({"SoftLayer_Tag": [{"id": 9701, "accountId": 4001, "name": "imp"}], "SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Tag_Reference": [{"id": 970, "tagId": 9701, "tagTypeId": 3, "resourceTableId": 170000001}]}),
+            "SoftLayer_Tag_Reference 970: tagTypeId 3 is not tickets' (9)",
+        ),
+        // A parent that is not there (by a foreign key) was a 409 at commit, with
+        // SQLite's "FOREIGN KEY constraint failed" naming no row.
+        (
+            json!({"SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 199999999, "entry": "imp", "editorType": "AUTO", "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket_Update 570000001: ticketId 199999999 names no SoftLayer_Ticket the document or the database holds",
+        ),
+        (
+            json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4999, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket 170000001: accountId 4999 names no SoftLayer_Account the document or the database holds",
+        ),
         // The API writes a file's size from its content; a document's size that is not
         // it was shown beside the file.
         (

@@ -331,6 +331,21 @@ fn every_modification_moves_the_last_edit() {
         reply.exchange()
     );
     assert_eq!(last_editor(ticket), Some(DEMO_OPS.id.to_string()));
+    // Priority 0 (none) is taken, so the fault for one not taken says so: it said
+    // priorities run from 1.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "edit")
+            .auth(&DEMO_OPS)
+            .id(ticket)
+            .arg(xstruct(&[("priority", xint(9))])),
+    );
+    assert_eq!(
+        reply.fault().string,
+        "Invalid ticket priority 9: priorities are 0 (none) or 1 (critical) to 4 (minimal \
+         impact).",
+        "{}",
+        reply.exchange()
+    );
 
     set_clock(&server, "2027-01-10T13:00:00-06:00");
     support(

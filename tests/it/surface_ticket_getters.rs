@@ -582,6 +582,30 @@ fn location_and_location_flags() {
         );
         assert!(!flag(&server, &DEMO, "getFsboaSupportedFlag", ticket));
     }
+    // A location that is not there was stored with no `location` behind it, and the
+    // account's export could not be loaded back.
+    for missing in [424242, -5] {
+        let reply = server.xmlrpc(
+            &call("createStandardTicket", &DEMO)
+                .arg(xstruct(&[
+                    ("subjectId", xint(1005)),
+                    ("locationId", xint(missing)),
+                ]))
+                .arg(xstr("where is it?")),
+        );
+        let fault = reply.fault();
+        assert_eq!(
+            fault.code,
+            xstr("SoftLayer_Exception_ObjectNotFound"),
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            fault.string.contains(&format!("'{missing}'")),
+            "{}",
+            fault.string
+        );
+    }
 }
 
 #[test]

@@ -157,7 +157,10 @@ fn create(
         group_name: None,
         assigned_user_id: assignee(ctx, template.assigned_user_id)?,
         priority: priority(template.priority)?,
-        location_id: template.location_id,
+        location_id: template
+            .location_id
+            .map(|id| location(ctx, id))
+            .transpose()?,
         notify: template.notify_user_on_update_flag.unwrap_or(true),
         administrative,
         contents,
@@ -165,6 +168,15 @@ fn create(
         device,
     };
     open(ctx, ticket)
+}
+
+/// A location the ticket may name: one that is there. Stored unchecked, a ticket had no
+/// `location` behind its `locationId`, and its account's export could not be loaded.
+fn location(ctx: &Ctx, id: i64) -> Result<i64, Fault> {
+    match store::get(ctx.conn, "SoftLayer_Location", id)? {
+        Some(_) => Ok(id),
+        None => Err(Fault::not_found(id)),
+    }
 }
 
 fn subject_row(ctx: &Ctx, id: i64) -> Result<Row, Fault> {

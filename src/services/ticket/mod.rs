@@ -149,7 +149,8 @@ pub(super) fn account_user(
 pub(super) fn priority(value: Option<i64>) -> Result<Option<i64>, Fault> {
     match value {
         Some(p) if !store::TICKET_PRIORITIES.contains(&p) => Err(Fault::rule(format!(
-            "Invalid ticket priority {p}: priorities are 1 (critical) to 4 (minimal impact)."
+            "Invalid ticket priority {p}: priorities are 0 (none) or 1 (critical) to 4 \
+             (minimal impact)."
         ))),
         other => Ok(other),
     }
