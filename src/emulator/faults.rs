@@ -277,12 +277,27 @@ impl Faults {
             only_keys(f, "fault", &["class", "message"])?;
             let class =
                 text(f, "class")?.ok_or_else(|| RuleError("\"fault\" needs \"class\"".into()))?;
-            if !class.starts_with("SoftLayer_") {
+            // A class is a name: letters, digits and `_`. `"` in one broke the metrics'
+            // text for good (it is an outcome label) and made a SOAP `faultcode` no QName.
+            if !class.starts_with("SoftLayer_")
+                || !class
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                || class.len() > 200
+            {
                 return Err(RuleError(format!(
-                    "'{class}' is not a SoftLayer exception class (SoftLayer_Exception_…)"
+                    "'{class}' is not a SoftLayer exception class (SoftLayer_Exception_…: \
+                     letters, digits and _)"
                 )));
             }
             let message = text(f, "message")?.unwrap_or_else(|| class.clone());
+            if let Some((_, c)) = crate::protocol::xml::forbidden_character(&message) {
+                return Err(RuleError(format!(
+                    "\"message\": U+{:04X} is {}",
+                    c as u32,
+                    crate::protocol::xml::NOT_CARRIED
+                )));
+            }
             action = Action::Fault {
                 fault: InjectedFault { class, message },
                 status: None,
@@ -499,6 +514,9 @@ mod tests {
             json!({"preset": "meteor"}),
             json!({"fault": {"message": "x"}}),
             json!({"fault": {"class": "Oops"}}),
+            json!({"fault": {"class": "SoftLayer_Exception_A\"B"}}),
+            json!({"fault": {"class": "SoftLayer_Exception_<a>"}}),
+            json!({"fault": {"class": "SoftLayer_Exception", "message": "bell\u{7}"}}),
             json!({"http": {"status": 200}}),
             json!({"probability": 2, "drop_connection": true}),
             json!({"times": 0, "drop_connection": true}),

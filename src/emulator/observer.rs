@@ -171,22 +171,15 @@ impl Observer for Recorder {
         let rule = injection.rule;
         let (kind, fault) = match injection.action {
             Action::Delay => return Ok(()),
-            Action::Fault { fault, status } => {
-                // REST answers a rate limit as HTTP does.
-                let status = status.or_else(|| {
-                    (transport == "rest" && fault.class.ends_with("RateLimitExceeded"))
-                        .then_some(429)
-                });
-                (
-                    "fault",
-                    Fault::Injected {
-                        class: fault.class,
-                        message: fault.message,
-                        status,
-                        rule,
-                    },
-                )
-            }
+            Action::Fault { fault, status } => (
+                "fault",
+                Fault::Injected {
+                    class: fault.class,
+                    message: fault.message,
+                    status,
+                    rule,
+                },
+            ),
             Action::Http { status } => (
                 "http",
                 Fault::Interrupted {

@@ -368,7 +368,23 @@ pub fn status_of(fault: &Fault) -> u16 {
         | Fault::Cut { .. }
         | Fault::Interrupted { .. } => 500,
         Fault::Busy { .. } => 503,
-        Fault::Injected { status, .. } => status.unwrap_or(500),
+        Fault::Injected { status, class, .. } => status.unwrap_or_else(|| injected_status(class)),
+    }
+}
+
+/// The status of an injected fault that asks for none: the one the server's own fault
+/// of that class gets, so a test that injects `ObjectNotFound` sees the 404 its client
+/// handles (every injected fault was 500), and a rate limit is HTTP's 429.
+fn injected_status(class: &str) -> u16 {
+    use crate::fault::ExceptionClass;
+    if class.ends_with("RateLimitExceeded") {
+        return 429;
+    }
+    match ExceptionClass::from_name(class) {
+        Some(ExceptionClass::ObjectNotFound) => 404,
+        Some(ExceptionClass::InvalidLegacyToken) => 401,
+        Some(ExceptionClass::WebServiceBadRequest) => 400,
+        _ => 500,
     }
 }
 

@@ -1261,6 +1261,24 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "SoftLayer_Ticket has no field 'nonsense'",
     );
+    // A character the API refuses in text was kept: JSON clients read `\u0001`, XML
+    // clients U+FFFD.
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Ticket": [{"id": 1, "title": "a\u{1}b", "subjectId": 1005}]})),
+        400,
+        "SoftLayer_Ticket.title: U+0001 is a character the API does not take",
+    );
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 1001, "title": "a\u{fffe}", "createDate": "2026-11-30T14:05:09-06:00", "subjectId": 1005}]}),
+        ),
+        400,
+        "SoftLayer_Ticket.title: U+FFFE is a character the API does not take",
+    );
     // Text in a number column was stored as text, and every call of that user then
     // failed with 500 (its time zone did not read as a number).
     refused(

@@ -1055,6 +1055,59 @@ fn injected_faults_reach_softlayer_python_as_the_real_ones_would() {
     );
 }
 
+/// Over REST an injected fault with no `http.status` gets the status the server's own
+/// fault of its class gets: every one was 500, so a client's handling of a 404 or a 401
+/// could not be tried with a rule.
+#[test]
+fn an_injected_rest_fault_gets_the_status_of_its_class() {
+    let server = start(&[]);
+    for (class, status) in [
+        ("SoftLayer_Exception_ObjectNotFound", 404),
+        ("SoftLayer_Exception_InvalidLegacyToken", 401),
+        ("SoftLayer_Exception_WebService_BadRequest", 400),
+        ("SoftLayer_Exception_WebService_RateLimitExceeded", 429),
+        ("SoftLayer_Exception_Public", 500),
+        ("SoftLayer_Exception_Made_Up", 500),
+    ] {
+        ok(
+            &server,
+            "POST",
+            "/_emulator/faults",
+            Some(&json!({"times": 1, "fault": {"class": class, "message": "injected"}})),
+        );
+        let resp = rest_get(
+            &server,
+            "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json",
+        );
+        assert_eq!(resp.status, status, "{class}: {}", resp.describe());
+        let body: J = serde_json::from_str(&resp.text()).unwrap();
+        assert_eq!(body["code"], class, "{}", resp.describe());
+        assert_eq!(
+            resp.header("WWW-Authenticate").is_some(),
+            status == 401,
+            "{}",
+            resp.describe()
+        );
+    }
+    // The status a rule names still wins.
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            &json!({"times": 1, "fault": {"class": "SoftLayer_Exception_ObjectNotFound", "message": "m"}, "http": {"status": 502}}),
+        ),
+    );
+    assert_eq!(
+        rest_get(
+            &server,
+            "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json"
+        )
+        .status,
+        502
+    );
+}
+
 #[test]
 fn a_probability_rule_fires_sometimes_and_delete_removes_it() {
     let server = start(&[]);
