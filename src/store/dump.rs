@@ -317,14 +317,14 @@ pub fn check_document_fields<'a>(
             .is_some_and(|p| p.type_name == "dateTime");
         // As the API refuses it: a title with U+0001 was read back as `\u0001` by JSON
         // clients and as U+FFFD by XML ones.
-        if let Value::String(text) = value {
-            if let Some((_, c)) = crate::protocol::xml::forbidden_character(text) {
-                return Err(StoreError::Seed(format!(
-                    "{table_name}.{name}: U+{:04X} is {}",
-                    c as u32,
-                    crate::protocol::xml::NOT_CARRIED
-                )));
-            }
+        if let Value::String(text) = value
+            && let Some((_, c)) = crate::protocol::xml::forbidden_character(text)
+        {
+            return Err(StoreError::Seed(format!(
+                "{table_name}.{name}: U+{:04X} is {}",
+                c as u32,
+                crate::protocol::xml::NOT_CARRIED
+            )));
         }
         match value {
             // Stored as their JSON text (an object) or as 1 (true for an id), served so.
