@@ -569,10 +569,9 @@ fn offline_db(db: &str) -> Result<store::Store, Box<dyn std::error::Error>> {
 
 /// Refuses `:memory:`: an offline subcommand's in-memory database would vanish with it.
 fn a_file(db: &str) -> Result<(), Box<dyn std::error::Error>> {
-    // SQLite opens `file::memory:` (and `mode=memory`) in memory too.
-    let in_memory = db == ":memory:"
-        || (db.starts_with("file:") && (db.contains(":memory:") || db.contains("mode=memory")));
-    if in_memory {
+    // `file:` names (`file::memory:` among them) are refused by `Store::open`.
+    store::refuse_uri_name(db)?;
+    if db == ":memory:" {
         return Err("this subcommand works on a database file; for a server on :memory: use the /_emulator/ API".into());
     }
     Ok(())

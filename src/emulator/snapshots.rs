@@ -182,7 +182,9 @@ impl Snapshots {
         let when = crate::time::Zone::CENTRAL.render(taken_ms);
         match &self.place {
             Place::Folder(folder) => {
-                std::fs::create_dir_all(folder)?;
+                std::fs::create_dir_all(folder).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("{}: {e}", folder.display()))
+                })?;
                 remove_dead_partials(folder);
                 // Written aside and renamed: a reader never finds half a snapshot. The
                 // file aside is this save's own (pid and counter): saves of one name at
@@ -253,7 +255,8 @@ impl Snapshots {
         match &self.place {
             Place::Folder(folder) => {
                 let path = Self::file(folder, name);
-                if !path.exists() {
+                // A folder of that name (made by hand) is no snapshot: reading it was a 500.
+                if !path.is_file() {
                     return Err(SnapshotError::Missing(name.to_string()));
                 }
                 // A DELETE may take the file between the look and the open: then it is
@@ -285,7 +288,14 @@ impl Snapshots {
         let found = match &self.place {
             Place::Folder(folder) => match std::fs::remove_file(Self::file(folder, name)) {
                 Ok(()) => true,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                    ) =>
+                {
+                    false
+                }
                 Err(e) => return Err(e.into()),
             },
             Place::Memory(map) => map
@@ -325,6 +335,9 @@ impl Snapshots {
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                         Err(e) => return Err(e.into()),
                     };
+                    if meta.is_dir() {
+                        continue;
+                    }
                     let modified = meta
                         .modified()
                         .ok()

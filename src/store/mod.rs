@@ -47,6 +47,13 @@ pub enum StoreError {
          (export and snapshot only read)"
     )]
     ReadOnly(String),
+    /// A SQLite URI (`file:…`) for the database: SQLite reads it, the checks of the file
+    /// and its folder, the snapshots' folder and the reading connections would not.
+    #[error(
+        "{0}: give the database as a file's path or :memory:; SQLite's URI names \
+         (file:…) are not read here"
+    )]
+    UriName(String),
     /// A migration failed: the database was left as it was.
     #[error(
         "the database's schema (version {version}) cannot be brought up to this build's \
@@ -92,6 +99,31 @@ pub fn real_file(path: &str) -> std::path::PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| Path::new(path).to_path_buf())
 }
 
+/// Refuses a SQLite URI for the database ([`StoreError::UriName`]). `file::memory:`
+/// gave each connection its own empty database: the server said it was healthy and
+/// failed every call; `file:/abs/x.db` was refused as a folder it could not write to.
+pub fn refuse_uri_name(path: &str) -> Result<()> {
+    if path.starts_with("file:") {
+        return Err(StoreError::UriName(path.to_string()));
+    }
+    Ok(())
+}
+
+/// Whether this process may write to the folder of the real file `path` names.
+pub fn folder_writable(path: &str) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    let real = real_file(path);
+    let folder = real
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(folder_c) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return true;
+    };
+    // SAFETY: access(2) reads the NUL-terminated path and nothing else.
+    unsafe { libc::access(folder_c.as_ptr(), libc::W_OK) == 0 }
+}
+
 /// Refuses a file in a folder this process may not write to: SQLite keeps its
 /// write-ahead log, its shared-memory index and its rollback journal beside the file. A
 /// file in rollback mode (as `snapshot` writes them) opened there without a word, could
@@ -100,17 +132,7 @@ pub fn real_file(path: &str) -> std::path::PathBuf {
 ///
 /// The folder is the real file's ([`real_file`]).
 fn refuse_unwritable_folder(path: &str) -> Result<()> {
-    use std::os::unix::ffi::OsStrExt as _;
-    let real = real_file(path);
-    let folder = real
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let Ok(folder_c) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
-        return Ok(());
-    };
-    // SAFETY: access(2) reads the NUL-terminated path and nothing else.
-    if unsafe { libc::access(folder_c.as_ptr(), libc::W_OK) } != 0 {
+    if !folder_writable(path) {
         return Err(StoreError::ReadOnly(path.to_string()));
     }
     Ok(())
@@ -323,6 +345,7 @@ impl Store {
     /// in memory with one connection.
     pub fn open(path: &str) -> Result<Store> {
         configure_process();
+        refuse_uri_name(path)?;
         let in_memory = path == ":memory:";
         let conn = if in_memory {
             Connection::open_in_memory()?

@@ -70,7 +70,21 @@ fn not_this_emulators(src: &Connection) -> Option<String> {
 /// `snapshot` and `export` subcommands). Refuses a file that is not this emulator's.
 pub fn open_as_is(path: &str) -> Result<Connection> {
     super::configure_process();
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    super::refuse_uri_name(path)?;
+    let conn = if super::folder_writable(path)
+        || Path::new(&format!("{}-wal", super::real_file(path).display())).exists()
+    {
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?
+    } else {
+        // A file in write-ahead mode in a folder no one may write to (a backup, a
+        // read-only mount) has no log beside it, and SQLite, unable to make its index
+        // there, refused to read it ("attempt to write a readonly database"). No other
+        // process can be writing it either, so it is read as unchanging.
+        Connection::open_with_flags(
+            immutable_uri(&super::real_file(path)),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )?
+    };
     configure(&conn)?;
     // Said as every command says it of the database it was given (`store::open`).
     if super::is_another_programs(&conn)? {
@@ -211,6 +225,20 @@ pub fn in_memory_copy(fill: &dyn Fn(&mut Connection) -> Result<()>) -> Result<Co
     let mut dst = Connection::open_in_memory()?;
     fill(&mut dst)?;
     Ok(dst)
+}
+
+/// The SQLite URI reading the file at the absolute `path` as unchanging: `%`, `?` and
+/// `#` escaped, which a URI's path cannot hold as they are.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 /// Opens a snapshot file to restore from: read only, as it is.

@@ -573,6 +573,18 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     let out = run(&["snapshot", "--db", link_out.to_str().unwrap(), "by-link"]);
     assert!(out.status.success(), "{out:?}");
     assert!(open.join("t.sqlite3.snapshots/by-link.db").exists());
+    // `export` and `snapshot` only read: the write-ahead file there is read as it is
+    // (SQLite, unable to make its index beside it, refused it as "attempt to write a
+    // readonly database"); a snapshot beside it cannot be saved, and says where.
+    let out = run(&["export", "--db", wal.to_str().unwrap(), "--account", "1001"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"SoftLayer_Ticket\""));
+    let out = run(&["snapshot", "--db", wal.to_str().unwrap(), "s"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("wal.sqlite3.snapshots: Permission denied"),
+        "{stderr}"
+    );
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
@@ -589,6 +601,30 @@ fn commands_taking_db(doc: &str) -> [Vec<&str>; 8] {
         vec!["export"],
         vec!["reset"],
     ]
+}
+
+/// SQLite's URI names are refused by every subcommand: `serve` on `file::memory:` said it
+/// was healthy and failed every call (each connection had its own empty database), and
+/// `file:/abs/x.db` was refused as a folder that cannot be written, leaving an empty file.
+#[test]
+fn a_sqlite_uri_is_refused_by_every_subcommand_that_takes_a_db() {
+    let dir = TempDir::new("cli-uri-db");
+    let doc = dir.path().join("doc.json");
+    std::fs::write(&doc, "{}").unwrap();
+    let absolute = format!("file:{}", dir.path().join("uri.db").display());
+    for command in commands_taking_db(doc.to_str().unwrap()) {
+        for uri in ["file::memory:", "file:x?mode=memory", absolute.as_str()] {
+            let mut args = vec![command[0], "--db", uri];
+            args.extend(&command[1..]);
+            let stderr = refused(&args, &[]);
+            assert!(
+                stderr.contains("SQLite's URI names (file:…) are not read"),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+    assert!(!dir.path().join("uri.db").exists());
+    assert!(!std::path::Path::new("x").exists());
 }
 
 #[test]
@@ -853,10 +889,11 @@ fn commands_do_not_write_over_the_database_or_act_on_nothing() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 
-    for memory in [":memory:", "file::memory:", "file:x?mode=memory"] {
-        let stderr = refused(&["seed", "--db", memory, "--synthetic-tickets", "2"], &[]);
-        assert!(stderr.contains("database file"), "{memory}: {stderr}");
-    }
+    let stderr = refused(
+        &["seed", "--db", ":memory:", "--synthetic-tickets", "2"],
+        &[],
+    );
+    assert!(stderr.contains("database file"), "{stderr}");
     let empty = dir.path().join("empty.db");
     std::fs::write(&empty, b"").unwrap();
     let stderr = refused(

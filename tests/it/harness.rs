@@ -2831,6 +2831,19 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
         );
     }
     control.ok("POST", "/_emulator/snapshots/good/restore", None);
+    // A folder named as a snapshot (made by hand) is none: it was listed, and restoring
+    // or deleting it was a 500.
+    std::fs::create_dir(folder.join("dir.db")).unwrap();
+    let listed = control.ok("GET", "/_emulator/snapshots", None);
+    assert!(!listed.to_string().contains("\"dir\""), "{listed}");
+    for (method, path) in [
+        ("POST", "/_emulator/snapshots/dir/restore"),
+        ("DELETE", "/_emulator/snapshots/dir"),
+    ] {
+        let (status, body) = control.call(method, path, None);
+        assert_eq!(status, 404, "{method} {path}: {body}");
+    }
+    assert!(folder.join("dir.db").is_dir());
 }
 
 /// Waits until the server's text tally is built (its metric says so).
