@@ -384,11 +384,12 @@ fn harness(
         }
         ("GET", ["clock"]) => answer(200, crate::clock::describe()),
         ("POST", ["clock"]) => {
+            let turn = scheduler::turn();
             let mode = match change_clock(body) {
                 Ok(mode) => mode,
                 Err(msg) => return Some(error(400, msg)),
             };
-            let fired = match scheduler::run_due(store) {
+            let fired = match scheduler::run_due(store, &turn) {
                 Ok(f) => f,
                 Err(e) => return Some(error(500, e)),
             };

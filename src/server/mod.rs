@@ -167,7 +167,8 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 scheduled.harness.journal.finish_cut_line();
                 let shared = scheduled.clone();
                 let ran = tokio::task::spawn_blocking(move || {
-                    crate::emulator::scheduler::run_due(&shared.store)
+                    let turn = crate::emulator::scheduler::turn();
+                    crate::emulator::scheduler::run_due(&shared.store, &turn)
                 })
                 .await;
                 match ran {
