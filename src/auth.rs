@@ -44,9 +44,12 @@ pub fn authenticate(
             store::principal_by_token(conn, *user_id, token)?
         }
     };
-    found.ok_or_else(|| {
-        Fault::unauthenticated(ExceptionClass::InvalidLegacyToken, "Invalid API token.")
-    })
+    found.ok_or_else(refused_credentials)
+}
+
+/// The fault for a call whose credentials name no user.
+pub fn refused_credentials() -> Fault {
+    Fault::unauthenticated(ExceptionClass::InvalidLegacyToken, "Invalid API token.")
 }
 
 /// The fault for a call that carries no credentials at all.

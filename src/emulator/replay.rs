@@ -53,6 +53,9 @@ pub struct ReplayReport {
     pub skipped_other: usize,
     /// Calls a fault rule answered (`injected`): a test's own fault, not the server's.
     pub skipped_injected: usize,
+    /// Calls whose credentials were refused, or that had none: replay sends every call
+    /// as the one user given, so each was a difference in every replay.
+    pub skipped_refused: usize,
     /// (journal id, `Service::method`, what differed)
     pub differences: Vec<(u64, String, String)>,
 }
@@ -66,13 +69,14 @@ impl ReplayReport {
             .map(|(id, call, what)| format!("DIFF #{id} {call}: {what}\n"))
             .collect();
         text += &format!(
-            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable, {} answered by a fault rule\n",
+            "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable, {} answered by a fault rule, {} with refused or no credentials\n",
             self.replayed,
             self.differences.len(),
             self.skipped_writes,
             self.skipped_redacted,
             self.skipped_other,
-            self.skipped_injected
+            self.skipped_injected,
+            self.skipped_refused
         );
         text
     }
@@ -283,6 +287,19 @@ const NO_ANSWER: &str = "no answer";
 /// How [`send`]'s error starts when the recorded call cannot be sent over REST at all.
 const NOT_REPLAYABLE: &str = "not replayable";
 
+/// Whether the recorded call was refused for its credentials (a wrong key or token), or
+/// carried none: made by no user, with the fault [`crate::auth`] answers such calls with.
+fn refused_credentials(call: &J) -> bool {
+    let refusals = [
+        crate::auth::refused_credentials(),
+        crate::auth::no_credentials(),
+    ];
+    call["user"].is_null()
+        && refusals.iter().any(|f| {
+            call["fault"]["class"] == f.class_name() && call["fault"]["message"] == *f.message()
+        })
+}
+
 fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Result<Answer, String> {
     let mut url = format!("{}/rest/v3.1", base.trim_end_matches('/'));
     match call["path"].as_array() {
@@ -454,6 +471,10 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
         // compared, it was a difference in every replay.
         if !call["injected"].is_null() {
             report.skipped_injected += 1;
+            continue;
+        }
+        if refused_credentials(call) {
+            report.skipped_refused += 1;
             continue;
         }
         let answer = match send(&agent, against, opts, call) {

@@ -1852,6 +1852,20 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
             .id(160000001),
     );
     assert!(injected.outcome.is_err(), "{}", injected.exchange());
+    // Calls refused for their credentials, or made with none, were made by no user:
+    // replay sends every call as the one user it is given, so each was a difference.
+    let wrong_key = User {
+        api_key: "f00d",
+        ..DEMO
+    };
+    let refused = rest_get_as(
+        &server,
+        &wrong_key,
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json",
+    );
+    assert_eq!(refused.status, 401, "{}", refused.describe());
+    let anonymous = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", "getObject").id(160000001));
+    assert!(anonymous.outcome.is_err(), "{}", anonymous.exchange());
 
     // Against a second server as it started, where the update gets the same id.
     let dir = TempDir::new("replay-meant");
@@ -1867,7 +1881,8 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
     assert!(
         report.contains("6 calls replayed, 0 differences")
             && report.contains(
-                "1 with redacted or elided arguments, 1 not replayable, 1 answered by a fault rule"
+                "1 with redacted or elided arguments, 1 not replayable, 1 answered by a fault \
+                 rule, 2 with refused or no credentials"
             ),
         "{report}"
     );
