@@ -204,6 +204,31 @@ pub fn stored_date_ms(text: &str) -> Option<i64> {
     })
 }
 
+/// An ISO 8601 date and time with its offset (`2026-11-30T14:05:09-06:00`, `…Z`), the
+/// instant the control API's clock and journal take: read as the API reads dates
+/// ([`parse`]: `24:00:00` is the next day's midnight, a leap second is no time), where
+/// chrono's RFC 3339 parser refused the one and took the other.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let text = text.trim_ascii();
+    let iso_date = text.len() > 10
+        && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)
+        && text.as_bytes()[4] == b'-';
+    let time = text.get(10..)?;
+    let with_offset = time.ends_with(['Z', 'z']) || time.contains(['+', '-']);
+    if !(iso_date && with_offset) {
+        return None;
+    }
+    parse(text, Zone::CENTRAL, 0)
+        .map(|span| span.start)
+        .or_else(|| {
+            // RFC 3339's other forms (a space for the `T`), which `parse` does not read.
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .filter(|date| date.nanosecond() < 1_000_000_000)
+                .map(|date| date.timestamp_millis())
+        })
+}
+
 /// A date as [`Zone::render`] writes them (`2026-11-30T14:05:09-06:00`; a zero offset as
 /// `+00:00`): its instant (milliseconds since the epoch) and offset in seconds. Read
 /// without chrono's parser; anything else, even another valid ISO 8601 form, is `None`.
@@ -543,6 +568,32 @@ fn time_of_day(text: &str) -> Option<TimeOfDay> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn control_instants_are_read_as_the_api_reads_dates() {
+        let at = |t: &str| parse_instant(t);
+        assert_eq!(
+            at("2031-02-01T24:00:00-06:00"),
+            at("2031-02-02T00:00:00-06:00")
+        );
+        assert!(at("2031-02-02T00:00:00-06:00").is_some());
+        assert_eq!(at("2031-02-02T06:00:00Z"), at("2031-02-02T00:00:00-06:00"));
+        assert_eq!(at("2031-02-02 06:00:00Z"), at("2031-02-02T06:00:00Z"));
+        assert_eq!(at("2031-02-02T06:00:00.250Z").unwrap() % 1000, 250);
+        for refused in [
+            "2031-02-01T23:59:60-06:00",
+            "2031-02-01T24:00:00.5-06:00",
+            "2031-02-01T10:00:00",
+            "2031-02-01",
+            "02/01/2031 10:00",
+            "sysdate - 30",
+            "currentDate - 1",
+            "é2031-02-01T10:00:00Z",
+            "",
+        ] {
+            assert_eq!(at(refused), None, "{refused}");
+        }
+    }
+
     use super::*;
 
     fn ms(text: &str) -> i64 {

@@ -433,9 +433,9 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
         None => (None, None),
         Some(s) => match s.parse::<u64>() {
             Ok(id) => (Some(id), None),
-            Err(_) => match chrono::DateTime::parse_from_rfc3339(&s) {
-                Ok(t) => (None, Some(t.timestamp_millis())),
-                Err(_) => {
+            Err(_) => match crate::time::parse_instant(&s) {
+                Some(ms) => (None, Some(ms)),
+                None => {
                     return Err(error(
                         400,
                         format!("since={s}: give an entry id or an ISO 8601 date with offset"),
@@ -531,9 +531,12 @@ fn change_clock(body: &serde_json::Value) -> Result<crate::clock::Mode, String> 
         let text = set
             .as_str()
             .ok_or("\"set\" takes an ISO 8601 date with offset")?;
-        let at = chrono::DateTime::parse_from_rfc3339(text.trim())
-            .map_err(|e| format!("'{text}' is not an ISO 8601 date with offset ({e})"))?;
-        return crate::clock::set(at.with_timezone(&chrono::Utc)).map_err(|e| e.to_string());
+        let at = crate::time::parse_instant(text)
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .ok_or_else(|| {
+                format!("'{text}' is not an ISO 8601 date with offset (2027-01-10T09:00:00-06:00)")
+            })?;
+        return crate::clock::set(at).map_err(|e| e.to_string());
     }
     if let Some(advance) = body.get("advance") {
         let ms = match advance {

@@ -1865,6 +1865,26 @@ fn the_clock_stamps_new_objects_and_moves_date_filters() {
         Some(&json!({"set": "tomorrow"})),
     );
     assert_eq!(status, 400);
+    // Dates as the API reads them: `24:00:00` is the next day's midnight (it was
+    // refused, while the API's dates took it), a leap second none (it was taken).
+    let clock = control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2031-02-01T24:00:00-06:00"})),
+    );
+    assert_eq!(clock["now"], "2031-02-02T00:00:00-06:00", "{clock}");
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2031-02-01T23:59:60-06:00"})),
+    );
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = control.call(
+        "GET",
+        "/_emulator/journal?since=2027-06-01T24:00:00Z&limit=1",
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
 
     let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"real": true})));
     assert_eq!(clock["mode"], "real");
