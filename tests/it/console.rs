@@ -919,6 +919,34 @@ fn edges(server: &Server, scenario: &str, env: &[(&str, String)]) -> Browser {
     Browser::start_script(server, "console_edges.js", &env)
 }
 
+/// A double-click on a file's Download, a fault rule's Remove or the journal's Refresh
+/// sends one request: Download fetched and saved the file twice, Remove sent a second
+/// DELETE (a 404), Refresh read the journal twice.
+#[test]
+fn browser_double_clicks_on_row_buttons_send_one_request() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Two clicks", "One file.");
+    attach(&server, &DEMO, ticket, "once.txt", b"only once");
+    let rule = control(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        &json!({"service": "SoftLayer_Ticket_Survey", "preset": "unavailable"}),
+    )["id"]
+        .clone();
+    let mut browser = edges(
+        &server,
+        "doubleClicks",
+        &[("TICKET", ticket.to_string()), ("RULE", rule.to_string())],
+    );
+    let s = browser.step("double-clicks");
+    assert_eq!(s["fileGets"], 1, "{s}");
+    assert_eq!(s["downloads"], 1, "{s}");
+    assert_eq!(s["deletes"], 1, "{s}");
+    assert_eq!(s["journalReads"], 1, "{s}");
+    assert_done(&mut browser);
+}
+
 /// The scenario's last step: it finished, and no script error reached the page.
 fn assert_done(browser: &mut Browser) {
     let s = browser.step("done");
@@ -1160,6 +1188,12 @@ fn browser_back_keeps_the_queue_and_paging_clamps() {
     assert_eq!(s["sort"], "priority", "{s}");
     assert_eq!(s["tab"], "1001", "{s}");
     assert!(text(&s["page"]).starts_with("Page 2 of 2"), "{s}");
+    // Kept in memory only, it was `#/` once the ticket's page was reloaded.
+    let s = browser.step("back-after-reload");
+    assert_eq!(
+        s["href"], "#/?q=pager&status=1001&sort=priority&order=asc&page=1",
+        "{s}"
+    );
 
     let s = browser.step("past-the-end");
     assert!(

@@ -21,8 +21,13 @@ const REFRESH = {
 let view = null;
 let stopListening = null;
 let wasLive = false;
-/** The queue's address as last shown (search, tab, sort, page), for "Back to the queue". */
-let queueHash = '#/';
+/**
+ * The queue's address as last shown (search, tab, sort, page), for "Back to the queue":
+ * kept in this tab's sessionStorage, as the token is, so that a ticket's page reloaded
+ * still goes back to it (held in memory, it became `#/` on a reload).
+ */
+const QUEUE_KEY = 'softlayerEmulatorQueueAddress';
+const queueHash = () => sessionStorage.getItem(QUEUE_KEY) || '#/';
 
 function show(name) {
   view = name;
@@ -42,6 +47,7 @@ function signIn(message = '') {
   if (stopListening) stopListening();
   stopListening = null;
   forgetToken();
+  sessionStorage.removeItem(QUEUE_KEY);
   // Nothing read with the old token stays on the page.
   for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
     $(id).replaceChildren();
@@ -79,7 +85,7 @@ async function route() {
   try {
     if (ticket) {
       show('ticket');
-      $('back').href = queueHash;
+      $('back').href = queueHash();
       await showTicket(ticket[1]);
     } else if (page === '#/clock') {
       show('clock');
@@ -106,7 +112,7 @@ async function route() {
       failed(new Error(`there is no page ${page}; this is the queue`));
     } else {
       show('queue');
-      queueHash = hash;
+      sessionStorage.setItem(QUEUE_KEY, hash);
       document.title = 'Queue · Support console';
       await showQueue(hash.slice(hash.indexOf('?') + 1 || hash.length));
     }

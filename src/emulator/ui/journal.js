@@ -135,8 +135,9 @@ export async function refreshFaults() {
   $('faults-error').textContent = '';
 }
 
+/** One removal at a time: a double-click on Remove sent two DELETEs, the second a 404. */
 function removeRule(id) {
-  return settle($('fault-form').querySelector('.outcome'), () => del(`faults/${id}`), () => `Removed rule ${id}.`, refreshFaults);
+  return oneAtATime($('fault-rows'), () => settle($('fault-form').querySelector('.outcome'), () => del(`faults/${id}`), () => `Removed rule ${id}.`, refreshFaults));
 }
 
 /** The number fields, each with what it takes and a test of the text. */
@@ -197,7 +198,8 @@ export function initJournal(failed) {
   };
   $('journal-prev').addEventListener('click', () => turn(-1));
   $('journal-next').addEventListener('click', () => turn(1));
-  $('journal-refresh').addEventListener('click', guard(refreshJournal));
+  // One read at a time: a double-click read the journal twice.
+  $('journal-refresh').addEventListener('click', guard(() => oneAtATime($('journal-refresh').closest('form'), refreshJournal)));
   $('journal-clear').addEventListener('click', guard(async () => {
     // The server clears the whole journal; say so when filters hide part of it.
     const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));

@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome, settle } from './dom.js';
+import { $, el, fill, when, choose, outcome, settle, oneAtATime } from './dom.js';
 
 let ticketId = null;
 const getTicket = newest();
@@ -206,7 +206,13 @@ function fileOutcome(id) {
 
 /** Runs a file's Download or Preview and says beside its buttons if it failed (a file
  * gone meanwhile, the server unreachable); a refused token goes back to sign-in. */
+/** A file's Download or Preview, one at a time for the file: a double-click fetched it twice, and saved it twice. */
 async function fileAction(id, verb, action) {
+  const item = $('files').querySelector(`li[data-file="${id}"]`);
+  return item ? oneAtATime(item, () => runFileAction(id, verb, action)) : runFileAction(id, verb, action);
+}
+
+async function runFileAction(id, verb, action) {
   const forTicket = ticketId;
   const say = (...said) => {
     if (ticketId !== forTicket) return;

@@ -296,6 +296,12 @@ const SCENARIOS = {
       tab: await page.locator('#status-tabs [aria-current=page]').getAttribute('data-status'),
       page: await text(page, '#page-info'),
     });
+    // A ticket's page reloaded still goes back to the queue as it was shown.
+    await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
+    await page.locator('#thread li.update').first().waitFor();
+    await page.reload();
+    await page.locator('#thread li.update').first().waitFor();
+    report('back-after-reload', { href: await page.locator('#back').getAttribute('href') });
 
     await page.goto(`${UI}#/?q=pager&page=9999`);
     await page.locator('#page-info', { hasText: /^Page \d+ of \d+/ }).waitFor();
@@ -305,6 +311,45 @@ const SCENARIOS = {
       page: await text(page, '#page-info'),
       rows: await page.locator('#queue-rows tr[data-ticket]').count(),
       historyLength: await page.evaluate(() => history.length),
+    });
+  },
+
+  // A double-click on a file's Download, a rule's Remove or the journal's Refresh is one
+  // request, as on the forms.
+  async doubleClicks(page) {
+    const sent = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/_emulator/')) sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
+    });
+    const count = (what) => sent.filter((s) => s.includes(what)).length;
+    const downloads = [];
+    page.on('download', (d) => downloads.push(d.suggestedFilename()));
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    const download = page.locator('#files li[data-file] button', { hasText: 'Download' }).first();
+    await download.waitFor();
+    await download.dblclick();
+    await page.waitForTimeout(1500);
+    const fileGets = sent.filter((s) => s.startsWith('GET') && s.includes('/files/')).length;
+
+    await page.goto(`${UI}#/faults`);
+    const remove = page.locator(`#fault-rows tr[data-rule="${env('RULE')}"] button`);
+    await remove.waitFor();
+    await remove.dblclick();
+    await page.locator('#fault-form .outcome', { hasText: 'Removed rule' }).waitFor();
+    await page.waitForTimeout(1000);
+    const deletes = count(`DELETE /_emulator/faults/${env('RULE')}`);
+
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-rows tr').first().waitFor();
+    await page.waitForTimeout(500);
+    const before = count('GET /_emulator/journal');
+    await page.dblclick('#journal-refresh');
+    await page.waitForTimeout(1000);
+    report('double-clicks', {
+      fileGets,
+      downloads: downloads.length,
+      deletes,
+      journalReads: count('GET /_emulator/journal') - before,
     });
   },
 
