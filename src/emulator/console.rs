@@ -450,10 +450,16 @@ fn not_found(message: String) -> Response<ReplyBody> {
 }
 
 fn unauthorised() -> Response<ReplyBody> {
-    json_reply(
+    let mut reply = json_reply(
         StatusCode::UNAUTHORIZED,
         json!({"error": "The console needs the admin token printed at start (Authorization: Bearer TOKEN)."}),
-    )
+    );
+    // A 401 names the scheme it wants (RFC 9110 §11.6.1).
+    reply.headers_mut().insert(
+        hyper::header::WWW_AUTHENTICATE,
+        hyper::header::HeaderValue::from_static("Bearer realm=\"SoftLayer emulator console\""),
+    );
+    reply
 }
 
 #[cfg(test)]

@@ -559,10 +559,16 @@ fn change_clock(body: &serde_json::Value) -> Result<crate::clock::Mode, String> 
 
 /// The answer to a control request without the admin token.
 pub fn unauthorised() -> HttpAnswer {
-    error(
+    let mut answer = error(
         401,
         "The emulator control API needs the admin token printed at start (Authorization: Bearer TOKEN).",
-    )
+    );
+    // A 401 names the scheme it wants (RFC 9110 §11.6.1).
+    answer.headers.push((
+        "WWW-Authenticate".to_string(),
+        "Bearer realm=\"SoftLayer emulator control API\"".to_string(),
+    ));
+    answer
 }
 
 pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlRequest) -> HttpAnswer {

@@ -2474,7 +2474,30 @@ fn the_harness_endpoints_need_the_admin_token() {
     ] {
         let resp = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
         assert_eq!(resp.status, 401, "{method} {path}");
+        // RFC 9110 §11.6.1: a 401 names the scheme it wants.
+        assert!(
+            resp.header("WWW-Authenticate")
+                .is_some_and(|h| h.starts_with("Bearer ")),
+            "{method} {path}: {}",
+            resp.describe()
+        );
     }
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/queue",
+        &[],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 401, "{}", resp.describe());
+    assert!(
+        resp.header("WWW-Authenticate")
+            .is_some_and(|h| h.starts_with("Bearer ")),
+        "{}",
+        resp.describe()
+    );
 }
 
 /// Runs the server binary's CLI; panics with its stderr unless it succeeds.
