@@ -517,9 +517,17 @@ fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuer
 fn change_clock(body: &serde_json::Value) -> Result<crate::clock::Mode, String> {
     // One change at a time: a second one would be silently dropped.
     only_fields(body, &["set", "advance", "real"])?;
+    // As fault rules refuse it: `{"set": X, "advance": null}` was a set, while
+    // `{"advance": null}` was refused.
+    if let Some(k) = ["set", "advance", "real"]
+        .iter()
+        .find(|k| body.get(**k).is_some_and(serde_json::Value::is_null))
+    {
+        return Err(format!("\"{k}\" is null: leave it out or give it a value"));
+    }
     let changes = ["set", "advance", "real"]
         .iter()
-        .filter(|k| body.get(**k).is_some_and(|v| !v.is_null()))
+        .filter(|k| body.get(**k).is_some())
         .count();
     if changes > 1 {
         return Err("POST /_emulator/clock takes one of \"set\", \"advance\" or \"real\"".into());

@@ -1879,6 +1879,14 @@ fn the_clock_stamps_new_objects_and_moves_date_filters() {
         Some(&json!({"set": "2031-02-01T23:59:60-06:00"})),
     );
     assert_eq!(status, 400, "{body}");
+    for null in [
+        json!({"set": "2031-02-03T00:00:00-06:00", "advance": null}),
+        json!({"advance": null}),
+    ] {
+        let (status, body) = control.call("POST", "/_emulator/clock", Some(&null));
+        assert_eq!(status, 400, "{null}: {body}");
+        assert!(body.to_string().contains("is null"), "{null}: {body}");
+    }
     let (status, body) = control.call(
         "GET",
         "/_emulator/journal?since=2027-06-01T24:00:00Z&limit=1",
