@@ -60,6 +60,8 @@ impl ResultLimit {
     }
 
     /// The `resultLimit` header struct of XML-RPC and SOAP.
+    ///
+    /// A count sent as text is read by [`parse_count`].
     fn from_header(value: &Value) -> Result<ResultLimit, Fault> {
         match value {
             // A misspelt member (`Limit`) would otherwise be read as no limit.
@@ -97,11 +99,21 @@ impl ResultLimit {
                 Some(Value::Float(f)) if f.fract() == 0.0 && (0.0..9.0e15).contains(f) => {
                     Ok(*f as u64)
                 }
-                Some(v @ Value::String(s)) => s.trim().parse().map_err(|_| invalid(v)),
+                Some(v @ Value::String(s)) => parse_count(s).ok_or_else(|| invalid(v)),
                 Some(v) => Err(invalid(v)),
             }
         };
         Ok(ResultLimit::new(count("offset")?, count("limit")?))
+    }
+}
+
+/// A `resultLimit` count written as text: a whole number of 0 or more, `-0` being 0 as
+/// an `<int>-0</int>` is (it was refused as text, and REST said "0 is negative").
+pub fn parse_count(text: &str) -> Option<u64> {
+    let text = text.trim();
+    match text.parse::<i64>() {
+        Ok(n) => u64::try_from(n).ok(),
+        Err(_) => text.parse::<u64>().ok(),
     }
 }
 
@@ -638,6 +650,27 @@ impl Observer for NoObserver {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A count sent as text means what the same number sent as a number means: `-0` is
+    /// 0 (as text it was refused, where `<int>-0</int>` was 0).
+    #[test]
+    fn result_limit_counts_as_text_read_as_numbers() {
+        let limit = |offset: Value, limit: Value| {
+            ResultLimit::from_header(&Value::Struct(
+                [("offset".to_string(), offset), ("limit".to_string(), limit)]
+                    .into_iter()
+                    .collect(),
+            ))
+        };
+        assert_eq!(
+            limit(Value::String("-0".into()), Value::String(" 5 ".into())).unwrap(),
+            limit(Value::Int(0), Value::Int(5)).unwrap()
+        );
+        assert!(limit(Value::String("-1".into()), Value::Int(5)).is_err());
+        assert_eq!(parse_count("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse_count("+7"), Some(7));
+        assert_eq!(parse_count("1.0"), None);
+    }
 
     /// Every header is known by its own name in a call to any service, and by no other
     /// service's prefixed name.

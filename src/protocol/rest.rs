@@ -847,8 +847,7 @@ fn parse_limit(text: &str) -> Result<Option<ResultLimit>, Fault> {
     // A negative number is a number in the right place: said so, as XML-RPC and SOAP
     // say it of their header's member.
     let number = |s: &str| {
-        let s = s.trim();
-        s.parse::<u64>().map_err(|_| match s.parse::<i64>() {
+        crate::call::parse_count(s).ok_or_else(|| match s.trim().parse::<i64>() {
             Ok(negative) => Fault::bad_argument(format!(
                 "Invalid resultLimit \"{text}\": {negative} is negative; use whole numbers of 0 or more."
             )),
@@ -2308,6 +2307,14 @@ mod tests {
                 Some(ResultLimit {
                     offset: 5,
                     limit: Some(10),
+                }),
+            ),
+            // -0 is 0, as XML-RPC's `<int>-0</int>` is ("0 is negative", it said).
+            (
+                "resultLimit=-0,1",
+                Some(ResultLimit {
+                    offset: 0,
+                    limit: Some(1),
                 }),
             ),
             // softlayer-python sends `offset,0` when it has an offset only.
