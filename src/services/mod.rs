@@ -643,7 +643,10 @@ fn dispatch_in(
             && let Some(given) = &call.headers.init_id
             && id_of(given) != Some(principal.account_id)
         {
-            return Err(Fault::not_found(as_sent(given)));
+            // The id it names, as every other service says it (`2001.0` is 2001).
+            return Err(Fault::not_found(
+                id_of(given).map_or_else(|| as_sent(given), |id| id.to_string()),
+            ));
         }
         let mask: &ObjectMask = mask.as_ref().map_err(Clone::clone)?;
         let mut warnings = Vec::new();

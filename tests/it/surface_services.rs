@@ -1193,6 +1193,8 @@ fn the_account_service_answers_only_for_the_callers_account() {
         (xint(OTHER.account_id), OTHER.account_id.to_string()),
         (xint(424242), "424242".to_string()),
         (xstr("abc"), "abc".to_string()),
+        // Named by the id it is, as other services name it (it said '2001.0').
+        (XVal::Double(2001.0), "2001".to_string()),
     ] {
         for method in ["getObject", "getTickets", "getCurrentUser"] {
             let reply = account(Some(id.clone()), method);
