@@ -104,6 +104,16 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let mut header = None;
     let mut body = None;
     for child in &root.children {
+        // SOAP 1.1 §4: the Envelope "MAY contain additional immediate child elements",
+        // which "MUST be namespace-qualified and MUST follow the SOAP Body element". PHP's
+        // SoapServer, behind the real API, reads past them; they were refused.
+        let qualified_elsewhere = child
+            .ns
+            .as_deref()
+            .is_some_and(|ns| !ns.is_empty() && ns != SOAP_ENV);
+        if body.is_some() && qualified_elsewhere {
+            continue;
+        }
         // Header and Body are SOAP 1.1's own elements only in its namespace (a SOAP 1.2
         // `Body` in a 1.1 envelope is no Body; PHP's SoapServer answers "Body must be
         // present in a SOAP envelope").
@@ -2110,6 +2120,25 @@ mod tests {
             )
             .replace("</SOAP-ENV:Header>", "</H:Header>");
         assert!(assert_malformed(header.as_bytes()).contains("unexpected element <Header>"));
+    }
+
+    /// SOAP 1.1 §4: namespace-qualified elements may follow the Body (PHP's SoapServer
+    /// reads past them; they were refused). Before the Body, or unqualified, they are not
+    /// the Envelope's.
+    #[test]
+    fn qualified_elements_after_the_body_are_passed_over() {
+        let trailer = "<x:trailer xmlns:x=\"urn:x\"/>";
+        let after = envelope(&auth(), "<ns1:getObject/>").replace(
+            "</SOAP-ENV:Envelope>",
+            &format!("{trailer}</SOAP-ENV:Envelope>"),
+        );
+        assert_eq!(parse("SoftLayer_Ticket", &after).method, "getObject");
+        let before = envelope(&auth(), "<ns1:getObject/>")
+            .replace("<SOAP-ENV:Body>", &format!("{trailer}<SOAP-ENV:Body>"));
+        assert!(assert_malformed(before.as_bytes()).contains("unexpected element <trailer>"));
+        let unqualified = envelope(&auth(), "<ns1:getObject/>")
+            .replace("</SOAP-ENV:Envelope>", "<trailer/></SOAP-ENV:Envelope>");
+        assert!(assert_malformed(unqualified.as_bytes()).contains("unexpected element <trailer>"));
     }
 
     /// A multi-reference graph that doubles at every level may not expand without bound.
