@@ -642,13 +642,59 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
 /// 9112 §3.2: a server MUST answer 400 to one with none or more than one). HTTP/1.0
 /// requests may go without.
 fn host_problem(req: &Request<Incoming>) -> Option<&'static str> {
-    let hosts = req.headers().get_all(hyper::header::HOST).iter().count();
-    match hosts {
-        0 if req.version() == hyper::Version::HTTP_10 => None,
-        0 => Some("Bad Request: an HTTP/1.1 request must carry a Host header."),
-        1 => None,
-        _ => Some("Bad Request: a request carries one Host header, not several."),
+    let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
+    match (hosts.next(), hosts.next()) {
+        (None, _) if req.version() == hyper::Version::HTTP_10 => None,
+        (None, _) => Some("Bad Request: an HTTP/1.1 request must carry a Host header."),
+        // The same sentence of RFC 9112 §3.2 asks a 400 for a Host "with an invalid field
+        // value": `a b` or `x?q=1` were taken, and the WSDL named them as its address.
+        (Some(host), None) if !is_host_and_port(host.as_bytes()) => Some(
+            "Bad Request: the Host header is not a host with an optional port \
+             (RFC 9110 §7.2).",
+        ),
+        (Some(_), None) => None,
+        (Some(_), Some(_)) => Some("Bad Request: a request carries one Host header, not several."),
     }
+}
+
+/// Whether `value` is `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2): an IP
+/// literal in brackets, or a name of unreserved characters, sub-delimiters and
+/// percent-escapes; a port of up to 65535. Empty is allowed (RFC 9112 §3.2).
+fn is_host_and_port(value: &[u8]) -> bool {
+    let (host, port) = match value.first() {
+        Some(b'[') => match value.iter().position(|&b| b == b']') {
+            Some(end) => {
+                let literal = &value[1..end];
+                let ok = !literal.is_empty()
+                    && literal
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b":.%-_~".contains(&b));
+                if !ok {
+                    return false;
+                }
+                match &value[end + 1..] {
+                    [] => return true,
+                    [b':', port @ ..] => (&[][..], port),
+                    _ => return false,
+                }
+            }
+            None => return false,
+        },
+        _ => match value.iter().rposition(|&b| b == b':') {
+            Some(colon) => (&value[..colon], &value[colon + 1..]),
+            None => (value, &[][..]),
+        },
+    };
+    let name_ok = host
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b));
+    let port_ok = port.iter().all(u8::is_ascii_digit)
+        && (port.is_empty()
+            || std::str::from_utf8(port)
+                .ok()
+                .and_then(|p| p.parse::<u32>().ok())
+                .is_some_and(|p| p <= 65535));
+    name_ok && port_ok
 }
 
 /// 400 with `message`: a `SoftLayer_Exception_Public` fault in the format of the
