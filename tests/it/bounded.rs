@@ -1003,6 +1003,34 @@ fn oversized_and_ambiguous_bodies_are_refused_before_reading() {
     assert_eq!(r.status, 400, "{}", r.describe());
     assert!(r.text().contains("Transfer-Encoding"), "{}", r.describe());
 
+    // Two Content-Lengths that differ, in either order, get the transport's fault: with
+    // the longer first, the rest of the body was read as a request line and the 400
+    // came as plain text.
+    let body = r#"{"parameters":[{"entry":"x"}]}"#;
+    for (first, second) in [(30, 5), (5, 30)] {
+        let s = send_raw(
+            &server,
+            format!(
+                "POST /rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json HTTP/1.1\r\nHost: x\r\n\
+                 Content-Length: {first}\r\nContent-Length: {second}\r\nConnection: close\r\n\r\n{body}"
+            )
+            .as_bytes(),
+        );
+        let r = read_response(&s, "POST").unwrap();
+        assert_eq!(r.status, 400, "{}", r.describe());
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("application/json")),
+            "{first}, {second}: {}",
+            r.describe()
+        );
+        assert!(
+            r.text().contains("SoftLayer_Exception_Public"),
+            "{}",
+            r.describe()
+        );
+    }
+
     // Chunked framing that does not read is named as such, not as an interruption
     // (the whole body had arrived).
     for framing in ["zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcXY0\r\n\r\n"] {
