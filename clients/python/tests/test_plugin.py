@@ -188,3 +188,51 @@ def test_one_tickets_mail_can_be_cleared(emulator, softlayer_account):
     emulator.clear_outbox(ticket=first["id"])
     assert emulator.outbox(ticket=first["id"]) == []
     assert emulator.outbox(ticket=second["id"]) != []
+
+
+@pytest.mark.softlayer_account(document={"SoftLayer_User_Customer": [{"id": 1}, {"id": 2}]})
+def test_the_marker_takes_its_document_by_keyword_too(softlayer_account):
+    # As the marker's help names it: by keyword it was ignored, for an empty account.
+    assert len(softlayer_account.users) == 2
+
+
+def test_an_unknown_user_of_an_account_is_named(softlayer_account):
+    # A bare StopIteration (and an IndexError) said nothing of what was asked for.
+    with pytest.raises(ValueError, match="no user 'nobody'"):
+        softlayer_account.client(user="nobody")
+    with pytest.raises(ValueError, match="no user 5"):
+        softlayer_account.client(user=5)
+
+
+def test_a_snapshot_name_is_one_path_segment(emulator):
+    # "base/restore" restored "base" where a snapshot was to be saved; "with space" and
+    # "ü" raised before any request. Each is now the server's 400.
+    emulator.snapshot("segment-base")
+    try:
+        for bad in ["segment-base/restore", "with space", "ü", "segment-base?x=1"]:
+            with pytest.raises(EmulatorError) as e:
+                emulator.snapshot(bad)
+            assert e.value.status == 400, bad
+            assert "is not a snapshot name" in str(e.value), bad
+    finally:
+        emulator.delete_snapshot("segment-base")
+
+
+def test_started_servers_do_not_take_the_callers_server_settings(tmp_path, monkeypatch):
+    # A developer's SOFTLAYER_EMULATOR_JOURNAL reached every server started: the first
+    # wrote the test's calls into it, and the second refused the file the first held.
+    from softlayer_emulator import start_emulator
+
+    mine = tmp_path / "mine.jsonl"
+    monkeypatch.setenv("SOFTLAYER_EMULATOR_JOURNAL", str(mine))
+    first = start_emulator()
+    try:
+        second = start_emulator()
+        try:
+            assert first.healthy() and second.healthy()
+            first.accounts()
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+    assert not mine.exists() or mine.read_text() == ""

@@ -75,10 +75,17 @@ class Account:
         speaking XML-RPC (``"xmlrpc"``) or REST (``"rest"``)."""
         import SoftLayer
 
-        if isinstance(user, int):
+        names = [u["username"] for u in self.users]
+        if isinstance(user, int) and not isinstance(user, bool):
+            if not -len(self.users) <= user < len(self.users):
+                raise ValueError(f"account {self.id} has {len(self.users)} user(s): no user {user}")
             who = self.users[user]
+        elif user in names:
+            who = self.users[names.index(user)]
         else:
-            who = next(u for u in self.users if u["username"] == user)
+            # A bare StopIteration said nothing (and inside a generator fixture became
+            # "generator raised StopIteration").
+            raise ValueError(f"account {self.id} has no user {user!r}: its users are {names}")
         endpoint = {
             "xmlrpc": self.emulator.xmlrpc_url,
             "rest": self.emulator.rest_url,
@@ -187,14 +194,17 @@ class Emulator:
     def reset(self, empty=False):
         return self.request("POST", "reset", empty="true" if empty else None)
 
+    # A name is one path segment, escaped: "base/restore" restored "base" where it was
+    # to save a snapshot, and "with space" or "ü" raised before any request. Escaped,
+    # the server says what a name may be, as an EmulatorError.
     def snapshot(self, name):
-        return self.request("POST", f"snapshots/{name}")
+        return self.request("POST", f"snapshots/{_segment(name)}")
 
     def restore(self, name):
-        return self.request("POST", f"snapshots/{name}/restore")
+        return self.request("POST", f"snapshots/{_segment(name)}/restore")
 
     def delete_snapshot(self, name):
-        return self.request("DELETE", f"snapshots/{name}")
+        return self.request("DELETE", f"snapshots/{_segment(name)}")
 
     def snapshots(self):
         return self.request("GET", "snapshots")["snapshots"]
@@ -308,6 +318,11 @@ class Emulator:
                 self.process.wait()
 
 
+def _segment(text):
+    """``text`` as one URL path segment."""
+    return urllib.parse.quote(str(text), safe="")
+
+
 def find_binary(explicit=None):
     """The server binary: ``explicit``, ``$SOFTLAYER_EMULATOR_BIN``, or
     ``softlayer-ticket-server`` on the PATH."""
@@ -331,8 +346,12 @@ def start_emulator(binary=None, db=":memory:", extra_args=(), startup_timeout=30
     args = [find_binary(binary), "serve", "--listen", "127.0.0.1:0", "--db", str(db),
             "--admin-token", token, *extra_args]
     _no_proxy_for("127.0.0.1")
+    # The server reads its options from SOFTLAYER_EMULATOR_* too: a developer's own
+    # (a journal file, limits) reached every test server, and with pytest -n the second
+    # refused the journal file the first held. Options are given as extra_args.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTLAYER_EMULATOR_")}
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, errors="replace")
+                               stderr=subprocess.PIPE, text=True, errors="replace", env=env)
     found = {}
     log = []
     ready = threading.Event()

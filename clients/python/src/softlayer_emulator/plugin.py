@@ -87,7 +87,16 @@ def _ignore_404(call):
 @pytest.fixture
 def softlayer_account(request, emulator):
     marker = request.node.get_closest_marker("softlayer_account")
-    document = marker.args[0] if marker and marker.args else {}
+    document = {}
+    if marker:
+        # As the marker's help names it, by keyword too (which was ignored, silently
+        # giving the test an empty account).
+        unknown = set(marker.kwargs) - {"document"}
+        if unknown or (marker.args and "document" in marker.kwargs) or len(marker.args) > 1:
+            raise pytest.UsageError(
+                "softlayer_account takes one document: softlayer_account({...}) or "
+                f"softlayer_account(document={{...}}), not args {marker.args!r} kwargs {marker.kwargs!r}")
+        document = marker.args[0] if marker.args else marker.kwargs.get("document", {})
     account = emulator.create_account(document)
     yield account
     try:
