@@ -91,6 +91,15 @@ fn nonempty_key(key: &str) -> Result<String, AccountError> {
             "apiKey may not be empty: leave it out to have one made".into(),
         ));
     }
+    // As import refuses it (and no XML-RPC or SOAP header could carry it): the account's
+    // export could not be loaded back.
+    if let Some((_, c)) = crate::protocol::xml::forbidden_character(key) {
+        return Err(AccountError::Invalid(format!(
+            "apiKey: U+{:04X} is {}",
+            c as u32,
+            crate::protocol::xml::NOT_CARRIED
+        )));
+    }
     Ok(key.to_string())
 }
 
@@ -252,6 +261,16 @@ pub fn create(
         (TICKET, "lastEditType", "lastEditorId"),
     ] {
         for row in rows.get_mut(section).expect("listed") {
+            // An employee must be one, as import checks: the account's export could not
+            // be loaded back.
+            if row.get(kind).and_then(Value::as_str) == Some("EMPLOYEE")
+                && let Some(employee) = row.get(column).and_then(Value::as_i64)
+                && store::get(conn, "SoftLayer_User_Employee", employee)?.is_none()
+            {
+                return Err(AccountError::Invalid(format!(
+                    "{section}.{column} {employee} names no SoftLayer_User_Employee"
+                )));
+            }
             if row.get(kind).and_then(Value::as_str).unwrap_or("USER") == "USER"
                 && let Some(old) = row.get(column).and_then(Value::as_i64)
             {
@@ -572,6 +591,22 @@ pub fn create(
             }
             default(row, "createDate", Value::DateTime(when.clone()));
             store::insert(conn, section, row).map_err(|e| invalid_reference(section, e))?;
+        }
+    }
+    // What import refuses, this refuses too: an account made here must load back from its
+    // export (a ticket's lastEditType "ROBOT" was made, then refused by import).
+    for (section, list) in &rows {
+        if *section == "credentials" {
+            continue;
+        }
+        for id in list
+            .iter()
+            .filter_map(|r| r.get("id").and_then(Value::as_i64))
+        {
+            store::dump::check_inserted_row(conn, section, id).map_err(|e| match e {
+                StoreError::Seed(m) => AccountError::Invalid(m),
+                other => AccountError::Store(other),
+            })?;
         }
     }
 

@@ -243,6 +243,7 @@ fn snapshot_error(e: SnapshotError) -> HttpAnswer {
     match e {
         SnapshotError::BadName(_) => error(400, e),
         SnapshotError::Missing(_) => error(404, e),
+        SnapshotError::InTheWay(_) => error(409, e),
         SnapshotError::Unusable(..) => error(422, e),
         _ => error(500, e),
     }

@@ -25,8 +25,19 @@ pub enum SnapshotError {
     Unusable(String, String),
     #[error("snapshot files: {0}")]
     Io(#[from] std::io::Error),
+    #[error("'{0}' cannot be saved: the snapshots' folder holds a folder named {0}.db")]
+    InTheWay(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// An error of the snapshots' `folder` itself, naming it (a file where the folder should
+/// be said only "Not a directory").
+fn in_folder(folder: &Path, e: std::io::Error) -> SnapshotError {
+    SnapshotError::Io(std::io::Error::new(
+        e.kind(),
+        format!("{}: {e}", folder.display()),
+    ))
 }
 
 /// A restore's failure: a snapshot whose schema cannot be brought up to date is unusable
@@ -182,9 +193,12 @@ impl Snapshots {
         let when = crate::time::Zone::CENTRAL.render(taken_ms);
         match &self.place {
             Place::Folder(folder) => {
-                std::fs::create_dir_all(folder).map_err(|e| {
-                    std::io::Error::new(e.kind(), format!("{}: {e}", folder.display()))
-                })?;
+                std::fs::create_dir_all(folder).map_err(|e| in_folder(folder, e))?;
+                // A folder by the snapshot's name (made by hand) cannot be replaced: the
+                // rename onto it was a 500.
+                if Self::file(folder, name).is_dir() {
+                    return Err(SnapshotError::InTheWay(name.to_string()));
+                }
                 remove_dead_partials(folder);
                 // Written aside and renamed: a reader never finds half a snapshot. The
                 // file aside is this save's own (pid and counter): saves of one name at
@@ -291,7 +305,9 @@ impl Snapshots {
                 Err(e)
                     if matches!(
                         e.kind(),
-                        std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                        std::io::ErrorKind::NotFound
+                            | std::io::ErrorKind::IsADirectory
+                            | std::io::ErrorKind::NotADirectory
                     ) =>
                 {
                     false
@@ -318,7 +334,7 @@ impl Snapshots {
                 let entries = match std::fs::read_dir(folder) {
                     Ok(e) => e,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(in_folder(folder, e)),
                 };
                 for entry in entries {
                     let entry = entry?;
@@ -329,13 +345,16 @@ impl Snapshots {
                     if check_name(name).is_err() {
                         continue;
                     }
-                    // Deleted since the folder was read: not listed (it was a 500).
-                    let meta = match entry.metadata() {
+                    // Deleted since the folder was read: not listed (it was a 500). Through a
+                    // link, what restore reads: the file it names (a dangling link, or one
+                    // to a folder, was listed with the link's own size, and restore said
+                    // it was not there).
+                    let meta = match std::fs::metadata(entry.path()) {
                         Ok(meta) => meta,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                         Err(e) => return Err(e.into()),
                     };
-                    if meta.is_dir() {
+                    if !meta.is_file() {
                         continue;
                     }
                     let modified = meta

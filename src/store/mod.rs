@@ -47,6 +47,9 @@ pub enum StoreError {
          (export and snapshot only read)"
     )]
     ReadOnly(String),
+    /// A file that cannot be read where it is, and what to do about it.
+    #[error("{0}")]
+    Unreadable(String),
     /// A SQLite URI (`file:…`) for the database: SQLite reads it, the checks of the file
     /// and its folder, the snapshots' folder and the reading connections would not.
     #[error(

@@ -71,10 +71,20 @@ fn not_this_emulators(src: &Connection) -> Option<String> {
 pub fn open_as_is(path: &str) -> Result<Connection> {
     super::configure_process();
     super::refuse_uri_name(path)?;
-    let conn = if super::folder_writable(path)
-        || Path::new(&format!("{}-wal", super::real_file(path).display())).exists()
-    {
+    let real = super::real_file(path);
+    let beside = |suffix: &str| Path::new(&format!("{}{suffix}", real.display())).exists();
+    let conn = if super::folder_writable(path) || (beside("-wal") && beside("-shm")) {
         Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?
+    } else if beside("-wal") {
+        // Its log holds writes the file does not, and SQLite reads a log only through
+        // the index it would make beside it: read as unchanging, those writes were left
+        // out; read as it is, "unable to open database file".
+        return Err(StoreError::Unreadable(format!(
+            "{path}: its write-ahead log ({path}-wal) is beside it without the index \
+             SQLite reads it by ({path}-shm), and this folder cannot be written to make \
+             one: copy the file and its -wal to a folder that can be written, and read \
+             that copy"
+        )));
     } else {
         // A file in write-ahead mode in a folder no one may write to (a backup, a
         // read-only mount) has no log beside it, and SQLite, unable to make its index

@@ -512,6 +512,11 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     let wal = locked.join("wal.sqlite3");
     std::fs::copy(&db, &wal).unwrap();
     owned(&wal);
+    // One with a write-ahead log beside it but no index: not readable there.
+    let logged = locked.join("logged.sqlite3");
+    std::fs::copy(&db, &logged).unwrap();
+    std::fs::write(locked.join("logged.sqlite3-wal"), b"").unwrap();
+    owned(&logged);
     let link_out = locked.join("out.sqlite3");
     symlink(&writable, &link_out).unwrap();
     let link_in = dir.path().join("in.sqlite3");
@@ -583,6 +588,14 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && stderr.contains("wal.sqlite3.snapshots: Permission denied"),
+        "{stderr}"
+    );
+    // Read as unchanging, its log's writes would be left out; read as it is, SQLite said
+    // only "unable to open database file".
+    let out = run(&["export", "--db", logged.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("without the index SQLite reads it by"),
         "{stderr}"
     );
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -1279,6 +1279,51 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "SoftLayer_Ticket.title: U+FFFE is a character the API does not take",
     );
+    // So in an API key, on the user or in credentials, and an employee that is no
+    // employee: taken, the account's export could not be imported back.
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_User_Customer": [{"id": 1, "apiKey": "x\u{1}y"}]})),
+        400,
+        "apiKey: U+0001 is a character the API does not take",
+    );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"credentials": [{"userId": 1, "apiKey": "\u{1}aaa"}], "SoftLayer_User_Customer": [{"id": 1}]}),
+        ),
+        400,
+        "apiKey: U+0001 is a character the API does not take",
+    );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 1, "title": "Disk", "subjectId": 1005}], "SoftLayer_Ticket_Update": [{"ticketId": 1, "entry": "x", "editorType": "EMPLOYEE", "editorId": 4242}]}),
+        ),
+        400,
+        "SoftLayer_Ticket_Update.editorId 4242 names no SoftLayer_User_Employee",
+    );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 1, "title": "Disk", "subjectId": 1005, "lastEditType": "EMPLOYEE", "lastEditorId": 4242}]}),
+        ),
+        400,
+        "SoftLayer_Ticket.lastEditorId 4242 names no SoftLayer_User_Employee",
+    );
+    refused(
+        "POST",
+        "/_emulator/accounts",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 1, "title": "Disk", "subjectId": 1005, "lastEditType": "ROBOT"}]}),
+        ),
+        400,
+        r#"lastEditType \"ROBOT\" is none of USER, EMPLOYEE, AUTO"#,
+    );
     // Text in a number column was stored as text, and every call of that user then
     // failed with 500 (its time zone did not read as a number).
     refused(
@@ -2954,7 +2999,35 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
         let (status, body) = control.call(method, path, None);
         assert_eq!(status, 404, "{method} {path}: {body}");
     }
+    // Saved over, it is in the way (the rename onto it was a 500).
+    let (status, body) = control.call("POST", "/_emulator/snapshots/dir", None);
+    assert_eq!(status, 409, "{body}");
     assert!(folder.join("dir.db").is_dir());
+    // Links are what they name: one to a folder or to nothing is no snapshot (they were
+    // listed, and restore said they were not there); one to a snapshot is listed with
+    // its size, not the link's.
+    std::os::unix::fs::symlink("dir.db", folder.join("to-dir.db")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent", folder.join("dangling.db")).unwrap();
+    std::os::unix::fs::symlink("good.db", folder.join("alias.db")).unwrap();
+    let listed = control.ok("GET", "/_emulator/snapshots", None);
+    let names: Vec<&str> = listed["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        !names.contains(&"to-dir") && !names.contains(&"dangling"),
+        "{listed}"
+    );
+    let alias = listed["snapshots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "alias")
+        .expect("the alias is listed");
+    assert_eq!(alias["sizeBytes"], json!(good.len()), "{listed}");
+    control.ok("POST", "/_emulator/snapshots/alias/restore", None);
 }
 
 /// Waits until the server's text tally is built (its metric says so).
