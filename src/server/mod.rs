@@ -4,6 +4,7 @@
 
 pub mod body_encoding;
 pub mod conn;
+mod host;
 pub mod pipeline;
 
 use crate::body::ReplyBody;
@@ -642,59 +643,29 @@ fn basic_credentials(header: Option<&HeaderValue>) -> Option<Credentials> {
 /// 9112 §3.2: a server MUST answer 400 to one with none or more than one). HTTP/1.0
 /// requests may go without.
 fn host_problem(req: &Request<Incoming>) -> Option<&'static str> {
+    // A target in absolute form names the host the request is for (RFC 9112 §3.2.2):
+    // `http://a@b/…` or a port past 65535 there were taken, and the WSDL named them.
+    if let Some(authority) = req.uri().authority()
+        && !host::is_host_and_port(authority.as_str().as_bytes())
+    {
+        return Some(
+            "Bad Request: the request target's authority is not a host with an optional port \
+             (RFC 9110 §7.2).",
+        );
+    }
     let mut hosts = req.headers().get_all(hyper::header::HOST).iter();
     match (hosts.next(), hosts.next()) {
         (None, _) if req.version() == hyper::Version::HTTP_10 => None,
         (None, _) => Some("Bad Request: an HTTP/1.1 request must carry a Host header."),
         // The same sentence of RFC 9112 §3.2 asks a 400 for a Host "with an invalid field
         // value": `a b` or `x?q=1` were taken, and the WSDL named them as its address.
-        (Some(host), None) if !is_host_and_port(host.as_bytes()) => Some(
+        (Some(host), None) if !host::is_host_and_port(host.as_bytes()) => Some(
             "Bad Request: the Host header is not a host with an optional port \
              (RFC 9110 §7.2).",
         ),
         (Some(_), None) => None,
         (Some(_), Some(_)) => Some("Bad Request: a request carries one Host header, not several."),
     }
-}
-
-/// Whether `value` is `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2): an IP
-/// literal in brackets, or a name of unreserved characters, sub-delimiters and
-/// percent-escapes; a port of up to 65535. Empty is allowed (RFC 9112 §3.2).
-fn is_host_and_port(value: &[u8]) -> bool {
-    let (host, port) = match value.first() {
-        Some(b'[') => match value.iter().position(|&b| b == b']') {
-            Some(end) => {
-                let literal = &value[1..end];
-                let ok = !literal.is_empty()
-                    && literal
-                        .iter()
-                        .all(|&b| b.is_ascii_alphanumeric() || b":.%-_~".contains(&b));
-                if !ok {
-                    return false;
-                }
-                match &value[end + 1..] {
-                    [] => return true,
-                    [b':', port @ ..] => (&[][..], port),
-                    _ => return false,
-                }
-            }
-            None => return false,
-        },
-        _ => match value.iter().rposition(|&b| b == b':') {
-            Some(colon) => (&value[..colon], &value[colon + 1..]),
-            None => (value, &[][..]),
-        },
-    };
-    let name_ok = host
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=%".contains(&b));
-    let port_ok = port.iter().all(u8::is_ascii_digit)
-        && (port.is_empty()
-            || std::str::from_utf8(port)
-                .ok()
-                .and_then(|p| p.parse::<u32>().ok())
-                .is_some_and(|p| p <= 65535));
-    name_ok && port_ok
 }
 
 /// 400 with `message`: a `SoftLayer_Exception_Public` fault in the format of the
@@ -805,18 +776,27 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
         req.headers()
             .get(name)
             .and_then(|h| h.to_str().ok())
-            .and_then(|v| v.split(',').next())
             .map(str::trim)
             .filter(|v| !v.is_empty())
     };
-    let scheme = match header("x-forwarded-proto").or(req.uri().scheme_str()) {
+    // A proxy's header may list one value per proxy: the first is the client's.
+    let forwarded = |name: &str| {
+        header(name)
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+    };
+    let scheme = match forwarded("x-forwarded-proto").or(req.uri().scheme_str()) {
         Some(p) if p.eq_ignore_ascii_case("https") => "https",
         _ => "http",
     };
     // A request in absolute form names its host in the target, which wins over `Host`
     // (RFC 9112 §3.2.2).
     let authority = req.uri().authority().map(|a| a.as_str());
-    let host = header("x-forwarded-host")
+    // A forwarded host that is no host (`a b`, `x?q=1`) is not used: the request's own
+    // is (checked on arrival), as it is without a proxy. `Host` is one value, commas and
+    // all (`a,b` named `a`).
+    let host = forwarded("x-forwarded-host")
+        .filter(|h| host::is_host_and_port(h.as_bytes()))
         .or(authority)
         .or_else(|| header("host"))
         .unwrap_or("localhost");

@@ -1250,6 +1250,9 @@ fn host_headers_are_checked() {
         "x:8o",
         "[::1",
         "h/p",
+        "a%zz",
+        "[abc]",
+        ":80",
     ] {
         let r = answer(&format!(
             "GET /soap/v3.1/SoftLayer_Ticket?wsdl HTTP/1.1\r\nHost: {bad}\r\nConnection: close\r\n\r\n"
@@ -1287,6 +1290,23 @@ fn host_headers_are_checked() {
     assert!(
         r.text().contains("<fault>"),
         "an XML-RPC fault: {}",
+        r.describe()
+    );
+    // So is a target in absolute form whose authority is none.
+    for bad in ["a@b", "h:99999"] {
+        let r = answer(&format!(
+            "GET http://{bad}/soap/v3.1/SoftLayer_Ticket?wsdl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(r.status, 400, "{bad}: {}", r.describe());
+    }
+    // `Host` is one value: `a,b` is a name, not a list whose first is `a`.
+    let r = answer(
+        "GET /soap/v3.1/SoftLayer_Ticket?wsdl HTTP/1.1\r\nHost: a,b\r\nConnection: close\r\n\r\n",
+    );
+    assert!(
+        r.text()
+            .contains("location=\"http://a,b/soap/v3.1/SoftLayer_Ticket\""),
+        "{}",
         r.describe()
     );
     let r = answer(

@@ -398,9 +398,18 @@ fn the_wsdl_names_the_address_a_reverse_proxy_was_asked_at() {
         "<soap:address location=\"{}/soap/v3.1/SoftLayer_Ticket\"/>",
         server.base_url()
     )));
-    // The host is text in an attribute: escaped, whatever a proxy passes on.
-    let odd = served(&[("X-Forwarded-Host", "a\"b<c")]);
-    assert!(odd.contains("location=\"http://a&quot;b&lt;c/soap/v3.1/SoftLayer_Ticket\""));
+    // A forwarded host that is no host is not used (it was named as the address, quotes
+    // escaped): the server's own address is.
+    for odd in ["a\"b<c", "x?q=1", "a b", "a@b"] {
+        let served = served(&[("X-Forwarded-Host", odd)]);
+        assert!(
+            served.contains(&format!(
+                "<soap:address location=\"{}/soap/v3.1/SoftLayer_Ticket\"/>",
+                server.base_url()
+            )),
+            "{odd}"
+        );
+    }
     // Fetched with a slash after the service's name, it names the address and schema
     // without it: the schema was imported from `…/SoftLayer_Ticket/soap-encoding.xsd`,
     // which is served by no one, and no client could load the WSDL.
