@@ -300,6 +300,9 @@ impl Snapshots {
     pub fn delete(&self, name: &str) -> Result<(), SnapshotError> {
         check_name(name)?;
         let found = match &self.place {
+            // What list and restore take for a snapshot: a link to a folder or to nothing
+            // is none (deleting it said "deleted" of what they said was not there).
+            Place::Folder(folder) if !Self::file(folder, name).is_file() => false,
             Place::Folder(folder) => match std::fs::remove_file(Self::file(folder, name)) {
                 Ok(()) => true,
                 Err(e)

@@ -246,6 +246,7 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let served_at = stream.local_addr().ok().map(ServedAt);
         let shared = shared.clone();
         let open = crate::emulator::metrics::ConnectionGuard::new(
             &shared.harness.metrics.open_connections,
@@ -260,6 +261,9 @@ pub async fn serve(
                     req.extensions_mut().insert(conn::AmbiguousFraming);
                 }
                 req.extensions_mut().insert(framing.clone());
+                if let Some(at) = served_at {
+                    req.extensions_mut().insert(at);
+                }
                 handle(req, shared.clone())
             });
             // half_close: a client may shut its side down once its request is sent
@@ -749,6 +753,11 @@ fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
 
 /// `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd` the
 /// schema it imports, with the `soap-encoding-group.xsd` that one imports).
+/// The address a connection reached the server at, for a request that names no host
+/// (HTTP/1.0 without `Host`).
+#[derive(Debug, Clone, Copy)]
+struct ServedAt(std::net::SocketAddr);
+
 fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response<Body> {
     use crate::protocol::wsdl;
     if service == wsdl::ENCODING_SCHEMA_FILE {
@@ -780,10 +789,12 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
             .filter(|v| !v.is_empty())
     };
     // A proxy's header may list one value per proxy: the first is the client's.
+    // An empty first item (`, proxy.test`) is none: the WSDL named `http:///…`.
     let forwarded = |name: &str| {
         header(name)
             .and_then(|v| v.split(',').next())
             .map(str::trim)
+            .filter(|v| !v.is_empty())
     };
     let scheme = match forwarded("x-forwarded-proto").or(req.uri().scheme_str()) {
         Some(p) if p.eq_ignore_ascii_case("https") => "https",
@@ -795,10 +806,17 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
     // A forwarded host that is no host (`a b`, `x?q=1`) is not used: the request's own
     // is (checked on arrival), as it is without a proxy. `Host` is one value, commas and
     // all (`a,b` named `a`).
+    // With no host named at all (HTTP/1.0 may send none), the address the connection
+    // came to: `localhost` alone sent clients to port 80.
+    let served_at = req
+        .extensions()
+        .get::<ServedAt>()
+        .map(|at| at.0.to_string());
     let host = forwarded("x-forwarded-host")
         .filter(|h| host::is_host_and_port(h.as_bytes()))
         .or(authority)
         .or_else(|| header("host"))
+        .or(served_at.as_deref())
         .unwrap_or("localhost");
     // Without a slash after the service's name: the encoding schema is imported from
     // beside the address, and `…/SoftLayer_Account/soap-encoding.xsd` is served by no one.

@@ -79,9 +79,11 @@ pub fn open_as_is(path: &str) -> Result<Connection> {
         // Its log holds writes the file does not, and SQLite reads a log only through
         // the index it would make beside it: read as unchanging, those writes were left
         // out; read as it is, "unable to open database file".
+        // Named as the real file: through a link, the link's folder may be writable.
+        let real = real.display();
         return Err(StoreError::Unreadable(format!(
-            "{path}: its write-ahead log ({path}-wal) is beside it without the index \
-             SQLite reads it by ({path}-shm), and this folder cannot be written to make \
+            "{path}: its write-ahead log ({real}-wal) is beside it without the index \
+             SQLite reads it by ({real}-shm), and that folder cannot be written to make \
              one: copy the file and its -wal to a folder that can be written, and read \
              that copy"
         )));

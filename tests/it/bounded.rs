@@ -1240,6 +1240,17 @@ fn host_headers_are_checked() {
     assert_eq!(r.status, 400, "{}", r.describe());
     let r = answer("GET /health HTTP/1.0\r\n\r\n");
     assert_eq!(r.status, 200, "{}", r.describe());
+    // Naming no host, its WSDL names the address the connection came to (`localhost`
+    // alone sent clients to port 80).
+    let r = answer("GET /soap/v3.1/SoftLayer_Ticket?wsdl HTTP/1.0\r\n\r\n");
+    assert!(
+        r.text().contains(&format!(
+            "location=\"http://{}/soap/v3.1/SoftLayer_Ticket\"",
+            server.addr()
+        )),
+        "{}",
+        r.describe()
+    );
     // A Host that is no host and port (the same sentence of RFC 9112 asks a 400): it
     // was taken, and the WSDL named it as its address.
     for bad in [

@@ -517,6 +517,8 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     std::fs::copy(&db, &logged).unwrap();
     std::fs::write(locked.join("logged.sqlite3-wal"), b"").unwrap();
     owned(&logged);
+    let logged_link = open.join("logged-link.sqlite3");
+    symlink(&logged, &logged_link).unwrap();
     let link_out = locked.join("out.sqlite3");
     symlink(&writable, &link_out).unwrap();
     let link_in = dir.path().join("in.sqlite3");
@@ -596,6 +598,13 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         !out.status.success() && stderr.contains("without the index SQLite reads it by"),
+        "{stderr}"
+    );
+    // Through a link in a folder that can be written, the files named are the real ones.
+    let out = run(&["export", "--db", logged_link.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("locked/logged.sqlite3-wal)"),
         "{stderr}"
     );
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -3028,6 +3028,11 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
         .expect("the alias is listed");
     assert_eq!(alias["sizeBytes"], json!(good.len()), "{listed}");
     control.ok("POST", "/_emulator/snapshots/alias/restore", None);
+    // Nor is one deleted: "deleted" was said of what list and restore said was not there.
+    for name in ["to-dir", "dangling"] {
+        let (status, body) = control.call("DELETE", &format!("/_emulator/snapshots/{name}"), None);
+        assert_eq!(status, 404, "{name}: {body}");
+    }
 }
 
 /// Waits until the server's text tally is built (its metric says so).

@@ -400,7 +400,7 @@ fn the_wsdl_names_the_address_a_reverse_proxy_was_asked_at() {
     )));
     // A forwarded host that is no host is not used (it was named as the address, quotes
     // escaped): the server's own address is.
-    for odd in ["a\"b<c", "x?q=1", "a b", "a@b"] {
+    for odd in ["a\"b<c", "x?q=1", "a b", "a@b", ", proxy.test", ","] {
         let served = served(&[("X-Forwarded-Host", odd)]);
         assert!(
             served.contains(&format!(
