@@ -233,7 +233,9 @@ fn not_the_database(flag: &'static str, path: &std::path::Path, db: &str) -> Res
     if db == ":memory:" {
         return Ok(());
     }
-    let Ok(db) = std::fs::canonicalize(db) else {
+    // A database not made yet is where it will be (`serve` makes it): checked only once
+    // it was there, a first start wrote its journal into the file and its log.
+    let Some(db) = resolve_unborn(std::path::Path::new(db)) else {
         return Ok(());
     };
     let resolved = resolve_unborn(path);

@@ -903,6 +903,29 @@ fn commands_do_not_write_over_the_database_or_act_on_nothing() {
     );
     assert!(stderr.contains("--journal"), "{stderr}");
     assert_eq!(std::fs::read(&db).unwrap(), before, "the database changed");
+    // So before the database is made, on a first start: the server started and wrote its
+    // journal into the file it made, and into SQLite's log.
+    let unborn = dir.path().join("first-start.sqlite3");
+    let unborn = unborn.to_str().unwrap();
+    for journal in [unborn.to_string(), format!("{unborn}-wal")] {
+        let stderr = refused(
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                unborn,
+                "--journal",
+                &journal,
+            ],
+            &[],
+        );
+        assert!(
+            stderr.contains("is the database file"),
+            "{journal}: {stderr}"
+        );
+    }
+    assert!(!std::path::Path::new(unborn).exists());
     // An export beside it is written.
     let beside = dir.path().join("export.json");
     let out = Command::new(SERVER_BIN)
