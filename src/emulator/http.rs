@@ -342,12 +342,12 @@ fn harness(
                 }
             }
             // The writer: the export marks owned rows in a temporary table.
-            match store.write(|conn| crate::store::dump::export(conn, account)) {
+            match store.write_unbudgeted(|conn| crate::store::dump::export(conn, account)) {
                 Ok(doc) => answer(200, doc),
                 Err(e) => error(500, e),
             }
         }
-        ("POST", ["import"]) => match store.write(|conn| dump::import(conn, body)) {
+        ("POST", ["import"]) => match store.write_unbudgeted(|conn| dump::import(conn, body)) {
             Ok(n) => answer(200, json!({ "imported": n })),
             Err(e) => import_error(e),
         },
@@ -753,7 +753,7 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
                 .filter(|e| !e.trim().is_empty())
                 .ok_or("a reply needs \"entry\" (some text)")?
                 .to_string(),
-            awaiting_user_response: flag("awaitingUserResponse")?.unwrap_or(false),
+            awaiting_user_response: flag("awaitingUserResponse")?,
         },
         "assign" => SupportAction::Assign {
             employee: employee_of(body)?,

@@ -287,6 +287,9 @@ const NO_ANSWER: &str = "no answer";
 /// How [`send`]'s error starts when the recorded call cannot be sent over REST at all.
 const NOT_REPLAYABLE: &str = "not replayable";
 
+/// The longest answer replay reads: past what the server sends in one reply.
+const MAX_ANSWER_BYTES: u64 = 1 << 30;
+
 /// Whether the recorded call was refused for its credentials (a wrong key or token), or
 /// carried none: made by no user, with the fault [`crate::auth`] answers such calls with.
 fn refused_credentials(call: &J) -> bool {
@@ -390,9 +393,14 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
     let total = response
         .header("SoftLayer-Total-Items")
         .and_then(|t| t.trim().parse().ok());
-    let text = response
-        .into_string()
-        .map_err(|e| format!("reading the answer: {e}"))?;
+    // Not `into_string`, which stops at 10 MiB: a 10 MiB attachment's download (which the
+    // server takes) or a long list was a difference in every replay.
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(response.into_reader(), MAX_ANSWER_BYTES),
+        &mut text,
+    )
+    .map_err(|e| format!("reading the answer: {e}"))?;
     let body = serde_json::from_str(&text).unwrap_or(J::String(text));
     Ok(Answer {
         status,
@@ -468,8 +476,9 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
             continue;
         }
         // Its fault came from a rule of the recording server, which the other lacks:
-        // compared, it was a difference in every replay.
-        if !call["injected"].is_null() {
+        // compared, it was a difference in every replay. A rule that only delayed the
+        // call left its answer the server's own, which is compared.
+        if !call["injected"].is_null() && !call["fault"].is_null() {
             report.skipped_injected += 1;
             continue;
         }

@@ -311,10 +311,12 @@ pub fn check_document_fields<'a>(
         let numeric = whole || declared.eq_ignore_ascii_case("REAL");
         // Stored as given, a date no client can read would reach every transport (SOAP
         // typed it `xsd:string`, softlayer-python's parser raised).
-        let date = crate::schema::schema()
+        let property = crate::schema::schema()
             .type_def(table_name)
-            .and_then(|t| t.property(name))
-            .is_some_and(|p| p.type_name == "dateTime");
+            .and_then(|t| t.property(name));
+        let date = property.is_some_and(|p| p.type_name == "dateTime");
+        // The API's `int` (ids among them) is XML Schema's 32-bit `xsd:int`.
+        let int32 = property.is_some_and(|p| p.type_name == "int");
         // As the API refuses it: a title with U+0001 was read back as `\u0001` by JSON
         // clients and as U+FFFD by XML ones.
         if let Value::String(text) = value
@@ -353,7 +355,13 @@ pub fn check_document_fields<'a>(
                     "{table_name}.{name} is a whole number, not {text:?}"
                 )))
             }
-            Value::String(text) if date && !crate::time::is_stored_date(text) => {
+            // Read by SQLite's date functions too, which filters and orders go through: a
+            // blank before the date, or an offset past 14:59 (`+23:59`), was stored as
+            // given, and the ticket dropped out of every date filter and sorted first.
+            Value::String(text)
+                if date
+                    && !(crate::time::is_stored_date(text) && sqlite_reads_date(conn, text)?) =>
+            {
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a date with its offset \
                      (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not {text:?}"
@@ -383,6 +391,13 @@ pub fn check_document_fields<'a>(
             _ => None,
         };
         match stored_whole {
+            // Larger, it went out typed `xsd:long` where the WSDL says `xsd:int`, and an
+            // id of 2^63 - 1 left no next id: every create and update on the server then
+            // failed.
+            Some(n) if int32 && i32::try_from(n).is_err() => Err(StoreError::Seed(format!(
+                "{table_name}.{name} {n} is past the API's int (xsd:int, up to {})",
+                i32::MAX
+            ))),
             Some(p)
                 if table_name == "SoftLayer_Ticket"
                     && name == "priority"
@@ -396,6 +411,13 @@ pub fn check_document_fields<'a>(
             _ => Ok(()),
         }
     })
+}
+
+/// Whether SQLite's date functions read `text` as a date.
+fn sqlite_reads_date(conn: &Connection, text: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT julianday(?1) IS NOT NULL")?
+        .query_row([text], |r| r.get(0))?)
 }
 
 /// What a row of `table_name` names in the catalogue (its status, group, subject,

@@ -1040,6 +1040,26 @@ fn an_exported_account_imports_back_after_deletion() {
 }
 
 /// A whole export over the body limit is refused with 413 whose message says how it
+/// An import and an export run without the calls' SQL time budget, as `load` and
+/// `export` do: a 159 MB document was cut at 10 s and answered "database error:
+/// interrupted" (a 500). Here the budget is
+/// 1 ms, which the import of 3,000 synthetic tickets spends many times over.
+#[test]
+fn an_import_is_not_cut_by_the_sql_time_budget() {
+    let (dir, db) = synthetic_db(3_000);
+    let server = Server::start_with_env(
+        &db,
+        Some(dir),
+        &[("SOFTLAYER_EMULATOR_SQL_TIME_BUDGET_MS", "1")],
+    );
+    let control = Control::new(&server);
+    let whole = control.ok("GET", "/_emulator/export", None);
+    control.ok("POST", "/_emulator/reset?empty=true", None);
+    let imported = control.ok("POST", "/_emulator/import", Some(&whole));
+    assert!(imported["imported"].as_u64().unwrap() > 3_000, "{imported}");
+    assert_eq!(control.ok("GET", "/_emulator/export", None), whole);
+}
+
 /// loads all the same (the `load` subcommand, or a larger `--max-body-bytes`): the
 /// README promises that a whole export loads back, and a 53 MB one met a bare 413.
 #[test]
@@ -1517,6 +1537,26 @@ fn the_control_api_refuses_what_it_would_misread() {
         (
             json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4999, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00"}]}),
             "SoftLayer_Ticket 170000001: accountId 4999 names no SoftLayer_Account the document or the database holds",
+        ),
+        // Past the API's int (xsd:int): sent as xsd:long, and an id of 2^63 - 1 left no
+        // next id, so every write on the server failed.
+        (
+            json!({"SoftLayer_Ticket": [{"id": 9223372036854775807i64, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket.id 9223372036854775807 is past the API's int (xsd:int, up to 2147483647)",
+        ),
+        (
+            json!({"SoftLayer_Ticket": [{"id": 3000000001i64, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00"}]}),
+            "SoftLayer_Ticket.id 3000000001 is past the API's int",
+        ),
+        // Dates SQLite's date functions do not read (a blank before, an offset past
+        // 14:59): stored as given, the ticket dropped out of every date filter.
+        (
+            json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": " 2026-11-30T14:05:09-06:00"}]}),
+            "SoftLayer_Ticket.createDate is a date with its offset",
+        ),
+        (
+            json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2026-11-30T14:05:09+23:59"}]}),
+            "SoftLayer_Ticket.createDate is a date with its offset",
         ),
         // The API writes a file's size from its content; a document's size that is not
         // it was shown beside the file.
@@ -2419,6 +2459,33 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
     let created = created["messages"].as_array().unwrap();
     assert_eq!(created.len(), 1, "{created:#?}");
     assert!(created[0]["subject"].as_str().unwrap().contains("mail me"));
+    // A title's line breaks are no header line of their own in the subject.
+    let crlf = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
+                .auth(&DEMO)
+                .arg(xstruct(&[
+                    ("title", xstr("Line1\r\nBcc: evil@example.com")),
+                    ("subjectId", xint(1001)),
+                ]))
+                .arg(xstr("b")),
+        )
+        .ok()
+        .member("id")
+        .int();
+    let mail = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={crlf}&event=TICKET_CREATED"),
+        None,
+    );
+    assert!(
+        mail["messages"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .ends_with("): Line1 Bcc: evil@example.com"),
+        "{mail:#}"
+    );
+    control.ok("DELETE", &format!("/_emulator/outbox?ticket={crlf}"), None);
 
     // A customer's own update mails nobody; DELETE empties the outbox.
     add_update(&server, &DEMO, t, "thanks").ok();

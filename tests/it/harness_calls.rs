@@ -580,6 +580,56 @@ fn replay_against_itself(server: &Server) -> (i32, String) {
     replay(&file, server)
 }
 
+/// replay compares what it could not before: a reply over 10 MiB (a download of a file
+/// the server takes; ureq's `into_string` stopped there, and the call was a difference in
+/// every replay), and a call a rule only delayed (its answer is the server's own; it was
+/// skipped as answered by a rule).
+#[test]
+fn replay_compares_big_replies_and_calls_a_rule_only_delayed() {
+    use base64::Engine as _;
+    let server = start(&[]);
+    let data = base64::engine::general_purpose::STANDARD.encode(vec![b'L'; 8 * 1024 * 1024]);
+    let file = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstruct(&[
+                    ("filename", xstr("huge.log")),
+                    ("data", XVal::Base64(data)),
+                ])),
+        )
+        .ok()
+        .member("id")
+        .int();
+    ok(&server, "DELETE", "/_emulator/journal", None);
+    let download = rest_get(
+        &server,
+        &format!("/rest/v3.1/SoftLayer_Ticket/160000001/getAttachedFile/{file}.json"),
+    );
+    assert_eq!(download.status, 200, "{}", download.describe());
+    assert!(download.body.len() > 10 * 1024 * 1024);
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"method": "getStatus", "latency_ms": 20})),
+    );
+    let delayed = rest_get(
+        &server,
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getStatus.json",
+    );
+    assert_eq!(delayed.status, 200, "{}", delayed.describe());
+    ok(&server, "DELETE", "/_emulator/faults", None);
+    let (code, report) = replay_against_itself(&server);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("2 calls replayed, 0 differences")
+            && report.contains("0 answered by a fault rule"),
+        "{report}"
+    );
+}
+
 /// The journal keeps a REST reply as JSON whatever format the caller asked for: the
 /// JSON body itself for `.json` (it is the reply's value as JSON), the value written
 /// again for `.xml` and `.txt`, and for JSON that names each object's `complexType`
