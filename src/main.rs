@@ -698,7 +698,7 @@ fn support(db: &str, command: SupportCommand) -> Result<(), Box<dyn std::error::
             SupportAction::Reply {
                 employee: EmployeeRef::parse(&employee),
                 entry,
-                awaiting_user_response: awaiting_response,
+                awaiting_user_response: awaiting_response.then_some(true),
             },
         ),
         SupportCommand::Assign { ticket, employee } => (

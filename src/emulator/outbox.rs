@@ -127,6 +127,14 @@ pub fn ticket_row_event(
     body.push_str(&format!(
         "\nView the ticket: https://cloud.ibm.com/unifiedsupport/cases?number={reference}\n"
     ));
+    // A header field holds no line break (RFC 5322 §2.2): a title's CR LF put a line of
+    // its own (`Bcc: …`) into the subject. Each run of them is one space, as folding
+    // and unfolding would leave it.
+    let subject = subject
+        .split(['\r', '\n'])
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
     harness::outbox_insert(
         conn,
         &OutboxMessage {

@@ -47,11 +47,12 @@ impl EmployeeRef {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SupportAction {
-    /// An update written by an employee; optionally the ticket then waits on the customer.
+    /// An update written by an employee; then the ticket waits on the customer (`true`),
+    /// no longer does (`false`), or is left as it was (`None`).
     Reply {
         employee: EmployeeRef,
         entry: String,
-        awaiting_user_response: bool,
+        awaiting_user_response: Option<bool>,
     },
     /// An employee takes the ticket: status Assigned.
     Assign {
@@ -152,8 +153,10 @@ pub fn apply(
                 &when,
                 Editor::Employee(e.id().unwrap_or_default()),
             )?;
-            if *awaiting_user_response {
-                set_awaiting(conn, ticket_id, true)?;
+            // A `false` given clears it: read only when true, it was accepted and did
+            // nothing, and the ticket still waited on the customer.
+            if let Some(value) = *awaiting_user_response {
+                set_awaiting(conn, ticket_id, value)?;
             }
             outbox::ticket_event(conn, ticket_id, Event::EmployeeUpdate, Some(entry))?;
         }

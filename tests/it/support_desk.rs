@@ -752,6 +752,27 @@ fn awaiting_response_sets_and_clears_the_flag() {
     assert!(!flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket));
     let reply = server.xmlrpc(&call("getState", &DEMO).id(ticket));
     assert!(reply.ok().array().is_empty(), "{}", reply.exchange());
+    // A reply's flag: true sets it, left out leaves it, false clears it (false was
+    // accepted and did nothing).
+    for (body, after) in [
+        (
+            r#"{"employee":301,"entry":"Need the serial.","awaitingUserResponse":true}"#,
+            true,
+        ),
+        (r#"{"employee":301,"entry":"Still need it."}"#, true),
+        (
+            r#"{"employee":301,"entry":"Found it.","awaitingUserResponse":false}"#,
+            false,
+        ),
+        (r#"{"employee":301,"entry":"Working on it."}"#, false),
+    ] {
+        control.ok(ticket, "reply", body);
+        assert_eq!(
+            flag(&server, &DEMO, "getAwaitingUserResponseFlag", ticket),
+            after,
+            "{body}"
+        );
+    }
     // A bare value is no body of an action: `false` set the flag, and a string closed
     // the ticket. Refused, and nothing done.
     for (action, body) in [

@@ -169,9 +169,12 @@ class Emulator:
 
     # -- the support desk -------------------------------------------------------------
 
-    def reply(self, ticket, entry, employee="sl-support-jdoe", awaiting_response=False):
-        """An employee's update on a ticket."""
-        body = {"employee": employee, "entry": entry, "awaitingUserResponse": awaiting_response}
+    def reply(self, ticket, entry, employee="sl-support-jdoe", awaiting_response=None):
+        """An employee's update on a ticket; then the ticket waits on the customer
+        (``awaiting_response=True``), no longer does (``False``), or is left as it was."""
+        body = {"employee": employee, "entry": entry}
+        if awaiting_response is not None:
+            body["awaitingUserResponse"] = awaiting_response
         return self.request("POST", f"tickets/{ticket}/reply", body)["ticket"]
 
     def assign(self, ticket, employee="sl-support-jdoe"):
