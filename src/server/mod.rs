@@ -751,13 +751,13 @@ fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
     (!service.is_empty() && !service.contains('/')).then_some((version, service))
 }
 
-/// `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd` the
-/// schema it imports, with the `soap-encoding-group.xsd` that one imports).
 /// The address a connection reached the server at, for a request that names no host
 /// (HTTP/1.0 without `Host`).
 #[derive(Debug, Clone, Copy)]
 struct ServedAt(std::net::SocketAddr);
 
+/// `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd` the
+/// schema it imports, with the `soap-encoding-group.xsd` that one imports).
 fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response<Body> {
     use crate::protocol::wsdl;
     if service == wsdl::ENCODING_SCHEMA_FILE {

@@ -662,10 +662,11 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
             .prepare_cached("SELECT tagTypeId FROM SoftLayer_Tag_Reference WHERE rowid = ?1")?
             .query_row([id], |r| r.get(0))?;
         // Only tickets' references are read; another type's was kept and never shown.
-        if kind != TICKET_TAG_TYPE {
+        if kind != super::TICKET_TAG_TYPE {
             return Err(StoreError::Seed(format!(
                 "SoftLayer_Tag_Reference {id}: tagTypeId {kind} is not tickets' \
-                 ({TICKET_TAG_TYPE}), the only kind of tag reference kept"
+                 ({}), the only kind of tag reference kept",
+                super::TICKET_TAG_TYPE
             )));
         }
     }
@@ -728,9 +729,6 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
     }
     Ok(())
 }
-
-/// The tag type of a ticket's tag references.
-const TICKET_TAG_TYPE: i64 = 9;
 
 /// Refuses a row whose foreign key names a parent that neither the document nor the
 /// database holds. SQLite checks them only at commit, where "FOREIGN KEY constraint

@@ -1122,6 +1122,10 @@ fn migrate_and_seed(conn: &Connection, seed: impl FnOnce(&Connection) -> Result<
     Ok(())
 }
 
+/// The tag type of a ticket's tag references (the SQL of `relations.rs` and `dump.rs`
+/// writes it as `9`).
+pub const TICKET_TAG_TYPE: i64 = 9;
+
 /// The ticket priorities the API takes: 0 (none), 1 (critical) to 4 (minimal impact).
 pub const TICKET_PRIORITIES: std::ops::RangeInclusive<i64> = 0..=4;
 

@@ -2,11 +2,10 @@
 //! and auto-close, tags, and the survey.
 
 use super::*;
+use crate::store::TICKET_TAG_TYPE;
 
 const EMAIL: &str = "SoftLayer_User_Customer_AdditionalEmail";
 const SCHEDULED: &str = "SoftLayer_Ticket_Attachment_Scheduled_Action";
-/// The tag type the emulator files ticket tags under.
-const TICKET_TAG_TYPE: i64 = 9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailChange {
