@@ -305,16 +305,7 @@ impl Snapshots {
             Place::Folder(folder) if !Self::file(folder, name).is_file() => false,
             Place::Folder(folder) => match std::fs::remove_file(Self::file(folder, name)) {
                 Ok(()) => true,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::NotFound
-                            | std::io::ErrorKind::IsADirectory
-                            | std::io::ErrorKind::NotADirectory
-                    ) =>
-                {
-                    false
-                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
                 Err(e) => return Err(e.into()),
             },
             Place::Memory(map) => map

@@ -1659,7 +1659,6 @@ impl<'a> Faulted<'a> {
     }
 }
 
-/// Tells the observer of a fault answered whole.
 /// Journals and counts a call refused before its body was read (a method its transport
 /// does not take), as REST's are: XML-RPC's and SOAP's 405s were neither.
 pub fn refused_unread<C: Codec>(shared: &Shared, codec: &C, fault: &Fault, answer: &HttpAnswer) {
@@ -1673,6 +1672,7 @@ pub fn refused_unread<C: Codec>(shared: &Shared, codec: &C, fault: &Fault, answe
     );
 }
 
+/// Tells the observer of a fault answered whole.
 fn finished<C: Codec>(
     shared: &Shared,
     codec: &C,

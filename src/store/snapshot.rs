@@ -93,7 +93,7 @@ pub fn open_as_is(path: &str) -> Result<Connection> {
         // there, refused to read it ("attempt to write a readonly database"). No other
         // process can be writing it either, so it is read as unchanging.
         Connection::open_with_flags(
-            immutable_uri(&super::real_file(path)),
+            immutable_uri(&real),
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
         )?
     };

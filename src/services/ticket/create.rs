@@ -173,10 +173,9 @@ fn create(
 /// A location the ticket may name: one that is there. Stored unchecked, a ticket had no
 /// `location` behind its `locationId`, and its account's export could not be loaded.
 fn location(ctx: &Ctx, id: i64) -> Result<i64, Fault> {
-    match store::get(ctx.conn, "SoftLayer_Location", id)? {
-        Some(_) => Ok(id),
-        None => Err(Fault::not_found(id)),
-    }
+    store::get(ctx.conn, "SoftLayer_Location", id)?
+        .map(|_| id)
+        .ok_or_else(|| Fault::not_found(id))
 }
 
 fn subject_row(ctx: &Ctx, id: i64) -> Result<Row, Fault> {
