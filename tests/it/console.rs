@@ -1536,6 +1536,12 @@ fn browser_reply_typed_while_sending_is_kept() {
     // that ticket's draft nor says "Reply sent" under it.
     assert_eq!(s["otherDraft"], "A draft for the second.", "{s}");
     assert!(!text(&s["otherOutcome"]).contains("sent"), "{s}");
+    // The reply's box showed the ticket waiting on the customer, so a reply sent as shown
+    // kept it waiting (it was unchecked and cleared the flag); cleared, it clears it.
+    assert_eq!(s["boxShown"], true, "{s}");
+    assert_eq!(s["awaitingKept"], true, "{s}");
+    assert_eq!(s["awaitingCleared"], false, "{s}");
+    assert_eq!(s["boxAfter"], false, "{s}");
     assert_done(&mut browser);
 }
 

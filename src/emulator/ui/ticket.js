@@ -121,6 +121,12 @@ export async function refreshTicket() {
   const before = shown;
   follow($('group-select'), String(t.groupId ?? ''), before ? String(before.groupId ?? '') : undefined);
   follow($('assign-employee'), String(t.assignedEmployeeId ?? ''), before ? String(before.assignedEmployeeId ?? '') : undefined);
+  // The reply sends the box as it stands, so it shows the ticket's flag (unless changed
+  // by hand): always unchecked, a reply cleared a flag the page showed as set.
+  const awaitingBox = $('reply-awaiting');
+  if (!before || awaitingBox.checked === Boolean(before.awaitingUserResponse)) {
+    awaitingBox.checked = Boolean(t.awaitingUserResponse);
+  }
   shown = t;
   updateButtons();
 }
@@ -357,10 +363,7 @@ export function initTicket(onUnauthorised) {
       awaitingUserResponse: awaiting,
     }, () => {
       // Only the reply that went: one typed while it was sending stays to be sent.
-      if ($('reply-entry').value === entry) {
-        $('reply-entry').value = '';
-        $('reply-awaiting').checked = false;
-      }
+      if ($('reply-entry').value === entry) $('reply-entry').value = '';
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
     });
   }));

@@ -655,11 +655,31 @@ const SCENARIOS = {
     await page.locator('#ticket-title', { hasText: env('OTHER_TICKET') }).waitFor();
     await page.fill('#reply-entry', 'A draft for the second.');
     await page.waitForTimeout(3000);
+    const otherDraft = await page.locator('#reply-entry').inputValue();
+    const otherOutcome = await text(page, '#reply-form .outcome').catch(() => '');
+    // The box shows whether the ticket waits on the customer; a reply sent as shown
+    // leaves that as it was, and one with the box cleared clears it.
+    const other = env('OTHER_TICKET');
+    await api(page, 'POST', `tickets/${other}/awaiting-response`, { value: true });
+    await page.locator('#ticket-flags', { hasText: 'Awaiting customer: yes' }).waitFor();
+    const boxShown = await page.locator('#reply-awaiting').isChecked();
+    await page.fill('#reply-entry', 'Still waiting on you.');
+    await page.click('#reply-form button[type=submit]');
+    await page.locator('#thread li.update', { hasText: 'Still waiting on you.' }).waitFor();
+    const awaitingKept = (await api(page, 'GET', `tickets/${other}`)).awaitingUserResponse;
+    await page.uncheck('#reply-awaiting');
+    await page.fill('#reply-entry', 'No longer waiting.');
+    await page.click('#reply-form button[type=submit]');
+    await page.locator('#ticket-flags', { hasText: 'Awaiting customer: no' }).waitFor();
     report('reply', {
       kept,
       after,
-      otherDraft: await page.locator('#reply-entry').inputValue(),
-      otherOutcome: await text(page, '#reply-form .outcome').catch(() => ''),
+      otherDraft,
+      otherOutcome,
+      boxShown,
+      awaitingKept,
+      awaitingCleared: (await api(page, 'GET', `tickets/${other}`)).awaitingUserResponse,
+      boxAfter: await page.locator('#reply-awaiting').isChecked(),
     });
   },
 
