@@ -825,7 +825,10 @@ fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
         let value = percent_decode_utf8(value, true)?;
         let text = value.trim();
         match CallHeader::from_rest_parameter(&name) {
-            Some(CallHeader::ObjectMask) => out.mask = (!text.is_empty()).then(|| text.to_string()),
+            // Untrimmed, as the other transports parse it: a parser fault's line and
+            // column count from the mask the client sent (trimmed, "\n\nmask[id,,x]"
+            // was a fault at line 1 here and line 3 over XML-RPC and SOAP).
+            Some(CallHeader::ObjectMask) => out.mask = (!text.is_empty()).then(|| value.clone()),
             Some(CallHeader::ObjectFilter) => out.filter = crate::call::filter_from_json(text)?,
             Some(CallHeader::ResultLimit) => out.limit = parse_limit(text)?,
             _ => {}
@@ -2237,6 +2240,18 @@ mod tests {
             b"",
         );
         assert_eq!(r.call.headers.mask, None);
+        // A parser fault's place counts from the mask as sent, as over XML-RPC and SOAP
+        // (trimmed first, it said line 1 where they said line 3).
+        let (refused, _) = fault(
+            "GET",
+            "SoftLayer_Ticket/5.json",
+            Some("objectMask=%0A%0Amask[id,,title]"),
+            b"",
+        );
+        assert!(
+            refused.message().contains("line 3 at column 9"),
+            "{refused:?}"
+        );
     }
 
     #[test]
