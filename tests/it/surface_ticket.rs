@@ -1857,6 +1857,22 @@ fn upgrade_ticket_rules() {
             .arg(xstr("NONE")),
     );
     let account_level = reply.ok().member("id").int();
+    assert_eq!(
+        entries(&server, &DEMO, account_level),
+        vec!["Upgrade: PPTP VPN users\n\nTwo more VPN users.".to_string()]
+    );
+    // With neither a kind nor a window, the details are the entry (it began with a
+    // blank line).
+    let reply = server.xmlrpc(
+        &call("createUpgradeTicket", &DEMO)
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(xstr("more ram"))
+            .arg(xstr("NONE")),
+    );
+    let bare = reply.ok().member("id").int();
+    assert_eq!(entries(&server, &DEMO, bare), vec!["more ram".to_string()]);
     assert!(attached_hardware(&server, &DEMO, account_level).is_empty());
     assert!(attached_virtual_guests(&server, &DEMO, account_level).is_empty());
 

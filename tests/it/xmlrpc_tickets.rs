@@ -274,6 +274,11 @@ fn create_administrative_ticket_keeps_its_title_and_is_billable() {
     assert_eq!(t.member("serverAdministrationFlag").int(), 1);
     assert_eq!(t.member("billableFlag"), &xbool(true));
     assert_eq!(t.member("serverAdministrationBillingAmount").int(), 3);
+    // With no subject it still has a group (SLDN getAllTicketGroups: "Every SoftLayer
+    // ticket has groupId and ticketGroup properties"); it had none.
+    let group = server.xmlrpc(&call("getGroup", &DEMO).id(id)).ok().clone();
+    assert_eq!(group.member("name").str(), "Support", "{group:?}");
+    assert_eq!(t.member("groupId").int(), group.member("id").int());
     assert_eq!(
         ticket_entries(&server, &DEMO, id),
         vec!["Install nginx from Debian and enable it.".to_string()]

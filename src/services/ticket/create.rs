@@ -190,16 +190,18 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
     // alone) was 5% of the writer thread's instructions per create.
     let brand_id = store::account_brand(ctx.conn, ctx.principal.account_id)?
         .ok_or_else(|| Fault::not_found(ctx.principal.account_id))?;
-    let group_id = match (&new.subject, new.group_name) {
-        (Some(s), _) => s.get_i64("groupId"),
-        (None, Some(name)) => store::find(
+    // "Every SoftLayer ticket has groupId and ticketGroup properties that correspond to
+    // one of the groups returned by getAllTicketGroups()" (SLDN): an administrative
+    // ticket without a subject goes to the general support queue.
+    let group_id = match &new.subject {
+        Some(s) => s.get_i64("groupId"),
+        None => store::find(
             ctx.conn,
             "SoftLayer_Ticket_Group",
-            &fields([("name", Value::from(name))]),
+            &fields([("name", Value::from(new.group_name.unwrap_or("Support")))]),
         )?
         .first()
         .and_then(Row::id),
-        (None, None) => None,
     };
     let id = store::next_id(ctx.conn, TICKET, 160_000_001)?;
     let when = now();
@@ -509,7 +511,11 @@ pub(super) fn create_upgrade_ticket(ctx: &Ctx) -> Result<Output, Fault> {
     if let Some(w) = &window {
         contents.push_str(&format!("Maintenance window: {w}\n"));
     }
-    contents.push('\n');
+    // A blank line parts the header lines from the details; with none, the details
+    // begin the entry (it began with an empty line).
+    if !contents.is_empty() {
+        contents.push('\n');
+    }
     contents.push_str(&details);
     let ticket = NewTicket {
         title: title
