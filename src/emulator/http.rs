@@ -27,7 +27,7 @@ use super::support::{self, EmployeeRef, SupportAction, SupportError};
 use super::{Harness, outbox, scheduler};
 use crate::protocol::HttpAnswer;
 use crate::store::dump::{self, ImportError};
-use crate::store::{Row, Store};
+use crate::store::{Row, Store, StoreError};
 use crate::value::Value;
 use serde_json::json;
 
@@ -235,6 +235,7 @@ fn account_error(e: AccountError) -> HttpAnswer {
         AccountError::Invalid(_) => error(400, e),
         AccountError::Conflict(_) => error(409, e),
         AccountError::NoAccount(_) => error(404, e),
+        AccountError::Store(StoreError::IdsExhausted(_)) => error(409, e),
         AccountError::Store(_) => error(500, e),
     }
 }

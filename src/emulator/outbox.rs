@@ -1,8 +1,8 @@
 //! The notification outbox: the e-mails SoftLayer would send on ticket events (a new
 //! ticket, an employee's update, a closed ticket, a scheduled alert coming due), captured
-//! instead of sent, as LocalStack's SES outbox captures mail. Each goes to the account's
-//! active users and the ticket's additional notification e-mails, and is written in the
-//! transaction of its event. Updates and closes are mailed only while the ticket's
+//! instead of sent, as LocalStack's SES outbox captures mail. Each goes to the ticket's
+//! owner (its assigned user, while active) and its additional notification e-mails, as
+//! SLDN's `addUpdate` says, and is written in the transaction of its event. Updates and closes are mailed only while the ticket's
 //! `notifyUserOnUpdateFlag` is set.
 //!
 //! `GET /_emulator/outbox?ticket=&to=&account=&event=` lists them in the order sent as
@@ -44,11 +44,14 @@ impl Event {
     }
 }
 
-/// Who hears about a ticket: the account's active users, then the ticket's additional
-/// e-mails, each address once.
+/// Who hears about a ticket: SLDN's `addUpdate` mails "the ticket's owner and additional
+/// email addresses". The owner is the assigned user, while active; the other users of the
+/// account are not mailed. Each address once.
 fn recipients(conn: &Connection, ticket: &Row) -> Result<Vec<String>, StoreError> {
-    let mut to = match ticket.get_i64("accountId") {
-        Some(a) => harness::account_user_emails(conn, a)?,
+    let mut to = match ticket.get_i64("assignedUserId") {
+        Some(user) => harness::active_user_email(conn, user)?
+            .into_iter()
+            .collect(),
         None => Vec::new(),
     };
     if let Some(id) = ticket.id() {

@@ -814,7 +814,12 @@ fn dispatch_in(
 
 impl From<store::StoreError> for Fault {
     fn from(e: store::StoreError) -> Self {
-        internal(e)
+        match e {
+            store::StoreError::IdsExhausted(_) => {
+                Fault::documented(crate::call::ExceptionClass::Exception, e.to_string())
+            }
+            e => internal(e),
+        }
     }
 }
 

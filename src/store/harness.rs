@@ -3,7 +3,7 @@
 
 use super::{Result, Row, query_rows};
 use crate::value::Value;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// One e-mail for the outbox.
 #[derive(Debug, Clone)]
@@ -84,14 +84,13 @@ pub fn outbox_clear(conn: &Connection, ticket_id: Option<i64>) -> Result<usize> 
     })
 }
 
-/// The e-mail addresses of an account's active users.
-pub fn account_user_emails(conn: &Connection, account_id: i64) -> Result<Vec<String>> {
+/// The e-mail address of a user, if the user is active and has one.
+pub fn active_user_email(conn: &Connection, user_id: i64) -> Result<Option<String>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT email FROM SoftLayer_User_Customer WHERE accountId = ?1 AND email IS NOT NULL \
-         AND email <> '' AND coalesce(userStatusId, 1001) = 1001 ORDER BY id",
+        "SELECT email FROM SoftLayer_User_Customer WHERE id = ?1 AND email IS NOT NULL \
+         AND email <> '' AND coalesce(userStatusId, 1001) = 1001",
     )?;
-    let rows = stmt.query_map([account_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(stmt.query_row([user_id], |r| r.get(0)).optional()?)
 }
 
 /// Scheduled actions (alerts, auto-closes) whose run date the emulator's clock has

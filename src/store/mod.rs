@@ -57,6 +57,14 @@ pub enum StoreError {
          (file:…) are not read here"
     )]
     UriName(String),
+    /// Every id the API's `int` can carry is taken, or past the last one given out: a
+    /// larger id went out typed `xsd:long` where the WSDL says `xsd:int`, and
+    /// softlayer-python could not send it back (`int exceeds XML-RPC limits`).
+    #[error(
+        "no id is left for a new {0}: ids are the API's int (xsd:int), and {max} is taken",
+        max = i32::MAX
+    )]
+    IdsExhausted(String),
     /// A migration failed: the database was left as it was.
     #[error(
         "the database's schema (version {version}) cannot be brought up to this build's \
@@ -1680,7 +1688,11 @@ pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
     // Cached: `createStandardTicket` asks this on every call (prepared each time, 6% of
     // the writer's time).
     let next: i64 = conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;
-    Ok(next.max(floor))
+    let next = next.max(floor);
+    if i32::try_from(next).is_err() {
+        return Err(StoreError::IdsExhausted(type_name.to_string()));
+    }
+    Ok(next)
 }
 
 pub fn principal_by_api_key(

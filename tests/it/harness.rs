@@ -1548,6 +1548,19 @@ fn the_control_api_refuses_what_it_would_misread() {
             json!({"SoftLayer_Ticket": [{"id": 3000000001i64, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00"}]}),
             "SoftLayer_Ticket.id 3000000001 is past the API's int",
         ),
+        // The emulator's own tables too, whose ids the API's schema does not type: an
+        // outbox id of 2^63 - 1 left the next mail no id, and every create and support
+        // reply of every account failed.
+        (
+            json!({"emulator_outbox": [{"id": 9223372036854775807i64, "event": "EMPLOYEE_UPDATE", "createDate": "2026-12-05T09:01:37-06:00", "sender": "x", "recipients": "[]", "subject": "s", "body": "b"}]}),
+            "emulator_outbox.id 9223372036854775807 is past the API's int",
+        ),
+        // An additional e-mail is an address, as addAttachedAdditionalEmails takes it:
+        // one with a line break put a header line of its own in the outbox's mail.
+        (
+            json!({"SoftLayer_User_Customer_AdditionalEmail": [{"id": 9501, "userId": 5001, "email": "ops@x.test\r\nBcc: spy@evil.test"}]}),
+            r#"SoftLayer_User_Customer_AdditionalEmail.email \"ops@x.test\\r\\nBcc: spy@evil.test\" is not an email address"#,
+        ),
         // Dates SQLite's date functions do not read (a blank before, an offset past
         // 14:59): stored as given, the ticket dropped out of every date filter.
         (
@@ -2425,15 +2438,11 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
         .iter()
         .map(|x| x.as_str().unwrap())
         .collect();
-    // Demo's three users and the ticket's additional e-mail.
+    // The ticket's owner (its assigned user, dana) and its additional e-mail; not the
+    // account's other users (SLDN's addUpdate).
     assert_eq!(
         to,
-        BTreeSet::from([
-            "dana@demo.example.com",
-            "omar@demo.example.com",
-            "bjorn@demo.example.com",
-            "noc@demo.example.com"
-        ]),
+        BTreeSet::from(["dana@demo.example.com", "noc@demo.example.com"]),
         "{m:#}"
     );
     // Filtered by recipient (percent-encoded), and not for another account's users.
@@ -2486,6 +2495,16 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
         "{mail:#}"
     );
     control.ok("DELETE", &format!("/_emulator/outbox?ticket={crlf}"), None);
+
+    // Another ticket's owner (omar) hears of its reply; dana, who owns the first, does not.
+    reply_as(&server, 160000002, "sl-support-jdoe", "Done.", false);
+    let mail = control.ok("GET", "/_emulator/outbox?ticket=160000002", None);
+    assert_eq!(
+        mail["messages"][0]["to"],
+        json!(["omar@demo.example.com"]),
+        "{mail:#}"
+    );
+    control.ok("DELETE", "/_emulator/outbox?ticket=160000002", None);
 
     // A customer's own update mails nobody; DELETE empties the outbox.
     add_update(&server, &DEMO, t, "thanks").ok();
@@ -3076,6 +3095,8 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
     std::os::unix::fs::symlink("dir.db", folder.join("to-dir.db")).unwrap();
     std::os::unix::fs::symlink("/nonexistent", folder.join("dangling.db")).unwrap();
     std::os::unix::fs::symlink("good.db", folder.join("alias.db")).unwrap();
+    // A link to itself cannot be followed: no snapshot either (the list was a 500).
+    std::os::unix::fs::symlink("loop.db", folder.join("loop.db")).unwrap();
     let listed = control.ok("GET", "/_emulator/snapshots", None);
     let names: Vec<&str> = listed["snapshots"]
         .as_array()
@@ -3084,7 +3105,7 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert!(
-        !names.contains(&"to-dir") && !names.contains(&"dangling"),
+        !names.contains(&"to-dir") && !names.contains(&"dangling") && !names.contains(&"loop"),
         "{listed}"
     );
     let alias = listed["snapshots"]
@@ -3096,10 +3117,73 @@ fn a_snapshot_file_that_cannot_be_restored_leaves_the_database_alone() {
     assert_eq!(alias["sizeBytes"], json!(good.len()), "{listed}");
     control.ok("POST", "/_emulator/snapshots/alias/restore", None);
     // Nor is one deleted: "deleted" was said of what list and restore said was not there.
-    for name in ["to-dir", "dangling"] {
+    for name in ["to-dir", "dangling", "loop"] {
         let (status, body) = control.call("DELETE", &format!("/_emulator/snapshots/{name}"), None);
         assert_eq!(status, 404, "{name}: {body}");
     }
+}
+
+/// Ids are the API's int (xsd:int). Past the last one a new ticket was 2147483648, sent
+/// typed `xsd:long`, which slcli could not send back (`int exceeds XML-RPC limits`), and
+/// a new account's export did not load. What can be given no id is refused, clearly.
+#[test]
+fn new_ids_stay_within_the_apis_int() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    control.ok(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({
+            "SoftLayer_Account": [{"id": 2147483647, "companyName": "Last"}],
+            "SoftLayer_Ticket": [{"id": 2147483647, "accountId": 1001, "title": "last",
+                "subjectId": 1005, "statusId": 1001, "groupId": 1,
+                "createDate": "2026-10-01T09:15:00-05:00"}],
+        })),
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+            .auth(&DEMO)
+            .arg(xstruct(&[
+                ("subjectId", xint(1001)),
+                ("title", xstr("next")),
+            ]))
+            .arg(xstr("body")),
+    );
+    let fault = reply.fault();
+    assert_eq!(
+        fault.code_text(),
+        "SoftLayer_Exception",
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        fault
+            .string
+            .contains("no id is left for a new SoftLayer_Ticket"),
+        "{}",
+        reply.exchange()
+    );
+    // Nothing was written, and the ticket at the last id is served as an int.
+    let (status, body) = control.call("GET", "/_emulator/tickets/2147483648", None);
+    assert_eq!(status, 404, "{body}");
+    let last = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(2147483647)
+            .mask("mask[id]"),
+    );
+    assert_eq!(last.ok().member("id").int(), 2147483647);
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_User_Customer": [{"id": 1, "username": "late"}]})),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.to_string()
+            .contains("no id is left for a new SoftLayer_Account"),
+        "{body}"
+    );
 }
 
 /// Waits until the server's text tally is built (its metric says so).
