@@ -3306,11 +3306,21 @@ fn a_ticket_with_thousands_of_updates_keeps_text_searches_quick() {
 fn the_control_api_refuses_mistaken_use() {
     let server = Server::start();
     let control = Control::new(&server);
-    for (method, path, allow) in [
-        ("PUT", "/_emulator/accounts", "GET, POST"),
-        ("DELETE", "/_emulator/clock", "GET, POST"),
-        ("GET", "/_emulator/reset", "POST"),
-        ("GET", "/_emulator/tickets/160000001/close", "POST"),
+    // With a query or a body too: the method is refused first (a body to `PUT
+    // /_emulator/clock` was "takes no body", a query "is not a query parameter").
+    for (method, path, body, allow) in [
+        ("PUT", "/_emulator/accounts", "", "GET, POST"),
+        ("DELETE", "/_emulator/clock", "", "GET, POST"),
+        ("GET", "/_emulator/reset", "", "POST"),
+        ("GET", "/_emulator/tickets/160000001/close", "", "POST"),
+        ("PATCH", "/_emulator/outbox?ticket=1", "", "GET, DELETE"),
+        ("POST", "/_emulator/journal?fault=true", "", "GET, DELETE"),
+        (
+            "PUT",
+            "/_emulator/clock",
+            r#"{"set":"2027-01-01"}"#,
+            "GET, POST",
+        ),
     ] {
         let resp = http_request(
             server.addr(),
@@ -3320,7 +3330,7 @@ fn the_control_api_refuses_mistaken_use() {
                 "Authorization",
                 format!("Bearer {}", control.token).as_str(),
             )],
-            b"",
+            body.as_bytes(),
             HTTP_TIMEOUT,
         )
         .unwrap();
