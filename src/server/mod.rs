@@ -220,7 +220,10 @@ pub async fn serve(
                     connections.count()
                 );
                 tokio::select! {
-                    _ = connections.shutdown() => tracing::info!("every call in flight finished"),
+                    _ = connections.shutdown() => {
+                        tracing::info!("every call in flight finished");
+                        return Ok(());
+                    }
                     _ = tokio::time::sleep(grace) => {
                         tracing::warn!("calls still running after {grace:?} are cut")
                     }
@@ -229,6 +232,8 @@ pub async fn serve(
                         tracing::warn!("{again} again: the calls still running are cut now")
                     }
                 }
+                // Cut unanswered, their writes must not land later (README, Limits).
+                shared.store.cut_writes();
                 return Ok(());
             }
         };

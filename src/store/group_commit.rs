@@ -312,7 +312,9 @@ pub(super) fn run_batch(
     // Once the batch has started over, the rest of it runs in savepoints.
     let mut started_over = false;
     while let Some(mut this) = job.take() {
-        let outcome = if this.repeatable() && !started_over {
+        let outcome = if writer.is_cut() {
+            Err(super::CUT_AT_SHUTDOWN.to_string())
+        } else if this.repeatable() && !started_over {
             let before = conn.total_changes();
             let outcome = run_bare(&conn, &mut *this);
             if outcome.is_err() && conn.total_changes() != before && !conn.is_autocommit() {
@@ -332,6 +334,9 @@ pub(super) fn run_batch(
     }
     let committed = if conn.is_autocommit() {
         Err("the transaction was rolled back".to_string())
+    } else if writer.is_cut() {
+        let _ = conn.execute_batch("ROLLBACK");
+        Err(super::CUT_AT_SHUTDOWN.to_string())
     } else {
         let done = query::index_queued_text_when_long(&conn, index_text_from)
             .and_then(|_| Ok(step("COMMIT").map(|_| ())?));

@@ -304,9 +304,20 @@ pub(crate) struct Writer {
     checkpointer: std::sync::OnceLock<checkpointer::Checkpointer>,
     /// Told of writes by other processes, which its update hook does not see.
     text_tally: std::sync::OnceLock<Arc<text_tally::TextTally>>,
+    /// Set at shutdown past the grace period ([`Store::cut_writes`]): no more work is
+    /// committed.
+    cut: std::sync::atomic::AtomicBool,
 }
 
+/// Why a write was not committed after [`Store::cut_writes`].
+pub(crate) const CUT_AT_SHUTDOWN: &str =
+    "the server is shutting down: the call was cut and its write rolled back";
+
 impl Writer {
+    fn is_cut(&self) -> bool {
+        self.cut.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn bump_writes(&self) {
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -379,6 +390,7 @@ impl Store {
             commits: tokio::sync::watch::Sender::new(0),
             checkpointer: Default::default(),
             text_tally: Default::default(),
+            cut: Default::default(),
         });
         let mut store = Store {
             writer: writer.clone(),
@@ -466,6 +478,11 @@ impl Store {
             false => f(&tx),
         };
         let out = match out {
+            // Its caller was cut at shutdown, unanswered: dropped, the transaction rolls
+            // back.
+            Ok(_) if self.writer.is_cut() => {
+                Err(StoreError::Commit(CUT_AT_SHUTDOWN.to_string()).into())
+            }
             // A step: the text that the writer thread's batches left queued may be long.
             Ok(out) => query::index_queued_text_upto(&tx, query::TEXT_INDEX_STEP)
                 .and_then(|_| tx.commit().map_err(StoreError::from))
@@ -480,6 +497,16 @@ impl Store {
             self.writer.committed();
         }
         out
+    }
+
+    /// At shutdown, once the grace period is over: the calls still running were cut
+    /// without an answer, so their writes must not land. Work not yet committed is
+    /// rolled back, and queued work is not run (a write waiting for another process's
+    /// lock committed after its client had been cut, and a retry made it twice).
+    pub fn cut_writes(&self) {
+        self.writer
+            .cut
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Runs `job` on the writer: queued for the writer thread, which may group it with

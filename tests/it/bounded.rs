@@ -866,6 +866,72 @@ fn sigterm_under_writes_leaves_the_whole_database_in_its_file() {
     }
 }
 
+/// Writes still running when the grace period ends are cut unanswered, and roll back
+/// (README, Limits). Ones held past it (by a fault rule's latency here; by another
+/// process's hold on the file in the field) committed afterwards, so a client that
+/// retried its unanswered call wrote twice.
+#[test]
+fn writes_cut_at_shutdown_do_not_land_later() {
+    let dir = TempDir::new("db");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let mut server = Server::start_with_args(&db, Some(dir), &["--shutdown-grace-secs", "1"]);
+    let rule = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/faults",
+        &[
+            ("Authorization", &format!("Bearer {}", admin_token(&server))),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"method": "addUpdate", "latency_ms": 2500}"#,
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(rule.status, 201, "{}", rule.describe());
+    let writers: Vec<_> = (0..5)
+        .map(|i| {
+            let addr = server.addr();
+            std::thread::spawn(move || {
+                let call = XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                    .auth(&DEMO)
+                    .id(TICKET)
+                    .arg(xstruct(&[("entry", xstr(&format!("cut {i}")))]));
+                http_request(
+                    addr,
+                    "POST",
+                    &call.path(),
+                    &[("Content-Type", "text/xml")],
+                    call.body().as_bytes(),
+                    Duration::from_secs(10),
+                )
+                .is_ok_and(|r| r.status == 200)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    server.signal("TERM");
+    let status = server
+        .wait_exit(Duration::from_secs(20))
+        .expect("the server exits after SIGTERM");
+    let answered = writers
+        .into_iter()
+        .map(|w| w.join().unwrap())
+        .filter(|ok| *ok)
+        .count();
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    assert_eq!(answered, 0, "{}", server.log());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let stored: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM SoftLayer_Ticket_Update WHERE entry LIKE 'cut %'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "cut writes landed: {}", server.log());
+}
+
 /// Ctrl-C (SIGINT) takes the same road.
 #[test]
 fn ctrl_c_stops_the_server_with_exit_code_0() {
