@@ -167,6 +167,85 @@ fn a_closed_standard_error_does_not_stop_a_command() {
     assert!(tickets >= 50, "{tickets} tickets");
 }
 
+/// `export --db` beside a server that writes is one read of the database. Read table by
+/// table, the tickets stopped at one id and their updates went on past it (371-562
+/// updates of tickets the document lacked, at 20,000 tickets under 20 writers), and
+/// `load` refused the document.
+#[test]
+fn an_export_beside_a_writing_server_is_one_read() {
+    let dir = TempDir::new("cli-export-live");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let seeded = run_within(
+        &["seed", "--db", &db, "--synthetic-tickets", "20000"],
+        &[],
+        Duration::from_secs(120),
+    )
+    .expect("seed finishes");
+    assert!(seeded.status.success(), "{seeded:?}");
+    let server = Server::start_with_db(&db, None);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..6)
+        .map(|_| {
+            let (addr, stop) = (server.addr(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let call = XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+                        .auth(&DEMO)
+                        .arg(xstruct(&[
+                            ("subjectId", xint(1001)),
+                            ("title", xstr("live")),
+                        ]))
+                        .arg(xstr("written during the export"));
+                    let _ = http_request(
+                        addr,
+                        "POST",
+                        &call.path(),
+                        &[("Content-Type", "text/xml")],
+                        call.body().as_bytes(),
+                        Duration::from_secs(10),
+                    );
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut orphans = Vec::new();
+    for _ in 0..3 {
+        // Read as it is written: `run_within` reads nothing until the exit, and the
+        // export filled the pipe.
+        let out = Command::new(SERVER_BIN)
+            .args(["export", "--db", &db])
+            .output()
+            .expect("export");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: J = serde_json::from_slice(&out.stdout).expect("JSON");
+        let tickets: std::collections::HashSet<i64> = doc["SoftLayer_Ticket"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["id"].as_i64())
+            .collect();
+        orphans.push(
+            doc["SoftLayer_Ticket_Update"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|u| !u["ticketId"].as_i64().is_some_and(|t| tickets.contains(&t)))
+                .count(),
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(orphans, [0, 0, 0], "updates whose ticket the export lacks");
+}
+
 #[test]
 fn seed_refuses_more_tickets_than_it_may_add() {
     let dir = TempDir::new("cli-seed");
