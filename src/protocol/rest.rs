@@ -124,6 +124,10 @@ pub struct Request {
     /// A call that must succeed first: it shows that a nested item the call acts on is
     /// in the list the path took it from.
     guard: Option<Box<Request>>,
+    /// A guard whose walk ends at a single relation's object, on which the guarded call
+    /// acts (`SoftLayer_Ticket/5/AssignedUser/getObject`): that object's id, known once
+    /// this has run, is the guarded call's init parameter.
+    gives_init: bool,
     /// The path as sent, when the answer is walked out of the call's result.
     nested: Option<NestedPath>,
 }
@@ -136,7 +140,17 @@ impl Request {
         dispatch: &mut dyn FnMut(&Call) -> Result<Reply, Fault>,
     ) -> Result<Reply, Fault> {
         if let Some(guard) = &self.guard {
-            guard.run(dispatch)?;
+            let found = guard.run(dispatch)?;
+            if guard.gives_init {
+                // No object there (a ticket assigned to no one): as a missing init
+                // parameter is answered.
+                let Some(id) = found.value.get("id").and_then(Value::as_i64) else {
+                    return Err(Fault::no_init_object(&self.call.service, &self.call.method));
+                };
+                let mut call = self.call.clone();
+                call.headers.init_id = Some(Value::Int(id));
+                return self.nav.apply(dispatch(&call)?);
+            }
         }
         let reply = dispatch(&self.call)?;
         self.nav.apply(reply)
@@ -1028,6 +1042,7 @@ fn route(
                 format: ctx.format,
                 nav: Navigation::default(),
                 guard,
+                gives_init: false,
                 nested: None,
             })
         }
@@ -1113,6 +1128,15 @@ fn navigate(
             let item_service = walk.type_name.clone();
             let guard = Box::new(walk.request(ctx, true, guard)?);
             return route(ctx, &item_service, &rest[i - 1..], Some(guard));
+        }
+        if !walk.many && schema().services.contains_key(&walk.type_name) {
+            // A method of a single object's own service, the object a relation (or a
+            // getter: `…/getAssignedUser/getObject`) names: called on it, found first
+            // (it was "not a valid method for this service").
+            let item_service = walk.type_name.clone();
+            let mut guard = Box::new(walk.request(ctx, true, guard)?);
+            guard.gives_init = true;
+            return route(ctx, &item_service, &rest[i..], Some(guard));
         }
         return Err(method_not_found(&walk.type_name, segment));
     }
@@ -1206,6 +1230,7 @@ impl Walk<'_> {
                 },
             },
             guard,
+            gives_init: false,
             nested: None,
         })
     }

@@ -968,6 +968,54 @@ fn methods_of_a_nested_item_run_on_its_own_service() {
     );
 }
 
+/// A method of a single relation's object, named after the relation (SLDN rest.md's
+/// walks down relational properties): called on that object. It was "not a valid method
+/// for this service" unless the object's id was repeated, and a method that defaults to
+/// the caller (`getOpenTickets` of a user) ran on the caller instead.
+#[test]
+fn methods_of_a_single_relations_object_run_on_it() {
+    let server = Server::start();
+    // 160000002 is assigned to demo-ops (5002), not to the caller.
+    let resp = get(
+        &server,
+        "SoftLayer_Ticket/160000002/AssignedUser/getObject.json?objectMask=id",
+    );
+    assert_eq!(ok_json(&resp), json!({"id": 5002}));
+    let resp = get(
+        &server,
+        "SoftLayer_Ticket/160000002/AssignedUser/getOpenTickets.json?objectMask=id",
+    );
+    assert_eq!(ids(&ok_json(&resp)), vec![160000002]);
+    let resp = get(
+        &server,
+        "SoftLayer_Account/CurrentUser/getObject.json?objectMask=username",
+    );
+    assert_eq!(ok_json(&resp), json!({"username": "demo"}));
+    // From a file to its ticket, and a method of the ticket's with a path argument.
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addAttachedFile.json"),
+        r#"{"parameters": [{"filename": "note.txt", "data": "aGVsbG8="}]}"#,
+    );
+    let file = ok_json(&resp)["id"].as_i64().unwrap();
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket/getAttachedFile/{file}.json"),
+    );
+    assert_eq!(ok_json(&resp), json!("aGVsbG8="));
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket/getObject.json?objectMask=id"),
+    );
+    assert_eq!(ok_json(&resp), json!({"id": TICKET}));
+    // Another account's ticket is not found, whatever follows it.
+    let resp = get(
+        &server,
+        "SoftLayer_Ticket/160000101/AssignedUser/getObject.json",
+    );
+    assert_fault(&resp, 404, "SoftLayer_Exception_ObjectNotFound", None);
+}
+
 // ---------------------------------------------------------------------------
 // Query parameters
 // ---------------------------------------------------------------------------
