@@ -205,7 +205,7 @@ pub fn create(
         }
         let linked = link_types.contains(&section);
         let next = if linked {
-            store::next_id_among(conn, &link_types, floor)?.max(after_links)
+            store::next_id_among(conn, section, &link_types, floor)?.max(after_links)
         } else {
             store::next_id(conn, section, floor)?
         };

@@ -400,7 +400,10 @@ fn harness(
             reply["fired"] = json!(
                 fired
                     .iter()
-                    .map(|(ticket, kind)| json!({ "ticketId": ticket, "kind": kind }))
+                    .map(|(ticket, kind, failed)| match failed {
+                        None => json!({ "ticketId": ticket, "kind": kind }),
+                        Some(e) => json!({ "ticketId": ticket, "kind": kind, "error": e }),
+                    })
                     .collect::<Vec<_>>()
             );
             answer(200, reply)
@@ -593,6 +596,16 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
     if !allowed.is_empty() && !allowed.contains(&req.method) && !head_of_get {
         return method_not_allowed(req, allowed);
     }
+    // So is the path: a mistyped one (`/_emulator/acounts`, `…/tickets/1/replyy`) was
+    // told its right body or query was wrong.
+    if allowed.is_empty() {
+        return unknown_endpoint(req);
+    }
+    if let ["tickets", _, action] = segments.as_slice()
+        && !SUPPORT_ACTIONS.contains(action)
+    {
+        return error(404, format!("unknown action '{action}'"));
+    }
     if let Err(refused) = only_params(req, &segments) {
         return refused;
     }
@@ -656,21 +669,37 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
                 ) => error(404, e),
                 Err(e @ SupportError::ForbiddenCharacter(_)) => error(400, e),
                 Err(e @ SupportError::Invalid(_)) => error(409, e),
+                // As `POST /_emulator/accounts` answers it.
+                Err(e @ SupportError::Store(StoreError::IdsExhausted(_))) => error(409, e),
                 Err(e @ SupportError::Store(_)) => error(500, e),
             }
         }
         _ => match allowed_methods(&segments) {
-            [] => error(
-                404,
-                format!(
-                    "unknown control endpoint {} /_emulator/{}",
-                    req.method, req.path
-                ),
-            ),
+            [] => unknown_endpoint(req),
             allowed => method_not_allowed(req, allowed),
         },
     }
 }
+
+fn unknown_endpoint(req: &ControlRequest) -> HttpAnswer {
+    error(
+        404,
+        format!(
+            "unknown control endpoint {} /_emulator/{}",
+            req.method, req.path
+        ),
+    )
+}
+
+/// The support desk's actions, `POST /_emulator/tickets/{id}/{action}`.
+const SUPPORT_ACTIONS: &[&str] = &[
+    "reply",
+    "assign",
+    "group",
+    "close",
+    "reopen",
+    "awaiting-response",
+];
 
 fn method_not_allowed(req: &ControlRequest, allowed: &[&str]) -> HttpAnswer {
     let mut answer = error(
@@ -728,6 +757,9 @@ fn only_fields(body: &serde_json::Value, known: &[&str]) -> Result<(), String> {
 }
 
 pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportAction, String> {
+    if !SUPPORT_ACTIONS.contains(&name) {
+        return Err(format!("unknown action '{name}'"));
+    }
     let known: &[&str] = match name {
         "reply" => &["employee", "entry", "awaitingUserResponse"],
         "assign" => &["employee"],

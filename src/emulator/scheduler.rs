@@ -11,8 +11,8 @@ use super::outbox::{self, Event};
 use super::support::{self, SupportAction, SupportError};
 use crate::store::{Store, harness};
 
-/// What ran: (ticket id, "AUTO_CLOSE" | "ALERT").
-pub type Fired = Vec<(i64, String)>;
+/// What ran: (ticket id, "AUTO_CLOSE" | "ALERT", why it failed if it did).
+pub type Fired = Vec<(i64, String, Option<String>)>;
 
 /// The one turn to run what is due. A clock change holds it from the change until its
 /// own run is done: the once-a-second check, running between the two, took actions the
@@ -43,6 +43,11 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
             };
             let kind = action.get_str("kind").unwrap_or("ALERT").to_string();
             harness::remove_scheduled_action(conn, &action)?;
+            // Each on its own: one that fails (no id left for its mail) is undone and
+            // reported, and removed, rather than failing the others, and the clock
+            // change with them, every second for good.
+            conn.execute_batch("SAVEPOINT due_action")
+                .map_err(crate::store::StoreError::from)?;
             // At its own time, which a jump of the clock may have passed by hours; not
             // before it was scheduled (a time already past then runs as it is scheduled).
             let stamped = |column: &str| {
@@ -56,7 +61,7 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
                 .unwrap_or(now)
                 .max(stamped("createDate").unwrap_or(i64::MIN))
                 .min(now);
-            crate::clock::as_of(at, || -> Result<(), SupportError> {
+            let ran = crate::clock::as_of(at, || -> Result<(), SupportError> {
                 if kind == "AUTO_CLOSE" {
                     match support::apply(conn, ticket, &SupportAction::Close) {
                         Ok(_) | Err(SupportError::NoTicket(_)) => {}
@@ -66,8 +71,20 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
                     outbox::ticket_event(conn, ticket, Event::ScheduledAlert, None)?;
                 }
                 Ok(())
-            })?;
-            fired.push((ticket, kind));
+            });
+            let failed = match ran {
+                Ok(()) => {
+                    conn.execute_batch("RELEASE due_action")
+                        .map_err(crate::store::StoreError::from)?;
+                    None
+                }
+                Err(e) => {
+                    conn.execute_batch("ROLLBACK TO due_action; RELEASE due_action")
+                        .map_err(crate::store::StoreError::from)?;
+                    Some(e.to_string())
+                }
+            };
+            fired.push((ticket, kind, failed));
         }
         Ok(fired)
     })

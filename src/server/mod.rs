@@ -174,7 +174,14 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 .await;
                 match ran {
                     Ok(Ok(fired)) if !fired.is_empty() => {
-                        tracing::info!("scheduled actions ran: {fired:?}")
+                        for (ticket, kind, failed) in fired {
+                            match failed {
+                                None => tracing::info!("scheduled {kind} ran on ticket {ticket}"),
+                                Some(e) => tracing::warn!(
+                                    "scheduled {kind} on ticket {ticket} failed and was removed: {e}"
+                                ),
+                            }
+                        }
                     }
                     Ok(Err(e)) => tracing::warn!("scheduled actions: {e}"),
                     _ => {}

@@ -1583,6 +1583,17 @@ pub fn insert(conn: &Connection, type_name: &str, values: &Struct) -> Result<i64
     conn.prepare_cached(&sql)?
         .execute(params_from_iter(values.values().map(Param)))?;
     let rowid = conn.last_insert_rowid();
+    // An id SQLite picked (the row came without one, as a cancellation request does)
+    // is the API's int too: past it, it went out typed `xsd:long`. The caller's
+    // transaction undoes the row.
+    if rowid > i64::from(i32::MAX)
+        && !values.contains_key("id")
+        && crate::schema::schema()
+            .type_def(type_name)
+            .is_some_and(|t| t.property("id").is_some())
+    {
+        return Err(StoreError::IdsExhausted(type_name.to_string()));
+    }
     if table == "SoftLayer_Ticket" {
         ticket_added(conn, rowid)?;
     }
@@ -1694,19 +1705,33 @@ pub fn find(conn: &Connection, type_name: &str, matching: &Struct) -> Result<Vec
 }
 
 /// The next id free in all of `types`, which share one id space (SoftLayer keeps its
-/// ticket attachments of every kind in one table).
-pub fn next_id_among(conn: &Connection, types: &[&str], floor: i64) -> Result<i64> {
+/// ticket attachments of every kind in one table), for a new `new_type` (named when no
+/// id is left: the first full table of `types` was named, a guest's link for hardware).
+pub fn next_id_among(conn: &Connection, new_type: &str, types: &[&str], floor: i64) -> Result<i64> {
     let mut next = floor;
     for t in types {
-        next = next.max(next_id(conn, t, floor)?);
+        next = next.max(next_free_id(conn, t, floor)?);
     }
-    Ok(next)
+    within_int(new_type, next)
 }
 
 /// The next free id for a type whose ids the emulator assigns: above every id the
 /// table holds and, for the tables whose rows the API removes, every id it ever held
 /// (migrations/0010, 0014, 0016, 0017), so that no id is handed out twice.
 pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
+    within_int(type_name, next_free_id(conn, type_name, floor)?)
+}
+
+/// `next`, if it is the API's int (xsd:int).
+fn within_int(type_name: &str, next: i64) -> Result<i64> {
+    match i32::try_from(next) {
+        Ok(_) => Ok(next),
+        Err(_) => Err(StoreError::IdsExhausted(type_name.to_string())),
+    }
+}
+
+/// [`next_id`] whatever its size.
+fn next_free_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
     let table = table(type_name)?;
     let sql = format!(
         "SELECT max(coalesce(max(id), 0), coalesce((SELECT lastId FROM derived_id_high_water \
@@ -1715,11 +1740,7 @@ pub fn next_id(conn: &Connection, type_name: &str, floor: i64) -> Result<i64> {
     // Cached: `createStandardTicket` asks this on every call (prepared each time, 6% of
     // the writer's time).
     let next: i64 = conn.prepare_cached(&sql)?.query_row([], |r| r.get(0))?;
-    let next = next.max(floor);
-    if i32::try_from(next).is_err() {
-        return Err(StoreError::IdsExhausted(type_name.to_string()));
-    }
-    Ok(next)
+    Ok(next.max(floor))
 }
 
 pub fn principal_by_api_key(

@@ -164,15 +164,6 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool> {
     Ok(names.iter().any(|n| n == column))
 }
 
-fn next_id(conn: &Connection, table: &str, floor: i64) -> Result<i64> {
-    let max: i64 = conn.query_row(
-        &format!("SELECT coalesce(max(id), 0) FROM {table}"),
-        [],
-        |r| r.get(0),
-    )?;
-    Ok((max + 1).max(floor))
-}
-
 /// Where a synthetic seed is, for its progress bar: the tickets (with their updates),
 /// then the trigram indexes of their text, which take longer than the rows themselves
 /// (100,000 tickets: 3.5 s of rows, then 7 s of text index).
@@ -360,10 +351,12 @@ fn insert_all(
     let mut attach_hardware = insert_link(&devices::HARDWARE)?;
     let mut attach_guest = insert_link(&devices::VIRTUAL_GUEST)?;
 
-    let first_ticket = next_id(conn, "SoftLayer_Ticket", 160_000_001)?;
-    let mut update_id = next_id(conn, "SoftLayer_Ticket_Update", 500_000_001)?;
-    let mut hardware_link = next_id(conn, devices::HARDWARE.link_type, 700_000_001)?;
-    let mut guest_link = next_id(conn, devices::VIRTUAL_GUEST.link_type, 710_000_001)?;
+    // The API's next ids: past every id a table ever held (an account's deleted ticket's
+    // id was given again), and within its int (checked once the rows are in).
+    let first_ticket = super::next_id(conn, "SoftLayer_Ticket", 160_000_001)?;
+    let mut update_id = super::next_id(conn, "SoftLayer_Ticket_Update", 500_000_001)?;
+    let mut hardware_link = super::next_id(conn, devices::HARDWARE.link_type, 700_000_001)?;
+    let mut guest_link = super::next_id(conn, devices::VIRTUAL_GUEST.link_type, 710_000_001)?;
 
     let now = crate::clock::now().timestamp();
     let end = now - now.rem_euclid(DAY);
@@ -513,6 +506,18 @@ fn insert_all(
     }
     progress(n);
     drop((insert_ticket, insert_update, attach_hardware, attach_guest));
+    // The last ids given: past the API's int, they went out typed `xsd:long` (the seed's
+    // transaction is rolled back).
+    for (type_name, last) in [
+        ("SoftLayer_Ticket", first_ticket + count - 1),
+        ("SoftLayer_Ticket_Update", update_id - 1),
+        (devices::HARDWARE.link_type, hardware_link - 1),
+        (devices::VIRTUAL_GUEST.link_type, guest_link - 1),
+    ] {
+        if i32::try_from(last).is_err() {
+            return Err(StoreError::IdsExhausted(type_name.to_string()));
+        }
+    }
     // Statistics for the query planner: with an account holding most rows, the planner
     // needs them to tell selective indexes from the others.
     super::query::analyze(conn)?;

@@ -1034,6 +1034,44 @@ fn commands_do_not_write_over_the_database_or_act_on_nothing() {
     assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
 }
 
+/// `seed --synthetic-tickets` gives ids within the API's int, as the API does: past it,
+/// tickets went out as 2147483649 and slcli could not read them (`int exceeds XML-RPC
+/// limits`). Nothing is added then.
+#[test]
+fn synthetic_tickets_stay_within_the_apis_int() {
+    let dir = TempDir::new("cli-seed-ids");
+    let db = seeded_db(&dir);
+    let doc = dir.path().join("last.json");
+    std::fs::write(
+        &doc,
+        serde_json::json!({"SoftLayer_Ticket": [{"id": 2147483646, "accountId": 1001,
+            "title": "nearly the last", "subjectId": 1005, "statusId": 1001, "groupId": 1,
+            "createDate": "2026-10-01T09:15:00-05:00"}]})
+        .to_string(),
+    )
+    .unwrap();
+    let loaded = Command::new(SERVER_BIN)
+        .args(["load", "--db", &db, doc.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(loaded.status.success(), "{loaded:?}");
+    let seeded = Command::new(SERVER_BIN)
+        .args(["seed", "--db", &db, "--synthetic-tickets", "5"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&seeded.stderr);
+    assert!(!seeded.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no id is left for a new SoftLayer_Ticket"),
+        "{stderr}"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let highest: i64 = conn
+        .query_row("SELECT max(id) FROM SoftLayer_Ticket", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(highest, 2147483646);
+}
+
 /// An export holds data, not the store's bookkeeping: the text-index queue, which the
 /// triggers fill as rows are loaded, doubled on every export and load of one, and an older
 /// export's rows of it are not loaded.

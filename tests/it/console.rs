@@ -1122,6 +1122,24 @@ fn browser_hostile_text_wraps_and_is_isolated() {
         "photo\u{202e}txt.png",
         b"\x89PNG\r\n\x1a\n",
     );
+    // An employee whose name holds an override, as an import may bring.
+    let imported = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/import",
+        &[
+            ("Authorization", &format!("Bearer {}", admin_token(&server))),
+            ("Content-Type", "application/json"),
+        ],
+        json!({"SoftLayer_User_Employee": [{"id": 397, "username": "sl-rlo", "firstName": "R",
+            "lastName": "L", "displayName": "\u{202e}Eve", "email": "rlo@support.example.com",
+            "employeeDepartmentId": 1}]})
+        .to_string()
+        .as_bytes(),
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(imported.status, 200, "{}", imported.describe());
 
     let mut browser = edges(
         &server,
@@ -1167,6 +1185,9 @@ fn browser_hostile_text_wraps_and_is_isolated() {
     assert!(s["nameEnd"].as_f64().unwrap() <= order[1] + 1.0, "{s}");
     // The override itself is shown, so the name cannot pass for "photognp.txt".
     assert!(text(&s["text"]).contains("photo⟨U+202E⟩txt.png"), "{s}");
+    // An option holds text alone: the override is shown too, or it turned "(sl-rlo)"
+    // around there and in "Assigned to …".
+    assert_eq!(text(&s["employeeOption"]), "⟨U+202E⟩Eve (sl-rlo)", "{s}");
     assert_done(&mut browser);
 }
 

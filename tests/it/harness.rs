@@ -3186,6 +3186,121 @@ fn new_ids_stay_within_the_apis_int() {
     );
 }
 
+/// Running out of ids is answered clearly everywhere: a row SQLite would give the id (a
+/// cancellation request) and a device link (whose fault named another kind's table);
+/// a support reply is a 409 as accounts' is; and a scheduled action that cannot run
+/// fails alone, reported in the clock's reply, while the clock change stands (it was a
+/// 500 after moving the clock, so a retried advance moved it twice).
+#[test]
+fn running_out_of_ids_is_answered_clearly() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    control.ok(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({
+            "SoftLayer_Billing_Item_Cancellation_Request": [{"id": 2147483647, "accountId": 2001,
+                "createDate": "2026-01-01T00:00:00-06:00"}],
+        })),
+    );
+    let tickets = account_ticket_ids(&server, &DEMO);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "createCancelServerTicket")
+            .auth(&DEMO)
+            .arg(xint(8002))
+            .arg(xstr("No longer needed"))
+            .arg(xstr("bye"))
+            .arg(xbool(true))
+            .arg(xstr("HARDWARE")),
+    );
+    assert!(
+        reply
+            .fault()
+            .string
+            .contains("no id is left for a new SoftLayer_Billing_Item_Cancellation_Request"),
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        account_ticket_ids(&server, &DEMO),
+        tickets,
+        "nothing was written"
+    );
+    control.ok(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({
+            "SoftLayer_Ticket_Attachment_Virtual_Guest": [{"id": 2147483647, "ticketId": 160000101,
+                "attachmentId": 9101, "virtualGuestId": 9101,
+                "createDate": "2026-01-01T00:00:00-06:00"}],
+        })),
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedHardware")
+            .auth(&DEMO)
+            .id(160000001)
+            .arg(xint(8003)),
+    );
+    assert!(
+        reply
+            .fault()
+            .string
+            .contains("no id is left for a new SoftLayer_Ticket_Attachment_Hardware"),
+        "{}",
+        reply.exchange()
+    );
+
+    // The outbox's last id taken: an alert's mail cannot be written.
+    control.ok(
+        "POST",
+        "/_emulator/import",
+        Some(
+            &json!({"emulator_outbox": [{"id": 2147483647, "event": "EMPLOYEE_UPDATE",
+            "createDate": "2026-12-05T09:01:37-06:00", "sender": "x", "recipients": "[]",
+            "subject": "s", "body": "b"}]}),
+        ),
+    );
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addScheduledAlert")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstr("2027-01-01T00:00:00-06:00")),
+        )
+        .ok();
+    let (status, clock) = control.call(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2027-01-02T00:00:00-06:00"})),
+    );
+    assert_eq!(status, 200, "{clock:#}");
+    assert!(
+        clock["fired"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no id is left")),
+        "{clock:#}"
+    );
+    assert!(
+        control.ok("GET", "/_emulator/clock", None)["now"]
+            .as_str()
+            .unwrap()
+            .starts_with("2027-01-02"),
+    );
+    // Removed, not tried again every second.
+    let left = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getScheduledActions")
+            .auth(&DEMO)
+            .id(160000001),
+    );
+    assert_eq!(left.ok(), &xarray(&[]), "{}", left.exchange());
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/tickets/160000001/reply",
+        Some(&json!({"employee": 301, "entry": "Any news?"})),
+    );
+    assert_eq!(status, 409, "{body}");
+}
+
 /// Waits until the server's text tally is built (its metric says so).
 fn wait_for_text_tally(server: &Server) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -3336,6 +3451,19 @@ fn the_control_api_refuses_mistaken_use() {
         .unwrap();
         assert_eq!(resp.status, 405, "{method} {path}: {}", resp.describe());
         assert_eq!(resp.header("Allow"), Some(allow), "{method} {path}");
+    }
+    // A path or action it does not have is 404 whatever comes with it: a mistyped one
+    // was told its (right) body or query was wrong.
+    for (path, body) in [
+        (
+            "/_emulator/tickets/160000001/replyy",
+            json!({"employee": 301, "entry": "x"}),
+        ),
+        ("/_emulator/acounts", json!({"SoftLayer_User_Customer": []})),
+        ("/_emulator/acounts?ticket=1", json!(null)),
+    ] {
+        let (status, answer) = control.call("POST", path, Some(&body));
+        assert_eq!(status, 404, "{path}: {answer}");
     }
     for path in [
         "/_emulator/export?account=",

@@ -78,14 +78,24 @@ export function when(iso) {
   return el('time', { datetime: iso, title: iso, text: `${DATE.format(date)} ${zone}` });
 }
 
+/** Invisible controls that change the direction of the text after them. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Text with its direction controls shown as code points, where it cannot be isolated
+ * (`<bdi>`): a name's U+202E turned the rest of the text around. */
+export const shownControls = (text) =>
+  text.replace(BIDI_CONTROLS, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase()}⟩`);
+
 /**
  * Fills a <select> with choices, keeping its first `keep` options and its value (one no
- * longer among the choices stays too, marked: see `pick`).
+ * longer among the choices stays too, marked: see `pick`). An option holds text alone,
+ * so a name's direction controls are shown (an employee's U+202E printed "(sl-rlo)"
+ * backwards, there and in "Assigned to …").
  */
 export function choose(select, choices, keep = 0) {
   const value = select.value;
   while (select.options.length > keep) select.remove(keep);
-  for (const c of choices) select.append(el('option', { value: c.id, text: c.name }));
+  for (const c of choices) select.append(el('option', { value: c.id, text: shownControls(c.name) }));
   pick(select, value);
 }
 

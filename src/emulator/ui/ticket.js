@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome, settle, oneAtATime } from './dom.js';
+import { $, el, fill, when, choose, outcome, settle, oneAtATime, shownControls } from './dom.js';
 
 let ticketId = null;
 const getTicket = newest();
@@ -18,12 +18,6 @@ const fileOutcomes = new Map();
 /** Where a refused token goes (app.js sends the page back to sign-in). */
 let onFailure = null;
 
-/** Invisible controls that change the direction of the text after them. */
-const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-/** A file name with its direction controls shown as code points: "photo\u202etxt.png"
- * must not pass for "photognp.txt" (the download keeps the name as it is). */
-const shownName = (name) =>
-  name.replace(BIDI_CONTROLS, (c) => `⟨U+${c.codePointAt(0).toString(16).toUpperCase()}⟩`);
 
 const IMAGE = /\.(png|jpe?g|gif|bmp)$/i;
 const TEXT = /\.(txt|log|csv|conf|cfg|ini|json|xml|ya?ml)$/i;
@@ -187,13 +181,15 @@ function renderFiles(files) {
       { 'data-file': f.id, 'data-key': `file ${f.id}` },
       // A customer's file name may hold bidi controls (U+202E): isolated, it cannot
       // reorder the size, date and buttons after it or disguise its extension.
-      el('bdi', { class: 'file-name', text: shownName(f.fileName) }),
+      // Direction controls shown: "photo\u202etxt.png" must not pass for "photognp.txt"
+      // (the download keeps the name as it is).
+      el('bdi', { class: 'file-name', text: shownControls(f.fileName) }),
       el('span', { class: 'muted', text: ` ${f.fileSize} byte${String(f.fileSize) === '1' ? '' : 's'} · ` }),
       when(f.createDate),
       ' ',
-      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownName(f.fileName)}`, onclick: () => fileAction(f.id, 'download', () => download(path, f.fileName)), text: 'Download' }),
+      el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownControls(f.fileName)}`, onclick: () => fileAction(f.id, 'download', () => download(path, f.fileName)), text: 'Download' }),
       previewable
-        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownName(f.fileName)}`, onclick: () => fileAction(f.id, 'preview', () => preview(path, f.fileName)), text: 'Preview' })
+        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownControls(f.fileName)}`, onclick: () => fileAction(f.id, 'preview', () => preview(path, f.fileName)), text: 'Preview' })
         : null,
       ' ',
       fileOutcome(f.id),
@@ -270,7 +266,7 @@ async function preview(path, name) {
   let shown;
   if (text === null) {
     const url = URL.createObjectURL(blob);
-    shown = el('img', { src: url, alt: `Preview of ${shownName(name)}` });
+    shown = el('img', { src: url, alt: `Preview of ${shownControls(name)}` });
     // Decoded before it is shown: bytes that are no image showed a broken one, unexplained.
     try {
       await shown.decode();
@@ -284,11 +280,11 @@ async function preview(path, name) {
     }
     previewUrl = url;
   } else {
-    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownName(name)}`, text });
+    shown = el('pre', { class: 'text-preview', tabindex: 0, 'aria-label': `Contents of ${shownControls(name)}`, text });
   }
   fill(
     box,
-    el('p', { class: 'meta' }, el('strong', {}, el('bdi', { text: shownName(name) })), ' ', el('button', { type: 'button', class: 'small secondary', onclick: closePreview, text: 'Close preview' })),
+    el('p', { class: 'meta' }, el('strong', {}, el('bdi', { text: shownControls(name) })), ' ', el('button', { type: 'button', class: 'small secondary', onclick: closePreview, text: 'Close preview' })),
     shown,
   );
   box.hidden = false;

@@ -98,7 +98,12 @@ pub(super) fn attach_device(
         return Err(exception(kind.already));
     }
     let mut link = key;
-    let id = store::next_id_among(ctx.conn, &devices::link_types(), 700_000_001)?;
+    let id = store::next_id_among(
+        ctx.conn,
+        kind.kind.link_type,
+        &devices::link_types(),
+        700_000_001,
+    )?;
     link.insert("id".into(), Value::Int(id));
     link.insert("attachmentId".into(), Value::Int(device));
     link.insert("createDate".into(), Value::DateTime(now()));

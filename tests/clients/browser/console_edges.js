@@ -274,6 +274,7 @@ const SCENARIOS = {
     const download = await box('button');
     report('bidi', {
       text: await row.innerText(),
+      employeeOption: await page.locator('#assign-employee option[value="397"]').innerText(),
       // In reading order: name, size, date, buttons; each starts right of the one before.
       order: [name.x, size.x, date.x, download.x],
       nameEnd: name.x + name.width,
