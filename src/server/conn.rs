@@ -88,7 +88,12 @@ pub struct Connection {
     /// Bytes read and escaped that did not fit hyper's buffer, from `inbound_at`.
     inbound: Vec<u8>,
     inbound_at: usize,
+    /// Whether the client has sent anything yet (an HTTP/2 preface comes first).
+    read_any: bool,
 }
+
+/// The request line an HTTP/2 client with prior knowledge opens with (RFC 9113 §3.4).
+const H2_PREFACE_LINE: &[u8] = b"PRI * HTTP/2.0\r\n";
 
 impl Connection {
     pub fn new(inner: TcpStream) -> Connection {
@@ -102,6 +107,7 @@ impl Connection {
             sent: 0,
             inbound: Vec::new(),
             inbound_at: 0,
+            read_any: false,
         }
     }
 
@@ -281,6 +287,16 @@ impl AsyncRead for Connection {
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
+            if !this.read_any {
+                this.read_any = buf.filled().len() > before;
+                // hyper, speaking HTTP/1 alone, hung up on an HTTP/2 preface without a
+                // word. The preface is made for an HTTP/1.1 server to answer with an
+                // error (RFC 9113 §3.4): as another version, it gets the 400 that names
+                // the versions spoken.
+                if buf.filled()[before..].starts_with(H2_PREFACE_LINE) {
+                    buf.filled_mut()[before + 11..before + 14].copy_from_slice(b"9.9");
+                }
+            }
             let read = &buf.filled()[before..];
             let fed = this.scanner.feed(read);
             if let Some(number) = fed.ambiguous {

@@ -2046,6 +2046,15 @@ fn requests_that_cannot_be_framed_get_a_400_with_a_body() {
         "text/plain",
         "not a transport",
     );
+    // An HTTP/2 client with prior knowledge (`curl --http2-prior-knowledge`): its
+    // preface is made for an HTTP/1.1 server to refuse (RFC 9113 §3.4). The connection
+    // was closed without a word.
+    let text = framing_answer(
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0",
+        "text/plain",
+        "an HTTP/2 preface",
+    );
+    assert!(text.contains("not 1.0 or 1.1"), "{text}");
     assert_eq!(server.get("/health").status, 200);
 }
 
