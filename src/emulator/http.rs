@@ -598,13 +598,13 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
     }
     // So is the path: a mistyped one (`/_emulator/acounts`, `…/tickets/1/replyy`) was
     // told its right body or query was wrong.
-    if allowed.is_empty() {
-        return unknown_endpoint(req);
-    }
     if let ["tickets", _, action] = segments.as_slice()
         && !SUPPORT_ACTIONS.contains(action)
     {
         return error(404, format!("unknown action '{action}'"));
+    }
+    if allowed.is_empty() {
+        return unknown_endpoint(req);
     }
     if let Err(refused) = only_params(req, &segments) {
         return refused;
@@ -721,7 +721,9 @@ fn allowed_methods(segments: &[&str]) -> &'static [&'static str] {
     match segments {
         ["accounts"] | ["clock"] => &["GET", "POST"],
         ["accounts", _] | ["faults", _] => &["DELETE"],
-        ["reset"] | ["import"] | ["snapshots", _, "restore"] | ["tickets", _, _] => &["POST"],
+        ["reset"] | ["import"] | ["snapshots", _, "restore"] => &["POST"],
+        // An action it does not have is no path it has (404), whatever the method.
+        ["tickets", _, action] if SUPPORT_ACTIONS.contains(action) => &["POST"],
         ["snapshots"] | ["export"] | ["employees"] => &["GET"],
         ["snapshots", _] => &["POST", "DELETE"],
         ["journal"] | ["outbox"] => &["GET", "DELETE"],

@@ -1134,6 +1134,16 @@ fn navigate(
             // getter: `…/getAssignedUser/getObject`) names: called on it, found first
             // (it was "not a valid method for this service").
             let item_service = walk.type_name.clone();
+            // The object is the relation's: a segment before the method is no id of it
+            // (`…/AssignedUser/foo/getObject` acted on the assigned user, and a write on
+            // another object than the one typed), as `SoftLayer_User_Customer/foo/…`
+            // finds no object.
+            if let Some((_, def)) = find_service(&item_service)
+                && find_method(def, segment).is_none()
+                && rest.get(i + 1).is_some()
+            {
+                return Err(Fault::not_found(segment));
+            }
             let mut guard = Box::new(walk.request(ctx, true, guard)?);
             guard.gives_init = true;
             return route(ctx, &item_service, &rest[i..], Some(guard));

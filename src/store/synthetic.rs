@@ -355,8 +355,15 @@ fn insert_all(
     // id was given again), and within its int (checked once the rows are in).
     let first_ticket = super::next_id(conn, "SoftLayer_Ticket", 160_000_001)?;
     let mut update_id = super::next_id(conn, "SoftLayer_Ticket_Update", 500_000_001)?;
-    let mut hardware_link = super::next_id(conn, devices::HARDWARE.link_type, 700_000_001)?;
-    let mut guest_link = super::next_id(conn, devices::VIRTUAL_GUEST.link_type, 710_000_001)?;
+    // The device links of every kind share one id space, as the API gives them: a link
+    // numbered from its own table took an id another kind's link had, and a ticket's
+    // `attachedResources` showed that link (another account's too).
+    let mut link_id = super::next_id_among(
+        conn,
+        devices::HARDWARE.link_type,
+        &devices::link_types(),
+        700_000_001,
+    )?;
 
     let now = crate::clock::now().timestamp();
     let end = now - now.rem_euclid(DAY);
@@ -487,18 +494,13 @@ fn insert_all(
 
         if !cat.hardware.is_empty() && rng.chance(12) {
             let device = rng.pick(&cat.hardware);
-            attach_hardware.execute(params![
-                hardware_link,
-                ticket_id,
-                device,
-                central_iso(created)
-            ])?;
-            hardware_link += 1;
+            attach_hardware.execute(params![link_id, ticket_id, device, central_iso(created)])?;
+            link_id += 1;
         }
         if !cat.guests.is_empty() && rng.chance(6) {
             let device = rng.pick(&cat.guests);
-            attach_guest.execute(params![guest_link, ticket_id, device, central_iso(created)])?;
-            guest_link += 1;
+            attach_guest.execute(params![link_id, ticket_id, device, central_iso(created)])?;
+            link_id += 1;
         }
         if (i as u64 + 1).is_multiple_of(PROGRESS_EVERY) {
             progress(i as u64 + 1);
@@ -511,8 +513,7 @@ fn insert_all(
     for (type_name, last) in [
         ("SoftLayer_Ticket", first_ticket + count - 1),
         ("SoftLayer_Ticket_Update", update_id - 1),
-        (devices::HARDWARE.link_type, hardware_link - 1),
-        (devices::VIRTUAL_GUEST.link_type, guest_link - 1),
+        (devices::HARDWARE.link_type, link_id - 1),
     ] {
         if i32::try_from(last).is_err() {
             return Err(StoreError::IdsExhausted(type_name.to_string()));

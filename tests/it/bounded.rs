@@ -821,14 +821,7 @@ fn sigterm_under_writes_leaves_the_whole_database_in_its_file() {
                             .auth(&DEMO)
                             .id(TICKET)
                             .arg(xstruct(&[("entry", xstr(&entry))]));
-                        let sent = http_request(
-                            addr,
-                            "POST",
-                            &call.path(),
-                            &[("Content-Type", "text/xml")],
-                            call.body().as_bytes(),
-                            Duration::from_secs(10),
-                        );
+                        let sent = post_xmlrpc(addr, &call, Duration::from_secs(10));
                         if sent.is_err() {
                             break;
                         }
@@ -897,15 +890,7 @@ fn writes_cut_at_shutdown_do_not_land_later() {
                     .auth(&DEMO)
                     .id(TICKET)
                     .arg(xstruct(&[("entry", xstr(&format!("cut {i}")))]));
-                http_request(
-                    addr,
-                    "POST",
-                    &call.path(),
-                    &[("Content-Type", "text/xml")],
-                    call.body().as_bytes(),
-                    Duration::from_secs(10),
-                )
-                .is_ok_and(|r| r.status == 200)
+                post_xmlrpc(addr, &call, Duration::from_secs(10)).is_ok_and(|r| r.status == 200)
             })
         })
         .collect();
@@ -2194,14 +2179,7 @@ fn streams_past_the_cap_wait_for_a_slot_and_writes_go_on() {
             let call = XmlRpcCall::new("SoftLayer_Account", "getTickets")
                 .auth(&DEMO)
                 .mask("mask[id]");
-            http_request(
-                addr,
-                "POST",
-                &call.path(),
-                &[("Content-Type", "text/xml")],
-                call.body().as_bytes(),
-                HTTP_TIMEOUT,
-            )
+            post_xmlrpc(addr, &call, HTTP_TIMEOUT)
         })
     };
     for i in 0..5 {

@@ -197,14 +197,7 @@ fn an_export_beside_a_writing_server_is_one_read() {
                             ("title", xstr("live")),
                         ]))
                         .arg(xstr("written during the export"));
-                    let _ = http_request(
-                        addr,
-                        "POST",
-                        &call.path(),
-                        &[("Content-Type", "text/xml")],
-                        call.body().as_bytes(),
-                        Duration::from_secs(10),
-                    );
+                    let _ = post_xmlrpc(addr, &call, Duration::from_secs(10));
                 }
             })
         })
@@ -1070,6 +1063,43 @@ fn synthetic_tickets_stay_within_the_apis_int() {
         .query_row("SELECT max(id) FROM SoftLayer_Ticket", [], |r| r.get(0))
         .unwrap();
     assert_eq!(highest, 2147483646);
+}
+
+/// The synthetic seed's device links share one id space with the API's, across kinds:
+/// numbered from their own table, a hardware link took the id of another account's
+/// guest link, and that ticket's `attachedResources` showed demo's server.
+#[test]
+fn synthetic_device_links_take_ids_no_link_has() {
+    let dir = TempDir::new("cli-seed-links");
+    let db = seeded_db(&dir);
+    let doc = dir.path().join("guest.json");
+    std::fs::write(
+        &doc,
+        serde_json::json!({"SoftLayer_Ticket_Attachment_Virtual_Guest": [{"id": 700000002,
+            "ticketId": 160000101, "attachmentId": 9101, "virtualGuestId": 9101,
+            "createDate": "2026-01-01T00:00:00-06:00"}]})
+        .to_string(),
+    )
+    .unwrap();
+    for args in [
+        vec!["load", "--db", &db, doc.to_str().unwrap()],
+        vec!["seed", "--db", &db, "--synthetic-tickets", "300"],
+    ] {
+        let out = Command::new(SERVER_BIN).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let (links, distinct): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM SoftLayer_Ticket_Attachment_Hardware \
+             UNION ALL SELECT id FROM SoftLayer_Ticket_Attachment_Virtual_Guest \
+             UNION ALL SELECT id FROM SoftLayer_Ticket_Attachment_Dedicated_Host)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(links > 10, "{links} links");
+    assert_eq!(links, distinct, "device links sharing an id");
 }
 
 /// An export holds data, not the store's bookkeeping: the text-index queue, which the

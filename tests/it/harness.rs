@@ -3465,6 +3465,9 @@ fn the_control_api_refuses_mistaken_use() {
         let (status, answer) = control.call("POST", path, Some(&body));
         assert_eq!(status, 404, "{path}: {answer}");
     }
+    // Under another method too (it was 405 "answers POST").
+    let (status, answer) = control.call("GET", "/_emulator/tickets/160000001/replyy", None);
+    assert_eq!(status, 404, "{answer}");
     for path in [
         "/_emulator/export?account=",
         "/_emulator/export?account=1001&account=2001",

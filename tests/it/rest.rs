@@ -1014,6 +1014,20 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_Ticket/160000101/AssignedUser/getObject.json",
     );
     assert_fault(&resp, 404, "SoftLayer_Exception_ObjectNotFound", None);
+    // A segment before the method is no id of the relation's object: not found, as
+    // `SoftLayer_User_Customer/foo/getObject` is (it acted on the assigned user, and a
+    // write on the object the relation named rather than the one typed).
+    for path in [
+        "SoftLayer_Ticket/160000001/AssignedUser/foo/getObject.json".to_string(),
+        format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket/160000001x/getObject.json"),
+    ] {
+        assert_fault(
+            &get(&server, &path),
+            404,
+            "SoftLayer_Exception_ObjectNotFound",
+            None,
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -141,7 +141,7 @@ function renderRows(tickets) {
       cell('Status', el('span', { class: `badge status-${t.statusId}`, text: t.statusName || t.statusId })),
       cell('Priority', el('span', { title: t.priorityName || null, text: priorityLabel(t) })),
       cell('Group', t.groupName || '—'),
-      cell('Assigned', t.assignedEmployeeName || 'Unassigned'),
+      cell('Assigned', t.assignedEmployeeName ? el('bdi', { text: t.assignedEmployeeName }) : 'Unassigned'),
       cell('Waiting on customer', t.awaitingUserResponse ? 'Yes' : 'No'),
       cell('Last edited', when(t.lastEditDate || t.createDate)),
     ),

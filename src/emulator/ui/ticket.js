@@ -133,7 +133,7 @@ function renderFacts(t) {
     fact('Status', el('span', { class: `badge status-${t.statusId}`, id: 'ticket-status', text: t.statusName })),
     fact('Priority', t.priorityName || '—'),
     fact('Group', t.groupName || '—'),
-    fact('Assigned employee', t.assignedEmployeeName || 'Unassigned'),
+    fact('Assigned employee', t.assignedEmployeeName ? el('bdi', { text: t.assignedEmployeeName }) : 'Unassigned'),
     fact('Account', el('bdi', { text: t.accountName || '' }), ` (${t.accountId})`),
     fact('Subject', t.subjectName || '—'),
     fact('Customer contact', el('bdi', { text: t.assignedUserName || '—' })),

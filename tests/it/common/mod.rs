@@ -655,6 +655,23 @@ pub fn percent_encode(text: &str) -> String {
 }
 
 /// One HTTP/1.1 exchange on a new connection (`Connection: close`).
+/// `call` posted to the server at `addr` from a thread of its own (no `Server` to hand):
+/// the raw answer.
+pub fn post_xmlrpc(
+    addr: SocketAddr,
+    call: &XmlRpcCall,
+    timeout: Duration,
+) -> io::Result<HttpResponse> {
+    http_request(
+        addr,
+        "POST",
+        &call.path(),
+        &[("Content-Type", "text/xml")],
+        call.body().as_bytes(),
+        timeout,
+    )
+}
+
 pub fn http_request(
     addr: SocketAddr,
     method: &str,
