@@ -621,6 +621,11 @@ pub struct Outcome<'a> {
     pub total: Option<u64>,
     /// The request as it was sent, when its call alone does not say it.
     pub nested: Option<&'a NestedPath>,
+    /// The id the call ran on when its init parameter was found as it ran
+    /// ([`Codec::ran_on`]).
+    ///
+    /// [`Codec::ran_on`]: crate::protocol::codec::Codec::ran_on
+    pub ran_on: Option<i64>,
     /// The reply cache's key of the request (the same for every repeat of it).
     pub cache_key: Option<&'a [u8]>,
     /// What the reply's `X-SoftLayer-Emulator-Warning` header said (an ignored filter

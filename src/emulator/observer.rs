@@ -63,6 +63,7 @@ fn record_of(
     call: &Call,
     caller: Option<(String, i64)>,
     nested: Option<&NestedPath>,
+    ran_on: Option<i64>,
 ) -> CallRecord {
     let method = crate::schema::schema().method(&call.service, &call.method);
     let args = call
@@ -114,7 +115,8 @@ fn record_of(
             .headers
             .init_id
             .as_ref()
-            .map(|v| crate::services::id_of(v).map_or_else(|| J::from(v), J::from)),
+            .map(|v| crate::services::id_of(v).map_or_else(|| J::from(v), J::from))
+            .or_else(|| ran_on.map(J::from)),
         mask,
         // Base64 in a filter is the text it encodes, as the filter reads it.
         filter: call.headers.filter.as_ref().map(|f| {
@@ -222,7 +224,7 @@ impl Observer for Recorder {
         let CallTrace { caller, injected } = self.take_trace();
         let record = match (o.call, o.cache_key) {
             (Some(call), key) => {
-                let record = Arc::new(record_of(call, caller, o.nested));
+                let record = Arc::new(record_of(call, caller, o.nested, o.ran_on));
                 if let (Some(key), None) = (key, o.fault) {
                     let mut map = self.by_cache_key.lock().unwrap_or_else(|p| p.into_inner());
                     if map.len() >= MAX_CACHED_RECORDS {

@@ -64,6 +64,13 @@ pub trait Codec: Send + 'static {
         None
     }
 
+    /// The id of the object the call ran on when the call names none, known once it has
+    /// run (REST's method after a single relation, `…/AssignedUser/getObject`), for the
+    /// call journal: `replay` sent such a call to the caller's own object.
+    fn ran_on(&self) -> Option<i64> {
+        None
+    }
+
     /// How to write `call`'s list reply item by item, when this transport can stream
     /// it; `None` writes it whole.
     fn list_writer(&self, _call: &Call) -> Option<Box<dyn ListWriter>> {

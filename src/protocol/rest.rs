@@ -128,6 +128,9 @@ pub struct Request {
     /// acts (`SoftLayer_Ticket/5/AssignedUser/getObject`): that object's id, known once
     /// this has run, is the guarded call's init parameter.
     gives_init: bool,
+    /// The id of the object the call ran on, when its guard gave it ([`Request::gives_init`]),
+    /// once it has run: for the journal, whose call names none.
+    ran_on: std::sync::OnceLock<i64>,
     /// The path as sent, when the answer is walked out of the call's result.
     nested: Option<NestedPath>,
 }
@@ -149,6 +152,7 @@ impl Request {
                 };
                 let mut call = self.call.clone();
                 call.headers.init_id = Some(Value::Int(id));
+                let _ = self.ran_on.set(id);
                 return self.nav.apply(dispatch(&call)?);
             }
         }
@@ -495,6 +499,10 @@ impl Codec for RestCodec {
 
     fn nested_path(&self) -> Option<&NestedPath> {
         self.request.as_ref()?.nested.as_ref()
+    }
+
+    fn ran_on(&self) -> Option<i64> {
+        self.request.as_ref()?.ran_on.get().copied()
     }
 
     fn run(
@@ -1043,6 +1051,7 @@ fn route(
                 nav: Navigation::default(),
                 guard,
                 gives_init: false,
+                ran_on: Default::default(),
                 nested: None,
             })
         }
@@ -1241,6 +1250,7 @@ impl Walk<'_> {
             },
             guard,
             gives_init: false,
+            ran_on: Default::default(),
             nested: None,
         })
     }

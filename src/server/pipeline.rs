@@ -573,6 +573,7 @@ async fn answer_or_drop<C: Codec>(
             reply_body: None,
             total,
             nested: None,
+            ran_on: None,
             cache_key: cache_key.as_deref(),
             // A warned reply is never cached.
             warnings: &[],
@@ -1381,6 +1382,7 @@ impl<C: Codec> Exchange<C> {
             reply_body: self.codec.reply_body().map(|form| (&body, form)),
             total: reply.total,
             nested: self.codec.nested_path(),
+            ran_on: self.codec.ran_on(),
             cache_key: self.cache_key.as_deref(),
             warnings: &reply.warnings,
         });
@@ -1578,6 +1580,7 @@ impl<C: Codec> Exchange<C> {
             reply_body: None,
             total,
             nested: self.codec.nested_path(),
+            ran_on: self.codec.ran_on(),
             cache_key: self.cache_key.as_deref(),
             warnings,
         });
@@ -1699,6 +1702,7 @@ fn finished<C: Codec>(
         reply_body: None,
         total: None,
         nested: codec.nested_path(),
+        ran_on: codec.ran_on(),
         cache_key,
         warnings,
     });

@@ -981,6 +981,18 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_Ticket/160000002/AssignedUser/getObject.json?objectMask=id",
     );
     assert_eq!(ok_json(&resp), json!({"id": 5002}));
+    // The journal names the object it ran on (`replay` sent it to the caller's own).
+    let journal = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/journal?service=SoftLayer_User_Customer",
+        &[("Authorization", &format!("Bearer {}", admin_token(&server)))],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    let journal: Value = serde_json::from_str(&journal.text()).unwrap();
+    assert_eq!(journal["calls"][0]["initId"], 5002, "{journal:#}");
     let resp = get(
         &server,
         "SoftLayer_Ticket/160000002/AssignedUser/getOpenTickets.json?objectMask=id",
