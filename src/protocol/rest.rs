@@ -982,6 +982,10 @@ fn route(
 
     // A method named in the path, rather than the verb's own (`DELETE` is deleteObject).
     let named = !rest.is_empty();
+    // Named by a relational property (`…/AssignedUser`) rather than as a method.
+    let by_property = rest.first().is_some_and(|segment| {
+        find_method(def, segment).is_some_and(|m| !m.eq_ignore_ascii_case(segment))
+    });
     let method = match rest.first() {
         Some(segment) => {
             let method = find_method(def, segment).ok_or_else(|| match ctx.verb {
@@ -1019,6 +1023,38 @@ fn route(
     match method_def {
         Some(method_def) if !rest.is_empty() && params.is_empty() => {
             navigate(ctx, service, method, headers, method_def, rest, guard)
+        }
+        // PUT or POST on a single relation (`…/AssignedUser`): the verb's own method of
+        // the object the relation names, as on `…/Tickets/5` (it was answered as a GET,
+        // its body dropped, and the client told its write went through).
+        Some(method_def)
+            if rest.is_empty()
+                && by_property
+                && matches!(ctx.verb, Verb::Put | Verb::Post)
+                && !method_def.returns_list()
+                && schema().services.contains_key(&method_def.returns) =>
+        {
+            let mut headers = headers;
+            let mut ids = ObjectMask::default();
+            ids.properties.push(id_property());
+            headers.mask = Some(MaskSource::Parsed(std::sync::Arc::new(ids)));
+            headers.filter = None;
+            headers.limit = None;
+            let finder = Request {
+                call: Call {
+                    service: service.to_string(),
+                    method,
+                    headers,
+                    args: Vec::new(),
+                },
+                format: ctx.format,
+                nav: Navigation::default(),
+                guard,
+                gives_init: true,
+                ran_on: Default::default(),
+                nested: None,
+            };
+            route(ctx, &method_def.returns, &[], Some(Box::new(finder)))
         }
         _ => {
             if rest.len() > params.len() {

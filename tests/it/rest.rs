@@ -1029,6 +1029,34 @@ fn methods_of_a_single_relations_object_run_on_it() {
     // A segment before the method is no id of the relation's object: not found, as
     // `SoftLayer_User_Customer/foo/getObject` is (it acted on the assigned user, and a
     // write on the object the relation named rather than the one typed).
+    // PUT on a single relation is its object's editObject, as on `…/Tickets/5`: it was
+    // answered as a GET, the body dropped, and the client told its write went through.
+    let resp = rest(
+        &server,
+        "PUT",
+        &format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket.json"),
+        Some(&DEMO),
+        br#"{"parameters": [{"title": "via PUT"}]}"#,
+    );
+    assert_fault(
+        &resp,
+        404,
+        "SoftLayer_Exception_Public",
+        Some("Function (\"editObject\") is not a valid method for this service."),
+    );
+    let resp = rest(
+        &server,
+        "PUT",
+        "SoftLayer_Ticket/160000002/AssignedUser.json",
+        Some(&DEMO),
+        br#"{"parameters": [{"firstName": "Xena"}]}"#,
+    );
+    assert_eq!(ok_json(&resp), json!(true));
+    let resp = get(
+        &server,
+        "SoftLayer_Ticket/160000002/AssignedUser.json?objectMask=id,firstName",
+    );
+    assert_eq!(ok_json(&resp), json!({"id": 5002, "firstName": "Xena"}));
     for path in [
         "SoftLayer_Ticket/160000001/AssignedUser/foo/getObject.json".to_string(),
         format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket/160000001x/getObject.json"),
