@@ -133,6 +133,11 @@ pub struct Request {
     ran_on: std::sync::OnceLock<i64>,
     /// The path as sent, when the answer is walked out of the call's result.
     nested: Option<NestedPath>,
+    /// The path as sent, when the call's object is found as it runs: the journal's
+    /// record of the call if no object was found (a relation to nothing, another
+    /// account's), which `replay` sends again rather than the call alone (which ran on
+    /// the caller's own object).
+    relation_path: Option<NestedPath>,
 }
 
 impl Request {
@@ -238,12 +243,17 @@ pub fn parse(
     }
     // A call moved to a nested item's own service (`…/Tickets/5/addUpdate`) is that
     // service's call as it stands; a walked result needs the path to be asked again.
-    if !request.nav.steps.is_empty() {
-        request.nested = Some(NestedPath {
-            segments,
+    let path = || -> Result<NestedPath, (Fault, Format)> {
+        Ok(NestedPath {
+            segments: segments.clone(),
             mask: query.parsed_mask().map_err(fail)?.map(|m| m.to_string()),
             limit: query.limit,
-        });
+        })
+    };
+    if !request.nav.steps.is_empty() {
+        request.nested = Some(path()?);
+    } else if request.guard.as_ref().is_some_and(|g| g.gives_init) {
+        request.relation_path = Some(path()?);
     }
     Ok(request)
 }
@@ -498,7 +508,12 @@ impl Codec for RestCodec {
     }
 
     fn nested_path(&self) -> Option<&NestedPath> {
-        self.request.as_ref()?.nested.as_ref()
+        let request = self.request.as_ref()?;
+        match (&request.nested, request.ran_on.get()) {
+            (Some(nested), _) => Some(nested),
+            (None, None) => request.relation_path.as_ref(),
+            (None, Some(_)) => None,
+        }
     }
 
     fn ran_on(&self) -> Option<i64> {
@@ -1053,6 +1068,7 @@ fn route(
                 gives_init: true,
                 ran_on: Default::default(),
                 nested: None,
+                relation_path: None,
             };
             route(ctx, &method_def.returns, &[], Some(Box::new(finder)))
         }
@@ -1089,6 +1105,7 @@ fn route(
                 gives_init: false,
                 ran_on: Default::default(),
                 nested: None,
+                relation_path: None,
             })
         }
     }
@@ -1208,6 +1225,19 @@ fn navigate(
             ctx.verb.implicit_method(),
         ));
     }
+    if matches!(ctx.verb, Verb::Put | Verb::Post)
+        && !walk.many
+        && matches!(walk.steps.last(), Some(Step::Property(_)))
+        && schema().services.contains_key(&walk.type_name)
+    {
+        // PUT or POST on a single relation at the end of a walk
+        // (`…/Tickets/5/AssignedUser`): the verb's own method of the object it names,
+        // as at the end of a shorter path (it was answered as a GET, its body dropped).
+        let item_service = walk.type_name.clone();
+        let mut guard = Box::new(walk.request(ctx, true, guard)?);
+        guard.gives_init = true;
+        return route(ctx, &item_service, &[], Some(guard));
+    }
     walk.request(ctx, false, guard)
 }
 
@@ -1288,6 +1318,7 @@ impl Walk<'_> {
             gives_init: false,
             ran_on: Default::default(),
             nested: None,
+            relation_path: None,
         })
     }
 }

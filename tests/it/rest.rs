@@ -993,6 +993,29 @@ fn methods_of_a_single_relations_object_run_on_it() {
     .unwrap();
     let journal: Value = serde_json::from_str(&journal.text()).unwrap();
     assert_eq!(journal["calls"][0]["initId"], 5002, "{journal:#}");
+    // One that found no object is recorded as its path, which `replay` sends again: the
+    // call alone ran on the caller's own user.
+    let resp = get(
+        &server,
+        "SoftLayer_Ticket/160000101/AssignedUser/getObject.json",
+    );
+    assert_fault(&resp, 404, "SoftLayer_Exception_ObjectNotFound", None);
+    let journal = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/journal?service=SoftLayer_User_Customer",
+        &[("Authorization", &format!("Bearer {}", admin_token(&server)))],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    let journal: Value = serde_json::from_str(&journal.text()).unwrap();
+    // Newest first.
+    assert_eq!(
+        journal["calls"][0]["path"],
+        json!(["SoftLayer_Ticket", "160000101", "AssignedUser", "getObject"]),
+        "{journal:#}"
+    );
     let resp = get(
         &server,
         "SoftLayer_Ticket/160000002/AssignedUser/getOpenTickets.json?objectMask=id",
@@ -1057,6 +1080,20 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_Ticket/160000002/AssignedUser.json?objectMask=id,firstName",
     );
     assert_eq!(ok_json(&resp), json!({"id": 5002, "firstName": "Xena"}));
+    // At the end of a longer walk too.
+    let resp = rest(
+        &server,
+        "PUT",
+        "SoftLayer_Account/Tickets/160000002/AssignedUser.json",
+        Some(&DEMO),
+        br#"{"parameters": [{"firstName": "Yara"}]}"#,
+    );
+    assert_eq!(ok_json(&resp), json!(true));
+    let resp = get(
+        &server,
+        "SoftLayer_User_Customer/5002/getObject.json?objectMask=firstName",
+    );
+    assert_eq!(ok_json(&resp), json!({"firstName": "Yara"}));
     for path in [
         "SoftLayer_Ticket/160000001/AssignedUser/foo/getObject.json".to_string(),
         format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket/160000001x/getObject.json"),
