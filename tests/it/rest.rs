@@ -81,6 +81,10 @@ fn post(server: &Server, path: &str, body: &str) -> HttpResponse {
     rest(server, "POST", path, Some(&DEMO), body.as_bytes())
 }
 
+fn put(server: &Server, path: &str, body: &str) -> HttpResponse {
+    rest(server, "PUT", path, Some(&DEMO), body.as_bytes())
+}
+
 /// The JSON body of a 200 answer with `Content-Type: application/json`.
 fn ok_json(resp: &HttpResponse) -> Value {
     assert_eq!(resp.status, 200, "{}", resp.describe());
@@ -982,17 +986,21 @@ fn methods_of_a_single_relations_object_run_on_it() {
     );
     assert_eq!(ok_json(&resp), json!({"id": 5002}));
     // The journal names the object it ran on (`replay` sent it to the caller's own).
-    let journal = http_request(
-        server.addr(),
-        "GET",
-        "/_emulator/journal?service=SoftLayer_User_Customer",
-        &[("Authorization", &format!("Bearer {}", admin_token(&server)))],
-        b"",
-        HTTP_TIMEOUT,
-    )
-    .unwrap();
-    let journal: Value = serde_json::from_str(&journal.text()).unwrap();
-    assert_eq!(journal["calls"][0]["initId"], 5002, "{journal:#}");
+    // The user service's calls in the journal, newest first.
+    let journal = || -> Value {
+        let resp = http_request(
+            server.addr(),
+            "GET",
+            "/_emulator/journal?service=SoftLayer_User_Customer",
+            &[("Authorization", &format!("Bearer {}", admin_token(&server)))],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        serde_json::from_str(&resp.text()).unwrap()
+    };
+    let journal_now = journal();
+    assert_eq!(journal_now["calls"][0]["initId"], 5002, "{journal_now:#}");
     // One that found no object is recorded as its path, which `replay` sends again: the
     // call alone ran on the caller's own user.
     let resp = get(
@@ -1000,21 +1008,11 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_Ticket/160000101/AssignedUser/getObject.json",
     );
     assert_fault(&resp, 404, "SoftLayer_Exception_ObjectNotFound", None);
-    let journal = http_request(
-        server.addr(),
-        "GET",
-        "/_emulator/journal?service=SoftLayer_User_Customer",
-        &[("Authorization", &format!("Bearer {}", admin_token(&server)))],
-        b"",
-        HTTP_TIMEOUT,
-    )
-    .unwrap();
-    let journal: Value = serde_json::from_str(&journal.text()).unwrap();
-    // Newest first.
+    let journal_now = journal();
     assert_eq!(
-        journal["calls"][0]["path"],
+        journal_now["calls"][0]["path"],
         json!(["SoftLayer_Ticket", "160000101", "AssignedUser", "getObject"]),
-        "{journal:#}"
+        "{journal_now:#}"
     );
     let resp = get(
         &server,
@@ -1049,17 +1047,12 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_Ticket/160000101/AssignedUser/getObject.json",
     );
     assert_fault(&resp, 404, "SoftLayer_Exception_ObjectNotFound", None);
-    // A segment before the method is no id of the relation's object: not found, as
-    // `SoftLayer_User_Customer/foo/getObject` is (it acted on the assigned user, and a
-    // write on the object the relation named rather than the one typed).
     // PUT on a single relation is its object's editObject, as on `…/Tickets/5`: it was
     // answered as a GET, the body dropped, and the client told its write went through.
-    let resp = rest(
+    let resp = put(
         &server,
-        "PUT",
         &format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket.json"),
-        Some(&DEMO),
-        br#"{"parameters": [{"title": "via PUT"}]}"#,
+        r#"{"parameters": [{"title": "via PUT"}]}"#,
     );
     assert_fault(
         &resp,
@@ -1067,12 +1060,10 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_Exception_Public",
         Some("Function (\"editObject\") is not a valid method for this service."),
     );
-    let resp = rest(
+    let resp = put(
         &server,
-        "PUT",
         "SoftLayer_Ticket/160000002/AssignedUser.json",
-        Some(&DEMO),
-        br#"{"parameters": [{"firstName": "Xena"}]}"#,
+        r#"{"parameters": [{"firstName": "Xena"}]}"#,
     );
     assert_eq!(ok_json(&resp), json!(true));
     let resp = get(
@@ -1081,12 +1072,10 @@ fn methods_of_a_single_relations_object_run_on_it() {
     );
     assert_eq!(ok_json(&resp), json!({"id": 5002, "firstName": "Xena"}));
     // At the end of a longer walk too.
-    let resp = rest(
+    let resp = put(
         &server,
-        "PUT",
         "SoftLayer_Account/Tickets/160000002/AssignedUser.json",
-        Some(&DEMO),
-        br#"{"parameters": [{"firstName": "Yara"}]}"#,
+        r#"{"parameters": [{"firstName": "Yara"}]}"#,
     );
     assert_eq!(ok_json(&resp), json!(true));
     let resp = get(
@@ -1094,6 +1083,9 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_User_Customer/5002/getObject.json?objectMask=firstName",
     );
     assert_eq!(ok_json(&resp), json!({"firstName": "Yara"}));
+    // A segment before the method is no id of the relation's object: not found, as
+    // `SoftLayer_User_Customer/foo/getObject` is (it acted on the assigned user, and a
+    // write on the object the relation named rather than the one typed).
     for path in [
         "SoftLayer_Ticket/160000001/AssignedUser/foo/getObject.json".to_string(),
         format!("SoftLayer_Ticket_Attachment_File/{file}/Ticket/160000001x/getObject.json"),
