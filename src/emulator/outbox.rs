@@ -2,8 +2,8 @@
 //! ticket, an employee's update, a closed ticket, a scheduled alert coming due), captured
 //! instead of sent, as LocalStack's SES outbox captures mail. Each goes to the ticket's
 //! owner (its assigned user, while active) and its additional notification e-mails, as
-//! SLDN's `addUpdate` says, and is written in the transaction of its event. Updates and closes are mailed only while the ticket's
-//! `notifyUserOnUpdateFlag` is set.
+//! SLDN's `addUpdate` says, and is written in the transaction of its event. Updates and
+//! closes are mailed only while the ticket's `notifyUserOnUpdateFlag` is set.
 //!
 //! `GET /_emulator/outbox?ticket=&to=&account=&event=` lists them in the order sent as
 //! `{"messages": [{id, ticketId, accountId, event, createDate, from, to: [...], subject,

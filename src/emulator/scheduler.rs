@@ -46,8 +46,11 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
             // Each on its own: one that fails (no id left for its mail) is undone and
             // reported, and removed, rather than failing the others, and the clock
             // change with them, every second for good.
-            conn.execute_batch("SAVEPOINT due_action")
-                .map_err(crate::store::StoreError::from)?;
+            let step = |sql: &str| {
+                conn.execute_batch(sql)
+                    .map_err(crate::store::StoreError::from)
+            };
+            step("SAVEPOINT due_action")?;
             // At its own time, which a jump of the clock may have passed by hours; not
             // before it was scheduled (a time already past then runs as it is scheduled).
             let stamped = |column: &str| {
@@ -74,13 +77,11 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
             });
             let failed = match ran {
                 Ok(()) => {
-                    conn.execute_batch("RELEASE due_action")
-                        .map_err(crate::store::StoreError::from)?;
+                    step("RELEASE due_action")?;
                     None
                 }
                 Err(e) => {
-                    conn.execute_batch("ROLLBACK TO due_action; RELEASE due_action")
-                        .map_err(crate::store::StoreError::from)?;
+                    step("ROLLBACK TO due_action; RELEASE due_action")?;
                     Some(e.to_string())
                 }
             };

@@ -147,6 +147,7 @@ impl Request {
         &self,
         dispatch: &mut dyn FnMut(&Call) -> Result<Reply, Fault>,
     ) -> Result<Reply, Fault> {
+        let mut on_found = None;
         if let Some(guard) = &self.guard {
             let found = guard.run(dispatch)?;
             if guard.gives_init {
@@ -158,10 +159,10 @@ impl Request {
                 let mut call = self.call.clone();
                 call.headers.init_id = Some(Value::Int(id));
                 let _ = self.ran_on.set(id);
-                return self.nav.apply(dispatch(&call)?);
+                on_found = Some(call);
             }
         }
-        let reply = dispatch(&self.call)?;
+        let reply = dispatch(on_found.as_ref().unwrap_or(&self.call))?;
         self.nav.apply(reply)
     }
 
@@ -1039,38 +1040,12 @@ fn route(
         Some(method_def) if !rest.is_empty() && params.is_empty() => {
             navigate(ctx, service, method, headers, method_def, rest, guard)
         }
-        // PUT or POST on a single relation (`…/AssignedUser`): the verb's own method of
-        // the object the relation names, as on `…/Tickets/5` (it was answered as a GET,
-        // its body dropped, and the client told its write went through).
+        // PUT or POST on a single relation (`…/AssignedUser`): a walk of no step, whose
+        // end [`navigate`] hands to the verb's own method of the object it names.
         Some(method_def)
-            if rest.is_empty()
-                && by_property
-                && matches!(ctx.verb, Verb::Put | Verb::Post)
-                && !method_def.returns_list()
-                && schema().services.contains_key(&method_def.returns) =>
+            if rest.is_empty() && by_property && matches!(ctx.verb, Verb::Put | Verb::Post) =>
         {
-            let mut headers = headers;
-            let mut ids = ObjectMask::default();
-            ids.properties.push(id_property());
-            headers.mask = Some(MaskSource::Parsed(std::sync::Arc::new(ids)));
-            headers.filter = None;
-            headers.limit = None;
-            let finder = Request {
-                call: Call {
-                    service: service.to_string(),
-                    method,
-                    headers,
-                    args: Vec::new(),
-                },
-                format: ctx.format,
-                nav: Navigation::default(),
-                guard,
-                gives_init: true,
-                ran_on: Default::default(),
-                nested: None,
-                relation_path: None,
-            };
-            route(ctx, &method_def.returns, &[], Some(Box::new(finder)))
+            navigate(ctx, service, method, headers, method_def, rest, guard)
         }
         _ => {
             if rest.len() > params.len() {
@@ -1227,12 +1202,13 @@ fn navigate(
     }
     if matches!(ctx.verb, Verb::Put | Verb::Post)
         && !walk.many
-        && matches!(walk.steps.last(), Some(Step::Property(_)))
+        && matches!(walk.steps.last(), Some(Step::Property(_)) | None)
         && schema().services.contains_key(&walk.type_name)
     {
-        // PUT or POST on a single relation at the end of a walk
-        // (`…/Tickets/5/AssignedUser`): the verb's own method of the object it names,
-        // as at the end of a shorter path (it was answered as a GET, its body dropped).
+        // PUT or POST on a single relation (`…/Tickets/5/AssignedUser`, or the getter a
+        // path ends in, `…/File/2/Ticket`): the verb's own method of the object it names,
+        // as on `…/Tickets/5` (it was answered as a GET, its body dropped, and the client
+        // told its write went through).
         let item_service = walk.type_name.clone();
         let mut guard = Box::new(walk.request(ctx, true, guard)?);
         guard.gives_init = true;

@@ -18,7 +18,6 @@ const fileOutcomes = new Map();
 /** Where a refused token goes (app.js sends the page back to sign-in). */
 let onFailure = null;
 
-
 const IMAGE = /\.(png|jpe?g|gif|bmp)$/i;
 const TEXT = /\.(txt|log|csv|conf|cfg|ini|json|xml|ya?ml)$/i;
 
