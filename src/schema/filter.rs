@@ -644,13 +644,9 @@ impl Walker<'_> {
                     prop.name
                 ))));
             }
-            Value::DateTime(s) if p.is_date() => {
-                let span = p.date(s)?;
-                return Ok(self.push(Operation::Compare(Comparison::Equal, Operand::Date(span)))?);
-            }
             other => {
-                let v = p.typed_value(other);
-                return Ok(self.push(Operation::Compare(Comparison::Equal, Operand::Value(v)))?);
+                let operand = p.operand(other)?;
+                return Ok(self.push(Operation::Compare(Comparison::Equal, operand))?);
             }
         };
         let keyword = text.to_ascii_lowercase();
@@ -960,10 +956,16 @@ impl Prop<'_> {
 
     /// An operand for equality-like operations: a date for date properties.
     fn operand(&self, v: &Value) -> Result<Operand, Bad> {
-        if self.is_date()
-            && let Some(s) = v.as_str()
-        {
-            return Ok(Operand::Date(self.date(s)?));
+        if self.is_date() {
+            // A number (a Unix time, `20260308`) compared as date text matched nothing
+            // and said nothing: it is a date that does not parse, ignored and named.
+            return match v.as_str() {
+                Some(s) => Ok(Operand::Date(self.date(s)?)),
+                None => Err(Bad::Ignored(format!(
+                    "{} is not a date ({DATE_FORMATS})",
+                    describe(v)
+                ))),
+            };
         }
         Ok(Operand::Value(self.typed_value(v)))
     }

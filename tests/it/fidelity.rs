@@ -992,6 +992,16 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             json!({"createDate": {"operation": "> 13/45/2020"}}),
             "'> 13/45/2020' on createDate ignored: '13/45/2020' is not a date",
         ),
+        // A number where a date belongs (a Unix time): compared as date text, it matched
+        // nothing and said nothing.
+        (
+            json!({"createDate": {"operation": 1772956799}}),
+            "on createDate ignored: 1772956799 is not a date",
+        ),
+        (
+            json!({"createDate": {"operation": "in", "options": [{"name": "data", "value": [1772956799, "03/08/2026"]}]}}),
+            "'in' on createDate ignored: 1772956799 is not a date",
+        ),
         (
             json!({"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UPWARDS"]}]}}),
             "'orderBy' on id ignored: sort 'UPWARDS' is neither ASC nor DESC",
