@@ -138,6 +138,9 @@ pub struct Request {
     /// account's), which `replay` sends again rather than the call alone (which ran on
     /// the caller's own object).
     relation_path: Option<NestedPath>,
+    /// How many of the path's last segments name the call's method and its arguments
+    /// (`getPortalLoginToken/demo/secret`: 3); none when the verb gives the method.
+    method_segments: usize,
 }
 
 impl Request {
@@ -254,7 +257,14 @@ pub fn parse(
     if !request.nav.steps.is_empty() {
         request.nested = Some(path()?);
     } else if request.guard.as_ref().is_some_and(|g| g.gives_init) {
-        request.relation_path = Some(path()?);
+        // The walk to the object, then the method by name: the arguments are the
+        // journal's own (a password in the path is redacted there), and a method the
+        // verb gave (`PUT …/AssignedUser`) is one `replay` could not send otherwise.
+        let mut path = path()?;
+        path.segments
+            .truncate(path.segments.len().saturating_sub(request.method_segments));
+        path.segments.push(request.call.method.clone());
+        request.relation_path = Some(path);
     }
     Ok(request)
 }
@@ -998,9 +1008,12 @@ fn route(
 
     // A method named in the path, rather than the verb's own (`DELETE` is deleteObject).
     let named = !rest.is_empty();
-    // Named by a relational property (`…/AssignedUser`) rather than as a method.
+    // Named by a relational property (`…/AssignedUser`) rather than as a method: not by
+    // a method's name without its `get` (`…/AttachedFile`, as softlayer-java names every
+    // method), whose POST body is its parameters.
     let by_property = rest.first().is_some_and(|segment| {
         find_method(def, segment).is_some_and(|m| !m.eq_ignore_ascii_case(segment))
+            && find_property(service, segment).is_some()
     });
     let method = match rest.first() {
         Some(segment) => {
@@ -1043,7 +1056,10 @@ fn route(
         // PUT or POST on a single relation (`…/AssignedUser`): a walk of no step, whose
         // end [`navigate`] hands to the verb's own method of the object it names.
         Some(method_def)
-            if rest.is_empty() && by_property && matches!(ctx.verb, Verb::Put | Verb::Post) =>
+            if rest.is_empty()
+                && by_property
+                && params.is_empty()
+                && matches!(ctx.verb, Verb::Put | Verb::Post) =>
         {
             navigate(ctx, service, method, headers, method_def, rest, guard)
         }
@@ -1081,6 +1097,7 @@ fn route(
                 ran_on: Default::default(),
                 nested: None,
                 relation_path: None,
+                method_segments: usize::from(named) + rest.len(),
             })
         }
     }
@@ -1192,6 +1209,7 @@ fn navigate(
         // of the item's own service.
         if schema().services.contains_key(&walk.type_name) {
             let item_service = walk.type_name.clone();
+            has_implicit_method(ctx, &item_service)?;
             let guard = Box::new(walk.request(ctx, true, guard)?);
             return route(ctx, &item_service, &rest[rest.len() - 1..], Some(guard));
         }
@@ -1200,8 +1218,16 @@ fn navigate(
             ctx.verb.implicit_method(),
         ));
     }
+    // A getter named as such (`…/Tickets/5/getAssignedUser`) is a method, read whatever
+    // the verb, as it is right after an id; only a relation's own name is the object.
+    let ends_in_relation = match (rest.last(), walk.last_property) {
+        (None, _) => true,
+        (Some(segment), Some(property)) => segment.eq_ignore_ascii_case(&property.name),
+        (Some(_), None) => false,
+    };
     if matches!(ctx.verb, Verb::Put | Verb::Post)
         && !walk.many
+        && ends_in_relation
         && matches!(walk.steps.last(), Some(Step::Property(_)) | None)
         && schema().services.contains_key(&walk.type_name)
     {
@@ -1210,11 +1236,24 @@ fn navigate(
         // as on `…/Tickets/5` (it was answered as a GET, its body dropped, and the client
         // told its write went through).
         let item_service = walk.type_name.clone();
+        has_implicit_method(ctx, &item_service)?;
         let mut guard = Box::new(walk.request(ctx, true, guard)?);
         guard.gives_init = true;
         return route(ctx, &item_service, &[], Some(guard));
     }
     walk.request(ctx, false, guard)
+}
+
+/// That the verb's own method (`editObject` for PUT…) is one `service` has, checked
+/// before the object it would act on is looked for: a relation to nothing answered "Object
+/// does not exist to execute method on" naming a method the service lacks, where a found
+/// one answered "not a valid method".
+fn has_implicit_method(ctx: &Ctx, service: &str) -> Result<(), Fault> {
+    let method = ctx.verb.implicit_method();
+    match find_service(service) {
+        Some((_, def)) if def.methods.contains_key(method) => Ok(()),
+        _ => Err(method_not_found(service, method)),
+    }
 }
 
 /// A nested resource path walked so far.
@@ -1295,6 +1334,7 @@ impl Walk<'_> {
             ran_on: Default::default(),
             nested: None,
             relation_path: None,
+            method_segments: 0,
         })
     }
 }

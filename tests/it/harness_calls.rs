@@ -909,6 +909,84 @@ fn the_journal_records_a_rest_nested_path_and_replay_sends_it() {
     );
 }
 
+/// A REST call after a relation to nothing is journaled as the walk to the relation and
+/// the method by name: a password in its path stayed in the journal's `path` (its `args`
+/// redacted it), and a PUT's path named no method, so `replay` sent it as a GET or as
+/// `createObject`.
+#[test]
+fn a_relation_call_that_found_nothing_is_journaled_redacted_and_replayed() {
+    let dir = TempDir::new("journal-relation");
+    let file = dir.path().join("calls.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let send = |method: &str, path: &str, body: &str| {
+        http_request(
+            server.addr(),
+            method,
+            &format!("/rest/v3.1/{path}"),
+            &[("Authorization", auth.as_str())],
+            body.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request")
+    };
+    // Demo (5001) has no parent user.
+    let cases = [
+        (
+            "GET",
+            "SoftLayer_User_Customer/5001/Parent/getPortalLoginToken/demo/S3cretPassw0rd.json",
+            "",
+            "getPortalLoginToken",
+        ),
+        (
+            "PUT",
+            "SoftLayer_User_Customer/5001/Parent.json",
+            r#"{"parameters": [{"firstName": "Z"}]}"#,
+            "editObject",
+        ),
+        (
+            "PUT",
+            "SoftLayer_User_Customer/5001/Parent.json",
+            r#"{"parameters": []}"#,
+            "editObject",
+        ),
+    ];
+    for (method, path, body, _) in cases {
+        let resp = send(method, path, body);
+        assert_eq!(resp.status, 500, "{method} {path}: {}", resp.describe());
+        assert!(
+            resp.text()
+                .contains("Object does not exist to execute method on"),
+            "{method} {path}: {}",
+            resp.describe()
+        );
+    }
+    let mut calls = journal(&server, "");
+    calls.reverse();
+    assert_eq!(calls.len(), cases.len(), "{calls:#?}");
+    for (call, (_, _, _, method)) in calls.iter().zip(cases) {
+        assert_eq!(
+            call["path"],
+            json!(["SoftLayer_User_Customer", "5001", "Parent", method]),
+            "{call:#}"
+        );
+    }
+    assert_eq!(calls[0]["args"], json!(["demo", "[redacted]"]));
+    let text = J::Array(calls).to_string();
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("S3cret"), "a password reached the journal");
+    assert!(!lines.contains("S3cret"), "a password reached its file");
+
+    // The login is skipped (its password was redacted); the edits are sent as edits.
+    let second = start(&[]);
+    let (code, report) = replay(&file, &second);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("2 calls replayed, 0 differences"),
+        "{report}"
+    );
+}
+
 /// softlayer-python's exception for one call: "Class faultCode".
 const CALL_AND_REPORT: &str = r#"
 import sys, SoftLayer

@@ -392,6 +392,34 @@ fn simple_arguments_follow_the_method_in_the_path() {
     );
 }
 
+/// softlayer-java names every method but getObject without its `get`
+/// (`RestApiClient.getFullUrl`) and sends the arguments as a POST body: those of a method
+/// with parameters were dropped, as if the name were a relation's.
+#[test]
+fn a_method_named_without_get_takes_its_parameters_from_the_body() {
+    let server = Server::start();
+    for path in [
+        "SoftLayer_Ticket/TicketsClosedSinceDate.json?objectMask=id",
+        "SoftLayer_Ticket/ticketsClosedSinceDate.json?objectMask=id",
+        "SoftLayer_Ticket/getTicketsClosedSinceDate.json?objectMask=id",
+    ] {
+        let resp = post(&server, path, r#"{"parameters": ["2020-01-01"]}"#);
+        assert_eq!(ids(&ok_json(&resp)), vec![160000003], "{path}");
+    }
+    let resp = rest(
+        &server,
+        "POST",
+        "SoftLayer_User_Customer/PortalLoginToken.json",
+        None,
+        format!(
+            r#"{{"parameters": ["{}", "{}"]}}"#,
+            DEMO.username, DEMO.api_key
+        )
+        .as_bytes(),
+    );
+    assert_eq!(ok_json(&resp)["userId"], 5001, "{}", resp.describe());
+}
+
 #[test]
 fn post_bodies_carry_parameters_in_json() {
     let server = Server::start();
@@ -1083,6 +1111,34 @@ fn methods_of_a_single_relations_object_run_on_it() {
         "SoftLayer_User_Customer/5002/getObject.json?objectMask=firstName",
     );
     assert_eq!(ok_json(&resp), json!({"firstName": "Yara"}));
+    // A getter named as such is a method, read whatever the verb, at any depth (at the
+    // end of a longer walk a PUT edited the user).
+    for path in [
+        "SoftLayer_Ticket/160000002/getAssignedUser.json?objectMask=id,firstName",
+        "SoftLayer_Account/Tickets/160000002/getAssignedUser.json?objectMask=id,firstName",
+        "SoftLayer_Account/getTickets/160000002/getAssignedUser.json?objectMask=id,firstName",
+    ] {
+        let resp = put(&server, path, r#"{"parameters": [{"firstName": "Gil"}]}"#);
+        assert_eq!(
+            ok_json(&resp),
+            json!({"id": 5002, "firstName": "Yara"}),
+            "{path}"
+        );
+    }
+    // The verb's own method of a relation's service that lacks it is not a method there,
+    // whether the relation names an object (5002 has a parent) or not (demo has none):
+    // the second answered "Object does not exist to execute method on" naming it.
+    for path in [
+        "SoftLayer_User_Customer/5002/Parent.json",
+        "SoftLayer_User_Customer/5001/Parent.json",
+    ] {
+        assert_fault(
+            &post(&server, path, r#"{"parameters": [{"firstName": "Q"}]}"#),
+            404,
+            "SoftLayer_Exception_Public",
+            Some("Function (\"createObject\") is not a valid method for this service."),
+        );
+    }
     // A segment before the method is no id of the relation's object: not found, as
     // `SoftLayer_User_Customer/foo/getObject` is (it acted on the assigned user, and a
     // write on the object the relation named rather than the one typed).
