@@ -368,11 +368,12 @@ pub fn create(
         }
         default(user, "isMasterUserFlag", Value::Bool(i == 0));
         default(user, "userStatusId", Value::Int(1001));
-        default(
-            user,
-            "email",
-            Value::String(format!("{username}@example.test")),
-        );
+        // A username that is no local part (`1234567_jane@example.com`, `john smith`)
+        // made an address the import of the account's own export refused.
+        let email = Some(format!("{username}@example.test"))
+            .filter(|e| crate::services::valid_email(e))
+            .unwrap_or_else(|| format!("user{id}@example.test"));
+        default(user, "email", Value::String(email));
         default(user, "companyName", company.clone());
         default(user, "createDate", Value::DateTime(when.clone()));
         store::insert(conn, USER, user)?;

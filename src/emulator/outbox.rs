@@ -62,7 +62,7 @@ fn recipients(conn: &Connection, ticket: &Row) -> Result<Vec<String>, StoreError
         );
     }
     let mut seen = std::collections::HashSet::new();
-    to.retain(|e| seen.insert(e.to_ascii_lowercase()));
+    to.retain(|e| seen.insert(crate::services::email_key(e)));
     Ok(to)
 }
 

@@ -1021,13 +1021,28 @@ pub(crate) fn valid_email(email: &str) -> bool {
     // Every dot-separated part of either side has something in it: `x@y..com`,
     // `.x@y.com` and `x.@y.com` name no mailbox.
     let parts_whole = |side: &str| side.split('.').all(|part| !part.is_empty());
+    // RFC 5322's specials, which an unquoted address does not hold (`<z@x.com>`), and
+    // the list separators a mail header would read as two addresses.
+    let special = |c: char| c.is_whitespace() || c.is_control() || "()<>[]\\:;,\"@".contains(c);
+    // RFC 5321 §4.5.3.1: a local part of at most 64 octets, a domain of at most 255;
+    // RFC 1035: labels of at most 63 that neither start nor end with a hyphen.
+    let label_ok =
+        |label: &str| label.len() <= 63 && !label.starts_with('-') && !label.ends_with('-');
     parts_whole(local)
+        && local.len() <= 64
         && domain.contains('.')
         && parts_whole(domain)
-        && !email
-            .chars()
-            .any(|c| c.is_whitespace() || c == ',' || c == ';')
-        && !domain.contains('@')
+        && domain.len() <= 255
+        && domain.split('.').all(label_ok)
+        && !local.chars().any(special)
+        && !domain.chars().any(special)
+}
+
+/// What tells two e-mail addresses apart: not their case, in any script, wherever an
+/// address is compared (a ticket's additional addresses, the outbox's recipients and its
+/// `to` filter, which is `sl_fold` in SQL: the same Unicode lower case).
+pub(crate) fn email_key(email: &str) -> String {
+    email.to_lowercase()
 }
 
 /// An SLDN message template with its placeholders filled in: `<id>` and `{filename}` alike

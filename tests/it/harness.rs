@@ -1039,6 +1039,44 @@ fn an_exported_account_imports_back_after_deletion() {
     assert_eq!(status, 409, "{body}");
 }
 
+/// A user given no e-mail gets `{username}@example.test`: for a username that is no
+/// local part (an IBMid's `1234567_jane@example.com`, `john smith`) that was no address,
+/// and the import of the account's own export refused it.
+#[test]
+fn generated_emails_are_addresses_the_import_takes_back() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let doc = json!({"SoftLayer_User_Customer": [
+        {"id": 1, "username": "1234567_jane@example.com"},
+        {"id": 2, "username": "john smith"},
+        {"id": 3, "username": "plain"},
+    ]});
+    let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let id = account["id"].as_i64().unwrap();
+    let export = control.ok("GET", &format!("/_emulator/export?account={id}"), None);
+    let emails: BTreeSet<String> = export["SoftLayer_User_Customer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let (id, email) = (u["id"].as_i64().unwrap(), u["email"].as_str().unwrap());
+            if u["username"] == "plain" {
+                assert_eq!(email, "plain@example.test");
+            } else {
+                assert_eq!(email, format!("user{id}@example.test"), "{u:#}");
+            }
+            email.to_string()
+        })
+        .collect();
+    assert_eq!(emails.len(), 3, "{export:#}");
+    control.ok("DELETE", &format!("/_emulator/accounts/{id}"), None);
+    control.ok("POST", "/_emulator/import", Some(&export));
+    assert_eq!(
+        control.ok("GET", &format!("/_emulator/export?account={id}"), None),
+        export
+    );
+}
+
 /// A whole export over the body limit is refused with 413 whose message says how it
 /// An import and an export run without the calls' SQL time budget, as `load` and
 /// `export` do: a 159 MB document was cut at 10 s and answered "database error:
@@ -2406,7 +2444,19 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
             &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedAdditionalEmails")
                 .auth(&DEMO)
                 .id(t)
-                .arg(xarray(&[xstr("noc@demo.example.com")])),
+                // One address whatever its case: both were listed and mailed.
+                .arg(xarray(&[
+                    xstr("noc@demo.example.com"),
+                    xstr("\u{dc}n\u{ef}@demo.example.com"),
+                ])),
+        )
+        .ok();
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedAdditionalEmails")
+                .auth(&DEMO)
+                .id(t)
+                .arg(xarray(&[xstr("NOC@Demo.Example.com")])),
         )
         .ok();
     reply_as(
@@ -2442,12 +2492,23 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
     // account's other users (SLDN's addUpdate).
     assert_eq!(
         to,
-        BTreeSet::from(["dana@demo.example.com", "noc@demo.example.com"]),
+        BTreeSet::from([
+            "dana@demo.example.com",
+            "noc@demo.example.com",
+            "\u{dc}n\u{ef}@demo.example.com"
+        ]),
         "{m:#}"
     );
-    // Filtered by recipient (percent-encoded), and not for another account's users.
-    let by_to = control.ok("GET", "/_emulator/outbox?to=noc%40demo.example.com", None);
-    assert_eq!(by_to["messages"].as_array().unwrap().len(), 1);
+    // Filtered by recipient (percent-encoded) in either case, in any script (`ünï`
+    // was not found), and not for another account's users.
+    for to in [
+        "noc%40demo.example.com",
+        "NOC%40demo.example.com",
+        "%C3%BCn%C3%AF%40demo.example.com",
+    ] {
+        let by_to = control.ok("GET", &format!("/_emulator/outbox?to={to}"), None);
+        assert_eq!(by_to["messages"].as_array().unwrap().len(), 1, "{to}");
+    }
     let other = control.ok("GET", "/_emulator/outbox?to=olivia@other.example.net", None);
     assert_eq!(other["messages"], json!([]));
 

@@ -869,7 +869,13 @@ fn additional_emails_add_remove_update_get() {
         .xmlrpc(
             &call("addAttachedAdditionalEmails", &DEMO)
                 .id(ticket)
-                .arg(strings(&["noc@demo.example.com", "cto@demo.example.com"])),
+                .arg(strings(&[
+                    "noc@demo.example.com",
+                    "cto@demo.example.com",
+                    // In another case: the same address, as removing and mailing read
+                    // it (it was listed twice, and one remove took both).
+                    "NOC@Demo.Example.com",
+                ])),
         )
         .ok();
     assert_eq!(
@@ -891,6 +897,11 @@ fn additional_emails_add_remove_update_get() {
                 "two@@x",
                 "dots@demo..example.com",
                 ".lead@demo.example.com",
+                // RFC 5322's specials, a domain label with a hyphen at its edge, a local
+                // part over RFC 5321's 64 octets.
+                "<z@x.com>",
+                "a@-x.com",
+                &format!("{}@x.com", "x".repeat(65)),
             ])),
     );
     let f = reply.fault();
@@ -904,6 +915,9 @@ fn additional_emails_add_remove_update_get() {
         "two@@x",
         "dots@demo..example.com",
         ".lead@demo.example.com",
+        "<z@x.com>",
+        "a@-x.com",
+        &format!("{}@x.com", "x".repeat(65)),
     ] {
         assert!(f.string.contains(bad), "{bad}: {}", reply.exchange());
     }
