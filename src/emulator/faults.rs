@@ -117,7 +117,9 @@ impl Rule {
         eq(&self.transport, Some(transport))
             && eq(&self.service, Some(service))
             && eq(&self.method, Some(method))
-            && eq(&self.user, user)
+            // Usernames are told apart by case, as logins are: `DEMO` is another
+            // account's user than `demo`, whose rule and journal it reached.
+            && self.user.as_ref().is_none_or(|w| user == Some(w.as_str()))
     }
 }
 

@@ -248,7 +248,9 @@ impl Query {
         eq(&self.transport, Some(e.transport))
             && eq(&self.service, call.map(|c| c.service.as_str()))
             && eq(&self.method, call.map(|c| c.method.as_str()))
-            && eq(&self.user, e.user())
+            // Usernames are told apart by case, as logins are: `DEMO` is another
+            // account's user than `demo`, whose rule and journal it reached.
+            && self.user.as_ref().is_none_or(|w| e.user() == Some(w.as_str()))
             && self
                 .account
                 .is_none_or(|a| call.and_then(|c| c.account) == Some(a))

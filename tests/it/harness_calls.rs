@@ -2070,6 +2070,18 @@ fn a_rule_for_a_user_meets_every_way_that_user_authenticates() {
     // transport the caller with a wrong key is nobody (XML-RPC and SOAP met the name it
     // claimed, and answered the injected fault for "Invalid API token.").
     token(6001, "other-portal-token-6001").ok();
+    // Nor another account's user whose name differs only in case: usernames are told
+    // apart by case, as logins are (its calls met demo's rule and demo's journal).
+    let upper = ok(
+        &server,
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_User_Customer": [{"id": 1, "username": "DEMO"}]})),
+    );
+    let upper_key = upper["users"][0]["apiKey"].as_str().unwrap().to_string();
+    let resp = rest_as("DEMO", &upper_key);
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(journal(&server, "user=DEMO").len(), 1);
     assert_eq!(rest_as("apikey", "not-a-key").status, 401);
     assert_eq!(rest_as("demo", "not-a-key").status, 401);
     let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").header(
