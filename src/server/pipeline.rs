@@ -1029,7 +1029,10 @@ fn work<C: Codec>(mut x: Exchange<C>, then: Then) {
             submit_write(x, call);
         }
         Some(Then::WaitForStream(call)) => wait_for_stream(x, call),
-        _ => {}
+        _ => {
+            drop(x);
+            services::projection::release_after_heavy_reply();
+        }
     }
 }
 
@@ -1312,7 +1315,7 @@ impl<C: Codec> Exchange<C> {
             })
         };
         let result = match lane {
-            Lane::Blocking => run(),
+            Lane::Blocking => services::projection::taking_heavy_turns(run),
             Lane::Async => match store::sql_clock::quick(ASYNC_SQL_LIMIT, run) {
                 (_, true) => {
                     self.shared.harness.metrics.reads_moved.inc();
