@@ -542,6 +542,13 @@ const EDITOR_KINDS: &[(&str, &str, &[&str])] = &[
     ),
     ("SoftLayer_Ticket_Update", "editorType", UPDATE_EDITOR_KINDS),
     ("SoftLayer_Ticket", "lastEditType", UPDATE_EDITOR_KINDS),
+    // What `addScheduledAlert` and `addScheduledAutoClose` write; the scheduler ran any
+    // other word (`auto_close` too) as an alert.
+    (
+        "SoftLayer_Ticket_Attachment_Scheduled_Action",
+        "kind",
+        &["ALERT", "AUTO_CLOSE"],
+    ),
 ];
 
 /// The links of a ticket's rows that the API only ever makes to the ticket's own
@@ -696,15 +703,19 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
     }
     check_parent_keys(conn, table_name, id)?;
     for (table, column, kinds) in EDITOR_KINDS.iter().filter(|k| k.0 == table_name) {
-        let kind: Option<String> = conn
+        let kind: rusqlite::types::Value = conn
             .prepare_cached(&format!("SELECT {column} FROM {table} WHERE rowid = ?1"))?
             .query_row([id], |r| r.get(0))?;
-        if let Some(kind) = kind.filter(|k| !kinds.contains(&k.as_str())) {
-            return Err(StoreError::Seed(format!(
-                "{table} {id}: {column} {kind:?} is none of {}",
-                kinds.join(", ")
-            )));
-        }
+        let shown = match kind {
+            rusqlite::types::Value::Null => continue,
+            rusqlite::types::Value::Text(k) if kinds.contains(&k.as_str()) => continue,
+            rusqlite::types::Value::Text(k) => format!("{k:?}"),
+            other => format!("{other:?}"),
+        };
+        return Err(StoreError::Seed(format!(
+            "{table} {id}: {column} {shown} is none of {}",
+            kinds.join(", ")
+        )));
     }
     for link in own_links().filter(|l| l.table == table_name) {
         let OwnLink {

@@ -1529,6 +1529,16 @@ fn the_control_api_refuses_what_it_would_misread() {
             json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "user", "editorId": 6002, "createDate": "2020-01-01T00:00:00-06:00"}]}),
             r#"SoftLayer_Ticket_Update 570000001: editorType \"user\" is none of USER, EMPLOYEE, AUTO"#,
         ),
+        // A scheduled action of a kind the API does not write: the scheduler ran it as
+        // an alert (`auto_close` too: the ticket was mailed, not closed).
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Provisioning_Version1_Transaction": [{"id": 900011, "createDate": "2020-01-01T00:00:00-06:00", "modifyDate": "2020-01-01T00:00:00-06:00"}], "SoftLayer_Ticket_Attachment_Scheduled_Action": [{"id": 900011, "ticketId": 170000001, "attachmentId": 900011, "transactionId": 900011, "runDate": "2030-12-01T00:00:00Z", "createDate": "2020-01-01T00:00:00-06:00", "kind": "auto_close"}]}),
+            r#"SoftLayer_Ticket_Attachment_Scheduled_Action 900011: kind \"auto_close\" is none of ALERT, AUTO_CLOSE"#,
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Provisioning_Version1_Transaction": [{"id": 900011, "createDate": "2020-01-01T00:00:00-06:00", "modifyDate": "2020-01-01T00:00:00-06:00"}], "SoftLayer_Ticket_Attachment_Scheduled_Action": [{"id": 900011, "ticketId": 170000001, "attachmentId": 900011, "transactionId": 900011, "runDate": "2030-12-01T00:00:00Z", "createDate": "2020-01-01T00:00:00-06:00", "kind": 5}]}),
+            r#"SoftLayer_Ticket_Attachment_Scheduled_Action 900011: kind \"5\" is none of ALERT, AUTO_CLOSE"#,
+        ),
         // A ticket's tags and additional e-mail addresses are its own account's: made
         // across accounts, a tag's references showed another account's user, and
         // support's replies were mailed to another account's address. (The document
