@@ -133,11 +133,14 @@ pub struct Request {
     ran_on: std::sync::OnceLock<i64>,
     /// The path as sent, when the answer is walked out of the call's result.
     nested: Option<NestedPath>,
-    /// The path as sent, when the call's object is found as it runs: the journal's
-    /// record of the call if no object was found (a relation to nothing, another
-    /// account's), which `replay` sends again rather than the call alone (which ran on
-    /// the caller's own object).
+    /// The path as sent, when the call's object is found or checked as it runs (it has a
+    /// guard): the journal's record of the call if no object was found (a relation to
+    /// nothing, another account's, an item not in its list), which `replay` sends again
+    /// rather than the call alone (which ran on the caller's own object, or on the item
+    /// whatever list it is in).
     relation_path: Option<NestedPath>,
+    /// Set once the guard found the call's object, and the call itself ran.
+    guard_passed: std::sync::OnceLock<()>,
     /// How many of the path's last segments name the call's method and its arguments
     /// (`getPortalLoginToken/demo/secret`: 3); none when the verb gives the method.
     method_segments: usize,
@@ -164,6 +167,7 @@ impl Request {
                 let _ = self.ran_on.set(id);
                 on_found = Some(call);
             }
+            let _ = self.guard_passed.set(());
         }
         let reply = dispatch(on_found.as_ref().unwrap_or(&self.call))?;
         self.nav.apply(reply)
@@ -256,7 +260,7 @@ pub fn parse(
     };
     if !request.nav.steps.is_empty() {
         request.nested = Some(path()?);
-    } else if request.guard.as_ref().is_some_and(|g| g.gives_init) {
+    } else if request.guard.is_some() {
         // The walk to the object, then the method by name: the arguments are the
         // journal's own (a password in the path is redacted there), and a method the
         // verb gave (`PUT …/AssignedUser`) is one `replay` could not send otherwise.
@@ -520,10 +524,10 @@ impl Codec for RestCodec {
 
     fn nested_path(&self) -> Option<&NestedPath> {
         let request = self.request.as_ref()?;
-        match (&request.nested, request.ran_on.get()) {
+        match (&request.nested, request.guard_passed.get()) {
             (Some(nested), _) => Some(nested),
             (None, None) => request.relation_path.as_ref(),
-            (None, Some(_)) => None,
+            (None, Some(())) => None,
         }
     }
 
@@ -1097,6 +1101,7 @@ fn route(
                 ran_on: Default::default(),
                 nested: None,
                 relation_path: None,
+                guard_passed: Default::default(),
                 method_segments: usize::from(named) + rest.len(),
             })
         }
@@ -1226,16 +1231,18 @@ fn navigate(
         (Some(_), None) => false,
     };
     if matches!(ctx.verb, Verb::Put | Verb::Post)
-        && !walk.many
         && ends_in_relation
         && matches!(walk.steps.last(), Some(Step::Property(_)) | None)
-        && schema().services.contains_key(&walk.type_name)
     {
         // PUT or POST on a single relation (`…/Tickets/5/AssignedUser`, or the getter a
         // path ends in, `…/File/2/Ticket`): the verb's own method of the object it names,
         // as on `…/Tickets/5` (it was answered as a GET, its body dropped, and the client
-        // told its write went through).
+        // told its write went through). On a list (`…/Updates`), or an object no service
+        // serves (`…/Status`), there is no such method: it answered as a GET too.
         let item_service = walk.type_name.clone();
+        if walk.many || !schema().services.contains_key(&item_service) {
+            return Err(method_not_found(&item_service, ctx.verb.implicit_method()));
+        }
         has_implicit_method(ctx, &item_service)?;
         let mut guard = Box::new(walk.request(ctx, true, guard)?);
         guard.gives_init = true;
@@ -1334,6 +1341,7 @@ impl Walk<'_> {
             ran_on: Default::default(),
             nested: None,
             relation_path: None,
+            guard_passed: Default::default(),
             method_segments: 0,
         })
     }

@@ -930,33 +930,65 @@ fn a_relation_call_that_found_nothing_is_journaled_redacted_and_replayed() {
         )
         .expect("REST request")
     };
-    // Demo (5001) has no parent user.
+    // Demo (5001) has no parent user; 160000003 is closed, so in no list of open
+    // tickets; 160000002 is demo-ops's, so in none of demo's.
+    let no_object = "Object does not exist to execute method on";
+    let not_found = "Unable to find object with id of";
     let cases = [
         (
             "GET",
             "SoftLayer_User_Customer/5001/Parent/getPortalLoginToken/demo/S3cretPassw0rd.json",
             "",
-            "getPortalLoginToken",
+            (500, no_object),
+            json!([
+                "SoftLayer_User_Customer",
+                "5001",
+                "Parent",
+                "getPortalLoginToken"
+            ]),
         ),
         (
             "PUT",
             "SoftLayer_User_Customer/5001/Parent.json",
             r#"{"parameters": [{"firstName": "Z"}]}"#,
-            "editObject",
+            (500, no_object),
+            json!(["SoftLayer_User_Customer", "5001", "Parent", "editObject"]),
         ),
         (
             "PUT",
             "SoftLayer_User_Customer/5001/Parent.json",
             r#"{"parameters": []}"#,
-            "editObject",
+            (500, no_object),
+            json!(["SoftLayer_User_Customer", "5001", "Parent", "editObject"]),
+        ),
+        // An item not in the list its path takes it from was journaled as the item's
+        // call alone, which `replay` ran, and wrote.
+        (
+            "GET",
+            "SoftLayer_Account/OpenTickets/160000003/getObject.json",
+            "",
+            (404, not_found),
+            json!(["SoftLayer_Account", "OpenTickets", "160000003", "getObject"]),
+        ),
+        (
+            "POST",
+            "SoftLayer_User_Customer/5001/Tickets/160000002/addUpdate.json",
+            r#"{"parameters": [{"entry": "not through 5001"}]}"#,
+            (404, not_found),
+            json!([
+                "SoftLayer_User_Customer",
+                "5001",
+                "Tickets",
+                "160000002",
+                "addUpdate"
+            ]),
         ),
     ];
-    for (method, path, body, _) in cases {
+    for (method, path, body, (status, says), _) in &cases {
         let resp = send(method, path, body);
-        assert_eq!(resp.status, 500, "{method} {path}: {}", resp.describe());
+        assert_eq!(resp.status, *status, "{method} {path}: {}", resp.describe());
         assert!(
-            resp.text()
-                .contains("Object does not exist to execute method on"),
+            resp.text().contains(says),
             "{method} {path}: {}",
             resp.describe()
         );
@@ -964,12 +996,8 @@ fn a_relation_call_that_found_nothing_is_journaled_redacted_and_replayed() {
     let mut calls = journal(&server, "");
     calls.reverse();
     assert_eq!(calls.len(), cases.len(), "{calls:#?}");
-    for (call, (_, _, _, method)) in calls.iter().zip(cases) {
-        assert_eq!(
-            call["path"],
-            json!(["SoftLayer_User_Customer", "5001", "Parent", method]),
-            "{call:#}"
-        );
+    for (call, (_, _, _, _, recorded)) in calls.iter().zip(&cases) {
+        assert_eq!(&call["path"], recorded, "{call:#}");
     }
     assert_eq!(calls[0]["args"], json!(["demo", "[redacted]"]));
     let text = J::Array(calls).to_string();
@@ -977,14 +1005,24 @@ fn a_relation_call_that_found_nothing_is_journaled_redacted_and_replayed() {
     assert!(!text.contains("S3cret"), "a password reached the journal");
     assert!(!lines.contains("S3cret"), "a password reached its file");
 
-    // The login is skipped (its password was redacted); the edits are sent as edits.
+    // The login is skipped (its password was redacted); the rest are sent as their
+    // paths, and write nothing.
     let second = start(&[]);
+    let updates = |server: &Server| {
+        let resp = rest_get(
+            server,
+            "/rest/v3.1/SoftLayer_Ticket/160000002/getUpdates.json?objectMask=id",
+        );
+        serde_json::from_slice::<J>(&resp.body).unwrap()
+    };
+    let before = updates(&second);
     let (code, report) = replay(&file, &second);
     assert_eq!(code, 0, "{report}");
     assert!(
-        report.contains("2 calls replayed, 0 differences"),
+        report.contains("4 calls replayed, 0 differences"),
         "{report}"
     );
+    assert_eq!(updates(&second), before);
 }
 
 /// softlayer-python's exception for one call: "Class faultCode".

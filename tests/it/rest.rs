@@ -1139,6 +1139,51 @@ fn methods_of_a_single_relations_object_run_on_it() {
             Some("Function (\"createObject\") is not a valid method for this service."),
         );
     }
+    // Nor on a list, nor on an object no service serves: each answered as a GET, its
+    // body dropped.
+    for (verb, path, method) in [
+        (
+            "POST",
+            format!("SoftLayer_Ticket/{TICKET}/Updates.json"),
+            "createObject",
+        ),
+        (
+            "POST",
+            "SoftLayer_Account/Users.json".to_string(),
+            "createObject",
+        ),
+        (
+            "PUT",
+            "SoftLayer_Account/Tickets.json".to_string(),
+            "editObject",
+        ),
+        (
+            "PUT",
+            format!("SoftLayer_Ticket/{TICKET}/Status.json"),
+            "editObject",
+        ),
+        (
+            "PUT",
+            format!("SoftLayer_Ticket/{TICKET}/FirstUpdate.json"),
+            "editObject",
+        ),
+    ] {
+        let resp = rest(
+            &server,
+            verb,
+            &path,
+            Some(&DEMO),
+            br#"{"parameters": [{"entry": "new", "name": "Q"}]}"#,
+        );
+        assert_fault(
+            &resp,
+            404,
+            "SoftLayer_Exception_Public",
+            Some(&format!(
+                "Function (\"{method}\") is not a valid method for this service."
+            )),
+        );
+    }
     // A segment before the method is no id of the relation's object: not found, as
     // `SoftLayer_User_Customer/foo/getObject` is (it acted on the assigned user, and a
     // write on the object the relation named rather than the one typed).
