@@ -1012,37 +1012,53 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
     Ok(Output::Rows { source, filter })
 }
 
-/// One address, as the ticket's notification e-mails and a user's `email` take it: one
-/// `@`, something before it, a dotted domain after it, no spaces or list separators.
+/// One address, as the ticket's notification e-mails and a user's `email` take it: a
+/// [`storable_email`], without RFC 5322's specials (`<z@x.com>`), and within RFC 5321's
+/// and RFC 1035's lengths.
 pub(crate) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
-    // Every dot-separated part of either side has something in it: `x@y..com`,
-    // `.x@y.com` and `x.@y.com` name no mailbox.
-    let parts_whole = |side: &str| side.split('.').all(|part| !part.is_empty());
-    // RFC 5322's specials, which an unquoted address does not hold (`<z@x.com>`), and
-    // the list separators a mail header would read as two addresses.
-    let special = |c: char| c.is_whitespace() || c.is_control() || "()<>[]\\:;,\"@".contains(c);
+    let special = |c: char| c.is_control() || "()<>[]\\:\"".contains(c);
     // RFC 5321 §4.5.3.1: a local part of at most 64 octets, a domain of at most 255;
-    // RFC 1035: labels of at most 63 that neither start nor end with a hyphen.
-    let label_ok =
-        |label: &str| label.len() <= 63 && !label.starts_with('-') && !label.ends_with('-');
-    parts_whole(local)
+    // RFC 1035: labels of at most 63 that neither start nor end with a hyphen. The
+    // lengths are those of the ASCII form: a label in another script is sent as its
+    // punycode (`xn--…`), of another length than its UTF-8.
+    let label_ok = |label: &str| {
+        !label.starts_with('-') && !label.ends_with('-') && (!label.is_ascii() || label.len() <= 63)
+    };
+    storable_email(email)
         && local.len() <= 64
+        && (!domain.is_ascii() || domain.len() <= 255)
+        && domain.split('.').all(label_ok)
+        && !email.chars().any(special)
+}
+
+/// An address as every build of the emulator has taken one, and an import still does (an
+/// older build's export loads back): one `@`, every dot-separated part of either side
+/// with something in it (`x@y..com`, `.x@y.com` and `x.@y.com` name no mailbox), a
+/// dotted domain, and no space, line break or list separator, which would make a mail
+/// header of its own (`a@b.test\r\nBcc: …`) or two addresses.
+pub(crate) fn storable_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let parts_whole = |side: &str| side.split('.').all(|part| !part.is_empty());
+    parts_whole(local)
         && domain.contains('.')
         && parts_whole(domain)
-        && domain.len() <= 255
-        && domain.split('.').all(label_ok)
-        && !local.chars().any(special)
-        && !domain.chars().any(special)
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
+        && !domain.contains('@')
 }
 
 /// What tells two e-mail addresses apart: not their case, in any script, wherever an
 /// address is compared (a ticket's additional addresses, the outbox's recipients and its
-/// `to` filter, which is `sl_fold` in SQL: the same Unicode lower case).
+/// `to` filter, which is `sl_email_key` in SQL). Upper case first, so that the spellings
+/// of one letter are one (`σασ` and `ΣΑΣ`, whose lower case ends in `ς`).
 pub(crate) fn email_key(email: &str) -> String {
-    email.to_lowercase()
+    email.to_uppercase().to_lowercase()
 }
 
 /// An SLDN message template with its placeholders filled in: `<id>` and `{filename}` alike

@@ -66,11 +66,11 @@ pub fn outbox_list(conn: &Connection, q: &OutboxQuery) -> Result<Vec<Row>> {
         sql.push_str(&format!(" AND o.event = ?{} COLLATE NOCASE", params.len()));
     }
     if let Some(to) = &q.to {
-        // Case folded as addresses are everywhere (`services::email_key`): `COLLATE
+        // Compared as addresses are everywhere (`services::email_key`): `COLLATE
         // NOCASE` folds ASCII alone, so `Ünï@…` was not found as `ünï@…`.
         params.push(Value::String(crate::services::email_key(to)));
         sql.push_str(&format!(
-            " AND EXISTS (SELECT 1 FROM json_each(o.recipients) r WHERE sl_fold(r.value) = ?{})",
+            " AND EXISTS (SELECT 1 FROM json_each(o.recipients) r WHERE sl_email_key(r.value) = ?{})",
             params.len()
         ));
     }

@@ -109,6 +109,13 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
             })?;
         }
     }
+    // An e-mail address as `services::email_key` compares it.
+    conn.create_scalar_function("sl_email_key", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => Some(crate::services::email_key(&String::from_utf8_lossy(t))),
+            _ => None,
+        })
+    })?;
     conn.create_scalar_function("sl_fold", 1, flags, |ctx| {
         Ok(match ctx.get_raw(0) {
             ValueRef::Text(t) => Some(String::from_utf8_lossy(t).to_lowercase()),

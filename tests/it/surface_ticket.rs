@@ -878,6 +878,40 @@ fn additional_emails_add_remove_update_get() {
                 ])),
         )
         .ok();
+    // A label in another script is measured as DNS sends it (punycode), not in UTF-8
+    // bytes: 33 `ä` are 66 bytes, 39 characters as `xn--…`. And the two lower cases of
+    // one Greek letter are one address.
+    let long_label = format!("a@{}.de", "\u{e4}".repeat(33));
+    for (add, listed) in [
+        (long_label.as_str(), long_label.as_str()),
+        (
+            "\u{3a3}\u{391}\u{3a3}@demo.example.com",
+            "\u{3a3}\u{391}\u{3a3}@demo.example.com",
+        ),
+        (
+            "\u{3c3}\u{3b1}\u{3c3}@demo.example.com",
+            "\u{3a3}\u{391}\u{3a3}@demo.example.com",
+        ),
+    ] {
+        let reply = server.xmlrpc(
+            &call("addAttachedAdditionalEmails", &DEMO)
+                .id(ticket)
+                .arg(strings(&[add])),
+        );
+        assert_eq!(reply.ok(), &xbool(true), "{}", reply.exchange());
+        assert!(emails_of(&server, &DEMO, ticket).contains(&listed.to_string()));
+    }
+    assert_eq!(emails_of(&server, &DEMO, ticket).len(), 5);
+    server
+        .xmlrpc(
+            &call("removeAttachedAdditionalEmails", &DEMO)
+                .id(ticket)
+                .arg(strings(&[
+                    &long_label,
+                    "\u{3c3}\u{3b1}\u{3c3}@demo.example.com",
+                ])),
+        )
+        .ok();
     assert_eq!(
         emails_of(&server, &DEMO, ticket),
         vec![
