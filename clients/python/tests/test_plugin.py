@@ -236,3 +236,41 @@ def test_started_servers_do_not_take_the_callers_server_settings(tmp_path, monke
     finally:
         first.stop()
     assert not mine.exists() or mine.read_text() == ""
+
+
+def test_a_started_server_ends_with_its_starter_and_not_with_its_terminal():
+    # The server was in pytest's process group, so Ctrl-C in a terminal stopped it with
+    # pytest and the fixtures' teardowns failed against it; and a pytest (or xdist
+    # worker) killed without its teardown left the server running for good.
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    starter = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from softlayer_emulator import start_emulator\n"
+         "em = start_emulator()\n"
+         "print(em.process.pid, flush=True)\n"
+         "time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        server = int(starter.stdout.readline())
+        # A session of its own: a terminal's signal to pytest's group misses it.
+        assert os.getpgid(server) == server != os.getpgid(0)
+        starter.kill()
+        starter.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(server, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(server, signal.SIGKILL)
+            raise AssertionError("the server outlived the process that started it")
+    finally:
+        starter.kill()

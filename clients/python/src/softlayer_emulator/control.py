@@ -3,12 +3,15 @@
 Only the standard library is used here; ``SoftLayer`` is imported when a client is made.
 """
 
+import ctypes
 import datetime
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -342,6 +345,19 @@ def find_binary(explicit=None):
     )
 
 
+def _end_with_parent():
+    """In the server's process before it runs: SIGTERM to it when the thread that
+    started it ends (Linux's PR_SET_PDEATHSIG; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 def start_emulator(binary=None, db=":memory:", extra_args=(), startup_timeout=30):
     """Starts the server on a free loopback port; returns an :class:`Emulator` whose
     ``stop()`` ends it."""
@@ -353,8 +369,13 @@ def start_emulator(binary=None, db=":memory:", extra_args=(), startup_timeout=30
     # (a journal file, limits) reached every test server, and with pytest -n the second
     # refused the journal file the first held. Options are given as extra_args.
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOFTLAYER_EMULATOR_")}
+    # A session of its own: Ctrl-C in a terminal reached the server with pytest, which
+    # stopped at once, and the fixtures' teardowns then failed against it (a traceback,
+    # exit 1). Ended with the process that started it, on Linux: pytest or an xdist
+    # worker killed (SIGTERM, a crash) left its server running for good.
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True, errors="replace", env=env)
+                               stderr=subprocess.PIPE, text=True, errors="replace", env=env,
+                               start_new_session=True, preexec_fn=_end_with_parent)
     found = {}
     log = []
     ready = threading.Event()
