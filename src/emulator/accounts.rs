@@ -514,7 +514,7 @@ pub fn create(
         default(
             row,
             "serviceProviderResourceId",
-            Value::String(format!("CS{:07}", id % 10_000_000)),
+            Value::String(crate::services::ticket::case_number(id)),
         );
         default(row, "userEditableFlag", Value::Bool(true));
         default(row, "notifyUserOnUpdateFlag", Value::Bool(true));

@@ -461,7 +461,7 @@ fn insert_all(
             priority.into(),
             cat.brand.into(),
             (administrative as i64).into(),
-            format!("CS{:07}", ticket_id % 10_000_000).into(),
+            crate::services::ticket::case_number(ticket_id).into(),
             status.into(),
             subject_id.into(),
             title.into(),

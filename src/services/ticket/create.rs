@@ -219,7 +219,7 @@ fn open(ctx: &Ctx, new: NewTicket) -> Result<Output, Fault> {
         ("serviceProviderId", Value::Int(1)),
         (
             "serviceProviderResourceId",
-            Value::String(format!("CS{:07}", id % 10_000_000)),
+            Value::String(super::case_number(id)),
         ),
         ("userEditableFlag", Value::Bool(true)),
         ("notifyUserOnUpdateFlag", Value::Bool(new.notify)),

@@ -28,6 +28,14 @@ pub(super) const ENTRY_BLOCK: usize = 3900;
 /// The one-time charge of an administrative ticket, in USD.
 pub(super) const ADMINISTRATIVE_CHARGE: i64 = 3;
 
+/// A new ticket's case number at its service provider (`serviceProviderResourceId`,
+/// slcli's Case_Number), one per ticket as SLDN says: every digit of its id. The id's
+/// last seven digits repeated another ticket's past ten million tickets, and matched a
+/// seed ticket's (`CS0160001`) at 160,160,001.
+pub fn case_number(id: i64) -> String {
+    format!("CS{id:07}")
+}
+
 pub fn handler(method: &str) -> Option<Entry> {
     Some(match method {
         "createStandardTicket" => write(create::create_standard_ticket),
