@@ -1011,6 +1011,9 @@ fn browser_destructive_actions_ask_first_and_keep_to_the_view() {
         "Cancel deletes nothing: {s}"
     );
     assert_eq!(s["leftForTicket"], 0, "{s}");
+    // The focus stays in the view when the button it was on turns off (nothing left to
+    // delete): it fell to the page, the top of it for a keyboard user.
+    assert_ne!(text(&s["focus"]), "BODY#", "{s}");
     // Only that ticket's messages went: the other account's, and the rest, stay.
     assert!(s["left"].as_u64().unwrap() >= other_mail as u64, "{s}");
     assert_eq!(outbox_count(&server, "?account=2001"), other_mail);
@@ -1033,10 +1036,13 @@ fn browser_destructive_actions_ask_first_and_keep_to_the_view() {
     );
     assert!(text(&s["outcome"]).starts_with("Cleared"), "{s}");
 
+    let s = browser.step("remove-one-rule");
+    assert_ne!(text(&s["focus"]), "BODY#", "{s}");
     let s = browser.step("faults");
     assert!(text(&s["question"]).contains("1 fault rule"), "{s}");
     assert_eq!(s["afterCancel"], 1, "Cancel removes nothing: {s}");
     assert_eq!(s["left"], 0, "{s}");
+    assert_ne!(text(&s["focus"]), "BODY#", "{s}");
     assert_done(&mut browser);
 }
 

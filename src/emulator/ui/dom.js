@@ -146,10 +146,31 @@ export async function oneAtATime(form, action) {
   } finally {
     delete form.dataset.busy;
     for (const button of buttons) button.disabled = false;
-    if (buttons.includes(pressed) && (document.activeElement === document.body || document.activeElement === null)) {
-      pressed.focus();
-    }
+    if (buttons.includes(pressed)) refocusAfter(pressed, form);
   }
+}
+
+const CONTROLS = 'button, input, select, textarea, a[href]';
+
+/**
+ * After an action, if the focus fell to the page (its control was removed, or turned off
+ * by the redraw: a rule's Remove, "Remove every rule" with none left, "Empty the outbox"
+ * with nothing in it), puts it back on `pressed` if it can take it, or else on the first
+ * control of `near`, or of its view, that can: a keyboard user was sent back to the top
+ * of the page.
+ */
+export function refocusAfter(pressed, near) {
+  const usable = (node) => node && node.isConnected && !node.disabled && !node.closest('[hidden]');
+  // A control turned off keeps the focus until the browser next draws, then drops it.
+  const now = document.activeElement;
+  if (now !== document.body && now !== null && usable(now)) return;
+  if (usable(pressed)) {
+    pressed.focus();
+    return;
+  }
+  const view = near.closest('section') || near;
+  const next = [...near.querySelectorAll(CONTROLS), ...view.querySelectorAll(CONTROLS)].find(usable);
+  if (next) next.focus();
 }
 
 export async function settle(node, action, describe, redraw) {

@@ -2,7 +2,7 @@
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, setField, oneAtATime } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, setField, oneAtATime, refocusAfter } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -133,5 +133,6 @@ export function initHarness(failed) {
       (answer) => `Deleted ${answer.deleted} message${answer.deleted === 1 ? '' : 's'}.`,
       refreshOutbox,
     );
+    refocusAfter($('outbox-clear'), $('outbox-filters'));
   }));
 }

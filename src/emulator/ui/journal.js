@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, outcome, setField, oneAtATime } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, outcome, setField, oneAtATime, refocusAfter } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -237,5 +237,6 @@ export function initJournal(failed) {
     const question = `Remove all ${shownRules} fault rule${shownRules === 1 ? '' : 's'}? Every call then runs as usual.`;
     if (!(await confirmStep($('faults-confirm'), question, 'Remove every rule'))) return;
     await settle(rules.querySelector('.outcome'), () => del('faults'), (answer) => `Removed ${answer.deleted} rule${answer.deleted === 1 ? '' : 's'}.`, refreshFaults);
+    refocusAfter($('faults-clear'), rules);
   }));
 }

@@ -367,14 +367,18 @@ export function initTicket(onUnauthorised) {
       outcome($('assign-form').querySelector('.outcome'), 'Choose the employee to assign first.', true);
       return;
     }
-    await act($('assign-form'), 'assign', { employee: Number($('assign-employee').value) }, () => `Assigned to ${selected($('assign-employee'))}.`);
+    // Named as sent: the box stays open while the action runs, and another choice made
+    // meanwhile was named as if it had been assigned.
+    const employee = selected($('assign-employee'));
+    await act($('assign-form'), 'assign', { employee: Number($('assign-employee').value) }, () => `Assigned to ${employee}.`);
   }));
   $('group-form').addEventListener('submit', guard(async () => {
     if (!$('group-select').value) {
       outcome($('group-form').querySelector('.outcome'), 'Choose the group to move to first.', true);
       return;
     }
-    await act($('group-form'), 'group', { group: Number($('group-select').value) }, () => `Moved to ${selected($('group-select'))}.`);
+    const group = selected($('group-select'));
+    await act($('group-form'), 'group', { group: Number($('group-select').value) }, () => `Moved to ${group}.`);
   }));
   $('state-form').addEventListener('submit', (event) => event.preventDefault());
   $('close-button').addEventListener('click', guard(() => act($('state-form'), 'close', {}, () => 'Ticket closed.')));

@@ -67,6 +67,9 @@ const widths = (page) =>
       .map((w) => w.scrollWidth - w.clientWidth),
   }));
 
+/** The element holding the focus, as `TAG#id`: `BODY#` once it fell to the page. */
+const focused = (page) => page.evaluate(() => `${document.activeElement?.tagName}#${document.activeElement?.id || ''}`);
+
 const enabledActionButtons = (page) =>
   page.evaluate(() => [...document.querySelectorAll('.ticket-actions button')].filter((b) => !b.disabled).map((b) => b.textContent));
 
@@ -102,6 +105,7 @@ const SCENARIOS = {
     report('ticket-filter', {
       question,
       afterCancel,
+      focus: await focused(page),
       outcome: await text(page, '#outbox-outcome'),
       leftForTicket: left.filter((m) => String(m.ticketId) === ticket).length,
       left: left.length,
@@ -126,9 +130,16 @@ const SCENARIOS = {
     await page.locator('#journal-outcome', { hasText: 'Cleared' }).waitFor();
     report('journal', { question: journalQuestion, afterCancel: journalAfterCancel, outcome: await text(page, '#journal-outcome') });
 
+    // A rule's Remove pressed from the keyboard: its row goes, and the focus with it.
+    await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Ticket_Survey' });
     await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Ticket_Survey' });
     await page.goto(`${UI}#/faults`);
-    await page.locator('#fault-rows tr[data-rule]').waitFor();
+    await page.locator('#fault-rows tr[data-rule]').nth(1).waitFor();
+    await page.locator('#fault-rows tr[data-rule] button').first().focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#fault-rows tr[data-rule]').length === 1);
+    await page.waitForTimeout(200);
+    report('remove-one-rule', { focus: await focused(page) });
     await page.click('#faults-clear');
     await page.locator('#faults-confirm .question').waitFor();
     const rulesQuestion = await text(page, '#faults-confirm .question');
@@ -137,7 +148,8 @@ const SCENARIOS = {
     await page.click('#faults-clear');
     await page.click('#faults-confirm .confirm-yes');
     await page.locator('#fault-rows td.empty').waitFor();
-    report('faults', { question: rulesQuestion, afterCancel: rulesAfterCancel, left: (await api(page, 'GET', 'faults')).rules.length });
+    await page.waitForTimeout(200);
+    report('faults', { question: rulesQuestion, afterCancel: rulesAfterCancel, left: (await api(page, 'GET', 'faults')).rules.length, focus: await focused(page) });
   },
 
   // A ticket that cannot be loaded, actions that fail, and the action buttons' state.
