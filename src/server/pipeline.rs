@@ -981,6 +981,12 @@ fn yield_to_async_threads() {
 enum Lane {
     Async,
     Blocking,
+    /// The blocking pool, for a read given up on the async thread because its reply grew
+    /// heavy: it waits for its turn first, holding nothing, and reads once in it (tried
+    /// again on the blocking pool, it built the part it had built a second time, only to
+    /// wait then and build it all a third: a burst of heavy calls took half as long again,
+    /// and more of them waited past the stall timeout).
+    HeavyTurn,
 }
 
 /// How long a read answered on the async thread may keep SQLite working before it is
@@ -1004,8 +1010,8 @@ enum Then {
     /// A list to stream (from the async thread: streams run on the blocking pool).
     Stream(Call),
     /// A read given up on the async thread (past [`ASYNC_SQL_LIMIT`], or heavy), to run
-    /// again.
-    Whole(Call),
+    /// again on the lane it names.
+    Whole(Call, Lane),
     /// A list to stream, past the cap of streams: it waits for a slot.
     WaitForStream(Call),
 }
@@ -1018,7 +1024,7 @@ fn work<C: Codec>(mut x: Exchange<C>, then: Then) {
     let then = match then {
         Then::Answer => x.guarded(|x| x.answer(Lane::Blocking)),
         Then::Stream(call) => x.guarded(|x| x.stream_or_wait(call)),
-        Then::Whole(call) => x.guarded(|x| x.run_whole(&call, Lane::Blocking)),
+        Then::Whole(call, lane) => x.guarded(|x| x.run_whole(&call, lane)),
         then => Some(then),
     };
     match then {
@@ -1256,7 +1262,7 @@ impl<C: Codec> Exchange<C> {
         if services::returns_list(&call) && self.codec.list_writer(&call).is_some() {
             return match lane {
                 Lane::Async => Then::Stream(call),
-                Lane::Blocking => self.stream_or_wait(call),
+                Lane::Blocking | Lane::HeavyTurn => self.stream_or_wait(call),
             };
         }
         self.run_whole(&call, lane)
@@ -1315,14 +1321,24 @@ impl<C: Codec> Exchange<C> {
             })
         };
         let result = match lane {
-            Lane::Blocking => services::projection::taking_heavy_turns(run),
-            Lane::Async => match store::sql_clock::quick(ASYNC_SQL_LIMIT, run) {
-                (_, true) => {
+            Lane::Blocking | Lane::HeavyTurn => {
+                let known = lane == Lane::HeavyTurn;
+                services::projection::taking_heavy_turns(known, call, run)
+            }
+            Lane::Async => {
+                let (result, gave_up) = store::sql_clock::quick(ASYNC_SQL_LIMIT, run);
+                let heavy = services::projection::gave_up_heavy();
+                if gave_up {
                     self.shared.harness.metrics.reads_moved.inc();
-                    return Then::Whole(call.clone());
+                    let lane = if heavy {
+                        Lane::HeavyTurn
+                    } else {
+                        Lane::Blocking
+                    };
+                    return Then::Whole(call.clone(), lane);
                 }
-                (result, false) => result,
-            },
+                result
+            }
         };
         match result {
             Ok(reply) => self.whole_reply(call, &reply, version),

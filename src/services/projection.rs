@@ -96,6 +96,16 @@ thread_local! {
     static TURN_TAKEN: RefCell<Option<HeavyPermit>> = const { RefCell::new(None) };
     /// Whether this thread built a heavy reply since [`release_after_heavy_reply`].
     static BUILT_HEAVY: Cell<bool> = const { Cell::new(false) };
+    /// Whether a quick read on this thread gave up because its reply grew heavy, since
+    /// [`gave_up_heavy`].
+    static GAVE_UP_HEAVY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the quick read this thread just ran gave up because its reply grew heavy
+/// (rather than for its time): run again, it waits for its turn before it reads
+/// ([`taking_heavy_turns`]). Clears the mark.
+pub fn gave_up_heavy() -> bool {
+    GAVE_UP_HEAVY.replace(false)
 }
 
 /// Once a call's reply is sent: if the thread built a heavy reply, what its heap holds
@@ -107,12 +117,57 @@ pub fn release_after_heavy_reply() {
     }
 }
 
-/// Runs `run`, which builds one whole reply inside a read, so that a heavy reply whose
-/// turn is not free waits for it outside the read: `run` gives up, the turn is waited for
-/// holding nothing, and `run` builds the reply again in it. Waiting inside the read held
-/// the reply built so far, a reader connection and its snapshot: 200 callers of 3.5 MB
-/// replies at once took the server from 53 MB to 1.42 GB.
-pub fn taking_heavy_turns<T>(mut run: impl FnMut() -> Result<T, Fault>) -> Result<T, Fault> {
+/// The calls whose replies grew heavy lately, by [`call_key`]: the same call again (a
+/// burst of one heavy request) waits for its turn before it reads, rather than build
+/// the start of its reply only to give it up (a burst of 300 took half as long again as
+/// when the waiting ones kept their start, and more of them waited past the stall
+/// timeout). Forgotten when one turns out light, and all of them past [`HEAVY_CALLS_KEPT`].
+static HEAVY_CALLS: Mutex<Option<std::collections::HashSet<u64>>> = Mutex::new(None);
+
+const HEAVY_CALLS_KEPT: usize = 4096;
+
+/// What tells calls apart for [`HEAVY_CALLS`]: everything but the arguments (a heavy
+/// reply is a read's, whose answer its object, mask, filter and caller decide).
+fn call_key(call: &crate::call::Call) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    format!("{}::{} {:?}", call.service, call.method, call.headers).hash(&mut hasher);
+    hasher.finish()
+}
+
+fn heavy_call(key: u64, heavy: bool) {
+    let mut calls = HEAVY_CALLS.lock().unwrap_or_else(|p| p.into_inner());
+    let calls = calls.get_or_insert_with(Default::default);
+    if heavy {
+        if calls.len() >= HEAVY_CALLS_KEPT {
+            calls.clear();
+        }
+        calls.insert(key);
+    } else {
+        calls.remove(&key);
+    }
+}
+
+fn known_heavy_call(key: u64) -> bool {
+    HEAVY_CALLS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .is_some_and(|calls| calls.contains(&key))
+}
+
+/// Runs `run`, which builds `call`'s whole reply inside a read, so that a heavy reply
+/// whose turn is not free waits for it outside the read: `run` gives up, the turn is
+/// waited for holding nothing, and `run` builds the reply again in it. A reply known to
+/// be heavy (`gave_up_heavy` on an async thread, or the same call's lately) waits for
+/// its turn before `run` at all. Waiting inside the read held the reply built so far, a
+/// reader connection and its snapshot: 200 callers of 3.5 MB replies at once took the
+/// server from 53 MB to 1.42 GB.
+pub fn taking_heavy_turns<T>(
+    gave_up_heavy: bool,
+    call: &crate::call::Call,
+    mut run: impl FnMut() -> Result<T, Fault>,
+) -> Result<T, Fault> {
     /// Clears this thread's turn state however `run` ends (a panic is answered further
     /// up, and the thread goes on with other calls: a turn left here was never given back).
     struct Cleared;
@@ -123,17 +178,26 @@ pub fn taking_heavy_turns<T>(mut run: impl FnMut() -> Result<T, Fault>) -> Resul
         }
     }
     let _cleared = Cleared;
-    TURN_OUTSIDE.set(Some(false));
-    let first = run();
-    if TURN_OUTSIDE.replace(None) != Some(true) {
-        return first;
+    let key = call_key(call);
+    if !gave_up_heavy && !known_heavy_call(key) {
+        TURN_OUTSIDE.set(Some(false));
+        let first = run();
+        if TURN_OUTSIDE.replace(None) != Some(true) {
+            return first;
+        }
     }
+    heavy_call(key, true);
     crate::limits::leave_cpu_place();
     crate::allocator::release_free_memory();
     let wait = heavy_turn_wait();
     let permit = HeavyPermit::acquire(wait).ok_or_else(|| no_heavy_turn(wait))?;
     TURN_TAKEN.with(|t| *t.borrow_mut() = Some(permit));
-    run()
+    let out = run();
+    // Its turn unused: light now (the data changed), and not to wait for one again.
+    if TURN_TAKEN.with(|t| t.borrow().is_some()) {
+        heavy_call(key, false);
+    }
+    out
 }
 
 impl Drop for HeavyPermit {
@@ -203,6 +267,7 @@ impl WorkBudget {
             // Not on an async thread: there the call is given up, to run again on the
             // blocking pool, where it may wait for its turn (this fault is not its answer).
             if crate::store::sql_clock::give_up_quick() {
+                GAVE_UP_HEAVY.set(true);
                 return Err(Fault::busy("A heavy reply moves to the blocking pool."));
             }
             let permit = match TURN_TAKEN.with(|t| t.borrow_mut().take()) {
@@ -218,6 +283,11 @@ impl WorkBudget {
                         }
                     }
                 }
+                // The writer builds a write's reply inside its transaction: waiting there
+                // for a turn held every other write up (7 s, past the stall timeout,
+                // behind a burst of heavy reads). It is one thread, so one reply beside
+                // the turns at most, at the writer's own priority.
+                None if std::thread::current().name() == Some("writer") => return Ok(()),
                 None => {
                     // Heavy replies take turns of their own, at the lowest priority.
                     crate::limits::leave_cpu_place();
