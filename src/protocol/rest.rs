@@ -1223,6 +1223,12 @@ fn navigate(
             ctx.verb.implicit_method(),
         ));
     }
+    // DELETE at the end of a walk past an item (`…/Tickets/5/Updates`, `…/AssignedUser`)
+    // names a method, as `DELETE …/5/getObject` does, and is answered so (it was answered
+    // as a GET, and the client told its delete went through).
+    if ctx.verb == Verb::Delete {
+        return Err(no_service(service, ctx.verb.implicit_method()));
+    }
     // A getter named as such (`…/Tickets/5/getAssignedUser`) is a method, read whatever
     // the verb, as it is right after an id; only a relation's own name is the object.
     let ends_in_relation = match (rest.last(), walk.last_property) {
@@ -2685,25 +2691,41 @@ mod tests {
         assert_eq!(r.call.service, "SoftLayer_Ticket");
         assert_eq!(r.call.args, vec![Value::Int(8001)]);
 
-        // PUT and DELETE on a nested item: its service's editObject and deleteObject.
+        // PUT and DELETE on a nested item: its service's editObject and deleteObject,
+        // a 404 before anything is looked up when the service has no such method.
         let r = req(
             "PUT",
-            "SoftLayer_Account/Tickets/5.json",
+            "SoftLayer_Account/Users/5002.json",
             None,
             br#"{"parameters": [{}]}"#,
         );
-        assert_eq!(r.call.service, "SoftLayer_Ticket");
+        assert_eq!(r.call.service, "SoftLayer_User_Customer");
         assert_eq!(r.call.method, "editObject");
-        assert_eq!(r.call.headers.init_id, Some(Value::Int(5)));
+        assert_eq!(r.call.headers.init_id, Some(Value::Int(5002)));
         assert!(r.guard.is_some());
-        let r = req(
-            "DELETE",
-            "SoftLayer_Ticket_Subject_Category/1/Subjects/1005",
-            None,
-            b"",
-        );
-        assert_eq!(r.call.service, "SoftLayer_Ticket_Subject");
-        assert_eq!(r.call.method, "deleteObject");
+        for (verb, path, service, method) in [
+            (
+                "PUT",
+                "SoftLayer_Account/Tickets/5.json",
+                "SoftLayer_Ticket",
+                "editObject",
+            ),
+            (
+                "DELETE",
+                "SoftLayer_Ticket_Subject_Category/1/Subjects/1005",
+                "SoftLayer_Ticket_Subject",
+                "deleteObject",
+            ),
+        ] {
+            let (f, _) = fault(verb, path, None, b"");
+            assert_eq!(
+                f,
+                Fault::MethodNotFound {
+                    service: service.into(),
+                    method: method.into()
+                }
+            );
+        }
         // …and a 404 naming the item's type when it has no service here.
         let (f, _) = fault("PUT", "SoftLayer_Ticket/5/Updates/77.json", None, b"");
         assert_eq!(

@@ -1024,13 +1024,23 @@ pub(crate) fn valid_email(email: &str) -> bool {
     // RFC 1035: labels of at most 63 that neither start nor end with a hyphen. The
     // lengths are those of the ASCII form: a label in another script is sent as its
     // punycode (`xn--…`), of another length than its UTF-8.
-    let label_ok = |label: &str| {
-        !label.starts_with('-') && !label.ends_with('-') && (!label.is_ascii() || label.len() <= 63)
+    let ascii_len = |label: &str| {
+        if label.is_ascii() {
+            Some(label.len())
+        } else {
+            idna::punycode::encode_str(label).map(|p| "xn--".len() + p.len())
+        }
     };
+    let labels: Option<Vec<usize>> = domain.split('.').map(ascii_len).collect();
+    let lengths_ok = labels.is_some_and(|labels| {
+        labels.iter().all(|&n| n <= 63) && labels.iter().sum::<usize>() + labels.len() - 1 <= 255
+    });
     storable_email(email)
         && local.len() <= 64
-        && (!domain.is_ascii() || domain.len() <= 255)
-        && domain.split('.').all(label_ok)
+        && lengths_ok
+        && domain
+            .split('.')
+            .all(|label| !label.starts_with('-') && !label.ends_with('-'))
         && !email.chars().any(special)
 }
 
@@ -1055,10 +1065,11 @@ pub(crate) fn storable_email(email: &str) -> bool {
 
 /// What tells two e-mail addresses apart: not their case, in any script, wherever an
 /// address is compared (a ticket's additional addresses, the outbox's recipients and its
-/// `to` filter, which is `sl_email_key` in SQL). Upper case first, so that the spellings
-/// of one letter are one (`σασ` and `ΣΑΣ`, whose lower case ends in `ς`).
+/// `to` filter, which is `sl_email_key` in SQL). The final sigma is a sigma: `ΣΑΣ`
+/// lowers to `σας`, which `σασ` is in another case. No other letter changes (`ß` is not
+/// `ss`, nor `ı` an `i`).
 pub(crate) fn email_key(email: &str) -> String {
-    email.to_uppercase().to_lowercase()
+    email.to_lowercase().replace('ς', "σ")
 }
 
 /// An SLDN message template with its placeholders filled in: `<id>` and `{filename}` alike

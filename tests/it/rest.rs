@@ -1139,6 +1139,21 @@ fn methods_of_a_single_relations_object_run_on_it() {
             Some("Function (\"createObject\") is not a valid method for this service."),
         );
     }
+    // DELETE at the end of a walk past an item names a method, as `DELETE …/getObject`
+    // does: it was answered as a GET, and the client told its delete went through.
+    for path in [
+        format!("SoftLayer_Account/Tickets/{TICKET}/Updates.json"),
+        format!("SoftLayer_Account/OpenTickets/{TICKET}/AssignedUser.json"),
+        format!("SoftLayer_Ticket/{TICKET}/LastUpdate/Ticket.json"),
+    ] {
+        let resp = rest(&server, "DELETE", &path, Some(&DEMO), b"");
+        assert_fault(
+            &resp,
+            404,
+            "SoftLayer_Exception_Public",
+            Some("Service does not exist"),
+        );
+    }
     // Nor on a list, nor on an object no service serves: each answered as a GET, its
     // body dropped.
     for (verb, path, method) in [

@@ -892,6 +892,12 @@ fn additional_emails_add_remove_update_get() {
             "\u{3c3}\u{3b1}\u{3c3}@demo.example.com",
             "\u{3a3}\u{391}\u{3a3}@demo.example.com",
         ),
+        // Other letters, not other cases: both kept.
+        (
+            "stra\u{df}e@demo.example.com",
+            "stra\u{df}e@demo.example.com",
+        ),
+        ("strasse@demo.example.com", "strasse@demo.example.com"),
     ] {
         let reply = server.xmlrpc(
             &call("addAttachedAdditionalEmails", &DEMO)
@@ -901,7 +907,7 @@ fn additional_emails_add_remove_update_get() {
         assert_eq!(reply.ok(), &xbool(true), "{}", reply.exchange());
         assert!(emails_of(&server, &DEMO, ticket).contains(&listed.to_string()));
     }
-    assert_eq!(emails_of(&server, &DEMO, ticket).len(), 5);
+    assert_eq!(emails_of(&server, &DEMO, ticket).len(), 7);
     server
         .xmlrpc(
             &call("removeAttachedAdditionalEmails", &DEMO)
@@ -909,6 +915,8 @@ fn additional_emails_add_remove_update_get() {
                 .arg(strings(&[
                     &long_label,
                     "\u{3c3}\u{3b1}\u{3c3}@demo.example.com",
+                    "stra\u{df}e@demo.example.com",
+                    "strasse@demo.example.com",
                 ])),
         )
         .ok();
@@ -936,6 +944,9 @@ fn additional_emails_add_remove_update_get() {
                 "<z@x.com>",
                 "a@-x.com",
                 &format!("{}@x.com", "x".repeat(65)),
+                // Past 63 as punycode (68 and 206 characters).
+                &format!("a@{}.com", "\u{e9}".repeat(62)),
+                &format!("a@{}.de", "\u{fc}".repeat(200)),
             ])),
     );
     let f = reply.fault();
@@ -952,6 +963,8 @@ fn additional_emails_add_remove_update_get() {
         "<z@x.com>",
         "a@-x.com",
         &format!("{}@x.com", "x".repeat(65)),
+        &format!("a@{}.com", "\u{e9}".repeat(62)),
+        &format!("a@{}.de", "\u{fc}".repeat(200)),
     ] {
         assert!(f.string.contains(bad), "{bad}: {}", reply.exchange());
     }

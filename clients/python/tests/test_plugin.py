@@ -274,3 +274,24 @@ def test_a_started_server_ends_with_its_starter_and_not_with_its_terminal():
             raise AssertionError("the server outlived the process that started it")
     finally:
         starter.kill()
+
+
+def test_a_server_started_from_a_thread_outlives_the_thread():
+    # Linux ends a child with the thread that started it, not the process: a server
+    # started from a worker thread died as the thread ended.
+    import threading
+    import time
+
+    from softlayer_emulator import start_emulator
+
+    box = {}
+    worker = threading.Thread(target=lambda: box.setdefault("emulator", start_emulator()))
+    worker.start()
+    worker.join()
+    emulator = box["emulator"]
+    try:
+        time.sleep(0.5)
+        assert emulator.process.poll() is None
+        assert emulator.healthy()
+    finally:
+        emulator.stop()

@@ -345,9 +345,16 @@ def find_binary(explicit=None):
     )
 
 
+def _on_main_thread():
+    """Linux ends a child with the *thread* that started it: a server started from a
+    worker thread died with that thread."""
+    return threading.current_thread() is threading.main_thread()
+
+
 def _end_with_parent():
     """In the server's process before it runs: SIGTERM to it when the thread that
-    started it ends (Linux's PR_SET_PDEATHSIG; elsewhere nothing)."""
+    started it (the main thread, so the process) ends (Linux's PR_SET_PDEATHSIG;
+    elsewhere nothing)."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -375,7 +382,8 @@ def start_emulator(binary=None, db=":memory:", extra_args=(), startup_timeout=30
     # worker killed (SIGTERM, a crash) left its server running for good.
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, errors="replace", env=env,
-                               start_new_session=True, preexec_fn=_end_with_parent)
+                               start_new_session=True,
+                               preexec_fn=_end_with_parent if _on_main_thread() else None)
     found = {}
     log = []
     ready = threading.Event()
