@@ -128,9 +128,6 @@ pub struct Request {
     /// acts (`SoftLayer_Ticket/5/AssignedUser/getObject`): that object's id, known once
     /// this has run, is the guarded call's init parameter.
     gives_init: bool,
-    /// The id of the object the call ran on, when its guard gave it ([`Request::gives_init`]),
-    /// once it has run: for the journal, whose call names none.
-    ran_on: std::sync::OnceLock<i64>,
     /// The path as sent, when the answer is walked out of the call's result.
     nested: Option<NestedPath>,
     /// The path as sent, when the call's object is found or checked as it runs (it has a
@@ -139,8 +136,10 @@ pub struct Request {
     /// rather than the call alone (which ran on the caller's own object, or on the item
     /// whatever list it is in).
     relation_path: Option<NestedPath>,
-    /// Set once the guard found the call's object, and the call itself ran.
-    guard_passed: std::sync::OnceLock<()>,
+    /// Set once the guard found the call's object and the call itself ran, with that
+    /// object's id when the guard gave it ([`Request::gives_init`]): for the journal,
+    /// whose call names none.
+    guard_passed: std::sync::OnceLock<Option<i64>>,
     /// How many of the path's last segments name the call's method and its arguments
     /// (`getPortalLoginToken/demo/secret`: 3); none when the verb gives the method.
     method_segments: usize,
@@ -156,6 +155,7 @@ impl Request {
         let mut on_found = None;
         if let Some(guard) = &self.guard {
             let found = guard.run(dispatch)?;
+            let mut gave = None;
             if guard.gives_init {
                 // No object there (a ticket assigned to no one): as a missing init
                 // parameter is answered.
@@ -164,10 +164,10 @@ impl Request {
                 };
                 let mut call = self.call.clone();
                 call.headers.init_id = Some(Value::Int(id));
-                let _ = self.ran_on.set(id);
+                gave = Some(id);
                 on_found = Some(call);
             }
-            let _ = self.guard_passed.set(());
+            let _ = self.guard_passed.set(gave);
         }
         let reply = dispatch(on_found.as_ref().unwrap_or(&self.call))?;
         self.nav.apply(reply)
@@ -527,12 +527,12 @@ impl Codec for RestCodec {
         match (&request.nested, request.guard_passed.get()) {
             (Some(nested), _) => Some(nested),
             (None, None) => request.relation_path.as_ref(),
-            (None, Some(())) => None,
+            (None, Some(_)) => None,
         }
     }
 
     fn ran_on(&self) -> Option<i64> {
-        self.request.as_ref()?.ran_on.get().copied()
+        *self.request.as_ref()?.guard_passed.get()?
     }
 
     fn run(
@@ -1098,7 +1098,6 @@ fn route(
                 nav: Navigation::default(),
                 guard,
                 gives_init: false,
-                ran_on: Default::default(),
                 nested: None,
                 relation_path: None,
                 guard_passed: Default::default(),
@@ -1246,7 +1245,7 @@ fn navigate(
         // told its write went through). On a list (`…/Updates`), or an object no service
         // serves (`…/Status`), there is no such method: it answered as a GET too.
         let item_service = walk.type_name.clone();
-        if walk.many || !schema().services.contains_key(&item_service) {
+        if walk.many {
             return Err(method_not_found(&item_service, ctx.verb.implicit_method()));
         }
         has_implicit_method(ctx, &item_service)?;
@@ -1344,7 +1343,6 @@ impl Walk<'_> {
             },
             guard,
             gives_init: false,
-            ran_on: Default::default(),
             nested: None,
             relation_path: None,
             guard_passed: Default::default(),

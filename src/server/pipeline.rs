@@ -981,12 +981,6 @@ fn yield_to_async_threads() {
 enum Lane {
     Async,
     Blocking,
-    /// The blocking pool, for a read given up on the async thread because its reply grew
-    /// heavy: it waits for its turn first, holding nothing, and reads once in it (tried
-    /// again on the blocking pool, it built the part it had built a second time, only to
-    /// wait then and build it all a third: a burst of heavy calls took half as long again,
-    /// and more of them waited past the stall timeout).
-    HeavyTurn,
 }
 
 /// How long a read answered on the async thread may keep SQLite working before it is
@@ -1010,8 +1004,8 @@ enum Then {
     /// A list to stream (from the async thread: streams run on the blocking pool).
     Stream(Call),
     /// A read given up on the async thread (past [`ASYNC_SQL_LIMIT`], or heavy), to run
-    /// again on the lane it names.
-    Whole(Call, Lane),
+    /// again.
+    Whole(Call),
     /// A list to stream, past the cap of streams: it waits for a slot.
     WaitForStream(Call),
 }
@@ -1024,7 +1018,7 @@ fn work<C: Codec>(mut x: Exchange<C>, then: Then) {
     let then = match then {
         Then::Answer => x.guarded(|x| x.answer(Lane::Blocking)),
         Then::Stream(call) => x.guarded(|x| x.stream_or_wait(call)),
-        Then::Whole(call, lane) => x.guarded(|x| x.run_whole(&call, lane)),
+        Then::Whole(call) => x.guarded(|x| x.run_whole(&call, Lane::Blocking)),
         then => Some(then),
     };
     match then {
@@ -1262,7 +1256,7 @@ impl<C: Codec> Exchange<C> {
         if services::returns_list(&call) && self.codec.list_writer(&call).is_some() {
             return match lane {
                 Lane::Async => Then::Stream(call),
-                Lane::Blocking | Lane::HeavyTurn => self.stream_or_wait(call),
+                Lane::Blocking => self.stream_or_wait(call),
             };
         }
         self.run_whole(&call, lane)
@@ -1321,24 +1315,16 @@ impl<C: Codec> Exchange<C> {
             })
         };
         let result = match lane {
-            Lane::Blocking | Lane::HeavyTurn => {
-                let known = lane == Lane::HeavyTurn;
-                services::projection::taking_heavy_turns(known, call, run)
-            }
-            Lane::Async => {
-                let (result, gave_up) = store::sql_clock::quick(ASYNC_SQL_LIMIT, run);
-                let heavy = services::projection::gave_up_heavy();
-                if gave_up {
+            Lane::Blocking => services::projection::taking_heavy_turns(call, run),
+            Lane::Async => match store::sql_clock::quick(ASYNC_SQL_LIMIT, run) {
+                (_, true) => {
+                    // Given up for its size, it waits for its turn before it reads again.
+                    services::projection::note_if_heavy(call);
                     self.shared.harness.metrics.reads_moved.inc();
-                    let lane = if heavy {
-                        Lane::HeavyTurn
-                    } else {
-                        Lane::Blocking
-                    };
-                    return Then::Whole(call.clone(), lane);
+                    return Then::Whole(call.clone());
                 }
-                result
-            }
+                (result, false) => result,
+            },
         };
         match result {
             Ok(reply) => self.whole_reply(call, &reply, version),

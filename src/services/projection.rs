@@ -97,15 +97,18 @@ thread_local! {
     /// Whether this thread built a heavy reply since [`release_after_heavy_reply`].
     static BUILT_HEAVY: Cell<bool> = const { Cell::new(false) };
     /// Whether a quick read on this thread gave up because its reply grew heavy, since
-    /// [`gave_up_heavy`].
+    /// [`note_if_heavy`].
     static GAVE_UP_HEAVY: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether the quick read this thread just ran gave up because its reply grew heavy
-/// (rather than for its time): run again, it waits for its turn before it reads
-/// ([`taking_heavy_turns`]). Clears the mark.
-pub fn gave_up_heavy() -> bool {
-    GAVE_UP_HEAVY.replace(false)
+/// After a quick read of `call` on this thread gave up: if for its reply's size rather
+/// than its time, `call` is a heavy one ([`HEAVY_CALLS`]), which waits for its turn
+/// before it reads on the blocking pool (there it built the start it had built a second
+/// time, only to wait then and build it all a third).
+pub fn note_if_heavy(call: &crate::call::Call) {
+    if GAVE_UP_HEAVY.replace(false) {
+        heavy_call(call_key(call), true);
+    }
 }
 
 /// Once a call's reply is sent: if the thread built a heavy reply, what its heap holds
@@ -158,13 +161,11 @@ fn known_heavy_call(key: u64) -> bool {
 
 /// Runs `run`, which builds `call`'s whole reply inside a read, so that a heavy reply
 /// whose turn is not free waits for it outside the read: `run` gives up, the turn is
-/// waited for holding nothing, and `run` builds the reply again in it. A reply known to
-/// be heavy (`gave_up_heavy` on an async thread, or the same call's lately) waits for
-/// its turn before `run` at all. Waiting inside the read held the reply built so far, a
+/// waited for holding nothing, and `run` builds the reply again in it. A call known to
+/// be heavy ([`HEAVY_CALLS`]) waits for its turn before `run` at all. Waiting inside the read held the reply built so far, a
 /// reader connection and its snapshot: 200 callers of 3.5 MB replies at once took the
 /// server from 53 MB to 1.42 GB.
 pub fn taking_heavy_turns<T>(
-    gave_up_heavy: bool,
     call: &crate::call::Call,
     mut run: impl FnMut() -> Result<T, Fault>,
 ) -> Result<T, Fault> {
@@ -179,7 +180,7 @@ pub fn taking_heavy_turns<T>(
     }
     let _cleared = Cleared;
     let key = call_key(call);
-    if !gave_up_heavy && !known_heavy_call(key) {
+    if !known_heavy_call(key) {
         TURN_OUTSIDE.set(Some(false));
         let first = run();
         if TURN_OUTSIDE.replace(None) != Some(true) {
