@@ -129,6 +129,9 @@ pub struct NestedPath {
     pub mask: Option<String>,
     /// The caller's result limit.
     pub limit: Option<ResultLimit>,
+    /// The HTTP verb, when a GET or POST of the path would ask something else: `DELETE`
+    /// of a path that names a method is "Service does not exist", where a GET reads.
+    pub verb: Option<&'static str>,
 }
 
 /// A call header the API reads (SLDN's articles on authentication, init parameters,

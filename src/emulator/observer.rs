@@ -47,11 +47,14 @@ impl Recorder {
     }
 }
 
-/// A call to a service or method the API does not have, which never became a [`Call`].
-fn unserved_record(service: &str, method: &str) -> CallRecord {
+/// A call to a service or method the API does not have, which never became a [`Call`]:
+/// a REST `DELETE` of a path naming a method keeps its path and verb.
+fn unserved_record(service: &str, method: &str, nested: Option<&NestedPath>) -> CallRecord {
     CallRecord {
         service: service.to_string(),
         method: method.to_string(),
+        path: nested.map(|n| n.segments.clone()),
+        verb: nested.and_then(|n| n.verb),
         args: J::Array(Vec::new()),
         ..CallRecord::default()
     }
@@ -107,6 +110,7 @@ fn record_of(
         service: call.service.clone(),
         method: call.method.clone(),
         path: nested.map(|n| n.segments.clone()),
+        verb: nested.and_then(|n| n.verb),
         user,
         account,
         // The id the call named, however it was written (`<base64>`, `160000101.0`), so
@@ -246,10 +250,10 @@ impl Observer for Recorder {
         // as the answer does.
         let record = record.or_else(|| match o.fault {
             Some(Fault::MethodNotFound { service, method }) => {
-                Some(Arc::new(unserved_record(service, method)))
+                Some(Arc::new(unserved_record(service, method, o.nested)))
             }
             Some(Fault::ServiceNotFound { service, method }) => {
-                Some(Arc::new(unserved_record(service, method)))
+                Some(Arc::new(unserved_record(service, method, o.nested)))
             }
             _ => None,
         });

@@ -370,7 +370,9 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
     if call["transport"].as_str() != Some("rest") {
         leave_out_unknown_template_members(call, &mut args);
     }
-    let request = if args.is_empty() {
+    let request = if call["verb"] == "DELETE" {
+        agent.delete(&url)
+    } else if args.is_empty() {
         agent.get(&url)
     } else {
         agent.post(&url)
@@ -467,7 +469,8 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
             continue;
         };
         let name = format!("{service}::{method}");
-        if !loopback && !opts.allow_writes && writes(service, method) {
+        let deletes = call["verb"] == "DELETE";
+        if !loopback && !opts.allow_writes && (writes(service, method) || deletes) {
             report.skipped_writes += 1;
             continue;
         }

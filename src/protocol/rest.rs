@@ -256,6 +256,7 @@ pub fn parse(
             segments: segments.clone(),
             mask: query.parsed_mask().map_err(fail)?.map(|m| m.to_string()),
             limit: query.limit,
+            verb: None,
         })
     };
     if !request.nav.steps.is_empty() {
@@ -475,6 +476,9 @@ pub struct RestCodec {
     pub format: Format,
     /// The parsed request, for [`Codec::run`].
     request: Option<Request>,
+    /// A `DELETE` refused for the method or service its path names, as the journal
+    /// keeps it: as its call, `replay` would send it as a GET, which reads.
+    refused_delete: Option<NestedPath>,
     /// `SoftLayer-Include-Types`: JSON objects lead with their `complexType`.
     include_types: bool,
 }
@@ -494,6 +498,7 @@ impl RestCodec {
             query,
             basic,
             request: None,
+            refused_delete: None,
             include_types,
         }
     }
@@ -512,7 +517,25 @@ impl Codec for RestCodec {
             self.basic.clone(),
             body,
         )
-        .map_err(|(fault, _)| fault)?;
+        .map_err(|(fault, _)| {
+            let unserved = matches!(
+                fault,
+                Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. }
+            );
+            if unserved && Verb::parse(&self.http_method) == Some(Verb::Delete) {
+                self.refused_delete =
+                    split_path(&self.rest_path)
+                        .0
+                        .ok()
+                        .map(|segments| NestedPath {
+                            segments,
+                            mask: None,
+                            limit: None,
+                            verb: Some("DELETE"),
+                        });
+            }
+            fault
+        })?;
         let call = request.call.clone();
         self.request = Some(request);
         Ok(call)
@@ -523,7 +546,9 @@ impl Codec for RestCodec {
     }
 
     fn nested_path(&self) -> Option<&NestedPath> {
-        let request = self.request.as_ref()?;
+        let Some(request) = self.request.as_ref() else {
+            return self.refused_delete.as_ref();
+        };
         match (&request.nested, request.guard_passed.get()) {
             (Some(nested), _) => Some(nested),
             (None, None) => request.relation_path.as_ref(),
@@ -2548,6 +2573,7 @@ mod tests {
                 segments: segments.map(String::from).to_vec(),
                 mask: Some("mask[entry]".into()),
                 limit: Some(ResultLimit::new(1, 2)),
+                verb: None,
             })
         );
         // A direct call, and a call moved to the item's own service, are the whole

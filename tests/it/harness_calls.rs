@@ -1025,6 +1025,64 @@ fn a_relation_call_that_found_nothing_is_journaled_redacted_and_replayed() {
     assert_eq!(updates(&second), before);
 }
 
+/// A `DELETE` of a path naming a method is refused ("Service does not exist"), and was
+/// journaled as that method alone: `replay` sent it as a GET, which reads, and every such
+/// call was a difference.
+#[test]
+fn a_refused_delete_is_journaled_with_its_verb_and_replayed_as_one() {
+    let dir = TempDir::new("journal-delete");
+    let file = dir.path().join("calls.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let paths = [
+        "SoftLayer_Ticket/160000001/getObject",
+        "SoftLayer_Ticket/160000001/Updates",
+        "SoftLayer_Ticket/160000001/addUpdate",
+    ];
+    for path in paths {
+        let resp = http_request(
+            server.addr(),
+            "DELETE",
+            &format!("/rest/v3.1/{path}.json"),
+            &[("Authorization", auth.as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request");
+        assert_eq!(resp.status, 404, "DELETE {path}: {}", resp.describe());
+        assert!(
+            resp.text().contains("Service does not exist"),
+            "{}",
+            resp.describe()
+        );
+    }
+    let mut calls = journal(&server, "");
+    calls.reverse();
+    assert_eq!(calls.len(), paths.len(), "{calls:#?}");
+    for (call, path) in calls.iter().zip(paths) {
+        assert_eq!(call["verb"], "DELETE", "{call:#}");
+        assert_eq!(
+            call["path"],
+            json!(path.split('/').collect::<Vec<_>>()),
+            "{call:#}"
+        );
+    }
+    // A GET is no DELETE.
+    rest_get(
+        &server,
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json",
+    );
+    assert_eq!(journal(&server, "limit=1")[0]["verb"], J::Null);
+
+    let second = start(&[]);
+    let (code, report) = replay(&file, &second);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("4 calls replayed, 0 differences"),
+        "{report}"
+    );
+}
+
 /// softlayer-python's exception for one call: "Class faultCode".
 const CALL_AND_REPORT: &str = r#"
 import sys, SoftLayer
