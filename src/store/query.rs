@@ -1460,9 +1460,44 @@ impl SqlBuilder {
         if def.kind != PropertyKind::Relational || depth > 16 {
             return None;
         }
-        let rel = relations::relations_for(type_name, name).find(|r| r.guard.is_none())?;
+        let rels: Vec<&'static Relation> = relations::relations_for(type_name, name).collect();
+        if let Some(rel) = rels.iter().find(|r| r.guard.is_none()) {
+            return self.order_through(conn, rel, alias, rest, def.many, descending, depth);
+        }
+        // A polymorphic relation (an update's `editor`, a customer user or an employee by
+        // its `editorType`): each row ordered by the object its guard picks. Taking only
+        // an unguarded relation dropped such orders without a word.
+        let mut arms = String::new();
+        for rel in rels {
+            let Some((column, value)) = rel.guard else {
+                continue;
+            };
+            let Some(expr) =
+                self.order_through(conn, rel, alias, rest, def.many, descending, depth)
+            else {
+                continue;
+            };
+            let mark = self.bind(Value::from(value));
+            arms += &format!(" WHEN {alias}.{} = {mark} THEN {expr}", quote_ident(column));
+        }
+        (!arms.is_empty()).then(|| format!("(CASE{arms} END)"))
+    }
+
+    /// The value `path` names through relation `rel` of a row `alias`, to order by; of a
+    /// list, its least value ascending and its greatest descending.
+    #[allow(clippy::too_many_arguments)]
+    fn order_through(
+        &mut self,
+        conn: &Connection,
+        rel: &Relation,
+        alias: &str,
+        path: &[String],
+        many: bool,
+        descending: bool,
+        depth: usize,
+    ) -> Option<String> {
         let inner = self.alias();
-        let expr = self.order_expr(conn, rel.target, &inner, rest, descending, depth + 1)?;
+        let expr = self.order_expr(conn, rel.target, &inner, path, descending, depth + 1)?;
         let key = format!("{alias}.{}", quote_ident(rel.key));
         let (from, on, order) = Self::relation_sql(rel, &inner, &key);
         let source = match rel.cap {
@@ -1471,7 +1506,7 @@ impl SqlBuilder {
             ),
             None => format!("{from} WHERE ({on})"),
         };
-        Some(if def.many {
+        Some(if many {
             let agg = if descending { "max" } else { "min" };
             format!("(SELECT {agg}({expr}) FROM {source})")
         } else {

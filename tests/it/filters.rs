@@ -1223,6 +1223,26 @@ fn cases(now: i64) -> Vec<Case> {
             |_, _| true,
             |a, b, _| b.updates.len().cmp(&a.updates.len()),
         ),
+        // Through a relation to a customer or an employee by the update's editorType:
+        // the order was dropped without a word.
+        ordered(
+            "orderBy updates.editor.username DESC (customer or employee)",
+            json!({"updates": {"editor": {"username": order_by("DESC", 0)}}}),
+            |_, _| true,
+            |a, b, n| {
+                let most = |t: &Tk| t.updates.iter().filter_map(|u| u.editor_name(n)).max();
+                cmp_opt(&most(b), &most(a))
+            },
+        ),
+        ordered(
+            "orderBy updates.editor.username ASC (customer or employee)",
+            json!({"updates": {"editor": {"username": order_by("ASC", 0)}}}),
+            |_, _| true,
+            |a, b, n| {
+                let least = |t: &Tk| t.updates.iter().filter_map(|u| u.editor_name(n)).min();
+                cmp_opt(&least(a), &least(b))
+            },
+        ),
         ordered(
             "filter on a relation, newest first",
             json!({
