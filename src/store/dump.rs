@@ -751,18 +751,29 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
              NOT EXISTS (SELECT 1 FROM SoftLayer_Ticket t WHERE t.id = {ticket}) \
              OR NOT EXISTS (SELECT 1 FROM {target} x WHERE x.id = r.{column}))"
         );
-        let dangling: Option<(i64, i64)> = conn
+        // The link as stored: a file's `uploaderId` is text, as SLDN types it.
+        let dangling: Option<(rusqlite::types::Value, i64)> = conn
             .prepare_cached(&sql)?
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((named, ticket_id)) = dangling {
             return Err(StoreError::Seed(format!(
-                "{table} {id}: {column} {named} of ticket {ticket_id}: the document and the \
-                 database hold no such {target}, or no such SoftLayer_Ticket"
+                "{table} {id}: {column} {} of ticket {ticket_id}: the document and the \
+                 database hold no such {target}, or no such SoftLayer_Ticket",
+                shown_value(named)
             )));
         }
     }
     Ok(())
+}
+
+/// A stored value as a refusal names it: a number as it is, text quoted.
+fn shown_value(value: rusqlite::types::Value) -> String {
+    match value {
+        rusqlite::types::Value::Integer(n) => n.to_string(),
+        rusqlite::types::Value::Text(t) => format!("{t:?}"),
+        other => format!("{other:?}"),
+    }
 }
 
 /// Refuses a row whose foreign key names a parent that neither the document nor the
@@ -790,11 +801,7 @@ fn check_parent_keys(conn: &Connection, table_name: &str, rowid: i64) -> Result<
             .query_row([rowid], |r| r.get(0))
             .optional()?;
         if let Some(missing) = missing {
-            let missing = match missing {
-                rusqlite::types::Value::Integer(n) => n.to_string(),
-                rusqlite::types::Value::Text(t) => format!("{t:?}"),
-                other => format!("{other:?}"),
-            };
+            let missing = shown_value(missing);
             return Err(StoreError::Seed(format!(
                 "{table_name} {rowid}: {column} {missing} names no {parent} the document or \
                  the database holds"

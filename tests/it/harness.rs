@@ -1578,6 +1578,16 @@ fn the_control_api_refuses_what_it_would_misread() {
             json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "USER", "editorId": 99999, "createDate": "2020-01-01T00:00:00-06:00"}]}),
             "SoftLayer_Ticket_Update 570000001: editorId 99999 of ticket 170000001: the document and the database hold no such SoftLayer_User_Customer",
         ),
+        // A file's uploader is text, as SLDN types it: one that names nobody was a 500
+        // "database error: Invalid column type Text".
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({"uploaderId": "99999"}))]}),
+            r#"SoftLayer_Ticket_Attachment_File 870000001: uploaderId \"99999\" of ticket 170000001: the document and the database hold no such SoftLayer_User_Customer"#,
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({"uploaderId": "5001", "uploaderType": "EMPLOYEE"}))]}),
+            r#"SoftLayer_Ticket_Attachment_File 870000001: uploaderId \"5001\" of ticket 170000001: the document and the database hold no such SoftLayer_User_Employee"#,
+        ),
         // Employees are no account's, but an `EMPLOYEE` editor must be one: 4242 was
         // shown as no editor at all. A tag reference of another type was kept, unread.
         (
