@@ -138,6 +138,15 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
                 .join(", ")
         ));
     }
+    // Sent back as it was read: no change, and not checked again. An import keeps any
+    // address an older build took (`storable_email`), and its user read, changed and
+    // sent back was refused for the address it was read with.
+    if changes
+        .get("email")
+        .is_some_and(|e| user.values.get("email") == Some(e))
+    {
+        changes.shift_remove("email");
+    }
     if let Some(email) = changes.get("email") {
         // The SLDN exception article's example of SoftLayer_Exception_InvalidValue.
         let email = email.as_str().unwrap_or_default();

@@ -1089,6 +1089,66 @@ fn generated_emails_are_addresses_the_import_takes_back() {
     );
 }
 
+/// An import keeps an address an older build took, which `editObject` would now refuse:
+/// such a user, read, changed and sent back whole (as softlayer-java edits), was refused
+/// for the address it was read with.
+#[test]
+fn a_user_with_an_older_builds_address_edits_with_it_sent_back() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    for email in ["dana@x-.com", "\"q\"@x.com"] {
+        let doc = json!({"SoftLayer_User_Customer": [{"id": 1, "email": email}]});
+        let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
+        let user = &account["users"][0];
+        let (username, key) = (
+            user["username"].as_str().unwrap(),
+            user["apiKey"].as_str().unwrap(),
+        );
+        let auth = basic_auth(username, key);
+        let send = |method: &str, path: &str, body: &J| {
+            http_request(
+                server.addr(),
+                method,
+                path,
+                &[("Authorization", auth.as_str())],
+                body.to_string().as_bytes(),
+                HTTP_TIMEOUT,
+            )
+            .expect("REST request")
+        };
+        let read = send(
+            "GET",
+            "/rest/v3.1/SoftLayer_Account/getCurrentUser.json",
+            &J::Null,
+        );
+        let mut read: J = serde_json::from_slice(&read.body).unwrap();
+        assert_eq!(read["email"], email);
+        read["firstName"] = json!("Renamed");
+        let path = format!("/rest/v3.1/SoftLayer_User_Customer/{}.json", read["id"]);
+        let resp = send("PUT", &path, &json!({"parameters": [read]}));
+        assert_eq!(resp.status, 200, "{email}: {}", resp.describe());
+        // A new address is still checked.
+        read["email"] = json!("dana@y-.com");
+        let resp = send("PUT", &path, &json!({"parameters": [read]}));
+        assert_eq!(resp.status, 500, "{email}: {}", resp.describe());
+        assert!(
+            resp.text().contains("is not an email address"),
+            "{}",
+            resp.describe()
+        );
+        let read = send(
+            "GET",
+            "/rest/v3.1/SoftLayer_Account/getCurrentUser.json",
+            &J::Null,
+        );
+        let read: J = serde_json::from_slice(&read.body).unwrap();
+        assert_eq!(
+            (&read["firstName"], &read["email"]),
+            (&json!("Renamed"), &json!(email))
+        );
+    }
+}
+
 /// A whole export over the body limit is refused with 413 whose message says how it
 /// An import and an export run without the calls' SQL time budget, as `load` and
 /// `export` do: a 159 MB document was cut at 10 s and answered "database error:
