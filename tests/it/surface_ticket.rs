@@ -1388,6 +1388,21 @@ fn set_tags_replaces_the_tickets_tags() {
         .xmlrpc(&call("setTags", &DEMO).id(other).arg(xstr("keep")))
         .ok();
 
+    // SLDN (SoftLayer_Tag::setTags): "The characters permitted are A-Z, 0-9, whitespace,
+    // _ (underscore), - (hypen), . (period), and : (colon). All other characters will be
+    // stripped away." They were kept as sent; a tag of nothing else is none.
+    server
+        .xmlrpc(
+            &call("setTags", &DEMO)
+                .id(ticket)
+                .arg(xstr("bad<tag>!, ok:1.2_x-y, <script>, 日本, *, two words")),
+        )
+        .ok();
+    assert_eq!(
+        tag_names(&server, &DEMO, ticket),
+        vec!["badtag", "ok:1.2_x-y", "script", "two words"]
+    );
+
     // Replace semantics: the new list is the list.
     server
         .xmlrpc(

@@ -180,9 +180,21 @@ pub(super) fn unschedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault>
 pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?.id().unwrap_or_default();
     let text: String = ctx.arg(0)?.unwrap_or_default();
+    // SLDN's SoftLayer_Tag::setTags, whose tags a ticket's are: "The characters permitted
+    // are A-Z, 0-9, whitespace, _ (underscore), - (hyphen), . (period), and : (colon). All
+    // other characters will be stripped away."
+    let permitted = |c: &char| {
+        c.is_ascii_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '-' | '.' | ':')
+    };
     let mut names: Vec<String> = text
         .split(',')
-        .map(|t| t.trim().to_string())
+        .map(|t| {
+            t.chars()
+                .filter(permitted)
+                .collect::<String>()
+                .trim()
+                .to_string()
+        })
         .filter(|t| !t.is_empty())
         .collect();
     names.sort();
