@@ -146,9 +146,14 @@ def lineage(types, type_name):
         type_name = types[type_name].get("parent")
 
 
-def surface_has_property(datatypes, type_name, prop):
-    """Whether the surface gives the type, or a type it inherits from, the property."""
-    return any(p["name"] == prop for _, t in lineage(datatypes, type_name) for p in t["properties"])
+def inherited_property(datatypes, type_name, prop):
+    """The property as the surface gives the type: True for its own, the nearest
+    ancestor's for an inherited one, None when neither has it."""
+    for name, t in lineage(datatypes, type_name):
+        for p in t["properties"]:
+            if p["name"] == prop:
+                return True if name == type_name else p
+    return None
 
 
 def learn_from_pages(surface, sldn):
@@ -181,8 +186,19 @@ def learn_from_pages(surface, sldn):
         if not os.path.exists(path):
             continue
         for p in datatype_from_page(open(path).read())["properties"]:
-            if not surface_has_property(surface["datatypes"], type_name, p["name"]):
+            inherited = inherited_property(surface["datatypes"], type_name, p["name"])
+            if inherited is None:
                 t["properties"].append(p)
+            # A subtype's page that narrows a relation it inherits (an employee update's
+            # `editor` is a SoftLayer_User_Employee, not any SoftLayer_User_Interface):
+            # the subtype declares it so, and a mask through it is checked against the
+            # type its getter answers with.
+            elif (
+                inherited is not True
+                and p["type"].startswith("SoftLayer_")
+                and p["type"] != inherited["type"]
+            ):
+                t["properties"].append(dict(inherited, type=p["type"]))
     # A type a method takes or returns, or one transcribed, must have a page. A type only
     # a property names is described if it has one, and otherwise left undescribed, as the
     # surface leaves those of its own properties (SoftLayer_Hardware.monitoringRobot's).

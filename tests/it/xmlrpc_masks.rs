@@ -1143,3 +1143,54 @@ fn one_row_under_merged_cast_masks_is_shaped_by_each() {
         assert_editor_shows(&reply, t.member(property), &user, &[shown]);
     }
 }
+
+/// SLDN types an employee update's `editor` a `SoftLayer_User_Employee` and a customer
+/// update's a `SoftLayer_User_Customer`; both inherited the base update's
+/// `SoftLayer_User_Interface`, so `getObject` took a customer's property through an
+/// employee update's editor that `getEditor` refused.
+#[test]
+fn an_updates_editor_is_the_type_its_update_names() {
+    let server = Server::start();
+    let employee_update = |method: &str, mask: &str| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket_Update_Employee", method)
+                .auth(&DEMO)
+                .id(500000002)
+                .mask(mask),
+        )
+    };
+    for (method, mask) in [
+        ("getObject", "mask[editor[isMasterUserFlag]]"),
+        ("getEditor", "mask[isMasterUserFlag]"),
+    ] {
+        let reply = employee_update(method, mask);
+        assert_mask_fault_naming(&reply, "isMasterUserFlag", "'SoftLayer_User_Employee'");
+    }
+    let reply = employee_update("getObject", "mask[editor[displayName]]");
+    assert_eq!(
+        reply.ok().member("editor").member("displayName").str(),
+        "Jordan D.",
+        "{}",
+        reply.exchange()
+    );
+    // Cast to the customer's update, its editor takes the customer's properties.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .mask("mask[updates(SoftLayer_Ticket_Update_Customer)[editor[isMasterUserFlag]]]"),
+    );
+    let flags: Vec<XVal> = reply
+        .ok()
+        .member("updates")
+        .array()
+        .iter()
+        .filter_map(|u| u.member("editor").get("isMasterUserFlag").cloned())
+        .collect();
+    assert_eq!(
+        flags,
+        vec![xbool(true), xbool(true)],
+        "{}",
+        reply.exchange()
+    );
+}
