@@ -1229,6 +1229,16 @@ fn browser_back_keeps_the_queue_and_paging_clamps() {
     );
     assert_eq!(s["rows"], 5, "{s}");
     assert_eq!(s["hash"], "#/?q=pager&page=1", "{s}");
+
+    let s = browser.step("focus");
+    assert_eq!(s["pagerFocus"], "BUTTON#page-prev", "{s}");
+    assert_eq!(s["backFocus"], s["opened"], "{s}");
+    let s = browser.step("recipient");
+    assert!(text(&s["hash"]).contains("to=jürgen@exämple.test"), "{s}");
+    assert_eq!(s["messages"], 1, "{s}");
+    let s = browser.step("signed-out");
+    assert_eq!(s["state"], Value::Null, "{s}");
+    assert!(matches!(text(&s["dot"]), "none" | "normal"), "{s}");
     assert_done(&mut browser);
 }
 

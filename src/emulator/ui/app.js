@@ -19,6 +19,10 @@ const REFRESH = {
   faults: refreshFaults,
 };
 let view = null;
+/** The ticket last shown, as its address wrote it, and whether "← Back to the queue" was
+ * pressed, for the focus on the way back. */
+let lastTicket = null;
+let backPressed = false;
 let stopListening = null;
 let wasLive = false;
 /**
@@ -52,7 +56,9 @@ function signIn(message = '') {
   for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
     $(id).replaceChildren();
   }
+  // The dot is drawn from the state: a page signed out is not live.
   $('live').textContent = '';
+  delete $('live').dataset.state;
   show('sign-in');
   $('sign-in-error').textContent = message;
   $('token').focus();
@@ -84,6 +90,7 @@ async function route() {
   const ticket = page.match(/^#\/ticket\/(.*)$/);
   try {
     if (ticket) {
+      lastTicket = ticket[1];
       show('ticket');
       $('back').href = queueHash();
       await showTicket(ticket[1]);
@@ -111,14 +118,28 @@ async function route() {
       await showQueue('');
       failed(new Error(`there is no page ${page}; this is the queue`));
     } else {
+      const from = view;
       show('queue');
       sessionStorage.setItem(QUEUE_KEY, hash);
       document.title = 'Queue · Support console';
       await showQueue(hash.slice(hash.indexOf('?') + 1 || hash.length));
+      if (from === 'ticket' && backPressed) backInQueue();
+      backPressed = false;
     }
   } catch (e) {
     failed(e);
   }
+}
+
+/**
+ * Back from a ticket by "← Back to the queue", the focus was left on that link, now
+ * hidden, which is the page: it goes to the ticket's row, or the queue's title.
+ */
+function backInQueue() {
+  const now = document.activeElement;
+  if (now && now !== document.body && !now.closest('[hidden]')) return;
+  const row = [...$('queue-rows').querySelectorAll('a')].find((a) => a.getAttribute('href') === `#/ticket/${lastTicket}`);
+  (row || $('queue-title')).focus();
 }
 
 function setChoices(choices) {
@@ -215,6 +236,9 @@ function init() {
     start().catch(failed);
   });
   $('sign-out').addEventListener('click', () => signIn());
+  $('back').addEventListener('click', () => {
+    backPressed = true;
+  });
   window.addEventListener('hashchange', () => {
     if (view !== 'sign-in') route();
   });

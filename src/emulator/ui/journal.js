@@ -89,6 +89,8 @@ export async function refreshJournal() {
     : '';
   $('journal-prev').disabled = offset === 0;
   $('journal-next').disabled = offset + JOURNAL_PAGE >= page.total;
+  const pressed = document.activeElement;
+  if (pressed === $('journal-prev') || pressed === $('journal-next')) refocusAfter(pressed, pressed.parentElement);
   $('journal-error').textContent = '';
 }
 

@@ -325,6 +325,55 @@ const SCENARIOS = {
       rows: await page.locator('#queue-rows tr[data-ticket]').count(),
       historyLength: await page.evaluate(() => history.length),
     });
+
+    // Paged to the last page by keyboard, the pressed button turns off: the focus stays in
+    // the pager (it fell to the page).
+    await page.goto(`${UI}#/?q=pager`);
+    await page.locator('#page-info', { hasText: /^Page 1 of 2/ }).waitFor();
+    await page.focus('#page-next');
+    await page.keyboard.press('Enter');
+    await page.locator('#page-info', { hasText: /^Page 2 of 2/ }).waitFor();
+    await page.waitForTimeout(300);
+    const pagerFocus = await focused(page);
+    // Back from a ticket, the focus is on its row (it fell to the page).
+    const opened = await page.locator('#queue-rows tr[data-ticket] a.title').first().getAttribute('href');
+    await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
+    await page.locator('#thread li.update').first().waitFor();
+    await page.click('#back');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.waitForTimeout(300);
+    const backFocus = await page.evaluate(() => document.activeElement?.getAttribute('href') ?? document.activeElement?.id ?? null);
+    report('focus', { pagerFocus, opened, backFocus });
+
+    // A recipient in another script, as the server stores and mails it (an email input
+    // refused it, or sent it as punycode, which matched nothing).
+    await page.evaluate(async () => {
+      await fetch('/rest/v3.1/SoftLayer_Ticket/160000001/addAttachedAdditionalEmails.json', {
+        method: 'POST',
+        headers: { Authorization: 'Basic ' + btoa('demo:' + '0123456789abcdef'.repeat(4)), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ parameters: [['Jürgen@exämple.test']] }),
+      });
+    });
+    await api(page, 'POST', 'tickets/160000001/reply', { employee: 301, entry: 'To the added address.' });
+    await page.goto(`${UI}#/outbox`);
+    await page.locator('#outbox-messages li.message').first().waitFor();
+    await page.fill('#o-to', 'jürgen@exämple.test');
+    await page.press('#o-to', 'Enter');
+    await page.waitForFunction(() => location.hash.includes('to='), null, { timeout: 10000 }).catch(() => {});
+    await page.waitForTimeout(500);
+    report('recipient', {
+      hash: await page.evaluate(() => decodeURIComponent(location.hash)),
+      messages: await page.locator('#outbox-messages li.message').count(),
+    });
+
+    // Signed out, the page is not live, and shows no dot saying so.
+    await page.locator('#live', { hasText: 'Live' }).waitFor();
+    await page.click('#sign-out');
+    await page.locator('#token').waitFor({ state: 'visible' });
+    report('signed-out', {
+      state: await page.evaluate(() => document.getElementById('live').dataset.state ?? null),
+      dot: await page.evaluate(() => getComputedStyle(document.getElementById('live'), '::before').content),
+    });
   },
 
   // A double-click on a file's Download, a rule's Remove or the journal's Refresh is one
