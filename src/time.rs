@@ -176,8 +176,16 @@ impl Zone {
             return Some(self.render(utc_ms));
         }
         let instant = DateTime::parse_from_rfc3339(stored).ok()?;
-        Some(self.render(instant.timestamp_millis()))
+        Some(self.render(millis_as_sqlite_reads(&instant)))
     }
+}
+
+/// The instant in milliseconds as SQLite's date functions read it, which filters, orders
+/// and the scheduler compare: its fraction rounded to the nearest millisecond. Cut
+/// instead, an imported `10:00:00.9996` showed as 10:00:00 and was found as 10:00:01.
+fn millis_as_sqlite_reads<Tz: chrono::TimeZone>(instant: &DateTime<Tz>) -> i64 {
+    let below_a_milli = instant.timestamp_subsec_nanos() % 1_000_000;
+    instant.timestamp_millis() + i64::from(below_a_milli >= 500_000)
 }
 
 /// Whether `text` is a date [`Zone::render_stored`] can render: ISO 8601 with its offset,
@@ -200,7 +208,7 @@ pub fn stored_date_ms(text: &str) -> Option<i64> {
             .filter(|date| {
                 date.nanosecond() < 1_000_000_000 && text.as_bytes().get(10) != Some(&b't')
             })
-            .map(|date| date.timestamp_millis())
+            .map(|date| millis_as_sqlite_reads(&date))
     })
 }
 
@@ -823,6 +831,30 @@ mod tests {
         assert_eq!(minute.start, ms("2026-07-01T09:30:00Z"));
         assert_eq!(minute.end - minute.start, 60_000);
         assert_eq!(parse("20260701T093", Zone::CENTRAL, now), None);
+    }
+
+    /// An imported fraction shows in the second SQLite's date functions (filters, orders,
+    /// the scheduler) read it in: they round to the millisecond, and a cut `.9996` showed
+    /// a second before the one a filter found it in.
+    #[test]
+    fn a_stored_fraction_shows_in_the_second_sqlite_reads() {
+        let shown = |s: &str| Zone::CENTRAL.render_stored(s).unwrap();
+        assert_eq!(
+            shown("2027-01-01T10:00:00.9996-06:00"),
+            "2027-01-01T10:00:01-06:00"
+        );
+        assert_eq!(
+            shown("2027-01-01T10:00:00.9994-06:00"),
+            "2027-01-01T10:00:00-06:00"
+        );
+        assert_eq!(
+            shown("2027-01-01T16:00:00.9999999999Z"),
+            "2027-01-01T10:00:01-06:00"
+        );
+        assert_eq!(
+            stored_date_ms("2027-01-01T16:00:00.0005Z").unwrap() % 1000,
+            1
+        );
     }
 
     #[test]
