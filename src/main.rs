@@ -344,12 +344,10 @@ enum SupportCommand {
         #[arg(long)]
         group: String,
     },
-    Close {
-        ticket: i64,
-    },
-    Reopen {
-        ticket: i64,
-    },
+    /// Close (status Closed, with its close date; the customer is mailed).
+    Close { ticket: i64 },
+    /// Reopen a closed ticket (status Assigned if an employee has it, else Open).
+    Reopen { ticket: i64 },
     /// Set (or with --clear, clear) the awaiting-customer-response flag.
     AwaitingResponse {
         ticket: i64,
@@ -782,6 +780,24 @@ fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every command says what it does in `--help` (`support close` and `reopen` said
+    /// nothing).
+    #[test]
+    fn every_command_is_described_in_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in command.get_subcommands() {
+                let path = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(path.clone());
+                }
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&<Cli as clap::CommandFactory>::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no help line: {missing:?}");
+    }
 
     /// A write that fails leaves the file it was to replace as it was, and nothing beside
     /// it; one that succeeds replaces it whole, through a symbolic link to it too.
