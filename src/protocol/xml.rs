@@ -131,6 +131,21 @@ fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
     }
 }
 
+/// US-ASCII's IANA names (RFC 1345's aliases), as an XML declaration may spell them.
+const ASCII_NAMES: [&str; 11] = [
+    "us-ascii",
+    "ascii",
+    "ANSI_X3.4-1968",
+    "ANSI_X3.4-1986",
+    "iso-ir-6",
+    "ISO_646.irv:1991",
+    "ISO646-US",
+    "us",
+    "IBM367",
+    "cp367",
+    "csASCII",
+];
+
 /// A body that is not UTF-8 in the encoding its XML declaration names, as libxml reads
 /// it: ISO-8859-1 and its aliases byte for byte (WHATWG's labels would make them
 /// windows-1252), any other encoding the WHATWG Encoding Standard knows (Shift_JIS,
@@ -145,6 +160,14 @@ fn decode_declared(body: &[u8], name: &str) -> Result<String, Fault> {
             truncate(name)
         )));
     };
+    // US-ASCII's names, which WHATWG's labels also make windows-1252: libxml's ASCII
+    // decoder refuses every byte past 0x7F, and here is only a body that is not UTF-8,
+    // so has one. Read as Latin-1, it was stored as such.
+    if ASCII_NAMES.iter().any(|n| name.eq_ignore_ascii_case(n)) {
+        return Err(Fault::malformed(
+            "the body is not US-ASCII as its XML declaration says (a byte past 0x7F)",
+        ));
+    }
     if encoding == encoding_rs::WINDOWS_1252 && !name.contains("1252") {
         return Ok(body.iter().map(|&b| char::from(b)).collect());
     }

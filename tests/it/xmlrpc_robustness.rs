@@ -727,6 +727,19 @@ fn bodies_in_the_encoding_their_declaration_names_are_read_in_it() {
     }
     let reply = add("no-such-encoding", b"caf\xe9");
     assert_eq!(reply.fault().code_text(), "-32700", "{}", reply.exchange());
+    // A byte US-ASCII does not have, as libxml refuses it (it was read as Latin-1); the
+    // UTF-8 Perl's RPC::XML sends under that name is UTF-8.
+    for encoding in ["us-ascii", "ASCII", "ANSI_X3.4-1968"] {
+        let reply = add(encoding, b"a\x80\xe9\xff");
+        assert_eq!(reply.fault().code_text(), "-32700", "{}", reply.exchange());
+    }
+    let before = ticket_entries(&server, &DEMO, DEMO_TICKET).len();
+    add("us-ascii", "grüße".as_bytes()).ok();
+    let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
+    assert_eq!(
+        (entries.len(), entries.last().map(String::as_str)),
+        (before + 1, Some("grüße"))
+    );
 
     // UTF-16 with a byte order mark, and without one: told by its `<?` as XML 1.0's
     // appendix F has libxml tell it (it was refused for its NULs).
