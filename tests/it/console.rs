@@ -1312,6 +1312,21 @@ fn browser_stops_saying_live_when_the_server_stops() {
     assert_done(&mut browser);
 }
 
+/// Without SharedWorker, a sign-out while the event stream's session request was still
+/// out left that request's failure to say "Offline · reconnecting…" on the sign-in page,
+/// and its retry, with no token, "The token was not accepted."
+#[test]
+fn browser_signed_out_stays_signed_out_without_a_shared_worker() {
+    let server = Server::start();
+    let mut browser = edges(&server, "signoutalone", &[]);
+    let s = browser.step("signed-out");
+    assert_eq!(s["signIn"], true, "{s}");
+    assert_eq!(s["live"], "", "{s}");
+    assert_eq!(s["state"], Value::Null, "{s}");
+    assert_eq!(s["error"], "", "{s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 1: every tab kept its own event stream, the server speaks HTTP/1.1 and Chromium
 /// opens six connections to a host, so six tabs froze every tab and a seventh could not
 /// load the page. Now the tabs share one stream: eight tabs of one browser all load, go

@@ -147,6 +147,9 @@ function listenAlone(onChange, onState) {
     try {
       await request('POST', 'session');
     } catch (e) {
+      // Signed out while the session was asked for: the page is not live, nor
+      // reconnecting, and no retry (without a token) says the token was refused.
+      if (stopped) return;
       if (e instanceof Unauthorised) return onState('unauthorised');
       onState('reconnecting');
       retry = setTimeout(open, 3000);

@@ -891,6 +891,36 @@ const SCENARIOS = {
     });
     report('stopped', { gone, afterMs: Date.now() - started, live: await text(page, '#live') });
   },
+
+  // Without SharedWorker (Chrome on Android), signed out while the stream's session is
+  // still asked for, and that request then fails: the signed-out page said "Offline ·
+  // reconnecting…", and the retry, with no token, "The token was not accepted."
+  async signoutalone(page) {
+    await page.addInitScript(() => {
+      delete window.SharedWorker;
+    });
+    let failing = false;
+    await page.route('**/_emulator/session', async (route) => {
+      if (!failing) return route.continue();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return route.abort('connectionfailed');
+    });
+    await signIn(page, '#/');
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.click('#sign-out');
+    failing = true;
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.waitForTimeout(150);
+    await page.click('#sign-out');
+    await page.waitForTimeout(3800);
+    report('signed-out', {
+      signIn: await page.locator('#sign-in').isVisible(),
+      live: await text(page, '#live'),
+      state: await page.evaluate(() => document.getElementById('live').dataset.state ?? null),
+      error: await text(page, '#sign-in-error'),
+    });
+  },
 };
 
 async function main() {
