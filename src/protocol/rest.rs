@@ -476,9 +476,10 @@ pub struct RestCodec {
     pub format: Format,
     /// The parsed request, for [`Codec::run`].
     request: Option<Request>,
-    /// A `DELETE` refused for the method or service its path names, as the journal
-    /// keeps it: as its call, `replay` would send it as a GET, which reads.
-    refused_delete: Option<NestedPath>,
+    /// A request refused for the method or service its path names, as the journal keeps
+    /// it: as the call it names alone (`SoftLayer_Hardware::getObject` for
+    /// `…/getAttachedHardware/8001/getObject`, a DELETE as a GET), `replay` sent another.
+    refused_path: Option<NestedPath>,
     /// `SoftLayer-Include-Types`: JSON objects lead with their `complexType`.
     include_types: bool,
 }
@@ -498,7 +499,7 @@ impl RestCodec {
             query,
             basic,
             request: None,
-            refused_delete: None,
+            refused_path: None,
             include_types,
         }
     }
@@ -522,17 +523,17 @@ impl Codec for RestCodec {
                 fault,
                 Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. }
             );
-            if unserved && Verb::parse(&self.http_method) == Some(Verb::Delete) {
-                self.refused_delete =
-                    split_path(&self.rest_path)
-                        .0
-                        .ok()
-                        .map(|segments| NestedPath {
-                            segments,
-                            mask: None,
-                            limit: None,
-                            verb: Some("DELETE"),
-                        });
+            if unserved {
+                let delete = Verb::parse(&self.http_method) == Some(Verb::Delete);
+                self.refused_path = split_path(&self.rest_path)
+                    .0
+                    .ok()
+                    .map(|segments| NestedPath {
+                        segments,
+                        mask: None,
+                        limit: None,
+                        verb: delete.then_some("DELETE"),
+                    });
             }
             fault
         })?;
@@ -547,7 +548,7 @@ impl Codec for RestCodec {
 
     fn nested_path(&self) -> Option<&NestedPath> {
         let Some(request) = self.request.as_ref() else {
-            return self.refused_delete.as_ref();
+            return self.refused_path.as_ref();
         };
         match (&request.nested, request.guard_passed.get()) {
             (Some(nested), _) => Some(nested),

@@ -1073,12 +1073,24 @@ fn a_refused_delete_is_journaled_with_its_verb_and_replayed_as_one() {
         "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json",
     );
     assert_eq!(journal(&server, "limit=1")[0]["verb"], J::Null);
+    // A GET refused for the method its path names keeps its path too: as the call it
+    // names alone (`SoftLayer_Hardware::getObject`, no id), replay sent another request.
+    let path = "SoftLayer_Ticket/160000001/getAttachedHardware/8001/getObject";
+    let resp = rest_get(&server, &format!("/rest/v3.1/{path}.json"));
+    assert_eq!(resp.status, 404, "{}", resp.describe());
+    let call = &journal(&server, "limit=1")[0];
+    assert_eq!(
+        call["path"],
+        json!(path.split('/').collect::<Vec<_>>()),
+        "{call:#}"
+    );
+    assert_eq!(call["verb"], J::Null, "{call:#}");
 
     let second = start(&[]);
     let (code, report) = replay(&file, &second);
     assert_eq!(code, 0, "{report}");
     assert!(
-        report.contains("4 calls replayed, 0 differences"),
+        report.contains("5 calls replayed, 0 differences"),
         "{report}"
     );
 }
