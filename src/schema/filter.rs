@@ -1029,8 +1029,27 @@ impl Prop<'_> {
             ));
         };
         let arg = text[operator.len()..].trim_ascii();
-        let compare =
-            |c| -> Result<Operation, Bad> { Ok(Operation::Compare(c, self.text_operand(arg)?)) };
+        use super::types::{Scalar, TypeRef};
+        let numeric = matches!(
+            TypeRef::parse(self.type_name),
+            TypeRef::Scalar(Scalar::Int | Scalar::Float)
+        );
+        let compare = |c| -> Result<Operation, Bad> {
+            let operand = self.text_operand(arg)?;
+            // A number ordered against text (`priority < abc`, `> -inf`, `id >= 11/07/2027`)
+            // went by SQLite's order of types, every number before any text: all rows or
+            // none, without a word.
+            if numeric
+                && c != Comparison::NotEqual
+                && matches!(operand, Operand::Value(Value::String(_)))
+            {
+                return Err(Bad::Ignored(format!(
+                    "'{arg}' is not a number, which {} is",
+                    self.name
+                )));
+            }
+            Ok(Operation::Compare(c, operand))
+        };
         let text_match = |how, matches| Operation::Text {
             how,
             text: arg.to_string(),
@@ -1247,6 +1266,35 @@ mod tests {
             .unwrap();
         assert_eq!(f.conditions.len(), 1);
         assert_eq!(f.conditions[0].path, vec!["status", "name"]);
+    }
+
+    /// A number ordered against text went by SQLite's order of types (every number before
+    /// any text): `priority < abc` held for every row, `> -inf` for none. It is left out
+    /// and named; a number, and inequality, are kept.
+    #[test]
+    fn a_number_ordered_against_text_is_named_and_left_out() {
+        let f = parse(
+            r#"{"priority": {"operation": "< abc"}, "id": {"operation": ">= 11/07/2027"},
+                "updateCount": {"operation": "> -inf"}}"#,
+        )
+        .unwrap();
+        assert!(f.conditions.is_empty(), "{:?}", f.conditions);
+        assert_eq!(
+            f.ignored,
+            vec![
+                "'< abc' on priority ignored: 'abc' is not a number, which priority is",
+                "'>= 11/07/2027' on id ignored: '11/07/2027' is not a number, which id is",
+                "'> -inf' on updateCount ignored: '-inf' is not a number, which updateCount is",
+            ]
+        );
+        let f = parse(r#"{"priority": {"operation": "<= 2"}, "title": {"operation": "!= x"}}"#)
+            .unwrap();
+        assert_eq!(
+            (f.conditions.len(), f.ignored.len()),
+            (2, 0),
+            "{:?}",
+            f.ignored
+        );
     }
 
     /// An option the operation does not read is named: the search is kept, and the
