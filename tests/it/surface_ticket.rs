@@ -1392,15 +1392,13 @@ fn set_tags_replaces_the_tickets_tags() {
     // _ (underscore), - (hypen), . (period), and : (colon). All other characters will be
     // stripped away." They were kept as sent; a tag of nothing else is none.
     server
-        .xmlrpc(
-            &call("setTags", &DEMO)
-                .id(ticket)
-                .arg(xstr("bad<tag>!, ok:1.2_x-y, <script>, 日本, *, two words")),
-        )
+        .xmlrpc(&call("setTags", &DEMO).id(ticket).arg(xstr(
+            "bad<tag>!, ok:1.2_x-y, <script>, 日本, *, two words, no\u{a0}break\u{2028}",
+        )))
         .ok();
     assert_eq!(
         tag_names(&server, &DEMO, ticket),
-        vec!["badtag", "ok:1.2_x-y", "script", "two words"]
+        vec!["badtag", "nobreak", "ok:1.2_x-y", "script", "two words"]
     );
 
     // Replace semantics: the new list is the list.

@@ -182,9 +182,10 @@ pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
     let text: String = ctx.arg(0)?.unwrap_or_default();
     // SLDN's SoftLayer_Tag::setTags, whose tags a ticket's are: "The characters permitted
     // are A-Z, 0-9, whitespace, _ (underscore), - (hyphen), . (period), and : (colon). All
-    // other characters will be stripped away."
+    // other characters will be stripped away." As its A-Z, its whitespace is ASCII's
+    // (a no-break space or U+2028 inside a tag was kept).
     let permitted = |c: &char| {
-        c.is_ascii_alphanumeric() || c.is_whitespace() || matches!(c, '_' | '-' | '.' | ':')
+        c.is_ascii_alphanumeric() || c.is_ascii_whitespace() || matches!(c, '_' | '-' | '.' | ':')
     };
     let mut names: Vec<String> = text
         .split(',')
