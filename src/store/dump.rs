@@ -884,8 +884,15 @@ pub fn import(
                 StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, msg))
                     if f.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
+                    // Only a clash on the id is one with an object already there: a new
+                    // file named as one its ticket has was asked about its id.
+                    let hint = if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY {
+                        "is an object with this id already there?"
+                    } else {
+                        "another object already has these values"
+                    };
                     ImportError::Conflict(format!(
-                        "{key}: {} (is an object with this id already there?)",
+                        "{key}: {} ({hint})",
                         msg.unwrap_or_else(|| "a constraint failed".into())
                     ))
                 }

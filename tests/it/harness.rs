@@ -1149,7 +1149,6 @@ fn a_user_with_an_older_builds_address_edits_with_it_sent_back() {
     }
 }
 
-/// A whole export over the body limit is refused with 413 whose message says how it
 /// An import and an export run without the calls' SQL time budget, as `load` and
 /// `export` do: a 159 MB document was cut at 10 s and answered "database error:
 /// interrupted" (a 500). Here the budget is
@@ -1170,6 +1169,7 @@ fn an_import_is_not_cut_by_the_sql_time_budget() {
     assert_eq!(control.ok("GET", "/_emulator/export", None), whole);
 }
 
+/// A whole export over the body limit is refused with 413 whose message says how it
 /// loads all the same (the `load` subcommand, or a larger `--max-body-bytes`): the
 /// README promises that a whole export loads back, and a 53 MB one met a bare 413.
 #[test]
@@ -1712,6 +1712,17 @@ fn the_control_api_refuses_what_it_would_misread() {
         doc["SoftLayer_Account"] = account.clone();
         refused("POST", "/_emulator/import", Some(&doc), 400, refusal);
     }
+    // Two files of one name on a ticket clash on the name, not on an id: the 409 asked
+    // "is an object with this id already there?".
+    let second = json!({"id": 870000002, "ticketId": 170000001, "fileName": "imp.txt", "fileSize": "1", "uploaderType": "USER", "createDate": "2020-01-01T00:00:00-06:00", "content": "eA=="});
+    let doc = json!({"SoftLayer_Account": account.clone(), "SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Attachment_File": [file(json!({})), second]});
+    let (status, body) = control.call("POST", "/_emulator/import", Some(&doc));
+    let message = body["error"].as_str().unwrap_or_default();
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        message.contains("fileName") && message.contains("another object already has these values"),
+        "{body}"
+    );
     // Refused whole: the account is not there either.
     let (status, _) = control.call("GET", "/_emulator/export?account=4001", None);
     assert_eq!(status, 404);
