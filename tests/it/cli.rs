@@ -831,6 +831,18 @@ fn another_programs_database_is_refused_by_every_command_and_left_as_it_was() {
         "{stderr}"
     );
     assert_eq!(std::fs::metadata(empty).unwrap().len(), 0);
+    // With no database file either, the snapshot is named as what is missing ("no such
+    // database file" sent the user to make one).
+    let missing = dir.path().join("missing.db");
+    let missing = missing.to_str().unwrap();
+    let stderr = refused(&["restore", "--db", missing, "nosnap"], &[]);
+    assert!(
+        stderr.contains(&format!(
+            "no snapshot named 'nosnap' in {missing}.snapshots/"
+        )),
+        "{stderr}"
+    );
+    assert!(!std::path::Path::new(missing).exists());
     let out = Command::new(SERVER_BIN)
         .args(["reset", "--db", empty])
         .output()
