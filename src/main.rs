@@ -473,11 +473,11 @@ fn main() -> std::process::ExitCode {
                 // failed restore changed the database.
                 Err(format!("no snapshot named '{name}' in {db}.snapshots/").into())
             } else if a_file(&db).is_ok() && !std::path::Path::new(&db).exists() {
-                // The snapshot is what is missing: "no such database file" sent the user
-                // to make one, though a restore makes it from a snapshot that is there.
+                // Both are missing: "no such database file" alone sent the user to make
+                // one, though a restore makes it from a snapshot that is there.
                 Err(format!(
-                    "no snapshot named '{name}' in {db}.snapshots/ (nor a database file {db}; \
-                     restore makes it from a snapshot that is there)"
+                    "--db {db}: no such database file, and no snapshot named '{name}' in \
+                     {db}.snapshots/ (restore makes the file from a snapshot that is there)"
                 )
                 .into())
             } else {
