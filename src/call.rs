@@ -129,8 +129,9 @@ pub struct NestedPath {
     pub mask: Option<String>,
     /// The caller's result limit.
     pub limit: Option<ResultLimit>,
-    /// The HTTP verb, when a GET or POST of the path would ask something else: `DELETE`
-    /// of a path that names a method is "Service does not exist", where a GET reads.
+    /// The HTTP verb of a request refused for its path, other than GET: sent as a GET,
+    /// the path read (a `DELETE` of a path that names a method is "Service does not
+    /// exist", where a GET reads; a refused `PUT …/getAttachedHardware/8001` too).
     pub verb: Option<&'static str>,
 }
 

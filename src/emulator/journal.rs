@@ -11,9 +11,9 @@
 //! `total` (items in a list reply) and `reply` (the result, when it was written whole and
 //! is at most 64 KiB as JSON: what `replay` compares). `path` is null except for a REST
 //! nested path, answered with a part of its call's result: it holds the path's segments,
-//! and `mask` and `resultLimit` are then the caller's, not the call's. `verb` is `DELETE`
-//! for a REST `DELETE` its path's method refused (sent as a GET, the path reads), with
-//! the path; otherwise null.
+//! and `mask` and `resultLimit` are then the caller's, not the call's. `verb` is the verb
+//! (`POST`, `PUT`, `DELETE`) of a REST call refused for what its path names, which is
+//! kept with it (sent as a GET, the path reads); otherwise null.
 //!
 //! `GET /_emulator/journal?service=&method=&user=&account=&fault=&since=&limit=&offset=`
 //! returns `{"calls": [...], "total": N}`; `DELETE /_emulator/journal` clears it.
@@ -44,8 +44,8 @@ pub struct CallRecord {
     /// A REST nested path's segments (`["SoftLayer_Account", "getTickets", "5"]`): the
     /// call fetched what the path picks its answer from, so `replay` sends the path.
     pub path: Option<Vec<String>>,
-    /// `DELETE` for a REST `DELETE` refused for the method its path names (a GET of the
-    /// path reads); otherwise null.
+    /// `POST`, `PUT` or `DELETE` for a REST call of that verb refused for the method or
+    /// service its path names (a GET of the path reads); otherwise null.
     pub verb: Option<&'static str>,
     pub user: Option<String>,
     pub account: Option<i64>,

@@ -370,12 +370,12 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
     if call["transport"].as_str() != Some("rest") {
         leave_out_unknown_template_members(call, &mut args);
     }
-    let request = if call["verb"] == "DELETE" {
-        agent.delete(&url)
-    } else if args.is_empty() {
-        agent.get(&url)
-    } else {
-        agent.post(&url)
+    let request = match call["verb"].as_str() {
+        Some("DELETE") => agent.delete(&url),
+        Some("PUT") => agent.put(&url),
+        Some("POST") => agent.post(&url),
+        _ if args.is_empty() => agent.get(&url),
+        _ => agent.post(&url),
     }
     .set("Authorization", &format!("Basic {basic}"))
     .set("Accept", "application/json");
@@ -469,8 +469,9 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
             continue;
         };
         let name = format!("{service}::{method}");
-        let deletes = call["verb"] == "DELETE";
-        if !loopback && !opts.allow_writes && (writes(service, method) || deletes) {
+        // A refused call kept with its verb: a PUT, POST or DELETE is a write's verb.
+        let write_verb = call["verb"].is_string();
+        if !loopback && !opts.allow_writes && (writes(service, method) || write_verb) {
             report.skipped_writes += 1;
             continue;
         }

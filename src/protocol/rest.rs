@@ -524,7 +524,14 @@ impl Codec for RestCodec {
                 Fault::ServiceNotFound { .. } | Fault::MethodNotFound { .. }
             );
             if unserved {
-                let delete = Verb::parse(&self.http_method) == Some(Verb::Delete);
+                // Sent as a GET, a refused PUT or POST (`PUT …/getAttachedHardware/8001`)
+                // read on replay, and a DELETE that names a method read too.
+                let verb = match Verb::parse(&self.http_method) {
+                    Some(Verb::Post) => Some("POST"),
+                    Some(Verb::Put) => Some("PUT"),
+                    Some(Verb::Delete) => Some("DELETE"),
+                    Some(Verb::Get) | None => None,
+                };
                 self.refused_path = split_path(&self.rest_path)
                     .0
                     .ok()
@@ -532,7 +539,7 @@ impl Codec for RestCodec {
                         segments,
                         mask: None,
                         limit: None,
-                        verb: delete.then_some("DELETE"),
+                        verb,
                     });
             }
             fault

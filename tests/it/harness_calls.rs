@@ -1085,12 +1085,36 @@ fn a_refused_delete_is_journaled_with_its_verb_and_replayed_as_one() {
         "{call:#}"
     );
     assert_eq!(call["verb"], J::Null, "{call:#}");
+    // A refused PUT or POST keeps its verb with its path: sent as a GET, the path read
+    // (`…/getAttachedHardware/8001` answered the hardware on replay).
+    for (verb, path) in [
+        ("PUT", "SoftLayer_Ticket/160000001/getAttachedHardware/8001"),
+        ("POST", "SoftLayer_NoSuch"),
+    ] {
+        let resp = http_request(
+            server.addr(),
+            verb,
+            &format!("/rest/v3.1/{path}.json"),
+            &[("Authorization", auth.as_str())],
+            br#"{"parameters": [{"hostname": "x"}]}"#,
+            HTTP_TIMEOUT,
+        )
+        .expect("REST request");
+        assert_eq!(resp.status, 404, "{verb} {path}: {}", resp.describe());
+        let call = &journal(&server, "limit=1")[0];
+        assert_eq!(
+            call["path"],
+            json!(path.split('/').collect::<Vec<_>>()),
+            "{call:#}"
+        );
+        assert_eq!(call["verb"], verb, "{call:#}");
+    }
 
     let second = start(&[]);
     let (code, report) = replay(&file, &second);
     assert_eq!(code, 0, "{report}");
     assert!(
-        report.contains("5 calls replayed, 0 differences"),
+        report.contains("7 calls replayed, 0 differences"),
         "{report}"
     );
 }
