@@ -1239,6 +1239,7 @@ fn browser_back_keeps_the_queue_and_paging_clamps() {
     let s = browser.step("signed-out");
     assert_eq!(s["state"], Value::Null, "{s}");
     assert!(matches!(text(&s["dot"]), "none" | "normal"), "{s}");
+    assert_eq!(s["errors"], json!(["", "", ""]), "{s}");
     assert_done(&mut browser);
 }
 

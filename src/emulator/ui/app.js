@@ -50,6 +50,10 @@ function show(name) {
 function signIn(message = '') {
   if (stopListening) stopListening();
   stopListening = null;
+  // A change's reload still waiting ran after the sign-out, with no token, and said
+  // "The token was not accepted." on the sign-in page.
+  clearTimeout(pending);
+  pending = null;
   forgetToken();
   sessionStorage.removeItem(QUEUE_KEY);
   // Nothing read with the old token stays on the page.

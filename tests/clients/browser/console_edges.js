@@ -370,10 +370,30 @@ const SCENARIOS = {
     await page.locator('#live', { hasText: 'Live' }).waitFor();
     await page.click('#sign-out');
     await page.locator('#token').waitFor({ state: 'visible' });
-    report('signed-out', {
+    const signedOut = {
       state: await page.evaluate(() => document.getElementById('live').dataset.state ?? null),
       dot: await page.evaluate(() => getComputedStyle(document.getElementById('live'), '::before').content),
-    });
+    };
+    // Signed out just after a write: the change's reload, still waiting, ran with no
+    // token and said "The token was not accepted." on the sign-in page.
+    const errors = [];
+    for (const wait of [80, 150, 220]) {
+      await page.fill('#token', TOKEN);
+      await page.press('#token', 'Enter');
+      await page.locator('#live[data-state=live]').waitFor();
+      await page.evaluate(async () => {
+        await fetch('/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json', {
+          method: 'POST',
+          headers: { Authorization: 'Basic ' + btoa('demo:' + '0123456789abcdef'.repeat(4)), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ parameters: [{ entry: 'A change just before signing out.' }] }),
+        });
+      });
+      await page.waitForTimeout(wait);
+      await page.click('#sign-out');
+      await page.waitForTimeout(600);
+      errors.push(await text(page, '#sign-in-error'));
+    }
+    report('signed-out', { ...signedOut, errors });
   },
 
   // A double-click on a file's Download, a rule's Remove or the journal's Refresh is one
