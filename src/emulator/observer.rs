@@ -48,7 +48,7 @@ impl Recorder {
 }
 
 /// A call to a service or method the API does not have, which never became a [`Call`]:
-/// a REST `DELETE` of a path naming a method keeps its path and verb.
+/// a REST call keeps the path it was refused for, and a verb other than GET.
 fn unserved_record(service: &str, method: &str, nested: Option<&NestedPath>) -> CallRecord {
     CallRecord {
         service: service.to_string(),

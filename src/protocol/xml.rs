@@ -132,7 +132,7 @@ fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
 }
 
 /// US-ASCII's IANA names (RFC 1345's aliases), as an XML declaration may spell them.
-const ASCII_NAMES: [&str; 11] = [
+const ASCII_NAMES: &[&str] = &[
     "us-ascii",
     "ascii",
     "ANSI_X3.4-1968",

@@ -162,9 +162,9 @@ fn known_heavy_call(key: u64) -> bool {
 /// Runs `run`, which builds `call`'s whole reply inside a read, so that a heavy reply
 /// whose turn is not free waits for it outside the read: `run` gives up, the turn is
 /// waited for holding nothing, and `run` builds the reply again in it. A call known to
-/// be heavy ([`HEAVY_CALLS`]) waits for its turn before `run` at all. Waiting inside the read held the reply built so far, a
-/// reader connection and its snapshot: 200 callers of 3.5 MB replies at once took the
-/// server from 53 MB to 1.42 GB.
+/// be heavy ([`HEAVY_CALLS`]) waits for its turn before `run` at all. Waiting inside the
+/// read held the reply built so far, a reader connection and its snapshot: 200 callers
+/// of 3.5 MB replies at once took the server from 53 MB to 1.42 GB.
 pub fn taking_heavy_turns<T>(
     call: &crate::call::Call,
     mut run: impl FnMut() -> Result<T, Fault>,

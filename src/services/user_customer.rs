@@ -115,7 +115,12 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
     let mut ignored = Vec::new();
     for (name, value) in template {
         if EDITABLE.contains(&name.as_str()) {
-            changes.insert(name, value);
+            // Sent back as it was read: no change, and not checked again. An import keeps
+            // any address an older build took (`storable_email`), and its user read,
+            // changed and sent back was refused for the address it was read with.
+            if user.values.get(&name) != Some(&value) {
+                changes.insert(name, value);
+            }
         } else if !LEFT_AS_THEY_ARE.contains(&name.as_str())
             && is_local(&name)
             && user.values.get(&name) != Some(&value)
@@ -137,15 +142,6 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-    }
-    // Sent back as it was read: no change, and not checked again. An import keeps any
-    // address an older build took (`storable_email`), and its user read, changed and
-    // sent back was refused for the address it was read with.
-    if changes
-        .get("email")
-        .is_some_and(|e| user.values.get("email") == Some(e))
-    {
-        changes.shift_remove("email");
     }
     if let Some(email) = changes.get("email") {
         // The SLDN exception article's example of SoftLayer_Exception_InvalidValue.
@@ -170,10 +166,6 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
         )));
     }
     match changes.get("userStatusId") {
-        // Sent back as it was read: no change.
-        Some(status) if user.values.get("userStatusId") == Some(status) => {
-            changes.shift_remove("userStatusId");
-        }
         Some(Value::Null) => {
             return Err(Fault::rule(
                 "Invalid value for property 'userStatusId': a user has a status; \

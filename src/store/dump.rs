@@ -709,8 +709,7 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
         let shown = match kind {
             rusqlite::types::Value::Null => continue,
             rusqlite::types::Value::Text(k) if kinds.contains(&k.as_str()) => continue,
-            rusqlite::types::Value::Text(k) => format!("{k:?}"),
-            other => format!("{other:?}"),
+            other => shown_value(other),
         };
         return Err(StoreError::Seed(format!(
             "{table} {id}: {column} {shown} is none of {}",
