@@ -14,7 +14,8 @@
 //!   `utils.query_filter` documents (a pattern may ignore case with `(?i)`). Regular
 //!   expressions use Rust's `regex` syntax and match anywhere in the value unless anchored.
 //! * A missing value (`null`) satisfies the negative operations (`!=`, `!^=`, `!$=`, `!*=`,
-//!   `!~`, `not in`) and `is null`, and nothing else.
+//!   `!~`, `not in`) and `is null`, and nothing else. A `null` among an `in` list's values
+//!   names the missing value: `in [1, null]` is 1 or missing, `not in [1, null]` neither.
 //! * Dates. Values are `MM/DD/YYYY` or `MM/DD/YYYY HH:MM[:SS]` (also `M/D/YY`), ISO 8601
 //!   (`YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`), or relative: `sysdate ± N`
 //!   (now, N days — fractions allowed) and `currentDate ± N` (the day N whole days from
@@ -682,9 +683,22 @@ impl Walker<'_> {
                 let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
                 let items = data
                     .iter()
+                    .filter(|v| !matches!(v, Value::Null))
                     .map(|v| p.operand(v))
                     .collect::<Result<Vec<_>, _>>()?;
-                Operation::In(items, keyword == "in")
+                let yes = keyword == "in";
+                // A null among the values (a list built from data with gaps) is a missing
+                // value: bound into SQL's `NOT IN (2, NULL)` it made `not in` false for
+                // every row that has one.
+                match (data.len() == items.len(), yes) {
+                    (true, _) => Operation::In(items, yes),
+                    (false, true) => {
+                        Operation::Any(vec![Operation::In(items, true), Operation::IsNull])
+                    }
+                    (false, false) => {
+                        Operation::All(vec![Operation::In(items, false), Operation::NotNull])
+                    }
+                }
             }
             "or" | "and" => {
                 let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
@@ -1030,23 +1044,25 @@ impl Prop<'_> {
         };
         let arg = text[operator.len()..].trim_ascii();
         use super::types::{Scalar, TypeRef};
-        let numeric = matches!(
-            TypeRef::parse(self.type_name),
-            TypeRef::Scalar(Scalar::Int | Scalar::Float)
-        );
+        // A boolean is kept as 0 or 1, so it orders against text as a number does.
+        let kind = match TypeRef::parse(self.type_name) {
+            TypeRef::Scalar(Scalar::Int | Scalar::Float) => Some("a number"),
+            TypeRef::Scalar(Scalar::Bool) => Some("true or false"),
+            _ => None,
+        };
         let compare = |c| -> Result<Operation, Bad> {
             let operand = self.text_operand(arg)?;
             // A number ordered against text (`priority < abc`, `> -inf`, `id >= 11/07/2027`)
             // went by SQLite's order of types, every number before any text: all rows or
             // none, without a word.
-            if numeric
-                && c != Comparison::NotEqual
-                && matches!(operand, Operand::Value(Value::String(_)))
-            {
-                return Err(Bad::Ignored(format!(
-                    "'{arg}' is not a number, which {} is",
-                    self.name
-                )));
+            if let Some(kind) = kind {
+                if c != Comparison::NotEqual && matches!(operand, Operand::Value(Value::String(_)))
+                {
+                    return Err(Bad::Ignored(format!(
+                        "'{arg}' is not {kind}, which {} is",
+                        self.name
+                    )));
+                }
             }
             Ok(Operation::Compare(c, operand))
         };
@@ -1275,7 +1291,7 @@ mod tests {
     fn a_number_ordered_against_text_is_named_and_left_out() {
         let f = parse(
             r#"{"priority": {"operation": "< abc"}, "id": {"operation": ">= 11/07/2027"},
-                "updateCount": {"operation": "> -inf"}}"#,
+                "updateCount": {"operation": "> -inf"}, "awaitingUserResponseFlag": {"operation": "< abc"}}"#,
         )
         .unwrap();
         assert!(f.conditions.is_empty(), "{:?}", f.conditions);
@@ -1285,13 +1301,17 @@ mod tests {
                 "'< abc' on priority ignored: 'abc' is not a number, which priority is",
                 "'>= 11/07/2027' on id ignored: '11/07/2027' is not a number, which id is",
                 "'> -inf' on updateCount ignored: '-inf' is not a number, which updateCount is",
+                "'< abc' on awaitingUserResponseFlag ignored: 'abc' is not true or false, which awaitingUserResponseFlag is",
             ]
         );
-        let f = parse(r#"{"priority": {"operation": "<= 2"}, "title": {"operation": "!= x"}}"#)
-            .unwrap();
+        let f = parse(
+            r#"{"priority": {"operation": "<= 2"}, "title": {"operation": "!= x"},
+                "awaitingUserResponseFlag": {"operation": "> false"}}"#,
+        )
+        .unwrap();
         assert_eq!(
             (f.conditions.len(), f.ignored.len()),
-            (2, 0),
+            (3, 0),
             "{:?}",
             f.ignored
         );

@@ -902,6 +902,21 @@ fn cases(now: i64) -> Vec<Case> {
             |t, _| !matches!(t.priority, Some(1 | 4)),
         ),
         case(
+            "int in with a null takes the missing values too",
+            json!({"priority": {"operation": "in", "options": opts("data", json!([1, null]))}}),
+            |t, _| matches!(t.priority, Some(1) | None),
+        ),
+        case(
+            "int not in with a null leaves the missing values out",
+            json!({"priority": {"operation": "not in", "options": opts("data", json!([1, null]))}}),
+            |t, _| t.priority.is_some_and(|p| p != 1),
+        ),
+        case(
+            "not in only a null is not null",
+            json!({"title": {"operation": "not in", "options": opts("data", json!([null]))}}),
+            |t, _| t.title.is_some(),
+        ),
+        case(
             "int and (range)",
             json!({"priority": {"operation": "and", "options": opts("data", json!([">= 2", "<= 3"]))}}),
             |t, _| t.priority.is_some_and(|p| (2..=3).contains(&p)),
