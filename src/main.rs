@@ -97,7 +97,13 @@ enum Command {
     },
     /// Act as SoftLayer's support desk on a ticket (works on the database directly).
     Support {
-        #[arg(long, default_value = "./softlayer.db", env = "SOFTLAYER_EMULATOR_DB")]
+        // Global, so that `support reply --db X …` reads as `support --db X reply …` does.
+        #[arg(
+            long,
+            global = true,
+            default_value = "./softlayer.db",
+            env = "SOFTLAYER_EMULATOR_DB"
+        )]
         db: String,
         #[command(subcommand)]
         action: SupportCommand,

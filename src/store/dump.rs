@@ -854,6 +854,24 @@ pub fn import(
         if BOOKKEEPING.contains(&key.as_str()) {
             continue;
         }
+        // Named even when its list is empty: a misspelt section is a mistake either way.
+        // A type the schema knows but no table keeps (a container) is no section either.
+        let table_name = document_table(key).map_err(|e| match e {
+            StoreError::Seed(m) => ImportError::Invalid(m),
+            other => ImportError::Store(other),
+        })?;
+        let kept: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
+                [table_name],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::from)?;
+        if !kept {
+            return Err(ImportError::Invalid(format!(
+                "unknown type {key}: no table keeps it"
+            )));
+        }
         let catalogue = super::seed::catalog_sections().contains(key);
         for row in rows {
             let Value::Struct(values) = Value::from(row) else {

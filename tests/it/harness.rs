@@ -1367,6 +1367,23 @@ fn the_control_api_refuses_what_it_would_misread() {
     );
     assert_eq!(ticket["ticket"]["awaitingUserResponse"], 0);
 
+    // A section no table keeps, even an empty one: a misspelt name imported nothing and
+    // said "imported": 0.
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({"SoftLayer_Tickets": []})),
+        400,
+        "unknown type SoftLayer_Tickets",
+    );
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({"SoftLayer_Container_Utility_File_Attachment": []})),
+        400,
+        "unknown type SoftLayer_Container_Utility_File_Attachment: no table keeps it",
+    );
+
     // Fields a table does not have, and rows without a required field.
     refused(
         "POST",

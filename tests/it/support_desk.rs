@@ -935,12 +935,16 @@ struct Run {
     stderr: String,
 }
 
+/// Runs `support ACTION --db DB …`: `--db` after the action, as a user types it (other
+/// tests give it before the action, as the README does).
 fn support_cmd(db: &str, args: &[&str]) -> Run {
+    let (action, rest) = args.split_first().expect("an action");
     let out = Command::new(SERVER_BIN)
         .arg("support")
+        .arg(action)
         .arg("--db")
         .arg(db)
-        .args(args)
+        .args(rest)
         .env_remove("SOFTLAYER_EMULATOR_DB")
         .stdin(Stdio::null())
         .output()
