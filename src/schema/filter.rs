@@ -1055,14 +1055,14 @@ impl Prop<'_> {
             // A number ordered against text (`priority < abc`, `> -inf`, `id >= 11/07/2027`)
             // went by SQLite's order of types, every number before any text: all rows or
             // none, without a word.
-            if let Some(kind) = kind {
-                if c != Comparison::NotEqual && matches!(operand, Operand::Value(Value::String(_)))
-                {
-                    return Err(Bad::Ignored(format!(
-                        "'{arg}' is not {kind}, which {} is",
-                        self.name
-                    )));
-                }
+            if let Some(kind) = kind
+                && c != Comparison::NotEqual
+                && matches!(operand, Operand::Value(Value::String(_)))
+            {
+                return Err(Bad::Ignored(format!(
+                    "'{arg}' is not {kind}, which {} is",
+                    self.name
+                )));
             }
             Ok(Operation::Compare(c, operand))
         };
