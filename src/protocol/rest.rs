@@ -1516,6 +1516,14 @@ fn scalar_from_text(text: &str, type_name: &str) -> Value {
 /// The `parameters` of a POST or PUT body, JSON or XML; an empty body has none.
 fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    // UTF-16 (which every XML reader must take) opens with its byte-order mark or, in big
+    // endian without one, a zero byte: only XML is written so (JSON is UTF-8).
+    if body.starts_with(&[0xFF, 0xFE])
+        || body.starts_with(&[0xFE, 0xFF])
+        || body.first() == Some(&0)
+    {
+        return xml_args(body, params);
+    }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Ok(Vec::new()),
         Some(b'{' | b'[') => json_args(body, params),
