@@ -608,8 +608,8 @@ impl Codec for RestCodec {
             .then_some(crate::call::ReplyBody::ValueJson)
     }
 
-    /// A list read straight from its method (no nested path to walk) streams as JSON
-    /// or XML, byte for byte what the whole reply would be.
+    /// A list read straight from its method (no nested path to walk) streams as JSON,
+    /// XML or text, byte for byte what the whole reply would be.
     fn list_writer(&self, call: &Call) -> Option<Box<dyn ListWriter>> {
         let request = self.request.as_ref()?;
         if request.guard.is_some() || !request.nav.steps.is_empty() {
@@ -631,7 +631,12 @@ impl Codec for RestCodec {
                 item_type,
             })),
             Format::Xml => Some(Box::new(XmlList)),
-            Format::Text => None,
+            // A list as text is its JSON, without types; built whole, a list `.json`
+            // served was over the work budget.
+            Format::Text => Some(Box::new(JsonList {
+                first: true,
+                item_type: None,
+            })),
         }
     }
 }

@@ -762,8 +762,8 @@ fn the_journal_records_the_object_mask_of_a_rest_call() {
 }
 
 /// A list's `SoftLayer-Total-Items` is journaled as `total` however its reply was
-/// written: streamed as it was read (REST's JSON, XML-RPC), or whole (REST's text
-/// format) and repeated from the reply cache. A replay compares it: it is all a replay
+/// written: streamed as it was read (REST's JSON and text, XML-RPC), or whole (a REST
+/// path walked into a relation) and repeated from the reply cache. A replay compares it: it is all a replay
 /// has of a streamed list.
 #[test]
 fn the_journal_records_the_total_of_a_list_however_it_was_written() {
@@ -787,7 +787,9 @@ fn the_journal_records_the_total_of_a_list_however_it_was_written() {
     assert_eq!(listed.total_items(), Some(tickets));
     let text = "/rest/v3.1/SoftLayer_Ticket/160000001/getUpdates.txt";
     assert_eq!(total_of(text), updates);
-    assert_eq!(total_of(text), updates);
+    let walked = "/rest/v3.1/SoftLayer_Account/Tickets/160000001/Updates.json";
+    assert_eq!(total_of(walked), updates);
+    assert_eq!(total_of(walked), updates);
 
     let calls = journal(&server, "");
     let summary: Vec<(&str, &str, bool, &J)> = calls
@@ -809,7 +811,8 @@ fn the_journal_records_the_total_of_a_list_however_it_was_written() {
             ("rest", "getUpdates", false, &json!(updates)),
             ("xmlrpc", "getTickets", false, &json!(tickets)),
             ("rest", "getUpdates", false, &json!(updates)),
-            ("rest", "getUpdates", true, &json!(updates)),
+            ("rest", "getTickets", false, &json!(updates)),
+            ("rest", "getTickets", true, &json!(updates)),
         ],
         "{calls:#?}"
     );
@@ -820,7 +823,7 @@ fn the_journal_records_the_total_of_a_list_however_it_was_written() {
     let (code, report) = replay(&file, &server);
     assert_eq!(code, 0, "{report}");
     assert!(
-        report.contains("5 calls replayed, 0 differences"),
+        report.contains("6 calls replayed, 0 differences"),
         "{report}"
     );
     // One more update: every getUpdates the journal holds now differs by its total,
@@ -835,7 +838,7 @@ fn the_journal_records_the_total_of_a_list_however_it_was_written() {
         updates + 1
     );
     assert!(report.contains(&expected), "{expected}\n{report}");
-    assert!(report.contains(" 3 differences"), "{report}");
+    assert!(report.contains(" 4 differences"), "{report}");
 }
 
 /// A REST nested path is answered with a part of its call's result: it is journaled with
@@ -904,7 +907,7 @@ fn the_journal_records_a_rest_nested_path_and_replay_sends_it() {
     let (code, report) = replay_against_itself(&server);
     assert_eq!(code, 0, "{report}");
     assert!(
-        report.contains("5 calls replayed, 0 differences"),
+        report.contains("6 calls replayed, 0 differences"),
         "{report}"
     );
 }
