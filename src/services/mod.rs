@@ -107,7 +107,11 @@ impl Ctx<'_> {
             (root, None) => root,
             (None, _) => None,
         };
-        let Some(id) = self.call.headers.item_id else {
+        // A capped list's item is picked by the transport from the list as it is capped:
+        // as a condition, it was found among every row, the last five closed tickets'
+        // pick finding a ticket closed long before them.
+        let capped = branch.is_some_and(|b| store::relations::is_capped(&self.call.service, b));
+        let Some(id) = self.call.headers.item_id.filter(|_| !capped) else {
             return node.map(|n| self.parse_filter(type_name, n)).transpose();
         };
         // The item the call asks for, as one more condition of the list's filter (a

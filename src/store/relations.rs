@@ -646,7 +646,8 @@ const FIXED_RELATIONS: &[Relation] = &[
                 // Today is Central's calendar day (SQLite's date() of an offset date
                 // is the UTC day, which began at 18:00 or 19:00 Central).
                 " AND julianday({r}.closeDate) >= julianday(emulator_central_midnight(0))",
-                " AND julianday({r}.closeDate) < julianday(emulator_central_midnight(1))"
+                // Not after now (so before tomorrow), as the last three days' are.
+                " AND julianday({r}.closeDate) <= julianday(emulator_now())"
             )
         ),
         CLOSED_NEWEST_FIRST,
@@ -822,6 +823,12 @@ pub fn relations_for<'a>(
             .and_then(|d| d.parent.as_deref());
     }
     found.iter().copied()
+}
+
+/// Whether `owner.property` keeps only its first rows (the "last five" lists): an item
+/// is picked from those, not from every row the relation's condition holds for.
+pub fn is_capped(owner: &str, property: &str) -> bool {
+    relations_for(owner, property).any(|r| r.cap.is_some())
 }
 
 /// [`RELATIONS`] by owner and property, in their order: every object's mask reaches its

@@ -675,6 +675,106 @@ fn a_closed_ticket_keeps_its_devices() {
     );
 }
 
+/// A close stamped while the clock was set ahead is not among today's closes once the
+/// clock is set back to earlier that day, as it is not among the last three days': today's
+/// list took every close before tomorrow's midnight, so the two lists disagreed.
+#[test]
+fn a_close_after_now_is_not_closed_today() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let set = |at: &str| {
+        let resp = control.request("POST", "/_emulator/clock", &format!(r#"{{"set":"{at}"}}"#));
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+    };
+    set("2027-08-01T12:00:00-05:00");
+    let ticket = create_standard_ticket(&server, &DEMO, 1005, "", "closed at noon");
+    control.ok(ticket, "close", "");
+    for method in [
+        "getTicketsClosedToday",
+        "getTicketsClosedInTheLastThreeDays",
+    ] {
+        assert!(
+            account_ids(&server, &DEMO, method).contains(&ticket),
+            "{method} at noon"
+        );
+    }
+    set("2027-08-01T09:00:00-05:00");
+    for method in [
+        "getTicketsClosedToday",
+        "getTicketsClosedInTheLastThreeDays",
+    ] {
+        assert!(
+            !account_ids(&server, &DEMO, method).contains(&ticket),
+            "{method} at nine lists a close made at noon"
+        );
+    }
+    let counts = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getObject")
+            .auth(&DEMO)
+            .mask("mask[ticketsClosedTodayCount,ticketsClosedInTheLastThreeDaysCount]"),
+    );
+    let counts = counts.ok();
+    assert_eq!(counts.member("ticketsClosedTodayCount").int(), 0);
+    assert_eq!(
+        counts.member("ticketsClosedInTheLastThreeDaysCount").int(),
+        0
+    );
+    set("2027-08-01T18:00:00-05:00");
+    assert!(account_ids(&server, &DEMO, "getTicketsClosedToday").contains(&ticket));
+}
+
+/// A REST path into one of the capped lists (the last five closed, the last three days')
+/// finds only what the list holds: its pick was a condition of the list's query, met
+/// before the list was cut, so a ticket closed long before the last five was found, read
+/// and written through it.
+#[test]
+fn a_rest_path_into_the_last_five_finds_only_those_five() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let mut closed = Vec::new();
+    for n in 0..5 {
+        let ticket = create_standard_ticket(&server, &DEMO, 1005, "", &format!("close {n}"));
+        control.ok(ticket, "close", "");
+        closed.push(ticket);
+    }
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let get = |path: &str| {
+        http_request(
+            server.addr(),
+            "GET",
+            &format!("/rest/v3.1/SoftLayer_Account/{path}"),
+            &[("Authorization", &auth)],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap()
+    };
+    let listed: Vec<i64> =
+        serde_json::from_slice::<J>(&get("getLastFiveClosedTickets.json?objectMask=mask[id]").body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+    assert!(!listed.contains(&160000003), "{listed:?}");
+    for path in [
+        "getLastFiveClosedTickets/160000003/getObject.json",
+        "LastFiveClosedTickets/160000003.json",
+        "LastFiveClosedTickets/160000003/Updates.json",
+    ] {
+        let resp = get(path);
+        assert_eq!(resp.status, 404, "{path}: {}", resp.describe());
+    }
+    for path in [
+        format!("getLastFiveClosedTickets/{}/getObject.json", closed[0]),
+        format!("TicketsClosedInTheLastThreeDays/{}.json", closed[4]),
+    ] {
+        let resp = get(&path);
+        assert_eq!(resp.status, 200, "{path}: {}", resp.describe());
+    }
+}
+
 /// Closing a ticket that is already closed is answered as a no-op (200, the ticket as it
 /// was): its close date is not stamped again, so a ticket closed ten days ago does not
 /// come back among those closed today, and nobody is mailed twice.
