@@ -1667,3 +1667,120 @@ fn browser_typed_addresses_and_dates_say_what_they_show() {
     assert_eq!(s["ruleGoneFromView"], true, "{s}");
     assert_done(&mut browser);
 }
+
+/// A reload already on its way at sign-out is dropped when it answers: it filled the
+/// signed-out page's hidden views (the thread, the queue) with what the old token read.
+#[test]
+fn browser_a_reload_answered_after_sign_out_draws_nothing() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "signoutinflight",
+        &[("TICKET", "160000001".to_string())],
+    );
+    for step in ["ticket", "queue"] {
+        let s = browser.step(step);
+        for when in ["atSignOut", "later"] {
+            let drawn = &s[when];
+            assert_eq!(drawn["signIn"], true, "{step} {when}: {s}");
+            assert_eq!(drawn["title"], "", "{step} {when}: {s}");
+            for count in ["updates", "facts", "rows", "tabs"] {
+                assert_eq!(drawn[count], 0, "{step} {when} {count}: {s}");
+            }
+            assert_eq!(drawn["error"], "", "{step} {when}: {s}");
+        }
+    }
+    assert_done(&mut browser);
+}
+
+/// A question before a delete is withdrawn when what it asked about changes: a live
+/// redraw with more mail, another filter, another view, a sign-out, a rule added.
+/// Confirmed, it deleted more than it said, or the messages of a filter no longer shown.
+#[test]
+fn browser_questions_before_deletes_are_withdrawn_when_their_view_changes() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Mailed twice", "Mail.");
+    control(
+        &server,
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/reply"),
+        &json!({"employee": 301, "entry": "A reply that mails."}),
+    );
+    let mut browser = edges(&server, "stalequestions", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("live-redraw");
+    assert_eq!(
+        s["asked"],
+        format!("Delete the 2 messages of ticket #{ticket}?"),
+        "{s}"
+    );
+    assert_eq!(s["shown"], 3, "{s}");
+    assert_eq!(s["open"], false, "the question stays, counting 2 of 3: {s}");
+    assert!(text(&s["outcome"]).contains("withdrawn"), "{s}");
+    assert_eq!(s["focus"], "BUTTON#outbox-clear", "{s}");
+    for step in ["filter-change", "view-change", "sign-out"] {
+        let s = browser.step(step);
+        assert_eq!(s["open"], false, "{step}: {s}");
+        assert_eq!(s["question"], "", "{step}: {s}");
+    }
+    let s = browser.step("rules-redraw");
+    assert_eq!(s["left"], 2, "{s}");
+    assert_eq!(s["open"], false, "{s}");
+    assert!(text(&s["outcome"]).contains("withdrawn"), "{s}");
+    assert_done(&mut browser);
+}
+
+/// "Close preview" from the keyboard puts the focus back on the Preview button that
+/// opened it: it fell to the page, and the next Tab skipped the other files.
+#[test]
+fn browser_closing_a_preview_returns_the_focus_to_its_button() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Two files", "See them.");
+    attach(&server, &DEMO, ticket, "a.txt", b"first file");
+    attach(&server, &DEMO, ticket, "b.txt", b"second file");
+    let mut browser = edges(&server, "closepreview", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("closed");
+    assert_eq!(s["before"], "BUTTON Close preview", "{s}");
+    assert_eq!(s["after"], "BUTTON Preview a.txt", "{s}");
+    assert_eq!(s["nextTab"], "BUTTON Download b.txt", "{s}");
+    assert_done(&mut browser);
+}
+
+/// "Skip to content" moves the focus and leaves the address as it was: it wrote #main,
+/// and a reload lost the ticket for "there is no page #main". An address of #main opened
+/// fresh is the queue, without an error.
+#[test]
+fn browser_skip_to_content_keeps_the_address() {
+    let server = Server::start();
+    let mut browser = edges(&server, "skiplink", &[("TICKET", "160000001".to_string())]);
+    let s = browser.step("skipped");
+    assert_eq!(s["hash"], "#/ticket/160000001", "{s}");
+    assert_eq!(s["focus"], "MAIN#main", "{s}");
+    let reloaded = &s["reloaded"];
+    assert_eq!(reloaded["ticket"], true, "{s}");
+    assert_eq!(reloaded["error"], "", "{s}");
+    let s = browser.step("fresh-main");
+    assert_eq!(s["hash"], "#/", "{s}");
+    assert_eq!(s["queue"], true, "{s}");
+    assert_eq!(s["error"], "", "{s}");
+    assert_done(&mut browser);
+}
+
+/// Arrowing through a filter list adds one history entry, not one per option passed
+/// (Back had to be pressed once per option); a choice by the pointer still adds one.
+#[test]
+fn browser_arrowing_through_a_filter_list_adds_one_history_entry() {
+    let server = Server::start();
+    let mut browser = edges(&server, "selectarrows", &[]);
+    for step in ["queue", "journal", "outbox"] {
+        let s = browser.step(step);
+        assert_eq!(s["added"], 1, "{step}: {s}");
+        assert_eq!(s["back"], s["before"], "{step}: {s}");
+        assert_ne!(
+            s["hash"], s["before"],
+            "{step}: the list applied nothing: {s}"
+        );
+    }
+    let s = browser.step("pointer");
+    assert_eq!(s["added"], 2, "{s}");
+    assert_done(&mut browser);
+}

@@ -6,6 +6,13 @@ const TOKEN_KEY = 'softlayerEmulatorAdminToken';
 /** The server refused the token (or there is none). */
 export class Unauthorised extends Error {}
 
+/**
+ * The tab signed out (or in again) while the call was on its way: its answer was read
+ * with a token no longer held, and is dropped. A reload in flight at sign-out filled
+ * the signed-out page's hidden views with the old token's data.
+ */
+export class SignedOut extends Unauthorised {}
+
 /** The server answered with an error; `message` is its explanation. */
 export class ApiError extends Error {
   constructor(message, status) {
@@ -27,8 +34,16 @@ export function tokenProblem(value) {
 }
 
 export const token = () => sessionStorage.getItem(TOKEN_KEY);
-export const keepToken = (value) => sessionStorage.setItem(TOKEN_KEY, value);
-export const forgetToken = () => sessionStorage.removeItem(TOKEN_KEY);
+/** Counts sign-ins and sign-outs: a call started under another count is not answered. */
+let signedIn = 0;
+export const keepToken = (value) => {
+  signedIn += 1;
+  sessionStorage.setItem(TOKEN_KEY, value);
+};
+export const forgetToken = () => {
+  signedIn += 1;
+  sessionStorage.removeItem(TOKEN_KEY);
+};
 
 async function request(method, path, body) {
   const current = token();
@@ -63,10 +78,28 @@ async function request(method, path, body) {
   return response;
 }
 
-export const get = async (path) => (await request('GET', path)).json();
-export const post = async (path, body = {}) => (await request('POST', path, body)).json();
-export const del = async (path) => (await request('DELETE', path)).json();
-export const getBlob = async (path) => (await request('GET', path)).blob();
+/**
+ * A call and its body read, answered only if the tab is still signed in as when it
+ * began: otherwise, answer or failure, it ends in `SignedOut` (which app.js ignores:
+ * neither the old token's data nor its errors reach the sign-in page).
+ */
+async function call(method, path, body, read) {
+  const mine = signedIn;
+  try {
+    const answer = await read(await request(method, path, body));
+    if (mine !== signedIn) throw new SignedOut('Signed out meanwhile');
+    return answer;
+  } catch (e) {
+    if (mine !== signedIn) throw new SignedOut('Signed out meanwhile');
+    throw e;
+  }
+}
+
+const json = (response) => response.json();
+export const get = (path) => call('GET', path, undefined, json);
+export const post = (path, body = {}) => call('POST', path, body, json);
+export const del = (path) => call('DELETE', path, undefined, json);
+export const getBlob = (path) => call('GET', path, undefined, (response) => response.blob());
 
 /**
  * A GET for a view that reloads: a change event and an action can both reload it, and

@@ -1,8 +1,8 @@
 // The console's shell: sign-in, the two views (#/ queue, #/ticket/ID), and live updates.
 // Without a token the server answers 401 and the console shows only the sign-in form.
 
-import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised } from './api.js';
-import { $ } from './dom.js';
+import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
+import { $, withdraw } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
@@ -34,6 +34,10 @@ const QUEUE_KEY = 'softlayerEmulatorQueueAddress';
 const queueHash = () => sessionStorage.getItem(QUEUE_KEY) || '#/';
 
 function show(name) {
+  // A question before a delete is about the view as it was asked from: another view,
+  // another filter or a sign-out withdraws it (confirmed later, it deleted what the view
+  // showed then, or what another filter's would).
+  for (const box of document.querySelectorAll('.confirm')) withdraw(box);
   view = name;
   $('loading').hidden = true;
   for (const v of VIEWS) $(v).hidden = v !== name;
@@ -70,6 +74,8 @@ function signIn(message = '') {
 
 /** Anything that failed: a refused token goes back to sign-in; the rest shows inline. */
 function failed(error) {
+  // Read with the token of a sign-in since ended: nothing of it is shown, not even why.
+  if (error instanceof SignedOut) return;
   if (error instanceof Unauthorised) return signIn('The token was not accepted. Enter the admin token the server printed at start.');
   const target = {
     'sign-in': 'sign-in-error',
@@ -83,9 +89,13 @@ function failed(error) {
 }
 
 async function route() {
+  // In-page links (`#main`, as "Skip to content" wrote it) keep the view; on a fresh
+  // load they mean the queue (a reload said "there is no page #main"), and the address
+  // says so, so that Back to it later shows the queue too.
+  const inPage = location.hash !== '' && !location.hash.startsWith('#/');
+  if (inPage && view !== null && view !== 'sign-in') return;
+  if (inPage) history.replaceState(null, '', '#/');
   const hash = location.hash || '#/';
-  // In-page links ("Skip to content") keep the view; on a fresh load they mean the queue.
-  if (!hash.startsWith('#/') && view !== null && view !== 'sign-in') return;
   // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
   // open the queue without a word).
   // The view a hash names, without its query or a trailing slash (`#/clock?x=1` and
@@ -204,6 +214,8 @@ async function start() {
   try {
     choices = await get('choices');
   } catch (e) {
+    // Signed out (and perhaps in again) while the choices came: that sign-in is over.
+    if (e instanceof SignedOut) return;
     if (e instanceof Unauthorised) return signIn(token() ? 'The token was not accepted.' : '');
     if (view === null) {
       // Nothing shown yet but "Loading…": say why it stays so.
@@ -240,6 +252,12 @@ function init() {
     start().catch(failed);
   });
   $('sign-out').addEventListener('click', () => signIn());
+  // "Skip to content" moves the focus only: followed as a link, it wrote #main into the
+  // address, and the view it skipped to was lost on a reload.
+  document.querySelector('a.skip').addEventListener('click', (event) => {
+    event.preventDefault();
+    $('main').focus();
+  });
   $('back').addEventListener('click', () => {
     backPressed = true;
   });

@@ -122,6 +122,54 @@ export function pick(select, value) {
 }
 
 /**
+ * Whether the filter form being submitted goes into the history in place of the current
+ * entry (see `applyOnChange`).
+ */
+let replacing = false;
+
+/**
+ * Wires a filter form's lists to apply a choice at once (its text boxes apply on Enter).
+ * Arrowing through a closed <select> changes it, and so applies it, once per key press:
+ * each pushed a history entry, and Back had to be pressed once per option passed. The
+ * first change of a list from the keyboard pushes an entry; the next ones, while the
+ * list keeps the focus and the address is still that entry, replace it. A choice made
+ * with the pointer pushes one, as before.
+ */
+export function applyOnChange(form) {
+  for (const select of form.querySelectorAll('select')) {
+    // A key changed it (not a pointer, from the open list); the entry its keys made.
+    let keyed = false;
+    let entry = null;
+    select.addEventListener('keydown', () => {
+      keyed = true;
+    });
+    select.addEventListener('pointerdown', () => {
+      keyed = false;
+    });
+    select.addEventListener('blur', () => {
+      keyed = false;
+      entry = null;
+    });
+    select.addEventListener('change', () => {
+      replacing = keyed && entry === location.hash;
+      try {
+        form.requestSubmit();
+      } finally {
+        replacing = false;
+      }
+      entry = keyed ? location.hash : null;
+      keyed = false;
+    });
+  }
+}
+
+/** Shows the view at `hash`: a new history entry, or the current one's replacement. */
+export function goTo(hash) {
+  if (replacing) location.replace(hash);
+  else location.hash = hash;
+}
+
+/**
  * Runs an action, redraws its view, and only then says how it went (`describe` turns the
  * answer into words; the server's refusal, or no answer at all, shows as a failure).
  * Whoever sees the outcome therefore sees the action's effect in the view too, never the
@@ -204,10 +252,13 @@ export function confirmStep(box, question, yes) {
     const answer = (ok) => {
       box.cancelQuestion = null;
       box.onkeydown = null;
+      delete box.dataset.asked;
       const hadFocus = box.contains(document.activeElement);
       fill(box);
       box.hidden = true;
-      if (hadFocus && opener && opener.isConnected && !opener.disabled) opener.focus();
+      // The opener may be off by now (a question withdrawn because nothing is left to
+      // delete): then the nearest control of the view, not <body>.
+      if (hadFocus && opener) refocusAfter(opener, box);
       resolve(ok);
     };
     // Escape dismisses, as it does any dialog.
@@ -215,6 +266,7 @@ export function confirmStep(box, question, yes) {
       if (event.key === 'Escape') answer(false);
     };
     box.cancelQuestion = () => answer(false);
+    box.dataset.asked = question;
     fill(
       box,
       el('p', { class: 'question', text: question }),
@@ -228,6 +280,23 @@ export function confirmStep(box, question, yes) {
     box.hidden = false;
     box.querySelector('.confirm-no').focus();
   });
+}
+
+/** Answers the question open in `box`, if any, Cancel. */
+export function withdraw(box) {
+  if (box.cancelQuestion) box.cancelQuestion();
+}
+
+/**
+ * After a live redraw: withdraws the question open in `box` if the view would now ask
+ * another (`question`, as it would word it now: "Delete all 3 messages" where it asked
+ * about 2), and says so in `node`. Confirmed, it deleted what the view showed then,
+ * not what the question said.
+ */
+export function recheck(box, question, node) {
+  if (!box.cancelQuestion || box.dataset.asked === question) return;
+  withdraw(box);
+  outcome(node, 'What the question counted changed meanwhile, so it was withdrawn: nothing was deleted. Ask again to see what goes now.');
 }
 
 /** Shows what an action did, or why it failed, next to it. */

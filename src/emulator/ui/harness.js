@@ -2,7 +2,7 @@
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, setField, oneAtATime, refocusAfter } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, setField, oneAtATime, refocusAfter, applyOnChange, goTo } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -49,6 +49,15 @@ function cannotEmpty() {
   return 'Only the whole outbox or one ticket\'s messages can be emptied: clear the account, recipient and event filters first.';
 }
 
+/** The question before emptying the outbox, as the view stands: what would go. */
+function emptyQuestion() {
+  const ticket = outboxParams.get('ticket');
+  const count = `${shownMessages} message${shownMessages === 1 ? '' : 's'}`;
+  return ticket
+    ? `Delete the ${count} of ticket #${ticket}?`
+    : `Delete all ${count} in the outbox, of every account?`;
+}
+
 export function setOutboxChoices(choices) {
   choose($('o-account'), choices.accounts, 1);
 }
@@ -71,6 +80,7 @@ export async function refreshOutbox() {
     shownMessages = 0;
     $('outbox-clear').disabled = true;
     $('outbox-clear-why').textContent = '';
+    withdraw($('outbox-confirm'));
     throw e;
   }
   const { messages } = outbox;
@@ -95,6 +105,8 @@ export async function refreshOutbox() {
   $('outbox-clear').disabled = why !== '' || shownMessages === 0;
   $('outbox-clear-why').textContent = why;
   $('outbox-error').textContent = '';
+  // Mail came or went while "Empty the outbox" asked: the question no longer says what goes.
+  recheck($('outbox-confirm'), emptyQuestion(), $('outbox-outcome'));
 }
 
 export function initHarness(failed) {
@@ -116,17 +128,13 @@ export function initHarness(failed) {
       const value = form.elements[name].value.trim();
       if (value) next.set(name, value);
     }
-    location.hash = `#/outbox?${next}`;
+    goTo(`#/outbox?${next}`);
   });
-  for (const select of form.querySelectorAll('select')) select.addEventListener('change', () => form.requestSubmit());
+  applyOnChange(form);
   $('outbox-clear').addEventListener('click', guard(async () => {
     if (cannotEmpty()) return;
     const ticket = outboxParams.get('ticket');
-    const count = `${shownMessages} message${shownMessages === 1 ? '' : 's'}`;
-    const question = ticket
-      ? `Delete the ${count} of ticket #${ticket}?`
-      : `Delete all ${count} in the outbox, of every account?`;
-    if (!(await confirmStep($('outbox-confirm'), question, 'Delete'))) return;
+    if (!(await confirmStep($('outbox-confirm'), emptyQuestion(), 'Delete'))) return;
     await settle(
       $('outbox-outcome'),
       () => del(`outbox${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ''}`),

@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, outcome, setField, oneAtATime, refocusAfter } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, refocusAfter, applyOnChange, goTo } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -28,6 +28,20 @@ const getFaults = newest();
 let shownCalls = 0;
 let shownRules = 0;
 
+/** The question before clearing the journal, as the view stands. */
+function clearQuestion() {
+  // The server clears the whole journal; say so when filters hide part of it.
+  const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));
+  const calls = `${shownCalls} call${shownCalls === 1 ? '' : 's'}`;
+  return filtered
+    ? `Delete every call in the journal? Not only the ${calls} these filters show: the calls they hide go too.`
+    : `Delete all ${calls} in the journal?`;
+}
+
+/** The question before removing every fault rule, as the view stands. */
+const removeAllQuestion = () =>
+  `Remove all ${shownRules} fault rule${shownRules === 1 ? '' : 's'}? Every call then runs as usual.`;
+
 export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
   query.set('limit', String(JOURNAL_PAGE));
@@ -40,6 +54,7 @@ export async function refreshJournal() {
     $('journal-caption').textContent = 'Calls';
     $('journal-page').textContent = '';
     shownCalls = 0;
+    withdraw($('journal-confirm'));
     throw e;
   }
   const offset = Number(journalParams.get('offset') || 0);
@@ -92,10 +107,12 @@ export async function refreshJournal() {
   const pressed = document.activeElement;
   if (pressed === $('journal-prev') || pressed === $('journal-next')) refocusAfter(pressed, pressed.parentElement);
   $('journal-error').textContent = '';
+  // Calls came or went while "Clear journal" asked: the question no longer says what goes.
+  recheck($('journal-confirm'), clearQuestion(), $('journal-outcome'));
 }
 
 function journalAt(next) {
-  location.hash = `#/journal?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`;
+  goTo(`#/journal?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`);
 }
 
 function describeMatch(rule) {
@@ -135,6 +152,8 @@ export async function refreshFaults() {
   shownRules = rules.length;
   $('faults-clear').disabled = shownRules === 0;
   $('faults-error').textContent = '';
+  // A rule added, or run out, while "Remove every rule" asked.
+  recheck($('faults-confirm'), removeAllQuestion(), $('fault-form').querySelector('.outcome'));
 }
 
 /** One removal at a time: a double-click on Remove sent two DELETEs, the second a 404. */
@@ -192,7 +211,7 @@ export function initJournal(failed) {
     for (const name of JOURNAL_FILTERS) next.set(name, form.elements[name].value.trim());
     journalAt(next);
   });
-  for (const select of form.querySelectorAll('select')) select.addEventListener('change', () => form.requestSubmit());
+  applyOnChange(form);
   const turn = (by) => {
     const next = new URLSearchParams(journalParams);
     next.set('offset', String(Math.max(0, Number(journalParams.get('offset') || 0) + by * JOURNAL_PAGE)));
@@ -203,13 +222,7 @@ export function initJournal(failed) {
   // One read at a time: a double-click read the journal twice.
   $('journal-refresh').addEventListener('click', guard(() => oneAtATime($('journal-refresh').closest('form'), refreshJournal)));
   $('journal-clear').addEventListener('click', guard(async () => {
-    // The server clears the whole journal; say so when filters hide part of it.
-    const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));
-    const calls = `${shownCalls} call${shownCalls === 1 ? '' : 's'}`;
-    const question = filtered
-      ? `Delete every call in the journal? Not only the ${calls} these filters show: the calls they hide go too.`
-      : `Delete all ${calls} in the journal?`;
-    if (!(await confirmStep($('journal-confirm'), question, 'Clear journal'))) return;
+    if (!(await confirmStep($('journal-confirm'), clearQuestion(), 'Clear journal'))) return;
     await settle($('journal-outcome'), () => del('journal'), (answer) => `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`, refreshJournal);
   }));
 
@@ -236,8 +249,7 @@ export function initJournal(failed) {
     );
   })));
   $('faults-clear').addEventListener('click', guard(async () => {
-    const question = `Remove all ${shownRules} fault rule${shownRules === 1 ? '' : 's'}? Every call then runs as usual.`;
-    if (!(await confirmStep($('faults-confirm'), question, 'Remove every rule'))) return;
+    if (!(await confirmStep($('faults-confirm'), removeAllQuestion(), 'Remove every rule'))) return;
     await settle(rules.querySelector('.outcome'), () => del('faults'), (answer) => `Removed ${answer.deleted} rule${answer.deleted === 1 ? '' : 's'}.`, refreshFaults);
     refocusAfter($('faults-clear'), rules);
   }));

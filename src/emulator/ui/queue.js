@@ -2,7 +2,7 @@
 // The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
 
 import { newest } from './api.js';
-import { $, el, fill, when, choose, setField, refocusAfter } from './dom.js';
+import { $, el, fill, when, choose, setField, refocusAfter, applyOnChange, goTo } from './dom.js';
 
 const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
 const PAGE_SIZE = 25;
@@ -34,7 +34,7 @@ export function setQueueChoices(choices) {
 const hashOf = (next) => `#/?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`;
 
 function go(next) {
-  location.hash = hashOf(next);
+  goTo(hashOf(next));
 }
 
 /** Wires the filter form, the status tabs and the pager once. */
@@ -52,9 +52,7 @@ export function initQueue() {
     go(new URLSearchParams());
   });
   // Choosing from a list applies at once; the search box applies on Enter or Search.
-  for (const select of form.querySelectorAll('select')) {
-    select.addEventListener('change', () => form.requestSubmit());
-  }
+  applyOnChange(form);
   $('page-prev').addEventListener('click', () => turn(-1));
   $('page-next').addEventListener('click', () => turn(1));
 }

@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome, settle, oneAtATime, shownControls } from './dom.js';
+import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls } from './dom.js';
 
 let ticketId = null;
 const getTicket = newest();
@@ -188,7 +188,7 @@ function renderFiles(files) {
       ' ',
       el('button', { type: 'button', class: 'small', 'aria-label': `Download ${shownControls(f.fileName)}`, onclick: () => fileAction(f.id, 'download', () => download(path, f.fileName)), text: 'Download' }),
       previewable
-        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownControls(f.fileName)}`, onclick: () => fileAction(f.id, 'preview', () => preview(path, f.fileName)), text: 'Preview' })
+        ? el('button', { type: 'button', class: 'small secondary', 'aria-label': `Preview ${shownControls(f.fileName)}`, onclick: () => fileAction(f.id, 'preview', () => preview(path, f.fileName, f.id)), text: 'Preview' })
         : null,
       ' ',
       fileOutcome(f.id),
@@ -253,7 +253,17 @@ function closePreview() {
   $('preview').hidden = true;
 }
 
-async function preview(path, name) {
+/**
+ * "Close preview" pressed: the focus, on the button just removed, fell to <body>, and
+ * the next Tab skipped the files; it goes back to the file's Preview button (found
+ * again by id: a live redraw may have replaced it), or near it.
+ */
+function closePreviewOf(id) {
+  closePreview();
+  refocusAfter($('files').querySelector(`li[data-file="${id}"] button[aria-label^="Preview"]`), $('files'));
+}
+
+async function preview(path, name, id) {
   closePreview();
   const mine = previewGeneration;
   const box = $('preview');
@@ -283,7 +293,7 @@ async function preview(path, name) {
   }
   fill(
     box,
-    el('p', { class: 'meta' }, el('strong', {}, el('bdi', { text: shownControls(name) })), ' ', el('button', { type: 'button', class: 'small secondary', onclick: closePreview, text: 'Close preview' })),
+    el('p', { class: 'meta' }, el('strong', {}, el('bdi', { text: shownControls(name) })), ' ', el('button', { type: 'button', class: 'small secondary', onclick: () => closePreviewOf(id), text: 'Close preview' })),
     shown,
   );
   box.hidden = false;

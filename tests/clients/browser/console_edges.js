@@ -941,6 +941,252 @@ const SCENARIOS = {
       error: await text(page, '#sign-in-error'),
     });
   },
+
+  // A reload already on its way when the person signs out: its answer, read with the old
+  // token, filled the signed-out page's hidden views (the ticket's thread, the queue).
+  async signoutinflight(page) {
+    const ticket = env('TICKET');
+    // Every read of the page's own (not the event stream's) takes 1.2 s.
+    const slow = async (route) => {
+      const url = route.request().url();
+      if (route.request().method() === 'GET' && !url.includes('/events') && !url.includes('/session')) {
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+      }
+      await route.continue().catch(() => {});
+    };
+    const drawn = () => page.evaluate(() => ({
+      signIn: !document.getElementById('sign-in').hidden,
+      title: document.getElementById('ticket-title').textContent,
+      updates: document.querySelectorAll('#thread li.update').length,
+      facts: document.getElementById('ticket-facts').children.length,
+      rows: document.querySelectorAll('#queue-rows tr[data-ticket]').length,
+      tabs: document.querySelectorAll('#status-tabs a').length,
+      error: document.getElementById('sign-in-error').textContent,
+    }));
+    // A write, then the sign-out while the change's reload is out.
+    const signOutDuringReload = async (path) => {
+      await page.locator('#live[data-state=live]').waitFor();
+      await page.waitForTimeout(1000);
+      await page.route('**/_emulator/**', slow);
+      const reload = page.waitForRequest((r) => r.method() === 'GET' && new URL(r.url()).pathname === `/_emulator/${path}`);
+      await api(page, 'POST', `tickets/${ticket}/reply`, { employee: 301, entry: 'Written just before the sign-out.' });
+      await reload;
+      await page.click('#sign-out');
+      const atSignOut = await drawn();
+      await page.waitForTimeout(2500);
+      await page.unroute('**/_emulator/**', slow);
+      return { atSignOut, later: await drawn() };
+    };
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#thread li.update').first().waitFor();
+    report('ticket', await signOutDuringReload(`tickets/${ticket}`));
+    await page.goto(`${UI}#/`);
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    report('queue', await signOutDuringReload('queue'));
+  },
+
+  // A question before a delete stays about what it asked: a live redraw that changes
+  // what would go, another filter, another view and a sign-out each withdraw it
+  // (confirmed, it deleted what the view showed then, or another filter's messages).
+  async stalequestions(page) {
+    const ticket = env('TICKET');
+    const open = (id) => page.locator(`#${id}`).isVisible();
+    const question = (id) => page.evaluate((id) => document.querySelector(`#${id} .question`)?.textContent ?? '', id);
+    // Leaves nothing open for the next step, whatever the pages did.
+    const cancel = async (id) => {
+      if (await open(id)) await page.click(`#${id} .confirm-no`);
+    };
+    const messages = '#outbox-messages li.message';
+    await signIn(page, `#/outbox?ticket=${ticket}`);
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.locator('#outbox-clear:not([disabled])').waitFor();
+    const before = await page.locator(messages).count();
+    await page.click('#outbox-clear');
+    const asked = await question('outbox-confirm');
+    // Another client's reply mails once more: the list shows one more than the question.
+    await api(page, 'POST', `tickets/${ticket}/reply`, { employee: 301, entry: 'More mail meanwhile.' });
+    await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length > n, [messages, before]);
+    await page.waitForTimeout(300);
+    report('live-redraw', {
+      asked,
+      shown: await page.locator(messages).count(),
+      open: await open('outbox-confirm'),
+      question: await question('outbox-confirm'),
+      outcome: await text(page, '#outbox-outcome'),
+      focus: await focused(page),
+    });
+    await cancel('outbox-confirm');
+
+    // Another filter, one the outbox cannot be emptied by: its button is off, and the
+    // open question still deleted the ticket's messages.
+    await page.click('#outbox-clear');
+    await page.locator('#outbox-confirm .question').waitFor();
+    await page.selectOption('#o-event', 'EMPLOYEE_UPDATE');
+    await page.waitForFunction(() => location.hash.includes('event='));
+    await page.locator('#outbox-clear[disabled]').waitFor();
+    await page.waitForTimeout(300);
+    report('filter-change', {
+      clearDisabled: await page.locator('#outbox-clear').isDisabled(),
+      open: await open('outbox-confirm'),
+      question: await question('outbox-confirm'),
+    });
+    await cancel('outbox-confirm');
+
+    // Another view, and back.
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-caption', { hasText: /\d+ call/ }).waitFor();
+    await page.click('#journal-clear');
+    await page.locator('#journal-confirm .question').waitFor();
+    await page.goto(`${UI}#/faults`);
+    await page.locator('#faults').waitFor();
+    await page.goBack();
+    await page.locator('#journal').waitFor();
+    await page.waitForTimeout(300);
+    report('view-change', { open: await open('journal-confirm'), question: await question('journal-confirm') });
+    await cancel('journal-confirm');
+
+    // A sign-out, and in again.
+    await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Ticket_Survey' });
+    await page.goto(`${UI}#/faults`);
+    await page.locator('#fault-rows tr[data-rule]').first().waitFor();
+    await page.click('#faults-clear');
+    await page.locator('#faults-confirm .question').waitFor();
+    await page.click('#sign-out');
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#faults').waitFor();
+    await page.locator('#fault-rows tr[data-rule]').first().waitFor();
+    await page.waitForTimeout(300);
+    report('sign-out', { open: await open('faults-confirm'), question: await question('faults-confirm') });
+    await cancel('faults-confirm');
+
+    // A rule added while "Remove every rule" asks about one: the view reads the rules
+    // every 2 s.
+    await page.click('#faults-clear');
+    const rulesAsked = await question('faults-confirm');
+    await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Ticket_Survey' });
+    await page.waitForFunction(() => document.querySelectorAll('#fault-rows tr[data-rule]').length === 2, null, { timeout: 10000 });
+    await page.waitForTimeout(300);
+    report('rules-redraw', {
+      asked: rulesAsked,
+      open: await open('faults-confirm'),
+      question: await question('faults-confirm'),
+      outcome: await text(page, '#fault-form .outcome'),
+      left: (await api(page, 'GET', 'faults')).rules.length,
+    });
+    await cancel('faults-confirm');
+  },
+
+  // "Close preview" pressed from the keyboard: the focus goes back to the Preview button
+  // that opened it (it fell to <body>, and the next Tab skipped the files).
+  async closepreview(page) {
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    const button = page.locator('#files li[data-file] button[aria-label="Preview a.txt"]');
+    await button.waitFor();
+    const active = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return `${a.tagName} ${a.getAttribute('aria-label') || a.id || a.textContent.trim().slice(0, 30)}`;
+    });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#preview pre').waitFor();
+    await page.locator('#preview button').focus();
+    const before = await active();
+    await page.keyboard.press('Enter');
+    await page.locator('#preview').waitFor({ state: 'hidden' });
+    await page.waitForTimeout(300);
+    const after = await active();
+    await page.keyboard.press('Tab');
+    report('closed', { before, after, nextTab: await active() });
+  },
+
+  // "Skip to content" moves the focus and leaves the address alone (it wrote #main, and
+  // a reload said "there is no page #main" over the queue); an address of #main opened
+  // fresh is the queue, without an error.
+  async skiplink(page) {
+    const ticket = env('TICKET');
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#thread li.update').first().waitFor();
+    await page.locator('a.skip').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(300);
+    const skipped = {
+      hash: await page.evaluate(() => location.hash),
+      focus: await focused(page),
+    };
+    await page.reload();
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.waitForTimeout(800);
+    const shown = async () => ({
+      hash: await page.evaluate(() => location.hash),
+      ticket: await page.locator('#ticket').isVisible(),
+      queue: await page.locator('#queue').isVisible(),
+      error: await text(page, '#queue-error').catch(() => ''),
+    });
+    report('skipped', { ...skipped, reloaded: await shown() });
+    await page.goto('about:blank');
+    await page.goto(`${UI}#main`);
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.waitForTimeout(500);
+    report('fresh-main', await shown());
+  },
+
+  // Arrowing through a filter list applies each option passed: it added a history entry
+  // per key press, and Back had to be pressed once per option. A choice by the pointer
+  // (selectOption: no key) still adds one each.
+  async selectarrows(page) {
+    const entries = () => page.evaluate(() => history.length);
+    const hash = () => page.evaluate(() => decodeURIComponent(location.hash));
+    // Three presses of ArrowDown in `select`, each waiting for the address to follow.
+    const arrow = async (select) => {
+      await page.focus(select);
+      const start = await entries();
+      for (let i = 0; i < 3; i++) {
+        const was = await hash();
+        await page.keyboard.press('ArrowDown');
+        await page.waitForFunction((was) => decodeURIComponent(location.hash) !== was, was, { timeout: 5000 }).catch(() => {});
+        await page.waitForTimeout(300);
+      }
+      return { added: (await entries()) - start, hash: await hash(), value: await page.locator(select).inputValue() };
+    };
+    const back = async () => {
+      await page.goBack();
+      await page.waitForTimeout(500);
+      return hash();
+    };
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    const queueBefore = await hash();
+    const queue = await arrow('#f-employee');
+    const queueBack = await back();
+    report('queue', { before: queueBefore, ...queue, back: queueBack, focus: await focused(page) });
+
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-caption', { hasText: /\d+ call/ }).waitFor();
+    const journalBefore = await hash();
+    const journal = await arrow('#j-transport');
+    report('journal', { before: journalBefore, ...journal, back: await back() });
+
+    await page.goto(`${UI}#/outbox`);
+    await page.locator('#outbox-messages li').first().waitFor();
+    const outboxBefore = await hash();
+    const outbox = await arrow('#o-event');
+    report('outbox', { before: outboxBefore, ...outbox, back: await back() });
+
+    // The pointer's way: each choice an entry, as before.
+    await page.goto(`${UI}#/`);
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    const start = await entries();
+    await page.selectOption('#f-awaiting', 'true');
+    await page.waitForFunction(() => location.hash.includes('awaiting=true'));
+    await page.selectOption('#f-awaiting', 'false');
+    await page.waitForFunction(() => location.hash.includes('awaiting=false'));
+    await page.waitForTimeout(300);
+    report('pointer', { added: (await entries()) - start, back: await back() });
+  },
 };
 
 async function main() {
