@@ -685,6 +685,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                 if elements > MAX_ELEMENTS {
                     return Err(malformed(format!("more than {MAX_ELEMENTS} elements")));
                 }
+                check_name(e.name().as_ref(), "an element")?;
                 let ns = namespace(resolved);
                 let mut attrs = Vec::new();
                 let mut bindings = 0usize;
@@ -695,6 +696,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                         )));
                     }
                     let a = attribute.map_err(|err| malformed(format!("bad attribute: {err}")))?;
+                    check_name(a.key.as_ref(), "an attribute")?;
                     if a.key.as_namespace_binding().is_some() {
                         bindings += 1;
                         if in_scope + bindings > MAX_NAMESPACES_IN_SCOPE {
@@ -780,6 +782,36 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
         return Err(malformed("unexpected end of document".into()));
     }
     root.ok_or_else(|| malformed(format!("no {root_label}")))
+}
+
+/// Refuses a name XML 1.0 does not allow (section 2.3: `<1a/>`, `<-a/>`, `<a!b/>`), which
+/// quick-xml reads as any other: libxml and expat refuse the document. node-soap writes a
+/// byte buffer as `<0>…</0><1>…</1>`; it was read as properties named `0` and `1`.
+fn check_name(name: &[u8], what: &str) -> Result<(), Fault> {
+    fn starts(c: char) -> bool {
+        matches!(c,
+            ':' | 'A'..='Z' | '_' | 'a'..='z' | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}'
+            | '\u{F8}'..='\u{2FF}' | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}'
+            | '\u{200C}'..='\u{200D}' | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}'
+            | '\u{3001}'..='\u{D7FF}' | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}'
+            | '\u{10000}'..='\u{EFFFF}')
+    }
+    fn continues(c: char) -> bool {
+        starts(c)
+            || matches!(c, '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}'
+                | '\u{203F}'..='\u{2040}')
+    }
+    let text = String::from_utf8_lossy(name);
+    let mut chars = text.chars();
+    let fine = chars.next().is_some_and(starts) && chars.all(continues);
+    if fine {
+        Ok(())
+    } else {
+        Err(Fault::malformed(format!(
+            "{what} named {:?}, which is no XML name",
+            truncate(&text)
+        )))
+    }
 }
 
 /// Text quick-xml unescaped, checked for what a character reference may bring in that
@@ -1549,6 +1581,38 @@ mod tests {
             (tree_text(&fine), fine.plain("x")),
             ("]] > ]]> ]]", Some("<"))
         );
+    }
+
+    /// Names XML 1.0 does not allow are refused, as libxml and expat refuse them; names
+    /// of letters beyond ASCII, digits after the first, `-`, `.` and `·` are read.
+    #[test]
+    fn names_xml_does_not_allow_are_refused() {
+        for body in [
+            "<a><1a/></a>",
+            "<a><-a/></a>",
+            "<a><.a>x</.a></a>",
+            "<a><a!b/></a>",
+            "<a><b 1x=\"y\"/></a>",
+            "<a><data><0>0</0><1>1</1></data></a>",
+            "<a><\u{B7}b/></a>",
+        ] {
+            let Err(Fault::Malformed { detail }) = read_tree(body.as_bytes(), "root element")
+            else {
+                panic!("{body} was not refused as malformed");
+            };
+            assert!(
+                detail.contains("no XML name") || detail.contains("not well-formed"),
+                "{body}: {detail}"
+            );
+        }
+        for body in [
+            "<a><b-1.x\u{B7}y/></a>",
+            "<a><\u{F1}ame>x</\u{F1}ame></a>",
+            "<a><_b:c xmlns:_b=\"urn:x\" d-e=\"1\"/></a>",
+            "<a><\u{65E5}\u{672C}/></a>",
+        ] {
+            assert!(read_tree(body.as_bytes(), "root element").is_ok(), "{body}");
+        }
     }
 
     fn tree_text<'t>(tree: &'t Element<'_>) -> &'t str {
