@@ -673,8 +673,14 @@ impl Projector<'_> {
                     let sub_filter = sub.as_ref().filter(|f| !f.is_empty());
                     // A REST path's pick (`…/Account/Tickets/123`) reads only its row: read
                     // whole, a large relation was over the budget before it was narrowed.
+                    // Not in a capped list (the last five closed): as a condition it was met
+                    // before the cut, finding a ticket closed long before the five; the
+                    // few rows are read and the pick made among them below.
                     let picked = match entries {
-                        [MaskProperty { pick: Some(id), .. }] if sub_filter.is_none() => {
+                        [MaskProperty { pick: Some(id), .. }]
+                            if sub_filter.is_none()
+                                && !store::relations::is_capped(&row.type_name, &p.name) =>
+                        {
                             Some(id_filter(&def.type_name, *id)?)
                         }
                         _ => None,

@@ -742,33 +742,48 @@ fn a_rest_path_into_the_last_five_finds_only_those_five() {
         http_request(
             server.addr(),
             "GET",
-            &format!("/rest/v3.1/SoftLayer_Account/{path}"),
+            &format!("/rest/v3.1/{path}"),
             &[("Authorization", &auth)],
             b"",
             HTTP_TIMEOUT,
         )
         .unwrap()
     };
-    let listed: Vec<i64> =
-        serde_json::from_slice::<J>(&get("getLastFiveClosedTickets.json?objectMask=mask[id]").body)
-            .unwrap()
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t["id"].as_i64().unwrap())
-            .collect();
+    let listed: Vec<i64> = serde_json::from_slice::<J>(
+        &get("SoftLayer_Account/getLastFiveClosedTickets.json?objectMask=mask[id]").body,
+    )
+    .unwrap()
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|t| t["id"].as_i64().unwrap())
+    .collect();
     assert!(!listed.contains(&160000003), "{listed:?}");
+    // From the account, and through a user's or a ticket's account (a relation's pick).
     for path in [
-        "getLastFiveClosedTickets/160000003/getObject.json",
-        "LastFiveClosedTickets/160000003.json",
-        "LastFiveClosedTickets/160000003/Updates.json",
+        "SoftLayer_Account/getLastFiveClosedTickets/160000003/getObject.json",
+        "SoftLayer_Account/LastFiveClosedTickets/160000003.json",
+        "SoftLayer_Account/LastFiveClosedTickets/160000003/Updates.json",
+        "SoftLayer_User_Customer/5001/Account/LastFiveClosedTickets/160000003.json",
+        "SoftLayer_User_Customer/5001/getAccount/LastFiveClosedTickets/160000003/Updates.json",
+        "SoftLayer_Ticket/160000001/Account/getLastFiveClosedTickets/160000003/getObject.json",
     ] {
         let resp = get(path);
         assert_eq!(resp.status, 404, "{path}: {}", resp.describe());
     }
     for path in [
-        format!("getLastFiveClosedTickets/{}/getObject.json", closed[0]),
-        format!("TicketsClosedInTheLastThreeDays/{}.json", closed[4]),
+        format!(
+            "SoftLayer_Account/getLastFiveClosedTickets/{}/getObject.json",
+            closed[0]
+        ),
+        format!(
+            "SoftLayer_Account/TicketsClosedInTheLastThreeDays/{}.json",
+            closed[4]
+        ),
+        format!(
+            "SoftLayer_User_Customer/5001/Account/LastFiveClosedTickets/{}.json",
+            closed[1]
+        ),
     ] {
         let resp = get(&path);
         assert_eq!(resp.status, 200, "{path}: {}", resp.describe());
