@@ -113,7 +113,7 @@ pub enum Operation {
     },
     IsNull,
     NotNull,
-    /// `in` (true) / `not in` (false).
+    /// `in` (true) / `not in` (false); a null among the operands is the missing value.
     In(Vec<Operand>, bool),
     /// A text operation (`^=`, `_=`, `~`, …) on a date as the caller is shown it, in
     /// their time zone, not as it is stored (in Central time): SLDN's filter article
@@ -135,7 +135,7 @@ impl Operation {
             Operation::EqualIgnoringCase(_) => false,
             Operation::IsNull => true,
             Operation::NotNull => false,
-            Operation::In(_, yes) => !yes,
+            Operation::In(items, yes) => items.contains(&Operand::Value(Value::Null)) == *yes,
             Operation::ShownIn(_, op) => op.holds_for_null(),
             Operation::Any(ops) => ops.iter().any(Operation::holds_for_null),
             Operation::All(ops) => ops.iter().all(Operation::holds_for_null),
@@ -681,24 +681,17 @@ impl Walker<'_> {
             }
             "in" | "not in" => {
                 let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
+                // A null among the values (a list built from data with gaps) is the missing
+                // value, as a value of its own: bound into SQL's `NOT IN (2, NULL)` it made
+                // `not in` false for every row that has one.
                 let items = data
                     .iter()
-                    .filter(|v| !matches!(v, Value::Null))
-                    .map(|v| p.operand(v))
+                    .map(|v| match v {
+                        Value::Null => Ok(Operand::Value(Value::Null)),
+                        v => p.operand(v),
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
-                let yes = keyword == "in";
-                // A null among the values (a list built from data with gaps) is a missing
-                // value: bound into SQL's `NOT IN (2, NULL)` it made `not in` false for
-                // every row that has one.
-                match (data.len() == items.len(), yes) {
-                    (true, _) => Operation::In(items, yes),
-                    (false, true) => {
-                        Operation::Any(vec![Operation::In(items, true), Operation::IsNull])
-                    }
-                    (false, false) => {
-                        Operation::All(vec![Operation::In(items, false), Operation::NotNull])
-                    }
-                }
+                Operation::In(items, keyword == "in")
             }
             "or" | "and" => {
                 let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
@@ -1315,6 +1308,28 @@ mod tests {
             "{:?}",
             f.ignored
         );
+    }
+
+    /// A null among an `in` list's values is one more value, not more terms: 199 dates
+    /// and a null are the 200 terms 199 dates are (the null was an `or` of two more).
+    #[test]
+    fn a_null_in_an_in_list_is_a_value_of_its_own() {
+        let dates: Vec<String> = (1..=199)
+            .map(|d| format!("\"2026-01-01T00:00:{:02}-06:00\"", d % 60))
+            .collect();
+        let text = format!(
+            r#"{{"lastResponseDate": {{"operation": "in", "options": [{{"name": "data", "value": [{}, null]}}]}}}}"#,
+            dates.join(", ")
+        );
+        let f = parse(&text).expect("199 dates and a null are 200 terms");
+        let Operation::In(items, true) = &f.conditions[0].operation else {
+            panic!("{:?}", f.conditions);
+        };
+        assert_eq!(items.len(), 200);
+        assert!(f.conditions[0].operation.holds_for_null());
+        let f = parse(r#"{"priority": {"operation": "not in", "options": [{"name": "data", "value": [2, null]}]}}"#)
+            .unwrap();
+        assert!(!f.conditions[0].operation.holds_for_null());
     }
 
     /// An option the operation does not read is named: the search is kept, and the

@@ -1334,8 +1334,10 @@ impl SqlBuilder {
             Operation::In(items, yes) => {
                 let mut values = Vec::new();
                 let mut any = Pred::Const(false);
+                let mut null = false;
                 for item in items {
                     match item {
+                        Operand::Value(Value::Null) => null = true,
                         Operand::Value(v) => values.push(self.bind(v.clone())),
                         Operand::Date(span) => {
                             let lhs = if date { jd.clone() } else { column.to_string() };
@@ -1347,7 +1349,16 @@ impl SqlBuilder {
                 if !values.is_empty() {
                     any = any.or(Pred::Sql(format!("{column} IN ({})", values.join(", "))));
                 }
-                if *yes { any } else { negate(any) }
+                if !null {
+                    return if *yes { any } else { negate(any) };
+                }
+                // The missing value is among those named: `not in` leaves it out.
+                let any = any.or(Pred::Sql(format!("{column} IS NULL")));
+                match (any, *yes) {
+                    (any, true) => any,
+                    (Pred::Const(b), false) => Pred::Const(!b),
+                    (Pred::Sql(s), false) => Pred::Sql(format!("NOT ({s})")),
+                }
             }
             Operation::Any(ops) => {
                 let mut p = Pred::Const(false);
