@@ -20,6 +20,11 @@ pub struct DeviceKind {
     pub ticket_property: &'static str,
     /// The account's (and a user's) relational property listing its devices of this kind.
     pub account_property: &'static str,
+    /// Whether the device type has `activeTickets` and `openCancellationTicket`: a
+    /// virtual guest does; hardware is kept as `SoftLayer_Hardware`, and only its subtype
+    /// `SoftLayer_Hardware_Server` has them (a cast to it names them, and rows of the
+    /// stored type leave them out, with the warning that names data not kept).
+    pub has_open_tickets: bool,
 }
 
 pub static HARDWARE: DeviceKind = DeviceKind {
@@ -30,6 +35,7 @@ pub static HARDWARE: DeviceKind = DeviceKind {
     link_property: "hardware",
     ticket_property: "attachedHardware",
     account_property: "hardware",
+    has_open_tickets: false,
 };
 
 pub static VIRTUAL_GUEST: DeviceKind = DeviceKind {
@@ -40,6 +46,7 @@ pub static VIRTUAL_GUEST: DeviceKind = DeviceKind {
     link_property: "virtualGuest",
     ticket_property: "attachedVirtualGuests",
     account_property: "virtualGuests",
+    has_open_tickets: true,
 };
 
 pub static DEDICATED_HOST: DeviceKind = DeviceKind {
@@ -50,6 +57,7 @@ pub static DEDICATED_HOST: DeviceKind = DeviceKind {
     link_property: "dedicatedHost",
     ticket_property: "attachedDedicatedHosts",
     account_property: "dedicatedHosts",
+    has_open_tickets: false,
 };
 
 /// Every kind, in the order replies and documents list them.
@@ -91,6 +99,12 @@ mod tests {
             assert_eq!(property(kind.link_type, kind.link_property), device);
             assert_eq!(property("SoftLayer_Ticket", kind.ticket_property), device);
             assert_eq!(property("SoftLayer_Account", kind.account_property), device);
+            let tickets = Some("SoftLayer_Ticket".to_string());
+            assert_eq!(
+                property(kind.device_type, "openCancellationTicket") == tickets,
+                kind.has_open_tickets,
+                "{kind:?}"
+            );
         }
     }
 }

@@ -742,9 +742,64 @@ pub static RELATIONS: LazyLock<Vec<Relation>> = LazyLock::new(|| {
     let mut all = FIXED_RELATIONS.to_vec();
     for kind in DEVICE_KINDS {
         all.extend(device_relations(kind));
+        all.extend(device_ticket_relations(kind));
     }
     all
 });
+
+/// A device's open tickets (`activeTickets`, the tickets it is attached to that are not
+/// closed) and its open cancellation ticket, for the kinds that have them.
+fn device_ticket_relations(kind: &DeviceKind) -> Vec<Relation> {
+    if !kind.has_open_tickets {
+        return Vec::new();
+    }
+    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
+    let DeviceKind {
+        link_type: link,
+        link_column: column,
+        attachment_type,
+        ..
+    } = *kind;
+    let closed = ticket_status_closed!();
+    let attached = leak(format!(
+        "SoftLayer_Ticket {{r}} JOIN {link} {{r}}_a ON {{r}}_a.ticketId = {{r}}.id"
+    ));
+    let open_attached = leak(format!(
+        "{{r}}_a.{column} = {{parent}} AND {{r}}.statusId <> {closed}"
+    ));
+    let requested = "SoftLayer_Ticket {r} JOIN SoftLayer_Billing_Item_Cancellation_Request {r}_c \
+                     ON {r}_c.ticketId = {r}.id";
+    // As `createCancelServerTicket` finds one: a request for this device whose ticket is open.
+    let open_request = leak(format!(
+        "{{r}}_c.resourceType = '{attachment_type}' AND {{r}}_c.resourceId = {{parent}} \
+         AND {{r}}.statusId <> {closed}"
+    ));
+    let device = kind.device_type;
+    vec![
+        ordered(
+            rel(
+                device,
+                "activeTickets",
+                TICKET,
+                attached,
+                open_attached,
+                "id",
+            ),
+            "{r}.id",
+        ),
+        ordered(
+            rel(
+                device,
+                "openCancellationTicket",
+                TICKET,
+                requested,
+                open_request,
+                "id",
+            ),
+            "{r}.id DESC",
+        ),
+    ]
+}
 
 /// The relations of one kind of device: a ticket's attached devices, a link's device and
 /// ticket, a device's account, and the devices of an account and of its users.

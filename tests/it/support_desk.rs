@@ -675,6 +675,96 @@ fn a_closed_ticket_keeps_its_devices() {
     );
 }
 
+/// A virtual guest's `activeTickets` are the open tickets it is attached to, counted by
+/// `activeTicketCount`, and its `openCancellationTicket` the open ticket that asks to
+/// cancel it (the one `createCancelServerTicket` refers to): they were left out as data
+/// the emulator does not keep, which it does.
+#[test]
+fn a_guests_open_tickets_and_open_cancellation_ticket() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let on_guest = |contents: &str| {
+        server
+            .xmlrpc(
+                &call("createStandardTicket", &DEMO)
+                    .arg(xstruct(&[("subjectId", xint(1001))]))
+                    .arg(xstr(contents))
+                    .arg(xint(9001))
+                    .arg(XVal::Nil)
+                    .arg(XVal::Nil)
+                    .arg(XVal::Nil)
+                    .arg(xarray(&[]))
+                    .arg(xstr("VIRTUAL_GUEST")),
+            )
+            .ok()
+            .member("id")
+            .int()
+    };
+    let open = on_guest("The guest is slow.");
+    let closed = on_guest("The guest was slow.");
+    control.ok(closed, "close", "");
+    let cancel = server
+        .xmlrpc(
+            &call("createCancelServiceTicket", &DEMO)
+                .arg(xint(9001))
+                .arg(xstr("No longer needed"))
+                .arg(xstr("Cancel it, please."))
+                .arg(xstr("VIRTUAL_GUEST")),
+        )
+        .ok()
+        .member("id")
+        .int();
+    let guests = |mask: &str| {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getVirtualGuests")
+                .auth(&DEMO)
+                .mask(mask),
+        )
+    };
+    let reply = guests("mask[id,activeTickets[id],activeTicketCount,openCancellationTicket[id]]");
+    assert!(
+        reply.http.header("X-SoftLayer-Emulator-Warning").is_none(),
+        "{}",
+        reply.exchange()
+    );
+    let list = reply.ok().array();
+    let guest = list
+        .iter()
+        .find(|g| g.member("id").int() == 9001)
+        .expect("guest 9001");
+    let mut active: Vec<i64> = guest
+        .member("activeTickets")
+        .array()
+        .iter()
+        .map(|t| t.member("id").int())
+        .collect();
+    active.sort();
+    let mut expected = vec![open, cancel];
+    expected.sort();
+    assert_eq!(active, expected, "{}", reply.exchange());
+    assert_eq!(guest.member("activeTicketCount").int(), 2);
+    assert_eq!(
+        guest.member("openCancellationTicket").member("id").int(),
+        cancel
+    );
+    let other = list
+        .iter()
+        .find(|g| g.member("id").int() == 9002)
+        .expect("guest 9002");
+    assert_eq!(other.member("activeTicketCount").int(), 0);
+    // Closed, the cancellation ticket is neither open nor a cancellation still asked for.
+    control.ok(cancel, "close", "");
+    let reply = guests("mask[id,activeTicketCount,openCancellationTicket[id]]");
+    let list = reply.ok().array();
+    let guest = list.iter().find(|g| g.member("id").int() == 9001).unwrap();
+    assert_eq!(guest.member("activeTicketCount").int(), 1);
+    assert!(
+        guest.get("openCancellationTicket").is_none(),
+        "{}",
+        reply.exchange()
+    );
+}
+
 /// A close stamped while the clock was set ahead is not among today's closes once the
 /// clock is set back to earlier that day, as it is not among the last three days': today's
 /// list took every close before tomorrow's midnight, so the two lists disagreed.
