@@ -1784,3 +1784,80 @@ fn browser_arrowing_through_a_filter_list_adds_one_history_entry() {
     assert_eq!(s["added"], 2, "{s}");
     assert_done(&mut browser);
 }
+
+/// A write on its way at sign-out is answered as any other: its form empties and says
+/// what was done (dropped with the reads, a reply stayed in its box, sent again by the
+/// next press).
+#[test]
+fn browser_a_write_answered_after_sign_out_still_clears_its_form() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "writeatsignout",
+        &[("TICKET", "160000001".to_string())],
+    );
+    let s = browser.step("signed-in-again");
+    assert_eq!(s["serverUpdatesAdded"], 1, "{s}");
+    assert_eq!(s["ticketShown"], true, "{s}");
+    assert_eq!(s["replyBox"], "", "the reply stays to be sent again: {s}");
+    assert_eq!(s["outcome"], "Reply sent.", "{s}");
+    assert_done(&mut browser);
+}
+
+/// An address without `#/` opened fresh says it names no page (`#clock`), as before;
+/// only `#main`, which "Skip to content" once wrote, is the queue without a word.
+#[test]
+fn browser_an_address_without_its_slash_says_so() {
+    let server = Server::start();
+    let mut browser = edges(&server, "slashlessaddress", &[]);
+    let s = browser.step("fresh-clock");
+    assert_eq!(s["hash"], "#clock", "{s}");
+    assert_eq!(s["queue"], true, "{s}");
+    assert!(text(&s["error"]).contains("there is no page #clock"), "{s}");
+    let s = browser.step("fresh-main");
+    assert_eq!(s["hash"], "#/", "{s}");
+    assert_eq!(s["queue"], true, "{s}");
+    assert_eq!(s["error"], "", "{s}");
+    assert_done(&mut browser);
+}
+
+/// The note that a question was withdrawn goes when a new question is asked: beside it,
+/// it said nothing would be deleted.
+#[test]
+fn browser_a_new_question_clears_the_note_of_a_withdrawn_one() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Mailed twice", "Mail.");
+    control(
+        &server,
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/reply"),
+        &json!({"employee": 301, "entry": "A reply that mails."}),
+    );
+    let mut browser = edges(&server, "withdrawnnote", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("asked-again");
+    assert!(text(&s["noteAfterWithdraw"]).contains("withdrawn"), "{s}");
+    assert_eq!(s["open"], true, "{s}");
+    assert_eq!(
+        s["newQuestion"],
+        format!("Delete the 3 messages of ticket #{ticket}?"),
+        "{s}"
+    );
+    assert_eq!(s["noteWithNewQuestion"], "", "{s}");
+    assert_done(&mut browser);
+}
+
+/// A preview open at sign-out is closed: it stayed, emptied, as a frame without its
+/// Close button when the ticket was opened again.
+#[test]
+fn browser_a_preview_open_at_sign_out_is_closed() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Two files", "See them.");
+    attach(&server, &DEMO, ticket, "a.txt", b"first file");
+    attach(&server, &DEMO, ticket, "b.txt", b"second file");
+    let mut browser = edges(&server, "previewsignout", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("signed-in-again");
+    assert_eq!(s["opened"], true, "{s}");
+    assert_eq!(s["hidden"], true, "{s}");
+    assert_eq!(s["visible"], false, "{s}");
+    assert_done(&mut browser);
+}

@@ -79,14 +79,14 @@ async function request(method, path, body) {
 }
 
 /**
- * A call and its body read, answered only if the tab is still signed in as when it
- * began: otherwise, answer or failure, it ends in `SignedOut` (which app.js ignores:
- * neither the old token's data nor its errors reach the sign-in page).
+ * A read and its body, answered only if the tab is still signed in as when it began:
+ * otherwise, answer or failure, it ends in `SignedOut` (which app.js ignores: neither
+ * the old token's data nor its errors reach the sign-in page).
  */
-async function call(method, path, body, read) {
+async function read(path, body) {
   const mine = signedIn;
   try {
-    const answer = await read(await request(method, path, body));
+    const answer = await body(await request('GET', path));
     if (mine !== signedIn) throw new SignedOut('Signed out meanwhile');
     return answer;
   } catch (e) {
@@ -95,11 +95,13 @@ async function call(method, path, body, read) {
   }
 }
 
-const json = (response) => response.json();
-export const get = (path) => call('GET', path, undefined, json);
-export const post = (path, body = {}) => call('POST', path, body, json);
-export const del = (path) => call('DELETE', path, undefined, json);
-export const getBlob = (path) => call('GET', path, undefined, (response) => response.blob());
+export const get = (path) => read(path, (response) => response.json());
+export const getBlob = (path) => read(path, (response) => response.blob());
+// A write is answered whatever happened meanwhile: it was done, and its form says so
+// and empties (dropped, a reply sent just before a sign-out stayed in its box, sent
+// again by the next press).
+export const post = async (path, body = {}) => (await request('POST', path, body)).json();
+export const del = async (path) => (await request('DELETE', path)).json();
 
 /**
  * A GET for a view that reloads: a change event and an action can both reload it, and

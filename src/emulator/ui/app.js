@@ -64,6 +64,8 @@ function signIn(message = '') {
   for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
     $(id).replaceChildren();
   }
+  // An open preview, emptied, stayed as an empty frame without its Close button.
+  $('preview').hidden = true;
   // The dot is drawn from the state: a page signed out is not live.
   $('live').textContent = '';
   delete $('live').dataset.state;
@@ -89,12 +91,11 @@ function failed(error) {
 }
 
 async function route() {
-  // In-page links (`#main`, as "Skip to content" wrote it) keep the view; on a fresh
-  // load they mean the queue (a reload said "there is no page #main"), and the address
-  // says so, so that Back to it later shows the queue too.
-  const inPage = location.hash !== '' && !location.hash.startsWith('#/');
-  if (inPage && view !== null && view !== 'sign-in') return;
-  if (inPage) history.replaceState(null, '', '#/');
+  // In-page links keep the view. `#main` (as "Skip to content" once wrote it, so a
+  // bookmark may hold it) opened fresh is the queue, and the address says so; any other
+  // address without `#/` says it names no page, as before.
+  if (!location.hash.startsWith('#/') && view !== null && view !== 'sign-in') return;
+  if (location.hash === '#main') history.replaceState(null, '', '#/');
   const hash = location.hash || '#/';
   // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
   // open the queue without a word).

@@ -246,6 +246,11 @@ export async function settle(node, action, describe, redraw) {
  */
 export function confirmStep(box, question, yes) {
   if (box.cancelQuestion) box.cancelQuestion();
+  // "…so it was withdrawn" beside a new question contradicted it.
+  if (box.withdrawnNote) {
+    if (box.withdrawnNote.textContent === WITHDRAWN) outcome(box.withdrawnNote, '');
+    box.withdrawnNote = null;
+  }
   // The button that asked gets the focus back (hiding the box would drop it to <body>).
   const opener = document.activeElement;
   return new Promise((resolve) => {
@@ -296,8 +301,11 @@ export function withdraw(box) {
 export function recheck(box, question, node) {
   if (!box.cancelQuestion || box.dataset.asked === question) return;
   withdraw(box);
-  outcome(node, 'What the question counted changed meanwhile, so it was withdrawn: nothing was deleted. Ask again to see what goes now.');
+  outcome(node, WITHDRAWN);
+  box.withdrawnNote = node;
 }
+
+const WITHDRAWN = 'What the question counted changed meanwhile, so it was withdrawn: nothing was deleted. Ask again to see what goes now.';
 
 /** Shows what an action did, or why it failed, next to it. */
 export function outcome(node, text, failed = false) {

@@ -1187,6 +1187,124 @@ const SCENARIOS = {
     await page.waitForTimeout(300);
     report('pointer', { added: (await entries()) - start, back: await back() });
   },
+
+  // A reply still sending when the person signs out, and signs in again at once: the
+  // write was done, so its form empties (the answer was dropped as the old sign-in's,
+  // and the reply stayed in its box, to be sent a second time by the next press).
+  async writeatsignout(page) {
+    const ticket = env('TICKET');
+    const reply = `**/_emulator/tickets/${ticket}/reply`;
+    const updates = async () => (await api(page, 'GET', `tickets/${ticket}`)).updates.length;
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.locator('#reply-form button:not([disabled])').waitFor();
+    const before = await updates();
+    await page.route(reply, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => {});
+    });
+    const entry = 'Sent just before the sign-out.';
+    await page.fill('#reply-entry', entry);
+    await page.click('#reply-form button[type=submit]');
+    await page.waitForTimeout(300);
+    await page.click('#sign-out');
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#sign-in').waitFor({ state: 'hidden' });
+    // Back on the ticket, without a reload (which would empty the box whatever happened).
+    const hashAtSignIn = await page.evaluate(() => location.hash);
+    if (hashAtSignIn !== `#/ticket/${ticket}`) await page.evaluate((t) => { location.hash = `#/ticket/${t}`; }, ticket);
+    await page.locator('#ticket-title', { hasText: ticket }).waitFor();
+    await page.locator('#thread li.update', { hasText: entry }).waitFor();
+    await page.waitForTimeout(2000);
+    await page.unroute(reply);
+    report('signed-in-again', {
+      hashAtSignIn,
+      ticketShown: await page.locator('#ticket').isVisible(),
+      replyBox: await page.locator('#reply-entry').inputValue(),
+      outcome: await text(page, '#reply-form .outcome').catch(() => ''),
+      serverUpdatesAdded: (await updates()) - before,
+    });
+  },
+
+  // An address without `#/` opened fresh: `#main` (a bookmark from when "Skip to
+  // content" wrote it) is the queue, and the address says `#/`; any other (`#clock`)
+  // says there is no such page over the queue, and keeps the address.
+  async slashlessaddress(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    const shown = async () => ({
+      hash: await page.evaluate(() => location.hash),
+      queue: await page.locator('#queue').isVisible(),
+      error: await text(page, '#queue-error').catch(() => ''),
+    });
+    for (const [step, hash] of [['fresh-clock', '#clock'], ['fresh-main', '#main']]) {
+      await page.goto('about:blank');
+      await page.goto(`${UI}${hash}`);
+      await page.locator('#live[data-state=live]').waitFor();
+      await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+      await page.waitForTimeout(500);
+      report(step, await shown());
+    }
+  },
+
+  // "Empty the outbox" withdrawn by new mail says so; asked again, that note goes (it
+  // stayed under the new question, contradicting it).
+  async withdrawnnote(page) {
+    const ticket = env('TICKET');
+    const messages = '#outbox-messages li.message';
+    const question = () => page.evaluate(() => document.querySelector('#outbox-confirm .question')?.textContent ?? '');
+    await signIn(page, `#/outbox?ticket=${ticket}`);
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.locator('#outbox-clear:not([disabled])').waitFor();
+    const before = await page.locator(messages).count();
+    await page.click('#outbox-clear');
+    await page.locator('#outbox-confirm .question').waitFor();
+    await api(page, 'POST', `tickets/${ticket}/reply`, { employee: 301, entry: 'More mail meanwhile.' });
+    await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel).length > n, [messages, before]);
+    await page.waitForTimeout(300);
+    const noteAfterWithdraw = await text(page, '#outbox-outcome');
+    const openAfterWithdraw = await page.locator('#outbox-confirm').isVisible();
+    await page.click('#outbox-clear');
+    await page.locator('#outbox-confirm .question').waitFor();
+    await page.waitForTimeout(300);
+    report('asked-again', {
+      noteAfterWithdraw,
+      openAfterWithdraw,
+      noteWithNewQuestion: await text(page, '#outbox-outcome'),
+      newQuestion: await question(),
+      open: await page.locator('#outbox-confirm').isVisible(),
+    });
+    await page.click('#outbox-confirm .confirm-no');
+  },
+
+  // A file preview open at sign-out: signed in again to the same ticket, the preview
+  // box is hidden (it showed as an empty frame, without its Close button).
+  async previewsignout(page) {
+    const ticket = env('TICKET');
+    await signIn(page, `#/ticket/${ticket}`);
+    const button = page.locator('#files li[data-file] button[aria-label^=Preview]').first();
+    await button.waitFor();
+    await button.click();
+    await page.locator('#preview pre').waitFor();
+    const opened = await page.locator('#preview').isVisible();
+    await page.click('#sign-out');
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#sign-in').waitFor({ state: 'hidden' });
+    const hash = await page.evaluate(() => location.hash);
+    if (hash !== `#/ticket/${ticket}`) await page.evaluate((t) => { location.hash = `#/ticket/${t}`; }, ticket);
+    await page.locator('#ticket-title', { hasText: ticket }).waitFor();
+    await page.locator('#files li[data-file]').first().waitFor();
+    await page.waitForTimeout(500);
+    report('signed-in-again', {
+      opened,
+      hash,
+      hidden: await page.locator('#preview').evaluate((p) => p.hidden),
+      visible: await page.locator('#preview').isVisible(),
+      text: await page.locator('#preview').evaluate((p) => p.textContent),
+    });
+  },
 };
 
 async function main() {
