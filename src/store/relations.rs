@@ -330,6 +330,15 @@ const FIXED_RELATIONS: &[Relation] = &[
         ),
         "{r}_a.id",
     ),
+    // The scheduled action a transaction runs: when, on which ticket.
+    rel(
+        "SoftLayer_Provisioning_Version1_Transaction",
+        "ticketScheduledActionReference",
+        "SoftLayer_Ticket_Attachment_Scheduled_Action",
+        "SoftLayer_Ticket_Attachment_Scheduled_Action {r}",
+        "{r}.transactionId = {parent}",
+        "id",
+    ),
     rel(
         ACCOUNT,
         "supportRepresentatives",

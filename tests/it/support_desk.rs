@@ -765,6 +765,44 @@ fn a_guests_open_tickets_and_open_cancellation_ticket() {
     );
 }
 
+/// A scheduled action's transaction names the action (`ticketScheduledActionReference`,
+/// an attachment, cast to its scheduled-action type for its `runDate`): when it runs and
+/// on which ticket were kept but left out as data not kept.
+#[test]
+fn a_scheduled_actions_run_date_is_read_through_its_transaction() {
+    let server = Server::start();
+    let alert = server.xmlrpc(
+        &call("addScheduledAlert", &DEMO)
+            .id(160000001)
+            .arg(xstr("2028-01-07T10:00:00-06:00")),
+    );
+    alert.ok();
+    let reply = server.xmlrpc(&call("getScheduledActions", &DEMO).id(160000001).mask(
+        "mask[id,ticketScheduledActionReference(SoftLayer_Ticket_Attachment_Scheduled_Action)\
+         [runDate,ticketId],ticketScheduledActionReferenceCount]",
+    ));
+    assert!(
+        reply.http.header("X-SoftLayer-Emulator-Warning").is_none(),
+        "{}",
+        reply.exchange()
+    );
+    let actions = reply.ok().array();
+    assert_eq!(actions.len(), 1, "{}", reply.exchange());
+    assert_eq!(
+        actions[0]
+            .member("ticketScheduledActionReferenceCount")
+            .int(),
+        1
+    );
+    let reference = actions[0].member("ticketScheduledActionReference").array();
+    assert_eq!(reference.len(), 1, "{}", reply.exchange());
+    assert_eq!(reference[0].member("ticketId").int(), 160000001);
+    assert_eq!(
+        reference[0].member("runDate").str(),
+        "2028-01-07T10:00:00-06:00"
+    );
+}
+
 /// A close stamped while the clock was set ahead is not among today's closes once the
 /// clock is set back to earlier that day, as it is not among the last three days': today's
 /// list took every close before tomorrow's midnight, so the two lists disagreed.
