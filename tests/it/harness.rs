@@ -2051,9 +2051,15 @@ fn counts_follow_the_clock(server: &Server) {
     for _ in 0..8 {
         assert_eq!(closed_today(), 0, "the next day, nothing was closed today");
     }
-    set_clock(server, "2027-03-10T12:00:00.000-06:00");
+    // Back on the day, after the close (a close after now is not among today's, as it
+    // is not among the last three days').
+    set_clock(server, "2027-03-10T23:59:59.000-06:00");
     for _ in 0..8 {
         assert_eq!(closed_today(), 1, "back on the day it was closed");
+    }
+    set_clock(server, "2027-03-10T12:00:00.000-06:00");
+    for _ in 0..8 {
+        assert_eq!(closed_today(), 0, "earlier that day, before the close");
     }
 }
 
