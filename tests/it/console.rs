@@ -1699,13 +1699,7 @@ fn browser_a_reload_answered_after_sign_out_draws_nothing() {
 #[test]
 fn browser_questions_before_deletes_are_withdrawn_when_their_view_changes() {
     let server = Server::start();
-    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Mailed twice", "Mail.");
-    control(
-        &server,
-        "POST",
-        &format!("/_emulator/tickets/{ticket}/reply"),
-        &json!({"employee": 301, "entry": "A reply that mails."}),
-    );
+    let ticket = mailed_twice(&server);
     let mut browser = edges(&server, "stalequestions", &[("TICKET", ticket.to_string())]);
     let s = browser.step("live-redraw");
     assert_eq!(
@@ -1826,13 +1820,7 @@ fn browser_an_address_without_its_slash_says_so() {
 #[test]
 fn browser_a_new_question_clears_the_note_of_a_withdrawn_one() {
     let server = Server::start();
-    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Mailed twice", "Mail.");
-    control(
-        &server,
-        "POST",
-        &format!("/_emulator/tickets/{ticket}/reply"),
-        &json!({"employee": 301, "entry": "A reply that mails."}),
-    );
+    let ticket = mailed_twice(&server);
     let mut browser = edges(&server, "withdrawnnote", &[("TICKET", ticket.to_string())]);
     let s = browser.step("asked-again");
     assert!(text(&s["noteAfterWithdraw"]).contains("withdrawn"), "{s}");
@@ -1860,4 +1848,16 @@ fn browser_a_preview_open_at_sign_out_is_closed() {
     assert_eq!(s["hidden"], true, "{s}");
     assert_eq!(s["visible"], false, "{s}");
     assert_done(&mut browser);
+}
+
+/// A ticket with two messages in the outbox: its creation's and an employee's reply's.
+fn mailed_twice(server: &Server) -> i64 {
+    let ticket = create_standard_ticket(server, &DEMO, 1001, "Mailed twice", "Mail.");
+    control(
+        server,
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/reply"),
+        &json!({"employee": 301, "entry": "A reply that mails."}),
+    );
+    ticket
 }
