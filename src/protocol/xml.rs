@@ -83,6 +83,17 @@ pub fn normalise_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
 
 /// [`decode_body`] without the character check.
 fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
+    // A last byte that is half a UTF-16 code unit was dropped without a word, where
+    // libxml refuses the document.
+    let utf16_start = matches!(
+        body,
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [b'<', 0, b'?', 0, ..] | [0, b'<', 0, b'?', ..]
+    );
+    if utf16_start && !body.len().is_multiple_of(2) {
+        return Err(Fault::malformed(
+            "the body is UTF-16 of an odd number of bytes: its last byte is half a character",
+        ));
+    }
     let utf16 = |le: bool, from: usize| -> Option<String> {
         let units: Vec<u16> = body[from..]
             .chunks_exact(2)
@@ -1581,6 +1592,32 @@ mod tests {
             (tree_text(&fine), fine.plain("x")),
             ("]] > ]]> ]]", Some("<"))
         );
+    }
+
+    /// UTF-16 of an odd number of bytes is refused, with its mark or without (its last
+    /// byte was dropped); of an even number it is read.
+    #[test]
+    fn utf16_of_an_odd_number_of_bytes_is_refused() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><a>x</a>";
+        let units: Vec<u16> = text.encode_utf16().collect();
+        let little: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+        let big: Vec<u8> = units.iter().flat_map(|u| u.to_be_bytes()).collect();
+        for body in [
+            [&[0xFF, 0xFE][..], &little].concat(),
+            [&[0xFE, 0xFF][..], &big].concat(),
+            little.clone(),
+            big.clone(),
+        ] {
+            assert_eq!(
+                decode_body(&body).unwrap(),
+                text.trim_start_matches('\u{feff}')
+            );
+            let odd = [&body[..], b"A"].concat();
+            let Err(Fault::Malformed { detail }) = decode_body(&odd) else {
+                panic!("{odd:?} was read");
+            };
+            assert!(detail.contains("odd number of bytes"), "{detail}");
+        }
     }
 
     /// Names XML 1.0 does not allow are refused, as libxml and expat refuse them; names
