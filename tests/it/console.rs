@@ -1795,6 +1795,10 @@ fn browser_a_write_answered_after_sign_out_still_clears_its_form() {
     assert_eq!(s["ticketShown"], true, "{s}");
     assert_eq!(s["replyBox"], "", "the reply stays to be sent again: {s}");
     assert_eq!(s["outcome"], "Reply sent.", "{s}");
+    let s = browser.step("signed-out");
+    assert_eq!(s["serverUpdatesAdded"], 1, "{s}");
+    assert_eq!(s["signIn"], true, "{s}");
+    assert_eq!(s["error"], "", "no token was refused: {s}");
     assert_done(&mut browser);
 }
 

@@ -78,6 +78,12 @@ function signIn(message = '') {
 function failed(error) {
   // Read with the token of a sign-in since ended: nothing of it is shown, not even why.
   if (error instanceof SignedOut) return;
+  // Refused for holding no token (a write answered after a sign-out redraws its view):
+  // no token was refused, so none is said to have been.
+  if (error instanceof Unauthorised && !token()) {
+    if (view !== 'sign-in') signIn();
+    return;
+  }
   if (error instanceof Unauthorised) return signIn('The token was not accepted. Enter the admin token the server printed at start.');
   const target = {
     'sign-in': 'sign-in-error',

@@ -1225,6 +1225,26 @@ const SCENARIOS = {
       outcome: await text(page, '#reply-form .outcome').catch(() => ''),
       serverUpdatesAdded: (await updates()) - before,
     });
+
+    // Signed out, and staying so, while a write's answer comes: its redraw, holding no
+    // token, said "The token was not accepted." though nobody had typed one.
+    await page.locator('#reply-form button:not([disabled])').waitFor();
+    const second = await updates();
+    await page.route(reply, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => {});
+    });
+    await page.fill('#reply-entry', 'Sent, then signed out.');
+    await page.click('#reply-form button[type=submit]');
+    await page.waitForTimeout(300);
+    await page.click('#sign-out');
+    await page.waitForTimeout(3000);
+    await page.unroute(reply);
+    report('signed-out', {
+      signIn: await page.locator('#sign-in').isVisible(),
+      error: await text(page, '#sign-in-error'),
+      serverUpdatesAdded: (await updates()) - second,
+    });
   },
 
   // An address without `#/` opened fresh: `#main` (a bookmark from when "Skip to
