@@ -752,6 +752,46 @@ fn a_guests_open_tickets_and_open_cancellation_ticket() {
         .find(|g| g.member("id").int() == 9002)
         .expect("guest 9002");
     assert_eq!(other.member("activeTicketCount").int(), 0);
+    // A second request: the guest shows the newer, and a filter tests that one only.
+    let newer = server
+        .xmlrpc(
+            &call("createCancelServiceTicket", &DEMO)
+                .arg(xint(9001))
+                .arg(xstr("No longer needed"))
+                .arg(xstr("Again, please."))
+                .arg(xstr("VIRTUAL_GUEST")),
+        )
+        .ok()
+        .member("id")
+        .int();
+    let through = |id: i64| {
+        let filter = xstruct(&[(
+            "virtualGuests",
+            xstruct(&[(
+                "openCancellationTicket",
+                xstruct(&[("id", xstruct(&[("operation", xint(id))]))]),
+            )]),
+        )]);
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getVirtualGuests")
+                .auth(&DEMO)
+                .mask("mask[id,openCancellationTicket[id]]")
+                .filter(filter),
+        );
+        reply
+            .ok()
+            .array()
+            .iter()
+            .map(|g| g.member("openCancellationTicket").member("id").int())
+            .collect::<Vec<i64>>()
+    };
+    assert_eq!(through(newer), vec![newer]);
+    assert_eq!(
+        through(cancel),
+        Vec::<i64>::new(),
+        "matched through a ticket not shown"
+    );
+    control.ok(newer, "close", "");
     // Closed, the cancellation ticket is neither open nor a cancellation still asked for.
     control.ok(cancel, "close", "");
     let reply = guests("mask[id,activeTicketCount,openCancellationTicket[id]]");
