@@ -74,7 +74,7 @@
 
 use std::borrow::Cow;
 
-use super::xml::{Element, is_blank, read_tree, write_text};
+use super::xml::{Element, is_blank, is_utf16, read_tree, write_text};
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -1521,12 +1521,9 @@ fn scalar_from_text(text: &str, type_name: &str) -> Value {
 /// The `parameters` of a POST or PUT body, JSON or XML; an empty body has none.
 fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
-    // UTF-16 (which every XML reader must take) opens with its byte-order mark or, in big
-    // endian without one, a zero byte: only XML is written so (JSON is UTF-8).
-    if body.starts_with(&[0xFF, 0xFE])
-        || body.starts_with(&[0xFE, 0xFF])
-        || body.first() == Some(&0)
-    {
+    // UTF-16, which every XML reader must take (JSON is UTF-8): its mark, or a big-endian
+    // `<`, was neither JSON's first byte nor XML's.
+    if is_utf16(body) {
         return xml_args(body, params);
     }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {

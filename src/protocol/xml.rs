@@ -81,15 +81,20 @@ pub fn normalise_line_ends(text: Cow<'_, str>) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether a body is UTF-16 as an XML processor detects it (XML 1.0, appendix F): its
+/// byte-order mark, or without one a declaration's `<?` in either byte order.
+pub fn is_utf16(body: &[u8]) -> bool {
+    matches!(
+        body,
+        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [b'<', 0, b'?', 0, ..] | [0, b'<', 0, b'?', ..]
+    )
+}
+
 /// [`decode_body`] without the character check.
 fn decode_bytes(body: &[u8]) -> Result<Cow<'_, str>, Fault> {
     // A last byte that is half a UTF-16 code unit was dropped without a word, where
     // libxml refuses the document.
-    let utf16_start = matches!(
-        body,
-        [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [b'<', 0, b'?', 0, ..] | [0, b'<', 0, b'?', ..]
-    );
-    if utf16_start && !body.len().is_multiple_of(2) {
+    if is_utf16(body) && !body.len().is_multiple_of(2) {
         return Err(Fault::malformed(
             "the body is UTF-16 of an odd number of bytes: its last byte is half a character",
         ));

@@ -856,18 +856,8 @@ pub fn import(
         }
         // Named even when its list is empty: a misspelt section is a mistake either way.
         // A type the schema knows but no table keeps (a container) is no section either.
-        let table_name = document_table(key).map_err(|e| match e {
-            StoreError::Seed(m) => ImportError::Invalid(m),
-            other => ImportError::Store(other),
-        })?;
-        let kept: bool = conn
-            .query_row(
-                "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
-                [table_name],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::from)?;
-        if !kept {
+        let table_name = document_table(key).map_err(invalid_document)?;
+        if table_info(conn, table_name)?.is_empty() {
             return Err(ImportError::Invalid(format!(
                 "unknown type {key}: no table keeps it"
             )));
@@ -913,18 +903,14 @@ pub fn import(
                         msg.unwrap_or_else(|| "a constraint failed".into())
                     ))
                 }
-                StoreError::Seed(m) => ImportError::Invalid(m),
-                other => ImportError::Store(other),
+                other => invalid_document(other),
             })?;
             inserted.push((key.as_str(), id));
             count += 1;
         }
     }
     for (key, id) in inserted {
-        check_inserted_row(conn, key, id).map_err(|e| match e {
-            StoreError::Seed(m) => ImportError::Invalid(m),
-            other => ImportError::Store(other),
-        })?;
+        check_inserted_row(conn, key, id).map_err(invalid_document)?;
         if document_table(key)? == "SoftLayer_Ticket"
             && !super::state_follows_awaiting_flag(conn, id)?
         {
@@ -935,10 +921,7 @@ pub fn import(
         }
     }
     for (key, named) in references {
-        check_catalogue_references(conn, key, &named).map_err(|e| match e {
-            StoreError::Seed(m) => ImportError::Invalid(m),
-            other => ImportError::Store(other),
-        })?;
+        check_catalogue_references(conn, key, &named).map_err(invalid_document)?;
     }
     Ok(count)
 }
@@ -951,4 +934,13 @@ pub enum ImportError {
     Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A document the store refused for what it holds (`StoreError::Seed`) is the caller's
+/// mistake; anything else is the store's.
+fn invalid_document(e: StoreError) -> ImportError {
+    match e {
+        StoreError::Seed(m) => ImportError::Invalid(m),
+        other => ImportError::Store(other),
+    }
 }

@@ -756,13 +756,18 @@ pub static RELATIONS: LazyLock<Vec<Relation>> = LazyLock::new(|| {
     all
 });
 
+/// A relation's text made for a device kind, kept for the life of the process as the
+/// fixed relations' text is (the relations are built once).
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
 /// A device's open tickets (`activeTickets`, the tickets it is attached to that are not
 /// closed) and its open cancellation ticket, for the kinds that have them.
 fn device_ticket_relations(kind: &DeviceKind) -> Vec<Relation> {
     if !kind.has_open_tickets {
         return Vec::new();
     }
-    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
     let DeviceKind {
         link_type: link,
         link_column: column,
@@ -823,8 +828,6 @@ fn device_relations(kind: &DeviceKind) -> [Relation; 7] {
         link_column: column,
         ..
     } = *kind;
-    // Built once for the life of the process, as the fixed relations' text is.
-    let leak = |text: String| -> &'static str { Box::leak(text.into_boxed_str()) };
     let devices = leak(format!("{device} {{r}}"));
     let attached = leak(format!(
         "{device} {{r}} JOIN {link} {{r}}_a ON {{r}}_a.{column} = {{r}}.id"
