@@ -564,8 +564,10 @@ impl Walker<'_> {
     /// "It is not possible to SORT and SEARCH on the same property") left the order the
     /// caller asked for out without a word.
     fn note_unused_options(&mut self, op: &Value, options: Option<&Value>) {
-        let Some(Value::Array(given)) = options else {
-            return;
+        let given = match options {
+            Some(Value::Array(given)) => given.as_slice(),
+            Some(single @ Value::Struct(_)) => std::slice::from_ref(single),
+            _ => return,
         };
         let keyword = op.as_str().map(|s| s.trim_ascii().to_ascii_lowercase());
         let takes: &[&str] = match keyword.as_deref() {
@@ -597,6 +599,14 @@ impl Walker<'_> {
                             format!("values after the first of option '{n}'"),
                             "the option takes one".to_string(),
                         ),
+                        // Only `orderBy` gets here without a value (the others need
+                        // theirs): its order fell back to ascending without a word.
+                        None | Some(Value::Null) => {
+                            (format!("option '{n}'"), "it has no value".to_string())
+                        }
+                        Some(Value::Array(values)) if n != "data" && values.is_empty() => {
+                            (format!("option '{n}'"), "it has no value".to_string())
+                        }
                         _ => continue,
                     }
                 }
@@ -838,12 +848,14 @@ pub(crate) fn base64_as_text(value: &Value) -> Option<Value> {
 }
 
 /// The options entry named `name` (`[{name, value}, …]`).
+///
+/// A lone option struct counts as a list of one: SOAP reads one `<options>`
+/// element that way, and the other transports must answer alike.
 fn option<'v>(options: Option<&'v Value>, name: &str) -> Option<&'v Value> {
+    let named = |o: &&'v Value| o.get("name").and_then(Value::as_str) == Some(name);
     match options? {
-        Value::Array(items) => items
-            .iter()
-            .find(|i| i.get("name").and_then(Value::as_str) == Some(name))
-            .and_then(|o| o.get("value")),
+        Value::Array(items) => items.iter().find(named).and_then(|o| o.get("value")),
+        single @ Value::Struct(_) => Some(single).filter(named).and_then(|o| o.get("value")),
         _ => None,
     }
 }
@@ -1352,6 +1364,38 @@ mod tests {
                 "option 'sort' of '>= 160000002' on id ignored: the operation takes no options",
                 "option 'sort' of 'in' on priority ignored: the operation takes data",
                 "option 'bogus' of 'orderBy' on createDate ignored: the operation takes sort and sortOrder",
+            ]
+        );
+    }
+
+    /// SOAP reads one `<options>` element as a list of one; a lone option struct from
+    /// XML-RPC or REST JSON must mean the same (it was dropped: ascending, no word).
+    #[test]
+    fn a_lone_option_struct_is_a_list_of_one() {
+        let f = parse(
+            r#"{"id": {"operation": "orderBy", "options": {"name": "sort", "value": ["DESC"]}},
+                "priority": {"operation": "in", "options": {"name": "data", "value": [1, 2]}},
+                "title": {"operation": "orderBy", "options": {"name": "bogus", "value": [1]}}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.conditions.len(), 1);
+        assert!(f.order[0].descending);
+        assert_eq!(
+            f.ignored,
+            vec![
+                "option 'bogus' of 'orderBy' on title ignored: the operation takes sort and sortOrder"
+            ]
+        );
+        let f = parse(
+            r#"{"id": {"operation": "orderBy", "options": [{"name": "sort", "value": []}]},
+                "title": {"operation": "orderBy", "options": [{"name": "sort"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            f.ignored,
+            vec![
+                "option 'sort' of 'orderBy' on id ignored: it has no value",
+                "option 'sort' of 'orderBy' on title ignored: it has no value",
             ]
         );
     }

@@ -1213,6 +1213,19 @@ fn cases(now: i64) -> Vec<Case> {
             |_, _| true,
             |a, b, _| b.created.cmp(&a.created),
         ),
+        // A lone options struct, as SOAP reads one `<options>` element: XML-RPC and REST
+        // dropped it (ascending, without a word).
+        ordered(
+            "orderBy createDate DESC with a lone options struct",
+            json!({"createDate": {"operation": "orderBy", "options": {"name": "sort", "value": ["DESC"]}}}),
+            |_, _| true,
+            |a, b, _| b.created.cmp(&a.created),
+        ),
+        case(
+            "in with a lone options struct",
+            json!({"priority": {"operation": "in", "options": {"name": "data", "value": [1, 4]}}}),
+            |t, _| matches!(t.priority, Some(1 | 4)),
+        ),
         ordered(
             "orderBy priority ASC then createDate DESC (sortOrder)",
             json!({
