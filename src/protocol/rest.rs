@@ -1203,7 +1203,14 @@ fn navigate(
             walk.many = false;
             continue;
         }
-        if let Some(property) = find_property(&walk.type_name, segment) {
+        // A count of an object some service serves is that service's method or nothing
+        // (`…/Tickets/5/getUpdateCount` answered what `SoftLayer_Ticket/5/getUpdateCount`
+        // calls "not a valid method", and `getAttachedHardwareCount` applied the mask to
+        // its number): it is looked up as one below.
+        let served = schema().services.contains_key(&walk.type_name);
+        if let Some(property) = find_property(&walk.type_name, segment)
+            .filter(|p| !(served && p.kind == PropertyKind::Count))
+        {
             if walk.many {
                 return Err(Fault::bad_argument(format!(
                     "{segment} is a property of one {}: put the id of one before it \

@@ -2288,3 +2288,52 @@ fn total_items_header_is_spelt_as_the_real_api_spells_it() {
         assert!(!head.contains("softlayer-total-items"), "{head}");
     }
 }
+
+/// A count after an item some service serves is that service's method, or no method:
+/// `…/Tickets/{id}/getUpdateCount` answered 3 where `SoftLayer_Ticket/{id}/getUpdateCount`
+/// is "not a valid method", and `getAttachedHardwareCount` faulted on a mask its direct
+/// call ignores.
+#[test]
+fn a_count_after_an_item_is_its_services_method_or_none() {
+    let server = Server::start();
+    for path in [
+        format!("SoftLayer_Ticket/{TICKET}/getUpdateCount.json"),
+        format!("SoftLayer_Account/Tickets/{TICKET}/getUpdateCount.json"),
+        format!("SoftLayer_Account/Tickets/{TICKET}/updateCount.json"),
+        format!("SoftLayer_Account/Tickets/{TICKET}/getAttachedFileCount.json"),
+        format!("SoftLayer_User_Customer/5001/OpenTickets/{TICKET}/getUpdateCount.json"),
+        "SoftLayer_Ticket/160000002/AssignedUser/getOpenTicketsCount.json".to_string(),
+    ] {
+        let resp = get(&server, &path);
+        assert_eq!(resp.status, 404, "{path}: {}", resp.describe());
+        assert!(
+            json_body(&resp)["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("is not a valid method")),
+            "{path}: {}",
+            resp.describe()
+        );
+    }
+    let direct = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getAttachedHardwareCount.json?objectMask=mask%5Bid%5D"),
+    ));
+    for path in [
+        format!(
+            "SoftLayer_Account/Tickets/{TICKET}/getAttachedHardwareCount.json?objectMask=mask%5Bid%5D"
+        ),
+        format!("SoftLayer_Account/Tickets/{TICKET}/AttachedHardwareCount.json"),
+        format!("SoftLayer_User_Customer/5001/OpenTickets/{TICKET}/getAttachedHardwareCount.json"),
+    ] {
+        assert_eq!(ok_json(&get(&server, &path)), direct, "{path}");
+    }
+    // A type no service serves keeps its counts as properties (SLDN's
+    // `getHardware/{id}/getProcessorCount`).
+    assert_eq!(
+        ok_json(&get(
+            &server,
+            "SoftLayer_Account/getHardware/8001/getProcessorCount.json"
+        )),
+        json!(0)
+    );
+}
