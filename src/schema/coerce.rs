@@ -88,6 +88,16 @@ fn coerce_members(members: &Struct, type_name: &str, depth: usize) -> Result<Str
         .iter()
         .map(|(name, v)| {
             let converted = match t.and_then(|t| t.property(name)) {
+                // softlayer-go's XML-RPC encoder writes every `datatypes.Time` as an
+                // empty `<struct>` (it reads no unexported field), so a ticket read and
+                // sent back to `edit` failed on its `createDate`. PHP reads an empty
+                // struct as an empty array, no value: so is it here, in a scalar member.
+                Some(def)
+                    if matches!(def.type_ref, TypeRef::Scalar(_))
+                        && matches!(v, Value::Struct(m) if m.is_empty()) =>
+                {
+                    Value::Null
+                }
                 Some(def) => coerce_at(v, &def.type_ref, name, depth + 1).map_err(|e| match e {
                     CoerceError::Invalid => CoerceError::Member {
                         member: name.clone(),
@@ -372,10 +382,25 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_struct_in_a_scalar_member_is_no_value() {
+        let mut s = Struct::new();
+        s.insert("createDate".into(), Value::Struct(Struct::new()));
+        s.insert("priority".into(), Value::Int(3));
+        let Ok(Value::Struct(out)) = coerce(&Value::Struct(s), &TypeRef::parse("SoftLayer_Ticket"))
+        else {
+            panic!("converts");
+        };
+        assert_eq!(out["createDate"], Value::Null);
+        assert_eq!(out["priority"], Value::Int(3));
+    }
+
+    #[test]
     fn a_member_of_the_wrong_type_is_named() {
         let mut s = Struct::new();
         s.insert("title".into(), Value::from("fine"));
-        s.insert("lastEditDate".into(), Value::Struct(Struct::new()));
+        let mut date = Struct::new();
+        date.insert("year".into(), Value::Int(2026));
+        s.insert("lastEditDate".into(), Value::Struct(date));
         assert_eq!(
             coerce(&Value::Struct(s), &TypeRef::parse("SoftLayer_Ticket")),
             Err(CoerceError::Member {

@@ -638,10 +638,30 @@ fn many_attributes_and_wide_masks_are_refused_at_once() {
 }
 
 /// A template whose member is of the wrong type is refused naming that member, so a
-/// client sees what to mend (softlayer-go encodes its own date type as an empty struct).
+/// client sees what to mend. An empty struct is no value: softlayer-go's XML-RPC encoder
+/// writes every date so, and a ticket read and sent back to `edit` was refused for dates
+/// `edit` does not read.
 #[test]
 fn a_template_member_of_the_wrong_type_is_named() {
     let server = Server::start();
+    let edited = server.xmlrpc(
+        &XmlRpcCall::new(TICKET, "edit")
+            .auth(&DEMO)
+            .id(DEMO_TICKET)
+            .arg(xstruct(&[
+                ("createDate", xstruct(&[])),
+                ("lastEditDate", xstruct(&[])),
+                ("modifyDate", xstruct(&[])),
+                ("priority", xint(3)),
+            ]))
+            .arg(xstr("an edit as softlayer-go sends it")),
+    );
+    assert_eq!(
+        edited.ok().member("priority"),
+        &xint(3),
+        "{}",
+        edited.exchange()
+    );
     let entries = ticket_entries(&server, &DEMO, DEMO_TICKET);
     let reply = server.xmlrpc(
         &XmlRpcCall::new(TICKET, "edit")
@@ -649,7 +669,7 @@ fn a_template_member_of_the_wrong_type_is_named() {
             .id(DEMO_TICKET)
             .arg(xstruct(&[
                 ("title", xstr("renamed")),
-                ("lastEditDate", xstruct(&[])),
+                ("lastEditDate", xstruct(&[("year", xint(2026))])),
             ]))
             .arg(xstr("an edit")),
     );
