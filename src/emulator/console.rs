@@ -171,6 +171,17 @@ pub async fn serve(
     if !with_token {
         return unauthorised();
     }
+    // No console path reads a body: one sent is refused, as the control API refuses one
+    // where it reads none (its meaning was dropped without a word).
+    let body = req.body();
+    if !hyper::body::Body::is_end_stream(body)
+        && hyper::body::Body::size_hint(body).exact() != Some(0)
+    {
+        return json_reply(
+            StatusCode::BAD_REQUEST,
+            json!({"error": format!("{} /_emulator/{path} takes no body", req.method())}),
+        );
+    }
     if path == "session" {
         let id = shared.console_sessions.open();
         let mut r = json_reply(StatusCode::OK, json!({"expiresIn": SESSION_TTL.as_secs()}));

@@ -184,3 +184,13 @@ pub fn list(conn: &Connection, q: &OutboxQuery) -> Result<serde_json::Value, Sto
         "messages": rows.iter().map(message_json).collect::<Vec<_>>()
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    /// An import refuses other events than these; the two lists are one.
+    #[test]
+    fn an_import_takes_every_event_the_outbox_records() {
+        let names: Vec<&str> = super::Event::ALL.iter().map(|e| e.name()).collect();
+        assert_eq!(names, crate::store::dump::OUTBOX_EVENTS);
+    }
+}

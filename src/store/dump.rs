@@ -549,6 +549,17 @@ const EDITOR_KINDS: &[(&str, &str, &[&str])] = &[
         "kind",
         &["ALERT", "AUTO_CLOSE"],
     ),
+    // What the outbox records (`emulator::outbox::Event`): a mail of another event could
+    // never be listed by its event (`?event=` refuses the word).
+    ("emulator_outbox", "event", OUTBOX_EVENTS),
+];
+
+/// The events the outbox records mail for, as `emulator::outbox::Event::name` writes them.
+pub const OUTBOX_EVENTS: &[&str] = &[
+    "TICKET_CREATED",
+    "EMPLOYEE_UPDATE",
+    "TICKET_CLOSED",
+    "SCHEDULED_ALERT",
 ];
 
 /// The links of a ticket's rows that the API only ever makes to the ticket's own
@@ -673,6 +684,27 @@ fn own_links() -> impl Iterator<Item = OwnLink> {
 /// writes from the content, and clients show beside the file).
 pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
     let table_name = document_table(key)?;
+    // A mail's recipients are a JSON list of addresses, which the outbox's `to=` reads
+    // with SQLite's JSON functions: other text made every such query a 500 ("malformed
+    // JSON"), and was listed as no recipient at all.
+    if table_name == "emulator_outbox" {
+        let recipients: Option<String> = conn
+            .prepare_cached(
+                "SELECT recipients FROM emulator_outbox WHERE id = ?1 AND NOT ( \
+                 json_valid(recipients) AND json_type(recipients) = 'array' AND NOT EXISTS ( \
+                 SELECT 1 FROM json_each(recipients) WHERE type <> 'text'))",
+            )?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        if let Some(given) = recipients {
+            let shown: String = given.chars().take(64).collect();
+            let more = if shown.len() < given.len() { "…" } else { "" };
+            return Err(StoreError::Seed(format!(
+                "emulator_outbox {id}: recipients {shown:?}{more} is not a JSON list of \
+                 addresses ([\"a@example.test\"])"
+            )));
+        }
+    }
     if table_name == "SoftLayer_Ticket_Attachment_File" {
         let sizes: Option<(String, i64)> = conn
             .prepare_cached(

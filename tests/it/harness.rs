@@ -1270,6 +1270,17 @@ fn the_control_api_refuses_what_it_would_misread() {
         400,
         "takes no body",
     );
+    // The console's reads and its session take none either: a body was dropped unread.
+    for (method, path, body) in [
+        ("GET", "/_emulator/queue", json!("not json at all")),
+        ("GET", "/_emulator/choices", json!([1, 2])),
+        ("GET", "/_emulator/tickets/160000002", json!({"status": 1})),
+        ("POST", "/_emulator/session", json!({"x": 1})),
+    ] {
+        refused(method, path, Some(&body), 400, "takes no body");
+    }
+    control.ok("POST", "/_emulator/session", None);
+    control.ok("GET", "/_emulator/choices", None);
     // So is one that is not JSON (it was "The request body is not JSON", as if JSON were
     // wanted); `{}` holds nothing and is taken.
     let auth = format!("Bearer {}", control.token);
@@ -1627,6 +1638,21 @@ fn the_control_api_refuses_what_it_would_misread() {
         (
             json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Provisioning_Version1_Transaction": [{"id": 900011, "createDate": "2020-01-01T00:00:00-06:00", "modifyDate": "2020-01-01T00:00:00-06:00"}], "SoftLayer_Ticket_Attachment_Scheduled_Action": [{"id": 900011, "ticketId": 170000001, "attachmentId": 900011, "transactionId": 900011, "runDate": "2030-12-01T00:00:00Z", "createDate": "2020-01-01T00:00:00-06:00", "kind": 5}]}),
             r#"SoftLayer_Ticket_Attachment_Scheduled_Action 900011: kind \"5\" is none of ALERT, AUTO_CLOSE"#,
+        ),
+        // Mail the outbox could not have recorded: recipients that are no JSON list of
+        // addresses made every `?to=` a 500, and an event it never sends could never be
+        // listed by its event.
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_outbox": [{"id": 900, "accountId": 4001, "ticketId": 170000001, "event": "TICKET_CLOSED", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "not json", "subject": "s", "body": "b"}]}),
+            r#"emulator_outbox 900: recipients \"not json\" is not a JSON list of addresses"#,
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_outbox": [{"id": 900, "accountId": 4001, "ticketId": 170000001, "event": "TICKET_CLOSED", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "[1,null]", "subject": "s", "body": "b"}]}),
+            r#"emulator_outbox 900: recipients \"[1,null]\" is not a JSON list of addresses"#,
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_outbox": [{"id": 900, "accountId": 4001, "ticketId": 170000001, "event": "BOGUS_EVENT", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "[\"a@b.test\"]", "subject": "s", "body": "b"}]}),
+            r#"emulator_outbox 900: event \"BOGUS_EVENT\" is none of TICKET_CREATED, EMPLOYEE_UPDATE, TICKET_CLOSED, SCHEDULED_ALERT"#,
         ),
         // A ticket's tags and additional e-mail addresses are its own account's: made
         // across accounts, a tag's references showed another account's user, and
