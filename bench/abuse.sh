@@ -28,13 +28,16 @@
 #           mask[id,updates[entry]] of 20 tickets with 15 long updates each (replies of
 #           about 60 KB, each of which the request journal keeps), back to back;
 #        6. unread downloads: BENCH_UNREAD connections (60) that each ask for a 10 MiB
-#           attachment (getAttachedFile, a 14 MB whole reply) and never read it.
+#           attachment (getAttachedFile, a 14 MB whole reply) and never read it;
+#        7. journal readers: BENCH_JOURNAL clients (8) reading the control API's request
+#           journal (GET /_emulator/journal?limit=10000, the recorded replies' tens of MB),
+#           back to back, as a test harness polling it in parallel would.
 #
 # Targets during the abuse: /health p99 < 50 ms, getObject p99 < 100 ms, RSS < 400 MB,
 # WAL < 32 MB, the writer never fails nor waits more than 1 s.
 #
 # Tunables (environment): BENCH_TICKETS, BENCH_PHASE, BENCH_FANOUT, BENCH_STALLED,
-# BENCH_TRICKLE, BENCH_BIG, BENCH_RECORDED, BENCH_UNREAD.
+# BENCH_TRICKLE, BENCH_BIG, BENCH_RECORDED, BENCH_UNREAD, BENCH_JOURNAL.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -57,7 +60,7 @@ seed_database "$DB" "$TICKETS" 600
 # Room for the abusive connections (the issue measured with a limit of 256).
 ulimit -n 1024 2>/dev/null || true
 PORT=$(free_port)
-start_server "$PORT" "$WORK/server.log" 20 --db "$DB" --no-reply-cache
+start_server "$PORT" "$WORK/server.log" 20 --db "$DB" --no-reply-cache --admin-token bench
 
 say "measuring: ${PHASE}s before, during and after the abuse"
 timeout 900 python3 - "$PORT" "$SERVER_PID" "$DB" "$PHASE" <<'PY'
@@ -68,6 +71,7 @@ env = lambda k, d: int(os.environ.get(k, d))
 FANOUT, STALLED, TRICKLE, BIG = env("BENCH_FANOUT", 4), env("BENCH_STALLED", 150), env("BENCH_TRICKLE", 100), env("BENCH_BIG", 4)
 RECORDED = env("BENCH_RECORDED", 2)
 UNREAD = env("BENCH_UNREAD", 60)
+JOURNAL = env("BENCH_JOURNAL", 8)
 KEY = os.environ["DEMO_API_KEY"]
 AUTH = {"username": "demo", "apiKey": KEY}
 TICKET = 160000001
@@ -294,6 +298,17 @@ def recorded_replies():
             time.sleep(0.1)
 
 
+def journal_readers():
+    while not abuse_stop.is_set():
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            c.request("GET", "/_emulator/journal?limit=10000", headers={"Authorization": "Bearer bench"})
+            c.getresponse().read()
+            c.close()
+        except Exception:
+            time.sleep(0.1)
+
+
 def start_abuse():
     for _ in range(FANOUT):
         abusers.append(threading.Thread(target=fan_out, daemon=True))
@@ -304,6 +319,8 @@ def start_abuse():
         abusers.append(threading.Thread(target=big_bodies, daemon=True))
     for _ in range(RECORDED):
         abusers.append(threading.Thread(target=recorded_replies, daemon=True))
+    for _ in range(JOURNAL):
+        abusers.append(threading.Thread(target=journal_readers, daemon=True))
     for t in abusers:
         t.start()
 
@@ -329,7 +346,7 @@ print()
 print(f"Synthetic tickets: {os.environ.get('BENCH_TICKETS', '20000')}; phases of {phase:.0f} s; "
       f"abuse: {FANOUT} fan-out clients, {STALLED} stalled readers, {TRICKLE} trickled bodies, "
       f"{BIG} clients posting 16 MiB bodies, {RECORDED} clients asking for 60 KB replies, "
-      f"{UNREAD} unread 14 MB downloads")
+      f"{UNREAD} unread 14 MB downloads, {JOURNAL} journal readers")
 print()
 print("| | before | during | after | target during |")
 print("|---|---:|---:|---:|---|")

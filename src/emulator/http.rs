@@ -24,7 +24,7 @@
 use super::accounts::{self, AccountError};
 use super::snapshots::{self, SnapshotError};
 use super::support::{self, EmployeeRef, SupportAction, SupportError};
-use super::{Harness, outbox, scheduler};
+use super::{Harness, journal, outbox, scheduler};
 use crate::protocol::HttpAnswer;
 use crate::store::dump::{self, ImportError};
 use crate::store::{Row, Store, StoreError};
@@ -275,6 +275,7 @@ fn harness(
     req: &ControlRequest,
     segments: &[&str],
     body: &serde_json::Value,
+    streamed: &mut Option<JournalPage>,
 ) -> Option<HttpAnswer> {
     let query = req.query;
     Some(match (req.method, segments) {
@@ -357,16 +358,37 @@ fn harness(
                 Ok(q) => q,
                 Err(e) => return Some(e),
             };
-            let (page, total) = harness.journal.query(&q);
-            answer(
-                200,
-                json!({
-                    "calls": page.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
-                    "total": total,
-                    "offset": q.offset,
-                    "limit": q.limit,
-                }),
-            )
+            let (entries, total) = harness.journal.query(&q);
+            let page = JournalPage {
+                entries,
+                tail: format!(
+                    "],{}",
+                    &json!({"total": total, "offset": q.offset, "limit": q.limit}).to_string()[1..]
+                ),
+            };
+            let held: usize = page.entries.iter().map(|e| journal::held_bytes(e)).sum();
+            if held as u64 > crate::services::projection::HEAVY_REPLY_BYTES {
+                // Written as its client reads it (`ControlAnswer::Streamed`): held whole,
+                // 32 readers of a full journal at once took the server to 3.4 GB.
+                *streamed = Some(page);
+                return Some(HttpAnswer {
+                    status: 200,
+                    content_type: "application/json",
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                });
+            }
+            let mut body = Vec::new();
+            page.write(usize::MAX, |piece| {
+                body.extend_from_slice(&piece);
+                true
+            });
+            HttpAnswer {
+                status: 200,
+                content_type: "application/json",
+                headers: Vec::new(),
+                body,
+            }
         }
         ("DELETE", ["journal"]) => answer(200, json!({ "deleted": harness.journal.clear() })),
         ("GET", ["faults"]) => answer(200, harness.faults.list()),
@@ -584,7 +606,61 @@ pub fn unauthorised() -> HttpAnswer {
     answer
 }
 
-pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlRequest) -> HttpAnswer {
+/// What the control API answers: whole, or a head whose body (a page of the journal too
+/// large to hold whole) is written as its client reads it.
+pub enum ControlAnswer {
+    Whole(HttpAnswer),
+    Streamed(HttpAnswer, JournalPage),
+}
+
+/// A page of the request journal, written as JSON entry by entry: held as JSON values a
+/// page cost six times its text.
+pub struct JournalPage {
+    entries: Vec<std::sync::Arc<journal::Entry>>,
+    /// What follows the calls: `],"total":…}`.
+    tail: String,
+}
+
+impl JournalPage {
+    /// Hands the page to `send` in pieces of about `piece` bytes, until `send` answers
+    /// false (its reader gone).
+    pub fn write(&self, piece: usize, mut send: impl FnMut(Vec<u8>) -> bool) {
+        let mut out = b"{\"calls\":[".to_vec();
+        for (i, entry) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut out, &entry.to_json()).expect("JSON values write to a Vec");
+            if out.len() >= piece && !send(std::mem::take(&mut out)) {
+                return;
+            }
+        }
+        out.extend_from_slice(self.tail.as_bytes());
+        send(out);
+    }
+}
+
+pub fn handle(
+    store: &Store,
+    admin_token: &str,
+    hx: &Harness,
+    req: &ControlRequest,
+) -> ControlAnswer {
+    let mut streamed = None;
+    let head = handle_whole(store, admin_token, hx, req, &mut streamed);
+    match streamed {
+        Some(page) => ControlAnswer::Streamed(head, page),
+        None => ControlAnswer::Whole(head),
+    }
+}
+
+fn handle_whole(
+    store: &Store,
+    admin_token: &str,
+    hx: &Harness,
+    req: &ControlRequest,
+    streamed: &mut Option<JournalPage>,
+) -> HttpAnswer {
     if !authorised(admin_token, req.authorization, req.token_header) {
         return unauthorised();
     }
@@ -641,7 +717,7 @@ pub fn handle(store: &Store, admin_token: &str, hx: &Harness, req: &ControlReque
         Ok(body) => body,
         Err(message) => return error(400, message),
     };
-    if let Some(answer) = harness(store, hx, req, &segments, &body) {
+    if let Some(answer) = harness(store, hx, req, &segments, &body, streamed) {
         return answer;
     }
     match (req.method, segments.as_slice()) {

@@ -593,12 +593,50 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     })
     .await;
     match answer {
-        Ok(a) => response(a, None),
+        Ok(crate::emulator::http::ControlAnswer::Whole(a)) => response(a, None),
+        Ok(crate::emulator::http::ControlAnswer::Streamed(head, page)) => {
+            pipeline::streamed_response(head, stream_journal(page))
+        }
         Err(_) => plain(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The control request failed.\n",
         ),
     }
+}
+
+/// A page of the journal written on a blocking thread, at the lowest priority, as its
+/// client reads it: a few pieces in flight, not the page. A client that stops reading
+/// for the stall timeout, or hangs up, ends the writing; the first sees its reply cut
+/// (an error in the body), not a well-formed short one.
+fn stream_journal(
+    page: crate::emulator::http::JournalPage,
+) -> tokio::sync::mpsc::Receiver<crate::body::Chunk> {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let runtime = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || {
+        let _lowered = crate::limits::LowestPriority::new();
+        let Ok(cut_room) = tx.clone().try_reserve_owned() else {
+            return;
+        };
+        let stall = crate::limits::get().stall_timeout();
+        let mut stalled = false;
+        page.write(256 * 1024, |piece| {
+            match runtime.block_on(tx.send_timeout(Ok(Bytes::from(piece)), stall)) {
+                Ok(()) => true,
+                Err(tokio::sync::mpsc::error::SendTimeoutError::Timeout(_)) => {
+                    stalled = true;
+                    false
+                }
+                Err(tokio::sync::mpsc::error::SendTimeoutError::Closed(_)) => false,
+            }
+        });
+        if stalled {
+            cut_room.send(Err(std::io::Error::other(
+                "the client read nothing for the stall timeout",
+            )));
+        }
+    });
+    rx
 }
 
 /// `fault` in the format of the transport the request target `target` names (as it is

@@ -1218,7 +1218,15 @@ impl<C: Codec> Exchange<C> {
                 }),
                 Err(_) => None,
             };
-            self.whole_fault(call.as_ref(), &fault);
+            // Fault rules meet it first, as they meet XML-RPC's and SOAP's refused callers
+            // (as nobody): a rule for every call let REST's wrong keys through to 401.
+            let injected = call.as_ref().and_then(|call| {
+                self.shared
+                    .observer
+                    .intercept(self.codec.transport(), call, &|| None)
+                    .err()
+            });
+            self.whole_fault(call.as_ref(), injected.as_ref().unwrap_or(&fault));
             return Then::Done;
         }
         // A big body is heavy work: parsed at the lowest priority (see LowestPriority).
@@ -1728,6 +1736,14 @@ pub fn response(answer: HttpAnswer, total: Option<u64>) -> Response<ReplyBody> {
         body: Vec::new(),
     };
     response_bytes(head, ReplyBody::whole(body), total)
+}
+
+/// An answer whose body comes through `chunks` as it is written.
+pub fn streamed_response(
+    head: HttpAnswer,
+    chunks: mpsc::Receiver<crate::body::Chunk>,
+) -> Response<ReplyBody> {
+    response_bytes(head, ReplyBody::Streamed(chunks), None)
 }
 
 fn response_bytes(head: HttpAnswer, body: ReplyBody, total: Option<u64>) -> Response<ReplyBody> {

@@ -2442,3 +2442,140 @@ fn calls_to_what_the_api_lacks_are_journaled_as_they_were_answered() {
         assert!(text.contains(needle), "no {needle} in\n{text}");
     }
 }
+
+/// A rule for every call meets callers with a wrong key on every transport, as nobody:
+/// REST's HTTP Basic was refused (401) before the rules were asked, while XML-RPC's and
+/// SOAP's wrong keys met them, so a client's retry on 503 with a bad key was tested on
+/// two transports only.
+#[test]
+fn fault_rules_meet_callers_with_a_wrong_key_on_every_transport() {
+    let server = start(&[]);
+    let wrong = User {
+        api_key: "0000000000000000000000000000000000000000000000000000000000000000",
+        ..DEMO
+    };
+    // Without a rule, each is refused as a wrong key.
+    let rest = rest_get_as(
+        &server,
+        &wrong,
+        "/rest/v3.1/SoftLayer_Account/getObject.json",
+    );
+    assert_eq!(rest.status, 401, "{}", rest.describe());
+    ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({"preset": "unavailable"})),
+    );
+    let rest = rest_get_as(
+        &server,
+        &wrong,
+        "/rest/v3.1/SoftLayer_Account/getObject.json",
+    );
+    assert_eq!(rest.status, 503, "{}", rest.describe());
+    // The preset answers as a gateway does, not in XML-RPC.
+    let call = XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+        .auth(&wrong)
+        .id(160000001);
+    let xmlrpc = server.post(
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
+        call.body().as_bytes(),
+    );
+    assert_eq!(xmlrpc.status, 503, "{}", xmlrpc.describe());
+    let envelope = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope \
+         xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\">\
+         <SOAP-ENV:Header><ns1:authenticate><username>demo</username><apiKey>{}</apiKey></ns1:authenticate>\
+         </SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObject/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+        wrong.api_key
+    );
+    let soap = server.post(
+        "/soap/v3.1/SoftLayer_Account",
+        &[("Content-Type", "text/xml; charset=utf-8")],
+        envelope.as_bytes(),
+    );
+    assert_eq!(soap.status, 503, "{}", soap.describe());
+    let calls = journal(&server, "limit=3");
+    let injected: Vec<&J> = calls.iter().map(|c| &c["injected"]).collect();
+    assert!(injected.iter().all(|i| i.is_u64()), "{calls:#?}");
+}
+
+/// A journal page too large to hold whole is written as its client reads it (chunked),
+/// and is the same JSON as a small page: held whole as JSON values a page cost six times
+/// its text, and readers of a full journal at once took the server to gigabytes.
+#[test]
+fn a_large_journal_page_is_streamed_as_the_same_json() {
+    let server = start(&["--no-reply-cache"]);
+    let ticket = 160000001;
+    for i in 0..12 {
+        let entry = format!("{i} {}", "long update text ".repeat(220));
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                    .auth(&DEMO)
+                    .id(ticket)
+                    .arg(xstruct(&[("entry", xstr(&entry))])),
+            )
+            .ok();
+    }
+    let reads = 60;
+    for _ in 0..reads {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(&DEMO)
+                    .id(ticket)
+                    .mask("mask[id,updates[id,entry]]"),
+            )
+            .ok();
+    }
+    let auth = format!("Bearer {TOKEN}");
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/journal?limit=1000",
+        &[("Authorization", auth.as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(
+        resp.header("Transfer-Encoding"),
+        Some("chunked"),
+        "a large page is streamed"
+    );
+    let page: J = serde_json::from_slice(&resp.body).expect("the streamed page is JSON");
+    let calls = page["calls"].as_array().unwrap();
+    assert_eq!(page["total"], 12 + reads);
+    assert_eq!(calls.len(), 12 + reads);
+    assert_eq!(
+        (page["offset"].clone(), page["limit"].clone()),
+        (json!(0), json!(1000))
+    );
+    let keys: Vec<&String> = page.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["calls", "total", "offset", "limit"]);
+    // Newest first, each reply kept: the last read's updates, all twelve and more.
+    assert_eq!(calls[0]["method"], "getObject");
+    assert!(calls[0]["reply"]["updates"].as_array().unwrap().len() >= 12);
+    assert_eq!(calls[reads]["method"], "addUpdate");
+    // A small page is whole, with its length.
+    let resp = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/journal?limit=2",
+        &[("Authorization", auth.as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert!(
+        resp.header("Content-Length").is_some(),
+        "{}",
+        resp.describe()
+    );
+    let small: J = serde_json::from_slice(&resp.body).unwrap();
+    assert_eq!(small["calls"].as_array().unwrap()[..], calls[..2]);
+}
