@@ -1803,7 +1803,8 @@ fn browser_a_write_answered_after_sign_out_still_clears_its_form() {
 }
 
 /// An address without `#/` opened fresh says it names no page (`#clock`), as before;
-/// only `#main`, which "Skip to content" once wrote, is the queue without a word.
+/// only `#main`, which "Skip to content" once wrote, is the queue without a word. The
+/// address with no `#` is the queue, Back to it too.
 #[test]
 fn browser_an_address_without_its_slash_says_so() {
     let server = Server::start();
@@ -1816,6 +1817,12 @@ fn browser_an_address_without_its_slash_says_so() {
     assert_eq!(s["hash"], "#/", "{s}");
     assert_eq!(s["queue"], true, "{s}");
     assert_eq!(s["error"], "", "{s}");
+    // Back to the address with no `#` at all is the queue.
+    let s = browser.step("back-to-plain");
+    assert_eq!(s["hash"], "", "{s}");
+    assert_eq!(s["queue"], true, "{s}");
+    assert_eq!(s["ticket"], false, "{s}");
+    assert_eq!(s["title"], "Queue · Support console", "{s}");
     assert_done(&mut browser);
 }
 
@@ -1851,6 +1858,141 @@ fn browser_a_preview_open_at_sign_out_is_closed() {
     assert_eq!(s["opened"], true, "{s}");
     assert_eq!(s["hidden"], true, "{s}");
     assert_eq!(s["visible"], false, "{s}");
+    assert_done(&mut browser);
+}
+
+/// An action whose server cannot be reached fails, and so does its redraw: the ticket is
+/// cleared and every action button is off, and the focus fell to <body> (README: "after an
+/// action the focus stays on its form"). Now it stays on the form: the reply box with its
+/// draft, the Assign list; Close, in a form of buttons only, leaves it on the ticket's
+/// title, above the error.
+#[test]
+fn browser_an_action_that_cannot_reach_the_server_keeps_the_focus_on_its_form() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "failedactionfocus",
+        &[("TICKET", "160000001".to_string())],
+    );
+    let s = browser.step("unreachable");
+    for form in ["reply", "assign", "close"] {
+        let seen = &s[form];
+        assert!(
+            text(&seen["outcome"]).contains("could not be reached"),
+            "{form}: {s}"
+        );
+        assert!(
+            text(&seen["error"]).contains("could not be reached"),
+            "{form}: {s}"
+        );
+        assert_eq!(seen["enabled"], json!([]), "{form}: {s}");
+        assert_ne!(
+            text(&seen["focus"]),
+            "BODY#",
+            "{form}: the focus fell to the page: {s}"
+        );
+    }
+    assert_eq!(s["reply"]["focus"], "TEXTAREA#reply-entry", "{s}");
+    assert_eq!(
+        s["reply"]["draft"], "Are you there?",
+        "the typed reply is kept: {s}"
+    );
+    assert_eq!(s["assign"]["focus"], "SELECT#assign-employee", "{s}");
+    assert_eq!(s["close"]["focus"], "H2#ticket-title", "{s}");
+    assert_done(&mut browser);
+}
+
+/// Signed in on any view but a ticket's, the focus, on the token field now hidden, fell to
+/// <body>, and the next Tab started from the top of the page. It goes to the view's title,
+/// as it does to a ticket's.
+#[test]
+fn browser_signing_in_puts_the_focus_on_the_views_title() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "signinfocus",
+        &[("TICKET", "160000001".to_string())],
+    );
+    let s = browser.step("signed-in");
+    assert_eq!(
+        s,
+        json!({
+            "step": "signed-in",
+            "#/": "H2#queue-title",
+            "#/journal": "H2#journal-title",
+            "#/faults": "H2#faults-title",
+            "#/clock": "H2#clock-title",
+            "#/outbox": "H2#outbox-title",
+            "#/ticket/160000001": "H2#ticket-title",
+        }),
+        "{s}"
+    );
+    assert_done(&mut browser);
+}
+
+/// A file name with two spaces in a row showed with one, in the files list and the
+/// preview's title: a name the file does not have (the download keeps the real one).
+#[test]
+fn browser_file_names_keep_their_spaces() {
+    let server = Server::start();
+    let name = "two  spaces.txt";
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Spaced files", "See the file.");
+    attach(&server, &DEMO, ticket, name, b"hello");
+    let mut browser = edges(
+        &server,
+        "filenamespaces",
+        &[
+            ("TICKET", ticket.to_string()),
+            ("FILE_NAME", name.to_string()),
+        ],
+    );
+    let s = browser.step("file-names");
+    assert_eq!(s["stored"], name, "{s}");
+    assert_eq!(s["shown"], name, "the list merges the spaces: {s}");
+    assert_eq!(
+        s["previewTitle"], name,
+        "the preview's title merges them: {s}"
+    );
+    assert_done(&mut browser);
+}
+
+/// A call that names no service or method (`GET /rest/v3.1/` alone) showed as `::` in the
+/// journal's Call column: empty is shown as missing, `?::?`. "Clear journal" with nothing
+/// to delete was on and asked "Delete all 0 calls in the journal?": now it is off when the
+/// journal is empty (filtered or not), and on under a filter that shows none while it
+/// hides some (they go too, as its question says).
+#[test]
+fn browser_journal_shows_an_empty_call_as_missing_and_clears_only_something() {
+    let server = Server::start();
+    let mut browser = edges(&server, "journalempties", &[]);
+    let s = browser.step("empty-call");
+    assert_eq!(s["service"], "", "{s}");
+    assert_eq!(s["method"], "", "{s}");
+    assert_eq!(s["shown"], "?::?", "{s}");
+
+    let s = browser.step("nothing-to-clear");
+    assert_eq!(
+        s["filteredHiding"]["disabled"], false,
+        "hidden calls go too: {s}"
+    );
+    assert!(
+        text(&s["filteredHiding"]["question"]).contains("hide"),
+        "{s}"
+    );
+    let cleared = &s["cleared"];
+    assert_eq!(cleared["outcome"], "Cleared 1 call.", "{s}");
+    assert_eq!(cleared["disabled"], true, "{s}");
+    assert_eq!(cleared["question"], "", "{s}");
+    // The button it was on is off: the focus stays in the view, not on the page.
+    assert_ne!(text(&cleared["focus"]), "BODY#", "{s}");
+    for view in ["empty", "filteredEmpty"] {
+        assert_eq!(s[view]["disabled"], true, "{view}: {s}");
+        assert_eq!(
+            s[view]["question"], "",
+            "{view}: it asks about 0 calls: {s}"
+        );
+    }
+    assert_eq!(s["left"], 0, "{s}");
     assert_done(&mut browser);
 }
 

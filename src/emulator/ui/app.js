@@ -99,8 +99,10 @@ function failed(error) {
 async function route() {
   // In-page links keep the view. `#main` (as "Skip to content" once wrote it, so a
   // bookmark may hold it) opened fresh is the queue, and the address says so; any other
-  // address without `#/` says it names no page, as before.
-  if (!location.hash.startsWith('#/') && view !== null && view !== 'sign-in') return;
+  // address without `#/` says it names no page, as before. The address with no `#` at
+  // all is the queue (Back to it kept the view it left).
+  const inPage = location.hash !== '' && !location.hash.startsWith('#/');
+  if (inPage && view !== null && view !== 'sign-in') return;
   if (location.hash === '#main') history.replaceState(null, '', '#/');
   const hash = location.hash || '#/';
   // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
@@ -212,6 +214,18 @@ function liveState(state) {
   live.dataset.state = state;
 }
 
+/**
+ * Signed in, the focus was on the token field, now hidden, which is the page: it goes to
+ * the view's title (a ticket's page puts it on its own). Left where it fell, the next Tab
+ * started again from the top of the page.
+ */
+function afterSignIn() {
+  const now = document.activeElement;
+  if (now && now !== document.body && !now.closest('[hidden]')) return;
+  const title = $(`${view}-title`);
+  if (title && !title.closest('[hidden]')) title.focus();
+}
+
 /** With a token: check it, fill the choices, start listening, show the address's view. */
 async function start() {
   // A token kept before it was checked (by an older page) could never be sent.
@@ -256,7 +270,7 @@ function init() {
     }
     keepToken(value);
     $('token').value = '';
-    start().catch(failed);
+    start().then(afterSignIn).catch(failed);
   });
   $('sign-out').addEventListener('click', () => signIn());
   // "Skip to content" moves the focus only: followed as a link, it wrote #main into the

@@ -1,7 +1,7 @@
 // The request journal (every API call, newest first) and the fault rules that make
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
-import { post, del, newest } from './api.js';
+import { get, post, del, newest } from './api.js';
 import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, refocusAfter, applyOnChange, goTo } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
@@ -46,8 +46,14 @@ export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
   query.set('limit', String(JOURNAL_PAGE));
   let page;
+  let anyCalls;
   try {
     page = await getJournal(`journal?${query}`);
+    // "Clear journal" deletes every call, the ones the filters hide too: it is off only
+    // when there is none at all (it asked "Delete all 0 calls…"). A filtered view that
+    // shows none may hide some, so the whole journal is counted then.
+    const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));
+    anyCalls = page.total > 0 || (filtered && (await get('journal?limit=1')).total > 0);
   } catch (e) {
     // Under the error, no calls of another filter.
     $('journal-rows').replaceChildren();
@@ -79,7 +85,9 @@ export async function refreshJournal() {
       cell('#', String(c.id)),
       cell('Time', when(c.time)),
       cell('Transport', c.transport),
-      cell('Call', el('code', { text: `${c.service ?? '?'}::${c.method ?? '?'}` })),
+      // A call that named no service or method (`/rest/v3.1/` alone) has them empty: shown
+      // as missing, not as a bare `::`.
+      cell('Call', el('code', { text: `${c.service || '?'}::${c.method || '?'}` })),
       cell('User', c.user || '—'),
       cell(
         'Outcome',
@@ -104,6 +112,7 @@ export async function refreshJournal() {
     : '';
   $('journal-prev').disabled = offset === 0;
   $('journal-next').disabled = offset + JOURNAL_PAGE >= page.total;
+  $('journal-clear').disabled = !anyCalls;
   const pressed = document.activeElement;
   if (pressed === $('journal-prev') || pressed === $('journal-next')) refocusAfter(pressed, pressed.parentElement);
   $('journal-error').textContent = '';
@@ -224,6 +233,8 @@ export function initJournal(failed) {
   $('journal-clear').addEventListener('click', guard(async () => {
     if (!(await confirmStep($('journal-confirm'), clearQuestion(), 'Clear journal'))) return;
     await settle($('journal-outcome'), () => del('journal'), (answer) => `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`, refreshJournal);
+    // Cleared, the button is off (nothing left to delete): the focus, on it, fell to the page.
+    refocusAfter($('journal-clear'), $('journal-filters'));
   }));
 
   const rules = $('fault-form');

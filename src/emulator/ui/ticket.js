@@ -293,7 +293,7 @@ async function preview(path, name, id) {
   }
   fill(
     box,
-    el('p', { class: 'meta' }, el('strong', {}, el('bdi', { text: shownControls(name) })), ' ', el('button', { type: 'button', class: 'small secondary', onclick: () => closePreviewOf(id), text: 'Close preview' })),
+    el('p', { class: 'meta' }, el('strong', {}, el('bdi', { class: 'file-name', text: shownControls(name) })), ' ', el('button', { type: 'button', class: 'small secondary', onclick: () => closePreviewOf(id), text: 'Close preview' })),
     shown,
   );
   box.hidden = false;
@@ -342,13 +342,20 @@ async function act(form, action, body, done) {
 /**
  * A button disabled while its action ran lost the focus to <body>: it goes back to that
  * button, or, where it stays off (Close on a closed ticket), to the form's button that
- * applies now (Reopen).
+ * applies now (Reopen). Where every button stays off (the server could not be reached,
+ * and the ticket could not be loaded again), it goes to the form's first control still
+ * usable, the reply box with its draft first, or else to the ticket's title, above the
+ * error: it fell to <body>, though after an action the focus stays on its form.
  */
 function refocus(form, pressed) {
-  if (document.activeElement !== document.body && document.activeElement !== null) return;
-  const target = pressed && pressed.isConnected && !pressed.disabled && form.contains(pressed)
+  const usable = (node) => node && node.isConnected && !node.disabled && !node.closest('[hidden]');
+  // A button turned off keeps the focus until the browser next draws, then drops it.
+  const now = document.activeElement;
+  if (now && now !== document.body && (usable(now) || !form.contains(now))) return;
+  const target = usable(pressed) && form.contains(pressed)
     ? pressed
-    : form.querySelector('button:not([disabled])');
+    : [form.querySelector('button:not([disabled])'), form.querySelector('textarea'), ...form.querySelectorAll('select, input')].find(usable)
+      || $('ticket-title');
   if (target) target.focus();
 }
 

@@ -1266,6 +1266,20 @@ const SCENARIOS = {
       await page.waitForTimeout(500);
       report(step, await shown());
     }
+    // The address with no `#` at all, a ticket opened from it, and Back: the queue again
+    // (the ticket stayed on screen under the queue's address).
+    await page.goto('about:blank');
+    await page.goto(UI);
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
+    await page.locator('#ticket').waitFor({ state: 'visible' });
+    await page.goBack();
+    await page.waitForTimeout(500);
+    report('back-to-plain', {
+      ...(await shown()),
+      ticket: await page.locator('#ticket').isVisible(),
+      title: await page.title(),
+    });
   },
 
   // "Empty the outbox" withdrawn by new mail says so; asked again, that note goes (it
@@ -1324,6 +1338,143 @@ const SCENARIOS = {
       visible: await page.locator('#preview').isVisible(),
       text: await page.locator('#preview').evaluate((p) => p.textContent),
     });
+  },
+
+  // An action whose server cannot be reached (the redraw fails too, and the ticket's
+  // buttons stay off): the focus stays on its form, on the reply box with its draft, on
+  // the Assign list; Close, in a form of buttons only, leaves it on the ticket's title.
+  // It fell to <body>.
+  async failedactionfocus(page) {
+    const ticket = env('TICKET');
+    const tickets = '**/_emulator/tickets/**';
+    const active = () => page.evaluate(() => {
+      const a = document.activeElement;
+      return `${a.tagName}#${a.id || ''}`;
+    });
+    const failing = async (prepare, control, form) => {
+      // Loaded afresh: the failure before left the ticket unloaded.
+      await page.reload();
+      await page.locator('#ticket-title', { hasText: ticket }).waitFor();
+      await page.locator(`${form} button:not([disabled])`).first().waitFor();
+      await prepare();
+      await page.route(tickets, (route) => route.abort('connectionrefused'));
+      await page.focus(control);
+      await page.keyboard.press('Enter');
+      await page.locator(`${form} .outcome.error`).waitFor({ timeout: 10000 });
+      await page.waitForTimeout(300);
+      const seen = {
+        outcome: await text(page, `${form} .outcome`),
+        focus: await active(),
+        enabled: await enabledActionButtons(page),
+        error: await text(page, '#ticket-error'),
+      };
+      await page.unroute(tickets);
+      return seen;
+    };
+    await signIn(page, `#/ticket/${ticket}`);
+    const reply = await failing(() => page.fill('#reply-entry', 'Are you there?'), '#reply-form button[type=submit]', '#reply-form');
+    reply.draft = await page.locator('#reply-entry').inputValue();
+    const assign = await failing(() => page.selectOption('#assign-employee', { index: 1 }), '#assign-form button[type=submit]', '#assign-form');
+    const close = await failing(async () => {}, '#close-button', '#state-form');
+    report('unreachable', { reply, assign, close });
+  },
+
+  // Signed in on each view: the focus, on the token field now hidden, fell to <body> on
+  // every view but a ticket's; it goes to the view's title.
+  async signinfocus(page) {
+    const seen = {};
+    for (const hash of ['#/', '#/journal', '#/faults', '#/clock', '#/outbox', `#/ticket/${env('TICKET')}`]) {
+      await page.goto(`${UI}${hash}`);
+      await page.evaluate(() => sessionStorage.clear());
+      await page.reload();
+      await page.locator('#token').waitFor({ state: 'visible' });
+      await page.fill('#token', TOKEN);
+      await page.press('#token', 'Enter');
+      await page.locator('#sign-in').waitFor({ state: 'hidden' });
+      await page.locator('#live[data-state=live]').waitFor();
+      await page.waitForTimeout(500);
+      seen[hash] = await focused(page);
+    }
+    report('signed-in', seen);
+  },
+
+  // A file name with two spaces in a row, in the files list and the preview's title:
+  // they showed as one, a name the file does not have.
+  async filenamespaces(page) {
+    const name = env('FILE_NAME');
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    const item = page.locator('#files li[data-file]', { hasText: name.replace(/ +/g, ' ').split(' ')[0] }).first();
+    await item.waitFor();
+    const listed = item.locator('.file-name');
+    const stored = await listed.textContent();
+    const shown = await listed.innerText();
+    await item.locator('button[aria-label^=Preview]').click();
+    await page.locator('#preview pre').waitFor();
+    report('file-names', {
+      stored,
+      shown,
+      previewTitle: await page.locator('#preview p.meta bdi').innerText(),
+      whiteSpace: await listed.evaluate((n) => getComputedStyle(n).whiteSpace),
+    });
+  },
+
+  // The journal's Call of a call that named no service or method, and "Clear journal"
+  // with nothing to delete (it asked "Delete all 0 calls in the journal?").
+  async journalempties(page) {
+    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    const rest = (path) => page.evaluate(async ([path, auth]) => (await fetch(path, { headers: { Authorization: auth } })).status, [path, demo]);
+    await signIn(page, '#/journal');
+    await page.locator('#live[data-state=live]').waitFor();
+    const status = await rest('/rest/v3.1/');
+    const call = (await api(page, 'GET', 'journal?transport=rest')).calls.find((c) => c.path === '/rest/v3.1/' || (!c.service && !c.method));
+    // A read alone does not redraw the journal.
+    await page.click('#journal-refresh');
+    const row = page.locator(`#journal-rows tr[data-call="${call.id}"]`);
+    await row.waitFor();
+    report('empty-call', {
+      status,
+      service: call.service ?? null,
+      method: call.method ?? null,
+      shown: await row.locator('td[data-label=Call]').innerText(),
+    });
+
+    // What "Clear journal" does with a view: its state, and the question a click (forced:
+    // on a button that is off, it does nothing) brings.
+    const clearButton = async () => {
+      const disabled = await page.locator('#journal-clear').isDisabled();
+      await page.locator('#journal-clear').click({ force: true });
+      await page.waitForTimeout(500);
+      const question = await page.evaluate(() => document.querySelector('#journal-confirm .question')?.textContent ?? '');
+      if (question) await page.click('#journal-confirm .confirm-no');
+      return { disabled, question };
+    };
+    const view = async (hash, caption) => {
+      await page.goto(`${UI}${hash}`);
+      await page.locator('#journal-caption', { hasText: caption }).waitFor();
+      await page.waitForTimeout(300);
+      return clearButton();
+    };
+    // Calls the filter hides go too: there is something to delete.
+    const filteredHiding = await view('#/journal?transport=soap', /^0 calls$/);
+    // Cleared from the button: nothing left, and the focus stays in the view.
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-caption', { hasText: /^[1-9]\d* calls?$/ }).waitFor();
+    await page.locator('#journal-clear:not([disabled])').waitFor();
+    await page.focus('#journal-clear');
+    await page.keyboard.press('Enter');
+    await page.locator('#journal-confirm .confirm-yes').waitFor();
+    await page.click('#journal-confirm .confirm-yes');
+    await page.locator('#journal-outcome', { hasText: 'Cleared' }).waitFor();
+    await page.locator('#journal-caption', { hasText: /^0 calls$/ }).waitFor();
+    await page.waitForTimeout(300);
+    const cleared = {
+      outcome: await text(page, '#journal-outcome'),
+      focus: await focused(page),
+      ...(await clearButton()),
+    };
+    const empty = await view('#/journal', /^0 calls$/);
+    const filteredEmpty = await view('#/journal?transport=soap', /^0 calls$/);
+    report('nothing-to-clear', { filteredHiding, cleared, empty, filteredEmpty, left: (await api(page, 'GET', 'journal')).total });
   },
 };
 
