@@ -1996,6 +1996,28 @@ fn browser_journal_shows_an_empty_call_as_missing_and_clears_only_something() {
     assert_done(&mut browser);
 }
 
+/// "Clear journal" is off with nothing to delete whatever redrew the view: Refresh (which
+/// turns its form's buttons off and on) turned it on again; cleared from page 2, the focus
+/// fell to the page; an older refresh, still counting the journal, drew its empty page
+/// over a newer one's call.
+#[test]
+fn browser_clear_journal_stays_off_and_the_newest_refresh_draws() {
+    let server = Server::start();
+    let mut browser = edges(&server, "journalclearrefresh", &[]);
+    let s = browser.step("refreshed-empty");
+    assert_eq!(s["disabled"], true, "{s}");
+    let s = browser.step("cleared-from-page-2");
+    assert_eq!(s["disabled"], true, "{s}");
+    assert_ne!(
+        text(&s["focus"]),
+        "BODY#",
+        "the focus fell to the page: {s}"
+    );
+    let s = browser.step("older-refresh");
+    assert_eq!(s["caption"], "1 call", "{s}");
+    assert_done(&mut browser);
+}
+
 /// A ticket with two messages in the outbox: its creation's and an employee's reply's.
 fn mailed_twice(server: &Server) -> i64 {
     let ticket = create_standard_ticket(server, &DEMO, 1001, "Mailed twice", "Mail.");

@@ -27,6 +27,15 @@ const getFaults = newest();
 /** What the views show, for the questions before clearing them. */
 let shownCalls = 0;
 let shownRules = 0;
+/** Whether the journal holds any call at all, for "Clear journal" (off with none). */
+let anyCalls = false;
+/** Which refresh of the journal is the latest: an older one draws nothing. */
+let journalDraws = 0;
+
+/** "Clear journal" on only with something to delete, after whatever turned buttons off. */
+const showClearState = () => {
+  $('journal-clear').disabled = !anyCalls;
+};
 
 /** The question before clearing the journal, as the view stands. */
 function clearQuestion() {
@@ -46,15 +55,17 @@ export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
   query.set('limit', String(JOURNAL_PAGE));
   let page;
-  let anyCalls;
+  let any;
+  const draw = ++journalDraws;
   try {
     page = await getJournal(`journal?${query}`);
     // "Clear journal" deletes every call, the ones the filters hide too: it is off only
     // when there is none at all (it asked "Delete all 0 calls…"). A filtered view that
     // shows none may hide some, so the whole journal is counted then.
     const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));
-    anyCalls = page.total > 0 || (filtered && (await get('journal?limit=1')).total > 0);
+    any = page.total > 0 || (filtered && (await get('journal?limit=1')).total > 0);
   } catch (e) {
+    if (draw !== journalDraws) return;
     // Under the error, no calls of another filter.
     $('journal-rows').replaceChildren();
     $('journal-caption').textContent = 'Calls';
@@ -63,11 +74,17 @@ export async function refreshJournal() {
     withdraw($('journal-confirm'));
     throw e;
   }
+  // A newer refresh began while this one counted: it draws (this page may be older).
+  if (draw !== journalDraws) return;
+  anyCalls = any;
   const offset = Number(journalParams.get('offset') || 0);
   // Past the last page (a typed address, or calls cleared meanwhile): the last page, as
   // the queue does, replacing the address rather than adding to it.
   if (offset > 0 && offset >= page.total) {
     if ($('journal').hidden) return;
+    // Before the address changes: a Clear pressed on page 2 keeps the focus only while
+    // it is on (it fell to the page when the next page turned it off).
+    showClearState();
     const next = new URLSearchParams(journalParams);
     const last = Math.max(0, Math.ceil(page.total / JOURNAL_PAGE) - 1) * JOURNAL_PAGE;
     if (last > 0) next.set('offset', String(last));
@@ -112,7 +129,7 @@ export async function refreshJournal() {
     : '';
   $('journal-prev').disabled = offset === 0;
   $('journal-next').disabled = offset + JOURNAL_PAGE >= page.total;
-  $('journal-clear').disabled = !anyCalls;
+  showClearState();
   const pressed = document.activeElement;
   if (pressed === $('journal-prev') || pressed === $('journal-next')) refocusAfter(pressed, pressed.parentElement);
   $('journal-error').textContent = '';
@@ -229,7 +246,12 @@ export function initJournal(failed) {
   $('journal-prev').addEventListener('click', () => turn(-1));
   $('journal-next').addEventListener('click', () => turn(1));
   // One read at a time: a double-click read the journal twice.
-  $('journal-refresh').addEventListener('click', guard(() => oneAtATime($('journal-refresh').closest('form'), refreshJournal)));
+  // Refresh turns the form's buttons off while it runs and on again after: Clear's own
+  // state is set again once it has (it was on with nothing to delete).
+  $('journal-refresh').addEventListener('click', guard(async () => {
+    await oneAtATime($('journal-refresh').closest('form'), refreshJournal);
+    showClearState();
+  }));
   $('journal-clear').addEventListener('click', guard(async () => {
     if (!(await confirmStep($('journal-confirm'), clearQuestion(), 'Clear journal'))) return;
     await settle($('journal-outcome'), () => del('journal'), (answer) => `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`, refreshJournal);

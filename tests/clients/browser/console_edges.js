@@ -1274,7 +1274,10 @@ const SCENARIOS = {
     await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
     await page.locator('#ticket').waitFor({ state: 'visible' });
     await page.goBack();
-    await page.waitForTimeout(500);
+    // The title follows the queue's answer (slow on a busy machine); a wait that runs out
+    // reports what is shown then.
+    await page.waitForFunction(() => document.title.startsWith('Queue'), null, { timeout: 10000 }).catch(() => {});
+    await page.waitForTimeout(300);
     report('back-to-plain', {
       ...(await shown()),
       ticket: await page.locator('#ticket').isVisible(),
@@ -1475,6 +1478,58 @@ const SCENARIOS = {
     const empty = await view('#/journal', /^0 calls$/);
     const filteredEmpty = await view('#/journal?transport=soap', /^0 calls$/);
     report('nothing-to-clear', { filteredHiding, cleared, empty, filteredEmpty, left: (await api(page, 'GET', 'journal')).total });
+  },
+
+  // "Clear journal" off with nothing to delete, whatever redrew the view: Refresh turned
+  // it on again; cleared from page 2 the focus fell to the page; an older refresh still
+  // counting the journal drew its page over a newer one's.
+  async journalclearrefresh(page) {
+    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    const rest = (path, body) => page.evaluate(async ([path, auth, body]) => (await fetch(path, {
+      method: body ? 'POST' : 'GET',
+      headers: { Authorization: auth },
+      body: body ? JSON.stringify(body) : undefined,
+    })).status, [path, demo, body ?? null]);
+    await signIn(page, '#/journal');
+    await page.locator('#live[data-state=live]').waitFor();
+    await rest('/rest/v3.1/SoftLayer_Account/getObject.json');
+    await page.click('#journal-refresh');
+    await page.locator('#journal-caption', { hasText: /^[1-9]\d* calls?$/ }).waitFor();
+    // Another client empties the journal (no change event), and Refresh shows it.
+    await api(page, 'DELETE', 'journal');
+    await page.click('#journal-refresh');
+    await page.locator('#journal-caption', { hasText: /^0 calls$/ }).waitFor();
+    await page.waitForTimeout(300);
+    report('refreshed-empty', { disabled: await page.locator('#journal-clear').isDisabled() });
+
+    // Cleared from the last page, by keyboard: the focus stays in the view.
+    for (let i = 0; i < 55; i++) await rest('/rest/v3.1/SoftLayer_Account/getObject.json');
+    await page.goto(`${UI}#/journal?offset=50`);
+    await page.locator('#journal-page', { hasText: /^calls 51/ }).waitFor();
+    await page.locator('#journal-clear').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#journal-confirm .confirm-yes').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#journal-outcome', { hasText: 'Cleared' }).waitFor();
+    await page.locator('#journal-caption', { hasText: /^0 calls$/ }).waitFor();
+    await page.waitForTimeout(500);
+    report('cleared-from-page-2', { focus: await focused(page), disabled: await page.locator('#journal-clear').isDisabled() });
+
+    // A filtered view showing none counts the whole journal (slowly here); a write that
+    // matches comes meanwhile, and its refresh draws the call: the older one draws nothing.
+    await rest('/rest/v3.1/SoftLayer_Account/getObject.json');
+    await page.goto(`${UI}#/journal?method=addUpdate`);
+    await page.locator('#journal-caption', { hasText: /^0 calls$/ }).waitFor();
+    await page.route(/journal\?limit=1$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.click('#journal-refresh');
+    await page.waitForTimeout(200);
+    await rest('/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json', { parameters: [{ entry: 'race' }] });
+    await page.locator('#journal-caption', { hasText: /^1 call$/ }).waitFor();
+    await page.waitForTimeout(2500);
+    report('older-refresh', { caption: await text(page, '#journal-caption') });
   },
 };
 
