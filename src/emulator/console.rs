@@ -22,7 +22,6 @@ use crate::body::ReplyBody;
 use crate::server::Shared;
 use crate::store::console::{self, EmployeeFilter, QueueFilter, QueueOrder, QueueSort};
 use bytes::Bytes;
-use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
@@ -97,6 +96,12 @@ fn session_in(cookie_header: &str) -> Option<&str> {
     })
 }
 
+/// Whether the console's path is one whose request body is read, to be refused unless it
+/// holds nothing: its JSON reads and session (not the pages nor the event stream).
+pub fn refuses_a_body(path: &str) -> bool {
+    !path.starts_with("ui") && path.trim_end_matches('/') != "events"
+}
+
 /// Whether a path under `/_emulator/` is the console's.
 pub fn owns(method: &Method, path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
@@ -112,10 +117,12 @@ pub fn owns(method: &Method, path: &str) -> bool {
 
 /// Answers a console path under `/_emulator/`. No console path reads a body: the
 /// caller reads it away as the answer goes out.
-pub async fn serve(
-    req: &Request<Incoming>,
+/// `body` is the request's, read, where [`refuses_a_body`] (else it is read away after).
+pub async fn serve<B>(
+    req: &Request<B>,
     shared: Arc<Shared>,
     path: String,
+    body: Option<&[u8]>,
 ) -> Response<ReplyBody> {
     let bearer = header(req, "authorization");
     let token_header = header(req, "x-emulator-token");
@@ -173,9 +180,8 @@ pub async fn serve(
     }
     // No console path reads a body: one sent is refused, as the control API refuses one
     // where it reads none (its meaning was dropped without a word).
-    let body = req.body();
-    if !hyper::body::Body::is_end_stream(body)
-        && hyper::body::Body::size_hint(body).exact() != Some(0)
+    if let Some(body) = body
+        && !super::http::holds_nothing(body)
     {
         return json_reply(
             StatusCode::BAD_REQUEST,
@@ -205,7 +211,7 @@ pub async fn serve(
     })
 }
 
-fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+fn header<B>(req: &Request<B>, name: &str) -> Option<String> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())

@@ -48,6 +48,17 @@ fn row_json(row: &Row) -> serde_json::Value {
     serde_json::Value::from(&Value::Struct(row.values.to_struct()))
 }
 
+/// Whether a request body holds nothing: no bytes but blanks, `{}` or `null` (what
+/// `requests.post(url, json={})` sends).
+pub(crate) fn holds_nothing(body: &[u8]) -> bool {
+    body.iter().all(u8::is_ascii_whitespace)
+        || match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Null) => true,
+            Ok(serde_json::Value::Object(o)) => o.is_empty(),
+            _ => false,
+        }
+}
+
 /// Whether the request carries the admin token.
 pub(crate) fn authorised(
     token: &str,
@@ -378,11 +389,7 @@ fn harness(
                     body: Vec::new(),
                 });
             }
-            let mut body = Vec::new();
-            page.write(usize::MAX, |piece| {
-                body.extend_from_slice(&piece);
-                true
-            });
+            let (body, _) = page.piece(0, usize::MAX);
             HttpAnswer {
                 status: 200,
                 content_type: "application/json",
@@ -622,21 +629,26 @@ pub struct JournalPage {
 }
 
 impl JournalPage {
-    /// Hands the page to `send` in pieces of about `piece` bytes, until `send` answers
-    /// false (its reader gone).
-    pub fn write(&self, piece: usize, mut send: impl FnMut(Vec<u8>) -> bool) {
-        let mut out = b"{\"calls\":[".to_vec();
-        for (i, entry) in self.entries.iter().enumerate() {
-            if i > 0 {
+    /// The page's text from entry `from` on, of about `size` bytes (whole entries, at least
+    /// one), and the entry the next piece starts at; `None` once the page is all written.
+    pub fn piece(&self, from: usize, size: usize) -> (Vec<u8>, Option<usize>) {
+        let mut out = Vec::new();
+        if from == 0 {
+            out.extend_from_slice(b"{\"calls\":[");
+        }
+        let mut next = from;
+        while let Some(entry) = self.entries.get(next) {
+            if next > 0 {
                 out.push(b',');
             }
             serde_json::to_writer(&mut out, &entry.to_json()).expect("JSON values write to a Vec");
-            if out.len() >= piece && !send(std::mem::take(&mut out)) {
-                return;
+            next += 1;
+            if out.len() >= size && next < self.entries.len() {
+                return (out, Some(next));
             }
         }
         out.extend_from_slice(self.tail.as_bytes());
-        send(out);
+        (out, None)
     }
 }
 

@@ -386,7 +386,27 @@ async fn handle(
     if let Some(rest) = path.strip_prefix("/_emulator/") {
         if crate::emulator::console::owns(req.method(), rest) {
             let rest = rest.to_string();
-            let answer = crate::emulator::console::serve(&req, shared, rest).await;
+            // The console's reads and its session refuse a body, as the control API does:
+            // read (with the token; without it the 401 waits for no upload) to tell an
+            // empty one (`{}`, what `requests.post(url, json={})` sends) from one that is not.
+            let token = header_text(&req, "authorization");
+            let token_header = header_text(&req, "x-emulator-token");
+            if crate::emulator::console::refuses_a_body(&rest)
+                && crate::emulator::http::authorised(
+                    &shared.admin_token,
+                    token.as_deref(),
+                    token_header.as_deref(),
+                )
+            {
+                let (parts, body) = req.into_parts();
+                let body = match pipeline::read_request_body(&parts, body).await {
+                    Ok((body, _)) => body,
+                    Err(refused) => return Ok(refused_json(&refused, "")),
+                };
+                let req = Request::from_parts(parts, ());
+                return Ok(crate::emulator::console::serve(&req, shared, rest, Some(&body)).await);
+            }
+            let answer = crate::emulator::console::serve(&req, shared, rest, None).await;
             return Ok(unread_body(req, answer));
         }
         return Ok(control(req, shared, rest.to_string()).await);
@@ -524,6 +544,22 @@ async fn metrics(shared: Arc<Shared>) -> Response<Body> {
     r
 }
 
+/// A body refused as it was read (too large, stalled, malformed), in JSON like every
+/// other answer of the control API.
+fn refused_json(refused: &pipeline::Refused, hint: &str) -> Response<Body> {
+    let e = &refused.error;
+    let text = serde_json::json!({ "error": format!("{e}.{hint}") }).to_string();
+    let mut r = plain(e.status(), text);
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    for (name, value) in refused.headers() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            r.headers_mut().insert(name, value);
+        }
+    }
+    r
+}
+
 fn header_text(req: &Request<Incoming>, name: &str) -> Option<String> {
     req.headers()
         .get(name)
@@ -552,27 +588,17 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     let body = match read_body(req).await {
         Ok(body) => body,
         Err(refused) => {
-            let e = &refused.error;
             // A whole export of a large database is over the body limit; say how it
             // loads all the same.
-            let hint = if e.status() == StatusCode::PAYLOAD_TOO_LARGE && path == "import" {
-                " A larger document loads with `softlayer-ticket-server load --db FILE \
+            let hint =
+                if refused.error.status() == StatusCode::PAYLOAD_TOO_LARGE && path == "import" {
+                    " A larger document loads with `softlayer-ticket-server load --db FILE \
                  DOCUMENT` (no server needed), or through a server started with a larger \
                  --max-body-bytes."
-            } else {
-                ""
-            };
-            // JSON like every other answer of the control API.
-            let text = serde_json::json!({ "error": format!("{e}.{hint}") }).to_string();
-            let mut r = plain(e.status(), text);
-            r.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            for (name, value) in refused.headers() {
-                if let Ok(value) = HeaderValue::from_str(&value) {
-                    r.headers_mut().insert(name, value);
-                }
-            }
-            return r;
+                } else {
+                    ""
+                };
+            return refused_json(&refused, hint);
         }
     };
     let answer = tokio::task::spawn_blocking(move || {
@@ -604,36 +630,57 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
     }
 }
 
-/// A page of the journal written on a blocking thread, at the lowest priority, as its
-/// client reads it: a few pieces in flight, not the page. A client that stops reading
-/// for the stall timeout, or hangs up, ends the writing; the first sees its reply cut
-/// (an error in the body), not a well-formed short one.
+/// A page of the journal written as its client reads it: each piece is built on a
+/// blocking thread, at the lowest priority, and handed over from an async task, so a few
+/// pieces are in flight, not the page, and a client that reads slowly holds no thread
+/// (500 readers that stopped held every blocking thread, and the control API, the console
+/// and streamed lists waited behind them). A client that reads nothing for the stall
+/// timeout, or hangs up, ends the writing; the first sees its reply cut (an error in the
+/// body), not a well-formed short one.
 fn stream_journal(
     page: crate::emulator::http::JournalPage,
 ) -> tokio::sync::mpsc::Receiver<crate::body::Chunk> {
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let runtime = tokio::runtime::Handle::current();
-    tokio::task::spawn_blocking(move || {
-        let _lowered = crate::limits::LowestPriority::new();
+    /// Pieces built at once, however many readers: a few hundred readers at once took as
+    /// many blocking threads.
+    static BUILDERS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    let page = Arc::new(page);
+    tokio::spawn(async move {
         let Ok(cut_room) = tx.clone().try_reserve_owned() else {
             return;
         };
         let stall = crate::limits::get().stall_timeout();
-        let mut stalled = false;
-        page.write(256 * 1024, |piece| {
-            match runtime.block_on(tx.send_timeout(Ok(Bytes::from(piece)), stall)) {
-                Ok(()) => true,
+        let mut from = Some(0);
+        while let Some(start) = from {
+            let page = Arc::clone(&page);
+            let builders = BUILDERS
+                .get_or_init(|| tokio::sync::Semaphore::new(crate::limits::half_the_cores()));
+            let Ok(_turn) = builders.acquire().await else {
+                return;
+            };
+            // Small pieces: what a reader that stops holds is the channel's two and the one
+            // being sent.
+            let built = tokio::task::spawn_blocking(move || {
+                let _lowered = crate::limits::LowestPriority::new();
+                page.piece(start, 64 * 1024)
+            })
+            .await;
+            drop(_turn);
+            let Ok((piece, next)) = built else {
+                cut_room.send(Err(std::io::Error::other("the journal page failed")));
+                return;
+            };
+            from = next;
+            match tx.send_timeout(Ok(Bytes::from(piece)), stall).await {
+                Ok(()) => {}
                 Err(tokio::sync::mpsc::error::SendTimeoutError::Timeout(_)) => {
-                    stalled = true;
-                    false
+                    cut_room.send(Err(std::io::Error::other(
+                        "the client read nothing for the stall timeout",
+                    )));
+                    return;
                 }
-                Err(tokio::sync::mpsc::error::SendTimeoutError::Closed(_)) => false,
+                Err(tokio::sync::mpsc::error::SendTimeoutError::Closed(_)) => return,
             }
-        });
-        if stalled {
-            cut_room.send(Err(std::io::Error::other(
-                "the client read nothing for the stall timeout",
-            )));
         }
     });
     rx

@@ -1281,6 +1281,9 @@ fn the_control_api_refuses_what_it_would_misread() {
     }
     control.ok("POST", "/_emulator/session", None);
     control.ok("GET", "/_emulator/choices", None);
+    // A body that holds nothing is taken, as the control API takes it.
+    control.ok("POST", "/_emulator/session", Some(&json!({})));
+    control.ok("GET", "/_emulator/queue", Some(&J::Null));
     // So is one that is not JSON (it was "The request body is not JSON", as if JSON were
     // wanted); `{}` holds nothing and is taken.
     let auth = format!("Bearer {}", control.token);
