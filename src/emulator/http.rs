@@ -52,11 +52,16 @@ fn row_json(row: &Row) -> serde_json::Value {
 /// `requests.post(url, json={})` sends).
 pub(crate) fn holds_nothing(body: &[u8]) -> bool {
     body.iter().all(u8::is_ascii_whitespace)
-        || match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(serde_json::Value::Null) => true,
-            Ok(serde_json::Value::Object(o)) => o.is_empty(),
-            _ => false,
-        }
+        || serde_json::from_slice(body).is_ok_and(|value| is_nothing(&value))
+}
+
+/// Whether a body read as JSON holds nothing: `{}` or `null`.
+fn is_nothing(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Null => true,
+        serde_json::Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
 }
 
 /// Whether the request carries the admin token.
@@ -378,18 +383,14 @@ fn harness(
                 ),
             };
             let held: usize = page.entries.iter().map(|e| journal::held_bytes(e)).sum();
-            if held as u64 > crate::services::projection::HEAVY_REPLY_BYTES {
+            let body = if held as u64 > crate::services::projection::HEAVY_REPLY_BYTES {
                 // Written as its client reads it (`ControlAnswer::Streamed`): held whole,
                 // 32 readers of a full journal at once took the server to 3.4 GB.
                 *streamed = Some(page);
-                return Some(HttpAnswer {
-                    status: 200,
-                    content_type: "application/json",
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                });
-            }
-            let (body, _) = page.piece(0, usize::MAX);
+                Vec::new()
+            } else {
+                page.piece(0, usize::MAX).0
+            };
             HttpAnswer {
                 status: 200,
                 content_type: "application/json",
@@ -703,11 +704,7 @@ fn handle_whole(
         serde_json::from_slice(req.body).map_err(|e| format!("The request body is not JSON: {e}"))
     };
     // Nothing: no bytes, `{}` or `null` (what `requests.post(url, json={})` sends).
-    let empty = match &body {
-        Ok(serde_json::Value::Object(o)) => o.is_empty(),
-        Ok(serde_json::Value::Null) => true,
-        _ => false,
-    };
+    let empty = body.as_ref().is_ok_and(is_nothing);
     // A body where none is read is refused as such, JSON or not: its options were meant
     // for the query.
     if !empty && !takes_body(req.method, &segments) {

@@ -601,10 +601,13 @@ impl Walker<'_> {
                         ),
                         // Only `orderBy` gets here without a value (the others need
                         // theirs): its order fell back to ascending without a word.
-                        None | Some(Value::Null) => {
-                            (format!("option '{n}'"), "it has no value".to_string())
-                        }
-                        Some(Value::Array(values)) if n != "data" && values.is_empty() => {
+                        value
+                            if match value {
+                                None | Some(Value::Null) => true,
+                                Some(Value::Array(values)) => n != "data" && values.is_empty(),
+                                _ => false,
+                            } =>
+                        {
                             (format!("option '{n}'"), "it has no value".to_string())
                         }
                         _ => continue,

@@ -655,7 +655,7 @@ fn stream_journal(
             let page = Arc::clone(&page);
             let builders = BUILDERS
                 .get_or_init(|| tokio::sync::Semaphore::new(crate::limits::half_the_cores()));
-            let Ok(_turn) = builders.acquire().await else {
+            let Ok(turn) = builders.acquire().await else {
                 return;
             };
             // Small pieces: what a reader that stops holds is the channel's two and the one
@@ -665,7 +665,7 @@ fn stream_journal(
                 page.piece(start, 64 * 1024)
             })
             .await;
-            drop(_turn);
+            drop(turn);
             let Ok((piece, next)) = built else {
                 cut_room.send(Err(std::io::Error::other("the journal page failed")));
                 return;

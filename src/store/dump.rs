@@ -397,11 +397,9 @@ pub fn check_document_fields<'a>(
                 ) && name == "email"
                     && !crate::services::storable_email(text) =>
             {
-                // A long text is named by its start (a 4 KB value filled the message).
-                let shown: String = text.chars().take(64).collect();
-                let more = if shown.len() < text.len() { "…" } else { "" };
                 Err(StoreError::Seed(format!(
-                    "{table_name}.email {shown:?}{more} is not an email address"
+                    "{table_name}.email {} is not an email address",
+                    quoted_start(text)
                 )))
             }
             _ => Ok(()),
@@ -435,6 +433,14 @@ pub fn check_document_fields<'a>(
             _ => Ok(()),
         }
     })
+}
+
+/// `text` quoted for a refusal, named by its start when long (a 4 KB value filled the
+/// message).
+fn quoted_start(text: &str) -> String {
+    let shown: String = text.chars().take(64).collect();
+    let more = if shown.len() < text.len() { "…" } else { "" };
+    format!("{shown:?}{more}")
 }
 
 /// Whether SQLite's date functions read `text` as a date.
@@ -697,11 +703,10 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
             .query_row([id], |r| r.get(0))
             .optional()?;
         if let Some(given) = recipients {
-            let shown: String = given.chars().take(64).collect();
-            let more = if shown.len() < given.len() { "…" } else { "" };
             return Err(StoreError::Seed(format!(
-                "emulator_outbox {id}: recipients {shown:?}{more} is not a JSON list of \
-                 addresses ([\"a@example.test\"])"
+                "emulator_outbox {id}: recipients {} is not a JSON list of addresses \
+                 ([\"a@example.test\"])",
+                quoted_start(&given)
             )));
         }
     }

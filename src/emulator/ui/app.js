@@ -158,9 +158,14 @@ async function route() {
  * Back from a ticket by "← Back to the queue", the focus was left on that link, now
  * hidden, which is the page: it goes to the ticket's row, or the queue's title.
  */
-function backInQueue() {
+/** Whether the focus is still on something shown (not fallen to the page with its control). */
+function focusIsPlaced() {
   const now = document.activeElement;
-  if (now && now !== document.body && !now.closest('[hidden]')) return;
+  return Boolean(now && now !== document.body && !now.closest('[hidden]'));
+}
+
+function backInQueue() {
+  if (focusIsPlaced()) return;
   const row = [...$('queue-rows').querySelectorAll('a')].find((a) => a.getAttribute('href') === `#/ticket/${lastTicket}`);
   (row || $('queue-title')).focus();
 }
@@ -220,8 +225,7 @@ function liveState(state) {
  * started again from the top of the page.
  */
 function afterSignIn() {
-  const now = document.activeElement;
-  if (now && now !== document.body && !now.closest('[hidden]')) return;
+  if (focusIsPlaced()) return;
   const title = $(`${view}-title`);
   if (title && !title.closest('[hidden]')) title.focus();
 }

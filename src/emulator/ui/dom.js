@@ -200,6 +200,9 @@ export async function oneAtATime(form, action) {
 
 const CONTROLS = 'button, input, select, textarea, a[href]';
 
+/** Whether `node` can take the focus: in the page, on, and not in a hidden part. */
+export const usable = (node) => node && node.isConnected && !node.disabled && !node.closest('[hidden]');
+
 /**
  * After an action, if the focus fell to the page (its control was removed, or turned off
  * by the redraw: a rule's Remove, "Remove every rule" with none left, "Empty the outbox"
@@ -208,7 +211,6 @@ const CONTROLS = 'button, input, select, textarea, a[href]';
  * of the page.
  */
 export function refocusAfter(pressed, near) {
-  const usable = (node) => node && node.isConnected && !node.disabled && !node.closest('[hidden]');
   // A control turned off keeps the focus until the browser next draws, then drops it.
   const now = document.activeElement;
   if (now !== document.body && now !== null && usable(now)) return;

@@ -37,12 +37,14 @@ const showClearState = () => {
   $('journal-clear').disabled = !anyCalls;
 };
 
+/** Whether the view's filters may hide calls. */
+const isFiltered = () => JOURNAL_FILTERS.some((name) => journalParams.get(name));
+
 /** The question before clearing the journal, as the view stands. */
 function clearQuestion() {
   // The server clears the whole journal; say so when filters hide part of it.
-  const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));
   const calls = `${shownCalls} call${shownCalls === 1 ? '' : 's'}`;
-  return filtered
+  return isFiltered()
     ? `Delete every call in the journal? Not only the ${calls} these filters show: the calls they hide go too.`
     : `Delete all ${calls} in the journal?`;
 }
@@ -62,8 +64,7 @@ export async function refreshJournal() {
     // "Clear journal" deletes every call, the ones the filters hide too: it is off only
     // when there is none at all (it asked "Delete all 0 calls…"). A filtered view that
     // shows none may hide some, so the whole journal is counted then.
-    const filtered = JOURNAL_FILTERS.some((name) => journalParams.get(name));
-    any = page.total > 0 || (filtered && (await get('journal?limit=1')).total > 0);
+    any = page.total > 0 || (isFiltered() && (await get('journal?limit=1')).total > 0);
   } catch (e) {
     if (draw !== journalDraws) return;
     // Under the error, no calls of another filter.

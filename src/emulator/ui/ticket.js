@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls } from './dom.js';
+import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable } from './dom.js';
 
 let ticketId = null;
 const getTicket = newest();
@@ -348,7 +348,6 @@ async function act(form, action, body, done) {
  * error: it fell to <body>, though after an action the focus stays on its form.
  */
 function refocus(form, pressed) {
-  const usable = (node) => node && node.isConnected && !node.disabled && !node.closest('[hidden]');
   // A button turned off keeps the focus until the browser next draws, then drops it.
   const now = document.activeElement;
   if (now && now !== document.body && (usable(now) || !form.contains(now))) return;
