@@ -667,21 +667,52 @@ fn own_links() -> impl Iterator<Item = OwnLink> {
             "r.uploaderType = 'EMPLOYEE'",
         ),
     ];
-    let update = OwnLink {
-        table: "SoftLayer_Ticket_Attachment_File",
-        ticket: ticket_of("SoftLayer_Ticket_Attachment_File"),
-        column: "updateId",
+    let update = |table, column, rule| OwnLink {
+        table,
+        ticket: ticket_of(table),
+        column,
         target: "SoftLayer_Ticket_Update",
         applies: "1",
         foreign: "x.ticketId <> t.id",
-        rule: "is another ticket's (a file is attached to an update of its own ticket)",
+        rule,
     };
+    // What the outbox and the "new updates" flag read by account and by user: a mail
+    // filed under one account about another's ticket was listed by `outbox?account=` to
+    // the wrong account and removed with the other account's delete.
+    let views_and_mail = [
+        update(
+            "SoftLayer_Ticket_Attachment_File",
+            "updateId",
+            "is another ticket's (a file is attached to an update of its own ticket)",
+        ),
+        account(
+            "emulator_ticket_view",
+            "userId",
+            "SoftLayer_User_Customer",
+            "1",
+        ),
+        update(
+            "emulator_ticket_view",
+            "lastViewedUpdateId",
+            "is another ticket's (a view records the last update of its own ticket)",
+        ),
+        OwnLink {
+            foreign: "x.id <> t.accountId",
+            rule: "is not its ticket's account (a mail is filed under its ticket's account)",
+            ..account(
+                "emulator_outbox",
+                "accountId",
+                "SoftLayer_Account",
+                "r.ticketId IS NOT NULL",
+            )
+        },
+    ];
     users
         .into_iter()
         .chain(devices)
         .chain(tags)
         .chain(employees)
-        .chain([update])
+        .chain(views_and_mail)
 }
 
 /// Refuses a row of a document's section `key` (inserted with `id`) that the API could

@@ -1657,6 +1657,25 @@ fn the_control_api_refuses_what_it_would_misread() {
             json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_outbox": [{"id": 900, "accountId": 4001, "ticketId": 170000001, "event": "BOGUS_EVENT", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "[\"a@b.test\"]", "subject": "s", "body": "b"}]}),
             r#"emulator_outbox 900: event \"BOGUS_EVENT\" is none of TICKET_CREATED, EMPLOYEE_UPDATE, TICKET_CLOSED, SCHEDULED_ALERT"#,
         ),
+        // Mail and views read by account and by user: a mail filed under another account
+        // than its ticket's was listed by `outbox?account=` to that account and removed
+        // with its delete; a view by another account's user, or of another ticket's update.
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_outbox": [{"id": 900, "accountId": 1001, "ticketId": 170000001, "event": "TICKET_CLOSED", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "[\"a@b.test\"]", "subject": "s", "body": "b"}]}),
+            "emulator_outbox 900: accountId 1001 is not its ticket's account",
+        ),
+        (
+            json!({"emulator_outbox": [{"id": 900, "accountId": 4001, "ticketId": 160000001, "event": "TICKET_CLOSED", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "[\"a@b.test\"]", "subject": "s", "body": "b"}]}),
+            "emulator_outbox 900: accountId 4001 is not its ticket's account",
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_ticket_view": [{"ticketId": 170000001, "userId": 6001, "lastViewedDate": "2026-12-05T19:27:37-06:00"}]}),
+            "userId 6001 is another account's",
+        ),
+        (
+            json!({"emulator_ticket_view": [{"ticketId": 160000001, "userId": 5001, "lastViewedDate": "2026-12-05T19:27:37-06:00", "lastViewedUpdateId": 500000004}]}),
+            "lastViewedUpdateId 500000004 is another ticket's",
+        ),
         // A ticket's tags and additional e-mail addresses are its own account's: made
         // across accounts, a tag's references showed another account's user, and
         // support's replies were mailed to another account's address. (The document
