@@ -193,8 +193,9 @@ pub fn create(
     }
     let when = crate::services::now();
 
-    // New ids for every object that names one, type by type.
-    let mut ids: HashMap<&str, HashMap<i64, i64>> = HashMap::new();
+    // New ids for every object that names one, type by type; ordered, so that the reply's
+    // `ids` reads the same every time.
+    let mut ids: BTreeMap<&str, BTreeMap<i64, i64>> = BTreeMap::new();
     let link_types = devices::link_types();
     // The three device-link types share one id space: each starts after the ids the
     // ones before it were given (rows without an id of their own in the document too).

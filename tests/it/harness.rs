@@ -660,6 +660,53 @@ fn only_active_users_log_in() {
     }
 }
 
+/// The reply's `ids` map reads the same on every call, by type and then by the
+/// document's id: it came in a different order each time (`{"2":7003,"1":7002,…}`), so a
+/// test comparing the reply as text saw it change.
+#[test]
+fn an_account_replys_ids_are_in_order() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    for round in 0..3 {
+        // Usernames are unique across accounts.
+        let users: Vec<J> = [3, 1, 2]
+            .iter()
+            .map(|id| json!({"id": id, "username": format!("r{round}u{id}")}))
+            .collect();
+        let document = json!({
+            "SoftLayer_User_Customer": users,
+            "SoftLayer_Hardware": [{"id": 20, "hostname": "b"}, {"id": 10, "hostname": "a"}],
+            "SoftLayer_Ticket": [{"id": 12, "title": "t", "subjectId": 1005}, {"id": 11, "title": "u", "subjectId": 1005}]
+        });
+        let (status, body) = control.call("POST", "/_emulator/accounts", Some(&document));
+        assert_eq!(status, 201, "{body}");
+        let ids = body["ids"].as_object().expect("ids");
+        let types: Vec<&str> = ids.keys().map(String::as_str).collect();
+        assert_eq!(
+            types,
+            [
+                "SoftLayer_Hardware",
+                "SoftLayer_Ticket",
+                "SoftLayer_User_Customer"
+            ],
+            "{body}"
+        );
+        for (type_name, old) in [
+            ("SoftLayer_Hardware", vec!["10", "20"]),
+            ("SoftLayer_Ticket", vec!["11", "12"]),
+            ("SoftLayer_User_Customer", vec!["1", "2", "3"]),
+        ] {
+            let given: Vec<&str> = ids[type_name]
+                .as_object()
+                .expect("a map")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(given, old, "{body}");
+        }
+    }
+}
+
 #[test]
 fn account_documents_are_checked() {
     let server = Server::start();
