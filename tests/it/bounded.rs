@@ -2978,6 +2978,117 @@ fn a_client_that_reads_slowly_but_steadily_gets_the_whole_reply() {
     );
 }
 
+/// So is a large journal page, which is written piece by piece as its client reads it:
+/// its pieces waited the stall timeout for the client on their own, and a steady reader
+/// of 40 KB/s had the page cut at 4.6 MB of 7.6 MB (the fifty-sixth session's sweep).
+/// A reader that stops is still cut, by the connection's guard, so that its page and
+/// task are freed.
+#[test]
+fn a_journal_page_read_slowly_but_steadily_arrives_whole() {
+    use std::io::Read;
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1"),
+            ("SOFTLAYER_EMULATOR_NO_REPLY_CACHE", "true"),
+        ],
+    );
+    let token = admin_token(&server);
+    for i in 0..15 {
+        let entry = format!("{i} {}", "steady reader ".repeat(270));
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                    .auth(&DEMO)
+                    .id(TICKET)
+                    .arg(xstruct(&[("entry", xstr(&entry))])),
+            )
+            .ok();
+    }
+    // About 57 KB of reply kept per read: a page of some 8 MB.
+    let reads = 150;
+    for _ in 0..reads {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(&DEMO)
+                    .id(TICKET)
+                    .mask("mask[id,updates[id,entry]]"),
+            )
+            .ok();
+    }
+    let reader = || {
+        let stream = TcpStream::connect(server.addr()).unwrap();
+        receive_buffer(&stream, 65536);
+        write!(
+            &stream,
+            "GET /_emulator/journal?limit=1000 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        stream
+    };
+    let stopped = reader();
+    let stream = reader();
+    let mut reply = Vec::new();
+    let mut piece = [0u8; 65536];
+    let started = Instant::now();
+    loop {
+        let n = (&stream).read(&mut piece).expect("the reply goes on");
+        if n == 0 {
+            break;
+        }
+        reply.extend_from_slice(&piece[..n]);
+        // About 600 KB/s, as above: the server's writes stay pending for seconds.
+        while reply.len() as f64 > started.elapsed().as_secs_f64() * 600_000.0 {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    let body = chunked_body(&reply).unwrap_or_else(|n| panic!("the reply was cut after {n} bytes"));
+    assert!(body.len() > 6_000_000, "a page of {} bytes", body.len());
+    let page: serde_json::Value = serde_json::from_slice(&body).expect("the page is JSON");
+    assert_eq!(page["calls"].as_array().unwrap().len(), 15 + reads);
+    // The reader that read nothing for many stall timeouts, read now at once: cut.
+    let mut rest = Vec::new();
+    let _ = (&stopped).read_to_end(&mut rest);
+    assert!(
+        chunked_body(&rest).is_err(),
+        "a reader that stopped got the whole page"
+    );
+}
+
+/// The body of a chunked HTTP reply (`reply` whole, head included), or, for a reply cut
+/// before its last, empty chunk, how many bytes of body came.
+fn chunked_body(reply: &[u8]) -> Result<Vec<u8>, usize> {
+    let end = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&reply[..end]).to_lowercase();
+    assert!(head.contains("transfer-encoding: chunked"), "{head}");
+    let mut rest = &reply[end + 4..];
+    let mut body = Vec::new();
+    loop {
+        let Some(line) = rest.windows(2).position(|w| w == b"\r\n") else {
+            return Err(body.len());
+        };
+        let size = usize::from_str_radix(std::str::from_utf8(&rest[..line]).unwrap().trim(), 16)
+            .expect("a chunk size");
+        if size == 0 {
+            return Ok(body);
+        }
+        let after = line + 2 + size;
+        if rest.len() < after + 2 {
+            return Err(body.len() + rest.len());
+        }
+        body.extend_from_slice(&rest[line + 2..after]);
+        rest = &rest[after + 2..];
+    }
+}
+
 /// A HEAD on a streamed list is answered whole by its head (hyper sends no body): it
 /// was journaled and counted as a client that hung up mid-reply ("client closed"), with
 /// a warning in the log, so dashboards counted proxies' HEAD checks as failures.
