@@ -1219,14 +1219,25 @@ impl<C: Codec> Exchange<C> {
                 Err(_) => None,
             };
             // Fault rules meet it first, as they meet XML-RPC's and SOAP's refused callers
-            // (as nobody): a rule for every call let REST's wrong keys through to 401.
-            let injected = call.as_ref().and_then(|call| {
+            // (as nobody): a rule for every call let REST's wrong keys through to 401. A
+            // body too big to read for its names leaves the names its address gives
+            // (REST's): met by the rules by those, and journaled by them only when a rule
+            // answers (an injected call is never replayed).
+            let by_address = match call {
+                Some(_) => None,
+                None => self.codec.parse(&[]).ok(),
+            };
+            let named = call.as_ref().or(by_address.as_ref());
+            let injected = named.and_then(|named| {
                 self.shared
                     .observer
-                    .intercept(self.codec.transport(), call, &|| None)
+                    .intercept(self.codec.transport(), named, &|| None)
                     .err()
             });
-            self.whole_fault(call.as_ref(), injected.as_ref().unwrap_or(&fault));
+            match injected {
+                Some(injected) => self.whole_fault(named, &injected),
+                None => self.whole_fault(call.as_ref(), &fault),
+            }
             return Then::Done;
         }
         // A big body is heavy work: parsed at the lowest priority (see LowestPriority).

@@ -2497,9 +2497,27 @@ fn fault_rules_meet_callers_with_a_wrong_key_on_every_transport() {
         envelope.as_bytes(),
     );
     assert_eq!(soap.status, 503, "{}", soap.describe());
-    let calls = journal(&server, "limit=3");
+    // A REST body too big to read for its names (over 64 KiB) is met by the names its
+    // address gives: it was refused 401 past every rule.
+    let big = json!({"parameters": [{"subjectId": 1001, "title": "x"}, "y".repeat(70_000)]});
+    let auth = basic_auth(wrong.username, wrong.api_key);
+    let rest = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Ticket/createStandardTicket.json",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        big.to_string().as_bytes(),
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(rest.status, 503, "{}", rest.describe());
+    let calls = journal(&server, "limit=4");
     let injected: Vec<&J> = calls.iter().map(|c| &c["injected"]).collect();
     assert!(injected.iter().all(|i| i.is_u64()), "{calls:#?}");
+    assert_eq!(calls[0]["method"], "createStandardTicket", "{calls:#?}");
 }
 
 /// A journal page too large to hold whole is written as its client reads it (chunked),
