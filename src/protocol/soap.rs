@@ -1095,6 +1095,20 @@ fn refine<'d>(expect: Expect<'d>, node: &'d Element<'d>) -> Expect<'d> {
             };
             return simple.map_or(expect, Expect::Scalar);
         }
+        // A value typed as a struct where an array of scalars is declared is that struct,
+        // refused as XML-RPC's `<struct>` is there ("expected an array of string"): read
+        // as a wrapper of items, its members were taken as the array (SOAP 1.1 gives
+        // array members' names no meaning, but their wrapper is no struct). An item
+        // type's struct stays one item of a repeated element.
+        Expect::Many(item)
+            if matches!(item_expect(item), Expect::Scalar(_))
+                && node.any_prefix("arrayType").is_none()
+                && node
+                    .xsi_type()
+                    .is_some_and(|t| t == "Struct" || schema().type_def(t).is_some()) =>
+        {
+            return Expect::Any;
+        }
         other => return other,
     }
     if let Some(t) = node.xsi_type() {

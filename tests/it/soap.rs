@@ -2301,6 +2301,20 @@ fn a_typed_value_means_what_it_means_over_xml_rpc() {
         "SoftLayer_Exception_InvalidValue",
         "expected an array of string",
     );
+    // So is a value typed as a struct (XML-RPC's `<struct>` is): its members were taken
+    // as the array, and the address added. Untyped, a wrapper's children are its items.
+    for typed in [
+        "<emails xsi:type=\"SOAP-ENC:Struct\"><a xsi:type=\"xsd:string\">struct@example.com</a></emails>",
+        "<emails xsi:type=\"ns1:SoftLayer_Ticket\"><a xsi:type=\"xsd:string\">struct@example.com</a></emails>",
+    ] {
+        assert_fault(
+            &emails(typed),
+            "SoftLayer_Exception_InvalidValue",
+            "Invalid value for parameter 'emails': expected an array of string",
+        );
+    }
+    emails("<emails><a xsi:type=\"xsd:string\">wrapped@example.com</a></emails>")
+        .ret("addAttachedAdditionalEmails");
     // Text in an element typed as an array (suds's `stringArray` for a lone string, a
     // `SOAP-ENC:Array`) is refused too: it was read as an empty array, the address
     // dropped and the call answered true.
@@ -2370,7 +2384,12 @@ fn a_typed_value_means_what_it_means_over_xml_rpc() {
         .iter()
         .map(|e| e.at("email").text.clone())
         .collect();
-    assert_eq!(listed, ["untyped@example.com"], "{}", reply.describe());
+    assert_eq!(
+        listed,
+        ["untyped@example.com", "wrapped@example.com"],
+        "{}",
+        reply.describe()
+    );
 }
 
 /// A bare value where a filter's `{"operation": …}` belongs is ignored and named in
