@@ -2029,3 +2029,148 @@ fn mailed_twice(server: &Server) -> i64 {
     );
     ticket
 }
+
+/// Close pressed twice from the keyboard closed the ticket and reopened it: after Close
+/// the focus goes to Reopen (the button of the form that applies now), so the second
+/// Enter, 250 ms later, pressed Reopen; Enter held down closed and reopened it over and
+/// over, mailing the customer TICKET_CLOSED each time (README: a second submission from
+/// "Enter pressed twice" is dropped where one press was meant). Now a key's auto-repeat
+/// activates nothing, and a press on the control an action left the focus on, within a
+/// moment of its end, is the same press again; a press after a pause is one of its own.
+#[test]
+fn browser_close_pressed_twice_or_held_closes_once() {
+    let server = Server::start();
+    let ticket = 160000001; // Open in the seed.
+    let close = format!("POST /_emulator/tickets/{ticket}/close");
+    let reopen = format!("POST /_emulator/tickets/{ticket}/reopen");
+    let mails_before = outbox_count(&server, &format!("?ticket={ticket}&event=TICKET_CLOSED"));
+    let mut browser = edges(&server, "closetwice", &[("TICKET", ticket.to_string())]);
+
+    let s = browser.step("enter-twice");
+    assert_eq!(s["sent"], json!([close]), "one close, no reopen: {s}");
+    assert_eq!(s["status"], "Closed", "{s}");
+    assert_eq!(s["mailed"], 1, "the customer is mailed once: {s}");
+    // The focus still stays on the form after the action.
+    assert_eq!(s["focus"], "BUTTON#reopen-button", "{s}");
+
+    let s = browser.step("space-twice");
+    assert_eq!(s["sent"], json!([reopen]), "Space twice on Reopen: {s}");
+    assert_eq!(s["status"], "Open", "{s}");
+
+    let s = browser.step("held");
+    assert_eq!(s["sent"], json!([close]), "Enter held on Close: {s}");
+    assert_eq!(s["status"], "Closed", "{s}");
+    assert_eq!(s["mailed"], 1, "{s}");
+
+    let s = browser.step("after-a-pause");
+    assert_eq!(
+        s["sent"],
+        json!([reopen, close]),
+        "Enter again after a pause is a press of its own: {s}"
+    );
+    assert_eq!(s["status"], "Closed", "{s}");
+    assert_done(&mut browser);
+    // Three closes in all (enter-twice, held, after-a-pause), each mailed once.
+    assert_eq!(
+        outbox_count(&server, &format!("?ticket={ticket}&event=TICKET_CLOSED")),
+        mails_before + 3
+    );
+}
+
+/// Enter held down repeated an action as soon as the one before was done, and Enter
+/// pressed twice (or a double-click) ran it twice where the action was quicker than the
+/// second press: Advance by 1h moved the clock 22 h; Add rule added its rule and then sent
+/// the emptied form 28 times, its outcome turning into "Failed: a rule needs an effect";
+/// a rule's Remove, the focus then on the next rule's, removed every rule. One press, held
+/// or doubled, is one action; a press after a pause is another.
+#[test]
+fn browser_enter_held_or_pressed_twice_acts_once() {
+    let server = Server::start();
+    let mut browser = edges(&server, "enterrepeats", &[]);
+    let one_post = json!(["POST /_emulator/clock"]);
+
+    let s = browser.step("clock");
+    for (case, hours) in [
+        ("held", 1),
+        ("twice", 2),
+        ("doubleClick", 3),
+        ("afterAPause", 4),
+    ] {
+        assert_eq!(s[case]["sent"], one_post, "{case}: {s}");
+        assert_eq!(
+            s[case]["hours"], hours,
+            "{case}: the clock moved by {}: {s}",
+            s[case]["hours"]
+        );
+    }
+    assert_eq!(
+        get_json(&server, "/_emulator/clock")["offsetMs"],
+        4 * 3_600_000
+    );
+
+    let s = browser.step("add-rule");
+    for (case, rules) in [("held", 1), ("twice", 2)] {
+        assert_eq!(
+            s[case]["sent"],
+            json!(["POST /_emulator/faults"]),
+            "{case}: {s}"
+        );
+        assert_eq!(s[case]["rules"], rules, "{case}: {s}");
+        assert!(
+            text(&s[case]["outcome"]).starts_with("Added rule"),
+            "{case}: the outcome says what was done: {s}"
+        );
+    }
+
+    let s = browser.step("remove-rule");
+    // Five rules each time: held, then Enter twice, then once more after a pause.
+    for (case, left) in [("held", 4), ("twice", 4), ("afterAPause", 3)] {
+        let sent = s[case]["sent"].as_array().unwrap();
+        assert_eq!(sent.len(), 1, "{case}: one DELETE: {s}");
+        assert!(
+            text(&sent[0]).starts_with("DELETE /_emulator/faults/"),
+            "{case}: {s}"
+        );
+        assert_eq!(s[case]["rules"], left, "{case}: {s}");
+    }
+    for case in ["held", "twice"] {
+        assert!(
+            text(&s[case]["focus"]).starts_with("Remove rule"),
+            "{case}: the focus stays on the rules: {s}"
+        );
+    }
+    assert_done(&mut browser);
+}
+
+/// A ticket id past 2^53 in the address was read with Number(): #/ticket/9007199254740993
+/// showed "Ticket 9007199254740992 … does not exist" (and asked the server for that one),
+/// #/ticket/99999999999999999999 "Ticket 100000000000000000000". The page now uses the
+/// digits as typed (leading zeros aside, as the server reads them).
+#[test]
+fn browser_a_ticket_id_in_the_address_is_used_as_typed() {
+    let server = Server::start();
+    let mut browser = edges(&server, "bigticketid", &[]);
+    let s = browser.step("ids");
+    for id in ["9007199254740993", "99999999999999999999"] {
+        let seen = &s[id];
+        assert_eq!(seen["title"], format!("Ticket {id}"), "{s}");
+        assert!(text(&seen["error"]).contains(id), "{s}");
+        assert_eq!(
+            seen["asked"],
+            json!([id]),
+            "the server was asked for another id: {s}"
+        );
+    }
+    assert_eq!(
+        s["9007199254740993"]["error"],
+        "Could not load the ticket: ticket 9007199254740993 does not exist",
+        "{s}"
+    );
+    // Leading zeros still name the ticket they did.
+    assert!(
+        text(&s["00160000001"]["title"]).starts_with("#160000001 "),
+        "{s}"
+    );
+    assert_eq!(s["00160000001"]["error"], "", "{s}");
+    assert_done(&mut browser);
+}

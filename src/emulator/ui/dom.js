@@ -195,8 +195,66 @@ export async function oneAtATime(form, action) {
     delete form.dataset.busy;
     for (const button of buttons) button.disabled = false;
     if (buttons.includes(pressed)) refocusAfter(pressed, form);
+    justActed(form);
   }
 }
+
+/**
+ * A press is one action, also where the action is over before the press is (a local
+ * server answers in milliseconds). Enter held down repeated the action as soon as the
+ * one before was done (Advance moved the clock 22 h for 1 h; Add rule went on to send
+ * the emptied form; Remove, the focus then on the next rule's, removed every rule), and
+ * Enter pressed twice ran it twice: after Close the focus is on Reopen, so the second
+ * Enter reopened the ticket. So, for every view at once:
+ *
+ * - a key's auto-repeat activates nothing (Enter still repeats in a text area);
+ * - for SETTLE_MS after an action ends, Enter or Space on its form (or row), or on the
+ *   control it left the focus on, or there the second click of a double-click, is the
+ *   same press again and dropped, unless the person did something else in between
+ *   (another key, such as Tab, or a click of its own).
+ *
+ * A second press after a pause runs the action again, as it should.
+ */
+const SETTLE_MS = 500;
+let settling = null;
+
+/** An action of `region` (its form; null: none known) has just ended. */
+function justActed(region) {
+  const mark = { region, focus: null, until: performance.now() + SETTLE_MS };
+  settling = mark;
+  // Where the focus is once its caller has put it back (after this returns).
+  setTimeout(() => {
+    mark.focus = document.activeElement;
+  });
+}
+
+const echoes = (target) =>
+  settling !== null && performance.now() < settling.until && target instanceof Element
+  && (Boolean(settling.region?.contains(target)) || target === settling.focus);
+const drop = (event) => {
+  event.preventDefault();
+  event.stopImmediatePropagation();
+};
+
+document.addEventListener('keydown', (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  if (event.key !== 'Enter' && event.key !== ' ') {
+    settling = null;
+    return;
+  }
+  // Enter makes a new line in a text area; Space types a space but on a button or link.
+  if (!target || target.closest('textarea, [contenteditable]')) return;
+  if (event.key === ' ' && !target.closest('button, summary, a[href]')) return;
+  if (event.repeat || echoes(target)) drop(event);
+}, true);
+
+document.addEventListener('mousedown', (event) => {
+  if (event.detail <= 1) settling = null;
+}, true);
+
+document.addEventListener('click', (event) => {
+  if (event.detail > 1 && echoes(event.target)) drop(event);
+}, true);
 
 const CONTROLS = 'button, input, select, textarea, a[href]';
 
@@ -238,6 +296,7 @@ export async function settle(node, action, describe, redraw) {
     redrawFailed = e;
   }
   outcome(node, ...said);
+  justActed(node.isConnected ? node.closest('form') : null);
   if (redrawFailed) throw redrawFailed;
 }
 

@@ -5,6 +5,8 @@
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
 import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable } from './dom.js';
 
+/** The ticket shown, by its id as the address writes it (digits, not a Number: one past
+ * 2^53 was rounded, and the page named another ticket than the address). */
 let ticketId = null;
 const getTicket = newest();
 let previewUrl = null;
@@ -72,7 +74,8 @@ export async function showTicket(idText) {
     $('ticket-title').focus();
     return;
   }
-  const id = Number(idText);
+  // Leading zeros dropped, as the server reads the id; the digits otherwise as typed.
+  const id = idText.replace(/^0+(?=\d)/, '');
   if (id !== ticketId) {
     ticketId = id;
     for (const form of document.querySelectorAll('.ticket-actions form')) {
@@ -103,7 +106,7 @@ export async function refreshTicket() {
     return;
   }
   // The answer for a ticket no longer shown (the newest load is another's): not drawn.
-  if (t.id !== ticketId) return;
+  if (String(t.id) !== ticketId) return;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;

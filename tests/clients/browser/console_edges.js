@@ -73,6 +73,46 @@ const focused = (page) => page.evaluate(() => `${document.activeElement?.tagName
 const enabledActionButtons = (page) =>
   page.evaluate(() => [...document.querySelectorAll('.ticket-actions button')].filter((b) => !b.disabled).map((b) => b.textContent));
 
+/**
+ * Enter held down for `ms`, as a keyboard does: one press, then after 500 ms the
+ * system's auto-repeat, about 30 a second (keydowns with `repeat` set).
+ */
+async function holdEnter(page, ms) {
+  await page.keyboard.down('Enter');
+  const start = Date.now();
+  await page.waitForTimeout(500);
+  while (Date.now() - start < ms) {
+    await page.keyboard.down('Enter');
+    await page.waitForTimeout(33);
+  }
+  await page.keyboard.up('Enter');
+}
+
+/**
+ * Waits until the outcome at `selector` says how an action went (not "Working…"), then a
+ * second more for anything a repeated press may have started. `clearOutcome` first, so
+ * that the one before is not taken for it.
+ */
+async function outcomeSettles(page, selector) {
+  await page.waitForFunction((sel) => {
+    const said = document.querySelector(sel).textContent;
+    return said !== '' && !said.startsWith('Working');
+  }, selector);
+  await page.waitForTimeout(1000);
+}
+const clearOutcome = (page, selector) => page.evaluate((sel) => { document.querySelector(sel).textContent = ''; }, selector);
+
+/** The console's writes (not its reads) as `METHOD /path`, from now on, into `into`. */
+function writes(page, into) {
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (r.method() !== 'GET' && url.pathname.startsWith('/_emulator/') && url.pathname !== '/_emulator/session') {
+      into.push(`${r.method()} ${url.pathname}`);
+    }
+  });
+  return into;
+}
+
 const SCENARIOS = {
   // "Empty the outbox", "Clear journal", "Remove every rule": never more than the view
   // shows, and only after a question in the page.
@@ -673,6 +713,8 @@ const SCENARIOS = {
     await page.keyboard.press('Enter');
     await page.locator('#state-form .outcome', { hasText: 'Ticket closed' }).waitFor();
     seen.afterClose = await active();
+    // A press of its own, after a pause: one at once is the same press again (closetwice).
+    await page.waitForTimeout(1000);
     await page.keyboard.press('Enter');
     await page.locator('#state-form .outcome', { hasText: 'Ticket reopened' }).waitFor();
     seen.afterReopen = await active();
@@ -1530,6 +1572,183 @@ const SCENARIOS = {
     await page.locator('#journal-caption', { hasText: /^1 call$/ }).waitFor();
     await page.waitForTimeout(2500);
     report('older-refresh', { caption: await text(page, '#journal-caption') });
+  },
+
+  // Close pressed twice from the keyboard: after Close the focus is on Reopen, and the
+  // second Enter (or Space) reopened the ticket; held, Enter closed and reopened it over
+  // and over, mailing the customer each time. One press is one action; a second after
+  // a pause is one of its own.
+  async closetwice(page) {
+    const ticket = env('TICKET');
+    const sent = writes(page, []);
+    const status = async () => (await api(page, 'GET', `tickets/${ticket}`)).statusName;
+    const mails = async () => (await api(page, 'GET', `outbox?ticket=${ticket}&event=TICKET_CLOSED`)).messages.length;
+    const said = '#state-form .outcome';
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#close-button:not([disabled])').waitFor();
+
+    let before = await mails();
+    await page.focus('#close-button');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(250);
+    await page.keyboard.press('Enter');
+    await outcomeSettles(page, said);
+    report('enter-twice', { sent: sent.splice(0), status: await status(), mailed: (await mails()) - before, focus: await focused(page) });
+
+    // Reopen (the focus is on it now) with Space, twice.
+    await api(page, 'POST', `tickets/${ticket}/close`, {});
+    await page.locator('#reopen-button:not([disabled])').waitFor();
+    await clearOutcome(page, said);
+    sent.length = 0;
+    await page.focus('#reopen-button');
+    await page.keyboard.press(' ');
+    await page.waitForTimeout(250);
+    await page.keyboard.press(' ');
+    await outcomeSettles(page, said);
+    report('space-twice', { sent: sent.splice(0), status: await status(), focus: await focused(page) });
+
+    await api(page, 'POST', `tickets/${ticket}/reopen`, {});
+    await page.locator('#close-button:not([disabled])').waitFor();
+    await clearOutcome(page, said);
+    sent.length = 0;
+    before = await mails();
+    await page.focus('#close-button');
+    await holdEnter(page, 1500);
+    await outcomeSettles(page, said);
+    report('held', { sent: sent.splice(0), status: await status(), mailed: (await mails()) - before });
+
+    // Reopen, then, after a pause, Enter again on Close, where the focus went: two actions.
+    await api(page, 'POST', `tickets/${ticket}/close`, {});
+    await page.locator('#reopen-button:not([disabled])').waitFor();
+    await clearOutcome(page, said);
+    sent.length = 0;
+    await page.focus('#reopen-button');
+    await page.keyboard.press('Enter');
+    await outcomeSettles(page, said);
+    await page.waitForTimeout(500);
+    await clearOutcome(page, said);
+    await page.keyboard.press('Enter');
+    await outcomeSettles(page, said);
+    report('after-a-pause', { sent: sent.splice(0), status: await status() });
+  },
+
+  // Enter held down, or pressed twice, on the clock's Advance, Add rule and a rule's
+  // Remove: once the first action was done, every repeat ran it again (22 hours for one;
+  // the emptied rule form sent `{}` and said it failed; every rule removed). One press is
+  // one action; a second after a pause is one of its own; so is a double-click.
+  async enterrepeats(page) {
+    const sent = writes(page, []);
+    const hours = async () => (await api(page, 'GET', 'clock')).offsetMs / 3600000;
+    const rules = async () => (await api(page, 'GET', 'faults')).rules.length;
+    const settled = (selector) => outcomeSettles(page, selector);
+    await signIn(page, '#/clock');
+    await api(page, 'POST', 'clock', { real: true });
+    await api(page, 'DELETE', 'faults');
+    sent.length = 0;
+    const advance = '#clock-advance .outcome';
+    const clearAdvance = () => clearOutcome(page, advance);
+
+    await page.fill('#clock-advance-by', '1h');
+    await page.focus('#clock-advance-by');
+    await holdEnter(page, 1500);
+    await settled(advance);
+    const clockHeld = { sent: sent.splice(0), hours: await hours() };
+
+    await clearAdvance();
+    await page.focus('#clock-advance-by');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(250);
+    await page.keyboard.press('Enter');
+    await settled(advance);
+    const clockTwice = { sent: sent.splice(0), hours: await hours() };
+
+    // A double-click (the second click 150 ms after the first, on the same spot).
+    await clearAdvance();
+    const box = await page.locator('#clock-advance button[type=submit]').boundingBox();
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.click(x, y);
+    await page.waitForTimeout(150);
+    await page.mouse.down({ clickCount: 2 });
+    await page.mouse.up({ clickCount: 2 });
+    await settled(advance);
+    const clockDoubleClick = { sent: sent.splice(0), hours: await hours() };
+
+    // Enter again after a pause: the clock moves again.
+    await page.waitForTimeout(1500);
+    await clearAdvance();
+    await page.focus('#clock-advance-by');
+    await page.keyboard.press('Enter');
+    await settled(advance);
+    report('clock', { held: clockHeld, twice: clockTwice, doubleClick: clockDoubleClick, afterAPause: { sent: sent.splice(0), hours: await hours() } });
+
+    await page.goto(`${UI}#/faults`);
+    await page.locator('#fault-rows td.empty').waitFor();
+    const fillRule = async () => {
+      await page.fill('#r-method', 'getObject');
+      await page.fill('#r-http', '503');
+      await page.focus('#r-method');
+    };
+    await fillRule();
+    await holdEnter(page, 1500);
+    await settled('#fault-form .outcome');
+    const addHeld = { sent: sent.splice(0), rules: await rules(), outcome: await text(page, '#fault-form .outcome') };
+    await fillRule();
+    await clearOutcome(page, '#fault-form .outcome');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(250);
+    await page.keyboard.press('Enter');
+    await settled('#fault-form .outcome');
+    report('add-rule', { held: addHeld, twice: { sent: sent.splice(0), rules: await rules(), outcome: await text(page, '#fault-form .outcome') } });
+
+    // Five rules, the focus on the first one's Remove.
+    const fiveRules = async () => {
+      await api(page, 'DELETE', 'faults');
+      for (const method of ['getObject', 'getUpdates', 'addUpdate', 'edit', 'getAttachedFile']) {
+        await api(page, 'POST', 'faults', { method, http: { status: 503 } });
+      }
+      sent.length = 0;
+      await page.reload();
+      await page.locator('#fault-rows tr[data-rule]').nth(4).waitFor();
+      await page.locator('#fault-rows tr[data-rule] button').first().focus();
+    };
+    const onRemove = () => page.evaluate(() => document.activeElement.getAttribute('aria-label'));
+    await fiveRules();
+    await holdEnter(page, 1500);
+    await settled('#fault-form .outcome');
+    const removeHeld = { sent: sent.splice(0), rules: await rules(), focus: await onRemove() };
+    await fiveRules();
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(250);
+    await page.keyboard.press('Enter');
+    await settled('#fault-form .outcome');
+    const removeTwice = { sent: sent.splice(0), rules: await rules(), focus: await onRemove() };
+    // After a pause, Enter on the next rule's Remove (where the focus went) removes it.
+    await page.waitForTimeout(500);
+    await clearOutcome(page, '#fault-form .outcome');
+    await page.keyboard.press('Enter');
+    await settled('#fault-form .outcome');
+    report('remove-rule', { held: removeHeld, twice: removeTwice, afterAPause: { sent: sent.splice(0), rules: await rules() } });
+  },
+
+  // A ticket id past 2^53 in the address: Number() rounded it, and the page named (and
+  // asked the server for) another ticket than the address did.
+  async bigticketid(page) {
+    await signIn(page);
+    const seen = {};
+    for (const id of ['9007199254740993', '99999999999999999999', '00160000001']) {
+      const asked = [];
+      const listen = (r) => {
+        const m = new URL(r.url()).pathname.match(/^\/_emulator\/tickets\/(.*)$/);
+        if (m) asked.push(m[1]);
+      };
+      page.on('request', listen);
+      await page.goto(`${UI}#/ticket/${id}`);
+      await page.waitForFunction(() => document.querySelector('#ticket-error').textContent || document.querySelector('#thread li.update'));
+      await page.waitForTimeout(300);
+      page.off('request', listen);
+      seen[id] = { title: await text(page, '#ticket-title'), error: await text(page, '#ticket-error'), asked };
+    }
+    report('ids', seen);
   },
 };
 
