@@ -378,7 +378,10 @@ async fn handle(
         return Ok(unread_body(req, answer));
     }
     if path == "/health" {
-        return Ok(plain(StatusCode::OK, "ok\n"));
+        return Ok(match shared.store.file_parted() {
+            None => plain(StatusCode::OK, "ok\n"),
+            Some(why) => plain(StatusCode::SERVICE_UNAVAILABLE, format!("{why}.\n")),
+        });
     }
     if path == "/metrics" {
         return Ok(metrics(shared).await);

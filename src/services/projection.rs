@@ -906,6 +906,14 @@ pub fn internal(e: store::StoreError) -> Fault {
              try again.",
         );
     }
+    // Said as it is: the client's write was refused, and only a restart helps.
+    if let store::StoreError::Commit(why) = &e
+        && why.starts_with(store::FILE_PARTED)
+    {
+        let mut message = why.clone();
+        message[..1].make_ascii_uppercase();
+        return Fault::documented(crate::call::ExceptionClass::Public, message);
+    }
     if store::sql_clock::interrupted(&e) {
         let budget = crate::limits::get().sql_time_budget_ms;
         return Fault::bad_argument(format!(

@@ -337,6 +337,9 @@ pub(super) fn run_batch(
     } else if writer.is_cut() {
         let _ = conn.execute_batch("ROLLBACK");
         Err(super::CUT_AT_SHUTDOWN.to_string())
+    } else if let Some(why) = writer.file_parted() {
+        let _ = conn.execute_batch("ROLLBACK");
+        Err(why)
     } else {
         let done = query::index_queued_text_when_long(&conn, index_text_from)
             .and_then(|_| Ok(step("COMMIT").map(|_| ())?));

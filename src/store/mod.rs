@@ -149,6 +149,26 @@ fn refuse_unwritable_folder(path: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a new file (`path` names none yet) where it cannot be made: in a folder that
+/// is not there, or one this process may not write to. SQLite answered both with
+/// "unable to open database file", which named neither cause.
+fn refuse_a_new_file_nowhere(path: &str) -> Result<()> {
+    if Path::new(path).symlink_metadata().is_ok() {
+        return Ok(());
+    }
+    let folder = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        return Err(StoreError::Unreadable(format!(
+            "{path}: no such folder as {} to make the database file in",
+            folder.display()
+        )));
+    }
+    refuse_unwritable_folder(path)
+}
+
 /// Process-wide SQLite settings, made before the first connection opens (afterwards
 /// SQLite refuses them and nothing changes).
 ///
@@ -307,6 +327,49 @@ pub(crate) struct Writer {
     /// Set at shutdown past the grace period ([`Store::cut_writes`]): no more work is
     /// committed.
     cut: std::sync::atomic::AtomicBool,
+    /// The database file as it was opened (files only).
+    file: Option<DatabaseFile>,
+}
+
+/// A database file by its device and inode, to tell when its path stops naming it while
+/// the server runs: a file renamed over it (`cp fixture tmp && mv tmp softlayer.db`) or
+/// the file removed. The server's connections keep the file they opened, so its writes
+/// were acknowledged, read back, and lost with that file.
+struct DatabaseFile {
+    path: std::path::PathBuf,
+    id: (u64, u64),
+}
+
+/// Starts the commit error of a write refused because [`DatabaseFile::parted`].
+pub(crate) const FILE_PARTED: &str = "the database file ";
+
+impl DatabaseFile {
+    fn of(path: &str) -> Option<DatabaseFile> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(DatabaseFile {
+            path: path.into(),
+            id: (meta.dev(), meta.ino()),
+        })
+    }
+
+    /// Why the path no longer names the file opened, if it does not; `None` also when
+    /// that cannot be told (the folder unreadable).
+    fn parted(&self) -> Option<String> {
+        use std::os::unix::fs::MetadataExt as _;
+        let what = match std::fs::metadata(&self.path) {
+            Ok(meta) if (meta.dev(), meta.ino()) == self.id => return None,
+            Ok(_) => "was replaced by another file",
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "was removed",
+            Err(_) => return None,
+        };
+        Some(format!(
+            "{FILE_PARTED}{} {what} while the server ran: the server still has the file it \
+             opened, so writes to it would be lost; they are refused until the server is \
+             restarted on the file now there",
+            self.path.display()
+        ))
+    }
 }
 
 /// Why a write was not committed after [`Store::cut_writes`].
@@ -316,6 +379,16 @@ pub(crate) const CUT_AT_SHUTDOWN: &str =
 impl Writer {
     fn is_cut(&self) -> bool {
         self.cut.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Why a commit now would be lost ([`DatabaseFile::parted`]), if it would.
+    fn file_parted(&self) -> Option<String> {
+        let parted = self.file.as_ref()?.parted();
+        if let Some(why) = &parted {
+            static TOLD: std::sync::Once = std::sync::Once::new();
+            TOLD.call_once(|| tracing::error!("{why}"));
+        }
+        parted
     }
 
     fn bump_writes(&self) {
@@ -369,6 +442,9 @@ impl Store {
         configure_process();
         refuse_uri_name(path)?;
         let in_memory = path == ":memory:";
+        if !in_memory {
+            refuse_a_new_file_nowhere(path)?;
+        }
         let conn = if in_memory {
             Connection::open_in_memory()?
         } else {
@@ -391,6 +467,11 @@ impl Store {
             checkpointer: Default::default(),
             text_tally: Default::default(),
             cut: Default::default(),
+            file: if in_memory {
+                None
+            } else {
+                DatabaseFile::of(path)
+            },
         });
         let mut store = Store {
             writer: writer.clone(),
@@ -434,6 +515,12 @@ impl Store {
             }
         }
         Ok(store)
+    }
+
+    /// Why this store's writes are refused because its path no longer names the file it
+    /// opened ([`DatabaseFile`]), if they are: `/health` says so.
+    pub fn file_parted(&self) -> Option<String> {
+        self.writer.file_parted()
     }
 
     /// Runs `f` in one write transaction: all of it is committed or none of it, and it is
@@ -482,6 +569,9 @@ impl Store {
             // back.
             Ok(_) if self.writer.is_cut() => {
                 Err(StoreError::Commit(CUT_AT_SHUTDOWN.to_string()).into())
+            }
+            Ok(_) if let Some(why) = self.writer.file_parted() => {
+                Err(StoreError::Commit(why).into())
             }
             // A step: the text that the writer thread's batches left queued may be long.
             Ok(out) => query::index_queued_text_upto(&tx, query::TEXT_INDEX_STEP)

@@ -640,6 +640,27 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
             );
         }
     }
+    // A new file there, or in a folder that is not there: SQLite's "unable to open
+    // database file" named neither cause.
+    let new_file = locked.join("new.sqlite3");
+    let nowhere = dir.path().join("no-such-folder/new.sqlite3");
+    for (file, said) in [
+        (&new_file, "cannot be written here"),
+        (&nowhere, "no such folder as"),
+    ] {
+        let file = file.to_str().unwrap();
+        for command in [
+            vec!["serve", "--listen", "127.0.0.1:0", "--db", file],
+            vec!["reset", "--db", file],
+        ] {
+            let out = run(&command);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !out.status.success() && stderr.contains(said),
+                "{command:?}: {stderr}"
+            );
+        }
+    }
     let out = run(&[
         "support",
         "--db",

@@ -385,3 +385,72 @@ fn every_modification_moves_the_last_edit() {
     let reply = server.xmlrpc(&call("getObject").id(ticket).mask("mask[updateCount]"));
     assert_eq!(reply.ok().member("updateCount").int(), 3);
 }
+
+/// A database file removed, or replaced by another renamed over it, while the server
+/// runs: the server still has the file it opened, and its writes were acknowledged, read
+/// back and lost with that file, while `/health` said ok. Now its writes are refused,
+/// saying why, and `/health` says so too (503).
+#[test]
+fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
+    let server = Server::start_with_temp_db();
+    let db = server.db().to_string();
+    let update = |entry: &str| {
+        server.xmlrpc(
+            &call("addUpdate")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstruct(&[("entry", xstr(entry))])),
+        )
+    };
+    update("before").ok();
+    assert_eq!(server.get("/health").status, 200);
+    // A copy of the file, to put in its place later.
+    let copy = format!("{db}.copy");
+    std::fs::copy(&db, &copy).unwrap();
+
+    std::fs::remove_file(&db).unwrap();
+    let reply = update("after the file was removed");
+    let fault = reply.fault();
+    assert_eq!(
+        fault.code_text(),
+        "SoftLayer_Exception_Public",
+        "{}",
+        reply.exchange()
+    );
+    assert!(
+        fault.string.contains("was removed while the server ran"),
+        "{}",
+        reply.exchange()
+    );
+    let health = server.get("/health");
+    assert_eq!(health.status, 503, "{}", health.describe());
+    assert!(
+        health.text().contains("was removed"),
+        "{}",
+        health.describe()
+    );
+
+    std::fs::rename(&copy, &db).unwrap();
+    let reply = update("after the file was replaced");
+    assert!(
+        reply
+            .fault()
+            .string
+            .contains("was replaced by another file"),
+        "{}",
+        reply.exchange()
+    );
+    // The control API's writes too, and the log says why once.
+    let auth = format!("Bearer {}", admin_token(&server));
+    let close = server.post(
+        "/_emulator/tickets/160000001/close",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert!(
+        close.text().contains("was replaced by another file"),
+        "{}",
+        close.describe()
+    );
+    assert!(server.log().contains("was removed while the server ran"));
+}
