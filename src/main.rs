@@ -171,7 +171,7 @@ impl Command {
 enum CliError {
     /// SQLite opens an empty path as a private temporary database: a server on it
     /// answered health checks and failed every call, and what was written vanished.
-    #[error("--db is empty: give a database file, or :memory:")]
+    #[error("--db is empty: give a database file (or, to serve, :memory:)")]
     EmptyDatabasePath,
     #[error("writing the output: {0}")]
     Output(std::io::Error),

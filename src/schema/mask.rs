@@ -43,7 +43,7 @@ const MAX_DEPTH: usize = 32;
 /// The most properties one level of a mask may name, and a whole mask. Merging a
 /// property into its level looks among those named before it, so a level of 50,000
 /// names took 8.6 s to parse (and a 16 MiB body holds millions). No SoftLayer type has
-/// more than a few hundred properties (SoftLayer_Account 451), so a longer level names
+/// more than a few hundred properties (SoftLayer_Account 477), so a longer level names
 /// properties that do not exist.
 pub const MAX_LEVEL_PROPERTIES: usize = 1_000;
 pub const MAX_MASK_PROPERTIES: usize = 10_000;
