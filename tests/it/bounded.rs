@@ -966,6 +966,21 @@ fn ctrl_c_stops_the_server_with_exit_code_0() {
     assert_eq!(status.code(), Some(0), "{}", server.log());
 }
 
+/// So does SIGHUP (the terminal it was started from closed), after the same drain and
+/// checkpoint: it died at once with the default action (status 129).
+#[test]
+fn sighup_stops_the_server_as_sigterm_does() {
+    let mut server = Server::start_with_temp_db();
+    server.signal("HUP");
+    let status = server
+        .wait_exit(Duration::from_secs(15))
+        .expect("the server exits after SIGHUP");
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+    let log = server.log();
+    assert!(log.contains("SIGHUP"), "{log}");
+    assert!(log.contains("checkpointed"), "{log}");
+}
+
 // ---------------------------------------------------------------------------
 // 2. Stalled streams, 3. timeouts and caps, 4. HTTP details and resultLimit
 // ---------------------------------------------------------------------------
