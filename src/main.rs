@@ -35,8 +35,9 @@ enum Command {
         /// ASCII, as an HTTP header carries it.
         #[arg(long, env = "SOFTLAYER_EMULATOR_ADMIN_TOKEN", value_parser = admin_token)]
         admin_token: Option<String>,
-        /// Answer every read from the database, never from the reply cache.
-        #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE")]
+        /// Answer every read from the database, never from the reply cache (the
+        /// variable takes true/false, 1/0, yes/no, on/off).
+        #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
         no_reply_cache: bool,
         /// Work budgets, timeouts and caps (see README "Limits").
         #[command(flatten)]

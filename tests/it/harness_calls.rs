@@ -2597,3 +2597,31 @@ fn a_large_journal_page_is_streamed_as_the_same_json() {
     let small: J = serde_json::from_slice(&resp.body).unwrap();
     assert_eq!(small["calls"].as_array().unwrap()[..], calls[..2]);
 }
+
+/// `SOFTLAYER_EMULATOR_NO_REPLY_CACHE` takes the usual ways of saying yes and no (1, yes,
+/// on; 0, no, off): it took only `true` and `false`, and `=1` kept the server from
+/// starting.
+#[test]
+fn the_reply_cache_variable_takes_any_yes_or_no() {
+    for (value, cached) in [("1", false), ("yes", false), ("0", true), ("off", true)] {
+        let server = Server::start_with_env(
+            ":memory:",
+            None,
+            &[
+                ("SOFTLAYER_EMULATOR_ADMIN_TOKEN", TOKEN),
+                ("SOFTLAYER_EMULATOR_NO_REPLY_CACHE", value),
+            ],
+        );
+        for _ in 0..3 {
+            server
+                .xmlrpc(
+                    &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                        .auth(&DEMO)
+                        .id(160000001),
+                )
+                .ok();
+        }
+        let calls = journal(&server, "limit=1");
+        assert_eq!(calls[0]["cached"], cached, "{value}: {calls:#?}");
+    }
+}
