@@ -153,10 +153,18 @@ fn refuse_unwritable_folder(path: &str) -> Result<()> {
 /// is not there, or one this process may not write to. SQLite answered both with
 /// "unable to open database file", which named neither cause.
 fn refuse_a_new_file_nowhere(path: &str) -> Result<()> {
-    if Path::new(path).symlink_metadata().is_ok() {
+    if Path::new(path).exists() {
         return Ok(());
     }
-    let folder = Path::new(path)
+    // Behind a link to nothing, the file is made where the link points.
+    let made = match std::fs::read_link(path) {
+        Ok(target) => Path::new(path)
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(target),
+        Err(_) => Path::new(path).to_path_buf(),
+    };
+    let folder = made
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
@@ -360,7 +368,15 @@ impl DatabaseFile {
         let what = match std::fs::metadata(&self.path) {
             Ok(meta) if (meta.dev(), meta.ino()) == self.id => return None,
             Ok(_) => "was replaced by another file",
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => "was removed",
+            // A folder on the way replaced by a file: as gone.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                "was removed"
+            }
             Err(_) => return None,
         };
         Some(format!(

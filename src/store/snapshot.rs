@@ -186,6 +186,11 @@ impl Store {
         let migrated = migrated_if_older(src)?;
         let src = migrated.as_ref().unwrap_or(src);
         let mut writer = self.writer_idle();
+        // Copied into a file no longer at the path, a reset or restore was undone by the
+        // next start (see `DatabaseFile`).
+        if let Some(why) = self.writer.file_parted() {
+            return Err(StoreError::Commit(why));
+        }
         self.writer.bump_writes();
         let out = copy(src, &mut writer);
         self.writer.bump_writes();

@@ -453,4 +453,12 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
         close.describe()
     );
     assert!(server.log().contains("was removed while the server ran"));
+    // A reset or a restore copies into the file the server has: accepted, it was undone
+    // by the next start.
+    let reset = server.post("/_emulator/reset", &[("Authorization", &auth)], b"");
+    assert!(
+        reset.text().contains("was replaced by another file"),
+        "{}",
+        reset.describe()
+    );
 }
