@@ -2174,3 +2174,72 @@ fn browser_a_ticket_id_in_the_address_is_used_as_typed() {
     assert_eq!(s["00160000001"]["error"], "", "{s}");
     assert_done(&mut browser);
 }
+
+/// An action slow to answer (held back 1 s): the person moved on meanwhile (a click and
+/// typing in another form; Tab to Close), and their first press there, within a moment
+/// of the slow action's end, was dropped as the same press again: Set sent nothing,
+/// Close nothing, and neither said a word.
+#[test]
+fn browser_a_press_after_moving_on_from_a_slow_action_is_its_own() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "slowpresses",
+        &[("TICKET", "160000001".to_string())],
+    );
+    let s = browser.step("clock");
+    assert_eq!(
+        s["sent"],
+        json!(["POST /_emulator/clock", "POST /_emulator/clock"]),
+        "{s}"
+    );
+    assert!(text(&s["now"]).starts_with("2027-01-01T09:00:00"), "{s}");
+    let s = browser.step("ticket");
+    assert_eq!(s["focus"], "BUTTON#close-button", "{s}");
+    assert_eq!(
+        s["sent"],
+        json!([
+            "POST /_emulator/tickets/160000001/reply",
+            "POST /_emulator/tickets/160000001/close"
+        ]),
+        "{s}"
+    );
+    assert_eq!(s["status"], "Closed", "{s}");
+    assert_done(&mut browser);
+}
+
+/// Enter twice on controls that move the focus without asking the server: Close preview
+/// (the second Enter pressed Preview, and fetched and opened it again), a question's
+/// Cancel (it asked again), Sign out (it sent the empty sign-in form: "Enter the admin
+/// token."). Space held on a link scrolls the page to its end (it stopped after one
+/// press); a ticket that cannot be loaded names itself in the tab's title (it named the
+/// ticket before); Back from an address with leading zeros finds the ticket's row.
+#[test]
+fn browser_enter_twice_on_controls_that_move_the_focus_acts_once() {
+    let server = Server::start();
+    attach(&server, &DEMO, 160000001, "notes.txt", b"a few notes");
+    // A journal long enough to scroll through at 400 px.
+    for _ in 0..60 {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(&DEMO)
+                    .id(160000001),
+            )
+            .ok();
+    }
+    let mut browser = edges(
+        &server,
+        "otherpresses",
+        &[("TICKET", "160000001".to_string())],
+    );
+    let s = browser.step("presses");
+    assert_eq!(s["preview"], json!({"hidden": true, "fetches": 0}), "{s}");
+    assert_eq!(s["question"], 0, "the question was asked again: {s}");
+    assert!(s["scrolled"].as_f64().unwrap() > 1000.0, "{s}");
+    assert_eq!(s["title"], "Ticket 160000999 · Support console", "{s}");
+    assert_eq!(s["backFocus"], "#/ticket/160000001", "{s}");
+    assert_eq!(s["signInError"], "", "{s}");
+    assert_eq!(s["focus"], "INPUT#token", "{s}");
+    assert_done(&mut browser);
+}

@@ -2,7 +2,7 @@
 // Without a token the server answers 401 and the console shows only the sign-in form.
 
 import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
-import { $, withdraw } from './dom.js';
+import { $, withdraw, justActed } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
@@ -113,7 +113,8 @@ async function route() {
   const ticket = page.match(/^#\/ticket\/(.*)$/);
   try {
     if (ticket) {
-      lastTicket = ticket[1];
+      // As ticket.js reads it (leading zeros dropped), so that Back finds its row.
+      lastTicket = ticket[1].replace(/^0+(?=\d)/, '');
       show('ticket');
       $('back').href = queueHash();
       await showTicket(ticket[1]);
@@ -276,7 +277,12 @@ function init() {
     $('token').value = '';
     start().then(afterSignIn).catch(failed);
   });
-  $('sign-out').addEventListener('click', () => signIn());
+  // Enter twice on Sign out: the second sent the empty sign-in form ("Enter the admin
+  // token.").
+  $('sign-out').addEventListener('click', () => {
+    signIn();
+    justActed($('sign-in-form'));
+  });
   // "Skip to content" moves the focus only: followed as a link, it wrote #main into the
   // address, and the view it skipped to was lost on a reload.
   document.querySelector('a.skip').addEventListener('click', (event) => {

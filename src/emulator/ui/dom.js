@@ -185,6 +185,7 @@ export function goTo(hash) {
  */
 export async function oneAtATime(form, action) {
   if (form.dataset.busy) return;
+  const seen = inputs;
   form.dataset.busy = 'true';
   const pressed = document.activeElement;
   const buttons = [...form.querySelectorAll('button')].filter((button) => !button.disabled);
@@ -195,7 +196,7 @@ export async function oneAtATime(form, action) {
     delete form.dataset.busy;
     for (const button of buttons) button.disabled = false;
     if (buttons.includes(pressed)) refocusAfter(pressed, form);
-    justActed(form);
+    justActed(form, seen);
   }
 }
 
@@ -210,17 +211,24 @@ export async function oneAtATime(form, action) {
  * - a key's auto-repeat activates nothing (Enter still repeats in a text area);
  * - for SETTLE_MS after an action ends, Enter or Space on its form (or row), or on the
  *   control it left the focus on, or there the second click of a double-click, is the
- *   same press again and dropped, unless the person did something else in between
- *   (another key, such as Tab, or a click of its own).
+ *   same press again and dropped, unless the person did something else since the press
+ *   that began the action (another key, such as Tab or typing, or a click of its own),
+ *   also while the action ran: a slow action's next, separate press was dropped.
  *
- * A second press after a pause runs the action again, as it should.
+ * A second press after a pause runs the action again, as it should. Space on a link
+ * scrolls the page, and is left to do so.
  */
 const SETTLE_MS = 500;
 let settling = null;
+/** The person's inputs so far (keys and clicks, but the presses dropped here). */
+let inputs = 0;
 
-/** An action of `region` (its form; null: none known) has just ended. */
-function justActed(region) {
-  const mark = { region, focus: null, until: performance.now() + SETTLE_MS };
+/**
+ * An action of `region` (its form; null: none known) has just ended; `seen` is
+ * [`inputs`] as it began (by default now: an action that ends as it begins).
+ */
+export function justActed(region, seen = inputs) {
+  const mark = { region, seen, focus: null, until: performance.now() + SETTLE_MS };
   settling = mark;
   // Where the focus is once its caller has put it back (after this returns).
   setTimeout(() => {
@@ -229,7 +237,8 @@ function justActed(region) {
 }
 
 const echoes = (target) =>
-  settling !== null && performance.now() < settling.until && target instanceof Element
+  settling !== null && performance.now() < settling.until && settling.seen === inputs
+  && target instanceof Element
   && (Boolean(settling.region?.contains(target)) || target === settling.focus);
 const drop = (event) => {
   event.preventDefault();
@@ -238,18 +247,24 @@ const drop = (event) => {
 
 document.addEventListener('keydown', (event) => {
   const target = event.target instanceof Element ? event.target : null;
-  if (event.key !== 'Enter' && event.key !== ' ') {
-    settling = null;
+  // Enter makes a new line in a text area; Space types a space but on a button.
+  const press = target !== null && !target.closest('textarea, [contenteditable]')
+    && (event.key === 'Enter' || (event.key === ' ' && target.closest('button, summary') !== null));
+  if (press && (event.repeat || echoes(target))) {
+    drop(event);
     return;
   }
-  // Enter makes a new line in a text area; Space types a space but on a button or link.
-  if (!target || target.closest('textarea, [contenteditable]')) return;
-  if (event.key === ' ' && !target.closest('button, summary, a[href]')) return;
-  if (event.repeat || echoes(target)) drop(event);
+  inputs += 1;
 }, true);
 
 document.addEventListener('mousedown', (event) => {
-  if (event.detail <= 1) settling = null;
+  if (event.detail <= 1) inputs += 1;
+}, true);
+
+// Text put in a field without a key (pasted by the mouse, filled in by the browser or a
+// password manager) is something else done too.
+document.addEventListener('input', () => {
+  inputs += 1;
 }, true);
 
 document.addEventListener('click', (event) => {
@@ -282,6 +297,7 @@ export function refocusAfter(pressed, near) {
 }
 
 export async function settle(node, action, describe, redraw) {
+  const seen = inputs;
   let said;
   try {
     said = [describe(await action()), false];
@@ -296,7 +312,7 @@ export async function settle(node, action, describe, redraw) {
     redrawFailed = e;
   }
   outcome(node, ...said);
-  justActed(node.isConnected ? node.closest('form') : null);
+  justActed(node.isConnected ? node.closest('form') : null, seen);
   if (redrawFailed) throw redrawFailed;
 }
 
@@ -325,6 +341,8 @@ export function confirmStep(box, question, yes) {
       // The opener may be off by now (a question withdrawn because nothing is left to
       // delete): then the nearest control of the view, not <body>.
       if (hadFocus && opener) refocusAfter(opener, box);
+      // Enter twice on Cancel: the second pressed the opener, which asked again.
+      justActed(null);
       resolve(ok);
     };
     // Escape dismisses, as it does any dialog.

@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable } from './dom.js';
+import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable, justActed } from './dom.js';
 
 /** The ticket shown, by its id as the address writes it (digits, not a Number: one past
  * 2^53 was rounded, and the page named another ticket than the address). */
@@ -102,6 +102,8 @@ export async function refreshTicket() {
     if (e instanceof Unauthorised) throw e;
     clearTicket();
     fill($('ticket-title'), `Ticket ${ticketId}`);
+    // The tab named the ticket shown before.
+    document.title = `Ticket ${ticketId} · Support console`;
     $('ticket-error').textContent = `Could not load the ticket: ${e.message}`;
     return;
   }
@@ -264,6 +266,8 @@ function closePreview() {
 function closePreviewOf(id) {
   closePreview();
   refocusAfter($('files').querySelector(`li[data-file="${id}"] button[aria-label^="Preview"]`), $('files'));
+  // Enter twice on Close preview: the second pressed Preview, and it opened again.
+  justActed($('files'));
 }
 
 async function preview(path, name, id) {

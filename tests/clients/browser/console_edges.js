@@ -1732,6 +1732,105 @@ const SCENARIOS = {
 
   // A ticket id past 2^53 in the address: Number() rounded it, and the page named (and
   // asked the server for) another ticket than the address did.
+  // An action slow to answer (held back 1 s, as a remote or busy server would): meanwhile
+  // the person moves on, and their first press on the control they moved to, within a
+  // moment of the slow action's end, was dropped as the same press again.
+  async slowpresses(page) {
+    const ticket = env('TICKET');
+    const sent = writes(page, []);
+    const held = (route) => setTimeout(() => route.continue(), 1000);
+    await signIn(page, '#/clock');
+    await page.route('**/_emulator/clock', (route) => (route.request().method() === 'POST' && route.request().postData().includes('advance') ? held(route) : route.continue()));
+    await page.fill('#clock-advance-by', '1h');
+    await page.press('#clock-advance-by', 'Enter');
+    await page.waitForTimeout(100);
+    await page.click('#clock-set-to');
+    await page.keyboard.type('2027-01-01T09:00:00-06:00');
+    await page.waitForFunction(() => document.querySelector('#clock-advance .outcome').textContent.startsWith('Clock now'), null, { polling: 'raf' });
+    await page.waitForTimeout(100);
+    await page.keyboard.press('Enter');
+    await outcomeSettles(page, '#clock-set .outcome');
+    report('clock', { sent: sent.splice(0), now: (await api(page, 'GET', 'clock')).now });
+    await page.unroute('**/_emulator/clock');
+
+    await page.route('**/_emulator/tickets/*/reply', held);
+    await page.goto(`${UI}#/ticket/${ticket}`);
+    await page.locator('#close-button:not([disabled])').waitFor();
+    await page.fill('#reply-entry', 'A slow reply.');
+    await page.focus('#reply-form button[type=submit]');
+    await page.keyboard.press('Enter');
+    // Tab on to Close while the reply is on its way.
+    for (let i = 0; i < 20 && (await focused(page)) !== 'BUTTON#close-button'; i++) await page.keyboard.press('Tab');
+    const focus = await focused(page);
+    await page.waitForFunction(() => document.querySelector('#reply-form .outcome').textContent.startsWith('Reply sent'), null, { polling: 'raf' });
+    await page.waitForTimeout(100);
+    await page.keyboard.press('Enter');
+    await outcomeSettles(page, '#state-form .outcome');
+    report('ticket', { focus, sent: sent.splice(0), status: (await api(page, 'GET', `tickets/${ticket}`)).statusName });
+  },
+
+  // Controls that move the focus without an action of the server: Enter twice on Close
+  // preview opened the preview again, on a question's Cancel asked it again, on Sign out
+  // sent the empty sign-in form. Space held on a link scrolls the page (it activates
+  // nothing), and a ticket that cannot be loaded names itself in the tab's title.
+  async otherpresses(page) {
+    const ticket = env('TICKET');
+    const twice = async (selector) => {
+      await page.focus(selector);
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(250);
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(800);
+    };
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#files button[aria-label^="Preview"]').first().click();
+    await page.locator('#preview:not([hidden]) button').waitFor();
+    let fetches = 0;
+    page.on('request', (r) => { if (/\/files\/\d+$/.test(new URL(r.url()).pathname)) fetches += 1; });
+    await twice('#preview button');
+    const preview = { hidden: await page.locator('#preview').evaluate((e) => e.hidden), fetches };
+
+    await page.goto(`${UI}#/journal`);
+    await page.locator('#journal-clear:not([disabled])').waitFor();
+    await page.click('#journal-clear');
+    await page.locator('.confirm-no').waitFor();
+    await twice('.confirm-no');
+    const question = await page.locator('.confirm-no').count();
+
+    await page.setViewportSize({ width: 1280, height: 400 });
+    const link = '#views a[data-view="queue"]';
+    await page.focus(link);
+    await page.keyboard.down(' ');
+    const start = Date.now();
+    while (Date.now() - start < 1500) {
+      await page.keyboard.down(' ');
+      await page.waitForTimeout(33);
+    }
+    await page.keyboard.up(' ');
+    const scrolled = await page.evaluate(() => window.scrollY);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await page.goto(`${UI}#/ticket/${ticket}`);
+    await page.locator('#close-button').waitFor();
+    await page.goto(`${UI}#/ticket/160000999`);
+    await page.waitForFunction(() => document.querySelector('#ticket-error').textContent !== '');
+    const title = await page.title();
+
+    await page.goto(`${UI}#/`);
+    await page.locator('#queue-rows a').first().waitFor();
+    await page.evaluate((id) => { location.hash = `#/ticket/00${id}`; }, ticket);
+    await page.waitForFunction((id) => document.title.startsWith(`#${id}`), ticket);
+    await page.focus('#back');
+    await page.keyboard.press('Enter');
+    await page.locator('#queue').waitFor();
+    await page.waitForTimeout(400);
+    const backFocus = await page.evaluate(() => document.activeElement.getAttribute('href'));
+
+    await twice('#sign-out');
+    const signInError = await text(page, '#sign-in-error');
+    report('presses', { preview, question, scrolled, title, backFocus, signInError, focus: await focused(page) });
+  },
+
   async bigticketid(page) {
     await signIn(page);
     const seen = {};
