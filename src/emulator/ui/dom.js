@@ -261,6 +261,11 @@ document.addEventListener('mousedown', (event) => {
   if (event.detail <= 1) inputs += 1;
 }, true);
 
+// Another view (a link, Back) is a new place: no press there repeats one made before.
+window.addEventListener('hashchange', () => {
+  settling = null;
+});
+
 // Text put in a field without a key (pasted by the mouse, filled in by the browser or a
 // password manager) is something else done too.
 document.addEventListener('input', () => {
