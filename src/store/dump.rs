@@ -740,6 +740,21 @@ pub fn check_inserted_row(conn: &Connection, key: &str, id: i64) -> Result<()> {
                 quoted_start(&given)
             )));
         }
+        // Filed under no account, a ticket's mail was listed by no `outbox?account=`
+        // (a wrong account is refused by `own_links`).
+        let unfiled: Option<i64> = conn
+            .prepare_cached(
+                "SELECT t.accountId FROM emulator_outbox o JOIN SoftLayer_Ticket t \
+                 ON t.id = o.ticketId WHERE o.id = ?1 AND o.accountId IS NULL",
+            )?
+            .query_row([id], |r| r.get(0))
+            .optional()?;
+        if let Some(account) = unfiled {
+            return Err(StoreError::Seed(format!(
+                "emulator_outbox {id}: accountId null is not its ticket's account ({account}: \
+                 a mail is filed under its ticket's account)"
+            )));
+        }
     }
     if table_name == "SoftLayer_Ticket_Attachment_File" {
         let sizes: Option<(String, i64)> = conn

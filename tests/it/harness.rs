@@ -1716,6 +1716,10 @@ fn the_control_api_refuses_what_it_would_misread() {
             "emulator_outbox 900: accountId 4001 is not its ticket's account",
         ),
         (
+            json!({"emulator_outbox": [{"id": 900, "accountId": null, "ticketId": 160000001, "event": "TICKET_CLOSED", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "[\"a@b.test\"]", "subject": "s", "body": "b"}]}),
+            "emulator_outbox 900: accountId null is not its ticket's account (1001",
+        ),
+        (
             json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_ticket_view": [{"ticketId": 170000001, "userId": 6001, "lastViewedDate": "2026-12-05T19:27:37-06:00"}]}),
             "userId 6001 is another account's",
         ),
