@@ -156,14 +156,15 @@ fn refuse_a_new_file_nowhere(path: &str) -> Result<()> {
     if Path::new(path).exists() {
         return Ok(());
     }
-    // Behind a link to nothing, the file is made where the link points.
-    let made = match std::fs::read_link(path) {
-        Ok(target) => Path::new(path)
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join(target),
-        Err(_) => Path::new(path).to_path_buf(),
-    };
+    // Behind links to nothing, the file is made where the last one points (as many as
+    // the kernel follows).
+    let mut made = Path::new(path).to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&made) {
+            Ok(target) => made = made.parent().unwrap_or(Path::new(".")).join(target),
+            Err(_) => break,
+        }
+    }
     let folder = made
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -646,10 +646,13 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     let nowhere = dir.path().join("no-such-folder/new.sqlite3");
     let link_to_nowhere = dir.path().join("to-nowhere.sqlite3");
     symlink(&nowhere, &link_to_nowhere).unwrap();
+    let link_to_link = dir.path().join("to-link.sqlite3");
+    symlink("to-nowhere.sqlite3", &link_to_link).unwrap();
     for (file, said) in [
         (&new_file, "cannot be written here"),
         (&nowhere, "no such folder as"),
         (&link_to_nowhere, "no such folder as"),
+        (&link_to_link, "no such folder as"),
     ] {
         let file = file.to_str().unwrap();
         for command in [
