@@ -594,22 +594,21 @@ impl Walker<'_> {
                 ),
                 Some(n) if takes.contains(&n) => {
                     read.push(n);
-                    match item.get("value") {
-                        Some(Value::Array(values)) if n != "data" && values.len() > 1 => (
+                    // How many values an option of one value was given (`data` takes a
+                    // list): none, one, or more.
+                    let given = match item.get("value") {
+                        None | Some(Value::Null) => Some(0),
+                        Some(Value::Array(values)) if n != "data" => Some(values.len()),
+                        _ => None,
+                    };
+                    match given {
+                        Some(2..) => (
                             format!("values after the first of option '{n}'"),
                             "the option takes one".to_string(),
                         ),
                         // Only `orderBy` gets here without a value (the others need
                         // theirs): its order fell back to ascending without a word.
-                        value
-                            if match value {
-                                None | Some(Value::Null) => true,
-                                Some(Value::Array(values)) => n != "data" && values.is_empty(),
-                                _ => false,
-                            } =>
-                        {
-                            (format!("option '{n}'"), "it has no value".to_string())
-                        }
+                        Some(0) => (format!("option '{n}'"), "it has no value".to_string()),
                         _ => continue,
                     }
                 }

@@ -149,10 +149,10 @@ fn refuse_unwritable_folder(path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a new file (`path` names none yet) where it cannot be made: in a folder that
-/// is not there, or one this process may not write to. SQLite answered both with
-/// "unable to open database file", which named neither cause.
-fn refuse_a_new_file_nowhere(path: &str) -> Result<()> {
+/// Refuses a new file (`path` names none yet) in a folder that is not there: SQLite
+/// answered "unable to open database file", which named no cause. (A folder this process
+/// may not write to is [`refuse_unwritable_folder`]'s.)
+fn refuse_a_missing_folder(path: &str) -> Result<()> {
     if Path::new(path).exists() {
         return Ok(());
     }
@@ -175,7 +175,7 @@ fn refuse_a_new_file_nowhere(path: &str) -> Result<()> {
             folder.display()
         )));
     }
-    refuse_unwritable_folder(path)
+    Ok(())
 }
 
 /// Process-wide SQLite settings, made before the first connection opens (afterwards
@@ -459,19 +459,18 @@ impl Store {
         configure_process();
         refuse_uri_name(path)?;
         let in_memory = path == ":memory:";
+        // First: SQLite opens no new file there ("unable to open database file"), and
+        // reading a file in write-ahead mode there fails with its own "attempt to write a
+        // readonly database".
         if !in_memory {
-            refuse_a_new_file_nowhere(path)?;
+            refuse_a_missing_folder(path)?;
+            refuse_unwritable_folder(path)?;
         }
         let conn = if in_memory {
             Connection::open_in_memory()?
         } else {
             Connection::open(Path::new(path))?
         };
-        // First: reading a file in write-ahead mode there fails with SQLite's own
-        // "attempt to write a readonly database".
-        if !in_memory {
-            refuse_unwritable_folder(path)?;
-        }
         // Before `configure`, which turns the write-ahead log on: that rewrites the
         // file's header, and another program's file is to be left as it was.
         refuse_another_programs(&conn).map_err(|e| in_file(path, e))?;

@@ -4,7 +4,7 @@
 import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
 import { $, withdraw, justActed } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
-import { initTicket, showTicket, refreshTicket, setTicketChoices } from './ticket.js';
+import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
 import { initJournal, showJournal, refreshJournal, refreshFaults, setJournalChoices } from './journal.js';
 
@@ -113,8 +113,8 @@ async function route() {
   const ticket = page.match(/^#\/ticket\/(.*)$/);
   try {
     if (ticket) {
-      // As ticket.js reads it (leading zeros dropped), so that Back finds its row.
-      lastTicket = ticket[1].replace(/^0+(?=\d)/, '');
+      // As the ticket view reads it, so that Back finds its row.
+      lastTicket = ticketIdOf(ticket[1]);
       show('ticket');
       $('back').href = queueHash();
       await showTicket(ticket[1]);

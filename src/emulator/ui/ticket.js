@@ -64,6 +64,9 @@ function clearTicket() {
 }
 
 /** Shows the ticket the address names (`idText`, as typed there). */
+/** A ticket's id as an address writes it, as the server reads it: leading zeros dropped. */
+export const ticketIdOf = (idText) => idText.replace(/^0+(?=\d)/, '');
+
 export async function showTicket(idText) {
   if (!/^\d+$/.test(idText)) {
     ticketId = null;
@@ -74,8 +77,8 @@ export async function showTicket(idText) {
     $('ticket-title').focus();
     return;
   }
-  // Leading zeros dropped, as the server reads the id; the digits otherwise as typed.
-  const id = idText.replace(/^0+(?=\d)/, '');
+  // The digits as typed (a Number rounded ids past 2^53), leading zeros aside.
+  const id = ticketIdOf(idText);
   if (id !== ticketId) {
     ticketId = id;
     for (const form of document.querySelectorAll('.ticket-actions form')) {
