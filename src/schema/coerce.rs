@@ -65,6 +65,10 @@ fn coerce_at(value: &Value, t: &TypeRef, member: &str, depth: usize) -> Result<V
     {
         return Ok(Value::Null);
     }
+    // PHP, behind the real API, decodes an empty struct and an empty array alike, to one
+    // empty `array()`; and its encoders write an empty PHP array as an empty list, so
+    // `$client->edit(array(), 'text')` sends `<array><data/></array>` for the template.
+    // Empty, each is the other.
     match t {
         TypeRef::List(item) => match value {
             Value::Array(items) => items
@@ -72,10 +76,12 @@ fn coerce_at(value: &Value, t: &TypeRef, member: &str, depth: usize) -> Result<V
                 .map(|v| coerce_at(v, item, member, depth + 1))
                 .collect::<Result<_, _>>()
                 .map(Value::Array),
+            Value::Struct(members) if members.is_empty() => Ok(Value::Array(Vec::new())),
             _ => Err(CoerceError::Invalid),
         },
         TypeRef::Object(type_name) => match value {
             Value::Struct(members) => Ok(Value::Struct(coerce_members(members, type_name, depth)?)),
+            Value::Array(items) if items.is_empty() => Ok(Value::Struct(Struct::new())),
             _ => Err(CoerceError::Invalid),
         },
         TypeRef::Scalar(kind) => scalar(value, *kind, member),

@@ -561,6 +561,83 @@ fn edit_without_update_contents_faults_and_changes_nothing() {
     assert_eq!(update_entries(&server, &DEMO, OPEN_TICKET), before);
 }
 
+/// PHP's XML-RPC encoder writes an empty `array()` as `<array><data/></array>` (it cannot
+/// write an empty struct), and the real API's PHP decodes both to the same empty array:
+/// an empty list where a struct is declared is an empty struct, and the other way round.
+/// `$client->edit(array(), 'text')` was refused "expected a SoftLayer_Ticket struct".
+#[test]
+fn an_empty_list_where_a_struct_is_declared_is_an_empty_struct() {
+    let server = Server::start();
+    let before = update_entries(&server, &DEMO, OPEN_TICKET);
+    let reply = server.xmlrpc(
+        &call("edit", &DEMO)
+            .id(OPEN_TICKET)
+            .arg(xarray(&[]))
+            .arg(xstr("sent by PHP with an empty template")),
+    );
+    reply.ok();
+    let after = update_entries(&server, &DEMO, OPEN_TICKET);
+    assert_eq!(after.len(), before.len() + 1, "{}", reply.exchange());
+    assert_eq!(
+        after.last().unwrap().1,
+        "sent by PHP with an empty template"
+    );
+    // addUpdate's own fault, as for an empty struct, not the template's type.
+    let reply = server.xmlrpc(&call("addUpdate", &DEMO).id(OPEN_TICKET).arg(xarray(&[])));
+    let as_struct = server.xmlrpc(&call("addUpdate", &DEMO).id(OPEN_TICKET).arg(xstruct(&[])));
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_Public",
+        "Unable to add ticket update.. Please provide ticket update contents.",
+    );
+    assert_eq!(reply.fault(), as_struct.fault());
+    // An empty struct where a list is declared (attachedFiles) is no files.
+    let reply = server.xmlrpc(
+        &call("createStandardTicket", &DEMO)
+            .arg(standard_template(1005))
+            .arg(xstr("no files"))
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(XVal::Nil)
+            .arg(xstruct(&[])),
+    );
+    let id = reply.ok().member("id").int();
+    let reply = server.xmlrpc(&call("getAttachedFiles", &DEMO).id(id));
+    assert_eq!(reply.ok(), &xarray(&[]), "{}", reply.exchange());
+    // Over REST, PHP's json_decode makes `[]` and `{}` one empty array too.
+    let auth = basic_auth(DEMO.username, DEMO.api_key);
+    let r = http_request(
+        server.addr(),
+        "POST",
+        &format!("/rest/v3.1/SoftLayer_Ticket/{OPEN_TICKET}/edit.json"),
+        &[("Authorization", auth.as_str())],
+        br#"{"parameters":[[], "sent over REST with an empty template"]}"#,
+        HTTP_TIMEOUT,
+    )
+    .expect("REST edit");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        update_entries(&server, &DEMO, OPEN_TICKET)
+            .last()
+            .unwrap()
+            .1,
+        "sent over REST with an empty template"
+    );
+    // A list with items is still no struct.
+    let reply = server.xmlrpc(
+        &call("edit", &DEMO)
+            .id(OPEN_TICKET)
+            .arg(xarray(&[xint(1)]))
+            .arg(xstr("refused")),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidValue",
+        "Invalid value for parameter 'templateObject': expected a SoftLayer_Ticket struct.",
+    );
+}
+
 #[test]
 fn edit_takes_two_files_but_not_three() {
     let server = Server::start();
