@@ -340,7 +340,9 @@ impl CallHeaders {
     /// Notes a header the API does not read when its name says what it was meant for
     /// (others, such as softlayer-go's `User-Agent`, pass silently).
     fn ignore(&mut self, name: &str) {
-        const MEANT: [&str; 4] = ["mask", "filter", "initparameters", "limit"];
+        // `initparameter` without the `s` too: `SoftLayer_TicketInitParameter` is a
+        // misspelling that otherwise reads as no id at all.
+        const MEANT: [&str; 4] = ["mask", "filter", "initparameter", "limit"];
         const MAX_NAMED: usize = 10;
         let lower = name.to_ascii_lowercase();
         if self.ignored.len() < MAX_NAMED && MEANT.iter().any(|m| lower.contains(m)) {

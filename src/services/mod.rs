@@ -639,20 +639,8 @@ fn dispatch_in(
         // Admitted first: a call refused for its init parameter is still the caller's
         // (journaled with its account, which `journal(account=…)` finds).
         observer.admitted(call, &principal)?;
-        let init_id = init_id.clone()?;
-        // SLDN SoftLayer_Account::getObject: "You can only retrieve the account that your
-        // portal user is assigned to". The id may be left out; any other is not found, as
-        // another account's objects are.
-        if call.service == "SoftLayer_Account"
-            && let Some(given) = &call.headers.init_id
-            && id_of(given) != Some(principal.account_id)
-        {
-            // The id it names, as every other service says it (`2001.0` is 2001).
-            return Err(Fault::not_found(
-                id_of(given).map_or_else(|| as_sent(given), |id| id.to_string()),
-            ));
-        }
-        let mask: &ObjectMask = mask.as_ref().map_err(Clone::clone)?;
+        // Told before anything can fail: a misnamed init-parameter header is what
+        // explains the "Object does not exist" that follows.
         let mut warnings = Vec::new();
         for name in &call.headers.ignored {
             let text = format!(
@@ -664,6 +652,33 @@ fn dispatch_in(
         if let Some(text) = &mask_ignored {
             add_warning(&mut warnings, call, text);
         }
+        let init_id = match init_id.clone() {
+            Ok(id) => id,
+            Err(fault) => {
+                sink.warn(&warnings);
+                return Err(fault);
+            }
+        };
+        // SLDN SoftLayer_Account::getObject: "You can only retrieve the account that your
+        // portal user is assigned to". The id may be left out; any other is not found, as
+        // another account's objects are.
+        if call.service == "SoftLayer_Account"
+            && let Some(given) = &call.headers.init_id
+            && id_of(given) != Some(principal.account_id)
+        {
+            sink.warn(&warnings);
+            // The id it names, as every other service says it (`2001.0` is 2001).
+            return Err(Fault::not_found(
+                id_of(given).map_or_else(|| as_sent(given), |id| id.to_string()),
+            ));
+        }
+        let mask: &ObjectMask = match mask.as_ref() {
+            Ok(mask) => mask,
+            Err(fault) => {
+                sink.warn(&warnings);
+                return Err(fault.clone());
+            }
+        };
         let root = mask.cast.as_deref().unwrap_or(returns);
         let unkept = mask.remembered.unkept(root, || {
             let (mut names, mut more) = (Vec::new(), 0);

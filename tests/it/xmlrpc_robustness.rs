@@ -1475,6 +1475,37 @@ fn misnamed_call_headers_are_ignored_with_a_warning() {
     );
     reply.ok();
     assert_eq!(reply.http.header("X-SoftLayer-Emulator-Warning"), None);
+    // A misnamed init parameter leaves the call without its object: the fault that
+    // follows keeps the warning that explains it (it was lost with the fault), and the
+    // name without its `s` is warned about too.
+    for header in [
+        "SoftLayer_AccountInitParameters",
+        "SoftLayer_TicketInitParameter",
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "getObject")
+                .auth(&DEMO)
+                .header(header, xstruct(&[("id", xint(DEMO_TICKET))]))
+                .header(
+                    "SoftLayer_ObjectMask",
+                    xstruct(&[("mask", xstr("mask[id]"))]),
+                ),
+        );
+        assert!(
+            reply.fault().string.contains("Object does not exist"),
+            "{}",
+            reply.exchange()
+        );
+        assert_eq!(
+            reply.http.header("X-SoftLayer-Emulator-Warning"),
+            Some(
+                format!("call header '{header}' is not one SoftLayer_Ticket reads: ignored")
+                    .as_str()
+            ),
+            "{}",
+            reply.exchange()
+        );
+    }
 }
 
 #[test]
