@@ -2084,6 +2084,61 @@ pub(super) fn list(
     query: &ListQuery,
     allowance: u64,
 ) -> std::result::Result<Page, QueryError> {
+    let text_index = b.text_index;
+    let page = list_asking(
+        conn,
+        b,
+        (target, cap),
+        from,
+        on,
+        default_order,
+        query,
+        allowance,
+        true,
+    )?;
+    // The text tally follows every commit, so it may be newer than this reader's snapshot:
+    // a ticket reopened since is in the tally's open tickets and not in the snapshot's,
+    // and a page of the tickets it named came back short, empty even, beside a total of
+    // hundreds (a support desk closing and reopening while a client paged). A page short
+    // of what its total promises is read again without the tally, all in the snapshot.
+    // (The tally answered when it turned the trigram index off.)
+    let tallied = text_index && !b.text_index;
+    let asked = query.limit.unwrap_or_default();
+    let promised = page
+        .total
+        .saturating_sub(asked.offset)
+        .min(asked.limit.unwrap_or(u64::MAX));
+    if !tallied || page.rows.len() as u64 >= promised {
+        return Ok(page);
+    }
+    b.text_index = text_index;
+    b.tally_tickets = None;
+    list_asking(
+        conn,
+        b,
+        (target, cap),
+        from,
+        on,
+        default_order,
+        query,
+        allowance,
+        false,
+    )
+}
+
+/// [`list`], asking the text tally or not.
+#[allow(clippy::too_many_arguments)]
+fn list_asking(
+    conn: &Connection,
+    b: &mut SqlBuilder,
+    (target, cap): (&str, Option<u64>),
+    from: &str,
+    on: &str,
+    default_order: &str,
+    query: &ListQuery,
+    allowance: u64,
+    tally: bool,
+) -> std::result::Result<Page, QueryError> {
     let mut l = Listing {
         conn,
         target,
@@ -2095,7 +2150,9 @@ pub(super) fn list(
         tallied: None,
         from_the_end: None,
     };
-    l.ask_tally(b);
+    if tally {
+        l.ask_tally(b);
+    }
     let ways = [(false, false), (true, true), (true, false)];
     let mut plans = l.plans(b, &ways)?;
     let short = query
@@ -2216,7 +2273,17 @@ pub(super) fn list_each(
         }
         return Ok(());
     }
+    let text_index = b.text_index;
     l.ask_tally(b);
+    // The tally may be newer than this snapshot ([`list`]), and streamed rows cannot be
+    // taken back: when it named tickets (the few holding the text, or a first page's),
+    // the trigram index finds them in the snapshot the rows stream from, and SQLite
+    // counts them there, so the total is the stream's own.
+    if b.tally_tickets.is_some() {
+        b.text_index = text_index;
+        b.tally_tickets = None;
+        l.tallied = None;
+    }
     let plans = l.plans(b, &[(false, false), (true, true), (true, false)])?;
     let n = l.total(&plans[0], &plans[1])?;
     total(n)?;
