@@ -2175,6 +2175,25 @@ fn browser_a_ticket_id_in_the_address_is_used_as_typed() {
     assert_done(&mut browser);
 }
 
+/// Sign-in on a slow server: the form looked untouched (its field emptied, no word, the
+/// button live), and a second Enter said "Enter the admin token." about the token being
+/// checked. It now says "Signing in…" and takes no second press. The live indicator's
+/// drawn dot was part of its accessible name ("● Live" read at every change).
+#[test]
+fn browser_sign_in_says_it_is_signing_in_and_the_live_dot_is_not_read() {
+    let server = Server::start();
+    let mut browser = edges(&server, "slowsignin", &[]);
+    let s = browser.step("signin");
+    assert_eq!(s["waiting"]["status"], "Signing in…", "{s}");
+    assert_eq!(s["waiting"]["disabled"], true, "{s}");
+    assert_eq!(s["waiting"]["busy"], "true", "{s}");
+    assert_eq!(s["waiting"]["errorAfterSecondPress"], "", "{s}");
+    assert_eq!(s["asked"], 1, "a second press asked again: {s}");
+    assert_eq!(s["statusAfter"], "", "{s}");
+    assert_eq!(s["live"], "- status: Live", "{s}");
+    assert_done(&mut browser);
+}
+
 /// An action slow to answer (held back 1 s): the person moved on meanwhile (a click and
 /// typing in another form; Tab to Close), and their first press there, within a moment
 /// of the slow action's end, was dropped as the same press again: Set sent nothing,

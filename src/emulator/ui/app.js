@@ -274,8 +274,21 @@ function init() {
       return;
     }
     keepToken(value);
-    $('token').value = '';
-    start().then(afterSignIn).catch(failed);
+    // Until the token is checked the form says so and takes no second press: on a slow
+    // server it looked untouched, its field emptied, and a second Enter answered "Enter
+    // the admin token." about a token being checked.
+    const form = $('sign-in-form');
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    $('sign-in-error').textContent = '';
+    $('sign-in-status').textContent = 'Signing in…';
+    start().then(afterSignIn).catch(failed).finally(() => {
+      button.disabled = false;
+      form.removeAttribute('aria-busy');
+      $('sign-in-status').textContent = '';
+      $('token').value = '';
+    });
   });
   // Enter twice on Sign out: the second sent the empty sign-in form ("Enter the admin
   // token.").

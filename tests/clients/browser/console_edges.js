@@ -1849,6 +1849,38 @@ const SCENARIOS = {
     }
     report('ids', seen);
   },
+
+  // Sign-in on a slow server (the choices held back 1.5 s): the form says it is signing
+  // in and takes no second press; signed in, the live dot is not read out.
+  async slowsignin(page) {
+    let asked = 0;
+    await page.route('**/_emulator/choices', async (route) => {
+      asked += 1;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    });
+    await page.goto(UI);
+    await page.locator('#token').waitFor({ state: 'visible' });
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.waitForTimeout(300);
+    const waiting = {
+      status: await page.evaluate(() => document.getElementById('sign-in-status')?.textContent ?? null),
+      disabled: await page.isDisabled('#sign-in-form button[type=submit]'),
+      busy: await page.getAttribute('#sign-in-form', 'aria-busy'),
+    };
+    await page.press('#token', 'Enter');
+    await page.waitForTimeout(200);
+    waiting.errorAfterSecondPress = await text(page, '#sign-in-error');
+    await page.locator('#sign-in').waitFor({ state: 'hidden' });
+    await page.locator('#live[data-state=live]').waitFor();
+    report('signin', {
+      waiting,
+      asked,
+      statusAfter: await page.evaluate(() => document.getElementById('sign-in-status')?.textContent ?? null),
+      live: await page.locator('#live').ariaSnapshot(),
+    });
+  },
 };
 
 async function main() {
