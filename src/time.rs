@@ -326,6 +326,17 @@ const FIRST_WRITABLE_MS: i64 = -62_135_510_400_000;
 /// `xsd:string` over SOAP, and a scheduled action at it never fired.
 const LAST_WRITABLE_MS: i64 = 253_402_250_400_000;
 
+/// Why `text` is no date [`parse`] reads, for a fault: `formats` (how dates are written),
+/// unless it is written so and only its year is out of reach (softlayer-go's zero time,
+/// `0001-01-01T00:00:00Z`, was told to use ISO 8601).
+pub fn refusal(text: &str, zone: Zone, formats: &str) -> String {
+    if parse_any_year(text, zone, now_ms()).is_some() {
+        "dates run from 0001-01-02 to 9999-12-30".to_string()
+    } else {
+        formats.to_string()
+    }
+}
+
 /// [`parse_within_years`] without the bounds on the year.
 fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<(DateSpan, bool)> {
     // PHP's `trim()` (the API's): ASCII blanks only.

@@ -2146,6 +2146,15 @@ fn tickets_closed_since_a_date() {
             reply.exchange()
         );
     }
+    // softlayer-go's zero time is written as ISO 8601: its fault names the years, not
+    // the formats (it said "use ISO 8601").
+    let reply =
+        server.xmlrpc(&call("getTicketsClosedSinceDate", &DEMO).arg(xstr("0001-01-01T00:00:00Z")));
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception_InvalidValue",
+        "Invalid date '0001-01-01T00:00:00Z': dates run from 0001-01-02 to 9999-12-30.",
+    );
     // Not a date: a fault that says what a date is.
     let reply = server.xmlrpc(&call("getTicketsClosedSinceDate", &DEMO).arg(xstr("yesterday-ish")));
     assert_fault(

@@ -183,9 +183,12 @@ fn tickets_closed_since_date(ctx: &Ctx) -> Result<Output, Fault> {
         .and_then(|v| v.as_str())
         .ok_or_else(|| Fault::rule("Please provide a close date."))?;
     let since = parse_date(ctx, text).ok_or_else(|| {
-        Fault::rule(format!(
-            "Invalid date '{text}': use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY."
-        ))
+        let why = crate::time::refusal(
+            text,
+            ctx.zone,
+            "use ISO 8601 (2024-01-31T00:00:00-06:00) or MM/DD/YYYY",
+        );
+        Fault::rule(format!("Invalid date '{text}': {why}."))
     })?;
     let source = store::ListSource::TicketsClosedSince {
         account_id: ctx.principal.account_id,

@@ -119,9 +119,8 @@ pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| Fault::rule("Please provide an activation time."))?;
     let run = parse_date(ctx, &text).ok_or_else(|| {
-        Fault::rule(format!(
-            "Invalid activation time '{text}': use ISO 8601 or MM/DD/YYYY HH:MM:SS."
-        ))
+        let why = crate::time::refusal(&text, ctx.zone, "use ISO 8601 or MM/DD/YYYY HH:MM:SS");
+        Fault::rule(format!("Invalid activation time '{text}': {why}."))
     })?;
     // One scheduled action of each kind per ticket: a new one replaces the old.
     unschedule_kind(ctx, ticket, kind)?;
