@@ -359,8 +359,7 @@ fn harness(
                     Err(e) => return Some(error(500, e)),
                 }
             }
-            // The writer: the export marks owned rows in a temporary table.
-            match store.write_unbudgeted(|conn| crate::store::dump::export(conn, account)) {
+            match store.export(account) {
                 Ok(doc) => answer(200, doc),
                 Err(e) => error(500, e),
             }

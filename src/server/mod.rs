@@ -168,6 +168,11 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 scheduled.harness.journal.finish_cut_line();
                 let shared = scheduled.clone();
                 let ran = tokio::task::spawn_blocking(move || {
+                    // Refused once the file has parted (logged once, there): tried, the
+                    // refusal was logged again every second.
+                    if shared.store.file_parted().is_some() {
+                        return Ok(Vec::new());
+                    }
                     let turn = crate::emulator::scheduler::turn();
                     crate::emulator::scheduler::run_due(&shared.store, &turn)
                 })

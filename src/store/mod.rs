@@ -107,7 +107,22 @@ fn refuse_read_only(conn: &Connection, path: &str) -> Result<()> {
 /// folder its log and journal go in, and its snapshots beside it. A path to nothing yet
 /// is the file it will be.
 pub fn real_file(path: &str) -> std::path::PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| Path::new(path).to_path_buf())
+    std::fs::canonicalize(path).unwrap_or_else(|_| file_to_be_made(path))
+}
+
+/// Where SQLite makes the file `path` names when there is none yet: behind links to
+/// nothing, where the last one points (as many as the kernel follows). A link in a
+/// read-only folder to a new file in a writable one was refused as unwritable, its own
+/// folder checked.
+fn file_to_be_made(path: &str) -> std::path::PathBuf {
+    let mut made = Path::new(path).to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&made) {
+            Ok(target) => made = made.parent().unwrap_or(Path::new(".")).join(target),
+            Err(_) => break,
+        }
+    }
+    made
 }
 
 /// Refuses a SQLite URI for the database ([`StoreError::UriName`]). `file::memory:`
@@ -156,15 +171,7 @@ fn refuse_a_missing_folder(path: &str) -> Result<()> {
     if Path::new(path).exists() {
         return Ok(());
     }
-    // Behind links to nothing, the file is made where the last one points (as many as
-    // the kernel follows).
-    let mut made = Path::new(path).to_path_buf();
-    for _ in 0..40 {
-        match std::fs::read_link(&made) {
-            Ok(target) => made = made.parent().unwrap_or(Path::new(".")).join(target),
-            Err(_) => break,
-        }
-    }
+    let made = file_to_be_made(path);
     let folder = made
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -638,6 +645,15 @@ impl Store {
         self.writer_thread.is_some()
     }
 
+    /// The control API's export: on the writer connection between writes, as it marks an
+    /// account's rows in a temporary table, but committing nothing to the file. As a
+    /// write it was refused once the file had parted, when it is the way to save what
+    /// the server still holds.
+    pub fn export(&self, account: Option<i64>) -> Result<serde_json::Value> {
+        self.writer.make_way_for_checkpoint();
+        dump::export(&self.writer_idle(), account)
+    }
+
     /// The writer connection between transactions: for work outside [`Store::write`]
     /// (checkpoints, backups, restores).
     pub(super) fn writer_idle(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -804,6 +820,15 @@ impl Store {
         let pooled = pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match pooled {
             Some(c) => c,
+            // Once the path names another file, or none, a new reader would open that
+            // (and the old file's log and index beside it: SQLite read the old log's pages
+            // into the new file, and the server died of SIGBUS when it reset the index
+            // under the others' mapping). Reads go on from the file the server has, on
+            // the writer's connection, which holds it, one at a time.
+            None if let Some(why) = self.writer.file_parted() => {
+                let conn = self.writer_for_a_read().ok_or(StoreError::Commit(why))?;
+                return in_read_transaction(&conn, f);
+            }
             None => {
                 let c = Connection::open_with_flags(
                     path,
@@ -818,20 +843,7 @@ impl Store {
                 c
             }
         };
-        // One read transaction per call: one snapshot for every query of the reply, and
-        // one lock instead of one per statement.
-        // BEGIN and its end as cached statements: this runs on every read.
-        let begin = conn.prepare_cached("BEGIN").and_then(|mut s| s.execute([]));
-        let out = match begin {
-            Ok(_) => {
-                let out = sql_clock::timed(|| f(&conn));
-                let _ = conn
-                    .prepare_cached("ROLLBACK")
-                    .and_then(|mut s| s.execute([]));
-                out
-            }
-            Err(e) => Err(StoreError::from(e).into()),
-        };
+        let out = in_read_transaction(&conn, f);
         let mut idle = pool.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < IDLE_READERS {
             idle.push(conn);
@@ -841,6 +853,46 @@ impl Store {
             drop(conn);
         }
         out
+    }
+}
+
+impl Store {
+    /// The writer connection for a read once the file has parted ([`Store::read`]),
+    /// waited for up to 10 s: a read already holding it on this thread (a read within a
+    /// read) or a stream holding it for long gets `None`, not a deadlock.
+    fn writer_for_a_read(&self) -> Option<std::sync::MutexGuard<'_, Connection>> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match self.writer.conn.try_lock() {
+                Ok(conn) => return Some(conn),
+                Err(std::sync::TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+}
+
+/// `f` in a read transaction of its own on `conn`, within the SQL time budget: one
+/// snapshot for every query of the reply, and one lock instead of one per statement.
+fn in_read_transaction<T, E: From<StoreError>>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    // BEGIN and its end as cached statements: this runs on every read.
+    let begin = conn.prepare_cached("BEGIN").and_then(|mut s| s.execute([]));
+    match begin {
+        Ok(_) => {
+            let out = sql_clock::timed(|| f(conn));
+            let _ = conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut s| s.execute([]));
+            out
+        }
+        Err(e) => Err(StoreError::from(e).into()),
     }
 }
 

@@ -595,6 +595,12 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     symlink(&writable, &link_out).unwrap();
     let link_in = dir.path().join("in.sqlite3");
     symlink(&rollback, &link_in).unwrap();
+    // Links to files not made yet: the folder checked is the one the file is made in.
+    let made_out = open.join("made-by-link.sqlite3");
+    let link_out_new = locked.join("out-new.sqlite3");
+    symlink(&made_out, &link_out_new).unwrap();
+    let link_in_new = dir.path().join("in-new.sqlite3");
+    symlink(locked.join("made-by-link.sqlite3"), &link_in_new).unwrap();
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
     let run = |command: &[&str]| -> Output {
         let mut args: Vec<&str> = Vec::new();
@@ -650,6 +656,7 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
     symlink("to-nowhere.sqlite3", &link_to_link).unwrap();
     for (file, said) in [
         (&new_file, "cannot be written here"),
+        (&link_in_new, "cannot be written here"),
         (&nowhere, "no such folder as"),
         (&link_to_nowhere, "no such folder as"),
         (&link_to_link, "no such folder as"),
@@ -675,6 +682,11 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
         "160000001",
     ]);
     assert!(out.status.success(), "{out:?}");
+    // A link in the locked folder to a new file in the open one: made there (its own
+    // folder was checked, and it was refused as unwritable).
+    let out = run(&["reset", "--db", link_out_new.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(made_out.exists());
     // Its snapshots are the real file's, beside it: beside the link, saving one failed.
     let out = run(&["snapshot", "--db", link_out.to_str().unwrap(), "by-link"]);
     assert!(out.status.success(), "{out:?}");

@@ -407,8 +407,70 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
     // A copy of the file, to put in its place later.
     let copy = format!("{db}.copy");
     std::fs::copy(&db, &copy).unwrap();
+    update("only in the file the server opened").ok();
+    // Reads go on from the file the server has, also those that need a connection more
+    // than the pool keeps: a new one opened the path, and read another file or none
+    // (internal errors; the server died of SIGBUS when the old file's index was reset).
+    let reads_from_the_file_it_has = |when: &str| {
+        std::thread::scope(|s| {
+            let readers: Vec<_> = (0..48)
+                .map(|_| {
+                    s.spawn(|| {
+                        (0..3)
+                            .map(|_| {
+                                server.xmlrpc(
+                                    &call("getObject")
+                                        .auth(&DEMO)
+                                        .id(160000001)
+                                        .mask("mask[updates[entry]]"),
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for reader in readers {
+                for reply in reader.join().unwrap() {
+                    let ticket = reply.ok();
+                    let entries: Vec<&str> = ticket
+                        .member("updates")
+                        .array()
+                        .iter()
+                        .map(|u| u.member("entry").str())
+                        .collect();
+                    assert!(
+                        entries.contains(&"only in the file the server opened"),
+                        "{when}: {}",
+                        reply.exchange()
+                    );
+                }
+            }
+        });
+    };
+    reads_from_the_file_it_has("before");
+    // The control API reads on a pool of its own, none of whose connections is open yet.
+    let auth = format!("Bearer {}", admin_token(&server));
+    let control_reads_from_the_file_it_has = |when: &str| {
+        let r = http_request(
+            server.addr(),
+            "GET",
+            "/_emulator/tickets/160000001",
+            &[("Authorization", auth.as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(r.status, 200, "{when}: {}", r.describe());
+        assert!(
+            r.text().contains("only in the file the server opened"),
+            "{when}: {}",
+            r.describe()
+        );
+    };
 
     std::fs::remove_file(&db).unwrap();
+    control_reads_from_the_file_it_has("removed");
+    reads_from_the_file_it_has("removed");
     let reply = update("after the file was removed");
     let fault = reply.fault();
     assert_eq!(
@@ -431,6 +493,8 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
     );
 
     std::fs::rename(&copy, &db).unwrap();
+    reads_from_the_file_it_has("replaced");
+    control_reads_from_the_file_it_has("replaced");
     let reply = update("after the file was replaced");
     assert!(
         reply
@@ -441,7 +505,6 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
         reply.exchange()
     );
     // The control API's writes too, and the log says why once.
-    let auth = format!("Bearer {}", admin_token(&server));
     let close = server.post(
         "/_emulator/tickets/160000001/close",
         &[("Authorization", &auth)],
@@ -453,6 +516,19 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
         close.describe()
     );
     assert!(server.log().contains("was removed while the server ran"));
+    // The export reads what the server still has (as a write, it was refused): the way
+    // to save it.
+    let export = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/export",
+        &[("Authorization", auth.as_str())],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(export.status, 200, "{}", export.describe());
+    assert!(export.text().contains("only in the file the server opened"));
     // A reset or a restore copies into the file the server has: accepted, it was undone
     // by the next start.
     let reset = server.post("/_emulator/reset", &[("Authorization", &auth)], b"");
