@@ -2186,11 +2186,23 @@ fn browser_sign_in_says_it_is_signing_in_and_the_live_dot_is_not_read() {
     let s = browser.step("signin");
     assert_eq!(s["waiting"]["status"], "Signing in…", "{s}");
     assert_eq!(s["waiting"]["disabled"], true, "{s}");
-    assert_eq!(s["waiting"]["busy"], "true", "{s}");
     assert_eq!(s["waiting"]["errorAfterSecondPress"], "", "{s}");
     assert_eq!(s["asked"], 1, "a second press asked again: {s}");
     assert_eq!(s["statusAfter"], "", "{s}");
     assert_eq!(s["live"], "- status: Live", "{s}");
+    // A check the server failed: the focus is back in the form (it fell to the page).
+    let s = browser.step("failures");
+    let failed = &s["failedCheck"];
+    assert!(text(&failed["error"]).contains("Could not load"), "{s}");
+    assert_eq!(failed["focus"], "INPUT#token", "{s}");
+    assert_eq!(failed["disabled"], false, "{s}");
+    // Signed out while the first view loaded: the form was left saying "Signing in…",
+    // its button off, and the old sign-in's end wiped what was typed since.
+    let out = &s["afterSignOut"];
+    assert_eq!(out["status"], "", "{s}");
+    assert_eq!(out["disabled"], false, "{s}");
+    assert_eq!(out["field"], "", "{s}");
+    assert_eq!(out["fieldAfterTheOldLoad"], "typed meanwhile", "{s}");
     assert_done(&mut browser);
 }
 

@@ -52,6 +52,8 @@ function show(name) {
 
 /** Leaves every view with data behind and asks for the token. */
 function signIn(message = '') {
+  // A sign-in still being checked is over: its end leaves the form alone.
+  endSigningIn();
   if (stopListening) stopListening();
   stopListening = null;
   // A change's reload still waiting ran after the sign-out, with no token, and said
@@ -72,6 +74,16 @@ function signIn(message = '') {
   show('sign-in');
   $('sign-in-error').textContent = message;
   $('token').focus();
+}
+
+/** The sign-in being checked, counted: one ended by a sign-out leaves the form alone. */
+let signingIn = 0;
+
+/** The sign-in form takes presses again, and says nothing is being checked. */
+function endSigningIn() {
+  signingIn += 1;
+  $('sign-in-form').querySelector('button[type=submit]').disabled = false;
+  $('sign-in-status').textContent = '';
 }
 
 /** Anything that failed: a refused token goes back to sign-in; the rest shows inline. */
@@ -274,21 +286,25 @@ function init() {
       return;
     }
     keepToken(value);
+    $('token').value = '';
     // Until the token is checked the form says so and takes no second press: on a slow
-    // server it looked untouched, its field emptied, and a second Enter answered "Enter
-    // the admin token." about a token being checked.
-    const form = $('sign-in-form');
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    form.setAttribute('aria-busy', 'true');
+    // server it looked untouched, and a second Enter answered "Enter the admin token."
+    // about a token being checked.
+    const attempt = ++signingIn;
+    $('sign-in-form').querySelector('button[type=submit]').disabled = true;
     $('sign-in-error').textContent = '';
     $('sign-in-status').textContent = 'Signing in…';
-    start().then(afterSignIn).catch(failed).finally(() => {
-      button.disabled = false;
-      form.removeAttribute('aria-busy');
-      $('sign-in-status').textContent = '';
-      $('token').value = '';
-    });
+    start()
+      .then(afterSignIn)
+      .catch(failed)
+      .finally(() => {
+        // A sign-out (or another sign-in) since has the form now.
+        if (attempt !== signingIn) return;
+        endSigningIn();
+        // Not signed in (the server failed): the focus left the disabled button for the
+        // page, and the next Tab started from the page's end.
+        if (view === 'sign-in' && !focusIsPlaced()) $('token').focus();
+      });
   });
   // Enter twice on Sign out: the second sent the empty sign-in form ("Enter the admin
   // token.").

@@ -1867,7 +1867,6 @@ const SCENARIOS = {
     const waiting = {
       status: await page.evaluate(() => document.getElementById('sign-in-status')?.textContent ?? null),
       disabled: await page.isDisabled('#sign-in-form button[type=submit]'),
-      busy: await page.getAttribute('#sign-in-form', 'aria-busy'),
     };
     await page.press('#token', 'Enter');
     await page.waitForTimeout(200);
@@ -1880,6 +1879,46 @@ const SCENARIOS = {
       statusAfter: await page.evaluate(() => document.getElementById('sign-in-status')?.textContent ?? null),
       live: await page.locator('#live').ariaSnapshot(),
     });
+    await page.unroute('**/_emulator/choices');
+
+    // The server fails the check after a press on the button itself: the focus, which
+    // left the disabled button for the page, comes back to the form.
+    await page.click('#sign-out');
+    await page.locator('#token').waitFor({ state: 'visible' });
+    await page.route('**/_emulator/choices', (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"boom"}' }));
+    await page.fill('#token', TOKEN);
+    await page.focus('#sign-in-form button[type=submit]');
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.getElementById('sign-in-error').textContent.includes('Could not load'));
+    await page.waitForTimeout(100);
+    const failedCheck = {
+      error: await text(page, '#sign-in-error'),
+      focus: await focused(page),
+      disabled: await page.isDisabled('#sign-in-form button[type=submit]'),
+    };
+    await page.unroute('**/_emulator/choices');
+
+    // Signed out while the first view still loads (the queue held back 2 s): the form
+    // is the person's again at once, and the old sign-in's end leaves alone what they
+    // typed since.
+    await page.route('**/_emulator/queue*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await route.continue().catch(() => {});
+    });
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#sign-out').waitFor({ state: 'visible' });
+    await page.click('#sign-out');
+    await page.locator('#token').waitFor({ state: 'visible' });
+    const afterSignOut = {
+      status: await text(page, '#sign-in-status'),
+      disabled: await page.isDisabled('#sign-in-form button[type=submit]'),
+      field: await page.inputValue('#token'),
+    };
+    await page.fill('#token', 'typed meanwhile');
+    await page.waitForTimeout(2500);
+    afterSignOut.fieldAfterTheOldLoad = await page.inputValue('#token');
+    report('failures', { failedCheck, afterSignOut });
   },
 };
 
