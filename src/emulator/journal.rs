@@ -716,7 +716,7 @@ fn end_a_cut_line(file: &std::fs::File) -> std::io::Result<()> {
 }
 
 /// Parameter names whose values never enter the journal.
-fn secret(name: &str) -> bool {
+pub fn secret(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     [
         "password",

@@ -53,11 +53,37 @@ fn unserved_record(service: &str, method: &str, nested: Option<&NestedPath>) -> 
     CallRecord {
         service: service.to_string(),
         method: method.to_string(),
-        path: nested.map(|n| n.segments.clone()),
+        path: nested.map(|n| redacted_path(service, method, &n.segments)),
         verb: nested.and_then(|n| n.verb),
         args: J::Array(Vec::new()),
         ..CallRecord::default()
     }
+}
+
+/// A refused REST path's segments, its arguments redacted as a call's are: those after
+/// the method named like passwords, keys and tokens, and all of them when the method is
+/// not one the service has (which argument is which cannot be told).
+/// `DELETE …/SoftLayer_User_Customer/getPortalLoginToken/demo/KEY` kept the key in clear.
+fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String> {
+    let Some(at) = segments.iter().position(|s| s.eq_ignore_ascii_case(method)) else {
+        return segments.to_vec();
+    };
+    let parameters = crate::schema::schema()
+        .method(service, method)
+        .map(|m| &m.parameters);
+    segments
+        .iter()
+        .enumerate()
+        .map(|(i, segment)| {
+            let hidden = i > at
+                && parameters
+                    .is_none_or(|p| p.get(i - at - 1).is_none_or(|p| journal::secret(&p.name)));
+            match hidden {
+                true => "[redacted]".to_string(),
+                false => segment.clone(),
+            }
+        })
+        .collect()
 }
 
 /// What `call` asked; for a nested REST path, the path with the caller's mask and result

@@ -202,6 +202,52 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
         6
     );
     assert_eq!(journal(&server, "").len(), 0);
+
+    // A REST call refused for its verb or its method keeps its path, and the path's
+    // arguments are redacted as a call's are: the key in a login's path was kept in
+    // clear. Where the method is not the service's, every argument is.
+    for (verb, method) in [
+        ("DELETE", "getPortalLoginToken"),
+        ("GET", "getPortalLoginTokn"),
+    ] {
+        let r = http_request(
+            server.addr(),
+            verb,
+            &format!(
+                "/rest/v3.1/SoftLayer_User_Customer/{method}/demo/{}.json",
+                DEMO.api_key
+            ),
+            &[],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(r.status, 404, "{}", r.describe());
+    }
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(
+        calls[1]["path"],
+        json!([
+            "SoftLayer_User_Customer",
+            "getPortalLoginToken",
+            "demo",
+            "[redacted]"
+        ]),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls[0]["path"],
+        json!([
+            "SoftLayer_User_Customer",
+            "getPortalLoginTokn",
+            "[redacted]",
+            "[redacted]"
+        ]),
+        "{calls:#?}"
+    );
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert!(!lines.contains(DEMO.api_key), "an API key reached the file");
 }
 
 /// A call refused before it was read whole (XML that does not parse) is journaled with
