@@ -823,11 +823,16 @@ impl Store {
             // Once the path names another file, or none, a new reader would open that
             // (and the old file's log and index beside it: SQLite read the old log's pages
             // into the new file, and the server died of SIGBUS when it reset the index
-            // under the others' mapping). Reads go on from the file the server has, on
-            // the writer's connection, which holds it, one at a time.
+            // under the others' mapping). Reads go on from the connections the server has
+            // to its file, which it keeps from now on; one that would need another is
+            // refused. (Waiting for the writer's connection instead held the async
+            // threads while a stream held it: the server stopped answering.)
             None if let Some(why) = self.writer.file_parted() => {
-                let conn = self.writer_for_a_read().ok_or(StoreError::Commit(why))?;
-                return in_read_transaction(&conn, f);
+                return Err(StoreError::Commit(format!(
+                    "{why}; reads go on from the connections open to it, and none is free \
+                     now"
+                ))
+                .into());
             }
             None => {
                 let c = Connection::open_with_flags(
@@ -845,7 +850,8 @@ impl Store {
         };
         let out = in_read_transaction(&conn, f);
         let mut idle = pool.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < IDLE_READERS {
+        // Once the file has parted, no reader of it is closed: none could be opened again.
+        if idle.len() < IDLE_READERS || self.writer.file_parted().is_some() {
             idle.push(conn);
         } else {
             // Closed outside the lock: past what ordinary work keeps busy.
@@ -853,26 +859,6 @@ impl Store {
             drop(conn);
         }
         out
-    }
-}
-
-impl Store {
-    /// The writer connection for a read once the file has parted ([`Store::read`]),
-    /// waited for up to 10 s: a read already holding it on this thread (a read within a
-    /// read) or a stream holding it for long gets `None`, not a deadlock.
-    fn writer_for_a_read(&self) -> Option<std::sync::MutexGuard<'_, Connection>> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            match self.writer.conn.try_lock() {
-                Ok(conn) => return Some(conn),
-                Err(std::sync::TryLockError::Poisoned(p)) => return Some(p.into_inner()),
-                Err(std::sync::TryLockError::WouldBlock) => {}
-            }
-            if std::time::Instant::now() >= deadline {
-                return None;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
     }
 }
 

@@ -1027,6 +1027,14 @@ impl TextTally {
     }
 
     fn build(&self) {
+        // The path names another file now, or none (`Store::read`): SQLite counts.
+        if self
+            .writer
+            .upgrade()
+            .is_some_and(|w| w.file_parted().is_some())
+        {
+            return;
+        }
         let started = std::time::Instant::now();
         if !self.wait_for_lost_write() {
             return;

@@ -2132,6 +2132,64 @@ fn a_request_sent_before_the_client_half_closes_is_answered() {
     );
 }
 
+/// Once the database file has been replaced under the server, a read never waits on a
+/// stream the server is sending slowly: it is answered from a connection open to the
+/// server's file, or refused at once. A read that found no such connection free waited
+/// for the writer's, on an async thread, while a stream held it: two such reads stopped
+/// every async thread, the streams could not go on, and the server answered nothing,
+/// `/health` included, for minutes.
+#[test]
+fn reads_after_the_database_file_is_replaced_never_wait_on_a_stream() {
+    let (dir, db) = synthetic_db(20_000);
+    let copy = format!("{db}.copy");
+    std::fs::copy(&db, &copy).unwrap();
+    let server = Server::start_with_db(&db, Some(dir));
+    std::fs::rename(&copy, &db).unwrap();
+    let list = XmlRpcCall::new("SoftLayer_Account", "getTickets")
+        .auth(&DEMO)
+        .mask("mask[id,title,updates]");
+    let streams: Vec<TcpStream> = (0..2).map(|_| stall_on(&server, &list)).collect();
+    for stream in &streams {
+        until_the_reply_begins(stream);
+    }
+    std::thread::scope(|s| {
+        let readers: Vec<_> = (0..8)
+            .map(|i| {
+                let server = &server;
+                s.spawn(move || {
+                    let started = Instant::now();
+                    let reply = server.xmlrpc(
+                        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                            .auth(&DEMO)
+                            .id(160_000_102 + i),
+                    );
+                    (started.elapsed(), reply)
+                })
+            })
+            .collect();
+        for reader in readers {
+            let (took, reply) = reader.join().unwrap();
+            assert!(
+                took < Duration::from_secs(5),
+                "{took:?}\n{}",
+                reply.exchange()
+            );
+            if reply.outcome.is_err() {
+                assert!(
+                    reply.fault().string.contains("none is free now"),
+                    "{}",
+                    reply.exchange()
+                );
+            }
+        }
+    });
+    let started = Instant::now();
+    let health = server.get("/health");
+    assert_eq!(health.status, 503, "{}", health.describe());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    drop(streams);
+}
+
 /// Asks for `call` on a new connection and never reads the reply.
 fn stall_on(server: &Server, call: &XmlRpcCall) -> TcpStream {
     let body = call.body();
