@@ -2051,6 +2051,39 @@ def test_touches_nothing(emulator, softlayer_client):
 /// non-ASCII string so) as its text, in arguments and filters; a file's contents elided
 /// on every transport, REST's base64 text too; a legacy `{Service}ObjectMask` and a mask
 /// naming a property twice in the mask language, as they read. A call REST cannot carry
+/// A call its recording client cut short (it closed the connection, or stopped reading,
+/// mid-reply) is not replayable: what the client did, not what the server answered. It
+/// was "recorded the fault client closed, now a reply" in every replay.
+#[test]
+fn replay_skips_calls_their_recording_client_cut_short() {
+    let server = start(&[]);
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]"),
+        )
+        .ok();
+    let recorded = journal(&server, "limit=1").remove(0);
+    let mut calls = vec![recorded.clone()];
+    for class in ["client closed", "cut short"] {
+        let mut cut = recorded.clone();
+        cut["outcome"] = json!("fault");
+        cut["fault"] = json!({"class": class, "message": "cut"});
+        cut["reply"] = J::Null;
+        calls.push(cut);
+    }
+    let dir = TempDir::new("replay-cut");
+    let file = dir.path().join("journal.json");
+    std::fs::write(&file, json!({ "calls": calls }).to_string()).unwrap();
+    let (code, report) = replay(&file, &start(&[]));
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("1 calls replayed, 0 differences") && report.contains("2 not replayable"),
+        "{report}"
+    );
+}
+
 /// (slcli's init parameter `false`) is not replayable rather than a difference.
 #[test]
 fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
