@@ -331,7 +331,7 @@ const LAST_WRITABLE_MS: i64 = 253_402_250_400_000;
 /// `0001-01-01T00:00:00Z`, was told to use ISO 8601).
 pub fn refusal(text: &str, zone: Zone, formats: &str) -> String {
     if parse_any_year(text, zone, now_ms()).is_some() {
-        "dates run from 0001-01-02 to 9999-12-30".to_string()
+        "dates run from 0001-01-02T00:00:00Z to 9999-12-31T10:00:00Z".to_string()
     } else {
         formats.to_string()
     }

@@ -2153,7 +2153,7 @@ fn tickets_closed_since_a_date() {
     assert_fault(
         &reply,
         "SoftLayer_Exception_InvalidValue",
-        "Invalid date '0001-01-01T00:00:00Z': dates run from 0001-01-02 to 9999-12-30.",
+        "Invalid date '0001-01-01T00:00:00Z': dates run from 0001-01-02T00:00:00Z to 9999-12-31T10:00:00Z.",
     );
     // Not a date: a fault that says what a date is.
     let reply = server.xmlrpc(&call("getTicketsClosedSinceDate", &DEMO).arg(xstr("yesterday-ish")));
