@@ -536,6 +536,14 @@ impl Store {
                     Err(e) => tracing::warn!("no writer thread ({e}): one commit per write"),
                 }
             }
+            // A reader in each pool from the start: a file that parts before the first
+            // read of a kind leaves that kind a connection to read on (every quick read
+            // was refused for good when the file was replaced before the first).
+            for (pool, mapped) in [(&store.readers, false), (&store.mapped_readers, true)] {
+                if let Ok(reader) = open_reader(path, mapped) {
+                    pool.lock().unwrap_or_else(|p| p.into_inner()).push(reader);
+                }
+            }
         }
         Ok(store)
     }
@@ -813,40 +821,39 @@ impl Store {
             return sql_clock::timed(|| f(&conn));
         };
         let mapped = sql_clock::quick_now();
-        let pool = match mapped {
-            true => &self.mapped_readers,
-            false => &self.readers,
+        let (pool, other) = match mapped {
+            true => (&self.mapped_readers, &self.readers),
+            false => (&self.readers, &self.mapped_readers),
         };
         let pooled = pool.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match pooled {
-            Some(c) => c,
-            // Once the path names another file, or none, a new reader would open that
-            // (and the old file's log and index beside it: SQLite read the old log's pages
-            // into the new file, and the server died of SIGBUS when it reset the index
-            // under the others' mapping). Reads go on from the connections the server has
-            // to its file, which it keeps from now on; one that would need another is
-            // refused. (Waiting for the writer's connection instead held the async
-            // threads while a stream held it: the server stopped answering.)
-            None if let Some(why) = self.writer.file_parted() => {
-                return Err(StoreError::Commit(format!(
-                    "{why}; reads go on from the connections open to it, and none is free \
-                     now"
-                ))
-                .into());
-            }
-            None => {
-                let c = Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(StoreError::from)?;
-                configure(&c)?;
-                if mapped {
-                    c.pragma_update(None, "mmap_size", MAP_BYTES)
-                        .map_err(StoreError::from)?;
+        // Once the path names another file, or none, a new reader would open that (and
+        // the old file's log and index beside it: SQLite read the old log's pages into
+        // the new file, and the server died of SIGBUS when it reset the index under the
+        // others' mapping). Reads go on from the connections the server has to its file,
+        // in either pool, which it keeps from now on; one that finds none free is
+        // refused. (Waiting for the writer's connection instead held the async threads
+        // while a stream held it: the server stopped answering.)
+        let parted = |why: String| {
+            StoreError::Commit(format!(
+                "{why}; reads go on from the connections open to it, and none is free now"
+            ))
+        };
+        let (conn, pool) = match pooled {
+            Some(c) => (c, pool),
+            None => match self.writer.file_parted() {
+                Some(why) => match other.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+                    Some(c) => (c, other),
+                    None => return Err(parted(why).into()),
+                },
+                None => {
+                    let c = open_reader(path, mapped)?;
+                    // Parted while it opened: it may be a connection to the new file.
+                    if let Some(why) = self.writer.file_parted() {
+                        return Err(parted(why).into());
+                    }
+                    (c, pool)
                 }
-                c
-            }
+            },
         };
         let out = in_read_transaction(&conn, f);
         let mut idle = pool.lock().unwrap_or_else(|p| p.into_inner());
@@ -860,6 +867,20 @@ impl Store {
         }
         out
     }
+}
+
+/// A reader connection of the file at `path`; `mapped` for the quick reads' pool
+/// (memory-mapped, see `MAP_BYTES`).
+fn open_reader(path: &str, mapped: bool) -> Result<Connection> {
+    let c = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&c)?;
+    if mapped {
+        c.pragma_update(None, "mmap_size", MAP_BYTES)?;
+    }
+    Ok(c)
 }
 
 /// `f` in a read transaction of its own on `conn`, within the SQL time budget: one

@@ -386,6 +386,34 @@ fn every_modification_moves_the_last_edit() {
     assert_eq!(reply.ok().member("updateCount").int(), 3);
 }
 
+/// A database file replaced before the server has answered any call (a test's fixture
+/// copied over it right after start): reads of every kind still have a connection to
+/// the file the server has (every quick read, getObject's, was refused for good: no
+/// connection of their pool was open yet).
+#[test]
+fn reads_go_on_when_the_database_file_is_replaced_before_the_first_call() {
+    let server = Server::start_with_temp_db();
+    let db = server.db().to_string();
+    let other = format!("{db}.other");
+    std::fs::copy(&db, &other).unwrap();
+    std::fs::rename(&other, &db).unwrap();
+    for _ in 0..3 {
+        let reply = server.xmlrpc(&call("getObject").auth(&DEMO).id(160000001));
+        assert_eq!(
+            reply.ok().member("id").int(),
+            160000001,
+            "{}",
+            reply.exchange()
+        );
+        let r = rest_get_as(
+            &server,
+            &DEMO,
+            "/rest/v3.1/SoftLayer_Account/getTickets.json",
+        );
+        assert_eq!(r.status, 200, "{}", r.describe());
+    }
+}
+
 /// A database file removed, or replaced by another renamed over it, while the server
 /// runs: the server still has the file it opened, and its writes were acknowledged, read
 /// back and lost with that file, while `/health` said ok. Now its writes are refused,
