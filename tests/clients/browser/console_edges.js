@@ -1318,7 +1318,7 @@ const SCENARIOS = {
     await page.goBack();
     // The title follows the queue's answer (slow on a busy machine); a wait that runs out
     // reports what is shown then.
-    await page.waitForFunction(() => document.title.startsWith('Queue'), null, { timeout: 10000 }).catch(() => {});
+    await page.waitForFunction(() => document.title.startsWith('Queue'), null, { timeout: 30000 }).catch(() => {});
     await page.waitForTimeout(300);
     report('back-to-plain', {
       ...(await shown()),
