@@ -2084,18 +2084,21 @@ pub(super) fn list(
     query: &ListQuery,
     allowance: u64,
 ) -> std::result::Result<Page, QueryError> {
+    let ask = |b: &mut SqlBuilder, tally: bool| {
+        list_asking(
+            conn,
+            b,
+            (target, cap),
+            from,
+            on,
+            default_order,
+            query,
+            allowance,
+            tally,
+        )
+    };
     let text_index = b.text_index;
-    let page = list_asking(
-        conn,
-        b,
-        (target, cap),
-        from,
-        on,
-        default_order,
-        query,
-        allowance,
-        true,
-    )?;
+    let page = ask(b, true)?;
     // The text tally follows every commit, so it may be newer than this reader's snapshot:
     // a ticket reopened since is in the tally's open tickets and not in the snapshot's,
     // and a page of the tickets it named came back short, empty even, beside a total of
@@ -2113,17 +2116,7 @@ pub(super) fn list(
     }
     b.text_index = text_index;
     b.tally_tickets = None;
-    list_asking(
-        conn,
-        b,
-        (target, cap),
-        from,
-        on,
-        default_order,
-        query,
-        allowance,
-        false,
-    )
+    ask(b, false)
 }
 
 /// [`list`], asking the text tally or not.

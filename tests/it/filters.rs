@@ -1646,6 +1646,26 @@ fn filtered_mask_restricts_nested_collections() {
     assert_eq!(ids_in_order(reply.ok().member("updates")), want);
 }
 
+/// The value of metric `name` in the server's `/metrics`.
+fn metric_of(server: &Server, name: &str) -> f64 {
+    let text = server.get("/metrics").text();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+}
+
+/// Waits up to 30 s for the text tally (built on first use, in the background).
+fn until_the_text_tally_is_built(server: &Server) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while metric_of(server, "softlayer_emulator_text_tally_ready") != 1.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the text tally was not built"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Issue 14, item 3: the totals of limited pages filtered by one text search come from
 /// the text tally (store/text_tally.rs) once the server has built it, and equal what the
 /// test computes, for every text case of the table (`*=`, `^=`, `$=` on titles and on
@@ -1655,12 +1675,7 @@ fn filtered_mask_restricts_nested_collections() {
 fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
     let f = fixture();
     let server = &f.server;
-    let metric = |name: &str| -> f64 {
-        let text = server.get("/metrics").text();
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
-    };
+    let metric = |name: &str| metric_of(server, name);
     // Waits up to `secs` for metric `name` to read `value`.
     let wait_for = |name: &str, value: f64, secs: u64, what: &str| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
@@ -1669,12 +1684,7 @@ fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     };
-    wait_for(
-        "softlayer_emulator_text_tally_ready",
-        1.0,
-        30,
-        "the text tally was not built",
-    );
+    until_the_text_tally_is_built(server);
     let counted_before = metric("softlayer_emulator_text_tally_counts_total");
     let all = |_: &Tk| true;
     let open = |t: &Tk| t.status != CLOSED;
@@ -1801,12 +1811,7 @@ fn text_search_totals_of_limited_pages_come_from_the_text_tally() {
 #[test]
 fn a_whole_text_search_list_totals_its_own_length_under_creates() {
     let server = Server::start_with_temp_db();
-    let metric = |name: &str| -> f64 {
-        let text = server.get("/metrics").text();
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
-    };
+    let metric = |name: &str| metric_of(&server, name);
     // The tally builds on first use.
     let filter = json!({"tickets": {"updates": {"entry": {"operation": "*= racing needle"}}}});
     let list = |limit: Option<(i64, i64)>| {
@@ -1823,14 +1828,7 @@ fn a_whole_text_search_list_totals_its_own_length_under_creates() {
         server.xmlrpc(&call)
     };
     list(Some((1, 0))).ok();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while metric("softlayer_emulator_text_tally_ready") != 1.0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the text tally was not built"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    until_the_text_tally_is_built(&server);
     let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         for writer in 0..3 {
@@ -1865,12 +1863,6 @@ fn a_whole_text_search_list_totals_its_own_length_under_creates() {
 #[test]
 fn a_text_search_page_is_never_short_of_its_total_while_tickets_close_and_reopen() {
     let server = Server::start_with_temp_db();
-    let metric = |name: &str| -> f64 {
-        let text = server.get("/metrics").text();
-        text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
-    };
     let tickets: Vec<i64> = (0..12)
         .map(|i| create_standard_ticket(&server, &DEMO, 1001, "shuttle", &format!("shuttle {i}")))
         .collect();
@@ -1889,14 +1881,7 @@ fn a_text_search_page_is_never_short_of_its_total_while_tickets_close_and_reopen
     };
     // The tally builds on first use.
     page(0).ok();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while metric("softlayer_emulator_text_tally_ready") != 1.0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the text tally was not built"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    until_the_text_tally_is_built(&server);
     let token = admin_token(&server);
     let auth = format!("Bearer {token}");
     let done = std::sync::atomic::AtomicBool::new(false);
