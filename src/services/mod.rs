@@ -652,31 +652,28 @@ fn dispatch_in(
         if let Some(text) = &mask_ignored {
             add_warning(&mut warnings, call, text);
         }
-        let init_id = match init_id.clone() {
-            Ok(id) => id,
+        // The refusals before the arguments are read; each keeps the warnings above.
+        let checked = init_id.clone().and_then(|init_id| {
+            // SLDN SoftLayer_Account::getObject: "You can only retrieve the account that
+            // your portal user is assigned to". The id may be left out; any other is not
+            // found, as another account's objects are.
+            if call.service == "SoftLayer_Account"
+                && let Some(given) = &call.headers.init_id
+                && id_of(given) != Some(principal.account_id)
+            {
+                // The id it names, as every other service says it (`2001.0` is 2001).
+                return Err(Fault::not_found(
+                    id_of(given).map_or_else(|| as_sent(given), |id| id.to_string()),
+                ));
+            }
+            let mask: &ObjectMask = mask.as_ref().map_err(Clone::clone)?;
+            Ok((init_id, mask))
+        });
+        let (init_id, mask) = match checked {
+            Ok(checked) => checked,
             Err(fault) => {
                 sink.warn(&warnings);
                 return Err(fault);
-            }
-        };
-        // SLDN SoftLayer_Account::getObject: "You can only retrieve the account that your
-        // portal user is assigned to". The id may be left out; any other is not found, as
-        // another account's objects are.
-        if call.service == "SoftLayer_Account"
-            && let Some(given) = &call.headers.init_id
-            && id_of(given) != Some(principal.account_id)
-        {
-            sink.warn(&warnings);
-            // The id it names, as every other service says it (`2001.0` is 2001).
-            return Err(Fault::not_found(
-                id_of(given).map_or_else(|| as_sent(given), |id| id.to_string()),
-            ));
-        }
-        let mask: &ObjectMask = match mask.as_ref() {
-            Ok(mask) => mask,
-            Err(fault) => {
-                sink.warn(&warnings);
-                return Err(fault.clone());
             }
         };
         let root = mask.cast.as_deref().unwrap_or(returns);
