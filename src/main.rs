@@ -36,8 +36,8 @@ enum Command {
         #[arg(long, env = "SOFTLAYER_EMULATOR_ADMIN_TOKEN", value_parser = admin_token)]
         admin_token: Option<String>,
         /// Answer every read from the database, never from the reply cache (the
-        /// variable takes true/false, 1/0, yes/no, on/off).
-        #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE", value_parser = clap::builder::BoolishValueParser::new())]
+        /// variable takes true/false, 1/0, yes/no, on/off; set empty, it is unset).
+        #[arg(long, env = "SOFTLAYER_EMULATOR_NO_REPLY_CACHE", value_parser = yes_or_no)]
         no_reply_cache: bool,
         /// Work budgets, timeouts and caps (see README "Limits").
         #[command(flatten)]
@@ -280,6 +280,22 @@ fn admin_token(given: &str) -> Result<String, String> {
         )),
         None => Ok(given.to_string()),
     }
+}
+
+/// A yes or no as people write it; empty is no, as a variable set empty
+/// (`SOFTLAYER_EMULATOR_NO_REPLY_CACHE= cmd`, or `VAR=${VAR:-}` in a CI file) means it
+/// unset: it kept the server from starting ("value was not a boolean").
+fn yes_or_no(given: &str) -> Result<bool, String> {
+    if given.trim().is_empty() {
+        return Ok(false);
+    }
+    clap::builder::TypedValueParser::parse_ref(
+        &clap::builder::BoolishValueParser::new(),
+        &clap::Command::new("serve"),
+        None,
+        std::ffi::OsStr::new(given.trim()),
+    )
+    .map_err(|_| format!("{given:?} is not a yes or no: use true/false, 1/0, yes/no or on/off"))
 }
 
 /// Where writing to `path` would land: the file itself when it is there; otherwise its

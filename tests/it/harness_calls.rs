@@ -2679,10 +2679,17 @@ fn a_large_journal_page_is_streamed_as_the_same_json() {
 
 /// `SOFTLAYER_EMULATOR_NO_REPLY_CACHE` takes the usual ways of saying yes and no (1, yes,
 /// on; 0, no, off): it took only `true` and `false`, and `=1` kept the server from
-/// starting.
+/// starting. Set empty, it is unset (that kept the server from starting too).
 #[test]
 fn the_reply_cache_variable_takes_any_yes_or_no() {
-    for (value, cached) in [("1", false), ("yes", false), ("0", true), ("off", true)] {
+    for (value, cached) in [
+        ("1", false),
+        ("yes", false),
+        ("0", true),
+        ("off", true),
+        ("", true),
+        (" ", true),
+    ] {
         let server = Server::start_with_env(
             ":memory:",
             None,
