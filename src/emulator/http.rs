@@ -44,6 +44,18 @@ pub(crate) fn error(status: u16, message: impl std::fmt::Display) -> HttpAnswer 
     answer(status, json!({ "error": message.to_string() }))
 }
 
+/// A store error of the control API: 503 with `Retry-After` where another moment would do
+/// (a read that found every connection to a parted file busy), else the server's own.
+pub(crate) fn store_failure(e: &StoreError) -> HttpAnswer {
+    match e {
+        StoreError::ReadersTaken(_) => HttpAnswer {
+            headers: vec![("Retry-After".into(), "1".into())],
+            ..error(503, e)
+        },
+        _ => error(500, e),
+    }
+}
+
 fn row_json(row: &Row) -> serde_json::Value {
     serde_json::Value::from(&Value::Struct(row.values.to_struct()))
 }
@@ -252,7 +264,7 @@ fn account_error(e: AccountError) -> HttpAnswer {
         AccountError::Conflict(_) => error(409, e),
         AccountError::NoAccount(_) => error(404, e),
         AccountError::Store(StoreError::IdsExhausted(_)) => error(409, e),
-        AccountError::Store(_) => error(500, e),
+        AccountError::Store(e) => store_failure(&e),
     }
 }
 
@@ -356,7 +368,7 @@ fn harness(
                 match store.read(|conn| crate::store::dump::account_exists(conn, id)) {
                     Ok(true) => {}
                     Ok(false) => return Some(error(404, format!("account {id} does not exist"))),
-                    Err(e) => return Some(error(500, e)),
+                    Err(e) => return Some(store_failure(&e)),
                 }
             }
             match store.export(account) {
@@ -444,7 +456,7 @@ fn harness(
             };
             match store.read(|conn| outbox::list(conn, &q)) {
                 Ok(v) => answer(200, v),
-                Err(e) => error(500, e),
+                Err(e) => store_failure(&e),
             }
         }
         ("DELETE", ["outbox"]) => {
@@ -734,6 +746,7 @@ fn handle_whole(
                 200,
                 json!({ "employees": rows.iter().map(row_json).collect::<Vec<_>>() }),
             ),
+            Err(SupportError::Store(e)) => store_failure(&e),
             Err(e) => error(500, e),
         },
         ("POST", ["tickets", id, action]) => {

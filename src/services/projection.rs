@@ -906,6 +906,12 @@ pub fn internal(e: store::StoreError) -> Fault {
              try again.",
         );
     }
+    // Another read frees a connection soon: as other overloads.
+    if let store::StoreError::ReadersTaken(_) = &e {
+        let mut message = e.to_string();
+        message[..1].make_ascii_uppercase();
+        return Fault::busy(message);
+    }
     // Said as it is: the client's write was refused, and only a restart helps.
     if let store::StoreError::Commit(why) = &e
         && why.starts_with(store::FILE_PARTED)

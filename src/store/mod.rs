@@ -38,6 +38,14 @@ pub enum StoreError {
     /// The shared transaction holding this write failed to commit (group_commit.rs).
     #[error("database error: the commit failed: {0}")]
     Commit(String),
+    /// A read once the database file has parted ([`DatabaseFile::parted`]: the event is
+    /// held) found every connection to the file the server opened busy; none can be
+    /// opened again, so it is refused at once, and worth retrying.
+    #[error(
+        "{0}: reads go on only from the connections the server has open to the file it \
+         opened, and none is free now; try again"
+    )]
+    ReadersTaken(String),
     /// A file that is not one of this emulator's databases (empty, another program's).
     #[error("{0}")]
     NotEmulatorDatabase(String),
@@ -369,8 +377,9 @@ impl DatabaseFile {
         })
     }
 
-    /// Why the path no longer names the file opened, if it does not; `None` also when
-    /// that cannot be told (the folder unreadable).
+    /// What became of the file opened, if its path no longer names it ("the database file
+    /// … was removed while the server ran"); `None` also when that cannot be told (the
+    /// folder unreadable).
     fn parted(&self) -> Option<String> {
         use std::os::unix::fs::MetadataExt as _;
         let what = match std::fs::metadata(&self.path) {
@@ -388,12 +397,18 @@ impl DatabaseFile {
             Err(_) => return None,
         };
         Some(format!(
-            "{FILE_PARTED}{} {what} while the server ran: the server still has the file it \
-             opened, so writes to it would be lost; they are refused until the server is \
-             restarted on the file now there",
+            "{FILE_PARTED}{} {what} while the server ran",
             self.path.display()
         ))
     }
+}
+
+/// Why a write is refused once [`DatabaseFile::parted`] says `event`.
+fn writes_refused(event: &str) -> String {
+    format!(
+        "{event}: the server still has the file it opened, so writes to it would be lost; \
+         they are refused until the server is restarted on the file now there"
+    )
 }
 
 /// Why a write was not committed after [`Store::cut_writes`].
@@ -407,10 +422,15 @@ impl Writer {
 
     /// Why a commit now would be lost ([`DatabaseFile::parted`]), if it would.
     fn file_parted(&self) -> Option<String> {
+        self.parted_event().map(|event| writes_refused(&event))
+    }
+
+    /// What became of the file opened, if its path no longer names it (logged once).
+    fn parted_event(&self) -> Option<String> {
         let parted = self.file.as_ref()?.parted();
-        if let Some(why) = &parted {
+        if let Some(event) = &parted {
             static TOLD: std::sync::Once = std::sync::Once::new();
-            TOLD.call_once(|| tracing::error!("{why}"));
+            TOLD.call_once(|| tracing::error!("{}", writes_refused(event)));
         }
         parted
     }
@@ -833,23 +853,18 @@ impl Store {
         // in either pool, which it keeps from now on; one that finds none free is
         // refused. (Waiting for the writer's connection instead held the async threads
         // while a stream held it: the server stopped answering.)
-        let parted = |why: String| {
-            StoreError::Commit(format!(
-                "{why}; reads go on from the connections open to it, and none is free now"
-            ))
-        };
         let (conn, pool) = match pooled {
             Some(c) => (c, pool),
-            None => match self.writer.file_parted() {
-                Some(why) => match other.lock().unwrap_or_else(|p| p.into_inner()).pop() {
+            None => match self.writer.parted_event() {
+                Some(event) => match other.lock().unwrap_or_else(|p| p.into_inner()).pop() {
                     Some(c) => (c, other),
-                    None => return Err(parted(why).into()),
+                    None => return Err(StoreError::ReadersTaken(event).into()),
                 },
                 None => {
                     let c = open_reader(path, mapped)?;
                     // Parted while it opened: it may be a connection to the new file.
-                    if let Some(why) = self.writer.file_parted() {
-                        return Err(parted(why).into());
+                    if let Some(event) = self.writer.parted_event() {
+                        return Err(StoreError::ReadersTaken(event).into());
                     }
                     (c, pool)
                 }

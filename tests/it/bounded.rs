@@ -2176,7 +2176,9 @@ fn reads_after_the_database_file_is_replaced_never_wait_on_a_stream() {
             );
             if reply.outcome.is_err() {
                 assert!(
-                    reply.fault().string.contains("none is free now"),
+                    reply.fault().string.contains("none is free now; try again")
+                        && reply.http.status == 503
+                        && reply.http.header("Retry-After") == Some("1"),
                     "{}",
                     reply.exchange()
                 );
