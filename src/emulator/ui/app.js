@@ -72,6 +72,8 @@ function signIn(message = '') {
   $('live').textContent = '';
   delete $('live').dataset.state;
   show('sign-in');
+  // The last view's title ("#160000001 · Support console") named a page no longer shown.
+  document.title = 'Sign in · Support console';
   $('sign-in-error').textContent = message;
   $('token').focus();
 }

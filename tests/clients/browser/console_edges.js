@@ -1367,7 +1367,10 @@ const SCENARIOS = {
     await button.click();
     await page.locator('#preview pre').waitFor();
     const opened = await page.locator('#preview').isVisible();
+    // The two lists of employees are told apart by their names.
+    const lists = await page.evaluate(() => ['reply-employee', 'assign-employee'].map((id) => document.getElementById(id).labels[0]?.textContent ?? null));
     await page.click('#sign-out');
+    const signedOutTitle = await page.title();
     await page.fill('#token', TOKEN);
     await page.press('#token', 'Enter');
     await page.locator('#sign-in').waitFor({ state: 'hidden' });
@@ -1378,6 +1381,8 @@ const SCENARIOS = {
     await page.waitForTimeout(500);
     report('signed-in-again', {
       opened,
+      lists,
+      signedOutTitle,
       hash,
       hidden: await page.locator('#preview').evaluate((p) => p.hidden),
       visible: await page.locator('#preview').isVisible(),
