@@ -1009,8 +1009,9 @@ impl Prop<'_> {
     fn date(&self, text: &str) -> Result<DateSpan, Bad> {
         crate::time::parse(text, self.zone, self.now_ms).ok_or_else(|| {
             Bad::Ignored(format!(
-                "'{}' is not a date ({DATE_FORMATS})",
-                text.trim_ascii()
+                "'{}' is not a date ({})",
+                text.trim_ascii(),
+                crate::time::refusal(text, self.zone, DATE_FORMATS)
             ))
         })
     }

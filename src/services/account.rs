@@ -106,7 +106,10 @@ fn historical_ticket_graph(ctx: &Ctx) -> Result<Output, Fault> {
         time::parse(&text, ctx.zone, now).ok_or_else(|| {
             Fault::documented(
                 ExceptionClass::Public,
-                format!("Invalid {name} '{text}': {DATE_FORMATS}"),
+                format!(
+                    "Invalid {name} '{text}': {}",
+                    time::refusal(&text, ctx.zone, DATE_FORMATS)
+                ),
             )
         })
     };

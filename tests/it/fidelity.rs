@@ -992,6 +992,13 @@ fn improperly_defined_filter_operations_are_ignored_with_a_warning() {
             json!({"createDate": {"operation": "> 13/45/2020"}}),
             "'> 13/45/2020' on createDate ignored: '13/45/2020' is not a date",
         ),
+        // softlayer-go's zero time is written as a date is: the years are what is wrong
+        // (it was told the formats, ISO 8601 among them).
+        (
+            json!({"createDate": {"operation": ">= 0001-01-01T00:00:00Z"}}),
+            "'0001-01-01T00:00:00Z' is not a date (dates run from 0001-01-02T00:00:00Z to \
+             9999-12-31T10:00:00Z)",
+        ),
         // A number where a date belongs (a Unix time): compared as date text, it matched
         // nothing and said nothing.
         (
@@ -2352,6 +2359,20 @@ fn account_ticket_graphs_count_the_callers_tickets() {
             reply.exchange()
         );
     }
+    // softlayer-go's zero time: the years are what is wrong, not the way it is written.
+    let reply = graph_call(
+        &server,
+        &DEMO,
+        "getHistoricalTicketGraph",
+        &[xstr("0001-01-01T00:00:00Z"), xstr("03/05/2027")],
+    );
+    assert_eq!(
+        reply.fault().string,
+        "Invalid start date '0001-01-01T00:00:00Z': dates run from 0001-01-02T00:00:00Z to \
+         9999-12-31T10:00:00Z",
+        "{}",
+        reply.exchange()
+    );
 
     // Another account's graphs count only its own tickets.
     let reply = graph_call(&server, &OTHER, "getCurrentTicketStatisticsGraph", &[]);
