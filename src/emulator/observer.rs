@@ -51,8 +51,8 @@ impl Recorder {
 /// a REST call keeps the path it was refused for, and a verb other than GET.
 fn unserved_record(service: &str, method: &str, nested: Option<&NestedPath>) -> CallRecord {
     CallRecord {
-        service: service.to_string(),
-        method: method.to_string(),
+        service: one_segment(service),
+        method: one_segment(method),
         path: nested.map(|n| redacted_path(service, method, &n.segments)),
         verb: nested.and_then(|n| n.verb),
         args: J::Array(Vec::new()),
@@ -65,11 +65,16 @@ fn unserved_record(service: &str, method: &str, nested: Option<&NestedPath>) -> 
 /// not one the service has (which argument is which cannot be told).
 /// `DELETE …/SoftLayer_User_Customer/getPortalLoginToken/demo/KEY` kept the key in clear.
 fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String> {
-    let Some(at) = segments.iter().position(|s| s.eq_ignore_ascii_case(method)) else {
-        return segments.to_vec();
+    let segments: Vec<String> = segments.iter().map(|s| one_segment(s)).collect();
+    let method = one_segment(method);
+    let Some(at) = segments
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case(&method))
+    else {
+        return segments;
     };
     let parameters = crate::schema::schema()
-        .method(service, method)
+        .method(service, &method)
         .map(|m| &m.parameters);
     segments
         .iter()
@@ -84,6 +89,16 @@ fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String
             }
         })
         .collect()
+}
+
+/// A path segment as one: one that held a `/` (sent as `%2F`) held several, which cannot
+/// be told apart, so all but the first are redacted. `…/getPortalLoginToken/demo%2FKEY`
+/// kept the key in clear, in the username's place.
+fn one_segment(segment: &str) -> String {
+    match segment.split_once('/') {
+        Some((first, _)) => format!("{first}/[redacted]"),
+        None => segment.to_string(),
+    }
 }
 
 /// What `call` asked; for a nested REST path, the path with the caller's mask and result
@@ -295,6 +310,21 @@ impl Observer for Recorder {
                 "closed without an answer".to_string(),
             ),
             Fault::Cut { cut } => (cut.outcome().to_string(), cut.to_string()),
+            Fault::MethodNotFound { service, method }
+            | Fault::ServiceNotFound { service, method } => {
+                // The answer names them as sent; the journal as its record does.
+                let message = o
+                    .fault_message
+                    .as_deref()
+                    .map_or_else(|| f.message().into_owned(), str::to_string);
+                let message = [method, service]
+                    .iter()
+                    .filter(|name| name.contains('/'))
+                    .fold(message, |m, name| {
+                        m.replace(name.as_str(), &one_segment(name))
+                    });
+                (f.class_name().to_string(), message)
+            }
             _ => (
                 f.class_name().to_string(),
                 o.fault_message

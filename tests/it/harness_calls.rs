@@ -246,6 +246,73 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
         ]),
         "{calls:#?}"
     );
+    // A segment holding a `/` (sent as %2F) holds several: all but its first are hidden
+    // (the key was kept, in the username's place or in the method's name).
+    for (verb, path) in [
+        (
+            "DELETE",
+            format!(
+                "SoftLayer_User_Customer/getPortalLoginToken/demo%2F{}",
+                DEMO.api_key
+            ),
+        ),
+        (
+            "GET",
+            format!(
+                "SoftLayer_User_Customer/getPortalLoginToken%2Fdemo%2F{}",
+                DEMO.api_key
+            ),
+        ),
+        (
+            "GET",
+            format!(
+                "SoftLayer_User_Customer%2FgetPortalLoginToken%2Fdemo%2F{}",
+                DEMO.api_key
+            ),
+        ),
+    ] {
+        let r = http_request(
+            server.addr(),
+            verb,
+            &format!("/rest/v3.1/{path}"),
+            &[],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(r.status, 404, "{}", r.describe());
+    }
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 5, "{calls:#?}");
+    assert_eq!(
+        calls[2]["path"],
+        json!([
+            "SoftLayer_User_Customer",
+            "getPortalLoginToken",
+            "demo/[redacted]"
+        ]),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls[1]["path"],
+        json!(["SoftLayer_User_Customer", "getPortalLoginToken/[redacted]"]),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        calls[1]["method"], "getPortalLoginToken/[redacted]",
+        "{calls:#?}"
+    );
+    let all = serde_json::to_string(&calls).unwrap();
+    assert!(
+        !all.contains(DEMO.api_key),
+        "an API key reached the journal: {all}"
+    );
+    // Nor the metrics' labels, which name a call's service and method.
+    let metrics = server.get("/metrics");
+    assert!(
+        !metrics.text().contains(DEMO.api_key),
+        "an API key reached /metrics"
+    );
     let lines = std::fs::read_to_string(&file).unwrap();
     assert!(!lines.contains(DEMO.api_key), "an API key reached the file");
 }
