@@ -67,8 +67,10 @@ impl ResultLimit {
             // A misspelt member (`Limit`) would otherwise be read as no limit.
             Value::Struct(members) if members.keys().all(|k| k == "limit" || k == "offset") => {}
             Value::Null => {}
-            // PHP's encoders write a null as empty text.
+            // PHP's encoders write a null as empty text, and an empty array, associative or
+            // not, as an empty list: `{}` was no limit and `[]` was refused.
             Value::String(s) if s.trim().is_empty() => {}
+            Value::Array(items) if items.is_empty() => {}
             // Read as no limit, a page size sent in the wrong shape would answer with
             // every object.
             other => {

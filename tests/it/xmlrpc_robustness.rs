@@ -1556,6 +1556,18 @@ fn headers_in_another_shape_are_read_or_refused() {
             reply.exchange()
         );
     }
+    // An empty list is the empty struct PHP's encoders write: no limit, as `{}` is.
+    let every = |limit: XVal| {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .header("resultLimit", limit),
+        );
+        reply.ok().array().len()
+    };
+    assert_eq!(every(xarray(&[])), every(xstruct(&[])));
+    assert!(every(xarray(&[])) > 1);
     // A whole `<double>` (PHP's floor() and ceil() give floats) is the number it is, as an
     // id sent so is; a fraction or a negative is refused.
     let page = |offset: XVal, limit: XVal| {
