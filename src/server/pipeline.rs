@@ -1245,7 +1245,10 @@ impl<C: Codec> Exchange<C> {
         let parsed = self.codec.parse(&self.body);
         drop(heavy);
         self.body = Bytes::new();
-        self.in_flight = InFlight::default();
+        // The bytes are given back; a big body's place is kept until its call is
+        // answered: parsed, a 15 MiB entry waited for the writer as big as it came, and
+        // 48 such calls held 1 GB (the next big body waits unread meanwhile).
+        self.in_flight = InFlight(0, self.in_flight.1.take());
         let mut call = match parsed {
             Ok(call) => call,
             Err(fault) => {
@@ -1294,6 +1297,8 @@ impl<C: Codec> Exchange<C> {
     /// their long lists had every short page, `resultLimit=0,5` included, wait for the
     /// stall timeout). A list that outgrows the chunk waits for a slot and is read again.
     fn stream_or_wait(&mut self, call: Call) -> Then {
+        // A stream lives as long as its client reads: it keeps no big body's place.
+        self.in_flight.1 = None;
         match stream_slots().clone().try_acquire_owned() {
             Ok(slot) => {
                 self.stream_in_slot(&call, slot);
