@@ -816,15 +816,16 @@ fn method_not_allowed(req: &ControlRequest, allowed: &[&str]) -> HttpAnswer {
 /// method on one of them is 405, as `/health` answers it, rather than "unknown endpoint".
 fn allowed_methods(segments: &[&str]) -> &'static [&'static str] {
     match segments {
-        ["accounts"] | ["clock"] => &["GET", "POST"],
+        // HEAD wherever GET is: it is answered so (RFC 9110 §9.3.2), and `Allow` says it.
+        ["accounts"] | ["clock"] => &["GET", "HEAD", "POST"],
         ["accounts", _] | ["faults", _] => &["DELETE"],
         ["reset"] | ["import"] | ["snapshots", _, "restore"] => &["POST"],
         // An action it does not have is no path it has (404), whatever the method.
         ["tickets", _, action] if SUPPORT_ACTIONS.contains(action) => &["POST"],
-        ["snapshots"] | ["export"] | ["employees"] => &["GET"],
+        ["snapshots"] | ["export"] | ["employees"] => &["GET", "HEAD"],
         ["snapshots", _] => &["POST", "DELETE"],
-        ["journal"] | ["outbox"] => &["GET", "DELETE"],
-        ["faults"] => &["GET", "POST", "DELETE"],
+        ["journal"] | ["outbox"] => &["GET", "HEAD", "DELETE"],
+        ["faults"] => &["GET", "HEAD", "POST", "DELETE"],
         ["queue"] | ["choices"] | ["tickets", _] | ["tickets", _, "files", _] => &["GET", "HEAD"],
         _ => &[],
     }

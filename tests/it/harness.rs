@@ -3725,17 +3725,30 @@ fn the_control_api_refuses_mistaken_use() {
     // With a query or a body too: the method is refused first (a body to `PUT
     // /_emulator/clock` was "takes no body", a query "is not a query parameter").
     for (method, path, body, allow) in [
-        ("PUT", "/_emulator/accounts", "", "GET, POST"),
-        ("DELETE", "/_emulator/clock", "", "GET, POST"),
+        // HEAD wherever GET is: it is answered (OPTIONS said "GET, POST" of the clock).
+        ("PUT", "/_emulator/accounts", "", "GET, HEAD, POST"),
+        ("DELETE", "/_emulator/clock", "", "GET, HEAD, POST"),
+        ("OPTIONS", "/_emulator/clock", "", "GET, HEAD, POST"),
         ("GET", "/_emulator/reset", "", "POST"),
         ("GET", "/_emulator/tickets/160000001/close", "", "POST"),
-        ("PATCH", "/_emulator/outbox?ticket=1", "", "GET, DELETE"),
-        ("POST", "/_emulator/journal?fault=true", "", "GET, DELETE"),
+        (
+            "PATCH",
+            "/_emulator/outbox?ticket=1",
+            "",
+            "GET, HEAD, DELETE",
+        ),
+        (
+            "POST",
+            "/_emulator/journal?fault=true",
+            "",
+            "GET, HEAD, DELETE",
+        ),
+        ("PUT", "/_emulator/export", "", "GET, HEAD"),
         (
             "PUT",
             "/_emulator/clock",
             r#"{"set":"2027-01-01"}"#,
-            "GET, POST",
+            "GET, HEAD, POST",
         ),
     ] {
         let resp = http_request(
