@@ -407,7 +407,7 @@ impl DatabaseFile {
 fn writes_refused(event: &str) -> String {
     format!(
         "{event}: the server still has the file it opened, so writes to it would be lost; \
-         they are refused until the server is restarted on the file now there"
+         they are refused until the server is restarted on the file at that path"
     )
 }
 
