@@ -727,6 +727,8 @@ pub fn secret(name: &str) -> bool {
         "token",
         // getPortalLoginToken's `securityQuestionAnswer`: a second password.
         "answer",
+        // SoftLayer_User_Customer_ApiAuthentication's: an API key by another name.
+        "authenticationkey",
     ]
     .iter()
     .any(|s| n.contains(s))

@@ -91,6 +91,25 @@ fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String
         .collect()
 }
 
+/// A filter for the journal: what it asks of a property named like a credential is
+/// redacted, as such an argument is (a filter on `authenticationKey`, the way to find
+/// whose API key one is, kept the key in clear).
+fn redacted_filter(filter: J) -> J {
+    match filter {
+        J::Object(members) => J::Object(
+            members
+                .into_iter()
+                .map(|(name, value)| match journal::secret(&name) {
+                    true => (name, json!("[redacted]")),
+                    false => (name, redacted_filter(value)),
+                })
+                .collect(),
+        ),
+        J::Array(items) => J::Array(items.into_iter().map(redacted_filter).collect()),
+        other => other,
+    }
+}
+
 /// A path segment as one: one that held a `/` (sent as `%2F`) held several, which cannot
 /// be told apart, so all but the first are redacted. `…/getPortalLoginToken/demo%2FKEY`
 /// kept the key in clear, in the username's place.
@@ -165,11 +184,11 @@ fn record_of(
         mask,
         // Base64 in a filter is the text it encodes, as the filter reads it.
         filter: call.headers.filter.as_ref().map(|f| {
-            J::from(
+            redacted_filter(J::from(
                 crate::schema::filter::base64_as_text(f)
                     .as_ref()
                     .unwrap_or(f),
-            )
+            ))
         }),
         result_limit: limit.map(|l| json!({"offset": l.offset, "limit": l.limit})),
         args: J::Array(args),
