@@ -317,6 +317,39 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
     assert!(!lines.contains(DEMO.api_key), "an API key reached the file");
 }
 
+/// A filter on a property named like a credential is journaled redacted, as such an
+/// argument is (a filter on `authenticationKey`, the way to find whose API key one is,
+/// kept the key in clear), and `replay` skips it as it skips redacted arguments.
+#[test]
+fn a_filter_on_a_credential_is_journaled_redacted() {
+    let dir = TempDir::new("filter-secret");
+    let file = dir.path().join("journal.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    let filter = json!({"users": {"apiAuthenticationKeys": {"authenticationKey": {"operation": DEMO.api_key}}}});
+    let resp = rest_get(
+        &server,
+        &format!(
+            "/rest/v3.1/SoftLayer_Account/getUsers.json?objectMask=mask[id]&objectFilter={}",
+            percent_encode(&filter.to_string())
+        ),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let calls = journal(&server, "");
+    assert_eq!(
+        calls[0]["filter"],
+        json!({"users": {"apiAuthenticationKeys": "[redacted]"}}),
+        "{calls:#?}"
+    );
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert!(!lines.contains(DEMO.api_key), "an API key reached the file");
+    let (code, report) = replay(&file, &server);
+    assert_eq!(code, 0, "{report}");
+    assert!(
+        report.contains("1 with redacted or elided arguments"),
+        "{report}"
+    );
+}
+
 /// A call refused before it was read whole (XML that does not parse) is journaled with
 /// its outcome and status, and every part of a call null: the same keys as any entry.
 #[test]
@@ -661,6 +694,30 @@ fn a_replayed_session_matches_a_second_server_until_it_has_a_fault_rule() {
         report.contains("SoftLayer_Exception_WebService_RateLimitExceeded"),
         "{report}"
     );
+
+    // A read whose connection the other server drops once: a difference, not sent
+    // again unasked (ureq sent a GET again on a fresh connection, and the replay said
+    // the servers agreed).
+    let dropping = start(&[]);
+    ok(
+        &dropping,
+        "POST",
+        "/_emulator/faults",
+        Some(&json!({
+            "service": "SoftLayer_Ticket",
+            "method": "getUpdates",
+            "drop_connection": true,
+            "times": 1
+        })),
+    );
+    let (code, report) = replay(&file, &dropping);
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("DIFF") && report.contains("getUpdates"),
+        "{report}"
+    );
+    let sent = journal(&dropping, "method=getUpdates");
+    assert_eq!(sent.len(), 1, "{sent:#?}");
 
     // Nothing compared is not "every call differs": exit 2 (README) when nothing
     // answers, and when the endpoint refuses the credentials.
