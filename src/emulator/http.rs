@@ -762,7 +762,7 @@ fn handle_whole(
                 Err(
                     e @ (SupportError::NoTicket(_)
                     | SupportError::NoEmployee(_)
-                    | SupportError::NoGroup(_)),
+                    | SupportError::NoGroup(..)),
                 ) => error(404, e),
                 Err(e @ SupportError::ForbiddenCharacter(_)) => error(400, e),
                 Err(e @ SupportError::Invalid(_)) => error(409, e),

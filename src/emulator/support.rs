@@ -16,8 +16,9 @@ pub enum SupportError {
     NoTicket(i64),
     #[error("no employee '{0}'; list them with GET /_emulator/employees")]
     NoEmployee(String),
-    #[error("no ticket group '{0}'")]
-    NoGroup(String),
+    /// The group named, and the names of those there are (the desk has no list of them).
+    #[error("no ticket group '{0}'; the groups are {1} (by name or id)")]
+    NoGroup(String, String),
     /// An action that conflicts with the ticket as it is (a reply to a closed ticket).
     #[error("{0}")]
     Invalid(String),
@@ -173,17 +174,22 @@ pub fn apply(
             store::update(conn, "SoftLayer_Ticket", ticket_id, &changes)?;
         }
         SupportAction::MoveToGroup { group } => {
-            let found = match group.trim().parse::<i64>() {
-                Ok(id) => store::get(conn, "SoftLayer_Ticket_Group", id)?,
-                Err(_) => store::find(
-                    conn,
-                    "SoftLayer_Ticket_Group",
-                    &columns([("name", Value::from(group.trim()))]),
-                )?
-                .into_iter()
-                .next(),
+            // By id, by name, or by name in any case ("storage" was no group).
+            let groups = store::find(conn, "SoftLayer_Ticket_Group", &Struct::new())?;
+            let name_of = |g: &Row| g.get_str("name").unwrap_or_default().to_string();
+            let wanted = group.trim();
+            let found = match wanted.parse::<i64>() {
+                Ok(id) => groups.iter().find(|g| g.id() == Some(id)),
+                Err(_) => groups.iter().find(|g| name_of(g) == wanted).or_else(|| {
+                    groups
+                        .iter()
+                        .find(|g| name_of(g).eq_ignore_ascii_case(wanted))
+                }),
             };
-            let g = found.ok_or_else(|| SupportError::NoGroup(group.clone()))?;
+            let g = found.ok_or_else(|| {
+                let names: Vec<String> = groups.iter().map(name_of).collect();
+                SupportError::NoGroup(group.clone(), names.join(", "))
+            })?;
             let changes = edited_by_support(
                 [("groupId", Value::Int(g.id().unwrap_or_default()))],
                 &when,

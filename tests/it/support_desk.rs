@@ -531,6 +531,9 @@ fn group_moves_the_ticket() {
     control.ok(ticket, "group", r#"{"group":"Abuse"}"#);
     assert!(account_ids(&server, &DEMO, "getOpenAbuseTickets").contains(&ticket));
     assert!(!account_ids(&server, &DEMO, "getOpenBillingTickets").contains(&ticket));
+    // A name in another case is the group ("storage" was no group).
+    control.ok(ticket, "group", r#"{"group":" storage "}"#);
+    assert_eq!(group_name(&server, &DEMO, ticket), "Storage");
 }
 
 #[test]
@@ -1117,9 +1120,14 @@ fn unknown_things_are_404_and_closed_tickets_refuse_replies_with_409() {
         404,
         "assign to nobody",
     );
-    // Unknown group, by name and by id.
+    // Unknown group, by name and by id: the refusal names the groups there are (the
+    // desk has no list of them).
     for body in [r#"{"group":"Nowhere"}"#, r#"{"group":99}"#] {
-        assert_refused(&control.action(ticket, "group", body), 404, body);
+        let message = assert_refused(&control.action(ticket, "group", body), 404, body);
+        assert!(
+            message.contains("the groups are ") && message.contains("Storage"),
+            "{message}"
+        );
     }
     // Unknown action and endpoints.
     assert_refused(
