@@ -1848,7 +1848,8 @@ fn browser_a_new_question_clears_the_note_of_a_withdrawn_one() {
 /// A preview open at sign-out is closed: it stayed, emptied, as a frame without its
 /// Close button when the ticket was opened again. The signed-out page's title says so (it
 /// kept the ticket's, "#160000102 · Support console"), and the reply's and the assign
-/// form's lists of employees have names of their own (both were "Employee").
+/// form's lists of employees have names of their own (both were "Employee"). What the
+/// actions said before the sign-out is not shown after it.
 #[test]
 fn browser_a_preview_open_at_sign_out_is_closed() {
     let server = Server::start();
@@ -1858,6 +1859,12 @@ fn browser_a_preview_open_at_sign_out_is_closed() {
     let mut browser = edges(&server, "previewsignout", &[("TICKET", ticket.to_string())]);
     let s = browser.step("signed-in-again");
     assert_eq!(s["signedOutTitle"], "Sign in · Support console", "{s}");
+    // What an action said before the sign-out is not said again after it.
+    assert_eq!(
+        s["assignSaid"], "Choose the employee to assign first.",
+        "{s}"
+    );
+    assert_eq!(s["assignSaysNow"], "", "{s}");
     assert_eq!(
         s["lists"],
         json!(["Replying employee", "Employee to assign"]),

@@ -2,7 +2,7 @@
 // Without a token the server answers 401 and the console shows only the sign-in form.
 
 import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
-import { $, withdraw, justActed } from './dom.js';
+import { $, withdraw, justActed, outcome } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
@@ -66,6 +66,9 @@ function signIn(message = '') {
   for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
     $(id).replaceChildren();
   }
+  // Nor what the actions said, which came back on signing in again (an action still on
+  // its way says what it did when it is answered).
+  for (const out of document.querySelectorAll('.outcome')) outcome(out, '');
   // An open preview, emptied, stayed as an empty frame without its Close button.
   $('preview').hidden = true;
   // The dot is drawn from the state: a page signed out is not live.

@@ -90,6 +90,7 @@ export async function showTicket(idText) {
     // The previous ticket's data never shows under this one's heading, even while loading.
     clearTicket();
     fill($('ticket-title'), `Ticket ${id}`);
+    document.title = `Ticket ${id} · Support console`;
     $('ticket-error').textContent = '';
   }
   await refreshTicket();

@@ -1369,6 +1369,9 @@ const SCENARIOS = {
     const opened = await page.locator('#preview').isVisible();
     // The two lists of employees are told apart by their names.
     const lists = await page.evaluate(() => ['reply-employee', 'assign-employee'].map((id) => document.getElementById(id).labels[0]?.textContent ?? null));
+    // An outcome before the sign-out (Assign with no employee chosen says so).
+    await page.click('#assign-form button[type=submit]');
+    const assignSaid = await text(page, '#assign-form .outcome');
     await page.click('#sign-out');
     const signedOutTitle = await page.title();
     await page.fill('#token', TOKEN);
@@ -1383,6 +1386,8 @@ const SCENARIOS = {
       opened,
       lists,
       signedOutTitle,
+      assignSaid,
+      assignSaysNow: await text(page, '#assign-form .outcome'),
       hash,
       hidden: await page.locator('#preview').evaluate((p) => p.hidden),
       visible: await page.locator('#preview').isVisible(),
