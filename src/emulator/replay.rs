@@ -518,7 +518,9 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
                 report.skipped_other += 1;
                 continue;
             }
+            // Sent, and counted so: the summary's calls and differences add up.
             Err(why) => {
+                report.replayed += 1;
                 report.differences.push((id, name, why));
                 continue;
             }

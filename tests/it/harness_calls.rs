@@ -718,6 +718,11 @@ fn a_replayed_session_matches_a_second_server_until_it_has_a_fault_rule() {
     );
     let sent = journal(&dropping, "method=getUpdates");
     assert_eq!(sent.len(), 1, "{sent:#?}");
+    // Counted among the calls replayed, as sent: the summary adds up.
+    assert!(
+        report.contains(&format!("{recorded_calls} calls replayed, 1 differences")),
+        "{report}"
+    );
 
     // Nothing compared is not "every call differs": exit 2 (README) when nothing
     // answers, and when the endpoint refuses the credentials.
