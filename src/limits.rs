@@ -347,6 +347,23 @@ thread_local! {
     /// since when.
     static CPU_PLACE: std::cell::RefCell<Option<(tokio::sync::OwnedSemaphorePermit, std::time::Instant)>> =
         const { std::cell::RefCell::new(None) };
+    /// A big request body's place (`server::pipeline`), lent while its call meets the
+    /// fault rules: an injected latency gives it up, as it gives up the CPU place.
+    static BIG_BODY_PLACE: std::cell::RefCell<Option<tokio::sync::OwnedSemaphorePermit>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with a big body's `place` lent to this thread; the place back, unless a
+/// [`wait_off_cpu`] in `f` gave it up (a rule's latency held the one place for big
+/// bodies, and every other caller's big body waited behind it, or was refused).
+pub fn lending_big_body_place<T>(
+    place: &mut Option<tokio::sync::OwnedSemaphorePermit>,
+    f: impl FnOnce() -> T,
+) -> T {
+    BIG_BODY_PLACE.with(|held| *held.borrow_mut() = place.take());
+    let out = f();
+    *place = BIG_BODY_PLACE.with(|held| held.borrow_mut().take());
+    out
 }
 
 /// Keeps `place` for the call that this thread now runs, until [`leave_cpu_place`].
@@ -367,6 +384,7 @@ pub fn leave_cpu_place() {
 /// another thread meanwhile.
 pub fn wait_off_cpu(wait: Duration) {
     leave_cpu_place();
+    BIG_BODY_PLACE.with(|held| drop(held.borrow_mut().take()));
     let on_workers = tokio::runtime::Handle::try_current()
         .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
     if on_workers {

@@ -1228,11 +1228,11 @@ impl<C: Codec> Exchange<C> {
                 None => self.codec.parse(&[]).ok(),
             };
             let named = call.as_ref().or(by_address.as_ref());
+            let (shared, transport) = (&self.shared, self.codec.transport());
             let injected = named.and_then(|named| {
-                self.shared
-                    .observer
-                    .intercept(self.codec.transport(), named, &|| None)
-                    .err()
+                crate::limits::lending_big_body_place(&mut self.in_flight.1, || {
+                    shared.observer.intercept(transport, named, &|| None).err()
+                })
             });
             match injected {
                 Some(injected) => self.whole_fault(named, &injected),
@@ -1264,11 +1264,11 @@ impl<C: Codec> Exchange<C> {
             let known = known_caller(&self.shared.store, credentials).ok();
             known.map(|(principal, _)| principal)
         };
-        if let Err(fault) = self
-            .shared
-            .observer
-            .intercept(self.codec.transport(), &call, &caller)
-        {
+        let (shared, transport) = (&self.shared, self.codec.transport());
+        let intercepted = crate::limits::lending_big_body_place(&mut self.in_flight.1, || {
+            shared.observer.intercept(transport, &call, &caller)
+        });
+        if let Err(fault) = intercepted {
             self.whole_fault(Some(&call), &fault);
             return Then::Done;
         }

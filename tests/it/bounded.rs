@@ -897,6 +897,50 @@ fn sigterm_under_writes_leaves_the_whole_database_in_its_file() {
     }
 }
 
+/// A big body keeps its place until its call is answered (15 MiB writes held 1.2 GB
+/// waiting for the writer), but not while a fault rule's latency holds the call: a rule
+/// for one user held every other caller's big body behind it, and refused them after
+/// the stall timeout.
+#[test]
+fn a_rule_s_latency_holds_no_big_body_place() {
+    let server = Server::start();
+    let rule = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/faults",
+        &[
+            ("Authorization", &format!("Bearer {}", admin_token(&server))),
+            ("Content-Type", "application/json"),
+        ],
+        format!(r#"{{"user": "{}", "latency_ms": 6000}}"#, OTHER.username).as_bytes(),
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(rule.status, 201, "{}", rule.describe());
+    // Over 256 KiB: a big body (an unknown header is ignored).
+    let big = |user: &User, ticket: i64| {
+        XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(user)
+            .id(ticket)
+            .header("padding", xstr(&"x".repeat(300 * 1024)))
+    };
+    let addr = server.addr();
+    let held = std::thread::spawn(move || {
+        post_xmlrpc(addr, &big(&OTHER, 160000101), Duration::from_secs(60)).unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(1000));
+    let started = Instant::now();
+    let reply = post_xmlrpc(addr, &big(&DEMO, TICKET), Duration::from_secs(60)).unwrap();
+    let took = started.elapsed();
+    assert_eq!(reply.status, 200, "{}", reply.describe());
+    assert!(
+        took < Duration::from_secs(3),
+        "another user's big body waited {took:?} behind the rule's latency"
+    );
+    let held = held.join().unwrap();
+    assert_eq!(held.status, 200, "{}", held.describe());
+}
+
 /// Writes still running when the grace period ends are cut unanswered, and roll back
 /// (README, Limits). Ones held past it (by a fault rule's latency here; by another
 /// process's hold on the file in the field) committed afterwards, so a client that
