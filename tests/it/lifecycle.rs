@@ -431,6 +431,15 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
         )
     };
     update("before").ok();
+    // An alert due in an hour, which a clock moved past it runs (a write).
+    server
+        .xmlrpc(
+            &call("addScheduledAlert")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstr("2099-01-01T00:00:00Z")),
+        )
+        .ok();
     assert_eq!(server.get("/health").status, 200);
     // A copy of the file, to put in its place later.
     let copy = format!("{db}.copy");
@@ -581,5 +590,23 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
         reset.text().contains("was replaced by another file"),
         "{}",
         reset.describe()
+    );
+    // The clock moves, and the alert it made due cannot be written: said so, not with
+    // the error's own words alone (a read's "try again" would move the clock twice).
+    let clock = server.post(
+        "/_emulator/clock",
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"set": "2099-01-02T00:00:00Z"}"#,
+    );
+    assert_eq!(clock.status, 500, "{}", clock.describe());
+    assert!(
+        clock
+            .text()
+            .contains("the clock moved, but the actions it made due did not run"),
+        "{}",
+        clock.describe()
     );
 }
