@@ -175,7 +175,9 @@ pub enum BodyError {
     /// body still chunked.
     #[error("the request's Transfer-Encoding applies chunked more than once")]
     ChunkedTwice,
-    #[error("the server is reading too many request bodies; retry shortly")]
+    #[error(
+        "the server is reading or answering as many request bodies as it takes at once; retry shortly"
+    )]
     Busy,
     #[error(
         "the request's Transfer-Encoding '{0}' is not one the server decodes (chunked alone; compress a body with Content-Encoding)"
