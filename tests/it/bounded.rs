@@ -897,6 +897,23 @@ fn sigterm_under_writes_leaves_the_whole_database_in_its_file() {
     }
 }
 
+/// Adds the fault rule `rule` (JSON) to `server`'s harness.
+fn add_fault_rule(server: &Server, rule: &str) {
+    let added = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/faults",
+        &[
+            ("Authorization", &format!("Bearer {}", admin_token(server))),
+            ("Content-Type", "application/json"),
+        ],
+        rule.as_bytes(),
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(added.status, 201, "{}", added.describe());
+}
+
 /// A big body keeps its place until its call is answered (15 MiB writes held 1.2 GB
 /// waiting for the writer), but not while a fault rule's latency holds the call: a rule
 /// for one user held every other caller's big body behind it, and refused them after
@@ -904,19 +921,10 @@ fn sigterm_under_writes_leaves_the_whole_database_in_its_file() {
 #[test]
 fn a_rule_s_latency_holds_no_big_body_place() {
     let server = Server::start();
-    let rule = http_request(
-        server.addr(),
-        "POST",
-        "/_emulator/faults",
-        &[
-            ("Authorization", &format!("Bearer {}", admin_token(&server))),
-            ("Content-Type", "application/json"),
-        ],
-        format!(r#"{{"user": "{}", "latency_ms": 6000}}"#, OTHER.username).as_bytes(),
-        HTTP_TIMEOUT,
-    )
-    .unwrap();
-    assert_eq!(rule.status, 201, "{}", rule.describe());
+    add_fault_rule(
+        &server,
+        &format!(r#"{{"user": "{}", "latency_ms": 6000}}"#, OTHER.username),
+    );
     // Over 256 KiB: a big body (an unknown header is ignored).
     let big = |user: &User, ticket: i64| {
         XmlRpcCall::new("SoftLayer_Ticket", "getObject")
@@ -951,19 +959,7 @@ fn writes_cut_at_shutdown_do_not_land_later() {
     let db = dir.path().join("tickets.sqlite3");
     let db = db.to_str().unwrap().to_string();
     let mut server = Server::start_with_args(&db, Some(dir), &["--shutdown-grace-secs", "1"]);
-    let rule = http_request(
-        server.addr(),
-        "POST",
-        "/_emulator/faults",
-        &[
-            ("Authorization", &format!("Bearer {}", admin_token(&server))),
-            ("Content-Type", "application/json"),
-        ],
-        br#"{"method": "addUpdate", "latency_ms": 2500}"#,
-        HTTP_TIMEOUT,
-    )
-    .unwrap();
-    assert_eq!(rule.status, 201, "{}", rule.describe());
+    add_fault_rule(&server, r#"{"method": "addUpdate", "latency_ms": 2500}"#);
     let writers: Vec<_> = (0..5)
         .map(|i| {
             let addr = server.addr();

@@ -206,23 +206,29 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
     // A REST call refused for its verb or its method keeps its path, and the path's
     // arguments are redacted as a call's are: the key in a login's path was kept in
     // clear. Where the method is not the service's, every argument is.
-    for (verb, method) in [
-        ("DELETE", "getPortalLoginToken"),
-        ("GET", "getPortalLoginTokn"),
-    ] {
+    let refused = |verb: &str, path: &str| {
         let r = http_request(
             server.addr(),
             verb,
-            &format!(
-                "/rest/v3.1/SoftLayer_User_Customer/{method}/demo/{}.json",
-                DEMO.api_key
-            ),
+            &format!("/rest/v3.1/{path}"),
             &[],
             b"",
             HTTP_TIMEOUT,
         )
         .unwrap();
         assert_eq!(r.status, 404, "{}", r.describe());
+    };
+    for (verb, method) in [
+        ("DELETE", "getPortalLoginToken"),
+        ("GET", "getPortalLoginTokn"),
+    ] {
+        refused(
+            verb,
+            &format!(
+                "SoftLayer_User_Customer/{method}/demo/{}.json",
+                DEMO.api_key
+            ),
+        );
     }
     let calls = journal(&server, "");
     assert_eq!(calls.len(), 2, "{calls:#?}");
@@ -271,16 +277,7 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
             ),
         ),
     ] {
-        let r = http_request(
-            server.addr(),
-            verb,
-            &format!("/rest/v3.1/{path}"),
-            &[],
-            b"",
-            HTTP_TIMEOUT,
-        )
-        .unwrap();
-        assert_eq!(r.status, 404, "{}", r.describe());
+        refused(verb, &path);
     }
     let calls = journal(&server, "");
     assert_eq!(calls.len(), 5, "{calls:#?}");
