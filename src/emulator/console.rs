@@ -222,18 +222,8 @@ fn header<B>(req: &Request<B>, name: &str) -> Option<String> {
 fn read(shared: &Shared, path: &str, query: &str) -> Response<ReplyBody> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let store_error = |e: crate::store::StoreError| {
-        let failure = super::http::store_failure(&e);
-        let status =
-            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut reply = json_reply(status, json!({"error": e.to_string()}));
-        for (name, value) in failure.headers {
-            if let (Ok(name), Ok(value)) = (
-                hyper::header::HeaderName::try_from(name),
-                HeaderValue::try_from(value),
-            ) {
-                reply.headers_mut().insert(name, value);
-            }
-        }
+        let mut reply = crate::server::pipeline::response(super::http::store_failure(&e), None);
+        protective_headers(reply.headers_mut());
         reply
     };
     match segments.as_slice() {

@@ -110,6 +110,22 @@ fn redacted_filter(filter: J) -> J {
     }
 }
 
+/// A fault's `message` as the journal keeps it: one naming a service or method the API
+/// lacks names it as its record does ([`one_segment`]); the answer names it as sent.
+fn named_as_recorded(fault: &Fault, message: String) -> String {
+    match fault {
+        Fault::MethodNotFound { service, method } | Fault::ServiceNotFound { service, method } => {
+            [method, service]
+                .iter()
+                .filter(|name| name.contains('/'))
+                .fold(message, |m, name| {
+                    m.replace(name.as_str(), &one_segment(name))
+                })
+        }
+        _ => message,
+    }
+}
+
 /// A path segment as one: one that held a `/` (sent as `%2F`) held several, which cannot
 /// be told apart, so all but the first are redacted. `…/getPortalLoginToken/demo%2FKEY`
 /// kept the key in clear, in the username's place.
@@ -329,27 +345,13 @@ impl Observer for Recorder {
                 "closed without an answer".to_string(),
             ),
             Fault::Cut { cut } => (cut.outcome().to_string(), cut.to_string()),
-            Fault::MethodNotFound { service, method }
-            | Fault::ServiceNotFound { service, method } => {
-                // The answer names them as sent; the journal as its record does.
+            _ => {
                 let message = o
                     .fault_message
                     .as_deref()
                     .map_or_else(|| f.message().into_owned(), str::to_string);
-                let message = [method, service]
-                    .iter()
-                    .filter(|name| name.contains('/'))
-                    .fold(message, |m, name| {
-                        m.replace(name.as_str(), &one_segment(name))
-                    });
-                (f.class_name().to_string(), message)
+                (f.class_name().to_string(), named_as_recorded(f, message))
             }
-            _ => (
-                f.class_name().to_string(),
-                o.fault_message
-                    .as_deref()
-                    .map_or_else(|| f.message().into_owned(), str::to_string),
-            ),
         });
         let injected = injected.or(match o.fault {
             Some(Fault::Injected { rule, .. } | Fault::Interrupted { rule, .. }) => Some(*rule),

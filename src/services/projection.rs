@@ -906,19 +906,20 @@ pub fn internal(e: store::StoreError) -> Fault {
              try again.",
         );
     }
+    // The parted file's words begin a sentence ("the database file …").
+    let sentence = |mut text: String| {
+        text[..1].make_ascii_uppercase();
+        text
+    };
     // Another read frees a connection soon: as other overloads.
     if let store::StoreError::ReadersTaken(_) = &e {
-        let mut message = e.to_string();
-        message[..1].make_ascii_uppercase();
-        return Fault::busy(message);
+        return Fault::busy(sentence(e.to_string()));
     }
     // Said as it is: the client's write was refused, and only a restart helps.
     if let store::StoreError::Commit(why) = &e
         && why.starts_with(store::FILE_PARTED)
     {
-        let mut message = why.clone();
-        message[..1].make_ascii_uppercase();
-        return Fault::documented(crate::call::ExceptionClass::Public, message);
+        return Fault::documented(crate::call::ExceptionClass::Public, sentence(why.clone()));
     }
     if store::sql_clock::interrupted(&e) {
         let budget = crate::limits::get().sql_time_budget_ms;

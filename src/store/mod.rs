@@ -873,7 +873,7 @@ impl Store {
         let out = in_read_transaction(&conn, f);
         let mut idle = pool.lock().unwrap_or_else(|p| p.into_inner());
         // Once the file has parted, no reader of it is closed: none could be opened again.
-        if idle.len() < IDLE_READERS || self.writer.file_parted().is_some() {
+        if idle.len() < IDLE_READERS || self.writer.parted_event().is_some() {
             idle.push(conn);
         } else {
             // Closed outside the lock: past what ordinary work keeps busy.

@@ -2106,11 +2106,7 @@ pub(super) fn list(
     // of what its total promises is read again without the tally, all in the snapshot.
     // (The tally answered when it turned the trigram index off.)
     let tallied = text_index && !b.text_index;
-    let asked = query.limit.unwrap_or_default();
-    let promised = page
-        .total
-        .saturating_sub(asked.offset)
-        .min(asked.limit.unwrap_or(u64::MAX));
+    let promised = query.limit.unwrap_or_default().page_len(page.total);
     if !tallied || page.rows.len() as u64 >= promised {
         return Ok(page);
     }
