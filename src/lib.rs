@@ -43,6 +43,7 @@ pub mod protocol;
 pub mod reply_cache;
 pub mod scan;
 pub mod schema;
+pub mod secrets;
 pub mod server;
 pub mod services;
 pub mod shutdown;

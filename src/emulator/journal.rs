@@ -715,25 +715,6 @@ fn end_a_cut_line(file: &std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Parameter names whose values never enter the journal.
-pub fn secret(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    [
-        "password",
-        "apikey",
-        "api_key",
-        "authtoken",
-        "secret",
-        "token",
-        // getPortalLoginToken's `securityQuestionAnswer`: a second password.
-        "answer",
-        // SoftLayer_User_Customer_ApiAuthentication's: an API key by another name.
-        "authenticationkey",
-    ]
-    .iter()
-    .any(|s| n.contains(s))
-}
-
 /// A value for the journal: secrets redacted, file contents elided to their size, and
 /// base64 where the schema declares text recorded as the text it is (Perl's clients send
 /// every non-ASCII string as base64, and the call means the text, as its reply shows).
@@ -741,7 +722,7 @@ pub fn secret(name: &str) -> bool {
 /// the schema (`string`, `base64Binary`, `SoftLayer_Ticket_Update[]`), when known.
 pub fn redact(name: &str, value: &crate::value::Value, declared: Option<&str>) -> J {
     use crate::value::Value;
-    if secret(name) && !value.is_null() {
+    if crate::secrets::named_secret(name) && !value.is_null() {
         return json!("[redacted]");
     }
     // softlayer-go sends a file's `[]byte` as an array of byte values (README, clients),

@@ -81,8 +81,10 @@ fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String
         .enumerate()
         .map(|(i, segment)| {
             let hidden = i > at
-                && parameters
-                    .is_none_or(|p| p.get(i - at - 1).is_none_or(|p| journal::secret(&p.name)));
+                && parameters.is_none_or(|p| {
+                    p.get(i - at - 1)
+                        .is_none_or(|p| crate::secrets::named_secret(&p.name))
+                });
             match hidden {
                 true => "[redacted]".to_string(),
                 false => segment.clone(),
@@ -99,7 +101,7 @@ fn redacted_filter(filter: J) -> J {
         J::Object(members) => J::Object(
             members
                 .into_iter()
-                .map(|(name, value)| match journal::secret(&name) {
+                .map(|(name, value)| match crate::secrets::named_secret(&name) {
                     true => (name, json!("[redacted]")),
                     false => (name, redacted_filter(value)),
                 })
@@ -333,6 +335,12 @@ impl Observer for Recorder {
             }
             _ => None,
         });
+        // The warnings were told without them (services::add_warning).
+        let secrets = o
+            .call
+            .and_then(|c| c.headers.filter.as_ref())
+            .map(crate::secrets::asked_of_secrets)
+            .unwrap_or_default();
         let fault = o.fault.map(|f| match f {
             Fault::Interrupted {
                 status: Some(s), ..
@@ -350,7 +358,9 @@ impl Observer for Recorder {
                     .fault_message
                     .as_deref()
                     .map_or_else(|| f.message().into_owned(), str::to_string);
-                (f.class_name().to_string(), named_as_recorded(f, message))
+                let message =
+                    crate::secrets::without_secrets(named_as_recorded(f, message), &secrets);
+                (f.class_name().to_string(), message)
             }
         });
         let injected = injected.or(match o.fault {

@@ -347,6 +347,71 @@ fn a_filter_on_a_credential_is_journaled_redacted() {
     );
 }
 
+/// A fault or a warning about a filter on a credential quotes what the filter asked, and
+/// the journal keeps that quote redacted too: `"= KEY"` (an equality typed as SQL writes
+/// it) was refused as an unknown operation, and the journal kept the key in its message.
+#[test]
+fn a_refused_or_ignored_filter_on_a_credential_keeps_no_key_in_the_journal() {
+    let dir = TempDir::new("filter-secret-fault");
+    let file = dir.path().join("journal.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    let key = DEMO.api_key;
+    let sort = json!([{"name": "sort", "value": [key]}]);
+    let asked = [
+        json!({"operation": format!("= {key}")}),
+        json!({"operation": format!("~ [{key}")}),
+        json!({"operation": "orderBy", "options": sort}),
+    ];
+    for operation in &asked {
+        let filter = json!({"users": {"apiAuthenticationKeys": {"authenticationKey": operation}}});
+        rest_get(
+            &server,
+            &format!(
+                "/rest/v3.1/SoftLayer_Account/getUsers.json?objectMask=mask[id]&objectFilter={}",
+                percent_encode(&filter.to_string())
+            ),
+        );
+    }
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), asked.len(), "{calls:#?}");
+    // The refusals and the warning are kept, with the key's place marked.
+    let (warned, regex, equality) = (&calls[0], &calls[1], &calls[2]);
+    assert_eq!(equality["outcome"], "fault", "{equality:#}");
+    let message = equality["fault"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Unknown object filter operation '=' in '= [redacted]'"),
+        "{message}"
+    );
+    assert!(
+        regex["fault"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid regular expression '[redacted]'"),
+        "{regex:#}"
+    );
+    let warnings = warned["warnings"].to_string();
+    assert!(
+        warnings.contains("sort '[redacted]' is neither ASC nor DESC"),
+        "{warned:#}"
+    );
+    let all = serde_json::to_string(&calls).unwrap();
+    assert!(!all.contains(key), "an API key reached the journal: {all}");
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert!(!lines.contains(key), "an API key reached the file");
+    // The server log shows the warning as the journal does (its first lines show the
+    // seed's slcli configuration, key and all: those are no call's).
+    let log = server.log();
+    let warned: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("object filter"))
+        .collect();
+    assert!(
+        warned.iter().any(|l| l.contains("sort '[redacted]'")),
+        "{log}"
+    );
+    assert!(warned.iter().all(|l| !l.contains(key)), "{log}");
+}
+
 /// A call refused before it was read whole (XML that does not parse) is journaled with
 /// its outcome and status, and every part of a call null: the same keys as any entry.
 #[test]
