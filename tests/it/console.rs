@@ -1205,6 +1205,16 @@ fn browser_back_keeps_the_queue_and_paging_clamps() {
     for i in 0..30 {
         create_standard_ticket(&server, &DEMO, 1001, &format!("pager {i}"), "Paging.");
     }
+    // A journal of two pages.
+    for _ in 0..30 {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth(&DEMO)
+                    .id(160000001),
+            )
+            .ok();
+    }
     let mut browser = edges(&server, "navigation", &[]);
     let s = browser.step("back");
     assert_eq!(
@@ -1233,6 +1243,14 @@ fn browser_back_keeps_the_queue_and_paging_clamps() {
     let s = browser.step("focus");
     assert_eq!(s["pagerFocus"], "BUTTON#page-prev", "{s}");
     assert_eq!(s["backFocus"], s["opened"], "{s}");
+    let s = browser.step("enter-twice");
+    assert!(text(&s["shown"]).starts_with("Page 2 of 2"), "{s}");
+    assert_eq!(s["hash"], "#/?q=pager&page=1", "{s}");
+    assert_eq!(s["focus"], "BUTTON#page-prev", "{s}");
+    let s = browser.step("enter-twice");
+    assert!(text(&s["shown"]).starts_with("calls 51–"), "{s}");
+    assert_eq!(s["hash"], "#/journal?offset=50", "{s}");
+    assert_eq!(s["focus"], "BUTTON#journal-prev", "{s}");
     let s = browser.step("recipient");
     assert!(text(&s["hash"]).contains("to=jürgen@exämple.test"), "{s}");
     assert_eq!(s["messages"], 1, "{s}");
@@ -1310,6 +1328,43 @@ fn browser_stops_saying_live_when_the_server_stops() {
     assert_eq!(s["gone"], true, "{s}");
     assert!(s["afterMs"].as_u64().unwrap() < 5000, "{s}");
     assert!(!text(&s["live"]).contains("Live"), "{s}");
+    assert_done(&mut browser);
+}
+
+/// "← Back to the queue" while the server is away: the queue says it could not load, and
+/// the focus is on its title (it fell to the page, and the next Tab left it).
+#[test]
+fn browser_back_to_the_queue_with_the_server_away_keeps_the_focus() {
+    let mut server = Server::start();
+    let mut browser = edges(&server, "backoffline", &[("TICKET", "160000001".into())]);
+    browser.step("ticket");
+    server.signal("TERM");
+    let status = server.wait_exit(Duration::from_secs(15));
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", server.log());
+    browser.tell(json!({ "go": true }));
+    let s = browser.step("back");
+    assert!(text(&s["error"]).contains("could not be reached"), "{s}");
+    assert_eq!(s["focus"], "H2#queue-title", "{s}");
+    assert_done(&mut browser);
+}
+
+/// At a phone's width, an outcome or an error quoting a long word wraps: the page
+/// scrolled sideways to 1,600-2,200 px. At a desktop's, a long fault class leaves the
+/// rule's Remove in view.
+#[test]
+fn browser_long_words_in_outcomes_and_errors_wrap() {
+    let server = Server::start();
+    let mut browser = edges(&server, "longwords", &[]);
+    let s = browser.step("widths");
+    for view in [
+        "ruleAdded",
+        "clockRefused",
+        "journalRefused",
+        "queueRefused",
+    ] {
+        assert_eq!(s[view]["document"], 360, "{view}: {s}");
+    }
+    assert!(s["removeButtonRight"].as_f64().unwrap() <= 1280.0, "{s}");
     assert_done(&mut browser);
 }
 

@@ -163,25 +163,30 @@ async function route() {
       show('queue');
       sessionStorage.setItem(QUEUE_KEY, hash);
       document.title = 'Queue · Support console';
-      await showQueue(hash.slice(hash.indexOf('?') + 1 || hash.length));
-      if (from === 'ticket' && backPressed) backInQueue();
-      backPressed = false;
+      try {
+        await showQueue(hash.slice(hash.indexOf('?') + 1 || hash.length));
+      } finally {
+        // Also when the queue could not load (the server away): the focus was left on
+        // the hidden link, and the next Tab left the page.
+        if (from === 'ticket' && backPressed) backInQueue();
+        backPressed = false;
+      }
     }
   } catch (e) {
     failed(e);
   }
 }
 
-/**
- * Back from a ticket by "← Back to the queue", the focus was left on that link, now
- * hidden, which is the page: it goes to the ticket's row, or the queue's title.
- */
 /** Whether the focus is still on something shown (not fallen to the page with its control). */
 function focusIsPlaced() {
   const now = document.activeElement;
   return Boolean(now && now !== document.body && !now.closest('[hidden]'));
 }
 
+/**
+ * Back from a ticket by "← Back to the queue", the focus was left on that link, now
+ * hidden, which is the page: it goes to the ticket's row, or the queue's title.
+ */
 function backInQueue() {
   if (focusIsPlaced()) return;
   const row = [...$('queue-rows').querySelectorAll('a')].find((a) => a.getAttribute('href') === `#/ticket/${lastTicket}`);

@@ -301,6 +301,19 @@ export function refocusAfter(pressed, near) {
   if (next) next.focus();
 }
 
+/**
+ * After a pager (`prev`, `next`) turned: at the first or last page the button pressed is
+ * off and the focus fell to the page, so it goes to the pager's other button; and a
+ * second Enter pressed with the first is the same press (see [`justActed`]), not one on
+ * that other button: Enter twice on "Next page" went to the last page and straight back.
+ */
+export function keepPagerFocus(prev, next) {
+  const pressed = document.activeElement;
+  if ((pressed !== prev && pressed !== next) || !pressed.disabled) return;
+  refocusAfter(pressed, pressed.parentElement);
+  justActed(pressed.parentElement);
+}
+
 export async function settle(node, action, describe, redraw) {
   const seen = inputs;
   let said;

@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { get, post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, refocusAfter, applyOnChange, goTo } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, refocusAfter, keepPagerFocus, applyOnChange, goTo } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -131,8 +131,7 @@ export async function refreshJournal() {
   $('journal-prev').disabled = offset === 0;
   $('journal-next').disabled = offset + JOURNAL_PAGE >= page.total;
   showClearState();
-  const pressed = document.activeElement;
-  if (pressed === $('journal-prev') || pressed === $('journal-next')) refocusAfter(pressed, pressed.parentElement);
+  keepPagerFocus($('journal-prev'), $('journal-next'));
   $('journal-error').textContent = '';
   // Calls came or went while "Clear journal" asked: the question no longer says what goes.
   recheck($('journal-confirm'), clearQuestion(), $('journal-outcome'));

@@ -2,7 +2,7 @@
 // The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
 
 import { newest } from './api.js';
-import { $, el, fill, when, choose, setField, refocusAfter, applyOnChange, goTo } from './dom.js';
+import { $, el, fill, when, choose, setField, keepPagerFocus, applyOnChange, goTo } from './dom.js';
 
 const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
 const PAGE_SIZE = 25;
@@ -161,8 +161,5 @@ function renderPager(page) {
   $('queue-caption').textContent = `${page.total} ticket${page.total === 1 ? '' : 's'}`;
   $('page-prev').disabled = page.page === 0;
   $('page-next').disabled = page.page + 1 >= pages;
-  // Turned to the first or last page, the button pressed is off, and the focus fell to
-  // the page: it goes to the pager's other button.
-  const pressed = document.activeElement;
-  if (pressed === $('page-prev') || pressed === $('page-next')) refocusAfter(pressed, pressed.parentElement);
+  keepPagerFocus($('page-prev'), $('page-next'));
 }

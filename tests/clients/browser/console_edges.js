@@ -385,6 +385,22 @@ const SCENARIOS = {
     const backFocus = await page.evaluate(() => document.activeElement?.getAttribute('href') ?? document.activeElement?.id ?? null);
     report('focus', { pagerFocus, opened, backFocus });
 
+    // Enter twice on "Next page", the second as the last page is drawn: one turn. The
+    // focus had moved to "Previous page", so the second went straight back to page 1.
+    for (const [hash, next, info, first, last] of [
+      ['#/?q=pager', '#page-next', '#page-info', /^Page 1 of 2/, /^Page 2 of 2/],
+      ['#/journal', '#journal-next', '#journal-page', /^calls 1–/, /^calls 51–/],
+    ]) {
+      await page.goto(`${UI}${hash}`);
+      await page.locator(info, { hasText: first }).waitFor();
+      await page.focus(next);
+      await page.keyboard.press('Enter');
+      await page.locator(info, { hasText: last }).waitFor();
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(800);
+      report('enter-twice', { shown: await text(page, info), hash: await page.evaluate(() => location.hash), focus: await focused(page) });
+    }
+
     // A recipient in another script, as the server stores and mails it (an email input
     // refused it, or sent it as punycode, which matched nothing).
     await page.evaluate(async () => {
@@ -952,6 +968,51 @@ const SCENARIOS = {
       gone = false;
     });
     report('stopped', { gone, afterMs: Date.now() - started, live: await text(page, '#live') });
+  },
+
+  // "← Back to the queue" with the server away: the queue cannot load, and the focus,
+  // left on the hidden link, fell to the page.
+  async backoffline(page) {
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#thread li.update').first().waitFor();
+    report('ticket', {});
+    await instruction();
+    await page.focus('#back');
+    await page.keyboard.press('Enter');
+    await page.locator('#queue-error', { hasText: /\S/ }).waitFor();
+    await page.waitForTimeout(300);
+    report('back', { error: await text(page, '#queue-error'), focus: await focused(page) });
+  },
+
+  // At a phone's width, outcomes and errors quoting a long word (a fault class, a
+  // duration, an address's parameter) wrap: the page scrolled sideways to 2,000 px.
+  async longwords(page) {
+    await page.setViewportSize({ width: 360, height: 800 });
+    await signIn(page, '#/faults');
+    await page.locator('#fault-rows td.empty').waitFor();
+    const seen = {};
+    await page.fill('#r-method', 'getAttachedHardware');
+    await page.fill('#r-class', `SoftLayer_Exception_${'Long'.repeat(40)}`);
+    await page.fill('#r-message', 'x');
+    await page.click('#fault-form button[type=submit]');
+    await page.locator('#fault-form .outcome', { hasText: 'Added rule' }).waitFor();
+    seen.ruleAdded = await widths(page);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const remove = await page.locator('#fault-rows button').first().boundingBox();
+    seen.removeButtonRight = remove.x + remove.width;
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.goto(`${UI}#/clock`);
+    await page.fill('#clock-advance-by', 'z'.repeat(200));
+    await page.click('#clock-advance button[type=submit]');
+    await page.locator('#clock-advance .outcome.error').waitFor();
+    seen.clockRefused = await widths(page);
+    await page.goto(`${UI}#/journal?since=${'q'.repeat(200)}`);
+    await page.locator('#journal-error', { hasText: /\S/ }).waitFor();
+    seen.journalRefused = await widths(page);
+    await page.goto(`${UI}#/?account=${'1'.repeat(200)}`);
+    await page.locator('#queue-error', { hasText: /\S/ }).waitFor();
+    seen.queueRefused = await widths(page);
+    report('widths', seen);
   },
 
   // Without SharedWorker (Chrome on Android), signed out while the stream's session is
