@@ -87,10 +87,56 @@ pub(super) fn table_columns(conn: &Connection, table: &str) -> Result<&'static [
         .or_insert_with(|| Vec::leak(names)))
 }
 
-/// The columns of `type_name`'s table that rows shown as `shown` need. A mask level
-/// that names none of the type's local properties shows them all (SLDN: a mask of
-/// relations only keeps the local properties), and so reads them all.
+/// Columns a table keeps that no reply shows, and big: a file's contents (up to 10 MiB),
+/// read only where they are the answer (getAttachedFile, the console's download) and
+/// by exports. Read with the rest of a row, a mask's `attachedFiles` loaded every file
+/// whole: four 9 MiB files put a 1.5 KB reply over the 32 MiB work budget.
+const STORED_ONLY: &[(&str, &str)] = &[
+    ("SoftLayer_Ticket_Attachment_File", "content"),
+    ("SoftLayer_Ticket_Attachment_File_ServiceNow", "content"),
+];
+
+/// Every column of `table` a reply may show: all but its [`STORED_ONLY`] ones.
+fn shown_columns(conn: &Connection, table: &str) -> Result<Columns> {
+    if !STORED_ONLY.iter().any(|(t, _)| *t == table) {
+        return Ok(Columns::ALL);
+    }
+    let all = table_columns(conn, table)?;
+    if all.len() > 64 {
+        return Ok(Columns::ALL);
+    }
+    let bits = all
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !STORED_ONLY.contains(&(table, c.as_str())))
+        .fold(0u64, |bits, (i, _)| bits | 1 << i);
+    Ok(Columns(bits))
+}
+
+/// What `SELECT` lists for whole rows of `table` as replies read them, each column
+/// after `prefix` (`r0.`): `*`, but for a table with [`STORED_ONLY`] columns.
+pub(super) fn row_select(conn: &Connection, table: &str, prefix: &str) -> Result<String> {
+    let shown = shown_columns(conn, table)?;
+    Ok(match shown.is_all() {
+        true => format!("{prefix}*"),
+        false => shown.select_list(table_columns(conn, table)?, prefix),
+    })
+}
+
+/// The columns of `type_name`'s table that rows shown as `shown` need, never its
+/// [`STORED_ONLY`] ones.
 pub fn columns_for(conn: &Connection, type_name: &str, shown: Shown<'_>) -> Result<Columns> {
+    let columns = columns_named(conn, type_name, shown)?;
+    match (columns.is_all(), super::table(type_name)) {
+        (true, Ok(table)) => shown_columns(conn, table),
+        _ => Ok(columns),
+    }
+}
+
+/// [`columns_for`] as the mask decides. A mask level that names none of the type's
+/// local properties shows them all (SLDN: a mask of relations only keeps the local
+/// properties), and so reads them all.
+fn columns_named(conn: &Connection, type_name: &str, shown: Shown<'_>) -> Result<Columns> {
     let Shown::ByMask(mask, cast) = shown else {
         return Ok(Columns::ALL);
     };

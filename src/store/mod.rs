@@ -1676,7 +1676,11 @@ pub(crate) fn query_rows_within(
 
 /// One object by id.
 pub fn get(conn: &Connection, type_name: &str, id: i64) -> Result<Option<Row>> {
-    let sql = format!("SELECT * FROM {} WHERE id = ?1", table(type_name)?);
+    let table = table(type_name)?;
+    let sql = format!(
+        "SELECT {} FROM {table} WHERE id = ?1",
+        columns::row_select(conn, table, "")?
+    );
     Ok(query_rows(conn, type_name, &sql, &[Value::Int(id)])?.pop())
 }
 

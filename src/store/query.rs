@@ -1898,12 +1898,13 @@ impl Listing<'_> {
         }
         let where_sql = where_pred.sql();
         let order_sql = order.join(", ");
+        let rows = super::columns::row_select(conn, super::table(target)?, "r0.")?;
         // A capped relation (the last five) keeps the first `cap` of the filtered rows in
         // its own order; the caller's order and limit apply to those.
         let (page, count) = match self.cap {
             Some(cap) => {
                 let capped = format!(
-                    "SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {default_order} LIMIT {cap}"
+                    "SELECT {rows} FROM {from} WHERE {where_sql} ORDER BY {default_order} LIMIT {cap}"
                 );
                 (
                     format!("SELECT * FROM ({capped}) AS r0 ORDER BY {order_sql}"),
@@ -1911,7 +1912,7 @@ impl Listing<'_> {
                 )
             }
             None => (
-                format!("SELECT r0.* FROM {from} WHERE {where_sql} ORDER BY {order_sql}"),
+                format!("SELECT {rows} FROM {from} WHERE {where_sql} ORDER BY {order_sql}"),
                 if from == "SoftLayer_Ticket r0" && reads_only_tally_columns(&where_sql) {
                     format!(
                         "SELECT coalesce(sum(r0.n), 0) FROM derived_ticket_tally r0 WHERE {where_sql}"
@@ -1941,7 +1942,7 @@ impl Listing<'_> {
         let short = limit.limit.is_some_and(|l| l <= SHORT_PAGE);
         let page = if short && limit.offset >= DEEP_OFFSET && self.is_ticket_table() {
             format!(
-                "SELECT r0.* FROM {from} WHERE r0.id IN \
+                "SELECT {rows} FROM {from} WHERE r0.id IN \
                  (SELECT r0.id FROM {from} WHERE {where_sql} ORDER BY {order_sql} {window}) \
                  ORDER BY {order_sql}"
             )

@@ -146,6 +146,98 @@ fn the_object_budget_names_its_limit() {
     );
 }
 
+/// A file's contents are no part of a reply that shows the file: a mask's default
+/// `attachedFiles`, a filtered list's, the getter's and the file's own `getObject` read
+/// none of them. Read with the rest of the row, four 9 MiB files put a 1.5 KB reply
+/// over the 32 MiB work budget; here three 120 KB files, over a budget of 200,000 bytes.
+#[test]
+fn a_reply_showing_files_reads_none_of_their_contents() {
+    use base64::Engine as _;
+    let server = Server::start_with_env(
+        ":memory:",
+        None,
+        &[("SOFTLAYER_EMULATOR_MAX_REPLY_BYTES", "200000")],
+    );
+    let content = vec![b'x'; 120_000];
+    let mut files = Vec::new();
+    for name in ["one.log", "two.log", "three.log"] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addAttachedFile")
+                .auth(&DEMO)
+                .id(TICKET)
+                .arg(xstruct(&[
+                    ("filename", xstr(name)),
+                    (
+                        "data",
+                        XVal::Base64(base64::engine::general_purpose::STANDARD.encode(&content)),
+                    ),
+                ])),
+        );
+        files.push(reply.ok().member("id").int());
+    }
+    let file_ids =
+        |list: &XVal| -> Vec<i64> { list.array().iter().map(|f| f.member("id").int()).collect() };
+    let ticket = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(TICKET)
+            .mask("mask[id,attachedFiles]"),
+    );
+    assert_eq!(file_ids(ticket.ok().member("attachedFiles")), files);
+    let listed = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id,attachedFiles]")
+            .filter(xstruct(&[(
+                "tickets",
+                xstruct(&[("id", xstruct(&[("operation", xint(TICKET))]))]),
+            )])),
+    );
+    assert_eq!(
+        file_ids(listed.ok().array()[0].member("attachedFiles")),
+        files
+    );
+    let filtered = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(TICKET)
+            .mask("filteredMask[id,attachedFiles]")
+            .filter(xstruct(&[(
+                "attachedFiles",
+                xstruct(&[("fileName", xstruct(&[("operation", xstr("$= .log"))]))]),
+            )])),
+    );
+    assert_eq!(file_ids(filtered.ok().member("attachedFiles")), files);
+    let getter = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedFiles")
+            .auth(&DEMO)
+            .id(TICKET),
+    );
+    assert_eq!(file_ids(getter.ok()), files);
+    let file = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket_Attachment_File", "getObject")
+            .auth(&DEMO)
+            .id(files[0]),
+    );
+    assert_eq!(file.ok().member("fileSize").str(), "120000");
+    // The contents are still there for the method that answers them.
+    let data = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getAttachedFile")
+            .auth(&DEMO)
+            .id(TICKET)
+            .arg(xint(files[0])),
+    );
+    let XVal::Base64(text) = data.ok() else {
+        panic!("{data:?}")
+    };
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .unwrap(),
+        content
+    );
+}
+
 /// A streamed list holds its status back until its first chunk (64 KiB) is ready, so an
 /// item over the work budget before then gets the Public fault in the transport's own
 /// format, counted as a fault, never a 200 cut short (the defect: `IncompleteRead` on
