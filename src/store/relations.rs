@@ -573,6 +573,15 @@ const FIXED_RELATIONS: &[Relation] = &[
     ),
     // SoftLayer_Account
     many!(ACCOUNT, "users", "SoftLayer_User_Customer", "accountId"),
+    // The invoices the store keeps: an administrative ticket's one-time charge (SLDN
+    // createAdministrativeTicket: "a one-time $3USD charge to your account"), which a
+    // billing script looks for on the account.
+    many!(
+        ACCOUNT,
+        "invoices",
+        "SoftLayer_Billing_Invoice",
+        "accountId"
+    ),
     one!(
         ACCOUNT,
         "accountStatus",

@@ -2276,6 +2276,31 @@ fn administrative_tickets_carry_a_three_dollar_charge() {
         .member("serverAdministrationBillingInvoiceId")
         .int();
     assert_ne!(second, invoice_id);
+    // The account lists its charges, as a billing script looks for them; another
+    // account's lists none of them.
+    let invoices = |user: &User| -> Vec<i64> {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getInvoices")
+                .auth(user)
+                .mask("mask[id,typeCode,items[oneTimeFee]]"),
+        );
+        let list = reply.ok().array();
+        for invoice in list {
+            assert_eq!(
+                invoice.member("typeCode").str(),
+                "ONE-TIME-CHARGE",
+                "{}",
+                reply.exchange()
+            );
+            assert_eq!(
+                decimal(invoice.member("items").array()[0].member("oneTimeFee")),
+                3.0
+            );
+        }
+        list.iter().map(|i| i.member("id").int()).collect()
+    };
+    assert_eq!(invoices(&DEMO), [invoice_id, second]);
+    assert_eq!(invoices(&OTHER), Vec::<i64>::new());
 
     // Standard tickets are free: no items, no invoice.
     let standard = new_ticket(&server, &DEMO, "free");
