@@ -1361,6 +1361,7 @@ fn browser_long_words_in_outcomes_and_errors_wrap() {
         "clockRefused",
         "journalRefused",
         "queueRefused",
+        "ticketAddress",
     ] {
         assert_eq!(s[view]["document"], 360, "{view}: {s}");
     }

@@ -1012,6 +1012,9 @@ const SCENARIOS = {
     await page.goto(`${UI}#/?account=${'1'.repeat(200)}`);
     await page.locator('#queue-error', { hasText: /\S/ }).waitFor();
     seen.queueRefused = await widths(page);
+    await page.goto(`${UI}#/ticket/${'7'.repeat(300)}`);
+    await page.locator('#ticket-error', { hasText: /\S/ }).waitFor();
+    seen.ticketAddress = await widths(page);
     report('widths', seen);
   },
 
