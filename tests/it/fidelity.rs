@@ -2480,7 +2480,7 @@ fn relations_the_emulator_does_not_keep_are_named() {
     let resp = rest_get_as(
         &server,
         &DEMO,
-        "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=mask%5Bid,abuseEmails,accountContacts,accountLinks,activeAgreements,billingInfo,brand,domains,hubNetworkStorage,invoices,orders,permissionRoles%5D",
+        "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=mask%5Bid,abuseEmails,accountContacts,accountLinks,activeAgreements,billingInfo,brand,domains,hubNetworkStorage,ipAddresses,orders,permissionRoles%5D",
     );
     assert_eq!(resp.status, 200, "{}", resp.describe());
     let said = warning(&resp);
