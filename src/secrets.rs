@@ -23,34 +23,29 @@ pub fn named_secret(name: &str) -> bool {
     .any(|s| n.contains(s))
 }
 
-/// The text an object filter asks of properties named like credentials: a fault or a
-/// warning about such a filter quotes it (`Unknown object filter operation '=' in
-/// '= KEY'`), and the journal kept the key in clear there after redacting the filter.
-pub fn asked_of_secrets(filter: &Value) -> Vec<String> {
-    fn walk(v: &Value, secret: bool, out: &mut Vec<String>) {
-        match v {
-            Value::Struct(members) => members
-                .iter()
-                .for_each(|(name, v)| walk(v, secret || named_secret(name), out)),
-            Value::Array(items) => items.iter().for_each(|v| walk(v, secret, out)),
-            _ if !secret => {}
-            Value::String(s) | Value::DateTime(s) => out.push(s.clone()),
-            Value::Base64(bytes) => out.push(String::from_utf8_lossy(bytes).into_owned()),
-            Value::Int(n) => out.push(n.to_string()),
-            Value::Float(f) => out.push(f.to_string()),
-            Value::Null | Value::Bool(_) => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(filter, false, &mut out);
-    out
+/// `text`, a fault's or a warning's about what an object filter asks of a property
+/// named like a credential (`subtree`, the filter below that property), with each value
+/// the subtree holds redacted in each form a message may quote it: as sent, less its
+/// operator (`'= [redacted]'` still says which operation it was), word by word, as JSON
+/// (`\\` and `\"` escaped, in a quoted option) and, for base64, encoded. Words of fewer
+/// than four characters and the filter language's own (`orderBy`, `sort`, `DESC`) are
+/// left: replacing them would garble the text, and they keep no secret. The journal kept
+/// `Unknown object filter operation '=' in '= KEY'` after redacting the filter itself.
+pub fn without_values(text: String, subtree: &Value) -> String {
+    let mut forms = Vec::new();
+    quoted_forms(subtree, &mut forms);
+    forms.retain(|w| w.chars().count() >= SHORTEST && !is_filter_word(w));
+    // Longest first: a word inside a longer form would otherwise cut it in two.
+    forms.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    forms.dedup();
+    forms
+        .iter()
+        .fold(text, |text, w| text.replace(w.as_str(), "[redacted]"))
 }
 
-/// `text` with each secret, and each word of one, redacted. Words of fewer than four
-/// characters and the filter language's own words (`orderBy`, `sort`, `DESC`) are left:
-/// replacing them would garble the text around them, and they keep no secret.
-pub fn without_secrets(text: String, secrets: &[String]) -> String {
-    const SHORTEST: usize = 4;
+const SHORTEST: usize = 4;
+
+fn is_filter_word(word: &str) -> bool {
     const FILTER_WORDS: [&str; 16] = [
         "orderBy",
         "sort",
@@ -69,25 +64,49 @@ pub fn without_secrets(text: String, secrets: &[String]) -> String {
         "not null",
         "not in",
     ];
-    if secrets.is_empty() {
-        return text;
+    FILTER_WORDS.iter().any(|f| f.eq_ignore_ascii_case(word))
+}
+
+/// The forms in which a message may quote `v`'s values ([`without_values`]).
+fn quoted_forms(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Struct(members) => members.values().for_each(|v| quoted_forms(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| quoted_forms(v, out)),
+        Value::String(s) | Value::DateTime(s) => text_forms(s, out),
+        Value::Base64(bytes) => {
+            text_forms(&String::from_utf8_lossy(bytes), out);
+            if let serde_json::Value::String(encoded) = serde_json::Value::from(v) {
+                out.push(encoded);
+            }
+        }
+        Value::Int(_) | Value::Float(_) => {
+            out.push(serde_json::Value::from(v).to_string());
+            out.push(match v {
+                Value::Float(f) => f.to_string(),
+                _ => String::new(),
+            });
+        }
+        Value::Null | Value::Bool(_) => {}
     }
-    let mut words: Vec<&str> = secrets
-        .iter()
-        .flat_map(|s| {
-            // The whole text less its operator, so that the text still says which
-            // operation it was (`'= [redacted]'`).
-            let operand = s.trim().trim_start_matches(|c| "=<>!~^$*_".contains(c));
-            std::iter::once(operand.trim()).chain(s.split_whitespace())
-        })
-        .filter(|w| w.chars().count() >= SHORTEST)
-        .filter(|w| !FILTER_WORDS.iter().any(|f| f.eq_ignore_ascii_case(w)))
-        .collect();
-    // Longest first: a word inside a longer secret would otherwise cut it in two.
-    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
-    words
-        .iter()
-        .fold(text, |text, w| text.replace(w, "[redacted]"))
+}
+
+fn text_forms(s: &str, out: &mut Vec<String>) {
+    let operand = s
+        .trim()
+        .trim_start_matches(|c| "=<>!~^$*_".contains(c))
+        .trim();
+    out.push(operand.to_string());
+    out.extend(s.split_whitespace().map(str::to_string));
+    // As JSON writes it, without its quotes, where that differs: `{"x":"a\\b"}` quotes
+    // `a\b` so. (The whole text's form only then: as it is, it would take the operator
+    // along.)
+    for text in [s, operand] {
+        let json = serde_json::Value::from(text).to_string();
+        let inner = &json[1..json.len() - 1];
+        if inner != text {
+            out.push(inner.to_string());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -100,24 +119,34 @@ mod tests {
 
     #[test]
     fn what_a_filter_asks_of_a_credential_is_redacted_where_quoted() {
-        let f = filter(
-            r#"{"users": {"id": {"operation": 5001}, "apiAuthenticationKeys": {"authenticationKey":
-               {"operation": "orderBy", "options": [{"name": "sort", "value": ["s3cret-key"]}]}}}}"#,
+        let sort = filter(
+            r#"{"operation": "orderBy", "options": [{"name": "sort", "value": ["s3cret-key"]}]}"#,
         );
-        let secrets = asked_of_secrets(&f);
-        assert_eq!(secrets, ["orderBy", "sort", "s3cret-key"]);
         assert_eq!(
-            without_secrets(
+            without_values(
                 "'orderBy' on authenticationKey ignored: sort 's3cret-key' is neither ASC nor DESC"
                     .into(),
-                &secrets
+                &sort
             ),
             "'orderBy' on authenticationKey ignored: sort '[redacted]' is neither ASC nor DESC"
         );
-        let secrets = asked_of_secrets(&filter(r#"{"password": {"operation": "= two words"}}"#));
+        let words = filter(r#"{"operation": "= two words"}"#);
         assert_eq!(
-            without_secrets("in '= two words' and 'two'".into(), &secrets),
+            without_values("in '= two words' and 'two'".into(), &words),
             "in '= [redacted]' and 'two'"
+        );
+        // As JSON quotes it, and as base64.
+        let escaped =
+            filter(r#"{"operation": "in", "options": [{"name": "data", "value": ["a\\b\"c"]}]}"#);
+        assert_eq!(
+            without_values(r#"option {"value":["a\\b\"c"]} ignored"#.into(), &escaped),
+            r#"option {"value":["[redacted]"]} ignored"#
+        );
+        let latin1 = Value::Base64(b"hunter2\xe9secret".to_vec());
+        let encoded = serde_json::Value::from(&latin1).to_string();
+        assert_eq!(
+            without_values(format!("'{encoded}' on password ignored"), &latin1),
+            "'\"[redacted]\"' on password ignored"
         );
     }
 }

@@ -335,12 +335,6 @@ impl Observer for Recorder {
             }
             _ => None,
         });
-        // The warnings were told without them (services::add_warning).
-        let secrets = o
-            .call
-            .and_then(|c| c.headers.filter.as_ref())
-            .map(crate::secrets::asked_of_secrets)
-            .unwrap_or_default();
         let fault = o.fault.map(|f| match f {
             Fault::Interrupted {
                 status: Some(s), ..
@@ -358,9 +352,7 @@ impl Observer for Recorder {
                     .fault_message
                     .as_deref()
                     .map_or_else(|| f.message().into_owned(), str::to_string);
-                let message =
-                    crate::secrets::without_secrets(named_as_recorded(f, message), &secrets);
-                (f.class_name().to_string(), message)
+                (f.class_name().to_string(), named_as_recorded(f, message))
             }
         });
         let injected = injected.or(match o.fault {

@@ -242,6 +242,7 @@ impl ObjectFilter {
                 path: Vec::new(),
                 terms: 0,
                 regex_bytes: &regex_bytes,
+                in_secret: false,
             };
             walker.walk(&[t], branch, 0)?;
         }
@@ -362,6 +363,8 @@ struct Walker<'a> {
     /// Bytes the filter's regular expressions compiled to so far ([`MAX_REGEX_BYTES`]);
     /// each leaf's [`Prop`] adds to it while the walker goes on.
     regex_bytes: &'a std::cell::Cell<usize>,
+    /// Below a property named like a credential ([`Walker::guarded`]).
+    in_secret: bool,
 }
 
 impl Walker<'_> {
@@ -373,105 +376,148 @@ impl Walker<'_> {
             return Ok(());
         };
         for (name, child) in members {
-            let Some((owner, prop)) = types.iter().find_map(|t| t.property(name).map(|p| (*t, p)))
-            else {
-                // Left out as the real API leaves it; an operation right under the name
-                // is said to be, as a likely slip of the caller's.
-                if name == "operation" && depth == 0 {
-                    // `{"tickets": {"operation": "x"}}`: no property to filter.
-                    if !self.counted_only() {
-                        self.out.ignored.push(format!(
-                            "{} ignored: an operation at the top of the filter filters \
-                             no property; put it under one (as {{\"id\": {{\"operation\": …}}}})",
-                            describe(child)
-                        ));
-                    }
-                    continue;
-                }
-                if name == "operation" || name == "options" {
-                    // Under a relation: said of the relation itself (below).
-                    continue;
-                }
-                self.path.push(name.clone());
-                let owner = types.first().map_or("", |t| t.name.as_str());
-                let why = format!("{owner} has no property '{name}'");
-                match child.get("operation") {
-                    Some(op) => self.ignore(op, &why),
-                    None => self.note(&why),
-                }
-                self.path.pop();
-                continue;
-            };
-            self.path.push(name.clone());
-            if child.as_struct().is_none() && !matches!(child, Value::Null) {
-                // `id: 160000105` for `id: {operation: 160000105}`.
-                self.note(&format!(
-                    "{} is a bare value; a filter is {{\"operation\": …}}",
-                    describe(child)
-                ));
-                self.path.pop();
-                continue;
-            }
-            match prop.kind {
-                PropertyKind::Local | PropertyKind::Count => match child.get("operation") {
-                    Some(op) => self.leaf_or_ignore(prop, op, child.get("options"))?,
-                    None if child.as_struct().is_some_and(|m| !m.is_empty()) => {
-                        self.note("a local property's filter needs an 'operation'")
-                    }
-                    None => {}
-                },
-                PropertyKind::Relational => {
-                    let targets = relation_targets(owner, prop);
-                    if !targets.is_empty() {
-                        if let Some(op) = child.get("operation") {
-                            // `status: {operation: "Closed"}` for `status.name`: a
-                            // relation is not a value to compare.
-                            // Named by a property its types have: not every one has a
-                            // `name` (a hardware's is its hostname).
-                            let example = ["name", "keyName", "hostname"]
-                                .into_iter()
-                                .find(|p| targets.iter().all(|t| t.property(p).is_some()))
-                                .map_or_else(String::new, |p| format!("{name}.{p} or "));
-                            self.ignore(
-                                op,
-                                &format!(
-                                    "{name} is a relational property; filter one of its \
-                                     properties (as {example}{name}.id)"
-                                ),
-                            );
-                        }
-                        self.walk(&targets, child, depth + 1)?;
-                    } else if let Some(op) = child.get("operation") {
-                        // A flag the server computes: compared as its getter answers it
-                        // (`awaitingUserResponseFlag`; left out, an automation's "tickets
-                        // waiting on us" was every ticket), for the caller where it
-                        // depends on who asks (`newUpdatesFlag`); without a caller (the
-                        // store's own tests) such a flag is left out, and said so. One
-                        // the emulator keeps no data for (`primaryIpAddress`) is read as
-                        // absent, as a relation it does not keep is: left out, slcli's
-                        // lookup of a server by its address found every server.
-                        let computed = crate::store::relations::computed_for(&owner.name, name);
-                        if computed.is_some_and(|c| c.of_row("id", self.viewer).is_none()) {
-                            self.ignore(
-                                op,
-                                "the emulator does not filter on a property computed for each viewer",
-                            );
-                        } else {
-                            self.leaf_or_ignore(prop, op, child.get("options"))?;
-                        }
-                    } else if child.as_struct().is_some_and(|m| !m.is_empty()) {
-                        // `permissions.keyName`, `billingItem.orderItem.order.userRecordId`:
-                        // a type the reference does not describe, whose data the emulator
-                        // does not keep. Read as absent, as an unkept relation of a
-                        // described type is: ignored, slcli's `hw list --owner` and a
-                        // script's "users with TICKET_VIEW" found every row.
-                        self.walk_undescribed(child, depth + 1)?;
-                    }
-                }
-            }
-            self.path.pop();
+            self.guarded(name, child, |w| w.member(types, name, child, depth))?;
         }
         Ok(())
+    }
+
+    /// One member of a filter's object: `name` (a property of one of `types`) and what
+    /// it asks of it, `child`.
+    fn member(
+        &mut self,
+        types: &[&TypeDef],
+        name: &String,
+        child: &Value,
+        depth: usize,
+    ) -> Result<(), Fault> {
+        let Some((owner, prop)) = types.iter().find_map(|t| t.property(name).map(|p| (*t, p)))
+        else {
+            // Left out as the real API leaves it; an operation right under the name
+            // is said to be, as a likely slip of the caller's.
+            if name == "operation" && depth == 0 {
+                // `{"tickets": {"operation": "x"}}`: no property to filter.
+                if !self.counted_only() {
+                    self.out.ignored.push(format!(
+                        "{} ignored: an operation at the top of the filter filters \
+                         no property; put it under one (as {{\"id\": {{\"operation\": …}}}})",
+                        describe(child)
+                    ));
+                }
+                return Ok(());
+            }
+            if name == "operation" || name == "options" {
+                // Under a relation: said of the relation itself (below).
+                return Ok(());
+            }
+            self.path.push(name.clone());
+            let owner = types.first().map_or("", |t| t.name.as_str());
+            let why = format!("{owner} has no property '{name}'");
+            match child.get("operation") {
+                Some(op) => self.ignore(op, &why),
+                None => self.note(&why),
+            }
+            self.path.pop();
+            return Ok(());
+        };
+        self.path.push(name.clone());
+        if child.as_struct().is_none() && !matches!(child, Value::Null) {
+            // `id: 160000105` for `id: {operation: 160000105}`.
+            self.note(&format!(
+                "{} is a bare value; a filter is {{\"operation\": …}}",
+                describe(child)
+            ));
+            self.path.pop();
+            return Ok(());
+        }
+        match prop.kind {
+            PropertyKind::Local | PropertyKind::Count => match child.get("operation") {
+                Some(op) => self.leaf_or_ignore(prop, op, child.get("options"))?,
+                None if child.as_struct().is_some_and(|m| !m.is_empty()) => {
+                    self.note("a local property's filter needs an 'operation'")
+                }
+                None => {}
+            },
+            PropertyKind::Relational => {
+                let targets = relation_targets(owner, prop);
+                if !targets.is_empty() {
+                    if let Some(op) = child.get("operation") {
+                        // `status: {operation: "Closed"}` for `status.name`: a
+                        // relation is not a value to compare.
+                        // Named by a property its types have: not every one has a
+                        // `name` (a hardware's is its hostname).
+                        let example = ["name", "keyName", "hostname"]
+                            .into_iter()
+                            .find(|p| targets.iter().all(|t| t.property(p).is_some()))
+                            .map_or_else(String::new, |p| format!("{name}.{p} or "));
+                        self.ignore(
+                            op,
+                            &format!(
+                                "{name} is a relational property; filter one of its \
+                                 properties (as {example}{name}.id)"
+                            ),
+                        );
+                    }
+                    self.walk(&targets, child, depth + 1)?;
+                } else if let Some(op) = child.get("operation") {
+                    // A flag the server computes: compared as its getter answers it
+                    // (`awaitingUserResponseFlag`; left out, an automation's "tickets
+                    // waiting on us" was every ticket), for the caller where it
+                    // depends on who asks (`newUpdatesFlag`); without a caller (the
+                    // store's own tests) such a flag is left out, and said so. One
+                    // the emulator keeps no data for (`primaryIpAddress`) is read as
+                    // absent, as a relation it does not keep is: left out, slcli's
+                    // lookup of a server by its address found every server.
+                    let computed = crate::store::relations::computed_for(&owner.name, name);
+                    if computed.is_some_and(|c| c.of_row("id", self.viewer).is_none()) {
+                        self.ignore(
+                            op,
+                            "the emulator does not filter on a property computed for each viewer",
+                        );
+                    } else {
+                        self.leaf_or_ignore(prop, op, child.get("options"))?;
+                    }
+                } else if child.as_struct().is_some_and(|m| !m.is_empty()) {
+                    // `permissions.keyName`, `billingItem.orderItem.order.userRecordId`:
+                    // a type the reference does not describe, whose data the emulator
+                    // does not keep. Read as absent, as an unkept relation of a
+                    // described type is: ignored, slcli's `hw list --owner` and a
+                    // script's "users with TICKET_VIEW" found every row.
+                    self.walk_undescribed(child, depth + 1)?;
+                }
+            }
+        }
+        self.path.pop();
+        Ok(())
+    }
+
+    /// Runs `f` on the member `name` of the filter, `child` below it. Where `name` is a
+    /// credential's ([`crate::secrets::named_secret`]), what `f`'s notes and fault quote
+    /// of `child` is redacted: the warning header, the server log and the journal kept
+    /// `Unknown object filter operation '=' in '= KEY'` on `authenticationKey`.
+    fn guarded(
+        &mut self,
+        name: &str,
+        child: &Value,
+        f: impl FnOnce(&mut Self) -> Result<(), Fault>,
+    ) -> Result<(), Fault> {
+        if self.in_secret || !crate::secrets::named_secret(name) {
+            return f(self);
+        }
+        let before = self.out.ignored.len();
+        self.in_secret = true;
+        let result = f(self);
+        self.in_secret = false;
+        let redact = |text: String| crate::secrets::without_values(text, child);
+        for note in &mut self.out.ignored[before..] {
+            *note = redact(std::mem::take(note));
+        }
+        result.map_err(|fault| match fault {
+            Fault::BadArgument { class, message } => Fault::BadArgument {
+                class,
+                message: redact(message),
+            },
+            other => other,
+        })
     }
 
     /// The conditions under a property of a type the reference does not describe: each
@@ -488,21 +534,24 @@ impl Walker<'_> {
             if name == "operation" || name == "options" {
                 continue;
             }
-            self.path.push(name.clone());
-            match child.get("operation") {
-                Some(op) => {
-                    let prop = PropertyDef {
-                        name: name.clone(),
-                        type_name: "string".into(),
-                        many: false,
-                        kind: PropertyKind::Local,
-                        type_ref: crate::schema::types::TypeRef::parse("string"),
-                    };
-                    self.leaf_or_ignore(&prop, op, child.get("options"))?;
+            self.guarded(name, child, |w| {
+                w.path.push(name.clone());
+                match child.get("operation") {
+                    Some(op) => {
+                        let prop = PropertyDef {
+                            name: name.clone(),
+                            type_name: "string".into(),
+                            many: false,
+                            kind: PropertyKind::Local,
+                            type_ref: crate::schema::types::TypeRef::parse("string"),
+                        };
+                        w.leaf_or_ignore(&prop, op, child.get("options"))?;
+                    }
+                    None => w.walk_undescribed(child, depth + 1)?,
                 }
-                None => self.walk_undescribed(child, depth + 1)?,
-            }
-            self.path.pop();
+                w.path.pop();
+                Ok(())
+            })?;
         }
         Ok(())
     }

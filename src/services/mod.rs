@@ -186,18 +186,9 @@ impl Ctx<'_> {
 }
 
 /// Adds `text` to a reply's warnings (the `X-SoftLayer-Emulator-Warning` header), once,
-/// as the header shows it (visible ASCII, cut short), and logs it. What the filter asks
-/// of a credential is redacted first: the log and the journal keep the warning, and the
-/// header's cut could leave half a key.
+/// as the header shows it (visible ASCII, cut short), and logs it.
 fn add_warning(warnings: &mut Vec<String>, call: &Call, text: &str) {
-    let secrets = call
-        .headers
-        .filter
-        .as_ref()
-        .map(crate::secrets::asked_of_secrets)
-        .unwrap_or_default();
-    let text = crate::secrets::without_secrets(text.to_string(), &secrets);
-    let text = crate::call::shown_warning(&text);
+    let text = crate::call::shown_warning(text);
     tracing::warn!("{}::{}: {text}", call.service, call.method);
     if !warnings.contains(&text) {
         warnings.push(text);

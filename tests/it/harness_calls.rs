@@ -412,6 +412,102 @@ fn a_refused_or_ignored_filter_on_a_credential_keeps_no_key_in_the_journal() {
     assert!(warned.iter().all(|l| !l.contains(key)), "{log}");
 }
 
+/// The redaction reaches every form a message quotes a credential's filter in (as JSON,
+/// `\\` and `\"` escaped; base64 that is no UTF-8, as Perl's clients send Latin-1 text),
+/// and only the messages about that credential: a date refused on `createDate` beside
+/// one on `passwordExpireDate` was shown as `'[redacted]x' is not a date`.
+#[test]
+fn the_redaction_of_a_credential_s_filter_reaches_its_quotes_and_no_others() {
+    use base64::Engine as _;
+    let server = start(&[]);
+    let secret = r#"hunter\2"secret"#;
+    let latin1 = b"hunter2\xe9secretpass";
+    let warnings_of = |filter: XVal, service: &str, method: &str| -> String {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new(service, method)
+                    .auth(&DEMO)
+                    .mask("mask[id]")
+                    .filter(filter),
+            )
+            .ok();
+        let calls = journal(&server, "limit=1");
+        calls[0]["warnings"].to_string()
+    };
+    let op = |text: XVal| xstruct(&[("operation", text)]);
+    let quoted = warnings_of(
+        xstruct(&[(
+            "users",
+            xstruct(&[(
+                "forumPasswordHash",
+                xstruct(&[
+                    ("operation", xstr("in")),
+                    (
+                        "options",
+                        xarray(&[
+                            xstruct(&[("nam", xstr("data")), ("value", xarray(&[xstr(secret)]))]),
+                            xstruct(&[("name", xstr("data")), ("value", xarray(&[xstr("a")]))]),
+                        ]),
+                    ),
+                ]),
+            )]),
+        )]),
+        "SoftLayer_Account",
+        "getUsers",
+    );
+    assert!(quoted.contains("[redacted]"), "{quoted}");
+    assert!(!quoted.contains("hunter"), "{quoted}");
+    let encoded = warnings_of(
+        xstruct(&[(
+            "tickets",
+            xstruct(&[(
+                "password",
+                op(XVal::Base64(
+                    base64::engine::general_purpose::STANDARD.encode(latin1),
+                )),
+            )]),
+        )]),
+        "SoftLayer_Account",
+        "getTickets",
+    );
+    assert!(encoded.contains("[redacted]"), "{encoded}");
+    assert!(
+        !encoded.contains(&base64::engine::general_purpose::STANDARD.encode(latin1)),
+        "{encoded}"
+    );
+    assert!(!encoded.contains("hunter"), "{encoded}");
+    let date = |value: &str| {
+        xstruct(&[
+            ("operation", xstr("betweenDate")),
+            (
+                "options",
+                xarray(&[
+                    xstruct(&[
+                        ("name", xstr("startDate")),
+                        ("value", xarray(&[xstr("2026-12-31")])),
+                    ]),
+                    xstruct(&[("name", xstr("endDate")), ("value", xarray(&[xstr(value)]))]),
+                ]),
+            ),
+        ])
+    };
+    let others = warnings_of(
+        xstruct(&[(
+            "users",
+            xstruct(&[
+                ("passwordExpireDate", date("2026-12-31y")),
+                ("createDate", date("2026-12-31x")),
+            ]),
+        )]),
+        "SoftLayer_Account",
+        "getUsers",
+    );
+    assert!(others.contains("'2026-12-31x' is not a date"), "{others}");
+    assert!(!others.contains("2026-12-31y"), "{others}");
+    let log = server.log();
+    assert!(!log.contains("hunter"), "{log}");
+}
+
 /// A call refused before it was read whole (XML that does not parse) is journaled with
 /// its outcome and status, and every part of a call null: the same keys as any entry.
 #[test]
