@@ -490,24 +490,30 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// Runs `f` on the member `name` of the filter, `child` below it. Where `name` is a
-    /// credential's ([`crate::secrets::named_secret`]), what `f`'s notes and fault quote
-    /// of `child` is redacted: the warning header, the server log and the journal kept
-    /// `Unknown object filter operation '=' in '= KEY'` on `authenticationKey`.
+    /// Runs `f` on the member `name` of the filter, `child` below it, redacting from
+    /// `f`'s notes and fault what `child` asks of a credential
+    /// ([`crate::secrets::Redaction`]): the warning header, the server log and the
+    /// journal kept `Unknown object filter operation '=' in '= KEY'` on
+    /// `authenticationKey`.
     fn guarded(
         &mut self,
         name: &str,
         child: &Value,
         f: impl FnOnce(&mut Self) -> Result<(), Fault>,
     ) -> Result<(), Fault> {
-        if self.in_secret || !crate::secrets::named_secret(name) {
+        if self.in_secret {
+            return f(self);
+        }
+        let redaction = crate::secrets::Redaction::of_member(name, child);
+        if redaction.is_empty() {
             return f(self);
         }
         let before = self.out.ignored.len();
-        self.in_secret = true;
+        // Below a credential, every value is one: no member there needs its own look.
+        self.in_secret = crate::secrets::named_secret(name);
         let result = f(self);
         self.in_secret = false;
-        let redact = |text: String| crate::secrets::without_values(text, child);
+        let redact = |text: String| redaction.apply(text);
         for note in &mut self.out.ignored[before..] {
             *note = redact(std::mem::take(note));
         }

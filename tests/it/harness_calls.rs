@@ -476,6 +476,20 @@ fn the_redaction_of_a_credential_s_filter_reaches_its_quotes_and_no_others() {
         "{encoded}"
     );
     assert!(!encoded.contains("hunter"), "{encoded}");
+    // Under a credential's name where no property is (an operation given as an object).
+    let misplaced = warnings_of(
+        xstruct(&[(
+            "tickets",
+            xstruct(&[(
+                "operation",
+                xstruct(&[("password", xstr("Zq7hunterSEC22"))]),
+            )]),
+        )]),
+        "SoftLayer_Account",
+        "getTickets",
+    );
+    assert!(misplaced.contains("[redacted]"), "{misplaced}");
+    assert!(!misplaced.contains("hunter"), "{misplaced}");
     let date = |value: &str| {
         xstruct(&[
             ("operation", xstr("betweenDate")),
