@@ -103,7 +103,8 @@ fn is_filter_word(word: &str) -> bool {
 }
 
 /// The forms of the values under credential-named keys in what `v` holds for an
-/// operation (`in_operation`: `v` is an `operation` or `options` value, or inside one).
+/// operation (`in_operation`: `v` is an `operation` or `options` value, or inside one)
+/// or in a list.
 fn secrets_in_operation(v: &Value, in_operation: bool, out: &mut Vec<String>) {
     match v {
         Value::Struct(members) => {
@@ -115,7 +116,9 @@ fn secrets_in_operation(v: &Value, in_operation: bool, out: &mut Vec<String>) {
                 }
             }
         }
-        Value::Array(items) if in_operation => items
+        // A list where an object belongs is no member of its own: a message quotes it
+        // whole (`[{"password": …}] is a bare value`).
+        Value::Array(items) => items
             .iter()
             .for_each(|v| secrets_in_operation(v, true, out)),
         _ => {}
@@ -190,6 +193,11 @@ mod tests {
             r#"{"passwordExpireDate": {"operation": "2026-12-31"}, "createDate": {"operation": "2026-12-31x"}}"#,
         );
         assert!(Redaction::of_member("users", &users).is_empty());
+        let listed = filter(r#"[{"forumPasswordHash": {"operation": "= hunter2secret"}}]"#);
+        assert_eq!(
+            Redaction::of_member("", &listed).apply("[{\"operation\":\"= hunter2secret\"}]".into()),
+            "[{\"operation\":\"= [redacted]\"}]"
+        );
     }
 
     fn filter(json: &str) -> Value {

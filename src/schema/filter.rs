@@ -227,10 +227,12 @@ impl ObjectFilter {
         if branch.as_struct().is_none() && !branch.is_null() {
             // `{"tickets": "x"}`: the list's branch filters nothing, said as a bare value
             // one level down is.
-            filter.ignored.push(format!(
+            let note = format!(
                 "{} ignored: the filter of a list is an object of {type_name} properties",
                 describe(branch)
-            ));
+            );
+            let redaction = crate::secrets::Redaction::of_member("", branch);
+            filter.ignored.push(redaction.apply(note));
         }
         if let (Some(t), Some(_)) = (schema().type_def(type_name), branch.as_struct()) {
             let regex_bytes = std::cell::Cell::new(0);

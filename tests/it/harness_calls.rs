@@ -490,6 +490,27 @@ fn the_redaction_of_a_credential_s_filter_reaches_its_quotes_and_no_others() {
     );
     assert!(misplaced.contains("[redacted]"), "{misplaced}");
     assert!(!misplaced.contains("hunter"), "{misplaced}");
+    // In a list where an object belongs (a message quotes the list whole).
+    for listed in [
+        xstruct(&[(
+            "users",
+            xarray(&[xstruct(&[(
+                "forumPasswordHash",
+                op(xstr("= hunter2secret")),
+            )])]),
+        )]),
+        xstruct(&[(
+            "users",
+            xstruct(&[(
+                "username",
+                xarray(&[op(xstruct(&[("password", xstr("hunter2secret"))]))]),
+            )]),
+        )]),
+    ] {
+        let said = warnings_of(listed, "SoftLayer_Account", "getUsers");
+        assert!(said.contains("[redacted]"), "{said}");
+        assert!(!said.contains("hunter"), "{said}");
+    }
     let date = |value: &str| {
         xstruct(&[
             ("operation", xstr("betweenDate")),
