@@ -24,6 +24,26 @@ pub fn named_secret(name: &str) -> bool {
     .any(|s| n.contains(s))
 }
 
+/// A filter for the journal: what it asks of a property named like a credential is
+/// redacted, as such an argument is (a filter on `authenticationKey`, the way to find
+/// whose API key one is, kept the key in clear).
+pub fn redacted_filter(filter: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match filter {
+        J::Object(members) => J::Object(
+            members
+                .into_iter()
+                .map(|(name, value)| match named_secret(&name) {
+                    true => (name, J::from("[redacted]")),
+                    false => (name, redacted_filter(value)),
+                })
+                .collect(),
+        ),
+        J::Array(items) => J::Array(items.into_iter().map(redacted_filter).collect()),
+        other => other,
+    }
+}
+
 /// What the messages about one member of an object filter must not quote: the values
 /// it asks of a credential, in every form a message may quote them (as sent, less its
 /// operator, word by word, as JSON with `\\` and `\"` escaped, and base64 as encoded).
@@ -34,6 +54,8 @@ pub fn named_secret(name: &str) -> bool {
 /// password took 75 s of CPU replaced form by form).
 pub struct Redaction {
     matcher: Option<Result<AhoCorasick, ()>>,
+    /// The member is a credential's: every value below it is one.
+    whole: bool,
 }
 
 impl Redaction {
@@ -43,7 +65,8 @@ impl Redaction {
     /// redacting its values here garbled its neighbours' messages).
     pub fn of_member(name: &str, child: &Value) -> Redaction {
         let mut forms = Vec::new();
-        match named_secret(name) {
+        let whole = named_secret(name);
+        match whole {
             true => quoted_forms(child, &mut forms),
             false => {
                 secrets_in_operation(child, name == "operation" || name == "options", &mut forms)
@@ -58,11 +81,16 @@ impl Redaction {
                 .build(&forms)
                 .map_err(|_| ())
         });
-        Redaction { matcher }
+        Redaction { matcher, whole }
     }
 
     pub fn is_empty(&self) -> bool {
         self.matcher.is_none()
+    }
+
+    /// Whether this redaction covers every member below its own (a credential's).
+    pub fn covers_all_below(&self) -> bool {
+        self.whole
     }
 
     /// `text` with the secrets' forms redacted (all of it, should they be too many to
@@ -137,12 +165,10 @@ fn quoted_forms(v: &Value, out: &mut Vec<String>) {
                 out.push(encoded);
             }
         }
-        Value::Int(_) | Value::Float(_) => {
+        Value::Int(_) => out.push(serde_json::Value::from(v).to_string()),
+        Value::Float(f) => {
             out.push(serde_json::Value::from(v).to_string());
-            out.push(match v {
-                Value::Float(f) => f.to_string(),
-                _ => String::new(),
-            });
+            out.push(f.to_string());
         }
         Value::Null | Value::Bool(_) => {}
     }

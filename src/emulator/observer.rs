@@ -93,25 +93,6 @@ fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String
         .collect()
 }
 
-/// A filter for the journal: what it asks of a property named like a credential is
-/// redacted, as such an argument is (a filter on `authenticationKey`, the way to find
-/// whose API key one is, kept the key in clear).
-fn redacted_filter(filter: J) -> J {
-    match filter {
-        J::Object(members) => J::Object(
-            members
-                .into_iter()
-                .map(|(name, value)| match crate::secrets::named_secret(&name) {
-                    true => (name, json!("[redacted]")),
-                    false => (name, redacted_filter(value)),
-                })
-                .collect(),
-        ),
-        J::Array(items) => J::Array(items.into_iter().map(redacted_filter).collect()),
-        other => other,
-    }
-}
-
 /// A fault's `message` as the journal keeps it: one naming a service or method the API
 /// lacks names it as its record does ([`one_segment`]); the answer names it as sent.
 fn named_as_recorded(fault: &Fault, message: String) -> String {
@@ -202,7 +183,7 @@ fn record_of(
         mask,
         // Base64 in a filter is the text it encodes, as the filter reads it.
         filter: call.headers.filter.as_ref().map(|f| {
-            redacted_filter(J::from(
+            crate::secrets::redacted_filter(J::from(
                 crate::schema::filter::base64_as_text(f)
                     .as_ref()
                     .unwrap_or(f),

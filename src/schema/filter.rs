@@ -388,7 +388,7 @@ impl Walker<'_> {
     fn member(
         &mut self,
         types: &[&TypeDef],
-        name: &String,
+        name: &str,
         child: &Value,
         depth: usize,
     ) -> Result<(), Fault> {
@@ -411,7 +411,7 @@ impl Walker<'_> {
                 // Under a relation: said of the relation itself (below).
                 return Ok(());
             }
-            self.path.push(name.clone());
+            self.path.push(name.to_string());
             let owner = types.first().map_or("", |t| t.name.as_str());
             let why = format!("{owner} has no property '{name}'");
             match child.get("operation") {
@@ -421,7 +421,7 @@ impl Walker<'_> {
             self.path.pop();
             return Ok(());
         };
-        self.path.push(name.clone());
+        self.path.push(name.to_string());
         if child.as_struct().is_none() && !matches!(child, Value::Null) {
             // `id: 160000105` for `id: {operation: 160000105}`.
             self.note(&format!(
@@ -512,17 +512,16 @@ impl Walker<'_> {
         }
         let before = self.out.ignored.len();
         // Below a credential, every value is one: no member there needs its own look.
-        self.in_secret = crate::secrets::named_secret(name);
+        self.in_secret = redaction.covers_all_below();
         let result = f(self);
         self.in_secret = false;
-        let redact = |text: String| redaction.apply(text);
         for note in &mut self.out.ignored[before..] {
-            *note = redact(std::mem::take(note));
+            *note = redaction.apply(std::mem::take(note));
         }
         result.map_err(|fault| match fault {
             Fault::BadArgument { class, message } => Fault::BadArgument {
                 class,
-                message: redact(message),
+                message: redaction.apply(message),
             },
             other => other,
         })
