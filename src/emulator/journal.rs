@@ -759,6 +759,45 @@ pub fn redact(name: &str, value: &crate::value::Value, declared: Option<&str>) -
     }
 }
 
+/// Whether every argument has the shape its parameter declares: a list for a list, a
+/// struct for an object, a scalar for a scalar, and none past the last parameter.
+pub fn args_fit(parameters: &[crate::schema::ParameterDef], args: &[crate::value::Value]) -> bool {
+    use crate::schema::types::TypeRef;
+    use crate::value::Value;
+    args.len() <= parameters.len()
+        && parameters
+            .iter()
+            .zip(args)
+            .all(|(p, v)| match (v, &p.type_ref) {
+                (Value::Null, _) => true,
+                (Value::Array(_), TypeRef::List(_)) => true,
+                // softlayer-go's `[]byte` (README, clients).
+                (Value::Array(_), TypeRef::Scalar(_)) => p.type_name == "base64Binary",
+                (Value::Struct(_), TypeRef::Object(_)) => true,
+                (Value::Array(_) | Value::Struct(_), _) => false,
+                (_, TypeRef::Scalar(_)) => true,
+                _ => false,
+            })
+}
+
+/// An argument with every text in it redacted (and file contents elided): a credential
+/// sent where the signature does not put one cannot be told from the text beside it.
+pub fn redact_text(value: &crate::value::Value) -> J {
+    use crate::value::Value;
+    match value {
+        Value::String(_) | Value::DateTime(_) => json!("[redacted]"),
+        Value::Base64(bytes) => json!({"elided": "file data", "bytes": bytes.len()}),
+        Value::Struct(members) => J::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), redact_text(v)))
+                .collect(),
+        ),
+        Value::Array(items) => J::Array(items.iter().map(redact_text).collect()),
+        other => J::from(other),
+    }
+}
+
 /// Text as the journal keeps it: whole up to [`MAX_RECORDED_TEXT`], else its size. The
 /// journal keeps 10,000 calls: whole 16 MiB arguments would make it hold gigabytes (issue
 /// 10); replay skips elided calls as it does file data.

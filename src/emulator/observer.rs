@@ -49,8 +49,16 @@ impl Recorder {
 
 /// A call to a service or method the API does not have, which never became a [`Call`]:
 /// a REST call keeps the path it was refused for, and a verb other than GET.
-fn unserved_record(service: &str, method: &str, nested: Option<&NestedPath>) -> CallRecord {
+fn unserved_record(
+    service: &str,
+    method: &str,
+    nested: Option<&NestedPath>,
+    caller: Option<(String, i64)>,
+) -> CallRecord {
+    let (user, account) = caller.map_or((None, None), |(u, a)| (Some(u), Some(a)));
     CallRecord {
+        user,
+        account,
         service: one_segment(service),
         method: one_segment(method),
         path: nested.map(|n| redacted_path(service, method, &n.segments)),
@@ -128,11 +136,23 @@ fn record_of(
     ran_on: Option<i64>,
 ) -> CallRecord {
     let method = crate::schema::schema().method(&call.service, &call.method);
+    // A credential is known by its place in the signature: sent out of place (after an
+    // empty first struct, inside a list, past the last parameter) it was kept in clear.
+    // Such a call to a method that takes one has all its text redacted.
+    let out_of_place = method.is_some_and(|m| {
+        m.parameters
+            .iter()
+            .any(|p| crate::secrets::named_secret(&p.name))
+            && !journal::args_fit(&m.parameters, &call.args)
+    });
     let args = call
         .args
         .iter()
         .enumerate()
         .map(|(i, v)| {
+            if out_of_place {
+                return journal::redact_text(v);
+            }
             let parameter = method.and_then(|m| m.parameters.get(i));
             let name = parameter.map_or("", |p| p.name.as_str());
             journal::redact(name, v, parameter.map(|p| p.type_name.as_str()))
@@ -284,10 +304,13 @@ impl Observer for Recorder {
     }
 
     fn finished(&self, o: &Outcome<'_>) {
-        let CallTrace { caller, injected } = self.take_trace();
+        let CallTrace {
+            mut caller,
+            injected,
+        } = self.take_trace();
         let record = match (o.call, o.cache_key) {
             (Some(call), key) => {
-                let record = Arc::new(record_of(call, caller, o.nested, o.ran_on));
+                let record = Arc::new(record_of(call, caller.take(), o.nested, o.ran_on));
                 if let (Some(key), None) = (key, o.fault) {
                     let mut map = self.by_cache_key.lock().unwrap_or_else(|p| p.into_inner());
                     if map.len() >= MAX_CACHED_RECORDS {
@@ -308,12 +331,15 @@ impl Observer for Recorder {
         // Named by a REST path or a SOAP operation the API does not have: what it named,
         // as the answer does.
         let record = record.or_else(|| match o.fault {
-            Some(Fault::MethodNotFound { service, method }) => {
-                Some(Arc::new(unserved_record(service, method, o.nested)))
-            }
-            Some(Fault::ServiceNotFound { service, method }) => {
-                Some(Arc::new(unserved_record(service, method, o.nested)))
-            }
+            Some(
+                Fault::MethodNotFound { service, method }
+                | Fault::ServiceNotFound { service, method },
+            ) => Some(Arc::new(unserved_record(
+                service,
+                method,
+                o.nested,
+                caller.take(),
+            ))),
             _ => None,
         });
         let fault = o.fault.map(|f| match f {

@@ -1254,6 +1254,22 @@ impl<C: Codec> Exchange<C> {
         let mut call = match parsed {
             Ok(call) => call,
             Err(fault) => {
+                // REST names a service or method the API lacks as it routes: journaled
+                // as its caller's, as XML-RPC's and SOAP's are (services::admit_unserved).
+                if let Fault::ServiceNotFound { service, method }
+                | Fault::MethodNotFound { service, method } = &fault
+                {
+                    let named = Call {
+                        service: service.clone(),
+                        method: method.clone(),
+                        headers: crate::call::CallHeaders {
+                            credentials: self.codec.fallback_credentials().cloned(),
+                            ..Default::default()
+                        },
+                        args: Vec::new(),
+                    };
+                    services::admit_unserved(&self.shared.store, &named, &*self.shared.observer);
+                }
                 self.whole_fault(None, &fault);
                 return Then::Done;
             }

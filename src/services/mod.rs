@@ -533,6 +533,22 @@ pub fn dispatch_observed(
     dispatch_in(store, None, call, sink, observer)
 }
 
+/// Tells `observer` whom a call to a service or method the API lacks came from, when its
+/// credentials are good: the answer stays "not a valid method" whoever asks (the real API
+/// names it before it authenticates), but a test that scopes the journal to its account
+/// (`journal(account=…)`, README) must find its own misspelt call there.
+pub fn admit_unserved(store: &Store, call: &Call, observer: &dyn Observer) {
+    let Some(credentials) = &call.headers.credentials else {
+        return;
+    };
+    let known = store.caller(credentials, || {
+        store.read(|conn| crate::auth::caller(conn, credentials))
+    });
+    if let Ok((principal, _)) = known {
+        let _ = observer.admitted(call, &principal);
+    }
+}
+
 /// [`dispatch_observed`] in the transaction open on `open`, if any; otherwise in a read
 /// or write transaction of its own, as the method needs.
 fn dispatch_in(
@@ -543,14 +559,18 @@ fn dispatch_in(
     observer: &dyn Observer,
 ) -> Result<Option<Reply>, Fault> {
     if !schema().services.contains_key(&call.service) {
+        admit_unserved(store, call, observer);
         return Err(Fault::ServiceNotFound {
             service: call.service.clone(),
             method: call.method.clone(),
         });
     }
-    let not_found = || Fault::MethodNotFound {
-        service: call.service.clone(),
-        method: call.method.clone(),
+    let not_found = || {
+        admit_unserved(store, call, observer);
+        Fault::MethodNotFound {
+            service: call.service.clone(),
+            method: call.method.clone(),
+        }
     };
     let method = schema()
         .method(&call.service, &call.method)

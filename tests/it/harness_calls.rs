@@ -581,6 +581,149 @@ fn a_call_refused_before_it_was_read_has_every_key_null() {
     }
 }
 
+/// A misspelt method or service, called with good credentials, is the caller's call: a
+/// test that scopes the journal to its account (README) finds it, on every transport.
+/// Refused credentials still make nobody's call.
+#[test]
+fn a_misspelt_call_is_journaled_as_its_callers() {
+    let server = start(&[]);
+    for (service, method) in [
+        ("SoftLayer_Ticket", "getObjcet"),
+        ("SoftLayer_Tickt", "getObject"),
+    ] {
+        let reply = server.xmlrpc(&XmlRpcCall::new(service, method).auth(&DEMO).id(160000001));
+        assert_eq!(reply.fault().code_text(), "-32601");
+        let resp = rest_get(
+            &server,
+            &format!("/rest/v3.1/{service}/160000001/{method}.json"),
+        );
+        assert_eq!(resp.status, 404, "{}", resp.describe());
+    }
+    let envelope = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope \
+         xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\">\
+         <SOAP-ENV:Header><ns1:authenticate><username>{}</username><apiKey>{}</apiKey></ns1:authenticate>\
+         </SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObjcet/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+        DEMO.username, DEMO.api_key
+    );
+    let resp = server.post(
+        "/soap/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml; charset=utf-8")],
+        envelope.as_bytes(),
+    );
+    assert_eq!(resp.status, 500, "{}", resp.describe());
+    // Wrong key: nobody's.
+    server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObjcet")
+            .auth_key(DEMO.username, "wrong")
+            .id(160000001),
+    );
+    let mine = journal(&server, "account=1001");
+    let named: Vec<(&str, &str, &str)> = mine
+        .iter()
+        .map(|c| {
+            (
+                c["transport"].as_str().unwrap(),
+                c["service"].as_str().unwrap(),
+                c["method"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("soap", "SoftLayer_Ticket", "getObjcet"),
+            ("rest", "SoftLayer_Tickt", "getObject"),
+            ("xmlrpc", "SoftLayer_Tickt", "getObject"),
+            ("rest", "SoftLayer_Ticket", "getObjcet"),
+            ("xmlrpc", "SoftLayer_Ticket", "getObjcet"),
+        ],
+        "{mine:#?}"
+    );
+    for call in &mine {
+        assert_eq!(call["user"], "demo", "{call:#}");
+        assert_eq!(call["outcome"], "fault", "{call:#}");
+    }
+    let all = journal(&server, "");
+    assert_eq!(all.len(), 6, "{all:#?}");
+    assert_eq!(all[0]["user"], J::Null, "{:#}", all[0]);
+    assert_eq!(all[0]["account"], J::Null, "{:#}", all[0]);
+}
+
+/// A credential is known by its place in the signature; one sent out of its place (after
+/// an empty first struct, inside a list, past the last parameter) is redacted with all
+/// the text beside it, in the journal and its file.
+#[test]
+fn a_credential_out_of_its_place_is_redacted_with_the_text_beside_it() {
+    let dir = TempDir::new("journal-out-of-place");
+    let file = dir.path().join("calls.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    // XML-RPC whose first param is an argument, not the headers: all shifted by one.
+    let body = "<?xml version=\"1.0\"?><methodCall><methodName>getPortalLoginToken</methodName>\
+        <params><param><value><struct></struct></value></param>\
+        <param><value><string>demo</string></value></param>\
+        <param><value><string>hunter2pass</string></value></param>\
+        <param><value><int>1</int></value></param>\
+        <param><value><string>fluffyanswer</string></value></param></params></methodCall>";
+    server.post(
+        "/xmlrpc/v3.1/SoftLayer_User_Customer",
+        &[("Content-Type", "text/xml")],
+        body.as_bytes(),
+    );
+    for parameters in [
+        json!([["demo", "pw-seven-7777"]]),
+        json!(["demo", "pw-eight-8888", 1, "an answer", "pw-extra-9999"]),
+    ] {
+        let text = json!({ "parameters": parameters }).to_string();
+        http_request(
+            server.addr(),
+            "POST",
+            "/rest/v3.1/SoftLayer_User_Customer/getPortalLoginToken.json",
+            &[("Content-Type", "application/json")],
+            text.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+    }
+    // In its place, the username stays readable.
+    server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getPortalLoginToken")
+            .arg(xstr("demo"))
+            .arg(xstr("pw-in-place-1")),
+    );
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 4, "{calls:#?}");
+    assert_eq!(
+        calls[0]["args"],
+        json!(["demo", "[redacted]"]),
+        "{:#}",
+        calls[0]
+    );
+    assert_eq!(
+        calls[1]["args"],
+        json!(["[redacted]", "[redacted]", 1, "[redacted]", "[redacted]"])
+    );
+    assert_eq!(calls[2]["args"], json!([["[redacted]", "[redacted]"]]));
+    assert_eq!(
+        calls[3]["args"],
+        json!([{}, "[redacted]", "[redacted]", 1, "[redacted]"])
+    );
+    let text = J::Array(calls).to_string();
+    let lines = std::fs::read_to_string(&file).unwrap();
+    for secret in [
+        "hunter2pass",
+        "fluffyanswer",
+        "pw-seven-7777",
+        "pw-eight-8888",
+        "pw-extra-9999",
+        "pw-in-place-1",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the journal: {text}");
+        assert!(!lines.contains(secret), "{secret} in the journal file");
+    }
+}
+
 /// A login's reply is a credential: the hash of `getPortalLoginToken` and
 /// `getAuthenticationToken` authenticates whoever reads it, so neither the journal nor
 /// its file keeps it, and a replay of such a session still matches.
