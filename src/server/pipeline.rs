@@ -157,12 +157,12 @@ pub enum BodyError {
     TooLarge(usize),
     #[error("the request body made no progress for {0} seconds")]
     Stalled(u64),
-    /// A body over 256 KiB holds one of a few places while it arrives; it must arrive
-    /// within the stall timeout of taking it, so one sent a byte at a time cannot keep
-    /// every other big body waiting.
-    #[error(
-        "the request body (over 256 KiB) did not arrive within {0} seconds of the server starting to read it"
-    )]
+    /// A body must arrive whole within twice the stall timeout of the server starting to
+    /// read it (a body over 256 KiB: the stall timeout of taking one of the few places big
+    /// bodies are read in), so one sent a byte at a time cannot keep every other big body
+    /// waiting, nor hold its connection for ever (a few thousand such held every
+    /// connection).
+    #[error("the request body did not arrive within {0} seconds of the server starting to read it")]
     TooSlow(u64),
     #[error("the request body was interrupted")]
     Interrupted,
@@ -333,8 +333,13 @@ async fn read_whole(
     let mut in_flight = InFlight::default();
     let declared = declared.unwrap_or(0) as usize;
     let stall = limits.stall_timeout();
-    // Once the body holds a big-body place: when it must have arrived whole.
-    let mut deadline = None;
+    // When the body must have arrived whole: a small one from now, a big one from when
+    // it takes a big-body place (waiting for one, it holds no more than its connection).
+    // A small body has twice the stall timeout (a body that sends nothing is told it
+    // stalled, not that it was slow).
+    let mut whole_within = stall.saturating_mul(2);
+    let mut deadline =
+        (declared <= SMALL_BODY).then(|| crate::limits::deadline_after(whole_within));
     // A big body takes its whole declared length of the cap once it holds a place (then
     // it must arrive within the stall timeout); bodies waiting for a place, and small
     // bodies, take the cap as their bytes arrive. Taken up front by every body, the
@@ -344,7 +349,7 @@ async fn read_whole(
         return Err(BodyError::Busy);
     }
     if declared > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
-        deadline = Some(crate::limits::deadline_after(stall));
+        (deadline, whole_within) = (Some(crate::limits::deadline_after(stall)), stall);
         in_flight.grow(declared)?;
     }
     // A big body's whole declared length at once (it is within the limits by now):
@@ -364,7 +369,7 @@ async fn read_whole(
                 .await
             {
                 Err(_) if deadline.is_some_and(|d| d <= next) => {
-                    return Err(BodyError::TooSlow(stall.as_secs()));
+                    return Err(BodyError::TooSlow(whole_within.as_secs()));
                 }
                 Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
                 Ok(None) => break,
@@ -382,24 +387,31 @@ async fn read_whole(
             in_flight.grow(beyond)?;
         }
         if bytes.len() + data.len() > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
-            deadline = Some(crate::limits::deadline_after(stall));
+            (deadline, whole_within) = (Some(crate::limits::deadline_after(stall)), stall);
         }
         bytes.extend_from_slice(&data);
     }
     // An empty body is empty whatever its coding says (a GET sent with the header).
     if coding != super::body_encoding::BodyCoding::Identity && !bytes.is_empty() {
         // Off the async threads: inflating up to the limit (16 MiB) is tens of
-        // milliseconds of CPU.
+        // milliseconds of CPU. Measured first, then held as a plain body of its decoded
+        // length would be: a big one refused at once when the cap cannot take it, else
+        // inflated once it has a big body's place and its room.
+        let (len, bytes) =
+            tokio::task::spawn_blocking(move || (coding.decoded_len(&bytes, max), bytes))
+                .await
+                .map_err(|_| BodyError::Interrupted)?;
+        let more = len?.saturating_sub(in_flight.0);
+        if in_flight.0 + more > SMALL_BODY {
+            if in_flight.would_be_busy(more) {
+                return Err(BodyError::Busy);
+            }
+            in_flight.take_big_body_place(stall).await?;
+        }
+        in_flight.grow(more)?;
         let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, max))
             .await
             .map_err(|_| BodyError::Interrupted)??;
-        let beyond = decoded.len().saturating_sub(in_flight.0);
-        if beyond > 0 {
-            in_flight.grow(beyond)?;
-        }
-        if decoded.len() > SMALL_BODY {
-            in_flight.take_big_body_place(stall).await?;
-        }
         return Ok((Bytes::from(decoded), in_flight));
     }
     Ok((Bytes::from(bytes), in_flight))

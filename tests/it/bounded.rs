@@ -1618,6 +1618,38 @@ fn bodies_declared_but_not_sent_hold_none_of_the_in_flight_cap() {
     drop(idle);
 }
 
+/// Sends a byte every 400 ms on each of `streams`: never 2 s without progress, for up to
+/// 12 s.
+fn drip(streams: &[&TcpStream]) -> std::thread::JoinHandle<()> {
+    let streams: Vec<TcpStream> = streams.iter().map(|s| s.try_clone().unwrap()).collect();
+    std::thread::spawn(move || {
+        for _ in 0..30 {
+            std::thread::sleep(Duration::from_millis(400));
+            for s in &streams {
+                let _ = (&*s).write_all(b" ");
+            }
+        }
+    })
+}
+
+/// Asserts that `stream`'s body was answered 408 for arriving too slowly, well before the drip
+/// that began at `started` ended.
+fn answered_too_slow(stream: &TcpStream, started: Instant, within: &str) {
+    let r = read_response(stream, "POST").unwrap();
+    assert_eq!(r.status, 408, "{}", r.describe());
+    assert!(
+        r.text()
+            .contains(&format!("did not arrive within {within}")),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 /// A big body that keeps arriving a byte at a time never stalls, but it holds one of the
 /// few places big bodies are read in: it must arrive whole within the stall timeout
 /// (2 s here) of taking its place, or it is answered 408, and the next big body is read.
@@ -1633,30 +1665,8 @@ fn a_big_body_sent_a_byte_at_a_time_gives_up_its_place() {
         &server,
         b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n<",
     );
-    let dripping = std::thread::spawn({
-        let slow = slow.try_clone().unwrap();
-        move || {
-            // A byte every 400 ms: never 2 s without progress, for up to 12 s.
-            for _ in 0..30 {
-                std::thread::sleep(Duration::from_millis(400));
-                if (&slow).write_all(b" ").is_err() {
-                    break;
-                }
-            }
-        }
-    });
-    let r = read_response(&slow, "POST").unwrap();
-    assert_eq!(r.status, 408, "{}", r.describe());
-    assert!(
-        r.text().contains("did not arrive within 2 seconds"),
-        "{}",
-        r.describe()
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
-    );
+    let dripping = drip(&[&slow]);
+    answered_too_slow(&slow, started, "2 seconds");
     // The place is free again: another big body (a 300 KB update) is read and written.
     let entry = "b".repeat(300_000);
     let call = XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
@@ -1664,6 +1674,35 @@ fn a_big_body_sent_a_byte_at_a_time_gives_up_its_place() {
         .id(TICKET)
         .arg(xstruct(&[("entry", xstr(&entry))]));
     server.xmlrpc(&call).ok();
+    dripping.join().unwrap();
+}
+
+/// A small body sent a byte at a time must still arrive whole within twice the stall
+/// timeout (2 s here) of the server starting to read it: a hundred such bodies held every
+/// connection of a server with `--max-connections 100`, `/health` included, for as long
+/// as they went on.
+#[test]
+fn a_small_body_sent_a_byte_at_a_time_is_cut_and_frees_its_connection() {
+    let server = Server::start_with_args(
+        ":memory:",
+        None,
+        &["--stall-timeout-secs", "2", "--max-connections", "20"],
+    );
+    let started = Instant::now();
+    let slow: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            send_raw(
+                &server,
+                b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nHost: x\r\nContent-Length: 1851\r\n\r\n<",
+            )
+        })
+        .collect();
+    let dripping = drip(&slow.iter().collect::<Vec<_>>());
+    for s in &slow {
+        answered_too_slow(s, started, "4 seconds");
+    }
+    let health = http_request(server.addr(), "GET", "/health", &[], b"", HTTP_TIMEOUT).unwrap();
+    assert_eq!(health.status, 200, "{}", health.describe());
     dripping.join().unwrap();
 }
 
