@@ -3,7 +3,7 @@
 //! (the warning header, the server log, the journal's warnings and faults).
 
 use crate::value::Value;
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 /// Parameter, member and property names whose values are credentials.
 pub fn named_secret(name: &str) -> bool {
@@ -51,12 +51,20 @@ pub fn redacted_filter(filter: serde_json::Value) -> serde_json::Value {
 /// filter itself. Words of fewer than four characters and the filter language's own
 /// (`orderBy`, `sort`, `DESC`) are left: replacing them would garble the text, and they
 /// keep no secret. Found in one pass whatever their number (a 180,000-value list under a
-/// password took 75 s of CPU replaced form by form).
+/// password took 75 s of CPU replaced form by form), by a matcher built only when a
+/// message is redacted: most filters make none, and building it cost time quadratic in a
+/// long repetitive value (`'x' * 40,000` under `password`: 6 s of CPU, however valid
+/// the filter), less in its non-contiguous form.
 pub struct Redaction {
-    matcher: Option<Result<AhoCorasick, ()>>,
+    forms: Vec<String>,
+    matcher: std::cell::OnceCell<Option<AhoCorasick>>,
     /// The member is a credential's: every value below it is one.
     whole: bool,
 }
+
+/// The most bytes of forms one matcher is built for: past it, a message about the member
+/// is redacted whole (a million words under a password held 430 MB of automaton).
+const MAX_FORM_BYTES: usize = 1 << 20;
 
 impl Redaction {
     /// For the member `name` of a filter, `child` below it: every value of `child` when
@@ -73,19 +81,15 @@ impl Redaction {
             }
         }
         forms.retain(|w| w.chars().count() >= SHORTEST && !is_filter_word(w));
-        forms.sort_unstable();
-        forms.dedup();
-        let matcher = (!forms.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&forms)
-                .map_err(|_| ())
-        });
-        Redaction { matcher, whole }
+        Redaction {
+            forms,
+            matcher: std::cell::OnceCell::new(),
+            whole,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.matcher.is_none()
+        self.forms.is_empty()
     }
 
     /// Whether this redaction covers every member below its own (a credential's).
@@ -96,12 +100,29 @@ impl Redaction {
     /// `text` with the secrets' forms redacted (all of it, should they be too many to
     /// find).
     pub fn apply(&self, text: String) -> String {
-        match &self.matcher {
-            None => text,
-            Some(Ok(matcher)) => {
+        if self.forms.is_empty() {
+            return text;
+        }
+        let matcher = self.matcher.get_or_init(|| {
+            let mut forms: Vec<&str> = self.forms.iter().map(String::as_str).collect();
+            forms.sort_unstable();
+            forms.dedup();
+            let bytes: usize = forms.iter().map(|f| f.len()).sum();
+            (bytes <= MAX_FORM_BYTES)
+                .then(|| {
+                    AhoCorasick::builder()
+                        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .build(&forms)
+                        .ok()
+                })
+                .flatten()
+        });
+        match matcher {
+            Some(matcher) => {
                 matcher.replace_all(&text, &vec!["[redacted]"; matcher.patterns_len()])
             }
-            Some(Err(())) => "[redacted]".to_string(),
+            None => "[redacted]".to_string(),
         }
     }
 }

@@ -412,6 +412,48 @@ fn a_refused_or_ignored_filter_on_a_credential_keeps_no_key_in_the_journal() {
     assert!(warned.iter().all(|l| !l.contains(key)), "{log}");
 }
 
+/// Redacting a long credential costs what reading it does. The matcher of its forms was
+/// built for every filter on a credential, message or none, in time quadratic in a
+/// repetitive value: `'x' * 40,000` took 6 s of CPU and held other callers' calls up, so
+/// these million-character values would have taken about an hour each. Forms past a
+/// megabyte in all redact the message whole.
+#[test]
+fn a_long_credential_in_a_filter_is_redacted_in_the_time_it_takes_to_read() {
+    let server = start(&[]);
+    let long = "x".repeat(1_000_000);
+    let words: Vec<String> = (0..150_000).map(|i| format!("w{i:07}")).collect();
+    let words = words.join(" ");
+    let operations = [long.clone(), format!("== {long}"), format!("== {words}")];
+    for operation in &operations {
+        let filter = xstruct(&[(
+            "users",
+            xstruct(&[(
+                "forumPasswordHash",
+                xstruct(&[("operation", xstr(operation))]),
+            )]),
+        )]);
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getUsers")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(filter),
+        );
+    }
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    let messages: Vec<&str> = calls
+        .iter()
+        .map(|c| c["fault"]["message"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(messages[0], "[redacted]", "{calls:#?}");
+    assert!(
+        messages[1].starts_with("Unknown object filter operation '==' in '== [redacted]'"),
+        "{}",
+        messages[1]
+    );
+    assert_eq!(calls[2]["outcome"], "ok", "{:#}", calls[2]);
+}
+
 /// The redaction reaches every form a message quotes a credential's filter in (as JSON,
 /// `\\` and `\"` escaped; base64 that is no UTF-8, as Perl's clients send Latin-1 text),
 /// and only the messages about that credential: a date refused on `createDate` beside
