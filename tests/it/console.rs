@@ -1533,7 +1533,7 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
     let mut browser = edges(&server, "faultform", &[]);
     let s = browser.step("refused");
     let refused = s["refused"].as_object().unwrap();
-    assert_eq!(refused.len(), 5, "{s}");
+    assert_eq!(refused.len(), 7, "{s}");
     for (typed, seen) in refused {
         assert_eq!(seen["error"], 1, "{typed}: {s}");
         let (field, value) = typed.split_once(' ').unwrap();
@@ -1792,6 +1792,65 @@ fn browser_closing_a_preview_returns_the_focus_to_its_button() {
     assert_eq!(s["before"], "BUTTON Close preview", "{s}");
     assert_eq!(s["after"], "BUTTON Preview a.txt", "{s}");
     assert_eq!(s["nextTab"], "BUTTON Download b.txt", "{s}");
+    // Read out: the file's name, not its contents.
+    assert_eq!(s["liveHoldsText"], false, "{s}");
+    assert_eq!(
+        s["announced"], "Preview of a.txt shown below the files.",
+        "{s}"
+    );
+    assert_eq!(s["announcedAfter"], "", "{s}");
+    assert_done(&mut browser);
+}
+
+/// A search's result is a status a screen reader reads out (it changed text announced
+/// nowhere), and a customer's Arabic entry reads right to left: it was laid out left to
+/// right, its first letter far from the right edge and its "!" at the wrong end.
+#[test]
+fn browser_search_results_are_announced_and_arabic_reads_right_to_left() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(
+        &server,
+        &DEMO,
+        1001,
+        "Arabic",
+        "مرحبا، الخادم لا يعمل!\nشكرا.",
+    );
+    let mut browser = edges(&server, "announce", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("searched");
+    assert_eq!(s["status"]["live"], true, "{s}");
+    assert_eq!(s["status"]["text"], "Page 1 of 1 · no tickets", "{s}");
+    let s = browser.step("rtl");
+    let sides = &s["sides"];
+    assert!(
+        sides["fromRight"].as_i64().unwrap() < 5 && sides["fromLeft"].as_i64().unwrap() > 100,
+        "{s}"
+    );
+    assert_done(&mut browser);
+}
+
+/// Someone else closes the ticket while the focus is on "Close ticket": the live redraw
+/// turned the button off and the focus fell to <body>. It goes to "Reopen ticket", as
+/// after the person's own close; and when a reset removes the ticket, to its title.
+#[test]
+fn browser_a_live_close_keeps_the_keyboard_focus_on_the_actions() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Closed by another", "Hello.");
+    let mut browser = edges(&server, "liveclose", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("focused");
+    assert_eq!(s["focus"], "BUTTON#close-button", "{s}");
+    control(
+        &server,
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/close"),
+        &Value::Null,
+    );
+    browser.tell(json!({}));
+    let s = browser.step("closed");
+    assert_eq!(s["focus"], "BUTTON#reopen-button", "{s}");
+    control(&server, "POST", "/_emulator/reset", &Value::Null);
+    browser.tell(json!({}));
+    let s = browser.step("removed");
+    assert_eq!(s["focus"], "H2#ticket-title", "{s}");
     assert_done(&mut browser);
 }
 

@@ -189,8 +189,8 @@ function removeRule(id) {
 
 /** The number fields, each with what it takes and a test of the text. */
 const NUMBERS = {
-  http: ['HTTP status', 'a whole number, 400–599', (t) => /^\d+$/.test(t)],
-  latency: ['Latency', 'a whole number of milliseconds', (t) => /^\d+$/.test(t)],
+  http: ['HTTP status', 'a whole number, 400–599', (t) => /^\d+$/.test(t) && Number(t) >= 400 && Number(t) <= 599],
+  latency: ['Latency', 'a whole number of milliseconds, at most 600000 (ten minutes)', (t) => /^\d+$/.test(t) && Number(t) <= 600000],
   times: ['Times', 'a whole number, 1 or more', (t) => /^\d+$/.test(t) && Number(t) >= 1],
   probability: ['Probability', 'a number from 0 to 1, such as 0.5', (t) => /^(\d+(\.\d*)?|\.\d+)$/.test(t) && Number(t) <= 1],
 };

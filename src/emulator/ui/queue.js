@@ -155,9 +155,12 @@ function renderPager(page) {
   const first = page.total === 0 ? 0 : page.page * page.pageSize + 1;
   const last = Math.min(page.total, (page.page + 1) * page.pageSize);
   shownPage = page.page;
-  $('page-info').textContent = page.total === 0
+  // A status: a search's or a page's result is read out; set only when it changes, so
+  // that a live redraw says nothing.
+  const info = page.total === 0
     ? 'Page 1 of 1 · no tickets'
     : `Page ${page.page + 1} of ${pages} · tickets ${first}–${last} of ${page.total}`;
+  if ($('page-info').textContent !== info) $('page-info').textContent = info;
   $('queue-caption').textContent = `${page.total} ticket${page.total === 1 ? '' : 's'}`;
   $('page-prev').disabled = page.page === 0;
   $('page-next').disabled = page.page + 1 >= pages;

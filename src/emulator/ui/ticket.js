@@ -104,7 +104,9 @@ export async function refreshTicket() {
     t = await getTicket(`tickets/${ticketId}`);
   } catch (e) {
     if (e instanceof Unauthorised) throw e;
+    const had = document.activeElement;
     clearTicket();
+    keepActionFocus(had);
     fill($('ticket-title'), `Ticket ${ticketId}`);
     // The tab named the ticket shown before.
     document.title = `Ticket ${ticketId} · Support console`;
@@ -120,6 +122,7 @@ export async function refreshTicket() {
   renderThread(t.updates);
   renderFiles(t.files);
   renderDevices(t);
+  const had = document.activeElement;
   const before = shown;
   follow($('group-select'), String(t.groupId ?? ''), before ? String(before.groupId ?? '') : undefined);
   follow($('assign-employee'), String(t.assignedEmployeeId ?? ''), before ? String(before.assignedEmployeeId ?? '') : undefined);
@@ -131,6 +134,7 @@ export async function refreshTicket() {
   }
   shown = t;
   updateButtons();
+  keepActionFocus(had);
 }
 
 function renderFacts(t) {
@@ -260,6 +264,7 @@ function closePreview() {
   previewUrl = null;
   fill($('preview'));
   $('preview').hidden = true;
+  $('preview-status').textContent = '';
 }
 
 /**
@@ -308,6 +313,9 @@ async function preview(path, name, id) {
     shown,
   );
   box.hidden = false;
+  // What is read out: the file's name, not its contents (the box held up to 10 MiB of
+  // text in a live region, for a screen reader to read whole).
+  $('preview-status').textContent = `Preview of ${shownControls(name)} shown below the files.`;
 }
 
 function renderDevices(t) {
@@ -358,6 +366,16 @@ async function act(form, action, body, done) {
  * usable, the reply box with its draft first, or else to the ticket's title, above the
  * error: it fell to <body>, though after an action the focus stays on its form.
  */
+/**
+ * A live redraw turned off the action button that had the focus (someone else closed the
+ * ticket, or a reset removed it): the focus goes where the person's own action would
+ * have left it ([`refocus`]), not to <body>. An action under way places it itself.
+ */
+function keepActionFocus(had) {
+  const form = had?.closest?.('.ticket-actions form');
+  if (form && !busy.has(form) && !usable(had)) refocus(form, had);
+}
+
 function refocus(form, pressed) {
   // A button turned off keeps the focus until the browser next draws, then drops it.
   const now = document.activeElement;

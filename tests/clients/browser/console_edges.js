@@ -633,7 +633,7 @@ const SCENARIOS = {
       if (r.method() === 'POST' && r.url().endsWith('/_emulator/faults')) posted.push(r.postData());
     });
     const refused = {};
-    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0']]) {
+    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0'], ['#r-http', '200'], ['#r-latency', '99999999999']]) {
       await page.fill('#fault-form #r-method', 'getObject');
       await page.selectOption('#r-preset', 'rate_limit');
       await page.fill(field, typed);
@@ -1198,6 +1198,12 @@ const SCENARIOS = {
     await button.focus();
     await page.keyboard.press('Enter');
     await page.locator('#preview pre').waitFor();
+    // Read out: the file's name, not its contents.
+    const announced = await text(page, '#preview-status');
+    const liveHoldsText = await page.evaluate(() => {
+      const pre = document.querySelector('#preview pre');
+      return [...document.querySelectorAll('[aria-live], [role=status], [role=alert], [role=log]')].some((live) => live.contains(pre));
+    });
     await page.locator('#preview button').focus();
     const before = await active();
     await page.keyboard.press('Enter');
@@ -1205,7 +1211,56 @@ const SCENARIOS = {
     await page.waitForTimeout(300);
     const after = await active();
     await page.keyboard.press('Tab');
-    report('closed', { before, after, nextTab: await active() });
+    report('closed', { before, after, nextTab: await active(), announced, liveHoldsText, announcedAfter: await text(page, '#preview-status') });
+  },
+
+  // What a screen reader is told and how customers' text reads: a search's result is a
+  // status (it was announced nowhere), and an Arabic entry runs right to left (it was
+  // laid out left to right, its "!" at the wrong end).
+  async announce(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await page.fill('#f-q', 'zzqqnomatch');
+    await page.press('#f-q', 'Enter');
+    await page.locator('#queue-rows td.empty').waitFor();
+    const status = await page.evaluate(() => {
+      const info = document.getElementById('page-info');
+      const live = info.closest('[role=status], [aria-live]');
+      return { text: info.textContent, live: live !== null && live.getAttribute('aria-live') !== 'off' };
+    });
+    report('searched', { status });
+    await page.goto(`${UI}#/ticket/${env('TICKET')}`);
+    const entry = page.locator('#thread p.entry').first();
+    await entry.waitFor();
+    const sides = await entry.evaluate((p) => {
+      const range = document.createRange();
+      range.setStart(p.firstChild, 0);
+      range.setEnd(p.firstChild, 1);
+      const first = range.getBoundingClientRect();
+      const box = p.getBoundingClientRect();
+      return { fromRight: Math.round(box.right - first.right), fromLeft: Math.round(first.left - box.left) };
+    });
+    report('rtl', { sides });
+  },
+
+  // Someone else closes the ticket while the focus is on "Close ticket": the button goes
+  // off in the live redraw, and the focus fell to <body>; it goes to "Reopen ticket", as
+  // after the person's own close. A reset that removes the ticket leaves it on the page,
+  // not on <body>.
+  async liveclose(page) {
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#close-button:not([disabled])').waitFor();
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.focus('#close-button');
+    report('focused', { focus: await focused(page) });
+    await instruction();
+    await page.locator('#close-button[disabled]').waitFor();
+    await page.waitForTimeout(500);
+    report('closed', { focus: await focused(page) });
+    await instruction();
+    await page.locator('#ticket-error:not(:empty)').waitFor();
+    await page.waitForTimeout(500);
+    report('removed', { focus: await focused(page) });
   },
 
   // "Skip to content" moves the focus and leaves the address alone (it wrote #main, and
