@@ -1,7 +1,8 @@
 //! Scheduled alerts and auto-closes (`SoftLayer_Ticket::addScheduledAlert`,
 //! `addScheduledAutoClose`) run when the emulator's clock reaches their time: an
 //! auto-close closes the ticket as the support desk would, an alert sends its reminder
-//! to the outbox, and either is then removed from the ticket.
+//! to the outbox (none for a ticket closed by then), and either is then removed from the
+//! ticket.
 //!
 //! The server checks once a second (a read; it writes only when something is due), and
 //! at once whenever the control API sets or advances the clock, so a test that advances
@@ -9,6 +10,7 @@
 
 use super::outbox::{self, Event};
 use super::support::{self, SupportAction, SupportError};
+use crate::services::ticket::STATUS_CLOSED;
 use crate::store::{Store, harness};
 
 /// What ran: (ticket id, "AUTO_CLOSE" | "ALERT", why it failed if it did).
@@ -71,7 +73,15 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
                         Err(e) => return Err(e),
                     }
                 } else {
-                    outbox::ticket_event(conn, ticket, Event::ScheduledAlert, None)?;
+                    // A reminder is about an open ticket: one due after the ticket was
+                    // closed (by support, or by its own auto-close) is dropped, as the
+                    // customer was mailed "closed" already.
+                    match crate::store::get(conn, "SoftLayer_Ticket", ticket)? {
+                        Some(row) if row.get_i64("statusId") != Some(STATUS_CLOSED) => {
+                            outbox::ticket_row_event(conn, &row, Event::ScheduledAlert, None)?;
+                        }
+                        _ => {}
+                    }
                 }
                 Ok(())
             });

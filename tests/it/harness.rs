@@ -2467,6 +2467,57 @@ fn concurrent_clock_changes_list_every_action_they_ran() {
     }
 }
 
+/// A reminder is about an open ticket: an alert due after its ticket was closed (by its
+/// own auto-close, or by support) mails nothing. The customer got "Reminder for ticket"
+/// after "is now closed".
+#[test]
+fn a_scheduled_alert_on_a_closed_ticket_mails_no_reminder() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2027-03-01T09:00:00-06:00"})),
+    );
+    let t = create_standard_ticket(&server, &DEMO, 1005, "Reminders", "Remind me.");
+    let call = |m: &str, ticket: i64, arg: &str| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", m)
+                    .auth(&DEMO)
+                    .id(ticket)
+                    .arg(xstr(arg)),
+            )
+            .ok()
+            .clone()
+    };
+    call("addScheduledAlert", t, "2027-03-03T09:00:00-06:00");
+    call("addScheduledAutoClose", t, "2027-03-02T09:00:00-06:00");
+    // On a ticket closed already (the seed's 160000003).
+    call("addScheduledAlert", 160000003, "2027-03-03T09:00:00-06:00");
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "3d"})));
+    assert_eq!(clock["fired"].as_array().unwrap().len(), 3, "{clock:#}");
+    assert_eq!(status_of(&server, &DEMO, t), 1002);
+    for ticket in [t, 160000003] {
+        let mail = control.ok(
+            "GET",
+            &format!("/_emulator/outbox?ticket={ticket}&event=SCHEDULED_ALERT"),
+            None,
+        );
+        assert_eq!(mail["messages"], json!([]), "{ticket}: {mail:#}");
+    }
+    let closed = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={t}&event=TICKET_CLOSED"),
+        None,
+    );
+    assert_eq!(
+        closed["messages"].as_array().unwrap().len(),
+        1,
+        "{closed:#}"
+    );
+}
+
 #[test]
 fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
     let server = Server::start();
