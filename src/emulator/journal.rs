@@ -722,7 +722,9 @@ fn end_a_cut_line(file: &std::fs::File) -> std::io::Result<()> {
 /// the schema (`string`, `base64Binary`, `SoftLayer_Ticket_Update[]`), when known.
 pub fn redact(name: &str, value: &crate::value::Value, declared: Option<&str>) -> J {
     use crate::value::Value;
-    if crate::secrets::named_secret(name) && !value.is_null() {
+    // A blank one (PHP's null) keeps nothing: left as it is, the call can be replayed.
+    let blank = value.is_null() || matches!(value, Value::String(s) if s.is_empty());
+    if crate::secrets::named_secret(name) && !blank {
         return json!("[redacted]");
     }
     // softlayer-go sends a file's `[]byte` as an array of byte values (README, clients),
@@ -759,25 +761,15 @@ pub fn redact(name: &str, value: &crate::value::Value, declared: Option<&str>) -
     }
 }
 
-/// Whether every argument has the shape its parameter declares: a list for a list, a
-/// struct for an object, a scalar for a scalar, and none past the last parameter.
+/// Whether every argument reads as its parameter's type, as dispatch converts it (blank
+/// text and an empty struct stand for a missing list or object, PHP's nulls), with none
+/// past the last parameter: a password given where `attachmentId` goes is not one.
 pub fn args_fit(parameters: &[crate::schema::ParameterDef], args: &[crate::value::Value]) -> bool {
-    use crate::schema::types::TypeRef;
-    use crate::value::Value;
     args.len() <= parameters.len()
         && parameters
             .iter()
             .zip(args)
-            .all(|(p, v)| match (v, &p.type_ref) {
-                (Value::Null, _) => true,
-                (Value::Array(_), TypeRef::List(_)) => true,
-                // softlayer-go's `[]byte` (README, clients).
-                (Value::Array(_), TypeRef::Scalar(_)) => p.type_name == "base64Binary",
-                (Value::Struct(_), TypeRef::Object(_)) => true,
-                (Value::Array(_) | Value::Struct(_), _) => false,
-                (_, TypeRef::Scalar(_)) => true,
-                _ => false,
-            })
+            .all(|(p, v)| crate::schema::coerce::coerce(v, &p.type_ref).is_ok())
 }
 
 /// An argument with every text in it redacted (and file contents elided): a credential

@@ -734,8 +734,41 @@ fn a_credential_out_of_its_place_is_redacted_with_the_text_beside_it() {
             .arg(xstr("demo"))
             .arg(xstr("pw-in-place-1")),
     );
+    // A root password given where `attachmentId` goes (it was forgotten) is one.
+    let template = || xstruct(&[("subjectId", xint(1001)), ("title", xstr("Shifted"))]);
+    server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+            .auth(&DEMO)
+            .arg(template())
+            .arg(xstr("body text"))
+            .arg(xstr("pw-root-5555")),
+    );
+    // PHP's nulls (blank text, an empty struct for the list of files) are in their
+    // places: the ticket's text stays readable, and replayable.
+    let php = XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+        .auth(&DEMO)
+        .arg(template())
+        .arg(xstr("PHP-style nulls"))
+        .arg(xstr(""))
+        .arg(xstr(""))
+        .arg(xstr(""))
+        .arg(xstr(""))
+        .arg(xstruct(&[]));
+    server.xmlrpc(&php).ok();
     let calls = journal(&server, "");
-    assert_eq!(calls.len(), 4, "{calls:#?}");
+    assert_eq!(calls.len(), 6, "{calls:#?}");
+    let (php, shifted) = (&calls[0], &calls[1]);
+    assert_eq!(
+        php["args"],
+        json!([{"subjectId": 1001, "title": "Shifted"}, "PHP-style nulls", "", "", "", "", {}]),
+        "{php:#}"
+    );
+    assert_eq!(
+        shifted["args"],
+        json!([{"subjectId": 1001, "title": "[redacted]"}, "[redacted]", "[redacted]"]),
+        "{shifted:#}"
+    );
+    let calls = calls[2..].to_vec();
     assert_eq!(
         calls[0]["args"],
         json!(["demo", "[redacted]"]),
@@ -751,7 +784,7 @@ fn a_credential_out_of_its_place_is_redacted_with_the_text_beside_it() {
         calls[3]["args"],
         json!([{}, "[redacted]", "[redacted]", 1, "[redacted]"])
     );
-    let text = J::Array(calls).to_string();
+    let text = J::Array(journal(&server, "")).to_string();
     let lines = std::fs::read_to_string(&file).unwrap();
     for secret in [
         "hunter2pass",
@@ -760,6 +793,7 @@ fn a_credential_out_of_its_place_is_redacted_with_the_text_beside_it() {
         "pw-eight-8888",
         "pw-extra-9999",
         "pw-in-place-1",
+        "pw-root-5555",
     ] {
         assert!(!text.contains(secret), "{secret} in the journal: {text}");
         assert!(!lines.contains(secret), "{secret} in the journal file");
