@@ -57,9 +57,10 @@ impl BodyCoding {
         Ok(coding)
     }
 
-    /// `body` decoded, at most `max` bytes of it.
-    pub fn decode(self, body: &[u8], max: usize) -> Result<Vec<u8>, BodyError> {
-        self.read_with(body, |decoder, name| inflate(decoder, max, name))
+    /// `body` decoded, at most `max` bytes of it, into room for `len` (its
+    /// [`BodyCoding::decoded_len`]: grown by doubling, a 16 MiB body held up to 32 MiB).
+    pub fn decode(self, body: &[u8], len: usize, max: usize) -> Result<Vec<u8>, BodyError> {
+        self.read_with(body, |decoder, name| inflate(decoder, len, max, name))
     }
 
     /// How long `body` decodes to (at most `max`), counted without holding it. A 200 KB
@@ -97,8 +98,14 @@ impl BodyCoding {
     }
 }
 
-fn inflate(decoder: &mut dyn Read, max: usize, name: &str) -> Result<Vec<u8>, BodyError> {
-    let mut out = Vec::new();
+fn inflate(
+    decoder: &mut dyn Read,
+    len: usize,
+    max: usize,
+    name: &str,
+) -> Result<Vec<u8>, BodyError> {
+    // One more byte: `read_to_end` asks for room to find the end.
+    let mut out = Vec::with_capacity(len.min(max) + 1);
     decoder
         .take(max as u64 + 1)
         .read_to_end(&mut out)
@@ -164,7 +171,7 @@ mod tests {
         let text = "<methodCall>é</methodCall>".repeat(50);
         assert_eq!(
             BodyCoding::Gzip
-                .decode(&gzip(text.as_bytes()), 1 << 20)
+                .decode(&gzip(text.as_bytes()), 0, 1 << 20)
                 .unwrap(),
             text.as_bytes()
         );
@@ -174,7 +181,7 @@ mod tests {
         raw.write_all(text.as_bytes()).unwrap();
         for body in [zlib.finish().unwrap(), raw.finish().unwrap()] {
             assert_eq!(
-                BodyCoding::Deflate.decode(&body, 1 << 20).unwrap(),
+                BodyCoding::Deflate.decode(&body, 0, 1 << 20).unwrap(),
                 text.as_bytes()
             );
         }
@@ -184,18 +191,26 @@ mod tests {
     fn a_body_that_inflates_past_the_limit_or_is_not_compressed_is_refused() {
         let bomb = gzip(&vec![b' '; 10 << 20]);
         assert!(bomb.len() < 64 * 1024, "{}", bomb.len());
+        for refused in [
+            BodyCoding::Gzip.decode(&bomb, 0, 1 << 20).map(|_| 0),
+            BodyCoding::Gzip.decoded_len(&bomb, 1 << 20),
+        ] {
+            assert!(matches!(refused, Err(BodyError::TooLarge(max)) if max == 1 << 20));
+        }
+        assert_eq!(
+            BodyCoding::Gzip
+                .decoded_len(&gzip(&[b' '; 1000]), 1 << 20)
+                .unwrap(),
+            1000
+        );
         assert!(matches!(
-            BodyCoding::Gzip.decode(&bomb, 1 << 20),
-            Err(BodyError::TooLarge(max)) if max == 1 << 20
-        ));
-        assert!(matches!(
-            BodyCoding::Gzip.decode(b"<methodCall/>", 1 << 20),
+            BodyCoding::Gzip.decode(b"<methodCall/>", 0, 1 << 20),
             Err(BodyError::BadCoding(_))
         ));
         let mut truncated = gzip(b"hello world, hello world");
         truncated.truncate(truncated.len() - 6);
         assert!(matches!(
-            BodyCoding::Gzip.decode(&truncated, 1 << 20),
+            BodyCoding::Gzip.decode(&truncated, 0, 1 << 20),
             Err(BodyError::BadCoding(_))
         ));
     }

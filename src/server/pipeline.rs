@@ -401,7 +401,8 @@ async fn read_whole(
             tokio::task::spawn_blocking(move || (coding.decoded_len(&bytes, max), bytes))
                 .await
                 .map_err(|_| BodyError::Interrupted)?;
-        let more = len?.saturating_sub(in_flight.0);
+        let len = len?;
+        let more = len.saturating_sub(in_flight.0);
         if in_flight.0 + more > SMALL_BODY {
             if in_flight.would_be_busy(more) {
                 return Err(BodyError::Busy);
@@ -409,7 +410,7 @@ async fn read_whole(
             in_flight.take_big_body_place(stall).await?;
         }
         in_flight.grow(more)?;
-        let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, max))
+        let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, len, max))
             .await
             .map_err(|_| BodyError::Interrupted)??;
         return Ok((Bytes::from(decoded), in_flight));
