@@ -123,7 +123,7 @@ pub struct Limits {
         env = "SOFTLAYER_EMULATOR_MAX_CONNECTIONS"
     )]
     pub max_connections: usize,
-    /// Seconds the calls in flight get to finish on SIGTERM or Ctrl-C (0 cuts them at
+    /// Seconds the calls in flight get to finish on SIGTERM, Ctrl-C or SIGHUP (0 cuts them at
     /// once).
     #[arg(
         long,
