@@ -229,14 +229,14 @@ fn coerce_args(
     as_sent: &[&str],
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Value>, Fault> {
-    let mut unknown = Vec::new();
+    let (mut unknown, mut misnamed) = (Vec::new(), Vec::new());
     let args = call
         .args
         .iter()
         .enumerate()
         .map(|(i, v)| match method.parameters.get(i) {
             Some(p) => {
-                check_template(v, &p.type_name, 0, &mut unknown);
+                check_template(v, &p.type_name, 0, &mut unknown, &mut misnamed);
                 match coerce_parameter(v, &p.type_ref, &p.name) {
                     Err(_) if as_sent.contains(&p.name.as_str()) => Ok(v.clone()),
                     coerced => coerced.map_err(|e| invalid_argument(method, i, Some(&e))),
@@ -260,6 +260,16 @@ fn coerce_args(
             &format!("template property '{name}' is not a property of {type_name}: ignored"),
         );
     }
+    for (named, declared) in misnamed {
+        add_warning(
+            warnings,
+            call,
+            &format!(
+                "template complexType '{named}' is not {declared} or a type derived from it: \
+                 read as {declared}"
+            ),
+        );
+    }
     Ok(args)
 }
 
@@ -276,22 +286,27 @@ fn check_template(
     type_name: &str,
     depth: usize,
     unknown: &mut Vec<(String, String)>,
+    misnamed: &mut Vec<(String, String)>,
 ) {
-    if depth > 16 || unknown.len() >= MAX_UNKNOWN_TEMPLATE_MEMBERS {
+    if depth > 16 || unknown.len() + misnamed.len() >= MAX_UNKNOWN_TEMPLATE_MEMBERS {
         return;
     }
     let declared = type_name.trim_end_matches("[]");
     match value {
         Value::Array(items) => items
             .iter()
-            .for_each(|item| check_template(item, declared, depth + 1, unknown)),
+            .for_each(|item| check_template(item, declared, depth + 1, unknown, misnamed)),
         Value::Struct(members) => {
             // Only a subtype of the declared type: the handlers read the template as
-            // the declared type whatever it names.
-            let named = members
-                .get("complexType")
-                .and_then(Value::as_str)
-                .filter(|n| schema().is_a(n, declared));
+            // the declared type whatever it names (another is said to be ignored, as an
+            // unknown member is: `Bogus_Type` passed unremarked).
+            let complex_type = members.get("complexType").and_then(Value::as_str);
+            let named = complex_type.filter(|n| schema().is_a(n, declared));
+            if let Some(other) = complex_type.filter(|_| named.is_none())
+                && schema().type_def(declared).is_some()
+            {
+                misnamed.push((other.chars().take(200).collect(), declared.to_string()));
+            }
             let type_name = named.unwrap_or(declared);
             let Some(t) = schema().type_def(type_name) else {
                 return;
@@ -309,7 +324,7 @@ fn check_template(
                     }
                     None => return,
                     Some(def) if def.type_name.starts_with("SoftLayer_") => {
-                        check_template(v, &def.type_name, depth + 1, unknown)
+                        check_template(v, &def.type_name, depth + 1, unknown, misnamed)
                     }
                     Some(_) => {}
                 }

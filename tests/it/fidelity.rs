@@ -1982,6 +1982,30 @@ fn template_properties_are_validated() {
         "{}",
         reply.exchange()
     );
+    // A complexType that is no type of the parameter's (or none at all) is read as the
+    // parameter's type and said to be: it passed unremarked while an unknown member was
+    // named. A subtype passes without a word.
+    for (named, said) in [
+        ("Bogus_Type", true),
+        ("SoftLayer_Ticket", true),
+        ("SoftLayer_Ticket_Update_Customer", false),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth(&DEMO)
+                .id(OPEN_TICKET)
+                .arg(xstruct(&[
+                    ("complexType", xstr(named)),
+                    ("entry", xstr("typed")),
+                ])),
+        );
+        reply.ok();
+        let expected = format!(
+            "template complexType '{named}' is not SoftLayer_Ticket_Update or a type derived \
+             from it: read as SoftLayer_Ticket_Update"
+        );
+        assert_eq!(warning(&reply) == expected, said, "{}", reply.exchange());
+    }
     // Nested: an update template inside a ticket template.
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "edit")
