@@ -1817,8 +1817,27 @@ fn browser_search_results_are_announced_and_arabic_reads_right_to_left() {
     );
     let mut browser = edges(&server, "announce", &[("TICKET", ticket.to_string())]);
     let s = browser.step("searched");
-    assert_eq!(s["status"]["live"], true, "{s}");
-    assert_eq!(s["status"]["text"], "Page 1 of 1 · no tickets", "{s}");
+    let (first, second, all) = (&s["first"], &s["second"], &s["all"]);
+    assert_eq!(first["live"], true, "{s}");
+    assert_eq!(first["text"], "Page 1 of 1 · no tickets", "{s}");
+    // The same words again, read out again (emptied, then said).
+    assert_eq!(second["text"], "Page 1 of 1 · no tickets", "{s}");
+    assert!(
+        second["changes"].as_i64() > first["changes"].as_i64(),
+        "{s}"
+    );
+    assert!(
+        text(&all["text"]).starts_with("Page 1 of 1 · tickets 1–"),
+        "{s}"
+    );
+    create_standard_ticket(&server, &DEMO, 1001, "Made meanwhile", "Hello.");
+    browser.tell(json!({}));
+    let s = browser.step("redrawn");
+    assert_ne!(s["pageInfo"], all["text"], "{s}");
+    assert_eq!(
+        s["status"]["changes"], all["changes"],
+        "a live redraw was read out: {s}"
+    );
     let s = browser.step("rtl");
     let sides = &s["sides"];
     assert!(
@@ -1847,6 +1866,7 @@ fn browser_a_live_close_keeps_the_keyboard_focus_on_the_actions() {
     browser.tell(json!({}));
     let s = browser.step("closed");
     assert_eq!(s["focus"], "BUTTON#reopen-button", "{s}");
+    assert_eq!(s["status"], "Closed", "{s}");
     control(&server, "POST", "/_emulator/reset", &Value::Null);
     browser.tell(json!({}));
     let s = browser.step("removed");

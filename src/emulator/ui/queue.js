@@ -12,8 +12,12 @@ let params = new URLSearchParams();
 let shownPage = 0;
 
 /** The queue's filters as the address holds them. */
+/** Whether the next page drawn answers the person (a search, a filter, a page turned). */
+let announce = false;
+
 export function showQueue(query) {
   params = new URLSearchParams(query);
+  announce = true;
   const form = $('filters');
   for (const name of FILTERS) {
     const field = form.elements[name];
@@ -155,12 +159,21 @@ function renderPager(page) {
   const first = page.total === 0 ? 0 : page.page * page.pageSize + 1;
   const last = Math.min(page.total, (page.page + 1) * page.pageSize);
   shownPage = page.page;
-  // A status: a search's or a page's result is read out; set only when it changes, so
-  // that a live redraw says nothing.
   const info = page.total === 0
     ? 'Page 1 of 1 · no tickets'
     : `Page ${page.page + 1} of ${pages} · tickets ${first}–${last} of ${page.total}`;
-  if ($('page-info').textContent !== info) $('page-info').textContent = info;
+  $('page-info').textContent = info;
+  // Read out for the person's own search, filter or page turn, even when it says what
+  // the last one did (emptied first); not for a live redraw (tests that create tickets
+  // nonstop had it read three times a second).
+  if (announce) {
+    announce = false;
+    const status = $('queue-status');
+    status.textContent = '';
+    setTimeout(() => {
+      status.textContent = info;
+    }, 100);
+  }
   $('queue-caption').textContent = `${page.total} ticket${page.total === 1 ? '' : 's'}`;
   $('page-prev').disabled = page.page === 0;
   $('page-next').disabled = page.page + 1 >= pages;

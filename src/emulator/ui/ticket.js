@@ -373,7 +373,12 @@ async function act(form, action, body, done) {
  */
 function keepActionFocus(had) {
   const form = had?.closest?.('.ticket-actions form');
-  if (form && !busy.has(form) && !usable(had)) refocus(form, had);
+  if (form && !busy.has(form) && !usable(had)) {
+    refocus(form, had);
+    // An Enter pressed for the button that went off is not one for the button the
+    // focus moved to: it reopened the ticket someone had just closed.
+    justActed(form);
+  }
 }
 
 function refocus(form, pressed) {

@@ -1220,15 +1220,34 @@ const SCENARIOS = {
   async announce(page) {
     await signIn(page, '#/');
     await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
-    await page.fill('#f-q', 'zzqqnomatch');
-    await page.press('#f-q', 'Enter');
-    await page.locator('#queue-rows td.empty').waitFor();
-    const status = await page.evaluate(() => {
-      const info = document.getElementById('page-info');
-      const live = info.closest('[role=status], [aria-live]');
-      return { text: info.textContent, live: live !== null && live.getAttribute('aria-live') !== 'off' };
+    await page.evaluate(() => {
+      window.statusChanges = 0;
+      new MutationObserver(() => { window.statusChanges += 1; })
+        .observe(document.getElementById('queue-status'), { childList: true, characterData: true, subtree: true });
     });
-    report('searched', { status });
+    const status = () => page.evaluate(() => {
+      const s = document.getElementById('queue-status');
+      return { text: s.textContent, live: s.getAttribute('role') === 'status', changes: window.statusChanges };
+    });
+    const search = async (q) => {
+      await page.fill('#f-q', q);
+      await page.press('#f-q', 'Enter');
+      await page.waitForTimeout(700);
+    };
+    await search('zzqqnomatch');
+    const first = await status();
+    // Another search with the same result: read out again.
+    await search('yyqqnomatch');
+    const second = await status();
+    await search('');
+    const all = await status();
+    report('searched', { first, second, all });
+    // A live redraw (a ticket made meanwhile) changes the pager, silently.
+    const before = await text(page, '#page-info');
+    await instruction();
+    await page.waitForFunction((b) => document.getElementById('page-info').textContent !== b, before);
+    await page.waitForTimeout(500);
+    report('redrawn', { pageInfo: await text(page, '#page-info'), status: await status() });
     await page.goto(`${UI}#/ticket/${env('TICKET')}`);
     const entry = page.locator('#thread p.entry').first();
     await entry.waitFor();
@@ -1255,8 +1274,11 @@ const SCENARIOS = {
     report('focused', { focus: await focused(page) });
     await instruction();
     await page.locator('#close-button[disabled]').waitFor();
-    await page.waitForTimeout(500);
-    report('closed', { focus: await focused(page) });
+    // Enter pressed for "Close ticket" just as it went off is no press of "Reopen ticket".
+    await page.waitForTimeout(50);
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1000);
+    report('closed', { focus: await focused(page), status: await text(page, '#ticket-status') });
     await instruction();
     await page.locator('#ticket-error:not(:empty)').waitFor();
     await page.waitForTimeout(500);
