@@ -134,17 +134,25 @@ fn record_of(
     caller: Option<(String, i64)>,
     nested: Option<&NestedPath>,
     ran_on: Option<i64>,
+    faulted: bool,
 ) -> CallRecord {
     let method = crate::schema::schema().method(&call.service, &call.method);
     // A credential is known by its place in the signature: sent out of place (after an
     // empty first struct, inside a list, past the last parameter) it was kept in clear.
-    // Such a call to a method that takes one has all its text redacted.
-    let out_of_place = method.is_some_and(|m| {
-        m.parameters
-            .iter()
-            .any(|p| crate::secrets::named_secret(&p.name))
-            && !journal::args_fit(&m.parameters, &call.args)
-    });
+    // Such a call to a method that takes one has all its text redacted, and so has a call
+    // to a method there is no signature of (`getPortalLoginTokn`). Arguments that did not
+    // fail the call fit (dispatch converted them), but for those past the last one:
+    // checked again, a file's base64 was decoded twice.
+    let out_of_place = match method {
+        None => true,
+        Some(m) => {
+            m.parameters
+                .iter()
+                .any(|p| crate::secrets::named_secret(&p.name))
+                && (call.args.len() > m.parameters.len()
+                    || (faulted && !journal::args_fit(&m.parameters, &call.args)))
+        }
+    };
     let args = call
         .args
         .iter()
@@ -310,7 +318,8 @@ impl Observer for Recorder {
         } = self.take_trace();
         let record = match (o.call, o.cache_key) {
             (Some(call), key) => {
-                let record = Arc::new(record_of(call, caller.take(), o.nested, o.ran_on));
+                let faulted = o.fault.is_some();
+                let record = Arc::new(record_of(call, caller.take(), o.nested, o.ran_on, faulted));
                 if let (Some(key), None) = (key, o.fault) {
                     let mut map = self.by_cache_key.lock().unwrap_or_else(|p| p.into_inner());
                     if map.len() >= MAX_CACHED_RECORDS {

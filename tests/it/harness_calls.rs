@@ -798,6 +798,19 @@ fn a_credential_out_of_its_place_is_redacted_with_the_text_beside_it() {
         assert!(!text.contains(secret), "{secret} in the journal: {text}");
         assert!(!lines.contains(secret), "{secret} in the journal file");
     }
+    // A method there is no signature of: nothing is in its place.
+    server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getPortalLoginTokn")
+            .arg(xstr("demo"))
+            .arg(xstr("pw-miss-6666")),
+    );
+    let misspelt = &journal(&server, "limit=1")[0];
+    assert_eq!(misspelt["method"], "getPortalLoginTokn", "{misspelt:#}");
+    assert_eq!(
+        misspelt["args"],
+        json!(["[redacted]", "[redacted]"]),
+        "{misspelt:#}"
+    );
 }
 
 /// A login's reply is a credential: the hash of `getPortalLoginToken` and
