@@ -245,6 +245,21 @@ fn coerce_args(
             None => Ok(v.clone()),
         })
         .collect::<Result<Vec<Value>, Fault>>()?;
+    // Ignored, as the API ignores them; said, as a URL's extra argument is refused (a
+    // client's null padding aside).
+    let (takes, sent) = (method.parameters.len(), call.args.len());
+    if call.args.iter().skip(takes).any(|v| !v.is_null()) {
+        add_warning(
+            warnings,
+            call,
+            &format!(
+                "{} takes {takes} argument{}: the {} more sent ignored",
+                call.method,
+                if takes == 1 { "" } else { "s" },
+                sent - takes
+            ),
+        );
+    }
     if let Some((name, type_name)) = unknown.first()
         && call.headers.strict_templates
     {

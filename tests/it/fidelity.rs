@@ -2006,6 +2006,23 @@ fn template_properties_are_validated() {
         );
         assert_eq!(warning(&reply) == expected, said, "{}", reply.exchange());
     }
+    // Arguments past the method's parameters are ignored, and said to be (a URL's are
+    // refused); a client's null padding is not.
+    for (extra, said) in [(xstr("two"), true), (XVal::Nil, false)] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getStatus")
+                .auth(&DEMO)
+                .id(OPEN_TICKET)
+                .arg(extra),
+        );
+        reply.ok();
+        assert_eq!(
+            warning(&reply) == "getStatus takes 0 arguments: the 1 more sent ignored",
+            said,
+            "{}",
+            reply.exchange()
+        );
+    }
     // Nested: an update template inside a ticket template.
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "edit")
