@@ -448,9 +448,14 @@ fn harness(
             reply["fired"] = json!(
                 fired
                     .iter()
-                    .map(|(ticket, kind, failed)| match failed {
-                        None => json!({ "ticketId": ticket, "kind": kind }),
-                        Some(e) => json!({ "ticketId": ticket, "kind": kind, "error": e }),
+                    .map(|(ticket, kind, ran)| match ran {
+                        scheduler::Ran::Done => json!({ "ticketId": ticket, "kind": kind }),
+                        scheduler::Ran::Skipped(why) => {
+                            json!({ "ticketId": ticket, "kind": kind, "skipped": why })
+                        }
+                        scheduler::Ran::Failed(e) => {
+                            json!({ "ticketId": ticket, "kind": kind, "error": e })
+                        }
                     })
                     .collect::<Vec<_>>()
             );

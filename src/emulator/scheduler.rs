@@ -13,8 +13,17 @@ use super::support::{self, SupportAction, SupportError};
 use crate::services::ticket::STATUS_CLOSED;
 use crate::store::{Store, harness};
 
-/// What ran: (ticket id, "AUTO_CLOSE" | "ALERT", why it failed if it did).
-pub type Fired = Vec<(i64, String, Option<String>)>;
+/// What ran: (ticket id, "AUTO_CLOSE" | "ALERT", how it ended).
+pub type Fired = Vec<(i64, String, Ran)>;
+
+/// How a due action ended.
+pub enum Ran {
+    Done,
+    /// It had nothing to do, and says why (a reminder for a ticket closed by then).
+    Skipped(&'static str),
+    /// It failed, was undone, and was removed.
+    Failed(String),
+}
 
 /// The one turn to run what is due. A clock change holds it from the change until its
 /// own run is done: the once-a-second check, running between the two, took actions the
@@ -66,7 +75,7 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
                 .unwrap_or(now)
                 .max(stamped("createDate").unwrap_or(i64::MIN))
                 .min(now);
-            let ran = crate::clock::as_of(at, || -> Result<(), SupportError> {
+            let ran = crate::clock::as_of(at, || -> Result<Ran, SupportError> {
                 if kind == "AUTO_CLOSE" {
                     match support::apply(conn, ticket, &SupportAction::Close) {
                         Ok(_) | Err(SupportError::NoTicket(_)) => {}
@@ -80,22 +89,25 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
                         Some(row) if row.get_i64("statusId") != Some(STATUS_CLOSED) => {
                             outbox::ticket_row_event(conn, &row, Event::ScheduledAlert, None)?;
                         }
-                        _ => {}
+                        Some(_) => {
+                            return Ok(Ran::Skipped("the ticket was closed: no reminder sent"));
+                        }
+                        None => {}
                     }
                 }
-                Ok(())
+                Ok(Ran::Done)
             });
-            let failed = match ran {
-                Ok(()) => {
+            let ran = match ran {
+                Ok(ran) => {
                     step("RELEASE due_action")?;
-                    None
+                    ran
                 }
                 Err(e) => {
                     step("ROLLBACK TO due_action; RELEASE due_action")?;
-                    Some(e.to_string())
+                    Ran::Failed(e.to_string())
                 }
             };
-            fired.push((ticket, kind, failed));
+            fired.push((ticket, kind, ran));
         }
         Ok(fired)
     })

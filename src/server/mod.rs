@@ -179,10 +179,14 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 .await;
                 match ran {
                     Ok(Ok(fired)) if !fired.is_empty() => {
-                        for (ticket, kind, failed) in fired {
-                            match failed {
-                                None => tracing::info!("scheduled {kind} ran on ticket {ticket}"),
-                                Some(e) => tracing::warn!(
+                        use crate::emulator::scheduler::Ran;
+                        for (ticket, kind, ran) in fired {
+                            match ran {
+                                Ran::Done => tracing::info!("scheduled {kind} ran on ticket {ticket}"),
+                                Ran::Skipped(why) => {
+                                    tracing::info!("scheduled {kind} on ticket {ticket}: {why}")
+                                }
+                                Ran::Failed(e) => tracing::warn!(
                                     "scheduled {kind} on ticket {ticket} failed and was removed: {e}"
                                 ),
                             }

@@ -2495,8 +2495,29 @@ fn a_scheduled_alert_on_a_closed_ticket_mails_no_reminder() {
     call("addScheduledAutoClose", t, "2027-03-02T09:00:00-06:00");
     // On a ticket closed already (the seed's 160000003).
     call("addScheduledAlert", 160000003, "2027-03-03T09:00:00-06:00");
+    // Due at the same time as its auto-close, scheduled after it: the reminder goes first.
+    let both = create_standard_ticket(&server, &DEMO, 1005, "Same time", "Remind me.");
+    call("addScheduledAutoClose", both, "2027-03-02T09:00:00-06:00");
+    call("addScheduledAlert", both, "2027-03-02T09:00:00-06:00");
     let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "3d"})));
-    assert_eq!(clock["fired"].as_array().unwrap().len(), 3, "{clock:#}");
+    let skipped = json!("the ticket was closed: no reminder sent");
+    assert_eq!(
+        clock["fired"],
+        json!([
+            {"ticketId": both, "kind": "ALERT"},
+            {"ticketId": t, "kind": "AUTO_CLOSE"},
+            {"ticketId": both, "kind": "AUTO_CLOSE"},
+            {"ticketId": t, "kind": "ALERT", "skipped": skipped},
+            {"ticketId": 160000003, "kind": "ALERT", "skipped": skipped},
+        ]),
+        "{clock:#}"
+    );
+    let mail = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={both}&event=SCHEDULED_ALERT"),
+        None,
+    );
+    assert_eq!(mail["messages"].as_array().unwrap().len(), 1, "{mail:#}");
     assert_eq!(status_of(&server, &DEMO, t), 1002);
     for ticket in [t, 160000003] {
         let mail = control.ok(
