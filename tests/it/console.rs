@@ -1350,11 +1350,15 @@ fn browser_back_to_the_queue_with_the_server_away_keeps_the_focus() {
 
 /// At a phone's width, an outcome or an error quoting a long word wraps: the page
 /// scrolled sideways to 1,600-2,200 px. At a desktop's, a long fault class leaves the
-/// rule's Remove in view.
+/// rule's Remove in view. A text preview's long line wraps too (it widened the page to
+/// 27,000 px, and a right-to-left one could not be scrolled to).
 #[test]
 fn browser_long_words_in_outcomes_and_errors_wrap() {
     let server = Server::start();
-    let mut browser = edges(&server, "longwords", &[]);
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "A long line", "See the file.");
+    let line = format!("خطأ: {}\n", "A".repeat(3000));
+    attach(&server, &DEMO, ticket, "ar.txt", line.as_bytes());
+    let mut browser = edges(&server, "longwords", &[("TICKET", ticket.to_string())]);
     let s = browser.step("widths");
     for view in [
         "ruleAdded",
@@ -1362,9 +1366,11 @@ fn browser_long_words_in_outcomes_and_errors_wrap() {
         "journalRefused",
         "queueRefused",
         "ticketAddress",
+        "preview",
     ] {
         assert_eq!(s[view]["document"], 360, "{view}: {s}");
     }
+    assert!(s["previewOverflow"].as_i64().unwrap() <= 0, "{s}");
     assert!(s["removeButtonRight"].as_f64().unwrap() <= 1280.0, "{s}");
     assert_done(&mut browser);
 }

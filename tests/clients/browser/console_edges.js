@@ -1015,6 +1015,16 @@ const SCENARIOS = {
     await page.goto(`${UI}#/ticket/${'7'.repeat(300)}`);
     await page.locator('#ticket-error', { hasText: /\S/ }).waitFor();
     seen.ticketAddress = await widths(page);
+    // A text file whose line starts right to left and runs on unbroken: it widened the
+    // page to 27,000 px, and in its own direction could not be scrolled to.
+    await page.goto(`${UI}#/ticket/${env('TICKET')}`);
+    await page.locator('#files button[aria-label="Preview ar.txt"]').click();
+    await page.locator('#preview pre').waitFor();
+    seen.preview = await widths(page);
+    seen.previewOverflow = await page.evaluate(() => {
+      const pre = document.querySelector('#preview pre');
+      return pre.scrollWidth - pre.clientWidth;
+    });
     report('widths', seen);
   },
 
