@@ -103,6 +103,15 @@ impl InFlight {
         now + more > self.cap_for(more) && now > 0
     }
 
+    /// For `more` bytes past a small body's: refused at once when the cap cannot take
+    /// them, else [`InFlight::take_big_body_place`].
+    async fn take_place_for(&mut self, more: usize, wait: Duration) -> Result<bool, BodyError> {
+        if self.would_be_busy(more) {
+            return Err(BodyError::Busy);
+        }
+        self.take_big_body_place(wait).await
+    }
+
     /// Waits for a place among the big bodies, up to `wait` (busy if none frees), unless
     /// the body holds one already; `true` when it took one now.
     async fn take_big_body_place(&mut self, wait: Duration) -> Result<bool, BodyError> {
@@ -345,10 +354,7 @@ async fn read_whole(
     // bodies, take the cap as their bytes arrive. Taken up front by every body, the
     // declared lengths of a few dozen connections that then send a byte now and then
     // held the whole cap and turned every other caller away with 503.
-    if declared > SMALL_BODY && in_flight.would_be_busy(declared) {
-        return Err(BodyError::Busy);
-    }
-    if declared > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
+    if declared > SMALL_BODY && in_flight.take_place_for(declared, stall).await? {
         (deadline, whole_within) = (Some(crate::limits::deadline_after(stall)), stall);
         in_flight.grow(declared)?;
     }
@@ -404,10 +410,7 @@ async fn read_whole(
         let len = len?;
         let more = len.saturating_sub(in_flight.0);
         if in_flight.0 + more > SMALL_BODY {
-            if in_flight.would_be_busy(more) {
-                return Err(BodyError::Busy);
-            }
-            in_flight.take_big_body_place(stall).await?;
+            in_flight.take_place_for(more, stall).await?;
         }
         in_flight.grow(more)?;
         let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, len, max))

@@ -2467,6 +2467,18 @@ fn concurrent_clock_changes_list_every_action_they_ran() {
     }
 }
 
+/// `addScheduledAlert` or `addScheduledAutoClose` (`method`) of demo's `ticket` at `at`.
+fn schedule(server: &Server, method: &str, ticket: i64, at: &str) {
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", method)
+                .auth(&DEMO)
+                .id(ticket)
+                .arg(xstr(at)),
+        )
+        .ok();
+}
+
 /// A reminder is about an open ticket: an alert due after its ticket was closed (by its
 /// own auto-close, or by support) mails nothing. The customer got "Reminder for ticket"
 /// after "is now closed".
@@ -2480,17 +2492,7 @@ fn a_scheduled_alert_on_a_closed_ticket_mails_no_reminder() {
         Some(&json!({"set": "2027-03-01T09:00:00-06:00"})),
     );
     let t = create_standard_ticket(&server, &DEMO, 1005, "Reminders", "Remind me.");
-    let call = |m: &str, ticket: i64, arg: &str| {
-        server
-            .xmlrpc(
-                &XmlRpcCall::new("SoftLayer_Ticket", m)
-                    .auth(&DEMO)
-                    .id(ticket)
-                    .arg(xstr(arg)),
-            )
-            .ok()
-            .clone()
-    };
+    let call = |m: &str, ticket: i64, at: &str| schedule(&server, m, ticket, at);
     call("addScheduledAlert", t, "2027-03-03T09:00:00-06:00");
     call("addScheduledAutoClose", t, "2027-03-02T09:00:00-06:00");
     // On a ticket closed already (the seed's 160000003).
@@ -2549,17 +2551,7 @@ fn advancing_the_clock_fires_a_scheduled_auto_close_and_alert() {
         Some(&json!({"set": "2027-03-01T09:00:00-06:00"})),
     );
     let t = 160000001;
-    let call = |m: &str, arg: &str| {
-        server
-            .xmlrpc(
-                &XmlRpcCall::new("SoftLayer_Ticket", m)
-                    .auth(&DEMO)
-                    .id(t)
-                    .arg(xstr(arg)),
-            )
-            .ok()
-            .clone()
-    };
+    let call = |m: &str, at: &str| schedule(&server, m, t, at);
     call("addScheduledAutoClose", "2027-03-04T09:00:00-06:00");
     call("addScheduledAlert", "2027-03-02T09:00:00-06:00");
     control.ok("DELETE", "/_emulator/outbox", None);
