@@ -1945,7 +1945,8 @@ fn browser_a_write_answered_after_sign_out_still_clears_its_form() {
 
 /// An address without `#/` opened fresh says it names no page (`#clock`), as before;
 /// only `#main`, which "Skip to content" once wrote, is the queue without a word. The
-/// address with no `#` is the queue, Back to it too.
+/// address with no `#` is the queue, Back to it too, also while the ticket left is still
+/// loading (its late answer retitled the queue's tab with the ticket's number).
 #[test]
 fn browser_an_address_without_its_slash_says_so() {
     let server = Server::start();
@@ -1961,6 +1962,12 @@ fn browser_an_address_without_its_slash_says_so() {
     // Back to the address with no `#` at all is the queue.
     let s = browser.step("back-to-plain");
     assert_eq!(s["hash"], "", "{s}");
+    assert_eq!(s["queue"], true, "{s}");
+    assert_eq!(s["ticket"], false, "{s}");
+    assert_eq!(s["title"], "Queue · Support console", "{s}");
+    // Back while the ticket loads: its late answer leaves the queue's tab title alone.
+    let s = browser.step("back-while-loading");
+    assert!(s["heldLoads"].as_u64().unwrap_or(0) >= 1, "{s}");
     assert_eq!(s["queue"], true, "{s}");
     assert_eq!(s["ticket"], false, "{s}");
     assert_eq!(s["title"], "Queue · Support console", "{s}");

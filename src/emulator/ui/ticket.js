@@ -104,6 +104,8 @@ export async function refreshTicket() {
     t = await getTicket(`tickets/${ticketId}`);
   } catch (e) {
     if (e instanceof Unauthorised) throw e;
+    // Left for another view while it loaded: its tab title and focus are that view's.
+    if ($('ticket').hidden) return;
     const had = document.activeElement;
     clearTicket();
     keepActionFocus(had);
@@ -113,8 +115,9 @@ export async function refreshTicket() {
     $('ticket-error').textContent = `Could not load the ticket: ${e.message}`;
     return;
   }
-  // The answer for a ticket no longer shown (the newest load is another's): not drawn.
-  if (String(t.id) !== ticketId) return;
+  // The answer for a ticket no longer shown (the newest load is another's, or the person
+  // went back to the queue while it loaded, and it retitled the queue's tab): not drawn.
+  if (String(t.id) !== ticketId || $('ticket').hidden) return;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;

@@ -1476,6 +1476,31 @@ const SCENARIOS = {
       ticket: await page.locator('#ticket').isVisible(),
       title: await page.title(),
     });
+    // Back while the ticket is still loading: its answer, arriving over the queue, retitled
+    // the queue's tab "#160000101 · Support console" (seen on a busy machine).
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    let heldLoads = 0;
+    await page.route(/\/_emulator\/tickets\/\d+$/, async (route) => {
+      heldLoads += 1;
+      await held;
+      await route.continue().catch(() => {});
+    });
+    await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
+    await page.locator('#ticket').waitFor({ state: 'visible' });
+    for (let waited = 0; heldLoads === 0 && waited < WAIT; waited += 50) await page.waitForTimeout(50);
+    await page.goBack();
+    await page.waitForFunction(() => document.title.startsWith('Queue'), null, { timeout: WAIT });
+    release();
+    await page.waitForTimeout(1000);
+    report('back-while-loading', {
+      heldLoads,
+      ...(await shown()),
+      ticket: await page.locator('#ticket').isVisible(),
+      title: await page.title(),
+    });
   },
 
   // "Empty the outbox" withdrawn by new mail says so; asked again, that note goes (it
