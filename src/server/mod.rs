@@ -369,7 +369,7 @@ async fn handle(
     shared: Arc<Shared>,
 ) -> Result<Response<Body>, pipeline::Dropped> {
     let path = req.uri().path().to_string();
-    if let Some(problem) = host_problem(&req) {
+    if let Some(problem) = host_problem(&req).or_else(|| authorization_problem(&req)) {
         let answer = bad_request(&path, problem);
         return Ok(unread_body(req, answer));
     }
@@ -773,6 +773,17 @@ fn host_problem(req: &Request<Incoming>) -> Option<&'static str> {
         (Some(_), None) => None,
         (Some(_), Some(_)) => Some("Bad Request: a request carries one Host header, not several."),
     }
+}
+
+/// Two `Authorization` headers: which credentials to take is anyone's guess (the first
+/// was, silently; a request as one user could run as another). RFC 9110 §5.3 allows a
+/// field twice only when it is a list, which `Authorization` is not.
+fn authorization_problem(req: &Request<Incoming>) -> Option<&'static str> {
+    let mut fields = req.headers().get_all(AUTHORIZATION).iter();
+    fields.next()?;
+    fields
+        .next()
+        .map(|_| "Bad Request: a request carries one Authorization header, not several.")
 }
 
 /// 400 with `message`: a `SoftLayer_Exception_Public` fault in the format of the

@@ -52,6 +52,10 @@ const SMALL_BODY: usize = 256 * 1024;
 /// Bodies past this size are never looked up in, nor kept in, the reply cache.
 const MAX_CACHED_BODY: usize = 64 * 1024;
 
+/// The slowest a body may arrive on average past its first seconds (see `read_whole`):
+/// 64 KiB/s, so 16 MiB has about four minutes more.
+const MIN_BODY_RATE: usize = 64 * 1024;
+
 /// Room past the bytes-in-flight cap that only small bodies may take.
 const SMALL_BODY_ROOM: usize = 16 * 1024 * 1024;
 
@@ -60,11 +64,11 @@ const SMALL_BODY_ROOM: usize = 16 * 1024 * 1024;
 #[derive(Default)]
 pub struct InFlight(usize, Option<tokio::sync::OwnedSemaphorePermit>);
 
-/// Bodies past [`SMALL_BODY`] read and parsed at once: half the cores, at least one.
-/// Reading and parsing 16 MiB costs tens of milliseconds of CPU; callers posting them
-/// back to back would otherwise take every core from ordinary calls (issue 10: four
-/// such callers raised a normal `getObject`'s p99 from 7 ms to 270 ms). The others wait
-/// unread, which costs nothing but their connection.
+/// Bodies past [`SMALL_BODY`] parsed at once: half the cores, at least one. Parsing
+/// 16 MiB costs tens of milliseconds of CPU; callers posting them back to back would
+/// otherwise take every core from ordinary calls (issue 10: four such callers raised a
+/// normal `getObject`'s p99 from 7 ms to 270 ms). A body takes its place once it has
+/// arrived: reading it costs little CPU, and a slow sender must not hold a place.
 fn big_body_places() -> &'static Arc<tokio::sync::Semaphore> {
     static PLACES: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
     PLACES.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(crate::limits::half_the_cores())))
@@ -73,12 +77,14 @@ fn big_body_places() -> &'static Arc<tokio::sync::Semaphore> {
 impl InFlight {
     /// Takes `more` bytes of the cap, or says the server is too busy for them. Small
     /// bodies (every ordinary call) may go [`SMALL_BODY_ROOM`] past the cap, so that a
-    /// few big bodies holding it never turn a well-behaved caller away.
+    /// few big bodies holding it never turn a well-behaved caller away. A body alone
+    /// (only its own bytes held) is never refused: with the cap set below a body's
+    /// length, a compressed or chunked one got 503 "retry" on an idle server for ever.
     fn grow(&mut self, more: usize) -> Result<(), BodyError> {
         use std::sync::atomic::Ordering;
         let cap = self.cap_for(more);
         let before = BODY_BYTES_IN_FLIGHT.fetch_add(more, Ordering::SeqCst);
-        if before + more > cap && before > 0 {
+        if before + more > cap && before > self.0 {
             BODY_BYTES_IN_FLIGHT.fetch_sub(more, Ordering::SeqCst);
             return Err(BodyError::Busy);
         }
@@ -96,11 +102,11 @@ impl InFlight {
         }
     }
 
-    /// Whether `more` bytes would be refused now: a big body that could not take its
-    /// length once it had a place is told so at once, not after waiting for the place.
+    /// Whether `more` bytes would be refused now: a big body the cap cannot take is told
+    /// so at once, not after it was sent or waited for a place.
     fn would_be_busy(&self, more: usize) -> bool {
         let now = BODY_BYTES_IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst);
-        now + more > self.cap_for(more) && now > 0
+        now + more > self.cap_for(more) && now > self.0
     }
 
     /// For `more` bytes past a small body's: refused at once when the cap cannot take
@@ -342,60 +348,54 @@ async fn read_whole(
     let mut in_flight = InFlight::default();
     let declared = declared.unwrap_or(0) as usize;
     let stall = limits.stall_timeout();
-    // When the body must have arrived whole: a small one from now, a big one from when
-    // it takes a big-body place (waiting for one, it holds no more than its connection).
-    // A small body has twice the stall timeout (a body that sends nothing is told it
-    // stalled, not that it was slow).
-    let mut whole_within = stall.saturating_mul(2);
-    let mut deadline =
-        (declared <= SMALL_BODY).then(|| crate::limits::deadline_after(whole_within));
-    // A big body takes its whole declared length of the cap once it holds a place (then
-    // it must arrive within the stall timeout); bodies waiting for a place, and small
-    // bodies, take the cap as their bytes arrive. Taken up front by every body, the
-    // declared lengths of a few dozen connections that then send a byte now and then
-    // held the whole cap and turned every other caller away with 503.
-    if declared > SMALL_BODY && in_flight.take_place_for(declared, stall).await? {
-        (deadline, whole_within) = (Some(crate::limits::deadline_after(stall)), stall);
-        in_flight.grow(declared)?;
+    // A big body the cap cannot take is refused before it is read, as it would be after.
+    if declared > SMALL_BODY && in_flight.would_be_busy(declared) {
+        return Err(BodyError::Busy);
     }
-    // A big body's whole declared length at once (it is within the limits by now):
-    // growing by doubling would hold up to twice a big body while it is read. A small
-    // one takes room for an ordinary call (16 KiB at most) and grows as it arrives, so
-    // that memory follows the cap.
-    let mut bytes = Vec::with_capacity(if in_flight.0 > 0 {
-        declared
-    } else {
-        declared.min(16 * 1024)
-    });
+    // Any body must keep coming (a stall timeout between reads) and arrive whole within
+    // twice the stall timeout, a second more for every MIN_BODY_RATE bytes of it: a hundred
+    // small bodies trickled a byte at a time held every connection, and a 16 MiB one over
+    // a slow link could not arrive in a fixed time. A big body takes its place (one of the
+    // few parsed at once) only once it has arrived: taken before, one connection that
+    // declared a big body and sent nothing held the only place, and every other caller's
+    // big body waited and got 503.
+    let began = Instant::now();
+    let whole_within = |length: usize| {
+        let at_rate = Duration::from_secs((length / MIN_BODY_RATE) as u64);
+        stall.saturating_mul(2).saturating_add(at_rate)
+    };
+    let mut bytes = Vec::new();
     loop {
         *started = true;
         let next = crate::limits::deadline_after(stall);
-        let frame =
-            match tokio::time::timeout_at(deadline.map_or(next, |d| d.min(next)), body.frame())
-                .await
-            {
-                Err(_) if deadline.is_some_and(|d| d <= next) => {
-                    return Err(BodyError::TooSlow(whole_within.as_secs()));
-                }
-                Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
-                Ok(None) => break,
-                Ok(Some(Err(e))) => return Err(BodyError::unreadable(&e)),
-                Ok(Some(Ok(frame))) => frame,
-            };
+        let within = whole_within(bytes.len().max(declared));
+        let deadline = crate::limits::deadline_after(within.saturating_sub(began.elapsed()));
+        let frame = match tokio::time::timeout_at(deadline.min(next), body.frame()).await {
+            Err(_) if deadline <= next => return Err(BodyError::TooSlow(within.as_secs())),
+            Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
+            Ok(None) => break,
+            Ok(Some(Err(e))) => return Err(BodyError::unreadable(&e)),
+            Ok(Some(Ok(frame))) => frame,
+        };
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        if bytes.len() + data.len() > max {
+        let needed = bytes.len() + data.len();
+        if needed > max {
             return Err(BodyError::TooLarge(max));
         }
-        let beyond = (bytes.len() + data.len()).saturating_sub(in_flight.0);
-        if beyond > 0 {
-            in_flight.grow(beyond)?;
-        }
-        if bytes.len() + data.len() > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
-            (deadline, whole_within) = (Some(crate::limits::deadline_after(stall)), stall);
+        // The cap counts the room held, which doubles as bytes arrive (never past the
+        // declared length): a connection holds at most twice what it has sent.
+        if needed > bytes.capacity() {
+            let room = needed.max(bytes.capacity() * 2).max(16 * 1024);
+            let room = room.min(if declared >= needed { declared } else { max });
+            in_flight.grow(room.saturating_sub(in_flight.0))?;
+            bytes.reserve_exact(room - bytes.len());
         }
         bytes.extend_from_slice(&data);
+    }
+    if bytes.len() > SMALL_BODY {
+        in_flight.take_big_body_place(stall).await?;
     }
     // An empty body is empty whatever its coding says (a GET sent with the header).
     if coding != super::body_encoding::BodyCoding::Identity && !bytes.is_empty() {

@@ -672,6 +672,16 @@ pub fn post_xmlrpc(
     )
 }
 
+/// Writes raw request bytes on a new connection (and leaves it open).
+pub fn send_raw(server: &Server, head_and_body: &[u8]) -> TcpStream {
+    let stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    (&stream).write_all(head_and_body).unwrap();
+    stream
+}
+
 pub fn http_request(
     addr: SocketAddr,
     method: &str,
