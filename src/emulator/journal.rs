@@ -765,7 +765,7 @@ pub fn redact(name: &str, value: &crate::value::Value, declared: Option<&str>) -
 /// text and an empty struct stand for a missing list or object, PHP's nulls), with none
 /// past the last parameter: a password given where `attachmentId` goes is not one.
 pub fn args_fit(parameters: &[crate::schema::ParameterDef], args: &[crate::value::Value]) -> bool {
-    args.len() <= parameters.len()
+    crate::services::args_past(parameters.len(), args) == 0
         && parameters
             .iter()
             .zip(args)

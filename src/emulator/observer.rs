@@ -149,7 +149,7 @@ fn record_of(
             m.parameters
                 .iter()
                 .any(|p| crate::secrets::named_secret(&p.name))
-                && (call.args.len() > m.parameters.len()
+                && (crate::services::args_past(m.parameters.len(), &call.args) > 0
                     || (faulted && !journal::args_fit(&m.parameters, &call.args)))
         }
     };

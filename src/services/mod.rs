@@ -216,6 +216,12 @@ fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceErro
     }
 }
 
+/// The arguments sent past a method's `takes` parameters, nulls (a client's padding:
+/// softlayer-go pads its calls so) aside.
+pub fn args_past(takes: usize, args: &[Value]) -> usize {
+    args.iter().skip(takes).filter(|v| !v.is_null()).count()
+}
+
 /// The call's arguments as the method's parameter types: the one conversion every
 /// transport's arguments go through. Arguments past the declared ones pass as they are,
 /// and so do those of the wrong type when the method refuses them itself (`as_sent`).
@@ -247,8 +253,9 @@ fn coerce_args(
         .collect::<Result<Vec<Value>, Fault>>()?;
     // Ignored, as the API ignores them; said, as a URL's extra argument is refused (a
     // client's null padding aside).
-    let (takes, sent) = (method.parameters.len(), call.args.len());
-    if call.args.iter().skip(takes).any(|v| !v.is_null()) {
+    let takes = method.parameters.len();
+    let extra = args_past(takes, &call.args);
+    if extra > 0 {
         add_warning(
             warnings,
             call,
@@ -256,7 +263,7 @@ fn coerce_args(
                 "{} takes {takes} argument{}: the {} more sent ignored",
                 call.method,
                 if takes == 1 { "" } else { "s" },
-                sent - takes
+                extra
             ),
         );
     }

@@ -99,10 +99,22 @@ fn is_local(name: &str) -> bool {
         .is_some_and(|p| p.kind == crate::schema::PropertyKind::Local)
 }
 
-/// Changes the init parameter's user (the caller when none is given), which must be of
-/// the caller's account, as the template says; `true`.
+/// Changes the init parameter's user, which must be of
+/// the caller's account, as the template says; `true`. Another user is the master
+/// user's to edit (SLDN: "Account master users and sub-users who have the User Manage
+/// permission can edit other users"; the emulator keeps no permissions, so sub-users
+/// edit only themselves). As the API answers a permission it lacks: not found. A
+/// sub-user disabled the master user, locking it out of every transport.
 fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
     let user = init_object(ctx)?;
+    let caller = ctx.principal.user_id;
+    if user.id() != Some(caller) {
+        let master = store::get(ctx.conn, "SoftLayer_User_Customer", caller)?
+            .and_then(|me| me.values.get("isMasterUserFlag").cloned());
+        if !matches!(master, Some(Value::Bool(true)) | Some(Value::Int(1))) {
+            return Err(Fault::not_found(user.id().unwrap_or_default()));
+        }
+    }
     let template: Struct = match ctx.args.first() {
         Some(Value::Struct(members)) => members.clone(),
         _ => {

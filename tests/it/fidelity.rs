@@ -869,6 +869,32 @@ fn edit_object_keeps_a_users_contact_details_and_names_what_it_does_not() {
         back.exchange()
     );
 
+    // A sub-user edits itself, not another user: the master user's to do (SLDN's
+    // editObject), refused as the API refuses what a permission lacks, as not found. A
+    // sub-user disabled the master user.
+    let own = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "editObject")
+            .auth(&DEMO_BILLING)
+            .id(DEMO_BILLING.id)
+            .arg(xstruct(&[("firstName", xstr("Billing"))])),
+    );
+    assert_eq!(own.ok(), &XVal::Bool(true), "{}", own.exchange());
+    let master = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "editObject")
+            .auth(&DEMO_BILLING)
+            .id(DEMO.id)
+            .arg(xstruct(&[("userStatusId", xint(1002))])),
+    );
+    assert_eq!(
+        master.fault().code_text(),
+        "SoftLayer_Exception_ObjectNotFound",
+        "{}",
+        master.exchange()
+    );
+    server
+        .xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").auth(&DEMO))
+        .ok();
+
     // A user read and sent back whole, with or without its relations: no warning.
     for mask in [None, Some("mask[timezone,account,userStatus]")] {
         let mut read = XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
@@ -1860,6 +1886,45 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
             .arg(xstruct(&[("subjectId", xint(1004))])),
     );
     assert_ne!(reply.ok().member("title").str(), "Disk 3 clicks on boot");
+    // A status or group in the template is ignored (SLDN: "you may not close a ticket
+    // using this method"), and said so: a script closing tickets by edit saw only `true`.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(id)
+            .arg(xstruct(&[("statusId", xint(1002))]))
+            .arg(xstr("Please close this.")),
+    );
+    assert_eq!(
+        reply.ok().member("statusId").int(),
+        1001,
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some("edit: statusId 1002 ignored: edit cannot close or reopen a ticket"),
+        "{}",
+        reply.exchange()
+    );
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(id)
+            .arg(xstruct(&[("groupId", xstr("7"))])),
+    );
+    assert_eq!(
+        reply.fault().string,
+        "Please provide ticket update contents.",
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some("edit: groupId 7 ignored: a ticket's group follows its subject"),
+        "{}",
+        reply.exchange()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2023,6 +2088,21 @@ fn template_properties_are_validated() {
             reply.exchange()
         );
     }
+    // Only what is not padding is counted (it said "the 3 more").
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getStatus")
+            .auth(&DEMO)
+            .id(OPEN_TICKET)
+            .arg(xstr("two"))
+            .arg(XVal::Nil)
+            .arg(XVal::Nil),
+    );
+    assert_eq!(
+        warning(&reply),
+        "getStatus takes 0 arguments: the 1 more sent ignored",
+        "{}",
+        reply.exchange()
+    );
     // Nested: an update template inside a ticket template.
     let reply = server.xmlrpc(
         &XmlRpcCall::new("SoftLayer_Ticket", "edit")

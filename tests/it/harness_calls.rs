@@ -811,6 +811,29 @@ fn a_credential_out_of_its_place_is_redacted_with_the_text_beside_it() {
         json!(["[redacted]", "[redacted]"]),
         "{misspelt:#}"
     );
+    // Nulls past the last parameter are a client's padding, no credential: the call's
+    // text was redacted and replay skipped it.
+    let mut padded = XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+        .auth(&DEMO)
+        .arg(template())
+        .arg(xstr("Padded with nulls"));
+    for _ in 0..7 {
+        padded = padded.arg(XVal::Nil);
+    }
+    let reply = server.xmlrpc(&padded);
+    reply.ok();
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        reply.exchange()
+    );
+    let padded = &journal(&server, "limit=1")[0];
+    assert_eq!(
+        padded["args"],
+        json!([{"subjectId": 1001, "title": "Shifted"}, "Padded with nulls", null, null, null, null, null, null, null]),
+        "{padded:#}"
+    );
 }
 
 /// A login's reply is a credential: the hash of `getPortalLoginToken` and

@@ -278,6 +278,23 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         )),
         _ => {}
     }
+    // SLDN: "you may not close a ticket using this method"; a ticket's group follows its
+    // subject. Both were dropped without a word, so a script that closed tickets by edit
+    // saw `true`. Sent back unchanged (a client's whole ticket) they are no change.
+    for (property, why) in [
+        ("statusId", "edit cannot close or reopen a ticket"),
+        ("groupId", "a ticket's group follows its subject"),
+    ] {
+        let sent = raw_template.as_ref().and_then(|t| t.get(property));
+        let sent = match sent {
+            None | Some(serde_json::Value::Null) => continue,
+            Some(serde_json::Value::String(text)) => text.trim().to_string(),
+            Some(other) => other.to_string(),
+        };
+        if sent.parse::<i64>().ok() != ticket.get_i64(property) {
+            ctx.warn(&format!("edit: {property} {sent} ignored: {why}"));
+        }
+    }
     if template.assigned_user_id.is_some() {
         changes.insert(
             "assignedUserId".into(),
