@@ -1537,6 +1537,11 @@ fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
         None => Ok(Vec::new()),
         Some(b'{' | b'[') => json_args(body, params),
         Some(b'<') => xml_args(body, params),
+        // JSON that is not an object (`null`, `"text"`, `5`) was called "neither JSON nor
+        // XML"; it is told the shape it must have.
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => {
+            Err(Fault::malformed(PARAMETERS_SHAPE))
+        }
         Some(_) => Err(Fault::malformed(
             "the body is neither JSON nor XML; send {\"parameters\": [...]}",
         )),

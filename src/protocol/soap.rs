@@ -793,6 +793,12 @@ impl<'d> Interp<'d> {
                     Value::String(text.to_string())
                 })
             }
+            // An encoded array where a filter belongs: read as the list it is, for the filter
+            // to refuse as XML-RPC and REST do (read as members named `item`, the filter
+            // was dropped without a word and every object answered).
+            Expect::Filter(_) if is_encoded_array(node) => {
+                self.array(node, Expect::Many(""), depth)
+            }
             Expect::Filter(t) => {
                 let def = schema().type_def(t);
                 self.members(node, depth, |name| {

@@ -1788,6 +1788,16 @@ fn bad_bodies_are_400() {
         let resp = rest(&server, "POST", &path, Some(&DEMO), body);
         assert_fault(&resp, 400, "SoftLayer_Exception_WebService_BadRequest", None);
     }
+    // JSON, not an object: told the shape (it was called "neither JSON nor XML").
+    for body in [&b"null"[..], b"\"text\"", b" 5", b"true"] {
+        let resp = rest(&server, "POST", &path, Some(&DEMO), body);
+        assert_fault(
+            &resp,
+            400,
+            "SoftLayer_Exception_WebService_BadRequest",
+            Some("Unable to parse the request body: the body must be {\"parameters\": [...]}"),
+        );
+    }
     let resp = rest(
         &server,
         "POST",
