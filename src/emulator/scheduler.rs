@@ -76,24 +76,24 @@ pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
                 .max(stamped("createDate").unwrap_or(i64::MIN))
                 .min(now);
             let ran = crate::clock::as_of(at, || -> Result<Ran, SupportError> {
+                // Either kind is about an open ticket: one closed by then (by support,
+                // or by its own auto-close) was mailed "closed" already, and a reminder
+                // after it, or a second close, did nothing the reply should list as run.
+                let row = match crate::store::get(conn, "SoftLayer_Ticket", ticket)? {
+                    None => return Ok(Ran::Skipped("the ticket no longer exists")),
+                    Some(row) if row.get_i64("statusId") == Some(STATUS_CLOSED) => {
+                        return Ok(Ran::Skipped(if kind == "AUTO_CLOSE" {
+                            "the ticket was closed already"
+                        } else {
+                            "the ticket was closed: no reminder sent"
+                        }));
+                    }
+                    Some(row) => row,
+                };
                 if kind == "AUTO_CLOSE" {
-                    match support::apply(conn, ticket, &SupportAction::Close) {
-                        Ok(_) | Err(SupportError::NoTicket(_)) => {}
-                        Err(e) => return Err(e),
-                    }
+                    support::apply(conn, ticket, &SupportAction::Close)?;
                 } else {
-                    // A reminder is about an open ticket: one due after the ticket was
-                    // closed (by support, or by its own auto-close) is dropped, as the
-                    // customer was mailed "closed" already.
-                    match crate::store::get(conn, "SoftLayer_Ticket", ticket)? {
-                        Some(row) if row.get_i64("statusId") != Some(STATUS_CLOSED) => {
-                            outbox::ticket_row_event(conn, &row, Event::ScheduledAlert, None)?;
-                        }
-                        Some(_) => {
-                            return Ok(Ran::Skipped("the ticket was closed: no reminder sent"));
-                        }
-                        None => {}
-                    }
+                    outbox::ticket_row_event(conn, &row, Event::ScheduledAlert, None)?;
                 }
                 Ok(Ran::Done)
             });

@@ -348,6 +348,18 @@ pub fn check_document_fields<'a>(
                 crate::protocol::xml::NOT_CARRIED
             )));
         }
+        // HTTP Basic, which REST clients sign in with, splits at the first `:` (RFC 7617
+        // forbids one in a user-id): such a user was loaded and could never call REST.
+        if let Value::String(text) = value
+            && table_name == "SoftLayer_User_Customer"
+            && name == "username"
+            && text.contains(':')
+        {
+            return Err(StoreError::Seed(format!(
+                "{table_name}.username {text:?}: a username holds no ':' (HTTP Basic, which \
+                 REST clients sign in with, splits at the first one)"
+            )));
+        }
         match value {
             // Stored as their JSON text (an object) or as 1 (true for an id), served so.
             Value::Struct(_) => Err(StoreError::Seed(format!(

@@ -730,6 +730,17 @@ fn account_documents_are_checked() {
         Some(&json!({"SoftLayer_User_Customer": [{"username": "demo"}]})),
     );
     assert_eq!(status, 409, "a taken username: {body}");
+    // A username with a colon could never sign in over REST (HTTP Basic splits there).
+    let (status, body) = control.call(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_User_Customer": [{"id": 1, "username": "a:b"}]})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("holds no ':'"),
+        "{body}"
+    );
     // A ticket document the API would refuse, with the words it is refused in.
     let refused = |ticket: J, words: &str| {
         let mut row = json!({"id": 1, "title": "t", "subjectId": 1001});
@@ -2481,7 +2492,7 @@ fn schedule(server: &Server, method: &str, ticket: i64, at: &str) {
 
 /// A reminder is about an open ticket: an alert due after its ticket was closed (by its
 /// own auto-close, or by support) mails nothing. The customer got "Reminder for ticket"
-/// after "is now closed".
+/// after "is now closed". An auto-close of a ticket closed by then is listed as skipped.
 #[test]
 fn a_scheduled_alert_on_a_closed_ticket_mails_no_reminder() {
     let server = Server::start();
@@ -2501,6 +2512,11 @@ fn a_scheduled_alert_on_a_closed_ticket_mails_no_reminder() {
     let both = create_standard_ticket(&server, &DEMO, 1005, "Same time", "Remind me.");
     call("addScheduledAutoClose", both, "2027-03-02T09:00:00-06:00");
     call("addScheduledAlert", both, "2027-03-02T09:00:00-06:00");
+    // An auto-close of a ticket support closed first did nothing, and says so (it was
+    // listed as run).
+    let shut = create_standard_ticket(&server, &DEMO, 1005, "Closed by hand", "Close me.");
+    call("addScheduledAutoClose", shut, "2027-03-02T10:00:00-06:00");
+    control.ok("POST", &format!("/_emulator/tickets/{shut}/close"), None);
     let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "3d"})));
     let skipped = json!("the ticket was closed: no reminder sent");
     assert_eq!(
@@ -2509,6 +2525,7 @@ fn a_scheduled_alert_on_a_closed_ticket_mails_no_reminder() {
             {"ticketId": both, "kind": "ALERT"},
             {"ticketId": t, "kind": "AUTO_CLOSE"},
             {"ticketId": both, "kind": "AUTO_CLOSE"},
+            {"ticketId": shut, "kind": "AUTO_CLOSE", "skipped": "the ticket was closed already"},
             {"ticketId": t, "kind": "ALERT", "skipped": skipped},
             {"ticketId": 160000003, "kind": "ALERT", "skipped": skipped},
         ]),
