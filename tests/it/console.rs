@@ -947,6 +947,23 @@ fn browser_double_clicks_on_row_buttons_send_one_request() {
     assert_done(&mut browser);
 }
 
+/// "Empty the outbox", "Clear journal" and "Remove every rule" are off until their view's
+/// first answer is drawn: pressed while it was on its way, each asked about "all 0" and
+/// deleted everything (the outbox's 44 messages, the journal's 122 calls).
+#[test]
+fn browser_clear_buttons_wait_for_their_view_to_load() {
+    let server = Server::start();
+    let mut browser = edges(&server, "clearbeforeload", &[]);
+    for view in ["#/outbox", "#/journal", "#/faults"] {
+        let s = browser.step(&format!("before-load {view}"));
+        assert_eq!(s["offWhileLoading"], true, "{s}");
+        assert_eq!(s["asked"], 0, "{s}");
+        assert_eq!(s["deletes"], json!([]), "{s}");
+        assert_eq!(s["onOnceDrawn"], true, "{s}");
+    }
+    assert_done(&mut browser);
+}
+
 /// The scenario's last step: it finished, and no script error reached the page.
 fn assert_done(browser: &mut Browser) {
     let s = browser.step("done");

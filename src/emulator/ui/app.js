@@ -6,7 +6,7 @@ import { $, withdraw, justActed, outcome } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
-import { initJournal, showJournal, refreshJournal, refreshFaults, setJournalChoices } from './journal.js';
+import { initJournal, showJournal, refreshJournal, showFaults, refreshFaults, setJournalChoices } from './journal.js';
 
 const VIEWS = ['sign-in', 'queue', 'ticket', 'clock', 'outbox', 'journal', 'faults'];
 /** What each view reloads when the data changes. */
@@ -146,7 +146,7 @@ async function route() {
     } else if (page === '#/faults') {
       show('faults');
       document.title = 'Fault rules · Support console';
-      await refreshFaults();
+      await showFaults();
     } else if (page === '#/outbox') {
       show('outbox');
       document.title = 'Outbox · Support console';

@@ -66,6 +66,9 @@ export function showOutbox(query) {
   outboxParams = new URLSearchParams(query);
   const form = $('outbox-filters');
   for (const name of ['ticket', 'account', 'to', 'event']) setField(form.elements[name], outboxParams.get(name) ?? '');
+  // Off until this filter's messages are drawn: pressed before, it asked about the last
+  // filter's count (or "all 0 messages") and emptied what this one holds.
+  $('outbox-clear').disabled = true;
   return refreshOutbox();
 }
 

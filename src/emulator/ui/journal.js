@@ -17,6 +17,10 @@ export function showJournal(query) {
   journalParams = new URLSearchParams(query);
   const form = $('journal-filters');
   for (const name of JOURNAL_FILTERS) setField(form.elements[name], journalParams.get(name) ?? '');
+  // Off until this filter's calls are drawn: pressed before, it asked "Delete all 0
+  // calls" (or the last filter's count) and cleared every call.
+  anyCalls = false;
+  showClearState();
   return refreshJournal();
 }
 
@@ -72,6 +76,9 @@ export async function refreshJournal() {
     $('journal-caption').textContent = 'Calls';
     $('journal-page').textContent = '';
     shownCalls = 0;
+    // Nothing shown, nothing to ask about: a question would count 0 calls and clear all.
+    anyCalls = false;
+    showClearState();
     withdraw($('journal-confirm'));
     throw e;
   }
@@ -157,8 +164,23 @@ function describeEffect(rule) {
   return effects.join(', ');
 }
 
+/** Opens the fault rules: "Remove every rule" is off until they are drawn (pressed
+ * before, it asked about "all 0 fault rules" and removed every one). */
+export function showFaults() {
+  $('faults-clear').disabled = true;
+  return refreshFaults();
+}
+
 export async function refreshFaults() {
-  const listed = await getFaults('faults');
+  let listed;
+  try {
+    listed = await getFaults('faults');
+  } catch (e) {
+    // Under the error the rules shown may be gone or others: nothing to ask about.
+    $('faults-clear').disabled = true;
+    withdraw($('faults-confirm'));
+    throw e;
+  }
   const { rules } = listed;
   const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = rules.map((r) =>

@@ -113,7 +113,64 @@ function writes(page, into) {
   return into;
 }
 
+/**
+ * Holds the page's GETs of the control API whose path (and query) `matches` until the
+ * returned function is called: a slow answer, made to arrive exactly when the test says.
+ */
+async function hold(page, matches) {
+  let release;
+  const released = new Promise((resolve) => { release = resolve; });
+  const handler = async (route) => {
+    if (route.request().method() !== 'GET') return route.fallback();
+    await released;
+    await route.fallback().catch(() => {});
+  };
+  const url = (u) => u.pathname.startsWith('/_emulator/') && matches.test(u.pathname.slice('/_emulator/'.length) + u.search);
+  await page.route(url, handler);
+  return async () => {
+    release();
+    await page.unroute(url, handler);
+  };
+}
+
+/** Waits up to WAIT for `condition` (a function of `arg`, run in the page); at the end of
+ * the wait it returns false instead of throwing, so the step reports what is shown. */
+const until = (page, condition, arg) =>
+  page.waitForFunction(condition, arg, { timeout: WAIT }).then(() => true, () => false);
+
 const SCENARIOS = {
+  // "Empty the outbox", "Clear journal" and "Remove every rule" pressed while their view's
+  // first answer is held back: they are off, and nothing is asked or deleted. They were
+  // on, and asked "Delete all 0 messages…", then deleted every one.
+  async clearbeforeload(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    await api(page, 'POST', 'tickets/160000001/reply', { employee: 301, entry: 'Mail to empty.' });
+    await api(page, 'POST', 'faults', { preset: 'rate_limit', service: 'SoftLayer_Ticket_Survey' });
+    // A call for the journal.
+    await page.evaluate(() => fetch('/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json', {
+      headers: { Authorization: 'Basic ' + btoa('demo:' + '0123456789abcdef'.repeat(4)) },
+    }));
+    const deletes = writes(page, []);
+    for (const [hash, path, button, confirm, row] of [
+      // The view fresh (never drawn in this page): its list is empty until the answer is drawn.
+      ['#/outbox', /^outbox(\?|$)/, '#outbox-clear', '#outbox-confirm', '#outbox-messages li'],
+      ['#/journal', /^journal\?/, '#journal-clear', '#journal-confirm', '#journal-rows tr'],
+      ['#/faults', /^faults$/, '#faults-clear', '#faults-confirm', '#fault-rows tr'],
+    ]) {
+      const release = await hold(page, path);
+      await page.goto(`${UI}${hash}`);
+      const offWhileLoading = await page.locator(button).isDisabled();
+      await page.locator(button).click({ force: true, timeout: 2000 }).catch(() => {});
+      const asked = await page.locator(`${confirm} .question`).count();
+      if (asked) await page.click(`${confirm} .confirm-yes`);
+      await release();
+      await page.locator(row).first().waitFor();
+      const onOnceDrawn = await until(page, (sel) => !document.querySelector(sel).disabled, button);
+      report(`before-load ${hash}`, { offWhileLoading, asked, onOnceDrawn, deletes });
+    }
+  },
+
   // "Empty the outbox", "Clear journal", "Remove every rule": never more than the view
   // shows, and only after a question in the page.
   async destructive(page) {
@@ -758,7 +815,9 @@ const SCENARIOS = {
     seen.outboxOpen = await page.locator(`#outbox-messages li[data-message="${message}"] details`).evaluate((d) => d.open);
 
     await page.goto(`${UI}#/journal`);
-    await page.locator('#journal-rows tr[data-call]').first().waitFor();
+    // The rows drawn on the last visit are still there: the button is on once this
+    // visit's answer is drawn.
+    await page.locator('#journal-clear:not([disabled])').waitFor();
     await page.focus('#journal-clear');
     await page.keyboard.press('Enter');
     await page.locator('#journal-confirm .question').waitFor();
