@@ -964,6 +964,27 @@ fn browser_clear_buttons_wait_for_their_view_to_load() {
     assert_done(&mut browser);
 }
 
+/// A view's load that fails after the person moved to another view says nothing there
+/// (the queue said "Could not load: since=not-a-date…", a ticket "the disk is full", the
+/// clock "there is no page #/nowhere"); a Clock poll failing every 2 s writes its alert
+/// once, not again each time.
+#[test]
+fn browser_a_load_error_stays_with_its_own_view() {
+    let server = Server::start();
+    let mut browser = edges(&server, "staleerrors", &[]);
+    let s = browser.step("journal-to-queue");
+    assert_eq!(s["queue"], "", "{s}");
+    let s = browser.step("queue-to-ticket");
+    assert_eq!(s["ticket"], "", "{s}");
+    let s = browser.step("nowhere-to-clock");
+    assert_eq!(s["clock"], "", "{s}");
+    let s = browser.step("polls-failing");
+    assert!(s["polls"].as_i64().unwrap_or(0) >= 3, "{s}");
+    assert!(text(&s["error"]).contains("could not be reached"), "{s}");
+    assert_eq!(s["writes"], 1, "{s}");
+    assert_done(&mut browser);
+}
+
 /// The scenario's last step: it finished, and no script error reached the page.
 fn assert_done(browser: &mut Browser) {
     let s = browser.step("done");

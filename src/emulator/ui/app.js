@@ -40,7 +40,13 @@ function show(name) {
   for (const box of document.querySelectorAll('.confirm')) withdraw(box);
   view = name;
   $('loading').hidden = true;
-  for (const v of VIEWS) $(v).hidden = v !== name;
+  for (const v of VIEWS) {
+    $(v).hidden = v !== name;
+    // Busy until the address's load has ended (see `route`): a screen reader waits for
+    // it, and so can a test, rather than read the rows left from the last visit.
+    if (v === name && v !== 'sign-in') $(v).setAttribute('aria-busy', 'true');
+    else $(v).removeAttribute('aria-busy');
+  }
   $('sign-out').hidden = name === 'sign-in';
   $('views').hidden = name === 'sign-in';
   for (const link of $('views').querySelectorAll('a')) {
@@ -91,6 +97,17 @@ function endSigningIn() {
   $('sign-in-status').textContent = '';
 }
 
+/**
+ * A reload of the view shown now failed: said there, unless the person has moved to
+ * another view by the time it fails (it said "Could not load: since=…" on the queue).
+ */
+const failedHere = () => {
+  const from = view;
+  return (error) => {
+    if (view === from || error instanceof Unauthorised) failed(error);
+  };
+};
+
 /** Anything that failed: a refused token goes back to sign-in; the rest shows inline. */
 function failed(error) {
   // Read with the token of a sign-in since ended: nothing of it is shown, not even why.
@@ -110,8 +127,15 @@ function failed(error) {
     journal: 'journal-error',
     faults: 'faults-error',
   }[view] || 'queue-error';
-  $(target).textContent = `Could not load: ${error.message}`;
+  // Written only when it says something new: the Clock and Faults views fail every 2 s
+  // while the server is down, and each write of an alert may be read out again.
+  const said = `Could not load: ${error.message}`;
+  if ($(target).textContent !== said) $(target).textContent = said;
 }
+
+/** Counts the addresses shown: a load that ends after another address was shown says
+ * nothing (its error landed in whichever view was shown then). */
+let routes = 0;
 
 async function route() {
   // In-page links keep the view. `#main` (as "Skip to content" once wrote it, so a
@@ -128,6 +152,8 @@ async function route() {
   // `#/faults/` opened the queue, with an error about a queue parameter).
   const page = hash.replace(/\?.*$/, '').replace(/\/+$/, '') || '#';
   const ticket = page.match(/^#\/ticket\/(.*)$/);
+  const mine = ++routes;
+  const stillShown = () => mine === routes;
   try {
     if (ticket) {
       // As the ticket view reads it, so that Back finds its row.
@@ -157,7 +183,7 @@ async function route() {
       show('queue');
       document.title = 'Queue · Support console';
       await showQueue('');
-      failed(new Error(`there is no page ${page}; this is the queue`));
+      if (stillShown()) failed(new Error(`there is no page ${page}; this is the queue`));
     } else {
       const from = view;
       show('queue');
@@ -173,7 +199,10 @@ async function route() {
       }
     }
   } catch (e) {
-    failed(e);
+    // A refused token is the tab's, whichever view is shown now.
+    if (stillShown() || e instanceof Unauthorised) failed(e);
+  } finally {
+    if (stillShown()) $(view).removeAttribute('aria-busy');
   }
 }
 
@@ -212,7 +241,7 @@ function changed() {
     pending = null;
     getChoices('choices').then(setChoices, failed);
     const refresh = REFRESH[view];
-    if (refresh) refresh().catch(failed);
+    if (refresh) refresh().catch(failedHere());
   }, 250);
 }
 
@@ -223,7 +252,7 @@ function changed() {
  */
 setInterval(() => {
   if ((view === 'clock' || view === 'faults') && !document.hidden && token()) {
-    REFRESH[view]().catch(failed);
+    REFRESH[view]().catch(failedHere());
   }
 }, 2000);
 

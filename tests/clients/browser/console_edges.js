@@ -138,7 +138,71 @@ async function hold(page, matches) {
 const until = (page, condition, arg) =>
   page.waitForFunction(condition, arg, { timeout: WAIT }).then(() => true, () => false);
 
+/**
+ * Waits until the page's GET matching `matches` (held by `hold`, now released) has been
+ * answered, and a moment for the page to act on the answer.
+ */
+async function answered(page, matches) {
+  await page.waitForEvent('requestfinished', {
+    predicate: (r) => matches.test(new URL(r.url()).pathname.slice('/_emulator/'.length) + new URL(r.url()).search),
+    timeout: WAIT,
+  }).catch(() => {});
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+}
+
 const SCENARIOS = {
+  // A view's load that fails after the person moved to another view: the error is not
+  // said in that other view. And a poll failing every 2 s writes its alert once.
+  async staleerrors(page) {
+    const errors = () => page.evaluate(() => Object.fromEntries(
+      ['queue', 'ticket', 'clock', 'journal'].map((v) => [v, document.getElementById(`${v}-error`).textContent])));
+    await signIn(page, '#/');
+    await page.locator('#queue:not([aria-busy])').waitFor();
+
+    let release = await hold(page, /^journal\?/);
+    await page.goto(`${UI}#/journal?since=not-a-date`);
+    await page.click('#views a[data-view=queue]');
+    await page.locator('#queue:not([aria-busy])').waitFor();
+    await release();
+    await answered(page, /^journal\?/);
+    report('journal-to-queue', await errors());
+
+    // Held, then answered 500 (the route added last runs first).
+    await page.route(/\/_emulator\/queue\?/, (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"the disk is full"}' }));
+    release = await hold(page, /^queue\?/);
+    await page.goto(`${UI}#/?q=zzz`);
+    await page.goto(`${UI}#/ticket/160000001`);
+    await page.locator('#thread li.update').first().waitFor();
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await release();
+    await answered(page, /^queue\?/);
+    await page.unroute(/\/_emulator\/queue\?/);
+    report('queue-to-ticket', await errors());
+
+    release = await hold(page, /^queue\?/);
+    await page.goto(`${UI}#/nowhere`);
+    await page.goto(`${UI}#/clock`);
+    await page.locator('#clock:not([aria-busy])').waitFor();
+    await release();
+    await answered(page, /^queue\?/);
+    report('nowhere-to-clock', await errors());
+
+    // The server gone for the Clock's polls: the alert is written once, not every 2 s.
+    let polls = 0;
+    await page.route(/\/_emulator\/clock$/, (route) => { polls += 1; return route.abort(); });
+    await page.evaluate(() => {
+      window.alertWrites = 0;
+      new MutationObserver(() => { window.alertWrites += 1; })
+        .observe(document.getElementById('clock-error'), { childList: true, characterData: true, subtree: true });
+    });
+    await until(page, () => document.getElementById('clock-error').textContent !== '');
+    for (let waited = 0; polls < 3 && waited < WAIT; waited += 100) await page.waitForTimeout(100);
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    report('polls-failing', { polls, writes: await page.evaluate(() => window.alertWrites), error: await text(page, '#clock-error') });
+    await page.unroute(/\/_emulator\/clock$/);
+  },
+
   // "Empty the outbox", "Clear journal" and "Remove every rule" pressed while their view's
   // first answer is held back: they are off, and nothing is asked or deleted. They were
   // on, and asked "Delete all 0 messages…", then deleted every one.
