@@ -150,6 +150,29 @@ async function answered(page, matches) {
   await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
 }
 
+/**
+ * Does `act`, which changes the address, and waits until the view it shows has loaded
+ * it: app.js marks the view aria-busy until then, and its own hashchange listener,
+ * added first, has marked it by the time this one hears the change. The rows of the
+ * view's last visit are no sign of its load.
+ */
+async function navigated(page, act) {
+  await page.evaluate(() => {
+    window.routed = false;
+    window.addEventListener('hashchange', () => { window.routed = true; }, { once: true });
+  });
+  await act();
+  return until(page, () => window.routed
+    && ![...document.querySelectorAll('#queue, #ticket, #clock, #outbox, #journal, #faults')]
+      .some((v) => !v.hidden && v.hasAttribute('aria-busy')));
+}
+
+/** The focus is on something shown (the sign-in's field, now hidden, had it). */
+const focusPlaced = () => {
+  const now = document.activeElement;
+  return Boolean(now && now !== document.body && !now.closest('[hidden]'));
+};
+
 const SCENARIOS = {
   // A view's load that fails after the person moved to another view: the error is not
   // said in that other view. And a poll failing every 2 s writes its alert once.
@@ -461,8 +484,8 @@ const SCENARIOS = {
     await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
     await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
     await page.locator('#thread li.update').first().waitFor();
-    await page.click('#back');
-    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    // The queue's rows of before are still there, hidden: its own load is waited for.
+    await navigated(page, () => page.click('#back'));
     report('back', {
       hash: await page.evaluate(() => location.hash),
       search: await page.locator('#f-q').inputValue(),
@@ -500,9 +523,9 @@ const SCENARIOS = {
     const opened = await page.locator('#queue-rows tr[data-ticket] a.title').first().getAttribute('href');
     await page.locator('#queue-rows tr[data-ticket] a.title').first().click();
     await page.locator('#thread li.update').first().waitFor();
-    await page.click('#back');
-    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
-    await page.waitForTimeout(300);
+    // The focus is placed once the queue has loaded (backInQueue runs after its answer).
+    await navigated(page, () => page.click('#back'));
+    await until(page, focusPlaced);
     const backFocus = await page.evaluate(() => document.activeElement?.getAttribute('href') ?? document.activeElement?.id ?? null);
     report('focus', { pagerFocus, opened, backFocus });
 
@@ -535,9 +558,7 @@ const SCENARIOS = {
     await page.goto(`${UI}#/outbox`);
     await page.locator('#outbox-messages li.message').first().waitFor();
     await page.fill('#o-to', 'jürgen@exämple.test');
-    await page.press('#o-to', 'Enter');
-    await page.waitForFunction(() => location.hash.includes('to='), null, { timeout: 10000 }).catch(() => {});
-    await page.waitForTimeout(500);
+    await navigated(page, () => page.press('#o-to', 'Enter'));
     report('recipient', {
       hash: await page.evaluate(() => decodeURIComponent(location.hash)),
       messages: await page.locator('#outbox-messages li.message').count(),
@@ -1362,10 +1383,15 @@ const SCENARIOS = {
       const s = document.getElementById('queue-status');
       return { text: s.textContent, live: s.getAttribute('role') === 'status', changes: window.statusChanges };
     });
+    // The pager is read out 100 ms after the page is drawn, emptied first (so that the
+    // same words are read again): waited for until it says what the pager says.
     const search = async (q) => {
       await page.fill('#f-q', q);
-      await page.press('#f-q', 'Enter');
-      await page.waitForTimeout(700);
+      await navigated(page, () => page.press('#f-q', 'Enter'));
+      await until(page, () => {
+        const said = document.getElementById('queue-status').textContent;
+        return said !== '' && said === document.getElementById('page-info').textContent;
+      });
     };
     await search('zzqqnomatch');
     const first = await status();
@@ -1521,8 +1547,10 @@ const SCENARIOS = {
     });
     const entry = 'Sent just before the sign-out.';
     await page.fill('#reply-entry', entry);
+    const isReply = (r) => r.method() === 'POST' && new URL(r.url()).pathname === `/_emulator/tickets/${ticket}/reply`;
+    const sent = page.waitForEvent('request', { predicate: isReply, timeout: WAIT });
     await page.click('#reply-form button[type=submit]');
-    await page.waitForTimeout(300);
+    await sent;
     await page.click('#sign-out');
     await page.fill('#token', TOKEN);
     await page.press('#token', 'Enter');
@@ -1532,7 +1560,11 @@ const SCENARIOS = {
     if (hashAtSignIn !== `#/ticket/${ticket}`) await page.evaluate((t) => { location.hash = `#/ticket/${t}`; }, ticket);
     await page.locator('#ticket-title', { hasText: ticket }).waitFor();
     await page.locator('#thread li.update', { hasText: entry }).waitFor();
-    await page.waitForTimeout(2000);
+    // The reply says how it went once its answer and the redraw after it have come.
+    await until(page, () => {
+      const said = document.querySelector('#reply-form .outcome').textContent;
+      return said !== '' && !said.startsWith('Working');
+    });
     await page.unroute(reply);
     report('signed-in-again', {
       hashAtSignIn,
@@ -1551,10 +1583,13 @@ const SCENARIOS = {
       await route.continue().catch(() => {});
     });
     await page.fill('#reply-entry', 'Sent, then signed out.');
+    const sentAgain = page.waitForEvent('request', { predicate: isReply, timeout: WAIT });
     await page.click('#reply-form button[type=submit]');
-    await page.waitForTimeout(300);
+    const request = await sentAgain;
     await page.click('#sign-out');
-    await page.waitForTimeout(3000);
+    // Answered, and a moment for its redraw (with no token) to say anything it would.
+    await page.waitForEvent('requestfinished', { predicate: (r) => r === request, timeout: WAIT }).catch(() => {});
+    await page.waitForTimeout(500);
     await page.unroute(reply);
     report('signed-out', {
       signIn: await page.locator('#sign-in').isVisible(),
@@ -1745,8 +1780,8 @@ const SCENARIOS = {
       await page.fill('#token', TOKEN);
       await page.press('#token', 'Enter');
       await page.locator('#sign-in').waitFor({ state: 'hidden' });
-      await page.locator('#live[data-state=live]').waitFor();
-      await page.waitForTimeout(500);
+      // The focus moves once the view has loaded, which may be after the page is live.
+      await until(page, focusPlaced);
       seen[hash] = await focused(page);
     }
     report('signed-in', seen);
@@ -2130,9 +2165,8 @@ const SCENARIOS = {
     await page.evaluate((id) => { location.hash = `#/ticket/00${id}`; }, ticket);
     await page.waitForFunction((id) => document.title.startsWith(`#${id}`), ticket);
     await page.focus('#back');
-    await page.keyboard.press('Enter');
-    await page.locator('#queue').waitFor();
-    await page.waitForTimeout(400);
+    await navigated(page, () => page.keyboard.press('Enter'));
+    await until(page, focusPlaced);
     const backFocus = await page.evaluate(() => document.activeElement.getAttribute('href'));
 
     await twice('#sign-out');
@@ -2182,6 +2216,8 @@ const SCENARIOS = {
     waiting.errorAfterSecondPress = await text(page, '#sign-in-error');
     await page.locator('#sign-in').waitFor({ state: 'hidden' });
     await page.locator('#live[data-state=live]').waitFor();
+    // The sign-in ends once the first view has loaded, which may be after the page is live.
+    await until(page, () => document.getElementById('sign-in-status').textContent === '');
     report('signin', {
       waiting,
       asked,
@@ -2214,6 +2250,7 @@ const SCENARIOS = {
       await new Promise((resolve) => setTimeout(resolve, 2000));
       await route.continue().catch(() => {});
     });
+    const heldQueue = page.waitForEvent('requestfinished', { predicate: (r) => /\/_emulator\/queue/.test(r.url()), timeout: WAIT }).catch(() => {});
     await page.fill('#token', TOKEN);
     await page.press('#token', 'Enter');
     await page.locator('#sign-out').waitFor({ state: 'visible' });
@@ -2225,7 +2262,9 @@ const SCENARIOS = {
       field: await page.inputValue('#token'),
     };
     await page.fill('#token', 'typed meanwhile');
-    await page.waitForTimeout(2500);
+    // The old sign-in's view has its answer, and a moment to act on it.
+    await heldQueue;
+    await page.waitForTimeout(500);
     afterSignOut.fieldAfterTheOldLoad = await page.inputValue('#token');
     report('failures', { failedCheck, afterSignOut });
   },
