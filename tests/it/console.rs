@@ -985,6 +985,27 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// A ticket's slow load error, arriving after the address changed to `#/ticket/abc`,
+/// titled that page "Ticket null"; typing in the reply box while the ticket loaded, the
+/// load's end took the focus to the heading and the next keys were lost; with writes
+/// elsewhere every 150 ms and the ticket's read taking 600 ms, the ticket never drew.
+#[test]
+fn browser_a_ticket_s_slow_load_draws_and_errs_only_as_its_own() {
+    let server = Server::start();
+    let mut browser = edges(&server, "ticketloads", &[]);
+    let s = browser.step("error-after-another-address");
+    assert_eq!(s["title"], "No such ticket · Support console", "{s}");
+    assert_eq!(s["heading"], "No such ticket", "{s}");
+    assert!(text(&s["error"]).contains("is not a ticket id"), "{s}");
+    let s = browser.step("typed-while-loading");
+    assert_eq!(s["focus"], "TEXTAREA#reply-entry", "{s}");
+    assert_eq!(s["reply"], "Hello world", "{s}");
+    let s = browser.step("drawn-under-writes");
+    assert_eq!(s["drawn"], true, "{s}");
+    assert_eq!(s["title"], "#160000002 · Support console", "{s}");
+    assert_done(&mut browser);
+}
+
 /// The scenario's last step: it finished, and no script error reached the page.
 fn assert_done(browser: &mut Browser) {
     let s = browser.step("done");

@@ -105,25 +105,34 @@ export const del = async (path) => (await request('DELETE', path)).json();
 
 /**
  * A GET for a view that reloads: a change event and an action can both reload it, and
- * their answers may arrive out of order. Every caller gets the answer of the newest call
- * started so far (an older answer would hide the newer data until the next change), so
- * once any reload has been drawn the view shows at least what the server had when that
- * reload began. An action awaits its reload before it shows its outcome, and whoever sees
- * the outcome sees the action's effect.
+ * their answers may arrive out of order. Each caller gets, as soon as its own call is
+ * answered, the answer of the newest call (by when it started) answered so far: its own,
+ * or a newer one's already drawn (an older answer would hide the newer data until the
+ * next change). So once any reload has been drawn the view shows at least what the
+ * server had when that reload began; an action awaits its reload before it shows its
+ * outcome, and whoever sees the outcome sees the action's effect. Every call returns
+ * when it is answered: waiting for the newest call instead, a view never drew while
+ * writes came faster than its read took.
  */
 export function newest() {
+  let started = 0;
+  /** The newest call answered so far, by its start, and what it came to. */
+  let answered = 0;
   let latest = null;
   return async (path) => {
-    latest = get(path);
-    for (;;) {
-      const mine = latest;
-      try {
-        const data = await mine;
-        if (mine === latest) return data;
-      } catch (e) {
-        if (mine === latest) throw e;
-      }
+    const mine = ++started;
+    let outcome;
+    try {
+      outcome = { data: await get(path) };
+    } catch (error) {
+      outcome = { error };
     }
+    if (mine > answered) {
+      answered = mine;
+      latest = outcome;
+    }
+    if (latest.error) throw latest.error;
+    return latest.data;
   };
 }
 

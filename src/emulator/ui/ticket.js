@@ -93,19 +93,28 @@ export async function showTicket(idText) {
     document.title = `Ticket ${id} · Support console`;
     $('ticket-error').textContent = '';
   }
+  const had = document.activeElement;
   await refreshTicket();
-  $('ticket-title').focus();
+  // Onto the heading, unless the person has moved the focus within the page meanwhile
+  // (into the reply box while it loaded: the next keys went to the heading, and were
+  // lost), or another ticket is shown by now.
+  if (id === ticketId && (document.activeElement === had || document.activeElement === document.body)) {
+    $('ticket-title').focus();
+  }
 }
 
 export async function refreshTicket() {
   if (ticketId === null) return;
+  const id = ticketId;
   let t;
   try {
-    t = await getTicket(`tickets/${ticketId}`);
+    t = await getTicket(`tickets/${id}`);
   } catch (e) {
     if (e instanceof Unauthorised) throw e;
     // Left for another view while it loaded: its tab title and focus are that view's.
-    if ($('ticket').hidden) return;
+    // Or for another address (`#/ticket/abc`, whose page says it is no ticket id): the
+    // error is this ticket's, and it titled that page "Ticket null".
+    if ($('ticket').hidden || id !== ticketId) return;
     const had = document.activeElement;
     clearTicket();
     keepActionFocus(had);

@@ -174,6 +174,61 @@ const focusPlaced = () => {
 };
 
 const SCENARIOS = {
+  // A ticket's loads, held back: a slow error after the address changed to one that is
+  // no ticket id; typing in the reply box while the ticket loads; writes coming faster
+  // than the ticket's read takes.
+  async ticketloads(page) {
+    const shown = () => page.evaluate(() => ({
+      title: document.title,
+      heading: document.getElementById('ticket-title').textContent,
+      error: document.getElementById('ticket-error').textContent,
+    }));
+    await signIn(page, '#/');
+    await page.locator('#queue:not([aria-busy])').waitFor();
+
+    let release = await hold(page, /^tickets\/999999999$/);
+    await page.goto(`${UI}#/ticket/999999999`);
+    await navigated(page, () => page.goto(`${UI}#/ticket/abc`));
+    await release();
+    await answered(page, /^tickets\/999999999$/);
+    report('error-after-another-address', await shown());
+
+    release = await hold(page, /^tickets\/160000001$/);
+    await page.goto(`${UI}#/ticket/160000001`);
+    await page.click('#reply-entry');
+    await page.keyboard.type('Hello ');
+    await release();
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.keyboard.type('world');
+    report('typed-while-loading', { focus: await focused(page), reply: await page.inputValue('#reply-entry') });
+
+    // Another ticket written every 150 ms, this one's read taking 600 ms.
+    await page.route(/\/_emulator\/tickets\/160000002$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await route.fallback().catch(() => {});
+    });
+    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    let writing = true;
+    const writer = (async () => {
+      for (const start = Date.now(); writing && Date.now() - start < 20000;) {
+        await page.evaluate((auth) => fetch('/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json', {
+          method: 'POST',
+          headers: { Authorization: auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ parameters: [{ entry: 'Busy elsewhere.' }] }),
+        }), demo);
+        await page.waitForTimeout(150);
+      }
+    })();
+    const began = Date.now();
+    await page.goto(`${UI}#/ticket/160000002`);
+    // Drawn well before the writes stop (20 s), or not at all while they come.
+    const drawn = await page.locator('#thread li.update').first().waitFor({ timeout: 15000 }).then(() => true, () => false);
+    const after = Date.now() - began;
+    writing = false;
+    await writer;
+    report('drawn-under-writes', { drawn, after, title: await page.title() });
+  },
+
   // A view's load that fails after the person moved to another view: the error is not
   // said in that other view. And a poll failing every 2 s writes its alert once.
   async staleerrors(page) {
