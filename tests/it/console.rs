@@ -1006,6 +1006,26 @@ fn browser_a_ticket_s_slow_load_draws_and_errs_only_as_its_own() {
     assert_done(&mut browser);
 }
 
+/// A refused search (33 words) left "Next page" on and "Page 1 of 2" said over it; a
+/// failed search left the next live redraw to be read out as if it answered the person.
+#[test]
+fn browser_a_failed_queue_load_leaves_no_pager_and_no_announcement() {
+    let server = Server::start();
+    for i in 0..30 {
+        create_standard_ticket(&server, &DEMO, 1001, &format!("pager {i}"), "Paging.");
+    }
+    let mut browser = edges(&server, "queuefailures", &[]);
+    let s = browser.step("refused-search");
+    assert!(text(&s["error"]).contains("32 words"), "{s}");
+    assert_eq!(s["nextDisabled"], true, "{s}");
+    assert_eq!(s["pageInfo"], "", "{s}");
+    assert_eq!(s["status"], "", "{s}");
+    let s = browser.step("redraw-after-failure");
+    assert_eq!(s["redrawn"], true, "{s}");
+    assert_eq!(s["statusChanges"], 0, "a live redraw was read out: {s}");
+    assert_done(&mut browser);
+}
+
 /// The scenario's last step: it finished, and no script error reached the page.
 fn assert_done(browser: &mut Browser) {
     let s = browser.step("done");

@@ -14,6 +14,8 @@ let shownPage = 0;
 /** The queue's filters as the address holds them. */
 /** Whether the next page drawn answers the person (a search, a filter, a page turned). */
 let announce = false;
+/** The announcement waiting to be said (see `renderPager`). */
+let saying = null;
 
 export function showQueue(query) {
   params = new URLSearchParams(query);
@@ -77,9 +79,17 @@ export async function refreshQueue() {
   try {
     page = await getQueue(`queue?${query}`);
   } catch (e) {
-    // Under the error, no rows of other filters.
-    for (const id of ['queue-rows', 'status-tabs', 'page-info']) $(id).replaceChildren();
+    // Under the error, no rows of other filters, nor their pager ("Next page" on, and
+    // "Page 1 of 4" said, over a refused search).
+    for (const id of ['queue-rows', 'status-tabs', 'page-info', 'queue-status']) $(id).replaceChildren();
     $('queue-caption').textContent = 'Tickets';
+    $('page-prev').disabled = true;
+    $('page-next').disabled = true;
+    // The person's search was answered, by its error: the next live redraw is no answer
+    // to them, and is not read out.
+    announce = false;
+    // Nor is the last page's, still waiting to be said over the error.
+    clearTimeout(saying);
     throw e;
   }
   // Past the last page (a typed address, or tickets that left the filter while it was
@@ -170,7 +180,8 @@ function renderPager(page) {
     announce = false;
     const status = $('queue-status');
     status.textContent = '';
-    setTimeout(() => {
+    clearTimeout(saying);
+    saying = setTimeout(() => {
       status.textContent = info;
     }, 100);
   }

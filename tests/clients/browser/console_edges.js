@@ -229,6 +229,39 @@ const SCENARIOS = {
     report('drawn-under-writes', { drawn, after, title: await page.title() });
   },
 
+  // The queue after a failed load: a refused search leaves no pager saying what the
+  // last one said; a live redraw after a failed search is not read out.
+  async queuefailures(page) {
+    await signIn(page, '#/');
+    await page.locator('#page-next:not([disabled])').waitFor();
+    const words = Array.from({ length: 33 }, (_, i) => `w${i}`).join(' ');
+    await page.fill('#f-q', words);
+    await navigated(page, () => page.press('#f-q', 'Enter'));
+    report('refused-search', {
+      error: await text(page, '#queue-error'),
+      nextDisabled: await page.locator('#page-next').isDisabled(),
+      pageInfo: await text(page, '#page-info'),
+      status: await page.evaluate(() => document.getElementById('queue-status').textContent),
+    });
+
+    await navigated(page, () => page.goto(`${UI}#/`));
+    await page.route(/\/_emulator\/queue\?/, (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"the disk is full"}' }));
+    await page.fill('#f-q', 'pager');
+    await navigated(page, () => page.press('#f-q', 'Enter'));
+    await page.unroute(/\/_emulator\/queue\?/);
+    await page.evaluate(() => {
+      window.statusChanges = 0;
+      new MutationObserver(() => { window.statusChanges += 1; })
+        .observe(document.getElementById('queue-status'), { childList: true, characterData: true, subtree: true });
+    });
+    // A change: the live redraw draws the page (the announcement would follow in 100 ms).
+    await api(page, 'POST', 'tickets/160000001/reply', { employee: 301, entry: 'A change.' });
+    const redrawn = await until(page, () => document.getElementById('page-info').textContent !== '');
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    report('redraw-after-failure', { redrawn, statusChanges: await page.evaluate(() => window.statusChanges) });
+  },
+
   // A view's load that fails after the person moved to another view: the error is not
   // said in that other view. And a poll failing every 2 s writes its alert once.
   async staleerrors(page) {
