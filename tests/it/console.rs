@@ -1026,6 +1026,24 @@ fn browser_a_failed_queue_load_leaves_no_pager_and_no_announcement() {
     assert_done(&mut browser);
 }
 
+/// The browser's Back from a ticket, the focus in its reply box, put the focus on <body>
+/// ("← Back to the queue" puts it on the ticket's row); Enter on "Awaiting customer
+/// response" sent the reply at once, without the flag; the journal's Since said "ISO
+/// date", and a date alone is refused.
+#[test]
+fn browser_back_places_the_focus_and_enter_on_the_flag_sends_nothing() {
+    let server = Server::start();
+    let mut browser = edges(&server, "backandenter", &[]);
+    let s = browser.step("browser-back");
+    assert_eq!(s["focus"], s["opened"], "{s}");
+    let s = browser.step("enter-on-awaiting");
+    assert_eq!(s["sent"], json!([]), "{s}");
+    assert_eq!(s["reply"], "Not yet: the flag first.", "{s}");
+    let s = browser.step("since-label");
+    assert!(text(&s["label"]).contains("with offset"), "{s}");
+    assert_done(&mut browser);
+}
+
 /// The scenario's last step: it finished, and no script error reached the page.
 fn assert_done(browser: &mut Browser) {
     let s = browser.step("done");

@@ -19,10 +19,8 @@ const REFRESH = {
   faults: refreshFaults,
 };
 let view = null;
-/** The ticket last shown, as its address wrote it, and whether "← Back to the queue" was
- * pressed, for the focus on the way back. */
+/** The ticket last shown, as its address wrote it, for the focus on the way back. */
 let lastTicket = null;
-let backPressed = false;
 let stopListening = null;
 let wasLive = false;
 /**
@@ -193,9 +191,9 @@ async function route() {
         await showQueue(hash.slice(hash.indexOf('?') + 1 || hash.length));
       } finally {
         // Also when the queue could not load (the server away): the focus was left on
-        // the hidden link, and the next Tab left the page.
-        if (from === 'ticket' && backPressed) backInQueue();
-        backPressed = false;
+        // the hidden link, and the next Tab left the page. Also by the browser's Back,
+        // from the reply box, say: the focus fell to <body>.
+        if (from === 'ticket') backInQueue();
       }
     }
   } catch (e) {
@@ -213,8 +211,9 @@ function focusIsPlaced() {
 }
 
 /**
- * Back from a ticket by "← Back to the queue", the focus was left on that link, now
- * hidden, which is the page: it goes to the ticket's row, or the queue's title.
+ * Back from a ticket (by "← Back to the queue", or the browser's Back), the focus was
+ * left on something now hidden, which is the page: it goes to the ticket's row, or the
+ * queue's title. Left on something shown (a view's link), it stays.
  */
 function backInQueue() {
   if (focusIsPlaced()) return;
@@ -356,9 +355,6 @@ function init() {
   document.querySelector('a.skip').addEventListener('click', (event) => {
     event.preventDefault();
     $('main').focus();
-  });
-  $('back').addEventListener('click', () => {
-    backPressed = true;
   });
   window.addEventListener('hashchange', () => {
     if (view !== 'sign-in') route();

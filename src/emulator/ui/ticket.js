@@ -442,6 +442,12 @@ export function initTicket(onUnauthorised) {
     const group = selected($('group-select'));
     await act($('group-form'), 'group', { group: Number($('group-select').value) }, () => `Moved to ${group}.`);
   }));
+  // Enter on "Awaiting customer response" sent the reply at once (a form's implicit
+  // submission), often before the box was ticked, and a reply cannot be taken back:
+  // Enter does nothing there (Space ticks it; "Send reply" sends).
+  $('reply-awaiting').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') event.preventDefault();
+  });
   $('state-form').addEventListener('submit', (event) => event.preventDefault());
   $('close-button').addEventListener('click', guard(() => act($('state-form'), 'close', {}, () => 'Ticket closed.')));
   $('reopen-button').addEventListener('click', guard(() => act($('state-form'), 'reopen', {}, () => 'Ticket reopened.')));

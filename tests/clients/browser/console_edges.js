@@ -262,6 +262,33 @@ const SCENARIOS = {
     report('redraw-after-failure', { redrawn, statusChanges: await page.evaluate(() => window.statusChanges) });
   },
 
+  // The browser's Back from a ticket, the focus in its reply box: on the ticket's row.
+  // Enter on "Awaiting customer response" sends nothing. The journal's Since says what
+  // it takes.
+  async backandenter(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue:not([aria-busy])').waitFor();
+    const link = page.locator('#queue-rows tr[data-ticket] a').first();
+    const opened = await link.getAttribute('href');
+    await link.focus();
+    await navigated(page, () => page.keyboard.press('Enter'));
+    await page.focus('#reply-entry');
+    await navigated(page, () => page.goBack());
+    await until(page, focusPlaced);
+    report('browser-back', { opened, focus: await page.evaluate(() => document.activeElement.getAttribute('href') ?? `${document.activeElement.tagName}#${document.activeElement.id}`) });
+
+    await navigated(page, () => page.goto(`${UI}#/ticket/160000001`));
+    const sent = writes(page, []);
+    await page.fill('#reply-entry', 'Not yet: the flag first.');
+    await page.focus('#reply-awaiting');
+    await page.keyboard.press('Enter');
+    // An implicit submission sends at once, in the same key press.
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 500)));
+    report('enter-on-awaiting', { sent, reply: await page.inputValue('#reply-entry') });
+
+    report('since-label', { label: await text(page, 'label[for=j-since]') });
+  },
+
   // A view's load that fails after the person moved to another view: the error is not
   // said in that other view. And a poll failing every 2 s writes its alert once.
   async staleerrors(page) {
