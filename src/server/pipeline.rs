@@ -102,20 +102,23 @@ impl InFlight {
         }
     }
 
-    /// Whether `more` bytes would be refused now: a big body the cap cannot take is told
-    /// so at once, not after it was sent or waited for a place.
-    fn would_be_busy(&self, more: usize) -> bool {
-        let now = BODY_BYTES_IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst);
-        now + more > self.cap_for(more) && now > self.0
-    }
-
-    /// For `more` bytes past a small body's: refused at once when the cap cannot take
-    /// them, else [`InFlight::take_big_body_place`].
-    async fn take_place_for(&mut self, more: usize, wait: Duration) -> Result<bool, BodyError> {
-        if self.would_be_busy(more) {
-            return Err(BodyError::Busy);
+    /// [`InFlight::grow`], waiting up to `wait` for room when the cap has none (holding
+    /// what it holds): big bodies sent at once queue rather than being refused.
+    async fn grow_waiting(&mut self, more: usize, wait: Duration) -> Result<(), BodyError> {
+        let deadline = crate::limits::deadline_after(wait);
+        loop {
+            // Listening before trying: room freed between the try and the wait wakes it.
+            let freed = room_freed().notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
+            match self.grow(more) {
+                Err(BodyError::Busy) => {}
+                done => return done,
+            }
+            if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                return Err(BodyError::Busy);
+            }
         }
-        self.take_big_body_place(wait).await
     }
 
     /// Waits for a place among the big bodies, up to `wait` (busy if none frees), unless
@@ -135,8 +138,17 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        BODY_BYTES_IN_FLIGHT.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
+        if self.0 > 0 {
+            BODY_BYTES_IN_FLIGHT.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
+            room_freed().notify_waiters();
+        }
     }
+}
+
+/// Woken whenever bytes of the cap are given back, for bodies waiting for room.
+fn room_freed() -> &'static tokio::sync::Notify {
+    static FREED: tokio::sync::Notify = tokio::sync::Notify::const_new();
+    &FREED
 }
 
 /// Streamed replies in progress at once (`--max-streams`): each holds a blocking
@@ -348,27 +360,31 @@ async fn read_whole(
     let mut in_flight = InFlight::default();
     let declared = declared.unwrap_or(0) as usize;
     let stall = limits.stall_timeout();
-    // A big body the cap cannot take is refused before it is read, as it would be after.
-    if declared > SMALL_BODY && in_flight.would_be_busy(declared) {
-        return Err(BodyError::Busy);
+    // A big body of a declared length waits, unread and holding nothing, until the cap
+    // has room for all of it, and holds that room while it arrives: big bodies sent at
+    // once then queue, where holding only what had arrived, five of 16 MiB filled the cap
+    // halfway through and were refused 503. It takes its place among the few parsed at
+    // once only when it has arrived: taken before it was read, one connection that
+    // declared a big body and sent nothing held the only place of a 2-core machine, and
+    // every other caller's big body waited and got 503.
+    let mut bytes = Vec::new();
+    if declared > SMALL_BODY {
+        in_flight.grow_waiting(declared, stall).await?;
+        bytes = Vec::with_capacity(declared);
     }
-    // Any body must keep coming (a stall timeout between reads) and arrive whole within
-    // twice the stall timeout, a second more for every MIN_BODY_RATE bytes of it: a hundred
-    // small bodies trickled a byte at a time held every connection, and a 16 MiB one over
-    // a slow link could not arrive in a fixed time. A big body takes its place (one of the
-    // few parsed at once) only once it has arrived: taken before, one connection that
-    // declared a big body and sent nothing held the only place, and every other caller's
-    // big body waited and got 503.
+    // Any body must keep coming (a stall timeout between reads) and, past twice the stall
+    // timeout, at MIN_BODY_RATE on average: a hundred small bodies trickled a byte at a
+    // time held every connection, one holding a big body's room held it for as long as it
+    // trickled, and a fixed time let no 16 MiB upload over a slow link arrive.
     let began = Instant::now();
     let whole_within = |length: usize| {
         let at_rate = Duration::from_secs((length / MIN_BODY_RATE) as u64);
         stall.saturating_mul(2).saturating_add(at_rate)
     };
-    let mut bytes = Vec::new();
     loop {
         *started = true;
         let next = crate::limits::deadline_after(stall);
-        let within = whole_within(bytes.len().max(declared));
+        let within = whole_within(bytes.len());
         let deadline = crate::limits::deadline_after(within.saturating_sub(began.elapsed()));
         let frame = match tokio::time::timeout_at(deadline.min(next), body.frame()).await {
             Err(_) if deadline <= next => return Err(BodyError::TooSlow(within.as_secs())),
@@ -384,12 +400,18 @@ async fn read_whole(
         if needed > max {
             return Err(BodyError::TooLarge(max));
         }
-        // The cap counts the room held, which doubles as bytes arrive (never past the
-        // declared length): a connection holds at most twice what it has sent.
+        // Past its room (a small body, a chunked one, or more than was declared): the
+        // room grows with the bytes (doubling, by 4 MiB at most), and the cap counts it.
+        // A big one waits for room as a declared one does.
         if needed > bytes.capacity() {
             let room = needed.max(bytes.capacity() * 2).max(16 * 1024);
-            let room = room.min(if declared >= needed { declared } else { max });
-            in_flight.grow(room.saturating_sub(in_flight.0))?;
+            let room = room.min(needed + 4 * 1024 * 1024).min(max);
+            let more = room.saturating_sub(in_flight.0);
+            if room > SMALL_BODY {
+                in_flight.grow_waiting(more, stall).await?;
+            } else {
+                in_flight.grow(more)?;
+            }
             bytes.reserve_exact(room - bytes.len());
         }
         bytes.extend_from_slice(&data);
@@ -410,9 +432,11 @@ async fn read_whole(
         let len = len?;
         let more = len.saturating_sub(in_flight.0);
         if in_flight.0 + more > SMALL_BODY {
-            in_flight.take_place_for(more, stall).await?;
+            in_flight.grow_waiting(more, stall).await?;
+            in_flight.take_big_body_place(stall).await?;
+        } else {
+            in_flight.grow(more)?;
         }
-        in_flight.grow(more)?;
         let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, len, max))
             .await
             .map_err(|_| BodyError::Interrupted)??;
