@@ -216,10 +216,14 @@ fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceErro
     }
 }
 
-/// The arguments sent past a method's `takes` parameters, nulls (a client's padding:
-/// softlayer-go pads its calls so) aside.
+/// The arguments sent past a method's `takes` parameters, nulls and blanks (a client's
+/// padding: softlayer-go pads its calls with nulls, PHP's XML-RPC writes null blank)
+/// aside.
 pub fn args_past(takes: usize, args: &[Value]) -> usize {
-    args.iter().skip(takes).filter(|v| !v.is_null()).count()
+    args.iter()
+        .skip(takes)
+        .filter(|v| !v.is_null() && !matches!(v, Value::String(s) if s.is_empty()))
+        .count()
 }
 
 /// The call's arguments as the method's parameter types: the one conversion every

@@ -1903,7 +1903,7 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
     );
     assert_eq!(
         reply.http.header("X-SoftLayer-Emulator-Warning"),
-        Some("edit: statusId 1002 ignored: edit cannot close or reopen a ticket"),
+        Some("edit: statusId 1002 ignored: edit does not change a ticket's status"),
         "{}",
         reply.exchange()
     );
@@ -2073,7 +2073,7 @@ fn template_properties_are_validated() {
     }
     // Arguments past the method's parameters are ignored, and said to be (a URL's are
     // refused); a client's null padding is not.
-    for (extra, said) in [(xstr("two"), true), (XVal::Nil, false)] {
+    for (extra, said) in [(xstr("two"), true), (XVal::Nil, false), (xstr(""), false)] {
         let reply = server.xmlrpc(
             &XmlRpcCall::new("SoftLayer_Ticket", "getStatus")
                 .auth(&DEMO)

@@ -282,7 +282,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     // subject. Both were dropped without a word, so a script that closed tickets by edit
     // saw `true`. Sent back unchanged (a client's whole ticket) they are no change.
     for (property, why) in [
-        ("statusId", "edit cannot close or reopen a ticket"),
+        ("statusId", "edit does not change a ticket's status"),
         ("groupId", "a ticket's group follows its subject"),
     ] {
         let sent = raw_template.as_ref().and_then(|t| t.get(property));
