@@ -188,6 +188,35 @@ pub fn create(
             "a document creates one account: SoftLayer_Account holds at most one object".into(),
         ));
     }
+    // An `accountId` names the document's account, as every other reference names an
+    // object of the document: one naming another account (the seed's 1001) was
+    // rewritten to the new account without a word.
+    let own_account = rows[ACCOUNT]
+        .first()
+        .and_then(|a| a.get("id"))
+        .and_then(Value::as_i64);
+    let owned = [USER, TICKET]
+        .into_iter()
+        .chain(DEVICE_KINDS.iter().map(|k| k.device_type));
+    for section in owned {
+        for row in &rows[section] {
+            match row.get("accountId") {
+                None | Some(Value::Null) => {}
+                Some(named) if named.as_i64().is_some() && named.as_i64() == own_account => {}
+                Some(named) => {
+                    let id = row.get("id").and_then(Value::as_i64).unwrap_or_default();
+                    let named = named
+                        .as_i64()
+                        .map_or_else(|| format!("{named:?}"), |n| n.to_string());
+                    return Err(AccountError::Invalid(format!(
+                        "{section} {id}: accountId {named} names no SoftLayer_Account of this \
+                         document; leave it out for the new account's"
+                    )));
+                }
+            }
+        }
+    }
+
     if rows[USER].is_empty() {
         rows.get_mut(USER).expect("listed").push(Struct::new());
     }

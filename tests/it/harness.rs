@@ -741,6 +741,27 @@ fn account_documents_are_checked() {
         body["error"].as_str().unwrap().contains("holds no ':'"),
         "{body}"
     );
+    // An accountId naming another account than the document's was rewritten to the new
+    // one without a word; the document's own is followed.
+    for doc in [
+        json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "accountId": 1001}]}),
+        json!({"SoftLayer_Account": [{"id": 7}], "SoftLayer_User_Customer": [{"id": 1, "accountId": 8}]}),
+    ] {
+        let (status, body) = control.call("POST", "/_emulator/accounts", Some(&doc));
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("names no SoftLayer_Account of this document"),
+            "{body}"
+        );
+    }
+    control.ok(
+        "POST",
+        "/_emulator/accounts",
+        Some(&json!({"SoftLayer_Account": [{"id": 7}], "SoftLayer_User_Customer": [{"id": 1, "accountId": 7}]})),
+    );
     // A ticket document the API would refuse, with the words it is refused in.
     let refused = |ticket: J, words: &str| {
         let mut row = json!({"id": 1, "title": "t", "subjectId": 1001});
