@@ -251,7 +251,9 @@ async function main() {
       dialogs,
     });
 
-    // 9. Keyboard: Tab reaches the search box, and focus is drawn.
+    // 9. Keyboard: Tab reaches the search box, and focus is drawn. From a fresh page: the
+    // queue shown from a ticket puts the focus on that ticket's row, past the search box.
+    await page.goto('about:blank');
     await page.goto(`${UI}#/`);
     await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
     let reached = false;
