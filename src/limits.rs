@@ -94,8 +94,7 @@ pub struct Limits {
     )]
     pub max_body_bytes_in_flight: usize,
     /// Seconds a request body or a streamed reply may go without progress before the
-    /// server gives up on it (408 for a body; a reply is cut and its resources freed). A
-    /// body must also arrive within twice this and a second per 64 KiB that has come.
+    /// server gives up on it (408 for a body; a reply is cut and its resources freed).
     #[arg(
         long,
         default_value_t = 30,

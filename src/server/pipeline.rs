@@ -52,10 +52,6 @@ const SMALL_BODY: usize = 256 * 1024;
 /// Bodies past this size are never looked up in, nor kept in, the reply cache.
 const MAX_CACHED_BODY: usize = 64 * 1024;
 
-/// The slowest a body may arrive on average past its first seconds (see `read_whole`):
-/// 64 KiB/s, so 16 MiB has about four minutes more.
-const MIN_BODY_RATE: usize = 64 * 1024;
-
 /// Room past the bytes-in-flight cap that only small bodies may take.
 const SMALL_BODY_ROOM: usize = 16 * 1024 * 1024;
 
@@ -64,11 +60,11 @@ const SMALL_BODY_ROOM: usize = 16 * 1024 * 1024;
 #[derive(Default)]
 pub struct InFlight(usize, Option<tokio::sync::OwnedSemaphorePermit>);
 
-/// Bodies past [`SMALL_BODY`] parsed at once: half the cores, at least one. Parsing
-/// 16 MiB costs tens of milliseconds of CPU; callers posting them back to back would
-/// otherwise take every core from ordinary calls (issue 10: four such callers raised a
-/// normal `getObject`'s p99 from 7 ms to 270 ms). A body takes its place once it has
-/// arrived: reading it costs little CPU, and a slow sender must not hold a place.
+/// Bodies past [`SMALL_BODY`] read and parsed at once: half the cores, at least one.
+/// Reading and parsing 16 MiB costs tens of milliseconds of CPU; callers posting them
+/// back to back would otherwise take every core from ordinary calls (issue 10: four
+/// such callers raised a normal `getObject`'s p99 from 7 ms to 270 ms). The others wait
+/// unread, which costs nothing but their connection.
 fn big_body_places() -> &'static Arc<tokio::sync::Semaphore> {
     static PLACES: std::sync::OnceLock<Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
     PLACES.get_or_init(|| Arc::new(tokio::sync::Semaphore::new(crate::limits::half_the_cores())))
@@ -102,23 +98,20 @@ impl InFlight {
         }
     }
 
-    /// [`InFlight::grow`], waiting up to `wait` for room when the cap has none (holding
-    /// what it holds): big bodies sent at once queue rather than being refused.
-    async fn grow_waiting(&mut self, more: usize, wait: Duration) -> Result<(), BodyError> {
-        let deadline = crate::limits::deadline_after(wait);
-        loop {
-            // Listening before trying: room freed between the try and the wait wakes it.
-            let freed = room_freed().notified();
-            tokio::pin!(freed);
-            freed.as_mut().enable();
-            match self.grow(more) {
-                Err(BodyError::Busy) => {}
-                done => return done,
-            }
-            if tokio::time::timeout_at(deadline, freed).await.is_err() {
-                return Err(BodyError::Busy);
-            }
+    /// Whether `more` bytes would be refused now: a big body that could not take its
+    /// length once it had a place is told so at once, not after waiting for the place.
+    fn would_be_busy(&self, more: usize) -> bool {
+        let now = BODY_BYTES_IN_FLIGHT.load(std::sync::atomic::Ordering::SeqCst);
+        now + more > self.cap_for(more) && now > self.0
+    }
+
+    /// For `more` bytes past a small body's: refused at once when the cap cannot take
+    /// them, else [`InFlight::take_big_body_place`].
+    async fn take_place_for(&mut self, more: usize, wait: Duration) -> Result<bool, BodyError> {
+        if self.would_be_busy(more) {
+            return Err(BodyError::Busy);
         }
+        self.take_big_body_place(wait).await
     }
 
     /// Waits for a place among the big bodies, up to `wait` (busy if none frees), unless
@@ -138,17 +131,8 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if self.0 > 0 {
-            BODY_BYTES_IN_FLIGHT.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
-            room_freed().notify_waiters();
-        }
+        BODY_BYTES_IN_FLIGHT.fetch_sub(self.0, std::sync::atomic::Ordering::SeqCst);
     }
-}
-
-/// Woken whenever bytes of the cap are given back, for bodies waiting for room.
-fn room_freed() -> &'static tokio::sync::Notify {
-    static FREED: tokio::sync::Notify = tokio::sync::Notify::const_new();
-    &FREED
 }
 
 /// Streamed replies in progress at once (`--max-streams`): each holds a blocking
@@ -360,64 +344,60 @@ async fn read_whole(
     let mut in_flight = InFlight::default();
     let declared = declared.unwrap_or(0) as usize;
     let stall = limits.stall_timeout();
-    // A big body of a declared length waits, unread and holding nothing, until the cap
-    // has room for all of it, and holds that room while it arrives: big bodies sent at
-    // once then queue, where holding only what had arrived, five of 16 MiB filled the cap
-    // halfway through and were refused 503. It takes its place among the few parsed at
-    // once only when it has arrived: taken before it was read, one connection that
-    // declared a big body and sent nothing held the only place of a 2-core machine, and
-    // every other caller's big body waited and got 503.
-    let mut bytes = Vec::new();
-    if declared > SMALL_BODY {
-        in_flight.grow_waiting(declared, stall).await?;
-        bytes = Vec::with_capacity(declared);
+    // When the body must have arrived whole: a small one from now, a big one from when
+    // it takes a big-body place (waiting for one, it holds no more than its connection).
+    // A small body has twice the stall timeout (a body that sends nothing is told it
+    // stalled, not that it was slow).
+    let mut whole_within = stall.saturating_mul(2);
+    let mut deadline =
+        (declared <= SMALL_BODY).then(|| crate::limits::deadline_after(whole_within));
+    // A big body takes its whole declared length of the cap once it holds a place (then
+    // it must arrive within the stall timeout); bodies waiting for a place, and small
+    // bodies, take the cap as their bytes arrive. Taken up front by every body, the
+    // declared lengths of a few dozen connections that then send a byte now and then
+    // held the whole cap and turned every other caller away with 503.
+    if declared > SMALL_BODY && in_flight.take_place_for(declared, stall).await? {
+        (deadline, whole_within) = (Some(crate::limits::deadline_after(stall)), stall);
+        in_flight.grow(declared)?;
     }
-    // Any body must keep coming (a stall timeout between reads) and, past twice the stall
-    // timeout, at MIN_BODY_RATE on average: a hundred small bodies trickled a byte at a
-    // time held every connection, one holding a big body's room held it for as long as it
-    // trickled, and a fixed time let no 16 MiB upload over a slow link arrive.
-    let began = Instant::now();
-    let whole_within = |length: usize| {
-        let at_rate = Duration::from_secs((length / MIN_BODY_RATE) as u64);
-        stall.saturating_mul(2).saturating_add(at_rate)
-    };
+    // A big body's whole declared length at once (it is within the limits by now):
+    // growing by doubling would hold up to twice a big body while it is read. A small
+    // one takes room for an ordinary call (16 KiB at most) and grows as it arrives, so
+    // that memory follows the cap.
+    let mut bytes = Vec::with_capacity(if in_flight.0 > 0 {
+        declared
+    } else {
+        declared.min(16 * 1024)
+    });
     loop {
         *started = true;
         let next = crate::limits::deadline_after(stall);
-        let within = whole_within(bytes.len());
-        let deadline = crate::limits::deadline_after(within.saturating_sub(began.elapsed()));
-        let frame = match tokio::time::timeout_at(deadline.min(next), body.frame()).await {
-            Err(_) if deadline <= next => return Err(BodyError::TooSlow(within.as_secs())),
-            Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
-            Ok(None) => break,
-            Ok(Some(Err(e))) => return Err(BodyError::unreadable(&e)),
-            Ok(Some(Ok(frame))) => frame,
-        };
+        let frame =
+            match tokio::time::timeout_at(deadline.map_or(next, |d| d.min(next)), body.frame())
+                .await
+            {
+                Err(_) if deadline.is_some_and(|d| d <= next) => {
+                    return Err(BodyError::TooSlow(whole_within.as_secs()));
+                }
+                Err(_) => return Err(BodyError::Stalled(stall.as_secs())),
+                Ok(None) => break,
+                Ok(Some(Err(e))) => return Err(BodyError::unreadable(&e)),
+                Ok(Some(Ok(frame))) => frame,
+            };
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        let needed = bytes.len() + data.len();
-        if needed > max {
+        if bytes.len() + data.len() > max {
             return Err(BodyError::TooLarge(max));
         }
-        // Past its room (a small body, a chunked one, or more than was declared): the
-        // room grows with the bytes (doubling, by 4 MiB at most), and the cap counts it.
-        // A big one waits for room as a declared one does.
-        if needed > bytes.capacity() {
-            let room = needed.max(bytes.capacity() * 2).max(16 * 1024);
-            let room = room.min(needed + 4 * 1024 * 1024).min(max);
-            let more = room.saturating_sub(in_flight.0);
-            if room > SMALL_BODY {
-                in_flight.grow_waiting(more, stall).await?;
-            } else {
-                in_flight.grow(more)?;
-            }
-            bytes.reserve_exact(room - bytes.len());
+        let beyond = (bytes.len() + data.len()).saturating_sub(in_flight.0);
+        if beyond > 0 {
+            in_flight.grow(beyond)?;
+        }
+        if bytes.len() + data.len() > SMALL_BODY && in_flight.take_big_body_place(stall).await? {
+            (deadline, whole_within) = (Some(crate::limits::deadline_after(stall)), stall);
         }
         bytes.extend_from_slice(&data);
-    }
-    if bytes.len() > SMALL_BODY {
-        in_flight.take_big_body_place(stall).await?;
     }
     // An empty body is empty whatever its coding says (a GET sent with the header).
     if coding != super::body_encoding::BodyCoding::Identity && !bytes.is_empty() {
@@ -432,11 +412,9 @@ async fn read_whole(
         let len = len?;
         let more = len.saturating_sub(in_flight.0);
         if in_flight.0 + more > SMALL_BODY {
-            in_flight.grow_waiting(more, stall).await?;
-            in_flight.take_big_body_place(stall).await?;
-        } else {
-            in_flight.grow(more)?;
+            in_flight.take_place_for(more, stall).await?;
         }
+        in_flight.grow(more)?;
         let decoded = tokio::task::spawn_blocking(move || coding.decode(&bytes, len, max))
             .await
             .map_err(|_| BodyError::Interrupted)??;
