@@ -1044,6 +1044,54 @@ fn browser_back_places_the_focus_and_enter_on_the_flag_sends_nothing() {
     assert_done(&mut browser);
 }
 
+/// An older filter's answer arriving before the newer one's is not drawn (the outbox
+/// showed the last filter's messages under the new address and emptied every message
+/// when asked about "all 3"; the queue read out the last search's "no tickets" as the
+/// new one's answer); a failed journal Refresh leaves Clear off (it cleared every call
+/// when asked about "0 calls").
+#[test]
+fn browser_an_older_filters_answer_is_not_drawn_over_the_new_one() {
+    let server = Server::start();
+    for (ticket, times) in [(160000002_i64, 3), (160000001, 2)] {
+        for _ in 0..times {
+            control(
+                &server,
+                "POST",
+                &format!("/_emulator/tickets/{ticket}/reply"),
+                &json!({"employee": 301, "entry": "A reply."}),
+            );
+        }
+    }
+    // Calls for the journal to hold.
+    create_standard_ticket(&server, &DEMO, 1001, "Journaled", "A call.");
+    let mut browser = edges(
+        &server,
+        "olderanswers",
+        &[("TICKET", "160000002".to_string())],
+    );
+    let s = browser.step("outbox");
+    assert_eq!(s["outboxHeld"], 2, "{s}");
+    assert_eq!(s["olderReleased"], true, "{s}");
+    let before = s["before"]["items"].as_u64().unwrap();
+    assert!(before >= 5, "{s}");
+    // The older (filtered) answer is not drawn; Clear stays off until the newer one is.
+    assert_eq!(s["whileNewerHeld"]["items"], before, "{s}");
+    assert_eq!(s["whileNewerHeld"]["clearDisabled"], true, "{s}");
+    assert_eq!(s["after"]["items"], before, "{s}");
+    assert_eq!(s["after"]["clearDisabled"], false, "{s}");
+    let s = browser.step("queue");
+    assert_eq!(s["queueHeld"], 2, "{s}");
+    assert_eq!(s["saidWhileNewerHeld"], json!([]), "{s}");
+    assert!(!text(&s["emptyShown"]).contains("No tickets match"), "{s}");
+    let said = s["said"].as_array().unwrap();
+    assert_eq!(said.len(), 1, "{s}");
+    assert!(!text(&said[0]).contains("no tickets"), "{s}");
+    let s = browser.step("journal-refresh-failed");
+    assert!(text(&s["error"]).contains("the disk is full"), "{s}");
+    assert_eq!(s["clearDisabled"], true, "{s}");
+    assert_done(&mut browser);
+}
+
 /// The scenario's last step: it finished, and no script error reached the page.
 fn assert_done(browser: &mut Browser) {
     let s = browser.step("done");

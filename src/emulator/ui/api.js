@@ -105,34 +105,43 @@ export const del = async (path) => (await request('DELETE', path)).json();
 
 /**
  * A GET for a view that reloads: a change event and an action can both reload it, and
- * their answers may arrive out of order. Each caller gets, as soon as its own call is
- * answered, the answer of the newest call (by when it started) answered so far: its own,
- * or a newer one's already drawn (an older answer would hide the newer data until the
- * next change). So once any reload has been drawn the view shows at least what the
- * server had when that reload began; an action awaits its reload before it shows its
- * outcome, and whoever sees the outcome sees the action's effect. Every call returns
- * when it is answered: waiting for the newest call instead, a view never drew while
- * writes came faster than its read took.
+ * their answers may arrive out of order. A caller gets the answer of the newest call
+ * (by when it started) answered so far: its own, or a newer one's already drawn (an
+ * older answer would hide the newer data until the next change). So once any reload has
+ * been drawn the view shows at least what the server had when that reload began; an
+ * action awaits its reload before it shows its outcome, and whoever sees the outcome
+ * sees the action's effect. A call for the address the view shows returns as soon as it
+ * is answered: waiting for the newest call instead, a view never drew while writes came
+ * faster than its read took. A call for an address the view has since left (another
+ * filter, another ticket) waits for the newest call's answer: drawn, the last filter's
+ * messages were shown, counted and emptied under the new one's address.
  */
 export function newest() {
   let started = 0;
-  /** The newest call answered so far, by its start, and what it came to. */
+  /** The newest call answered so far, by its start: its address and what it came to. */
   let answered = 0;
   let latest = null;
+  /** The newest call's address, and when it is settled. */
+  let newestPath = null;
+  let newestSettled = null;
   return async (path) => {
     const mine = ++started;
-    let outcome;
-    try {
-      outcome = { data: await get(path) };
-    } catch (error) {
-      outcome = { error };
-    }
-    if (mine > answered) {
-      answered = mine;
-      latest = outcome;
-    }
-    if (latest.error) throw latest.error;
-    return latest.data;
+    const settled = get(path)
+      .then((data) => ({ data }), (error) => ({ error }))
+      .then((outcome) => {
+        if (mine > answered) {
+          answered = mine;
+          latest = { path, outcome };
+        }
+      });
+    newestPath = path;
+    newestSettled = settled;
+    await settled;
+    // Settled, the newest call has made itself `latest`: the loop ends once no newer
+    // call for another address is on its way.
+    while (latest.path !== newestPath) await newestSettled;
+    if (latest.outcome.error) throw latest.outcome.error;
+    return latest.outcome.data;
   };
 }
 

@@ -270,9 +270,14 @@ export function initJournal(failed) {
   // One read at a time: a double-click read the journal twice.
   // Refresh turns the form's buttons off while it runs and on again after: Clear's own
   // state is set again once it has (it was on with nothing to delete).
+  // Also when the refresh fails: the buttons turned on again included Clear, which then
+  // asked about "0 calls" and cleared them all.
   $('journal-refresh').addEventListener('click', guard(async () => {
-    await oneAtATime($('journal-refresh').closest('form'), refreshJournal);
-    showClearState();
+    try {
+      await oneAtATime($('journal-refresh').closest('form'), refreshJournal);
+    } finally {
+      showClearState();
+    }
   }));
   $('journal-clear').addEventListener('click', guard(async () => {
     if (!(await confirmStep($('journal-confirm'), clearQuestion(), 'Clear journal'))) return;

@@ -262,6 +262,98 @@ const SCENARIOS = {
     report('redraw-after-failure', { redrawn, statusChanges: await page.evaluate(() => window.statusChanges) });
   },
 
+  // An older filter's answer arriving before the newer one's is not drawn: drawn, the
+  // outbox showed the last filter's messages under the new address and offered to empty
+  // "all 3 messages" (it emptied all of them), and the queue read out the last search's
+  // "no tickets" as the new search's answer. A failed Refresh of the journal leaves its
+  // Clear off (it asked about "0 calls" and cleared them all).
+  async olderanswers(page) {
+    const ticket = env('TICKET');
+    const held = [];
+    let holding = null;
+    await page.route((u) => u.pathname.startsWith('/_emulator/') && !u.pathname.startsWith('/_emulator/ui'), async (route) => {
+      const u = new URL(route.request().url());
+      if (route.request().method() === 'GET' && holding && holding.test(u.pathname + u.search)) {
+        await new Promise((resolve) => held.push({ path: u.pathname + u.search, resolve }));
+      }
+      await route.fallback().catch(() => {});
+    });
+    const heldNow = async (n) => {
+      for (let waited = 0; held.length < n && waited < WAIT; waited += 50) await page.waitForTimeout(50);
+      return held.length;
+    };
+    const release = (matches) => {
+      const i = held.findIndex((h) => matches.test(h.path));
+      if (i >= 0) held.splice(i, 1)[0].resolve();
+      return i >= 0;
+    };
+    // Long enough for a wrongly drawn answer to show: what is checked is that nothing
+    // changes.
+    const settle = () => page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 700)));
+
+    await signIn(page, '#/outbox');
+    await page.locator('#outbox:not([aria-busy]) #outbox-messages li.message').first().waitFor();
+    const outbox = () => page.evaluate(() => ({
+      items: document.querySelectorAll('#outbox-messages li.message').length,
+      clearDisabled: document.getElementById('outbox-clear').disabled,
+      busy: document.getElementById('outbox').hasAttribute('aria-busy'),
+    }));
+    const before = await outbox();
+    holding = /\/_emulator\/outbox/;
+    await page.fill('#outbox-filters [name=ticket]', ticket);
+    await page.click('#outbox-filters button[type=submit]');
+    await heldNow(1);
+    await page.fill('#outbox-filters [name=ticket]', '');
+    await page.click('#outbox-filters button[type=submit]');
+    const outboxHeld = await heldNow(2);
+    const olderReleased = release(/ticket=/);
+    await settle();
+    const whileNewerHeld = await outbox();
+    release(/outbox$/);
+    holding = null;
+    await until(page, () => !document.getElementById('outbox').hasAttribute('aria-busy'));
+    report('outbox', { before, outboxHeld, olderReleased, whileNewerHeld, after: await outbox() });
+
+    await navigated(page, () => page.goto(`${UI}#/`));
+    // The queue's own load is read out first (100 ms after it is drawn).
+    await until(page, () => document.getElementById('queue-status').textContent !== '');
+    await page.evaluate(() => {
+      window.said = [];
+      new MutationObserver(() => {
+        const now = document.getElementById('queue-status').textContent;
+        if (now) window.said.push(now);
+      }).observe(document.getElementById('queue-status'), { childList: true, characterData: true, subtree: true });
+    });
+    holding = /\/_emulator\/queue\?/;
+    await page.fill('#f-q', 'nomatchatallzz');
+    await page.press('#f-q', 'Enter');
+    await heldNow(1);
+    await page.fill('#f-q', '');
+    await page.press('#f-q', 'Enter');
+    const queueHeld = await heldNow(2);
+    release(/q=nomatch/);
+    await settle();
+    const saidWhileNewerHeld = await page.evaluate(() => window.said.slice());
+    const emptyShown = await page.locator('#queue-rows').innerText();
+    release(/queue\?/);
+    holding = null;
+    await until(page, () => !document.getElementById('queue').hasAttribute('aria-busy') && window.said.length > 0);
+    await settle();
+    report('queue', { queueHeld, saidWhileNewerHeld, emptyShown, said: await page.evaluate(() => window.said.slice()) });
+
+    await navigated(page, () => page.goto(`${UI}#/journal`));
+    await page.locator('#journal-clear:not([disabled])').waitFor();
+    await page.route(/\/_emulator\/journal\?/, (route) =>
+      route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":"the disk is full"}' }));
+    await page.click('#journal-refresh');
+    await until(page, () => document.getElementById('journal-error').textContent !== '');
+    await settle();
+    report('journal-refresh-failed', {
+      error: await text(page, '#journal-error'),
+      clearDisabled: await page.locator('#journal-clear').isDisabled(),
+    });
+  },
+
   // The browser's Back from a ticket, the focus in its reply box: on the ticket's row.
   // Enter on "Awaiting customer response" sends nothing. The journal's Since says what
   // it takes.
