@@ -202,7 +202,7 @@ pub fn create(
         for row in &rows[section] {
             match row.get("accountId") {
                 None | Some(Value::Null) => {}
-                Some(named) if named.as_i64().is_some() && named.as_i64() == own_account => {}
+                Some(named) if own_account.is_some() && named.as_i64() == own_account => {}
                 Some(named) => {
                     let id = row.get("id").and_then(Value::as_i64).unwrap_or_default();
                     let named = named

@@ -110,8 +110,8 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
     let caller = ctx.principal.user_id;
     if user.id() != Some(caller) {
         let master = store::get(ctx.conn, "SoftLayer_User_Customer", caller)?
-            .and_then(|me| me.values.get("isMasterUserFlag").cloned());
-        if !matches!(master, Some(Value::Bool(true)) | Some(Value::Int(1))) {
+            .and_then(|me| me.get_i64("isMasterUserFlag"));
+        if master != Some(1) {
             return Err(Fault::not_found(user.id().unwrap_or_default()));
         }
     }

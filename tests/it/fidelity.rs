@@ -1861,16 +1861,16 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
         "{}",
         reply.exchange()
     );
-    // A new title: standard tickets take none (SLDN's edit page), named in the warning.
-    let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+    let edit = || {
+        XmlRpcCall::new("SoftLayer_Ticket", "edit")
             .auth(&DEMO)
             .id(id)
-            .arg(xstruct(&[
-                ("title", xstr("Renamed")),
-                ("priority", xint(2)),
-            ])),
-    );
+    };
+    // A new title: standard tickets take none (SLDN's edit page), named in the warning.
+    let reply = server.xmlrpc(&edit().arg(xstruct(&[
+        ("title", xstr("Renamed")),
+        ("priority", xint(2)),
+    ])));
     assert_eq!(reply.ok().member("title").str(), "Disk 3 clicks on boot");
     assert_eq!(
         reply.http.header("X-SoftLayer-Emulator-Warning"),
@@ -1879,19 +1879,12 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
         reply.exchange()
     );
     // Another subject: a standard ticket's title is that subject's name.
-    let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
-            .auth(&DEMO)
-            .id(id)
-            .arg(xstruct(&[("subjectId", xint(1004))])),
-    );
+    let reply = server.xmlrpc(&edit().arg(xstruct(&[("subjectId", xint(1004))])));
     assert_ne!(reply.ok().member("title").str(), "Disk 3 clicks on boot");
     // A status or group in the template is ignored (SLDN: "you may not close a ticket
     // using this method"), and said so: a script closing tickets by edit saw only `true`.
     let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
-            .auth(&DEMO)
-            .id(id)
+        &edit()
             .arg(xstruct(&[("statusId", xint(1002))]))
             .arg(xstr("Please close this.")),
     );
@@ -1907,12 +1900,7 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
         "{}",
         reply.exchange()
     );
-    let reply = server.xmlrpc(
-        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
-            .auth(&DEMO)
-            .id(id)
-            .arg(xstruct(&[("groupId", xstr("7"))])),
-    );
+    let reply = server.xmlrpc(&edit().arg(xstruct(&[("groupId", xstr("7"))])));
     assert_eq!(
         reply.fault().string,
         "Please provide ticket update contents.",
