@@ -1913,6 +1913,37 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
         "{}",
         reply.exchange()
     );
+    // Beside a new subject, the group is compared with the one that subject brings (it
+    // was compared with the old: the group sent was said to be ignored where it held, and
+    // dropped silently where it did not). The ticket is under 1004 (group 6) by now.
+    let reply =
+        server.xmlrpc(&edit().arg(xstruct(&[("subjectId", xint(1005)), ("groupId", xint(6))])));
+    assert_eq!(
+        reply.ok().member("groupId").int(),
+        1,
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some("edit: groupId 6 ignored: a ticket's group follows its subject"),
+        "{}",
+        reply.exchange()
+    );
+    let reply =
+        server.xmlrpc(&edit().arg(xstruct(&[("subjectId", xint(1004)), ("groupId", xint(6))])));
+    assert_eq!(
+        reply.ok().member("groupId").int(),
+        6,
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        reply.exchange()
+    );
 }
 
 // ---------------------------------------------------------------------------------------

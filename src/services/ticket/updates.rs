@@ -291,7 +291,12 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
             Some(serde_json::Value::String(text)) => text.trim().to_string(),
             Some(other) => other.to_string(),
         };
-        if sent.parse::<i64>().ok() != ticket.get_i64(property) {
+        // Against what the edit leaves: a new subject brings its own group.
+        let after = match changes.get(property) {
+            Some(Value::Int(value)) => Some(*value),
+            _ => ticket.get_i64(property),
+        };
+        if sent.parse::<i64>().ok() != after {
             ctx.warn(&format!("edit: {property} {sent} ignored: {why}"));
         }
     }
