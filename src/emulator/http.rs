@@ -297,6 +297,42 @@ fn import_error(e: ImportError) -> HttpAnswer {
 }
 
 /// The harness's endpoints; `None` when the path is not one of them.
+/// Runs the scheduled actions that are due (in `turn`, taken before the change that made
+/// them due) and answers `reply` with what ran in `fired`.
+fn with_fired(
+    store: &Store,
+    turn: &scheduler::Turn,
+    mut reply: serde_json::Value,
+    done: &str,
+) -> HttpAnswer {
+    let fired = match scheduler::run_due(store, turn) {
+        Ok(f) => f,
+        // Said so: the error's own words ("try again", for a read) would have a client
+        // make the change twice.
+        Err(e) => {
+            return error(
+                500,
+                format!("{done}, but the actions it made due did not run: {e}"),
+            );
+        }
+    };
+    reply["fired"] = json!(
+        fired
+            .iter()
+            .map(|(ticket, kind, ran)| match ran {
+                scheduler::Ran::Done => json!({ "ticketId": ticket, "kind": kind }),
+                scheduler::Ran::Skipped(why) => {
+                    json!({ "ticketId": ticket, "kind": kind, "skipped": why })
+                }
+                scheduler::Ran::Failed(e) => {
+                    json!({ "ticketId": ticket, "kind": kind, "error": e })
+                }
+            })
+            .collect::<Vec<_>>()
+    );
+    answer(200, reply)
+}
+
 fn harness(
     store: &Store,
     harness: &Harness,
@@ -347,8 +383,11 @@ fn harness(
         },
         ("POST", ["snapshots", name, "restore"]) => {
             let name = path_name(name);
+            // What the snapshot holds that the clock has passed runs before the reply, as
+            // a clock change's does: it ran about a second later, out of sight.
+            let turn = scheduler::turn();
             match harness.snapshots.restore(store, &name) {
-                Ok(()) => answer(200, json!({ "restored": name })),
+                Ok(()) => with_fired(store, &turn, json!({ "restored": name }), "restored"),
                 Err(e) => snapshot_error(e),
             }
         }
@@ -376,10 +415,13 @@ fn harness(
                 Err(e) => error(500, e),
             }
         }
-        ("POST", ["import"]) => match store.write_unbudgeted(|conn| dump::import(conn, body)) {
-            Ok(n) => answer(200, json!({ "imported": n })),
-            Err(e) => import_error(e),
-        },
+        ("POST", ["import"]) => {
+            let turn = scheduler::turn();
+            match store.write_unbudgeted(|conn| dump::import(conn, body)) {
+                Ok(n) => with_fired(store, &turn, json!({ "imported": n }), "imported"),
+                Err(e) => import_error(e),
+            }
+        }
         ("GET", ["journal"]) => {
             let q = match journal_query(query) {
                 Ok(q) => q,
@@ -432,34 +474,13 @@ fn harness(
                 Ok(mode) => mode,
                 Err(msg) => return Some(error(400, msg)),
             };
-            let fired = match scheduler::run_due(store, &turn) {
-                Ok(f) => f,
-                // Said so: the error's own words ("try again", for a read) would have a
-                // client move the clock twice.
-                Err(e) => {
-                    return Some(error(
-                        500,
-                        format!("the clock moved, but the actions it made due did not run: {e}"),
-                    ));
-                }
-            };
             // The clock as this change left it: another change may have come since.
-            let mut reply = crate::clock::describe_mode(mode);
-            reply["fired"] = json!(
-                fired
-                    .iter()
-                    .map(|(ticket, kind, ran)| match ran {
-                        scheduler::Ran::Done => json!({ "ticketId": ticket, "kind": kind }),
-                        scheduler::Ran::Skipped(why) => {
-                            json!({ "ticketId": ticket, "kind": kind, "skipped": why })
-                        }
-                        scheduler::Ran::Failed(e) => {
-                            json!({ "ticketId": ticket, "kind": kind, "error": e })
-                        }
-                    })
-                    .collect::<Vec<_>>()
-            );
-            answer(200, reply)
+            with_fired(
+                store,
+                &turn,
+                crate::clock::describe_mode(mode),
+                "the clock moved",
+            )
         }
         ("GET", ["outbox"]) => {
             let q = match outbox_query(query) {

@@ -5,8 +5,9 @@
 //! ticket.
 //!
 //! The server checks once a second (a read; it writes only when something is due), and
-//! at once whenever the control API sets or advances the clock, so a test that advances
-//! the clock past an auto-close sees the ticket closed in the clock call's reply.
+//! at once whenever the control API sets or advances the clock (or restores a snapshot or
+//! imports a document holding actions it has passed), so a test that advances the clock
+//! past an auto-close sees the ticket closed in the clock call's reply.
 
 use super::outbox::{self, Event};
 use super::support::{self, SupportAction, SupportError};
