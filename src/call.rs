@@ -305,6 +305,10 @@ pub struct CallHeaders {
     /// header. softlayer-api-php-client's XML-RPC client sends a string mask as
     /// `ObjectMask`, so its masks did nothing without a word.
     pub ignored: Vec<String>,
+    /// What is wrong with an authentication header that yields no credentials (its
+    /// members misnamed, `userName` for `username`): "No valid authentication headers
+    /// found." alone sent people looking for a wrong key.
+    pub credentials_hint: Option<String>,
 }
 
 impl CallHeaders {
@@ -314,7 +318,13 @@ impl CallHeaders {
         let mut out = CallHeaders::default();
         for (name, value) in headers {
             match CallHeader::named(service, name) {
-                Some(CallHeader::Authenticate) => out.credentials = credentials_from(value),
+                Some(CallHeader::Authenticate) => {
+                    out.credentials = credentials_from(value);
+                    out.credentials_hint = out
+                        .credentials
+                        .is_none()
+                        .then(|| credentials_hint(name, value));
+                }
                 Some(CallHeader::ResultLimit) => out.limit = Some(ResultLimit::from_header(value)?),
                 Some(CallHeader::ObjectMask | CallHeader::ServiceObjectMask) => {
                     out.mask = mask_header(name, value)?.or(out.mask)
@@ -344,7 +354,7 @@ impl CallHeaders {
     fn ignore(&mut self, name: &str) {
         // `initparameter` without the `s` too: `SoftLayer_TicketInitParameter` is a
         // misspelling that otherwise reads as no id at all.
-        const MEANT: [&str; 4] = ["mask", "filter", "initparameter", "limit"];
+        const MEANT: [&str; 5] = ["mask", "filter", "initparameter", "limit", "auth"];
         const MAX_NAMED: usize = 10;
         let lower = name.to_ascii_lowercase();
         if self.ignored.len() < MAX_NAMED && MEANT.iter().any(|m| lower.contains(m)) {
@@ -427,10 +437,36 @@ pub fn filter_from_json(text: &str) -> Result<Option<Value>, Fault> {
         .map_err(|e| Fault::bad_argument(format!("Unable to parse object filter: {e}.")))?;
     match json {
         serde_json::Value::Null => Ok(None),
+        // PHP's `json_encode([])`, as its XML-RPC and SOAP encoders' empty array is
+        // (`filter_header`): no filter on every transport.
+        serde_json::Value::Array(items) if items.is_empty() => Ok(None),
         serde_json::Value::Object(_) => Ok(Some(Value::from(&json))),
         _ => Err(Fault::bad_argument(
             "Unable to parse object filter: it must be a JSON object.",
         )),
+    }
+}
+
+/// Why the authentication header `header` gave no credentials, naming what it holds.
+fn credentials_hint(header: &str, value: &Value) -> String {
+    const MAX_NAMED: usize = 10;
+    let reads = "it reads username and apiKey, or userId and authToken";
+    match value {
+        Value::Struct(members) if !members.is_empty() => {
+            let mut named: Vec<String> = members
+                .keys()
+                .take(MAX_NAMED)
+                .map(|k| format!("'{k}'"))
+                .collect();
+            if members.len() > MAX_NAMED {
+                named.push(format!("{} more", members.len() - MAX_NAMED));
+            }
+            format!(
+                "call header '{header}' holds {}: {reads} (text, and userId a number)",
+                named.join(", ")
+            )
+        }
+        _ => format!("call header '{header}' is no struct of credentials: {reads}"),
     }
 }
 

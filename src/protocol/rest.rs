@@ -700,7 +700,9 @@ enum Verb {
 
 impl Verb {
     fn parse(method: &str) -> Option<Verb> {
-        let is = |name: &str| method.eq_ignore_ascii_case(name);
+        // Case-sensitive (RFC 9110 §9.1), as every other path of the server takes them:
+        // `get` read here alone.
+        let is = |name: &str| method == name;
         if is("GET") || is("HEAD") {
             Some(Verb::Get)
         } else if is("POST") {
@@ -1089,6 +1091,7 @@ fn route(
         item_id: None,
         strict_templates: true,
         ignored: Vec::new(),
+        credentials_hint: None,
     };
 
     match method_def {
@@ -1531,6 +1534,12 @@ fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
     // UTF-16, which every XML reader must take (JSON is UTF-8): its mark, or a big-endian
     // `<`, was neither JSON's first byte nor XML's.
     if is_utf16(body) {
+        // JSON in UTF-16 got the XML reader's "text outside the root element".
+        if utf16_json(body) {
+            return Err(Fault::malformed(
+                "the body is JSON in UTF-16; JSON is sent as UTF-8 (RFC 8259 §8.1)",
+            ));
+        }
         return xml_args(body, params);
     }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -1546,6 +1555,27 @@ fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
             "the body is neither JSON nor XML; send {\"parameters\": [...]}",
         )),
     }
+}
+
+/// Whether a UTF-16 body (its byte-order mark first) opens, past blanks, as JSON does.
+fn utf16_json(body: &[u8]) -> bool {
+    let (units, little_endian) = match body {
+        [0xff, 0xfe, rest @ ..] => (rest, true),
+        [0xfe, 0xff, rest @ ..] => (rest, false),
+        _ => return false,
+    };
+    units
+        .chunks_exact(2)
+        .map(|pair| {
+            let pair = [pair[0], pair[1]];
+            if little_endian {
+                u16::from_le_bytes(pair)
+            } else {
+                u16::from_be_bytes(pair)
+            }
+        })
+        .find(|unit| !matches!(unit, 0x20 | 0x09 | 0x0a | 0x0d))
+        .is_some_and(|unit| unit == u16::from(b'{') || unit == u16::from(b'['))
 }
 
 /// Whether JSON text holds at most `max` values, counted before it is parsed: each value

@@ -90,6 +90,12 @@ const ACTOR_NEXT: &str = "http://schemas.xmlsoap.org/soap/actor/next";
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let root = read_tree(body, "Envelope")?;
 
+    if root.local == "methodCall" {
+        return Err(malformed(
+            "the root element is <methodCall>, not a SOAP Envelope: \
+             XML-RPC is served at /xmlrpc/v3.1/{Service}",
+        ));
+    }
     if root.local != "Envelope" {
         return Err(malformed(format!(
             "the root element is <{}>, not a SOAP Envelope",

@@ -247,10 +247,19 @@ impl Codec for XmlRpcCodec {
     }
 
     fn write_fault(&self, fault: &Fault) -> HttpAnswer {
+        // The real API's faultString for a body it cannot read is fixed; what was wrong
+        // goes beside it, where people and logs see it.
+        let headers = match fault {
+            Fault::Malformed { detail } => vec![(
+                crate::call::WARNING_HEADER.to_string(),
+                crate::call::shown_warning(&format!("parse error: {detail}")),
+            )],
+            _ => Vec::new(),
+        };
         HttpAnswer {
             status: self.status_of(fault),
             content_type: CONTENT_TYPE,
-            headers: Vec::new(),
+            headers,
             body: write_fault(fault),
         }
     }
@@ -493,6 +502,14 @@ impl<'a> Parser<'a> {
             }
         };
         if root.name() != b"methodCall" {
+            let name = root.name();
+            let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+            if local == b"Envelope" {
+                return Err(malformed(
+                    "the root element is a SOAP Envelope, not <methodCall>: \
+                     SOAP is served at /soap/v3.1/{Service}",
+                ));
+            }
             return Err(unexpected_element(&root));
         }
 

@@ -369,8 +369,14 @@ async fn handle(
     shared: Arc<Shared>,
 ) -> Result<Response<Body>, pipeline::Dropped> {
     let path = req.uri().path().to_string();
-    if let Some(problem) = host_problem(&req).or_else(|| authorization_problem(&req)) {
-        let answer = bad_request(&path, problem);
+    if let Some(problem) = host_problem(&req) {
+        let answer = bad_request(&path, problem, true);
+        return Ok(unread_body(req, answer));
+    }
+    if let Some(problem) = authorization_problem(&req) {
+        // A fault as the transport gives its others (XML-RPC's with 200): softlayer-python
+        // checks the HTTP status before it reads a fault, and told a 400 only "Bad Request".
+        let answer = bad_request(&path, problem, false);
         return Ok(unread_body(req, answer));
     }
     if (path == "/health" || path == "/metrics")
@@ -484,7 +490,8 @@ async fn handle(
         return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
-        return Ok(unread_body(req, not_found(&path)));
+        let answer = not_found(&path, req.method() == Method::POST);
+        return Ok(unread_body(req, answer));
     };
     let codec = XmlRpcCodec {
         service: service.to_string(),
@@ -498,9 +505,10 @@ async fn handle(
 }
 
 /// A path no transport serves, answered with the hint for the transport it looks like:
-/// REST's as REST answers a service that does not exist (JSON), the others in plain
-/// text.
-fn not_found(path: &str) -> Response<Body> {
+/// REST's as REST answers a service that does not exist (JSON), a call POSTed under
+/// `/xmlrpc/` or `/soap/` as a fault of that transport, the rest in plain text.
+fn not_found(path: &str, post: bool) -> Response<Body> {
+    use crate::protocol::codec::Codec;
     const HINT: &str = "v3 or v3.1, as /rest/v3.1/SoftLayer_Ticket/{id}/getObject.json, \
                         /soap/v3.1/SoftLayer_Ticket (POST; GET ?wsdl) or \
                         /xmlrpc/v3.1/SoftLayer_Ticket (POST)";
@@ -517,10 +525,28 @@ fn not_found(path: &str) -> Response<Body> {
         answer.status = StatusCode::NOT_FOUND.as_u16();
         return pipeline::response(answer, None);
     }
-    plain(
-        StatusCode::NOT_FOUND,
-        format!("Not found: {path}. The API is served under {HINT}.\n"),
-    )
+    let text = format!("Not found: {path}. The API is served under {HINT}.");
+    // A call POSTed under the other transports' prefixes (a wrong version, a service after
+    // the endpoint's) gets a fault its client reads: in plain text xmlrpc.client raised a
+    // bare ProtocolError and softlayer-python a TransportError, neither with this hint.
+    let fault =
+        || crate::call::Fault::documented(crate::fault::ExceptionClass::Public, text.clone());
+    if post && (path == "/xmlrpc" || path.starts_with("/xmlrpc/")) {
+        let codec = XmlRpcCodec {
+            service: String::new(),
+            basic: None,
+        };
+        return pipeline::response(codec.write_fault(&fault()), None);
+    }
+    if post && (path == "/soap" || path.starts_with("/soap/")) {
+        let codec = SoapCodec {
+            version: ApiVersion::V3_1,
+            service: String::new(),
+            basic: None,
+        };
+        return pipeline::response(codec.write_fault(&fault()), None);
+    }
+    plain(StatusCode::NOT_FOUND, format!("{text}\n"))
 }
 
 /// `GET /metrics`: the Prometheus exposition (README "Metrics"). Not guarded: it holds
@@ -787,13 +813,21 @@ fn authorization_problem(req: &Request<Incoming>) -> Option<&'static str> {
 }
 
 /// 400 with `message`: a `SoftLayer_Exception_Public` fault in the format of the
-/// transport `path` names, plain text elsewhere.
-fn bad_request(path: &str, message: &str) -> Response<Body> {
+/// transport `path` names (unless `status_400`, with the status that transport's clients
+/// read a fault from: XML-RPC's 200, SOAP's 500), plain text elsewhere.
+fn bad_request(path: &str, message: &str, status_400: bool) -> Response<Body> {
     let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, message);
     match fault_for_target(path, &fault) {
         Some(mut answer) => {
-            answer.status = 400;
+            // REST's own status for a request it cannot take is 400.
+            if status_400 || rest_path(path).is_some() {
+                answer.status = 400;
+            }
             response(answer, None)
+        }
+        // The control API answers every error as `{"error": …}`, which harnesses read.
+        None if path.starts_with("/_emulator/") => {
+            response(crate::emulator::http::error(400, message), None)
         }
         None => plain(StatusCode::BAD_REQUEST, format!("{message}\n")),
     }

@@ -187,6 +187,19 @@ impl Ctx<'_> {
 
 /// Adds `text` to a reply's warnings (the `X-SoftLayer-Emulator-Warning` header), once,
 /// as the header shows it (visible ASCII, cut short), and logs it.
+/// The warnings naming the call headers it sent under names the API does not read.
+fn ignored_headers(call: &Call) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for name in &call.headers.ignored {
+        let text = format!(
+            "call header '{name}' is not one {} reads: ignored",
+            call.service
+        );
+        add_warning(&mut warnings, call, &text);
+    }
+    warnings
+}
+
 fn add_warning(warnings: &mut Vec<String>, call: &Call, text: &str) {
     let text = crate::call::shown_warning(text);
     tracing::warn!("{}::{}: {text}", call.service, call.method);
@@ -695,21 +708,22 @@ fn dispatch_in(
                 looked_up.set(true);
                 crate::auth::caller(conn, credentials)
             })?,
-            None => return Err(crate::auth::no_credentials()),
+            None => {
+                // What explains the fault: a misnamed header, or a header's misnamed members.
+                let mut warnings = ignored_headers(call);
+                if let Some(hint) = &call.headers.credentials_hint {
+                    add_warning(&mut warnings, call, hint);
+                }
+                sink.warn(&warnings);
+                return Err(crate::auth::no_credentials());
+            }
         };
         // Admitted first: a call refused for its init parameter is still the caller's
         // (journaled with its account, which `journal(account=…)` finds).
         observer.admitted(call, &principal)?;
         // Told before anything can fail: a misnamed init-parameter header is what
         // explains the "Object does not exist" that follows.
-        let mut warnings = Vec::new();
-        for name in &call.headers.ignored {
-            let text = format!(
-                "call header '{name}' is not one {} reads: ignored",
-                call.service
-            );
-            add_warning(&mut warnings, call, &text);
-        }
+        let mut warnings = ignored_headers(call);
         if let Some(text) = &mask_ignored {
             add_warning(&mut warnings, call, text);
         }

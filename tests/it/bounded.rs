@@ -1170,7 +1170,8 @@ fn answers_given_without_reading_the_body_reach_a_client_still_sending_it() {
     let server = Server::start();
     let size = 4_000_000;
     for (method, path, status) in [
-        ("POST", "/xmlrpc/v9/SoftLayer_Ticket", 404),
+        // A call to a path under /xmlrpc/ that serves nothing: a fault its client reads.
+        ("POST", "/xmlrpc/v9/SoftLayer_Ticket", 200),
         ("POST", "/nowhere", 404),
         ("PUT", "/xmlrpc/v3.1/SoftLayer_Ticket", 405),
         ("POST", "/_emulator/import", 401),
@@ -1477,6 +1478,38 @@ fn host_headers_are_checked() {
     assert_eq!(r.status, 400, "{}", r.describe());
     assert!(
         r.text().contains("one Authorization header"),
+        "{}",
+        r.describe()
+    );
+    // XML-RPC's with 200, as its other faults: softlayer-python checks the status first,
+    // and a 400 reached it as a TransportError without the fault.
+    let body = XmlRpcCall::new("SoftLayer_Account", "getObject").body();
+    let r = answer(&format!(
+        "POST /xmlrpc/v3.1/SoftLayer_Account HTTP/1.1\r\nHost: a\r\n\
+         Authorization: {}\r\nAuthorization: {}\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        basic_auth(&OTHER),
+        basic_auth(&DEMO),
+        body.len()
+    ));
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert!(
+        r.text().contains("<fault>") && r.text().contains("one Authorization header"),
+        "{}",
+        r.describe()
+    );
+    // The control API's own format: JSON, as its other errors (it was plain text).
+    let r = answer(&format!(
+        "GET /_emulator/journal HTTP/1.1\r\nHost: a\r\n\
+         Authorization: Bearer {0}\r\nAuthorization: Bearer {0}\r\nConnection: close\r\n\r\n",
+        admin_token(&server)
+    ));
+    assert_eq!(r.status, 400, "{}", r.describe());
+    let error: serde_json::Value = serde_json::from_str(&r.text()).expect("a JSON error");
+    assert!(
+        error["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("one Authorization header")),
         "{}",
         r.describe()
     );

@@ -1798,6 +1798,33 @@ fn bad_bodies_are_400() {
             Some("Unable to parse the request body: the body must be {\"parameters\": [...]}"),
         );
     }
+    // JSON in UTF-16 (either order): told so, where the XML reader's "text outside the
+    // root element" answered it.
+    let json = "{\"parameters\": [{\"entry\": \"x\"}]}";
+    for little_endian in [true, false] {
+        let mut body = if little_endian {
+            vec![0xff, 0xfe]
+        } else {
+            vec![0xfe, 0xff]
+        };
+        for unit in format!(" {json}").encode_utf16() {
+            body.extend(if little_endian {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        let resp = rest(&server, "POST", &path, Some(&DEMO), &body);
+        assert_fault(
+            &resp,
+            400,
+            "SoftLayer_Exception_WebService_BadRequest",
+            Some(
+                "Unable to parse the request body: the body is JSON in UTF-16; JSON is sent \
+                 as UTF-8 (RFC 8259 §8.1)",
+            ),
+        );
+    }
     let resp = rest(
         &server,
         "POST",
@@ -1836,6 +1863,12 @@ fn bad_query_parameters_are_400() {
             resp.describe()
         );
     }
+    // An empty list (PHP's `json_encode([])`) is no filter, as PHP's empty array is over
+    // XML-RPC and SOAP: it was refused here alone.
+    let all = get(&server, base);
+    let empty = get(&server, &format!("{base}?objectFilter=%5B%5D"));
+    assert_eq!(empty.status, 200, "{}", empty.describe());
+    assert_eq!(json_body(&empty), json_body(&all), "{}", empty.describe());
     // A negative offset or limit is named, as XML-RPC and SOAP name it.
     for query in ["resultLimit=-1,2", "resultLimit=0,-2"] {
         let resp = get(&server, &format!("{base}?{query}"));
@@ -2022,6 +2055,20 @@ fn an_http_method_rest_does_not_use_is_405() {
         None,
     );
     assert!(resp.header("Allow").is_some(), "{}", resp.describe());
+    // Method names are case-sensitive (RFC 9110 §9.1): `get` was read as GET here alone.
+    let resp = rest(
+        &server,
+        "get",
+        &format!("SoftLayer_Ticket/{TICKET}/getObject.json"),
+        Some(&DEMO),
+        b"",
+    );
+    assert_fault(
+        &resp,
+        405,
+        "SoftLayer_Exception_WebService_BadRequest",
+        None,
+    );
 }
 
 /// Hostile paths and bodies are answered as the client's mistake: a 4xx, or the 500 the

@@ -2027,7 +2027,29 @@ fn client_faults_for_bad_envelopes() {
             reply.describe()
         );
         assert!(!message.is_empty(), "{label}");
+        // An XML-RPC call is told where XML-RPC is.
+        if label == "xml-rpc" {
+            assert!(
+                message.ends_with(
+                    "the root element is <methodCall>, not a SOAP Envelope: XML-RPC is \
+                     served at /xmlrpc/v3.1/{Service}"
+                ),
+                "{}",
+                reply.describe()
+            );
+        }
     }
+    // A call POSTed under /soap/ to a path that serves nothing: a SOAP fault naming the
+    // layout (it was plain text).
+    let reply = post(&server, "/soap/v3.2/SoftLayer_Ticket", &ok);
+    let (code, message) = reply.fault();
+    assert_eq!(code, "SoftLayer_Exception_Public", "{}", reply.describe());
+    assert!(
+        message.starts_with("Not found: /soap/v3.2/SoftLayer_Ticket.")
+            && message.contains("/soap/v3.1/SoftLayer_Ticket (POST; GET ?wsdl)"),
+        "{}",
+        reply.describe()
+    );
     // The server is still there.
     let reply = call(
         &server,

@@ -217,6 +217,37 @@ fn missing_or_wrong_credentials() {
         "{}",
         reply.exchange()
     );
+    // Misnamed: the fault is the real API's, and the warning says what was wrong (the
+    // fault alone sent people looking for a wrong key).
+    let credentials = || xstruct(&[("userName", xstr("demo")), ("apiKey", xstr(DEMO.api_key))]);
+    for (header, value, warning) in [
+        (
+            "authenticate",
+            credentials(),
+            "call header 'authenticate' holds 'userName', 'apiKey': it reads username and \
+             apiKey, or userId and authToken (text, and userId a number)",
+        ),
+        (
+            "authentication",
+            credentials(),
+            "call header 'authentication' is not one SoftLayer_Account reads: ignored",
+        ),
+    ] {
+        let reply =
+            server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").header(header, value));
+        assert_eq!(
+            reply.fault().string,
+            "No valid authentication headers found.",
+            "{}",
+            reply.exchange()
+        );
+        assert_eq!(
+            reply.http.header("X-SoftLayer-Emulator-Warning"),
+            Some(warning),
+            "{}",
+            reply.exchange()
+        );
+    }
     // Wrong key, unknown user, another user's key, empty key.
     for (user, key) in [
         (
@@ -507,8 +538,85 @@ fn not_well_formed_bodies_are_fault_32700() {
     for body in &bodies {
         let reply = raw(&server, "/xmlrpc/v3.1/SoftLayer_Ticket", &[], body);
         assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+        // The faultString is the real API's; what was wrong is said beside it.
+        assert!(
+            reply
+                .http
+                .header("X-SoftLayer-Emulator-Warning")
+                .is_some_and(|w| w.starts_with("parse error: ")),
+            "{}",
+            reply.exchange()
+        );
     }
+    let reply = raw(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[],
+        b"<?xml version=\"1.0\"?><int>99999999999999999999</int>",
+    );
+    assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+    // A SOAP call sent to the XML-RPC endpoint is told where SOAP is.
+    let reply = raw(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[],
+        b"<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">\
+          <soapenv:Body/></soapenv:Envelope>",
+    );
+    assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some(
+            "parse error: the root element is a SOAP Envelope, not <methodCall>: SOAP is \
+             served at /soap/v3.1/{Service}"
+        ),
+        "{}",
+        reply.exchange()
+    );
     health(&server);
+}
+
+/// A call POSTed under /xmlrpc/ to a path that serves nothing (another version, a service
+/// after the endpoint's) is answered with a fault the client reads, which names the
+/// layout: plain text made xmlrpc.client raise a bare ProtocolError.
+#[test]
+fn calls_to_paths_under_xmlrpc_that_serve_nothing_are_faults() {
+    let server = Server::start();
+    let call = XmlRpcCall::new(TICKET, "getObject")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .body();
+    for path in [
+        "/xmlrpc/v3.2/SoftLayer_Ticket",
+        "/xmlrpc/v3.1/SoftLayer_Ticket/SoftLayer_Account",
+        "/xmlrpc",
+    ] {
+        let reply = raw(&server, path, &[], call.as_bytes());
+        assert_eq!(reply.http.status, 200, "{}", reply.exchange());
+        let fault = reply.fault();
+        assert_eq!(
+            fault.code,
+            xstr("SoftLayer_Exception_Public"),
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            fault.string.starts_with(&format!("Not found: {path}."))
+                && fault
+                    .string
+                    .contains("/xmlrpc/v3.1/SoftLayer_Ticket (POST)"),
+            "{}",
+            reply.exchange()
+        );
+    }
+    // A browser's GET is told in plain text.
+    let http = server.get("/xmlrpc/v3.2/SoftLayer_Ticket");
+    assert_eq!(http.status, 404, "{}", http.describe());
+    assert!(
+        http.text().contains("The API is served under"),
+        "{}",
+        http.describe()
+    );
 }
 
 /// An unknown method keeps the SLDN XML-RPC article's text; an unknown service answers
