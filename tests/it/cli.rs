@@ -409,8 +409,11 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
     let mut text = drain();
     // Idle, the server finishes the cut line itself once the pipe has room (within a
     // second): its reader waited on half a line until the next call.
-    std::thread::sleep(Duration::from_millis(2500));
-    text.extend(drain());
+    let until = Instant::now() + Duration::from_secs(30);
+    while text.last() != Some(&b'\n') && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+        text.extend(drain());
+    }
     assert_eq!(
         text.last(),
         Some(&b'\n'),
@@ -420,7 +423,13 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
     for _ in 0..3 {
         server.xmlrpc(&call).ok();
     }
-    text.extend(drain());
+    // The three lines, as the journal's writer gets to them.
+    let newlines = text.iter().filter(|b| **b == b'\n').count();
+    let until = Instant::now() + Duration::from_secs(30);
+    while text.iter().filter(|b| **b == b'\n').count() < newlines + 3 && Instant::now() < until {
+        text.extend(drain());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.ends_with('\n'),
@@ -480,6 +489,12 @@ fn a_journal_pipe_that_fills_up_loses_whole_lines_only() {
     let server = Server::start_with_args(":memory:", None, &["--journal", fifo.to_str().unwrap()]);
     big_calls(&server);
     drop(reader);
+    assert!(
+        server.log_shows("Broken pipe", Duration::from_secs(30)),
+        "{}",
+        server.log()
+    );
+    // Long enough for the retries each second to have said it again.
     std::thread::sleep(Duration::from_millis(3500));
     let broken = server.log().matches("Broken pipe").count();
     assert_eq!(broken, 1, "{broken} warnings:\n{}", server.log());

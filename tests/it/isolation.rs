@@ -182,8 +182,14 @@ fn another_accounts_object_is_exactly_as_absent_as_a_missing_one_for_every_metho
     let file_id = upload.ok().member("id").int();
     let before = demo_state(&server, file_id);
 
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string("schema/softlayer.json").unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/schema/softlayer.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
     let mut probed = 0;
     for (service, demo_id) in services(file_id) {
         let init = format!("{service}InitParameters");
