@@ -1805,6 +1805,19 @@ fn browser_reply_typed_while_sending_is_kept() {
     assert_done(&mut browser);
 }
 
+/// One failed reload of a ticket (a network blip) undid the person's unsent choices: the
+/// next reload set the awaiting tick, the assignee and the group back to the ticket's,
+/// and Send then replied without the flag.
+#[test]
+fn browser_a_failed_ticket_reload_keeps_unsent_choices() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "A blip", "Hello.");
+    let mut browser = edges(&server, "blip", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("blip");
+    assert_eq!(s["after"], s["before"], "{s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
 /// cell made the table 26,863 px wide, and was cut off at phone width.
 #[test]

@@ -12,6 +12,13 @@ const getTicket = newest();
 let previewUrl = null;
 /** The ticket as last drawn, or null while it is not (yet) loaded or failed to load. */
 let shown = null;
+/**
+ * The ticket's values the action forms were last set from (group, assignee, awaiting),
+ * or null for a ticket not drawn yet. Unlike `shown`, a failed reload keeps it: the
+ * next reload that works still tells the person's unsent choices from the ticket's (one
+ * network blip reset the awaiting tick, the assignee and the group to the ticket's).
+ */
+let formFrom = null;
 /** The action forms whose action is running (their buttons wait). */
 const busy = new Set();
 /** What the last Download or Preview of each file (by id) came to, shown beside its
@@ -87,6 +94,7 @@ export async function showTicket(idText) {
     }
     $('reply-entry').value = '';
     $('reply-awaiting').checked = false;
+    formFrom = null;
     // The previous ticket's data never shows under this one's heading, even while loading.
     clearTicket();
     fill($('ticket-title'), `Ticket ${id}`);
@@ -135,7 +143,7 @@ export async function refreshTicket() {
   renderFiles(t.files);
   renderDevices(t);
   const had = document.activeElement;
-  const before = shown;
+  const before = formFrom;
   follow($('group-select'), String(t.groupId ?? ''), before ? String(before.groupId ?? '') : undefined);
   follow($('assign-employee'), String(t.assignedEmployeeId ?? ''), before ? String(before.assignedEmployeeId ?? '') : undefined);
   // The reply sends the box as it stands, so it shows the ticket's flag (unless changed
@@ -145,6 +153,7 @@ export async function refreshTicket() {
     awaitingBox.checked = Boolean(t.awaitingUserResponse);
   }
   shown = t;
+  formFrom = t;
   updateButtons();
   keepActionFocus(had);
 }

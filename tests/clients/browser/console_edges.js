@@ -1180,6 +1180,39 @@ const SCENARIOS = {
     });
   },
 
+  // One failed reload of a ticket (a network blip) undid the person's unsent choices:
+  // the awaiting tick, the assignee and the group went back to the ticket's.
+  async blip(page) {
+    const ticket = env('TICKET');
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#reply-form button:not([disabled])').waitFor();
+    await page.locator('#live[data-state=live]').waitFor();
+    const another = (sel) => page.evaluate((s) => {
+      const select = document.querySelector(s);
+      return [...select.options].map((o) => o.value).filter((v) => v && v !== select.value).pop();
+    }, sel);
+    await page.setChecked('#reply-awaiting', !(await page.isChecked('#reply-awaiting')));
+    await page.selectOption('#assign-employee', await another('#assign-employee'));
+    await page.selectOption('#group-select', await another('#group-select'));
+    const form = () => page.evaluate(() => ({
+      awaiting: document.getElementById('reply-awaiting').checked,
+      assign: document.getElementById('assign-employee').value,
+      group: document.getElementById('group-select').value,
+    }));
+    const before = await form();
+    const employee = (await api(page, 'GET', 'choices')).employees[0].id;
+    const write = (entry) => api(page, 'POST', `tickets/${ticket}/reply`, { employee, entry });
+    // The next reload of the ticket fails; the one after works.
+    const path = `**/_emulator/tickets/${ticket}`;
+    await page.route(path, (route) => (route.request().method() === 'GET' ? route.abort('connectionreset') : route.fallback()));
+    await write('While the network is down.');
+    await page.locator('#ticket-error', { hasText: 'Could not load' }).waitFor();
+    await page.unroute(path);
+    await write('Once it is back.');
+    await page.locator('#thread li.update', { hasText: 'Once it is back.' }).waitFor();
+    report('blip', { before, after: await form() });
+  },
+
   // A call with a 2,000-character method in the journal, at desktop and phone width.
   async journalwidth(page) {
     const seen = {};
