@@ -1818,6 +1818,55 @@ fn browser_a_failed_ticket_reload_keeps_unsent_choices() {
     assert_done(&mut browser);
 }
 
+/// The Clock view said "Ran: ALERT on #…" for a scheduled alert the server skipped (its
+/// ticket closed by then: no reminder mailed) or could not run: the server's `skipped`
+/// and `error` are said now.
+#[test]
+fn browser_clock_says_which_scheduled_actions_were_skipped_or_failed() {
+    let server = Server::start();
+    control(
+        &server,
+        "POST",
+        "/_emulator/clock",
+        &json!({"set": "2027-03-01T09:00:00-06:00"}),
+    );
+    let open = create_standard_ticket(&server, &DEMO, 1001, "Remind me", "Hello.");
+    let closed = create_standard_ticket(&server, &DEMO, 1001, "Closed first", "Hello.");
+    for ticket in [open, closed] {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "addScheduledAlert")
+                    .auth(&DEMO)
+                    .id(ticket)
+                    .arg(xstr("2027-03-01T11:00:00-06:00")),
+            )
+            .ok();
+    }
+    control(
+        &server,
+        "POST",
+        &format!("/_emulator/tickets/{closed}/close"),
+        &Value::Null,
+    );
+    let mut browser = edges(&server, "firedclock", &[]);
+    let s = browser.step("advanced");
+    let said = text(&s["said"]);
+    assert!(said.contains(&format!("Ran: ALERT on #{open}.")), "{s}");
+    assert!(
+        said.contains(&format!(
+            "Skipped: ALERT on #{closed} (the ticket was closed: no reminder sent)."
+        )),
+        "{s}"
+    );
+    let s = browser.step("failed");
+    assert!(
+        text(&s["said"]).contains("Failed: AUTO_CLOSE on #160000009 (no id left for its mail)."),
+        "{s}"
+    );
+    assert!(!text(&s["said"]).contains("Ran:"), "{s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
 /// cell made the table 26,863 px wide, and was cut off at phone width.
 #[test]

@@ -21,15 +21,27 @@ export async function refreshClock() {
   $('clock-error').textContent = '';
 }
 
-/** POSTs a clock change and says what it did, and which scheduled actions it ran. */
+/**
+ * The scheduled actions a clock change reached, as the server listed them in `fired`:
+ * those it ran, those it skipped (an alert for a ticket closed by then mails nothing)
+ * and those that failed, each with the server's reason. All were said to have run.
+ */
+function firedSummary(fired) {
+  const name = (f) => `${f.kind} on #${f.ticketId}`;
+  const groups = [
+    ['Ran', fired.filter((f) => !f.skipped && !f.error).map(name)],
+    ['Skipped', fired.filter((f) => f.skipped && !f.error).map((f) => `${name(f)} (${f.skipped})`)],
+    ['Failed', fired.filter((f) => f.error).map((f) => `${name(f)} (${f.error})`)],
+  ];
+  return groups.filter(([, list]) => list.length).map(([said, list]) => ` ${said}: ${list.join(', ')}.`).join('');
+}
+
+/** POSTs a clock change and says what it did, and which scheduled actions it reached. */
 function changeClock(form, body) {
   return oneAtATime(form, () => settle(
     form.querySelector('.outcome'),
     () => post('clock', body),
-    (answer) => {
-      const fired = (answer.fired || []).map((f) => `${f.kind} on #${f.ticketId}`);
-      return `Clock now ${answer.now}.${fired.length ? ` Ran: ${fired.join(', ')}.` : ''}`;
-    },
+    (answer) => `Clock now ${answer.now}.${firedSummary(answer.fired || [])}`,
     refreshClock,
   ));
 }

@@ -1213,6 +1213,27 @@ const SCENARIOS = {
     report('blip', { before, after: await form() });
   },
 
+  // The Clock view said "Ran: ALERT on #…" for a scheduled alert the server skipped.
+  async firedclock(page) {
+    await signIn(page, '#/clock');
+    await page.locator('#clock:not([aria-busy])').waitFor();
+    await page.fill('#clock-advance-by', '3h');
+    await page.click('#clock-advance button[type=submit]');
+    await page.locator('#clock-advance .outcome', { hasText: 'Clock now' }).waitFor();
+    report('advanced', { said: await text(page, '#clock-advance .outcome') });
+    // An action that could not run is listed with its `error` (rare: made here).
+    await page.route('**/_emulator/clock', async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      const answer = await (await route.fetch()).json();
+      answer.fired = [{ ticketId: 160000009, kind: 'AUTO_CLOSE', error: 'no id left for its mail' }];
+      return route.fulfill({ json: answer });
+    });
+    await page.fill('#clock-advance-by', '1h');
+    await page.click('#clock-advance button[type=submit]');
+    await page.locator('#clock-advance .outcome', { hasText: '13:00' }).waitFor();
+    report('failed', { said: await text(page, '#clock-advance .outcome') });
+  },
+
   // A call with a 2,000-character method in the journal, at desktop and phone width.
   async journalwidth(page) {
     const seen = {};
