@@ -1867,6 +1867,24 @@ fn browser_clock_says_which_scheduled_actions_were_skipped_or_failed() {
     assert_done(&mut browser);
 }
 
+/// A rule typed while "Add rule" was on its way was wiped when the answer came (the
+/// whole form was reset); only the fields still holding what was sent are emptied now.
+/// While they wait, the fault form and the Clock's say "Working…" (they said nothing).
+#[test]
+fn browser_a_rule_typed_while_one_is_added_is_kept() {
+    let server = Server::start();
+    let mut browser = edges(&server, "faultwait", &[]);
+    let s = browser.step("faultwait");
+    assert_eq!(s["whileAdding"], "Working…", "{s}");
+    assert_eq!(
+        s["fields"],
+        json!({"preset": "", "method": "getTicket", "class": "SoftLayer_Exception_Typed", "message": "typed meanwhile"}),
+        "{s}"
+    );
+    assert_eq!(s["whileAdvancing"], "Working…", "{s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
 /// cell made the table 26,863 px wide, and was cut off at phone width.
 #[test]

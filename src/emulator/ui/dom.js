@@ -316,6 +316,10 @@ export function keepPagerFocus(prev, next) {
 
 export async function settle(node, action, describe, redraw) {
   const seen = inputs;
+  // Said while the action is on its way, as the ticket's actions do: the Clock, fault
+  // rule, outbox and journal forms showed nothing, or the last action's outcome, until
+  // the answer came.
+  outcome(node, 'Working…');
   let said;
   try {
     said = [describe(await action()), false];

@@ -247,6 +247,27 @@ function ruleFromForm(form) {
   return { rule };
 }
 
+/** A form's named fields with what they hold now (a checkbox: whether it is ticked). */
+const fieldsOf = (form) =>
+  [...form.elements].filter((f) => f.name).map((f) => [f, f.type === 'checkbox' ? f.checked : f.value]);
+
+/**
+ * Once a rule is added, empties the fields that still hold what was sent, as the form's
+ * reset would: one typed while the rule was on its way (the next rule's) stays. The
+ * whole form was reset, and what was typed meanwhile was lost.
+ */
+function emptySent(sent) {
+  for (const [field, value] of sent) {
+    if (field.type === 'checkbox') {
+      if (field.checked === value) field.checked = field.defaultChecked;
+    } else if (field.value === value) {
+      field.value = field.tagName === 'SELECT'
+        ? ([...field.options].find((o) => o.defaultSelected) || field.options[0])?.value ?? ''
+        : field.defaultValue;
+    }
+  }
+}
+
 export function initJournal(failed) {
   const guard = (fn) => (event) => {
     event.preventDefault();
@@ -296,11 +317,12 @@ export function initJournal(failed) {
       field.focus();
       return;
     }
+    const sent = fieldsOf(rules);
     await settle(
       rules.querySelector('.outcome'),
       () => post('faults', rule),
       (rule) => {
-        rules.reset();
+        emptySent(sent);
         // A fault's message ends a sentence of its own more often than not.
         const effect = describeEffect(rule);
         return `Added rule ${rule.id}: ${describeMatch(rule)} → ${effect}${effect.endsWith('.') ? '' : '.'}`;

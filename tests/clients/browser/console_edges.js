@@ -1234,6 +1234,53 @@ const SCENARIOS = {
     report('failed', { said: await text(page, '#clock-advance .outcome') });
   },
 
+  // A rule typed while "Add rule" was being answered was wiped by the answer; the wait
+  // said nothing ("Working…" only on the ticket's actions), here and on the Clock.
+  async faultwait(page) {
+    /** Holds the page's next POST to `apiPath`: resolves `held` once it is, `release` sends it. */
+    const holdPost = async (apiPath) => {
+      let release;
+      let isHeld;
+      const held = new Promise((resolve) => { isHeld = resolve; });
+      const go = new Promise((resolve) => { release = resolve; });
+      const url = `**/_emulator/${apiPath}`;
+      // Not `times: 1`: the view's GETs of the same path would use it up.
+      const handler = async (route) => {
+        if (route.request().method() !== 'POST') return route.fallback();
+        isHeld();
+        await go;
+        await route.fallback().catch(() => {});
+      };
+      await page.route(url, handler);
+      return { held, release: () => { release(); return page.unroute(url, handler); } };
+    };
+    await signIn(page, '#/faults');
+    await page.locator('#fault-rows td.empty').waitFor();
+    let post = await holdPost('faults');
+    await page.selectOption('#r-preset', 'rate_limit');
+    await page.fill('#r-method', 'getObject');
+    await page.click('#fault-form button[type=submit]');
+    await post.held;
+    const whileAdding = await text(page, '#fault-form .outcome');
+    await page.fill('#r-method', 'getTicket');
+    await page.fill('#r-class', 'SoftLayer_Exception_Typed');
+    await page.fill('#r-message', 'typed meanwhile');
+    await post.release();
+    await page.locator('#fault-form .outcome', { hasText: 'Added rule' }).waitFor();
+    const fields = await page.evaluate(() => Object.fromEntries(['preset', 'method', 'class', 'message']
+      .map((name) => [name, document.getElementById('fault-form').elements[name].value])));
+    await page.goto(`${UI}#/clock`);
+    await page.locator('#clock:not([aria-busy])').waitFor();
+    post = await holdPost('clock');
+    await page.fill('#clock-advance-by', '1h');
+    await page.click('#clock-advance button[type=submit]');
+    await post.held;
+    const whileAdvancing = await text(page, '#clock-advance .outcome');
+    await post.release();
+    await page.locator('#clock-advance .outcome', { hasText: 'Clock now' }).waitFor();
+    report('faultwait', { whileAdding, fields, whileAdvancing });
+  },
+
   // A call with a 2,000-character method in the journal, at desktop and phone width.
   async journalwidth(page) {
     const seen = {};
