@@ -1885,6 +1885,25 @@ fn browser_a_rule_typed_while_one_is_added_is_kept() {
     assert_done(&mut browser);
 }
 
+/// A live redraw without the row that held the keyboard focus (its ticket closed by
+/// someone else, its fault rule removed or run out) dropped the focus to <body>: it goes
+/// to the row now in its place (the same control), else the view's title.
+#[test]
+fn browser_a_row_gone_from_a_live_redraw_leaves_the_focus_near() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Closed elsewhere", "Hello.");
+    create_standard_ticket(&server, &DEMO, 1001, "Still open", "Hello.");
+    let mut browser = edges(&server, "rowgone", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("rowgone");
+    let queue = text(&s["queue"]);
+    assert!(queue.starts_with("ticket ") && queue.ends_with(" A.title"), "{s}");
+    assert!(!queue.contains(&ticket.to_string()), "{s}");
+    assert!(text(&s["faults"]).starts_with("rule "), "{s}");
+    assert!(text(&s["faults"]).contains(" BUTTON."), "{s}");
+    assert_eq!(s["noRuleLeft"], "H2#faults-title", "{s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
 /// cell made the table 26,863 px wide, and was cut off at phone width.
 #[test]

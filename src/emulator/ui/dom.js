@@ -44,7 +44,7 @@ function remember(node) {
   const active = document.activeElement;
   const row = active && node.contains(active) ? active.closest('[data-key]') : null;
   const focus = row && node.contains(row)
-    ? { key: row.dataset.key, index: [...row.querySelectorAll(FOCUSABLE)].indexOf(active) }
+    ? { key: row.dataset.key, index: [...row.querySelectorAll(FOCUSABLE)].indexOf(active), place: rows(node).indexOf(row) }
     : null;
   const open = new Set(rows(node).filter((r) => r.querySelector('details[open]')).map((r) => r.dataset.key));
   return { focus, open };
@@ -55,9 +55,25 @@ function restore(node, { focus, open }) {
     if (open.has(row.dataset.key)) for (const d of row.querySelectorAll('details')) d.open = true;
   }
   if (!focus) return;
-  const row = rows(node).find((r) => r.dataset.key === focus.key);
+  const all = rows(node);
+  const row = all.find((r) => r.dataset.key === focus.key);
   // Index -1: the keyed element itself had the focus (a status tab).
   const target = row && focus.index < 0 ? row : row?.querySelectorAll(FOCUSABLE)[focus.index];
+  if (target) target.focus({ preventScroll: true });
+  else if (!row) keepNear(node, all, focus);
+}
+
+/**
+ * The focused row is gone from the redraw (someone closed its ticket, its rule ran out,
+ * new tickets pushed it to the next page): the focus goes to the row now in its place,
+ * else the one before, else the view's title. It fell to <body>, and the next Tab
+ * started again from the top of the page.
+ */
+function keepNear(node, all, focus) {
+  const near = all[focus.place] || all[all.length - 1];
+  const target = near
+    ? (focus.index < 0 ? near : near.querySelectorAll(FOCUSABLE)[focus.index] || near.querySelector(FOCUSABLE))
+    : node.closest('section')?.querySelector('h2[tabindex]');
   if (target) target.focus({ preventScroll: true });
 }
 

@@ -1281,6 +1281,36 @@ const SCENARIOS = {
     report('faultwait', { whileAdding, fields, whileAdvancing });
   },
 
+  // A live redraw without the row that held the focus (its ticket closed by someone
+  // else, its rule removed) dropped the focus to <body>: it goes to the row now in its
+  // place, else the one before, else the view's title.
+  async rowgone(page) {
+    const ticket = env('TICKET');
+    const where = () => page.evaluate(() => {
+      const a = document.activeElement;
+      const row = a.closest('[data-key]');
+      return row ? `${row.dataset.key} ${a.tagName}.${a.className}` : `${a.tagName}#${a.id}`;
+    });
+    await signIn(page, '#/?status=1001');
+    await page.locator('#live[data-state=live]').waitFor();
+    const title = page.locator(`#queue-rows tr[data-ticket="${ticket}"] a.title`);
+    await title.focus();
+    await api(page, 'POST', `tickets/${ticket}/close`, {});
+    await page.locator(`#queue-rows tr[data-ticket="${ticket}"]`).waitFor({ state: 'detached' });
+    const queue = await where();
+    const rules = [];
+    for (const method of ['getObject', 'getUpdates']) rules.push((await api(page, 'POST', 'faults', { method, preset: 'rate_limit' })).id);
+    await page.goto(`${UI}#/faults`);
+    await page.locator(`#fault-rows tr[data-rule="${rules[1]}"]`).waitFor();
+    await page.focus(`#fault-rows tr[data-rule="${rules[0]}"] button`);
+    await api(page, 'DELETE', `faults/${rules[0]}`);
+    await page.locator(`#fault-rows tr[data-rule="${rules[0]}"]`).waitFor({ state: 'detached' });
+    const faults = await where();
+    await api(page, 'DELETE', `faults/${rules[1]}`);
+    await page.locator('#fault-rows td.empty').waitFor();
+    report('rowgone', { queue, faults, noRuleLeft: await where() });
+  },
+
   // A call with a 2,000-character method in the journal, at desktop and phone width.
   async journalwidth(page) {
     const seen = {};
