@@ -1904,6 +1904,22 @@ fn browser_a_row_gone_from_a_live_redraw_leaves_the_focus_near() {
     assert_done(&mut browser);
 }
 
+/// The browser's Back and Forward between views left the keyboard focus on <body> (only
+/// ticket to queue placed it): it goes back where it was in the view shown (the Method
+/// filter, the outbox message's ticket link, the Clock's field), else the view's title.
+#[test]
+fn browser_back_and_forward_between_views_place_the_focus() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Back and forth", "Hello.");
+    let mut browser = edges(&server, "backfocus", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("backfocus");
+    assert_eq!(s["backToQueue"], "H2#queue-title", "{s}");
+    assert_eq!(s["forwardToJournal"], "INPUT#j-method", "{s}");
+    assert_eq!(s["backToOutbox"], format!("{} A", text(&s["message"])), "{s}");
+    assert_eq!(s["backToClock"], "INPUT#clock-advance-by", "{s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
 /// cell made the table 26,863 px wide, and was cut off at phone width.
 #[test]

@@ -2,7 +2,7 @@
 // Without a token the server answers 401 and the console shows only the sign-in form.
 
 import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
-import { $, withdraw, justActed, outcome } from './dom.js';
+import { $, withdraw, justActed, outcome, placeOf, findPlace, usable } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
 import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
@@ -21,6 +21,8 @@ const REFRESH = {
 let view = null;
 /** The ticket last shown, as its address wrote it, for the focus on the way back. */
 let lastTicket = null;
+/** Where the focus was in each view as it was left (see `placeOf`), for the way back. */
+const leftAt = {};
 let stopListening = null;
 let wasLive = false;
 /**
@@ -150,6 +152,8 @@ async function route() {
   // `#/faults/` opened the queue, with an error about a queue parameter).
   const page = hash.replace(/\?.*$/, '').replace(/\/+$/, '') || '#';
   const ticket = page.match(/^#\/ticket\/(.*)$/);
+  const left = view;
+  rememberFocus(left);
   const mine = ++routes;
   const stillShown = () => mine === routes;
   try {
@@ -200,8 +204,31 @@ async function route() {
     // A refused token is the tab's, whichever view is shown now.
     if (stillShown() || e instanceof Unauthorised) failed(e);
   } finally {
-    if (stillShown()) $(view).removeAttribute('aria-busy');
+    if (stillShown()) {
+      $(view).removeAttribute('aria-busy');
+      placeFocus(left);
+    }
   }
+}
+
+/** Notes where the focus is in view `name`, being left (nowhere: the focus is outside it). */
+function rememberFocus(name) {
+  const now = document.activeElement;
+  if (name && $(name)) leftAt[name] = now && $(name).contains(now) ? placeOf(now) : null;
+}
+
+/**
+ * Shown by the browser's Back or Forward (or a link) from another view, the focus was
+ * left on the view just hidden, which is the page: the next Tab started from the top.
+ * It goes back to where it was when this view was left, if that is still there, or to
+ * the view's title. A ticket's page places it itself; from a ticket, the queue puts it
+ * on that ticket's row (`backInQueue`); left on something shown (a view's link), it stays.
+ */
+function placeFocus(from) {
+  if (from === null || from === view || view === 'ticket' || focusIsPlaced()) return;
+  const back = findPlace($(view), leftAt[view]);
+  const target = back && usable(back) ? back : $(`${view}-title`);
+  if (target && usable(target)) target.focus();
 }
 
 /** Whether the focus is still on something shown (not fallen to the page with its control). */

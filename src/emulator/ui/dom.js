@@ -50,6 +50,24 @@ function remember(node) {
   return { focus, open };
 }
 
+/**
+ * Where `node` is, to find it again once its view is drawn anew: its row's key and its
+ * place in the row (rows are redrawn), or its id; null for neither.
+ */
+export function placeOf(node) {
+  const row = node.closest('[data-key]');
+  if (row) return { key: row.dataset.key, index: [...row.querySelectorAll(FOCUSABLE)].indexOf(node) };
+  return node.id ? { id: node.id } : null;
+}
+
+/** The element at `place` (see `placeOf`) in `container`, or null if it is gone. */
+export function findPlace(container, place) {
+  if (!place) return null;
+  if (place.id) return container.querySelector(`#${CSS.escape(place.id)}`);
+  const row = rows(container).find((r) => r.dataset.key === place.key);
+  return (row && place.index < 0 ? row : row?.querySelectorAll(FOCUSABLE)[place.index]) || null;
+}
+
 function restore(node, { focus, open }) {
   for (const row of rows(node)) {
     if (open.has(row.dataset.key)) for (const d of row.querySelectorAll('details')) d.open = true;

@@ -1311,6 +1311,38 @@ const SCENARIOS = {
     report('rowgone', { queue, faults, noRuleLeft: await where() });
   },
 
+  // The browser's Back and Forward between views (but ticket to queue) left the focus on
+  // <body>: it goes back where it was in the view shown, else to the view's title.
+  async backfocus(page) {
+    const where = () => page.evaluate(() => {
+      const a = document.activeElement;
+      const row = a.closest('[data-key]');
+      return row ? `${row.dataset.key} ${a.tagName}` : `${a.tagName}#${a.id}`;
+    });
+    const seen = {};
+    await signIn(page, '#/');
+    await api(page, 'POST', `tickets/${env('TICKET')}/reply`, { employee: 301, entry: 'Mail to come back to.' });
+    await page.locator('#queue:not([aria-busy])').waitFor();
+    await navigated(page, () => page.click('#views a[data-view=journal]'));
+    await page.focus('#j-method');
+    await navigated(page, () => page.goBack());
+    seen.backToQueue = await where();
+    await navigated(page, () => page.goForward());
+    seen.forwardToJournal = await where();
+    await navigated(page, () => page.goto(`${UI}#/outbox`));
+    const link = page.locator('#outbox-messages a[href^="#/ticket/"]').first();
+    await navigated(page, () => link.press('Enter'));
+    seen.message = await page.evaluate(() => document.querySelector('#outbox-messages a[href^="#/ticket/"]').closest('[data-key]').dataset.key);
+    await navigated(page, () => page.goBack());
+    seen.backToOutbox = await where();
+    await navigated(page, () => page.goto(`${UI}#/clock`));
+    await page.focus('#clock-advance-by');
+    await navigated(page, () => page.goto(`${UI}#/ticket/${env('TICKET')}`));
+    await navigated(page, () => page.goBack());
+    seen.backToClock = await where();
+    report('backfocus', seen);
+  },
+
   // A call with a 2,000-character method in the journal, at desktop and phone width.
   async journalwidth(page) {
     const seen = {};
