@@ -1920,6 +1920,21 @@ fn browser_back_and_forward_between_views_place_the_focus() {
     assert_done(&mut browser);
 }
 
+/// "Send reply" on a closed ticket said why it could not ("reopen it first") only once
+/// pressed; a note beside it says so beforehand (the button stays on, with the reason).
+#[test]
+fn browser_a_closed_ticket_says_beside_send_reply_why_it_takes_none() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Closing", "Hello.");
+    let mut browser = edges(&server, "closednote", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("closednote");
+    assert_eq!(s["open"]["shown"], false, "{s}");
+    assert_eq!(s["closed"]["shown"], true, "{s}");
+    assert!(text(&s["closed"]["text"]).contains("reopen it"), "{s}");
+    assert_eq!(s["closed"]["describedBy"], "reply-closed", "{s}");
+    assert_done(&mut browser);
+}
+
 /// H3 QA 7: anyone may call a 2,000-character method; its name in the journal's Call
 /// cell made the table 26,863 px wide, and was cut off at phone width.
 #[test]

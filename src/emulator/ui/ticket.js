@@ -51,6 +51,14 @@ function updateButtons() {
     $('close-button').disabled = closed;
     $('reopen-button').disabled = !closed;
   }
+  // A closed ticket takes no reply (the server refuses it, and said so only once Send
+  // was pressed): a note beside the button says so beforehand. The button stays on, so
+  // that pressing it still gives the reason, and the draft is kept.
+  const closed = Boolean(shown && shown.statusName === 'Closed');
+  const send = $('reply-form').querySelector('button[type=submit]');
+  $('reply-closed').hidden = !closed;
+  if (closed) send.setAttribute('aria-describedby', 'reply-closed');
+  else send.removeAttribute('aria-describedby');
 }
 
 /**

@@ -1343,6 +1343,22 @@ const SCENARIOS = {
     report('backfocus', seen);
   },
 
+  // "Send reply" on a closed ticket said why it could not only once pressed: a note
+  // beside it says so beforehand.
+  async closednote(page) {
+    const note = () => page.evaluate(() => ({
+      shown: !document.getElementById('reply-closed').hidden,
+      text: document.getElementById('reply-closed').textContent,
+      describedBy: document.querySelector('#reply-form button[type=submit]').getAttribute('aria-describedby'),
+    }));
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#close-button:not([disabled])').waitFor();
+    const open = await note();
+    await page.click('#close-button');
+    await page.locator('#reopen-button:not([disabled])').waitFor();
+    report('closednote', { open, closed: await note() });
+  },
+
   // A call with a 2,000-character method in the journal, at desktop and phone width.
   async journalwidth(page) {
     const seen = {};
