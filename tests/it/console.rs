@@ -1896,7 +1896,10 @@ fn browser_a_row_gone_from_a_live_redraw_leaves_the_focus_near() {
     let mut browser = edges(&server, "rowgone", &[("TICKET", ticket.to_string())]);
     let s = browser.step("rowgone");
     let queue = text(&s["queue"]);
-    assert!(queue.starts_with("ticket ") && queue.ends_with(" A.title"), "{s}");
+    assert!(
+        queue.starts_with("ticket ") && queue.ends_with(" A.title"),
+        "{s}"
+    );
     assert!(!queue.contains(&ticket.to_string()), "{s}");
     assert!(text(&s["faults"]).starts_with("rule "), "{s}");
     assert!(text(&s["faults"]).contains(" BUTTON."), "{s}");
@@ -1915,7 +1918,11 @@ fn browser_back_and_forward_between_views_place_the_focus() {
     let s = browser.step("backfocus");
     assert_eq!(s["backToQueue"], "H2#queue-title", "{s}");
     assert_eq!(s["forwardToJournal"], "INPUT#j-method", "{s}");
-    assert_eq!(s["backToOutbox"], format!("{} A", text(&s["message"])), "{s}");
+    assert_eq!(
+        s["backToOutbox"],
+        format!("{} A", text(&s["message"])),
+        "{s}"
+    );
     assert_eq!(s["backToClock"], "INPUT#clock-advance-by", "{s}");
     assert_done(&mut browser);
 }
