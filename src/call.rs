@@ -466,6 +466,7 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                 named.join(", ")
             )
         }
+        Value::Struct(_) => format!("call header '{header}' holds nothing: {reads}"),
         _ => format!("call header '{header}' is no struct of credentials: {reads}"),
     }
 }

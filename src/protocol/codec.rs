@@ -44,6 +44,12 @@ pub trait Codec: Send + 'static {
     /// The HTTP status of a fault, from its kind alone.
     fn status_of(&self, fault: &Fault) -> u16;
 
+    /// What the warning header (and the journal) say beside a fault the transport gives
+    /// in fixed words: XML-RPC's "parse error. not well formed" says nothing of what was.
+    fn fault_warning(&self, _fault: &Fault) -> Option<String> {
+        None
+    }
+
     /// The fault's message as [`Codec::write_fault`] writes it (for the call journal).
     fn fault_message<'f>(&self, fault: &'f Fault) -> std::borrow::Cow<'f, str> {
         fault.message()

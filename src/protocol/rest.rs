@@ -445,6 +445,19 @@ fn message_of(fault: &Fault) -> Cow<'_, str> {
         Fault::Malformed { detail } => {
             Cow::Owned(format!("Unable to parse the request body: {detail}"))
         }
+        // A service where the method goes: an endpoint URL that names a service already
+        // (`…/rest/v3.1/SoftLayer_Ticket/`), to which the client adds its own.
+        Fault::MethodNotFound { method, .. }
+            if crate::schema::schema()
+                .services
+                .contains_key(method.as_str()) =>
+        {
+            Cow::Owned(format!(
+                "Function (\"{method}\") is not a valid method for this service. \
+                 {method} is a service: is the endpoint URL one that ends in a service \
+                 rather than at /rest/v3.1/?"
+            ))
+        }
         Fault::MethodNotFound { method, .. } => Cow::Owned(format!(
             "Function (\"{method}\") is not a valid method for this service."
         )),
@@ -1533,13 +1546,14 @@ fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
     // UTF-16, which every XML reader must take (JSON is UTF-8): its mark, or a big-endian
     // `<`, was neither JSON's first byte nor XML's.
+    // JSON in UTF-16 got the XML reader's "text outside the root element" (with its mark)
+    // or "key must be a string" (without, as .NET's `Encoding.Unicode` sends it).
+    if utf16_json(body) {
+        return Err(Fault::malformed(
+            "the body is JSON in UTF-16; JSON is sent as UTF-8 (RFC 8259 §8.1)",
+        ));
+    }
     if is_utf16(body) {
-        // JSON in UTF-16 got the XML reader's "text outside the root element".
-        if utf16_json(body) {
-            return Err(Fault::malformed(
-                "the body is JSON in UTF-16; JSON is sent as UTF-8 (RFC 8259 §8.1)",
-            ));
-        }
         return xml_args(body, params);
     }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -1557,11 +1571,14 @@ fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
     }
 }
 
-/// Whether a UTF-16 body (its byte-order mark first) opens, past blanks, as JSON does.
+/// Whether a body in UTF-16 (with its byte-order mark, or an ASCII first character and a
+/// zero byte beside it) opens, past blanks, as JSON does.
 fn utf16_json(body: &[u8]) -> bool {
     let (units, little_endian) = match body {
         [0xff, 0xfe, rest @ ..] => (rest, true),
         [0xfe, 0xff, rest @ ..] => (rest, false),
+        [first, 0, ..] if first.is_ascii() && *first != 0 => (body, true),
+        [0, second, ..] if second.is_ascii() && *second != 0 => (body, false),
         _ => return false,
     };
     units
@@ -2018,7 +2035,8 @@ mod tests {
             ("PUT", "editObject"),
             ("DELETE", "deleteObject"),
             ("HEAD", "getObject"),
-            ("get", "getObject"),
+            // (Method names are case-sensitive: `get` is refused, rest::an_http_method_…)
+            ("GET", "getObject"),
         ] {
             let r = req(
                 verb,

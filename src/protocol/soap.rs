@@ -86,15 +86,15 @@ const NOT_UNDERSTOOD: &str = "Header not understood";
 /// any other actor is not for it (section 4.2.2).
 const ACTOR_NEXT: &str = "http://schemas.xmlsoap.org/soap/actor/next";
 
+/// What an XML-RPC call POSTed to a SOAP endpoint is told.
+const XMLRPC_AT_SOAP: &str = "the root element is <methodCall>, not a SOAP Envelope: XML-RPC is served at /xmlrpc/v3.1/{Service}";
+
 /// Parses a SOAP 1.1 envelope POSTed to /soap/{version}/{service}.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let root = read_tree(body, "Envelope")?;
 
     if root.local == "methodCall" {
-        return Err(malformed(
-            "the root element is <methodCall>, not a SOAP Envelope: \
-             XML-RPC is served at /xmlrpc/v3.1/{Service}",
-        ));
+        return Err(malformed(XMLRPC_AT_SOAP));
     }
     if root.local != "Envelope" {
         return Err(malformed(format!(
@@ -441,6 +441,20 @@ impl Codec for SoapCodec {
     }
 
     fn write_fault(&self, fault: &Fault) -> HttpAnswer {
+        // An XML-RPC call sent here is answered as XML-RPC, which its client reads (a SOAP
+        // fault with 500 reached xmlrpc.client as a bare ProtocolError).
+        if matches!(fault, Fault::Malformed { detail } if detail == XMLRPC_AT_SOAP) {
+            let told = Fault::documented(
+                crate::fault::ExceptionClass::Public,
+                format!("This is a SOAP endpoint: {XMLRPC_AT_SOAP}"),
+            );
+            return HttpAnswer {
+                status: 200,
+                content_type: CONTENT_TYPE,
+                headers: Vec::new(),
+                body: super::xmlrpc::write_fault(&told),
+            };
+        }
         HttpAnswer {
             status: self.status_of(fault),
             content_type: CONTENT_TYPE,

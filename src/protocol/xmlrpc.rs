@@ -247,20 +247,34 @@ impl Codec for XmlRpcCodec {
     }
 
     fn write_fault(&self, fault: &Fault) -> HttpAnswer {
-        // The real API's faultString for a body it cannot read is fixed; what was wrong
-        // goes beside it, where people and logs see it.
-        let headers = match fault {
-            Fault::Malformed { detail } => vec![(
-                crate::call::WARNING_HEADER.to_string(),
-                crate::call::shown_warning(&format!("parse error: {detail}")),
-            )],
-            _ => Vec::new(),
-        };
+        // A SOAP call sent here is answered as SOAP, which its client reads: an XML-RPC
+        // fault reached node-soap as a successful answer and zeep as a syntax error.
+        if matches!(fault, Fault::Malformed { detail } if detail == SOAP_AT_XMLRPC) {
+            return HttpAnswer {
+                status: 500,
+                content_type: CONTENT_TYPE,
+                headers: Vec::new(),
+                body: super::soap::write_fault(super::ApiVersion::V3_1, "", fault),
+            };
+        }
         HttpAnswer {
             status: self.status_of(fault),
             content_type: CONTENT_TYPE,
-            headers,
+            headers: Vec::new(),
             body: write_fault(fault),
+        }
+    }
+
+    /// The real API's faultString for a body it cannot read is fixed; what was wrong goes
+    /// beside it, where people and the journal see it (what it quotes of the body with a
+    /// key's shape left out: the body's credentials were never read).
+    fn fault_warning(&self, fault: &Fault) -> Option<String> {
+        match fault {
+            Fault::Malformed { detail } => Some(format!(
+                "parse error: {}",
+                crate::secrets::without_key_shapes(detail)
+            )),
+            _ => None,
         }
     }
 
@@ -302,6 +316,10 @@ impl ListWriter for XmlRpcList {
 
 // ---------------------------------------------------------------------------------------
 // Request
+
+/// What a SOAP envelope POSTed to an XML-RPC endpoint is told.
+const SOAP_AT_XMLRPC: &str =
+    "the root element is a SOAP Envelope, not <methodCall>: SOAP is served at /soap/v3.1/{Service}";
 
 fn malformed(detail: impl Into<String>) -> Fault {
     Fault::malformed(detail)
@@ -505,10 +523,7 @@ impl<'a> Parser<'a> {
             let name = root.name();
             let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
             if local == b"Envelope" {
-                return Err(malformed(
-                    "the root element is a SOAP Envelope, not <methodCall>: \
-                     SOAP is served at /soap/v3.1/{Service}",
-                ));
+                return Err(malformed(SOAP_AT_XMLRPC));
             }
             return Err(unexpected_element(&root));
         }

@@ -370,13 +370,13 @@ async fn handle(
 ) -> Result<Response<Body>, pipeline::Dropped> {
     let path = req.uri().path().to_string();
     if let Some(problem) = host_problem(&req) {
-        let answer = bad_request(&path, problem, true);
+        let answer = bad_request(&path, req.method() == Method::POST, problem, true);
         return Ok(unread_body(req, answer));
     }
     if let Some(problem) = authorization_problem(&req) {
         // A fault as the transport gives its others (XML-RPC's with 200): softlayer-python
         // checks the HTTP status before it reads a fault, and told a 400 only "Bad Request".
-        let answer = bad_request(&path, problem, false);
+        let answer = bad_request(&path, req.method() == Method::POST, problem, false);
         return Ok(unread_body(req, answer));
     }
     if (path == "/health" || path == "/metrics")
@@ -508,7 +508,6 @@ async fn handle(
 /// REST's as REST answers a service that does not exist (JSON), a call POSTed under
 /// `/xmlrpc/` or `/soap/` as a fault of that transport, the rest in plain text.
 fn not_found(path: &str, post: bool) -> Response<Body> {
-    use crate::protocol::codec::Codec;
     const HINT: &str = "v3 or v3.1, as /rest/v3.1/SoftLayer_Ticket/{id}/getObject.json, \
                         /soap/v3.1/SoftLayer_Ticket (POST; GET ?wsdl) or \
                         /xmlrpc/v3.1/SoftLayer_Ticket (POST)";
@@ -525,26 +524,26 @@ fn not_found(path: &str, post: bool) -> Response<Body> {
         answer.status = StatusCode::NOT_FOUND.as_u16();
         return pipeline::response(answer, None);
     }
-    let text = format!("Not found: {path}. The API is served under {HINT}.");
+    // An endpoint URL that names a service already, to which the client added its own.
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let services_named = segments
+        .iter()
+        .filter(|s| crate::schema::schema().services.contains_key(**s))
+        .count();
+    let text = if services_named > 1 {
+        format!(
+            "Not found: {path} names two services: is the endpoint URL one that ends in a \
+             service rather than at the version? The API is served under {HINT}."
+        )
+    } else {
+        format!("Not found: {path}. The API is served under {HINT}.")
+    };
     // A call POSTed under the other transports' prefixes (a wrong version, a service after
     // the endpoint's) gets a fault its client reads: in plain text xmlrpc.client raised a
     // bare ProtocolError and softlayer-python a TransportError, neither with this hint.
-    let fault =
-        || crate::call::Fault::documented(crate::fault::ExceptionClass::Public, text.clone());
-    if post && (path == "/xmlrpc" || path.starts_with("/xmlrpc/")) {
-        let codec = XmlRpcCodec {
-            service: String::new(),
-            basic: None,
-        };
-        return pipeline::response(codec.write_fault(&fault()), None);
-    }
-    if post && (path == "/soap" || path.starts_with("/soap/")) {
-        let codec = SoapCodec {
-            version: ApiVersion::V3_1,
-            service: String::new(),
-            basic: None,
-        };
-        return pipeline::response(codec.write_fault(&fault()), None);
+    let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, &text);
+    if let Some(answer) = post.then(|| fault_by_prefix(path, &fault)).flatten() {
+        return pipeline::response(answer, None);
     }
     plain(StatusCode::NOT_FOUND, format!("{text}\n"))
 }
@@ -813,11 +812,18 @@ fn authorization_problem(req: &Request<Incoming>) -> Option<&'static str> {
 }
 
 /// 400 with `message`: a `SoftLayer_Exception_Public` fault in the format of the
-/// transport `path` names (unless `status_400`, with the status that transport's clients
-/// read a fault from: XML-RPC's 200, SOAP's 500), plain text elsewhere.
-fn bad_request(path: &str, message: &str, status_400: bool) -> Response<Body> {
+/// transport `path` names (a call, `post`, not `status_400`: with the status that
+/// transport's clients read a fault from, XML-RPC's 200, SOAP's 500), JSON on the control
+/// API, plain text elsewhere.
+fn bad_request(path: &str, post: bool, message: &str, status_400: bool) -> Response<Body> {
     let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, message);
-    match fault_for_target(path, &fault) {
+    // A GET (a WSDL's) is no call: its fault goes with 400.
+    let status_400 = status_400 || !post;
+    let answer = fault_for_target(path, &fault).or_else(|| {
+        // Under /xmlrpc/ or /soap/ where nothing is served, as `not_found` answers there.
+        post.then(|| fault_by_prefix(path, &fault)).flatten()
+    });
+    match answer {
         Some(mut answer) => {
             // REST's own status for a request it cannot take is 400.
             if status_400 || rest_path(path).is_some() {
@@ -831,6 +837,31 @@ fn bad_request(path: &str, message: &str, status_400: bool) -> Response<Body> {
         }
         None => plain(StatusCode::BAD_REQUEST, format!("{message}\n")),
     }
+}
+
+/// A fault in the format of the transport whose prefix `path` is under (`/xmlrpc`,
+/// `/soap`), with that transport's status, for a path it does not serve.
+fn fault_by_prefix(path: &str, fault: &crate::call::Fault) -> Option<HttpAnswer> {
+    use crate::protocol::codec::Codec;
+    let under = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    if under("/xmlrpc") {
+        let codec = XmlRpcCodec {
+            service: String::new(),
+            basic: None,
+        };
+        return Some(codec.write_fault(fault));
+    }
+    under("/soap").then(|| {
+        let codec = SoapCodec {
+            version: ApiVersion::V3_1,
+            service: String::new(),
+            basic: None,
+        };
+        codec.write_fault(fault)
+    })
 }
 
 /// An HTTP method a transport does not take: 405 with `Allow` (RFC 9110 §15.5.6), and a

@@ -1288,7 +1288,8 @@ impl<C: Codec> Exchange<C> {
                     };
                     services::admit_unserved(&self.shared.store, &named, &*self.shared.observer);
                 }
-                self.whole_fault(None, &fault);
+                let warning: Vec<String> = self.codec.fault_warning(&fault).into_iter().collect();
+                self.whole_fault_warned(None, &fault, &warning);
                 return Then::Done;
             }
         };

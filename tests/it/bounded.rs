@@ -1498,6 +1498,31 @@ fn host_headers_are_checked() {
         "{}",
         r.describe()
     );
+    // A GET (the WSDL's) is no call: 400, in SOAP's format.
+    let r = answer(&format!(
+        "GET /soap/v3.1/SoftLayer_Ticket?wsdl HTTP/1.1\r\nHost: a\r\n\
+         Authorization: {0}\r\nAuthorization: {0}\r\nConnection: close\r\n\r\n",
+        basic_auth(&DEMO)
+    ));
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(
+        r.text().contains("one Authorization header"),
+        "{}",
+        r.describe()
+    );
+    // Under /xmlrpc/ where nothing is served, a fault as a call there gets without them.
+    let r = answer(&format!(
+        "POST /xmlrpc/v9/SoftLayer_Ticket HTTP/1.1\r\nHost: a\r\n\
+         Authorization: {0}\r\nAuthorization: {0}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n",
+        basic_auth(&DEMO)
+    ));
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert!(
+        r.text().contains("<fault>") && r.text().contains("one Authorization header"),
+        "{}",
+        r.describe()
+    );
     // The control API's own format: JSON, as its other errors (it was plain text).
     let r = answer(&format!(
         "GET /_emulator/journal HTTP/1.1\r\nHost: a\r\n\

@@ -1716,6 +1716,21 @@ fn an_unknown_method_is_404_with_the_sldn_message() {
         "SoftLayer_Exception_Public",
         Some("Function (\"getNothing\") is not a valid method for this service."),
     );
+    // A service where the method goes (an endpoint URL ending in a service, to which
+    // the client adds its own): the SLDN message, and what is likely wrong.
+    assert_fault(
+        &get(
+            &server,
+            "SoftLayer_Ticket/SoftLayer_Account/getTickets.json",
+        ),
+        404,
+        "SoftLayer_Exception_Public",
+        Some(
+            "Function (\"SoftLayer_Account\") is not a valid method for this service. \
+             SoftLayer_Account is a service: is the endpoint URL one that ends in a service \
+             rather than at /rest/v3.1/?",
+        ),
+    );
     // Unknown methods are 404 before credentials are looked at.
     let resp = rest(
         &server,
@@ -1801,11 +1816,11 @@ fn bad_bodies_are_400() {
     // JSON in UTF-16 (either order): told so, where the XML reader's "text outside the
     // root element" answered it.
     let json = "{\"parameters\": [{\"entry\": \"x\"}]}";
-    for little_endian in [true, false] {
-        let mut body = if little_endian {
-            vec![0xff, 0xfe]
-        } else {
-            vec![0xfe, 0xff]
+    for (little_endian, marked) in [(true, true), (false, true), (true, false), (false, false)] {
+        let mut body = match (marked, little_endian) {
+            (false, _) => Vec::new(),
+            (true, true) => vec![0xff, 0xfe],
+            (true, false) => vec![0xfe, 0xff],
         };
         for unit in format!(" {json}").encode_utf16() {
             body.extend(if little_endian {

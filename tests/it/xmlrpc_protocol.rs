@@ -555,23 +555,67 @@ fn not_well_formed_bodies_are_fault_32700() {
         b"<?xml version=\"1.0\"?><int>99999999999999999999</int>",
     );
     assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
-    // A SOAP call sent to the XML-RPC endpoint is told where SOAP is.
+    // What it quotes of the body leaves out what has a key's shape (the body's
+    // credentials were never read, so not known to be redacted by name).
+    let key_in_an_int = XmlRpcCall::new(TICKET, "getObject")
+        .auth(&DEMO)
+        .body()
+        .replace(
+            &format!("<string>{}</string>", DEMO.api_key),
+            &format!("<int>{}</int>", DEMO.api_key),
+        );
+    assert!(key_in_an_int.contains(&format!("<int>{}</int>", DEMO.api_key)));
     let reply = raw(
         &server,
         "/xmlrpc/v3.1/SoftLayer_Ticket",
         &[],
+        key_in_an_int.as_bytes(),
+    );
+    assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+    let warning = reply
+        .http
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default();
+    assert!(
+        warning.contains("[redacted]") && !warning.contains(&DEMO.api_key[..20]),
+        "{}",
+        reply.exchange()
+    );
+    // The journal keeps what the header said.
+    let bearer = format!("Bearer {}", admin_token(&server));
+    let journal = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/journal?limit=1",
+        &[("Authorization", &bearer)],
+        b"",
+        std::time::Duration::from_secs(30),
+    )
+    .unwrap();
+    let journal: J = serde_json::from_slice(&journal.body).unwrap();
+    assert_eq!(
+        journal["calls"][0]["warnings"],
+        serde_json::json!([warning]),
+        "{journal:#}"
+    );
+    // A SOAP call sent to the XML-RPC endpoint is answered as SOAP, which its client
+    // reads, and told where SOAP is (an XML-RPC fault reached node-soap as a success).
+    let http = server.post(
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
         b"<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">\
           <soapenv:Body/></soapenv:Envelope>",
     );
-    assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
-    assert_eq!(
-        reply.http.header("X-SoftLayer-Emulator-Warning"),
-        Some(
-            "parse error: the root element is a SOAP Envelope, not <methodCall>: SOAP is \
-             served at /soap/v3.1/{Service}"
-        ),
+    assert_eq!(http.status, 500, "{}", http.describe());
+    assert!(
+        http.text()
+            .contains("<faultcode>SOAP-ENV:Client</faultcode>")
+            && http.text().contains(
+                "the root element is a SOAP Envelope, not &lt;methodCall&gt;: SOAP is \
+                 served at /soap/v3.1/{Service}"
+            ),
         "{}",
-        reply.exchange()
+        http.describe()
     );
     health(&server);
 }
@@ -601,10 +645,12 @@ fn calls_to_paths_under_xmlrpc_that_serve_nothing_are_faults() {
             reply.exchange()
         );
         assert!(
-            fault.string.starts_with(&format!("Not found: {path}."))
+            fault.string.starts_with(&format!("Not found: {path}"))
                 && fault
                     .string
-                    .contains("/xmlrpc/v3.1/SoftLayer_Ticket (POST)"),
+                    .contains("/xmlrpc/v3.1/SoftLayer_Ticket (POST)")
+                // An endpoint URL that ends in a service already is said to.
+                && fault.string.contains("names two services") == path.ends_with("Account"),
             "{}",
             reply.exchange()
         );
