@@ -85,14 +85,18 @@ function restore(node, { focus, open }) {
  * The focused row is gone from the redraw (someone closed its ticket, its rule ran out,
  * new tickets pushed it to the next page): the focus goes to the row now in its place,
  * else the one before, else the view's title. It fell to <body>, and the next Tab
- * started again from the top of the page.
+ * started again from the top of the page. An Enter pressed for the row that went is not
+ * one for the row the focus moved to (see [`justActed`]): it opened the next ticket, or
+ * removed the next fault rule, as ticket.js's keepActionFocus already guards.
  */
 function keepNear(node, all, focus) {
   const near = all[focus.place] || all[all.length - 1];
   const target = near
     ? (focus.index < 0 ? near : near.querySelectorAll(FOCUSABLE)[focus.index] || near.querySelector(FOCUSABLE))
     : node.closest('section')?.querySelector('h2[tabindex]');
-  if (target) target.focus({ preventScroll: true });
+  if (!target) return;
+  target.focus({ preventScroll: true });
+  justActed(near || null);
 }
 
 export const $ = (id) => document.getElementById(id);

@@ -1284,6 +1284,8 @@ const SCENARIOS = {
   // A live redraw without the row that held the focus (its ticket closed by someone
   // else, its rule removed) dropped the focus to <body>: it goes to the row now in its
   // place, else the one before, else the view's title.
+  // An Enter pressed right after the move (meant for the row that went) acted on the row
+  // the focus moved to: it opened the next ticket, and removed the next rule.
   async rowgone(page) {
     const ticket = env('TICKET');
     const where = () => page.evaluate(() => {
@@ -1291,24 +1293,37 @@ const SCENARIOS = {
       const row = a.closest('[data-key]');
       return row ? `${row.dataset.key} ${a.tagName}.${a.className}` : `${a.tagName}#${a.id}`;
     });
+    const sent = writes(page, []);
+    /** Presses Enter as soon as the row `gone` (which had the focus) is redrawn away. */
+    const enterOnceMoved = async (gone) => {
+      await page.locator(gone).waitFor({ state: 'detached' });
+      await page.keyboard.press('Enter');
+    };
     await signIn(page, '#/?status=1001');
     await page.locator('#live[data-state=live]').waitFor();
+    await page.evaluate(() => {
+      window.opened = [];
+      window.addEventListener('hashchange', () => window.opened.push(location.hash));
+    });
     const title = page.locator(`#queue-rows tr[data-ticket="${ticket}"] a.title`);
     await title.focus();
     await api(page, 'POST', `tickets/${ticket}/close`, {});
-    await page.locator(`#queue-rows tr[data-ticket="${ticket}"]`).waitFor({ state: 'detached' });
+    await enterOnceMoved(`#queue-rows tr[data-ticket="${ticket}"]`);
     const queue = await where();
     const rules = [];
     for (const method of ['getObject', 'getUpdates']) rules.push((await api(page, 'POST', 'faults', { method, preset: 'rate_limit' })).id);
+    const opened = await page.evaluate(() => window.opened);
     await page.goto(`${UI}#/faults`);
     await page.locator(`#fault-rows tr[data-rule="${rules[1]}"]`).waitFor();
     await page.focus(`#fault-rows tr[data-rule="${rules[0]}"] button`);
     await api(page, 'DELETE', `faults/${rules[0]}`);
-    await page.locator(`#fault-rows tr[data-rule="${rules[0]}"]`).waitFor({ state: 'detached' });
+    await enterOnceMoved(`#fault-rows tr[data-rule="${rules[0]}"]`);
     const faults = await where();
     await api(page, 'DELETE', `faults/${rules[1]}`);
     await page.locator('#fault-rows td.empty').waitFor();
-    report('rowgone', { queue, faults, noRuleLeft: await where() });
+    // The test's own DELETE of the second rule, and no other.
+    const removals = sent.filter((w) => w === `DELETE /_emulator/faults/${rules[1]}`).length;
+    report('rowgone', { queue, faults, noRuleLeft: await where(), opened, removals });
   },
 
   // The browser's Back and Forward between views (but ticket to queue) left the focus on
