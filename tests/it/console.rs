@@ -1815,6 +1815,10 @@ fn browser_a_failed_ticket_reload_keeps_unsent_choices() {
     let mut browser = edges(&server, "blip", &[("TICKET", ticket.to_string())]);
     let s = browser.step("blip");
     assert_eq!(s["after"], s["before"], "{s}");
+    // A choice sent before a failed reload is the ticket's, not an unsent one: someone
+    // else's change to it is followed (the tick and the assignee stuck).
+    assert_eq!(s["sent"]["awaiting"], false, "{s}");
+    assert_eq!(s["sent"]["assign"], s["sent"]["theirs"], "{s}");
     assert_done(&mut browser);
 }
 

@@ -365,6 +365,22 @@ function renderDevices(t) {
   );
 }
 
+/** The value of the ticket each action sets from its form (see `formFrom`). */
+const SETS = { reply: 'awaitingUserResponse', assign: 'assignedEmployeeId', group: 'groupId' };
+
+/**
+ * The ticket an action answered with: the value it sent is now the ticket's, not an
+ * unsent choice. Kept in `formFrom` until a reload works: after a failed one, a box
+ * ticked and sent stayed ticked when someone cleared the flag (and the next reply set it
+ * again), and an assignee sent stayed chosen when someone reassigned the ticket. Only
+ * that value: the answer's others may be newer than the forms, which still hold choices
+ * made against `formFrom`.
+ */
+function sentWith(action, ticket) {
+  const field = SETS[action];
+  if (field && formFrom && ticket) formFrom = { ...formFrom, [field]: ticket[field] };
+}
+
 /** Runs one action: the outcome (or the server's error) shows in the form. */
 async function act(form, action, body, done) {
   const out = form.querySelector('.outcome');
@@ -377,7 +393,11 @@ async function act(form, action, body, done) {
   const forTicket = ticketId;
   const said = el('p');
   try {
-    await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => (ticketId === forTicket ? done(answer.ticket) : ''), refreshTicket);
+    await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => {
+      if (ticketId !== forTicket) return '';
+      sentWith(action, answer.ticket);
+      return done(answer.ticket);
+    }, refreshTicket);
   } finally {
     if (ticketId === forTicket) outcome(out, said.textContent, said.classList.contains('error'));
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.

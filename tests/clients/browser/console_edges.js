@@ -1210,7 +1210,30 @@ const SCENARIOS = {
     await page.unroute(path);
     await write('Once it is back.');
     await page.locator('#thread li.update', { hasText: 'Once it is back.' }).waitFor();
-    report('blip', { before, after: await form() });
+    const after = await form();
+    // A choice sent, then a failed reload: it was taken for an unsent choice, and stuck
+    // when someone else changed it (and the next reply set the flag again).
+    const { employees } = await api(page, 'GET', 'choices');
+    const blipAfter = async (press, said) => {
+      await page.route(path, (route) => (route.request().method() === 'GET' ? route.abort('connectionreset') : route.fallback()));
+      await page.click(press);
+      await page.locator(said).waitFor();
+      await page.locator('#ticket-error', { hasText: 'Could not load' }).waitFor();
+      await page.unroute(path);
+    };
+    await page.fill('#reply-entry', 'Waiting on you.');
+    await page.setChecked('#reply-awaiting', true);
+    await blipAfter('#reply-form button[type=submit]', '#reply-form .outcome:has-text("Reply sent")');
+    await api(page, 'POST', `tickets/${ticket}/reply`, { employee, entry: 'Not waiting now.', awaitingUserResponse: false });
+    await page.locator('#thread li.update', { hasText: 'Not waiting now.' }).waitFor();
+    const awaitingSent = await page.isChecked('#reply-awaiting');
+    const [mine, theirs] = employees.filter((e) => String(e.id) !== after.assign);
+    await page.selectOption('#assign-employee', String(mine.id));
+    await blipAfter('#assign-form button[type=submit]', '#assign-form .outcome:has-text("Assigned to")');
+    await api(page, 'POST', `tickets/${ticket}/assign`, { employee: theirs.id });
+    await page.locator('#ticket-facts', { hasText: theirs.name.replace(/ \(.*\)$/, '') }).waitFor();
+    const sent = { awaiting: awaitingSent, assign: await page.inputValue('#assign-employee'), theirs: String(theirs.id) };
+    report('blip', { before, after, sent });
   },
 
   // The Clock view said "Ran: ALERT on #…" for a scheduled alert the server skipped.
