@@ -1885,6 +1885,13 @@ fn browser_a_rule_typed_while_one_is_added_is_kept() {
         json!({"preset": "", "method": "getTicket", "class": "SoftLayer_Exception_Typed", "message": "typed meanwhile"}),
         "{s}"
     );
+    // Typed again alike (same Service, same Times), a field keeps what it holds: emptied,
+    // the next press added a rule for every service, firing for ever.
+    assert_eq!(
+        s["retyped"],
+        json!({"service": "SoftLayer_Ticket", "method": "addUpdate", "http": "500", "times": "1"}),
+        "{s}"
+    );
     assert_eq!(s["whileAdvancing"], "Working…", "{s}");
     assert_done(&mut browser);
 }

@@ -247,20 +247,41 @@ function ruleFromForm(form) {
   return { rule };
 }
 
-/** A form's named fields with what they hold now (a checkbox: whether it is ticked). */
-const fieldsOf = (form) =>
-  [...form.elements].filter((f) => f.name).map((f) => [f, f.type === 'checkbox' ? f.checked : f.value]);
+/** A form's named fields. */
+const fieldsOf = (form) => [...form.elements].filter((f) => f.name);
 
 /**
- * Once a rule is added, empties the fields that still hold what was sent, as the form's
- * reset would: one typed while the rule was on its way (the next rule's) stays. The
- * whole form was reset, and what was typed meanwhile was lost.
+ * The fields of `form` the person changes (typing, choosing, ticking) from now until
+ * `stop()` is called.
  */
-function emptySent(sent) {
-  for (const [field, value] of sent) {
+function touchedIn(form) {
+  const touched = new Set();
+  const note = (event) => touched.add(event.target);
+  form.addEventListener('input', note);
+  form.addEventListener('change', note);
+  return {
+    touched,
+    stop: () => {
+      form.removeEventListener('input', note);
+      form.removeEventListener('change', note);
+    },
+  };
+}
+
+/**
+ * Once a rule is added, empties the fields sent, as the form's reset would, but those
+ * the person has touched since the press (the next rule's): they keep what they hold.
+ * The whole form was reset, and what was typed meanwhile was lost; then the fields still
+ * holding what was sent were emptied, also those typed again alike for the next rule
+ * (same Service, same Times), and the next press added a rule for every service, firing
+ * for ever.
+ */
+function emptySent(sent, touched) {
+  for (const field of sent) {
+    if (touched.has(field)) continue;
     if (field.type === 'checkbox') {
-      if (field.checked === value) field.checked = field.defaultChecked;
-    } else if (field.value === value) {
+      field.checked = field.defaultChecked;
+    } else {
       field.value = field.tagName === 'SELECT'
         ? ([...field.options].find((o) => o.defaultSelected) || field.options[0])?.value ?? ''
         : field.defaultValue;
@@ -318,17 +339,22 @@ export function initJournal(failed) {
       return;
     }
     const sent = fieldsOf(rules);
-    await settle(
-      rules.querySelector('.outcome'),
-      () => post('faults', rule),
-      (rule) => {
-        emptySent(sent);
-        // A fault's message ends a sentence of its own more often than not.
-        const effect = describeEffect(rule);
-        return `Added rule ${rule.id}: ${describeMatch(rule)} → ${effect}${effect.endsWith('.') ? '' : '.'}`;
-      },
-      refreshFaults,
-    );
+    const since = touchedIn(rules);
+    try {
+      await settle(
+        rules.querySelector('.outcome'),
+        () => post('faults', rule),
+        (rule) => {
+          emptySent(sent, since.touched);
+          // A fault's message ends a sentence of its own more often than not.
+          const effect = describeEffect(rule);
+          return `Added rule ${rule.id}: ${describeMatch(rule)} → ${effect}${effect.endsWith('.') ? '' : '.'}`;
+        },
+        refreshFaults,
+      );
+    } finally {
+      since.stop();
+    }
   })));
   $('faults-clear').addEventListener('click', guard(async () => {
     if (!(await confirmStep($('faults-confirm'), removeAllQuestion(), 'Remove every rule'))) return;

@@ -1290,8 +1290,24 @@ const SCENARIOS = {
     await page.fill('#r-message', 'typed meanwhile');
     await post.release();
     await page.locator('#fault-form .outcome', { hasText: 'Added rule' }).waitFor();
-    const fields = await page.evaluate(() => Object.fromEntries(['preset', 'method', 'class', 'message']
-      .map((name) => [name, document.getElementById('fault-form').elements[name].value])));
+    const valuesOf = (names) => page.evaluate((names) => Object.fromEntries(names
+      .map((name) => [name, document.getElementById('fault-form').elements[name].value])), names);
+    const fields = await valuesOf(['preset', 'method', 'class', 'message']);
+    // The next rule typed again alike in part (same Service, same Times): those fields
+    // were emptied as still holding what was sent, and the next press added a rule for
+    // every service, firing for ever.
+    const typeRule = async (values) => {
+      for (const [name, value] of Object.entries(values)) await page.fill(`#fault-form [name=${name}]`, value);
+    };
+    await typeRule({ method: '', class: '', message: '' });
+    await typeRule({ service: 'SoftLayer_Ticket', method: 'getObject', http: '503', times: '1' });
+    post = await holdPost('faults');
+    await page.click('#fault-form button[type=submit]');
+    await post.held;
+    await typeRule({ service: 'SoftLayer_Ticket', method: 'addUpdate', http: '500', times: '1' });
+    await post.release();
+    await page.locator('#fault-form .outcome', { hasText: 'Added rule' }).waitFor();
+    const retyped = await valuesOf(['service', 'method', 'http', 'times']);
     await page.goto(`${UI}#/clock`);
     await page.locator('#clock:not([aria-busy])').waitFor();
     post = await holdPost('clock');
@@ -1301,7 +1317,7 @@ const SCENARIOS = {
     const whileAdvancing = await text(page, '#clock-advance .outcome');
     await post.release();
     await page.locator('#clock-advance .outcome', { hasText: 'Clock now' }).waitFor();
-    report('faultwait', { whileAdding, fields, whileAdvancing });
+    report('faultwait', { whileAdding, fields, retyped, whileAdvancing });
   },
 
   // A live redraw without the row that held the focus (its ticket closed by someone
