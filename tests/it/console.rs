@@ -1939,6 +1939,8 @@ fn browser_back_and_forward_between_views_place_the_focus() {
         "{s}"
     );
     assert_eq!(s["backToClock"], "INPUT#clock-advance-by", "{s}");
+    // Signed out and in again, the view's title, not the field noted before the sign-out.
+    assert_eq!(s["signedInAgain"], "H2#clock-title", "{s}");
     assert_done(&mut browser);
 }
 

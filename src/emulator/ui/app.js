@@ -68,6 +68,9 @@ function signIn(message = '') {
   pending = null;
   forgetToken();
   sessionStorage.removeItem(QUEUE_KEY);
+  // Nor where the focus was in each view: signed in again, it went to a field noted
+  // before the sign-out (placeFocus), not to the view's title as after any sign-in.
+  for (const name of Object.keys(leftAt)) delete leftAt[name];
   // Nothing read with the old token stays on the page.
   for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
     $(id).replaceChildren();

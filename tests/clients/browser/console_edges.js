@@ -1394,6 +1394,14 @@ const SCENARIOS = {
     await navigated(page, () => page.goto(`${UI}#/ticket/${env('TICKET')}`));
     await navigated(page, () => page.goBack());
     seen.backToClock = await where();
+    // Signed out and in again there, the focus went to the field noted before the
+    // sign-out, not to the view's title as after any sign-in.
+    await page.click('#sign-out');
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#clock:not([hidden]):not([aria-busy])').waitFor();
+    await until(page, focusPlaced);
+    seen.signedInAgain = await where();
     report('backfocus', seen);
   },
 
