@@ -441,20 +441,6 @@ impl Codec for SoapCodec {
     }
 
     fn write_fault(&self, fault: &Fault) -> HttpAnswer {
-        // An XML-RPC call sent here is answered as XML-RPC, which its client reads (a SOAP
-        // fault with 500 reached xmlrpc.client as a bare ProtocolError).
-        if matches!(fault, Fault::Malformed { detail } if detail == XMLRPC_AT_SOAP) {
-            let told = Fault::documented(
-                crate::fault::ExceptionClass::Public,
-                format!("This is a SOAP endpoint: {XMLRPC_AT_SOAP}"),
-            );
-            return HttpAnswer {
-                status: 200,
-                content_type: CONTENT_TYPE,
-                headers: Vec::new(),
-                body: super::xmlrpc::write_fault(&told),
-            };
-        }
         HttpAnswer {
             status: self.status_of(fault),
             content_type: CONTENT_TYPE,

@@ -247,16 +247,6 @@ impl Codec for XmlRpcCodec {
     }
 
     fn write_fault(&self, fault: &Fault) -> HttpAnswer {
-        // A SOAP call sent here is answered as SOAP, which its client reads: an XML-RPC
-        // fault reached node-soap as a successful answer and zeep as a syntax error.
-        if matches!(fault, Fault::Malformed { detail } if detail == SOAP_AT_XMLRPC) {
-            return HttpAnswer {
-                status: 500,
-                content_type: CONTENT_TYPE,
-                headers: Vec::new(),
-                body: super::soap::write_fault(super::ApiVersion::V3_1, "", fault),
-            };
-        }
         HttpAnswer {
             status: self.status_of(fault),
             content_type: CONTENT_TYPE,

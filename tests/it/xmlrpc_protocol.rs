@@ -598,24 +598,24 @@ fn not_well_formed_bodies_are_fault_32700() {
         serde_json::json!([warning]),
         "{journal:#}"
     );
-    // A SOAP call sent to the XML-RPC endpoint is answered as SOAP, which its client
-    // reads, and told where SOAP is (an XML-RPC fault reached node-soap as a success).
-    let http = server.post(
+    // A SOAP call sent to the XML-RPC endpoint gets the XML-RPC fault the API gives any
+    // body it cannot read, and is told where SOAP is.
+    let reply = raw(
+        &server,
         "/xmlrpc/v3.1/SoftLayer_Ticket",
-        &[("Content-Type", "text/xml")],
+        &[],
         b"<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\">\
           <soapenv:Body/></soapenv:Envelope>",
     );
-    assert_eq!(http.status, 500, "{}", http.describe());
-    assert!(
-        http.text()
-            .contains("<faultcode>SOAP-ENV:Client</faultcode>")
-            && http.text().contains(
-                "the root element is a SOAP Envelope, not &lt;methodCall&gt;: SOAP is \
-                 served at /soap/v3.1/{Service}"
-            ),
+    assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some(
+            "parse error: the root element is a SOAP Envelope, not <methodCall>: SOAP is \
+             served at /soap/v3.1/{Service}"
+        ),
         "{}",
-        http.describe()
+        reply.exchange()
     );
     health(&server);
 }
