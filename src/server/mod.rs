@@ -525,10 +525,9 @@ fn not_found(path: &str, post: bool) -> Response<Body> {
         return pipeline::response(answer, None);
     }
     // An endpoint URL that names a service already, to which the client added its own.
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let services_named = segments
-        .iter()
-        .filter(|s| crate::schema::schema().services.contains_key(**s))
+    let services_named = path
+        .split('/')
+        .filter(|s| crate::schema::schema().services.contains_key(*s))
         .count();
     let text = if services_named > 1 {
         format!(
