@@ -60,12 +60,15 @@ export function placeOf(node) {
   return node.id ? { id: node.id } : null;
 }
 
+/** The focusable element at `index` in `row`; index -1: the keyed row itself (a status tab). */
+const inRow = (row, index) => (index < 0 ? row : row.querySelectorAll(FOCUSABLE)[index]);
+
 /** The element at `place` (see `placeOf`) in `container`, or null if it is gone. */
 export function findPlace(container, place) {
   if (!place) return null;
   if (place.id) return container.querySelector(`#${CSS.escape(place.id)}`);
   const row = rows(container).find((r) => r.dataset.key === place.key);
-  return (row && place.index < 0 ? row : row?.querySelectorAll(FOCUSABLE)[place.index]) || null;
+  return (row && inRow(row, place.index)) || null;
 }
 
 function restore(node, { focus, open }) {
@@ -75,8 +78,7 @@ function restore(node, { focus, open }) {
   if (!focus) return;
   const all = rows(node);
   const row = all.find((r) => r.dataset.key === focus.key);
-  // Index -1: the keyed element itself had the focus (a status tab).
-  const target = row && focus.index < 0 ? row : row?.querySelectorAll(FOCUSABLE)[focus.index];
+  const target = row && inRow(row, focus.index);
   if (target) target.focus({ preventScroll: true });
   else if (!row) keepNear(node, all, focus);
 }
@@ -92,7 +94,7 @@ function restore(node, { focus, open }) {
 function keepNear(node, all, focus) {
   const near = all[focus.place] || all[all.length - 1];
   const target = near
-    ? (focus.index < 0 ? near : near.querySelectorAll(FOCUSABLE)[focus.index] || near.querySelector(FOCUSABLE))
+    ? inRow(near, focus.index) || near.querySelector(FOCUSABLE)
     : node.closest('section')?.querySelector('h2[tabindex]');
   if (!target) return;
   target.focus({ preventScroll: true });

@@ -46,15 +46,14 @@ function updateButtons() {
   for (const form of document.querySelectorAll('.ticket-actions form')) {
     for (const button of form.querySelectorAll('button')) button.disabled = !shown || busy.has(form);
   }
+  const closed = Boolean(shown && shown.statusName === 'Closed');
   if (shown && !busy.has($('state-form'))) {
-    const closed = shown.statusName === 'Closed';
     $('close-button').disabled = closed;
     $('reopen-button').disabled = !closed;
   }
   // A closed ticket takes no reply (the server refuses it, and said so only once Send
   // was pressed): a note beside the button says so beforehand. The button stays on, so
   // that pressing it still gives the reason, and the draft is kept.
-  const closed = Boolean(shown && shown.statusName === 'Closed');
   const send = $('reply-form').querySelector('button[type=submit]');
   $('reply-closed').hidden = !closed;
   if (closed) send.setAttribute('aria-describedby', 'reply-closed');

@@ -292,10 +292,10 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
             Some(other) => other.to_string(),
         };
         // Against what the edit leaves: a new subject brings its own group.
-        let after = match changes.get(property) {
-            Some(Value::Int(value)) => Some(*value),
-            _ => ticket.get_i64(property),
-        };
+        let after = changes
+            .get(property)
+            .and_then(Value::as_i64)
+            .or_else(|| ticket.get_i64(property));
         if sent.parse::<i64>().ok() != after {
             ctx.warn(&format!("edit: {property} {sent} ignored: {why}"));
         }
