@@ -309,6 +309,10 @@ pub struct CallHeaders {
     /// members misnamed, `userName` for `username`): "No valid authentication headers
     /// found." alone sent people looking for a wrong key.
     pub credentials_hint: Option<String>,
+    /// Call headers sent more than once (REST's query parameters: `resultLimit=0,1&
+    /// resultLimit=5,1`): the last is read, as the API's PHP reads a repeated parameter,
+    /// and named in the warning header, which said nothing of the first.
+    pub repeated: Vec<String>,
 }
 
 impl CallHeaders {
@@ -452,6 +456,30 @@ fn credentials_hint(header: &str, value: &Value) -> String {
     const MAX_NAMED: usize = 10;
     let reads = "it reads username and apiKey, or userId and authToken";
     match value {
+        // The names are right but a value is not text (PHP's unset variable sends nil):
+        // naming the two it holds and asking for those two read as a contradiction.
+        Value::Struct(members)
+            if ["username", "apiKey"]
+                .iter()
+                .all(|k| members.contains_key(*k))
+                || ["userId", "authToken"]
+                    .iter()
+                    .all(|k| members.contains_key(*k)) =>
+        {
+            let not_text: Vec<String> = ["username", "apiKey", "authToken"]
+                .iter()
+                .filter_map(|k| Some((k, members.get(*k)?)))
+                .filter(|(_, v)| v.as_str().is_none())
+                .map(|(k, v)| format!("'{k}' is {}, not text", kind_of(v)))
+                .chain(
+                    members
+                        .get("userId")
+                        .filter(|v| v.as_i64().is_none())
+                        .map(|v| format!("'userId' is {}, not a number", kind_of(v))),
+                )
+                .collect();
+            format!("call header '{header}': {}", not_text.join("; "))
+        }
         Value::Struct(members) if !members.is_empty() => {
             let mut named: Vec<String> = members
                 .keys()
@@ -468,6 +496,19 @@ fn credentials_hint(header: &str, value: &Value) -> String {
         }
         Value::Struct(_) => format!("call header '{header}' holds nothing: {reads}"),
         _ => format!("call header '{header}' is no struct of credentials: {reads}"),
+    }
+}
+
+/// What kind of value a credential member holds, for a hint (never the value itself).
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nil",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::Struct(_) => "a struct",
+        Value::Array(_) => "a list",
+        Value::Base64(_) => "base64",
+        _ => "text",
     }
 }
 

@@ -10,6 +10,17 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 /// digits) as `[redacted]`: for messages that quote a body whose credentials were never
 /// read (one that did not parse), so are not known to be redacted by name.
 pub fn without_key_shapes(text: &str) -> String {
+    redact_runs(text, |c| c.is_ascii_alphanumeric())
+}
+
+/// As [`without_key_shapes`], with `-` and `_` inside a run too (an IBM Cloud API key,
+/// which softlayer-python sends as the `apiKey` of the user `apikey`, is 44 of them): for
+/// a value's text quoted whole, where no type or member name stands.
+pub fn without_credential_shapes(text: &str) -> String {
+    redact_runs(text, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn redact_runs(text: &str, in_run: impl Fn(char) -> bool) -> String {
     const KEY_LIKE: usize = 32;
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
@@ -22,7 +33,7 @@ pub fn without_key_shapes(text: &str) -> String {
         run.clear();
     };
     for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
+        if in_run(c) {
             run.push(c);
         } else {
             flush(&mut run, &mut out);

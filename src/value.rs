@@ -49,6 +49,12 @@ impl Struct {
         }
     }
 
+    /// Names the object's type as a subtype of the one it was made as, whose properties
+    /// it came to hold.
+    pub fn retype(&mut self, type_name: &'static str) {
+        self.type_name = Some(type_name);
+    }
+
     /// The SoftLayer type of an object read from the store; `None` for a struct a client
     /// sent or a handler built, which is of the type its place declares.
     pub fn type_name(&self) -> Option<&'static str> {
@@ -220,7 +226,8 @@ impl Value {
             Value::String(s) => s.trim().parse().ok(),
             // Only a whole number i64 holds: `as` would clamp 1e300 to i64::MAX, an id
             // the client never sent.
-            Value::Float(f) if f.fract() == 0.0 && (-TWO_TO_63..TWO_TO_63).contains(f) => {
+            // Not -2^63: JSON's -9223372036854775809, past i64, arrives rounded to it.
+            Value::Float(f) if f.fract() == 0.0 && *f > -TWO_TO_63 && *f < TWO_TO_63 => {
                 Some(*f as i64)
             }
             _ => None,

@@ -905,6 +905,8 @@ struct Query {
     mask: Option<String>,
     filter: Option<Value>,
     limit: Option<ResultLimit>,
+    /// The call parameters given more than once (the last one is read).
+    repeated: Vec<String>,
 }
 
 impl Query {
@@ -921,6 +923,7 @@ impl Query {
 
 fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
     let mut out = Query::default();
+    let mut seen = Vec::new();
     for pair in query.unwrap_or("").split('&') {
         if pair.is_empty() {
             continue;
@@ -929,7 +932,15 @@ fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
         let name = percent_decode_utf8(name, true)?;
         let value = percent_decode_utf8(value, true)?;
         let text = value.trim();
-        match CallHeader::from_rest_parameter(&name) {
+        let header = CallHeader::from_rest_parameter(&name);
+        if let Some(h) = header
+            && seen.contains(&h)
+            && !out.repeated.contains(&name)
+        {
+            out.repeated.push(name.clone());
+        }
+        seen.extend(header);
+        match header {
             // Untrimmed, as the other transports parse it: a parser fault's line and
             // column count from the mask the client sent (trimmed, "\n\nmask[id,,x]"
             // was a fault at line 1 here and line 3 over XML-RPC and SOAP).
@@ -1058,6 +1069,23 @@ fn route(
     if let Some(first) = rest.first() {
         let next_is_method = rest.get(1).is_some_and(|s| find_method(def, s).is_some());
         if is_id(first) || (next_is_method && find_method(def, first).is_none()) {
+            // A service where the id goes: an endpoint URL that names a service already
+            // (`…/rest/v3.1/SoftLayer_Account/`), to which the client adds its own. Still
+            // the API's not-found, with the likely cause (it was the bare not-found).
+            if !is_id(first)
+                && crate::schema::schema()
+                    .services
+                    .contains_key(first.as_str())
+            {
+                return Err(Fault::NotFound {
+                    class: crate::call::ExceptionClass::ObjectNotFound,
+                    message: format!(
+                        "Unable to find object with id of '{first}'. {first} is a service: \
+                         is the endpoint URL one that ends in a service rather than at \
+                         /rest/v3.1/?"
+                    ),
+                });
+            }
             init_id = Some(id_value(first));
             rest = &rest[1..];
         }
@@ -1105,6 +1133,7 @@ fn route(
         strict_templates: true,
         ignored: Vec::new(),
         credentials_hint: None,
+        repeated: ctx.query.repeated.clone(),
     };
 
     match method_def {
@@ -1624,6 +1653,16 @@ fn json_values_at_most(body: &[u8], max: usize) -> bool {
     true
 }
 
+/// Why a body's JSON was not read: a number past a double's range (`1e400`) is valid
+/// JSON, which "not valid JSON" denied.
+fn json_refusal(e: &serde_json::Error) -> String {
+    if e.to_string().starts_with("number out of range") {
+        format!("the body holds a number past what a double holds ({e})")
+    } else {
+        format!("the body is not valid JSON: {e}")
+    }
+}
+
 const PARAMETERS_SHAPE: &str = "the body must be {\"parameters\": [...]}";
 
 fn json_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
@@ -1633,8 +1672,8 @@ fn json_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
             super::MAX_VALUES
         )));
     }
-    let doc: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| Fault::malformed(format!("the body is not valid JSON: {e}")))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| Fault::malformed(json_refusal(&e)))?;
     let serde_json::Value::Object(object) = doc else {
         return Err(Fault::malformed(PARAMETERS_SHAPE));
     };

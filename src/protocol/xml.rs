@@ -298,6 +298,13 @@ pub fn is_blank(text: &str) -> bool {
 }
 
 /// At most 40 characters of `text`, for error details.
+/// A value's text as a message quotes it: cut short as [`truncate`] cuts, with anything
+/// of a credential's shape left out first (cut first, the end of a key quoted past its
+/// first characters was too short to be known for one, and stayed in clear).
+pub fn quoted_text(text: &str) -> String {
+    truncate(&crate::secrets::without_credential_shapes(text)).to_string()
+}
+
 pub fn truncate(text: &str) -> &str {
     match text.char_indices().nth(40) {
         Some((i, _)) => &text[..i],
@@ -766,7 +773,7 @@ fn read_namespaced(text: &str, root_label: &str) -> Result<Element<'static>, Fau
                     None => {
                         return Err(malformed(format!(
                             "text outside the {root_label}: {:?}",
-                            truncate(&piece)
+                            quoted_text(&piece)
                         )));
                     }
                 }

@@ -29,7 +29,7 @@
 
 use super::xml::{
     PlainLexer, PlainToken, attribute_value, check_declaration, check_pi_target, check_raw_text,
-    declared_encoding, decode_body, is_blank, split_name, truncate, unescaped, write_text,
+    declared_encoding, decode_body, is_blank, quoted_text, split_name, unescaped, write_text,
 };
 use std::borrow::Cow;
 use std::io::Write as _;
@@ -327,7 +327,10 @@ fn expect_blank(text: &str) -> Result<(), Fault> {
     if is_blank(text) {
         Ok(())
     } else {
-        Err(malformed(format!("unexpected text {:?}", truncate(text))))
+        Err(malformed(format!(
+            "unexpected text {:?}",
+            quoted_text(text)
+        )))
     }
 }
 
@@ -661,7 +664,7 @@ impl<'a> Parser<'a> {
                 let text = self.text()?;
                 match text.trim().parse::<i64>() {
                     Ok(i) => Ok(Value::Int(i)),
-                    Err(_) => Err(malformed(format!("bad integer {:?}", truncate(&text)))),
+                    Err(_) => Err(malformed(format!("bad integer {:?}", quoted_text(&text)))),
                 }
             }
             b"boolean" => {
@@ -671,14 +674,14 @@ impl<'a> Parser<'a> {
                     "0" => Ok(Value::Bool(false)),
                     t if t.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
                     t if t.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
-                    _ => Err(malformed(format!("bad boolean {:?}", truncate(&text)))),
+                    _ => Err(malformed(format!("bad boolean {:?}", quoted_text(&text)))),
                 }
             }
             b"double" | b"float" => {
                 let text = self.text()?;
                 match text.trim().parse::<f64>() {
                     Ok(f) if f.is_finite() => Ok(Value::Float(f)),
-                    _ => Err(malformed(format!("bad double {:?}", truncate(&text)))),
+                    _ => Err(malformed(format!("bad double {:?}", quoted_text(&text)))),
                 }
             }
             b"dateTime.iso8601" | b"dateTime" => {

@@ -134,16 +134,30 @@ impl Ctx<'_> {
         let Some(members) = root.as_struct() else {
             return;
         };
-        // softlayer-python's paging (`iter_call`) adds `{"id": {"operation": "orderBy"}}`
-        // at the root of every filter without an order: ignored alike, but the client's
-        // doing, not the developer's.
+        // softlayer-python's paging (`iter_call`) adds `{"id": {"operation": "orderBy"}}`,
+        // sorting `ASC`, at the root of every filter without an order: ignored alike, but
+        // the client's doing, not the developer's. A `DESC` there is the developer's.
         let paging_order = |key: &str, value: &Value| {
-            key == "id"
-                && value
-                    .as_struct()
-                    .and_then(|m| m.get("operation"))
-                    .and_then(Value::as_str)
-                    .is_some_and(|op| op.trim().eq_ignore_ascii_case("orderBy"))
+            let Some(m) = value.as_struct().filter(|_| key == "id") else {
+                return false;
+            };
+            let order_by = m
+                .get("operation")
+                .and_then(Value::as_str)
+                .is_some_and(|op| op.trim().eq_ignore_ascii_case("orderBy"));
+            let is_desc = |v: &Value| {
+                v.as_str()
+                    .is_some_and(|s| s.trim().eq_ignore_ascii_case("DESC"))
+            };
+            let descending = match m.get("options") {
+                Some(Value::Array(options)) => options.iter().any(|o| match o.get("value") {
+                    Some(Value::Array(values)) => values.iter().any(is_desc),
+                    Some(value) => is_desc(value),
+                    None => false,
+                }),
+                _ => false,
+            };
+            order_by && !descending
         };
         let others = members
             .iter()
@@ -195,6 +209,10 @@ fn ignored_headers(call: &Call) -> Vec<String> {
             "call header '{name}' is not one {} reads: ignored",
             call.service
         );
+        add_warning(&mut warnings, call, &text);
+    }
+    for name in &call.headers.repeated {
+        let text = format!("call parameter '{name}' sent more than once: the last one read");
         add_warning(&mut warnings, call, &text);
     }
     warnings

@@ -1731,6 +1731,23 @@ fn an_unknown_method_is_404_with_the_sldn_message() {
              rather than at /rest/v3.1/?",
         ),
     );
+    // The same service twice (the likeliest form of that mistake): the id slot holds a
+    // service; still the API's not-found, with the same hint.
+    for path in [
+        "SoftLayer_Account/SoftLayer_Account/getTickets.json",
+        "SoftLayer_Ticket/SoftLayer_Ticket/getObject.json",
+    ] {
+        let service = path.split('/').next().unwrap_or_default();
+        assert_fault(
+            &get(&server, path),
+            404,
+            "SoftLayer_Exception_ObjectNotFound",
+            Some(&format!(
+                "Unable to find object with id of '{service}'. {service} is a service: is the \
+                 endpoint URL one that ends in a service rather than at /rest/v3.1/?"
+            )),
+        );
+    }
     // Unknown methods are 404 before credentials are looked at.
     let resp = rest(
         &server,
@@ -1840,6 +1857,45 @@ fn bad_bodies_are_400() {
             ),
         );
     }
+    // 1e400 is valid JSON, past what a double holds: it was called "not valid JSON".
+    let resp = rest(
+        &server,
+        "POST",
+        &path,
+        Some(&DEMO),
+        b"{\"parameters\": [{\"entry\": \"x\", \"editorId\": 1e400}]}",
+    );
+    assert_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception_WebService_BadRequest",
+        None,
+    );
+    let message = json_body(&resp)["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        message.starts_with("Unable to parse the request body: the body holds a number past what a double holds (number out of range"),
+        "{message}"
+    );
+    // An id past i64 at either end is refused alike: -9223372036854775809 arrived rounded
+    // to -2^63 and was taken as i64::MIN ("You may not attach this hardware").
+    for id in ["-9223372036854775809", "18446744073709551616", "-1e19"] {
+        let resp = rest(
+            &server,
+            "POST",
+            &format!("SoftLayer_Ticket/{TICKET}/addAttachedHardware.json"),
+            Some(&DEMO),
+            format!("{{\"parameters\": [{id}]}}").as_bytes(),
+        );
+        assert_fault(
+            &resp,
+            400,
+            "SoftLayer_Exception_InvalidValue",
+            Some("Invalid value for parameter 'hardwareId': expected an integer."),
+        );
+    }
     let resp = rest(
         &server,
         "POST",
@@ -1855,6 +1911,59 @@ fn bad_bodies_are_400() {
     );
     // Nothing was added.
     assert_eq!(ticket_entries(&server, &DEMO, TICKET).len(), 3);
+}
+
+/// A call parameter given twice: the last is read, as the API's PHP reads it, and the
+/// warning header says so (the first was dropped without a word).
+#[test]
+fn a_call_parameter_given_twice_is_read_last_and_said() {
+    let server = Server::start();
+    let resp = rest(
+        &server,
+        "GET",
+        "SoftLayer_Account/getTickets.json?resultLimit=0,1&objectMask=id&resultLimit=1,1&objectMask=mask[id]",
+        Some(&DEMO),
+        b"",
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let all = json_body(&rest(
+        &server,
+        "GET",
+        "SoftLayer_Account/getTickets.json?objectMask=id",
+        Some(&DEMO),
+        b"",
+    ));
+    assert_eq!(
+        json_body(&resp),
+        serde_json::json!([all[1].clone()]),
+        "{}",
+        resp.describe()
+    );
+    let warning = resp
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default();
+    for name in ["resultLimit", "objectMask"] {
+        assert!(
+            warning.contains(&format!(
+                "call parameter '{name}' sent more than once: the last one read"
+            )),
+            "{}",
+            resp.describe()
+        );
+    }
+    let once = rest(
+        &server,
+        "GET",
+        "SoftLayer_Account/getTickets.json?resultLimit=1,1&objectMask=id",
+        Some(&DEMO),
+        b"",
+    );
+    assert_eq!(
+        once.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        once.describe()
+    );
 }
 
 #[test]

@@ -232,6 +232,18 @@ fn missing_or_wrong_credentials() {
             credentials(),
             "call header 'authentication' is not one SoftLayer_Account reads: ignored",
         ),
+        // Named right, a value not text (a PHP script's unset variable): said so, where
+        // the hint named the two members and asked for those two.
+        (
+            "authenticate",
+            xstruct(&[("username", xstr("demo")), ("apiKey", XVal::Nil)]),
+            "call header 'authenticate': 'apiKey' is nil, not text",
+        ),
+        (
+            "authenticate",
+            xstruct(&[("userId", xstr("x")), ("authToken", xint(5))]),
+            "call header 'authenticate': 'authToken' is a number, not text; 'userId' is text, not a number",
+        ),
     ] {
         let reply =
             server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").header(header, value));
@@ -581,7 +593,51 @@ fn not_well_formed_bodies_are_fault_32700() {
         "{}",
         reply.exchange()
     );
-    // The journal keeps what the header said.
+    // An IBM Cloud key (dashes and underscores inside), and a key quoted past its
+    // first characters (the quote is cut at 40): each was left in clear, whole or in part.
+    let cloud_key = "s9Hj3kLmN-pQ_rT5vWxYz0aBcDeFgHiJ-kLmNoPqRsTu";
+    for (text, secret) in [
+        (cloud_key.to_string(), &cloud_key[..12]),
+        (format!("the apiKey: {}", DEMO.api_key), &DEMO.api_key[..12]),
+    ] {
+        let body = XmlRpcCall::new(TICKET, "getObject")
+            .auth(&DEMO)
+            .body()
+            .replace(
+                &format!("<string>{}</string></value>", DEMO.api_key),
+                &format!("<string>x</string></value>{text}"),
+            );
+        assert!(body.contains(&text), "{body}");
+        let reply = raw(
+            &server,
+            "/xmlrpc/v3.1/SoftLayer_Ticket",
+            &[],
+            body.as_bytes(),
+        );
+        assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+        let said = reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default();
+        assert!(
+            said.contains("unexpected text")
+                && said.contains("[redacted]")
+                && !said.contains(secret),
+            "{}",
+            reply.exchange()
+        );
+    }
+    // The journal keeps what the header said (the key in an int, sent again last).
+    let again = raw(
+        &server,
+        "/xmlrpc/v3.1/SoftLayer_Ticket",
+        &[],
+        key_in_an_int.as_bytes(),
+    );
+    assert_eq!(
+        again.http.header("X-SoftLayer-Emulator-Warning"),
+        Some(warning)
+    );
     let bearer = format!("Bearer {}", admin_token(&server));
     let journal = http_request(
         server.addr(),
