@@ -157,6 +157,18 @@ impl Schema {
         self.services.get(service)?.methods.get(method)
     }
 
+    /// `name` of `type_name`, or else of a subtype of it: what a cast to the subtype asks
+    /// of a row stored as the type (hardware's `activeTickets`).
+    pub fn property_of_type_or_subtype(&self, type_name: &str, name: &str) -> Option<&PropertyDef> {
+        let own = self.type_def(type_name).and_then(|t| t.property(name));
+        own.or_else(|| {
+            self.types
+                .values()
+                .filter(|t| self.is_a(&t.name, type_name))
+                .find_map(|t| t.property(name))
+        })
+    }
+
     /// Whether `type_name` is `ancestor` or inherits from it.
     pub fn is_a(&self, type_name: &str, ancestor: &str) -> bool {
         let mut at = Some(type_name);

@@ -439,6 +439,28 @@ fn concrete_types(type_name: &str) -> Vec<&'static TypeDef> {
     }
 }
 
+/// A property of `cast`, a subtype of the row's type `t`, that the store keeps for rows of
+/// `t` (relations found from `t` up): hardware is kept as `SoftLayer_Hardware`, every piece
+/// of it a server, and a cast to `SoftLayer_Hardware_Server` asks for its `activeTickets`.
+/// Other properties of the subtype stay out (an update's subtypes keep relations of their
+/// own, which rows of another subtype never reach from their type up).
+fn kept_for_cast<'a>(
+    t: &TypeDef,
+    cast: Option<&'a TypeDef>,
+    name: &str,
+) -> Option<(&'a TypeDef, &'a crate::schema::PropertyDef)> {
+    let cast = cast.filter(|c| schema().is_a(&c.name, &t.name))?;
+    let def = cast.property(name)?;
+    let relation = match def.kind {
+        PropertyKind::Local => return None,
+        PropertyKind::Relational => name,
+        PropertyKind::Count => counted_relation(cast, name)?.name.as_str(),
+    };
+    store::relations::relations_for(&t.name, relation)
+        .next()
+        .map(|_| (cast, def))
+}
+
 /// A cast must name the declared type, one of its subtypes, or one of its ancestors.
 fn check_cast(cast: &str, declared: &str, property: &str) -> Result<(), Fault> {
     if schema().type_def(cast).is_some()
@@ -624,10 +646,20 @@ impl Projector<'_> {
         for (i, p) in mask.properties.iter().enumerate() {
             // `validate` checked the mask against the declared type; a property this
             // row's own type lacks was asked of a subtype (through a cast or an
-            // abstract type), and rows of other types leave it out.
-            let Some(def) = t.property(&p.name) else {
+            // abstract type), and rows of other types leave it out, but for what the
+            // store keeps for rows of this type all the same (hardware's tickets).
+            let Some((owner, def)) = t
+                .property(&p.name)
+                .map(|def| (t, def))
+                .or_else(|| kept_for_cast(t, cast_def, &p.name))
+            else {
                 continue;
             };
+            // SOAP writes it as the subtype whose members it holds (typed clients read
+            // members by the `xsi:type`).
+            if !std::ptr::eq(owner, t) {
+                out.retype(owner.name.as_str());
+            }
             // A property named again with another cast (`updates(A)[..], updates(B)[..]`)
             // was handled with its first entry, which projects by all of them.
             if mask.properties[..i].iter().any(|q| q.name == p.name) {
@@ -650,7 +682,7 @@ impl Projector<'_> {
             match def.kind {
                 PropertyKind::Local => {}
                 PropertyKind::Count => {
-                    let counted = counted_relation(t, &p.name)
+                    let counted = counted_relation(owner, &p.name)
                         .map(|r| r.name.as_str())
                         .unwrap_or("");
                     if let Some(n) = store::count_related(conn, row, counted).map_err(internal)? {

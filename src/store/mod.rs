@@ -2132,8 +2132,7 @@ pub fn related(
         return Ok(None);
     };
     let many = schema()
-        .type_def(&parent.type_name)
-        .and_then(|t| t.property(property))
+        .property_of_type_or_subtype(&parent.type_name, property)
         .is_none_or(|p| p.many);
     let plain = query.filter.is_none() && query.limit.is_none();
     // Filtered and limited lists read every column.

@@ -772,9 +772,10 @@ fn leak(text: String) -> &'static str {
 }
 
 /// A device's open tickets (`activeTickets`, the tickets it is attached to that are not
-/// closed) and its open cancellation ticket, for the kinds that have them.
+/// closed) and its open cancellation ticket, for the kinds that have them. Owned by the
+/// stored type (`SoftLayer_Hardware` for hardware, whose server subtype names them).
 fn device_ticket_relations(kind: &DeviceKind) -> Vec<Relation> {
-    if !kind.has_open_tickets {
+    if kind.open_tickets_type.is_none() {
         return Vec::new();
     }
     let DeviceKind {

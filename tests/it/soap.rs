@@ -706,6 +706,45 @@ fn get_object_with_mask() {
     );
 }
 
+/// A server's ticket relations, asked for through a cast to SoftLayer_Hardware_Server,
+/// come typed as that subtype (the members are the subtype's, which a typed client reads
+/// by the `xsi:type`); without them hardware is SoftLayer_Hardware as stored.
+#[test]
+fn hardware_with_server_members_is_typed_as_a_server() {
+    let server = Server::start();
+    let hardware = |m: &str| {
+        call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(&format!("{}{}", auth(&DEMO), mask(m)), "<ns1:getHardware/>"),
+        )
+    };
+    let reply = hardware("mask(SoftLayer_Hardware_Server)[id,activeTicketCount]");
+    let items = &reply.ret("getHardware").kids;
+    assert!(!items.is_empty(), "{}", reply.describe());
+    for item in items {
+        assert_eq!(
+            item.xsi_type(),
+            Some("ns1:SoftLayer_Hardware_Server"),
+            "{}",
+            reply.describe()
+        );
+        assert_eq!(
+            item.at("activeTicketCount").xsi_type(),
+            Some("xsd:unsignedInt")
+        );
+    }
+    let reply = hardware("mask[id,hostname]");
+    for item in &reply.ret("getHardware").kids {
+        assert_eq!(
+            item.xsi_type(),
+            Some("ns1:SoftLayer_Hardware"),
+            "{}",
+            reply.describe()
+        );
+    }
+}
+
 /// The same call with every header annotated (suds), untyped in a default namespace
 /// (node-soap), namespaced with another prefix (zeep), and with no namespace at all.
 #[test]
