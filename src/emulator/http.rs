@@ -17,8 +17,9 @@
 //!   `POST /_emulator/snapshots/{name}/restore`
 //! - `GET /_emulator/export[?account=ID]`, `POST /_emulator/import`
 //! - `GET|POST /_emulator/clock` (`{"set": "…"}`, `{"advance": "72h"}`, `{"real": true}`)
-//! - `GET|DELETE /_emulator/outbox?ticket=&to=&account=&event=`
+//! - `GET|DELETE /_emulator/outbox?ticket=&to=&account=&event=&limit=&offset=`
 //! - `GET|DELETE /_emulator/journal?service=&method=&user=&account=&fault=&since=&transport=&limit=&offset=`
+//!   (`DELETE …/journal?through=ID` keeps the calls after that one)
 //! - `GET|POST|DELETE /_emulator/faults`, `DELETE /_emulator/faults/{id}`
 
 use super::accounts::{self, AccountError};
@@ -180,8 +181,9 @@ fn known_params(method: &str, segments: &[&str]) -> &'static [&'static str] {
             "offset",
             "limit",
         ],
-        ("GET", ["outbox"]) => &["ticket", "account", "to", "event"],
+        ("GET", ["outbox"]) => &["ticket", "account", "to", "event", "limit", "offset"],
         ("DELETE", ["outbox"]) => &["ticket"],
+        ("DELETE", ["journal"]) => &["through"],
         _ => &[],
     }
 }
@@ -451,7 +453,19 @@ fn harness(
                 body,
             }
         }
-        ("DELETE", ["journal"]) => answer(200, json!({ "deleted": harness.journal.clear() })),
+        ("DELETE", ["journal"]) => {
+            let through = match int_param(query, "through") {
+                Ok(t) => t,
+                Err(e) => return Some(e),
+            };
+            match through {
+                Some(t) if t < 0 => error(400, format!("through={t}: an entry id, 0 or more")),
+                t => answer(
+                    200,
+                    json!({ "deleted": harness.journal.clear(t.map(|t| t as u64)) }),
+                ),
+            }
+        }
         ("GET", ["faults"]) => answer(200, harness.faults.list()),
         ("POST", ["faults"]) => match harness.faults.add(body) {
             Ok(rule) => answer(201, rule),
@@ -587,6 +601,27 @@ fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuer
                 ));
             }
             e => e,
+        },
+        // All of them unless a page is asked for (a harness reads every message).
+        page: match (int_param(query, "limit")?, int_param(query, "offset")?) {
+            (None, None) => None,
+            (limit, offset) => Some((
+                match limit {
+                    // From the offset on, all the rest.
+                    None => i64::MAX as u64,
+                    Some(l @ 1..=10_000) => l as u64,
+                    Some(l) => {
+                        return Err(error(400, format!("limit={l}: a page is 1…10000 messages")));
+                    }
+                },
+                match offset {
+                    None => 0,
+                    Some(o) if o >= 0 => o as u64,
+                    Some(o) => {
+                        return Err(error(400, format!("offset={o}: a whole number, 0 or more")));
+                    }
+                },
+            )),
         },
     })
 }

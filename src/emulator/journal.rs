@@ -570,12 +570,26 @@ impl Journal {
         self.len() == 0
     }
 
-    pub fn clear(&self) -> usize {
+    /// Deletes the kept calls, or those up to the id `through` (what a person was asked
+    /// about: calls that came in after the question are kept); how many went.
+    pub fn clear(&self, through: Option<u64>) -> usize {
         let mut kept = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let n = kept.entries.len();
-        kept.entries.clear();
-        kept.bytes = 0;
-        n
+        let before = kept.entries.len();
+        match through {
+            None => {
+                kept.entries.clear();
+                kept.bytes = 0;
+            }
+            Some(last) => {
+                // Kept in the order they came, ids rising.
+                while kept.entries.front().is_some_and(|(e, _)| e.id <= last) {
+                    if let Some((_, bytes)) = kept.entries.pop_front() {
+                        kept.bytes -= bytes;
+                    }
+                }
+            }
+        }
+        before - kept.entries.len()
     }
 
     /// The entries matching `q`, newest first, paged; and how many match in all.
@@ -1053,7 +1067,7 @@ mod tests {
         huge.reply = Some(RecordedReply::Json(Arc::from("y".repeat(2 * 1024 * 1024))));
         j.record(huge);
         assert_eq!(j.len(), 1);
-        assert_eq!(j.clear(), 1);
+        assert_eq!(j.clear(None), 1);
         assert_eq!(j.held(), 0);
         // Small calls are bounded by their count, as before.
         let j = Journal::new(3, None).unwrap();

@@ -179,9 +179,10 @@ pub fn message_json(row: &Row) -> serde_json::Value {
 }
 
 pub fn list(conn: &Connection, q: &OutboxQuery) -> Result<serde_json::Value, StoreError> {
-    let rows = harness::outbox_list(conn, q)?;
+    let (rows, total) = harness::outbox_list(conn, q)?;
     Ok(serde_json::json!({
-        "messages": rows.iter().map(message_json).collect::<Vec<_>>()
+        "messages": rows.iter().map(message_json).collect::<Vec<_>>(),
+        "total": total,
     }))
 }
 

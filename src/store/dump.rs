@@ -330,7 +330,12 @@ pub fn check_document_fields<'a>(
         let property = crate::schema::schema()
             .type_def(table_name)
             .and_then(|t| t.property(name));
-        let date = property.is_some_and(|p| p.type_name == "dateTime");
+        // The emulator's own date columns too (a ticket's `closeDate`, which the API's
+        // schema does not list, is read by the closed-since lists' date functions).
+        let date = match property {
+            Some(p) => p.type_name == "dateTime",
+            None => name.ends_with("Date"),
+        };
         // The API's `int` (ids among them) is XML Schema's 32-bit `xsd:int`. So are the
         // ids of the emulator's own tables (the outbox's, a ticket's additional e-mail
         // link), which the API's schema does not type: an outbox id of 2^63 - 1 left the
@@ -397,6 +402,16 @@ pub fn check_document_fields<'a>(
                 Err(StoreError::Seed(format!(
                     "{table_name}.{name} is a date with its offset \
                      (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not {text:?}"
+                )))
+            }
+            // A number or a flag was stored as given and came back as the text "1577836800"
+            // or "1" (SOAP typed it `xsd:string`); SQLite's date functions read a number as
+            // a Julian day, so filters matched it as some date all the same.
+            Value::Int(_) | Value::Float(_) | Value::Bool(_) if date => {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.{name} is a date with its offset \
+                     (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not {}",
+                    serde_json::Value::from(value)
                 )))
             }
             // As every build took them (`services::storable_email`): the outbox mailed

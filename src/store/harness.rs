@@ -47,10 +47,14 @@ pub struct OutboxQuery {
     /// A recipient address (case-insensitive, exact).
     pub to: Option<String>,
     pub event: Option<String>,
+    /// A page of them (`limit`, from `offset`), rather than all: a console showing 18,000
+    /// mails drew them all on every change.
+    pub page: Option<(u64, u64)>,
 }
 
-/// The messages matching `q`, in the order they were sent.
-pub fn outbox_list(conn: &Connection, q: &OutboxQuery) -> Result<Vec<Row>> {
+/// The messages matching `q` (the page of them it asks for), in the order they were
+/// sent, and how many match in all.
+pub fn outbox_list(conn: &Connection, q: &OutboxQuery) -> Result<(Vec<Row>, u64)> {
     let mut sql = String::from("SELECT * FROM emulator_outbox o WHERE 1 = 1");
     let mut params = Vec::new();
     if let Some(t) = q.ticket_id {
@@ -74,8 +78,23 @@ pub fn outbox_list(conn: &Connection, q: &OutboxQuery) -> Result<Vec<Row>> {
             params.len()
         ));
     }
+    let bound = params.iter().map(|v| match v {
+        Value::Int(i) => rusqlite::types::Value::Integer(*i),
+        other => rusqlite::types::Value::Text(other.as_str().unwrap_or_default().to_string()),
+    });
+    let total: i64 = conn.query_row(
+        &format!("SELECT count(*) FROM ({sql})"),
+        rusqlite::params_from_iter(bound),
+        |r| r.get(0),
+    )?;
     sql.push_str(" ORDER BY o.id");
-    query_rows(conn, "emulator_outbox", &sql, &params)
+    if let Some((limit, offset)) = q.page {
+        sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+    }
+    Ok((
+        query_rows(conn, "emulator_outbox", &sql, &params)?,
+        total as u64,
+    ))
 }
 
 /// Empties the outbox (or one ticket's part of it); how many messages went.

@@ -1864,6 +1864,26 @@ fn the_control_api_refuses_what_it_would_misread() {
             json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2026-11-30T14:05:09+23:59"}]}),
             "SoftLayer_Ticket.createDate is a date with its offset",
         ),
+        // A number or a flag was stored as given and came back as the text "1577836800"
+        // or "1" (SOAP typed it xsd:string), and filters read a number as a Julian day.
+        (
+            json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": 1577836800}]}),
+            "SoftLayer_Ticket.createDate is a date with its offset (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not 1577836800",
+        ),
+        (
+            json!({"SoftLayer_Ticket": ticket(json!(null)), "SoftLayer_Ticket_Update": [{"id": 570000001, "ticketId": 170000001, "entry": "imp", "editorType": "AUTO", "createDate": true}]}),
+            "SoftLayer_Ticket_Update.createDate is a date with its offset (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not true",
+        ),
+        (
+            json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00", "closeDate": 2460000.5}]}),
+            "SoftLayer_Ticket.closeDate is a date with its offset (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not 2460000.5",
+        ),
+        // closeDate is the emulator's own column (the API's schema does not list it):
+        // it was not checked at all.
+        (
+            json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 4001, "title": "imp", "subjectId": 1005, "statusId": 1001, "groupId": 1, "createDate": "2020-01-01T00:00:00-06:00", "closeDate": "yesterday"}]}),
+            r#"SoftLayer_Ticket.closeDate is a date with its offset (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not \"yesterday\""#,
+        ),
         // The API writes a file's size from its content; a document's size that is not
         // it was shown beside the file.
         (
@@ -2916,6 +2936,37 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
     }
     let other = control.ok("GET", "/_emulator/outbox?to=olivia@other.example.net", None);
     assert_eq!(other["messages"], json!([]));
+    // Paged (a console drew 18,000 mails on every change): a page and the total.
+    for n in 0..3 {
+        reply_as(&server, t, "sl-support-jdoe", &format!("More {n}."), true);
+    }
+    let all = control.ok("GET", &format!("/_emulator/outbox?ticket={t}"), None);
+    assert_eq!(all["total"], 4, "{all:#}");
+    let page = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={t}&limit=2&offset=1"),
+        None,
+    );
+    assert_eq!(page["total"], 4, "{page:#}");
+    assert_eq!(
+        page["messages"],
+        json!(all["messages"].as_array().unwrap()[1..3]),
+        "{page:#}"
+    );
+    let rest = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={t}&offset=3"),
+        None,
+    );
+    assert_eq!(
+        rest["messages"],
+        json!(all["messages"].as_array().unwrap()[3..]),
+        "{rest:#}"
+    );
+    for bad in ["limit=0", "limit=10001", "offset=-1", "limit=x"] {
+        let (status, body) = control.call("GET", &format!("/_emulator/outbox?{bad}"), None);
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
 
     // A customer's ticket from slcli: the account hears of it.
     let cli = Slcli::new(&server, &DEMO);
@@ -2979,11 +3030,12 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
             .as_array()
             .unwrap()
             .len(),
-        2
+        5,
+        "the three paging replies' mails among them"
     );
     assert_eq!(
         control.ok("DELETE", "/_emulator/outbox", None)["deleted"],
-        2
+        5
     );
     assert_eq!(
         control.ok("GET", "/_emulator/outbox", None)["messages"],
@@ -4361,6 +4413,38 @@ fn the_journal_keeps_what_a_reply_warned_of() {
         None,
     );
     assert_eq!(journal["calls"][0]["warnings"], json!([]), "{journal:#}");
+    // softlayer-python's paging sorts ASC; a DESC at the root is the developer's own
+    // order, ignored as the API ignores it, and said so (it went unsaid).
+    for (options, warned) in [
+        (json!([{"name": "sort", "value": ["ASC"]}]), false),
+        (json!([{"name": "sort", "value": ["DESC"]}]), true),
+        (json!([{"name": "sort", "value": "desc"}]), true),
+    ] {
+        let filter = json!({"openTickets": {"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["ASC"]}]}},
+            "id": {"operation": "orderBy", "options": options}});
+        let reply = http_request(
+            server.addr(),
+            "GET",
+            &format!(
+                "/rest/v3.1/SoftLayer_Account/getOpenTickets.json?objectMask=id&objectFilter={}",
+                percent_encode(&filter.to_string())
+            ),
+            &[("Authorization", &basic_auth(DEMO.username, DEMO.api_key))],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .expect("GET getOpenTickets");
+        assert_eq!(reply.status, 200, "{}", reply.describe());
+        let header = reply
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default();
+        assert_eq!(
+            header.contains("'id' is not the list SoftLayer_Account::getOpenTickets answers"),
+            warned,
+            "{options}: {}",
+            reply.describe()
+        );
+    }
 
     // A whole reply's warnings (an unknown template property) are kept alike.
     let edited = server.xmlrpc(

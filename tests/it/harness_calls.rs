@@ -196,10 +196,29 @@ fn the_journal_records_every_transport_with_secrets_and_files_left_out() {
     let lines = std::fs::read_to_string(&file).unwrap();
     assert_eq!(lines.lines().count(), 6);
     assert!(!lines.contains(DEMO.api_key));
+    // DELETE through an id clears the calls up to it and keeps those after (what a
+    // person asked about, not what came in while the question was open).
+    let oldest_kept = calls[1]["id"].as_u64().unwrap();
+    assert_eq!(
+        ok(
+            &server,
+            "DELETE",
+            &format!("/_emulator/journal?through={}", oldest_kept - 1),
+            None
+        )["deleted"],
+        4
+    );
+    let kept: Vec<J> = journal(&server, "")
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+    assert_eq!(kept, vec![calls[0]["id"].clone(), calls[1]["id"].clone()]);
+    let (status, _) = control(&server, "DELETE", "/_emulator/journal?through=-1", None);
+    assert_eq!(status, 400);
     // DELETE clears.
     assert_eq!(
         ok(&server, "DELETE", "/_emulator/journal", None)["deleted"],
-        6
+        2
     );
     assert_eq!(journal(&server, "").len(), 0);
 
