@@ -1309,7 +1309,7 @@ fn the_control_api_refuses_what_it_would_misread() {
         "/_emulator/journal?service=x",
         None,
         400,
-        "it takes none",
+        "it takes through",
     );
     refused("GET", "/_emulator/outbox?bogus=1", None, 400, "'bogus'");
     let after = control.ok("GET", "/_emulator/outbox", None)["messages"]
