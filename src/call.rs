@@ -309,10 +309,11 @@ pub struct CallHeaders {
     /// members misnamed, `userName` for `username`): "No valid authentication headers
     /// found." alone sent people looking for a wrong key.
     pub credentials_hint: Option<String>,
-    /// Call headers sent more than once (REST's query parameters: `resultLimit=0,1&
-    /// resultLimit=5,1`): the last is read, as the API's PHP reads a repeated parameter,
-    /// and named in the warning header, which said nothing of the first.
-    pub repeated: Vec<String>,
+    /// What the transport read past in the call's headers, said in the warning header:
+    /// REST's query parameter given twice (`resultLimit=0,1&resultLimit=5,1`: the last
+    /// is read, as the API's PHP reads it) or under a name REST does not read (`mask=`,
+    /// which was ignored without a word).
+    pub notes: Vec<String>,
 }
 
 impl CallHeaders {
@@ -475,7 +476,7 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                     members
                         .get("userId")
                         .filter(|v| v.as_i64().is_none())
-                        .map(|v| format!("'userId' is {}, not a number", kind_of(v))),
+                        .map(|v| format!("'userId' is {}, not a whole number", kind_of(v))),
                 )
                 .collect();
             format!("call header '{header}': {}", not_text.join("; "))

@@ -780,7 +780,13 @@ fn handle_whole(
     let body: Result<serde_json::Value, String> = if req.body.iter().all(u8::is_ascii_whitespace) {
         Ok(json!({}))
     } else {
-        serde_json::from_slice(req.body).map_err(|e| format!("The request body is not JSON: {e}"))
+        serde_json::from_slice(req.body).map_err(|e| {
+            match e.to_string().starts_with("number out of range") {
+                // 1e400 is JSON, past what a double holds: "not JSON" denied it.
+                true => format!("The request body holds a number past what a double holds ({e})"),
+                false => format!("The request body is not JSON: {e}"),
+            }
+        })
     };
     // Nothing: no bytes, `{}` or `null` (what `requests.post(url, json={})` sends).
     let empty = body.as_ref().is_ok_and(is_nothing);

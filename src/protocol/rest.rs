@@ -905,8 +905,9 @@ struct Query {
     mask: Option<String>,
     filter: Option<Value>,
     limit: Option<ResultLimit>,
-    /// The call parameters given more than once (the last one is read).
-    repeated: Vec<String>,
+    /// What was read past: a call parameter given more than once (the last one is
+    /// read), one under a name REST does not read.
+    notes: Vec<String>,
 }
 
 impl Query {
@@ -933,11 +934,27 @@ fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
         let value = percent_decode_utf8(value, true)?;
         let text = value.trim();
         let header = CallHeader::from_rest_parameter(&name);
+        // Named as the API spells it: `objectMask=…&objectmask=…` sends one twice.
         if let Some(h) = header
             && seen.contains(&h)
-            && !out.repeated.contains(&name)
+            && let Some(canonical) = h.rest_parameter()
         {
-            out.repeated.push(name.clone());
+            let note =
+                format!("call parameter '{canonical}' sent more than once: the last one read");
+            if !out.notes.contains(&note) {
+                out.notes.push(note);
+            }
+        }
+        // A name meant for one REST reads under another (`mask=`, softlayer-python's
+        // keyword; `limit=`): ignored, as the API ignores it, and said.
+        const MEANT: [&str; 4] = ["mask", "filter", "limit", "offset"];
+        let lower = name.to_ascii_lowercase();
+        if header.is_none() && MEANT.iter().any(|m| lower.contains(m)) && out.notes.len() < 10 {
+            out.notes.push(format!(
+                "query parameter '{}' is not one REST reads (objectMask, objectFilter, \
+                 resultLimit): ignored",
+                crate::call::shown_warning(&name)
+            ));
         }
         seen.extend(header);
         match header {
@@ -1133,7 +1150,7 @@ fn route(
         strict_templates: true,
         ignored: Vec::new(),
         credentials_hint: None,
-        repeated: ctx.query.repeated.clone(),
+        notes: ctx.query.notes.clone(),
     };
 
     match method_def {

@@ -235,6 +235,15 @@ fn automatic_answer_with_body(
         "Request Header Fields Too Large: the request's header section is larger than \
          the server accepts (100 header fields, or about 400 KiB)."
     } else if status.starts_with("400 ") {
+        // A TLS ClientHello (a handshake record, 0x16, of TLS 3.x): an endpoint URL that
+        // says https://, whose client shows only its own "wrong version number". Said
+        // where the person running the server looks.
+        if request_line.starts_with(&[0x16, 0x03]) {
+            tracing::warn!(
+                "a TLS handshake reached this plain-HTTP port: the client's endpoint URL \
+                 says https://; use http://, or put TLS in front with a reverse proxy"
+            );
+        }
         // hyper's own 400: the request could not be framed (a request line, header or
         // Content-Length that does not parse, two Content-Lengths that differ, an HTTP
         // version other than 1.0 and 1.1).

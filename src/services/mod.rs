@@ -211,9 +211,8 @@ fn ignored_headers(call: &Call) -> Vec<String> {
         );
         add_warning(&mut warnings, call, &text);
     }
-    for name in &call.headers.repeated {
-        let text = format!("call parameter '{name}' sent more than once: the last one read");
-        add_warning(&mut warnings, call, &text);
+    for note in &call.headers.notes {
+        add_warning(&mut warnings, call, note);
     }
     warnings
 }

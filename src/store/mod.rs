@@ -172,10 +172,23 @@ fn refuse_unwritable_folder(path: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a folder where the database file goes: SQLite said "disk I/O error" or
+/// "unable to open database file".
+pub(crate) fn refuse_a_folder(path: &str) -> Result<()> {
+    if Path::new(path).is_dir() {
+        return Err(StoreError::Unreadable(format!(
+            "{path} is a folder; give a database file, such as {}",
+            Path::new(path).join("softlayer.db").display()
+        )));
+    }
+    Ok(())
+}
+
 /// Refuses a new file (`path` names none yet) in a folder that is not there: SQLite
 /// answered "unable to open database file", which named no cause. (A folder this process
 /// may not write to is [`refuse_unwritable_folder`]'s.)
 fn refuse_a_missing_folder(path: &str) -> Result<()> {
+    refuse_a_folder(path)?;
     if Path::new(path).exists() {
         return Ok(());
     }

@@ -71,6 +71,7 @@ fn not_this_emulators(src: &Connection) -> Option<String> {
 pub fn open_as_is(path: &str) -> Result<Connection> {
     super::configure_process();
     super::refuse_uri_name(path)?;
+    super::refuse_a_folder(path)?;
     let real = super::real_file(path);
     let beside = |suffix: &str| Path::new(&format!("{}{suffix}", real.display())).exists();
     let conn = if super::folder_writable(path) || (beside("-wal") && beside("-shm")) {

@@ -689,6 +689,21 @@ fn a_database_in_a_folder_that_cannot_be_written_is_refused() {
             );
         }
     }
+    // A folder where the file goes: "disk I/O error" or "unable to open database file".
+    let folder = dir.path().to_str().unwrap();
+    for command in [
+        vec!["serve", "--listen", "127.0.0.1:0", "--db", folder],
+        vec!["reset", "--db", folder],
+        vec!["export", "--db", folder],
+        vec!["snapshot", "--db", folder, "x"],
+    ] {
+        let out = run(&command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains("is a folder; give a database file, such as"),
+            "{command:?}: {stderr}"
+        );
+    }
     let out = run(&[
         "support",
         "--db",

@@ -1360,6 +1360,24 @@ fn the_control_api_refuses_what_it_would_misread() {
     }
     control.ok("POST", "/_emulator/session", None);
     control.ok("GET", "/_emulator/choices", None);
+    // 1e400 is JSON past what a double holds: it was called "not JSON".
+    let bearer = format!("Bearer {}", control.token);
+    let resp = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/import",
+        &[("Authorization", bearer.as_str())],
+        br#"{"SoftLayer_Ticket": [{"id": 1e400}]}"#,
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    assert!(
+        resp.text()
+            .contains("The request body holds a number past what a double holds"),
+        "{}",
+        resp.describe()
+    );
     // A body that holds nothing is taken, as the control API takes it.
     control.ok("POST", "/_emulator/session", Some(&json!({})));
     control.ok("GET", "/_emulator/queue", Some(&J::Null));

@@ -2741,6 +2741,17 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
             ),
     );
     assert!(unsendable.outcome.is_err(), "{}", unsendable.exchange());
+    // An init header that holds no id (`{"ID": …}`) is refused as malformed and journaled
+    // without one: sent without it, replay made a call of its own and a difference.
+    let malformed = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .header(
+                "SoftLayer_TicketInitParameters",
+                xstruct(&[("ID", xint(160000001))]),
+            ),
+    );
+    assert!(malformed.outcome.is_err(), "{}", malformed.exchange());
     // Init ids as base64 of their digits (the caller's own account, a ticket): found,
     // and journaled as the ids they name, which replay sends (the base64 text was sent
     // back as the id, and not found).
@@ -2819,7 +2830,7 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
     assert!(
         report.contains("6 calls replayed, 0 differences")
             && report.contains(
-                "1 with redacted or elided arguments, 1 not replayable, 1 answered by a fault \
+                "1 with redacted or elided arguments, 2 not replayable, 1 answered by a fault \
                  rule, 2 with refused or no credentials"
             ),
         "{report}"

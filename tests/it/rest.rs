@@ -1921,7 +1921,7 @@ fn a_call_parameter_given_twice_is_read_last_and_said() {
     let resp = rest(
         &server,
         "GET",
-        "SoftLayer_Account/getTickets.json?resultLimit=0,1&objectMask=id&resultLimit=1,1&objectMask=mask[id]",
+        "SoftLayer_Account/getTickets.json?resultLimit=0,1&objectMask=id&resultLimit=1,1&OBJECTMASK=mask[id]&objectmask=mask[id]",
         Some(&DEMO),
         b"",
     );
@@ -1964,6 +1964,28 @@ fn a_call_parameter_given_twice_is_read_last_and_said() {
         "{}",
         once.describe()
     );
+    // A name meant for one REST reads under another: ignored, as the API ignores it, and
+    // said (the whole object came back without a word).
+    let meant = rest(
+        &server,
+        "GET",
+        "SoftLayer_Ticket/160000001/getObject.json?mask=mask[id]&limit=1",
+        Some(&DEMO),
+        b"",
+    );
+    assert_eq!(meant.status, 200, "{}", meant.describe());
+    let warning = meant
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default();
+    for name in ["mask", "limit"] {
+        assert!(
+            warning.contains(&format!(
+                "query parameter '{name}' is not one REST reads (objectMask, objectFilter, resultLimit): ignored"
+            )),
+            "{}",
+            meant.describe()
+        );
+    }
 }
 
 #[test]

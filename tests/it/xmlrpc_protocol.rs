@@ -242,7 +242,7 @@ fn missing_or_wrong_credentials() {
         (
             "authenticate",
             xstruct(&[("userId", xstr("x")), ("authToken", xint(5))]),
-            "call header 'authenticate': 'authToken' is a number, not text; 'userId' is text, not a number",
+            "call header 'authenticate': 'authToken' is a number, not text; 'userId' is text, not a whole number",
         ),
     ] {
         let reply =
