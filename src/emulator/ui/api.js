@@ -124,9 +124,11 @@ export function newest() {
   /** The newest call's address, and when it is settled. */
   let newestPath = null;
   let newestSettled = null;
-  return async (path) => {
+  // `read`, if given, reads what `path` names in more than one request (the outbox's
+  // page, counted first): `path` is then only the address the view shows.
+  return async (path, read = () => get(path)) => {
     const mine = ++started;
-    const settled = get(path)
+    const settled = read()
       .then((data) => ({ data }), (error) => ({ error }))
       .then((outcome) => {
         if (mine > answered) {

@@ -1,8 +1,8 @@
 // The test harness's views (README "Using it in tests"): the emulator's clock, which
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
-import { post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, setField, oneAtATime, refocusAfter, applyOnChange, goTo } from './dom.js';
+import { get, post, del, newest } from './api.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, setField, oneAtATime, refocusAfter, keepPagerFocus, applyOnChange, goTo } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -46,8 +46,16 @@ function changeClock(form, body) {
   ));
 }
 
+const OUTBOX_FILTERS = ['ticket', 'account', 'to', 'event'];
+/**
+ * Messages drawn at once, newest first, as the journal pages its calls: drawn whole,
+ * 3,000 messages took 2 s to draw and held the tab ~1 s at every live change, and
+ * 18,000 froze it for ~10 s.
+ */
+const OUTBOX_PAGE = 50;
+
 let outboxParams = new URLSearchParams();
-/** How many messages the outbox view shows. */
+/** How many messages the filters select (on every page), for the question before emptying. */
 let shownMessages = 0;
 
 /**
@@ -77,32 +85,70 @@ export function setOutboxChoices(choices) {
 export function showOutbox(query) {
   outboxParams = new URLSearchParams(query);
   const form = $('outbox-filters');
-  for (const name of ['ticket', 'account', 'to', 'event']) setField(form.elements[name], outboxParams.get(name) ?? '');
+  for (const name of OUTBOX_FILTERS) setField(form.elements[name], outboxParams.get(name) ?? '');
   // Off until this filter's messages are drawn: pressed before, it asked about the last
   // filter's count (or "all 0 messages") and emptied what this one holds.
   $('outbox-clear').disabled = true;
   return refreshOutbox();
 }
 
+/** The address's filters alone, as the server reads them (no page). */
+function outboxFilters() {
+  return new URLSearchParams([...outboxParams].filter(([name, value]) => OUTBOX_FILTERS.includes(name) && value !== ''));
+}
+
+/**
+ * The page of messages `offset` from the newest, newest first, and how many the filters
+ * select. The server lists them oldest first, so the page's place is counted from the
+ * total: read first, and again whenever mail came or went before the page was read
+ * (its answer's total differs), so that the page is never one shifted by new mail.
+ */
+async function readOutboxPage(filters, offset) {
+  const at = (query) => get(`outbox?${new URLSearchParams([...filters, ...Object.entries(query)])}`);
+  let total = (await at({ limit: 1 })).total;
+  for (let tries = 0; ; tries++) {
+    const end = total - offset;
+    if (end <= 0) return { messages: [], total };
+    const start = Math.max(0, end - OUTBOX_PAGE);
+    const page = await at({ limit: end - start, offset: start });
+    // Mail coming without a pause: the last page read is drawn rather than none.
+    if (page.total === total || tries === 5) return { messages: page.messages.slice().reverse(), total: page.total };
+    total = page.total;
+  }
+}
+
 export async function refreshOutbox() {
+  const filters = outboxFilters();
+  // A typed `offset=abc` or `-5` is the first page.
+  const offset = Math.max(0, Math.floor(Number(outboxParams.get('offset'))) || 0);
   let outbox;
   try {
-    outbox = await getOutbox(`outbox?${outboxParams}`);
+    outbox = await getOutbox(`outbox?${outboxParams}`, () => readOutboxPage(filters, offset));
   } catch (e) {
     // Under the error, no messages of another filter, and nothing to empty: the button
     // offered to delete the last filter's messages as this one's.
     $('outbox-messages').replaceChildren();
+    $('outbox-caption').textContent = 'Messages';
+    $('outbox-page').textContent = '';
     shownMessages = 0;
     $('outbox-clear').disabled = true;
     $('outbox-clear-why').textContent = '';
     withdraw($('outbox-confirm'));
     throw e;
   }
-  const { messages } = outbox;
-  const items = messages
-    .slice()
-    .reverse()
-    .map((m) =>
+  const { messages, total } = outbox;
+  // Past the last page (a typed address, or mail emptied meanwhile): the last page, as
+  // the journal does, replacing the address rather than adding to it.
+  if (offset > 0 && offset >= total) {
+    if ($('outbox').hidden) return;
+    const next = new URLSearchParams(outboxParams);
+    const last = Math.max(0, Math.ceil(total / OUTBOX_PAGE) - 1) * OUTBOX_PAGE;
+    if (last > 0) next.set('offset', String(last));
+    else next.delete('offset');
+    location.replace(`#/outbox?${next}`);
+    return;
+  }
+  const items = messages.map((m) =>
       el(
         'li',
         { class: 'message', 'data-message': m.id, 'data-key': `message ${m.id}` },
@@ -115,7 +161,14 @@ export async function refreshOutbox() {
     );
   if (items.length === 0) items.push(el('li', { class: 'muted', text: 'No messages.' }));
   fill($('outbox-messages'), items);
-  shownMessages = messages.length;
+  shownMessages = total;
+  $('outbox-caption').textContent = `${total} message${total === 1 ? '' : 's'}`;
+  $('outbox-page').textContent = total
+    ? `messages ${offset + 1}–${Math.min(total, offset + OUTBOX_PAGE)} of ${total}`
+    : '';
+  $('outbox-prev').disabled = offset === 0;
+  $('outbox-next').disabled = offset + OUTBOX_PAGE >= total;
+  keepPagerFocus($('outbox-prev'), $('outbox-next'));
   const why = cannotEmpty();
   $('outbox-clear').disabled = why !== '' || shownMessages === 0;
   $('outbox-clear-why').textContent = why;
@@ -139,13 +192,22 @@ export function initHarness(failed) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const next = new URLSearchParams();
-    for (const name of ['ticket', 'account', 'to', 'event']) {
+    for (const name of OUTBOX_FILTERS) {
       const value = form.elements[name].value.trim();
       if (value) next.set(name, value);
     }
+    // Another filter starts at its newest messages.
     goTo(`#/outbox?${next}`);
   });
   applyOnChange(form);
+  const turn = (by) => {
+    const next = outboxFilters();
+    const offset = Math.max(0, (Math.floor(Number(outboxParams.get('offset'))) || 0) + by * OUTBOX_PAGE);
+    if (offset > 0) next.set('offset', String(offset));
+    goTo(`#/outbox?${next}`);
+  };
+  $('outbox-prev').addEventListener('click', () => turn(-1));
+  $('outbox-next').addEventListener('click', () => turn(1));
   $('outbox-clear').addEventListener('click', guard(async () => {
     if (cannotEmpty()) return;
     const ticket = outboxParams.get('ticket');
