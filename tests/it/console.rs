@@ -1014,6 +1014,24 @@ fn browser_the_outbox_pages_its_messages() {
     assert_done(&mut browser);
 }
 
+/// "Clear journal" asked about the calls its view counted and deleted every call: reads
+/// redraw nothing, so the view said "6 calls" while the journal held 11, and with 7 more
+/// made while the question was open Delete answered "Cleared 18 calls." It deletes
+/// through the newest call counted, and says that the newer ones were kept.
+#[test]
+fn browser_clear_journal_deletes_only_the_calls_it_counted() {
+    let server = Server::start();
+    let mut browser = edges(&server, "journalthrough", &[]);
+    let s = browser.step("cleared");
+    assert_eq!(s["question"], "Delete all 1 call in the journal?", "{s}");
+    assert_eq!(s["deletes"].as_array().map(Vec::len), Some(1), "{s}");
+    assert!(text(&s["deletes"][0]).contains("through="), "{s}");
+    assert!(text(&s["outcome"]).starts_with("Cleared 1 call."), "{s}");
+    assert!(text(&s["outcome"]).contains("3 calls"), "{s}");
+    assert_eq!(s["left"], 3, "the calls made after the question are kept: {s}");
+    assert_done(&mut browser);
+}
+
 /// A ticket's slow load error, arriving after the address changed to `#/ticket/abc`,
 /// titled that page "Ticket null"; typing in the reply box while the ticket loaded, the
 /// load's end took the focus to the heading and the next keys were lost; with writes

@@ -33,6 +33,12 @@ let shownCalls = 0;
 let shownRules = 0;
 /** Whether the journal holds any call at all, for "Clear journal" (off with none). */
 let anyCalls = false;
+/**
+ * The newest call in the whole journal when the view counted it: "Clear journal" deletes
+ * through it only. Reads redraw nothing (no commit, no change event), so the view said
+ * "6 calls" while the journal held 11, and the whole journal went ("Cleared 18 calls").
+ */
+let newestCounted = 0;
 /** Which refresh of the journal is the latest: an older one draws nothing. */
 let journalDraws = 0;
 
@@ -61,14 +67,15 @@ export async function refreshJournal() {
   const query = new URLSearchParams(journalParams);
   query.set('limit', String(JOURNAL_PAGE));
   let page;
-  let any;
+  let whole;
   const draw = ++journalDraws;
   try {
     page = await getJournal(`journal?${query}`);
-    // "Clear journal" deletes every call, the ones the filters hide too: it is off only
-    // when there is none at all (it asked "Delete all 0 calls…"). A filtered view that
-    // shows none may hide some, so the whole journal is counted then.
-    any = page.total > 0 || (isFiltered() && (await get('journal?limit=1')).total > 0);
+    // "Clear journal" deletes every call up to the newest counted, the ones the filters
+    // hide too: it is off only when there is none at all (it asked "Delete all 0
+    // calls…"). The unfiltered first page holds the newest; otherwise the whole journal
+    // is read for it, after the page, so that it is at least as new as what was counted.
+    whole = !isFiltered() && !Number(journalParams.get('offset') || 0) ? page : await get('journal?limit=1');
   } catch (e) {
     if (draw !== journalDraws) return;
     // Under the error, no calls of another filter.
@@ -78,13 +85,15 @@ export async function refreshJournal() {
     shownCalls = 0;
     // Nothing shown, nothing to ask about: a question would count 0 calls and clear all.
     anyCalls = false;
+    newestCounted = 0;
     showClearState();
     withdraw($('journal-confirm'));
     throw e;
   }
   // A newer refresh began while this one counted: it draws (this page may be older).
   if (draw !== journalDraws) return;
-  anyCalls = any;
+  anyCalls = whole.total > 0;
+  newestCounted = whole.calls[0]?.id ?? 0;
   const offset = Number(journalParams.get('offset') || 0);
   // Past the last page (a typed address, or calls cleared meanwhile): the last page, as
   // the queue does, replacing the address rather than adding to it.
@@ -142,6 +151,20 @@ export async function refreshJournal() {
   $('journal-error').textContent = '';
   // Calls came or went while "Clear journal" asked: the question no longer says what goes.
   recheck($('journal-confirm'), clearQuestion(), $('journal-outcome'));
+}
+
+/** Deletes the calls up to `through`, and counts those left (newer: kept), if it can. */
+async function clearThrough(through) {
+  const answer = await del(`journal?through=${through}`);
+  const kept = await get('journal?limit=1').then((left) => left.total, () => null);
+  return { ...answer, kept };
+}
+
+/** What a clear did: how many calls went, and how many newer ones stayed. */
+function clearedSaying({ deleted, kept }) {
+  const said = `Cleared ${deleted} call${deleted === 1 ? '' : 's'}.`;
+  if (!kept) return said;
+  return `${said} ${kept === 1 ? 'The call' : `The ${kept} calls`} made since the question counted ${kept === 1 ? 'was' : 'were'} kept.`;
 }
 
 function journalAt(next) {
@@ -322,8 +345,10 @@ export function initJournal(failed) {
     }
   }));
   $('journal-clear').addEventListener('click', guard(async () => {
+    // What the question counts, as it is asked: calls made while it is open are kept.
+    const through = newestCounted;
     if (!(await confirmStep($('journal-confirm'), clearQuestion(), 'Clear journal'))) return;
-    await settle($('journal-outcome'), () => del('journal'), (answer) => `Cleared ${answer.deleted} call${answer.deleted === 1 ? '' : 's'}.`, refreshJournal);
+    await settle($('journal-outcome'), () => clearThrough(through), clearedSaying, refreshJournal);
     // Cleared, the button is off (nothing left to delete): the focus, on it, fell to the page.
     refocusAfter($('journal-clear'), $('journal-filters'));
   }));
