@@ -1772,6 +1772,7 @@ fn browser_account_choices_follow_accounts_made_and_deleted() {
     );
     browser.tell(json!({ "name": name }));
     let s = browser.step("created");
+    assert_eq!(s["redrawn"], true, "the lists were not redrawn in time: {s}");
     assert_eq!(
         s["shown"],
         json!({"f-account": true, "o-account": true, "j-account": true}),
@@ -1786,6 +1787,7 @@ fn browser_account_choices_follow_accounts_made_and_deleted() {
     );
     browser.tell(json!({ "go": true }));
     let s = browser.step("deleted");
+    assert_eq!(s["redrawn"], true, "the lists were not redrawn in time: {s}");
     assert_eq!(
         s["shown"],
         json!({"f-account": false, "o-account": false, "j-account": false}),
@@ -1805,6 +1807,7 @@ fn browser_live_redraws_keep_focus_and_open_details() {
     attach(&server, &DEMO, ticket, "notes.txt", b"notes\n");
     let mut browser = edges(&server, "focus", &[("TICKET", ticket.to_string())]);
     let s = browser.step("focus");
+    assert_eq!(s["redrawn"], true, "a live redraw did not come in time: {s}");
     let key = format!("ticket {ticket}");
     assert_eq!(s["queue"]["key"], json!(key), "{s}");
     assert_eq!(s["queue"]["tag"], "A", "{s}");

@@ -1023,31 +1023,37 @@ const SCENARIOS = {
     const options = (select) =>
       page.evaluate((id) => [...document.getElementById(id).options].map((o) => o.text), select);
     const selects = ['f-account', 'o-account', 'j-account'];
+    // Whether the lists were redrawn within WAIT (a late redraw, given up on after 10 s
+    // unsaid, left the step reading the lists from before it), and what they then hold.
     const everywhere = async (name, present) => {
-      await page
-        .waitForFunction(
-          ([ids, name, present]) => ids.every((id) => [...document.getElementById(id).options].some((o) => o.text.includes(name)) === present),
-          [selects, name, present],
-          { timeout: 10000 },
-        )
-        .catch(() => {});
-      return Object.fromEntries(await Promise.all(selects.map(async (id) => [id, (await options(id)).some((t) => t.includes(name))])));
+      const redrawn = await until(
+        page,
+        ([ids, name, present]) => ids.every((id) => [...document.getElementById(id).options].some((o) => o.text.includes(name)) === present),
+        [selects, name, present],
+      );
+      return { redrawn, shown: Object.fromEntries(await Promise.all(selects.map(async (id) => [id, (await options(id)).some((t) => t.includes(name))]))) };
     };
     const { name } = await instruction();
-    report('created', { shown: await everywhere(name, true) });
+    report('created', await everywhere(name, true));
     await instruction();
-    report('deleted', { shown: await everywhere(name, false) });
+    report('deleted', await everywhere(name, false));
   },
 
   // Live redraws keep the focus and the open details; actions and the confirm box leave
   // the focus somewhere useful.
   async focus(page) {
     const ticket = env('TICKET');
-    // Marks the element at `selector` and waits until a live redraw replaced it.
+    // Marks the element at `selector` and waits until a live redraw replaced it; a redraw
+    // that did not come within WAIT is reported (`redrawn` false, `late` naming it):
+    // given up on after 10 s unsaid, the step read the view from before it and tested
+    // nothing.
     const redrawn = async (selector, write) => {
       await page.locator(selector).first().evaluate((node) => { node.dataset.old = 'yes'; });
       await write();
-      await page.waitForFunction((sel) => !document.querySelector(sel)?.dataset.old, selector, { timeout: 10000 }).catch(() => {});
+      if (!(await until(page, (sel) => !document.querySelector(sel)?.dataset.old, selector))) {
+        seen.redrawn = false;
+        seen.late.push(selector);
+      }
       await page.waitForTimeout(300);
     };
     let awaiting = false;
@@ -1059,7 +1065,7 @@ const SCENARIOS = {
       const a = document.activeElement;
       return { tag: a.tagName, key: a.closest('[data-key]')?.dataset.key || null, label: a.getAttribute('aria-label') || a.id || a.textContent.trim().slice(0, 40) };
     });
-    const seen = {};
+    const seen = { redrawn: true, late: [] };
 
     await signIn(page, '#/');
     await page.locator('#live[data-state=live]').waitFor();
