@@ -98,8 +98,10 @@ function outboxFilters() {
 }
 
 /**
- * The page of messages `offset` from the newest, newest first, and how many the filters
- * select. The server lists them oldest first, so the page's place is counted from the
+ * The page of messages `offset` from the newest, newest first, how many the filters
+ * select, and the `offset` itself: a reload begun before the address turned the page
+ * gets the newer page's answer (see `newest`), and is to draw it as that page, not its
+ * own. The server lists messages oldest first, so the page's place is counted from the
  * total: read first, and again whenever mail came or went before the page was read
  * (its answer's total differs), so that the page is never one shifted by new mail.
  */
@@ -108,11 +110,11 @@ async function readOutboxPage(filters, offset) {
   let total = (await at({ limit: 1 })).total;
   for (let tries = 0; ; tries++) {
     const end = total - offset;
-    if (end <= 0) return { messages: [], total };
+    if (end <= 0) return { messages: [], total, offset };
     const start = Math.max(0, end - OUTBOX_PAGE);
     const page = await at({ limit: end - start, offset: start });
     // Mail coming without a pause: the last page read is drawn rather than none.
-    if (page.total === total || tries === 5) return { messages: page.messages.slice().reverse(), total: page.total };
+    if (page.total === total || tries === 5) return { messages: page.messages.slice().reverse(), total: page.total, offset };
     total = page.total;
   }
 }
@@ -120,10 +122,10 @@ async function readOutboxPage(filters, offset) {
 export async function refreshOutbox() {
   const filters = outboxFilters();
   // A typed `offset=abc` or `-5` is the first page.
-  const offset = Math.max(0, Math.floor(Number(outboxParams.get('offset'))) || 0);
+  const asked = Math.max(0, Math.floor(Number(outboxParams.get('offset'))) || 0);
   let outbox;
   try {
-    outbox = await getOutbox(`outbox?${outboxParams}`, () => readOutboxPage(filters, offset));
+    outbox = await getOutbox(`outbox?${outboxParams}`, () => readOutboxPage(filters, asked));
   } catch (e) {
     // Under the error, no messages of another filter, and nothing to empty: the button
     // offered to delete the last filter's messages as this one's.
@@ -136,7 +138,7 @@ export async function refreshOutbox() {
     withdraw($('outbox-confirm'));
     throw e;
   }
-  const { messages, total } = outbox;
+  const { messages, total, offset } = outbox;
   // Past the last page (a typed address, or mail emptied meanwhile): the last page, as
   // the journal does, replacing the address rather than adding to it.
   if (offset > 0 && offset >= total) {
@@ -149,16 +151,16 @@ export async function refreshOutbox() {
     return;
   }
   const items = messages.map((m) =>
-      el(
-        'li',
-        { class: 'message', 'data-message': m.id, 'data-key': `message ${m.id}` },
-        el('p', { class: 'meta' }, when(m.createDate), ' · ', el('span', { text: m.event }), ' · ',
-          m.ticketId ? el('a', { href: `#/ticket/${m.ticketId}`, text: `ticket #${m.ticketId}` }) : 'no ticket'),
-        el('h3', {}, el('bdi', { text: m.subject || '(no subject)' })),
-        el('p', { class: 'meta' }, 'To: ', el('bdi', { text: (m.to || []).join(', ') })),
-        el('details', {}, el('summary', { text: 'Message' }), el('pre', { text: m.body || '' })),
-      ),
-    );
+    el(
+      'li',
+      { class: 'message', 'data-message': m.id, 'data-key': `message ${m.id}` },
+      el('p', { class: 'meta' }, when(m.createDate), ' · ', el('span', { text: m.event }), ' · ',
+        m.ticketId ? el('a', { href: `#/ticket/${m.ticketId}`, text: `ticket #${m.ticketId}` }) : 'no ticket'),
+      el('h3', {}, el('bdi', { text: m.subject || '(no subject)' })),
+      el('p', { class: 'meta' }, 'To: ', el('bdi', { text: (m.to || []).join(', ') })),
+      el('details', {}, el('summary', { text: 'Message' }), el('pre', { text: m.body || '' })),
+    ),
+  );
   if (items.length === 0) items.push(el('li', { class: 'muted', text: 'No messages.' }));
   fill($('outbox-messages'), items);
   shownMessages = total;

@@ -2399,9 +2399,19 @@ const SCENARIOS = {
       && !document.getElementById('outbox').hasAttribute('aria-busy'), all.length);
     report('first-page', { counted, total: all.length, newestId: Math.max(...all.map((m) => m.id)), ...(await shown()) });
 
+    // A live reload of the first page, its page read held back until Older has drawn the
+    // second: it gets the second page's answer (see api.js `newest`), and drew it as the
+    // first ("messages 1–50", Newer off, the focus moved off the pager).
+    const firstPage = /^outbox\?limit=50&offset=/;
+    const letGo = await hold(page, firstPage);
+    const heldRead = page.waitForEvent('request', { predicate: (r) => /\/_emulator\/outbox\?limit=50&offset=/.test(r.url()), timeout: WAIT });
+    await api(page, 'POST', `tickets/${ticket}/reply`, { employee: 'sl-support-jdoe', entry: 'Mail while paging.' });
+    await heldRead;
     await page.focus('#outbox-next');
     await navigated(page, () => page.keyboard.press('Enter'));
-    report('older', { ...(await shown()), focus: await focused(page) });
+    await letGo();
+    await answered(page, firstPage);
+    report('older', { ...(await shown()), total: (await api(page, 'GET', 'outbox?limit=1')).total, focus: await focused(page) });
 
     await navigated(page, () => page.selectOption('#o-event', 'EMPLOYEE_UPDATE'));
     report('filtered', await shown());
