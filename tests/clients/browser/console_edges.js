@@ -2425,12 +2425,14 @@ const SCENARIOS = {
   async journalthrough(page) {
     const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
     const read = () => page.evaluate(async (auth) => (await fetch('/rest/v3.1/SoftLayer_Account/getObject.json', { headers: { Authorization: auth } })).status, demo);
+    await signIn(page, '#/journal');
+    await page.locator('#live[data-state=live]').waitFor();
+    await api(page, 'DELETE', 'journal');
+    // The console's deletes from now on.
     const deletes = [];
     page.on('request', (r) => {
       if (r.method() === 'DELETE') deletes.push(new URL(r.url()).pathname + new URL(r.url()).search);
     });
-    await signIn(page, '#/journal');
-    await page.locator('#live[data-state=live]').waitFor();
     await read();
     await page.click('#journal-refresh');
     await page.locator('#journal-caption', { hasText: /^1 call$/ }).waitFor();
