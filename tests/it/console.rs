@@ -2793,3 +2793,18 @@ fn browser_enter_twice_on_controls_that_move_the_focus_acts_once() {
     assert_eq!(s["focus"], "INPUT#token", "{s}");
     assert_done(&mut browser);
 }
+
+/// An action whose answer cannot be read (a 2xx with its body cut short) said
+/// "Working…" for good on Advance and on Add rule: it ends, saying the answer could not
+/// be read and that the action was probably done.
+#[test]
+fn browser_an_unreadable_answer_ends_working() {
+    let server = Server::start();
+    let mut browser = edges(&server, "unreadableanswers", &[]);
+    let s = browser.step("unreadable");
+    for said in [&s["clock"], &s["rule"]] {
+        assert!(text(said).contains("could not be read"), "{s}");
+        assert!(text(said).contains("probably done"), "{s}");
+    }
+    assert_done(&mut browser);
+}

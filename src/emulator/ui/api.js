@@ -100,8 +100,21 @@ export const getBlob = (path) => read(path, (response) => response.blob());
 // A write is answered whatever happened meanwhile: it was done, and its form says so
 // and empties (dropped, a reply sent just before a sign-out stayed in its box, sent
 // again by the next press).
-export const post = async (path, body = {}) => (await request('POST', path, body)).json();
-export const del = async (path) => (await request('DELETE', path)).json();
+export const post = async (path, body = {}) => answerOf(await request('POST', path, body));
+export const del = async (path) => answerOf(await request('DELETE', path));
+
+/**
+ * A write's answer. The server said it did the write (a 2xx), so an answer cut short or
+ * garbled is still a write done, and said to be: as a bare SyntaxError it left its form
+ * saying "Working…" for good.
+ */
+async function answerOf(response) {
+  try {
+    return JSON.parse(await response.text());
+  } catch {
+    throw new ApiError(`the server answered ${response.status}, so it was probably done, but its answer could not be read: see what is shown now`, response.status);
+  }
+}
 
 /**
  * A GET for a view that reloads: a change event and an action can both reload it, and

@@ -1,7 +1,7 @@
 // Building the page from data. Ticket text is written by whoever opened the ticket, so
 // values only ever become text nodes or attribute values: nothing here parses HTML.
 
-import { ApiError } from './api.js';
+import { ApiError, Unauthorised } from './api.js';
 
 /** An element with attributes, event handlers and children (strings become text). */
 export function el(tag, props = {}, ...children) {
@@ -364,9 +364,13 @@ export async function settle(node, action, describe, redraw) {
   try {
     said = [describe(await action()), false];
   } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    said = [`Failed: ${e.message}`, true];
+    // A refused token goes to sign-in, which empties every outcome.
+    if (e instanceof Unauthorised) throw e;
+    // Anything else ends "Working…" too (it stayed for good): the action may have been
+    // done, or not, and the view redrawn below shows which.
+    said = [e instanceof ApiError ? `Failed: ${e.message}` : `Failed: ${e.message}. The action may have been done: see what is shown now.`, true];
   }
+
   let redrawFailed = null;
   try {
     await redraw();

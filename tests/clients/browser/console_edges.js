@@ -2802,6 +2802,32 @@ const SCENARIOS = {
     afterSignOut.fieldAfterTheOldLoad = await page.inputValue('#token');
     report('failures', { failedCheck, afterSignOut });
   },
+
+  // An action whose answer cannot be read (a 2xx, its body cut short) said "Working…"
+  // for good on Advance and on Add rule: it ends, saying so.
+  async unreadableanswers(page) {
+    const ended = (sel) => until(page, (s) => {
+      const said = document.querySelector(s).textContent;
+      return said !== '' && !said.startsWith('Working');
+    }, sel);
+    await signIn(page, '#/clock');
+    await page.locator('#clock:not([aria-busy])').waitFor();
+    await page.route('**/_emulator/clock', (route) => (route.request().method() === 'POST'
+      ? route.fulfill({ status: 200, contentType: 'application/json', body: '{"now":"2027-01-01T00:0' })
+      : route.fallback()));
+    await page.fill('#clock-advance-by', '1h');
+    await page.click('#clock-advance button[type=submit]');
+    await ended('#clock-advance .outcome');
+    const clock = await text(page, '#clock-advance .outcome');
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/faults'; }));
+    await page.route('**/_emulator/faults', (route) => (route.request().method() === 'POST'
+      ? route.fulfill({ status: 201, contentType: 'application/json', body: '{"id":' })
+      : route.fallback()));
+    await page.selectOption('#r-preset', 'rate_limit');
+    await page.click('#fault-form button[type=submit]');
+    await ended('#fault-form .outcome');
+    report('unreadable', { clock, rule: await text(page, '#fault-form .outcome') });
+  },
 };
 
 async function main() {
