@@ -2794,6 +2794,52 @@ fn browser_enter_twice_on_controls_that_move_the_focus_acts_once() {
     assert_done(&mut browser);
 }
 
+/// A snapshot restored removed the ticket open with a reply draft, and another account's
+/// new ticket got its id: the tab showed the other customer's ticket with the draft and
+/// Send ready, and said nothing. The draft stays, Send waits until it is kept for this
+/// ticket, and the page says why.
+#[test]
+fn browser_a_draft_for_a_ticket_restored_away_is_held() {
+    let server = Server::start();
+    control(&server, "POST", "/_emulator/snapshots/before", &Value::Null);
+    let ticket = create_standard_ticket(
+        &server,
+        &DEMO,
+        1001,
+        "Demo customer: disk failing",
+        "Hello.",
+    );
+    let mut browser = edges(&server, "restoreddraft", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("drafted");
+    assert!(text(&s["title"]).contains("Demo customer"), "{s}");
+    control(
+        &server,
+        "POST",
+        "/_emulator/snapshots/before/restore",
+        &Value::Null,
+    );
+    let theirs = create_standard_ticket(
+        &server,
+        &OTHER,
+        1001,
+        "Other customer: private network",
+        "Hello.",
+    );
+    assert_eq!(theirs, ticket, "the new ticket takes the id again");
+    browser.tell(json!({ "go": true }));
+    let s = browser.step("restoreddraft");
+    assert!(text(&s["title"]).contains("Other customer"), "{s}");
+    assert_eq!(
+        s["draft"], "Dear Demo Company, your disk is replaced.",
+        "{s}"
+    );
+    assert_eq!(s["sendEnabled"], false, "{s}");
+    assert!(text(&s["held"]).contains("another ticket"), "{s}");
+    assert!(text(&s["held"]).contains("(2001)"), "{s}");
+    assert_eq!(s["sendAfterKeep"], true, "{s}");
+    assert_done(&mut browser);
+}
+
 /// An action whose answer cannot be read (a 2xx with its body cut short) said
 /// "Working…" for good on Advance and on Add rule: it ends, saying the answer could not
 /// be read and that the action was probably done.

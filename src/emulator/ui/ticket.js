@@ -56,8 +56,43 @@ function updateButtons() {
   // that pressing it still gives the reason, and the draft is kept.
   const send = $('reply-form').querySelector('button[type=submit]');
   $('reply-closed').hidden = !closed;
-  if (closed) send.setAttribute('aria-describedby', 'reply-closed');
+  // A draft written for the ticket that had this id before waits (see `anotherTicket`).
+  if (heldDraft) send.disabled = true;
+  const why = [closed ? 'reply-closed' : '', heldDraft ? 'reply-held-why' : ''].filter(Boolean).join(' ');
+  if (why) send.setAttribute('aria-describedby', why);
   else send.removeAttribute('aria-describedby');
+}
+
+/**
+ * Whether the reply box holds a draft written for another ticket under the same id: a
+ * snapshot restored removed the ticket, and another customer's new ticket got its id.
+ */
+let heldDraft = false;
+
+function holdDraft(hold, why = '') {
+  heldDraft = hold;
+  $('reply-held').hidden = !hold;
+  $('reply-held-why').textContent = why;
+  updateButtons();
+}
+
+/** Whether `t`, under the id of `was`, is another ticket: another account's, or made at another time. */
+const isAnother = (was, t) => String(was.accountId) !== String(t.accountId) || was.createDate !== t.createDate;
+
+/**
+ * The id shown now names another ticket than the one drawn before (see `heldDraft`):
+ * the tab went on to show the other customer's ticket with the reply draft, Send ready,
+ * and said nothing. The forms start afresh as for any ticket opened, but the draft is
+ * kept (it may be all the person has of it), and Send waits until they say it is for
+ * this ticket, or clear it.
+ */
+function anotherTicket(t) {
+  for (const form of document.querySelectorAll('.ticket-actions form')) outcome(form.querySelector('.outcome'), '');
+  fileOutcomes.clear();
+  closePreview();
+  formFrom = null;
+  if ($('reply-entry').value.trim() === '') return;
+  holdDraft(true, `#${t.id} is now another ticket, of ${shownControls(t.accountName || 'another account')} (${t.accountId}): the ticket the reply draft was written for is gone. Check the draft, then keep it for this ticket or clear it.`);
 }
 
 /**
@@ -101,6 +136,7 @@ export async function showTicket(idText) {
     }
     $('reply-entry').value = '';
     $('reply-awaiting').checked = false;
+    holdDraft(false);
     formFrom = null;
     // The previous ticket's data never shows under this one's heading, even while loading.
     clearTicket();
@@ -142,6 +178,7 @@ export async function refreshTicket() {
   // The answer for a ticket no longer shown (the newest load is another's, or the person
   // went back to the queue while it loaded, and it retitled the queue's tab): not drawn.
   if (String(t.id) !== ticketId || $('ticket').hidden) return;
+  if (formFrom && isAnother(formFrom, t)) anotherTicket(t);
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;
@@ -448,6 +485,7 @@ export function initTicket(onUnauthorised) {
   };
   const selected = (select) => select.options[select.selectedIndex]?.text || '';
   $('reply-form').addEventListener('submit', guard(async () => {
+    if (heldDraft) return;
     const entry = $('reply-entry').value;
     const awaiting = $('reply-awaiting').checked;
     await act($('reply-form'), 'reply', {
@@ -483,6 +521,14 @@ export function initTicket(onUnauthorised) {
   // Enter does nothing there (Space ticks it; "Send reply" sends).
   $('reply-awaiting').addEventListener('keydown', (event) => {
     if (event.key === 'Enter') event.preventDefault();
+  });
+  // The held draft is the person's to keep for this ticket, or to clear.
+  $('reply-held-keep').addEventListener('click', () => {
+    holdDraft(false);
+    $('reply-entry').focus();
+  });
+  $('reply-entry').addEventListener('input', () => {
+    if (heldDraft && $('reply-entry').value.trim() === '') holdDraft(false);
   });
   $('state-form').addEventListener('submit', (event) => event.preventDefault());
   $('close-button').addEventListener('click', guard(() => act($('state-form'), 'close', {}, () => 'Ticket closed.')));

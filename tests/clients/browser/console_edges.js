@@ -2803,6 +2803,30 @@ const SCENARIOS = {
     report('failures', { failedCheck, afterSignOut });
   },
 
+  // A snapshot restored removed the ticket open with a reply draft, and another
+  // customer's new ticket got its id: the tab showed that ticket with the draft and Send
+  // ready, and said nothing. The draft stays, Send waits, and the page says why.
+  async restoreddraft(page) {
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.fill('#reply-entry', 'Dear Demo Company, your disk is replaced.');
+    report('drafted', { title: await text(page, '#ticket-title') });
+    await instruction();
+    await until(page, () => document.getElementById('ticket-facts').textContent.includes('(2001)'));
+    const send = '#reply-form button[type=submit]';
+    const seen = async () => ({
+      title: await text(page, '#ticket-title'),
+      draft: await page.inputValue('#reply-entry'),
+      sendEnabled: await page.isEnabled(send),
+      held: await page.locator('#reply-held-why').isVisible() ? await text(page, '#reply-held-why') : '',
+    });
+    const shown = await seen();
+    // Kept for this ticket on purpose, Send works again.
+    const keep = page.locator('#reply-held-keep');
+    if (await keep.isVisible()) await keep.click();
+    report('restoreddraft', { ...shown, sendAfterKeep: await page.isEnabled(send) });
+  },
+
   // An action whose answer cannot be read (a 2xx, its body cut short) said "Working…"
   // for good on Advance and on Add rule: it ends, saying so.
   async unreadableanswers(page) {
