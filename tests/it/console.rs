@@ -2854,3 +2854,34 @@ fn browser_an_unreadable_answer_ends_working() {
     }
     assert_done(&mut browser);
 }
+
+/// While a fault rule's removal was on its way, the 2 s poll drew every other Remove on
+/// again, and a press on one was dropped without a word: they stay off across the
+/// redraw, and come on again once the removal is done.
+#[test]
+fn browser_removes_stay_off_while_a_removal_runs() {
+    let server = Server::start();
+    let mut browser = edges(&server, "removewhileremoving", &[]);
+    let s = browser.step("removewhileremoving");
+    assert_eq!(s["redrawn"], true, "{s}");
+    assert_eq!(s["offAcrossRedraw"], true, "{s}");
+    assert_eq!(s["onAfter"], true, "{s}");
+    assert!(text(&s["outcome"]).starts_with("Removed rule"), "{s}");
+    assert_done(&mut browser);
+}
+
+/// Removing a fault rule by keyboard dropped the focus to <body> while the DELETE ran,
+/// then put it on the first rule's Remove; a slow Advance dropped it too. It waits on
+/// the form's status, then goes to the Remove of the rule now in the removed one's place,
+/// or back to Advance.
+#[test]
+fn browser_the_focus_stays_in_place_through_a_slow_action() {
+    let server = Server::start();
+    let mut browser = edges(&server, "removefocus", &[]);
+    let s = browser.step("removefocus");
+    assert_ne!(s["during"], "BODY#", "{s}");
+    assert_eq!(s["after"], s["wanted"], "{s}");
+    assert_ne!(s["clockDuring"], "BODY#", "{s}");
+    assert_eq!(s["clockAfter"], "Advance", "{s}");
+    assert_done(&mut browser);
+}

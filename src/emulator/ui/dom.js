@@ -221,23 +221,63 @@ export function goTo(hash) {
  * runs, and a submission meanwhile (a double-click, Enter pressed twice) is dropped. Two
  * presses of Advance moved the clock twice, and two of Add rule added two rules, where
  * one press was meant. The focus goes back to the button pressed, which lost it when it
- * was turned off.
+ * was turned off; meanwhile it waits on `status`, where the action says how it goes.
  */
-export async function oneAtATime(form, action) {
+export async function oneAtATime(form, action, status = null) {
   if (form.dataset.busy) return;
   const seen = inputs;
   form.dataset.busy = 'true';
   const pressed = document.activeElement;
   const buttons = [...form.querySelectorAll('button')].filter((button) => !button.disabled);
-  for (const button of buttons) button.disabled = true;
+  const place = buttons.includes(pressed) ? { ...placeOf(pressed), row: rows(form).indexOf(pressed.closest('[data-key]')) } : null;
+  // A button turned off drops the focus to <body> (the next Tab started from the top,
+  // and a redraw meanwhile could not keep it): it waits on the form's status, which
+  // says "Working…", and comes back once the action is over.
+  if (place && status) {
+    // Shown (an empty status is not), as the action will say anyway.
+    outcome(status, 'Working…');
+    status.tabIndex = -1;
+    status.focus({ preventScroll: true });
+  }
+  for (const button of buttons) {
+    button.disabled = true;
+    button.dataset.waiting = '';
+  }
   try {
     await action();
   } finally {
     delete form.dataset.busy;
-    for (const button of buttons) button.disabled = false;
-    if (buttons.includes(pressed)) refocusAfter(pressed, form);
+    // Also the buttons a redraw drew off meanwhile (see `waiting`).
+    for (const button of form.querySelectorAll('button[data-waiting]')) {
+      button.disabled = false;
+      delete button.dataset.waiting;
+    }
+    if (place) backToPlace(pressed, place, form, status);
     justActed(form, seen);
   }
+}
+
+/**
+ * Props for a button drawn into `form` while its action runs: off, as the ones drawn
+ * before it, and turned on again with them. The Fault view's poll redrew every Remove on
+ * during a slow removal, and a press on another rule's was dropped without a word.
+ */
+export const waiting = (form) => (form.dataset.busy ? { disabled: true, 'data-waiting': true } : {});
+
+/**
+ * After an action, the focus goes back from the status to the button pressed, or, if a
+ * redraw replaced it, to the same control of its row, or, if the row went (the rule
+ * removed), to that control of the row now in its place: it went to the first rule's
+ * Remove. If the person has moved it meanwhile, it stays where they put it.
+ */
+function backToPlace(pressed, place, form, status) {
+  const now = document.activeElement;
+  if (now && now !== document.body && now !== status && usable(now)) return;
+  const all = rows(form);
+  const near = place.row >= 0 ? all[place.row] || all[all.length - 1] : null;
+  const target = [pressed, findPlace(form, place), near && inRow(near, place.index)].find(usable);
+  if (target) target.focus();
+  else refocusAfter(pressed, form);
 }
 
 /**
@@ -370,7 +410,6 @@ export async function settle(node, action, describe, redraw) {
     // done, or not, and the view redrawn below shows which.
     said = [e instanceof ApiError ? `Failed: ${e.message}` : `Failed: ${e.message}. The action may have been done: see what is shown now.`, true];
   }
-
   let redrawFailed = null;
   try {
     await redraw();

@@ -43,7 +43,7 @@ function changeClock(form, body) {
     () => post('clock', body),
     (answer) => `Clock now ${answer.now}.${firedSummary(answer.fired || [])}`,
     refreshClock,
-  ));
+  ), form.querySelector('.outcome'));
 }
 
 const OUTBOX_FILTERS = ['ticket', 'account', 'to', 'event'];

@@ -2,7 +2,7 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { get, post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, refocusAfter, keepPagerFocus, applyOnChange, goTo } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, waiting, refocusAfter, keepPagerFocus, applyOnChange, goTo } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -215,7 +215,7 @@ export async function refreshFaults() {
       cell('Effect', describeEffect(r)),
       cell('How often', [r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time', r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : ''].join('')),
       cell('Fired', String(r.fired)),
-      cell('Remove', el('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove rule ${r.id}`, onclick: () => removeRule(r.id), text: 'Remove' })),
+      cell('Remove', el('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove rule ${r.id}`, onclick: () => removeRule(r.id), text: 'Remove', ...waiting($('fault-rows')) })),
     ),
   );
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No fault rules: every call runs as usual.' })));
@@ -229,7 +229,8 @@ export async function refreshFaults() {
 
 /** One removal at a time: a double-click on Remove sent two DELETEs, the second a 404. */
 function removeRule(id) {
-  return oneAtATime($('fault-rows'), () => settle($('fault-form').querySelector('.outcome'), () => del(`faults/${id}`), () => `Removed rule ${id}.`, refreshFaults));
+  const status = $('fault-form').querySelector('.outcome');
+  return oneAtATime($('fault-rows'), () => settle(status, () => del(`faults/${id}`), () => `Removed rule ${id}.`, refreshFaults), status);
 }
 
 /** The number fields, each with what it takes and a test of the text. */
@@ -380,7 +381,7 @@ export function initJournal(failed) {
     } finally {
       since.stop();
     }
-  })));
+  }, rules.querySelector('.outcome'))));
   $('faults-clear').addEventListener('click', guard(async () => {
     if (!(await confirmStep($('faults-confirm'), removeAllQuestion(), 'Remove every rule'))) return;
     await settle(rules.querySelector('.outcome'), () => del('faults'), (answer) => `Removed ${answer.deleted} rule${answer.deleted === 1 ? '' : 's'}.`, refreshFaults);

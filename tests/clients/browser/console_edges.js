@@ -133,6 +133,35 @@ async function hold(page, matches) {
   };
 }
 
+/**
+ * Holds the page's writes (`method`, not its GETs) to the control API path matching
+ * `matches` until `release()`; `held` resolves once one is held.
+ */
+async function holdWrite(page, method, matches) {
+  let release;
+  let isHeld;
+  const held = new Promise((resolve) => { isHeld = resolve; });
+  const go = new Promise((resolve) => { release = resolve; });
+  const url = (u) => u.pathname.startsWith('/_emulator/') && matches.test(u.pathname.slice('/_emulator/'.length));
+  const handler = async (route) => {
+    if (route.request().method() !== method) return route.fallback();
+    isHeld();
+    await go;
+    await route.fallback().catch(() => {});
+  };
+  await page.route(url, handler);
+  return { held, release: () => { release(); return page.unroute(url, handler); } };
+}
+
+/** The focused element, by its aria-label, else as `TAG#id`. */
+const focusLabel = (page) => page.evaluate(() => document.activeElement?.getAttribute('aria-label') || `${document.activeElement?.tagName}#${document.activeElement?.id || ''}`);
+
+/** Waits until the fault view's 2 s poll has drawn its rows anew (the ones now shown replaced). */
+async function faultsRedrawn(page) {
+  await page.evaluate(() => { window.oldRow = document.querySelector('#fault-rows tr'); });
+  return until(page, () => !window.oldRow.isConnected);
+}
+
 /** Waits up to WAIT for `condition` (a function of `arg`, run in the page); at the end of
  * the wait it returns false instead of throwing, so the step reports what is shown. */
 const until = (page, condition, arg) =>
@@ -2851,6 +2880,61 @@ const SCENARIOS = {
     await page.click('#fault-form button[type=submit]');
     await ended('#fault-form .outcome');
     report('unreadable', { clock, rule: await text(page, '#fault-form .outcome') });
+  },
+
+  // While a rule's removal is on its way, the 2 s poll drew every other Remove on again,
+  // and a press on one was dropped without a word: they stay off until it is done.
+  async removewhileremoving(page) {
+    await signIn(page, '#/faults');
+    const [first, second] = [
+      await api(page, 'POST', 'faults', { service: 'SoftLayer_Ticket', preset: 'rate_limit' }),
+      await api(page, 'POST', 'faults', { service: 'SoftLayer_Account', preset: 'unavailable' }),
+    ].map((r) => r.id);
+    await page.locator(`tr[data-rule="${second}"]`).waitFor();
+    const removal = await holdWrite(page, 'DELETE', /^faults\//);
+    await page.click(`tr[data-rule="${first}"] button`);
+    await removal.held;
+    const redrawn = await faultsRedrawn(page);
+    const offAcrossRedraw = await page.isDisabled(`tr[data-rule="${second}"] button`);
+    await removal.release();
+    await page.locator(`tr[data-rule="${first}"]`).waitFor({ state: 'detached' });
+    const onAfter = await until(page, (id) => !document.querySelector(`tr[data-rule="${id}"] button`)?.disabled, second);
+    report('removewhileremoving', { redrawn, offAcrossRedraw, onAfter, outcome: await text(page, '#fault-form .outcome') });
+  },
+
+  // Removing a rule by keyboard dropped the focus to <body> while the DELETE ran, and
+  // then put it on the first rule's Remove; a slow Advance dropped it too. It stays on
+  // the form (its status says "Working…"), and comes back to the row now in the place
+  // of the rule removed, or to the button pressed.
+  async removefocus(page) {
+    await signIn(page, '#/faults');
+    const ids = [];
+    for (const method of ['getObject', 'getUpdates', 'addUpdate', 'edit']) {
+      ids.push((await api(page, 'POST', 'faults', { service: 'SoftLayer_Ticket', method, preset: 'rate_limit' })).id);
+    }
+    await page.locator(`tr[data-rule="${ids[3]}"]`).waitFor();
+    const removal = await holdWrite(page, 'DELETE', /^faults\//);
+    await page.focus(`tr[data-rule="${ids[2]}"] button`);
+    await page.keyboard.press('Enter');
+    await removal.held;
+    await faultsRedrawn(page);
+    const during = await focusLabel(page);
+    await removal.release();
+    await page.locator(`tr[data-rule="${ids[2]}"]`).waitFor({ state: 'detached' });
+    const wanted = `Remove rule ${ids[3]}`;
+    await until(page, (label) => document.activeElement?.getAttribute('aria-label') === label, wanted);
+    const after = await focusLabel(page);
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/clock'; }));
+    const advance = await holdWrite(page, 'POST', /^clock$/);
+    await page.fill('#clock-advance-by', '1h');
+    await page.focus('#clock-advance button[type=submit]');
+    await page.keyboard.press('Enter');
+    await advance.held;
+    const clockDuring = await focused(page);
+    await advance.release();
+    await page.locator('#clock-advance .outcome', { hasText: 'Clock now' }).waitFor();
+    await until(page, () => document.activeElement === document.querySelector('#clock-advance button'));
+    report('removefocus', { during, after, wanted, clockDuring, clockAfter: await page.evaluate(() => document.activeElement.textContent) });
   },
 };
 
