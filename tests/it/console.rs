@@ -2885,3 +2885,34 @@ fn browser_the_focus_stays_in_place_through_a_slow_action() {
     assert_eq!(s["clockAfter"], "Advance", "{s}");
     assert_done(&mut browser);
 }
+
+/// The server's refusal of a clock value or a fault rule named the field in words only:
+/// the field is marked invalid, described by the refusal, until it is edited. Remove on
+/// a rule already gone said "Failed: no fault rule N" as an alert; a U+202E in a fault
+/// message was not isolated in the rules table nor shown in "Added rule …".
+#[test]
+fn browser_refused_fields_are_marked_and_a_gone_rule_is_no_failure() {
+    let server = Server::start();
+    let mut browser = edges(&server, "faultminor", &[]);
+    let s = browser.step("faultminor");
+    assert_eq!(
+        s["clock"],
+        json!({"invalid": "true", "describedBy": "clock-advance-outcome"}),
+        "{s}"
+    );
+    assert_eq!(
+        s["service"],
+        json!({"invalid": "true", "describedBy": "fault-form-outcome"}),
+        "{s}"
+    );
+    assert_eq!(
+        s["serviceEdited"],
+        json!({"invalid": null, "describedBy": null}),
+        "{s}"
+    );
+    assert!(text(&s["added"]).contains("⟨U+202E⟩"), "{s}");
+    assert_eq!(s["isolated"], true, "{s}");
+    assert!(text(&s["gone"]["said"]).contains("was already gone"), "{s}");
+    assert_eq!(s["gone"]["role"], "status", "{s}");
+    assert_done(&mut browser);
+}

@@ -491,6 +491,20 @@ export function recheck(box, question, node) {
 
 const WITHDRAWN = 'What the question counted changed meanwhile, so it was withdrawn: nothing was deleted. Ask again to see what goes now.';
 
+/**
+ * Marks `field` as the one a refusal (`said`, shown beside it) is about, until it is
+ * edited: the server's refusals of a rule or a clock value named the field in words
+ * only, and the field itself read as fine.
+ */
+export function markInvalid(field, said) {
+  field.setAttribute('aria-invalid', 'true');
+  if (said.id) field.setAttribute('aria-describedby', said.id);
+  field.addEventListener('input', () => {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }, { once: true });
+}
+
 /** Shows what an action did, or why it failed, next to it. */
 export function outcome(node, text, failed = false) {
   node.textContent = text;

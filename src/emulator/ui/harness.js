@@ -1,8 +1,8 @@
 // The test harness's views (README "Using it in tests"): the emulator's clock, which
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
-import { get, post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, setField, oneAtATime, refocusAfter, keepPagerFocus, applyOnChange, goTo } from './dom.js';
+import { get, post, del, newest, ApiError } from './api.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, setField, oneAtATime, refocusAfter, keepPagerFocus, applyOnChange, goTo, markInvalid } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -36,11 +36,16 @@ function firedSummary(fired) {
   return groups.filter(([, list]) => list.length).map(([said, list]) => ` ${said}: ${list.join(', ')}.`).join('');
 }
 
-/** POSTs a clock change and says what it did, and which scheduled actions it reached. */
+/** POSTs a clock change and says what it did, and which scheduled actions it reached.
+ * A value the server refuses (400) marks the form's field (see `markInvalid`). */
 function changeClock(form, body) {
+  const field = form.querySelector('input');
   return oneAtATime(form, () => settle(
     form.querySelector('.outcome'),
-    () => post('clock', body),
+    () => post('clock', body).catch((e) => {
+      if (field && e instanceof ApiError && e.status === 400) markInvalid(field, form.querySelector('.outcome'));
+      throw e;
+    }),
     (answer) => `Clock now ${answer.now}.${firedSummary(answer.fired || [])}`,
     refreshClock,
   ), form.querySelector('.outcome'));

@@ -1,8 +1,8 @@
 // The request journal (every API call, newest first) and the fault rules that make
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
-import { get, post, del, newest } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, waiting, refocusAfter, keepPagerFocus, applyOnChange, goTo } from './dom.js';
+import { get, post, del, newest, ApiError } from './api.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, waiting, refocusAfter, keepPagerFocus, applyOnChange, goTo, markInvalid, shownControls } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
@@ -171,21 +171,30 @@ function journalAt(next) {
   goTo(`#/journal?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`);
 }
 
-function describeMatch(rule) {
-  const parts = [rule.transport, rule.service, rule.method].filter(Boolean);
-  const call = parts.length ? parts.join(' ') : 'every call';
-  return rule.user ? `${call} by ${rule.user}` : call;
+/**
+ * What a rule matches and does, as a list of strings and of what `typed` makes of the
+ * text typed into the rule (a service, a user, a fault's class and message): in the
+ * table each is isolated in a <bdi>, in the outcome's sentence (text only) its direction
+ * controls are shown. A U+202E in a fault message turned the rest of the row around.
+ */
+function describeMatch(rule, typed) {
+  const parts = [rule.transport, rule.service, rule.method].filter(Boolean).map(typed);
+  const call = parts.length ? parts.flatMap((part, i) => (i ? [' ', part] : [part])) : ['every call'];
+  return rule.user ? [...call, ' by ', typed(rule.user)] : call;
 }
 
-function describeEffect(rule) {
+function describeEffect(rule, typed) {
   const effects = [];
-  if (rule.preset) effects.push(`preset ${rule.preset}`);
-  if (rule.fault) effects.push(`${rule.fault.class}: ${rule.fault.message}`);
-  if (rule.http) effects.push(`HTTP ${rule.http.status}`);
-  if (rule.drop_connection) effects.push('drops the connection');
-  if (rule.latency_ms) effects.push(`after ${rule.latency_ms} ms`);
-  return effects.join(', ');
+  if (rule.preset) effects.push([`preset ${rule.preset}`]);
+  if (rule.fault) effects.push([typed(rule.fault.class), ': ', typed(rule.fault.message ?? '')]);
+  if (rule.http) effects.push([`HTTP ${rule.http.status}`]);
+  if (rule.drop_connection) effects.push(['drops the connection']);
+  if (rule.latency_ms) effects.push([`after ${rule.latency_ms} ms`]);
+  return effects.flatMap((effect, i) => (i ? [', ', ...effect] : effect));
 }
+
+const isolated = (text) => el('bdi', { text });
+const asText = (parts) => parts.join('');
 
 /** Opens the fault rules: "Remove every rule" is off until they are drawn (pressed
  * before, it asked about "all 0 fault rules" and removed every one). */
@@ -211,8 +220,8 @@ export async function refreshFaults() {
       'tr',
       { 'data-rule': r.id, 'data-key': `rule ${r.id}` },
       cell('Rule', String(r.id)),
-      cell('Matches', describeMatch(r)),
-      cell('Effect', describeEffect(r)),
+      cell('Matches', describeMatch(r, isolated)),
+      cell('Effect', describeEffect(r, isolated)),
       cell('How often', [r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time', r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : ''].join('')),
       cell('Fired', String(r.fired)),
       cell('Remove', el('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove rule ${r.id}`, onclick: () => removeRule(r.id), text: 'Remove', ...waiting($('fault-rows')) })),
@@ -227,10 +236,26 @@ export async function refreshFaults() {
   recheck($('faults-confirm'), removeAllQuestion(), $('fault-form').querySelector('.outcome'));
 }
 
-/** One removal at a time: a double-click on Remove sent two DELETEs, the second a 404. */
+/**
+ * One removal at a time: a double-click on Remove sent two DELETEs, the second a 404.
+ * A rule gone by the time Remove is pressed (it ran out, between two polls, or another
+ * tab removed it) is no failure: the alert "Failed: no fault rule 12" said so.
+ */
 function removeRule(id) {
   const status = $('fault-form').querySelector('.outcome');
-  return oneAtATime($('fault-rows'), () => settle(status, () => del(`faults/${id}`), () => `Removed rule ${id}.`, refreshFaults), status);
+  const remove = () => del(`faults/${id}`).catch((e) => {
+    if (e instanceof ApiError && e.status === 404) return { gone: true };
+    throw e;
+  });
+  const said = (answer) => (answer.gone ? `Rule ${id} was already gone: it had run out, or was removed elsewhere.` : `Removed rule ${id}.`);
+  return oneAtATime($('fault-rows'), () => settle(status, remove, said, refreshFaults), status);
+}
+
+/** The form's field a server's refusal of a rule names, by its words, or null. */
+function refusedField(message) {
+  const named = message.match(/^unknown (preset|transport|service|method)\b/) || message.match(/^"(http|latency_ms|times|probability)"/);
+  if (named) return { latency_ms: 'latency' }[named[1]] || named[1];
+  return /exception class/.test(message) ? 'class' : null;
 }
 
 /** The number fields, each with what it takes and a test of the text. */
@@ -357,7 +382,10 @@ export function initJournal(failed) {
   const rules = $('fault-form');
   rules.addEventListener('submit', guard(() => oneAtATime(rules, async () => {
     const { rule, problem, field } = ruleFromForm(rules);
-    for (const name of Object.keys(NUMBERS)) rules.elements[name].removeAttribute('aria-invalid');
+    for (const field of fieldsOf(rules)) {
+      field.removeAttribute('aria-invalid');
+      field.removeAttribute('aria-describedby');
+    }
     if (problem) {
       outcome(rules.querySelector('.outcome'), problem, true);
       field.setAttribute('aria-invalid', 'true');
@@ -369,12 +397,16 @@ export function initJournal(failed) {
     try {
       await settle(
         rules.querySelector('.outcome'),
-        () => post('faults', rule),
+        () => post('faults', rule).catch((e) => {
+          const named = e instanceof ApiError && e.status === 400 && refusedField(e.message);
+          if (named) markInvalid(rules.elements[named], rules.querySelector('.outcome'));
+          throw e;
+        }),
         (rule) => {
           emptySent(sent, since.touched);
           // A fault's message ends a sentence of its own more often than not.
-          const effect = describeEffect(rule);
-          return `Added rule ${rule.id}: ${describeMatch(rule)} → ${effect}${effect.endsWith('.') ? '' : '.'}`;
+          const effect = asText(describeEffect(rule, shownControls));
+          return `Added rule ${rule.id}: ${asText(describeMatch(rule, shownControls))} → ${effect}${effect.endsWith('.') ? '' : '.'}`;
         },
         refreshFaults,
       );

@@ -134,10 +134,10 @@ async function hold(page, matches) {
 }
 
 /**
- * Holds the page's writes (`method`, not its GETs) to the control API path matching
- * `matches` until `release()`; `held` resolves once one is held.
+ * Holds the page's requests by `method` (a write, or GET) to the control API path
+ * matching `matches` until `release()`; `held` resolves once one is held.
  */
-async function holdWrite(page, method, matches) {
+async function holdRequest(page, method, matches) {
   let release;
   let isHeld;
   const held = new Promise((resolve) => { isHeld = resolve; });
@@ -2891,7 +2891,7 @@ const SCENARIOS = {
       await api(page, 'POST', 'faults', { service: 'SoftLayer_Account', preset: 'unavailable' }),
     ].map((r) => r.id);
     await page.locator(`tr[data-rule="${second}"]`).waitFor();
-    const removal = await holdWrite(page, 'DELETE', /^faults\//);
+    const removal = await holdRequest(page, 'DELETE', /^faults\//);
     await page.click(`tr[data-rule="${first}"] button`);
     await removal.held;
     const redrawn = await faultsRedrawn(page);
@@ -2913,7 +2913,7 @@ const SCENARIOS = {
       ids.push((await api(page, 'POST', 'faults', { service: 'SoftLayer_Ticket', method, preset: 'rate_limit' })).id);
     }
     await page.locator(`tr[data-rule="${ids[3]}"]`).waitFor();
-    const removal = await holdWrite(page, 'DELETE', /^faults\//);
+    const removal = await holdRequest(page, 'DELETE', /^faults\//);
     await page.focus(`tr[data-rule="${ids[2]}"] button`);
     await page.keyboard.press('Enter');
     await removal.held;
@@ -2925,7 +2925,7 @@ const SCENARIOS = {
     await until(page, (label) => document.activeElement?.getAttribute('aria-label') === label, wanted);
     const after = await focusLabel(page);
     await navigated(page, () => page.evaluate(() => { location.hash = '#/clock'; }));
-    const advance = await holdWrite(page, 'POST', /^clock$/);
+    const advance = await holdRequest(page, 'POST', /^clock$/);
     await page.fill('#clock-advance-by', '1h');
     await page.focus('#clock-advance button[type=submit]');
     await page.keyboard.press('Enter');
@@ -2935,6 +2935,68 @@ const SCENARIOS = {
     await page.locator('#clock-advance .outcome', { hasText: 'Clock now' }).waitFor();
     await until(page, () => document.activeElement === document.querySelector('#clock-advance button'));
     report('removefocus', { during, after, wanted, clockDuring, clockAfter: await page.evaluate(() => document.activeElement.textContent) });
+  },
+
+  // The server's refusal of a rule or a clock value named its field in words only: the
+  // field is marked (aria-invalid, described by the refusal) until edited. Remove on a
+  // rule already gone said "Failed: no fault rule N" as an alert. A U+202E in a fault
+  // message turned the rest of its row, and of "Added rule …", around.
+  async faultminor(page) {
+    const field = (sel) => page.evaluate((s) => {
+      const f = document.querySelector(s);
+      return { invalid: f.getAttribute('aria-invalid'), describedBy: f.getAttribute('aria-describedby') };
+    }, sel);
+    const ended = (sel) => until(page, (s) => {
+      const said = document.querySelector(s).textContent;
+      return said !== '' && !said.startsWith('Working');
+    }, sel);
+    await signIn(page, '#/clock');
+    await page.locator('#clock:not([aria-busy])').waitFor();
+    await page.fill('#clock-advance-by', 'xyz');
+    await page.click('#clock-advance button[type=submit]');
+    await ended('#clock-advance .outcome');
+    const clock = await field('#clock-advance-by');
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/faults'; }));
+    await page.selectOption('#r-preset', 'rate_limit');
+    await page.fill('#r-service', 'x y');
+    await page.click('#fault-form button[type=submit]');
+    await ended('#fault-form .outcome');
+    const service = await field('#r-service');
+    await page.type('#r-service', 'z');
+    const serviceEdited = await field('#r-service');
+
+    await page.fill('#r-service', '');
+    await page.selectOption('#r-preset', '');
+    await page.fill('#r-class', 'SoftLayer_Exception_Public');
+    await page.fill('#r-message', 'abc \u202edef');
+    await page.click('#fault-form button[type=submit]');
+    await page.locator('#fault-form .outcome', { hasText: 'Added rule' }).waitFor();
+    const added = await text(page, '#fault-form .outcome');
+    const id = added.match(/Added rule (\d+)/)[1];
+    await page.locator(`tr[data-rule="${id}"]`).waitFor();
+    const isolated = await page.evaluate((id) => [...document.querySelectorAll(`tr[data-rule="${id}"] bdi`)]
+      .some((b) => b.textContent.includes('\u202e')), id);
+
+    // Gone (here removed behind the page's back) before the poll redraws it away: the
+    // next poll held, and none before it still on its way.
+    let reads = 0;
+    const isRead = (r) => r.method() === 'GET' && new URL(r.url()).pathname === '/_emulator/faults';
+    page.on('request', (r) => { if (isRead(r)) reads += 1; });
+    const settled = (r) => { if (isRead(r)) reads -= 1; };
+    page.on('requestfinished', settled);
+    page.on('requestfailed', settled);
+    const poll = await holdRequest(page, 'GET', /^faults$/);
+    await poll.held;
+    while (reads > 1) await page.waitForTimeout(50);
+    await api(page, 'DELETE', `faults/${id}`);
+    await page.click(`tr[data-rule="${id}"] button`);
+    await poll.release();
+    await ended('#fault-form .outcome');
+    const gone = {
+      said: await text(page, '#fault-form .outcome'),
+      role: await page.getAttribute('#fault-form .outcome', 'role'),
+    };
+    report('faultminor', { clock, service, serviceEdited, added, isolated, gone });
   },
 };
 
