@@ -1035,7 +1035,10 @@ fn browser_clear_journal_deletes_only_the_calls_it_counted() {
     assert!(text(&s["deletes"][0]).contains("through="), "{s}");
     assert!(text(&s["outcome"]).starts_with("Cleared 1 call."), "{s}");
     assert!(text(&s["outcome"]).contains("3 calls"), "{s}");
-    assert_eq!(s["left"], 3, "the calls made after the question are kept: {s}");
+    assert_eq!(
+        s["left"], 3,
+        "the calls made after the question are kept: {s}"
+    );
     assert_done(&mut browser);
 }
 
@@ -1779,7 +1782,10 @@ fn browser_account_choices_follow_accounts_made_and_deleted() {
     );
     browser.tell(json!({ "name": name }));
     let s = browser.step("created");
-    assert_eq!(s["redrawn"], true, "the lists were not redrawn in time: {s}");
+    assert_eq!(
+        s["redrawn"], true,
+        "the lists were not redrawn in time: {s}"
+    );
     assert_eq!(
         s["shown"],
         json!({"f-account": true, "o-account": true, "j-account": true}),
@@ -1794,7 +1800,10 @@ fn browser_account_choices_follow_accounts_made_and_deleted() {
     );
     browser.tell(json!({ "go": true }));
     let s = browser.step("deleted");
-    assert_eq!(s["redrawn"], true, "the lists were not redrawn in time: {s}");
+    assert_eq!(
+        s["redrawn"], true,
+        "the lists were not redrawn in time: {s}"
+    );
     assert_eq!(
         s["shown"],
         json!({"f-account": false, "o-account": false, "j-account": false}),
@@ -1814,7 +1823,10 @@ fn browser_live_redraws_keep_focus_and_open_details() {
     attach(&server, &DEMO, ticket, "notes.txt", b"notes\n");
     let mut browser = edges(&server, "focus", &[("TICKET", ticket.to_string())]);
     let s = browser.step("focus");
-    assert_eq!(s["redrawn"], true, "a live redraw did not come in time: {s}");
+    assert_eq!(
+        s["redrawn"], true,
+        "a live redraw did not come in time: {s}"
+    );
     let key = format!("ticket {ticket}");
     assert_eq!(s["queue"]["key"], json!(key), "{s}");
     assert_eq!(s["queue"]["tag"], "A", "{s}");
