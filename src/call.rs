@@ -467,18 +467,20 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                     .iter()
                     .all(|k| members.contains_key(*k)) =>
         {
-            let not_text: Vec<String> = ["username", "apiKey", "authToken"]
-                .iter()
-                .filter_map(|k| Some((k, members.get(*k)?)))
-                .filter(|(_, v)| v.as_str().is_none())
-                .map(|(k, v)| format!("'{k}' is {}, not text", kind_of(v)))
-                .chain(
-                    members
-                        .get("userId")
-                        .filter(|v| v.as_i64().is_none())
-                        .map(|v| format!("'userId' is {}, not a whole number", kind_of(v))),
-                )
-                .collect();
+            let not_text: Vec<String> =
+                ["username", "apiKey", "authToken"]
+                    .iter()
+                    .filter_map(|k| Some((k, members.get(*k)?)))
+                    .filter(|(_, v)| v.as_str().is_none())
+                    .map(|(k, v)| format!("'{k}' is {}, not text", kind_of(v)))
+                    .chain(members.get("userId").filter(|v| v.as_i64().is_none()).map(
+                        |v| match v {
+                            // An id, no secret: shown (5001.5 is "a number" too).
+                            Value::Float(f) => format!("'userId' is {f}, not a whole number"),
+                            v => format!("'userId' is {}, not a whole number", kind_of(v)),
+                        },
+                    ))
+                    .collect();
             format!("call header '{header}': {}", not_text.join("; "))
         }
         Value::Struct(members) if !members.is_empty() => {

@@ -322,13 +322,21 @@ fn send(agent: &ureq::Agent, base: &str, opts: &ReplayOptions, call: &J) -> Resu
             let method = call["method"].as_str().unwrap_or_default();
             url.push('/');
             url.push_str(&encode(service));
-            let malformed_init = crate::call::Fault::MalformedInitParameter;
+            // As XML-RPC and REST say it, and as SOAP does.
+            let malformed_init = [
+                crate::call::Fault::MalformedInitParameter.to_string(),
+                crate::protocol::soap::malformed_init_message(service),
+            ];
             match &call["initId"] {
                 J::Number(n) => url.push_str(&format!("/{n}")),
                 J::String(s) if !s.is_empty() => url.push_str(&format!("/{}", encode(s))),
                 // Refused for an init header that held no id (a bare int, `{"ID": …}`): sent
                 // without one it is another call, and its answer a difference replay made.
-                J::Null if call["fault"]["message"] == malformed_init.to_string() => {
+                J::Null
+                    if malformed_init
+                        .iter()
+                        .any(|m| call["fault"]["message"] == m.as_str()) =>
+                {
                     return Err(format!(
                         "{NOT_REPLAYABLE}: its init parameter was malformed, and REST carries none"
                     ));

@@ -400,13 +400,19 @@ fn fault_parts<'f>(service: &str, fault: &'f Fault) -> (&'f str, Cow<'f, str>) {
         ),
         Fault::MalformedInitParameter => (
             fault.class_name(),
-            Cow::Owned(format!(
-                "The {} header names no object: send its id as <id>.",
-                CallHeader::InitParameters.name(service)
-            )),
+            Cow::Owned(malformed_init_message(service)),
         ),
         _ => (fault.class_name(), fault.message()),
     }
+}
+
+/// SOAP's message for [`Fault::MalformedInitParameter`] on `service` (replay tells such a
+/// recorded call by it).
+pub fn malformed_init_message(service: &str) -> String {
+    format!(
+        "The {} header names no object: send its id as <id>.",
+        CallHeader::InitParameters.name(service)
+    )
 }
 
 /// SOAP 1.1 at `/soap/v3[.1]/{service}`.

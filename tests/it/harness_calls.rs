@@ -2752,6 +2752,27 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
             ),
     );
     assert!(malformed.outcome.is_err(), "{}", malformed.exchange());
+    // SOAP says it in words of its own, journaled as it said them.
+    let envelope = format!(
+        "<?xml version=\"1.0\"?><SOAP-ENV:Envelope \
+         xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+         xmlns:ns1=\"http://api.service.softlayer.com/soap/v3.1/\"><SOAP-ENV:Header>\
+         <ns1:authenticate><username>demo</username><apiKey>{}</apiKey></ns1:authenticate>\
+         <ns1:SoftLayer_TicketInitParameters><ID>160000001</ID></ns1:SoftLayer_TicketInitParameters>\
+         </SOAP-ENV:Header><SOAP-ENV:Body><ns1:getObject/></SOAP-ENV:Body></SOAP-ENV:Envelope>",
+        DEMO.api_key
+    );
+    let soap = server.post(
+        "/soap/v3.1/SoftLayer_Ticket",
+        &[("Content-Type", "text/xml")],
+        envelope.as_bytes(),
+    );
+    assert_eq!(soap.status, 500, "{}", soap.describe());
+    assert!(
+        soap.text().contains("header names no object"),
+        "{}",
+        soap.describe()
+    );
     // Init ids as base64 of their digits (the caller's own account, a ticket): found,
     // and journaled as the ids they name, which replay sends (the base64 text was sent
     // back as the id, and not found).
@@ -2830,7 +2851,7 @@ fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
     assert!(
         report.contains("6 calls replayed, 0 differences")
             && report.contains(
-                "1 with redacted or elided arguments, 2 not replayable, 1 answered by a fault \
+                "1 with redacted or elided arguments, 3 not replayable, 1 answered by a fault \
                  rule, 2 with refused or no credentials"
             ),
         "{report}"
