@@ -534,6 +534,12 @@ fn not_found(path: &str, post: bool) -> Response<Body> {
             "Not found: {path} names two services: is the endpoint URL one that ends in a \
              service rather than at the version? The API is served under {HINT}."
         )
+    } else if path == "/" {
+        // Where a person opening the port in a browser lands.
+        format!(
+            "Not found: /. The API is served under {HINT}. The support console is at \
+             /_emulator/ui/, the server's health at /health."
+        )
     } else {
         format!("Not found: {path}. The API is served under {HINT}.")
     };

@@ -719,6 +719,14 @@ fn calls_to_paths_under_xmlrpc_that_serve_nothing_are_faults() {
         "{}",
         http.describe()
     );
+    // The root, where a browser opening the port lands, names the console too.
+    let root = server.get("/");
+    assert_eq!(root.status, 404, "{}", root.describe());
+    assert!(
+        root.text().contains("The support console is at /_emulator/ui/"),
+        "{}",
+        root.describe()
+    );
 }
 
 /// An unknown method keeps the SLDN XML-RPC article's text; an unknown service answers
