@@ -2853,17 +2853,24 @@ fn browser_a_draft_for_a_ticket_restored_away_is_held() {
 }
 
 /// An action whose answer cannot be read (a 2xx with its body cut short) said
-/// "Working…" for good on Advance and on Add rule: it ends, saying the answer could not
-/// be read and that the action was probably done.
+/// "Working…" for good on Advance and on Add rule, then "Failed" as an alert with the
+/// reply or rule left in its form (sent again by the next press): it says, as a status,
+/// that it was done but its answer could not be read, and the form empties. A write
+/// whose connection went says it may have been done.
 #[test]
 fn browser_an_unreadable_answer_ends_working() {
     let server = Server::start();
     let mut browser = edges(&server, "unreadableanswers", &[]);
     let s = browser.step("unreadable");
-    for said in [&s["clock"], &s["rule"]] {
+    for said in [&s["clock"], &s["rule"], &s["reply"]["said"]] {
         assert!(text(said).contains("could not be read"), "{s}");
-        assert!(text(said).contains("probably done"), "{s}");
+        assert!(text(said).starts_with("Done"), "{s}");
     }
+    // Done, its answer unread: a status, and the form empties as on success.
+    assert_eq!(s["ruleSaid"], json!({"role": "status", "preset": ""}), "{s}");
+    assert_eq!(s["reply"]["role"], "status", "{s}");
+    assert_eq!(s["reply"]["draft"], "", "{s}");
+    assert!(text(&s["reset"]).contains("may have been done"), "{s}");
     assert_done(&mut browser);
 }
 

@@ -22,6 +22,13 @@ export class ApiError extends Error {
 }
 
 /**
+ * A write the server answered with a 2xx, so did, but whose answer could not be read:
+ * a write done, whose form empties as on success (said as a failure, the draft stayed
+ * and the next press sent the reply a second time).
+ */
+export class DoneUnread extends ApiError {}
+
+/**
  * Why `value` cannot be a token, or '' if it can. A header carries only Latin-1, and
  * fetch throws on anything else (a pasted typographic quote, say) before the server
  * could refuse it, so such a token is refused here and never kept.
@@ -61,8 +68,10 @@ async function request(method, path, body) {
     });
   } catch (e) {
     // No answer at all (server stopped, network down): an error like the server's own,
-    // so every action shows it beside its button.
-    throw new ApiError(`the server could not be reached (${e.message})`, 0);
+    // so every action shows it beside its button. A write may have been done before the
+    // connection went: pressed again at once, it was done twice.
+    const maybe = method === 'GET' ? '' : '; it may have been done all the same: check what is shown before sending it again';
+    throw new ApiError(`the server could not be reached (${e.message})${maybe}`, 0);
   }
   if (response.status === 401) throw new Unauthorised('The token was not accepted');
   if (!response.ok) {
@@ -105,14 +114,14 @@ export const del = async (path) => answerOf(await request('DELETE', path));
 
 /**
  * A write's answer. The server said it did the write (a 2xx), so an answer cut short or
- * garbled is still a write done, and said to be: as a bare SyntaxError it left its form
- * saying "Working…" for good.
+ * garbled is still a write done, and said to be (`DoneUnread`): as a bare SyntaxError it
+ * left its form saying "Working…" for good.
  */
 async function answerOf(response) {
   try {
     return JSON.parse(await response.text());
   } catch {
-    throw new ApiError(`the server answered ${response.status}, so it was probably done, but its answer could not be read: see what is shown now`, response.status);
+    throw new DoneUnread(`Done (the server answered ${response.status}), but its answer could not be read: the view is reloaded to show it.`, response.status);
   }
 }
 

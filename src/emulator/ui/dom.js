@@ -1,7 +1,7 @@
 // Building the page from data. Ticket text is written by whoever opened the ticket, so
 // values only ever become text nodes or attribute values: nothing here parses HTML.
 
-import { ApiError, Unauthorised } from './api.js';
+import { ApiError, DoneUnread, Unauthorised } from './api.js';
 
 /** An element with attributes, event handlers and children (strings become text). */
 export function el(tag, props = {}, ...children) {
@@ -394,7 +394,12 @@ export function keepPagerFocus(prev, next) {
   justActed(pressed.parentElement);
 }
 
-export async function settle(node, action, describe, redraw) {
+/**
+ * `done`, if given, is what the form does once the write is done whatever its answer
+ * (empties what was sent): run also for a write done whose answer could not be read,
+ * which then says so as a status, not a failure.
+ */
+export async function settle(node, action, describe, redraw, done = () => {}) {
   const seen = inputs;
   // Said while the action is on its way, as the ticket's actions do: the Clock, fault
   // rule, outbox and journal forms showed nothing, or the last action's outcome, until
@@ -406,9 +411,11 @@ export async function settle(node, action, describe, redraw) {
   } catch (e) {
     // A refused token goes to sign-in, which empties every outcome.
     if (e instanceof Unauthorised) throw e;
+    if (e instanceof DoneUnread) done();
     // Anything else ends "Working…" too (it stayed for good): the action may have been
     // done, or not, and the view redrawn below shows which.
-    said = [e instanceof ApiError ? `Failed: ${e.message}` : `Failed: ${e.message}. The action may have been done: see what is shown now.`, true];
+    if (e instanceof DoneUnread) said = [e.message, false];
+    else said = [e instanceof ApiError ? `Failed: ${e.message}` : `Failed: ${e.message}. The action may have been done: see what is shown now.`, true];
   }
   let redrawFailed = null;
   try {

@@ -409,6 +409,8 @@ export function initJournal(failed) {
           return `Added rule ${rule.id}: ${asText(describeMatch(rule, shownControls))} → ${effect}${effect.endsWith('.') ? '' : '.'}`;
         },
         refreshFaults,
+        // Added, its answer unread: emptied too, or the next press added it again.
+        () => emptySent(sent, since.touched),
       );
     } finally {
       since.stop();

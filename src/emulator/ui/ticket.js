@@ -433,7 +433,11 @@ async function act(form, action, body, done) {
       if (ticketId !== forTicket) return '';
       sentWith(action, answer.ticket);
       return done(answer.ticket);
-    }, refreshTicket);
+    }, refreshTicket, () => {
+      // Done, its answer unread: the form empties as on success (a reply left in its box
+      // was sent again by the next press).
+      if (ticketId === forTicket) done(undefined);
+    });
   } finally {
     if (ticketId === forTicket) outcome(out, said.textContent, said.classList.contains('error'));
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.

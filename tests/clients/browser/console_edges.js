@@ -2883,7 +2883,36 @@ const SCENARIOS = {
     await page.selectOption('#r-preset', 'rate_limit');
     await page.click('#fault-form button[type=submit]');
     await ended('#fault-form .outcome');
-    report('unreadable', { clock, rule: await text(page, '#fault-form .outcome') });
+    const ruleSaid = await page.evaluate(() => ({
+      role: document.querySelector('#fault-form .outcome').getAttribute('role'),
+      preset: document.querySelector('#r-preset').value,
+    }));
+    const rule = await text(page, '#fault-form .outcome');
+    // A reply done, its answer garbled: the box empties (the next press sent it again).
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/ticket/160000001'; }));
+    await page.route('**/_emulator/tickets/160000001/reply', async (route) => {
+      const real = await route.fetch();
+      await route.fulfill({ response: real, body: '{"tick' });
+    });
+    await page.fill('#reply-entry', 'Done, unread.');
+    await page.click('#reply-form button[type=submit]');
+    await ended('#reply-form .outcome');
+    const reply = await page.evaluate(() => ({
+      said: document.querySelector('#reply-form .outcome').textContent,
+      role: document.querySelector('#reply-form .outcome').getAttribute('role'),
+      draft: document.querySelector('#reply-entry').value,
+    }));
+    // Done, and the connection went before its answer: it may have been done.
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+    await page.route('**/_emulator/tickets/160000001/reply', async (route) => {
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.fill('#reply-entry', 'Done, cut off.');
+    await page.click('#reply-form button[type=submit]');
+    await ended('#reply-form .outcome');
+    const reset = await text(page, '#reply-form .outcome');
+    report('unreadable', { clock, rule, ruleSaid, reply, reset });
   },
 
   // While a rule's removal is on its way, the 2 s poll drew every other Remove on again,
