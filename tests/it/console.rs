@@ -2935,3 +2935,17 @@ fn browser_refused_fields_are_marked_and_a_gone_rule_is_no_failure() {
     assert_eq!(s["gone"]["role"], "status", "{s}");
     assert_done(&mut browser);
 }
+
+/// Emptying the outbox from page 2, or clearing the journal there with calls kept, turns
+/// the view to page 1, and the focus fell to <body> (the button kept it until the new
+/// page's load turned it off): it goes to the first filter field, as on page 1.
+#[test]
+fn browser_clearing_from_page_two_keeps_the_focus() {
+    let server = Server::start();
+    let mut browser = edges(&server, "pagetwofocus", &[]);
+    let s = browser.step("pagetwofocus");
+    assert_eq!(s["outboxShown"], true, "{s}");
+    assert_eq!(s["outbox"], "INPUT#o-ticket", "{s}");
+    assert_eq!(s["journalShown"], true, "{s}");
+    assert_done(&mut browser);
+}

@@ -148,6 +148,10 @@ export async function refreshOutbox() {
   // the journal does, replacing the address rather than adding to it.
   if (offset > 0 && offset >= total) {
     if ($('outbox').hidden) return;
+    // Nothing here to empty, and the page to show will say what can be: off now, an
+    // action's focus on it moves on (`refocusAfter`) before the page turns (turned off
+    // by `showOutbox` after, it dropped the focus to <body>).
+    $('outbox-clear').disabled = true;
     const next = new URLSearchParams(outboxParams);
     const last = Math.max(0, Math.ceil(total / OUTBOX_PAGE) - 1) * OUTBOX_PAGE;
     if (last > 0) next.set('offset', String(last));

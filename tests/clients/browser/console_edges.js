@@ -2915,6 +2915,37 @@ const SCENARIOS = {
     report('unreadable', { clock, rule, ruleSaid, reply, reset });
   },
 
+  // Emptying the outbox, or clearing the journal with calls kept, from page 2 turns the
+  // view to page 1: the focus fell to <body> (the button, still on, kept it until the
+  // new page's load turned it off). It goes to the first filter field, as on page 1.
+  async pagetwofocus(page) {
+    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    const call = () => page.evaluate((auth) => fetch('/rest/v3.1/SoftLayer_Account/getObject.json', { headers: { Authorization: auth } }).then((r) => r.status), demo);
+    const settled = (view, hash, said) => until(page, ([view, hash, said]) => location.hash === hash
+      && new RegExp(said).test(document.getElementById(`${view}-outcome`).textContent)
+      && !document.getElementById(view).hasAttribute('aria-busy'), [view, hash, said]);
+    await signIn(page, '#/clock');
+    for (let i = 0; i < 51; i++) await api(page, 'POST', 'tickets/160000001/reply', { employee: 301, entry: `Mail ${i}.` });
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/outbox?offset=50'; }));
+    await page.locator('#outbox-clear:not([disabled])').waitFor();
+    await page.focus('#outbox-clear');
+    await page.keyboard.press('Enter');
+    await page.locator('#outbox-confirm .confirm-yes').click();
+    const outboxShown = await settled('outbox', '#/outbox?', '^Deleted');
+    const outbox = await focused(page);
+    for (let i = 0; i < 55; i++) await call();
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/journal?offset=50'; }));
+    await page.locator('#journal-clear:not([disabled])').waitFor();
+    await page.focus('#journal-clear');
+    await page.keyboard.press('Enter');
+    await page.locator('#journal-confirm .confirm-yes').waitFor();
+    // Made while the question is open: kept, so Clear stays on.
+    for (let i = 0; i < 3; i++) await call();
+    await page.locator('#journal-confirm .confirm-yes').click();
+    const journalShown = await settled('journal', '#/journal?', 'kept');
+    report('pagetwofocus', { outboxShown, outbox, journalShown, journal: await focused(page) });
+  },
+
   // While a rule's removal is on its way, the 2 s poll drew every other Remove on again,
   // and a press on one was dropped without a word: they stay off until it is done.
   async removewhileremoving(page) {
