@@ -2947,5 +2947,6 @@ fn browser_clearing_from_page_two_keeps_the_focus() {
     assert_eq!(s["outboxShown"], true, "{s}");
     assert_eq!(s["outbox"], "INPUT#o-ticket", "{s}");
     assert_eq!(s["journalShown"], true, "{s}");
+    assert_eq!(s["journal"], "INPUT#j-service", "{s}");
     assert_done(&mut browser);
 }

@@ -99,9 +99,11 @@ export async function refreshJournal() {
   // the queue does, replacing the address rather than adding to it.
   if (offset > 0 && offset >= page.total) {
     if ($('journal').hidden) return;
-    // Before the address changes: a Clear pressed on page 2 keeps the focus only while
-    // it is on (it fell to the page when the next page turned it off).
-    showClearState();
+    // Off before the address changes, as the page to show keeps it until drawn: a Clear
+    // pressed on page 2 then moves its focus on (`refocusAfter`). Left on (calls made
+    // since the question were kept), it kept the focus until `showJournal` turned it
+    // off, which dropped it to <body>.
+    $('journal-clear').disabled = true;
     const next = new URLSearchParams(journalParams);
     const last = Math.max(0, Math.ceil(page.total / JOURNAL_PAGE) - 1) * JOURNAL_PAGE;
     if (last > 0) next.set('offset', String(last));
