@@ -2950,3 +2950,24 @@ fn browser_clearing_from_page_two_keeps_the_focus() {
     assert_eq!(s["journal"], "INPUT#j-service", "{s}");
     assert_done(&mut browser);
 }
+
+/// A clock value refused, then sent again and accepted, stayed marked invalid; a rule
+/// refused for its method ("… has no method 'x'") marked no field, and the form's own
+/// refusals (Latency) marked the field without aria-describedby.
+#[test]
+fn browser_refusal_marks_follow_the_value_and_name_the_method() {
+    let server = Server::start();
+    let mut browser = edges(&server, "marks", &[]);
+    let s = browser.step("marks");
+    assert_eq!(
+        s["clockRefused"],
+        json!({"invalid": "true", "describedBy": "clock-advance-outcome"}),
+        "{s}"
+    );
+    assert_eq!(
+        s["clockAccepted"],
+        json!({"invalid": null, "describedBy": null}),
+        "{s}"
+    );
+    assert_done(&mut browser);
+}

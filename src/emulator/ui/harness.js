@@ -40,6 +40,12 @@ function firedSummary(fired) {
  * A value the server refuses (400) marks the form's field (see `markInvalid`). */
 function changeClock(form, body) {
   const field = form.querySelector('input');
+  // A refusal's mark is for the value it refused: the same value sent again (the clock
+  // has moved since) and accepted stayed marked invalid, described by "Clock now …".
+  if (field && !form.dataset.busy) {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }
   return oneAtATime(form, () => settle(
     form.querySelector('.outcome'),
     () => post('clock', body).catch((e) => {

@@ -2946,6 +2946,47 @@ const SCENARIOS = {
     report('pagetwofocus', { outboxShown, outbox, journalShown, journal: await focused(page) });
   },
 
+  // A clock value refused, then sent again and accepted, stayed marked invalid; a rule
+  // refused for its method marked no field; the form's own refusals (Latency) marked
+  // the field without saying why (no aria-describedby).
+  async marks(page) {
+    const field = (sel) => page.evaluate((s) => {
+      const f = document.querySelector(s);
+      return { invalid: f.getAttribute('aria-invalid'), describedBy: f.getAttribute('aria-describedby') };
+    }, sel);
+    const said = (sel, re) => until(page, ([s, re]) => new RegExp(re).test(document.querySelector(s).textContent), [sel, re]);
+    await signIn(page, '#/clock');
+    await page.locator('#clock:not([aria-busy])').waitFor();
+    // The first Advance refused (as past year 9999), the second let through.
+    let refused = false;
+    await page.route('**/_emulator/clock', (route) => {
+      if (route.request().method() !== 'POST' || refused) return route.fallback();
+      refused = true;
+      return route.fulfill({ status: 400, contentType: 'application/json', body: '{"error":"the clock cannot pass year 9999"}' });
+    });
+    await page.fill('#clock-advance-by', '48h');
+    await page.click('#clock-advance button[type=submit]');
+    await said('#clock-advance .outcome', '^Failed');
+    const clockRefused = await field('#clock-advance-by');
+    await page.click('#clock-advance button[type=submit]');
+    await said('#clock-advance .outcome', '^Clock now');
+    const clockAccepted = await field('#clock-advance-by');
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/faults'; }));
+    const methods = {};
+    for (const [service, method] of [['SoftLayer_Ticket', 'nosuch'], ['', 'a b']]) {
+      await page.fill('#r-service', service);
+      await page.fill('#r-method', method);
+      await page.fill('#r-http', '500');
+      await page.click('#fault-form button[type=submit]');
+      await said('#fault-form .outcome', '^Failed');
+      methods[method] = await field('#r-method');
+    }
+    await page.fill('#r-latency', 'slow');
+    await page.click('#fault-form button[type=submit]');
+    await said('#fault-form .outcome', '^Latency');
+    report('marks', { clockRefused, clockAccepted, methods, latency: await field('#r-latency') });
+  },
+
   // While a rule's removal is on its way, the 2 s poll drew every other Remove on again,
   // and a press on one was dropped without a word: they stay off until it is done.
   async removewhileremoving(page) {
