@@ -2969,5 +2969,9 @@ fn browser_refusal_marks_follow_the_value_and_name_the_method() {
         json!({"invalid": null, "describedBy": null}),
         "{s}"
     );
+    let marked = json!({"invalid": "true", "describedBy": "fault-form-outcome"});
+    assert_eq!(s["methods"]["nosuch"], marked, "{s}");
+    assert_eq!(s["methods"]["a b"], marked, "{s}");
+    assert_eq!(s["latency"], marked, "{s}");
     assert_done(&mut browser);
 }

@@ -257,6 +257,9 @@ function removeRule(id) {
 function refusedField(message) {
   const named = message.match(/^unknown (preset|transport|service|method)\b/) || message.match(/^"(http|latency_ms|times|probability)"/);
   if (named) return { latency_ms: 'latency' }[named[1]] || named[1];
+  // A method the service (or every service) lacks: "SoftLayer_Ticket has no method 'x'",
+  // "no service the emulator serves has a method 'x'" (faults.rs `check_names`).
+  if (/ has (no|a) method '/.test(message)) return 'method';
   return /exception class/.test(message) ? 'class' : null;
 }
 
@@ -390,7 +393,9 @@ export function initJournal(failed) {
     }
     if (problem) {
       outcome(rules.querySelector('.outcome'), problem, true);
-      field.setAttribute('aria-invalid', 'true');
+      // Described by the refusal, as the server's are: marked alone, a screen reader
+      // said the field was invalid but not why.
+      markInvalid(field, rules.querySelector('.outcome'));
       field.focus();
       return;
     }
