@@ -2867,7 +2867,11 @@ fn browser_an_unreadable_answer_ends_working() {
         assert!(text(said).starts_with("Done"), "{s}");
     }
     // Done, its answer unread: a status, and the form empties as on success.
-    assert_eq!(s["ruleSaid"], json!({"role": "status", "preset": ""}), "{s}");
+    assert_eq!(
+        s["ruleSaid"],
+        json!({"role": "status", "preset": ""}),
+        "{s}"
+    );
     assert_eq!(s["reply"]["role"], "status", "{s}");
     assert_eq!(s["reply"]["draft"], "", "{s}");
     assert!(text(&s["reset"]).contains("may have been done"), "{s}");

@@ -723,7 +723,8 @@ fn calls_to_paths_under_xmlrpc_that_serve_nothing_are_faults() {
     let root = server.get("/");
     assert_eq!(root.status, 404, "{}", root.describe());
     assert!(
-        root.text().contains("The support console is at /_emulator/ui/"),
+        root.text()
+            .contains("The support console is at /_emulator/ui/"),
         "{}",
         root.describe()
     );
