@@ -402,6 +402,12 @@ fn next_to_escape(bytes: &[u8], i: usize) -> usize {
         .map_or(bytes.len(), |p| i + p)
 }
 
+/// Whether serde_json refused a number past what a double holds (`1e400`): valid JSON,
+/// which a message calling it "not JSON" denied.
+pub fn is_past_a_double(e: &serde_json::Error) -> bool {
+    e.to_string().starts_with("number out of range")
+}
+
 impl From<&Value> for serde_json::Value {
     fn from(v: &Value) -> Self {
         use base64::Engine;

@@ -560,6 +560,7 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
             )
         })?),
     };
+    let (limit, offset) = page_params(query, "entries")?;
     Ok(super::journal::Query {
         transport,
         service: text("service"),
@@ -569,17 +570,24 @@ fn journal_query(query: Option<&str>) -> Result<super::journal::Query, HttpAnswe
         fault,
         since_id,
         since_ms,
-        offset: match int_param(query, "offset")? {
-            None => 0,
-            Some(o) if o >= 0 => o as usize,
-            Some(o) => return Err(error(400, format!("offset={o}: a whole number, 0 or more"))),
-        },
-        limit: match int_param(query, "limit")? {
-            None => 100,
-            Some(l @ 1..=10_000) => l as usize,
-            Some(l) => return Err(error(400, format!("limit={l}: a page is 1…10000 entries"))),
-        },
+        offset: offset.unwrap_or(0) as usize,
+        limit: limit.map_or(100, |l| l as usize),
     })
+}
+
+/// A page's `limit` (1 to 10,000 `items`) and `offset` (0 or more), as given.
+fn page_params(query: Option<&str>, items: &str) -> Result<(Option<u64>, Option<u64>), HttpAnswer> {
+    let limit = match int_param(query, "limit")? {
+        None => None,
+        Some(l @ 1..=10_000) => Some(l as u64),
+        Some(l) => return Err(error(400, format!("limit={l}: a page is 1…10000 {items}"))),
+    };
+    let offset = match int_param(query, "offset")? {
+        None => None,
+        Some(o) if o >= 0 => Some(o as u64),
+        Some(o) => return Err(error(400, format!("offset={o}: a whole number, 0 or more"))),
+    };
+    Ok((limit, offset))
 }
 
 fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuery, HttpAnswer> {
@@ -602,26 +610,11 @@ fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuer
             }
             e => e,
         },
-        // All of them unless a page is asked for (a harness reads every message).
-        page: match (int_param(query, "limit")?, int_param(query, "offset")?) {
+        // All of them unless a page is asked for (a harness reads every message); from
+        // an offset without a limit, all the rest.
+        page: match page_params(query, "messages")? {
             (None, None) => None,
-            (limit, offset) => Some((
-                match limit {
-                    // From the offset on, all the rest.
-                    None => i64::MAX as u64,
-                    Some(l @ 1..=10_000) => l as u64,
-                    Some(l) => {
-                        return Err(error(400, format!("limit={l}: a page is 1…10000 messages")));
-                    }
-                },
-                match offset {
-                    None => 0,
-                    Some(o) if o >= 0 => o as u64,
-                    Some(o) => {
-                        return Err(error(400, format!("offset={o}: a whole number, 0 or more")));
-                    }
-                },
-            )),
+            (limit, offset) => Some((limit.unwrap_or(i64::MAX as u64), offset.unwrap_or(0))),
         },
     })
 }
@@ -780,12 +773,9 @@ fn handle_whole(
     let body: Result<serde_json::Value, String> = if req.body.iter().all(u8::is_ascii_whitespace) {
         Ok(json!({}))
     } else {
-        serde_json::from_slice(req.body).map_err(|e| {
-            match e.to_string().starts_with("number out of range") {
-                // 1e400 is JSON, past what a double holds: "not JSON" denied it.
-                true => format!("The request body holds a number past what a double holds ({e})"),
-                false => format!("The request body is not JSON: {e}"),
-            }
+        serde_json::from_slice(req.body).map_err(|e| match crate::value::is_past_a_double(&e) {
+            true => format!("The request body holds a number past what a double holds ({e})"),
+            false => format!("The request body is not JSON: {e}"),
         })
     };
     // Nothing: no bytes, `{}` or `null` (what `requests.post(url, json={})` sends).

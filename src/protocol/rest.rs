@@ -1673,7 +1673,7 @@ fn json_values_at_most(body: &[u8], max: usize) -> bool {
 /// Why a body's JSON was not read: a number past a double's range (`1e400`) is valid
 /// JSON, which "not valid JSON" denied.
 fn json_refusal(e: &serde_json::Error) -> String {
-    if e.to_string().starts_with("number out of range") {
+    if crate::value::is_past_a_double(e) {
         format!("the body holds a number past what a double holds ({e})")
     } else {
         format!("the body is not valid JSON: {e}")

@@ -297,7 +297,6 @@ pub fn is_blank(text: &str) -> bool {
         .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-/// At most 40 characters of `text`, for error details.
 /// A value's text as a message quotes it: cut short as [`truncate`] cuts, with anything
 /// of a credential's shape left out first (cut first, the end of a key quoted past its
 /// first characters was too short to be known for one, and stayed in clear).
@@ -305,6 +304,7 @@ pub fn quoted_text(text: &str) -> String {
     truncate(&crate::secrets::without_credential_shapes(text)).to_string()
 }
 
+/// At most 40 characters of `text`, for error details.
 pub fn truncate(text: &str) -> &str {
     match text.char_indices().nth(40) {
         Some((i, _)) => &text[..i],

@@ -125,12 +125,9 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
     Ok(match kind {
         Scalar::Int => match value {
             Value::Int(_) => value.clone(),
-            // Whole numbers only, and only those an int holds: `as` would saturate, and a
-            // JSON 2^63 came out as 2^63-1 in the fault naming it. Not -2^63 either: JSON's
-            // -9223372036854775809, past i64, reaches here rounded to it.
-            Value::Float(f) if f.fract() == 0.0 && *f > -(2f64.powi(63)) && *f < 2f64.powi(63) => {
-                Value::Int(*f as i64)
-            }
+            // Whole numbers only, and only those an int holds (`Value::as_i64`): `as` would
+            // saturate, and a JSON 2^63 came out as 2^63-1 in the fault naming it.
+            Value::Float(_) => Value::Int(value.as_i64().ok_or(CoerceError::Invalid)?),
             // Clients send ids as numeric text; empty text is no id at all.
             Value::String(s) if s.trim().is_empty() => Value::Null,
             Value::String(s) => Value::Int(s.trim().parse().map_err(|_| CoerceError::Invalid)?),

@@ -78,13 +78,9 @@ pub fn outbox_list(conn: &Connection, q: &OutboxQuery) -> Result<(Vec<Row>, u64)
             params.len()
         ));
     }
-    let bound = params.iter().map(|v| match v {
-        Value::Int(i) => rusqlite::types::Value::Integer(*i),
-        other => rusqlite::types::Value::Text(other.as_str().unwrap_or_default().to_string()),
-    });
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM ({sql})"),
-        rusqlite::params_from_iter(bound),
+        rusqlite::params_from_iter(params.iter().map(super::Param)),
         |r| r.get(0),
     )?;
     sql.push_str(" ORDER BY o.id");
