@@ -139,10 +139,20 @@ fn int_param(query: Option<&str>, name: &str) -> Result<Option<i64>, HttpAnswer>
     match query_param(query, name) {
         None => Ok(None),
         Some(v) if v.trim().is_empty() => Err(error(400, format!("{name}= needs a value"))),
-        Some(v) => v
-            .parse()
-            .map(Some)
-            .map_err(|_| error(400, format!("{name}={v} is not an integer"))),
+        Some(v) => v.parse().map(Some).map_err(|e: std::num::ParseIntError| {
+            use std::num::IntErrorKind::{NegOverflow, PosOverflow};
+            match e.kind() {
+                PosOverflow | NegOverflow => {
+                    error(400, format!("{name}={v} is past a 64-bit integer"))
+                }
+                // `+` in a query is a space: `limit=+1` arrives as " 1".
+                _ if v.starts_with(' ') => error(
+                    400,
+                    format!("{name}={v} is not an integer ('+' in a query is a space: send %2B)"),
+                ),
+                _ => error(400, format!("{name}={v} is not an integer")),
+            }
+        }),
     }
 }
 

@@ -4037,6 +4037,34 @@ fn the_control_api_refuses_mistaken_use() {
             "{path}: {body}"
         );
     }
+    // A whole number past 64 bits is said so (it was "not an integer"), and `+1`, which
+    // a query decodes as " 1", says why it is none.
+    for (path, words) in [
+        (
+            "/_emulator/outbox?offset=9223372036854775808",
+            "offset=9223372036854775808 is past a 64-bit integer",
+        ),
+        (
+            "/_emulator/journal?limit=-9223372036854775809",
+            "limit=-9223372036854775809 is past a 64-bit integer",
+        ),
+        (
+            "/_emulator/outbox?limit=+1",
+            "limit= 1 is not an integer ('+' in a query is a space: send %2B)",
+        ),
+    ] {
+        let (status, body) = control.call("GET", path, None);
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.to_string().contains(words), "{path}: {body}");
+    }
+    let (status, body) = control.call(
+        "DELETE",
+        "/_emulator/journal?through=9223372036854775808",
+        None,
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("past a 64-bit integer"), "{body}");
+    control.ok("GET", "/_emulator/outbox?limit=%2B1", None);
     // `?empty=` (a variable left unset) is no yes: the accounts stay.
     let before = control.ok("GET", "/_emulator/accounts", None);
     let (status, body) = control.call("POST", "/_emulator/reset?empty=", None);

@@ -190,6 +190,25 @@ def test_one_tickets_mail_can_be_cleared(emulator, softlayer_account):
     assert emulator.outbox(ticket=second["id"]) != []
 
 
+def test_the_outbox_pages_and_counts(emulator, softlayer_account):
+    client = softlayer_account.client()
+    ticket = SoftLayer.TicketManager(client).create_ticket(title="a", body="x", subject=1001)
+    for n in range(3):
+        emulator.reply(ticket["id"], f"answer {n}")
+    every = emulator.outbox(ticket=ticket["id"])
+    assert emulator.outbox_total(ticket=ticket["id"]) == len(every) >= 3
+    assert emulator.outbox(ticket=ticket["id"], limit=2, offset=1) == every[1:3]
+
+
+def test_the_journal_clears_through_a_mark(emulator, softlayer_client):
+    softlayer_client["Account"].getObject()
+    mark = emulator.journal_mark()
+    softlayer_client["Account"].getTickets()
+    emulator.clear_journal(through=mark)
+    kept = emulator.journal(since=0)
+    assert [c["method"] for c in kept] == ["getTickets"]
+
+
 @pytest.mark.softlayer_account(document={"SoftLayer_User_Customer": [{"id": 1}, {"id": 2}]})
 def test_the_marker_takes_its_document_by_keyword_too(softlayer_account):
     # As the marker's help names it: by keyword it was ignored, for an empty account.

@@ -294,13 +294,23 @@ class Emulator:
         newest = self.request("GET", "journal", limit=1, since=0)["calls"]
         return newest[0]["id"] if newest else 0
 
-    def clear_journal(self):
-        return self.request("DELETE", "journal")
+    def clear_journal(self, through=None):
+        """Deletes the journal, or only its calls up to the id ``through`` (a
+        ``journal_mark()``): the calls made after it are kept."""
+        return self.request("DELETE", "journal", through=through)
 
     # -- the outbox -------------------------------------------------------------------
 
-    def outbox(self, ticket=None, to=None, event=None, account=None):
-        return self.request("GET", "outbox", ticket=ticket, to=to, event=event, account=account)["messages"]
+    def outbox(self, ticket=None, to=None, event=None, account=None, limit=None, offset=None):
+        """Mail sent, in the order sent: every message the filters match, or a page of
+        them (``limit``, ``offset``); ``outbox_total`` counts them."""
+        return self.request("GET", "outbox", ticket=ticket, to=to, event=event, account=account,
+                            limit=limit, offset=offset)["messages"]
+
+    def outbox_total(self, ticket=None, to=None, event=None, account=None):
+        """How many messages the filters match."""
+        return self.request("GET", "outbox", ticket=ticket, to=to, event=event, account=account,
+                            limit=1)["total"]
 
     def clear_outbox(self, ticket=None):
         """Empties the outbox, or only one ticket's mail."""
