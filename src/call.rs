@@ -336,7 +336,10 @@ impl CallHeaders {
                 }
                 // A header without a usable `id` is kept as nil: malformed, not absent.
                 Some(CallHeader::InitParameters) => {
-                    out.init_id = Some(value.get("id").cloned().unwrap_or(Value::Null))
+                    out.init_id = Some(value.get("id").cloned().unwrap_or(Value::Null));
+                    if let Some(note) = init_hint(name, value) {
+                        out.notes.push(note);
+                    }
                 }
                 Some(CallHeader::ObjectFilter) => out.filter = filter_header(name, value)?,
                 None => out.ignore(name),
@@ -365,6 +368,38 @@ impl CallHeaders {
         if self.ignored.len() < MAX_NAMED && MEANT.iter().any(|m| lower.contains(m)) {
             self.ignored.push(shown_warning(name));
         }
+    }
+}
+
+/// What explains a "-32602 invalid method init parameters": the header's id is nil or
+/// missing, or there under another case (`ID`, `Id`: a script's guess, or a Go struct's
+/// field name), where member names are case-sensitive and only `id` is read.
+fn init_hint(header: &str, value: &Value) -> Option<String> {
+    let header = shown_warning(header);
+    let members = match value {
+        Value::Struct(members) => members,
+        _ => {
+            return Some(format!(
+                "call header '{header}' is not a struct: send {{id: ID}}"
+            ));
+        }
+    };
+    match members.get("id") {
+        Some(Value::Null) => Some(format!(
+            "call header '{header}' names no object: its 'id' is nil"
+        )),
+        Some(_) => None,
+        None => Some(
+            match members.keys().find(|k| k.eq_ignore_ascii_case("id")) {
+                Some(misspelt) => format!(
+                    "call header '{header}' has no member 'id' ('{}' is not read: the member is 'id', in lower case)",
+                    shown_warning(misspelt)
+                ),
+                None => {
+                    format!("call header '{header}' names no object: send its id as member 'id'")
+                }
+            },
+        ),
     }
 }
 
@@ -476,6 +511,9 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                     .chain(members.get("userId").filter(|v| v.as_i64().is_none()).map(
                         |v| match v {
                             // An id, no secret: shown (5001.5 is "a number" too).
+                            Value::Float(f) if f.fract() == 0.0 => {
+                                format!("'userId' is {f:e}, past a 64-bit id")
+                            }
                             Value::Float(f) => format!("'userId' is {f}, not a whole number"),
                             v => format!("'userId' is {}, not a whole number", kind_of(v)),
                         },

@@ -10,22 +10,42 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 /// digits) as `[redacted]`: for messages that quote a body whose credentials were never
 /// read (one that did not parse), so are not known to be redacted by name.
 pub fn without_key_shapes(text: &str) -> String {
-    redact_runs(text, |c| c.is_ascii_alphanumeric())
+    redact_runs(text, |c| c.is_ascii_alphanumeric(), |_| false)
 }
 
 /// As [`without_key_shapes`], with `-` and `_` inside a run too (an IBM Cloud API key,
 /// which softlayer-python sends as the `apiKey` of the user `apikey`, is 44 of them): for
 /// a value's text quoted whole, where no type or member name stands.
+/// A SoftLayer type or service name (`SoftLayer_Virtual_Guest_Block_Device_Template_Group`,
+/// a script's type where a value goes) and a UUID (a `globalIdentifier`) are of that shape
+/// too, and are what the developer needs to see: kept.
 pub fn without_credential_shapes(text: &str) -> String {
-    redact_runs(text, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    redact_runs(
+        text,
+        |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+        |run| is_type_name(run) || is_uuid(run),
+    )
 }
 
-fn redact_runs(text: &str, in_run: impl Fn(char) -> bool) -> String {
+fn is_type_name(run: &str) -> bool {
+    run.strip_prefix("SoftLayer_")
+        .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'))
+}
+
+fn is_uuid(run: &str) -> bool {
+    let groups: Vec<&str> = run.split('-').collect();
+    groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn redact_runs(text: &str, in_run: impl Fn(char) -> bool, kept: impl Fn(&str) -> bool) -> String {
     const KEY_LIKE: usize = 32;
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= KEY_LIKE {
+        if run.len() >= KEY_LIKE && !kept(run) {
             out.push_str("[redacted]");
         } else {
             out.push_str(run);
@@ -255,6 +275,26 @@ fn text_forms(s: &str, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credential_shapes_spare_type_names_and_uuids() {
+        let ibm_key = "Xq3_Z9kLmN0pQrStUv-WxYz12345aBcDeFgHiJ_kLmN";
+        let text = format!(
+            "bad integer \"SoftLayer_Virtual_Guest_Block_Device_Template_Group\", \
+             \"0f8e4c2a-1b3d-4e5f-9a8b-7c6d5e4f3a2b\", \"{ibm_key}\", \"{}\"",
+            "ab12".repeat(16)
+        );
+        assert_eq!(
+            without_credential_shapes(&text),
+            "bad integer \"SoftLayer_Virtual_Guest_Block_Device_Template_Group\", \
+             \"0f8e4c2a-1b3d-4e5f-9a8b-7c6d5e4f3a2b\", \"[redacted]\", \"[redacted]\""
+        );
+        // A key after the prefix is no type name.
+        assert_eq!(
+            without_credential_shapes(&format!("SoftLayer_{}", "ab12".repeat(16))),
+            "[redacted]"
+        );
+    }
 
     /// As the messages under a `password` member of a filter are.
     fn without_values(text: String, child: &Value) -> String {

@@ -440,6 +440,11 @@ pub fn no_service(service: &str, method: &str) -> Fault {
     }
 }
 
+/// The likely cause of a service named where a method or an id goes (REST takes service
+/// names in any case, so this tells them so too).
+const ENDS_IN_A_SERVICE: &str = "is the endpoint URL one that ends in a service rather than \
+     at the API's version (/rest/v3.1/ or /rest/v3/)?";
+
 fn message_of(fault: &Fault) -> Cow<'_, str> {
     match fault {
         Fault::Malformed { detail } => {
@@ -447,15 +452,10 @@ fn message_of(fault: &Fault) -> Cow<'_, str> {
         }
         // A service where the method goes: an endpoint URL that names a service already
         // (`…/rest/v3.1/SoftLayer_Ticket/`), to which the client adds its own.
-        Fault::MethodNotFound { method, .. }
-            if crate::schema::schema()
-                .services
-                .contains_key(method.as_str()) =>
-        {
+        Fault::MethodNotFound { method, .. } if find_service(method).is_some() => {
             Cow::Owned(format!(
                 "Function (\"{method}\") is not a valid method for this service. \
-                 {method} is a service: is the endpoint URL one that ends in a service \
-                 rather than at /rest/v3.1/?"
+                 {method} is a service: {ENDS_IN_A_SERVICE}"
             ))
         }
         Fault::MethodNotFound { method, .. } => Cow::Owned(format!(
@@ -1089,17 +1089,12 @@ fn route(
             // A service where the id goes: an endpoint URL that names a service already
             // (`…/rest/v3.1/SoftLayer_Account/`), to which the client adds its own. Still
             // the API's not-found, with the likely cause (it was the bare not-found).
-            if !is_id(first)
-                && crate::schema::schema()
-                    .services
-                    .contains_key(first.as_str())
-            {
+            if !is_id(first) && find_service(first).is_some() {
                 return Err(Fault::NotFound {
                     class: crate::call::ExceptionClass::ObjectNotFound,
                     message: format!(
                         "Unable to find object with id of '{first}'. {first} is a service: \
-                         is the endpoint URL one that ends in a service rather than at \
-                         /rest/v3.1/?"
+                         {ENDS_IN_A_SERVICE}"
                     ),
                 });
             }

@@ -38,6 +38,9 @@ pub enum CoerceError {
     /// template's type.
     #[error("property '{member}' expected {expected}")]
     Member { member: String, expected: String },
+    /// A whole number an int does not hold: "expected an integer" said it was none.
+    #[error("'{member}' is {value}, past a 64-bit integer")]
+    PastI64 { member: String, value: String },
 }
 
 /// `value` as a value of type `t` (nil stays nil).
@@ -127,10 +130,31 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
             Value::Int(_) => value.clone(),
             // Whole numbers only, and only those an int holds (`Value::as_i64`): `as` would
             // saturate, and a JSON 2^63 came out as 2^63-1 in the fault naming it.
-            Value::Float(_) => Value::Int(value.as_i64().ok_or(CoerceError::Invalid)?),
+            Value::Float(f) => match value.as_i64() {
+                Some(i) => Value::Int(i),
+                None if f.fract() == 0.0 => {
+                    return Err(CoerceError::PastI64 {
+                        member: member.to_string(),
+                        // Not its digits: a double past i64 was rounded on its way in
+                        // (JSON's -9223372036854775809 is -2^63 here).
+                        value: "a whole number".into(),
+                    });
+                }
+                None => return Err(CoerceError::Invalid),
+            },
             // Clients send ids as numeric text; empty text is no id at all.
             Value::String(s) if s.trim().is_empty() => Value::Null,
-            Value::String(s) => Value::Int(s.trim().parse().map_err(|_| CoerceError::Invalid)?),
+            Value::String(s) => Value::Int(s.trim().parse().map_err(
+                |e: std::num::ParseIntError| match e.kind() {
+                    std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                        CoerceError::PastI64 {
+                            member: member.to_string(),
+                            value: crate::call::shown_warning(s.trim()),
+                        }
+                    }
+                    _ => CoerceError::Invalid,
+                },
+            )?),
             _ => return Err(CoerceError::Invalid),
         },
         Scalar::Float => match value {
@@ -326,15 +350,29 @@ mod tests {
             coerce(&Value::Int(22), &TypeRef::Scalar(Scalar::String)),
             Ok(Value::from("22"))
         );
+        let past = |value: &str| {
+            Err(CoerceError::PastI64 {
+                member: "value".into(),
+                value: value.into(),
+            })
+        };
         assert_eq!(
             coerce(&Value::Float(2f64.powi(63)), &TypeRef::Scalar(Scalar::Int)),
-            Err(CoerceError::Invalid)
+            past("a whole number")
         );
         assert_eq!(
             coerce(
                 &Value::Float(-(2f64.powi(63))),
                 &TypeRef::Scalar(Scalar::Int)
             ),
+            past("a whole number")
+        );
+        assert_eq!(
+            coerce(&Value::from("-9223372036854775809"), &int()),
+            past("-9223372036854775809")
+        );
+        assert_eq!(
+            coerce(&Value::Float(1.5), &int()),
             Err(CoerceError::Invalid)
         );
         assert_eq!(

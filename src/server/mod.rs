@@ -96,6 +96,19 @@ fn random_token() -> String {
         .collect()
 }
 
+/// What to add when `--listen` is refused and looks like a port alone (`8080`, `:8080`,
+/// as other servers take it): the form it takes.
+fn listen_hint(listen: &str) -> String {
+    let port = listen.trim().trim_start_matches(':');
+    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+        format!(
+            " (give a host and a port: 127.0.0.1:{port}, or 0.0.0.0:{port} for every interface)"
+        )
+    } else {
+        String::new()
+    }
+}
+
 /// Opens the store and serves until SIGTERM or Ctrl-C (see [`crate::shutdown`]).
 pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     crate::limits::install(options.limits.clone());
@@ -106,7 +119,16 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     // created and seeded file behind.
     let listener = runtime
         .block_on(TcpListener::bind(&options.listen))
-        .map_err(|e| std::io::Error::new(e.kind(), format!("--listen {}: {e}", options.listen)))?;
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "--listen {}: {e}{}",
+                    options.listen,
+                    listen_hint(&options.listen)
+                ),
+            )
+        })?;
     // So is a --journal file that cannot be written (the journal opens it again; a pipe
     // only once, see `journal::reads_back`).
     if let Some(path) = options
@@ -956,11 +978,24 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
             key.eq_ignore_ascii_case("wsdl")
         })
     });
+    // A GET without `?wsdl` is no call (PHP's SoapServer, behind the real API, answers a
+    // fault: "Bad Request. Can't find HTTP_RAW_POST_DATA"): a fault in SOAP's format, as
+    // every other refusal on this path, under 400 (GET is a method the path takes).
     if !wants_wsdl {
-        return plain(
-            StatusCode::NOT_FOUND,
-            "Not found. The WSDL is at /soap/{version}/{Service}?wsdl; calls are POSTed.\n",
+        let codec = SoapCodec {
+            version,
+            service: service.to_string(),
+            basic: None,
+        };
+        let mut answer = crate::protocol::codec::Codec::write_fault(
+            &codec,
+            &crate::call::Fault::bad_argument(format!(
+                "Bad Request. SOAP calls are POSTed; the WSDL is at /soap/{}/{service}?wsdl.",
+                version.as_str()
+            )),
         );
+        answer.status = 400;
+        return response(answer, None);
     }
     // soap:address is the URL the WSDL was fetched from: as the client sent it to a
     // reverse proxy in front, when one says so (X-Forwarded-Proto and -Host, the first

@@ -164,7 +164,11 @@ const CHUNK_BYTES: usize = 64 * 1024;
 /// Why a request body could not be read, each with the status it is answered with.
 #[derive(Debug, thiserror::Error)]
 pub enum BodyError {
-    #[error("the request body is over the limit of {0} bytes")]
+    /// Names the setting: two attached files of 7 MiB each, within the 10 MiB a file
+    /// may be, travel base64 in a body of about 19 MiB.
+    #[error(
+        "the request body is over the limit of {0} bytes (the server's --max-body-bytes; files travel base64, a third larger than they are)"
+    )]
     TooLarge(usize),
     #[error("the request body made no progress for {0} seconds")]
     Stalled(u64),
@@ -434,16 +438,20 @@ fn declared_length(headers: &hyper::HeaderMap) -> Option<u64> {
         .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
+/// Whether the client waits for `100 Continue` before it sends the body.
+fn expects_continue(headers: &hyper::HeaderMap) -> bool {
+    headers
+        .get(hyper::header::EXPECT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
+}
+
 /// Reads the rest of a body the server answers without ([`drain_refused_body`]), and
 /// says whether it does; if not, the connection closes after the answer. A client that
 /// asked to be told first (`Expect: 100-continue`) and was told before the body was
 /// asked for (`asked_for` false) sends nothing more: nothing to read away.
 pub(crate) fn read_away(headers: &hyper::HeaderMap, body: Incoming, asked_for: bool) -> bool {
-    let expects = headers
-        .get(hyper::header::EXPECT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
-    (asked_for || !expects)
+    (asked_for || !expects_continue(headers))
         && drain_refused_body(body, declared_length(headers).unwrap_or(MAX_DRAINED_BYTES))
 }
 
@@ -508,6 +516,28 @@ async fn answer_or_drop<C: Codec>(
     let (parts, body) = req.into_parts();
     let closes = asks_to_close(&parts.headers);
     let http10 = parts.version == hyper::Version::HTTP_10;
+    // A client that waits for `100 Continue` before it sends the body (curl past 1 MiB,
+    // .NET) is told of wrong HTTP Basic credentials instead (RFC 9110 §10.1.1): it was
+    // told to go on, and sent up to 16 MiB to hear 401. Its body is never asked for, so
+    // the connection closes after the answer.
+    if expects_continue(&parts.headers)
+        && let Some(basic) = codec.fallback_credentials()
+        && let Err(fault) = known_caller(&shared.store, basic)
+    {
+        let mut answer = write_fault(&codec, &fault);
+        answer
+            .headers
+            .push(("Connection".to_string(), "close".to_string()));
+        finished(
+            &shared,
+            &codec,
+            Faulted::plain(None, &fault),
+            &answer,
+            started,
+            None,
+        );
+        return Some(response(answer, None));
+    }
     let (body, in_flight) = match read_request_body(&parts, body).await {
         Ok(body) => body,
         Err(refused) => {

@@ -238,7 +238,8 @@ fn invalid_argument(method: &MethodDef, index: usize, detail: Option<&CoerceErro
             e @ (CoerceError::NotBase64 { .. }
             | CoerceError::NotUtf8 { .. }
             | CoerceError::NotCarried { .. }
-            | CoerceError::Member { .. }),
+            | CoerceError::Member { .. }
+            | CoerceError::PastI64 { .. }),
         ) => Fault::invalid_value(format!("Invalid value for parameter '{name}': {e}.")),
         _ => Fault::invalid_value(format!(
             "Invalid value for parameter '{name}': expected {expected}."
@@ -658,7 +659,12 @@ fn dispatch_in(
     // XML-RPC layer does (-32602); a missing or unknown object only once the caller is
     // known, as any other answer about objects.
     let init_id = match init_id(call, method) {
-        Err(Fault::MalformedInitParameter) => return Err(Fault::MalformedInitParameter),
+        Err(Fault::MalformedInitParameter) => {
+            // What explains it (a misnamed member, `ID`), told without the caller known:
+            // it is about the call's own headers.
+            sink.warn(&ignored_headers(call));
+            return Err(Fault::MalformedInitParameter);
+        }
         other => other,
     };
     // Every mask is validated against what the method returns before any work is done,

@@ -3590,3 +3590,39 @@ fn heavy_replies_wait_for_their_turn_holding_nothing() {
     let open = database_connections();
     assert!(open <= 100, "{open} descriptors of the database at rest");
 }
+
+/// A client that waits for `100 Continue` before it sends a body (curl past 1 MiB, .NET's
+/// HttpWebRequest) and sends HTTP Basic credentials that are wrong is told so at once,
+/// instead of being told to go on and then answered 401 after uploading the whole body
+/// (RFC 9110 §10.1.1). Right credentials are still told to go on.
+#[test]
+fn wrong_basic_credentials_are_refused_before_a_waited_for_body() {
+    use std::io::BufRead;
+    let server = Server::start();
+    let body = br#"{"parameters": [{"entry": "sent after 100 Continue"}]}"#;
+    let head = |key: &str| {
+        format!(
+            "POST /rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json HTTP/1.1\r\nHost: x\r\n\
+             Authorization: {}\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+            common::basic_auth(DEMO.username, key),
+            body.len()
+        )
+    };
+    let first_line = |stream: &TcpStream| {
+        let mut line = String::new();
+        std::io::BufReader::new(stream)
+            .read_line(&mut line)
+            .unwrap();
+        line
+    };
+    let refused = send_raw(&server, head("wrong").as_bytes());
+    assert!(
+        first_line(&refused).starts_with("HTTP/1.1 401"),
+        "told to go on with wrong credentials"
+    );
+    let told = send_raw(&server, head(DEMO.api_key).as_bytes());
+    assert!(first_line(&told).starts_with("HTTP/1.1 100"));
+    (&told).write_all(body).unwrap();
+    let r = read_response(&told, "POST").unwrap();
+    assert_eq!(r.status, 200, "{}", r.describe());
+}

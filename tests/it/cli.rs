@@ -115,6 +115,32 @@ fn a_bad_listen_address_leaves_no_database_behind() {
     assert!(!db.exists(), "{} was created", db.display());
 }
 
+/// `--listen 8080` (and `:8080`), as other servers take a port alone, is refused by the
+/// socket-address parser in words that do not say what it wants; the refusal shows the form.
+#[test]
+fn a_port_alone_as_listen_address_is_shown_the_form_it_takes() {
+    let dir = TempDir::new("cli-listen-port");
+    let db = dir.path().join("new.db");
+    for listen in ["8080", ":8080"] {
+        let stderr = refused(
+            &["serve", "--listen", listen, "--db", db.to_str().unwrap()],
+            &[],
+        );
+        assert!(
+            stderr.contains(&format!("--listen {listen}"))
+                && stderr.contains("127.0.0.1:8080")
+                && stderr.contains("0.0.0.0:8080"),
+            "{stderr}"
+        );
+        assert!(!db.exists(), "{} was created", db.display());
+    }
+    let stderr = refused(
+        &["serve", "--listen", "bogus", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    assert!(!stderr.contains("give a host"), "{stderr}");
+}
+
 #[test]
 fn a_journal_file_that_cannot_be_written_leaves_no_database_behind() {
     let dir = TempDir::new("cli-journal");

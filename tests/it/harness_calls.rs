@@ -2137,6 +2137,34 @@ fn a_method_a_path_does_not_take_is_405_with_allow() {
             r.describe()
         );
     }
+    // GET and HEAD without `?wsdl`, which the path takes for the WSDL: a SOAP fault too
+    // (it was a plain-text 404 where `Allow` named GET).
+    for method in ["GET", "HEAD"] {
+        let r = http_request(
+            server.addr(),
+            method,
+            "/soap/v3/SoftLayer_Ticket",
+            &[],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(r.status, 400, "{method}: {}", r.describe());
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("text/xml")),
+            "{}",
+            r.describe()
+        );
+        assert!(
+            method == "HEAD"
+                || (r.text().contains("Fault>")
+                    && r.text()
+                        .contains("the WSDL is at /soap/v3/SoftLayer_Ticket?wsdl")),
+            "{}",
+            r.describe()
+        );
+    }
     // Journaled, as REST's are: four XML-RPC and three SOAP calls refused (they were
     // neither journaled nor counted).
     let refused: Vec<(String, u64)> = journal(&server, "limit=100")

@@ -1728,7 +1728,7 @@ fn an_unknown_method_is_404_with_the_sldn_message() {
         Some(
             "Function (\"SoftLayer_Account\") is not a valid method for this service. \
              SoftLayer_Account is a service: is the endpoint URL one that ends in a service \
-             rather than at /rest/v3.1/?",
+             rather than at the API's version (/rest/v3.1/ or /rest/v3/)?",
         ),
     );
     // The same service twice (the likeliest form of that mistake): the id slot holds a
@@ -1736,15 +1736,18 @@ fn an_unknown_method_is_404_with_the_sldn_message() {
     for path in [
         "SoftLayer_Account/SoftLayer_Account/getTickets.json",
         "SoftLayer_Ticket/SoftLayer_Ticket/getObject.json",
+        // REST reads service names in any case: so does the hint.
+        "SoftLayer_Ticket/softlayer_ticket/getObject.json",
     ] {
-        let service = path.split('/').next().unwrap_or_default();
+        let service = path.split('/').nth(1).unwrap_or_default();
         assert_fault(
             &get(&server, path),
             404,
             "SoftLayer_Exception_ObjectNotFound",
             Some(&format!(
                 "Unable to find object with id of '{service}'. {service} is a service: is the \
-                 endpoint URL one that ends in a service rather than at /rest/v3.1/?"
+                 endpoint URL one that ends in a service rather than at the API's version \
+                 (/rest/v3.1/ or /rest/v3/)?"
             )),
         );
     }
@@ -1893,9 +1896,43 @@ fn bad_bodies_are_400() {
             &resp,
             400,
             "SoftLayer_Exception_InvalidValue",
-            Some("Invalid value for parameter 'hardwareId': expected an integer."),
+            Some(
+                "Invalid value for parameter 'hardwareId': 'hardwareId' is a whole number, past \
+                 a 64-bit integer.",
+            ),
         );
     }
+    // As a path argument, text: its digits are shown.
+    let resp = rest(
+        &server,
+        "GET",
+        &format!("SoftLayer_Ticket/{TICKET}/addAttachedHardware/9223372036854775808.json"),
+        Some(&DEMO),
+        b"",
+    );
+    assert_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception_InvalidValue",
+        Some(
+            "Invalid value for parameter 'hardwareId': 'hardwareId' is 9223372036854775808, \
+             past a 64-bit integer.",
+        ),
+    );
+    // A fraction is still no integer.
+    let resp = rest(
+        &server,
+        "POST",
+        &format!("SoftLayer_Ticket/{TICKET}/addAttachedHardware.json"),
+        Some(&DEMO),
+        b"{\"parameters\": [8001.5]}",
+    );
+    assert_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception_InvalidValue",
+        Some("Invalid value for parameter 'hardwareId': expected an integer."),
+    );
     let resp = rest(
         &server,
         "POST",

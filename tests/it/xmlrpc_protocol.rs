@@ -244,6 +244,13 @@ fn missing_or_wrong_credentials() {
             xstruct(&[("userId", xstr("x")), ("authToken", xint(5))]),
             "call header 'authenticate': 'authToken' is a number, not text; 'userId' is text, not a whole number",
         ),
+        // A whole number past an id's 64 bits is said so, briefly, not written out in
+        // 301 digits and called no whole number.
+        (
+            "authenticate",
+            xstruct(&[("userId", XVal::Double(1e300)), ("authToken", xstr("abc"))]),
+            "call header 'authenticate': 'userId' is 1e300, past a 64-bit id",
+        ),
     ] {
         let reply =
             server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").header(header, value));
@@ -339,8 +346,41 @@ fn init_parameter_forms() {
             .header("SoftLayer_TicketInitParameters", xstruct(&[])),
     );
     assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some(
+            "call header 'SoftLayer_TicketInitParameters' names no object: send its id as member 'id'"
+        ),
+        "{}",
+        reply.exchange()
+    );
     let reply = get(XVal::Nil);
     assert_protocol_fault(&reply, -32602, INVALID_INIT);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some("call header 'SoftLayer_TicketInitParameters' names no object: its 'id' is nil"),
+        "{}",
+        reply.exchange()
+    );
+    // The id under another case is no id either (the real API's -32602), and the warning
+    // says why: names are case-sensitive.
+    for misspelt in ["ID", "Id"] {
+        let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, "getObject").auth(&DEMO).header(
+            "SoftLayer_TicketInitParameters",
+            xstruct(&[(misspelt, xint(DEMO_TICKET))]),
+        ));
+        assert_protocol_fault(&reply, -32602, INVALID_INIT);
+        let expected = format!(
+            "call header 'SoftLayer_TicketInitParameters' has no member 'id' ('{misspelt}' is not \
+             read: the member is 'id', in lower case)"
+        );
+        assert_eq!(
+            reply.http.header("X-SoftLayer-Emulator-Warning"),
+            Some(expected.as_str()),
+            "{}",
+            reply.exchange()
+        );
+    }
     // Another service's init parameters do not count: none was sent.
     let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, "getObject").auth(&DEMO).header(
         "SoftLayer_AccountInitParameters",
