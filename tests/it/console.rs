@@ -985,6 +985,32 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// Every write anywhere reloaded the open ticket and drew it again whole: with 2,000
+/// updates each write to another ticket held the tab ~0.3 s, and the text selected in
+/// the thread was cleared. A write elsewhere redraws nothing of it; a reply to it adds
+/// its item alone, and the selection stays.
+#[test]
+fn browser_a_live_reload_keeps_an_unchanged_thread_as_drawn() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "livethread",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    let s = browser.step("redrawn");
+    assert_eq!(s["appended"], true, "{s}");
+    assert_eq!(s["last"], "Here.", "{s}");
+    assert_eq!(s["removed"], 0, "no item of the thread was redrawn: {s}");
+    assert_eq!(s["added"], 1, "the reply's item alone: {s}");
+    assert_eq!(s["files"], 0, "the files are unchanged: {s}");
+    assert!(s["selectedBefore"].as_u64().unwrap_or(0) > 0, "{s}");
+    assert_eq!(s["selectedAfter"], s["selectedBefore"], "{s}");
+    assert_done(&mut browser);
+}
+
 /// The outbox drew every message at once: 3,058 took 2.2 s to draw and held the tab
 /// ~0.9 s at every live change, 18,057 froze it ~10 s. It pages by 50, newest first,
 /// counts them all, turns pages from the keyboard (the focus staying on the pager), a

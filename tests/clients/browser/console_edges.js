@@ -2485,6 +2485,52 @@ const SCENARIOS = {
     });
   },
 
+  // Every write anywhere reloads the open ticket, and it was drawn again whole: with
+  // 2,000 updates each write to another ticket held the tab ~0.3 s, and the text the
+  // person had selected in the thread was cleared. Unchanged, nothing is redrawn; a
+  // reply to it adds its own item alone.
+  async livethread(page) {
+    const ticket = env('TICKET');
+    await signIn(page, `#/ticket/${ticket}`);
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.locator('#thread li.update').first().waitFor();
+    const before = await page.locator('#thread li.update').count();
+    await page.evaluate(() => {
+      const seen = { added: 0, removed: 0, files: 0 };
+      window.threadChanges = seen;
+      new MutationObserver((records) => records.forEach((r) => {
+        seen.added += r.addedNodes.length;
+        seen.removed += r.removedNodes.length;
+      })).observe(document.getElementById('thread'), { childList: true, subtree: true });
+      new MutationObserver((records) => { seen.files += records.length; })
+        .observe(document.getElementById('files'), { childList: true, subtree: true, characterData: true });
+      const range = document.createRange();
+      range.selectNodeContents(document.querySelector('#thread li.update .entry'));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+    });
+    const selected = () => page.evaluate(() => getSelection().toString().length);
+    const selectedBefore = await selected();
+    // A write to another ticket: the open one's reload is held until it is asked for,
+    // then answered; a reply to the open ticket after it shows once both are drawn.
+    const reload = await holdRequest(page, 'GET', new RegExp(`^tickets/${ticket}$`));
+    await api(page, 'POST', `tickets/${env('OTHER')}/reply`, { employee: 'sl-support-jdoe', entry: 'Elsewhere.' });
+    await reload.held;
+    const finished = page.waitForEvent('requestfinished', { predicate: (r) => new URL(r.url()).pathname === `/_emulator/tickets/${ticket}`, timeout: WAIT });
+    await reload.release();
+    await finished;
+    await api(page, 'POST', `tickets/${ticket}/reply`, { employee: 'sl-support-jdoe', entry: 'Here.' });
+    const appended = await until(page, (n) => document.querySelectorAll('#thread li.update').length === n, before + 1);
+    report('redrawn', {
+      appended,
+      before,
+      selectedBefore,
+      selectedAfter: await selected(),
+      ...(await page.evaluate(() => window.threadChanges)),
+      last: await text(page, '#thread li.update:last-child .entry'),
+    });
+  },
+
   // Close pressed twice from the keyboard: after Close the focus is on Reopen, and the
   // second Enter (or Space) reopened the ticket; held, Enter closed and reopened it over
   // and over, mailing the customer each time. One press is one action; a second after
