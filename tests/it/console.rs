@@ -1011,6 +1011,25 @@ fn browser_a_live_reload_keeps_an_unchanged_thread_as_drawn() {
     assert_done(&mut browser);
 }
 
+/// A ticket's actions come after its thread and every file's buttons: the reply box was
+/// one Tab per file away (241 presses with 120 files). "Skip to reply", the next Tab
+/// after the title, shows when focused and moves the focus to the reply box, leaving the
+/// address as it was.
+#[test]
+fn browser_skip_to_reply_reaches_the_reply_box_in_one_tab() {
+    let server = Server::start();
+    let mut browser = edges(&server, "replyskip", &[("TICKET", "160000001".to_string())]);
+    let s = browser.step("skipped");
+    assert_eq!(s["link"]["titled"], true, "{s}");
+    assert_eq!(s["link"]["focus"], "A#skip-reply", "{s}");
+    assert_eq!(s["link"]["text"], "Skip to reply", "{s}");
+    assert_eq!(s["link"]["shown"], true, "{s}");
+    assert_eq!(s["moved"], true, "{s}");
+    assert_eq!(s["focus"], "TEXTAREA#reply-entry", "{s}");
+    assert_eq!(s["hash"], "#/ticket/160000001", "{s}");
+    assert_done(&mut browser);
+}
+
 /// The outbox drew every message at once: 3,058 took 2.2 s to draw and held the tab
 /// ~0.9 s at every live change, 18,057 froze it ~10 s. It pages by 50, newest first,
 /// counts them all, turns pages from the keyboard (the focus staying on the pager), a

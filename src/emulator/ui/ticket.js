@@ -529,6 +529,12 @@ export function initTicket(onUnauthorised) {
     fn().catch(onUnauthorised);
   };
   const selected = (select) => select.options[select.selectedIndex]?.text || '';
+  // "Skip to reply" moves the focus only, as "Skip to content" does: followed as a link,
+  // it would write #reply-entry into the address, which names no view.
+  $('skip-reply').addEventListener('click', (event) => {
+    event.preventDefault();
+    $('reply-entry').focus();
+  });
   $('reply-form').addEventListener('submit', guard(async () => {
     if (heldDraft) return;
     const entry = $('reply-entry').value;
