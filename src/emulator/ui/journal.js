@@ -39,6 +39,8 @@ let anyCalls = false;
  * "6 calls" while the journal held 11, and the whole journal went ("Cleared 18 calls").
  */
 let newestCounted = 0;
+/** How many calls the journal held through `newestCounted`, when the view counted them. */
+let countedCalls = 0;
 /** Which refresh of the journal is the latest: an older one draws nothing. */
 let journalDraws = 0;
 
@@ -86,6 +88,7 @@ export async function refreshJournal() {
     // Nothing shown, nothing to ask about: a question would count 0 calls and clear all.
     anyCalls = false;
     newestCounted = 0;
+    countedCalls = 0;
     showClearState();
     withdraw($('journal-confirm'));
     throw e;
@@ -94,6 +97,7 @@ export async function refreshJournal() {
   if (draw !== journalDraws) return;
   anyCalls = whole.total > 0;
   newestCounted = whole.calls[0]?.id ?? 0;
+  countedCalls = whole.total;
   const offset = Number(journalParams.get('offset') || 0);
   // Past the last page (a typed address, or calls cleared meanwhile): the last page, as
   // the queue does, replacing the address rather than adding to it.
@@ -162,11 +166,18 @@ async function clearThrough(through) {
   return { ...answer, kept };
 }
 
-/** What a clear did: how many calls went, and how many newer ones stayed. */
-function clearedSaying({ deleted, kept }) {
-  const said = `Cleared ${deleted} call${deleted === 1 ? '' : 's'}.`;
-  if (!kept) return said;
-  return `${said} ${kept === 1 ? 'The call' : `The ${kept} calls`} made since the question counted ${kept === 1 ? 'was' : 'were'} kept.`;
+/**
+ * What a clear did: how many calls went, how many newer ones stayed, and how many of the
+ * `counted` ones had already gone. With the journal full, calls made while the question
+ * was open pushed counted ones out, and "Cleared 7428 calls" after "Delete all 10000
+ * calls" did not say where the other 2,572 went.
+ */
+function clearedSaying({ deleted, kept }, counted) {
+  let said = `Cleared ${deleted} call${deleted === 1 ? '' : 's'}.`;
+  if (kept) said += ` ${kept === 1 ? 'The call' : `The ${kept} calls`} made since the question counted ${kept === 1 ? 'was' : 'were'} kept.`;
+  const gone = counted - deleted;
+  if (gone > 0) said += ` ${gone} of the ${counted} calls counted had already left the journal: it keeps only the newest calls (10,000 unless the server was started with another --journal-size, fewer when they are large), or they were cleared elsewhere.`;
+  return said;
 }
 
 function journalAt(next) {
@@ -378,8 +389,9 @@ export function initJournal(failed) {
   $('journal-clear').addEventListener('click', guard(async () => {
     // What the question counts, as it is asked: calls made while it is open are kept.
     const through = newestCounted;
+    const counted = countedCalls;
     if (!(await confirmStep($('journal-confirm'), clearQuestion(), 'Clear journal'))) return;
-    await settle($('journal-outcome'), () => clearThrough(through), clearedSaying, refreshJournal);
+    await settle($('journal-outcome'), () => clearThrough(through), (answer) => clearedSaying(answer, counted), refreshJournal);
     // Cleared, the button is off (nothing left to delete): the focus, on it, fell to the page.
     refocusAfter($('journal-clear'), $('journal-filters'));
   }));
