@@ -1041,8 +1041,14 @@ fn browser_clear_journal_says_how_many_counted_calls_had_already_gone() {
     assert_eq!(s["question"], "Delete all 5 calls in the journal?", "{s}");
     let said = text(&s["outcome"]);
     assert!(said.starts_with("Cleared 3 calls."), "{s}");
-    assert!(said.contains("The 2 calls made since the question counted were kept."), "{s}");
-    assert!(said.contains("2 of the 5 calls counted had already left the journal"), "{s}");
+    assert!(
+        said.contains("The 2 calls made since the question counted were kept."),
+        "{s}"
+    );
+    assert!(
+        said.contains("2 of the 5 calls counted had already left the journal"),
+        "{s}"
+    );
     assert_eq!(s["left"], 2, "{s}");
     assert_done(&mut browser);
 }
