@@ -1089,6 +1089,19 @@ const SCENARIOS = {
       }
       await page.waitForTimeout(300);
     };
+    // Waits until a live reload of `path` was answered after `write` (a view whose
+    // content did not change is left as drawn, so there is no replaced node to see).
+    const reloaded = async (path, write) => {
+      const answered = page
+        .waitForResponse((r) => r.url().endsWith(path) && r.request().method() === 'GET', { timeout: WAIT })
+        .then(() => true, () => false);
+      await write();
+      if (!(await answered)) {
+        seen.redrawn = false;
+        seen.late.push(path);
+      }
+      await page.waitForTimeout(300);
+    };
     let awaiting = false;
     const poke = () => {
       awaiting = !awaiting;
@@ -1110,7 +1123,7 @@ const SCENARIOS = {
     await page.goto(`${UI}#/ticket/${ticket}`);
     await page.locator('#files li[data-file] button').first().waitFor();
     await page.focus('#files li[data-file] button[aria-label^=Download]');
-    await redrawn('#files li[data-file]', poke);
+    await reloaded(`/_emulator/tickets/${ticket}`, poke);
     seen.download = await active();
 
     await page.focus('#close-button');
