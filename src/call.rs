@@ -332,7 +332,25 @@ impl CallHeaders {
                 }
                 Some(CallHeader::ResultLimit) => out.limit = Some(ResultLimit::from_header(value)?),
                 Some(CallHeader::ObjectMask | CallHeader::ServiceObjectMask) => {
-                    out.mask = mask_header(name, value)?.or(out.mask)
+                    out.mask = mask_header(name, value)?.or(out.mask);
+                    // Read as no mask, the call answered the whole default object without
+                    // a word (suds, given its headers as a list, puts them by position:
+                    // a resultLimit went under the mask header's name).
+                    if let Value::Struct(members) = value
+                        && !members.is_empty()
+                        && !members.contains_key("mask")
+                    {
+                        let held: Vec<String> = members
+                            .keys()
+                            .take(5)
+                            .map(|k| format!("'{}'", shown_warning(k)))
+                            .collect();
+                        out.notes.push(format!(
+                            "call header '{}' has no member 'mask' (it holds {}): ignored",
+                            shown_warning(name),
+                            held.join(", ")
+                        ));
+                    }
                 }
                 // A header without a usable `id` is kept as nil: malformed, not absent.
                 Some(CallHeader::InitParameters) => {

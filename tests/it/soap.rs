@@ -2498,3 +2498,79 @@ fn a_bare_filter_value_is_named_in_the_warning() {
         );
     }
 }
+
+/// Axis 1 (WSDL2Java) stubs send every template member not set as `xsi:nil`, subjectId
+/// among them: a nil subjectId is none given, as a nil title or statusId is, and the edit
+/// goes through (it was refused as "Please provide a subject when creating a standard
+/// support ticket."). SOAP::Lite's stubs send a list argument they were given no value
+/// for as `xsi:nil`: `updateAttachedAdditionalEmails` refuses it, where it removed every
+/// address as if given an empty list.
+#[test]
+fn nil_members_and_arguments_of_wsdl_stubs() {
+    let server = Server::start();
+    let header = format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", 160000001));
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &header,
+            "<ns1:edit><templateObject xsi:type=\"ns1:SoftLayer_Ticket\">\
+             <subjectId xsi:type=\"xsd:int\" xsi:nil=\"true\"/>\
+             <title xsi:type=\"xsd:string\" xsi:nil=\"true\"/>\
+             <notifyUserOnUpdateFlag xsi:type=\"xsd:boolean\">true</notifyUserOnUpdateFlag>\
+             </templateObject><contents xsi:type=\"xsd:string\">from an Axis stub</contents></ns1:edit>",
+        ),
+    );
+    reply.ret("edit");
+    let add = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &header,
+            "<ns1:addAttachedAdditionalEmails><emails SOAP-ENC:arrayType=\"xsd:string[1]\" \
+             xsi:type=\"SOAP-ENC:Array\"><item xsi:type=\"xsd:string\">noc@demo.example.com</item>\
+             </emails></ns1:addAttachedAdditionalEmails>",
+        ),
+    );
+    add.ret("addAttachedAdditionalEmails");
+    for method in [
+        "updateAttachedAdditionalEmails",
+        "addAttachedAdditionalEmails",
+        "removeAttachedAdditionalEmails",
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &header,
+                &format!(
+                    "<ns1:{method}><emails xsi:nil=\"true\" xsi:type=\"SOAP-ENC:Array\"/></ns1:{method}>"
+                ),
+            ),
+        );
+        let (code, message) = reply.fault();
+        assert!(
+            code.ends_with("SoftLayer_Exception_InvalidValue"),
+            "{}",
+            reply.describe()
+        );
+        assert!(
+            message.starts_with(
+                "Invalid value for parameter 'emails': expected an array of string, not null"
+            ),
+            "{}",
+            reply.describe()
+        );
+    }
+    let emails = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(&header, "<ns1:getAttachedAdditionalEmails/>"),
+    );
+    assert_eq!(
+        emails.ret("getAttachedAdditionalEmails").kids.len(),
+        1,
+        "{}",
+        emails.describe()
+    );
+}

@@ -455,6 +455,32 @@ fn both_object_mask_headers() {
         "SoftLayer_AccountObjectMask must not shape a SoftLayer_Ticket call\n{}",
         reply.exchange()
     );
+    // A mask header without its `mask` member masks nothing, and says so (suds, given its
+    // headers as a list, puts a resultLimit under the mask header's name by position).
+    for (members, held) in [
+        (xstruct(&[("Mask", xstr("mask[id]"))]), "'Mask'"),
+        (
+            xstruct(&[("limit", xint(2)), ("offset", xint(0))]),
+            "'limit', 'offset'",
+        ),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "getObject")
+                .auth(&DEMO)
+                .id(DEMO_TICKET)
+                .header("SoftLayer_TicketObjectMask", members),
+        );
+        assert!(reply.ok().get("title").is_some(), "{}", reply.exchange());
+        let expected = format!(
+            "call header 'SoftLayer_TicketObjectMask' has no member 'mask' (it holds {held}): ignored"
+        );
+        assert_eq!(
+            reply.http.header("X-SoftLayer-Emulator-Warning"),
+            Some(expected.as_str()),
+            "{}",
+            reply.exchange()
+        );
+    }
 }
 
 #[test]

@@ -17,9 +17,19 @@ pub enum EmailChange {
 pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     let ticket_id = ticket.id().unwrap_or_default();
-    let emails: Vec<String> = ctx
-        .arg::<Vec<String>>(0)?
-        .unwrap_or_default()
+    // No list is no list: read as an empty one, `updateAttachedAdditionalEmails` removed
+    // every address (SOAP::Lite's WSDL stubs send a list argument as xsi:nil).
+    let Some(emails) = ctx.arg::<Vec<String>>(0)? else {
+        return Err(Fault::invalid_value(format!(
+            "Invalid value for parameter 'emails': expected an array of string, not null{}.",
+            if change == EmailChange::Replace {
+                " (an empty array removes every additional email)"
+            } else {
+                ""
+            }
+        )));
+    };
+    let emails: Vec<String> = emails
         .into_iter()
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())

@@ -243,9 +243,13 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let files = files::files_arg(ctx, 2)?;
     files::check_count(&files, MAX_UPDATE_FILES)?;
     let administrative = ticket.get_i64("serverAdministrationFlag").unwrap_or(0) != 0;
+    // A nil (or blank) subjectId is none given, as PHP reads it: Axis 1 stubs send every
+    // member they were not set as xsi:nil, and edit was refused as a create without a
+    // subject.
     let names_subject = raw_template
         .as_ref()
-        .is_some_and(|t| t.get("subjectId").is_some());
+        .and_then(|t| t.get("subjectId"))
+        .is_some_and(|s| !s.is_null() && s.as_str().is_none_or(|t| !t.trim().is_empty()));
     refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     // The Ruby client's `ticket.update(body)` sends the whole ticket back: its own
     // subjectId again is no change of subject, and keeps the title it has.
