@@ -86,7 +86,25 @@ impl BodyCoding {
     ) -> Result<T, BodyError> {
         match self {
             BodyCoding::Identity => read(&mut &body[..], "identity"),
-            BodyCoding::Gzip => read(&mut flate2::read::MultiGzDecoder::new(body), "gzip"),
+            BodyCoding::Gzip => match read(&mut flate2::read::MultiGzDecoder::new(body), "gzip") {
+                // Whole compressed data followed by bytes that are no other gzip member:
+                // flate2 says "unexpected end of file", as of data cut short. The first
+                // member decoded within the limit already, so reading it again is bounded.
+                Err(BodyError::BadCoding(_))
+                    if std::io::copy(
+                        &mut flate2::read::GzDecoder::new(body),
+                        &mut std::io::sink(),
+                    )
+                    .is_ok() =>
+                {
+                    Err(BodyError::BadCoding(
+                        "gzip: the body goes on past the end of its compressed data, with bytes \
+                         that are no other gzip member"
+                            .into(),
+                    ))
+                }
+                other => other,
+            },
             BodyCoding::Deflate => match read(&mut flate2::read::ZlibDecoder::new(body), "deflate")
             {
                 Err(BodyError::BadCoding(_)) => {
@@ -207,11 +225,18 @@ mod tests {
             BodyCoding::Gzip.decode(b"<methodCall/>", 0, 1 << 20),
             Err(BodyError::BadCoding(_))
         ));
+        // Trailing bytes are told from data cut short.
+        let mut trailing = gzip(b"hello world");
+        trailing.extend_from_slice(b"junk");
+        assert!(matches!(
+            BodyCoding::Gzip.decode(&trailing, 0, 1 << 20),
+            Err(BodyError::BadCoding(why)) if why.contains("past the end of its compressed data")
+        ));
         let mut truncated = gzip(b"hello world, hello world");
         truncated.truncate(truncated.len() - 6);
         assert!(matches!(
             BodyCoding::Gzip.decode(&truncated, 0, 1 << 20),
-            Err(BodyError::BadCoding(_))
+            Err(BodyError::BadCoding(why)) if !why.contains("past the end")
         ));
     }
 }
