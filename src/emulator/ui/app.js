@@ -147,7 +147,8 @@ async function route() {
   // all is the queue (Back to it kept the view it left).
   const inPage = location.hash !== '' && !location.hash.startsWith('#/');
   if (inPage && view !== null && view !== 'sign-in') return;
-  if (location.hash === '#main') history.replaceState(null, '', '#/');
+  // So is `#reply-entry` ("Skip to reply" opened in a new tab or copied): no ticket named.
+  if (location.hash === '#main' || location.hash === '#reply-entry') history.replaceState(null, '', '#/');
   const hash = location.hash || '#/';
   // Any #/ticket/…: one that is not a number says so on the ticket page (it used to
   // open the queue without a word).

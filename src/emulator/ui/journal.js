@@ -176,7 +176,8 @@ function clearedSaying({ deleted, kept }, counted) {
   let said = `Cleared ${deleted} call${deleted === 1 ? '' : 's'}.`;
   if (kept) said += ` ${kept === 1 ? 'The call' : `The ${kept} calls`} made since the question counted ${kept === 1 ? 'was' : 'were'} kept.`;
   const gone = counted - deleted;
-  if (gone > 0) said += ` ${gone} of the ${counted} calls counted had already left the journal: it keeps only the newest calls (10,000 unless the server was started with another --journal-size, fewer when they are large), or they were cleared elsewhere.`;
+  // Not "of the N counted": a filtered view's question named only the calls it showed.
+  if (gone > 0) said += ` ${gone === 1 ? 'One call' : `${gone} calls`} counted had already left the journal, which keeps only its newest calls (the server's --journal-size), or had been cleared elsewhere.`;
   return said;
 }
 

@@ -46,6 +46,8 @@ function updateButtons() {
   for (const form of document.querySelectorAll('.ticket-actions form')) {
     for (const button of form.querySelectorAll('button')) button.disabled = !shown || busy.has(form);
   }
+  // No ticket shown (not found, an error): no reply to skip to.
+  $('skip-reply').hidden = !shown;
   const closed = Boolean(shown && shown.statusName === 'Closed');
   if (shown && !busy.has($('state-form'))) {
     $('close-button').disabled = closed;
@@ -89,6 +91,9 @@ const isAnother = (was, t) => String(was.accountId) !== String(t.accountId) || w
 function anotherTicket(t) {
   for (const form of document.querySelectorAll('.ticket-actions form')) outcome(form.querySelector('.outcome'), '');
   fileOutcomes.clear();
+  // Drawn again even if the other ticket's files look the same: a Download or Preview
+  // outcome said under the one before stayed under its file.
+  drawnFrom.delete($('files'));
   closePreview();
   formFrom = null;
   if ($('reply-entry').value.trim() === '') return;

@@ -2587,6 +2587,21 @@ const SCENARIOS = {
     await page.keyboard.press('Enter');
     const moved = await until(page, () => document.activeElement?.id === 'reply-entry');
     report('skipped', { link, moved, focus: await focused(page), hash: await page.evaluate(() => location.hash) });
+    // No ticket shown, no reply to skip to: the link is not offered.
+    await page.goto(`${UI}#/ticket/99`);
+    const hiddenWithoutTicket = await until(page, () => document.getElementById('skip-reply').hidden);
+    // Opened fresh (a new tab, a copied link), its address names no ticket: the queue,
+    // without an error, as #main is.
+    await page.goto('about:blank');
+    await page.goto(`${UI}#reply-entry`);
+    await page.locator('#live[data-state=live]').waitFor();
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    const fresh = {
+      hash: await page.evaluate(() => location.hash),
+      queue: await page.locator('#queue').isVisible(),
+      error: await text(page, '#queue-error').catch(() => ''),
+    };
+    report('elsewhere', { hiddenWithoutTicket, fresh });
   },
 
   // Close pressed twice from the keyboard: after Close the focus is on Reopen, and the
