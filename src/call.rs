@@ -533,6 +533,9 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                                 format!("'userId' is {f:e}, past a 64-bit id")
                             }
                             Value::Float(f) => format!("'userId' is {f}, not a whole number"),
+                            Value::String(s) if crate::value::is_whole_number_text(s) => {
+                                format!("'userId' is {}, past a 64-bit id", shown_warning(s.trim()))
+                            }
                             v => format!("'userId' is {}, not a whole number", kind_of(v)),
                         },
                     ))

@@ -402,6 +402,14 @@ fn next_to_escape(bytes: &[u8], i: usize) -> usize {
         .map_or(bytes.len(), |p| i + p)
 }
 
+/// Whether `text` is a whole number in digits (a sign, then ASCII digits, blanks around):
+/// what may be called a number too large rather than no number.
+pub fn is_whole_number_text(text: &str) -> bool {
+    let t = text.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Whether serde_json refused a number past what a double holds (`1e400`): valid JSON,
 /// which a message calling it "not JSON" denied.
 pub fn is_past_a_double(e: &serde_json::Error) -> bool {

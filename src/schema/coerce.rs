@@ -146,7 +146,11 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
             Value::String(s) if s.trim().is_empty() => Value::Null,
             Value::String(s) => Value::Int(s.trim().parse().map_err(
                 |e: std::num::ParseIntError| match e.kind() {
-                    std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                    // Only digits are a number past i64: `parse` says overflow as soon as
+                    // the digits pass it, before it meets the `x` of "99999999999999999999x".
+                    std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow
+                        if crate::value::is_whole_number_text(s) =>
+                    {
                         CoerceError::PastI64 {
                             member: member.to_string(),
                             value: crate::call::shown_warning(s.trim()),
@@ -373,6 +377,10 @@ mod tests {
         );
         assert_eq!(
             coerce(&Value::Float(1.5), &int()),
+            Err(CoerceError::Invalid)
+        );
+        assert_eq!(
+            coerce(&Value::from("99999999999999999999x"), &int()),
             Err(CoerceError::Invalid)
         );
         assert_eq!(

@@ -100,7 +100,7 @@ fn random_token() -> String {
 /// as other servers take it): the form it takes.
 fn listen_hint(listen: &str) -> String {
     let port = listen.trim().trim_start_matches(':');
-    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+    if port.parse::<u16>().is_ok() {
         format!(
             " (give a host and a port: 127.0.0.1:{port}, or 0.0.0.0:{port} for every interface)"
         )
@@ -658,7 +658,7 @@ async fn control(req: Request<Incoming>, shared: Arc<Shared>, path: String) -> R
                 if refused.error.status() == StatusCode::PAYLOAD_TOO_LARGE && path == "import" {
                     " A larger document loads with `softlayer-ticket-server load --db FILE \
                  DOCUMENT` (no server needed), or through a server started with a larger \
-                 --max-body-bytes."
+                 limit."
                 } else {
                     ""
                 };
@@ -981,6 +981,11 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
     // A GET without `?wsdl` is no call (PHP's SoapServer, behind the real API, answers a
     // fault: "Bad Request. Can't find HTTP_RAW_POST_DATA"): a fault in SOAP's format, as
     // every other refusal on this path, under 400 (GET is a method the path takes).
+    // A service the server does not serve has no WSDL to point to: not found, as its
+    // `?wsdl` is.
+    if !wants_wsdl && !crate::schema::schema().services.contains_key(service) {
+        return plain(StatusCode::NOT_FOUND, "No such service.\n");
+    }
     if !wants_wsdl {
         let codec = SoapCodec {
             version,

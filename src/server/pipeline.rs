@@ -166,9 +166,7 @@ const CHUNK_BYTES: usize = 64 * 1024;
 pub enum BodyError {
     /// Names the setting: two attached files of 7 MiB each, within the 10 MiB a file
     /// may be, travel base64 in a body of about 19 MiB.
-    #[error(
-        "the request body is over the limit of {0} bytes (the server's --max-body-bytes; files travel base64, a third larger than they are)"
-    )]
+    #[error("the request body is over the limit of {0} bytes (the server's --max-body-bytes)")]
     TooLarge(usize),
     #[error("the request body made no progress for {0} seconds")]
     Stalled(u64),
@@ -519,8 +517,10 @@ async fn answer_or_drop<C: Codec>(
     // A client that waits for `100 Continue` before it sends the body (curl past 1 MiB,
     // .NET) is told of wrong HTTP Basic credentials instead (RFC 9110 §10.1.1): it was
     // told to go on, and sent up to 16 MiB to hear 401. Its body is never asked for, so
-    // the connection closes after the answer.
+    // the connection closes after the answer. Not while fault rules are set: they meet
+    // refused callers first ([`Exchange::answer`]), by the call the body names.
     if expects_continue(&parts.headers)
+        && shared.observer.cache_allowed()
         && let Some(basic) = codec.fallback_credentials()
         && let Err(fault) = known_caller(&shared.store, basic)
     {
@@ -528,6 +528,8 @@ async fn answer_or_drop<C: Codec>(
         answer
             .headers
             .push(("Connection".to_string(), "close".to_string()));
+        // Unnamed, as a refused body too big to read for its names is: named by its
+        // address with no arguments, `replay` would send it as another call.
         finished(
             &shared,
             &codec,
@@ -546,6 +548,10 @@ async fn answer_or_drop<C: Codec>(
             // fault that says what was wrong with the request, under the status of `e`.
             let fault = match e {
                 BodyError::Busy => Fault::busy(format!("{e}.")),
+                BodyError::TooLarge(_) => Fault::documented(
+                    crate::fault::ExceptionClass::Public,
+                    format!("{e}. Attached files travel base64, a third larger than they are."),
+                ),
                 _ => Fault::documented(crate::fault::ExceptionClass::Public, format!("{e}.")),
             };
             let mut answer = write_fault(&codec, &fault);

@@ -3625,4 +3625,12 @@ fn wrong_basic_credentials_are_refused_before_a_waited_for_body() {
     (&told).write_all(body).unwrap();
     let r = read_response(&told, "POST").unwrap();
     assert_eq!(r.status, 200, "{}", r.describe());
+    // A fault rule meets refused callers first, by the call the body names: while one is
+    // set, the body is asked for and the rule answers.
+    add_fault_rule(&server, r#"{"transport": "rest", "http": {"status": 503}}"#);
+    let ruled = send_raw(&server, head("wrong").as_bytes());
+    assert!(first_line(&ruled).starts_with("HTTP/1.1 100"));
+    (&ruled).write_all(body).unwrap();
+    let r = read_response(&ruled, "POST").unwrap();
+    assert_eq!(r.status, 503, "{}", r.describe());
 }

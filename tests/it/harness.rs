@@ -4052,6 +4052,10 @@ fn the_control_api_refuses_mistaken_use() {
             "/_emulator/outbox?limit=+1",
             "limit= 1 is not an integer ('+' in a query is a space: send %2B)",
         ),
+        (
+            "/_emulator/journal?limit=99999999999999999999x",
+            "limit=99999999999999999999x is not an integer",
+        ),
     ] {
         let (status, body) = control.call("GET", path, None);
         assert_eq!(status, 400, "{path}: {body}");

@@ -2165,6 +2165,12 @@ fn a_method_a_path_does_not_take_is_405_with_allow() {
             r.describe()
         );
     }
+    // A service not served has no WSDL to point to: not found, as its `?wsdl` is.
+    for path in ["/soap/v3.1/SoftLayer_Nope", "/soap/v3.1/softlayer_ticket"] {
+        let r = http_request(server.addr(), "GET", path, &[], b"", HTTP_TIMEOUT).unwrap();
+        assert_eq!(r.status, 404, "{path}: {}", r.describe());
+        assert!(!r.text().contains("?wsdl"), "{}", r.describe());
+    }
     // Journaled, as REST's are: four XML-RPC and three SOAP calls refused (they were
     // neither journaled nor counted).
     let refused: Vec<(String, u64)> = journal(&server, "limit=100")
