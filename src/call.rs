@@ -534,7 +534,9 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                             }
                             Value::Float(f) => format!("'userId' is {f}, not a whole number"),
                             Value::String(s) if crate::value::is_whole_number_text(s) => {
-                                format!("'userId' is {}, past a 64-bit id", shown_warning(s.trim()))
+                                // The reason first: a warning is cut at 300 characters.
+                                let digits: String = s.trim().chars().take(40).collect();
+                                format!("'userId' is past a 64-bit id: {}", shown_warning(&digits))
                             }
                             v => format!("'userId' is {}, not a whole number", kind_of(v)),
                         },

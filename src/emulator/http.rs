@@ -142,7 +142,10 @@ fn int_param(query: Option<&str>, name: &str) -> Result<Option<i64>, HttpAnswer>
         Some(v) => v.parse().map(Some).map_err(|e: std::num::ParseIntError| {
             use std::num::IntErrorKind::{NegOverflow, PosOverflow};
             match e.kind() {
-                PosOverflow | NegOverflow if crate::value::is_whole_number_text(&v) => {
+                // Blanks around it make text no integer, as they do a small number.
+                PosOverflow | NegOverflow
+                    if v.trim() == v && crate::value::is_whole_number_text(&v) =>
+                {
                     error(400, format!("{name}={v} is past a 64-bit integer"))
                 }
                 // `+` in a query is a space: `limit=+1` arrives as " 1".

@@ -99,8 +99,10 @@ fn random_token() -> String {
 /// What to add when `--listen` is refused and looks like a port alone (`8080`, `:8080`,
 /// as other servers take it): the form it takes.
 fn listen_hint(listen: &str) -> String {
-    let port = listen.trim().trim_start_matches(':');
-    if port.parse::<u16>().is_ok() {
+    // One colon at most (`::1` is an address), and the port as read (`+8080` is 8080).
+    let port = listen.trim();
+    let port = port.strip_prefix(':').unwrap_or(port);
+    if let Ok(port) = port.parse::<u16>() {
         format!(
             " (give a host and a port: 127.0.0.1:{port}, or 0.0.0.0:{port} for every interface)"
         )
@@ -905,7 +907,7 @@ fn method_not_allowed(
     answer
         .headers
         .push(("Allow".to_string(), allow.to_string()));
-    pipeline::refused_unread(shared, codec, &fault, &answer);
+    pipeline::refused_unread(shared, codec, &fault, &answer, std::time::Instant::now());
     response(answer, None)
 }
 

@@ -528,16 +528,7 @@ async fn answer_or_drop<C: Codec>(
         answer
             .headers
             .push(("Connection".to_string(), "close".to_string()));
-        // Unnamed, as a refused body too big to read for its names is: named by its
-        // address with no arguments, `replay` would send it as another call.
-        finished(
-            &shared,
-            &codec,
-            Faulted::plain(None, &fault),
-            &answer,
-            started,
-            None,
-        );
+        refused_unread(&shared, &codec, &fault, &answer, started);
         return Some(response(answer, None));
     }
     let (body, in_flight) = match read_request_body(&parts, body).await {
@@ -563,14 +554,7 @@ async fn answer_or_drop<C: Codec>(
                     .filter(|(name, _)| *name != "Retry-After")
                     .map(|(name, value)| (name.to_string(), value)),
             );
-            finished(
-                &shared,
-                &codec,
-                Faulted::plain(None, &fault),
-                &answer,
-                started,
-                None,
-            );
+            refused_unread(&shared, &codec, &fault, &answer, started);
             return Some(response(answer, None));
         }
     };
@@ -1765,14 +1749,22 @@ impl<'a> Faulted<'a> {
 }
 
 /// Journals and counts a call refused before its body was read (a method its transport
-/// does not take), as REST's are: XML-RPC's and SOAP's 405s were neither.
-pub fn refused_unread<C: Codec>(shared: &Shared, codec: &C, fault: &Fault, answer: &HttpAnswer) {
+/// does not take, as REST's are: XML-RPC's and SOAP's 405s were neither; a body refused),
+/// unnamed: named by its address with no arguments, `replay` would send it as another
+/// call.
+pub fn refused_unread<C: Codec>(
+    shared: &Shared,
+    codec: &C,
+    fault: &Fault,
+    answer: &HttpAnswer,
+    started: Instant,
+) {
     finished(
         shared,
         codec,
         Faulted::plain(None, fault),
         answer,
-        Instant::now(),
+        started,
         None,
     );
 }

@@ -121,7 +121,7 @@ fn a_bad_listen_address_leaves_no_database_behind() {
 fn a_port_alone_as_listen_address_is_shown_the_form_it_takes() {
     let dir = TempDir::new("cli-listen-port");
     let db = dir.path().join("new.db");
-    for listen in ["8080", ":8080"] {
+    for listen in ["8080", ":8080", "+8080"] {
         let stderr = refused(
             &["serve", "--listen", listen, "--db", db.to_str().unwrap()],
             &[],
@@ -134,11 +134,14 @@ fn a_port_alone_as_listen_address_is_shown_the_form_it_takes() {
         );
         assert!(!db.exists(), "{} was created", db.display());
     }
-    let stderr = refused(
-        &["serve", "--listen", "bogus", "--db", db.to_str().unwrap()],
-        &[],
-    );
-    assert!(!stderr.contains("give a host"), "{stderr}");
+    // No hint for what is no port, nor for an address (`::1`).
+    for listen in ["bogus", "70000", "::1"] {
+        let stderr = refused(
+            &["serve", "--listen", listen, "--db", db.to_str().unwrap()],
+            &[],
+        );
+        assert!(!stderr.contains("give a host"), "{listen}: {stderr}");
+    }
 }
 
 #[test]

@@ -4056,6 +4056,10 @@ fn the_control_api_refuses_mistaken_use() {
             "/_emulator/journal?limit=99999999999999999999x",
             "limit=99999999999999999999x is not an integer",
         ),
+        (
+            "/_emulator/journal?limit=99999999999999999999%20",
+            "limit=99999999999999999999  is not an integer",
+        ),
     ] {
         let (status, body) = control.call("GET", path, None);
         assert_eq!(status, 400, "{path}: {body}");

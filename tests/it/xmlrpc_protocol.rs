@@ -251,6 +251,14 @@ fn missing_or_wrong_credentials() {
             xstruct(&[("userId", XVal::Double(1e300)), ("authToken", xstr("abc"))]),
             "call header 'authenticate': 'userId' is 1e300, past a 64-bit id",
         ),
+        (
+            "authenticate",
+            xstruct(&[
+                ("userId", xstr(&"9".repeat(300))),
+                ("authToken", xstr("abc")),
+            ]),
+            "call header 'authenticate': 'userId' is past a 64-bit id: 9999999999999999999999999999999999999999",
+        ),
     ] {
         let reply =
             server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getObject").header(header, value));
