@@ -1028,6 +1028,8 @@ fn browser_skip_to_reply_reaches_the_reply_box_in_one_tab() {
     assert_eq!(s["focus"], "TEXTAREA#reply-entry", "{s}");
     assert_eq!(s["hash"], "#/ticket/160000001", "{s}");
     let s = browser.step("elsewhere");
+    assert_eq!(s["hiddenWithFocus"], true, "{s}");
+    assert_eq!(s["focusWhenHidden"], "H2#ticket-title", "{s}");
     assert_eq!(s["hiddenWithoutTicket"], true, "{s}");
     assert_eq!(
         s["fresh"],

@@ -177,7 +177,7 @@ function clearedSaying({ deleted, kept }, counted) {
   if (kept) said += ` ${kept === 1 ? 'The call' : `The ${kept} calls`} made since the question counted ${kept === 1 ? 'was' : 'were'} kept.`;
   const gone = counted - deleted;
   // Not "of the N counted": a filtered view's question named only the calls it showed.
-  if (gone > 0) said += ` ${gone === 1 ? 'One call' : `${gone} calls`} counted had already left the journal, which keeps only its newest calls (the server's --journal-size), or had been cleared elsewhere.`;
+  if (gone > 0) said += ` ${gone === 1 ? 'One call' : `${gone} calls`} counted had already left the journal, which keeps only its newest calls (the server's --journal-size, fewer when they are large), or had been cleared elsewhere.`;
   return said;
 }
 

@@ -46,8 +46,11 @@ function updateButtons() {
   for (const form of document.querySelectorAll('.ticket-actions form')) {
     for (const button of form.querySelectorAll('button')) button.disabled = !shown || busy.has(form);
   }
-  // No ticket shown (not found, an error): no reply to skip to.
-  $('skip-reply').hidden = !shown;
+  // No ticket shown (not found, an error): no reply to skip to. Hidden with the focus on
+  // it, the focus would fall to the page: it goes to the title.
+  const skip = $('skip-reply');
+  if (!shown && document.activeElement === skip) $('ticket-title').focus();
+  skip.hidden = !shown;
   const closed = Boolean(shown && shown.statusName === 'Closed');
   if (shown && !busy.has($('state-form'))) {
     $('close-button').disabled = closed;
@@ -91,6 +94,7 @@ const isAnother = (was, t) => String(was.accountId) !== String(t.accountId) || w
 function anotherTicket(t) {
   for (const form of document.querySelectorAll('.ticket-actions form')) outcome(form.querySelector('.outcome'), '');
   fileOutcomes.clear();
+  ticketGeneration += 1;
   // Drawn again even if the other ticket's files look the same: a Download or Preview
   // outcome said under the one before stayed under its file.
   drawnFrom.delete($('files'));
@@ -337,10 +341,15 @@ async function fileAction(id, verb, action) {
   return item ? oneAtATime(item, () => runFileAction(id, verb, action)) : runFileAction(id, verb, action);
 }
 
+/** Counts the tickets shown under one id (see `anotherTicket`): a file action begun under
+ * the ticket before says nothing under the one that took its id. */
+let ticketGeneration = 0;
+
 async function runFileAction(id, verb, action) {
   const forTicket = ticketId;
+  const generation = ticketGeneration;
   const say = (...said) => {
-    if (ticketId !== forTicket) return;
+    if (ticketId !== forTicket || generation !== ticketGeneration) return;
     if (said[0]) fileOutcomes.set(id, said);
     else fileOutcomes.delete(id);
     const node = $('files').querySelector(`li[data-file="${id}"] .file-outcome`);

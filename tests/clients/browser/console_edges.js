@@ -2587,6 +2587,19 @@ const SCENARIOS = {
     await page.keyboard.press('Enter');
     const moved = await until(page, () => document.activeElement?.id === 'reply-entry');
     report('skipped', { link, moved, focus: await focused(page), hash: await page.evaluate(() => location.hash) });
+    // Hidden while it has the focus (the ticket gone at a live reload): the focus goes
+    // to the title, not to the page.
+    await page.focus('#skip-reply');
+    const gone = new RegExp(`/_emulator/tickets/${ticket}(\\?|$)`);
+    await page.route(gone, (route) => route.fulfill({
+      status: 404,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: `ticket ${ticket} does not exist` }),
+    }));
+    await api(page, 'POST', `tickets/${ticket}/awaiting-response`, { value: true });
+    const hiddenWithFocus = await until(page, () => document.getElementById('skip-reply').hidden);
+    const focusWhenHidden = await focused(page);
+    await page.unroute(gone);
     // No ticket shown, no reply to skip to: the link is not offered.
     await page.goto(`${UI}#/ticket/99`);
     const hiddenWithoutTicket = await until(page, () => document.getElementById('skip-reply').hidden);
@@ -2601,7 +2614,7 @@ const SCENARIOS = {
       queue: await page.locator('#queue').isVisible(),
       error: await text(page, '#queue-error').catch(() => ''),
     };
-    report('elsewhere', { hiddenWithoutTicket, fresh });
+    report('elsewhere', { hiddenWithFocus, focusWhenHidden, hiddenWithoutTicket, fresh });
   },
 
   // Close pressed twice from the keyboard: after Close the focus is on Reopen, and the
