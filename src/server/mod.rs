@@ -502,6 +502,13 @@ async fn handle(
             service: service.to_string(),
             basic,
         };
+        // A service not served takes no method: not found, as its WSDL is.
+        if req.method() != Method::POST && !crate::schema::schema().services.contains_key(service) {
+            return Ok(unread_body(
+                req,
+                plain(StatusCode::NOT_FOUND, "No such service.\n"),
+            ));
+        }
         if req.method() != Method::POST {
             let answer = method_not_allowed(
                 &shared,

@@ -1030,6 +1030,11 @@ fn browser_skip_to_reply_reaches_the_reply_box_in_one_tab() {
     let s = browser.step("elsewhere");
     assert_eq!(s["hiddenWithFocus"], true, "{s}");
     assert_eq!(s["focusWhenHidden"], "H2#ticket-title", "{s}");
+    assert_eq!(
+        s["beforeRead"],
+        json!({"skipHidden": true, "closeDisabled": true}),
+        "{s}"
+    );
     assert_eq!(s["hiddenWithoutTicket"], true, "{s}");
     assert_eq!(
         s["fresh"],

@@ -2167,9 +2167,11 @@ fn a_method_a_path_does_not_take_is_405_with_allow() {
     }
     // A service not served has no WSDL to point to: not found, as its `?wsdl` is.
     for path in ["/soap/v3.1/SoftLayer_Nope", "/soap/v3.1/softlayer_ticket"] {
-        let r = http_request(server.addr(), "GET", path, &[], b"", HTTP_TIMEOUT).unwrap();
-        assert_eq!(r.status, 404, "{path}: {}", r.describe());
-        assert!(!r.text().contains("?wsdl"), "{}", r.describe());
+        for method in ["GET", "PUT"] {
+            let r = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
+            assert_eq!(r.status, 404, "{method} {path}: {}", r.describe());
+            assert!(!r.text().contains("wsdl"), "{}", r.describe());
+        }
     }
     // Journaled, as REST's are: four XML-RPC and three SOAP calls refused (they were
     // neither journaled nor counted).

@@ -4,7 +4,7 @@
 import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
 import { $, withdraw, justActed, outcome, placeOf, findPlace, usable } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
-import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf } from './ticket.js';
+import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf, clearTicket } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
 import { initJournal, showJournal, refreshJournal, showFaults, refreshFaults, setJournalChoices } from './journal.js';
 
@@ -72,9 +72,10 @@ function signIn(message = '') {
   // before the sign-out (placeFocus), not to the view's title as after any sign-in.
   for (const name of Object.keys(leftAt)) delete leftAt[name];
   // Nothing read with the old token stays on the page.
-  for (const id of ['queue-rows', 'status-tabs', 'thread', 'files', 'devices', 'ticket-facts', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
+  for (const id of ['queue-rows', 'status-tabs', 'ticket-title', 'preview', 'clock-facts', 'outbox-messages', 'journal-rows', 'fault-rows']) {
     $(id).replaceChildren();
   }
+  clearTicket();
   // Nor what the actions said, which came back on signing in again (an action still on
   // its way says what it did when it is answered).
   for (const out of document.querySelectorAll('.outcome')) outcome(out, '');

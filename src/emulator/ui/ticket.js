@@ -112,8 +112,9 @@ function follow(select, value, before) {
   if (before === undefined || select.value === before) select.value = value;
 }
 
-/** Nothing of a ticket stays on the page: under an error only the error shows. */
-function clearTicket() {
+/** Nothing of a ticket stays on the page: under an error only the error shows (and after
+ * a sign-out: the actions stayed on, with no ticket shown, until the reload came). */
+export function clearTicket() {
   shown = null;
   for (const id of ['ticket-facts', 'thread', 'files', 'devices']) $(id).replaceChildren();
   fileOutcomes.clear();

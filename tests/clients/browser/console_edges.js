@@ -2600,6 +2600,27 @@ const SCENARIOS = {
     const hiddenWithFocus = await until(page, () => document.getElementById('skip-reply').hidden);
     const focusWhenHidden = await focused(page);
     await page.unroute(gone);
+    // Signed out and in again on a ticket, nothing offers to act on it before it is read
+    // again (the actions and the link stayed on, with no ticket shown).
+    await api(page, 'POST', `tickets/${ticket}/awaiting-response`, { value: false });
+    await page.locator('#close-button:not([disabled])').waitFor();
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route(gone, async (route) => {
+      await held;
+      await route.continue().catch(() => {});
+    });
+    await page.click('#sign-out');
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#ticket:not([hidden])').waitFor();
+    const beforeRead = await page.evaluate(() => ({
+      skipHidden: document.getElementById('skip-reply').hidden,
+      closeDisabled: document.getElementById('close-button').disabled,
+    }));
+    release();
+    await page.locator('#close-button:not([disabled])').waitFor();
+    await page.unroute(gone);
     // No ticket shown, no reply to skip to: the link is not offered.
     await page.goto(`${UI}#/ticket/99`);
     const hiddenWithoutTicket = await until(page, () => document.getElementById('skip-reply').hidden);
@@ -2614,7 +2635,7 @@ const SCENARIOS = {
       queue: await page.locator('#queue').isVisible(),
       error: await text(page, '#queue-error').catch(() => ''),
     };
-    report('elsewhere', { hiddenWithFocus, focusWhenHidden, hiddenWithoutTicket, fresh });
+    report('elsewhere', { hiddenWithFocus, focusWhenHidden, beforeRead, hiddenWithoutTicket, fresh });
   },
 
   // Close pressed twice from the keyboard: after Close the focus is on Reopen, and the
