@@ -391,6 +391,14 @@ pub fn document(service: &str, version: ApiVersion, address: &str) -> Option<Str
     )
 }
 
+/// Whether a SOAP path names what the endpoint has a document for: a served service's
+/// WSDL, or one of the encoding schemas the WSDL imports.
+pub fn serves(name: &str) -> bool {
+    name == ENCODING_SCHEMA_FILE
+        || name == ENCODING_GROUP_SCHEMA_FILE
+        || cached(name, ApiVersion::V3_1).is_some()
+}
+
 /// [`document`] with the encoding schema at `schema_location`.
 fn document_with(
     service: &str,

@@ -493,6 +493,11 @@ async fn handle(
         };
     }
     if let Some((version, service)) = soap_route(&path) {
+        // A service not served has no WSDL, and a method but POST (whose fault says so)
+        // has nothing to point to: not found.
+        if req.method() != Method::POST && !crate::protocol::wsdl::serves(service) {
+            return Ok(unread_body(req, no_such_service()));
+        }
         if req.method() == Method::GET || req.method() == Method::HEAD {
             let answer = wsdl(&req, version, service);
             return Ok(unread_body(req, answer));
@@ -502,13 +507,6 @@ async fn handle(
             service: service.to_string(),
             basic,
         };
-        // A service not served takes no method: not found, as its WSDL is.
-        if req.method() != Method::POST && !crate::schema::schema().services.contains_key(service) {
-            return Ok(unread_body(
-                req,
-                plain(StatusCode::NOT_FOUND, "No such service.\n"),
-            ));
-        }
         if req.method() != Method::POST {
             let answer = method_not_allowed(
                 &shared,
@@ -971,6 +969,10 @@ fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
 #[derive(Debug, Clone, Copy)]
 struct ServedAt(std::net::SocketAddr);
 
+fn no_such_service() -> Response<Body> {
+    plain(StatusCode::NOT_FOUND, "No such service.\n")
+}
+
 /// `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd` the
 /// schema it imports, with the `soap-encoding-group.xsd` that one imports).
 fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response<Body> {
@@ -990,11 +992,6 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
     // A GET without `?wsdl` is no call (PHP's SoapServer, behind the real API, answers a
     // fault: "Bad Request. Can't find HTTP_RAW_POST_DATA"): a fault in SOAP's format, as
     // every other refusal on this path, under 400 (GET is a method the path takes).
-    // A service the server does not serve has no WSDL to point to: not found, as its
-    // `?wsdl` is.
-    if !wants_wsdl && !crate::schema::schema().services.contains_key(service) {
-        return plain(StatusCode::NOT_FOUND, "No such service.\n");
-    }
     if !wants_wsdl {
         let codec = SoapCodec {
             version,
@@ -1059,6 +1056,6 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
     );
     match wsdl::document(service, version, &address) {
         Some(doc) => xml(doc.into_bytes()),
-        None => plain(StatusCode::NOT_FOUND, "No such service.\n"),
+        None => no_such_service(),
     }
 }

@@ -19,6 +19,11 @@ const UI = `${BASE}/_emulator/ui/`;
 const TOKEN_KEY = 'softlayerEmulatorAdminToken';
 // Generous, as in console.js: other tests share the machine.
 const WAIT = 60000;
+/** The seeded demo user's HTTP Basic credentials, for calls a scenario makes itself. */
+const DEMO_BASIC = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+/** One REST read by the demo user, from the page; its status. */
+const demoRead = (page) =>
+  page.evaluate(async (auth) => (await fetch('/rest/v3.1/SoftLayer_Account/getObject.json', { headers: { Authorization: auth } })).status, DEMO_BASIC);
 
 
 
@@ -236,7 +241,7 @@ const SCENARIOS = {
       await new Promise((resolve) => setTimeout(resolve, 600));
       await route.fallback().catch(() => {});
     });
-    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    const demo = DEMO_BASIC;
     let writing = true;
     const writer = (async () => {
       for (const start = Date.now(); writing && Date.now() - start < 20000;) {
@@ -2317,7 +2322,7 @@ const SCENARIOS = {
   // The journal's Call of a call that named no service or method, and "Clear journal"
   // with nothing to delete (it asked "Delete all 0 calls in the journal?").
   async journalempties(page) {
-    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    const demo = DEMO_BASIC;
     const rest = (path) => page.evaluate(async ([path, auth]) => (await fetch(path, { headers: { Authorization: auth } })).status, [path, demo]);
     await signIn(page, '#/journal');
     await page.locator('#live[data-state=live]').waitFor();
@@ -2377,7 +2382,7 @@ const SCENARIOS = {
   // it on again; cleared from page 2 the focus fell to the page; an older refresh still
   // counting the journal drew its page over a newer one's.
   async journalclearrefresh(page) {
-    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    const demo = DEMO_BASIC;
     const rest = (path, body) => page.evaluate(async ([path, auth, body]) => (await fetch(path, {
       method: body ? 'POST' : 'GET',
       headers: { Authorization: auth },
@@ -2469,8 +2474,7 @@ const SCENARIOS = {
   // (reads redraw nothing, so the view still said 1 call while the journal held 4): it
   // deletes only through the newest call counted, and says what it kept.
   async journalthrough(page) {
-    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
-    const read = () => page.evaluate(async (auth) => (await fetch('/rest/v3.1/SoftLayer_Account/getObject.json', { headers: { Authorization: auth } })).status, demo);
+    const read = () => demoRead(page);
     await signIn(page, '#/journal');
     await page.locator('#live[data-state=live]').waitFor();
     await api(page, 'DELETE', 'journal');
@@ -2502,8 +2506,7 @@ const SCENARIOS = {
   // answered (pushed out by its 10,000-call cap, or cleared elsewhere): "Cleared N calls"
   // named fewer than asked about without saying why. It says how many had gone.
   async journalgone(page) {
-    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
-    const read = () => page.evaluate(async (auth) => (await fetch('/rest/v3.1/SoftLayer_Account/getObject.json', { headers: { Authorization: auth } })).status, demo);
+    const read = () => demoRead(page);
     await signIn(page, '#/journal');
     await page.locator('#live[data-state=live]').waitFor();
     await api(page, 'DELETE', 'journal');
@@ -3072,7 +3075,7 @@ const SCENARIOS = {
   // view to page 1: the focus fell to <body> (the button, still on, kept it until the
   // new page's load turned it off). It goes to the first filter field, as on page 1.
   async pagetwofocus(page) {
-    const demo = 'Basic ' + Buffer.from(`demo:${'0123456789abcdef'.repeat(4)}`).toString('base64');
+    const demo = DEMO_BASIC;
     const call = () => page.evaluate((auth) => fetch('/rest/v3.1/SoftLayer_Account/getObject.json', { headers: { Authorization: auth } }).then((r) => r.status), demo);
     const settled = (view, hash, said) => until(page, ([view, hash, said]) => location.hash === hash
       && new RegExp(said).test(document.getElementById(`${view}-outcome`).textContent)
