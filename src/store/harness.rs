@@ -113,14 +113,14 @@ pub fn active_user_email(conn: &Connection, user_id: i64) -> Result<Option<Strin
 /// Scheduled actions (alerts, auto-closes) whose run date the emulator's clock has
 /// reached, oldest first; at the same time an alert before an auto-close (its reminder
 /// goes out, then the close), whichever was scheduled first.
-pub fn due_scheduled_actions(conn: &Connection) -> Result<Vec<Row>> {
+pub fn due_scheduled_actions(conn: &Connection, limit: usize) -> Result<Vec<Row>> {
     query_rows(
         conn,
         "SoftLayer_Ticket_Attachment_Scheduled_Action",
         "SELECT * FROM SoftLayer_Ticket_Attachment_Scheduled_Action \
          WHERE julianday(runDate) <= julianday(emulator_now()) \
-         ORDER BY julianday(runDate), kind = 'AUTO_CLOSE', id",
-        &[],
+         ORDER BY julianday(runDate), kind = 'AUTO_CLOSE', id LIMIT ?1",
+        &[Value::Int(i64::try_from(limit).unwrap_or(i64::MAX))],
     )
 }
 

@@ -251,6 +251,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0018_closed_tickets_by_instant.sql"),
     include_str!("migrations/0019_last_editor.sql"),
     include_str!("migrations/0020_user_contact.sql"),
+    include_str!("migrations/0021_foreign_key_indexes.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
