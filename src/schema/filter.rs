@@ -1074,11 +1074,16 @@ impl Prop<'_> {
 
     /// A literal operation: a bare value, an operator and its argument, `is null`, `not null`.
     fn literal_operation(&self, text: &str) -> Result<Operation, Bad> {
-        let lower = text.to_ascii_lowercase();
-        if lower == "is null" {
+        // The two words may stand apart by any blanks (`is  null`, `not\tnull`), as the
+        // operators may from their operands; read as text they would match a literal title.
+        let words: Vec<String> = text
+            .split_ascii_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if words == ["is", "null"] {
             return Ok(Operation::IsNull);
         }
-        if lower == "not null" {
+        if words == ["not", "null"] {
             return Ok(Operation::NotNull);
         }
         let run: String = text.chars().take_while(|c| is_operator_char(*c)).collect();
@@ -1577,6 +1582,8 @@ mod tests {
             ),
             ("is null", Operation::IsNull),
             ("NOT NULL", Operation::NotNull),
+            ("is  null", Operation::IsNull),
+            ("Not\tNull", Operation::NotNull),
         ];
         for (text, expected) in cases {
             let op = one(&format!(r#"{{"title": {{"operation": {text:?}}}}}"#));
