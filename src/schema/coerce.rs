@@ -100,10 +100,12 @@ fn coerce_members(members: &Struct, type_name: &str, depth: usize) -> Result<Str
                 // softlayer-go's XML-RPC encoder writes every `datatypes.Time` as an
                 // empty `<struct>` (it reads no unexported field), so a ticket read and
                 // sent back to `edit` failed on its `createDate`. PHP reads an empty
-                // struct as an empty array, no value: so is it here, in a scalar member.
+                // struct as an empty array, no value: so is it here, in a scalar member,
+                // as is the empty list PHP reads alike.
                 Some(def)
                     if matches!(def.type_ref, TypeRef::Scalar(_))
-                        && matches!(v, Value::Struct(m) if m.is_empty()) =>
+                        && (matches!(v, Value::Struct(m) if m.is_empty())
+                            || matches!(v, Value::Array(a) if a.is_empty())) =>
                 {
                     Value::Null
                 }
@@ -433,12 +435,14 @@ mod tests {
     fn an_empty_struct_in_a_scalar_member_is_no_value() {
         let mut s = Struct::new();
         s.insert("createDate".into(), Value::Struct(Struct::new()));
+        s.insert("subjectId".into(), Value::Array(Vec::new()));
         s.insert("priority".into(), Value::Int(3));
         let Ok(Value::Struct(out)) = coerce(&Value::Struct(s), &TypeRef::parse("SoftLayer_Ticket"))
         else {
             panic!("converts");
         };
         assert_eq!(out["createDate"], Value::Null);
+        assert_eq!(out["subjectId"], Value::Null);
         assert_eq!(out["priority"], Value::Int(3));
     }
 

@@ -1806,8 +1806,8 @@ fn closed_tickets_refuse_files_devices_and_edits() {
 
 /// The official Ruby client's `ticket.update(body)` sends the whole ticket back through
 /// `edit`: repeating the ticket's own subjectId is no change of subject and keeps a custom
-/// title (issue 2: a standard ticket keeps the title it was created with). A different
-/// subject still renames it.
+/// title (issue 2: a standard ticket keeps the title it was created with), as does a
+/// different subject; a title that is only its subject's name follows a new subject.
 #[test]
 fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
     let server = Server::start();
@@ -1878,9 +1878,39 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
         "{}",
         reply.exchange()
     );
-    // Another subject: a standard ticket's title is that subject's name.
+    // Another subject keeps a title given at creation: the edit named no title (it was
+    // replaced by the subject's name, without a word).
     let reply = server.xmlrpc(&edit().arg(xstruct(&[("subjectId", xint(1004))])));
-    assert_ne!(reply.ok().member("title").str(), "Disk 3 clicks on boot");
+    assert_eq!(
+        reply.ok().member("title").str(),
+        "Disk 3 clicks on boot",
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(reply.ok().member("subjectId").int(), 1004);
+    // A title that is its subject's name (none was given at creation) names the new one.
+    let named = server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "createStandardTicket")
+                .auth(&DEMO)
+                .arg(xstruct(&[("subjectId", xint(1005))]))
+                .arg(xstr("No title given.")),
+        )
+        .ok()
+        .member("id")
+        .int();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+            .auth(&DEMO)
+            .id(named)
+            .arg(xstruct(&[("subjectId", xint(1004))])),
+    );
+    assert_eq!(
+        reply.ok().member("title").str(),
+        "DNS Request",
+        "{}",
+        reply.exchange()
+    );
     // A status or group in the template is ignored (SLDN: "you may not close a ticket
     // using this method"), and said so: a script closing tickets by edit saw only `true`.
     let reply = server.xmlrpc(

@@ -2502,9 +2502,10 @@ fn a_bare_filter_value_is_named_in_the_warning() {
 /// Axis 1 (WSDL2Java) stubs send every template member not set as `xsi:nil`, subjectId
 /// among them: a nil subjectId is none given, as a nil title or statusId is, and the edit
 /// goes through (it was refused as "Please provide a subject when creating a standard
-/// support ticket."). SOAP::Lite's stubs send a list argument they were given no value
-/// for as `xsi:nil`: `updateAttachedAdditionalEmails` refuses it, where it removed every
-/// address as if given an empty list.
+/// support ticket."), as with a 0 from a value-type int. SOAP::Lite's stubs send a list
+/// argument they were given no value for as `xsi:nil`: `updateAttachedAdditionalEmails`
+/// refuses it, where it removed every address as if given an empty list; a nil item in a
+/// list is skipped, as a blank one is.
 #[test]
 fn nil_members_and_arguments_of_wsdl_stubs() {
     let server = Server::start();
@@ -2522,14 +2523,27 @@ fn nil_members_and_arguments_of_wsdl_stubs() {
         ),
     );
     reply.ret("edit");
+    // Stubs of a value-type int send 0 for one never set: none given too (PHP's empty()).
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &header,
+            "<ns1:edit><templateObject xsi:type=\"ns1:SoftLayer_Ticket\">\
+             <subjectId xsi:type=\"xsd:int\">0</subjectId>\
+             </templateObject><contents xsi:type=\"xsd:string\">from a value-type stub</contents></ns1:edit>",
+        ),
+    );
+    reply.ret("edit");
+    // A nil item in the list is skipped, as a blank one is.
     let add = call(
         &server,
         "SoftLayer_Ticket",
         &envelope(
             &header,
-            "<ns1:addAttachedAdditionalEmails><emails SOAP-ENC:arrayType=\"xsd:string[1]\" \
+            "<ns1:addAttachedAdditionalEmails><emails SOAP-ENC:arrayType=\"xsd:string[2]\" \
              xsi:type=\"SOAP-ENC:Array\"><item xsi:type=\"xsd:string\">noc@demo.example.com</item>\
-             </emails></ns1:addAttachedAdditionalEmails>",
+             <item xsi:nil=\"true\"/></emails></ns1:addAttachedAdditionalEmails>",
         ),
     );
     add.ret("addAttachedAdditionalEmails");

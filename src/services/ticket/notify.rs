@@ -19,7 +19,8 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
     let ticket_id = ticket.id().unwrap_or_default();
     // No list is no list: read as an empty one, `updateAttachedAdditionalEmails` removed
     // every address (SOAP::Lite's WSDL stubs send a list argument as xsi:nil).
-    let Some(emails) = ctx.arg::<Vec<String>>(0)? else {
+    // A nil item is skipped as a blank one is (a stub's array with a slot never set).
+    let Some(emails) = ctx.arg::<Vec<Option<String>>>(0)? else {
         return Err(Fault::invalid_value(format!(
             "Invalid value for parameter 'emails': expected an array of string, not null{}.",
             if change == EmailChange::Replace {
@@ -31,6 +32,7 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
     };
     let emails: Vec<String> = emails
         .into_iter()
+        .flatten()
         .map(|e| e.trim().to_string())
         .filter(|e| !e.is_empty())
         .collect();

@@ -234,6 +234,19 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
     }))
 }
 
+/// Whether a standard ticket's title is its subject's name (or none), so that it names a
+/// new subject; a custom one is not.
+fn title_follows_subject(ctx: &Ctx, ticket: &store::Row) -> Result<bool, Fault> {
+    let Some(title) = ticket.get_str("title").filter(|t| !t.trim().is_empty()) else {
+        return Ok(true);
+    };
+    let Some(subject_id) = ticket.get_i64("subjectId") else {
+        return Ok(false);
+    };
+    let subject = store::get(ctx.conn, "SoftLayer_Ticket_Subject", subject_id)?;
+    Ok(subject.as_ref().and_then(|s| s.get_str("name")) == Some(title))
+}
+
 pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     let id = ticket.id().unwrap_or_default();
@@ -243,28 +256,29 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let files = files::files_arg(ctx, 2)?;
     files::check_count(&files, MAX_UPDATE_FILES)?;
     let administrative = ticket.get_i64("serverAdministrationFlag").unwrap_or(0) != 0;
-    // A nil (or blank) subjectId is none given, as PHP reads it: Axis 1 stubs send every
-    // member they were not set as xsi:nil, and edit was refused as a create without a
-    // subject.
-    let names_subject = raw_template
-        .as_ref()
-        .and_then(|t| t.get("subjectId"))
-        .is_some_and(|s| !s.is_null() && s.as_str().is_none_or(|t| !t.trim().is_empty()));
+    // A nil, blank, empty or 0 subjectId is none given, as PHP's empty() reads it: Axis 1
+    // stubs send every member they were not set as xsi:nil, stubs of a value-type int send
+    // 0, and edit was refused as a create without a subject.
+    let new_subject = template.subject_id.filter(|s| *s != 0);
     refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     // The Ruby client's `ticket.update(body)` sends the whole ticket back: its own
     // subjectId again is no change of subject, and keeps the title it has.
     let same_subject =
         template.subject_id.is_some() && template.subject_id == ticket.get_i64("subjectId");
     let mut changes = Struct::new();
-    if !administrative && names_subject && !same_subject {
-        let subject_id = template.subject_id.filter(|s| *s != 0).ok_or_else(|| {
-            exception("Please provide a subject when creating a standard support ticket.")
-        })?;
+    if !administrative
+        && !same_subject
+        && let Some(subject_id) = new_subject
+    {
         let subject = store::get(ctx.conn, "SoftLayer_Ticket_Subject", subject_id)?
             .ok_or_else(|| Fault::not_found(subject_id))?;
         changes.insert("subjectId".into(), Value::Int(subject_id));
-        if let Some(name) = subject.get_str("name") {
-            // A standard ticket's title is its subject's name; custom titles are refused.
+        // A standard ticket's title is its subject's name, and follows a new subject; a
+        // title given at creation (slcli's --title) is the customer's and stays: the edit
+        // named no title.
+        if let Some(name) = subject.get_str("name")
+            && title_follows_subject(ctx, &ticket)?
+        {
             changes.insert("title".into(), Value::from(name));
         }
         if let Some(g) = subject.get_i64("groupId") {
