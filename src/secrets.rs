@@ -27,9 +27,16 @@ pub fn without_credential_shapes(text: &str) -> String {
     )
 }
 
+/// `SoftLayer_` and a name of letters, digits (`…_Version1_…`) and `_`, not starting
+/// with a digit: a key's run of hex digits after the prefix still reads as a key.
 fn is_type_name(run: &str) -> bool {
-    run.strip_prefix("SoftLayer_")
-        .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'))
+    run.strip_prefix("SoftLayer_").is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_alphabetic())
+            && rest
+                .split('_')
+                .all(|word| !word.is_empty() && !word.bytes().all(|b| b.is_ascii_hexdigit()))
+            && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    })
 }
 
 fn is_uuid(run: &str) -> bool {
@@ -289,6 +296,9 @@ mod tests {
             "bad integer \"SoftLayer_Virtual_Guest_Block_Device_Template_Group\", \
              \"0f8e4c2a-1b3d-4e5f-9a8b-7c6d5e4f3a2b\", \"[redacted]\", \"[redacted]\""
         );
+        // Digits inside a name's words are a name's too.
+        let versioned = "SoftLayer_Network_Bandwidth_Version1_Allotment_Detail";
+        assert_eq!(without_credential_shapes(versioned), versioned);
         // A key after the prefix is no type name.
         assert_eq!(
             without_credential_shapes(&format!("SoftLayer_{}", "ab12".repeat(16))),

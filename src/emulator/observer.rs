@@ -201,12 +201,23 @@ fn record_of(
         user,
         account,
         // The id the call named, however it was written (`<base64>`, `160000101.0`), so
-        // that `replay` sends what the server read; an id that names nothing as sent.
+        // that `replay` sends what the server read; an id that names nothing as sent, but
+        // for text of a key's shape (an API key sent where the id goes).
         init_id: call
             .headers
             .init_id
             .as_ref()
-            .map(|v| crate::services::id_of(v).map_or_else(|| J::from(v), J::from))
+            .map(|v| {
+                crate::services::id_of(v).map_or_else(
+                    || match v {
+                        crate::value::Value::String(s) => {
+                            J::from(crate::secrets::without_credential_shapes(s))
+                        }
+                        other => J::from(other),
+                    },
+                    J::from,
+                )
+            })
             .or_else(|| ran_on.map(J::from)),
         mask,
         // Base64 in a filter is the text it encodes, as the filter reads it.

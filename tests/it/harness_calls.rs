@@ -712,6 +712,48 @@ fn a_misspelt_call_is_journaled_as_its_callers() {
     assert_eq!(all[0]["account"], J::Null, "{:#}", all[0]);
 }
 
+/// An API key sent where the init id goes (a script's arguments swapped) is not echoed in
+/// the "not found" fault, nor kept in the journal's initId: both reach logs and files.
+#[test]
+fn a_key_sent_as_the_init_id_is_not_echoed_or_journaled() {
+    let server = start(&[]);
+    let key = DEMO.api_key;
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .init(xstr(key)),
+    );
+    let fault = reply.fault();
+    assert_eq!(
+        fault.code_text(),
+        "SoftLayer_Exception_ObjectNotFound",
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(
+        fault.string,
+        "Unable to find object with id of '[redacted]'.",
+        "{}",
+        reply.exchange()
+    );
+    // A short id that names nothing is still told as sent.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .init(xstr("abc")),
+    );
+    assert_eq!(
+        reply.fault().string,
+        "Unable to find object with id of 'abc'."
+    );
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(calls[1]["initId"], "[redacted]", "{:#}", calls[1]);
+    assert_eq!(calls[0]["initId"], "abc", "{:#}", calls[0]);
+    let text = J::Array(calls).to_string();
+    assert!(!text.contains(key), "{text}");
+}
+
 /// A credential is known by its place in the signature; one sent out of its place (after
 /// an empty first struct, inside a list, past the last parameter) is redacted with all
 /// the text beside it, in the journal and its file.
