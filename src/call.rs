@@ -535,8 +535,14 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                             Value::Float(f) => format!("'userId' is {f}, not a whole number"),
                             Value::String(s) if crate::value::is_whole_number_text(s) => {
                                 // The reason first: a warning is cut at 300 characters.
-                                let digits: String = s.trim().chars().take(40).collect();
-                                format!("'userId' is past a 64-bit id: {}", shown_warning(&digits))
+                                let all = s.trim();
+                                let digits: String = all.chars().take(40).collect();
+                                // Marked when cut: 40 digits alone read as the number sent.
+                                let more = if all.len() > digits.len() { "..." } else { "" };
+                                format!(
+                                    "'userId' is past a 64-bit id: {}{more}",
+                                    shown_warning(&digits)
+                                )
                             }
                             v => format!("'userId' is {}, not a whole number", kind_of(v)),
                         },

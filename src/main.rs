@@ -143,7 +143,8 @@ enum Command {
     /// Print the method-coverage table (Markdown) generated from the schema.
     Coverage,
     /// Write the WSDL of every served service, for both API versions, under a folder
-    /// (`{out}/v3/{Service}.wsdl`, `{out}/v3.1/…`, and the soap-encoding.xsd they import).
+    /// (`{out}/v3/{Service}.wsdl`, `{out}/v3.1/…`, and the soap-encoding.xsd and
+    /// soap-encoding-group.xsd they import).
     Wsdl {
         #[arg(long, default_value = "wsdl")]
         out: std::path::PathBuf,
@@ -367,7 +368,8 @@ enum SupportCommand {
         #[arg(long)]
         group: String,
     },
-    /// Close (status Closed, with its close date; the customer is mailed).
+    /// Close (status Closed, with its close date; mailed to the ticket's assigned user and
+    /// additional addresses unless its notifyUserOnUpdateFlag is off).
     Close { ticket: i64 },
     /// Reopen a closed ticket (status Assigned if an employee has it, else Open).
     Reopen { ticket: i64 },

@@ -449,6 +449,7 @@ impl Journal {
                         )),
                         std::fs::TryLockError::Error(e) => in_path(e),
                     })?;
+                    is_a_journal(&file).map_err(in_path)?;
                     first_id = last_recorded_id(&file).map_err(in_path)? + 1;
                     end_a_cut_line(&file).map_err(in_path)?;
                 }
@@ -619,6 +620,29 @@ const TAIL_BYTES: u64 = 1024 * 1024;
 /// How much it reads at most, looking for one whole line (arguments are recorded up to
 /// 64 KiB each, so a line may be longer than [`TAIL_BYTES`]).
 const MAX_TAIL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Refuses a file that holds something other than journal lines: a typo naming another
+/// server's database (or a snapshot) had every call appended to the end of it.
+fn is_a_journal(file: &std::fs::File) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    let mut head = Vec::with_capacity(64);
+    let mut reader = file;
+    reader.seek(std::io::SeekFrom::Start(0))?;
+    reader.take(64).read_to_end(&mut head)?;
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
+    match first {
+        None | Some(b'{') => Ok(()),
+        Some(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            if head.starts_with(b"SQLite format 3\0") {
+                "it is a SQLite database, not a journal: name a new file or an earlier journal"
+            } else {
+                "it holds no journal lines (JSON objects, one per line): name a new file or \
+                 an earlier journal"
+            },
+        )),
+    }
+}
 
 /// Whether `--journal` names a regular file (or one still to be made), which is locked
 /// and read back for its last id. `/dev/null` or a pipe (`--journal /dev/stdout | jq`)

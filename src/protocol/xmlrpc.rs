@@ -664,6 +664,11 @@ impl<'a> Parser<'a> {
                 let text = self.text()?;
                 match text.trim().parse::<i64>() {
                     Ok(i) => Ok(Value::Int(i)),
+                    // The real API's parser refuses it too; the message says why.
+                    Err(_) if crate::value::is_whole_number_text(&text) => Err(malformed(format!(
+                        "bad integer {:?}: past a 64-bit integer",
+                        quoted_text(&text)
+                    ))),
                     Err(_) => Err(malformed(format!("bad integer {:?}", quoted_text(&text)))),
                 }
             }
@@ -981,6 +986,25 @@ mod tests {
     }
 
     // ---- request: the envelope
+
+    /// An integer past 64 bits is refused, and the warning says that is why.
+    #[test]
+    fn an_integer_past_64_bits_is_said_to_be() {
+        for (inner, why) in [
+            ("<int>18446744073709551615</int>", true),
+            ("<i8>-9223372036854775809</i8>", true),
+            ("<int>12x</int>", false),
+        ] {
+            let Err(Fault::Malformed { detail }) = parse_value(inner) else {
+                panic!("{inner} parsed");
+            };
+            assert_eq!(
+                detail.contains("past a 64-bit integer"),
+                why,
+                "{inner}: {detail}"
+            );
+        }
+    }
 
     #[test]
     fn parses_method_and_no_params() {

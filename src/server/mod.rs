@@ -106,6 +106,14 @@ fn listen_hint(listen: &str) -> String {
         format!(
             " (give a host and a port: 127.0.0.1:{port}, or 0.0.0.0:{port} for every interface)"
         )
+    } else if let Ok(ip) = listen.trim().parse::<std::net::IpAddr>() {
+        // An address alone (`127.0.0.1`, `::1`) lacks its port.
+        format!(
+            " (give a port too: {})",
+            std::net::SocketAddr::new(ip, 8080)
+        )
+    } else if listen.trim().eq_ignore_ascii_case("localhost") {
+        " (give a port too: localhost:8080)".to_string()
     } else {
         String::new()
     }

@@ -116,7 +116,8 @@ fn a_bad_listen_address_leaves_no_database_behind() {
 }
 
 /// `--listen 8080` (and `:8080`), as other servers take a port alone, is refused by the
-/// socket-address parser in words that do not say what it wants; the refusal shows the form.
+/// socket-address parser in words that do not say what it wants; the refusal shows the form,
+/// as it does for an address without its port.
 #[test]
 fn a_port_alone_as_listen_address_is_shown_the_form_it_takes() {
     let dir = TempDir::new("cli-listen-port");
@@ -134,13 +135,29 @@ fn a_port_alone_as_listen_address_is_shown_the_form_it_takes() {
         );
         assert!(!db.exists(), "{} was created", db.display());
     }
-    // No hint for what is no port, nor for an address (`::1`).
-    for listen in ["bogus", "70000", "::1"] {
+    // No hint for what is no port nor host.
+    for listen in ["bogus", "70000"] {
         let stderr = refused(
             &["serve", "--listen", listen, "--db", db.to_str().unwrap()],
             &[],
         );
-        assert!(!stderr.contains("give a host"), "{listen}: {stderr}");
+        assert!(!stderr.contains("give a"), "{listen}: {stderr}");
+    }
+    // An address or localhost alone lacks its port, and is shown one.
+    for (listen, form) in [
+        ("::1", "[::1]:8080"),
+        ("127.0.0.1", "127.0.0.1:8080"),
+        ("localhost", "localhost:8080"),
+    ] {
+        let stderr = refused(
+            &["serve", "--listen", listen, "--db", db.to_str().unwrap()],
+            &[],
+        );
+        assert!(
+            stderr.contains(&format!("give a port too: {form}")),
+            "{listen}: {stderr}"
+        );
+        assert!(!db.exists(), "{} was created", db.display());
     }
 }
 
@@ -163,6 +180,50 @@ fn a_journal_file_that_cannot_be_written_leaves_no_database_behind() {
     );
     assert!(stderr.contains("--journal"), "{stderr}");
     assert!(!db.exists(), "{} was created", db.display());
+}
+
+/// `--journal` naming another server's database (or any file of other contents) is
+/// refused and the file left as it was: every call was appended to its end.
+#[test]
+fn a_journal_that_names_a_file_of_other_contents_is_refused() {
+    let dir = TempDir::new("cli-journal-other");
+    let other = dir.path().join("other.db");
+    let status = Command::new(SERVER_BIN)
+        .args(["reset", "--db", other.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    for (file, why) in [
+        (&other, "it is a SQLite database, not a journal"),
+        (&notes, "it holds no journal lines"),
+    ] {
+        let before = std::fs::read(file).unwrap();
+        let stderr = refused(
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                ":memory:",
+                "--journal",
+                file.to_str().unwrap(),
+            ],
+            &[],
+        );
+        assert!(
+            stderr.contains("--journal") && stderr.contains(why),
+            "{stderr}"
+        );
+        assert!(
+            std::fs::read(file).unwrap() == before,
+            "{} changed",
+            file.display()
+        );
+    }
 }
 
 /// A report on standard error whose reader has gone (`seed … 2>&1 | head -0`) is lost,

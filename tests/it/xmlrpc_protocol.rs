@@ -257,7 +257,15 @@ fn missing_or_wrong_credentials() {
                 ("userId", xstr(&"9".repeat(300))),
                 ("authToken", xstr("abc")),
             ]),
-            "call header 'authenticate': 'userId' is past a 64-bit id: 9999999999999999999999999999999999999999",
+            "call header 'authenticate': 'userId' is past a 64-bit id: 9999999999999999999999999999999999999999...",
+        ),
+        (
+            "authenticate",
+            xstruct(&[
+                ("userId", xstr(&"9".repeat(30))),
+                ("authToken", xstr("abc")),
+            ]),
+            "call header 'authenticate': 'userId' is past a 64-bit id: 999999999999999999999999999999",
         ),
     ] {
         let reply =
