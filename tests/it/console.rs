@@ -985,6 +985,31 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// A reply draft was emptied when another ticket was opened, and Back did not bring it
+/// back. Each ticket keeps its own draft for the tab; one sent while another ticket is
+/// shown is not brought back with its ticket.
+#[test]
+fn browser_a_reply_draft_stays_with_its_ticket() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "ticketdrafts",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    let s = browser.step("kept");
+    assert_eq!(s["onOther"], "", "{s}");
+    assert_eq!(s["back"], "For the first ticket.", "{s}");
+    assert_eq!(s["forward"], "For the other ticket.", "{s}");
+    let s = browser.step("sent-elsewhere");
+    assert_eq!(s["ended"], true, "{s}");
+    assert_eq!(s["first"], "For the first ticket.", "{s}");
+    assert_eq!(s["sent"], "", "the sent reply came back as a draft: {s}");
+    assert_done(&mut browser);
+}
+
 /// Every write anywhere reloaded the open ticket and drew it again whole: with 2,000
 /// updates each write to another ticket held the tab ~0.3 s, and the text selected in
 /// the thread was cleared. A write elsewhere redraws nothing of it; a reply to it adds

@@ -81,6 +81,39 @@ function holdDraft(hold, why = '') {
   updateButtons();
 }
 
+/**
+ * The reply drafts of the tickets not shown, by ticket id: opening a related ticket
+ * emptied the reply box, and Back did not bring the draft back. Each keeps the text, the
+ * ticket it was written for (as last drawn, or null), and whether it was held (see
+ * `heldDraft`) and why. The shown ticket's draft is the box itself.
+ */
+const drafts = new Map();
+
+/** The ticket the draft put back in the box was written for, until the ticket is drawn:
+ * another one under its id by then (a restore while it was away) holds it, as for the
+ * ticket shown (see `anotherTicket`). */
+let draftFor = null;
+
+/** The box's draft put aside for ticket `was` (null: none shown), and `id`'s put back. */
+function swapDraft(was, id) {
+  const box = $('reply-entry');
+  if (was !== null) {
+    if (box.value.trim() === '') drafts.delete(was);
+    else drafts.set(was, { text: box.value, ticket: formFrom || draftFor, held: heldDraft, why: $('reply-held-why').textContent });
+  }
+  const saved = (id !== null && drafts.get(id)) || null;
+  drafts.delete(id);
+  box.value = saved ? saved.text : '';
+  draftFor = saved ? saved.ticket : null;
+  holdDraft(Boolean(saved && saved.held), saved ? saved.why : '');
+}
+
+/** A reply was sent to ticket `id` while another was shown: its draft is not kept, unless
+ * it was written on since (the box kept a reply typed while one was sending). */
+function draftSent(id, entry) {
+  if (drafts.get(id)?.text === entry) drafts.delete(id);
+}
+
 /** Whether `t`, under the id of `was`, is another ticket: another account's, or made at another time. */
 const isAnother = (was, t) => String(was.accountId) !== String(t.accountId) || was.createDate !== t.createDate;
 
@@ -128,6 +161,7 @@ export const ticketIdOf = (idText) => idText.replace(/^0+(?=\d)/, '');
 
 export async function showTicket(idText) {
   if (!/^\d+$/.test(idText)) {
+    swapDraft(ticketId, null);
     ticketId = null;
     clearTicket();
     fill($('ticket-title'), 'No such ticket');
@@ -139,14 +173,13 @@ export async function showTicket(idText) {
   // The digits as typed (a Number rounded ids past 2^53), leading zeros aside.
   const id = ticketIdOf(idText);
   if (id !== ticketId) {
+    swapDraft(ticketId, id);
     ticketId = id;
     for (const form of document.querySelectorAll('.ticket-actions form')) {
       const out = form.querySelector('.outcome');
       outcome(out, '');
     }
-    $('reply-entry').value = '';
     $('reply-awaiting').checked = false;
-    holdDraft(false);
     formFrom = null;
     // The previous ticket's data never shows under this one's heading, even while loading.
     clearTicket();
@@ -188,7 +221,9 @@ export async function refreshTicket() {
   // The answer for a ticket no longer shown (the newest load is another's, or the person
   // went back to the queue while it loaded, and it retitled the queue's tab): not drawn.
   if (String(t.id) !== ticketId || $('ticket').hidden) return;
-  if (formFrom && isAnother(formFrom, t)) anotherTicket(t);
+  const drawnBefore = formFrom || draftFor;
+  if (drawnBefore && isAnother(drawnBefore, t)) anotherTicket(t);
+  draftFor = null;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
   document.title = `#${t.id} · Support console`;
@@ -473,8 +508,11 @@ function sentWith(action, ticket) {
   if (field && formFrom && ticket) formFrom = { ...formFrom, [field]: ticket[field] };
 }
 
-/** Runs one action: the outcome (or the server's error) shows in the form. */
-async function act(form, action, body, done) {
+/**
+ * Runs one action: the outcome (or the server's error) shows in the form. `elsewhere`
+ * runs instead of `done` when the action is done but another ticket is shown by then.
+ */
+async function act(form, action, body, done, elsewhere = () => {}) {
   const out = form.querySelector('.outcome');
   const pressed = document.activeElement;
   busy.add(form);
@@ -486,13 +524,17 @@ async function act(form, action, body, done) {
   const said = el('p');
   try {
     await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => {
-      if (ticketId !== forTicket) return '';
+      if (ticketId !== forTicket) {
+        elsewhere();
+        return '';
+      }
       sentWith(action, answer.ticket);
       return done(answer.ticket);
     }, refreshTicket, () => {
       // Done, its answer unread: the form empties as on success (a reply left in its box
       // was sent again by the next press).
       if (ticketId === forTicket) done(undefined);
+      else elsewhere();
     });
   } finally {
     if (ticketId === forTicket) outcome(out, said.textContent, said.classList.contains('error'));
@@ -554,6 +596,7 @@ export function initTicket(onUnauthorised) {
     if (heldDraft) return;
     const entry = $('reply-entry').value;
     const awaiting = $('reply-awaiting').checked;
+    const forTicket = ticketId;
     await act($('reply-form'), 'reply', {
       employee: Number($('reply-employee').value),
       entry,
@@ -562,7 +605,7 @@ export function initTicket(onUnauthorised) {
       // Only the reply that went: one typed while it was sending stays to be sent.
       if ($('reply-entry').value === entry) $('reply-entry').value = '';
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
-    });
+    }, () => draftSent(forTicket, entry));
   }));
   $('assign-form').addEventListener('submit', guard(async () => {
     if (!$('assign-employee').value) {

@@ -2527,6 +2527,36 @@ const SCENARIOS = {
     report('cleared', { question, outcome: await text(page, '#journal-outcome'), left: (await api(page, 'GET', 'journal')).total });
   },
 
+  // A reply draft was emptied when another ticket was opened, and Back did not bring it
+  // back: each ticket keeps its own. One sent while another ticket is shown (its answer
+  // held until then) is not brought back with its ticket.
+  async ticketdrafts(page) {
+    const draft = () => page.inputValue('#reply-entry');
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.fill('#reply-entry', 'For the first ticket.');
+    await open(`#/ticket/${env('OTHER')}`);
+    const onOther = await draft();
+    await page.fill('#reply-entry', 'For the other ticket.');
+    await navigated(page, () => page.goBack());
+    const back = await draft();
+    await navigated(page, () => page.goForward());
+    report('kept', { onOther, back, forward: await draft() });
+
+    const sending = await holdRequest(page, 'POST', /^tickets\/\d+\/reply$/);
+    await page.fill('#reply-entry', 'For the other ticket.');
+    await page.click('#reply-form button[type=submit]');
+    await sending.held;
+    await navigated(page, () => page.goBack());
+    await sending.release();
+    // Send is off while the reply is on its way, whichever ticket is shown.
+    const ended = await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+    const first = await draft();
+    await navigated(page, () => page.goForward());
+    report('sent-elsewhere', { ended, first, sent: await draft() });
+  },
+
   // Every write anywhere reloads the open ticket, and it was drawn again whole: with
   // 2,000 updates each write to another ticket held the tab ~0.3 s, and the text the
   // person had selected in the thread was cleared. Unchanged, nothing is redrawn; a
