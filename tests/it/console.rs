@@ -1010,6 +1010,19 @@ fn browser_a_reply_draft_stays_with_its_ticket() {
     assert_done(&mut browser);
 }
 
+/// The error of a ticket that cannot be loaded (an alert) was written again, the same,
+/// at every write anywhere: it is written only when it says something new.
+#[test]
+fn browser_a_ticket_error_is_not_written_again_unchanged() {
+    let server = Server::start();
+    let mut browser = edges(&server, "ticketerroronce", &[]);
+    let s = browser.step("reloaded");
+    assert_eq!(s["reloads"], 3, "{s}");
+    assert!(text(&s["error"]).contains("does not exist"), "{s}");
+    assert_eq!(s["errorWrites"], 0, "{s}");
+    assert_done(&mut browser);
+}
+
 /// Every write anywhere reloaded the open ticket and drew it again whole: with 2,000
 /// updates each write to another ticket held the tab ~0.3 s, and the text selected in
 /// the thread was cleared. A write elsewhere redraws nothing of it; a reply to it adds

@@ -215,7 +215,10 @@ export async function refreshTicket() {
     fill($('ticket-title'), `Ticket ${ticketId}`);
     // The tab named the ticket shown before.
     document.title = `Ticket ${ticketId} · Support console`;
-    $('ticket-error').textContent = `Could not load the ticket: ${e.message}`;
+    // Written only when it says something new, as app.js `failed` does: every write
+    // anywhere reloads the ticket, and each write of an alert may be read out again.
+    const said = `Could not load the ticket: ${e.message}`;
+    if ($('ticket-error').textContent !== said) $('ticket-error').textContent = said;
     return;
   }
   // The answer for a ticket no longer shown (the newest load is another's, or the person

@@ -2557,6 +2557,29 @@ const SCENARIOS = {
     report('sent-elsewhere', { ended, first, sent: await draft() });
   },
 
+  // The error of a ticket that cannot be loaded was written again, the same, at every
+  // write anywhere (each reloads the ticket), and each write of an alert may be read out.
+  async ticketerroronce(page) {
+    await signIn(page, '#/ticket/999');
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.locator('#live[data-state=live]').waitFor();
+    // Counted by the page: the title is drawn again at each failed reload, the error
+    // just before it is written.
+    await page.evaluate(() => {
+      window.writes = { title: 0, error: 0 };
+      for (const [id, key] of [['ticket-title', 'title'], ['ticket-error', 'error']]) {
+        new MutationObserver(() => { window.writes[key] += 1; })
+          .observe(document.getElementById(id), { childList: true, characterData: true, subtree: true });
+      }
+    });
+    let reloads = 0;
+    for (let i = 0; i < 3; i++) {
+      await api(page, 'POST', 'tickets/160000002/reply', { employee: 'sl-support-jdoe', entry: `Elsewhere ${i}.` });
+      if (await until(page, (n) => window.writes.title > n, i)) reloads += 1;
+    }
+    report('reloaded', { reloads, error: await text(page, '#ticket-error'), errorWrites: await page.evaluate(() => window.writes.error) });
+  },
+
   // Every write anywhere reloads the open ticket, and it was drawn again whole: with
   // 2,000 updates each write to another ticket held the tab ~0.3 s, and the text the
   // person had selected in the thread was cleared. Unchanged, nothing is redrawn; a
