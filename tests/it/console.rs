@@ -1023,6 +1023,27 @@ fn browser_a_ticket_error_is_not_written_again_unchanged() {
     assert_done(&mut browser);
 }
 
+/// At 320 px with WCAG 1.4.12 text spacing, the header's last link ran past it and every
+/// view scrolled sideways: its links wrap.
+#[test]
+fn browser_the_header_wraps_with_wider_text_spacing() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "textspacing",
+        &[("TICKET", "160000001".to_string())],
+    );
+    let s = browser.step("spaced");
+    let window = s["window"].as_u64().unwrap();
+    for (view, width) in s["wide"].as_object().unwrap() {
+        assert!(
+            width.as_u64().unwrap() <= window,
+            "{view} scrolls sideways: {s}"
+        );
+    }
+    assert_done(&mut browser);
+}
+
 /// Every write anywhere reloaded the open ticket and drew it again whole: with 2,000
 /// updates each write to another ticket held the tab ~0.3 s, and the text selected in
 /// the thread was cleared. A write elsewhere redraws nothing of it; a reply to it adds

@@ -2580,6 +2580,20 @@ const SCENARIOS = {
     report('reloaded', { reloads, error: await text(page, '#ticket-error'), errorWrites: await page.evaluate(() => window.writes.error) });
   },
 
+  // At 320 px with the text spacing WCAG 1.4.12 lets a reader set, the header's last
+  // link ran past it, and every view scrolled sideways.
+  async textspacing(page) {
+    await page.setViewportSize({ width: 320, height: 800 });
+    await signIn(page, '#/clock');
+    await page.addStyleTag({ content: '* { line-height: 1.5 !important; letter-spacing: .12em !important; word-spacing: .16em !important; }' });
+    const wide = {};
+    for (const hash of ['#/', `#/ticket/${env('TICKET')}`, '#/outbox', '#/journal', '#/faults', '#/clock']) {
+      await navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+      wide[hash] = await page.evaluate(() => document.documentElement.scrollWidth);
+    }
+    report('spaced', { window: await page.evaluate(() => window.innerWidth), wide });
+  },
+
   // Every write anywhere reloads the open ticket, and it was drawn again whole: with
   // 2,000 updates each write to another ticket held the tab ~0.3 s, and the text the
   // person had selected in the thread was cleared. Unchanged, nothing is redrawn; a
