@@ -320,32 +320,40 @@ fn with_fired(
     mut reply: serde_json::Value,
     done: &str,
 ) -> HttpAnswer {
-    let fired = match scheduler::run_due(store, turn) {
-        Ok(f) => f,
-        // Said so: the error's own words ("try again", for a read) would have a client
-        // make the change twice.
-        Err(e) => {
-            return error(
-                500,
-                format!("{done}, but the actions it made due did not run: {e}"),
-            );
-        }
+    let listed = |fired: &scheduler::Fired| {
+        json!(
+            fired
+                .iter()
+                .map(|(ticket, kind, ran)| match ran {
+                    scheduler::Ran::Done => json!({ "ticketId": ticket, "kind": kind }),
+                    scheduler::Ran::Skipped(why) => {
+                        json!({ "ticketId": ticket, "kind": kind, "skipped": why })
+                    }
+                    scheduler::Ran::Failed(e) => {
+                        json!({ "ticketId": ticket, "kind": kind, "error": e })
+                    }
+                })
+                .collect::<Vec<_>>()
+        )
     };
-    reply["fired"] = json!(
-        fired
-            .iter()
-            .map(|(ticket, kind, ran)| match ran {
-                scheduler::Ran::Done => json!({ "ticketId": ticket, "kind": kind }),
-                scheduler::Ran::Skipped(why) => {
-                    json!({ "ticketId": ticket, "kind": kind, "skipped": why })
-                }
-                scheduler::Ran::Failed(e) => {
-                    json!({ "ticketId": ticket, "kind": kind, "error": e })
-                }
-            })
-            .collect::<Vec<_>>()
-    );
-    answer(200, reply)
+    match scheduler::run_due(store, turn) {
+        Ok(fired) => {
+            reply["fired"] = listed(&fired);
+            answer(200, reply)
+        }
+        // Said so: the error's own words ("try again", for a read) would have a client
+        // make the change twice. What ran before the failing batch stands, and is listed.
+        Err(scheduler::Unfinished { fired, error }) => {
+            let message = match fired.len() {
+                0 => format!("{done}, but the actions it made due did not run: {error}"),
+                n => format!(
+                    "{done}, and {n} of the actions it made due ran (in \"fired\"), but the \
+                     rest did not: {error}"
+                ),
+            };
+            answer(500, json!({ "error": message, "fired": listed(&fired) }))
+        }
+    }
 }
 
 fn harness(

@@ -46,21 +46,36 @@ pub fn turn() -> Turn {
 /// about 0.15 s, and the writer is free between batches.
 const BATCH: usize = 200;
 
+/// Due actions that ran before a batch failed, and its error: the batches before it are
+/// committed, and their mail sent.
+pub struct Unfinished {
+    pub fired: Fired,
+    pub error: SupportError,
+}
+
 /// Runs every scheduled action that is due, in batches of write transactions, in its
 /// `turn`.
-pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, SupportError> {
+pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, Unfinished> {
+    let mut fired = Vec::new();
     // Most seconds nothing is due: find out with a read, and leave the writer (and the
     // reply cache, which any write invalidates) alone.
-    if store
-        .read(|conn| harness::due_scheduled_actions(conn, 1))?
-        .is_empty()
-    {
-        return Ok(Vec::new());
+    let due = store.read(|conn| harness::due_scheduled_actions(conn, 1));
+    match due {
+        Ok(due) if due.is_empty() => return Ok(fired),
+        Ok(_) => {}
+        Err(e) => {
+            return Err(Unfinished {
+                fired,
+                error: e.into(),
+            });
+        }
     }
-    let mut fired = Vec::new();
     loop {
         // Every action a batch reads is removed by it, run or not, so each batch moves on.
-        let (batch, read) = store.write(run_batch)?;
+        let (batch, read) = match store.write(run_batch) {
+            Ok(done) => done,
+            Err(error) => return Err(Unfinished { fired, error }),
+        };
         fired.extend(batch);
         if read < BATCH {
             return Ok(fired);

@@ -209,23 +209,25 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                     crate::emulator::scheduler::run_due(&shared.store, &turn)
                 })
                 .await;
-                match ran {
-                    Ok(Ok(fired)) if !fired.is_empty() => {
-                        use crate::emulator::scheduler::Ran;
-                        for (ticket, kind, ran) in fired {
-                            match ran {
-                                Ran::Done => tracing::info!("scheduled {kind} ran on ticket {ticket}"),
-                                Ran::Skipped(why) => {
-                                    tracing::info!("scheduled {kind} on ticket {ticket}: {why}")
-                                }
-                                Ran::Failed(e) => tracing::warn!(
-                                    "scheduled {kind} on ticket {ticket} failed and was removed: {e}"
-                                ),
-                            }
+                let (fired, failed) = match ran {
+                    Ok(Ok(fired)) => (fired, None),
+                    Ok(Err(unfinished)) => (unfinished.fired, Some(unfinished.error)),
+                    Err(_) => (Vec::new(), None),
+                };
+                use crate::emulator::scheduler::Ran;
+                for (ticket, kind, ran) in fired {
+                    match ran {
+                        Ran::Done => tracing::info!("scheduled {kind} ran on ticket {ticket}"),
+                        Ran::Skipped(why) => {
+                            tracing::info!("scheduled {kind} on ticket {ticket}: {why}")
                         }
+                        Ran::Failed(e) => tracing::warn!(
+                            "scheduled {kind} on ticket {ticket} failed and was removed: {e}"
+                        ),
                     }
-                    Ok(Err(e)) => tracing::warn!("scheduled actions: {e}"),
-                    _ => {}
+                }
+                if let Some(e) = failed {
+                    tracing::warn!("scheduled actions: {e}");
                 }
             }
         });

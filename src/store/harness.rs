@@ -132,9 +132,13 @@ pub fn remove_scheduled_action(conn: &Connection, action: &Row) -> Result<()> {
             [id],
         )?;
     }
+    // An import may give two actions one transaction: it goes with the last of them (its
+    // delete, while another still named it, failed the foreign key and the whole batch).
     if let Some(t) = action.get_i64("transactionId") {
         conn.execute(
-            "DELETE FROM SoftLayer_Provisioning_Version1_Transaction WHERE id = ?1",
+            "DELETE FROM SoftLayer_Provisioning_Version1_Transaction WHERE id = ?1 \
+             AND NOT EXISTS (SELECT 1 FROM SoftLayer_Ticket_Attachment_Scheduled_Action \
+             WHERE transactionId = ?1)",
             [t],
         )?;
     }

@@ -2615,6 +2615,47 @@ fn a_clock_move_past_many_actions_runs_them_all_in_batches() {
     assert_eq!(clock["fired"], json!([]), "{clock}");
 }
 
+/// Two imported actions that share one transaction both run: the first one's run deleted
+/// the transaction the second still named, the foreign key failed the whole batch, and it
+/// was tried again every second for good.
+#[test]
+fn actions_that_share_a_transaction_both_run() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let at = "2030-12-31T18:00:00-06:00";
+    let doc = json!({
+        "SoftLayer_Ticket": [{"id": 170000001, "accountId": 1001, "assignedUserId": 5001,
+            "createDate": at, "groupId": 3, "notifyUserOnUpdateFlag": true,
+            "statusId": 1001, "subjectId": 1001, "title": "shared"}],
+        "SoftLayer_Ticket_Update": [{"id": 600000001, "ticketId": 170000001, "entry": "x",
+            "createDate": at, "editorId": 5001, "editorType": "USER"}],
+        "SoftLayer_Provisioning_Version1_Transaction": [
+            {"id": 50001, "createDate": at, "modifyDate": at}],
+        "SoftLayer_Ticket_Attachment_Scheduled_Action": [
+            {"id": 50001, "ticketId": 170000001, "attachmentId": 50001,
+             "transactionId": 50001, "kind": "ALERT", "createDate": at,
+             "runDate": "2031-01-02T12:00:00-06:00"},
+            {"id": 50002, "ticketId": 170000001, "attachmentId": 50002,
+             "transactionId": 50001, "kind": "AUTO_CLOSE", "createDate": at,
+             "runDate": "2031-01-03T12:00:00-06:00"}],
+    });
+    control.ok("POST", "/_emulator/import", Some(&doc));
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2031-01-01T00:00:00Z"})),
+    );
+    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "30d"})));
+    assert_eq!(
+        clock["fired"],
+        json!([
+            {"ticketId": 170000001, "kind": "ALERT"},
+            {"ticketId": 170000001, "kind": "AUTO_CLOSE"}
+        ]),
+        "{clock}"
+    );
+}
+
 /// `addScheduledAlert` or `addScheduledAutoClose` (`method`) of demo's `ticket` at `at`.
 fn schedule(server: &Server, method: &str, ticket: i64, at: &str) {
     server

@@ -7,7 +7,12 @@ CREATE INDEX IF NOT EXISTS scheduled_action_ticket
     ON SoftLayer_Ticket_Attachment_Scheduled_Action (ticketId);
 CREATE INDEX IF NOT EXISTS scheduled_action_transaction
     ON SoftLayer_Ticket_Attachment_Scheduled_Action (transactionId);
--- The scheduler's question, every second: what is due, oldest first.
+-- The scheduler's question, every second: what is due, oldest first. Builds before the
+-- run date was checked as a date imported 'now' as one, which SQLite refuses in an index
+-- (julianday('now') changes): such an action is due now, and written as that time.
+UPDATE SoftLayer_Ticket_Attachment_Scheduled_Action
+    SET runDate = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+    WHERE lower(trim(runDate)) = 'now';
 CREATE INDEX IF NOT EXISTS scheduled_action_run_date
     ON SoftLayer_Ticket_Attachment_Scheduled_Action (julianday(runDate));
 CREATE INDEX IF NOT EXISTS invoice_item_ticket ON SoftLayer_Billing_Invoice_Item (ticketId);
