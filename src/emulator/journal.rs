@@ -622,26 +622,33 @@ const TAIL_BYTES: u64 = 1024 * 1024;
 const MAX_TAIL_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Refuses a file that holds something other than journal lines: a typo naming another
-/// server's database (or a snapshot) had every call appended to the end of it.
+/// server's database, a snapshot or an export had every call appended to the end of it.
+/// A journal's first line begins `{"id":` (a byte-order mark before it, or the line cut
+/// short by a crash, is still one).
 fn is_a_journal(file: &std::fs::File) -> std::io::Result<()> {
     use std::io::{Read, Seek};
-    let mut head = Vec::with_capacity(64);
+    const LINE_START: &[u8] = b"{\"id\":";
+    let mut head = Vec::with_capacity(256);
     let mut reader = file;
     reader.seek(std::io::SeekFrom::Start(0))?;
-    reader.take(64).read_to_end(&mut head)?;
-    let first = head.iter().find(|b| !b.is_ascii_whitespace());
-    match first {
-        None | Some(b'{') => Ok(()),
-        Some(_) => Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            if head.starts_with(b"SQLite format 3\0") {
-                "it is a SQLite database, not a journal: name a new file or an earlier journal"
-            } else {
-                "it holds no journal lines (JSON objects, one per line): name a new file or \
-                 an earlier journal"
-            },
-        )),
+    reader.take(256).read_to_end(&mut head)?;
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let start = text.iter().position(|b| !b.is_ascii_whitespace());
+    let rest = start.map_or(&[][..], |i| &text[i..]);
+    let journal = rest.starts_with(LINE_START)
+        || (rest.len() < LINE_START.len() && LINE_START.starts_with(rest));
+    if journal {
+        return Ok(());
     }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        if head.starts_with(b"SQLite format 3\0") {
+            "it is a SQLite database, not a journal: name a new file or an earlier journal"
+        } else {
+            "it holds no journal lines (JSON objects, one per line, each beginning \
+             {\"id\":): name a new file or an earlier journal"
+        },
+    ))
 }
 
 /// Whether `--journal` names a regular file (or one still to be made), which is locked

@@ -197,9 +197,13 @@ fn a_journal_that_names_a_file_of_other_contents_is_refused() {
     assert!(status.success());
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, "my notes\n").unwrap();
+    // An export is JSON too, but no journal's lines.
+    let export = dir.path().join("export.json");
+    std::fs::write(&export, "{\n  \"SoftLayer_Account\": []\n}\n").unwrap();
     for (file, why) in [
         (&other, "it is a SQLite database, not a journal"),
         (&notes, "it holds no journal lines"),
+        (&export, "it holds no journal lines"),
     ] {
         let before = std::fs::read(file).unwrap();
         let stderr = refused(
@@ -223,6 +227,33 @@ fn a_journal_that_names_a_file_of_other_contents_is_refused() {
             "{} changed",
             file.display()
         );
+    }
+    // A journal, with a byte-order mark or its first line cut short by a crash, is one.
+    for (name, text) in [("bom.jsonl", "\u{feff}{\"id\":7}\n"), ("cut.jsonl", "{\"i")] {
+        let journal = dir.path().join(name);
+        std::fs::write(&journal, text).unwrap();
+        let mut child = Command::new(SERVER_BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--db",
+                ":memory:",
+                "--journal",
+            ])
+            .arg(&journal)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // It serves (its log names the endpoints), or ends refused.
+        let log = std::io::BufReader::new(child.stderr.take().unwrap());
+        let serving = std::io::BufRead::lines(log)
+            .map_while(Result::ok)
+            .any(|line| line.contains("XML-RPC: http://"));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(serving, "{name}: the server did not start");
     }
 }
 
