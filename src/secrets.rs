@@ -28,13 +28,17 @@ pub fn without_credential_shapes(text: &str) -> String {
 }
 
 /// `SoftLayer_` and a name of letters, digits (`…_Version1_…`) and `_`, not starting
-/// with a digit: a key's run of hex digits after the prefix still reads as a key.
+/// with a digit: a key's run of hex digits after the prefix still reads as a key (a word
+/// of hex letters alone, `Ad`, `Feed`, is a name's).
 fn is_type_name(run: &str) -> bool {
+    let key_like = |word: &str| {
+        word.bytes().all(|b| b.is_ascii_hexdigit()) && word.bytes().any(|b| b.is_ascii_digit())
+    };
     run.strip_prefix("SoftLayer_").is_some_and(|rest| {
         rest.starts_with(|c: char| c.is_ascii_alphabetic())
             && rest
                 .split('_')
-                .all(|word| !word.is_empty() && !word.bytes().all(|b| b.is_ascii_hexdigit()))
+                .all(|word| !word.is_empty() && !key_like(word))
             && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
     })
 }
@@ -51,8 +55,15 @@ fn redact_runs(text: &str, in_run: impl Fn(char) -> bool, kept: impl Fn(&str) ->
     const KEY_LIKE: usize = 32;
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
+    // A key holds letters and digits both: 64 hex digits, or an IBM Cloud key's 44
+    // characters, all but never without one or the other. A run of one kind is a method
+    // or property name (`getOpenTicketsWaitingOnCustomerCount`) or a number, which a
+    // "not found" message names back to its caller.
+    let mixed = |run: &str| {
+        run.bytes().any(|b| b.is_ascii_digit()) && run.bytes().any(|b| b.is_ascii_alphabetic())
+    };
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= KEY_LIKE && !kept(run) {
+        if run.len() >= KEY_LIKE && mixed(run) && !kept(run) {
             out.push_str("[redacted]");
         } else {
             out.push_str(run);
@@ -296,9 +307,16 @@ mod tests {
             "bad integer \"SoftLayer_Virtual_Guest_Block_Device_Template_Group\", \
              \"0f8e4c2a-1b3d-4e5f-9a8b-7c6d5e4f3a2b\", \"[redacted]\", \"[redacted]\""
         );
-        // Digits inside a name's words are a name's too.
-        let versioned = "SoftLayer_Network_Bandwidth_Version1_Allotment_Detail";
-        assert_eq!(without_credential_shapes(versioned), versioned);
+        // Digits inside a name's words are a name's too, as are words of hex letters.
+        for name in [
+            "SoftLayer_Network_Bandwidth_Version1_Allotment_Detail",
+            "SoftLayer_Network_Cdn_Ad_Feed_Detail_Version1",
+            // Runs of one kind: a method name, a number.
+            "getOpenTicketsWaitingOnCustomerCount",
+            "1234567890123456789012345678901234567890",
+        ] {
+            assert_eq!(without_credential_shapes(name), name);
+        }
         // A key after the prefix is no type name.
         assert_eq!(
             without_credential_shapes(&format!("SoftLayer_{}", "ab12".repeat(16))),
