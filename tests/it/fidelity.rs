@@ -1888,6 +1888,18 @@ fn edit_keeps_a_custom_title_when_the_subject_is_repeated() {
         reply.exchange()
     );
     assert_eq!(reply.ok().member("subjectId").int(), 1004);
+    // The new subject's name asked for as the title is taken, without a warning.
+    let reply = server.xmlrpc(&edit().arg(xstruct(&[
+        ("subjectId", xint(1003)),
+        ("title", xstr("Reboots and Console Access")),
+    ])));
+    assert_eq!(
+        reply.ok().member("title").str(),
+        "Reboots and Console Access",
+        "{}",
+        reply.exchange()
+    );
+    assert_eq!(reply.http.header("X-SoftLayer-Emulator-Warning"), None);
     // A title that is its subject's name (none was given at creation) names the new one.
     let named = server
         .xmlrpc(

@@ -256,10 +256,10 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let files = files::files_arg(ctx, 2)?;
     files::check_count(&files, MAX_UPDATE_FILES)?;
     let administrative = ticket.get_i64("serverAdministrationFlag").unwrap_or(0) != 0;
-    // A nil, blank, empty or 0 subjectId is none given, as PHP's empty() reads it: Axis 1
-    // stubs send every member they were not set as xsi:nil, stubs of a value-type int send
-    // 0, and edit was refused as a create without a subject.
-    let new_subject = template.subject_id.filter(|s| *s != 0);
+    // A nil, blank or empty subjectId is none given: Axis 1 stubs send every member they
+    // were not set as xsi:nil, and edit was refused as a create without a subject. A 0 is
+    // one given, and refused as SLDN's edit page says.
+    let new_subject = template.subject_id;
     refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     // The Ruby client's `ticket.update(body)` sends the whole ticket back: its own
     // subjectId again is no change of subject, and keeps the title it has.
@@ -270,14 +270,21 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         && !same_subject
         && let Some(subject_id) = new_subject
     {
+        if subject_id == 0 {
+            return Err(exception(
+                "Please provide a subject when creating a standard support ticket.",
+            ));
+        }
         let subject = store::get(ctx.conn, "SoftLayer_Ticket_Subject", subject_id)?
             .ok_or_else(|| Fault::not_found(subject_id))?;
         changes.insert("subjectId".into(), Value::Int(subject_id));
         // A standard ticket's title is its subject's name, and follows a new subject; a
         // title given at creation (slcli's --title) is the customer's and stays: the edit
         // named no title.
+        // Asked for by name (the new subject's, the standard title), it is taken too.
+        let asked = template.title.as_deref().map(str::trim);
         if let Some(name) = subject.get_str("name")
-            && title_follows_subject(ctx, &ticket)?
+            && (asked == Some(name) || title_follows_subject(ctx, &ticket)?)
         {
             changes.insert("title".into(), Value::from(name));
         }
@@ -291,9 +298,14 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         }
         // SLDN: "You may not enter a custom title for standard support tickets"; the
         // ticket's own title sent back (the Ruby gem's update) is no change.
-        Some(title) if Some(title.as_str()) != ticket.get_str("title") => ctx.warn(&format!(
-            "edit: a standard support ticket takes no custom title: '{title}' ignored"
-        )),
+        Some(title)
+            if Some(title.as_str()) != ticket.get_str("title")
+                && changes.get("title").and_then(Value::as_str) != Some(title.trim()) =>
+        {
+            ctx.warn(&format!(
+                "edit: a standard support ticket takes no custom title: '{title}' ignored"
+            ))
+        }
         _ => {}
     }
     // SLDN: "you may not close a ticket using this method"; a ticket's group follows its
