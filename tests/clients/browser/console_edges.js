@@ -3328,12 +3328,20 @@ const SCENARIOS = {
   },
 };
 
+/**
+ * Browser context options a scenario needs beyond the others'. `textspacing` adds the
+ * reader's own style sheet, as a browser extension does: the console's CSP (style-src
+ * 'self') refuses an inline one from the page, so it passed only with CONSOLE_UI_DIR,
+ * whose pages come without the CSP header.
+ */
+const CONTEXT_OPTIONS = { textspacing: { bypassCSP: true } };
+
 async function main() {
   const scenario = SCENARIOS[env('SCENARIO')];
   if (!scenario) throw new Error(`no scenario ${process.env.SCENARIO}`);
   const browser = await launch();
   try {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...CONTEXT_OPTIONS[env('SCENARIO')] });
     const pages = process.env.CONSOLE_UI_DIR;
     if (pages) {
       await context.route(`${UI}**`, (route) => {
