@@ -985,6 +985,24 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// With a larger default font (24 px, Chrome's "Very large") the header's title was
+/// squeezed to a letter a line, and at 800 px the ticket kept a sliver beside the 22rem
+/// side panel: the title keeps whole words, nothing scrolls sideways, and the ticket
+/// page goes to one column as the text grows.
+#[test]
+fn browser_a_larger_default_font_keeps_the_title_and_the_ticket_readable() {
+    let server = Server::start();
+    let mut browser = edges(&server, "largefont", &[("TICKET", "160000001".to_string())]);
+    let s = browser.step("largefont");
+    for width in ["320", "800", "1280"] {
+        let at = &s[width];
+        assert!(at["titleLines"].as_u64().unwrap() <= 2, "{width}: {s}");
+        assert!(at["document"].as_u64().unwrap() <= at["window"].as_u64().unwrap(), "{width}: {s}");
+    }
+    assert!(s["800"]["ticket"].as_u64().unwrap() * 2 >= 800, "{s}");
+    assert_done(&mut browser);
+}
+
 /// A reply draft was emptied when another ticket was opened, and Back did not bring it
 /// back. Each ticket keeps its own draft for the tab; one sent while another ticket is
 /// shown is not brought back with its ticket.

@@ -2527,6 +2527,30 @@ const SCENARIOS = {
     report('cleared', { question, outcome: await text(page, '#journal-outcome'), left: (await api(page, 'GET', 'journal')).total });
   },
 
+  // With a larger default font (Chrome's "Very large", 24 px) the header's title was
+  // squeezed to a letter a line (the header up to 615 px tall), and at 800 px the ticket
+  // page kept its 22rem side panel beside a sliver of ticket: the breakpoint was in px.
+  async largefont(page) {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Page.setFontSizes', { fontSizes: { standard: 24 } });
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    const seen = {};
+    for (const width of [320, 800, 1280]) {
+      await page.setViewportSize({ width, height: 800 });
+      seen[width] = await page.evaluate(() => {
+        const title = document.querySelector('.bar h1');
+        return {
+          titleLines: Math.round(title.getBoundingClientRect().height / parseFloat(getComputedStyle(title).lineHeight)),
+          window: window.innerWidth,
+          document: document.documentElement.scrollWidth,
+          ticket: Math.round(document.querySelector('.ticket-main').getBoundingClientRect().width),
+        };
+      });
+    }
+    report('largefont', seen);
+  },
+
   // A reply draft was emptied when another ticket was opened, and Back did not bring it
   // back: each ticket keeps its own. One sent while another ticket is shown (its answer
   // held until then) is not brought back with its ticket.
