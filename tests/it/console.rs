@@ -997,9 +997,45 @@ fn browser_a_larger_default_font_keeps_the_title_and_the_ticket_readable() {
     for width in ["320", "800", "1280"] {
         let at = &s[width];
         assert!(at["titleLines"].as_u64().unwrap() <= 2, "{width}: {s}");
-        assert!(at["document"].as_u64().unwrap() <= at["window"].as_u64().unwrap(), "{width}: {s}");
+        assert!(
+            at["document"].as_u64().unwrap() <= at["window"].as_u64().unwrap(),
+            "{width}: {s}"
+        );
     }
     assert!(s["800"]["ticket"].as_u64().unwrap() * 2 >= 800, "{s}");
+    assert_done(&mut browser);
+}
+
+/// A draft put back with its ticket lost its "Awaiting customer response" tick (the
+/// reply went without it); a send that failed, or whose answer was lost, while another
+/// ticket was shown brought the draft back with no word. The tick comes back, and the
+/// form says how the send went, as it would have on the ticket.
+#[test]
+fn browser_a_draft_comes_back_with_its_tick_and_its_failed_send() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "draftoutcomes",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    let s = browser.step("ticked");
+    assert_eq!(s["draft"], "Please confirm the disk works.", "{s}");
+    assert_eq!(s["awaiting"], true, "{s}");
+    for (step, said) in [
+        ("lost", "it may have been done all the same"),
+        ("refused", "Failed: the ticket is locked"),
+    ] {
+        let s = browser.step(step);
+        assert_eq!(s["ended"], true, "{s}");
+        assert_eq!(s["other"], "", "{s}");
+        assert_eq!(s["draft"], "Please confirm the disk works.", "{s}");
+        assert_eq!(s["awaiting"], true, "{s}");
+        assert!(text(&s["outcome"]).contains(said), "{s}");
+        assert_eq!(s["role"], "alert", "{s}");
+    }
     assert_done(&mut browser);
 }
 

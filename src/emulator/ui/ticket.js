@@ -84,8 +84,11 @@ function holdDraft(hold, why = '') {
 /**
  * The reply drafts of the tickets not shown, by ticket id: opening a related ticket
  * emptied the reply box, and Back did not bring the draft back. Each keeps the text, the
- * ticket it was written for (as last drawn, or null), and whether it was held (see
- * `heldDraft`) and why. The shown ticket's draft is the box itself.
+ * ticket it was written for (as last drawn, or null), whether it was held (see
+ * `heldDraft`) and why, the "Awaiting customer response" tick (it came back unticked,
+ * and the reply went without it), and how a send that ended while another ticket was
+ * shown went, if it failed (see `sendEndedElsewhere`). The shown ticket's draft is the
+ * box itself.
  */
 const drafts = new Map();
 
@@ -94,18 +97,35 @@ const drafts = new Map();
  * ticket shown (see `anotherTicket`). */
 let draftFor = null;
 
-/** The box's draft put aside for ticket `was` (null: none shown), and `id`'s put back. */
+/**
+ * The box's draft put aside for ticket `was` (null: none shown), and `id`'s put back;
+ * returns the outcome its send left while it was away (see `sendEndedElsewhere`), or
+ * null, for the reply form to show once the forms are cleared for the ticket.
+ */
 function swapDraft(was, id) {
   const box = $('reply-entry');
   if (was !== null) {
     if (box.value.trim() === '') drafts.delete(was);
-    else drafts.set(was, { text: box.value, ticket: formFrom || draftFor, held: heldDraft, why: $('reply-held-why').textContent });
+    else drafts.set(was, { text: box.value, ticket: formFrom || draftFor, held: heldDraft, why: $('reply-held-why').textContent, awaiting: $('reply-awaiting').checked });
   }
   const saved = (id !== null && drafts.get(id)) || null;
   drafts.delete(id);
   box.value = saved ? saved.text : '';
+  $('reply-awaiting').checked = Boolean(saved && saved.awaiting);
   draftFor = saved ? saved.ticket : null;
   holdDraft(Boolean(saved && saved.held), saved ? saved.why : '');
+  return saved?.outcome || null;
+}
+
+/**
+ * A reply to ticket `id` failed, or its answer was lost, while another ticket was shown:
+ * its draft came back with no word, and a resend of a reply the server had taken
+ * duplicated it to the customer. The draft keeps what the form would have said there
+ * (`said`: [text, failed]), shown when its ticket is shown again.
+ */
+function sendEndedElsewhere(id, said) {
+  const draft = drafts.get(id) || { text: '', ticket: null, held: false, why: '', awaiting: false };
+  drafts.set(id, { ...draft, outcome: said });
 }
 
 /** A reply was sent to ticket `id` while another was shown: its draft is not kept, unless
@@ -173,13 +193,14 @@ export async function showTicket(idText) {
   // The digits as typed (a Number rounded ids past 2^53), leading zeros aside.
   const id = ticketIdOf(idText);
   if (id !== ticketId) {
-    swapDraft(ticketId, id);
+    // The tick comes back with the draft (unticked without one).
+    const sendOutcome = swapDraft(ticketId, id);
     ticketId = id;
     for (const form of document.querySelectorAll('.ticket-actions form')) {
       const out = form.querySelector('.outcome');
       outcome(out, '');
     }
-    $('reply-awaiting').checked = false;
+    if (sendOutcome) outcome($('reply-form').querySelector('.outcome'), ...sendOutcome);
     formFrom = null;
     // The previous ticket's data never shows under this one's heading, even while loading.
     clearTicket();
@@ -225,7 +246,8 @@ export async function refreshTicket() {
   // went back to the queue while it loaded, and it retitled the queue's tab): not drawn.
   if (String(t.id) !== ticketId || $('ticket').hidden) return;
   const drawnBefore = formFrom || draftFor;
-  if (drawnBefore && isAnother(drawnBefore, t)) anotherTicket(t);
+  const another = Boolean(drawnBefore && isAnother(drawnBefore, t));
+  if (another) anotherTicket(t);
   draftFor = null;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
@@ -239,12 +261,15 @@ export async function refreshTicket() {
   drawIfChanged($('devices'), JSON.stringify([t.hardware, t.virtualGuests, t.dedicatedHosts]), () => renderDevices(t));
   const had = document.activeElement;
   const before = formFrom;
+  // A draft put back keeps its tick if it was set by hand against the ticket as it was
+  // drawn then (the draft's), as a tick does against `formFrom`.
+  const awaitingBefore = before || (another ? null : drawnBefore);
   follow($('group-select'), String(t.groupId ?? ''), before ? String(before.groupId ?? '') : undefined);
   follow($('assign-employee'), String(t.assignedEmployeeId ?? ''), before ? String(before.assignedEmployeeId ?? '') : undefined);
   // The reply sends the box as it stands, so it shows the ticket's flag (unless changed
   // by hand): always unchecked, a reply cleared a flag the page showed as set.
   const awaitingBox = $('reply-awaiting');
-  if (!before || awaitingBox.checked === Boolean(before.awaitingUserResponse)) {
+  if (!awaitingBefore || awaitingBox.checked === Boolean(awaitingBefore.awaitingUserResponse)) {
     awaitingBox.checked = Boolean(t.awaitingUserResponse);
   }
   shown = t;
@@ -513,9 +538,11 @@ function sentWith(action, ticket) {
 
 /**
  * Runs one action: the outcome (or the server's error) shows in the form. `elsewhere`
- * runs instead of `done` when the action is done but another ticket is shown by then.
+ * runs instead of `done` when the action is done but another ticket is shown by then;
+ * `failedElsewhere` with what the form would say ([text, true]) when it failed, or may
+ * not have been done, by then.
  */
-async function act(form, action, body, done, elsewhere = () => {}) {
+async function act(form, action, body, done, elsewhere = () => {}, failedElsewhere = () => {}) {
   const out = form.querySelector('.outcome');
   const pressed = document.activeElement;
   busy.add(form);
@@ -541,6 +568,7 @@ async function act(form, action, body, done, elsewhere = () => {}) {
     });
   } finally {
     if (ticketId === forTicket) outcome(out, said.textContent, said.classList.contains('error'));
+    else if (said.classList.contains('error')) failedElsewhere([said.textContent, true]);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(form);
     updateButtons();
@@ -608,7 +636,7 @@ export function initTicket(onUnauthorised) {
       // Only the reply that went: one typed while it was sending stays to be sent.
       if ($('reply-entry').value === entry) $('reply-entry').value = '';
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
-    }, () => draftSent(forTicket, entry));
+    }, () => draftSent(forTicket, entry), (said) => sendEndedElsewhere(forTicket, said));
   }));
   $('assign-form').addEventListener('submit', guard(async () => {
     if (!$('assign-employee').value) {

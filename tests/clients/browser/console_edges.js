@@ -2551,6 +2551,44 @@ const SCENARIOS = {
     report('largefont', seen);
   },
 
+  // A draft put back with its ticket came without its "Awaiting customer response"
+  // tick, and the reply went without it. A send that failed, or whose answer was lost
+  // (it may have been done), while another ticket was shown brought the draft back with
+  // no word: a resend duplicated a reply the server had taken.
+  async draftoutcomes(page) {
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    const shownOn = async () => ({
+      draft: await page.inputValue('#reply-entry'),
+      awaiting: await page.isChecked('#reply-awaiting'),
+      outcome: await text(page, '#reply-form .outcome'),
+      role: await page.getAttribute('#reply-form .outcome', 'role'),
+    });
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.fill('#reply-entry', 'Please confirm the disk works.');
+    await page.check('#reply-awaiting');
+    await open(`#/ticket/${env('OTHER')}`);
+    await navigated(page, () => page.goBack());
+    report('ticked', await shownOn());
+
+    // Each send is held until the other ticket is shown, then ends as `end` says.
+    for (const [step, end] of [['lost', (route) => route.abort('connectionreset')],
+      ['refused', (route) => route.fulfill({ status: 409, contentType: 'application/json', body: '{"error":"the ticket is locked"}' })]]) {
+      // The route added last runs first: the hold, then `end`.
+      await page.route(/\/_emulator\/tickets\/\d+\/reply$/, end);
+      const sending = await holdRequest(page, 'POST', /^tickets\/\d+\/reply$/);
+      await page.click('#reply-form button[type=submit]');
+      await sending.held;
+      await open(`#/ticket/${env('OTHER')}`);
+      await sending.release();
+      const ended = await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+      await page.unroute(/\/_emulator\/tickets\/\d+\/reply$/, end);
+      const other = await text(page, '#reply-form .outcome');
+      await navigated(page, () => page.goBack());
+      report(step, { ended, other, ...await shownOn() });
+    }
+  },
+
   // A reply draft was emptied when another ticket was opened, and Back did not bring it
   // back: each ticket keeps its own. One sent while another ticket is shown (its answer
   // held until then) is not brought back with its ticket.
