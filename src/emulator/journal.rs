@@ -633,10 +633,15 @@ fn is_a_journal(file: &std::fs::File) -> std::io::Result<()> {
     reader.seek(std::io::SeekFrom::Start(0))?;
     reader.take(256).read_to_end(&mut head)?;
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    let start = text.iter().position(|b| !b.is_ascii_whitespace());
-    let rest = start.map_or(&[][..], |i| &text[i..]);
-    let journal = rest.starts_with(LINE_START)
-        || (rest.len() < LINE_START.len() && LINE_START.starts_with(rest));
+    // Blanks anywhere up to the colon (a journal edited by hand) are no matter.
+    let start: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .take(LINE_START.len())
+        .collect();
+    let journal = start.starts_with(LINE_START)
+        || (head.len() < 256 && start.len() < LINE_START.len() && LINE_START.starts_with(&start));
     if journal {
         return Ok(());
     }
@@ -923,6 +928,9 @@ mod tests {
         assert_eq!(last_id("{\"id\": 1}\n{\"id\": 3}\n{\"id\": 2}\n"), 3);
         assert_eq!(last_id("{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3, \"tr"), 2);
         assert_eq!(last_id("not a call\n"), 0);
+        // Other contents are no journal to append to.
+        assert!(Journal::new(0, Some(&path)).is_err());
+        assert_eq!(last_id("{ \"id\" : 4, \"tr"), 0);
         let journal = Journal::new(0, Some(&path)).unwrap();
         assert_eq!(journal.next_id.load(Ordering::Relaxed), 1);
         std::fs::remove_dir_all(&dir).unwrap();
