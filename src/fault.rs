@@ -234,7 +234,7 @@ impl Fault {
     /// An id of a key's shape (an API key sent where the init id goes) is not echoed: the
     /// message reaches the journal and the log.
     pub fn not_found(id: impl std::fmt::Display) -> Fault {
-        let id = crate::secrets::without_credential_shapes(&id.to_string());
+        let id = crate::secrets::id_without_credential_shapes(&id.to_string());
         Fault::NotFound {
             class: ExceptionClass::ObjectNotFound,
             message: format!("Unable to find object with id of '{id}'."),

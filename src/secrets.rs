@@ -10,7 +10,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 /// digits) as `[redacted]`: for messages that quote a body whose credentials were never
 /// read (one that did not parse), so are not known to be redacted by name.
 pub fn without_key_shapes(text: &str) -> String {
-    redact_runs(text, |c| c.is_ascii_alphanumeric(), |_| false)
+    redact_runs(text, |c| c.is_ascii_alphanumeric(), |_| false, |_| true)
 }
 
 /// As [`without_key_shapes`], with `-` and `_` inside a run too (an IBM Cloud API key,
@@ -24,6 +24,25 @@ pub fn without_credential_shapes(text: &str) -> String {
         text,
         |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
         |run| is_type_name(run) || is_uuid(run),
+        |_| true,
+    )
+}
+
+/// As [`without_credential_shapes`], for an id that names nothing, which its "not found"
+/// message names back to the caller: a run of one kind is a method or property name
+/// (`getOpenTicketsWaitingOnCustomerCount`, a misplaced path segment) or a number, and
+/// is shown, but for one of an API key's 64 characters. A key holds letters and digits
+/// both: 64 hex digits, or an IBM Cloud key's 44 characters, all but never without one or
+/// the other.
+pub fn id_without_credential_shapes(text: &str) -> String {
+    let mixed = |run: &str| {
+        run.bytes().any(|b| b.is_ascii_digit()) && run.bytes().any(|b| b.is_ascii_alphabetic())
+    };
+    redact_runs(
+        text,
+        |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+        |run| is_type_name(run) || is_uuid(run),
+        |run| mixed(run) || run.len() == 64,
     )
 }
 
@@ -51,19 +70,17 @@ fn is_uuid(run: &str) -> bool {
             .all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-fn redact_runs(text: &str, in_run: impl Fn(char) -> bool, kept: impl Fn(&str) -> bool) -> String {
+fn redact_runs(
+    text: &str,
+    in_run: impl Fn(char) -> bool,
+    kept: impl Fn(&str) -> bool,
+    key_like: impl Fn(&str) -> bool,
+) -> String {
     const KEY_LIKE: usize = 32;
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
-    // A key holds letters and digits both: 64 hex digits, or an IBM Cloud key's 44
-    // characters, all but never without one or the other. A run of one kind is a method
-    // or property name (`getOpenTicketsWaitingOnCustomerCount`) or a number, which a
-    // "not found" message names back to its caller.
-    let mixed = |run: &str| {
-        run.bytes().any(|b| b.is_ascii_digit()) && run.bytes().any(|b| b.is_ascii_alphabetic())
-    };
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= KEY_LIKE && mixed(run) && !kept(run) {
+        if run.len() >= KEY_LIKE && key_like(run) && !kept(run) {
             out.push_str("[redacted]");
         } else {
             out.push_str(run);
@@ -311,11 +328,20 @@ mod tests {
         for name in [
             "SoftLayer_Network_Bandwidth_Version1_Allotment_Detail",
             "SoftLayer_Network_Cdn_Ad_Feed_Detail_Version1",
-            // Runs of one kind: a method name, a number.
-            "getOpenTicketsWaitingOnCustomerCount",
-            "1234567890123456789012345678901234567890",
         ] {
             assert_eq!(without_credential_shapes(name), name);
+        }
+        // Quoted from a body, a run of one kind may be a password or the seeded key of
+        // 64 digits; as an id that names nothing, a method name or a number is shown.
+        for (run, as_id) in [
+            ("getOpenTicketsWaitingOnCustomerCount", true),
+            ("1234567890123456789012345678901234567890", true),
+            (&*"1".repeat(64), false),
+            ("0123456789abcdef0123456789abcdef", false),
+        ] {
+            assert_eq!(without_credential_shapes(run), "[redacted]", "{run}");
+            let shown = id_without_credential_shapes(run);
+            assert_eq!(shown == run, as_id, "{run}: {shown}");
         }
         // A key after the prefix is no type name.
         assert_eq!(

@@ -351,7 +351,10 @@ fn with_fired(
                      rest did not: {error}"
                 ),
             };
-            answer(500, json!({ "error": message, "fired": listed(&fired) }))
+            // With what the change itself answers (the clock's time, what was restored).
+            reply["error"] = json!(message);
+            reply["fired"] = listed(&fired);
+            answer(500, reply)
         }
     }
 }

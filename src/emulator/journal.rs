@@ -622,27 +622,26 @@ const TAIL_BYTES: u64 = 1024 * 1024;
 const MAX_TAIL_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Refuses a file that holds something other than journal lines: a typo naming another
-/// server's database, a snapshot or an export had every call appended to the end of it.
-/// A journal's first line begins `{"id":` (a byte-order mark before it, or the line cut
-/// short by a crash, is still one).
+/// server's database, a snapshot, an export or a saved reply (whose objects begin
+/// `{"id":` too) had every call appended to the end of it. A journal's first line begins
+/// `{"id":N,"time":` (blanks anywhere in that, a byte-order mark before it, or the line
+/// cut short there by a crash, still make one).
 fn is_a_journal(file: &std::fs::File) -> std::io::Result<()> {
     use std::io::{Read, Seek};
-    const LINE_START: &[u8] = b"{\"id\":";
-    let mut head = Vec::with_capacity(256);
+    const READ: u64 = 64 * 1024;
+    let mut head = Vec::new();
     let mut reader = file;
     reader.seek(std::io::SeekFrom::Start(0))?;
-    reader.take(256).read_to_end(&mut head)?;
+    reader.take(READ).read_to_end(&mut head)?;
+    let whole = (head.len() as u64) < READ;
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    // Blanks anywhere up to the colon (a journal edited by hand) are no matter.
     let start: Vec<u8> = text
         .iter()
         .copied()
         .filter(|b| !b.is_ascii_whitespace())
-        .take(LINE_START.len())
+        .take(64)
         .collect();
-    let journal = start.starts_with(LINE_START)
-        || (head.len() < 256 && start.len() < LINE_START.len() && LINE_START.starts_with(&start));
-    if journal {
+    if journal_line_start(&start, whole) {
         return Ok(());
     }
     Err(std::io::Error::new(
@@ -651,9 +650,24 @@ fn is_a_journal(file: &std::fs::File) -> std::io::Result<()> {
             "it is a SQLite database, not a journal: name a new file or an earlier journal"
         } else {
             "it holds no journal lines (JSON objects, one per line, each beginning \
-             {\"id\":): name a new file or an earlier journal"
+             {\"id\":N,\"time\":): name a new file or an earlier journal"
         },
     ))
+}
+
+/// Whether `start` (a first line's bytes, blanks taken out) begins `{"id":N,"time":`, or,
+/// for a file read `whole`, is that cut short (an empty file too).
+fn journal_line_start(start: &[u8], whole: bool) -> bool {
+    let cut = |rest: &[u8], expected: &[u8]| whole && expected.starts_with(rest);
+    let Some(rest) = start.strip_prefix(b"{\"id\":") else {
+        return cut(start, b"{\"id\":");
+    };
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let after = &rest[digits..];
+    if digits == 0 {
+        return after.is_empty() && whole;
+    }
+    after.starts_with(b",\"time\":") || cut(after, b",\"time\":")
 }
 
 /// Whether `--journal` names a regular file (or one still to be made), which is locked
@@ -930,7 +944,10 @@ mod tests {
         assert_eq!(last_id("not a call\n"), 0);
         // Other contents are no journal to append to.
         assert!(Journal::new(0, Some(&path)).is_err());
-        assert_eq!(last_id("{ \"id\" : 4, \"tr"), 0);
+        // A saved reply's object begins {"id": too.
+        assert_eq!(last_id("{\"id\":160000001,\"title\":\"x\"}"), 160000001);
+        assert!(Journal::new(0, Some(&path)).is_err());
+        assert_eq!(last_id("{ \"id\" : 4, \"ti"), 0);
         let journal = Journal::new(0, Some(&path)).unwrap();
         assert_eq!(journal.next_id.load(Ordering::Relaxed), 1);
         std::fs::remove_dir_all(&dir).unwrap();

@@ -211,7 +211,7 @@ fn record_of(
                 crate::services::id_of(v).map_or_else(
                     || match v {
                         crate::value::Value::String(s) => {
-                            J::from(crate::secrets::without_credential_shapes(s))
+                            J::from(crate::secrets::id_without_credential_shapes(s))
                         }
                         other => J::from(other),
                     },

@@ -146,7 +146,11 @@ fn run_batch(conn: &rusqlite::Connection) -> Result<(Fired, usize), SupportError
                 ran
             }
             Err(e) => {
-                step("ROLLBACK TO due_action; RELEASE due_action")?;
+                // An interrupt (the SQL time budget) rolls the whole transaction back, and
+                // with it the savepoint: its own error ("no such savepoint") hid why.
+                if step("ROLLBACK TO due_action; RELEASE due_action").is_err() {
+                    return Err(e);
+                }
                 Ran::Failed(e.to_string())
             }
         };

@@ -197,13 +197,17 @@ fn a_journal_that_names_a_file_of_other_contents_is_refused() {
     assert!(status.success());
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, "my notes\n").unwrap();
-    // An export is JSON too, but no journal's lines.
+    // An export is JSON too, but no journal's lines; nor is a saved reply, whose object
+    // begins {"id": as a journal line does.
     let export = dir.path().join("export.json");
     std::fs::write(&export, "{\n  \"SoftLayer_Account\": []\n}\n").unwrap();
+    let reply = dir.path().join("ticket.json");
+    std::fs::write(&reply, "{\"id\":160000001,\"title\":\"Disk\"}").unwrap();
     for (file, why) in [
         (&other, "it is a SQLite database, not a journal"),
         (&notes, "it holds no journal lines"),
         (&export, "it holds no journal lines"),
+        (&reply, "it holds no journal lines"),
     ] {
         let before = std::fs::read(file).unwrap();
         let stderr = refused(
@@ -229,7 +233,13 @@ fn a_journal_that_names_a_file_of_other_contents_is_refused() {
         );
     }
     // A journal, with a byte-order mark or its first line cut short by a crash, is one.
-    for (name, text) in [("bom.jsonl", "\u{feff}{\"id\":7}\n"), ("cut.jsonl", "{\"i")] {
+    for (name, text) in [
+        (
+            "bom.jsonl",
+            "\u{feff}{\"id\":7,\"time\":\"2026-12-07T00:00:00Z\"}\n",
+        ),
+        ("cut.jsonl", "{\"i"),
+    ] {
         let journal = dir.path().join(name);
         std::fs::write(&journal, text).unwrap();
         let mut child = Command::new(SERVER_BIN)
