@@ -129,9 +129,16 @@ function sendEndedElsewhere(id, said) {
 }
 
 /** A reply was sent to ticket `id` while another was shown: its draft is not kept, unless
- * it was written on since (the box kept a reply typed while one was sending). */
-function draftSent(id, entry) {
-  if (drafts.get(id)?.text === entry) drafts.delete(id);
+ * it was written on since (the box kept a reply typed while one was sending). One kept
+ * takes the flag the reply set (`ticket`: the answer's, if read), as `sentWith` does for
+ * the ticket shown: against the flag as drawn before, the tick sent stayed as a choice
+ * made by hand, and came back ticked after someone cleared the flag. */
+function draftSent(id, entry, ticket) {
+  const draft = drafts.get(id);
+  if (draft?.text === entry) drafts.delete(id);
+  else if (draft?.ticket && ticket) {
+    drafts.set(id, { ...draft, ticket: { ...draft.ticket, awaitingUserResponse: ticket.awaitingUserResponse } });
+  }
 }
 
 /** Whether `t`, under the id of `was`, is another ticket: another account's, or made at another time. */
@@ -538,7 +545,8 @@ function sentWith(action, ticket) {
 
 /**
  * Runs one action: the outcome (or the server's error) shows in the form. `elsewhere`
- * runs instead of `done` when the action is done but another ticket is shown by then;
+ * runs instead of `done` (with the answer's ticket, if read) when the action is done but
+ * another ticket is shown by then;
  * `failedElsewhere` with what the form would say ([text, true]) when it failed, or may
  * not have been done, by then.
  */
@@ -555,7 +563,7 @@ async function act(form, action, body, done, elsewhere = () => {}, failedElsewhe
   try {
     await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => {
       if (ticketId !== forTicket) {
-        elsewhere();
+        elsewhere(answer.ticket);
         return '';
       }
       sentWith(action, answer.ticket);
@@ -636,7 +644,7 @@ export function initTicket(onUnauthorised) {
       // Only the reply that went: one typed while it was sending stays to be sent.
       if ($('reply-entry').value === entry) $('reply-entry').value = '';
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
-    }, () => draftSent(forTicket, entry), (said) => sendEndedElsewhere(forTicket, said));
+    }, (ticket) => draftSent(forTicket, entry, ticket), (said) => sendEndedElsewhere(forTicket, said));
   }));
   $('assign-form').addEventListener('submit', guard(async () => {
     if (!$('assign-employee').value) {
