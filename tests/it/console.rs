@@ -985,6 +985,33 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// A reply sent with the Awaiting tick while another ticket was shown, its draft written
+/// on meanwhile: back on its ticket the box stayed ticked after the flag was cleared
+/// elsewhere. A send refused while away said so again after a sign-out and sign-in. The
+/// box follows the flag, and the draft comes back without the old word.
+#[test]
+fn browser_a_draft_sent_away_follows_the_flag_and_forgets_its_word_at_sign_out() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "sentaway",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    let s = browser.step("cleared");
+    assert_eq!(s["sent"], true, "{s}");
+    assert_eq!(s["set"], true, "{s}");
+    assert_eq!(s["draft"], "one and more", "{s}");
+    assert_eq!(s["awaiting"], false, "{s}");
+    let s = browser.step("signedin");
+    assert_eq!(s["refused"], true, "{s}");
+    assert_eq!(s["draft"], "one and more", "{s}");
+    assert_eq!(s["outcome"], "", "{s}");
+    assert_done(&mut browser);
+}
+
 /// With a larger default font (24 px, Chrome's "Very large") the header's title was
 /// squeezed to a letter a line, and at 800 px the ticket kept a sliver beside the 22rem
 /// side panel: the title keeps whole words, nothing scrolls sideways, and the ticket

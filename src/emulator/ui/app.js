@@ -4,7 +4,7 @@
 import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
 import { $, withdraw, justActed, outcome, placeOf, findPlace, usable } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
-import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf, clearTicket } from './ticket.js';
+import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf, clearTicket, forgetSendOutcomes } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
 import { initJournal, showJournal, refreshJournal, showFaults, refreshFaults, setJournalChoices } from './journal.js';
 
@@ -77,8 +77,10 @@ function signIn(message = '') {
   }
   clearTicket();
   // Nor what the actions said, which came back on signing in again (an action still on
-  // its way says what it did when it is answered).
+  // its way says what it did when it is answered), nor what a reply's send said while
+  // its ticket was not shown (its draft stays).
   for (const out of document.querySelectorAll('.outcome')) outcome(out, '');
+  forgetSendOutcomes();
   // An open preview, emptied, stayed as an empty frame without its Close button.
   $('preview').hidden = true;
   // The dot is drawn from the state: a page signed out is not live.

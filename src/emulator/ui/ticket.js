@@ -128,6 +128,16 @@ function sendEndedElsewhere(id, said) {
   drafts.set(id, { ...draft, outcome: said });
 }
 
+/** What the sends that ended away said is dropped from the drafts (their text stays): a
+ * sign-out clears what the actions said, and a refusal came back with its ticket after
+ * signing in again. */
+export function forgetSendOutcomes() {
+  for (const [id, { outcome: said, ...draft }] of drafts) {
+    if (draft.text.trim() === '') drafts.delete(id);
+    else drafts.set(id, draft);
+  }
+}
+
 /** A reply was sent to ticket `id` while another was shown: its draft is not kept, unless
  * it was written on since (the box kept a reply typed while one was sending). One kept
  * takes the flag the reply set (`ticket`: the answer's, if read), as `sentWith` does for

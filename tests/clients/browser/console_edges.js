@@ -2527,6 +2527,47 @@ const SCENARIOS = {
     report('cleared', { question, outcome: await text(page, '#journal-outcome'), left: (await api(page, 'GET', 'journal')).total });
   },
 
+  // A reply sent with the Awaiting tick while another ticket was shown, its draft
+  // written on meanwhile: back on its ticket, the box stayed ticked after someone
+  // cleared the flag (the tick sent was taken for one set by hand). And a send refused
+  // while away said so again after a sign-out and sign-in, which clear what actions said.
+  async sentaway(page) {
+    const open = (id) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, `#/ticket/${id}`));
+    const reply = /\/_emulator\/tickets\/\d+\/reply$/;
+    // Sends the box as it stands, held until the other ticket is shown.
+    const sendAway = async (typed) => {
+      const sending = await holdRequest(page, 'POST', /^tickets\/\d+\/reply$/);
+      await page.click('#reply-form button[type=submit]');
+      await sending.held;
+      if (typed) await page.type('#reply-entry', typed);
+      await open(env('OTHER'));
+      await sending.release();
+      return until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+    };
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await api(page, 'POST', `tickets/${env('TICKET')}/awaiting-response`, { value: false });
+    await page.fill('#reply-entry', 'one');
+    await page.check('#reply-awaiting');
+    const sent = await sendAway(' and more');
+    const set = (await api(page, 'GET', `tickets/${env('TICKET')}`)).awaitingUserResponse;
+    await api(page, 'POST', `tickets/${env('TICKET')}/awaiting-response`, { value: false });
+    await open(env('TICKET'));
+    report('cleared', { sent, set, draft: await page.inputValue('#reply-entry'), awaiting: await page.isChecked('#reply-awaiting') });
+
+    const refuse = (route) => route.fulfill({ status: 409, contentType: 'application/json', body: '{"error":"the ticket is locked"}' });
+    await page.route(reply, refuse);
+    const refused = await sendAway('');
+    await page.unroute(reply, refuse);
+    await page.click('#sign-out');
+    await page.fill('#token', TOKEN);
+    await page.click('#sign-in-form button[type=submit]');
+    await page.locator('#sign-in').waitFor({ state: 'hidden' });
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await open(env('TICKET'));
+    report('signedin', { refused, draft: await page.inputValue('#reply-entry'), outcome: await text(page, '#reply-form .outcome') });
+  },
+
   // With a larger default font (Chrome's "Very large", 24 px) the header's title was
   // squeezed to a letter a line (the header up to 615 px tall), and at 800 px the ticket
   // page kept its 22rem side panel beside a sliver of ticket: the breakpoint was in px.
