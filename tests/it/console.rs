@@ -1012,6 +1012,19 @@ fn browser_a_draft_sent_away_follows_the_flag_and_forgets_its_word_at_sign_out()
     assert_done(&mut browser);
 }
 
+/// At 320-350 px and the default font, Sign out dropped to a row of its own below the
+/// title: it stays on the title's row, the links on the next.
+#[test]
+fn browser_sign_out_stays_beside_the_title_on_a_narrow_screen() {
+    let server = Server::start();
+    let mut browser = edges(&server, "narrowheader", &[("TICKET", "160000001".to_string())]);
+    let s = browser.step("narrowheader");
+    for width in ["320", "350"] {
+        assert_eq!(s[width]["titleRow"], true, "{width}: {s}");
+    }
+    assert_done(&mut browser);
+}
+
 /// With a larger default font (24 px, Chrome's "Very large") the header's title was
 /// squeezed to a letter a line, and at 800 px the ticket kept a sliver beside the 22rem
 /// side panel: the title keeps whole words, nothing scrolls sideways, and the ticket

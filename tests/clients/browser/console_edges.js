@@ -2568,6 +2568,22 @@ const SCENARIOS = {
     report('signedin', { refused, draft: await page.inputValue('#reply-entry'), outcome: await text(page, '#reply-form .outcome') });
   },
 
+  // At 320-350 px and the default font, Sign out dropped to a row of its own below the
+  // title (the bar 134 px tall instead of 96): the title took its one-line width.
+  async narrowheader(page) {
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#live[data-state=live]').waitFor();
+    const seen = {};
+    for (const width of [320, 350]) {
+      await page.setViewportSize({ width, height: 800 });
+      seen[width] = await page.evaluate(() => {
+        const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+        return { titleRow: box('#sign-out').top < box('.bar h1').bottom, bar: Math.round(box('.bar').height) };
+      });
+    }
+    report('narrowheader', seen);
+  },
+
   // With a larger default font (Chrome's "Very large", 24 px) the header's title was
   // squeezed to a letter a line (the header up to 615 px tall), and at 800 px the ticket
   // page kept its 22rem side panel beside a sliver of ticket: the breakpoint was in px.
