@@ -2537,6 +2537,18 @@ fn concurrent_clock_changes_list_every_action_they_ran() {
     }
 }
 
+/// Imports `doc` (actions due in January 2031), sets the clock before them and moves it
+/// past them all; the move's reply.
+fn import_then_pass_january_2031(control: &Control, doc: &J) -> J {
+    control.ok("POST", "/_emulator/import", Some(doc));
+    control.ok(
+        "POST",
+        "/_emulator/clock",
+        Some(&json!({"set": "2031-01-01T00:00:00Z"})),
+    );
+    control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "30d"})))
+}
+
 /// A clock move past more actions than one write transaction runs (200) runs them all,
 /// in order, and lists them all. 17,000 at once outran the 10 s SQL budget: undone and
 /// tried again every second for good, each try holding every API write for ~10 s. Here
@@ -2587,13 +2599,7 @@ fn a_clock_move_past_many_actions_runs_them_all_in_batches() {
                     "runDate": format!("2031-01-{:02}T12:00:00-06:00", 2 + i % 20)}));
         }
     }
-    control.ok("POST", "/_emulator/import", Some(&doc));
-    control.ok(
-        "POST",
-        "/_emulator/clock",
-        Some(&json!({"set": "2031-01-01T00:00:00Z"})),
-    );
-    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "30d"})));
+    let clock = import_then_pass_january_2031(&control, &doc);
     let fired = clock["fired"].as_array().expect("fired");
     assert_eq!(fired.len(), 2 * TICKETS as usize, "{}", fired.len());
     let mut seen = std::collections::HashMap::new();
@@ -2639,13 +2645,7 @@ fn actions_that_share_a_transaction_both_run() {
              "transactionId": 50001, "kind": "AUTO_CLOSE", "createDate": at,
              "runDate": "2031-01-03T12:00:00-06:00"}],
     });
-    control.ok("POST", "/_emulator/import", Some(&doc));
-    control.ok(
-        "POST",
-        "/_emulator/clock",
-        Some(&json!({"set": "2031-01-01T00:00:00Z"})),
-    );
-    let clock = control.ok("POST", "/_emulator/clock", Some(&json!({"advance": "30d"})));
+    let clock = import_then_pass_january_2031(&control, &doc);
     assert_eq!(
         clock["fired"],
         json!([
