@@ -1017,7 +1017,11 @@ fn browser_a_draft_sent_away_follows_the_flag_and_forgets_its_word_at_sign_out()
 #[test]
 fn browser_sign_out_stays_beside_the_title_on_a_narrow_screen() {
     let server = Server::start();
-    let mut browser = edges(&server, "narrowheader", &[("TICKET", "160000001".to_string())]);
+    let mut browser = edges(
+        &server,
+        "narrowheader",
+        &[("TICKET", "160000001".to_string())],
+    );
     let s = browser.step("narrowheader");
     for width in ["320", "350"] {
         assert_eq!(s[width]["titleRow"], true, "{width}: {s}");
