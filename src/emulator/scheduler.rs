@@ -56,20 +56,18 @@ pub struct Unfinished {
 /// Runs every scheduled action that is due, in batches of write transactions, in its
 /// `turn`.
 pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, Unfinished> {
-    let mut fired = Vec::new();
     // Most seconds nothing is due: find out with a read, and leave the writer (and the
     // reply cache, which any write invalidates) alone.
-    let due = store.read(|conn| harness::due_scheduled_actions(conn, 1));
-    match due {
-        Ok(due) if due.is_empty() => return Ok(fired),
-        Ok(_) => {}
-        Err(e) => {
-            return Err(Unfinished {
-                fired,
-                error: e.into(),
-            });
-        }
+    let due = store
+        .read(|conn| harness::due_scheduled_actions(conn, 1))
+        .map_err(|e| Unfinished {
+            fired: Vec::new(),
+            error: e.into(),
+        })?;
+    if due.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut fired = Vec::new();
     loop {
         // Every action a batch reads is removed by it, run or not, so each batch moves on.
         let (batch, read) = match store.write(run_batch) {

@@ -256,19 +256,18 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let files = files::files_arg(ctx, 2)?;
     files::check_count(&files, MAX_UPDATE_FILES)?;
     let administrative = ticket.get_i64("serverAdministrationFlag").unwrap_or(0) != 0;
-    // A nil, blank or empty subjectId is none given: Axis 1 stubs send every member they
-    // were not set as xsi:nil, and edit was refused as a create without a subject. A 0 is
-    // one given, and refused as SLDN's edit page says.
-    let new_subject = template.subject_id;
     refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     // The Ruby client's `ticket.update(body)` sends the whole ticket back: its own
     // subjectId again is no change of subject, and keeps the title it has.
     let same_subject =
         template.subject_id.is_some() && template.subject_id == ticket.get_i64("subjectId");
     let mut changes = Struct::new();
+    // A nil, blank or empty subjectId is none given: Axis 1 stubs send every member they
+    // were not set as xsi:nil, and edit was refused as a create without a subject. A 0 is
+    // one given, and refused as SLDN's edit page says.
     if !administrative
         && !same_subject
-        && let Some(subject_id) = new_subject
+        && let Some(subject_id) = template.subject_id
     {
         if subject_id == 0 {
             return Err(exception(
