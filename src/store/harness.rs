@@ -124,7 +124,8 @@ pub fn due_scheduled_actions(conn: &Connection, limit: usize) -> Result<Vec<Row>
     )
 }
 
-/// Removes a scheduled action once it has run, with its transaction.
+/// Removes a scheduled action (run, or unscheduled by the API), with its transaction
+/// unless another action still names it.
 pub fn remove_scheduled_action(conn: &Connection, action: &Row) -> Result<()> {
     if let Some(id) = action.id() {
         conn.execute(

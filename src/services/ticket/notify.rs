@@ -167,16 +167,10 @@ fn unschedule_kind(ctx: &Ctx, ticket: i64, kind: ScheduleKind) -> Result<usize, 
     ]);
     let existing = store::find(ctx.conn, SCHEDULED, &key)?;
     for action in &existing {
-        if let Some(id) = action.id() {
-            store::delete_where(ctx.conn, SCHEDULED, &fields([("id", Value::Int(id))]))?;
-        }
-        if let Some(t) = action.get_i64("transactionId") {
-            store::delete_where(
-                ctx.conn,
-                "SoftLayer_Provisioning_Version1_Transaction",
-                &fields([("id", Value::Int(t))]),
-            )?;
-        }
+        // As the scheduler removes one it ran: an imported transaction two actions share
+        // stays while the other names it (deleting it failed the foreign key, and the
+        // alert could be neither removed nor replaced).
+        store::harness::remove_scheduled_action(ctx.conn, action)?;
     }
     Ok(existing.len())
 }
