@@ -46,6 +46,33 @@ pub fn id_without_credential_shapes(text: &str) -> String {
     )
 }
 
+/// [`id_without_credential_shapes`] through a JSON value: its texts and member names
+/// (an init id sent as a struct or list, or base64 text of a key).
+pub fn json_without_credential_shapes(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        J::String(s) => J::String(id_without_credential_shapes(&s)),
+        J::Array(items) => J::Array(
+            items
+                .into_iter()
+                .map(json_without_credential_shapes)
+                .collect(),
+        ),
+        J::Object(members) => J::Object(
+            members
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        id_without_credential_shapes(&k),
+                        json_without_credential_shapes(v),
+                    )
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// `SoftLayer_` and a name of letters, digits (`…_Version1_…`) and `_`, not starting
 /// with a digit: a key's run of hex digits after the prefix still reads as a key (a word
 /// of hex letters alone, `Ad`, `Feed`, is a name's).

@@ -202,19 +202,15 @@ fn record_of(
         account,
         // The id the call named, however it was written (`<base64>`, `160000101.0`), so
         // that `replay` sends what the server read; an id that names nothing as sent, but
-        // for text of a key's shape (an API key sent where the id goes).
+        // for text of a key's shape (an API key sent where the id goes, also inside a
+        // struct or list, or as `<base64>` of it).
         init_id: call
             .headers
             .init_id
             .as_ref()
             .map(|v| {
                 crate::services::id_of(v).map_or_else(
-                    || match v {
-                        crate::value::Value::String(s) => {
-                            J::from(crate::secrets::id_without_credential_shapes(s))
-                        }
-                        other => J::from(other),
-                    },
+                    || crate::secrets::json_without_credential_shapes(J::from(v)),
                     J::from,
                 )
             })
