@@ -625,7 +625,7 @@ impl Walker<'_> {
             Some(single @ Value::Struct(_)) => std::slice::from_ref(single),
             _ => return,
         };
-        let keyword = op.as_str().map(|s| s.trim_ascii().to_ascii_lowercase());
+        let keyword = op.as_str().map(keyword);
         let takes: &[&str] = match keyword.as_deref() {
             Some("orderby") => &["sort", "sortOrder"],
             Some("in" | "not in" | "or" | "and") => &["data"],
@@ -718,7 +718,7 @@ impl Walker<'_> {
                 return Ok(self.push(Operation::Compare(Comparison::Equal, operand))?);
             }
         };
-        let keyword = text.to_ascii_lowercase();
+        let keyword = keyword(text);
         let operation = match keyword.as_str() {
             "orderby" => {
                 let descending = match option_first(options, "sort") {
@@ -856,9 +856,21 @@ impl Walker<'_> {
     }
 }
 
+/// An operation's words without case, one blank apart: `not  in` and `NOT\tIN` are
+/// `not in` (read as text they compared a title with the words, matching nothing).
+fn keyword(text: &str) -> String {
+    let mut words = text.split_ascii_whitespace();
+    let mut out = words.next().unwrap_or_default().to_ascii_lowercase();
+    for word in words {
+        out.push(' ');
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
+}
+
 fn is_named_operation(text: &str) -> bool {
     matches!(
-        text.to_ascii_lowercase().as_str(),
+        keyword(text).as_str(),
         "orderby"
             | "in"
             | "not in"
@@ -1076,15 +1088,10 @@ impl Prop<'_> {
     fn literal_operation(&self, text: &str) -> Result<Operation, Bad> {
         // The two words may stand apart by any blanks (`is  null`, `not\tnull`), as the
         // operators may from their operands; read as text they would match a literal title.
-        let words: Vec<String> = text
-            .split_ascii_whitespace()
-            .map(str::to_ascii_lowercase)
-            .collect();
-        if words == ["is", "null"] {
-            return Ok(Operation::IsNull);
-        }
-        if words == ["not", "null"] {
-            return Ok(Operation::NotNull);
+        match keyword(text).as_str() {
+            "is null" => return Ok(Operation::IsNull),
+            "not null" => return Ok(Operation::NotNull),
+            _ => {}
         }
         let run: String = text.chars().take_while(|c| is_operator_char(*c)).collect();
         let operator = OPERATORS.iter().find(|o| text.starts_with(**o));
@@ -1406,6 +1413,19 @@ mod tests {
         let f = parse(r#"{"priority": {"operation": "not in", "options": [{"name": "data", "value": [2, null]}]}}"#)
             .unwrap();
         assert!(!f.conditions[0].operation.holds_for_null());
+        // The words apart by any blanks, in any case: they were compared as a title's.
+        for spelt in ["not  in", "NOT\tIN", " not\nin ", "In"] {
+            let f = parse(&format!(
+                r#"{{"priority": {{"operation": {spelt:?}, "options": [{{"name": "data", "value": [2]}}]}}}}"#
+            ))
+            .unwrap();
+            assert!(
+                matches!(&f.conditions[0].operation, Operation::In(items, yes) if items.len() == 1 && *yes == (spelt == "In")),
+                "{spelt}: {:?}",
+                f.conditions[0].operation
+            );
+            assert!(f.ignored.is_empty(), "{spelt}: {:?}", f.ignored);
+        }
     }
 
     /// An option the operation does not read is named: the search is kept, and the
