@@ -738,6 +738,9 @@ fn last_recorded_id(file: &std::fs::File) -> std::io::Result<u64> {
             lines.next();
         }
         let highest = lines
+            // The file's first line may begin with a byte-order mark (`is_a_journal` takes
+            // it): a one-line journal so begun restarted the ids at 1.
+            .map(|line| line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line))
             .filter_map(|line| serde_json::from_slice::<Recorded>(line).ok())
             .map(|call| call.id)
             .max();
@@ -944,6 +947,8 @@ mod tests {
         assert_eq!(last_id("not a call\n"), 0);
         // Other contents are no journal to append to.
         assert!(Journal::new(0, Some(&path)).is_err());
+        // A byte-order mark before the first line, its only one.
+        assert_eq!(last_id("\u{FEFF}{\"id\":7,\"time\":\"a\"}\n"), 7);
         // A saved reply's object begins {"id": too.
         assert_eq!(last_id("{\"id\":160000001,\"title\":\"x\"}"), 160000001);
         assert!(Journal::new(0, Some(&path)).is_err());
