@@ -44,7 +44,7 @@ pub fn turn() -> Turn {
 /// imported month) outran the 10 s SQL budget: interrupted and undone, they were tried
 /// again every second for good, and every API write waited behind them. A batch takes
 /// about 25 ms (bench/scheduled-actions.sh), and the writer is free between batches.
-const BATCH: usize = 200;
+pub const BATCH: usize = 200;
 
 /// Due actions that ran before a batch failed, and its error: the batches before it are
 /// committed, and their mail sent.
