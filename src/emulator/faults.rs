@@ -2,13 +2,14 @@
 //! retry and error paths run against the failures SoftLayer clients are known to meet.
 //!
 //! `POST /_emulator/faults` adds a rule:
-//! `{service?, method?, user?, transport?, probability? | times?, latency_ms?,
+//! `{service?, method?, user?, transport?, after?, probability? | times?, latency_ms?,
 //!   fault?: {class, message}, http?: {status}, drop_connection?, preset?}`.
 //! A call matches when every field given matches (names without case); then, after
 //! `latency_ms`, it is answered with the fault in the transport's own format (as the
 //! server's own faults are), or with a bare HTTP error status, or its connection is
-//! closed without an answer. `times` limits how often a rule fires (it is removed
-//! afterwards); `probability` (0–1) fires it at random. `GET` lists the rules with how
+//! closed without an answer. `after` lets that many matching calls through first (a
+//! fault on the third page of a list); `times` limits how often a rule fires (it is
+//! removed afterwards); `probability` (0–1) fires it at random. `GET` lists the rules with how
 //! often each fired; `DELETE /_emulator/faults[/{id}]` removes them. Every injection is
 //! marked in the journal (`injected`: the rule's id) and counted in `/metrics`.
 //!
@@ -72,6 +73,8 @@ struct Rule {
     method: Option<String>,
     user: Option<String>,
     transport: Option<String>,
+    /// Matching calls still to let through before the rule may fire.
+    after: u64,
     probability: Option<f64>,
     times: Option<u64>,
     latency_ms: u64,
@@ -98,6 +101,7 @@ impl Rule {
             "method": self.method,
             "user": self.user,
             "transport": self.transport,
+            "after": self.after,
             "probability": self.probability,
             "times": self.times,
             "latency_ms": self.latency_ms,
@@ -216,6 +220,7 @@ impl Faults {
             "method",
             "user",
             "transport",
+            "after",
             "probability",
             "times",
             "latency_ms",
@@ -329,7 +334,7 @@ impl Faults {
         // A number given as null is refused, not read as left out: JSON.stringify writes
         // NaN (a form's "50%", say) as null, and `times: null` read as "no limit" would
         // make a rule meant to fire once fire for ever.
-        for k in ["latency_ms", "probability", "times"] {
+        for k in ["latency_ms", "probability", "times", "after"] {
             if body.get(k).is_some_and(J::is_null) {
                 return Err(RuleError(format!(
                     "\"{k}\" is null; give a number, or leave the field out"
@@ -363,6 +368,12 @@ impl Faults {
                     .ok_or_else(|| RuleError("\"times\" is a positive integer".into()))?,
             ),
         };
+        let after = match body.get("after") {
+            None => 0,
+            Some(a) => a.as_u64().ok_or_else(|| {
+                RuleError("\"after\" is a whole number of calls to let through first".into())
+            })?,
+        };
         let transport = text(body, "transport")?;
         if let Some(t) = &transport
             && !is_transport(t)
@@ -384,6 +395,7 @@ impl Faults {
             method,
             user,
             transport,
+            after,
             probability,
             times,
             latency_ms,
@@ -436,9 +448,17 @@ impl Faults {
         let user = if names_users { user() } else { None };
         let user = user.as_deref();
         let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
-        let index = rules.iter().position(|r| {
-            r.matches(transport, service, method, user)
-                && r.probability.is_none_or(|p| random_unit() < p)
+        // A rule still letting calls through counts this one and stands aside; a later
+        // rule may fire for it.
+        let index = rules.iter_mut().position(|r| {
+            if !r.matches(transport, service, method, user) {
+                return false;
+            }
+            if r.after > 0 {
+                r.after -= 1;
+                return false;
+            }
+            r.probability.is_none_or(|p| random_unit() < p)
         })?;
         let rule = &mut rules[index];
         rule.fired += 1;
@@ -509,6 +529,29 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_lets_its_after_calls_through_and_others_meet_them() {
+        let f = Faults::default();
+        let rule = f
+            .add(&json!({"method": "getObject", "preset": "rate_limit", "after": 2, "times": 1}))
+            .unwrap();
+        assert_eq!(rule["after"], 2, "{rule}");
+        f.add(&json!({"service": "SoftLayer_Ticket", "latency_ms": 5}))
+            .unwrap();
+        let call = || f.check("xmlrpc", "SoftLayer_Ticket", "getObject", &|| None);
+        // The two let through meet the next rule; other methods count for nothing.
+        assert_eq!(call().unwrap().action, Action::Delay);
+        assert!(
+            f.check("xmlrpc", "SoftLayer_Ticket", "getUpdates", &|| None)
+                .is_some()
+        );
+        assert_eq!(f.list()["rules"][0]["after"], 1);
+        assert_eq!(call().unwrap().action, Action::Delay);
+        assert!(matches!(call().unwrap().action, Action::Fault { .. }));
+        assert_eq!(call().unwrap().action, Action::Delay);
+        assert_eq!(f.list()["rules"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
     fn bad_rules_are_refused() {
         let f = Faults::default();
         for bad in [
@@ -522,6 +565,10 @@ mod tests {
             json!({"http": {"status": 200}}),
             json!({"probability": 2, "drop_connection": true}),
             json!({"times": 0, "drop_connection": true}),
+            json!({"after": -1, "drop_connection": true}),
+            json!({"after": "2", "drop_connection": true}),
+            json!({"after": 1.5, "drop_connection": true}),
+            json!({"after": null, "drop_connection": true}),
             json!({"colour": "red", "drop_connection": true}),
             json!({"fault": {"class": "SoftLayer_Exception", "mesage": "typo"}}),
             json!({"http": {"status": 503, "body": "x"}}),

@@ -1982,7 +1982,7 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
     let mut browser = edges(&server, "faultform", &[]);
     let s = browser.step("refused");
     let refused = s["refused"].as_object().unwrap();
-    assert_eq!(refused.len(), 7, "{s}");
+    assert_eq!(refused.len(), 8, "{s}");
     for (typed, seen) in refused {
         assert_eq!(seen["error"], 1, "{typed}: {s}");
         let (field, value) = typed.split_once(' ').unwrap();
@@ -2003,7 +2003,12 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
     assert_eq!(alone["focused"], "#r-class", "{s}");
     assert_eq!(s["rulesAfterRefusals"], 0, "{s}");
     assert_eq!(s["postsAfterRefusals"], 0, "{s}");
-    assert_eq!(s["added"], json!([{"times": 1, "probability": 0.5}]), "{s}");
+    assert_eq!(
+        s["added"],
+        json!([{"after": 2, "times": 1, "probability": 0.5}]),
+        "{s}"
+    );
+    assert_eq!(s["howOften"], "after 2 more calls, 1 time, p=0.5", "{s}");
     assert_done(&mut browser);
 }
 

@@ -746,12 +746,44 @@ fn a_key_sent_as_the_init_id_is_not_echoed_or_journaled() {
         reply.fault().string,
         "Unable to find object with id of 'abc'."
     );
+    // Inside a struct or a list, or as base64 of it: the fault redacted it, the journal
+    // kept it in clear.
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key);
+    for init in [
+        xstruct(&[("k", xstr(key))]),
+        xarray(&[xstr(key)]),
+        XVal::Base64(encoded.clone()),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .init(init),
+        );
+        assert!(!reply.fault().string.contains(key), "{}", reply.exchange());
+    }
     let calls = journal(&server, "");
-    assert_eq!(calls.len(), 2, "{calls:#?}");
-    assert_eq!(calls[1]["initId"], "[redacted]", "{:#}", calls[1]);
-    assert_eq!(calls[0]["initId"], "abc", "{:#}", calls[0]);
+    assert_eq!(calls.len(), 5, "{calls:#?}");
+    assert_eq!(calls[4]["initId"], "[redacted]", "{:#}", calls[4]);
+    assert_eq!(calls[3]["initId"], "abc", "{:#}", calls[3]);
+    assert_eq!(
+        calls[2]["initId"],
+        json!({"k": "[redacted]"}),
+        "{:#}",
+        calls[2]
+    );
+    assert_eq!(calls[1]["initId"], json!(["[redacted]"]), "{:#}", calls[1]);
+    // Base64's padding is no key.
+    assert!(
+        calls[0]["initId"]
+            .as_str()
+            .is_some_and(|id| id.trim_end_matches('=') == "[redacted]"),
+        "{:#}",
+        calls[0]
+    );
     let text = J::Array(calls).to_string();
     assert!(!text.contains(key), "{text}");
+    assert!(!text.contains(&encoded[..40]), "{text}");
 }
 
 /// A credential is known by its place in the signature; one sent out of its place (after
@@ -1817,6 +1849,42 @@ try:
 except SoftLayer.SoftLayerAPIError as e:
     print(type(e).__name__, e.faultCode)
 "#;
+
+/// A rule with `after` lets that many matching calls through, then fires: softlayer-
+/// python paging through the account's tickets a ticket a page gets its third page
+/// refused (and then, asking again, the page), and other methods' calls are not counted.
+#[test]
+fn a_rule_fires_after_the_calls_it_lets_through() {
+    let server = start(&[]);
+    let rule = ok(
+        &server,
+        "POST",
+        "/_emulator/faults",
+        Some(
+            &json!({"service": "SoftLayer_Account", "method": "getTickets",
+            "preset": "rate_limit", "after": 2, "times": 1}),
+        ),
+    );
+    assert_eq!(rule["after"], 2, "{rule}");
+    let script = r#"
+import sys, SoftLayer
+url, user, key = sys.argv[1:4]
+client = SoftLayer.create_client_from_env(username=user, api_key=key, endpoint_url=url + "/xmlrpc/v3.1/", timeout=5, config_file="/dev/null")
+for offset in [0, 1, 2, 2]:
+    client["Ticket"].getObject(id=160000001)
+    try:
+        page = client["Account"].getTickets(mask="mask[id]", limit=1, offset=offset)
+        print(offset, "page", len(page))
+    except SoftLayer.SoftLayerAPIError as e:
+        print(offset, e.faultCode)
+"#;
+    let out = venv_python(script, &[&server.base_url(), DEMO.username, DEMO.api_key]);
+    assert_eq!(
+        out.trim(),
+        "0 page 1\n1 page 1\n2 SoftLayer_Exception_WebService_RateLimitExceeded\n2 page 1",
+        "{out}"
+    );
+}
 
 #[test]
 fn injected_faults_reach_softlayer_python_as_the_real_ones_would() {

@@ -236,7 +236,7 @@ export async function refreshFaults() {
       cell('Rule', String(r.id)),
       cell('Matches', describeMatch(r, isolated)),
       cell('Effect', describeEffect(r, isolated)),
-      cell('How often', [r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time', r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : ''].join('')),
+      cell('How often', [r.after ? `after ${r.after} more call${r.after === 1 ? '' : 's'}, ` : '', r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time', r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : ''].join('')),
       cell('Fired', String(r.fired)),
       cell('Remove', el('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove rule ${r.id}`, onclick: () => removeRule(r.id), text: 'Remove', ...waiting($('fault-rows')) })),
     ),
@@ -267,7 +267,7 @@ function removeRule(id) {
 
 /** The form's field a server's refusal of a rule names, by its words, or null. */
 function refusedField(message) {
-  const named = message.match(/^unknown (preset|transport|service|method)\b/) || message.match(/^"(http|latency_ms|times|probability)"/);
+  const named = message.match(/^unknown (preset|transport|service|method)\b/) || message.match(/^"(http|latency_ms|after|times|probability)"/);
   if (named) return { latency_ms: 'latency' }[named[1]] || named[1];
   // A method the service (or every service) lacks: "SoftLayer_Ticket has no method 'x'",
   // "no service the emulator serves has a method 'x'" (faults.rs `check_names`).
@@ -279,6 +279,7 @@ function refusedField(message) {
 const NUMBERS = {
   http: ['HTTP status', 'a whole number, 400–599', (t) => /^\d+$/.test(t) && Number(t) >= 400 && Number(t) <= 599],
   latency: ['Latency', 'a whole number of milliseconds, at most 600000 (ten minutes)', (t) => /^\d+$/.test(t) && Number(t) <= 600000],
+  after: ['After', 'a whole number of calls, 0 or more', (t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t))],
   times: ['Times', 'a whole number, 1 or more', (t) => /^\d+$/.test(t) && Number(t) >= 1],
   probability: ['Probability', 'a number from 0 to 1, such as 0.5', (t) => /^(\d+(\.\d*)?|\.\d+)$/.test(t) && Number(t) <= 1],
 };
@@ -308,6 +309,7 @@ function ruleFromForm(form) {
   if (value('http')) rule.http = { status: number('http') };
   if (form.elements.drop.checked) rule.drop_connection = true;
   if (value('latency')) rule.latency_ms = number('latency');
+  if (value('after')) rule.after = number('after');
   if (value('times')) rule.times = number('times');
   if (value('probability')) rule.probability = number('probability');
   return { rule };

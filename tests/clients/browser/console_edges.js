@@ -1020,7 +1020,7 @@ const SCENARIOS = {
       if (r.method() === 'POST' && r.url().endsWith('/_emulator/faults')) posted.push(r.postData());
     });
     const refused = {};
-    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0'], ['#r-http', '200'], ['#r-latency', '99999999999']]) {
+    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0'], ['#r-http', '200'], ['#r-latency', '99999999999'], ['#r-after', '-1']]) {
       await page.fill('#fault-form #r-method', 'getObject');
       await page.selectOption('#r-preset', 'rate_limit');
       await page.fill(field, typed);
@@ -1047,10 +1047,15 @@ const SCENARIOS = {
     const postsAfterRefusals = posted.length;
     await page.fill('#r-times', '1');
     await page.fill('#r-probability', '0.5');
+    await page.fill('#r-after', '2');
     await page.click('#fault-form button[type=submit]');
     await page.locator('#fault-rows tr[data-rule]').waitFor();
     const rules = (await api(page, 'GET', 'faults')).rules;
-    report('refused', { refused, messageAlone, rulesAfterRefusals, postsAfterRefusals, added: rules.map((r) => ({ times: r.times, probability: r.probability })) });
+    report('refused', {
+      refused, messageAlone, rulesAfterRefusals, postsAfterRefusals,
+      added: rules.map((r) => ({ after: r.after, times: r.times, probability: r.probability })),
+      howOften: await text(page, '#fault-rows td[data-label="How often"]'),
+    });
   },
 
   // Accounts made and deleted while the console is open (the pytest plugin's way).
