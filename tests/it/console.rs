@@ -1013,7 +1013,8 @@ fn browser_a_draft_sent_away_follows_the_flag_and_forgets_its_word_at_sign_out()
 }
 
 /// At 320-350 px and the default font, Sign out dropped to a row of its own below the
-/// title: it stays on the title's row, the links on the next.
+/// title: it stays on the title's row, the links on the next; so it does with an 18 px
+/// default font at 300 px and a 20 px one at 320-335 px.
 #[test]
 fn browser_sign_out_stays_beside_the_title_on_a_narrow_screen() {
     let server = Server::start();
@@ -1026,13 +1027,18 @@ fn browser_sign_out_stays_beside_the_title_on_a_narrow_screen() {
     for width in ["320", "350"] {
         assert_eq!(s[width]["titleRow"], true, "{width}: {s}");
     }
+    let s = browser.step("narrowheader-large");
+    for at in ["18px 300", "20px 320", "20px 335"] {
+        assert_eq!(s[at], true, "{at}: {s}");
+    }
     assert_done(&mut browser);
 }
 
 /// With a larger default font (24 px, Chrome's "Very large") the header's title was
 /// squeezed to a letter a line, and at 800 px the ticket kept a sliver beside the 22rem
 /// side panel: the title keeps whole words, nothing scrolls sideways, and the ticket
-/// page goes to one column as the text grows.
+/// page goes to one column as the text grows. At 16-32 px no view scrolls sideways at
+/// 320-1280 px, nor does a filter form's button stick out of its cell.
 #[test]
 fn browser_a_larger_default_font_keeps_the_title_and_the_ticket_readable() {
     let server = Server::start();
@@ -1047,6 +1053,8 @@ fn browser_a_larger_default_font_keeps_the_title_and_the_ticket_readable() {
         );
     }
     assert!(s["800"]["ticket"].as_u64().unwrap() * 2 >= 800, "{s}");
+    let s = browser.step("largefont-views");
+    assert_eq!(s["over"], json!([]), "{s}");
     assert_done(&mut browser);
 }
 

@@ -2587,6 +2587,16 @@ const SCENARIOS = {
       });
     }
     report('narrowheader', seen);
+
+    // With a 20 px default font ("Large") it dropped at 300-335 px, with 18 px at 300 px.
+    const cdp = await page.context().newCDPSession(page);
+    const large = {};
+    for (const [font, width] of [[18, 300], [20, 320], [20, 335]]) {
+      await cdp.send('Page.setFontSizes', { fontSizes: { standard: font } });
+      await page.setViewportSize({ width, height: 800 });
+      large[`${font}px ${width}`] = await page.evaluate(() => document.querySelector('#sign-out').getBoundingClientRect().top < document.querySelector('.bar h1').getBoundingClientRect().bottom);
+    }
+    report('narrowheader-large', large);
   },
 
   // With a larger default font (Chrome's "Very large", 24 px) the header's title was
@@ -2611,6 +2621,27 @@ const SCENARIOS = {
       });
     }
     report('largefont', seen);
+
+    // At 16-32 px no view scrolled sideways at 320-1280 px, nor any button stuck out of
+    // its filter form's cell (Refresh and Clear journal did, even at 16 px): the filter
+    // columns and cards were at least 12rem and 16rem wide, the buttons' row never wrapped.
+    const over = [];
+    for (const font of [16, 20, 32]) {
+      await cdp.send('Page.setFontSizes', { fontSizes: { standard: font } });
+      for (const hash of ['#/', '#/outbox', '#/journal', '#/clock', '#/faults']) {
+        await navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+        for (const width of [320, 400, 1024, 1280]) {
+          await page.setViewportSize({ width, height: 800 });
+          const wide = await page.evaluate(() => {
+            const out = [...document.querySelectorAll('.field.actions')].filter((f) => f.offsetParent !== null)
+              .flatMap((f) => [...f.children].filter((b) => b.getBoundingClientRect().right > f.getBoundingClientRect().right + 1));
+            return { document: document.documentElement.scrollWidth, window: window.innerWidth, out: out.map((b) => b.textContent) };
+          });
+          if (wide.document > wide.window || wide.out.length) over.push(`${font}px ${width} ${hash}: ${wide.document} ${wide.out}`);
+        }
+      }
+    }
+    report('largefont-views', { over });
   },
 
   // A draft put back with its ticket came without its "Awaiting customer response"
