@@ -985,6 +985,32 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// A reply whose send failed while the queue was shown was said into the hidden form:
+/// back on its ticket nothing was read out, and after visiting another ticket its draft
+/// came back with no word. The draft keeps the outcome, said (an alert) once its ticket
+/// is shown again, whichever way back.
+#[test]
+fn browser_a_reply_failed_while_the_queue_was_shown_says_so_on_its_ticket() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "queuefailure",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    for step in ["via-other", "direct"] {
+        let s = browser.step(step);
+        assert_eq!(s["ended"], true, "{s}");
+        assert_eq!(s["draft"], "my reply", "{s}");
+        assert!(text(&s["outcome"]).contains("it may have been done all the same"), "{s}");
+        assert_eq!(s["role"], "alert", "{s}");
+        assert_eq!(s["announced"], true, "written while the ticket was hidden: {s}");
+    }
+    assert_done(&mut browser);
+}
+
 /// A reply sent with the Awaiting tick while another ticket was shown, its draft written
 /// on meanwhile: back on its ticket the box stayed ticked after the flag was cleared
 /// elsewhere. A send refused while away said so again after a sign-out and sign-in. The

@@ -105,8 +105,11 @@ let draftFor = null;
 function swapDraft(was, id) {
   const box = $('reply-entry');
   if (was !== null) {
-    if (box.value.trim() === '') drafts.delete(was);
-    else drafts.set(was, { text: box.value, ticket: formFrom || draftFor, held: heldDraft, why: $('reply-held-why').textContent, awaiting: $('reply-awaiting').checked });
+    // What its send said while another view was shown stays with the draft (see `act`):
+    // put aside without it, the draft came back with no word.
+    const said = drafts.get(was)?.outcome;
+    if (box.value.trim() === '' && !said) drafts.delete(was);
+    else drafts.set(was, { text: box.value, ticket: formFrom || draftFor, held: heldDraft, why: $('reply-held-why').textContent, awaiting: $('reply-awaiting').checked, outcome: said });
   }
   const saved = (id !== null && drafts.get(id)) || null;
   drafts.delete(id);
@@ -121,7 +124,10 @@ function swapDraft(was, id) {
  * A reply to ticket `id` failed, or its answer was lost, while another ticket was shown:
  * its draft came back with no word, and a resend of a reply the server had taken
  * duplicated it to the customer. The draft keeps what the form would have said there
- * (`said`: [text, failed]), shown when its ticket is shown again.
+ * (`said`: [text, failed]), shown when its ticket is shown again. So it does while
+ * another view (the queue, the outbox) was shown over the same ticket: said into the
+ * hidden form, it was never announced, and lost if another ticket was opened next; the
+ * box still holds that ticket's text, so its entry here holds the outcome alone.
  */
 function sendEndedElsewhere(id, said) {
   const draft = drafts.get(id) || { text: '', ticket: null, held: false, why: '', awaiting: false };
@@ -224,6 +230,12 @@ export async function showTicket(idText) {
     fill($('ticket-title'), `Ticket ${id}`);
     document.title = `Ticket ${id} · Support console`;
     $('ticket-error').textContent = '';
+  } else {
+    // Back from another view: a send that failed meanwhile says so now, where it is read
+    // out (see `sendEndedElsewhere`); the box is the draft.
+    const said = drafts.get(id)?.outcome;
+    drafts.delete(id);
+    if (said) outcome($('reply-form').querySelector('.outcome'), ...said);
   }
   const had = document.activeElement;
   await refreshTicket();
@@ -557,10 +569,11 @@ function sentWith(action, ticket) {
  * Runs one action: the outcome (or the server's error) shows in the form. `elsewhere`
  * runs instead of `done` (with the answer's ticket, if read) when the action is done but
  * another ticket is shown by then;
- * `failedElsewhere` with what the form would say ([text, true]) when it failed, or may
- * not have been done, by then.
+ * `failedElsewhere`, if given, with what the form would say ([text, true]) when it
+ * failed, or may not have been done, while the ticket's page was not shown (another
+ * ticket, or another view): it then keeps that, and the form does not.
  */
-async function act(form, action, body, done, elsewhere = () => {}, failedElsewhere = () => {}) {
+async function act(form, action, body, done, elsewhere = () => {}, failedElsewhere = null) {
   const out = form.querySelector('.outcome');
   const pressed = document.activeElement;
   busy.add(form);
@@ -585,8 +598,9 @@ async function act(form, action, body, done, elsewhere = () => {}, failedElsewhe
       else elsewhere();
     });
   } finally {
-    if (ticketId === forTicket) outcome(out, said.textContent, said.classList.contains('error'));
-    else if (said.classList.contains('error')) failedElsewhere([said.textContent, true]);
+    const failed = said.classList.contains('error');
+    if (failed && failedElsewhere && (ticketId !== forTicket || $('ticket').hidden)) failedElsewhere([said.textContent, true]);
+    else if (ticketId === forTicket) outcome(out, said.textContent, failed);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(form);
     updateButtons();

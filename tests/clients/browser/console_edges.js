@@ -2532,6 +2532,41 @@ const SCENARIOS = {
     report('cleared', { question, outcome: await text(page, '#journal-outcome'), left: (await api(page, 'GET', 'journal')).total });
   },
 
+  // A reply whose send failed while the queue was shown (not another ticket) was said
+  // into the hidden form: back on its ticket nothing was read out, and after another
+  // ticket the draft came back with no word at all.
+  async queuefailure(page) {
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    const reply = /\/_emulator\/tickets\/\d+\/reply$/;
+    const lose = (route) => route.abort('connectionreset');
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    // Noted by the page: whether the outcome was last written with the ticket shown.
+    await page.evaluate(() => new MutationObserver(() => { window.saidShown = !document.getElementById('ticket').hidden; })
+      .observe(document.querySelector('#reply-form .outcome'), { childList: true, characterData: true, subtree: true }));
+    for (const [step, via] of [['via-other', [`#/ticket/${env('OTHER')}`]], ['direct', []]]) {
+      await page.fill('#reply-entry', 'my reply');
+      // The route added last runs first: the hold, then `lose`.
+      await page.route(reply, lose);
+      const sending = await holdRequest(page, 'POST', /^tickets\/\d+\/reply$/);
+      await page.click('#reply-form button[type=submit]');
+      await sending.held;
+      await open('#/');
+      await sending.release();
+      const ended = await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+      await page.unroute(reply, lose);
+      for (const hash of via) await open(hash);
+      await open(`#/ticket/${env('TICKET')}`);
+      report(step, {
+        ended,
+        draft: await page.inputValue('#reply-entry'),
+        outcome: await text(page, '#reply-form .outcome'),
+        role: await page.getAttribute('#reply-form .outcome', 'role'),
+        announced: await page.evaluate(() => window.saidShown),
+      });
+    }
+  },
+
   // A reply sent with the Awaiting tick while another ticket was shown, its draft
   // written on meanwhile: back on its ticket, the box stayed ticked after someone
   // cleared the flag (the tick sent was taken for one set by hand). And a send refused
