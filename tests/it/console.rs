@@ -1011,6 +1011,30 @@ fn browser_a_reply_failed_while_the_queue_was_shown_says_so_on_its_ticket() {
     assert_done(&mut browser);
 }
 
+/// While one ticket's reply was on its way, every other ticket's "Send reply" was off,
+/// with no reason given. Another ticket's reply goes meanwhile (the server has both), and
+/// the first one's lost answer is still said on its ticket.
+#[test]
+fn browser_another_ticket_can_reply_while_one_reply_is_on_its_way() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "sendsinflight",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    let s = browser.step("inflight");
+    assert_eq!(s["disabled"], false, "{s}");
+    assert_eq!(s["describedBy"], Value::Null, "{s}");
+    assert_eq!(s["sent"], true, "{s}");
+    assert_eq!(s["firstSaid"], true, "{s}");
+    assert_eq!(s["role"], "alert", "{s}");
+    assert_eq!(s["onServer"], json!([true, true]), "{s}");
+    assert_done(&mut browser);
+}
+
 /// A reply sent with the Awaiting tick while another ticket was shown, its draft written
 /// on meanwhile: back on its ticket the box stayed ticked after the flag was cleared
 /// elsewhere. A send refused while away said so again after a sign-out and sign-in. The

@@ -19,8 +19,15 @@ let shown = null;
  * network blip reset the awaiting tick, the assignee and the group to the ticket's).
  */
 let formFrom = null;
-/** The action forms whose action is running (their buttons wait). */
+/**
+ * The actions running, as `form id` and ticket id (their buttons wait). By ticket: the
+ * forms serve every ticket, and a reply on its way to one kept every other ticket's
+ * Send off, with no reason given.
+ */
 const busy = new Set();
+const busyKey = (form, id) => `${form.id} ${id}`;
+/** Whether `form`'s action for the ticket shown is running. */
+const isBusy = (form) => busy.has(busyKey(form, ticketId));
 /** What the last Download or Preview of each file (by id) came to, shown beside its
  * buttons and kept across live redraws of the list: [text, failed]. */
 const fileOutcomes = new Map();
@@ -44,7 +51,7 @@ export function setTicketChoices(choices) {
  */
 function updateButtons() {
   for (const form of document.querySelectorAll('.ticket-actions form')) {
-    for (const button of form.querySelectorAll('button')) button.disabled = !shown || busy.has(form);
+    for (const button of form.querySelectorAll('button')) button.disabled = !shown || isBusy(form);
   }
   // No ticket shown (not found, an error): no reply to skip to. Hidden with the focus on
   // it, the focus would fall to the page: it goes to the title.
@@ -52,7 +59,7 @@ function updateButtons() {
   if (!shown && document.activeElement === skip) $('ticket-title').focus();
   skip.hidden = !shown;
   const closed = Boolean(shown && shown.statusName === 'Closed');
-  if (shown && !busy.has($('state-form'))) {
+  if (shown && !isBusy($('state-form'))) {
     $('close-button').disabled = closed;
     $('reopen-button').disabled = !closed;
   }
@@ -576,12 +583,13 @@ function sentWith(action, ticket) {
 async function act(form, action, body, done, elsewhere = () => {}, failedElsewhere = null) {
   const out = form.querySelector('.outcome');
   const pressed = document.activeElement;
-  busy.add(form);
-  updateButtons();
-  outcome(out, 'Working…');
   // The forms serve every ticket: if another ticket was opened meanwhile, this action's
   // outcome (and `done`, which clears the reply) is not its to show.
   const forTicket = ticketId;
+  const key = busyKey(form, forTicket);
+  busy.add(key);
+  updateButtons();
+  outcome(out, 'Working…');
   const said = el('p');
   try {
     await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => {
@@ -602,9 +610,11 @@ async function act(form, action, body, done, elsewhere = () => {}, failedElsewhe
     if (failed && failedElsewhere && (ticketId !== forTicket || $('ticket').hidden)) failedElsewhere([said.textContent, true]);
     else if (ticketId === forTicket) outcome(out, said.textContent, failed);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
-    busy.delete(form);
+    busy.delete(key);
     updateButtons();
-    refocus(form, pressed);
+    // Not while another ticket is shown: the form is that ticket's now, and its own
+    // action may be on its way.
+    if (ticketId === forTicket) refocus(form, pressed);
   }
 }
 
@@ -623,7 +633,7 @@ async function act(form, action, body, done, elsewhere = () => {}, failedElsewhe
  */
 function keepActionFocus(had) {
   const form = had?.closest?.('.ticket-actions form');
-  if (form && !busy.has(form) && !usable(had)) {
+  if (form && !isBusy(form) && !usable(had)) {
     refocus(form, had);
     // An Enter pressed for the button that went off is not one for the button the
     // focus moved to: it reopened the ticket someone had just closed.

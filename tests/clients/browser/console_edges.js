@@ -2567,6 +2567,41 @@ const SCENARIOS = {
     }
   },
 
+  // While one ticket's reply was on its way, every other ticket's Send was off, with no
+  // reason given (the busy forms serve every ticket). The first reply reaches the server
+  // and its answer is lost once the other ticket's reply is sent.
+  async sendsinflight(page) {
+    const open = (id) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, `#/ticket/${id}`));
+    const send = '#reply-form button[type=submit]';
+    const said = (start) => until(page, (t) => document.querySelector('#reply-form .outcome').textContent.includes(t), start);
+    let release;
+    const go = new Promise((resolve) => { release = resolve; });
+    await page.route(`**/_emulator/tickets/${env('TICKET')}/reply`, async (route) => {
+      await route.fetch();
+      await go;
+      await route.abort('connectionreset');
+    });
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.fill('#reply-entry', 'To the first ticket.');
+    await page.click(send);
+    await open(env('OTHER'));
+    await page.fill('#reply-entry', 'To the other ticket.');
+    const other = { disabled: await page.isDisabled(send), describedBy: await page.getAttribute(send, 'aria-describedby') };
+    if (!other.disabled) await page.click(send);
+    other.sent = !other.disabled && await said('Reply sent');
+    release();
+    await open(env('TICKET'));
+    const firstSaid = await said('it may have been done all the same');
+    const entries = async (id) => (await api(page, 'GET', `tickets/${id}`)).updates.map((u) => u.entry);
+    report('inflight', {
+      ...other,
+      firstSaid,
+      role: await page.getAttribute('#reply-form .outcome', 'role'),
+      onServer: [(await entries(env('TICKET'))).includes('To the first ticket.'), (await entries(env('OTHER'))).includes('To the other ticket.')],
+    });
+  },
+
   // A reply sent with the Awaiting tick while another ticket was shown, its draft
   // written on meanwhile: back on its ticket, the box stayed ticked after someone
   // cleared the flag (the tick sent was taken for one set by hand). And a send refused
@@ -2740,10 +2775,10 @@ const SCENARIOS = {
     await sending.held;
     await navigated(page, () => page.goBack());
     await sending.release();
-    // Send is off while the reply is on its way, whichever ticket is shown.
-    const ended = await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
     const first = await draft();
     await navigated(page, () => page.goForward());
+    // Its Send is off while its reply is on its way (the other ticket's is not).
+    const ended = await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
     report('sent-elsewhere', { ended, first, sent: await draft() });
   },
 
