@@ -1004,9 +1004,15 @@ fn browser_a_reply_failed_while_the_queue_was_shown_says_so_on_its_ticket() {
         let s = browser.step(step);
         assert_eq!(s["ended"], true, "{s}");
         assert_eq!(s["draft"], "my reply", "{s}");
-        assert!(text(&s["outcome"]).contains("it may have been done all the same"), "{s}");
+        assert!(
+            text(&s["outcome"]).contains("it may have been done all the same"),
+            "{s}"
+        );
         assert_eq!(s["role"], "alert", "{s}");
-        assert_eq!(s["announced"], true, "written while the ticket was hidden: {s}");
+        assert_eq!(
+            s["announced"], true,
+            "written while the ticket was hidden: {s}"
+        );
     }
     assert_done(&mut browser);
 }
