@@ -1062,6 +1062,21 @@ fn relational_getter(ctx: &Ctx) -> Result<Output, Fault> {
         .type_def(&parent.type_name)
         .expect("service types are in the schema");
     let def = t.property(&property).expect("getter_property checked it");
+    // Rows only some viewers are shown (a user's API key): to others none, as for a
+    // user without one.
+    let shown = match def.kind {
+        PropertyKind::Count => crate::schema::counted_relation(t, &property).map(|r| &r.name),
+        _ => Some(&property),
+    };
+    if let Some(shown) = shown
+        && !store::shows_relation(ctx.conn, &parent, shown, ctx.principal.user_id)?
+    {
+        return Ok(match (def.kind, def.many) {
+            (PropertyKind::Count, _) => Output::Value(Value::Int(0)),
+            (_, true) => Output::Value(Value::Array(Vec::new())),
+            (_, false) => Output::MaybeObject(None),
+        });
+    }
     if def.kind == PropertyKind::Relational && !def.type_name.starts_with("SoftLayer_") {
         let v = store::computed(ctx.conn, &parent, &property, ctx.principal.user_id)?;
         return Ok(Output::Value(v.unwrap_or(Value::Null)));

@@ -685,6 +685,11 @@ impl Projector<'_> {
                     let counted = counted_relation(owner, &p.name)
                         .map(|r| r.name.as_str())
                         .unwrap_or("");
+                    // Rows only some viewers are shown (a user's API key): none to others.
+                    if !store::shows_relation(conn, row, counted, self.viewer).map_err(internal)? {
+                        out.insert(p.name.clone(), Value::Int(0));
+                        continue;
+                    }
                     if let Some(n) = store::count_related(conn, row, counted).map_err(internal)? {
                         out.insert(p.name.clone(), Value::Int(n as i64));
                     }
@@ -700,6 +705,15 @@ impl Projector<'_> {
                 PropertyKind::Relational => {
                     if depth >= MAX_MASK_DEPTH {
                         return Err(too_deep());
+                    }
+                    // Rows only some viewers are shown (a user's API key): to others an
+                    // empty list, as for a user without one (softlayer-python's `user
+                    // detail --keys` takes the list's length).
+                    if !store::shows_relation(conn, row, &p.name, self.viewer).map_err(internal)? {
+                        if def.many {
+                            out.insert(p.name.clone(), Value::Array(Vec::new()));
+                        }
+                        continue;
                     }
                     let sub = filter.map(|f| f.sub_filter(&p.name));
                     let sub_filter = sub.as_ref().filter(|f| !f.is_empty());

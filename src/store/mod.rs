@@ -252,6 +252,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0019_last_editor.sql"),
     include_str!("migrations/0020_user_contact.sql"),
     include_str!("migrations/0021_foreign_key_indexes.sql"),
+    include_str!("migrations/0022_api_authentication_keys.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including
@@ -2027,6 +2028,36 @@ fn relation_for(parent: &Row, property: &str) -> Option<&'static Relation> {
         Some((column, value)) => parent.get_str(column) == Some(value),
         None => true,
     })
+}
+
+/// Whether the user `viewer` is shown `parent`'s relation `property` (a user's API key
+/// only to the user and its account's master user, `relations::viewer_condition`); to
+/// others it is empty.
+pub fn shows_relation(
+    conn: &Connection,
+    parent: &Row,
+    property: &str,
+    viewer: i64,
+) -> Result<bool> {
+    if !relations::may_be_viewer_bound(property) {
+        return Ok(true);
+    }
+    let Some(rel) = relation_for(parent, property) else {
+        return Ok(true);
+    };
+    let Some(condition) = relations::viewer_condition(rel.owner, property, "p", "?2") else {
+        return Ok(true);
+    };
+    let Some(id) = parent.id() else {
+        return Ok(false);
+    };
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM {} p WHERE p.id = ?1 AND {condition})",
+        quote_ident(table(rel.owner)?)
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id, viewer], |r| r.get(0))?)
 }
 
 /// Whether the emulator knows how to load `type_name.property`.

@@ -974,6 +974,18 @@ impl SqlBuilder {
         (sub(rel.from), sub(rel.on), sub(rel.order))
     }
 
+    /// Whether the filter's viewer is shown `rel`'s rows of the parent row `alias`, when
+    /// not everyone is ([`relations::viewer_condition`]); without a viewer, never.
+    fn viewer_condition(&self, rel: &Relation, alias: &str) -> Option<Pred> {
+        // An integer, so written into the SQL as it is.
+        let viewer = self.viewer.map_or("NULL".to_string(), |v| v.to_string());
+        let sql = relations::viewer_condition(rel.owner, rel.property, alias, &viewer)?;
+        Some(match self.viewer {
+            Some(_) => Pred::Sql(sql),
+            None => Pred::Const(false),
+        })
+    }
+
     /// The predicate for all `conditions` on rows of `type_name` named `alias`.
     fn filter(
         &mut self,
@@ -1091,6 +1103,11 @@ impl SqlBuilder {
                     Pred::Sql(format!("{alias}.{} = {mark}", quote_ident(column)))
                 }
                 None => Pred::Const(true),
+            };
+            // Rows only some viewers are shown (a user's API key): for others, none.
+            let guard = match self.viewer_condition(rel, alias) {
+                Some(shown) => guard.and(shown),
+                None => guard,
             };
             let inner = self.alias();
             let nested = self.node(mode, rel.target, &inner, sub, depth + 1)?;
@@ -1252,6 +1269,12 @@ impl SqlBuilder {
                     "(SELECT count(*) FROM (SELECT 1 FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}))"
                 ),
                 None => format!("(SELECT count(*) FROM {from} WHERE ({on}))"),
+            };
+            // Rows only some viewers are shown (a user's API key): for others, none.
+            let count = match self.viewer_condition(rel, alias) {
+                Some(Pred::Const(false)) => "0".to_string(),
+                Some(shown) => format!("(CASE WHEN {} THEN {count} ELSE 0 END)", shown.sql()),
+                None => count,
             };
             terms.push(match rel.guard {
                 Some((column, value)) => {

@@ -571,6 +571,19 @@ const FIXED_RELATIONS: &[Relation] = &[
         "SoftLayer_User_Customer_AdditionalEmail",
         "userId"
     ),
+    // A user's API key (migrations/0022), which only some see: [`viewer_condition`].
+    many!(
+        USER,
+        "apiAuthenticationKeys",
+        "SoftLayer_User_Customer_ApiAuthentication",
+        "userId"
+    ),
+    one!(
+        "SoftLayer_User_Customer_ApiAuthentication",
+        "user",
+        "SoftLayer_User_Customer",
+        "userId"
+    ),
     // SoftLayer_Account
     many!(ACCOUNT, "users", "SoftLayer_User_Customer", "accountId"),
     // The invoices the store keeps: an administrative ticket's one-time charge (SLDN
@@ -941,6 +954,37 @@ pub fn index_of(rel: &'static Relation) -> usize {
         "relations come from RELATIONS"
     );
     index
+}
+
+/// Relations whose rows only some viewers are shown, with the condition on the parent
+/// row `{parent}` (an alias) and the viewing user's id `{viewer}` under which they are:
+/// a user's API key is its own and its account's master user's to read (SLDN's
+/// permission-enforcement article: "Your account's master user has full permissions to
+/// every service and method associated with your account"; the emulator keeps no other
+/// permissions, as `editObject` lets only the master user edit another user). To anyone else the relation is empty, its count 0 and a filter through it
+/// matches nothing, as though the user had no key.
+const VIEWER_BOUND: &[(&str, &str, &str)] = &[(
+    USER,
+    "apiAuthenticationKeys",
+    "({parent}.id = {viewer} OR EXISTS (SELECT 1 FROM SoftLayer_User_Customer {parent}_m \
+     WHERE {parent}_m.id = {viewer} AND {parent}_m.isMasterUserFlag \
+     AND {parent}_m.accountId = {parent}.accountId))",
+)];
+
+/// Whether some type's relation `property` is shown only to some viewers: a quick
+/// look before [`viewer_condition`] (masks name many relations of every reply).
+pub fn may_be_viewer_bound(property: &str) -> bool {
+    VIEWER_BOUND.iter().any(|(_, p, _)| *p == property)
+}
+
+/// The condition under which the viewer is shown `owner`'s relation `property` of the
+/// row named `parent` in SQL, when not everyone is. `viewer` is the viewing user's id in
+/// SQL: a parameter, or an integer written as it is.
+pub fn viewer_condition(owner: &str, property: &str, parent: &str, viewer: &str) -> Option<String> {
+    let (_, _, sql) = VIEWER_BOUND
+        .iter()
+        .find(|(o, p, _)| *o == owner && *p == property)?;
+    Some(sql.replace("{parent}", parent).replace("{viewer}", viewer))
 }
 
 /// A scalar relational property (SoftLayer computes it; so does the emulator), as a

@@ -4345,7 +4345,10 @@ fn schema_version(path: &str) -> i64 {
 }
 
 /// The schema version of this build (its migrations' count).
-const SCHEMA_VERSION: i64 = 21;
+const SCHEMA_VERSION: i64 = 22;
+
+/// The version [`database_of_the_schema_before`] puts back: 0018's.
+const SCHEMA_VERSION_BEFORE: i64 = 18;
 
 /// The columns migration 0020 adds to the users' table.
 pub const USER_CONTACT_COLUMNS: [&str; 7] = [
@@ -4360,8 +4363,8 @@ pub const USER_CONTACT_COLUMNS: [&str; 7] = [
 
 /// A database as the builds before migrations 0018 to 0020 left it (0018's index on the
 /// instant a ticket was closed put back on the stored text, 0019's column of the last
-/// editor and 0020's user contact columns dropped, the version put back), standing for
-/// an older build's file.
+/// editor and 0020's user contact columns dropped, 0022's view of the API keys dropped,
+/// the version put back to 0018's), standing for an older build's file.
 fn database_of_the_schema_before(path: &str) {
     cli(&["reset", "--db", path]);
     assert_eq!(schema_version(path), SCHEMA_VERSION);
@@ -4370,12 +4373,13 @@ fn database_of_the_schema_before(path: &str) {
         "DROP INDEX ticket_account_closed;
          CREATE INDEX ticket_account_closed ON SoftLayer_Ticket(accountId, statusId, closeDate);
          ALTER TABLE SoftLayer_Ticket DROP COLUMN lastEditorId;
+         DROP VIEW SoftLayer_User_Customer_ApiAuthentication;
          {}
          PRAGMA user_version = {};",
         USER_CONTACT_COLUMNS
             .map(|c| format!("ALTER TABLE SoftLayer_User_Customer DROP COLUMN {c};"))
             .concat(),
-        SCHEMA_VERSION - 3
+        SCHEMA_VERSION_BEFORE
     ))
     .unwrap();
 }
@@ -4400,12 +4404,12 @@ fn snapshot_and_export_read_a_database_as_it_is() {
     );
     assert_eq!(
         schema_version(&old),
-        SCHEMA_VERSION - 3,
+        SCHEMA_VERSION_BEFORE,
         "the file was migrated"
     );
     assert_eq!(
         schema_version(&format!("{old}.snapshots/before-upgrade.db")),
-        SCHEMA_VERSION - 3,
+        SCHEMA_VERSION_BEFORE,
         "the snapshot is not in the file's own schema"
     );
 
