@@ -144,6 +144,25 @@ pub fn named_secret(name: &str) -> bool {
     .any(|s| n.contains(s))
 }
 
+/// The reply members that are credentials wherever a reply holds them, at any depth: a
+/// user's API key as SoftLayer_User_Customer_ApiAuthentication's `authenticationKey`
+/// (a user's `apiAuthenticationKeys`, through a mask of any call that reaches users).
+pub const SECRET_REPLY_PROPERTIES: &[&str] = &["authenticationKey"];
+
+/// Whether the reply of a call may hold [`SECRET_REPLY_PROPERTIES`]: its method answers
+/// the key's type (`getApiAuthenticationKeys`), or its mask or REST path names a user's
+/// keys (`mask[users[apiAuthenticationKeys]]`, `…/User_Customer/5001/ApiAuthenticationKeys`).
+/// Masks and paths are read without regard to case: a false yes costs only the reply's
+/// redaction.
+pub fn reply_may_hold_secrets(returns: &str, mask: Option<&str>, path: Option<&[String]>) -> bool {
+    const KEY_TYPE: &str = "SoftLayer_User_Customer_ApiAuthentication";
+    const RELATION: &str = "apiauthenticationkey";
+    let names = |text: &str| text.to_ascii_lowercase().contains(RELATION);
+    returns.trim_end_matches("[]") == KEY_TYPE
+        || mask.is_some_and(names)
+        || path.is_some_and(|segments| segments.iter().any(|s| names(s)))
+}
+
 /// A filter for the journal: what it asks of a property named like a credential is
 /// redacted, as such an argument is (a filter on `authenticationKey`, the way to find
 /// whose API key one is, kept the key in clear).
@@ -337,6 +356,35 @@ fn text_forms(s: &str, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A reply may hold an API key when its method answers the key's type, or its mask
+    /// or REST path names a user's keys, in any case; not otherwise.
+    #[test]
+    fn replies_that_may_hold_an_api_key_are_told_apart() {
+        let key_type = "SoftLayer_User_Customer_ApiAuthentication[]";
+        assert!(reply_may_hold_secrets(key_type, None, None));
+        let mask = "mask[users[id,apiAuthenticationKeys[authenticationKey]]]";
+        assert!(reply_may_hold_secrets(
+            "SoftLayer_Account",
+            Some(mask),
+            None
+        ));
+        let path = [
+            "SoftLayer_User_Customer".into(),
+            "5001".into(),
+            "ApiAuthenticationKeys".into(),
+        ];
+        assert!(reply_may_hold_secrets(
+            "SoftLayer_User_Customer",
+            None,
+            Some(&path)
+        ));
+        assert!(!reply_may_hold_secrets(
+            "SoftLayer_User_Customer",
+            Some("mask[id,userStatus]"),
+            Some(&["SoftLayer_User_Customer".into(), "5001".into()]),
+        ));
+    }
 
     #[test]
     fn credential_shapes_spare_type_names_and_uuids() {

@@ -886,9 +886,47 @@ pub fn redact_members(reply: &mut J, members: &[&str]) {
     }
 }
 
+/// Replaces `members` with `"[redacted]"` wherever they are in a reply, however deep:
+/// a user's API key reached through a mask (`users.apiAuthenticationKeys`).
+pub fn redact_members_deep(reply: &mut J, members: &[&str]) {
+    match reply {
+        J::Object(o) => {
+            for (name, v) in o.iter_mut() {
+                if members.contains(&name.as_str()) && !v.is_null() {
+                    *v = json!("[redacted]");
+                } else {
+                    redact_members_deep(v, members);
+                }
+            }
+        }
+        J::Array(items) => items
+            .iter_mut()
+            .for_each(|v| redact_members_deep(v, members)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key is redacted at any depth, in objects and lists; a null stays null and other
+    /// members are left.
+    #[test]
+    fn members_are_redacted_however_deep() {
+        let mut reply = json!([{"id": 1, "users": [{"apiAuthenticationKeys": [
+            {"id": 5001, "authenticationKey": "0123abcd"},
+            {"id": 5002, "authenticationKey": null}
+        ]}], "assignedUser": {"apiAuthenticationKeys": [{"authenticationKey": "k"}]}}]);
+        redact_members_deep(&mut reply, &["authenticationKey"]);
+        assert_eq!(
+            reply,
+            json!([{"id": 1, "users": [{"apiAuthenticationKeys": [
+                {"id": 5001, "authenticationKey": "[redacted]"},
+                {"id": 5002, "authenticationKey": null}
+            ]}], "assignedUser": {"apiAuthenticationKeys": [{"authenticationKey": "[redacted]"}]}}])
+        );
+    }
 
     /// A reader that goes away mid-line leaves the next line to begin with a line break
     /// only when the pipe still holds the cut start: a reader that took the start before

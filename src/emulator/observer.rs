@@ -413,10 +413,21 @@ impl Observer for Recorder {
                     .as_deref()
                     .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
                     .unwrap_or_default();
+                // Credentials a mask reaches (a user's API key) anywhere in the reply.
+                let deep = record.as_deref().is_some_and(|c| {
+                    let returns = crate::schema::schema()
+                        .method(&c.service, &c.method)
+                        .map_or("", |m| m.returns.as_str());
+                    crate::secrets::reply_may_hold_secrets(
+                        returns,
+                        c.mask.as_deref(),
+                        c.path.as_deref(),
+                    )
+                });
                 // A journal file takes each reply as JSON at once: written from the value
                 // then, not read back from an XML body.
                 let read_later = !self.journal.writes_file();
-                let text: Arc<str> = if secrets.is_empty() {
+                let text: Arc<str> = if secrets.is_empty() && !deep {
                     match o.reply_body {
                         // Never 64 KB of JSON or less (XML is at most some sixteen times
                         // its JSON: an array of small numbers in SOAP), so not recorded;
@@ -441,6 +452,12 @@ impl Observer for Recorder {
                 } else {
                     let mut value = serde_json::to_value(&r.value).ok()?;
                     journal::redact_members(&mut value, secrets);
+                    if deep {
+                        journal::redact_members_deep(
+                            &mut value,
+                            crate::secrets::SECRET_REPLY_PROPERTIES,
+                        );
+                    }
                     value.to_string().into()
                 };
                 (text.len() <= journal::MAX_RECORDED_REPLY).then_some(RecordedReply::Json(text))
