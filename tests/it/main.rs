@@ -2,6 +2,7 @@
 //! sockets with real clients (see `common`). One crate links once, so the test build is
 //! one binary instead of one per file.
 
+mod api_keys;
 mod bounded;
 mod cli;
 mod common;
