@@ -961,8 +961,9 @@ pub fn index_of(rel: &'static Relation) -> usize {
 /// a user's API key is its own and its account's master user's to read (SLDN's
 /// permission-enforcement article: "Your account's master user has full permissions to
 /// every service and method associated with your account"; the emulator keeps no other
-/// permissions, as `editObject` lets only the master user edit another user). To anyone else the relation is empty, its count 0 and a filter through it
-/// matches nothing, as though the user had no key.
+/// permissions, as `editObject` lets only the master user edit another user). To anyone
+/// else the relation is empty, its count 0 and a filter through it matches nothing, as
+/// though the user had no key.
 const VIEWER_BOUND: &[(&str, &str, &str)] = &[(
     USER,
     "apiAuthenticationKeys",
