@@ -343,17 +343,9 @@ fn with_fired(
         }
         // Said so: the error's own words ("try again", for a read) would have a client
         // make the change twice. What ran before the failing batch stands, and is listed.
-        Err(scheduler::Unfinished { fired, error }) => {
-            // A batch over the SQL time budget is tried again at every tick, and fails
-            // again while the budget stays: the option to raise is named.
-            let error = match &error {
-                SupportError::Store(e) if crate::store::sql_clock::interrupted(e) => format!(
-                    "{error} (a batch of {} actions outran the SQL time budget of {} ms: raise --sql-time-budget-ms)",
-                    scheduler::BATCH,
-                    crate::limits::get().sql_time_budget_ms
-                ),
-                _ => error.to_string(),
-            };
+        Err(unfinished) => {
+            let error = unfinished.why();
+            let fired = unfinished.fired;
             let message = match fired.len() {
                 0 => format!("{done}, but the actions it made due did not run: {error}"),
                 n => format!(

@@ -53,6 +53,28 @@ pub struct Unfinished {
     pub error: SupportError,
 }
 
+impl Unfinished {
+    /// The error as the clock's reply and the server's log say it: an interrupt by the
+    /// SQL time budget recurs at every tick while the budget stays, so the option to
+    /// raise is named ("database error: interrupted" alone said nothing).
+    pub fn why(&self) -> String {
+        let error = &self.error;
+        if interrupted(error) {
+            format!(
+                "{error} (a batch of due actions, up to {BATCH}, outran the SQL time budget \
+                 of {} ms: raise --sql-time-budget-ms)",
+                crate::limits::get().sql_time_budget_ms
+            )
+        } else {
+            error.to_string()
+        }
+    }
+}
+
+fn interrupted(error: &SupportError) -> bool {
+    matches!(error, SupportError::Store(e) if crate::store::sql_clock::interrupted(e))
+}
+
 /// Runs every scheduled action that is due, in batches of write transactions, in its
 /// `turn`.
 pub fn run_due(store: &Store, _turn: &Turn) -> Result<Fired, Unfinished> {
@@ -144,9 +166,13 @@ fn run_batch(conn: &rusqlite::Connection) -> Result<(Fired, usize), SupportError
                 ran
             }
             Err(e) => {
-                // An interrupt (the SQL time budget) rolls the whole transaction back, and
-                // with it the savepoint: its own error ("no such savepoint") hid why.
-                if step("ROLLBACK TO due_action; RELEASE due_action").is_err() {
+                // An interrupt (the SQL time budget) is no failure of this action: the
+                // batch is undone and tried again, the action with it. (Taken as the
+                // action's own failure when it fell on a read, which leaves the
+                // savepoint, the action was removed for good: an auto-close never
+                // closed.) It may also have rolled the whole transaction back, and the
+                // savepoint with it, whose own error ("no such savepoint") hid why.
+                if interrupted(&e) || step("ROLLBACK TO due_action; RELEASE due_action").is_err() {
                     return Err(e);
                 }
                 Ran::Failed(e.to_string())

@@ -211,7 +211,10 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                 .await;
                 let (fired, failed) = match ran {
                     Ok(Ok(fired)) => (fired, None),
-                    Ok(Err(unfinished)) => (unfinished.fired, Some(unfinished.error)),
+                    Ok(Err(unfinished)) => {
+                        let why = unfinished.why();
+                        (unfinished.fired, Some(why))
+                    }
                     Err(_) => (Vec::new(), None),
                 };
                 use crate::emulator::scheduler::Ran;
@@ -226,8 +229,8 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                         ),
                     }
                 }
-                if let Some(e) = failed {
-                    tracing::warn!("scheduled actions: {e}");
+                if let Some(why) = failed {
+                    tracing::warn!("scheduled actions: {why}");
                 }
             }
         });
