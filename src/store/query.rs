@@ -1534,6 +1534,13 @@ impl SqlBuilder {
         let expr = self.order_expr(conn, rel.target, &inner, path, descending, depth + 1)?;
         let key = format!("{alias}.{}", quote_ident(rel.key));
         let (from, on, order) = Self::relation_sql(rel, &inner, &key);
+        // Rows only some viewers are shown (a user's API key) order as missing for
+        // others: sorted by, they told a sub-user the order of the account's keys.
+        let on = match self.viewer_condition(rel, alias) {
+            Some(Pred::Const(false)) => "0".to_string(),
+            Some(shown) => format!("({on}) AND {}", shown.sql()),
+            None => on,
+        };
         let source = match rel.cap {
             Some(cap) => format!(
                 "(SELECT {inner}.* FROM {from} WHERE {on} ORDER BY {order} LIMIT {cap}) AS {inner}"
