@@ -152,10 +152,15 @@ fn mark_owned(
                 );
                 added += conn.execute(&sql, rusqlite::params![name, k.target])?;
                 if OWNED_BY_REFERRER.contains(&k.target.as_str()) {
+                    // Only once every row naming it is the account's: an import may give
+                    // one transaction to actions of two accounts, and the other account's
+                    // action went with it (deleted, and exported with this account).
                     let sql = format!(
                         "INSERT OR IGNORE INTO temp.doomed SELECT ?1, p.rowid FROM {parent} p \
                          WHERE p.{pcol} IN (SELECT c.{col} FROM {child} c JOIN temp.doomed d \
-                         ON d.tbl = ?2 AND d.rid = c.rowid)",
+                         ON d.tbl = ?2 AND d.rid = c.rowid) \
+                         AND NOT EXISTS (SELECT 1 FROM {child} o WHERE o.{col} = p.{pcol} \
+                         AND o.rowid NOT IN (SELECT rid FROM temp.doomed WHERE tbl = ?2))",
                         child = quote_ident(name),
                         col = quote_ident(&k.column),
                         pcol = quote_ident(&k.target_column),
