@@ -101,6 +101,9 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| refused(e.to_string()))?;
+    // A byte-order mark (an editor's) before the first line, as `serve --journal` takes
+    // one: its call was skipped as cut short, or the file refused.
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
     let mut journal = Journal {
         calls: Vec::new(),
         cut_lines: Vec::new(),
@@ -108,7 +111,7 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
     let mut first_error = None;
     // A saved `GET /_emulator/journal` is one document, however it is laid out (`jq .`
     // spreads it over lines); anything else is read as JSON lines.
-    let document = serde_json::from_str::<J>(&text)
+    let document = serde_json::from_str::<J>(text)
         .ok()
         .filter(|doc| doc.get("calls").is_some());
     if let Some(mut doc) = document {
@@ -604,6 +607,29 @@ mod tests {
             server_base("https://api.softlayer.com/rest/v3.1"),
             "https://api.softlayer.com"
         );
+    }
+
+    /// A journal whose first line begins with a byte-order mark is read whole, as
+    /// `serve --journal` takes it: its first call was skipped as cut short, and a
+    /// one-line journal refused.
+    #[test]
+    fn a_journal_after_a_byte_order_mark_is_read_whole() {
+        let dir = std::env::temp_dir().join(format!("replay-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("calls.jsonl");
+        let call = |id: u64| {
+            json!({"id": id, "time": "2026-12-07T00:00:00Z", "service": "SoftLayer_Ticket",
+                "method": "getObject"})
+            .to_string()
+        };
+        std::fs::write(&path, format!("\u{FEFF}{}\n", call(7))).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(journal.calls.len(), 1);
+        std::fs::write(&path, format!("\u{FEFF}{}\n{}\n", call(7), call(8))).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(journal.calls.len(), 2);
+        assert!(journal.cut_lines.is_empty(), "{:?}", journal.cut_lines);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
