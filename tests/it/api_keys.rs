@@ -386,3 +386,32 @@ fn keys_in_replies_stay_out_of_the_journal_and_the_log() {
         );
     }
 }
+
+/// An order through the keys treats another user's as missing: sorted by
+/// `apiAuthenticationKeys.authenticationKey`, demo-ops's list of the account's users gave
+/// the order of every key in it.
+#[test]
+fn another_users_key_orders_as_missing() {
+    let server = start(&[]);
+    let ids = |user: &User, sort: &str| -> Vec<i64> {
+        let filter = json!({"users": {"apiAuthenticationKeys": {"authenticationKey": {
+            "operation": "orderBy", "options": [{"name": "sort", "value": [sort]}]}}}});
+        let path = format!(
+            "/rest/v3.1/SoftLayer_Account/getUsers.json?objectMask=mask[id]&objectFilter={}",
+            percent_encode(&filter.to_string())
+        );
+        rest_json(&server, user, &path)
+            .as_array()
+            .expect("users")
+            .iter()
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect()
+    };
+    // Keys 0123… (5001), 1111… (5002), 2222… (5003): the master user sees their order.
+    assert_eq!(ids(&DEMO, "ASC"), [5001, 5002, BILLING_ID]);
+    assert_eq!(ids(&DEMO, "DESC"), [BILLING_ID, 5002, 5001]);
+    // demo-ops sees its own key only: the others sort as missing, first going up and
+    // last going down.
+    assert_eq!(ids(&DEMO_OPS, "DESC")[0], 5002);
+    assert_eq!(ids(&DEMO_OPS, "ASC")[2], 5002);
+}

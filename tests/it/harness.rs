@@ -2605,6 +2605,58 @@ fn a_batch_over_the_sql_time_budget_names_the_option() {
         error.contains("outran the SQL time budget of 1 ms: raise --sql-time-budget-ms"),
         "{reply}"
     );
+    // Undone, not failed: an interrupt that fell on one action's read listed it as failed
+    // and removed it for good (an auto-close that never closed).
+    assert_eq!(reply["fired"], json!([]), "{reply}");
+    let export = control.ok("GET", "/_emulator/export?account=40000", None);
+    assert_eq!(
+        export["SoftLayer_Ticket_Attachment_Scheduled_Action"]
+            .as_array()
+            .map(Vec::len),
+        Some(600),
+        "{}",
+        export["SoftLayer_Ticket_Attachment_Scheduled_Action"]
+    );
+}
+
+/// Deleting an account leaves another account's scheduled action whose transaction an
+/// import made both share: the transaction went with the deleted account, and with it
+/// every action naming it (and an export of the account listed the other's action).
+#[test]
+fn deleting_an_account_leaves_an_action_sharing_its_transaction() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let at = "2026-12-07T02:09:40-06:00";
+    let action = |id: i64, ticket: i64| {
+        json!({"id": id, "ticketId": ticket, "attachmentId": 900, "transactionId": 900,
+            "runDate": "2027-06-01T00:00:00Z", "createDate": at, "kind": "ALERT"})
+    };
+    control.ok(
+        "POST",
+        "/_emulator/import",
+        Some(&json!({
+            "SoftLayer_Provisioning_Version1_Transaction": [
+                {"id": 900, "createDate": at, "modifyDate": at}],
+            "SoftLayer_Ticket_Attachment_Scheduled_Action": [
+                action(900, 160000001), action(901, 160000101)],
+        })),
+    );
+    let export = control.ok("GET", "/_emulator/export?account=2001", None);
+    let ids = |doc: &J| -> Vec<i64> {
+        doc["SoftLayer_Ticket_Attachment_Scheduled_Action"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|r| r["id"].as_i64()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(&export), [901], "{export}");
+    let deleted = control.ok("DELETE", "/_emulator/accounts/2001", None);
+    assert_eq!(
+        deleted.to_string().matches("Scheduled_Action\":1").count(),
+        1,
+        "{deleted}"
+    );
+    let export = control.ok("GET", "/_emulator/export?account=1001", None);
+    assert_eq!(ids(&export), [900], "{export}");
 }
 
 /// An account (40000) of `tickets` tickets, each with an alert and an auto-close due in
