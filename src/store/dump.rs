@@ -141,6 +141,23 @@ fn mark_owned(
         let mut added = 0;
         for (name, keys) in tables {
             for k in keys {
+                let owned_by_referrer = OWNED_BY_REFERRER.contains(&k.target.as_str());
+                // Such a row is its referrers', not they its: an import may give one
+                // transaction to actions of two accounts, and the other account's action
+                // went with it (deleted, and exported with this account).
+                if owned_by_referrer {
+                    let sql = format!(
+                        "INSERT OR IGNORE INTO temp.doomed SELECT ?1, p.rowid FROM {parent} p \
+                         WHERE p.{pcol} IN (SELECT c.{col} FROM {child} c JOIN temp.doomed d \
+                         ON d.tbl = ?2 AND d.rid = c.rowid)",
+                        child = quote_ident(name),
+                        col = quote_ident(&k.column),
+                        pcol = quote_ident(&k.target_column),
+                        parent = quote_ident(&k.target),
+                    );
+                    added += conn.execute(&sql, rusqlite::params![k.target, name])?;
+                    continue;
+                }
                 let sql = format!(
                     "INSERT OR IGNORE INTO temp.doomed SELECT ?1, c.rowid FROM {child} c \
                      WHERE c.{col} IN (SELECT p.{pcol} FROM {parent} p JOIN temp.doomed d \
@@ -151,23 +168,6 @@ fn mark_owned(
                     parent = quote_ident(&k.target),
                 );
                 added += conn.execute(&sql, rusqlite::params![name, k.target])?;
-                if OWNED_BY_REFERRER.contains(&k.target.as_str()) {
-                    // Only once every row naming it is the account's: an import may give
-                    // one transaction to actions of two accounts, and the other account's
-                    // action went with it (deleted, and exported with this account).
-                    let sql = format!(
-                        "INSERT OR IGNORE INTO temp.doomed SELECT ?1, p.rowid FROM {parent} p \
-                         WHERE p.{pcol} IN (SELECT c.{col} FROM {child} c JOIN temp.doomed d \
-                         ON d.tbl = ?2 AND d.rid = c.rowid) \
-                         AND NOT EXISTS (SELECT 1 FROM {child} o WHERE o.{col} = p.{pcol} \
-                         AND o.rowid NOT IN (SELECT rid FROM temp.doomed WHERE tbl = ?2))",
-                        child = quote_ident(name),
-                        col = quote_ident(&k.column),
-                        pcol = quote_ident(&k.target_column),
-                        parent = quote_ident(&k.target),
-                    );
-                    added += conn.execute(&sql, rusqlite::params![k.target, name])?;
-                }
             }
         }
         if added == 0 {
@@ -190,9 +190,24 @@ pub fn delete_account(conn: &Connection, account_id: i64) -> Result<BTreeMap<Str
     // Children are deleted before their parents, so foreign keys hold at every step.
     let mut deleted = BTreeMap::new();
     for (name, _) in tables.iter().rev() {
+        // A row its referrers own stays while another account's row still names it (an
+        // export of either account carries it, and an import takes it again as it is).
+        let still_named: String = tables
+            .iter()
+            .flat_map(|(child, keys)| keys.iter().map(move |k| (child, k)))
+            .filter(|(_, k)| &k.target == name && OWNED_BY_REFERRER.contains(&name.as_str()))
+            .map(|(child, k)| {
+                format!(
+                    " AND {pcol} NOT IN (SELECT {col} FROM {child} WHERE {col} IS NOT NULL)",
+                    pcol = quote_ident(&k.target_column),
+                    col = quote_ident(&k.column),
+                    child = quote_ident(child),
+                )
+            })
+            .collect();
         let n = conn.execute(
             &format!(
-                "DELETE FROM {} WHERE rowid IN (SELECT rid FROM temp.doomed WHERE tbl = ?1)",
+                "DELETE FROM {} WHERE rowid IN (SELECT rid FROM temp.doomed WHERE tbl = ?1){still_named}",
                 quote_ident(name)
             ),
             [name],
@@ -981,13 +996,15 @@ pub fn import(
             )));
         }
         let catalogue = super::seed::catalog_sections().contains(key);
+        let shared = OWNED_BY_REFERRER.contains(&table_name);
         for row in rows {
             let Value::Struct(values) = Value::from(row) else {
                 return Err(ImportError::Invalid(format!("{key} holds objects")));
             };
             // The catalogue is in every database, even one reset empty, and a whole export
-            // holds it: a catalogue row already stored exactly so is no clash.
-            if catalogue && stored_as_exported(conn, key, row)?.as_ref() == Some(row) {
+            // holds it: a catalogue row already stored exactly so is no clash. So is a
+            // transaction two accounts' actions share, which each one's export carries.
+            if (catalogue || shared) && stored_as_exported(conn, key, row)?.as_ref() == Some(row) {
                 continue;
             }
             let named = catalogue_references(key, &values);
