@@ -1094,7 +1094,9 @@ fn browser_sign_out_stays_beside_the_title_on_a_narrow_screen() {
 /// squeezed to a letter a line, and at 800 px the ticket kept a sliver beside the 22rem
 /// side panel: the title keeps whole words, nothing scrolls sideways, and the ticket
 /// page goes to one column as the text grows. At 16-32 px no view scrolls sideways at
-/// 320-1280 px, nor does a filter form's button stick out of its cell.
+/// 320-1280 px, nor does a filter form's button stick out of its cell; at 320-400 px no
+/// table scrolls sideways in its box, and every card's value stays on its card (at 24-32
+/// px the 9rem labels were as wide as the card and pushed the values off it).
 #[test]
 fn browser_a_larger_default_font_keeps_the_title_and_the_ticket_readable() {
     let server = Server::start();

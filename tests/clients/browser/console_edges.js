@@ -2695,8 +2695,13 @@ const SCENARIOS = {
     // At 16-32 px no view scrolled sideways at 320-1280 px, nor any button stuck out of
     // its filter form's cell (Refresh and Clear journal did, even at 16 px): the filter
     // columns and cards were at least 12rem and 16rem wide, the buttons' row never wrapped.
+    // Nor does a table scroll sideways in its box, or a card's value start past the card
+    // or keep less than a third of it: at 24-32 px the 9rem label of each card's rows was
+    // as wide as the card (queue, journal and fault rows, one of each here).
+    await api(page, 'POST', 'faults', { service: 'SoftLayer_Ticket_Survey', preset: 'unavailable' });
+    await demoRead(page);
     const over = [];
-    for (const font of [16, 20, 32]) {
+    for (const font of [16, 20, 24, 32]) {
       await cdp.send('Page.setFontSizes', { fontSizes: { standard: font } });
       for (const hash of ['#/', '#/outbox', '#/journal', '#/clock', '#/faults']) {
         await navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
@@ -2705,9 +2710,22 @@ const SCENARIOS = {
           const wide = await page.evaluate(() => {
             const out = [...document.querySelectorAll('.field.actions')].filter((f) => f.offsetParent !== null)
               .flatMap((f) => [...f.children].filter((b) => b.getBoundingClientRect().right > f.getBoundingClientRect().right + 1));
-            return { document: document.documentElement.scrollWidth, window: window.innerWidth, out: out.map((b) => b.textContent) };
+            const wraps = [...document.querySelectorAll('.table-wrap')].filter((w) => w.offsetParent !== null);
+            const scrolls = wraps.filter((w) => w.scrollWidth > w.clientWidth + 1).map((w) => `${w.scrollWidth}/${w.clientWidth}`);
+            // Each value's text against its cell (the label is the cell's ::before, outside the range).
+            const cells = wraps.flatMap((w) => [...w.querySelectorAll('tbody td:not(.empty)')]).filter((td) => td.textContent.trim());
+            const cut = cells.filter((td) => {
+              const range = document.createRange();
+              range.selectNodeContents(td);
+              const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+              const cell = td.getBoundingClientRect();
+              const left = Math.min(...rects.map((r) => r.left));
+              return Math.max(...rects.map((r) => r.right)) > cell.right + 1 || cell.right - left < cell.width / 3;
+            }).map((td) => td.dataset.label);
+            return { document: document.documentElement.scrollWidth, window: window.innerWidth, out: out.map((b) => b.textContent), scrolls, cut };
           });
           if (wide.document > wide.window || wide.out.length) over.push(`${font}px ${width} ${hash}: ${wide.document} ${wide.out}`);
+          if (width <= 400 && (wide.scrolls.length || wide.cut.length)) over.push(`${font}px ${width} ${hash}: table ${wide.scrolls} cut ${wide.cut}`);
         }
       }
     }
