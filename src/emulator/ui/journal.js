@@ -279,7 +279,9 @@ function refusedField(message) {
 const NUMBERS = {
   http: ['HTTP status', 'a whole number, 400–599', (t) => /^\d+$/.test(t) && Number(t) >= 400 && Number(t) <= 599],
   latency: ['Latency', 'a whole number of milliseconds, at most 600000 (ten minutes)', (t) => /^\d+$/.test(t) && Number(t) <= 600000],
-  after: ['After', 'a whole number of calls, 0 or more', (t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t))],
+  // Bounded where a Number stops counting exactly: past it the value sent would not be
+  // the one typed. Said so: "0 or more" refused 2^53 as if it were no whole number.
+  after: ['After', 'a whole number of calls, 0 to 9007199254740991', (t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t))],
   times: ['Times', 'a whole number, 1 or more', (t) => /^\d+$/.test(t) && Number(t) >= 1],
   probability: ['Probability', 'a number from 0 to 1, such as 0.5', (t) => /^(\d+(\.\d*)?|\.\d+)$/.test(t) && Number(t) <= 1],
 };

@@ -1020,7 +1020,7 @@ const SCENARIOS = {
       if (r.method() === 'POST' && r.url().endsWith('/_emulator/faults')) posted.push(r.postData());
     });
     const refused = {};
-    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0'], ['#r-http', '200'], ['#r-latency', '99999999999'], ['#r-after', '-1']]) {
+    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0'], ['#r-http', '200'], ['#r-latency', '99999999999'], ['#r-after', '-1'], ['#r-after', '9007199254740992']]) {
       await page.fill('#fault-form #r-method', 'getObject');
       await page.selectOption('#r-preset', 'rate_limit');
       await page.fill(field, typed);
