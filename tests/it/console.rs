@@ -985,6 +985,29 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// Back on a ticket whose own reply was still on its way (sent before another ticket was
+/// shown), Send was off with no reason given: opening the other ticket cleared the form's
+/// "Working…". It is said again, Send described by it, until the reply ends.
+#[test]
+fn browser_back_on_a_ticket_whose_reply_is_on_its_way_says_working() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "ownbusy",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    let s = browser.step("ownbusy");
+    assert_eq!(s["outcome"], "Working…", "{s}");
+    assert_eq!(s["disabled"], true, "{s}");
+    assert_eq!(s["describedBy"], "reply-outcome", "{s}");
+    assert_eq!(s["ended"], true, "{s}");
+    assert_eq!(s["describedAfter"], Value::Null, "{s}");
+    assert_done(&mut browser);
+}
+
 /// A reply whose send failed while the queue was shown was said into the hidden form:
 /// back on its ticket nothing was read out, and after visiting another ticket its draft
 /// came back with no word. The draft keeps the outcome, said (an alert) once its ticket

@@ -50,8 +50,16 @@ export function setTicketChoices(choices) {
  * and reopen, the one that applies to the ticket's status.
  */
 function updateButtons() {
+  const send = $('reply-form').querySelector('button[type=submit]');
   for (const form of document.querySelectorAll('.ticket-actions form')) {
-    for (const button of form.querySelectorAll('button')) button.disabled = !shown || isBusy(form);
+    for (const button of form.querySelectorAll('button')) {
+      button.disabled = !shown || isBusy(form);
+      // Off while its action runs: the form's "Working…" says why (Send's reasons are
+      // gathered below).
+      if (button === send) continue;
+      if (isBusy(form)) button.setAttribute('aria-describedby', form.querySelector('.outcome').id);
+      else button.removeAttribute('aria-describedby');
+    }
   }
   // No ticket shown (not found, an error): no reply to skip to. Hidden with the focus on
   // it, the focus would fall to the page: it goes to the title.
@@ -66,11 +74,11 @@ function updateButtons() {
   // A closed ticket takes no reply (the server refuses it, and said so only once Send
   // was pressed): a note beside the button says so beforehand. The button stays on, so
   // that pressing it still gives the reason, and the draft is kept.
-  const send = $('reply-form').querySelector('button[type=submit]');
   $('reply-closed').hidden = !closed;
   // A draft written for the ticket that had this id before waits (see `anotherTicket`).
   if (heldDraft) send.disabled = true;
-  const why = [closed ? 'reply-closed' : '', heldDraft ? 'reply-held-why' : ''].filter(Boolean).join(' ');
+  const why = [closed ? 'reply-closed' : '', heldDraft ? 'reply-held-why' : '', isBusy($('reply-form')) ? 'reply-outcome' : '']
+    .filter(Boolean).join(' ');
   if (why) send.setAttribute('aria-describedby', why);
   else send.removeAttribute('aria-describedby');
 }
@@ -226,9 +234,11 @@ export async function showTicket(idText) {
     // The tick comes back with the draft (unticked without one).
     const sendOutcome = swapDraft(ticketId, id);
     ticketId = id;
+    // Back on a ticket whose own action (a reply, a close) is still on its way, begun
+    // before another ticket was shown: its button is off, and cleared, the form said
+    // nothing why. It says "Working…" again until the action ends.
     for (const form of document.querySelectorAll('.ticket-actions form')) {
-      const out = form.querySelector('.outcome');
-      outcome(out, '');
+      outcome(form.querySelector('.outcome'), isBusy(form) ? 'Working…' : '');
     }
     if (sendOutcome) outcome($('reply-form').querySelector('.outcome'), ...sendOutcome);
     formFrom = null;

@@ -2532,6 +2532,30 @@ const SCENARIOS = {
     report('cleared', { question, outcome: await text(page, '#journal-outcome'), left: (await api(page, 'GET', 'journal')).total });
   },
 
+  // Back on a ticket whose own reply was still on its way (sent before another ticket
+  // was shown), Send was off with no reason given: opening the other ticket had cleared
+  // the form's "Working…".
+  async ownbusy(page) {
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    const send = '#reply-form button[type=submit]';
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.fill('#reply-entry', 'a slow reply');
+    const sending = await holdRequest(page, 'POST', /^tickets\/\d+\/reply$/);
+    await page.click(send);
+    await sending.held;
+    await open(`#/ticket/${env('OTHER')}`);
+    await open(`#/ticket/${env('TICKET')}`);
+    const back = {
+      outcome: await text(page, '#reply-form .outcome'),
+      disabled: await page.isDisabled(send),
+      describedBy: await page.getAttribute(send, 'aria-describedby'),
+    };
+    await sending.release();
+    const ended = await until(page, () => document.querySelector('#reply-form .outcome').textContent.startsWith('Reply sent'));
+    report('ownbusy', { ...back, ended, describedAfter: await page.getAttribute(send, 'aria-describedby') });
+  },
+
   // A reply whose send failed while the queue was shown (not another ticket) was said
   // into the hidden form: back on its ticket nothing was read out, and after another
   // ticket the draft came back with no word at all.
