@@ -1008,6 +1008,38 @@ fn browser_back_on_a_ticket_whose_reply_is_on_its_way_says_working() {
     assert_done(&mut browser);
 }
 
+/// A Close (as a Reopen, Assign or Move) whose answer was lost while the queue was shown
+/// was never said: only the reply kept a failure for its ticket. Back on the ticket,
+/// directly or after another ticket, the form says it, an alert written while the ticket
+/// is shown, in words that fit any action.
+#[test]
+fn browser_a_close_failed_while_the_queue_was_shown_says_so_on_its_ticket() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "closeaway",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    for step in ["via-other", "direct"] {
+        let s = browser.step(step);
+        assert_eq!(s["ended"], true, "{s}");
+        assert!(
+            text(&s["outcome"]).contains("it may have been done all the same"),
+            "{s}"
+        );
+        assert!(!text(&s["outcome"]).contains("sending"), "{s}");
+        assert_eq!(s["role"], "alert", "{s}");
+        assert_eq!(
+            s["announced"], true,
+            "written while the ticket was hidden: {s}"
+        );
+    }
+    assert_done(&mut browser);
+}
+
 /// A reply whose send failed while the queue was shown was said into the hidden form:
 /// back on its ticket nothing was read out, and after visiting another ticket its draft
 /// came back with no word. The draft keeps the outcome, said (an alert) once its ticket

@@ -70,7 +70,7 @@ async function request(method, path, body) {
     // No answer at all (server stopped, network down): an error like the server's own,
     // so every action shows it beside its button. A write may have been done before the
     // connection went: pressed again at once, it was done twice.
-    const maybe = method === 'GET' ? '' : '; it may have been done all the same: check what is shown before sending it again';
+    const maybe = method === 'GET' ? '' : '; it may have been done all the same: check what is shown before trying again';
     throw new ApiError(`the server could not be reached (${e.message})${maybe}`, 0);
   }
   if (response.status === 401) throw new Unauthorised('The token was not accepted');

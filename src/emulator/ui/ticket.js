@@ -100,10 +100,9 @@ function holdDraft(hold, why = '') {
  * The reply drafts of the tickets not shown, by ticket id: opening a related ticket
  * emptied the reply box, and Back did not bring the draft back. Each keeps the text, the
  * ticket it was written for (as last drawn, or null), whether it was held (see
- * `heldDraft`) and why, the "Awaiting customer response" tick (it came back unticked,
- * and the reply went without it), and how a send that ended while another ticket was
- * shown went, if it failed (see `sendEndedElsewhere`). The shown ticket's draft is the
- * box itself.
+ * `heldDraft`) and why, and the "Awaiting customer response" tick (it came back
+ * unticked, and the reply went without it). How its send went, if it ended away, is in
+ * `endedAway`. The shown ticket's draft is the box itself.
  */
 const drafts = new Map();
 
@@ -112,19 +111,12 @@ const drafts = new Map();
  * ticket shown (see `anotherTicket`). */
 let draftFor = null;
 
-/**
- * The box's draft put aside for ticket `was` (null: none shown), and `id`'s put back;
- * returns the outcome its send left while it was away (see `sendEndedElsewhere`), or
- * null, for the reply form to show once the forms are cleared for the ticket.
- */
+/** The box's draft put aside for ticket `was` (null: none shown), and `id`'s put back. */
 function swapDraft(was, id) {
   const box = $('reply-entry');
   if (was !== null) {
-    // What its send said while another view was shown stays with the draft (see `act`):
-    // put aside without it, the draft came back with no word.
-    const said = drafts.get(was)?.outcome;
-    if (box.value.trim() === '' && !said) drafts.delete(was);
-    else drafts.set(was, { text: box.value, ticket: formFrom || draftFor, held: heldDraft, why: $('reply-held-why').textContent, awaiting: $('reply-awaiting').checked, outcome: said });
+    if (box.value.trim() === '') drafts.delete(was);
+    else drafts.set(was, { text: box.value, ticket: formFrom || draftFor, held: heldDraft, why: $('reply-held-why').textContent, awaiting: $('reply-awaiting').checked });
   }
   const saved = (id !== null && drafts.get(id)) || null;
   drafts.delete(id);
@@ -132,31 +124,32 @@ function swapDraft(was, id) {
   $('reply-awaiting').checked = Boolean(saved && saved.awaiting);
   draftFor = saved ? saved.ticket : null;
   holdDraft(Boolean(saved && saved.held), saved ? saved.why : '');
-  return saved?.outcome || null;
 }
 
 /**
- * A reply to ticket `id` failed, or its answer was lost, while another ticket was shown:
- * its draft came back with no word, and a resend of a reply the server had taken
- * duplicated it to the customer. The draft keeps what the form would have said there
- * (`said`: [text, failed]), shown when its ticket is shown again. So it does while
- * another view (the queue, the outbox) was shown over the same ticket: said into the
- * hidden form, it was never announced, and lost if another ticket was opened next; the
- * box still holds that ticket's text, so its entry here holds the outcome alone.
+ * What each ticket's actions said that failed, or may not have been done, while the
+ * ticket's page was not shown (another ticket, or another view over it), by `busyKey`:
+ * [text, failed]. A reply's draft came back with no word (a resend of a reply the server
+ * had taken duplicated it to the customer), and a Close, Reopen, Assign or Move failed
+ * unannounced: written into the hidden form, or not at all. Each is said, as an alert,
+ * when its ticket is shown again.
  */
-function sendEndedElsewhere(id, said) {
-  const draft = drafts.get(id) || { text: '', ticket: null, held: false, why: '', awaiting: false };
-  drafts.set(id, { ...draft, outcome: said });
+const endedAway = new Map();
+
+/** The outcomes kept for ticket `id` (see `endedAway`) said in their forms, once. */
+function sayEndedAway(id) {
+  for (const form of document.querySelectorAll('.ticket-actions form')) {
+    const key = busyKey(form, id);
+    const said = endedAway.get(key);
+    endedAway.delete(key);
+    if (said) outcome(form.querySelector('.outcome'), ...said);
+  }
 }
 
-/** What the sends that ended away said is dropped from the drafts (their text stays): a
- * sign-out clears what the actions said, and a refusal came back with its ticket after
- * signing in again. */
+/** What the actions that ended away said is dropped (the drafts stay): a sign-out clears
+ * what the actions said, and a refusal came back with its ticket after signing in again. */
 export function forgetSendOutcomes() {
-  for (const [id, { outcome: said, ...draft }] of drafts) {
-    if (draft.text.trim() === '') drafts.delete(id);
-    else drafts.set(id, draft);
-  }
+  endedAway.clear();
 }
 
 /** A reply was sent to ticket `id` while another was shown: its draft is not kept, unless
@@ -232,7 +225,7 @@ export async function showTicket(idText) {
   const id = ticketIdOf(idText);
   if (id !== ticketId) {
     // The tick comes back with the draft (unticked without one).
-    const sendOutcome = swapDraft(ticketId, id);
+    swapDraft(ticketId, id);
     ticketId = id;
     // Back on a ticket whose own action (a reply, a close) is still on its way, begun
     // before another ticket was shown: its button is off, and cleared, the form said
@@ -240,7 +233,7 @@ export async function showTicket(idText) {
     for (const form of document.querySelectorAll('.ticket-actions form')) {
       outcome(form.querySelector('.outcome'), isBusy(form) ? 'Working…' : '');
     }
-    if (sendOutcome) outcome($('reply-form').querySelector('.outcome'), ...sendOutcome);
+    sayEndedAway(id);
     formFrom = null;
     // The previous ticket's data never shows under this one's heading, even while loading.
     clearTicket();
@@ -248,11 +241,9 @@ export async function showTicket(idText) {
     document.title = `Ticket ${id} · Support console`;
     $('ticket-error').textContent = '';
   } else {
-    // Back from another view: a send that failed meanwhile says so now, where it is read
-    // out (see `sendEndedElsewhere`); the box is the draft.
-    const said = drafts.get(id)?.outcome;
-    drafts.delete(id);
-    if (said) outcome($('reply-form').querySelector('.outcome'), ...said);
+    // Back from another view: an action that failed meanwhile says so now, where it is
+    // read out (see `endedAway`); the box is the draft.
+    sayEndedAway(id);
   }
   const had = document.activeElement;
   await refreshTicket();
@@ -585,12 +576,12 @@ function sentWith(action, ticket) {
 /**
  * Runs one action: the outcome (or the server's error) shows in the form. `elsewhere`
  * runs instead of `done` (with the answer's ticket, if read) when the action is done but
- * another ticket is shown by then;
- * `failedElsewhere`, if given, with what the form would say ([text, true]) when it
- * failed, or may not have been done, while the ticket's page was not shown (another
- * ticket, or another view): it then keeps that, and the form does not.
+ * another ticket is shown by then. One that failed, or may not have been done, while the
+ * ticket's page was not shown (another ticket, or another view) is kept for it (see
+ * `endedAway`), whatever the action: only the reply's was, and a Close refused while
+ * the queue was shown was never said.
  */
-async function act(form, action, body, done, elsewhere = () => {}, failedElsewhere = null) {
+async function act(form, action, body, done, elsewhere = () => {}) {
   const out = form.querySelector('.outcome');
   const pressed = document.activeElement;
   // The forms serve every ticket: if another ticket was opened meanwhile, this action's
@@ -617,7 +608,7 @@ async function act(form, action, body, done, elsewhere = () => {}, failedElsewhe
     });
   } finally {
     const failed = said.classList.contains('error');
-    if (failed && failedElsewhere && (ticketId !== forTicket || $('ticket').hidden)) failedElsewhere([said.textContent, true]);
+    if (failed && (ticketId !== forTicket || $('ticket').hidden)) endedAway.set(key, [said.textContent, true]);
     else if (ticketId === forTicket) outcome(out, said.textContent, failed);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(key);
@@ -688,7 +679,7 @@ export function initTicket(onUnauthorised) {
       // Only the reply that went: one typed while it was sending stays to be sent.
       if ($('reply-entry').value === entry) $('reply-entry').value = '';
       return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
-    }, (ticket) => draftSent(forTicket, entry, ticket), (said) => sendEndedElsewhere(forTicket, said));
+    }, (ticket) => draftSent(forTicket, entry, ticket));
   }));
   $('assign-form').addEventListener('submit', guard(async () => {
     if (!$('assign-employee').value) {

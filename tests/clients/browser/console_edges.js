@@ -2556,6 +2556,39 @@ const SCENARIOS = {
     report('ownbusy', { ...back, ended, describedAfter: await page.getAttribute(send, 'aria-describedby') });
   },
 
+  // A Close whose answer was lost while the queue was shown was never said: only the
+  // reply kept a failure for its ticket. Back on the ticket, directly or after another
+  // ticket, the form says it (an alert), written while the ticket is shown.
+  async closeaway(page) {
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    const close = /\/_emulator\/tickets\/\d+\/close$/;
+    const lose = (route) => route.abort('connectionreset');
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.evaluate(() => new MutationObserver(() => { window.saidShown = !document.getElementById('ticket').hidden; })
+      .observe(document.querySelector('#state-form .outcome'), { childList: true, characterData: true, subtree: true }));
+    for (const [step, via] of [['via-other', [`#/ticket/${env('OTHER')}`]], ['direct', []]]) {
+      // The route added last runs first: the hold, then `lose`.
+      await page.route(close, lose);
+      const closing = await holdRequest(page, 'POST', /^tickets\/\d+\/close$/);
+      await page.click('#close-button');
+      await closing.held;
+      await open('#/');
+      await page.evaluate(() => { window.saidShown = null; });
+      await closing.release();
+      const ended = await until(page, () => !document.querySelector('#close-button').disabled);
+      await page.unroute(close, lose);
+      for (const hash of via) await open(hash);
+      await open(`#/ticket/${env('TICKET')}`);
+      report(step, {
+        ended,
+        outcome: await text(page, '#state-form .outcome'),
+        role: await page.getAttribute('#state-form .outcome', 'role'),
+        announced: await page.evaluate(() => window.saidShown),
+      });
+    }
+  },
+
   // A reply whose send failed while the queue was shown (not another ticket) was said
   // into the hidden form: back on its ticket nothing was read out, and after another
   // ticket the draft came back with no word at all.
