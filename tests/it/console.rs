@@ -1040,6 +1040,36 @@ fn browser_a_close_failed_while_the_queue_was_shown_says_so_on_its_ticket() {
     assert_done(&mut browser);
 }
 
+/// A reply that went while the queue was shown was said only into the hidden form, and
+/// after another ticket not at all (its draft just gone). Back on its ticket, directly or
+/// after another ticket, "Reply sent." is said, a status written while the ticket is
+/// shown, and not written again on the next way back.
+#[test]
+fn browser_a_reply_sent_while_the_queue_was_shown_says_so_on_its_ticket() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "replyaway",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    for step in ["via-other", "direct"] {
+        let s = browser.step(step);
+        assert_eq!(s["ended"], true, "{s}");
+        assert_eq!(s["draft"], "", "{s}");
+        assert_eq!(s["outcome"], "Reply sent.", "{s}");
+        assert_eq!(s["role"], "status", "{s}");
+        assert_eq!(
+            s["announced"], true,
+            "written while the ticket was hidden: {s}"
+        );
+        assert_eq!(s["writesAgain"], 0, "{s}");
+    }
+    assert_done(&mut browser);
+}
+
 /// A reply whose send failed while the queue was shown was said into the hidden form:
 /// back on its ticket nothing was read out, and after visiting another ticket its draft
 /// came back with no word. The draft keeps the outcome, said (an alert) once its ticket

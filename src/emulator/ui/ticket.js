@@ -127,12 +127,13 @@ function swapDraft(was, id) {
 }
 
 /**
- * What each ticket's actions said that failed, or may not have been done, while the
- * ticket's page was not shown (another ticket, or another view over it), by `busyKey`:
- * [text, failed]. A reply's draft came back with no word (a resend of a reply the server
- * had taken duplicated it to the customer), and a Close, Reopen, Assign or Move failed
- * unannounced: written into the hidden form, or not at all. Each is said, as an alert,
- * when its ticket is shown again.
+ * What each ticket's actions said that ended while the ticket's page was not shown
+ * (another ticket, or another view over it), by `busyKey`: [text, failed]. A reply's
+ * draft came back with no word (a resend of a reply the server had taken duplicated it
+ * to the customer), a Close, Reopen, Assign or Move failed unannounced, and "Reply
+ * sent." was written into the hidden form, or not at all (the draft was just gone). Each
+ * is said when its ticket is shown again, once: a failure as an alert, the rest as a
+ * status.
  */
 const endedAway = new Map();
 
@@ -574,14 +575,15 @@ function sentWith(action, ticket) {
 }
 
 /**
- * Runs one action: the outcome (or the server's error) shows in the form. `elsewhere`
- * runs instead of `done` (with the answer's ticket, if read) when the action is done but
- * another ticket is shown by then. One that failed, or may not have been done, while the
- * ticket's page was not shown (another ticket, or another view) is kept for it (see
- * `endedAway`), whatever the action: only the reply's was, and a Close refused while
- * the queue was shown was never said.
+ * Runs one action: the outcome (`words` for the answer's ticket, or the server's error)
+ * shows in the form. `done` is what the form does once the action is done (empties the
+ * reply box); `elsewhere` runs instead (with the answer's ticket, if read) when another
+ * ticket is shown by then. An outcome while the ticket's page was not shown (another
+ * ticket, or another view) is kept for it (see `endedAway`), whatever the action and
+ * however it went: only a reply's failure was, and a Close refused, or a reply sent,
+ * while the queue was shown was never said.
  */
-async function act(form, action, body, done, elsewhere = () => {}) {
+async function act(form, action, body, words, done = () => {}, elsewhere = () => {}) {
   const out = form.querySelector('.outcome');
   const pressed = document.activeElement;
   // The forms serve every ticket: if another ticket was opened meanwhile, this action's
@@ -596,20 +598,22 @@ async function act(form, action, body, done, elsewhere = () => {}) {
     await settle(said, () => post(`tickets/${forTicket}/${action}`, body), (answer) => {
       if (ticketId !== forTicket) {
         elsewhere(answer.ticket);
-        return '';
+      } else {
+        sentWith(action, answer.ticket);
+        done();
       }
-      sentWith(action, answer.ticket);
-      return done(answer.ticket);
+      return words(answer.ticket);
     }, refreshTicket, () => {
       // Done, its answer unread: the form empties as on success (a reply left in its box
       // was sent again by the next press).
-      if (ticketId === forTicket) done(undefined);
+      if (ticketId === forTicket) done();
       else elsewhere();
     });
   } finally {
     const failed = said.classList.contains('error');
-    if (failed && (ticketId !== forTicket || $('ticket').hidden)) endedAway.set(key, [said.textContent, true]);
-    else if (ticketId === forTicket) outcome(out, said.textContent, failed);
+    if (ticketId !== forTicket || $('ticket').hidden) {
+      if (said.textContent) endedAway.set(key, [said.textContent, failed]);
+    } else outcome(out, said.textContent, failed);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(key);
     updateButtons();
@@ -675,10 +679,9 @@ export function initTicket(onUnauthorised) {
       employee: Number($('reply-employee').value),
       entry,
       awaitingUserResponse: awaiting,
-    }, () => {
+    }, () => `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`, () => {
       // Only the reply that went: one typed while it was sending stays to be sent.
       if ($('reply-entry').value === entry) $('reply-entry').value = '';
-      return `Reply sent${awaiting ? '; the ticket now waits on the customer' : ''}.`;
     }, (ticket) => draftSent(forTicket, entry, ticket));
   }));
   $('assign-form').addEventListener('submit', guard(async () => {

@@ -2589,6 +2589,43 @@ const SCENARIOS = {
     }
   },
 
+  // A reply that went while the queue was shown was said only into the hidden form, and
+  // after another ticket not at all (the draft just gone). Back on its ticket it is said,
+  // as a status written while the ticket is shown, and not again on the next return.
+  async replyaway(page) {
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    // Noted by the page: the outcome's writes, and whether the last was with the ticket shown.
+    await page.evaluate(() => new MutationObserver(() => {
+      window.saidShown = !document.getElementById('ticket').hidden;
+      window.writes += 1;
+    }).observe(document.querySelector('#reply-form .outcome'), { childList: true, characterData: true, subtree: true }));
+    for (const [step, via] of [['via-other', [`#/ticket/${env('OTHER')}`]], ['direct', []]]) {
+      await page.fill('#reply-entry', `sent away ${step}`);
+      const sending = await holdRequest(page, 'POST', /^tickets\/\d+\/reply$/);
+      await page.click('#reply-form button[type=submit]');
+      await sending.held;
+      await open('#/');
+      await sending.release();
+      const ended = await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+      for (const hash of via) await open(hash);
+      await open(`#/ticket/${env('TICKET')}`);
+      const seen = {
+        ended,
+        draft: await page.inputValue('#reply-entry'),
+        outcome: await text(page, '#reply-form .outcome'),
+        role: await page.getAttribute('#reply-form .outcome', 'role'),
+        announced: await page.evaluate(() => window.saidShown),
+      };
+      // Once: the next way back from the queue writes it no more.
+      await page.evaluate(() => { window.writes = 0; });
+      await open('#/');
+      await open(`#/ticket/${env('TICKET')}`);
+      report(step, { ...seen, writesAgain: await page.evaluate(() => window.writes) });
+    }
+  },
+
   // A reply whose send failed while the queue was shown (not another ticket) was said
   // into the hidden form: back on its ticket nothing was read out, and after another
   // ticket the draft came back with no word at all.
