@@ -185,6 +185,38 @@ async function answered(page, matches) {
 }
 
 /**
+ * Releases a held write to a ticket (`release` of `holdRequest`) and waits until its
+ * action has ended in the page: the write answered (or lost), then the reload of the
+ * ticket shown (its path matching `reload`) that the action makes next, answered too,
+ * and a moment for the page to act. With another ticket shown by then, that one's Send
+ * is on all along: it is no sign that the action ended.
+ */
+async function writeEnded(page, release, reload) {
+  let wrote = false;
+  const after = new Set();
+  const ended = (r) => {
+    if (r.method() !== 'GET' && new URL(r.url()).pathname.startsWith('/_emulator/tickets/')) wrote = true;
+  };
+  const started = (r) => {
+    if (wrote) after.add(r);
+  };
+  page.on('requestfinished', ended);
+  page.on('requestfailed', ended);
+  page.on('request', started);
+  const reloaded = page.waitForEvent('requestfinished', {
+    predicate: (r) => after.has(r) && r.method() === 'GET' && reload.test(new URL(r.url()).pathname),
+    timeout: WAIT,
+  }).then(() => true, () => false);
+  await release();
+  const done = await reloaded;
+  page.off('requestfinished', ended);
+  page.off('requestfailed', ended);
+  page.off('request', started);
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+  return done;
+}
+
+/**
  * Does `act`, which changes the address, and waits until the view it shows has loaded
  * it: app.js marks the view aria-busy until then, and its own hashchange listener,
  * added first, has marked it by the time this one hears the change. The rows of the
@@ -2710,8 +2742,7 @@ const SCENARIOS = {
       await sending.held;
       if (typed) await page.type('#reply-entry', typed);
       await open(env('OTHER'));
-      await sending.release();
-      return until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+      return writeEnded(page, sending.release, new RegExp(`/tickets/${env('OTHER')}$`));
     };
     await signIn(page, `#/ticket/${env('TICKET')}`);
     await page.locator('#ticket:not([aria-busy])').waitFor();
@@ -2855,8 +2886,7 @@ const SCENARIOS = {
       await page.click('#reply-form button[type=submit]');
       await sending.held;
       await open(`#/ticket/${env('OTHER')}`);
-      await sending.release();
-      const ended = await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+      const ended = await writeEnded(page, sending.release, new RegExp(`/tickets/${env('OTHER')}$`));
       await page.unroute(/\/_emulator\/tickets\/\d+\/reply$/, end);
       const other = await text(page, '#reply-form .outcome');
       await navigated(page, () => page.goBack());
