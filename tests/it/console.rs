@@ -2136,7 +2136,8 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
     assert_eq!(refused.len(), 9, "{s}");
     // A whole number past 2^53-1 is refused for its size, not as no whole number.
     assert!(
-        text(&refused["#r-after 9007199254740992"]["outcome"]).contains("0 to 9007199254740991"),
+        text(&s["refused"]["#r-after 9007199254740992"]["outcome"])
+            .contains("0 to 9007199254740991"),
         "{s}"
     );
     for (typed, seen) in refused {
