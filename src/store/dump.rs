@@ -141,33 +141,28 @@ fn mark_owned(
         let mut added = 0;
         for (name, keys) in tables {
             for k in keys {
-                let owned_by_referrer = OWNED_BY_REFERRER.contains(&k.target.as_str());
-                // Such a row is its referrers', not they its: an import may give one
-                // transaction to actions of two accounts, and the other account's action
-                // went with it (deleted, and exported with this account).
-                if owned_by_referrer {
-                    let sql = format!(
-                        "INSERT OR IGNORE INTO temp.doomed SELECT ?1, p.rowid FROM {parent} p \
-                         WHERE p.{pcol} IN (SELECT c.{col} FROM {child} c JOIN temp.doomed d \
-                         ON d.tbl = ?2 AND d.rid = c.rowid)",
-                        child = quote_ident(name),
-                        col = quote_ident(&k.column),
-                        pcol = quote_ident(&k.target_column),
-                        parent = quote_ident(&k.target),
-                    );
-                    added += conn.execute(&sql, rusqlite::params![k.target, name])?;
-                    continue;
-                }
+                // A row that names a doomed one is doomed, but a row its referrers own
+                // (the transaction) is theirs, not they its: it goes with them. (An import
+                // may give one transaction to actions of two accounts, and the other
+                // account's action went with it: deleted, and exported with this account.)
+                let child = (name.as_str(), k.column.as_str());
+                let parent = (k.target.as_str(), k.target_column.as_str());
+                let ((goes, goes_col), (with, with_col)) =
+                    if OWNED_BY_REFERRER.contains(&k.target.as_str()) {
+                        (parent, child)
+                    } else {
+                        (child, parent)
+                    };
                 let sql = format!(
-                    "INSERT OR IGNORE INTO temp.doomed SELECT ?1, c.rowid FROM {child} c \
-                     WHERE c.{col} IN (SELECT p.{pcol} FROM {parent} p JOIN temp.doomed d \
-                     ON d.tbl = ?2 AND d.rid = p.rowid)",
-                    child = quote_ident(name),
-                    col = quote_ident(&k.column),
-                    pcol = quote_ident(&k.target_column),
-                    parent = quote_ident(&k.target),
+                    "INSERT OR IGNORE INTO temp.doomed SELECT ?1, g.rowid FROM {goes} g \
+                     WHERE g.{goes_col} IN (SELECT w.{with_col} FROM {with} w JOIN temp.doomed d \
+                     ON d.tbl = ?2 AND d.rid = w.rowid)",
+                    goes = quote_ident(goes),
+                    goes_col = quote_ident(goes_col),
+                    with = quote_ident(with),
+                    with_col = quote_ident(with_col),
                 );
-                added += conn.execute(&sql, rusqlite::params![name, k.target])?;
+                added += conn.execute(&sql, rusqlite::params![goes, with])?;
             }
         }
         if added == 0 {
