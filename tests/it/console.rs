@@ -2133,11 +2133,17 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
     let mut browser = edges(&server, "faultform", &[]);
     let s = browser.step("refused");
     let refused = s["refused"].as_object().unwrap();
-    assert_eq!(refused.len(), 9, "{s}");
+    assert_eq!(refused.len(), 10, "{s}");
     // A whole number past 2^53-1 is refused for its size, not as no whole number.
     assert!(
         text(&s["refused"]["#r-after 9007199254740992"]["outcome"])
             .contains("0 to 9007199254740991"),
+        "{s}"
+    );
+    // So is Times past it, which was rounded.
+    assert!(
+        text(&s["refused"]["#r-times 9007199254740992"]["outcome"])
+            .contains("1 to 9007199254740991"),
         "{s}"
     );
     for (typed, seen) in refused {
@@ -2166,6 +2172,11 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
         "{s}"
     );
     assert_eq!(s["howOften"], "after 2 more calls, 1 time, p=0.5", "{s}");
+    // Said when added too: After and Times were said nowhere but the table.
+    assert!(
+        text(&s["addedSaid"]).ends_with(". After 2 more calls, 1 time, p=0.5."),
+        "{s}"
+    );
     assert_done(&mut browser);
 }
 

@@ -236,7 +236,7 @@ export async function refreshFaults() {
       cell('Rule', String(r.id)),
       cell('Matches', describeMatch(r, isolated)),
       cell('Effect', describeEffect(r, isolated)),
-      cell('How often', [r.after ? `after ${r.after} more call${r.after === 1 ? '' : 's'}, ` : '', r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time', r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : ''].join('')),
+      cell('How often', howOften(r)),
       cell('Fired', String(r.fired)),
       cell('Remove', el('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove rule ${r.id}`, onclick: () => removeRule(r.id), text: 'Remove', ...waiting($('fault-rows')) })),
     ),
@@ -248,6 +248,15 @@ export async function refreshFaults() {
   $('faults-error').textContent = '';
   // A rule added, or run out, while "Remove every rule" asked.
   recheck($('faults-confirm'), removeAllQuestion(), $('fault-form').querySelector('.outcome'));
+}
+
+/** How often a rule fires, as its row and the words for an added one say it. */
+function howOften(r) {
+  return [
+    r.after ? `after ${r.after} more call${r.after === 1 ? '' : 's'}, ` : '',
+    r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time',
+    r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : '',
+  ].join('');
 }
 
 /**
@@ -282,7 +291,7 @@ const NUMBERS = {
   // Bounded where a Number stops counting exactly: past it the value sent would not be
   // the one typed. Said so: "0 or more" refused 2^53 as if it were no whole number.
   after: ['After', 'a whole number of calls, 0 to 9007199254740991', (t) => /^\d+$/.test(t) && Number.isSafeInteger(Number(t))],
-  times: ['Times', 'a whole number, 1 or more', (t) => /^\d+$/.test(t) && Number(t) >= 1],
+  times: ['Times', 'a whole number, 1 to 9007199254740991', (t) => /^\d+$/.test(t) && Number(t) >= 1 && Number.isSafeInteger(Number(t))],
   probability: ['Probability', 'a number from 0 to 1, such as 0.5', (t) => /^(\d+(\.\d*)?|\.\d+)$/.test(t) && Number(t) <= 1],
 };
 
@@ -430,7 +439,9 @@ export function initJournal(failed) {
           emptySent(sent, since.touched);
           // A fault's message ends a sentence of its own more often than not.
           const effect = asText(describeEffect(rule, shownControls));
-          return `Added rule ${rule.id}: ${asText(describeMatch(rule, shownControls))} → ${effect}${effect.endsWith('.') ? '' : '.'}`;
+          // With how often: an After or Times typed was otherwise said nowhere but the table.
+          const often = howOften(rule);
+          return `Added rule ${rule.id}: ${asText(describeMatch(rule, shownControls))} → ${effect}${effect.endsWith('.') ? '' : '.'} ${often[0].toUpperCase()}${often.slice(1)}.`;
         },
         refreshFaults,
         // Added, its answer unread: emptied too, or the next press added it again.

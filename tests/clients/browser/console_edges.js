@@ -1052,7 +1052,7 @@ const SCENARIOS = {
       if (r.method() === 'POST' && r.url().endsWith('/_emulator/faults')) posted.push(r.postData());
     });
     const refused = {};
-    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0'], ['#r-http', '200'], ['#r-latency', '99999999999'], ['#r-after', '-1'], ['#r-after', '9007199254740992']]) {
+    for (const [field, typed] of [['#r-probability', '50%'], ['#r-times', 'two'], ['#r-latency', '1s'], ['#r-http', 'abc'], ['#r-times', '0'], ['#r-http', '200'], ['#r-latency', '99999999999'], ['#r-after', '-1'], ['#r-after', '9007199254740992'], ['#r-times', '9007199254740992']]) {
       await page.fill('#fault-form #r-method', 'getObject');
       await page.selectOption('#r-preset', 'rate_limit');
       await page.fill(field, typed);
@@ -1082,9 +1082,11 @@ const SCENARIOS = {
     await page.fill('#r-after', '2');
     await page.click('#fault-form button[type=submit]');
     await page.locator('#fault-rows tr[data-rule]').waitFor();
+    await page.locator('#fault-form .outcome', { hasText: 'Added rule' }).waitFor();
     const rules = (await api(page, 'GET', 'faults')).rules;
     report('refused', {
       refused, messageAlone, rulesAfterRefusals, postsAfterRefusals,
+      addedSaid: await text(page, '#fault-form .outcome'),
       added: rules.map((r) => ({ after: r.after, times: r.times, probability: r.probability })),
       howOften: await text(page, '#fault-rows td[data-label="How often"]'),
     });
