@@ -121,6 +121,8 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
         };
     } else {
         for (n, line) in text.lines().enumerate() {
+            // Journals joined with `cat`, each begun with a mark, have one inside.
+            let line = line.strip_prefix('\u{FEFF}').unwrap_or(line);
             if line.trim().is_empty() {
                 continue;
             }
@@ -626,6 +628,11 @@ mod tests {
         let journal = read_journal(&path).unwrap();
         assert_eq!(journal.calls.len(), 1);
         std::fs::write(&path, format!("\u{FEFF}{}\n{}\n", call(7), call(8))).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(journal.calls.len(), 2);
+        assert!(journal.cut_lines.is_empty(), "{:?}", journal.cut_lines);
+        // Two such journals joined: the second's first line begins with one too.
+        std::fs::write(&path, format!("\u{FEFF}{}\n\u{FEFF}{}\n", call(7), call(8))).unwrap();
         let journal = read_journal(&path).unwrap();
         assert_eq!(journal.calls.len(), 2);
         assert!(journal.cut_lines.is_empty(), "{:?}", journal.cut_lines);
