@@ -1003,6 +1003,11 @@ fn browser_back_on_a_ticket_whose_reply_is_on_its_way_says_working() {
     assert_eq!(s["outcome"], "Working…", "{s}");
     assert_eq!(s["disabled"], true, "{s}");
     assert_eq!(s["describedBy"], "reply-outcome", "{s}");
+    assert_eq!(
+        s["signedInAgain"],
+        json!({"outcome": "Working…", "disabled": true, "describedBy": "reply-outcome"}),
+        "{s}"
+    );
     assert_eq!(s["ended"], true, "{s}");
     assert_eq!(s["describedAfter"], Value::Null, "{s}");
     assert_done(&mut browser);

@@ -242,8 +242,13 @@ export async function showTicket(idText) {
     document.title = `Ticket ${id} · Support console`;
     $('ticket-error').textContent = '';
   } else {
-    // Back from another view: an action that failed meanwhile says so now, where it is
-    // read out (see `endedAway`); the box is the draft.
+    // Back from another view (or signed in again onto it, which emptied every outcome):
+    // an action still on its way says "Working…" again, and one that ended meanwhile
+    // says so now, where it is read out (see `endedAway`); the box is the draft.
+    for (const form of document.querySelectorAll('.ticket-actions form')) {
+      const said = form.querySelector('.outcome');
+      if (isBusy(form) && !said.textContent) outcome(said, 'Working…');
+    }
     sayEndedAway(id);
   }
   const had = document.activeElement;

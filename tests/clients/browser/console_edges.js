@@ -2580,14 +2580,24 @@ const SCENARIOS = {
     await sending.held;
     await open(`#/ticket/${env('OTHER')}`);
     await open(`#/ticket/${env('TICKET')}`);
-    const back = {
+    const state = async () => ({
       outcome: await text(page, '#reply-form .outcome'),
       disabled: await page.isDisabled(send),
       describedBy: await page.getAttribute(send, 'aria-describedby'),
-    };
+    });
+    const back = await state();
+    // Signed out and in again onto the same ticket, which empties every outcome: it said
+    // nothing again either.
+    await page.click('#sign-out');
+    await page.locator('#token').waitFor({ state: 'visible' });
+    await page.fill('#token', TOKEN);
+    await page.press('#token', 'Enter');
+    await page.locator('#sign-in').waitFor({ state: 'hidden' });
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    const signedInAgain = await state();
     await sending.release();
     const ended = await until(page, () => document.querySelector('#reply-form .outcome').textContent.startsWith('Reply sent'));
-    report('ownbusy', { ...back, ended, describedAfter: await page.getAttribute(send, 'aria-describedby') });
+    report('ownbusy', { ...back, signedInAgain, ended, describedAfter: await page.getAttribute(send, 'aria-describedby') });
   },
 
   // A Close whose answer was lost while the queue was shown was never said: only the
