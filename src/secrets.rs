@@ -153,11 +153,16 @@ pub const SECRET_REPLY_PROPERTIES: &[&str] = &["authenticationKey"];
 /// the key's type (`getApiAuthenticationKeys`), or its mask or REST path names a user's
 /// keys (`mask[users[apiAuthenticationKeys]]`, `…/User_Customer/5001/ApiAuthenticationKeys`).
 /// Masks and paths are read without regard to case: a false yes costs only the reply's
-/// redaction.
+/// redaction. Asked of every recorded reply, so a mask (up to megabytes) is searched
+/// where it lies, not copied in lower case first.
 pub fn reply_may_hold_secrets(returns: &str, mask: Option<&str>, path: Option<&[String]>) -> bool {
     const KEY_TYPE: &str = "SoftLayer_User_Customer_ApiAuthentication";
-    const RELATION: &str = "apiauthenticationkey";
-    let names = |text: &str| text.to_ascii_lowercase().contains(RELATION);
+    const RELATION: &[u8] = b"apiauthenticationkey";
+    let names = |text: &str| {
+        text.as_bytes()
+            .windows(RELATION.len())
+            .any(|w| w.eq_ignore_ascii_case(RELATION))
+    };
     returns.trim_end_matches("[]") == KEY_TYPE
         || mask.is_some_and(names)
         || path.is_some_and(|segments| segments.iter().any(|s| names(s)))

@@ -634,7 +634,7 @@ fn is_a_journal(file: &std::fs::File) -> std::io::Result<()> {
     reader.seek(std::io::SeekFrom::Start(0))?;
     reader.take(READ).read_to_end(&mut head)?;
     let whole = (head.len() as u64) < READ;
-    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let text = head.strip_prefix(BYTE_ORDER_MARK).unwrap_or(&head);
     let start: Vec<u8> = text
         .iter()
         .copied()
@@ -714,6 +714,9 @@ fn open_pipe(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     })
 }
 
+/// UTF-8's byte-order mark, which an editor may put before a journal's first line.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// The highest call id among the whole lines at the end of a journal file, 0 when there
 /// is none (an empty file, or one whose end holds no line that reads as a call). Only the
 /// end is read: a server appending to a file of millions of calls starts at once. The
@@ -740,7 +743,7 @@ fn last_recorded_id(file: &std::fs::File) -> std::io::Result<u64> {
         let highest = lines
             // The file's first line may begin with a byte-order mark (`is_a_journal` takes
             // it): a one-line journal so begun restarted the ids at 1.
-            .map(|line| line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line))
+            .map(|line| line.strip_prefix(BYTE_ORDER_MARK).unwrap_or(line))
             .filter_map(|line| serde_json::from_slice::<Recorded>(line).ok())
             .map(|call| call.id)
             .max();
