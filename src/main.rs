@@ -779,7 +779,7 @@ fn replay(
             );
         }
         replay::replay(
-            &journal.calls,
+            &journal,
             &replay::ReplayOptions {
                 against,
                 username: username.unwrap_or_default(),

@@ -56,8 +56,9 @@ pub struct ReplayReport {
     /// Calls whose credentials were refused, or that had none: replay sends every call
     /// as the one user given, so each was a difference in every replay.
     pub skipped_refused: usize,
-    /// (journal id, `Service::method`, what differed)
-    pub differences: Vec<(u64, String, String)>,
+    /// (the call as the journal names it: `#id`, and its line where ids repeat;
+    /// `Service::method`; what differed)
+    pub differences: Vec<(String, String, String)>,
 }
 
 impl ReplayReport {
@@ -66,7 +67,7 @@ impl ReplayReport {
         let mut text: String = self
             .differences
             .iter()
-            .map(|(id, call, what)| format!("DIFF #{id} {call}: {what}\n"))
+            .map(|(label, call, what)| format!("DIFF {label} {call}: {what}\n"))
             .collect();
         text += &format!(
             "{} calls replayed, {} differences; skipped: {} writes, {} with redacted or elided arguments, {} not replayable, {} answered by a fault rule, {} with refused or no credentials\n",
@@ -90,6 +91,9 @@ pub struct Journal {
     /// the file again starts on the next line), skipped so that the calls around it
     /// are still replayed.
     pub cut_lines: Vec<usize>,
+    /// Each call's line in the file when its ids do not rise (journals joined with
+    /// `cat`, each numbered from 1): `#3` alone would name two calls. Else empty.
+    pub lines: Vec<usize>,
 }
 
 /// The recorded calls of a journal file, oldest first. A file with no whole call in it
@@ -107,6 +111,7 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
     let mut journal = Journal {
         calls: Vec::new(),
         cut_lines: Vec::new(),
+        lines: Vec::new(),
     };
     let mut first_error = None;
     // A saved `GET /_emulator/journal` is one document, however it is laid out (`jq .`
@@ -127,7 +132,10 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
                 continue;
             }
             match serde_json::from_str(line) {
-                Ok(call) => journal.calls.push(call),
+                Ok(call) => {
+                    journal.calls.push(call);
+                    journal.lines.push(n + 1);
+                }
                 Err(e) => {
                     first_error.get_or_insert_with(|| format!("line {}: {e}", n + 1));
                     journal.cut_lines.push(n + 1);
@@ -142,7 +150,15 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
             None => "it holds no recorded call".into(),
         }));
     }
-    journal.calls.sort_by_key(|c| c["id"].as_u64().unwrap_or(0));
+    // A saved document is newest first. A file is replayed in its own order: each
+    // server appends in id order, and journals joined with `cat` each number from 1, so
+    // a sort by id interleaved them (writes replayed before the reads recorded ahead).
+    let id = |c: &J| c["id"].as_u64().unwrap_or(0);
+    if journal.lines.is_empty() {
+        journal.calls.sort_by_key(id);
+    } else if journal.calls.windows(2).all(|w| id(&w[0]) < id(&w[1])) {
+        journal.lines.clear();
+    }
     Ok(journal)
 }
 
@@ -464,7 +480,7 @@ fn server_base(url: &str) -> &str {
 }
 
 /// Replays `calls` (oldest first) against `opts.against`.
-pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
+pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
     if opts.username.is_empty() || opts.api_key.is_empty() {
         return Err(ReplayError::Usage(
             "replay needs --username and --api-key (or SL_USERNAME and SL_API_KEY): the journal holds no keys".into(),
@@ -486,8 +502,11 @@ pub fn replay(calls: &[J], opts: &ReplayOptions) -> Result<ReplayReport, ReplayE
         .max_idle_connections(0)
         .build();
     let mut report = ReplayReport::default();
-    for call in calls {
-        let id = call["id"].as_u64().unwrap_or(0);
+    for (n, call) in journal.calls.iter().enumerate() {
+        let id = match journal.lines.get(n) {
+            Some(line) => format!("#{} (line {line})", call["id"]),
+            None => format!("#{}", call["id"]),
+        };
         let (Some(service), Some(method)) = (call["service"].as_str(), call["method"].as_str())
         else {
             report.skipped_other += 1;

@@ -2826,6 +2826,60 @@ fn replay_skips_calls_their_recording_client_cut_short() {
     );
 }
 
+/// Two servers' journals joined with `cat`, each begun with a byte-order mark and each
+/// numbered from 1, are replayed in the file's order: sorted by id, the calls of the two
+/// were interleaved (both writes sent before the reads recorded ahead of the second),
+/// and a difference named `#3` could be either file's third call.
+#[test]
+fn journals_joined_with_cat_are_replayed_in_the_files_order() {
+    let dir = TempDir::new("replay-joined");
+    let mut joined = Vec::new();
+    for name in ["a", "b"] {
+        let file = dir.path().join(format!("{name}.jsonl"));
+        let server = start(&["--journal", file.to_str().unwrap()]);
+        let updates = "/rest/v3.1/SoftLayer_Ticket/160000001/getUpdates.json";
+        assert_eq!(rest_get(&server, updates).status, 200);
+        add_update(&server, &DEMO, 160000001, &format!("from {name}")).ok();
+        assert_eq!(rest_get(&server, updates).status, 200);
+        drop(server);
+        joined.extend_from_slice("\u{FEFF}".as_bytes());
+        joined.extend(std::fs::read(&file).unwrap());
+    }
+    let file = dir.path().join("joined.jsonl");
+    std::fs::write(&file, joined).unwrap();
+    let target = start(&[]);
+    let (code, report) = replay(&file, &target);
+    let mut sent: Vec<J> = journal(&target, "limit=100");
+    sent.reverse();
+    let sent: Vec<String> = sent
+        .iter()
+        .map(|c| match c["args"][0]["entry"].as_str() {
+            Some(entry) => format!("{} {entry}", c["method"].as_str().unwrap()),
+            None => c["method"].as_str().unwrap().to_string(),
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "getUpdates",
+            "addUpdate from a",
+            "getUpdates",
+            "getUpdates",
+            "addUpdate from b",
+            "getUpdates"
+        ],
+        "{report}"
+    );
+    // b's first read was recorded before "from a" was there: its one difference, named
+    // by its line, as b's calls share a's ids.
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report.contains("DIFF #1 (line 4) SoftLayer_Ticket::getUpdates:")
+            && report.contains("6 calls replayed"),
+        "{report}"
+    );
+}
+
 /// (slcli's init parameter `false`) is not replayable rather than a difference.
 #[test]
 fn the_journal_records_what_a_call_meant_and_replay_sends_it_so() {
