@@ -59,8 +59,8 @@ fn unserved_record(
     CallRecord {
         user,
         account,
-        service: one_segment(service),
-        method: one_segment(method),
+        service: unkeyed(&one_segment(service)),
+        method: unkeyed(&one_segment(method)),
         path: nested.map(|n| redacted_path(service, method, &n.segments)),
         verb: nested.and_then(|n| n.verb),
         args: J::Array(Vec::new()),
@@ -73,8 +73,8 @@ fn unserved_record(
 /// not one the service has (which argument is which cannot be told).
 /// `DELETE …/SoftLayer_User_Customer/getPortalLoginToken/demo/KEY` kept the key in clear.
 fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String> {
-    let segments: Vec<String> = segments.iter().map(|s| one_segment(s)).collect();
-    let method = one_segment(method);
+    let segments: Vec<String> = segments.iter().map(|s| unkeyed(&one_segment(s))).collect();
+    let method = unkeyed(&one_segment(method));
     let Some(at) = segments
         .iter()
         .position(|s| s.eq_ignore_ascii_case(&method))
@@ -99,6 +99,13 @@ fn redacted_path(service: &str, method: &str, segments: &[String]) -> Vec<String
             }
         })
         .collect()
+}
+
+/// A name or path segment as the journal keeps it: text of an API key's shape (a key
+/// pasted where an id or method goes, `…/Updates/KEY.json`) redacted, as the "not found"
+/// answer redacts it; the path and the method kept it in clear.
+fn unkeyed(text: &str) -> String {
+    crate::secrets::id_without_credential_shapes(text)
 }
 
 /// A fault's `message` as the journal keeps it: one naming a service or method the API
@@ -196,7 +203,7 @@ fn record_of(
     CallRecord {
         service: call.service.clone(),
         method: call.method.clone(),
-        path: nested.map(|n| n.segments.clone()),
+        path: nested.map(|n| n.segments.iter().map(|s| unkeyed(s)).collect()),
         verb: nested.and_then(|n| n.verb),
         user,
         account,
@@ -375,7 +382,13 @@ impl Observer for Recorder {
                     .fault_message
                     .as_deref()
                     .map_or_else(|| f.message().into_owned(), str::to_string);
-                (f.class_name().to_string(), named_as_recorded(f, message))
+                // A message may quote the request's text that held a key (a SOAP body
+                // that did not parse names the element it stopped at: 40 of the key's
+                // characters when a `<` fell inside `<apiKey>`).
+                (
+                    f.class_name().to_string(),
+                    unkeyed(&named_as_recorded(f, message)),
+                )
             }
         });
         let injected = injected.or(match o.fault {

@@ -519,7 +519,11 @@ pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, R
             report.skipped_writes += 1;
             continue;
         }
-        if redacted(&call["args"]) || redacted(&call["filter"]) {
+        if redacted(&call["args"])
+            || redacted(&call["filter"])
+            || redacted(&call["path"])
+            || redacted(&call["initId"])
+        {
             report.skipped_redacted += 1;
             continue;
         }

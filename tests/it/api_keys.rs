@@ -415,3 +415,49 @@ fn another_users_key_orders_as_missing() {
     assert_eq!(ids(&DEMO_OPS, "DESC")[0], 5002);
     assert_eq!(ids(&DEMO_OPS, "ASC")[2], 5002);
 }
+
+/// A key the caller pasted where the request goes wrong stays out of the journal: in a
+/// REST path as a relation's item or as the method, and inside `<apiKey>` of a SOAP body
+/// that does not parse. The answers named it back to the caller (their own text), and
+/// the journal kept it in clear: in `path`, `method` and the fault's message (40 of the
+/// key's characters, the element name the SOAP parser stopped at).
+#[test]
+fn a_key_in_a_refused_path_or_body_stays_out_of_the_journal() {
+    let dir = TempDir::new("api-keys-refused");
+    let file = dir.path().join("calls.jsonl");
+    let server = start(&["--journal", file.to_str().unwrap()]);
+    for path in [
+        format!("/rest/v3.1/SoftLayer_Ticket/160000001/Updates/{BILLING_KEY}.json"),
+        format!("/rest/v3.1/SoftLayer_User_Customer/5003/{BILLING_KEY}.json"),
+        format!("/rest/v3.1/SoftLayer_User_Customer/5003/ApiAuthenticationKeys/{BILLING_KEY}.json"),
+    ] {
+        let resp = rest_get_as(&server, &DEMO, &path);
+        assert!(resp.status >= 400, "{path}: {}", resp.describe());
+    }
+    let envelope = soap_envelope(&DEMO, DEMO.id, "getObject", None).replace(
+        &format!("<apiKey>{}", DEMO.api_key),
+        &format!("<apiKey><{}", DEMO.api_key),
+    );
+    let resp = server.post(
+        "/soap/v3.1/SoftLayer_User_Customer",
+        &[("Content-Type", "text/xml; charset=utf-8")],
+        envelope.as_bytes(),
+    );
+    assert_eq!(resp.status, 500, "{}", resp.describe());
+    assert!(resp.text().contains("no XML name"), "{}", resp.describe());
+    let journal = journal_text(&server);
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(lines.lines().count(), 4, "{lines}");
+    for (key, name) in [
+        (BILLING_KEY, "demo-billing's key"),
+        (DEMO.api_key, "demo's key"),
+    ] {
+        let part = &key[..32];
+        assert!(
+            !journal.contains(part),
+            "{name} reached the journal: {journal}"
+        );
+        assert!(!lines.contains(part), "{name} reached its file: {lines}");
+    }
+    assert!(journal.contains("[redacted]"), "{journal}");
+}
