@@ -1,5 +1,6 @@
 """The plugin's own tests: its fixtures against a real softlayer-ticket-server."""
 
+import os
 import pathlib
 import re
 
@@ -314,3 +315,43 @@ def test_a_server_started_from_a_thread_outlives_the_thread():
         assert emulator.healthy()
     finally:
         emulator.stop()
+
+
+def test_a_running_server_without_its_token_stops_pytest_once_naming_the_option(tmp_path, monkeypatch):
+    # Each test using the fixture failed on its own, naming only SOFTLAYER_EMULATOR_URL
+    # and the token's variable, though the URL was given as an option (which had no token
+    # option beside it).
+    import subprocess
+    import sys
+
+    (tmp_path / "test_two.py").write_text(
+        "def test_one(softlayer_emulator):\n    pass\n\n"
+        "def test_two(softlayer_emulator):\n    pass\n")
+    monkeypatch.delenv("SOFTLAYER_EMULATOR_ADMIN_TOKEN", raising=False)
+    monkeypatch.delenv("SOFTLAYER_EMULATOR_URL", raising=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
+         "--softlayer-emulator-url", "http://127.0.0.1:9"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    out = run.stdout + run.stderr
+    assert run.returncode == 4, out
+    assert out.count("--softlayer-emulator-admin-token") == 1, out
+    assert "--softlayer-emulator-url names a running server" in out, out
+
+
+def test_a_running_server_takes_its_token_as_an_option(emulator, tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "test_shared.py").write_text(
+        "def test_accounts(softlayer_emulator):\n"
+        "    assert softlayer_emulator.shared\n"
+        "    softlayer_emulator.accounts()\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SOFTLAYER_EMULATOR_URL", "SOFTLAYER_EMULATOR_ADMIN_TOKEN")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
+         "--softlayer-emulator-url", emulator.url,
+         "--softlayer-emulator-admin-token", emulator.admin_token],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr

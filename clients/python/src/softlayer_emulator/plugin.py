@@ -1,7 +1,8 @@
 """The pytest plugin: fixtures that give each test its own SoftLayer account.
 
 - ``softlayer_emulator`` (session): a server started from the built binary on a free
-  port with a temporary database, or the one at ``$SOFTLAYER_EMULATOR_URL`` (with
+  port with a temporary database, or the one at ``--softlayer-emulator-url`` /
+  ``$SOFTLAYER_EMULATOR_URL`` (with ``--softlayer-emulator-admin-token`` /
   ``$SOFTLAYER_EMULATOR_ADMIN_TOKEN``).
 - ``emulator`` (per test): the same :class:`Emulator`; after the test the clock is real
   again and fault rules are gone, so one test's time travel never leaks into the next.
@@ -28,7 +29,17 @@ def pytest_addoption(parser):
     group.addoption("--softlayer-emulator-bin", default=None,
                     help="path to softlayer-ticket-server (default: $SOFTLAYER_EMULATOR_BIN or PATH)")
     group.addoption("--softlayer-emulator-url", default=None,
-                    help="use this running server instead of starting one")
+                    help="use this running server instead of starting one (default: $SOFTLAYER_EMULATOR_URL)")
+    group.addoption("--softlayer-emulator-admin-token", default=None,
+                    help="the running server's admin token (default: $SOFTLAYER_EMULATOR_ADMIN_TOKEN)")
+
+
+def _shared_server(config):
+    """The running server's (URL, admin token) the options or environment name, if any."""
+    url = config.getoption("--softlayer-emulator-url") or os.environ.get("SOFTLAYER_EMULATOR_URL")
+    token = (config.getoption("--softlayer-emulator-admin-token")
+             or os.environ.get("SOFTLAYER_EMULATOR_ADMIN_TOKEN"))
+    return url, token
 
 
 def pytest_configure(config):
@@ -36,15 +47,22 @@ def pytest_configure(config):
         "markers",
         "softlayer_account(document): the seed-format document softlayer_account creates the account from",
     )
+    # Said once, before any test: checked in the fixture, every test using it failed
+    # with its own copy, naming only the environment variables.
+    url, token = _shared_server(config)
+    if url and not token:
+        source = ("--softlayer-emulator-url" if config.getoption("--softlayer-emulator-url")
+                  else "SOFTLAYER_EMULATOR_URL")
+        raise pytest.UsageError(
+            f"{source} names a running server, whose admin token is needed too: give "
+            "--softlayer-emulator-admin-token TOKEN or set SOFTLAYER_EMULATOR_ADMIN_TOKEN "
+            "(the server prints it at start)")
 
 
 @pytest.fixture(scope="session")
 def softlayer_emulator(request, tmp_path_factory):
-    url = request.config.getoption("--softlayer-emulator-url") or os.environ.get("SOFTLAYER_EMULATOR_URL")
+    url, token = _shared_server(request.config)
     if url:
-        token = os.environ.get("SOFTLAYER_EMULATOR_ADMIN_TOKEN")
-        if not token:
-            raise pytest.UsageError("SOFTLAYER_EMULATOR_URL needs SOFTLAYER_EMULATOR_ADMIN_TOKEN")
         shared = Emulator(url, token)
         shared.shared = True
         yield shared
