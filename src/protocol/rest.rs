@@ -1175,12 +1175,12 @@ fn route(
                 .zip(params)
                 .map(|(raw, p)| scalar_from_text(raw, &p.type_name))
                 .collect();
+            let mut headers = headers;
             // An unknown implicit method (createObject…) answers 404 whatever the body.
             if ctx.verb.reads_body() && method_def.is_some() {
                 let remaining = &params[args.len()..];
-                args.extend(body_args(ctx.body, remaining)?);
+                args.extend(body_args(ctx.body, remaining, &mut headers.notes)?);
             }
-            let mut headers = headers;
             headers.mask = ctx.query.parsed_mask()?.map(MaskSource::Parsed);
             Ok(Request {
                 call: Call {
@@ -1583,7 +1583,12 @@ fn scalar_from_text(text: &str, type_name: &str) -> Value {
 }
 
 /// The `parameters` of a POST or PUT body, JSON or XML; an empty body has none.
-fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
+/// A body's arguments; what of it is not read goes in `notes` (the warning header).
+fn body_args(
+    body: &[u8],
+    params: &[ParameterDef],
+    notes: &mut Vec<String>,
+) -> Result<Vec<Value>, Fault> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
     // UTF-16, which every XML reader must take (JSON is UTF-8): its mark, or a big-endian
     // `<`, was neither JSON's first byte nor XML's.
@@ -1599,7 +1604,7 @@ fn body_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
     }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Ok(Vec::new()),
-        Some(b'{' | b'[') => json_args(body, params),
+        Some(b'{' | b'[') => json_args(body, params, notes),
         Some(b'<') => xml_args(body, params),
         // JSON that is not an object (`null`, `"text"`, `5`) was called "neither JSON nor
         // XML"; it is told the shape it must have.
@@ -1677,7 +1682,11 @@ fn json_refusal(e: &serde_json::Error) -> String {
 
 const PARAMETERS_SHAPE: &str = "the body must be {\"parameters\": [...]}";
 
-fn json_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> {
+fn json_args(
+    body: &[u8],
+    params: &[ParameterDef],
+    notes: &mut Vec<String>,
+) -> Result<Vec<Value>, Fault> {
     if !json_values_at_most(body, super::MAX_VALUES) {
         return Err(Fault::malformed(format!(
             "the body holds more than {} values",
@@ -1696,6 +1705,16 @@ fn json_args(body: &[u8], params: &[ParameterDef]) -> Result<Vec<Value>, Fault> 
         None if object.is_empty() => Vec::new(),
         None => return Err(Fault::malformed(PARAMETERS_SHAPE)),
     };
+    // A mask or filter put in the body beside the parameters (`"objectMask": "mask[id]"`)
+    // is not read, as the API reads only `parameters`: said, as a query parameter REST
+    // does not read is (it was dropped without a word).
+    for name in object.keys().filter(|k| *k != "parameters").take(5) {
+        notes.push(format!(
+            "body member '{}' is not one REST reads (only \"parameters\"; a mask, filter or \
+             limit goes in the query: objectMask, objectFilter, resultLimit): ignored",
+            crate::call::shown_warning(name)
+        ));
+    }
     // SLDN's examples send scalars as strings (`{"parameters": ["1"]}` for a boolean).
     Ok(args
         .into_iter()
