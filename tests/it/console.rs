@@ -985,6 +985,41 @@ fn browser_a_load_error_stays_with_its_own_view() {
     assert_done(&mut browser);
 }
 
+/// An outcome kept while its ticket was away ("Reply sent."), "Working…" said again for
+/// its reply still on its way, and a reply that ended while the ticket's page loaded
+/// again were written inside `#ticket` marked aria-busy (a screen reader does not read
+/// such a change out), before the focus was placed, and never changed again. Each is
+/// written once, with the page no longer busy and the focus placed.
+#[test]
+fn browser_a_kept_outcome_is_said_once_the_ticket_is_no_longer_busy() {
+    let server = Server::start();
+    let mut browser = edges(
+        &server,
+        "keptbusy",
+        &[
+            ("TICKET", "160000001".to_string()),
+            ("OTHER", "160000002".to_string()),
+        ],
+    );
+    for (step, said, focus) in [
+        ("sent-away", "Reply sent.", "H2#ticket-title"),
+        ("working-again", "Working…", "H2#ticket-title"),
+        // The reply's own end put the focus back on Send.
+        ("ended-loading", "Reply sent.", "BUTTON#"),
+    ] {
+        let s = browser.step(step);
+        assert_eq!(
+            s["writes"],
+            json!([{"said": said, "busy": null, "focus": focus}]),
+            "{s}"
+        );
+        if step != "sent-away" {
+            assert_eq!(s["ended"], true, "{s}");
+        }
+    }
+    assert_done(&mut browser);
+}
+
 /// Back on a ticket whose own reply was still on its way (sent before another ticket was
 /// shown), Send was off with no reason given: opening the other ticket cleared the form's
 /// "Working…". It is said again, Send described by it, until the reply ends.

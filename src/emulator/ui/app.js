@@ -4,7 +4,7 @@
 import { get, newest, listen, token, keepToken, forgetToken, tokenProblem, Unauthorised, SignedOut } from './api.js';
 import { $, withdraw, justActed, outcome, placeOf, findPlace, usable } from './dom.js';
 import { initQueue, showQueue, refreshQueue, setQueueChoices } from './queue.js';
-import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf, clearTicket, forgetSendOutcomes } from './ticket.js';
+import { initTicket, showTicket, refreshTicket, setTicketChoices, ticketIdOf, clearTicket, forgetSendOutcomes, sayKeptOutcomes } from './ticket.js';
 import { initHarness, refreshClock, showOutbox, refreshOutbox, setOutboxChoices } from './harness.js';
 import { initJournal, showJournal, refreshJournal, showFaults, refreshFaults, setJournalChoices } from './journal.js';
 
@@ -214,6 +214,9 @@ async function route() {
     if (stillShown()) {
       $(view).removeAttribute('aria-busy');
       placeFocus(left);
+      // Last, with the page no longer busy and the focus placed: an outcome written
+      // while the ticket's page was busy was not read out.
+      if (view === 'ticket') sayKeptOutcomes();
     }
   }
 }

@@ -137,13 +137,23 @@ function swapDraft(was, id) {
  */
 const endedAway = new Map();
 
-/** The outcomes kept for ticket `id` (see `endedAway`) said in their forms, once. */
-function sayEndedAway(id) {
+/**
+ * What the ticket shown has to say since it was away, said in its forms: the outcomes
+ * kept for it (see `endedAway`), once, and "Working…" again for an action still on its
+ * way whose form says nothing (another ticket, or a sign-out, emptied it). Called by
+ * app.js once the ticket's page has loaded, is no longer busy and has the focus: written
+ * as the page was shown, the text changed inside a subtree marked aria-busy (and one
+ * just unhidden), which a screen reader does not read out, and it never changed again.
+ */
+export function sayKeptOutcomes() {
+  if (ticketId === null) return;
   for (const form of document.querySelectorAll('.ticket-actions form')) {
-    const key = busyKey(form, id);
+    const key = busyKey(form, ticketId);
     const said = endedAway.get(key);
+    const out = form.querySelector('.outcome');
     endedAway.delete(key);
-    if (said) outcome(form.querySelector('.outcome'), ...said);
+    if (said) outcome(out, ...said);
+    else if (isBusy(form) && !out.textContent) outcome(out, 'Working…');
   }
 }
 
@@ -228,29 +238,20 @@ export async function showTicket(idText) {
     // The tick comes back with the draft (unticked without one).
     swapDraft(ticketId, id);
     ticketId = id;
-    // Back on a ticket whose own action (a reply, a close) is still on its way, begun
-    // before another ticket was shown: its button is off, and cleared, the form said
-    // nothing why. It says "Working…" again until the action ends.
-    for (const form of document.querySelectorAll('.ticket-actions form')) {
-      outcome(form.querySelector('.outcome'), isBusy(form) ? 'Working…' : '');
-    }
-    sayEndedAway(id);
+    // The ticket before's outcomes are not this one's. What this one has to say (an
+    // outcome kept for it, or "Working…" for its own action still on its way, whose
+    // button is off) is said once its page has loaded (`sayKeptOutcomes`).
+    for (const form of document.querySelectorAll('.ticket-actions form')) outcome(form.querySelector('.outcome'), '');
     formFrom = null;
     // The previous ticket's data never shows under this one's heading, even while loading.
     clearTicket();
     fill($('ticket-title'), `Ticket ${id}`);
     document.title = `Ticket ${id} · Support console`;
     $('ticket-error').textContent = '';
-  } else {
-    // Back from another view (or signed in again onto it, which emptied every outcome):
-    // an action still on its way says "Working…" again, and one that ended meanwhile
-    // says so now, where it is read out (see `endedAway`); the box is the draft.
-    for (const form of document.querySelectorAll('.ticket-actions form')) {
-      const said = form.querySelector('.outcome');
-      if (isBusy(form) && !said.textContent) outcome(said, 'Working…');
-    }
-    sayEndedAway(id);
   }
+  // Back from another view (or signed in again onto it, which emptied every outcome),
+  // the box is the draft; an action still on its way, or one that ended meanwhile, says
+  // so once the page has loaded (`sayKeptOutcomes`).
   const had = document.activeElement;
   await refreshTicket();
   // Onto the heading, unless the person has moved the focus within the page meanwhile
@@ -595,6 +596,9 @@ async function act(form, action, body, words, done = () => {}, elsewhere = () =>
   // outcome (and `done`, which clears the reply) is not its to show.
   const forTicket = ticketId;
   const key = busyKey(form, forTicket);
+  // Pressed while its page loaded, before an outcome kept from the form's last action
+  // was said: this action's own outcome is the one said now.
+  endedAway.delete(key);
   busy.add(key);
   updateButtons();
   outcome(out, 'Working…');
@@ -616,7 +620,9 @@ async function act(form, action, body, words, done = () => {}, elsewhere = () =>
     });
   } finally {
     const failed = said.classList.contains('error');
-    if (ticketId !== forTicket || $('ticket').hidden) {
+    // Ended while its page was loading again (marked aria-busy), it is kept too: written
+    // then, it was not read out, and the load's end says it (`sayKeptOutcomes`).
+    if (ticketId !== forTicket || $('ticket').hidden || $('ticket').getAttribute('aria-busy') === 'true') {
       if (said.textContent) endedAway.set(key, [said.textContent, failed]);
     } else outcome(out, said.textContent, failed);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.

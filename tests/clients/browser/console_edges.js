@@ -2566,6 +2566,73 @@ const SCENARIOS = {
     report('cleared', { question, outcome: await text(page, '#journal-outcome'), left: (await api(page, 'GET', 'journal')).total });
   },
 
+  // An outcome kept while its ticket was away, "Working…" said again, and a reply that
+  // ended while the ticket's page loaded again were written inside #ticket marked
+  // aria-busy (not read out), before the focus went to the title, and never changed
+  // again. Each write of the reply's outcome is noted with the busy mark and the focus.
+  async keptbusy(page) {
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    const send = async (words) => {
+      await page.fill('#reply-entry', words);
+      const sending = await holdRequest(page, 'POST', /^tickets\/\d+\/reply$/);
+      await page.click('#reply-form button[type=submit]');
+      await sending.held;
+      return sending;
+    };
+    const writes = () => page.evaluate(() => window.writes.splice(0));
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await page.evaluate(() => {
+      window.writes = [];
+      const out = document.querySelector('#reply-form .outcome');
+      new MutationObserver(() => {
+        if (out.textContent) window.writes.push({ said: out.textContent, busy: document.getElementById('ticket').getAttribute('aria-busy'), focus: `${document.activeElement.tagName}#${document.activeElement.id}` });
+      }).observe(out, { childList: true, characterData: true, subtree: true });
+    });
+
+    let sending = await send('sent away');
+    await open('#/');
+    await sending.release();
+    await until(page, () => !document.querySelector('#reply-form button[type=submit]').disabled);
+    await writes();
+    await open(`#/ticket/${env('TICKET')}`);
+    report('sent-away', { writes: await writes() });
+
+    sending = await send('still on its way');
+    await open(`#/ticket/${env('OTHER')}`);
+    await writes();
+    await open(`#/ticket/${env('TICKET')}`);
+    const again = await writes();
+    report('working-again', { writes: again, ended: await writeEnded(page, sending.release, /\/tickets\/\d+$/) });
+
+    // The reply ends while the ticket's own load (its first GET) is held.
+    sending = await send('ends while loading');
+    await open('#/');
+    let loaded;
+    let isHeld;
+    const load = new Promise((resolve) => { loaded = resolve; });
+    const held = new Promise((resolve) => { isHeld = resolve; });
+    const ticketGet = new RegExp(`/_emulator/tickets/${env('TICKET')}$`);
+    let once = true;
+    const first = async (route) => {
+      if (route.request().method() !== 'GET' || !once) return route.fallback();
+      once = false;
+      isHeld();
+      await load;
+      await route.fallback().catch(() => {});
+    };
+    await page.route(ticketGet, first);
+    await writes();
+    await page.evaluate((h) => { location.hash = h; }, `#/ticket/${env('TICKET')}`);
+    await held;
+    const ended = await writeEnded(page, sending.release, ticketGet);
+    loaded();
+    await page.unroute(ticketGet, first);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    await until(page, () => document.querySelector('#reply-form .outcome').textContent !== '');
+    report('ended-loading', { ended, writes: await writes() });
+  },
+
   // Back on a ticket whose own reply was still on its way (sent before another ticket
   // was shown), Send was off with no reason given: opening the other ticket had cleared
   // the form's "Working…".
