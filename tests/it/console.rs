@@ -2211,10 +2211,37 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
         json!([{"after": 2, "times": 1, "probability": 0.5}]),
         "{s}"
     );
-    assert_eq!(s["howOften"], "after 2 more calls, 1 time, p=0.5", "{s}");
+    assert_eq!(
+        s["howOften"], "after 2 more calls, 1 time, each call with probability 0.5",
+        "{s}"
+    );
     // Said when added too: After and Times were said nowhere but the table.
     assert!(
-        text(&s["addedSaid"]).ends_with(". After 2 more calls, 1 time, p=0.5."),
+        text(&s["addedSaid"])
+            .ends_with(". After 2 more calls, 1 time, each call with probability 0.5."),
+        "{s}"
+    );
+    // A latency is said as a delay ("→ after 5 ms. After 9007199254740991 more calls"
+    // said "after" of a delay and of a count of calls), and a probability without Times
+    // of each call ("Every time, p=0.5" contradicted itself).
+    let s = browser.step("wording");
+    assert!(
+        text(&s["delayed"]["said"]).ends_with(
+            " → delayed 5 ms. After 9007199254740991 more calls, 9007199254740991 times."
+        ),
+        "{s}"
+    );
+    assert_eq!(s["delayed"]["effect"], "delayed 5 ms", "{s}");
+    assert_eq!(
+        s["delayed"]["howOften"], "after 9007199254740991 more calls, 9007199254740991 times",
+        "{s}"
+    );
+    assert!(
+        text(&s["chance"]["said"]).ends_with(" exceeded. Each call with probability 0.5."),
+        "{s}"
+    );
+    assert_eq!(
+        s["chance"]["howOften"], "each call with probability 0.5",
         "{s}"
     );
     assert_done(&mut browser);

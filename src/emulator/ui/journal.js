@@ -203,7 +203,9 @@ function describeEffect(rule, typed) {
   if (rule.fault) effects.push([typed(rule.fault.class), ': ', typed(rule.fault.message ?? '')]);
   if (rule.http) effects.push([`HTTP ${rule.http.status}`]);
   if (rule.drop_connection) effects.push(['drops the connection']);
-  if (rule.latency_ms) effects.push([`after ${rule.latency_ms} ms`]);
+  // "delayed", not "after": "after" is how How often says the calls let through first
+  // ("→ after 5 ms. After 9 more calls" said a delay and a count in the same word).
+  if (rule.latency_ms) effects.push([`delayed ${rule.latency_ms} ms`]);
   return effects.flatMap((effect, i) => (i ? [', ', ...effect] : effect));
 }
 
@@ -250,12 +252,17 @@ export async function refreshFaults() {
   recheck($('faults-confirm'), removeAllQuestion(), $('fault-form').querySelector('.outcome'));
 }
 
-/** How often a rule fires, as its row and the words for an added one say it. */
+/**
+ * How often a rule fires, as its row and the words for an added one say it. A
+ * probability is said of each call: "every time, p=0.5" said both always and half the
+ * time.
+ */
 function howOften(r) {
+  const chance = r.probability !== null && r.probability !== undefined ? `each call with probability ${r.probability}` : '';
+  const times = r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : '';
   return [
     r.after ? `after ${r.after} more call${r.after === 1 ? '' : 's'}, ` : '',
-    r.times ? `${r.times} time${r.times === 1 ? '' : 's'}` : 'every time',
-    r.probability !== null && r.probability !== undefined ? `, p=${r.probability}` : '',
+    [times, chance].filter(Boolean).join(', ') || 'every time',
   ].join('');
 }
 

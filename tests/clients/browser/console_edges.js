@@ -1090,6 +1090,28 @@ const SCENARIOS = {
       added: rules.map((r) => ({ after: r.after, times: r.times, probability: r.probability })),
       howOften: await text(page, '#fault-rows td[data-label="How often"]'),
     });
+
+    // A latency was said "after 5 ms", the word After's count of calls has ("→ after 5
+    // ms. After 9007199254740991 more calls"), and a probability without Times "Every
+    // time, p=0.5". Each rule's words, as added and in its row.
+    const wording = {};
+    for (const [name, typed] of [['delayed', { '#r-latency': '5', '#r-after': '9007199254740991', '#r-times': '9007199254740991' }], ['chance', { '#r-probability': '0.5' }]]) {
+      await page.fill('#r-service', 'SoftLayer_Ticket');
+      await page.fill('#r-method', 'getObject');
+      if (name === 'chance') await page.selectOption('#r-preset', 'rate_limit');
+      for (const [field, value] of Object.entries(typed)) await page.fill(field, value);
+      await clearOutcome(page, '#fault-form .outcome');
+      await page.click('#fault-form button[type=submit]');
+      await page.locator('#fault-form .outcome', { hasText: 'Added rule' }).waitFor();
+      const said = await text(page, '#fault-form .outcome');
+      const row = `#fault-rows tr[data-rule="${said.match(/Added rule (\d+)/)[1]}"]`;
+      wording[name] = {
+        said,
+        effect: await text(page, `${row} td[data-label="Effect"]`),
+        howOften: await text(page, `${row} td[data-label="How often"]`),
+      };
+    }
+    report('wording', wording);
   },
 
   // Accounts made and deleted while the console is open (the pytest plugin's way).
