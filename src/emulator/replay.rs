@@ -91,8 +91,8 @@ pub struct Journal {
     /// the file again starts on the next line), skipped so that the calls around it
     /// are still replayed.
     pub cut_lines: Vec<usize>,
-    /// Each call's line in the file when its ids do not rise (journals joined with
-    /// `cat`, each numbered from 1): `#3` alone would name two calls. Else empty.
+    /// Each call's line in the file when its ids repeat (journals joined with `cat`,
+    /// each numbered from 1): `#3` alone would name two calls. Else empty.
     pub lines: Vec<usize>,
 }
 
@@ -150,13 +150,15 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
             None => "it holds no recorded call".into(),
         }));
     }
-    // A saved document is newest first. A file is replayed in its own order: each
-    // server appends in id order, and journals joined with `cat` each number from 1, so
-    // a sort by id interleaved them (writes replayed before the reads recorded ahead).
+    // Oldest first by id (a saved document, and its calls as JSON lines, are newest
+    // first). But journals joined with `cat` each number from 1: sorted by id, their
+    // calls were interleaved (writes replayed before the reads recorded ahead of them),
+    // so a file whose ids repeat is replayed in its own order, each server's calls
+    // appended in id order.
     let id = |c: &J| c["id"].as_u64().unwrap_or(0);
-    if journal.lines.is_empty() {
+    let mut seen = std::collections::HashSet::new();
+    if journal.lines.is_empty() || journal.calls.iter().all(|c| seen.insert(id(c))) {
         journal.calls.sort_by_key(id);
-    } else if journal.calls.windows(2).all(|w| id(&w[0]) < id(&w[1])) {
         journal.lines.clear();
     }
     Ok(journal)
@@ -659,6 +661,41 @@ mod tests {
         let journal = read_journal(&path).unwrap();
         assert_eq!(journal.calls.len(), 2);
         assert!(journal.cut_lines.is_empty(), "{:?}", journal.cut_lines);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Calls as JSON lines are sent oldest first by id (a saved journal's calls, newest
+    /// first, written a line each, ran backwards when kept in file order), unless ids
+    /// repeat: journals joined with `cat`, kept in their order and named by line.
+    #[test]
+    fn a_journal_file_is_ordered_by_id_unless_its_ids_repeat() {
+        let dir = std::env::temp_dir().join(format!("replay-order-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("calls.jsonl");
+        let lines = |ids: &[u64]| -> String {
+            ids.iter()
+                .map(|id| {
+                    json!({"id": id, "time": "2026-12-07T00:00:00Z", "service": "SoftLayer_Ticket",
+                        "method": "getObject"})
+                    .to_string()
+                        + "\n"
+                })
+                .collect()
+        };
+        let ids = |j: &Journal| {
+            j.calls
+                .iter()
+                .map(|c| c["id"].as_u64().unwrap())
+                .collect::<Vec<_>>()
+        };
+        std::fs::write(&path, lines(&[3, 2, 1])).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(ids(&journal), [1, 2, 3]);
+        assert!(journal.lines.is_empty());
+        std::fs::write(&path, lines(&[1, 2, 1, 2])).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(ids(&journal), [1, 2, 1, 2]);
+        assert_eq!(journal.lines, [1, 2, 3, 4]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
