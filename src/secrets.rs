@@ -46,6 +46,21 @@ pub fn id_without_credential_shapes(text: &str) -> String {
     )
 }
 
+/// As [`id_without_credential_shapes`], down to runs of 16 with a digit in them: for a
+/// message quoting a request that was not read as a call (a SOAP body that did not parse
+/// names the element it stopped at, `<` put inside `<apiKey>`: the rest of the key, a
+/// part of any length, is what stands there). Words of letters alone, as element names
+/// are, are kept below 32.
+pub fn fragment_without_credential_shapes(text: &str) -> String {
+    redact_runs_from(
+        16,
+        text,
+        |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
+        |run| is_type_name(run) || is_uuid(run),
+        |run| run.bytes().any(|b| b.is_ascii_digit()) || run.len() >= 32,
+    )
+}
+
 /// [`id_without_credential_shapes`] through a JSON value: its texts and member names
 /// (an init id sent as a struct or list, or base64 text of a key).
 pub fn json_without_credential_shapes(value: serde_json::Value) -> serde_json::Value {
@@ -103,11 +118,22 @@ fn redact_runs(
     kept: impl Fn(&str) -> bool,
     key_like: impl Fn(&str) -> bool,
 ) -> String {
-    const KEY_LIKE: usize = 32;
+    redact_runs_from(32, text, in_run, kept, key_like)
+}
+
+/// `text` with its runs of `in_run` characters, `shortest` or longer, that are
+/// `key_like` and not `kept`, as `[redacted]`.
+fn redact_runs_from(
+    shortest: usize,
+    text: &str,
+    in_run: impl Fn(char) -> bool,
+    kept: impl Fn(&str) -> bool,
+    key_like: impl Fn(&str) -> bool,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= KEY_LIKE && key_like(run) && !kept(run) {
+        if run.len() >= shortest && key_like(run) && !kept(run) {
             out.push_str("[redacted]");
         } else {
             out.push_str(run);
@@ -361,6 +387,34 @@ fn text_forms(s: &str, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A parse error's quote of part of a key is redacted down to 16 characters with a
+    /// digit; element names (words, SoftLayer types) are kept.
+    #[test]
+    fn a_fragment_of_a_key_is_redacted_and_element_names_kept() {
+        let quoted = |name: &str| format!("an element named \"{name}\", which is no XML name");
+        for fragment in [
+            "23456789abcdef0123456789abcdef",
+            "1111111111111111",
+            "89abcdef0123456789abcdef0123",
+        ] {
+            assert_eq!(
+                fragment_without_credential_shapes(&quoted(fragment)),
+                quoted("[redacted]")
+            );
+        }
+        for name in [
+            "authenticationKey",
+            "SoftLayer_TicketInitParameters",
+            "abc123",
+            "ns1",
+        ] {
+            assert_eq!(
+                fragment_without_credential_shapes(&quoted(name)),
+                quoted(name)
+            );
+        }
+    }
 
     /// A reply may hold an API key when its method answers the key's type, or its mask
     /// or REST path names a user's keys, in any case; not otherwise.

@@ -382,13 +382,20 @@ impl Observer for Recorder {
                     .fault_message
                     .as_deref()
                     .map_or_else(|| f.message().into_owned(), str::to_string);
-                // A message may quote the request's text that held a key (a SOAP body
-                // that did not parse names the element it stopped at: 40 of the key's
-                // characters when a `<` fell inside `<apiKey>`).
-                (
-                    f.class_name().to_string(),
-                    unkeyed(&named_as_recorded(f, message)),
-                )
+                let message = named_as_recorded(f, message);
+                // A request not read as a call may be quoted with a key in it (a SOAP
+                // body that did not parse names the element it stopped at: 40 of the
+                // key's characters when a `<` fell inside `<apiKey>`). A call's own
+                // messages are kept whole: what they quote (a mask's property, a
+                // filter's value) the entry holds beside them, and a rule's message is
+                // the admin's.
+                let message = match o.call {
+                    None if !matches!(f, Fault::Injected { .. }) => {
+                        crate::secrets::fragment_without_credential_shapes(&message)
+                    }
+                    _ => message,
+                };
+                (f.class_name().to_string(), message)
             }
         });
         let injected = injected.or(match o.fault {

@@ -445,14 +445,40 @@ fn a_key_in_a_refused_path_or_body_stays_out_of_the_journal() {
     );
     assert_eq!(resp.status, 500, "{}", resp.describe());
     assert!(resp.text().contains("no XML name"), "{}", resp.describe());
+    // The `<` further in: the rest of the key after it (30 characters) is what the
+    // parser names.
+    let envelope = soap_envelope(&DEMO_OPS, DEMO_OPS.id, "getObject", None).replace(
+        &format!("<apiKey>{}", DEMO_OPS.api_key),
+        &format!(
+            "<apiKey>{}<{}",
+            &DEMO_OPS.api_key[..34],
+            &DEMO_OPS.api_key[34..]
+        ),
+    );
+    let resp = server.post(
+        "/soap/v3.1/SoftLayer_User_Customer",
+        &[("Content-Type", "text/xml; charset=utf-8")],
+        envelope.as_bytes(),
+    );
+    assert_eq!(resp.status, 500, "{}", resp.describe());
+    // A call's own fault keeps what it quotes whole (the mask beside it holds it too).
+    let long_name = "customProperty2026abcdefghijklmnopqrstuvwxyz";
+    let resp = rest_get_as(
+        &server,
+        &DEMO,
+        &format!(
+            "/rest/v3.1/SoftLayer_Ticket/160000001/getObject.json?objectMask=mask[{long_name}]"
+        ),
+    );
+    assert_eq!(resp.status, 500, "{}", resp.describe());
     let journal = journal_text(&server);
     let lines = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(lines.lines().count(), 4, "{lines}");
-    for (key, name) in [
-        (BILLING_KEY, "demo-billing's key"),
-        (DEMO.api_key, "demo's key"),
+    assert_eq!(lines.lines().count(), 6, "{lines}");
+    for (part, name) in [
+        (&BILLING_KEY[..32], "demo-billing's key"),
+        (&DEMO.api_key[..32], "demo's key"),
+        (&DEMO_OPS.api_key[34..50], "demo-ops' key"),
     ] {
-        let part = &key[..32];
         assert!(
             !journal.contains(part),
             "{name} reached the journal: {journal}"
@@ -460,4 +486,8 @@ fn a_key_in_a_refused_path_or_body_stays_out_of_the_journal() {
         assert!(!lines.contains(part), "{name} reached its file: {lines}");
     }
     assert!(journal.contains("[redacted]"), "{journal}");
+    assert!(
+        journal.contains(&format!("Property '{long_name}' not valid")),
+        "{journal}"
+    );
 }
