@@ -1703,16 +1703,45 @@ fn json_args(
         Some(serde_json::Value::Null) => Vec::new(),
         Some(single) => vec![Value::from(single)],
         None if object.is_empty() => Vec::new(),
-        None => return Err(Fault::malformed(PARAMETERS_SHAPE)),
+        None => {
+            // `Parameters`: the API reads the name as written.
+            let misspelt = object
+                .keys()
+                .find(|k| k.eq_ignore_ascii_case("parameters"))
+                .map(|k| {
+                    format!(
+                        " ('{}' is spelt \"parameters\")",
+                        crate::call::shown_warning(k)
+                    )
+                })
+                .unwrap_or_default();
+            return Err(Fault::malformed(format!("{PARAMETERS_SHAPE}{misspelt}")));
+        }
     };
     // A mask or filter put in the body beside the parameters (`"objectMask": "mask[id]"`)
     // is not read, as the API reads only `parameters`: said, as a query parameter REST
     // does not read is (it was dropped without a word).
-    for name in object.keys().filter(|k| *k != "parameters").take(5) {
+    // Named as a journal keeps them: a member name of a key's shape is redacted.
+    let unread: Vec<String> = object
+        .keys()
+        .filter(|k| *k != "parameters")
+        .map(|k| {
+            format!(
+                "'{}'",
+                crate::call::shown_warning(&crate::secrets::id_without_credential_shapes(k))
+            )
+        })
+        .collect();
+    if !unread.is_empty() {
+        const NAMED: usize = 5;
+        let more = match unread.len().saturating_sub(NAMED) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
         notes.push(format!(
-            "body member '{}' is not one REST reads (only \"parameters\"; a mask, filter or \
-             limit goes in the query: objectMask, objectFilter, resultLimit): ignored",
-            crate::call::shown_warning(name)
+            "body member {}{more} is not one REST reads (only \"parameters\"; a mask, \
+             filter or limit goes in the query: objectMask, objectFilter, resultLimit): ignored",
+            unread[..unread.len().min(NAMED)].join(", ")
         ));
     }
     // SLDN's examples send scalars as strings (`{"parameters": ["1"]}` for a boolean).
