@@ -339,6 +339,25 @@ def test_a_running_server_without_its_token_stops_pytest_once_naming_the_option(
     assert "--softlayer-emulator-url names a running server" in out, out
 
 
+def test_a_url_without_a_token_stops_only_runs_that_use_the_server(tmp_path, monkeypatch):
+    # Checked as pytest started, it stopped `pytest --help` (where the token's option is
+    # looked up) and every run in a CI job that exports the URL for all of them.
+    import subprocess
+    import sys
+
+    (tmp_path / "test_plain.py").write_text("def test_nothing():\n    assert True\n")
+    monkeypatch.delenv("SOFTLAYER_EMULATOR_ADMIN_TOKEN", raising=False)
+    monkeypatch.setenv("SOFTLAYER_EMULATOR_URL", "http://127.0.0.1:9")
+    for args in (["--help"], [str(tmp_path)]):
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert run.returncode == 0, run.stdout + run.stderr
+    assert "--softlayer-emulator-admin-token" in subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--help"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120).stdout
+
+
 def test_a_running_server_takes_its_token_as_an_option(emulator, tmp_path):
     import subprocess
     import sys
