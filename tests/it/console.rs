@@ -1080,6 +1080,32 @@ fn browser_a_close_failed_while_the_queue_was_shown_says_so_on_its_ticket() {
     assert_done(&mut browser);
 }
 
+/// An outcome kept for a ticket is its own: after a snapshot restore gave the ticket's id
+/// to another account's new ticket, the kept "Ticket closed." was said on that one,
+/// beside its Status: Open, and stayed.
+#[test]
+fn browser_a_kept_outcome_is_not_said_on_another_ticket_under_its_id() {
+    let server = Server::start();
+    control(&server, "POST", "/_emulator/snapshots/before", &Value::Null);
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Closed away", "Mine.");
+    let mut browser = edges(&server, "keptreused", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("kept");
+    assert_eq!(s["ended"], true, "{s}");
+    control(
+        &server,
+        "POST",
+        "/_emulator/snapshots/before/restore",
+        &Value::Null,
+    );
+    let other = create_standard_ticket(&server, &OTHER, 1001, "Theirs", "Another account's.");
+    assert_eq!(other, ticket, "the restore gives the id again");
+    browser.tell(json!({}));
+    let s = browser.step("reused");
+    assert!(text(&s["facts"]).contains("(2001)"), "{s}");
+    assert_eq!(s["outcome"], "", "{s}");
+    assert_done(&mut browser);
+}
+
 /// A reply that went while the queue was shown was said only into the hidden form, and
 /// after another ticket not at all (its draft just gone). Back on its ticket, directly or
 /// after another ticket, "Reply sent." is said, a status written while the ticket is
@@ -2242,6 +2268,16 @@ fn browser_fault_form_refuses_numbers_it_cannot_read() {
     );
     assert_eq!(
         s["chance"]["howOften"], "each call with probability 0.5",
+        "{s}"
+    );
+    // The delay first, as the server waits first ("exceeded., delayed 5 ms" before).
+    let both = text(&s["both"]["effect"]);
+    assert!(
+        both.starts_with("delayed 5 ms, then preset rate_limit, ") && both.ends_with(" exceeded."),
+        "{s}"
+    );
+    assert!(
+        text(&s["both"]["said"]).ends_with(" exceeded. Every time."),
         "{s}"
     );
     assert_done(&mut browser);

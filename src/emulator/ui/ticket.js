@@ -187,7 +187,12 @@ const isAnother = (was, t) => String(was.accountId) !== String(t.accountId) || w
  * this ticket, or clear it.
  */
 function anotherTicket(t) {
-  for (const form of document.querySelectorAll('.ticket-actions form')) outcome(form.querySelector('.outcome'), '');
+  for (const form of document.querySelectorAll('.ticket-actions form')) {
+    outcome(form.querySelector('.outcome'), '');
+    // What the ticket before said while away is its own: kept, it was said on the one
+    // now under its id ("Ticket closed." beside Status: Open, another customer's).
+    endedAway.delete(busyKey(form, t.id));
+  }
   fileOutcomes.clear();
   ticketGeneration += 1;
   // Drawn again even if the other ticket's files look the same: a Download or Preview

@@ -1095,10 +1095,11 @@ const SCENARIOS = {
     // ms. After 9007199254740991 more calls"), and a probability without Times "Every
     // time, p=0.5". Each rule's words, as added and in its row.
     const wording = {};
-    for (const [name, typed] of [['delayed', { '#r-latency': '5', '#r-after': '9007199254740991', '#r-times': '9007199254740991' }], ['chance', { '#r-probability': '0.5' }]]) {
+    // A delay beside a fault's message read "exceeded., delayed 5 ms" ('both').
+    for (const [name, typed] of [['delayed', { '#r-latency': '5', '#r-after': '9007199254740991', '#r-times': '9007199254740991' }], ['chance', { '#r-probability': '0.5' }], ['both', { '#r-latency': '5' }]]) {
       await page.fill('#r-service', 'SoftLayer_Ticket');
       await page.fill('#r-method', 'getObject');
-      if (name === 'chance') await page.selectOption('#r-preset', 'rate_limit');
+      if (name !== 'delayed') await page.selectOption('#r-preset', 'rate_limit');
       for (const [field, value] of Object.entries(typed)) await page.fill(field, value);
       await clearOutcome(page, '#fault-form .outcome');
       await page.click('#fault-form button[type=submit]');
@@ -2720,6 +2721,29 @@ const SCENARIOS = {
         announced: await page.evaluate(() => window.saidShown),
       });
     }
+  },
+
+  // A Close that ended while the queue was shown is kept for its ticket. A snapshot
+  // restore then gave its id to another account's new ticket: the kept "Ticket closed."
+  // was said there, beside Status: Open, and stayed.
+  async keptreused(page) {
+    const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    const closing = await holdRequest(page, 'POST', /^tickets\/\d+\/close$/);
+    await page.click('#close-button');
+    await closing.held;
+    await open('#/');
+    await closing.release();
+    const ended = await until(page, () => !document.querySelector('#close-button').disabled);
+    report('kept', { ended });
+    await instruction();
+    await open(`#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    report('reused', {
+      facts: await text(page, '#ticket-facts'),
+      outcome: await text(page, '#state-form .outcome'),
+    });
   },
 
   // A reply that went while the queue was shown was said only into the hidden form, and
