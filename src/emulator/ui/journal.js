@@ -203,10 +203,14 @@ function describeEffect(rule, typed) {
   if (rule.fault) effects.push([typed(rule.fault.class), ': ', typed(rule.fault.message ?? '')]);
   if (rule.http) effects.push([`HTTP ${rule.http.status}`]);
   if (rule.drop_connection) effects.push(['drops the connection']);
+  const listed = effects.flatMap((effect, i) => (i ? [', ', ...effect] : effect));
   // "delayed", not "after": "after" is how How often says the calls let through first
-  // ("→ after 5 ms. After 9 more calls" said a delay and a count in the same word).
-  if (rule.latency_ms) effects.push([`delayed ${rule.latency_ms} ms`]);
-  return effects.flatMap((effect, i) => (i ? [', ', ...effect] : effect));
+  // ("→ after 5 ms. After 9 more calls" said a delay and a count in the same word). Said
+  // first, as the server waits first, then answers: after a fault's message it read
+  // "exceeded., delayed 5 ms", and after "drops the connection" as though it came later.
+  if (!rule.latency_ms) return listed;
+  const delay = `delayed ${rule.latency_ms} ms`;
+  return listed.length ? [`${delay}, then `, ...listed] : [delay];
 }
 
 const isolated = (text) => el('bdi', { text });
@@ -448,7 +452,7 @@ export function initJournal(failed) {
           const effect = asText(describeEffect(rule, shownControls));
           // With how often: an After or Times typed was otherwise said nowhere but the table.
           const often = howOften(rule);
-          return `Added rule ${rule.id}: ${asText(describeMatch(rule, shownControls))} → ${effect}${effect.endsWith('.') ? '' : '.'} ${often[0].toUpperCase()}${often.slice(1)}.`;
+          return `Added rule ${rule.id}: ${asText(describeMatch(rule, shownControls))} → ${effect}${/[.?!]$/.test(effect) ? '' : '.'} ${often[0].toUpperCase()}${often.slice(1)}.`;
         },
         refreshFaults,
         // Added, its answer unread: emptied too, or the next press added it again.
