@@ -176,10 +176,13 @@ impl Connection {
     /// Takes `bytes` (hyper's whole write) when it is one of hyper's empty automatic
     /// answers: the answer with a body is then sent in its place.
     fn rewrite(&mut self, cx: &mut Context<'_>, bytes: &[u8]) -> Option<Poll<io::Result<usize>>> {
+        // hyper reads one head at a time and answers it itself only when it cannot hand
+        // it to the service: its answer is about the head after the last one served.
+        let answered = self.framing.served.load(Ordering::SeqCst) + 1;
         let answer = automatic_answer_with_body(
             bytes,
-            self.scanner.current_request_line(),
-            self.scanner.in_overlong_request_line(),
+            self.scanner.request_line_of(answered),
+            self.scanner.in_overlong_request_line(answered),
         )?;
         self.pending = answer;
         self.sent = 0;
@@ -207,8 +210,8 @@ const AUTOMATIC_ANSWER_MAX: usize = 512;
 
 /// hyper's automatic 400, 414 or 431 answer (`bytes`, written whole) with a body: a
 /// `SoftLayer_Exception_Public` fault in the format of the transport `request_line`
-/// names (the last the connection sent, as far as the scanner kept it), plain text
-/// elsewhere. hyper says 431 for a head past its buffer even when that is all request
+/// names (the first line of the head hyper answers, as far as the scanner kept it),
+/// plain text elsewhere. hyper says 431 for a head past its buffer even when that is all request
 /// line (a target of about 400 KiB); `in_request_line` makes that the 414 it is.
 fn automatic_answer_with_body(
     bytes: &[u8],
@@ -254,9 +257,12 @@ fn automatic_answer_with_body(
         return None;
     };
     let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, message);
-    let target = std::str::from_utf8(request_line)
-        .ok()
-        .and_then(|line| line.split(' ').nth(1));
+    // The target alone need be text: bytes hyper refuses after it (in the version) still
+    // leave the transport it names.
+    let target = request_line
+        .split(|&b| b == b' ')
+        .nth(1)
+        .and_then(|target| std::str::from_utf8(target).ok());
     let (content_type, body) = match target.and_then(|t| super::fault_for_target(t, &fault)) {
         Some(answer) => (answer.content_type, answer.body),
         None => (
@@ -308,6 +314,8 @@ impl AsyncRead for Connection {
             }
             let read = &buf.filled()[before..];
             let fed = this.scanner.feed(read);
+            this.scanner
+                .forget_served(this.framing.served.load(Ordering::SeqCst));
             if let Some(number) = fed.ambiguous {
                 this.framing.ambiguous.store(number, Ordering::SeqCst);
             }
@@ -450,6 +458,25 @@ fn escape_request_lines(read: &[u8], ranges: &[(usize, usize)]) -> Option<Vec<u8
     Some(out)
 }
 
+/// A `Content-Length` value as hyper reads it: decimal digits alone, or a list of the
+/// same length (`5, 5`). `str::parse` also took a sign (`+5`), which hyper refuses: the
+/// scanner then read the body's rest as the next request line.
+fn content_length(value: &[u8]) -> Option<u64> {
+    let mut length = None;
+    for part in value.split(|&b| b == b',') {
+        let digits = part.trim_ascii();
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n = std::str::from_utf8(digits).ok()?.parse::<u64>().ok()?;
+        if length.is_some_and(|l| l != n) {
+            return None;
+        }
+        length = Some(n);
+    }
+    length
+}
+
 /// What the scanner found in one read.
 #[derive(Debug, Default)]
 struct Fed {
@@ -486,6 +513,10 @@ enum Scan {
 /// and for a length or encoding; longer lines are only counted.
 const KEPT_LINE: usize = 256;
 
+/// Request lines kept for hyper's answers at most: requests a client sends ahead of
+/// the answers (pipelined) past these get an answer in the format of the last line seen.
+const UNSERVED_LINES: usize = 32;
+
 /// A request line this long is past what the server takes (its 414 says 64 KiB).
 const OVERLONG_REQUEST_LINE: usize = 64 * 1024;
 
@@ -495,9 +526,17 @@ const OVERLONG_REQUEST_LINE: usize = 64 * 1024;
 struct HeadScanner {
     state: Scan,
     line: Vec<u8>,
-    /// The last request line seen (its first [`KEPT_LINE`] bytes), so that hyper's own
-    /// answers come in the format of the transport it names.
+    /// The last request line seen (its first [`KEPT_LINE`] bytes).
     request_line: Vec<u8>,
+    /// The request lines (as kept) of the heads hyper may not have handed to the service
+    /// yet, oldest first, so that hyper's own answer to one comes in the format of the
+    /// transport it names: the bytes read after it (its body, the next requests) may
+    /// hold other lines, and a body the scanner framed otherwise than hyper (a
+    /// `Content-Length: +5`) ones that are none. Each with its request's number; at
+    /// most [`UNSERVED_LINES`] of them.
+    unserved_lines: std::collections::VecDeque<(u64, Vec<u8>)>,
+    /// Request lines seen so far.
+    lines_seen: u64,
     /// The current line was longer than [`KEPT_LINE`].
     line_cut: bool,
     /// The current line's length so far (all of it, not only what is kept).
@@ -550,14 +589,30 @@ impl HeadScanner {
         fed
     }
 
-    /// The line of the request being read: the one still arriving (hyper answers a
-    /// request line too long before its end) or else the last one seen, so that hyper's
-    /// own answer is in the format of the request it answers, not of the one before.
-    fn current_request_line(&self) -> &[u8] {
-        if self.in_request_line() {
+    /// The request line of the connection's `number`th request (1-based): a whole one
+    /// kept, or the one still arriving (hyper answers a request line too long before
+    /// its end), so that hyper's own answer is in the format of the request it answers,
+    /// not of the one before or of bytes read after it. The last line seen when neither
+    /// (already forgotten as served, or past a framing the scanner lost).
+    fn request_line_of(&self, number: u64) -> &[u8] {
+        if let Some((_, line)) = self.unserved_lines.iter().find(|(n, _)| *n == number) {
+            line
+        } else if number == self.lines_seen + 1 && self.in_request_line() {
             &self.line
         } else {
             &self.request_line
+        }
+    }
+
+    /// Forgets the request lines of the first `served` requests, which hyper handed to
+    /// the service (and so will not answer itself).
+    fn forget_served(&mut self, served: u64) {
+        while self
+            .unserved_lines
+            .front()
+            .is_some_and(|(n, _)| *n <= served)
+        {
+            self.unserved_lines.pop_front();
         }
     }
 
@@ -566,11 +621,13 @@ impl HeadScanner {
         self.state == Scan::Start && !self.line.is_empty()
     }
 
-    /// Whether the head being read is a request line too long to end: the one hyper's
-    /// 431 is about then. A pipelined request's first bytes, read with a head of too many
-    /// fields, are not (that 431 is the earlier head's).
-    fn in_overlong_request_line(&self) -> bool {
-        self.in_request_line() && self.line_len >= OVERLONG_REQUEST_LINE
+    /// Whether the `number`th request's head is a request line too long to end: the
+    /// one hyper's 431 is about then. A pipelined request's first bytes, read with a
+    /// head of too many fields, are not (that 431 is the earlier head's).
+    fn in_overlong_request_line(&self, number: u64) -> bool {
+        number == self.lines_seen + 1
+            && self.in_request_line()
+            && self.line_len >= OVERLONG_REQUEST_LINE
     }
 
     fn keep(&mut self, part: &[u8]) {
@@ -636,6 +693,11 @@ impl HeadScanner {
             Scan::Start => {
                 self.request_line.clear();
                 self.request_line.extend_from_slice(line);
+                self.lines_seen += 1;
+                if self.unserved_lines.len() < UNSERVED_LINES {
+                    self.unserved_lines
+                        .push_back((self.lines_seen, line.clone()));
+                }
                 self.state = Scan::Head;
                 self.transfer_encoding = None;
                 self.content_length = None;
@@ -680,10 +742,7 @@ impl HeadScanner {
                 .trim_ascii();
             self.transfer_encoding = Some(!cut && last.eq_ignore_ascii_case(b"chunked"));
         } else if name.eq_ignore_ascii_case(b"content-length") {
-            let length = std::str::from_utf8(value)
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .filter(|_| !cut);
+            let length = content_length(value).filter(|_| !cut);
             // Two that differ frame nothing (hyper refuses the request): framed by the
             // last, the rest of the body was read as the next request line, and hyper's
             // 400 came as plain text, not in the transport's format.
@@ -823,7 +882,7 @@ mod tests {
         s.feed(b"POST /rest/v3.1/x HTTP/1.1\r\nContent-Length: 30\r\nContent-Length: 5\r\n\r\n");
         assert_eq!(s.state, Scan::Off);
         s.feed(b"{\"parameters\":[{\"entry\":\"x\"}]}");
-        assert!(s.current_request_line().starts_with(b"POST /rest/"));
+        assert!(s.request_line_of(1).starts_with(b"POST /rest/"));
         // The same length twice is one length.
         let (_, state) =
             scan(&[b"POST /a HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"]);
@@ -831,19 +890,76 @@ mod tests {
     }
 
     #[test]
-    fn the_request_line_still_arriving_is_the_current_one() {
+    fn each_request_has_its_own_request_line() {
         let mut s = HeadScanner::default();
         s.feed(b"POST /xmlrpc/v3.1/SoftLayer_Ticket HTTP/1.1\r\nContent-Length: 2\r\n\r\nab");
-        assert!(s.current_request_line().starts_with(b"POST /xmlrpc/"));
+        assert!(s.request_line_of(1).starts_with(b"POST /xmlrpc/"));
         s.feed(b"GET /rest/v3.1/SoftLayer_Ticket/1/getObject.json?x=");
         s.feed("a".repeat(1000).as_bytes());
-        assert!(s.current_request_line().starts_with(b"GET /rest/"));
-        // A pipelined request's first bytes are not a request line too long to end.
-        assert!(!s.in_overlong_request_line());
+        // The second's is the one still arriving; the first's is still the first's.
+        assert!(s.request_line_of(2).starts_with(b"GET /rest/"));
+        assert!(s.request_line_of(1).starts_with(b"POST /xmlrpc/"));
+        assert!(!s.in_overlong_request_line(2));
         s.feed("a".repeat(64 * 1024).as_bytes());
-        assert!(s.in_overlong_request_line());
+        assert!(s.in_overlong_request_line(2));
+        // An answer to the first (a head of too many fields) is not about the second's
+        // line, too long as it is.
+        assert!(!s.in_overlong_request_line(1));
         s.feed(b" HTTP/1.1\r\n");
-        assert!(!s.in_overlong_request_line());
+        assert!(!s.in_overlong_request_line(2));
+        // Served, the first is forgotten; the second is kept.
+        s.forget_served(1);
+        assert!(s.request_line_of(2).starts_with(b"GET /rest/"));
+        assert_eq!(s.unserved_lines.len(), 1);
+    }
+
+    /// The bytes read after a head hyper refuses (its body, framed or not) are not the
+    /// request line its 400 is about: the answer came as plain text, not in the format
+    /// of the transport the request named.
+    #[test]
+    fn bytes_after_a_refused_head_are_not_its_request_line() {
+        let body = "a".repeat(100);
+        for head in [
+            "PUT /xmlrpc/v3/SoftLayer_Ticket HTTP/1.1\r\nContent-Length: +5\r\n\r\n",
+            "PUT /xmlrpc/v3/SoftLayer_Ticket HTTP/1.1\r\nContent-Length: 0x10\r\n\r\n",
+            "PUT /xmlrpc/v3/SoftLayer_Ticket http/1.1\r\nHost: x\r\n\r\n",
+            "PUT /xmlrpc/v3/SoftLayer_Ticket HTTP/1.1\r\nfoo bar\r\n\r\n",
+        ] {
+            let mut s = HeadScanner::default();
+            s.feed(format!("{head}{body}\r\nHost: x\r\n\r\n{body}").as_bytes());
+            assert!(
+                s.request_line_of(1).starts_with(b"PUT /xmlrpc/"),
+                "{head:?}: {:?}",
+                String::from_utf8_lossy(s.request_line_of(1))
+            );
+        }
+        // A client pipelining past the lines kept: the first still has its own.
+        let mut s = HeadScanner::default();
+        s.feed(b"GET /rest/v3.1/a HTTP/1.1\r\n\r\n");
+        for _ in 0..2 * UNSERVED_LINES {
+            s.feed(b"GET /health HTTP/1.1\r\n\r\n");
+        }
+        assert_eq!(s.unserved_lines.len(), UNSERVED_LINES);
+        assert!(s.request_line_of(1).starts_with(b"GET /rest/"));
+    }
+
+    #[test]
+    fn content_lengths_are_read_as_hyper_reads_them() {
+        for (value, length) in [
+            ("5", Some(5)),
+            (" 007\t", Some(7)),
+            ("5, 5", Some(5)),
+            ("5, 6", None),
+            ("+5", None),
+            ("-1", None),
+            ("0x10", None),
+            ("", None),
+            ("5,", None),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("18446744073709551616", None),
+        ] {
+            assert_eq!(content_length(value.as_bytes()), length, "{value:?}");
+        }
     }
 
     /// What hyper would read: every part fed in turn, escaped where the scanner says.
@@ -942,6 +1058,38 @@ mod tests {
         let (head, _) =
             answer(&format!("GET /rest/v3.1/SoftLayer_Account/{}", "a".repeat(300))[..256]);
         assert!(head.contains("application/json"), "{head}");
+        // Paths under a transport's prefix it does not serve: its format still.
+        for (line, content_type) in [
+            ("POST /xmlrpc/v3.1/ HTTP/1.1", "text/xml"),
+            (
+                "POST /xmlrpc/v3.1/SoftLayer_Ticket/extra HTTP/1.1",
+                "text/xml",
+            ),
+            ("POST /soap/v3.1/ HTTP/1.1", "text/xml"),
+            (
+                "GET /rest/v4/SoftLayer_Ticket.json HTTP/1.1",
+                "application/json",
+            ),
+        ] {
+            let (head, body) = answer(line);
+            assert!(head.contains(content_type), "{line}: {head}");
+            assert!(
+                body.contains("SoftLayer_Exception_Public"),
+                "{line}: {body}"
+            );
+        }
+        // Bytes that are not text after the target (in the version) leave its transport.
+        let out = automatic_answer_with_body(
+            auto,
+            b"GET /rest/v3.1/SoftLayer_Ticket.json HTTP/\xed\xa0\x80",
+            false,
+        )
+        .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out).contains("application/json"),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
         let (head, body) = answer("GET /nowhere HTTP/1.1");
         assert!(head.contains("text/plain"), "{head}");
         assert!(body.starts_with("URI Too Long"), "{body}");

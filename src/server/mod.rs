@@ -783,12 +783,22 @@ pub(crate) fn fault_for_target(target: &str, fault: &crate::call::Fault) -> Opti
         };
         return Some(codec.write_fault(fault));
     }
-    let service = xmlrpc_service(path)?;
-    let codec = XmlRpcCodec {
-        service: service.to_string(),
-        basic: None,
-    };
-    Some(codec.write_fault(fault))
+    if let Some(service) = xmlrpc_service(path) {
+        let codec = XmlRpcCodec {
+            service: service.to_string(),
+            basic: None,
+        };
+        return Some(codec.write_fault(fault));
+    }
+    // Under a transport's prefix, a path it does not serve (`/xmlrpc/v3.1/`, a service
+    // with more after it, another version): its format still, as its own 404 is.
+    if path == "/rest" || path.starts_with("/rest/") {
+        return Some(crate::protocol::rest::write_fault(
+            fault,
+            crate::protocol::rest::format_of(path),
+        ));
+    }
+    fault_by_prefix(path, fault)
 }
 
 /// `/xmlrpc/v3/{Service}` or `/xmlrpc/v3.1/{Service}` → the service name.

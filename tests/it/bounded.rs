@@ -2379,6 +2379,150 @@ fn requests_that_cannot_be_framed_get_a_400_with_a_body() {
     assert_eq!(server.get("/health").status, 200);
 }
 
+/// hyper's 400 and 414 come in the format of the transport the request line names,
+/// however the bytes after the head arrived: each request here is one write, head and
+/// body, so the server reads them together. A body framed otherwise than hyper frames it
+/// (`Content-Length: +5` read as 5; no length at all for a head hyper refuses first) was
+/// taken for the next request's line, and the answer was plain text where a 4-byte body
+/// got the fault.
+#[test]
+fn framing_answers_follow_the_request_line_with_the_body_in_the_same_write() {
+    let server = Server::start();
+    let filler = "a".repeat(100);
+    let call =
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>getObject</methodName>\n</methodCall>\n";
+    let envelope = "<?xml version='1.0'?>\n<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\">\n<soap-env:Body/>\n</soap-env:Envelope>\n";
+    let json = "{\"parameters\":[{\"title\":\"x\"}]}\n";
+    let xmlrpc = "POST /xmlrpc/v3.1/SoftLayer_Ticket";
+    let soap = "POST /soap/v3.1/SoftLayer_Ticket";
+    let rest = "PUT /rest/v3.1/SoftLayer_Ticket/160000001/edit.json";
+    let mut cases: Vec<(String, Vec<u8>, &str)> = Vec::new();
+    for length in ["+5", "0x10", "-1", "18446744073709551616", " +100"] {
+        let head =
+            |line: &str| format!("{line} HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n");
+        for (line, body, content_type) in [
+            (
+                "PUT /xmlrpc/v3/SoftLayer_Ticket",
+                filler.as_str(),
+                "text/xml",
+            ),
+            (xmlrpc, call, "text/xml"),
+            (soap, envelope, "text/xml"),
+            (rest, json, "application/json"),
+        ] {
+            let raw = head(line) + body;
+            cases.push((
+                format!("{line}, length {length:?}"),
+                raw.into_bytes(),
+                content_type,
+            ));
+        }
+    }
+    for (what, head) in [
+        (
+            "a lower-case version",
+            format!("{xmlrpc} http/1.1\r\nHost: x\r\n\r\n"),
+        ),
+        (
+            "version 1.10",
+            format!(
+                "{xmlrpc} HTTP/1.10\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+                call.len()
+            ),
+        ),
+        (
+            "a header without a colon",
+            format!("{xmlrpc} HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n"),
+        ),
+        (
+            "a header name with a space",
+            format!("{xmlrpc} HTTP/1.1\r\nHost: x\r\nX Y: z\r\n\r\n"),
+        ),
+    ] {
+        cases.push((
+            what.to_string(),
+            (head.clone() + call).into_bytes(),
+            "text/xml",
+        ));
+        cases.push((
+            format!("{what}, filler"),
+            (head + &filler).into_bytes(),
+            "text/xml",
+        ));
+    }
+    // A line feed inside the target: hyper refuses the line, the rest of which (and the
+    // next lines) looked like requests of their own.
+    cases.push((
+        "line feeds in the target".to_string(),
+        format!("GET /rest/v3.1/SoftLayer_Ticket/160000001{}/getObject.json HTTP/1.1\r\nHost: x\r\n\r\n", "\n".repeat(20)).into_bytes(),
+        "application/json",
+    ));
+    // A version that is not text: the target before it still names REST.
+    cases.push((
+        "bytes past UTF-8 in the version".to_string(),
+        b"GET /rest/v3.1/SoftLayer_Ticket/160000001/getObject.json HTTP/\xed\xa0\x801.1\r\nHost: x\r\n\r\n".to_vec(),
+        "application/json",
+    ));
+    // Under a transport's prefix, paths it does not serve: still its format.
+    for line in [
+        "POST /xmlrpc/v3.1/",
+        "POST /xmlrpc/v3.1/SoftLayer_Ticket/extra",
+    ] {
+        cases.push((
+            line.to_string(),
+            format!(
+                "{line} HTTP/1.10\r\nHost: x\r\nContent-Length: {}\r\n\r\n{call}",
+                call.len()
+            )
+            .into_bytes(),
+            "text/xml",
+        ));
+    }
+    for (what, raw, content_type) in &cases {
+        let r = read_response(&send_raw(&server, raw), "POST")
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(r.status, 400, "{what}: {}", r.describe());
+        assert!(
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with(content_type)),
+            "{what}: {}",
+            r.describe()
+        );
+        let text = r.text();
+        assert!(
+            text.contains("SoftLayer_Exception_Public")
+                && text.contains("Bad Request: the request's framing"),
+            "{what}: {}",
+            r.describe()
+        );
+    }
+    // A 414 on REST with a chunked body in the same write, whose trailer section is
+    // followed by a line (`0`) read as a request's: REST's JSON, not plain text.
+    let raw = format!(
+        "POST /rest/v3.1/SoftLayer_Ticket/createStandardTicket.json?x={} HTTP/1.1\r\nHost: x\r\n\
+         Transfer-Encoding: chunked\r\n\r\n0;ext={}\r\n\r\n0\r\n\r\n",
+        "a".repeat(70_000),
+        "a".repeat(1000)
+    );
+    let r = read_response(&send_raw(&server, raw.as_bytes()), "POST").unwrap();
+    assert_eq!(r.status, 414, "{}", r.describe());
+    assert!(
+        r.header("content-type")
+            .is_some_and(|t| t.starts_with("application/json")),
+        "{}",
+        r.describe()
+    );
+    let error: serde_json::Value =
+        serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.describe()));
+    assert_eq!(
+        error["code"],
+        "SoftLayer_Exception_Public",
+        "{}",
+        r.describe()
+    );
+    assert_eq!(server.get("/health").status, 200);
+}
+
 /// A client may shut its side of the connection down once its request is sent (`nc -N`,
 /// socat, some HTTP/1.0 clients) and still read the answer; a write sent so is made and
 /// acknowledged, not dropped.
