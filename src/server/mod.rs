@@ -484,9 +484,11 @@ async fn handle(
     // A call POSTed to a transport's endpoint with no service after it (`/xmlrpc/v3.1/`):
     // a call to a service that does not exist, answered, journaled and counted as one in
     // the transport's own format (plain text made xmlrpc.client raise a ProtocolError).
-    if req.method() == Method::POST
-        && let Some((transport, version)) = unnamed_service_endpoint(&path)
+    // Another method but GET and HEAD (a page) is refused with the same fault, 404.
+    if let Some((transport, version)) = unnamed_service_endpoint(&path)
+        && !is_page_fetch(req.method())
     {
+        let call = req.method() == Method::POST;
         return match transport {
             "soap" => {
                 let codec = SoapCodec {
@@ -494,6 +496,10 @@ async fn handle(
                     service: String::new(),
                     basic,
                 };
+                if !call {
+                    let answer = no_such_service_fault(&shared, &codec, "");
+                    return Ok(unread_body(req, answer));
+                }
                 pipeline::answer(shared, codec, req).await
             }
             _ => {
@@ -501,15 +507,29 @@ async fn handle(
                     service: String::new(),
                     basic,
                 };
+                if !call {
+                    let answer = no_such_service_fault(&shared, &codec, "");
+                    return Ok(unread_body(req, answer));
+                }
                 pipeline::answer(shared, codec, req).await
             }
         };
     }
     if let Some((version, service)) = soap_route(&path) {
         // A service not served has no WSDL, and a method but POST (whose fault says so)
-        // has nothing to point to: not found.
+        // has nothing to point to: not found, in plain text for a WSDL fetch, else as the
+        // SOAP fault a POST gets (a plain-text 404 is no answer a SOAP client reads).
         if req.method() != Method::POST && !crate::protocol::wsdl::serves(service) {
-            return Ok(unread_body(req, no_such_service()));
+            if is_page_fetch(req.method()) {
+                return Ok(unread_body(req, no_such_service()));
+            }
+            let codec = SoapCodec {
+                version,
+                service: service.to_string(),
+                basic,
+            };
+            let answer = no_such_service_fault(&shared, &codec, service);
+            return Ok(unread_body(req, answer));
         }
         if req.method() == Method::GET || req.method() == Method::HEAD {
             let answer = wsdl(&req, version, service);
@@ -532,7 +552,7 @@ async fn handle(
         return pipeline::answer(shared, codec, req).await;
     }
     let Some(service) = xmlrpc_service(&path) else {
-        let answer = not_found(&path, req.method() == Method::POST);
+        let answer = not_found(&path, req.method());
         return Ok(unread_body(req, answer));
     };
     let codec = XmlRpcCodec {
@@ -547,9 +567,11 @@ async fn handle(
 }
 
 /// A path no transport serves, answered with the hint for the transport it looks like:
-/// REST's as REST answers a service that does not exist (JSON), a call POSTed under
-/// `/xmlrpc/` or `/soap/` as a fault of that transport, the rest in plain text.
-fn not_found(path: &str, post: bool) -> Response<Body> {
+/// REST's as REST answers a service that does not exist (JSON), a call POSTed (or sent
+/// by another method but GET and HEAD) under `/xmlrpc/` or `/soap/` as a fault of that
+/// transport (404 but for POST, whose status is the transport's for a fault), the rest
+/// in plain text.
+fn not_found(path: &str, method: &Method) -> Response<Body> {
     const HINT: &str = "v3 or v3.1, as /rest/v3.1/SoftLayer_Ticket/{id}/getObject.json, \
                         /soap/v3.1/SoftLayer_Ticket (POST; GET ?wsdl) or \
                         /xmlrpc/v3.1/SoftLayer_Ticket (POST)";
@@ -589,7 +611,12 @@ fn not_found(path: &str, post: bool) -> Response<Body> {
     // the endpoint's) gets a fault its client reads: in plain text xmlrpc.client raised a
     // bare ProtocolError and softlayer-python a TransportError, neither with this hint.
     let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, &text);
-    if let Some(answer) = post.then(|| fault_by_prefix(path, &fault)).flatten() {
+    if !is_page_fetch(method)
+        && let Some(mut answer) = fault_by_prefix(path, &fault)
+    {
+        if method != Method::POST {
+            answer.status = StatusCode::NOT_FOUND.as_u16();
+        }
         return pipeline::response(answer, None);
     }
     plain(StatusCode::NOT_FOUND, format!("{text}\n"))
@@ -994,6 +1021,30 @@ struct ServedAt(std::net::SocketAddr);
 
 fn no_such_service() -> Response<Body> {
     plain(StatusCode::NOT_FOUND, "No such service.\n")
+}
+
+/// GET or HEAD: a page (a WSDL, a browser's visit), which a plain-text 404 answers.
+fn is_page_fetch(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
+}
+
+/// A request by another method than POST to a service that does not exist (or to an
+/// endpoint with none named): the fault a call to it gets ("Service does not exist",
+/// XML-RPC `-32601`), 404, journaled and counted as that call is. Its body is not read,
+/// so the method it would call is not known.
+fn no_such_service_fault(
+    shared: &Shared,
+    codec: &impl crate::protocol::codec::Codec,
+    service: &str,
+) -> Response<Body> {
+    let fault = crate::call::Fault::ServiceNotFound {
+        service: service.to_string(),
+        method: String::new(),
+    };
+    let mut answer = codec.write_fault(&fault);
+    answer.status = StatusCode::NOT_FOUND.as_u16();
+    pipeline::refused_unread(shared, codec, &fault, &answer, std::time::Instant::now());
+    response(answer, None)
 }
 
 /// `GET …/{Service}?wsdl` serves the service's WSDL (and `GET …/soap-encoding.xsd` the

@@ -1335,6 +1335,102 @@ fn protocol_fault_codes_are_strings_on_the_wire() {
         let answer = server.get(path);
         assert_eq!(answer.status, 404, "{path}: {}", answer.describe());
     }
+    // Another method but GET and HEAD there: the same fault, 404 (it was a plain-text
+    // "Not found", which no XML-RPC or SOAP client reads), journaled as those calls are.
+    for (method, path) in [("PUT", "/xmlrpc/v3.1/"), ("DELETE", "/soap/v3/")] {
+        let answer = http_request(
+            server.addr(),
+            method,
+            path,
+            &[("Content-Type", "text/xml")],
+            body.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(answer.status, 404, "{method} {path}: {}", answer.describe());
+        assert!(
+            answer
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("text/xml")),
+            "{method} {path}: {}",
+            answer.describe()
+        );
+        let text = answer.text();
+        let fault = if path.starts_with("/xmlrpc") {
+            "<string>-32601</string></value></member><member><name>faultString</name><value><string>Service does not exist</string>"
+        } else {
+            "<faultcode>SoftLayer_Exception_Public</faultcode><faultstring>Service does not exist</faultstring>"
+        };
+        assert!(
+            text.contains(fault),
+            "{method} {path}: {}",
+            answer.describe()
+        );
+    }
+    let journal = http_request(
+        server.addr(),
+        "GET",
+        "/_emulator/journal?fault=true&limit=100",
+        &[(
+            "Authorization",
+            format!("Bearer {}", admin_token(&server)).as_str(),
+        )],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    let journal: Json = serde_json::from_slice(&journal.body).unwrap();
+    let unnamed = journal["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["service"] == "" && c["fault"]["message"] == "Service does not exist")
+        .count();
+    assert_eq!(unnamed, 5, "{journal:#}");
+    // A path past a service, or of another version: the "not found" hint, as the fault
+    // a POST there gets, 404 but for POST; a GET is a page, in plain text.
+    for method in ["POST", "PUT", "PATCH", "GET"] {
+        for path in [
+            "/xmlrpc/v3.1/SoftLayer_Ticket/extra",
+            "/xmlrpc/v4/SoftLayer_Ticket",
+            "/soap/v3.1/SoftLayer_Ticket/extra",
+        ] {
+            let answer = http_request(
+                server.addr(),
+                method,
+                path,
+                &[],
+                body.as_bytes(),
+                HTTP_TIMEOUT,
+            )
+            .unwrap();
+            let status = if method == "POST" && path.starts_with("/soap") {
+                500
+            } else if method == "POST" {
+                200
+            } else {
+                404
+            };
+            assert_eq!(
+                answer.status,
+                status,
+                "{method} {path}: {}",
+                answer.describe()
+            );
+            let text = answer.text();
+            assert!(
+                text.contains(&format!("Not found: {path}")),
+                "{method} {path}: {}",
+                answer.describe()
+            );
+            assert_eq!(
+                text.contains("SoftLayer_Exception_Public"),
+                method != "GET",
+                "{method} {path}: {}",
+                answer.describe()
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2275,12 +2275,29 @@ fn a_method_a_path_does_not_take_is_405_with_allow() {
             r.describe()
         );
     }
-    // A service not served has no WSDL to point to: not found, as its `?wsdl` is.
+    // A service not served has no WSDL to point to: not found, as its `?wsdl` is; in
+    // plain text for a GET (a WSDL fetch), as the SOAP fault a POST gets for the rest (a
+    // PUT was answered "No such service." in plain text).
     for path in ["/soap/v3.1/SoftLayer_Nope", "/soap/v3.1/softlayer_ticket"] {
-        for method in ["GET", "PUT"] {
+        for method in ["GET", "PUT", "DELETE"] {
             let r = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
             assert_eq!(r.status, 404, "{method} {path}: {}", r.describe());
             assert!(!r.text().contains("wsdl"), "{}", r.describe());
+            let fault = method != "GET";
+            assert_eq!(
+                r.header("content-type")
+                    .is_some_and(|t| t.starts_with("text/xml")),
+                fault,
+                "{method} {path}: {}",
+                r.describe()
+            );
+            assert_eq!(
+                r.text()
+                    .contains("<faultstring>Service does not exist</faultstring>"),
+                fault,
+                "{method} {path}: {}",
+                r.describe()
+            );
         }
     }
     // Journaled, as REST's are: four XML-RPC and three SOAP calls refused (they were
