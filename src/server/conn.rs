@@ -313,9 +313,12 @@ impl AsyncRead for Connection {
                 }
             }
             let read = &buf.filled()[before..];
-            let fed = this.scanner.feed(read);
+            // Served lines are forgotten before the read is fed: after a burst of 32
+            // answered, the full queue kept none of the new read's lines, and a refused
+            // head among them got the format of the line after it.
             this.scanner
                 .forget_served(this.framing.served.load(Ordering::SeqCst));
+            let fed = this.scanner.feed(read);
             if let Some(number) = fed.ambiguous {
                 this.framing.ambiguous.store(number, Ordering::SeqCst);
             }
@@ -458,9 +461,10 @@ fn escape_request_lines(read: &[u8], ranges: &[(usize, usize)]) -> Option<Vec<u8
     Some(out)
 }
 
-/// A `Content-Length` value as hyper reads it: decimal digits alone, or a list of the
-/// same length (`5, 5`). `str::parse` also took a sign (`+5`), which hyper refuses: the
-/// scanner then read the body's rest as the next request line.
+/// A `Content-Length` value: decimal digits alone (`str::parse` also took a sign, `+5`,
+/// which hyper refuses: the scanner then read the body's rest as the next request line),
+/// or a list of the same length (`5, 5`), which hyper refuses too, closing the
+/// connection, so that framing it is harmless.
 fn content_length(value: &[u8]) -> Option<u64> {
     let mut length = None;
     for part in value.split(|&b| b == b',') {

@@ -2385,6 +2385,46 @@ fn requests_that_cannot_be_framed_get_a_400_with_a_body() {
 /// (`Content-Length: +5` read as 5; no length at all for a head hyper refuses first) was
 /// taken for the next request's line, and the answer was plain text where a 4-byte body
 /// got the fault.
+/// After a pipelined burst of 32 requests, all answered, a refused head in the next read
+/// gets its own transport's format: the kept lines were still those of the burst (the
+/// full queue kept none of the new read's lines) and the 400 took the format of the
+/// request after it (REST's JSON for an XML-RPC call).
+#[test]
+fn a_refused_head_after_a_pipelined_burst_keeps_its_format() {
+    use std::io::Read;
+    let server = Server::start();
+    let mut stream = send_raw(
+        &server,
+        &b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n".repeat(40),
+    );
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 65536];
+    while got.windows(3).filter(|w| w == b"ok\n").count() < 40 {
+        let n = stream.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed after {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&chunk[..n]);
+    }
+    stream
+        .write_all(
+            b"POST /xmlrpc/v3.1/SoftLayer_Ticket http/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n\
+              GET /rest/v3.1/SoftLayer_Account.json HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .unwrap();
+    let r = read_response(&stream, "POST").unwrap();
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(
+        r.header("content-type")
+            .is_some_and(|t| t.starts_with("text/xml")),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        r.text().contains("SoftLayer_Exception_Public"),
+        "{}",
+        r.describe()
+    );
+}
+
 #[test]
 fn framing_answers_follow_the_request_line_with_the_body_in_the_same_write() {
     let server = Server::start();
