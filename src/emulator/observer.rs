@@ -112,13 +112,17 @@ fn unkeyed(text: &str) -> String {
 /// lacks names it as its record does ([`one_segment`]); the answer names it as sent.
 fn named_as_recorded(fault: &Fault, message: String) -> String {
     match fault {
+        // A name of a key's shape too (an XML-RPC methodName, a REST path segment read as
+        // the method): kept in clear, as the record's `method` was.
         Fault::MethodNotFound { service, method } | Fault::ServiceNotFound { service, method } => {
-            [method, service]
-                .iter()
-                .filter(|name| name.contains('/'))
-                .fold(message, |m, name| {
-                    m.replace(name.as_str(), &one_segment(name))
-                })
+            unkeyed(
+                &[method, service]
+                    .iter()
+                    .filter(|name| name.contains('/'))
+                    .fold(message, |m, name| {
+                        m.replace(name.as_str(), &one_segment(name))
+                    }),
+            )
         }
         _ => message,
     }
@@ -201,8 +205,8 @@ fn record_of(
         ),
     };
     CallRecord {
-        service: call.service.clone(),
-        method: call.method.clone(),
+        service: unkeyed(&call.service),
+        method: unkeyed(&call.method),
         path: nested.map(|n| n.segments.iter().map(|s| unkeyed(s)).collect()),
         verb: nested.and_then(|n| n.verb),
         user,

@@ -461,6 +461,10 @@ fn a_key_in_a_refused_path_or_body_stays_out_of_the_journal() {
         envelope.as_bytes(),
     );
     assert_eq!(resp.status, 500, "{}", resp.describe());
+    // As an XML-RPC methodName: the record's method and the "not a valid method" fault.
+    server
+        .xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", BILLING_KEY).auth(&DEMO))
+        .fault();
     // A call's own fault keeps what it quotes whole (the mask beside it holds it too).
     let long_name = "customProperty2026abcdefghijklmnopqrstuvwxyz";
     let resp = rest_get_as(
@@ -473,7 +477,7 @@ fn a_key_in_a_refused_path_or_body_stays_out_of_the_journal() {
     assert_eq!(resp.status, 500, "{}", resp.describe());
     let journal = journal_text(&server);
     let lines = std::fs::read_to_string(&file).unwrap();
-    assert_eq!(lines.lines().count(), 6, "{lines}");
+    assert_eq!(lines.lines().count(), 7, "{lines}");
     for (part, name) in [
         (&BILLING_KEY[..32], "demo-billing's key"),
         (&DEMO.api_key[..32], "demo's key"),
