@@ -204,9 +204,14 @@ fn record_of(
             call.headers.limit,
         ),
     };
+    // Names the schema knows are no key: only another is looked at (on every call's way).
+    let named = |name: &str| match method {
+        Some(_) => name.to_string(),
+        None => unkeyed(name),
+    };
     CallRecord {
-        service: unkeyed(&call.service),
-        method: unkeyed(&call.method),
+        service: named(&call.service),
+        method: named(&call.method),
         path: nested.map(|n| n.segments.iter().map(|s| unkeyed(s)).collect()),
         verb: nested.and_then(|n| n.verb),
         user,

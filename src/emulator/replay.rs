@@ -505,7 +505,7 @@ pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, R
         .build();
     let mut report = ReplayReport::default();
     for (n, call) in journal.calls.iter().enumerate() {
-        let id = match journal.lines.get(n) {
+        let label = match journal.lines.get(n) {
             Some(line) => format!("#{} (line {line})", call["id"]),
             None => format!("#{}", call["id"]),
         };
@@ -567,7 +567,7 @@ pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, R
             // Sent, and counted so: the summary's calls and differences add up.
             Err(why) => {
                 report.replayed += 1;
-                report.differences.push((id, name, why));
+                report.differences.push((label, name, why));
                 continue;
             }
         };
@@ -609,7 +609,7 @@ pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, R
             }
         };
         if let Some(what) = what {
-            report.differences.push((id, name, what));
+            report.differences.push((label, name, what));
         }
     }
     Ok(report)

@@ -1582,8 +1582,8 @@ fn scalar_from_text(text: &str, type_name: &str) -> Value {
     }
 }
 
-/// The `parameters` of a POST or PUT body, JSON or XML; an empty body has none.
-/// A body's arguments; what of it is not read goes in `notes` (the warning header).
+/// The `parameters` of a POST or PUT body, JSON or XML; an empty body has none. What else
+/// the body holds, not read, is said in `notes` (the warning header).
 fn body_args(
     body: &[u8],
     params: &[ParameterDef],
@@ -1721,27 +1721,29 @@ fn json_args(
     // A mask or filter put in the body beside the parameters (`"objectMask": "mask[id]"`)
     // is not read, as the API reads only `parameters`: said, as a query parameter REST
     // does not read is (it was dropped without a word).
-    // Named as a journal keeps them: a member name of a key's shape is redacted.
-    let unread: Vec<String> = object
-        .keys()
-        .filter(|k| *k != "parameters")
-        .map(|k| {
-            format!(
-                "'{}'",
-                crate::call::shown_warning(&crate::secrets::id_without_credential_shapes(k))
-            )
-        })
-        .collect();
-    if !unread.is_empty() {
-        const NAMED: usize = 5;
-        let more = match unread.len().saturating_sub(NAMED) {
+    // Five named, as a journal keeps them (a member name of a key's shape redacted), and
+    // the rest counted: a body of 20,000 members formatted each.
+    const NAMED: usize = 5;
+    let unread = object.keys().filter(|k| *k != "parameters");
+    let count = unread.clone().count();
+    if count > 0 {
+        let named: Vec<String> = unread
+            .take(NAMED)
+            .map(|k| {
+                format!(
+                    "'{}'",
+                    crate::call::shown_warning(&crate::secrets::id_without_credential_shapes(k))
+                )
+            })
+            .collect();
+        let more = match count.saturating_sub(NAMED) {
             0 => String::new(),
             n => format!(" and {n} more"),
         };
         notes.push(format!(
             "body member {}{more} is not one REST reads (only \"parameters\"; a mask, \
              filter or limit goes in the query: objectMask, objectFilter, resultLimit): ignored",
-            unread[..unread.len().min(NAMED)].join(", ")
+            named.join(", ")
         ));
     }
     // SLDN's examples send scalars as strings (`{"parameters": ["1"]}` for a boolean).
