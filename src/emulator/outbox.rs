@@ -1,5 +1,6 @@
 //! The notification outbox: the e-mails SoftLayer would send on ticket events (a new
-//! ticket, an employee's update, a closed ticket, a scheduled alert coming due), captured
+//! ticket, an update by the customer or by an employee, a closed ticket, a scheduled
+//! alert coming due), captured
 //! instead of sent, as LocalStack's SES outbox captures mail. Each goes to the ticket's
 //! owner (its assigned user, while active) and its additional notification e-mails, as
 //! SLDN's `addUpdate` says, and is written in the transaction of its event. Updates and
@@ -21,14 +22,18 @@ pub const SENDER: &str = "IBM Cloud Support <no-reply@support.softlayer.com>";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     TicketCreated,
+    /// The customer's own `addUpdate` (or `edit` with contents): SLDN's addUpdate page
+    /// says it "emails the ticket's owner and additional email addresses".
+    CustomerUpdate,
     EmployeeUpdate,
     TicketClosed,
     ScheduledAlert,
 }
 
 impl Event {
-    pub const ALL: [Event; 4] = [
+    pub const ALL: [Event; 5] = [
         Event::TicketCreated,
+        Event::CustomerUpdate,
         Event::EmployeeUpdate,
         Event::TicketClosed,
         Event::ScheduledAlert,
@@ -37,6 +42,7 @@ impl Event {
     pub fn name(self) -> &'static str {
         match self {
             Event::TicketCreated => "TICKET_CREATED",
+            Event::CustomerUpdate => "CUSTOMER_UPDATE",
             Event::EmployeeUpdate => "EMPLOYEE_UPDATE",
             Event::TicketClosed => "TICKET_CLOSED",
             Event::ScheduledAlert => "SCHEDULED_ALERT",
@@ -67,7 +73,7 @@ fn recipients(conn: &Connection, ticket: &Row) -> Result<Vec<String>, StoreError
 }
 
 /// Records the e-mail for `event` on `ticket_id`; `detail` is the update's text for an
-/// employee update. Nothing is recorded when nobody would receive it.
+/// update. Nothing is recorded when nobody would receive it.
 pub fn ticket_event(
     conn: &Connection,
     ticket_id: i64,
@@ -91,7 +97,10 @@ pub fn ticket_row_event(
     // SLDN's addUpdate mails the owner and the additional addresses only "if the
     // ticket's notifyUserOnUpdateFlag is set"; a close is an update too. A missing flag
     // (NULL) notifies, as new tickets default to it.
-    let is_update = matches!(event, Event::EmployeeUpdate | Event::TicketClosed);
+    let is_update = matches!(
+        event,
+        Event::CustomerUpdate | Event::EmployeeUpdate | Event::TicketClosed
+    );
     if is_update && ticket.get_i64("notifyUserOnUpdateFlag") == Some(0) {
         return Ok(());
     }
@@ -109,6 +118,13 @@ pub fn ticket_row_event(
             format!("New ticket {ticket_id} ({reference}): {title}"),
             format!(
                 "A new support ticket was opened on your account.\n\nTicket {ticket_id}: {title}\n"
+            ),
+        ),
+        Event::CustomerUpdate => (
+            format!("Ticket {ticket_id} ({reference}) was updated: {title}"),
+            format!(
+                "Ticket {ticket_id}: {title} was updated on your account.\n\n{}\n",
+                detail.unwrap_or_default()
             ),
         ),
         Event::EmployeeUpdate => (

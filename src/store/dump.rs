@@ -605,6 +605,7 @@ const EDITOR_KINDS: &[(&str, &str, &[&str])] = &[
 /// The events the outbox records mail for, as `emulator::outbox::Event::name` writes them.
 pub const OUTBOX_EVENTS: &[&str] = &[
     "TICKET_CREATED",
+    "CUSTOMER_UPDATE",
     "EMPLOYEE_UPDATE",
     "TICKET_CLOSED",
     "SCHEDULED_ALERT",

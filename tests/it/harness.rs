@@ -1767,7 +1767,7 @@ fn the_control_api_refuses_what_it_would_misread() {
         ),
         (
             json!({"SoftLayer_Ticket": ticket(json!(null)), "emulator_outbox": [{"id": 900, "accountId": 4001, "ticketId": 170000001, "event": "BOGUS_EVENT", "createDate": "2026-12-05T19:27:37-06:00", "sender": "a@b.test", "recipients": "[\"a@b.test\"]", "subject": "s", "body": "b"}]}),
-            r#"emulator_outbox 900: event \"BOGUS_EVENT\" is none of TICKET_CREATED, EMPLOYEE_UPDATE, TICKET_CLOSED, SCHEDULED_ALERT"#,
+            r#"emulator_outbox 900: event \"BOGUS_EVENT\" is none of TICKET_CREATED, CUSTOMER_UPDATE, EMPLOYEE_UPDATE, TICKET_CLOSED, SCHEDULED_ALERT"#,
         ),
         // Mail and views read by account and by user: a mail filed under another account
         // than its ticket's was listed by `outbox?account=` to that account and removed
@@ -3322,19 +3322,34 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
     );
     control.ok("DELETE", "/_emulator/outbox?ticket=160000002", None);
 
-    // A customer's own update mails nobody; DELETE empties the outbox.
+    // A customer's own update is mailed too, as SLDN's addUpdate says ("emails the
+    // ticket's owner and additional email addresses"), quoting the entry; DELETE empties
+    // the outbox.
     add_update(&server, &DEMO, t, "thanks").ok();
+    let mail = control.ok(
+        "GET",
+        &format!("/_emulator/outbox?ticket={t}&event=CUSTOMER_UPDATE"),
+        None,
+    );
+    assert_eq!(mail["messages"].as_array().unwrap().len(), 1, "{mail:#}");
+    assert!(
+        mail["messages"][0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("\n\nthanks\n"),
+        "{mail:#}"
+    );
     assert_eq!(
         control.ok("GET", "/_emulator/outbox", None)["messages"]
             .as_array()
             .unwrap()
             .len(),
-        5,
+        6,
         "the three paging replies' mails among them"
     );
     assert_eq!(
         control.ok("DELETE", "/_emulator/outbox", None)["deleted"],
-        5
+        6
     );
     assert_eq!(
         control.ok("GET", "/_emulator/outbox", None)["messages"],
@@ -3364,12 +3379,29 @@ fn the_outbox_holds_the_mail_for_an_employee_reply_and_a_new_ticket() {
     };
     notify(false);
     reply_as(&server, t, "sl-support-jdoe", "Quietly done.", false);
+    add_update(&server, &DEMO, t, "quiet thanks").ok();
     control.ok("POST", &format!("/_emulator/tickets/{t}/close"), None);
     assert_eq!(mails(), Vec::<String>::new());
     control.ok("POST", &format!("/_emulator/tickets/{t}/reopen"), None);
     notify(true);
     reply_as(&server, t, "sl-support-jdoe", "Loudly done.", false);
     assert_eq!(mails(), ["EMPLOYEE_UPDATE"]);
+    // edit with contents is an update (mailed as the ticket is after the edit: one that
+    // turns the flag off in the same call is not mailed).
+    let edit = |on: bool, contents: &str| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "edit")
+                    .auth(&DEMO)
+                    .id(t)
+                    .arg(xstruct(&[("notifyUserOnUpdateFlag", xbool(on))]))
+                    .arg(xstr(contents)),
+            )
+            .ok();
+    };
+    edit(true, "Edited loudly.");
+    edit(false, "Edited quietly.");
+    assert_eq!(mails(), ["EMPLOYEE_UPDATE", "CUSTOMER_UPDATE"]);
 }
 
 /// HEAD on the control API's GET endpoints answers as GET does, without the body.

@@ -2,6 +2,7 @@
 //! close a ticket, and final comments on closed tickets.
 
 use super::*;
+use crate::emulator::outbox;
 
 /// At most this many files come with one update.
 const MAX_UPDATE_FILES: usize = 2;
@@ -223,6 +224,12 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
     refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     let id = ticket.id().unwrap_or_default();
     let ids = append_updates(ctx, id, Some(&ticket.values), &entry, &now())?;
+    outbox::ticket_row_event(
+        ctx.conn,
+        &ticket,
+        outbox::Event::CustomerUpdate,
+        Some(&entry),
+    )?;
     let rows = update_rows(ctx, &ids)?;
     let first = ids.first().copied();
     for file in &files {
@@ -353,8 +360,8 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         store::update(ctx.conn, TICKET, id, &changes)?;
     }
     let mut first = None;
-    if let Some(entry) = contents {
-        first = append_updates(ctx, id, None, &entry, &now())?
+    if let Some(entry) = &contents {
+        first = append_updates(ctx, id, None, entry, &now())?
             .first()
             .copied();
     }
@@ -362,6 +369,11 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         files::store_file(ctx, id, first, file)?;
     }
     let row = store::get(ctx.conn, TICKET, id)?.ok_or_else(|| Fault::not_found(id))?;
+    // Mailed as the ticket is after the edit: one that turns notifyUserOnUpdateFlag off
+    // and adds an entry is not mailed.
+    if let Some(entry) = &contents {
+        outbox::ticket_row_event(ctx.conn, &row, outbox::Event::CustomerUpdate, Some(entry))?;
+    }
     Ok(Output::Object(row))
 }
 
