@@ -374,3 +374,16 @@ def test_a_running_server_takes_its_token_as_an_option(emulator, tmp_path):
          "--softlayer-emulator-admin-token", emulator.admin_token],
         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_https_proxy_in_the_environment_is_not_used_for_the_emulator(softlayer_account, monkeypatch):
+    # softlayer-python makes https_proxy an explicit proxy for http:// URLs too, which
+    # NO_PROXY does not reach: behind a proxy every client's call went to it. Nothing
+    # listens on port 9.
+    for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    for transport in ("xmlrpc", "rest"):
+        assert softlayer_account.client(transport)["Account"].getObject()["id"] == softlayer_account.id
+

@@ -89,15 +89,19 @@ class Account:
             # A bare StopIteration said nothing (and inside a generator fixture became
             # "generator raised StopIteration").
             raise ValueError(f"account {self.id} has no user {user!r}: its users are {names}")
-        endpoint = {
-            "xmlrpc": self.emulator.xmlrpc_url,
-            "rest": self.emulator.rest_url,
+        kind, endpoint = {
+            "xmlrpc": (SoftLayer.XmlRpcTransport, self.emulator.xmlrpc_url),
+            "rest": (SoftLayer.RestTransport, self.emulator.rest_url),
         }[transport]
+        made = kind(endpoint_url=endpoint, timeout=timeout)
+        # softlayer-python makes `https_proxy` an explicit proxy for http:// URLs too,
+        # which NO_PROXY does not reach: behind a proxy every call went to it. Direct,
+        # as the control requests go.
+        made.client.trust_env = False
         return SoftLayer.create_client_from_env(
             username=who["username"],
             api_key=who["apiKey"],
-            endpoint_url=endpoint,
-            timeout=timeout,
+            transport=made,
             config_file=os.devnull,
         )
 
