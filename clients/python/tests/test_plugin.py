@@ -387,3 +387,50 @@ def test_https_proxy_in_the_environment_is_not_used_for_the_emulator(softlayer_a
     for transport in ("xmlrpc", "rest"):
         assert softlayer_account.client(transport)["Account"].getObject()["id"] == softlayer_account.id
 
+
+def test_a_server_address_the_server_prints_is_taken_for_its_base_url(emulator, tmp_path):
+    # The API address the server prints put the control API under it: every test failed
+    # with "404: Not found: /xmlrpc/v3.1/_emulator/journal".
+    import subprocess
+    import sys
+
+    from softlayer_emulator import Emulator
+
+    for printed in (emulator.xmlrpc_url, emulator.rest_url, emulator.url + "/soap/v3",
+                    emulator.url + "/_emulator/", emulator.url + "/"):
+        assert Emulator(printed, emulator.admin_token).url == emulator.url, printed
+    (tmp_path / "test_shared.py").write_text(
+        "def test_accounts(softlayer_account, softlayer_client):\n"
+        "    assert softlayer_client['Account'].getObject()['id'] == softlayer_account.id\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SOFTLAYER_EMULATOR_URL", "SOFTLAYER_EMULATOR_ADMIN_TOKEN")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
+         "--softlayer-emulator-url", emulator.xmlrpc_url,
+         "--softlayer-emulator-admin-token", emulator.admin_token],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_a_server_that_does_not_answer_is_named_without_a_urllib_traceback(emulator, tmp_path):
+    import subprocess
+    import sys
+
+    from softlayer_emulator import Emulator, EmulatorUnreachable
+
+    with pytest.raises(EmulatorUnreachable, match=r"at https://127\.0\.0\.1:\d+ .*plain HTTP: give http://"):
+        Emulator(emulator.url.replace("http://", "https://"), emulator.admin_token).accounts()
+    with pytest.raises(ValueError, match="not an http:// URL"):
+        Emulator(emulator.url.replace("http://", ""), emulator.admin_token)
+    (tmp_path / "test_shared.py").write_text("def test_accounts(softlayer_account):\n    pass\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("SOFTLAYER_EMULATOR_URL", "SOFTLAYER_EMULATOR_ADMIN_TOKEN")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
+         "--softlayer-emulator-url", "http://127.0.0.1:9", "--softlayer-emulator-admin-token", "x"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    out = run.stdout + run.stderr
+    assert run.returncode == 1, out
+    assert "no softlayer-ticket-server answered at http://127.0.0.1:9 (" in out, out
+    assert "URLError" not in out, out
+

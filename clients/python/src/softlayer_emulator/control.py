@@ -7,6 +7,7 @@ import ctypes
 import datetime
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -40,6 +41,27 @@ class EmulatorError(Exception):
         super().__init__(f"{status}: {message}")
         self.status = status
         self.message = message
+
+
+class EmulatorUnreachable(ConnectionError):
+    """No softlayer-ticket-server answered at the emulator's URL."""
+
+
+# What the server prints at start names its API and control addresses: given as the
+# emulator's URL, each put the control API under it ("404: Not found:
+# /xmlrpc/v3.1/_emulator/journal"). The base URL is what comes before them.
+_SERVER_PATH = re.compile(r"/(?:(?:xmlrpc|rest|soap)(?:/v3(?:\.1)?)?|_emulator(?:/ui)?)/*$")
+
+
+def _base_url(url):
+    """The server's base URL (``http://HOST:PORT``) from ``url``, which may also be one of
+    the API or control addresses the server prints at start."""
+    parts = urllib.parse.urlsplit(str(url).strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"the emulator's URL {url!r} is not an http:// URL: give the server's "
+                         "base URL, http://HOST:PORT")
+    path = _SERVER_PATH.sub("", parts.path).rstrip("/")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def _iso(when):
@@ -124,7 +146,7 @@ class Emulator:
         # The newest journal entry when the current test began (set by the plugin's
         # `emulator` fixture): journal() shows what came after it unless told otherwise.
         self.journal_start = None
-        self.url = url.rstrip("/")
+        self.url = _base_url(url)
         self.admin_token = admin_token
         self.process = process
         self.xmlrpc_url = self.url + "/xmlrpc/v3.1/"
@@ -153,7 +175,16 @@ class Emulator:
             except ValueError:
                 message = text.decode(errors="replace")
             raise EmulatorError(e.code, message) from None
+        except OSError as e:
+            raise self._unreachable(e) from None
         return json.loads(text) if text else None
+
+    def _unreachable(self, error):
+        reason = getattr(error, "reason", error)
+        hint = ("it speaks plain HTTP: give http://HOST:PORT" if self.url.startswith("https:")
+                else "is it running, at that address?")
+        return EmulatorUnreachable(
+            f"no softlayer-ticket-server answered at {self.url} ({reason}): {hint}")
 
     def healthy(self):
         try:
@@ -323,8 +354,13 @@ class Emulator:
     # -- metrics ----------------------------------------------------------------------
 
     def metrics(self):
-        with _DIRECT.open(self.url + "/metrics", timeout=30) as resp:
-            return resp.read().decode()
+        try:
+            with _DIRECT.open(self.url + "/metrics", timeout=30) as resp:
+                return resp.read().decode()
+        except urllib.error.HTTPError:
+            raise
+        except OSError as e:
+            raise self._unreachable(e) from None
 
     # -- lifetime ---------------------------------------------------------------------
 

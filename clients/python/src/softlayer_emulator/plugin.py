@@ -29,7 +29,8 @@ def pytest_addoption(parser):
     group.addoption("--softlayer-emulator-bin", default=None,
                     help="path to softlayer-ticket-server (default: $SOFTLAYER_EMULATOR_BIN or PATH)")
     group.addoption("--softlayer-emulator-url", default=None,
-                    help="use this running server instead of starting one (default: $SOFTLAYER_EMULATOR_URL)")
+                    help="use the server running at this base URL, http://HOST:PORT, instead of "
+                         "starting one (default: $SOFTLAYER_EMULATOR_URL)")
     group.addoption("--softlayer-emulator-admin-token", default=None,
                     help="the running server's admin token (default: $SOFTLAYER_EMULATOR_ADMIN_TOKEN)")
 
