@@ -434,3 +434,20 @@ def test_a_server_that_does_not_answer_is_named_without_a_urllib_traceback(emula
     assert "no softlayer-ticket-server answered at http://127.0.0.1:9 (" in out, out
     assert "URLError" not in out, out
 
+
+def test_a_wrong_binary_path_is_named_with_the_advice(tmp_path, monkeypatch):
+    # A typo, or the repository's folder, was a bare FileNotFoundError or PermissionError
+    # from deep in subprocess.
+    from softlayer_emulator import start_emulator
+
+    not_executable = tmp_path / "softlayer-ticket-server"
+    not_executable.write_text("")
+    for path, what in ((tmp_path / "nope", "does not exist"), (tmp_path, "is a folder"),
+                       (not_executable, "is not executable")):
+        monkeypatch.setenv("SOFTLAYER_EMULATOR_BIN", str(path))
+        with pytest.raises(RuntimeError) as e:
+            start_emulator()
+        assert f"SOFTLAYER_EMULATOR_BIN={path} {what}" in str(e.value)
+        assert "cargo build --release" in str(e.value)
+    with pytest.raises(RuntimeError, match=r"the binary .*nope does not exist.*cargo build"):
+        start_emulator(tmp_path / "nope")

@@ -382,17 +382,23 @@ def _segment(text):
 def find_binary(explicit=None):
     """The server binary: ``explicit``, ``$SOFTLAYER_EMULATOR_BIN``, or
     ``softlayer-ticket-server`` on the PATH."""
-    for candidate in (explicit, os.environ.get("SOFTLAYER_EMULATOR_BIN")):
+    advice = ("build it (cargo build --release) and set SOFTLAYER_EMULATOR_BIN to "
+              "target/release/softlayer-ticket-server, pass --softlayer-emulator-bin, or set "
+              "SOFTLAYER_EMULATOR_URL to a running server")
+    for named, candidate in (("the binary {}", explicit),
+                             ("SOFTLAYER_EMULATOR_BIN={}", os.environ.get("SOFTLAYER_EMULATOR_BIN"))):
         if candidate:
+            # Started as it was, a typo or the repository's folder failed deep in
+            # subprocess with a bare FileNotFoundError or PermissionError.
+            if shutil.which(str(candidate)) is None:
+                what = ("is a folder" if os.path.isdir(candidate)
+                        else "is not executable" if os.path.exists(candidate) else "does not exist")
+                raise RuntimeError(f"{named.format(candidate)} {what}, not the server's binary: {advice}")
             return candidate
     found = shutil.which("softlayer-ticket-server")
     if found:
         return found
-    raise RuntimeError(
-        "softlayer-ticket-server not found: build it (cargo build --release) and set "
-        "SOFTLAYER_EMULATOR_BIN to target/release/softlayer-ticket-server, pass "
-        "--softlayer-emulator-bin, or set SOFTLAYER_EMULATOR_URL to a running server"
-    )
+    raise RuntimeError(f"softlayer-ticket-server not found: {advice}")
 
 
 def _on_main_thread():
