@@ -2462,6 +2462,120 @@ fn a_typed_value_means_what_it_means_over_xml_rpc() {
     );
 }
 
+/// Text that is not of the simple type its own `xsi:type` names is refused as not well
+/// formed, as XML-RPC refuses `<int>abc</int>` and PHP's SoapServer refuses it ("Violation
+/// of encoding rules"): it was stored as the text where text is declared, while the same
+/// type well formed was refused there. Through an `href`, in a header, the same.
+#[test]
+fn a_value_that_is_not_of_its_own_xsi_type_is_refused() {
+    let server = Server::start();
+    let ticket = create_ticket(&server, "typed");
+    let header = format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", ticket));
+    let add_update = |template: &str, after: &str| {
+        call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &header,
+                &format!("<ns1:addUpdate>{template}</ns1:addUpdate>{after}"),
+            ),
+        )
+    };
+    for (xsd_type, text) in [
+        ("int", "abc"),
+        ("long", "abc"),
+        ("unsignedInt", "1.5"),
+        ("double", "abc"),
+        ("decimal", "x"),
+        ("float", "NaN"),
+        ("boolean", "maybe"),
+    ] {
+        let reply = add_update(
+            &format!(
+                "<templateObject><entry xsi:type=\"xsd:{xsd_type}\">{text}</entry></templateObject>"
+            ),
+            "",
+        );
+        assert_fault(
+            &reply,
+            "SOAP-ENV:Client",
+            &format!("bad {xsd_type} \"{text}\" in <entry>"),
+        );
+        // The SOAP encoding's own types of those names too.
+        let reply = add_update(
+            &format!(
+                "<templateObject><entry xsi:type=\"SOAP-ENC:{xsd_type}\">{text}</entry></templateObject>"
+            ),
+            "",
+        );
+        assert_fault(&reply, "SOAP-ENV:Client", "in <entry>");
+    }
+    let reply = add_update(
+        "<templateObject href=\"#t\"/>",
+        "<multiRef id=\"t\"><entry href=\"#e\"/></multiRef>\
+         <multiRef id=\"e\" xsi:type=\"xsd:int\">12a</multiRef>",
+    );
+    assert_fault(&reply, "SOAP-ENV:Client", "bad int \"12a\" in <entry>");
+    let reply = add_update(
+        "<templateObject><entry xsi:type=\"xsd:long\">99999999999999999999</entry></templateObject>",
+        "",
+    );
+    assert_fault(&reply, "SOAP-ENV:Client", "past a 64-bit integer");
+    assert_eq!(ticket_entries(&server, &DEMO, ticket), ["typed"]);
+
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!(
+                "{header}<ns1:resultLimit><limit xsi:type=\"xsd:int\">ten</limit></ns1:resultLimit>"
+            ),
+            "<ns1:getUpdates/>",
+        ),
+    );
+    assert_fault(&reply, "SOAP-ENV:Client", "bad int \"ten\" in <limit>");
+
+    // Well formed, with the blanks XML Schema collapses, they are read as before.
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!(
+                "{}<ns1:SoftLayer_TicketInitParameters><id xsi:type=\"xsd:long\"> {ticket} </id>\
+                 </ns1:SoftLayer_TicketInitParameters>",
+                auth(&DEMO)
+            ),
+            "<ns1:addUpdate><templateObject><entry xsi:type=\"xsd:string\">abc</entry>\
+             </templateObject></ns1:addUpdate>",
+        ),
+    );
+    reply.ret("addUpdate");
+    assert_eq!(ticket_entries(&server, &DEMO, ticket), ["typed", "abc"]);
+}
+
+/// Only `href="#id"` refers to an element of the message (SOAP 1.1 section 5.4.1); an
+/// `href` without the `#` was followed as if it had one.
+#[test]
+fn an_href_without_a_hash_is_refused() {
+    let server = Server::start();
+    let ticket = create_ticket(&server, "href");
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", ticket)),
+            "<ns1:addUpdate><templateObject href=\"a\"/></ns1:addUpdate>\
+             <multiRef id=\"a\"><entry>no hash</entry></multiRef>",
+        ),
+    );
+    assert_fault(
+        &reply,
+        "SOAP-ENV:Client",
+        "href \"a\" does not refer within this message: only href=\"#id\" does",
+    );
+    assert_eq!(ticket_entries(&server, &DEMO, ticket), ["href"]);
+}
+
 /// A bare value where a filter's `{"operation": …}` belongs is ignored and named in
 /// `X-SoftLayer-Emulator-Warning`, as on XML-RPC and REST: SOAP read it as an empty
 /// operation and dropped it without a word.
