@@ -33,7 +33,9 @@
 //! (`SOAP-ENV:Client` for a request that is not a well-formed SOAP envelope,
 //! `SOAP-ENV:MustUnderstand` for a header marked so that no call reads).
 
-use super::xml::{Element, is_blank, read_tree, truncate, write_text};
+use super::xml::{
+    Element, JSON_AT_XML_ENDPOINT, is_blank, read_tree, starts_as_json, truncate, write_text,
+};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
@@ -91,7 +93,13 @@ const XMLRPC_AT_SOAP: &str = "the root element is <methodCall>, not a SOAP Envel
 
 /// Parses a SOAP 1.1 envelope POSTed to /soap/{version}/{service}.
 pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
-    let root = read_tree(body, "Envelope")?;
+    let root = read_tree(body, "Envelope").map_err(|fault| {
+        if starts_as_json(body) {
+            malformed(JSON_AT_XML_ENDPOINT)
+        } else {
+            fault
+        }
+    })?;
 
     if root.local == "methodCall" {
         return Err(malformed(XMLRPC_AT_SOAP));

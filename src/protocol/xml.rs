@@ -291,6 +291,22 @@ fn next_suspect(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// What a JSON body POSTed to an XML-RPC or SOAP endpoint is told: a REST call sent to
+/// the wrong path (the README's REST example with only the path changed) otherwise got
+/// only the parse error, where the other two mix-ups name the right endpoint.
+pub const JSON_AT_XML_ENDPOINT: &str =
+    "the body is JSON, not XML: REST is served at /rest/v3.1/{Service}[/{id}]/{method}.json";
+
+/// Whether a body that is not XML begins as JSON does (`{` or `[`, after a byte-order
+/// mark and whitespace).
+pub fn starts_as_json(body: &[u8]) -> bool {
+    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    matches!(
+        body.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
 /// Whether text is only XML whitespace.
 pub fn is_blank(text: &str) -> bool {
     text.bytes()

@@ -28,8 +28,9 @@
 //! ticket text would make the whole response unreadable.
 
 use super::xml::{
-    PlainLexer, PlainToken, attribute_value, check_declaration, check_pi_target, check_raw_text,
-    declared_encoding, decode_body, is_blank, quoted_text, split_name, unescaped, write_text,
+    JSON_AT_XML_ENDPOINT, PlainLexer, PlainToken, attribute_value, check_declaration,
+    check_pi_target, check_raw_text, declared_encoding, decode_body, is_blank, quoted_text,
+    split_name, starts_as_json, unescaped, write_text,
 };
 use std::borrow::Cow;
 use std::io::Write as _;
@@ -60,7 +61,13 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     // every malformed request) is read again by quick-xml, whose answer stands.
     let (method, mut params) = match Parser::quick(text).document() {
         Ok(read) => read,
-        Err(_) => Parser::new(text).document()?,
+        Err(_) => match Parser::new(text).document() {
+            Ok(read) => read,
+            Err(_) if starts_as_json(text.as_bytes()) => {
+                return Err(malformed(JSON_AT_XML_ENDPOINT));
+            }
+            Err(fault) => return Err(fault),
+        },
     };
     // SLDN's XML-RPC article: -32601 when "your call is missing a <methodName> entity".
     if method.is_empty() {

@@ -2080,6 +2080,20 @@ fn client_faults_for_bad_envelopes() {
         "{}",
         reply.describe()
     );
+    // A REST call's JSON body is told where REST is (it got only the parse error).
+    for json in ["{\"parameters\":[]}", "\u{feff} [1]"] {
+        let reply = call(&server, "SoftLayer_Ticket", json);
+        let (code, message) = reply.fault();
+        assert_eq!(code, "SOAP-ENV:Client", "{}", reply.describe());
+        assert!(
+            message.ends_with(
+                "the body is JSON, not XML: REST is served at \
+                 /rest/v3.1/{Service}[/{id}]/{method}.json"
+            ),
+            "{}",
+            reply.describe()
+        );
+    }
     // A call POSTed under /soap/ to a path that serves nothing: a SOAP fault naming the
     // layout (it was plain text).
     let reply = post(&server, "/soap/v3.2/SoftLayer_Ticket", &ok);

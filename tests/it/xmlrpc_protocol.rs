@@ -755,6 +755,20 @@ fn not_well_formed_bodies_are_fault_32700() {
         "{}",
         reply.exchange()
     );
+    // So is a REST call's JSON body where REST is (it got only the parse error).
+    for json in [&b"{\"parameters\":[]}"[..], b"\xef\xbb\xbf\n[1]"] {
+        let reply = raw(&server, "/xmlrpc/v3.1/SoftLayer_Ticket", &[], json);
+        assert_protocol_fault(&reply, -32700, NOT_WELL_FORMED);
+        assert_eq!(
+            reply.http.header("X-SoftLayer-Emulator-Warning"),
+            Some(
+                "parse error: the body is JSON, not XML: REST is served at \
+                 /rest/v3.1/{Service}[/{id}]/{method}.json"
+            ),
+            "{}",
+            reply.exchange()
+        );
+    }
     health(&server);
 }
 
