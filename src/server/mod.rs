@@ -521,7 +521,7 @@ async fn handle(
         // SOAP fault a POST gets (a plain-text 404 is no answer a SOAP client reads).
         if req.method() != Method::POST && !crate::protocol::wsdl::serves(service) {
             if is_page_fetch(req.method()) {
-                return Ok(unread_body(req, no_such_service()));
+                return Ok(unread_body(req, no_such_service(version, service)));
             }
             let codec = SoapCodec {
                 version,
@@ -1019,8 +1019,23 @@ fn soap_route(path: &str) -> Option<(ApiVersion, &str)> {
 #[derive(Debug, Clone, Copy)]
 struct ServedAt(std::net::SocketAddr);
 
-fn no_such_service() -> Response<Body> {
-    plain(StatusCode::NOT_FOUND, "No such service.\n")
+/// A WSDL fetch for a service this endpoint does not serve: told where the WSDL is when
+/// the name is a served one's file name (`SoftLayer_Ticket.wsdl`, as `wsdl/` names them),
+/// else which services are served.
+fn no_such_service(version: ApiVersion, service: &str) -> Response<Body> {
+    let version = version.as_str();
+    let text = match service.strip_suffix(".wsdl") {
+        Some(base) if crate::protocol::wsdl::served_services().contains(&base) => format!(
+            "No such service: {service}. The WSDL of {base} is at /soap/{version}/{base}?wsdl.\n"
+        ),
+        _ => format!(
+            "No such service: {}. SOAP serves {}, each one's WSDL at \
+             /soap/{version}/{{Service}}?wsdl.\n",
+            crate::protocol::xml::truncate(service),
+            crate::protocol::wsdl::served_services().join(", ")
+        ),
+    };
+    plain(StatusCode::NOT_FOUND, text)
 }
 
 /// GET or HEAD: a page (a WSDL, a browser's visit), which a plain-text 404 answers.
@@ -1130,6 +1145,6 @@ fn wsdl(req: &Request<Incoming>, version: ApiVersion, service: &str) -> Response
     );
     match wsdl::document(service, version, &address) {
         Some(doc) => xml(doc.into_bytes()),
-        None => no_such_service(),
+        None => no_such_service(version, service),
     }
 }

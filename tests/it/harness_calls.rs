@@ -2282,8 +2282,19 @@ fn a_method_a_path_does_not_take_is_405_with_allow() {
         for method in ["GET", "PUT", "DELETE"] {
             let r = http_request(server.addr(), method, path, &[], b"", HTTP_TIMEOUT).unwrap();
             assert_eq!(r.status, 404, "{method} {path}: {}", r.describe());
-            assert!(!r.text().contains("wsdl"), "{}", r.describe());
+            assert!(
+                !r.text().contains(&format!("{path}?wsdl")),
+                "{}",
+                r.describe()
+            );
             let fault = method != "GET";
+            // A WSDL fetch is told which services are served (it was "No such service.").
+            assert_eq!(
+                r.text().contains("SOAP serves SoftLayer_Account, "),
+                !fault,
+                "{method} {path}: {}",
+                r.describe()
+            );
             assert_eq!(
                 r.header("content-type")
                     .is_some_and(|t| t.starts_with("text/xml")),

@@ -465,6 +465,31 @@ fn wsdl_of_an_unknown_service_is_not_found() {
     let server = Server::start();
     let http = server.get("/soap/v3.1/SoftLayer_Nope?wsdl");
     assert_eq!(http.status, 404, "{}", http.describe());
+    // The 404 lists the served services (it said only "No such service.").
+    let text = http.text();
+    assert!(
+        text.starts_with("No such service: SoftLayer_Nope. SOAP serves SoftLayer_Account, ")
+            && text.contains(", SoftLayer_Ticket, ")
+            && text
+                .trim_end()
+                .ends_with("each one's WSDL at /soap/v3.1/{Service}?wsdl."),
+        "{}",
+        http.describe()
+    );
+    // The WSDL asked for by the file name `wsdl/` gives it is told where the WSDL is.
+    for version in ["v3", "v3.1"] {
+        let http = server.get(&format!("/soap/{version}/SoftLayer_Ticket.wsdl"));
+        assert_eq!(http.status, 404, "{}", http.describe());
+        assert_eq!(
+            http.text(),
+            format!(
+                "No such service: SoftLayer_Ticket.wsdl. The WSDL of SoftLayer_Ticket is at \
+                 /soap/{version}/SoftLayer_Ticket?wsdl.\n"
+            ),
+            "{}",
+            http.describe()
+        );
+    }
     // The query is matched without regard to case, as IIS-era clients send it.
     let http = server.get("/soap/v3/SoftLayer_Ticket?WSDL");
     assert_eq!(http.status, 200, "{}", http.describe());
