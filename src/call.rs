@@ -631,10 +631,9 @@ pub fn warning_header_value(warnings: &[String]) -> Option<String> {
 /// quotes what the caller sent (a property name may be a megabyte long), and clients
 /// refuse long header lines (Python's http.client at 64 KiB).
 pub fn shown_warning(warning: &str) -> String {
-    const MAX_WARNING_CHARS: usize = 300;
     let mut cut: String = warning
         .chars()
-        .take(MAX_WARNING_CHARS)
+        .take(MAX_QUOTED_CHARS)
         .map(|c| {
             if c == ' ' || c.is_ascii_graphic() {
                 c
@@ -643,10 +642,23 @@ pub fn shown_warning(warning: &str) -> String {
             }
         })
         .collect();
-    if warning.chars().nth(MAX_WARNING_CHARS).is_some() {
+    if warning.chars().nth(MAX_QUOTED_CHARS).is_some() {
         cut.push_str("...");
     }
     cut
+}
+
+/// The most characters of a caller's text that a warning or a fault repeats.
+pub const MAX_QUOTED_CHARS: usize = 300;
+
+/// A name the caller sent, as a fault repeats it: cut after [`MAX_QUOTED_CHARS`]
+/// characters, as a warning is. A property or group name may be megabytes long, and
+/// repeated whole it made the answer (and the journal's record of it) as long.
+pub fn quoted_name(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((end, _)) => format!("{}...", &name[..end]).into(),
+        None => name.into(),
+    }
 }
 
 /// Takes a list reply item by item, so that a long list is written out as it is read

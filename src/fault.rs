@@ -237,7 +237,10 @@ impl Fault {
         let id = crate::secrets::id_without_credential_shapes(&id.to_string());
         Fault::NotFound {
             class: ExceptionClass::ObjectNotFound,
-            message: format!("Unable to find object with id of '{id}'."),
+            message: format!(
+                "Unable to find object with id of '{}'.",
+                crate::call::quoted_name(&id)
+            ),
         }
     }
 

@@ -21,11 +21,11 @@
 //!   answer 404 like any unknown method.
 //! * Segments after a method that takes parameters are its first arguments, typed by the
 //!   schema (`…/addAttachedHardware/8002` passes the int 8002).
-//! * `POST` and `PUT` bodies are `{"parameters": [...]}` in JSON, or the same shape in
+//! * `POST`, `PUT` and `GET` bodies are `{"parameters": [...]}` in JSON, or the same shape in
 //!   XML: `<root><parameters><item>…</item></parameters></root>` (any element names;
 //!   `<parameters>` may be the root), values written as this module writes them, and
 //!   typed by the method's parameter types and the schema's property types. Their
-//!   arguments follow those of the path. `GET` and `DELETE` bodies are ignored.
+//!   arguments follow those of the path. `DELETE` bodies are ignored.
 //! * Segments after a method that takes no parameters walk its result, as the article's
 //!   "REST URL tricks" do: `SoftLayer_Account/getTickets/5` is the ticket with id 5 of that
 //!   list, `SoftLayer_Account/Tickets/5/Updates` its updates, `…/Updates/77` one of them.
@@ -459,7 +459,8 @@ fn message_of(fault: &Fault) -> Cow<'_, str> {
             ))
         }
         Fault::MethodNotFound { method, .. } => Cow::Owned(format!(
-            "Function (\"{method}\") is not a valid method for this service."
+            "Function (\"{}\") is not a valid method for this service.",
+            crate::call::quoted_name(method)
         )),
         Fault::ServiceNotFound { .. } => Cow::Borrowed(NO_SERVICE),
         // No REST request makes this one (the id is a path segment); said for completeness.
@@ -739,10 +740,12 @@ impl Verb {
         }
     }
 
-    /// Whether the body carries parameters ("The SoftLayer API will ignore data sent in as
-    /// a GET request").
+    /// Whether the body carries parameters. SLDN's REST article says the API ignores a
+    /// GET's data, but a body of parameters sent with GET (Java 11's HttpClient, `curl -X
+    /// GET -d`, Go's `http.NewRequest`) is the caller's explicit input: dropped, the call
+    /// failed "Please provide a close date." with no word of the body.
     fn reads_body(self) -> bool {
-        matches!(self, Verb::Post | Verb::Put)
+        matches!(self, Verb::Get | Verb::Post | Verb::Put)
     }
 }
 
@@ -1177,7 +1180,7 @@ fn route(
                 .collect();
             let mut headers = headers;
             // An unknown implicit method (createObject…) answers 404 whatever the body.
-            if ctx.verb.reads_body() && method_def.is_some() {
+            if ctx.verb.reads_body() && method_def.is_some() && !is_null_get_body(ctx) {
                 let remaining = &params[args.len()..];
                 args.extend(body_args(ctx.body, remaining, &mut headers.notes)?);
             }
@@ -1582,7 +1585,14 @@ fn scalar_from_text(text: &str, type_name: &str) -> Value {
     }
 }
 
-/// The `parameters` of a POST or PUT body, JSON or XML; an empty body has none. What else
+/// Whether a GET's body is JSON `null`: what a helper that writes whatever it is given as
+/// JSON sends for nothing. Read as no parameters, as GET bodies went unread before and
+/// the control API reads `null`; a POST's is told the shape its body must have.
+fn is_null_get_body(ctx: &Ctx) -> bool {
+    ctx.verb == Verb::Get && serde_json::from_slice::<()>(ctx.body).is_ok()
+}
+
+/// The `parameters` of a POST, PUT or GET body, JSON or XML; an empty body has none. What else
 /// the body holds, not read, is said in `notes` (the warning header).
 fn body_args(
     body: &[u8],
@@ -2135,9 +2145,6 @@ mod tests {
             ("POST", "createObject"),
             ("PUT", "editObject"),
             ("DELETE", "deleteObject"),
-            ("HEAD", "getObject"),
-            // (Method names are case-sensitive: `get` is refused, rest::an_http_method_…)
-            ("GET", "getObject"),
         ] {
             let r = req(
                 verb,
@@ -2149,6 +2156,12 @@ mod tests {
             assert_eq!(r.call.headers.init_id, Some(Value::Int(5)));
             // Not in the schema: the dispatcher answers 404, whatever the body says.
             assert!(r.call.args.is_empty(), "{verb}: {:?}", r.call.args);
+        }
+        // (Method names are case-sensitive: `get` is refused, rest::an_http_method_…)
+        for verb in ["HEAD", "GET"] {
+            let r = req(verb, "SoftLayer_Ticket/5.json", None, b"");
+            assert_eq!(r.call.method, "getObject", "{verb}");
+            assert_eq!(r.call.headers.init_id, Some(Value::Int(5)));
         }
         let r = req("POST", "SoftLayer_Ticket.json", None, b"not even json");
         assert_eq!(r.call.method, "createObject");
@@ -2328,21 +2341,23 @@ mod tests {
                 Value::from("the body"),
             ]
         );
-        // PUT reads the body too; GET and DELETE ignore it.
-        let r = req(
-            "PUT",
-            "SoftLayer_Ticket/5/addUpdate",
-            None,
-            br#"{"parameters": [{"entry": "x"}]}"#,
-        );
-        assert_eq!(r.call.args, vec![obj(vec![("entry", Value::from("x"))])]);
-        let r = req(
-            "GET",
-            "SoftLayer_Ticket/5/addUpdate",
-            None,
-            br#"{"parameters": [{"entry": "x"}]}"#,
-        );
+        // A GET's `null` holds no parameters.
+        let r = req("GET", "SoftLayer_Ticket/5/addUpdate", None, b" null ");
         assert!(r.call.args.is_empty());
+        // PUT and GET read the body too; DELETE ignores it.
+        for verb in ["PUT", "GET"] {
+            let r = req(
+                verb,
+                "SoftLayer_Ticket/5/addUpdate",
+                None,
+                br#"{"parameters": [{"entry": "x"}]}"#,
+            );
+            assert_eq!(
+                r.call.args,
+                vec![obj(vec![("entry", Value::from("x"))])],
+                "{verb}"
+            );
+        }
         // DELETE with a method named is no call at all (see `route`).
         let (f, _) = fault("DELETE", "SoftLayer_Ticket/5/addUpdate", None, b"garbage");
         assert_eq!(f, no_service("SoftLayer_Ticket", "addUpdate"));

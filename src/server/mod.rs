@@ -576,12 +576,15 @@ fn not_found(path: &str, method: &Method) -> Response<Body> {
                         /soap/v3.1/SoftLayer_Ticket (POST; GET ?wsdl) or \
                         /xmlrpc/v3.1/SoftLayer_Ticket (POST)";
     if path == "/rest" || path.starts_with("/rest/") {
-        let fault = crate::call::Fault::documented(
-            crate::fault::ExceptionClass::Public,
-            format!(
-                "Not found. REST lives at /rest/{{v3 or v3.1}}/{{Service}}[/{{id}}]/{{method}}.json: {path}"
-            ),
+        // The refused path first, named as such: after the form it read as its example.
+        let mut message = format!(
+            "Not found: {path}. REST lives at /rest/{{v3 or v3.1}}/{{Service}}[/{{id}}]/{{method}}.json"
         );
+        if let Some(corrected) = rest_path_with_version(path) {
+            message.push_str(&format!(", as {corrected}"));
+        }
+        message.push('.');
+        let fault = crate::call::Fault::documented(crate::fault::ExceptionClass::Public, message);
         // In the format the path asks for, as every other REST error (`.xml`: XML).
         let mut answer =
             crate::protocol::rest::write_fault(&fault, crate::protocol::rest::format_of(path));
@@ -984,6 +987,18 @@ fn xml(body: Vec<u8>) -> Response<Body> {
         },
         None,
     )
+}
+
+/// A REST path without a version, or with one REST does not serve, as it would be found:
+/// `/rest/SoftLayer_Account/getOpenTickets.json` → `/rest/v3.1/SoftLayer_Account/…`.
+fn rest_path_with_version(path: &str) -> Option<String> {
+    let after = path.strip_prefix("/rest/")?;
+    let (first, tail) = after.split_once('/').unwrap_or((after, ""));
+    let names_a_version = first.len() > 1
+        && first.starts_with(['v', 'V'])
+        && first[1..].bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let service_on = if names_a_version { tail } else { after };
+    (!service_on.is_empty()).then(|| format!("/rest/v3.1/{service_on}"))
 }
 
 /// `/rest/v3/…` or `/rest/v3.1/…` → what follows the version, still percent-encoded.

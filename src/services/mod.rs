@@ -307,7 +307,10 @@ fn coerce_args(
     {
         return Err(Fault::documented(
             crate::call::ExceptionClass::Exception,
-            format!("The property '{name}' is not valid for '{type_name}'."),
+            format!(
+                "The property '{}' is not valid for '{type_name}'.",
+                crate::call::quoted_name(name)
+            ),
         ));
     }
     for (name, type_name) in unknown {

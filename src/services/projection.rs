@@ -8,7 +8,7 @@
 //! at every step; the budget stops it with a `SoftLayer_Exception_Public` fault naming
 //! the limit while the reply is still small, instead of after the memory is gone.
 
-use crate::call::Fault;
+use crate::call::{Fault, quoted_name};
 use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::{MaskMemo, MaskProperty, ObjectMask};
 use crate::schema::{PropertyKind, TypeDef, counted_relation, schema};
@@ -400,7 +400,7 @@ fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), F
         if p.repeated && def.kind == PropertyKind::Local {
             return Err(Fault::bad_mask(format!(
                 "Property '{}' has already been defined.",
-                p.name
+                quoted_name(&p.name)
             )));
         }
         // Only objects have properties to mask: `title[foo]` names nothing.
@@ -410,7 +410,9 @@ fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), F
             if let Some(child) = p.children.properties.first() {
                 return Err(Fault::bad_mask(format!(
                     "Property '{}' not valid for '{}' ({type_name}::{} is not an object).",
-                    child.name, def.type_name, p.name
+                    quoted_name(&child.name),
+                    def.type_name,
+                    p.name
                 )));
             }
             continue;
@@ -469,7 +471,8 @@ fn check_cast(cast: &str, declared: &str, property: &str) -> Result<(), Fault> {
         return Ok(());
     }
     Err(Fault::bad_mask(format!(
-        "Invalid type cast '{cast}' on '{property}': it is not a type of {declared}."
+        "Invalid type cast '{}' on '{property}': it is not a type of {declared}.",
+        quoted_name(cast)
     )))
 }
 
@@ -479,7 +482,8 @@ fn too_deep() -> Fault {
 
 fn unknown(property: &str, type_name: &str) -> Fault {
     Fault::bad_mask(format!(
-        "Property '{property}' not valid for '{type_name}'."
+        "Property '{}' not valid for '{type_name}'.",
+        quoted_name(property)
     ))
 }
 

@@ -2296,8 +2296,9 @@ fn unknown_paths_get_the_hint_of_their_transport() {
         assert_eq!(resp.status, 404, "{path}: {}", resp.describe());
         let text = resp.text();
         assert!(
-            text.contains("<root><error>Not found. REST lives at /rest/{v3 or v3.1}/")
-                && text.contains("<code>SoftLayer_Exception_Public</code></root>"),
+            text.contains(&format!(
+                "<root><error>Not found: {path}. REST lives at /rest/{{v3 or v3.1}}/"
+            )) && text.contains("<code>SoftLayer_Exception_Public</code></root>"),
             "{path}: {}",
             resp.describe()
         );
@@ -2670,5 +2671,155 @@ fn a_count_after_an_item_is_its_services_method_or_none() {
             "SoftLayer_Account/getHardware/8001/getProcessorCount.json"
         )),
         json!(0)
+    );
+}
+
+/// Java 11's HttpClient, `curl -X GET -d` and Go's `http.NewRequest` send a GET with a
+/// body of parameters: they were dropped without a word, and the call failed "Please
+/// provide a close date." where the same body POSTed worked.
+#[test]
+fn a_get_with_a_body_of_parameters_reads_them_as_a_post_does() {
+    let server = Server::start();
+    for path in [
+        "SoftLayer_Ticket/TicketsClosedSinceDate.json?objectMask=id",
+        "SoftLayer_Ticket/getTicketsClosedSinceDate.json?objectMask=id",
+    ] {
+        let resp = rest(
+            &server,
+            "GET",
+            path,
+            Some(&DEMO),
+            br#"{"parameters": ["2020-01-01T00:00:00-06:00"]}"#,
+        );
+        assert_eq!(ids(&ok_json(&resp)), vec![160000003], "{path}");
+    }
+    let resp = rest(
+        &server,
+        "GET",
+        &format!("SoftLayer_Ticket/{TICKET}/addUpdate.json"),
+        Some(&DEMO),
+        br#"{"parameters": [{"entry": "Sent with GET."}]}"#,
+    );
+    assert_eq!(
+        ok_json(&resp)[0]["entry"],
+        "Sent with GET.",
+        "{}",
+        resp.describe()
+    );
+    // With a POST's checks: a body that is not the parameters is refused, not dropped.
+    let resp = rest(
+        &server,
+        "GET",
+        "SoftLayer_Ticket/getTicketsClosedSinceDate.json",
+        Some(&DEMO),
+        b"closeDate=2020-01-01",
+    );
+    assert_fault(
+        &resp,
+        400,
+        "SoftLayer_Exception_WebService_BadRequest",
+        None,
+    );
+    // A body holding no parameters leaves a GET of getObject as it was; so does `null`,
+    // what a helper that writes whatever it is given as JSON sends for nothing.
+    for body in [&br#"{"parameters": []}"#[..], b"null"] {
+        let resp = rest(
+            &server,
+            "GET",
+            &format!("SoftLayer_Ticket/{TICKET}.json?objectMask=id"),
+            Some(&DEMO),
+            body,
+        );
+        assert_eq!(ok_json(&resp)["id"], TICKET, "{}", resp.describe());
+    }
+}
+
+/// A path without a version (or with one REST does not serve) is named as the one not
+/// found, and the path it meant is suggested: the refused path, after the form, read as
+/// its example.
+#[test]
+fn a_rest_path_without_a_version_is_told_the_path_it_meant() {
+    let server = Server::start();
+    const FORM: &str = "REST lives at /rest/{v3 or v3.1}/{Service}[/{id}]/{method}.json";
+    for (path, message) in [
+        (
+            "/rest/SoftLayer_Account/getOpenTickets.json",
+            format!(
+                "Not found: /rest/SoftLayer_Account/getOpenTickets.json. {FORM}, as \
+                 /rest/v3.1/SoftLayer_Account/getOpenTickets.json."
+            ),
+        ),
+        (
+            "/rest/v4/SoftLayer_Ticket/160000001/getObject.json",
+            format!(
+                "Not found: /rest/v4/SoftLayer_Ticket/160000001/getObject.json. {FORM}, as \
+                 /rest/v3.1/SoftLayer_Ticket/160000001/getObject.json."
+            ),
+        ),
+        ("/rest/", format!("Not found: /rest/. {FORM}.")),
+    ] {
+        let resp = rest_with(&server, "GET", path, None, b"");
+        assert_fault(&resp, 404, "SoftLayer_Exception_Public", Some(&message));
+    }
+}
+
+/// A name the caller sent is repeated in a fault cut at 300 characters, as a warning
+/// cuts it: a megabyte-long template member, mask property or method name made a
+/// megabyte-long answer. Short names stay whole (see the tests of those faults).
+#[test]
+fn a_fault_repeats_at_most_300_characters_of_a_callers_name() {
+    let server = Server::start();
+    let long = "k".repeat(1_000_000);
+    let cut = format!("{}...", "k".repeat(300));
+    let resp = post(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/addUpdate.json"),
+        &format!(r#"{{"parameters": [{{"{long}": 1, "entry": "x"}}]}}"#),
+    );
+    assert_fault(
+        &resp,
+        500,
+        "SoftLayer_Exception",
+        Some(&format!(
+            "The property '{cut}' is not valid for 'SoftLayer_Ticket_Update'."
+        )),
+    );
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Ticket/{TICKET}/getObject.json?objectMask=mask[{}]",
+            &long[..50_000]
+        ),
+    );
+    assert_fault(
+        &resp,
+        500,
+        "SoftLayer_Exception_WebService_ObjectMask",
+        Some(&format!(
+            "Property '{cut}' not valid for 'SoftLayer_Ticket'."
+        )),
+    );
+    let resp = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/{}.json", &long[..50_000]),
+    );
+    assert_fault(
+        &resp,
+        404,
+        "SoftLayer_Exception_Public",
+        Some(&format!(
+            "Function (\"{cut}\") is not a valid method for this service."
+        )),
+    );
+    // Over XML-RPC too: the fault of a mask is the handlers', whatever the transport.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(TICKET)
+            .mask(&format!("mask[{long}]")),
+    );
+    assert_eq!(
+        reply.fault().string,
+        format!("Property '{cut}' not valid for 'SoftLayer_Ticket'.")
     );
 }
