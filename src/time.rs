@@ -197,6 +197,21 @@ pub fn is_stored_date(text: &str) -> bool {
     stored_date_ms(text).is_some_and(|ms| (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&ms))
 }
 
+/// The instant in UTC of a date written in one of [`is_stored_date`]'s forms but outside
+/// the years it takes (`9999-12-31T12:00:00-06:00` is `9999-12-31T18:00:00Z`), for a
+/// message: told only "the years 0001 to 9999", a date in 9999 read as refused for nothing.
+pub fn outside_stored_range(text: &str) -> Option<String> {
+    let ms = stored_date_ms(text)?;
+    if (FIRST_WRITABLE_MS..=LAST_WRITABLE_MS).contains(&ms) {
+        return None;
+    }
+    let utc = DateTime::from_timestamp_millis(ms)?;
+    Some(utc.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// The instants a date may name, in UTC.
+pub const WRITABLE_RANGE: &str = "0001-01-02T00:00:00Z to 9999-12-31T10:00:00Z";
+
 /// The instant of a date a document may store ([`is_stored_date`]'s forms), in
 /// milliseconds since the epoch.
 pub fn stored_date_ms(text: &str) -> Option<i64> {
@@ -331,7 +346,7 @@ const LAST_WRITABLE_MS: i64 = 253_402_250_400_000;
 /// `0001-01-01T00:00:00Z`, was told to use ISO 8601).
 pub fn refusal(text: &str, zone: Zone, formats: &str) -> String {
     if parse_any_year(text, zone, now_ms()).is_some() {
-        "dates run from 0001-01-02T00:00:00Z to 9999-12-31T10:00:00Z".to_string()
+        format!("dates run from {WRITABLE_RANGE}")
     } else {
         formats.to_string()
     }

@@ -64,8 +64,16 @@ fn row_json(row: &Row) -> serde_json::Value {
 /// Whether a request body holds nothing: no bytes but blanks, `{}` or `null` (what
 /// `requests.post(url, json={})` sends).
 pub(crate) fn holds_nothing(body: &[u8]) -> bool {
+    let body = without_bom(body);
     body.iter().all(u8::is_ascii_whitespace)
         || serde_json::from_slice(body).is_ok_and(|value| is_nothing(&value))
+}
+
+/// A JSON body without the UTF-8 byte-order mark it may start with, which REST bodies may
+/// carry too: PowerShell 5's `Out-File` and `Set-Content -Encoding UTF8` write one, and
+/// serde_json read it as "expected value at line 1 column 1".
+fn without_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body)
 }
 
 /// Whether a body read as JSON holds nothing: `{}` or `null`.
@@ -800,10 +808,11 @@ fn handle_whole(
     if let Err(refused) = only_params(req, &segments) {
         return refused;
     }
-    let body: Result<serde_json::Value, String> = if req.body.iter().all(u8::is_ascii_whitespace) {
+    let raw_body = without_bom(req.body);
+    let body: Result<serde_json::Value, String> = if raw_body.iter().all(u8::is_ascii_whitespace) {
         Ok(json!({}))
     } else {
-        serde_json::from_slice(req.body).map_err(|e| match crate::value::is_past_a_double(&e) {
+        serde_json::from_slice(raw_body).map_err(|e| match crate::value::is_past_a_double(&e) {
             true => format!("The request body holds a number past what a double holds ({e})"),
             false => format!("The request body is not JSON: {e}"),
         })
@@ -930,10 +939,23 @@ fn employee_of(body: &serde_json::Value) -> Result<EmployeeRef, String> {
         Some(serde_json::Value::Number(n)) => n
             .as_i64()
             .map(EmployeeRef::Id)
-            .ok_or_else(|| "employee must be an id or username".into()),
+            .ok_or_else(|| wrong_type("employee", "an employee id or username", &body["employee"])),
         Some(serde_json::Value::String(s)) => Ok(EmployeeRef::parse(s)),
-        _ => Err("this action needs \"employee\" (an employee id or username)".into()),
+        None | Some(serde_json::Value::Null) => {
+            Err("this action needs \"employee\" (an employee id or username)".into())
+        }
+        Some(other) => Err(wrong_type("employee", "an employee id or username", other)),
     }
+}
+
+/// A field given with a value of the wrong type, said so: it was told it was missing
+/// (`{"employee": true}`: 'this action needs "employee"'), as `awaitingUserResponse`'s
+/// message already names what it was given.
+fn wrong_type(field: &str, expected: &str, given: &serde_json::Value) -> String {
+    format!(
+        "\"{field}\" is {expected}, not {}",
+        crate::call::quoted_name(&given.to_string())
+    )
 }
 
 /// Refuses a body with a field other than `known`: a misspelt option (such as
@@ -980,12 +1002,13 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
     Ok(match name {
         "reply" => SupportAction::Reply {
             employee: employee_of(body)?,
-            entry: body
-                .get("entry")
-                .and_then(|e| e.as_str())
-                .filter(|e| !e.trim().is_empty())
-                .ok_or("a reply needs \"entry\" (some text)")?
-                .to_string(),
+            entry: match body.get("entry") {
+                Some(serde_json::Value::String(e)) if !e.trim().is_empty() => e.clone(),
+                None | Some(serde_json::Value::Null | serde_json::Value::String(_)) => {
+                    return Err("a reply needs \"entry\" (some text)".into());
+                }
+                Some(other) => return Err(wrong_type("entry", "some text", other)),
+            },
             awaiting_user_response: flag("awaitingUserResponse")?,
         },
         "assign" => SupportAction::Assign {
@@ -995,7 +1018,10 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
             group: match body.get("group") {
                 Some(serde_json::Value::String(s)) => s.clone(),
                 Some(serde_json::Value::Number(n)) => n.to_string(),
-                _ => return Err("moving a ticket needs \"group\" (a group id or name)".into()),
+                None | Some(serde_json::Value::Null) => {
+                    return Err("moving a ticket needs \"group\" (a group id or name)".into());
+                }
+                Some(other) => return Err(wrong_type("group", "a group id or name", other)),
             },
         },
         "close" => SupportAction::Close,

@@ -99,7 +99,7 @@ fn employee(conn: &Connection, who: &EmployeeRef) -> Result<Row, SupportError> {
     found.ok_or_else(|| {
         SupportError::NoEmployee(match who {
             EmployeeRef::Id(id) => id.to_string(),
-            EmployeeRef::Username(n) => n.clone(),
+            EmployeeRef::Username(n) => crate::call::quoted_name(n).into_owned(),
         })
     })
 }
@@ -188,7 +188,10 @@ pub fn apply(
             };
             let g = found.ok_or_else(|| {
                 let names: Vec<String> = groups.iter().map(name_of).collect();
-                SupportError::NoGroup(group.clone(), names.join(", "))
+                SupportError::NoGroup(
+                    crate::call::quoted_name(group).into_owned(),
+                    names.join(", "),
+                )
             })?;
             let changes = edited_by_support(
                 [("groupId", Value::Int(g.id().unwrap_or_default()))],

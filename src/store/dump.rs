@@ -414,10 +414,19 @@ pub fn check_document_fields<'a>(
                 if date
                     && !(crate::time::is_stored_date(text) && sqlite_reads_date(conn, text)?) =>
             {
-                Err(StoreError::Seed(format!(
-                    "{table_name}.{name} is a date with its offset \
-                     (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not {text:?}"
-                )))
+                Err(StoreError::Seed(
+                    match crate::time::outside_stored_range(text) {
+                        Some(utc) => format!(
+                            "{table_name}.{name} {text:?} is {utc}, outside the dates every time \
+                         zone writes in the years 0001 to 9999 ({})",
+                            crate::time::WRITABLE_RANGE
+                        ),
+                        None => format!(
+                            "{table_name}.{name} is a date with its offset \
+                         (2026-11-30T14:05:09-06:00) in the years 0001 to 9999, not {text:?}"
+                        ),
+                    },
+                ))
             }
             // A number or a flag was stored as given and came back as the text "1577836800"
             // or "1" (SOAP typed it `xsd:string`); SQLite's date functions read a number as

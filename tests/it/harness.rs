@@ -3800,6 +3800,35 @@ fn ids_of_a_deleted_account_are_never_handed_out_again() {
     assert!(calls.iter().all(|c| c["user"] == b_user), "{journal:#}");
 }
 
+/// A date in year 9999 past the last instant every zone writes in four digits
+/// (9999-12-31T10:00:00Z) was refused as not "in the years 0001 to 9999": the refusal
+/// says its instant in UTC and the range, and the last dates in it are taken.
+#[test]
+fn an_account_date_past_the_range_is_told_its_instant_in_utc() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let document = |date: &str| json!({"SoftLayer_Ticket": [{"id": 1, "title": "t", "subjectId": 1001, "createDate": date}]});
+    for (date, utc) in [
+        ("9999-12-31T12:00:00-06:00", "9999-12-31T18:00:00Z"),
+        ("0001-01-01T00:00:00+01:00", "0000-12-31T23:00:00Z"),
+    ] {
+        let (status, body) = control.call("POST", "/_emulator/accounts", Some(&document(date)));
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(
+            body["error"],
+            format!(
+                "SoftLayer_Ticket.createDate {date:?} is {utc}, outside the dates every time \
+                 zone writes in the years 0001 to 9999 (0001-01-02T00:00:00Z to \
+                 9999-12-31T10:00:00Z)"
+            ),
+            "{date}"
+        );
+    }
+    for date in ["9999-12-31T04:00:00-06:00", "9999-12-31T10:00:00Z"] {
+        control.ok("POST", "/_emulator/accounts", Some(&document(date)));
+    }
+}
+
 /// What a document gives an account is what every client then reads: a date no client
 /// can parse, or an empty API key (which no real user has, so a test expecting it to be
 /// refused would pass wrongly), is refused before anything is written.

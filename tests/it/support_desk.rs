@@ -1311,6 +1311,104 @@ fn unknown_things_are_404_and_closed_tickets_refuse_replies_with_409() {
     );
 }
 
+/// A field of the wrong type is named with the value given and what it should be, as a
+/// flag's is: `{"entry": 5}` was told a reply needs an entry, `{"employee": true}` that
+/// the action needs an employee.
+#[test]
+fn a_wrongly_typed_field_is_named_with_its_value() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    for (action, body, expected) in [
+        (
+            "reply",
+            r#"{"employee":301,"entry":5}"#,
+            r#""entry" is some text, not 5"#,
+        ),
+        (
+            "reply",
+            r#"{"employee":true,"entry":"x"}"#,
+            r#""employee" is an employee id or username, not true"#,
+        ),
+        (
+            "assign",
+            r#"{"employee":1.5}"#,
+            r#""employee" is an employee id or username, not 1.5"#,
+        ),
+        (
+            "group",
+            r#"{"group":{"id":6}}"#,
+            r#""group" is a group id or name, not {"id":6}"#,
+        ),
+        // Missing, they are still said to be missing.
+        (
+            "reply",
+            r#"{"employee":301}"#,
+            r#"a reply needs "entry" (some text)"#,
+        ),
+        (
+            "assign",
+            r#"{"employee":null}"#,
+            r#"this action needs "employee" (an employee id or username)"#,
+        ),
+    ] {
+        let message = assert_refused(&control.action(OPEN_TICKET, action, body), 400, body);
+        assert_eq!(message, expected, "{action} {body}");
+    }
+}
+
+/// PowerShell 5's `Out-File` and `Set-Content -Encoding UTF8` write a UTF-8 byte-order
+/// mark before the JSON; a REST body may start with one, and the control API refused it
+/// ("expected value at line 1 column 1").
+#[test]
+fn a_control_body_may_start_with_a_byte_order_mark() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    control.ok(
+        OPEN_TICKET,
+        "reply",
+        "\u{feff}{\"employee\":301,\"entry\":\"from PowerShell\"}",
+    );
+    let last = updates(&server, &DEMO, OPEN_TICKET).pop().unwrap();
+    assert_eq!(last.member("entry").str(), "from PowerShell");
+    // A mark before nothing holds nothing, where no body is read.
+    let resp = control.request("GET", "/_emulator/employees", "\u{feff}");
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+}
+
+/// A group or employee name is repeated in a 404 cut at 300 characters, as a warning
+/// cuts what it quotes: a 100 KB name made a 100 KB answer.
+#[test]
+fn a_refusal_repeats_at_most_300_characters_of_a_name() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let long = "g".repeat(100_000);
+    let cut = format!("{}...", "g".repeat(300));
+    let resp = control.action(OPEN_TICKET, "group", &format!(r#"{{"group":"{long}"}}"#));
+    let message = assert_refused(&resp, 404, "a 100 KB group name");
+    assert!(
+        message.starts_with(&format!("no ticket group '{cut}'; the groups are ")),
+        "{message}"
+    );
+    assert!(resp.body.len() < 2_000, "{}", resp.body.len());
+    let resp = control.action(
+        OPEN_TICKET,
+        "assign",
+        &format!(r#"{{"employee":"{long}"}}"#),
+    );
+    let message = assert_refused(&resp, 404, "a 100 KB employee name");
+    assert_eq!(
+        message,
+        format!("no employee '{cut}'; list them with GET /_emulator/employees")
+    );
+    // A short name stays whole.
+    let resp = control.action(OPEN_TICKET, "group", r#"{"group":"Nowhere"}"#);
+    let message = assert_refused(&resp, 404, "an unknown group");
+    assert!(
+        message.starts_with("no ticket group 'Nowhere'; "),
+        "{message}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // The subcommands, on a database file
 // ---------------------------------------------------------------------------
