@@ -91,9 +91,62 @@ pub struct Journal {
     /// the file again starts on the next line), skipped so that the calls around it
     /// are still replayed.
     pub cut_lines: Vec<usize>,
-    /// Each call's line in the file when its ids repeat (journals joined with `cat`,
-    /// each numbered from 1): `#3` alone would name two calls. Else empty.
-    pub lines: Vec<usize>,
+    /// Each call's place in the file (`line 9`, or `item 9` of a saved document's
+    /// `calls`), which names it where its id cannot: ids repeat (journals joined, each
+    /// numbered from 1) or it has none.
+    pub positions: Vec<String>,
+    /// Whether the file's ids repeat: `#3` alone would name two calls.
+    pub ids_repeat: bool,
+}
+
+impl Journal {
+    /// How a difference names the `n`th call: `#3`; `#3 (line 9)` where ids repeat;
+    /// `(line 9)` for a call without a numeric id (a raw JSON `#null` named nothing).
+    pub fn label(&self, n: usize) -> String {
+        let position = self.positions.get(n).map_or("", String::as_str);
+        match self.calls[n]["id"].as_u64() {
+            Some(id) if self.ids_repeat => format!("#{id} ({position})"),
+            Some(id) => format!("#{id}"),
+            None => format!("({position})"),
+        }
+    }
+}
+
+/// The order of a journal's calls by id: 0 for a call without one.
+fn id_of(call: &J) -> u64 {
+    call["id"].as_u64().unwrap_or(0)
+}
+
+/// `calls` (each with its position) in the order they ran, for a file whose ids repeat:
+/// journals joined, each numbered from 1 and each written oldest first (`--journal`
+/// files) or newest first (a saved `GET /_emulator/journal`, or its calls as lines).
+/// Each journal is a run of ids that keep one direction; a run ends where the ids turn
+/// or repeat. Runs stay in the file's order, each sent oldest first: kept as they were,
+/// a saved journal's calls ran newest first (a read sent before the write it saw), and
+/// sorted whole, two journals' calls were interleaved.
+fn oldest_first_by_run(calls: Vec<(J, String)>) -> Vec<(J, String)> {
+    let mut ordered = Vec::with_capacity(calls.len());
+    let mut run: Vec<(J, String)> = Vec::new();
+    let mut rising: Option<bool> = None;
+    let end_run = |run: &mut Vec<(J, String)>, ordered: &mut Vec<(J, String)>| {
+        run.sort_by_key(|(call, _)| id_of(call));
+        ordered.append(run);
+    };
+    for (call, position) in calls {
+        let id = id_of(&call);
+        if let Some(last) = run.last().map(|(c, _)| id_of(c)) {
+            let goes_on = id != last && rising.is_none_or(|r| r == (id > last));
+            if goes_on {
+                rising = Some(id > last);
+            } else {
+                end_run(&mut run, &mut ordered);
+                rising = None;
+            }
+        }
+        run.push((call, position));
+    }
+    end_run(&mut run, &mut ordered);
+    ordered
 }
 
 /// The recorded calls of a journal file, oldest first. A file with no whole call in it
@@ -108,11 +161,8 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
     // A byte-order mark (an editor's) before the first line, as `serve --journal` takes
     // one: its call was skipped as cut short, or the file refused.
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
-    let mut journal = Journal {
-        calls: Vec::new(),
-        cut_lines: Vec::new(),
-        lines: Vec::new(),
-    };
+    let mut calls: Vec<(J, String)> = Vec::new();
+    let mut cut_lines = Vec::new();
     let mut first_error = None;
     // A saved `GET /_emulator/journal` is one document, however it is laid out (`jq .`
     // spreads it over lines); anything else is read as JSON lines.
@@ -120,8 +170,13 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
         .ok()
         .filter(|doc| doc.get("calls").is_some());
     if let Some(mut doc) = document {
-        journal.calls = match doc["calls"].take() {
-            J::Array(calls) => calls,
+        match doc["calls"].take() {
+            J::Array(items) => calls.extend(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, call)| (call, format!("item {}", n + 1))),
+            ),
             _ => return Err(refused("\"calls\" is not an array".into())),
         };
     } else {
@@ -132,36 +187,40 @@ pub fn read_journal(path: &std::path::Path) -> Result<Journal, ReplayError> {
                 continue;
             }
             match serde_json::from_str(line) {
-                Ok(call) => {
-                    journal.calls.push(call);
-                    journal.lines.push(n + 1);
-                }
+                Ok(call) => calls.push((call, format!("line {}", n + 1))),
                 Err(e) => {
                     first_error.get_or_insert_with(|| format!("line {}: {e}", n + 1));
-                    journal.cut_lines.push(n + 1);
+                    cut_lines.push(n + 1);
                 }
             }
         }
     }
     let is_call = |c: &J| c["service"].is_string() && c["method"].is_string();
-    if !journal.calls.iter().any(is_call) {
+    if !calls.iter().any(|(c, _)| is_call(c)) {
         return Err(refused(match first_error {
             Some(error) => format!("no line is a recorded call ({error})"),
             None => "it holds no recorded call".into(),
         }));
     }
     // Oldest first by id (a saved document, and its calls as JSON lines, are newest
-    // first). But journals joined with `cat` each number from 1: sorted by id, their
-    // calls were interleaved (writes replayed before the reads recorded ahead of them),
-    // so a file whose ids repeat is replayed in its own order, each server's calls
-    // appended in id order.
-    let id = |c: &J| c["id"].as_u64().unwrap_or(0);
+    // first), unless ids repeat.
     let mut seen = std::collections::HashSet::new();
-    if journal.lines.is_empty() || journal.calls.iter().all(|c| seen.insert(id(c))) {
-        journal.calls.sort_by_key(id);
-        journal.lines.clear();
-    }
-    Ok(journal)
+    let ids_repeat = !calls.iter().all(|(c, _)| seen.insert(id_of(c)));
+    let calls = match ids_repeat {
+        true => oldest_first_by_run(calls),
+        false => {
+            let mut calls = calls;
+            calls.sort_by_key(|(call, _)| id_of(call));
+            calls
+        }
+    };
+    let (calls, positions) = calls.into_iter().unzip();
+    Ok(Journal {
+        calls,
+        cut_lines,
+        positions,
+        ids_repeat,
+    })
 }
 
 /// Whether the URL's host is this machine.
@@ -490,9 +549,20 @@ pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, R
     }
     // An address without a scheme (`127.0.0.1:8081`) is taken as plain HTTP, as curl
     // takes it.
-    let url = match opts.against.contains("://") {
-        true => opts.against.clone(),
-        false => format!("http://{}", opts.against),
+    let url = match opts.against.split_once("://") {
+        Some((scheme, _))
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+        {
+            opts.against.clone()
+        }
+        // Else the HTTP client's "unknown scheme" came back as the endpoint not answering.
+        Some((scheme, _)) => {
+            return Err(ReplayError::Usage(format!(
+                "--against {}: replay sends calls over REST, so only http:// and https:// are taken, not {scheme}://",
+                opts.against
+            )));
+        }
+        None => format!("http://{}", opts.against),
     };
     let against = server_base(&url);
     let loopback = is_loopback(against);
@@ -505,10 +575,13 @@ pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, R
         .build();
     let mut report = ReplayReport::default();
     for (n, call) in journal.calls.iter().enumerate() {
-        let label = match journal.lines.get(n) {
-            Some(line) => format!("#{} (line {line})", call["id"]),
-            None => format!("#{}", call["id"]),
-        };
+        let label = journal.label(n);
+        // A name the journal redacted (of a key's shape) or elided (past 64 KiB) is not
+        // the name called: sent, it was another call (`…/SoftLayer_Ticket/[redacted]`).
+        if redacted(&call["service"]) || redacted(&call["method"]) {
+            report.skipped_redacted += 1;
+            continue;
+        }
         let (Some(service), Some(method)) = (call["service"].as_str(), call["method"].as_str())
         else {
             report.skipped_other += 1;
@@ -522,6 +595,7 @@ pub fn replay(journal: &Journal, opts: &ReplayOptions) -> Result<ReplayReport, R
             continue;
         }
         if redacted(&call["args"])
+            || redacted(&call["mask"])
             || redacted(&call["filter"])
             || redacted(&call["path"])
             || redacted(&call["initId"])
@@ -665,8 +739,8 @@ mod tests {
     }
 
     /// Calls as JSON lines are sent oldest first by id (a saved journal's calls, newest
-    /// first, written a line each, ran backwards when kept in file order), unless ids
-    /// repeat: journals joined with `cat`, kept in their order and named by line.
+    /// first, written a line each, ran backwards when kept in file order); where ids
+    /// repeat (journals joined), each journal in turn, oldest first, named by line.
     #[test]
     fn a_journal_file_is_ordered_by_id_unless_its_ids_repeat() {
         let dir = std::env::temp_dir().join(format!("replay-order-{}", std::process::id()));
@@ -691,11 +765,27 @@ mod tests {
         std::fs::write(&path, lines(&[3, 2, 1])).unwrap();
         let journal = read_journal(&path).unwrap();
         assert_eq!(ids(&journal), [1, 2, 3]);
-        assert!(journal.lines.is_empty());
+        assert!(!journal.ids_repeat);
+        assert_eq!(journal.label(0), "#1");
         std::fs::write(&path, lines(&[1, 2, 1, 2])).unwrap();
         let journal = read_journal(&path).unwrap();
         assert_eq!(ids(&journal), [1, 2, 1, 2]);
-        assert_eq!(journal.lines, [1, 2, 3, 4]);
+        assert_eq!(journal.label(2), "#1 (line 3)");
+        // Saved journals (newest first) joined: each run sent oldest first, in turn.
+        std::fs::write(&path, lines(&[3, 2, 1, 2, 1])).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(ids(&journal), [1, 2, 3, 1, 2]);
+        assert_eq!(
+            journal.positions,
+            ["line 3", "line 2", "line 1", "line 5", "line 4"]
+        );
+        // A `--journal` file (oldest first) joined with saved ones.
+        std::fs::write(&path, lines(&[1, 2, 3, 2, 1, 3, 2, 1])).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(ids(&journal), [1, 2, 3, 1, 2, 1, 2, 3]);
+        std::fs::write(&path, lines(&[2, 1, 1, 2, 1])).unwrap();
+        let journal = read_journal(&path).unwrap();
+        assert_eq!(ids(&journal), [1, 2, 1, 2, 1]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
