@@ -799,6 +799,9 @@ pub struct Outcome<'a> {
     /// What the reply's `X-SoftLayer-Emulator-Warning` header said (an ignored filter
     /// operation, an unknown template property), for the journal.
     pub warnings: &'a [String],
+    /// Refused before its body was read: whatever its fault names (a PUT to
+    /// `/xmlrpc/v3.1/` is "Service does not exist"), no call was read to name.
+    pub unread: bool,
 }
 
 /// What a whole reply's body is, for the journal: it keeps the body as sent rather than

@@ -33,7 +33,8 @@ pub fn without_credential_shapes(text: &str) -> String {
 /// (`getOpenTicketsWaitingOnCustomerCount`, a misplaced path segment) or a number, and
 /// is shown, but for one of an API key's 64 characters. A key holds letters and digits
 /// both: 64 hex digits, or an IBM Cloud key's 44 characters, all but never without one or
-/// the other.
+/// the other. So does a method name with a digit (`getHasR1softBareMetalRestorePluginFlag`),
+/// which is shown too ([`is_identifier`]).
 pub fn id_without_credential_shapes(text: &str) -> String {
     let mixed = |run: &str| {
         run.bytes().any(|b| b.is_ascii_digit()) && run.bytes().any(|b| b.is_ascii_alphabetic())
@@ -41,9 +42,23 @@ pub fn id_without_credential_shapes(text: &str) -> String {
     redact_runs(
         text,
         |c| c.is_ascii_alphanumeric() || c == '-' || c == '_',
-        |run| is_type_name(run) || is_uuid(run),
+        |run| is_type_name(run) || is_uuid(run) || is_identifier(run),
         |run| mixed(run) || run.len() == 64,
     )
+}
+
+/// A camelCase name (`getPrimaryBackendNetworkComponentIpv6Address`): letters and a few
+/// digits, in words of four characters or more on average, never all hex digits. A key
+/// is none: 64 hex digits; or an IBM Cloud key's 44 random characters of 64 kinds, which
+/// hold seven digits and eighteen capitals on average, and a `-` or `_` three times in
+/// four (one in some thousands has the few digits and capitals of a name).
+fn is_identifier(run: &str) -> bool {
+    let count = |of: fn(&u8) -> bool| run.bytes().filter(of).count();
+    run.starts_with(|c: char| c.is_ascii_alphabetic())
+        && run.bytes().all(|b| b.is_ascii_alphanumeric())
+        && !run.bytes().all(|b| b.is_ascii_hexdigit())
+        && count(u8::is_ascii_digit) * 12 <= run.len()
+        && count(u8::is_ascii_uppercase) * 4 <= run.len()
 }
 
 /// As [`id_without_credential_shapes`], down to runs of 16 with a digit in them: for a
@@ -181,7 +196,11 @@ pub const SECRET_REPLY_PROPERTIES: &[&str] = &["authenticationKey"];
 /// Masks and paths are read without regard to case: a false yes costs only the reply's
 /// redaction. Asked of every recorded reply, so a mask (up to megabytes) is searched
 /// where it lies, not copied in lower case first.
-pub fn reply_may_hold_secrets(returns: &str, mask: Option<&str>, path: Option<&[String]>) -> bool {
+pub fn reply_may_hold_secrets(
+    returns: &str,
+    mask: Option<&str>,
+    path: Option<&[impl AsRef<str>]>,
+) -> bool {
     const KEY_TYPE: &str = "SoftLayer_User_Customer_ApiAuthentication";
     const RELATION: &[u8] = b"apiauthenticationkey";
     let names = |text: &str| {
@@ -191,7 +210,7 @@ pub fn reply_may_hold_secrets(returns: &str, mask: Option<&str>, path: Option<&[
     };
     returns.trim_end_matches("[]") == KEY_TYPE
         || mask.is_some_and(names)
-        || path.is_some_and(|segments| segments.iter().any(|s| names(s)))
+        || path.is_some_and(|segments| segments.iter().any(|s| names(s.as_ref())))
 }
 
 /// A filter for the journal: what it asks of a property named like a credential is
@@ -421,18 +440,14 @@ mod tests {
     #[test]
     fn replies_that_may_hold_an_api_key_are_told_apart() {
         let key_type = "SoftLayer_User_Customer_ApiAuthentication[]";
-        assert!(reply_may_hold_secrets(key_type, None, None));
+        assert!(reply_may_hold_secrets(key_type, None, None::<&[&str]>));
         let mask = "mask[users[id,apiAuthenticationKeys[authenticationKey]]]";
         assert!(reply_may_hold_secrets(
             "SoftLayer_Account",
             Some(mask),
-            None
+            None::<&[&str]>
         ));
-        let path = [
-            "SoftLayer_User_Customer".into(),
-            "5001".into(),
-            "ApiAuthenticationKeys".into(),
-        ];
+        let path = ["SoftLayer_User_Customer", "5001", "ApiAuthenticationKeys"];
         assert!(reply_may_hold_secrets(
             "SoftLayer_User_Customer",
             None,
@@ -441,7 +456,7 @@ mod tests {
         assert!(!reply_may_hold_secrets(
             "SoftLayer_User_Customer",
             Some("mask[id,userStatus]"),
-            Some(&["SoftLayer_User_Customer".into(), "5001".into()]),
+            Some(&["SoftLayer_User_Customer", "5001"]),
         ));
     }
 
@@ -476,6 +491,22 @@ mod tests {
             assert_eq!(without_credential_shapes(run), "[redacted]", "{run}");
             let shown = id_without_credential_shapes(run);
             assert_eq!(shown == run, as_id, "{run}: {shown}");
+        }
+        // Method names with a digit are names, keys of their length are not.
+        for name in [
+            "getHasR1softBareMetalRestorePluginFlag",
+            "getFrontendNetworkComponentsIpv6",
+            "getPrimaryBackendNetworkComponentIpv6Address12",
+        ] {
+            assert_eq!(id_without_credential_shapes(name), name);
+        }
+        for key in [
+            ibm_key,
+            "Xq3Z9kLmN0pQrStUvWxYz12345aBcDeFgHiJkLmNoPq",
+            "abcdef0123456789abcdef0123456789",
+            "deadbeefcafe0deadbeefcafe0deadbeefcafe0deadbeefcafe0deadbeefcaf",
+        ] {
+            assert_eq!(id_without_credential_shapes(key), "[redacted]", "{key}");
         }
         // A key after the prefix is no type name.
         assert_eq!(

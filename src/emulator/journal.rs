@@ -35,22 +35,104 @@ pub const MAX_RECORDED_REPLY: usize = 64 * 1024;
 /// 50 KB each took the server's RSS to 550 MB in four seconds, past issue 10's 400 MB.
 pub const MAX_HELD_BYTES: usize = 64 * 1024 * 1024;
 
+/// A name or text of a call as the journal keeps it: whole up to [`MAX_RECORDED_TEXT`],
+/// else its size, as an argument's text is (`{"elided": "long text", "bytes": N}`). A 5 MB
+/// mask, quoted again by its fault, made a 10 MB entry: seven such calls pushed a test's
+/// hundred calls out of the 64 MiB ring.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text {
+    Whole(String),
+    Elided { bytes: usize },
+}
+
+impl Text {
+    /// The text, or `""` for one elided.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Text::Whole(text) => text,
+            Text::Elided { .. } => "",
+        }
+    }
+
+    pub fn is_elided(&self) -> bool {
+        matches!(self, Text::Elided { .. })
+    }
+
+    fn held_bytes(&self) -> usize {
+        self.as_str().len()
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::Whole(String::new())
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Text {
+        match text.len() > MAX_RECORDED_TEXT {
+            true => Text::Elided { bytes: text.len() },
+            false => Text::Whole(text),
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(text: &str) -> Text {
+        match text.len() > MAX_RECORDED_TEXT {
+            true => Text::Elided { bytes: text.len() },
+            false => Text::Whole(text.to_string()),
+        }
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl serde::Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Text::Whole(text) => serializer.serialize_str(text),
+            Text::Elided { bytes } => serde::Serialize::serialize(&elided_text(*bytes), serializer),
+        }
+    }
+}
+
+/// What stands for a text the journal keeps by its size only.
+fn elided_text(bytes: usize) -> J {
+    json!({"elided": "long text", "bytes": bytes})
+}
+
+/// A filter as the journal keeps it: by its size only past [`MAX_RECORDED_TEXT`] of
+/// JSON, as a text is.
+pub fn recorded_filter(filter: J) -> J {
+    let bytes = filter.to_string().len();
+    match bytes > MAX_RECORDED_TEXT {
+        true => elided_text(bytes),
+        false => filter,
+    }
+}
+
 /// What a call asked, shared by the entries of repeated calls answered from the cache.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallRecord {
-    pub service: String,
-    pub method: String,
+    pub service: Text,
+    pub method: Text,
     /// A REST nested path's segments (`["SoftLayer_Account", "getTickets", "5"]`): the
     /// call fetched what the path picks its answer from, so `replay` sends the path.
-    pub path: Option<Vec<String>>,
+    pub path: Option<Vec<Text>>,
     /// `POST`, `PUT` or `DELETE` for a REST call of that verb refused for the method or
     /// service its path names (a GET of the path reads); otherwise null.
     pub verb: Option<&'static str>,
     pub user: Option<String>,
     pub account: Option<i64>,
     pub init_id: Option<J>,
-    pub mask: Option<String>,
+    pub mask: Option<Text>,
     pub filter: Option<J>,
     pub result_limit: Option<J>,
     pub args: J,
@@ -65,7 +147,7 @@ pub struct Entry {
     pub transport: &'static str,
     pub call: Option<Arc<CallRecord>>,
     /// `(class, message)` for a fault.
-    pub fault: Option<(String, String)>,
+    pub fault: Option<(String, Text)>,
     pub injected: Option<u64>,
     pub status: u16,
     pub duration_ms: f64,
@@ -235,7 +317,7 @@ impl FaultFilter {
         }
     }
 
-    fn matches(&self, fault: Option<&(String, String)>) -> bool {
+    fn matches(&self, fault: Option<&(String, Text)>) -> bool {
         match self {
             FaultFilter::Faulted(faulted) => fault.is_some() == *faulted,
             FaultFilter::Class(class) => fault.is_some_and(|(c, _)| c.eq_ignore_ascii_case(class)),
@@ -290,9 +372,10 @@ pub(crate) fn held_bytes(e: &Entry) -> usize {
         }
     }
     let call = e.call.as_deref().map_or(0, |c| {
-        c.service.len()
-            + c.method.len()
-            + c.mask.as_ref().map_or(0, String::len)
+        c.service.held_bytes()
+            + c.method.held_bytes()
+            + c.mask.as_ref().map_or(0, Text::held_bytes)
+            + c.path.iter().flatten().map(Text::held_bytes).sum::<usize>()
             + [&c.init_id, &c.filter, &c.result_limit]
                 .into_iter()
                 .flatten()
@@ -300,7 +383,10 @@ pub(crate) fn held_bytes(e: &Entry) -> usize {
                 .sum::<usize>()
             + json_bytes(&c.args)
     });
-    let fault = e.fault.as_ref().map_or(0, |(c, m)| c.len() + m.len())
+    let fault = e
+        .fault
+        .as_ref()
+        .map_or(0, |(c, m)| c.len() + m.held_bytes())
         + e.warnings.iter().map(String::len).sum::<usize>();
     768 + call + fault + e.reply.as_ref().map_or(0, RecordedReply::held_bytes)
 }
@@ -1197,7 +1283,7 @@ mod tests {
                 result_limit: None,
                 args: json!([]),
             })),
-            fault: fault.map(|c| (c.to_string(), "m".to_string())),
+            fault: fault.map(|c| (c.to_string(), "m".into())),
             injected: None,
             status: 200,
             duration_ms: 0.1,
@@ -1224,7 +1310,7 @@ mod tests {
         assert_eq!(total, 3);
         let services: Vec<_> = page
             .iter()
-            .map(|e| e.call.as_ref().unwrap().service.clone())
+            .map(|e| e.call.as_ref().unwrap().service.as_str())
             .collect();
         assert_eq!(services, ["D", "C", "B"]);
         let faults = Query {

@@ -59,9 +59,14 @@ fn unserved_record(
     CallRecord {
         user,
         account,
-        service: unkeyed(&one_segment(service)),
-        method: unkeyed(&one_segment(method)),
-        path: nested.map(|n| redacted_path(service, method, &n.segments)),
+        service: unkeyed(&one_segment(service)).into(),
+        method: unkeyed(&one_segment(method)).into(),
+        path: nested.map(|n| {
+            redacted_path(service, method, &n.segments)
+                .into_iter()
+                .map(journal::Text::from)
+                .collect()
+        }),
         verb: nested.and_then(|n| n.verb),
         args: J::Array(Vec::new()),
         ..CallRecord::default()
@@ -210,9 +215,9 @@ fn record_of(
         None => unkeyed(name),
     };
     CallRecord {
-        service: named(&call.service),
-        method: named(&call.method),
-        path: nested.map(|n| n.segments.iter().map(|s| unkeyed(s)).collect()),
+        service: named(&call.service).into(),
+        method: named(&call.method).into(),
+        path: nested.map(|n| n.segments.iter().map(|s| unkeyed(s).into()).collect()),
         verb: nested.and_then(|n| n.verb),
         user,
         account,
@@ -231,14 +236,14 @@ fn record_of(
                 )
             })
             .or_else(|| ran_on.map(J::from)),
-        mask,
+        mask: mask.map(journal::Text::from),
         // Base64 in a filter is the text it encodes, as the filter reads it.
         filter: call.headers.filter.as_ref().map(|f| {
-            crate::secrets::redacted_filter(J::from(
+            journal::recorded_filter(crate::secrets::redacted_filter(J::from(
                 crate::schema::filter::base64_as_text(f)
                     .as_ref()
                     .unwrap_or(f),
-            ))
+            )))
         }),
         result_limit: limit.map(|l| json!({"offset": l.offset, "limit": l.limit})),
         args: J::Array(args),
@@ -361,8 +366,10 @@ impl Observer for Recorder {
             (None, None) => None,
         };
         // Named by a REST path or a SOAP operation the API does not have: what it named,
-        // as the answer does.
+        // as the answer does. Not a request refused unread (a PUT to `/xmlrpc/v3.1/`):
+        // named `""`, it was replayed as a GET of no service.
         let record = record.or_else(|| match o.fault {
+            _ if o.unread => None,
             Some(
                 Fault::MethodNotFound { service, method }
                 | Fault::ServiceNotFound { service, method },
@@ -379,13 +386,13 @@ impl Observer for Recorder {
                 status: Some(s), ..
             } => (
                 format!("HTTP {s}"),
-                "the front end answered with an error".to_string(),
+                "the front end answered with an error".into(),
             ),
             Fault::Interrupted { status: None, .. } => (
                 crate::fault::OUTCOME_CONNECTION_CLOSED.to_string(),
-                "closed without an answer".to_string(),
+                "closed without an answer".into(),
             ),
-            Fault::Cut { cut } => (cut.outcome().to_string(), cut.to_string()),
+            Fault::Cut { cut } => (cut.outcome().to_string(), cut.to_string().into()),
             _ => {
                 let message = o
                     .fault_message
@@ -397,14 +404,19 @@ impl Observer for Recorder {
                 // key's characters when a `<` fell inside `<apiKey>`). A call's own
                 // messages are kept whole: what they quote (a mask's property, a
                 // filter's value) the entry holds beside them, and a rule's message is
-                // the admin's.
-                let message = match o.call {
-                    None if !matches!(f, Fault::Injected { .. }) => {
-                        crate::secrets::fragment_without_credential_shapes(&message)
-                    }
+                // the admin's. So is a missing method's or service's, which names it as
+                // its record does (`getPrimaryIpv6Address` was `[redacted]` beside it).
+                let message = match (o.call, f) {
+                    (
+                        None,
+                        Fault::Injected { .. }
+                        | Fault::MethodNotFound { .. }
+                        | Fault::ServiceNotFound { .. },
+                    ) => message,
+                    (None, _) => crate::secrets::fragment_without_credential_shapes(&message),
                     _ => message,
                 };
-                (f.class_name().to_string(), message)
+                (f.class_name().to_string(), message.into())
             }
         });
         let injected = injected.or(match o.fault {
@@ -440,18 +452,22 @@ impl Observer for Recorder {
                 // the limit as written, not guessed.
                 let secrets = record
                     .as_deref()
-                    .map(|c| crate::services::secret_reply_members(&c.service, &c.method))
+                    .map(|c| {
+                        crate::services::secret_reply_members(c.service.as_str(), c.method.as_str())
+                    })
                     .unwrap_or_default();
                 // Credentials a mask reaches (a user's API key) anywhere in the reply.
+                // A mask kept by its size only may name them: taken to.
                 let deep = record.as_deref().is_some_and(|c| {
                     let returns = crate::schema::schema()
-                        .method(&c.service, &c.method)
+                        .method(c.service.as_str(), c.method.as_str())
                         .map_or("", |m| m.returns.as_str());
-                    crate::secrets::reply_may_hold_secrets(
-                        returns,
-                        c.mask.as_deref(),
-                        c.path.as_deref(),
-                    )
+                    c.mask.as_ref().is_some_and(journal::Text::is_elided)
+                        || crate::secrets::reply_may_hold_secrets(
+                            returns,
+                            c.mask.as_ref().map(journal::Text::as_str),
+                            c.path.as_deref(),
+                        )
                 });
                 // A journal file takes each reply as JSON at once: written from the value
                 // then, not read back from an XML body.

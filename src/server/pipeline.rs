@@ -617,6 +617,7 @@ async fn answer_or_drop<C: Codec>(
             cache_key: cache_key.as_deref(),
             // A warned reply is never cached.
             warnings: &[],
+            unread: false,
         };
         shared.observer.finished(&outcome);
         return Some(response_bytes(answer, ReplyBody::whole(bytes), total));
@@ -1221,6 +1222,7 @@ impl<C: Codec> Exchange<C> {
             &answer,
             self.started,
             None,
+            false,
         );
         self.responder.whole(answer, None);
     }
@@ -1471,6 +1473,7 @@ impl<C: Codec> Exchange<C> {
             ran_on: self.codec.ran_on(),
             cache_key: self.cache_key.as_deref(),
             warnings: &reply.warnings,
+            unread: false,
         });
         self.responder
             .whole_bytes(answer, body, reply.total, unsent);
@@ -1534,6 +1537,7 @@ impl<C: Codec> Exchange<C> {
             &answer,
             self.started,
             self.cache_key.as_deref(),
+            false,
         );
         if let Fault::Interrupted { status: None, .. } = fault {
             return self.responder.drop_connection();
@@ -1669,6 +1673,7 @@ impl<C: Codec> Exchange<C> {
             ran_on: self.codec.ran_on(),
             cache_key: self.cache_key.as_deref(),
             warnings,
+            unread: false,
         });
     }
 }
@@ -1766,6 +1771,7 @@ pub fn refused_unread<C: Codec>(
         answer,
         started,
         None,
+        true,
     );
 }
 
@@ -1777,6 +1783,7 @@ fn finished<C: Codec>(
     answer: &HttpAnswer,
     started: Instant,
     cache_key: Option<&[u8]>,
+    unread: bool,
 ) {
     let Faulted {
         call,
@@ -1799,6 +1806,7 @@ fn finished<C: Codec>(
         ran_on: codec.ran_on(),
         cache_key,
         warnings,
+        unread,
     });
 }
 

@@ -25,6 +25,9 @@ export function showJournal(query) {
 }
 
 const pretty = (value) => JSON.stringify(value, null, 2);
+// A name or message the journal kept by its size only (past 64 KiB) is
+// `{elided, bytes}`: shown so, not as "[object Object]".
+const shownText = (value) => (value && typeof value === 'object' ? `(${value.bytes} bytes, not kept)` : value);
 
 const getJournal = newest();
 const getFaults = newest();
@@ -127,19 +130,19 @@ export async function refreshJournal() {
       cell('Transport', c.transport),
       // A call that named no service or method (`/rest/v3.1/` alone) has them empty: shown
       // as missing, not as a bare `::`.
-      cell('Call', el('code', { text: `${c.service || '?'}::${c.method || '?'}` })),
+      cell('Call', el('code', { text: `${shownText(c.service) || '?'}::${shownText(c.method) || '?'}` })),
       cell('User', c.user || '—'),
       cell(
         'Outcome',
         failed
-          ? el('span', { class: 'error', title: c.fault?.message || null, text: c.fault?.class || 'fault' })
+          ? el('span', { class: 'error', title: shownText(c.fault?.message) || null, text: c.fault?.class || 'fault' })
           : 'ok',
         c.injected ? el('span', { class: 'badge', text: ` injected by rule ${c.injected}` }) : null,
       ),
       cell('Status', String(c.status ?? '')),
       cell('Duration', c.durationMs === undefined ? '—' : `${Number(c.durationMs).toFixed(1)} ms`),
       cell('Details', el('details', {}, el('summary', { text: 'Call' }),
-        failed ? el('p', { class: 'error', text: c.fault?.message || '' }) : null,
+        failed ? el('p', { class: 'error', text: shownText(c.fault?.message) || '' }) : null,
         el('pre', { class: 'json', text: pretty(details) }))),
     );
   });
