@@ -3567,3 +3567,231 @@ fn the_reply_cache_variable_takes_any_yes_or_no() {
         assert_eq!(calls[0]["cached"], cached, "{value}: {calls:#?}");
     }
 }
+
+/// Saved journals (`GET /_emulator/journal`, newest first) joined as JSON lines
+/// (`jq -c '.calls[]' a.json b.json`) or merged into one document, their ids repeating:
+/// each server's calls are sent oldest first, one journal after the other. Kept in the
+/// file's order, each journal ran backwards (a read sent before the write it saw);
+/// sorted by id, the two were interleaved. A difference is named by its line, or by
+/// its item in a document.
+#[test]
+fn saved_journals_joined_are_replayed_oldest_first_each() {
+    let dir = TempDir::new("replay-saved-joined");
+    let mut saved = Vec::new();
+    for name in ["a", "b"] {
+        let server = start(&[]);
+        let updates = "/rest/v3.1/SoftLayer_Ticket/160000001/getUpdates.json";
+        assert_eq!(rest_get(&server, updates).status, 200);
+        add_update(&server, &DEMO, 160000001, &format!("from {name}")).ok();
+        assert_eq!(rest_get(&server, updates).status, 200);
+        saved.push(journal(&server, "limit=100"));
+    }
+    let lines: String = saved
+        .iter()
+        .flatten()
+        .map(|call| format!("{call}\n"))
+        .collect();
+    let as_lines = dir.path().join("lines.jsonl");
+    std::fs::write(&as_lines, lines).unwrap();
+    let merged = json!({"calls": saved.concat()});
+    let as_document = dir.path().join("merged.json");
+    std::fs::write(&as_document, merged.to_string()).unwrap();
+    for (file, where_b_reads_first) in [(&as_lines, "(line 6)"), (&as_document, "(item 6)")] {
+        let target = start(&[]);
+        let (code, report) = replay(file, &target);
+        let mut sent: Vec<J> = journal(&target, "limit=100");
+        sent.reverse();
+        let sent: Vec<String> = sent
+            .iter()
+            .map(|c| match c["args"][0]["entry"].as_str() {
+                Some(entry) => format!("{} {entry}", c["method"].as_str().unwrap()),
+                None => c["method"].as_str().unwrap().to_string(),
+            })
+            .collect();
+        assert_eq!(
+            sent,
+            [
+                "getUpdates",
+                "addUpdate from a",
+                "getUpdates",
+                "getUpdates",
+                "addUpdate from b",
+                "getUpdates"
+            ],
+            "{}: {report}",
+            file.display()
+        );
+        // b's first read was recorded before "from a" was there: its first difference.
+        assert_eq!(code, 1, "{report}");
+        assert!(
+            report.starts_with(&format!("DIFF #1 {where_b_reads_first} ")),
+            "{report}"
+        );
+        assert!(
+            report.contains(&format!(
+                "DIFF #1 {where_b_reads_first} SoftLayer_Ticket::getUpdates:"
+            )) && report.contains("6 calls replayed"),
+            "{}: {report}",
+            file.display()
+        );
+    }
+}
+
+/// A difference of a call whose id is no number is named by its line alone (`#null`,
+/// `#"1"` printed the raw JSON); a call whose service or method the journal redacted or
+/// elided is skipped, not sent as `…/[redacted].json`; and an address of a scheme replay
+/// cannot send to is refused as such.
+#[test]
+fn replay_names_calls_without_ids_skips_redacted_names_and_refuses_other_schemes() {
+    let dir = TempDir::new("replay-labels");
+    let call = |id: J, service: J, method: J| {
+        json!({"id": id, "transport": "rest", "service": service, "method": method,
+            "initId": 160000001, "user": "demo", "args": [], "path": null, "verb": null,
+            "mask": null, "filter": null, "resultLimit": null, "injected": null,
+            "outcome": "fault", "fault": {"class": "SoftLayer_Exception_Public", "message": "x"}})
+        .to_string()
+            + "\n"
+    };
+    let ticket = || J::from("SoftLayer_Ticket");
+    let get_object = || J::from("getObject");
+    let file = dir.path().join("calls.jsonl");
+    std::fs::write(
+        &file,
+        [
+            call(J::Null, ticket(), get_object()),
+            call(json!("1"), ticket(), get_object()),
+            call(json!(5), ticket(), get_object()),
+            call(json!(6), ticket(), json!("[redacted]")),
+            call(json!(7), json!("[redacted]"), get_object()),
+            call(
+                json!(8),
+                ticket(),
+                json!({"elided": "long text", "bytes": 100000}),
+            ),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let target = start(&[]);
+    let (code, report) = replay(&file, &target);
+    assert_eq!(code, 1, "{report}");
+    let labels: Vec<&str> = report
+        .lines()
+        .filter_map(|l| l.strip_prefix("DIFF "))
+        .map(|l| l.split(" SoftLayer_Ticket::").next().unwrap())
+        .collect();
+    assert_eq!(labels, ["(line 1)", "(line 2)", "#5 (line 3)"], "{report}");
+    assert!(
+        report.contains("3 calls replayed, 3 differences; skipped: 0 writes, 3 with redacted"),
+        "{report}"
+    );
+    let sent = journal(&target, "limit=100");
+    assert_eq!(sent.len(), 3, "{sent:#?}");
+    for c in &sent {
+        assert_eq!(c["method"], "getObject", "{c:#}");
+    }
+    let (code, report) = replay_to(&file, "ftp://127.0.0.1:1", DEMO.api_key);
+    assert_eq!(code, 2, "{report}");
+    assert!(
+        report.contains("only http:// and https://") && report.contains("not ftp://"),
+        "{report}"
+    );
+}
+
+/// A PUT or DELETE refused at an endpoint naming no service, or at a SOAP service not
+/// served, was never read as a call: journaled with service, method and arguments null,
+/// as a PUT to a served endpoint is (named `""`, replay sent it as a GET of no service).
+#[test]
+fn a_verb_refused_at_an_endpoint_without_a_service_is_journaled_unnamed() {
+    let server = start(&[]);
+    for (verb, path) in [
+        ("PUT", "/xmlrpc/v3.1/"),
+        ("DELETE", "/soap/v3.1/SoftLayer_Nope"),
+        ("PUT", "/xmlrpc/v3.1/SoftLayer_Ticket"),
+    ] {
+        let resp = http_request(server.addr(), verb, path, &[], b"", HTTP_TIMEOUT).unwrap();
+        assert!(resp.status >= 400, "{verb} {path}: {}", resp.describe());
+    }
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    for call in &calls {
+        assert_eq!(call["outcome"], "fault", "{call:#}");
+        for key in ["service", "method", "args", "path", "user"] {
+            assert_eq!(call[key], J::Null, "{key}: {call:#}");
+        }
+    }
+}
+
+/// A misspelt method name with digits is journaled as called, and its fault message
+/// names it as the answer did: a 16-31 character name was `[redacted]` in the message
+/// beside the record that kept it, and one of 32 or more in the record too, so that
+/// `journal?method=` could not find it.
+#[test]
+fn method_names_with_digits_are_journaled_as_called() {
+    let server = start(&[]);
+    let resp = rest_get(
+        &server,
+        "/rest/v3.1/SoftLayer_Ticket/160000001/getPrimaryIpv6Address.json",
+    );
+    assert_eq!(resp.status, 404, "{}", resp.describe());
+    for method in [
+        "getHasR1softBareMetalRestorePluginFlag",
+        "getPrimaryBackendNetworkComponentIpv6Address12",
+    ] {
+        let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", method).auth(&DEMO));
+        assert_eq!(reply.fault().code_text(), "-32601");
+        let found = journal(&server, &format!("method={method}"));
+        assert_eq!(found.len(), 1, "{method}: {:#?}", journal(&server, ""));
+        assert_eq!(found[0]["method"], method, "{:#}", found[0]);
+    }
+    let rest = journal(&server, "transport=rest");
+    assert_eq!(rest[0]["method"], "getPrimaryIpv6Address", "{:#}", rest[0]);
+    let message = rest[0]["fault"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"getPrimaryIpv6Address\""),
+        "{message}: {:#}",
+        rest[0]
+    );
+}
+
+/// A mask, a filter, a method name and a fault message over 64 KiB are journaled by
+/// their size, as an argument's text is: a 5 MB mask made a 10 MB entry (the mask, and
+/// the fault quoting it), and a few such calls pushed every other call out of the ring.
+#[test]
+fn long_masks_filters_names_and_messages_are_journaled_by_their_size() {
+    let server = start(&[]);
+    let long = "a".repeat(100_000);
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(160000001)
+            .mask(&format!("mask[{long}]")),
+    );
+    reply.fault();
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(160000001)
+            .filter(xstruct(&[(
+                "id",
+                xstruct(&[("operation", xstr(&format!("= {long}")))]),
+            )])),
+    );
+    let _ = reply;
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Ticket", &long).auth(&DEMO));
+    assert_eq!(reply.fault().code_text(), "-32601");
+    let calls = journal(&server, "");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    let elided = |bytes: usize| json!({"elided": "long text", "bytes": bytes});
+    let (named, filtered, masked) = (&calls[0], &calls[1], &calls[2]);
+    assert_eq!(masked["mask"], elided(100_006), "{masked}");
+    assert!(
+        masked["fault"]["message"]["elided"] == "long text",
+        "{masked}"
+    );
+    assert!(filtered["filter"]["elided"] == "long text", "{filtered}");
+    assert_eq!(named["method"], elided(100_000), "{named}");
+    for call in &calls {
+        assert!(call.to_string().len() < 10_000, "{call}");
+    }
+}
