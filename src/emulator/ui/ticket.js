@@ -128,7 +128,8 @@ function swapDraft(was, id) {
 
 /**
  * What each ticket's actions said that ended while the ticket's page was not shown
- * (another ticket, or another view over it), by `busyKey`: [text, failed]. A reply's
+ * (another ticket, or another view over it), by `busyKey`: `said` ([text, failed]) and
+ * the `ticket` acted on, as drawn when the action was pressed (see `keptForAnother`). A reply's
  * draft came back with no word (a resend of a reply the server had taken duplicated it
  * to the customer), a Close, Reopen, Assign or Move failed unannounced, and "Reply
  * sent." was written into the hidden form, or not at all (the draft was just gone). Each
@@ -149,10 +150,10 @@ export function sayKeptOutcomes() {
   if (ticketId === null) return;
   for (const form of document.querySelectorAll('.ticket-actions form')) {
     const key = busyKey(form, ticketId);
-    const said = endedAway.get(key);
+    const kept = endedAway.get(key);
     const out = form.querySelector('.outcome');
     endedAway.delete(key);
-    if (said) outcome(out, ...said);
+    if (kept) outcome(out, ...kept.said);
     else if (isBusy(form) && !out.textContent) outcome(out, 'Working…');
   }
 }
@@ -187,12 +188,7 @@ const isAnother = (was, t) => String(was.accountId) !== String(t.accountId) || w
  * this ticket, or clear it.
  */
 function anotherTicket(t) {
-  for (const form of document.querySelectorAll('.ticket-actions form')) {
-    outcome(form.querySelector('.outcome'), '');
-    // What the ticket before said while away is its own: kept, it was said on the one
-    // now under its id ("Ticket closed." beside Status: Open, another customer's).
-    endedAway.delete(busyKey(form, t.id));
-  }
+  for (const form of document.querySelectorAll('.ticket-actions form')) outcome(form.querySelector('.outcome'), '');
   fileOutcomes.clear();
   ticketGeneration += 1;
   // Drawn again even if the other ticket's files look the same: a Download or Preview
@@ -202,6 +198,20 @@ function anotherTicket(t) {
   formFrom = null;
   if ($('reply-entry').value.trim() === '') return;
   holdDraft(true, `#${t.id} is now another ticket, of ${shownControls(t.accountName || 'another account')} (${t.accountId}): the ticket the reply draft was written for is gone. Check the draft, then keep it for this ticket or clear it.`);
+}
+
+/**
+ * What the ticket before under `t`'s id said while away is its own: kept, it was said on
+ * the one now under its id ("Ticket closed." beside Status: Open, another customer's).
+ * Told by the ticket each outcome was kept with, not by what the page drew last: back
+ * by way of another ticket, with no draft, nothing of the one before was left to compare.
+ */
+function keptForAnother(t) {
+  for (const form of document.querySelectorAll('.ticket-actions form')) {
+    const key = busyKey(form, t.id);
+    const kept = endedAway.get(key);
+    if (kept?.ticket && isAnother(kept.ticket, t)) endedAway.delete(key);
+  }
 }
 
 /**
@@ -297,6 +307,7 @@ export async function refreshTicket() {
   const drawnBefore = formFrom || draftFor;
   const another = Boolean(drawnBefore && isAnother(drawnBefore, t));
   if (another) anotherTicket(t);
+  keptForAnother(t);
   draftFor = null;
   $('ticket-error').textContent = '';
   fill($('ticket-title'), `#${t.id} `, el('bdi', { text: t.title || '(no title)' }));
@@ -600,6 +611,8 @@ async function act(form, action, body, words, done = () => {}, elsewhere = () =>
   // The forms serve every ticket: if another ticket was opened meanwhile, this action's
   // outcome (and `done`, which clears the reply) is not its to show.
   const forTicket = ticketId;
+  // Pressed only with the ticket drawn (the buttons are off otherwise).
+  const actedOn = shown;
   const key = busyKey(form, forTicket);
   // Pressed while its page loaded, before an outcome kept from the form's last action
   // was said: this action's own outcome is the one said now.
@@ -628,7 +641,7 @@ async function act(form, action, body, words, done = () => {}, elsewhere = () =>
     // Ended while its page was loading again (marked aria-busy), it is kept too: written
     // then, it was not read out, and the load's end says it (`sayKeptOutcomes`).
     if (ticketId !== forTicket || $('ticket').hidden || $('ticket').getAttribute('aria-busy') === 'true') {
-      if (said.textContent) endedAway.set(key, [said.textContent, failed]);
+      if (said.textContent) endedAway.set(key, { said: [said.textContent, failed], ticket: actedOn });
     } else outcome(out, said.textContent, failed);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(key);

@@ -2723,9 +2723,9 @@ const SCENARIOS = {
     }
   },
 
-  // A Close that ended while the queue was shown is kept for its ticket. A snapshot
-  // restore then gave its id to another account's new ticket: the kept "Ticket closed."
-  // was said there, beside Status: Open, and stayed.
+  // A Close that ended while the queue (or VIA, another ticket) was shown is kept for its
+  // ticket. A snapshot restore then gave its id to another account's new ticket: the kept
+  // "Ticket closed." was said there, beside Status: Open, and stayed.
   async keptreused(page) {
     const open = (hash) => navigated(page, () => page.evaluate((h) => { location.hash = h; }, hash));
     await signIn(page, `#/ticket/${env('TICKET')}`);
@@ -2733,7 +2733,7 @@ const SCENARIOS = {
     const closing = await holdRequest(page, 'POST', /^tickets\/\d+\/close$/);
     await page.click('#close-button');
     await closing.held;
-    await open('#/');
+    await open(process.env.VIA || '#/');
     await closing.release();
     const ended = await until(page, () => !document.querySelector('#close-button').disabled);
     report('kept', { ended });
