@@ -3514,3 +3514,99 @@ fn browser_refusal_marks_follow_the_value_and_name_the_method() {
     assert_eq!(s["latency"], marked, "{s}");
     assert_done(&mut browser);
 }
+
+/// The Faults and Clock views read every 2 s, and the queue at every change anywhere:
+/// each read redrew them whole, and a fault's message, a stopped clock's time or a
+/// ticket's title the person had selected was deselected, though it had not changed.
+/// Only what changed is drawn again (another ticket's row, here).
+#[test]
+fn browser_polls_and_changes_elsewhere_keep_a_text_selection() {
+    let server = Server::start();
+    let mut browser = edges(&server, "quietredraws", &[]);
+    let s = browser.step("quiet");
+    assert!(
+        text(&s["faultBefore"]).contains("Copy this message please"),
+        "{s}"
+    );
+    assert_eq!(s["faultAfter"], s["faultBefore"], "{s}");
+    assert!(text(&s["clockBefore"]).starts_with("2027-01-01"), "{s}");
+    assert_eq!(s["clockAfter"], s["clockBefore"], "{s}");
+    assert!(!text(&s["queueBefore"]).is_empty(), "{s}");
+    assert_eq!(
+        s["redrawn"], true,
+        "the changed ticket's row is drawn again: {s}"
+    );
+    assert_eq!(s["queueAfter"], s["queueBefore"], "{s}");
+    assert_done(&mut browser);
+}
+
+/// The journal's and the outbox's own filter said nothing to a screen reader (the
+/// queue's says what it shows), and a filter value the server refused (`since`, the
+/// outbox's `ticket`) was said without its field being marked.
+#[test]
+fn browser_journal_and_outbox_filters_are_said_and_refusals_marked() {
+    let server = Server::start();
+    let mut browser = edges(&server, "saidfilters", &[]);
+    let s = browser.step("said");
+    let heard = |name: &str| {
+        s[name]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {name} in {s}"))
+            .iter()
+            .map(|v| text(v).to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        heard("journal").contains(&"Calls 1–3 of 3.".to_string()),
+        "{s}"
+    );
+    assert_eq!(
+        s["since"],
+        json!({"invalid": "true", "describedBy": "journal-error"}),
+        "{s}"
+    );
+    assert_eq!(
+        s["sinceTaken"],
+        json!({"invalid": null, "describedBy": null}),
+        "{s}"
+    );
+    assert!(
+        heard("outbox")
+            .iter()
+            .any(|said| said.starts_with("Messages 1–") || said == "No messages."),
+        "{s}"
+    );
+    assert!(text(&s["error"]).contains("ticket=abc"), "{s}");
+    assert_eq!(
+        s["ticket"],
+        json!({"invalid": "true", "describedBy": "outbox-error"}),
+        "{s}"
+    );
+    assert_done(&mut browser);
+}
+
+/// On a phone, each part of a card's value was a flex column a few letters wide, its
+/// words broken anywhere: "dela|yed 5 ms" in a rule's Effect, "injecte|d by rule" in a
+/// journal call's Outcome.
+#[test]
+fn browser_phone_cards_keep_a_values_words_whole() {
+    let server = Server::start();
+    let mut browser = edges(&server, "phonecells", &[]);
+    let s = browser.step("cells");
+    assert_eq!(s["effect"], json!([]), "{s}");
+    assert_eq!(s["outcome"], json!([]), "{s}");
+    assert!(text(&s["injected"]).contains("injected by rule"), "{s}");
+    assert_done(&mut browser);
+}
+
+/// In forced colours (Windows High Contrast) the current status tab, told apart by its
+/// colours alone, looked as every other tab does.
+#[test]
+fn browser_forced_colours_show_the_current_status_tab() {
+    let server = Server::start();
+    let mut browser = edges(&server, "forcedtab", &[]);
+    let s = browser.step("forced");
+    assert_eq!(s["forced"], true, "{s}");
+    assert_ne!(s["current"], s["other"], "{s}");
+    assert_done(&mut browser);
+}

@@ -37,6 +37,112 @@ export function fill(node, ...children) {
   return node;
 }
 
+/**
+ * What each list (the ticket's facts, the clock's) was last drawn from, and its first
+ * child then: a list emptied since (another ticket, a sign-out) is drawn again.
+ */
+const drawnFrom = new WeakMap();
+
+/**
+ * Runs `draw`, which fills `node`, unless `node` still shows what `signature` describes.
+ * Lists are read again at every write anywhere, and the Clock and Faults views every
+ * 2 s: redrawn whole, each read cleared the text the person had selected, though
+ * nothing had changed.
+ */
+export function drawIfChanged(node, signature, draw) {
+  const last = drawnFrom.get(node);
+  if (last && node.firstChild && last.first === node.firstChild && last.signature === signature) return;
+  draw();
+  drawnFrom.set(node, { signature, first: node.firstChild });
+}
+
+/** `node` is drawn at the next `drawIfChanged`, whatever it is drawn from. */
+export const drawAgain = (node) => drawnFrom.delete(node);
+
+/** What each row `fillRows` drew was drawn from. */
+const rowDrawnFrom = new WeakMap();
+
+/**
+ * As `fill`, for rows drawn from data (`draw` makes each one from its datum, `empty` the
+ * row said when there is none), keeping every row whose datum is unchanged (by
+ * `signature`) as drawn: only rows that came, changed or went are added, replaced or
+ * removed. Redrawn whole at every change event (the queue) or poll (the fault rules), a
+ * row's text the person had selected was deselected, though that row had not changed.
+ */
+export function fillRows(node, data, signature, draw, empty) {
+  const drawn = new Map();
+  for (const row of node.children) if (rowDrawnFrom.has(row)) drawn.set(rowDrawnFrom.get(row), row);
+  const rowFor = (key, make) => {
+    const kept = drawn.get(key);
+    drawn.delete(key);
+    if (kept) return kept;
+    const row = make();
+    rowDrawnFrom.set(row, key);
+    return row;
+  };
+  const items = data.map((datum) => rowFor(signature(datum), () => draw(datum)));
+  if (items.length === 0) items.push(rowFor('\u0000empty', empty));
+  const children = [...node.children];
+  if (items.length === children.length && items.every((item, i) => item === children[i])) return node;
+  const kept = remember(node);
+  const wanted = new Set(items);
+  for (const child of children) if (!wanted.has(child)) child.remove();
+  // In order, moving or adding a row only where it is not already in its place.
+  let at = node.firstElementChild;
+  for (const item of items) {
+    if (item === at) at = at.nextElementSibling;
+    else node.insertBefore(item, at);
+  }
+  restore(node, kept);
+  return node;
+}
+
+/**
+ * A table cell labelled for the phone's cards (see console.css), its content in one
+ * element: there each part of a cell ("delayed 5 ms, then …", a fault's class, ": ", its
+ * message) was a column of its own, a few letters wide, its words broken anywhere.
+ */
+export const cell = (label, ...content) => el('td', { 'data-label': label }, el('div', { class: 'value' }, ...content));
+
+/** The statuses waiting to be written (see `sayAnew`). */
+const sayings = new WeakMap();
+
+/**
+ * Writes `text` into the status `node` to be read out, even when it says what it said
+ * last (emptied first, written a moment later: the same text again is not read).
+ */
+export function sayAnew(node, text) {
+  unsay(node);
+  sayings.set(node, setTimeout(() => {
+    node.textContent = text;
+  }, 100));
+}
+
+/** Empties the status `node`, with nothing waiting to be written into it. */
+export function unsay(node) {
+  clearTimeout(sayings.get(node));
+  node.textContent = '';
+}
+
+/**
+ * A filter refused by the server ("since=not a date: …", "ticket=abc is not an
+ * integer") marks the field of `form` it names, described by `said`, where the refusal
+ * is written, as the Clock and Fault forms' refused fields are.
+ */
+export function markRefused(form, error, said) {
+  const named = error instanceof ApiError && error.status === 400 && error.message.match(/^(\w+)=/);
+  const field = named && form.elements[named[1]];
+  if (field) markInvalid(field, said);
+}
+
+/** No field of `form` is marked refused (see `markRefused`): what it holds was taken. */
+export function unmarkRefused(form) {
+  for (const field of form.querySelectorAll('[aria-invalid]')) {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }
+}
+
 const FOCUSABLE = 'a[href], button, summary, input, select, textarea, [tabindex]';
 const rows = (node) => [...node.querySelectorAll('[data-key]')];
 

@@ -2,7 +2,7 @@
 // can be moved, and the outbox of e-mails SoftLayer would have sent.
 
 import { get, post, del, newest, ApiError } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, setField, oneAtATime, refocusAfter, keepPagerFocus, applyOnChange, goTo, markInvalid } from './dom.js';
+import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, setField, oneAtATime, refocusAfter, keepPagerFocus, applyOnChange, goTo, markInvalid, markRefused, unmarkRefused, sayAnew, unsay, drawIfChanged } from './dom.js';
 
 const getClock = newest();
 const getOutbox = newest();
@@ -11,13 +11,16 @@ export async function refreshClock() {
   const clock = await getClock('clock');
   const mode = { real: 'Real time', offset: 'Shifted from real time', fixed: 'Stopped' }[clock.mode] || clock.mode;
   const fact = (term, ...value) => [el('dt', { text: term }), el('dd', {}, ...value)];
-  fill(
+  const offset = clock.mode === 'offset' ? `${(clock.offsetMs / 3600000).toFixed(2)} h` : null;
+  // Read every 2 s: a stopped clock's time is left as drawn, to be selected and copied.
+  // By what is shown: a stopped clock's offsetMs from real time grows at every read.
+  drawIfChanged($('clock-facts'), JSON.stringify([clock.now, clock.utc, mode, offset]), () => fill(
     $('clock-facts'),
     fact('Now (US Central)', el('span', { id: 'clock-now', text: clock.now })),
     fact('Now (UTC)', clock.utc),
     fact('Mode', mode),
-    clock.mode === 'offset' ? fact('Offset', `${(clock.offsetMs / 3600000).toFixed(2)} h`) : [],
-  );
+    offset ? fact('Offset', offset) : [],
+  ));
   $('clock-error').textContent = '';
 }
 
@@ -66,6 +69,9 @@ const OUTBOX_FILTERS = ['ticket', 'account', 'to', 'event'];
 const OUTBOX_PAGE = 50;
 
 let outboxParams = new URLSearchParams();
+/** Whether the next page drawn answers the person (a filter, a page turned): said, as
+ * the queue's is. */
+let outboxAsked = false;
 /** How many messages the filters select (on every page), for the question before emptying. */
 let shownMessages = 0;
 
@@ -100,6 +106,7 @@ export function showOutbox(query) {
   // Off until this filter's messages are drawn: pressed before, it asked about the last
   // filter's count (or "all 0 messages") and emptied what this one holds.
   $('outbox-clear').disabled = true;
+  outboxAsked = true;
   return refreshOutbox();
 }
 
@@ -147,6 +154,10 @@ export async function refreshOutbox() {
     $('outbox-clear').disabled = true;
     $('outbox-clear-why').textContent = '';
     withdraw($('outbox-confirm'));
+    // Answered by the error (said as an alert), which names the field it refused.
+    outboxAsked = false;
+    unsay($('outbox-status'));
+    markRefused($('outbox-filters'), e, $('outbox-error'));
     throw e;
   }
   const { messages, total, offset } = outbox;
@@ -190,6 +201,13 @@ export async function refreshOutbox() {
   $('outbox-clear').disabled = why !== '' || shownMessages === 0;
   $('outbox-clear-why').textContent = why;
   $('outbox-error').textContent = '';
+  unmarkRefused($('outbox-filters'));
+  // The person's own filter or page turn is said, as the queue's is (it changed the
+  // caption in silence); a live redraw is not (mail comes at every write).
+  if (outboxAsked) {
+    outboxAsked = false;
+    sayAnew($('outbox-status'), total ? `Messages ${offset + 1}–${Math.min(total, offset + OUTBOX_PAGE)} of ${total}.` : 'No messages.');
+  }
   // Mail came or went while "Empty the outbox" asked: the question no longer says what goes.
   recheck($('outbox-confirm'), emptyQuestion(), $('outbox-outcome'));
 }

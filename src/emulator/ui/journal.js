@@ -2,12 +2,15 @@
 // chosen calls fail on purpose: the test harness's view of the traffic.
 
 import { get, post, del, newest, ApiError } from './api.js';
-import { $, el, fill, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, waiting, refocusAfter, keepPagerFocus, applyOnChange, goTo, markInvalid, shownControls } from './dom.js';
+import { $, el, cell, fill, fillRows, when, choose, settle, confirmStep, withdraw, recheck, outcome, setField, oneAtATime, waiting, refocusAfter, keepPagerFocus, applyOnChange, goTo, markInvalid, markRefused, unmarkRefused, sayAnew, unsay, shownControls } from './dom.js';
 
 const JOURNAL_FILTERS = ['service', 'method', 'user', 'account', 'transport', 'fault', 'since'];
 const JOURNAL_PAGE = 50;
 
 let journalParams = new URLSearchParams();
+/** Whether the next page drawn answers the person (a filter, a page turned): said, as
+ * the queue's is (see `announceCalls`). */
+let journalAsked = false;
 
 export function setJournalChoices(choices) {
   choose($('j-account'), choices.accounts, 1);
@@ -21,6 +24,7 @@ export function showJournal(query) {
   // calls" (or the last filter's count) and cleared every call.
   anyCalls = false;
   showClearState();
+  journalAsked = true;
   return refreshJournal();
 }
 
@@ -94,6 +98,10 @@ export async function refreshJournal() {
     countedCalls = 0;
     showClearState();
     withdraw($('journal-confirm'));
+    // Answered by the error (said as an alert), which names the field it refused.
+    journalAsked = false;
+    unsay($('journal-status'));
+    markRefused($('journal-filters'), e, $('journal-error'));
     throw e;
   }
   // A newer refresh began while this one counted: it draws (this page may be older).
@@ -118,7 +126,6 @@ export async function refreshJournal() {
     location.replace(`#/journal?${new URLSearchParams([...next].filter(([, v]) => v !== ''))}`);
     return;
   }
-  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
   const rows = page.calls.map((c) => {
     const failed = c.outcome === 'fault';
     const details = { user: c.user, account: c.account, path: c.path, initId: c.initId, mask: c.mask, filter: c.filter, resultLimit: c.resultLimit, args: c.args, total: c.total, replyBytes: c.replyBytes, cached: c.cached };
@@ -158,8 +165,21 @@ export async function refreshJournal() {
   showClearState();
   keepPagerFocus($('journal-prev'), $('journal-next'));
   $('journal-error').textContent = '';
+  unmarkRefused($('journal-filters'));
+  announceCalls(page.total, offset);
   // Calls came or went while "Clear journal" asked: the question no longer says what goes.
   recheck($('journal-confirm'), clearQuestion(), $('journal-outcome'));
+}
+
+/**
+ * Says what the person's own filter or page turn shows, as the queue does: the caption
+ * and the pager changed in silence, and a screen reader heard nothing after Enter. Not
+ * for a live redraw (a test suite's calls would be read out nonstop).
+ */
+function announceCalls(total, offset) {
+  if (!journalAsked) return;
+  journalAsked = false;
+  sayAnew($('journal-status'), total ? `Calls ${offset + 1}–${Math.min(total, offset + JOURNAL_PAGE)} of ${total}.` : 'No calls match.');
 }
 
 /** Deletes the calls up to `through`, and counts those left (newer: kept), if it can. */
@@ -237,8 +257,7 @@ export async function refreshFaults() {
     throw e;
   }
   const { rules } = listed;
-  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
-  const rows = rules.map((r) =>
+  const row = (r) =>
     el(
       'tr',
       { 'data-rule': r.id, 'data-key': `rule ${r.id}` },
@@ -248,10 +267,9 @@ export async function refreshFaults() {
       cell('How often', howOften(r)),
       cell('Fired', String(r.fired)),
       cell('Remove', el('button', { type: 'button', class: 'small secondary', 'aria-label': `Remove rule ${r.id}`, onclick: () => removeRule(r.id), text: 'Remove', ...waiting($('fault-rows')) })),
-    ),
-  );
-  if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No fault rules: every call runs as usual.' })));
-  fill($('fault-rows'), rows);
+    );
+  const none = () => el('tr', {}, el('td', { colspan: 6, class: 'empty', text: 'No fault rules: every call runs as usual.' }));
+  fillRows($('fault-rows'), rules, JSON.stringify, row, none);
   shownRules = rules.length;
   $('faults-clear').disabled = shownRules === 0;
   $('faults-error').textContent = '';

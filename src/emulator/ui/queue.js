@@ -2,7 +2,7 @@
 // The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
 
 import { newest } from './api.js';
-import { $, el, fill, when, choose, setField, keepPagerFocus, applyOnChange, goTo } from './dom.js';
+import { $, el, cell, fill, fillRows, when, choose, setField, keepPagerFocus, applyOnChange, goTo } from './dom.js';
 
 const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
 const PAGE_SIZE = 25;
@@ -142,8 +142,7 @@ function priorityLabel(ticket) {
 }
 
 function renderRows(tickets) {
-  const cell = (label, ...content) => el('td', { 'data-label': label }, ...content);
-  const rows = tickets.map((t) =>
+  const row = (t) =>
     el(
       'tr',
       { 'data-ticket': t.id, 'data-key': `ticket ${t.id}` },
@@ -156,12 +155,9 @@ function renderRows(tickets) {
       cell('Assigned', t.assignedEmployeeName ? el('bdi', { text: t.assignedEmployeeName }) : 'Unassigned'),
       cell('Waiting on customer', t.awaitingUserResponse ? 'Yes' : 'No'),
       cell('Last edited', when(t.lastEditDate || t.createDate)),
-    ),
-  );
-  if (rows.length === 0) {
-    rows.push(el('tr', {}, el('td', { colspan: 9, class: 'empty', text: 'No tickets match these filters.' })));
-  }
-  fill($('queue-rows'), rows);
+    );
+  const none = () => el('tr', {}, el('td', { colspan: 9, class: 'empty', text: 'No tickets match these filters.' }));
+  fillRows($('queue-rows'), tickets, JSON.stringify, row, none);
 }
 
 function renderPager(page) {

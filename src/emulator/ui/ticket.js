@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable, justActed } from './dom.js';
+import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable, justActed, drawIfChanged, drawAgain } from './dom.js';
 
 /** The ticket shown, by its id as the address writes it (digits, not a Number: one past
  * 2^53 was rounded, and the page named another ticket than the address). */
@@ -193,7 +193,7 @@ function anotherTicket(t) {
   ticketGeneration += 1;
   // Drawn again even if the other ticket's files look the same: a Download or Preview
   // outcome said under the one before stayed under its file.
-  drawnFrom.delete($('files'));
+  drawAgain($('files'));
   closePreview();
   formFrom = null;
   if ($('reply-entry').value.trim() === '') return;
@@ -369,20 +369,6 @@ function renderFacts(t) {
 function editorLabel(u) {
   const kind = { USER: 'Customer', EMPLOYEE: 'Employee', AUTO: 'Automatic' }[u.editorType] || u.editorType;
   return [u.editorName || (u.editorId ? `#${u.editorId}` : 'unknown'), kind];
-}
-
-/**
- * What each list of the ticket (facts, files, devices) was last drawn from, and its first
- * child then: a list emptied since (another ticket, a sign-out) is drawn again.
- */
-const drawnFrom = new WeakMap();
-
-/** Runs `draw`, which fills `node`, unless `node` still shows what `signature` describes. */
-function drawIfChanged(node, signature, draw) {
-  const last = drawnFrom.get(node);
-  if (last && node.firstChild && last.first === node.firstChild && last.signature === signature) return;
-  draw();
-  drawnFrom.set(node, { signature, first: node.firstChild });
 }
 
 /** Each update's item drawn, by what it was drawn from (see `updateKey`). */
