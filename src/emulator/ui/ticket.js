@@ -153,7 +153,7 @@ export function sayKeptOutcomes() {
     const kept = endedAway.get(key);
     const out = form.querySelector('.outcome');
     endedAway.delete(key);
-    if (kept) outcome(out, ...kept.said);
+    if (kept && !isAnother(kept.ticket, shown)) outcome(out, ...kept.said);
     else if (isBusy(form) && !out.textContent) outcome(out, 'Working…');
   }
 }
@@ -177,8 +177,9 @@ function draftSent(id, entry, ticket) {
   }
 }
 
-/** Whether `t`, under the id of `was`, is another ticket: another account's, or made at another time. */
-const isAnother = (was, t) => String(was.accountId) !== String(t.accountId) || was.createDate !== t.createDate;
+/** Whether `t`, under the id of `was`, is another ticket: another account's, or made at
+ * another time. Either unknown (not drawn), it is not known to be. */
+const isAnother = (was, t) => Boolean(was && t) && (String(was.accountId) !== String(t.accountId) || was.createDate !== t.createDate);
 
 /**
  * The id shown now names another ticket than the one drawn before (see `heldDraft`):
@@ -210,7 +211,7 @@ function keptForAnother(t) {
   for (const form of document.querySelectorAll('.ticket-actions form')) {
     const key = busyKey(form, t.id);
     const kept = endedAway.get(key);
-    if (kept?.ticket && isAnother(kept.ticket, t)) endedAway.delete(key);
+    if (kept && isAnother(kept.ticket, t)) endedAway.delete(key);
   }
 }
 
@@ -625,10 +626,13 @@ async function act(form, action, body, words, done = () => {}, elsewhere = () =>
   } finally {
     const failed = said.classList.contains('error');
     // Ended while its page was loading again (marked aria-busy), it is kept too: written
-    // then, it was not read out, and the load's end says it (`sayKeptOutcomes`).
+    // then, it was not read out, and the load's end says it (`sayKeptOutcomes`). Ended
+    // once its id is another ticket's (a restore while it was on its way), it is not
+    // that ticket's to say ("Ticket closed." beside its Status: Open).
     if (ticketId !== forTicket || $('ticket').hidden || $('ticket').getAttribute('aria-busy') === 'true') {
       if (said.textContent) endedAway.set(key, { said: [said.textContent, failed], ticket: actedOn });
-    } else outcome(out, said.textContent, failed);
+    } else if (isAnother(actedOn, shown)) outcome(out, '');
+    else outcome(out, said.textContent, failed);
     // The redraw has set `shown`: the buttons follow the ticket's new status at once.
     busy.delete(key);
     updateButtons();
