@@ -104,7 +104,10 @@ fn is_local(name: &str) -> bool {
 /// user's to edit (SLDN: "Account master users and sub-users who have the User Manage
 /// permission can edit other users"; the emulator keeps no permissions, so sub-users
 /// edit only themselves). As the API answers a permission it lacks: not found. A
-/// sub-user disabled the master user, locking it out of every transport.
+/// sub-user disabled the master user, locking it out of every transport; the master
+/// user cancelled itself (`slcli user delete` of its own id) the same way, and only a
+/// reset let it back in: the account owner's status is not the API's to change, as the
+/// portal offers no way to disable the account owner.
 fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
     let user = init_object(ctx)?;
     let caller = ctx.principal.user_id;
@@ -183,6 +186,13 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
                 "Invalid value for property 'userStatusId': a user has a status; \
                  SoftLayer_User_Customer_Status ids are 1001 (active), 1002 (disabled), \
                  1003 (inactive), 1021 (cancel pending) and 1022 (VPN only).",
+            ));
+        }
+        Some(_) if user.get_i64("isMasterUserFlag") == Some(1) => {
+            return Err(Fault::documented(
+                ExceptionClass::Public,
+                "The status of the account's master user cannot be changed: the master \
+                 user owns the account and stays active while it is open.",
             ));
         }
         Some(status) => {

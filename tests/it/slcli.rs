@@ -1121,6 +1121,37 @@ fn tickets_persist_across_restarts_on_a_database_file(t: Transport) {
 }
 
 // ---------------------------------------------------------------------------
+// Account data slcli shows
+// ---------------------------------------------------------------------------
+
+/// `slcli user delete` of the master user's own id set its status to cancel pending and
+/// answered "deleted successfully"; every later call of the account owner then failed
+/// "Authentication Failed" until a reset. The account owner's status is refused.
+fn master_user_cannot_cancel_itself(t: Transport) {
+    let server = Server::start();
+    let cli = slcli(&server, &DEMO, t);
+    let out = cli.run(&["user", "delete", "5001"]);
+    assert_api_fault(
+        &out,
+        t,
+        "SoftLayer_Exception_Public",
+        Some(
+            "The status of the account's master user cannot be changed: the master user \
+             owns the account and stays active while it is open.",
+        ),
+    );
+    cli.run(&["ticket", "list"]).assert_ok();
+    // A sub-user is still the master user's to cancel.
+    let out = cli.run(&["user", "delete", "5002"]);
+    out.assert_ok();
+    assert!(
+        out.stdout.contains("5002 deleted successfully"),
+        "{}",
+        out.describe()
+    );
+}
+
+// ---------------------------------------------------------------------------
 // Every scenario over both transports
 // ---------------------------------------------------------------------------
 
@@ -1161,4 +1192,5 @@ over_both_transports!(
     another_account_cannot_see_or_touch_demo_tickets,
     a_wrong_api_key_is_refused,
     tickets_persist_across_restarts_on_a_database_file,
+    master_user_cannot_cancel_itself,
 );
