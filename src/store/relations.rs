@@ -584,6 +584,36 @@ const FIXED_RELATIONS: &[Relation] = &[
         "SoftLayer_User_Customer",
         "userId"
     ),
+    // A dedicated host's place (migrations/0023): its data centre, that data centre's
+    // backend router, and what of it is allocated, computed from the host.
+    one!(
+        "SoftLayer_Virtual_DedicatedHost",
+        "datacenter",
+        "SoftLayer_Location",
+        "datacenterId"
+    ),
+    capped(
+        rel(
+            "SoftLayer_Virtual_DedicatedHost",
+            "backendRouter",
+            "SoftLayer_Hardware_Router_Backend",
+            "SoftLayer_Hardware_Router_Backend {r}",
+            "{r}.datacenterId = {parent}",
+            "datacenterId",
+        ),
+        1,
+    ),
+    ordered(
+        rel(
+            "SoftLayer_Virtual_DedicatedHost",
+            "allocationStatus",
+            "SoftLayer_Container_Virtual_DedicatedHost_AllocationStatus",
+            "SoftLayer_Container_Virtual_DedicatedHost_AllocationStatus {r}",
+            "{r}.dedicatedHostId = {parent}",
+            "id",
+        ),
+        "{r}.dedicatedHostId",
+    ),
     // SoftLayer_Account
     many!(ACCOUNT, "users", "SoftLayer_User_Customer", "accountId"),
     // The invoices the store keeps: an administrative ticket's one-time charge (SLDN

@@ -35,8 +35,8 @@ pub fn load_catalog(conn: &Connection) -> Result<()> {
 }
 
 /// The types every database holds, even one reset empty: the catalogue's sections
-/// (`fixtures/seed/catalog.json`), the time zones migration 0011 writes and the
-/// statuses of 0015.
+/// (`fixtures/seed/catalog.json`), the time zones migration 0011 writes, the
+/// statuses of 0015 and the backend routers of 0023.
 pub fn catalog_sections() -> &'static [String] {
     static SECTIONS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     SECTIONS.get_or_init(|| {
@@ -48,6 +48,7 @@ pub fn catalog_sections() -> &'static [String] {
         sections.push("SoftLayer_Locale_Timezone".into());
         sections.push("SoftLayer_User_Customer_Status".into());
         sections.push("SoftLayer_Account_Status".into());
+        sections.push("SoftLayer_Hardware_Router_Backend".into());
         sections
     })
 }

@@ -4491,7 +4491,7 @@ fn schema_version(path: &str) -> i64 {
 }
 
 /// The schema version of this build (its migrations' count).
-const SCHEMA_VERSION: i64 = 22;
+const SCHEMA_VERSION: i64 = 23;
 
 /// The version [`database_of_the_schema_before`] puts back: 0018's.
 const SCHEMA_VERSION_BEFORE: i64 = 18;
@@ -4510,7 +4510,8 @@ pub const USER_CONTACT_COLUMNS: [&str; 7] = [
 /// A database as the builds before migrations 0018 to 0020 left it (0018's index on the
 /// instant a ticket was closed put back on the stored text, 0019's column of the last
 /// editor and 0020's user contact columns dropped, 0022's view of the API keys dropped,
-/// the version put back to 0018's), standing for an older build's file.
+/// 0023's dedicated host data centre, backend routers and allocation view dropped, the
+/// version put back to 0018's), standing for an older build's file.
 fn database_of_the_schema_before(path: &str) {
     cli(&["reset", "--db", path]);
     assert_eq!(schema_version(path), SCHEMA_VERSION);
@@ -4520,6 +4521,9 @@ fn database_of_the_schema_before(path: &str) {
          CREATE INDEX ticket_account_closed ON SoftLayer_Ticket(accountId, statusId, closeDate);
          ALTER TABLE SoftLayer_Ticket DROP COLUMN lastEditorId;
          DROP VIEW SoftLayer_User_Customer_ApiAuthentication;
+         DROP VIEW SoftLayer_Container_Virtual_DedicatedHost_AllocationStatus;
+         DROP TABLE SoftLayer_Hardware_Router_Backend;
+         ALTER TABLE SoftLayer_Virtual_DedicatedHost DROP COLUMN datacenterId;
          {}
          PRAGMA user_version = {};",
         USER_CONTACT_COLUMNS

@@ -1124,6 +1124,56 @@ fn tickets_persist_across_restarts_on_a_database_file(t: Transport) {
 // Account data slcli shows
 // ---------------------------------------------------------------------------
 
+/// `slcli dedicatedhost list` (CLI/dedicatedhost/list.py) reads every host's
+/// `allocationStatus`, `datacenter` and `backendRouter` without a guard: they were left
+/// out as data the emulator does not keep, and the command crashed with an
+/// AttributeError traceback. Production has them for every host.
+fn dedicated_host_list_shows_the_host_with_its_place(t: Transport) {
+    let server = Server::start();
+    let cli = slcli(&server, &DEMO, t);
+    let out = cli.run(&["dedicatedhost", "list"]);
+    assert_not_crashed(&out);
+    let list = out.json();
+    let hosts = list
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", out.describe()));
+    assert_eq!(hosts.len(), 1, "{}", out.describe());
+    let host = &hosts[0];
+    assert_eq!(host["Id"], 7001, "{}", out.describe());
+    assert_eq!(host["Name"], "dh-demo-dal10", "{}", out.describe());
+    assert_eq!(host["Datacenter"], "dal10", "{}", out.describe());
+    assert_eq!(host["Router"], "bcr01a.dal10", "{}", out.describe());
+    // No guest is kept on a host: nothing allocated.
+    assert_eq!(host["CPU (allocated/total)"], "0/56", "{}", out.describe());
+    assert_eq!(
+        host["Memory (allocated/total)"],
+        "0/242",
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        host["Disk (allocated/total)"],
+        "0/1200",
+        "{}",
+        out.describe()
+    );
+    // Its filter on the data centre's name (dedicatedHosts.datacenter.name).
+    let out = cli.run(&["dedicatedhost", "list", "--datacenter", "dal10"]);
+    assert_eq!(
+        out.json().as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        out.describe()
+    );
+    let out = cli.run(&["dedicatedhost", "list", "--datacenter", "fra02"]);
+    out.assert_ok();
+    assert!(
+        out.stdout.contains("No dedicated hosts are found."),
+        "{}",
+        out.describe()
+    );
+}
+
 /// `slcli user delete` of the master user's own id set its status to cancel pending and
 /// answered "deleted successfully"; every later call of the account owner then failed
 /// "Authentication Failed" until a reset. The account owner's status is refused.
@@ -1192,5 +1242,6 @@ over_both_transports!(
     another_account_cannot_see_or_touch_demo_tickets,
     a_wrong_api_key_is_refused,
     tickets_persist_across_restarts_on_a_database_file,
+    dedicated_host_list_shows_the_host_with_its_place,
     master_user_cannot_cancel_itself,
 );

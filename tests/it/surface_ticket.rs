@@ -2583,6 +2583,9 @@ fn removed_ids_are_never_handed_out_again() {
             "DROP TABLE derived_id_high_water; DROP TABLE SoftLayer_Locale_Timezone; \
              DROP INDEX emulator_text_index_queue_row; DROP TABLE SoftLayer_User_Customer_Status; \
              DROP TABLE SoftLayer_Account_Status; \
+             DROP VIEW SoftLayer_Container_Virtual_DedicatedHost_AllocationStatus; \
+             DROP TABLE SoftLayer_Hardware_Router_Backend; \
+             ALTER TABLE SoftLayer_Virtual_DedicatedHost DROP COLUMN datacenterId; \
              ALTER TABLE SoftLayer_Ticket DROP COLUMN lastEditorId; PRAGMA user_version = 9",
         )
         .unwrap();
