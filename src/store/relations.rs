@@ -1042,6 +1042,40 @@ macro_rules! eu_location {
     };
 }
 
+/// The sum of an invoice's (`?1`) items' amounts named by `$sum` (over item `i`), as the
+/// items write amounts: a decimal string with two places ("3.00"). Cast to text so that
+/// an object filter compares it as it compares a stored amount (a text column): a bare
+/// expression has no affinity, and SQLite orders every number below every text, so
+/// `> 4` held for "3.00".
+macro_rules! invoice_item_sum {
+    ($sum:expr) => {
+        concat!(
+            "SELECT CAST(printf('%.2f', coalesce(sum(",
+            $sum,
+            "), 0)) AS TEXT) FROM SoftLayer_Billing_Invoice_Item i WHERE i.invoiceId = ?1"
+        )
+    };
+}
+
+/// An item's one-time charges without tax (SLDN: "one-time charges + setup fees + labor
+/// fees"), and its taxes.
+macro_rules! item_one_time {
+    () => {
+        "coalesce(CAST(i.oneTimeFee AS REAL), 0) + coalesce(CAST(i.setupFee AS REAL), 0) \
+         + coalesce(CAST(i.laborFee AS REAL), 0)"
+    };
+}
+macro_rules! item_recurring {
+    () => {
+        "coalesce(CAST(i.recurringFee AS REAL), 0)"
+    };
+}
+macro_rules! item_tax {
+    () => {
+        "coalesce(CAST(i.oneTimeTaxAmount AS REAL), 0)"
+    };
+}
+
 pub static COMPUTED: &[Computed] = &[
     computed(
         TICKET,
@@ -1082,6 +1116,59 @@ pub static COMPUTED: &[Computed] = &[
         "bnppSupportedFlag",
         "SELECT coalesce((SELECT l.bnppCompliantFlag FROM SoftLayer_Location l WHERE l.id = t.locationId), 0) \
          FROM SoftLayer_Ticket t WHERE t.id = ?1",
+    ),
+    // An invoice's totals, from its items (an administrative ticket's $3 one-time
+    // charge): `slcli account invoices` shows invoiceTotalAmount as the invoice's amount.
+    computed(
+        "SoftLayer_Billing_Invoice",
+        "invoiceTotalOneTimeAmount",
+        invoice_item_sum!(item_one_time!()),
+    ),
+    computed(
+        "SoftLayer_Billing_Invoice",
+        "invoiceTotalOneTimeTaxAmount",
+        invoice_item_sum!(item_tax!()),
+    ),
+    computed(
+        "SoftLayer_Billing_Invoice",
+        "invoiceTotalRecurringAmount",
+        invoice_item_sum!(item_recurring!()),
+    ),
+    computed(
+        "SoftLayer_Billing_Invoice",
+        "invoiceTotalPreTaxAmount",
+        invoice_item_sum!(concat!(item_one_time!(), " + ", item_recurring!())),
+    ),
+    computed(
+        "SoftLayer_Billing_Invoice",
+        "invoiceTotalAmount",
+        invoice_item_sum!(concat!(
+            item_one_time!(),
+            " + ",
+            item_recurring!(),
+            " + ",
+            item_tax!()
+        )),
+    ),
+    computed(
+        "SoftLayer_Billing_Invoice",
+        "amount",
+        invoice_item_sum!(concat!(
+            item_one_time!(),
+            " + ",
+            item_recurring!(),
+            " + ",
+            item_tax!()
+        )),
+    ),
+    // What the account owes (SLDN: "the amount of money owed to SoftLayer by the account
+    // holder"): its open invoices' ending balances. A number, as getBalance has always
+    // answered here, where an invoice's amounts are strings.
+    computed(
+        ACCOUNT,
+        "balance",
+        "SELECT round(coalesce(sum(CAST(b.endingBalance AS REAL)), 0.0), 2) \
+         FROM SoftLayer_Billing_Invoice b WHERE b.accountId = ?1 AND b.statusCode = 'OPEN'",
     ),
     // No emulated data centre is FSBOA-supported.
     computed(

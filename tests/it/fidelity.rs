@@ -2999,8 +2999,9 @@ fn getters_of_unkept_flags_and_numbers_answer_false_and_zero() {
         ("SoftLayer_Account/getEuSupportedFlag.json", "false"),
         ("SoftLayer_Account/getEvaultCapacityGB.json", "0"),
         ("SoftLayer_Account/getHasPendingOrder.json", "0"),
-        // A decimal is a number too (SLDN: balance is "a floating point number").
-        ("SoftLayer_Account/getBalance.json", "0.0"),
+        // A decimal is a number too (SLDN: balance is "a floating point number"; the
+        // balance itself is kept, from the open invoices).
+        ("SoftLayer_Account/getPendingInvoiceTotalAmount.json", "0.0"),
         ("SoftLayer_Account/getNextInvoiceTotalAmount.json", "0.0"),
         (
             "SoftLayer_User_Customer/5001/getHasFullHardwareAccessFlag.json",

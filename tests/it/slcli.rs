@@ -1201,6 +1201,54 @@ fn master_user_cannot_cancel_itself(t: Transport) {
     );
 }
 
+/// An administrative ticket's $3 one-time charge is an invoice with one item; the
+/// invoice's totals were left out as data not kept, so `slcli account invoices` showed
+/// "Invoice Amount None", and the account's balance stayed 0 while the invoice was open.
+fn invoice_totals_and_balance_come_from_the_items(t: Transport) {
+    let server = Server::start();
+    let cli = slcli(&server, &DEMO, t);
+    server
+        .xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "createAdministrativeTicket")
+                .auth(&DEMO)
+                .arg(xstruct(&[("title", xstr("Install nginx on web01"))]))
+                .arg(xstr("Please install and enable nginx.")),
+        )
+        .ok();
+    let out = cli.run(&["account", "invoices", "--all"]);
+    let list = out.json();
+    let invoices = list
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", out.describe()));
+    assert_eq!(invoices.len(), 1, "{}", out.describe());
+    assert_eq!(invoices[0]["Invoice Amount"], "3.00", "{}", out.describe());
+    assert_eq!(invoices[0]["Ending Balance"], "3.00", "{}", out.describe());
+    let out = cli.run(&[
+        "call-api",
+        "SoftLayer_Account",
+        "getInvoices",
+        "--mask",
+        "id,invoiceTotalAmount,invoiceTotalPreTaxAmount,invoiceTotalOneTimeAmount,\
+         invoiceTotalOneTimeTaxAmount,invoiceTotalRecurringAmount,amount",
+    ]);
+    let invoice = &out.json()[0];
+    for (name, amount) in [
+        ("invoiceTotalAmount", "3.00"),
+        ("invoiceTotalPreTaxAmount", "3.00"),
+        ("invoiceTotalOneTimeAmount", "3.00"),
+        ("invoiceTotalOneTimeTaxAmount", "0.00"),
+        ("invoiceTotalRecurringAmount", "0.00"),
+        ("amount", "3.00"),
+    ] {
+        assert_eq!(invoice[name], amount, "{name}\n{}", out.describe());
+    }
+    // What the account owes: the open invoice's balance, a number as before.
+    let out = cli.run(&["call-api", "SoftLayer_Account", "getBalance"]);
+    assert_eq!(out.json().as_f64(), Some(3.0), "{}", out.describe());
+    let out = slcli(&server, &OTHER, t).run(&["call-api", "SoftLayer_Account", "getBalance"]);
+    assert_eq!(out.json().as_f64(), Some(0.0), "{}", out.describe());
+}
+
 // ---------------------------------------------------------------------------
 // Every scenario over both transports
 // ---------------------------------------------------------------------------
@@ -1244,4 +1292,5 @@ over_both_transports!(
     tickets_persist_across_restarts_on_a_database_file,
     dedicated_host_list_shows_the_host_with_its_place,
     master_user_cannot_cancel_itself,
+    invoice_totals_and_balance_come_from_the_items,
 );
