@@ -325,6 +325,7 @@ fn import_error(e: ImportError) -> HttpAnswer {
 fn with_fired(
     store: &Store,
     turn: &scheduler::Turn,
+    budget: scheduler::Budget,
     mut reply: serde_json::Value,
     done: &str,
 ) -> HttpAnswer {
@@ -344,7 +345,7 @@ fn with_fired(
                 .collect::<Vec<_>>()
         )
     };
-    match scheduler::run_due(store, turn) {
+    match scheduler::run_due(store, turn, budget) {
         Ok(fired) => {
             reply["fired"] = listed(&fired);
             answer(200, reply)
@@ -427,7 +428,13 @@ fn harness(
             // a clock change's does: it ran about a second later, out of sight.
             let turn = scheduler::turn();
             match harness.snapshots.restore(store, &name) {
-                Ok(()) => with_fired(store, &turn, json!({ "restored": name }), "restored"),
+                Ok(()) => with_fired(
+                    store,
+                    &turn,
+                    scheduler::Budget::Unbudgeted,
+                    json!({ "restored": name }),
+                    "restored",
+                ),
                 Err(e) => snapshot_error(e),
             }
         }
@@ -458,7 +465,13 @@ fn harness(
         ("POST", ["import"]) => {
             let turn = scheduler::turn();
             match store.write_unbudgeted(|conn| dump::import(conn, body)) {
-                Ok(n) => with_fired(store, &turn, json!({ "imported": n }), "imported"),
+                Ok(n) => with_fired(
+                    store,
+                    &turn,
+                    scheduler::Budget::Unbudgeted,
+                    json!({ "imported": n }),
+                    "imported",
+                ),
                 Err(e) => import_error(e),
             }
         }
@@ -530,6 +543,7 @@ fn harness(
             with_fired(
                 store,
                 &turn,
+                scheduler::Budget::Budgeted,
                 crate::clock::describe_mode(mode),
                 "the clock moved",
             )

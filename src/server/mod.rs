@@ -206,7 +206,11 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
                         return Ok(Vec::new());
                     }
                     let turn = crate::emulator::scheduler::turn();
-                    crate::emulator::scheduler::run_due(&shared.store, &turn)
+                    crate::emulator::scheduler::run_due(
+                        &shared.store,
+                        &turn,
+                        crate::emulator::scheduler::Budget::Budgeted,
+                    )
                 })
                 .await;
                 let (fired, failed) = match ran {

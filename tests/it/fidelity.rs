@@ -1330,7 +1330,12 @@ fn protocol_fault_codes_are_strings_on_the_wire() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|c| c["service"] == "" && c["fault"]["message"] == "Service does not exist")
+            // A POST there is read as a call naming no service (""); another verb is
+            // refused before it is read, and names none (null), as README says.
+            .filter(|c| {
+                (c["service"] == "" || c["service"].is_null())
+                    && c["fault"]["message"] == "Service does not exist"
+            })
             .count();
         (count, journal)
     };

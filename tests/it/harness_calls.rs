@@ -419,6 +419,12 @@ fn a_refused_or_ignored_filter_on_a_credential_keeps_no_key_in_the_journal() {
     assert!(!lines.contains(key), "an API key reached the file");
     // The server log shows the warning as the journal does (its first lines show the
     // seed's slcli configuration, key and all: those are no call's).
+    // Its pipes are read by threads of their own: wait for the line, then read it all.
+    assert!(
+        server.log_shows("sort '[redacted]'", Duration::from_secs(5)),
+        "{}",
+        server.log()
+    );
     let log = server.log();
     let warned: Vec<&str> = log
         .lines()
@@ -3785,8 +3791,11 @@ fn long_masks_filters_names_and_messages_are_journaled_by_their_size() {
     let elided = |bytes: usize| json!({"elided": "long text", "bytes": bytes});
     let (named, filtered, masked) = (&calls[0], &calls[1], &calls[2]);
     assert_eq!(masked["mask"], elided(100_006), "{masked}");
+    // The fault itself repeats at most 300 characters of the property's name.
     assert!(
-        masked["fault"]["message"]["elided"] == "long text",
+        masked["fault"]["message"]
+            .as_str()
+            .is_some_and(|m| m.len() < 1_000),
         "{masked}"
     );
     assert!(filtered["filter"]["elided"] == "long text", "{filtered}");
