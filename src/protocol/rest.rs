@@ -1180,7 +1180,15 @@ fn route(
                 .collect();
             let mut headers = headers;
             // An unknown implicit method (createObject…) answers 404 whatever the body.
-            if ctx.verb.reads_body() && method_def.is_some() && !is_null_get_body(ctx) {
+            let unread = unread_get_body(ctx);
+            if unread == Some(true) {
+                headers.notes.push(
+                    "the GET's body is neither JSON nor XML and was not read; send \
+                     {\"parameters\": [...]}"
+                        .to_string(),
+                );
+            }
+            if ctx.verb.reads_body() && method_def.is_some() && unread.is_none() {
                 let remaining = &params[args.len()..];
                 args.extend(body_args(ctx.body, remaining, &mut headers.notes)?);
             }
@@ -1585,11 +1593,28 @@ fn scalar_from_text(text: &str, type_name: &str) -> Value {
     }
 }
 
-/// Whether a GET's body is JSON `null`: what a helper that writes whatever it is given as
-/// JSON sends for nothing. Read as no parameters, as GET bodies went unread before and
-/// the control API reads `null`; a POST's is told the shape its body must have.
-fn is_null_get_body(ctx: &Ctx) -> bool {
-    ctx.verb == Verb::Get && serde_json::from_slice::<()>(ctx.body).is_ok()
+/// Whether a GET's body is left unread, and if so whether that is worth a word: JSON
+/// `null` (what a helper that writes whatever it is given as JSON sends for nothing)
+/// silently, text that is neither JSON nor XML (a form, `curl -X GET -d a=b`) with a
+/// warning. GET bodies went unread before (SLDN's REST article: the API ignores a GET's
+/// data) and such calls answered; only a body that may hold parameters is read. A POST's
+/// is told the shape its body must have.
+fn unread_get_body(ctx: &Ctx) -> Option<bool> {
+    if ctx.verb != Verb::Get {
+        return None;
+    }
+    let body = ctx
+        .body
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or(ctx.body);
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_none() || serde_json::from_slice::<()>(body).is_ok() {
+        return Some(false);
+    }
+    match is_utf16(body) || matches!(first, Some(b'{' | b'[' | b'<')) {
+        true => None,
+        false => Some(true),
+    }
 }
 
 /// The `parameters` of a POST, PUT or GET body, JSON or XML; an empty body has none. What else

@@ -1258,11 +1258,12 @@ fn scalar(type_name: &str, text: &str) -> Result<Value, Fault> {
     }
 }
 
-/// Text whose own `xsi:type` names a number or a boolean, as that value. Text that is not
-/// one is refused, as XML-RPC refuses `<int>abc</int>` and PHP's SoapServer, behind the
-/// real API, refuses it ("Violation of encoding rules"): taken as text, it was stored
-/// where text is declared, where the same type well formed is refused. Blank text is left
-/// as [`scalar`] reads it (PHP's SoapServer reads it as null, not as a violation).
+/// Text whose own `xsi:type` names a number or a boolean, as that value. A number that is
+/// not one is refused, as XML-RPC refuses `<int>abc</int>` and PHP's SoapServer, behind
+/// the real API, refuses it ("Violation of encoding rules"): taken as text, it was stored
+/// where text is declared, where the same type well formed is refused. Boolean text is
+/// read as PHP reads it. Blank text is left as [`scalar`] reads it (PHP's SoapServer reads
+/// it as null, not as a violation).
 fn typed_scalar(type_name: &str, text: &str, name: &str) -> Result<Value, Fault> {
     let value = scalar(type_name, text)?;
     if !matches!(value, Value::String(_)) || is_blank(text) {
@@ -1272,7 +1273,14 @@ fn typed_scalar(type_name: &str, text: &str, name: &str) -> Result<Value, Fault>
         TypeRef::Scalar(ScalarKind::Int) if crate::value::is_whole_number_text(text) => {
             ": past a 64-bit integer"
         }
-        TypeRef::Scalar(ScalarKind::Int | ScalarKind::Float | ScalarKind::Bool) => "",
+        // PHP's SoapServer (`to_zval_bool`) refuses no boolean text: `t` and `f` in any
+        // case are true and false, and other text is true unless it is `0`.
+        TypeRef::Scalar(ScalarKind::Bool) => {
+            let t = text.trim();
+            let false_ = t.eq_ignore_ascii_case("f") || t.eq_ignore_ascii_case("false") || t == "0";
+            return Ok(Value::Bool(!false_));
+        }
+        TypeRef::Scalar(ScalarKind::Int | ScalarKind::Float) => "",
         _ => return Ok(value),
     };
     Err(malformed(format!(

@@ -1075,6 +1075,18 @@ macro_rules! item_tax {
         "coalesce(CAST(i.oneTimeTaxAmount AS REAL), 0)"
     };
 }
+/// An invoice's whole: `invoiceTotalAmount`, which SLDN's `amount` is too.
+macro_rules! invoice_total {
+    () => {
+        invoice_item_sum!(concat!(
+            item_one_time!(),
+            " + ",
+            item_recurring!(),
+            " + ",
+            item_tax!()
+        ))
+    };
+}
 
 pub static COMPUTED: &[Computed] = &[
     computed(
@@ -1142,25 +1154,9 @@ pub static COMPUTED: &[Computed] = &[
     computed(
         "SoftLayer_Billing_Invoice",
         "invoiceTotalAmount",
-        invoice_item_sum!(concat!(
-            item_one_time!(),
-            " + ",
-            item_recurring!(),
-            " + ",
-            item_tax!()
-        )),
+        invoice_total!(),
     ),
-    computed(
-        "SoftLayer_Billing_Invoice",
-        "amount",
-        invoice_item_sum!(concat!(
-            item_one_time!(),
-            " + ",
-            item_recurring!(),
-            " + ",
-            item_tax!()
-        )),
-    ),
+    computed("SoftLayer_Billing_Invoice", "amount", invoice_total!()),
     // What the account owes (SLDN: "the amount of money owed to SoftLayer by the account
     // holder"): its open invoices' ending balances. A number, as getBalance has always
     // answered here, where an invoice's amounts are strings.

@@ -2527,7 +2527,6 @@ fn a_value_that_is_not_of_its_own_xsi_type_is_refused() {
         ("double", "abc"),
         ("decimal", "x"),
         ("float", "NaN"),
-        ("boolean", "maybe"),
     ] {
         let reply = add_update(
             &format!(
@@ -2590,6 +2589,45 @@ fn a_value_that_is_not_of_its_own_xsi_type_is_refused() {
     );
     reply.ret("addUpdate");
     assert_eq!(ticket_entries(&server, &DEMO, ticket), ["typed", "abc"]);
+
+    // Boolean text is read as PHP's SoapServer reads it, never refused: `f` and `F` false,
+    // `t` true, other text true unless it is `0`.
+    for (text, flag) in [
+        ("f", false),
+        ("t", true),
+        ("F", false),
+        ("maybe", true),
+        ("0", false),
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_Ticket",
+            &envelope(
+                &format!(
+                    "{}<ns1:SoftLayer_TicketInitParameters><id>{ticket}</id>\
+                     </ns1:SoftLayer_TicketInitParameters>",
+                    auth(&DEMO)
+                ),
+                &format!(
+                    "<ns1:edit><templateObject><notifyUserOnUpdateFlag xsi:type=\"xsd:boolean\">\
+                     {text}</notifyUserOnUpdateFlag></templateObject></ns1:edit>"
+                ),
+            ),
+        );
+        reply.ret("edit");
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(ticket)
+                .mask("mask[notifyUserOnUpdateFlag]"),
+        );
+        let read = reply.ok();
+        assert_eq!(
+            read.member("notifyUserOnUpdateFlag").as_bool(),
+            Some(flag),
+            "{text}"
+        );
+    }
 }
 
 /// Only `href="#id"` refers to an element of the message (SOAP 1.1 section 5.4.1); an
