@@ -2883,15 +2883,7 @@ fn journals_joined_with_cat_are_replayed_in_the_files_order() {
     std::fs::write(&file, joined).unwrap();
     let target = start(&[]);
     let (code, report) = replay(&file, &target);
-    let mut sent: Vec<J> = journal(&target, "limit=100");
-    sent.reverse();
-    let sent: Vec<String> = sent
-        .iter()
-        .map(|c| match c["args"][0]["entry"].as_str() {
-            Some(entry) => format!("{} {entry}", c["method"].as_str().unwrap()),
-            None => c["method"].as_str().unwrap().to_string(),
-        })
-        .collect();
+    let sent = sent_in_order(&target);
     assert_eq!(
         sent,
         [
@@ -3605,15 +3597,7 @@ fn saved_journals_joined_are_replayed_oldest_first_each() {
     for (file, where_b_reads_first) in [(&as_lines, "(line 6)"), (&as_document, "(item 6)")] {
         let target = start(&[]);
         let (code, report) = replay(file, &target);
-        let mut sent: Vec<J> = journal(&target, "limit=100");
-        sent.reverse();
-        let sent: Vec<String> = sent
-            .iter()
-            .map(|c| match c["args"][0]["entry"].as_str() {
-                Some(entry) => format!("{} {entry}", c["method"].as_str().unwrap()),
-                None => c["method"].as_str().unwrap().to_string(),
-            })
-            .collect();
+        let sent = sent_in_order(&target);
         assert_eq!(
             sent,
             [
@@ -3758,6 +3742,19 @@ fn method_names_with_digits_are_journaled_as_called() {
         "{message}: {:#}",
         rest[0]
     );
+}
+
+/// The calls a server was sent, oldest first, as "method" or "method entry" (an update's
+/// text): what a replay sent, in its order.
+fn sent_in_order(server: &Server) -> Vec<String> {
+    let mut sent: Vec<J> = journal(server, "limit=100");
+    sent.reverse();
+    sent.iter()
+        .map(|c| match c["args"][0]["entry"].as_str() {
+            Some(entry) => format!("{} {entry}", c["method"].as_str().unwrap()),
+            None => c["method"].as_str().unwrap().to_string(),
+        })
+        .collect()
 }
 
 /// A mask, a filter, a method name and a fault message over 64 KiB are journaled by

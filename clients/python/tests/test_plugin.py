@@ -13,6 +13,20 @@ HERE = pathlib.Path(__file__).resolve().parent
 PROJECT = HERE.parents[2]
 
 
+def _pytest(cwd, *args, env=None):
+    """pytest run as its own process in ``cwd``, as a user runs it."""
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+def _without_server_variables():
+    return {k: v for k, v in os.environ.items()
+            if k not in ("SOFTLAYER_EMULATOR_URL", "SOFTLAYER_EMULATOR_ADMIN_TOKEN")}
+
+
 def test_each_test_gets_a_fresh_account_with_a_working_client(softlayer_client, softlayer_account):
     me = softlayer_client["Account"].getObject()
     assert me["id"] == softlayer_account.id
@@ -321,18 +335,12 @@ def test_a_running_server_without_its_token_stops_pytest_once_naming_the_option(
     # Each test using the fixture failed on its own, naming only SOFTLAYER_EMULATOR_URL
     # and the token's variable, though the URL was given as an option (which had no token
     # option beside it).
-    import subprocess
-    import sys
-
     (tmp_path / "test_two.py").write_text(
         "def test_one(softlayer_emulator):\n    pass\n\n"
         "def test_two(softlayer_emulator):\n    pass\n")
     monkeypatch.delenv("SOFTLAYER_EMULATOR_ADMIN_TOKEN", raising=False)
     monkeypatch.delenv("SOFTLAYER_EMULATOR_URL", raising=False)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
-         "--softlayer-emulator-url", "http://127.0.0.1:9"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    run = _pytest(tmp_path, str(tmp_path), "--softlayer-emulator-url", "http://127.0.0.1:9")
     out = run.stdout + run.stderr
     assert run.returncode == 4, out
     assert out.count("--softlayer-emulator-admin-token") == 1, out
@@ -342,37 +350,23 @@ def test_a_running_server_without_its_token_stops_pytest_once_naming_the_option(
 def test_a_url_without_a_token_stops_only_runs_that_use_the_server(tmp_path, monkeypatch):
     # Checked as pytest started, it stopped `pytest --help` (where the token's option is
     # looked up) and every run in a CI job that exports the URL for all of them.
-    import subprocess
-    import sys
-
     (tmp_path / "test_plain.py").write_text("def test_nothing():\n    assert True\n")
     monkeypatch.delenv("SOFTLAYER_EMULATOR_ADMIN_TOKEN", raising=False)
     monkeypatch.setenv("SOFTLAYER_EMULATOR_URL", "http://127.0.0.1:9")
     for args in (["--help"], [str(tmp_path)]):
-        run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        run = _pytest(tmp_path, *args)
         assert run.returncode == 0, run.stdout + run.stderr
-    assert "--softlayer-emulator-admin-token" in subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--help"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120).stdout
+    assert "--softlayer-emulator-admin-token" in _pytest(tmp_path, "--help").stdout
 
 
 def test_a_running_server_takes_its_token_as_an_option(emulator, tmp_path):
-    import subprocess
-    import sys
-
     (tmp_path / "test_shared.py").write_text(
         "def test_accounts(softlayer_emulator):\n"
         "    assert softlayer_emulator.shared\n"
         "    softlayer_emulator.accounts()\n")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SOFTLAYER_EMULATOR_URL", "SOFTLAYER_EMULATOR_ADMIN_TOKEN")}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
-         "--softlayer-emulator-url", emulator.url,
-         "--softlayer-emulator-admin-token", emulator.admin_token],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    env = _without_server_variables()
+    run = _pytest(tmp_path, str(tmp_path), "--softlayer-emulator-url", emulator.url,
+                  "--softlayer-emulator-admin-token", emulator.admin_token, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
@@ -391,9 +385,6 @@ def test_https_proxy_in_the_environment_is_not_used_for_the_emulator(softlayer_a
 def test_a_server_address_the_server_prints_is_taken_for_its_base_url(emulator, tmp_path):
     # The API address the server prints put the control API under it: every test failed
     # with "404: Not found: /xmlrpc/v3.1/_emulator/journal".
-    import subprocess
-    import sys
-
     from softlayer_emulator import Emulator
 
     for printed in (emulator.xmlrpc_url, emulator.rest_url, emulator.url + "/soap/v3",
@@ -402,20 +393,13 @@ def test_a_server_address_the_server_prints_is_taken_for_its_base_url(emulator, 
     (tmp_path / "test_shared.py").write_text(
         "def test_accounts(softlayer_account, softlayer_client):\n"
         "    assert softlayer_client['Account'].getObject()['id'] == softlayer_account.id\n")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SOFTLAYER_EMULATOR_URL", "SOFTLAYER_EMULATOR_ADMIN_TOKEN")}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
-         "--softlayer-emulator-url", emulator.xmlrpc_url,
-         "--softlayer-emulator-admin-token", emulator.admin_token],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    env = _without_server_variables()
+    run = _pytest(tmp_path, str(tmp_path), "--softlayer-emulator-url", emulator.xmlrpc_url,
+                  "--softlayer-emulator-admin-token", emulator.admin_token, env=env)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
 def test_a_server_that_does_not_answer_is_named_without_a_urllib_traceback(emulator, tmp_path):
-    import subprocess
-    import sys
-
     from softlayer_emulator import Emulator, EmulatorUnreachable
 
     with pytest.raises(EmulatorUnreachable, match=r"at https://127\.0\.0\.1:\d+ .*plain HTTP: give http://"):
@@ -423,12 +407,9 @@ def test_a_server_that_does_not_answer_is_named_without_a_urllib_traceback(emula
     with pytest.raises(ValueError, match="not an http:// URL"):
         Emulator(emulator.url.replace("http://", ""), emulator.admin_token)
     (tmp_path / "test_shared.py").write_text("def test_accounts(softlayer_account):\n    pass\n")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SOFTLAYER_EMULATOR_URL", "SOFTLAYER_EMULATOR_ADMIN_TOKEN")}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", str(tmp_path),
-         "--softlayer-emulator-url", "http://127.0.0.1:9", "--softlayer-emulator-admin-token", "x"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    env = _without_server_variables()
+    run = _pytest(tmp_path, str(tmp_path), "--softlayer-emulator-url", "http://127.0.0.1:9",
+                  "--softlayer-emulator-admin-token", "x", env=env)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
     assert "no softlayer-ticket-server answered at http://127.0.0.1:9 (" in out, out
