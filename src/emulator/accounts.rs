@@ -520,7 +520,19 @@ pub fn create(
         let id = row.get("id").and_then(Value::as_i64).unwrap_or_default();
         row.insert("accountId".into(), Value::Int(account_id));
         default(row, "assignedUserId", Value::Int(master));
-        default(row, "title", Value::from("Test ticket"));
+        // As createStandardTicket names a ticket given no title: after its subject.
+        let subject_name = match row.get("subjectId").and_then(Value::as_i64) {
+            Some(subject) if row.get("title").is_none_or(Value::is_null) => {
+                store::get(conn, "SoftLayer_Ticket_Subject", subject)?
+                    .and_then(|s| s.get_str("name").map(str::to_string))
+            }
+            _ => None,
+        };
+        default(
+            row,
+            "title",
+            Value::from(subject_name.unwrap_or_else(|| "Test ticket".into())),
+        );
         default(row, "statusId", Value::Int(1001));
         default(row, "createDate", Value::DateTime(when.clone()));
         let created = row.get("createDate").cloned().unwrap_or(Value::Null);

@@ -220,6 +220,36 @@ fn a_documents_ticket_awaiting_the_customer_has_the_state_too() {
     }
 }
 
+/// A document's ticket without a title is named after its subject, as createStandardTicket
+/// names one (it was "Test ticket" whatever its subject).
+#[test]
+fn a_documents_untitled_ticket_is_named_after_its_subject() {
+    let server = Server::start();
+    let control = Control::new(&server);
+    let doc = json!({
+        "SoftLayer_Ticket": [
+            {"id": 1, "subjectId": 1005},
+            {"id": 2, "subjectId": 1005, "title": "Disk"},
+            {"id": 3},
+        ],
+    });
+    let account = control.ok("POST", "/_emulator/accounts", Some(&doc));
+    let (user, key) = first_user(&account);
+    let titles: Vec<String> = created_tickets(&account)
+        .into_iter()
+        .map(|id| {
+            let reply = server.xmlrpc(
+                &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                    .auth_key(&user, &key)
+                    .id(id)
+                    .mask("mask[title]"),
+            );
+            reply.ok().member("title").str().to_string()
+        })
+        .collect();
+    assert_eq!(titles, ["Hardware Issue", "Disk", "Test ticket"]);
+}
+
 /// A document's tickets take their last edit, response and close from their updates, as
 /// the API's own writes keep them: all were the ticket's createDate, so a ticket an
 /// employee answered on the 10th read as untouched since the 1st, as the customer's edit,
