@@ -391,6 +391,17 @@ pub fn check_document_fields<'a>(
             Value::Bool(b) if name == "id" || name.ends_with("Id") => Err(StoreError::Seed(
                 format!("{table_name}.{name} is an id, not {b}"),
             )),
+            // A flag is kept as a number too, but was refused as "a number", and whoever
+            // wrote `"true"` was not told to write `true`.
+            Value::String(text)
+                if numeric
+                    && text.trim().parse::<f64>().is_err()
+                    && property.is_some_and(|p| p.type_name == "boolean") =>
+            {
+                Err(StoreError::Seed(format!(
+                    "{table_name}.{name} is a boolean (true or false, or 1 or 0), not {text:?}"
+                )))
+            }
             Value::String(text) if numeric && text.trim().parse::<f64>().is_err() => Err(
                 StoreError::Seed(format!("{table_name}.{name} is a number, not {text:?}")),
             ),

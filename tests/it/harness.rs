@@ -1645,7 +1645,18 @@ fn the_control_api_refuses_what_it_would_misread() {
             &json!({"SoftLayer_User_Customer": [{"id": 5999, "accountId": 1001, "username": "typed", "daylightSavingsTimeFlag": "yes"}]}),
         ),
         400,
-        "SoftLayer_User_Customer.daylightSavingsTimeFlag is a number",
+        r#"SoftLayer_User_Customer.daylightSavingsTimeFlag is a boolean (true or false, or 1 or 0), not \"yes\""#,
+    );
+    // A flag's column keeps a number, and "true" was refused as not being one: whoever
+    // wrote it was not told to write JSON's true.
+    refused(
+        "POST",
+        "/_emulator/import",
+        Some(
+            &json!({"SoftLayer_Ticket": [{"id": 170000001, "accountId": 1001, "title": "t", "subjectId": 1005, "createDate": "2026-11-30T14:05:09-06:00", "billableFlag": "true"}]}),
+        ),
+        400,
+        r#"SoftLayer_Ticket.billableFlag is a boolean (true or false, or 1 or 0), not \"true\""#,
     );
     // A decimal in a whole-number column was kept as one: a subject of 1.5, which names
     // none and was served as a double on every transport; a priority sent as text
