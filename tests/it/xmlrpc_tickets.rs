@@ -725,6 +725,90 @@ fn edit_keeps_standard_titles_and_changes_administrative_ones() {
     assert_eq!(read.ok().member("title").str(), "Install nginx and certbot");
 }
 
+/// SLDN SoftLayer_Ticket.userEditableFlag: "Whether a user is able to update a ticket."
+/// A ticket imported with it false took every customer write; the customer's updates,
+/// edits, files and devices are refused, and the support desk still answers it.
+#[test]
+fn a_ticket_users_may_not_update_refuses_the_customers_writes() {
+    let server = Server::start();
+    let locked = 170000001;
+    let document = serde_json::json!({"SoftLayer_Ticket": [{
+        "id": locked, "accountId": 1001, "assignedUserId": 5001, "title": "Locked",
+        "statusId": STATUS_OPEN, "subjectId": 1005, "groupId": 1,
+        "createDate": "2026-10-01T09:15:00-05:00", "modifyDate": "2026-10-01T09:15:00-05:00",
+        "lastEditDate": "2026-10-01T09:15:00-05:00", "lastEditType": "USER",
+        "notifyUserOnUpdateFlag": true, "userEditableFlag": false,
+        "serverAdministrationFlag": 0, "totalUpdateCount": 0, "serviceProviderId": 1,
+        "serviceProviderResourceId": "CS170000001"
+    }]});
+    let auth = format!("Bearer {}", admin_token(&server));
+    let imported = server.post(
+        "/_emulator/import",
+        &[
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/json"),
+        ],
+        document.to_string().as_bytes(),
+    );
+    assert_eq!(imported.status, 200, "{}", imported.describe());
+    let refused = |reply: &XmlRpcReply, unable: &str| {
+        assert_fault(
+            reply,
+            "SoftLayer_Exception_Public",
+            &format!(
+                "{unable} This ticket may not be updated by its account's users \
+                 (userEditableFlag is false); please contact SoftLayer."
+            ),
+        )
+    };
+    refused(
+        &server.xmlrpc(
+            &call("addUpdate", &DEMO)
+                .id(locked)
+                .arg(xstruct(&[("entry", xstr("Let me in."))])),
+        ),
+        "Unable to add ticket update..",
+    );
+    refused(
+        &server.xmlrpc(
+            &call("edit", &DEMO)
+                .id(locked)
+                .arg(xstruct(&[("priority", xint(1))]))
+                .arg(xstr("Urgent.")),
+        ),
+        "Unable to add ticket update..",
+    );
+    refused(
+        &server.xmlrpc(&call("addAttachedFile", &DEMO).id(locked).arg(file("l.txt"))),
+        "Unable to attach file to this ticket.",
+    );
+    let reply = server.xmlrpc(
+        &call("addAttachedHardware", &DEMO)
+            .id(locked)
+            .arg(xint(8002)),
+    );
+    assert_eq!(reply.fault().code, xstr("SoftLayer_Exception_Public"));
+    assert!(
+        reply.fault().string.contains("(userEditableFlag is false)"),
+        "{}",
+        reply.exchange()
+    );
+    assert!(update_entries(&server, &DEMO, locked).is_empty());
+    let read = server.xmlrpc(
+        &call("getObject", &DEMO)
+            .id(locked)
+            .mask("mask[priority,attachedFileCount,attachedHardwareCount]"),
+    );
+    assert_eq!(read.ok().get("priority"), None, "{}", read.exchange());
+    assert_eq!(read.ok().member("attachedFileCount").int(), 0);
+    assert_eq!(read.ok().member("attachedHardwareCount").int(), 0);
+    // The support desk is SoftLayer's side: it answers as it answers any ticket.
+    reply_as(&server, locked, "sl-support-jdoe", "We are on it.", false);
+    let entries = update_entries(&server, &DEMO, locked);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].1, "We are on it.");
+}
+
 // ---------------------------------------------------------------------------
 // addUpdate
 // ---------------------------------------------------------------------------

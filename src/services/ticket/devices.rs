@@ -59,7 +59,11 @@ pub static DEDICATED_HOST: DeviceRules = DeviceRules {
 
 pub(super) fn attach(ctx: &Ctx, kind: &'static DeviceRules) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    super::updates::refuse_if_closed(&ticket, ExceptionClass::Exception, kind.unable_attach)?;
+    super::updates::refuse_if_not_updatable(
+        &ticket,
+        ExceptionClass::Exception,
+        kind.unable_attach,
+    )?;
     let device = ctx.int_arg(0)?;
     let link = attach_device(ctx, ticket.id().unwrap_or_default(), kind, device)?;
     Ok(Output::Object(link))
@@ -114,7 +118,11 @@ pub(super) fn attach_device(
 pub(super) fn detach(ctx: &Ctx, kind: &DeviceRules) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
     // As attaching is: a closed ticket's devices stay as they were when it closed.
-    super::updates::refuse_if_closed(&ticket, ExceptionClass::Exception, kind.unable_detach)?;
+    super::updates::refuse_if_not_updatable(
+        &ticket,
+        ExceptionClass::Exception,
+        kind.unable_detach,
+    )?;
     let device = ctx.int_arg(0)?.ok_or_else(|| exception(kind.detach_null))?;
     if !is_callers(ctx, kind, device)? {
         return Err(exception(kind.not_yours_detach));

@@ -145,7 +145,11 @@ const UNABLE_TO_ATTACH_FILE: &str = "Unable to attach file to this ticket.";
 
 pub(super) fn add_attached_file(ctx: &Ctx) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?;
-    super::updates::refuse_if_closed(&ticket, ExceptionClass::Exception, UNABLE_TO_ATTACH_FILE)?;
+    super::updates::refuse_if_not_updatable(
+        &ticket,
+        ExceptionClass::Exception,
+        UNABLE_TO_ATTACH_FILE,
+    )?;
     let file = read_file(ctx.args.first())?;
     let id = ticket.id().unwrap_or_default();
     let row = store_file(ctx, id, None, &file)?;

@@ -193,7 +193,13 @@ const UNABLE_TO_ADD_UPDATE: &str = "Unable to add ticket update..";
 /// failure, in its class (`SoftLayer_Exception_Public` for addUpdate's "Unable to add
 /// ticket update..", `SoftLayer_Exception` for addAttachedFile's "Unable to attach file
 /// to this ticket."), and the reason after it.
-pub(super) fn refuse_if_closed(
+///
+/// Nor does a ticket whose `userEditableFlag` is false (SLDN: "Whether a user is able to
+/// update a ticket"), an imported one: it took every customer write, so a client's
+/// handling of a locked ticket could not be tested. SLDN documents no message for it; the
+/// method's failure, as `SoftLayer_Exception_Public`, the class of a refusal whose text
+/// is for the user. These are the customer's methods; the support desk writes anyway.
+pub(super) fn refuse_if_not_updatable(
     ticket: &Row,
     class: ExceptionClass,
     unable: &str,
@@ -202,6 +208,15 @@ pub(super) fn refuse_if_closed(
         return Err(Fault::documented(
             class,
             format!("{unable} The ticket is closed; please contact SoftLayer to re-open it."),
+        ));
+    }
+    if ticket.get_i64("userEditableFlag") == Some(0) {
+        return Err(Fault::documented(
+            ExceptionClass::Public,
+            format!(
+                "{unable} This ticket may not be updated by its account's users \
+                 (userEditableFlag is false); please contact SoftLayer."
+            ),
         ));
     }
     Ok(())
@@ -221,7 +236,7 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
                 format!("{UNABLE_TO_ADD_UPDATE} Please provide ticket update contents."),
             )
         })?;
-    refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
+    refuse_if_not_updatable(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     let id = ticket.id().unwrap_or_default();
     let ids = append_updates(ctx, id, Some(&ticket.values), &entry, &now())?;
     outbox::ticket_row_event(
@@ -263,7 +278,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let files = files::files_arg(ctx, 2)?;
     files::check_count(&files, MAX_UPDATE_FILES)?;
     let administrative = ticket.get_i64("serverAdministrationFlag").unwrap_or(0) != 0;
-    refuse_if_closed(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
+    refuse_if_not_updatable(&ticket, ExceptionClass::Public, UNABLE_TO_ADD_UPDATE)?;
     // The Ruby client's `ticket.update(body)` sends the whole ticket back: its own
     // subjectId again is no change of subject, and keeps the title it has.
     let same_subject =
