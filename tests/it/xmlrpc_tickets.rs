@@ -725,6 +725,158 @@ fn edit_keeps_standard_titles_and_changes_administrative_ones() {
     assert_eq!(read.ok().member("title").str(), "Install nginx and certbot");
 }
 
+/// SLDN edit: "You may either edit a ticket itself"; only a standard ticket's title, the
+/// status, `userEditableFlag` and `accountId` are not the customer's. An administrative
+/// ticket's subject and any ticket's location were dropped without a word, a subject or
+/// location that does not exist included.
+#[test]
+fn edit_takes_an_administrative_subject_and_a_location_checked_as_create_checks_them() {
+    let server = Server::start();
+    let created = server.xmlrpc(
+        &call("createAdministrativeTicket", &DEMO)
+            .arg(xstruct(&[
+                ("title", xstr("Install nginx")),
+                ("subjectId", xint(1005)),
+            ]))
+            .arg(xstr("please")),
+    );
+    let admin = created.ok().member("id").int();
+    let reply = server.xmlrpc(
+        &call("edit", &DEMO)
+            .id(admin)
+            .arg(xstruct(&[("subjectId", xint(4242))]))
+            .arg(xstr("more")),
+    );
+    assert_not_found(&reply, 4242);
+    let reply = server.xmlrpc(
+        &call("edit", &DEMO)
+            .id(admin)
+            .arg(xstruct(&[("subjectId", xint(1004))])),
+    );
+    let edited = reply.ok();
+    assert_eq!(
+        edited.member("subjectId").int(),
+        1004,
+        "{}",
+        reply.exchange()
+    );
+    // The group follows the subject, as at creation; the title stays the customer's.
+    assert_eq!(
+        edited.member("groupId").int(),
+        seed_row("SoftLayer_Ticket_Subject", 1004)["groupId"]
+            .as_i64()
+            .unwrap()
+    );
+    assert_eq!(edited.member("title").str(), "Install nginx");
+    assert_eq!(reply.http.header("X-SoftLayer-Emulator-Warning"), None);
+
+    let standard = create_standard_ticket(&server, &DEMO, 1005, "", "It clicks.");
+    for id in [standard, admin] {
+        let reply = server.xmlrpc(
+            &call("edit", &DEMO)
+                .id(id)
+                .arg(xstruct(&[("locationId", xint(1))]))
+                .arg(xstr("in the other data centre")),
+        );
+        assert_not_found(&reply, 1);
+        let reply = server.xmlrpc(
+            &call("edit", &DEMO)
+                .id(id)
+                .arg(xstruct(&[("locationId", xint(449494))])),
+        );
+        assert_eq!(
+            reply.ok().member("locationId").int(),
+            449494,
+            "{}",
+            reply.exchange()
+        );
+        let read = server.xmlrpc(
+            &call("getObject", &DEMO)
+                .id(id)
+                .mask("mask[locationId,location[id]]"),
+        );
+        assert_eq!(read.ok().member("location").member("id").int(), 449494);
+    }
+    // The ticket's own location sent back is no change, and so nothing to edit.
+    let reply = server.xmlrpc(
+        &call("edit", &DEMO)
+            .id(standard)
+            .arg(xstruct(&[("locationId", xint(449494))])),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "Please provide ticket update contents.",
+    );
+}
+
+/// SLDN createStandardTicket: "Support tickets may only be created in the open state".
+/// A status or group in the template is ignored, as edit ignores them, and named in the
+/// warning header as edit names them (the create methods said nothing).
+#[test]
+fn create_names_the_status_and_group_it_ignores() {
+    let server = Server::start();
+    let subject_group = seed_row("SoftLayer_Ticket_Subject", 1001)["groupId"]
+        .as_i64()
+        .unwrap();
+    let reply = server.xmlrpc(
+        &call("createStandardTicket", &DEMO)
+            .arg(xstruct(&[
+                ("subjectId", xint(1001)),
+                ("statusId", xint(STATUS_CLOSED)),
+                ("groupId", xint(subject_group + 1)),
+            ]))
+            .arg(xstr("Opened closed, please.")),
+    );
+    assert_eq!(reply.ok().member("statusId").int(), STATUS_OPEN);
+    assert_eq!(reply.ok().member("groupId").int(), subject_group);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some(
+            format!(
+                "createStandardTicket: statusId 1002 ignored: a new ticket is open; \
+                 createStandardTicket: groupId {} ignored: a ticket's group follows its subject",
+                subject_group + 1
+            )
+            .as_str()
+        ),
+        "{}",
+        reply.exchange()
+    );
+    let reply = server.xmlrpc(
+        &call("createAdministrativeTicket", &DEMO)
+            .arg(xstruct(&[
+                ("title", xstr("Install nginx")),
+                ("statusId", xstr("1002")),
+            ]))
+            .arg(xstr("please")),
+    );
+    assert_eq!(reply.ok().member("statusId").int(), STATUS_OPEN);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some("createAdministrativeTicket: statusId 1002 ignored: a new ticket is open"),
+        "{}",
+        reply.exchange()
+    );
+    // What the ticket gets anyway is no change, and no warning.
+    let reply = server.xmlrpc(
+        &call("createStandardTicket", &DEMO)
+            .arg(xstruct(&[
+                ("subjectId", xint(1001)),
+                ("statusId", xint(STATUS_OPEN)),
+                ("groupId", xint(subject_group)),
+            ]))
+            .arg(xstr("As it comes.")),
+    );
+    assert_eq!(reply.ok().member("statusId").int(), STATUS_OPEN);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        reply.exchange()
+    );
+}
+
 /// SLDN SoftLayer_Ticket.userEditableFlag: "Whether a user is able to update a ticket."
 /// A ticket imported with it false took every customer write; the customer's updates,
 /// edits, files and devices are refused, and the support desk still answers it.

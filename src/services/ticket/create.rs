@@ -25,6 +25,8 @@ struct NewTicket {
 /// The arguments the standard and administrative create methods share, in SLDN order.
 struct CreateArgs {
     template: TicketTemplate,
+    /// The template as sent, for the members [`TicketTemplate`] does not read.
+    raw_template: Option<serde_json::Value>,
     contents: Option<String>,
     attachment_id: Option<i64>,
     root_password: Option<String>,
@@ -35,6 +37,7 @@ struct CreateArgs {
 fn create_args(ctx: &Ctx) -> Result<CreateArgs, Fault> {
     Ok(CreateArgs {
         template: ctx.arg(0)?.unwrap_or_default(),
+        raw_template: ctx.arg(0)?,
         contents: ctx.arg(1)?,
         attachment_id: ctx.int_arg(2)?,
         root_password: ctx.arg::<String>(3)?.filter(|p| !p.is_empty()),
@@ -167,18 +170,34 @@ fn create(
         files: args.files,
         device,
     };
-    open(ctx, ticket)
+    let created = open(ctx, ticket)?;
+    if let Output::Object(row) = &created {
+        let method = if administrative {
+            "createAdministrativeTicket"
+        } else {
+            "createStandardTicket"
+        };
+        // SLDN: "Support tickets may only be created in the open state".
+        warn_unsettable(
+            ctx,
+            method,
+            args.raw_template.as_ref(),
+            "a new ticket is open",
+            |property| row.get_i64(property),
+        );
+    }
+    Ok(created)
 }
 
 /// A location the ticket may name: one that is there. Stored unchecked, a ticket had no
 /// `location` behind its `locationId`, and its account's export could not be loaded.
-fn location(ctx: &Ctx, id: i64) -> Result<i64, Fault> {
+pub(super) fn location(ctx: &Ctx, id: i64) -> Result<i64, Fault> {
     store::get(ctx.conn, "SoftLayer_Location", id)?
         .map(|_| id)
         .ok_or_else(|| Fault::not_found(id))
 }
 
-fn subject_row(ctx: &Ctx, id: i64) -> Result<Row, Fault> {
+pub(super) fn subject_row(ctx: &Ctx, id: i64) -> Result<Row, Fault> {
     store::get(ctx.conn, "SoftLayer_Ticket_Subject", id)?.ok_or_else(|| Fault::not_found(id))
 }
 

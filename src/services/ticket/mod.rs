@@ -100,6 +100,32 @@ pub(super) struct TicketTemplate {
     location_id: Option<i64>,
 }
 
+/// Names in the warning header a `statusId` or `groupId` the template of `method` sent
+/// that the ticket does not have after the call (`after`): neither is the customer's to
+/// set (the status is the support desk's, the group follows the subject), and each was
+/// dropped without a word. `status_why` says why the status was not taken.
+pub(super) fn warn_unsettable(
+    ctx: &Ctx,
+    method: &str,
+    raw_template: Option<&serde_json::Value>,
+    status_why: &str,
+    after: impl Fn(&str) -> Option<i64>,
+) {
+    for (property, why) in [
+        ("statusId", status_why),
+        ("groupId", "a ticket's group follows its subject"),
+    ] {
+        let sent = match raw_template.and_then(|t| t.get(property)) {
+            None | Some(serde_json::Value::Null) => continue,
+            Some(serde_json::Value::String(text)) => text.trim().to_string(),
+            Some(other) => other.to_string(),
+        };
+        if sent.parse::<i64>().ok() != after(property) {
+            ctx.warn(&format!("{method}: {property} {sent} ignored: {why}"));
+        }
+    }
+}
+
 /// `SoftLayer_Ticket_Update` as addUpdate takes it.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct UpdateTemplate {

@@ -286,25 +286,30 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     let mut changes = Struct::new();
     // A nil, blank or empty subjectId is none given: Axis 1 stubs send every member they
     // were not set as xsi:nil, and edit was refused as a create without a subject. A 0 is
-    // one given, and refused as SLDN's edit page says.
-    if !administrative
-        && !same_subject
-        && let Some(subject_id) = template.subject_id
+    // one given, and refused as SLDN's edit page says, on a standard ticket; an
+    // administrative one needs no subject (createAdministrativeTicket reads 0 as none).
+    if !same_subject
+        && let Some(subject_id) = template
+            .subject_id
+            .filter(|id| !(administrative && *id == 0))
     {
         if subject_id == 0 {
             return Err(exception(
                 "Please provide a subject when creating a standard support ticket.",
             ));
         }
-        let subject = store::get(ctx.conn, "SoftLayer_Ticket_Subject", subject_id)?
-            .ok_or_else(|| Fault::not_found(subject_id))?;
+        // An administrative ticket's subject was dropped without a word, a bogus one
+        // included; it is checked and taken as createAdministrativeTicket takes it.
+        let subject = create::subject_row(ctx, subject_id)?;
         changes.insert("subjectId".into(), Value::Int(subject_id));
         // A standard ticket's title is its subject's name, and follows a new subject; a
         // title given at creation (slcli's --title) is the customer's and stays: the edit
         // named no title.
         // Asked for by name (the new subject's, the standard title), it is taken too.
+        // An administrative ticket's title is always the customer's own.
         let asked = template.title.as_deref().map(str::trim);
-        if let Some(name) = subject.get_str("name")
+        if !administrative
+            && let Some(name) = subject.get_str("name")
             && (asked == Some(name) || title_follows_subject(ctx, &ticket)?)
         {
             changes.insert("title".into(), Value::from(name));
@@ -312,6 +317,18 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         if let Some(g) = subject.get_i64("groupId") {
             changes.insert("groupId".into(), Value::Int(g));
         }
+    }
+    // A location is set at creation (createStandardTicket's template) and is the ticket's
+    // own, so edit takes a new one, checked as create checks it; it was dropped without a
+    // word. The ticket's own sent back, or a 0 (value-type stubs' unset int), is no change.
+    if let Some(location_id) = template
+        .location_id
+        .filter(|id| *id != 0 && Some(*id) != ticket.get_i64("locationId"))
+    {
+        changes.insert(
+            "locationId".into(),
+            Value::Int(create::location(ctx, location_id)?),
+        );
     }
     match template.title.filter(|t| !t.trim().is_empty()) {
         Some(title) if administrative => {
@@ -331,26 +348,20 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     }
     // SLDN: "you may not close a ticket using this method"; a ticket's group follows its
     // subject. Both were dropped without a word, so a script that closed tickets by edit
-    // saw `true`. Sent back unchanged (a client's whole ticket) they are no change.
-    for (property, why) in [
-        ("statusId", "edit does not change a ticket's status"),
-        ("groupId", "a ticket's group follows its subject"),
-    ] {
-        let sent = raw_template.as_ref().and_then(|t| t.get(property));
-        let sent = match sent {
-            None | Some(serde_json::Value::Null) => continue,
-            Some(serde_json::Value::String(text)) => text.trim().to_string(),
-            Some(other) => other.to_string(),
-        };
-        // Against what the edit leaves: a new subject brings its own group.
-        let after = changes
-            .get(property)
-            .and_then(Value::as_i64)
-            .or_else(|| ticket.get_i64(property));
-        if sent.parse::<i64>().ok() != after {
-            ctx.warn(&format!("edit: {property} {sent} ignored: {why}"));
-        }
-    }
+    // saw `true`. Sent back unchanged (a client's whole ticket) they are no change;
+    // beside a new subject, the group is the one that subject brings.
+    warn_unsettable(
+        ctx,
+        "edit",
+        raw_template.as_ref(),
+        "edit does not change a ticket's status",
+        |property| {
+            changes
+                .get(property)
+                .and_then(Value::as_i64)
+                .or_else(|| ticket.get_i64(property))
+        },
+    );
     if template.assigned_user_id.is_some() {
         changes.insert(
             "assignedUserId".into(),
