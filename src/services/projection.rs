@@ -403,9 +403,10 @@ fn validate_at(type_name: &str, mask: &ObjectMask, depth: usize) -> Result<(), F
                 quoted_name(&p.name)
             )));
         }
-        // Only objects have properties to mask: `title[foo]` names nothing.
-        let is_object =
-            def.kind == PropertyKind::Relational && def.type_name.starts_with("SoftLayer_");
+        // Only objects have properties to mask: `title[foo]` names nothing. A local
+        // property may be an object too (a user's `authenticationToken`), masked as its
+        // type says, or as anything where the reference does not describe its type.
+        let is_object = def.kind != PropertyKind::Count && def.type_name.starts_with("SoftLayer_");
         if !is_object {
             if let Some(child) = p.children.properties.first() {
                 return Err(Fault::bad_mask(format!(

@@ -1194,3 +1194,84 @@ fn an_updates_editor_is_the_type_its_update_names() {
         reply.exchange()
     );
 }
+
+/// Session 69's sweep (h2 F1): a local property SLDN types as an object (a user's
+/// `authenticationToken`, a guest's `supplementalCreateObjectOptions`) with a sub-mask was
+/// refused as "not an object" while naming its object type ("Property 'hash' not valid
+/// for 'SoftLayer_Container_User_Authentication_Token' (… is not an object)"), and without
+/// one answered nothing without a word. Its sub-mask is read by its type (where the
+/// reference describes it), and the property is data the emulator does not keep: left
+/// out, and said so.
+#[test]
+fn a_local_property_typed_as_an_object_takes_a_sub_mask() {
+    let server = Server::start();
+    let token_left_out = "mask property 'authenticationToken' of SoftLayer_User_Customer is data the emulator \
+         does not keep: left out";
+    for mask in [
+        "mask[id,authenticationToken[hash,userId]]",
+        "mask[id,authenticationToken[user[id]]]",
+        "mask[id,authenticationToken]",
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+                .auth(&DEMO)
+                .id(5001)
+                .mask(mask),
+        );
+        assert_eq!(
+            members(reply.ok()).keys().collect::<Vec<_>>(),
+            ["id"],
+            "{mask}"
+        );
+        assert_eq!(
+            reply.http.header("X-SoftLayer-Emulator-Warning"),
+            Some(token_left_out),
+            "{}",
+            reply.exchange()
+        );
+    }
+    let response = rest_get_as(
+        &server,
+        &DEMO,
+        "/rest/v3.1/SoftLayer_User_Customer/5001.json\
+         ?objectMask=mask%5BauthenticationToken%5Bhash%2CuserId%5D%5D",
+    );
+    assert_eq!(response.status, 200, "{}", response.describe());
+    assert_eq!(
+        response.header("X-SoftLayer-Emulator-Warning"),
+        Some(token_left_out)
+    );
+    // What its type does not have is still refused, by its type.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getObject")
+            .auth(&DEMO)
+            .id(5001)
+            .mask("mask[authenticationToken[foo]]"),
+    );
+    assert_eq!(
+        reply.fault().string,
+        "Property 'foo' not valid for 'SoftLayer_Container_User_Authentication_Token'.",
+        "{}",
+        reply.exchange()
+    );
+    // A type the reference does not describe: any sub-mask, left out alike.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getVirtualGuests")
+            .auth(&DEMO)
+            .mask("mask[id,supplementalCreateObjectOptions[bootMode]]"),
+    );
+    let guests = reply.ok().array();
+    assert!(!guests.is_empty());
+    for guest in guests {
+        assert_eq!(members(guest).keys().collect::<Vec<_>>(), ["id"]);
+    }
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        Some(
+            "mask property 'supplementalCreateObjectOptions' of SoftLayer_Virtual_Guest is \
+             data the emulator does not keep: left out"
+        ),
+        "{}",
+        reply.exchange()
+    );
+}
