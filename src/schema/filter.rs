@@ -45,7 +45,9 @@
 //! ASC/DESC) is ignored, as SLDN's filter article warns the API does ("the API tends to just
 //! ignore the filter and return the normal results"); [`ObjectFilter::ignored`] says which,
 //! so that the server can log it and tell the developer in a response header. It names an
-//! option the operation taken does not read too (a `sort` beside a search).
+//! option the operation taken does not read too (a `sort` beside a search), a member beside
+//! an `operation` other than `options`, and an equality of a number or a flag with text that
+//! is none (`priority` equal to `isNull`), which is kept: no value equals it.
 //!
 //! A filter too big to run is a fault as well: more than [`MAX_FILTER_VALUES`] values in all (each is
 //! a bound SQL parameter, and SQLite refuses statements with more than 32,766), more
@@ -433,7 +435,10 @@ impl Walker<'_> {
         }
         match prop.kind {
             PropertyKind::Local | PropertyKind::Count => match child.get("operation") {
-                Some(op) => self.leaf_or_ignore(prop, op, child.get("options"))?,
+                Some(op) => {
+                    self.leaf_or_ignore(prop, op, child.get("options"))?;
+                    self.note_unread_members(child);
+                }
                 None if child.as_struct().is_some_and(|m| !m.is_empty()) => {
                     self.note("a local property's filter needs an 'operation'")
                 }
@@ -478,6 +483,7 @@ impl Walker<'_> {
                     } else {
                         self.leaf_or_ignore(prop, op, child.get("options"))?;
                     }
+                    self.note_unread_members(child);
                 } else if child.as_struct().is_some_and(|m| !m.is_empty()) {
                     // `permissions.keyName`, `billingItem.orderItem.order.userRecordId`:
                     // a type the reference does not describe, whose data the emulator
@@ -553,6 +559,7 @@ impl Walker<'_> {
                             type_ref: crate::schema::types::TypeRef::parse("string"),
                         };
                         w.leaf_or_ignore(&prop, op, child.get("options"))?;
+                        w.note_unread_members(child);
                     }
                     None => w.walk_undescribed(child, depth + 1)?,
                 }
@@ -561,6 +568,22 @@ impl Walker<'_> {
             })?;
         }
         Ok(())
+    }
+
+    /// Notes the members of a property's filter beside its `operation` other than
+    /// `options`: an `option` (for `options`) left an orderBy ascending, and a property
+    /// under a local one (`title.lenght`) filtered nothing, without a word.
+    fn note_unread_members(&mut self, child: &Value) {
+        let Some(members) = child.as_struct() else {
+            return;
+        };
+        for name in members.keys() {
+            if name != "operation" && name != "options" {
+                self.path.push(name.clone());
+                self.note("beside an 'operation' only 'options' is read");
+                self.path.pop();
+            }
+        }
     }
 
     /// Notes the branch at the current path as left out, and `why`.
@@ -840,7 +863,48 @@ impl Walker<'_> {
             }
             _ => p.literal_operation(text)?,
         };
+        self.note_never_equal(prop, text, &operation);
         Ok(self.push(operation)?)
+    }
+
+    /// Notes a comparison with a value no number or flag equals: `priority` equal to
+    /// `isNull` (the spelling people guess for `is null`) or in `["> 2"]` matched nothing
+    /// without a word, where `> abc` is said to be ignored.
+    fn note_never_equal(&mut self, prop: &PropertyDef, text: &str, operation: &Operation) {
+        use super::types::{Scalar, TypeRef};
+        let kind = match TypeRef::parse(&prop.type_name) {
+            TypeRef::Scalar(Scalar::Int | Scalar::Float) => "a number",
+            TypeRef::Scalar(Scalar::Bool) => "true or false",
+            _ => return,
+        };
+        let Some(value) = never_equal(operation) else {
+            return;
+        };
+        if self.counted_only() {
+            return;
+        }
+        let shown = match value {
+            Value::String(s) => format!("'{}'", s.trim_ascii()),
+            other => describe(other),
+        };
+        let spelt: String = value
+            .as_str()
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_alphabetic)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let hint = match spelt.as_str() {
+            "null" | "isnull" | "notnull" | "isnotnull" => {
+                " (a missing value is \"is null\", a present one \"not null\")"
+            }
+            _ => "",
+        };
+        let (at, name) = (self.path.join("."), &prop.name);
+        self.out.ignored.push(format!(
+            "'{text}' on {at}: {shown} is not {kind}, which {name} is, so no {name} \
+             equals it{hint}"
+        ));
     }
 
     fn push(&mut self, operation: Operation) -> Result<(), Fault> {
@@ -853,6 +917,24 @@ impl Walker<'_> {
             operation,
         });
         Ok(())
+    }
+}
+
+/// The first value an equality (a bare value, `!=`, `in`, `not in`, in `or` and `and`
+/// too) compares with that is not of the property's scalar type: text left as text by
+/// [`Prop::typed_value`], or a list or an object.
+fn never_equal(operation: &Operation) -> Option<&Value> {
+    fn untyped(operand: &Operand) -> Option<&Value> {
+        match operand {
+            Operand::Value(v @ (Value::String(_) | Value::Array(_) | Value::Struct(_))) => Some(v),
+            _ => None,
+        }
+    }
+    match operation {
+        Operation::Compare(Comparison::Equal | Comparison::NotEqual, operand) => untyped(operand),
+        Operation::In(items, _) => items.iter().find_map(untyped),
+        Operation::Any(ops) | Operation::All(ops) => ops.iter().find_map(never_equal),
+        _ => None,
     }
 }
 

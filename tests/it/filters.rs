@@ -2407,3 +2407,141 @@ fn a_filter_is_read_alike_on_xmlrpc_and_rest() {
         assert!(warning.contains(says), "{warning:?} should say {says:?}");
     }
 }
+
+/// The warning header of a reply, or "" when it has none.
+fn warning_of(reply: &XmlRpcReply) -> String {
+    reply
+        .http
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Session 69's sweep (h1 F1): what stands beside an `operation` other than its `options`
+/// went unsaid: an `option` (for `options`) left an orderBy ascending, a property under a
+/// local one (`title.lenght`) or any stray member filtered nothing, and no warning named
+/// them, while a misspelt option name was named.
+#[test]
+fn members_beside_an_operation_that_are_not_read_are_named() {
+    let server = Server::start();
+    let ascending = match xmlrpc_tickets(&server, &json!({}), None) {
+        Answer::Tickets(ids, _) => ids,
+        other => panic!("{other:?}"),
+    };
+    for (filter, says) in [
+        (
+            json!({"id": {"operation": "orderBy",
+                "option": [{"name": "sort", "value": ["DESC"]}]}}),
+            "object filter: id.option ignored: beside an 'operation' only 'options' is read",
+        ),
+        (
+            json!({"title": {"operation": "!= x", "lenght": {"operation": 5}}}),
+            "object filter: title.lenght ignored: beside an 'operation' only 'options' is read",
+        ),
+        (
+            json!({"status": {"name": {"operation": "!= x", "foo": 1}}}),
+            "object filter: status.name.foo ignored: beside an 'operation' only 'options' is read",
+        ),
+    ] {
+        let filter = json!({ "tickets": filter });
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(to_xval(&filter)),
+        );
+        assert_eq!(ids_of(reply.ok()), ascending, "{filter}");
+        assert!(
+            warning_of(&reply).contains(says),
+            "{filter}\n{}",
+            reply.exchange()
+        );
+        // REST alike.
+        let path = format!(
+            "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D&objectFilter={}",
+            percent_encode(&filter.to_string())
+        );
+        let response = rest_get_as(&server, &DEMO, &path);
+        let warning = response.header("X-SoftLayer-Emulator-Warning");
+        assert!(
+            warning.is_some_and(|w| w.contains(says)),
+            "{}",
+            response.describe()
+        );
+    }
+    // What is read is not named.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+            .auth(&DEMO)
+            .mask("mask[id]")
+            .filter(to_xval(&json!({"tickets": {"id": order_by("DESC", 0)}}))),
+    );
+    assert_eq!(warning_of(&reply), "", "{}", reply.exchange());
+}
+
+/// Session 69's sweep (h1 F3): text that is not a number, compared for equality (or in an
+/// `in` list) with a number, matched nothing without a word, where `> abc` is said to be
+/// ignored; `isNull`, the spelling people guess for `is null`, gave an empty list and no
+/// hint. Still nothing matches (no number equals the text), and the header says why.
+#[test]
+fn equality_with_text_on_a_number_is_named() {
+    let server = Server::start();
+    let hint = "(a missing value is \"is null\", a present one \"not null\")";
+    for (operation, says) in [
+        (
+            json!({"operation": "isNull"}),
+            format!(
+                "object filter: 'isNull' on priority: 'isNull' is not a number, which \
+                 priority is, so no priority equals it {hint}"
+            ),
+        ),
+        (
+            json!({"operation": "not_null"}),
+            format!(
+                "'not_null' is not a number, which priority is, so no priority equals it {hint}"
+            ),
+        ),
+        (
+            json!({"operation": "abc"}),
+            "object filter: 'abc' on priority: 'abc' is not a number, which priority is, so no \
+             priority equals it"
+                .to_string(),
+        ),
+        (
+            json!({"operation": "in", "options": [{"name": "data", "value": [1, "> 2"]}]}),
+            "object filter: 'in' on priority: '> 2' is not a number, which priority is, so no \
+             priority equals it"
+                .to_string(),
+        ),
+    ] {
+        let filter = json!({"tickets": {"priority": operation}});
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id,priority]")
+                .filter(to_xval(&filter)),
+        );
+        let list = reply.ok();
+        assert!(
+            list.array().iter().all(|t| t.member("priority").int() == 1),
+            "{filter}: {list:?}"
+        );
+        let warning = warning_of(&reply);
+        assert!(
+            warning.contains(&says),
+            "{filter}\n{warning:?} should say {says:?}"
+        );
+    }
+    // A number as text, and `is null` itself, are read without a word.
+    for operation in ["2", " 3 ", "is null", "not null"] {
+        let filter = json!({"tickets": {"priority": {"operation": operation}}});
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .filter(to_xval(&filter)),
+        );
+        reply.ok();
+        assert_eq!(warning_of(&reply), "", "{filter}\n{}", reply.exchange());
+    }
+}
