@@ -58,6 +58,9 @@ pub struct Ctx<'a> {
     /// The init parameter as an id, when the method takes one.
     pub init_id: Option<i64>,
     pub filter: Option<&'a Value>,
+    /// Whether a list of the call read `filter` ([`Ctx::list_filter`]): one nothing read
+    /// (a getObject's, where only a filteredMask applies one) is said to be ignored.
+    pub filter_read: std::cell::Cell<bool>,
     /// The caller's time zone: dates in and out are in it (SLDN's date article).
     pub zone: crate::time::Zone,
     /// Object-filter operations ignored so far, for the reply's warning header.
@@ -99,6 +102,7 @@ impl Ctx<'_> {
         type_name: &str,
         branch: Option<&str>,
     ) -> Result<Option<ObjectFilter>, Fault> {
+        self.filter_read.set(true);
         let node = match (self.filter, branch) {
             (Some(root), Some(b)) => {
                 self.warn_other_roots(root, b);
@@ -196,6 +200,47 @@ impl Ctx<'_> {
     /// Tells the developer something about the call without failing it ([`add_warning`]).
     pub fn warn(&self, text: &str) {
         add_warning(&mut self.warnings.borrow_mut(), self.call, text);
+    }
+}
+
+/// Names what a call's object filter asked that its method did not read: the whole filter,
+/// or under a `filteredMask`, which applies it to the lists the mask names, its conditions
+/// and orders on the object itself. A getObject's filter (`title` not matching, a misspelt
+/// `stauts`, even an operation the language does not have) answered the object as if there
+/// were none, without a word, and a plain `mask[updates]` left its `updates` unfiltered.
+fn warn_unapplied_filter(ctx: &Ctx, returns: &str, read: Option<&ObjectFilter>) {
+    let given = match ctx.filter {
+        None | Some(Value::Null) => false,
+        Some(Value::Struct(members)) => !members.is_empty(),
+        Some(_) => true,
+    };
+    if !given {
+        return;
+    }
+    let (service, method) = (&ctx.call.service, &ctx.call.method);
+    let why = if ctx.method.returns.ends_with("[]") {
+        format!("{service}::{method} does not filter the list it answers")
+    } else if !returns.starts_with("SoftLayer_") {
+        format!("{service}::{method} answers no list")
+    } else if read.is_some() {
+        format!(
+            "{service}::{method} answers one object, not a list, and a filteredMask \
+             filters only the lists it names"
+        )
+    } else {
+        format!(
+            "{service}::{method} answers one object, not a list; a filteredMask applies \
+             the filter to the lists the mask names"
+        )
+    };
+    let Some(read) = read else {
+        ctx.warn(&format!("object filter ignored: {why}"));
+        return;
+    };
+    let on_the_object = read.conditions.iter().map(|c| &c.path);
+    let on_the_object = on_the_object.chain(read.order.iter().map(|o| &o.path));
+    for path in on_the_object.filter(|path| path.len() == 1) {
+        ctx.warn(&format!("object filter: {} ignored: {why}", path[0]));
     }
 }
 
@@ -806,6 +851,7 @@ fn dispatch_in(
             method,
             init_id,
             filter: call.headers.filter.as_ref(),
+            filter_read: Default::default(),
             zone,
             warnings: std::cell::RefCell::new(warnings),
             mask,
@@ -833,7 +879,13 @@ fn dispatch_in(
                         .with_mask(shared_mask.clone().ok().flatten()),
                 ),
             };
-            let (value, total) = match (entry.handler)(&ctx)? {
+            // Read again by the handler if it answers a list it filters.
+            ctx.filter_read.set(false);
+            let output = (entry.handler)(&ctx)?;
+            if !ctx.filter_read.get() {
+                warn_unapplied_filter(&ctx, returns, items_filter.as_ref());
+            }
+            let (value, total) = match output {
                 Output::Object(row) => (projector.project(&row)?, None),
                 Output::MaybeObject(None) => (Value::Null, None),
                 Output::MaybeObject(Some(row)) => (projector.project(&row)?, None),

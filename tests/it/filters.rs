@@ -2545,3 +2545,90 @@ fn equality_with_text_on_a_number_is_named() {
         assert_eq!(warning_of(&reply), "", "{filter}\n{}", reply.exchange());
     }
 }
+
+/// Session 69's sweep (h1 F2): a single object's method never read its object filter, so a
+/// getObject's filter (`title` not matching, a misspelt `stauts`, even `=Apple`, a fault
+/// on getTickets) answered the object as if there were none, and a plain `mask[updates]`
+/// left the updates unfiltered, all without a word. It is still not applied (the call is
+/// not refused: clients send filters along), and the header says so and what does apply
+/// one; under a filteredMask, the conditions on the object itself are named.
+#[test]
+fn a_filter_a_single_object_method_does_not_apply_is_named() {
+    let server = Server::start();
+    let not_applied = "object filter ignored: SoftLayer_Ticket::getObject answers one object, \
+                       not a list; a filteredMask applies the filter to the lists the mask names";
+    for filter in [
+        json!({"title": {"operation": "no such title"}}),
+        json!({"stauts": {"name": {"operation": "x"}}}),
+        json!({"title": {"operation": "=Apple"}}),
+        json!({"updates": {"entry": {"operation": "no such entry"}}}),
+    ] {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+                .auth(&DEMO)
+                .id(160000001)
+                .mask("mask[id,updates[id]]")
+                .filter(to_xval(&filter)),
+        );
+        let ticket = reply.ok();
+        assert_eq!(ticket.member("id").int(), 160000001);
+        assert_eq!(ticket.member("updates").array().len(), 3, "{filter}");
+        assert!(
+            warning_of(&reply).contains(not_applied),
+            "{filter}\n{}",
+            reply.exchange()
+        );
+    }
+    // REST, and the account's getObject alike.
+    let path = format!(
+        "/rest/v3.1/SoftLayer_Account/getObject.json?objectMask=mask%5Bid%5D&objectFilter={}",
+        percent_encode(&json!({"tickets": {"id": {"operation": 1}}}).to_string())
+    );
+    let response = rest_get_as(&server, &DEMO, &path);
+    assert_eq!(response.status, 200, "{}", response.describe());
+    assert_eq!(
+        response.header("X-SoftLayer-Emulator-Warning"),
+        Some(
+            "object filter ignored: SoftLayer_Account::getObject answers one object, not a \
+             list; a filteredMask applies the filter to the lists the mask names"
+        ),
+        "{}",
+        response.describe()
+    );
+    // Under a filteredMask, what is on the ticket itself is named; what is on its updates
+    // applies.
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .auth(&DEMO)
+            .id(160000001)
+            .mask("filteredMask[id,updates[id]]")
+            .filter(to_xval(&json!({
+                "title": {"operation": "no such title"},
+                "updates": {"id": order_by("DESC", 0)}}))),
+    );
+    let updates = ids_in_order(reply.ok().member("updates"));
+    let mut descending = updates.clone();
+    descending.sort_by(|a, b| b.cmp(a));
+    assert!(updates.len() == 3 && updates == descending, "{updates:?}");
+    assert_eq!(
+        warning_of(&reply),
+        "object filter: title ignored: SoftLayer_Ticket::getObject answers one object, not a \
+         list, and a filteredMask filters only the lists it names",
+        "{}",
+        reply.exchange()
+    );
+    // A filter that applies whole is not named.
+    for call in [
+        XmlRpcCall::new("SoftLayer_Ticket", "getObject")
+            .id(160000001)
+            .mask("filteredMask[id,updates[id]]")
+            .filter(to_xval(&json!({"updates": {"id": order_by("DESC", 0)}}))),
+        XmlRpcCall::new("SoftLayer_Ticket", "getUpdates")
+            .id(160000001)
+            .filter(to_xval(&json!({"updates": {"id": order_by("DESC", 0)}}))),
+    ] {
+        let reply = server.xmlrpc(&call.auth(&DEMO));
+        reply.ok();
+        assert_eq!(warning_of(&reply), "", "{}", reply.exchange());
+    }
+}
