@@ -371,7 +371,12 @@ fn page(asset: &str) -> Response<ReplyBody> {
         );
         return r;
     }
-    let name = asset.trim_start_matches('/');
+    // The page is also at its file's own name: a bookmark or a typed address with it was
+    // a JSON 404, though the README names the page's files.
+    let name = match asset.trim_start_matches('/') {
+        "index.html" => "",
+        name => name,
+    };
     let Some((_, content_type, text)) = ASSETS.iter().find(|(n, _, _)| *n == name) else {
         return not_found(format!("no console file '{name}'"));
     };

@@ -181,6 +181,25 @@ fn console_api_answers_only_with_the_token() {
     assert_eq!(get(&server, "/_emulator/ui/nothing.js", &[]).status, 404);
 }
 
+/// `/_emulator/ui/index.html` is the page `/_emulator/ui/` serves (it was a JSON 404
+/// "no console file 'index.html'"), under the same policy.
+#[test]
+fn console_page_answers_at_its_file_name() {
+    let server = Server::start();
+    let page = get(&server, "/_emulator/ui/", &[]);
+    let named = get(&server, "/_emulator/ui/index.html", &[]);
+    assert_eq!(named.status, 200, "{}", named.describe());
+    assert_eq!(named.body, page.body);
+    assert_eq!(
+        named.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(
+        named.header("content-security-policy"),
+        page.header("content-security-policy")
+    );
+}
+
 /// The queue's word search finds what a plain search of every title and update finds,
 /// whether the trigram index answers (a rare word), the scan does (a common or short
 /// one), or the text is still queued for the index (written a moment ago): compared on
