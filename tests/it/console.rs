@@ -3629,3 +3629,39 @@ fn browser_forced_colours_show_the_current_status_tab() {
     assert_ne!(s["current"], s["other"], "{s}");
     assert_done(&mut browser);
 }
+
+/// A queue filter the server refused said "Could not load: q takes at most 32 words and
+/// 1000 characters" (the person never typed "q") and marked no field, as neither did a
+/// typed `?sort=bogus` or `?awaiting=maybe`; each now names its field as shown and marks
+/// it, until a filter is taken.
+#[test]
+fn browser_a_refused_queue_filter_names_and_marks_its_field() {
+    let server = Server::start();
+    let mut browser = edges(&server, "queuerefused", &[]);
+    let s = browser.step("refused");
+    for (name, label, id) in [
+        ("search", "Search titles and updates", "f-q"),
+        ("sort", "Sort by", "f-sort"),
+        ("awaiting", "Waiting on customer", "f-awaiting"),
+    ] {
+        assert!(
+            text(&s[name]["error"]).starts_with(&format!("Could not load: “{label}” ")),
+            "{name}: {s}"
+        );
+        assert_eq!(
+            s[name]["field"],
+            json!({"invalid": "true", "describedBy": "queue-error"}),
+            "{id}: {s}"
+        );
+    }
+    assert!(
+        text(&s["search"]["error"]).contains("at most 32 words"),
+        "{s}"
+    );
+    assert_eq!(
+        s["taken"],
+        json!({"invalid": null, "describedBy": null}),
+        "{s}"
+    );
+    assert_done(&mut browser);
+}

@@ -1,8 +1,8 @@
 // The queue: tickets across every account, filtered, sorted and paged by the server.
 // The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
 
-import { newest } from './api.js';
-import { $, el, cell, fill, fillRows, when, choose, setField, keepPagerFocus, applyOnChange, goTo } from './dom.js';
+import { newest, ApiError } from './api.js';
+import { $, el, cell, fill, fillRows, when, choose, setField, keepPagerFocus, applyOnChange, goTo, markInvalid, unmarkRefused } from './dom.js';
 
 const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
 const PAGE_SIZE = 25;
@@ -90,7 +90,7 @@ export async function refreshQueue() {
     announce = false;
     // Nor is the last page's, still waiting to be said over the error.
     clearTimeout(saying);
-    throw e;
+    throw refusedField(e);
   }
   // Past the last page (a typed address, or tickets that left the filter while it was
   // open): show the last page instead, replacing the address rather than adding to it.
@@ -107,6 +107,20 @@ export async function refreshQueue() {
   renderRows(page.tickets);
   renderPager(page);
   $('queue-error').textContent = '';
+  unmarkRefused($('filters'));
+}
+
+/**
+ * A filter value the server refused ("q takes at most 32 words…", "sort must be
+ * created, …") marks its field, and the refusal names the field as shown: the person
+ * never typed "q", and no field was marked. Anything else is as it came.
+ */
+function refusedField(error) {
+  const refused = error instanceof ApiError && error.status === 400 && error.message.match(/^(\w+) (.*)$/s);
+  const field = refused && $('filters').elements[refused[1]];
+  if (!field?.labels?.length) return error;
+  markInvalid(field, $('queue-error'));
+  return new ApiError(`“${field.labels[0].textContent}” ${refused[2]}`, error.status);
 }
 
 function renderTabs(counts) {

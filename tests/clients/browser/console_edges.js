@@ -2852,6 +2852,32 @@ const SCENARIOS = {
     report('cells', { effect, outcome, injected: await text(page, '#journal-rows tr:first-child td[data-label="Outcome"]') });
   },
 
+  // A queue filter the server refused ("q takes at most 32 words…", `?sort=bogus`,
+  // `?awaiting=maybe`) was said with the parameter's name, which the person never typed,
+  // and marked no field.
+  async queuerefused(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    const marked = (selector) => page.evaluate((sel) => {
+      const field = document.querySelector(sel);
+      return { invalid: field.getAttribute('aria-invalid'), describedBy: field.getAttribute('aria-describedby') };
+    }, selector);
+    const refused = async (selector) => {
+      await until(page, () => document.getElementById('queue-error').textContent !== '');
+      return { error: await text(page, '#queue-error'), field: await marked(selector) };
+    };
+    await page.fill('#f-q', Array.from({ length: 34 }, (_, i) => `word${i}`).join(' '));
+    await navigated(page, () => page.press('#f-q', 'Enter'));
+    const search = await refused('#f-q');
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/?sort=bogus'; }));
+    const sort = await refused('#f-sort');
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/?awaiting=maybe'; }));
+    const awaiting = await refused('#f-awaiting');
+    await navigated(page, () => page.evaluate(() => { location.hash = '#/'; }));
+    await page.locator('#queue-rows tr[data-ticket]').first().waitFor();
+    report('refused', { search, sort, awaiting, taken: await marked('#f-awaiting') });
+  },
+
   // In forced colours (Windows High Contrast) the current status tab, told apart by its
   // colours alone, looked as the others do.
   async forcedtab(page) {
