@@ -486,7 +486,10 @@ pub fn filter_choices(conn: &Connection) -> Result<Choices> {
     Ok(Choices {
         accounts: choices(
             conn,
-            "SELECT id, COALESCE(companyName, 'Account ' || id) FROM SoftLayer_Account ORDER BY id",
+            // With the id, as the ticket page names an account: names may repeat (the
+            // pytest plugin makes an account per test from one document).
+            "SELECT id, COALESCE(companyName || ' (' || id || ')', 'Account ' || id) \
+             FROM SoftLayer_Account ORDER BY id",
         )?,
         statuses: choices(
             conn,

@@ -3665,3 +3665,43 @@ fn browser_a_refused_queue_filter_names_and_marks_its_field() {
     );
     assert_done(&mut browser);
 }
+
+/// Two accounts of one company name read "Same Co" twice in the queue's, outbox's and
+/// journal's account lists, and the queue's Account column named a ticket's account
+/// without its id: each now says its id, as the ticket page does.
+#[test]
+fn browser_accounts_of_one_name_are_told_apart() {
+    let server = Server::start();
+    let ids: Vec<i64> = (0..2)
+        .map(|_| {
+            control(
+                &server,
+                "POST",
+                "/_emulator/accounts",
+                &json!({"SoftLayer_Account": [{"id": 1, "companyName": "Same Co"}]}),
+            )["id"]
+                .as_i64()
+                .unwrap()
+        })
+        .collect();
+    assert_ne!(ids[0], ids[1]);
+    let mut browser = edges(&server, "samename", &[]);
+    let s = browser.step("names");
+    for list in ["f-account", "o-account", "j-account"] {
+        let shown: Vec<&str> = s["lists"][list]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {list} in {s}"))
+            .iter()
+            .map(text)
+            .collect();
+        for id in &ids {
+            assert!(
+                shown.contains(&format!("Same Co ({id})").as_str()),
+                "{list}: {s}"
+            );
+        }
+        assert!(shown.contains(&"Demo Company (1001)"), "{list}: {s}");
+    }
+    assert_eq!(s["column"], "Demo Company (1001)", "{s}");
+    assert_done(&mut browser);
+}

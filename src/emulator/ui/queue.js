@@ -162,7 +162,9 @@ function renderRows(tickets) {
       { 'data-ticket': t.id, 'data-key': `ticket ${t.id}` },
       cell('Ticket', el('a', { href: `#/ticket/${t.id}`, text: `#${t.id}` })),
       cell('Title', el('a', { href: `#/ticket/${t.id}`, class: 'title' }, el('bdi', { text: t.title || '(no title)' }))),
-      cell('Account', el('bdi', { text: t.accountName || `Account ${t.accountId}` })),
+      // With its id, as on the ticket's page: accounts may share a name (the pytest
+      // plugin makes one per test from one document).
+      cell('Account', ...(t.accountName ? [el('bdi', { text: t.accountName }), ` (${t.accountId})`] : [`Account ${t.accountId}`])),
       cell('Status', el('span', { class: `badge status-${t.statusId}`, text: t.statusName || t.statusId })),
       cell('Priority', el('span', { title: t.priorityName || null, text: priorityLabel(t) })),
       cell('Group', t.groupName || '—'),

@@ -2878,6 +2878,19 @@ const SCENARIOS = {
     report('refused', { search, sort, awaiting, taken: await marked('#f-awaiting') });
   },
 
+  // Accounts of one company name (the pytest plugin makes one per test from one
+  // document) read the same in the account lists and the queue's Account column.
+  async samename(page) {
+    await signIn(page, '#/');
+    await page.locator('#queue-rows tr[data-ticket="160000001"]').waitFor();
+    const options = (id) => page.evaluate((sel) => [...document.getElementById(sel).options].map((o) => o.text), id);
+    await until(page, () => ['f-account', 'o-account', 'j-account'].every((id) => document.getElementById(id).options.length > 1));
+    report('names', {
+      lists: { 'f-account': await options('f-account'), 'o-account': await options('o-account'), 'j-account': await options('j-account') },
+      column: await text(page, '#queue-rows tr[data-ticket="160000001"] td[data-label="Account"]'),
+    });
+  },
+
   // In forced colours (Windows High Contrast) the current status tab, told apart by its
   // colours alone, looked as the others do.
   async forcedtab(page) {
