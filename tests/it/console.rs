@@ -3705,3 +3705,27 @@ fn browser_accounts_of_one_name_are_told_apart() {
     assert_eq!(s["column"], "Demo Company (1001)", "{s}");
     assert_done(&mut browser);
 }
+
+/// With one journal call's Details open at 1280 px (its arguments a long line), every
+/// row's #, Time and User were re-laid out a few letters wide: "164" as "1/6/4", "demo"
+/// as "dem/o"; a long value still wraps rather than widen the table.
+#[test]
+fn browser_an_open_journal_call_keeps_the_other_cells_whole() {
+    let server = Server::start();
+    for n in 0..12 {
+        let body = format!("{n} {}", "long-line-without-a-break-".repeat(40));
+        create_standard_ticket(&server, &DEMO, 1001, "Wide details", &body);
+    }
+    let mut browser = edges(&server, "journaldetails", &[]);
+    let s = browser.step("open");
+    assert!(s["rows"].as_u64().unwrap() >= 12, "{s}");
+    assert_eq!(s["broken"], json!([]), "{s}");
+    assert!(
+        s["document"].as_u64() <= s["window"].as_u64(),
+        "the page scrolls sideways: {s}"
+    );
+    for table in s["tables"].as_array().unwrap() {
+        assert!(table.as_i64().unwrap() <= 1, "the table scrolls: {s}");
+    }
+    assert_done(&mut browser);
+}

@@ -2891,6 +2891,33 @@ const SCENARIOS = {
     });
   },
 
+  // With one journal call's Details open at 1280 px, every row's narrow cells were a
+  // letter or three wide: "164" drawn as "1/6/4", "demo" as "dem/o".
+  async journaldetails(page) {
+    await signIn(page, '#/journal?method=createStandardTicket');
+    await page.locator('#journal-rows tr[data-call]').first().waitFor();
+    await page.locator('#journal-rows tr[data-call]:first-child summary').click();
+    await page.locator('#journal-rows tr[data-call]:first-child pre').waitFor();
+    // The words of each row's cells that are drawn on more than one line.
+    const broken = await page.evaluate(() => {
+      const out = [];
+      for (const td of document.querySelectorAll('#journal-rows td:not([data-label="Details"])')) {
+        const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const match of node.data.matchAll(/\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+            if (lines.size > 1) out.push(`${td.dataset.label}: ${match[0]}`);
+          }
+        }
+      }
+      return out;
+    });
+    report('open', { broken, rows: await page.locator('#journal-rows tr[data-call]').count(), ...await widths(page) });
+  },
+
   // In forced colours (Windows High Contrast) the current status tab, told apart by its
   // colours alone, looked as the others do.
   async forcedtab(page) {
