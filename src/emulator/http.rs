@@ -167,6 +167,31 @@ fn int_param(query: Option<&str>, name: &str) -> Result<Option<i64>, HttpAnswer>
     }
 }
 
+/// The ticket `?ticket=` names: its id, `#ID` as the console writes it, or its case
+/// number (`CS160000102`, any case) as every mail the outbox holds writes it.
+fn ticket_param(store: &Store, query: Option<&str>) -> Result<Option<i64>, HttpAnswer> {
+    let Some(v) = query_param(query, "ticket") else {
+        return Ok(None);
+    };
+    if let Some(id) = v.strip_prefix('#').and_then(|n| n.parse().ok()) {
+        return Ok(Some(id));
+    }
+    let case_number = v.chars().all(|c| c.is_ascii_alphanumeric())
+        && v.chars().any(|c| c.is_ascii_alphabetic())
+        && v.chars().any(|c| c.is_ascii_digit());
+    if !case_number {
+        return int_param(query, "ticket");
+    }
+    match store.read(|conn| crate::store::harness::ticket_with_case_number(conn, &v)) {
+        Ok(Some(id)) => Ok(Some(id)),
+        Ok(None) => Err(error(
+            400,
+            format!("ticket={v} is neither a ticket id nor a ticket's case number"),
+        )),
+        Err(e) => Err(store_failure(&e)),
+    }
+}
+
 /// A yes-or-no query parameter: absent is no; present bare, or as true/yes/1 or
 /// false/no/0 in any case. Anything else is refused rather than read as no: `?empty=True`
 /// from a client that capitalises booleans once reset to the seed instead of empty.
@@ -549,7 +574,7 @@ fn harness(
             )
         }
         ("GET", ["outbox"]) => {
-            let q = match outbox_query(query) {
+            let q = match outbox_query(store, query) {
                 Ok(q) => q,
                 Err(e) => return Some(e),
             };
@@ -559,7 +584,7 @@ fn harness(
             }
         }
         ("DELETE", ["outbox"]) => {
-            let ticket = match int_param(query, "ticket") {
+            let ticket = match ticket_param(store, query) {
                 Ok(t) => t,
                 Err(e) => return Some(e),
             };
@@ -642,9 +667,12 @@ fn page_params(query: Option<&str>, items: &str) -> Result<(Option<u64>, Option<
     Ok((limit, offset))
 }
 
-fn outbox_query(query: Option<&str>) -> Result<crate::store::harness::OutboxQuery, HttpAnswer> {
+fn outbox_query(
+    store: &Store,
+    query: Option<&str>,
+) -> Result<crate::store::harness::OutboxQuery, HttpAnswer> {
     Ok(crate::store::harness::OutboxQuery {
-        ticket_id: int_param(query, "ticket")?,
+        ticket_id: ticket_param(store, query)?,
         account_id: int_param(query, "account")?,
         to: query_param(query, "to").filter(|t| !t.is_empty()),
         event: match query_param(query, "event").filter(|t| !t.is_empty()) {

@@ -23,7 +23,8 @@ pub struct QueueFilter {
     pub group: Option<i64>,
     pub employee: Option<EmployeeFilter>,
     pub awaiting_customer: Option<bool>,
-    /// Words matched (case-insensitively, as substrings) in the title or any update.
+    /// Words matched (case-insensitively, as substrings) in the title or any update, or
+    /// naming the ticket by its id or case number.
     pub text: Option<String>,
 }
 
@@ -150,30 +151,54 @@ fn queue_ticket(r: &rusqlite::Row) -> rusqlite::Result<QueueTicket> {
     })
 }
 
-/// The words of `filter`'s text search, each with the tickets that may hold it when the
-/// trigram indexes can tell ([`super::query::tickets_mentioning`]).
-fn searched_words(
-    conn: &Connection,
-    filter: &QueueFilter,
-) -> Result<Vec<(String, Option<Vec<i64>>)>> {
+/// One word of the queue's search: the tickets the trigram indexes say may hold it
+/// ([`super::query::tickets_mentioning`]; None: they cannot tell), and those it names.
+struct SearchedWord {
+    word: String,
+    mentioning: Option<Vec<i64>>,
+    named: Vec<i64>,
+}
+
+/// The words of `filter`'s text search.
+fn searched_words(conn: &Connection, filter: &QueueFilter) -> Result<Vec<SearchedWord>> {
     filter
         .text
         .iter()
         .flat_map(|t| t.split_whitespace())
         .map(|word| {
-            Ok((
-                word.to_string(),
-                super::query::tickets_mentioning(conn, word)?,
-            ))
+            Ok(SearchedWord {
+                word: word.to_string(),
+                mentioning: super::query::tickets_mentioning(conn, word)?,
+                named: tickets_named(conn, word)?,
+            })
         })
         .collect()
+}
+
+/// The tickets `word` names: by id (`160000102`, or `#160000102` as the queue writes
+/// it) or by case number (`CS160000102`, as the mails write it, any case). A support
+/// agent told a ticket's number searches for it, and no title or update holds it.
+fn tickets_named(conn: &Connection, word: &str) -> Result<Vec<i64>> {
+    // Every id and case number has a digit: other words cost no scan of the tickets.
+    if !word.chars().any(|c| c.is_ascii_digit()) {
+        return Ok(Vec::new());
+    }
+    let id = word.strip_prefix('#').unwrap_or(word).parse::<i64>().ok();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM SoftLayer_Ticket \
+         WHERE id = ?1 OR serviceProviderResourceId = ?2 COLLATE NOCASE",
+    )?;
+    let ids = stmt
+        .query_map(rusqlite::params![id, word], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(ids)
 }
 
 /// The WHERE clause of `filter` and its parameters; `with_status` false leaves the status
 /// out (for the per-status counts).
 fn where_clause(
     filter: &QueueFilter,
-    words: &[(String, Option<Vec<i64>>)],
+    words: &[SearchedWord],
     with_status: bool,
 ) -> (String, Vec<SqlValue>) {
     let mut clauses: Vec<String> = Vec::new();
@@ -201,20 +226,29 @@ fn where_clause(
     }
     // Each word must appear in the title or in some update, case ignored, searched as the
     // filters' `*=` searches (in time linear in the text, where `LIKE` took its length times
-    // the word's).
-    for (word, mentioning) in words {
-        // The index's few candidates first, so that the exact search reads only them
-        // rather than every ticket and its updates (a scan: 0.4 s at 20,000 tickets).
-        if let Some(ids) = mentioning {
-            clauses.push(format!("t.id IN ({})", super::query::id_list(ids)));
-        }
+    // the word's), or name the ticket (`tickets_named`).
+    for SearchedWord {
+        word,
+        mentioning,
+        named,
+    } in words
+    {
         let (contains, needle) = super::query::text_search(TextMatch::Contains, word);
         params.push(SqlValue::Text(needle));
         let n = params.len();
-        clauses.push(format!(
+        let mut found = format!(
             "({contains}(t.title, ?{n}) OR EXISTS (SELECT 1 FROM SoftLayer_Ticket_Update u \
              WHERE u.ticketId = t.id AND {contains}(u.entry, ?{n})))"
-        ));
+        );
+        // The index's few candidates first, so that the exact search reads only them
+        // rather than every ticket and its updates (a scan: 0.4 s at 20,000 tickets).
+        if let Some(ids) = mentioning {
+            found = format!("(t.id IN ({}) AND {found})", super::query::id_list(ids));
+        }
+        if !named.is_empty() {
+            found = format!("(t.id IN ({}) OR {found})", super::query::id_list(named));
+        }
+        clauses.push(found);
     }
     if clauses.is_empty() {
         (String::new(), params)

@@ -101,6 +101,15 @@ pub fn outbox_clear(conn: &Connection, ticket_id: Option<i64>) -> Result<usize> 
     })
 }
 
+/// The ticket whose case number (`serviceProviderResourceId`) is `case_number`, any case.
+pub fn ticket_with_case_number(conn: &Connection, case_number: &str) -> Result<Option<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM SoftLayer_Ticket WHERE serviceProviderResourceId = ?1 COLLATE NOCASE \
+         ORDER BY id LIMIT 1",
+    )?;
+    Ok(stmt.query_row([case_number], |r| r.get(0)).optional()?)
+}
+
 /// The e-mail address of a user, if the user is active and has one.
 pub fn active_user_email(conn: &Connection, user_id: i64) -> Result<Option<String>> {
     let mut stmt = conn.prepare_cached(

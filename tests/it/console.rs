@@ -3729,3 +3729,79 @@ fn browser_an_open_journal_call_keeps_the_other_cells_whole() {
     }
     assert_done(&mut browser);
 }
+
+/// The queue could not find a ticket by its number: `160000102`, `#160000102` (as the
+/// queue writes it) or `CS160000102` (as the mails write it) found nothing, and the
+/// outbox's ticket filter refused `CS160000102` as "not an integer". A number finds its
+/// ticket (as well as the text that holds it); a case number no ticket has is said so.
+#[test]
+fn queue_and_outbox_find_a_ticket_by_its_number() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Numbered", "Find me by number.");
+    // Another ticket that mentions the first's number in its text is found too.
+    let mentions = create_standard_ticket(
+        &server,
+        &DEMO,
+        1001,
+        "About another",
+        &format!("See also {ticket}."),
+    );
+    let query = |q: &str| {
+        let q = q.replace('#', "%23").replace(' ', "+");
+        let mut ids = queue_ids(&get_json(&server, &format!("/_emulator/queue?q={q}")));
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(query(&ticket.to_string()), vec![ticket, mentions]);
+    assert_eq!(query(&format!("#{ticket}")), vec![ticket]);
+    assert_eq!(query(&format!("CS{ticket}")), vec![ticket]);
+    assert_eq!(query(&format!("cs{ticket}")), vec![ticket]);
+    assert_eq!(query(&format!("#{ticket} number")), vec![ticket]);
+    // A seed ticket's case number is not its id's digits.
+    assert_eq!(query("CS0160001"), vec![160000001]);
+    assert_eq!(
+        query(&format!("{ticket} nowhere-a-word")),
+        Vec::<i64>::new()
+    );
+
+    for given in [
+        format!("CS{ticket}"),
+        format!("cs{ticket}"),
+        format!("%23{ticket}"),
+    ] {
+        let mail = get_json(&server, &format!("/_emulator/outbox?ticket={given}"));
+        let messages = mail["messages"].as_array().unwrap();
+        assert!(!messages.is_empty(), "{given}: {mail}");
+        assert!(
+            messages.iter().all(|m| m["ticketId"] == ticket),
+            "{given}: {mail}"
+        );
+    }
+    let auth = bearer(&server);
+    let resp = get(
+        &server,
+        "/_emulator/outbox?ticket=CS999",
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    assert!(
+        resp.text()
+            .contains("ticket=CS999 is neither a ticket id nor"),
+        "{}",
+        resp.describe()
+    );
+    let resp = http_request(
+        server.addr(),
+        "DELETE",
+        &format!("/_emulator/outbox?ticket=CS{ticket}"),
+        &[("Authorization", &auth)],
+        b"",
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    assert_eq!(
+        get_json(&server, &format!("/_emulator/outbox?ticket={ticket}"))["total"],
+        0
+    );
+}

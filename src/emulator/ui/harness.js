@@ -91,7 +91,8 @@ function emptyQuestion() {
   const ticket = outboxParams.get('ticket');
   const count = `${shownMessages} message${shownMessages === 1 ? '' : 's'}`;
   return ticket
-    ? `Delete the ${count} of ticket #${ticket}?`
+    // As typed when it is a case number or `#ID` already (not "#CS160000102").
+    ? `Delete the ${count} of ticket ${/^\d+$/.test(ticket) ? '#' : ''}${ticket}?`
     : `Delete all ${count} in the outbox, of every account?`;
 }
 
