@@ -6,7 +6,8 @@
 //!   `employee=none` is the unassigned tickets, `sort` is `created`, `lastEdited` or
 //!   `priority`, `order` is `asc` or `desc`.
 //! - `GET  /_emulator/choices` the accounts, statuses, groups, employees and priorities.
-//! - `GET  /_emulator/tickets/{id}` the whole ticket: thread, files, devices, flags.
+//! - `GET  /_emulator/tickets/{id}` the whole ticket: thread (with ratings), files, devices,
+//!   flags, final comments, notification e-mails, assigned agents and tags.
 //! - `GET  /_emulator/tickets/{id}/files/{fileId}` the file's bytes.
 //! - `POST /_emulator/session` (with the token) answers with a short-lived cookie that
 //!   opens `GET /_emulator/events` (see `events.rs`): `EventSource` cannot send an

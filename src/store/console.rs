@@ -331,6 +331,8 @@ pub struct ThreadUpdate {
     pub editor_type: String,
     pub editor_id: Option<i64>,
     pub editor_name: Option<String>,
+    /// The customer's rating of an employee's update (`addResponseRating`, 1 to 5).
+    pub response_rating: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -366,6 +368,13 @@ pub struct TicketDetail {
     pub hardware: Vec<AttachedDevice>,
     pub virtual_guests: Vec<AttachedDevice>,
     pub dedicated_hosts: Vec<AttachedDevice>,
+    /// The customer's feedback and choices: what `addFinalComments`,
+    /// `addAttachedAdditionalEmails`, `addAssignedAgent` and `setTags` wrote (the queue's
+    /// "last edited by user" moved, and support saw nothing changed).
+    pub final_comments: Option<String>,
+    pub additional_emails: Vec<String>,
+    pub assigned_agents: Vec<String>,
+    pub tags: Vec<String>,
 }
 
 fn attached_devices(
@@ -403,7 +412,7 @@ fn attached_devices(
 pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>> {
     let sql = format!(
         "SELECT {TICKET_COLUMNS}, t.closeDate, t.modifyDate, \
-         COALESCE(c.displayName, c.username) {TICKET_JOINS} \
+         COALESCE(c.displayName, c.username), t.finalComments {TICKET_JOINS} \
          LEFT JOIN SoftLayer_User_Customer c ON c.id = t.assignedUserId WHERE t.id = ?1"
     );
     let found = conn
@@ -413,10 +422,11 @@ pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>>
                 r.get::<_, Option<String>>(20)?,
                 r.get::<_, Option<String>>(21)?,
                 r.get::<_, Option<String>>(22)?,
+                r.get::<_, Option<String>>(23)?,
             ))
         })
         .optional()?;
-    let Some((ticket, close_date, modify_date, assigned_user_name)) = found else {
+    let Some((ticket, close_date, modify_date, assigned_user_name, final_comments)) = found else {
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(
@@ -426,7 +436,7 @@ pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>>
                                  FROM SoftLayer_User_Employee e WHERE e.id = u.editorId) \
            WHEN 'USER' THEN (SELECT COALESCE(c.displayName, c.username) \
                              FROM SoftLayer_User_Customer c WHERE c.id = u.editorId) \
-         END \
+         END, u.responseRating \
          FROM SoftLayer_Ticket_Update u WHERE u.ticketId = ?1 ORDER BY u.id",
     )?;
     let updates = stmt
@@ -438,6 +448,7 @@ pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>>
                 editor_type: r.get(3)?,
                 editor_id: r.get(4)?,
                 editor_name: r.get(5)?,
+                response_rating: r.get(6)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -467,7 +478,37 @@ pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>>
         hardware: attached_devices(conn, &devices::HARDWARE, id)?,
         virtual_guests: attached_devices(conn, &devices::VIRTUAL_GUEST, id)?,
         dedicated_hosts: attached_devices(conn, &devices::DEDICATED_HOST, id)?,
+        final_comments,
+        additional_emails: super::ticket_additional_emails(conn, id)?
+            .into_iter()
+            .map(|(_, email)| email)
+            .collect(),
+        assigned_agents: texts(
+            conn,
+            "SELECT COALESCE(c.displayName, c.username) || ' (' || c.username || ')' \
+             FROM SoftLayer_Ticket_Attachment_Assigned_Agent a \
+             JOIN SoftLayer_User_Customer c ON c.id = a.assignedAgentId \
+             WHERE a.ticketId = ?1 ORDER BY a.id",
+            id,
+        )?,
+        tags: texts(
+            conn,
+            &format!(
+                "SELECT g.name FROM SoftLayer_Tag_Reference r JOIN SoftLayer_Tag g \
+                 ON g.id = r.tagId WHERE r.tagTypeId = {} AND r.resourceTableId = ?1 \
+                 ORDER BY g.name",
+                super::TICKET_TAG_TYPE
+            ),
+            id,
+        )?,
     }))
+}
+
+/// The text column `sql` selects for the ticket `id`.
+fn texts(conn: &Connection, sql: &str, id: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
 }
 
 /// A file attached to a ticket: its name and bytes.

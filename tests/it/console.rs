@@ -3805,3 +3805,97 @@ fn queue_and_outbox_find_a_ticket_by_its_number() {
         0
     );
 }
+
+/// The customer's feedback never reached the support side: `GET /_emulator/tickets/{id}`
+/// (and so the ticket's page) held no response rating, final comments, notification
+/// e-mails, assigned agents or tags, while the queue said the customer had edited it.
+#[test]
+fn support_view_shows_the_customer_s_feedback_and_choices() {
+    let server = Server::start();
+    let ticket = create_standard_ticket(&server, &DEMO, 1001, "Rate us", "Please fix.");
+    control(
+        &server,
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/reply"),
+        &json!({"employee": 301, "entry": "Fixed."}),
+    );
+    let detail = get_json(&server, &format!("/_emulator/tickets/{ticket}"));
+    let employee_update = detail["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["editorType"] == "EMPLOYEE")
+        .unwrap_or_else(|| panic!("no employee update in {detail}"))["id"]
+        .as_i64()
+        .unwrap();
+    let customer = |method: &str, id: i64, arg: XVal| {
+        server
+            .xmlrpc(
+                &XmlRpcCall::new(
+                    if method == "addResponseRating" {
+                        "SoftLayer_Ticket_Update_Employee"
+                    } else {
+                        "SoftLayer_Ticket"
+                    },
+                    method,
+                )
+                .auth(&DEMO)
+                .id(id)
+                .arg(arg),
+            )
+            .ok()
+            .clone()
+    };
+    customer("addResponseRating", employee_update, xint(2));
+    customer(
+        "addAttachedAdditionalEmails",
+        ticket,
+        xarray(&[xstr("noc@demo.example.com")]),
+    );
+    customer("addAssignedAgent", ticket, xint(5002));
+    customer("setTags", ticket, xstr("urgent, disk"));
+    control(
+        &server,
+        "POST",
+        &format!("/_emulator/tickets/{ticket}/close"),
+        &json!(null),
+    );
+    customer("addFinalComments", ticket, xstr("Slow and unhelpful."));
+
+    let detail = get_json(&server, &format!("/_emulator/tickets/{ticket}"));
+    assert_eq!(detail["finalComments"], "Slow and unhelpful.", "{detail}");
+    assert_eq!(
+        detail["additionalEmails"],
+        json!(["noc@demo.example.com"]),
+        "{detail}"
+    );
+    assert_eq!(detail["tags"], json!(["disk", "urgent"]), "{detail}");
+    let agents = detail["assignedAgents"].as_array().unwrap();
+    assert_eq!(agents.len(), 1, "{detail}");
+    let agent = text(&agents[0]).to_string();
+    let rated = detail["updates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == employee_update)
+        .unwrap();
+    assert_eq!(rated["responseRating"], 2, "{detail}");
+
+    let mut browser = edges(&server, "feedback", &[("TICKET", ticket.to_string())]);
+    let s = browser.step("feedback");
+    let facts = text(&s["facts"]);
+    for shown in [
+        "Final comments",
+        "Slow and unhelpful.",
+        "noc@demo.example.com",
+        &agent,
+        "disk, urgent",
+    ] {
+        assert!(facts.contains(shown), "{shown}: {s}");
+    }
+    assert!(
+        text(&s["employeeUpdate"]).contains("rated 2 of 5 by the customer"),
+        "{s}"
+    );
+    assert_done(&mut browser);
+}

@@ -341,6 +341,7 @@ export async function refreshTicket() {
 
 function renderFacts(t) {
   const fact = (term, ...value) => [el('dt', { text: term }), el('dd', {}, ...value)];
+  const list = (term, values) => (values?.length ? fact(term, el('bdi', { text: values.join(', ') })) : []);
   const flag = (on, label) => el('span', { class: on ? 'badge on' : 'badge off', text: `${label}: ${on ? 'yes' : 'no'}` });
   fill(
     $('ticket-facts'),
@@ -354,6 +355,13 @@ function renderFacts(t) {
     fact('Created', when(t.createDate)),
     fact('Last edited', when(t.lastEditDate), t.lastEditType ? ` by ${t.lastEditType.toLowerCase()}` : ''),
     t.closeDate ? fact('Closed', when(t.closeDate)) : [],
+    // What the customer wrote and chose beside the thread (`addFinalComments`,
+    // `addAttachedAdditionalEmails`, `addAssignedAgent`, `setTags`): each moved "Last
+    // edited by user" with nothing shown changed.
+    t.finalComments ? fact('Final comments', el('bdi', { class: 'entry', id: 'ticket-final-comments', text: t.finalComments })) : [],
+    list('Notification e-mails', t.additionalEmails),
+    list('Assigned agents', t.assignedAgents),
+    list('Tags', t.tags),
     fact(
       'Flags',
       el(
@@ -374,14 +382,20 @@ function editorLabel(u) {
 
 /** Each update's item drawn, by what it was drawn from (see `updateKey`). */
 const updateKeys = new WeakMap();
-const updateKey = (u) => JSON.stringify([u.id, u.editorType, u.editorId, u.editorName, u.createDate, u.entry]);
+const updateKey = (u) => JSON.stringify([u.id, u.editorType, u.editorId, u.editorName, u.createDate, u.entry, u.responseRating]);
 
 function updateItem(u) {
   const [name, kind] = editorLabel(u);
   const item = el(
     'li',
     { class: `update ${u.editorType === 'EMPLOYEE' ? 'employee' : 'customer'}`, 'data-update': u.id },
-    el('p', { class: 'meta' }, el('strong', { class: 'editor' }, el('bdi', { text: name })), ' · ', el('span', { class: 'kind', text: kind }), ' · ', when(u.createDate)),
+    el(
+      'p',
+      { class: 'meta' },
+      el('strong', { class: 'editor' }, el('bdi', { text: name })), ' · ', el('span', { class: 'kind', text: kind }), ' · ', when(u.createDate),
+      // The customer's rating of an employee's reply (`addResponseRating`).
+      u.responseRating ? [' · ', el('span', { class: 'rating', text: `rated ${u.responseRating} of 5 by the customer` })] : null,
+    ),
     el('p', { class: 'entry', text: u.entry }),
   );
   updateKeys.set(item, updateKey(u));

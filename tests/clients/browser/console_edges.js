@@ -2918,6 +2918,18 @@ const SCENARIOS = {
     report('open', { broken, rows: await page.locator('#journal-rows tr[data-call]').count(), ...await widths(page) });
   },
 
+  // A ticket's page showed none of the customer's feedback and choices (rating, final
+  // comments, notification e-mails, agents, tags), though each moved "Last edited".
+  async feedback(page) {
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#thread li.update.employee').first().waitFor();
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    report('feedback', {
+      facts: await text(page, '#ticket-facts'),
+      employeeUpdate: await text(page, '#thread li.update.employee .meta'),
+    });
+  },
+
   // In forced colours (Windows High Contrast) the current status tab, told apart by its
   // colours alone, looked as the others do.
   async forcedtab(page) {
