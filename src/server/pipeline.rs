@@ -869,49 +869,68 @@ impl Responder {
     }
 
     /// Sends a chunk of a streaming reply (the first one after the held-back head),
-    /// waiting while the client is slow to read, but not longer than the stall timeout
-    /// without progress, and not past the stream's deadline: then the reply ends, and
-    /// its thread and read snapshot are freed (the connection's own write timeout closes
-    /// it).
+    /// waiting while the client is slow to read, for as long as the connection sees it
+    /// take bytes, and not past the stream's deadline: then the reply ends, and its
+    /// thread and read snapshot are freed.
     fn chunk(&mut self, bytes: Vec<u8>) -> Result<(), Fault> {
         self.bytes += bytes.len() as u64;
         let stall = crate::limits::get().stall_timeout();
         let secs = stall.as_secs();
-        let life_left = self
-            .deadline
-            .map_or(stall, |d| d.saturating_duration_since(Instant::now()));
-        // Which limit a wait that runs out has reached.
-        let reached = if life_left < stall {
-            past_deadline(stall)
-        } else {
-            Cut::ClientStalled { secs }
-        };
+        let deadline = self.deadline;
+        let life_left = || deadline.map(|d| d.saturating_duration_since(Instant::now()));
         // The connection fails a write that makes no progress for the stall timeout, and
         // its clock can start before this one (as the socket's buffer fills): a client
         // that stopped reading is then told apart from one that hung up.
-        let closed = || Fault::Cut {
-            cut: match &self.connection {
+        let closed = |connection: &Option<Arc<super::conn::Framing>>| Fault::Cut {
+            cut: match connection {
                 Some(c) if c.write_stalled() => Cut::ClientStalled { secs },
                 _ => Cut::ClientClosed,
             },
         };
-        let wait = life_left.min(stall);
-        if wait.is_zero() {
-            return Err(Fault::Cut { cut: reached });
+        if life_left().is_some_and(|left| left.is_zero()) {
+            return Err(Fault::Cut {
+                cut: past_deadline(stall),
+            });
         }
         if let Some(head) = self.pending.take()
             && let Some(tx) = self.head.take()
             && tx.send(head).is_err()
         {
-            return Err(closed());
+            return Err(closed(&self.connection));
         }
-        let send = self.chunks.send_timeout(Ok(Bytes::from(bytes)), wait);
-        tokio::runtime::Handle::current()
-            .block_on(send)
-            .map_err(|e| match e {
-                mpsc::error::SendTimeoutError::Timeout(_) => Fault::Cut { cut: reached },
-                mpsc::error::SendTimeoutError::Closed(_) => closed(),
-            })
+        let mut chunk = Ok(Bytes::from(bytes));
+        loop {
+            let left = life_left();
+            let wait = left.map_or(stall, |left| left.min(stall));
+            let send = self.chunks.send_timeout(chunk, wait);
+            match tokio::runtime::Handle::current().block_on(send) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::error::SendTimeoutError::Closed(_)) => {
+                    return Err(closed(&self.connection));
+                }
+                Err(mpsc::error::SendTimeoutError::Timeout(unsent)) => {
+                    if left.is_some_and(|left| left <= stall) {
+                        return Err(Fault::Cut {
+                            cut: past_deadline(stall),
+                        });
+                    }
+                    // A chunk can wait longer than the stall timeout for a client that
+                    // reads all along: Linux wakes a writer on a full send buffer (4 MB)
+                    // only once a third of it has drained, and a client reading 40 KB/s
+                    // was cut here at 30 s as one that read nothing. The connection
+                    // judges progress by the bytes its client acknowledges, and closes
+                    // (ending this wait) when there is none for the stall timeout.
+                    let connection_watches =
+                        self.connection.as_ref().is_some_and(|c| !c.write_stalled());
+                    if !connection_watches {
+                        return Err(Fault::Cut {
+                            cut: Cut::ClientStalled { secs },
+                        });
+                    }
+                    chunk = unsent;
+                }
+            }
+        }
     }
 
     /// A streamed reply past its deadline, as a fault: looked at for every row, not

@@ -1919,6 +1919,75 @@ fn a_stream_read_slowly_is_cut_after_four_stall_timeouts() {
     assert!(log.contains("PastDeadline { secs: 8 }"), "{log}");
 }
 
+/// A client that reads a long list slowly but steadily is not cut as one that read
+/// nothing: its stream goes on to the stream's life (four stall timeouts, 8 s here), and
+/// the cut then says so. Linux wakes a writer on a full send buffer (up to 4 MB) only
+/// once a third of it has drained, so a chunk waited past the stall timeout while the
+/// client read all along, and a reader of 40 KB/s was cut at 30 s (stall timeout 30 s)
+/// as having "read nothing for 30 seconds" (the sixty-ninth session's sweep).
+#[test]
+fn a_stream_read_slowly_but_steadily_is_not_cut_as_stalled() {
+    let server =
+        synthetic_server_with_env(20_000, &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "2")]);
+    let stream = stall_on(&server, &big_list());
+    // A small receive buffer, so that the client's kernel holds little of the reply and
+    // the server's send buffer stays full.
+    receive_buffer(&stream, 8192);
+    let started = Instant::now();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let (longest_gap, bytes) = std::thread::scope(|s| {
+        let reading = s.spawn(|| {
+            stream
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            let mut piece = vec![0u8; 4096];
+            let mut longest_gap = Duration::ZERO;
+            let mut bytes = 0;
+            let mut last_read = Instant::now();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                longest_gap = longest_gap.max(last_read.elapsed());
+                match std::io::Read::read(&mut &stream, &mut piece) {
+                    Ok(0) => break,
+                    Ok(n) => bytes += n,
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                    Err(_) => break,
+                }
+                last_read = Instant::now();
+                // About 100 KB/s: a third of a 4 MB send buffer drains in some 14 s,
+                // many stall timeouts, while the client acknowledges some 200 KB in each.
+                while bytes as f64 > started.elapsed().as_secs_f64() * 100_000.0 {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+            (longest_gap, bytes)
+        });
+        let cut = server.log_shows("stopped mid-reply", Duration::from_secs(30));
+        let took = started.elapsed();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(cut, "never cut: {}", server.log());
+        assert!(took > Duration::from_secs(7), "cut after only {took:?}");
+        reading.join().unwrap()
+    });
+    // The control: the client read all along.
+    assert!(
+        longest_gap < Duration::from_secs(1),
+        "the client left a gap of {longest_gap:?}"
+    );
+    assert!(bytes > 400_000, "{bytes} bytes read");
+    let log = server.log();
+    assert!(
+        log.contains("PastDeadline { secs: 8 }") && !log.contains("ClientStalled"),
+        "{log}"
+    );
+    let entry = journaled_list_call(&server);
+    assert!(
+        entry["fault"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("still streaming after 8 seconds")),
+        "{entry:#}"
+    );
+}
+
 /// A list whose count and rows come slowly never fills a chunk, and was answered whole
 /// however long it took: its read snapshot outlived the stream's life (four stall
 /// timeouts, 4 s here). Each title here is searched to its end in some 0.1 s, and a list
