@@ -551,10 +551,14 @@ impl Store {
         // server did not start ("interrupted").
         store.write_unbudgeted(|conn| migrate_and_seed(conn, seed::load_default))?;
         if let Some(path) = store.path.clone().filter(|_| query::text_index_enabled()) {
-            let tally = text_tally::TextTally::register(&path, &writer);
+            let conn = store.writer_idle();
+            // Registered under SQLite's name for the file, the one list queries look it up
+            // by (`Connection::path`, made absolute): under the path as typed, a relative
+            // `--db` left every text search counted by SQLite.
+            let name = conn.path().unwrap_or(&path).to_string();
+            let tally = text_tally::TextTally::register(&path, &name, &writer);
             let _ = writer.text_tally.set(tally.clone());
             let noted = tally.clone();
-            let conn = store.writer_idle();
             tally.look_for_outside_writes(&conn);
             conn.update_hook(Some(
                 move |action: rusqlite::hooks::Action, _: &str, table: &str, rowid: i64| {
@@ -2384,16 +2388,17 @@ impl ListSource {
     }
 }
 
-/// A list row by row: `total` first, then `each` for every row, never all in memory.
+/// A list row by row: `total` first (the list's length, then how many rows follow), then
+/// `each` for every row, never all in memory.
 pub fn list_each(
     conn: &Connection,
     source: &ListSource,
     query: &ListQuery,
-    total: &mut dyn FnMut(u64) -> std::result::Result<(), QueryError>,
+    total: &mut dyn FnMut(u64, u64) -> std::result::Result<(), QueryError>,
     each: &mut dyn FnMut(Row) -> std::result::Result<(), QueryError>,
 ) -> std::result::Result<(), QueryError> {
     let Some(mut l) = source.sql()? else {
-        return total(0);
+        return total(0, 0);
     };
     query::list_each(
         conn,

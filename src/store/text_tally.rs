@@ -265,14 +265,15 @@ struct Built {
     conn: Connection,
 }
 
-/// The tallies of the databases open in this process, by path: list queries see only
-/// their connection, and find their database's tally by its file.
+/// The tallies of the databases open in this process, by SQLite's name for the file
+/// (`Connection::path`): list queries see only their connection, and find their
+/// database's tally by its file.
 fn registry() -> &'static Mutex<HashMap<String, Weak<TextTally>>> {
     static REGISTRY: OnceLock<Mutex<HashMap<String, Weak<TextTally>>>> = OnceLock::new();
     REGISTRY.get_or_init(Default::default)
 }
 
-/// The tally of the database at `path`, if one is registered.
+/// The tally of the database SQLite names `path`, if one is registered.
 pub fn for_path(path: &str) -> Option<Arc<TextTally>> {
     let registry = registry().lock().unwrap_or_else(|p| p.into_inner());
     registry.get(path).and_then(Weak::upgrade)
@@ -927,9 +928,9 @@ fn group_number(groups: &mut Vec<i64>, group_of: &mut HashMap<i64, u32>, rowid: 
 }
 
 impl TextTally {
-    /// A tally for the database at `path`, registered for its list queries; `writes` is
-    /// the writer's transaction counter. It is empty until [`TextTally::prepare`].
-    pub(super) fn register(path: &str, writer: &Arc<super::Writer>) -> Arc<TextTally> {
+    /// A tally for the database at `path`, registered for its list queries under `name`,
+    /// SQLite's name for the file ([`for_path`]). It is empty until [`TextTally::prepare`].
+    pub(super) fn register(path: &str, name: &str, writer: &Arc<super::Writer>) -> Arc<TextTally> {
         let tally = Arc::new_cyclic(|me| TextTally {
             path: path.to_string(),
             writes: writer.writes.clone(),
@@ -946,7 +947,7 @@ impl TextTally {
         });
         let mut registry = registry().lock().unwrap_or_else(|p| p.into_inner());
         registry.retain(|_, t| t.strong_count() > 0);
-        registry.insert(path.to_string(), Arc::downgrade(&tally));
+        registry.insert(name.to_string(), Arc::downgrade(&tally));
         tally
     }
 

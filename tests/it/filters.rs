@@ -1855,6 +1855,48 @@ fn a_whole_text_search_list_totals_its_own_length_under_creates() {
     assert!(metric("softlayer_emulator_text_tally_counts_total") > counted);
 }
 
+/// The text tally counts for a server started on a relative `--db` (the README's
+/// `--db ./softlayer.db`): it was registered under the path as typed and looked up under
+/// SQLite's absolute name for the file, so every total was counted by SQLite while
+/// `/metrics` said the tally was ready.
+#[test]
+fn the_text_tally_counts_for_a_relative_database_path() {
+    let server = Server::start_with_db("softlayer.db", Some(TempDir::new("relative-db")));
+    for i in 0..3 {
+        create_standard_ticket(
+            &server,
+            &DEMO,
+            1001,
+            "relative",
+            &format!("relative needle {i}"),
+        );
+    }
+    let filter = json!({"tickets": {"updates": {"entry": {"operation": "*= relative needle"}}}});
+    let page = || {
+        server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Account", "getTickets")
+                .auth(&DEMO)
+                .mask("mask[id]")
+                .header(
+                    "SoftLayer_AccountObjectFilter",
+                    XVal::Str(filter.to_string()),
+                )
+                .limit(1, 0),
+        )
+    };
+    // The tally builds on first use.
+    page().ok();
+    until_the_text_tally_is_built(&server);
+    let counted = metric_of(&server, "softlayer_emulator_text_tally_counts_total");
+    let reply = page();
+    assert_eq!(reply.ok().array().len(), 1);
+    assert_eq!(reply.total_items(), Some(3));
+    assert!(
+        metric_of(&server, "softlayer_emulator_text_tally_counts_total") > counted,
+        "the page's total was not counted by the text tally"
+    );
+}
+
 /// A page of a text search is never short of what its total promises while the support
 /// desk closes and reopens tickets: the text tally follows every commit, so a ticket
 /// reopened after the list's snapshot was among the tally's open tickets and not the

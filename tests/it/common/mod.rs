@@ -195,7 +195,8 @@ impl Server {
     }
 
     /// A server on the given database path (`:memory:` or a file). `dir`, if
-    /// any, is kept alive as long as the server.
+    /// any, is kept alive as long as the server; a relative path is taken in `dir`,
+    /// where the server then runs (as a user's `--db ./softlayer.db`).
     pub fn start_with_db(db: &str, dir: Option<TempDir>) -> Server {
         Server::start_with(db, dir, &[], &[], None)
     }
@@ -264,6 +265,12 @@ impl Server {
                     Ok(())
                 });
             }
+        }
+        if let Some(dir) = &dir
+            && db != ":memory:"
+            && Path::new(db).is_relative()
+        {
+            command.current_dir(dir.path());
         }
         let mut child = command
             .envs(env.iter().copied())
