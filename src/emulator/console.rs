@@ -286,7 +286,7 @@ pub fn queue_request(query: &str) -> Result<(QueueFilter, QueueOrder), String> {
         value
             .trim()
             .parse::<i64>()
-            .map_err(|_| format!("{key} must be a number, not '{value}'"))
+            .map_err(|_| format!("{key} must be a whole number, not '{value}'"))
     };
     let mut seen = std::collections::HashSet::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {

@@ -376,6 +376,19 @@ fn queue_filters_sorts_pages_and_counts() {
         );
         assert!(resp.text().contains("error"), "{}", resp.describe());
     }
+    // 1.5 is a number: the refusal says which kind the page's is.
+    let resp = get(
+        &server,
+        "/_emulator/queue?page=1.5",
+        &[("Authorization", &auth)],
+    );
+    assert_eq!(resp.status, 400, "{}", resp.describe());
+    assert!(
+        resp.text()
+            .contains("page must be a whole number, not '1.5'"),
+        "{}",
+        resp.describe()
+    );
 }
 
 #[test]
