@@ -666,8 +666,9 @@ pub fn quoted_name(name: &str) -> std::borrow::Cow<'_, str> {
 pub trait ItemSink {
     /// Before [`start`](Self::start): the reply's warnings, if it has any.
     fn warn(&mut self, _warnings: &[String]) {}
-    /// Before the first item: the total before the result limit.
-    fn start(&mut self, total: u64) -> Result<(), Fault>;
+    /// Before the first item: the total before the result limit, and how many items
+    /// follow.
+    fn start(&mut self, total: u64, items: u64) -> Result<(), Fault>;
     fn item(&mut self, item: Value) -> Result<(), Fault>;
     /// Whether items stay in memory once given (a collected reply) rather than being
     /// written out: kept items go on counting against the call's work budget.
@@ -689,7 +690,7 @@ impl ItemSink for Collect {
         self.warnings.extend_from_slice(warnings);
     }
 
-    fn start(&mut self, total: u64) -> Result<(), Fault> {
+    fn start(&mut self, total: u64, _items: u64) -> Result<(), Fault> {
         self.total = total;
         Ok(())
     }

@@ -85,10 +85,10 @@ pub trait Codec: Send + 'static {
 }
 
 /// Writes a list reply in pieces: the pipeline calls `start` once (with the total
-/// before the result limit), `item` per item, then `end`, flushing `out` to the socket
-/// between calls as it fills.
+/// before the result limit and the number of items that follow), `item` per item, then
+/// `end`, flushing `out` to the socket between calls as it fills.
 pub trait ListWriter: Send {
-    fn start(&mut self, out: &mut Vec<u8>, total: u64);
+    fn start(&mut self, out: &mut Vec<u8>, total: u64, items: u64);
     fn item(&mut self, out: &mut Vec<u8>, item: &Value);
     fn end(&mut self, out: &mut Vec<u8>);
 }

@@ -663,7 +663,7 @@ struct JsonList {
 }
 
 impl ListWriter for JsonList {
-    fn start(&mut self, out: &mut Vec<u8>, _total: u64) {
+    fn start(&mut self, out: &mut Vec<u8>, _total: u64, _items: u64) {
         out.push(b'[');
     }
 
@@ -687,7 +687,7 @@ impl ListWriter for JsonList {
 struct XmlList;
 
 impl ListWriter for XmlList {
-    fn start(&mut self, out: &mut Vec<u8>, _total: u64) {
+    fn start(&mut self, out: &mut Vec<u8>, _total: u64, _items: u64) {
         out.extend_from_slice(PROLOG);
         out.extend_from_slice(b"<root>");
     }

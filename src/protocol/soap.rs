@@ -49,7 +49,7 @@ use super::codec::{Codec, ListWriter};
 use super::wsdl::{self, Declared, SOAP_ENC, SOAP_ENV, XSD, XSI, declared_as, xsd_type};
 use crate::call::{
     Call, CallHeader, CallHeaders, Credentials, Fault, HeaderMember, HeaderMemberKind, Reply,
-    ResultLimit,
+    shown_warning,
 };
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
@@ -166,6 +166,9 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     };
 
     let mut header_struct = Struct::new();
+    // A result limit given twice is read last-wins, and said, as REST says its parameters
+    // sent twice.
+    let mut repeated = Vec::new();
     if let Some(header) = header {
         for h in &header.children {
             if must_understand(h)? && !CallHeaders::understood(service, &h.local) {
@@ -177,6 +180,21 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
             }
             let mut value = reader.value(h, header_expect(service, &h.local), 1)?;
             if CallHeader::named(service, &h.local) == Some(CallHeader::ResultLimit) {
+                if header_struct.contains_key(&*h.local) {
+                    repeated.push(format!(
+                        "call header '{}' sent more than once: the last one read",
+                        shown_warning(&h.local)
+                    ));
+                }
+                for member in ["limit", "offset"] {
+                    if h.children.iter().filter(|c| c.local == member).count() > 1 {
+                        repeated.push(format!(
+                            "call header '{}' member '{member}' sent more than once: the last \
+                             one read",
+                            shown_warning(&h.local)
+                        ));
+                    }
+                }
                 // SLDN's SOAP article shows the limit as bare text before <offset>.
                 if let Value::Struct(members) = &mut value {
                     let text = h.text.trim();
@@ -188,7 +206,12 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
             header_struct.insert(h.local.to_string(), value);
         }
     }
-    let headers = CallHeaders::from_struct(service, &header_struct)?;
+    let mut headers = CallHeaders::from_struct(service, &header_struct)?;
+    for note in repeated {
+        if !headers.notes.contains(&note) {
+            headers.notes.push(note);
+        }
+    }
 
     let method = operation.local.to_string();
     let args = reader.arguments(service, &method, operation)?;
@@ -338,24 +361,23 @@ fn open_array(out: &mut Vec<u8>, name: &str, item: Declared<'_>, count: usize) {
 }
 
 /// A list reply item by item, byte for byte what [`write_reply`] writes whole. The
-/// array's start tag states its length, so the writer takes it from the total and the
-/// result limit, as the store pages the list.
+/// array's start tag states its length, so the writer takes it from the store, which
+/// knows the items it hands on (a length worked out from the total and the result limit
+/// once declared 1 item beside 2: SOAP 1.1 §5.4.2 wants the items' own number).
 struct SoapList {
     version: ApiVersion,
     method: String,
     item_type: String,
-    limit: ResultLimit,
 }
 
 impl ListWriter for SoapList {
-    fn start(&mut self, out: &mut Vec<u8>, total: u64) {
+    fn start(&mut self, out: &mut Vec<u8>, total: u64, items: u64) {
         self.method = open_reply(out, self.version, &self.method, Some(total));
-        let count = self.limit.page_len(total) as usize;
         open_array(
             out,
             &format!("{}Return", self.method),
             declared_as(&self.item_type),
-            count,
+            items as usize,
         );
     }
 
@@ -489,7 +511,6 @@ impl Codec for SoapCodec {
             version: self.version,
             method: call.method.clone(),
             item_type: item_type.to_string(),
-            limit: call.headers.limit.unwrap_or_default(),
         }))
     }
 }
@@ -2374,10 +2395,9 @@ mod tests {
                 version: ApiVersion::V3_1,
                 method: "getTickets".into(),
                 item_type: "SoftLayer_Ticket".into(),
-                limit: ResultLimit { offset, limit },
             };
             let mut out = Vec::new();
-            list.start(&mut out, 5);
+            list.start(&mut out, 5, page.len() as u64);
             for item in &page {
                 list.item(&mut out, item);
             }

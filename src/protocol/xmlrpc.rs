@@ -42,7 +42,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::HttpAnswer;
 use super::codec::{Codec, ListWriter};
-use crate::call::{Call, CallHeaders, Credentials, Fault, Reply};
+use crate::call::{Call, CallHeader, CallHeaders, Credentials, Fault, Reply, shown_warning};
 use crate::value::{Struct, Value, WrittenShared};
 
 /// Deepest element nesting accepted in a request. Each level of a struct is three
@@ -59,9 +59,9 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     // Ordinary requests are read by the quick lexer; anything it does not take (and
     // every malformed request) is read again by quick-xml, whose answer stands.
-    let (method, mut params) = match Parser::quick(text).document() {
+    let (method, mut params, repeated) = match Parser::quick(text).call() {
         Ok(read) => read,
-        Err(_) => match Parser::new(text).document() {
+        Err(_) => match Parser::new(text).call() {
             Ok(read) => read,
             Err(_) if starts_as_json(text.as_bytes()) => {
                 return Err(malformed(JSON_AT_XML_ENDPOINT));
@@ -93,7 +93,13 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let headers = match header_struct {
         Some(headers) => {
             params.remove(0);
-            CallHeaders::from_struct(service, &headers)?
+            let mut read = CallHeaders::from_struct(service, &headers)?;
+            for note in repeated_limits(service, &repeated) {
+                if !read.notes.contains(&note) {
+                    read.notes.push(note);
+                }
+            }
+            read
         }
         None => CallHeaders::default(),
     };
@@ -298,7 +304,7 @@ impl Codec for XmlRpcCodec {
 struct XmlRpcList;
 
 impl ListWriter for XmlRpcList {
-    fn start(&mut self, out: &mut Vec<u8>, _total: u64) {
+    fn start(&mut self, out: &mut Vec<u8>, _total: u64, _items: u64) {
         write_list_start(out);
     }
 
@@ -402,6 +408,41 @@ struct Parser<'a> {
     /// The name of the innermost struct member whose value is being read, for faults
     /// that name it.
     member: Option<String>,
+    /// Members a struct held twice (the last one is read), by the name of the member
+    /// holding the struct: a result limit's said in the warning header, as REST says its
+    /// parameters sent twice.
+    repeated: Repeated,
+}
+
+/// Members held twice in a struct: (the member holding the struct, the member's name).
+type Repeated = Vec<(Option<String>, String)>;
+
+/// At most this many members held twice are kept ([`Parser::repeated`]).
+const MAX_REPEATED: usize = 8;
+
+/// The warnings for a `resultLimit` header, or its `limit` or `offset`, given twice in
+/// the `headers` struct: the last one is read without a word otherwise.
+fn repeated_limits<'r>(
+    service: &'r str,
+    repeated: &'r Repeated,
+) -> impl Iterator<Item = String> + 'r {
+    let is_limit =
+        move |name: &str| CallHeader::named(service, name) == Some(CallHeader::ResultLimit);
+    repeated
+        .iter()
+        .filter_map(move |(holder, name)| match holder.as_deref() {
+            Some("headers") if is_limit(name) => Some(format!(
+                "call header '{}' sent more than once: the last one read",
+                shown_warning(name)
+            )),
+            Some(holder) if is_limit(holder) && (name == "limit" || name == "offset") => {
+                Some(format!(
+                    "call header '{}' member '{name}' sent more than once: the last one read",
+                    shown_warning(holder)
+                ))
+            }
+            _ => None,
+        })
 }
 
 impl<'a> Parser<'a> {
@@ -413,6 +454,7 @@ impl<'a> Parser<'a> {
             at_start: true,
             values: 0,
             member: None,
+            repeated: Vec::new(),
         }
     }
 
@@ -425,6 +467,7 @@ impl<'a> Parser<'a> {
             at_start: true,
             values: 0,
             member: None,
+            repeated: Vec::new(),
         }
     }
 
@@ -510,7 +553,13 @@ impl<'a> Parser<'a> {
     }
 
     /// `methodCall` with its `methodName` and optional `params`, and nothing after it.
-    fn document(mut self) -> Result<(String, Vec<Value>), Fault> {
+    #[cfg(test)]
+    fn document(self) -> Result<(String, Vec<Value>), Fault> {
+        self.call().map(|(method, params, _)| (method, params))
+    }
+
+    /// [`document`](Self::document), with the members structs held twice.
+    fn call(mut self) -> Result<(String, Vec<Value>, Repeated), Fault> {
         let root = loop {
             match self.next()? {
                 Token::Text(t) => expect_blank(&t)?,
@@ -557,7 +606,7 @@ impl<'a> Parser<'a> {
         let method = method
             .map(|name| name.trim().to_string())
             .unwrap_or_default();
-        Ok((method, params.unwrap_or_default()))
+        Ok((method, params.unwrap_or_default(), self.repeated))
     }
 
     /// A reply as [`write_reply`] writes it (a bare `params`) holding one `param`, and
@@ -740,7 +789,18 @@ impl<'a> Parser<'a> {
                 Token::Text(t) => expect_blank(&t)?,
                 Token::Open(e) if e.name() == b"member" => {
                     let (name, value) = self.member()?;
-                    members.insert(name, value);
+                    match members.entry(name) {
+                        indexmap::map::Entry::Occupied(mut given) => {
+                            if self.repeated.len() < MAX_REPEATED {
+                                self.repeated
+                                    .push((self.member.clone(), given.key().clone()));
+                            }
+                            given.insert(value);
+                        }
+                        indexmap::map::Entry::Vacant(first) => {
+                            first.insert(value);
+                        }
+                    }
                 }
                 Token::Open(e) => return Err(unexpected_element(&e)),
                 Token::Close => return Ok(members),

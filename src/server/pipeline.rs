@@ -1724,12 +1724,12 @@ impl ItemSink for StreamSink<'_> {
         self.warnings.extend_from_slice(warnings);
     }
 
-    fn start(&mut self, total: u64) -> Result<(), Fault> {
+    fn start(&mut self, total: u64, items: u64) -> Result<(), Fault> {
         let warning = warning_header_value(&self.warnings);
         self.total = Some(total);
         self.responder
             .start_stream(self.content_type, total, warning);
-        self.list.start(&mut self.buffer, total);
+        self.list.start(&mut self.buffer, total, items);
         Ok(())
     }
 

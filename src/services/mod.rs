@@ -913,7 +913,7 @@ fn dispatch_in(
                         conn,
                         &source,
                         &query,
-                        &mut |total| sink.borrow_mut().start(total).map_err(stop),
+                        &mut |total, items| sink.borrow_mut().start(total, items).map_err(stop),
                         &mut |row| {
                             projector
                                 .project_into(&row, &mut **sink.borrow_mut())

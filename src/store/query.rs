@@ -2133,12 +2133,13 @@ pub(super) fn list(
     // The text tally follows every commit, so it may be newer than this reader's snapshot:
     // a ticket reopened since is in the tally's open tickets and not in the snapshot's,
     // and a page of the tickets it named came back short, empty even, beside a total of
-    // hundreds (a support desk closing and reopening while a client paged). A page short
-    // of what its total promises is read again without the tally, all in the snapshot.
-    // (The tally answered when it turned the trigram index off.)
+    // hundreds (a support desk closing and reopening while a client paged); one that left
+    // since made a page longer than its total allows (SOAP declared 1 item and sent 2). A
+    // page of other than what its total promises is read again without the tally, all in
+    // the snapshot. (The tally answered when it turned the trigram index off.)
     let tallied = text_index && !b.text_index;
     let promised = query.limit.unwrap_or_default().page_len(page.total);
-    if !tallied || page.rows.len() as u64 >= promised {
+    if !tallied || page.rows.len() as u64 == promised {
         return Ok(page);
     }
     b.text_index = text_index;
@@ -2256,7 +2257,7 @@ pub(super) fn list_each(
     on: &str,
     default_order: &str,
     query: &ListQuery,
-    total: &mut dyn FnMut(u64) -> std::result::Result<(), QueryError>,
+    total: &mut dyn FnMut(u64, u64) -> std::result::Result<(), QueryError>,
     each: &mut dyn FnMut(super::Row) -> std::result::Result<(), QueryError>,
 ) -> std::result::Result<(), QueryError> {
     let mut l = Listing {
@@ -2287,7 +2288,7 @@ pub(super) fn list_each(
             query,
             u64::MAX,
         )?;
-        total(page.total)?;
+        total(page.total, page.rows.len() as u64)?;
         for row in page.rows {
             each(row)?;
         }
@@ -2305,8 +2306,21 @@ pub(super) fn list_each(
         l.tallied = None;
     }
     let plans = l.plans(b, &[(false, false), (true, true), (true, false)])?;
-    let n = l.total(&plans[0], &plans[1])?;
-    total(n)?;
+    let mut n = l.total(&plans[0], &plans[1])?;
+    // A total from the tally stands only when the snapshot holds the page it promises:
+    // the rows are counted there first (the page's walk, not the whole list's count).
+    let page_len = |n| query.limit.unwrap_or_default().page_len(n);
+    if l.tallied.is_some() {
+        let stream = if n <= FEW { &plans[1] } else { &plans[2] };
+        let mut stmt = conn.prepare_cached(&format!("SELECT count(*) FROM ({})", stream.page))?;
+        let params = used_params(&stmt, &stream.params);
+        let rows: i64 = stmt.query_row(params, |r| r.get(0))?;
+        if rows as u64 != page_len(n) {
+            l.tallied = None;
+            n = l.total(&plans[0], &plans[1])?;
+        }
+    }
+    total(n, page_len(n))?;
     let stream = if n <= FEW { &plans[1] } else { &plans[2] };
     let mut stmt = conn.prepare_cached(&stream.page)?;
     let typed = super::column_kinds(target, &stream.page, &stmt);
@@ -2460,7 +2474,7 @@ mod tests {
                     args.2,
                     args.3,
                     &q,
-                    &mut |n| {
+                    &mut |n, _| {
                         total = Some(n);
                         Ok(())
                     },

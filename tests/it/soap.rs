@@ -1083,6 +1083,63 @@ fn total_items_header_on_lists() {
     assert_eq!(reply.total_items(), Some(all.len() as i64));
 }
 
+/// A result limit given twice (two headers, or two `<limit>`s in one) is read last, and
+/// the warning header says so, as REST says a parameter sent twice: it was read last
+/// without a word.
+#[test]
+fn a_result_limit_given_twice_is_read_last_and_said() {
+    let server = Server::start();
+    let all = account_ticket_ids(&server, &DEMO);
+    for (limits, said, read) in [
+        (
+            format!("{}{}", limit(3, 1), limit(1, 0)),
+            "call header 'resultLimit' sent more than once: the last one read",
+            1,
+        ),
+        (
+            "<ns1:resultLimit><limit>3</limit><limit>2</limit><offset>0</offset></ns1:resultLimit>"
+                .to_string(),
+            "call header 'resultLimit' member 'limit' sent more than once: the last one read",
+            2,
+        ),
+    ] {
+        let reply = call(
+            &server,
+            "SoftLayer_Account",
+            &envelope(
+                &format!("{}{}{limits}", auth(&DEMO), mask("mask[id]")),
+                "<ns1:getTickets/>",
+            ),
+        );
+        assert_eq!(
+            reply.ret("getTickets").kids.len(),
+            read,
+            "{}",
+            reply.describe()
+        );
+        assert_eq!(reply.total_items(), Some(all.len() as i64));
+        let warning = reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default();
+        assert!(warning.contains(said), "{}", reply.describe());
+    }
+    let once = call(
+        &server,
+        "SoftLayer_Account",
+        &envelope(
+            &format!("{}{}{}", auth(&DEMO), mask("mask[id]"), limit(1, 0)),
+            "<ns1:getTickets/>",
+        ),
+    );
+    assert_eq!(
+        once.http.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        once.describe()
+    );
+}
+
 /// An object filter in `{Service}ObjectFilter`, typed by the WSDL's filter tree.
 #[test]
 fn object_filter_header() {

@@ -534,6 +534,54 @@ fn result_limit_header() {
     assert_eq!(reply.total_items(), Some(updates.len() as u64));
 }
 
+/// A result limit given twice (two `resultLimit` members in the headers, or two `limit`
+/// members in one) is read last, and the warning header says so, as REST says a
+/// parameter sent twice: it was read last without a word.
+#[test]
+fn a_result_limit_given_twice_is_read_last_and_said() {
+    let server = Server::start();
+    let base = XmlRpcCall::new(TICKET, "getUpdates")
+        .auth(&DEMO)
+        .id(DEMO_TICKET)
+        .mask("mask[id]");
+    let total = server.xmlrpc(&base).ok().array().len() as u64;
+    assert!(total >= 3, "{total} updates");
+    for (call, said, read) in [
+        (
+            base.clone().limit(3, 0).header(
+                "resultLimit",
+                xstruct(&[("limit", xint(1)), ("offset", xint(0))]),
+            ),
+            "call header 'resultLimit' sent more than once: the last one read",
+            1,
+        ),
+        (
+            base.clone().header(
+                "resultLimit",
+                xstruct(&[("limit", xint(3)), ("limit", xint(2)), ("offset", xint(0))]),
+            ),
+            "call header 'resultLimit' member 'limit' sent more than once: the last one read",
+            2,
+        ),
+    ] {
+        let reply = server.xmlrpc(&call);
+        assert_eq!(reply.ok().array().len(), read, "{}", reply.exchange());
+        assert_eq!(reply.total_items(), Some(total));
+        let warning = reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default();
+        assert!(warning.contains(said), "{}", reply.exchange());
+    }
+    let reply = server.xmlrpc(&base.clone().limit(1, 0));
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        reply.exchange()
+    );
+}
+
 #[test]
 fn unknown_headers_are_ignored() {
     let server = Server::start();
