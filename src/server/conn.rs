@@ -76,10 +76,14 @@ impl Framing {
 /// A TCP connection as hyper sees it, with the three additions of the module doc.
 pub struct Connection {
     inner: TcpStream,
-    /// Running while writes make no progress; past the stall timeout they fail.
+    /// Running while writes are pending: it wakes to look at what the client has
+    /// acknowledged, and past the stall timeout without progress the writes fail.
     stalled_since: Option<Pin<Box<tokio::time::Sleep>>>,
-    /// The bytes the client had not acknowledged when the stall clock (re)started.
+    /// The bytes the client had not acknowledged when it last made progress.
     unacknowledged_at_start: Option<u64>,
+    /// When the client last made progress (the writes began to wait, or it acknowledged
+    /// bytes).
+    progress_at: tokio::time::Instant,
     scanner: HeadScanner,
     framing: Arc<Framing>,
     /// A rewritten automatic answer (400/414/431 with a body) still to be sent, from `sent`.
@@ -101,6 +105,7 @@ impl Connection {
             inner,
             stalled_since: None,
             unacknowledged_at_start: None,
+            progress_at: tokio::time::Instant::now(),
             scanner: HeadScanner::default(),
             framing: Arc::default(),
             pending: Vec::new(),
@@ -121,9 +126,12 @@ impl Connection {
     /// full send buffer (autotuned to 4 MB) only once a third of it has drained, which a
     /// client reading 40 KB/s takes longer than the stall timeout to do, and its 12 MB
     /// download was cut at 4 MB. So when the clock runs out, the bytes the client has
-    /// acknowledged since it started count as progress, and the clock starts again. A
-    /// client's kernel asks for more only once a segment's room is free (64 KiB on
-    /// loopback), so a reader slower than that per stall timeout is still cut.
+    /// acknowledged count as progress. A client's kernel asks for more only once a
+    /// segment's room is free (64 KiB on loopback), so a reader slower than that per stall
+    /// timeout is still cut. The clock looks four times a stall timeout, so that a client
+    /// that stops is cut about one stall timeout after its last progress (it looked once,
+    /// and a client whose kernel took bytes early in a period was cut after two, which
+    /// held a stream slot that long).
     fn watch<T>(
         &mut self,
         cx: &mut Context<'_>,
@@ -134,19 +142,26 @@ impl Connection {
             return polled;
         }
         let stall = crate::limits::get().stall_timeout();
+        let look = (stall / 4).max(std::time::Duration::from_millis(10));
         if self.stalled_since.is_none() {
             self.unacknowledged_at_start = unacknowledged(&self.inner);
+            self.progress_at = tokio::time::Instant::now();
         }
         let timer = self
             .stalled_since
-            .get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(look.min(stall))));
         while timer.as_mut().poll(cx).is_ready() {
-            let now = unacknowledged(&self.inner);
-            if let (Some(then), Some(now)) = (self.unacknowledged_at_start, now)
-                && now < then
+            let now = tokio::time::Instant::now();
+            if let (Some(then), Some(left)) =
+                (self.unacknowledged_at_start, unacknowledged(&self.inner))
+                && left < then
             {
-                self.unacknowledged_at_start = Some(now);
-                timer.as_mut().reset(tokio::time::Instant::now() + stall);
+                self.unacknowledged_at_start = Some(left);
+                self.progress_at = now;
+            }
+            let quiet = now.saturating_duration_since(self.progress_at);
+            if quiet < stall {
+                timer.as_mut().reset(now + look.min(stall - quiet));
                 continue;
             }
             self.framing.write_stalled.store(true, Ordering::SeqCst);
