@@ -1870,44 +1870,11 @@ fn a_stream_read_slowly_is_cut_after_four_stall_timeouts() {
     let server =
         synthetic_server_with_env(20_000, &[("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "2")]);
     let stream = stall_on(&server, &big_list());
-    let started = Instant::now();
-    let done = std::sync::atomic::AtomicBool::new(false);
-    let (longest_gap, bytes) = std::thread::scope(|s| {
-        let reading = s.spawn(|| {
-            stream
-                .set_read_timeout(Some(Duration::from_millis(500)))
-                .unwrap();
-            // At most 32 KiB each 20 ms: the 33 MB list would take over 20 s, and by the
-            // cut at 8 s at most 13 MB are read, so the kernel's socket buffers cannot
-            // take the rest of the list before it.
-            let mut piece = vec![0u8; 32768];
-            let mut longest_gap = Duration::ZERO;
-            let mut bytes = 0;
-            let mut last_read = Instant::now();
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                // The client's own time away from reading, not the server's to send.
-                longest_gap = longest_gap.max(last_read.elapsed());
-                // The kernel's socket buffers hold megabytes: the client goes on reading
-                // them for a while after the server has cut the reply.
-                match std::io::Read::read(&mut &stream, &mut piece) {
-                    Ok(0) => break,
-                    Ok(n) => bytes += n,
-                    // A server slow to send on a busy machine: read on (the reader stopped
-                    // here, and the reply was cut after one stall timeout, not four).
-                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                    Err(_) => break,
-                }
-                last_read = Instant::now();
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            (longest_gap, bytes)
-        });
-        let cut = server.log_shows("stopped mid-reply", Duration::from_secs(30));
-        let took = started.elapsed();
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert!(cut, "never cut: {}", server.log());
-        assert!(took > Duration::from_secs(7), "cut after only {took:?}");
-        reading.join().unwrap()
+    // At most 32 KiB each 20 ms: the 33 MB list would take over 20 s, and by the cut at
+    // 8 s at most 13 MB are read, so the kernel's socket buffers cannot take the rest of
+    // the list before it.
+    let (longest_gap, bytes) = read_until_cut(&server, &stream, 32768, |_, _| {
+        std::thread::sleep(Duration::from_millis(20))
     });
     // The control: no chunk waited the stall timeout for the client.
     assert!(
@@ -1933,40 +1900,12 @@ fn a_stream_read_slowly_but_steadily_is_not_cut_as_stalled() {
     // A small receive buffer, so that the client's kernel holds little of the reply and
     // the server's send buffer stays full.
     receive_buffer(&stream, 8192);
-    let started = Instant::now();
-    let done = std::sync::atomic::AtomicBool::new(false);
-    let (longest_gap, bytes) = std::thread::scope(|s| {
-        let reading = s.spawn(|| {
-            stream
-                .set_read_timeout(Some(Duration::from_millis(200)))
-                .unwrap();
-            let mut piece = vec![0u8; 4096];
-            let mut longest_gap = Duration::ZERO;
-            let mut bytes = 0;
-            let mut last_read = Instant::now();
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                longest_gap = longest_gap.max(last_read.elapsed());
-                match std::io::Read::read(&mut &stream, &mut piece) {
-                    Ok(0) => break,
-                    Ok(n) => bytes += n,
-                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-                    Err(_) => break,
-                }
-                last_read = Instant::now();
-                // About 100 KB/s: a third of a 4 MB send buffer drains in some 14 s,
-                // many stall timeouts, while the client acknowledges some 200 KB in each.
-                while bytes as f64 > started.elapsed().as_secs_f64() * 100_000.0 {
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
-            (longest_gap, bytes)
-        });
-        let cut = server.log_shows("stopped mid-reply", Duration::from_secs(30));
-        let took = started.elapsed();
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert!(cut, "never cut: {}", server.log());
-        assert!(took > Duration::from_secs(7), "cut after only {took:?}");
-        reading.join().unwrap()
+    // About 100 KB/s: a third of a 4 MB send buffer drains in some 14 s, many stall
+    // timeouts, while the client acknowledges some 200 KB in each.
+    let (longest_gap, bytes) = read_until_cut(&server, &stream, 4096, |started, bytes| {
+        while bytes as f64 > started.elapsed().as_secs_f64() * 100_000.0 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
     });
     // The control: the client read all along.
     assert!(
@@ -1986,6 +1925,54 @@ fn a_stream_read_slowly_but_steadily_is_not_cut_as_stalled() {
             .is_some_and(|m| m.contains("still streaming after 8 seconds")),
         "{entry:#}"
     );
+}
+
+/// Reads `stream` in pieces of `piece` bytes, calling `pace(started, bytes read)` after
+/// each, until the server's log says it cut the reply (asserted after more than 7 s, the
+/// stream's life being 8 s in these tests); answers the longest time the client itself
+/// left between reads, and the bytes it read.
+fn read_until_cut(
+    server: &Server,
+    stream: &TcpStream,
+    piece: usize,
+    pace: impl Fn(Instant, usize) + Sync,
+) -> (Duration, usize) {
+    let started = Instant::now();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let reading = s.spawn(|| {
+            stream
+                .set_read_timeout(Some(Duration::from_millis(200)))
+                .unwrap();
+            let mut buffer = vec![0u8; piece];
+            let mut longest_gap = Duration::ZERO;
+            let mut bytes = 0;
+            let mut last_read = Instant::now();
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                // The client's own time away from reading, not the server's to send.
+                longest_gap = longest_gap.max(last_read.elapsed());
+                // The kernel's socket buffers hold megabytes: the client goes on reading
+                // them for a while after the server has cut the reply.
+                match std::io::Read::read(&mut &*stream, &mut buffer) {
+                    Ok(0) => break,
+                    Ok(n) => bytes += n,
+                    // A server slow to send on a busy machine: read on (the reader stopped
+                    // here, and the reply was cut after one stall timeout, not four).
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                    Err(_) => break,
+                }
+                last_read = Instant::now();
+                pace(started, bytes);
+            }
+            (longest_gap, bytes)
+        });
+        let cut = server.log_shows("stopped mid-reply", Duration::from_secs(30));
+        let took = started.elapsed();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(cut, "never cut: {}", server.log());
+        assert!(took > Duration::from_secs(7), "cut after only {took:?}");
+        reading.join().unwrap()
+    })
 }
 
 /// A list whose count and rows come slowly never fills a chunk, and was answered whole
