@@ -2673,4 +2673,19 @@ fn a_filter_a_single_object_method_does_not_apply_is_named() {
         reply.ok();
         assert_eq!(warning_of(&reply), "", "{}", reply.exchange());
     }
+    // A getter of data not kept says so, and only so: the real method filters its list
+    // (slcli's `user detail --logins` sends a filter on every call).
+    let reply = server.xmlrpc(
+        &XmlRpcCall::new("SoftLayer_User_Customer", "getLoginAttempts")
+            .auth(&DEMO)
+            .id(5001)
+            .filter(to_xval(&json!({"loginAttempts": {"createDate": {"operation": "greaterThanDate", "options": [{"name": "date", "value": ["01/01/2020"]}]}}}))),
+    );
+    reply.ok();
+    let warning = warning_of(&reply);
+    assert!(
+        warning.contains("does not keep") && !warning.contains("object filter"),
+        "{}",
+        reply.exchange()
+    );
 }
