@@ -561,9 +561,12 @@ pub fn filter_choices(conn: &Connection) -> Result<Choices> {
     Ok(Choices {
         accounts: choices(
             conn,
-            // With the id, as the ticket page names an account: names may repeat (the
-            // pytest plugin makes an account per test from one document).
-            "SELECT id, COALESCE(companyName || ' (' || id || ')', 'Account ' || id) \
+            // With the id, as the console's `accountNamed` names an account: names may
+            // repeat (the pytest plugin makes an account per test from one document); a
+            // generated name ("Test Account 3001") already ends with it.
+            "SELECT id, CASE WHEN companyName IS NULL THEN 'Account ' || id \
+               WHEN substr(companyName, -length(id) - 1) = ' ' || id THEN companyName \
+               ELSE companyName || ' (' || id || ')' END \
              FROM SoftLayer_Account ORDER BY id",
         )?,
         statuses: choices(

@@ -3698,6 +3698,10 @@ fn browser_accounts_of_one_name_are_told_apart() {
         })
         .collect();
     assert_ne!(ids[0], ids[1]);
+    // A generated name holds its id already: not "Test Account 3003 (3003)".
+    let generated = control(&server, "POST", "/_emulator/accounts", &json!({}))["id"]
+        .as_i64()
+        .unwrap();
     let mut browser = edges(&server, "samename", &[]);
     let s = browser.step("names");
     for list in ["f-account", "o-account", "j-account"] {
@@ -3714,6 +3718,8 @@ fn browser_accounts_of_one_name_are_told_apart() {
             );
         }
         assert!(shown.contains(&"Demo Company (1001)"), "{list}: {s}");
+        let generated = format!("Test Account {generated}");
+        assert!(shown.contains(&generated.as_str()), "{list}: {s}");
     }
     assert_eq!(s["column"], "Demo Company (1001)", "{s}");
     assert_done(&mut browser);

@@ -4,6 +4,17 @@
 import { ApiError, DoneUnread, Unauthorised } from './api.js';
 
 /** An element with attributes, event handlers and children (strings become text). */
+/**
+ * An account as every view names it: its name and its id, since names may repeat (the
+ * pytest plugin makes one account per test from one document); a generated name ("Test
+ * Account 3001") already ends with its id.
+ */
+export function accountNamed(name, id) {
+  if (!name) return [`Account ${id}`];
+  const named = el('bdi', { text: name });
+  return name.endsWith(` ${id}`) ? [named] : [named, ` (${id})`];
+}
+
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {

@@ -2,7 +2,7 @@
 // The filters live in the address (#/?status=1001&q=disk) so Back and reload keep them.
 
 import { newest, ApiError } from './api.js';
-import { $, el, cell, fill, fillRows, when, choose, setField, keepPagerFocus, applyOnChange, goTo, markInvalid, unmarkRefused } from './dom.js';
+import { $, el, accountNamed, cell, fill, fillRows, when, choose, setField, keepPagerFocus, applyOnChange, goTo, markInvalid, unmarkRefused } from './dom.js';
 
 const FILTERS = ['q', 'account', 'group', 'employee', 'awaiting', 'sort', 'order'];
 const PAGE_SIZE = 25;
@@ -162,9 +162,7 @@ function renderRows(tickets) {
       { 'data-ticket': t.id, 'data-key': `ticket ${t.id}` },
       cell('Ticket', el('a', { href: `#/ticket/${t.id}`, text: `#${t.id}` })),
       cell('Title', el('a', { href: `#/ticket/${t.id}`, class: 'title' }, el('bdi', { text: t.title || '(no title)' }))),
-      // With its id, as on the ticket's page: accounts may share a name (the pytest
-      // plugin makes one per test from one document).
-      cell('Account', ...(t.accountName ? [el('bdi', { text: t.accountName }), ` (${t.accountId})`] : [`Account ${t.accountId}`])),
+      cell('Account', ...accountNamed(t.accountName, t.accountId)),
       cell('Status', el('span', { class: `badge status-${t.statusId}`, text: t.statusName || t.statusId })),
       cell('Priority', el('span', { title: t.priorityName || null, text: priorityLabel(t) })),
       cell('Group', t.groupName || '—'),

@@ -3,7 +3,7 @@
 // data around them, so a reply being typed survives live updates.
 
 import { post, getBlob, newest, Unauthorised, ApiError } from './api.js';
-import { $, el, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable, justActed, drawIfChanged, drawAgain } from './dom.js';
+import { $, el, accountNamed, fill, when, choose, outcome, settle, oneAtATime, refocusAfter, shownControls, usable, justActed, drawIfChanged, drawAgain } from './dom.js';
 
 /** The ticket shown, by its id as the address writes it (digits, not a Number: one past
  * 2^53 was rounded, and the page named another ticket than the address). */
@@ -349,7 +349,7 @@ function renderFacts(t) {
     fact('Priority', t.priorityName || '—'),
     fact('Group', t.groupName || '—'),
     fact('Assigned employee', t.assignedEmployeeName ? el('bdi', { text: t.assignedEmployeeName }) : 'Unassigned'),
-    fact('Account', el('bdi', { text: t.accountName || '' }), ` (${t.accountId})`),
+    fact('Account', ...accountNamed(t.accountName, t.accountId)),
     fact('Subject', t.subjectName || '—'),
     fact('Customer contact', el('bdi', { text: t.assignedUserName || '—' })),
     fact('Created', when(t.createDate)),
