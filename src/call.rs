@@ -317,6 +317,21 @@ pub struct CallHeaders {
 }
 
 impl CallHeaders {
+    /// Says that the call header `header` (or its `member`) came twice and the last one
+    /// was read, once, as REST says a parameter sent twice.
+    pub fn note_repeated(&mut self, header: &str, member: Option<&str>) {
+        let header = shown_warning(header);
+        let note = match member {
+            None => format!("call header '{header}' sent more than once: the last one read"),
+            Some(member) => format!(
+                "call header '{header}' member '{member}' sent more than once: the last one read"
+            ),
+        };
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+
     /// Reads the header struct that XML-RPC and SOAP both carry. Unknown headers are
     /// ignored, as the real API does (softlayer-go sends `User-Agent` among them).
     pub fn from_struct(service: &str, headers: &Struct) -> Result<CallHeaders, Fault> {

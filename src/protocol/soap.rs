@@ -49,7 +49,6 @@ use super::codec::{Codec, ListWriter};
 use super::wsdl::{self, Declared, SOAP_ENC, SOAP_ENV, XSD, XSI, declared_as, xsd_type};
 use crate::call::{
     Call, CallHeader, CallHeaders, Credentials, Fault, HeaderMember, HeaderMemberKind, Reply,
-    shown_warning,
 };
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
@@ -181,18 +180,11 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
             let mut value = reader.value(h, header_expect(service, &h.local), 1)?;
             if CallHeader::named(service, &h.local) == Some(CallHeader::ResultLimit) {
                 if header_struct.contains_key(&*h.local) {
-                    repeated.push(format!(
-                        "call header '{}' sent more than once: the last one read",
-                        shown_warning(&h.local)
-                    ));
+                    repeated.push((h.local.to_string(), None));
                 }
                 for member in ["limit", "offset"] {
                     if h.children.iter().filter(|c| c.local == member).count() > 1 {
-                        repeated.push(format!(
-                            "call header '{}' member '{member}' sent more than once: the last \
-                             one read",
-                            shown_warning(&h.local)
-                        ));
+                        repeated.push((h.local.to_string(), Some(member)));
                     }
                 }
                 // SLDN's SOAP article shows the limit as bare text before <offset>.
@@ -207,10 +199,8 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
         }
     }
     let mut headers = CallHeaders::from_struct(service, &header_struct)?;
-    for note in repeated {
-        if !headers.notes.contains(&note) {
-            headers.notes.push(note);
-        }
+    for (header, member) in repeated {
+        headers.note_repeated(&header, member);
     }
 
     let method = operation.local.to_string();

@@ -42,7 +42,7 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::HttpAnswer;
 use super::codec::{Codec, ListWriter};
-use crate::call::{Call, CallHeader, CallHeaders, Credentials, Fault, Reply, shown_warning};
+use crate::call::{Call, CallHeader, CallHeaders, Credentials, Fault, Reply};
 use crate::value::{Struct, Value, WrittenShared};
 
 /// Deepest element nesting accepted in a request. Each level of a struct is three
@@ -94,10 +94,8 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
         Some(headers) => {
             params.remove(0);
             let mut read = CallHeaders::from_struct(service, &headers)?;
-            for note in repeated_limits(service, &repeated) {
-                if !read.notes.contains(&note) {
-                    read.notes.push(note);
-                }
+            for (header, member) in repeated_limits(service, &repeated) {
+                read.note_repeated(header, member);
             }
             read
         }
@@ -420,26 +418,20 @@ type Repeated = Vec<(Option<String>, String)>;
 /// At most this many members held twice are kept ([`Parser::repeated`]).
 const MAX_REPEATED: usize = 8;
 
-/// The warnings for a `resultLimit` header, or its `limit` or `offset`, given twice in
-/// the `headers` struct: the last one is read without a word otherwise.
+/// A `resultLimit` header, or its `limit` or `offset`, given twice in the `headers`
+/// struct, as (header, member): the last one is read without a word otherwise.
 fn repeated_limits<'r>(
     service: &'r str,
     repeated: &'r Repeated,
-) -> impl Iterator<Item = String> + 'r {
+) -> impl Iterator<Item = (&'r str, Option<&'r str>)> + 'r {
     let is_limit =
         move |name: &str| CallHeader::named(service, name) == Some(CallHeader::ResultLimit);
     repeated
         .iter()
         .filter_map(move |(holder, name)| match holder.as_deref() {
-            Some("headers") if is_limit(name) => Some(format!(
-                "call header '{}' sent more than once: the last one read",
-                shown_warning(name)
-            )),
+            Some("headers") if is_limit(name) => Some((name.as_str(), None)),
             Some(holder) if is_limit(holder) && (name == "limit" || name == "offset") => {
-                Some(format!(
-                    "call header '{}' member '{name}' sent more than once: the last one read",
-                    shown_warning(holder)
-                ))
+                Some((holder, Some(name.as_str())))
             }
             _ => None,
         })
