@@ -9,6 +9,8 @@
 #                                                         (and another, for the ratio)
 #   BENCH_TRANSPORT=soap|rest bash bench/getobject-instructions.sh
 #                                                         (another transport; XML-RPC by default)
+#   BENCH_METHOD=addUpdate|createStandardTicket bash bench/getobject-instructions.sh
+#                                                         (a write instead, over XML-RPC)
 #
 # Seeds BENCH_TICKETS (20,000) synthetic tickets; runs the server under callgrind with
 # --no-reply-cache and instrumentation off; sends 200 unmeasured getObject calls, then
@@ -17,12 +19,20 @@
 # bench/getobject-uncached.sh; prints the
 # user-space instructions per call (the kernel's share is not counted) and, with
 # BENCH_BASE_BIN, the ratio of this build's count to the other's.
+# With BENCH_METHOD a write is counted instead: addUpdate on a random open ticket of the
+# demo account (its update, its mail to the ticket's owner) or createStandardTicket, one
+# call at a time, so each is a commit of its own (under load a commit holds a batch); the
+# count includes what the server's other threads do meanwhile (the checkpointer, the text
+# index's queue).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TICKETS="${BENCH_TICKETS:-20000}"
 CALLS="${BENCH_CALLS:-1000}"
 TRANSPORT="${BENCH_TRANSPORT:-xmlrpc}"
+METHOD="${BENCH_METHOD:-getObject}"
+case "$METHOD" in getObject | addUpdate | createStandardTicket) ;; *) echo "BENCH_METHOD is getObject, addUpdate or createStandardTicket" >&2; exit 2 ;; esac
+[ "$METHOD" = getObject ] || [ "$TRANSPORT" = xmlrpc ] || { echo "a write is counted over XML-RPC only" >&2; exit 2; }
 case "$TRANSPORT" in xmlrpc | soap | rest) ;; *) echo "BENCH_TRANSPORT is xmlrpc, soap or rest" >&2; exit 2 ;; esac
 . bench/common.sh
 
@@ -36,20 +46,45 @@ bench_workdir sl-instructions-bench
 say "seeding $TICKETS synthetic tickets"
 seed_database "$WORK/seed.sqlite3" "$TICKETS" 900
 
-# calls PORT N SEED: N getObject calls of random tickets over TRANSPORT, one connection.
+# calls PORT N SEED: N calls of METHOD (getObject of random tickets, or a write) over
+# TRANSPORT, one connection.
 calls() {
-    python3 - "$@" "$TICKETS" "$TRANSPORT" <<'PY'
-import base64, http.client, os, random, sys, urllib.parse
+    python3 - "$@" "$TICKETS" "$TRANSPORT" "$METHOD" "$WORK/seed.sqlite3" <<'PY'
+import base64, http.client, os, random, sqlite3, sys, urllib.parse
 port, n, seed, tickets = (int(a) for a in sys.argv[1:5])
-transport = sys.argv[5]
+transport, call = sys.argv[5:7]
 random.seed(seed)
 key = os.environ["DEMO_API_KEY"]
 mask = "mask[id,title,status[name],updates[entry,createDate,editor],assignedUser[firstName,lastName]]"
 conn = http.client.HTTPConnection("127.0.0.1", port)
-for _ in range(n):
+# addUpdate refuses closed tickets: the open ones of the demo account, from the seed.
+db = sqlite3.connect(f"file:{sys.argv[7]}?mode=ro", uri=True)
+open_ids = [r[0] for r in db.execute(
+    "SELECT id FROM SoftLayer_Ticket WHERE accountId = 1001 AND statusId <> 1002 ORDER BY id")]
+auth = ("<member><name>authenticate</name><value><struct>"
+        "<member><name>username</name><value><string>demo</string></value></member>"
+        f"<member><name>apiKey</name><value><string>{key}</string></value></member>"
+        "</struct></value></member>")
+for i in range(n):
     ticket = 160000102 + random.randrange(tickets - 1)
     method, headers = "POST", {"Content-Type": "text/xml"}
-    if transport == "xmlrpc":
+    if call != "getObject":
+        path = "/xmlrpc/v3.1/SoftLayer_Ticket"
+        if call == "addUpdate":
+            init = ("<member><name>SoftLayer_TicketInitParameters</name><value><struct>"
+                    f"<member><name>id</name><value><int>{random.choice(open_ids)}</int></value></member>"
+                    "</struct></value></member>")
+            args = ("<param><value><struct><member><name>entry</name><value><string>"
+                    f"counted update {seed}-{i}</string></value></member></struct></value></param>")
+        else:
+            init = ""
+            args = ("<param><value><struct><member><name>subjectId</name><value><int>1005</int></value></member>"
+                    f"<member><name>title</name><value><string>counted {seed}-{i}</string></value></member>"
+                    "</struct></value></param><param><value><string>Written by the bench</string></value></param>")
+        body = (f"<?xml version='1.0'?><methodCall><methodName>{call}</methodName><params><param>"
+                f"<value><struct><member><name>headers</name><value><struct>{auth}{init}"
+                f"</struct></value></member></struct></value></param>{args}</params></methodCall>")
+    elif transport == "xmlrpc":
         path = "/xmlrpc/v3.1/SoftLayer_Ticket"
         body = ("<?xml version='1.0'?><methodCall><methodName>getObject</methodName><params><param>"
                 "<value><struct><member><name>headers</name><value><struct>"
@@ -124,7 +159,8 @@ PY
 
 say "counting $BIN"
 THIS=$(count "$BIN" this)
-printf '\nuser-space instructions per uncached %s getObject (%s calls, callgrind):\n' "$TRANSPORT" "$CALLS"
+case "$METHOD" in getObject) WHAT="uncached $TRANSPORT getObject" ;; *) WHAT="XML-RPC $METHOD" ;; esac
+printf '\nuser-space instructions per %s (%s calls, callgrind):\n' "$WHAT" "$CALLS"
 printf '  this build (%s): %s\n' "$BIN" "$THIS"
 if [ -n "${BENCH_BASE_BIN:-}" ]; then
     say "counting $BENCH_BASE_BIN"
