@@ -375,6 +375,14 @@ pub struct TicketDetail {
     pub additional_emails: Vec<String>,
     pub assigned_agents: Vec<String>,
     pub tags: Vec<String>,
+    /// Whether the customer may still write to the ticket (`userEditableFlag`: the
+    /// customer's addUpdate, edit and attachments are refused when it is false), and
+    /// whether an update mails the customer (`notifyUserOnUpdateFlag`). A missing flag
+    /// is taken as set, as the API takes it.
+    pub user_editable: bool,
+    pub notify_user_on_update: bool,
+    /// The data centre the ticket names (`locationId`), by its long name.
+    pub location_name: Option<String>,
 }
 
 fn attached_devices(
@@ -412,8 +420,12 @@ fn attached_devices(
 pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>> {
     let sql = format!(
         "SELECT {TICKET_COLUMNS}, t.closeDate, t.modifyDate, \
-         COALESCE(c.displayName, c.username), t.finalComments {TICKET_JOINS} \
-         LEFT JOIN SoftLayer_User_Customer c ON c.id = t.assignedUserId WHERE t.id = ?1"
+         COALESCE(c.displayName, c.username), t.finalComments, \
+         coalesce(t.userEditableFlag, 1) <> 0, coalesce(t.notifyUserOnUpdateFlag, 1) <> 0, \
+         CASE WHEN t.locationId IS NULL THEN NULL \
+              ELSE coalesce(l.longName, l.name, '#' || t.locationId) END {TICKET_JOINS} \
+         LEFT JOIN SoftLayer_User_Customer c ON c.id = t.assignedUserId \
+         LEFT JOIN SoftLayer_Location l ON l.id = t.locationId WHERE t.id = ?1"
     );
     let found = conn
         .query_row(&sql, [id], |r| {
@@ -423,10 +435,23 @@ pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>>
                 r.get::<_, Option<String>>(21)?,
                 r.get::<_, Option<String>>(22)?,
                 r.get::<_, Option<String>>(23)?,
+                (
+                    r.get::<_, bool>(24)?,
+                    r.get::<_, bool>(25)?,
+                    r.get::<_, Option<String>>(26)?,
+                ),
             ))
         })
         .optional()?;
-    let Some((ticket, close_date, modify_date, assigned_user_name, final_comments)) = found else {
+    let Some((
+        ticket,
+        close_date,
+        modify_date,
+        assigned_user_name,
+        final_comments,
+        (user_editable, notify_user_on_update, location_name),
+    )) = found
+    else {
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(
@@ -479,6 +504,9 @@ pub fn ticket_detail(conn: &Connection, id: i64) -> Result<Option<TicketDetail>>
         virtual_guests: attached_devices(conn, &devices::VIRTUAL_GUEST, id)?,
         dedicated_hosts: attached_devices(conn, &devices::DEDICATED_HOST, id)?,
         final_comments,
+        user_editable,
+        notify_user_on_update,
+        location_name,
         additional_emails: super::ticket_additional_emails(conn, id)?
             .into_iter()
             .map(|(_, email)| email)

@@ -3918,3 +3918,40 @@ fn support_view_shows_the_customer_s_feedback_and_choices() {
     );
     assert_done(&mut browser);
 }
+
+/// A ticket whose `userEditableFlag` is false refuses the customer's writes, and one whose
+/// `notifyUserOnUpdateFlag` is false mails nobody of its updates; the support side's view
+/// (`GET /_emulator/tickets/{id}` and the ticket's page) said neither, nor the ticket's
+/// data centre (`locationId`).
+#[test]
+fn support_view_shows_whether_the_customer_may_update_and_hears_of_updates() {
+    let server = Server::start();
+    let locked = 170000001;
+    let document = json!({"SoftLayer_Ticket": [{
+        "id": locked, "accountId": 1001, "assignedUserId": 5001, "title": "Locked",
+        "statusId": 1001, "subjectId": 1005, "groupId": 1, "locationId": 1578335,
+        "createDate": "2026-10-01T09:15:00-05:00", "modifyDate": "2026-10-01T09:15:00-05:00",
+        "lastEditDate": "2026-10-01T09:15:00-05:00", "lastEditType": "USER",
+        "notifyUserOnUpdateFlag": false, "userEditableFlag": false,
+        "serverAdministrationFlag": 0, "totalUpdateCount": 0, "serviceProviderId": 1,
+        "serviceProviderResourceId": "CS170000001"
+    }]});
+    control(&server, "POST", "/_emulator/import", &document);
+    let detail = get_json(&server, &format!("/_emulator/tickets/{locked}"));
+    assert_eq!(detail["userEditable"], false, "{detail}");
+    assert_eq!(detail["notifyUserOnUpdate"], false, "{detail}");
+    assert_eq!(detail["locationName"], "Paris 1", "{detail}");
+    let open = create_standard_ticket(&server, &DEMO, 1001, "Open", "Anyone may write.");
+    let detail = get_json(&server, &format!("/_emulator/tickets/{open}"));
+    assert_eq!(detail["userEditable"], true, "{detail}");
+    assert_eq!(detail["notifyUserOnUpdate"], true, "{detail}");
+    assert_eq!(detail["locationName"], serde_json::Value::Null, "{detail}");
+
+    let mut browser = edges(&server, "lockedfacts", &[("TICKET", locked.to_string())]);
+    let s = browser.step("lockedfacts");
+    let flags = text(&s["flags"]);
+    assert!(flags.contains("Customer may update: no"), "{s}");
+    assert!(flags.contains("Mails customer on update: no"), "{s}");
+    assert!(text(&s["facts"]).contains("Paris 1"), "{s}");
+    assert_done(&mut browser);
+}

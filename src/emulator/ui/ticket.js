@@ -351,6 +351,7 @@ function renderFacts(t) {
     fact('Assigned employee', t.assignedEmployeeName ? el('bdi', { text: t.assignedEmployeeName }) : 'Unassigned'),
     fact('Account', ...accountNamed(t.accountName, t.accountId)),
     fact('Subject', t.subjectName || '—'),
+    t.locationName ? fact('Location', el('bdi', { id: 'ticket-location', text: t.locationName })) : [],
     fact('Customer contact', el('bdi', { text: t.assignedUserName || '—' })),
     fact('Created', when(t.createDate)),
     fact('Last edited', when(t.lastEditDate), t.lastEditType ? ` by ${t.lastEditType.toLowerCase()}` : ''),
@@ -370,6 +371,10 @@ function renderFacts(t) {
         flag(t.administrative, 'Administrative'),
         flag(t.billable, 'Billable'),
         flag(t.awaitingUserResponse, 'Awaiting customer'),
+        // A customer whose writes are refused, or who hears nothing of replies, is
+        // otherwise a puzzle from the support side.
+        flag(t.userEditable, 'Customer may update'),
+        flag(t.notifyUserOnUpdate, 'Mails customer on update'),
       ),
     ),
   );

@@ -2930,6 +2930,15 @@ const SCENARIOS = {
     });
   },
 
+  // A ticket the customer may not update, or whose updates mail nobody, looked like any
+  // other from the support side, and its data centre was not shown.
+  async lockedfacts(page) {
+    await signIn(page, `#/ticket/${env('TICKET')}`);
+    await page.locator('#ticket-flags').waitFor();
+    await page.locator('#ticket:not([aria-busy])').waitFor();
+    report('lockedfacts', { facts: await text(page, '#ticket-facts'), flags: await text(page, '#ticket-flags') });
+  },
+
   // In forced colours (Windows High Contrast) the current status tab, told apart by its
   // colours alone, looked as the others do.
   async forcedtab(page) {
