@@ -352,6 +352,22 @@ pub fn refusal(text: &str, zone: Zone, formats: &str) -> String {
     }
 }
 
+/// Whether `text`, no date [`parse`] reads, would be one with one of its spaces a `+`
+/// (`2026-06-15T00:00:00 09:00`, `sysdate 1`): a `+` sent raw in a URL query.
+pub fn parses_with_plus_for_a_space(text: &str, zone: Zone, now_ms: i64) -> bool {
+    let text = text.trim_ascii();
+    // Each space is one more parse of the whole text: a date is far shorter, and a long
+    // value (exact comparisons take any length) is no date with a lost `+`.
+    if text.len() > 64 {
+        return false;
+    }
+    text.match_indices(' ').any(|(i, _)| {
+        let mut with_plus = text.to_string();
+        with_plus.replace_range(i..=i, "+");
+        parse(&with_plus, zone, now_ms).is_some()
+    })
+}
+
 /// [`parse_within_years`] without the bounds on the year.
 fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<(DateSpan, bool)> {
     // PHP's `trim()` (the API's): ASCII blanks only.

@@ -1158,11 +1158,18 @@ impl Prop<'_> {
 
     fn date(&self, text: &str) -> Result<DateSpan, Bad> {
         crate::time::parse(text, self.zone, self.now_ms).ok_or_else(|| {
-            Bad::Ignored(format!(
-                "'{}' is not a date ({})",
-                text.trim_ascii(),
+            // A URL query reads `+` as a space: an offset (`…T00:00:00+09:00`) or
+            // `sysdate+1` written raw in REST's objectFilter arrived as `… 09:00` and
+            // was said to be no date, with no word of why. Not read as the date it
+            // would be: a space is what the caller sent.
+            let why = if crate::time::parses_with_plus_for_a_space(text, self.zone, self.now_ms) {
+                "with '+' for its space it would be one: '+' in a URL query is a space, \
+                 send %2B"
+                    .to_string()
+            } else {
                 crate::time::refusal(text, self.zone, DATE_FORMATS)
-            ))
+            };
+            Bad::Ignored(format!("'{}' is not a date ({why})", text.trim_ascii()))
         })
     }
 
@@ -1986,6 +1993,14 @@ mod tests {
                 "'in' on title ignored: it needs the option 'data'",
             ),
             (
+                r#"{"createDate": {"operation": "> 2026-06-15T00:00:00 09:00"}}"#,
+                "with '+' for its space it would be one: '+' in a URL query is a space, send %2B",
+            ),
+            (
+                r#"{"createDate": {"operation": "isDate", "options": [{"name": "date", "value": ["sysdate 1"]}]}}"#,
+                "'sysdate 1' is not a date (with '+' for its space it would be one",
+            ),
+            (
                 r#"{"id": {"operation": "orderBy", "options": [{"name": "sort", "value": ["UP"]}]}}"#,
                 "sort 'UP' is neither ASC nor DESC",
             ),
@@ -1994,6 +2009,9 @@ mod tests {
             assert!(f.conditions.is_empty() && f.order.is_empty(), "{text}");
             assert_eq!(f.ignored.len(), 1, "{text}");
             assert!(f.ignored[0].contains(says), "{text}: {:?}", f.ignored);
+            // The hint is for a space that stands where a `+` makes a date only.
+            let hinted = f.ignored[0].contains("send %2B");
+            assert_eq!(hinted, says.contains("'+'"), "{text}: {:?}", f.ignored);
         }
         // The other operations of the same filter still apply.
         let f = parse(r#"{"id": {"operation": 5}, "title": {"operation": "in"}}"#).unwrap();

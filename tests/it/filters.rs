@@ -2264,6 +2264,82 @@ fn a_between_date_range_that_ends_before_it_starts_matches_nothing() {
     assert_eq!(between("10/01/2026", "10/01/2026"), vec![160000001]);
 }
 
+/// Session 70's sweep (h4 F1): an offset's `+` written raw in REST's objectFilter (as SLDN
+/// writes filters into URLs) is a space, as in any query string; the date was "not a
+/// date", the filter ignored, and the warning gave no reason. It is still a space (no
+/// date is guessed), and the warning says why and what to send.
+#[test]
+fn a_raw_plus_in_a_rest_filter_date_is_a_space_and_the_warning_says_so() {
+    let server = Server::start();
+    let all = match xmlrpc_tickets(&server, &json!({}), None) {
+        Answer::Tickets(ids, _) => ids,
+        other => panic!("{other:?}"),
+    };
+    // Ticket 160000001 was created at 2026-10-01T09:15:00-05:00.
+    for (date, hint_of) in [
+        (
+            "2026-10-01T23:15:00+09:00",
+            "'2026-10-01T23:15:00 09:00' is not a date (",
+        ),
+        ("sysdate+1", "'sysdate 1' is not a date ("),
+    ] {
+        let filter = json!({"tickets": {"createDate": {"operation": "isDate",
+            "options": [{"name": "date", "value": [date]}]}}});
+        let escaped = percent_encode(&filter.to_string());
+        let get = |query_filter: &str| {
+            rest_get_as(
+                &server,
+                &DEMO,
+                &format!(
+                    "/rest/v3.1/SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D\
+                     &objectFilter={query_filter}"
+                ),
+            )
+        };
+        let ids_of_body = |response: &HttpResponse| -> BTreeSet<i64> {
+            let body: Json = serde_json::from_slice(&response.body).unwrap();
+            let list = body
+                .as_array()
+                .unwrap_or_else(|| panic!("{}", response.describe()));
+            list.iter().map(|t| t["id"].as_i64().unwrap()).collect()
+        };
+        let raw = get(&escaped.replace("%2B", "+"));
+        assert_eq!(
+            ids_of_body(&raw),
+            all,
+            "{date}: ignored\n{}",
+            raw.describe()
+        );
+        let warning = raw
+            .header("X-SoftLayer-Emulator-Warning")
+            .unwrap_or_default();
+        assert!(
+            warning.contains(hint_of)
+                && warning.contains(
+                    "with '+' for its space it would be one: '+' in a URL query is a space, \
+                     send %2B)"
+                ),
+            "{date}: {warning:?}\n{}",
+            raw.describe()
+        );
+        let sent_right = get(&escaped);
+        assert_eq!(
+            sent_right.header("X-SoftLayer-Emulator-Warning"),
+            None,
+            "{}",
+            sent_right.describe()
+        );
+        if date.starts_with("2026") {
+            assert_eq!(
+                ids_of_body(&sent_right),
+                BTreeSet::from([160000001]),
+                "{}",
+                sent_right.describe()
+            );
+        }
+    }
+}
+
 /// A deep page (offset 10,000 or more) of a ticket list is read from the list's end when
 /// that is nearer, and its skipped rows are sorted as ids: each page must still be
 /// exactly those rows of the whole list, in every order (an index's, a sort's, through
