@@ -866,11 +866,22 @@ impl<'d> Interp<'d> {
                 "options" => Expect::FilterOptions,
                 _ => Expect::Any,
             }),
-            Expect::FilterOption => self.members(node, depth, |name| match name {
-                "name" => Expect::Scalar("string"),
-                "value" => Expect::Many(""),
-                _ => Expect::Any,
-            }),
+            // No `<value>` is none of the sequence the WSDL declares (`minOccurs="0"`): an
+            // empty list, as zeep writes `'value': []`. Read as no value, an `in` of nothing
+            // answered every row here and none over XML-RPC and REST.
+            Expect::FilterOption => {
+                let mut option = self.members(node, depth, |name| match name {
+                    "name" => Expect::Scalar("string"),
+                    "value" => Expect::Many(""),
+                    _ => Expect::Any,
+                })?;
+                if let Value::Struct(members) = &mut option
+                    && !members.contains_key("value")
+                {
+                    members.insert("value".to_string(), Value::Array(Vec::new()));
+                }
+                Ok(option)
+            }
             Expect::Record(members) => self.members(node, depth, |name| {
                 match members.iter().find(|m| m.name == name).map(|m| m.kind) {
                     Some(HeaderMemberKind::Text) => Expect::Scalar("string"),

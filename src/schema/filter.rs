@@ -771,7 +771,7 @@ impl Walker<'_> {
                 return Ok(());
             }
             "in" | "not in" => {
-                let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
+                let data = option_list(options, "data").ok_or_else(|| p.needs(options, "data"))?;
                 // A null among the values (a list built from data with gaps) is the missing
                 // value, as a value of its own: bound into SQL's `NOT IN (2, NULL)` it made
                 // `not in` false for every row that has one.
@@ -785,7 +785,7 @@ impl Walker<'_> {
                 Operation::In(items, keyword == "in")
             }
             "or" | "and" => {
-                let data = option_list(options, "data").ok_or_else(|| p.needs("data"))?;
+                let data = option_list(options, "data").ok_or_else(|| p.needs(options, "data"))?;
                 // A list that takes the filter past the bound on terms is refused by
                 // `check_size`: compiling its expressions first made one call of
                 // 250,000 `~ \w{20}` cost twenty minutes of CPU.
@@ -823,7 +823,7 @@ impl Walker<'_> {
             }
             "isdate" | "lessthandate" | "greaterthandate" => {
                 p.require_date(text)?;
-                let date = option_first(options, "date").ok_or_else(|| p.needs("date"))?;
+                let date = option_first(options, "date").ok_or_else(|| p.needs(options, "date"))?;
                 let span = p.date_value(&date, text)?;
                 let cmp = match keyword.as_str() {
                     "isdate" => Comparison::Equal,
@@ -834,9 +834,10 @@ impl Walker<'_> {
             }
             "betweendate" => {
                 p.require_date(text)?;
-                let start =
-                    option_first(options, "startDate").ok_or_else(|| p.needs("startDate"))?;
-                let end = option_first(options, "endDate").ok_or_else(|| p.needs("endDate"))?;
+                let start = option_first(options, "startDate")
+                    .ok_or_else(|| p.needs(options, "startDate"))?;
+                let end =
+                    option_first(options, "endDate").ok_or_else(|| p.needs(options, "endDate"))?;
                 let start = p.date_value(&start, text)?;
                 let end = p.date_value(&end, text)?;
                 // From the start's first instant through the end's last: a day, minute,
@@ -1081,8 +1082,20 @@ impl Prop<'_> {
         self.type_name == "dateTime"
     }
 
-    fn needs(&self, option: &str) -> Bad {
-        Bad::Ignored(format!("it needs the option '{option}'"))
+    /// Why an operation needing `option` is ignored: the option is missing, or is there
+    /// with no value (`{"name": "date"}`, `"value": null`), which was said to be missing.
+    fn needs(&self, options: Option<&Value>, option: &str) -> Bad {
+        let named = |o: &Value| o.get("name").and_then(Value::as_str) == Some(option);
+        let given = match options {
+            Some(Value::Array(items)) => items.iter().any(named),
+            Some(single @ Value::Struct(_)) => named(single),
+            _ => false,
+        };
+        if given {
+            Bad::Ignored(format!("its option '{option}' has no value"))
+        } else {
+            Bad::Ignored(format!("it needs the option '{option}'"))
+        }
     }
 
     fn require_date(&self, operation: &str) -> Result<(), Fault> {
@@ -1991,6 +2004,15 @@ mod tests {
             (
                 r#"{"title": {"operation": "in"}}"#,
                 "'in' on title ignored: it needs the option 'data'",
+            ),
+            // Given with no value: said so, not said to be missing.
+            (
+                r#"{"title": {"operation": "in", "options": [{"name": "data"}]}}"#,
+                "'in' on title ignored: its option 'data' has no value",
+            ),
+            (
+                r#"{"createDate": {"operation": "isDate", "options": {"name": "date", "value": null}}}"#,
+                "'isDate' on createDate ignored: its option 'date' has no value",
             ),
             (
                 r#"{"createDate": {"operation": "> 2026-06-15T00:00:00 09:00"}}"#,

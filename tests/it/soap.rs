@@ -2747,6 +2747,75 @@ fn a_bare_filter_value_is_named_in_the_warning() {
     }
 }
 
+/// `getTickets` with `tickets` as the filter header's list: the ids and the warning header.
+fn zeep_filtered(server: &Server, tickets: &str) -> (Vec<i64>, String, Soap) {
+    let reply = call(
+        server,
+        "SoftLayer_Account",
+        &envelope(
+            &format!(
+                "{}{}<ns1:SoftLayer_AccountObjectFilter><tickets>{tickets}</tickets>\
+                 </ns1:SoftLayer_AccountObjectFilter>",
+                auth(&DEMO),
+                mask("mask[id]")
+            ),
+            "<ns1:getTickets/>",
+        ),
+    );
+    let warning = reply
+        .http
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_default()
+        .to_string();
+    (ticket_ids(&reply), warning, reply)
+}
+
+/// Each filter's answer: its ids, and a warning holding `says` (none where it is empty).
+fn assert_zeep_filters(server: &Server, cases: &[(String, Vec<i64>, &str)]) {
+    for (tickets, ids, says) in cases {
+        let (got, warning, reply) = zeep_filtered(server, tickets);
+        assert_eq!(&got, ids, "{tickets}\n{}", reply.describe());
+        if says.is_empty() {
+            assert_eq!(warning, "", "{tickets}\n{}", reply.describe());
+        } else {
+            assert!(
+                warning.contains(says),
+                "{tickets}: {warning:?}\n{}",
+                reply.describe()
+            );
+        }
+    }
+}
+
+/// Session 70's sweep (h4 F2): an option with no `<value>`, as zeep writes `'value': []`,
+/// was read as no option: `in` of none answered every ticket where XML-RPC and REST
+/// answer none, and the warning said the option was missing. It is an empty list; an
+/// option of one value given none is named as such.
+#[test]
+fn a_filter_option_with_no_value_is_an_empty_list() {
+    let server = Server::start();
+    let (all, warning, reply) = zeep_filtered(&server, "");
+    assert!(all.len() > 1 && warning.is_empty(), "{}", reply.describe());
+    let with_no_value = |operation: &str, option: &str| {
+        format!(
+            "<createDate><operation>{operation}</operation>\
+             <options><name>{option}</name></options></createDate>"
+        )
+    };
+    assert_zeep_filters(
+        &server,
+        &[
+            (with_no_value("in", "data"), vec![], ""),
+            (with_no_value("not in", "data"), all.clone(), ""),
+            (
+                with_no_value("isDate", "date"),
+                all.clone(),
+                "object filter: 'isDate' on createDate ignored: its option 'date' has no value",
+            ),
+        ],
+    );
+}
+
 /// Axis 1 (WSDL2Java) stubs send every template member not set as `xsi:nil`, subjectId
 /// among them: a nil subjectId is none given, as a nil title or statusId is, and the edit
 /// goes through (it was refused as "Please provide a subject when creating a standard
