@@ -862,6 +862,14 @@ impl<'d> Interp<'d> {
             Expect::FilterOperation if node.children.is_empty() && !is_blank(&node.text) => {
                 self.value(node, Expect::Any, depth)
             }
+            // An empty element is what zeep writes for `{"operation": None}` (and `{}`):
+            // read as the null operation, for the filter to say it filters nothing as it
+            // does over XML-RPC (read as an empty struct, it was dropped without a word).
+            Expect::FilterOperation if node.children.is_empty() => {
+                let mut leaf = Struct::new();
+                leaf.insert("operation".to_string(), Value::Null);
+                Ok(Value::Struct(leaf))
+            }
             Expect::FilterOperation => self.members(node, depth, |name| match name {
                 "options" => Expect::FilterOptions,
                 _ => Expect::Any,

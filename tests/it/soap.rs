@@ -2816,6 +2816,31 @@ fn a_filter_option_with_no_value_is_an_empty_list() {
     );
 }
 
+/// Session 70's sweep (h4, noted beside F2): the empty element zeep writes for
+/// `{"operation": None}` (or `{}`) was dropped without the word XML-RPC gives a null
+/// operation. A nil element (Axis's stubs write every unset member so) is still no
+/// filter, unsaid.
+#[test]
+fn an_empty_filter_operation_element_is_named_as_a_null_operation() {
+    let server = Server::start();
+    let (all, _, _) = zeep_filtered(&server, "");
+    assert_zeep_filters(
+        &server,
+        &[
+            (
+                "<createDate/>".to_string(),
+                all.clone(),
+                "object filter: createDate ignored: the operation is null and filters nothing",
+            ),
+            (
+                "<createDate xsi:nil=\"true\"/>".to_string(),
+                all.clone(),
+                "",
+            ),
+        ],
+    );
+}
+
 /// Axis 1 (WSDL2Java) stubs send every template member not set as `xsi:nil`, subjectId
 /// among them: a nil subjectId is none given, as a nil title or statusId is, and the edit
 /// goes through (it was refused as "Please provide a subject when creating a standard
