@@ -254,6 +254,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0021_foreign_key_indexes.sql"),
     include_str!("migrations/0022_api_authentication_keys.sql"),
     include_str!("migrations/0023_dedicated_host_placement.sql"),
+    include_str!("migrations/0024_greek_sigma_folded.sql"),
 ];
 
 /// One SoftLayer object as stored: its concrete type and its columns, including

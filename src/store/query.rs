@@ -88,22 +88,27 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     ] {
         for fold in [Fold::Ascii, Fold::Unicode] {
             conn.create_scalar_function(text_match_function(how, fold), 2, flags, move |ctx| {
-                let finder: Arc<memmem::Finder<'static>> =
+                let needle: Arc<SearchedNeedle> =
                     ctx.get_or_create_aux(1, |needle| -> Result<_, BoxError> {
-                        Ok(memmem::Finder::new(needle.as_bytes()?).into_owned())
+                        let needle = needle.as_bytes()?;
+                        Ok(SearchedNeedle {
+                            finder: memmem::Finder::new(needle).into_owned(),
+                            folded_to_ascii: fold == Fold::Ascii
+                                && may_match_folded_to_ascii(needle),
+                        })
                     })?;
                 // The SQL casts the value to text first, as `LIKE` read it (a number as
                 // SQLite writes it).
                 Ok(match ctx.get_raw(0) {
                     ValueRef::Null => None,
                     ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        Some(text_matches(t, &finder, how, fold))
+                        Some(text_matches(t, &needle, how, fold))
                     }
                     ValueRef::Integer(i) => {
-                        Some(text_matches(i.to_string().as_bytes(), &finder, how, fold))
+                        Some(text_matches(i.to_string().as_bytes(), &needle, how, fold))
                     }
                     ValueRef::Real(f) => {
-                        Some(text_matches(f.to_string().as_bytes(), &finder, how, fold))
+                        Some(text_matches(f.to_string().as_bytes(), &needle, how, fold))
                     }
                 })
             })?;
@@ -118,19 +123,50 @@ pub fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
     })?;
     conn.create_scalar_function("sl_fold", 1, flags, |ctx| {
         Ok(match ctx.get_raw(0) {
-            ValueRef::Text(t) => Some(String::from_utf8_lossy(t).to_lowercase()),
+            ValueRef::Text(t) | ValueRef::Blob(t) => Some(fold_case(&String::from_utf8_lossy(t))),
             ValueRef::Null => None,
             ValueRef::Integer(i) => Some(i.to_string()),
             ValueRef::Real(f) => Some(f.to_string()),
-            ValueRef::Blob(b) => Some(String::from_utf8_lossy(b).to_lowercase()),
         })
     })?;
     Ok(())
 }
 
+/// Text as the case-insensitive searches compare it (`sl_fold`, the trigram indexes, the
+/// text tally, the needles): the Unicode lower case, with the final sigma `ς` as `σ`.
+/// Lowering alone gives `ς` for a `Σ` at the end of a word, so the needle `ΟΔΟΣ` (lowered
+/// `οδος`) missed the title `ΟΔΟΣΑ` (lowered `οδοσα`); folded, each character lowers
+/// alone, whatever surrounds it, so a text holding the needle holds its fold. (MySQL's
+/// `_ci` collations take σ, ς and Σ as one letter too; `services::email_key` does so.)
+pub(crate) fn fold_case(text: &str) -> String {
+    let lower = text.to_lowercase();
+    if lower.contains('ς') {
+        lower.replace('ς', "σ")
+    } else {
+        lower
+    }
+}
+
+/// The characters past ASCII whose fold ([`fold_case`]) holds ASCII letters: the Kelvin
+/// sign folds to `k`, the dotted capital I to `i` and a combining dot. An ASCII needle
+/// holding `i` or `k` may match where they stand, which ASCII folding alone misses.
+pub(super) const FOLDED_TO_ASCII: [char; 2] = ['\u{130}', '\u{212A}'];
+
+/// Whether a value past ASCII may hold an ASCII needle (lowered) only where a
+/// character of [`FOLDED_TO_ASCII`] stands: the needle holds a letter one folds to.
+pub(super) fn may_match_folded_to_ascii(needle: &[u8]) -> bool {
+    needle.iter().any(|&b| {
+        FOLDED_TO_ASCII
+            .iter()
+            .any(|c| fold_case(&c.to_string()).as_bytes().contains(&b))
+    })
+}
+
 /// How a text search folds case: ASCII letters only, for an ASCII needle (as SQLite's
-/// `LIKE` does, which the filters used before), or the Unicode lower case (`sl_fold`) for
-/// others, so that `É` finds `é`.
+/// `LIKE` does, which the filters used before; a value past ASCII that may hold the
+/// needle only as [`FOLDED_TO_ASCII`] fold is folded whole), or [`fold_case`] (`sl_fold`)
+/// for others, so that `É` finds `é`. Either way, a needle finds what its fold finds in
+/// the values' folds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fold {
     Ascii,
@@ -154,12 +190,12 @@ fn text_match_function(how: TextMatch, fold: Fold) -> &'static str {
 /// needle to bind as its second argument: `function(CAST(column AS TEXT), needle)`. Time is
 /// linear in the value ([`text_matches`]), where `LIKE` took its length times the needle's.
 pub(crate) fn text_search(how: TextMatch, text: &str) -> (&'static str, String) {
-    // Folded by the needle (not by what it folds to: the Kelvin sign's lower case is `k`,
-    // and it still finds only what Unicode folding finds).
+    // Folded by the needle (not by what it folds to: the Kelvin sign's fold is `k`, and
+    // it still finds only what Unicode folding finds).
     let (needle, fold) = if text.is_ascii() {
         (text.to_ascii_lowercase(), Fold::Ascii)
     } else {
-        (unicode_folded(text), Fold::Unicode)
+        (fold_case(text), Fold::Unicode)
     };
     (text_match_function(how, fold), needle)
 }
@@ -174,13 +210,27 @@ thread_local! {
     static ASCII_LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Whether `value` (text as stored) holds the needle `finder` searches for, as `how`
-/// asks, ignoring case as `fold` says: the needle is folded already
-/// ([`SqlBuilder::operation`]). The value is read up to its first NUL, where `LIKE`
-/// stopped reading (and where the text tally stops). Time is linear in the value and the
-/// needle (a prefix or suffix compare, or memchr's two-way search), whatever both hold.
-fn text_matches(value: &[u8], finder: &memmem::Finder, how: TextMatch, fold: Fold) -> bool {
+/// The needle of a text search function, as a statement keeps it for its rows.
+struct SearchedNeedle {
+    finder: memmem::Finder<'static>,
+    /// ASCII folding, and a value past ASCII may hold the needle where a character of
+    /// [`FOLDED_TO_ASCII`] stands: such a value is folded whole.
+    folded_to_ascii: bool,
+}
+
+/// Whether `value` (text as stored) holds `needle` as `how` asks, ignoring case as `fold`
+/// says: the needle is folded already ([`SqlBuilder::operation`]). The value is read up to
+/// its first NUL, where `LIKE` stopped reading (and where the text tally stops). Time is
+/// linear in the value and the needle (a prefix or suffix compare, or memchr's two-way
+/// search), whatever both hold.
+fn text_matches(value: &[u8], needle: &SearchedNeedle, how: TextMatch, fold: Fold) -> bool {
     let up_to_nul = |t: &[u8]| -> usize { memchr::memchr(0, t).unwrap_or(t.len()) };
+    let finder = &needle.finder;
+    let fold = if needle.folded_to_ascii && !value.is_ascii() {
+        Fold::Unicode
+    } else {
+        fold
+    };
     let needle = finder.needle();
     // ASCII: letters folded, other bytes as they are (an ASCII needle cannot match within
     // a multi-byte character, whose bytes are all past ASCII).
@@ -216,7 +266,7 @@ fn text_matches(value: &[u8], finder: &memmem::Finder, how: TextMatch, fold: Fol
             })
         }
         (Fold::Unicode, how) => {
-            let folded = String::from_utf8_lossy(value).to_lowercase();
+            let folded = fold_case(&String::from_utf8_lossy(value));
             let value = &folded.as_bytes()[..up_to_nul(folded.as_bytes())];
             match how {
                 TextMatch::StartsWith => value.starts_with(needle),
@@ -692,17 +742,8 @@ pub(super) fn text_index_enabled() -> bool {
 /// needle (ignoring case) has a folded text containing the folded needle: the rows
 /// [`trigram_query`] finds include every match.
 fn folded_needle(needle: &str) -> Option<String> {
-    let folded = unicode_folded(needle);
+    let folded = fold_case(needle);
     (folded.chars().count() >= 3).then_some(folded)
-}
-
-/// A needle in Unicode lower case, as the text searches compare it with a value's
-/// `sl_fold`. It is lowered between two non-letters (`%`, which the `LIKE` pattern had
-/// there, and which the text tally keeps), so where lowering depends on context (a final
-/// sigma) the needle lowers as it did. Lowering is otherwise character by character.
-fn unicode_folded(needle: &str) -> String {
-    let folded: Vec<char> = format!("%{needle}%").to_lowercase().chars().collect();
-    folded[1..folded.len() - 1].iter().collect()
 }
 
 /// A filter's regular expression (`~`, `!~`) as a row's match runs it: in time the SQL
@@ -1334,10 +1375,13 @@ impl SqlBuilder {
             }
             Operation::EqualIgnoringCase(text) => {
                 if text.is_ascii() {
+                    // `NOCASE`, which the title's index serves. (A value folding to ASCII
+                    // only with the Kelvin sign is not found: matching it too made SQLite
+                    // leave that index for a scan of the account's tickets.)
                     let mark = self.bind(Value::String(text.clone()));
                     Pred::Sql(format!("{column} = {mark} COLLATE NOCASE"))
                 } else {
-                    let mark = self.bind(Value::String(text.to_lowercase()));
+                    let mark = self.bind(Value::String(fold_case(text)));
                     Pred::Sql(format!("sl_fold({column}) = {mark}"))
                 }
             }
@@ -2557,14 +2601,31 @@ mod tests {
                 .query_row("SELECT sl_fold('ÉCOLE')", [], |r| r.get(0))
                 .unwrap();
             assert_eq!(folded, "école");
+            let folded: String = conn
+                .query_row("SELECT sl_fold('ΟΔΟΣ ΟΔΟΣΑ οδος')", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(folded, "οδοσ οδοσα οδοσ");
         });
     }
 
-    /// The text searches answer as the `LIKE` predicates the text operations were before
-    /// (`value LIKE pattern` for an ASCII needle, `sl_fold(value) LIKE lower(pattern)`
-    /// otherwise) on random texts and needles (non-ASCII, case variants, context-dependent
-    /// lowering, `LIKE`'s wildcards and escape), texts holding a NUL, numbers and NULL,
-    /// negated too. Needles holding a NUL are left out: `LIKE` read its pattern only up
+    /// [`FOLDED_TO_ASCII`] names every character past ASCII whose fold holds ASCII.
+    #[test]
+    fn the_characters_folding_to_ascii_are_all_named() {
+        let folding_to_ascii: Vec<char> = (0x80..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|c| fold_case(&c.to_string()).bytes().any(|b| b.is_ascii()))
+            .collect();
+        assert_eq!(folding_to_ascii, FOLDED_TO_ASCII);
+    }
+
+    /// The text searches answer as `LIKE` over the folds answers (`sl_fold(value) LIKE
+    /// fold(pattern)`: what the text operations were before, `value LIKE pattern` for an
+    /// ASCII needle, missed the Kelvin sign for `k`, and lowering alone missed a Σ ending
+    /// the needle within a word) on random texts and needles (non-ASCII, case variants,
+    /// context-dependent lowering, `LIKE`'s wildcards and escape), texts holding a NUL,
+    /// numbers and NULL, negated too. Needles holding a NUL are left out: `LIKE` read its pattern only up
     /// to one (`*= ab\0cd` was `$= ab`); now such a needle finds nothing, as no value is
     /// read past a NUL.
     #[test]
@@ -2626,11 +2687,10 @@ mod tests {
                 1 => (TextMatch::StartsWith, format!("{escaped}%")),
                 _ => (TextMatch::EndsWith, format!("%{escaped}")),
             };
-            let (before, pattern) = if needle.is_ascii() {
-                ("t.x LIKE ?1 ESCAPE '\\'", pattern)
-            } else {
-                ("sl_fold(t.x) LIKE ?1 ESCAPE '\\'", pattern.to_lowercase())
-            };
+            let (before, pattern) = (
+                "sl_fold(CAST(t.x AS TEXT)) LIKE ?1 ESCAPE '\\'",
+                fold_case(&pattern),
+            );
             let pattern = [Value::String(pattern)];
             for matches in [true, false] {
                 let mut b = SqlBuilder::new(Vec::new());
@@ -3761,8 +3821,9 @@ mod tests {
         assert_eq!(query("ab"), None);
         assert_eq!(query("DiSk"), Some("\"disk\"".into()));
         assert_eq!(query("a\"bc"), Some("\"a\"\"bc\"".into()));
-        // Σ at the end of a word lowers to ς, as in the needle the exact predicate compares.
-        assert_eq!(query("ΑΣ Β"), Some("\"ας β\"".into()));
+        // Σ folds to σ wherever it stands, as ς does.
+        assert_eq!(query("ΑΣ Β"), Some("\"ασ β\"".into()));
+        assert_eq!(query("ας β"), Some("\"ασ β\"".into()));
         // A long needle's first characters.
         let long = format!("{}ZZZ", "é\"".repeat(TRIGRAM_QUERY_CHARS / 2));
         let piece = "é\"\"".repeat(TRIGRAM_QUERY_CHARS / 2);

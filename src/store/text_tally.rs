@@ -141,9 +141,12 @@ struct Texts {
     buf: Vec<u8>,
     /// Where each text starts in `buf`; one more at the end, as if a text followed.
     starts: Vec<u32>,
-    /// Texts whose Unicode lower case (what `sl_fold` gives, for non-ASCII needles) is
-    /// not their ASCII lower case (what the filters' text searches compare for ASCII needles).
+    /// Texts whose fold (what `sl_fold` gives, for non-ASCII needles) is not their ASCII
+    /// lower case (what the filters' text searches compare for ASCII needles).
     unicode: HashMap<u32, String>,
+    /// Those of `unicode` holding a character whose fold holds ASCII letters (the Kelvin
+    /// sign): an ASCII needle with such a letter is compared with their fold.
+    folded_to_ascii: Vec<u32>,
 }
 
 #[derive(Clone, Copy)]
@@ -304,8 +307,12 @@ impl Texts {
         self.starts.push(self.buf.len() as u32);
         if !raw.is_ascii() {
             let end = memchr::memchr(0, raw).unwrap_or(raw.len());
-            let lower = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+            let text = String::from_utf8_lossy(&raw[..end]);
+            let lower = super::query::fold_case(&text);
             if lower.as_bytes() != scratch.as_slice() {
+                if text.contains(super::query::FOLDED_TO_ASCII) {
+                    self.folded_to_ascii.push(n);
+                }
                 self.unicode.insert(n, lower);
             }
         }
@@ -377,7 +384,11 @@ impl Texts {
     /// The texts holding `needle` (folded as the filter folds it) as `how` asks: one bit
     /// per text number.
     fn matching(&self, how: TextMatch, needle: &Needle) -> Vec<u64> {
-        let (needle, unicode) = (needle.folded.as_str(), needle.unicode);
+        let (needle, unicode, folded_to_ascii) = (
+            needle.folded.as_str(),
+            needle.unicode,
+            needle.folded_to_ascii,
+        );
         let n = self.len();
         let mut bits = vec![0u64; n.div_ceil(64)];
         if n == 0 {
@@ -399,19 +410,26 @@ impl Texts {
         // A non-ASCII needle is compared with the Unicode lower case (`sl_fold`); for
         // these texts that differs from the buffer's. (Lowered, the needle may well be
         // ASCII: the Kelvin sign's lower case is `k`.)
+        let mut folded = |n: u32, lower: &str| {
+            let hit = match how {
+                TextMatch::Contains => lower.contains(needle),
+                TextMatch::StartsWith => lower.starts_with(needle),
+                TextMatch::EndsWith => lower.ends_with(needle),
+            };
+            let (word, bit) = (n as usize / 64, 1u64 << (n % 64));
+            if hit {
+                bits[word] |= bit;
+            } else {
+                bits[word] &= !bit;
+            }
+        };
         if unicode {
             for (&n, lower) in &self.unicode {
-                let hit = match how {
-                    TextMatch::Contains => lower.contains(needle),
-                    TextMatch::StartsWith => lower.starts_with(needle),
-                    TextMatch::EndsWith => lower.ends_with(needle),
-                };
-                let (word, bit) = (n as usize / 64, 1u64 << (n % 64));
-                if hit {
-                    bits[word] |= bit;
-                } else {
-                    bits[word] &= !bit;
-                }
+                folded(n, lower);
+            }
+        } else if folded_to_ascii {
+            for n in &self.folded_to_ascii {
+                folded(*n, &self.unicode[n]);
             }
         }
         bits
@@ -420,11 +438,14 @@ impl Texts {
 
 /// A needle as the filter's predicate compares it (`store::query`'s `operation`).
 pub(crate) struct Needle {
-    /// ASCII lowered for an ASCII needle, else Unicode lowered between two `%`s, as
-    /// the filters' text searches compare it (`store::query`'s `unicode_folded`).
+    /// ASCII lowered for an ASCII needle, else folded, as the filters' text searches
+    /// compare it (`store::query::fold_case`).
     folded: String,
-    /// Compared with the texts' Unicode lower case (`sl_fold`): the needle is not ASCII.
+    /// Compared with the texts' folds (`sl_fold`): the needle is not ASCII.
     unicode: bool,
+    /// An ASCII needle that may match in a text only where a character folding to ASCII
+    /// letters stands (`store::query::FOLDED_TO_ASCII`).
+    folded_to_ascii: bool,
 }
 
 impl Needle {
@@ -434,15 +455,17 @@ impl Needle {
             return None;
         }
         if text.is_ascii() {
+            let folded = text.to_ascii_lowercase();
             return Some(Needle {
-                folded: text.to_ascii_lowercase(),
+                folded_to_ascii: super::query::may_match_folded_to_ascii(folded.as_bytes()),
+                folded,
                 unicode: false,
             });
         }
-        let lowered: Vec<char> = format!("%{text}%").to_lowercase().chars().collect();
         Some(Needle {
-            folded: lowered[1..lowered.len() - 1].iter().collect(),
+            folded: super::query::fold_case(text),
             unicode: true,
+            folded_to_ascii: false,
         })
     }
 }
@@ -1236,6 +1259,10 @@ mod tests {
             "Ünïcode",
             "diskdisk",
             "k",
+            "\u{212A}",
+            "İn",
+            "ΟΔΟΣ",
+            "οδος",
         ];
         let mut state = 0x51u64;
         let mut below = |n: usize| {
@@ -1266,14 +1293,14 @@ mod tests {
                 "{}",
                 texts.buf.len()
             );
-            // Each distinct text once, with its two lower cases.
+            // Each distinct text once, folded.
             let mut seen = std::collections::HashSet::new();
-            let distinct: Vec<(usize, String, String)> = raw
+            let distinct: Vec<(usize, String)> = raw
                 .iter()
                 .filter_map(|text| {
                     let n = texts.number(text.as_bytes(), &mut scratch) as usize;
                     seen.insert(n)
-                        .then(|| (n, text.to_ascii_lowercase(), text.to_lowercase()))
+                        .then(|| (n, super::super::query::fold_case(text)))
                 })
                 .collect();
             for needle in [
@@ -1285,6 +1312,10 @@ mod tests {
                 "ok",
                 "ünïcode",
                 "zzz",
+                "kdisk",
+                "in",
+                "ΟΔΟΣ",
+                "δος",
             ] {
                 for how in [
                     TextMatch::Contains,
@@ -1292,15 +1323,15 @@ mod tests {
                     TextMatch::EndsWith,
                 ] {
                     let bits = texts.matching(how, &Needle::new(needle).unwrap());
-                    for (n, ascii, unicode) in &distinct {
-                        let lower = if needle.is_ascii() { ascii } else { unicode };
+                    let needle = &super::super::query::fold_case(needle);
+                    for (n, lower) in &distinct {
                         let want = match how {
                             TextMatch::Contains => lower.contains(needle),
                             TextMatch::StartsWith => lower.starts_with(needle),
                             TextMatch::EndsWith => lower.ends_with(needle),
                         };
                         let got = bits[n / 64] & (1 << (n % 64)) != 0;
-                        assert_eq!(got, want, "{how:?} {needle:?} in {ascii:?}");
+                        assert_eq!(got, want, "{how:?} {needle:?} in {lower:?}");
                     }
                 }
             }

@@ -2765,3 +2765,171 @@ fn a_filter_a_single_object_method_does_not_apply_is_named() {
         reply.exchange()
     );
 }
+
+/// Titles whose case-insensitive searches fold letters that lower by their context or
+/// to ASCII: a Σ ending a word lowers to ς, within one to σ; the Kelvin sign lowers to
+/// `k`, the dotted capital I to `i` and a combining dot.
+const FOLDED_TITLES: [(i64, &str); 4] = [
+    (179_100_001, "ΟΔΟΣΑ sigma demo"),
+    (179_100_002, "ΟΔΟΣ main"),
+    (179_100_003, "\u{212A}elvin only"),
+    (179_100_004, "İstanbul link"),
+];
+
+/// A database file holding [`FOLDED_TITLES`], loaded in `dir`.
+fn database_of_folded_titles(dir: &TempDir) -> std::path::PathBuf {
+    let when = "2025-01-02T03:04:05-06:00";
+    let tickets: Vec<Json> = FOLDED_TITLES
+        .iter()
+        .map(|(id, title)| {
+            json!({"id": id, "accountId": DEMO.account_id, "statusId": OPEN, "title": title,
+                   "createDate": when, "modifyDate": when})
+        })
+        .collect();
+    let db = dir.path().join("tickets.sqlite3");
+    let json_path = dir.path().join("tickets.json");
+    std::fs::write(
+        &json_path,
+        json!({ "SoftLayer_Ticket": tickets }).to_string(),
+    )
+    .unwrap();
+    let out = std::process::Command::new(SERVER_BIN)
+        .arg("load")
+        .arg("--db")
+        .arg(&db)
+        .arg(&json_path)
+        .output()
+        .expect("run softlayer-ticket-server load");
+    assert!(
+        out.status.success(),
+        "load failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    db
+}
+
+/// Session 70, F1 and F2: a case-insensitive search finds every text that holds the
+/// value in any case, whatever the letters around it: `*= ΟΔΟΣ` found `ΟΔΟΣ main` but not
+/// `ΟΔΟΣΑ sigma demo` (the value's last Σ lowered to ς, the title's to σ), and `*= kelvin`
+/// did not find `\u{212A}elvin only` (an ASCII value was compared with the ASCII lower
+/// case alone). On XML-RPC and REST, through the trigram index, the text tally (a page's
+/// total), the plain scan and the console's search; and on a database whose index an
+/// older build made with the old folding (migration 0024 indexes those rows again).
+#[test]
+fn case_insensitive_searches_find_the_final_sigma_and_letters_folding_to_ascii() {
+    let dir = TempDir::new("folded-titles");
+    let db = database_of_folded_titles(&dir);
+    let scan_dir = TempDir::new("folded-titles-scan");
+    let scan_db = scan_dir.path().join("tickets.sqlite3");
+    std::fs::copy(&db, &scan_db).unwrap();
+    // As an older build left it: the Greek titles indexed with the Unicode lower case alone.
+    let old_dir = TempDir::new("folded-titles-old");
+    let old_db = old_dir.path().join("tickets.sqlite3");
+    std::fs::copy(&db, &old_db).unwrap();
+    {
+        let conn = rusqlite::Connection::open(&old_db).unwrap();
+        let queued: i64 = conn
+            .query_row("SELECT count(*) FROM emulator_text_index_queue", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(queued, 0, "load indexes every title");
+        for (id, title) in &FOLDED_TITLES[..2] {
+            conn.execute(
+                "DELETE FROM emulator_ticket_title_search WHERE rowid = ?1",
+                [id],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO emulator_ticket_title_search (rowid, title) VALUES (?1, ?2)",
+                rusqlite::params![id, title.to_lowercase()],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 23").unwrap();
+    }
+    let servers = [
+        (
+            "index",
+            Server::start_with_db(db.to_str().unwrap(), Some(dir)),
+        ),
+        (
+            "scan",
+            Server::start_with_env(
+                scan_db.to_str().unwrap(),
+                Some(scan_dir),
+                &[("SOFTLAYER_EMULATOR_TEXT_INDEX", "off")],
+            ),
+        ),
+        (
+            "older index",
+            Server::start_with_db(old_db.to_str().unwrap(), Some(old_dir)),
+        ),
+    ];
+    let ours: BTreeSet<i64> = FOLDED_TITLES.iter().map(|(id, _)| *id).collect();
+    let [sigma_a, sigma, kelvin, istanbul] = FOLDED_TITLES.map(|(id, _)| id);
+    let cases: [(&str, Vec<i64>); 13] = [
+        ("*= ΟΔΟΣ", vec![sigma_a, sigma]),
+        ("^= ΟΔΟΣ", vec![sigma_a, sigma]),
+        ("*= οδοσ", vec![sigma_a, sigma]),
+        ("*= οδος", vec![sigma_a, sigma]),
+        ("*= ΟΔΟΣΑ", vec![sigma_a]),
+        ("$= ΟΔΟΣ MAIN", vec![sigma]),
+        ("_= ΟΔΟς MAIN", vec![sigma]),
+        ("*= kelvin", vec![kelvin]),
+        ("^= KELVIN", vec![kelvin]),
+        ("$= kelvin only", vec![kelvin]),
+        ("*= \u{212A}ELVIN", vec![kelvin]),
+        ("^= i", vec![istanbul]),
+        ("!*= kelvin", vec![sigma_a, sigma, istanbul]),
+    ];
+    for (name, server) in &servers {
+        for (operation, want) in &cases {
+            let want: BTreeSet<i64> = want.iter().copied().collect();
+            let what = format!("{name}: {operation}");
+            let filter = tickets_filter("title", operation);
+            for (transport, answer) in [
+                ("XML-RPC", xmlrpc_tickets(server, &filter, None)),
+                ("REST", rest_tickets(server, &filter)),
+            ] {
+                let Answer::Tickets(ids, _) = answer else {
+                    panic!("{what}, {transport}: {answer:?}")
+                };
+                let found: BTreeSet<i64> = ids.intersection(&ours).copied().collect();
+                assert_eq!(found, want, "{what}, {transport}");
+            }
+            // A page's total (the text tally's, once built) counts the same tickets.
+            if !operation.starts_with('!') {
+                let page = xmlrpc_tickets(server, &filter, Some((1, 0)));
+                assert!(
+                    matches!(&page, Answer::Tickets(_, Some(total)) if *total == want.len() as u64),
+                    "{what}, a page: {page:?}"
+                );
+            }
+        }
+    }
+    // The console's search, word by word as `*=`.
+    let (_, server) = &servers[0];
+    let auth = format!("Bearer {}", admin_token(server));
+    for (q, want) in [("ΟΔΟΣ", vec![sigma_a, sigma]), ("kelvin", vec![kelvin])] {
+        let path = format!("/_emulator/queue?q={}&pageSize=200", percent_encode(q));
+        let resp = http_request(
+            server.addr(),
+            "GET",
+            &path,
+            &[("Authorization", &auth)],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap();
+        assert_eq!(resp.status, 200, "{}", resp.describe());
+        let page: Json = serde_json::from_slice(&resp.body).unwrap();
+        let ids: BTreeSet<i64> = page["tickets"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{page}"))
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, want.into_iter().collect(), "console q={q}");
+    }
+}

@@ -4532,7 +4532,7 @@ fn schema_version(path: &str) -> i64 {
 }
 
 /// The schema version of this build (its migrations' count).
-const SCHEMA_VERSION: i64 = 23;
+const SCHEMA_VERSION: i64 = 24;
 
 /// The version [`database_of_the_schema_before`] puts back: 0018's.
 const SCHEMA_VERSION_BEFORE: i64 = 18;
