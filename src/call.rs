@@ -506,8 +506,12 @@ pub fn filter_from_json(text: &str) -> Result<Option<Value>, Fault> {
     if text.is_empty() {
         return Ok(None);
     }
-    let json: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| Fault::bad_argument(format!("Unable to parse object filter: {e}.")))?;
+    let json: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Fault::bad_argument(format!(
+            "Unable to parse object filter: {}.",
+            crate::value::json_error_said(&e, text.as_bytes())
+        ))
+    })?;
     match json {
         serde_json::Value::Null => Ok(None),
         // PHP's `json_encode([])`, as its XML-RPC and SOAP encoders' empty array is

@@ -410,10 +410,60 @@ pub fn is_whole_number_text(text: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The first invisible format character of `text` (Unicode's general category Cf: U+200B
+/// ZERO WIDTH SPACE, U+200D ZERO WIDTH JOINER, U+2060 WORD JOINER, U+FEFF, U+00AD SOFT
+/// HYPHEN, the bidirectional controls, …), which shows as nothing where it stands.
+pub fn format_character(text: &str) -> Option<char> {
+    static FORMAT: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\p{Cf}").expect("a valid expression"));
+    FORMAT.find(text).and_then(|m| m.as_str().chars().next())
+}
+
 /// Whether serde_json refused a number past what a double holds (`1e400`): valid JSON,
 /// which a message calling it "not JSON" denied.
 pub fn is_past_a_double(e: &serde_json::Error) -> bool {
     e.to_string().starts_with("number out of range")
+}
+
+/// What serde_json said of the JSON `text` it refused, in plain words where its own were
+/// its parser's: an unpaired UTF-16 surrogate escape (`"\ud83d"` alone) read "unexpected
+/// end of hex escape", or "lone leading surrogate in hex escape" for a trailing one.
+pub fn json_error_said(e: &serde_json::Error, text: &[u8]) -> String {
+    let said = e.to_string();
+    let about_surrogates = said.starts_with("unexpected end of hex escape")
+        || said.starts_with("lone leading surrogate");
+    match unpaired_surrogate(text) {
+        Some(escape) if about_surrogates => format!(
+            "an unpaired UTF-16 surrogate ({escape}) at line {} column {}; a character past \
+             U+FFFF is written as a pair of them, such as \\ud83d\\ude00",
+            e.line(),
+            e.column()
+        ),
+        _ => said,
+    }
+}
+
+/// The first `\uXXXX` escape of `text` (JSON) that is half of a UTF-16 surrogate pair
+/// without its other half, as written.
+fn unpaired_surrogate(text: &[u8]) -> Option<String> {
+    let escape_at = |i: usize| -> Option<u16> {
+        let hex = text.get(i..i + 6)?.strip_prefix(b"\\u")?;
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match escape_at(i) {
+            Some(0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => i += 12,
+            Some(0xD800..=0xDFFF) => return Some(String::from_utf8_lossy(&text[i..i + 6]).into()),
+            // Any other escape: two bytes (`\\` too, so that its second is not read as one).
+            _ => i += 2,
+        }
+    }
+    None
 }
 
 impl From<&Value> for serde_json::Value {
@@ -600,6 +650,32 @@ pub fn decode_base64(text: &str) -> Result<Vec<u8>, NotBase64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An unpaired surrogate escape is named as such, leading or trailing; a pair, an
+    /// escaped backslash before `u` and other faults are left to serde_json's words.
+    #[test]
+    fn unpaired_surrogates_are_named() {
+        let said = |text: &str| {
+            let e = serde_json::from_str::<serde_json::Value>(text).unwrap_err();
+            json_error_said(&e, text.as_bytes())
+        };
+        for (text, escape) in [
+            (r#"{"a": "\ud83d lone"}"#, r"\ud83d"),
+            (r#"{"a": "\uDE00 lone"}"#, r"\uDE00"),
+            (r#"{"a": "\ud83d\u0041"}"#, r"\ud83d"),
+            (r#"{"a": "\ud83d\ude00 \\ud83d \ude00"}"#, r"\ude00"),
+        ] {
+            let said = said(text);
+            assert!(
+                said.starts_with(&format!(
+                    "an unpaired UTF-16 surrogate ({escape}) at line 1"
+                )),
+                "{text}: {said}"
+            );
+        }
+        assert_eq!(unpaired_surrogate(br#""\ud83d\ude00 \\ud83d""#), None);
+        assert!(said(r#"{"a": "\x"}"#).starts_with("invalid escape"));
+    }
 
     /// What PHP's `base64_decode` (non-strict) answers, from `php -r`.
     #[test]

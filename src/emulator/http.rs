@@ -856,7 +856,10 @@ fn handle_whole(
     } else {
         serde_json::from_slice(raw_body).map_err(|e| match crate::value::is_past_a_double(&e) {
             true => format!("The request body holds a number past what a double holds ({e})"),
-            false => format!("The request body is not JSON: {e}"),
+            false => format!(
+                "The request body is not JSON: {}",
+                crate::value::json_error_said(&e, raw_body)
+            ),
         })
     };
     // Nothing: no bytes, `{}` or `null` (what `requests.post(url, json={})` sends).

@@ -1707,11 +1707,14 @@ fn json_values_at_most(body: &[u8], max: usize) -> bool {
 
 /// Why a body's JSON was not read: a number past a double's range (`1e400`) is valid
 /// JSON, which "not valid JSON" denied.
-fn json_refusal(e: &serde_json::Error) -> String {
+fn json_refusal(e: &serde_json::Error, body: &[u8]) -> String {
     if crate::value::is_past_a_double(e) {
         format!("the body holds a number past what a double holds ({e})")
     } else {
-        format!("the body is not valid JSON: {e}")
+        format!(
+            "the body is not valid JSON: {}",
+            crate::value::json_error_said(e, body)
+        )
     }
 }
 
@@ -1729,7 +1732,7 @@ fn json_args(
         )));
     }
     let doc: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| Fault::malformed(json_refusal(&e)))?;
+        serde_json::from_slice(body).map_err(|e| Fault::malformed(json_refusal(&e, body)))?;
     let serde_json::Value::Object(object) = doc else {
         return Err(Fault::malformed(PARAMETERS_SHAPE));
     };

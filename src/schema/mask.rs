@@ -208,7 +208,7 @@ fn write_set(f: &mut std::fmt::Formatter<'_>, properties: &[MaskProperty]) -> st
 /// got '''", quoted in softlayer-python pull request 345).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MaskError {
-    #[error("Error on line {line} at column {column}: Expected {expected}, got '{}'", shown(*found))]
+    #[error("Error on line {line} at column {column}: Expected {expected}, got {}", shown(*found))]
     Unexpected {
         found: char,
         position: usize,
@@ -255,13 +255,15 @@ pub enum MaskError {
     },
 }
 
-/// A character as a message shows it: control characters escaped, the rest as they are
-/// (a stray quote reads `got '''`, as on the real API).
+/// A character as a message shows it: quoted as it is (a stray quote reads `got '''`, as
+/// on the real API), or by its code point where it shows as nothing: a control character
+/// or an invisible format character (a mask saved with a byte-order mark read `got ''`).
 fn shown(c: char) -> String {
-    if c.is_control() {
-        c.escape_default().to_string()
+    let mut one = [0; 4];
+    if c.is_control() || crate::value::format_character(c.encode_utf8(&mut one)).is_some() {
+        format!("U+{:04X}", u32::from(c))
     } else {
-        c.to_string()
+        format!("'{c}'")
     }
 }
 
@@ -1422,7 +1424,7 @@ mod tests {
         ));
         assert_eq!(
             err("mask[id]\0").to_string(),
-            "Error on line 1 at column 9: Expected ',', ';' or END, got '\\u{0}'"
+            "Error on line 1 at column 9: Expected ',', ';' or END, got U+0000"
         );
     }
 

@@ -1202,8 +1202,10 @@ pub fn all_of(ctx: &Ctx, type_name: &str, order: &str) -> Result<Output, Fault> 
 }
 
 /// One address, as the ticket's notification e-mails and a user's `email` take it: a
-/// [`storable_email`], without RFC 5322's specials (`<z@x.com>`), and within RFC 5321's
-/// and RFC 1035's lengths.
+/// [`storable_email`], without RFC 5322's specials (`<z@x.com>`) or an invisible format
+/// character (`a\u{200B}@x.com` showed as `a@x.com` everywhere, was kept beside it as
+/// another address, and named no mailbox; [`email_refused_for`] says which), and within
+/// RFC 5321's and RFC 1035's lengths.
 pub(crate) fn valid_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
@@ -1231,6 +1233,18 @@ pub(crate) fn valid_email(email: &str) -> bool {
             .split('.')
             .all(|label| !label.starts_with('-') && !label.ends_with('-'))
         && !email.chars().any(special)
+        && crate::value::format_character(email).is_none()
+}
+
+/// Why [`valid_email`] refused `email`, where the address does not show it: the invisible
+/// format character it holds, by code point.
+pub(crate) fn email_refused_for(email: &str) -> Option<String> {
+    crate::value::format_character(email).map(|c| {
+        format!(
+            "it holds U+{:04X}, an invisible format character",
+            u32::from(c)
+        )
+    })
 }
 
 /// An address as every build of the emulator has taken one, and an import still does (an

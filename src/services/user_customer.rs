@@ -167,8 +167,11 @@ fn edit_object(ctx: &Ctx) -> Result<Output, Fault> {
             ));
         }
         if !crate::services::valid_email(email) {
+            let why = crate::services::email_refused_for(email)
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default();
             return Err(Fault::rule(format!(
-                "Invalid value for property 'email': '{email}' is not an email address."
+                "Invalid value for property 'email': '{email}' is not an email address{why}."
             )));
         }
     }

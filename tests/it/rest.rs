@@ -2826,3 +2826,140 @@ fn a_fault_repeats_at_most_300_characters_of_a_callers_name() {
         format!("Property '{cut}' not valid for 'SoftLayer_Ticket'.")
     );
 }
+
+/// Session 70, F3: a lone UTF-16 surrogate escape, leading or trailing, in a body or an
+/// objectFilter, is refused in words that say so (they were serde_json's: "unexpected end
+/// of hex escape", "lone leading surrogate in hex escape"), with the class each place uses.
+#[test]
+fn an_unpaired_surrogate_escape_is_named_as_such() {
+    let server = Server::start();
+    for escape in [r"\ud83d", r"\ude00"] {
+        let body =
+            format!(r#"{{"parameters": [{{"title": "{escape} lone", "subjectId": 1001}}, "x"]}}"#);
+        let resp = post(&server, "SoftLayer_Ticket/createStandardTicket.json", &body);
+        assert_fault(
+            &resp,
+            400,
+            "SoftLayer_Exception_WebService_BadRequest",
+            None,
+        );
+        let message = json_body(&resp)["error"].as_str().unwrap().to_string();
+        assert!(
+            message.contains(&format!("the body is not valid JSON: an unpaired UTF-16 surrogate ({escape}) at line 1 column"))
+                && message.contains(r"such as \ud83d\ude00"),
+            "{message}"
+        );
+        let filter = format!(r#"{{"tickets": {{"title": {{"operation": "*= {escape}"}}}}}}"#);
+        let resp = get(
+            &server,
+            &format!(
+                "SoftLayer_Account/getTickets.json?objectFilter={}",
+                enc(&filter)
+            ),
+        );
+        assert_fault(&resp, 400, "SoftLayer_Exception_Public", None);
+        let message = json_body(&resp)["error"].as_str().unwrap().to_string();
+        assert!(
+            message.starts_with(&format!(
+                "Unable to parse object filter: an unpaired UTF-16 surrogate ({escape}) at line 1 column"
+            )),
+            "{message}"
+        );
+    }
+    // A pair is a character like any other.
+    let body = r#"{"parameters": [{"title": "\ud83d\ude00 pair", "subjectId": 1001}, "x"]}"#;
+    let created = ok_json(&post(
+        &server,
+        "SoftLayer_Ticket/createStandardTicket.json",
+        body,
+    ));
+    assert_eq!(created["title"], "\u{1F600} pair");
+}
+
+/// Session 70, F5: an e-mail address holding an invisible format character (it shows as
+/// the plain address everywhere, and names no mailbox) is refused, naming the character's
+/// code point: a ticket's additional addresses and a user's `email`.
+#[test]
+fn email_addresses_with_invisible_format_characters_are_refused() {
+    let server = Server::start();
+    let path = format!("SoftLayer_Ticket/{TICKET}/addAttachedAdditionalEmails.json");
+    for (email, code_point) in [
+        ("a\u{200B}@example.com", "U+200B"),
+        ("noc@example.com\u{FEFF}", "U+FEFF"),
+        ("so\u{AD}c@example.com", "U+00AD"),
+        ("x\u{2060}@example.com", "U+2060"),
+        ("y@exam\u{200D}ple.com", "U+200D"),
+    ] {
+        let body = json!({"parameters": [[email]]}).to_string();
+        let resp = post(&server, &path, &body);
+        assert_fault(
+            &resp,
+            500,
+            "SoftLayer_Exception_Public",
+            Some(&format!(
+                "Invalid email address(es) found: {email} (it holds {code_point}, an invisible \
+                 format character)"
+            )),
+        );
+        let body = json!({"parameters": [{"email": email}]}).to_string();
+        let resp = put(&server, "SoftLayer_User_Customer/5001.json", &body);
+        assert_fault(
+            &resp,
+            500,
+            "SoftLayer_Exception_InvalidValue",
+            Some(&format!(
+                "Invalid value for property 'email': '{email}' is not an email address: it \
+                 holds {code_point}, an invisible format character."
+            )),
+        );
+    }
+    let listed = ok_json(&get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}/getAttachedAdditionalEmails.json"),
+    ));
+    assert!(
+        !listed.to_string().contains("example.com"),
+        "nothing was added: {listed}"
+    );
+    let user = ok_json(&get(&server, "SoftLayer_User_Customer/5001.json"));
+    assert_eq!(user["email"], "dana@demo.example.com");
+}
+
+/// Session 70, F6: a mask that does not parse at an invisible character names it by code
+/// point (quoted as itself it read "got ''", as if nothing were there).
+#[test]
+fn a_mask_fault_names_an_invisible_character_by_code_point() {
+    let server = Server::start();
+    for (mask, column, code_point) in [
+        ("mask[id,\u{FEFF}title]", 9, "U+FEFF"),
+        ("mask[id,\u{200B}title]", 9, "U+200B"),
+        ("\u{FEFF}mask[id,title]", 1, "U+FEFF"),
+    ] {
+        let resp = get(
+            &server,
+            &format!("SoftLayer_Ticket/{TICKET}.json?objectMask={}", enc(mask)),
+        );
+        assert_fault(
+            &resp,
+            500,
+            "SoftLayer_Exception_Common_Parser",
+            Some(&format!(
+                "Error on line 1 at column {column}: Expected PROPERTY, got {code_point}"
+            )),
+        );
+    }
+    // A visible character is quoted, as the real API quotes it.
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Ticket/{TICKET}.json?objectMask={}",
+            enc("mask[id,'title]")
+        ),
+    );
+    assert_fault(
+        &resp,
+        500,
+        "SoftLayer_Exception_Common_Parser",
+        Some("Error on line 1 at column 9: Expected PROPERTY, got '''"),
+    );
+}

@@ -71,10 +71,13 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
     let user = ticket.get_i64("assignedUserId").ok_or_else(|| {
         public("This ticket does not have an assigned user. Could not add additional emails.")
     })?;
-    let invalid: Vec<&str> = emails
+    let invalid: Vec<String> = emails
         .iter()
-        .map(String::as_str)
         .filter(|e| !crate::services::valid_email(e))
+        .map(|e| match crate::services::email_refused_for(e) {
+            Some(why) => format!("{e} ({why})"),
+            None => e.clone(),
+        })
         .collect();
     if !invalid.is_empty() {
         return Err(public(&format!(
