@@ -648,19 +648,20 @@ pub fn warning_header_value(warnings: &[String]) -> Option<String> {
 
 /// A warning as the header and the log show it: visible ASCII, cut short. A warning
 /// quotes what the caller sent (a property name may be a megabyte long), and clients
-/// refuse long header lines (Python's http.client at 64 KiB).
+/// refuse long header lines (Python's http.client at 64 KiB). Any other character is
+/// written as JSON escapes it (`t\u00edtle`, `\ud83d\ude00`): a header value is ASCII,
+/// and the `?` each once became hid which character was wrong.
 pub fn shown_warning(warning: &str) -> String {
-    let mut cut: String = warning
-        .chars()
-        .take(MAX_QUOTED_CHARS)
-        .map(|c| {
-            if c == ' ' || c.is_ascii_graphic() {
-                c
-            } else {
-                '?'
+    let mut cut = String::new();
+    for c in warning.chars().take(MAX_QUOTED_CHARS) {
+        if c == ' ' || c.is_ascii_graphic() {
+            cut.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                cut.push_str(&format!("\\u{unit:04x}"));
             }
-        })
-        .collect();
+        }
+    }
     if warning.chars().nth(MAX_QUOTED_CHARS).is_some() {
         cut.push_str("...");
     }

@@ -2963,3 +2963,26 @@ fn a_mask_fault_names_an_invisible_character_by_code_point() {
         Some("Error on line 1 at column 9: Expected PROPERTY, got '''"),
     );
 }
+
+/// Session 70, F4: the warning header keeps a non-ASCII character the caller sent, as a
+/// JSON escape (it was `?`, so a `í` typed for `i` read `t?tle`).
+#[test]
+fn the_warning_header_escapes_characters_past_ascii() {
+    let server = Server::start();
+    let filter = json!({"tickets": {"t\u{ed}tle": {"operation": "x"},
+                                    "priority": {"operation": "\u{1F600}"}}});
+    let resp = get(
+        &server,
+        &format!(
+            "SoftLayer_Account/getTickets.json?objectFilter={}",
+            enc(&filter.to_string())
+        ),
+    );
+    assert_eq!(resp.status, 200, "{}", resp.describe());
+    let warning = resp
+        .header("X-SoftLayer-Emulator-Warning")
+        .unwrap_or_else(|| panic!("a warning\n{}", resp.describe()));
+    assert!(warning.contains(r"t\u00edtle"), "{warning}");
+    assert!(warning.contains(r"'\ud83d\ude00'"), "{warning}");
+    assert!(!warning.contains('?'), "{warning}");
+}
