@@ -564,18 +564,15 @@ fn fixture() -> Fixture {
     fixture_with(false)
 }
 
-fn fixture_with(second_plan: bool) -> Fixture {
-    let now = now();
-    let own = own_tickets(now);
-    let dir = TempDir::new("filters");
-    let db = dir.path().join("tickets.sqlite3");
-    let doc = dir.path().join("tickets.json");
-    std::fs::write(&doc, serde_json::to_string_pretty(&document(&own)).unwrap()).unwrap();
+/// Writes `document` to `json_path` and loads it into the database file `db` with the
+/// server's `load` command.
+fn load_document(db: &std::path::Path, json_path: &std::path::Path, document: &Json) {
+    std::fs::write(json_path, document.to_string()).unwrap();
     let out = std::process::Command::new(SERVER_BIN)
         .arg("load")
         .arg("--db")
-        .arg(&db)
-        .arg(&doc)
+        .arg(db)
+        .arg(json_path)
         .output()
         .expect("run softlayer-ticket-server load");
     assert!(
@@ -583,6 +580,15 @@ fn fixture_with(second_plan: bool) -> Fixture {
         "load failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn fixture_with(second_plan: bool) -> Fixture {
+    let now = now();
+    let own = own_tickets(now);
+    let dir = TempDir::new("filters");
+    let db = dir.path().join("tickets.sqlite3");
+    let doc = dir.path().join("tickets.json");
+    load_document(&db, &doc, &document(&own));
     let db = db.to_str().unwrap().to_string();
     let env: &[(&str, &str)] = if second_plan {
         &[("SOFTLAYER_EMULATOR_PLAN_BUDGET_MS", "0")]
@@ -2049,19 +2055,7 @@ fn servers_with_long_texts(text: &str) -> (Server, Server) {
     let dir = TempDir::new("text-cap");
     let db = dir.path().join("tickets.sqlite3");
     let json_path = dir.path().join("tickets.json");
-    std::fs::write(&json_path, doc.to_string()).unwrap();
-    let out = std::process::Command::new(SERVER_BIN)
-        .arg("load")
-        .arg("--db")
-        .arg(&db)
-        .arg(&json_path)
-        .output()
-        .expect("run softlayer-ticket-server load");
-    assert!(
-        out.status.success(),
-        "load failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    load_document(&db, &json_path, &doc);
     let scan_dir = TempDir::new("text-cap-scan");
     let scan_db = scan_dir.path().join("tickets.sqlite3");
     std::fs::copy(&db, &scan_db).unwrap();
@@ -2788,23 +2782,7 @@ fn database_of_folded_titles(dir: &TempDir) -> std::path::PathBuf {
         .collect();
     let db = dir.path().join("tickets.sqlite3");
     let json_path = dir.path().join("tickets.json");
-    std::fs::write(
-        &json_path,
-        json!({ "SoftLayer_Ticket": tickets }).to_string(),
-    )
-    .unwrap();
-    let out = std::process::Command::new(SERVER_BIN)
-        .arg("load")
-        .arg("--db")
-        .arg(&db)
-        .arg(&json_path)
-        .output()
-        .expect("run softlayer-ticket-server load");
-    assert!(
-        out.status.success(),
-        "load failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    load_document(&db, &json_path, &json!({ "SoftLayer_Ticket": tickets }));
     db
 }
 
