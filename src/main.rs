@@ -419,6 +419,12 @@ fn return_freed_memory_promptly() {
 fn main() -> std::process::ExitCode {
     return_big_allocations_to_the_system();
     return_freed_memory_promptly();
+    // A write past the file size limit (`ulimit -f`) then fails with EFBIG, answered as a
+    // want of space; by default the signal killed the server without a word.
+    // SAFETY: sets a signal's disposition to ignore, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

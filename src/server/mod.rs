@@ -434,7 +434,7 @@ async fn handle(
         return Ok(unread_body(req, answer));
     }
     if path == "/health" {
-        return Ok(match shared.store.file_parted() {
+        return Ok(match shared.store.writes_failing() {
             None => plain(StatusCode::OK, "ok\n"),
             Some(why) => plain(StatusCode::SERVICE_UNAVAILABLE, format!("{why}.\n")),
         });

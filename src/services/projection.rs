@@ -949,7 +949,8 @@ pub fn render_dates(value: &mut Value, zone: crate::time::Zone) {
 /// A store error as the caller sees it: an internal error, except the SQL time budget's
 /// interruption, which is the caller's request costing too much and says so, and a
 /// database another process holds past the busy timeout (a `seed`, `load` or `restore`
-/// on its file), which is worth retrying: 503 with `Retry-After`, as other overloads.
+/// on its file) or a write that found no space, which are worth retrying: 503 with
+/// `Retry-After`, as other overloads.
 pub fn internal(e: store::StoreError) -> Fault {
     if store::is_locked(&e) {
         return Fault::busy(
@@ -965,6 +966,11 @@ pub fn internal(e: store::StoreError) -> Fault {
     // Another read frees a connection soon: as other overloads.
     if let store::StoreError::ReadersTaken(_) = &e {
         return Fault::busy(sentence(e.to_string()));
+    }
+    // Said as it is, and worth retrying once space is freed: 503 with `Retry-After`, as
+    // other overloads (it was "An internal error occurred.", as a bug of the server).
+    if let Some(why) = store::no_space_in(&e) {
+        return Fault::busy(sentence(why));
     }
     // Said as it is: the client's write was refused, and only a restart helps.
     if let store::StoreError::Commit(why) = &e

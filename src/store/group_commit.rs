@@ -108,18 +108,47 @@ impl WriterThread {
                 // left some, or another process: looked for every `LOOK_FOR_QUEUED`),
                 // or being indexed a step at a time while no write comes.
                 let mut text = QueuedText::Maybe;
+                // After indexing failed for want of space: when to try again, and the
+                // pause that led there (see NO_SPACE_PAUSE). Clients' writes run
+                // meanwhile, before it.
+                let mut no_space: Option<(std::time::Instant, std::time::Duration)> = None;
                 loop {
                     let wait = match text {
                         QueuedText::Maybe => IDLE,
                         QueuedText::Indexing => BETWEEN_STEPS,
                         QueuedText::No => LOOK_FOR_QUEUED,
                     };
+                    let wait = match no_space {
+                        Some((again, _)) => {
+                            wait.max(again.saturating_duration_since(std::time::Instant::now()))
+                        }
+                        None => wait,
+                    };
                     let first = match queued.recv_timeout(wait) {
                         Ok(first) => first,
                         Err(mpsc::RecvTimeoutError::Timeout) => {
-                            text = match index_queued_text(&writer, query::TEXT_INDEX_STEP) {
-                                true => QueuedText::Indexing,
-                                false => QueuedText::No,
+                            if no_space.is_some_and(|(again, _)| std::time::Instant::now() < again)
+                            {
+                                continue;
+                            }
+                            text = match index_queued_text_or_no_space(
+                                &writer,
+                                query::TEXT_INDEX_STEP,
+                            ) {
+                                Ok(left) => {
+                                    no_space = None;
+                                    match left {
+                                        true => QueuedText::Indexing,
+                                        false => QueuedText::No,
+                                    }
+                                }
+                                Err(_) => {
+                                    let pause = no_space.map_or(NO_SPACE_PAUSE, |(_, p)| {
+                                        (p * 2).min(NO_SPACE_PAUSE_MAX)
+                                    });
+                                    no_space = Some((std::time::Instant::now() + pause, pause));
+                                    QueuedText::Maybe
+                                }
                             };
                             continue;
                         }
@@ -231,13 +260,19 @@ const LOOK_FOR_QUEUED: std::time::Duration = std::time::Duration::from_secs(1);
 /// Nothing a reader sees changes (searches read the queue too, or do without the
 /// index), so the data's version stays.
 fn index_queued_text(writer: &Writer, limit: u64) -> bool {
+    index_queued_text_or_no_space(writer, limit).unwrap_or(false)
+}
+
+/// [`index_queued_text`], `Err` when it failed for want of space (noted for `/health`
+/// and the log, once a spell: the writer thread waits before it tries again).
+fn index_queued_text_or_no_space(writer: &Writer, limit: u64) -> Result<bool, String> {
     let conn = writer.conn.lock().unwrap_or_else(|p| p.into_inner());
     match query::queued_text_rows(&conn) {
-        Ok(0) => return false,
+        Ok(0) => return Ok(false),
         Ok(_) => {}
         Err(e) => {
             tracing::warn!("looking at the text index queue: {e}");
-            return false;
+            return Ok(false);
         }
     }
     let indexed = conn
@@ -253,18 +288,31 @@ fn index_queued_text(writer: &Writer, limit: u64) -> bool {
                 Err(e)
             }
         });
+    let no_space = indexed
+        .as_ref()
+        .err()
+        .and_then(|e| writer.failed_for_space(&conn, e));
     drop(conn);
     match indexed {
         Ok(left) => {
             writer.checkpoint_soon();
-            left
+            writer.has_space();
+            Ok(left)
         }
+        Err(_) if let Some(why) = no_space => Err(why),
         Err(e) => {
             tracing::warn!("indexing queued text: {e}");
-            false
+            Ok(false)
         }
     }
 }
+
+/// After the idle text indexing failed for want of space, the first wait before it is
+/// tried again; each failure doubles it, up to [`NO_SPACE_PAUSE_MAX`]. Tried every
+/// second, the backlog took space as soon as some was freed (a 16 MiB log in 2 s), and
+/// the clients' writes failed again; the failures were logged every second.
+const NO_SPACE_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+const NO_SPACE_PAUSE_MAX: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Tells each job of a batch how it went.
 pub(super) fn tell(ran: Ran) {
@@ -326,6 +374,9 @@ pub(super) fn run_batch(
         } else {
             run_one(&conn, &mut *this)
         };
+        if outcome.is_err() {
+            note_full(writer, &conn);
+        }
         ran.push((this, outcome));
         // A failure SQLite answers by rolling the whole transaction back ends the batch.
         if ran.len() < MAX_BATCH && !conn.is_autocommit() {
@@ -344,8 +395,12 @@ pub(super) fn run_batch(
         let done = query::index_queued_text_when_long(&conn, index_text_from)
             .and_then(|_| Ok(step("COMMIT").map(|_| ())?));
         done.map_err(|e| {
+            // Before the rollback, which may set another error.
+            let why = writer
+                .failed_for_space(&conn, &e)
+                .unwrap_or_else(|| e.to_string());
             let _ = conn.execute_batch("ROLLBACK");
-            e.to_string()
+            why
         })
     };
     // Bumped before and after: a read between the two sees a version that the commit
@@ -358,6 +413,23 @@ pub(super) fn run_batch(
     ran.into_iter()
         .map(|(job, outcome)| (job, outcome.and_then(|_| committed.clone())))
         .collect()
+}
+
+/// After a job failed: if its last statement found the file full (SQLITE_FULL: the page
+/// limit, or its page cache spilled onto a full disk), `/health` and the log are told;
+/// the job answers its caller itself ([`super::no_space_in`]).
+fn note_full(writer: &Writer, conn: &Connection) {
+    // SAFETY: reads the connection's last result code, on the thread that holds it.
+    let code = unsafe { rusqlite::ffi::sqlite3_errcode(conn.handle()) };
+    if code == rusqlite::ffi::SQLITE_FULL {
+        let _ = writer.failed_for_space(
+            conn,
+            &StoreError::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(code),
+                None,
+            )),
+        );
+    }
 }
 
 /// Runs one transaction-control statement (`BEGIN`, `SAVEPOINT`, …), cached: these run

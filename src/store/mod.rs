@@ -370,6 +370,11 @@ pub(crate) struct Writer {
     cut: std::sync::atomic::AtomicBool,
     /// The database file as it was opened (files only).
     file: Option<DatabaseFile>,
+    /// Why writes fail for want of space ([`space_lacking`]), from a write that failed
+    /// so to the next that succeeds: `/health` says it. The flag spares each commit the
+    /// lock.
+    short_of_space: Mutex<Option<String>>,
+    short_of_space_flag: std::sync::atomic::AtomicBool,
 }
 
 /// A database file by its device and inode, to tell when its path stops naming it while
@@ -428,6 +433,64 @@ fn writes_refused(event: &str) -> String {
     )
 }
 
+/// Starts the words of a write that failed for want of space ([`space_lacking`]).
+pub(crate) const NO_SPACE: &str = "no space is left for the database";
+
+/// What a client is told of a write that failed for want of space, `cause` SQLite's or
+/// the system's words.
+fn no_space_words(cause: &str) -> String {
+    format!(
+        "{NO_SPACE} ({cause}): nothing was written; writes work again once space is freed \
+         on its file system"
+    )
+}
+
+/// The cause, if `e`, just returned by a statement on `conn`, is a want of space:
+/// SQLITE_FULL (SQLite's answer to a write() short of room), or an I/O error whose errno
+/// is one (an fsync's or a truncate's ENOSPC, a quota's EDQUOT, EFBIG past the process's
+/// file size limit).
+pub(crate) fn space_lacking(conn: &Connection, e: &rusqlite::Error) -> Option<String> {
+    let rusqlite::Error::SqliteFailure(failure, _) = e else {
+        return None;
+    };
+    match failure.code {
+        rusqlite::ErrorCode::DiskFull => Some("database or disk is full".to_string()),
+        rusqlite::ErrorCode::SystemIoFailure => {
+            // SAFETY: reads the connection's last errno, on the thread that holds it.
+            let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) };
+            matches!(errno, libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
+                .then(|| std::io::Error::from_raw_os_error(errno).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// The words of a write refused for want of space, if `e` is one: a commit that failed
+/// so ([`Writer::failed_for_space`]), or SQLITE_FULL from the work itself (the file at
+/// its page limit, a page cache spilled onto a full disk).
+pub fn no_space_in(e: &StoreError) -> Option<String> {
+    match e {
+        StoreError::Commit(why) if why.starts_with(NO_SPACE) => Some(why.clone()),
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _))
+            if f.code == rusqlite::ErrorCode::DiskFull =>
+        {
+            Some(no_space_words("database or disk is full"))
+        }
+        _ => None,
+    }
+}
+
+/// Whether the file system holding `path` has no space left for this process (a server
+/// started on a full disk: its first write would fail).
+fn no_space_at(path: &str) -> bool {
+    let Ok(c_path) = std::ffi::CString::new(path) else {
+        return false;
+    };
+    // SAFETY: statvfs writes only the struct it is given, and reads the path.
+    let mut fs: libc::statvfs = unsafe { std::mem::zeroed() };
+    unsafe { libc::statvfs(c_path.as_ptr(), &mut fs) == 0 && fs.f_bavail == 0 }
+}
+
 /// Why a write was not committed after [`Store::cut_writes`].
 pub(crate) const CUT_AT_SHUTDOWN: &str =
     "the server is shutting down: the call was cut and its write rolled back";
@@ -460,6 +523,66 @@ impl Writer {
     fn committed(&self) {
         self.commits.send_modify(|n| *n += 1);
         self.checkpoint_soon();
+        self.has_space();
+    }
+
+    /// Why writes fail for want of space, from a write that failed so until one succeeds.
+    fn short_of_space(&self) -> Option<String> {
+        if !self
+            .short_of_space_flag
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            return None;
+        }
+        self.short_of_space
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// A write failed for want of space (`why`, a client's words): said in the log once
+    /// a spell, and by `/health` until a write succeeds. Every failed call logged it
+    /// (once a second the idle text indexing too), and `/health` said "ok".
+    fn lacks_space(&self, why: &str) {
+        let mut short = self
+            .short_of_space
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if short.is_none() {
+            tracing::error!("writes fail: {why} (/health answers 503 until a write succeeds)");
+        }
+        *short = Some(why.to_string());
+        self.short_of_space_flag
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A write was committed: writes no longer fail for want of space.
+    fn has_space(&self) {
+        if !self
+            .short_of_space_flag
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        let was = self
+            .short_of_space
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if was.is_some() {
+            tracing::info!("writes succeed again: the database has space");
+        }
+    }
+
+    /// The words for `e`, just returned on `conn`, if it is a want of space (noted for
+    /// `/health` and the log).
+    fn failed_for_space(&self, conn: &Connection, e: &StoreError) -> Option<String> {
+        let why = match e {
+            StoreError::Sqlite(e) => no_space_words(&space_lacking(conn, e)?),
+            e => no_space_in(e)?,
+        };
+        self.lacks_space(&why);
+        Some(why)
     }
 
     /// At the start of a write transaction (holding the database's write lock): whether
@@ -532,7 +655,12 @@ impl Store {
             } else {
                 DatabaseFile::of(path)
             },
+            short_of_space: Default::default(),
+            short_of_space_flag: Default::default(),
         });
+        if !in_memory && no_space_at(path) {
+            writer.lacks_space(&no_space_words("its file system had none free at start"));
+        }
         let mut store = Store {
             writer: writer.clone(),
             readers: Mutex::new(Vec::new()),
@@ -598,6 +726,12 @@ impl Store {
         self.writer.file_parted()
     }
 
+    /// Why writes are refused or failing, if they are: the file parted, or the last
+    /// write failed for want of space. `/health` says it.
+    pub fn writes_failing(&self) -> Option<String> {
+        self.file_parted().or_else(|| self.writer.short_of_space())
+    }
+
     /// Runs `f` in one write transaction: all of it is committed or none of it, and it is
     /// committed when this returns `Ok`. API calls' writes go through [`Store::submit`]
     /// instead, which groups them.
@@ -649,10 +783,20 @@ impl Store {
                 Err(StoreError::Commit(why).into())
             }
             // A step: the text that the writer thread's batches left queued may be long.
-            Ok(out) => query::index_queued_text_upto(&tx, query::TEXT_INDEX_STEP)
-                .and_then(|_| tx.commit().map_err(StoreError::from))
-                .map(|_| out)
-                .map_err(E::from),
+            // Not while writes fail for want of space: this write goes first.
+            Ok(out) => (match self.writer.short_of_space() {
+                None => query::index_queued_text_upto(&tx, query::TEXT_INDEX_STEP).map(|_| ()),
+                Some(_) => Ok(()),
+            })
+            .and_then(|_| tx.commit().map_err(StoreError::from))
+            .map(|_| out)
+            .map_err(|e| match no_space_in(&e) {
+                Some(why) => {
+                    self.writer.lacks_space(&why);
+                    E::from(StoreError::Commit(why))
+                }
+                None => E::from(e),
+            }),
             Err(e) => Err(e),
         };
         // Bumped before and after: a read between the two sees a version that the
@@ -841,10 +985,25 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(2))?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
-            let (busy, log, done): (i64, i64, i64) =
-                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?;
+            let checkpoint = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            });
+            let (busy, log, done): (i64, i64, i64) = match checkpoint {
+                Ok(pages) => pages,
+                // Nothing is lost: the log holds every write and the next start reads it.
+                // An error exit (1, "database or disk is full") read as a failure of the
+                // data.
+                Err(e) if let Some(cause) = space_lacking(&conn, &e) => {
+                    tracing::warn!(
+                        "the write-ahead log could not be copied into the database file \
+                         ({cause}): it stays beside the file ({}-wal) with every write, and \
+                         the next start reads it",
+                        self.path.as_deref().unwrap_or_default()
+                    );
+                    return Ok(());
+                }
+                Err(e) => return Err(e.into()),
+            };
             if busy == 0 || std::time::Instant::now() >= deadline {
                 tracing::info!(
                     "write-ahead log checkpointed ({done} of {log} pages; busy: {busy})"

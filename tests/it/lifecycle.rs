@@ -610,3 +610,166 @@ fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
         clock.describe()
     );
 }
+
+/// Sets the server's soft file size limit (`ulimit -f`, in bytes): past it a write fails
+/// with EFBIG, as a full disk fails it with ENOSPC, with no root and no file system of
+/// its own.
+fn limit_file_size(server: &Server, bytes: u64) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    let pid = server.pid() as libc::pid_t;
+    // SAFETY: prlimit reads and writes only the structs it is given.
+    unsafe {
+        assert_eq!(
+            libc::prlimit(pid, libc::RLIMIT_FSIZE, std::ptr::null(), &mut limit),
+            0
+        );
+        limit.rlim_cur = bytes.min(limit.rlim_max);
+        assert_eq!(
+            libc::prlimit(pid, libc::RLIMIT_FSIZE, &limit, std::ptr::null_mut()),
+            0
+        );
+    }
+}
+
+/// A write that finds no space for the database was answered "An internal error
+/// occurred." on every transport, as a bug of the server, while `/health` said ok. Now
+/// it names the cause, worth retrying (503, Retry-After) in each transport's format;
+/// `/health` answers 503 until a write succeeds again, and the log says it once.
+#[test]
+fn a_write_that_finds_no_space_says_so_and_health_follows() {
+    let server = Server::start_with_temp_db();
+    let update = |entry: &str| {
+        server.xmlrpc(
+            &call("addUpdate")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstruct(&[("entry", xstr(entry))])),
+        )
+    };
+    update("before").ok();
+    // Every write of the database's files fails now (EFBIG, ignored SIGXFSZ).
+    limit_file_size(&server, 1);
+    for attempt in 0..3 {
+        let reply = update(&format!("no room {attempt}"));
+        let fault = reply.fault();
+        assert_eq!(
+            fault.code_text(),
+            "SoftLayer_Exception_Public",
+            "{}",
+            reply.exchange()
+        );
+        assert!(
+            fault
+                .string
+                .starts_with("No space is left for the database")
+                && fault.string.contains("nothing was written"),
+            "{}",
+            reply.exchange()
+        );
+        assert_eq!(reply.http.status, 503, "{}", reply.exchange());
+        assert_eq!(
+            reply.http.header("Retry-After"),
+            Some("1"),
+            "{}",
+            reply.exchange()
+        );
+    }
+    let rest = http_request(
+        server.addr(),
+        "POST",
+        "/rest/v3.1/SoftLayer_Ticket/160000001/addUpdate.json",
+        &[("Authorization", &basic_auth(DEMO.username, DEMO.api_key))],
+        br#"{"parameters": [{"entry": "no room over REST"}]}"#,
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(rest.status, 503, "{}", rest.describe());
+    assert!(
+        rest.text().contains("SoftLayer_Exception_Public")
+            && rest.text().contains("No space is left for the database"),
+        "{}",
+        rest.describe()
+    );
+    let health = server.get("/health");
+    assert_eq!(health.status, 503, "{}", health.describe());
+    assert!(
+        health.text().contains("no space is left for the database"),
+        "{}",
+        health.describe()
+    );
+    // Reads go on.
+    let read = server.xmlrpc(&call("getObject").auth(&DEMO).id(160000001));
+    assert_eq!(read.ok().member("id").int(), 160000001);
+
+    limit_file_size(&server, u64::MAX);
+    update("after").ok();
+    assert_eq!(server.get("/health").status, 200);
+    let log = server.log();
+    assert_eq!(
+        log.matches("writes fail: no space is left").count(),
+        1,
+        "said once a spell:\n{log}"
+    );
+    assert!(log.contains("writes succeed again"), "{log}");
+}
+
+/// SIGTERM with writes in the log that cannot be copied into the database file for want
+/// of space: nothing is lost (the log stays beside the file, and the next start reads
+/// it), yet the server exited 1 with a bare "database or disk is full". Now it says so
+/// and exits 0, as a graceful shutdown does.
+#[test]
+fn sigterm_without_space_for_the_final_checkpoint_keeps_the_log_and_exits_0() {
+    let mut server = Server::start_with_temp_db();
+    let db = server.db().to_string();
+    // Another process reading holds the log: the server cannot copy the writes after
+    // its snapshot into the file meanwhile.
+    let reader = rusqlite::Connection::open(&db).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
+    server
+        .xmlrpc(
+            &call("addUpdate")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstruct(&[("entry", xstr("only in the log"))])),
+        )
+        .ok();
+    limit_file_size(&server, 1);
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    server.signal("TERM");
+    let status = server
+        .wait_exit(std::time::Duration::from_secs(15))
+        .expect("the server exits after SIGTERM");
+    let log = server.log();
+    assert_eq!(status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("the write-ahead log could not be copied into the database file")
+            && log.contains("the next start reads it"),
+        "{log}"
+    );
+    let mut again = server.restart(&[]);
+    let reply = again.xmlrpc(
+        &call("getObject")
+            .auth(&DEMO)
+            .id(160000001)
+            .mask("mask[updates[entry]]"),
+    );
+    assert!(
+        reply.exchange().contains("only in the log"),
+        "{}",
+        reply.exchange()
+    );
+    again.signal("TERM");
+    assert_eq!(
+        again
+            .wait_exit(std::time::Duration::from_secs(15))
+            .and_then(|s| s.code()),
+        Some(0)
+    );
+}
