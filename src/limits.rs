@@ -174,12 +174,16 @@ impl Limits {
         let open_files = raise_open_file_limit(wanted);
         let connections = self
             .max_connections
-            .min(open_files.saturating_sub(RESERVED_FILES))
+            .min(open_files.saturating_sub(reserved_files(open_files)))
             .max(1);
         if connections < self.max_connections {
+            let connections = match connections {
+                1 => "1 connection".to_string(),
+                n => format!("{n} connections"),
+            };
             tracing::warn!(
-                "the open-file limit ({open_files}) leaves room for {connections} connections \
-                 at once, not --max-connections {}: raise it (ulimit -n {wanted})",
+                "the open-file limit ({open_files}) leaves room for {connections} at once, \
+                 not --max-connections {}: raise it (ulimit -n {wanted})",
                 self.max_connections
             );
         }
@@ -234,6 +238,18 @@ const FAR_FUTURE: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 /// Open files kept for the server's own use beside its connections: the database, its
 /// log and shared memory per SQLite connection, snapshots, the journal file, pipes.
 pub const RESERVED_FILES: usize = 256;
+
+/// The fewest kept under a small limit: the server holds about 25 files at rest, and a
+/// snapshot or a restore opens a few more.
+const FEWEST_RESERVED_FILES: usize = 48;
+
+/// The files kept for the server's own use under an open-file limit of `open_files`:
+/// [`RESERVED_FILES`], or a quarter of a smaller limit than four times that (at least
+/// [`FEWEST_RESERVED_FILES`]). 256 kept from any limit up to 257 left one connection: a
+/// second client, or the console's several, got 503.
+fn reserved_files(open_files: usize) -> usize {
+    (open_files / 4).clamp(FEWEST_RESERVED_FILES, RESERVED_FILES)
+}
 
 static LIMITS: OnceLock<Limits> = OnceLock::new();
 

@@ -265,6 +265,7 @@ pub async fn serve(
     let places = Arc::new(tokio::sync::Semaphore::new(
         crate::limits::get().connections(),
     ));
+    let mut accept_failures = AcceptFailures::default();
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -295,10 +296,13 @@ pub async fn serve(
             }
         };
         let (stream, peer) = match accepted {
-            Ok(a) => a,
+            Ok(a) => {
+                accept_failures.over();
+                a
+            }
             // Out of file descriptors and the like: keep serving the connections we have.
             Err(e) => {
-                tracing::warn!("accept failed: {e}");
+                accept_failures.failed(&e);
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
@@ -346,6 +350,48 @@ pub async fn serve(
 /// Answers a connection past `--max-connections` with a 503 and closes it. Its request
 /// is not read, so it cannot be answered in its transport's format; the reply is short
 /// enough for the socket's buffer, so writing it never waits.
+/// Failed accepts, said once and then at most every [`AcceptFailures::EVERY`] with a
+/// count: out of descriptors, each retry (every 50 ms) logged a line, 528 in 30 s.
+#[derive(Default)]
+struct AcceptFailures {
+    /// Since when accepts fail, and when the log last said so.
+    since: Option<(std::time::Instant, std::time::Instant)>,
+    /// Failures since the log last said so.
+    untold: u64,
+}
+
+impl AcceptFailures {
+    const EVERY: Duration = Duration::from_secs(5);
+
+    fn failed(&mut self, e: &std::io::Error) {
+        let now = std::time::Instant::now();
+        match &mut self.since {
+            None => {
+                tracing::warn!(
+                    "accept failed: {e}; new connections wait until it succeeds (the \
+                     connections open are served)"
+                );
+                self.since = Some((now, now));
+            }
+            Some((_, told)) => {
+                self.untold += 1;
+                if now.duration_since(*told) >= Self::EVERY {
+                    tracing::warn!("accept failed {} more times: {e}", self.untold);
+                    *told = now;
+                    self.untold = 0;
+                }
+            }
+        }
+    }
+
+    fn over(&mut self) {
+        if let Some((since, _)) = self.since.take() {
+            tracing::info!("accepting again after {:?}", since.elapsed());
+            self.untold = 0;
+        }
+    }
+}
+
 fn refuse_connection(stream: tokio::net::TcpStream) {
     const BODY: &str = "The server has as many connections open as it allows \
                         (--max-connections); try again in a second.\n";

@@ -901,6 +901,35 @@ fn a_low_soft_open_file_limit_is_raised() {
     assert!(!open_files.contains(" 256 "), "{open_files}");
 }
 
+/// A hard open-file limit of 64 (a container's `--ulimit nofile=64`): 256 files were
+/// kept for the server's own use from any limit up to 257, which left room for one
+/// connection, so a second client (or the console's several) got 503. A small limit
+/// keeps a quarter of it now (at least 48), and several clients are served together.
+#[test]
+fn a_small_hard_open_file_limit_leaves_room_for_several_connections() {
+    let server = Server::start_with_hard_open_file_limit(64);
+    let held: Vec<TcpStream> = (0..8)
+        .map(|_| TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    for stream in &held {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(&mut &*stream, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    }
+    for stream in &held {
+        let r = read_response(stream, "GET").unwrap();
+        assert_eq!(r.status, 200, "{}\n{}", r.describe(), server.log());
+    }
+    assert!(
+        server
+            .log()
+            .contains("the open-file limit (64) leaves room for 16 connections at once"),
+        "{}",
+        server.log()
+    );
+}
+
 /// A second Ctrl-C cuts the grace period short: with a 60-second grace and a client
 /// that never reads its list, the first SIGINT waits, the second ends the wait.
 #[test]

@@ -214,7 +214,13 @@ impl Server {
 
     /// A fresh server whose soft open-file limit starts at `soft` (`ulimit -Sn`).
     pub fn start_with_open_file_limit(soft: u64) -> Server {
-        Server::start_with(":memory:", None, &[], &[], Some(soft))
+        Server::start_with(":memory:", None, &[], &[], Some((soft, false)))
+    }
+
+    /// A fresh server whose open-file limit is `limit`, soft and hard (`ulimit -n`): the
+    /// server cannot raise it.
+    pub fn start_with_hard_open_file_limit(limit: u64) -> Server {
+        Server::start_with(":memory:", None, &[], &[], Some((limit, true)))
     }
 
     fn start_with(
@@ -222,7 +228,7 @@ impl Server {
         dir: Option<TempDir>,
         extra: &[&str],
         env: &[(&str, &str)],
-        open_files: Option<u64>,
+        open_files: Option<(u64, bool)>,
     ) -> Server {
         // Port 0: the server binds a port of the kernel's choice and names it in its log.
         // A port found free here and handed over could be bound by another test's server
@@ -244,11 +250,11 @@ impl Server {
         dir: Option<TempDir>,
         extra: &[&str],
         env: &[(&str, &str)],
-        open_files: Option<u64>,
+        open_files: Option<(u64, bool)>,
     ) -> Launch {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let mut command = Command::new(SERVER_BIN);
-        if let Some(soft) = open_files {
+        if let Some((soft, hard_too)) = open_files {
             use std::os::unix::process::CommandExt;
             // SAFETY: between fork and exec only getrlimit and setrlimit run, both
             // async-signal-safe, on a struct of the child's own.
@@ -260,6 +266,9 @@ impl Server {
                     };
                     if libc::getrlimit(libc::RLIMIT_NOFILE, &mut files) == 0 {
                         files.rlim_cur = soft.min(files.rlim_max);
+                        if hard_too {
+                            files.rlim_max = files.rlim_cur;
+                        }
                         libc::setrlimit(libc::RLIMIT_NOFILE, &files);
                     }
                     Ok(())
