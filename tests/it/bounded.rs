@@ -930,6 +930,44 @@ fn a_small_hard_open_file_limit_leaves_room_for_several_connections() {
     );
 }
 
+/// Out of descriptors, every retry of `accept` (every 50 ms) logged "accept failed: Too
+/// many open files": 528 lines in 30 s. Now the log says it once, then at most every 5 s
+/// with a count, and the clients waiting are served once descriptors are free again.
+#[test]
+fn out_of_descriptors_a_failed_accept_is_logged_once_not_every_retry() {
+    let server = Server::start_with_hard_open_file_limit(64);
+    let pid = server.pid() as libc::pid_t;
+    let set_soft = |soft: u64| {
+        let limit = libc::rlimit {
+            rlim_cur: soft,
+            rlim_max: 64,
+        };
+        // SAFETY: prlimit reads only the struct it is given.
+        let set = unsafe { libc::prlimit(pid, libc::RLIMIT_NOFILE, &limit, std::ptr::null_mut()) };
+        assert_eq!(set, 0);
+    };
+    // Under the descriptors the server holds (about 25): none left for a connection.
+    set_soft(8);
+    let waiting = TcpStream::connect(server.addr()).unwrap();
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(&mut &waiting, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    set_soft(64);
+    let r = read_response(&waiting, "GET").unwrap();
+    assert_eq!(r.status, 200, "{}", r.describe());
+    // The log is read from the server's pipe by a thread of the test's.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.log().contains("accepting again") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let log = server.log();
+    let lines = log.matches("accept failed").count();
+    assert!((1..=2).contains(&lines), "{lines} lines:\n{log}");
+    assert!(log.contains("accepting again"), "{log}");
+}
+
 /// A second Ctrl-C cuts the grace period short: with a 60-second grace and a client
 /// that never reads its list, the first SIGINT waits, the second ends the wait.
 #[test]
