@@ -874,13 +874,10 @@ fn sigterm_lets_the_call_in_flight_finish_then_checkpoints_and_exits_0() {
     assert!(server.log().contains("checkpointed"));
 }
 
-/// A soft open-file limit of 256 (macOS's default, some containers') left room for one
-/// connection at once: the server raises it toward the hard limit first, so that many
-/// clients are served together.
-#[test]
-fn a_low_soft_open_file_limit_is_raised() {
-    let server = Server::start_with_open_file_limit(256);
-    let held: Vec<TcpStream> = (0..20)
+/// `/health` asked on `n` connections held open at once, each answer read after every
+/// request was sent.
+fn health_on_held_connections(server: &Server, n: usize) -> Vec<HttpResponse> {
+    let held: Vec<TcpStream> = (0..n)
         .map(|_| TcpStream::connect(server.addr()).unwrap())
         .collect();
     for stream in &held {
@@ -889,8 +886,18 @@ fn a_low_soft_open_file_limit_is_raised() {
             .unwrap();
         write!(&mut &*stream, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     }
-    for stream in &held {
-        let r = read_response(stream, "GET").unwrap();
+    held.iter()
+        .map(|stream| read_response(stream, "GET").unwrap())
+        .collect()
+}
+
+/// A soft open-file limit of 256 (macOS's default, some containers') left room for one
+/// connection at once: the server raises it toward the hard limit first, so that many
+/// clients are served together.
+#[test]
+fn a_low_soft_open_file_limit_is_raised() {
+    let server = Server::start_with_open_file_limit(256);
+    for r in health_on_held_connections(&server, 20) {
         assert_eq!(r.status, 200, "{}", r.describe());
     }
     let status = std::fs::read_to_string(format!("/proc/{}/limits", server.pid())).unwrap();
@@ -908,17 +915,7 @@ fn a_low_soft_open_file_limit_is_raised() {
 #[test]
 fn a_small_hard_open_file_limit_leaves_room_for_several_connections() {
     let server = Server::start_with_hard_open_file_limit(64);
-    let held: Vec<TcpStream> = (0..8)
-        .map(|_| TcpStream::connect(server.addr()).unwrap())
-        .collect();
-    for stream in &held {
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        write!(&mut &*stream, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    }
-    for stream in &held {
-        let r = read_response(stream, "GET").unwrap();
+    for r in health_on_held_connections(&server, 8) {
         assert_eq!(r.status, 200, "{}\n{}", r.describe(), server.log());
     }
     assert!(

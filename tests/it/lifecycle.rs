@@ -15,6 +15,16 @@ const TICKET: &str = "SoftLayer_Ticket";
 const STATUS_CLOSED: i64 = 1002;
 const STATUS_ASSIGNED: i64 = 1004;
 
+/// The demo user's `addUpdate` of `entry` on ticket 160000001.
+fn add_update(server: &Server, entry: &str) -> XmlRpcReply {
+    server.xmlrpc(
+        &call("addUpdate")
+            .auth(&DEMO)
+            .id(160000001)
+            .arg(xstruct(&[("entry", xstr(entry))])),
+    )
+}
+
 fn call(method: &str) -> XmlRpcCall {
     XmlRpcCall::new(TICKET, method).auth(&DEMO)
 }
@@ -422,14 +432,7 @@ fn reads_go_on_when_the_database_file_is_replaced_before_the_first_call() {
 fn writes_are_refused_once_the_database_file_is_replaced_or_removed() {
     let server = Server::start_with_temp_db();
     let db = server.db().to_string();
-    let update = |entry: &str| {
-        server.xmlrpc(
-            &call("addUpdate")
-                .auth(&DEMO)
-                .id(160000001)
-                .arg(xstruct(&[("entry", xstr(entry))])),
-        )
-    };
+    let update = |entry: &str| add_update(&server, entry);
     update("before").ok();
     // An alert due in an hour, which a clock moved past it runs (a write).
     server
@@ -641,14 +644,7 @@ fn limit_file_size(server: &Server, bytes: u64) {
 #[test]
 fn a_write_that_finds_no_space_says_so_and_health_follows() {
     let server = Server::start_with_temp_db();
-    let update = |entry: &str| {
-        server.xmlrpc(
-            &call("addUpdate")
-                .auth(&DEMO)
-                .id(160000001)
-                .arg(xstruct(&[("entry", xstr(entry))])),
-        )
-    };
+    let update = |entry: &str| add_update(&server, entry);
     update("before").ok();
     // Every write of the database's files fails now (EFBIG, ignored SIGXFSZ).
     limit_file_size(&server, 1);
