@@ -103,7 +103,7 @@ pub struct Limits {
     )]
     pub stall_timeout_secs: u64,
     /// Streamed list replies that may be in progress at once; a call past them waits (on
-    /// the async side, holding no thread) up to the stall timeout + 1 s for one to end,
+    /// the async side, holding no thread) up to 1.25 stall timeouts + 1 s for one to end,
     /// then is answered 503 with `Retry-After: 1`. 0 streams no list at all: every list
     /// call gets that 503 (to test a client's retries).
     #[arg(

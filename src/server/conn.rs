@@ -35,6 +35,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -142,7 +143,7 @@ impl Connection {
             return polled;
         }
         let stall = crate::limits::get().stall_timeout();
-        let look = (stall / 4).max(std::time::Duration::from_millis(10));
+        let look = stall_look(stall);
         if self.stalled_since.is_none() {
             self.unacknowledged_at_start = unacknowledged(&self.inner);
             self.progress_at = tokio::time::Instant::now();
@@ -211,6 +212,18 @@ impl Connection {
 
 /// The bytes written to `stream` that its peer has not acknowledged yet (Linux's
 /// `SIOCOUTQ`), or `None` where the socket cannot say.
+/// How often a stalled write looks for progress: a quarter of the stall timeout.
+fn stall_look(stall: Duration) -> Duration {
+    (stall / 4).max(Duration::from_millis(10))
+}
+
+/// How long after its client's last progress a stalled write is failed at most: progress
+/// is seen only when the clock looks, so a client that stopped just after one look is
+/// cut one look later than one that stopped just before it.
+pub fn stall_cut_within(stall: Duration) -> Duration {
+    stall.saturating_add(stall_look(stall))
+}
+
 fn unacknowledged(stream: &TcpStream) -> Option<u64> {
     use std::os::fd::AsRawFd as _;
     let mut queued: libc::c_int = 0;

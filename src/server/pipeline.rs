@@ -1123,13 +1123,14 @@ fn submit_write<C: Codec>(x: Exchange<C>, call: Call) {
 /// busy.
 fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
     let trace = x.shared.observer.take_trace();
-    // A stream ahead whose client stopped reading ends within the stall timeout, so with
+    // A stream ahead whose client stopped reading ends within the stall timeout and a
+    // quarter (the connection looks for progress four times a stall timeout), so with
     // every slot held by such clients one frees within it (and a moment) unless other
     // calls take it first. Slots held by long lists still being read may take longer
     // (a stream lives up to `STREAM_LIFE` stall timeouts): then the call is told the
-    // server is busy.
-    let wait = crate::limits::get()
-        .stall_timeout()
+    // server is busy. (It waited the stall timeout + 1 s, and a call made 0.5 s after
+    // its stream ahead stalled was told busy just before that stream was cut.)
+    let wait = super::conn::stall_cut_within(crate::limits::get().stall_timeout())
         .saturating_add(Duration::from_secs(1));
     tokio::runtime::Handle::current().spawn(async move {
         let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
@@ -1231,7 +1232,7 @@ impl<C: Codec> Exchange<C> {
         let fault = Fault::busy(format!(
             "The server is streaming as many lists as it allows (--max-streams) and \
              none finished within {} seconds; retry shortly.",
-            waited.as_secs()
+            waited.as_millis().div_ceil(1000)
         ));
         let answer = write_fault(&self.codec, &fault);
         finished(
