@@ -23,6 +23,10 @@ const OUTSIDE_CHECK: Duration = Duration::from_secs(2);
 /// server notice a client that went away.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
+/// How long after seeing a log stamp not known as this process's the stream looks again
+/// before it tells of another process's write.
+const OWN_WRITE_NOTED: Duration = Duration::from_millis(100);
+
 /// The event stream's response; it runs until the client goes away or the server
 /// begins to shut down (a stream never finishes by itself, so the graceful drain would
 /// otherwise wait out its whole grace period for every open console).
@@ -56,11 +60,20 @@ pub fn stream(shared: Arc<Shared>) -> Response<ReplyBody> {
                     Some(format!("event: change\ndata: {{\"seq\":{seq}}}\n\n"))
                 }
                 _ = check.tick() => {
-                    let now = shared.store.version().1;
-                    if now != outside {
+                    let mut now = shared.store.version().1;
+                    if now != outside && !shared.store.wal_is_own(now) {
+                        // This process notes the log's stamp just after it writes: a
+                        // look in between would tell its own write as another's.
+                        tokio::time::sleep(OWN_WRITE_NOTED).await;
+                        now = shared.store.version().1;
+                    }
+                    if now != outside && !shared.store.wal_is_own(now) {
                         outside = now;
                         Some(format!("event: change\ndata: {{\"seq\":{seq},\"outside\":true}}\n\n"))
                     } else {
+                        // The log as this process left it (text indexed after a
+                        // commit): nothing to tell.
+                        outside = now;
                         quiet += OUTSIDE_CHECK;
                         (quiet >= KEEP_ALIVE).then(|| ": keep-alive\n\n".to_string())
                     }

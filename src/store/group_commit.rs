@@ -258,7 +258,7 @@ const LOOK_FOR_QUEUED: std::time::Duration = std::time::Duration::from_secs(1);
 /// Indexes up to `limit` queued rows, in a transaction of its own; `true` if rows are
 /// left (a failure is tried again after the next batch, or after `LOOK_FOR_QUEUED`).
 /// Nothing a reader sees changes (searches read the queue too, or do without the
-/// index), so the data's version stays.
+/// index), so the data's version stays; the log it writes is noted as this process's.
 fn index_queued_text(writer: &Writer, limit: u64) -> bool {
     index_queued_text_or_no_space(writer, limit).unwrap_or(false)
 }
@@ -295,6 +295,7 @@ fn index_queued_text_or_no_space(writer: &Writer, limit: u64) -> Result<bool, St
     drop(conn);
     match indexed {
         Ok(left) => {
+            writer.wrote_wal();
             writer.checkpoint_soon();
             writer.has_space();
             Ok(left)

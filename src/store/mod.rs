@@ -335,9 +335,6 @@ pub struct Store {
     /// Totals of text searches (text_tally.rs); files only, and not with the text
     /// indexes turned off (`SOFTLAYER_EMULATOR_TEXT_INDEX=off`, the plain scan).
     text_tally: Option<Arc<text_tally::TextTally>>,
-    /// The write-ahead log, held open from the first [`Store::version`] on (files only):
-    /// looking its path up for every call was 3% of an uncached `getObject`'s CPU.
-    wal: std::sync::OnceLock<Option<std::fs::File>>,
     /// Tells this store from any other of the process (rows remembered across calls are
     /// the store's own, [`AcrossCalls`]).
     id: u64,
@@ -375,7 +372,18 @@ pub(crate) struct Writer {
     /// lock.
     short_of_space: Mutex<Option<String>>,
     short_of_space_flag: std::sync::atomic::AtomicBool,
+    /// The write-ahead log, held open from the first [`Writer::wal_stamp`] on (files
+    /// only): looking its path up for every call was 3% of an uncached `getObject`'s CPU.
+    wal: std::sync::OnceLock<Option<std::fs::File>>,
+    /// The log's [`Writer::wal_stamp`] after this process last wrote it: a stamp other
+    /// than it is another process's write. The writer's text indexing writes the log
+    /// without a commit to announce, and the console was told of each as another
+    /// process's write.
+    own_wal: Mutex<Option<WalStamp>>,
 }
+
+/// The write-ahead log's size and modification time, which every commit moves.
+pub type WalStamp = (u64, std::time::SystemTime);
 
 /// A database file by its device and inode, to tell when its path stops naming it while
 /// the server runs: a file renamed over it (`cp fixture tmp && mv tmp softlayer.db`) or
@@ -515,12 +523,40 @@ impl Writer {
         parted
     }
 
+    /// The write-ahead log's [`WalStamp`] now (files only).
+    fn wal_stamp(&self) -> Option<WalStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let db = &self.file.as_ref()?.path;
+        let path = || {
+            let mut p = db.clone().into_os_string();
+            p.push("-wal");
+            p
+        };
+        let held = self.wal.get_or_init(|| std::fs::File::open(path()).ok());
+        // SQLite keeps the log while any connection is open (this process holds some);
+        // should it be gone all the same, the path tells of its successor.
+        let wal = match held.as_ref().map(std::fs::File::metadata) {
+            Some(Ok(m)) if m.nlink() > 0 => m,
+            _ => std::fs::metadata(path()).ok()?,
+        };
+        Some((wal.len(), wal.modified().ok()?))
+    }
+
+    /// Notes the log as this process left it after writing it.
+    pub(super) fn wrote_wal(&self) {
+        if self.file.is_some() {
+            let stamp = self.wal_stamp();
+            *self.own_wal.lock().unwrap_or_else(|p| p.into_inner()) = stamp;
+        }
+    }
+
     fn bump_writes(&self) {
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     fn committed(&self) {
+        self.wrote_wal();
         self.commits.send_modify(|n| *n += 1);
         self.checkpoint_soon();
         self.has_space();
@@ -657,6 +693,8 @@ impl Store {
             },
             short_of_space: Default::default(),
             short_of_space_flag: Default::default(),
+            wal: Default::default(),
+            own_wal: Default::default(),
         });
         if !in_memory && no_space_at(path) {
             writer.lacks_space(&no_space_words("its file system had none free at start"));
@@ -668,7 +706,6 @@ impl Store {
             path: (!in_memory).then(|| path.to_string()),
             writer_thread: None,
             callers: Default::default(),
-            wal: Default::default(),
             text_tally: None,
             id: {
                 static OPENED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -945,22 +982,20 @@ impl Store {
     /// A value that changes whenever the data may have changed: with every write
     /// transaction of this process, and (for files) with every commit of another process,
     /// which moves the write-ahead log's size or time.
-    pub fn version(&self) -> (u64, Option<(u64, std::time::SystemTime)>) {
+    pub fn version(&self) -> (u64, Option<WalStamp>) {
         let writes = self.writer.writes.load(std::sync::atomic::Ordering::SeqCst);
-        let outside = self.path.as_ref().and_then(|p| {
-            use std::os::unix::fs::MetadataExt;
-            let held = self
-                .wal
-                .get_or_init(|| std::fs::File::open(format!("{p}-wal")).ok());
-            // SQLite keeps the log while any connection is open (this process holds
-            // some); should it be gone all the same, the path tells of its successor.
-            let wal = match held.as_ref().map(std::fs::File::metadata) {
-                Some(Ok(m)) if m.nlink() > 0 => m,
-                _ => std::fs::metadata(format!("{p}-wal")).ok()?,
-            };
-            Some((wal.len(), wal.modified().ok()?))
-        });
-        (writes, outside)
+        (writes, self.writer.wal_stamp())
+    }
+
+    /// Whether `stamp` (of [`Store::version`]) is how this process last left the log:
+    /// if not, another process wrote since.
+    pub fn wal_is_own(&self, stamp: Option<WalStamp>) -> bool {
+        stamp
+            == *self
+                .writer
+                .own_wal
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
     }
 
     /// At shutdown: stops the writer and checkpoint threads, then copies the write-ahead

@@ -577,6 +577,63 @@ fn event_stream_opens_with_the_session_cookie_and_tells_of_every_write() {
     );
 }
 
+/// What the event stream says within `time`, added to `seen`.
+fn read_for(stream: &mut TcpStream, seen: &mut String, time: Duration) {
+    let deadline = Instant::now() + time;
+    let mut buf = [0u8; 4096];
+    while Instant::now() < deadline {
+        match stream.read(&mut buf) {
+            Ok(0) => panic!("the event stream ended:\n{seen}"),
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(e) => panic!("reading the event stream: {e}"),
+        }
+    }
+}
+
+/// The server's own writes are told once, and only another process's write to the file
+/// as `outside`: the text of an update, indexed by the writer after its commit, wrote the
+/// log again, and 0-2 s later the stream told of it again as another process's write
+/// (every open console read its view twice).
+#[test]
+fn event_stream_tells_only_another_process_s_write_as_outside() {
+    let dir = TempDir::new("events-outside");
+    let db = dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let server = Server::start_with_env(&db, Some(dir), &[]);
+    let cookie = session_cookie(&server);
+    let (mut stream, mut seen) = open_events(&server, &cookie, Duration::from_millis(200));
+    for i in 0..3 {
+        let reply = server.xmlrpc(
+            &XmlRpcCall::new("SoftLayer_Ticket", "addUpdate")
+                .auth(&DEMO)
+                .id(160000001)
+                .arg(xstruct(&[(
+                    "entry",
+                    xstr(&format!("Any news about the disk? {i}")),
+                )])),
+        );
+        reply.ok();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while seen.matches("event: change").count() < i + 1 {
+            assert!(Instant::now() < deadline, "no event for write {i}:\n{seen}");
+            read_for(&mut stream, &mut seen, Duration::from_millis(100));
+        }
+    }
+    // The log is looked at every 2 s: three looks.
+    read_for(&mut stream, &mut seen, Duration::from_millis(6_500));
+    assert!(!seen.contains("outside"), "{seen}");
+    assert_eq!(seen.matches("event: change").count(), 3, "{seen}");
+    let out = Command::new(SERVER_BIN)
+        .args(["support", "--db", &db, "close", "160000001"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    read_until(&mut stream, &mut seen, "\"outside\":true");
+}
+
 // ---------------------------------------------------------------------------
 // The browser
 // ---------------------------------------------------------------------------
