@@ -83,6 +83,10 @@ const NOT_A_SOAP_11_ENVELOPE: &str =
 /// process: SOAP 1.1's `MustUnderstand` fault (section 4.2.3), in PHP's SoapServer's words.
 const NOT_UNDERSTOOD: &str = "Header not understood";
 
+/// The refusal of a Body that names no operation, in PHP's SoapServer's words (a Client
+/// fault of its own, not a parse error).
+const NO_FUNCTION_CALL: &str = "looks like we got \"Body\" without function call";
+
 /// The actor SOAP 1.1 names for the first recipient, which this server is; a header for
 /// any other actor is not for it (section 4.2.2).
 const ACTOR_NEXT: &str = "http://schemas.xmlsoap.org/soap/actor/next";
@@ -151,7 +155,7 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
     let operation = body
         .children
         .first()
-        .ok_or_else(|| malformed("the Body names no operation"))?;
+        .ok_or_else(|| malformed(NO_FUNCTION_CALL))?;
 
     let mut ids = HashMap::new();
     collect_ids(&root, &mut ids);
@@ -178,6 +182,11 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
                 )));
             }
             let mut value = reader.value(h, header_expect(service, &h.local), 1)?;
+            // gSOAP built with SOAP_XML_NIL writes every unset header pointer as a nil
+            // element: no header given, not one of the wrong kind or without an id.
+            if value.is_null() {
+                continue;
+            }
             if CallHeader::named(service, &h.local) == Some(CallHeader::ResultLimit) {
                 if header_struct.contains_key(&*h.local) {
                     repeated.push((h.local.to_string(), None));
@@ -405,6 +414,9 @@ fn fault_parts<'f>(service: &str, fault: &'f Fault) -> (&'f str, Cow<'f, str>) {
                 "SOAP-ENV:VersionMismatch",
                 Cow::Owned(format!("Wrong Version: {detail}")),
             )
+        }
+        Fault::Malformed { detail } if detail == NO_FUNCTION_CALL => {
+            ("SOAP-ENV:Client", Cow::Borrowed(detail.as_str()))
         }
         Fault::Malformed { detail } if detail.starts_with(NOT_UNDERSTOOD) => {
             ("SOAP-ENV:MustUnderstand", Cow::Borrowed(detail.as_str()))
@@ -2137,7 +2149,7 @@ mod tests {
         let no_body = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Header/></e:Envelope>";
         assert!(assert_malformed(no_body.as_bytes()).contains("no Body"));
         let empty_body = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Body/></e:Envelope>";
-        assert!(assert_malformed(empty_body.as_bytes()).contains("no operation"));
+        assert!(assert_malformed(empty_body.as_bytes()).contains("without function call"));
         let trailing = format!("{ok}<x/>");
         assert!(assert_malformed(trailing.as_bytes()).contains("after"));
         let text_after = format!("{ok}junk");

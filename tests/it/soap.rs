@@ -2917,3 +2917,95 @@ fn nil_members_and_arguments_of_wsdl_stubs() {
         emails.describe()
     );
 }
+
+/// Session 70's gSOAP sweep: gSOAP built with SOAP_XML_NIL sends every header pointer
+/// left unset as a nil element. A nil filter header of another service was named in the
+/// warning as one the call does not read, and a nil init parameters header refused as
+/// naming no object. A nil header is none sent; one of the wrong kind is still named.
+#[test]
+fn nil_headers_are_no_headers() {
+    let server = Server::start();
+    let nil_headers = "<ns1:SoftLayer_AccountObjectFilter xsi:nil=\"true\"/>\
+                       <ns1:SoftLayer_TicketObjectFilter xsi:nil=\"true\"/>\
+                       <ns1:SoftLayer_ObjectMask xsi:nil=\"true\"/>\
+                       <ns1:SoftLayer_TicketObjectMask xsi:nil=\"true\"/>\
+                       <ns1:resultLimit xsi:nil=\"true\"/>";
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!(
+                "{}{}{nil_headers}",
+                auth(&DEMO),
+                init("SoftLayer_Ticket", 160000001)
+            ),
+            "<ns1:getObject/>",
+        ),
+    );
+    assert_eq!(reply.ret("getObject").at("id").int(), 160000001);
+    assert_eq!(
+        reply.http.header("X-SoftLayer-Emulator-Warning"),
+        None,
+        "{}",
+        reply.describe()
+    );
+    // A nil init parameters header is as none: the method has no object to act on.
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!(
+                "{}<ns1:SoftLayer_TicketInitParameters xsi:nil=\"true\"/>",
+                auth(&DEMO)
+            ),
+            "<ns1:getObject/>",
+        ),
+    );
+    assert_fault(
+        &reply,
+        "SoftLayer_Exception",
+        "Object does not exist to execute method on. (SoftLayer_Ticket::getObject)",
+    );
+    // Another service's filter header that is not nil is still named.
+    let reply = call(
+        &server,
+        "SoftLayer_Ticket",
+        &envelope(
+            &format!(
+                "{}{}<ns1:SoftLayer_AccountObjectFilter><id><operation>1</operation></id>\
+                 </ns1:SoftLayer_AccountObjectFilter>",
+                auth(&DEMO),
+                init("SoftLayer_Ticket", 160000001)
+            ),
+            "<ns1:getObject/>",
+        ),
+    );
+    assert_eq!(reply.ret("getObject").at("id").int(), 160000001);
+    assert!(
+        reply
+            .http
+            .header("X-SoftLayer-Emulator-Warning")
+            .is_some_and(|w| w.contains("'SoftLayer_AccountObjectFilter' is not one")),
+        "{}",
+        reply.describe()
+    );
+}
+
+/// An envelope whose Body is empty (or holds only blanks or a comment) was refused as
+/// "parse error. not well formed: the Body names no operation"; PHP's SoapServer, behind
+/// the real API, answers a Client fault of its own words (ext/soap/soap.c).
+#[test]
+fn an_empty_body_is_answered_as_php_answers_it() {
+    let server = Server::start();
+    for body in ["", "  ", "<!-- nothing -->"] {
+        let reply = call(&server, "SoftLayer_Ticket", &envelope(&auth(&DEMO), body));
+        let (code, message) = reply.fault();
+        assert_eq!(code, "SOAP-ENV:Client", "{}", reply.describe());
+        assert_eq!(
+            message,
+            "looks like we got \"Body\" without function call",
+            "{}",
+            reply.describe()
+        );
+    }
+}
