@@ -46,13 +46,19 @@ pub(crate) fn error(status: u16, message: impl std::fmt::Display) -> HttpAnswer 
 }
 
 /// A store error of the control API: 503 with `Retry-After` where another moment would do
-/// (a read that found every connection to a parted file busy), else the server's own.
+/// (a read that found every connection to a parted file busy, a write that found no
+/// space: as the API's transports answer them), else the server's own.
 pub(crate) fn store_failure(e: &StoreError) -> HttpAnswer {
+    let retry_later = |message: String| HttpAnswer {
+        headers: vec![("Retry-After".into(), "1".into())],
+        ..error(503, message)
+    };
+    if let Some(mut why) = crate::store::no_space_in(e) {
+        why[..1].make_ascii_uppercase();
+        return retry_later(why);
+    }
     match e {
-        StoreError::ReadersTaken(_) => HttpAnswer {
-            headers: vec![("Retry-After".into(), "1".into())],
-            ..error(503, e)
-        },
+        StoreError::ReadersTaken(_) => retry_later(e.to_string()),
         _ => error(500, e),
     }
 }
@@ -322,6 +328,7 @@ fn snapshot_error(e: SnapshotError) -> HttpAnswer {
         SnapshotError::Missing(_) => error(404, e),
         SnapshotError::InTheWay(_) => error(409, e),
         SnapshotError::Unusable(..) => error(422, e),
+        SnapshotError::Store(e) => store_failure(&e),
         _ => error(500, e),
     }
 }
@@ -340,7 +347,7 @@ fn import_error(e: ImportError) -> HttpAnswer {
                 m.unwrap_or_default()
             ),
         ),
-        ImportError::Store(_) => error(500, e),
+        ImportError::Store(e) => store_failure(&e),
     }
 }
 
@@ -590,7 +597,7 @@ fn harness(
             };
             match store.write(|conn| crate::store::harness::outbox_clear(conn, ticket)) {
                 Ok(n) => answer(200, json!({ "deleted": n })),
-                Err(e) => error(500, e),
+                Err(e) => store_failure(&e),
             }
         }
         _ => return None,
@@ -916,7 +923,7 @@ fn handle_whole(
                 Err(e @ SupportError::Invalid(_)) => error(409, e),
                 // As `POST /_emulator/accounts` answers it.
                 Err(e @ SupportError::Store(StoreError::IdsExhausted(_))) => error(409, e),
-                Err(e @ SupportError::Store(_)) => error(500, e),
+                Err(SupportError::Store(e)) => store_failure(&e),
             }
         }
         _ => match allowed_methods(&segments) {

@@ -473,6 +473,16 @@ pub(crate) fn space_lacking(conn: &Connection, e: &rusqlite::Error) -> Option<St
     }
 }
 
+/// The words of a want of space, if the last statement run on `conn` failed for one: the
+/// work of a write may end in an error of its own type that holds SQLite's only as text
+/// (the control API's support replies answered 500 "disk I/O error").
+fn last_statement_lacked_space(conn: &Connection) -> Option<String> {
+    // SAFETY: reads the connection's last result code, on the thread that holds it.
+    let code = unsafe { rusqlite::ffi::sqlite3_extended_errcode(conn.handle()) };
+    let failure = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+    space_lacking(conn, &failure).map(|cause| no_space_words(&cause))
+}
+
 /// The words of a write refused for want of space, if `e` is one: a commit that failed
 /// so ([`Writer::failed_for_space`]), or SQLITE_FULL from the work itself (the file at
 /// its page limit, a page cache spilled onto a full disk).
@@ -825,16 +835,22 @@ impl Store {
                 None => query::index_queued_text_upto(&tx, query::TEXT_INDEX_STEP).map(|_| ()),
                 Some(_) => Ok(()),
             })
-            .and_then(|_| tx.commit().map_err(StoreError::from))
+            // COMMIT run on the transaction, not `tx.commit()`: the transaction's drop
+            // rolls back a failed commit, and the cause is read before it (a full disk's
+            // EFBIG or ENOSPC was answered "disk I/O error").
+            .and_then(|_| tx.execute_batch("COMMIT").map_err(StoreError::from))
             .map(|_| out)
-            .map_err(|e| match no_space_in(&e) {
-                Some(why) => {
-                    self.writer.lacks_space(&why);
-                    E::from(StoreError::Commit(why))
-                }
+            .map_err(|e| match self.writer.failed_for_space(&tx, &e) {
+                Some(why) => E::from(StoreError::Commit(why)),
                 None => E::from(e),
             }),
-            Err(e) => Err(e),
+            Err(e) => match last_statement_lacked_space(&tx) {
+                Some(why) => {
+                    self.writer.lacks_space(&why);
+                    Err(E::from(StoreError::Commit(why)))
+                }
+                None => Err(e),
+            },
         };
         // Bumped before and after: a read between the two sees a version that the
         // commit has already left behind.

@@ -18,11 +18,29 @@ pub fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
     loop {
         // rusqlite takes a failed step's message from the destination's handle, which
         // holds none ("not an error" for a full disk): the code says what happened.
-        let step = backup.step(-1).map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(code, Some(m)) if m == "not an error" => {
-                rusqlite::Error::SqliteFailure(code, None)
+        let step = backup.step(-1).map_err(|e| {
+            // Read before anything else can set it: SQLite keeps no errno of a step's.
+            let errno = std::io::Error::last_os_error();
+            match e {
+                rusqlite::Error::SqliteFailure(code, _)
+                    if code.code == rusqlite::ErrorCode::DiskFull =>
+                {
+                    StoreError::Commit(super::no_space_words("database or disk is full"))
+                }
+                rusqlite::Error::SqliteFailure(code, _)
+                    if code.code == rusqlite::ErrorCode::SystemIoFailure
+                        && matches!(
+                            errno.raw_os_error(),
+                            Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
+                        ) =>
+                {
+                    StoreError::Commit(super::no_space_words(&errno.to_string()))
+                }
+                rusqlite::Error::SqliteFailure(code, Some(m)) if m == "not an error" => {
+                    rusqlite::Error::SqliteFailure(code, None).into()
+                }
+                e => e.into(),
             }
-            e => e,
         });
         match step? {
             StepResult::Done => return Ok(()),

@@ -712,6 +712,59 @@ fn a_write_that_finds_no_space_says_so_and_health_follows() {
     assert!(log.contains("writes succeed again"), "{log}");
 }
 
+/// The control API's writes on a full disk answered 500 ("database error: disk I/O
+/// error", "Error code 778: Error writing to disk"), as a bug of the server, where the
+/// API's transports answer 503 with `Retry-After` and the cause. Now they answer so too,
+/// in their JSON error body.
+#[test]
+fn control_api_writes_that_find_no_space_are_503_with_retry_after() {
+    let server = Server::start_with_temp_db();
+    let bearer = format!("Bearer {}", admin_token(&server));
+    let control = |method: &str, path: &str, body: &str| {
+        http_request(
+            server.addr(),
+            method,
+            path,
+            &[
+                ("Authorization", bearer.as_str()),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
+            HTTP_TIMEOUT,
+        )
+        .unwrap()
+    };
+    let reply = "/_emulator/tickets/160000001/reply";
+    let said = r#"{"employee": 301, "entry": "A reply."}"#;
+    assert_eq!(control("POST", reply, said).status, 200);
+    limit_file_size(&server, 1);
+    for (method, path, body) in [
+        ("POST", reply, said),
+        ("POST", "/_emulator/tickets/160000001/close", "{}"),
+        ("POST", "/_emulator/reset", ""),
+        ("DELETE", "/_emulator/outbox", ""),
+    ] {
+        let answer = control(method, path, body);
+        assert_eq!(answer.status, 503, "{method} {path}: {}", answer.describe());
+        assert_eq!(
+            answer.header("Retry-After"),
+            Some("1"),
+            "{method} {path}: {}",
+            answer.describe()
+        );
+        let error: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        assert!(
+            error["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("No space is left for the database")),
+            "{method} {path}: {}",
+            answer.describe()
+        );
+    }
+    limit_file_size(&server, u64::MAX);
+    assert_eq!(control("POST", reply, said).status, 200);
+}
+
 /// SIGTERM with writes in the log that cannot be copied into the database file for want
 /// of space: nothing is lost (the log stays beside the file, and the next start reads
 /// it), yet the server exited 1 with a bare "database or disk is full". Now it says so
