@@ -4,6 +4,7 @@
 //! [`Fault`]; codecs turn either back into bytes.
 
 pub use crate::fault::{ExceptionClass, Fault, INTERNAL_ERROR};
+use crate::value::PhpTrim;
 use crate::value::{Struct, Value};
 
 /// Who the caller says it is.
@@ -69,7 +70,7 @@ impl ResultLimit {
             Value::Null => {}
             // PHP's encoders write a null as empty text, and an empty array, associative or
             // not, as an empty list: `{}` was no limit and `[]` was refused.
-            Value::String(s) if s.trim().is_empty() => {}
+            Value::String(s) if s.php_trim().is_empty() => {}
             Value::Array(items) if items.is_empty() => {}
             // Read as no limit, a page size sent in the wrong shape would answer with
             // every object.
@@ -112,7 +113,7 @@ impl ResultLimit {
 /// A `resultLimit` count written as text: a whole number of 0 or more, `-0` being 0 as
 /// an `<int>-0</int>` is (it was refused as text, and REST said "0 is negative").
 pub fn parse_count(text: &str) -> Option<u64> {
-    let text = text.trim();
+    let text = text.php_trim();
     match text.parse::<i64>() {
         Ok(n) => u64::try_from(n).ok(),
         Err(_) => text.parse::<u64>().ok(),
@@ -448,7 +449,7 @@ fn mask_header(header: &str, value: &Value) -> Result<Option<MaskSource>, Fault>
             None => return Ok(None),
         },
         // Blank text as the header is no mask; PHP's encoders write a null so.
-        Value::String(s) if s.trim().is_empty() => return Ok(None),
+        Value::String(s) if s.php_trim().is_empty() => return Ok(None),
         other => other,
     };
     match mask {
@@ -475,7 +476,7 @@ fn filter_header(header: &str, value: &Value) -> Result<Option<Value>, Fault> {
         Value::Array(items) if items.is_empty() => Ok(None),
         Value::Struct(_) => Ok(Some(value.clone())),
         other => match header_text(header, other)? {
-            Some(text) => filter_from_json(text.trim()),
+            Some(text) => filter_from_json(text.php_trim()),
             None => Err(Fault::bad_argument(
                 "Unable to parse object filter: it must be a JSON object.",
             )),
@@ -554,7 +555,7 @@ fn credentials_hint(header: &str, value: &Value) -> String {
                             Value::Float(f) => format!("'userId' is {f}, not a whole number"),
                             Value::String(s) if crate::value::is_whole_number_text(s) => {
                                 // The reason first: a warning is cut at 300 characters.
-                                let all = s.trim();
+                                let all = s.php_trim();
                                 let digits: String = all.chars().take(40).collect();
                                 // Marked when cut: 40 digits alone read as the number sent.
                                 let more = if all.len() > digits.len() { "..." } else { "" };

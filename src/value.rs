@@ -402,10 +402,26 @@ fn next_to_escape(bytes: &[u8], i: usize) -> usize {
         .map_or(bytes.len(), |p| i + p)
 }
 
+/// What PHP's `trim()` strips, as the real API trims a caller's text: space, tab, line
+/// feed, carriage return, NUL and vertical tab. Rust's `str::trim` also strips every other
+/// Unicode blank (U+00A0, U+2028, U+3000), which the API keeps.
+pub const PHP_TRIMMED: [char; 6] = [' ', '\t', '\n', '\r', '\0', '\x0B'];
+
+/// Text trimmed as PHP's `trim()` trims it ([`PHP_TRIMMED`]).
+pub trait PhpTrim {
+    fn php_trim(&self) -> &str;
+}
+
+impl PhpTrim for str {
+    fn php_trim(&self) -> &str {
+        self.trim_matches(PHP_TRIMMED)
+    }
+}
+
 /// Whether `text` is a whole number in digits (a sign, then ASCII digits, blanks around):
 /// what may be called a number too large rather than no number.
 pub fn is_whole_number_text(text: &str) -> bool {
-    let t = text.trim();
+    let t = text.php_trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }

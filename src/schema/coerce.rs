@@ -13,6 +13,7 @@
 
 use super::schema;
 use super::types::{Scalar, TypeRef};
+use crate::value::PhpTrim;
 use crate::value::{Struct, Value};
 
 /// Why a value does not convert.
@@ -64,7 +65,7 @@ fn coerce_at(value: &Value, t: &TypeRef, member: &str, depth: usize) -> Result<V
     // PHP's XML-RPC extension writes a null as `<string/>`: for a list or a struct (an
     // `attachedFiles` left out, say) that is no value, as for an int.
     if matches!(t, TypeRef::List(_) | TypeRef::Object(_))
-        && matches!(value, Value::String(s) if s.trim().is_empty())
+        && matches!(value, Value::String(s) if s.php_trim().is_empty())
     {
         return Ok(Value::Null);
     }
@@ -145,8 +146,8 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
                 None => return Err(CoerceError::Invalid),
             },
             // Clients send ids as numeric text; empty text is no id at all.
-            Value::String(s) if s.trim().is_empty() => Value::Null,
-            Value::String(s) => Value::Int(s.trim().parse().map_err(
+            Value::String(s) if s.php_trim().is_empty() => Value::Null,
+            Value::String(s) => Value::Int(s.php_trim().parse().map_err(
                 |e: std::num::ParseIntError| match e.kind() {
                     // Only digits are a number past i64: `parse` says overflow as soon as
                     // the digits pass it, before it meets the `x` of "99999999999999999999x".
@@ -155,7 +156,7 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
                     {
                         CoerceError::PastI64 {
                             member: member.to_string(),
-                            value: crate::call::shown_warning(s.trim()),
+                            value: crate::call::shown_warning(s.php_trim()),
                         }
                     }
                     _ => CoerceError::Invalid,
@@ -165,7 +166,7 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
         },
         Scalar::Float => match value {
             Value::Int(_) | Value::Float(_) => value.clone(),
-            Value::String(s) => match s.trim().parse::<f64>() {
+            Value::String(s) => match s.php_trim().parse::<f64>() {
                 Ok(f) if f.is_finite() => Value::Float(f),
                 _ => return Err(CoerceError::Invalid),
             },
@@ -178,7 +179,7 @@ fn scalar(value: &Value, kind: Scalar, member: &str) -> Result<Value, CoerceErro
             // false. PHP, behind the real API, is looser (its SOAP decoder takes `t` and
             // `T` too, and casts other non-empty text but `0` to true); a client's `no`
             // or `off` read as true would surprise more than it would match.
-            Value::String(s) => Value::Bool(matches!(s.trim(), "1" | "true" | "TRUE" | "True")),
+            Value::String(s) => Value::Bool(matches!(s.php_trim(), "1" | "true" | "TRUE" | "True")),
             _ => return Err(CoerceError::Invalid),
         },
         Scalar::String => match value {

@@ -58,6 +58,7 @@
 
 use crate::call::Fault;
 use crate::schema::{PropertyDef, PropertyKind, TypeDef, schema};
+use crate::value::PhpTrim;
 use crate::value::{Struct, Value};
 
 /// How a value is compared with the operand.
@@ -610,7 +611,7 @@ impl Walker<'_> {
             return;
         }
         let operation = match op {
-            Value::String(s) => s.trim_ascii().to_string(),
+            Value::String(s) => s.php_trim().to_string(),
             other => describe(other),
         };
         let at = self.path.join(".");
@@ -658,7 +659,7 @@ impl Walker<'_> {
         };
         let operation = op
             .as_str()
-            .map_or_else(|| describe(op), |s| s.trim_ascii().to_string());
+            .map_or_else(|| describe(op), |s| s.php_trim().to_string());
         let at = self.path.join(".");
         let mut read: Vec<&str> = Vec::new();
         for item in given {
@@ -722,7 +723,7 @@ impl Walker<'_> {
         // PHP's `trim()` (the API's) takes ASCII blanks only: a search for U+3000 or
         // U+00A0 trimmed to nothing matched every ticket.
         let text = match op {
-            Value::String(s) => s.trim_ascii(),
+            Value::String(s) => s.php_trim(),
             Value::Null => {
                 // The Ruby gem's `is(nil)` sends it, meaning a missing value.
                 self.note(
@@ -746,7 +747,7 @@ impl Walker<'_> {
             "orderby" => {
                 let descending = match option_first(options, "sort") {
                     None => false,
-                    Some(v) => match v.as_str().map(|s| s.trim_ascii().to_ascii_uppercase()) {
+                    Some(v) => match v.as_str().map(|s| s.php_trim().to_ascii_uppercase()) {
                         Some(s) if s == "ASC" => false,
                         Some(s) if s == "DESC" => true,
                         _ => {
@@ -796,7 +797,7 @@ impl Walker<'_> {
                 for item in &data {
                     ops.push(match item {
                         Value::String(s) => {
-                            let s = s.trim_ascii();
+                            let s = s.php_trim();
                             if is_named_operation(s) {
                                 return Err(Bad::Fault(Fault::bad_argument(format!(
                                     "Invalid object filter operation '{s}' inside '{text}' on '{}': only literal operations may be combined.",
@@ -885,7 +886,7 @@ impl Walker<'_> {
             return;
         }
         let shown = match value {
-            Value::String(s) => format!("'{}'", s.trim_ascii()),
+            Value::String(s) => format!("'{}'", s.php_trim()),
             other => describe(other),
         };
         let spelt: String = value
@@ -1112,9 +1113,9 @@ impl Prop<'_> {
     /// A value as the property's type stores it (booleans as 0/1, numbers as numbers).
     fn typed_value(&self, v: &Value) -> Value {
         use super::types::{Scalar, TypeRef};
-        let number = |s: &String| match s.trim_ascii().parse::<i64>() {
+        let number = |s: &String| match s.php_trim().parse::<i64>() {
             Ok(i) => Value::Int(i),
-            Err(_) => match s.trim_ascii().parse::<f64>() {
+            Err(_) => match s.php_trim().parse::<f64>() {
                 Ok(f) if f.is_finite() => Value::Float(f),
                 _ => Value::String(s.clone()),
             },
@@ -1182,7 +1183,7 @@ impl Prop<'_> {
             } else {
                 crate::time::refusal(text, self.zone, DATE_FORMATS)
             };
-            Bad::Ignored(format!("'{}' is not a date ({why})", text.trim_ascii()))
+            Bad::Ignored(format!("'{}' is not a date ({why})", text.php_trim()))
         })
     }
 
@@ -1220,7 +1221,7 @@ impl Prop<'_> {
                 self.text_operand(text)?,
             ));
         };
-        let arg = text[operator.len()..].trim_ascii();
+        let arg = text[operator.len()..].php_trim();
         use super::types::{Scalar, TypeRef};
         // A boolean is kept as 0 or 1, so it orders against text as a number does.
         let kind = match TypeRef::parse(self.type_name) {

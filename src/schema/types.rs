@@ -30,7 +30,7 @@ impl Scalar {
     /// it rather than the codec guessing.
     pub fn from_text(self, text: &str) -> crate::value::Value {
         use crate::value::Value;
-        let trimmed = text.trim();
+        let trimmed = crate::value::PhpTrim::php_trim(text);
         match self {
             Scalar::Int => trimmed
                 .parse::<i64>()

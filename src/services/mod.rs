@@ -26,6 +26,7 @@ use crate::schema::filter::ObjectFilter;
 use crate::schema::mask::ObjectMask;
 use crate::schema::{MethodDef, PropertyKind, schema};
 use crate::store::{self, ListQuery, Page, Principal, Related, Row, Store};
+use crate::value::PhpTrim;
 use crate::value::{Struct, Value};
 use projection::{Loaded, Projector, internal, query_fault};
 use rusqlite::Connection;
@@ -92,7 +93,9 @@ impl Ctx<'_> {
 
     /// A text argument; nil and blank text are none.
     pub fn text_arg(&self, index: usize) -> Result<Option<String>, Fault> {
-        Ok(self.arg::<String>(index)?.filter(|s| !s.trim().is_empty()))
+        Ok(self
+            .arg::<String>(index)?
+            .filter(|s| !s.php_trim().is_empty()))
     }
 
     /// The filter for a collection of `type_name` found under `branch` of the call's
@@ -148,10 +151,10 @@ impl Ctx<'_> {
             let order_by = m
                 .get("operation")
                 .and_then(Value::as_str)
-                .is_some_and(|op| op.trim().eq_ignore_ascii_case("orderBy"));
+                .is_some_and(|op| op.php_trim().eq_ignore_ascii_case("orderBy"));
             let is_desc = |v: &Value| {
                 v.as_str()
-                    .is_some_and(|s| s.trim().eq_ignore_ascii_case("DESC"))
+                    .is_some_and(|s| s.php_trim().eq_ignore_ascii_case("DESC"))
             };
             let descending = match m.get("options") {
                 Some(Value::Array(options)) => options.iter().any(|o| match o.get("value") {
@@ -1022,7 +1025,7 @@ fn init_id(call: &Call, method: &MethodDef) -> Result<Option<i64>, Fault> {
 /// send text as base64, and SOAP's `xsd:base64Binary` id was already read as its text).
 pub fn id_of(raw: &Value) -> Option<i64> {
     match raw {
-        Value::Base64(bytes) => std::str::from_utf8(bytes).ok()?.trim().parse().ok(),
+        Value::Base64(bytes) => std::str::from_utf8(bytes).ok()?.php_trim().parse().ok(),
         other => other.as_i64(),
     }
 }

@@ -1384,3 +1384,53 @@ fn attachments_show_in_count_properties() {
             .unwrap()
     );
 }
+
+/// Session 70's Unicode sweep: a caller's text was trimmed of every Unicode blank, where
+/// the real API trims with PHP's `trim()` (space, tab, line ends, NUL, vertical tab). An
+/// update of only U+3000 was refused as empty, and an address with a trailing no-break
+/// space was stored without it; PHP keeps both characters.
+#[test]
+fn text_is_trimmed_as_php_trims_it() {
+    let server = Server::start();
+    let update = server.xmlrpc(
+        &call("addUpdate", &DEMO)
+            .id(OPEN_TICKET)
+            .arg(xstruct(&[("entry", xstr("\u{3000}"))])),
+    );
+    assert_eq!(
+        update.ok().array()[0].member("entry").str(),
+        "\u{3000}",
+        "{}",
+        update.exchange()
+    );
+    let blank = server.xmlrpc(
+        &call("addUpdate", &DEMO)
+            .id(OPEN_TICKET)
+            .arg(xstruct(&[("entry", xstr(" \t\r\n"))])),
+    );
+    assert!(
+        blank
+            .fault()
+            .string
+            .contains("Please provide ticket update contents."),
+        "{}",
+        blank.exchange()
+    );
+    let emails = |address: &str| {
+        server.xmlrpc(
+            &call("addAttachedAdditionalEmails", &DEMO)
+                .id(OPEN_TICKET)
+                .arg(xarray(&[xstr(address)])),
+        )
+    };
+    let kept = emails("nbsp@example.com\u{a0}");
+    assert!(
+        kept.fault()
+            .string
+            .starts_with("Invalid email address(es) found: nbsp@example.com\u{a0}"),
+        "{}",
+        kept.exchange()
+    );
+    let trimmed = emails(" \ttab@example.com\r\n");
+    assert!(trimmed.ok().as_bool().unwrap(), "{}", trimmed.exchange());
+}

@@ -5,6 +5,7 @@
 use super::devices::{self, DeviceRules};
 use super::*;
 use crate::services::sldn_message;
+use crate::value::PhpTrim;
 
 /// What a new ticket is made of, whichever method opens it.
 struct NewTicket {
@@ -65,7 +66,7 @@ pub(super) fn create_administrative_ticket(ctx: &Ctx) -> Result<Output, Fault> {
         .template
         .title
         .as_deref()
-        .is_none_or(|t| t.trim().is_empty())
+        .is_none_or(|t| t.php_trim().is_empty())
     {
         return Err(exception(
             "Please provide a title when creating an administrative support ticket.",
@@ -99,7 +100,7 @@ fn device_kind(
     also: &[&str],
 ) -> Result<&'static DeviceRules, Fault> {
     let wanted = attachment_type
-        .map(|t| t.trim().to_ascii_uppercase())
+        .map(|t| t.php_trim().to_ascii_uppercase())
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| "HARDWARE".to_string());
     allowed
@@ -128,7 +129,7 @@ fn create(
 ) -> Result<Output, Fault> {
     let contents = args
         .contents
-        .filter(|c| !c.trim().is_empty())
+        .filter(|c| !c.php_trim().is_empty())
         .ok_or_else(|| exception("Please provide ticket contents."))?;
     let subject = match subject_id {
         Some(id) => Some(subject_row(ctx, id)?),
@@ -147,7 +148,7 @@ fn create(
     let template = args.template;
     let title = template
         .title
-        .filter(|t| !t.trim().is_empty())
+        .filter(|t| !t.php_trim().is_empty())
         .or_else(|| {
             subject
                 .as_ref()

@@ -9,6 +9,7 @@ mod files;
 mod notify;
 pub mod updates;
 
+use crate::value::PhpTrim;
 pub use files::EXTENSION_WHITELIST;
 
 use super::{Ctx, Entry, Output, all_of, init_object, init_object_shown, now, read, write};
@@ -117,7 +118,7 @@ pub(super) fn warn_unsettable(
     ] {
         let sent = match raw_template.and_then(|t| t.get(property)) {
             None | Some(serde_json::Value::Null) => continue,
-            Some(serde_json::Value::String(text)) => text.trim().to_string(),
+            Some(serde_json::Value::String(text)) => text.php_trim().to_string(),
             Some(other) => other.to_string(),
         };
         if sent.parse::<i64>().ok() != after(property) {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::store::TICKET_TAG_TYPE;
+use crate::value::PhpTrim;
 
 const EMAIL: &str = "SoftLayer_User_Customer_AdditionalEmail";
 const SCHEDULED: &str = "SoftLayer_Ticket_Attachment_Scheduled_Action";
@@ -33,7 +34,7 @@ pub(super) fn change_emails(ctx: &Ctx, change: EmailChange) -> Result<Output, Fa
     let emails: Vec<String> = emails
         .into_iter()
         .flatten()
-        .map(|e| e.trim().to_string())
+        .map(|e| e.php_trim().to_string())
         .filter(|e| !e.is_empty())
         .collect();
     let current = store::ticket_additional_emails(ctx.conn, ticket_id)?;
@@ -131,7 +132,7 @@ pub(super) fn schedule(ctx: &Ctx, kind: ScheduleKind) -> Result<Output, Fault> {
     let ticket = init_object(ctx)?.id().unwrap_or_default();
     let text: Option<String> = ctx.arg(0)?;
     let text = text
-        .filter(|t| !t.trim().is_empty())
+        .filter(|t| !t.php_trim().is_empty())
         .ok_or_else(|| Fault::rule("Please provide an activation time."))?;
     let run = parse_date(ctx, &text).ok_or_else(|| {
         let why = crate::time::refusal(&text, ctx.zone, "use ISO 8601 or MM/DD/YYYY HH:MM:SS");
@@ -201,7 +202,7 @@ pub(super) fn set_tags(ctx: &Ctx) -> Result<Output, Fault> {
             t.chars()
                 .filter(permitted)
                 .collect::<String>()
-                .trim()
+                .php_trim()
                 .to_string()
         })
         .filter(|t| !t.is_empty())

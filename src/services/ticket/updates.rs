@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::emulator::outbox;
+use crate::value::PhpTrim;
 
 /// At most this many files come with one update.
 const MAX_UPDATE_FILES: usize = 2;
@@ -229,7 +230,7 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
     files::check_count(&files, MAX_UPDATE_FILES)?;
     let entry = template
         .entry
-        .filter(|e| !e.trim().is_empty())
+        .filter(|e| !e.php_trim().is_empty())
         .ok_or_else(|| {
             Fault::documented(
                 ExceptionClass::Public,
@@ -259,7 +260,7 @@ pub(super) fn add_update(ctx: &Ctx) -> Result<Output, Fault> {
 /// Whether a standard ticket's title is its subject's name (or none), so that it names a
 /// new subject; a custom one is not.
 fn title_follows_subject(ctx: &Ctx, ticket: &store::Row) -> Result<bool, Fault> {
-    let Some(title) = ticket.get_str("title").filter(|t| !t.trim().is_empty()) else {
+    let Some(title) = ticket.get_str("title").filter(|t| !t.php_trim().is_empty()) else {
         return Ok(true);
     };
     let Some(subject_id) = ticket.get_i64("subjectId") else {
@@ -330,7 +331,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
             Value::Int(create::location(ctx, location_id)?),
         );
     }
-    match template.title.filter(|t| !t.trim().is_empty()) {
+    match template.title.filter(|t| !t.php_trim().is_empty()) {
         Some(title) if administrative => {
             changes.insert("title".into(), Value::String(title));
         }
@@ -338,7 +339,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
         // ticket's own title sent back (the Ruby gem's update) is no change.
         Some(title)
             if Some(title.as_str()) != ticket.get_str("title")
-                && changes.get("title").and_then(Value::as_str) != Some(title.trim()) =>
+                && changes.get("title").and_then(Value::as_str) != Some(title.php_trim()) =>
         {
             ctx.warn(&format!(
                 "edit: a standard support ticket takes no custom title: '{title}' ignored"
@@ -374,7 +375,7 @@ pub(super) fn edit(ctx: &Ctx) -> Result<Output, Fault> {
     if let Some(flag) = template.notify_user_on_update_flag {
         changes.insert("notifyUserOnUpdateFlag".into(), Value::Bool(flag));
     }
-    let contents = contents.filter(|c| !c.trim().is_empty());
+    let contents = contents.filter(|c| !c.php_trim().is_empty());
     if changes.is_empty() && contents.is_none() && files.is_empty() {
         return Err(exception("Please provide ticket update contents."));
     }
@@ -418,7 +419,7 @@ pub(super) fn add_final_comments(ctx: &Ctx) -> Result<Output, Fault> {
         return Err(public("This ticket already has final comments set."));
     }
     let comments = comments
-        .filter(|c| !c.trim().is_empty())
+        .filter(|c| !c.php_trim().is_empty())
         .ok_or_else(|| public("Please provide final comments."))?;
     if comments.chars().count() > MAX_FINAL_COMMENTS {
         return Err(public(
