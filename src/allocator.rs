@@ -84,3 +84,25 @@ pub fn release_free_memory() {
     // (and abandoned segments), which no live allocation uses.
     unsafe { mi_collect(true) }
 }
+
+/// For a runtime worker about to park: [`release_free_memory`], at most once a second
+/// per thread. Memory freed by another thread (the journal's calls let go by
+/// `DELETE /_emulator/journal`) waits on the pages of the worker that allocated it
+/// until that worker collects them, and an idle worker never did: after a mixed load,
+/// RSS stayed at 122 MB through the delete where with this it fell to 78 MB. Once a
+/// second keeps the heap's walk out of every call's path (a busy worker parks often).
+pub fn release_free_memory_when_parking() {
+    use std::cell::Cell;
+    use std::time::{Duration, Instant};
+    thread_local! {
+        static LAST_RELEASE: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+    let now = Instant::now();
+    let due = LAST_RELEASE
+        .get()
+        .is_none_or(|last| now.duration_since(last) >= Duration::from_secs(1));
+    if due {
+        LAST_RELEASE.set(Some(now));
+        release_free_memory();
+    }
+}

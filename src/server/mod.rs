@@ -124,6 +124,7 @@ pub fn run(options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     crate::limits::install(options.limits.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park(crate::allocator::release_free_memory_when_parking)
         .build()?;
     // Bound before the database is opened: a mistyped --listen must not leave a newly
     // created and seeded file behind.
