@@ -484,20 +484,25 @@ fn ticket_detail_has_thread_files_devices_and_flags() {
 /// Reads a server-sent event stream until `want` appears (bounded).
 fn read_until(stream: &mut TcpStream, seen: &mut String, want: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut buf = [0u8; 4096];
     while !seen.contains(want) {
         assert!(
             Instant::now() < deadline,
             "no {want:?} in the stream:\n{seen}"
         );
-        match stream.read(&mut buf) {
-            Ok(0) => panic!("the event stream ended:\n{seen}"),
-            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
-            Err(e)
-                if e.kind() == std::io::ErrorKind::WouldBlock
-                    || e.kind() == std::io::ErrorKind::TimedOut => {}
-            Err(e) => panic!("reading the event stream: {e}"),
-        }
+        read_some(stream, seen);
+    }
+}
+
+/// One read of the event stream (up to its read timeout), added to `seen`.
+fn read_some(stream: &mut TcpStream, seen: &mut String) {
+    let mut buf = [0u8; 4096];
+    match stream.read(&mut buf) {
+        Ok(0) => panic!("the event stream ended:\n{seen}"),
+        Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::WouldBlock
+                || e.kind() == std::io::ErrorKind::TimedOut => {}
+        Err(e) => panic!("reading the event stream: {e}"),
     }
 }
 
@@ -580,16 +585,8 @@ fn event_stream_opens_with_the_session_cookie_and_tells_of_every_write() {
 /// What the event stream says within `time`, added to `seen`.
 fn read_for(stream: &mut TcpStream, seen: &mut String, time: Duration) {
     let deadline = Instant::now() + time;
-    let mut buf = [0u8; 4096];
     while Instant::now() < deadline {
-        match stream.read(&mut buf) {
-            Ok(0) => panic!("the event stream ended:\n{seen}"),
-            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
-            Err(e)
-                if e.kind() == std::io::ErrorKind::WouldBlock
-                    || e.kind() == std::io::ErrorKind::TimedOut => {}
-            Err(e) => panic!("reading the event stream: {e}"),
-        }
+        read_some(stream, seen);
     }
 }
 
