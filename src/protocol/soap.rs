@@ -87,6 +87,10 @@ const NOT_UNDERSTOOD: &str = "Header not understood";
 /// fault of its own, not a parse error).
 const NO_FUNCTION_CALL: &str = "looks like we got \"Body\" without function call";
 
+/// The refusal of an envelope without a Body, in PHP's SoapServer's words (a Client fault
+/// of its own, not a parse error).
+const NO_BODY: &str = "Body must be present in a SOAP envelope";
+
 /// The actor SOAP 1.1 names for the first recipient, which this server is; a header for
 /// any other actor is not for it (section 4.2.2).
 const ACTOR_NEXT: &str = "http://schemas.xmlsoap.org/soap/actor/next";
@@ -151,7 +155,7 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
             }
         }
     }
-    let body = body.ok_or_else(|| malformed("the Envelope has no Body"))?;
+    let body = body.ok_or_else(|| malformed(NO_BODY))?;
     let operation = body
         .children
         .first()
@@ -415,7 +419,7 @@ fn fault_parts<'f>(service: &str, fault: &'f Fault) -> (&'f str, Cow<'f, str>) {
                 Cow::Owned(format!("Wrong Version: {detail}")),
             )
         }
-        Fault::Malformed { detail } if detail == NO_FUNCTION_CALL => {
+        Fault::Malformed { detail } if [NO_FUNCTION_CALL, NO_BODY].contains(&detail.as_str()) => {
             ("SOAP-ENV:Client", Cow::Borrowed(detail.as_str()))
         }
         Fault::Malformed { detail } if detail.starts_with(NOT_UNDERSTOOD) => {
@@ -2147,7 +2151,7 @@ mod tests {
         );
         assert!(assert_malformed(v12.as_bytes()).contains("SOAP 1.2"));
         let no_body = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Header/></e:Envelope>";
-        assert!(assert_malformed(no_body.as_bytes()).contains("no Body"));
+        assert!(assert_malformed(no_body.as_bytes()).contains("Body must be present"));
         let empty_body = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Body/></e:Envelope>";
         assert!(assert_malformed(empty_body.as_bytes()).contains("without function call"));
         let trailing = format!("{ok}<x/>");

@@ -3009,3 +3009,26 @@ fn an_empty_body_is_answered_as_php_answers_it() {
         );
     }
 }
+
+/// An envelope without a Body (a Header alone, or nothing) was refused as "parse error.
+/// not well formed: the Envelope has no Body"; PHP's SoapServer answers a Client fault of
+/// its own words.
+#[test]
+fn an_envelope_without_a_body_is_answered_as_php_answers_it() {
+    let server = Server::start();
+    let open = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+        <SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\">";
+    for inside in ["<SOAP-ENV:Header/>", ""] {
+        let envelope = format!("{open}{inside}</SOAP-ENV:Envelope>");
+        let reply = call(&server, "SoftLayer_Ticket", &envelope);
+        assert_eq!(reply.http.status, 500, "{}", reply.describe());
+        let (code, message) = reply.fault();
+        assert_eq!(code, "SOAP-ENV:Client", "{}", reply.describe());
+        assert_eq!(
+            message,
+            "Body must be present in a SOAP envelope",
+            "{}",
+            reply.describe()
+        );
+    }
+}
