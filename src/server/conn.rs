@@ -210,8 +210,6 @@ impl Connection {
     }
 }
 
-/// The bytes written to `stream` that its peer has not acknowledged yet (Linux's
-/// `SIOCOUTQ`), or `None` where the socket cannot say.
 /// How often a stalled write looks for progress: a quarter of the stall timeout.
 fn stall_look(stall: Duration) -> Duration {
     (stall / 4).max(Duration::from_millis(10))
@@ -224,6 +222,8 @@ pub fn stall_cut_within(stall: Duration) -> Duration {
     stall.saturating_add(stall_look(stall))
 }
 
+/// The bytes written to `stream` that its peer has not acknowledged yet (Linux's
+/// `SIOCOUTQ`), or `None` where the socket cannot say.
 fn unacknowledged(stream: &TcpStream) -> Option<u64> {
     use std::os::fd::AsRawFd as _;
     let mut queued: libc::c_int = 0;

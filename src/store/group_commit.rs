@@ -375,8 +375,10 @@ pub(super) fn run_batch(
         } else {
             run_one(&conn, &mut *this)
         };
+        // The job answers its caller itself ([`super::no_space_in`]); `/health` and the
+        // log are told here.
         if outcome.is_err() {
-            note_full(writer, &conn);
+            writer.last_statement_lacked_space(&conn);
         }
         ran.push((this, outcome));
         // A failure SQLite answers by rolling the whole transaction back ends the batch.
@@ -414,23 +416,6 @@ pub(super) fn run_batch(
     ran.into_iter()
         .map(|(job, outcome)| (job, outcome.and_then(|_| committed.clone())))
         .collect()
-}
-
-/// After a job failed: if its last statement found the file full (SQLITE_FULL: the page
-/// limit, or its page cache spilled onto a full disk), `/health` and the log are told;
-/// the job answers its caller itself ([`super::no_space_in`]).
-fn note_full(writer: &Writer, conn: &Connection) {
-    // SAFETY: reads the connection's last result code, on the thread that holds it.
-    let code = unsafe { rusqlite::ffi::sqlite3_errcode(conn.handle()) };
-    if code == rusqlite::ffi::SQLITE_FULL {
-        let _ = writer.failed_for_space(
-            conn,
-            &StoreError::Sqlite(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(code),
-                None,
-            )),
-        );
-    }
 }
 
 /// Runs one transaction-control statement (`BEGIN`, `SAVEPOINT`, …), cached: these run

@@ -458,29 +458,27 @@ fn no_space_words(cause: &str) -> String {
 /// is one (an fsync's or a truncate's ENOSPC, a quota's EDQUOT, EFBIG past the process's
 /// file size limit).
 pub(crate) fn space_lacking(conn: &Connection, e: &rusqlite::Error) -> Option<String> {
+    // SAFETY: reads the connection's last errno, on the thread that holds it.
+    space_lacking_by(e, || unsafe {
+        rusqlite::ffi::sqlite3_system_errno(conn.handle())
+    })
+}
+
+/// [`space_lacking`] with the errno behind an I/O error read by `errno` (a backup's step
+/// fails on a connection it holds, so its errno is the thread's).
+pub(crate) fn space_lacking_by(e: &rusqlite::Error, errno: impl FnOnce() -> i32) -> Option<String> {
     let rusqlite::Error::SqliteFailure(failure, _) = e else {
         return None;
     };
     match failure.code {
         rusqlite::ErrorCode::DiskFull => Some("database or disk is full".to_string()),
         rusqlite::ErrorCode::SystemIoFailure => {
-            // SAFETY: reads the connection's last errno, on the thread that holds it.
-            let errno = unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) };
+            let errno = errno();
             matches!(errno, libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
                 .then(|| std::io::Error::from_raw_os_error(errno).to_string())
         }
         _ => None,
     }
-}
-
-/// The words of a want of space, if the last statement run on `conn` failed for one: the
-/// work of a write may end in an error of its own type that holds SQLite's only as text
-/// (the control API's support replies answered 500 "disk I/O error").
-fn last_statement_lacked_space(conn: &Connection) -> Option<String> {
-    // SAFETY: reads the connection's last result code, on the thread that holds it.
-    let code = unsafe { rusqlite::ffi::sqlite3_extended_errcode(conn.handle()) };
-    let failure = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
-    space_lacking(conn, &failure).map(|cause| no_space_words(&cause))
 }
 
 /// The words of a write refused for want of space, if `e` is one: a commit that failed
@@ -618,6 +616,19 @@ impl Writer {
         if was.is_some() {
             tracing::info!("writes succeed again: the database has space");
         }
+    }
+
+    /// The words of a want of space, if the last statement run on `conn` failed for one
+    /// (noted for `/health` and the log): a write's work may end in an error of its own
+    /// type that holds SQLite's only as text (the control API's support replies answered
+    /// 500 "disk I/O error"), or be answered by its job itself.
+    pub(super) fn last_statement_lacked_space(&self, conn: &Connection) -> Option<String> {
+        // SAFETY: reads the connection's last result code, on the thread that holds it.
+        let code = unsafe { rusqlite::ffi::sqlite3_extended_errcode(conn.handle()) };
+        let failure = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        let why = no_space_words(&space_lacking(conn, &failure)?);
+        self.lacks_space(&why);
+        Some(why)
     }
 
     /// The words for `e`, just returned on `conn`, if it is a want of space (noted for
@@ -844,11 +855,8 @@ impl Store {
                 Some(why) => E::from(StoreError::Commit(why)),
                 None => E::from(e),
             }),
-            Err(e) => match last_statement_lacked_space(&tx) {
-                Some(why) => {
-                    self.writer.lacks_space(&why);
-                    Err(E::from(StoreError::Commit(why)))
-                }
+            Err(e) => match self.writer.last_statement_lacked_space(&tx) {
+                Some(why) => Err(E::from(StoreError::Commit(why))),
                 None => Err(e),
             },
         };

@@ -20,21 +20,10 @@ pub fn copy(src: &Connection, dst: &mut Connection) -> Result<()> {
         // holds none ("not an error" for a full disk): the code says what happened.
         let step = backup.step(-1).map_err(|e| {
             // Read before anything else can set it: SQLite keeps no errno of a step's.
-            let errno = std::io::Error::last_os_error();
+            let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
             match e {
-                rusqlite::Error::SqliteFailure(code, _)
-                    if code.code == rusqlite::ErrorCode::DiskFull =>
-                {
-                    StoreError::Commit(super::no_space_words("database or disk is full"))
-                }
-                rusqlite::Error::SqliteFailure(code, _)
-                    if code.code == rusqlite::ErrorCode::SystemIoFailure
-                        && matches!(
-                            errno.raw_os_error(),
-                            Some(libc::ENOSPC | libc::EDQUOT | libc::EFBIG)
-                        ) =>
-                {
-                    StoreError::Commit(super::no_space_words(&errno.to_string()))
+                e if let Some(cause) = super::space_lacking_by(&e, || errno) => {
+                    StoreError::Commit(super::no_space_words(&cause))
                 }
                 rusqlite::Error::SqliteFailure(code, Some(m)) if m == "not an error" => {
                     rusqlite::Error::SqliteFailure(code, None).into()
