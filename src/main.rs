@@ -416,6 +416,27 @@ fn return_freed_memory_promptly() {
     }
 }
 
+/// Takes every `SOFTLAYER_EMULATOR_*` variable set empty (or to blanks) for unset, as a
+/// blank entry of a compose or systemd environment file means: clap read one as the flag
+/// given with no value, and the server stopped naming a flag the user never typed
+/// ("a value is required for '--journal <JOURNAL>'"). An empty database path stays
+/// refused: read as unset, a path that went missing would put the data in the default
+/// file.
+fn unset_empty_settings() {
+    let empty: Vec<std::ffi::OsString> = std::env::vars_os()
+        .filter(|(name, value)| {
+            name.to_str().is_some_and(|n| {
+                n.starts_with("SOFTLAYER_EMULATOR_") && n != "SOFTLAYER_EMULATOR_DB"
+            }) && value.to_str().is_some_and(|v| v.trim().is_empty())
+        })
+        .map(|(name, _)| name)
+        .collect();
+    for name in empty {
+        // SAFETY: called first thing in `main`, before any thread starts.
+        unsafe { std::env::remove_var(name) };
+    }
+}
+
 fn main() -> std::process::ExitCode {
     return_big_allocations_to_the_system();
     return_freed_memory_promptly();
@@ -425,6 +446,7 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+    unset_empty_settings();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),

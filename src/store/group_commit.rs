@@ -46,7 +46,7 @@ pub(super) const MAX_BATCH: usize = 16;
 
 /// Whether group commit is on (unless `SOFTLAYER_EMULATOR_GROUP_COMMIT=off`).
 pub(super) fn enabled_by_env() -> bool {
-    std::env::var("SOFTLAYER_EMULATOR_GROUP_COMMIT").map_or(true, |v| v.trim() != "off")
+    !super::switched_off_by_env("SOFTLAYER_EMULATOR_GROUP_COMMIT")
 }
 
 /// One caller's write, run by the writer.

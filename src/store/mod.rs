@@ -91,6 +91,20 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Whether `e` is SQLite's "database is locked" or "busy" past the busy timeout: another
 /// process holds the file.
+/// Whether the benchmark setting `name` turns its feature off: `off`, `false`, `no` or `0`
+/// in any case, as people write a switch (only the exact `off` counted, and `OFF` was
+/// silently ignored).
+pub(crate) fn switched_off_by_env(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| says_off(&v))
+}
+
+fn says_off(setting: &str) -> bool {
+    let setting = setting.trim();
+    ["off", "false", "no", "0"]
+        .iter()
+        .any(|word| setting.eq_ignore_ascii_case(word))
+}
+
 pub fn is_locked(e: &StoreError) -> bool {
     use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked};
     match e {
@@ -2537,6 +2551,17 @@ impl Drop for ScratchDir {
 mod tests {
     use super::*;
     use crate::call::Credentials;
+
+    /// A benchmark switch is off as people write it; only the exact `off` counted.
+    #[test]
+    fn a_switch_is_off_as_people_write_it() {
+        for off in ["off", "OFF", " Off ", "false", "FALSE", "no", "0"] {
+            assert!(says_off(off), "{off:?}");
+        }
+        for on in ["on", "", "true", "1", "yes", "offline"] {
+            assert!(!says_off(on), "{on:?}");
+        }
+    }
 
     /// A file another process holds past the busy timeout is told apart from other store
     /// errors (it is answered 503 with `Retry-After`, not as an internal error).

@@ -103,6 +103,23 @@ fn the_largest_timeouts_accepted_serve_calls() {
     assert!(!reply.ok().array().is_empty());
 }
 
+/// A setting's variable set empty (a blank entry of a compose or systemd environment
+/// file) is unset: the server stopped naming a flag the user never typed ("a value is
+/// required for '--journal <JOURNAL>'", "invalid value '' for '--max-streams'").
+#[test]
+fn settings_set_empty_in_the_environment_are_unset() {
+    let blank = [
+        ("SOFTLAYER_EMULATOR_JOURNAL", ""),
+        ("SOFTLAYER_EMULATOR_MAX_STREAMS", ""),
+        ("SOFTLAYER_EMULATOR_JOURNAL_SIZE", " "),
+        ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", ""),
+        ("SOFTLAYER_EMULATOR_MAX_CONNECTIONS", ""),
+    ];
+    let server = Server::start_with_env(":memory:", None, &blank);
+    let reply = server.xmlrpc(&XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO));
+    assert!(!reply.ok().array().is_empty());
+}
+
 #[test]
 fn a_bad_listen_address_leaves_no_database_behind() {
     let dir = TempDir::new("cli-listen");

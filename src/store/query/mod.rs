@@ -65,10 +65,18 @@ struct Plan {
 fn plan_budget() -> Duration {
     static BUDGET: OnceLock<Duration> = OnceLock::new();
     *BUDGET.get_or_init(|| {
-        let ms = std::env::var("SOFTLAYER_EMULATOR_PLAN_BUDGET_MS")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(25);
+        const DEFAULT_MS: u64 = 25;
+        let given = std::env::var("SOFTLAYER_EMULATOR_PLAN_BUDGET_MS").unwrap_or_default();
+        let ms = match given.trim() {
+            "" => DEFAULT_MS,
+            text => text.parse().unwrap_or_else(|_| {
+                tracing::warn!(
+                    "SOFTLAYER_EMULATOR_PLAN_BUDGET_MS={given:?} is not a whole number of \
+                     milliseconds: {DEFAULT_MS} ms is used"
+                );
+                DEFAULT_MS
+            }),
+        };
         Duration::from_millis(ms)
     })
 }

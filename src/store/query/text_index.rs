@@ -366,9 +366,7 @@ fn within_text_budget(
 /// `SOFTLAYER_EMULATOR_TEXT_INDEX=off` (for measuring the plain scan beside them).
 pub(in crate::store) fn text_index_enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var("SOFTLAYER_EMULATOR_TEXT_INDEX").map_or(true, |v| v.trim() != "off")
-    })
+    *ON.get_or_init(|| !crate::store::switched_off_by_env("SOFTLAYER_EMULATOR_TEXT_INDEX"))
 }
 
 /// The needle of a text search folded as the exact predicate folds it; `None` under
