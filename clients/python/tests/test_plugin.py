@@ -347,6 +347,26 @@ def test_a_running_server_without_its_token_stops_pytest_once_naming_the_option(
     assert "--softlayer-emulator-url names a running server" in out, out
 
 
+def test_the_started_server_takes_its_options_from_the_option_or_the_ini_file(tmp_path):
+    # The README said to give a started server's settings as start_emulator(extra_args=…),
+    # which the plugin's own fixture had no way to pass.
+    (tmp_path / "test_options.py").write_text(
+        "def test_journal(softlayer_account, softlayer_client):\n"
+        "    softlayer_client.call('SoftLayer_Account', 'getObject')\n")
+    env = _without_server_variables()
+    journal = tmp_path / "calls.jsonl"
+    run = _pytest(tmp_path, str(tmp_path), "--softlayer-emulator-args",
+                  f"--journal {journal} --max-streams 4", env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "SoftLayer_Account" in journal.read_text()
+    ini_journal = tmp_path / "ini-calls.jsonl"
+    (tmp_path / "pytest.ini").write_text(
+        f"[pytest]\nsoftlayer_emulator_args = --journal {ini_journal}\n")
+    run = _pytest(tmp_path, str(tmp_path), env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "SoftLayer_Account" in ini_journal.read_text()
+
+
 def test_a_url_without_a_token_stops_only_runs_that_use_the_server(tmp_path, monkeypatch):
     # Checked as pytest started, it stopped `pytest --help` (where the token's option is
     # looked up) and every run in a CI job that exports the URL for all of them.

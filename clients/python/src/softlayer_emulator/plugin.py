@@ -18,6 +18,7 @@
 """
 
 import os
+import shlex
 
 import pytest
 
@@ -33,6 +34,12 @@ def pytest_addoption(parser):
                          "starting one (default: $SOFTLAYER_EMULATOR_URL)")
     group.addoption("--softlayer-emulator-admin-token", default=None,
                     help="the running server's admin token (default: $SOFTLAYER_EMULATOR_ADMIN_TOKEN)")
+    group.addoption("--softlayer-emulator-args", default=None,
+                    help="options for the server the plugin starts, as one string "
+                         "(\"--journal calls.jsonl --max-streams 4\"; default: the ini "
+                         "setting softlayer_emulator_args)")
+    parser.addini("softlayer_emulator_args", default="",
+                  help="options for the server the plugin starts, as on its command line")
 
 
 def _shared_server(config):
@@ -76,7 +83,12 @@ def softlayer_emulator(request, tmp_path_factory):
         yield shared
         return
     db = tmp_path_factory.mktemp("softlayer-emulator") / "softlayer.db"
-    emulator = start_emulator(request.config.getoption("--softlayer-emulator-bin"), db=db)
+    # The server's own settings, given here rather than by its environment variables
+    # (which the servers it starts do not read).
+    args = (request.config.getoption("--softlayer-emulator-args")
+            or request.config.getini("softlayer_emulator_args"))
+    emulator = start_emulator(request.config.getoption("--softlayer-emulator-bin"), db=db,
+                              extra_args=shlex.split(args))
     try:
         yield emulator
     finally:
