@@ -154,7 +154,8 @@ pub fn real() -> Mode {
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error(
     "'{0}' is not a duration: use a number with a unit, several in a row if you like \
-     (\"2w\", \"72h\", \"1d12h\", \"90m\", \"30s\", \"1500ms\"; \"-1h\" goes back)"
+     (\"2w\", \"72h\", \"1d12h\", \"90m\", \"30s\", \"1500ms\"; \"-1h\" goes back), \
+     or seconds as a JSON number (60, not \"60\")"
 )]
 pub struct BadDuration(pub String);
 
