@@ -22,6 +22,8 @@
 //! - `softlayer_emulator_text_tally_ready`: 1 when text searches' totals are counted by
 //!   the text tally (store/text_tally.rs), 0 while it is built;
 //! - `softlayer_emulator_text_tally_counts_total`: totals the text tally counted;
+//! - `softlayer_emulator_text_tally_bytes`: the memory the text tally holds, about (0
+//!   when none is built);
 //! - `softlayer_emulator_text_index_queued_rows`: rows written but not yet in the trigram
 //!   indexes (the writer indexes them when writes pause: store/query.rs,
 //!   `QUEUED_TEXT_ROWS`), about.
@@ -94,6 +96,7 @@ pub struct Metrics {
     pub reads_moved: Counter,
     pub text_tally_ready: Gauge,
     pub text_tally_counts: Counter,
+    pub text_tally_bytes: Gauge,
     pub text_index_queued_rows: Gauge,
     /// Tells these metrics from any other of the process (the handles each thread keeps
     /// are per instance).
@@ -146,6 +149,7 @@ impl Metrics {
         let reads_moved = Counter::default();
         let text_tally_ready = Gauge::default();
         let text_tally_counts = Counter::default();
+        let text_tally_bytes = Gauge::default();
         let text_index_queued_rows = Gauge::default();
         registry.register(
             "calls",
@@ -213,6 +217,11 @@ impl Metrics {
             text_tally_counts.clone(),
         );
         registry.register(
+            "text_tally_bytes",
+            "Memory the text tally holds (its texts, postings and tables), about; 0 when none is built",
+            text_tally_bytes.clone(),
+        );
+        registry.register(
             "text_index_queued_rows",
             "Rows written but not yet in the trigram indexes (indexed when writes pause), about",
             text_index_queued_rows.clone(),
@@ -232,6 +241,7 @@ impl Metrics {
             reads_moved,
             text_tally_ready,
             text_tally_counts,
+            text_tally_bytes,
             text_index_queued_rows,
             id: {
                 static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -697,6 +697,9 @@ async fn metrics(shared: Arc<Shared>) -> Response<Body> {
         h.metrics
             .text_tally_counts
             .inc_by(counts.saturating_sub(counted));
+        if let Some(bytes) = shared.store.text_tally_bytes() {
+            h.metrics.text_tally_bytes.set(bytes as i64);
+        }
         h.metrics.encode()
     })
     .await

@@ -1008,6 +1008,12 @@ impl Store {
             .map_or((false, 0), |t| (t.ready(), t.answered()))
     }
 
+    /// The bytes the text tally holds, about (0 when none is built); `None` while it is
+    /// busy counting or catching up.
+    pub fn text_tally_bytes(&self) -> Option<usize> {
+        self.text_tally.as_ref().map_or(Some(0), |t| t.held_bytes())
+    }
+
     /// About how many written rows wait for the trigram indexes ([`query::QUEUED_TEXT_ROWS`]).
     pub fn queued_text_rows(&self) -> Result<u64> {
         self.read(query::queued_text_rows)

@@ -18,14 +18,21 @@
 //! build itself again, in the background; until it is ready, totals are counted by SQLite
 //! as before.
 //!
-//! Memory: at a million tickets and five million updates of synthetic data (68,736
-//! distinct titles, 418,620 distinct entries) the server's resident size grows by about
-//! the figure the README gives; text that repeats less takes more, about its size.
+//! Memory: each distinct text once, folded, in its buffer, and beside it its separator,
+//! its start and its entry in the table of numbers (about 10 bytes); the postings; per
+//! ticket its slot, id, tally row and table entry. At a million tickets and five million
+//! updates of synthetic data (68,736 distinct titles, 418,620 distinct entries) that is
+//! 139 MB (`softlayer_emulator_text_tally_bytes`), and the server's resident size grows
+//! by about the figure the README gives; text that repeats less takes more, about its
+//! size. The table was keyed by a copy of each text, which held every text twice: 181 MB
+//! there, and twice the text where no text repeats.
 
+use hashbrown::HashTable;
 use memchr::memmem;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
@@ -137,7 +144,11 @@ pub struct TextTally {
 /// so that a match of a needle without NUL lies within one text).
 #[derive(Default)]
 struct Texts {
-    number: HashMap<Box<[u8]>, u32>,
+    /// Each text's number, found by hashing the text where it lies in `buf`: a map keyed
+    /// by a copy of each text held every text twice (half the tally's memory when texts
+    /// seldom repeat).
+    number: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     buf: Vec<u8>,
     /// Where each text starts in `buf`; one more at the end, as if a text followed.
     starts: Vec<u32>,
@@ -290,11 +301,21 @@ fn ascii_folded(raw: &[u8], out: &mut Vec<u8>) {
     out.extend(raw[..end].iter().map(u8::to_ascii_lowercase));
 }
 
+/// Text `n` of a buffer and its starts (as [`Texts`] keeps them), without its separator.
+fn text_at<'a>(buf: &'a [u8], starts: &[u32], n: u32) -> &'a [u8] {
+    &buf[starts[n as usize] as usize..starts[n as usize + 1] as usize - 1]
+}
+
 impl Texts {
     /// The number of `raw` (a text as stored), adding it when new.
     fn number(&mut self, raw: &[u8], scratch: &mut Vec<u8>) -> u32 {
         ascii_folded(raw, scratch);
-        if let Some(&n) = self.number.get(scratch.as_slice()) {
+        let hash = self.hasher.hash_one(scratch.as_slice());
+        let (buf, starts) = (&self.buf, &self.starts);
+        if let Some(&n) = self
+            .number
+            .find(hash, |&n| text_at(buf, starts, n) == scratch.as_slice())
+        {
             return n;
         }
         let n = self.starts.len().saturating_sub(1) as u32;
@@ -316,8 +337,27 @@ impl Texts {
                 self.unicode.insert(n, lower);
             }
         }
-        self.number.insert(scratch.as_slice().into(), n);
+        let (buf, starts, hasher) = (&self.buf, &self.starts, &self.hasher);
+        self.number
+            .insert_unique(hash, n, |&n| hasher.hash_one(text_at(buf, starts, n)));
         n
+    }
+
+    /// Gives back the room the buffers grew into beyond their texts (up to as much
+    /// again), once built.
+    fn shrink_to_fit(&mut self) {
+        self.buf.shrink_to_fit();
+        self.starts.shrink_to_fit();
+    }
+
+    /// The bytes it holds on the heap, about (what its buffers and tables allocated).
+    fn held_bytes(&self) -> usize {
+        self.buf.capacity()
+            + self.starts.capacity() * size_of::<u32>()
+            + self.number.allocation_size()
+            + self.unicode.capacity() * (size_of::<(u32, String)>() + 1)
+            + self.unicode.values().map(String::capacity).sum::<usize>()
+            + self.folded_to_ascii.capacity() * size_of::<u32>()
     }
 
     fn len(&self) -> usize {
@@ -515,7 +555,37 @@ impl Built {
         };
         let out = b.read_all();
         let _ = b.conn.execute_batch("ROLLBACK");
+        b.titles.shrink_to_fit();
+        b.entries.shrink_to_fit();
         out.map(|_| b)
+    }
+
+    /// The bytes it holds on the heap, about.
+    fn held_bytes(&self) -> usize {
+        fn map<K, V>(map: &HashMap<K, V>) -> usize {
+            map.capacity() * (size_of::<(K, V)>() + 1)
+        }
+        fn vec<T>(vec: &Vec<T>) -> usize {
+            vec.capacity() * size_of::<T>()
+        }
+        let postings = |p: &Postings| {
+            vec(&p.start)
+                + vec(&p.slots)
+                + map(&p.added)
+                + p.added.values().map(vec).sum::<usize>()
+                + vec(&p.with_added)
+        };
+        self.titles.held_bytes()
+            + self.entries.held_bytes()
+            + postings(&self.title_postings)
+            + postings(&self.entry_postings)
+            + vec(&self.slots)
+            + vec(&self.ids)
+            + vec(&self.slot_groups)
+            + map(&self.slot_of)
+            + vec(&self.entry_numbers)
+            + vec(&self.groups)
+            + map(&self.group_of)
     }
 
     fn read_all(&mut self) -> rusqlite::Result<()> {
@@ -1122,6 +1192,17 @@ impl TextTally {
         self.answered.load(Ordering::Relaxed)
     }
 
+    /// The bytes what was built holds on the heap, about; 0 when nothing is. `None`
+    /// while a count or a catch-up holds it (a catch-up may take seconds).
+    pub fn held_bytes(&self) -> Option<usize> {
+        let state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(state.as_ref().map_or(0, Built::held_bytes))
+    }
+
     /// Whether counts are answered here now.
     pub fn ready(&self) -> bool {
         !self.busy.load(Ordering::SeqCst)
@@ -1244,6 +1325,36 @@ impl TextTally {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each distinct text is held once, in the buffer: the table finding a text's number
+    /// holds numbers only (keyed by a copy of each text it held every text twice).
+    #[test]
+    fn texts_hold_each_distinct_text_once() {
+        let (count, len) = (20_000usize, 300usize);
+        let mut texts = Texts::default();
+        let mut scratch = Vec::new();
+        let text = |i: usize| {
+            format!("{i:x} {}", "Disk failed in bay ".repeat(len / 19 + 1))[..len].to_string()
+        };
+        for i in 0..count {
+            assert_eq!(texts.number(text(i).as_bytes(), &mut scratch), i as u32);
+        }
+        texts.shrink_to_fit();
+        // Found again, in another case (folded as the searches fold it).
+        for i in [0, 1, count / 2, count - 1] {
+            let upper = text(i).to_ascii_uppercase();
+            assert_eq!(texts.number(upper.as_bytes(), &mut scratch), i as u32);
+        }
+        assert_eq!(texts.len(), count);
+        let (held, text_bytes) = (texts.held_bytes(), count * len);
+        // The texts themselves, then their separators, starts and table: 1 + 4 + about
+        // 10 bytes each.
+        assert!(
+            held <= text_bytes + count * 24,
+            "{held} bytes held for {count} texts of {len} bytes ({} a text)",
+            held / count
+        );
+    }
 
     /// The search over the buffer, in one piece and in two halves (over 4 MB of text),
     /// marks exactly the texts a plain comparison of each text finds.
