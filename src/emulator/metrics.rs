@@ -20,10 +20,11 @@
 //! - `softlayer_emulator_reads_moved_total`: reads begun on an async thread that ran
 //!   past its limit there and were answered on the blocking pool (server/pipeline.rs);
 //! - `softlayer_emulator_text_tally_ready`: 1 when text searches' totals are counted by
-//!   the text tally (store/text_tally.rs), 0 while it is built;
+//!   the text tally (store/text_tally.rs), 0 while it is built (and after a restore or a
+//!   reset, until a text search has it built again);
 //! - `softlayer_emulator_text_tally_counts_total`: totals the text tally counted;
 //! - `softlayer_emulator_text_tally_bytes`: the memory the text tally holds, about (0
-//!   when none is built);
+//!   when none is built: before, or after a reset or a restore until it is built again);
 //! - `softlayer_emulator_text_index_queued_rows`: rows written but not yet in the trigram
 //!   indexes (the writer indexes them when writes pause: store/query.rs,
 //!   `QUEUED_TEXT_ROWS`), about.

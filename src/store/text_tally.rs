@@ -1100,6 +1100,15 @@ impl TextTally {
         let kept = if under_way(now) { Some(now) } else { None };
         notes.list.retain(|n| Some(n.write) == kept);
         notes.generation += 1;
+        drop(notes);
+        // What was built is let go now, not at the next count, which may be long in
+        // coming (after a reset it held tens of MB of texts no longer there). A count or
+        // a catch-up holding it lets it go itself: the generation has moved.
+        match self.state.try_lock() {
+            Ok(mut state) => *state = None,
+            Err(std::sync::TryLockError::Poisoned(p)) => *p.into_inner() = None,
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
     }
 
     /// Starts building in the background, unless built or building.
@@ -1150,6 +1159,9 @@ impl TextTally {
             self.refused.store(true, Ordering::SeqCst);
             return;
         }
+        // `state` before `notes`, as counts take them: an `invalidate` between the look
+        // at the generation and the storing would have kept what it voids.
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
         if notes.generation != generation {
             return;
@@ -1163,7 +1175,7 @@ impl TextTally {
             built.titles.len(),
             built.entries.len()
         );
-        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = Some(built);
+        *state = Some(built);
     }
 
     /// Waits until the write whose notes were lost, if any, is over (a build's read then
@@ -1257,7 +1269,12 @@ impl TextTally {
             Due::Rows(due) => match built.catch_up(&due) {
                 Ok(true) => {
                     self.answered.fetch_add(1, Ordering::Relaxed);
-                    Some(built.count(searched, how, &needle, list_at_most, first))
+                    let tallied = built.count(searched, how, &needle, list_at_most, first);
+                    // Replaced meanwhile (`invalidate` found it held): let go now.
+                    if !self.current(built) {
+                        *state = None;
+                    }
+                    Some(tallied)
                 }
                 Ok(false) | Err(_) => {
                     *state = None;
@@ -1268,6 +1285,12 @@ impl TextTally {
                 }
             },
         }
+    }
+
+    /// Whether `built` is of the data there now (no `invalidate` since it was begun).
+    fn current(&self, built: &Built) -> bool {
+        let notes = self.notes.lock().unwrap_or_else(|p| p.into_inner());
+        notes.generation == built.generation
     }
 
     /// The notes of writes that are over (their counter has moved on): taken out, unless
@@ -1301,7 +1324,9 @@ impl TextTally {
                 // Nothing built (or being built): nothing to catch up with.
                 let ok = match state.as_mut() {
                     Some(built) => match tally.due(built, usize::MAX) {
-                        Due::Rows(due) => matches!(built.catch_up(&due), Ok(true)),
+                        Due::Rows(due) => {
+                            matches!(built.catch_up(&due), Ok(true)) && tally.current(built)
+                        }
                         Due::Void | Due::Many => false,
                     },
                     None => true,
