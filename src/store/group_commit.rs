@@ -275,6 +275,7 @@ fn index_queued_text_or_no_space(writer: &Writer, limit: u64) -> Result<bool, St
             return Ok(false);
         }
     }
+    let log_before = writer.wal_stamp();
     let indexed = conn
         .execute_batch("BEGIN IMMEDIATE")
         .map_err(StoreError::from)
@@ -300,8 +301,12 @@ fn index_queued_text_or_no_space(writer: &Writer, limit: u64) -> Result<bool, St
             writer.has_space();
             Ok(left)
         }
-        Err(_) if let Some(why) = no_space => Err(why),
+        Err(_) if let Some(why) = no_space => {
+            writer.rolled_back(log_before);
+            Err(why)
+        }
         Err(e) => {
+            writer.rolled_back(log_before);
             tracing::warn!("indexing queued text: {e}");
             Ok(false)
         }
@@ -356,6 +361,8 @@ pub(super) fn run_batch(
         return vec![(first, Err(StoreError::from(e).to_string()))];
     }
     writer.look_for_outside_writes(&conn);
+    let log_before = writer.wal_stamp();
+    let changes_before = conn.total_changes();
     let mut ran: Ran = Vec::new();
     let mut job = Some(first);
     // Once the batch has started over, the rest of it runs in savepoints.
@@ -408,10 +415,12 @@ pub(super) fn run_batch(
     };
     // Bumped before and after: a read between the two sees a version that the commit
     // has already left behind.
+    let wrote = conn.total_changes() != changes_before;
     writer.bump_writes();
     drop(conn);
-    if committed.is_ok() {
-        writer.committed();
+    match committed {
+        Ok(_) => writer.committed(wrote),
+        Err(_) => writer.rolled_back(log_before),
     }
     ran.into_iter()
         .map(|(job, outcome)| (job, outcome.and_then(|_| committed.clone())))

@@ -578,11 +578,29 @@ impl Writer {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
-    fn committed(&self) {
+    /// A write transaction was committed; `wrote` whether it changed anything. Only
+    /// such a commit shows that writes have space again: one that changed nothing
+    /// (the start-up migration of a current database, a call refused after it began)
+    /// writes no page, and cleared the note of a server started on a full disk at once.
+    fn committed(&self, wrote: bool) {
         self.wrote_wal();
         self.commits.send_modify(|n| *n += 1);
         self.checkpoint_soon();
-        self.has_space();
+        if wrote {
+            self.has_space();
+        }
+    }
+
+    /// A write transaction that began with the log at `before` (taken holding the
+    /// write lock) was rolled back. It may have written the log all the same (pages
+    /// spilled from a large one, a commit that failed part way): if no other process
+    /// had written before it, the log is noted as this process's, or the event stream
+    /// told consoles of another process's write.
+    fn rolled_back(&self, before: Option<WalStamp>) {
+        if self.file.is_some() && before == *self.own_wal.lock().unwrap_or_else(|p| p.into_inner())
+        {
+            self.wrote_wal();
+        }
     }
 
     /// Why writes fail for want of space, from a write that failed so until one succeeds.
@@ -732,9 +750,6 @@ impl Store {
             wal: Default::default(),
             own_wal: Default::default(),
         });
-        if !in_memory && no_space_at(path) {
-            writer.lacks_space(&no_space_words("its file system had none free at start"));
-        }
         let mut store = Store {
             writer: writer.clone(),
             readers: Mutex::new(Vec::new()),
@@ -752,6 +767,10 @@ impl Store {
         // give it, migration 0023 pushed opening a new database over it, and the
         // server did not start ("interrupted").
         store.write_unbudgeted(|conn| migrate_and_seed(conn, seed::load_default))?;
+        // After the start-up write, which may fill what space was left (a new file's seed).
+        if !in_memory && no_space_at(path) {
+            writer.lacks_space(&no_space_words("its file system had none free at start"));
+        }
         if let Some(path) = store.path.clone().filter(|_| query::text_index_enabled()) {
             let conn = store.writer_idle();
             // Registered under SQLite's name for the file, the one list queries look it up
@@ -842,6 +861,8 @@ impl Store {
             }
         };
         self.writer.look_for_outside_writes(&tx);
+        let log_before = self.writer.wal_stamp();
+        let changes_before = tx.total_changes();
         let out = match budgeted {
             true => sql_clock::timed(|| f(&tx)),
             false => f(&tx),
@@ -877,9 +898,11 @@ impl Store {
         };
         // Bumped before and after: a read between the two sees a version that the
         // commit has already left behind.
+        let wrote = tx.total_changes() != changes_before;
         self.writer.bump_writes();
-        if out.is_ok() {
-            self.writer.committed();
+        match &out {
+            Ok(_) => self.writer.committed(wrote),
+            Err(_) => self.writer.rolled_back(log_before),
         }
         out
     }

@@ -199,6 +199,7 @@ impl Store {
         if let Some(why) = self.writer.file_parted() {
             return Err(StoreError::Commit(why));
         }
+        let log_before = self.writer.wal_stamp();
         self.writer.bump_writes();
         let out = copy(src, &mut writer);
         self.writer.bump_writes();
@@ -206,8 +207,15 @@ impl Store {
         if let Some(tally) = &self.text_tally {
             tally.invalidate();
         }
-        if out.is_ok() {
-            self.writer.committed();
+        match &out {
+            Ok(_) => self.writer.committed(true),
+            Err(e) => {
+                self.writer.rolled_back(log_before);
+                // Told to `/health` and the log as an API write's want of space is.
+                if let Some(why) = super::no_space_in(e) {
+                    self.writer.lacks_space(&why);
+                }
+            }
         }
         out
     }

@@ -631,6 +631,54 @@ fn event_stream_tells_only_another_process_s_write_as_outside() {
     read_until(&mut stream, &mut seen, "\"outside\":true");
 }
 
+/// The server's own write that wrote the log and then rolled back (an import of 6 MB
+/// that fails on its last row spills pages into the log first) moved the log as another
+/// process's write does, and 0-2 s later the stream told consoles `outside`; nothing was
+/// committed, so nothing is told.
+#[test]
+fn event_stream_tells_nothing_of_the_server_s_own_rolled_back_write() {
+    let server = Server::start_with_temp_db();
+    let cookie = session_cookie(&server);
+    let (mut stream, mut seen) = open_events(&server, &cookie, Duration::from_millis(200));
+    seen.clear();
+    let update = |id: i64, entry: String, dated: bool| {
+        let mut row = json!({"id": id, "ticketId": 160000001, "entry": entry,
+            "editorType": "USER", "editorId": 5001});
+        if dated {
+            row["createDate"] = json!("2026-12-01T00:00:00-06:00");
+        }
+        row
+    };
+    let document = json!({"SoftLayer_Ticket_Update": [
+        update(880001, "y".repeat(3_000_000), true),
+        update(880002, "z".repeat(3_000_000), true),
+        update(880003, "x".into(), false),
+    ]});
+    let wal = format!("{}-wal", server.db());
+    let log_before = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    let refused = http_request(
+        server.addr(),
+        "POST",
+        "/_emulator/import",
+        &[
+            ("Authorization", &bearer(&server)),
+            ("Content-Type", "application/json"),
+        ],
+        document.to_string().as_bytes(),
+        HTTP_TIMEOUT,
+    )
+    .unwrap();
+    assert_eq!(refused.status, 400, "{}", refused.describe());
+    let log_after = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        log_after > log_before,
+        "the rolled-back import wrote the log ({log_before} -> {log_after} bytes)"
+    );
+    // The log is looked at every 2 s: two looks.
+    read_for(&mut stream, &mut seen, Duration::from_millis(4_500));
+    assert!(!seen.contains("event: change"), "{seen}");
+}
+
 // ---------------------------------------------------------------------------
 // The browser
 // ---------------------------------------------------------------------------

@@ -712,6 +712,127 @@ fn a_write_that_finds_no_space_says_so_and_health_follows() {
     assert!(log.contains("writes succeed again"), "{log}");
 }
 
+/// A reset or a snapshot's restore refused for want of space answered 503, yet
+/// `/health` said ok and the log nothing, where an API write refused so turns both.
+/// Now they say it as for any write, until one succeeds.
+#[test]
+fn a_reset_that_finds_no_space_is_told_to_health_and_the_log() {
+    let server = Server::start_with_temp_db();
+    let bearer = format!("Bearer {}", admin_token(&server));
+    let control = |path: &str| {
+        http_request(
+            server.addr(),
+            "POST",
+            path,
+            &[("Authorization", bearer.as_str())],
+            b"",
+            HTTP_TIMEOUT,
+        )
+        .unwrap()
+    };
+    let saved = control("/_emulator/snapshots/before");
+    assert!((200..300).contains(&saved.status), "{}", saved.describe());
+    limit_file_size(&server, 1);
+    for path in ["/_emulator/reset", "/_emulator/snapshots/before/restore"] {
+        let refused = control(path);
+        assert_eq!(refused.status, 503, "{path}: {}", refused.describe());
+        let health = server.get("/health");
+        assert_eq!(health.status, 503, "after {path}: {}", health.describe());
+        assert!(
+            health.text().contains("no space is left for the database"),
+            "{}",
+            health.describe()
+        );
+    }
+    limit_file_size(&server, u64::MAX);
+    assert_eq!(control("/_emulator/reset").status, 200);
+    assert_eq!(server.get("/health").status, 200);
+    let log = server.log();
+    assert_eq!(
+        log.matches("writes fail: no space is left").count(),
+        1,
+        "said once a spell:\n{log}"
+    );
+    assert!(log.contains("writes succeed again"), "{log}");
+}
+
+/// A tmpfs of `size` mounted on a new folder, unmounted when dropped; `None` where this
+/// process may not mount one (not root).
+struct SmallFileSystem {
+    dir: TempDir,
+}
+
+impl SmallFileSystem {
+    fn mount(size: &str) -> Option<SmallFileSystem> {
+        let dir = TempDir::new("small-fs");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(SmallFileSystem { dir })
+    }
+
+    /// Writes a file until the file system has no space left.
+    fn fill(&self) {
+        let mut filler = std::fs::File::create(self.dir.path().join("filler")).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+        let byte = [0u8; 1];
+        while std::io::Write::write(&mut filler, &byte).is_ok_and(|n| n == 1) {}
+    }
+
+    fn empty(&self) {
+        std::fs::remove_file(self.dir.path().join("filler")).unwrap();
+    }
+}
+
+impl Drop for SmallFileSystem {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// A server started on a full file system answered `/health` 200 at once: the note of
+/// its start-up check was cleared by its own start-up write, which changed nothing. It
+/// holds now until a write succeeds. Needs root (a tmpfs of its own); skipped without.
+#[test]
+fn a_server_started_on_a_full_disk_says_so_until_a_write_succeeds() {
+    let Some(small) = SmallFileSystem::mount("16m") else {
+        eprintln!("skipped: cannot mount a tmpfs (not root)");
+        return;
+    };
+    let db = small.dir.path().join("tickets.sqlite3");
+    let db = db.to_str().unwrap().to_string();
+    let mut first = Server::start_with_db(&db, None);
+    first.signal("TERM");
+    small.fill();
+    let server = first.restart(&[]);
+    let health = server.get("/health");
+    assert_eq!(health.status, 503, "{}", health.describe());
+    assert!(
+        health
+            .text()
+            .contains("its file system had none free at start"),
+        "{}",
+        health.describe()
+    );
+    // A write that changes nothing is no sign of space.
+    let refused = server.xmlrpc(&call("addUpdate").auth(&DEMO).id(42));
+    refused.fault();
+    assert_eq!(server.get("/health").status, 503);
+    small.empty();
+    add_update(&server, "space again").ok();
+    assert_eq!(server.get("/health").status, 200);
+    let log = server.log();
+    assert!(log.contains("writes succeed again"), "{log}");
+    drop(server);
+}
+
 /// The control API's writes on a full disk answered 500 ("database error: disk I/O
 /// error", "Error code 778: Error writing to disk"), as a bug of the server, where the
 /// API's transports answer 503 with `Retry-After` and the cause. Now they answer so too,

@@ -311,9 +311,10 @@ impl Server {
             {
                 addr = bound;
             }
+            // 503: serving, with writes failing (a server started on a full disk).
             let ready = addr.port() != 0
                 && http_request(addr, "GET", "/health", &[], b"", Duration::from_secs(2))
-                    .is_ok_and(|resp| resp.status == 200);
+                    .is_ok_and(|resp| matches!(resp.status, 200 | 503));
             if ready {
                 let server = Server {
                     child,
