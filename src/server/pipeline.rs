@@ -1132,6 +1132,12 @@ fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
     // its stream ahead stalled was told busy just before that stream was cut.)
     let wait = super::conn::stall_cut_within(crate::limits::get().stall_timeout())
         .saturating_add(Duration::from_secs(1));
+    // With no slot at all none can free: waiting only put off the 503 (38.5 s a try by
+    // default, for a setting meant to test clients' retries).
+    if crate::limits::get().max_streams == 0 {
+        x.shared.observer.put_trace(trace);
+        return x.busy(&call, None);
+    }
     tokio::runtime::Handle::current().spawn(async move {
         let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
         match slot {
@@ -1147,7 +1153,7 @@ fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
             }
             _ => {
                 x.shared.observer.put_trace(trace);
-                x.busy(&call, wait)
+                x.busy(&call, Some(wait))
             }
         }
     });
@@ -1211,6 +1217,13 @@ impl<C: Codec> WriteJob for WriteCall<C> {
     }
 }
 
+/// `d` in seconds as a person says it: whole, or with the hundredths it has (the slot
+/// wait, 1.25 stall timeouts + 1 s, was said rounded up: 3.5 s as "4 seconds").
+fn seconds_as_said(d: Duration) -> String {
+    let said = format!("{:.2}", d.as_secs_f64());
+    said.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 impl<C: Codec> Exchange<C> {
     /// Runs `step`; a panic in it is answered (a fault, or a cut stream), not lost.
     fn guarded<T>(&mut self, step: impl FnOnce(&mut Self) -> T) -> Option<T> {
@@ -1226,14 +1239,17 @@ impl<C: Codec> Exchange<C> {
         ran.ok()
     }
 
-    /// No stream slot freed within `waited`: 503 with `Retry-After`, in the transport's
-    /// format.
-    fn busy(&mut self, call: &Call, waited: std::time::Duration) {
-        let fault = Fault::busy(format!(
-            "The server is streaming as many lists as it allows (--max-streams) and \
-             none finished within {} seconds; retry shortly.",
-            waited.as_millis().div_ceil(1000)
-        ));
+    /// No stream slot freed within `waited` (`None`: the server has none): 503 with
+    /// `Retry-After`, in the transport's format.
+    fn busy(&mut self, call: &Call, waited: Option<std::time::Duration>) {
+        let fault = Fault::busy(match waited {
+            Some(waited) => format!(
+                "The server is streaming as many lists as it allows (--max-streams) and \
+                 none finished within {} seconds; retry shortly.",
+                seconds_as_said(waited)
+            ),
+            None => "The server streams no lists (--max-streams 0); retry shortly.".into(),
+        });
         let answer = write_fault(&self.codec, &fault);
         finished(
             &self.shared,
@@ -1871,4 +1887,19 @@ fn response_bytes(head: HttpAnswer, body: ReplyBody, total: Option<u64>) -> Resp
             .insert("SoftLayer-Total-Items", HeaderValue::from(total));
     }
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_is_said_as_it_was() {
+        let said = |ms| seconds_as_said(Duration::from_millis(ms));
+        assert_eq!(said(3_500), "3.5");
+        assert_eq!(said(38_500), "38.5");
+        assert_eq!(said(4_750), "4.75");
+        assert_eq!(said(10_000), "10");
+        assert_eq!(said(2_250), "2.25");
+    }
 }

@@ -2982,29 +2982,38 @@ fn a_short_list_needs_no_stream_slot() {
     drop(stalled);
 }
 
-/// With no stream slot at all, a list call waits for one (2.25 s with a stall timeout of
-/// 1 s) and gets 503
-/// with Retry-After in its transport's format; calls that do not stream are unaffected.
+/// With no stream slot at all, a list call gets 503 with Retry-After in its transport's
+/// format at once: no slot can free. It waited for one first (1.25 stall timeouts + 1 s,
+/// 38.5 s a try by default) and was told none "finished" in that time. Calls that do
+/// not stream are unaffected.
 #[test]
 fn a_list_that_finds_no_stream_slot_gets_503_with_retry_after() {
     let server = Server::start_with_env(
         ":memory:",
         None,
         &[
-            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "1"),
+            ("SOFTLAYER_EMULATOR_STALL_TIMEOUT_SECS", "4"),
             ("SOFTLAYER_EMULATOR_MAX_STREAMS", "0"),
         ],
     );
     let call = XmlRpcCall::new("SoftLayer_Account", "getTickets").auth(&DEMO);
+    let started = Instant::now();
     let r = server.post(
         &call.path(),
         &[("Content-Type", "text/xml")],
         call.body().as_bytes(),
     );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered after {:?}",
+        started.elapsed()
+    );
     assert_eq!(r.status, 503, "{}", r.describe());
     assert!(r.header("Retry-After").is_some(), "{}", r.describe());
     assert!(
-        r.text().contains("<fault>") && r.text().contains("max-streams"),
+        r.text().contains("<fault>")
+            && r.text()
+                .contains("The server streams no lists (--max-streams 0)"),
         "{}",
         r.describe()
     );
