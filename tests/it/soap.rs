@@ -1826,7 +1826,63 @@ fn headers_the_server_must_understand_and_does_not_are_refused() {
     )
     .replace("</SOAP-ENV:Body>", "</B:Body>");
     let reply = call(&server, "SoftLayer_Ticket", &v12_body);
-    assert_fault(&reply, "SOAP-ENV:Client", "unexpected element <Body>");
+    assert_fault(
+        &reply,
+        "SOAP-ENV:Client",
+        "Body must be present in a SOAP envelope",
+    );
+}
+
+/// An envelope's Body read as PHP's SoapServer reads it: the element after the Header,
+/// in SOAP 1.1's namespace, or there is none ("Body must be present in a SOAP
+/// envelope"; a SOAP 1.2 or unqualified Body was "unexpected element <Body> in the
+/// Envelope"), and whatever follows it passed over (a second Body, a Header, an
+/// unqualified element were refused).
+#[test]
+fn the_body_is_found_as_php_finds_it() {
+    let server = Server::start();
+    let headers = format!("{}{}", auth(&DEMO), init("SoftLayer_Ticket", 160000001));
+    let sent = envelope(&headers, "<ns1:getObject/>");
+    for body in [
+        "<B:Body xmlns:B=\"http://www.w3.org/2003/05/soap-envelope\">",
+        "<Body>",
+    ] {
+        let close = if body.starts_with("<B:") {
+            "</B:Body>"
+        } else {
+            "</Body>"
+        };
+        let moved = sent
+            .replace("<SOAP-ENV:Body>", body)
+            .replace("</SOAP-ENV:Body>", close);
+        let reply = call(&server, "SoftLayer_Ticket", &moved);
+        assert_eq!(reply.http.status, 500, "{}", reply.describe());
+        let (code, message) = reply.fault();
+        assert_eq!(code, "SOAP-ENV:Client", "{}", reply.describe());
+        assert_eq!(
+            message,
+            "Body must be present in a SOAP envelope",
+            "{}",
+            reply.describe()
+        );
+    }
+    for after in [
+        "<SOAP-ENV:Body><ns1:getAllObjects/></SOAP-ENV:Body>",
+        "<SOAP-ENV:Header/>",
+        "<trailer/>",
+    ] {
+        let with = sent.replace(
+            "</SOAP-ENV:Envelope>",
+            &format!("{after}</SOAP-ENV:Envelope>"),
+        );
+        let reply = call(&server, "SoftLayer_Ticket", &with);
+        assert_eq!(
+            reply.ret("getObject").at("id").int(),
+            160000001,
+            "{after}: {}",
+            reply.describe()
+        );
+    }
 }
 
 /// Multi-reference values (Axis 1, .NET): arguments as `href`s to `multiRef` elements.

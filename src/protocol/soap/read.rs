@@ -12,7 +12,7 @@ use crate::protocol::xml::{
 };
 use crate::schema::types::{Scalar as ScalarKind, TypeRef};
 use crate::schema::{PropertyKind, schema};
-use crate::value::{Struct, Value};
+use crate::value::{PhpTrim, Struct, Value};
 use std::collections::{HashMap, HashSet};
 
 /// Deepest `href` expansion (the tree itself is bounded by [`crate::protocol::xml::MAX_DEPTH`]).
@@ -64,39 +64,17 @@ pub fn parse_call(service: &str, body: &[u8]) -> Result<Call, Fault> {
         Some(SOAP_12_ENV) => return Err(malformed(SOAP_12_ENVELOPE)),
         _ => return Err(malformed(NOT_A_SOAP_11_ENVELOPE)),
     }
-    let mut header = None;
-    let mut body = None;
-    for child in &root.children {
-        // SOAP 1.1 §4: the Envelope "MAY contain additional immediate child elements",
-        // which "MUST be namespace-qualified and MUST follow the SOAP Body element". PHP's
-        // SoapServer, behind the real API, reads past them; they were refused.
-        let qualified_elsewhere = child
-            .ns
-            .as_deref()
-            .is_some_and(|ns| !ns.is_empty() && ns != SOAP_ENV);
-        if body.is_some() && qualified_elsewhere {
-            continue;
-        }
-        // Header and Body are SOAP 1.1's own elements only in its namespace (a SOAP 1.2
-        // `Body` in a 1.1 envelope is no Body; PHP's SoapServer answers "Body must be
-        // present in a SOAP envelope").
-        if child.ns.as_deref() != Some(SOAP_ENV) {
-            return Err(malformed(format!(
-                "unexpected element <{}> in the Envelope: its Header and Body are in the \
-                 namespace {SOAP_ENV}",
-                child.local
-            )));
-        }
-        match &*child.local {
-            "Header" if header.is_none() && body.is_none() => header = Some(child),
-            "Body" if body.is_none() => body = Some(child),
-            other => {
-                return Err(malformed(format!(
-                    "unexpected element <{other}> in the Envelope"
-                )));
-            }
-        }
-    }
+    // Read as PHP's SoapServer, behind the real API, reads a SOAP 1.1 envelope
+    // (ext/soap/soap.c): its first element may be the Header, the next must be the Body,
+    // else "Body must be present in a SOAP envelope" (a SOAP 1.2 or unqualified Body, an
+    // element before it); whatever follows the Body is passed over (SOAP 1.1 §4 lets
+    // qualified elements follow it; PHP takes a second Body or a Header there too). They
+    // were refused, as "unexpected element <Body> in the Envelope".
+    let in_envelope =
+        |e: &&Element, name: &str| e.ns.as_deref() == Some(SOAP_ENV) && e.local == name;
+    let mut elements = root.children.iter().peekable();
+    let header = elements.next_if(|e| in_envelope(e, "Header"));
+    let body = elements.next_if(|e| in_envelope(e, "Body"));
     let body = body.ok_or_else(|| malformed(NO_BODY))?;
     let operation = body
         .children
@@ -974,7 +952,7 @@ fn typed_scalar(type_name: &str, text: &str, name: &str) -> Result<Value, Fault>
         // PHP's SoapServer (`to_zval_bool`) refuses no boolean text: `t` and `f` in any
         // case are true and false, and other text is true unless it is `0`.
         TypeRef::Scalar(ScalarKind::Bool) => {
-            let t = text.trim();
+            let t = text.php_trim();
             let false_ = t.eq_ignore_ascii_case("f") || t.eq_ignore_ascii_case("false") || t == "0";
             return Ok(Value::Bool(!false_));
         }
