@@ -12,6 +12,7 @@
 //!
 //! Zone rules come from the IANA database (`chrono-tz`), never from hand-written rules.
 
+use crate::value::PhpTrim;
 use chrono::{
     DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Timelike,
 };
@@ -215,8 +216,7 @@ pub const WRITABLE_RANGE: &str = "0001-01-02T00:00:00Z to 9999-12-31T10:00:00Z";
 /// The instant of a date a document may store ([`is_stored_date`]'s forms), in
 /// milliseconds since the epoch.
 pub fn stored_date_ms(text: &str) -> Option<i64> {
-    // PHP's `trim()` (the API's): ASCII blanks only.
-    let text = text.trim_ascii();
+    let text = text.php_trim();
     parse_written(text).map(|(ms, _)| ms).or_else(|| {
         DateTime::parse_from_rfc3339(text)
             .ok()
@@ -370,13 +370,14 @@ pub fn parses_with_plus_for_a_space(text: &str, zone: Zone, now_ms: i64) -> bool
 
 /// [`parse_within_years`] without the bounds on the year.
 fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<(DateSpan, bool)> {
-    // PHP's `trim()` (the API's): ASCII blanks only.
-    let text = text.trim_ascii();
+    // PHP's `trim()` (the API's), the time's too: "…00:00:00Z\u{3000}" was a date
+    // while "\u{a0}2027-01-03…" was not.
+    let text = text.php_trim();
     if let Some(span) = relative_date(text, zone, now_ms) {
         return Some((span, false));
     }
     let (date_part, rest) = match text.find([' ', 'T', 't']) {
-        Some(i) => (&text[..i], text[i + 1..].trim()),
+        Some(i) => (&text[..i], text[i + 1..].php_trim()),
         None => (text, ""),
     };
     let date = if date_part.contains('/') {
@@ -388,7 +389,7 @@ fn parse_any_year(text: &str, zone: Zone, now_ms: i64) -> Option<(DateSpan, bool
         return day_span(date, zone).map(|span| (span, false));
     }
     let (time_text, offset) = split_offset(rest)?;
-    let time = time_of_day(time_text.trim())?;
+    let time = time_of_day(time_text.php_trim())?;
     let date = if time.next_day {
         date.succ_opt()?
     } else {
@@ -531,7 +532,11 @@ fn split_offset(text: &str) -> Option<(&str, Option<i64>)> {
         return Some((text, None));
     };
     let sign = if text.as_bytes()[i] == b'-' { -1 } else { 1 };
-    let digits: String = text[i + 1..].trim().chars().filter(|c| *c != ':').collect();
+    let digits: String = text[i + 1..]
+        .php_trim()
+        .chars()
+        .filter(|c| *c != ':')
+        .collect();
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

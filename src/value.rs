@@ -223,7 +223,9 @@ impl Value {
     pub fn as_i64(&self) -> Option<i64> {
         match self {
             Value::Int(i) => Some(*i),
-            Value::String(s) => s.trim().parse().ok(),
+            // Trimmed as an integer argument is ([`PhpTrim`]): "8001\u{3000}" was refused
+            // as an argument and found ticket 8001 as an init id.
+            Value::String(s) => s.php_trim().parse().ok(),
             // Only a whole number i64 holds: `as` would clamp 1e300 to i64::MAX, an id
             // the client never sent.
             // Not -2^63: JSON's -9223372036854775809, past i64, arrives rounded to it.

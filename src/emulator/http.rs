@@ -29,7 +29,7 @@ use super::{Harness, journal, outbox, scheduler};
 use crate::protocol::HttpAnswer;
 use crate::store::dump::{self, ImportError};
 use crate::store::{Row, Store, StoreError};
-use crate::value::Value;
+use crate::value::{PhpTrim, Value};
 use serde_json::json;
 
 pub(crate) fn answer(status: u16, body: serde_json::Value) -> HttpAnswer {
@@ -1055,7 +1055,8 @@ pub fn parse_action(name: &str, body: &serde_json::Value) -> Result<SupportActio
         "reply" => SupportAction::Reply {
             employee: employee_of(body)?,
             entry: match body.get("entry") {
-                Some(serde_json::Value::String(e)) if !e.trim().is_empty() => e.clone(),
+                // Blank as the API's addUpdate finds an entry blank: U+3000 is text.
+                Some(serde_json::Value::String(e)) if !e.php_trim().is_empty() => e.clone(),
                 None | Some(serde_json::Value::Null | serde_json::Value::String(_)) => {
                     return Err("a reply needs \"entry\" (some text)".into());
                 }

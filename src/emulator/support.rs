@@ -5,7 +5,7 @@ use crate::services::now;
 use crate::services::ticket::updates::{EMPLOYEE_EDIT, Editor, append, stamp_edit};
 use crate::services::ticket::{STATE_AWAITING_CUSTOMER, STATUS_CLOSED, STATUS_OPEN};
 use crate::store::{self, Row, StoreError};
-use crate::value::{Struct, Value};
+use crate::value::{PhpTrim, Struct, Value};
 use rusqlite::Connection;
 
 pub use crate::store::ticket_status::ASSIGNED as STATUS_ASSIGNED;
@@ -132,7 +132,7 @@ pub fn apply(
             entry,
             awaiting_user_response,
         } => {
-            if entry.trim().is_empty() {
+            if entry.php_trim().is_empty() {
                 return Err(SupportError::Invalid("a reply needs an entry".into()));
             }
             // Refused as every transport of the API refuses it (REST included): XML

@@ -2158,6 +2158,51 @@ fn bad_query_parameters_are_400() {
     }
 }
 
+/// Query values and path ids are trimmed as PHP's `trim()` trims a caller's text, as
+/// the other transports trim the same text: U+3000 and the no-break space are text.
+/// Rust's trim took them away in places: `resultLimit=0%E3%80%80,2` was "0 is negative",
+/// `objectFilter=%E3%80%80` no filter (a fault over XML-RPC), and a ticket id ending
+/// in U+3000 found the ticket (a fault as an integer argument).
+#[test]
+fn query_values_and_ids_are_trimmed_as_php_trims_them() {
+    let server = Server::start();
+    let base = "SoftLayer_Account/getTickets.json?objectMask=mask%5Bid%5D";
+    for limit in [
+        "0%E3%80%80,2",
+        "1%C2%A0,2",
+        "%E3%80%801,2%E3%80%80",
+        "2%E3%80%80",
+    ] {
+        let resp = get(&server, &format!("{base}&resultLimit={limit}"));
+        assert_eq!(resp.status, 400, "{limit}\n{}", resp.describe());
+        let error = json_body(&resp)["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            error.starts_with("Invalid resultLimit") && !error.contains("is negative"),
+            "{limit}: {error}"
+        );
+    }
+    // ASCII blanks are trimmed as before.
+    let padded = get(&server, &format!("{base}&resultLimit=%20%091,2%0A"));
+    assert_eq!(json_body(&padded).as_array().map(Vec::len), Some(2));
+    let filter = get(&server, &format!("{base}&objectFilter=%E3%80%80"));
+    assert_eq!(filter.status, 400, "{}", filter.describe());
+    assert!(
+        json_body(&filter)["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Unable to parse object filter")),
+        "{}",
+        filter.describe()
+    );
+    let id = get(
+        &server,
+        &format!("SoftLayer_Ticket/{TICKET}%E3%80%80/getObject.json?objectMask=mask%5Bid%5D"),
+    );
+    assert_ne!(id.status, 200, "{}", id.describe());
+}
+
 /// A mask the API refuses is one of its exceptions, 500 over REST as the real API
 /// answers it (softlayer-python issues 1525 and 2088), with the mask classes.
 #[test]

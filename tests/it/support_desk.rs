@@ -1311,6 +1311,22 @@ fn unknown_things_are_404_and_closed_tickets_refuse_replies_with_409() {
     );
 }
 
+/// A reply's entry is blank as the API's `addUpdate` finds an entry blank (PHP's
+/// `trim()`): one of only U+3000 is text, which a customer's update may be too, and
+/// was refused "a reply needs "entry" (some text)". Spaces and line breaks are blank.
+#[test]
+fn a_reply_of_only_an_ideographic_space_is_text() {
+    let server = Server::start();
+    let control = Control::of(&server);
+    let json = control.ok(OPEN_TICKET, "reply", r#"{"employee":301,"entry":"\u3000"}"#);
+    assert_eq!(json["ticket"]["lastEditType"], "EMPLOYEE", "{json}");
+    let last = updates(&server, &DEMO, OPEN_TICKET);
+    assert_eq!(last.last().unwrap().member("entry").str(), "\u{3000}");
+    let body = r#"{"employee":301,"entry":" \t\r\n"}"#;
+    let message = assert_refused(&control.action(OPEN_TICKET, "reply", body), 400, body);
+    assert_eq!(message, r#"a reply needs "entry" (some text)"#);
+}
+
 /// A field of the wrong type is named with the value given and what it should be, as a
 /// flag's is: `{"entry": 5}` was told a reply needs an entry, `{"employee": true}` that
 /// the action needs an employee.

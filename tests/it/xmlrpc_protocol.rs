@@ -910,6 +910,52 @@ fn unknown_methods_and_services_are_fault_32601() {
     }
 }
 
+/// A method name is looked up as sent, as PHP's xmlrpc-epi looks it up: with U+3000 or
+/// a no-break space about it (Rust's trim took them away) it names no method.
+#[test]
+fn a_padded_method_name_names_no_method() {
+    let server = Server::start();
+    for method in ["\u{3000}getObject", "getObject\u{a0}", " getObject"] {
+        let reply = server.xmlrpc(&XmlRpcCall::new(TICKET, method).auth(&DEMO).id(DEMO_TICKET));
+        assert_protocol_fault(&reply, -32601, METHOD_NOT_FOUND);
+    }
+}
+
+/// Text trimmed as PHP's `trim()` trims it wherever a caller sends it: an init id, a
+/// time and an object filter keep U+3000 and the no-break space, as an integer argument
+/// keeps them. An init id "160000001\u{3000}" found the ticket, and an alert time ending
+/// in U+3000 was a time while one starting with a no-break space was not.
+#[test]
+fn init_ids_and_times_are_trimmed_as_php_trims_them() {
+    let server = Server::start();
+    let get = |id: &str| {
+        server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "getObject")
+                .auth(&DEMO)
+                .init(xstr(id))
+                .mask("mask[id]"),
+        )
+    };
+    assert_eq!(get(" 160000001\t").ok().member("id").int(), DEMO_TICKET);
+    for id in ["160000001\u{3000}", "\u{a0}160000001"] {
+        get(id).fault();
+    }
+    let alert = |time: &str| {
+        server.xmlrpc(
+            &XmlRpcCall::new(TICKET, "addScheduledAlert")
+                .auth(&DEMO)
+                .id(DEMO_TICKET)
+                .arg(xstr(time)),
+        )
+    };
+    let refused: Vec<String> = ["2027-01-02T00:00:00Z\u{3000}", "\u{a0}2027-01-03T00:00:00Z"]
+        .iter()
+        .map(|time| alert(time).fault().code_text())
+        .collect();
+    assert_eq!(refused[0], refused[1]);
+    alert(" 2027-01-04T00:00:00Z\n").ok();
+}
+
 #[test]
 fn application_faults_carry_the_class_as_a_string() {
     let server = Server::start();

@@ -3,7 +3,7 @@
 use super::Format;
 use crate::call::{CallHeader, Fault, ResultLimit};
 use crate::schema::mask::ObjectMask;
-use crate::value::Value;
+use crate::value::{PhpTrim, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Verb {
@@ -243,7 +243,9 @@ pub(super) fn parse_query(query: Option<&str>) -> Result<Query, Fault> {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = percent_decode_utf8(name, true)?;
         let value = percent_decode_utf8(value, true)?;
-        let text = value.trim();
+        // As the other transports trim a header's text: `objectFilter=%E3%80%80` was no
+        // filter here and a fault over XML-RPC.
+        let text = value.php_trim();
         let header = CallHeader::from_rest_parameter(&name);
         // Named as the API spells it: `objectMask=…&objectmask=…` sends one twice.
         if let Some(h) = header
@@ -294,7 +296,7 @@ fn parse_limit(text: &str) -> Result<Option<ResultLimit>, Fault> {
     // A negative number is a number in the right place: said so, as XML-RPC and SOAP
     // say it of their header's member.
     let number = |s: &str| {
-        crate::call::parse_count(s).ok_or_else(|| match s.trim().parse::<i64>() {
+        crate::call::parse_count(s).ok_or_else(|| match s.php_trim().parse::<i64>() {
             Ok(negative) => Fault::bad_argument(format!(
                 "Invalid resultLimit \"{text}\": {negative} is negative; use whole numbers of 0 or more."
             )),

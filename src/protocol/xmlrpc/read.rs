@@ -8,7 +8,7 @@ use crate::protocol::xml::{
     check_pi_target, check_raw_text, declared_encoding, decode_body, is_blank, quoted_text,
     split_name, starts_as_json, unescaped,
 };
-use crate::value::{Struct, Value};
+use crate::value::{PhpTrim, Struct, Value};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::borrow::Cow;
@@ -396,10 +396,9 @@ impl<'a> Parser<'a> {
         }
 
         // Empty when the call names no method: not a parse error but the method fault
-        // (see `parse_call`).
-        let method = method
-            .map(|name| name.trim().to_string())
-            .unwrap_or_default();
+        // (see `parse_call`). Not trimmed: PHP's xmlrpc-epi looks the name up as sent, so
+        // `&#x3000;getObject` or a padded name is no method.
+        let method = method.map(|name| name.to_string()).unwrap_or_default();
         Ok((method, params.unwrap_or_default(), self.repeated))
     }
 
@@ -515,7 +514,7 @@ impl<'a> Parser<'a> {
             b"string" => Ok(Value::String(self.text()?.into_owned())),
             b"int" | b"i4" | b"i8" | b"i2" | b"i1" => {
                 let text = self.text()?;
-                match text.trim().parse::<i64>() {
+                match text.php_trim().parse::<i64>() {
                     Ok(i) => Ok(Value::Int(i)),
                     // The real API's parser refuses it too; the message says why.
                     Err(_) if crate::value::is_whole_number_text(&text) => Err(malformed(format!(
@@ -527,7 +526,7 @@ impl<'a> Parser<'a> {
             }
             b"boolean" => {
                 let text = self.text()?;
-                match text.trim() {
+                match text.php_trim() {
                     "1" => Ok(Value::Bool(true)),
                     "0" => Ok(Value::Bool(false)),
                     t if t.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
@@ -537,7 +536,7 @@ impl<'a> Parser<'a> {
             }
             b"double" | b"float" => {
                 let text = self.text()?;
-                match text.trim().parse::<f64>() {
+                match text.php_trim().parse::<f64>() {
                     Ok(f) if f.is_finite() => Ok(Value::Float(f)),
                     _ => Err(malformed(format!("bad double {:?}", quoted_text(&text)))),
                 }

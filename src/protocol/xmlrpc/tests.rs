@@ -100,7 +100,7 @@ fn an_integer_past_64_bits_is_said_to_be() {
 fn parses_method_and_no_params() {
     let call = parse_call(
         "SoftLayer_Ticket",
-        b"<methodCall><methodName> getObject\n</methodName></methodCall>",
+        b"<methodCall><methodName>getObject</methodName></methodCall>",
     )
     .unwrap();
     assert_eq!(call.service, "SoftLayer_Ticket");
@@ -634,7 +634,6 @@ fn a_call_without_a_method_name_is_the_method_fault() {
     for body in [
         &b"<methodCall></methodCall>"[..],
         b"<methodCall><params/></methodCall>",
-        b"<methodCall><methodName>  </methodName></methodCall>",
         b"<methodCall><methodName/><params/></methodCall>",
         b"<?xml version='1.0'?><methodCall><params><param><value>1</value></param></params></methodCall>",
     ] {
@@ -1040,5 +1039,32 @@ fn replies_read_back_as_written() {
         "<methodCall><methodName>x</methodName></methodCall>",
     ] {
         assert!(reply_value(other.as_bytes()).is_none(), "{other}");
+    }
+}
+
+/// A method name is looked up as sent, as PHP's xmlrpc-epi looks it up: padded (with
+/// ASCII blanks, U+3000 or a no-break space) it names no method.
+#[test]
+fn a_method_name_is_not_trimmed() {
+    for (body, name) in [
+        (
+            &b"<methodCall><methodName> getObject\n</methodName></methodCall>"[..],
+            " getObject\n",
+        ),
+        (
+            b"<methodCall><methodName>&#x3000;getObject</methodName></methodCall>",
+            "\u{3000}getObject",
+        ),
+        (
+            b"<methodCall><methodName>getObject&#xA0;</methodName></methodCall>",
+            "getObject\u{a0}",
+        ),
+        (
+            b"<methodCall><methodName>  </methodName></methodCall>",
+            "  ",
+        ),
+    ] {
+        let call = parse_call("SoftLayer_Ticket", body).unwrap();
+        assert_eq!(call.method, name);
     }
 }
