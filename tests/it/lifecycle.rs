@@ -809,6 +809,13 @@ fn a_server_started_on_a_full_disk_says_so_until_a_write_succeeds() {
     let db = db.to_str().unwrap().to_string();
     let mut first = Server::start_with_db(&db, None);
     first.signal("TERM");
+    // Filled only once the server is gone: its closing deletes its write-ahead log, which
+    // freed room after a fill made meanwhile, and the restart found space.
+    assert!(
+        first
+            .wait_exit(std::time::Duration::from_secs(15))
+            .is_some()
+    );
     small.fill();
     let server = first.restart(&[]);
     let health = server.get("/health");
