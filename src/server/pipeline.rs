@@ -1123,6 +1123,13 @@ fn submit_write<C: Codec>(x: Exchange<C>, call: Call) {
 /// busy.
 fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
     let trace = x.shared.observer.take_trace();
+    let limits = crate::limits::get();
+    // With no slot at all none can free: waiting only put off the 503 (38.5 s a try by
+    // default, for a setting meant to test clients' retries).
+    if limits.max_streams == 0 {
+        x.shared.observer.put_trace(trace);
+        return x.busy(&call, None);
+    }
     // A stream ahead whose client stopped reading ends within the stall timeout and a
     // quarter (the connection looks for progress four times a stall timeout), so with
     // every slot held by such clients one frees within it (and a moment) unless other
@@ -1130,14 +1137,8 @@ fn wait_for_stream<C: Codec>(mut x: Exchange<C>, call: Call) {
     // (a stream lives up to `STREAM_LIFE` stall timeouts): then the call is told the
     // server is busy. (It waited the stall timeout + 1 s, and a call made 0.5 s after
     // its stream ahead stalled was told busy just before that stream was cut.)
-    let wait = super::conn::stall_cut_within(crate::limits::get().stall_timeout())
+    let wait = super::conn::stall_cut_within(limits.stall_timeout())
         .saturating_add(Duration::from_secs(1));
-    // With no slot at all none can free: waiting only put off the 503 (38.5 s a try by
-    // default, for a setting meant to test clients' retries).
-    if crate::limits::get().max_streams == 0 {
-        x.shared.observer.put_trace(trace);
-        return x.busy(&call, None);
-    }
     tokio::runtime::Handle::current().spawn(async move {
         let slot = tokio::time::timeout(wait, stream_slots().clone().acquire_owned()).await;
         match slot {

@@ -597,10 +597,14 @@ impl Writer {
     /// had written before it, the log is noted as this process's, or the event stream
     /// told consoles of another process's write.
     fn rolled_back(&self, before: Option<WalStamp>) {
-        if self.file.is_some() && before == *self.own_wal.lock().unwrap_or_else(|p| p.into_inner())
-        {
+        if self.file.is_some() && self.wal_is_own(before) {
             self.wrote_wal();
         }
+    }
+
+    /// Whether `stamp` is the log as this process last left it.
+    fn wal_is_own(&self, stamp: Option<WalStamp>) -> bool {
+        stamp == *self.own_wal.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Why writes fail for want of space, from a write that failed so until one succeeds.
@@ -1058,12 +1062,7 @@ impl Store {
     /// Whether `stamp` (of [`Store::version`]) is how this process last left the log:
     /// if not, another process wrote since.
     pub fn wal_is_own(&self, stamp: Option<WalStamp>) -> bool {
-        stamp
-            == *self
-                .writer
-                .own_wal
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
+        self.writer.wal_is_own(stamp)
     }
 
     /// At shutdown: stops the writer and checkpoint threads, then copies the write-ahead

@@ -212,9 +212,7 @@ impl Store {
             Err(e) => {
                 self.writer.rolled_back(log_before);
                 // Told to `/health` and the log as an API write's want of space is.
-                if let Some(why) = super::no_space_in(e) {
-                    self.writer.lacks_space(&why);
-                }
+                self.writer.failed_for_space(&writer, e);
             }
         }
         out

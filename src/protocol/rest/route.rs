@@ -241,7 +241,7 @@ pub(super) struct Navigation {
     /// What a path ending in a relational property answers when the result leaves it
     /// out (data the emulator does not keep): what the property's getter answers, an
     /// empty list or 0 rather than null.
-    pub(super) absent: Option<Value>,
+    absent: Option<Value>,
 }
 
 /// The walk after a method without parameters: `rest` alternates ids and relational
